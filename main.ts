@@ -1,0 +1,125 @@
+/**
+ * Command line entry: flags and environment -> Config -> startServer, and
+ * SIGINT/SIGTERM -> graceful shutdown.
+ */
+import { parseArgs } from "node:util";
+import {
+  type Config,
+  DEFAULT_CONFIG,
+  setupLogging,
+  startServer,
+} from "./server/mod.ts";
+
+const HELP = `chat-server: a multi-room WebSocket chat server with a web client
+
+Usage: deno task start [options]
+
+Options:
+  --port N             TCP port (env PORT; default ${DEFAULT_CONFIG.port}; 0 picks a free one)
+  --host ADDR          interface to listen on (default ${DEFAULT_CONFIG.hostname})
+  --db PATH            SQLite database file, or :memory: (default ${DEFAULT_CONFIG.db})
+  --allow-origin URL   also accept WebSocket upgrades from this origin; repeatable; * for any
+  --log-level LEVEL    trace, debug, info, warning, error or fatal (default ${DEFAULT_CONFIG.logLevel})
+  --log-format FORMAT  pretty (coloured on a terminal) or json (default ${DEFAULT_CONFIG.logFormat})
+  --max-frame-bytes N  largest client frame; bigger closes with 1009 (default ${DEFAULT_CONFIG.maxFrameBytes})
+  --idle-timeout S     seconds of silence before a ping, and to wait for the pong (default ${DEFAULT_CONFIG.idleTimeoutSeconds})
+  -h, --help           print this help
+`;
+
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"];
+
+function fatal(message: string): never {
+  console.error(`error: ${message}\n\n${HELP}`);
+  Deno.exit(2);
+}
+
+function integer(
+  value: string | undefined,
+  flag: string,
+  min: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    fatal(`${flag} takes a whole number of at least ${min}, not '${value}'`);
+  }
+  return n;
+}
+
+/** Turns command-line arguments and the environment into a Config. */
+export function configFromArgs(args: string[]): Partial<Config> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        db: { type: "string" },
+        "allow-origin": { type: "string", multiple: true },
+        "log-level": { type: "string" },
+        "log-format": { type: "string" },
+        "max-frame-bytes": { type: "string" },
+        "idle-timeout": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    fatal((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(HELP);
+    Deno.exit(0);
+  }
+  const config: Partial<Config> = {};
+  const port = integer(v.port ?? Deno.env.get("PORT"), "--port", 0);
+  if (port !== undefined) {
+    if (port > 65535) fatal(`--port must be at most 65535, not ${port}`);
+    config.port = port;
+  }
+  if (v.host !== undefined) config.hostname = v.host;
+  if (v.db !== undefined) config.db = v.db;
+  if (v["allow-origin"]) config.allowOrigins = v["allow-origin"];
+  if (v["log-level"] !== undefined) {
+    if (!LOG_LEVELS.includes(v["log-level"])) {
+      fatal(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+    }
+    config.logLevel = v["log-level"] as Config["logLevel"];
+  }
+  if (v["log-format"] !== undefined) {
+    if (v["log-format"] !== "pretty" && v["log-format"] !== "json") {
+      fatal("--log-format must be pretty or json");
+    }
+    config.logFormat = v["log-format"];
+  }
+  const maxFrame = integer(v["max-frame-bytes"], "--max-frame-bytes", 1024);
+  if (maxFrame !== undefined) config.maxFrameBytes = maxFrame;
+  const idle = integer(v["idle-timeout"], "--idle-timeout", 1);
+  if (idle !== undefined) config.idleTimeoutSeconds = idle;
+  return config;
+}
+
+if (import.meta.main) {
+  const config = configFromArgs(Deno.args);
+  await setupLogging({
+    level: config.logLevel ?? DEFAULT_CONFIG.logLevel,
+    format: config.logFormat ?? DEFAULT_CONFIG.logFormat,
+  });
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+  const running = server;
+  const stop = async () => {
+    await running.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}

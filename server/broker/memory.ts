@@ -1,0 +1,20 @@
+import type { Broker, DeliveryHandler, Publication } from "./mod.ts";
+
+/** The broker of a single process: publishing is local delivery. */
+export class MemoryBroker implements Broker {
+  #handler: DeliveryHandler = () => {};
+  #closed = false;
+
+  onDelivery(handler: DeliveryHandler): void {
+    this.#handler = handler;
+  }
+
+  publish(publication: Publication): void {
+    if (!this.#closed) this.#handler(publication);
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,46 @@
+/** Everything the server can be told at start-up, with every default here. */
+export interface Config {
+  /** Interface to listen on. */
+  hostname: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** SQLite file, or ":memory:". */
+  db: string;
+  /** Extra origins allowed to open the WebSocket (besides the server's own). */
+  allowOrigins: string[];
+  /** Folder the web client is served from. */
+  staticDir: string;
+  /** Largest client frame in bytes; bigger ones close the socket with 1009. */
+  maxFrameBytes: number;
+  /** Seconds without traffic before a ping; no pong in as long closes it. */
+  idleTimeoutSeconds: number;
+  /** Unsent bytes a socket may hold before it is closed as too slow. */
+  maxBufferedBytes: number;
+  /** Log level: trace, debug, info, warning, error, fatal. */
+  logLevel: LogLevelName;
+  /** `pretty` (coloured on a terminal) or `json` (one object a line). */
+  logFormat: "pretty" | "json";
+}
+
+/** The log levels accepted by `--log-level`. */
+export type LogLevelName =
+  | "trace"
+  | "debug"
+  | "info"
+  | "warning"
+  | "error"
+  | "fatal";
+
+/** Defaults of every setting. */
+export const DEFAULT_CONFIG: Config = {
+  hostname: "0.0.0.0",
+  port: 8000,
+  db: "chat.db",
+  allowOrigins: [],
+  staticDir: new URL("../static/", import.meta.url).pathname,
+  maxFrameBytes: 64 * 1024,
+  idleTimeoutSeconds: 30,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  logLevel: "info",
+  logFormat: "pretty",
+};

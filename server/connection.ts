@@ -1,0 +1,177 @@
+import type {
+  ClientState,
+  MemberContext,
+  RequestContext,
+} from "./handlers/context.ts";
+import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "./handlers/mod.ts";
+import { log } from "./log.ts";
+import type { ChatNode } from "./node.ts";
+import {
+  decodeRequest,
+  encodeError,
+  encodeSuccess,
+  isRejected,
+  type RejectedFrame,
+  type Request,
+} from "./protocol/envelope.ts";
+import {
+  fail,
+  type Outcome,
+  StoreUnavailableError,
+} from "./protocol/errors.ts";
+import type { Member } from "./registry.ts";
+import type { ConnectionWriter } from "./writer.ts";
+
+const logger = log("conn");
+
+/** Options of {@link ClientConnection}. */
+export interface ClientConnectionOptions {
+  remoteAddress: string;
+}
+
+/**
+ * One client's life: connected, logged in, closed. It decodes frames, runs
+ * their handlers one at a time (so a client's requests take effect in the
+ * order sent) and writes exactly one reply per request.
+ */
+export class ClientConnection implements ClientState {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly outbox: ConnectionWriter;
+  member?: Member;
+  #node: ChatNode;
+  #context: RequestContext;
+  #pending: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    node: ChatNode,
+    writer: ConnectionWriter,
+    options: ClientConnectionOptions,
+  ) {
+    this.#node = node;
+    this.outbox = writer;
+    this.id = node.nextConnectionId();
+    this.remoteAddress = options.remoteAddress;
+    this.#context = { node, client: this };
+    node.metrics.connectionsOpened++;
+    logger.debug("Connection {id} opened from {address}", {
+      id: this.id,
+      address: this.remoteAddress,
+    });
+  }
+
+  /** Handles one text frame from the client. */
+  receive(text: string): void {
+    this.#node.metrics.framesReceived++;
+    const request = decodeRequest(text);
+    // Chained so that replies and effects keep the order of the frames.
+    this.#pending = this.#pending.then(() =>
+      isRejected(request) ? this.#reject(request) : this.#handle(request)
+    );
+  }
+
+  #reject(frame: RejectedFrame): void {
+    this.#node.metrics.countError(frame.code);
+    logger.info("Protocol error from {who}: {message}", {
+      who: this.#who(),
+      message: frame.message,
+    });
+    this.outbox.push(encodeError(frame, frame.code, frame.message));
+  }
+
+  /** Replies to a frame the transport could not accept as text. */
+  refuse(message: string): void {
+    const frame = fail("invalid_message", message);
+    this.#pending = this.#pending.then(() => this.#reject(frame));
+  }
+
+  async #handle(request: Request): Promise<void> {
+    if (this.#closed) return;
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await this.#dispatch(request);
+    } catch (error) {
+      outcome = {
+        ok: false,
+        code: "internal",
+        message: "The server could not complete the request; try again.",
+      };
+      if (error instanceof StoreUnavailableError) {
+        logger.error("Store failed during {action}: {error}", {
+          action: request.action,
+          error: error.message,
+        });
+      } else {
+        logger.error("Crash in {action} from {who}: {error}", {
+          action: request.action,
+          who: this.#who(),
+          error,
+        });
+      }
+    }
+    this.#node.metrics.requestLatency.observe(performance.now() - started);
+    if (outcome.ok) {
+      this.outbox.push(encodeSuccess(request, outcome.data));
+      outcome.after?.();
+    } else {
+      this.#node.metrics.countError(outcome.code);
+      if (outcome.code !== "internal") {
+        logger.debug("{action} from {who} refused: {code}", {
+          action: request.action,
+          who: this.#who(),
+          code: outcome.code,
+        });
+      }
+      this.outbox.push(encodeError(request, outcome.code, outcome.message));
+    }
+  }
+
+  #dispatch(request: Request): Outcome | Promise<Outcome> {
+    const publicHandler = PUBLIC_HANDLERS[request.action];
+    if (Object.hasOwn(PUBLIC_HANDLERS, request.action)) {
+      return publicHandler(this.#context, request.data);
+    }
+    if (!Object.hasOwn(MEMBER_HANDLERS, request.action)) {
+      return {
+        ok: false,
+        code: "unknown_action",
+        message: `Unknown action '${request.action.slice(0, 64)}'.`,
+      };
+    }
+    if (!this.member) {
+      return {
+        ok: false,
+        code: "not_logged_in",
+        message: "Log in first: send a 'login' request.",
+      };
+    }
+    // The context's client is this connection, whose member is now set.
+    const ctx = this.#context as MemberContext;
+    return MEMBER_HANDLERS[request.action](ctx, request.data);
+  }
+
+  /** Cleans up after the socket closed, however it closed. */
+  closed(code: number): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const member = this.member;
+    if (member) {
+      this.#node.removeMember(member);
+      logger.info("{name} disconnected (code {code})", {
+        name: member.username,
+        code,
+      });
+    } else {
+      logger.debug("Connection {id} closed before login (code {code})", {
+        id: this.id,
+        code,
+      });
+    }
+  }
+
+  #who(): string {
+    return this.member?.username ?? `${this.remoteAddress}#${this.id}`;
+  }
+}

@@ -1,0 +1,51 @@
+import type { z } from "zod";
+import type { ChatNode } from "../node.ts";
+import { fail, type Failure, type Outcome } from "../protocol/errors.ts";
+import { describeIssue } from "../protocol/schemas.ts";
+import type { Member, Outbox } from "../registry.ts";
+
+/** The connection a request came from, as handlers see it. */
+export interface ClientState {
+  /** Node-local connection id. */
+  readonly id: number;
+  /** The client's IP address. */
+  readonly remoteAddress: string;
+  /** Where this connection's frames go. */
+  readonly outbox: Outbox;
+  /** Set by a successful login. */
+  member?: Member;
+}
+
+/** What every handler gets: the node and the connection it serves. */
+export interface RequestContext {
+  node: ChatNode;
+  client: ClientState;
+}
+
+/** A logged-in request context: `member` is set. */
+export interface MemberContext extends RequestContext {
+  client: ClientState & { member: Member };
+}
+
+/** Handles one action's `data`; may be asynchronous. */
+export type Handler = (
+  ctx: RequestContext,
+  data: Record<string, unknown>,
+) => Outcome | Promise<Outcome>;
+
+/** Handles an action that needs a logged-in connection. */
+export type MemberHandler = (
+  ctx: MemberContext,
+  data: Record<string, unknown>,
+) => Outcome | Promise<Outcome>;
+
+/** Checks `data` against a schema: the typed value, or `invalid_message`. */
+export function parseData<S extends z.ZodType>(
+  schema: S,
+  data: Record<string, unknown>,
+): z.infer<S> | Failure {
+  const result = schema.safeParse(data);
+  return result.success
+    ? result.data
+    : fail("invalid_message", describeIssue(result.error));
+}

@@ -1,0 +1,28 @@
+import type { Handler, MemberHandler } from "./context.ts";
+import { history, sendMessage } from "./messages.ts";
+import {
+  createRoom,
+  joinRoom,
+  leaveRoom,
+  listRooms,
+  listUsers,
+} from "./rooms.ts";
+import { login } from "./session.ts";
+
+/** Actions a connection may send before it is logged in. */
+export const PUBLIC_HANDLERS: Readonly<Record<string, Handler>> = {
+  login,
+};
+
+/** Actions of a logged-in connection, one function each. */
+export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
+  list_rooms: listRooms,
+  create_room: createRoom,
+  join_room: joinRoom,
+  leave_room: leaveRoom,
+  list_users: listUsers,
+  send_message: sendMessage,
+  history,
+};
+
+export type { ClientState, RequestContext } from "./context.ts";

@@ -1,0 +1,117 @@
+/**
+ * Counters and latency histograms in the Prometheus text format, kept by
+ * hand: a handful of numbers does not need a client library.
+ */
+
+const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
+
+/** A latency histogram in milliseconds. */
+export class Histogram {
+  #counts = new Array<number>(LATENCY_BUCKETS_MS.length).fill(0);
+  #sum = 0;
+  #count = 0;
+
+  /** Records one observation. */
+  observe(ms: number): void {
+    this.#sum += ms;
+    this.#count++;
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+      if (ms <= LATENCY_BUCKETS_MS[i]) {
+        this.#counts[i]++;
+        break;
+      }
+    }
+  }
+
+  /** Prometheus text lines for this histogram (seconds, as is customary). */
+  render(name: string, help: string): string {
+    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
+    let cumulative = 0;
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+      cumulative += this.#counts[i];
+      lines.push(
+        `${name}_bucket{le="${LATENCY_BUCKETS_MS[i] / 1000}"} ${cumulative}`,
+      );
+    }
+    lines.push(`${name}_bucket{le="+Inf"} ${this.#count}`);
+    lines.push(`${name}_sum ${this.#sum / 1000}`);
+    lines.push(`${name}_count ${this.#count}`);
+    return lines.join("\n");
+  }
+}
+
+/** The server's metrics. Gauges are read from their owners at render time. */
+export class Metrics {
+  messagesStored = 0;
+  eventsDelivered = 0;
+  framesReceived = 0;
+  connectionsOpened = 0;
+  errors = new Map<string, number>();
+  storeLatency = new Histogram();
+  requestLatency = new Histogram();
+
+  /** Counts one error reply by code. */
+  countError(code: string): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** The whole exposition, given the current gauges. */
+  render(
+    gauges: { connections: number; users: number; rooms: number },
+  ): string {
+    const out = [
+      gauge(
+        "chat_connections",
+        "Open logged-in WebSocket connections.",
+        gauges.connections,
+      ),
+      gauge(
+        "chat_users_online",
+        "Distinct users online on this node.",
+        gauges.users,
+      ),
+      gauge("chat_rooms", "Rooms that exist.", gauges.rooms),
+      counter(
+        "chat_connections_opened_total",
+        "WebSocket connections accepted.",
+        this.connectionsOpened,
+      ),
+      counter(
+        "chat_frames_received_total",
+        "Frames received from clients.",
+        this.framesReceived,
+      ),
+      counter(
+        "chat_messages_stored_total",
+        "Messages stored.",
+        this.messagesStored,
+      ),
+      counter(
+        "chat_events_delivered_total",
+        "Events queued to connections.",
+        this.eventsDelivered,
+      ),
+      "# HELP chat_errors_total Error replies sent, by code.\n# TYPE chat_errors_total counter",
+      ...[...this.errors].map(([code, n]) =>
+        `chat_errors_total{code="${code}"} ${n}`
+      ),
+      this.storeLatency.render(
+        "chat_store_append_seconds",
+        "Time to store a message.",
+      ),
+      this.requestLatency.render(
+        "chat_request_seconds",
+        "Time to handle a request.",
+      ),
+    ];
+    return out.join("\n") + "\n";
+  }
+}
+
+function gauge(name: string, help: string, value: number): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}`;
+}
+
+function counter(name: string, help: string, value: number): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${value}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * The server's public face: start it with a config, stop it with
+ * `shutdown()`. Tests and `main.ts` use nothing else.
+ */
+import { createApp } from "./app.ts";
+import { MemoryBroker } from "./broker/memory.ts";
+import { type Config, DEFAULT_CONFIG } from "./config.ts";
+import { log } from "./log.ts";
+import { ChatNode } from "./node.ts";
+import { nameKey } from "./protocol/names.ts";
+import { GENERAL_ROOM } from "./protocol/types.ts";
+import { SqliteStore } from "./store/sqlite.ts";
+import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from "./websocket.ts";
+
+export type { Config } from "./config.ts";
+export { DEFAULT_CONFIG } from "./config.ts";
+export { setupLogging } from "./log.ts";
+export type { ChatNode } from "./node.ts";
+
+const logger = log("server");
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string;
+  readonly hostname: string;
+  readonly port: number;
+  /** The node, for tests that look inside. */
+  readonly node: ChatNode;
+  /**
+   * Stops accepting, closes every socket with 1001, lets in-flight writes
+   * finish and closes the store. Safe to call twice.
+   */
+  shutdown(): Promise<void>;
+  /** Resolves once the server has stopped. */
+  readonly finished: Promise<void>;
+}
+
+/** Starts a server; every setting left out takes its default. */
+export async function startServer(
+  options: Partial<Config> = {},
+): Promise<RunningServer> {
+  const config: Config = { ...DEFAULT_CONFIG, ...options };
+  const store = new SqliteStore(config.db, {
+    permanentRooms: [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }],
+  });
+  const node = new ChatNode({ store, broker: new MemoryBroker() });
+  await node.start();
+  const websocket = createWebSocketEndpoint(node, config);
+  const app = createApp({ node, websocket, staticDir: config.staticDir });
+
+  const { promise: listening, resolve: onListen } = Promise.withResolvers<
+    Deno.NetAddr
+  >();
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    onListen: (addr) => onListen(addr as Deno.NetAddr),
+  }, app.fetch);
+  const addr = await listening;
+  const shownHost = addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
+  const url = `http://${
+    shownHost.includes(":") ? `[${shownHost}]` : shownHost
+  }:${addr.port}`;
+  logger.info("Listening on {url} (database {db})", { url, db: config.db });
+
+  let stopping: Promise<void> | undefined;
+  function shutdown(): Promise<void> {
+    stopping ??= (async () => {
+      logger.info("Shutting down");
+      websocket.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
+      await server.shutdown();
+      await node.close();
+      logger.info("Stopped");
+    })();
+    return stopping;
+  }
+
+  return {
+    url,
+    hostname: addr.hostname,
+    port: addr.port,
+    node,
+    shutdown,
+    finished: server.finished,
+  };
+}

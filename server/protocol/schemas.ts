@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/**
+ * Shapes of every request's `data`. They check types and sizes only; the
+ * rules with their own error codes (name alphabet, empty or long text) are
+ * checked by the handlers so the client gets the precise code. Unknown
+ * fields are ignored, so newer clients can talk to older servers.
+ */
+
+const name = z.string().max(256);
+const seq = z.number().int().min(0);
+
+/** `login` data: guest (username), account (username + password) or token. */
+export const loginData = z.union([
+  z.object({ username: name, password: z.string().max(1024).optional() }),
+  z.object({ token: z.string().min(1).max(256) }),
+]);
+
+/** `register` data. */
+export const registerData = z.object({
+  username: name,
+  password: z.string().max(1024),
+});
+
+/** `create_room` and `join_room` data. */
+export const roomData = z.object({ room: name });
+
+/** `leave_room` and `list_rooms` data. */
+export const emptyData = z.object({});
+
+/** `list_users` data: a room, or the sender's current room. */
+export const listUsersData = z.object({ room: name.optional() });
+
+/** `send_message` data. Text is limited in size here, in characters later. */
+export const sendMessageData = z.object({
+  text: z.string().max(65536),
+  client_id: z.string().min(1).max(64).optional(),
+});
+
+/** `history` data. */
+export const historyData = z.object({
+  room: name.optional(),
+  with: name.optional(),
+  before_seq: seq.optional(),
+  after_seq: seq.optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+});
+
+/** Turns a zod error into one sentence that names the offending field. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "Invalid request data.";
+  const path = issue.path.length > 0 ? `'${issue.path.join(".")}'` : "data";
+  if (issue.code === "invalid_union") {
+    return "Invalid request data: expected a username or a token.";
+  }
+  return `Invalid field ${path}: ${issue.message}.`;
+}

@@ -1,0 +1,121 @@
+/**
+ * Wire types shared by the server and the web client: types and a few
+ * constants, no runtime logic, so the client bundle can import it for free.
+ */
+
+/** A role stored with an account; guests are always `user`. */
+export type Role = "admin" | "moderator" | "user";
+
+/** A chat message as it appears everywhere: events, history, HTTP API. */
+export interface ChatMessage {
+  /** Server-assigned unique id (ULID: sortable by creation time). */
+  id: string;
+  /** Per-room sequence number: strictly increasing, no gaps. */
+  seq: number;
+  /** The room it was posted in. */
+  room: string;
+  /** The author's username as they wrote it. */
+  user: string;
+  /** The trimmed text. */
+  text: string;
+  /** When the server stored it, UTC ISO-8601 with milliseconds. */
+  ts: string;
+  /** The sender's idempotency key, echoed when given. */
+  client_id?: string;
+}
+
+/** One entry of a room list: its name and how many distinct users are in it. */
+export interface RoomSummary {
+  name: string;
+  users: number;
+}
+
+/** What a `system` event reports. */
+export type SystemKind =
+  | "joined"
+  | "left"
+  | "created"
+  | "deleted"
+  | "kicked"
+  | "banned"
+  | "info";
+
+/** Data of a `system` event. */
+export interface SystemEvent {
+  room: string;
+  kind: SystemKind;
+  user?: string;
+  text: string;
+}
+
+/** Data of `room_list` events and `list_rooms` replies. */
+export interface RoomListEvent {
+  rooms: RoomSummary[];
+}
+
+/** The envelope of every frame, in both directions. */
+export interface Envelope<D = Record<string, unknown>> {
+  action: string;
+  data?: D;
+  id?: string;
+  timestamp?: string;
+}
+
+/** Every error code the protocol defines; `code` is for programs. */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_message"
+  | "unknown_action"
+  | "not_logged_in"
+  | "already_logged_in"
+  | "username_invalid"
+  | "username_taken"
+  | "bad_credentials"
+  | "room_name_invalid"
+  | "room_exists"
+  | "room_not_found"
+  | "cannot_leave_general"
+  | "empty_message"
+  | "message_too_long"
+  | "user_not_found"
+  | "rate_limited"
+  | "forbidden"
+  | "banned"
+  | "internal";
+
+/** Data of an `error` reply. */
+export interface ErrorData {
+  request?: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Success data of `login`. */
+export interface LoginSuccess {
+  request: "login" | "register";
+  username: string;
+  role: Role;
+  room: string;
+  rooms: RoomSummary[];
+  token?: string;
+}
+
+/** Success data of `create_room`, `join_room` and `leave_room`. */
+export interface RoomEntered {
+  request: string;
+  room: string;
+  history: ChatMessage[];
+}
+
+/** Success data of `history`. */
+export interface HistoryPage {
+  request: "history";
+  room: string;
+  messages: ChatMessage[];
+}
+
+/** The name of the room that always exists. */
+export const GENERAL_ROOM = "general";
+
+/** Longest message text, in characters, after trimming. */
+export const MAX_MESSAGE_LENGTH = 4000;

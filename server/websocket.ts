@@ -1,0 +1,159 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { upgradeWebSocket } from "hono/deno";
+import { ClientConnection } from "./connection.ts";
+import { log } from "./log.ts";
+import type { ChatNode } from "./node.ts";
+import { ConnectionWriter } from "./writer.ts";
+
+const logger = log("ws");
+
+/** Close code for a frame over the size limit (RFC 6455). */
+export const CLOSE_TOO_BIG = 1009;
+/** Close code when the server goes away (shutdown). */
+export const CLOSE_GOING_AWAY = 1001;
+
+/** Options of {@link createWebSocketEndpoint}. */
+export interface WebSocketOptions {
+  /** Largest accepted client frame, in bytes. */
+  maxFrameBytes: number;
+  /** Seconds of silence before a ping; as many again without pong closes. */
+  idleTimeoutSeconds: number;
+  /** Unsent bytes a socket may hold before it is closed as too slow. */
+  maxBufferedBytes: number;
+  /** Origins allowed besides the server's own ("*" allows any). */
+  allowOrigins: string[];
+}
+
+/** The `/ws` endpoint and a way to close every socket it opened. */
+export interface WebSocketEndpoint {
+  /** Hono middleware: Origin check, then the upgrade. */
+  handler: MiddlewareHandler;
+  /** Closes every open socket with the given code. */
+  closeAll(code: number, reason: string): void;
+  /** Number of open sockets, logged in or not. */
+  readonly openSockets: number;
+}
+
+/**
+ * The only place that touches `WebSocket`: it checks the Origin, upgrades,
+ * enforces the frame size limit and hands text frames to a ClientConnection.
+ */
+export function createWebSocketEndpoint(
+  node: ChatNode,
+  options: WebSocketOptions,
+): WebSocketEndpoint {
+  const open = new Set<ConnectionWriter>();
+  const encoder = new TextEncoder();
+
+  function tooBig(data: string | ArrayBuffer | Blob): boolean {
+    const max = options.maxFrameBytes;
+    if (typeof data !== "string") {
+      return (data instanceof Blob ? data.size : data.byteLength) > max;
+    }
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: only count when unsure.
+    if (data.length * 3 <= max) return false;
+    if (data.length > max) return true;
+    return encoder.encode(data).byteLength > max;
+  }
+
+  const upgrade = upgradeWebSocket((c: Context) => {
+    const remoteAddress = remoteAddressOf(c);
+    let connection: ClientConnection | undefined;
+    let writer: ConnectionWriter | undefined;
+    return {
+      onOpen(_event, ws) {
+        const socket = ws.raw as WebSocket;
+        writer = new ConnectionWriter({
+          send: (frame) => socket.send(frame),
+          bufferedAmount: () => socket.bufferedAmount,
+          close: (code, reason) => socket.close(code, reason),
+        }, { maxBufferedBytes: options.maxBufferedBytes });
+        open.add(writer);
+        connection = new ClientConnection(node, writer, { remoteAddress });
+      },
+      onMessage(event, _ws) {
+        if (!connection || !writer) return;
+        const data = event.data as string | ArrayBuffer | Blob;
+        if (tooBig(data)) {
+          logger.info("Frame over {max} bytes from {address}: closing", {
+            max: options.maxFrameBytes,
+            address: remoteAddress,
+          });
+          writer.close(CLOSE_TOO_BIG, "Frame too large");
+          return;
+        }
+        if (typeof data === "string") {
+          connection.receive(data);
+        } else {
+          connection.refuse("Binary frames are not supported: send JSON text.");
+        }
+      },
+      onClose(event) {
+        if (writer) open.delete(writer);
+        connection?.closed((event as CloseEvent).code);
+      },
+      onError() {
+        // A close event always follows; cleanup happens there.
+      },
+    };
+  }, { idleTimeout: options.idleTimeoutSeconds });
+
+  const handler: MiddlewareHandler = async (c, next) => {
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !originAllowed(origin, c, options)) {
+      logger.warn("Refused upgrade from origin {origin} ({address})", {
+        origin,
+        address: remoteAddressOf(c),
+      });
+      return c.json({
+        error: "forbidden",
+        message: `Origin '${origin}' may not open a WebSocket here.`,
+      }, 403);
+    }
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json({
+        error: "invalid_message",
+        message: "This endpoint only accepts WebSocket upgrades.",
+      }, 426);
+    }
+    return await upgrade(c, next);
+  };
+
+  return {
+    handler,
+    closeAll(code, reason) {
+      for (const writer of open) writer.close(code, reason);
+    },
+    get openSockets() {
+      return open.size;
+    },
+  };
+}
+
+function originAllowed(
+  origin: string,
+  c: Context,
+  options: WebSocketOptions,
+): boolean {
+  if (options.allowOrigins.includes("*")) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.host === c.req.header("host")) return true;
+  return options.allowOrigins.some((allowed) => {
+    try {
+      return new URL(allowed).origin === url.origin;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The peer's IP address, from the Deno.serve connection info. */
+export function remoteAddressOf(c: Context): string {
+  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return info?.remoteAddr?.hostname ?? "unknown";
+}

@@ -1,0 +1,481 @@
+/**
+ * Test helpers: a real server on a free loopback port with a temporary
+ * database, and a WebSocket client that records every frame it receives.
+ */
+import { type RunningServer, startServer } from "../server/mod.ts";
+import type { Config } from "../server/config.ts";
+
+/** One decoded server frame object. */
+export interface Frame {
+  action: string;
+  id?: string;
+  data: Record<string, unknown> & { request?: string; code?: string };
+  timestamp: string;
+}
+
+/** A server started for one test, with its own temporary folder. */
+export interface TestServer extends RunningServer {
+  /** The WebSocket URL. */
+  wsUrl: string;
+  /** The temporary folder holding the database. */
+  dir: string;
+  /** Shuts down and removes the temporary folder. */
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1, port 0, with a fresh database file. */
+export async function startTestServer(
+  options: Partial<Config> = {},
+): Promise<TestServer> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
+  const server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    db: `${dir}/chat.db`,
+    ...options,
+  });
+  return {
+    ...server,
+    shutdown: server.shutdown,
+    wsUrl: `${server.url.replace("http", "ws")}/ws`,
+    dir,
+    async close() {
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Runs a test body against a fresh server and always stops it. */
+export async function withServer(
+  body: (server: TestServer) => Promise<void>,
+  options: Partial<Config> = {},
+): Promise<void> {
+  const server = await startTestServer(options);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const DEFAULT_WAIT_MS = 5000;
+
+/**
+ * A protocol client for tests: records every object the server sends
+ * (batched frames split on "\n"), matches replies by id, waits for events.
+ */
+export class TestClient {
+  readonly socket: WebSocket;
+  /** Every object received, in order. */
+  readonly received: Frame[] = [];
+  /** Every WebSocket frame received, as sent (objects joined by "\n"). */
+  readonly rawFrames: string[] = [];
+  /** Close code once closed. */
+  closeCode?: number;
+  readonly closed: Promise<CloseEvent>;
+  #nextId = 1;
+  #waiters = new Set<() => void>();
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) => {
+      socket.addEventListener("close", (event) => {
+        this.closeCode = event.code;
+        this.#wake();
+        resolve(event);
+      });
+    });
+    socket.addEventListener("message", (event) => {
+      this.rawFrames.push(String(event.data));
+      for (const line of String(event.data).split("\n")) {
+        this.received.push(JSON.parse(line));
+      }
+      this.#wake();
+    });
+  }
+
+  /** Opens a connection (optionally with headers such as Origin). */
+  static async connect(
+    url: string,
+    init?: { headers?: HeadersInit },
+  ): Promise<TestClient> {
+    const socket = init
+      ? new WebSocket(url, { headers: init.headers } as unknown as string[])
+      : new WebSocket(url);
+    const client = new TestClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener("open", () => resolve(), { once: true });
+      socket.addEventListener(
+        "error",
+        () => reject(new Error(`Cannot connect to ${url}`)),
+        { once: true },
+      );
+    });
+    return client;
+  }
+
+  /** Opens a connection and logs in as a guest; fails the test otherwise. */
+  static async login(url: string, username: string): Promise<TestClient> {
+    const client = await TestClient.connect(url);
+    const reply = await client.request("login", { username });
+    if (reply.action !== "success") {
+      await client.close();
+      throw new Error(
+        `login ${username} failed: ${JSON.stringify(reply.data)}`,
+      );
+    }
+    return client;
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters) waiter();
+  }
+
+  /** Sends any object (or raw text) as one frame. */
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Sends a request with a fresh id and returns its reply. */
+  async request(
+    action: string,
+    data?: Record<string, unknown>,
+  ): Promise<Frame> {
+    const id = `r${this.#nextId++}`;
+    this.send(data === undefined ? { action, id } : { action, data, id });
+    return await this.waitFor((f) => f.id === id, `reply to ${action} (${id})`);
+  }
+
+  /** Sends a request and returns its success data; throws on an error reply. */
+  async ok(
+    action: string,
+    data?: Record<string, unknown>,
+  ): Promise<Frame["data"]> {
+    const reply = await this.request(action, data);
+    if (reply.action !== "success") {
+      throw new Error(`${action} failed: ${JSON.stringify(reply.data)}`);
+    }
+    return reply.data;
+  }
+
+  /**
+   * Waits for the first received object matching `match` that arrived at or
+   * after index `from` (default: any, including ones already received).
+   */
+  waitFor(
+    match: (frame: Frame) => boolean,
+    what = "a matching frame",
+    options: { from?: number; timeoutMs?: number } = {},
+  ): Promise<Frame> {
+    const from = options.from ?? 0;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = from; i < this.received.length; i++) {
+          if (match(this.received[i])) {
+            done();
+            resolve(this.received[i]);
+            return;
+          }
+        }
+        if (this.closeCode !== undefined) {
+          done();
+          reject(
+            new Error(`Socket closed (${this.closeCode}) waiting for ${what}`),
+          );
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`Timed out waiting for ${what}`));
+      }, options.timeoutMs ?? DEFAULT_WAIT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** Waits for an event (no id) with this action, received after `from`. */
+  event(
+    action: string,
+    match: (data: Frame["data"]) => boolean = () => true,
+    options: { from?: number; timeoutMs?: number } = {},
+  ): Promise<Frame> {
+    return this.waitFor(
+      (f) => f.action === action && f.id === undefined && match(f.data),
+      `event ${action}`,
+      options,
+    );
+  }
+
+  /** Received events with this action, in order. */
+  events(action: string): Frame[] {
+    return this.received.filter((f) =>
+      f.action === action && f.id === undefined
+    );
+  }
+
+  /** Closes the socket and waits for the close to complete. */
+  async close(): Promise<void> {
+    if (this.socket.readyState < WebSocket.CLOSING) this.socket.close(1000);
+    await this.closed;
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A server running as its own process (`deno run main.ts`), for crash tests. */
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  process: Deno.ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends a signal and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/**
+ * Starts the server as a child process on a free port and waits until it
+ * listens: `main.ts` under this Deno by default, or another executable.
+ */
+export async function spawnServer(
+  args: string[],
+  options: { executable?: string } = {},
+): Promise<ServerProcess> {
+  const command = options.executable ?? Deno.execPath();
+  const prefix = options.executable ? [] : ["run", "--allow-all", MAIN];
+  const process = new Deno.Command(command, {
+    args: [...prefix, "--host", "127.0.0.1", "--port", "0", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const { promise: listening, resolve, reject } = Promise.withResolvers<
+    string
+  >();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      const found = /Listening on (http:\/\/\S+)/.exec(text);
+      if (found) resolve(found[1]);
+    }
+  };
+  const pumps = Promise.all([pump(process.stdout), pump(process.stderr)]);
+  const status = process.status.then((s) => {
+    reject(new Error(`Server exited (${s.code}) before listening:\n${text}`));
+    return s;
+  });
+  const timer = setTimeout(
+    () => reject(new Error(`Server did not start:\n${text}`)),
+    20000,
+  );
+  try {
+    const url = await listening;
+    return {
+      url,
+      wsUrl: `${url.replace("http", "ws")}/ws`,
+      process,
+      output: () => text,
+      async stop(signal: Deno.Signal = "SIGTERM") {
+        try {
+          process.kill(signal);
+        } catch {
+          // Already gone.
+        }
+        const result = await status;
+        await pumps;
+        return result;
+      },
+    };
+  } catch (error) {
+    try {
+      process.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await status;
+    await pumps;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A WebSocket spoken over raw TCP, for what the WebSocket API hides: the
+ * status of a refused upgrade, and dropping the connection without a close
+ * frame (a client that vanishes).
+ */
+export class RawSocket {
+  /** HTTP status of the upgrade reply (101 when accepted). */
+  readonly status: number;
+  /** Header lines of the upgrade reply. */
+  readonly head: string;
+  #conn: Deno.Conn;
+  #buffer: Uint8Array;
+  #closed = false;
+
+  private constructor(
+    conn: Deno.Conn,
+    status: number,
+    head: string,
+    rest: Uint8Array,
+  ) {
+    this.#conn = conn;
+    this.status = status;
+    this.head = head;
+    this.#buffer = rest;
+  }
+
+  /** Sends an upgrade request to `url` (http or ws) with extra headers. */
+  static async open(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<RawSocket> {
+    const target = new URL(url);
+    const conn = await Deno.connect({
+      hostname: target.hostname,
+      port: Number(target.port),
+    });
+    try {
+      const key = btoa(
+        String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
+      );
+      const lines = [
+        `GET ${target.pathname} HTTP/1.1`,
+        `Host: ${target.host}`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        `Sec-WebSocket-Key: ${key}`,
+        "Sec-WebSocket-Version: 13",
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      ];
+      await writeAll(
+        conn,
+        new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"),
+      );
+      let buffer: Uint8Array = new Uint8Array(0);
+      let end = -1;
+      while (end < 0) {
+        const chunk = new Uint8Array(4096);
+        const n = await conn.read(chunk);
+        if (n === null) throw new Error("Connection closed during upgrade");
+        buffer = concat(buffer, chunk.subarray(0, n));
+        end = indexOfHeadEnd(buffer);
+      }
+      const head = new TextDecoder().decode(buffer.subarray(0, end));
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+      return new RawSocket(conn, status, head, buffer.slice(end + 4));
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+  }
+
+  /** Sends one masked text frame. */
+  async sendText(text: string): Promise<void> {
+    const payload = new TextEncoder().encode(text);
+    const mask = crypto.getRandomValues(new Uint8Array(4));
+    const header: number[] = [0x81];
+    if (payload.length < 126) {
+      header.push(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      header.push(0x80 | 126, payload.length >> 8, payload.length & 0xff);
+    } else {
+      throw new Error("RawSocket frames are limited to 64 KiB");
+    }
+    const frame = new Uint8Array(header.length + 4 + payload.length);
+    frame.set(header);
+    frame.set(mask, header.length);
+    for (let i = 0; i < payload.length; i++) {
+      frame[header.length + 4 + i] = payload[i] ^ mask[i % 4];
+    }
+    await writeAll(this.#conn, frame);
+  }
+
+  /** Reads the next unfragmented text frame from the server. */
+  async readText(): Promise<string> {
+    for (;;) {
+      const frame = parseFrame(this.#buffer);
+      if (frame) {
+        this.#buffer = this.#buffer.slice(frame.size);
+        if (frame.opcode === 0x1) {
+          return new TextDecoder().decode(frame.payload);
+        }
+        continue;
+      }
+      const chunk = new Uint8Array(65536);
+      const n = await this.#conn.read(chunk);
+      if (n === null) throw new Error("Connection closed while reading");
+      this.#buffer = concat(this.#buffer, chunk.subarray(0, n));
+    }
+  }
+
+  /** Drops the TCP connection at once, without a WebSocket close frame. */
+  abort(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn.close();
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    written += await conn.write(bytes.subarray(written));
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function indexOfHeadEnd(bytes: Uint8Array): number {
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    if (
+      bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 &&
+      bytes[i + 3] === 10
+    ) return i;
+  }
+  return -1;
+}
+
+function parseFrame(
+  bytes: Uint8Array,
+): { opcode: number; payload: Uint8Array; size: number } | undefined {
+  if (bytes.length < 2) return undefined;
+  const opcode = bytes[0] & 0x0f;
+  let length = bytes[1] & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (bytes.length < 4) return undefined;
+    length = (bytes[2] << 8) | bytes[3];
+    offset = 4;
+  } else if (length === 127) {
+    if (bytes.length < 10) return undefined;
+    length = Number(
+      new DataView(bytes.buffer, bytes.byteOffset + 2, 8).getBigUint64(0),
+    );
+    offset = 10;
+  }
+  if (bytes.length < offset + length) return undefined;
+  return {
+    opcode,
+    payload: bytes.subarray(offset, offset + length),
+    size: offset + length,
+  };
+}
