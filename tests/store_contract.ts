@@ -1,0 +1,327 @@
+/**
+ * The contract every Store implementation keeps for rooms and their
+ * messages. Each implementation's test file calls {@link storeContract}
+ * with a way to open it; the same scenarios then run against each.
+ */
+import assert from "node:assert/strict";
+import { StoreUnavailableError } from "../server/protocol/errors.ts";
+import type { ChatMessage } from "../server/protocol/types.ts";
+import type { MessageDraft, Store } from "../server/store/mod.ts";
+
+/** How the contract opens one implementation on fresh storage. */
+export interface StoreFixture {
+  /**
+   * Opens the store, or opens it again on the same data after a close. The
+   * store must have the permanent room `general` (key and name "general").
+   */
+  open(): Promise<Store>;
+  /** Removes the storage; called once per test, after every store closed. */
+  dispose(): Promise<void>;
+}
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Registers the store contract tests for one implementation. */
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<StoreFixture>,
+): void {
+  /** Runs a body with a fresh store; `reopen` closes it and opens it again. */
+  function test(
+    title: string,
+    body: (store: Store, reopen: () => Promise<Store>) => Promise<void>,
+  ): void {
+    Deno.test(`${name}: ${title}`, async () => {
+      const fixture = await makeStore();
+      const opened: Store[] = [];
+      try {
+        opened.push(await fixture.open());
+        await body(opened[0], async () => {
+          await opened.at(-1)!.close();
+          const store = await fixture.open();
+          opened.push(store);
+          return store;
+        });
+      } finally {
+        for (const store of opened) await store.close();
+        await fixture.dispose();
+      }
+    });
+  }
+
+  function draft(
+    roomKey: string,
+    text: string,
+    more: Partial<MessageDraft> = {},
+  ): MessageDraft {
+    return { roomKey, userKey: "alice", user: "Alice", text, ...more };
+  }
+
+  async function append(
+    store: Store,
+    roomKey: string,
+    texts: string[],
+  ): Promise<ChatMessage[]> {
+    const messages: ChatMessage[] = [];
+    for (const text of texts) {
+      messages.push((await store.appendMessage(draft(roomKey, text))).message);
+    }
+    return messages;
+  }
+
+  function seqs(messages: ChatMessage[]): number[] {
+    return messages.map((m) => m.seq);
+  }
+
+  function range(from: number, to: number): number[] {
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  }
+
+  test("a fresh store has the permanent room general", async (store) => {
+    const rooms = await store.listRooms();
+    assert.equal(rooms.length, 1);
+    assert.equal(rooms[0].key, "general");
+    assert.equal(rooms[0].name, "general");
+    assert.equal(typeof rooms[0].createdAt, "number");
+  });
+
+  test("createRoom returns the room and listRooms lists it", async (store) => {
+    const before = Date.now();
+    const room = await store.createRoom("DevOps", "devops");
+    assert.ok(room);
+    assert.equal(room.key, "devops");
+    assert.equal(room.name, "DevOps");
+    assert.ok(room.createdAt >= before - 1000 && room.createdAt <= Date.now());
+    const rooms = await store.listRooms();
+    assert.deepEqual(rooms.map((r) => [r.key, r.name]), [
+      ["general", "general"],
+      ["devops", "DevOps"],
+    ]);
+  });
+
+  test("listRooms lists rooms oldest first", async (store) => {
+    // Created within the same millisecond more often than not: the order
+    // must still be the order of creation, not of the keys.
+    for (const key of ["zeta", "alpha", "mid", "beta"]) {
+      await store.createRoom(key, key);
+    }
+    const rooms = await store.listRooms();
+    assert.deepEqual(rooms.map((r) => r.key), [
+      "general",
+      "zeta",
+      "alpha",
+      "mid",
+      "beta",
+    ]);
+  });
+
+  test("createRoom with a taken key returns null and keeps the first name", async (store) => {
+    assert.ok(await store.createRoom("Dev", "dev"));
+    assert.equal(await store.createRoom("DEV", "dev"), null);
+    assert.equal(await store.createRoom("General", "general"), null);
+    const rooms = await store.listRooms();
+    assert.deepEqual(rooms.map((r) => r.name), ["general", "Dev"]);
+  });
+
+  test("appendMessage stores a message with id, seq, room name, user, text and ts", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const before = Date.now();
+    const { message, duplicate } = await store.appendMessage(
+      draft("dev", "hello"),
+    );
+    assert.equal(duplicate, false);
+    assert.deepEqual(Object.keys(message).sort(), [
+      "id",
+      "room",
+      "seq",
+      "text",
+      "ts",
+      "user",
+    ]);
+    assert.equal(typeof message.id, "string");
+    assert.ok(message.id.length > 0);
+    assert.equal(message.seq, 1);
+    assert.equal(message.room, "Dev");
+    assert.equal(message.user, "Alice");
+    assert.equal(message.text, "hello");
+    assert.match(message.ts, ISO_MS);
+    const ts = Date.parse(message.ts);
+    assert.ok(ts >= before - 1000 && ts <= Date.now() + 1000);
+    assert.deepEqual(await store.history("dev", {}), [message]);
+  });
+
+  test("seq counts from 1 in each room, independently", async (store) => {
+    await store.createRoom("dev", "dev");
+    const got: Record<string, number[]> = { general: [], dev: [] };
+    for (const room of ["general", "dev", "general", "general", "dev"]) {
+      const { message } = await store.appendMessage(draft(room, room));
+      got[room].push(message.seq);
+    }
+    assert.deepEqual(got, { general: [1, 2, 3], dev: [1, 2] });
+  });
+
+  test("ids are unique and sort in the order messages were stored", async (store) => {
+    await store.createRoom("dev", "dev");
+    const messages: ChatMessage[] = [];
+    for (let i = 0; i < 30; i++) {
+      const room = i % 3 === 0 ? "dev" : "general";
+      messages.push((await store.appendMessage(draft(room, `m${i}`))).message);
+    }
+    const ids = messages.map((m) => m.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.deepEqual([...ids].sort(), ids);
+  });
+
+  test("concurrent appends get distinct seqs with no gaps", async (store) => {
+    const results = await Promise.all(
+      range(1, 50).map((n) =>
+        store.appendMessage(draft("general", `m${n}`, { userKey: `u${n % 5}` }))
+      ),
+    );
+    const got = results.map((r) => r.message.seq).sort((a, b) => a - b);
+    assert.deepEqual(got, range(1, 50));
+    assert.deepEqual(
+      seqs(await store.history("general", { limit: 200 })),
+      range(1, 50),
+    );
+  });
+
+  test("the same clientId from the same user in the same room returns the first message", async (store) => {
+    const first = await store.appendMessage(
+      draft("general", "hi", { clientId: "k1" }),
+    );
+    assert.equal(first.duplicate, false);
+    assert.equal(first.message.client_id, "k1");
+    const again = await store.appendMessage(
+      draft("general", "hi, edited", { clientId: "k1" }),
+    );
+    assert.equal(again.duplicate, true);
+    assert.deepEqual(again.message, first.message);
+    // The retry took no seq: the next message follows the first.
+    const next = await store.appendMessage(draft("general", "next"));
+    assert.equal(next.message.seq, 2);
+    const history = await store.history("general", {});
+    assert.deepEqual(history.map((m) => m.text), ["hi", "next"]);
+  });
+
+  test("the same clientId from another user or in another room is a new message", async (store) => {
+    await store.createRoom("dev", "dev");
+    const first = await store.appendMessage(
+      draft("general", "one", { clientId: "k1" }),
+    );
+    const otherUser = await store.appendMessage(
+      draft("general", "two", { clientId: "k1", userKey: "bob", user: "bob" }),
+    );
+    const otherRoom = await store.appendMessage(
+      draft("dev", "three", { clientId: "k1" }),
+    );
+    assert.equal(otherUser.duplicate, false);
+    assert.equal(otherRoom.duplicate, false);
+    assert.equal(otherUser.message.seq, 2);
+    assert.equal(otherRoom.message.seq, 1);
+    assert.equal(
+      new Set([first, otherUser, otherRoom].map((r) => r.message.id)).size,
+      3,
+    );
+  });
+
+  test("history returns the latest page oldest first, 50 by default", async (store) => {
+    await append(store, "general", range(1, 60).map((n) => `m${n}`));
+    const page = await store.history("general", {});
+    assert.deepEqual(seqs(page), range(11, 60));
+    assert.deepEqual(
+      page.map((m) => m.text),
+      range(11, 60).map((n) => `m${n}`),
+    );
+    assert.ok(page.every((m) => m.room === "general"));
+  });
+
+  test("history pages with beforeSeq, afterSeq and limit", async (store) => {
+    await append(store, "general", range(1, 20).map((n) => `m${n}`));
+    const page = async (query: Parameters<Store["history"]>[1]) =>
+      seqs(await store.history("general", query));
+    assert.deepEqual(await page({ limit: 3 }), [18, 19, 20]);
+    assert.deepEqual(await page({ beforeSeq: 5 }), [1, 2, 3, 4]);
+    assert.deepEqual(await page({ beforeSeq: 10, limit: 3 }), [7, 8, 9]);
+    assert.deepEqual(await page({ afterSeq: 17 }), [18, 19, 20]);
+    assert.deepEqual(await page({ afterSeq: 5, limit: 3 }), [6, 7, 8]);
+    assert.deepEqual(await page({ afterSeq: 0, limit: 2 }), [1, 2]);
+    assert.deepEqual(await page({ afterSeq: 3, beforeSeq: 7 }), [4, 5, 6]);
+    assert.deepEqual(await page({ afterSeq: 20 }), []);
+    assert.deepEqual(await page({ beforeSeq: 1 }), []);
+    assert.deepEqual(await page({ limit: 1 }), [20]);
+  });
+
+  test("history returns at most 200 messages", async (store) => {
+    await append(store, "general", range(1, 230).map((n) => `m${n}`));
+    assert.deepEqual(
+      seqs(await store.history("general", { limit: 1000 })),
+      range(31, 230),
+    );
+    assert.deepEqual(
+      seqs(await store.history("general", { afterSeq: 0, limit: 1000 })),
+      range(1, 200),
+    );
+  });
+
+  test("history of a room without messages is empty", async (store) => {
+    await store.createRoom("dev", "dev");
+    await append(store, "general", ["elsewhere"]);
+    assert.deepEqual(await store.history("dev", {}), []);
+    assert.deepEqual(await store.history("dev", { afterSeq: 0 }), []);
+  });
+
+  test("history keeps client_id on the messages that had one", async (store) => {
+    await store.appendMessage(draft("general", "a", { clientId: "k1" }));
+    await store.appendMessage(draft("general", "b"));
+    const history = await store.history("general", {});
+    assert.equal(history[0].client_id, "k1");
+    assert.equal("client_id" in history[1], false);
+  });
+
+  test(
+    "rooms and messages survive a close and reopen",
+    async (store, reopen) => {
+      await store.createRoom("DevOps", "devops");
+      const sent = [
+        ...(await append(store, "general", ["g1", "g2"])),
+        (await store.appendMessage(draft("devops", "d1", { clientId: "k1" })))
+          .message,
+      ];
+      const again = await reopen();
+      const rooms = await again.listRooms();
+      assert.deepEqual(rooms.map((r) => [r.key, r.name]), [
+        ["general", "general"],
+        ["devops", "DevOps"],
+      ]);
+      assert.deepEqual(await again.history("general", {}), sent.slice(0, 2));
+      assert.deepEqual(await again.history("devops", {}), sent.slice(2));
+      // Numbering goes on where it stopped, and retries are still known.
+      const next = await again.appendMessage(draft("general", "g3"));
+      assert.equal(next.message.seq, 3);
+      const retry = await again.appendMessage(
+        draft("devops", "d1", { clientId: "k1" }),
+      );
+      assert.equal(retry.duplicate, true);
+      assert.deepEqual(retry.message, sent[2]);
+    },
+  );
+
+  test("ping resolves while the store is open", async (store) => {
+    await store.ping();
+  });
+
+  test("a closed store fails with StoreUnavailableError", async (store) => {
+    await store.close();
+    await assert.rejects(store.ping(), StoreUnavailableError);
+    await assert.rejects(store.listRooms(), StoreUnavailableError);
+    await assert.rejects(store.createRoom("dev", "dev"), StoreUnavailableError);
+    await assert.rejects(
+      store.appendMessage(draft("general", "x")),
+      StoreUnavailableError,
+    );
+    await assert.rejects(store.history("general", {}), StoreUnavailableError);
+    // Closing twice is harmless.
+    await store.close();
+  });
+}
