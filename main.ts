@@ -22,6 +22,8 @@ Options:
   --log-level LEVEL    trace, debug, info, warning, error or fatal (default ${DEFAULT_CONFIG.logLevel})
   --log-format FORMAT  pretty (coloured on a terminal) or json (default ${DEFAULT_CONFIG.logFormat})
   --max-frame-bytes N  largest client frame; bigger closes with 1009 (default ${DEFAULT_CONFIG.maxFrameBytes})
+  --admin NAME         this account is an admin (default: the first account registered)
+  --session-days N     how long a login session lasts (default ${DEFAULT_CONFIG.sessionDays})
   --idle-timeout S     seconds of silence before a ping, and to wait for the pong (default ${DEFAULT_CONFIG.idleTimeoutSeconds})
   -h, --help           print this help
 `;
@@ -61,6 +63,8 @@ export function configFromArgs(args: string[]): Partial<Config> {
         "log-format": { type: "string" },
         "max-frame-bytes": { type: "string" },
         "idle-timeout": { type: "string" },
+        admin: { type: "string" },
+        "session-days": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -97,6 +101,9 @@ export function configFromArgs(args: string[]): Partial<Config> {
   }
   const maxFrame = integer(v["max-frame-bytes"], "--max-frame-bytes", 1024);
   if (maxFrame !== undefined) config.maxFrameBytes = maxFrame;
+  if (v.admin !== undefined) config.admin = v.admin;
+  const days = integer(v["session-days"], "--session-days", 1);
+  if (days !== undefined) config.sessionDays = days;
   const idle = integer(v["idle-timeout"], "--idle-timeout", 1);
   if (idle !== undefined) config.idleTimeoutSeconds = idle;
   return config;

@@ -1,10 +1,20 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
-import type { WebSocketEndpoint } from "./websocket.ts";
+import type { Failure } from "./protocol/errors.ts";
+import { isFailure } from "./protocol/errors.ts";
+import { passwordLoginData } from "./protocol/schemas.ts";
+import type { Account } from "./store/mod.ts";
+import {
+  remoteAddressOf,
+  SESSION_COOKIE,
+  type WebSocketEndpoint,
+} from "./websocket.ts";
 
 const logger = log("http");
 
@@ -14,6 +24,8 @@ export interface AppParts {
   websocket: WebSocketEndpoint;
   /** Folder of the web client. */
   staticDir: string;
+  /** Lifetime of a session cookie, in seconds. */
+  sessionSeconds: number;
 }
 
 const historyQuery = z.object({
@@ -22,9 +34,56 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
+const STATUS: Partial<Record<Failure["code"], 400 | 401 | 403 | 409 | 429>> = {
+  bad_credentials: 401,
+  banned: 403,
+  forbidden: 403,
+  username_taken: 409,
+  rate_limited: 429,
+};
+
+function failure(c: Context, f: Failure): Response {
+  return c.json({ error: f.code, message: f.message }, STATUS[f.code] ?? 400);
+}
+
+async function credentials(
+  c: Context,
+): Promise<{ username: string; password: string } | Failure> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return {
+      ok: false,
+      code: "invalid_json",
+      message: "The body is not JSON.",
+    };
+  }
+  const parsed = passwordLoginData.safeParse(body);
+  return parsed.success ? parsed.data : {
+    ok: false,
+    code: "invalid_message",
+    message: 'Send {"username", "password"} as JSON.',
+  };
+}
+
+function startSession(c: Context, token: string, maxAge: number): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: new URL(c.req.url).protocol === "https:",
+    maxAge,
+  });
+}
+
+function describe(account: Account): { username: string; role: string } {
+  return { username: account.username, role: account.role };
+}
+
 /** The HTTP side, top to bottom: headers, health, metrics, API, WebSocket, client. */
 export function createApp(parts: AppParts): Hono {
-  const { node, websocket } = parts;
+  const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
 
   app.use(secureHeaders({
@@ -61,6 +120,63 @@ export function createApp(parts: AppParts): Hono {
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     });
+  });
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) =>
+        c.json({
+          error: "invalid_message",
+          message: "The request body is over 64 KiB.",
+        }, 413),
+    }),
+  );
+
+  // Accounts over HTTP, for the web client: the session lives in an
+  // HttpOnly cookie that the WebSocket upgrade accepts.
+  app.post("/api/register", async (c) => {
+    const body = await credentials(c);
+    if (isFailure(body)) return failure(c, body);
+    const result = await node.accounts.register(body.username, body.password);
+    if (isFailure(result)) return failure(c, result);
+    startSession(c, result.token, sessionSeconds);
+    return c.json(describe(result.account), 201);
+  });
+
+  app.post("/api/login", async (c) => {
+    const body = await credentials(c);
+    if (isFailure(body)) return failure(c, body);
+    const result = await node.accounts.authenticate(
+      body.username,
+      body.password,
+      remoteAddressOf(c),
+    );
+    if (isFailure(result)) return failure(c, result);
+    startSession(c, result.token, sessionSeconds);
+    return c.json(describe(result.account));
+  });
+
+  app.post("/api/logout", async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token !== undefined) await node.accounts.logout(token);
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.body(null, 204);
+  });
+
+  app.get("/api/session", async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const account = token === undefined
+      ? undefined
+      : await node.accounts.resume(token);
+    if (!account || isFailure(account)) {
+      return c.json(
+        { error: "bad_credentials", message: "Not logged in." },
+        401,
+      );
+    }
+    return c.json(describe(account));
   });
 
   app.get("/api/rooms", (c) => c.json({ rooms: node.registry.summaries() }));

@@ -20,6 +20,10 @@ export interface Config {
   logLevel: LogLevelName;
   /** `pretty` (coloured on a terminal) or `json` (one object a line). */
   logFormat: "pretty" | "json";
+  /** The operator's admin account; unset: the first account registered. */
+  admin?: string;
+  /** How long a login session lasts, in days. */
+  sessionDays: number;
 }
 
 /** The log levels accepted by `--log-level`. */
@@ -43,4 +47,5 @@ export const DEFAULT_CONFIG: Config = {
   maxBufferedBytes: 8 * 1024 * 1024,
   logLevel: "info",
   logFormat: "pretty",
+  sessionDays: 30,
 };

@@ -27,6 +27,8 @@ const logger = log("conn");
 /** Options of {@link ClientConnection}. */
 export interface ClientConnectionOptions {
   remoteAddress: string;
+  /** The session cookie of the upgrade request, for `login` with no data. */
+  cookieToken?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export class ClientConnection implements ClientState {
   readonly id: number;
   readonly remoteAddress: string;
   readonly outbox: ConnectionWriter;
+  readonly cookieToken?: string;
   member?: Member;
   #node: ChatNode;
   #context: RequestContext;
@@ -53,6 +56,7 @@ export class ClientConnection implements ClientState {
     this.outbox = writer;
     this.id = node.nextConnectionId();
     this.remoteAddress = options.remoteAddress;
+    this.cookieToken = options.cookieToken;
     this.#context = { node, client: this };
     node.metrics.connectionsOpened++;
     logger.debug("Connection {id} opened from {address}", {
@@ -150,6 +154,11 @@ export class ClientConnection implements ClientState {
     // The context's client is this connection, whose member is now set.
     const ctx = this.#context as MemberContext;
     return MEMBER_HANDLERS[request.action](ctx, request.data);
+  }
+
+  /** Ends the connection from the server side: queued frames go first. */
+  disconnect(code: number, reason: string): void {
+    this.outbox.close(code, reason);
   }
 
   /** Cleans up after the socket closed, however it closed. */

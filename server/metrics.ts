@@ -62,7 +62,7 @@ export class Metrics {
     const out = [
       gauge(
         "chat_connections",
-        "Open logged-in WebSocket connections.",
+        "Open WebSocket connections.",
         gauges.connections,
       ),
       gauge(

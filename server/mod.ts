@@ -44,10 +44,20 @@ export async function startServer(
   const store = new SqliteStore(config.db, {
     permanentRooms: [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }],
   });
-  const node = new ChatNode({ store, broker: new MemoryBroker() });
+  const node = new ChatNode({
+    store,
+    broker: new MemoryBroker(),
+    admin: config.admin,
+    sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
+  });
   await node.start();
   const websocket = createWebSocketEndpoint(node, config);
-  const app = createApp({ node, websocket, staticDir: config.staticDir });
+  const app = createApp({
+    node,
+    websocket,
+    staticDir: config.staticDir,
+    sessionSeconds: config.sessionDays * 24 * 3600,
+  });
 
   const { promise: listening, resolve: onListen } = Promise.withResolvers<
     Deno.NetAddr

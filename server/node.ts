@@ -1,3 +1,4 @@
+import { AccountService } from "./accounts/service.ts";
 import type { Broker, Publication, Topic } from "./broker/mod.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
@@ -17,7 +18,14 @@ const logger = log("node");
 export interface NodeParts {
   store: Store;
   broker: Broker;
+  /** The operator's admin account name (`--admin`). */
+  admin?: string;
+  /** How long a login session lasts, in ms. */
+  sessionTtlMs?: number;
 }
+
+/** Close code for a connection ended by a moderator (kick or ban). */
+export const CLOSE_REMOVED = 4003;
 
 /**
  * One server process: it owns the registry, the store and the broker, and
@@ -29,11 +37,17 @@ export class ChatNode {
   readonly metrics = new Metrics();
   readonly store: Store;
   readonly broker: Broker;
+  readonly accounts: AccountService;
   #nextConnectionId = 1;
 
   constructor(parts: NodeParts) {
     this.store = parts.store;
     this.broker = parts.broker;
+    this.accounts = new AccountService(parts.store, {
+      admin: parts.admin,
+      sessionTtlMs: parts.sessionTtlMs,
+      isGuestOnline: (key) => this.registry.isGuestOnline(key),
+    });
     this.broker.onDelivery((publication) => this.#deliver(publication));
   }
 
@@ -45,6 +59,7 @@ export class ChatNode {
     if (this.registry.roomName(GENERAL_ROOM) === undefined) {
       throw new Error(`The store has no '${GENERAL_ROOM}' room`);
     }
+    await this.accounts.start();
   }
 
   /** A fresh node-local connection id. */
@@ -97,6 +112,12 @@ export class ChatNode {
   moveMember(member: Member, roomKey: string): () => void {
     const change = this.registry.enter(member, roomKey);
     return () => {
+      // The socket may have closed while the reply was being made; its
+      // departure was announced then, so this move is old news.
+      if (!this.registry.isMember(member)) {
+        if (change.moved) this.publishRoomList();
+        return;
+      }
       if (change.from !== undefined && change.leftFrom) {
         this.#announce(change.from, member, "left");
       }
@@ -121,6 +142,89 @@ export class ChatNode {
       user: member.username,
       text: `${member.username} ${kind} ${room}`,
     }, member.userKey);
+  }
+
+  /**
+   * Ends every connection of a user (kick, server ban): each gets the
+   * notice, its room hears it instead of "left", then the socket closes.
+   */
+  removeUser(userKey: string, kind: "kicked" | "banned", text: string): number {
+    const members = [...this.registry.connectionsOf(userKey)];
+    const rooms = new Set<string>();
+    for (const member of members) {
+      rooms.add(member.roomKey);
+      const room = this.registry.roomName(member.roomKey) ?? member.roomKey;
+      member.outbox.push(
+        encodeEvent("system", { room, kind, user: member.username, text }),
+      );
+      this.registry.release(member);
+      member.disconnect(CLOSE_REMOVED, text.slice(0, 120));
+    }
+    const name = members[0]?.username;
+    for (const roomKey of rooms) {
+      const room = this.registry.roomName(roomKey) ?? roomKey;
+      this.notifyRoom(roomKey, { room, kind, user: name, text }, userKey);
+    }
+    if (members.length > 0) this.publishRoomList();
+    return members.length;
+  }
+
+  /**
+   * Sends every connection of a user that is in a room back to `general`
+   * (room ban), each told why.
+   */
+  evictFromRoom(userKey: string, roomKey: string, text: string): void {
+    const room = this.registry.roomName(roomKey) ?? roomKey;
+    let name: string | undefined;
+    for (const member of [...this.registry.connectionsOf(userKey)]) {
+      if (member.roomKey !== roomKey) continue;
+      name = member.username;
+      member.outbox.push(
+        encodeEvent("system", { room, kind: "banned", user: name, text }),
+      );
+      this.moveMember(member, GENERAL_ROOM)();
+    }
+    if (name !== undefined) {
+      this.notifyRoom(
+        roomKey,
+        { room, kind: "banned", user: name, text },
+        userKey,
+      );
+    }
+  }
+
+  /**
+   * Deletes a room: its members move to `general`, each told, then the
+   * room and its history go from the store.
+   */
+  async deleteRoom(roomKey: string, by: string): Promise<void> {
+    const room = this.registry.roomName(roomKey) ?? roomKey;
+    await this.store.deleteRoom(roomKey);
+    const text = `${by} deleted ${room}`;
+    const deleted = encodeEvent("system", { room, kind: "deleted", text });
+    const announcements: (() => void)[] = [];
+    for (const member of [...this.registry.membersOf(roomKey)]) {
+      member.outbox.push(deleted);
+      announcements.push(this.moveMember(member, GENERAL_ROOM));
+    }
+    this.registry.removeRoom(roomKey);
+    for (const announce of announcements) announce();
+    this.publishRoomList();
+  }
+
+  /** Changes the role of a user's online connections and tells them. */
+  applyRole(userKey: string, role: Member["role"], by: string): void {
+    for (const member of this.registry.connectionsOf(userKey)) {
+      member.role = role;
+      const room = this.registry.roomName(member.roomKey) ?? member.roomKey;
+      member.outbox.push(encodeEvent("system", {
+        room,
+        kind: "info",
+        user: member.username,
+        text: `${by} made you ${role}`,
+        role,
+      }));
+    }
   }
 
   /** The key of a room name; undefined when there is no such room. */

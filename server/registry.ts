@@ -1,4 +1,4 @@
-import type { RoomSummary } from "./protocol/types.ts";
+import type { Role, RoomSummary } from "./protocol/types.ts";
 
 /** Where a member's frames go; the registry never looks inside. */
 export interface Outbox {
@@ -12,8 +12,18 @@ export interface Member {
   readonly outbox: Outbox;
   readonly username: string;
   readonly userKey: string;
+  /** The client's IP address. */
+  readonly address: string;
   /** Key of the member's current room; set by `enter`. */
   roomKey: string;
+  /** The user's role; changes with `set_role`. */
+  role: Role;
+  /** True for a guest (no account). */
+  readonly guest: boolean;
+  /** When this connection logged in, ms since the epoch. */
+  readonly since: number;
+  /** Ends the connection (kick, ban): flushes what is queued, then closes. */
+  disconnect(code: number, reason: string): void;
 }
 
 interface RoomEntry {
@@ -91,15 +101,15 @@ export class RoomRegistry {
    * Takes a name for a connection. A guest name is exclusive; an account may
    * hold several connections, but never alongside a guest of the same name.
    */
-  claim(member: Member, options: { guest: boolean }): boolean {
+  claim(member: Member): boolean {
     const user = this.#users.get(member.userKey);
-    if (user && (options.guest || user.guest)) return false;
+    if (user && (member.guest || user.guest)) return false;
     if (user) {
       user.members.add(member);
     } else {
       this.#users.set(member.userKey, {
         name: member.username,
-        guest: options.guest,
+        guest: member.guest,
         members: new Set([member]),
       });
     }
@@ -107,9 +117,31 @@ export class RoomRegistry {
     return true;
   }
 
+  /** True while a member is claimed (logged in and not released). */
+  isMember(member: Member): boolean {
+    return this.#members.has(member);
+  }
+
   /** True when someone with this name key is online on this node. */
   isOnline(userKey: string): boolean {
     return this.#users.has(userKey);
+  }
+
+  /** True when a guest holds this name key on this node. */
+  isGuestOnline(userKey: string): boolean {
+    return this.#users.get(userKey)?.guest === true;
+  }
+
+  /** The display name of an online user. */
+  onlineName(userKey: string): string | undefined {
+    return this.#users.get(userKey)?.name;
+  }
+
+  /** Removes an empty room; false when it has members or does not exist. */
+  removeRoom(key: string): boolean {
+    const room = this.#rooms.get(key);
+    if (!room || room.members.size > 0) return false;
+    return this.#rooms.delete(key);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
 import { upgradeWebSocket } from "hono/deno";
 import { ClientConnection } from "./connection.ts";
 import { log } from "./log.ts";
@@ -6,6 +7,9 @@ import type { ChatNode } from "./node.ts";
 import { ConnectionWriter } from "./writer.ts";
 
 const logger = log("ws");
+
+/** The cookie that carries the web client's session token. */
+export const SESSION_COOKIE = "chat_session";
 
 /** Close code for a frame over the size limit (RFC 6455). */
 export const CLOSE_TOO_BIG = 1009;
@@ -58,6 +62,7 @@ export function createWebSocketEndpoint(
 
   const upgrade = upgradeWebSocket((c: Context) => {
     const remoteAddress = remoteAddressOf(c);
+    const cookieToken = getCookie(c, SESSION_COOKIE);
     let connection: ClientConnection | undefined;
     let writer: ConnectionWriter | undefined;
     return {
@@ -69,7 +74,10 @@ export function createWebSocketEndpoint(
           close: (code, reason) => socket.close(code, reason),
         }, { maxBufferedBytes: options.maxBufferedBytes });
         open.add(writer);
-        connection = new ClientConnection(node, writer, { remoteAddress });
+        connection = new ClientConnection(node, writer, {
+          remoteAddress,
+          cookieToken,
+        });
       },
       onMessage(event, _ws) {
         if (!connection || !writer) return;

@@ -88,9 +88,10 @@ export class ConnectionWriter implements Outbox {
     }
   }
 
-  /** Drops the queue and closes the socket. */
+  /** Sends what is queued, then closes the socket. */
   close(code: number, reason: string): void {
     if (this.#closed) return;
+    this.flush();
     this.#closed = true;
     this.#queue = [];
     try {

@@ -12,8 +12,12 @@ export interface ClientState {
   readonly remoteAddress: string;
   /** Where this connection's frames go. */
   readonly outbox: Outbox;
+  /** The session cookie the WebSocket upgrade carried, if any. */
+  readonly cookieToken?: string;
   /** Set by a successful login. */
   member?: Member;
+  /** Ends the connection: flushes what is queued, then closes. */
+  disconnect(code: number, reason: string): void;
 }
 
 /** What every handler gets: the node and the connection it serves. */

@@ -1,4 +1,11 @@
-import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -10,19 +17,8 @@ export async function sendMessage(
 ): Promise<Outcome> {
   const data = parseData(sendMessageData, raw);
   if (isFailure(data)) return data;
-  const text = data.text.trim();
-  if (text.length === 0) {
-    return fail("empty_message", "The message is empty.");
-  }
-  // Characters are code points, so an emoji counts once.
-  if (
-    text.length > MAX_MESSAGE_LENGTH && codePoints(text) > MAX_MESSAGE_LENGTH
-  ) {
-    return fail(
-      "message_too_long",
-      `A message is at most ${MAX_MESSAGE_LENGTH} characters.`,
-    );
-  }
+  const text = cleanText(data.text);
+  if (isFailure(text)) return text;
   const { node } = ctx;
   const member = ctx.client.member;
   const roomKey = member.roomKey;
@@ -40,31 +36,55 @@ export async function sendMessage(
   return succeed({ message }, () => node.publishMessage(roomKey, message));
 }
 
-/** `history`: a page of a room's messages, oldest first. */
+/** The text of a message as stored: trimmed, not empty, not too long. */
+export function cleanText(raw: string): string | Failure {
+  const text = raw.trim();
+  if (text.length === 0) {
+    return fail("empty_message", "The message is empty.");
+  }
+  // Characters are code points, so an emoji counts once.
+  if (
+    text.length > MAX_MESSAGE_LENGTH && codePoints(text) > MAX_MESSAGE_LENGTH
+  ) {
+    return fail(
+      "message_too_long",
+      `A message is at most ${MAX_MESSAGE_LENGTH} characters.`,
+    );
+  }
+  return text;
+}
+
+/** `history`: a page of a room's or a private conversation's messages. */
 export async function history(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
   const data = parseData(historyData, raw);
   if (isFailure(data)) return data;
-  if (data.with !== undefined) {
-    return fail(
-      "invalid_message",
-      "Private conversations are not available on this server yet.",
-    );
-  }
   const { node } = ctx;
+  const query = {
+    beforeSeq: data.before_seq,
+    afterSeq: data.after_seq,
+    limit: data.limit,
+  };
+  if (data.with !== undefined) {
+    const member = ctx.client.member;
+    const messages = await node.store.conversation(
+      member.userKey,
+      nameKey(data.with),
+      // A guest name may have been someone else's before: a guest only
+      // reads what was said since it logged in.
+      member.guest ? { ...query, since: member.since } : query,
+    );
+    return succeed({ with: data.with, messages });
+  }
   const key = data.room === undefined
     ? ctx.client.member.roomKey
     : node.findRoom(data.room);
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
-  const messages = await node.store.history(key, {
-    beforeSeq: data.before_seq,
-    afterSeq: data.after_seq,
-    limit: data.limit,
-  });
+  const messages = await node.store.history(key, query);
   return succeed({ room: node.registry.roomName(key), messages });
 }
 

@@ -7,11 +7,14 @@ import {
   listRooms,
   listUsers,
 } from "./rooms.ts";
-import { login } from "./session.ts";
+import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
+import { privateMessage } from "./private.ts";
+import { login, register } from "./session.ts";
 
 /** Actions a connection may send before it is logged in. */
 export const PUBLIC_HANDLERS: Readonly<Record<string, Handler>> = {
   login,
+  register,
 };
 
 /** Actions of a logged-in connection, one function each. */
@@ -23,6 +26,12 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   list_users: listUsers,
   send_message: sendMessage,
   history,
+  private_message: privateMessage,
+  kick,
+  ban,
+  unban,
+  delete_room: deleteRoom,
+  set_role: setRole,
 };
 
 export type { ClientState, RequestContext } from "./context.ts";

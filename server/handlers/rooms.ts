@@ -55,6 +55,15 @@ export async function joinRoom(
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
+  const member = ctx.client.member;
+  const ban = await ctx.node.store.findBan(
+    { userKey: member.userKey, address: member.address },
+    key,
+  );
+  if (ban) {
+    const room = ctx.node.registry.roomName(key);
+    return fail("banned", `You are banned from ${room}: ${ban.reason}`);
+  }
   return await enter(ctx, key);
 }
 

@@ -1,69 +1,205 @@
+import type { Authenticated } from "../accounts/service.ts";
 import { log } from "../log.ts";
-import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
-import { loginData } from "../protocol/schemas.ts";
-import { GENERAL_ROOM, type LoginSuccess } from "../protocol/types.ts";
+import {
+  guestLoginData,
+  passwordLoginData,
+  registerData,
+  tokenLoginData,
+} from "../protocol/schemas.ts";
+import {
+  GENERAL_ROOM,
+  type LoginSuccess,
+  type Role,
+} from "../protocol/types.ts";
 import type { Member } from "../registry.ts";
 import { parseData, type RequestContext } from "./context.ts";
 
 const logger = log("session");
 
-/** `login`: takes a guest name, places the user in `general`. */
-export function login(
+/** Who is logging in, once proven. */
+interface Identity {
+  username: string;
+  role: Role;
+  guest: boolean;
+  token?: string;
+}
+
+/**
+ * `login`: as a guest (`username`), with a password (`username` and
+ * `password`), with a session `token`, or with no data at all when the
+ * WebSocket upgrade carried the web client's session cookie.
+ */
+export async function login(
   ctx: RequestContext,
   raw: Record<string, unknown>,
-): Outcome {
-  if (ctx.client.member) {
-    return fail("already_logged_in", "This connection is logged in already.");
-  }
-  const data = parseData(loginData, raw);
-  if (isFailure(data)) return data;
-  if (!("username" in data)) {
-    return fail(
-      "bad_credentials",
-      "This server has no session with that token.",
+): Promise<Outcome> {
+  if (ctx.client.member) return alreadyLoggedIn();
+  let identity: Identity | Failure;
+  if ("token" in raw) {
+    const data = parseData(tokenLoginData, raw);
+    identity = isFailure(data) ? data : await resume(ctx, data.token);
+  } else if ("password" in raw) {
+    const data = parseData(passwordLoginData, raw);
+    identity = isFailure(data) ? data : toIdentity(
+      await ctx.node.accounts.authenticate(
+        data.username,
+        data.password,
+        ctx.client.remoteAddress,
+      ),
+    );
+  } else if ("username" in raw) {
+    const data = parseData(guestLoginData, raw);
+    identity = isFailure(data) ? data : await guest(ctx, data.username);
+  } else if (ctx.client.cookieToken !== undefined) {
+    identity = await resume(ctx, ctx.client.cookieToken);
+  } else {
+    identity = fail(
+      "invalid_message",
+      "Send a 'username', a 'username' and 'password', or a 'token'.",
     );
   }
-  const username = cleanName(data.username);
-  if (username === null) {
-    logger.info("Rejected name {name} from {address}: invalid", {
-      name: data.username.slice(0, 64),
+  if (isFailure(identity)) {
+    logger.info("Login refused from {address}: {code}", {
       address: ctx.client.remoteAddress,
+      code: identity.code,
     });
+    return identity;
+  }
+  return await enterServer(ctx, identity, "login");
+}
+
+/** `register`: creates an account and logs this connection in with it. */
+export async function register(
+  ctx: RequestContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  if (ctx.client.member) return alreadyLoggedIn();
+  const data = parseData(registerData, raw);
+  if (isFailure(data)) return data;
+  const result = await ctx.node.accounts.register(data.username, data.password);
+  if (isFailure(result)) return result;
+  logger.info("{name} registered an account ({role})", {
+    name: result.account.username,
+    role: result.account.role,
+  });
+  return await enterServer(ctx, toIdentity(result) as Identity, "register");
+}
+
+function alreadyLoggedIn(): Failure {
+  return fail("already_logged_in", "This connection is logged in already.");
+}
+
+function toIdentity(result: Authenticated | Failure): Identity | Failure {
+  if (isFailure(result)) return result;
+  return {
+    username: result.account.username,
+    role: result.account.role,
+    guest: false,
+    token: result.token,
+  };
+}
+
+async function resume(
+  ctx: RequestContext,
+  token: string,
+): Promise<Identity | Failure> {
+  const account = await ctx.node.accounts.resume(token);
+  if (isFailure(account)) return account;
+  return {
+    username: account.username,
+    role: account.role,
+    guest: false,
+    token,
+  };
+}
+
+async function guest(
+  ctx: RequestContext,
+  rawName: string,
+): Promise<Identity | Failure> {
+  const username = cleanName(rawName);
+  if (username === null) {
     return fail(
       "username_invalid",
       "A username is 1 to 32 letters, digits, '_', '-' or '.', without spaces.",
     );
   }
-  if (data.password !== undefined) {
-    return fail("bad_credentials", "Wrong username or password.");
+  if (await ctx.node.accounts.find(username)) {
+    return fail(
+      "username_taken",
+      `The name '${username}' belongs to an account: log in with its password.`,
+    );
   }
-  const member: Member = {
-    id: ctx.client.id,
-    outbox: ctx.client.outbox,
-    username,
-    userKey: nameKey(username),
-    roomKey: "",
-  };
-  if (!ctx.node.registry.claim(member, { guest: true })) {
-    logger.info("Rejected name {name} from {address}: taken", {
-      name: username,
-      address: ctx.client.remoteAddress,
-    });
-    return fail("username_taken", `The name '${username}' is in use.`);
-  }
-  ctx.client.member = member;
-  logger.info("{name} logged in as a guest from {address}", {
-    name: username,
-    address: ctx.client.remoteAddress,
+  return { username, role: "user", guest: true };
+}
+
+// Bans, then the name, then `general`: the reply goes first, then the
+// notices, then private messages that waited for this account.
+async function enterServer(
+  ctx: RequestContext,
+  identity: Identity,
+  request: "login" | "register",
+): Promise<Outcome> {
+  const { node, client } = ctx;
+  const userKey = nameKey(identity.username);
+  const ban = await node.store.findBan({
+    userKey,
+    address: client.remoteAddress,
   });
-  const announce = ctx.node.moveMember(member, GENERAL_ROOM);
+  if (ban) {
+    return fail("banned", `You are banned from this server: ${ban.reason}`);
+  }
+  if (client.member) return alreadyLoggedIn();
+  const member: Member = {
+    id: client.id,
+    outbox: client.outbox,
+    username: identity.username,
+    userKey,
+    address: client.remoteAddress,
+    roomKey: "",
+    role: identity.role,
+    guest: identity.guest,
+    since: Date.now(),
+    disconnect: (code, reason) => client.disconnect(code, reason),
+  };
+  if (!node.registry.claim(member)) {
+    return fail("username_taken", `The name '${identity.username}' is in use.`);
+  }
+  client.member = member;
+  const pending = identity.guest
+    ? []
+    : await node.store.takeUndelivered(userKey)
+      .catch(() => []);
+  logger.info("{name} logged in ({how}) from {address}", {
+    name: identity.username,
+    how: identity.guest
+      ? "guest"
+      : request === "register"
+      ? "new account"
+      : "account",
+    address: client.remoteAddress,
+  });
+  const announce = node.moveMember(member, GENERAL_ROOM);
   const reply: Omit<LoginSuccess, "request"> = {
-    username,
-    role: "user",
+    username: identity.username,
+    role: identity.role,
     room: GENERAL_ROOM,
     // Read after the move, so the list already counts the new user.
-    rooms: ctx.node.registry.summaries(),
+    rooms: node.registry.summaries(),
   };
-  return succeed(reply, announce);
+  if (identity.token !== undefined) reply.token = identity.token;
+  return succeed(reply, () => {
+    announce();
+    for (const message of pending) {
+      node.publish({ kind: "user", key: userKey }, "private_message", message);
+    }
+  });
 }

@@ -31,7 +31,7 @@ export function decodeRequest(text: string): Request | RejectedFrame {
   }
   const frame = value as Record<string, unknown>;
   const id = typeof frame.id === "string" && frame.id.length >= 1 &&
-      frame.id.length <= 64
+      (frame.id.length <= 64 || [...frame.id].length <= 64)
     ? frame.id
     : undefined;
   if (frame.id !== undefined && id === undefined) {
@@ -40,7 +40,7 @@ export function decodeRequest(text: string): Request | RejectedFrame {
   if (typeof frame.action !== "string" || frame.action.length === 0) {
     return { ...reject("'action' must be a non-empty string.", frame), id };
   }
-  const data = frame.data ?? {};
+  const data = frame.data === undefined ? {} : frame.data;
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return {
       ...fail("invalid_message", "'data' must be an object."),

@@ -4,6 +4,9 @@
  */
 
 const NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
+// Letters that render as nothing (Hangul fillers, for one) would make
+// names that look empty or identical to others.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 
 /** Longest user or room name, in characters (code points). */
 export const MAX_NAME_LENGTH = 32;
@@ -14,11 +17,12 @@ export const MAX_NAME_LENGTH = 32;
  * breaks the rules.
  */
 export function cleanName(raw: string): string | null {
-  if (raw.length === 0 || raw.length > MAX_NAME_LENGTH * 2) return null;
+  // Cheap bound first: NFC never shrinks a name by more than this.
+  if (raw.length === 0 || raw.length > MAX_NAME_LENGTH * 8) return null;
   const name = raw.normalize("NFC");
   const length = [...name].length;
   if (length < 1 || length > MAX_NAME_LENGTH) return null;
-  return NAME_PATTERN.test(name) ? name : null;
+  return NAME_PATTERN.test(name) && !INVISIBLE.test(name) ? name : null;
 }
 
 /**

@@ -7,20 +7,24 @@ import { z } from "zod";
  * fields are ignored, so newer clients can talk to older servers.
  */
 
-const name = z.string().max(256);
+// Generous type bounds: the handlers apply the real rules with their codes.
+const name = z.string().max(4096);
 const seq = z.number().int().min(0);
 
-/** `login` data: guest (username), account (username + password) or token. */
-export const loginData = z.union([
-  z.object({ username: name, password: z.string().max(1024).optional() }),
-  z.object({ token: z.string().min(1).max(256) }),
-]);
+/** `login` data of a guest. */
+export const guestLoginData = z.object({ username: name });
 
-/** `register` data. */
-export const registerData = z.object({
+/** `login` data of an account. */
+export const passwordLoginData = z.object({
   username: name,
   password: z.string().max(1024),
 });
+
+/** `login` data resuming a session. */
+export const tokenLoginData = z.object({ token: z.string().min(1).max(256) });
+
+/** `register` data. */
+export const registerData = passwordLoginData;
 
 /** `create_room` and `join_room` data. */
 export const roomData = z.object({ room: name });
@@ -33,7 +37,7 @@ export const listUsersData = z.object({ room: name.optional() });
 
 /** `send_message` data. Text is limited in size here, in characters later. */
 export const sendMessageData = z.object({
-  text: z.string().max(65536),
+  text: z.string().max(1_000_000),
   client_id: z.string().min(1).max(64).optional(),
 });
 
@@ -44,6 +48,30 @@ export const historyData = z.object({
   before_seq: seq.optional(),
   after_seq: seq.optional(),
   limit: z.number().int().min(1).max(200).optional(),
+});
+
+/** `private_message` data. */
+export const privateMessageData = z.object({
+  to: name,
+  text: z.string().max(1_000_000),
+  client_id: z.string().min(1).max(64).optional(),
+});
+
+const reason = z.string().max(500).optional();
+
+/** `kick` data. */
+export const kickData = z.object({ user: name, reason });
+
+/** `ban` data: server-wide, or from one room. */
+export const banData = z.object({ user: name, room: name.optional(), reason });
+
+/** `unban` data. */
+export const unbanData = z.object({ user: name, room: name.optional() });
+
+/** `set_role` data. */
+export const setRoleData = z.object({
+  user: name,
+  role: z.enum(["admin", "moderator", "user"]),
 });
 
 /** Turns a zod error into one sentence that names the offending field. */

@@ -6,14 +6,12 @@
 /** A role stored with an account; guests are always `user`. */
 export type Role = "admin" | "moderator" | "user";
 
-/** A chat message as it appears everywhere: events, history, HTTP API. */
-export interface ChatMessage {
+/** What room and private messages have in common. */
+export interface MessageBase {
   /** Server-assigned unique id (ULID: sortable by creation time). */
   id: string;
-  /** Per-room sequence number: strictly increasing, no gaps. */
+  /** Sequence number in its room or conversation: increasing, no gaps. */
   seq: number;
-  /** The room it was posted in. */
-  room: string;
   /** The author's username as they wrote it. */
   user: string;
   /** The trimmed text. */
@@ -22,6 +20,18 @@ export interface ChatMessage {
   ts: string;
   /** The sender's idempotency key, echoed when given. */
   client_id?: string;
+}
+
+/** A room message as it appears everywhere: events, history, HTTP API. */
+export interface ChatMessage extends MessageBase {
+  /** The room it was posted in. */
+  room: string;
+}
+
+/** A private message: no room, and the recipient in `to`. */
+export interface PrivateMessage extends MessageBase {
+  /** The recipient's username. */
+  to: string;
 }
 
 /** One entry of a room list: its name and how many distinct users are in it. */

@@ -1,4 +1,4 @@
-import type { ChatMessage } from "../protocol/types.ts";
+import type { ChatMessage, PrivateMessage, Role } from "../protocol/types.ts";
 
 /** A room as the store keeps it. */
 export interface StoredRoom {
@@ -10,7 +10,7 @@ export interface StoredRoom {
   createdAt: number;
 }
 
-/** A message about to be stored: the store assigns `id`, `seq` and `ts`. */
+/** A room message about to be stored: the store assigns `id`, `seq`, `ts`. */
 export interface MessageDraft {
   roomKey: string;
   userKey: string;
@@ -19,33 +19,77 @@ export interface MessageDraft {
   clientId?: string;
 }
 
-/** What `appendMessage` did. */
-export interface AppendResult {
-  message: ChatMessage;
+/** A private message about to be stored. */
+export interface PrivateDraft {
+  fromKey: string;
+  from: string;
+  toKey: string;
+  to: string;
+  text: string;
+  clientId?: string;
+  /** False when no connection of the recipient got it: kept for its next login. */
+  delivered: boolean;
+}
+
+/** What an append did. */
+export interface AppendResult<M = ChatMessage> {
+  message: M;
   /** True when `clientId` was seen before: `message` is the first one. */
   duplicate: boolean;
 }
 
-/** Which page of a room's history to read. */
+/** Which page of a history to read. */
 export interface HistoryQuery {
   /** Only messages with a smaller seq. */
   beforeSeq?: number;
   /** Only messages with a greater seq. */
   afterSeq?: number;
-  /** At most this many (default 50). */
+  /** At most this many (default 50, at most 200). */
   limit?: number;
+  /** Only messages stored at or after this time (ms since the epoch). */
+  since?: number;
+}
+
+/** A registered account. */
+export interface Account {
+  key: string;
+  username: string;
+  /** Self-describing hash (see accounts/password.ts); never leaves the server. */
+  passwordHash: string;
+  role: Role;
+  createdAt: number;
+}
+
+/** A login session, found by the hash of its token. */
+export interface Session {
+  userKey: string;
+  expiresAt: number;
 }
 
 /**
- * Durable state: rooms and messages. A promise it resolves means the data is
- * on disk (or in the database) and survives a crash. Implementations throw
- * `StoreUnavailableError` when they cannot reach their storage.
+ * A ban, server-wide or from one room. A row with an address bans that
+ * address on behalf of the user; lifting the user's ban lifts it too.
  */
-export interface Store {
+export interface Ban {
+  /** The banned user's name key. */
+  userKey: string;
+  /** A banned address, or undefined for the name itself. */
+  address?: string;
+  /** The room, or undefined for the whole server. */
+  roomKey?: string;
+  reason: string;
+  by: string;
+  createdAt: number;
+}
+
+/** Rooms and their messages. */
+export interface RoomStore {
   /** Every room, oldest first. */
   listRooms(): Promise<StoredRoom[]>;
   /** Creates a room; null when a room with that key exists already. */
   createRoom(name: string, key: string): Promise<StoredRoom | null>;
+  /** Deletes a room with its messages and room bans; false when absent. */
+  deleteRoom(key: string): Promise<boolean>;
   /**
    * Stores a message with the room's next seq, or returns the first message
    * sent with the same (room, user, clientId).
@@ -56,6 +100,54 @@ export interface Store {
    * starts right after it; otherwise it ends at the newest (or `beforeSeq`).
    */
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]>;
+}
+
+/** Private conversations between two users. */
+export interface PrivateStore {
+  /** Stores a private message with the conversation's next seq. */
+  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>>;
+  /** A page of the conversation between two users, as `history`. */
+  conversation(
+    userKey: string,
+    otherKey: string,
+    query: HistoryQuery,
+  ): Promise<PrivateMessage[]>;
+  /** Private messages not yet delivered to a user, oldest first; marks them delivered. */
+  takeUndelivered(userKey: string): Promise<PrivateMessage[]>;
+}
+
+/** Accounts, sessions and bans. */
+export interface AccountStore {
+  /**
+   * Creates an account; null when the name is taken. The first account gets
+   * `firstRole` (the operator's admin when none was named).
+   */
+  createAccount(
+    account: Omit<Account, "createdAt" | "role"> & { role: Role },
+    options?: { firstRole?: Role },
+  ): Promise<Account | null>;
+  findAccount(key: string): Promise<Account | undefined>;
+  /** Changes a role; false when there is no such account. */
+  setRole(key: string, role: Role): Promise<boolean>;
+  createSession(tokenHash: string, session: Session): Promise<void>;
+  findSession(tokenHash: string): Promise<Session | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+  addBan(ban: Ban): Promise<void>;
+  /** Lifts the bans of a user (and the addresses banned with it); returns how many. */
+  removeBans(userKey: string, roomKey?: string): Promise<number>;
+  /** The ban that applies to this user or address, server-wide or in `roomKey`. */
+  findBan(
+    who: { userKey?: string; address?: string },
+    roomKey?: string,
+  ): Promise<Ban | undefined>;
+}
+
+/**
+ * Durable state. A promise it resolves means the data is on disk (or in the
+ * database) and survives a crash. Implementations throw
+ * `StoreUnavailableError` when they cannot reach their storage.
+ */
+export interface Store extends RoomStore, PrivateStore, AccountStore {
   /** Resolves when the storage answers; for health checks. */
   ping(): Promise<void>;
   /** Flushes and closes; later calls fail. */
@@ -65,3 +157,9 @@ export interface Store {
 /** Default and largest page sizes of `history`. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 200;
+
+/** The stream key of the private conversation between two users. */
+export function conversationKey(a: string, b: string): string {
+  // '@' and ':' are outside the name alphabet: no room key looks like this.
+  return a < b ? `@${a}:${b}` : `@${b}:${a}`;
+}

@@ -1,52 +1,54 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
-import type { ChatMessage } from "../protocol/types.ts";
+import type {
+  ChatMessage,
+  MessageBase,
+  PrivateMessage,
+  Role,
+} from "../protocol/types.ts";
 import {
+  type Account,
   type AppendResult,
+  type Ban,
+  conversationKey,
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
   type HistoryQuery,
   type MessageDraft,
+  type PrivateDraft,
+  type Session,
   type Store,
   type StoredRoom,
 } from "./mod.ts";
-
-const SCHEMA_VERSION = 1;
-
-// Versioned migrations: index i brings the schema from version i to i + 1.
-const MIGRATIONS: string[] = [
-  `
-  CREATE TABLE rooms (
-    key        TEXT PRIMARY KEY,
-    name       TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    last_seq   INTEGER NOT NULL DEFAULT 0
-  ) STRICT;
-  CREATE TABLE messages (
-    room_key  TEXT NOT NULL REFERENCES rooms(key),
-    seq       INTEGER NOT NULL,
-    id        TEXT NOT NULL UNIQUE,
-    user_key  TEXT NOT NULL,
-    user      TEXT NOT NULL,
-    text      TEXT NOT NULL,
-    ts        INTEGER NOT NULL,
-    client_id TEXT,
-    PRIMARY KEY (room_key, seq)
-  ) STRICT, WITHOUT ROWID;
-  CREATE UNIQUE INDEX messages_client_id
-    ON messages (room_key, user_key, client_id) WHERE client_id IS NOT NULL;
-  `,
-];
+import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 
 interface MessageRow {
-  room: string;
   seq: number;
   id: string;
   user: string;
+  room: string | null;
+  to_user: string | null;
   text: string;
   ts: number;
   client_id: string | null;
+}
+
+interface AccountRow {
+  key: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  created_at: number;
+}
+
+interface BanRow {
+  user_key: string;
+  address: string;
+  room_key: string;
+  reason: string;
+  by_user: string;
+  created_at: number;
 }
 
 /** Options of {@link SqliteStore}. */
@@ -54,6 +56,8 @@ export interface SqliteStoreOptions {
   /** Rooms that must exist, created at open when missing (e.g. `general`). */
   permanentRooms?: { name: string; key: string }[];
 }
+
+const MESSAGE_COLUMNS = "seq, id, user, room, to_user, text, ts, client_id";
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -63,15 +67,7 @@ export class SqliteStore implements Store {
   #db: DatabaseSync;
   #nextId = monotonicFactory();
   #closed = false;
-  #statements: {
-    nextSeq: StatementSync;
-    insert: StatementSync;
-    byClientId: StatementSync;
-    latest: StatementSync;
-    after: StatementSync;
-    createRoom: StatementSync;
-    listRooms: StatementSync;
-  };
+  #sql: Record<string, StatementSync> = {};
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     try {
@@ -83,157 +79,361 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA busy_timeout = 5000");
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
+      const now = Date.now();
+      for (const room of options.permanentRooms ?? []) {
+        this.#insertRoom(room.key, room.name, now);
+      }
     } catch (error) {
       throw new StoreUnavailableError(
         `Cannot open database '${path}': ${(error as Error).message}`,
         { cause: error },
       );
     }
-    const select =
-      `SELECT r.name AS room, m.seq, m.id, m.user, m.text, m.ts, m.client_id
-       FROM messages m JOIN rooms r ON r.key = m.room_key`;
-    this.#statements = {
-      nextSeq: this.#db.prepare(
-        "UPDATE rooms SET last_seq = last_seq + 1 WHERE key = ? RETURNING last_seq, name",
-      ),
-      insert: this.#db.prepare(
-        `INSERT INTO messages (room_key, seq, id, user_key, user, text, ts, client_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      byClientId: this.#db.prepare(
-        `${select} WHERE m.room_key = ? AND m.user_key = ? AND m.client_id = ?`,
-      ),
-      latest: this.#db.prepare(
-        `SELECT * FROM (${select} WHERE m.room_key = ? AND m.seq < ?
-         ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
-      ),
-      after: this.#db.prepare(
-        `${select} WHERE m.room_key = ? AND m.seq > ? AND m.seq < ?
-         ORDER BY m.seq LIMIT ?`,
-      ),
-      createRoom: this.#db.prepare(
-        `INSERT INTO rooms (key, name, created_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO NOTHING RETURNING key, name, created_at`,
-      ),
-      listRooms: this.#db.prepare(
-        "SELECT key, name, created_at FROM rooms ORDER BY created_at, key",
-      ),
-    };
-    const now = Date.now();
-    for (const room of options.permanentRooms ?? []) {
-      this.#statements.createRoom.get(room.key, room.name, now);
-    }
   }
 
   #migrate(): void {
-    const row = this.#db.prepare("PRAGMA user_version").get() as {
+    const { user_version } = this.#db.prepare("PRAGMA user_version").get() as {
       user_version: number;
     };
-    for (let v = row.user_version; v < SCHEMA_VERSION; v++) {
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        this.#db.exec(MIGRATIONS[v]);
+    for (let v = user_version; v < SQLITE_MIGRATIONS.length; v++) {
+      this.#transaction(() => {
+        this.#db.exec(SQLITE_MIGRATIONS[v]);
         this.#db.exec(`PRAGMA user_version = ${v + 1}`);
-        this.#db.exec("COMMIT");
-      } catch (error) {
-        this.#db.exec("ROLLBACK");
-        throw error;
-      }
+      });
     }
+  }
+
+  // Statements are prepared on first use and kept.
+  #q(sql: string): StatementSync {
+    let statement = this.#sql[sql];
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#sql[sql] = statement;
+    }
+    return statement;
+  }
+
+  #transaction<T>(body: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = body();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #insertRoom(key: string, name: string, now: number): StoredRoom | null {
+    return this.#transaction(() => {
+      const row = this.#q(
+        `INSERT INTO rooms (key, name, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO NOTHING RETURNING key, name, created_at`,
+      ).get(key, name, now) as
+        | { key: string; name: string; created_at: number }
+        | undefined;
+      if (!row) return null;
+      this.#q(
+        `INSERT INTO streams (key) VALUES (?)
+         ON CONFLICT (key) DO UPDATE SET last_seq = 0`,
+      ).run(key);
+      return { key: row.key, name: row.name, createdAt: row.created_at };
+    });
   }
 
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(() =>
-      (this.#statements.listRooms.all() as {
-        key: string;
-        name: string;
-        created_at: number;
-      }[]).map((r) => ({ key: r.key, name: r.name, createdAt: r.created_at }))
+      (this.#q(
+        "SELECT key, name, created_at FROM rooms ORDER BY created_at, rowid",
+      ).all() as { key: string; name: string; created_at: number }[])
+        .map((r) => ({ key: r.key, name: r.name, createdAt: r.created_at }))
     );
   }
 
   createRoom(name: string, key: string): Promise<StoredRoom | null> {
-    return this.#run(() => {
-      const row = this.#statements.createRoom.get(key, name, Date.now()) as
-        | { key: string; name: string; created_at: number }
-        | undefined;
-      return row
-        ? { key: row.key, name: row.name, createdAt: row.created_at }
-        : null;
-    });
+    return this.#run(() => this.#insertRoom(key, name, Date.now()));
+  }
+
+  deleteRoom(key: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
+        this.#q("DELETE FROM messages WHERE stream = ?").run(key);
+        this.#q("DELETE FROM streams WHERE key = ?").run(key);
+        this.#q("DELETE FROM bans WHERE room_key = ?").run(key);
+        return Number(gone.changes) > 0;
+      })
+    );
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#run(() => {
-      const s = this.#statements;
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        if (draft.clientId !== undefined) {
-          const first = s.byClientId.get(
-            draft.roomKey,
-            draft.userKey,
-            draft.clientId,
-          ) as MessageRow | undefined;
-          if (first) {
-            this.#db.exec("COMMIT");
-            return { message: toMessage(first), duplicate: true };
-          }
-        }
-        const room = s.nextSeq.get(draft.roomKey) as
-          | { last_seq: number; name: string }
-          | undefined;
-        if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
-        const ts = Date.now();
-        const id = this.#nextId(ts);
-        s.insert.run(
+    return this.#run(() =>
+      this.#transaction(() => {
+        const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
           draft.roomKey,
-          room.last_seq,
-          id,
-          draft.userKey,
-          draft.user,
-          draft.text,
-          ts,
-          draft.clientId ?? null,
-        );
-        this.#db.exec("COMMIT");
-        const message: ChatMessage = {
-          id,
-          seq: room.last_seq,
-          room: room.name,
+        ) as { name: string } | undefined;
+        if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
+        return this.#append<ChatMessage>(draft.roomKey, {
+          userKey: draft.userKey,
           user: draft.user,
+          room: room.name,
           text: draft.text,
-          ts: new Date(ts).toISOString(),
-        };
-        if (draft.clientId !== undefined) message.client_id = draft.clientId;
-        return { message, duplicate: false };
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-        throw error;
-      }
-    });
+          clientId: draft.clientId,
+        });
+      })
+    );
+  }
+
+  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const stream = conversationKey(draft.fromKey, draft.toKey);
+        this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
+          .run(stream);
+        return this.#append<PrivateMessage>(stream, {
+          userKey: draft.fromKey,
+          user: draft.from,
+          to: draft.to,
+          text: draft.text,
+          clientId: draft.clientId,
+          pendingTo: draft.delivered ? undefined : draft.toKey,
+        });
+      })
+    );
+  }
+
+  // Inside a transaction: the idempotency check, the next seq, the insert.
+  #append<M extends MessageBase>(stream: string, m: {
+    userKey: string;
+    user: string;
+    room?: string;
+    to?: string;
+    text: string;
+    clientId?: string;
+    pendingTo?: string;
+  }): AppendResult<M> {
+    if (m.clientId !== undefined) {
+      const first = this.#q(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE stream = ? AND user_key = ? AND client_id = ?`,
+      ).get(stream, m.userKey, m.clientId) as MessageRow | undefined;
+      if (first) return { message: toMessage<M>(first), duplicate: true };
+    }
+    const { last_seq: seq } = this.#q(
+      "UPDATE streams SET last_seq = last_seq + 1 WHERE key = ? RETURNING last_seq",
+    ).get(stream) as { last_seq: number };
+    const ts = Date.now();
+    const id = this.#nextId(ts);
+    this.#q(
+      `INSERT INTO messages (stream, seq, id, user_key, user, room, to_user,
+         text, ts, client_id, pending_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      stream,
+      seq,
+      id,
+      m.userKey,
+      m.user,
+      m.room ?? null,
+      m.to ?? null,
+      m.text,
+      ts,
+      m.clientId ?? null,
+      m.pendingTo ?? null,
+    );
+    return {
+      message: toMessage<M>({
+        seq,
+        id,
+        user: m.user,
+        room: m.room ?? null,
+        to_user: m.to ?? null,
+        text: m.text,
+        ts,
+        client_id: m.clientId ?? null,
+      }),
+      duplicate: false,
+    };
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {
+    return this.#run(() => this.#page<ChatMessage>(roomKey, query));
+  }
+
+  conversation(
+    userKey: string,
+    otherKey: string,
+    query: HistoryQuery,
+  ): Promise<PrivateMessage[]> {
+    return this.#run(() =>
+      this.#page<PrivateMessage>(conversationKey(userKey, otherKey), query)
+    );
+  }
+
+  #page<M extends MessageBase>(stream: string, query: HistoryQuery): M[] {
+    const limit = Math.min(
+      query.limit ?? HISTORY_DEFAULT_LIMIT,
+      HISTORY_MAX_LIMIT,
+    );
+    const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+    const since = query.since ?? 0;
+    const rows = query.afterSeq !== undefined
+      ? this.#q(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE stream = ? AND seq > ? AND seq < ? AND ts >= ?
+         ORDER BY seq LIMIT ?`,
+      ).all(stream, query.afterSeq, before, since, limit)
+      : this.#q(
+        `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM messages
+           WHERE stream = ? AND seq < ? AND ts >= ?
+           ORDER BY seq DESC LIMIT ?)
+         ORDER BY seq`,
+      ).all(stream, before, since, limit);
+    return (rows as unknown as MessageRow[]).map((row) => toMessage<M>(row));
+  }
+
+  takeUndelivered(userKey: string): Promise<PrivateMessage[]> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const rows = this.#q(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE pending_to = ?
+           ORDER BY ts, seq`,
+        ).all(userKey) as unknown as MessageRow[];
+        if (rows.length > 0) {
+          this.#q("UPDATE messages SET pending_to = NULL WHERE pending_to = ?")
+            .run(userKey);
+        }
+        return rows.map((row) => toMessage<PrivateMessage>(row));
+      })
+    );
+  }
+
+  createAccount(
+    account: Omit<Account, "createdAt">,
+    options: { firstRole?: Role } = {},
+  ): Promise<Account | null> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const none = options.firstRole !== undefined &&
+          this.#q("SELECT 1 FROM accounts LIMIT 1").get() === undefined;
+        const role = none ? options.firstRole! : account.role;
+        const row = this.#q(
+          `INSERT INTO accounts (key, username, password_hash, role, created_at)
+           VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
+        ).get(
+          account.key,
+          account.username,
+          account.passwordHash,
+          role,
+          Date.now(),
+        ) as AccountRow | undefined;
+        return row ? toAccount(row) : null;
+      })
+    );
+  }
+
+  findAccount(key: string): Promise<Account | undefined> {
     return this.#run(() => {
-      const limit = Math.min(
-        query.limit ?? HISTORY_DEFAULT_LIMIT,
-        HISTORY_MAX_LIMIT,
+      const row = this.#q("SELECT * FROM accounts WHERE key = ?").get(key) as
+        | AccountRow
+        | undefined;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  setRole(key: string, role: Role): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q("UPDATE accounts SET role = ? WHERE key = ?").run(role, key)
+          .changes,
+      ) > 0
+    );
+  }
+
+  createSession(tokenHash: string, session: Session): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        "INSERT INTO sessions (token_hash, user_key, expires_at) VALUES (?, ?, ?)",
+      ).run(tokenHash, session.userKey, session.expiresAt);
+      // Expired sessions go as new ones come: no timer needed.
+      this.#q("DELETE FROM sessions WHERE expires_at < ?").run(Date.now());
+    });
+  }
+
+  findSession(tokenHash: string): Promise<Session | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        "SELECT user_key, expires_at FROM sessions WHERE token_hash = ?",
+      ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
+      return row
+        ? { userKey: row.user_key, expiresAt: row.expires_at }
+        : undefined;
+    });
+  }
+
+  deleteSession(tokenHash: string): Promise<void> {
+    return this.#run(() => {
+      this.#q("DELETE FROM sessions WHERE token_hash = ?").run(tokenHash);
+    });
+  }
+
+  addBan(ban: Ban): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO bans (user_key, address, room_key, reason, by_user, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET reason = excluded.reason,
+           by_user = excluded.by_user, created_at = excluded.created_at`,
+      ).run(
+        ban.userKey,
+        ban.address ?? "",
+        ban.roomKey ?? "",
+        ban.reason,
+        ban.by,
+        ban.createdAt,
       );
-      const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
-      const s = this.#statements;
-      let rows: unknown[];
-      if (query.afterSeq !== undefined) {
-        rows = s.after.all(roomKey, query.afterSeq, before, limit);
-      } else {
-        rows = s.latest.all(roomKey, before, limit);
-      }
-      return (rows as MessageRow[]).map(toMessage);
+    });
+  }
+
+  removeBans(userKey: string, roomKey?: string): Promise<number> {
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM bans WHERE user_key = ? AND room_key = ?")
+          .run(userKey, roomKey ?? "").changes,
+      )
+    );
+  }
+
+  findBan(
+    who: { userKey?: string; address?: string },
+    roomKey?: string,
+  ): Promise<Ban | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `SELECT * FROM bans
+         WHERE room_key IN ('', ?)
+           AND ((address = '' AND user_key = ?) OR (address <> '' AND address = ?))
+         ORDER BY room_key LIMIT 1`,
+      ).get(roomKey ?? "", who.userKey ?? null, who.address ?? null) as
+        | BanRow
+        | undefined;
+      if (!row) return undefined;
+      const ban: Ban = {
+        userKey: row.user_key,
+        reason: row.reason,
+        by: row.by_user,
+        createdAt: row.created_at,
+      };
+      if (row.address !== "") ban.address = row.address;
+      if (row.room_key !== "") ban.roomKey = row.room_key;
+      return ban;
     });
   }
 
   ping(): Promise<void> {
     return this.#run(() => {
-      this.#db.prepare("SELECT 1").get();
+      this.#q("SELECT 1").get();
     });
   }
 
@@ -261,15 +461,38 @@ export class SqliteStore implements Store {
   }
 }
 
-function toMessage(row: MessageRow): ChatMessage {
-  const message: ChatMessage = {
-    id: row.id,
-    seq: row.seq,
-    room: row.room,
-    user: row.user,
-    text: row.text,
-    ts: new Date(row.ts).toISOString(),
-  };
+// A room message has `room`; a private one has `to` instead. Keys keep the
+// order of the protocol's examples.
+function toMessage<M extends MessageBase>(row: MessageRow): M {
+  const ts = new Date(row.ts).toISOString();
+  const message: MessageBase & { room?: string; to?: string } =
+    row.room !== null
+      ? {
+        id: row.id,
+        seq: row.seq,
+        room: row.room,
+        user: row.user,
+        text: row.text,
+        ts,
+      }
+      : {
+        id: row.id,
+        seq: row.seq,
+        user: row.user,
+        to: row.to_user ?? "",
+        text: row.text,
+        ts,
+      };
   if (row.client_id !== null) message.client_id = row.client_id;
-  return message;
+  return message as M;
+}
+
+function toAccount(row: AccountRow): Account {
+  return {
+    key: row.key,
+    username: row.username,
+    passwordHash: row.password_hash,
+    role: row.role,
+    createdAt: row.created_at,
+  };
 }

@@ -1,0 +1,160 @@
+import { fail, type Failure } from "../protocol/errors.ts";
+import { cleanName, nameKey } from "../protocol/names.ts";
+import type { Account, AccountStore } from "../store/mod.ts";
+import { LoginThrottle } from "./login_throttle.ts";
+import {
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  verifyNothing,
+  verifyPassword,
+} from "./password.ts";
+import { hashToken, newSessionToken } from "./tokens.ts";
+
+/** Options of {@link AccountService}. */
+export interface AccountServiceOptions {
+  /** The operator's admin; when unset the first account registered is admin. */
+  admin?: string;
+  /** How long a session lasts (default 30 days). */
+  sessionTtlMs?: number;
+  /** True when a guest holds this name key right now. */
+  isGuestOnline: (userKey: string) => boolean;
+  throttle?: LoginThrottle;
+}
+
+/** An account that proved who it is, with the session it may resume. */
+export interface Authenticated {
+  account: Account;
+  token: string;
+}
+
+const BAD_CREDENTIALS = "Wrong username or password.";
+
+/**
+ * Accounts and sessions: registering, password logins (slowed down per name
+ * and per address), session tokens stored only as hashes, logout. Used by
+ * both the WebSocket handlers and the HTTP routes.
+ */
+export class AccountService {
+  #store: AccountStore;
+  #adminKey?: string;
+  #ttl: number;
+  #isGuestOnline: (userKey: string) => boolean;
+  #throttle: LoginThrottle;
+
+  constructor(store: AccountStore, options: AccountServiceOptions) {
+    this.#store = store;
+    this.#adminKey = options.admin === undefined
+      ? undefined
+      : nameKey(options.admin);
+    this.#ttl = options.sessionTtlMs ?? 30 * 24 * 3600 * 1000;
+    this.#isGuestOnline = options.isGuestOnline;
+    this.#throttle = options.throttle ?? new LoginThrottle();
+  }
+
+  /** Makes the operator's named admin an admin, if that account exists. */
+  async start(): Promise<void> {
+    if (this.#adminKey !== undefined) {
+      await this.#store.setRole(this.#adminKey, "admin");
+    }
+  }
+
+  /** The account with this name, if any. */
+  find(username: string): Promise<Account | undefined> {
+    return this.#store.findAccount(nameKey(username));
+  }
+
+  /** Creates an account and a session for it. */
+  async register(
+    rawName: string,
+    password: string,
+  ): Promise<Authenticated | Failure> {
+    const username = cleanName(rawName);
+    if (username === null) return invalidName();
+    const weak = checkPassword(password);
+    if (weak) return weak;
+    const key = nameKey(username);
+    if (this.#isGuestOnline(key)) {
+      return fail("username_taken", `The name '${username}' is in use.`);
+    }
+    const role = key === this.#adminKey ? "admin" : "user";
+    const account = await this.#store.createAccount(
+      { key, username, passwordHash: await hashPassword(password), role },
+      { firstRole: this.#adminKey === undefined ? "admin" : undefined },
+    );
+    if (!account) {
+      return fail("username_taken", `The name '${username}' is taken.`);
+    }
+    return { account, token: await this.#newSession(account) };
+  }
+
+  /** Checks a password; refuses with `rate_limited` after too many failures. */
+  async authenticate(
+    rawName: string,
+    password: string,
+    address: string,
+  ): Promise<Authenticated | Failure> {
+    const key = nameKey(rawName);
+    const wait = this.#throttle.retryAfter(key, address);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      return fail(
+        "rate_limited",
+        `Too many failed logins: try again in ${seconds} s.`,
+      );
+    }
+    const account = await this.#store.findAccount(key);
+    const ok = account
+      ? await verifyPassword(password, account.passwordHash)
+      : await verifyNothing(password);
+    if (!account || !ok) {
+      this.#throttle.failed(key, address);
+      return fail("bad_credentials", BAD_CREDENTIALS);
+    }
+    this.#throttle.succeeded(key);
+    return { account, token: await this.#newSession(account) };
+  }
+
+  /** The account of a live session token. */
+  async resume(token: string): Promise<Account | Failure> {
+    const session = await this.#store.findSession(hashToken(token));
+    const expired = "This session has ended: log in again.";
+    if (!session || session.expiresAt <= Date.now()) {
+      return fail("bad_credentials", expired);
+    }
+    return await this.#store.findAccount(session.userKey) ??
+      fail("bad_credentials", expired);
+  }
+
+  /** Revokes a session. */
+  async logout(token: string): Promise<void> {
+    await this.#store.deleteSession(hashToken(token));
+  }
+
+  async #newSession(account: Account): Promise<string> {
+    const token = newSessionToken();
+    await this.#store.createSession(hashToken(token), {
+      userKey: account.key,
+      expiresAt: Date.now() + this.#ttl,
+    });
+    return token;
+  }
+}
+
+function invalidName(): Failure {
+  return fail(
+    "username_invalid",
+    "A username is 1 to 32 letters, digits, '_', '-' or '.', without spaces.",
+  );
+}
+
+function checkPassword(password: string): Failure | undefined {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
+    return fail(
+      "invalid_message",
+      `A password is ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.`,
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,256 @@
+import { log } from "../log.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import {
+  banData,
+  kickData,
+  roomData,
+  setRoleData,
+  unbanData,
+} from "../protocol/schemas.ts";
+import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
+import { type MemberContext, parseData } from "./context.ts";
+
+const logger = log("moderation");
+
+const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
+
+/** A user a moderator acts on: online here, or an account, or both. */
+interface Target {
+  key: string;
+  name: string;
+  role: Role;
+  online: boolean;
+}
+
+function requireRole(ctx: MemberContext, role: Role): Failure | undefined {
+  if (RANK[ctx.client.member.role] >= RANK[role]) return undefined;
+  return fail(
+    "forbidden",
+    `Only a${role === "admin" ? "n" : ""} ${role} may do that.`,
+  );
+}
+
+async function findTarget(
+  ctx: MemberContext,
+  user: string,
+): Promise<Target | Failure> {
+  const key = nameKey(user);
+  const online = ctx.node.registry.onlineName(key);
+  const account = await ctx.node.accounts.find(user);
+  if (online === undefined && !account) {
+    return fail("user_not_found", `Nobody is called '${user}'.`);
+  }
+  const onlineRole = [...ctx.node.registry.connectionsOf(key)][0]?.role;
+  return {
+    key,
+    name: online ?? account!.username,
+    role: account?.role ?? onlineRole ?? "user",
+    online: online !== undefined,
+  };
+}
+
+// Moderators act on users below them; nobody acts on themselves.
+function outranks(ctx: MemberContext, target: Target): Failure | undefined {
+  const actor = ctx.client.member;
+  if (target.key === actor.userKey) {
+    return fail("forbidden", "You cannot do that to yourself.");
+  }
+  if (RANK[target.role] >= RANK[actor.role]) {
+    return fail(
+      "forbidden",
+      `You cannot act on ${target.name} (${target.role}).`,
+    );
+  }
+  return undefined;
+}
+
+async function resolve(
+  ctx: MemberContext,
+  user: string,
+): Promise<Target | Failure> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
+  const target = await findTarget(ctx, user);
+  if (isFailure(target)) return target;
+  return outranks(ctx, target) ?? target;
+}
+
+function withReason(text: string, reason?: string): string {
+  return reason ? `${text}: ${reason}` : text;
+}
+
+/** `kick`: disconnects every connection of a user; they may come back. */
+export async function kick(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(kickData, raw);
+  if (isFailure(data)) return data;
+  const target = await resolve(ctx, data.user);
+  if (isFailure(target)) return target;
+  if (!target.online) {
+    return fail("user_not_found", `${target.name} is not online.`);
+  }
+  const by = ctx.client.member.username;
+  const text = withReason(`${target.name} was kicked by ${by}`, data.reason);
+  logger.warn("{text}", { text });
+  return succeed(
+    { user: target.name },
+    () => ctx.node.removeUser(target.key, "kicked", text),
+  );
+}
+
+/**
+ * `ban`: server-wide (the name and the addresses it is online from) or from
+ * one room. Persisted; a banned user cannot log in or join (`banned`).
+ */
+export async function ban(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(banData, raw);
+  if (isFailure(data)) return data;
+  const target = await resolve(ctx, data.user);
+  if (isFailure(target)) return target;
+  const { node } = ctx;
+  const by = ctx.client.member.username;
+  const reason = data.reason?.trim() || "no reason given";
+  const createdAt = Date.now();
+  if (data.room !== undefined) {
+    const roomKey = node.findRoom(data.room);
+    if (roomKey === undefined) {
+      return fail("room_not_found", `No room named '${data.room}'.`);
+    }
+    if (roomKey === GENERAL_ROOM) {
+      return fail(
+        "invalid_message",
+        "A ban from 'general' is a server-wide ban: leave out 'room'.",
+      );
+    }
+    await node.store.addBan({
+      userKey: target.key,
+      roomKey,
+      reason,
+      by,
+      createdAt,
+    });
+    const room = node.registry.roomName(roomKey)!;
+    const text = `${target.name} was banned from ${room} by ${by}: ${reason}`;
+    logger.warn("{text}", { text });
+    return succeed(
+      { user: target.name, room },
+      () => node.evictFromRoom(target.key, roomKey, text),
+    );
+  }
+  await node.store.addBan({ userKey: target.key, reason, by, createdAt });
+  // The addresses it is online from go too, so a guest cannot come back
+  // under another name.
+  const addresses = new Set<string>();
+  for (const member of node.registry.connectionsOf(target.key)) {
+    addresses.add(member.address);
+  }
+  for (const address of addresses) {
+    await node.store.addBan({
+      userKey: target.key,
+      address,
+      reason,
+      by,
+      createdAt,
+    });
+  }
+  const text = `${target.name} was banned by ${by}: ${reason}`;
+  logger.warn("{text}", { text });
+  return succeed(
+    { user: target.name },
+    () => node.removeUser(target.key, "banned", text),
+  );
+}
+
+/** `unban`: lifts a server-wide or room ban. */
+export async function unban(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
+  const data = parseData(unbanData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  let roomKey: string | undefined;
+  if (data.room !== undefined) {
+    roomKey = node.findRoom(data.room);
+    if (roomKey === undefined) {
+      return fail("room_not_found", `No room named '${data.room}'.`);
+    }
+  }
+  const lifted = await node.store.removeBans(nameKey(data.user), roomKey);
+  if (lifted === 0) {
+    return fail("user_not_found", `${data.user} is not banned there.`);
+  }
+  logger.warn("{user} unbanned by {by}", {
+    user: data.user,
+    by: ctx.client.member.username,
+  });
+  return succeed({ user: data.user });
+}
+
+/** `delete_room`: members move to `general`; `general` itself stays. */
+export async function deleteRoom(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
+  const data = parseData(roomData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const roomKey = node.findRoom(data.room);
+  if (roomKey === undefined) {
+    return fail("room_not_found", `No room named '${data.room}'.`);
+  }
+  if (roomKey === GENERAL_ROOM) {
+    return fail("forbidden", "'general' cannot be deleted.");
+  }
+  const room = node.registry.roomName(roomKey)!;
+  const by = ctx.client.member.username;
+  await node.deleteRoom(roomKey, by);
+  logger.warn("{by} deleted room {room}", { by, room });
+  return succeed({ room });
+}
+
+/** `set_role`: admins make accounts admins, moderators or users. */
+export async function setRole(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "admin");
+  if (denied) return denied;
+  const data = parseData(setRoleData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const account = await node.accounts.find(data.user);
+  if (!account) {
+    return fail("user_not_found", `No account is called '${data.user}'.`);
+  }
+  if (account.key === ctx.client.member.userKey) {
+    return fail("forbidden", "Admins cannot change their own role.");
+  }
+  await node.store.setRole(account.key, data.role);
+  const by = ctx.client.member.username;
+  logger.warn("{by} made {user} {role}", {
+    by,
+    user: account.username,
+    role: data.role,
+  });
+  return succeed(
+    { user: account.username, role: data.role },
+    () => node.applyRole(account.key, data.role, by),
+  );
+}

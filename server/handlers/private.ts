@@ -1,0 +1,48 @@
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import { privateMessageData } from "../protocol/schemas.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { cleanText } from "./messages.ts";
+
+/**
+ * `private_message`: stored, then delivered to every connection of both
+ * sides. To an account that is offline it waits for its next login.
+ */
+export async function privateMessage(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(privateMessageData, raw);
+  if (isFailure(data)) return data;
+  const text = cleanText(data.text);
+  if (isFailure(text)) return text;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  const toKey = nameKey(data.to);
+  const online = node.registry.onlineName(toKey);
+  const to = online ?? (await node.accounts.find(data.to))?.username;
+  if (to === undefined) {
+    return fail("user_not_found", `Nobody is called '${data.to}'.`);
+  }
+  const { message, duplicate } = await node.store.appendPrivate({
+    fromKey: member.userKey,
+    from: member.username,
+    toKey,
+    to,
+    text,
+    clientId: data.client_id,
+    delivered: online !== undefined,
+  });
+  if (duplicate) return succeed({ message });
+  node.metrics.messagesStored++;
+  return succeed({ message }, () => {
+    node.publish({ kind: "user", key: toKey }, "private_message", message);
+    if (toKey !== member.userKey) {
+      node.publish(
+        { kind: "user", key: member.userKey },
+        "private_message",
+        message,
+      );
+    }
+  });
+}

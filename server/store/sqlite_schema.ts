@@ -1,0 +1,58 @@
+/**
+ * The SQLite schema, as versioned migrations: entry i brings a database
+ * from `PRAGMA user_version` i to i + 1. Never edit a shipped entry; add one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  -- Rooms and private conversations are both streams of messages with
+  -- their own gap-free seq. A conversation's key is '@a:b' (sorted keys).
+  CREATE TABLE streams (
+    key      TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL DEFAULT 0
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE rooms (
+    key        TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;  -- rowid keeps the creation order
+  CREATE TABLE messages (
+    stream     TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    id         TEXT NOT NULL UNIQUE,
+    user_key   TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    room       TEXT,           -- display name, for room messages
+    to_user    TEXT,           -- display name, for private messages
+    text       TEXT NOT NULL,
+    ts         INTEGER NOT NULL,
+    client_id  TEXT,
+    pending_to TEXT,           -- recipient key until a private message is delivered
+    PRIMARY KEY (stream, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE UNIQUE INDEX messages_client_id
+    ON messages (stream, user_key, client_id) WHERE client_id IS NOT NULL;
+  CREATE INDEX messages_pending ON messages (pending_to) WHERE pending_to IS NOT NULL;
+  CREATE TABLE accounts (
+    key           TEXT PRIMARY KEY,
+    username      TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'moderator', 'user')),
+    created_at    INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE bans (
+    user_key   TEXT NOT NULL,
+    address    TEXT NOT NULL DEFAULT '',  -- '' bans the name itself
+    room_key   TEXT NOT NULL DEFAULT '',  -- '' bans from the whole server
+    reason     TEXT NOT NULL,
+    by_user    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_key, address, room_key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX bans_address ON bans (address) WHERE address <> '';
+  `,
+];
