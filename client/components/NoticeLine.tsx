@@ -1,0 +1,32 @@
+/** A line that is not a chat message: a system event, a local info line or an error. */
+
+import type { JSX } from "preact";
+import { formatDateTime, formatTime } from "../format.ts";
+import type { Notice } from "../room_log.ts";
+
+/** Props of {@linkcode NoticeLine}. */
+export interface NoticeLineProps {
+  /** What to show. */
+  notice: Notice;
+}
+
+/** A system, info, private or error line. */
+export function NoticeLine({ notice }: NoticeLineProps): JSX.Element {
+  const error = notice.kind === "error";
+  return (
+    <div
+      class={`notice ${notice.kind}`}
+      data-testid={error ? "error-line" : "system-line"}
+      role={error ? "alert" : undefined}
+    >
+      <time
+        class="notice-time"
+        dateTime={notice.ts}
+        title={formatDateTime(notice.ts)}
+      >
+        {formatTime(notice.ts)}
+      </time>
+      <span class="notice-text">{notice.text}</span>
+    </div>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Pure functions over one room's conversation: merging pages of history,
+ * inserting live messages, trimming. Kept free of signals so the rules about
+ * `seq` can be read (and tested) on their own.
+ */
+
+import type { ChatMessage } from "../server/protocol/types.ts";
+
+/** Most messages kept in memory per room; older ones are dropped. */
+export const MAX_MESSAGES_PER_ROOM = 500;
+
+/** Most notices kept per room. */
+const MAX_NOTICES_PER_ROOM = 200;
+
+/** A line the client shows that is not a chat message. */
+export interface Notice {
+  /** Unique key for rendering. */
+  key: string;
+  /** `system`: a server event; `info`/`error`: written by the client; `private`: a private message. */
+  kind: "system" | "info" | "error" | "private";
+  /** What to show. */
+  text: string;
+  /** When it happened, ISO-8601. */
+  ts: string;
+  /** Shown after the message with this seq (0 = before every message). */
+  afterSeq: number;
+}
+
+/** A message the user sent that the server has not confirmed yet. */
+export interface PendingMessage {
+  /** The idempotency key sent as `client_id`. */
+  clientId: string;
+  /** The room it was sent to. */
+  room: string;
+  /** The sender (this user). */
+  user: string;
+  /** The text as typed. */
+  text: string;
+  /** When it was typed, ISO-8601. */
+  ts: string;
+  /** `pending` until confirmed; `failed` when the server refused it. */
+  status: "pending" | "failed";
+  /** The server's sentence when it failed. */
+  error?: string;
+}
+
+/** Everything the client knows about one room's conversation. */
+export interface RoomLog {
+  /** Confirmed messages, ascending by seq, no duplicates. */
+  messages: ChatMessage[];
+  /** System and local lines, each anchored after a seq. */
+  notices: Notice[];
+  /** This user's unconfirmed messages, in the order typed. */
+  pending: PendingMessage[];
+}
+
+/** A log with nothing in it. */
+export function emptyLog(): RoomLog {
+  return { messages: [], notices: [], pending: [] };
+}
+
+/** The highest seq in the log, or 0 when it holds no messages. */
+export function lastSeq(log: RoomLog | undefined): number {
+  return log?.messages.at(-1)?.seq ?? 0;
+}
+
+/**
+ * Merges a page of history (oldest first). A page that leaves a gap after
+ * what we hold replaces it: showing old and new side by side would hide the
+ * missing messages in between.
+ */
+export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
+  if (page.length === 0) return log;
+  const sorted = [...page].sort((a, b) => a.seq - b.seq);
+  const held = log.messages;
+  const heldFirst = held[0]?.seq ?? 0;
+  const heldLast = held.at(-1)?.seq ?? 0;
+  const pageFirst = sorted[0].seq;
+  const pageLast = sorted[sorted.length - 1].seq;
+  let messages: ChatMessage[];
+  let notices = log.notices;
+  if (held.length === 0) {
+    messages = dedupe(sorted);
+    // Notices seen while we knew no messages happened after this history.
+    notices = notices.map((n) =>
+      n.afterSeq === 0 ? { ...n, afterSeq: pageLast } : n
+    );
+  } else if (pageFirst > heldLast + 1 || pageLast < heldFirst - 1) {
+    messages = dedupe(sorted);
+    notices = notices.filter((n) => n.afterSeq >= pageFirst - 1);
+  } else {
+    messages = dedupe([...held, ...sorted].sort((a, b) => a.seq - b.seq));
+  }
+  return trim({
+    messages,
+    notices,
+    pending: withoutConfirmed(log.pending, sorted),
+  });
+}
+
+/** Inserts one live message in seq order; a seq already held is ignored. */
+export function insertMessage(log: RoomLog, message: ChatMessage): RoomLog {
+  const pending = withoutConfirmed(log.pending, [message]);
+  const held = log.messages;
+  const last = held.at(-1);
+  let messages: ChatMessage[];
+  if (!last || message.seq > last.seq) {
+    messages = [...held, message];
+  } else if (held.some((m) => m.seq === message.seq)) {
+    if (pending === log.pending) return log;
+    messages = held;
+  } else {
+    messages = [...held, message].sort((a, b) => a.seq - b.seq);
+  }
+  return trim({ messages, notices: log.notices, pending });
+}
+
+/** Adds a notice after the newest message held. */
+export function addNotice(
+  log: RoomLog,
+  notice: Omit<Notice, "afterSeq">,
+): RoomLog {
+  const notices = [...log.notices, { ...notice, afterSeq: lastSeq(log) }];
+  return { ...log, notices: notices.slice(-MAX_NOTICES_PER_ROOM) };
+}
+
+/** Drops pending messages whose `client_id` came back in a confirmed message. */
+function withoutConfirmed(
+  pending: PendingMessage[],
+  confirmed: ChatMessage[],
+): PendingMessage[] {
+  if (pending.length === 0) return pending;
+  const ids = new Set(
+    confirmed.map((m) => m.client_id).filter((id) => id !== undefined),
+  );
+  if (ids.size === 0) return pending;
+  const kept = pending.filter((p) => !ids.has(p.clientId));
+  return kept.length === pending.length ? pending : kept;
+}
+
+/** Removes repeated seqs from a sorted list, keeping the first. */
+function dedupe(sorted: ChatMessage[]): ChatMessage[] {
+  return sorted.filter((m, i) => i === 0 || sorted[i - 1].seq !== m.seq);
+}
+
+/** Keeps the newest messages, and the notices that still have a place among them. */
+function trim(log: RoomLog): RoomLog {
+  if (log.messages.length <= MAX_MESSAGES_PER_ROOM) return log;
+  const messages = log.messages.slice(-MAX_MESSAGES_PER_ROOM);
+  const first = messages[0].seq;
+  const notices = log.notices.filter((n) => n.afterSeq >= first - 1);
+  return { ...log, messages, notices };
+}

@@ -1,0 +1,88 @@
+/**
+ * Turns frames from the server into checked values. Frames are data from the
+ * network: every field is checked before the rest of the client trusts it.
+ */
+
+import type {
+  ChatMessage,
+  Envelope,
+  ErrorData,
+  RoomSummary,
+  SystemEvent,
+} from "../server/protocol/types.ts";
+
+/** An object whose fields are not yet checked. */
+export type Fields = Record<string, unknown>;
+
+/** Splits a frame on "\n" (the server batches) and keeps the objects with a string `action`. */
+export function decodeFrame(text: string): Envelope<Fields>[] {
+  const envelopes: Envelope<Fields>[] = [];
+  for (const part of text.split("\n")) {
+    if (part.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(part);
+    } catch {
+      continue;
+    }
+    if (!isFields(value) || typeof value.action !== "string") continue;
+    envelopes.push({
+      action: value.action,
+      data: isFields(value.data) ? value.data : {},
+      id: typeof value.id === "string" ? value.id : undefined,
+      timestamp: typeof value.timestamp === "string"
+        ? value.timestamp
+        : undefined,
+    });
+  }
+  return envelopes;
+}
+
+/** Whether a value is a plain JSON object. */
+export function isFields(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Whether a value has the shape of a room message. */
+export function isChatMessage(value: unknown): value is ChatMessage {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.seq === "number" &&
+    typeof value.room === "string" && typeof value.user === "string" &&
+    typeof value.text === "string" &&
+    typeof value.ts === "string" &&
+    (value.client_id === undefined || typeof value.client_id === "string");
+}
+
+/** Whether a value is a list of room messages. */
+export function isMessageList(value: unknown): value is ChatMessage[] {
+  return Array.isArray(value) && value.every(isChatMessage);
+}
+
+/** Whether a value is a room list. */
+export function isRoomList(value: unknown): value is RoomSummary[] {
+  return Array.isArray(value) &&
+    value.every((r) =>
+      isFields(r) && typeof r.name === "string" && typeof r.users === "number"
+    );
+}
+
+/** Whether a value is a `system` event's data. */
+export function isSystemEvent(value: unknown): value is SystemEvent {
+  return isFields(value) && typeof value.room === "string" &&
+    typeof value.kind === "string" &&
+    typeof value.text === "string" &&
+    (value.user === undefined || typeof value.user === "string");
+}
+
+/** Reads an `error` reply's data, filling in what a broken server left out. */
+export function toErrorData(data: Fields): ErrorData {
+  return {
+    request: typeof data.request === "string" ? data.request : undefined,
+    code: (typeof data.code === "string" ? data.code : "internal") as ErrorData[
+      "code"
+    ],
+    message: typeof data.message === "string"
+      ? data.message
+      : "The server reported an error.",
+  };
+}
