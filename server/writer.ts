@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import type { Outbox } from "./registry.ts";
 
 /** The socket side of a connection, as the writer needs it. */
@@ -19,8 +20,10 @@ export interface WriterOptions {
 /** Close code for a reader that fell too far behind (application range). */
 export const CLOSE_TOO_SLOW = 4008;
 
-// Writers with queued frames, flushed together once per microtask turn so
-// that a broadcast to N members schedules one callback, not N.
+// Writers with queued frames, flushed together once per turn of the event
+// loop (setImmediate runs after the turn's I/O callbacks), so that frames
+// from every message handled in this turn share one write per socket, and
+// a broadcast to N members schedules one callback, not N.
 const dirty: ConnectionWriter[] = [];
 let flushScheduled = false;
 
@@ -57,7 +60,7 @@ export class ConnectionWriter implements Outbox {
       dirty.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
-        queueMicrotask(flushAll);
+        setImmediate(flushAll);
       }
     }
     this.#queue.push(frame);

@@ -1,4 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
@@ -57,6 +58,13 @@ export interface SqliteStoreOptions {
   permanentRooms?: { name: string; key: string }[];
 }
 
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  run: () => AppendResult<MessageBase>;
+  resolve: (result: AppendResult<MessageBase>) => void;
+  reject: (error: unknown) => void;
+}
+
 const MESSAGE_COLUMNS = "seq, id, user, room, to_user, text, ts, client_id";
 
 /**
@@ -68,6 +76,7 @@ export class SqliteStore implements Store {
   #nextId = monotonicFactory();
   #closed = false;
   #sql: Record<string, StatementSync> = {};
+  #queued: QueuedAppend[] = [];
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     try {
@@ -168,39 +177,97 @@ export class SqliteStore implements Store {
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
-          draft.roomKey,
-        ) as { name: string } | undefined;
-        if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
-        return this.#append<ChatMessage>(draft.roomKey, {
-          userKey: draft.userKey,
-          user: draft.user,
-          room: room.name,
-          text: draft.text,
-          clientId: draft.clientId,
-        });
-      })
-    );
+    return this.#enqueue<ChatMessage>(() => {
+      const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
+        draft.roomKey,
+      ) as { name: string } | undefined;
+      if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
+      return this.#append<ChatMessage>(draft.roomKey, {
+        userKey: draft.userKey,
+        user: draft.user,
+        room: room.name,
+        text: draft.text,
+        clientId: draft.clientId,
+      });
+    });
   }
 
   appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
-    return this.#run(() =>
+    return this.#enqueue<PrivateMessage>(() => {
+      const stream = conversationKey(draft.fromKey, draft.toKey);
+      this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
+        .run(stream);
+      return this.#append<PrivateMessage>(stream, {
+        userKey: draft.fromKey,
+        user: draft.from,
+        to: draft.to,
+        text: draft.text,
+        clientId: draft.clientId,
+        pendingTo: draft.delivered ? undefined : draft.toKey,
+      });
+    });
+  }
+
+  // Group commit: appends made during one turn of the event loop share one
+  // transaction, committed after the turn's I/O; each promise resolves
+  // only once its commit is done, so an acknowledgement still means "on
+  // disk". A savepoint per append keeps one bad append from undoing the rest.
+  #enqueue<M extends MessageBase>(
+    run: () => AppendResult<M>,
+  ): Promise<AppendResult<M>> {
+    if (this.#closed) {
+      return Promise.reject(new StoreUnavailableError("The store is closed."));
+    }
+    return new Promise((resolve, reject) => {
+      if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
+      this.#queued.push({
+        run,
+        resolve: resolve as QueuedAppend["resolve"],
+        reject,
+      });
+    });
+  }
+
+  #commitQueued(): void {
+    const batch = this.#queued;
+    this.#queued = [];
+    if (batch.length === 0) return;
+    const outcomes: ({ ok: AppendResult<MessageBase> } | { error: unknown })[] =
+      [];
+    try {
+      if (this.#closed) throw new Error("The store is closed.");
       this.#transaction(() => {
-        const stream = conversationKey(draft.fromKey, draft.toKey);
-        this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
-          .run(stream);
-        return this.#append<PrivateMessage>(stream, {
-          userKey: draft.fromKey,
-          user: draft.from,
-          to: draft.to,
-          text: draft.text,
-          clientId: draft.clientId,
-          pendingTo: draft.delivered ? undefined : draft.toKey,
-        });
-      })
-    );
+        for (const job of batch) {
+          this.#db.exec("SAVEPOINT append");
+          try {
+            outcomes.push({ ok: job.run() });
+            this.#db.exec("RELEASE append");
+          } catch (error) {
+            this.#db.exec("ROLLBACK TO append");
+            this.#db.exec("RELEASE append");
+            outcomes.push({ error });
+          }
+        }
+      });
+    } catch (error) {
+      const failure = new StoreUnavailableError((error as Error).message, {
+        cause: error,
+      });
+      for (const job of batch) job.reject(failure);
+      return;
+    }
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i];
+      if ("ok" in outcome) {
+        job.resolve(outcome.ok);
+      } else {
+        job.reject(
+          new StoreUnavailableError((outcome.error as Error).message, {
+            cause: outcome.error,
+          }),
+        );
+      }
+    });
   }
 
   // Inside a transaction: the idempotency check, the next seq, the insert.
@@ -439,6 +506,8 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     if (!this.#closed) {
+      // Appends already accepted are committed before the file closes.
+      this.#commitQueued();
       this.#closed = true;
       this.#db.close();
     }
