@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import {
   type Config,
   DEFAULT_CONFIG,
+  NO_RATE_LIMITS,
   setupLogging,
   startServer,
 } from "./server/mod.ts";
@@ -25,6 +26,13 @@ Options:
   --admin NAME         this account is an admin (default: the first account registered)
   --session-days N     how long a login session lasts (default ${DEFAULT_CONFIG.sessionDays})
   --idle-timeout S     seconds of silence before a ping, and to wait for the pong (default ${DEFAULT_CONFIG.idleTimeoutSeconds})
+  --max-connections-per-address N
+                       open WebSockets allowed from one address; 0 = no limit (default ${DEFAULT_CONFIG.maxConnectionsPerAddress})
+  --login-timeout S    seconds a new connection has to log in, else closed with 4001 (default ${DEFAULT_CONFIG.loginTimeoutSeconds})
+  --rate-limits on|off request rate limits per connection and per user (default on; see README)
+  --max-buffered-bytes N
+                       unsent bytes a slow reader may hold before it is closed with 4008 (default ${DEFAULT_CONFIG.maxBufferedBytes})
+  --db-busy-timeout MS how long SQLite waits for a lock another process holds (default ${DEFAULT_CONFIG.dbBusyTimeoutMs})
   -h, --help           print this help
 `;
 
@@ -64,6 +72,11 @@ export function configFromArgs(args: string[]): Partial<Config> {
         "max-frame-bytes": { type: "string" },
         "idle-timeout": { type: "string" },
         admin: { type: "string" },
+        "max-connections-per-address": { type: "string" },
+        "login-timeout": { type: "string" },
+        "rate-limits": { type: "string" },
+        "max-buffered-bytes": { type: "string" },
+        "db-busy-timeout": { type: "string" },
         "session-days": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -102,6 +115,28 @@ export function configFromArgs(args: string[]): Partial<Config> {
   const maxFrame = integer(v["max-frame-bytes"], "--max-frame-bytes", 1024);
   if (maxFrame !== undefined) config.maxFrameBytes = maxFrame;
   if (v.admin !== undefined) config.admin = v.admin;
+  const perAddress = integer(
+    v["max-connections-per-address"],
+    "--max-connections-per-address",
+    0,
+  );
+  if (perAddress !== undefined) config.maxConnectionsPerAddress = perAddress;
+  const loginTimeout = integer(v["login-timeout"], "--login-timeout", 1);
+  if (loginTimeout !== undefined) config.loginTimeoutSeconds = loginTimeout;
+  if (v["rate-limits"] !== undefined) {
+    if (v["rate-limits"] !== "on" && v["rate-limits"] !== "off") {
+      fatal("--rate-limits must be on or off");
+    }
+    if (v["rate-limits"] === "off") config.rateLimits = NO_RATE_LIMITS;
+  }
+  const buffered = integer(
+    v["max-buffered-bytes"],
+    "--max-buffered-bytes",
+    65536,
+  );
+  if (buffered !== undefined) config.maxBufferedBytes = buffered;
+  const busy = integer(v["db-busy-timeout"], "--db-busy-timeout", 0);
+  if (busy !== undefined) config.dbBusyTimeoutMs = busy;
   const days = integer(v["session-days"], "--session-days", 1);
   if (days !== undefined) config.sessionDays = days;
   const idle = integer(v["idle-timeout"], "--idle-timeout", 1);

@@ -1,3 +1,5 @@
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./rate_limit.ts";
+
 /** Everything the server can be told at start-up, with every default here. */
 export interface Config {
   /** Interface to listen on. */
@@ -24,6 +26,14 @@ export interface Config {
   admin?: string;
   /** How long a login session lasts, in days. */
   sessionDays: number;
+  /** Open WebSockets allowed from one address; 0 for no limit. */
+  maxConnectionsPerAddress: number;
+  /** Seconds a new connection has to log in before it is closed (4001). */
+  loginTimeoutSeconds: number;
+  /** Request rate limits per connection and per user. */
+  rateLimits: RateLimitConfig;
+  /** How long SQLite waits for a lock held by another process, in ms. */
+  dbBusyTimeoutMs: number;
 }
 
 /** The log levels accepted by `--log-level`. */
@@ -48,4 +58,8 @@ export const DEFAULT_CONFIG: Config = {
   logLevel: "info",
   logFormat: "pretty",
   sessionDays: 30,
+  maxConnectionsPerAddress: 256,
+  loginTimeoutSeconds: 10,
+  rateLimits: DEFAULT_RATE_LIMITS,
+  dbBusyTimeoutMs: 2000,
 };

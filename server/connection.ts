@@ -19,6 +19,12 @@ import {
   type Outcome,
   StoreUnavailableError,
 } from "./protocol/errors.ts";
+import {
+  categoryOf,
+  type RateCategory,
+  type RateLimitConfig,
+  TokenBucket,
+} from "./rate_limit.ts";
 import type { Member } from "./registry.ts";
 import type { ConnectionWriter } from "./writer.ts";
 
@@ -29,7 +35,14 @@ export interface ClientConnectionOptions {
   remoteAddress: string;
   /** The session cookie of the upgrade request, for `login` with no data. */
   cookieToken?: string;
+  /** Request limits of this connection. */
+  limits: RateLimitConfig;
 }
+
+/** Close code for a client that keeps going over its rate limits. */
+export const CLOSE_POLICY = 1008;
+
+const STRIKE_WINDOW_MS = 10_000;
 
 /**
  * One client's life: connected, logged in, closed. It decodes frames, runs
@@ -46,6 +59,9 @@ export class ClientConnection implements ClientState {
   #context: RequestContext;
   #pending: Promise<void> = Promise.resolve();
   #closed = false;
+  #limits: RateLimitConfig;
+  #buckets = new Map<RateCategory, TokenBucket>();
+  #strikes: number[] = [];
 
   constructor(
     node: ChatNode,
@@ -57,6 +73,7 @@ export class ClientConnection implements ClientState {
     this.id = node.nextConnectionId();
     this.remoteAddress = options.remoteAddress;
     this.cookieToken = options.cookieToken;
+    this.#limits = options.limits;
     this.#context = { node, client: this };
     node.metrics.connectionsOpened++;
     logger.debug("Connection {id} opened from {address}", {
@@ -68,11 +85,55 @@ export class ClientConnection implements ClientState {
   /** Handles one text frame from the client. */
   receive(text: string): void {
     this.#node.metrics.framesReceived++;
-    const request = decodeRequest(text);
+    const decoded = decodeRequest(text);
+    // Limits apply on arrival, so a flood cannot queue up work.
+    const request = isRejected(decoded) ? decoded : this.#limit(decoded);
     // Chained so that replies and effects keep the order of the frames.
     this.#pending = this.#pending.then(() =>
       isRejected(request) ? this.#reject(request) : this.#handle(request)
     );
+  }
+
+  // Per-connection buckets, then the user's (shared by its connections).
+  #limit(request: Request): Request | RejectedFrame {
+    const category = categoryOf(request.action);
+    const now = performance.now();
+    let bucket = this.#buckets.get(category);
+    if (!bucket) {
+      bucket = new TokenBucket(this.#limits.perConnection[category], now);
+      this.#buckets.set(category, bucket);
+    }
+    let wait = bucket.take(now);
+    if (wait === 0 && this.member) {
+      wait = this.#node.userLimits.take(this.member.userKey, category, now);
+    }
+    if (wait === 0) return request;
+    this.#strike(now);
+    return {
+      ...fail(
+        "rate_limited",
+        `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
+        { retry_after_ms: wait },
+      ),
+      action: request.action,
+      id: request.id,
+    };
+  }
+
+  #strike(now: number): void {
+    const limit = this.#limits.strikesBeforeDisconnect;
+    if (limit <= 0) return;
+    this.#strikes.push(now);
+    while (this.#strikes[0] < now - STRIKE_WINDOW_MS) this.#strikes.shift();
+    if (this.#strikes.length >= limit) {
+      logger.warn("Disconnecting {who}: over its rate limits again and again", {
+        who: this.#who(),
+      });
+      // After the queued replies, so the client sees why.
+      this.#pending = this.#pending.then(() =>
+        this.disconnect(CLOSE_POLICY, "Rate limits exceeded repeatedly")
+      );
+    }
   }
 
   #reject(frame: RejectedFrame): void {
@@ -81,7 +142,9 @@ export class ClientConnection implements ClientState {
       who: this.#who(),
       message: frame.message,
     });
-    this.outbox.push(encodeError(frame, frame.code, frame.message));
+    this.outbox.push(
+      encodeError(frame, frame.code, frame.message, frame.details),
+    );
   }
 
   /** Replies to a frame the transport could not accept as text. */
@@ -128,7 +191,9 @@ export class ClientConnection implements ClientState {
           code: outcome.code,
         });
       }
-      this.outbox.push(encodeError(request, outcome.code, outcome.message));
+      this.outbox.push(
+        encodeError(request, outcome.code, outcome.message, outcome.details),
+      );
     }
   }
 
@@ -154,6 +219,11 @@ export class ClientConnection implements ClientState {
     // The context's client is this connection, whose member is now set.
     const ctx = this.#context as MemberContext;
     return MEMBER_HANDLERS[request.action](ctx, request.data);
+  }
+
+  /** Resolves once every request received so far has been answered. */
+  settled(): Promise<void> {
+    return this.#pending;
   }
 
   /** Ends the connection from the server side: queued frames go first. */

@@ -15,6 +15,7 @@ import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from "./websocket.ts";
 export type { Config } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
 export { setupLogging } from "./log.ts";
+export { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
 export type { ChatNode } from "./node.ts";
 
 const logger = log("server");
@@ -42,12 +43,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options };
   const store = new SqliteStore(config.db, {
+    busyTimeoutMs: config.dbBusyTimeoutMs,
     permanentRooms: [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }],
   });
   const node = new ChatNode({
     store,
     broker: new MemoryBroker(),
     admin: config.admin,
+    limits: config.rateLimits,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
   });
   await node.start();
@@ -78,7 +81,7 @@ export async function startServer(
   function shutdown(): Promise<void> {
     stopping ??= (async () => {
       logger.info("Shutting down");
-      websocket.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
+      await websocket.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
       await server.shutdown();
       await node.close();
       logger.info("Stopped");

@@ -9,6 +9,11 @@ import {
   GENERAL_ROOM,
   type SystemEvent,
 } from "./protocol/types.ts";
+import {
+  DEFAULT_RATE_LIMITS,
+  type RateLimitConfig,
+  UserRateLimits,
+} from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 
@@ -22,6 +27,8 @@ export interface NodeParts {
   admin?: string;
   /** How long a login session lasts, in ms. */
   sessionTtlMs?: number;
+  /** Request limits (default: DEFAULT_RATE_LIMITS). */
+  limits?: RateLimitConfig;
 }
 
 /** Close code for a connection ended by a moderator (kick or ban). */
@@ -38,11 +45,15 @@ export class ChatNode {
   readonly store: Store;
   readonly broker: Broker;
   readonly accounts: AccountService;
+  readonly limits: RateLimitConfig;
+  readonly userLimits: UserRateLimits;
   #nextConnectionId = 1;
 
   constructor(parts: NodeParts) {
     this.store = parts.store;
     this.broker = parts.broker;
+    this.limits = parts.limits ?? DEFAULT_RATE_LIMITS;
+    this.userLimits = new UserRateLimits(this.limits);
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,

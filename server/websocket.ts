@@ -26,14 +26,24 @@ export interface WebSocketOptions {
   maxBufferedBytes: number;
   /** Origins allowed besides the server's own ("*" allows any). */
   allowOrigins: string[];
+  /** Open sockets allowed per address; 0 for no limit. */
+  maxConnectionsPerAddress: number;
+  /** Seconds to log in before the socket is closed with 4001. */
+  loginTimeoutSeconds: number;
 }
+
+/** Close code for a connection that did not log in in time. */
+export const CLOSE_LOGIN_TIMEOUT = 4001;
 
 /** The `/ws` endpoint and a way to close every socket it opened. */
 export interface WebSocketEndpoint {
   /** Hono middleware: Origin check, then the upgrade. */
   handler: MiddlewareHandler;
-  /** Closes every open socket with the given code. */
-  closeAll(code: number, reason: string): void;
+  /**
+   * For shutdown: stops reading frames, lets requests under way finish
+   * (at most `graceMs`), then closes every socket with the given code.
+   */
+  closeAll(code: number, reason: string, graceMs?: number): Promise<void>;
   /** Number of open sockets, logged in or not. */
   readonly openSockets: number;
 }
@@ -46,7 +56,9 @@ export function createWebSocketEndpoint(
   node: ChatNode,
   options: WebSocketOptions,
 ): WebSocketEndpoint {
-  const open = new Set<ConnectionWriter>();
+  const open = new Map<ConnectionWriter, ClientConnection>();
+  let draining = false;
+  const perAddress = new Map<string, number>();
   const encoder = new TextEncoder();
 
   function tooBig(data: string | ArrayBuffer | Blob): boolean {
@@ -65,6 +77,7 @@ export function createWebSocketEndpoint(
     const cookieToken = getCookie(c, SESSION_COOKIE);
     let connection: ClientConnection | undefined;
     let writer: ConnectionWriter | undefined;
+    let loginTimer: ReturnType<typeof setTimeout> | undefined;
     return {
       onOpen(_event, ws) {
         const socket = ws.raw as WebSocket;
@@ -73,14 +86,24 @@ export function createWebSocketEndpoint(
           bufferedAmount: () => socket.bufferedAmount,
           close: (code, reason) => socket.close(code, reason),
         }, { maxBufferedBytes: options.maxBufferedBytes });
-        open.add(writer);
         connection = new ClientConnection(node, writer, {
           remoteAddress,
           cookieToken,
+          limits: node.limits,
         });
+        open.set(writer, connection);
+        const pending = connection;
+        loginTimer = setTimeout(() => {
+          if (pending.member) return;
+          logger.info("Closing {address}: no login within {s} s", {
+            address: remoteAddress,
+            s: options.loginTimeoutSeconds,
+          });
+          pending.disconnect(CLOSE_LOGIN_TIMEOUT, "Log in first");
+        }, options.loginTimeoutSeconds * 1000);
       },
       onMessage(event, _ws) {
-        if (!connection || !writer) return;
+        if (!connection || !writer || draining) return;
         const data = event.data as string | ArrayBuffer | Blob;
         if (tooBig(data)) {
           logger.info("Frame over {max} bytes from {address}: closing", {
@@ -97,6 +120,10 @@ export function createWebSocketEndpoint(
         }
       },
       onClose(event) {
+        clearTimeout(loginTimer);
+        const left = (perAddress.get(remoteAddress) ?? 1) - 1;
+        if (left > 0) perAddress.set(remoteAddress, left);
+        else perAddress.delete(remoteAddress);
         if (writer) open.delete(writer);
         connection?.closed((event as CloseEvent).code);
       },
@@ -124,13 +151,36 @@ export function createWebSocketEndpoint(
         message: "This endpoint only accepts WebSocket upgrades.",
       }, 426);
     }
-    return await upgrade(c, next);
+    const address = remoteAddressOf(c);
+    const count = perAddress.get(address) ?? 0;
+    const cap = options.maxConnectionsPerAddress;
+    if (cap > 0 && count >= cap) {
+      logger.warn("Refused upgrade from {address}: {count} sockets open", {
+        address,
+        count,
+      });
+      return c.json({
+        error: "rate_limited",
+        message: `Too many connections from your address (at most ${cap}).`,
+      }, 429);
+    }
+    const response = await upgrade(c, next);
+    // Counted once upgraded; onClose gives it back.
+    if (response?.status === 101) perAddress.set(address, count + 1);
+    return response;
   };
 
   return {
     handler,
-    closeAll(code, reason) {
-      for (const writer of open) writer.close(code, reason);
+    async closeAll(code, reason, graceMs = 2000) {
+      draining = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all([...open.values()].map((c) => c.settled())),
+        new Promise((resolve) => timer = setTimeout(resolve, graceMs)),
+      ]);
+      clearTimeout(timer);
+      for (const writer of open.keys()) writer.close(code, reason);
     },
     get openSockets() {
       return open.size;

@@ -88,10 +88,11 @@ export function encodeError(
   request: { action?: string; id?: string },
   code: ErrorCode,
   message: string,
+  details?: Record<string, unknown>,
 ): string {
   const data = request.action === undefined
-    ? { code, message }
-    : { request: request.action, code, message };
+    ? { code, message, ...details }
+    : { request: request.action, code, message, ...details };
   return JSON.stringify({
     action: "error",
     ...(request.id === undefined ? {} : { id: request.id }),

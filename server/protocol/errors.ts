@@ -5,6 +5,8 @@ export interface Failure {
   readonly ok: false;
   readonly code: ErrorCode;
   readonly message: string;
+  /** Extra fields for the error's data, e.g. `retry_after_ms`. */
+  readonly details?: Record<string, unknown>;
 }
 
 /** A successful request and the data of its `success` reply. */
@@ -19,8 +21,14 @@ export interface Success<T = Record<string, unknown>> {
 export type Outcome<T = Record<string, unknown>> = Success<T> | Failure;
 
 /** Builds a failure value. */
-export function fail(code: ErrorCode, message: string): Failure {
-  return { ok: false, code, message };
+export function fail(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): Failure {
+  return details
+    ? { ok: false, code, message, details }
+    : { ok: false, code, message };
 }
 
 /** Builds a success value, with events to publish after the reply. */

@@ -27,8 +27,10 @@ export function cleanName(raw: string): string | null {
 
 /**
  * The key two names are compared by: NFKC folds look-alike compatibility
- * forms (full-width letters, ligatures) and lower-casing folds case.
+ * forms (full-width letters, ligatures, superscripts), and upper- then
+ * lower-casing approximates Unicode full case folding ("Straße" and
+ * "STRASSE" meet at "strasse").
  */
 export function nameKey(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
+  return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
 }

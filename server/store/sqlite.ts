@@ -56,6 +56,8 @@ interface BanRow {
 export interface SqliteStoreOptions {
   /** Rooms that must exist, created at open when missing (e.g. `general`). */
   permanentRooms?: { name: string; key: string }[];
+  /** How long to wait for a lock held by another process (default 2000 ms). */
+  busyTimeoutMs?: number;
 }
 
 /** An append waiting for the next group commit. */
@@ -85,7 +87,10 @@ export class SqliteStore implements Store {
       // NORMAL in WAL mode keeps every commit across a process crash; FULL
       // would add an fsync per commit for power loss only.
       this.#db.exec("PRAGMA synchronous = NORMAL");
-      this.#db.exec("PRAGMA busy_timeout = 5000");
+      // SQLite waits synchronously: keep this short, it stalls the server.
+      this.#db.exec(
+        `PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 2000)}`,
+      );
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
       const now = Date.now();
@@ -498,9 +503,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  // Takes the write lock for a moment: a database another process keeps
+  // locked, or a read-only one, is not healthy even though reads work.
   ping(): Promise<void> {
     return this.#run(() => {
-      this.#q("SELECT 1").get();
+      this.#db.exec("BEGIN IMMEDIATE");
+      this.#db.exec("ROLLBACK");
     });
   }
 

@@ -1,0 +1,137 @@
+/** A bucket's size and how fast it refills. */
+export interface BucketSpec {
+  /** Requests allowed at once. */
+  burst: number;
+  /** Requests per second refilled; 0 turns the limit off. */
+  perSecond: number;
+}
+
+/** A token bucket: `take()` succeeds while tokens are left. */
+export class TokenBucket {
+  #tokens: number;
+  #updated: number;
+  readonly spec: BucketSpec;
+
+  constructor(spec: BucketSpec, now = performance.now()) {
+    this.spec = spec;
+    this.#tokens = spec.burst;
+    this.#updated = now;
+  }
+
+  /** Takes one token; returns 0, or the ms to wait for the next one. */
+  take(now = performance.now()): number {
+    const { burst, perSecond } = this.spec;
+    if (perSecond <= 0) return 0;
+    this.#tokens = Math.min(
+      burst,
+      this.#tokens + (now - this.#updated) * perSecond / 1000,
+    );
+    this.#updated = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - this.#tokens) * 1000 / perSecond);
+  }
+
+  /** True when the bucket is full again (and may be forgotten). */
+  full(now = performance.now()): boolean {
+    const { burst, perSecond } = this.spec;
+    return perSecond <= 0 ||
+      this.#tokens + (now - this.#updated) * perSecond / 1000 >= burst;
+  }
+}
+
+/** What a request costs: which buckets it draws from. */
+export type RateCategory = "message" | "room" | "login" | "request";
+
+/** Limits per category, per connection and per user. */
+export interface RateLimitConfig {
+  perConnection: Record<RateCategory, BucketSpec>;
+  perUser: Partial<Record<RateCategory, BucketSpec>>;
+  /** Rate-limited replies within 10 s after which a connection is closed. */
+  strikesBeforeDisconnect: number;
+}
+
+/**
+ * Far above what people type, so only floods hit them (scripts that replay
+ * a few hundred messages still pass); every figure is in README.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  perConnection: {
+    message: { burst: 500, perSecond: 50 },
+    room: { burst: 50, perSecond: 1 },
+    login: { burst: 60, perSecond: 5 },
+    request: { burst: 1000, perSecond: 200 },
+  },
+  perUser: {
+    message: { burst: 1000, perSecond: 100 },
+    room: { burst: 100, perSecond: 1 },
+  },
+  strikesBeforeDisconnect: 100,
+};
+
+/** No limits at all (benchmarks). */
+export const NO_RATE_LIMITS: RateLimitConfig = {
+  perConnection: {
+    message: { burst: 0, perSecond: 0 },
+    room: { burst: 0, perSecond: 0 },
+    login: { burst: 0, perSecond: 0 },
+    request: { burst: 0, perSecond: 0 },
+  },
+  perUser: {},
+  strikesBeforeDisconnect: 0,
+};
+
+/** The category of an action. */
+export function categoryOf(action: string): RateCategory {
+  switch (action) {
+    case "send_message":
+    case "private_message":
+      return "message";
+    case "create_room":
+      return "room";
+    case "login":
+    case "register":
+      return "login";
+    default:
+      return "request";
+  }
+}
+
+/**
+ * The per-user buckets, shared by all of a user's connections on this node.
+ * Full buckets carry no information and are swept away.
+ */
+export class UserRateLimits {
+  #config: RateLimitConfig;
+  #buckets = new Map<string, TokenBucket>();
+
+  constructor(config: RateLimitConfig) {
+    this.#config = config;
+  }
+
+  /** Takes a token for this user; 0 or the ms to wait. */
+  take(
+    userKey: string,
+    category: RateCategory,
+    now = performance.now(),
+  ): number {
+    const spec = this.#config.perUser[category];
+    if (!spec || spec.perSecond <= 0) return 0;
+    const key = `${category}:${userKey}`;
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size >= 10_000) this.#sweep(now);
+      bucket = new TokenBucket(spec, now);
+      this.#buckets.set(key, bucket);
+    }
+    return bucket.take(now);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.full(now)) this.#buckets.delete(key);
+    }
+  }
+}
