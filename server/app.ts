@@ -139,7 +139,11 @@ export function createApp(parts: AppParts): Hono {
   app.post("/api/register", async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return failure(c, body);
-    const result = await node.accounts.register(body.username, body.password);
+    const result = await node.accounts.register(
+      body.username,
+      body.password,
+      remoteAddressOf(c),
+    );
     if (isFailure(result)) return failure(c, result);
     startSession(c, result.token, sessionSeconds);
     return c.json(describe(result.account), 201);

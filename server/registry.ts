@@ -20,7 +20,11 @@ export interface Member {
   role: Role;
   /** True for a guest (no account). */
   readonly guest: boolean;
-  /** When this connection logged in, ms since the epoch. */
+  /**
+   * Since when this name is this user's (ms since the epoch): the login of
+   * a guest, the creation of an account. Older private messages to the
+   * name were someone else's.
+   */
   readonly since: number;
   /** Ends the connection (kick, ban): flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;

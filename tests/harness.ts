@@ -61,6 +61,9 @@ export async function withServer(
 
 const DEFAULT_WAIT_MS = 5000;
 
+/** A password that meets the rules, for tests that register accounts. */
+export const TEST_PASSWORD = "correct horse battery";
+
 /**
  * A protocol client for tests: records every object the server sends
  * (batched frames split on "\n"), matches replies by id, waits for events.
@@ -117,15 +120,58 @@ export class TestClient {
 
   /** Opens a connection and logs in as a guest; fails the test otherwise. */
   static async login(url: string, username: string): Promise<TestClient> {
-    const client = await TestClient.connect(url);
-    const reply = await client.request("login", { username });
+    return await TestClient.#enter(url, "login", { username });
+  }
+
+  /** Opens a connection and registers an account; fails the test otherwise. */
+  static async register(
+    url: string,
+    username: string,
+    password: string = TEST_PASSWORD,
+  ): Promise<TestClient> {
+    return await TestClient.#enter(url, "register", { username, password });
+  }
+
+  /**
+   * Opens a connection and sends `login` with this data (a password, a
+   * token, or none when `init` carries the session cookie); fails the test
+   * unless it succeeds.
+   */
+  static async loginWith(
+    url: string,
+    data?: Record<string, unknown>,
+    init?: { headers?: HeadersInit },
+  ): Promise<TestClient> {
+    return await TestClient.#enter(url, "login", data, init);
+  }
+
+  static async #enter(
+    url: string,
+    action: "login" | "register",
+    data: Record<string, unknown> | undefined,
+    init?: { headers?: HeadersInit },
+  ): Promise<TestClient> {
+    const client = await TestClient.connect(url, init);
+    const reply = await client.request(action, data);
     if (reply.action !== "success") {
       await client.close();
       throw new Error(
-        `login ${username} failed: ${JSON.stringify(reply.data)}`,
+        `${action} ${JSON.stringify(data?.username ?? "")} failed: ${
+          JSON.stringify(reply.data)
+        }`,
       );
     }
     return client;
+  }
+
+  /** The session token of this connection's account login, if it has one. */
+  get token(): string | undefined {
+    const reply = this.received.find((f) =>
+      f.action === "success" &&
+      (f.data.request === "login" || f.data.request === "register") &&
+      typeof f.data.token === "string"
+    );
+    return reply?.data.token as string | undefined;
   }
 
   #wake(): void {
@@ -223,6 +269,103 @@ export class TestClient {
     if (this.socket.readyState < WebSocket.CLOSING) this.socket.close(1000);
     await this.closed;
   }
+}
+
+/**
+ * Sends a request and checks that it fails with `code`, carrying the
+ * request's action and a message for people.
+ */
+export async function expectError(
+  client: TestClient,
+  action: string,
+  data: Record<string, unknown> | undefined,
+  code: string,
+): Promise<Frame> {
+  const reply = await client.request(action, data);
+  if (reply.action !== "error" || reply.data.code !== code) {
+    throw new Error(
+      `${action} ${JSON.stringify(data)} should fail with ${code}, got ${
+        JSON.stringify(reply.data)
+      }`,
+    );
+  }
+  if (reply.data.request !== action) {
+    throw new Error(`error reply names request ${reply.data.request}`);
+  }
+  if (typeof reply.data.message !== "string" || reply.data.message === "") {
+    throw new Error(`error ${code} has no message`);
+  }
+  return reply;
+}
+
+/**
+ * A round trip on a logged-in connection: once it returns, every event
+ * published before it was sent has arrived. Returns the reply's index in
+ * `received`.
+ */
+export async function roundTrip(client: TestClient): Promise<number> {
+  const reply = await client.request("list_rooms");
+  return client.received.indexOf(reply);
+}
+
+/** The clients one test opened against one server, closed together. */
+export class ClientPool {
+  readonly wsUrl: string;
+  #clients: TestClient[] = [];
+
+  constructor(wsUrl: string) {
+    this.wsUrl = wsUrl;
+  }
+
+  /** Connects without logging in. */
+  async connect(init?: { headers?: HeadersInit }): Promise<TestClient> {
+    return this.#track(await TestClient.connect(this.wsUrl, init));
+  }
+
+  /** Connects and logs in as a guest. */
+  async guest(username: string): Promise<TestClient> {
+    return this.#track(await TestClient.login(this.wsUrl, username));
+  }
+
+  /** Connects and registers an account. */
+  async register(username: string, password?: string): Promise<TestClient> {
+    return this.#track(
+      await TestClient.register(this.wsUrl, username, password),
+    );
+  }
+
+  /** Connects and logs in with this data (password, token, or cookie). */
+  async login(
+    data?: Record<string, unknown>,
+    init?: { headers?: HeadersInit },
+  ): Promise<TestClient> {
+    return this.#track(await TestClient.loginWith(this.wsUrl, data, init));
+  }
+
+  /** Closes every client opened so far. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.#clients.splice(0).map((c) => c.close()));
+  }
+
+  #track(client: TestClient): TestClient {
+    this.#clients.push(client);
+    return client;
+  }
+}
+
+/** Runs a test body with a fresh server and a client pool; closes both. */
+export function withClients(
+  body: (pool: ClientPool, server: TestServer) => Promise<void>,
+  options: Partial<Config> = {},
+): Promise<void> {
+  return withServer(async (server) => {
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      await body(pool, server);
+    } finally {
+      await pool.closeAll();
+    }
+  }, options);
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -1,8 +1,10 @@
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
-  /** Failed logins allowed per name in a window (default 5). */
+  /** Failed logins allowed for one name from one address in a window (default 5). */
+  perNameAndAddress?: number;
+  /** Failed logins allowed for one name from all addresses (default 50). */
   perName?: number;
-  /** Failed logins allowed per address in a window (default 20). */
+  /** Failed logins allowed from one address for all names (default 50). */
   perAddress?: number;
   /** The window, in ms (default 15 minutes). */
   windowMs?: number;
@@ -14,40 +16,45 @@ interface Window {
 }
 
 /**
- * Counts failed logins per name and per address in fixed windows. Past the
- * limit every attempt is refused until the window ends, so a password
- * cannot be guessed at network speed: at the defaults, 5 guesses per name
- * and 20 per address every 15 minutes.
+ * Counts failed logins in fixed windows and refuses attempts past the
+ * limits until the window ends, so a password cannot be guessed at network
+ * speed. The tight limit is per name *and* address: someone guessing from
+ * elsewhere cannot lock the owner out; the looser per-name and per-address
+ * limits stop guessing spread over many addresses or many names.
  */
 export class LoginThrottle {
-  #perName: number;
-  #perAddress: number;
+  #limits: { pair: number; name: number; address: number };
   #windowMs: number;
   #windows = new Map<string, Window>();
 
   constructor(options: LoginThrottleOptions = {}) {
-    this.#perName = options.perName ?? 5;
-    this.#perAddress = options.perAddress ?? 20;
+    this.#limits = {
+      pair: options.perNameAndAddress ?? 5,
+      name: options.perName ?? 50,
+      address: options.perAddress ?? 50,
+    };
     this.#windowMs = options.windowMs ?? 15 * 60 * 1000;
   }
 
   /** Milliseconds until this name and address may try again; 0 when now. */
   retryAfter(userKey: string, address: string, now = Date.now()): number {
     return Math.max(
-      this.#wait(`n:${userKey}`, this.#perName, now),
-      this.#wait(`a:${address}`, this.#perAddress, now),
+      this.#wait(`p:${userKey}\n${address}`, this.#limits.pair, now),
+      this.#wait(`n:${userKey}`, this.#limits.name, now),
+      this.#wait(`a:${address}`, this.#limits.address, now),
     );
   }
 
   /** Records a failed attempt. */
   failed(userKey: string, address: string, now = Date.now()): void {
+    this.#count(`p:${userKey}\n${address}`, now);
     this.#count(`n:${userKey}`, now);
     this.#count(`a:${address}`, now);
   }
 
-  /** Forgets the failures of a name after a successful login. */
-  succeeded(userKey: string): void {
-    this.#windows.delete(`n:${userKey}`);
+  /** Forgets this pair's failures after a successful login. */
+  succeeded(userKey: string, address: string): void {
+    this.#windows.delete(`p:${userKey}\n${address}`);
   }
 
   #wait(key: string, limit: number, now: number): number {

@@ -41,6 +41,13 @@ export class AccountService {
   #ttl: number;
   #isGuestOnline: (userKey: string) => boolean;
   #throttle: LoginThrottle;
+  // 20 accounts per address per hour; the per-name limits do not apply.
+  #registrations = new LoginThrottle({
+    perNameAndAddress: Infinity,
+    perName: Infinity,
+    perAddress: 20,
+    windowMs: 3600 * 1000,
+  });
 
   constructor(store: AccountStore, options: AccountServiceOptions) {
     this.#store = store;
@@ -64,11 +71,25 @@ export class AccountService {
     return this.#store.findAccount(nameKey(username));
   }
 
-  /** Creates an account and a session for it. */
+  /**
+   * Creates an account and a session for it. Registrations count against
+   * the address like failed logins: each costs a password hash.
+   */
   async register(
     rawName: string,
     password: string,
+    address: string,
   ): Promise<Authenticated | Failure> {
+    const wait = this.#registrations.retryAfter("", address);
+    if (wait > 0) {
+      return fail(
+        "rate_limited",
+        `Too many new accounts from your address: try again in ${
+          Math.ceil(wait / 1000)
+        } s.`,
+      );
+    }
+    this.#registrations.failed("", address);
     const username = cleanName(rawName);
     if (username === null) return invalidName();
     const weak = checkPassword(password);
@@ -111,7 +132,9 @@ export class AccountService {
       this.#throttle.failed(key, address);
       return fail("bad_credentials", BAD_CREDENTIALS);
     }
-    this.#throttle.succeeded(key);
+    this.#throttle.succeeded(key, address);
+    const banned = await this.#banned(account);
+    if (banned) return banned;
     return { account, token: await this.#newSession(account) };
   }
 
@@ -122,8 +145,18 @@ export class AccountService {
     if (!session || session.expiresAt <= Date.now()) {
       return fail("bad_credentials", expired);
     }
-    return await this.#store.findAccount(session.userKey) ??
-      fail("bad_credentials", expired);
+    const account = await this.#store.findAccount(session.userKey);
+    if (!account) return fail("bad_credentials", expired);
+    return await this.#banned(account) ?? account;
+  }
+
+  // A server-wide ban of the name; address bans only stop guests, so a
+  // moderator sharing an address with a banned guest is not locked out.
+  async #banned(account: Account): Promise<Failure | undefined> {
+    const ban = await this.#store.findBan({ userKey: account.key });
+    return ban
+      ? fail("banned", `You are banned from this server: ${ban.reason}`)
+      : undefined;
   }
 
   /** Revokes a session. */

@@ -72,9 +72,9 @@ export async function history(
     const messages = await node.store.conversation(
       member.userKey,
       nameKey(data.with),
-      // A guest name may have been someone else's before: a guest only
-      // reads what was said since it logged in.
-      member.guest ? { ...query, since: member.since } : query,
+      // The name may have been someone else's before (a guest's): only
+      // what was said since it became this user's.
+      { ...query, since: member.since },
     );
     return succeed({ with: data.with, messages });
   }

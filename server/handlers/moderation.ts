@@ -150,11 +150,11 @@ export async function ban(
     );
   }
   await node.store.addBan({ userKey: target.key, reason, by, createdAt });
-  // The addresses it is online from go too, so a guest cannot come back
-  // under another name.
+  // A guest's addresses go too, so it cannot come back under another
+  // name; address bans only ever stop guests.
   const addresses = new Set<string>();
   for (const member of node.registry.connectionsOf(target.key)) {
-    addresses.add(member.address);
+    if (member.guest) addresses.add(member.address);
   }
   for (const address of addresses) {
     await node.store.addBan({
@@ -241,6 +241,9 @@ export async function setRole(
   }
   if (account.key === ctx.client.member.userKey) {
     return fail("forbidden", "Admins cannot change their own role.");
+  }
+  if (account.role === "admin") {
+    return fail("forbidden", `You cannot act on ${account.username} (admin).`);
   }
   await node.store.setRole(account.key, data.role);
   const by = ctx.client.member.username;

@@ -30,6 +30,8 @@ interface Identity {
   role: Role;
   guest: boolean;
   token?: string;
+  /** Private messages to this name before this time are not theirs. */
+  since: number;
 }
 
 /**
@@ -60,6 +62,8 @@ export async function login(
     identity = isFailure(data) ? data : await guest(ctx, data.username);
   } else if (ctx.client.cookieToken !== undefined) {
     identity = await resume(ctx, ctx.client.cookieToken);
+    // The cookie is HttpOnly: page scripts must not see the token.
+    if (!isFailure(identity)) delete identity.token;
   } else {
     identity = fail(
       "invalid_message",
@@ -84,7 +88,11 @@ export async function register(
   if (ctx.client.member) return alreadyLoggedIn();
   const data = parseData(registerData, raw);
   if (isFailure(data)) return data;
-  const result = await ctx.node.accounts.register(data.username, data.password);
+  const result = await ctx.node.accounts.register(
+    data.username,
+    data.password,
+    ctx.client.remoteAddress,
+  );
   if (isFailure(result)) return result;
   logger.info("{name} registered an account ({role})", {
     name: result.account.username,
@@ -104,6 +112,7 @@ function toIdentity(result: Authenticated | Failure): Identity | Failure {
     role: result.account.role,
     guest: false,
     token: result.token,
+    since: result.account.createdAt,
   };
 }
 
@@ -118,6 +127,7 @@ async function resume(
     role: account.role,
     guest: false,
     token,
+    since: account.createdAt,
   };
 }
 
@@ -138,7 +148,7 @@ async function guest(
       `The name '${username}' belongs to an account: log in with its password.`,
     );
   }
-  return { username, role: "user", guest: true };
+  return { username, role: "user", guest: true, since: Date.now() };
 }
 
 // Bans, then the name, then `general`: the reply goes first, then the
@@ -150,10 +160,10 @@ async function enterServer(
 ): Promise<Outcome> {
   const { node, client } = ctx;
   const userKey = nameKey(identity.username);
-  const ban = await node.store.findBan({
-    userKey,
-    address: client.remoteAddress,
-  });
+  // Accounts were checked by name already; guests by name and address.
+  const ban = identity.guest
+    ? await node.store.findBan({ userKey, address: client.remoteAddress })
+    : undefined;
   if (ban) {
     return fail("banned", `You are banned from this server: ${ban.reason}`);
   }
@@ -167,7 +177,7 @@ async function enterServer(
     roomKey: "",
     role: identity.role,
     guest: identity.guest,
-    since: Date.now(),
+    since: identity.since,
     disconnect: (code, reason) => client.disconnect(code, reason),
   };
   if (!node.registry.claim(member)) {

@@ -17,7 +17,7 @@ export const guestLoginData = z.object({ username: name });
 /** `login` data of an account. */
 export const passwordLoginData = z.object({
   username: name,
-  password: z.string().max(1024),
+  password: z.string().max(8192),
 });
 
 /** `login` data resuming a session. */

@@ -1,0 +1,669 @@
+import postgres from "postgres";
+import { setImmediate } from "node:timers";
+import { monotonicFactory } from "ulid";
+import { StoreUnavailableError } from "../protocol/errors.ts";
+import type {
+  ChatMessage,
+  MessageBase,
+  PrivateMessage,
+  Role,
+} from "../protocol/types.ts";
+import {
+  type Account,
+  type AppendResult,
+  type Ban,
+  conversationKey,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  type HistoryQuery,
+  type MessageDraft,
+  type PrivateDraft,
+  type Session,
+  type Store,
+  type StoredRoom,
+} from "./mod.ts";
+import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
+
+/** Options of {@link PostgresStore.open}. */
+export interface PostgresStoreOptions {
+  /** Rooms that must exist, created at open when missing (e.g. `general`). */
+  permanentRooms?: { name: string; key: string }[];
+}
+
+// BIGINT columns (seqs, ms timestamps) arrive as numbers, not strings:
+// every value we store is far below 2^53.
+const TYPES = {
+  bigint: {
+    to: 20,
+    from: [20],
+    serialize: (value: number) => String(value),
+    parse: (raw: string) => Number(raw),
+  },
+};
+
+type Sql = postgres.Sql<{ bigint: number }>;
+type Db = postgres.Sql<{ bigint: number }> | postgres.TransactionSql<{
+  bigint: number;
+}>;
+
+// Keys of the advisory locks this store takes; arbitrary, but fixed for
+// every process sharing a database.
+const MIGRATION_LOCK = 0x63686174_01; // "chat", 1
+const ACCOUNTS_LOCK = 0x63686174_02; // "chat", 2
+
+// A savepoint is a subtransaction, and a backend tracks at most 64 of them
+// cheaply: beyond that every other session's snapshots get slower. So one
+// group commit holds at most this many appends; the rest go in the next.
+const MAX_APPENDS_PER_COMMIT = 64;
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  user_name: string;
+  room: string | null;
+  to_user: string | null;
+  text: string;
+  ts: number;
+  client_id: string | null;
+}
+
+interface AccountRow {
+  key: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  created_at: number;
+}
+
+interface BanRow {
+  user_key: string;
+  address: string;
+  room_key: string;
+  reason: string;
+  by_user: string;
+  created_at: number;
+}
+
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  /** Its stream: appends take their streams' row locks in key order. */
+  stream: string;
+  run: (tx: Db) => Promise<AppendResult<MessageBase>>;
+  resolve: (result: AppendResult<MessageBase>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Thrown inside an append's savepoint to undo it and answer with `result`. */
+class Unwind extends Error {
+  constructor(readonly result: AppendResult<MessageBase>) {
+    super("duplicate clientId");
+  }
+}
+
+/**
+ * The shared store: PostgreSQL through a small connection pool, for
+ * several server processes on one database. Seqs are handed out by the
+ * database under the stream's row lock, so they stay gap-free and totally
+ * ordered per room across processes; every write is committed before its
+ * promise resolves.
+ */
+export class PostgresStore implements Store {
+  #sql: Sql;
+  #where: string;
+  #nextId = monotonicFactory();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #queued: QueuedAppend[] = [];
+  #flushing: Promise<void> | undefined;
+
+  private constructor(sql: Sql, where: string) {
+    this.#sql = sql;
+    this.#where = where;
+  }
+
+  /**
+   * Connects, brings the schema up to date and creates the permanent
+   * rooms. Throws StoreUnavailableError naming the database (never its
+   * password) when any of it fails.
+   */
+  static async open(
+    url: string,
+    options: PostgresStoreOptions = {},
+  ): Promise<PostgresStore> {
+    const where = describeUrl(url);
+    let sql: Sql;
+    try {
+      sql = postgres(url, {
+        max: 10,
+        connect_timeout: 5,
+        idle_timeout: 30,
+        // The driver retries a lost server with a backoff up to 20 s by
+        // default; a health check should notice a recovery within a second.
+        backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+        fetch_types: false,
+        onnotice: () => {},
+        connection: { application_name: "chat-server" },
+        types: TYPES,
+      });
+    } catch (error) {
+      throw new StoreUnavailableError(
+        `Cannot open database '${where}': ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
+    try {
+      await migrate(sql);
+      const now = Date.now();
+      for (const room of options.permanentRooms ?? []) {
+        await insertRoom(sql, room.key, room.name, now);
+      }
+    } catch (error) {
+      await sql.end({ timeout: 0 }).catch(() => {});
+      throw new StoreUnavailableError(
+        `Cannot open database '${where}': ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
+    return new PostgresStore(sql, where);
+  }
+
+  listRooms(): Promise<StoredRoom[]> {
+    return this.#run(async (sql) => {
+      const rows = await sql<{ key: string; name: string; created_at: number }[]>`
+        SELECT key, name, created_at FROM rooms ORDER BY created_at, position`;
+      return rows.map((r) => ({
+        key: r.key,
+        name: r.name,
+        createdAt: r.created_at,
+      }));
+    });
+  }
+
+  createRoom(name: string, key: string): Promise<StoredRoom | null> {
+    return this.#run((sql) => insertRoom(sql, key, name, Date.now()));
+  }
+
+  deleteRoom(key: string): Promise<boolean> {
+    return this.#run((sql) =>
+      sql.begin(async (tx) => {
+        // The stream row first: this waits for appends in flight to the
+        // room, and the statements after it see the messages they stored.
+        await tx`DELETE FROM streams WHERE key = ${key}`;
+        await tx`DELETE FROM messages WHERE stream = ${key}`;
+        await tx`DELETE FROM bans WHERE room_key = ${key}`;
+        const gone = await tx`DELETE FROM rooms WHERE key = ${key}`;
+        return gone.count > 0;
+      })
+    );
+  }
+
+  appendMessage(draft: MessageDraft): Promise<AppendResult> {
+    return this.#enqueue<ChatMessage>(draft.roomKey, (tx) =>
+      this.#append<ChatMessage>(tx, draft.roomKey, {
+        userKey: draft.userKey,
+        user: draft.user,
+        text: draft.text,
+        clientId: draft.clientId,
+      }));
+  }
+
+  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
+    const stream = conversationKey(draft.fromKey, draft.toKey);
+    return this.#enqueue<PrivateMessage>(stream, (tx) =>
+      this.#append<PrivateMessage>(tx, stream, {
+        userKey: draft.fromKey,
+        user: draft.from,
+        to: draft.to,
+        text: draft.text,
+        clientId: draft.clientId,
+        pendingTo: draft.delivered ? undefined : draft.toKey,
+      }));
+  }
+
+  // Group commit: appends made during one turn of the event loop share one
+  // transaction, and appends made while it commits share the next. Each
+  // promise resolves only once its commit is done, so an acknowledgement
+  // still means "in the database". A savepoint per append keeps one bad
+  // append from undoing the rest.
+  #enqueue<M extends MessageBase>(
+    stream: string,
+    run: (tx: Db) => Promise<AppendResult<M>>,
+  ): Promise<AppendResult<M>> {
+    if (this.#closed) {
+      return Promise.reject(new StoreUnavailableError("The store is closed."));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queued.push({
+        stream,
+        run,
+        resolve: resolve as QueuedAppend["resolve"],
+        reject,
+      });
+      this.#flushing ??= this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#queued.length > 0) {
+      await this.#commit(this.#queued.splice(0, MAX_APPENDS_PER_COMMIT));
+    }
+    this.#flushing = undefined;
+  }
+
+  async #commit(batch: QueuedAppend[]): Promise<void> {
+    // Every process takes the row locks of a commit's streams in the same
+    // (key) order, so two commits never wait on each other in a cycle.
+    // Appends to one stream keep the order they were made in.
+    const order = batch.map((_, i) => i).sort((a, b) =>
+      batch[a].stream < batch[b].stream
+        ? -1
+        : batch[a].stream > batch[b].stream
+        ? 1
+        : a - b
+    );
+    const outcomes: ({ ok: AppendResult<MessageBase> } | { error: unknown })[] =
+      [];
+    try {
+      await this.#sql.begin(async (tx) => {
+        for (const i of order) {
+          try {
+            outcomes[i] = { ok: await tx.savepoint((sp) => batch[i].run(sp)) };
+          } catch (error) {
+            outcomes[i] = error instanceof Unwind
+              ? { ok: error.result }
+              : { error };
+          }
+        }
+      });
+    } catch (error) {
+      const failure = this.#unavailable(error);
+      for (const job of batch) job.reject(failure);
+      return;
+    }
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i];
+      if ("ok" in outcome) job.resolve(outcome.ok);
+      else job.reject(this.#unavailable(outcome.error));
+    });
+  }
+
+  // Inside an append's savepoint. One statement takes the stream's row
+  // lock, bumps its seq and inserts; a retry of a stored clientId inserts
+  // nothing, and the savepoint's rollback takes the bump back, so seqs
+  // have no gaps. The conflict check sees messages committed by other
+  // processes while this one waited for the lock.
+  async #append<M extends MessageBase>(tx: Db, stream: string, m: {
+    userKey: string;
+    user: string;
+    to?: string;
+    text: string;
+    clientId?: string;
+    pendingTo?: string;
+  }): Promise<AppendResult<M>> {
+    const ts = Date.now();
+    const id = this.#nextId(ts);
+    const clientId = m.clientId ?? null;
+    const rows = m.to === undefined
+      ? await tx<{ seq: number; room: string }[]>`
+        WITH s AS (
+          UPDATE streams SET last_seq = last_seq + 1 WHERE key = ${stream}
+          RETURNING last_seq
+        )
+        INSERT INTO messages
+          (stream, seq, id, user_key, user_name, room, text, ts, client_id)
+        SELECT ${stream}::text, s.last_seq, ${id}::text, ${m.userKey}::text,
+          ${m.user}::text, r.name, ${m.text}::text, ${ts}::bigint,
+          ${clientId}::text
+        FROM s JOIN rooms r ON r.key = ${stream}
+        ON CONFLICT (stream, user_key, client_id) WHERE client_id IS NOT NULL
+          DO NOTHING
+        RETURNING seq, room`
+      : await tx<{ seq: number; room: null }[]>`
+        WITH s AS (
+          INSERT INTO streams (key, last_seq) VALUES (${stream}, 1)
+          ON CONFLICT (key) DO UPDATE SET last_seq = streams.last_seq + 1
+          RETURNING last_seq
+        )
+        INSERT INTO messages (stream, seq, id, user_key, user_name, to_user,
+          text, ts, client_id, pending_to)
+        SELECT ${stream}::text, s.last_seq, ${id}::text, ${m.userKey}::text,
+          ${m.user}::text, ${m.to}::text, ${m.text}::text, ${ts}::bigint,
+          ${clientId}::text, ${m.pendingTo ?? null}::text
+        FROM s
+        ON CONFLICT (stream, user_key, client_id) WHERE client_id IS NOT NULL
+          DO NOTHING
+        RETURNING seq, room`;
+    if (rows.length === 0) {
+      if (clientId !== null) {
+        const [first] = await tx<MessageRow[]>`
+          SELECT seq, id, user_name, room, to_user, text, ts, client_id
+          FROM messages
+          WHERE stream = ${stream} AND user_key = ${m.userKey}
+            AND client_id = ${clientId}`;
+        if (first) throw new Unwind({ message: toMessage(first), duplicate: true });
+      }
+      throw new Error(`No room with key '${stream}'`);
+    }
+    return {
+      message: toMessage<M>({
+        seq: rows[0].seq,
+        id,
+        user_name: m.user,
+        room: rows[0].room,
+        to_user: m.to ?? null,
+        text: m.text,
+        ts,
+        client_id: clientId,
+      }),
+      duplicate: false,
+    };
+  }
+
+  history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {
+    return this.#run((sql) => page<ChatMessage>(sql, roomKey, query));
+  }
+
+  conversation(
+    userKey: string,
+    otherKey: string,
+    query: HistoryQuery,
+  ): Promise<PrivateMessage[]> {
+    return this.#run((sql) =>
+      page<PrivateMessage>(sql, conversationKey(userKey, otherKey), query)
+    );
+  }
+
+  takeUndelivered(userKey: string): Promise<PrivateMessage[]> {
+    // One statement: two processes logging the same user in take each
+    // message once between them.
+    return this.#run(async (sql) => {
+      const rows = await sql<MessageRow[]>`
+        WITH taken AS (
+          UPDATE messages SET pending_to = NULL WHERE pending_to = ${userKey}
+          RETURNING seq, id, user_name, room, to_user, text, ts, client_id
+        )
+        SELECT * FROM taken ORDER BY ts, seq`;
+      return rows.map((row) => toMessage<PrivateMessage>(row));
+    });
+  }
+
+  createAccount(
+    account: Omit<Account, "createdAt">,
+    options: { firstRole?: Role } = {},
+  ): Promise<Account | null> {
+    return this.#run((sql) =>
+      sql.begin(async (tx) => {
+        // One account creation at a time across processes, so exactly one
+        // of several racing first sign-ups finds no account.
+        await tx`SELECT pg_advisory_xact_lock(${ACCOUNTS_LOCK}::bigint)`;
+        const none = options.firstRole !== undefined &&
+          (await tx`SELECT 1 FROM accounts LIMIT 1`).length === 0;
+        const role = none ? options.firstRole! : account.role;
+        const [row] = await tx<AccountRow[]>`
+          INSERT INTO accounts (key, username, password_hash, role, created_at)
+          VALUES (${account.key}, ${account.username}, ${account.passwordHash},
+            ${role}, ${Date.now()})
+          ON CONFLICT (key) DO NOTHING
+          RETURNING key, username, password_hash, role, created_at`;
+        return row ? toAccount(row) : null;
+      })
+    );
+  }
+
+  findAccount(key: string): Promise<Account | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at
+        FROM accounts WHERE key = ${key}`;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  setRole(key: string, role: Role): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`UPDATE accounts SET role = ${role} WHERE key = ${key}`)
+        .count > 0
+    );
+  }
+
+  createSession(tokenHash: string, session: Session): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO sessions (token_hash, user_key, expires_at)
+        VALUES (${tokenHash}, ${session.userKey}, ${session.expiresAt})`;
+      // Expired sessions go as new ones come: no timer needed.
+      await sql`DELETE FROM sessions WHERE expires_at < ${Date.now()}`;
+    });
+  }
+
+  findSession(tokenHash: string): Promise<Session | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<{ user_key: string; expires_at: number }[]>`
+        SELECT user_key, expires_at FROM sessions WHERE token_hash = ${tokenHash}`;
+      return row
+        ? { userKey: row.user_key, expiresAt: row.expires_at }
+        : undefined;
+    });
+  }
+
+  deleteSession(tokenHash: string): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
+    });
+  }
+
+  addBan(ban: Ban): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO bans (user_key, address, room_key, reason, by_user, created_at)
+        VALUES (${ban.userKey}, ${ban.address ?? ""}, ${ban.roomKey ?? ""},
+          ${ban.reason}, ${ban.by}, ${ban.createdAt})
+        ON CONFLICT (user_key, address, room_key) DO UPDATE
+          SET reason = excluded.reason, by_user = excluded.by_user,
+            created_at = excluded.created_at`;
+    });
+  }
+
+  removeBans(userKey: string, roomKey?: string): Promise<number> {
+    return this.#run(async (sql) =>
+      (await sql`
+        DELETE FROM bans WHERE user_key = ${userKey} AND room_key = ${
+        roomKey ?? ""
+      }`).count
+    );
+  }
+
+  findBan(
+    who: { userKey?: string; address?: string },
+    roomKey?: string,
+  ): Promise<Ban | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<BanRow[]>`
+        SELECT user_key, address, room_key, reason, by_user, created_at
+        FROM bans
+        WHERE room_key IN ('', ${roomKey ?? ""})
+          AND ((address = '' AND user_key = ${who.userKey ?? null}::text)
+            OR (address <> '' AND address = ${who.address ?? null}::text))
+        ORDER BY room_key LIMIT 1`;
+      if (!row) return undefined;
+      const ban: Ban = {
+        userKey: row.user_key,
+        reason: row.reason,
+        by: row.by_user,
+        createdAt: row.created_at,
+      };
+      if (row.address !== "") ban.address = row.address;
+      if (row.room_key !== "") ban.roomKey = row.room_key;
+      return ban;
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`SELECT 1`;
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      // Appends already accepted are committed before the pool closes.
+      await this.#flushing;
+      await this.#sql.end({ timeout: 5 });
+    })();
+    return this.#closing;
+  }
+
+  // Runs database steps, turning every driver error into
+  // StoreUnavailableError so callers need one catch.
+  async #run<T>(step: (sql: Sql) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError("The store is closed.");
+    try {
+      return await step(this.#sql);
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+  }
+
+  #unavailable(error: unknown): StoreUnavailableError {
+    if (error instanceof StoreUnavailableError) return error;
+    return new StoreUnavailableError(
+      `Database '${this.#where}' failed: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Brings the schema up to date, one migration per transaction. The
+ * advisory lock makes processes starting together take turns; each reads
+ * the version again once it holds the lock, so every step runs once.
+ */
+async function migrate(sql: Sql): Promise<void> {
+  for (;;) {
+    const done = await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}::bigint)`;
+      await tx`
+        CREATE TABLE IF NOT EXISTS schema_version (
+          version    INTEGER PRIMARY KEY,
+          applied_at BIGINT NOT NULL
+        )`;
+      const [{ version }] = await tx<{ version: number }[]>`
+        SELECT coalesce(max(version), 0) AS version FROM schema_version`;
+      if (version > POSTGRES_MIGRATIONS.length) {
+        throw new Error(
+          `the schema is at version ${version}, newer than this server ` +
+            `knows (${POSTGRES_MIGRATIONS.length}); upgrade the server`,
+        );
+      }
+      if (version === POSTGRES_MIGRATIONS.length) return true;
+      await tx.unsafe(POSTGRES_MIGRATIONS[version]);
+      await tx`
+        INSERT INTO schema_version (version, applied_at)
+        VALUES (${version + 1}, ${Date.now()})`;
+      return false;
+    });
+    if (done) return;
+  }
+}
+
+// One statement: the room and its stream appear together or not at all.
+async function insertRoom(
+  sql: Sql,
+  key: string,
+  name: string,
+  now: number,
+): Promise<StoredRoom | null> {
+  const [row] = await sql<{ key: string; name: string; created_at: number }[]>`
+    WITH room AS (
+      INSERT INTO rooms (key, name, created_at) VALUES (${key}, ${name}, ${now})
+      ON CONFLICT (key) DO NOTHING
+      RETURNING key, name, created_at
+    ), stream AS (
+      INSERT INTO streams (key) SELECT key FROM room
+      ON CONFLICT (key) DO UPDATE SET last_seq = 0
+    )
+    SELECT key, name, created_at FROM room`;
+  return row ? { key: row.key, name: row.name, createdAt: row.created_at } : null;
+}
+
+async function page<M extends MessageBase>(
+  sql: Sql,
+  stream: string,
+  query: HistoryQuery,
+): Promise<M[]> {
+  const limit = Math.max(
+    0,
+    Math.min(query.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
+  );
+  const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+  const since = query.since ?? 0;
+  const rows = query.afterSeq !== undefined
+    ? await sql<MessageRow[]>`
+      SELECT seq, id, user_name, room, to_user, text, ts, client_id
+      FROM messages
+      WHERE stream = ${stream} AND seq > ${query.afterSeq} AND seq < ${before}
+        AND ts >= ${since}
+      ORDER BY seq LIMIT ${limit}`
+    : await sql<MessageRow[]>`
+      SELECT * FROM (
+        SELECT seq, id, user_name, room, to_user, text, ts, client_id
+        FROM messages
+        WHERE stream = ${stream} AND seq < ${before} AND ts >= ${since}
+        ORDER BY seq DESC LIMIT ${limit}
+      ) newest ORDER BY seq`;
+  return rows.map((row) => toMessage<M>(row));
+}
+
+// A room message has `room`; a private one has `to` instead. Keys keep the
+// order of the protocol's examples (and of SqliteStore's messages).
+function toMessage<M extends MessageBase>(row: MessageRow): M {
+  const ts = new Date(row.ts).toISOString();
+  const message: MessageBase & { room?: string; to?: string } =
+    row.room !== null
+      ? {
+        id: row.id,
+        seq: row.seq,
+        room: row.room,
+        user: row.user_name,
+        text: row.text,
+        ts,
+      }
+      : {
+        id: row.id,
+        seq: row.seq,
+        user: row.user_name,
+        to: row.to_user ?? "",
+        text: row.text,
+        ts,
+      };
+  if (row.client_id !== null) message.client_id = row.client_id;
+  return message as M;
+}
+
+function toAccount(row: AccountRow): Account {
+  return {
+    key: row.key,
+    username: row.username,
+    passwordHash: row.password_hash,
+    role: row.role,
+    createdAt: row.created_at,
+  };
+}
+
+// The database as logs and errors may show it: no password.
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    parsed.search = "";
+    return parsed.href;
+  } catch {
+    return "(unparsable database URL)";
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,573 @@
+/**
+ * Administration (PROTOCOL.md): kick, ban (server-wide and per room), unban,
+ * delete_room and set_role, with the ranks admin > moderator > user.
+ *
+ * All test clients connect from 127.0.0.1, and a server-wide ban of someone
+ * online bans the addresses it is online from: scenarios that need logins
+ * after such a ban ban someone offline instead, and the address ban has a
+ * server of its own.
+ */
+import assert from "node:assert/strict";
+import {
+  ClientPool,
+  expectError,
+  type Frame,
+  roundTrip,
+  spawnServer,
+  TEST_PASSWORD,
+  type TestClient,
+  withClients,
+} from "./harness.ts";
+
+/** The 4003 close code of a connection ended by a moderator. */
+const CLOSE_REMOVED = 4003;
+
+interface RoomSummary {
+  name: string;
+  users: number;
+}
+
+function roomsOf(data: Frame["data"]): RoomSummary[] {
+  return data.rooms as RoomSummary[];
+}
+
+/** Waits for a `system` event of this kind (about `user`, when given). */
+function notice(
+  client: TestClient,
+  kind: string,
+  user?: string,
+): Promise<Frame> {
+  return client.event(
+    "system",
+    (d) => d.kind === kind && (user === undefined || d.user === user),
+  );
+}
+
+/** The `system` events of this kind about `user` received so far. */
+function notices(client: TestClient, kind: string, user: string): Frame[] {
+  return client.events("system").filter((f) =>
+    f.data.kind === kind && f.data.user === user
+  );
+}
+
+/** Registers `root`, the first account and so the admin. */
+async function admin(pool: ClientPool): Promise<TestClient> {
+  const root = await pool.register("root");
+  const reply = root.received.find((f) => f.data.request === "register");
+  assert.equal(reply?.data.role, "admin");
+  return root;
+}
+
+/** Has the admin give an account a role, and waits until it is told. */
+async function promote(
+  root: TestClient,
+  account: TestClient,
+  username: string,
+  role: "moderator" | "admin",
+): Promise<void> {
+  await root.ok("set_role", { user: username, role });
+  await account.event("system", (d) => d.kind === "info");
+}
+
+async function currentRoom(client: TestClient): Promise<string> {
+  return (await client.ok("list_users")).room as string;
+}
+
+// -------------------------------------------------------------------- kick
+
+Deno.test("kick: every connection of the user hears kicked, then closes with 4003", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob1 = await pool.register("bob");
+    const bob2 = await pool.login({ token: bob1.token });
+    await bob2.ok("create_room", { room: "dev" });
+    const reply = await root.ok("kick", { user: "BOB", reason: "spam" });
+    assert.equal(reply.user, "bob");
+    for (const bob of [bob1, bob2]) {
+      const event = await notice(bob, "kicked", "bob");
+      assert.equal(typeof event.data.text, "string");
+      await bob.closed;
+      assert.equal(bob.closeCode, CLOSE_REMOVED);
+    }
+  }));
+
+Deno.test("kick: the room hears kicked, not left, and its count drops", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.guest("carol");
+    await carol.ok("create_room", { room: "dev" });
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "dev" });
+    await notice(carol, "joined", "bob");
+    const from = root.received.length;
+    await root.ok("kick", { user: "bob" });
+    await root.event("room_list", (d) => {
+      const dev = roomsOf(d).find((r) => r.name === "dev");
+      return dev?.users === 1;
+    }, { from });
+    const heard = await notice(carol, "kicked", "bob");
+    assert.equal(heard.data.room, "dev");
+    await bob.closed;
+    await roundTrip(carol);
+    assert.deepEqual(notices(carol, "left", "bob"), []);
+    const rooms = await root.ok("list_rooms");
+    assert.deepEqual(roomsOf(rooms), [
+      { name: "general", users: 1 },
+      { name: "dev", users: 1 },
+    ]);
+    const users = await carol.ok("list_users");
+    assert.deepEqual(users.users, ["carol"]);
+  }));
+
+Deno.test("kick: the kicked user may log in again", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.guest("bob");
+    await root.ok("kick", { user: "bob" });
+    await bob.closed;
+    const again = await pool.guest("bob");
+    const users = await again.ok("list_users");
+    assert.deepEqual(users.users, ["bob", "root"]);
+  }));
+
+Deno.test("kick: someone offline, or nobody at all, gets user_not_found", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    await bob.close();
+    await notice(root, "left", "bob");
+    await expectError(root, "kick", { user: "bob" }, "user_not_found");
+    await expectError(root, "kick", { user: "nobody" }, "user_not_found");
+  }));
+
+// --------------------------------------------------------------------- ban
+
+Deno.test("ban: a banned user hears banned, is closed with 4003, its room hears banned", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const reply = await root.ok("ban", { user: "bob", reason: "spam" });
+    assert.equal(reply.user, "bob");
+    const told = await notice(bob, "banned", "bob");
+    assert.equal(typeof told.data.text, "string");
+    await bob.closed;
+    assert.equal(bob.closeCode, CLOSE_REMOVED);
+    await notice(root, "banned", "bob");
+    await roundTrip(root);
+    assert.deepEqual(notices(root, "left", "bob"), []);
+    const again = await pool.connect();
+    await expectError(again, "login", { token: bob.token }, "banned");
+  }));
+
+Deno.test("ban: an account banned while offline cannot log in by name, others still can", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    await bob.close();
+    await notice(root, "left", "bob");
+    await root.ok("ban", { user: "Bob" });
+    const client = await pool.connect();
+    await expectError(
+      client,
+      "login",
+      { username: "BOB", password: TEST_PASSWORD },
+      "banned",
+    );
+    await expectError(client, "login", { token: bob.token }, "banned");
+    // The name alone is banned, not the address it used to come from.
+    const carol = await pool.guest("carol");
+    const users = await carol.ok("list_users");
+    assert.deepEqual(users.users, ["carol", "root"]);
+  }));
+
+Deno.test("ban: a banned guest cannot come back under another name from its address", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const mallory = await pool.guest("mallory");
+    await root.ok("ban", { user: "mallory" });
+    await notice(mallory, "banned", "mallory");
+    await mallory.closed;
+    assert.equal(mallory.closeCode, CLOSE_REMOVED);
+    const client = await pool.connect();
+    await expectError(client, "login", { username: "mallory" }, "banned");
+    await expectError(client, "login", { username: "mallory2" }, "banned");
+    // Address bans stop guests only: staff on the same address still log in.
+    const again = await pool.login({
+      username: "root",
+      password: TEST_PASSWORD,
+    });
+    assert.equal(again.closeCode, undefined);
+  }));
+
+Deno.test("ban: a server ban survives a restart", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-ban-" });
+  const args = ["--db", `${dir}/chat.db`, "--admin", "root"];
+  try {
+    let server = await spawnServer(args);
+    let pool = new ClientPool(server.wsUrl);
+    let rootToken: string | undefined;
+    try {
+      // `--admin root`: the first account is a plain user, root the admin.
+      const bob = await pool.register("bob");
+      const root = await pool.register("root");
+      assert.equal(
+        bob.received.find((f) => f.data.request === "register")?.data.role,
+        "user",
+      );
+      assert.equal(
+        root.received.find((f) => f.data.request === "register")?.data.role,
+        "admin",
+      );
+      rootToken = root.token;
+      await bob.close();
+      await notice(root, "left", "bob");
+      await root.ok("ban", { user: "bob", reason: "spam" });
+    } finally {
+      await pool.closeAll();
+      await server.stop();
+    }
+    server = await spawnServer(args);
+    pool = new ClientPool(server.wsUrl);
+    try {
+      const client = await pool.connect();
+      await expectError(
+        client,
+        "login",
+        { username: "bob", password: TEST_PASSWORD },
+        "banned",
+      );
+      const root = await pool.login({ token: rootToken });
+      const reply = root.received.find((f) => f.data.request === "login");
+      assert.equal(reply?.data.role, "admin");
+    } finally {
+      await pool.closeAll();
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ban: a room ban sends the user's connections in that room to general, told banned", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.guest("carol");
+    await carol.ok("create_room", { room: "dev" });
+    const bobInDev = await pool.register("bob");
+    const bobInGeneral = await pool.login({ token: bobInDev.token });
+    await bobInDev.ok("join_room", { room: "dev" });
+    await notice(carol, "joined", "bob");
+    const reply = await root.ok("ban", { user: "bob", room: "DEV" });
+    assert.equal(reply.room, "dev");
+    const told = await notice(bobInDev, "banned", "bob");
+    assert.equal(told.data.room, "dev");
+    assert.equal(await currentRoom(bobInDev), "general");
+    assert.equal(await currentRoom(bobInGeneral), "general");
+    const heard = await notice(carol, "banned", "bob");
+    assert.equal(heard.data.room, "dev");
+    assert.deepEqual((await carol.ok("list_users")).users, ["carol"]);
+    await roundTrip(bobInGeneral);
+    assert.deepEqual(notices(bobInGeneral, "banned", "bob"), []);
+    assert.equal(bobInDev.closeCode, undefined);
+  }));
+
+Deno.test("ban: a room-banned user gets banned on join_room, other rooms stay open", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("create_room", { room: "ops" });
+    const bob = await pool.guest("bob");
+    await root.ok("ban", { user: "bob", room: "dev" });
+    await expectError(bob, "join_room", { room: "dev" }, "banned");
+    await expectError(bob, "join_room", { room: "Dev" }, "banned");
+    assert.equal(await currentRoom(bob), "general");
+    const ops = await bob.ok("join_room", { room: "ops" });
+    assert.equal(ops.room, "ops");
+  }));
+
+Deno.test("ban: from general gets invalid_message, from an unknown room room_not_found", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.guest("bob");
+    await expectError(
+      root,
+      "ban",
+      { user: "bob", room: "general" },
+      "invalid_message",
+    );
+    await expectError(
+      root,
+      "ban",
+      { user: "bob", room: "nowhere" },
+      "room_not_found",
+    );
+    await roundTrip(bob);
+    assert.equal(bob.closeCode, undefined);
+    assert.deepEqual(
+      bob.events("system").filter((f) => f.data.kind === "banned"),
+      [],
+    );
+  }));
+
+// ------------------------------------------------------------------- unban
+
+Deno.test("unban: a lifted server ban lets the account log in again", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    await bob.close();
+    await notice(root, "left", "bob");
+    await root.ok("ban", { user: "bob" });
+    const client = await pool.connect();
+    await expectError(client, "login", { token: bob.token }, "banned");
+    await root.ok("unban", { user: "BOB" });
+    const reply = await client.request("login", { token: bob.token });
+    assert.equal(reply.action, "success", JSON.stringify(reply.data));
+  }));
+
+Deno.test("unban: a lifted room ban lets the user join again", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    const bob = await pool.guest("bob");
+    await root.ok("ban", { user: "bob", room: "dev" });
+    await expectError(bob, "join_room", { room: "dev" }, "banned");
+    await root.ok("unban", { user: "bob", room: "dev" });
+    const joined = await bob.ok("join_room", { room: "dev" });
+    assert.equal(joined.room, "dev");
+  }));
+
+Deno.test("unban: nothing to lift gets user_not_found", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    await pool.guest("bob");
+    await expectError(root, "unban", { user: "bob" }, "user_not_found");
+    await expectError(
+      root,
+      "unban",
+      { user: "bob", room: "dev" },
+      "user_not_found",
+    );
+    await expectError(root, "unban", { user: "nobody" }, "user_not_found");
+  }));
+
+// ------------------------------------------------------------- delete_room
+
+Deno.test("delete_room: members hear deleted and move to general, where they are heard joining", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.guest("bob");
+    await bob.ok("create_room", { room: "dev" });
+    const carol = await pool.guest("carol");
+    await carol.ok("join_room", { room: "dev" });
+    await notice(root, "left", "carol");
+    const from = root.received.length;
+    const reply = await root.ok("delete_room", { room: "DEV" });
+    assert.equal(reply.room, "dev");
+    for (const member of [bob, carol]) {
+      const told = await notice(member, "deleted");
+      assert.equal(told.data.room, "dev");
+      assert.equal(await currentRoom(member), "general");
+    }
+    for (const user of ["bob", "carol"]) {
+      await root.event(
+        "system",
+        (d) => d.kind === "joined" && d.user === user,
+        { from },
+      );
+    }
+    const users = await root.ok("list_users");
+    assert.deepEqual(users.users, ["bob", "carol", "root"]);
+    await root.event(
+      "room_list",
+      (d) => roomsOf(d).length === 1 && roomsOf(d)[0].users === 3,
+      { from },
+    );
+  }));
+
+Deno.test("delete_room: the room and its history are gone", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("send_message", { text: "old news" });
+    await root.ok("delete_room", { room: "dev" });
+    assert.equal(await currentRoom(root), "general");
+    assert.deepEqual(roomsOf(await root.ok("list_rooms")), [
+      { name: "general", users: 1 },
+    ]);
+    await expectError(root, "join_room", { room: "dev" }, "room_not_found");
+    await expectError(root, "history", { room: "dev" }, "room_not_found");
+    const res = await fetch(`${server.url}/api/rooms/dev/messages`);
+    await res.body?.cancel();
+    assert.equal(res.status, 404);
+    // A new room of the same name starts empty.
+    const again = await root.ok("create_room", { room: "dev" });
+    assert.deepEqual(again.history, []);
+    const first = await root.ok("send_message", { text: "fresh" });
+    assert.equal((first.message as { seq: number }).seq, 1);
+    const history = await root.ok("history");
+    assert.deepEqual(history.messages, [first.message]);
+  }));
+
+Deno.test("delete_room: general gets forbidden, an unknown room room_not_found", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await expectError(root, "delete_room", { room: "general" }, "forbidden");
+    await expectError(root, "delete_room", { room: "GENERAL" }, "forbidden");
+    await expectError(
+      root,
+      "delete_room",
+      { room: "nowhere" },
+      "room_not_found",
+    );
+  }));
+
+// ---------------------------------------------------------------- set_role
+
+Deno.test("set_role: a user made moderator is told and can kick at once", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const carol = await pool.guest("carol");
+    await expectError(bob, "kick", { user: "carol" }, "forbidden");
+    const reply = await root.ok("set_role", { user: "BOB", role: "moderator" });
+    assert.equal(reply.user, "bob");
+    assert.equal(reply.role, "moderator");
+    const told = await notice(bob, "info");
+    assert.equal(typeof told.data.text, "string");
+    await bob.ok("kick", { user: "carol" });
+    await carol.closed;
+    assert.equal(carol.closeCode, CLOSE_REMOVED);
+  }));
+
+Deno.test("set_role: only accounts, and never the admin's own role", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await pool.guest("carol");
+    await expectError(
+      root,
+      "set_role",
+      { user: "carol", role: "moderator" },
+      "user_not_found",
+    );
+    await expectError(
+      root,
+      "set_role",
+      { user: "nobody", role: "moderator" },
+      "user_not_found",
+    );
+    await expectError(
+      root,
+      "set_role",
+      { user: "root", role: "user" },
+      "forbidden",
+    );
+    await roundTrip(root);
+    assert.deepEqual(
+      root.events("system").filter((f) => f.data.kind === "info"),
+      [],
+    );
+  }));
+
+Deno.test("set_role: an admin cannot change another admin's role", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    await promote(root, bob, "bob", "admin");
+    await expectError(
+      bob,
+      "set_role",
+      { user: "root", role: "user" },
+      "forbidden",
+    );
+    await roundTrip(root);
+    assert.deepEqual(
+      root.events("system").filter((f) => f.data.kind === "info"),
+      [],
+    );
+  }));
+
+Deno.test("set_role: a moderator gets forbidden", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const [mod, bob] = await Promise.all([
+      pool.register("mod"),
+      pool.register("bob"),
+    ]);
+    await promote(root, mod, "mod", "moderator");
+    await expectError(
+      mod,
+      "set_role",
+      { user: "bob", role: "moderator" },
+      "forbidden",
+    );
+    await roundTrip(bob);
+    assert.deepEqual(
+      bob.events("system").filter((f) => f.data.kind === "info"),
+      [],
+    );
+  }));
+
+// ------------------------------------------------------------------- ranks
+
+Deno.test("moderation: nobody acts on themselves or on someone of equal or higher rank", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const [mod1, mod2] = await Promise.all([
+      pool.register("mod1"),
+      pool.register("mod2"),
+    ]);
+    await promote(root, mod1, "mod1", "moderator");
+    await promote(root, mod2, "mod2", "moderator");
+    await pool.guest("dev-owner").then((c) =>
+      c.ok("create_room", { room: "dev" })
+    );
+    const attempts: [TestClient, string, Record<string, unknown>][] = [
+      [mod1, "kick", { user: "mod1" }],
+      [mod1, "ban", { user: "mod1" }],
+      [mod1, "kick", { user: "mod2" }],
+      [mod1, "ban", { user: "mod2" }],
+      [mod1, "ban", { user: "mod2", room: "dev" }],
+      [mod1, "kick", { user: "root" }],
+      [mod1, "ban", { user: "root" }],
+      [root, "kick", { user: "root" }],
+      [root, "ban", { user: "root" }],
+      [root, "ban", { user: "root", room: "dev" }],
+    ];
+    for (const [actor, action, data] of attempts) {
+      await expectError(actor, action, data, "forbidden");
+    }
+    for (const client of [root, mod1, mod2]) {
+      await roundTrip(client);
+      assert.equal(client.closeCode, undefined);
+    }
+  }));
+
+Deno.test("moderation: a user and a guest get forbidden for kick, ban, unban, delete_room and set_role", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    const bob = await pool.register("bob");
+    const carol = await pool.guest("carol");
+    const pairs: [TestClient, string][] = [[bob, "carol"], [carol, "bob"]];
+    for (const [actor, other] of pairs) {
+      const requests: [string, Record<string, unknown>][] = [
+        ["kick", { user: other }],
+        ["ban", { user: other }],
+        ["ban", { user: other, room: "dev" }],
+        ["unban", { user: other }],
+        ["delete_room", { room: "dev" }],
+        ["set_role", { user: "bob", role: "moderator" }],
+      ];
+      for (const [action, data] of requests) {
+        await expectError(actor, action, data, "forbidden");
+      }
+    }
+    const rooms = await root.ok("list_rooms");
+    assert.deepEqual(roomsOf(rooms).map((r) => r.name), ["general", "dev"]);
+    assert.deepEqual((await root.ok("list_users", { room: "general" })).users, [
+      "bob",
+      "carol",
+    ]);
+  }));

@@ -1,0 +1,259 @@
+/**
+ * Private messages (PROTOCOL.md, Private messages): delivery to every
+ * connection of both sides, per-conversation seq, offline accounts, retries
+ * and the conversation history.
+ */
+import assert from "node:assert/strict";
+import {
+  delay,
+  expectError,
+  type Frame,
+  roundTrip,
+  type TestClient,
+  withClients,
+} from "./harness.ts";
+
+/** A private message as the contract defines it: `to` set, no `room`. */
+interface PrivateMessage {
+  id: string;
+  seq: number;
+  user: string;
+  to: string;
+  text: string;
+  ts: string;
+  client_id?: string;
+}
+
+function messageOf(data: Frame["data"]): PrivateMessage {
+  return data.message as PrivateMessage;
+}
+
+function privateEvents(client: TestClient): PrivateMessage[] {
+  return client.events("private_message").map((f) =>
+    f.data as unknown as PrivateMessage
+  );
+}
+
+async function send(
+  client: TestClient,
+  to: string,
+  text: string,
+  extra: Record<string, unknown> = {},
+): Promise<PrivateMessage> {
+  return messageOf(
+    await client.ok("private_message", { to, text, ...extra }),
+  );
+}
+
+async function conversation(
+  client: TestClient,
+  query: Record<string, unknown>,
+): Promise<PrivateMessage[]> {
+  const data = await client.ok("history", query);
+  return data.messages as PrivateMessage[];
+}
+
+Deno.test("private_message: the reply and both sides' events carry the message with to and no room", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("Bob");
+    const carol = await pool.guest("carol");
+    const reply = await alice.ok("private_message", {
+      to: "bob",
+      text: "  psst  ",
+      client_id: "k1",
+    });
+    const message = messageOf(reply);
+    assert.equal("room" in message, false, JSON.stringify(message));
+    assert.equal(message.to, "Bob");
+    assert.equal(message.user, "alice");
+    assert.equal(message.text, "psst");
+    assert.equal(message.seq, 1);
+    assert.equal(message.client_id, "k1");
+    assert.equal(typeof message.id, "string");
+    assert.match(message.ts, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const toBob = await bob.event("private_message");
+    const toAlice = await alice.event("private_message");
+    assert.deepEqual(toBob.data, message);
+    assert.deepEqual(toAlice.data, message);
+    await roundTrip(carol);
+    assert.deepEqual(privateEvents(carol), []);
+    assert.equal(carol.events("receive_message").length, 0);
+  }));
+
+Deno.test("private_message: every connection of both sides gets it once, the sender's other tabs too", () =>
+  withClients(async (pool) => {
+    const [alice1, bob1] = await Promise.all([
+      pool.register("alice"),
+      pool.register("bob"),
+    ]);
+    const [alice2, bob2] = await Promise.all([
+      pool.login({ token: alice1.token }),
+      pool.login({ token: bob1.token }),
+    ]);
+    const message = await send(alice1, "bob", "hi bob");
+    for (const client of [alice1, alice2, bob1, bob2]) {
+      await client.event("private_message");
+      await roundTrip(client);
+      assert.deepEqual(privateEvents(client), [message]);
+    }
+  }));
+
+Deno.test("private_message: seq counts from 1 in each conversation, both directions sharing it", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    await pool.guest("carol");
+    const seqs = [
+      (await send(alice, "bob", "1")).seq,
+      (await send(bob, "alice", "2")).seq,
+      (await send(alice, "carol", "other")).seq,
+      (await send(alice, "bob", "3")).seq,
+    ];
+    assert.deepEqual(seqs, [1, 2, 1, 3]);
+  }));
+
+Deno.test("private_message: a name neither online nor an account gets user_not_found", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    await expectError(
+      alice,
+      "private_message",
+      { to: "nobody", text: "hello?" },
+      "user_not_found",
+    );
+    await bob.close();
+    await alice.event("system", (d) => d.kind === "left" && d.user === "bob");
+    await expectError(
+      alice,
+      "private_message",
+      { to: "bob", text: "still there?" },
+      "user_not_found",
+    );
+    await roundTrip(alice);
+    assert.deepEqual(privateEvents(alice), []);
+  }));
+
+Deno.test("private_message: blank text gets empty_message, over 4000 characters message_too_long", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    for (const text of ["", "   ", "\n\t"]) {
+      await expectError(
+        alice,
+        "private_message",
+        { to: "bob", text },
+        "empty_message",
+      );
+    }
+    await expectError(
+      alice,
+      "private_message",
+      { to: "bob", text: "x".repeat(4001) },
+      "message_too_long",
+    );
+    const longest = await send(alice, "bob", "y".repeat(4000));
+    assert.equal(longest.seq, 1);
+    await roundTrip(bob);
+    assert.equal(privateEvents(bob).length, 1);
+  }));
+
+Deno.test("private_message: a retry with the same client_id returns the first message and delivers nothing new", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const first = await send(alice, "bob", "once", { client_id: "k1" });
+    const again = await send(alice, "bob", "once", { client_id: "k1" });
+    assert.deepEqual(again, first);
+    await roundTrip(alice);
+    await roundTrip(bob);
+    assert.deepEqual(privateEvents(bob), [first]);
+    assert.deepEqual(privateEvents(alice), [first]);
+    assert.deepEqual(await conversation(bob, { with: "alice" }), [first]);
+  }));
+
+Deno.test("private_message: to an offline account it waits, then arrives right after the next login reply, once", () =>
+  withClients(async (pool) => {
+    const bob = await pool.register("bob");
+    const token = bob.token;
+    await bob.close();
+    const alice = await pool.guest("alice");
+    const sent = [
+      await send(alice, "BOB", "are you there?"),
+      await send(alice, "bob", "call me"),
+    ];
+    assert.equal(sent[0].to, "bob");
+    const back = await pool.login({ token });
+    const reply = back.received.findIndex((f) => f.data.request === "login");
+    const after = await roundTrip(back);
+    const arrived = back.received.slice(reply + 1, after)
+      .filter((f) => f.action === "private_message")
+      .map((f) => f.data);
+    assert.deepEqual(arrived, sent);
+    await back.close();
+    const later = await pool.login({ token });
+    await roundTrip(later);
+    assert.deepEqual(privateEvents(later), []);
+    assert.deepEqual(await conversation(later, { with: "alice" }), sent);
+  }));
+
+Deno.test("history: a conversation comes oldest first and pages like a room", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const sent: PrivateMessage[] = [];
+    for (let i = 1; i <= 5; i++) {
+      sent.push(
+        await send(i % 2 ? alice : bob, i % 2 ? "bob" : "alice", `${i}`),
+      );
+    }
+    const seqs = (messages: PrivateMessage[]) => messages.map((m) => m.seq);
+    assert.deepEqual(await conversation(alice, { with: "bob" }), sent);
+    assert.deepEqual(await conversation(bob, { with: "ALICE" }), sent);
+    assert.deepEqual(
+      seqs(await conversation(alice, { with: "bob", limit: 2 })),
+      [4, 5],
+    );
+    assert.deepEqual(
+      seqs(await conversation(alice, { with: "bob", before_seq: 4, limit: 2 })),
+      [2, 3],
+    );
+    assert.deepEqual(
+      seqs(await conversation(bob, { with: "alice", after_seq: 3 })),
+      [4, 5],
+    );
+  }));
+
+Deno.test("history: an account registered under a former guest's name does not read that guest's private messages", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    await send(alice, "bob", "for the guest bob only");
+    await bob.close();
+    await alice.event("system", (d) => d.kind === "left" && d.user === "bob");
+    await delay(5);
+    const account = await pool.register("bob");
+    assert.deepEqual(await conversation(account, { with: "alice" }), []);
+  }));
+
+Deno.test("history: a new guest reusing a name does not read the previous holder's private messages", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    await send(alice, "bob", "the secret is 42");
+    await bob.close();
+    await alice.event("system", (d) => d.kind === "left" && d.user === "bob");
+    // Timestamps have millisecond resolution: let the clock move on so the
+    // old message is unambiguously from before the new login.
+    await delay(5);
+    const newBob = await pool.guest("bob");
+    assert.deepEqual(await conversation(newBob, { with: "alice" }), []);
+    const hello = await send(alice, "bob", "hello, new bob");
+    assert.deepEqual(await conversation(newBob, { with: "alice" }), [hello]);
+    assert.equal(
+      (await conversation(alice, { with: "bob" })).length,
+      2,
+      "the sender still has both",
+    );
+  }));
