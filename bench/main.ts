@@ -1,0 +1,1137 @@
+/**
+ * Benchmark of the chat server: each scenario starts a fresh server
+ * process on 127.0.0.1 with a temporary database, drives it with load
+ * generator processes (bench/load_worker.ts) and reads the server's CPU
+ * time and memory from /proc. Prints one table and one `BENCH_JSON {...}`
+ * line.
+ *
+ *   deno task bench [--scenario fanout,chat,connections,history,baseline]
+ *                   [--duration S] [--runs N]
+ *
+ * The task raises the open-file limit first (`ulimit -n 20000`): the
+ * connections scenario holds 10,000 sockets on each side.
+ */
+import { parseArgs } from "node:util";
+import {
+  clkTck,
+  cpuSeconds,
+  eachLine,
+  listeningPort,
+  machineBusySeconds,
+  rssKiB,
+  sleep,
+  withTimeout,
+} from "./proc.ts";
+import type { WorkerSpec } from "./load_worker.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const WORKER = new URL("./load_worker.ts", import.meta.url).pathname;
+const RELAY = new URL("./baseline_relay.ts", import.meta.url).pathname;
+// The server's own flags that switch off the abuse limits: the bench opens
+// up to 10,000 sockets from 127.0.0.1 and floods on purpose.
+const LIMITS_OFF = [
+  "--rate-limits",
+  "off",
+  "--max-connections-per-address",
+  "0",
+];
+const ALL = ["fanout", "chat", "connections", "history", "baseline"];
+const HOST = "127.0.0.1";
+const CHILD_ENV = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+
+const HELP = `deno task bench [options]
+
+  --scenario LIST   comma-separated: ${ALL.join(",")} (default: all)
+  --duration S      measured seconds of fan-out and chat; history uses S/2
+                    per phase (default 10)
+  --runs N          repeat every scenario N times and report medians (default 1)
+  --connections N   idle clients of the connections scenario (default 10000)
+  --limits MODE     off (default): main.ts with --rate-limits off and
+                    --max-connections-per-address 0; default: limits on
+  -h, --help        this text
+`;
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    scenario: { type: "string", default: ALL.join(",") },
+    duration: { type: "string", default: "10" },
+    runs: { type: "string", default: "1" },
+    connections: { type: "string", default: "10000" },
+    limits: { type: "string", default: "off" },
+    help: { type: "boolean", short: "h" },
+  },
+  strict: true,
+});
+if (opts.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+const scenarios = opts.scenario.split(",").map((s) => s.trim()).filter(
+  Boolean,
+);
+for (const s of scenarios) {
+  if (!ALL.includes(s)) {
+    console.error(`unknown scenario '${s}'\n\n${HELP}`);
+    Deno.exit(2);
+  }
+}
+const DURATION = Number(opts.duration);
+const RUNS = Number(opts.runs);
+const CONNECTIONS = Number(opts.connections);
+if (!(DURATION > 0 && DURATION <= 120)) {
+  console.error("--duration takes seconds, 0 < S <= 120");
+  Deno.exit(2);
+}
+if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 20)) {
+  console.error("--runs takes a whole number from 1 to 20");
+  Deno.exit(2);
+}
+const LIMITS = opts.limits;
+if (LIMITS !== "off" && LIMITS !== "default") {
+  console.error("--limits is off or default");
+  Deno.exit(2);
+}
+if (!(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1)) {
+  console.error("--connections takes a whole number");
+  Deno.exit(2);
+}
+
+// ------------------------------------------------------------- processes
+
+/** Every child still running, so that nothing outlives the bench. */
+const children = new Set<Deno.ChildProcess>();
+
+function killAll(): void {
+  for (const child of children) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+// The whole bench never runs longer than this.
+const WATCHDOG_MS = (8 + RUNS * 6) * 60_000;
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${WATCHDOG_MS / 1000} s: abort`);
+  killAll();
+  Deno.exit(1);
+}, WATCHDOG_MS);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    killAll();
+    Deno.exit(130);
+  });
+}
+
+async function stopChild(
+  child: Deno.ChildProcess,
+  graceMs: number,
+): Promise<{ ms: number; code: number | null; killed: boolean }> {
+  const started = performance.now();
+  let killed = false;
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // Exited already.
+  }
+  let status: Deno.CommandStatus | undefined;
+  try {
+    status = await withTimeout(child.status, graceMs, "stop");
+  } catch {
+    killed = true;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Exited meanwhile.
+    }
+    status = await child.status;
+  }
+  children.delete(child);
+  return { ms: performance.now() - started, code: status.code, killed };
+}
+
+/** A server under test: the chat server or the baseline relay. */
+interface Target {
+  kind: "project" | "baseline";
+  child: Deno.ChildProcess;
+  pid: number;
+  port: number;
+  dir?: string;
+  /** Output lines (the project logs warnings and errors only). */
+  lines: string[];
+  lineCount: number;
+  exited: boolean;
+}
+
+async function startTarget(kind: Target["kind"]): Promise<Target> {
+  let args: string[];
+  let dir: string | undefined;
+  if (kind === "project") {
+    dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
+    args = [
+      "run",
+      "-A",
+      "main.ts",
+      ...(LIMITS === "off" ? LIMITS_OFF : []),
+      "--host",
+      HOST,
+      "--port",
+      "0",
+      "--db",
+      `${dir}/bench.db`,
+      "--log-level",
+      "warning",
+    ];
+  } else {
+    args = ["run", "-A", RELAY, "--port", "0"];
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env: CHILD_ENV,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  children.add(child);
+  const target: Target = {
+    kind,
+    child,
+    pid: child.pid,
+    port: 0,
+    dir,
+    lines: [],
+    lineCount: 0,
+    exited: false,
+  };
+  let announced: number | undefined;
+  const onLine = (line: string) => {
+    const m = /Listening on http:\/\/[^:]+:(\d+)/.exec(line);
+    if (m && announced === undefined) {
+      announced = Number(m[1]);
+      return;
+    }
+    if (line.trim() === "") return;
+    target.lineCount++;
+    if (target.lines.length < 20) target.lines.push(line.slice(0, 400));
+  };
+  eachLine(child.stdout, onLine).catch(() => {});
+  eachLine(child.stderr, onLine).catch(() => {});
+  child.status.then(() => target.exited = true);
+  // At --log-level warning the server does not print its "Listening on"
+  // line (it is an info record), so also look for its listening socket.
+  const until = performance.now() + 30_000;
+  while (performance.now() < until && !target.exited) {
+    const port = announced ?? await listeningPort(child.pid);
+    if (port !== undefined) {
+      target.port = port;
+      break;
+    }
+    await sleep(50);
+  }
+  if (!target.port) {
+    await stopChild(child, 1000);
+    throw new Error(
+      `${kind} server did not start listening: ${target.lines.join(" | ")}`,
+    );
+  }
+  // Healthy before measuring (the project answers /healthz).
+  const path = kind === "project" ? "/healthz" : "/";
+  for (let i = 0; i < 50; i++) {
+    try {
+      const res = await fetch(`http://${HOST}:${target.port}${path}`);
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch {
+      // Not yet.
+    }
+    await sleep(100);
+  }
+  return target;
+}
+
+async function stopTarget(target: Target) {
+  const result = await stopChild(target.child, 10_000);
+  if (target.dir) {
+    await Deno.remove(target.dir, { recursive: true }).catch(() => {});
+  }
+  return result;
+}
+
+// deno-lint-ignore no-explicit-any
+type Message = Record<string, any>;
+
+/** One load generator process. */
+class Worker {
+  readonly child: Deno.ChildProcess;
+  readonly pid: number;
+  #messages: Message[] = [];
+  #wake: (() => void) | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #stderr: string[] = [];
+  exited = false;
+
+  constructor(spec: WorkerSpec) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", WORKER, JSON.stringify(spec)],
+      cwd: ROOT,
+      env: CHILD_ENV,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    children.add(this.child);
+    this.pid = this.child.pid;
+    this.#writer = this.child.stdin.getWriter();
+    eachLine(this.child.stdout, (line) => {
+      try {
+        this.#messages.push(JSON.parse(line));
+      } catch {
+        this.#stderr.push(line);
+      }
+      this.#wake?.();
+    }).catch(() => {});
+    eachLine(this.child.stderr, (line) => {
+      if (this.#stderr.length < 20) this.#stderr.push(line);
+    }).catch(() => {});
+    this.child.status.then(() => {
+      this.exited = true;
+      this.#wake?.();
+    });
+  }
+
+  /** The next message of a type; throws on a worker error or timeout. */
+  async expect(type: string, timeoutMs: number): Promise<Message> {
+    const until = performance.now() + timeoutMs;
+    while (true) {
+      const i = this.#messages.findIndex((m) =>
+        m.type === type || m.type === "error"
+      );
+      if (i >= 0) {
+        const [m] = this.#messages.splice(i, 1);
+        if (m.type === "error") throw new Error(`worker: ${m.message}`);
+        return m;
+      }
+      if (this.exited) {
+        throw new Error(
+          `worker exited before '${type}': ${this.#stderr.join(" | ")}`,
+        );
+      }
+      const left = until - performance.now();
+      if (left <= 0) throw new Error(`worker: no '${type}' in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async send(command: Message): Promise<void> {
+    await this.#writer.write(
+      new TextEncoder().encode(JSON.stringify(command) + "\n"),
+    );
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.send({ cmd: "exit" });
+      await this.#writer.close();
+    } catch {
+      // Exited already.
+    }
+    try {
+      await withTimeout(this.child.status, 5000, "worker exit");
+    } catch {
+      try {
+        this.child.kill("SIGKILL");
+      } catch {
+        // Gone.
+      }
+      await this.child.status;
+    }
+    children.delete(this.child);
+  }
+}
+
+// --------------------------------------------------------------- helpers
+
+function nowEpoch(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+async function sleepUntilEpoch(t: number): Promise<void> {
+  await sleep(t - nowEpoch());
+}
+
+/** Merged latency histogram -> quantiles in ms (see load_worker Histogram). */
+function quantiles(hists: Message[]): {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+} {
+  const counts = new Map<number, number>();
+  let n = 0;
+  let max = 0;
+  for (const h of hists) {
+    if (!h) continue;
+    n += h.n;
+    max = Math.max(max, h.max);
+    for (const [b, c] of h.buckets as [number, number][]) {
+      counts.set(b, (counts.get(b) ?? 0) + c);
+    }
+  }
+  const sorted = [...counts].sort((a, b) => a[0] - b[0]);
+  const at = (q: number) => {
+    if (n === 0) return NaN;
+    const rank = Math.ceil(q * n);
+    let seen = 0;
+    for (const [b, c] of sorted) {
+      seen += c;
+      // Geometric middle of the bucket, in ms.
+      if (seen >= rank) return Math.min(max, Math.pow(1.02, b + 0.5) / 1000);
+    }
+    return max;
+  };
+  return { n, p50: at(0.5), p99: at(0.99), max };
+}
+
+function sum(list: Message[], key: string): number {
+  return list.reduce((s, m) => s + (Number(m[key]) || 0), 0);
+}
+
+function mergeCounts(list: Message[], key: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of list) {
+    for (const [k, v] of Object.entries(m[key] ?? {})) {
+      out[k] = (out[k] ?? 0) + Number(v);
+    }
+  }
+  return out;
+}
+
+function reasons(list: Message[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of list) {
+    for (const [code, reason] of Object.entries(m.closeReasons ?? {})) {
+      out[code] ??= String(reason);
+    }
+  }
+  return out;
+}
+
+function samples(list: Message[]): string[] {
+  return list.flatMap((m) => m.errorSamples ?? []).slice(0, 3);
+}
+
+function round(x: number, digits = 2): number {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Open-file limit of this process (the workers and server inherit it). */
+async function openFileLimit(): Promise<number> {
+  try {
+    const text = await Deno.readTextFile("/proc/self/limits");
+    const m = /^Max open files\s+(\d+)/m.exec(text);
+    if (m) return Number(m[1]);
+  } catch {
+    // Unknown.
+  }
+  return 1024;
+}
+
+interface Setup {
+  workers: Worker[];
+  ready: Message[];
+}
+
+async function spawnWorkers(
+  specs: WorkerSpec[],
+  readyTimeoutMs: number,
+): Promise<Setup> {
+  const workers = specs.map((spec) => new Worker(spec));
+  try {
+    const ready = await Promise.all(
+      workers.map((w) => w.expect("ready", readyTimeoutMs)),
+    );
+    return { workers, ready };
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.stop()));
+    throw error;
+  }
+}
+
+interface Measured {
+  results: Message[];
+  cpu: number;
+  seconds: number;
+  genCpu: number;
+  /** CPU seconds used by everything else on the machine meanwhile. */
+  otherCpu: number;
+}
+
+/** Runs one measured window on every worker, reading CPU around it. */
+async function measure(
+  target: Target,
+  workers: Worker[],
+  phase: string,
+  seconds: number,
+  resultTimeoutMs: number,
+): Promise<Measured> {
+  const start = nowEpoch() + 300;
+  const end = start + seconds * 1000;
+  await Promise.all(
+    workers.map((w) => w.send({ cmd: "go", phase, start, end })),
+  );
+  await sleepUntilEpoch(start);
+  const cpu0 = await cpuSeconds(target.pid);
+  const gen0 = await genCpu(workers);
+  const all0 = await machineBusySeconds();
+  await sleepUntilEpoch(end);
+  const cpu1 = await cpuSeconds(target.pid);
+  const gen1 = await genCpu(workers);
+  const all1 = await machineBusySeconds();
+  const results = await Promise.all(
+    workers.map((w) => w.expect("result", resultTimeoutMs)),
+  );
+  const cpu = cpu1 - cpu0;
+  const gen = gen1 - gen0;
+  const other = Math.max(0, all1 - all0 - cpu - gen);
+  return { results, cpu, seconds, genCpu: gen, otherCpu: other };
+}
+
+async function genCpu(workers: Worker[]): Promise<number> {
+  let total = 0;
+  for (const w of workers) total += await cpuSeconds(w.pid).catch(() => 0);
+  return total;
+}
+
+async function finish(target: Target, workers: Worker[]) {
+  // The server first: it closes every socket (1001) while the clients can
+  // still answer; then the generators.
+  const stopped = await stopTarget(target);
+  await Promise.all(workers.map((w) => w.stop()));
+  return stopped;
+}
+
+function serverLog(target: Target, stopped: { ms: number; killed: boolean }) {
+  return {
+    server_limits: LIMITS,
+    server_log_lines: target.lineCount,
+    server_log_samples: target.lines.slice(0, 5),
+    server_stop_ms: round(stopped.ms, 0),
+    server_stop_killed: stopped.killed,
+  };
+}
+
+type Result = Record<string, unknown>;
+
+// ------------------------------------------------------------- scenarios
+
+const FANOUT_CLIENTS = 500;
+const FANOUT_SENDERS = 4;
+const FANOUT_INFLIGHT = 8;
+
+async function fanout(kind: Target["kind"]): Promise<Result> {
+  const target = await startTarget(kind);
+  let setup: Setup | undefined;
+  try {
+    const rss0 = await rssKiB(target.pid);
+    setup = await spawnWorkers([{
+      scenario: "fanout",
+      url: `ws://${HOST}:${target.port}/ws`,
+      worker: 0,
+      clients: FANOUT_CLIENTS,
+      batch: 100,
+      connectBudgetMs: 60_000,
+      settleMaxMs: 30_000,
+      senders: FANOUT_SENDERS,
+      inflight: FANOUT_INFLIGHT,
+      sampleEvery: 10,
+    }], 120_000);
+    const m = await measure(
+      target,
+      setup.workers,
+      "main",
+      DURATION,
+      DURATION * 1000 + 30_000,
+    );
+    const rss1 = await rssKiB(target.pid);
+    const deliveries = sum(m.results, "deliveries");
+    const lat = quantiles(m.results.map((r) => r.latency));
+    const ready = setup.ready;
+    const stopped = await finish(target, setup.workers);
+    return {
+      target: kind,
+      clients: FANOUT_CLIENTS,
+      connected: sum(ready, "connected"),
+      setup_s: round(
+        Math.max(...ready.map((r) => r.connectMs + r.settleMs)) / 1000,
+      ),
+      setup_objects: sum(ready, "setupObjects"),
+      seconds: m.seconds,
+      deliveries,
+      deliveries_per_s: round(deliveries / m.seconds, 0),
+      deliveries_per_frame: round(deliveries / sum(m.results, "frames"), 2),
+      sent_per_s: round(sum(m.results, "sentInWindow") / m.seconds, 1),
+      acked: sum(m.results, "acked"),
+      unacked: sum(m.results, "unacked"),
+      receivers_open: sum(m.results, "receivers"),
+      latency_samples: lat.n,
+      p50_ms: round(lat.p50, 3),
+      p99_ms: round(lat.p99, 3),
+      max_ms: round(lat.max, 3),
+      server_cpu_s: round(m.cpu, 3),
+      server_cpu_util: round(m.cpu / m.seconds, 3),
+      gen_cpu_util: round(m.genCpu / m.seconds, 3),
+      other_cpu_util: round(m.otherCpu / m.seconds, 3),
+      cpu_us_per_delivery: round((m.cpu * 1e6) / deliveries, 3),
+      rss_before_kib: rss0,
+      rss_after_kib: rss1,
+      errors: sum(m.results, "errors"),
+      error_samples: samples([...ready, ...m.results]),
+      closes_during_run: sum(m.results, "closesDuringRun"),
+      close_codes: mergeCounts(m.results, "closeCodes"),
+      close_reasons: reasons(m.results),
+      ...serverLog(target, stopped),
+    };
+  } catch (error) {
+    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
+    await stopTarget(target);
+    throw error;
+  }
+}
+
+const CHAT_ROOMS = 50;
+const CHAT_PER_ROOM = 20;
+
+async function chat(): Promise<Result> {
+  const target = await startTarget("project");
+  let setup: Setup | undefined;
+  try {
+    const rooms = Array.from(
+      { length: CHAT_ROOMS },
+      (_, i) => `room${String(i).padStart(2, "0")}`,
+    );
+    setup = await spawnWorkers([{
+      scenario: "chat",
+      url: `ws://${HOST}:${target.port}/ws`,
+      worker: 0,
+      clients: CHAT_ROOMS * CHAT_PER_ROOM,
+      batch: 200,
+      connectBudgetMs: 60_000,
+      settleMaxMs: 30_000,
+      rooms,
+      perRoom: CHAT_PER_ROOM,
+      phaseBase: 0,
+      phaseTotal: CHAT_ROOMS * CHAT_PER_ROOM,
+      rate: 1,
+    }], 180_000);
+    const m = await measure(
+      target,
+      setup.workers,
+      "main",
+      DURATION,
+      DURATION * 1000 + 30_000,
+    );
+    const r = m.results;
+    const lat = quantiles(r.map((x) => x.latency));
+    const ready = setup.ready;
+    const inWindow = sum(r, "deliveriesInWindow");
+    const stopped = await finish(target, setup.workers);
+    return {
+      target: "project",
+      clients: CHAT_ROOMS * CHAT_PER_ROOM,
+      rooms: CHAT_ROOMS,
+      connected: sum(ready, "connected"),
+      connect_s: round(Math.max(...ready.map((x) => x.connectMs)) / 1000),
+      rooms_s: round(Math.max(...ready.map((x) => x.roomsMs)) / 1000),
+      settle_s: round(Math.max(...ready.map((x) => x.settleMs)) / 1000),
+      setup_objects: sum(ready, "setupObjects"),
+      room_failures: sum(ready, "roomFailures"),
+      seconds: m.seconds,
+      sent: sum(r, "sent"),
+      acked: sum(r, "acked"),
+      unacked: sum(r, "unacked"),
+      expected: sum(r, "expected"),
+      deliveries: sum(r, "deliveries"),
+      deliveries_per_s: round(inWindow / m.seconds, 0),
+      lost: sum(r, "lost"),
+      duplicated: sum(r, "duplicated"),
+      misrouted: sum(r, "misrouted"),
+      unacked_delivered: sum(r, "unackedDelivered"),
+      seq_gaps: sum(r, "seqGaps"),
+      p50_ms: round(lat.p50, 3),
+      p99_ms: round(lat.p99, 3),
+      max_ms: round(lat.max, 3),
+      server_cpu_s: round(m.cpu, 3),
+      server_cpu_util: round(m.cpu / m.seconds, 3),
+      gen_cpu_util: round(m.genCpu / m.seconds, 3),
+      other_cpu_util: round(m.otherCpu / m.seconds, 3),
+      cpu_us_per_delivery: round((m.cpu * 1e6) / inWindow, 3),
+      errors: sum(r, "errors"),
+      error_samples: samples([...ready, ...r]),
+      closes_during_run: sum(r, "closesDuringRun"),
+      close_codes: mergeCounts(r, "closeCodes"),
+      close_reasons: reasons(r),
+      ...serverLog(target, stopped),
+    };
+  } catch (error) {
+    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
+    await stopTarget(target);
+    throw error;
+  }
+}
+
+async function connections(kind: Target["kind"]): Promise<Result> {
+  const target = await startTarget(kind);
+  let setup: Setup | undefined;
+  try {
+    await sleep(500);
+    const rss0 = await rssKiB(target.pid);
+    const cpu0 = await cpuSeconds(target.pid);
+    const all0 = await machineBusySeconds();
+    // Each worker holds its sockets under the inherited open-file limit.
+    const limit = await openFileLimit();
+    const perWorker = Math.max(100, Math.min(5000, limit - 200));
+    const count = Math.ceil(CONNECTIONS / perWorker);
+    const specs: WorkerSpec[] = [];
+    for (let i = 0; i < count; i++) {
+      specs.push({
+        scenario: "connections",
+        url: `ws://${HOST}:${target.port}/ws`,
+        worker: i,
+        clients: Math.min(perWorker, CONNECTIONS - i * perWorker),
+        batch: 200,
+        connectBudgetMs: 60_000,
+        settleMaxMs: 30_000,
+      });
+    }
+    const t0 = performance.now();
+    setup = await spawnWorkers(specs, 150_000);
+    const readyS = (performance.now() - t0) / 1000;
+    const cpuSetup = (await cpuSeconds(target.pid)) - cpu0;
+    const allSetup = (await machineBusySeconds()) - all0;
+    const genSetup = await genCpu(setup.workers);
+    const rss1 = await rssKiB(target.pid);
+    // A short idle window: nothing should move, nobody should drop.
+    const m = await measure(target, setup.workers, "idle", 2, 30_000);
+    const rss2 = await rssKiB(target.pid);
+    const ready = setup.ready;
+    const connected = sum(ready, "connected");
+    const stopped = await finish(target, setup.workers);
+    return {
+      target: kind,
+      clients: CONNECTIONS,
+      workers: count,
+      connected,
+      still_open: sum(m.results, "open"),
+      dropped_while_connecting: Object.values(mergeCounts(ready, "closeCodes"))
+        .reduce((a, b) => a + b, 0),
+      connect_s: round(Math.max(...ready.map((x) => x.connectMs)) / 1000),
+      settle_s: round(Math.max(...ready.map((x) => x.settleMs)) / 1000),
+      ready_s: round(readyS),
+      connects_per_s: round(
+        connected / (Math.max(...ready.map((x) => x.connectMs)) / 1000),
+        0,
+      ),
+      setup_objects: sum(ready, "setupObjects"),
+      setup_server_cpu_s: round(cpuSetup, 2),
+      setup_server_cpu_util: round(cpuSetup / readyS, 3),
+      setup_gen_cpu_util: round(genSetup / readyS, 3),
+      setup_other_cpu_util: round(
+        Math.max(0, allSetup - cpuSetup - genSetup) / readyS,
+        3,
+      ),
+      rss_before_kib: rss0,
+      rss_after_kib: rss1,
+      rss_after_idle_kib: rss2,
+      kib_per_connection: round((rss1 - rss0) / Math.max(1, connected), 2),
+      idle_server_cpu_util: round(m.cpu / m.seconds, 3),
+      idle_frames: sum(m.results, "frames"),
+      errors: sum(ready, "errors"),
+      error_samples: samples(ready),
+      closes_during_run: sum(m.results, "closesDuringRun"),
+      close_codes: mergeCounts(ready, "closeCodes"),
+      close_reasons: reasons(ready),
+      ...serverLog(target, stopped),
+    };
+  } catch (error) {
+    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
+    await stopTarget(target);
+    throw error;
+  }
+}
+
+const HISTORY_CLIENTS = 20;
+
+async function history(): Promise<Result> {
+  const target = await startTarget("project");
+  let setup: Setup | undefined;
+  try {
+    setup = await spawnWorkers([{
+      scenario: "history",
+      url: `ws://${HOST}:${target.port}/ws`,
+      worker: 0,
+      clients: HISTORY_CLIENTS,
+      batch: 20,
+      connectBudgetMs: 30_000,
+      settleMaxMs: 10_000,
+      rooms: ["hist"],
+      perRoom: HISTORY_CLIENTS,
+      historyLimit: 50,
+    }], 60_000);
+    const phase = DURATION / 2;
+    const store = await measure(
+      target,
+      setup.workers,
+      "store",
+      phase,
+      phase * 1000 + 30_000,
+    );
+    const read = await measure(
+      target,
+      setup.workers,
+      "read",
+      phase,
+      phase * 1000 + 30_000,
+    );
+    const stored = sum(store.results, "ackedInWindow");
+    const replies = sum(read.results, "repliesInWindow");
+    const ready = setup.ready;
+    const stopped = await finish(target, setup.workers);
+    return {
+      target: "project",
+      clients: HISTORY_CLIENTS,
+      connected: sum(ready, "connected"),
+      seconds: phase,
+      stored,
+      stored_per_s: round(stored / phase, 0),
+      store_cpu_util: round(store.cpu / phase, 3),
+      store_gen_cpu_util: round(store.genCpu / phase, 3),
+      store_other_cpu_util: round(store.otherCpu / phase, 3),
+      cpu_us_per_store: round((store.cpu * 1e6) / stored, 1),
+      total_stored: sum(store.results, "acked"),
+      history_requests: replies,
+      history_per_s: round(replies / phase, 0),
+      history_cpu_util: round(read.cpu / phase, 3),
+      history_gen_cpu_util: round(read.genCpu / phase, 3),
+      history_other_cpu_util: round(read.otherCpu / phase, 3),
+      cpu_us_per_history: round((read.cpu * 1e6) / replies, 1),
+      history_checked: sum(read.results, "checked"),
+      history_short: sum(read.results, "short"),
+      errors: sum(store.results, "errors") + sum(read.results, "errors"),
+      error_samples: samples([...ready, ...store.results, ...read.results]),
+      closes_during_run: sum(read.results, "closesDuringRun"),
+      close_codes: mergeCounts(read.results, "closeCodes"),
+      close_reasons: reasons(read.results),
+      ...serverLog(target, stopped),
+    };
+  } catch (error) {
+    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
+    await stopTarget(target);
+    throw error;
+  }
+}
+
+// ------------------------------------------------------------------ run
+
+type Job = { key: string; run: () => Promise<Result> };
+const jobs: Job[] = [];
+if (scenarios.includes("fanout")) {
+  jobs.push({ key: "fanout", run: () => fanout("project") });
+}
+if (scenarios.includes("baseline")) {
+  jobs.push({ key: "fanout_baseline", run: () => fanout("baseline") });
+}
+if (scenarios.includes("chat")) jobs.push({ key: "chat", run: chat });
+if (scenarios.includes("connections")) {
+  jobs.push({ key: "connections", run: () => connections("project") });
+}
+if (scenarios.includes("baseline")) {
+  jobs.push({
+    key: "connections_baseline",
+    run: () => connections("baseline"),
+  });
+}
+if (scenarios.includes("history")) jobs.push({ key: "history", run: history });
+
+const began = performance.now();
+const runs: Record<string, Result[]> = {};
+const failures: Record<string, string[]> = {};
+const limit = await openFileLimit();
+await clkTck();
+console.error(
+  `bench: ${jobs.map((j) => j.key).join(", ")}; ${RUNS} run(s), ` +
+    `${DURATION} s windows, open-file limit ${limit}`,
+);
+for (let run = 1; run <= RUNS; run++) {
+  for (const job of jobs) {
+    const t = performance.now();
+    try {
+      const result = await job.run();
+      (runs[job.key] ??= []).push(result);
+      console.error(
+        `bench: run ${run} ${job.key} done in ${
+          ((performance.now() - t) / 1000).toFixed(1)
+        } s`,
+      );
+    } catch (error) {
+      killAll();
+      const message = (error as Error).message;
+      (failures[job.key] ??= []).push(message);
+      console.error(`bench: run ${run} ${job.key} FAILED: ${message}`);
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Medians of the numeric fields over runs; the rest from the last run. */
+function combine(list: Result[]): Result {
+  const out: Result = { ...list[list.length - 1] };
+  if (list.length > 1) {
+    for (const key of Object.keys(out)) {
+      const nums = list.map((r) => r[key]).filter((v) =>
+        typeof v === "number"
+      ) as number[];
+      if (nums.length === list.length) out[key] = round(median(nums), 3);
+    }
+    out.runs = list.length;
+  }
+  return out;
+}
+
+const results: Record<string, Result> = {};
+for (const [key, list] of Object.entries(runs)) results[key] = combine(list);
+
+const ratios: Record<string, number> = {};
+const fp = results.fanout;
+const fb = results.fanout_baseline;
+if (fp && fb) {
+  ratios.fanout_deliveries_per_s = round(
+    (fp.deliveries_per_s as number) / (fb.deliveries_per_s as number),
+    3,
+  );
+  ratios.fanout_cpu_us_per_delivery = round(
+    (fp.cpu_us_per_delivery as number) / (fb.cpu_us_per_delivery as number),
+    3,
+  );
+}
+const cp = results.connections;
+const cb = results.connections_baseline;
+if (cp && cb) {
+  ratios.connections_kib_per_connection = round(
+    (cp.kib_per_connection as number) / (cb.kib_per_connection as number),
+    3,
+  );
+  ratios.connections_connect_s = round(
+    (cp.connect_s as number) / (cb.connect_s as number),
+    3,
+  );
+}
+
+// ---------------------------------------------------------------- table
+
+function fmt(x: unknown, digits = 1): string {
+  if (typeof x !== "number" || !Number.isFinite(x)) return "-";
+  return x.toLocaleString("en-US", {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: 0,
+  });
+}
+
+function pct(x: unknown): string {
+  return typeof x === "number" && Number.isFinite(x)
+    ? `${Math.round(x * 100)}%`
+    : "-";
+}
+
+const COLUMNS = [
+  "scenario",
+  "target",
+  "rate",
+  "p50 ms",
+  "p99 ms",
+  "max ms",
+  "srv CPU",
+  "gen CPU",
+  "other",
+  "CPU µs/op",
+  "notes",
+] as const;
+type Column = typeof COLUMNS[number];
+const rows: string[][] = [[...COLUMNS]];
+function row(cells: Partial<Record<Column, string>>): void {
+  rows.push(COLUMNS.map((c) => cells[c] ?? ""));
+}
+
+function fanoutRow(r: Result) {
+  row({
+    scenario: "fan-out 500",
+    target: String(r.target),
+    rate: `${fmt(r.deliveries_per_s, 0)} deliv/s`,
+    "p50 ms": fmt(r.p50_ms, 2),
+    "p99 ms": fmt(r.p99_ms, 2),
+    "max ms": fmt(r.max_ms, 2),
+    "srv CPU": pct(r.server_cpu_util),
+    "gen CPU": pct(r.gen_cpu_util),
+    other: pct(r.other_cpu_util),
+    "CPU µs/op": `${fmt(r.cpu_us_per_delivery, 2)}/deliv`,
+    notes: `${fmt(r.sent_per_s, 0)} msg/s sent, ${
+      fmt(r.deliveries_per_frame, 1)
+    } msg/frame, ${r.receivers_open} open, ${r.errors} err, ${r.closes_during_run} drops`,
+  });
+}
+if (fp) fanoutRow(fp);
+if (fb) fanoutRow(fb);
+if (fp && fb) {
+  row({
+    scenario: "fan-out ratio",
+    target: "proj/base",
+    rate: `${fmt(ratios.fanout_deliveries_per_s, 2)}x deliv/s`,
+    "CPU µs/op": `${fmt(ratios.fanout_cpu_us_per_delivery, 2)}x`,
+  });
+}
+const ch = results.chat;
+if (ch) {
+  const setup = (ch.connect_s as number) + (ch.rooms_s as number) +
+    (ch.settle_s as number);
+  row({
+    scenario: "chat 1000/50",
+    target: "project",
+    rate: `${fmt(ch.deliveries_per_s, 0)} deliv/s`,
+    "p50 ms": fmt(ch.p50_ms, 2),
+    "p99 ms": fmt(ch.p99_ms, 2),
+    "max ms": fmt(ch.max_ms, 2),
+    "srv CPU": pct(ch.server_cpu_util),
+    "gen CPU": pct(ch.gen_cpu_util),
+    other: pct(ch.other_cpu_util),
+    "CPU µs/op": `${fmt(ch.cpu_us_per_delivery, 2)}/deliv`,
+    notes:
+      `acked ${ch.acked}/${ch.sent}, lost ${ch.lost}, dup ${ch.duplicated}, ` +
+      `misrouted ${ch.misrouted}, ${ch.errors} err, ${ch.closes_during_run} drops, ` +
+      `setup ${fmt(setup)} s`,
+  });
+}
+function connRow(r: Result) {
+  row({
+    scenario: "connections",
+    target: String(r.target),
+    rate: `${r.connected}/${r.clients} in ${fmt(r.connect_s, 1)} s`,
+    "srv CPU": pct(r.setup_server_cpu_util),
+    "gen CPU": pct(r.setup_gen_cpu_util),
+    other: pct(r.setup_other_cpu_util),
+    notes:
+      `RSS ${fmt((r.rss_before_kib as number) / 1024)} -> ${
+        fmt((r.rss_after_kib as number) / 1024)
+      } MiB = ${fmt(r.kib_per_connection, 1)} KiB/conn, quiet ${
+        fmt(r.settle_s, 1)
+      } s later, ${r.still_open} open, ${r.dropped_while_connecting} dropped ` +
+      `while connecting ${
+        JSON.stringify(r.close_codes)
+      }, ${r.closes_during_run} while idle`,
+  });
+}
+if (cp) connRow(cp);
+if (cb) connRow(cb);
+if (cp && cb) {
+  row({
+    scenario: "conn. ratio",
+    target: "proj/base",
+    rate: `${fmt(ratios.connections_connect_s, 2)}x connect time`,
+    notes: `${fmt(ratios.connections_kib_per_connection, 2)}x KiB/conn`,
+  });
+}
+const h = results.history;
+if (h) {
+  row({
+    scenario: "history store",
+    target: "project",
+    rate: `${fmt(h.stored_per_s, 0)} msg/s`,
+    "srv CPU": pct(h.store_cpu_util),
+    "gen CPU": pct(h.store_gen_cpu_util),
+    other: pct(h.store_other_cpu_util),
+    "CPU µs/op": `${fmt(h.cpu_us_per_store, 1)}/msg`,
+    notes: `${h.clients} senders, 1 in flight each`,
+  });
+  row({
+    scenario: "history read",
+    target: "project",
+    rate: `${fmt(h.history_per_s, 0)} req/s`,
+    "srv CPU": pct(h.history_cpu_util),
+    "gen CPU": pct(h.history_gen_cpu_util),
+    other: pct(h.history_other_cpu_util),
+    "CPU µs/op": `${fmt(h.cpu_us_per_history, 1)}/req`,
+    notes:
+      `limit 50, ${h.history_short} short of ${h.history_checked} checked, ` +
+      `${h.errors} err, ${h.closes_during_run} drops`,
+  });
+}
+for (const [key, list] of Object.entries(failures)) {
+  row({ scenario: key, target: "FAILED", notes: list[0].slice(0, 160) });
+}
+
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+const line = (r: string[]) =>
+  r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")
+    .trimEnd();
+const elapsed = (performance.now() - began) / 1000;
+console.log(
+  `chat-server bench: ${RUNS} run(s), ${RUNS > 1 ? "medians, " : ""}` +
+    `${DURATION} s windows, server limits ${LIMITS}, deno ${Deno.version.deno}, ` +
+    `${navigator.hardwareConcurrency} cores`,
+);
+console.log(line(rows[0]));
+console.log(widths.map((w) => "-".repeat(w)).join("  "));
+for (const r of rows.slice(1)) console.log(line(r));
+const others = Object.values(results).flatMap((r) =>
+  Object.entries(r).filter(([k, v]) =>
+    k.includes("other_cpu_util") && typeof v === "number"
+  )
+    .map(([, v]) => v as number)
+);
+const maxOther = others.length > 0 ? Math.max(...others) : 0;
+console.log(
+  `total ${elapsed.toFixed(1)} s. CPU columns: share of one core over the ` +
+    `measured window (connections: while connecting); "other" is every other ` +
+    `process on the machine.`,
+);
+if (maxOther > 0.2) {
+  console.log(
+    `warning: other processes used up to ${pct(maxOther)} of a core during ` +
+      `measurement: rates are lower and noisier than on a quiet machine ` +
+      `(use --runs 3 for medians).`,
+  );
+}
+console.log(
+  "BENCH_JSON " + JSON.stringify({
+    version: 1,
+    deno: Deno.version.deno,
+    cores: navigator.hardwareConcurrency,
+    open_file_limit: limit,
+    runs: RUNS,
+    duration_s: DURATION,
+    limits: LIMITS,
+    elapsed_s: round(elapsed, 1),
+    max_other_cpu_util: round(maxOther, 3),
+    scenarios: results,
+    ratios,
+    failures,
+  }),
+);
+clearTimeout(watchdog);
+Deno.exit(Object.keys(failures).length > 0 ? 1 : 0);
