@@ -32,6 +32,7 @@ Options:
   --rate-limits on|off request rate limits per connection and per user (default on; see README)
   --max-buffered-bytes N
                        unsent bytes a slow reader may hold before it is closed with 4008 (default ${DEFAULT_CONFIG.maxBufferedBytes})
+  --announce-limit N   rooms with more users get no joined/left notices (default ${DEFAULT_CONFIG.announceLimit})
   --db-busy-timeout MS how long SQLite waits for a lock another process holds (default ${DEFAULT_CONFIG.dbBusyTimeoutMs})
   -h, --help           print this help
 `;
@@ -77,6 +78,7 @@ export function configFromArgs(args: string[]): Partial<Config> {
         "rate-limits": { type: "string" },
         "max-buffered-bytes": { type: "string" },
         "db-busy-timeout": { type: "string" },
+        "announce-limit": { type: "string" },
         "session-days": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -135,6 +137,8 @@ export function configFromArgs(args: string[]): Partial<Config> {
     65536,
   );
   if (buffered !== undefined) config.maxBufferedBytes = buffered;
+  const announce = integer(v["announce-limit"], "--announce-limit", 0);
+  if (announce !== undefined) config.announceLimit = announce;
   const busy = integer(v["db-busy-timeout"], "--db-busy-timeout", 0);
   if (busy !== undefined) config.dbBusyTimeoutMs = busy;
   const days = integer(v["session-days"], "--session-days", 1);
@@ -158,6 +162,10 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const running = server;
+  // Scripts wait for this line even when info logs are off.
+  if (!["trace", "debug", "info"].includes(config.logLevel ?? "info")) {
+    console.log(`Listening on ${running.url}`);
+  }
   const stop = async () => {
     await running.shutdown();
     Deno.exit(0);

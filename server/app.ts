@@ -183,7 +183,10 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(account));
   });
 
-  app.get("/api/rooms", (c) => c.json({ rooms: node.registry.summaries() }));
+  app.get(
+    "/api/rooms",
+    async (c) => c.json({ rooms: await node.roomSummaries() }),
+  );
 
   app.get("/api/rooms/:room/messages", async (c) => {
     const key = node.findRoom(c.req.param("room"));

@@ -34,6 +34,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** How long SQLite waits for a lock held by another process, in ms. */
   dbBusyTimeoutMs: number;
+  /** Rooms with more users than this get no joined/left notices. */
+  announceLimit: number;
 }
 
 /** The log levels accepted by `--log-level`. */
@@ -62,4 +64,5 @@ export const DEFAULT_CONFIG: Config = {
   loginTimeoutSeconds: 10,
   rateLimits: DEFAULT_RATE_LIMITS,
   dbBusyTimeoutMs: 2000,
+  announceLimit: 500,
 };

@@ -51,6 +51,7 @@ export async function startServer(
     broker: new MemoryBroker(),
     admin: config.admin,
     limits: config.rateLimits,
+    announceLimit: config.announceLimit,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
   });
   await node.start();

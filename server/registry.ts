@@ -225,6 +225,23 @@ export class RoomRegistry {
     return [...room.users.values()].map((u) => u.name).sort(compareNames);
   }
 
+  /** Distinct users in one room on this node. */
+  userCountIn(roomKey: string): number {
+    return this.#rooms.get(roomKey)?.users.size ?? 0;
+  }
+
+  /** Distinct users per room key on this node. */
+  localCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [key, room] of this.#rooms) counts.set(key, room.users.size);
+    return counts;
+  }
+
+  /** Every room's key and name, in creation order. */
+  rooms(): { key: string; name: string }[] {
+    return [...this.#rooms].map(([key, room]) => ({ key, name: room.name }));
+  }
+
   /** Every room with its distinct user count, in creation order. */
   summaries(): RoomSummary[] {
     const list: RoomSummary[] = [];

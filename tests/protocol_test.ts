@@ -205,6 +205,7 @@ Deno.test("envelope: events carry no id", () =>
     await alice.event("system");
     await alice.ok("send_message", { text: "hi" });
     await bob.event("receive_message");
+    await bob.event("room_list");
     await marker(bob);
     const events = bob.received.filter((f) => f.action !== "success");
     assert.ok(events.length >= 2);

@@ -17,8 +17,8 @@ export interface AccountServiceOptions {
   admin?: string;
   /** How long a session lasts (default 30 days). */
   sessionTtlMs?: number;
-  /** True when a guest holds this name key right now. */
-  isGuestOnline: (userKey: string) => boolean;
+  /** True when a guest holds this name key right now, on any node. */
+  isGuestOnline: (userKey: string) => Promise<boolean>;
   throttle?: LoginThrottle;
 }
 
@@ -39,7 +39,7 @@ export class AccountService {
   #store: AccountStore;
   #adminKey?: string;
   #ttl: number;
-  #isGuestOnline: (userKey: string) => boolean;
+  #isGuestOnline: (userKey: string) => Promise<boolean>;
   #throttle: LoginThrottle;
   // 20 accounts per address per hour; the per-name limits do not apply.
   #registrations = new LoginThrottle({
@@ -95,7 +95,7 @@ export class AccountService {
     const weak = checkPassword(password);
     if (weak) return weak;
     const key = nameKey(username);
-    if (this.#isGuestOnline(key)) {
+    if (await this.#isGuestOnline(key)) {
       return fail("username_taken", `The name '${username}' is in use.`);
     }
     const role = key === this.#adminKey ? "admin" : "user";

@@ -13,6 +13,10 @@ export class MemoryBroker implements Broker {
     if (!this.#closed) this.#handler(publication);
   }
 
+  healthy(): boolean {
+    return true;
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();

@@ -1,34 +1,64 @@
+import type { Role } from "../protocol/types.ts";
+
 /**
- * Who a published frame is for. `room` and `user` take name keys; `everyone`
- * is every logged-in connection (room lists, server notices).
+ * Who an event is for. `room` and `user` take name keys; `everyone` is
+ * every logged-in connection (room lists, server notices).
  */
 export type Topic =
   | { kind: "room"; key: string }
   | { kind: "user"; key: string }
   | { kind: "everyone" };
 
-/** A frame on its way to the members of a topic. */
-export interface Publication {
+/** An encoded event on its way to the members of a topic. */
+export interface EventPublication {
+  type: "event";
   topic: Topic;
   /** The encoded frame, serialized once for every recipient. */
   frame: string;
   /** Name key of a user whose connections must not get it (the actor). */
   exceptUser?: string;
+  /** For room messages: receivers deliver in this order, filling gaps. */
+  sequence?: { roomKey: string; seq: number };
 }
+
+/** Something every node must do to its own connections and rooms. */
+export type ControlEvent =
+  | { kind: "room_created"; key: string; name: string }
+  | { kind: "room_deleted"; key: string; name: string; by: string }
+  | {
+    kind: "remove_user";
+    userKey: string;
+    reason: "kicked" | "banned";
+    text: string;
+  }
+  | { kind: "evict_user"; userKey: string; roomKey: string; text: string }
+  | { kind: "role_changed"; userKey: string; role: Role; by: string }
+  | { kind: "presence_changed" };
+
+/** A control event for every node, this one included. */
+export interface ControlPublication {
+  type: "control";
+  event: ControlEvent;
+}
+
+/** What travels through a broker. */
+export type Publication = EventPublication | ControlPublication;
 
 /** Receives publications for local delivery. */
 export type DeliveryHandler = (publication: Publication) => void;
 
 /**
- * Fan-out between nodes. Publishing delivers to this node's handler without
- * a round trip, and to every other node when there are others. The memory
- * broker is for one process; a distributed one carries frames between them.
+ * Fan-out between nodes (one PubSub API; the adapter is a start-up choice).
+ * Publishing delivers to this node's handler without a round trip, and to
+ * every other node when there are others.
  */
 export interface Broker {
   /** Sets the local handler; called once at start-up. */
   onDelivery(handler: DeliveryHandler): void;
   /** Delivers a publication here and on every other node. */
   publish(publication: Publication): void;
+  /** True while publications reach the other nodes. */
+  healthy(): boolean;
   /** Stops; later publishes are dropped. */
   close(): Promise<void>;
 }

@@ -42,7 +42,7 @@ async function findTarget(
   user: string,
 ): Promise<Target | Failure> {
   const key = nameKey(user);
-  const online = ctx.node.registry.onlineName(key);
+  const online = await ctx.node.onlineName(key);
   const account = await ctx.node.accounts.find(user);
   if (online === undefined && !account) {
     return fail("user_not_found", `Nobody is called '${user}'.`);
@@ -101,10 +101,13 @@ export async function kick(
   const by = ctx.client.member.username;
   const text = withReason(`${target.name} was kicked by ${by}`, data.reason);
   logger.warn("{text}", { text });
-  return succeed(
-    { user: target.name },
-    () => ctx.node.removeUser(target.key, "kicked", text),
-  );
+  return succeed({ user: target.name }, () =>
+    ctx.node.control({
+      kind: "remove_user",
+      userKey: target.key,
+      reason: "kicked",
+      text,
+    }));
 }
 
 /**
@@ -144,10 +147,13 @@ export async function ban(
     const room = node.registry.roomName(roomKey)!;
     const text = `${target.name} was banned from ${room} by ${by}: ${reason}`;
     logger.warn("{text}", { text });
-    return succeed(
-      { user: target.name, room },
-      () => node.evictFromRoom(target.key, roomKey, text),
-    );
+    return succeed({ user: target.name, room }, () =>
+      node.control({
+        kind: "evict_user",
+        userKey: target.key,
+        roomKey,
+        text,
+      }));
   }
   await node.store.addBan({ userKey: target.key, reason, by, createdAt });
   // A guest's addresses go too, so it cannot come back under another
@@ -167,10 +173,13 @@ export async function ban(
   }
   const text = `${target.name} was banned by ${by}: ${reason}`;
   logger.warn("{text}", { text });
-  return succeed(
-    { user: target.name },
-    () => node.removeUser(target.key, "banned", text),
-  );
+  return succeed({ user: target.name }, () =>
+    node.control({
+      kind: "remove_user",
+      userKey: target.key,
+      reason: "banned",
+      text,
+    }));
 }
 
 /** `unban`: lifts a server-wide or room ban. */
@@ -220,9 +229,12 @@ export async function deleteRoom(
   }
   const room = node.registry.roomName(roomKey)!;
   const by = ctx.client.member.username;
-  await node.deleteRoom(roomKey, by);
+  await node.store.deleteRoom(roomKey);
   logger.warn("{by} deleted room {room}", { by, room });
-  return succeed({ room });
+  return succeed(
+    { room },
+    () => node.control({ kind: "room_deleted", key: roomKey, name: room, by }),
+  );
 }
 
 /** `set_role`: admins make accounts admins, moderators or users. */
@@ -254,6 +266,12 @@ export async function setRole(
   });
   return succeed(
     { user: account.username, role: data.role },
-    () => node.applyRole(account.key, data.role, by),
+    () =>
+      node.control({
+        kind: "role_changed",
+        userKey: account.key,
+        role: data.role,
+        by,
+      }),
   );
 }

@@ -19,7 +19,7 @@ export async function privateMessage(
   const { node } = ctx;
   const member = ctx.client.member;
   const toKey = nameKey(data.to);
-  const online = node.registry.onlineName(toKey);
+  const online = await node.onlineName(toKey);
   const to = online ?? (await node.accounts.find(data.to))?.username;
   if (to === undefined) {
     return fail("user_not_found", `Nobody is called '${data.to}'.`);

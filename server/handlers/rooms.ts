@@ -11,8 +11,8 @@ const ROOM_NAME_RULE =
   "A room name is 1 to 32 letters, digits, '_', '-' or '.', without spaces.";
 
 /** `list_rooms`: every room with its user count. */
-export function listRooms(ctx: MemberContext): Outcome {
-  return succeed({ rooms: ctx.node.registry.summaries() });
+export async function listRooms(ctx: MemberContext): Promise<Outcome> {
+  return succeed({ rooms: await ctx.node.roomSummaries() });
 }
 
 /** `create_room`: creates a room and moves the creator into it. */
@@ -30,11 +30,10 @@ export async function createRoom(
   if (node.registry.roomName(key) !== undefined) {
     return fail("room_exists", taken);
   }
+  // The store decides, across nodes, who created it first.
   const stored = await node.store.createRoom(name, key);
-  // Another request may have created it while the store was busy.
-  if (!stored || !node.registry.addRoom(key, name)) {
-    return fail("room_exists", taken);
-  }
+  if (!stored) return fail("room_exists", taken);
+  node.control({ kind: "room_created", key, name });
   const member = ctx.client.member;
   logger.info("{user} created room {room}", {
     user: member.username,
@@ -51,7 +50,7 @@ export async function joinRoom(
 ): Promise<Outcome> {
   const data = parseData(roomData, raw);
   if (isFailure(data)) return data;
-  const key = ctx.node.findRoom(data.room);
+  const key = await ctx.node.findRoomAnywhere(data.room);
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
@@ -89,16 +88,18 @@ async function enter(ctx: MemberContext, key: string): Promise<Outcome> {
 }
 
 /** `list_users`: distinct users of a room, the current one by default. */
-export function listUsers(
+export async function listUsers(
   ctx: MemberContext,
   raw: Record<string, unknown>,
-): Outcome {
+): Promise<Outcome> {
   const data = parseData(listUsersData, raw);
   if (isFailure(data)) return data;
   const key = data.room === undefined
     ? ctx.client.member.roomKey
-    : nameKey(data.room);
-  const users = ctx.node.registry.usersIn(key);
-  if (!users) return fail("room_not_found", `No room named '${data.room}'.`);
+    : await ctx.node.findRoomAnywhere(data.room);
+  if (key === undefined) {
+    return fail("room_not_found", `No room named '${data.room}'.`);
+  }
+  const users = await ctx.node.usersIn(key);
   return succeed({ room: ctx.node.registry.roomName(key), users });
 }

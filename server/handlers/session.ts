@@ -180,7 +180,7 @@ async function enterServer(
     since: identity.since,
     disconnect: (code, reason) => client.disconnect(code, reason),
   };
-  if (!node.registry.claim(member)) {
+  if (!await node.claim(member)) {
     return fail("username_taken", `The name '${identity.username}' is in use.`);
   }
   client.member = member;
@@ -203,7 +203,7 @@ async function enterServer(
     role: identity.role,
     room: GENERAL_ROOM,
     // Read after the move, so the list already counts the new user.
-    rooms: node.registry.summaries(),
+    rooms: await node.roomSummaries(),
   };
   if (identity.token !== undefined) reply.token = identity.token;
   return succeed(reply, () => {

@@ -1,0 +1,53 @@
+import type { RoomRegistry } from "../registry.ts";
+import type { PresenceEntry, PresenceManager } from "./mod.ts";
+
+/**
+ * Presence of a single process: the registry already knows everything, so
+ * this only answers from it.
+ */
+export class MemoryPresence implements PresenceManager {
+  #registry: RoomRegistry;
+
+  constructor(registry: RoomRegistry) {
+    this.#registry = registry;
+  }
+
+  // The registry's own claim already refused local conflicts.
+  add(_entry: PresenceEntry): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  move(_id: string, _roomKey: string): void {}
+
+  remove(_id: string): void {}
+
+  roomCounts(): Promise<Map<string, number>> {
+    return Promise.resolve(this.#registry.localCounts());
+  }
+
+  roomCountsNow(): Map<string, number> {
+    return this.#registry.localCounts();
+  }
+
+  usersIn(roomKey: string): Promise<string[]> {
+    return Promise.resolve(this.#registry.usersIn(roomKey) ?? []);
+  }
+
+  onlineName(userKey: string): Promise<string | undefined> {
+    return Promise.resolve(this.#registry.onlineName(userKey));
+  }
+
+  isGuestOnline(userKey: string): Promise<boolean> {
+    return Promise.resolve(this.#registry.isGuestOnline(userKey));
+  }
+
+  onChange(_handler: () => void): void {}
+
+  healthy(): boolean {
+    return true;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

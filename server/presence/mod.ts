@@ -1,0 +1,52 @@
+/** One logged-in connection as presence records it. */
+export interface PresenceEntry {
+  /** Unique across nodes: `<node id>:<connection id>`. */
+  id: string;
+  userKey: string;
+  username: string;
+  roomKey: string;
+  guest: boolean;
+}
+
+/**
+ * Who is online and where, across every node: room counts, member lists,
+ * online state and the uniqueness of guest names. Each node owns its own
+ * entries; a node that dies has its entries expire (see the Redis
+ * implementation), so presence converges without a coordinator.
+ */
+export interface PresenceManager {
+  /**
+   * Records a logged-in connection; false when the name is held elsewhere
+   * by a guest, or when a guest asks for a name anyone holds.
+   */
+  add(entry: PresenceEntry): Promise<boolean>;
+  /** Records a connection's new room. */
+  move(id: string, roomKey: string): void;
+  /** Forgets a connection. */
+  remove(id: string): void;
+  /** Distinct users per room key. */
+  roomCounts(): Promise<Map<string, number>>;
+  /**
+   * The same, synchronously, when this node alone knows the answer (one
+   * process); undefined when it must be asked for.
+   */
+  roomCountsNow(): Map<string, number> | undefined;
+  /** Names of the distinct users in a room, sorted. */
+  usersIn(roomKey: string): Promise<string[]>;
+  /** The display name of a user online anywhere, or undefined. */
+  onlineName(userKey: string): Promise<string | undefined>;
+  /** True when a guest holds this name anywhere. */
+  isGuestOnline(userKey: string): Promise<boolean>;
+  /** Called when presence changed in a way no publication announced (a node died). */
+  onChange(handler: () => void): void;
+  /** True while the shared presence store answers. */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+/** Sorts names the way member lists show them. */
+export function sortNames(names: Iterable<string>): string[] {
+  return [...names].sort((a, b) =>
+    a.localeCompare(b, undefined, { sensitivity: "base" })
+  );
+}

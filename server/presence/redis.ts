@@ -1,0 +1,283 @@
+import type { Redis } from "ioredis";
+import { log } from "../log.ts";
+import type { MemoryPresence } from "./memory.ts";
+import { type PresenceEntry, type PresenceManager, sortNames } from "./mod.ts";
+
+const logger = log("presence");
+
+/** How long a node's entries live without a heartbeat. */
+export const PRESENCE_TTL_MS = 15_000;
+const HEARTBEAT_MS = 5_000;
+
+const NODES = "chat:v1:nodes";
+const conns = (node: string) => `chat:v1:conns:${node}`;
+const names = (node: string) => `chat:v1:names:${node}`;
+
+// Atomically: refuse the name when another live node holds it as a guest,
+// or when a guest asks for a name another live node holds at all; else
+// record it for this node. Values are "g:<name>" or "a:<name>".
+const CLAIM_SCRIPT = `
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], '+inf')
+for _, node in ipairs(live) do
+  if node ~= ARGV[4] then
+    local held = redis.call('HGET', 'chat:v1:names:' .. node, ARGV[1])
+    if held and (string.sub(held, 1, 1) == 'g' or ARGV[2] == 'g') then
+      return 0
+    end
+  end
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+return 1
+`;
+
+interface LocalUser {
+  name: string;
+  guest: boolean;
+  connections: number;
+}
+
+/** Options of {@link RedisPresence}. */
+export interface RedisPresenceOptions {
+  /** This node's id, unique in the cluster. */
+  nodeId: string;
+  /** Answers for this node alone while Redis is away. */
+  fallback: MemoryPresence;
+}
+
+/**
+ * Presence shared through Redis. Each node keeps its connections in its own
+ * hashes that expire unless it heartbeats, and lists itself in a sorted set
+ * scored by expiry time; readers look only at live nodes. A node that dies
+ * drops out of every count within PRESENCE_TTL_MS (15 s). While Redis is
+ * unreachable, answers fall back to this node's own view.
+ */
+export class RedisPresence implements PresenceManager {
+  #redis: Redis;
+  #node: string;
+  #fallback: MemoryPresence;
+  #entries = new Map<string, PresenceEntry>();
+  #users = new Map<string, LocalUser>();
+  #timer: ReturnType<typeof setInterval>;
+  #liveNodes = new Set<string>();
+  #handlers: (() => void)[] = [];
+
+  constructor(redis: Redis, options: RedisPresenceOptions) {
+    this.#redis = redis;
+    this.#node = options.nodeId;
+    this.#fallback = options.fallback;
+    this.#timer = setInterval(() => this.#heartbeat(), HEARTBEAT_MS);
+    // After a reconnect our keys may have expired: write them all again.
+    redis.on("ready", () => void this.#heartbeat(true));
+  }
+
+  /** Registers this node; call once at start. */
+  async start(): Promise<void> {
+    await this.#heartbeat(true);
+  }
+
+  async add(entry: PresenceEntry): Promise<boolean> {
+    const user = this.#users.get(entry.userKey);
+    try {
+      const now = Date.now();
+      const granted = await this.#redis.eval(
+        CLAIM_SCRIPT,
+        2,
+        NODES,
+        names(this.#node),
+        entry.userKey,
+        entry.guest ? "g" : "a",
+        String(now),
+        this.#node,
+        entry.username,
+        String(PRESENCE_TTL_MS),
+      );
+      if (granted !== 1) return false;
+    } catch (error) {
+      logger.error(
+        "Redis unreachable, name {name} checked on this node only: {error}",
+        {
+          name: entry.username,
+          error: (error as Error).message,
+        },
+      );
+    }
+    if (user) {
+      user.connections++;
+    } else {
+      this.#users.set(entry.userKey, {
+        name: entry.username,
+        guest: entry.guest,
+        connections: 1,
+      });
+    }
+    this.#entries.set(entry.id, { ...entry });
+    this.#write(entry);
+    return true;
+  }
+
+  move(id: string, roomKey: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    entry.roomKey = roomKey;
+    this.#write(entry);
+  }
+
+  remove(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    const pipeline = this.#redis.pipeline().hdel(conns(this.#node), id);
+    const user = this.#users.get(entry.userKey);
+    if (user && --user.connections <= 0) {
+      this.#users.delete(entry.userKey);
+      pipeline.hdel(names(this.#node), entry.userKey);
+    }
+    pipeline.exec().catch((error) => this.#lost(error));
+  }
+
+  #write(entry: PresenceEntry): void {
+    this.#redis.pipeline()
+      .hset(conns(this.#node), entry.id, JSON.stringify(entry))
+      .pexpire(conns(this.#node), PRESENCE_TTL_MS)
+      .exec()
+      .catch((error) => this.#lost(error));
+  }
+
+  // Every live node's entries, or undefined when Redis does not answer.
+  async #everyone(): Promise<PresenceEntry[] | undefined> {
+    try {
+      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const pipeline = this.#redis.pipeline();
+      for (const node of live) pipeline.hvals(conns(node));
+      const results = await pipeline.exec() ?? [];
+      const all: PresenceEntry[] = [];
+      for (const [error, values] of results) {
+        if (error) throw error;
+        for (const value of values as string[]) all.push(JSON.parse(value));
+      }
+      return all;
+    } catch (error) {
+      this.#lost(error);
+      return undefined;
+    }
+  }
+
+  async roomCounts(): Promise<Map<string, number>> {
+    const all = await this.#everyone();
+    if (!all) return await this.#fallback.roomCounts();
+    const users = new Map<string, Set<string>>();
+    for (const entry of all) {
+      let set = users.get(entry.roomKey);
+      if (!set) users.set(entry.roomKey, set = new Set());
+      set.add(entry.userKey);
+    }
+    return new Map([...users].map(([room, set]) => [room, set.size]));
+  }
+
+  roomCountsNow(): undefined {
+    return undefined;
+  }
+
+  async usersIn(roomKey: string): Promise<string[]> {
+    const all = await this.#everyone();
+    if (!all) return await this.#fallback.usersIn(roomKey);
+    const byKey = new Map<string, string>();
+    for (const entry of all) {
+      if (entry.roomKey === roomKey) byKey.set(entry.userKey, entry.username);
+    }
+    return sortNames(byKey.values());
+  }
+
+  async onlineName(userKey: string): Promise<string | undefined> {
+    const held = await this.#held(userKey);
+    if (held === undefined) return await this.#fallback.onlineName(userKey);
+    return held[0]?.slice(2);
+  }
+
+  async isGuestOnline(userKey: string): Promise<boolean> {
+    const held = await this.#held(userKey);
+    if (held === undefined) return await this.#fallback.isGuestOnline(userKey);
+    return held.some((value) => value.startsWith("g:"));
+  }
+
+  // The name's entries on every live node ("g:<name>" or "a:<name>").
+  async #held(userKey: string): Promise<string[] | undefined> {
+    try {
+      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const pipeline = this.#redis.pipeline();
+      for (const node of live) pipeline.hget(names(node), userKey);
+      const results = await pipeline.exec() ?? [];
+      return results.map(([, value]) => value as string | null).filter((
+        v,
+      ): v is string => v !== null);
+    } catch (error) {
+      this.#lost(error);
+      return undefined;
+    }
+  }
+
+  onChange(handler: () => void): void {
+    this.#handlers.push(handler);
+  }
+
+  healthy(): boolean {
+    return this.#redis.status === "ready";
+  }
+
+  // Renews this node's lease; with `rewrite`, writes every entry again.
+  // Also notices nodes that stopped heartbeating and tells the handlers.
+  async #heartbeat(rewrite = false): Promise<void> {
+    const now = Date.now();
+    try {
+      const pipeline = this.#redis.pipeline()
+        .zadd(NODES, now + PRESENCE_TTL_MS, this.#node)
+        .zremrangebyscore(NODES, "-inf", now - PRESENCE_TTL_MS);
+      if (rewrite) {
+        pipeline.del(conns(this.#node), names(this.#node));
+        for (const entry of this.#entries.values()) {
+          pipeline.hset(conns(this.#node), entry.id, JSON.stringify(entry));
+        }
+        for (const [key, user] of this.#users) {
+          pipeline.hset(
+            names(this.#node),
+            key,
+            `${user.guest ? "g" : "a"}:${user.name}`,
+          );
+        }
+      }
+      pipeline
+        .pexpire(conns(this.#node), PRESENCE_TTL_MS)
+        .pexpire(names(this.#node), PRESENCE_TTL_MS)
+        .zrangebyscore(NODES, now, "+inf");
+      const results = await pipeline.exec() ?? [];
+      const live = new Set(results.at(-1)?.[1] as string[] ?? []);
+      const gone = [...this.#liveNodes].some((node) => !live.has(node));
+      const added = [...live].some((node) => !this.#liveNodes.has(node));
+      this.#liveNodes = live;
+      if (gone || added || rewrite) {
+        for (const handler of this.#handlers) handler();
+      }
+    } catch (error) {
+      this.#lost(error);
+    }
+  }
+
+  #lost(error: unknown): void {
+    logger.error("Redis presence error: {error}", {
+      error: (error as Error).message,
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    try {
+      await this.#redis.pipeline()
+        .zrem(NODES, this.#node)
+        .del(conns(this.#node), names(this.#node))
+        .exec();
+    } catch {
+      // Redis is away: the keys expire on their own.
+    }
+  }
+}
