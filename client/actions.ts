@@ -7,6 +7,8 @@ import { batch } from "@preact/signals";
 import type {
   ChatMessage,
   LoginSuccess,
+  PrivateMessage,
+  Role,
   RoomSummary,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
@@ -19,7 +21,13 @@ import {
   type PendingMessage,
   type RoomLog,
 } from "./room_log.ts";
-import { type AppState, type ConnectionStatus, roomKey } from "./state.ts";
+import {
+  type AppState,
+  type ConnectionStatus,
+  type Conversation,
+  dmKey,
+  roomKey,
+} from "./state.ts";
 
 let noticeCounter = 0;
 
@@ -48,17 +56,40 @@ export function loginFailed(state: AppState, message: string): void {
   batch(() => {
     state.loginBusy.value = false;
     state.loginError.value = message;
+    state.sessionCheck.value = false;
+  });
+}
+
+/** Forgets the last login error (the user changed how to log in). */
+export function loginErrorCleared(state: AppState): void {
+  batch(() => {
+    state.loginError.value = null;
+  });
+}
+
+/** Ends the look for a saved session: the login form may show. */
+export function sessionChecked(state: AppState): void {
+  batch(() => {
+    state.sessionCheck.value = false;
   });
 }
 
 /** Enters the chat after a successful login, in the room the server chose. */
-export function loggedIn(state: AppState, data: LoginSuccess): void {
+export function loggedIn(
+  state: AppState,
+  data: LoginSuccess,
+  account: boolean,
+): void {
   batch(() => {
     state.loginBusy.value = false;
     state.loginError.value = null;
+    state.sessionCheck.value = false;
+    state.removal.value = null;
     state.username.value = data.username;
     state.role.value = data.role;
+    state.account.value = account;
     state.currentRoom.value = data.room;
+    state.view.value = { kind: "room" };
     state.rooms.value = data.rooms;
     state.members.value = [];
   });
@@ -78,12 +109,31 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
   batch(() => {
     state.username.value = null;
     state.role.value = null;
+    state.account.value = false;
     state.loginBusy.value = false;
     state.loginError.value = reason;
+    state.sessionCheck.value = false;
     state.currentRoom.value = GENERAL_ROOM;
+    state.view.value = { kind: "room" };
     state.logs.value = {};
+    state.conversations.value = {};
     state.members.value = [];
     state.drawerOpen.value = false;
+  });
+}
+
+/** Returns to the login screen because a moderator kicked or banned this user. */
+export function removedByModerator(state: AppState, text: string): void {
+  batch(() => {
+    loggedOut(state);
+    state.removal.value = text;
+  });
+}
+
+/** Records a role the server gave this user. */
+export function roleChanged(state: AppState, role: Role): void {
+  batch(() => {
+    state.role.value = role;
   });
 }
 
@@ -96,9 +146,89 @@ export function roomEntered(
     const { room, history } = entered;
     const moved = roomKey(room) !== roomKey(state.currentRoom.value);
     state.currentRoom.value = room;
+    state.view.value = { kind: "room" };
     if (moved) state.members.value = [];
     state.drawerOpen.value = false;
     updateLog(state, room, (log) => mergePage(log, history));
+  });
+}
+
+/** Shows the current room again (after a private conversation). */
+export function roomShown(state: AppState): void {
+  batch(() => {
+    state.view.value = { kind: "room" };
+    state.drawerOpen.value = false;
+  });
+}
+
+/** Opens a private conversation (starting it if new) and marks it read. */
+export function conversationOpened(state: AppState, name: string): void {
+  batch(() => {
+    const key = roomKey(name);
+    const known = state.conversations.value[key];
+    state.conversations.value = {
+      ...state.conversations.value,
+      [key]: known
+        ? { ...known, unread: 0 }
+        : { name, unread: 0, lastTs: new Date().toISOString() },
+    };
+    state.view.value = { kind: "dm", with: known?.name ?? name };
+    state.drawerOpen.value = false;
+  });
+}
+
+/** Removes a conversation from the sidebar; it comes back with its next message. */
+export function conversationClosed(state: AppState, name: string): void {
+  batch(() => {
+    const key = roomKey(name);
+    const { [key]: _gone, ...conversations } = state.conversations.value;
+    state.conversations.value = conversations;
+    const { [dmKey(name)]: _log, ...logs } = state.logs.value;
+    state.logs.value = logs;
+    const shown = state.view.value;
+    if (shown.kind === "dm" && roomKey(shown.with) === key) {
+      state.view.value = { kind: "room" };
+    }
+  });
+}
+
+/**
+ * Files a private message under its conversation; one from the other side
+ * that is new and not on screen counts as unread.
+ */
+export function privateMessageReceived(
+  state: AppState,
+  received: { message: PrivateMessage; me: string },
+): void {
+  const { message, me } = received;
+  const fromMe = roomKey(message.user) === roomKey(me);
+  const other = fromMe ? message.to : message.user;
+  const key = roomKey(other);
+  batch(() => {
+    const logKey = dmKey(other);
+    const held = state.logs.value[logKey]?.messages.some((m) =>
+      m.seq === message.seq
+    ) ?? false;
+    const shown = state.view.value;
+    const open = shown.kind === "dm" && roomKey(shown.with) === key;
+    const known: Conversation | undefined = state.conversations.value[key];
+    const unread = (known?.unread ?? 0) +
+      (!fromMe && !open && !held ? 1 : 0);
+    const lastTs = known && known.lastTs > message.ts
+      ? known.lastTs
+      : message.ts;
+    state.conversations.value = {
+      ...state.conversations.value,
+      [key]: { name: other, unread, lastTs },
+    };
+    if (open && shown.with !== other) {
+      state.view.value = { kind: "dm", with: other };
+    }
+    updateLog(
+      state,
+      logKey,
+      (log) => insertMessage(log, { ...message, room: logKey }),
+    );
   });
 }
 
@@ -159,7 +289,7 @@ export function pendingRemoved(
   );
 }
 
-/** Adds a system, info, error or private line to a room's log; `ts` defaults to now. */
+/** Adds a system, info, warning or error line to a log (room or `@name`); `ts` defaults to now. */
 export function noticeAdded(
   state: AppState,
   notice: { room: string; kind: Notice["kind"]; text: string; ts?: string },
@@ -174,10 +304,23 @@ export function noticeAdded(
   batch(() => updateLog(state, notice.room, (log) => addNotice(log, line)));
 }
 
-/** Replaces the room list and its user counts. */
+/** Replaces the room list and its user counts; forgets the logs of deleted rooms. */
 export function roomsUpdated(state: AppState, rooms: RoomSummary[]): void {
   batch(() => {
     state.rooms.value = rooms;
+    // A room made again under a deleted one's name starts again at seq 1:
+    // the old log would hide its messages.
+    const alive = new Set(rooms.map((r) => roomKey(r.name)));
+    alive.add(roomKey(state.currentRoom.value));
+    const logs = state.logs.value;
+    const gone = Object.keys(logs).filter((key) =>
+      !key.startsWith("@") && !alive.has(key)
+    );
+    if (gone.length > 0) {
+      const kept = { ...logs };
+      for (const key of gone) delete kept[key];
+      state.logs.value = kept;
+    }
   });
 }
 

@@ -1,10 +1,11 @@
 /**
  * Slash commands typed in the composer. Each command is one entry of
- * {@linkcode COMMANDS}: adding `/msg` later means adding one entry.
+ * {@linkcode COMMANDS}; moderation commands also back the member menu.
  */
 
+import type { Role } from "../server/protocol/types.ts";
 import * as actions from "./actions.ts";
-import type { Connection, RequestError } from "./connection.ts";
+import type { Connection, RequestError, Result } from "./connection.ts";
 import type { AppState } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
@@ -21,8 +22,10 @@ export interface CommandSpec {
   usage: string;
   /** What it does, shown by /help. */
   summary: string;
-  /** Runs it with the text after the command name (trimmed). */
-  run(context: CommandContext, arg: string): Promise<void>;
+  /** The least role that may use it; /help hides it from others. Default: user. */
+  role?: Role;
+  /** Runs it with the text after the command name (trimmed); what it resolves to is not used. */
+  run(context: CommandContext, arg: string): Promise<unknown>;
 }
 
 /** What the composer's text means. */
@@ -30,6 +33,17 @@ export type ParsedInput =
   | { kind: "empty" }
   | { kind: "message"; text: string }
   | { kind: "command"; name: string; arg: string };
+
+/** A moderation step, as the member menu and the commands ask for it. */
+export type Moderation =
+  | { action: "kick"; user: string; reason?: string }
+  | { action: "ban"; user: string; room?: string; reason?: string }
+  | { action: "unban"; user: string; room?: string }
+  | { action: "delete_room"; room: string }
+  | { action: "set_role"; user: string; role: Role };
+
+const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
+const ROLES: Role[] = ["admin", "moderator", "user"];
 
 /** Every command, by name. */
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -72,11 +86,94 @@ export const COMMANDS: Record<string, CommandSpec> = {
       say(ctx, "info", `Rooms: ${list}`);
     },
   },
+  msg: {
+    usage: "/msg <user> <text>",
+    summary: "Send a private message.",
+    run: (ctx, arg) => {
+      const match = /^@?(\S+)\s+([\s\S]+)$/.exec(arg);
+      if (!match) {
+        say(ctx, "error", "Usage: /msg <user> <text>");
+        return Promise.resolve();
+      }
+      const [, user, text] = match;
+      void ctx.connection.openConversation(user);
+      ctx.connection.sendPrivate(user, text.trim());
+      return Promise.resolve();
+    },
+  },
+  kick: {
+    usage: "/kick <user> [reason]",
+    summary: "Disconnect a user (they may come back).",
+    role: "moderator",
+    run: (ctx, arg) => {
+      const [user, ...rest] = words(arg);
+      if (!user) return usage(ctx, "/kick <user> [reason]");
+      return moderate(ctx, { action: "kick", user, reason: joined(rest) });
+    },
+  },
+  ban: {
+    usage: "/ban <user> [#room] [reason]",
+    summary: "Ban a user from the server, or from one room.",
+    role: "moderator",
+    run: (ctx, arg) => {
+      const [user, ...rest] = words(arg);
+      if (!user) return usage(ctx, "/ban <user> [#room] [reason]");
+      const room = rest[0]?.startsWith("#") ? rest.shift()!.slice(1) : "";
+      return moderate(ctx, {
+        action: "ban",
+        user,
+        room: room || undefined,
+        reason: joined(rest),
+      });
+    },
+  },
+  unban: {
+    usage: "/unban <user> [#room]",
+    summary: "Lift a server or room ban.",
+    role: "moderator",
+    run: (ctx, arg) => {
+      const [user, room, extra] = words(arg);
+      if (!user || extra !== undefined || (room && !room.startsWith("#"))) {
+        return usage(ctx, "/unban <user> [#room]");
+      }
+      return moderate(ctx, {
+        action: "unban",
+        user,
+        room: room ? room.slice(1) : undefined,
+      });
+    },
+  },
+  delete: {
+    usage: "/delete [room]",
+    summary: "Delete a room (default: this one); its members move to #general.",
+    role: "moderator",
+    run: (ctx, arg) => {
+      const [room, extra] = words(arg);
+      if (extra !== undefined) return usage(ctx, "/delete [room]");
+      return moderate(ctx, {
+        action: "delete_room",
+        room: (room ?? ctx.state.currentRoom.value).replace(/^#/, ""),
+      });
+    },
+  },
+  role: {
+    usage: "/role <user> <admin|moderator|user>",
+    summary: "Change an account's role.",
+    role: "admin",
+    run: (ctx, arg) => {
+      const [user, role, extra] = words(arg);
+      const wanted = ROLES.find((r) => r === role?.toLowerCase());
+      if (!user || !wanted || extra !== undefined) {
+        return usage(ctx, "/role <user> <admin|moderator|user>");
+      }
+      return moderate(ctx, { action: "set_role", user, role: wanted });
+    },
+  },
   help: {
     usage: "/help",
     summary: "Show this list.",
     run: (ctx) => {
-      say(ctx, "info", helpText());
+      say(ctx, "info", helpText(ctx.state.role.value ?? "user"));
       return Promise.resolve();
     },
   },
@@ -96,7 +193,10 @@ export function parseInput(input: string): ParsedInput {
   };
 }
 
-/** Sends a message or runs a command, printing command output and errors as local lines. */
+/**
+ * Sends a message (to the room, or to the open conversation) or runs a
+ * command, printing command output and errors as local lines.
+ */
 export async function runInput(
   context: CommandContext,
   input: string,
@@ -104,7 +204,12 @@ export async function runInput(
   const parsed = parseInput(input);
   if (parsed.kind === "empty") return;
   if (parsed.kind === "message") {
-    context.connection.sendMessage(parsed.text);
+    const shown = context.state.view.value;
+    if (shown.kind === "dm") {
+      context.connection.sendPrivate(shown.with, parsed.text);
+    } else {
+      context.connection.sendMessage(parsed.text);
+    }
     return;
   }
   const command = COMMANDS[parsed.name];
@@ -119,11 +224,101 @@ export async function runInput(
   await command.run(context, parsed.arg);
 }
 
-/** The /help text, one command a line. */
-export function helpText(): string {
-  const lines = Object.values(COMMANDS).map((c) => `${c.usage} — ${c.summary}`);
+/** The /help text for a role: only the commands it may use, one a line. */
+export function helpText(role: Role): string {
+  const lines = Object.values(COMMANDS)
+    .filter((c) => RANK[role] >= RANK[c.role ?? "user"])
+    .map((c) => `${c.usage} — ${c.summary}`);
   return ["Commands:", ...lines, "//text — Send a message that starts with /."]
     .join("\n");
+}
+
+/** Whether a role may kick, ban and delete rooms. */
+export function canModerate(role: Role | null): boolean {
+  return role !== null && RANK[role] >= RANK.moderator;
+}
+
+/**
+ * Runs a moderation step and prints the outcome as a local line: what
+ * happened, or the server's refusal. Resolves to the error, or null.
+ */
+export async function moderate(
+  context: CommandContext,
+  step: Moderation,
+): Promise<RequestError | null> {
+  const { connection } = context;
+  let result: Result<unknown>;
+  switch (step.action) {
+    case "kick":
+      result = await connection.request("kick", clean(step));
+      break;
+    case "ban":
+      result = await connection.request("ban", clean(step));
+      break;
+    case "unban":
+      result = await connection.request("unban", clean(step));
+      break;
+    case "delete_room":
+      result = await connection.request("delete_room", clean(step));
+      break;
+    case "set_role":
+      result = await connection.request("set_role", clean(step));
+      break;
+  }
+  if (!result.ok) {
+    say(context, "error", result.error.message);
+    return result.error;
+  }
+  say(context, "info", done(step, result.data));
+  return null;
+}
+
+/** The sentence for a moderation step that succeeded, in the server's spelling of names. */
+function done(step: Moderation, reply: unknown): string {
+  const data = (reply ?? {}) as { user?: string; room?: string };
+  const user = data.user ?? ("user" in step ? step.user : "");
+  const room = data.room ?? ("room" in step ? step.room : undefined);
+  const because = "reason" in step && step.reason ? `: ${step.reason}` : "";
+  switch (step.action) {
+    case "kick":
+      return `${user} was kicked${because}`;
+    case "ban":
+      return room
+        ? `${user} was banned from #${room}${because}`
+        : `${user} was banned from the server${because}`;
+    case "unban":
+      return room
+        ? `${user} was unbanned from #${room}`
+        : `${user} was unbanned`;
+    case "delete_room":
+      return `#${room} was deleted`;
+    case "set_role":
+      return `${user} is now ${step.role}`;
+  }
+}
+
+/** The request data of a step: no `action`, no empty optional fields. */
+function clean(step: Moderation): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(step)) {
+    if (key !== "action" && value !== undefined && value !== "") {
+      data[key] = value;
+    }
+  }
+  return data;
+}
+
+function words(arg: string): string[] {
+  return arg.split(/\s+/).filter((w) => w !== "");
+}
+
+function joined(rest: string[]): string | undefined {
+  return rest.length > 0 ? rest.join(" ") : undefined;
+}
+
+function usage(context: CommandContext, text: string): Promise<void> {
+  say(context, "error", `Usage: ${text}`);
+  return Promise.resolve();
 }
 
 async function needsRoom(
@@ -149,7 +344,7 @@ function say(
   text: string,
 ): void {
   actions.noticeAdded(context.state, {
-    room: context.state.currentRoom.value,
+    room: context.state.viewKey.value,
     kind,
     text,
   });

@@ -11,6 +11,8 @@ import type {
   ErrorCode,
   HistoryPage,
   LoginSuccess,
+  PrivateMessage,
+  Role,
   RoomEntered,
   RoomListEvent,
   RoomSummary,
@@ -18,13 +20,23 @@ import type {
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import * as actions from "./actions.ts";
+import {
+  type AuthError,
+  type CredentialMode,
+  fetchSession,
+  postCredentials,
+  postLogout,
+} from "./auth_api.ts";
 import { lastSeq, type PendingMessage } from "./room_log.ts";
-import { type AppState, roomKey } from "./state.ts";
+import { type AppState, dmKey, roomKey } from "./state.ts";
 import {
   decodeFrame,
   type Fields,
   isChatMessage,
   isMessageList,
+  isPrivateList,
+  isPrivateMessage,
+  isRole,
   isRoomList,
   isSystemEvent,
   toErrorData,
@@ -40,6 +52,18 @@ export interface Replies {
   list_users: { users: string[] };
   history: HistoryPage;
   send_message: { message: ChatMessage };
+  private_message: { message: PrivateMessage };
+  kick: { user: string };
+  ban: { user: string; room?: string };
+  unban: { user: string };
+  delete_room: { room: string };
+  set_role: { user: string; role: Role };
+}
+
+/** A page of a private conversation (`history` with `with`). */
+export interface ConversationPage {
+  with: string;
+  messages: PrivateMessage[];
 }
 
 /** A protocol error code, or one the client makes up when there is no reply. */
@@ -69,6 +93,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
 }
 
+/** The close code of a connection a moderator ended (kick, server ban). */
+export const CLOSE_REMOVED = 4003;
 /** Messages asked per history page when catching up. */
 const PAGE_SIZE = 200;
 /** Pages fetched when catching up before giving up and starting from the newest. */
@@ -96,10 +122,32 @@ const REPLY_CHECKS: { [A in keyof Replies]: (data: Fields) => boolean } = {
     Array.isArray(d.users) && d.users.every((u) => typeof u === "string"),
   history: (d) => typeof d.room === "string" && isMessageList(d.messages),
   send_message: (d) => isChatMessage(d.message),
+  private_message: (d) => isPrivateMessage(d.message),
+  kick: (d) => typeof d.user === "string",
+  ban: (d) => typeof d.user === "string",
+  unban: (d) => typeof d.user === "string",
+  delete_room: (d) => typeof d.room === "string",
+  set_role: (d) => typeof d.user === "string" && isRole(d.role),
 };
 
+/** A logged-in session the connection resumes after a drop. */
+interface Session {
+  /** The name the server gave. */
+  username: string;
+  /** Accounts log in again with the cookie; guests with their name. */
+  account: boolean;
+}
+
+/**
+ * Whether the next socket logs in with the session cookie: `yes` after a
+ * sign-in or when the page found a session, `probe` when the page could not
+ * ask (a refusal then just shows the form).
+ */
+type CookieLogin = "no" | "yes" | "probe";
+
 interface Waiter {
-  action: keyof Replies;
+  action: string;
+  check: (data: Fields) => boolean;
   timer: ReturnType<typeof setTimeout>;
   resolve: (result: Result<unknown>) => void;
 }
@@ -119,10 +167,16 @@ export class Connection {
   #timeout: number;
   #socket: WebSocket | null = null;
   #waiters = new Map<string, Waiter>();
+  #openWaiters: ((open: boolean) => void)[] = [];
   #nextId = 0;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #session: string | null = null;
+  #session: Session | null = null;
+  #cookieLogin: CookieLogin = "no";
+  /** The name of the latest login reply, known before the state shows it. */
+  #me: string | null = null;
+  /** What the server said when it kicked or banned this user; the close follows. */
+  #removal: string | null = null;
   #stopped = true;
   #membersBusy = false;
   #memberAsks = 0;
@@ -135,10 +189,10 @@ export class Connection {
     this.#timeout = options.requestTimeoutMs ?? 10_000;
   }
 
-  /** Opens the socket; it then stays connected until {@linkcode stop}. */
+  /** Looks for a saved session, then opens the socket; it stays connected until {@linkcode stop}. */
   start(): void {
     this.#stopped = false;
-    this.#open();
+    void this.#checkSession();
   }
 
   /** Closes the socket for good. */
@@ -160,26 +214,7 @@ export class Connection {
     action: A,
     data: Fields = {},
   ): Promise<Result<Replies[A]>> {
-    const socket = this.#socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
-      return Promise.resolve(
-        failure("offline", "Not connected to the server."),
-      );
-    }
-    this.#nextId++;
-    const id = `c${this.#nextId}`;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(id);
-        resolve(failure("timeout", "The server did not answer in time."));
-      }, this.#timeout);
-      this.#waiters.set(id, {
-        action,
-        timer,
-        resolve: (r) => resolve(r as Result<Replies[A]>),
-      });
-      socket.send(JSON.stringify({ action, data, id }));
-    });
+    return this.#send<Replies[A]>(action, data, REPLY_CHECKS[action]);
   }
 
   /** Logs in as a guest; on success enters the chat and loads recent history. */
@@ -191,38 +226,73 @@ export class Connection {
       return;
     }
     actions.loginStarted(state);
-    const result = await this.request("login", { username: name });
-    if (!result.ok) {
-      actions.loginFailed(state, loginErrorText(name, result.error));
+    if (!(await this.#ensureOpen())) {
+      actions.loginFailed(state, OFFLINE_TEXT);
       return;
     }
-    this.#session = result.data.username;
-    actions.loggedIn(state, result.data);
-    const page = await this.request("history", {
-      room: result.data.room,
-      limit: RECENT,
-    });
-    if (page.ok) {
-      actions.historyLoaded(state, page.data);
-    }
-    void this.refreshMembers();
+    const error = await this.#enter({ username: name }, false);
+    if (error) actions.loginFailed(state, loginErrorText(name, error));
   }
 
-  /** Ends the session and returns to the login screen on a fresh socket. */
-  logout(): void {
-    this.#session = null;
-    actions.loggedOut(this.#state);
+  /**
+   * Signs in to an account or creates one over HTTP (the server sets the
+   * session cookie), then logs in on a fresh socket that carries the cookie.
+   */
+  async signIn(
+    mode: CredentialMode,
+    credentials: { username: string; password: string },
+  ): Promise<void> {
+    const state = this.#state;
+    const name = credentials.username.trim();
+    const { password } = credentials;
+    if (name === "") {
+      actions.loginFailed(state, "Enter a username.");
+      return;
+    }
+    if (mode === "register" && [...password].length < PASSWORD_MIN_LENGTH) {
+      actions.loginFailed(
+        state,
+        `A password needs at least ${PASSWORD_MIN_LENGTH} characters.`,
+      );
+      return;
+    }
+    if (password === "") {
+      actions.loginFailed(state, "Enter your password.");
+      return;
+    }
+    actions.loginStarted(state);
+    const result = await postCredentials(mode, { username: name, password });
+    if (!result.ok) {
+      actions.loginFailed(state, accountErrorText(name, result.error));
+      return;
+    }
+    // The socket open now was upgraded before the cookie existed.
+    this.#cookieLogin = "yes";
     this.#discard();
     clearTimeout(this.#retryTimer);
     this.#attempt = 0;
     if (!this.#stopped) this.#open();
   }
 
+  /** Ends the session (and an account's cookie) and returns to the login screen. */
+  async logout(): Promise<void> {
+    const account = this.#session?.account ?? false;
+    this.#forget();
+    this.#discard();
+    clearTimeout(this.#retryTimer);
+    this.#attempt = 0;
+    actions.loggedOut(this.#state);
+    actions.connectionChanged(this.#state, { kind: "idle" });
+    if (account) await postLogout();
+    // Opened after the cookie is gone, so nothing logs this socket back in.
+    if (!this.#stopped && this.#socket === null) this.#open();
+  }
+
   /** Moves to a room; resolves to the error, or null on success. */
   async joinRoom(name: string): Promise<RequestError | null> {
     const room = name.trim().replace(/^#/, "");
     if (roomKey(room) === roomKey(this.#state.currentRoom.value)) {
-      actions.drawerToggled(this.#state, false);
+      actions.roomShown(this.#state);
       return null;
     }
     return this.#move(await this.request("join_room", { room }));
@@ -251,17 +321,38 @@ export class Connection {
     const state = this.#state;
     const user = state.username.value;
     if (user === null) return;
-    const pending: PendingMessage = {
+    this.#queue({
       clientId: newClientId(),
       room: state.currentRoom.value,
       user,
       text,
       ts: new Date().toISOString(),
       status: "pending",
-    };
-    actions.pendingAdded(state, pending);
-    // Offline, it waits in the log and goes out after the session resumes.
-    if (this.#ready()) void this.#deliver(pending);
+    });
+  }
+
+  /** Sends a private message, shown at once in its conversation as pending. */
+  sendPrivate(to: string, text: string): void {
+    const user = this.#state.username.value;
+    const name = to.trim().replace(/^@/, "");
+    if (user === null || name === "") return;
+    this.#queue({
+      clientId: newClientId(),
+      room: dmKey(name),
+      to: name,
+      user,
+      text,
+      ts: new Date().toISOString(),
+      status: "pending",
+    });
+  }
+
+  /** Opens a private conversation (starting it if new) and loads its newest messages. */
+  async openConversation(name: string): Promise<void> {
+    const other = name.trim().replace(/^@/, "");
+    if (other === "") return;
+    actions.conversationOpened(this.#state, other);
+    await this.#loadConversation(other, 0);
   }
 
   /** Sends a failed message again with the same client_id, so it cannot be posted twice. */
@@ -291,12 +382,127 @@ export class Connection {
     this.#membersBusy = false;
   }
 
+  #send<T>(
+    action: string,
+    data: Fields,
+    check: (data: Fields) => boolean,
+  ): Promise<Result<T>> {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return Promise.resolve(
+        failure("offline", "Not connected to the server."),
+      );
+    }
+    this.#nextId++;
+    const id = `c${this.#nextId}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(id);
+        resolve(failure("timeout", "The server did not answer in time."));
+      }, this.#timeout);
+      this.#waiters.set(id, {
+        action,
+        check,
+        timer,
+        resolve: (r) => resolve(r as Result<T>),
+      });
+      socket.send(JSON.stringify({ action, data, id }));
+    });
+  }
+
   #ready(): boolean {
     return this.#session !== null &&
       this.#state.status.value.kind === "online" && !this.#state.resuming.value;
   }
 
+  #forget(): void {
+    this.#session = null;
+    this.#me = null;
+    this.#removal = null;
+    this.#cookieLogin = "no";
+  }
+
+  /** Asks the server for a saved session, so a reload does not flash the login form. */
+  async #checkSession(): Promise<void> {
+    const found = await fetchSession();
+    if (this.#stopped) return;
+    if (!found.ok) {
+      // The server is unreachable over HTTP too: let the socket ask once it is up.
+      this.#cookieLogin = "probe";
+    } else if (found.data !== null) {
+      this.#cookieLogin = "yes";
+    } else {
+      actions.sessionChecked(this.#state);
+    }
+    this.#open();
+  }
+
+  /** Resolves true once a socket is open for a login, opening one if none is. */
+  #ensureOpen(): Promise<boolean> {
+    if (this.#socket?.readyState === WebSocket.OPEN) {
+      return Promise.resolve(true);
+    }
+    if (this.#stopped) return Promise.resolve(false);
+    const waiting = new Promise<boolean>((resolve) =>
+      this.#openWaiters.push(resolve)
+    );
+    if (this.#socket === null) {
+      clearTimeout(this.#retryTimer);
+      this.#open();
+    }
+    return waiting;
+  }
+
+  #settleOpenWaiters(open: boolean): void {
+    const waiters = this.#openWaiters;
+    this.#openWaiters = [];
+    for (const resolve of waiters) resolve(open);
+  }
+
+  /** Logs in on the open socket, then enters the chat; resolves to the error, or null. */
+  async #enter(
+    data: Fields,
+    account: boolean,
+  ): Promise<RequestError | null> {
+    const state = this.#state;
+    const result = await this.request("login", data);
+    if (!result.ok) return result.error;
+    this.#session = { username: result.data.username, account };
+    this.#removal = null;
+    actions.loggedIn(state, result.data, account);
+    const page = await this.request("history", {
+      room: result.data.room,
+      limit: RECENT,
+    });
+    if (page.ok) {
+      actions.historyLoaded(state, page.data);
+    }
+    void this.refreshMembers();
+    return null;
+  }
+
+  /** Logs in with the session cookie the socket's upgrade carried. */
+  async #enterWithCookie(): Promise<void> {
+    const state = this.#state;
+    const mode = this.#cookieLogin;
+    this.#cookieLogin = "no";
+    const error = await this.#enter({}, true);
+    if (!error) return;
+    if (error.code === "offline") {
+      // The socket dropped before the reply: the next one tries again.
+      this.#cookieLogin = mode;
+    } else if (
+      mode === "probe" &&
+      (error.code === "invalid_message" || error.code === "bad_credentials")
+    ) {
+      actions.sessionChecked(state);
+    } else {
+      actions.loginFailed(state, cookieErrorText(error));
+    }
+  }
+
   #open(): void {
+    if (this.#socket) this.#discard();
     const resuming = this.#session !== null;
     actions.connectionChanged(this.#state, { kind: "connecting" }, resuming);
     let socket: WebSocket;
@@ -304,28 +510,36 @@ export class Connection {
       socket = new WebSocket(this.#url);
     } catch {
       this.#socket = null;
+      this.#settleOpenWaiters(false);
       this.#scheduleReconnect();
       return;
     }
     this.#socket = socket;
     socket.onopen = () => {
       if (socket !== this.#socket) return;
-      if (this.#session === null) {
-        this.#attempt = 0;
-        actions.connectionChanged(this.#state, { kind: "online" });
-      } else {
+      if (this.#session !== null) {
         void this.#resume(socket, this.#session);
+        return;
       }
+      this.#attempt = 0;
+      actions.connectionChanged(this.#state, { kind: "online" });
+      this.#settleOpenWaiters(true);
+      if (this.#cookieLogin !== "no") void this.#enterWithCookie();
     };
     socket.onmessage = (event: MessageEvent) => {
       if (socket !== this.#socket || typeof event.data !== "string") return;
       for (const envelope of decodeFrame(event.data)) this.#dispatch(envelope);
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (socket !== this.#socket) return;
       this.#socket = null;
       this.#failWaiters();
-      this.#scheduleReconnect();
+      this.#settleOpenWaiters(false);
+      if (event.code === CLOSE_REMOVED) {
+        this.#removed(event.reason);
+      } else {
+        this.#scheduleReconnect();
+      }
     };
   }
 
@@ -340,6 +554,7 @@ export class Connection {
       socket.close();
     }
     this.#failWaiters();
+    this.#settleOpenWaiters(false);
   }
 
   #scheduleReconnect(): void {
@@ -360,6 +575,20 @@ export class Connection {
     this.#retryTimer = setTimeout(() => this.#open(), delay);
   }
 
+  /**
+   * A moderator kicked or banned this user and the server closed the socket.
+   * That is final: coming back is the user's choice, not the backoff's.
+   */
+  #removed(reason: string): void {
+    const text = this.#removal ??
+      (reason || "A moderator removed you from the chat.");
+    this.#forget();
+    clearTimeout(this.#retryTimer);
+    this.#attempt = 0;
+    actions.removedByModerator(this.#state, text);
+    actions.connectionChanged(this.#state, { kind: "idle" });
+  }
+
   #failWaiters(): void {
     for (const waiter of this.#waiters.values()) {
       clearTimeout(waiter.timer);
@@ -369,9 +598,12 @@ export class Connection {
   }
 
   /** Logs in again, rejoins the room, fetches what was missed, sends what was waiting. */
-  async #resume(socket: WebSocket, username: string): Promise<void> {
+  async #resume(socket: WebSocket, session: Session): Promise<void> {
     const state = this.#state;
-    const login = await this.request("login", { username });
+    const login = await this.request(
+      "login",
+      session.account ? {} : { username: session.username },
+    );
     if (socket !== this.#socket) return;
     if (!login.ok) {
       if (RETRY_LOGIN.has(login.error.code)) {
@@ -380,10 +612,12 @@ export class Connection {
         this.#discard();
         this.#scheduleReconnect();
       } else {
-        this.#session = null;
+        this.#forget();
         actions.loggedOut(
           state,
-          `Could not log in again: ${login.error.message}`,
+          session.account && login.error.code === "bad_credentials"
+            ? "Your session has ended. Sign in again."
+            : `Could not log in again: ${login.error.message}`,
         );
         actions.connectionChanged(state, { kind: "online" });
       }
@@ -412,16 +646,29 @@ export class Connection {
     actions.connectionChanged(state, { kind: "online" });
     this.#flushOutbox();
     void this.refreshMembers();
+    const shown = state.view.value;
+    if (shown.kind === "dm") {
+      void this.#loadConversation(
+        shown.with,
+        lastSeq(state.logs.value[dmKey(shown.with)]),
+      );
+    }
   }
 
-  /** Brings a room's log up to date after a reconnect, by seq. */
+  /**
+   * Brings a room's log up to date after a reconnect or a move the server
+   * made, by seq, and shows that room.
+   */
   async #catchUp(
     socket: WebSocket,
     room: string,
     joinHistory: ChatMessage[] | null,
   ): Promise<void> {
     const state = this.#state;
+    const shown = state.view.value;
     actions.roomEntered(state, { room, history: [] });
+    // A reconnect keeps an open conversation on screen.
+    if (shown.kind === "dm") actions.conversationOpened(state, shown.with);
     let after = lastSeq(state.logs.value[roomKey(room)]);
     if (
       joinHistory &&
@@ -432,7 +679,7 @@ export class Connection {
     }
     if (after === 0) {
       const page = await this.request("history", { room, limit: RECENT });
-      if (page.ok) {
+      if (page.ok && socket === this.#socket) {
         actions.historyLoaded(state, { room, messages: page.data.messages });
       }
       return;
@@ -451,9 +698,50 @@ export class Connection {
     }
     // Too far behind to page through: the newest messages matter most.
     const page = await this.request("history", { room, limit: RECENT });
-    if (page.ok) {
+    if (page.ok && socket === this.#socket) {
       actions.historyLoaded(state, { room, messages: page.data.messages });
     }
+  }
+
+  /** Loads a conversation's messages after `afterSeq`, or its newest when 0. */
+  async #loadConversation(other: string, afterSeq: number): Promise<void> {
+    const data: Fields = afterSeq > 0
+      ? { with: other, after_seq: afterSeq, limit: PAGE_SIZE }
+      : { with: other, limit: RECENT };
+    const page = await this.#send<ConversationPage>(
+      "history",
+      data,
+      isConversationPage,
+    );
+    if (!page.ok) return;
+    const key = dmKey(other);
+    actions.historyLoaded(this.#state, {
+      room: key,
+      messages: page.data.messages.map((m) => ({ ...m, room: key })),
+    });
+  }
+
+  /** The server moved this connection to general (room ban, room deleted): follow it. */
+  async #movedToGeneral(text: string): Promise<void> {
+    const socket = this.#socket;
+    if (!socket) return;
+    actions.roomEntered(this.#state, { room: GENERAL_ROOM, history: [] });
+    void this.refreshMembers();
+    await this.#catchUp(socket, GENERAL_ROOM, null);
+    // A server ban closes the socket right after its notice: nothing to say then.
+    if (socket !== this.#socket) return;
+    actions.noticeAdded(this.#state, {
+      room: GENERAL_ROOM,
+      kind: "warning",
+      text: `You were moved to #general: ${text}`,
+    });
+  }
+
+  /** Shows a message as pending and sends it when the session is ready. */
+  #queue(pending: PendingMessage): void {
+    actions.pendingAdded(this.#state, pending);
+    // Offline, it waits in the log and goes out after the session resumes.
+    if (this.#ready()) void this.#deliver(pending);
   }
 
   #flushOutbox(): void {
@@ -462,7 +750,7 @@ export class Connection {
     for (const log of Object.values(state.logs.value)) {
       for (const pending of log.pending) {
         if (pending.status !== "pending") continue;
-        if (roomKey(pending.room) === current) {
+        if (pending.to !== undefined || roomKey(pending.room) === current) {
           void this.#deliver(pending);
         } else {
           actions.pendingChanged(state, {
@@ -477,18 +765,29 @@ export class Connection {
   }
 
   async #deliver(pending: PendingMessage): Promise<void> {
-    const result = await this.request("send_message", {
-      text: pending.text,
-      client_id: pending.clientId,
-    });
-    if (result.ok) {
-      this.#onMessage(result.data.message);
-    } else if (result.error.code !== "offline") {
+    let error: RequestError | null = null;
+    if (pending.to === undefined) {
+      const result = await this.request("send_message", {
+        text: pending.text,
+        client_id: pending.clientId,
+      });
+      if (result.ok) this.#onMessage(result.data.message);
+      else error = result.error;
+    } else {
+      const result = await this.request("private_message", {
+        to: pending.to,
+        text: pending.text,
+        client_id: pending.clientId,
+      });
+      if (result.ok) this.#onPrivate(result.data.message);
+      else error = result.error;
+    }
+    if (error && error.code !== "offline") {
       actions.pendingChanged(this.#state, {
         room: pending.room,
         clientId: pending.clientId,
         status: "failed",
-        error: result.error.message,
+        error: error.message,
       });
     }
   }
@@ -514,18 +813,20 @@ export class Connection {
         if (isChatMessage(data)) this.#onMessage(data);
         break;
       case "system":
-        if (isSystemEvent(data)) this.#onSystem(data, envelope.timestamp);
+        if (isSystemEvent(data)) {
+          this.#onSystem(data, isRole(data.role) ? data.role : undefined);
+        }
         break;
       case "room_list":
         if (isRoomList(data.rooms)) this.#onRoomList(data.rooms);
         break;
       case "private_message":
-        this.#onPrivate(data, envelope.timestamp);
+        if (isPrivateMessage(data)) this.#onPrivate(data);
         break;
       case "error":
         // An error without an id answers nothing we asked: show it where the user looks.
         actions.noticeAdded(this.#state, {
-          room: this.#state.currentRoom.value,
+          room: this.#state.viewKey.value,
           kind: "error",
           text: toErrorData(data).message,
         });
@@ -541,7 +842,11 @@ export class Connection {
     if (!ok) {
       const error = toErrorData(data);
       waiter.resolve(failure(error.code, error.message));
-    } else if (REPLY_CHECKS[waiter.action](data)) {
+    } else if (waiter.check(data)) {
+      // Private messages queued for this user come right behind the login
+      // reply, maybe in the same frame: they need the name before the
+      // awaiting code runs.
+      if (waiter.action === "login") this.#me = data.username as string;
       waiter.resolve({ ok: true, data });
     } else {
       waiter.resolve(
@@ -573,23 +878,50 @@ export class Connection {
     }
   }
 
-  #onSystem(event: SystemEvent, ts: string | undefined): void {
+  #onPrivate(message: PrivateMessage): void {
+    const me = this.#me ?? this.#state.username.value;
+    if (me === null) return;
+    actions.privateMessageReceived(this.#state, { message, me });
+  }
+
+  #onSystem(event: SystemEvent, role: Role | undefined): void {
     const state = this.#state;
+    const me = this.#me ?? state.username.value ?? "";
+    const aboutMe = event.user !== undefined &&
+      roomKey(event.user) === roomKey(me);
     const current = state.currentRoom.value;
-    if (roomKey(event.room) !== roomKey(current)) return;
+    const here = roomKey(event.room) === roomKey(current);
+    const inGeneral = roomKey(current) === GENERAL_ROOM;
+    if (event.kind === "info" && aboutMe && role !== undefined) {
+      actions.roleChanged(state, role);
+      actions.noticeAdded(state, {
+        room: state.viewKey.value,
+        kind: "warning",
+        text: event.text,
+      });
+      return;
+    }
+    if ((event.kind === "kicked" || event.kind === "banned") && aboutMe) {
+      // A kick or server ban closes the socket (4003) right after: the
+      // close ends the session with this text. A room ban (same event,
+      // no close) moved the connection to general.
+      this.#removal = event.text;
+      if (event.kind === "banned" && here && !inGeneral) {
+        void this.#movedToGeneral(event.text);
+      }
+      return;
+    }
+    if (event.kind === "deleted" && here && !inGeneral) {
+      void this.#movedToGeneral(event.text);
+      return;
+    }
+    if (!here) return;
     actions.noticeAdded(state, {
       room: current,
       kind: "system",
       text: event.text,
-      ts,
     });
-    const aboutMe = event.user !== undefined &&
-      roomKey(event.user) === roomKey(state.username.value ?? "");
-    const removed = event.kind === "deleted" ||
-      ((event.kind === "kicked" || event.kind === "banned") && aboutMe);
-    if (removed && roomKey(current) !== roomKey(GENERAL_ROOM)) {
-      void this.joinRoom(GENERAL_ROOM);
-    } else if (event.kind !== "info" && event.kind !== "created") {
+    if (event.kind !== "info" && event.kind !== "created") {
       void this.refreshMembers();
     }
   }
@@ -606,25 +938,14 @@ export class Connection {
       void this.refreshMembers();
     }
   }
-
-  #onPrivate(data: Fields, ts: string | undefined): void {
-    if (
-      typeof data.user !== "string" || typeof data.to !== "string" ||
-      typeof data.text !== "string"
-    ) return;
-    const state = this.#state;
-    const when = typeof data.ts === "string" ? data.ts : ts;
-    actions.noticeAdded(state, {
-      room: state.currentRoom.value,
-      kind: "private",
-      text: `${data.user} → ${data.to}: ${data.text}`,
-      ts: when,
-    });
-  }
 }
 
 function isRoomEntered(data: Fields): boolean {
   return typeof data.room === "string" && isMessageList(data.history);
+}
+
+function isConversationPage(data: Fields): boolean {
+  return typeof data.with === "string" && isPrivateList(data.messages);
 }
 
 function failure(
@@ -634,18 +955,47 @@ function failure(
   return { ok: false, error: { code, message } };
 }
 
-/** A sentence for the login screen; the two common refusals get their own. */
+/** Shown when a login cannot even reach the server. */
+const OFFLINE_TEXT = "Not connected to the server yet. Try again in a moment.";
+/** Shortest password the server accepts (server/accounts/password.ts). */
+const PASSWORD_MIN_LENGTH = 8;
+const NAME_RULES =
+  "Usernames are 1 to 32 letters or digits, plus _ - . and no spaces.";
+
+/** A sentence for the login screen after a guest login; common refusals get their own. */
 function loginErrorText(name: string, error: RequestError): string {
   switch (error.code) {
     case "username_taken":
-      return `The name "${name}" is already in use. Pick another one.`;
+      return `The name "${name}" is taken. Pick another one, or sign in if it is your account.`;
     case "username_invalid":
-      return "Usernames are 1 to 32 letters or digits, plus _ - . and no spaces.";
+      return NAME_RULES;
     case "offline":
-      return "Not connected to the server yet. Try again in a moment.";
+      return OFFLINE_TEXT;
     default:
       return error.message;
   }
+}
+
+/** A sentence for the login screen after a sign-in or sign-up over HTTP. */
+function accountErrorText(name: string, error: AuthError): string {
+  switch (error.code) {
+    case "bad_credentials":
+      return "Wrong username or password.";
+    case "username_taken":
+      return `The name "${name}" is already taken. Pick another one.`;
+    case "username_invalid":
+      return NAME_RULES;
+    default:
+      // rate_limited says when to try again; banned says why.
+      return error.message;
+  }
+}
+
+/** A sentence for the login screen when the session cookie did not log in. */
+function cookieErrorText(error: RequestError): string {
+  return error.code === "bad_credentials"
+    ? "Your session has ended. Sign in again."
+    : error.message;
 }
 
 /** crypto.randomUUID exists only in secure contexts; a LAN server on plain http is not one. */

@@ -16,8 +16,8 @@ const MAX_NOTICES_PER_ROOM = 200;
 export interface Notice {
   /** Unique key for rendering. */
   key: string;
-  /** `system`: a server event; `info`/`error`: written by the client; `private`: a private message. */
-  kind: "system" | "info" | "error" | "private";
+  /** `system`: a server event; `info`/`error`: written by the client; `warning`: something done to this user. */
+  kind: "system" | "info" | "error" | "warning";
   /** What to show. */
   text: string;
   /** When it happened, ISO-8601. */
@@ -30,8 +30,10 @@ export interface Notice {
 export interface PendingMessage {
   /** The idempotency key sent as `client_id`. */
   clientId: string;
-  /** The room it was sent to. */
+  /** The key of the log it belongs to: its room, or the conversation's `@name`. */
   room: string;
+  /** The recipient, for a private message. */
+  to?: string;
   /** The sender (this user). */
   user: string;
   /** The text as typed. */

@@ -17,11 +17,28 @@ import type {
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import type { Notice, PendingMessage, RoomLog } from "./room_log.ts";
 
-/** Where the socket is: connecting, online, or offline until `retryAt` (ms since epoch). */
+/**
+ * Where the socket is: connecting, online, offline until `retryAt` (ms since
+ * epoch), or idle (closed on purpose; opens again when the user logs in).
+ */
 export type ConnectionStatus =
   | { kind: "connecting" }
   | { kind: "online" }
-  | { kind: "offline"; retryAt: number };
+  | { kind: "offline"; retryAt: number }
+  | { kind: "idle" };
+
+/** What the middle column shows: the current room, or a private conversation. */
+export type View = { kind: "room" } | { kind: "dm"; with: string };
+
+/** One private conversation in the sidebar. */
+export interface Conversation {
+  /** The other user's name, as the server spells it. */
+  name: string;
+  /** Messages received while the conversation was not open. */
+  unread: number;
+  /** When the last message came, ISO-8601 (for ordering). */
+  lastTs: string;
+}
 
 /** One row of the message list, in display order. */
 export type Line =
@@ -45,6 +62,12 @@ export interface AppState {
   username: Signal<string | null>;
   /** The logged-in user's role. */
   role: Signal<Role | null>;
+  /** Whether the session is an account's (cookie) rather than a guest's. */
+  account: Signal<boolean>;
+  /** True while the page looks for a saved session, before showing the login form. */
+  sessionCheck: Signal<boolean>;
+  /** Why a moderator removed this user (kick or ban), shown on the login screen. */
+  removal: Signal<string | null>;
   /** The last login error, a sentence for people. */
   loginError: Signal<string | null>;
   /** True while a login request is in flight. */
@@ -53,15 +76,21 @@ export interface AppState {
   currentRoom: Signal<string>;
   /** Every room with its user count, from `room_list`. */
   rooms: Signal<RoomSummary[]>;
-  /** Conversations by room key (lower-cased name). */
+  /** Logs by key: a room's key, or {@linkcode dmKey} of a private conversation. */
   logs: Signal<Record<string, RoomLog>>;
+  /** Private conversations by the other user's key. */
+  conversations: Signal<Record<string, Conversation>>;
+  /** What the middle column shows. */
+  view: Signal<View>;
   /** Users in the current room. */
   members: Signal<string[]>;
   /** Whether the room drawer is open (narrow screens). */
   drawerOpen: Signal<boolean>;
-  /** The current room's conversation. */
+  /** The key of the log on screen: the current room's or the open conversation's. */
+  viewKey: ReadonlySignal<string>;
+  /** The log on screen. */
   currentLog: ReadonlySignal<RoomLog | undefined>;
-  /** The current room's lines in display order. */
+  /** The lines on screen, in display order. */
   lines: ReadonlySignal<Line[]>;
 }
 
@@ -73,26 +102,42 @@ export function roomKey(name: string): string {
   return name.toLowerCase();
 }
 
+/** The log key of a private conversation; "@" cannot start a room name. */
+export function dmKey(name: string): string {
+  return `@${name.toLowerCase()}`;
+}
+
 /** Creates the state of a fresh, logged-out client. */
 export function createAppState(): AppState {
   const status = signal<ConnectionStatus>({ kind: "connecting" });
   const username = signal<string | null>(null);
   const currentRoom = signal(GENERAL_ROOM);
   const logs = signal<Record<string, RoomLog>>({});
-  const currentLog = computed(() => logs.value[roomKey(currentRoom.value)]);
+  const view = signal<View>({ kind: "room" });
+  const viewKey = computed(() => {
+    const shown = view.value;
+    return shown.kind === "dm" ? dmKey(shown.with) : roomKey(currentRoom.value);
+  });
+  const currentLog = computed(() => logs.value[viewKey.value]);
   const lines = computed(() => buildLines(currentLog.value, username.value));
   return {
     status,
     resuming: signal(false),
     username,
     role: signal(null),
+    account: signal(false),
+    sessionCheck: signal(true),
+    removal: signal(null),
     loginError: signal(null),
     loginBusy: signal(false),
     currentRoom,
     rooms: signal([]),
     logs,
+    conversations: signal({}),
+    view,
     members: signal([]),
     drawerOpen: signal(false),
+    viewKey,
     currentLog,
     lines,
   };

@@ -7,6 +7,8 @@ import type {
   ChatMessage,
   Envelope,
   ErrorData,
+  PrivateMessage,
+  Role,
   RoomSummary,
   SystemEvent,
 } from "../server/protocol/types.ts";
@@ -51,6 +53,26 @@ export function isChatMessage(value: unknown): value is ChatMessage {
     typeof value.text === "string" &&
     typeof value.ts === "string" &&
     (value.client_id === undefined || typeof value.client_id === "string");
+}
+
+/** Whether a value has the shape of a private message. */
+export function isPrivateMessage(value: unknown): value is PrivateMessage {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.seq === "number" &&
+    typeof value.to === "string" && typeof value.user === "string" &&
+    typeof value.text === "string" &&
+    typeof value.ts === "string" &&
+    (value.client_id === undefined || typeof value.client_id === "string");
+}
+
+/** Whether a value is a list of private messages. */
+export function isPrivateList(value: unknown): value is PrivateMessage[] {
+  return Array.isArray(value) && value.every(isPrivateMessage);
+}
+
+/** Whether a value is one of the three roles. */
+export function isRole(value: unknown): value is Role {
+  return value === "admin" || value === "moderator" || value === "user";
 }
 
 /** Whether a value is a list of room messages. */

@@ -565,6 +565,30 @@ export class RawSocket {
     }
   }
 
+  /**
+   * Reads the next frame of any kind (text, close, ping...), or null once
+   * the server has closed the TCP connection.
+   */
+  async readFrame(): Promise<{ opcode: number; payload: Uint8Array } | null> {
+    for (;;) {
+      const frame = parseFrame(this.#buffer);
+      if (frame) {
+        this.#buffer = this.#buffer.slice(frame.size);
+        return { opcode: frame.opcode, payload: frame.payload.slice() };
+      }
+      const chunk = new Uint8Array(65536);
+      let n: number | null;
+      try {
+        n = await this.#conn.read(chunk);
+      } catch {
+        // Reset by the server.
+        n = null;
+      }
+      if (n === null) return null;
+      this.#buffer = concat(this.#buffer, chunk.subarray(0, n));
+    }
+  }
+
   /** Drops the TCP connection at once, without a WebSocket close frame. */
   abort(): void {
     if (this.#closed) return;

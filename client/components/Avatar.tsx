@@ -7,15 +7,17 @@ import { colourClass, initial } from "../format.ts";
 export interface AvatarProps {
   /** The user's name. */
   name: string;
-  /** `small` for member and user lists. */
-  size?: "small" | "normal";
+  /** `small` for member lists, `tiny` for the conversation list. */
+  size?: "tiny" | "small" | "normal";
 }
 
 /** A user's avatar circle; decorative, the name is always shown beside it. */
 export function Avatar({ name, size = "normal" }: AvatarProps): JSX.Element {
   return (
     <span
-      class={`avatar ${colourClass(name)}${size === "small" ? " small" : ""}`}
+      class={`avatar ${colourClass(name)}${
+        size === "normal" ? "" : ` ${size}`
+      }`}
       aria-hidden="true"
     >
       {initial(name)}

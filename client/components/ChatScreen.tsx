@@ -37,7 +37,7 @@ export function ChatScreen(): JSX.Element {
             <MessageList />
             <Composer />
           </div>
-          <MemberList />
+          {state.view.value.kind === "room" && <MemberList />}
         </div>
       </main>
     </div>

@@ -14,10 +14,14 @@ const MAX_ROWS = 8;
 /** The composer under the message list. */
 export function Composer(): JSX.Element {
   const services = useApp();
-  const room = services.state.currentRoom.value;
+  const { state } = services;
+  const shown = state.view.value;
+  const target = shown.kind === "dm"
+    ? `@${shown.with}`
+    : `#${state.currentRoom.value}`;
   const text = useSignal("");
   const ref = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => ref.current?.focus(), [room]);
+  useEffect(() => ref.current?.focus(), [state.viewKey.value]);
 
   function submit(): void {
     const input = text.value;
@@ -47,8 +51,8 @@ export function Composer(): JSX.Element {
           ref={ref}
           class="composer-input"
           data-testid="composer"
-          aria-label={`Message #${room}`}
-          placeholder={`Message #${room}`}
+          aria-label={`Message ${target}`}
+          placeholder={`Message ${target}`}
           rows={rows}
           value={text.value}
           onInput={(e) => text.value = e.currentTarget.value}

@@ -18,7 +18,7 @@ export function ConnectionBanner(): JSX.Element | null {
     return () => clearInterval(timer);
   }, [offline]);
   if (
-    status.kind === "online" ||
+    status.kind === "online" || status.kind === "idle" ||
     (status.kind === "connecting" && !state.resuming.value)
   ) return null;
   let text = "Connection lost — reconnecting…";

@@ -3,6 +3,7 @@
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
+import { Avatar } from "./Avatar.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 import { NoticeLine } from "./NoticeLine.tsx";
 
@@ -15,7 +16,11 @@ export function MessageList(): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const lastKey = useRef<string | undefined>(undefined);
-  const room = state.currentRoom.value;
+  const shown = state.view.value;
+  const room = state.viewKey.value;
+  const title = shown.kind === "dm"
+    ? `@${shown.with}`
+    : `#${state.currentRoom.value}`;
   const lines = state.lines.value;
   const first = state.currentLog.value?.messages[0];
   const atStart = first === undefined || first.seq === 1;
@@ -51,15 +56,25 @@ export function MessageList(): JSX.Element {
       data-testid="message-list"
       role="log"
       aria-live="polite"
-      aria-label={`Messages in ${room}`}
+      aria-label={`Messages in ${title}`}
       tabIndex={0}
       onScroll={onScroll}
     >
-      {atStart && (
+      {atStart && shown.kind === "room" && (
         <div class="room-intro">
           <div class="room-intro-mark" aria-hidden="true">#</div>
-          <h2>Welcome to #{room}</h2>
+          <h2>Welcome to {title}</h2>
           <p>This is the start of the room.</p>
+        </div>
+      )}
+      {atStart && shown.kind === "dm" && (
+        <div class="room-intro">
+          <Avatar name={shown.with} />
+          <h2>{shown.with}</h2>
+          <p>
+            This is the start of your private conversation with{" "}
+            {title}. Only the two of you can read it.
+          </p>
         </div>
       )}
       {lines.map((line) => {

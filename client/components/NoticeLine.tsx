@@ -10,7 +10,7 @@ export interface NoticeLineProps {
   notice: Notice;
 }
 
-/** A system, info, private or error line. */
+/** A system, info, warning or error line. */
 export function NoticeLine({ notice }: NoticeLineProps): JSX.Element {
   const error = notice.kind === "error";
   return (

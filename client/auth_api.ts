@@ -1,0 +1,117 @@
+/**
+ * The HTTP side of accounts: register, sign in, sign out and look for a
+ * saved session. The session itself is an HttpOnly cookie the page never
+ * sees; the WebSocket upgrade carries it to the server.
+ */
+
+import type { ErrorCode, Role } from "../server/protocol/types.ts";
+import { isRole } from "./wire.ts";
+
+/** An account the server vouches for. */
+export interface SessionInfo {
+  username: string;
+  role: Role;
+}
+
+/** Why an HTTP call failed: the server's code and sentence, or `offline`. */
+export interface AuthError {
+  code: ErrorCode | "offline";
+  message: string;
+}
+
+/** The outcome of an HTTP call. */
+export type AuthResult<T> = { ok: true; data: T } | {
+  ok: false;
+  error: AuthError;
+};
+
+/** How to get in with a password: with an existing account or a new one. */
+export type CredentialMode = "signin" | "register";
+
+/** The account of the session cookie; `null` when there is none (401). */
+export async function fetchSession(): Promise<AuthResult<SessionInfo | null>> {
+  const response = await call("GET", "/api/session");
+  if (response === null) return offline();
+  if (response.status === 401) return { ok: true, data: null };
+  return await read(response);
+}
+
+/** Signs in (or registers); on success the server has set the session cookie. */
+export async function postCredentials(
+  mode: CredentialMode,
+  credentials: { username: string; password: string },
+): Promise<AuthResult<SessionInfo>> {
+  const path = mode === "register" ? "/api/register" : "/api/login";
+  const response = await call("POST", path, credentials);
+  if (response === null) return offline();
+  return await read(response);
+}
+
+/** Ends the session and clears its cookie; best effort. */
+export async function postLogout(): Promise<void> {
+  await call("POST", "/api/logout");
+}
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response | null> {
+  try {
+    return await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined
+        ? undefined
+        : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    return null;
+  }
+}
+
+async function read(response: Response): Promise<AuthResult<SessionInfo>> {
+  let body: Record<string, unknown> = {};
+  try {
+    const value: unknown = await response.json();
+    if (typeof value === "object" && value !== null) {
+      body = value as Record<string, unknown>;
+    }
+  } catch {
+    // An empty or broken body: judged by the status alone.
+  }
+  if (response.ok) {
+    if (typeof body.username === "string" && isRole(body.role)) {
+      return { ok: true, data: { username: body.username, role: body.role } };
+    }
+    return {
+      ok: false,
+      error: {
+        code: "internal",
+        message: "The server sent an answer this page cannot read.",
+      },
+    };
+  }
+  return {
+    ok: false,
+    error: {
+      code: typeof body.error === "string"
+        ? body.error as ErrorCode
+        : "internal",
+      message: typeof body.message === "string"
+        ? body.message
+        : `The server answered ${response.status}.`,
+    },
+  };
+}
+
+function offline(): { ok: false; error: AuthError } {
+  return {
+    ok: false,
+    error: {
+      code: "offline",
+      message: "Cannot reach the server. Check your connection and try again.",
+    },
+  };
+}

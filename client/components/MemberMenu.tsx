@@ -1,0 +1,182 @@
+/** The "⋯" menu beside a member, for moderators: message, kick, ban (with an optional reason). */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { GENERAL_ROOM } from "../../server/protocol/types.ts";
+import { useApp } from "../app_context.ts";
+import { moderate, type Moderation } from "../commands.ts";
+import { roomKey } from "../state.ts";
+
+/** Props of {@linkcode MemberMenu}. */
+export interface MemberMenuProps {
+  /** The member it acts on. */
+  name: string;
+}
+
+/** What the moderator picked, waiting for a reason. */
+type Step = "kick" | "ban-room" | "ban-server";
+
+/** A menu button and its popover; the server decides whether the step is allowed. */
+export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
+  const services = useApp();
+  const { state, connection } = services;
+  const open = useSignal(false);
+  const step = useSignal<Step | null>(null);
+  const reason = useSignal("");
+  const busy = useSignal(false);
+  const root = useRef<HTMLDivElement>(null);
+  const room = state.currentRoom.value;
+  const inGeneral = roomKey(room) === GENERAL_ROOM;
+
+  function close(): void {
+    open.value = false;
+    step.value = null;
+    reason.value = "";
+  }
+
+  useEffect(() => {
+    if (!open.value) return;
+    function onPointer(event: MouseEvent): void {
+      if (!root.current?.contains(event.target as Node)) close();
+    }
+    function onKey(event: KeyboardEvent): void {
+      if (event.key === "Escape") close();
+    }
+    addEventListener("mousedown", onPointer);
+    addEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("mousedown", onPointer);
+      removeEventListener("keydown", onKey);
+    };
+  }, [open.value]);
+
+  async function confirm(event: Event): Promise<void> {
+    event.preventDefault();
+    const why = reason.value.trim() || undefined;
+    let wanted: Moderation;
+    if (step.value === "kick") {
+      wanted = { action: "kick", user: name, reason: why };
+    } else if (step.value === "ban-room") {
+      wanted = { action: "ban", user: name, room, reason: why };
+    } else {
+      wanted = { action: "ban", user: name, reason: why };
+    }
+    busy.value = true;
+    await moderate(services, wanted);
+    busy.value = false;
+    close();
+  }
+
+  const titles: Record<Step, string> = {
+    "kick": `Kick ${name}`,
+    "ban-room": `Ban ${name} from #${room}`,
+    "ban-server": `Ban ${name} from the server`,
+  };
+
+  return (
+    <div class={`member-menu${open.value ? " open" : ""}`} ref={root}>
+      <button
+        type="button"
+        class="icon-button member-more"
+        data-testid="member-actions"
+        aria-label={`Actions for ${name}`}
+        aria-haspopup="menu"
+        aria-expanded={open.value}
+        onClick={() => open.value ? close() : open.value = true}
+      >
+        ⋯
+      </button>
+      {open.value && step.value === null && (
+        <div class="menu" role="menu" aria-label={`Actions for ${name}`}>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item"
+            onClick={() => {
+              close();
+              void connection.openConversation(name);
+            }}
+          >
+            Send message
+          </button>
+          <div class="menu-separator" role="separator" />
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item danger"
+            data-testid="menu-kick"
+            onClick={() =>
+              step.value = "kick"}
+          >
+            Kick
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item danger"
+            data-testid="menu-ban-room"
+            disabled={inGeneral}
+            title={inGeneral
+              ? "Nobody can be banned from #general alone: ban from the server."
+              : undefined}
+            onClick={() =>
+              step.value = "ban-room"}
+          >
+            Ban from this room
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item danger"
+            data-testid="menu-ban-server"
+            onClick={() =>
+              step.value = "ban-server"}
+          >
+            Ban from server
+          </button>
+        </div>
+      )}
+      {open.value && step.value !== null && (
+        <form
+          class="menu menu-form"
+          aria-label={titles[step.value]}
+          onSubmit={(e) => void confirm(e)}
+        >
+          <p class="menu-title">{titles[step.value]}</p>
+          <label class="field-label" for={`reason-${name}`}>
+            Reason (optional)
+          </label>
+          <input
+            id={`reason-${name}`}
+            class="field small"
+            data-testid="moderation-reason"
+            maxLength={500}
+            placeholder="Shown to them"
+            autoFocus
+            disabled={busy.value}
+            value={reason.value}
+            onInput={(e) => reason.value = e.currentTarget.value}
+          />
+          <div class="menu-actions">
+            <button
+              type="button"
+              class="button ghost"
+              onClick={() => step.value = null}
+            >
+              Back
+            </button>
+            <button
+              type="submit"
+              class="button danger"
+              data-testid="moderation-confirm"
+              disabled={busy.value}
+            >
+              {step.value === "kick" ? "Kick" : "Ban"}
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
