@@ -18,6 +18,10 @@ Usage: deno task start [options]
 Options:
   --port N             TCP port (env PORT; default ${DEFAULT_CONFIG.port}; 0 picks a free one)
   --host ADDR          interface to listen on (default ${DEFAULT_CONFIG.hostname})
+  --database-url URL   store in PostgreSQL (postgres://...) instead of SQLite; for several nodes
+  --redis-url URL      fan-out and presence through Redis (redis://...); for several nodes
+  --presence-ttl S     with Redis: a dead node's users leave counts within S seconds (default ${DEFAULT_CONFIG.presenceTtlSeconds})
+  --node-id ID         this node's name in logs and in Redis (default: random)
   --db PATH            SQLite database file, or :memory: (default ${DEFAULT_CONFIG.db})
   --allow-origin URL   also accept WebSocket upgrades from this origin; repeatable; * for any
   --log-level LEVEL    trace, debug, info, warning, error or fatal (default ${DEFAULT_CONFIG.logLevel})
@@ -67,6 +71,10 @@ export function configFromArgs(args: string[]): Partial<Config> {
         port: { type: "string" },
         host: { type: "string" },
         db: { type: "string" },
+        "database-url": { type: "string" },
+        "redis-url": { type: "string" },
+        "node-id": { type: "string" },
+        "presence-ttl": { type: "string" },
         "allow-origin": { type: "string", multiple: true },
         "log-level": { type: "string" },
         "log-format": { type: "string" },
@@ -101,6 +109,13 @@ export function configFromArgs(args: string[]): Partial<Config> {
   }
   if (v.host !== undefined) config.hostname = v.host;
   if (v.db !== undefined) config.db = v.db;
+  const databaseUrl = v["database-url"] ?? Deno.env.get("DATABASE_URL");
+  if (databaseUrl) config.databaseUrl = databaseUrl;
+  const redisUrl = v["redis-url"] ?? Deno.env.get("REDIS_URL");
+  if (redisUrl) config.redisUrl = redisUrl;
+  if (v["node-id"] !== undefined) config.nodeId = v["node-id"];
+  const ttl = integer(v["presence-ttl"], "--presence-ttl", 1);
+  if (ttl !== undefined) config.presenceTtlSeconds = ttl;
   if (v["allow-origin"]) config.allowOrigins = v["allow-origin"];
   if (v["log-level"] !== undefined) {
     if (!LOG_LEVELS.includes(v["log-level"])) {

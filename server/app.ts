@@ -101,14 +101,19 @@ export function createApp(parts: AppParts): Hono {
     crossOriginEmbedderPolicy: false,
   }));
 
+  // 503 when the store is down (nothing can be sent); 200 "degraded" when
+  // only Redis is, since the node still serves its own members.
   app.get("/healthz", async (c) => {
     try {
       await node.store.ping();
-      return c.json({ status: "ok" });
     } catch (error) {
       logger.error("Health check failed: {error}", { error });
-      return c.json({ status: "unavailable", reason: "store" }, 503);
+      return c.json({ status: "unavailable", store: "down" }, 503);
     }
+    if (!node.broker.healthy() || !node.presence.healthy()) {
+      return c.json({ status: "degraded", store: "ok", redis: "down" });
+    }
+    return c.json({ status: "ok" });
   });
 
   app.get("/metrics", (c) => {

@@ -36,6 +36,14 @@ export interface Config {
   dbBusyTimeoutMs: number;
   /** Rooms with more users than this get no joined/left notices. */
   announceLimit: number;
+  /** PostgreSQL URL: store there instead of SQLite (for several nodes). */
+  databaseUrl?: string;
+  /** Redis URL: fan-out and presence across nodes. */
+  redisUrl?: string;
+  /** This node's id in a cluster (default: random). */
+  nodeId?: string;
+  /** Seconds after which a dead node's users leave presence (Redis only). */
+  presenceTtlSeconds: number;
 }
 
 /** The log levels accepted by `--log-level`. */
@@ -65,4 +73,5 @@ export const DEFAULT_CONFIG: Config = {
   rateLimits: DEFAULT_RATE_LIMITS,
   dbBusyTimeoutMs: 2000,
   announceLimit: 500,
+  presenceTtlSeconds: 15,
 };

@@ -3,13 +3,10 @@
  * `shutdown()`. Tests and `main.ts` use nothing else.
  */
 import { createApp } from "./app.ts";
-import { MemoryBroker } from "./broker/memory.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { log } from "./log.ts";
 import { ChatNode } from "./node.ts";
-import { nameKey } from "./protocol/names.ts";
-import { GENERAL_ROOM } from "./protocol/types.ts";
-import { SqliteStore } from "./store/sqlite.ts";
+import { openBackends } from "./backends.ts";
 import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from "./websocket.ts";
 
 export type { Config } from "./config.ts";
@@ -42,13 +39,13 @@ export async function startServer(
   options: Partial<Config> = {},
 ): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options };
-  const store = new SqliteStore(config.db, {
-    busyTimeoutMs: config.dbBusyTimeoutMs,
-    permanentRooms: [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }],
-  });
+  const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
+  const backends = await openBackends(config, nodeId);
   const node = new ChatNode({
-    store,
-    broker: new MemoryBroker(),
+    nodeId,
+    store: backends.store,
+    broker: backends.broker,
+    presence: backends.presence,
     admin: config.admin,
     limits: config.rateLimits,
     announceLimit: config.announceLimit,
@@ -76,7 +73,10 @@ export async function startServer(
   const url = `http://${
     shownHost.includes(":") ? `[${shownHost}]` : shownHost
   }:${addr.port}`;
-  logger.info("Listening on {url} (database {db})", { url, db: config.db });
+  logger.info("Listening on {url} ({backends})", {
+    url,
+    backends: backends.describe,
+  });
 
   let stopping: Promise<void> | undefined;
   function shutdown(): Promise<void> {

@@ -102,6 +102,7 @@ export class ChatNode {
       throw new Error(`The store has no '${GENERAL_ROOM}' room`);
     }
     await this.accounts.start();
+    await this.presence.start();
   }
 
   // Rooms this node has not heard of yet (created by another node just

@@ -112,12 +112,15 @@ export class RedisBroker implements Broker {
       this.#subscriber.status === "ready";
   }
 
+  /** Unsubscribes and closes both connections. */
   async close(): Promise<void> {
     this.#closed = true;
-    try {
-      await this.#subscriber.unsubscribe(REDIS_CHANNEL);
-    } catch {
-      // Redis is away; nothing to undo.
+    for (const redis of [this.#subscriber, this.#publisher]) {
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
     }
   }
 }

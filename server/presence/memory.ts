@@ -47,6 +47,10 @@ export class MemoryPresence implements PresenceManager {
     return true;
   }
 
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

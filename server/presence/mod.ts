@@ -41,6 +41,8 @@ export interface PresenceManager {
   onChange(handler: () => void): void;
   /** True while the shared presence store answers. */
   healthy(): boolean;
+  /** Registers this node; called once by the node's start. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 

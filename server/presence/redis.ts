@@ -5,9 +5,8 @@ import { type PresenceEntry, type PresenceManager, sortNames } from "./mod.ts";
 
 const logger = log("presence");
 
-/** How long a node's entries live without a heartbeat. */
+/** How long a node's entries live without a heartbeat, by default. */
 export const PRESENCE_TTL_MS = 15_000;
-const HEARTBEAT_MS = 5_000;
 
 const NODES = "chat:v1:nodes";
 const conns = (node: string) => `chat:v1:conns:${node}`;
@@ -43,13 +42,15 @@ export interface RedisPresenceOptions {
   nodeId: string;
   /** Answers for this node alone while Redis is away. */
   fallback: MemoryPresence;
+  /** Entries of a node that stops heartbeating expire after this (default 15 s). */
+  ttlMs?: number;
 }
 
 /**
  * Presence shared through Redis. Each node keeps its connections in its own
  * hashes that expire unless it heartbeats, and lists itself in a sorted set
  * scored by expiry time; readers look only at live nodes. A node that dies
- * drops out of every count within PRESENCE_TTL_MS (15 s). While Redis is
+ * drops out of every count within the TTL (15 s by default). While Redis is
  * unreachable, answers fall back to this node's own view.
  */
 export class RedisPresence implements PresenceManager {
@@ -61,12 +62,15 @@ export class RedisPresence implements PresenceManager {
   #timer: ReturnType<typeof setInterval>;
   #liveNodes = new Set<string>();
   #handlers: (() => void)[] = [];
+  #ttl: number;
 
   constructor(redis: Redis, options: RedisPresenceOptions) {
     this.#redis = redis;
     this.#node = options.nodeId;
     this.#fallback = options.fallback;
-    this.#timer = setInterval(() => this.#heartbeat(), HEARTBEAT_MS);
+    this.#ttl = options.ttlMs ?? PRESENCE_TTL_MS;
+    // Three heartbeats per TTL: one lost beat does not expire a live node.
+    this.#timer = setInterval(() => this.#heartbeat(), this.#ttl / 3);
     // After a reconnect our keys may have expired: write them all again.
     redis.on("ready", () => void this.#heartbeat(true));
   }
@@ -90,7 +94,7 @@ export class RedisPresence implements PresenceManager {
         String(now),
         this.#node,
         entry.username,
-        String(PRESENCE_TTL_MS),
+        String(this.#ttl),
       );
       if (granted !== 1) return false;
     } catch (error) {
@@ -139,7 +143,7 @@ export class RedisPresence implements PresenceManager {
   #write(entry: PresenceEntry): void {
     this.#redis.pipeline()
       .hset(conns(this.#node), entry.id, JSON.stringify(entry))
-      .pexpire(conns(this.#node), PRESENCE_TTL_MS)
+      .pexpire(conns(this.#node), this.#ttl)
       .exec()
       .catch((error) => this.#lost(error));
   }
@@ -231,8 +235,8 @@ export class RedisPresence implements PresenceManager {
     const now = Date.now();
     try {
       const pipeline = this.#redis.pipeline()
-        .zadd(NODES, now + PRESENCE_TTL_MS, this.#node)
-        .zremrangebyscore(NODES, "-inf", now - PRESENCE_TTL_MS);
+        .zadd(NODES, now + this.#ttl, this.#node)
+        .zremrangebyscore(NODES, "-inf", now - this.#ttl);
       if (rewrite) {
         pipeline.del(conns(this.#node), names(this.#node));
         for (const entry of this.#entries.values()) {
@@ -247,8 +251,8 @@ export class RedisPresence implements PresenceManager {
         }
       }
       pipeline
-        .pexpire(conns(this.#node), PRESENCE_TTL_MS)
-        .pexpire(names(this.#node), PRESENCE_TTL_MS)
+        .pexpire(conns(this.#node), this.#ttl)
+        .pexpire(names(this.#node), this.#ttl)
         .zrangebyscore(NODES, now, "+inf");
       const results = await pipeline.exec() ?? [];
       const live = new Set(results.at(-1)?.[1] as string[] ?? []);

@@ -42,19 +42,13 @@ const TYPES = {
 };
 
 type Sql = postgres.Sql<{ bigint: number }>;
-type Db = postgres.Sql<{ bigint: number }> | postgres.TransactionSql<{
-  bigint: number;
-}>;
 
-// Keys of the advisory locks this store takes; arbitrary, but fixed for
-// every process sharing a database.
+// The key of the advisory lock migrations take: arbitrary, but fixed for
+// every process sharing a database (chat_create_account uses "chat", 2).
 const MIGRATION_LOCK = 0x63686174_01; // "chat", 1
-const ACCOUNTS_LOCK = 0x63686174_02; // "chat", 2
 
-// A savepoint is a subtransaction, and a backend tracks at most 64 of them
-// cheaply: beyond that every other session's snapshots get slower. So one
-// group commit holds at most this many appends; the rest go in the next.
-const MAX_APPENDS_PER_COMMIT = 64;
+// One group commit holds its rooms' row locks until it ends: bound it.
+const MAX_APPENDS_PER_COMMIT = 256;
 
 interface MessageRow {
   seq: number;
@@ -84,20 +78,36 @@ interface BanRow {
   created_at: number;
 }
 
+/** A message to append to a room (`to` absent) or a conversation. */
+interface Append {
+  stream: string;
+  userKey: string;
+  user: string;
+  to?: string;
+  text: string;
+  clientId?: string;
+  pendingTo?: string;
+}
+
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
-  /** Its stream: appends take their streams' row locks in key order. */
-  stream: string;
-  run: (tx: Db) => Promise<AppendResult<MessageBase>>;
+  append: Append;
   resolve: (result: AppendResult<MessageBase>) => void;
   reject: (error: unknown) => void;
 }
 
-/** Thrown inside an append's savepoint to undo it and answer with `result`. */
-class Unwind extends Error {
-  constructor(readonly result: AppendResult<MessageBase>) {
-    super("duplicate clientId");
-  }
+/** What chat_append returns for one append. */
+interface AppendRow {
+  r_ord: number;
+  r_seq: number | null;
+  r_id: string;
+  r_user: string;
+  r_room: string | null;
+  r_to: string | null;
+  r_text: string;
+  r_ts: number;
+  r_client_id: string | null;
+  r_duplicate: boolean;
 }
 
 /**
@@ -105,7 +115,10 @@ class Unwind extends Error {
  * several server processes on one database. Seqs are handed out by the
  * database under the stream's row lock, so they stay gap-free and totally
  * ordered per room across processes; every write is committed before its
- * promise resolves.
+ * promise resolves. Each call is one statement; work that needs several
+ * runs in the database's own functions (see postgres_schema.ts), so no
+ * transaction stays open across round trips and a lost connection cannot
+ * leave one half done.
  */
 export class PostgresStore implements Store {
   #sql: Sql;
@@ -169,7 +182,9 @@ export class PostgresStore implements Store {
 
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(async (sql) => {
-      const rows = await sql<{ key: string; name: string; created_at: number }[]>`
+      const rows = await sql<
+        { key: string; name: string; created_at: number }[]
+      >`
         SELECT key, name, created_at FROM rooms ORDER BY created_at, position`;
       return rows.map((r) => ({
         key: r.key,
@@ -184,58 +199,55 @@ export class PostgresStore implements Store {
   }
 
   deleteRoom(key: string): Promise<boolean> {
-    return this.#run((sql) =>
-      sql.begin(async (tx) => {
-        // The stream row first: this waits for appends in flight to the
-        // room, and the statements after it see the messages they stored.
-        await tx`DELETE FROM streams WHERE key = ${key}`;
-        await tx`DELETE FROM messages WHERE stream = ${key}`;
-        await tx`DELETE FROM bans WHERE room_key = ${key}`;
-        const gone = await tx`DELETE FROM rooms WHERE key = ${key}`;
-        return gone.count > 0;
-      })
-    );
+    return this.#run(async (sql) => {
+      const [{ gone }] = await sql<{ gone: boolean }[]>`
+        SELECT chat_delete_room(${key}) AS gone`;
+      return gone;
+    });
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#enqueue<ChatMessage>(draft.roomKey, (tx) =>
-      this.#append<ChatMessage>(tx, draft.roomKey, {
-        userKey: draft.userKey,
-        user: draft.user,
-        text: draft.text,
-        clientId: draft.clientId,
-      }));
+    return this.#enqueue<ChatMessage>({
+      stream: draft.roomKey,
+      userKey: draft.userKey,
+      user: draft.user,
+      text: draft.text,
+      clientId: draft.clientId,
+    });
   }
 
   appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
-    const stream = conversationKey(draft.fromKey, draft.toKey);
-    return this.#enqueue<PrivateMessage>(stream, (tx) =>
-      this.#append<PrivateMessage>(tx, stream, {
-        userKey: draft.fromKey,
-        user: draft.from,
-        to: draft.to,
-        text: draft.text,
-        clientId: draft.clientId,
-        pendingTo: draft.delivered ? undefined : draft.toKey,
-      }));
+    return this.#enqueue<PrivateMessage>({
+      stream: conversationKey(draft.fromKey, draft.toKey),
+      userKey: draft.fromKey,
+      user: draft.from,
+      to: draft.to,
+      text: draft.text,
+      clientId: draft.clientId,
+      pendingTo: draft.delivered ? undefined : draft.toKey,
+    });
   }
 
   // Group commit: appends made during one turn of the event loop share one
   // transaction, and appends made while it commits share the next. Each
   // promise resolves only once its commit is done, so an acknowledgement
-  // still means "in the database". A savepoint per append keeps one bad
-  // append from undoing the rest.
-  #enqueue<M extends MessageBase>(
-    stream: string,
-    run: (tx: Db) => Promise<AppendResult<M>>,
-  ): Promise<AppendResult<M>> {
+  // still means "in the database".
+  #enqueue<M extends MessageBase>(append: Append): Promise<AppendResult<M>> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
+    // PostgreSQL text cannot hold U+0000. Refused here, such an append
+    // cannot fail the others of its group.
+    if (Object.values(append).some((v) => v?.includes("\0"))) {
+      return Promise.reject(
+        new StoreUnavailableError(
+          "PostgreSQL cannot store the NUL character (U+0000).",
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.#queued.push({
-        stream,
-        run,
+        append,
         resolve: resolve as QueuedAppend["resolve"],
         reject,
       });
@@ -254,110 +266,85 @@ export class PostgresStore implements Store {
   async #commit(batch: QueuedAppend[]): Promise<void> {
     // Every process takes the row locks of a commit's streams in the same
     // (key) order, so two commits never wait on each other in a cycle.
-    // Appends to one stream keep the order they were made in.
-    const order = batch.map((_, i) => i).sort((a, b) =>
-      batch[a].stream < batch[b].stream
+    // Appends to one stream keep the order they were made in (stable sort).
+    const jobs = [...batch].sort((a, b) =>
+      a.append.stream < b.append.stream
         ? -1
-        : batch[a].stream > batch[b].stream
+        : a.append.stream > b.append.stream
         ? 1
-        : a - b
+        : 0
     );
-    const outcomes: ({ ok: AppendResult<MessageBase> } | { error: unknown })[] =
-      [];
     try {
-      await this.#sql.begin(async (tx) => {
-        for (const i of order) {
-          try {
-            outcomes[i] = { ok: await tx.savepoint((sp) => batch[i].run(sp)) };
-          } catch (error) {
-            outcomes[i] = error instanceof Unwind
-              ? { ok: error.result }
-              : { error };
-          }
-        }
-      });
+      const rows = await this.#appendAll(jobs.map((job) => job.append));
+      jobs.forEach((job, i) => this.#settle(job, rows[i]));
     } catch (error) {
-      const failure = this.#unavailable(error);
-      for (const job of batch) job.reject(failure);
-      return;
+      if (!(error instanceof postgres.PostgresError) || jobs.length === 1) {
+        const failure = this.#unavailable(error);
+        for (const job of jobs) job.reject(failure);
+        return;
+      }
+      // The database refused the statement, so none of it was stored: one
+      // at a time, only the append at fault fails.
+      for (const job of jobs) {
+        try {
+          this.#settle(job, (await this.#appendAll([job.append]))[0]);
+        } catch (error) {
+          job.reject(this.#unavailable(error));
+        }
+      }
     }
-    batch.forEach((job, i) => {
-      const outcome = outcomes[i];
-      if ("ok" in outcome) job.resolve(outcome.ok);
-      else job.reject(this.#unavailable(outcome.error));
-    });
   }
 
-  // Inside an append's savepoint. One statement takes the stream's row
-  // lock, bumps its seq and inserts; a retry of a stored clientId inserts
-  // nothing, and the savepoint's rollback takes the bump back, so seqs
-  // have no gaps. The conflict check sees messages committed by other
-  // processes while this one waited for the lock.
-  async #append<M extends MessageBase>(tx: Db, stream: string, m: {
-    userKey: string;
-    user: string;
-    to?: string;
-    text: string;
-    clientId?: string;
-    pendingTo?: string;
-  }): Promise<AppendResult<M>> {
-    const ts = Date.now();
-    const id = this.#nextId(ts);
-    const clientId = m.clientId ?? null;
-    const rows = m.to === undefined
-      ? await tx<{ seq: number; room: string }[]>`
-        WITH s AS (
-          UPDATE streams SET last_seq = last_seq + 1 WHERE key = ${stream}
-          RETURNING last_seq
-        )
-        INSERT INTO messages
-          (stream, seq, id, user_key, user_name, room, text, ts, client_id)
-        SELECT ${stream}::text, s.last_seq, ${id}::text, ${m.userKey}::text,
-          ${m.user}::text, r.name, ${m.text}::text, ${ts}::bigint,
-          ${clientId}::text
-        FROM s JOIN rooms r ON r.key = ${stream}
-        ON CONFLICT (stream, user_key, client_id) WHERE client_id IS NOT NULL
-          DO NOTHING
-        RETURNING seq, room`
-      : await tx<{ seq: number; room: null }[]>`
-        WITH s AS (
-          INSERT INTO streams (key, last_seq) VALUES (${stream}, 1)
-          ON CONFLICT (key) DO UPDATE SET last_seq = streams.last_seq + 1
-          RETURNING last_seq
-        )
-        INSERT INTO messages (stream, seq, id, user_key, user_name, to_user,
-          text, ts, client_id, pending_to)
-        SELECT ${stream}::text, s.last_seq, ${id}::text, ${m.userKey}::text,
-          ${m.user}::text, ${m.to}::text, ${m.text}::text, ${ts}::bigint,
-          ${clientId}::text, ${m.pendingTo ?? null}::text
-        FROM s
-        ON CONFLICT (stream, user_key, client_id) WHERE client_id IS NOT NULL
-          DO NOTHING
-        RETURNING seq, room`;
-    if (rows.length === 0) {
-      if (clientId !== null) {
-        const [first] = await tx<MessageRow[]>`
-          SELECT seq, id, user_name, room, to_user, text, ts, client_id
-          FROM messages
-          WHERE stream = ${stream} AND user_key = ${m.userKey}
-            AND client_id = ${clientId}`;
-        if (first) throw new Unwind({ message: toMessage(first), duplicate: true });
-      }
-      throw new Error(`No room with key '${stream}'`);
-    }
-    return {
-      message: toMessage<M>({
-        seq: rows[0].seq,
-        id,
-        user_name: m.user,
-        room: rows[0].room,
-        to_user: m.to ?? null,
-        text: m.text,
+  // One statement: chat_append takes each stream's row lock, bumps its
+  // seq and inserts, or finds the first message of a retried clientId and
+  // gives the seq back. Rows come back in the order of `appends`.
+  async #appendAll(appends: Append[]): Promise<AppendRow[]> {
+    const json = appends.map((a, ord) => {
+      const ts = Date.now();
+      return {
+        ord,
+        stream: a.stream,
+        in_room: a.to === undefined,
+        id: this.#nextId(ts),
+        user_key: a.userKey,
+        user_name: a.user,
+        to_user: a.to ?? null,
+        body: a.text,
         ts,
-        client_id: clientId,
+        client_id: a.clientId ?? null,
+        pending_to: a.pendingTo ?? null,
+      };
+    });
+    const rows = await this.#sql<AppendRow[]>`
+      SELECT * FROM chat_append(${this.#sql.json(json)}) ORDER BY r_ord`;
+    if (rows.length !== appends.length) {
+      throw new Error(
+        `chat_append returned ${rows.length} rows for ${appends.length} appends`,
+      );
+    }
+    return rows;
+  }
+
+  #settle(job: QueuedAppend, row: AppendRow): void {
+    if (row.r_seq === null) {
+      job.reject(
+        this.#unavailable(new Error(`No room with key '${job.append.stream}'`)),
+      );
+      return;
+    }
+    job.resolve({
+      message: toMessage({
+        seq: row.r_seq,
+        id: row.r_id,
+        user_name: row.r_user,
+        room: row.r_room,
+        to_user: row.r_to,
+        text: row.r_text,
+        ts: row.r_ts,
+        client_id: row.r_client_id,
       }),
-      duplicate: false,
-    };
+      duplicate: row.r_duplicate,
+    });
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {
@@ -392,23 +379,14 @@ export class PostgresStore implements Store {
     account: Omit<Account, "createdAt">,
     options: { firstRole?: Role } = {},
   ): Promise<Account | null> {
-    return this.#run((sql) =>
-      sql.begin(async (tx) => {
-        // One account creation at a time across processes, so exactly one
-        // of several racing first sign-ups finds no account.
-        await tx`SELECT pg_advisory_xact_lock(${ACCOUNTS_LOCK}::bigint)`;
-        const none = options.firstRole !== undefined &&
-          (await tx`SELECT 1 FROM accounts LIMIT 1`).length === 0;
-        const role = none ? options.firstRole! : account.role;
-        const [row] = await tx<AccountRow[]>`
-          INSERT INTO accounts (key, username, password_hash, role, created_at)
-          VALUES (${account.key}, ${account.username}, ${account.passwordHash},
-            ${role}, ${Date.now()})
-          ON CONFLICT (key) DO NOTHING
-          RETURNING key, username, password_hash, role, created_at`;
-        return row ? toAccount(row) : null;
-      })
-    );
+    return this.#run(async (sql) => {
+      const [row] = await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at
+        FROM chat_create_account(${account.key}, ${account.username},
+          ${account.passwordHash}, ${account.role},
+          ${options.firstRole ?? null}::text, ${Date.now()})`;
+      return row ? toAccount(row) : null;
+    });
   }
 
   findAccount(key: string): Promise<Account | undefined> {
@@ -536,35 +514,41 @@ export class PostgresStore implements Store {
 }
 
 /**
- * Brings the schema up to date, one migration per transaction. The
- * advisory lock makes processes starting together take turns; each reads
- * the version again once it holds the lock, so every step runs once.
+ * Brings the schema up to date, one migration per transaction (one DO
+ * statement each). Processes starting together take turns on an advisory
+ * lock and read the version once they hold it, so every step runs once.
  */
 async function migrate(sql: Sql): Promise<void> {
-  for (;;) {
-    const done = await sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}::bigint)`;
-      await tx`
+  for (let version = 0; version < POSTGRES_MIGRATIONS.length; version++) {
+    const body = POSTGRES_MIGRATIONS[version];
+    if (body.includes("$migration$")) {
+      throw new Error(`migration ${version + 1} contains '$migration$'`);
+    }
+    await sql.unsafe(`
+      DO $step$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(${MIGRATION_LOCK});
         CREATE TABLE IF NOT EXISTS schema_version (
           version    INTEGER PRIMARY KEY,
           applied_at BIGINT NOT NULL
-        )`;
-      const [{ version }] = await tx<{ version: number }[]>`
-        SELECT coalesce(max(version), 0) AS version FROM schema_version`;
-      if (version > POSTGRES_MIGRATIONS.length) {
-        throw new Error(
-          `the schema is at version ${version}, newer than this server ` +
-            `knows (${POSTGRES_MIGRATIONS.length}); upgrade the server`,
         );
-      }
-      if (version === POSTGRES_MIGRATIONS.length) return true;
-      await tx.unsafe(POSTGRES_MIGRATIONS[version]);
-      await tx`
-        INSERT INTO schema_version (version, applied_at)
-        VALUES (${version + 1}, ${Date.now()})`;
-      return false;
-    });
-    if (done) return;
+        IF (SELECT coalesce(max(version), 0) FROM schema_version) = ${version}
+        THEN
+          EXECUTE $migration$${body}$migration$;
+          INSERT INTO schema_version (version, applied_at)
+          VALUES (${version + 1},
+            (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+        END IF;
+      END
+      $step$`);
+  }
+  const [{ version }] = await sql<{ version: number }[]>`
+    SELECT max(version) AS version FROM schema_version`;
+  if (version > POSTGRES_MIGRATIONS.length) {
+    throw new Error(
+      `the schema is at version ${version}, newer than this server ` +
+        `knows (${POSTGRES_MIGRATIONS.length}); upgrade the server`,
+    );
   }
 }
 
@@ -585,7 +569,9 @@ async function insertRoom(
       ON CONFLICT (key) DO UPDATE SET last_seq = 0
     )
     SELECT key, name, created_at FROM room`;
-  return row ? { key: row.key, name: row.name, createdAt: row.created_at } : null;
+  return row
+    ? { key: row.key, name: row.name, createdAt: row.created_at }
+    : null;
 }
 
 async function page<M extends MessageBase>(

@@ -1,9 +1,13 @@
 /**
  * The PostgreSQL schema, as versioned migrations: entry i brings a database
  * from schema version i to i + 1 (the highest `version` in the
- * `schema_version` table, 0 when it is empty). Never edit a shipped entry;
+ * `schema_version` table, 0 before the first). Never edit a shipped entry;
  * add one. Times are milliseconds since the epoch in BIGINT columns, as in
  * the SQLite schema, so both stores keep the same values.
+ *
+ * Work that needs several statements under one lock (a group commit, a
+ * room's deletion, the first account) is a function here, called in one
+ * statement: the store never holds a transaction open across round trips.
  */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
@@ -36,6 +40,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     pending_to TEXT,           -- recipient key until a private message is delivered
     PRIMARY KEY (stream, seq)
   );
+  -- The last guard of idempotency: chat_append looks before it inserts.
   CREATE UNIQUE INDEX messages_client_id
     ON messages (stream, user_key, client_id) WHERE client_id IS NOT NULL;
   CREATE INDEX messages_pending ON messages (pending_to) WHERE pending_to IS NOT NULL;
@@ -63,5 +68,115 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX bans_address ON bans (address) WHERE address <> '';
   CREATE INDEX bans_room_key ON bans (room_key);
+
+  -- A group commit: stores a JSON array of appends in one transaction and
+  -- returns one row per append (by "ord"): the stored message, the first
+  -- message of a retried client_id (r_duplicate), or r_seq NULL when the
+  -- room does not exist. Callers sort the appends by stream, so every
+  -- process takes the streams' row locks in the same order. Each statement
+  -- of a function reads a fresh snapshot, so what it reads after taking a
+  -- lock includes what other processes committed while it waited.
+  CREATE FUNCTION chat_append(appends jsonb)
+  RETURNS TABLE (
+    r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
+    r_to text, r_text text, r_ts bigint, r_client_id text, r_duplicate boolean
+  )
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    app record;
+    next_seq bigint;
+    room_name text;
+  BEGIN
+    FOR app IN
+      SELECT * FROM jsonb_to_recordset(appends) AS a(
+        ord integer, stream text, in_room boolean, id text, user_key text,
+        user_name text, to_user text, body text, ts bigint, client_id text,
+        pending_to text)
+      ORDER BY a.ord
+    LOOP
+      r_ord := app.ord;
+      r_duplicate := false;
+      room_name := NULL;
+      IF app.in_room THEN
+        UPDATE streams s SET last_seq = s.last_seq + 1
+        FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+        RETURNING s.last_seq, r.name INTO next_seq, room_name;
+        IF NOT FOUND THEN
+          r_seq := NULL;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      ELSE
+        INSERT INTO streams AS s (key, last_seq) VALUES (app.stream, 1)
+        ON CONFLICT (key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq INTO next_seq;
+      END IF;
+      IF app.client_id IS NOT NULL THEN
+        SELECT m.seq, m.id, m.user_name, m.room, m.to_user, m.text, m.ts,
+               m.client_id
+        INTO r_seq, r_id, r_user, r_room, r_to, r_text, r_ts, r_client_id
+        FROM messages m
+        WHERE m.stream = app.stream AND m.user_key = app.user_key
+          AND m.client_id = app.client_id;
+        IF FOUND THEN
+          -- Give the seq back: the row lock is still ours, nobody took one since.
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          r_duplicate := true;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      INSERT INTO messages (stream, seq, id, user_key, user_name, room,
+        to_user, text, ts, client_id, pending_to)
+      VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
+        room_name, app.to_user, app.body, app.ts, app.client_id, app.pending_to);
+      r_seq := next_seq;
+      r_id := app.id;
+      r_user := app.user_name;
+      r_room := room_name;
+      r_to := app.to_user;
+      r_text := app.body;
+      r_ts := app.ts;
+      r_client_id := app.client_id;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $$;
+
+  -- Deletes a room with its messages and room bans; false when absent.
+  CREATE FUNCTION chat_delete_room(target text) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    -- The stream's row first: this waits for appends in flight to the
+    -- room, and the deletes after it see the messages they stored.
+    DELETE FROM streams s WHERE s.key = target;
+    DELETE FROM messages m WHERE m.stream = target;
+    DELETE FROM bans b WHERE b.room_key = target;
+    DELETE FROM rooms r WHERE r.key = target;
+    RETURN FOUND;
+  END
+  $$;
+
+  -- Creates an account unless the key is taken; the first account gets
+  -- first_role when one is given. One creation at a time (an advisory lock
+  -- for the transaction), so of racing first sign-ups exactly one is first.
+  CREATE FUNCTION chat_create_account(
+    new_key text, new_username text, new_hash text, new_role text,
+    first_role text, now_ms bigint
+  ) RETURNS SETOF accounts
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(426610361346);  -- 0x6368617402: "chat", 2
+    RETURN QUERY
+      INSERT INTO accounts AS a (key, username, password_hash, role, created_at)
+      SELECT new_key, new_username, new_hash,
+        CASE WHEN first_role IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM accounts)
+             THEN first_role ELSE new_role END,
+        now_ms
+      ON CONFLICT (key) DO NOTHING
+      RETURNING a.*;
+  END
+  $$;
   `,
 ];

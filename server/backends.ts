@@ -1,0 +1,109 @@
+import { Redis } from "ioredis";
+import { MemoryBroker } from "./broker/memory.ts";
+import type { Broker } from "./broker/mod.ts";
+import { RedisBroker } from "./broker/redis.ts";
+import type { Config } from "./config.ts";
+import { log } from "./log.ts";
+import { MemoryPresence } from "./presence/memory.ts";
+import type { PresenceManager } from "./presence/mod.ts";
+import { RedisPresence } from "./presence/redis.ts";
+import { nameKey } from "./protocol/names.ts";
+import { GENERAL_ROOM } from "./protocol/types.ts";
+import type { RoomRegistry } from "./registry.ts";
+import type { Store } from "./store/mod.ts";
+import { PostgresStore } from "./store/postgres.ts";
+import { SqliteStore } from "./store/sqlite.ts";
+
+const logger = log("backends");
+
+/** The storage, fan-out and presence a node runs on. */
+export interface Backends {
+  store: Store;
+  broker: Broker;
+  presence: (registry: RoomRegistry) => PresenceManager;
+  /** Where the data lives, for the log (never a password). */
+  describe: string;
+}
+
+const PERMANENT_ROOMS = [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }];
+
+/**
+ * The one place that chooses backends: SQLite and in-process fan-out by
+ * default; PostgreSQL with `databaseUrl`; Redis fan-out and presence with
+ * `redisUrl`. Nothing else knows which it got.
+ */
+export async function openBackends(
+  config: Config,
+  nodeId: string,
+): Promise<Backends> {
+  const store = config.databaseUrl
+    ? await PostgresStore.open(config.databaseUrl, {
+      permanentRooms: PERMANENT_ROOMS,
+    })
+    : new SqliteStore(config.db, {
+      busyTimeoutMs: config.dbBusyTimeoutMs,
+      permanentRooms: PERMANENT_ROOMS,
+    });
+  const describe = config.databaseUrl
+    ? `PostgreSQL at ${hostOf(config.databaseUrl)}`
+    : `SQLite ${config.db}`;
+  if (!config.redisUrl) {
+    return {
+      store,
+      broker: new MemoryBroker(),
+      presence: (registry) => new MemoryPresence(registry),
+      describe,
+    };
+  }
+  const publisher = connectRedis(config.redisUrl, "publisher");
+  const subscriber = connectRedis(config.redisUrl, "subscriber");
+  const broker = new RedisBroker({ nodeId, publisher, subscriber });
+  await broker.start();
+  return {
+    store,
+    broker,
+    presence: (registry) =>
+      new RedisPresence(publisher, {
+        nodeId,
+        fallback: new MemoryPresence(registry),
+        ttlMs: config.presenceTtlSeconds * 1000,
+      }),
+    describe: `${describe}, Redis at ${
+      hostOf(config.redisUrl)
+    } (node ${nodeId})`,
+  };
+}
+
+// Commands fail fast while Redis is away (the node degrades to local
+// delivery) and the client reconnects by itself with a capped backoff.
+function connectRedis(url: string, role: string): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  });
+  let reported = false;
+  redis.on("error", (error: Error) => {
+    // One line per outage, not one per retry.
+    if (reported) return;
+    reported = true;
+    logger.error("Redis {role} connection lost: {error}", {
+      role,
+      error: error.message,
+    });
+  });
+  redis.on("ready", () => {
+    if (reported) logger.info("Redis {role} connection back", { role });
+    reported = false;
+  });
+  return redis;
+}
+
+function hostOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "default port"}`;
+  } catch {
+    return "(unparsable URL)";
+  }
+}
