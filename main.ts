@@ -23,6 +23,9 @@ Options:
   --presence-ttl S     with Redis: a dead node's users leave counts within S seconds (default ${DEFAULT_CONFIG.presenceTtlSeconds})
   --node-id ID         this node's name in logs and in Redis (default: random)
   --db PATH            SQLite database file, or :memory: (default ${DEFAULT_CONFIG.db})
+  --files-dir DIR      where shared files are kept (default: files/ beside the database;
+                       shared storage when several nodes run)
+  --max-file-bytes N   largest file an account may share (default ${DEFAULT_CONFIG.maxFileBytes})
   --allow-origin URL   also accept WebSocket upgrades from this origin; repeatable; * for any
   --log-level LEVEL    trace, debug, info, warning, error or fatal (default ${DEFAULT_CONFIG.logLevel})
   --log-format FORMAT  pretty (coloured on a terminal) or json (default ${DEFAULT_CONFIG.logFormat})
@@ -74,6 +77,8 @@ export function configFromArgs(args: string[]): Partial<Config> {
         "database-url": { type: "string" },
         "redis-url": { type: "string" },
         "node-id": { type: "string" },
+        "files-dir": { type: "string" },
+        "max-file-bytes": { type: "string" },
         "presence-ttl": { type: "string" },
         "allow-origin": { type: "string", multiple: true },
         "log-level": { type: "string" },
@@ -114,6 +119,9 @@ export function configFromArgs(args: string[]): Partial<Config> {
   const redisUrl = v["redis-url"] ?? Deno.env.get("REDIS_URL");
   if (redisUrl) config.redisUrl = redisUrl;
   if (v["node-id"] !== undefined) config.nodeId = v["node-id"];
+  if (v["files-dir"] !== undefined) config.filesDir = v["files-dir"];
+  const maxFile = integer(v["max-file-bytes"], "--max-file-bytes", 1);
+  if (maxFile !== undefined) config.maxFileBytes = maxFile;
   const ttl = integer(v["presence-ttl"], "--presence-ttl", 1);
   if (ttl !== undefined) config.presenceTtlSeconds = ttl;
   if (v["allow-origin"]) config.allowOrigins = v["allow-origin"];

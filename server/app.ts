@@ -9,6 +9,7 @@ import type { ChatNode } from "./node.ts";
 import type { Failure } from "./protocol/errors.ts";
 import { isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
+import { fileRoutes } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
 import {
   remoteAddressOf,
@@ -26,6 +27,8 @@ export interface AppParts {
   staticDir: string;
   /** Lifetime of a session cookie, in seconds. */
   sessionSeconds: number;
+  /** Largest upload, in bytes. */
+  maxFileBytes: number;
 }
 
 const historyQuery = z.object({
@@ -86,7 +89,7 @@ export function createApp(parts: AppParts): Hono {
   const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
 
-  app.use(secureHeaders({
+  const pageHeaders = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
@@ -99,7 +102,23 @@ export function createApp(parts: AppParts): Hono {
     },
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
-  }));
+  });
+  // Shared files carry a stricter policy of their own (routes/files.ts).
+  const fileHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      sandbox: [],
+      frameAncestors: ["'none'"],
+    },
+    referrerPolicy: "same-origin",
+    crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: "same-origin",
+  });
+  app.use((c, next) =>
+    c.req.path.startsWith("/files/")
+      ? fileHeaders(c, next)
+      : pageHeaders(c, next)
+  );
 
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.
@@ -127,17 +146,21 @@ export function createApp(parts: AppParts): Hono {
     });
   });
 
+  const smallBodies = bodyLimit({
+    maxSize: 64 * 1024,
+    onError: (c) =>
+      c.json({
+        error: "invalid_message",
+        message: "The request body is over 64 KiB.",
+      }, 413),
+  });
+  // Uploads have their own, larger limit (routes/files.ts).
   app.use(
     "/api/*",
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) =>
-        c.json({
-          error: "invalid_message",
-          message: "The request body is over 64 KiB.",
-        }, 413),
-    }),
+    (c, next) => c.req.path === "/api/files" ? next() : smallBodies(c, next),
   );
+
+  app.route("/", fileRoutes(node, parts.maxFileBytes));
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.

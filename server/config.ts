@@ -44,6 +44,10 @@ export interface Config {
   nodeId?: string;
   /** Seconds after which a dead node's users leave presence (Redis only). */
   presenceTtlSeconds: number;
+  /** Folder of shared files; default: `files` beside the database. */
+  filesDir?: string;
+  /** Largest file accounts may share, in bytes. */
+  maxFileBytes: number;
 }
 
 /** The log levels accepted by `--log-level`. */
@@ -74,4 +78,5 @@ export const DEFAULT_CONFIG: Config = {
   dbBusyTimeoutMs: 2000,
   announceLimit: 500,
   presenceTtlSeconds: 15,
+  maxFileBytes: 10 * 1024 * 1024,
 };

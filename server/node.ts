@@ -1,4 +1,5 @@
 import { AccountService } from "./accounts/service.ts";
+import type { FileStorage } from "./files.ts";
 import type {
   Broker,
   ControlEvent,
@@ -38,6 +39,8 @@ export interface NodeParts {
   presence?: (registry: RoomRegistry) => PresenceManager;
   /** This node's id, unique in a cluster (default: random). */
   nodeId?: string;
+  /** Where shared files go. */
+  files: FileStorage;
   /** The operator's admin account name (`--admin`). */
   admin?: string;
   /** How long a login session lasts, in ms. */
@@ -66,6 +69,7 @@ export class ChatNode {
   readonly broker: Broker;
   readonly presence: PresenceManager;
   readonly accounts: AccountService;
+  readonly files: FileStorage;
   readonly limits: RateLimitConfig;
   readonly userLimits: UserRateLimits;
   #sequencer: RoomSequencer;
@@ -78,6 +82,7 @@ export class ChatNode {
     this.id = parts.nodeId ?? crypto.randomUUID().slice(0, 8);
     this.store = parts.store;
     this.broker = parts.broker;
+    this.files = parts.files;
     this.presence = parts.presence?.(this.registry) ??
       new MemoryPresence(this.registry);
     this.limits = parts.limits ?? DEFAULT_RATE_LIMITS;

@@ -7,7 +7,7 @@ import {
 } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
-import { MAX_MESSAGE_LENGTH } from "../protocol/types.ts";
+import { type Attachment, MAX_MESSAGE_LENGTH } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 /** `send_message`: store in the current room, then publish to its members. */
@@ -17,7 +17,9 @@ export async function sendMessage(
 ): Promise<Outcome> {
   const data = parseData(sendMessageData, raw);
   if (isFailure(data)) return data;
-  const text = cleanText(data.text);
+  const files = await resolveAttachments(ctx, data.attachments);
+  if (isFailure(files)) return files;
+  const text = cleanText(data.text, files.length > 0);
   if (isFailure(text)) return text;
   const { node } = ctx;
   const member = ctx.client.member;
@@ -29,6 +31,7 @@ export async function sendMessage(
     user: member.username,
     text,
     clientId: data.client_id,
+    attachments: files.length > 0 ? files : undefined,
   });
   node.metrics.storeLatency.observe(performance.now() - started);
   if (duplicate) return succeed({ message });
@@ -36,10 +39,35 @@ export async function sendMessage(
   return succeed({ message }, () => node.publishMessage(roomKey, message));
 }
 
-/** The text of a message as stored: trimmed, not empty, not too long. */
-export function cleanText(raw: string): string | Failure {
+/**
+ * The attachments of a message, as the server's own records describe them;
+ * `invalid_message` for a file that was never uploaded here.
+ */
+export async function resolveAttachments(
+  ctx: MemberContext,
+  requested: { url: string }[] | undefined,
+): Promise<Attachment[] | Failure> {
+  const files: Attachment[] = [];
+  for (const { url } of requested ?? []) {
+    const file = await ctx.node.files.describe(url);
+    if (!file) {
+      return fail(
+        "invalid_message",
+        `No file was shared at '${url.slice(0, 100)}'.`,
+      );
+    }
+    files.push(file);
+  }
+  return files;
+}
+
+/**
+ * The text of a message as stored: trimmed, not too long, and not empty
+ * unless files go with it.
+ */
+export function cleanText(raw: string, withFiles = false): string | Failure {
   const text = raw.trim();
-  if (text.length === 0) {
+  if (text.length === 0 && !withFiles) {
     return fail("empty_message", "The message is empty.");
   }
   // Characters are code points, so an emoji counts once.

@@ -7,9 +7,11 @@ import {
   listRooms,
   listUsers,
 } from "./rooms.ts";
+import { deleteMessage, editMessage } from "./message_updates.ts";
 import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
 import { privateMessage } from "./private.ts";
 import { login, register } from "./session.ts";
+import { typing } from "./typing.ts";
 
 /** Actions a connection may send before it is logged in. */
 export const PUBLIC_HANDLERS: Readonly<Record<string, Handler>> = {
@@ -32,6 +34,9 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   unban,
   delete_room: deleteRoom,
   set_role: setRole,
+  typing,
+  edit_message: editMessage,
+  delete_message: deleteMessage,
 };
 
 export type { ClientState, RequestContext } from "./context.ts";

@@ -2,7 +2,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { privateMessageData } from "../protocol/schemas.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { cleanText } from "./messages.ts";
+import { cleanText, resolveAttachments } from "./messages.ts";
 
 /**
  * `private_message`: stored, then delivered to every connection of both
@@ -14,7 +14,9 @@ export async function privateMessage(
 ): Promise<Outcome> {
   const data = parseData(privateMessageData, raw);
   if (isFailure(data)) return data;
-  const text = cleanText(data.text);
+  const files = await resolveAttachments(ctx, data.attachments);
+  if (isFailure(files)) return files;
+  const text = cleanText(data.text, files.length > 0);
   if (isFailure(text)) return text;
   const { node } = ctx;
   const member = ctx.client.member;
@@ -31,6 +33,7 @@ export async function privateMessage(
     to,
     text,
     clientId: data.client_id,
+    attachments: files.length > 0 ? files : undefined,
     delivered: online !== undefined,
   });
   if (duplicate) return succeed({ message });

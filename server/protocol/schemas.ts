@@ -35,10 +35,15 @@ export const emptyData = z.object({});
 /** `list_users` data: a room, or the sender's current room. */
 export const listUsersData = z.object({ room: name.optional() });
 
+/** Attachments as clients send them: the server reads the rest itself. */
+const attachments = z.array(z.object({ url: z.string().max(2048) })).max(10)
+  .optional();
+
 /** `send_message` data. Text is limited in size here, in characters later. */
 export const sendMessageData = z.object({
   text: z.string().max(1_000_000),
   client_id: z.string().min(1).max(64).optional(),
+  attachments,
 });
 
 /** `history` data. */
@@ -55,7 +60,20 @@ export const privateMessageData = z.object({
   to: name,
   text: z.string().max(1_000_000),
   client_id: z.string().min(1).max(64).optional(),
+  attachments,
 });
+
+/** `typing` data: the current room, or a private conversation. */
+export const typingData = z.object({ to: name.optional() });
+
+/** `edit_message` data. */
+export const editMessageData = z.object({
+  id: z.string().min(1).max(64),
+  text: z.string().max(1_000_000),
+});
+
+/** `delete_message` data. */
+export const deleteMessageData = z.object({ id: z.string().min(1).max(64) });
 
 const reason = z.string().max(500).optional();
 

@@ -6,6 +6,17 @@
 /** A role stored with an account; guests are always `user`. */
 export type Role = "admin" | "moderator" | "user";
 
+/** A file shared in a message (uploaded first with `POST /api/files`). */
+export interface Attachment {
+  /** Where the file is served, e.g. `/files/<sha256>/photo.png`. */
+  url: string;
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** MIME type. */
+  type: string;
+}
+
 /** What room and private messages have in common. */
 export interface MessageBase {
   /** Server-assigned unique id (ULID: sortable by creation time). */
@@ -20,6 +31,12 @@ export interface MessageBase {
   ts: string;
   /** The sender's idempotency key, echoed when given. */
   client_id?: string;
+  /** Files shared with the message. */
+  attachments?: Attachment[];
+  /** When the author last edited it. */
+  edited_at?: string;
+  /** True once deleted: the text and attachments are gone. */
+  deleted?: boolean;
 }
 
 /** A room message as it appears everywhere: events, history, HTTP API. */
@@ -129,3 +146,6 @@ export const GENERAL_ROOM = "general";
 
 /** Longest message text, in characters, after trimming. */
 export const MAX_MESSAGE_LENGTH = 4000;
+
+/** Most attachments on one message. */
+export const MAX_ATTACHMENTS = 10;

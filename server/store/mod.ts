@@ -1,4 +1,10 @@
-import type { ChatMessage, PrivateMessage, Role } from "../protocol/types.ts";
+import type {
+  Attachment,
+  ChatMessage,
+  MessageBase,
+  PrivateMessage,
+  Role,
+} from "../protocol/types.ts";
 
 /** A room as the store keeps it. */
 export interface StoredRoom {
@@ -17,6 +23,7 @@ export interface MessageDraft {
   user: string;
   text: string;
   clientId?: string;
+  attachments?: Attachment[];
 }
 
 /** A private message about to be stored. */
@@ -27,6 +34,7 @@ export interface PrivateDraft {
   to: string;
   text: string;
   clientId?: string;
+  attachments?: Attachment[];
   /** False when no connection of the recipient got it: kept for its next login. */
   delivered: boolean;
 }
@@ -82,6 +90,29 @@ export interface Ban {
   createdAt: number;
 }
 
+/** An uploaded file's record; the bytes live on disk under its hash. */
+export interface StoredFile {
+  /** SHA-256 of the content, hex. */
+  hash: string;
+  name: string;
+  size: number;
+  type: string;
+  uploader: string;
+  createdAt: number;
+}
+
+/** A stored message with what only the server needs to know about it. */
+export interface MessageRecord {
+  message: ChatMessage | PrivateMessage;
+  /** Name key of the author. */
+  userKey: string;
+  /** Room key, or conversation key ('@a:b') of a private message. */
+  stream: string;
+}
+
+/** What `updateMessage` changes. */
+export type MessageChange = { text: string } | { deleted: true };
+
 /** Rooms and their messages. */
 export interface RoomStore {
   /** Every room, oldest first. */
@@ -100,6 +131,20 @@ export interface RoomStore {
    * starts right after it; otherwise it ends at the newest (or `beforeSeq`).
    */
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]>;
+  /** A room or private message by id. */
+  findMessage(id: string): Promise<MessageRecord | undefined>;
+  /** Edits or deletes a message; returns it as it now is. */
+  updateMessage(
+    id: string,
+    change: MessageChange,
+  ): Promise<MessageBase | undefined>;
+}
+
+/** Metadata of shared files. */
+export interface FileStore {
+  /** Records a file (once per hash; the first name is kept). */
+  saveFile(file: StoredFile): Promise<void>;
+  findFile(hash: string): Promise<StoredFile | undefined>;
 }
 
 /** Private conversations between two users. */
@@ -147,7 +192,8 @@ export interface AccountStore {
  * database) and survives a crash. Implementations throw
  * `StoreUnavailableError` when they cannot reach their storage.
  */
-export interface Store extends RoomStore, PrivateStore, AccountStore {
+export interface Store
+  extends RoomStore, PrivateStore, AccountStore, FileStore {
   /** Resolves when the storage answers; for health checks. */
   ping(): Promise<void>;
   /** Flushes and closes; later calls fail. */

@@ -3,6 +3,7 @@ import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
+  Attachment,
   ChatMessage,
   MessageBase,
   PrivateMessage,
@@ -16,10 +17,13 @@ import {
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
   type HistoryQuery,
+  type MessageChange,
   type MessageDraft,
+  type MessageRecord,
   type PrivateDraft,
   type Session,
   type Store,
+  type StoredFile,
   type StoredRoom,
 } from "./mod.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
@@ -33,6 +37,9 @@ interface MessageRow {
   text: string;
   ts: number;
   client_id: string | null;
+  attachments: string | null;
+  edited_at: number | null;
+  deleted: number;
 }
 
 interface AccountRow {
@@ -67,7 +74,8 @@ interface QueuedAppend {
   reject: (error: unknown) => void;
 }
 
-const MESSAGE_COLUMNS = "seq, id, user, room, to_user, text, ts, client_id";
+const MESSAGE_COLUMNS =
+  "seq, id, user, room, to_user, text, ts, client_id, attachments, edited_at, deleted";
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -193,6 +201,7 @@ export class SqliteStore implements Store {
         room: room.name,
         text: draft.text,
         clientId: draft.clientId,
+        attachments: draft.attachments,
       });
     });
   }
@@ -208,6 +217,7 @@ export class SqliteStore implements Store {
         to: draft.to,
         text: draft.text,
         clientId: draft.clientId,
+        attachments: draft.attachments,
         pendingTo: draft.delivered ? undefined : draft.toKey,
       });
     });
@@ -283,6 +293,7 @@ export class SqliteStore implements Store {
     to?: string;
     text: string;
     clientId?: string;
+    attachments?: Attachment[];
     pendingTo?: string;
   }): AppendResult<M> {
     if (m.clientId !== undefined) {
@@ -297,10 +308,13 @@ export class SqliteStore implements Store {
     ).get(stream) as { last_seq: number };
     const ts = Date.now();
     const id = this.#nextId(ts);
+    const attachments = m.attachments?.length
+      ? JSON.stringify(m.attachments)
+      : null;
     this.#q(
       `INSERT INTO messages (stream, seq, id, user_key, user, room, to_user,
-         text, ts, client_id, pending_to)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         text, ts, client_id, pending_to, attachments)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       stream,
       seq,
@@ -313,6 +327,7 @@ export class SqliteStore implements Store {
       ts,
       m.clientId ?? null,
       m.pendingTo ?? null,
+      attachments,
     );
     return {
       message: toMessage<M>({
@@ -324,9 +339,84 @@ export class SqliteStore implements Store {
         text: m.text,
         ts,
         client_id: m.clientId ?? null,
+        attachments,
+        edited_at: null,
+        deleted: 0,
       }),
       duplicate: false,
     };
+  }
+
+  findMessage(id: string): Promise<MessageRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `SELECT ${MESSAGE_COLUMNS}, user_key, stream FROM messages WHERE id = ?`,
+      ).get(id) as
+        | (MessageRow & { user_key: string; stream: string })
+        | undefined;
+      return row
+        ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
+        : undefined;
+    });
+  }
+
+  updateMessage(
+    id: string,
+    change: MessageChange,
+  ): Promise<MessageBase | undefined> {
+    return this.#run(() => {
+      const row = ("deleted" in change
+        ? this.#q(
+          `UPDATE messages SET deleted = 1, text = '', attachments = NULL
+           WHERE id = ? RETURNING ${MESSAGE_COLUMNS}`,
+        ).get(id)
+        : this.#q(
+          `UPDATE messages SET text = ?, edited_at = ?
+           WHERE id = ? AND deleted = 0 RETURNING ${MESSAGE_COLUMNS}`,
+        ).get(change.text, Date.now(), id)) as MessageRow | undefined;
+      return row ? toMessage(row) : undefined;
+    });
+  }
+
+  saveFile(file: StoredFile): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO files (hash, name, size, type, uploader, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
+      ).run(
+        file.hash,
+        file.name,
+        file.size,
+        file.type,
+        file.uploader,
+        file.createdAt,
+      );
+    });
+  }
+
+  findFile(hash: string): Promise<StoredFile | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM files WHERE hash = ?").get(hash) as
+        | {
+          hash: string;
+          name: string;
+          size: number;
+          type: string;
+          uploader: string;
+          created_at: number;
+        }
+        | undefined;
+      return row
+        ? {
+          hash: row.hash,
+          name: row.name,
+          size: row.size,
+          type: row.type,
+          uploader: row.uploader,
+          createdAt: row.created_at,
+        }
+        : undefined;
+    });
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {
@@ -539,7 +629,7 @@ export class SqliteStore implements Store {
 }
 
 // A room message has `room`; a private one has `to` instead. Keys keep the
-// order of the protocol's examples.
+// order of the protocol's examples; optional fields appear only when set.
 function toMessage<M extends MessageBase>(row: MessageRow): M {
   const ts = new Date(row.ts).toISOString();
   const message: MessageBase & { room?: string; to?: string } =
@@ -561,6 +651,13 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
         ts,
       };
   if (row.client_id !== null) message.client_id = row.client_id;
+  if (row.attachments !== null) {
+    message.attachments = JSON.parse(row.attachments);
+  }
+  if (row.edited_at !== null) {
+    message.edited_at = new Date(row.edited_at).toISOString();
+  }
+  if (row.deleted) message.deleted = true;
   return message as M;
 }
 

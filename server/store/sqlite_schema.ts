@@ -55,4 +55,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX bans_address ON bans (address) WHERE address <> '';
   `,
+  `
+  -- Shared files (bytes on disk by hash), attachments, edits and deletes.
+  CREATE TABLE files (
+    hash       TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    type       TEXT NOT NULL,
+    uploader   TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  ALTER TABLE messages ADD COLUMN attachments TEXT;  -- JSON array
+  ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+  ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,0 +1,123 @@
+import { dirname, join } from "node:path";
+import { log } from "./log.ts";
+import type { Attachment } from "./protocol/types.ts";
+import type { FileStore } from "./store/mod.ts";
+
+const logger = log("files");
+
+/** Image types shown inline; everything else (SVG and HTML too) downloads. */
+export const INLINE_TYPES = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** Options of {@link FileStorage}. */
+export interface FileStorageOptions {
+  /** Folder the files are kept in, by content hash. */
+  dir: string;
+  /** Metadata of every file. */
+  store: FileStore;
+}
+
+/**
+ * Shared files: the bytes on disk under their SHA-256 (the same file shared
+ * twice is kept once), the name and type in the store. With several nodes
+ * the folder must be shared (a network file system).
+ */
+export class FileStorage {
+  #dir: string;
+  #store: FileStore;
+
+  constructor(options: FileStorageOptions) {
+    this.#dir = options.dir;
+    this.#store = options.store;
+  }
+
+  /** Stores an uploaded file and returns how messages refer to it. */
+  async save(
+    bytes: Uint8Array<ArrayBuffer>,
+    meta: { name: string; type: string; uploader: string },
+  ): Promise<Attachment> {
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    const hash = [...new Uint8Array(digest)]
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    const path = this.#path(hash);
+    await Deno.mkdir(dirname(path), { recursive: true });
+    // Write aside, then rename: a crash never leaves half a file under
+    // the name of a whole one.
+    const temporary = `${path}.${crypto.randomUUID()}.part`;
+    await Deno.writeFile(temporary, bytes);
+    await Deno.rename(temporary, path);
+    const name = cleanFileName(meta.name);
+    const type = cleanType(meta.type);
+    await this.#store.saveFile({
+      hash,
+      name,
+      size: bytes.byteLength,
+      type,
+      uploader: meta.uploader,
+      createdAt: Date.now(),
+    });
+    logger.info("{user} shared {name} ({size} bytes)", {
+      user: meta.uploader,
+      name,
+      size: bytes.byteLength,
+    });
+    return (await this.describe(`/files/${hash}/x`))!;
+  }
+
+  /**
+   * The attachment a URL refers to, from the store's own record (never
+   * what a client claims), or undefined for an unknown file.
+   */
+  async describe(url: string): Promise<Attachment | undefined> {
+    const hash = /^\/files\/([0-9a-f]{64})\//.exec(url)?.[1];
+    if (!hash) return undefined;
+    const file = await this.#store.findFile(hash);
+    if (!file) return undefined;
+    return {
+      url: `/files/${hash}/${encodeURIComponent(file.name)}`,
+      name: file.name,
+      size: file.size,
+      type: file.type,
+    };
+  }
+
+  /** Opens a stored file for reading, with its record. */
+  async open(
+    hash: string,
+  ): Promise<{ file: Deno.FsFile; attachment: Attachment } | undefined> {
+    if (!HASH.test(hash)) return undefined;
+    const attachment = await this.describe(`/files/${hash}/x`);
+    if (!attachment) return undefined;
+    try {
+      return { file: await Deno.open(this.#path(hash)), attachment };
+    } catch {
+      return undefined;
+    }
+  }
+
+  #path(hash: string): string {
+    return join(this.#dir, hash.slice(0, 2), hash);
+  }
+}
+
+/** A file name safe to show and to send back in a header. */
+export function cleanFileName(raw: string): string {
+  const base = raw.split(/[\\/]/).pop() ?? "";
+  // Control and bidi-override characters could disguise "exe.png".
+  const name = base.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "")
+    .trim().slice(0, 200);
+  return name === "" || name === "." || name === ".." ? "file" : name;
+}
+
+function cleanType(raw: string): string {
+  const type = raw.split(";")[0].trim().toLowerCase();
+  return /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(type)
+    ? type
+    : "application/octet-stream";
+}

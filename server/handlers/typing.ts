@@ -1,0 +1,54 @@
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import { typingData } from "../protocol/schemas.ts";
+import { type MemberContext, parseData } from "./context.ts";
+
+/** Typing notices closer together than this from one connection are dropped. */
+export const TYPING_INTERVAL_MS = 2000;
+
+const lastTyping = new WeakMap<object, number>();
+
+/**
+ * `typing` (extension): tells the others in the room, or the other side of
+ * a private conversation, that this user is typing. Throttled on the wire.
+ */
+export async function typing(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(typingData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  // The target is checked before the throttle, so a typo is always told.
+  const toKey = data.to === undefined ? undefined : nameKey(data.to);
+  const to = toKey === undefined ? undefined : await node.onlineName(toKey);
+  if (toKey !== undefined && to === undefined) {
+    return fail("user_not_found", `${data.to} is not online.`);
+  }
+  const now = performance.now();
+  const last = lastTyping.get(member);
+  if (last !== undefined && now - last < TYPING_INTERVAL_MS) {
+    return succeed({});
+  }
+  lastTyping.set(member, now);
+  if (toKey !== undefined) {
+    return succeed(
+      {},
+      () =>
+        node.publish({ kind: "user", key: toKey }, "typing", {
+          to,
+          user: member.username,
+        }),
+    );
+  }
+  const room = node.registry.roomName(member.roomKey);
+  return succeed(
+    {},
+    () =>
+      node.publish({ kind: "room", key: member.roomKey }, "typing", {
+        room,
+        user: member.username,
+      }, { exceptUser: member.userKey }),
+  );
+}

@@ -1,0 +1,95 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { getCookie } from "hono/cookie";
+import { INLINE_TYPES } from "../files.ts";
+import type { ChatNode } from "../node.ts";
+import { isFailure } from "../protocol/errors.ts";
+import { SESSION_COOKIE } from "../websocket.ts";
+
+/**
+ * `POST /api/files` (accounts only) and `GET /files/:hash/:name`. Files are
+ * served so they can never run as the chat's own page: a sandboxing CSP,
+ * nosniff, and only plain images inline; SVG, HTML and the rest download.
+ */
+export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
+  const routes = new Hono();
+
+  routes.post(
+    "/api/files",
+    bodyLimit({
+      // Multipart framing on top of the file itself.
+      maxSize: maxFileBytes + 16 * 1024,
+      onError: (c) =>
+        c.json({
+          error: "invalid_message",
+          message: `A file is at most ${maxFileBytes} bytes.`,
+        }, 413),
+    }),
+    async (c) => {
+      const token = getCookie(c, SESSION_COOKIE);
+      const account = token === undefined
+        ? undefined
+        : await node.accounts.resume(token);
+      if (!account || isFailure(account)) {
+        return c.json({
+          error: "bad_credentials",
+          message: "Sign in to share files.",
+        }, 401);
+      }
+      let form: Record<string, string | File | (string | File)[]>;
+      try {
+        form = await c.req.parseBody();
+      } catch {
+        return c.json({
+          error: "invalid_message",
+          message: "Send the file as multipart/form-data, field 'file'.",
+        }, 400);
+      }
+      const file = form.file;
+      if (!(file instanceof File)) {
+        return c.json({
+          error: "invalid_message",
+          message: "Send the file as multipart/form-data, field 'file'.",
+        }, 400);
+      }
+      if (file.size > maxFileBytes) {
+        return c.json({
+          error: "invalid_message",
+          message: `A file is at most ${maxFileBytes} bytes.`,
+        }, 413);
+      }
+      const attachment = await node.files.save(
+        new Uint8Array(await file.arrayBuffer()),
+        { name: file.name, type: file.type, uploader: account.username },
+      );
+      return c.json(attachment, 201);
+    },
+  );
+
+  routes.get("/files/:hash/:name", async (c) => {
+    const found = await node.files.open(c.req.param("hash"));
+    if (!found) {
+      return c.json({ error: "not_found", message: "No such file." }, 404);
+    }
+    const { file, attachment } = found;
+    const inline = INLINE_TYPES.has(attachment.type);
+    const encoded = encodeURIComponent(attachment.name);
+    return c.body(file.readable, 200, {
+      "content-type": inline ? attachment.type : "application/octet-stream",
+      "content-length": String(attachment.size),
+      "content-disposition": `${inline ? "inline" : "attachment"}; filename="${
+        asciiName(attachment.name)
+      }"; filename*=UTF-8''${encoded}`,
+      "content-security-policy": "default-src 'none'; sandbox",
+      "x-content-type-options": "nosniff",
+      "cache-control": "private, max-age=31536000, immutable",
+    });
+  });
+
+  return routes;
+}
+
+// The plain filename= parameter takes ASCII only; filename* has the rest.
+function asciiName(name: string): string {
+  return name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+}

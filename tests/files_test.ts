@@ -1,0 +1,178 @@
+/**
+ * Shared files (extension): `POST /api/files` for accounts, attachments on
+ * messages, and files served so they can never run as the chat's page.
+ */
+import assert from "node:assert/strict";
+import {
+  type ClientPool,
+  expectError,
+  TEST_PASSWORD,
+  type TestServer,
+  withClients,
+} from "./harness.ts";
+
+// A 1x1 transparent PNG.
+const PNG = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
+
+interface Uploaded {
+  url: string;
+  name: string;
+  size: number;
+  type: string;
+}
+
+async function sessionCookie(server: TestServer, username: string) {
+  const res = await fetch(`${server.url}/api/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: TEST_PASSWORD }),
+  });
+  await res.body?.cancel();
+  assert.equal(res.status, 201);
+  return res.headers.get("set-cookie")!.split(";")[0];
+}
+
+async function upload(
+  server: TestServer,
+  cookie: string | undefined,
+  file: File,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const form = new FormData();
+  form.append("file", file);
+  const res = await fetch(`${server.url}/api/files`, {
+    method: "POST",
+    body: form,
+    headers: cookie ? { cookie } : {},
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function accountWithCookie(pool: ClientPool, server: TestServer) {
+  const cookie = await sessionCookie(server, "alice");
+  const alice = await pool.login({}, { headers: { cookie } });
+  return { alice, cookie };
+}
+
+Deno.test("files: an account uploads an image and both members get it as an attachment", () =>
+  withClients(async (pool, server) => {
+    const { alice, cookie } = await accountWithCookie(pool, server);
+    const bob = await pool.guest("bob");
+    const up = await upload(
+      server,
+      cookie,
+      new File([PNG], "dot.png", { type: "image/png" }),
+    );
+    assert.equal(up.status, 201);
+    const file = up.body as unknown as Uploaded;
+    assert.match(file.url, /^\/files\/[0-9a-f]{64}\/dot\.png$/);
+    assert.deepEqual(
+      { name: file.name, size: file.size, type: file.type },
+      { name: "dot.png", size: PNG.length, type: "image/png" },
+    );
+    // The client's claims about the file are not trusted: only the url.
+    const sent = await alice.ok("send_message", {
+      text: "",
+      attachments: [{ url: file.url, name: "evil.exe", size: 1 }],
+    });
+    const message = sent.message as { attachments: Uploaded[]; text: string };
+    assert.deepEqual(message.attachments, [file]);
+    assert.equal(message.text, "");
+    const got = await bob.event("receive_message");
+    assert.deepEqual(got.data.attachments, [file]);
+    const history = await bob.ok("history", { room: "general" });
+    assert.deepEqual(
+      (history.messages as { attachments: Uploaded[] }[])[0].attachments,
+      [file],
+    );
+    // Served inline, as an image, sandboxed.
+    const res = await fetch(`${server.url}${file.url}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "image/png");
+    assert.match(res.headers.get("content-disposition")!, /^inline;/);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.match(res.headers.get("content-security-policy")!, /sandbox/);
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), PNG);
+  }));
+
+Deno.test("files: SVG and HTML are served as downloads, never inline", () =>
+  withClients(async (pool, server) => {
+    const { cookie } = await accountWithCookie(pool, server);
+    for (
+      const [name, type, body] of [
+        ["x.svg", "image/svg+xml", "<svg onload=alert(1)></svg>"],
+        ["x.html", "text/html", "<script>alert(1)</script>"],
+      ]
+    ) {
+      const up = await upload(server, cookie, new File([body], name, { type }));
+      assert.equal(up.status, 201);
+      const res = await fetch(`${server.url}${up.body.url}`);
+      await res.body?.cancel();
+      assert.equal(res.headers.get("content-type"), "application/octet-stream");
+      assert.match(res.headers.get("content-disposition")!, /^attachment;/);
+      assert.match(res.headers.get("content-security-policy")!, /sandbox/);
+    }
+  }));
+
+Deno.test("files: guests cannot upload (401) and files over the limit get 413", () =>
+  withClients(async (pool, server) => {
+    const guest = await upload(
+      server,
+      undefined,
+      new File(["hi"], "a.txt", { type: "text/plain" }),
+    );
+    assert.equal(guest.status, 401);
+    assert.equal(guest.body.error, "bad_credentials");
+    const { cookie } = await accountWithCookie(pool, server);
+    const big = await upload(
+      server,
+      cookie,
+      new File([new Uint8Array(2048)], "big.bin"),
+    );
+    assert.equal(big.status, 413);
+    const fits = await upload(
+      server,
+      cookie,
+      new File([new Uint8Array(1000)], "fits.bin"),
+    );
+    assert.equal(fits.status, 201);
+  }, { maxFileBytes: 1024 }));
+
+Deno.test("files: an attachment that was never uploaded gets invalid_message", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    await expectError(alice, "send_message", {
+      text: "look",
+      attachments: [{ url: `/files/${"0".repeat(64)}/x.png` }],
+    }, "invalid_message");
+    await expectError(alice, "send_message", {
+      text: "look",
+      attachments: [{ url: "https://evil.example/x.png" }],
+    }, "invalid_message");
+    // Without files, an empty text is still empty.
+    await expectError(
+      alice,
+      "send_message",
+      { text: " ", attachments: [] },
+      "empty_message",
+    );
+  }));
+
+Deno.test("files: an unknown file is 404 and a file name cannot climb out", () =>
+  withClients(async (pool, server) => {
+    const missing = await fetch(`${server.url}/files/${"a".repeat(64)}/x`);
+    await missing.body?.cancel();
+    assert.equal(missing.status, 404);
+    const { cookie } = await accountWithCookie(pool, server);
+    const up = await upload(
+      server,
+      cookie,
+      new File(["x"], "../../etc/pass\u202Ewd.txt"),
+    );
+    assert.equal(up.status, 201);
+    assert.equal(up.body.name, "passwd.txt");
+  }));
