@@ -9,6 +9,9 @@ import { z } from "zod";
 
 // Generous type bounds: the handlers apply the real rules with their codes.
 const name = z.string().max(4096);
+// NUL has no place in chat text, and PostgreSQL's text type cannot hold it.
+const noNul = (max: number) =>
+  z.string().max(max).refine((s) => !s.includes("\0"), "NUL is not allowed");
 const seq = z.number().int().min(0);
 
 /** `login` data of a guest. */
@@ -41,8 +44,8 @@ const attachments = z.array(z.object({ url: z.string().max(2048) })).max(10)
 
 /** `send_message` data. Text is limited in size here, in characters later. */
 export const sendMessageData = z.object({
-  text: z.string().max(1_000_000),
-  client_id: z.string().min(1).max(64).optional(),
+  text: noNul(1_000_000),
+  client_id: noNul(64).min(1).optional(),
   attachments,
 });
 
@@ -58,8 +61,8 @@ export const historyData = z.object({
 /** `private_message` data. */
 export const privateMessageData = z.object({
   to: name,
-  text: z.string().max(1_000_000),
-  client_id: z.string().min(1).max(64).optional(),
+  text: noNul(1_000_000),
+  client_id: noNul(64).min(1).optional(),
   attachments,
 });
 
@@ -69,13 +72,13 @@ export const typingData = z.object({ to: name.optional() });
 /** `edit_message` data. */
 export const editMessageData = z.object({
   id: z.string().min(1).max(64),
-  text: z.string().max(1_000_000),
+  text: noNul(1_000_000),
 });
 
 /** `delete_message` data. */
 export const deleteMessageData = z.object({ id: z.string().min(1).max(64) });
 
-const reason = z.string().max(500).optional();
+const reason = noNul(500).optional();
 
 /** `kick` data. */
 export const kickData = z.object({ user: name, reason });

@@ -3,6 +3,7 @@ import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
+  Attachment,
   ChatMessage,
   MessageBase,
   PrivateMessage,
@@ -16,10 +17,13 @@ import {
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
   type HistoryQuery,
+  type MessageChange,
   type MessageDraft,
+  type MessageRecord,
   type PrivateDraft,
   type Session,
   type Store,
+  type StoredFile,
   type StoredRoom,
 } from "./mod.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
@@ -59,7 +63,13 @@ interface MessageRow {
   text: string;
   ts: number;
   client_id: string | null;
+  attachments: Attachment[] | null;
+  edited_at: number | null;
+  deleted: boolean;
 }
+
+const MESSAGE_COLUMNS = "seq, id, user_name, room, to_user, text, ts, " +
+  "client_id, attachments, edited_at, deleted";
 
 interface AccountRow {
   key: string;
@@ -86,6 +96,7 @@ interface Append {
   to?: string;
   text: string;
   clientId?: string;
+  attachments?: Attachment[];
   pendingTo?: string;
 }
 
@@ -107,6 +118,9 @@ interface AppendRow {
   r_text: string;
   r_ts: number;
   r_client_id: string | null;
+  r_attachments: Attachment[] | null;
+  r_edited_at: number | null;
+  r_deleted: boolean;
   r_duplicate: boolean;
 }
 
@@ -120,6 +134,10 @@ interface AppendRow {
  * transaction stays open across round trips and a lost connection cannot
  * leave one half done.
  */
+// Not `sql.begin()`: in postgres.js 3.4.9 a connection lost inside it makes
+// the driver write its ROLLBACK to a closed socket from a setImmediate
+// callback, an uncatchable TypeError that ends the process
+// (porsager/postgres#1133, #1154, #1208; fixes not released).
 export class PostgresStore implements Store {
   #sql: Sql;
   #where: string;
@@ -213,6 +231,7 @@ export class PostgresStore implements Store {
       user: draft.user,
       text: draft.text,
       clientId: draft.clientId,
+      attachments: draft.attachments,
     });
   }
 
@@ -224,6 +243,7 @@ export class PostgresStore implements Store {
       to: draft.to,
       text: draft.text,
       clientId: draft.clientId,
+      attachments: draft.attachments,
       pendingTo: draft.delivered ? undefined : draft.toKey,
     });
   }
@@ -238,7 +258,13 @@ export class PostgresStore implements Store {
     }
     // PostgreSQL text cannot hold U+0000. Refused here, such an append
     // cannot fail the others of its group.
-    if (Object.values(append).some((v) => v?.includes("\0"))) {
+    if (
+      [
+        ...Object.values(append),
+        ...(append.attachments ?? []).map((a) => a.name),
+      ]
+        .some((v) => typeof v === "string" && v.includes("\0"))
+    ) {
       return Promise.reject(
         new StoreUnavailableError(
           "PostgreSQL cannot store the NUL character (U+0000).",
@@ -278,18 +304,23 @@ export class PostgresStore implements Store {
       const rows = await this.#appendAll(jobs.map((job) => job.append));
       jobs.forEach((job, i) => this.#settle(job, rows[i]));
     } catch (error) {
-      if (!(error instanceof postgres.PostgresError) || jobs.length === 1) {
+      if (!refusedData(error) || jobs.length === 1) {
         const failure = this.#unavailable(error);
         for (const job of jobs) job.reject(failure);
         return;
       }
       // The database refused the statement, so none of it was stored: one
       // at a time, only the append at fault fails.
-      for (const job of jobs) {
+      for (const [i, job] of jobs.entries()) {
         try {
           this.#settle(job, (await this.#appendAll([job.append]))[0]);
         } catch (error) {
           job.reject(this.#unavailable(error));
+          if (!refusedData(error)) {
+            const failure = this.#unavailable(error);
+            for (const rest of jobs.slice(i + 1)) rest.reject(failure);
+            return;
+          }
         }
       }
     }
@@ -312,11 +343,14 @@ export class PostgresStore implements Store {
         body: a.text,
         ts,
         client_id: a.clientId ?? null,
+        attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
       };
     });
     const rows = await this.#sql<AppendRow[]>`
-      SELECT * FROM chat_append(${this.#sql.json(json)}) ORDER BY r_ord`;
+      SELECT * FROM chat_append(${
+      this.#sql.json(json as unknown as postgres.JSONValue)
+    }) ORDER BY r_ord`;
     if (rows.length !== appends.length) {
       throw new Error(
         `chat_append returned ${rows.length} rows for ${appends.length} appends`,
@@ -342,8 +376,76 @@ export class PostgresStore implements Store {
         text: row.r_text,
         ts: row.r_ts,
         client_id: row.r_client_id,
+        attachments: row.r_attachments,
+        edited_at: row.r_edited_at,
+        deleted: row.r_deleted,
       }),
       duplicate: row.r_duplicate,
+    });
+  }
+
+  findMessage(id: string): Promise<MessageRecord | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<
+        (MessageRow & { user_key: string; stream: string })[]
+      >`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, user_key, stream
+        FROM messages WHERE id = ${id}`;
+      return row
+        ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
+        : undefined;
+    });
+  }
+
+  updateMessage(
+    id: string,
+    change: MessageChange,
+  ): Promise<MessageBase | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = "deleted" in change
+        ? await sql<MessageRow[]>`
+          UPDATE messages SET deleted = true, text = '', attachments = NULL
+          WHERE id = ${id} RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}`
+        : await sql<MessageRow[]>`
+          UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()}
+          WHERE id = ${id} AND NOT deleted
+          RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}`;
+      return row ? toMessage(row) : undefined;
+    });
+  }
+
+  saveFile(file: StoredFile): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO files (hash, name, size, type, uploader, created_at)
+        VALUES (${file.hash}, ${file.name}, ${file.size}, ${file.type},
+          ${file.uploader}, ${file.createdAt})
+        ON CONFLICT (hash) DO NOTHING`;
+    });
+  }
+
+  findFile(hash: string): Promise<StoredFile | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<{
+        hash: string;
+        name: string;
+        size: number;
+        type: string;
+        uploader: string;
+        created_at: number;
+      }[]>`
+        SELECT hash, name, size, type, uploader, created_at
+        FROM files WHERE hash = ${hash}`;
+      return row
+        ? {
+          hash: row.hash,
+          name: row.name,
+          size: row.size,
+          type: row.type,
+          uploader: row.uploader,
+          createdAt: row.created_at,
+        }
+        : undefined;
     });
   }
 
@@ -368,7 +470,7 @@ export class PostgresStore implements Store {
       const rows = await sql<MessageRow[]>`
         WITH taken AS (
           UPDATE messages SET pending_to = NULL WHERE pending_to = ${userKey}
-          RETURNING seq, id, user_name, room, to_user, text, ts, client_id
+          RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}
         )
         SELECT * FROM taken ORDER BY ts, seq`;
       return rows.map((row) => toMessage<PrivateMessage>(row));
@@ -587,14 +689,14 @@ async function page<M extends MessageBase>(
   const since = query.since ?? 0;
   const rows = query.afterSeq !== undefined
     ? await sql<MessageRow[]>`
-      SELECT seq, id, user_name, room, to_user, text, ts, client_id
+      SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
       FROM messages
       WHERE stream = ${stream} AND seq > ${query.afterSeq} AND seq < ${before}
         AND ts >= ${since}
       ORDER BY seq LIMIT ${limit}`
     : await sql<MessageRow[]>`
       SELECT * FROM (
-        SELECT seq, id, user_name, room, to_user, text, ts, client_id
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
         FROM messages
         WHERE stream = ${stream} AND seq < ${before} AND ts >= ${since}
         ORDER BY seq DESC LIMIT ${limit}
@@ -603,7 +705,8 @@ async function page<M extends MessageBase>(
 }
 
 // A room message has `room`; a private one has `to` instead. Keys keep the
-// order of the protocol's examples (and of SqliteStore's messages).
+// order of the protocol's examples (and of SqliteStore's messages);
+// optional fields appear only when set.
 function toMessage<M extends MessageBase>(row: MessageRow): M {
   const ts = new Date(row.ts).toISOString();
   const message: MessageBase & { room?: string; to?: string } =
@@ -625,6 +728,11 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
         ts,
       };
   if (row.client_id !== null) message.client_id = row.client_id;
+  if (row.attachments !== null) message.attachments = row.attachments;
+  if (row.edited_at !== null) {
+    message.edited_at = new Date(row.edited_at).toISOString();
+  }
+  if (row.deleted) message.deleted = true;
   return message as M;
 }
 
@@ -636,6 +744,14 @@ function toAccount(row: AccountRow): Account {
     role: row.role,
     createdAt: row.created_at,
   };
+}
+
+// True when the server refused a statement for what it carried (bad
+// data, a constraint, a limit, a deadlock) rather than for its own state:
+// then the same appends sent one at a time can succeed.
+function refusedData(error: unknown): boolean {
+  return error instanceof postgres.PostgresError &&
+    /^(22|23|40|54)/.test(error.code);
 }
 
 // The database as logs and errors may show it: no password.

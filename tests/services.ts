@@ -1,0 +1,440 @@
+/**
+ * Throwaway PostgreSQL and Redis servers for tests: each starts on a free
+ * loopback port in its own temporary folder and is gone after `stop()`.
+ * When the binaries are missing the start functions return null and the
+ * matching `…SkipReason()` says why, so a suite can skip with a message
+ * (scripts/install-test-services.sh installs them).
+ */
+
+/** A running PostgreSQL server. */
+export interface PostgresService {
+  /** `postgres://postgres@127.0.0.1:PORT/postgres` (trust authentication). */
+  url: string;
+  /** Runs SQL through psql as the superuser; returns psql's output. */
+  psql(command: string, options?: { database?: string }): Promise<string>;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(name: string): Promise<string>;
+  /** Drops a database, closing the connections still open to it. */
+  dropDatabase(name: string): Promise<void>;
+  /** Shuts the server down (fast) and keeps its data, for outage tests. */
+  shutdown(): Promise<void>;
+  /** Starts the server again after `shutdown()`, on the same port. */
+  start(): Promise<void>;
+  /** Stops the server (fast shutdown) and removes its folder. */
+  stop(): Promise<void>;
+}
+
+/** A running Redis server. */
+export interface RedisService {
+  /** `redis://127.0.0.1:PORT`. */
+  url: string;
+  port: number;
+  /** Shuts the server down without saving. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startPostgres}. */
+export interface PostgresOptions {
+  /**
+   * Keep fsync on (default false). Off makes the tests several times
+   * faster and changes nothing they can observe; measurements want it on.
+   */
+  fsync?: boolean;
+}
+
+const PG_ROOT = "/usr/lib/postgresql";
+const REDIS_SERVER = "/usr/bin/redis-server";
+const REDIS_CLI = "/usr/bin/redis-cli";
+const READY_TIMEOUT_MS = 10_000;
+
+/** The newest PostgreSQL `bin` folder installed by Debian's packages, if any. */
+function postgresBin(): string | undefined {
+  let versions: number[];
+  try {
+    versions = [...Deno.readDirSync(PG_ROOT)]
+      .map((entry) => Number(entry.name))
+      .filter((v) => Number.isInteger(v))
+      .sort((a, b) => b - a);
+  } catch {
+    return undefined;
+  }
+  return versions.map((v) => `${PG_ROOT}/${v}/bin`)
+    .find((bin) => exists(`${bin}/initdb`) && exists(`${bin}/pg_ctl`));
+}
+
+/** Why PostgreSQL tests cannot run here, or undefined when they can. */
+export function postgresSkipReason(): string | undefined {
+  if (Deno.build.os !== "linux") return "PostgreSQL tests run on Linux only";
+  if (!postgresBin()) {
+    return `PostgreSQL is not installed (no ${PG_ROOT}/*/bin/initdb; ` +
+      "run scripts/install-test-services.sh)";
+  }
+  if (isRoot() && !exists("/usr/sbin/runuser") && !exists("/sbin/runuser")) {
+    return "running as root, but runuser is missing to start PostgreSQL as the postgres user";
+  }
+  return undefined;
+}
+
+/** Why Redis tests cannot run here, or undefined when they can. */
+export function redisSkipReason(): string | undefined {
+  if (!exists(REDIS_SERVER) || !exists(REDIS_CLI)) {
+    return `Redis is not installed (no ${REDIS_SERVER} or ${REDIS_CLI}; ` +
+      "run scripts/install-test-services.sh)";
+  }
+  return undefined;
+}
+
+/**
+ * Starts a PostgreSQL server on a free loopback port, or returns null when
+ * {@link postgresSkipReason} gives a reason. Throws when the server fails
+ * to start, with the end of its log.
+ */
+export async function startPostgres(
+  options: PostgresOptions = {},
+): Promise<PostgresService | null> {
+  if (postgresSkipReason()) return null;
+  const bin = postgresBin()!;
+  const dir = await Deno.makeTempDir({ prefix: "chat-pg-" });
+  // initdb refuses to run as root: the cluster belongs to `postgres`.
+  const asOwner = isRoot() ? ["runuser", "-u", "postgres", "--"] : [];
+  if (isRoot()) await run(["chown", "postgres:postgres", dir]);
+  const data = `${dir}/data`;
+  const port = freePort();
+  const ctl = (...args: string[]) =>
+    run([...asOwner, `${bin}/pg_ctl`, "-D", data, ...args]);
+  let started = false;
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    ...(options.fsync ? [] : ["-c fsync=off", "-c synchronous_commit=off"]),
+  ].join(" ");
+  async function start(): Promise<void> {
+    started = true;
+    await ctl("-l", `${dir}/log`, "-w", "-t", "30", "-o", settings, "start")
+      .catch(async (error) => {
+        const log = await Deno.readTextFile(`${dir}/log`).catch(() => "");
+        throw new Error(
+          `${(error as Error).message}\n${
+            log.split("\n").slice(-20).join("\n")
+          }`,
+        );
+      });
+  }
+  async function shutdown(): Promise<void> {
+    if (!started) return;
+    await ctl("-m", "fast", "-w", "stop");
+    started = false;
+  }
+  const stopSync = () => {
+    // A filtered or crashed test run never reaches stop(): do not leave a
+    // server running behind it.
+    if (started) {
+      runSync([
+        ...asOwner,
+        `${bin}/pg_ctl`,
+        "-D",
+        data,
+        "-m",
+        "immediate",
+        "stop",
+      ]);
+    }
+    removeSync(dir);
+  };
+  globalThis.addEventListener("unload", stopSync);
+  try {
+    await run([
+      ...asOwner,
+      `${bin}/initdb`,
+      "-D",
+      data,
+      "-A",
+      "trust",
+      "-U",
+      "postgres",
+      "-E",
+      "UTF8",
+      "--locale=C",
+      "--no-sync",
+    ]);
+    await start();
+  } catch (error) {
+    globalThis.removeEventListener("unload", stopSync);
+    stopSync();
+    throw error;
+  }
+
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const psql = (command: string, { database = "postgres" } = {}) =>
+    run([
+      `${bin}/psql`,
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-d",
+      url.replace(/[^/]*$/, encodeURIComponent(database)),
+      "-c",
+      command,
+    ]);
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    psql,
+    async createDatabase(name) {
+      await psql(`CREATE DATABASE ${quoteIdent(name)}`);
+      return `postgres://postgres@127.0.0.1:${port}/${
+        encodeURIComponent(name)
+      }`;
+    },
+    async dropDatabase(name) {
+      await psql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    },
+    shutdown,
+    start,
+    stop() {
+      stopping ??= (async () => {
+        globalThis.removeEventListener("unload", stopSync);
+        try {
+          await shutdown();
+        } finally {
+          await Deno.remove(dir, { recursive: true }).catch(() => {});
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Starts a Redis server on a free loopback port, without persistence, or
+ * returns null when {@link redisSkipReason} gives a reason.
+ */
+export async function startRedis(): Promise<RedisService | null> {
+  if (redisSkipReason()) return null;
+  const dir = await Deno.makeTempDir({ prefix: "chat-redis-" });
+  const port = freePort();
+  const cli = (...args: string[]) =>
+    run([REDIS_CLI, "-h", "127.0.0.1", "-p", String(port), ...args]);
+  const stopSync = () => {
+    runSync([
+      REDIS_CLI,
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "shutdown",
+      "nosave",
+    ]);
+    removeSync(dir);
+  };
+  globalThis.addEventListener("unload", stopSync);
+  try {
+    await run([
+      REDIS_SERVER,
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "yes",
+      // Daemonized, Redis writes a pid file, by default in /var/run.
+      "--dir",
+      dir,
+      "--pidfile",
+      `${dir}/redis.pid`,
+      "--logfile",
+      `${dir}/redis.log`,
+    ]);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const pong = await cli("ping").catch(() => "");
+      if (pong.trim() === "PONG") break;
+      if (Date.now() > deadline) {
+        throw new Error(`redis-server on port ${port} did not answer PING`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    globalThis.removeEventListener("unload", stopSync);
+    stopSync();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        globalThis.removeEventListener("unload", stopSync);
+        // The server closes the connection as it exits: no reply to expect.
+        await cli("shutdown", "nosave").catch(() => {});
+        const deadline = Date.now() + READY_TIMEOUT_MS;
+        while (
+          Date.now() < deadline &&
+          await cli("ping").then(() => true, () => false)
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Runs a command to its end; throws with its stderr when it fails. */
+async function run(command: string[]): Promise<string> {
+  const output = await new Deno.Command(command[0], {
+    args: command.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (!output.success) {
+    throw new Error(
+      `'${command.join(" ")}' failed with exit code ${output.code}: ${
+        decoder.decode(output.stderr).trim()
+      }`,
+    );
+  }
+  return decoder.decode(output.stdout);
+}
+
+function runSync(command: string[]): void {
+  try {
+    new Deno.Command(command[0], {
+      args: command.slice(1),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+  } catch {
+    // Best effort at exit: nothing more to do.
+  }
+}
+
+function removeSync(path: string): void {
+  try {
+    Deno.removeSync(path, { recursive: true });
+  } catch {
+    // Already gone.
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isRoot(): boolean {
+  return Deno.uid() === 0;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Starts a Redis server on a given loopback port (for a restart on the port
+ * a stopped one used), or returns null when {@link redisSkipReason} gives a
+ * reason. Like {@link startRedis} otherwise.
+ */
+export async function startRedisOnPort(
+  port: number,
+): Promise<RedisService | null> {
+  if (redisSkipReason()) return null;
+  const dir = await Deno.makeTempDir({ prefix: "chat-redis-" });
+  const cli = (...args: string[]) =>
+    run([REDIS_CLI, "-h", "127.0.0.1", "-p", String(port), ...args]);
+  const stopSync = () => {
+    runSync([
+      REDIS_CLI,
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "shutdown",
+      "nosave",
+    ]);
+    removeSync(dir);
+  };
+  globalThis.addEventListener("unload", stopSync);
+  try {
+    await run([
+      REDIS_SERVER,
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "yes",
+      "--dir",
+      dir,
+      "--pidfile",
+      `${dir}/redis.pid`,
+      "--logfile",
+      `${dir}/redis.log`,
+    ]);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const pong = await cli("ping").catch(() => "");
+      if (pong.trim() === "PONG") break;
+      if (Date.now() > deadline) {
+        const log = await Deno.readTextFile(`${dir}/redis.log`).catch(() => "");
+        throw new Error(
+          `redis-server on port ${port} did not answer PING\n${
+            log.split("\n").slice(-10).join("\n")
+          }`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    globalThis.removeEventListener("unload", stopSync);
+    stopSync();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        globalThis.removeEventListener("unload", stopSync);
+        await cli("shutdown", "nosave").catch(() => {});
+        const deadline = Date.now() + READY_TIMEOUT_MS;
+        while (
+          Date.now() < deadline &&
+          await cli("ping").then(() => true, () => false)
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      })();
+      return stopping;
+    },
+  };
+}
