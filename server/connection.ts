@@ -60,8 +60,10 @@ export class ClientConnection implements ClientState {
   #pending: Promise<void> = Promise.resolve();
   #closed = false;
   #limits: RateLimitConfig;
-  #buckets = new Map<RateCategory, TokenBucket>();
-  #strikes: number[] = [];
+  // Made on first use: most connections never need the strikes, and ten
+  // thousand idle ones should cost as little as possible.
+  #buckets?: Map<RateCategory, TokenBucket>;
+  #strikes?: number[];
 
   constructor(
     node: ChatNode,
@@ -98,6 +100,7 @@ export class ClientConnection implements ClientState {
   #limit(request: Request): Request | RejectedFrame {
     const category = categoryOf(request.action);
     const now = performance.now();
+    this.#buckets ??= new Map();
     let bucket = this.#buckets.get(category);
     if (!bucket) {
       bucket = new TokenBucket(this.#limits.perConnection[category], now);
@@ -123,6 +126,7 @@ export class ClientConnection implements ClientState {
   #strike(now: number): void {
     const limit = this.#limits.strikesBeforeDisconnect;
     if (limit <= 0) return;
+    this.#strikes ??= [];
     this.#strikes.push(now);
     while (this.#strikes[0] < now - STRIKE_WINDOW_MS) this.#strikes.shift();
     if (this.#strikes.length >= limit) {

@@ -94,6 +94,7 @@ export function createWebSocketEndpoint(
         open.set(writer, connection);
         const pending = connection;
         loginTimer = setTimeout(() => {
+          loginTimer = undefined;
           if (pending.member) return;
           logger.info("Closing {address}: no login within {s} s", {
             address: remoteAddress,

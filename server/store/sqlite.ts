@@ -95,6 +95,7 @@ export class SqliteStore implements Store {
       // NORMAL in WAL mode keeps every commit across a process crash; FULL
       // would add an fsync per commit for power loss only.
       this.#db.exec("PRAGMA synchronous = NORMAL");
+      this.#db.exec("PRAGMA wal_autocheckpoint = 10000");
       // SQLite waits synchronously: keep this short, it stalls the server.
       this.#db.exec(
         `PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 2000)}`,
@@ -136,10 +137,10 @@ export class SqliteStore implements Store {
   }
 
   #transaction<T>(body: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
+    this.#q("BEGIN IMMEDIATE").run();
     try {
       const result = body();
-      this.#db.exec("COMMIT");
+      this.#q("COMMIT").run();
       return result;
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
@@ -226,7 +227,8 @@ export class SqliteStore implements Store {
   // Group commit: appends made during one turn of the event loop share one
   // transaction, committed after the turn's I/O; each promise resolves
   // only once its commit is done, so an acknowledgement still means "on
-  // disk". A savepoint per append keeps one bad append from undoing the rest.
+  // disk". Should one append fail, the batch is rolled back and each append
+  // retried in a transaction of its own, so one bad append fails alone.
   #enqueue<M extends MessageBase>(
     run: () => AppendResult<M>,
   ): Promise<AppendResult<M>> {
@@ -247,42 +249,29 @@ export class SqliteStore implements Store {
     const batch = this.#queued;
     this.#queued = [];
     if (batch.length === 0) return;
-    const outcomes: ({ ok: AppendResult<MessageBase> } | { error: unknown })[] =
-      [];
-    try {
-      if (this.#closed) throw new Error("The store is closed.");
-      this.#transaction(() => {
-        for (const job of batch) {
-          this.#db.exec("SAVEPOINT append");
-          try {
-            outcomes.push({ ok: job.run() });
-            this.#db.exec("RELEASE append");
-          } catch (error) {
-            this.#db.exec("ROLLBACK TO append");
-            this.#db.exec("RELEASE append");
-            outcomes.push({ error });
-          }
-        }
-      });
-    } catch (error) {
-      const failure = new StoreUnavailableError((error as Error).message, {
-        cause: error,
-      });
-      for (const job of batch) job.reject(failure);
+    if (this.#closed) {
+      const closed = new StoreUnavailableError("The store is closed.");
+      for (const job of batch) job.reject(closed);
       return;
     }
-    batch.forEach((job, i) => {
-      const outcome = outcomes[i];
-      if ("ok" in outcome) {
-        job.resolve(outcome.ok);
-      } else {
-        job.reject(
-          new StoreUnavailableError((outcome.error as Error).message, {
-            cause: outcome.error,
-          }),
-        );
+    let results: AppendResult<MessageBase>[];
+    try {
+      results = this.#transaction(() => batch.map((job) => job.run()));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(unavailable(error));
+        return;
       }
-    });
+      for (const job of batch) {
+        try {
+          job.resolve(this.#transaction(job.run));
+        } catch (error) {
+          job.reject(unavailable(error));
+        }
+      }
+      return;
+    }
+    batch.forEach((job, i) => job.resolve(results[i]));
   }
 
   // Inside a transaction: the idempotency check, the next seq, the insert.
@@ -659,6 +648,10 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
   }
   if (row.deleted) message.deleted = true;
   return message as M;
+}
+
+function unavailable(error: unknown): StoreUnavailableError {
+  return new StoreUnavailableError((error as Error).message, { cause: error });
 }
 
 function toAccount(row: AccountRow): Account {
