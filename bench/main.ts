@@ -46,6 +46,8 @@ const HELP = `deno task bench [options]
                     per phase (default 10)
   --runs N          repeat every scenario N times and report medians (default 1)
   --connections N   idle clients of the connections scenario (default 10000)
+  --server-dir DIR  run the server from another checkout of the project, to
+                    compare versions (default: this one)
   --limits MODE     off (default): main.ts with --rate-limits off and
                     --max-connections-per-address 0; default: limits on
   -h, --help        this text
@@ -59,6 +61,7 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "1" },
     connections: { type: "string", default: "10000" },
     limits: { type: "string", default: "off" },
+    "server-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -88,6 +91,7 @@ if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 20)) {
   Deno.exit(2);
 }
 const LIMITS = opts.limits;
+const SERVER_DIR = opts["server-dir"] ?? ROOT;
 if (LIMITS !== "off" && LIMITS !== "default") {
   console.error("--limits is off or default");
   Deno.exit(2);
@@ -190,7 +194,8 @@ async function startTarget(kind: Target["kind"]): Promise<Target> {
   }
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    cwd: ROOT,
+    // --server-dir runs another checkout's main.ts (before/after figures).
+    cwd: kind === "project" ? SERVER_DIR : ROOT,
     env: CHILD_ENV,
     stdin: "null",
     stdout: "piped",
@@ -786,8 +791,9 @@ async function history(): Promise<Result> {
       batch: 20,
       connectBudgetMs: 30_000,
       settleMaxMs: 10_000,
-      rooms: ["hist"],
-      perRoom: HISTORY_CLIENTS,
+      // A room each: this measures storage, not fan-out.
+      rooms: Array.from({ length: HISTORY_CLIENTS }, (_, i) => `hist${i}`),
+      perRoom: 1,
       historyLimit: 50,
     }], 60_000);
     const phase = DURATION / 2;
@@ -1066,7 +1072,7 @@ if (h) {
     "gen CPU": pct(h.store_gen_cpu_util),
     other: pct(h.store_other_cpu_util),
     "CPU µs/op": `${fmt(h.cpu_us_per_store, 1)}/msg`,
-    notes: `${h.clients} senders, 1 in flight each`,
+    notes: `${h.clients} senders in rooms of their own, 8 in flight each`,
   });
   row({
     scenario: "history read",
