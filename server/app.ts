@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
@@ -9,6 +8,7 @@ import type { ChatNode } from "./node.ts";
 import type { Failure } from "./protocol/errors.ts";
 import { isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
+import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
 import {
@@ -146,14 +146,11 @@ export function createApp(parts: AppParts): Hono {
     });
   });
 
-  const smallBodies = bodyLimit({
-    maxSize: 64 * 1024,
-    onError: (c) =>
-      c.json({
-        error: "invalid_message",
-        message: "The request body is over 64 KiB.",
-      }, 413),
-  });
+  const smallBodies = limitBody(64 * 1024, (c) =>
+    c.json({
+      error: "invalid_message",
+      message: "The request body is over 64 KiB.",
+    }, 413));
   // Uploads have their own, larger limit (routes/files.ts).
   app.use(
     "/api/*",
@@ -217,7 +214,7 @@ export function createApp(parts: AppParts): Hono {
   );
 
   app.get("/api/rooms/:room/messages", async (c) => {
-    const key = node.findRoom(c.req.param("room"));
+    const key = await node.findRoomAnywhere(c.req.param("room"));
     if (key === undefined) {
       return c.json({
         error: "room_not_found",

@@ -64,6 +64,7 @@ export class ClientConnection implements ClientState {
   // thousand idle ones should cost as little as possible.
   #buckets?: Map<RateCategory, TokenBucket>;
   #strikes?: number[];
+  #tooManyStrikes = false;
 
   constructor(
     node: ChatNode,
@@ -94,6 +95,31 @@ export class ClientConnection implements ClientState {
     this.#pending = this.#pending.then(() =>
       isRejected(request) ? this.#reject(request) : this.#handle(request)
     );
+    if (this.#tooManyStrikes) {
+      // After that frame's reply, so the client sees why.
+      this.#tooManyStrikes = false;
+      this.#pending = this.#pending.then(() =>
+        this.disconnect(CLOSE_POLICY, "Rate limits exceeded repeatedly")
+      );
+    }
+  }
+
+  /**
+   * Answers a frame that arrived while the server shuts down, so every
+   * request still gets its one reply; the client sends it again after
+   * reconnecting (with its client_id, safely).
+   */
+  refuseWhileStopping(text: string): void {
+    const decoded = decodeRequest(text);
+    const frame: RejectedFrame = isRejected(decoded) ? decoded : {
+      ...fail(
+        "internal",
+        "The server is restarting: send this again once reconnected.",
+      ),
+      action: decoded.action,
+      id: decoded.id,
+    };
+    this.#pending = this.#pending.then(() => this.#reject(frame));
   }
 
   // Per-connection buckets, then the user's (shared by its connections).
@@ -133,10 +159,8 @@ export class ClientConnection implements ClientState {
       logger.warn("Disconnecting {who}: over its rate limits again and again", {
         who: this.#who(),
       });
-      // After the queued replies, so the client sees why.
-      this.#pending = this.#pending.then(() =>
-        this.disconnect(CLOSE_POLICY, "Rate limits exceeded repeatedly")
-      );
+      this.#strikes = [];
+      this.#tooManyStrikes = true;
     }
   }
 
@@ -230,9 +254,14 @@ export class ClientConnection implements ClientState {
     return this.#pending;
   }
 
-  /** Ends the connection from the server side: queued frames go first. */
+  /**
+   * Ends the connection from the server side: queued frames go first, and
+   * the member leaves at once, without waiting for a close handshake that
+   * a peer that stopped reading would never finish.
+   */
   disconnect(code: number, reason: string): void {
     this.outbox.close(code, reason);
+    this.closed(code);
   }
 
   /** Cleans up after the socket closed, however it closed. */

@@ -200,6 +200,7 @@ export class ChatNode {
       username: member.username,
       roomKey: member.roomKey,
       guest: member.guest,
+      address: member.address,
     });
     if (!granted) this.registry.release(member);
     return granted;
@@ -220,10 +221,30 @@ export class ChatNode {
       if (change.moved) this.presenceChanged();
       if (!this.registry.isMember(member)) return;
       if (change.from !== undefined && change.leftFrom) {
-        this.#announce(change.from, member, "left");
+        this.#announceUnlessElsewhere(change.from, member, "left", 0);
       }
-      if (change.joinedTo) this.#announce(roomKey, member, "joined");
+      if (change.joinedTo) {
+        this.#announceUnlessElsewhere(roomKey, member, "joined", 1);
+      }
     };
+  }
+
+  // The registry knows first and last connections on this node; with other
+  // nodes, presence says whether the user is in the room elsewhere too
+  // (`expected` counts this connection: 1 after joining, 0 after leaving).
+  #announceUnlessElsewhere(
+    roomKey: string,
+    member: Member,
+    kind: "joined" | "left",
+    expected: number,
+  ): void {
+    if (this.presence.roomCountsNow() !== undefined) {
+      this.#announce(roomKey, member, kind);
+      return;
+    }
+    this.presence.connectionsIn(member.userKey, roomKey).then((count) => {
+      if (count <= expected) this.#announce(roomKey, member, kind);
+    }, () => this.#announce(roomKey, member, kind));
   }
 
   /** Removes a member that disconnected, with the notices it calls for. */
@@ -231,7 +252,9 @@ export class ChatNode {
     const departure = this.registry.release(member);
     if (!departure) return;
     this.presence.remove(`${this.id}:${member.id}`);
-    if (departure.leftRoom) this.#announce(departure.roomKey, member, "left");
+    if (departure.leftRoom) {
+      this.#announceUnlessElsewhere(departure.roomKey, member, "left", 0);
+    }
     this.presenceChanged();
   }
 
@@ -402,15 +425,11 @@ export class ChatNode {
       this.presence.remove(`${this.id}:${member.id}`);
       member.disconnect(CLOSE_REMOVED, text.slice(0, 120));
     }
+    // The node that held the connections tells their rooms, on every node.
     const name = members[0]?.username;
     for (const roomKey of rooms) {
       const room = this.registry.roomName(roomKey) ?? roomKey;
-      this.#deliver({
-        type: "event",
-        topic: { kind: "room", key: roomKey },
-        frame: encodeEvent("system", { room, kind, user: name, text }),
-        exceptUser: userKey,
-      });
+      this.notifyRoom(roomKey, { room, kind, user: name, text }, userKey);
     }
     if (members.length > 0) this.#scheduleRoomList();
   }
@@ -431,20 +450,20 @@ export class ChatNode {
           scope: "room",
         }),
       );
-      this.moveMember(member, GENERAL_ROOM)();
+      // The room hears "banned" below, not "left".
+      const change = this.registry.enter(member, GENERAL_ROOM);
+      this.presence.move(`${this.id}:${member.id}`, GENERAL_ROOM);
+      if (change.joinedTo) {
+        this.#announceUnlessElsewhere(GENERAL_ROOM, member, "joined", 1);
+      }
+      this.presenceChanged();
     }
     if (name !== undefined) {
-      this.#deliver({
-        type: "event",
-        topic: { kind: "room", key: roomKey },
-        frame: encodeEvent("system", {
-          room,
-          kind: "banned",
-          user: name,
-          text,
-        }),
-        exceptUser: userKey,
-      });
+      this.notifyRoom(
+        roomKey,
+        { room, kind: "banned", user: name, text },
+        userKey,
+      );
     }
   }
 

@@ -84,7 +84,12 @@ export function createWebSocketEndpoint(
         writer = new ConnectionWriter({
           send: (frame) => socket.send(frame),
           bufferedAmount: () => socket.bufferedAmount,
-          close: (code, reason) => socket.close(code, reason),
+          // The member leaves when the server decides to close (too slow,
+          // too big), not when a peer that stopped reading acknowledges it.
+          close: (code, reason) => {
+            socket.close(code, reason);
+            connection?.closed(code);
+          },
         }, { maxBufferedBytes: options.maxBufferedBytes });
         connection = new ClientConnection(node, writer, {
           remoteAddress,
@@ -104,7 +109,7 @@ export function createWebSocketEndpoint(
         }, options.loginTimeoutSeconds * 1000);
       },
       onMessage(event, _ws) {
-        if (!connection || !writer || draining) return;
+        if (!connection || !writer) return;
         const data = event.data as string | ArrayBuffer | Blob;
         if (tooBig(data)) {
           logger.info("Frame over {max} bytes from {address}: closing", {
@@ -115,7 +120,8 @@ export function createWebSocketEndpoint(
           return;
         }
         if (typeof data === "string") {
-          connection.receive(data);
+          if (draining) connection.refuseWhileStopping(data);
+          else connection.receive(data);
         } else {
           connection.refuse("Binary frames are not supported: send JSON text.");
         }
@@ -182,6 +188,12 @@ export function createWebSocketEndpoint(
       ]);
       clearTimeout(timer);
       for (const writer of open.keys()) writer.close(code, reason);
+      // Let the close handshakes finish (a second at most): a process that
+      // exits first resets the connections and clients never see 1001.
+      const deadline = Date.now() + 1000;
+      while (open.size > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     },
     get openSockets() {
       return open.size;

@@ -646,3 +646,93 @@ function parseFrame(
     size: offset + length,
   };
 }
+
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** How many server processes (default 3). */
+  nodes?: number;
+  /** Flags given to every node besides the shared backends and its id. */
+  args?: string[];
+  /** Node ids are this prefix and 1, 2, 3... (default "n"). */
+  idPrefix?: string;
+}
+
+/** Server processes sharing one PostgreSQL database and one Redis. */
+export interface Cluster {
+  /** The nodes, in id order: `nodes[0]` is `<prefix>1`. */
+  readonly nodes: ServerProcess[];
+  /** Stops every node (SIGTERM; a node already dead is skipped). */
+  stop(): Promise<void>;
+  /** Every node's output so far, each under its id, for failure messages. */
+  output(): string;
+}
+
+/**
+ * Starts `chat-server` processes on free ports, all on one database and one
+ * Redis, as several nodes behind a load balancer would run.
+ */
+export async function startCluster(
+  databaseUrl: string,
+  redisUrl: string,
+  options: ClusterOptions = {},
+): Promise<Cluster> {
+  const count = options.nodes ?? 3;
+  const prefix = options.idPrefix ?? "n";
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+  const started = await Promise.allSettled(ids.map((id) =>
+    spawnServer([
+      "--database-url",
+      databaseUrl,
+      "--redis-url",
+      redisUrl,
+      "--node-id",
+      id,
+      ...(options.args ?? []),
+    ])
+  ));
+  const nodes = started.flatMap((r) =>
+    r.status === "fulfilled" ? [r.value] : []
+  );
+  const failed = started.find((r) => r.status === "rejected");
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+  };
+  if (failed) {
+    await stop();
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return {
+    nodes,
+    stop,
+    output: () =>
+      nodes.map((node, i) => `--- ${ids[i]} (${node.url})\n${node.output()}`)
+        .join("\n"),
+  };
+}
+
+/** GETs a URL and reads the whole body (so no response is left open). */
+export async function httpGet(
+  url: string,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(url);
+  return { status: response.status, text: await response.text() };
+}
+
+/**
+ * Retries `attempt` every `intervalMs` until it returns without throwing,
+ * and returns its result; after `timeoutMs` throws its last error.
+ */
+export async function eventually<T>(
+  attempt: () => Promise<T> | T,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_WAIT_MS);
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+    await delay(options.intervalMs ?? 50);
+  }
+}

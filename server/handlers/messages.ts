@@ -108,7 +108,7 @@ export async function history(
   }
   const key = data.room === undefined
     ? ctx.client.member.roomKey
-    : node.findRoom(data.room);
+    : await node.findRoomAnywhere(data.room);
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }

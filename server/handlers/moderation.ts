@@ -75,8 +75,6 @@ async function resolve(
   ctx: MemberContext,
   user: string,
 ): Promise<Target | Failure> {
-  const denied = requireRole(ctx, "moderator");
-  if (denied) return denied;
   const target = await findTarget(ctx, user);
   if (isFailure(target)) return target;
   return outranks(ctx, target) ?? target;
@@ -91,6 +89,10 @@ export async function kick(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
+  // The role first, as for every moderation action: who may not act
+  // learns nothing about the request's fields.
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
   const data = parseData(kickData, raw);
   if (isFailure(data)) return data;
   const target = await resolve(ctx, data.user);
@@ -118,6 +120,8 @@ export async function ban(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
   const data = parseData(banData, raw);
   if (isFailure(data)) return data;
   const target = await resolve(ctx, data.user);
@@ -127,7 +131,7 @@ export async function ban(
   const reason = data.reason?.trim() || "no reason given";
   const createdAt = Date.now();
   if (data.room !== undefined) {
-    const roomKey = node.findRoom(data.room);
+    const roomKey = await node.findRoomAnywhere(data.room);
     if (roomKey === undefined) {
       return fail("room_not_found", `No room named '${data.room}'.`);
     }
@@ -156,13 +160,9 @@ export async function ban(
       }));
   }
   await node.store.addBan({ userKey: target.key, reason, by, createdAt });
-  // A guest's addresses go too, so it cannot come back under another
-  // name; address bans only ever stop guests.
-  const addresses = new Set<string>();
-  for (const member of node.registry.connectionsOf(target.key)) {
-    if (member.guest) addresses.add(member.address);
-  }
-  for (const address of addresses) {
+  // A guest's addresses, on every node, go too, so it cannot come back
+  // under another name; address bans only ever stop guests.
+  for (const address of await node.presence.guestAddresses(target.key)) {
     await node.store.addBan({
       userKey: target.key,
       address,
@@ -194,7 +194,7 @@ export async function unban(
   const { node } = ctx;
   let roomKey: string | undefined;
   if (data.room !== undefined) {
-    roomKey = node.findRoom(data.room);
+    roomKey = await node.findRoomAnywhere(data.room);
     if (roomKey === undefined) {
       return fail("room_not_found", `No room named '${data.room}'.`);
     }
@@ -220,7 +220,7 @@ export async function deleteRoom(
   const data = parseData(roomData, raw);
   if (isFailure(data)) return data;
   const { node } = ctx;
-  const roomKey = node.findRoom(data.room);
+  const roomKey = await node.findRoomAnywhere(data.room);
   if (roomKey === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }

@@ -33,6 +33,22 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.usersIn(roomKey) ?? []);
   }
 
+  connectionsIn(userKey: string, roomKey: string): Promise<number> {
+    let count = 0;
+    for (const member of this.#registry.connectionsOf(userKey)) {
+      if (member.roomKey === roomKey) count++;
+    }
+    return Promise.resolve(count);
+  }
+
+  guestAddresses(userKey: string): Promise<string[]> {
+    const addresses = new Set<string>();
+    for (const member of this.#registry.connectionsOf(userKey)) {
+      if (member.guest) addresses.add(member.address);
+    }
+    return Promise.resolve([...addresses]);
+  }
+
   onlineName(userKey: string): Promise<string | undefined> {
     return Promise.resolve(this.#registry.onlineName(userKey));
   }

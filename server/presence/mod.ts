@@ -6,6 +6,8 @@ export interface PresenceEntry {
   username: string;
   roomKey: string;
   guest: boolean;
+  /** The client's address (guest bans cover it). */
+  address: string;
 }
 
 /**
@@ -33,6 +35,10 @@ export interface PresenceManager {
   roomCountsNow(): Map<string, number> | undefined;
   /** Names of the distinct users in a room, sorted. */
   usersIn(roomKey: string): Promise<string[]>;
+  /** How many connections of a user are in a room, on every node. */
+  connectionsIn(userKey: string, roomKey: string): Promise<number>;
+  /** Addresses a guest is online from, on every node. */
+  guestAddresses(userKey: string): Promise<string[]>;
   /** The display name of a user online anywhere, or undefined. */
   onlineName(userKey: string): Promise<string | undefined>;
   /** True when a guest holds this name anywhere. */

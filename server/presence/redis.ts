@@ -193,6 +193,25 @@ export class RedisPresence implements PresenceManager {
     return sortNames(byKey.values());
   }
 
+  async connectionsIn(userKey: string, roomKey: string): Promise<number> {
+    const all = await this.#everyone();
+    if (!all) return await this.#fallback.connectionsIn(userKey, roomKey);
+    return all.filter((e) => e.userKey === userKey && e.roomKey === roomKey)
+      .length;
+  }
+
+  async guestAddresses(userKey: string): Promise<string[]> {
+    const all = await this.#everyone();
+    if (!all) return await this.#fallback.guestAddresses(userKey);
+    return [
+      ...new Set(
+        all.filter((e) => e.userKey === userKey && e.guest).map((e) =>
+          e.address
+        ),
+      ),
+    ];
+  }
+
   async onlineName(userKey: string): Promise<string | undefined> {
     const held = await this.#held(userKey);
     if (held === undefined) return await this.#fallback.onlineName(userKey);

@@ -9,9 +9,12 @@ import { z } from "zod";
 
 // Generous type bounds: the handlers apply the real rules with their codes.
 const name = z.string().max(4096);
-// NUL has no place in chat text, and PostgreSQL's text type cannot hold it.
+// NUL has no place in chat text, and PostgreSQL's text type cannot hold it;
+// a lone surrogate is not text at all and would come back changed.
 const noNul = (max: number) =>
-  z.string().max(max).refine((s) => !s.includes("\0"), "NUL is not allowed");
+  z.string().max(max)
+    .refine((s) => !s.includes("\0"), "NUL is not allowed")
+    .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 const seq = z.number().int().min(0);
 
 /** `login` data of a guest. */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { limitBody } from "./body_limit.ts";
 import { getCookie } from "hono/cookie";
 import { INLINE_TYPES } from "../files.ts";
 import type { ChatNode } from "../node.ts";
@@ -16,15 +16,12 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
 
   routes.post(
     "/api/files",
-    bodyLimit({
-      // Multipart framing on top of the file itself.
-      maxSize: maxFileBytes + 16 * 1024,
-      onError: (c) =>
-        c.json({
-          error: "invalid_message",
-          message: `A file is at most ${maxFileBytes} bytes.`,
-        }, 413),
-    }),
+    // Multipart framing on top of the file itself.
+    limitBody(maxFileBytes + 16 * 1024, (c) =>
+      c.json({
+        error: "invalid_message",
+        message: `A file is at most ${maxFileBytes} bytes.`,
+      }, 413)),
     async (c) => {
       const token = getCookie(c, SESSION_COOKIE);
       const account = token === undefined

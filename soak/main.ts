@@ -1,0 +1,612 @@
+/**
+ * Soak test: runs the chat server as a child process on 127.0.0.1 with a
+ * temporary database, keeps N guest clients talking in several rooms for a
+ * few minutes (a message every few seconds each, now and then a room
+ * switch or a reconnect), and samples the server's memory (VmRSS), open
+ * file descriptors and connections every 5 s. Prints one row per sample,
+ * then totals and a verdict comparing RSS in the second half of the run
+ * with the first. Stops by itself and removes what it made.
+ *
+ *   deno task soak -- --clients 300 --minutes 2
+ *
+ * Not part of `deno task test`: it takes minutes.
+ */
+import { parseArgs } from "node:util";
+import { listeningPort, rssKiB, sleep, withTimeout } from "../bench/proc.ts";
+
+const HELP = `deno task soak -- [options]
+
+  --clients N    guest clients (default 300)
+  --minutes M    how long they talk, 0.1 to 60 (default 2)
+  --rooms N      rooms they spread over, general included (default 8)
+  --interval S   mean seconds between two messages of one client (default 3)
+  -h, --help     this text
+`;
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const HOST = "127.0.0.1";
+const SAMPLE_MS = 5000;
+/** Chances per tick of a client: switch rooms, reconnect (else: a message). */
+const SWITCH_CHANCE = 0.05;
+const RECONNECT_CHANCE = 0.02;
+
+/** What the command line asked for. */
+interface Options {
+  clients: number;
+  minutes: number;
+  rooms: number;
+  intervalS: number;
+}
+
+function parseOptions(args: string[]): Options {
+  // `deno task soak -- --clients 3` passes the "--" along.
+  const rest = args[0] === "--" ? args.slice(1) : args;
+  let values;
+  try {
+    values = parseArgs({
+      args: rest,
+      options: {
+        clients: { type: "string", default: "300" },
+        minutes: { type: "string", default: "2" },
+        rooms: { type: "string", default: "8" },
+        interval: { type: "string", default: "3" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    Deno.exit(2);
+  }
+  if (values.help) {
+    console.log(HELP);
+    Deno.exit(0);
+  }
+  const options = {
+    clients: Number(values.clients),
+    minutes: Number(values.minutes),
+    rooms: Number(values.rooms),
+    intervalS: Number(values.interval),
+  };
+  const bad = !(Number.isInteger(options.clients) && options.clients >= 1 &&
+    options.clients <= 20_000) ||
+    !(options.minutes >= 0.1 && options.minutes <= 60) ||
+    !(Number.isInteger(options.rooms) && options.rooms >= 1 &&
+      options.rooms <= 100) ||
+    !(options.intervalS >= 0.1 && options.intervalS <= 600);
+  if (bad) {
+    console.error(`an option is out of range\n\n${HELP}`);
+    Deno.exit(2);
+  }
+  return options;
+}
+
+/** Counters shared by every client. */
+interface Totals {
+  sent: number;
+  acked: number;
+  delivered: number;
+  switches: number;
+  reconnects: number;
+  /** Sockets that closed without the client asking. */
+  dropped: number;
+  errors: Map<string, number>;
+}
+
+/** The server process under test. */
+interface Server {
+  child: Deno.ChildProcess;
+  pid: number;
+  url: string;
+  wsUrl: string;
+  dir: string;
+  /** The last lines it printed (warnings and errors only). */
+  tail: string[];
+}
+
+async function startServer(): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-soak-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "--host",
+      HOST,
+      "--port",
+      "0",
+      "--db",
+      `${dir}/soak.db`,
+      // Every client comes from 127.0.0.1.
+      "--max-connections-per-address",
+      "0",
+      "--log-level",
+      "warning",
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const tail: string[] = [];
+  const keep = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      for (const line of decoder.decode(chunk).split("\n")) {
+        if (line.trim() === "") continue;
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+      }
+    }
+  };
+  keep(child.stdout);
+  keep(child.stderr);
+  // With warnings only, "Listening on" is not printed: find the port.
+  let port: number | undefined;
+  for (let i = 0; i < 200 && port === undefined; i++) {
+    await sleep(100);
+    port = await listeningPort(child.pid);
+  }
+  if (port === undefined) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error(`The server did not listen:\n${tail.join("\n")}`);
+  }
+  const url = `http://${HOST}:${port}`;
+  return {
+    child,
+    pid: child.pid,
+    url,
+    wsUrl: `ws://${HOST}:${port}/ws`,
+    dir,
+    tail,
+  };
+}
+
+async function stopServer(server: Server): Promise<number | null> {
+  try {
+    server.child.kill("SIGTERM");
+  } catch {
+    // Exited already.
+  }
+  let status: Deno.CommandStatus;
+  try {
+    status = await withTimeout(server.child.status, 10_000, "server exit");
+  } catch {
+    server.child.kill("SIGKILL");
+    status = await server.child.status;
+  }
+  await Deno.remove(server.dir, { recursive: true }).catch(() => {});
+  return status.code;
+}
+
+/**
+ * One simulated user: logs in as a guest, joins a room, then on each tick
+ * sends a message, sometimes switches rooms or reconnects under a new name.
+ */
+class SoakClient {
+  readonly index: number;
+  #url: string;
+  #rooms: string[];
+  #totals: Totals;
+  #intervalMs: number;
+  #socket?: WebSocket;
+  #generation = 0;
+  #next = 1;
+  #timer?: ReturnType<typeof setTimeout>;
+  #stopped = false;
+  #closing = false;
+  #room = "general";
+
+  constructor(
+    index: number,
+    url: string,
+    rooms: string[],
+    totals: Totals,
+    intervalMs: number,
+  ) {
+    this.index = index;
+    this.#url = url;
+    this.#rooms = rooms;
+    this.#totals = totals;
+    this.#intervalMs = intervalMs;
+  }
+
+  get open(): boolean {
+    return this.#socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** Connects, logs in, joins its room; resolves once in. */
+  async connect(): Promise<void> {
+    this.#generation++;
+    const socket = new WebSocket(this.#url);
+    this.#socket = socket;
+    this.#closing = false;
+    const loggedIn = Promise.withResolvers<void>();
+    // Rejected when the socket closes first; awaited only once open.
+    loggedIn.promise.catch(() => {});
+    socket.onmessage = (event) => {
+      for (const line of String(event.data).split("\n")) {
+        const frame = JSON.parse(line);
+        if (frame.action === "receive_message") this.#totals.delivered++;
+        else if (frame.action === "error") {
+          const code = String(frame.data?.code);
+          this.#totals.errors.set(
+            code,
+            (this.#totals.errors.get(code) ?? 0) + 1,
+          );
+          if (frame.id === "login") {
+            loggedIn.reject(new Error(`login: ${code}`));
+          }
+        } else if (frame.action === "success") {
+          if (frame.data.request === "send_message") this.#totals.acked++;
+          if (frame.id === "login") loggedIn.resolve();
+        }
+      }
+    };
+    socket.onclose = () => {
+      loggedIn.reject(new Error("closed before login"));
+      if (!this.#closing && !this.#stopped) {
+        this.#totals.dropped++;
+        // Come back, as a real client would.
+        this.#schedule(1000);
+      }
+    };
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onerror = () => reject(new Error("cannot connect"));
+    });
+    this.#send(
+      "login",
+      { username: `s${this.index}x${this.#generation}` },
+      "login",
+    );
+    await loggedIn.promise;
+    const room = this.#rooms[this.index % this.#rooms.length];
+    this.#room = room;
+    if (room !== "general") this.#send("join_room", { room });
+  }
+
+  /** Starts ticking, at a random phase so clients do not move in step. */
+  start(): void {
+    this.#schedule(Math.random() * this.#intervalMs);
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => this.#tick(), ms);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      if (!this.open) {
+        this.#totals.reconnects++;
+        await this.connect();
+      } else {
+        const roll = Math.random();
+        if (roll < RECONNECT_CHANCE) {
+          this.#totals.reconnects++;
+          await this.#close();
+          await this.connect();
+        } else if (roll < RECONNECT_CHANCE + SWITCH_CHANCE) {
+          // Another room than the current one.
+          const others = this.#rooms.filter((r) => r !== this.#room);
+          const room = others[Math.floor(Math.random() * others.length)];
+          this.#totals.switches++;
+          this.#room = room;
+          this.#send(
+            room === "general" ? "leave_room" : "join_room",
+            room === "general" ? {} : { room },
+          );
+        } else {
+          const n = this.#next++;
+          this.#totals.sent++;
+          this.#send("send_message", {
+            text: `soak message ${n} from client ${this.index}`,
+            client_id: `${this.index}-${this.#generation}-${n}`,
+          });
+        }
+      }
+    } catch (error) {
+      const code = `client: ${(error as Error).message}`;
+      this.#totals.errors.set(code, (this.#totals.errors.get(code) ?? 0) + 1);
+    }
+    // Every interval on average, between half and one and a half of it.
+    this.#schedule(this.#intervalMs * (0.5 + Math.random()));
+  }
+
+  #send(action: string, data: Record<string, unknown>, id?: string): void {
+    if (!this.open) return;
+    this.#socket!.send(
+      JSON.stringify(id ? { action, data, id } : { action, data }),
+    );
+  }
+
+  async #close(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    this.#closing = true;
+    const closed = new Promise<void>((resolve) =>
+      socket.addEventListener("close", () => resolve())
+    );
+    socket.close(1000);
+    await withTimeout(closed, 5000, "close").catch(() => {});
+  }
+
+  /** Stops ticking and closes the socket. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#close();
+  }
+}
+
+/** One row of the table. */
+interface Sample {
+  seconds: number;
+  rssMiB: number;
+  fds: number;
+  serverConnections: number;
+  clientsOpen: number;
+  acked: number;
+  delivered: number;
+}
+
+async function countFds(pid: number): Promise<number> {
+  let n = 0;
+  for await (const _ of Deno.readDir(`/proc/${pid}/fd`)) n++;
+  return n;
+}
+
+async function serverConnections(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^chat_connections (\d+)/m.exec(text)?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+function pad(value: string | number, width: number): string {
+  return String(value).padStart(width);
+}
+
+function row(s: Sample, previous?: Sample): string {
+  const dt = previous ? s.seconds - previous.seconds : s.seconds;
+  const rate = previous && dt > 0 ? (s.delivered - previous.delivered) / dt : 0;
+  return [
+    pad(s.seconds.toFixed(0), 6),
+    pad(s.rssMiB.toFixed(1), 8),
+    pad(s.fds, 6),
+    pad(s.serverConnections, 7),
+    pad(s.clientsOpen, 7),
+    pad(s.acked, 8),
+    pad(s.delivered, 10),
+    pad(rate.toFixed(0), 8),
+  ].join(" ");
+}
+
+const HEADER = [
+  pad("t(s)", 6),
+  pad("RSS MiB", 8),
+  pad("fds", 6),
+  pad("conns", 7),
+  pad("clients", 7),
+  pad("acked", 8),
+  pad("delivered", 10),
+  pad("deliv/s", 8),
+].join(" ");
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+}
+
+/** Every message of every room, to check seqs and count what was stored. */
+async function storedMessages(
+  wsUrl: string,
+): Promise<{ stored: number; gaps: string[] }> {
+  const socket = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = () => reject(new Error("cannot connect to count"));
+  });
+  const waiting = new Map<string, (frame: Record<string, unknown>) => void>();
+  socket.onmessage = (event) => {
+    for (const line of String(event.data).split("\n")) {
+      const frame = JSON.parse(line);
+      if (frame.id && waiting.has(frame.id)) {
+        waiting.get(frame.id)!(frame);
+        waiting.delete(frame.id);
+      }
+    }
+  };
+  let n = 0;
+  const ask = (action: string, data: Record<string, unknown>) => {
+    const id = `q${++n}`;
+    const reply = new Promise<Record<string, unknown>>((resolve) =>
+      waiting.set(id, resolve)
+    );
+    socket.send(JSON.stringify({ action, data, id }));
+    return withTimeout(reply, 10_000, action);
+  };
+  try {
+    await ask("login", { username: "soak-counter" });
+    const rooms =
+      ((await ask("list_rooms", {})).data as { rooms: { name: string }[] })
+        .rooms;
+    let stored = 0;
+    const gaps: string[] = [];
+    for (const { name } of rooms) {
+      let after = 0;
+      for (;;) {
+        const page =
+          ((await ask("history", { room: name, after_seq: after, limit: 200 }))
+            .data as {
+              messages: { seq: number }[];
+            }).messages;
+        for (const m of page) {
+          if (m.seq !== after + 1) gaps.push(`${name}: ${after} -> ${m.seq}`);
+          after = m.seq;
+        }
+        stored += page.length;
+        if (page.length < 200) break;
+      }
+    }
+    return { stored, gaps };
+  } finally {
+    const closed = new Promise((resolve) => socket.onclose = resolve);
+    socket.close();
+    await closed;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(Deno.args);
+  const server = await startServer();
+  const totals: Totals = {
+    sent: 0,
+    acked: 0,
+    delivered: 0,
+    switches: 0,
+    reconnects: 0,
+    dropped: 0,
+    errors: new Map(),
+  };
+  const rooms = [
+    "general",
+    ...Array.from({ length: options.rooms - 1 }, (_, i) => `soak-${i + 1}`),
+  ];
+  const clients = Array.from(
+    { length: options.clients },
+    (_, i) =>
+      new SoakClient(i, server.wsUrl, rooms, totals, options.intervalS * 1000),
+  );
+  let stopRequested = false;
+  const onSignal = () => stopRequested = true;
+  Deno.addSignalListener("SIGINT", onSignal);
+  const samples: Sample[] = [];
+  let exitCode: number | null = null;
+  try {
+    console.log(
+      `soak: ${options.clients} clients, ${options.rooms} rooms, a message every ~${options.intervalS} s each, ${options.minutes} min; server pid ${server.pid} at ${server.url}`,
+    );
+    // The rooms first, made by a client that then leaves.
+    const maker = new WebSocket(server.wsUrl);
+    await new Promise((resolve) => maker.onopen = resolve);
+    const made = Promise.withResolvers<void>();
+    let replies = 0;
+    maker.onmessage = (event) => {
+      for (const line of String(event.data).split("\n")) {
+        if (
+          /"action":"(success|error)"/.test(line) && ++replies === rooms.length
+        ) made.resolve();
+      }
+    };
+    maker.send(
+      JSON.stringify({ action: "login", data: { username: "soak-maker" } }),
+    );
+    for (const room of rooms.slice(1)) {
+      maker.send(JSON.stringify({ action: "create_room", data: { room } }));
+    }
+    await withTimeout(made.promise, 10_000, "creating rooms");
+    await new Promise((resolve) => {
+      maker.onclose = resolve;
+      maker.close();
+    });
+    // Connect the rest, 25 at a time.
+    const ramp = performance.now();
+    for (let i = 0; i < clients.length; i += 25) {
+      await Promise.all(clients.slice(i, i + 25).map((c) => c.connect()));
+    }
+    console.log(
+      `soak: ${clients.length} clients connected in ${
+        ((performance.now() - ramp) / 1000).toFixed(1)
+      } s`,
+    );
+    for (const client of clients) client.start();
+
+    console.log(HEADER);
+    const started = performance.now();
+    const end = started + options.minutes * 60_000;
+    let nextSample = started;
+    while (!stopRequested) {
+      const now = performance.now();
+      if (now >= nextSample) {
+        const sample: Sample = {
+          seconds: (now - started) / 1000,
+          rssMiB: (await rssKiB(server.pid)) / 1024,
+          fds: await countFds(server.pid),
+          serverConnections: await serverConnections(server.url),
+          clientsOpen: clients.filter((c) => c.open).length,
+          acked: totals.acked,
+          delivered: totals.delivered,
+        };
+        console.log(row(sample, samples.at(-1)));
+        samples.push(sample);
+        nextSample += SAMPLE_MS;
+      }
+      if (now >= end) break;
+      await sleep(Math.min(nextSample, end) - performance.now());
+    }
+    await Promise.all(clients.map((c) => c.stop()));
+    // Let the last replies and deliveries land before counting.
+    await sleep(500);
+    const { stored, gaps } = await storedMessages(server.wsUrl);
+
+    console.log("");
+    console.log(
+      `totals: ${totals.sent} sent, ${totals.acked} acknowledged, ${stored} stored, ${totals.delivered} delivered, ` +
+        `${totals.switches} room switches, ${totals.reconnects} reconnects, ${totals.dropped} dropped by the server`,
+    );
+    const errors = [...totals.errors].map(([code, n]) => `${code} x${n}`).join(
+      ", ",
+    );
+    console.log(`errors: ${errors || "none"}`);
+    console.log(
+      `history: ${
+        gaps.length === 0
+          ? "every room's seqs are 1..n"
+          : `gaps: ${gaps.slice(0, 5).join("; ")}`
+      }`,
+    );
+    // The first sample is taken before any message: leave it out.
+    const measured = samples.slice(1);
+    const half = Math.floor(measured.length / 2);
+    if (half >= 1) {
+      const first = mean(measured.slice(0, half).map((s) => s.rssMiB));
+      const second = mean(measured.slice(half).map((s) => s.rssMiB));
+      const growth = (second - first) / first * 100;
+      const fdsFirst = mean(measured.slice(0, half).map((s) => s.fds));
+      const fdsSecond = mean(measured.slice(half).map((s) => s.fds));
+      const verdict = growth < 10 ? "STABLE" : "GROWING";
+      console.log(
+        `verdict: ${verdict}: RSS ${first.toFixed(1)} MiB (first half) -> ${
+          second.toFixed(1)
+        } MiB (second half), ` +
+          `${growth >= 0 ? "+" : ""}${growth.toFixed(1)}%; fds ${
+            fdsFirst.toFixed(0)
+          } -> ${fdsSecond.toFixed(0)}`,
+      );
+    } else {
+      console.log("verdict: too short to compare halves (run at least 15 s)");
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    await Promise.all(clients.map((c) => c.stop()));
+    exitCode = await stopServer(server);
+    if (exitCode !== 0) {
+      console.log(
+        `server exited with ${exitCode}; its last lines:\n${
+          server.tail.join("\n")
+        }`,
+      );
+    }
+  }
+}
+
+if (import.meta.main) {
+  await main();
+}
