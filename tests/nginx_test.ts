@@ -1,0 +1,311 @@
+/**
+ * docs/nginx.conf.example, run for real: nginx on a free loopback port in
+ * front of two `chat-server` nodes (round robin, no sticky sessions) that
+ * share PostgreSQL and Redis. Clients through the proxy land on different
+ * nodes and chat with each other and with clients connected to the nodes
+ * directly; the Origin check still works through the proxy.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import {
+  ClientPool,
+  type Cluster,
+  eventually,
+  httpGet,
+  RawSocket,
+  startCluster,
+  type TestClient,
+} from "./harness.ts";
+import {
+  type PostgresService,
+  postgresSkipReason,
+  redisSkipReason,
+  startPostgres,
+  startRedis,
+} from "./services.ts";
+
+const NGINX = "/usr/sbin/nginx";
+const EXAMPLE = new URL("../docs/nginx.conf.example", import.meta.url);
+
+function nginxSkipReason(): string | undefined {
+  try {
+    Deno.statSync(NGINX);
+    return undefined;
+  } catch {
+    return `nginx is not installed (no ${NGINX}; apt-get install -y nginx)`;
+  }
+}
+
+/** What a proxied test gets: the nodes, nginx, and client pools. */
+interface ProxyContext {
+  cluster: Cluster;
+  /** `http://127.0.0.1:PORT` of nginx. */
+  proxyUrl: string;
+  /** Clients through nginx. */
+  proxied: ClientPool;
+  /** `direct[i]` connects to node i without the proxy. */
+  direct: ClientPool[];
+}
+
+const skipReason = nginxSkipReason() ?? postgresSkipReason() ??
+  redisSkipReason();
+const pg = skipReason ? null : await startPostgres();
+
+Deno.test("nginx example: proxy_read_timeout outlasts the server's idle ping", async () => {
+  const conf = await Deno.readTextFile(EXAMPLE);
+  const ws = /location = \/ws \{([^}]*)\}/.exec(conf)?.[1];
+  assert.ok(ws, "the example has a `location = /ws` block");
+  const timeout = /proxy_read_timeout (\d+)s;/.exec(ws)?.[1];
+  assert.ok(timeout, "the /ws location sets proxy_read_timeout in seconds");
+  assert.ok(Number(timeout) > DEFAULT_CONFIG.idleTimeoutSeconds);
+  for (
+    const header of [
+      "Upgrade $http_upgrade",
+      "Connection $connection_upgrade",
+      "Host $http_host",
+      "X-Forwarded-For $proxy_add_x_forwarded_for",
+    ]
+  ) {
+    assert.ok(ws.includes(`proxy_set_header ${header};`), header);
+  }
+  assert.doesNotMatch(conf, /^\s*(ip_hash|hash|sticky)\b/m, "no stickiness");
+});
+
+if (!pg) {
+  Deno.test({
+    name: `nginx: skipped, ${skipReason}`,
+    ignore: true,
+    fn() {},
+  });
+} else {
+  registerTests(pg);
+}
+
+/**
+ * The example with this test's ports and paths: nginx listens on
+ * 127.0.0.1:`port`, proxies to `upstreams`, and keeps its pid, logs and
+ * temporary files in `dir`. One worker, so round robin alternates strictly
+ * (each worker keeps its own turn).
+ */
+function renderConfig(
+  template: string,
+  options: { port: number; upstreams: string[]; dir: string },
+): string {
+  const { port, upstreams, dir } = options;
+  let conf = template;
+  const replace = (pattern: RegExp, by: string) => {
+    assert.match(conf, pattern, `the example has ${pattern}`);
+    conf = conf.replace(pattern, by);
+  };
+  replace(/^worker_processes .*;$/m, "worker_processes 1;");
+  replace(/^pid .*;$/m, `pid ${dir}/nginx.pid;`);
+  replace(/^error_log .*;$/m, `error_log ${dir}/error.log info;`);
+  replace(/^(\s*)access_log .*;$/m, `$1access_log ${dir}/access.log;`);
+  replace(/^(\s*)listen .*;$/m, `$1listen 127.0.0.1:${port};`);
+  replace(
+    /(upstream chat \{[\s\S]*?)((?:^\s*server \S+:\d+[^;\n]*;\n)+)/m,
+    `$1${
+      upstreams.map((host) =>
+        `    server ${host} max_fails=2 fail_timeout=10s;\n`
+      ).join("")
+    }`,
+  );
+  replace(
+    /^http \{$/m,
+    `http {\n${
+      ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) =>
+        `  ${kind}_temp_path ${dir}/${kind};`
+      ).join("\n")
+    }`,
+  );
+  return conf;
+}
+
+let databases = 0;
+
+/** A free TCP port on 127.0.0.1 right now. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * A test with a fresh database, Redis, two nodes and nginx in front of
+ * them; everything is stopped at the end. On failure nginx's error log and
+ * the nodes' logs are added to the error.
+ */
+function proxyTest(
+  pg: PostgresService,
+  name: string,
+  body: (ctx: ProxyContext) => Promise<void>,
+): void {
+  Deno.test(name, async () => {
+    const database = `nginx_${++databases}`;
+    const url = await pg.createDatabase(database);
+    const redis = (await startRedis())!;
+    const dir = await Deno.makeTempDir({ prefix: "chat-nginx-" });
+    // nginx's workers run as nobody: let them reach the temp folders.
+    await Deno.chmod(dir, 0o755);
+    let cluster: Cluster | undefined;
+    let nginx: Deno.ChildProcess | undefined;
+    const pools: ClientPool[] = [];
+    try {
+      cluster = await startCluster(url, redis.url, {
+        nodes: 2,
+        // Behind the proxy every client comes from its address.
+        args: ["--max-connections-per-address", "0"],
+      });
+      const port = freePort();
+      const conf = renderConfig(await Deno.readTextFile(EXAMPLE), {
+        port,
+        upstreams: cluster.nodes.map((node) => new URL(node.url).host),
+        dir,
+      });
+      await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
+      nginx = new Deno.Command(NGINX, {
+        args: ["-c", `${dir}/nginx.conf`, "-p", dir, "-g", "daemon off;"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const proxyUrl = `http://127.0.0.1:${port}`;
+      const exited = nginx.status.then((status) => {
+        throw new Error(`nginx exited (${status.code})`);
+      });
+      exited.catch(() => {});
+      await Promise.race([
+        exited,
+        eventually(async () => {
+          const { status } = await httpGet(`${proxyUrl}/healthz`);
+          assert.equal(status, 200);
+        }, { timeoutMs: 5000 }),
+      ]);
+      const proxied = new ClientPool(`ws://127.0.0.1:${port}/ws`);
+      const direct = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+      pools.push(proxied, ...direct);
+      await body({ cluster, proxyUrl, proxied, direct });
+    } catch (error) {
+      const log = await Deno.readTextFile(`${dir}/error.log`).catch(() => "");
+      throw new Error(
+        `${(error as Error).stack ?? error}\n\nnginx error log:\n${
+          log.split("\n").slice(-20).join("\n")
+        }\nNode logs:\n${cluster?.output() ?? ""}`,
+      );
+    } finally {
+      await Promise.all(pools.map((pool) => pool.closeAll()));
+      if (nginx) {
+        try {
+          nginx.kill("SIGTERM");
+        } catch {
+          // Already gone.
+        }
+        await nginx.status;
+      }
+      await cluster?.stop();
+      await redis.stop();
+      await pg.dropDatabase(database);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  });
+}
+
+/** A node's `chat_users_online` gauge, read from its /metrics. */
+async function usersOnline(nodeUrl: string): Promise<number> {
+  const { text } = await httpGet(`${nodeUrl}/metrics`);
+  const value = /^chat_users_online (\d+)$/m.exec(text)?.[1];
+  assert.ok(value !== undefined, "/metrics has chat_users_online");
+  return Number(value);
+}
+
+async function chat(
+  from: TestClient,
+  text: string,
+  to: TestClient[],
+): Promise<void> {
+  const reply = await from.ok("send_message", { text });
+  const message = reply.message as { id: string };
+  for (const client of to) {
+    const event = await client.event(
+      "receive_message",
+      (d) => d.id === message.id,
+    );
+    assert.deepEqual(event.data, message);
+  }
+}
+
+function registerTests(pg: PostgresService): void {
+  proxyTest(
+    pg,
+    "nginx: serves the web client and /healthz of the nodes",
+    async ({ proxyUrl }) => {
+      const page = await fetch(`${proxyUrl}/`);
+      const html = await page.text();
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+      assert.match(html, /<html/i);
+      const health = await httpGet(`${proxyUrl}/healthz`);
+      assert.deepEqual(JSON.parse(health.text), { status: "ok" });
+    },
+  );
+
+  proxyTest(
+    pg,
+    "nginx: two clients through the proxy land on different nodes and chat",
+    async ({ cluster, proxied }) => {
+      const ann = await proxied.guest("ann");
+      const ben = await proxied.guest("ben");
+      const online = await Promise.all(
+        cluster.nodes.map((node) => usersOnline(node.url)),
+      );
+      assert.deepEqual(online, [1, 1], "one user on each node");
+      await chat(ann, "hi ben", [ann, ben]);
+      await chat(ben, "hi ann", [ann, ben]);
+      const reply = await ben.ok("private_message", {
+        to: "ann",
+        text: "just us",
+      });
+      const id = (reply.message as { id: string }).id;
+      await ann.event("private_message", (d) => d.id === id);
+      const users = await ann.ok("list_users");
+      assert.deepEqual(users.users, ["ann", "ben"]);
+    },
+  );
+
+  proxyTest(
+    pg,
+    "nginx: clients through the proxy chat with clients on each node directly",
+    async ({ proxied, direct }) => {
+      const [one, two] = await Promise.all([
+        direct[0].guest("one"),
+        direct[1].guest("two"),
+      ]);
+      const via = await proxied.guest("via");
+      const everyone = [one, two, via];
+      await chat(via, "hello from behind nginx", everyone);
+      await chat(one, "hello from node one", everyone);
+      await chat(two, "hello from node two", everyone);
+    },
+  );
+
+  proxyTest(
+    pg,
+    "nginx: the WebSocket takes the proxy's own Origin and refuses another site",
+    async ({ proxyUrl }) => {
+      const wsUrl = `${proxyUrl.replace("http", "ws")}/ws`;
+      const own = await RawSocket.open(wsUrl, { Origin: proxyUrl });
+      own.abort();
+      assert.equal(own.status, 101, own.head);
+      const other = await RawSocket.open(wsUrl, {
+        Origin: "http://evil.example",
+      });
+      other.abort();
+      assert.equal(other.status, 403, other.head);
+    },
+  );
+
+  Deno.test("nginx: stop PostgreSQL", async () => {
+    await pg.stop();
+  });
+}

@@ -1,0 +1,1070 @@
+/**
+ * Scale-out: three `chat-server` processes on one PostgreSQL database and
+ * one Redis, as behind a load balancer without sticky sessions. Every
+ * guarantee of one process must hold across processes: delivery, counts,
+ * member lists, online state, name uniqueness, `seq` order, `client_id`
+ * retries, private messages, moderation, and surviving a dead node, a Redis
+ * restart and a database outage.
+ *
+ * One PostgreSQL server serves the whole file; each test gets a database of
+ * its own, a Redis of its own (presence and the pub/sub channel start
+ * empty, and a test that stops Redis disturbs nobody) and three fresh
+ * nodes, so tests share nothing but the PostgreSQL process.
+ */
+import assert from "node:assert/strict";
+import {
+  ClientPool,
+  type Cluster,
+  delay,
+  eventually,
+  expectError,
+  type Frame,
+  httpGet,
+  roundTrip,
+  type ServerProcess,
+  startCluster,
+  TEST_PASSWORD,
+  type TestClient,
+} from "./harness.ts";
+import {
+  type PostgresService,
+  postgresSkipReason,
+  type RedisService,
+  redisSkipReason,
+  startPostgres,
+  startRedis,
+  startRedisOnPort,
+} from "./services.ts";
+
+/** The close code of a connection ended by a moderator. */
+const CLOSE_REMOVED = 4003;
+
+interface Message {
+  id: string;
+  seq: number;
+  room?: string;
+  to?: string;
+  user: string;
+  text: string;
+  ts: string;
+  client_id?: string;
+}
+
+interface RoomSummary {
+  name: string;
+  users: number;
+}
+
+/** What a scale-out test gets: the nodes, a client pool per node, Redis. */
+interface ClusterContext {
+  cluster: Cluster;
+  nodes: ServerProcess[];
+  /** `pools[i]` connects to `nodes[i]`. */
+  pools: ClientPool[];
+  /** The Redis the nodes use; a test that restarts it replaces it here. */
+  redis: RedisService;
+  pg: PostgresService;
+}
+
+const skipReason = postgresSkipReason() ?? redisSkipReason();
+const pg = skipReason ? null : await startPostgres();
+
+if (!pg) {
+  Deno.test({
+    name: `scale-out: skipped, ${skipReason}`,
+    ignore: true,
+    fn() {},
+  });
+} else {
+  registerTests(pg);
+}
+
+let databases = 0;
+
+/**
+ * A test on a fresh cluster: a database and a Redis of its own, three
+ * nodes, one client pool per node; everything is stopped at the end. On
+ * failure the nodes' logs are added to the error.
+ */
+function clusterTest(
+  pg: PostgresService,
+  name: string,
+  body: (ctx: ClusterContext) => Promise<void>,
+  options: { args?: string[] } = {},
+): void {
+  Deno.test(name, async () => {
+    const database = `scaleout_${++databases}`;
+    const url = await pg.createDatabase(database);
+    const redis = (await startRedis())!;
+    let cluster: Cluster | undefined;
+    const ctx = { redis, pg } as ClusterContext;
+    try {
+      cluster = await startCluster(url, redis.url, { args: options.args });
+      ctx.cluster = cluster;
+      ctx.nodes = cluster.nodes;
+      ctx.pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+      try {
+        await body(ctx);
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).stack ?? error}\n\nNode logs:\n${
+            tail(cluster.output(), 60)
+          }`,
+        );
+      }
+    } finally {
+      await Promise.all((ctx.pools ?? []).map((pool) => pool.closeAll()));
+      await cluster?.stop();
+      await redis.stop();
+      await ctx.redis.stop();
+      await pg.dropDatabase(database);
+    }
+  });
+}
+
+function tail(text: string, lines: number): string {
+  return text.split("\n").map((line) => line.slice(0, 300)).slice(-lines)
+    .join("\n");
+}
+
+function roomsOf(data: Frame["data"]): RoomSummary[] {
+  return data.rooms as RoomSummary[];
+}
+
+/** A room's user count in a room list; undefined when it is not listed. */
+function countIn(data: Frame["data"], room: string): number | undefined {
+  return roomsOf(data).find((r) => r.name === room)?.users;
+}
+
+/** The `receive_message` events a client got for one room, in order. */
+function messagesIn(client: TestClient, room: string): Message[] {
+  return client.events("receive_message")
+    .map((f) => f.data as unknown as Message)
+    .filter((m) => m.room === room);
+}
+
+/** The `private_message` events a client got with this message id. */
+function privateCopies(client: TestClient, id: string): Message[] {
+  return client.events("private_message")
+    .map((f) => f.data as unknown as Message)
+    .filter((m) => m.id === id);
+}
+
+async function send(
+  client: TestClient,
+  text: string,
+  clientId?: string,
+): Promise<Message> {
+  const data = await client.ok(
+    "send_message",
+    clientId === undefined ? { text } : { text, client_id: clientId },
+  );
+  return data.message as Message;
+}
+
+/** Waits until a client has the `receive_message` of this message id. */
+async function received(client: TestClient, message: Message): Promise<void> {
+  const event = await client.event(
+    "receive_message",
+    (d) => d.id === message.id,
+  );
+  assert.deepEqual(event.data, message);
+}
+
+/** Registers the first account of the database: the admin. */
+async function registerAdmin(
+  pool: ClientPool,
+  name = "boss",
+): Promise<TestClient> {
+  const admin = await pool.register(name);
+  const reply = admin.received.find((f) => f.data.request === "register");
+  assert.equal(reply?.data.role, "admin", "the first account is the admin");
+  return admin;
+}
+
+async function currentRoom(client: TestClient): Promise<string> {
+  return (await client.ok("list_users")).room as string;
+}
+
+/**
+ * Waits for a `system` event of this kind (about `user`, when given); the
+ * error names who waited, when `who` is given.
+ */
+async function notice(
+  client: TestClient,
+  kind: string,
+  user?: string,
+  who?: string,
+): Promise<Frame> {
+  try {
+    return await client.event(
+      "system",
+      (d) => d.kind === kind && (user === undefined || d.user === user),
+    );
+  } catch (error) {
+    if (who === undefined) throw error;
+    throw new Error(
+      `${who} got no system ${kind}${user ? ` about ${user}` : ""}: ${
+        (error as Error).message
+      }; it got ${JSON.stringify(client.events("system").map((f) => f.data))}`,
+    );
+  }
+}
+
+/** A node's /healthz status and body. */
+async function health(
+  node: ServerProcess,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { status, text } = await httpGet(`${node.url}/healthz`);
+  return { status, body: JSON.parse(text) };
+}
+
+/** True while the process has not exited. */
+async function running(node: ServerProcess): Promise<boolean> {
+  const exited = await Promise.race([
+    node.process.status.then(() => true),
+    delay(10).then(() => false),
+  ]);
+  return !exited;
+}
+
+function registerTests(pg: PostgresService): void {
+  // ---------------------------------------------------------- delivery
+
+  clusterTest(
+    pg,
+    "scale-out: a message sent on one node reaches members on every node",
+    async ({ pools }) => {
+      const [ann, ben, cat] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[1].guest("ben"),
+        pools[2].guest("cat"),
+      ]);
+      const message = await send(ben, "hello from node two");
+      assert.equal(message.seq, 1);
+      assert.equal(message.room, "general");
+      for (const client of [ann, ben, cat]) await received(client, message);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a room created on one node is joinable on another at once",
+    async ({ pools }) => {
+      const [ann, ben, cat] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[1].guest("ben"),
+        pools[2].guest("cat"),
+      ]);
+      const created = await ann.ok("create_room", { room: "Fresh" });
+      assert.equal(created.room, "Fresh");
+      const joined = await ben.ok("join_room", { room: "fresh" });
+      assert.equal(joined.room, "Fresh");
+      const joined3 = await cat.ok("join_room", { room: "FRESH" });
+      assert.equal(joined3.room, "Fresh");
+      await expectError(cat, "create_room", { room: "fresh" }, "room_exists");
+      const message = await send(cat, "first words");
+      assert.equal(message.seq, 1);
+      assert.equal(message.room, "Fresh");
+      for (const client of [ann, ben, cat]) await received(client, message);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: two nodes creating the same room at once give it to exactly one",
+    async ({ pools }) => {
+      const [ann, ben] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[1].guest("ben"),
+      ]);
+      const replies = await Promise.all([
+        ann.request("create_room", { room: "twin" }),
+        ben.request("create_room", { room: "TWIN" }),
+      ]);
+      const outcomes = replies.map((r) =>
+        r.action === "success" ? "success" : r.data.code
+      ).sort();
+      assert.deepEqual(outcomes, ["room_exists", "success"]);
+      for (const client of [ann, ben]) {
+        const rooms = roomsOf(await client.ok("list_rooms"));
+        assert.equal(
+          rooms.filter((r) => r.name.toLowerCase() === "twin").length,
+          1,
+          `one room 'twin' on every node: ${JSON.stringify(rooms)}`,
+        );
+      }
+    },
+  );
+
+  // ---------------------------------------------------------- presence
+
+  clusterTest(
+    pg,
+    "scale-out: room counts and member lists agree on every node",
+    async ({ pools }) => {
+      const [ann, ben, cat] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[1].guest("ben"),
+        pools[2].guest("cat"),
+      ]);
+      await ann.ok("create_room", { room: "lounge" });
+      await ben.ok("join_room", { room: "lounge" });
+      await cat.ok("join_room", { room: "lounge" });
+      for (const client of [ann, ben, cat]) {
+        const rooms = roomsOf(await client.ok("list_rooms"));
+        assert.deepEqual(rooms, [
+          { name: "general", users: 0 },
+          { name: "lounge", users: 3 },
+        ]);
+        const users = await client.ok("list_users", { room: "lounge" });
+        assert.deepEqual(users.users, ["ann", "ben", "cat"]);
+        await client.event("room_list", (d) => countIn(d, "lounge") === 3);
+      }
+      // One user leaving on one node is seen on the others.
+      const from = ann.received.length;
+      await cat.close();
+      await ann.event("room_list", (d) => countIn(d, "lounge") === 2, {
+        from,
+      });
+      const users = await ben.ok("list_users");
+      assert.deepEqual(users.users, ["ann", "ben"]);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: an account online on two nodes counts once in room counts and member lists",
+    async ({ pools }) => {
+      const zoe = await pools[2].guest("zoe");
+      const first = await pools[0].register("alice");
+      const second = await pools[1].login({ token: first.token });
+      const reply = second.received.find((f) => f.data.request === "login")!;
+      assert.equal(countIn(reply.data, "general"), 2);
+      for (const client of [zoe, first, second]) {
+        assert.equal(countIn(await client.ok("list_rooms"), "general"), 2);
+        const users = await client.ok("list_users");
+        assert.deepEqual(users.users, ["alice", "zoe"]);
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: an account's second connection on another node is not announced, only its last one leaving is",
+    async ({ pools }) => {
+      const zoe = await pools[2].guest("zoe");
+      const first = await pools[0].register("alice");
+      await notice(zoe, "joined", "alice");
+      const second = await pools[1].login({ token: first.token });
+      await roundTrip(second);
+      await roundTrip(zoe);
+      assert.deepEqual(
+        zoe.events("system").filter((f) => f.data.user === "alice")
+          .map((f) => f.data.kind),
+        ["joined"],
+        "alice's second connection, on another node, is not a second join",
+      );
+      await first.close();
+      await eventually(async () => {
+        const users = await second.ok("list_users");
+        assert.deepEqual(users.users, ["alice", "zoe"]);
+        assert.equal(countIn(await zoe.ok("list_rooms"), "general"), 2);
+      });
+      await roundTrip(zoe);
+      assert.deepEqual(
+        zoe.events("system").filter((f) => f.data.user === "alice")
+          .map((f) => f.data.kind),
+        ["joined"],
+        "alice is still online on another node: not left",
+      );
+      await second.close();
+      await notice(
+        zoe,
+        "left",
+        "alice",
+        "zoe, once alice's last connection went",
+      );
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a guest name online on one node is taken on every node, in any case",
+    async ({ pools }) => {
+      const alice = await pools[0].guest("alice");
+      for (const [pool, name] of [[pools[1], "Alice"], [pools[2], "ALICE"]]) {
+        const client = await (pool as ClientPool).connect();
+        await expectError(
+          client,
+          "login",
+          { username: name },
+          "username_taken",
+        );
+      }
+      const account = await pools[2].connect();
+      await expectError(account, "register", {
+        username: "aLiCe",
+        password: TEST_PASSWORD,
+      }, "username_taken");
+      // Once she is gone, the name is free on the other nodes.
+      await alice.close();
+      const again = await eventually(() => pools[1].guest("Alice"), {
+        timeoutMs: 2000,
+      });
+      const users = await again.ok("list_users");
+      assert.deepEqual(users.users, ["Alice"]);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a guest name claimed on two nodes at once goes to exactly one",
+    async ({ pools }) => {
+      for (let round = 0; round < 5; round++) {
+        const name = `racer${round}`;
+        const clients = await Promise.all(
+          pools.map((pool) => pool.connect()),
+        );
+        const replies = await Promise.all(
+          clients.map((client, i) =>
+            client.request("login", {
+              username: i === 0 ? name : name.toUpperCase(),
+            })
+          ),
+        );
+        const winners = replies.filter((r) => r.action === "success");
+        assert.equal(
+          winners.length,
+          1,
+          `round ${round}: ${JSON.stringify(replies.map((r) => r.data))}`,
+        );
+        for (const reply of replies) {
+          if (reply.action === "error") {
+            assert.equal(reply.data.code, "username_taken");
+          }
+        }
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a private message reaches a user on another node; only nobody is user_not_found",
+    async ({ pools }) => {
+      const [ann, ben] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[2].guest("ben"),
+      ]);
+      const reply = await ann.ok("private_message", {
+        to: "BEN",
+        text: "psst",
+      });
+      const message = reply.message as Message;
+      assert.equal(message.to, "ben");
+      assert.equal(message.room, undefined);
+      for (const client of [ann, ben]) {
+        const event = await client.event(
+          "private_message",
+          (d) => d.id === message.id,
+        );
+        assert.deepEqual(event.data, message);
+      }
+      await expectError(
+        ann,
+        "private_message",
+        { to: "nobody", text: "hello?" },
+        "user_not_found",
+      );
+    },
+  );
+
+  // -------------------------------------------------------- ordering
+
+  clusterTest(
+    pg,
+    "scale-out: concurrent senders on three nodes give every member seqs 1..300 in order",
+    async ({ pools }) => {
+      const room = "race";
+      const senders = await Promise.all(
+        pools.map((pool, i) => pool.guest(`sender${i + 1}`)),
+      );
+      const watchers = await Promise.all(
+        pools.map((pool, i) => pool.guest(`watcher${i + 1}`)),
+      );
+      await senders[0].ok("create_room", { room });
+      for (const client of [...senders.slice(1), ...watchers]) {
+        await client.ok("join_room", { room });
+      }
+      const PER_SENDER = 100;
+      // Every sender fires all its messages without waiting for replies.
+      const replies = await Promise.all(senders.map((sender, s) => {
+        const ids: string[] = [];
+        for (let i = 0; i < PER_SENDER; i++) {
+          const id = `s${s}-${i}`;
+          ids.push(id);
+          sender.send({
+            action: "send_message",
+            id,
+            data: { text: `${s}:${i}` },
+          });
+        }
+        return Promise.all(
+          ids.map((id) =>
+            sender.waitFor((f) => f.id === id, `reply ${id}`, {
+              timeoutMs: 20_000,
+            })
+          ),
+        );
+      }));
+      const acked = replies.flat().map((reply) => {
+        assert.equal(reply.action, "success", JSON.stringify(reply.data));
+        return (reply.data.message as Message).seq;
+      }).sort((a, b) => a - b);
+      const expected = Array.from({ length: 300 }, (_, i) => i + 1);
+      assert.deepEqual(acked, expected, "the acknowledged seqs are 1..300");
+      // Each sender's own messages were numbered in the order it sent them.
+      for (const [s, list] of replies.entries()) {
+        const seqs = list.map((r) => (r.data.message as Message).seq);
+        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `sender ${s}`);
+      }
+      for (const client of [...senders, ...watchers]) {
+        await eventually(() => {
+          assert.ok(messagesIn(client, room).length >= 300);
+        }, { timeoutMs: 15_000 });
+        await roundTrip(client);
+        const seqs = messagesIn(client, room).map((m) => m.seq);
+        assert.deepEqual(seqs, expected, "every member sees 1..300 in order");
+      }
+    },
+    { args: ["--rate-limits", "off"] },
+  );
+
+  // ----------------------------------------------------- idempotency
+
+  clusterTest(
+    pg,
+    "scale-out: a client_id retried by the same account on another node returns the first message",
+    async ({ pools }) => {
+      const carol1 = await pools[0].register("carol");
+      const carol2 = await pools[1].login({
+        username: "carol",
+        password: TEST_PASSWORD,
+      });
+      const watcher = await pools[2].guest("watcher");
+      await carol1.ok("create_room", { room: "retry" });
+      await carol2.ok("join_room", { room: "retry" });
+      await watcher.ok("join_room", { room: "retry" });
+      const first = await send(carol1, "only once", "k1");
+      const again = await send(carol2, "only once", "k1");
+      assert.deepEqual(again, first);
+      const next = await send(carol2, "next");
+      assert.equal(next.seq, first.seq + 1, "the retry took no seq");
+      for (const client of [carol1, carol2, watcher]) {
+        await received(client, next);
+        assert.deepEqual(
+          messagesIn(client, "retry").map((m) => m.id),
+          [first.id, next.id],
+          "nothing new was broadcast for the retry",
+        );
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: one client_id sent at the same moment on two nodes is stored and broadcast once",
+    async ({ pools }) => {
+      const carol1 = await pools[0].register("carol");
+      const carol2 = await pools[1].login({ token: carol1.token });
+      const watcher = await pools[2].guest("watcher");
+      for (let round = 0; round < 5; round++) {
+        const clientId = `same-${round}`;
+        const [a, b] = await Promise.all([
+          send(carol1, `round ${round}`, clientId),
+          send(carol2, `round ${round}`, clientId),
+        ]);
+        assert.deepEqual(a, b, `round ${round}: both replies name one message`);
+        assert.equal(a.seq, round + 1, `round ${round}: one seq was taken`);
+      }
+      const marker = await send(watcher, "marker");
+      for (const client of [carol1, carol2, watcher]) {
+        await received(client, marker);
+        assert.deepEqual(
+          messagesIn(client, "general").map((m) => m.seq),
+          [1, 2, 3, 4, 5, 6],
+          "each message was broadcast once",
+        );
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a client_id retried after reconnecting to another node returns the first message",
+    async ({ pools }) => {
+      const watcher = await pools[2].guest("watcher");
+      const dave = await pools[0].guest("dave");
+      const first = await send(dave, "are you there?", "k2");
+      await received(watcher, first);
+      await dave.close();
+      const back = await eventually(() => pools[1].guest("dave"), {
+        timeoutMs: 2000,
+      });
+      const again = await send(back, "are you there?", "k2");
+      assert.deepEqual(again, first);
+      const next = await send(back, "I am back");
+      assert.equal(next.seq, first.seq + 1, "the retry took no seq");
+      for (const client of [back, watcher]) {
+        await received(client, next);
+        assert.deepEqual(
+          messagesIn(client, "general").filter((m) => m.user === "dave")
+            .map((m) => m.id),
+          client === back ? [next.id] : [first.id, next.id],
+          "nothing new was broadcast for the retry",
+        );
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: an account's per-user rate limit is shared by its connections on one node (each node counts its own)",
+    async ({ pools }) => {
+      // Room creation: 50 at once per connection, 100 at once per user. The
+      // per-user buckets live in each node (README): three connections on
+      // one node share one budget.
+      const owner = await pools[0].register("owner");
+      const connections = [
+        owner,
+        await pools[0].login({ token: owner.token }),
+        await pools[0].login({ token: owner.token }),
+      ];
+      const started = Date.now();
+      const replies = await Promise.all(connections.map(async (client, c) => {
+        const results: string[] = [];
+        for (let i = 0; i < 45; i++) {
+          const reply = await client.request("create_room", {
+            room: `r${c}_${i}`,
+          });
+          results.push(reply.action === "success" ? "ok" : reply.data.code!);
+        }
+        return results;
+      }));
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      const created = replies.flat().filter((r) => r === "ok").length;
+      assert.ok(
+        created <= 100 + seconds,
+        `${created} rooms created by one account in ${seconds} s from three ` +
+          "connections; the per-user budget is 100 at once and 1/s",
+      );
+    },
+  );
+
+  // ------------------------------------------------ private messages
+
+  clusterTest(
+    pg,
+    "scale-out: a private message reaches every connection of both sides on every node",
+    async ({ pools }) => {
+      const erin1 = await pools[0].register("erin");
+      const erin2 = await pools[1].login({ token: erin1.token });
+      const frank2 = await pools[1].register("frank");
+      const frank3 = await pools[2].login({ token: frank2.token });
+      const bystander = await pools[2].guest("bystander");
+      const reply = await erin1.ok("private_message", {
+        to: "frank",
+        text: "for all of you",
+      });
+      const message = reply.message as Message;
+      for (const client of [erin1, erin2, frank2, frank3]) {
+        const event = await client.event(
+          "private_message",
+          (d) => d.id === message.id,
+        );
+        assert.deepEqual(event.data, message);
+      }
+      for (const client of [erin1, erin2, frank2, frank3, bystander]) {
+        await roundTrip(client);
+      }
+      for (const client of [erin1, erin2, frank2, frank3]) {
+        assert.equal(privateCopies(client, message.id).length, 1);
+      }
+      assert.deepEqual(bystander.events("private_message"), []);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a private message to an offline account arrives when it logs in on another node",
+    async ({ pools }) => {
+      const gail = await pools[0].register("gail");
+      const sender = await pools[1].guest("sender");
+      await gail.close();
+      // Offline means gone from presence, which a close reaches a moment later.
+      await eventually(async () => {
+        const users = await sender.ok("list_users");
+        assert.deepEqual(users.users, ["sender"]);
+      });
+      const reply = await sender.ok("private_message", {
+        to: "gail",
+        text: "read me later",
+      });
+      const message = reply.message as Message;
+      const back = await pools[2].login({
+        username: "gail",
+        password: TEST_PASSWORD,
+      });
+      const event = await back.event(
+        "private_message",
+        (d) => d.id === message.id,
+      );
+      assert.deepEqual(event.data, message);
+      // Delivered once: a second login does not get it again.
+      const later = await pools[0].login({ token: back.token });
+      await roundTrip(later);
+      assert.deepEqual(privateCopies(later, message.id), []);
+    },
+  );
+
+  // ------------------------------------------------------ moderation
+
+  clusterTest(
+    pg,
+    "scale-out: a kick on one node closes the target's connection on another with 4003",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const troll = await pools[1].guest("troll");
+      const reply = await boss.ok("kick", { user: "TROLL", reason: "spam" });
+      assert.equal(reply.user, "troll");
+      const told = await notice(troll, "kicked", "troll");
+      assert.equal(typeof told.data.text, "string");
+      await troll.closed;
+      assert.equal(troll.closeCode, CLOSE_REMOVED);
+      // The kicked user may come back, on any node.
+      await eventually(() => pools[2].guest("troll"), { timeoutMs: 2000 });
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: the target's room hears kicked on every node, not only the target's",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const near = await pools[1].guest("near");
+      const far = await pools[2].guest("far");
+      await near.ok("create_room", { room: "dev" });
+      await far.ok("join_room", { room: "dev" });
+      const troll = await pools[1].guest("troll");
+      await troll.ok("join_room", { room: "dev" });
+      await notice(far, "joined", "troll");
+      await boss.ok("kick", { user: "troll" });
+      await troll.closed;
+      for (const [who, member] of [["near (n2)", near], ["far (n3)", far]]) {
+        const heard = await notice(
+          member as TestClient,
+          "kicked",
+          "troll",
+          `${who}, in troll's room`,
+        );
+        assert.equal(heard.data.room, "dev");
+      }
+      await eventually(async () => {
+        const users = await far.ok("list_users");
+        assert.deepEqual(users.users, ["far", "near"]);
+      });
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a ban on one node closes the target on every other node and keeps it out of all",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const villain = await pools[1].register("villain");
+      const villainToo = await pools[2].login({ token: villain.token });
+      await boss.ok("ban", { user: "villain", reason: "rude" });
+      for (const connection of [villain, villainToo]) {
+        const told = await notice(connection, "banned", "villain");
+        assert.equal(typeof told.data.text, "string");
+        await connection.closed;
+        assert.equal(connection.closeCode, CLOSE_REMOVED);
+      }
+      for (const pool of pools) {
+        const client = await pool.connect();
+        await expectError(client, "login", {
+          username: "villain",
+          password: TEST_PASSWORD,
+        }, "banned");
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a guest banned from another node cannot come back under another name",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const troll = await pools[1].guest("troll");
+      await boss.ok("ban", { user: "troll" });
+      await troll.closed;
+      assert.equal(troll.closeCode, CLOSE_REMOVED);
+      // As on one node: the ban covers the address the guest was online from.
+      for (const pool of pools) {
+        const client = await pool.connect();
+        await expectError(
+          client,
+          "login",
+          { username: "troll_again" },
+          "banned",
+        );
+      }
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a room ban on one node sends the target on another node back to general",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const carol = await pools[2].guest("carol");
+      await carol.ok("create_room", { room: "dev" });
+      const bob = await pools[1].guest("bob");
+      await bob.ok("join_room", { room: "dev" });
+      await notice(carol, "joined", "bob");
+      const reply = await boss.ok("ban", { user: "bob", room: "DEV" });
+      assert.equal(reply.room, "dev");
+      const told = await notice(bob, "banned", "bob", "bob (n2)");
+      assert.equal(told.data.room, "dev");
+      assert.equal(await currentRoom(bob), "general");
+      assert.equal(bob.closeCode, undefined);
+      await expectError(bob, "join_room", { room: "dev" }, "banned");
+      await eventually(async () => {
+        const users = await carol.ok("list_users");
+        assert.deepEqual(users.users, ["carol"]);
+      });
+      // As on one node, the room hears it, on every node.
+      const heard = await notice(carol, "banned", "bob", "carol (n3), in dev");
+      assert.equal(heard.data.room, "dev");
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: delete_room on one node moves members on others to general and the room is gone everywhere",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const bob = await pools[1].guest("bob");
+      await bob.ok("create_room", { room: "doomed" });
+      const carol = await pools[2].guest("carol");
+      await carol.ok("join_room", { room: "doomed" });
+      await send(carol, "last words");
+      const from = boss.received.length;
+      const reply = await boss.ok("delete_room", { room: "DOOMED" });
+      assert.equal(reply.room, "doomed");
+      for (const member of [bob, carol]) {
+        const told = await notice(member, "deleted");
+        assert.equal(told.data.room, "doomed");
+        assert.equal(await currentRoom(member), "general");
+      }
+      for (const user of ["bob", "carol"]) {
+        await boss.event(
+          "system",
+          (d) => d.kind === "joined" && d.user === user,
+          { from },
+        );
+      }
+      for (const client of [boss, bob, carol]) {
+        await client.event(
+          "room_list",
+          (d) => roomsOf(d).length === 1 && countIn(d, "general") === 3,
+        );
+        assert.deepEqual(roomsOf(await client.ok("list_rooms")), [
+          { name: "general", users: 3 },
+        ]);
+        await expectError(
+          client,
+          "join_room",
+          { room: "doomed" },
+          "room_not_found",
+        );
+      }
+      // A room of the same name, made on yet another node, starts empty.
+      const again = await carol.ok("create_room", { room: "doomed" });
+      assert.deepEqual(again.history, []);
+      assert.equal((await send(carol, "fresh")).seq, 1);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: set_role on one node applies at once to the user on another",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const mod = await pools[1].register("mod");
+      const guest = await pools[2].guest("guest");
+      await expectError(mod, "kick", { user: "guest" }, "forbidden");
+      await boss.ok("set_role", { user: "mod", role: "moderator" });
+      const told = await notice(mod, "info");
+      assert.equal(told.data.role, "moderator");
+      await mod.ok("kick", { user: "guest" });
+      await guest.closed;
+      assert.equal(guest.closeCode, CLOSE_REMOVED);
+    },
+  );
+
+  // -------------------------------------------------------- failures
+
+  clusterTest(
+    pg,
+    "scale-out: a killed node's users leave counts within two TTLs and their names come free",
+    async ({ nodes, pools }) => {
+      const ttlMs = 2000;
+      const [ann, ben] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[1].guest("ben"),
+      ]);
+      const doomed = await Promise.all([
+        pools[2].guest("victim"),
+        pools[2].guest("victim2"),
+      ]);
+      await ann.ok("create_room", { room: "wake" });
+      for (const client of [ben, ...doomed]) {
+        await client.ok("join_room", { room: "wake" });
+      }
+      for (const client of [ann, ben]) {
+        await client.event("room_list", (d) => countIn(d, "wake") === 4);
+      }
+      const from = [ann.received.length, ben.received.length];
+      const killed = Date.now();
+      await nodes[2].stop("SIGKILL");
+      await Promise.all(doomed.map((client) => client.closed));
+      for (const [i, client] of [ann, ben].entries()) {
+        await client.event("room_list", (d) => countIn(d, "wake") === 2, {
+          from: from[i],
+          timeoutMs: 2 * ttlMs + 1000,
+        });
+      }
+      const elapsed = Date.now() - killed;
+      assert.ok(
+        elapsed <= 2 * ttlMs + 500,
+        `counts dropped after ${elapsed} ms`,
+      );
+      assert.deepEqual((await ann.ok("list_users")).users, ["ann", "ben"]);
+      assert.deepEqual(
+        roomsOf(await ben.ok("list_rooms")),
+        [{ name: "general", users: 0 }, { name: "wake", users: 2 }],
+      );
+      const reborn = await pools[0].guest("Victim");
+      assert.equal(await currentRoom(reborn), "general");
+    },
+    { args: ["--presence-ttl", "2"] },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a Redis restart loses no message, and cross-node delivery and health come back",
+    async (ctx) => {
+      const { nodes, pools } = ctx;
+      const ann = await pools[0].guest("ann");
+      const annToo = await pools[0].guest("ann_too");
+      const ben = await pools[1].guest("ben");
+      const m1 = await send(ann, "before the storm");
+      await received(ben, m1);
+
+      const port = ctx.redis.port;
+      await ctx.redis.stop();
+      for (const node of nodes) {
+        await eventually(async () => {
+          const { status, body } = await health(node);
+          assert.equal(status, 200);
+          assert.equal(body.status, "degraded");
+          assert.equal(body.redis, "down");
+        }, { timeoutMs: 5000, intervalMs: 100 });
+      }
+      // Sends still succeed and local members still receive.
+      const m2 = await send(ann, "during the storm");
+      await received(annToo, m2);
+      const m3 = await send(ben, "also during the storm");
+      assert.deepEqual([m2.seq, m3.seq], [2, 3]);
+      // Nothing is lost: a client catches up from the store by seq.
+      const history = await ben.ok("history", {
+        room: "general",
+        after_seq: 1,
+      });
+      assert.deepEqual(history.messages, [m2, m3]);
+      const fromAnn = await ann.ok("history", { after_seq: 2 });
+      assert.deepEqual(fromAnn.messages, [m3]);
+      for (const node of nodes) assert.ok(await running(node));
+
+      ctx.redis = (await startRedisOnPort(port))!;
+      for (const node of nodes) {
+        await eventually(async () => {
+          const { status, body } = await health(node);
+          assert.deepEqual([status, body], [200, { status: "ok" }]);
+        }, { timeoutMs: 10_000, intervalMs: 100 });
+      }
+      await eventually(async () => {
+        const m = await send(ann, "after the storm");
+        await ben.event("receive_message", (d) => d.id === m.id, {
+          timeoutMs: 500,
+        });
+      }, { timeoutMs: 5000 });
+      // Presence is rebuilt: every node sees every user again.
+      await eventually(async () => {
+        for (const client of [ann, ben]) {
+          const users = await client.ok("list_users");
+          assert.deepEqual(users.users, ["ann", "ann_too", "ben"]);
+        }
+      });
+      // ben's node filled the gap from the store: ben has every seq, in order.
+      await roundTrip(ben);
+      const seqs = messagesIn(ben, "general").map((m) => m.seq);
+      assert.deepEqual(seqs, Array.from(seqs, (_, i) => i + 1));
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: losing PostgreSQL makes sends fail with internal and /healthz 503, not a crash",
+    async ({ nodes, pools, pg }) => {
+      const ann = await pools[0].guest("ann");
+      const ben = await pools[1].guest("ben");
+      await received(ben, await send(ann, "before"));
+      await pg.shutdown();
+      try {
+        for (const client of [ann, ben]) {
+          await expectError(
+            client,
+            "send_message",
+            { text: "into the void" },
+            "internal",
+          );
+        }
+        for (const node of nodes) {
+          const { status, body } = await health(node);
+          assert.equal(status, 503);
+          assert.equal(body.store, "down");
+          assert.ok(await running(node));
+        }
+      } finally {
+        await pg.start();
+      }
+      // Recovery: once the database is back, sends and health come back.
+      for (const node of nodes) {
+        await eventually(async () => {
+          assert.equal((await health(node)).status, 200);
+        }, { timeoutMs: 10_000, intervalMs: 100 });
+      }
+      const after = await eventually(() => send(ann, "after"), {
+        timeoutMs: 5000,
+      });
+      assert.equal(after.seq, 2);
+      await received(ben, after);
+    },
+  );
+
+  Deno.test("scale-out: stop PostgreSQL", async () => {
+    await pg.stop();
+  });
+}
