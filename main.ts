@@ -26,6 +26,8 @@ Options:
   --files-dir DIR      where shared files are kept (default: files/ beside the database;
                        shared storage when several nodes run)
   --max-file-bytes N   largest file an account may share (default ${DEFAULT_CONFIG.maxFileBytes})
+  --trust-proxy        behind a reverse proxy: client address from X-Forwarded-For (last hop),
+                       scheme from X-Forwarded-Proto (for per-address limits, bans, Secure cookies)
   --allow-origin URL   also accept WebSocket upgrades from this origin; repeatable; * for any
   --log-level LEVEL    trace, debug, info, warning, error or fatal (default ${DEFAULT_CONFIG.logLevel})
   --log-format FORMAT  pretty (coloured on a terminal) or json (default ${DEFAULT_CONFIG.logFormat})
@@ -78,6 +80,7 @@ export function configFromArgs(args: string[]): Partial<Config> {
         "redis-url": { type: "string" },
         "node-id": { type: "string" },
         "files-dir": { type: "string" },
+        "trust-proxy": { type: "boolean" },
         "max-file-bytes": { type: "string" },
         "presence-ttl": { type: "string" },
         "allow-origin": { type: "string", multiple: true },
@@ -120,6 +123,7 @@ export function configFromArgs(args: string[]): Partial<Config> {
   if (redisUrl) config.redisUrl = redisUrl;
   if (v["node-id"] !== undefined) config.nodeId = v["node-id"];
   if (v["files-dir"] !== undefined) config.filesDir = v["files-dir"];
+  if (v["trust-proxy"]) config.trustProxy = true;
   const maxFile = integer(v["max-file-bytes"], "--max-file-bytes", 1);
   if (maxFile !== undefined) config.maxFileBytes = maxFile;
   const ttl = integer(v["presence-ttl"], "--presence-ttl", 1);

@@ -9,13 +9,10 @@ import type { Failure } from "./protocol/errors.ts";
 import { isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
+import { clientInfo, remoteAddressOf } from "./routes/client_info.ts";
 import { fileRoutes } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
-import {
-  remoteAddressOf,
-  SESSION_COOKIE,
-  type WebSocketEndpoint,
-} from "./websocket.ts";
+import { SESSION_COOKIE, type WebSocketEndpoint } from "./websocket.ts";
 
 const logger = log("http");
 
@@ -29,6 +26,8 @@ export interface AppParts {
   sessionSeconds: number;
   /** Largest upload, in bytes. */
   maxFileBytes: number;
+  /** Take the client's address and scheme from X-Forwarded-* headers. */
+  trustProxy: boolean;
 }
 
 const historyQuery = z.object({
@@ -75,7 +74,7 @@ function startSession(c: Context, token: string, maxAge: number): void {
     path: "/",
     httpOnly: true,
     sameSite: "Strict",
-    secure: new URL(c.req.url).protocol === "https:",
+    secure: c.get("https"),
     maxAge,
   });
 }
@@ -88,6 +87,7 @@ function describe(account: Account): { username: string; role: string } {
 export function createApp(parts: AppParts): Hono {
   const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
+  app.use(clientInfo(parts.trustProxy));
 
   const pageHeaders = secureHeaders({
     contentSecurityPolicy: {

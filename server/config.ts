@@ -48,6 +48,8 @@ export interface Config {
   filesDir?: string;
   /** Largest file accounts may share, in bytes. */
   maxFileBytes: number;
+  /** Behind a reverse proxy: trust its X-Forwarded-For and -Proto. */
+  trustProxy: boolean;
 }
 
 /** The log levels accepted by `--log-level`. */
@@ -79,4 +81,5 @@ export const DEFAULT_CONFIG: Config = {
   announceLimit: 500,
   presenceTtlSeconds: 15,
   maxFileBytes: 10 * 1024 * 1024,
+  trustProxy: false,
 };

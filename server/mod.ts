@@ -71,6 +71,7 @@ export async function startServer(
     websocket,
     staticDir: config.staticDir,
     maxFileBytes: config.maxFileBytes,
+    trustProxy: config.trustProxy,
     sessionSeconds: config.sessionDays * 24 * 3600,
   });
 

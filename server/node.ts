@@ -160,6 +160,16 @@ export class ChatNode {
     });
   }
 
+  /**
+   * Adds a room the store just created to this node now, and returns the
+   * announcement to every node (the room lists), to make once the
+   * creator's reply is queued.
+   */
+  addRoom(key: string, name: string): () => void {
+    if (this.registry.addRoom(key, name)) this.#sequencer.expect(key, 1);
+    return () => this.control({ kind: "room_created", key, name });
+  }
+
   /** Asks every node to apply a control event (this one included). */
   control(event: ControlEvent): void {
     this.broker.publish({ type: "control", event });

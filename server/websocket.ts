@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { upgradeWebSocket } from "hono/deno";
 import { ClientConnection } from "./connection.ts";
+import { remoteAddressOf } from "./routes/client_info.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { ConnectionWriter } from "./writer.ts";
@@ -221,10 +222,4 @@ function originAllowed(
       return false;
     }
   });
-}
-
-/** The peer's IP address, from the Deno.serve connection info. */
-export function remoteAddressOf(c: Context): string {
-  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return info?.remoteAddr?.hostname ?? "unknown";
 }

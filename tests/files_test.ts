@@ -176,3 +176,18 @@ Deno.test("files: an unknown file is 404 and a file name cannot climb out", () =
     assert.equal(up.status, 201);
     assert.equal(up.body.name, "passwd.txt");
   }));
+
+Deno.test("files: a bot uploads with its session token as a bearer token", () =>
+  withClients(async (pool, server) => {
+    const bot = await pool.register("bot");
+    const form = new FormData();
+    form.append("file", new File(["beep"], "beep.txt", { type: "text/plain" }));
+    const res = await fetch(`${server.url}/api/files`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${bot.token}` },
+    });
+    const body = await res.json();
+    assert.equal(res.status, 201, JSON.stringify(body));
+    assert.equal(body.name, "beep.txt");
+  }));

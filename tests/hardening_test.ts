@@ -17,6 +17,7 @@ import {
   spawnServer,
   TestClient,
   withClients,
+  withServer,
 } from "./harness.ts";
 
 /** A message object as the contract defines it. */
@@ -1258,3 +1259,53 @@ Deno.test("messages: a text with a lone surrogate is refused, or the same in the
     assert.deepEqual(event.data, sent, "receive_message vs reply");
     assert.deepEqual(stored, sent, "history vs reply");
   }));
+
+Deno.test("upgrade: behind a trusted proxy the per-address cap counts the forwarded address, not the proxy's", () =>
+  withServer(async (server) => {
+    const as = (address: string) => ({
+      headers: { "x-forwarded-for": `10.9.9.9, ${address}` },
+    });
+    const open = [
+      await TestClient.connect(server.wsUrl, as("192.0.2.1")),
+      await TestClient.connect(server.wsUrl, as("192.0.2.1")),
+      // Another client behind the same proxy is another address.
+      await TestClient.connect(server.wsUrl, as("192.0.2.2")),
+    ];
+    try {
+      const refused = await fetch(`${server.url}/ws`, {
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          "x-forwarded-for": "192.0.2.1",
+        },
+      });
+      await refused.body?.cancel();
+      assert.equal(refused.status, 429);
+    } finally {
+      for (const client of open) await client.close();
+    }
+  }, { trustProxy: true, maxConnectionsPerAddress: 2 }));
+
+Deno.test("upgrade: without --trust-proxy, X-Forwarded-For is ignored", () =>
+  withServer(async (server) => {
+    const first = await TestClient.connect(server.wsUrl, {
+      headers: { "x-forwarded-for": "192.0.2.1" },
+    });
+    try {
+      const refused = await fetch(`${server.url}/ws`, {
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          "x-forwarded-for": "192.0.2.99",
+        },
+      });
+      await refused.body?.cancel();
+      assert.equal(refused.status, 429, "both come from 127.0.0.1");
+    } finally {
+      await first.close();
+    }
+  }, { maxConnectionsPerAddress: 1 }));

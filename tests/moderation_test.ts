@@ -571,3 +571,22 @@ Deno.test("moderation: a user and a guest get forbidden for kick, ban, unban, de
       "carol",
     ]);
   }));
+
+Deno.test("ban: a banned guest's name cannot be registered, and accounts on its address still join rooms", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    const troll = await pool.guest("troll");
+    await root.ok("ban", { user: "troll", reason: "spam" });
+    await troll.closed;
+    const client = await pool.connect();
+    await expectError(
+      client,
+      "register",
+      { username: "Troll", password: TEST_PASSWORD },
+      "banned",
+    );
+    // root shares 127.0.0.1 with the banned guest: address bans stop guests.
+    const joined = await root.ok("join_room", { room: "dev" });
+    assert.equal(joined.room, "dev");
+  }));

@@ -1532,3 +1532,18 @@ Deno.test("disconnect: a client whose TCP connection drops is gone for everyone"
       raw.abort();
     }
   }));
+
+Deno.test("create_room: the creator's reply comes before the room_list it causes", () =>
+  scenario(async (s) => {
+    const alice = await s.login("alice");
+    const from = alice.received.length;
+    await alice.ok("create_room", { room: "dev" });
+    await alice.event("room_list", (d) => JSON.stringify(d).includes("dev"), {
+      from,
+    });
+    const actions = alice.received.slice(from).map((f) => f.action);
+    assert.ok(
+      actions.indexOf("success") < actions.indexOf("room_list"),
+      actions.join(", "),
+    );
+  }));

@@ -95,6 +95,13 @@ export class AccountService {
     const weak = checkPassword(password);
     if (weak) return weak;
     const key = nameKey(username);
+    const ban = await this.#store.findBan({ userKey: key });
+    if (ban) {
+      return fail(
+        "banned",
+        `This name is banned from this server: ${ban.reason}`,
+      );
+    }
     if (await this.#isGuestOnline(key)) {
       return fail("username_taken", `The name '${username}' is in use.`);
     }

@@ -33,14 +33,17 @@ export async function createRoom(
   // The store decides, across nodes, who created it first.
   const stored = await node.store.createRoom(name, key);
   if (!stored) return fail("room_exists", taken);
-  node.control({ kind: "room_created", key, name });
+  const tellOthers = node.addRoom(key, name);
   const member = ctx.client.member;
   logger.info("{user} created room {room}", {
     user: member.username,
     room: name,
   });
   const announce = node.moveMember(member, key);
-  return succeed({ room: name, history: [] }, announce);
+  return succeed({ room: name, history: [] }, () => {
+    tellOthers();
+    announce();
+  });
 }
 
 /** `join_room`: moves the connection to a room and returns its latest history. */
@@ -55,8 +58,12 @@ export async function joinRoom(
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
   const member = ctx.client.member;
+  // Address bans stop guests only, as at login.
   const ban = await ctx.node.store.findBan(
-    { userKey: member.userKey, address: member.address },
+    {
+      userKey: member.userKey,
+      address: member.guest ? member.address : undefined,
+    },
     key,
   );
   if (ban) {

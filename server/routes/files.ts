@@ -23,7 +23,10 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
         message: `A file is at most ${maxFileBytes} bytes.`,
       }, 413)),
     async (c) => {
-      const token = getCookie(c, SESSION_COOKIE);
+      // The web client's cookie, or a bot's token as a bearer token.
+      const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)
+        ?.[1];
+      const token = bearer ?? getCookie(c, SESSION_COOKIE);
       const account = token === undefined
         ? undefined
         : await node.accounts.resume(token);
