@@ -155,7 +155,7 @@ function proxyTest(
       cluster = await startCluster(url, redis.url, {
         nodes: 2,
         // Behind the proxy every client comes from its address.
-        args: ["--max-connections-per-address", "0"],
+        args: ["--trust-proxy"],
       });
       const port = freePort();
       const conf = renderConfig(await Deno.readTextFile(EXAMPLE), {
