@@ -178,6 +178,8 @@ async function startTarget(kind: Target["kind"]): Promise<Target> {
     args = [
       "run",
       "-A",
+      // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+      ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ?? []),
       "main.ts",
       ...(LIMITS === "off" ? LIMITS_OFF : []),
       "--host",
