@@ -87,6 +87,12 @@ export class SqliteStore implements Store {
   #closed = false;
   #sql: Record<string, StatementSync> = {};
   #queued: QueuedAppend[] = [];
+  // This process owns the file, so it keeps each stream's last seq and each
+  // room's name once read: an append is then one INSERT, and a stream's
+  // counter is written once per group commit (#touched), not per message.
+  #lastSeq = new Map<string, number>();
+  #roomNames = new Map<string, string>();
+  #touched = new Set<string>();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     try {
@@ -161,6 +167,8 @@ export class SqliteStore implements Store {
         `INSERT INTO streams (key) VALUES (?)
          ON CONFLICT (key) DO UPDATE SET last_seq = 0`,
       ).run(key);
+      this.#lastSeq.delete(key);
+      this.#roomNames.delete(key);
       return { key: row.key, name: row.name, createdAt: row.created_at };
     });
   }
@@ -185,6 +193,8 @@ export class SqliteStore implements Store {
         this.#q("DELETE FROM messages WHERE stream = ?").run(key);
         this.#q("DELETE FROM streams WHERE key = ?").run(key);
         this.#q("DELETE FROM bans WHERE room_key = ?").run(key);
+        this.#lastSeq.delete(key);
+        this.#roomNames.delete(key);
         return Number(gone.changes) > 0;
       })
     );
@@ -192,14 +202,19 @@ export class SqliteStore implements Store {
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
     return this.#enqueue<ChatMessage>(() => {
-      const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
-        draft.roomKey,
-      ) as { name: string } | undefined;
-      if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
+      let name = this.#roomNames.get(draft.roomKey);
+      if (name === undefined) {
+        const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
+          draft.roomKey,
+        ) as { name: string } | undefined;
+        if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
+        name = room.name;
+        this.#roomNames.set(draft.roomKey, name);
+      }
       return this.#append<ChatMessage>(draft.roomKey, {
         userKey: draft.userKey,
         user: draft.user,
-        room: room.name,
+        room: name,
         text: draft.text,
         clientId: draft.clientId,
         attachments: draft.attachments,
@@ -210,8 +225,10 @@ export class SqliteStore implements Store {
   appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
     return this.#enqueue<PrivateMessage>(() => {
       const stream = conversationKey(draft.fromKey, draft.toKey);
-      this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
-        .run(stream);
+      if (!this.#lastSeq.has(stream)) {
+        this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
+          .run(stream);
+      }
       return this.#append<PrivateMessage>(stream, {
         userKey: draft.fromKey,
         user: draft.from,
@@ -256,7 +273,7 @@ export class SqliteStore implements Store {
     }
     let results: AppendResult<MessageBase>[];
     try {
-      results = this.#transaction(() => batch.map((job) => job.run()));
+      results = this.#appendAll(batch);
     } catch (error) {
       if (batch.length === 1) {
         batch[0].reject(unavailable(error));
@@ -264,7 +281,7 @@ export class SqliteStore implements Store {
       }
       for (const job of batch) {
         try {
-          job.resolve(this.#transaction(job.run));
+          job.resolve(this.#appendAll([job])[0]);
         } catch (error) {
           job.reject(unavailable(error));
         }
@@ -272,6 +289,40 @@ export class SqliteStore implements Store {
       return;
     }
     batch.forEach((job, i) => job.resolve(results[i]));
+  }
+
+  // One transaction: the appends, then each touched stream's counter. On
+  // failure the counters read during it are forgotten (they were rolled
+  // back with it) and read again next time.
+  #appendAll(jobs: QueuedAppend[]): AppendResult<MessageBase>[] {
+    try {
+      return this.#transaction(() => {
+        const results = jobs.map((job) => job.run());
+        const write = this.#q("UPDATE streams SET last_seq = ? WHERE key = ?");
+        for (const stream of this.#touched) {
+          write.run(this.#lastSeq.get(stream)!, stream);
+        }
+        this.#touched.clear();
+        return results;
+      });
+    } catch (error) {
+      for (const stream of this.#touched) this.#lastSeq.delete(stream);
+      this.#touched.clear();
+      throw error;
+    }
+  }
+
+  #nextSeq(stream: string): number {
+    let last = this.#lastSeq.get(stream);
+    if (last === undefined) {
+      const row = this.#q("SELECT last_seq FROM streams WHERE key = ?").get(
+        stream,
+      ) as { last_seq: number } | undefined;
+      if (!row) throw new Error(`No stream '${stream}'`);
+      last = row.last_seq;
+      this.#lastSeq.set(stream, last);
+    }
+    return last + 1;
   }
 
   // Inside a transaction: the idempotency check, the next seq, the insert.
@@ -285,25 +336,18 @@ export class SqliteStore implements Store {
     attachments?: Attachment[];
     pendingTo?: string;
   }): AppendResult<M> {
-    if (m.clientId !== undefined) {
-      const first = this.#q(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE stream = ? AND user_key = ? AND client_id = ?`,
-      ).get(stream, m.userKey, m.clientId) as MessageRow | undefined;
-      if (first) return { message: toMessage<M>(first), duplicate: true };
-    }
-    const { last_seq: seq } = this.#q(
-      "UPDATE streams SET last_seq = last_seq + 1 WHERE key = ? RETURNING last_seq",
-    ).get(stream) as { last_seq: number };
+    const seq = this.#nextSeq(stream);
     const ts = Date.now();
     const id = this.#nextId(ts);
     const attachments = m.attachments?.length
       ? JSON.stringify(m.attachments)
       : null;
-    this.#q(
+    // The unique index on (stream, user, client_id) decides idempotency: a
+    // retry inserts nothing and gets the first message back.
+    const inserted = this.#q(
       `INSERT INTO messages (stream, seq, id, user_key, user, room, to_user,
          text, ts, client_id, pending_to, attachments)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       stream,
       seq,
@@ -318,6 +362,16 @@ export class SqliteStore implements Store {
       m.pendingTo ?? null,
       attachments,
     );
+    if (Number(inserted.changes) === 0) {
+      const first = this.#q(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE stream = ? AND user_key = ? AND client_id = ?`,
+      ).get(stream, m.userKey, m.clientId ?? null) as MessageRow | undefined;
+      if (!first) throw new Error(`Message ${seq} of '${stream}' not stored`);
+      return { message: toMessage<M>(first), duplicate: true };
+    }
+    this.#lastSeq.set(stream, seq);
+    this.#touched.add(stream);
     return {
       message: toMessage<M>({
         seq,
