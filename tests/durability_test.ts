@@ -3,25 +3,9 @@
  * process exactly as `deno task start` runs it.
  */
 import assert from "node:assert/strict";
-import { type Frame, spawnServer, TestClient } from "./harness.ts";
+import { type Frame, historyOf, spawnServer, TestClient } from "./harness.ts";
 
 type Message = { id: string; seq: number; text: string; user: string };
-
-async function historyOf(client: TestClient, room: string): Promise<Message[]> {
-  const all: Message[] = [];
-  let after = 0;
-  for (;;) {
-    const data = await client.ok("history", {
-      room,
-      after_seq: after,
-      limit: 200,
-    });
-    const page = data.messages as Message[];
-    all.push(...page);
-    if (page.length < 200) return all;
-    after = page[page.length - 1].seq;
-  }
-}
 
 Deno.test("durability: history and rooms survive a restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-restart-" });
@@ -40,7 +24,7 @@ Deno.test("durability: history and rooms survive a restart", async () => {
       const bob = await TestClient.login(second.wsUrl, "alice");
       const rooms = (await bob.ok("list_rooms")).rooms as { name: string }[];
       assert.deepEqual(rooms.map((r) => r.name), ["general", "Dev"]);
-      const general = await historyOf(bob, "general");
+      const general = await historyOf<Message>(bob, "general");
       assert.deepEqual(general.map((m) => [m.seq, m.text]), [[
         1,
         "before restart",
@@ -108,7 +92,7 @@ Deno.test("durability: SIGKILL under load loses no acknowledged message", async 
     const restarted = await spawnServer(["--db", `${dir}/chat.db`]);
     try {
       const reader = await TestClient.login(restarted.wsUrl, "reader");
-      const stored = await historyOf(reader, "general");
+      const stored = await historyOf<Message>(reader, "general");
       const ids = new Set(stored.map((m) => m.id));
       for (const id of [...acked.keys(), ...seen.keys()]) {
         assert.ok(ids.has(id), `acknowledged message ${id} was lost`);

@@ -12,6 +12,7 @@ import {
   delay,
   expectError,
   type Frame,
+  historyOf,
   RawSocket,
   roundTrip,
   spawnServer,
@@ -75,27 +76,6 @@ async function replyTo(client: TestClient, frame: unknown): Promise<Frame> {
     "a reply",
     { from },
   );
-}
-
-/** Every message of a room, paged with after_seq. */
-async function wholeHistory(
-  client: TestClient,
-  room: string,
-  afterSeq = 0,
-): Promise<Message[]> {
-  const all: Message[] = [];
-  let after = afterSeq;
-  for (;;) {
-    const data = await client.ok("history", {
-      room,
-      after_seq: after,
-      limit: 200,
-    });
-    const page = data.messages as Message[];
-    all.push(...page);
-    if (page.length < 200) return all;
-    after = page[page.length - 1].seq;
-  }
 }
 
 function receivedTexts(client: TestClient): string[] {
@@ -453,7 +433,7 @@ Deno.test("rate limits: a refused message is neither broadcast nor stored", () =
     const expected = ["m1", "m2", "m3", "m4", "m5"];
     assert.deepEqual(receivedTexts(bob), expected);
     assert.deepEqual(receivedTexts(alice), expected);
-    const stored = await wholeHistory(bob, "general");
+    const stored = await historyOf<Message>(bob, "general");
     assert.deepEqual(
       stored.map((m) => [m.seq, m.text]),
       expected.map((t, i) => [i + 1, t]),
@@ -793,7 +773,7 @@ Deno.test("slow consumer: a reader left behind logs in again and catches up from
       );
       const back = await pool.guest("slow");
       const last = seqs.at(-1) ?? 0;
-      const missed = await wholeHistory(back, "general", last);
+      const missed = await historyOf<Message>(back, "general", last);
       const all = [...seqs, ...missed.map((m) => m.seq)];
       const total = flood.sent.length;
       assert.equal(
@@ -876,7 +856,7 @@ Deno.test("requests: a field of the wrong type or size gets invalid_message for 
       await expectError(admin, action, data, "invalid_message");
     }
     // Nothing of it reached the room.
-    assert.deepEqual(await wholeHistory(client, "general"), []);
+    assert.deepEqual(await historyOf<Message>(client, "general"), []);
   }));
 
 Deno.test("requests: unknown fields ('extra' in the envelope, 'color' and 'nested' in data) are ignored", () =>
@@ -944,7 +924,7 @@ Deno.test("store: while another process holds the write lock, send_message gets 
     const after = await alice.ok("send_message", { text: "after" });
     // The failed message took no seq and left no trace.
     assert.equal((after.message as Message).seq, 2);
-    const stored = await wholeHistory(bob, "general");
+    const stored = await historyOf<Message>(bob, "general");
     assert.deepEqual(stored.map((m) => m.text), ["before", "after"]);
     await roundTrip(bob);
     assert.deepEqual(receivedTexts(bob), ["before", "after"]);
@@ -1089,7 +1069,9 @@ Deno.test("messages: emoji, combining marks, RTL text and markup come back ident
     }
     await roundTrip(bob);
     const events = bob.events("receive_message").map((f) => f.data.text);
-    const stored = (await wholeHistory(bob, "general")).map((m) => m.text);
+    const stored = (await historyOf<Message>(bob, "general")).map((m) =>
+      m.text
+    );
     const response = await fetch(`${server.url}/api/rooms/general/messages`);
     const http = ((await response.json()).messages as Message[]).map((m) =>
       m.text
@@ -1255,7 +1237,7 @@ Deno.test("messages: a text with a lone surrogate is refused, or the same in the
     }
     const sent = reply.data.message as Message;
     const event = await alice.event("receive_message", (d) => d.seq === 1);
-    const [stored] = await wholeHistory(alice, "general");
+    const [stored] = await historyOf<Message>(alice, "general");
     assert.deepEqual(event.data, sent, "receive_message vs reply");
     assert.deepEqual(stored, sent, "history vs reply");
   }));

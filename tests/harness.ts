@@ -736,3 +736,27 @@ export async function eventually<T>(
     await delay(options.intervalMs ?? 50);
   }
 }
+
+/**
+ * Every message of a room after `afterSeq` (default: all), oldest first,
+ * paged with `history` after_seq as a reconnecting client does.
+ */
+export async function historyOf<M extends { seq: number }>(
+  client: TestClient,
+  room: string,
+  afterSeq = 0,
+): Promise<M[]> {
+  const all: M[] = [];
+  let after = afterSeq;
+  for (;;) {
+    const data = await client.ok("history", {
+      room,
+      after_seq: after,
+      limit: 200,
+    });
+    const page = data.messages as M[];
+    all.push(...page);
+    if (page.length < 200) return all;
+    after = page[page.length - 1].seq;
+  }
+}

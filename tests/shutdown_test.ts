@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   type Frame,
+  historyOf,
   type ServerProcess,
   spawnServer,
   TestClient,
@@ -36,23 +37,6 @@ async function withProcess(
     // stop() on an exited process just collects its status.
     for (const server of started) await server.stop("SIGKILL");
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Every message of a room, paged with after_seq. */
-async function historyOf(client: TestClient, room: string): Promise<Message[]> {
-  const all: Message[] = [];
-  let after = 0;
-  for (;;) {
-    const data = await client.ok("history", {
-      room,
-      after_seq: after,
-      limit: 200,
-    });
-    const page = data.messages as Message[];
-    all.push(...page);
-    if (page.length < 200) return all;
-    after = page[page.length - 1].seq;
   }
 }
 
@@ -103,7 +87,9 @@ for (const signal of SIGNALS) {
       const again = await restart();
       const reader = await TestClient.login(again.wsUrl, "reader");
       try {
-        assert.deepEqual(await historyOf(reader, "general"), [sent.message]);
+        assert.deepEqual(await historyOf<Message>(reader, "general"), [
+          sent.message,
+        ]);
       } finally {
         await reader.close();
       }
@@ -154,7 +140,7 @@ for (const signal of SIGNALS) {
       const again = await restart();
       const reader = await TestClient.login(again.wsUrl, "reader");
       try {
-        const stored = await historyOf(reader, "general");
+        const stored = await historyOf<Message>(reader, "general");
         // Nothing acknowledged is lost, and nothing was stored unanswered.
         assert.deepEqual(
           stored,
@@ -202,7 +188,7 @@ Deno.test("shutdown: a client with 300 requests in flight at the signal is close
       const reader = await TestClient.login(again.wsUrl, "reader");
       try {
         const stored = new Set(
-          (await historyOf(reader, "general")).map((m) => m.id),
+          (await historyOf<Message>(reader, "general")).map((m) => m.id),
         );
         for (const id of acked) {
           assert.ok(stored.has(id), `acknowledged ${id} lost; ${outcomes}`);

@@ -27,6 +27,13 @@ import {
   type StoredRoom,
 } from "./mod.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
+import {
+  type AccountRow,
+  type BanRow,
+  toAccount,
+  toBan,
+  toMessage as rowToMessage,
+} from "./rows.ts";
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -70,23 +77,6 @@ interface MessageRow {
 
 const MESSAGE_COLUMNS = "seq, id, user_name, room, to_user, text, ts, " +
   "client_id, attachments, edited_at, deleted";
-
-interface AccountRow {
-  key: string;
-  username: string;
-  password_hash: string;
-  role: Role;
-  created_at: number;
-}
-
-interface BanRow {
-  user_key: string;
-  address: string;
-  room_key: string;
-  reason: string;
-  by_user: string;
-  created_at: number;
-}
 
 /** A message to append to a room (`to` absent) or a conversation. */
 interface Append {
@@ -566,16 +556,7 @@ export class PostgresStore implements Store {
           AND ((address = '' AND user_key = ${who.userKey ?? null}::text)
             OR (address <> '' AND address = ${who.address ?? null}::text))
         ORDER BY room_key LIMIT 1`;
-      if (!row) return undefined;
-      const ban: Ban = {
-        userKey: row.user_key,
-        reason: row.reason,
-        by: row.by_user,
-        createdAt: row.created_at,
-      };
-      if (row.address !== "") ban.address = row.address;
-      if (row.room_key !== "") ban.roomKey = row.room_key;
-      return ban;
+      return row ? toBan(row) : undefined;
     });
   }
 
@@ -704,48 +685,6 @@ async function page<M extends MessageBase>(
   return rows.map((row) => toMessage<M>(row));
 }
 
-// A room message has `room`; a private one has `to` instead. Keys keep the
-// order of the protocol's examples (and of SqliteStore's messages);
-// optional fields appear only when set.
-function toMessage<M extends MessageBase>(row: MessageRow): M {
-  const ts = new Date(row.ts).toISOString();
-  const message: MessageBase & { room?: string; to?: string } =
-    row.room !== null
-      ? {
-        id: row.id,
-        seq: row.seq,
-        room: row.room,
-        user: row.user_name,
-        text: row.text,
-        ts,
-      }
-      : {
-        id: row.id,
-        seq: row.seq,
-        user: row.user_name,
-        to: row.to_user ?? "",
-        text: row.text,
-        ts,
-      };
-  if (row.client_id !== null) message.client_id = row.client_id;
-  if (row.attachments !== null) message.attachments = row.attachments;
-  if (row.edited_at !== null) {
-    message.edited_at = new Date(row.edited_at).toISOString();
-  }
-  if (row.deleted) message.deleted = true;
-  return message as M;
-}
-
-function toAccount(row: AccountRow): Account {
-  return {
-    key: row.key,
-    username: row.username,
-    passwordHash: row.password_hash,
-    role: row.role,
-    createdAt: row.created_at,
-  };
-}
-
 // True when the server refused a statement for what it carried (bad
 // data, a constraint, a limit, a deadlock) rather than for its own state:
 // then the same appends sent one at a time can succeed.
@@ -768,4 +707,21 @@ function describeUrl(url: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+// The row as the shared mapping takes it (store/rows.ts).
+function toMessage<M extends MessageBase>(row: MessageRow): M {
+  return rowToMessage<M>({
+    id: row.id,
+    seq: row.seq,
+    user: row.user_name,
+    room: row.room,
+    to: row.to_user,
+    text: row.text,
+    ts: row.ts,
+    clientId: row.client_id,
+    attachments: row.attachments,
+    editedAt: row.edited_at,
+    deleted: row.deleted,
+  });
 }

@@ -26,6 +26,13 @@ import {
   type StoredFile,
   type StoredRoom,
 } from "./mod.ts";
+import {
+  type AccountRow,
+  type BanRow,
+  toAccount,
+  toBan,
+  toMessage as rowToMessage,
+} from "./rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 
 interface MessageRow {
@@ -40,23 +47,6 @@ interface MessageRow {
   attachments: string | null;
   edited_at: number | null;
   deleted: number;
-}
-
-interface AccountRow {
-  key: string;
-  username: string;
-  password_hash: string;
-  role: Role;
-  created_at: number;
-}
-
-interface BanRow {
-  user_key: string;
-  address: string;
-  room_key: string;
-  reason: string;
-  by_user: string;
-  created_at: number;
 }
 
 /** Options of {@link SqliteStore}. */
@@ -623,16 +613,7 @@ export class SqliteStore implements Store {
       ).get(roomKey ?? "", who.userKey ?? null, who.address ?? null) as
         | BanRow
         | undefined;
-      if (!row) return undefined;
-      const ban: Ban = {
-        userKey: row.user_key,
-        reason: row.reason,
-        by: row.by_user,
-        createdAt: row.created_at,
-      };
-      if (row.address !== "") ban.address = row.address;
-      if (row.room_key !== "") ban.roomKey = row.room_key;
-      return ban;
+      return row ? toBan(row) : undefined;
     });
   }
 
@@ -671,49 +652,23 @@ export class SqliteStore implements Store {
   }
 }
 
-// A room message has `room`; a private one has `to` instead. Keys keep the
-// order of the protocol's examples; optional fields appear only when set.
+// The row as the shared mapping takes it (store/rows.ts).
 function toMessage<M extends MessageBase>(row: MessageRow): M {
-  const ts = new Date(row.ts).toISOString();
-  const message: MessageBase & { room?: string; to?: string } =
-    row.room !== null
-      ? {
-        id: row.id,
-        seq: row.seq,
-        room: row.room,
-        user: row.user,
-        text: row.text,
-        ts,
-      }
-      : {
-        id: row.id,
-        seq: row.seq,
-        user: row.user,
-        to: row.to_user ?? "",
-        text: row.text,
-        ts,
-      };
-  if (row.client_id !== null) message.client_id = row.client_id;
-  if (row.attachments !== null) {
-    message.attachments = JSON.parse(row.attachments);
-  }
-  if (row.edited_at !== null) {
-    message.edited_at = new Date(row.edited_at).toISOString();
-  }
-  if (row.deleted) message.deleted = true;
-  return message as M;
+  return rowToMessage<M>({
+    id: row.id,
+    seq: row.seq,
+    user: row.user,
+    room: row.room,
+    to: row.to_user,
+    text: row.text,
+    ts: row.ts,
+    clientId: row.client_id,
+    attachments: row.attachments === null ? null : JSON.parse(row.attachments),
+    editedAt: row.edited_at,
+    deleted: row.deleted !== 0,
+  });
 }
 
 function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError((error as Error).message, { cause: error });
-}
-
-function toAccount(row: AccountRow): Account {
-  return {
-    key: row.key,
-    username: row.username,
-    passwordHash: row.password_hash,
-    role: row.role,
-    createdAt: row.created_at,
-  };
 }

@@ -1,0 +1,99 @@
+/**
+ * Rows to domain objects, shared by the SQLite and PostgreSQL stores: both
+ * keep the same columns, so a message, an account or a ban looks the same
+ * whichever store it came from.
+ */
+import type { Attachment, MessageBase, Role } from "../protocol/types.ts";
+import type { Account, Ban } from "./mod.ts";
+
+/** A message's columns, as both stores read them. */
+export interface MessageFields {
+  id: string;
+  seq: number;
+  user: string;
+  room: string | null;
+  to: string | null;
+  text: string;
+  /** ms since the epoch */
+  ts: number;
+  clientId: string | null;
+  attachments: Attachment[] | null;
+  editedAt: number | null;
+  deleted: boolean;
+}
+
+/**
+ * A room message has `room`; a private one has `to` instead. Keys keep the
+ * order of the protocol's examples; optional fields appear only when set.
+ */
+export function toMessage<M extends MessageBase>(row: MessageFields): M {
+  const ts = new Date(row.ts).toISOString();
+  const message: MessageBase & { room?: string; to?: string } =
+    row.room !== null
+      ? {
+        id: row.id,
+        seq: row.seq,
+        room: row.room,
+        user: row.user,
+        text: row.text,
+        ts,
+      }
+      : {
+        id: row.id,
+        seq: row.seq,
+        user: row.user,
+        to: row.to ?? "",
+        text: row.text,
+        ts,
+      };
+  if (row.clientId !== null) message.client_id = row.clientId;
+  if (row.attachments !== null) message.attachments = row.attachments;
+  if (row.editedAt !== null) {
+    message.edited_at = new Date(row.editedAt).toISOString();
+  }
+  if (row.deleted) message.deleted = true;
+  return message as M;
+}
+
+/** The `accounts` table's columns. */
+export interface AccountRow {
+  key: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  created_at: number;
+}
+
+/** An account from its row. */
+export function toAccount(row: AccountRow): Account {
+  return {
+    key: row.key,
+    username: row.username,
+    passwordHash: row.password_hash,
+    role: row.role,
+    createdAt: row.created_at,
+  };
+}
+
+/** The `bans` table's columns ('' for "no address" and "no room"). */
+export interface BanRow {
+  user_key: string;
+  address: string;
+  room_key: string;
+  reason: string;
+  by_user: string;
+  created_at: number;
+}
+
+/** A ban from its row. */
+export function toBan(row: BanRow): Ban {
+  const ban: Ban = {
+    userKey: row.user_key,
+    reason: row.reason,
+    by: row.by_user,
+    createdAt: row.created_at,
+  };
+  if (row.address !== "") ban.address = row.address;
+  if (row.room_key !== "") ban.roomKey = row.room_key;
+  return ban;
+}
