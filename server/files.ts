@@ -67,21 +67,32 @@ export class FileStorage {
       name,
       size: bytes.byteLength,
     });
-    return (await this.describe(`/files/${hash}/x`))!;
+    return (await this.describe(
+      `/files/${hash}/${encodeURIComponent(name)}`,
+    ))!;
   }
 
   /**
-   * The attachment a URL refers to, from the store's own record (never
-   * what a client claims), or undefined for an unknown file.
+   * The attachment a URL refers to: size and type from the store's own
+   * record (never what a client claims), the name from the URL that the
+   * upload returned (the same bytes shared twice may carry two names), or
+   * undefined for an unknown file.
    */
   async describe(url: string): Promise<Attachment | undefined> {
-    const hash = /^\/files\/([0-9a-f]{64})\//.exec(url)?.[1];
-    if (!hash) return undefined;
+    const match = /^\/files\/([0-9a-f]{64})\/([^/?#]*)$/.exec(url);
+    if (!match) return undefined;
+    const [, hash, segment] = match;
     const file = await this.#store.findFile(hash);
     if (!file) return undefined;
+    let name = file.name;
+    try {
+      if (segment !== "") name = cleanFileName(decodeURIComponent(segment));
+    } catch {
+      // Not valid percent-encoding: keep the recorded name.
+    }
     return {
-      url: `/files/${hash}/${encodeURIComponent(file.name)}`,
-      name: file.name,
+      url: `/files/${hash}/${encodeURIComponent(name)}`,
+      name,
       size: file.size,
       type: file.type,
     };
@@ -92,7 +103,7 @@ export class FileStorage {
     hash: string,
   ): Promise<{ file: Deno.FsFile; attachment: Attachment } | undefined> {
     if (!HASH.test(hash)) return undefined;
-    const attachment = await this.describe(`/files/${hash}/x`);
+    const attachment = await this.describe(`/files/${hash}/`);
     if (!attachment) return undefined;
     try {
       return { file: await Deno.open(this.#path(hash)), attachment };

@@ -191,3 +191,36 @@ Deno.test("files: a bot uploads with its session token as a bearer token", () =>
     assert.equal(res.status, 201, JSON.stringify(body));
     assert.equal(body.name, "beep.txt");
   }));
+
+Deno.test("files: a name with '=' or quotes survives, and the same bytes keep each upload's name", () =>
+  withClients(async (pool, server) => {
+    const { cookie } = await accountWithCookie(pool, server);
+    const send = async (name: string) => {
+      const form = new FormData();
+      form.append("file", new File(["same bytes"], name));
+      form.append("name", name);
+      const res = await fetch(`${server.url}/api/files`, {
+        method: "POST",
+        body: form,
+        headers: { cookie },
+      });
+      return await res.json() as Uploaded;
+    };
+    const first = await send('a b=c "d".txt');
+    assert.equal(first.name, 'a b=c "d".txt');
+    const second = await send("copy.txt");
+    assert.equal(second.name, "copy.txt");
+    assert.notEqual(first.url, second.url);
+    assert.equal(first.url.split("/")[2], second.url.split("/")[2], "one hash");
+    const alice = await pool.login({
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    const sent = await alice.ok("send_message", {
+      text: "",
+      attachments: [{ url: first.url }, { url: second.url }],
+    });
+    const names = (sent.message as { attachments: Uploaded[] }).attachments
+      .map((a) => a.name);
+    assert.deepEqual(names, ['a b=c "d".txt', "copy.txt"]);
+  }));

@@ -60,7 +60,11 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
       }
       const attachment = await node.files.save(
         new Uint8Array(await file.arrayBuffer()),
-        { name: file.name, type: file.type, uploader: account.username },
+        {
+          name: uploadName(form, file),
+          type: file.type,
+          uploader: account.username,
+        },
       );
       return c.json(attachment, 201);
     },
@@ -87,6 +91,20 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   });
 
   return routes;
+}
+
+// The form's `name` field when the client sent one: the runtime's multipart
+// parser cuts a filename at "=". Browsers send '"', CR and LF in filenames
+// as %22, %0D and %0A (the HTML spec's encoding): those are decoded.
+function uploadName(
+  form: Record<string, string | File | (string | File)[]>,
+  file: File,
+): string {
+  if (typeof form.name === "string" && form.name !== "") return form.name;
+  return file.name.replace(
+    /%(22|0D|0A)/gi,
+    (_, code: string) => String.fromCharCode(parseInt(code, 16)),
+  );
 }
 
 // The plain filename= parameter takes ASCII only; filename* has the rest.
