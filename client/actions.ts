@@ -5,6 +5,7 @@
 
 import { batch } from "@preact/signals";
 import type {
+  Attachment,
   ChatMessage,
   LoginSuccess,
   PrivateMessage,
@@ -19,15 +20,23 @@ import {
   mergePage,
   type Notice,
   type PendingMessage,
+  replaceMessage,
   type RoomLog,
+  trim,
 } from "./room_log.ts";
 import {
   type AppState,
   type ConnectionStatus,
   type Conversation,
   dmKey,
+  type NotifyPermission,
   roomKey,
+  type Typist,
+  type Upload,
 } from "./state.ts";
+
+/** Messages kept of a room the user comes back to: the newest page and some. */
+const KEPT_ON_ENTRY = 200;
 
 let noticeCounter = 0;
 
@@ -119,6 +128,15 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.conversations.value = {};
     state.members.value = [];
     state.drawerOpen.value = false;
+    state.membersOpen.value = false;
+    state.unread.value = {};
+    state.mentions.value = {};
+    state.firstUnread.value = {};
+    state.typing.value = {};
+    state.uploads.value = {};
+    state.editing.value = null;
+    state.lightbox.value = null;
+    state.loadingOlder.value = {};
   });
 }
 
@@ -145,19 +163,27 @@ export function roomEntered(
   batch(() => {
     const { room, history } = entered;
     const moved = roomKey(room) !== roomKey(state.currentRoom.value);
+    const before = state.viewKey.value;
     state.currentRoom.value = room;
     state.view.value = { kind: "room" };
-    if (moved) state.members.value = [];
+    if (moved) {
+      state.members.value = [];
+      // Pages scrolled up for in an earlier visit need not stay in memory.
+      updateLog(state, room, (log) => trim(log, KEPT_ON_ENTRY));
+    }
     state.drawerOpen.value = false;
     updateLog(state, room, (log) => mergePage(log, history));
+    viewChanged(state, before);
   });
 }
 
 /** Shows the current room again (after a private conversation). */
 export function roomShown(state: AppState): void {
   batch(() => {
+    const before = state.viewKey.value;
     state.view.value = { kind: "room" };
     state.drawerOpen.value = false;
+    viewChanged(state, before);
   });
 }
 
@@ -166,14 +192,31 @@ export function conversationOpened(state: AppState, name: string): void {
   batch(() => {
     const key = roomKey(name);
     const known = state.conversations.value[key];
-    state.conversations.value = {
-      ...state.conversations.value,
-      [key]: known
-        ? { ...known, unread: 0 }
-        : { name, unread: 0, lastTs: new Date().toISOString() },
-    };
+    const before = state.viewKey.value;
+    if (!known) {
+      state.conversations.value = {
+        ...state.conversations.value,
+        [key]: { name, lastTs: new Date().toISOString() },
+      };
+    }
     state.view.value = { kind: "dm", with: known?.name ?? name };
     state.drawerOpen.value = false;
+    viewChanged(state, before);
+  });
+}
+
+/** Puts back the conversations remembered from an earlier visit, keeping newer ones. */
+export function conversationsRestored(
+  state: AppState,
+  saved: Conversation[],
+): void {
+  batch(() => {
+    const conversations = { ...state.conversations.value };
+    for (const c of saved) {
+      const key = roomKey(c.name);
+      if (!conversations[key]) conversations[key] = c;
+    }
+    state.conversations.value = conversations;
   });
 }
 
@@ -185,6 +228,7 @@ export function conversationClosed(state: AppState, name: string): void {
     state.conversations.value = conversations;
     const { [dmKey(name)]: _log, ...logs } = state.logs.value;
     state.logs.value = logs;
+    forget(state, dmKey(name));
     const shown = state.view.value;
     if (shown.kind === "dm" && roomKey(shown.with) === key) {
       state.view.value = { kind: "room" };
@@ -192,10 +236,7 @@ export function conversationClosed(state: AppState, name: string): void {
   });
 }
 
-/**
- * Files a private message under its conversation; one from the other side
- * that is new and not on screen counts as unread.
- */
+/** Files a private message under its conversation (counting is {@linkcode messageCounted}'s job). */
 export function privateMessageReceived(
   state: AppState,
   received: { message: PrivateMessage; me: string },
@@ -206,20 +247,15 @@ export function privateMessageReceived(
   const key = roomKey(other);
   batch(() => {
     const logKey = dmKey(other);
-    const held = state.logs.value[logKey]?.messages.some((m) =>
-      m.seq === message.seq
-    ) ?? false;
     const shown = state.view.value;
     const open = shown.kind === "dm" && roomKey(shown.with) === key;
-    const known: Conversation | undefined = state.conversations.value[key];
-    const unread = (known?.unread ?? 0) +
-      (!fromMe && !open && !held ? 1 : 0);
+    const known = state.conversations.value[key];
     const lastTs = known && known.lastTs > message.ts
       ? known.lastTs
       : message.ts;
     state.conversations.value = {
       ...state.conversations.value,
-      [key]: { name: other, unread, lastTs },
+      [key]: { name: other, lastTs },
     };
     if (open && shown.with !== other) {
       state.view.value = { kind: "dm", with: other };
@@ -335,6 +371,218 @@ export function membersUpdated(
   });
 }
 
+/**
+ * Counts a new message from someone else that the user is not watching:
+ * its log is not on screen, or the page is hidden.
+ */
+export function messageCounted(
+  state: AppState,
+  counted: { key: string; seq: number; mention: boolean },
+): void {
+  const { key, seq, mention } = counted;
+  batch(() => {
+    if (state.visible.value && state.viewKey.value === key) return;
+    state.unread.value = {
+      ...state.unread.value,
+      [key]: (state.unread.value[key] ?? 0) + 1,
+    };
+    if (mention) {
+      state.mentions.value = {
+        ...state.mentions.value,
+        [key]: (state.mentions.value[key] ?? 0) + 1,
+      };
+    }
+    if (state.firstUnread.value[key] === undefined) {
+      state.firstUnread.value = { ...state.firstUnread.value, [key]: seq };
+    }
+  });
+}
+
+/** Records whether the page is visible; coming back marks the open log as read. */
+export function visibilityChanged(state: AppState, visible: boolean): void {
+  batch(() => {
+    state.visible.value = visible;
+    const key = state.viewKey.value;
+    if (visible) {
+      markRead(state, key);
+    } else if (state.firstUnread.value[key] !== undefined) {
+      // Everything on screen was seen: the next "new" line goes lower.
+      const { [key]: _line, ...firstUnread } = state.firstUnread.value;
+      state.firstUnread.value = firstUnread;
+    }
+  });
+}
+
+/** Replaces an edited or deleted message where it is held. */
+export function messageUpdated(state: AppState, message: ChatMessage): void {
+  batch(() => {
+    updateLog(state, message.room, (log) => replaceMessage(log, message));
+    if (message.deleted && state.editing.value === message.id) {
+      state.editing.value = null;
+    }
+  });
+}
+
+/** Shows that someone is typing in a log, until `typist.until`. */
+export function typingStarted(
+  state: AppState,
+  typing: { key: string; typist: Typist },
+): void {
+  const { key, typist } = typing;
+  batch(() => {
+    const others = (state.typing.value[key] ?? []).filter((t) =>
+      roomKey(t.name) !== roomKey(typist.name)
+    );
+    state.typing.value = { ...state.typing.value, [key]: [...others, typist] };
+  });
+}
+
+/**
+ * Stops showing someone typing: their message came (`force`), or the
+ * time ran out (only if no later `typing` event moved it).
+ */
+export function typingStopped(
+  state: AppState,
+  stop: { key: string; name: string; force?: boolean },
+): void {
+  batch(() => {
+    const list = state.typing.value[stop.key];
+    if (!list) return;
+    const now = Date.now();
+    const kept = list.filter((t) =>
+      roomKey(t.name) !== roomKey(stop.name) || (!stop.force && t.until > now)
+    );
+    if (kept.length === list.length) return;
+    const typing = { ...state.typing.value };
+    if (kept.length === 0) delete typing[stop.key];
+    else typing[stop.key] = kept;
+    state.typing.value = typing;
+  });
+}
+
+/** Mutes a room or conversation (no sound, no notification), or unmutes it. */
+export function muteToggled(state: AppState, key: string): void {
+  batch(() => {
+    const muted = { ...state.muted.value };
+    if (muted[key]) delete muted[key];
+    else muted[key] = true;
+    state.muted.value = muted;
+  });
+}
+
+/** Sets the muted logs remembered from an earlier visit. */
+export function mutedLoaded(state: AppState, keys: string[]): void {
+  batch(() => {
+    state.muted.value = Object.fromEntries(keys.map((k) => [k, true]));
+  });
+}
+
+/** Adds a file to a log's composer. */
+export function uploadAdded(
+  state: AppState,
+  added: { key: string; upload: Upload },
+): void {
+  batch(() => {
+    const list = state.uploads.value[added.key] ?? [];
+    state.uploads.value = {
+      ...state.uploads.value,
+      [added.key]: [...list, added.upload],
+    };
+  });
+}
+
+/** Records an upload's progress: done with its attachment, or failed. */
+export function uploadChanged(
+  state: AppState,
+  change: { key: string; id: string; patch: Partial<Upload> },
+): void {
+  batch(() => {
+    const list = state.uploads.value[change.key];
+    if (!list) return;
+    state.uploads.value = {
+      ...state.uploads.value,
+      [change.key]: list.map((u) =>
+        u.id === change.id ? { ...u, ...change.patch } : u
+      ),
+    };
+  });
+}
+
+/** Takes files out of a log's composer: the ones named, or all of them. */
+export function uploadsRemoved(
+  state: AppState,
+  removed: { key: string; ids?: string[] },
+): void {
+  batch(() => {
+    const list = state.uploads.value[removed.key];
+    if (!list) return;
+    const ids = removed.ids;
+    const kept = ids ? list.filter((u) => !ids.includes(u.id)) : [];
+    const uploads = { ...state.uploads.value };
+    if (kept.length === 0) delete uploads[removed.key];
+    else uploads[removed.key] = kept;
+    state.uploads.value = uploads;
+  });
+}
+
+/** Starts editing a message in place (its id), or stops (null). */
+export function editingChanged(state: AppState, id: string | null): void {
+  batch(() => {
+    state.editing.value = id;
+  });
+}
+
+/** Shows an image full size, or closes the view (null). */
+export function lightboxChanged(
+  state: AppState,
+  image: Attachment | null,
+): void {
+  batch(() => {
+    state.lightbox.value = image;
+  });
+}
+
+/** Marks a log's older history as being fetched, or done. */
+export function olderLoading(
+  state: AppState,
+  loading: { key: string; busy: boolean },
+): void {
+  batch(() => {
+    const { [loading.key]: _was, ...rest } = state.loadingOlder.value;
+    state.loadingOlder.value = loading.busy
+      ? { ...rest, [loading.key]: true }
+      : rest;
+  });
+}
+
+/** Records the desktop notification permission. */
+export function notifyPermissionChanged(
+  state: AppState,
+  permission: NotifyPermission,
+): void {
+  batch(() => {
+    state.notifyPermission.value = permission;
+  });
+}
+
+/** Hides the "enable notifications" banner. */
+export function notifyBannerDismissed(state: AppState): void {
+  batch(() => {
+    state.notifyDismissed.value = true;
+  });
+}
+
+/** Opens or closes the member panel on narrow screens. */
+export function membersToggled(
+  state: AppState,
+  open: boolean = !state.membersOpen.value,
+): void {
+  batch(() => {
+    state.membersOpen.value = open;
+    if (open) state.drawerOpen.value = false;
+  });
+}
+
 /** Opens or closes the room drawer on narrow screens. */
 export function drawerToggled(
   state: AppState,
@@ -342,7 +590,41 @@ export function drawerToggled(
 ): void {
   batch(() => {
     state.drawerOpen.value = open;
+    if (open) state.membersOpen.value = false;
   });
+}
+
+/**
+ * After the view moved away from `before`: the new log is read (if the page
+ * is visible), the old one's "new messages" line and edit are done with.
+ */
+function viewChanged(state: AppState, before: string): void {
+  const now = state.viewKey.value;
+  if (now === before) return;
+  const { [before]: _line, ...firstUnread } = state.firstUnread.value;
+  state.firstUnread.value = firstUnread;
+  state.editing.value = null;
+  state.membersOpen.value = false;
+  if (state.visible.value) markRead(state, now);
+}
+
+/** Clears a log's unread count (its "new messages" line stays until the view moves on). */
+function markRead(state: AppState, key: string): void {
+  if (state.unread.value[key] !== undefined) {
+    const { [key]: _n, ...unread } = state.unread.value;
+    state.unread.value = unread;
+  }
+  if (state.mentions.value[key] !== undefined) {
+    const { [key]: _n, ...mentions } = state.mentions.value;
+    state.mentions.value = mentions;
+  }
+}
+
+/** Forgets everything counted for a log. */
+function forget(state: AppState, key: string): void {
+  markRead(state, key);
+  const { [key]: _line, ...firstUnread } = state.firstUnread.value;
+  state.firstUnread.value = firstUnread;
 }
 
 /** Applies `change` to one room's log, creating the log on first use. */

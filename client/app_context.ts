@@ -1,8 +1,9 @@
-/** The services every component reaches through context: state and connection. */
+/** The services every component reaches through context: state, connection, notifier. */
 
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import type { Connection } from "./connection.ts";
+import type { Notifier } from "./notifier.ts";
 import type { AppState } from "./state.ts";
 
 /** What the app gives its components. */
@@ -11,6 +12,8 @@ export interface AppServices {
   state: AppState;
   /** The connection to the server. */
   connection: Connection;
+  /** Sounds and desktop notifications. */
+  notifier: Notifier;
 }
 
 /** Carries {@linkcode AppServices} down the component tree. */

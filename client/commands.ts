@@ -3,7 +3,7 @@
  * {@linkcode COMMANDS}; moderation commands also back the member menu.
  */
 
-import type { Role } from "../server/protocol/types.ts";
+import type { Attachment, Role } from "../server/protocol/types.ts";
 import * as actions from "./actions.ts";
 import type { Connection, RequestError, Result } from "./connection.ts";
 import type { AppState } from "./state.ts";
@@ -194,21 +194,24 @@ export function parseInput(input: string): ParsedInput {
 }
 
 /**
- * Sends a message (to the room, or to the open conversation) or runs a
- * command, printing command output and errors as local lines.
+ * Sends a message (to the room, or to the open conversation) with its
+ * files, or runs a command, printing command output and errors as local
+ * lines. A command leaves the files alone.
  */
 export async function runInput(
   context: CommandContext,
   input: string,
+  attachments: Attachment[] = [],
 ): Promise<void> {
   const parsed = parseInput(input);
-  if (parsed.kind === "empty") return;
-  if (parsed.kind === "message") {
+  if (parsed.kind === "empty" && attachments.length === 0) return;
+  if (parsed.kind !== "command") {
+    const text = parsed.kind === "message" ? parsed.text : "";
     const shown = context.state.view.value;
     if (shown.kind === "dm") {
-      context.connection.sendPrivate(shown.with, parsed.text);
+      context.connection.sendPrivate(shown.with, text, attachments);
     } else {
-      context.connection.sendMessage(parsed.text);
+      context.connection.sendMessage(text, attachments);
     }
     return;
   }

@@ -6,6 +6,7 @@
  */
 
 import type {
+  Attachment,
   ChatMessage,
   Envelope,
   ErrorCode,
@@ -27,8 +28,12 @@ import {
   postCredentials,
   postLogout,
 } from "./auth_api.ts";
-import { lastSeq, type PendingMessage } from "./room_log.ts";
+import { t } from "./i18n.ts";
+import { mentions } from "./markup.ts";
+import type { Incoming } from "./notifier.ts";
+import { firstSeq, lastSeq, type PendingMessage } from "./room_log.ts";
 import { type AppState, dmKey, roomKey } from "./state.ts";
+import { Throttle, TYPING_SEND_MS, TypingTracker } from "./typing.ts";
 import {
   decodeFrame,
   type Fields,
@@ -58,6 +63,9 @@ export interface Replies {
   unban: { user: string };
   delete_room: { room: string };
   set_role: { user: string; role: Role };
+  typing: Record<string, never>;
+  edit_message: { message: ChatMessage | PrivateMessage };
+  delete_message: { message: ChatMessage | PrivateMessage };
 }
 
 /** A page of a private conversation (`history` with `with`). */
@@ -91,6 +99,8 @@ export interface ConnectionOptions {
   maxDelayMs?: number;
   /** How long a request waits for its reply, in ms. Default: 10000. */
   requestTimeoutMs?: number;
+  /** Called for each new message from someone else (sound, notification). */
+  onIncoming?: (incoming: Incoming) => void;
 }
 
 /** The close code of a connection a moderator ended (kick, server ban). */
@@ -101,6 +111,8 @@ const PAGE_SIZE = 200;
 const MAX_CATCH_UP_PAGES = 5;
 /** Messages shown when entering a room we know nothing about. */
 const RECENT = 50;
+/** Messages fetched per page when scrolling up through history. */
+const OLDER_PAGE = 50;
 /** Re-login errors that mean "try again later", not "this name cannot log in". */
 const RETRY_LOGIN = new Set<ClientErrorCode>([
   "username_taken",
@@ -128,6 +140,10 @@ const REPLY_CHECKS: { [A in keyof Replies]: (data: Fields) => boolean } = {
   unban: (d) => typeof d.user === "string",
   delete_room: (d) => typeof d.room === "string",
   set_role: (d) => typeof d.user === "string" && isRole(d.role),
+  typing: () => true,
+  edit_message: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
+  delete_message: (d) =>
+    isChatMessage(d.message) || isPrivateMessage(d.message),
 };
 
 /** A logged-in session the connection resumes after a drop. */
@@ -180,9 +196,14 @@ export class Connection {
   #stopped = true;
   #membersBusy = false;
   #memberAsks = 0;
+  #typing: TypingTracker;
+  #typingSent = new Throttle(TYPING_SEND_MS);
+  #onIncoming: (incoming: Incoming) => void;
 
   constructor(state: AppState, options: ConnectionOptions = {}) {
     this.#state = state;
+    this.#typing = new TypingTracker(state);
+    this.#onIncoming = options.onIncoming ?? (() => {});
     this.#url = options.url ?? defaultSocketUrl();
     this.#baseDelay = options.baseDelayMs ?? 500;
     this.#maxDelay = options.maxDelayMs ?? 15_000;
@@ -222,12 +243,12 @@ export class Connection {
     const state = this.#state;
     const name = username.trim();
     if (name === "") {
-      actions.loginFailed(state, "Enter a username.");
+      actions.loginFailed(state, t("error.enterName"));
       return;
     }
     actions.loginStarted(state);
     if (!(await this.#ensureOpen())) {
-      actions.loginFailed(state, OFFLINE_TEXT);
+      actions.loginFailed(state, t("error.offline"));
       return;
     }
     const error = await this.#enter({ username: name }, false);
@@ -246,18 +267,18 @@ export class Connection {
     const name = credentials.username.trim();
     const { password } = credentials;
     if (name === "") {
-      actions.loginFailed(state, "Enter a username.");
+      actions.loginFailed(state, t("error.enterName"));
       return;
     }
     if (mode === "register" && [...password].length < PASSWORD_MIN_LENGTH) {
       actions.loginFailed(
         state,
-        `A password needs at least ${PASSWORD_MIN_LENGTH} characters.`,
+        t("error.passwordShort", { n: PASSWORD_MIN_LENGTH }),
       );
       return;
     }
     if (password === "") {
-      actions.loginFailed(state, "Enter your password.");
+      actions.loginFailed(state, t("error.enterPassword"));
       return;
     }
     actions.loginStarted(state);
@@ -278,6 +299,7 @@ export class Connection {
   async logout(): Promise<void> {
     const account = this.#session?.account ?? false;
     this.#forget();
+    this.#typing.clear();
     this.#discard();
     clearTimeout(this.#retryTimer);
     this.#attempt = 0;
@@ -317,34 +339,106 @@ export class Connection {
   }
 
   /** Shows a message at once as pending and sends it; the server's copy replaces it. */
-  sendMessage(text: string): void {
+  sendMessage(text: string, attachments: Attachment[] = []): void {
     const state = this.#state;
     const user = state.username.value;
     if (user === null) return;
+    this.#typingSent.reset(roomKey(state.currentRoom.value));
     this.#queue({
       clientId: newClientId(),
       room: state.currentRoom.value,
       user,
       text,
+      attachments: attachments.length > 0 ? attachments : undefined,
       ts: new Date().toISOString(),
       status: "pending",
     });
   }
 
   /** Sends a private message, shown at once in its conversation as pending. */
-  sendPrivate(to: string, text: string): void {
+  sendPrivate(to: string, text: string, attachments: Attachment[] = []): void {
     const user = this.#state.username.value;
     const name = to.trim().replace(/^@/, "");
     if (user === null || name === "") return;
+    this.#typingSent.reset(dmKey(name));
     this.#queue({
       clientId: newClientId(),
       room: dmKey(name),
       to: name,
       user,
       text,
+      attachments: attachments.length > 0 ? attachments : undefined,
       ts: new Date().toISOString(),
       status: "pending",
     });
+  }
+
+  /**
+   * Tells the others in the open room or conversation that this user is
+   * typing: at most once per {@linkcode TYPING_SEND_MS}. Best effort: a
+   * failure (an offline peer, an older server) changes nothing.
+   */
+  typing(): void {
+    const state = this.#state;
+    if (!this.#ready()) return;
+    const key = state.viewKey.value;
+    if (!this.#typingSent.allow(key)) return;
+    const shown = state.view.value;
+    void this.request("typing", shown.kind === "dm" ? { to: shown.with } : {});
+  }
+
+  /** Changes the text of one of this user's messages; resolves to the error, or null. */
+  async editMessage(id: string, text: string): Promise<RequestError | null> {
+    const result = await this.request("edit_message", { id, text });
+    if (!result.ok) return result.error;
+    this.#onUpdated(result.data.message);
+    return null;
+  }
+
+  /** Deletes a message (one's own; moderators any room message); resolves to the error, or null. */
+  async deleteMessage(id: string): Promise<RequestError | null> {
+    const result = await this.request("delete_message", { id });
+    if (!result.ok) return result.error;
+    this.#onUpdated(result.data.message);
+    return null;
+  }
+
+  /**
+   * Fetches the page of history before the oldest message on screen, for
+   * scrolling up. One fetch per log at a time; nothing when the start of
+   * the history is already there.
+   */
+  async loadOlder(): Promise<void> {
+    const state = this.#state;
+    const key = state.viewKey.value;
+    const first = firstSeq(state.logs.value[key]);
+    if (first <= 1 || state.loadingOlder.value[key] || !this.#ready()) return;
+    const shown = state.view.value;
+    actions.olderLoading(state, { key, busy: true });
+    try {
+      if (shown.kind === "dm") {
+        const page = await this.#send<ConversationPage>(
+          "history",
+          { with: shown.with, before_seq: first, limit: OLDER_PAGE },
+          isConversationPage,
+        );
+        if (page.ok) {
+          actions.historyLoaded(state, {
+            room: key,
+            messages: page.data.messages.map((m) => ({ ...m, room: key })),
+          });
+        }
+      } else {
+        const page = await this.request("history", {
+          room: state.currentRoom.value,
+          before_seq: first,
+          limit: OLDER_PAGE,
+        });
+        if (page.ok) actions.historyLoaded(state, page.data);
+      }
+    } finally {
+      actions.olderLoading(state, { key, busy: false });
+    }
   }
 
   /** Opens a private conversation (starting it if new) and loads its newest messages. */
@@ -390,7 +484,7 @@ export class Connection {
     const socket = this.#socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       return Promise.resolve(
-        failure("offline", "Not connected to the server."),
+        failure("offline", t("error.notConnected")),
       );
     }
     this.#nextId++;
@@ -398,7 +492,7 @@ export class Connection {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(id);
-        resolve(failure("timeout", "The server did not answer in time."));
+        resolve(failure("timeout", t("error.timeout")));
       }, this.#timeout);
       this.#waiters.set(id, {
         action,
@@ -581,7 +675,7 @@ export class Connection {
    */
   #removed(reason: string): void {
     const text = this.#removal ??
-      (reason || "A moderator removed you from the chat.");
+      (reason || t("error.removed"));
     this.#forget();
     clearTimeout(this.#retryTimer);
     this.#attempt = 0;
@@ -592,7 +686,7 @@ export class Connection {
   #failWaiters(): void {
     for (const waiter of this.#waiters.values()) {
       clearTimeout(waiter.timer);
-      waiter.resolve(failure("offline", "The connection was lost."));
+      waiter.resolve(failure("offline", t("error.lost")));
     }
     this.#waiters.clear();
   }
@@ -616,8 +710,8 @@ export class Connection {
         actions.loggedOut(
           state,
           session.account && login.error.code === "bad_credentials"
-            ? "Your session has ended. Sign in again."
-            : `Could not log in again: ${login.error.message}`,
+            ? t("error.sessionEnded")
+            : t("error.reLogin", { message: login.error.message }),
         );
         actions.connectionChanged(state, { kind: "online" });
       }
@@ -637,7 +731,10 @@ export class Connection {
         actions.noticeAdded(state, {
           room: login.data.room,
           kind: "error",
-          text: `Could not rejoin #${wanted}: ${joined.error.message}`,
+          text: t("error.rejoin", {
+            room: wanted,
+            message: joined.error.message,
+          }),
         });
       }
     }
@@ -733,7 +830,7 @@ export class Connection {
     actions.noticeAdded(this.#state, {
       room: GENERAL_ROOM,
       kind: "warning",
-      text: `You were moved to #general: ${text}`,
+      text: t("notice.moved", { text }),
     });
   }
 
@@ -757,7 +854,7 @@ export class Connection {
             room: pending.room,
             clientId: pending.clientId,
             status: "failed",
-            error: `Not sent: you are no longer in #${pending.room}.`,
+            error: t("error.notInRoom", { room: pending.room }),
           });
         }
       }
@@ -766,20 +863,25 @@ export class Connection {
 
   async #deliver(pending: PendingMessage): Promise<void> {
     let error: RequestError | null = null;
+    const files: Fields = pending.attachments
+      ? { attachments: pending.attachments.map((a) => ({ url: a.url })) }
+      : {};
     if (pending.to === undefined) {
       const result = await this.request("send_message", {
         text: pending.text,
         client_id: pending.clientId,
+        ...files,
       });
-      if (result.ok) this.#onMessage(result.data.message);
+      if (result.ok) this.#onMessage(result.data.message, false);
       else error = result.error;
     } else {
       const result = await this.request("private_message", {
         to: pending.to,
         text: pending.text,
         client_id: pending.clientId,
+        ...files,
       });
-      if (result.ok) this.#onPrivate(result.data.message);
+      if (result.ok) this.#onPrivate(result.data.message, false);
       else error = result.error;
     }
     if (error && error.code !== "offline") {
@@ -810,7 +912,15 @@ export class Connection {
     }
     switch (envelope.action) {
       case "receive_message":
-        if (isChatMessage(data)) this.#onMessage(data);
+        if (isChatMessage(data)) this.#onMessage(data, true);
+        break;
+      case "message_updated":
+        if (isChatMessage(data) || isPrivateMessage(data)) {
+          this.#onUpdated(data);
+        }
+        break;
+      case "typing":
+        this.#onTyping(data);
         break;
       case "system":
         if (isSystemEvent(data)) {
@@ -821,7 +931,7 @@ export class Connection {
         if (isRoomList(data.rooms)) this.#onRoomList(data.rooms);
         break;
       case "private_message":
-        if (isPrivateMessage(data)) this.#onPrivate(data);
+        if (isPrivateMessage(data)) this.#onPrivate(data, true);
         break;
       case "error":
         // An error without an id answers nothing we asked: show it where the user looks.
@@ -850,18 +960,29 @@ export class Connection {
       waiter.resolve({ ok: true, data });
     } else {
       waiter.resolve(
-        failure(
-          "invalid_message",
-          "The server sent a reply this client cannot read.",
-        ),
+        failure("invalid_message", t("error.unreadable")),
       );
     }
   }
 
-  #onMessage(message: ChatMessage): void {
+  /** A room message: from the server's events (`live`) or a send's reply. */
+  #onMessage(message: ChatMessage, live: boolean): void {
     const state = this.#state;
-    const before = lastSeq(state.logs.value[roomKey(message.room)]);
+    const key = roomKey(message.room);
+    const log = state.logs.value[key];
+    const before = lastSeq(log);
+    const known = log?.messages.some((m) => m.seq === message.seq) ?? false;
     actions.messageReceived(state, message);
+    if (live && !known) {
+      this.#typing.stopped(key, message.user);
+      this.#heard({
+        key,
+        dm: false,
+        message,
+        room: message.room,
+        open: () => actions.roomShown(state),
+      });
+    }
     const current = roomKey(message.room) === roomKey(state.currentRoom.value);
     // seq has no gaps: a jump means frames were missed, so fetch them.
     if (current && before > 0 && message.seq > before + 1) {
@@ -878,10 +999,88 @@ export class Connection {
     }
   }
 
-  #onPrivate(message: PrivateMessage): void {
-    const me = this.#me ?? this.#state.username.value;
+  /** A private message: from the server's events (`live`) or a send's reply. */
+  #onPrivate(message: PrivateMessage, live: boolean): void {
+    const state = this.#state;
+    const me = this.#me ?? state.username.value;
     if (me === null) return;
-    actions.privateMessageReceived(this.#state, { message, me });
+    const other = roomKey(message.user) === roomKey(me)
+      ? message.to
+      : message.user;
+    const key = dmKey(other);
+    const known =
+      state.logs.value[key]?.messages.some((m) => m.seq === message.seq) ??
+        false;
+    actions.privateMessageReceived(state, { message, me });
+    if (live && !known) {
+      this.#typing.stopped(key, message.user);
+      this.#heard({
+        key,
+        dm: true,
+        message,
+        open: () => void this.openConversation(other),
+      });
+    }
+  }
+
+  /** Counts a new message from someone else as unread and lets the notifier know. */
+  #heard(heard: {
+    key: string;
+    dm: boolean;
+    message: ChatMessage | PrivateMessage;
+    room?: string;
+    open: () => void;
+  }): void {
+    const { key, dm, message } = heard;
+    const state = this.#state;
+    const me = this.#me ?? state.username.value;
+    if (me === null || roomKey(message.user) === roomKey(me)) return;
+    const mention = mentions(message.text, me);
+    actions.messageCounted(state, { key, seq: message.seq, mention });
+    const files = message.attachments?.length ?? 0;
+    let body = message.text;
+    if (body === "" && files > 0) {
+      body = files === 1 ? t("file.sent") : t("file.sentMany", { n: files });
+    }
+    this.#onIncoming({
+      key,
+      dm,
+      mention,
+      user: message.user,
+      room: heard.room,
+      body,
+      ts: message.ts,
+      open: heard.open,
+    });
+  }
+
+  /** An edited or deleted message, room or private, replaces the copy held. */
+  #onUpdated(message: ChatMessage | PrivateMessage): void {
+    const state = this.#state;
+    if ("room" in message && typeof message.room === "string") {
+      actions.messageUpdated(state, message as ChatMessage);
+      return;
+    }
+    const me = this.#me ?? state.username.value;
+    if (me === null || !("to" in message)) return;
+    const other = roomKey(message.user) === roomKey(me)
+      ? message.to
+      : message.user;
+    const { to: _to, ...rest } = message;
+    actions.messageUpdated(state, { ...rest, room: dmKey(other) });
+  }
+
+  /** `typing {room, user}` in a room, or `typing {to, user}` in a conversation. */
+  #onTyping(data: Fields): void {
+    const user = data.user;
+    if (typeof user !== "string") return;
+    const me = this.#me ?? this.#state.username.value;
+    if (me !== null && roomKey(user) === roomKey(me)) return;
+    if (typeof data.room === "string") {
+      this.#typing.heard(roomKey(data.room), user);
+    } else if (typeof data.to === "string") {
+      this.#typing.heard(dmKey(user), user);
+    }
   }
 
   #onSystem(event: SystemEvent, role: Role | undefined): void {
@@ -955,22 +1154,18 @@ function failure(
   return { ok: false, error: { code, message } };
 }
 
-/** Shown when a login cannot even reach the server. */
-const OFFLINE_TEXT = "Not connected to the server yet. Try again in a moment.";
 /** Shortest password the server accepts (server/accounts/password.ts). */
 const PASSWORD_MIN_LENGTH = 8;
-const NAME_RULES =
-  "Usernames are 1 to 32 letters or digits, plus _ - . and no spaces.";
 
 /** A sentence for the login screen after a guest login; common refusals get their own. */
 function loginErrorText(name: string, error: RequestError): string {
   switch (error.code) {
     case "username_taken":
-      return `The name "${name}" is taken. Pick another one, or sign in if it is your account.`;
+      return t("error.nameTaken", { name });
     case "username_invalid":
-      return NAME_RULES;
+      return t("error.nameRules");
     case "offline":
-      return OFFLINE_TEXT;
+      return t("error.offline");
     default:
       return error.message;
   }
@@ -980,11 +1175,11 @@ function loginErrorText(name: string, error: RequestError): string {
 function accountErrorText(name: string, error: AuthError): string {
   switch (error.code) {
     case "bad_credentials":
-      return "Wrong username or password.";
+      return t("error.badCredentials");
     case "username_taken":
-      return `The name "${name}" is already taken. Pick another one.`;
+      return t("error.accountTaken", { name });
     case "username_invalid":
-      return NAME_RULES;
+      return t("error.nameRules");
     default:
       // rate_limited says when to try again; banned says why.
       return error.message;
@@ -994,7 +1189,7 @@ function accountErrorText(name: string, error: AuthError): string {
 /** A sentence for the login screen when the session cookie did not log in. */
 function cookieErrorText(error: RequestError): string {
   return error.code === "bad_credentials"
-    ? "Your session has ended. Sign in again."
+    ? t("error.sessionEnded")
     : error.message;
 }
 

@@ -1,4 +1,6 @@
-/** Small pure helpers for showing names and times. */
+/** Small helpers for showing names, times and sizes in the interface's language. */
+
+import { lang, t } from "./i18n.ts";
 
 /** Number of avatar colours defined in styles.css (`.avatar.c0` ... `.c11`). */
 const AVATAR_COLOURS = 12;
@@ -13,7 +15,43 @@ export function formatTime(ts: string): string {
 /** Local date and time, for a tooltip. */
 export function formatDateTime(ts: string): string {
   const date = new Date(ts);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString(lang.value, {
+    dateStyle: "full",
+    timeStyle: "short",
+  });
+}
+
+/** A day separator's words: "Today", "Yesterday", or the date ("Monday 3 March"). */
+export function formatDay(ts: string, now: Date = new Date()): string {
+  const date = new Date(ts);
+  if (Number.isNaN(date.getTime())) return "";
+  const start = (d: Date) =>
+    new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((start(now) - start(date)) / 86_400_000);
+  if (days === 0) return t("list.today");
+  if (days === 1) return t("list.yesterday");
+  return date.toLocaleDateString(lang.value, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: date.getFullYear() === now.getFullYear() ? undefined : "numeric",
+  });
+}
+
+/** A file size for people: "830 B", "12.4 KB", "3.1 MB" (or Ko, Mo in French). */
+export function formatSize(bytes: number): string {
+  const units = ["size.b", "size.kb", "size.mb", "size.gb"] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  const n = value.toLocaleString(lang.value, {
+    maximumFractionDigits: digits,
+  });
+  return t(units[unit], { n });
 }
 
 /** The CSS class of a user's avatar colour: the same name always gets the same colour. */

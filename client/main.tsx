@@ -1,16 +1,26 @@
 /** Entry point of the web client: state, connection, then the app into #app. */
 
+import { effect, untracked } from "@preact/signals";
 import { render } from "preact";
+import * as actions from "./actions.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
 import { Connection } from "./connection.ts";
-import { createAppState } from "./state.ts";
+import { lang, t } from "./i18n.ts";
+import { Notifier } from "./notifier.ts";
+import { readList, readPref, writeList, writePref } from "./prefs.ts";
+import { type AppState, type Conversation, createAppState } from "./state.ts";
 
 /** Starts the client in the given element; returns the services for debugging. */
 export function startClient(root: HTMLElement): AppServices {
   const state = createAppState();
-  const connection = new Connection(state);
-  const services: AppServices = { state, connection };
+  const notifier = new Notifier(state);
+  const connection = new Connection(state, {
+    onIncoming: (incoming) => notifier.alert(incoming),
+  });
+  const services: AppServices = { state, connection, notifier };
+  remember(state);
+  followPage(state, notifier);
   render(
     <AppContext.Provider value={services}>
       <App />
@@ -21,6 +31,69 @@ export function startClient(root: HTMLElement): AppServices {
   // The browser knows before our backoff does when the network is back.
   addEventListener("online", () => connection.reconnectNow());
   return services;
+}
+
+/** Loads remembered settings and keeps them remembered as they change. */
+function remember(state: AppState): void {
+  actions.mutedLoaded(state, readList("muted"));
+  if (readPref("notify-banner") === "dismissed") {
+    actions.notifyBannerDismissed(state);
+  }
+  effect(() => writeList("muted", Object.keys(state.muted.value)));
+  // There is no "my conversations" request: an account's browser keeps the
+  // list so a reload does not empty the sidebar. Guests' names do not last.
+  let restored: string | null = null;
+  effect(() => {
+    const me = state.username.value;
+    const conversations = state.conversations.value;
+    if (me === null || !state.account.value) {
+      restored = null;
+      return;
+    }
+    const key = `dms.${me.toLowerCase()}`;
+    if (restored !== key) {
+      restored = key;
+      untracked(() => actions.conversationsRestored(state, readSaved(key)));
+      return;
+    }
+    writePref(key, JSON.stringify(Object.values(conversations)));
+  });
+  effect(() => {
+    if (state.notifyDismissed.value) writePref("notify-banner", "dismissed");
+  });
+}
+
+/** Keeps the tab title, the page language and the visibility in step with the state. */
+function followPage(state: AppState, notifier: Notifier): void {
+  effect(() => {
+    const unread = state.totalUnread.value;
+    const title = t("app.title");
+    document.title = unread > 0 ? `(${unread}) ${title}` : title;
+  });
+  effect(() => {
+    document.documentElement.lang = lang.value;
+  });
+  actions.visibilityChanged(state, document.visibilityState === "visible");
+  document.addEventListener("visibilitychange", () => {
+    actions.visibilityChanged(state, document.visibilityState === "visible");
+  });
+  // Browsers let a page make sound only after the user touched it.
+  const unlock = () => notifier.unlock();
+  addEventListener("pointerdown", unlock, { capture: true });
+  addEventListener("keydown", unlock, { capture: true });
+}
+
+/** The conversations remembered under `key`; anything unreadable is left out. */
+function readSaved(key: string): Conversation[] {
+  try {
+    const value: unknown = JSON.parse(readPref(key) ?? "[]");
+    if (!Array.isArray(value)) return [];
+    return value.filter((c): c is Conversation =>
+      typeof c?.name === "string" && typeof c?.lastTs === "string"
+    ).map((c) => ({ name: c.name, lastTs: c.lastTs }));
+  } catch {
+    return [];
+  }
 }
 
 const root = document.getElementById("app");

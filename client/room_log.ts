@@ -4,9 +4,13 @@
  * `seq` can be read (and tested) on their own.
  */
 
-import type { ChatMessage } from "../server/protocol/types.ts";
+import type { Attachment, ChatMessage } from "../server/protocol/types.ts";
 
-/** Most messages kept in memory per room; older ones are dropped. */
+/**
+ * Messages kept in memory per room. Live messages trim a log back to this
+ * once it holds twice as many; pages the user scrolled up for are never
+ * trimmed away under them.
+ */
 export const MAX_MESSAGES_PER_ROOM = 500;
 
 /** Most notices kept per room. */
@@ -38,6 +42,8 @@ export interface PendingMessage {
   user: string;
   /** The text as typed. */
   text: string;
+  /** Files uploaded for it, sent with it. */
+  attachments?: Attachment[];
   /** When it was typed, ISO-8601. */
   ts: string;
   /** `pending` until confirmed; `failed` when the server refused it. */
@@ -91,13 +97,31 @@ export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
     messages = dedupe(sorted);
     notices = notices.filter((n) => n.afterSeq >= pageFirst - 1);
   } else {
-    messages = dedupe([...held, ...sorted].sort((a, b) => a.seq - b.seq));
+    // A stable sort keeps the page's copy first: it is the newer state
+    // of a message that was edited or deleted meanwhile.
+    messages = dedupe([...sorted, ...held].sort((a, b) => a.seq - b.seq));
   }
-  return trim({
+  const merged = {
     messages,
     notices,
     pending: withoutConfirmed(log.pending, sorted),
-  });
+  };
+  // An older page is what the user scrolled up for: keep it.
+  return pageLast < heldLast ? merged : trim(merged, MAX_MESSAGES_PER_ROOM);
+}
+
+/** Replaces a message (edited or deleted) by seq; one not held is ignored. */
+export function replaceMessage(log: RoomLog, message: ChatMessage): RoomLog {
+  const index = log.messages.findIndex((m) => m.seq === message.seq);
+  if (index < 0) return log;
+  const messages = [...log.messages];
+  messages[index] = message;
+  return { ...log, messages };
+}
+
+/** The seq of the oldest message held, or 0 when there is none. */
+export function firstSeq(log: RoomLog | undefined): number {
+  return log?.messages[0]?.seq ?? 0;
 }
 
 /** Inserts one live message in seq order; a seq already held is ignored. */
@@ -114,7 +138,10 @@ export function insertMessage(log: RoomLog, message: ChatMessage): RoomLog {
   } else {
     messages = [...held, message].sort((a, b) => a.seq - b.seq);
   }
-  return trim({ messages, notices: log.notices, pending });
+  const next = { messages, notices: log.notices, pending };
+  return messages.length > 2 * MAX_MESSAGES_PER_ROOM
+    ? trim(next, MAX_MESSAGES_PER_ROOM)
+    : next;
 }
 
 /** Adds a notice after the newest message held. */
@@ -145,10 +172,10 @@ function dedupe(sorted: ChatMessage[]): ChatMessage[] {
   return sorted.filter((m, i) => i === 0 || sorted[i - 1].seq !== m.seq);
 }
 
-/** Keeps the newest messages, and the notices that still have a place among them. */
-function trim(log: RoomLog): RoomLog {
-  if (log.messages.length <= MAX_MESSAGES_PER_ROOM) return log;
-  const messages = log.messages.slice(-MAX_MESSAGES_PER_ROOM);
+/** Keeps the newest `max` messages, and the notices that still have a place among them. */
+export function trim(log: RoomLog, max: number): RoomLog {
+  if (log.messages.length <= max) return log;
+  const messages = log.messages.slice(-max);
   const first = messages[0].seq;
   const notices = log.notices.filter((n) => n.afterSeq >= first - 1);
   return { ...log, messages, notices };

@@ -10,6 +10,7 @@ import {
   signal,
 } from "@preact/signals";
 import type {
+  Attachment,
   ChatMessage,
   Role,
   RoomSummary,
@@ -30,15 +31,42 @@ export type ConnectionStatus =
 /** What the middle column shows: the current room, or a private conversation. */
 export type View = { kind: "room" } | { kind: "dm"; with: string };
 
-/** One private conversation in the sidebar. */
+/** One private conversation in the sidebar; its unread count is in `unread` under its {@linkcode dmKey}. */
 export interface Conversation {
-  /** The other user's name, as the server spells it. */
+  /** The other user's name, as the server spelled it. */
   name: string;
-  /** Messages received while the conversation was not open. */
-  unread: number;
   /** When the last message came, ISO-8601 (for ordering). */
   lastTs: string;
 }
+
+/** Someone typing in a room or conversation, until a time (ms since epoch). */
+export interface Typist {
+  /** The name as the server spelled it. */
+  name: string;
+  /** When the indicator goes away without another `typing` event. */
+  until: number;
+}
+
+/** A file the composer is uploading or has uploaded, waiting to be sent. */
+export interface Upload {
+  /** Local key for rendering and removal. */
+  id: string;
+  /** The file's name as the user's system gave it. */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** `uploading`, `done` (the attachment is set) or `failed` (the error is set). */
+  status: "uploading" | "done" | "failed";
+  /** What the server answered, once uploaded. */
+  attachment?: Attachment;
+  /** Why it failed, for people. */
+  error?: string;
+  /** A `blob:` URL of the local file, for an image thumbnail; revoked when removed. */
+  preview?: string;
+}
+
+/** Whether the browser may show desktop notifications, or has no Notification API. */
+export type NotifyPermission = NotificationPermission | "unsupported";
 
 /** One row of the message list, in display order. */
 export type Line =
@@ -50,7 +78,9 @@ export type Line =
     grouped: boolean;
   }
   | { kind: "pending"; key: string; pending: PendingMessage; grouped: boolean }
-  | { kind: "notice"; key: string; notice: Notice };
+  | { kind: "notice"; key: string; notice: Notice }
+  | { kind: "day"; key: string; ts: string }
+  | { kind: "unread"; key: string };
 
 /** All client state, as signals. */
 export interface AppState {
@@ -86,6 +116,40 @@ export interface AppState {
   members: Signal<string[]>;
   /** Whether the room drawer is open (narrow screens). */
   drawerOpen: Signal<boolean>;
+  /** Whether the member panel is open (narrow screens). */
+  membersOpen: Signal<boolean>;
+  /** Whether the page is visible (`document.visibilityState`). */
+  visible: Signal<boolean>;
+  /**
+   * Unread messages by log key. The server sends a connection only its
+   * current room's messages and its private messages, so a room can only
+   * count what reached us: the current room's messages while a
+   * conversation is open or the tab is hidden. Other rooms show nothing
+   * rather than a made-up number.
+   */
+  unread: Signal<Record<string, number>>;
+  /** Unread messages that mention this user, by log key. */
+  mentions: Signal<Record<string, number>>;
+  /** The seq of the first message that came while a log was not watched: the "new" line goes above it. */
+  firstUnread: Signal<Record<string, number>>;
+  /** Log keys (rooms and `@name`) that make no sound and no notification. */
+  muted: Signal<Record<string, true>>;
+  /** Who is typing, by log key. */
+  typing: Signal<Record<string, Typist[]>>;
+  /** Files in the composer, by log key. */
+  uploads: Signal<Record<string, Upload[]>>;
+  /** The id of the message being edited, if any. */
+  editing: Signal<string | null>;
+  /** The image shown full size, if any. */
+  lightbox: Signal<Attachment | null>;
+  /** Log keys whose older history is being fetched. */
+  loadingOlder: Signal<Record<string, true>>;
+  /** Desktop notification permission. */
+  notifyPermission: Signal<NotifyPermission>;
+  /** Whether the user said "not now" to desktop notifications. */
+  notifyDismissed: Signal<boolean>;
+  /** Unread messages everywhere, for the tab title. */
+  totalUnread: ReadonlySignal<number>;
   /** The key of the log on screen: the current room's or the open conversation's. */
   viewKey: ReadonlySignal<string>;
   /** The log on screen. */
@@ -119,7 +183,17 @@ export function createAppState(): AppState {
     return shown.kind === "dm" ? dmKey(shown.with) : roomKey(currentRoom.value);
   });
   const currentLog = computed(() => logs.value[viewKey.value]);
-  const lines = computed(() => buildLines(currentLog.value, username.value));
+  const firstUnread = signal<Record<string, number>>({});
+  const lines = computed(() =>
+    buildLines(currentLog.value, {
+      me: username.value,
+      unreadFrom: firstUnread.value[viewKey.value],
+    })
+  );
+  const unread = signal<Record<string, number>>({});
+  const totalUnread = computed(() =>
+    Object.values(unread.value).reduce((sum, n) => sum + n, 0)
+  );
   return {
     status,
     resuming: signal(false),
@@ -137,25 +211,60 @@ export function createAppState(): AppState {
     view,
     members: signal([]),
     drawerOpen: signal(false),
+    membersOpen: signal(false),
+    visible: signal(true),
+    unread,
+    mentions: signal({}),
+    firstUnread,
+    muted: signal({}),
+    typing: signal({}),
+    uploads: signal({}),
+    editing: signal(null),
+    lightbox: signal(null),
+    loadingOlder: signal({}),
+    notifyPermission: signal("unsupported"),
+    notifyDismissed: signal(false),
+    totalUnread,
     viewKey,
     currentLog,
     lines,
   };
 }
 
-/** Interleaves messages, notices and pending messages into display order. */
-function buildLines(log: RoomLog | undefined, me: string | null): Line[] {
+/**
+ * Interleaves messages, notices and pending messages into display order,
+ * with a line at each new day and above the first unread message.
+ */
+function buildLines(
+  log: RoomLog | undefined,
+  options: { me: string | null; unreadFrom?: number },
+): Line[] {
   if (!log) return [];
-  const mine = me?.toLowerCase();
+  const mine = options.me?.toLowerCase();
   const notices = [...log.notices].sort((a, b) => a.afterSeq - b.afterSeq);
   const lines: Line[] = [];
   let n = 0;
   let prev: { user: string; ts: string } | null = null;
+  let day = "";
+  function dayLine(ts: string): void {
+    const today = localDay(ts);
+    if (today === day || today === "") return;
+    // The very first day gets its line too: it says when the history starts.
+    day = today;
+    lines.push({ kind: "day", key: `d${today}`, ts });
+    prev = null;
+  }
   for (const message of log.messages) {
     while (n < notices.length && notices[n].afterSeq < message.seq) {
+      dayLine(notices[n].ts);
       lines.push({ kind: "notice", key: notices[n].key, notice: notices[n] });
       prev = null;
       n++;
+    }
+    dayLine(message.ts);
+    if (message.seq === options.unreadFrom) {
+      lines.push({ kind: "unread", key: "unread" });
+      prev = null;
     }
     lines.push({
       kind: "message",
@@ -167,10 +276,12 @@ function buildLines(log: RoomLog | undefined, me: string | null): Line[] {
     prev = message;
   }
   for (; n < notices.length; n++) {
+    dayLine(notices[n].ts);
     lines.push({ kind: "notice", key: notices[n].key, notice: notices[n] });
     prev = null;
   }
   for (const pending of log.pending) {
+    dayLine(pending.ts);
     lines.push({
       kind: "pending",
       key: `p${pending.clientId}`,
@@ -180,6 +291,13 @@ function buildLines(log: RoomLog | undefined, me: string | null): Line[] {
     prev = pending;
   }
   return lines;
+}
+
+/** The local calendar day of a timestamp, as YYYY-M-D; empty when unreadable. */
+export function localDay(ts: string): string {
+  const date = new Date(ts);
+  if (Number.isNaN(date.getTime())) return "";
+  return `${date.getFullYear()}-${date.getMonth() + 1}-${date.getDate()}`;
 }
 
 /** Whether a message continues the previous one's group. */

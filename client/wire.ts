@@ -4,6 +4,7 @@
  */
 
 import type {
+  Attachment,
   ChatMessage,
   Envelope,
   ErrorData,
@@ -45,24 +46,47 @@ export function isFields(value: unknown): value is Fields {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Whether a value has the shape of a room message. */
-export function isChatMessage(value: unknown): value is ChatMessage {
-  return isFields(value) && typeof value.id === "string" &&
+/**
+ * Whether a file URL stays on this server: a path from the root, never
+ * `//host` or a scheme, so a link or image can only point at our files.
+ */
+export function isLocalPath(url: string): boolean {
+  return url.startsWith("/") && !url.startsWith("//") &&
+    !url.startsWith("/\\");
+}
+
+/** Whether a value has the shape of a shared file on this server. */
+export function isAttachment(value: unknown): value is Attachment {
+  return isFields(value) && typeof value.url === "string" &&
+    isLocalPath(value.url) && typeof value.name === "string" &&
+    typeof value.size === "number" && typeof value.type === "string";
+}
+
+/** The fields room and private messages share, including the optional extensions. */
+function isMessageBase(value: Fields): boolean {
+  return typeof value.id === "string" &&
     typeof value.seq === "number" &&
-    typeof value.room === "string" && typeof value.user === "string" &&
+    typeof value.user === "string" &&
     typeof value.text === "string" &&
     typeof value.ts === "string" &&
-    (value.client_id === undefined || typeof value.client_id === "string");
+    (value.client_id === undefined || typeof value.client_id === "string") &&
+    (value.attachments === undefined ||
+      (Array.isArray(value.attachments) &&
+        value.attachments.every(isAttachment))) &&
+    (value.edited_at === undefined || typeof value.edited_at === "string") &&
+    (value.deleted === undefined || typeof value.deleted === "boolean");
+}
+
+/** Whether a value has the shape of a room message. */
+export function isChatMessage(value: unknown): value is ChatMessage {
+  return isFields(value) && typeof value.room === "string" &&
+    isMessageBase(value);
 }
 
 /** Whether a value has the shape of a private message. */
 export function isPrivateMessage(value: unknown): value is PrivateMessage {
-  return isFields(value) && typeof value.id === "string" &&
-    typeof value.seq === "number" &&
-    typeof value.to === "string" && typeof value.user === "string" &&
-    typeof value.text === "string" &&
-    typeof value.ts === "string" &&
-    (value.client_id === undefined || typeof value.client_id === "string");
+  return isFields(value) && typeof value.to === "string" &&
+    isMessageBase(value);
 }
 
 /** Whether a value is a list of private messages. */

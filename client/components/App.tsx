@@ -2,6 +2,7 @@
 
 import type { JSX } from "preact";
 import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
 import { ChatScreen } from "./ChatScreen.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import { LogoIcon } from "./Icons.tsx";
@@ -29,7 +30,7 @@ function Splash(): JSX.Element {
       <div class="splash-mark" aria-hidden="true">
         <LogoIcon />
       </div>
-      <p role="status">Connecting…</p>
+      <p role="status">{t("app.connecting")}</p>
     </main>
   );
 }

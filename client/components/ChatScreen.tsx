@@ -1,45 +1,141 @@
-/** The chat layout: rooms on the left, the room in the middle, members on the right. */
+/**
+ * The chat layout: rooms on the left, the room in the middle, members on
+ * the right. On narrow screens both sides are drawers over the middle.
+ */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { carriesFiles } from "../dom.ts";
+import { t } from "../i18n.ts";
+import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
+import { PaperclipIcon } from "./Icons.tsx";
+import { Lightbox } from "./Lightbox.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
+import { NotifyBanner } from "./NotifyBanner.tsx";
 import { RoomHeader } from "./RoomHeader.tsx";
 import { Sidebar } from "./Sidebar.tsx";
+import { TypingIndicator } from "./TypingIndicator.tsx";
 
 /** The logged-in screen. */
 export function ChatScreen(): JSX.Element {
   const { state } = useApp();
-  const open = state.drawerOpen.value;
+  const drawer = state.drawerOpen.value;
+  const members = state.membersOpen.value && state.view.value.kind === "room";
+  const room = state.view.value.kind === "room";
   useEffect(() => {
-    if (!open) return;
+    if (!drawer && !members) return;
     function onKey(event: KeyboardEvent): void {
-      if (event.key === "Escape") actions.drawerToggled(state, false);
+      if (event.key !== "Escape") return;
+      actions.drawerToggled(state, false);
+      actions.membersToggled(state, false);
     }
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  }, [open]);
+  }, [drawer, members]);
+  const classes = ["chat"];
+  if (drawer) classes.push("drawer-open");
+  if (members) classes.push("members-open");
   return (
-    <div class={`chat${open ? " drawer-open" : ""}`}>
+    <div class={classes.join(" ")}>
       <Sidebar />
       <div
         class="scrim"
         aria-hidden="true"
-        onClick={() => actions.drawerToggled(state, false)}
+        onClick={() => {
+          actions.drawerToggled(state, false);
+          actions.membersToggled(state, false);
+        }}
       />
-      <main class="room" aria-label="Conversation">
+      <main class="room" aria-label={t("app.conversation")}>
         <RoomHeader />
         <div class="room-body">
-          <div class="room-main">
+          <DropZone>
+            <NotifyBanner />
             <MessageList />
+            <TypingIndicator />
             <Composer />
-          </div>
-          {state.view.value.kind === "room" && <MemberList />}
+          </DropZone>
+          {room && <MemberList />}
         </div>
       </main>
+      <Lightbox />
+    </div>
+  );
+}
+
+/**
+ * The middle column, which takes files dropped on it. Guests see why it
+ * will not: only accounts may share files.
+ */
+function DropZone(props: { children: JSX.Element[] }): JSX.Element {
+  const { state } = useApp();
+  const depth = useRef(0);
+  const over = useSignal(false);
+  const account = state.account.value;
+  const shown = state.view.value;
+  const target = shown.kind === "dm"
+    ? `@${shown.with}`
+    : `#${state.currentRoom.value}`;
+
+  function onDragEnter(event: DragEvent): void {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    // Enter and leave fire for every child crossed: count them.
+    depth.current++;
+    over.value = true;
+  }
+  function onDragOver(event: DragEvent): void {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    if (event.dataTransfer) {
+      event.dataTransfer.dropEffect = account ? "copy" : "none";
+    }
+  }
+  function onDragLeave(event: DragEvent): void {
+    if (!carriesFiles(event)) return;
+    depth.current = Math.max(0, depth.current - 1);
+    if (depth.current === 0) over.value = false;
+  }
+  function onDrop(event: DragEvent): void {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth.current = 0;
+    over.value = false;
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (!account || files.length === 0) return;
+    shareFiles(state, { key: state.viewKey.value, files });
+  }
+
+  return (
+    <div
+      class="room-main"
+      data-testid="drop-zone"
+      onDragEnter={onDragEnter}
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
+      {props.children}
+      {over.value && (
+        <div
+          class={`drop-overlay${account ? "" : " refused"}`}
+          aria-hidden="true"
+        >
+          <div class="drop-card">
+            <PaperclipIcon />
+            <span>
+              {account
+                ? t("composer.drop", { target })
+                : t("composer.signInToShare")}
+            </span>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,43 +1,130 @@
-/** The message box: Enter sends, Shift+Enter adds a line, "/" starts a command. */
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, Up edits the last
+ * message, "/" starts a command. Files come from the paperclip, a paste or
+ * a drop, upload at once and wait above the text until the message goes.
+ */
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import type { Attachment } from "../../server/protocol/types.ts";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { runInput } from "../commands.ts";
-import { SendIcon } from "./Icons.tsx";
-
-/** Most rows the box grows to before it scrolls. */
-const MAX_ROWS = 8;
+import { parseInput, runInput } from "../commands.ts";
+import { formatSize } from "../format.ts";
+import { t } from "../i18n.ts";
+import type { Upload } from "../state.ts";
+import { discardUploads, shareFiles } from "../uploads.ts";
+import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
+import { fit } from "../dom.ts";
 
 /** The composer under the message list. */
 export function Composer(): JSX.Element {
   const services = useApp();
-  const { state } = services;
+  const { state, connection } = services;
   const shown = state.view.value;
+  const key = state.viewKey.value;
   const target = shown.kind === "dm"
     ? `@${shown.with}`
     : `#${state.currentRoom.value}`;
   const text = useSignal("");
+  const drafts = useRef(new Map<string, string>());
+  const draftKey = useRef(key);
   const ref = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => ref.current?.focus(), [state.viewKey.value]);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const uploads = state.uploads.value[key] ?? [];
+  const account = state.account.value;
+
+  // Each room and conversation keeps its own unsent text.
+  useLayoutEffect(() => {
+    if (draftKey.current !== key) {
+      drafts.current.set(draftKey.current, text.value);
+      text.value = drafts.current.get(key) ?? "";
+      draftKey.current = key;
+    }
+    if (ref.current) fit(ref.current);
+  }, [key]);
+  useEffect(() => {
+    // Phones open the keyboard on focus: only focus where there is a mouse.
+    if (matchMedia("(hover: hover)").matches) ref.current?.focus();
+  }, [key]);
+  useLayoutEffect(() => {
+    if (ref.current) fit(ref.current);
+  }, [text.value]);
+
+  const ready: Attachment[] = uploads.flatMap((u) =>
+    u.status === "done" && u.attachment ? [u.attachment] : []
+  );
+  const busy = uploads.some((u) => u.status === "uploading");
+  const length = [...text.value.trim()].length;
+  const canSend = !busy && (length > 0 || ready.length > 0) &&
+    length <= MAX_MESSAGE_LENGTH;
 
   function submit(): void {
+    if (!canSend) return;
     const input = text.value;
-    if (input.trim() === "") return;
+    const command = parseInput(input).kind === "command";
     text.value = "";
-    void runInput(services, input);
+    void runInput(services, input, command ? [] : ready);
+    if (!command) discardUploads(state, { key });
     ref.current?.focus();
   }
+
+  function editLast(): boolean {
+    const me = state.username.value?.toLowerCase();
+    const log = state.currentLog.value;
+    // The newest message is still on its way: it is the one to edit, later.
+    if (log && log.pending.length > 0) return false;
+    const messages = log?.messages ?? [];
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i];
+      if (m.user.toLowerCase() === me && !m.deleted) {
+        actions.editingChanged(state, m.id);
+        return true;
+      }
+    }
+    return false;
+  }
+
   function onKeyDown(event: KeyboardEvent): void {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (
+      event.key === "ArrowUp" && text.value === "" && uploads.length === 0 &&
+      !event.shiftKey && !event.altKey && !event.metaKey && !event.ctrlKey
+    ) {
+      if (editLast()) event.preventDefault();
     }
   }
-  const length = text.value.trim().length;
-  const rows = Math.min(MAX_ROWS, text.value.split("\n").length);
+
+  function onInput(value: string): void {
+    text.value = value;
+    const trimmed = value.trim();
+    if (trimmed !== "" && !trimmed.startsWith("/")) connection.typing();
+  }
+
+  function addFiles(files: File[]): void {
+    if (files.length === 0) return;
+    if (!account) {
+      actions.noticeAdded(state, {
+        room: key,
+        kind: "error",
+        text: t("upload.signIn"),
+      });
+      return;
+    }
+    shareFiles(state, { key, files });
+  }
+
+  function onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    addFiles(files);
+  }
+
   return (
     <form
       class="composer"
@@ -46,17 +133,49 @@ export function Composer(): JSX.Element {
         submit();
       }}
     >
+      {uploads.length > 0 && <UploadTray uploadKey={key} uploads={uploads} />}
       <div class="composer-box">
+        <button
+          type="button"
+          class={`attach-button${account ? "" : " unavailable"}`}
+          data-testid="attach"
+          aria-label={account
+            ? t("composer.attach")
+            : t("composer.signInToShare")}
+          aria-disabled={account ? undefined : "true"}
+          title={account ? t("composer.attach") : t("composer.signInToShare")}
+          onClick={() => {
+            if (account) fileInput.current?.click();
+          }}
+        >
+          <PaperclipIcon />
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          aria-hidden="true"
+          tabIndex={-1}
+          onChange={(e) => {
+            const input = e.currentTarget;
+            addFiles([...(input.files ?? [])]);
+            input.value = "";
+          }}
+        />
         <textarea
           ref={ref}
           class="composer-input"
           data-testid="composer"
-          aria-label={`Message ${target}`}
-          placeholder={`Message ${target}`}
-          rows={rows}
+          aria-label={t("composer.message", { target })}
+          placeholder={t("composer.message", { target })}
+          rows={1}
+          enterkeyhint="send"
           value={text.value}
-          onInput={(e) => text.value = e.currentTarget.value}
+          onInput={(e) => onInput(e.currentTarget.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
         />
         {length > MAX_MESSAGE_LENGTH - 500 && (
           <span
@@ -72,16 +191,81 @@ export function Composer(): JSX.Element {
           type="submit"
           class="send-button"
           data-testid="send"
-          aria-label="Send message"
-          disabled={length === 0}
+          aria-label={t("composer.send")}
+          title={t("composer.send")}
+          disabled={!canSend}
         >
           <SendIcon />
         </button>
       </div>
       <p class="composer-hint">
-        <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd>{" "}
-        for a new line · <kbd>/help</kbd> for commands
+        <kbd>Enter</kbd> {t("composer.hintSend")} · <kbd>Shift</kbd>+<kbd>
+          Enter
+        </kbd>{" "}
+        {t("composer.hintLine")} · <kbd>↑</kbd> {t("composer.hintEdit")} ·{" "}
+        <kbd>/help</kbd> {t("composer.hintHelp")}
       </p>
     </form>
+  );
+}
+
+/** The files waiting to go with the message: a thumbnail or icon, the name, progress, remove. */
+function UploadTray(
+  props: { uploadKey: string; uploads: Upload[] },
+): JSX.Element {
+  const { state } = useApp();
+  return (
+    <ul class="upload-tray" aria-label={t("composer.files")}>
+      {props.uploads.map((upload) => {
+        let label = t("composer.uploaded", { name: upload.name });
+        if (upload.status === "uploading") {
+          label = t("composer.uploading", { name: upload.name });
+        } else if (upload.status === "failed") {
+          label = t("composer.failed", {
+            name: upload.name,
+            error: upload.error ?? "",
+          });
+        }
+        return (
+          <li
+            key={upload.id}
+            class={`upload ${upload.status}`}
+            data-testid="upload"
+            data-status={upload.status}
+            title={label}
+          >
+            <span class="upload-thumb" aria-hidden="true">
+              {upload.preview
+                ? <img src={upload.preview} alt="" />
+                : <FileIcon />}
+              {upload.status === "uploading" && <span class="spinner" />}
+            </span>
+            <span class="upload-text">
+              <span class="upload-name">{upload.name}</span>
+              <span class="upload-meta" role="status">
+                {upload.status === "failed"
+                  ? upload.error
+                  : upload.status === "uploading"
+                  ? t("composer.uploadingShort")
+                  : formatSize(upload.size)}
+              </span>
+            </span>
+            <button
+              type="button"
+              class="upload-remove"
+              aria-label={t("composer.remove", { name: upload.name })}
+              title={t("composer.remove", { name: upload.name })}
+              onClick={() =>
+                discardUploads(state, {
+                  key: props.uploadKey,
+                  ids: [upload.id],
+                })}
+            >
+              <CloseIcon />
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }

@@ -4,6 +4,7 @@ import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
 
 /** Says the connection is lost and when the next try is; hidden while online. */
 export function ConnectionBanner(): JSX.Element | null {
@@ -21,10 +22,10 @@ export function ConnectionBanner(): JSX.Element | null {
     status.kind === "online" || status.kind === "idle" ||
     (status.kind === "connecting" && !state.resuming.value)
   ) return null;
-  let text = "Connection lost — reconnecting…";
+  let text = t("banner.lost");
   if (status.kind === "offline") {
     const seconds = Math.ceil((status.retryAt - now.value) / 1000);
-    if (seconds > 0) text = `Connection lost — reconnecting in ${seconds} s…`;
+    if (seconds > 0) text = t("banner.lostIn", { s: seconds });
   }
   return (
     <div class="banner" role="status" data-testid="connection-banner">
@@ -34,10 +35,10 @@ export function ConnectionBanner(): JSX.Element | null {
         <button
           type="button"
           class="banner-retry"
-          aria-label="Reconnect now"
+          aria-label={t("banner.retryLabel")}
           onClick={() => connection.reconnectNow()}
         >
-          Retry now
+          {t("banner.retry")}
         </button>
       )}
     </div>

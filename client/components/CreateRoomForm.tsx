@@ -3,6 +3,7 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
 
 /** Props of {@linkcode CreateRoomForm}. */
 export interface CreateRoomFormProps {
@@ -19,7 +20,7 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
     if (name.value.trim() === "") {
-      error.value = "Enter a room name.";
+      error.value = t("error.enterRoom");
       return;
     }
     busy.value = true;
@@ -33,7 +34,7 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
       <input
         class={`field small${error.value ? " invalid" : ""}`}
         data-testid="create-room-input"
-        aria-label="New room name"
+        aria-label={t("sidebar.newRoom")}
         placeholder="new-room"
         maxLength={32}
         autoFocus

@@ -4,15 +4,16 @@ import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { lang, LANGS, type MessageKey, setLang, t } from "../i18n.ts";
 import { LogoIcon } from "./Icons.tsx";
 
 /** The three ways in, one tab each. */
 type Mode = "guest" | "signin" | "register";
 
-const TABS: { mode: Mode; label: string }[] = [
-  { mode: "guest", label: "Guest" },
-  { mode: "signin", label: "Sign in" },
-  { mode: "register", label: "Create account" },
+const TABS: { mode: Mode; label: MessageKey }[] = [
+  { mode: "guest", label: "login.guest" },
+  { mode: "signin", label: "login.signin" },
+  { mode: "register", label: "login.register" },
 ];
 
 /** Shortest password the server accepts. */
@@ -46,13 +47,14 @@ export function LoginScreen(): JSX.Element {
   }
 
   let label = current === "guest"
-    ? "Join as guest"
+    ? t("login.joinGuest")
     : current === "signin"
-    ? "Sign in"
-    : "Create account";
+    ? t("login.signin")
+    : t("login.register");
   // A sign-in opens a fresh socket: still "signing in" while it connects.
-  if (busy) label = current === "register" ? "Creating…" : "Signing in…";
-  else if (!ready) label = "Connecting…";
+  if (busy) {
+    label = current === "register" ? t("login.creating") : t("login.signingIn");
+  } else if (!ready) label = t("app.connecting");
 
   return (
     <main class="login">
@@ -60,21 +62,21 @@ export function LoginScreen(): JSX.Element {
         <div class="login-logo">
           <LogoIcon />
         </div>
-        <h1>Welcome to Chat</h1>
+        <h1>{t("login.welcome")}</h1>
         <p class="login-lead">
           {current === "guest"
-            ? "Pick a name to join the conversation."
+            ? t("login.leadGuest")
             : current === "signin"
-            ? "Welcome back. Sign in to your account."
-            : "Create an account to keep your name."}
+            ? t("login.leadSignin")
+            : t("login.leadRegister")}
         </p>
         {removal && (
           <div class="login-removed" role="alert" data-testid="removed-notice">
-            <strong>You were removed from the chat</strong>
+            <strong>{t("login.removed")}</strong>
             <span>{removal}</span>
           </div>
         )}
-        <div class="tabs" role="tablist" aria-label="How to join">
+        <div class="tabs" role="tablist" aria-label={t("login.how")}>
           {TABS.map((tab) => (
             <button
               key={tab.mode}
@@ -89,12 +91,14 @@ export function LoginScreen(): JSX.Element {
                 actions.loginErrorCleared(state);
               }}
             >
-              {tab.label}
+              {t(tab.label)}
             </button>
           ))}
         </div>
         <div id="login-panel" role="tabpanel" class="login-panel">
-          <label class="field-label" for="login-username">Username</label>
+          <label class="field-label" for="login-username">
+            {t("login.username")}
+          </label>
           <input
             id="login-username"
             class={`field${error ? " invalid" : ""}`}
@@ -112,7 +116,7 @@ export function LoginScreen(): JSX.Element {
           {account && (
             <>
               <label class="field-label spaced" for="login-password">
-                Password
+                {t("login.password")}
               </label>
               <input
                 id="login-password"
@@ -135,8 +139,8 @@ export function LoginScreen(): JSX.Element {
                   data-testid="password-hint"
                 >
                   {length >= PASSWORD_MIN
-                    ? "✓ Long enough"
-                    : `At least ${PASSWORD_MIN} characters (${length}/${PASSWORD_MIN})`}
+                    ? t("login.longEnough")
+                    : t("login.passwordHint", { n: PASSWORD_MIN, len: length })}
                 </p>
               )}
             </>
@@ -161,10 +165,22 @@ export function LoginScreen(): JSX.Element {
           </button>
         </div>
         <p class="login-hint">
-          {current === "guest"
-            ? "Letters, digits and _ - . — up to 32 characters. Guest names are free again when you leave."
-            : "Letters, digits and _ - . — up to 32 characters."}
+          {current === "guest" ? t("login.hintGuest") : t("login.hint")}
         </p>
+        <div class="login-langs" role="group" aria-label={t("login.language")}>
+          {LANGS.map((option) => (
+            <button
+              key={option.lang}
+              type="button"
+              class={`lang-pill${lang.value === option.lang ? " active" : ""}`}
+              lang={option.lang}
+              aria-pressed={lang.value === option.lang}
+              onClick={() => setLang(option.lang)}
+            >
+              {option.name}
+            </button>
+          ))}
+        </div>
       </form>
     </main>
   );

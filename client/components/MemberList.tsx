@@ -1,20 +1,44 @@
 /** Who is in the current room: click a name to message them; moderators get a menu each. */
 
 import type { JSX } from "preact";
+import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
+import { t } from "../i18n.ts";
 import { Avatar } from "./Avatar.tsx";
+import { CloseIcon } from "./Icons.tsx";
 import { MemberMenu } from "./MemberMenu.tsx";
 
-/** The right column (hidden on narrow screens). */
+/**
+ * The right column; a panel from the right on narrow screens. Everyone in
+ * a room is online (a closed connection leaves it), so each gets a dot.
+ */
 export function MemberList(): JSX.Element {
   const { state, connection } = useApp();
   const members = state.members.value;
   const me = state.username.value?.toLowerCase();
   const moderator = canModerate(state.role.value);
+  const open = state.membersOpen.value;
   return (
-    <aside class="members" data-testid="member-list" aria-label="Members">
-      <h2 class="section-title">Members — {members.length}</h2>
+    <aside
+      id="member-list"
+      class={`members${open ? " open" : ""}`}
+      data-testid="member-list"
+      aria-label={t("members.label")}
+    >
+      <div class="members-head">
+        <h2 class="section-title">
+          {t("members.title", { n: members.length })}
+        </h2>
+        <button
+          type="button"
+          class="icon-button members-close"
+          aria-label={t("members.close")}
+          onClick={() => actions.membersToggled(state, false)}
+        >
+          <CloseIcon />
+        </button>
+      </div>
       <ul>
         {members.map((name) => {
           const self = name.toLowerCase() === me;
@@ -28,20 +52,20 @@ export function MemberList(): JSX.Element {
               {self
                 ? (
                   <span class="member-main">
-                    <Avatar name={name} size="small" />
+                    <Online name={name} />
                     <span class="member-name">{name}</span>
-                    <span class="member-you">you</span>
+                    <span class="member-you">{t("members.you")}</span>
                   </span>
                 )
                 : (
                   <button
                     type="button"
                     class="member-main"
-                    title={`Message ${name}`}
-                    aria-label={`Message ${name}`}
+                    title={t("members.message", { name })}
+                    aria-label={t("members.message", { name })}
                     onClick={() => void connection.openConversation(name)}
                   >
-                    <Avatar name={name} size="small" />
+                    <Online name={name} />
                     <span class="member-name">{name}</span>
                   </button>
                 )}
@@ -51,5 +75,19 @@ export function MemberList(): JSX.Element {
         })}
       </ul>
     </aside>
+  );
+}
+
+/** A member's avatar with the green "online" dot. */
+function Online({ name }: { name: string }): JSX.Element {
+  return (
+    <span class="presence-wrap">
+      <Avatar name={name} size="small" />
+      <span
+        class="presence"
+        data-testid="presence"
+        title={t("members.online")}
+      />
+    </span>
   );
 }

@@ -6,6 +6,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
+import { t } from "../i18n.ts";
 import { roomKey } from "../state.ts";
 
 /** Props of {@linkcode MemberMenu}. */
@@ -69,9 +70,9 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
   }
 
   const titles: Record<Step, string> = {
-    "kick": `Kick ${name}`,
-    "ban-room": `Ban ${name} from #${room}`,
-    "ban-server": `Ban ${name} from the server`,
+    "kick": t("menu.kickTitle", { name }),
+    "ban-room": t("menu.banRoomTitle", { name, room }),
+    "ban-server": t("menu.banServerTitle", { name }),
   };
 
   return (
@@ -80,7 +81,7 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
         type="button"
         class="icon-button member-more"
         data-testid="member-actions"
-        aria-label={`Actions for ${name}`}
+        aria-label={t("menu.actionsFor", { name })}
         aria-haspopup="menu"
         aria-expanded={open.value}
         onClick={() => open.value ? close() : open.value = true}
@@ -88,7 +89,11 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
         ⋯
       </button>
       {open.value && step.value === null && (
-        <div class="menu" role="menu" aria-label={`Actions for ${name}`}>
+        <div
+          class="menu"
+          role="menu"
+          aria-label={t("menu.actionsFor", { name })}
+        >
           <button
             type="button"
             role="menuitem"
@@ -98,7 +103,7 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
               void connection.openConversation(name);
             }}
           >
-            Send message
+            {t("menu.sendMessage")}
           </button>
           <div class="menu-separator" role="separator" />
           <button
@@ -106,10 +111,9 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
             role="menuitem"
             class="menu-item danger"
             data-testid="menu-kick"
-            onClick={() =>
-              step.value = "kick"}
+            onClick={() => step.value = "kick"}
           >
-            Kick
+            {t("menu.kick")}
           </button>
           <button
             type="button"
@@ -117,23 +121,19 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
             class="menu-item danger"
             data-testid="menu-ban-room"
             disabled={inGeneral}
-            title={inGeneral
-              ? "Nobody can be banned from #general alone: ban from the server."
-              : undefined}
-            onClick={() =>
-              step.value = "ban-room"}
+            title={inGeneral ? t("menu.generalBan") : undefined}
+            onClick={() => step.value = "ban-room"}
           >
-            Ban from this room
+            {t("menu.banRoom")}
           </button>
           <button
             type="button"
             role="menuitem"
             class="menu-item danger"
             data-testid="menu-ban-server"
-            onClick={() =>
-              step.value = "ban-server"}
+            onClick={() => step.value = "ban-server"}
           >
-            Ban from server
+            {t("menu.banServer")}
           </button>
         </div>
       )}
@@ -145,14 +145,14 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
         >
           <p class="menu-title">{titles[step.value]}</p>
           <label class="field-label" for={`reason-${name}`}>
-            Reason (optional)
+            {t("menu.reason")}
           </label>
           <input
             id={`reason-${name}`}
             class="field small"
             data-testid="moderation-reason"
             maxLength={500}
-            placeholder="Shown to them"
+            placeholder={t("menu.reasonPlaceholder")}
             autoFocus
             disabled={busy.value}
             value={reason.value}
@@ -164,7 +164,7 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
               class="button ghost"
               onClick={() => step.value = null}
             >
-              Back
+              {t("menu.back")}
             </button>
             <button
               type="submit"
@@ -172,7 +172,7 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
               data-testid="moderation-confirm"
               disabled={busy.value}
             >
-              {step.value === "kick" ? "Kick" : "Ban"}
+              {step.value === "kick" ? t("menu.kick") : t("menu.ban")}
             </button>
           </div>
         </form>

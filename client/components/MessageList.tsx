@@ -1,113 +1,300 @@
-/** The scrolling list of the current room's lines; sticks to the bottom while the user is there. */
+/**
+ * The scrolling list of what the middle column shows. It sticks to the
+ * bottom while the user is there; scrolled up, it keeps the message under
+ * the user's eyes in place while pages load above or images load, fetches
+ * older pages near the top, and offers a way back down.
+ */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
+import { formatDay } from "../format.ts";
+import { t } from "../i18n.ts";
+import type { Line } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
+import { ArrowDownIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 import { NoticeLine } from "./NoticeLine.tsx";
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICK_SLACK = 48;
+/** How close to the top (px) starts fetching the page before. */
+const LOAD_SLACK = 400;
 
-/** The message list of the current room. */
+/** Keys of rows that stay with their content: messages (`m`), pending (`p`), notices (`n`). */
+const STABLE_KEY = /^[mpn]/;
+
+/** A row on screen and how far it is from the top of the scroller. */
+interface Anchor {
+  key: string;
+  top: number;
+}
+
+/** The message list of the current room or conversation. */
 export function MessageList(): JSX.Element {
   const { state, connection } = useApp();
-  const ref = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const inner = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const anchor = useRef<Anchor | null>(null);
   const lastKey = useRef<string | undefined>(undefined);
+  const away = useSignal(false);
+  const newBelow = useSignal(0);
   const shown = state.view.value;
-  const room = state.viewKey.value;
+  const key = state.viewKey.value;
   const title = shown.kind === "dm"
     ? `@${shown.with}`
     : `#${state.currentRoom.value}`;
   const lines = state.lines.value;
   const first = state.currentLog.value?.messages[0];
   const atStart = first === undefined || first.seq === 1;
+  const loading = state.loadingOlder.value[key] === true;
 
-  useLayoutEffect(() => {
-    atBottom.current = true;
-  }, [room]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    const last = lines.at(-1);
-    // The user's own new message always brings the view down to it.
-    const ownNew = last?.kind === "pending" && last.key !== lastKey.current;
-    lastKey.current = last?.key;
-    if (el && (atBottom.current || ownNew)) {
+  /** Brings the view to the bottom, or keeps the anchored row where it was. */
+  function settle(): void {
+    const el = scroller.current;
+    if (!el) return;
+    if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
-      atBottom.current = true;
+      return;
     }
-  }, [lines, room]);
-
-  function onScroll(): void {
-    const el = ref.current;
-    if (el) {
-      atBottom.current =
-        el.scrollHeight - el.scrollTop - el.clientHeight < STICK_SLACK;
+    const held = anchor.current;
+    const row = held && findRow(el, held.key);
+    if (held && row) {
+      el.scrollTop += offsetIn(el, row) - held.top;
     }
   }
 
+  /** Notes where the user is: at the bottom or not, and which row is at the top. */
+  function measure(): void {
+    const el = scroller.current;
+    if (!el) return;
+    const below = el.scrollHeight - el.scrollTop - el.clientHeight;
+    atBottom.current = below < STICK_SLACK;
+    if (atBottom.current) newBelow.value = 0;
+    // A little way up is still "here"; a screen up, or news below, is not.
+    away.value = below > el.clientHeight ||
+      (!atBottom.current && newBelow.value > 0);
+    anchor.current = topRow(el, inner.current);
+  }
+
+  useLayoutEffect(() => {
+    atBottom.current = true;
+    anchor.current = null;
+    newBelow.value = 0;
+    away.value = false;
+    lastKey.current = undefined;
+    // Coming back to unread messages: start at the "new" line, not below it.
+    const el = scroller.current;
+    const marker = el?.querySelector<HTMLElement>('[data-key="unread"]');
+    if (el && marker) {
+      el.scrollTop = Math.max(0, offsetIn(el, marker) + el.scrollTop - 64);
+      measure();
+    }
+  }, [key]);
+
+  useLayoutEffect(() => {
+    const last = lines.at(-1);
+    const previous = lastKey.current;
+    lastKey.current = last?.key;
+    // The user's own new message always brings the view down to it.
+    if (last?.kind === "pending" && last.key !== previous) {
+      atBottom.current = true;
+    } else if (!atBottom.current && previous && last?.key !== previous) {
+      newBelow.value += countAfter(lines, previous);
+    }
+    settle();
+    measure();
+    // A short page (or a tall screen) leaves nothing to scroll: load more.
+    const el = scroller.current;
+    if (el && !atStart && el.scrollTop < LOAD_SLACK) {
+      void connection.loadOlder();
+    }
+  }, [lines, key]);
+
+  useEffect(() => {
+    // Images load after layout and change heights: stay put regardless.
+    const box = inner.current;
+    if (!box || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      settle();
+      measure();
+    });
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  function onScroll(): void {
+    measure();
+    const el = scroller.current;
+    if (el && !atStart && el.scrollTop < LOAD_SLACK) {
+      void connection.loadOlder();
+    }
+  }
+
+  function jump(): void {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = true;
+    newBelow.value = 0;
+    away.value = false;
+    el.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
+  }
+
   return (
-    <div
-      ref={ref}
-      class="messages"
-      data-testid="message-list"
-      role="log"
-      aria-live="polite"
-      aria-label={`Messages in ${title}`}
-      tabIndex={0}
-      onScroll={onScroll}
-    >
-      {atStart && shown.kind === "room" && (
-        <div class="room-intro">
-          <div class="room-intro-mark" aria-hidden="true">#</div>
-          <h2>Welcome to {title}</h2>
-          <p>This is the start of the room.</p>
+    <div class="messages-wrap">
+      <div
+        ref={scroller}
+        class="messages"
+        data-testid="message-list"
+        role="log"
+        aria-live="polite"
+        aria-label={t("list.label", { title })}
+        tabIndex={0}
+        onScroll={onScroll}
+      >
+        <div ref={inner} class="messages-inner">
+          {loading && (
+            <div
+              class="older-loading"
+              role="status"
+              data-testid="loading-older"
+            >
+              <span class="spinner" aria-hidden="true" />
+              {t("list.loadingOlder")}
+            </div>
+          )}
+          {atStart && shown.kind === "room" && (
+            <div class="room-intro">
+              <div class="room-intro-mark" aria-hidden="true">#</div>
+              <h2>{t("list.welcome", { title })}</h2>
+              <p>{t("list.roomStart")}</p>
+            </div>
+          )}
+          {atStart && shown.kind === "dm" && (
+            <div class="room-intro">
+              <Avatar name={shown.with} />
+              <h2>{shown.with}</h2>
+              <p>{t("list.dmStart", { title })}</p>
+            </div>
+          )}
+          {lines.map((line) => <LineView key={line.key} line={line} />)}
         </div>
+      </div>
+      {away.value && (
+        <button
+          type="button"
+          class={`jump${newBelow.value > 0 ? " has-new" : ""}`}
+          data-testid="jump-latest"
+          onClick={jump}
+        >
+          <span>
+            {newBelow.value === 0
+              ? t("list.jump")
+              : newBelow.value === 1
+              ? t("list.newBelowOne")
+              : t("list.newBelow", { n: newBelow.value })}
+          </span>
+          <ArrowDownIcon />
+        </button>
       )}
-      {atStart && shown.kind === "dm" && (
-        <div class="room-intro">
-          <Avatar name={shown.with} />
-          <h2>{shown.with}</h2>
-          <p>
-            This is the start of your private conversation with{" "}
-            {title}. Only the two of you can read it.
-          </p>
-        </div>
-      )}
-      {lines.map((line) => {
-        switch (line.kind) {
-          case "notice":
-            return <NoticeLine key={line.key} notice={line.notice} />;
-          case "message":
-            return (
-              <MessageRow
-                key={line.key}
-                user={line.message.user}
-                text={line.message.text}
-                ts={line.message.ts}
-                seq={line.message.seq}
-                own={line.own}
-                grouped={line.grouped}
-              />
-            );
-          case "pending":
-            return (
-              <MessageRow
-                key={line.key}
-                user={line.pending.user}
-                text={line.pending.text}
-                ts={line.pending.ts}
-                own
-                grouped={line.grouped}
-                pending={line.pending}
-                onRetry={() => connection.retryMessage(line.pending)}
-              />
-            );
-        }
-      })}
     </div>
   );
+}
+
+/** One line of the list. */
+function LineView({ line }: { line: Line }): JSX.Element {
+  const { connection } = useApp();
+  switch (line.kind) {
+    case "notice":
+      return <NoticeLine notice={line.notice} />;
+    case "day":
+      return (
+        <div class="day" role="separator" data-key={line.key}>
+          <span class="day-label" data-testid="day-separator">
+            {formatDay(line.ts)}
+          </span>
+        </div>
+      );
+    case "unread":
+      return (
+        <div
+          class="new-line"
+          role="separator"
+          data-key="unread"
+          data-testid="unread-line"
+        >
+          <span>{t("list.new")}</span>
+        </div>
+      );
+    case "message":
+      return (
+        <MessageRow
+          message={line.message}
+          own={line.own}
+          grouped={line.grouped}
+        />
+      );
+    case "pending":
+      return (
+        <MessageRow
+          pending={line.pending}
+          own
+          grouped={line.grouped}
+          onRetry={() => connection.retryMessage(line.pending)}
+        />
+      );
+  }
+}
+
+/** Messages after the line with key `after` (new ones below the user). */
+function countAfter(lines: Line[], after: string): number {
+  const index = lines.findIndex((l) => l.key === after);
+  if (index < 0) return 0;
+  return lines.slice(index + 1).filter((l) => l.kind === "message").length;
+}
+
+/** The row with this key. */
+function findRow(scroller: HTMLElement, key: string): HTMLElement | null {
+  return scroller.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
+}
+
+/** How far an element is below the scroller's visible top, in px. */
+function offsetIn(scroller: HTMLElement, el: HTMLElement): number {
+  return el.getBoundingClientRect().top -
+    scroller.getBoundingClientRect().top;
+}
+
+/** The first row whose bottom is below the top of the view (binary search: rows are in order). */
+function topRow(
+  scroller: HTMLElement,
+  inner: HTMLElement | null,
+): Anchor | null {
+  if (!inner) return null;
+  const rows = inner.children;
+  const top = scroller.getBoundingClientRect().top;
+  let low = 0;
+  let high = rows.length - 1;
+  let found: HTMLElement | null = null;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const row = rows[mid] as HTMLElement;
+    if (row.getBoundingClientRect().bottom > top) {
+      found = row;
+      high = mid - 1;
+    } else {
+      low = mid + 1;
+    }
+  }
+  // Anchor on a message or notice: the intro and spinner have no key, and
+  // a day line's key moves to whichever message starts the day.
+  while (found && !STABLE_KEY.test(found.dataset.key ?? "")) {
+    found = found.nextElementSibling as HTMLElement | null;
+  }
+  if (!found?.dataset.key) return null;
+  return {
+    key: found.dataset.key,
+    top: found.getBoundingClientRect().top - top,
+  };
 }

@@ -1,48 +1,88 @@
-/** One chat message: avatar, name, time, text; greyed while pending, marked when failed. */
+/**
+ * One chat message: avatar, name, time, rich text and files; greyed while
+ * pending, marked when failed, "(edited)" or "message deleted" after a
+ * change. Hover (or tap, on touch screens) shows edit and delete.
+ */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import type { ChatMessage } from "../../server/protocol/types.ts";
+import { MAX_MESSAGE_LENGTH } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { canModerate } from "../commands.ts";
+import { fit } from "../dom.ts";
 import { colourClass, formatDateTime, formatTime } from "../format.ts";
+import { t } from "../i18n.ts";
+import { mentions } from "../markup.ts";
 import type { PendingMessage } from "../room_log.ts";
+import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
+import { PencilIcon, TrashIcon } from "./Icons.tsx";
+import { RichText } from "./RichText.tsx";
 
-/** Props of {@linkcode MessageRow}. */
+/** Props of {@linkcode MessageRow}: a confirmed message, or a pending one. */
 export interface MessageRowProps {
-  /** The author. */
-  user: string;
-  /** The text, rendered as text. */
-  text: string;
-  /** When it was posted, ISO-8601. */
-  ts: string;
-  /** The server's seq; absent while pending. */
-  seq?: number;
+  /** The server's copy, once confirmed. */
+  message?: ChatMessage;
+  /** This user's unconfirmed message. */
+  pending?: PendingMessage;
   /** Whether this user wrote it. */
   own: boolean;
   /** Whether it continues the previous message's group (no header). */
   grouped: boolean;
-  /** Set while the server has not confirmed it. */
-  pending?: PendingMessage;
   /** Sends a failed message again. */
   onRetry?: () => void;
 }
 
 /** A message row. */
 export function MessageRow(props: MessageRowProps): JSX.Element {
-  const { user, text, ts, seq, own, grouped, pending } = props;
+  const { state } = useApp();
+  const { message, pending, own, grouped } = props;
+  const selected = useSignal(false);
+  const confirming = useSignal(false);
+  const source = message ?? pending!;
+  const { user, text, ts } = source;
+  const deleted = message?.deleted === true;
+  const me = state.username.value;
   const failed = pending?.status === "failed";
+  const editing = message !== undefined &&
+    state.editing.value === message.id;
+  const canEdit = own && message !== undefined && !deleted;
+  const canDelete = message !== undefined && !deleted &&
+    (own ||
+      (state.view.value.kind === "room" && canModerate(state.role.value)));
+  const mentioned = !own && !deleted && mentions(text, me);
+
   const classes = ["msg"];
   if (own) classes.push("own");
   if (grouped) classes.push("grouped");
   if (pending) classes.push(failed ? "failed" : "pending");
+  if (mentioned) classes.push("mentioned");
+  if (selected.value) classes.push("selected");
+  if (editing) classes.push("editing");
+
+  function onClick(event: MouseEvent): void {
+    // Touch screens have no hover: a tap on the row shows its actions.
+    if (!matchMedia("(hover: none)").matches) return;
+    const target = event.target as HTMLElement;
+    if (target.closest("a, button, textarea, img")) return;
+    selected.value = !selected.value;
+  }
+
   return (
     <div
       class={classes.join(" ")}
       data-testid="message"
       data-user={user}
-      data-seq={seq}
+      data-seq={message?.seq}
+      data-key={message ? `m${message.seq}` : `p${pending!.clientId}`}
       data-pending={pending && !failed ? "true" : undefined}
       data-failed={failed ? "true" : undefined}
+      data-deleted={deleted ? "true" : undefined}
+      data-edited={message?.edited_at ? "true" : undefined}
+      onClick={onClick}
     >
       <div class="msg-gutter">
         {grouped
@@ -61,19 +101,300 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
         {!grouped && (
           <div class="msg-meta">
             <span class={`msg-user ${colourClass(user)}`}>{user}</span>
-            {own && <span class="msg-you">you</span>}
+            {own && <span class="msg-you">{t("msg.you")}</span>}
             <time class="msg-time" dateTime={ts} title={formatDateTime(ts)}>
               {formatTime(ts)}
             </time>
           </div>
         )}
-        <div class="msg-text">{text}</div>
+        {deleted
+          ? (
+            <div class="msg-text msg-deleted" data-testid="message-deleted">
+              {t("msg.deleted")}
+            </div>
+          )
+          : editing
+          ? <EditBox message={message!} />
+          : (
+            <>
+              {text !== "" && (
+                <div class="msg-text" data-testid="message-text">
+                  <RichText
+                    text={text}
+                    me={me}
+                    suffix={message?.edited_at
+                      ? (
+                        <span
+                          class="msg-edited"
+                          data-testid="message-edited"
+                          title={t("msg.editedAt", {
+                            date: formatDateTime(message.edited_at),
+                          })}
+                        >
+                          {t("msg.edited")}
+                        </span>
+                      )
+                      : null}
+                  />
+                </div>
+              )}
+              {source.attachments && source.attachments.length > 0 && (
+                <Attachments files={source.attachments} />
+              )}
+            </>
+          )}
         {pending && failed && (
           <FailedNote pending={pending} onRetry={props.onRetry} />
         )}
       </div>
+      {(canEdit || canDelete) && !editing && (
+        <div
+          class={`msg-actions${confirming.value ? " open" : ""}`}
+          role="group"
+          aria-label={t("msg.actions")}
+        >
+          {confirming.value
+            ? (
+              <ConfirmDelete
+                id={message!.id}
+                onDone={() => confirming.value = false}
+              />
+            )
+            : (
+              <>
+                {canEdit && (
+                  <button
+                    type="button"
+                    class="msg-action"
+                    data-testid="message-edit"
+                    aria-label={t("msg.editLabel")}
+                    title={t("msg.edit")}
+                    onClick={() => actions.editingChanged(state, message!.id)}
+                  >
+                    <PencilIcon />
+                  </button>
+                )}
+                {canDelete && (
+                  <button
+                    type="button"
+                    class="msg-action danger"
+                    data-testid="message-delete"
+                    aria-label={t("msg.deleteLabel")}
+                    title={t("msg.delete")}
+                    onClick={() => confirming.value = true}
+                  >
+                    <TrashIcon />
+                  </button>
+                )}
+              </>
+            )}
+        </div>
+      )}
     </div>
   );
+}
+
+/** "Delete this message?" with Cancel and Delete, in place of the hover actions. */
+function ConfirmDelete(
+  props: { id: string; onDone: () => void },
+): JSX.Element {
+  const { state, connection } = useApp();
+  const busy = useSignal(false);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => cancelRef.current?.focus(), []);
+  async function remove(): Promise<void> {
+    busy.value = true;
+    const error = await connection.deleteMessage(props.id);
+    busy.value = false;
+    props.onDone();
+    if (error) {
+      actions.noticeAdded(state, {
+        room: state.viewKey.value,
+        kind: "error",
+        text: error.message,
+      });
+    }
+  }
+  return (
+    <div
+      class="msg-confirm"
+      role="alertdialog"
+      aria-label={t("msg.deleteConfirm")}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.stopPropagation();
+          props.onDone();
+        }
+      }}
+    >
+      <span>{t("msg.deleteConfirm")}</span>
+      <button
+        ref={cancelRef}
+        type="button"
+        class="button ghost"
+        onClick={props.onDone}
+      >
+        {t("msg.cancel")}
+      </button>
+      <button
+        type="button"
+        class="button danger"
+        data-testid="message-delete-confirm"
+        disabled={busy.value}
+        onClick={() => void remove()}
+      >
+        {t("msg.delete")}
+      </button>
+    </div>
+  );
+}
+
+/** The message's text in a box: Enter saves, Shift+Enter adds a line, Esc cancels. */
+function EditBox({ message }: { message: ChatMessage }): JSX.Element {
+  const { state, connection } = useApp();
+  const text = useSignal(message.text);
+  const busy = useSignal(false);
+  const confirming = useSignal(false);
+  const error = useSignal<string | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  useLayoutEffect(() => {
+    if (confirming.value) deleteRef.current?.focus();
+  }, [confirming.value]);
+  useEffect(() => {
+    const box = ref.current;
+    if (!box) return;
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+    fit(box);
+  }, []);
+  const hasFiles = (message.attachments?.length ?? 0) > 0;
+  const trimmed = text.value.trim();
+  // Emptied, a message without files is offered for deletion (as in Slack):
+  // the keyboard's way to delete.
+  const emptied = trimmed === "" && !hasFiles;
+  const valid = !emptied && [...trimmed].length <= MAX_MESSAGE_LENGTH;
+
+  function cancel(): void {
+    actions.editingChanged(state, null);
+  }
+  async function save(): Promise<void> {
+    if (busy.value) return;
+    if (emptied) {
+      // Enter again, with the question on screen, deletes.
+      if (confirming.value) void remove();
+      else confirming.value = true;
+      return;
+    }
+    if (!valid) return;
+    if (trimmed === message.text) {
+      cancel();
+      return;
+    }
+    busy.value = true;
+    const failure = await connection.editMessage(message.id, trimmed);
+    busy.value = false;
+    if (failure) error.value = failure.message;
+    else cancel();
+  }
+  return (
+    <form
+      class="edit-box"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.stopPropagation();
+          cancel();
+        }
+      }}
+    >
+      <textarea
+        ref={ref}
+        class="edit-input"
+        data-testid="edit-input"
+        aria-label={t("msg.editBox")}
+        value={text.value}
+        disabled={busy.value}
+        onInput={(e) => {
+          text.value = e.currentTarget.value;
+          error.value = null;
+          fit(e.currentTarget);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.preventDefault();
+            e.stopPropagation();
+            cancel();
+          } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            void save();
+          }
+        }}
+      />
+      {error.value && <p class="field-error" role="alert">{error.value}</p>}
+      {confirming.value
+        ? (
+          <div
+            class="edit-actions"
+            role="alertdialog"
+            aria-label={t("msg.deleteConfirm")}
+          >
+            <span class="edit-hint strong">{t("msg.deleteConfirm")}</span>
+            <button
+              type="button"
+              class="button ghost"
+              onClick={() => {
+                confirming.value = false;
+                ref.current?.focus();
+              }}
+            >
+              {t("msg.cancel")}
+            </button>
+            <button
+              type="button"
+              class="button danger"
+              data-testid="edit-delete-confirm"
+              ref={deleteRef}
+              disabled={busy.value}
+              onClick={() => void remove()}
+            >
+              {t("msg.delete")}
+            </button>
+          </div>
+        )
+        : (
+          <div class="edit-actions">
+            <span class="edit-hint">{t("msg.editHint")}</span>
+            <button type="button" class="button ghost" onClick={cancel}>
+              {t("msg.cancel")}
+            </button>
+            <button
+              type="submit"
+              class="button primary small"
+              data-testid="edit-save"
+              disabled={(!valid && !emptied) || busy.value}
+            >
+              {t("msg.save")}
+            </button>
+          </div>
+        )}
+    </form>
+  );
+
+  async function remove(): Promise<void> {
+    busy.value = true;
+    const failure = await connection.deleteMessage(message.id);
+    busy.value = false;
+    if (failure) {
+      confirming.value = false;
+      error.value = failure.message;
+    } else {
+      cancel();
+    }
+  }
 }
 
 function FailedNote(
@@ -83,24 +404,26 @@ function FailedNote(
   const { pending } = props;
   return (
     <div class="msg-failed" role="alert" data-testid="message-error">
-      <span>Not sent: {pending.error ?? "unknown error"}</span>
+      <span>
+        {t("msg.notSent", { error: pending.error ?? t("msg.unknownError") })}
+      </span>
       {props.onRetry && (
         <button
           type="button"
           class="link-button"
-          aria-label="Retry sending"
+          aria-label={t("msg.retryLabel")}
           onClick={props.onRetry}
         >
-          Retry
+          {t("msg.retry")}
         </button>
       )}
       <button
         type="button"
         class="link-button"
-        aria-label="Dismiss failed message"
+        aria-label={t("msg.dismissLabel")}
         onClick={() => actions.pendingRemoved(state, pending)}
       >
-        Dismiss
+        {t("msg.dismiss")}
       </button>
     </div>
   );

@@ -17,6 +17,7 @@ export function NoticeLine({ notice }: NoticeLineProps): JSX.Element {
     <div
       class={`notice ${notice.kind}`}
       data-testid={error ? "error-line" : "system-line"}
+      data-key={notice.key}
       role={error ? "alert" : undefined}
     >
       <time

@@ -1,34 +1,43 @@
-/** The bar above the messages: drawer toggle, room (or conversation) name, member count, leave. */
+/**
+ * The bar above the messages: drawer toggle, room (or conversation) name,
+ * mute state, members, and a menu with mute, leave or close.
+ */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
 import { roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
-import { ExitIcon, MenuIcon, UsersIcon } from "./Icons.tsx";
+import {
+  BellIcon,
+  BellOffIcon,
+  CloseIcon,
+  ExitIcon,
+  MenuIcon,
+  MoreIcon,
+  UsersIcon,
+} from "./Icons.tsx";
 
 /** The header of what the middle column shows. */
 export function RoomHeader(): JSX.Element {
-  const { state, connection } = useApp();
+  const { state } = useApp();
   const room = state.currentRoom.value;
   const shown = state.view.value;
+  const key = state.viewKey.value;
+  const muted = state.muted.value[key] === true;
   const count = state.members.value.length;
-  async function leave(): Promise<void> {
-    const error = await connection.leaveRoom();
-    if (error) {
-      actions.noticeAdded(state, {
-        room: state.viewKey.value,
-        kind: "error",
-        text: error.message,
-      });
-    }
-  }
+  const unreadElsewhere = state.totalUnread.value -
+    (state.unread.value[key] ?? 0);
   const toggle = (
     <button
       type="button"
-      class="icon-button drawer-toggle"
-      aria-label="Show rooms"
+      class={`icon-button drawer-toggle${unreadElsewhere > 0 ? " dot" : ""}`}
+      data-testid="drawer-toggle"
+      aria-label={t("header.showRooms")}
       aria-controls="sidebar"
       aria-expanded={state.drawerOpen.value}
       onClick={() => actions.drawerToggled(state)}
@@ -36,25 +45,46 @@ export function RoomHeader(): JSX.Element {
       <MenuIcon />
     </button>
   );
+  const mutedMark = muted && (
+    <span
+      class="muted-mark"
+      data-testid="muted-mark"
+      title={t("header.mutedBadge")}
+    >
+      <BellOffIcon />
+      <span class="sr-only">{t("header.mutedBadge")}</span>
+    </span>
+  );
   if (shown.kind === "dm") {
+    const online = state.members.value.some((m) =>
+      roomKey(m) === roomKey(shown.with)
+    );
     return (
       <header class="room-header">
         {toggle}
-        <Avatar name={shown.with} size="tiny" />
+        <span class="presence-wrap">
+          <Avatar name={shown.with} size="tiny" />
+          {online && (
+            <span class="presence" title={t("header.online")}>
+              <span class="sr-only">{t("header.online")}</span>
+            </span>
+          )}
+        </span>
         <h1 class="room-title">
-          <span class="room-hash" aria-hidden="true">@</span>
           <span data-testid="current-conversation">{shown.with}</span>
         </h1>
-        <span class="room-kind">Direct message</span>
+        <span class="room-kind">{t("header.dm")}</span>
+        {mutedMark}
         <button
           type="button"
-          class="button ghost header-end"
-          aria-label={`Back to #${room}`}
+          class="button ghost header-end back-button"
+          aria-label={t("header.back", { room })}
           onClick={() => actions.roomShown(state)}
         >
           <span class="room-hash" aria-hidden="true">#</span>
           <span class="button-text">{room}</span>
         </button>
+        <HeaderMenu name={`@${shown.with}`} muteKey={key} dm={shown.with} />
       </header>
     );
   }
@@ -65,21 +95,132 @@ export function RoomHeader(): JSX.Element {
         <span class="room-hash" aria-hidden="true">#</span>
         <span data-testid="current-room">{room}</span>
       </h1>
-      <span class="room-members header-end" title="People in this room">
+      {mutedMark}
+      <span
+        class="room-members header-end wide-only"
+        title={t("header.people")}
+      >
         <UsersIcon />
         <span>{count}</span>
       </span>
-      {roomKey(room) !== GENERAL_ROOM && (
-        <button
-          type="button"
-          class="button ghost"
-          aria-label={`Leave ${room}`}
-          onClick={() => void leave()}
-        >
-          <ExitIcon />
-          <span class="button-text">Leave</span>
-        </button>
-      )}
+      <button
+        type="button"
+        class="button ghost header-end narrow-only"
+        data-testid="members-toggle"
+        aria-label={t("header.showMembers", { n: count })}
+        aria-controls="member-list"
+        aria-expanded={state.membersOpen.value}
+        onClick={() => actions.membersToggled(state)}
+      >
+        <UsersIcon />
+        <span>{count}</span>
+      </button>
+      <HeaderMenu
+        name={`#${room}`}
+        muteKey={key}
+        leave={roomKey(room) !== GENERAL_ROOM}
+      />
     </header>
+  );
+}
+
+/** The "⋯" menu: mute or unmute, leave the room or close the conversation. */
+function HeaderMenu(
+  props: { name: string; muteKey: string; leave?: boolean; dm?: string },
+): JSX.Element {
+  const { state, connection } = useApp();
+  const open = useSignal(false);
+  const root = useRef<HTMLDivElement>(null);
+  const muted = state.muted.value[props.muteKey] === true;
+
+  useEffect(() => {
+    if (!open.value) return;
+    root.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    function onPointer(event: MouseEvent): void {
+      if (!root.current?.contains(event.target as Node)) open.value = false;
+    }
+    function onKey(event: KeyboardEvent): void {
+      if (event.key === "Escape") {
+        open.value = false;
+        root.current?.querySelector<HTMLElement>("button")?.focus();
+      }
+    }
+    addEventListener("mousedown", onPointer);
+    addEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("mousedown", onPointer);
+      removeEventListener("keydown", onKey);
+    };
+  }, [open.value]);
+
+  async function leave(): Promise<void> {
+    open.value = false;
+    const error = await connection.leaveRoom();
+    if (error) {
+      actions.noticeAdded(state, {
+        room: state.viewKey.value,
+        kind: "error",
+        text: error.message,
+      });
+    }
+  }
+
+  return (
+    <div class="header-menu" ref={root}>
+      <button
+        type="button"
+        class="icon-button"
+        data-testid="room-menu"
+        aria-label={t("header.options", { name: props.name })}
+        title={t("header.options", { name: props.name })}
+        aria-haspopup="menu"
+        aria-expanded={open.value}
+        onClick={() => open.value = !open.value}
+      >
+        <MoreIcon />
+      </button>
+      {open.value && (
+        <div class="menu" role="menu" aria-label={props.name}>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item with-icon"
+            data-testid="mute-toggle"
+            onClick={() => {
+              actions.muteToggled(state, props.muteKey);
+              open.value = false;
+            }}
+          >
+            {muted ? <BellIcon /> : <BellOffIcon />}
+            {muted ? t("header.unmute") : t("header.mute")}
+          </button>
+          {props.leave && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item with-icon danger"
+              onClick={() => void leave()}
+            >
+              <ExitIcon />
+              {t("header.leaveRoom", { room: props.name })}
+            </button>
+          )}
+          {props.dm !== undefined && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item with-icon"
+              onClick={() => {
+                open.value = false;
+                actions.conversationClosed(state, props.dm!);
+              }}
+            >
+              <CloseIcon />
+              {t("header.closeDm")}
+            </button>
+          )}
+        </div>
+      )}
+    </div>
   );
 }

@@ -2,14 +2,24 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import type { RoomSummary } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { type Conversation, roomKey } from "../state.ts";
+import { lang, LANGS, setLang, t } from "../i18n.ts";
+import { type Conversation, dmKey, roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CreateRoomForm } from "./CreateRoomForm.tsx";
-import { ExitIcon, LogoIcon, PlusIcon } from "./Icons.tsx";
+import {
+  BellIcon,
+  BellOffIcon,
+  CloseIcon,
+  ExitIcon,
+  GearIcon,
+  LogoIcon,
+  PlusIcon,
+} from "./Icons.tsx";
 import { RoleBadge } from "./RoleBadge.tsx";
 
 /** The left column (a drawer on narrow screens). */
@@ -30,22 +40,30 @@ export function Sidebar(): JSX.Element {
     }
   }
   return (
-    <nav id="sidebar" class="sidebar" aria-label="Rooms and conversations">
+    <nav id="sidebar" class="sidebar" aria-label={t("sidebar.label")}>
       <div class="sidebar-brand">
         <span class="brand-mark">
           <LogoIcon />
         </span>
-        <span class="brand-name">Chat</span>
+        <span class="brand-name">{t("app.title")}</span>
+        <button
+          type="button"
+          class="icon-button drawer-close"
+          aria-label={t("sidebar.close")}
+          onClick={() => actions.drawerToggled(state, false)}
+        >
+          <CloseIcon />
+        </button>
       </div>
       <div class="sidebar-scroll">
         <div class="sidebar-section">
-          <h2 class="section-title">Rooms</h2>
+          <h2 class="section-title">{t("sidebar.rooms")}</h2>
           <button
             type="button"
             class="icon-button"
             data-testid="create-room"
-            aria-label="Create a room"
-            title="Create a room"
+            aria-label={t("sidebar.createRoom")}
+            title={t("sidebar.createRoom")}
             aria-expanded={creating.value}
             onClick={() => creating.value = !creating.value}
           >
@@ -57,32 +75,60 @@ export function Sidebar(): JSX.Element {
         )}
         <ul class="room-list" data-testid="room-list">
           {rooms.map((room) => {
-            const active = roomKey(room.name) === current;
+            const key = roomKey(room.name);
+            const active = key === current;
+            const unread = active ? 0 : state.unread.value[key] ?? 0;
+            const mentioned = !active && (state.mentions.value[key] ?? 0) > 0;
+            const muted = state.muted.value[key] === true;
             return (
-              <li key={roomKey(room.name)}>
+              <li key={key}>
                 <button
                   type="button"
-                  class={`room-item${active ? " active" : ""}`}
+                  class={`room-item${active ? " active" : ""}${
+                    unread > 0 ? " unread" : ""
+                  }${muted ? " muted" : ""}`}
                   data-testid="room-item"
                   data-room={room.name}
                   aria-current={active ? "page" : undefined}
-                  aria-label={`${room.name}, ${room.users} ${
-                    room.users === 1 ? "user" : "users"
-                  }`}
+                  aria-label={unread > 0
+                    ? t("sidebar.roomUnread", { room: room.name, n: unread })
+                    : t("sidebar.roomLabel", {
+                      room: room.name,
+                      n: room.users,
+                    })}
                   onClick={() => void join(room.name)}
                 >
                   <span class="room-hash" aria-hidden="true">#</span>
                   <span class="room-name">{room.name}</span>
-                  <span class="room-count" data-testid="room-count">
-                    {room.users}
-                  </span>
+                  {muted && (
+                    <span class="muted-icon" aria-hidden="true">
+                      <BellOffIcon />
+                    </span>
+                  )}
+                  {unread > 0
+                    ? (
+                      <span
+                        class={`unread-badge inline${
+                          mentioned ? " mention" : ""
+                        }`}
+                        data-testid="room-unread"
+                      >
+                        {mentioned ? "@" : ""}
+                        {unread > 99 ? "99+" : unread}
+                      </span>
+                    )
+                    : (
+                      <span class="room-count" data-testid="room-count">
+                        {room.users}
+                      </span>
+                    )}
                 </button>
               </li>
             );
           })}
         </ul>
         <div class="sidebar-section">
-          <h2 class="section-title">Direct messages</h2>
+          <h2 class="section-title">{t("sidebar.dms")}</h2>
         </div>
         <DirectMessages />
       </div>
@@ -100,43 +146,55 @@ function DirectMessages(): JSX.Element {
   if (conversations.length === 0) {
     return (
       <p class="sidebar-empty">
-        Click a member's name, or type <kbd>/msg name text</kbd>.
+        {t("sidebar.dmsEmpty")} <kbd>/msg name text</kbd>.
       </p>
     );
   }
+  const online = new Set(state.members.value.map(roomKey));
   return (
     <ul class="room-list" data-testid="dm-list">
       {conversations.map((c) => {
+        const key = dmKey(c.name);
         const active = roomKey(c.name) === open;
-        const unread = c.unread > 0 && !active;
+        const count = active ? 0 : state.unread.value[key] ?? 0;
+        const unread = count > 0;
+        const muted = state.muted.value[key] === true;
         return (
           <li key={roomKey(c.name)} class="dm-row">
             <button
               type="button"
               class={`room-item dm-item${active ? " active" : ""}${
                 unread ? " unread" : ""
-              }`}
+              }${muted ? " muted" : ""}`}
               data-testid="dm-item"
               data-user={c.name}
               aria-current={active ? "page" : undefined}
               aria-label={unread
-                ? `${c.name}, ${c.unread} unread`
-                : `Conversation with ${c.name}`}
+                ? t("sidebar.dmUnread", { name: c.name, n: count })
+                : t("sidebar.dmLabel", { name: c.name })}
               onClick={() => void connection.openConversation(c.name)}
             >
-              <Avatar name={c.name} size="tiny" />
+              <span class="presence-wrap">
+                <Avatar name={c.name} size="tiny" />
+                {online.has(roomKey(c.name)) && <span class="presence" />}
+              </span>
               <span class="room-name">{c.name}</span>
+              {muted && (
+                <span class="muted-icon" aria-hidden="true">
+                  <BellOffIcon />
+                </span>
+              )}
               {unread && (
                 <span class="unread-badge" data-testid="dm-unread">
-                  {c.unread > 99 ? "99+" : c.unread}
+                  {count > 99 ? "99+" : count}
                 </span>
               )}
             </button>
             <button
               type="button"
               class="dm-close"
-              aria-label={`Close conversation with ${c.name}`}
-              title="Close"
+              aria-label={t("sidebar.closeDm", { name: c.name })}
+              title={t("sidebar.close")}
               onClick={() => actions.conversationClosed(state, c.name)}
             >
               ×
@@ -148,34 +206,128 @@ function DirectMessages(): JSX.Element {
   );
 }
 
-/** The user's own card at the bottom: name, role, status, log out. */
+/** The user's own card at the bottom: name, role, status, settings, log out. */
 function MyCard(): JSX.Element {
   const { state, connection } = useApp();
   const username = state.username.value ?? "";
   const online = state.status.value.kind === "online";
   const account = state.account.value;
-  let status = "Reconnecting…";
-  if (online) status = account ? "Online" : "Online · guest";
+  let status = t("me.reconnecting");
+  if (online) status = account ? t("me.online") : t("me.onlineGuest");
   return (
     <div class="me" data-testid="me">
-      <Avatar name={username} />
+      <span class="presence-wrap">
+        <Avatar name={username} />
+        {online && <span class="presence" />}
+      </span>
       <div class="me-text">
         <span class="me-line">
           <span class="me-name" data-testid="me-name">{username}</span>
           <RoleBadge role={state.role.value} />
         </span>
-        <span class={`me-status${online ? " online" : ""}`}>{status}</span>
+        <span class="me-status">{status}</span>
       </div>
+      <SettingsMenu />
       <button
         type="button"
         class="icon-button"
         data-testid="logout"
-        aria-label="Log out"
-        title="Log out"
+        aria-label={t("me.logout")}
+        title={t("me.logout")}
         onClick={() => void connection.logout()}
       >
         <ExitIcon />
       </button>
+    </div>
+  );
+}
+
+/** The user menu: language and desktop notifications. */
+function SettingsMenu(): JSX.Element {
+  const { state, notifier } = useApp();
+  const open = useSignal(false);
+  const root = useRef<HTMLDivElement>(null);
+  const permission = state.notifyPermission.value;
+
+  useEffect(() => {
+    if (!open.value) return;
+    root.current?.querySelector<HTMLElement>('[role="menuitemradio"]')
+      ?.focus();
+    function onPointer(event: MouseEvent): void {
+      if (!root.current?.contains(event.target as Node)) open.value = false;
+    }
+    function onKey(event: KeyboardEvent): void {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        open.value = false;
+        root.current?.querySelector<HTMLElement>("button")?.focus();
+      }
+    }
+    addEventListener("mousedown", onPointer);
+    addEventListener("keydown", onKey, true);
+    return () => {
+      removeEventListener("mousedown", onPointer);
+      removeEventListener("keydown", onKey, true);
+    };
+  }, [open.value]);
+
+  let notifyText = t("me.notifyUnsupported");
+  if (permission === "granted") notifyText = t("me.notifyOn");
+  else if (permission === "denied") notifyText = t("me.notifyBlocked");
+  else if (permission === "default") notifyText = t("me.notifyOff");
+
+  return (
+    <div class="settings" ref={root}>
+      <button
+        type="button"
+        class="icon-button"
+        data-testid="settings"
+        aria-label={t("me.menu")}
+        title={t("me.menu")}
+        aria-haspopup="menu"
+        aria-expanded={open.value}
+        onClick={() => open.value = !open.value}
+      >
+        <GearIcon />
+      </button>
+      {open.value && (
+        <div class="menu up" role="menu" aria-label={t("me.menu")}>
+          <p class="menu-heading">{t("me.language")}</p>
+          {LANGS.map((option) => (
+            <button
+              key={option.lang}
+              type="button"
+              role="menuitemradio"
+              aria-checked={lang.value === option.lang}
+              class="menu-item check"
+              data-testid={`lang-${option.lang}`}
+              lang={option.lang}
+              onClick={() => {
+                setLang(option.lang);
+                open.value = false;
+              }}
+            >
+              {option.name}
+            </button>
+          ))}
+          <div class="menu-separator" role="separator" />
+          <p class="menu-heading">{t("me.notifications")}</p>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item with-icon"
+            data-testid="notify-setting"
+            disabled={permission !== "default"}
+            onClick={() => {
+              open.value = false;
+              void notifier.requestPermission();
+            }}
+          >
+            {permission === "granted" ? <BellIcon /> : <BellOffIcon />}
+            {notifyText}
+          </button>
+        </div>
+      )}
     </div>
   );
 }

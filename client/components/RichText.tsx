@@ -1,0 +1,83 @@
+/** A message's text with its light markdown, links and @mentions, built as elements (never HTML). */
+
+import type { JSX } from "preact";
+import { useMemo } from "preact/hooks";
+import { type Inline, parseMarkup } from "../markup.ts";
+
+/** Props of {@linkcode RichText}. */
+export interface RichTextProps {
+  /** The message text as the server stored it. */
+  text: string;
+  /** This user's name, so mentions of them stand out more; null before login. */
+  me: string | null;
+  /** Shown at the end of the last paragraph, e.g. "(edited)". */
+  suffix?: JSX.Element | null;
+}
+
+/** Paragraphs and code blocks of one message. */
+export function RichText({ text, me, suffix }: RichTextProps): JSX.Element {
+  const blocks = useMemo(() => parseMarkup(text), [text]);
+  const mine = me?.toLowerCase();
+  const last = blocks.length - 1;
+  return (
+    <>
+      {blocks.map((block, i) =>
+        block.kind === "codeblock"
+          ? (
+            <pre key={i} class="md-pre">
+              <code>{block.text}</code>
+            </pre>
+          )
+          : (
+            <p key={i} class="md-p">
+              {renderInline(block.children, mine)}
+              {i === last && suffix}
+            </p>
+          )
+      )}
+      {blocks[last]?.kind === "codeblock" && suffix}
+    </>
+  );
+}
+
+function renderInline(
+  nodes: Inline[],
+  me: string | undefined,
+): (JSX.Element | string)[] {
+  return nodes.map((node, i) => {
+    switch (node.kind) {
+      case "text":
+        return node.text;
+      case "bold":
+        return <strong key={i}>{renderInline(node.children, me)}</strong>;
+      case "italic":
+        return <em key={i}>{renderInline(node.children, me)}</em>;
+      case "code":
+        return <code key={i} class="md-code">{node.text}</code>;
+      case "link":
+        return (
+          <a
+            key={i}
+            class="md-link"
+            href={node.href}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            {node.text}
+          </a>
+        );
+      case "mention": {
+        const self = node.name.toLowerCase() === me;
+        return (
+          <span
+            key={i}
+            class={`mention${self ? " mention-self" : ""}`}
+            data-testid="mention"
+          >
+            @{node.name}
+          </span>
+        );
+      }
+    }
+  });
+}

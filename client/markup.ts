@@ -1,0 +1,183 @@
+/**
+ * The light markdown of chat messages, as data: ```code blocks```, `code`,
+ * **bold**, *italic*, http(s) links and @mentions. The tokenizer returns
+ * nodes that `RichText` turns into Preact elements; no user text ever goes
+ * through innerHTML, and links are only ever http or https.
+ */
+
+/** A run of text inside a paragraph. */
+export type Inline =
+  | { kind: "text"; text: string }
+  | { kind: "bold"; children: Inline[] }
+  | { kind: "italic"; children: Inline[] }
+  | { kind: "code"; text: string }
+  | { kind: "link"; href: string; text: string }
+  | { kind: "mention"; name: string };
+
+/** A paragraph of inline runs, or a code block. */
+export type Block =
+  | { kind: "paragraph"; children: Inline[] }
+  | { kind: "codeblock"; text: string };
+
+/** Longest run of nested bold and italic; deeper stars stay text. */
+const MAX_DEPTH = 4;
+
+const CODE_BLOCK = /```(?:[\w+#.-]{1,20}\n|\n)?([\s\S]*?)```/g;
+
+/**
+ * One inline token, first match wins: a code span, a link, a mention, bold,
+ * italic. Stars next to letters (`2*3*4`, `snake*case`) are not emphasis.
+ */
+const INLINE = new RegExp(
+  [
+    "`([^`\\n]+)`",
+    '(https?:\\/\\/[^\\s<>"]+)',
+    "(?<![\\p{L}\\p{N}_.@-])@([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
+    "(?<![\\p{L}\\p{N}*])\\*\\*(?=\\S)([\\s\\S]*?\\S)\\*\\*(?![\\p{L}\\p{N}])",
+    "(?<![\\p{L}\\p{N}*])\\*(?=[^\\s*])([^*\\n]*?[^\\s*])\\*(?![\\p{L}\\p{N}*])",
+  ].join("|"),
+  "gu",
+);
+
+/** Parsed texts kept for re-renders; the oldest go first past the limit. */
+const cache = new Map<string, Block[]>();
+const CACHE_SIZE = 2000;
+
+/** Splits a message into paragraphs and code blocks (the result is shared: do not change it). */
+export function parseMarkup(text: string): Block[] {
+  let blocks = cache.get(text);
+  if (blocks === undefined) {
+    blocks = parseBlocks(text);
+    if (cache.size >= CACHE_SIZE) {
+      cache.delete(cache.keys().next().value!);
+    }
+    cache.set(text, blocks);
+  }
+  return blocks;
+}
+
+function parseBlocks(text: string): Block[] {
+  const blocks: Block[] = [];
+  let last = 0;
+  for (const match of text.matchAll(CODE_BLOCK)) {
+    const before = text.slice(last, match.index);
+    if (before.trim() !== "") {
+      blocks.push(paragraph(before.replace(/^\n|\n$/g, "")));
+    }
+    const code = match[1].replace(/\n$/, "");
+    if (code !== "") blocks.push({ kind: "codeblock", text: code });
+    last = match.index + match[0].length;
+  }
+  const rest = text.slice(last);
+  if (rest.trim() !== "" || blocks.length === 0) {
+    blocks.push(paragraph(last > 0 ? rest.replace(/^\n/, "") : rest));
+  }
+  return blocks;
+}
+
+/** Splits a paragraph into inline runs. */
+export function parseInline(text: string, depth = 0): Inline[] {
+  const out: Inline[] = [];
+  const pattern = new RegExp(INLINE.source, INLINE.flags);
+  let last = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    const [whole, code, url, mention, bold, italic] = match;
+    let token: Inline | null = null;
+    let end = match.index + whole.length;
+    if (code !== undefined) {
+      token = { kind: "code", text: code };
+    } else if (url !== undefined) {
+      const trimmed = trimUrl(url);
+      const href = safeHref(trimmed);
+      end = match.index + trimmed.length;
+      token = href ? { kind: "link", href, text: trimmed } : null;
+    } else if (mention !== undefined) {
+      token = { kind: "mention", name: mention };
+    } else if (depth < MAX_DEPTH && bold !== undefined) {
+      token = { kind: "bold", children: parseInline(bold, depth + 1) };
+    } else if (depth < MAX_DEPTH && italic !== undefined) {
+      token = { kind: "italic", children: parseInline(italic, depth + 1) };
+    }
+    if (token === null) {
+      // Not a token after all (a bad URL, too deep): keep it as text.
+      pattern.lastIndex = match.index + 1;
+      continue;
+    }
+    if (match.index > last) pushText(out, text.slice(last, match.index));
+    out.push(token);
+    last = end;
+    pattern.lastIndex = end;
+  }
+  if (last < text.length) pushText(out, text.slice(last));
+  return out;
+}
+
+/** The names a message mentions with @, outside code. */
+export function mentionedNames(text: string): string[] {
+  const names: string[] = [];
+  function walk(nodes: Inline[]): void {
+    for (const node of nodes) {
+      if (node.kind === "mention") names.push(node.name);
+      else if (node.kind === "bold" || node.kind === "italic") {
+        walk(node.children);
+      }
+    }
+  }
+  for (const block of parseMarkup(text)) {
+    if (block.kind === "paragraph") walk(block.children);
+  }
+  return names;
+}
+
+/** Whether a message mentions this user (names compare regardless of case). */
+export function mentions(text: string, me: string | null): boolean {
+  if (me === null || !text.includes("@")) return false;
+  const mine = me.toLowerCase();
+  return mentionedNames(text).some((name) => name.toLowerCase() === mine);
+}
+
+/** The URL as a link target if it is http or https, else null. */
+export function safeHref(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    return url.protocol === "http:" || url.protocol === "https:"
+      ? url.href
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function paragraph(text: string): Block {
+  return { kind: "paragraph", children: parseInline(text) };
+}
+
+function pushText(out: Inline[], text: string): void {
+  const prev = out.at(-1);
+  if (prev?.kind === "text") prev.text += text;
+  else out.push({ kind: "text", text });
+}
+
+/**
+ * A URL without the punctuation that ends the sentence around it; a closing
+ * parenthesis stays when the URL opened one (Wikipedia links).
+ */
+function trimUrl(url: string): string {
+  let end = url.length;
+  while (end > 0) {
+    const char = url[end - 1];
+    if (/[.,;:!?'"*]/.test(char)) {
+      end--;
+    } else if (char === ")") {
+      const part = url.slice(0, end);
+      const opened = part.split("(").length - 1;
+      const closed = part.split(")").length - 1;
+      if (closed > opened) end--;
+      else break;
+    } else {
+      break;
+    }
+  }
+  return url.slice(0, end);
+}

@@ -1,0 +1,129 @@
+/**
+ * Sharing files: each one is uploaded with `POST /api/files` as soon as the
+ * user picks, drops or pastes it, and waits in the composer until the
+ * message goes. Only accounts may upload; the server says so with 401.
+ */
+
+import type { Attachment } from "../server/protocol/types.ts";
+import { MAX_ATTACHMENTS } from "../server/protocol/types.ts";
+import * as actions from "./actions.ts";
+import { t } from "./i18n.ts";
+import type { AppState, Upload } from "./state.ts";
+import { isAttachment } from "./wire.ts";
+
+/** Images the server shows inline; any other type (SVG and HTML too) is a download. */
+export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
+
+/** Whether a shared file shows as an image preview. */
+export function isInlineImage(file: Pick<Attachment, "type">): boolean {
+  return INLINE_IMAGE_TYPES.has(file.type.toLowerCase());
+}
+
+/** The outcome of one upload. */
+export type UploadResult = { ok: true; attachment: Attachment } | {
+  ok: false;
+  error: string;
+};
+
+let uploadCounter = 0;
+
+/** Sends one file to the server; resolves to its attachment or a sentence for people. */
+export async function uploadFile(file: File): Promise<UploadResult> {
+  const form = new FormData();
+  form.append("file", file, file.name || "file");
+  // Sent apart too: the filename in the multipart header loses '=' and '"'.
+  form.append("name", file.name || "file");
+  let response: Response;
+  try {
+    response = await fetch("/api/files", {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+    });
+  } catch {
+    return { ok: false, error: t("upload.offline") };
+  }
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Judged by the status alone.
+  }
+  if (response.status === 201 || response.ok) {
+    return isAttachment(body)
+      ? { ok: true, attachment: body }
+      : { ok: false, error: t("error.unreadable") };
+  }
+  if (response.status === 401) return { ok: false, error: t("upload.signIn") };
+  if (response.status === 413) {
+    return { ok: false, error: t("upload.tooLarge") };
+  }
+  const message = (body as { message?: unknown } | null)?.message;
+  return {
+    ok: false,
+    error: typeof message === "string"
+      ? message
+      : t("upload.failed", { status: response.status }),
+  };
+}
+
+/**
+ * Adds files to a log's composer and uploads them side by side. Past the
+ * per-message limit the rest are left out, with a line saying why.
+ */
+export function shareFiles(
+  state: AppState,
+  share: { key: string; files: File[] },
+): void {
+  const { key } = share;
+  const room = Math.max(
+    0,
+    MAX_ATTACHMENTS - (state.uploads.value[key]?.length ?? 0),
+  );
+  if (share.files.length > room) {
+    actions.noticeAdded(state, {
+      room: key,
+      kind: "error",
+      text: t("composer.tooMany", { n: MAX_ATTACHMENTS }),
+    });
+  }
+  for (const file of share.files.slice(0, room)) {
+    uploadCounter++;
+    const upload: Upload = {
+      id: `u${uploadCounter}`,
+      name: file.name || "file",
+      size: file.size,
+      status: "uploading",
+      preview: INLINE_IMAGE_TYPES.has(file.type)
+        ? URL.createObjectURL(file)
+        : undefined,
+    };
+    actions.uploadAdded(state, { key, upload });
+    void uploadFile(file).then((result) => {
+      actions.uploadChanged(state, {
+        key,
+        id: upload.id,
+        patch: result.ok
+          ? { status: "done", attachment: result.attachment }
+          : { status: "failed", error: result.error },
+      });
+    });
+  }
+}
+
+/** Takes files out of the composer and frees their local previews. */
+export function discardUploads(
+  state: AppState,
+  discard: { key: string; ids?: string[] },
+): void {
+  for (const upload of state.uploads.value[discard.key] ?? []) {
+    if (discard.ids && !discard.ids.includes(upload.id)) continue;
+    if (upload.preview) URL.revokeObjectURL(upload.preview);
+  }
+  actions.uploadsRemoved(state, discard);
+}

@@ -1,0 +1,259 @@
+/**
+ * The web client's layout in a real browser: a phone-sized screen with its
+ * drawers, scrolling up through a long history, the light theme and the
+ * French interface. Needs /usr/bin/chromium; without it the tests are
+ * reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import type { Page } from "playwright-core";
+import {
+  artifact,
+  browserTest,
+  confirmedFrom,
+  currentConversation,
+  currentRoom,
+  guest,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+
+const PHONE = { width: 390, height: 844 };
+
+browserTest(
+  "web client on a phone opens the room drawer and the member panel",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "mia");
+    try {
+      await bot.ok("create_room", { room: "design" });
+      await bot.ok("send_message", { text: "new mockups are up, **v2**" });
+      await bot.ok("join_room", { room: "general" });
+
+      const page = await openPage(browser, server, { viewport: PHONE });
+      await guest(page, "noah");
+      const sidebar = page.locator("#sidebar");
+      assert.equal(await sidebar.isVisible(), false, "the drawer starts shut");
+      assert.equal(await page.getByTestId("member-list").isVisible(), false);
+      await send(page, "hi from my phone");
+      await confirmedFrom(page, "noah", "hi from my phone").waitFor();
+      await page.screenshot({ path: artifact("mobile_chat.png") });
+
+      await page.getByTestId("drawer-toggle").click();
+      await sidebar.waitFor({ state: "visible" });
+      await page.waitForTimeout(250);
+      await page.screenshot({ path: artifact("mobile_drawer.png") });
+      await page.locator('[data-testid="room-item"][data-room="design"]')
+        .click();
+      await currentRoom(page, "design");
+      await sidebar.waitFor({ state: "hidden" });
+      await confirmedFrom(page, "mia", "new mockups").locator("strong")
+        .waitFor();
+
+      // Esc closes the drawer too.
+      await page.getByTestId("drawer-toggle").click();
+      await sidebar.waitFor({ state: "visible" });
+      await page.keyboard.press("Escape");
+      await sidebar.waitFor({ state: "hidden" });
+
+      // The member list hides behind a button.
+      await page.getByTestId("members-toggle").click();
+      const members = page.getByTestId("member-list");
+      await members.waitFor({ state: "visible" });
+      await members.locator('[data-testid="member"][data-user="noah"]')
+        .waitFor();
+      await page.waitForTimeout(250);
+      await page.screenshot({ path: artifact("mobile_members.png") });
+      await page.keyboard.press("Escape");
+      await members.waitFor({ state: "hidden" });
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client loads older messages when scrolled to the top, keeping its place",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "archivist");
+    try {
+      for (let i = 1; i <= 120; i++) {
+        await bot.ok("send_message", { text: `history line ${i}` });
+      }
+      const page = await openPage(browser, server);
+      await guest(page, "olga");
+      const list = page.getByTestId("message-list");
+      await seq(page, 120).waitFor();
+      assert.equal(await seq(page, 1).count(), 0, "only the newest page first");
+
+      // Scrolled to the top, the page before comes in above; the message
+      // that was at the top stays in sight.
+      const oldest = await firstSeq(page);
+      await list.evaluate((el) => el.scrollTop = 0);
+      await seq(page, oldest - 1).waitFor({ state: "attached" });
+      const kept = await seq(page, oldest).boundingBox();
+      const view = await list.boundingBox();
+      assert.ok(kept && view, "rows have boxes");
+      assert.ok(
+        kept.y >= view.y - 40 && kept.y <= view.y + view.height,
+        `the row at the top moved out of sight (${kept.y} vs ${view.y})`,
+      );
+
+      for (let i = 0; i < 5 && (await seq(page, 1).count()) === 0; i++) {
+        await list.evaluate((el) => el.scrollTop = 0);
+        await page.waitForTimeout(300);
+      }
+      await seq(page, 1).waitFor({ state: "attached" });
+      await page.getByText("Welcome to #general").waitFor();
+      assert.equal(await page.getByTestId("message").count(), 120);
+
+      // Far from the bottom, a button goes back down; a new message says so.
+      await bot.ok("send_message", { text: "fresh news below" });
+      const jump = page.getByTestId("jump-latest");
+      await jump.filter({ hasText: "1 new message" }).waitFor();
+      await page.screenshot({ path: artifact("layout_history.png") });
+      await jump.click();
+      await jump.waitFor({ state: "detached" });
+      await page.getByText("fresh news below").waitFor();
+
+      // A private conversation pages back the same way.
+      for (let i = 1; i <= 70; i++) {
+        await bot.ok("private_message", { to: "olga", text: `psst ${i}` });
+      }
+      await page.locator('[data-testid="dm-item"][data-user="archivist"]')
+        .click();
+      await currentConversation(page, "archivist");
+      await page.getByText("psst 70").waitFor();
+      for (let i = 0; i < 5 && (await seq(page, 1).count()) === 0; i++) {
+        await list.evaluate((el) => el.scrollTop = 0);
+        await page.waitForTimeout(300);
+      }
+      await page.getByText("psst 1", { exact: true }).waitFor({
+        state: "attached",
+      });
+      assert.equal(await page.getByTestId("message").count(), 70);
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client in the light theme and in French",
+  async (browser, server) => {
+    const paul = await openPage(browser, server, { colorScheme: "light" });
+    const rosa = await openPage(browser, server, {
+      colorScheme: "light",
+      locale: "fr-FR",
+    });
+    await register(paul, "paul");
+    await rosa.goto("/");
+    // The browser's language picks French on the login screen already.
+    await rosa.getByTestId("login-submit").filter({
+      hasText: "Entrer en invité",
+    }).waitFor();
+    await rosa.getByTestId("login-tab-register").click();
+    await rosa.getByTestId("login-username").fill("rosa");
+    await rosa.getByTestId("login-password").fill("correct horse battery");
+    await rosa.getByTestId("login-submit").click();
+    await currentRoom(rosa, "general");
+    await rosa.getByPlaceholder("Écrire dans #general").waitFor();
+
+    await send(paul, "Bonjour Rosa! the *slides* are ready: `deck-v3.pdf`");
+    await paul.getByTestId("file-input").setInputFiles({
+      name: "chart.png",
+      mimeType: "image/png",
+      buffer: await picture(paul),
+    });
+    await paul.locator('[data-testid="upload"][data-status="done"]')
+      .waitFor();
+    await send(paul, "and the chart @rosa");
+    await confirmedFrom(rosa, "paul", "and the chart").getByTestId(
+      "attachment-image",
+    ).waitFor();
+    await send(rosa, "Merci, je regarde ça tout de suite 👍");
+    await confirmedFrom(paul, "rosa", "Merci").waitFor();
+
+    // A private conversation, in both themes' screenshots.
+    await paul.locator('[data-testid="member"][data-user="rosa"]').click();
+    await currentConversation(paul, "rosa");
+    await send(paul, "can we go over the **numbers** before the call?");
+    await rosa.locator('[data-testid="dm-item"][data-user="paul"]')
+      .getByTestId("dm-unread").waitFor();
+    await settle(rosa);
+    await rosa.screenshot({ path: artifact("light_french_chat.png") });
+    await rosa.locator('[data-testid="dm-item"][data-user="paul"]').click();
+    await currentConversation(rosa, "paul");
+    await send(rosa, "oui, à 14h ?");
+    await confirmedFrom(paul, "rosa", "14h").waitFor();
+    await settle(paul);
+    await paul.screenshot({ path: artifact("light_dm.png") });
+
+    // The switcher in the user menu changes the language, and it stays.
+    await rosa.getByTestId("settings").click();
+    await rosa.getByTestId("lang-en").click();
+    await rosa.getByPlaceholder("Message @paul").waitFor();
+    await rosa.reload();
+    await currentRoom(rosa, "general");
+    await rosa.getByPlaceholder("Message #general").waitFor();
+
+    const phone = await openPage(browser, server, {
+      viewport: PHONE,
+      colorScheme: "light",
+    });
+    await guest(phone, "sam");
+    await phone.getByTestId("drawer-toggle").click();
+    await phone.locator("#sidebar").waitFor({ state: "visible" });
+    await phone.waitForTimeout(250);
+    await phone.screenshot({ path: artifact("mobile_light_drawer.png") });
+    await phone.keyboard.press("Escape");
+    await confirmedFrom(phone, "paul", "and the chart").getByTestId(
+      "attachment-image",
+    ).waitFor();
+    await settle(phone);
+    await phone.screenshot({ path: artifact("mobile_light_chat.png") });
+  },
+);
+
+/** The row of the message with this seq. */
+function seq(page: Page, n: number) {
+  return page.locator(`[data-testid="message"][data-seq="${n}"]`);
+}
+
+/** The lowest seq on the page. */
+async function firstSeq(page: Page): Promise<number> {
+  return await page.locator('[data-testid="message"][data-seq]').first()
+    .evaluate((el) => Number((el as HTMLElement).dataset.seq));
+}
+
+/** Lets images load and the list settle before a screenshot. */
+async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() =>
+    [...document.images].every((img) => img.complete)
+  );
+  await page.waitForTimeout(150);
+}
+
+/** A small chart drawn in the page, as PNG bytes. */
+async function picture(page: Page): Promise<Buffer> {
+  const dataUrl = await page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 480;
+    canvas.height = 300;
+    const g = canvas.getContext("2d")!;
+    g.fillStyle = "#f7f8fa";
+    g.fillRect(0, 0, 480, 300);
+    const bars = [120, 180, 90, 220, 160];
+    bars.forEach((h, i) => {
+      g.fillStyle = i === 3 ? "#5865f2" : "#a5adf7";
+      g.fillRect(40 + i * 85, 260 - h, 55, h);
+    });
+    g.fillStyle = "#1e1f22";
+    g.font = "bold 26px sans-serif";
+    g.fillText("Weekly active users", 30, 40);
+    return canvas.toDataURL("image/png");
+  });
+  return Buffer.from(dataUrl.split(",")[1], "base64");
+}

@@ -1,0 +1,218 @@
+/**
+ * What the browser tests of the web client share: Chromium with the flags
+ * that work on the build machines, a fresh server per test, and steps that
+ * read like what a person does (log in, send, wait for a message).
+ */
+
+import assert from "node:assert/strict";
+import {
+  type Browser,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
+import { startTestServer, TEST_PASSWORD, type TestServer } from "./harness.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = new URL("../", import.meta.url);
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
+/** Per-step wait: long enough for a slow CI machine, short enough to fail fast. */
+export const STEP_TIMEOUT = 10_000;
+/** Flags that work as root on the build machines (NOTES.md); the last ones keep Chromium off the internet. */
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const hasChromium = isFile(CHROMIUM);
+let built = false;
+/** Script errors and dialogs the pages of the running test met. */
+const problems: string[] = [];
+
+/** A browser test with a fresh server and browser, both closed at the end; ignored without Chromium. */
+export function browserTest(
+  name: string,
+  fn: (browser: Browser, server: TestServer) => Promise<void>,
+): void {
+  Deno.test({
+    name: hasChromium
+      ? name
+      : `${name} (skipped: /usr/bin/chromium missing — apt-get install chromium)`,
+    ignore: !hasChromium,
+    async fn() {
+      if (!built) {
+        await buildClient();
+        built = true;
+      }
+      await Deno.mkdir(ARTIFACTS, { recursive: true });
+      const server = await startTestServer();
+      problems.length = 0;
+      let browser: Browser | undefined;
+      try {
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: CHROMIUM_FLAGS,
+          headless: true,
+        });
+        await fn(browser, server);
+        assert.deepEqual(problems, [], "the pages met errors or dialogs");
+      } finally {
+        await browser?.close();
+        await server.close();
+      }
+    },
+  });
+}
+
+/** How a page is opened: its window size and colour scheme. */
+export interface PageOptions {
+  /** Default: 1280x800. */
+  viewport?: { width: number; height: number };
+  /** Default: dark. */
+  colorScheme?: "dark" | "light";
+  /** Default: en-US. */
+  locale?: string;
+}
+
+/** A page in its own browser context (own cookies); page errors fail loudly in the log. */
+export async function openPage(
+  browser: Browser,
+  server: TestServer,
+  options: PageOptions = {},
+): Promise<Page> {
+  const mobile = (options.viewport?.width ?? 1280) < 700;
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    colorScheme: options.colorScheme ?? "dark",
+    locale: options.locale ?? "en-US",
+    baseURL: server.url,
+    isMobile: mobile,
+    hasTouch: mobile,
+    deviceScaleFactor: mobile ? 2 : 1,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.on("pageerror", (error) => {
+    console.error(`page error: ${error.message}`);
+    problems.push(`page error: ${error.message}`);
+  });
+  // Inline styles or scripts would break under the server's CSP.
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) {
+      problems.push(`CSP: ${message.text()}`);
+    }
+  });
+  // A user text that ran as script would open a dialog: fail on any.
+  page.on("dialog", (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return page;
+}
+
+/** Creates an account in the browser and lands in #general. */
+export async function register(page: Page, name: string): Promise<void> {
+  await page.goto("/");
+  await page.getByTestId("login-tab-register").click();
+  await page.getByTestId("login-username").fill(name);
+  await page.getByTestId("login-password").fill(TEST_PASSWORD);
+  await page.getByTestId("login-submit").click();
+  await currentRoom(page, "general");
+}
+
+/** Joins as a guest and lands in #general. */
+export async function guest(page: Page, name: string): Promise<void> {
+  await page.goto("/");
+  await page.getByTestId("login-username").fill(name);
+  await page.getByTestId("login-submit").click();
+  await currentRoom(page, "general");
+}
+
+/** Types a message (or command) and presses Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByTestId("composer").fill(text);
+  await page.getByTestId("composer").press("Enter");
+}
+
+/** Waits until the header names this room. */
+export async function currentRoom(page: Page, room: string): Promise<void> {
+  await page.getByTestId("current-room").filter({
+    hasText: new RegExp(`^${room}$`),
+  }).waitFor();
+}
+
+/** Waits until the header names this private conversation. */
+export async function currentConversation(
+  page: Page,
+  user: string,
+): Promise<void> {
+  await page.getByTestId("current-conversation").filter({
+    hasText: new RegExp(`^${user}$`),
+  }).waitFor();
+}
+
+/** Message rows holding this text. */
+export function messages(page: Page, text: string): Locator {
+  return page.getByTestId("message").filter({ hasText: text });
+}
+
+/** A row the server confirmed: it has a seq and is no longer pending. */
+export function confirmedFrom(page: Page, user: string, text: string): Locator {
+  return page.locator(
+    `[data-testid="message"][data-user="${user}"][data-seq]:not([data-pending])`,
+  ).filter({ hasText: text });
+}
+
+/** Pretends the tab went to the background (or came back): what switching tabs does. */
+export async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((hide) => {
+    Object.defineProperty(document, "visibilityState", {
+      value: hide ? "hidden" : "visible",
+      configurable: true,
+    });
+    Object.defineProperty(document, "hidden", {
+      value: hide,
+      configurable: true,
+    });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+/** Waits until the tab title is exactly `title`. */
+export async function waitForTitle(page: Page, title: string): Promise<void> {
+  await page.waitForFunction((t) => document.title === t, title);
+}
+
+/** Where a screenshot goes. */
+export function artifact(name: string): string {
+  return new URL(name, ARTIFACTS).pathname;
+}
+
+/** Bundles the client so the test sees the current source, not an old app.js. */
+async function buildClient(): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "build"],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(
+    code,
+    0,
+    `deno task build failed:\n${new TextDecoder().decode(stderr)}`,
+  );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
