@@ -60,6 +60,39 @@ export function createWebSocketEndpoint(
   const open = new Map<ConnectionWriter, ClientConnection>();
   let draining = false;
   const perAddress = new Map<string, number>();
+  // Connections that have not logged in yet, with their deadline. One sweep
+  // a second checks them all: a timer per connection would cost every one
+  // of ten thousand idle connections its own.
+  const loginDeadlines = new Map<ClientConnection, number>();
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+
+  function awaitLogin(connection: ClientConnection): void {
+    loginDeadlines.set(
+      connection,
+      Date.now() + options.loginTimeoutSeconds * 1000,
+    );
+    sweeper ??= setInterval(sweepLogins, 250);
+  }
+
+  function sweepLogins(): void {
+    const now = Date.now();
+    for (const [connection, deadline] of loginDeadlines) {
+      if (connection.member) {
+        loginDeadlines.delete(connection);
+      } else if (deadline <= now) {
+        loginDeadlines.delete(connection);
+        logger.info("Closing {address}: no login within {s} s", {
+          address: connection.remoteAddress,
+          s: options.loginTimeoutSeconds,
+        });
+        connection.disconnect(CLOSE_LOGIN_TIMEOUT, "Log in first");
+      }
+    }
+    if (loginDeadlines.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }
   const encoder = new TextEncoder();
 
   function tooBig(data: string | ArrayBuffer | Blob): boolean {
@@ -78,7 +111,6 @@ export function createWebSocketEndpoint(
     const cookieToken = getCookie(c, SESSION_COOKIE);
     let connection: ClientConnection | undefined;
     let writer: ConnectionWriter | undefined;
-    let loginTimer: ReturnType<typeof setTimeout> | undefined;
     return {
       onOpen(_event, ws) {
         const socket = ws.raw as WebSocket;
@@ -98,16 +130,7 @@ export function createWebSocketEndpoint(
           limits: node.limits,
         });
         open.set(writer, connection);
-        const pending = connection;
-        loginTimer = setTimeout(() => {
-          loginTimer = undefined;
-          if (pending.member) return;
-          logger.info("Closing {address}: no login within {s} s", {
-            address: remoteAddress,
-            s: options.loginTimeoutSeconds,
-          });
-          pending.disconnect(CLOSE_LOGIN_TIMEOUT, "Log in first");
-        }, options.loginTimeoutSeconds * 1000);
+        awaitLogin(connection);
       },
       onMessage(event, _ws) {
         if (!connection || !writer) return;
@@ -128,7 +151,7 @@ export function createWebSocketEndpoint(
         }
       },
       onClose(event) {
-        clearTimeout(loginTimer);
+        if (connection) loginDeadlines.delete(connection);
         const left = (perAddress.get(remoteAddress) ?? 1) - 1;
         if (left > 0) perAddress.set(remoteAddress, left);
         else perAddress.delete(remoteAddress);
@@ -182,6 +205,9 @@ export function createWebSocketEndpoint(
     handler,
     async closeAll(code, reason, graceMs = 2000) {
       draining = true;
+      clearInterval(sweeper);
+      sweeper = undefined;
+      loginDeadlines.clear();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.all([...open.values()].map((c) => c.settled())),
