@@ -5,71 +5,22 @@
  */
 
 import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
 import {
-  type Browser,
-  chromium,
-  type Locator,
-  type Page,
-} from "playwright-core";
-import { type RunningServer, startServer } from "../server/mod.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = new URL("../", import.meta.url);
-const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
-/** Per-step wait: long enough for a slow CI machine, short enough to fail fast. */
-const STEP_TIMEOUT = 10_000;
-/** Flags that work as root on the build machines (NOTES.md); the last ones keep Chromium off the internet. */
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const PASSWORD = "correct horse battery";
-
-const hasChromium = isFile(CHROMIUM);
-let built = false;
-
-/** A browser test with a fresh server and browser, both closed at the end. */
-function browserTest(
-  name: string,
-  fn: (browser: Browser, server: RunningServer) => Promise<void>,
-): void {
-  Deno.test({
-    name: hasChromium
-      ? name
-      : `${name} (skipped: /usr/bin/chromium missing — apt-get install chromium)`,
-    ignore: !hasChromium,
-    async fn() {
-      if (!built) {
-        await buildClient();
-        built = true;
-      }
-      await Deno.mkdir(ARTIFACTS, { recursive: true });
-      const server = await startServer({
-        hostname: "127.0.0.1",
-        port: 0,
-        db: ":memory:",
-      });
-      let browser: Browser | undefined;
-      try {
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: CHROMIUM_FLAGS,
-          headless: true,
-        });
-        await fn(browser, server);
-      } finally {
-        await browser?.close();
-        await server.shutdown();
-      }
-    },
-  });
-}
+  artifact,
+  browserTest,
+  confirmedFrom,
+  currentConversation,
+  currentRoom,
+  guest,
+  messages,
+  openPage,
+  register,
+  send,
+  signIn,
+  STEP_TIMEOUT,
+} from "./browser_support.ts";
+import { TEST_PASSWORD, type TestServer } from "./harness.ts";
 
 browserTest(
   "web client keeps an account signed in across a reload, until it logs out",
@@ -92,7 +43,7 @@ browserTest(
     await carol.getByTestId("login-password").fill("short");
     await carol.getByTestId("password-hint").filter({ hasText: "8" })
       .waitFor();
-    await carol.getByTestId("login-password").fill(PASSWORD);
+    await carol.getByTestId("login-password").fill(TEST_PASSWORD);
     await carol.screenshot({ path: artifact("accounts_register.png") });
     await carol.getByTestId("login-submit").click();
     await currentRoom(carol, "general");
@@ -153,7 +104,7 @@ browserTest(
       hasText: "Wrong username or password",
     }).waitFor();
     await carol.screenshot({ path: artifact("accounts_bad_password.png") });
-    await carol.getByTestId("login-password").fill(PASSWORD);
+    await carol.getByTestId("login-password").fill(TEST_PASSWORD);
     await carol.getByTestId("login-submit").click();
     await currentRoom(carol, "general");
   },
@@ -314,74 +265,15 @@ browserTest(
   },
 );
 
-/** Bundles the client so the test sees the current source, not an old app.js. */
-async function buildClient(): Promise<void> {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "build"],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(
-    code,
-    0,
-    `deno task build failed:\n${new TextDecoder().decode(stderr)}`,
-  );
-}
-
-/** A page in its own browser context (own cookies), 1280x800, dark. */
-async function openPage(
-  browser: Browser,
-  server: RunningServer,
-): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
-    colorScheme: "dark",
-    baseURL: server.url,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
-  page.on(
-    "pageerror",
-    (error) => console.error(`page error: ${error.message}`),
-  );
-  return page;
-}
-
-async function register(page: Page, name: string): Promise<void> {
-  await page.goto("/");
-  await page.getByTestId("login-tab-register").click();
-  await page.getByTestId("login-username").fill(name);
-  await page.getByTestId("login-password").fill(PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general");
-}
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto("/");
-  await page.getByTestId("login-tab-signin").click();
-  await page.getByTestId("login-username").fill(name);
-  await page.getByTestId("login-password").fill(PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general");
-}
-
-async function guest(page: Page, name: string): Promise<void> {
-  await page.goto("/");
-  await page.getByTestId("login-username").fill(name);
-  await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general");
-}
-
 /** Registers an account over HTTP, without a browser. */
 async function createAccount(
-  server: RunningServer,
+  server: TestServer,
   name: string,
 ): Promise<void> {
   const response = await fetch(`${server.url}/api/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: name, password: PASSWORD }),
+    body: JSON.stringify({ username: name, password: TEST_PASSWORD }),
   });
   await response.body?.cancel();
   assert.equal(response.status, 201);
@@ -392,45 +284,4 @@ function countSockets(page: Page): { opened: number } {
   const count = { opened: 0 };
   page.on("websocket", () => count.opened++);
   return count;
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByTestId("composer").fill(text);
-  await page.getByTestId("composer").press("Enter");
-}
-
-async function currentRoom(page: Page, room: string): Promise<void> {
-  await page.getByTestId("current-room").filter({
-    hasText: new RegExp(`^${room}$`),
-  }).waitFor();
-}
-
-async function currentConversation(page: Page, user: string): Promise<void> {
-  await page.getByTestId("current-conversation").filter({
-    hasText: new RegExp(`^${user}$`),
-  }).waitFor();
-}
-
-function messages(page: Page, text: string): Locator {
-  return page.getByTestId("message").filter({ hasText: text });
-}
-
-/** A row the server confirmed: it has a seq and is no longer pending. */
-function confirmedFrom(page: Page, user: string, text: string): Locator {
-  return page.locator(
-    `[data-testid="message"][data-user="${user}"][data-seq]:not([data-pending])`,
-  )
-    .filter({ hasText: text });
-}
-
-function artifact(name: string): string {
-  return new URL(name, ARTIFACTS).pathname;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }

@@ -126,6 +126,16 @@ export async function register(page: Page, name: string): Promise<void> {
   await currentRoom(page, "general");
 }
 
+/** Signs in to an existing account and lands in #general. */
+export async function signIn(page: Page, name: string): Promise<void> {
+  await page.goto("/");
+  await page.getByTestId("login-tab-signin").click();
+  await page.getByTestId("login-username").fill(name);
+  await page.getByTestId("login-password").fill(TEST_PASSWORD);
+  await page.getByTestId("login-submit").click();
+  await currentRoom(page, "general");
+}
+
 /** Joins as a guest and lands in #general. */
 export async function guest(page: Page, name: string): Promise<void> {
   await page.goto("/");
