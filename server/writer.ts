@@ -27,11 +27,33 @@ export const CLOSE_TOO_SLOW = 4008;
 const dirty: ConnectionWriter[] = [];
 let flushScheduled = false;
 
+// Members of one room get the same frames in the same order, so the last
+// joined batch is kept for the next writer of this flush: a broadcast to
+// 500 sockets joins its frames once, not 500 times.
+let lastBatch: string[] = [];
+let lastJoined = "";
+
+function joinBatch(batch: string[]): string {
+  if (batch.length === 1) return batch[0];
+  if (batch.length === lastBatch.length) {
+    let same = true;
+    for (let i = 0; i < batch.length && same; i++) {
+      same = batch[i] === lastBatch[i];
+    }
+    if (same) return lastJoined;
+  }
+  lastBatch = batch;
+  lastJoined = batch.join("\n");
+  return lastJoined;
+}
+
 function flushAll(): void {
   flushScheduled = false;
   // Swap out the list first: a flush may queue new frames.
   const writers = dirty.splice(0);
   for (const writer of writers) writer.flush();
+  lastBatch = [];
+  lastJoined = "";
 }
 
 /**
@@ -89,7 +111,7 @@ export class ConnectionWriter implements Outbox {
         const batch = queue.length - i <= this.#maxBatch && i === 0
           ? queue
           : queue.slice(i, i + this.#maxBatch);
-        const frame = batch.length === 1 ? batch[0] : batch.join("\n");
+        const frame = joinBatch(batch);
         this.#sentSinceCheck += frame.length;
         this.#sink.send(frame);
       }
