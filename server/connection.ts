@@ -79,7 +79,7 @@ export class ClientConnection implements ClientState {
     this.#limits = options.limits;
     this.#context = { node, client: this };
     node.metrics.connectionsOpened++;
-    logger.debug("Connection {id} opened from {address}", {
+    logger.info("Connection {id} opened from {address}", {
       id: this.id,
       address: this.remoteAddress,
     });

@@ -89,7 +89,7 @@ async function enter(ctx: MemberContext, key: string): Promise<Outcome> {
   const member = ctx.client.member;
   const announce = node.moveMember(member, key);
   const room = node.registry.roomName(key) ?? key;
-  logger.debug("{user} moved to {room}", { user: member.username, room });
+  logger.info("{user} moved to {room}", { user: member.username, room });
   const history = await node.store.history(key, {});
   return succeed({ room, history }, announce);
 }

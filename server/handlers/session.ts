@@ -181,6 +181,10 @@ async function enterServer(
     disconnect: (code, reason) => client.disconnect(code, reason),
   };
   if (!await node.claim(member)) {
+    logger.info("Rejected name {name} from {address}: in use", {
+      name: identity.username,
+      address: client.remoteAddress,
+    });
     return fail("username_taken", `The name '${identity.username}' is in use.`);
   }
   client.member = member;
