@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { upgradeWebSocket } from "hono/deno";
 import { ClientConnection } from "./connection.ts";
+import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./routes/client_info.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
@@ -185,7 +186,7 @@ export function createWebSocketEndpoint(
     const address = remoteAddressOf(c);
     const count = perAddress.get(address) ?? 0;
     const cap = options.maxConnectionsPerAddress;
-    if (cap > 0 && count >= cap) {
+    if (cap > 0 && count >= cap && !isLoopback(address)) {
       logger.warn("Refused upgrade from {address}: {count} sockets open", {
         address,
         count,

@@ -182,21 +182,37 @@ Deno.test("ban: an account banned while offline cannot log in by name, others st
 
 Deno.test("ban: a banned guest cannot come back under another name from its address", () =>
   withClients(async (pool) => {
+    // Through a trusted proxy, so the guest has an address of its own
+    // (loopback addresses are never banned).
+    const away = { headers: { "x-forwarded-for": "192.0.2.66" } };
     const root = await admin(pool);
-    const mallory = await pool.guest("mallory");
+    const mallory = await pool.login({ username: "mallory" }, away);
     await root.ok("ban", { user: "mallory" });
     await notice(mallory, "banned", "mallory");
     await mallory.closed;
     assert.equal(mallory.closeCode, CLOSE_REMOVED);
-    const client = await pool.connect();
+    const client = await pool.connect(away);
     await expectError(client, "login", { username: "mallory" }, "banned");
     await expectError(client, "login", { username: "mallory2" }, "banned");
     // Address bans stop guests only: staff on the same address still log in.
     const again = await pool.login({
       username: "root",
       password: TEST_PASSWORD,
-    });
+    }, away);
     assert.equal(again.closeCode, undefined);
+    // And guests from elsewhere are not concerned.
+    await pool.guest("carol");
+  }, { trustProxy: true }));
+
+Deno.test("ban: a guest on this machine's own address is banned by name only", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const local = await pool.guest("local");
+    await root.ok("ban", { user: "local" });
+    await local.closed;
+    const client = await pool.connect();
+    await expectError(client, "login", { username: "local" }, "banned");
+    await pool.guest("neighbour");
   }));
 
 Deno.test("ban: a server ban survives a restart", async () => {

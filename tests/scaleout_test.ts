@@ -805,13 +805,15 @@ function registerTests(pg: PostgresService): void {
     "scale-out: a guest banned from another node cannot come back under another name",
     async ({ pools }) => {
       const boss = await registerAdmin(pools[0]);
-      const troll = await pools[1].guest("troll");
+      // Through a trusted proxy, so the guest has an address of its own.
+      const away = { headers: { "x-forwarded-for": "192.0.2.13" } };
+      const troll = await pools[1].login({ username: "troll" }, away);
       await boss.ok("ban", { user: "troll" });
       await troll.closed;
       assert.equal(troll.closeCode, CLOSE_REMOVED);
       // As on one node: the ban covers the address the guest was online from.
       for (const pool of pools) {
-        const client = await pool.connect();
+        const client = await pool.connect(away);
         await expectError(
           client,
           "login",
@@ -820,6 +822,7 @@ function registerTests(pg: PostgresService): void {
         );
       }
     },
+    { args: ["--trust-proxy"] },
   );
 
   clusterTest(

@@ -15,6 +15,7 @@ import {
   unbanData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
+import { isLoopback } from "../addresses.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 const logger = log("moderation");
@@ -162,7 +163,9 @@ export async function ban(
   await node.store.addBan({ userKey: target.key, reason, by, createdAt });
   // A guest's addresses, on every node, go too, so it cannot come back
   // under another name; address bans only ever stop guests.
-  for (const address of await node.presence.guestAddresses(target.key)) {
+  // This machine's own addresses are never banned (routes/client_info.ts).
+  const addresses = await node.presence.guestAddresses(target.key);
+  for (const address of addresses.filter((a) => !isLoopback(a))) {
     await node.store.addBan({
       userKey: target.key,
       address,
