@@ -177,7 +177,8 @@ export class ChatNode {
 
   /**
    * Room counts changed: every node sends its members a fresh room list,
-   * computed from presence after a short pause that merges bursts.
+   * at once on a small node, after a short pause that merges bursts on a
+   * busy one.
    */
   presenceChanged(): void {
     this.control({ kind: "presence_changed" });
