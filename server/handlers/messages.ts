@@ -17,10 +17,8 @@ export async function sendMessage(
 ): Promise<Outcome> {
   const data = parseData(sendMessageData, raw);
   if (isFailure(data)) return data;
-  const files = await resolveAttachments(ctx, data.attachments);
-  if (isFailure(files)) return files;
-  const text = cleanText(data.text, files.length > 0);
-  if (isFailure(text)) return text;
+  const content = await messageContent(ctx, data);
+  if (isFailure(content)) return content;
   const { node } = ctx;
   const member = ctx.client.member;
   const roomKey = member.roomKey;
@@ -29,9 +27,8 @@ export async function sendMessage(
     roomKey,
     userKey: member.userKey,
     user: member.username,
-    text,
     clientId: data.client_id,
-    attachments: files.length > 0 ? files : undefined,
+    ...content,
   });
   node.metrics.storeLatency.observe(performance.now() - started);
   if (duplicate) return succeed({ message });
@@ -40,10 +37,25 @@ export async function sendMessage(
 }
 
 /**
+ * What a room or private message says: its cleaned text and its files (left
+ * out when there are none), or the failure that refuses it.
+ */
+export async function messageContent(
+  ctx: MemberContext,
+  data: { text: string; attachments?: { url: string }[] },
+): Promise<{ text: string; attachments?: Attachment[] } | Failure> {
+  const files = await resolveAttachments(ctx, data.attachments);
+  if (isFailure(files)) return files;
+  const text = cleanText(data.text, files.length > 0);
+  if (isFailure(text)) return text;
+  return files.length > 0 ? { text, attachments: files } : { text };
+}
+
+/**
  * The attachments of a message, as the server's own records describe them;
  * `invalid_message` for a file that was never uploaded here.
  */
-export async function resolveAttachments(
+async function resolveAttachments(
   ctx: MemberContext,
   requested: { url: string }[] | undefined,
 ): Promise<Attachment[] | Failure> {

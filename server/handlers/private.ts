@@ -2,7 +2,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { privateMessageData } from "../protocol/schemas.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { cleanText, resolveAttachments } from "./messages.ts";
+import { messageContent } from "./messages.ts";
 
 /**
  * `private_message`: stored, then delivered to every connection of both
@@ -14,10 +14,8 @@ export async function privateMessage(
 ): Promise<Outcome> {
   const data = parseData(privateMessageData, raw);
   if (isFailure(data)) return data;
-  const files = await resolveAttachments(ctx, data.attachments);
-  if (isFailure(files)) return files;
-  const text = cleanText(data.text, files.length > 0);
-  if (isFailure(text)) return text;
+  const content = await messageContent(ctx, data);
+  if (isFailure(content)) return content;
   const { node } = ctx;
   const member = ctx.client.member;
   const toKey = nameKey(data.to);
@@ -31,9 +29,8 @@ export async function privateMessage(
     from: member.username,
     toKey,
     to,
-    text,
     clientId: data.client_id,
-    attachments: files.length > 0 ? files : undefined,
+    ...content,
     delivered: online !== undefined,
   });
   if (duplicate) return succeed({ message });
