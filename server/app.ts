@@ -140,6 +140,7 @@ export function createApp(parts: AppParts): Hono {
       connections: websocket.openSockets,
       users: node.registry.userCount,
       rooms: node.registry.roomCount,
+      appendCommits: node.store.appendCommits,
     });
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

@@ -44,10 +44,16 @@ export const CLOSE_POLICY = 1008;
 
 const STRIKE_WINDOW_MS = 10_000;
 
+// Actions whose handler calls appendQueued(): only messages overlap.
+const OVERLAPPING_ACTIONS = new Set(["send_message", "private_message"]);
+
 /**
  * One client's life: connected, logged in, closed. It decodes frames, runs
  * their handlers one at a time (so a client's requests take effect in the
- * order sent) and writes exactly one reply per request.
+ * order sent) and writes exactly one reply per request, in that order.
+ * Messages are the one overlap: once a message's append is queued in the
+ * store, the client's next message may start, so a client that sends
+ * several at once has them share a commit instead of waiting one each.
  */
 export class ClientConnection implements ClientState {
   readonly id: number;
@@ -57,7 +63,11 @@ export class ClientConnection implements ClientState {
   member?: Member;
   #node: ChatNode;
   #context: RequestContext;
-  #pending: Promise<void> = Promise.resolve();
+  // Every request so far has been answered once this resolves.
+  #answered: Promise<void> = Promise.resolve();
+  // The next message may start once this resolves (see appendQueued).
+  #released: Promise<void> = Promise.resolve();
+  #release?: () => void;
   #closed = false;
   #limits: RateLimitConfig;
   // Made on first use: most connections never need the strikes, and ten
@@ -91,17 +101,53 @@ export class ClientConnection implements ClientState {
     const decoded = decodeRequest(text);
     // Limits apply on arrival, so a flood cannot queue up work.
     const request = isRejected(decoded) ? decoded : this.#limit(decoded);
-    // Chained so that replies and effects keep the order of the frames.
-    this.#pending = this.#pending.then(() =>
-      isRejected(request) ? this.#reject(request) : this.#handle(request)
-    );
+    if (isRejected(request)) this.#afterAnswers(() => this.#reject(request));
+    else this.#request(request);
     if (this.#tooManyStrikes) {
       // After that frame's reply, so the client sees why.
       this.#tooManyStrikes = false;
-      this.#pending = this.#pending.then(() =>
+      this.#afterAnswers(() =>
         this.disconnect(CLOSE_POLICY, "Rate limits exceeded repeatedly")
       );
     }
+  }
+
+  /**
+   * Called by a message's handler once its append is queued in the store:
+   * its place in the order is taken, so the client's next message may
+   * start while this one waits for its commit.
+   */
+  appendQueued(): void {
+    this.#release?.();
+    this.#release = undefined;
+  }
+
+  // Runs a step once every earlier request has been answered.
+  #afterAnswers(step: () => void): void {
+    this.#answered = this.#answered.then(step);
+    this.#released = this.#answered;
+  }
+
+  // Starts a request once the one before it is answered (or, between two
+  // messages, once the first one's append is queued); answers it after
+  // every earlier request.
+  #request(request: Request): void {
+    const answeredBefore = this.#answered;
+    const start = OVERLAPPING_ACTIONS.has(request.action)
+      ? this.#released
+      : answeredBefore;
+    const release = Promise.withResolvers<void>();
+    this.#released = release.promise;
+    this.#answered = start.then(async () => {
+      this.#release = release.resolve;
+      try {
+        const outcome = await this.#outcome(request);
+        await answeredBefore;
+        this.#answer(request, outcome);
+      } finally {
+        release.resolve();
+      }
+    });
   }
 
   /**
@@ -119,7 +165,7 @@ export class ClientConnection implements ClientState {
       action: decoded.action,
       id: decoded.id,
     };
-    this.#pending = this.#pending.then(() => this.#reject(frame));
+    this.#afterAnswers(() => this.#reject(frame));
   }
 
   // Per-connection buckets, then the user's (shared by its connections).
@@ -178,11 +224,13 @@ export class ClientConnection implements ClientState {
   /** Replies to a frame the transport could not accept as text. */
   refuse(message: string): void {
     const frame = fail("invalid_message", message);
-    this.#pending = this.#pending.then(() => this.#reject(frame));
+    this.#afterAnswers(() => this.#reject(frame));
   }
 
-  async #handle(request: Request): Promise<void> {
-    if (this.#closed) return;
+  // The request's outcome; a crash becomes an `internal` error. Undefined
+  // once the connection is closed: nobody is left to answer.
+  async #outcome(request: Request): Promise<Outcome | undefined> {
+    if (this.#closed) return undefined;
     const started = performance.now();
     let outcome: Outcome;
     try {
@@ -207,6 +255,11 @@ export class ClientConnection implements ClientState {
       }
     }
     this.#node.metrics.requestLatency.observe(performance.now() - started);
+    return outcome;
+  }
+
+  #answer(request: Request, outcome: Outcome | undefined): void {
+    if (outcome === undefined) return;
     if (outcome.ok) {
       this.outbox.push(encodeSuccess(request, outcome.data));
       outcome.after?.();
@@ -251,7 +304,7 @@ export class ClientConnection implements ClientState {
 
   /** Resolves once every request received so far has been answered. */
   settled(): Promise<void> {
-    return this.#pending;
+    return this.#answered;
   }
 
   /**

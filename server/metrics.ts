@@ -55,22 +55,27 @@ export class Metrics {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
-  /** The whole exposition, given the current gauges. */
+  /** The whole exposition, given the readings kept elsewhere. */
   render(
-    gauges: { connections: number; users: number; rooms: number },
+    readings: {
+      connections: number;
+      users: number;
+      rooms: number;
+      appendCommits: number;
+    },
   ): string {
     const out = [
       gauge(
         "chat_connections",
         "Open WebSocket connections.",
-        gauges.connections,
+        readings.connections,
       ),
       gauge(
         "chat_users_online",
         "Distinct users online on this node.",
-        gauges.users,
+        readings.users,
       ),
-      gauge("chat_rooms", "Rooms that exist.", gauges.rooms),
+      gauge("chat_rooms", "Rooms that exist.", readings.rooms),
       counter(
         "chat_connections_opened_total",
         "WebSocket connections accepted.",
@@ -85,6 +90,11 @@ export class Metrics {
         "chat_messages_stored_total",
         "Messages stored.",
         this.messagesStored,
+      ),
+      counter(
+        "chat_store_append_commits_total",
+        "Commits of stored messages (several messages can share one).",
+        readings.appendCommits,
       ),
       counter(
         "chat_events_delivered_total",

@@ -113,6 +113,33 @@ Deno.test("private_message: seq counts from 1 in each conversation, both directi
     assert.deepEqual(seqs, [1, 2, 1, 3]);
   }));
 
+Deno.test("private_message: messages sent at once arrive in the order sent, seq 1..50", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const count = 50;
+    for (let i = 0; i < count; i++) {
+      alice.send({
+        action: "private_message",
+        data: { to: "bob", text: `p${i}` },
+        id: `p${i}`,
+      });
+    }
+    await bob.waitFor(
+      () => privateEvents(bob).length >= count,
+      "every private message",
+    );
+    const expected = Array.from({ length: count }, (_, i) => `p${i}`);
+    const received = privateEvents(bob);
+    assert.deepEqual(received.map((m) => m.text), expected);
+    assert.deepEqual(
+      received.map((m) => m.seq),
+      expected.map((_, i) => i + 1),
+    );
+    const replies = alice.received.filter((f) => f.id?.startsWith("p"));
+    assert.deepEqual(replies.map((f) => f.id), expected);
+  }));
+
 Deno.test("private_message: a name neither online nor an account gets user_not_found", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");

@@ -77,6 +77,14 @@ async function marker(client: TestClient): Promise<number> {
   return client.received.indexOf(reply);
 }
 
+/** A counter or gauge of the server's /metrics. */
+async function metric(serverUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const value = new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1];
+  assert.ok(value !== undefined, `/metrics has ${name}`);
+  return Number(value);
+}
+
 /** Received frames from index `from` on. */
 function since(client: TestClient, from: number): Frame[] {
   return client.received.slice(from);
@@ -1089,6 +1097,74 @@ Deno.test("send_message: concurrent senders give every member the same order, se
       (history.messages as Message[]).map((m) => m.id),
       orders[0],
     );
+  }));
+
+Deno.test("send_message: messages sent at once are answered in order and share commits", () =>
+  scenario(async (s) => {
+    const alice = await s.login("alice");
+    const commitsBefore = await metric(
+      s.server.url,
+      "chat_store_append_commits_total",
+    );
+    const count = 100;
+    for (let i = 0; i < count; i++) {
+      alice.send({
+        action: "send_message",
+        data: { text: `m${i}` },
+        id: `m${i}`,
+      });
+    }
+    await alice.waitFor((f) => f.id === `m${count - 1}`, "the last reply");
+    const replies = alice.received.filter((f) => f.id?.startsWith("m"));
+    assert.deepEqual(
+      replies.map((f) => f.id),
+      range(0, count - 1).map((i) => `m${i}`),
+    );
+    const stored = replies.map((f) => f.data.message as unknown as Message);
+    assert.deepEqual(stored.map((m) => m.seq), range(1, count));
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      range(0, count - 1).map((i) => `m${i}`),
+    );
+    // One commit each would be 100: the client's next message starts as
+    // soon as the one before is queued in the store, not once it is stored.
+    const commits =
+      (await metric(s.server.url, "chat_store_append_commits_total")) -
+      commitsBefore;
+    assert.ok(commits <= count / 2, `${commits} commits for ${count} messages`);
+  }));
+
+Deno.test("send_message: a message, a room change and a message sent at once take effect in that order", () =>
+  scenario(async (s) => {
+    const alice = await s.login("alice");
+    await alice.ok("create_room", { room: "dev" }); // moves her there
+    await alice.ok("join_room", { room: "general" });
+    const from = alice.received.length;
+    alice.send({ action: "send_message", data: { text: "before" }, id: "a" });
+    alice.send({ action: "send_message", data: { text: "" }, id: "b" });
+    alice.send({ action: "join_room", data: { room: "dev" }, id: "c" });
+    alice.send({ action: "send_message", data: { text: "after" }, id: "d" });
+    await alice.waitFor((f) => f.id === "d", "the last reply");
+    const replies = since(alice, from).filter((f) => f.id !== undefined);
+    assert.deepEqual(replies.map((f) => [f.id, f.action]), [
+      ["a", "success"],
+      ["b", "error"],
+      ["c", "success"],
+      ["d", "success"],
+    ]);
+    assert.equal(replies[1].data.code, "empty_message");
+    const before = replies[0].data.message as unknown as Message;
+    const after = replies[3].data.message as unknown as Message;
+    assert.deepEqual([before.room, before.seq], ["general", 1]);
+    assert.deepEqual([after.room, after.seq], ["dev", 1]);
+    // Alice was still in general when "before" went out, so she saw it.
+    const seen = messagesOf(
+      since(alice, from).filter((f) => f.action === "receive_message"),
+    );
+    assert.deepEqual(seen.map((m) => [m.room, m.text]), [
+      ["general", "before"],
+      ["dev", "after"],
+    ]);
   }));
 
 Deno.test("send_message: a burst arrives intact to a client that splits frames on newlines", () =>

@@ -16,6 +16,11 @@ export interface ClientState {
   readonly cookieToken?: string;
   /** Set by a successful login. */
   member?: Member;
+  /**
+   * A message's handler calls this once its append is queued in the store:
+   * the client's next message may then start before this one's commit.
+   */
+  appendQueued(): void;
   /** Ends the connection: flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
 }

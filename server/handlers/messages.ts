@@ -23,13 +23,15 @@ export async function sendMessage(
   const member = ctx.client.member;
   const roomKey = member.roomKey;
   const started = performance.now();
-  const { message, duplicate } = await node.store.appendMessage({
+  const appended = node.store.appendMessage({
     roomKey,
     userKey: member.userKey,
     user: member.username,
     clientId: data.client_id,
     ...content,
   });
+  ctx.client.appendQueued();
+  const { message, duplicate } = await appended;
   node.metrics.storeLatency.observe(performance.now() - started);
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;

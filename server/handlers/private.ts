@@ -24,7 +24,7 @@ export async function privateMessage(
   if (to === undefined) {
     return fail("user_not_found", `Nobody is called '${data.to}'.`);
   }
-  const { message, duplicate } = await node.store.appendPrivate({
+  const appended = node.store.appendPrivate({
     fromKey: member.userKey,
     from: member.username,
     toKey,
@@ -33,6 +33,8 @@ export async function privateMessage(
     ...content,
     delivered: online !== undefined,
   });
+  ctx.client.appendQueued();
+  const { message, duplicate } = await appended;
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {

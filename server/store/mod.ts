@@ -194,6 +194,11 @@ export interface AccountStore {
  */
 export interface Store
   extends RoomStore, PrivateStore, AccountStore, FileStore {
+  /**
+   * Group commits of appends so far: messages stored divided by this is
+   * how many shared a commit (for /metrics).
+   */
+  readonly appendCommits: number;
   /** Resolves when the storage answers; for health checks. */
   ping(): Promise<void>;
   /** Flushes and closes; later calls fail. */

@@ -129,6 +129,7 @@ interface AppendRow {
 // callback, an uncatchable TypeError that ends the process
 // (porsager/postgres#1133, #1154, #1208; fixes not released).
 export class PostgresStore implements Store {
+  #appendCommits = 0;
   #sql: Sql;
   #where: string;
   #nextId = monotonicFactory();
@@ -136,6 +137,10 @@ export class PostgresStore implements Store {
   #closing: Promise<void> | undefined;
   #queued: QueuedAppend[] = [];
   #flushing: Promise<void> | undefined;
+
+  get appendCommits(): number {
+    return this.#appendCommits;
+  }
 
   private constructor(sql: Sql, where: string) {
     this.#sql = sql;
@@ -346,6 +351,7 @@ export class PostgresStore implements Store {
         `chat_append returned ${rows.length} rows for ${appends.length} appends`,
       );
     }
+    this.#appendCommits++;
     return rows;
   }
 

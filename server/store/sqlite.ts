@@ -72,6 +72,7 @@ const MESSAGE_COLUMNS =
  * before its promise resolves, so an acknowledged message survives SIGKILL.
  */
 export class SqliteStore implements Store {
+  #appendCommits = 0;
   #db: DatabaseSync;
   #nextId = monotonicFactory();
   #closed = false;
@@ -83,6 +84,10 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, string>();
   #touched = new Set<string>();
+
+  get appendCommits(): number {
+    return this.#appendCommits;
+  }
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     try {
@@ -293,6 +298,7 @@ export class SqliteStore implements Store {
           write.run(this.#lastSeq.get(stream)!, stream);
         }
         this.#touched.clear();
+        this.#appendCommits++;
         return results;
       });
     } catch (error) {
