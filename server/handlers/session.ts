@@ -178,7 +178,9 @@ async function enterServer(
     role: identity.role,
     guest: identity.guest,
     since: identity.since,
-    disconnect: (code, reason) => client.disconnect(code, reason),
+    // Bound, not a closure: a closure here would keep this whole login's
+    // scope alive as long as the connection (memory per idle connection).
+    disconnect: client.disconnect.bind(client),
   };
   if (!await node.claim(member)) {
     logger.info("Rejected name {name} from {address}: in use", {
