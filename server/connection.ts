@@ -44,6 +44,9 @@ export const CLOSE_POLICY = 1008;
 
 const STRIKE_WINDOW_MS = 10_000;
 
+// Shared by every idle connection.
+const SETTLED = Promise.resolve();
+
 // Actions whose handler calls appendQueued(): only messages overlap.
 const OVERLAPPING_ACTIONS = new Set(["send_message", "private_message"]);
 
@@ -64,9 +67,9 @@ export class ClientConnection implements ClientState {
   #node: ChatNode;
   #context: RequestContext;
   // Every request so far has been answered once this resolves.
-  #answered: Promise<void> = Promise.resolve();
+  #answered: Promise<void> = SETTLED;
   // The next message may start once this resolves (see appendQueued).
-  #released: Promise<void> = Promise.resolve();
+  #released: Promise<void> = SETTLED;
   #release?: () => void;
   #closed = false;
   #limits: RateLimitConfig;
@@ -138,7 +141,7 @@ export class ClientConnection implements ClientState {
       : answeredBefore;
     const release = Promise.withResolvers<void>();
     this.#released = release.promise;
-    this.#answered = start.then(async () => {
+    const answered = start.then(async () => {
       this.#release = release.resolve;
       try {
         const outcome = await this.#outcome(request);
@@ -146,8 +149,14 @@ export class ClientConnection implements ClientState {
         this.#answer(request, outcome);
       } finally {
         release.resolve();
+        if (this.#answered === answered) {
+          // Idle again: keep no promise of its own until the next request.
+          this.#answered = this.#released = SETTLED;
+          this.#release = undefined;
+        }
       }
     });
+    this.#answered = answered;
   }
 
   /**

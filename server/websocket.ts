@@ -1,12 +1,13 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { upgradeWebSocket } from "hono/deno";
+import type { WSContext } from "hono/ws";
 import { ClientConnection } from "./connection.ts";
 import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./routes/client_info.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
-import { ConnectionWriter } from "./writer.ts";
+import { ConnectionWriter, type FrameSink } from "./writer.ts";
 
 const logger = log("ws");
 
@@ -107,63 +108,27 @@ export function createWebSocketEndpoint(
     return encoder.encode(data).byteLength > max;
   }
 
-  const upgrade = upgradeWebSocket((c: Context) => {
-    const remoteAddress = remoteAddressOf(c);
-    const cookieToken = getCookie(c, SESSION_COOKIE);
-    let connection: ClientConnection | undefined;
-    let writer: ConnectionWriter | undefined;
-    return {
-      onOpen(_event, ws) {
-        const socket = ws.raw as WebSocket;
-        writer = new ConnectionWriter({
-          send: (frame) => socket.send(frame),
-          bufferedAmount: () => socket.bufferedAmount,
-          // The member leaves when the server decides to close (too slow,
-          // too big), not when a peer that stopped reading acknowledges it.
-          close: (code, reason) => {
-            socket.close(code, reason);
-            connection?.closed(code);
-          },
-        }, { maxBufferedBytes: options.maxBufferedBytes });
-        connection = new ClientConnection(node, writer, {
-          remoteAddress,
-          cookieToken,
-          limits: node.limits,
-        });
-        open.set(writer, connection);
-        awaitLogin(connection);
-      },
-      onMessage(event, _ws) {
-        if (!connection || !writer) return;
-        const data = event.data as string | ArrayBuffer | Blob;
-        if (tooBig(data)) {
-          logger.info("Frame over {max} bytes from {address}: closing", {
-            max: options.maxFrameBytes,
-            address: remoteAddress,
-          });
-          writer.close(CLOSE_TOO_BIG, "Frame too large");
-          return;
-        }
-        if (typeof data === "string") {
-          if (draining) connection.refuseWhileStopping(data);
-          else connection.receive(data);
-        } else {
-          connection.refuse("Binary frames are not supported: send JSON text.");
-        }
-      },
-      onClose(event) {
-        if (connection) loginDeadlines.delete(connection);
-        const left = (perAddress.get(remoteAddress) ?? 1) - 1;
-        if (left > 0) perAddress.set(remoteAddress, left);
-        else perAddress.delete(remoteAddress);
-        if (writer) open.delete(writer);
-        connection?.closed((event as CloseEvent).code);
-      },
-      onError() {
-        // A close event always follows; cleanup happens there.
-      },
-    };
-  }, { idleTimeout: options.idleTimeoutSeconds });
+  const endpoint: Endpoint = {
+    node,
+    options,
+    open,
+    perAddress,
+    loginDeadlines,
+    awaitLogin,
+    tooBig,
+    get draining() {
+      return draining;
+    },
+  };
+  const upgrade = upgradeWebSocket(
+    (c: Context) =>
+      new SocketSession(
+        endpoint,
+        remoteAddressOf(c),
+        getCookie(c, SESSION_COOKIE),
+      ),
+    { idleTimeout: options.idleTimeoutSeconds },
+  );
 
   const handler: MiddlewareHandler = async (c, next) => {
     const origin = c.req.header("origin");
@@ -249,4 +214,104 @@ function originAllowed(
       return false;
     }
   });
+}
+
+/** What every socket of one endpoint shares. */
+interface Endpoint {
+  node: ChatNode;
+  options: WebSocketOptions;
+  open: Map<ConnectionWriter, ClientConnection>;
+  perAddress: Map<string, number>;
+  loginDeadlines: Map<ClientConnection, number>;
+  awaitLogin(connection: ClientConnection): void;
+  tooBig(data: string | ArrayBuffer | Blob): boolean;
+  readonly draining: boolean;
+}
+
+/**
+ * One socket: its events (for Hono) and the sink its writer sends to. A
+ * class, so that ten thousand idle sockets share these methods instead of
+ * holding seven closures each.
+ */
+class SocketSession implements FrameSink {
+  #endpoint: Endpoint;
+  #remoteAddress: string;
+  #cookieToken?: string;
+  #socket?: WebSocket;
+  #connection?: ClientConnection;
+  #writer?: ConnectionWriter;
+
+  constructor(endpoint: Endpoint, remoteAddress: string, cookieToken?: string) {
+    this.#endpoint = endpoint;
+    this.#remoteAddress = remoteAddress;
+    this.#cookieToken = cookieToken;
+  }
+
+  onOpen(_event: Event, ws: WSContext): void {
+    const { node, options, open } = this.#endpoint;
+    this.#socket = ws.raw as WebSocket;
+    const writer = new ConnectionWriter(this, {
+      maxBufferedBytes: options.maxBufferedBytes,
+    });
+    const connection = new ClientConnection(node, writer, {
+      remoteAddress: this.#remoteAddress,
+      cookieToken: this.#cookieToken,
+      limits: node.limits,
+    });
+    this.#writer = writer;
+    this.#connection = connection;
+    open.set(writer, connection);
+    this.#endpoint.awaitLogin(connection);
+  }
+
+  onMessage(event: MessageEvent): void {
+    const connection = this.#connection;
+    if (!connection || !this.#writer) return;
+    const data = event.data as string | ArrayBuffer | Blob;
+    if (this.#endpoint.tooBig(data)) {
+      logger.info("Frame over {max} bytes from {address}: closing", {
+        max: this.#endpoint.options.maxFrameBytes,
+        address: this.#remoteAddress,
+      });
+      this.#writer.close(CLOSE_TOO_BIG, "Frame too large");
+      return;
+    }
+    if (typeof data === "string") {
+      if (this.#endpoint.draining) connection.refuseWhileStopping(data);
+      else connection.receive(data);
+    } else {
+      connection.refuse("Binary frames are not supported: send JSON text.");
+    }
+  }
+
+  onClose(event: Event): void {
+    const { perAddress, open, loginDeadlines } = this.#endpoint;
+    if (this.#connection) loginDeadlines.delete(this.#connection);
+    const left = (perAddress.get(this.#remoteAddress) ?? 1) - 1;
+    if (left > 0) perAddress.set(this.#remoteAddress, left);
+    else perAddress.delete(this.#remoteAddress);
+    if (this.#writer) open.delete(this.#writer);
+    this.#connection?.closed((event as CloseEvent).code);
+  }
+
+  onError(): void {
+    // A close event always follows; cleanup happens there.
+  }
+
+  // The writer's sink.
+
+  send(frame: string): void {
+    this.#socket!.send(frame);
+  }
+
+  bufferedAmount(): number {
+    return this.#socket!.bufferedAmount;
+  }
+
+  // The member leaves when the server decides to close (too slow, too
+  // big), not when a peer that stopped reading acknowledges it.
+  close(code: number, reason: string): void {
+    this.#socket!.close(code, reason);
+    this.#connection?.closed(code);
+  }
 }
