@@ -1,4 +1,4 @@
-import type { Role, RoomSummary } from "./protocol/types.ts";
+import type { Role } from "./protocol/types.ts";
 
 /** Where a member's frames go; the registry never looks inside. */
 export interface Outbox {
@@ -128,11 +128,6 @@ export class RoomRegistry {
     return this.#members.has(member);
   }
 
-  /** True when someone with this name key is online on this node. */
-  isOnline(userKey: string): boolean {
-    return this.#users.has(userKey);
-  }
-
   /** True when a guest holds this name key on this node. */
   isGuestOnline(userKey: string): boolean {
     return this.#users.get(userKey)?.guest === true;
@@ -244,15 +239,6 @@ export class RoomRegistry {
   /** Every room's key and name, in creation order. */
   rooms(): { key: string; name: string }[] {
     return [...this.#rooms].map(([key, room]) => ({ key, name: room.name }));
-  }
-
-  /** Every room with its distinct user count, in creation order. */
-  summaries(): RoomSummary[] {
-    const list: RoomSummary[] = [];
-    for (const room of this.#rooms.values()) {
-      list.push({ name: room.name, users: room.users.size });
-    }
-    return list;
   }
 }
 
