@@ -10,18 +10,15 @@ import assert from "node:assert/strict";
 import {
   ClientPool,
   expectError,
-  type Frame,
+  notices,
+  roomsOf,
   roundTrip,
   startTestServer,
   TEST_PASSWORD,
   type TestServer,
+  usersIn,
   withClients,
 } from "./harness.ts";
-
-interface RoomSummary {
-  name: string;
-  users: number;
-}
 
 /** An HTTP answer with its body read (so no response body leaks). */
 interface HttpReply {
@@ -71,25 +68,6 @@ function sessionCookie(reply: HttpReply): string {
   const pair = header.split(";")[0].trim();
   assert.match(pair, /^chat_session=[^;\s]+$/);
   return pair;
-}
-
-function roomsOf(data: Frame["data"]): RoomSummary[] {
-  return data.rooms as RoomSummary[];
-}
-
-function usersIn(rooms: RoomSummary[], name: string): number | undefined {
-  return rooms.find((r) => r.name === name)?.users;
-}
-
-/** The `system` events about `user` of this kind, received so far. */
-function notices(
-  client: { events(action: string): Frame[] },
-  kind: string,
-  user: string,
-): Frame[] {
-  return client.events("system").filter((f) =>
-    f.data.kind === kind && f.data.user === user
-  );
 }
 
 /** Registers on a connection that stays open; returns its session token. */

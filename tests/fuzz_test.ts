@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
-import { type Frame, TestClient, withClients } from "./harness.ts";
+import { type Frame, replyCount, TestClient, withClients } from "./harness.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261124) >>> 0;
 const FRAMES = 5000;
@@ -379,12 +379,6 @@ function trackedId(
 
 function isReply(frame: Frame): boolean {
   return frame.action === "success" || frame.action === "error";
-}
-
-function replyCount(client: TestClient): number {
-  let n = 0;
-  for (const f of client.received) if (isReply(f)) n++;
-  return n;
 }
 
 /** Waits until `client` has `count` replies, or fails after `ms`. */

@@ -14,6 +14,7 @@ import {
   type Frame,
   historyOf,
   RawSocket,
+  replyCount,
   roundTrip,
   spawnServer,
   TestClient,
@@ -80,15 +81,6 @@ async function replyTo(client: TestClient, frame: unknown): Promise<Frame> {
 
 function receivedTexts(client: TestClient): string[] {
   return client.events("receive_message").map((f) => f.data.text as string);
-}
-
-/** Number of replies (success or error) a client has received. */
-function replyCount(client: TestClient): number {
-  let n = 0;
-  for (const f of client.received) {
-    if (f.action === "success" || f.action === "error") n++;
-  }
-  return n;
 }
 
 /** Resident memory of a process in KiB. */

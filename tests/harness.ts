@@ -308,6 +308,53 @@ export async function roundTrip(client: TestClient): Promise<number> {
   return client.received.indexOf(reply);
 }
 
+/** Number of replies (success or error) a client has received. */
+export function replyCount(client: TestClient): number {
+  let n = 0;
+  for (const f of client.received) {
+    if (f.action === "success" || f.action === "error") n++;
+  }
+  return n;
+}
+
+/** The `system` events of this kind about `user` received so far. */
+export function notices(
+  client: TestClient,
+  kind: string,
+  user: string,
+): Frame[] {
+  return client.events("system").filter((f) =>
+    f.data.kind === kind && f.data.user === user
+  );
+}
+
+/** A room in a `room_list` or a login reply, as the contract defines it. */
+export interface RoomSummary {
+  name: string;
+  users: number;
+}
+
+/** The `rooms` of a reply or event. */
+export function roomsOf(data: Frame["data"]): RoomSummary[] {
+  return data.rooms as RoomSummary[];
+}
+
+/** A room's user count in a room list; undefined when it is not listed. */
+export function usersIn(
+  rooms: RoomSummary[],
+  name: string,
+): number | undefined {
+  return rooms.find((r) => r.name === name)?.users;
+}
+
+/** A counter or gauge of a server's /metrics. */
+export async function metric(serverUrl: string, name: string): Promise<number> {
+  const { text } = await httpGet(`${serverUrl}/metrics`);
+  const value = new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1];
+  if (value === undefined) throw new Error(`/metrics has no ${name}`);
+  return Number(value);
+}
+
 /** The clients one test opened against one server, closed together. */
 export class ClientPool {
   readonly wsUrl: string;

@@ -12,6 +12,8 @@ import {
   ClientPool,
   expectError,
   type Frame,
+  notices,
+  roomsOf,
   roundTrip,
   spawnServer,
   TEST_PASSWORD,
@@ -22,15 +24,6 @@ import {
 /** The 4003 close code of a connection ended by a moderator. */
 const CLOSE_REMOVED = 4003;
 
-interface RoomSummary {
-  name: string;
-  users: number;
-}
-
-function roomsOf(data: Frame["data"]): RoomSummary[] {
-  return data.rooms as RoomSummary[];
-}
-
 /** Waits for a `system` event of this kind (about `user`, when given). */
 function notice(
   client: TestClient,
@@ -40,13 +33,6 @@ function notice(
   return client.event(
     "system",
     (d) => d.kind === kind && (user === undefined || d.user === user),
-  );
-}
-
-/** The `system` events of this kind about `user` received so far. */
-function notices(client: TestClient, kind: string, user: string): Frame[] {
-  return client.events("system").filter((f) =>
-    f.data.kind === kind && f.data.user === user
   );
 }
 

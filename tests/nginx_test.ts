@@ -12,6 +12,7 @@ import {
   type Cluster,
   eventually,
   httpGet,
+  metric,
   RawSocket,
   startCluster,
   type TestClient,
@@ -211,14 +212,6 @@ function proxyTest(
   });
 }
 
-/** A node's `chat_users_online` gauge, read from its /metrics. */
-async function usersOnline(nodeUrl: string): Promise<number> {
-  const { text } = await httpGet(`${nodeUrl}/metrics`);
-  const value = /^chat_users_online (\d+)$/m.exec(text)?.[1];
-  assert.ok(value !== undefined, "/metrics has chat_users_online");
-  return Number(value);
-}
-
 async function chat(
   from: TestClient,
   text: string,
@@ -257,7 +250,7 @@ function registerTests(pg: PostgresService): void {
       const ann = await proxied.guest("ann");
       const ben = await proxied.guest("ben");
       const online = await Promise.all(
-        cluster.nodes.map((node) => usersOnline(node.url)),
+        cluster.nodes.map((node) => metric(node.url, "chat_users_online")),
       );
       assert.deepEqual(online, [1, 1], "one user on each node");
       await chat(ann, "hi ben", [ann, ben]);

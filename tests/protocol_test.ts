@@ -6,10 +6,15 @@
 import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
 import {
+  expectError,
   type Frame,
+  metric,
   RawSocket,
+  roomsOf,
+  roundTrip,
   TestClient,
   type TestServer,
+  usersIn,
   withServer,
 } from "./harness.ts";
 
@@ -24,11 +29,6 @@ interface Message {
   text: string;
   ts: string;
   client_id?: string;
-}
-
-interface RoomSummary {
-  name: string;
-  users: number;
 }
 
 /** A test's server plus every client it opened, all closed at the end. */
@@ -68,47 +68,9 @@ function scenario(
   }, options);
 }
 
-/**
- * A round trip: once its reply is in, every event published before it was
- * requested has been delivered to this client. Returns the reply's index.
- */
-async function marker(client: TestClient): Promise<number> {
-  const reply = await client.request("list_rooms");
-  return client.received.indexOf(reply);
-}
-
-/** A counter or gauge of the server's /metrics. */
-async function metric(serverUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${serverUrl}/metrics`)).text();
-  const value = new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1];
-  assert.ok(value !== undefined, `/metrics has ${name}`);
-  return Number(value);
-}
-
 /** Received frames from index `from` on. */
 function since(client: TestClient, from: number): Frame[] {
   return client.received.slice(from);
-}
-
-async function expectError(
-  client: TestClient,
-  action: string,
-  data: Record<string, unknown> | undefined,
-  code: string,
-): Promise<Frame> {
-  const reply = await client.request(action, data);
-  assert.equal(
-    reply.action,
-    "error",
-    `${action} ${JSON.stringify(data)} should fail with ${code}, got ${
-      JSON.stringify(reply)
-    }`,
-  );
-  assert.equal(reply.data.code, code, `${action} ${JSON.stringify(data)}`);
-  assert.equal(reply.data.request, action);
-  assert.equal(typeof reply.data.message, "string");
-  assert.ok((reply.data.message as string).length > 0);
-  return reply;
 }
 
 /** Sends a raw frame and waits for the next error reply after it. */
@@ -128,14 +90,6 @@ function messageOf(data: Frame["data"]): Message {
 
 function messagesOf(frames: Frame[]): Message[] {
   return frames.map((f) => f.data as unknown as Message);
-}
-
-function roomsOf(data: Frame["data"]): RoomSummary[] {
-  return data.rooms as RoomSummary[];
-}
-
-function usersIn(rooms: RoomSummary[], name: string): number | undefined {
-  return rooms.find((r) => r.name === name)?.users;
 }
 
 async function sendMany(
@@ -214,7 +168,7 @@ Deno.test("envelope: events carry no id", () =>
     await alice.ok("send_message", { text: "hi" });
     await bob.event("receive_message");
     await bob.event("room_list");
-    await marker(bob);
+    await roundTrip(bob);
     const events = bob.received.filter((f) => f.action !== "success");
     assert.ok(events.length >= 2);
     for (const event of events) assert.equal("id" in event, false);
@@ -351,8 +305,8 @@ Deno.test("envelope: bad frames change nothing for the sender or the others", ()
       () => since(alice, aliceFrom).length >= bad.length,
       "one reply per bad frame",
     );
-    await marker(alice);
-    await marker(bob);
+    await roundTrip(alice);
+    await roundTrip(bob);
     const replies = since(alice, aliceFrom);
     assert.equal(replies.length, bad.length + 1);
     assert.ok(replies.slice(0, bad.length).every((f) => f.action === "error"));
@@ -558,8 +512,8 @@ Deno.test("login: the others in general hear joined, the newcomer does not, ever
         { name: "dev", users: 1 },
       ]);
     }
-    await marker(bob);
-    await marker(carol);
+    await roundTrip(bob);
+    await roundTrip(carol);
     assert.deepEqual(bob.events("system"), []);
     assert.deepEqual(
       since(carol, carolFrom).filter((f) => f.action === "system"),
@@ -597,7 +551,7 @@ Deno.test("create_room: the creator moves in with empty history and the old room
     }
     assert.deepEqual((await alice.ok("list_users")).users, ["alice"]);
     assert.equal((await alice.ok("list_users")).room, "dev");
-    await marker(alice);
+    await roundTrip(alice);
     assert.deepEqual(
       alice.events("system").filter((e) => e.data.user === "alice"),
       [],
@@ -738,9 +692,9 @@ Deno.test("join_room: moving hears left in the old room, joined in the new, room
         { name: "dev", users: 2 },
       ]);
     }
-    await marker(bob);
-    await marker(alice);
-    await marker(carol);
+    await roundTrip(bob);
+    await roundTrip(alice);
+    await roundTrip(carol);
     assert.equal(
       since(bob, bobFrom).filter((f) => f.action === "system").length,
       0,
@@ -922,7 +876,7 @@ Deno.test("send_message: blank text gets empty_message", () =>
     }
     await expectError(alice, "send_message", {}, "invalid_message");
     await expectError(alice, "send_message", { text: 5 }, "invalid_message");
-    await marker(alice);
+    await roundTrip(alice);
     assert.deepEqual(alice.events("receive_message"), []);
     assert.deepEqual((await alice.ok("history")).messages, []);
   }));
@@ -963,9 +917,9 @@ Deno.test("send_message: every member of the room gets it, the sender included, 
         (f) => f.action === "success" && f.data.request === "send_message",
       ),
     );
-    await marker(dave);
-    await marker(alice);
-    await marker(bob);
+    await roundTrip(dave);
+    await roundTrip(alice);
+    await roundTrip(bob);
     assert.deepEqual(dave.events("receive_message"), []);
     assert.equal(alice.events("receive_message").length, 1);
     assert.equal(bob.events("receive_message").length, 1);
@@ -1071,7 +1025,7 @@ Deno.test("send_message: concurrent senders give every member the same order, se
         () => client.events("receive_message").length >= total,
         "all messages",
       );
-      await marker(client);
+      await roundTrip(client);
       const events = messagesOf(client.events("receive_message"));
       assert.equal(events.length, total);
       assert.deepEqual(events.map((m) => m.seq), range(1, total));
