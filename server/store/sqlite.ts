@@ -291,16 +291,17 @@ export class SqliteStore implements Store {
   // back with it) and read again next time.
   #appendAll(jobs: QueuedAppend[]): AppendResult<MessageBase>[] {
     try {
-      return this.#transaction(() => {
+      const results = this.#transaction(() => {
         const results = jobs.map((job) => job.run());
         const write = this.#q("UPDATE streams SET last_seq = ? WHERE key = ?");
         for (const stream of this.#touched) {
           write.run(this.#lastSeq.get(stream)!, stream);
         }
         this.#touched.clear();
-        this.#appendCommits++;
         return results;
       });
+      this.#appendCommits++;
+      return results;
     } catch (error) {
       for (const stream of this.#touched) this.#lastSeq.delete(stream);
       this.#touched.clear();
