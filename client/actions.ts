@@ -340,6 +340,22 @@ export function noticeAdded(
   batch(() => updateLog(state, notice.room, (log) => addNotice(log, line)));
 }
 
+/**
+ * Shows why a request failed where the user is looking (nothing when it
+ * did not fail).
+ */
+export function errorShown(
+  state: AppState,
+  error: { message: string } | null | undefined,
+): void {
+  if (!error) return;
+  noticeAdded(state, {
+    room: state.viewKey.value,
+    kind: "error",
+    text: error.message,
+  });
+}
+
 /** Replaces the room list and its user counts; forgets the logs of deleted rooms. */
 export function roomsUpdated(state: AppState, rooms: RoomSummary[]): void {
   batch(() => {

@@ -935,11 +935,7 @@ export class Connection {
         break;
       case "error":
         // An error without an id answers nothing we asked: show it where the user looks.
-        actions.noticeAdded(this.#state, {
-          room: this.#state.viewKey.value,
-          kind: "error",
-          text: toErrorData(data).message,
-        });
+        actions.errorShown(this.#state, toErrorData(data));
         break;
     }
   }

@@ -207,13 +207,7 @@ function ConfirmDelete(
     const error = await connection.deleteMessage(props.id);
     busy.value = false;
     props.onDone();
-    if (error) {
-      actions.noticeAdded(state, {
-        room: state.viewKey.value,
-        kind: "error",
-        text: error.message,
-      });
-    }
+    actions.errorShown(state, error);
   }
   return (
     <div

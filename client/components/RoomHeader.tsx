@@ -155,14 +155,7 @@ function HeaderMenu(
 
   async function leave(): Promise<void> {
     open.value = false;
-    const error = await connection.leaveRoom();
-    if (error) {
-      actions.noticeAdded(state, {
-        room: state.viewKey.value,
-        kind: "error",
-        text: error.message,
-      });
-    }
+    actions.errorShown(state, await connection.leaveRoom());
   }
 
   return (

@@ -30,14 +30,7 @@ export function Sidebar(): JSX.Element {
   const current = shown.kind === "room" ? roomKey(state.currentRoom.value) : "";
   const rooms = sortRooms(state.rooms.value);
   async function join(room: string): Promise<void> {
-    const error = await connection.joinRoom(room);
-    if (error) {
-      actions.noticeAdded(state, {
-        room: state.viewKey.value,
-        kind: "error",
-        text: error.message,
-      });
-    }
+    actions.errorShown(state, await connection.joinRoom(room));
   }
   return (
     <nav id="sidebar" class="sidebar" aria-label={t("sidebar.label")}>
