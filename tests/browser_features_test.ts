@@ -324,6 +324,32 @@ browserTest(
     await ida.keyboard.press("Enter");
     await messages(jon, "typo messge").waitFor({ state: "detached" });
     assert.equal(await gone.count(), 2);
+
+    // An Enter that comes before the page re-rendered the last keystroke
+    // (a busy page) still acts on the text as typed: both events in one task.
+    await send(ida, "one more");
+    await confirmedFrom(ida, "ida", "one more").waitFor();
+    await ida.getByTestId("composer").press("ArrowUp");
+    await box.waitFor();
+    await box.evaluate((el: HTMLTextAreaElement) => {
+      el.value = "";
+      el.dispatchEvent(new InputEvent("input", { bubbles: true }));
+      el.dispatchEvent(
+        new KeyboardEvent("keydown", { key: "Enter", bubbles: true }),
+      );
+    });
+    await ida.getByTestId("edit-delete-confirm").waitFor();
+    await ida.keyboard.press("Escape");
+    await box.waitFor({ state: "detached" });
+    // The same in the composer: the message goes.
+    await ida.getByTestId("composer").evaluate((el: HTMLTextAreaElement) => {
+      el.value = "sent at once";
+      el.dispatchEvent(new InputEvent("input", { bubbles: true }));
+      el.dispatchEvent(
+        new KeyboardEvent("keydown", { key: "Enter", bubbles: true }),
+      );
+    });
+    await confirmedFrom(jon, "ida", "sent at once").waitFor();
     await jon.screenshot({ path: artifact("features_edited.png") });
   },
 );

@@ -53,15 +53,23 @@ export function Composer(): JSX.Element {
     if (ref.current) fit(ref.current);
   }, [text.value]);
 
-  const ready: Attachment[] = uploads.flatMap((u) =>
-    u.status === "done" && u.attachment ? [u.attachment] : []
-  );
-  const busy = uploads.some((u) => u.status === "uploading");
-  const length = [...text.value.trim()].length;
-  const canSend = !busy && (length > 0 || ready.length > 0) &&
-    length <= MAX_MESSAGE_LENGTH;
+  // Read from the signals when asked, not when last rendered: an Enter that
+  // comes before the re-render of the last keystroke sees the text as it is.
+  const sendable = () => {
+    const uploads = state.uploads.value[key] ?? [];
+    const ready: Attachment[] = uploads.flatMap((u) =>
+      u.status === "done" && u.attachment ? [u.attachment] : []
+    );
+    const busy = uploads.some((u) => u.status === "uploading");
+    const length = [...text.value.trim()].length;
+    const canSend = !busy && (length > 0 || ready.length > 0) &&
+      length <= MAX_MESSAGE_LENGTH;
+    return { ready, canSend };
+  };
+  const { canSend } = sendable();
 
   function submit(): void {
+    const { ready, canSend } = sendable();
     if (!canSend) return;
     const input = text.value;
     const command = parseInput(input).kind === "command";

@@ -263,17 +263,24 @@ function EditBox({ message }: { message: ChatMessage }): JSX.Element {
     fit(box);
   }, []);
   const hasFiles = (message.attachments?.length ?? 0) > 0;
-  const trimmed = text.value.trim();
-  // Emptied, a message without files is offered for deletion (as in Slack):
-  // the keyboard's way to delete.
-  const emptied = trimmed === "" && !hasFiles;
-  const valid = !emptied && [...trimmed].length <= MAX_MESSAGE_LENGTH;
+  // Read from the signal when asked, not when last rendered: an Enter that
+  // comes before the re-render of the last keystroke sees the text as it is.
+  const current = () => {
+    const trimmed = text.value.trim();
+    // Emptied, a message without files is offered for deletion (as in
+    // Slack): the keyboard's way to delete.
+    const emptied = trimmed === "" && !hasFiles;
+    const valid = !emptied && [...trimmed].length <= MAX_MESSAGE_LENGTH;
+    return { trimmed, emptied, valid };
+  };
+  const { emptied, valid } = current();
 
   function cancel(): void {
     actions.editingChanged(state, null);
   }
   async function save(): Promise<void> {
     if (busy.value) return;
+    const { trimmed, emptied, valid } = current();
     if (emptied) {
       // Enter again, with the question on screen, deletes.
       if (confirming.value) void remove();
