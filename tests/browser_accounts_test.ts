@@ -14,6 +14,7 @@ import {
   currentRoom,
   guest,
   messages,
+  noteAppearance,
   openPage,
   register,
   send,
@@ -69,10 +70,11 @@ browserTest(
     await confirmedFrom(carol, "carol", "hello as carol").waitFor();
 
     // The server drops her socket: the client comes back with the cookie.
+    const banner = await noteAppearance(carol, "connection-banner");
     for (const member of server.node.registry.connectionsOf("carol")) {
       member.disconnect(4000, "test: dropped by the server");
     }
-    await carol.getByTestId("connection-banner").waitFor();
+    await banner.waitFor();
     await carol.getByTestId("connection-banner").waitFor({
       state: "detached",
       timeout: 3 * STEP_TIMEOUT,

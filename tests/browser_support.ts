@@ -18,6 +18,8 @@ const ROOT = new URL("../", import.meta.url);
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 /** Per-step wait: long enough for a slow CI machine, short enough to fail fast. */
 export const STEP_TIMEOUT = 10_000;
+/** Playwright's longest wait between two tries of a step. */
+const PLAYWRIGHT_BACKOFF_MS = 1_100;
 /** Flags that work as root on the build machines (NOTES.md); the last ones keep Chromium off the internet. */
 const CHROMIUM_FLAGS = [
   "--headless",
@@ -62,6 +64,13 @@ export function browserTest(
         });
         await fn(browser, server);
         assert.deepEqual(problems, [], "the pages met errors or dialogs");
+      } catch (error) {
+        await browser?.close();
+        // A step that timed out leaves Playwright's retry back-off timer
+        // (at most 1 s) running: let it end here, or the next test's leak
+        // check blames that test for it.
+        await new Promise((done) => setTimeout(done, PLAYWRIGHT_BACKOFF_MS));
+        throw error;
       } finally {
         await browser?.close();
         await server.close();
@@ -192,6 +201,40 @@ export async function setHidden(page: Page, hidden: boolean): Promise<void> {
     });
     document.dispatchEvent(new Event("visibilitychange"));
   }, hidden);
+}
+
+/**
+ * Starts noting whether an element shows up, however briefly, and returns a
+ * wait for that. A locator's `waitFor` polls, so it can miss an element that
+ * comes and goes between two polls, like the banner of a reconnect that took
+ * a few milliseconds.
+ */
+export async function noteAppearance(
+  page: Page,
+  testId: string,
+): Promise<{ waitFor(): Promise<void> }> {
+  const selector = `[data-testid="${testId}"]`;
+  await page.evaluate((selector) => {
+    const seen = globalThis as unknown as { seen?: Record<string, boolean> };
+    const marks = seen.seen ??= {};
+    marks[selector] = document.querySelector(selector) !== null;
+    new MutationObserver((_, observer) => {
+      if (document.querySelector(selector)) {
+        marks[selector] = true;
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  }, selector);
+  return {
+    async waitFor() {
+      await page.waitForFunction(
+        (selector) =>
+          (globalThis as unknown as { seen: Record<string, boolean> })
+            .seen[selector],
+        selector,
+      );
+    },
+  };
 }
 
 /** Waits until the tab title is exactly `title`. */
