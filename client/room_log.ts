@@ -97,8 +97,8 @@ export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
     messages = dedupe(sorted);
     notices = notices.filter((n) => n.afterSeq >= pageFirst - 1);
   } else {
-    // A stable sort keeps the page's copy first: it is the newer state
-    // of a message that was edited or deleted meanwhile.
+    // A page may have been read before or after an edit we already hold:
+    // of two copies, dedupe keeps the later state, whichever came last.
     messages = dedupe([...sorted, ...held].sort((a, b) => a.seq - b.seq));
   }
   const merged = {
@@ -110,10 +110,15 @@ export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
   return pageLast < heldLast ? merged : trim(merged, MAX_MESSAGES_PER_ROOM);
 }
 
-/** Replaces a message (edited or deleted) by seq; one not held is ignored. */
+/**
+ * Replaces a message (edited or deleted) by seq; one not held, or held in a
+ * later state already, is left as it is.
+ */
 export function replaceMessage(log: RoomLog, message: ChatMessage): RoomLog {
   const index = log.messages.findIndex((m) => m.seq === message.seq);
   if (index < 0) return log;
+  const held = log.messages[index];
+  if (later(message, held) !== message) return log;
   const messages = [...log.messages];
   messages[index] = message;
   return { ...log, messages };
@@ -167,9 +172,26 @@ function withoutConfirmed(
   return kept.length === pending.length ? pending : kept;
 }
 
-/** Removes repeated seqs from a sorted list, keeping the first. */
+/** Keeps one copy per seq of a sorted list: the one in the later state. */
 function dedupe(sorted: ChatMessage[]): ChatMessage[] {
-  return sorted.filter((m, i) => i === 0 || sorted[i - 1].seq !== m.seq);
+  const kept: ChatMessage[] = [];
+  for (const message of sorted) {
+    const last = kept.at(-1);
+    if (last?.seq === message.seq) kept[kept.length - 1] = later(last, message);
+    else kept.push(message);
+  }
+  return kept;
+}
+
+/**
+ * Of two copies of one message, the one in the later state: a deletion is
+ * final, then the later edit wins; on a tie, the first. Replies and events
+ * can cross (a history page read before an edit may arrive after its event),
+ * so arrival order alone would bring an old text back.
+ */
+export function later(first: ChatMessage, second: ChatMessage): ChatMessage {
+  if (!first.deleted !== !second.deleted) return first.deleted ? first : second;
+  return (second.edited_at ?? "") > (first.edited_at ?? "") ? second : first;
 }
 
 /** Keeps the newest `max` messages, and the notices that still have a place among them. */

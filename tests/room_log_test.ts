@@ -1,0 +1,113 @@
+/**
+ * The web client's rules for one room's log, on their own: history pages and
+ * live events that cross each other still leave each message once, in seq
+ * order, in its latest state.
+ */
+
+import assert from "node:assert/strict";
+import {
+  emptyLog,
+  insertMessage,
+  mergePage,
+  replaceMessage,
+  type RoomLog,
+} from "../client/room_log.ts";
+import type { ChatMessage } from "../server/protocol/types.ts";
+
+function message(seq: number, more: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    id: `id${seq}`,
+    seq,
+    room: "general",
+    user: "ida",
+    text: `message ${seq}`,
+    ts: new Date(Date.UTC(2026, 10, 25, 12, 0, seq)).toISOString(),
+    ...more,
+  };
+}
+
+function texts(log: RoomLog): string[] {
+  return log.messages.map((m) => `${m.seq}:${m.text}`);
+}
+
+const EDIT_1 = "2026-11-25T12:05:00.000Z";
+const EDIT_2 = "2026-11-25T12:06:00.000Z";
+
+Deno.test("a page overlapping what is held merges without duplicates", () => {
+  let log = emptyLog();
+  log = insertMessage(log, message(3));
+  log = insertMessage(log, message(4));
+  log = mergePage(log, [message(1), message(2), message(3)]);
+  assert.deepEqual(texts(log), [
+    "1:message 1",
+    "2:message 2",
+    "3:message 3",
+    "4:message 4",
+  ]);
+  // The same live message twice is held once.
+  assert.equal(insertMessage(log, message(4)), log);
+});
+
+Deno.test("a page read before an edit does not bring the old text back", () => {
+  // The edit's event arrived first; the page was read before the edit.
+  let log = mergePage(emptyLog(), [message(1), message(2)]);
+  log = replaceMessage(
+    log,
+    message(2, { text: "at 4pm", edited_at: EDIT_1 }),
+  );
+  log = mergePage(log, [message(1), message(2)]);
+  assert.deepEqual(texts(log), ["1:message 1", "2:at 4pm"]);
+});
+
+Deno.test("a page read after an edit brings the new text", () => {
+  let log = mergePage(emptyLog(), [message(1), message(2)]);
+  log = mergePage(log, [
+    message(1),
+    message(2, { text: "at 4pm", edited_at: EDIT_1 }),
+  ]);
+  assert.deepEqual(texts(log), ["1:message 1", "2:at 4pm"]);
+});
+
+Deno.test("a deletion stays, whatever copy comes after it", () => {
+  let log = mergePage(emptyLog(), [message(1), message(2)]);
+  const deleted = message(2, { text: "", deleted: true });
+  log = replaceMessage(log, deleted);
+  log = mergePage(log, [message(1), message(2, { edited_at: EDIT_2 })]);
+  assert.equal(log.messages[1].deleted, true);
+  assert.equal(
+    replaceMessage(log, message(2, { text: "again", edited_at: EDIT_2 })),
+    log,
+  );
+});
+
+Deno.test("an older edit event does not undo a newer one", () => {
+  let log = mergePage(emptyLog(), [message(1)]);
+  log = replaceMessage(log, message(1, { text: "second", edited_at: EDIT_2 }));
+  log = replaceMessage(log, message(1, { text: "first", edited_at: EDIT_1 }));
+  assert.deepEqual(texts(log), ["1:second"]);
+  // An update for a message not held is ignored.
+  assert.equal(replaceMessage(log, message(9, { edited_at: EDIT_2 })), log);
+});
+
+Deno.test("a page after a gap replaces what is held", () => {
+  let log = mergePage(emptyLog(), [message(1), message(2)]);
+  log = mergePage(log, [message(10), message(11)]);
+  assert.deepEqual(texts(log), ["10:message 10", "11:message 11"]);
+});
+
+Deno.test("a confirmed message replaces the pending one with its client_id", () => {
+  let log: RoomLog = {
+    ...emptyLog(),
+    pending: [{
+      clientId: "c1",
+      room: "general",
+      user: "ida",
+      text: "hello",
+      ts: message(1).ts,
+      status: "pending",
+    }],
+  };
+  log = insertMessage(log, message(1, { text: "hello", client_id: "c1" }));
+  assert.deepEqual(log.pending, []);
+  assert.deepEqual(texts(log), ["1:hello"]);
+});
