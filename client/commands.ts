@@ -3,10 +3,14 @@
  * {@linkcode COMMANDS}; moderation commands also back the member menu.
  */
 
-import type { Attachment, Role } from "../server/protocol/types.ts";
+import {
+  type Attachment,
+  GENERAL_ROOM,
+  type Role,
+} from "../server/protocol/types.ts";
 import * as actions from "./actions.ts";
 import type { Connection, RequestError, Result } from "./connection.ts";
-import type { AppState } from "./state.ts";
+import { type AppState, roomKey } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
 export interface CommandContext {
@@ -272,7 +276,16 @@ export async function moderate(
     say(context, "error", result.error.message);
     return result.error;
   }
-  say(context, "info", done(step, result.data));
+  // Deleting the room one is in: the server moves this user to general,
+  // where the sentence is to be read.
+  const movedOut = step.action === "delete_room" &&
+    roomKey(step.room) === roomKey(context.state.currentRoom.value);
+  say(
+    context,
+    "info",
+    done(step, result.data),
+    movedOut ? GENERAL_ROOM : undefined,
+  );
   return null;
 }
 
@@ -345,9 +358,10 @@ function say(
   context: CommandContext,
   kind: "info" | "error",
   text: string,
+  room = context.state.viewKey.value,
 ): void {
   actions.noticeAdded(context.state, {
-    room: context.state.viewKey.value,
+    room,
     kind,
     text,
   });

@@ -198,6 +198,12 @@ export class Connection {
   #memberAsks = 0;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
+  /** Objects received and not dispatched yet, in the order the server sent them. */
+  #inbox: Envelope<Fields>[] = [];
+  /** True while the inbox waits for a reply's requester to run. */
+  #inboxPaused = false;
+  /** Resumes the inbox in a task of its own (not throttled in a background tab, unlike timers). */
+  #inboxResume = new MessageChannel();
   #onIncoming: (incoming: Incoming) => void;
 
   constructor(state: AppState, options: ConnectionOptions = {}) {
@@ -208,6 +214,7 @@ export class Connection {
     this.#baseDelay = options.baseDelayMs ?? 500;
     this.#maxDelay = options.maxDelayMs ?? 15_000;
     this.#timeout = options.requestTimeoutMs ?? 10_000;
+    this.#inboxResume.port1.onmessage = () => this.#drainInbox();
   }
 
   /** Looks for a saved session, then opens the socket; it stays connected until {@linkcode stop}. */
@@ -603,7 +610,7 @@ export class Connection {
     try {
       socket = new WebSocket(this.#url);
     } catch {
-      this.#socket = null;
+      this.#dropSocket();
       this.#settleOpenWaiters(false);
       this.#scheduleReconnect();
       return;
@@ -622,11 +629,16 @@ export class Connection {
     };
     socket.onmessage = (event: MessageEvent) => {
       if (socket !== this.#socket || typeof event.data !== "string") return;
-      for (const envelope of decodeFrame(event.data)) this.#dispatch(envelope);
+      for (const envelope of decodeFrame(event.data)) {
+        this.#inbox.push(envelope);
+      }
+      if (!this.#inboxPaused) this.#drainInbox();
     };
     socket.onclose = (event: CloseEvent) => {
       if (socket !== this.#socket) return;
-      this.#socket = null;
+      // What came before the close is handled first (a kick's notice).
+      this.#drainInbox(false);
+      this.#dropSocket();
       this.#failWaiters();
       this.#settleOpenWaiters(false);
       if (event.code === CLOSE_REMOVED) {
@@ -637,10 +649,16 @@ export class Connection {
     };
   }
 
+  /** Forgets the socket and whatever it sent that was not handled yet. */
+  #dropSocket(): void {
+    this.#socket = null;
+    this.#inbox = [];
+  }
+
   /** Detaches and closes the socket without scheduling a reconnect. */
   #discard(): void {
     const socket = this.#socket;
-    this.#socket = null;
+    this.#dropSocket();
     if (socket) {
       socket.onopen = null;
       socket.onmessage = null;
@@ -901,14 +919,38 @@ export class Connection {
     return null;
   }
 
-  #dispatch(envelope: Envelope<Fields>): void {
+  /**
+   * Dispatches what arrived, in order. A batched frame may hold a reply and,
+   * behind it, events that happened after the server answered: the code
+   * awaiting the reply (say, merging a history page) must run before them,
+   * as it would had they come in frames of their own. So after a reply the
+   * rest waits for a task of its own, once the requester's microtasks ran.
+   */
+  #drainInbox(pause = true): void {
+    this.#inboxPaused = false;
+    const inbox = this.#inbox;
+    let next = 0;
+    while (next < inbox.length) {
+      const answered = this.#dispatch(inbox[next++]);
+      // The socket was dropped meanwhile: what it still held is not wanted.
+      if (inbox !== this.#inbox) return;
+      if (pause && answered && next < inbox.length) {
+        this.#inboxPaused = true;
+        this.#inboxResume.port2.postMessage(null);
+        break;
+      }
+    }
+    inbox.splice(0, next);
+  }
+
+  /** Handles one object from the server; true when it answered a request. */
+  #dispatch(envelope: Envelope<Fields>): boolean {
     const data = envelope.data ?? {};
     if (
       envelope.id !== undefined &&
       (envelope.action === "success" || envelope.action === "error")
     ) {
-      this.#settle(envelope.id, envelope.action === "success", data);
-      return;
+      return this.#settle(envelope.id, envelope.action === "success", data);
     }
     switch (envelope.action) {
       case "receive_message":
@@ -938,11 +980,13 @@ export class Connection {
         actions.errorShown(this.#state, toErrorData(data));
         break;
     }
+    return false;
   }
 
-  #settle(id: string, ok: boolean, data: Fields): void {
+  /** Resolves the request with this id; false when nothing waits for it. */
+  #settle(id: string, ok: boolean, data: Fields): boolean {
     const waiter = this.#waiters.get(id);
-    if (!waiter) return;
+    if (!waiter) return false;
     this.#waiters.delete(id);
     clearTimeout(waiter.timer);
     if (!ok) {
@@ -959,6 +1003,7 @@ export class Connection {
         failure("invalid_message", t("error.unreadable")),
       );
     }
+    return true;
   }
 
   /** A room message: from the server's events (`live`) or a send's reply. */

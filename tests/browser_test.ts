@@ -107,7 +107,7 @@ browserTest(
 
       // Let at least one re-login meet the stale session, then let the
       // server see the old socket go.
-      await waitUntil(() => refusedLogins > 0);
+      await waitUntil(() => refusedLogins > 0, "a re-login to be refused");
       await links[first].server.close();
 
       const resumed = { timeout: 3 * STEP_TIMEOUT };
@@ -142,6 +142,76 @@ browserTest(
   },
 );
 
+browserTest(
+  "web client applies a reply before the events batched behind it",
+  async (browser, server) => {
+    const jon = await openPage(browser, server);
+    // jon's socket goes through a route that misses one message, then sends
+    // the history page that fills the gap and the edit of that message made
+    // meanwhile in one frame, as a busy server batches them.
+    const MISSED = "missed by jon";
+    let dropped = false;
+    let held: string[] | null = null;
+    await jon.routeWebSocket(/\/ws$/, (page) => {
+      const upstream = page.connectToServer();
+      upstream.onMessage((frame) => {
+        for (const line of String(frame).split("\n")) {
+          if (line === "") continue;
+          const { action, data } = JSON.parse(line);
+          if (action === "receive_message" && data.text === MISSED) {
+            if (!dropped) {
+              dropped = true;
+              continue;
+            }
+          }
+          const fillsGap = action === "success" &&
+            Array.isArray(data?.messages) &&
+            data.messages.some((m: { text: string }) => m.text === MISSED);
+          if (held === null && fillsGap) {
+            held = [line];
+          } else if (held !== null) {
+            held.push(line);
+            if (action === "message_updated") {
+              page.send(held.join("\n"));
+              held = [];
+            }
+          } else {
+            page.send(line);
+          }
+        }
+      });
+    });
+    await guest(jon, "jon");
+
+    const ida = await TestClient.login(server.wsUrl, "ida");
+    try {
+      await ida.ok("send_message", { text: "hello jon" });
+      await confirmedFrom(jon, "ida", "hello jon").waitFor();
+      const { message: missed } = await ida.ok("send_message", {
+        text: MISSED,
+      }) as { message: { id: string } };
+      await ida.ok("send_message", { text: "after the gap" });
+      await confirmedFrom(jon, "ida", "after the gap").waitFor();
+      // jon saw the seq jump and asked for the missing one: hold the page.
+      await waitUntil(() => held !== null, "the page that fills the gap");
+      await ida.ok("edit_message", {
+        id: missed.id,
+        text: "edited while the page was on its way",
+      });
+      await waitUntil(() => held?.length === 0, "the batched frame");
+
+      await confirmedFrom(jon, "ida", "edited while the page was on its way")
+        .getByTestId("message-edited").waitFor();
+      assert.equal(await messages(jon, MISSED).count(), 0);
+      const seqs = await jon.locator('[data-testid="message"][data-seq]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-seq")));
+      assert.deepEqual(seqs, ["1", "2", "3"]);
+    } finally {
+      await ida.close();
+    }
+  },
+);
+
 function messageFrom(page: Page, user: string, text: string): Locator {
   return page.locator(`[data-testid="message"][data-user="${user}"]`).filter({
     hasText: text,
@@ -160,13 +230,10 @@ async function roomCount(
     .waitFor();
 }
 
-async function waitUntil(ready: () => boolean): Promise<void> {
+async function waitUntil(ready: () => boolean, what: string): Promise<void> {
   const end = Date.now() + STEP_TIMEOUT;
   while (!ready()) {
-    assert.ok(
-      Date.now() < end,
-      "Timed out waiting for a re-login to be refused",
-    );
+    assert.ok(Date.now() < end, `Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
