@@ -24,7 +24,7 @@ Options:
   --node-id ID         this node's name in logs and in Redis (default: random)
   --db PATH            SQLite database file, or :memory: (default ${DEFAULT_CONFIG.db})
   --files-dir DIR      where shared files are kept (default: files/ beside the database;
-                       shared storage when several nodes run)
+                       with --database-url, in the database unless a folder is given)
   --max-file-bytes N   largest file an account may share (default ${DEFAULT_CONFIG.maxFileBytes})
   --trust-proxy        behind a reverse proxy: client address from X-Forwarded-For (last hop),
                        scheme from X-Forwarded-Proto (for per-address limits, bans, Secure cookies)

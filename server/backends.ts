@@ -1,8 +1,12 @@
 import { Redis } from "ioredis";
+import { dirname, join } from "node:path";
 import { MemoryBroker } from "./broker/memory.ts";
 import type { Broker } from "./broker/mod.ts";
 import { RedisBroker } from "./broker/redis.ts";
 import type { Config } from "./config.ts";
+import { DiskFileContents } from "./file_contents/disk.ts";
+import type { FileContents } from "./file_contents/mod.ts";
+import { PostgresFileContents } from "./file_contents/postgres.ts";
 import { log } from "./log.ts";
 import { MemoryPresence } from "./presence/memory.ts";
 import type { PresenceManager } from "./presence/mod.ts";
@@ -19,6 +23,8 @@ const logger = log("backends");
 /** The storage, fan-out and presence a node runs on. */
 export interface Backends {
   store: Store;
+  /** The bytes of shared files. */
+  contents: FileContents;
   broker: Broker;
   presence: (registry: RoomRegistry) => PresenceManager;
   /** Where the data lives, for the log (never a password). */
@@ -28,8 +34,9 @@ export interface Backends {
 const PERMANENT_ROOMS = [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }];
 
 /**
- * The one place that chooses backends: SQLite and in-process fan-out by
- * default; PostgreSQL with `databaseUrl`; Redis fan-out and presence with
+ * The one place that chooses backends: SQLite, files in a folder and
+ * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
+ * unless `filesDir` names a folder); Redis fan-out and presence with
  * `redisUrl`. Nothing else knows which it got.
  */
 export async function openBackends(
@@ -44,12 +51,19 @@ export async function openBackends(
       busyTimeoutMs: config.dbBusyTimeoutMs,
       permanentRooms: PERMANENT_ROOMS,
     });
-  const describe = config.databaseUrl
-    ? `PostgreSQL at ${hostOf(config.databaseUrl)}`
-    : `SQLite ${config.db}`;
+  const contents = config.databaseUrl && config.filesDir === undefined
+    ? new PostgresFileContents(config.databaseUrl)
+    : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
+  if (contents instanceof PostgresFileContents) warnOfOldFilesDir(config.db);
+  const describe = `${
+    config.databaseUrl
+      ? `PostgreSQL at ${hostOf(config.databaseUrl)}`
+      : `SQLite ${config.db}`
+  }, files in ${contents.describe}`;
   if (!config.redisUrl) {
     return {
       store,
+      contents,
       broker: new MemoryBroker(),
       presence: (registry) => new MemoryPresence(registry),
       describe,
@@ -61,6 +75,7 @@ export async function openBackends(
   await broker.start();
   return {
     store,
+    contents,
     broker,
     presence: (registry) =>
       new RedisPresence(publisher, {
@@ -72,6 +87,29 @@ export async function openBackends(
       hostOf(config.redisUrl)
     } (node ${nodeId})`,
   };
+}
+
+// Files live beside the database; an in-memory database gets a temporary
+// folder (its files go with the process, like its messages).
+function defaultFilesDir(db: string): string {
+  if (db === ":memory:") return Deno.makeTempDirSync({ prefix: "chat-files-" });
+  return join(dirname(db), "files");
+}
+
+// Earlier releases kept files beside the SQLite path even with PostgreSQL:
+// say how to keep serving them.
+function warnOfOldFilesDir(db: string): void {
+  if (db === ":memory:") return;
+  const dir = defaultFilesDir(db);
+  try {
+    if (!Deno.statSync(dir).isDirectory) return;
+  } catch {
+    return;
+  }
+  logger.warn(
+    "Shared files now go in the database; the files in {dir} are not served. Start with --files-dir {dir} to keep using that folder.",
+    { dir },
+  );
 }
 
 // Commands fail fast while Redis is away (the node degrades to local

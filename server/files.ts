@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import type { FileContents } from "./file_contents/mod.ts";
 import { log } from "./log.ts";
 import type { Attachment } from "./protocol/types.ts";
 import type { FileStore } from "./store/mod.ts";
@@ -17,23 +17,22 @@ const HASH = /^[0-9a-f]{64}$/;
 
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
-  /** Folder the files are kept in, by content hash. */
-  dir: string;
+  /** Where the bytes are kept, by content hash. */
+  contents: FileContents;
   /** Metadata of every file. */
   store: FileStore;
 }
 
 /**
- * Shared files: the bytes on disk under their SHA-256 (the same file shared
- * twice is kept once), the name and type in the store. With several nodes
- * the folder must be shared (a network file system).
+ * Shared files: the bytes under their SHA-256 (the same file shared twice
+ * is kept once), the name and type in the store.
  */
 export class FileStorage {
-  #dir: string;
+  #contents: FileContents;
   #store: FileStore;
 
   constructor(options: FileStorageOptions) {
-    this.#dir = options.dir;
+    this.#contents = options.contents;
     this.#store = options.store;
   }
 
@@ -45,13 +44,8 @@ export class FileStorage {
     const digest = await crypto.subtle.digest("SHA-256", bytes);
     const hash = [...new Uint8Array(digest)]
       .map((b) => b.toString(16).padStart(2, "0")).join("");
-    const path = this.#path(hash);
-    await Deno.mkdir(dirname(path), { recursive: true });
-    // Write aside, then rename: a crash never leaves half a file under
-    // the name of a whole one.
-    const temporary = `${path}.${crypto.randomUUID()}.part`;
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, path);
+    // Bytes first: a record never names a file that is not there.
+    await this.#contents.put(hash, bytes);
     const name = cleanFileName(meta.name);
     const type = cleanType(meta.type);
     await this.#store.saveFile({
@@ -101,19 +95,19 @@ export class FileStorage {
   /** Opens a stored file for reading, with its record. */
   async open(
     hash: string,
-  ): Promise<{ file: Deno.FsFile; attachment: Attachment } | undefined> {
+  ): Promise<
+    { body: ReadableStream<Uint8Array>; attachment: Attachment } | undefined
+  > {
     if (!HASH.test(hash)) return undefined;
     const attachment = await this.describe(`/files/${hash}/`);
     if (!attachment) return undefined;
-    try {
-      return { file: await Deno.open(this.#path(hash)), attachment };
-    } catch {
-      return undefined;
-    }
+    const body = await this.#contents.get(hash);
+    return body ? { body, attachment } : undefined;
   }
 
-  #path(hash: string): string {
-    return join(this.#dir, hash.slice(0, 2), hash);
+  /** Releases what holds the bytes (a database pool). */
+  close(): Promise<void> {
+    return this.#contents.close();
   }
 }
 

@@ -6,7 +6,6 @@ import { createApp } from "./app.ts";
 import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { log } from "./log.ts";
 import { ChatNode } from "./node.ts";
-import { dirname, join } from "node:path";
 import { openBackends } from "./backends.ts";
 import { FileStorage } from "./files.ts";
 import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from "./websocket.ts";
@@ -36,13 +35,6 @@ export interface RunningServer {
   readonly finished: Promise<void>;
 }
 
-// Files live beside the database; an in-memory database gets a temporary
-// folder (its files go with the process, like its messages).
-function defaultFilesDir(db: string): string {
-  if (db === ":memory:") return Deno.makeTempDirSync({ prefix: "chat-files-" });
-  return join(dirname(db), "files");
-}
-
 /** Starts a server; every setting left out takes its default. */
 export async function startServer(
   options: Partial<Config> = {},
@@ -53,7 +45,7 @@ export async function startServer(
   const node = new ChatNode({
     nodeId,
     files: new FileStorage({
-      dir: config.filesDir ?? defaultFilesDir(config.db),
+      contents: backends.contents,
       store: backends.store,
     }),
     store: backends.store,

@@ -510,7 +510,7 @@ export class ChatNode {
     }
   }
 
-  /** Stops timers, then closes presence, the broker and the store. */
+  /** Stops timers, then closes presence, the broker, the store and the files. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#roomListTimer);
@@ -518,6 +518,7 @@ export class ChatNode {
     await this.presence.close();
     await this.broker.close();
     await this.store.close();
+    await this.files.close();
     logger.debug("Node closed");
   }
 }

@@ -727,6 +727,53 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  // ----------------------------------------------------------- files
+
+  clusterTest(
+    pg,
+    "scale-out: a file uploaded through one node downloads through the others, with no shared folder",
+    async ({ nodes, pools }) => {
+      const ann = await pools[0].register("ann");
+      const ben = await pools[2].guest("ben");
+      // Bytes that are not text, so a lossy round trip would show.
+      const bytes = new Uint8Array(70_000).map((_, i) => (i * 7919) % 256);
+      const form = new FormData();
+      form.append("file", new File([bytes], "dump.bin"));
+      const res = await fetch(`${nodes[0].url}/api/files`, {
+        method: "POST",
+        body: form,
+        headers: { authorization: `Bearer ${ann.token}` },
+      });
+      assert.equal(res.status, 201);
+      const file = await res.json() as { url: string; size: number };
+      assert.equal(file.size, bytes.length);
+
+      const sent = await ann.ok("send_message", {
+        text: "the dump",
+        attachments: [{ url: file.url }],
+      });
+      const id = (sent.message as { id: string }).id;
+      const got = await ben.waitFor(
+        (f) => f.action === "receive_message" && f.data.id === id,
+        "the message with the file",
+      );
+      const [attachment] = got.data.attachments as { url: string }[];
+      for (const node of nodes.slice(1)) {
+        const download = await fetch(`${node.url}${attachment.url}`);
+        assert.equal(download.status, 200, node.url);
+        assert.equal(
+          download.headers.get("content-length"),
+          String(bytes.length),
+        );
+        assert.deepEqual(new Uint8Array(await download.arrayBuffer()), bytes);
+      }
+      const missing = await httpGet(
+        `${nodes[1].url}/files/${"0".repeat(64)}/nothing.bin`,
+      );
+      assert.equal(missing.status, 404);
+    },
+  );
+
   // ------------------------------------------------------ moderation
 
   clusterTest(

@@ -75,10 +75,10 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     if (!found) {
       return c.json({ error: "not_found", message: "No such file." }, 404);
     }
-    const { file, attachment } = found;
+    const { body, attachment } = found;
     const inline = INLINE_TYPES.has(attachment.type);
     const encoded = encodeURIComponent(attachment.name);
-    return c.body(file.readable, 200, {
+    return c.body(body, 200, {
       "content-type": inline ? attachment.type : "application/octet-stream",
       "content-length": String(attachment.size),
       "content-disposition": `${inline ? "inline" : "attachment"}; filename="${

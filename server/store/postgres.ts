@@ -700,7 +700,7 @@ function refusedData(error: unknown): boolean {
 }
 
 // The database as logs and errors may show it: no password.
-function describeUrl(url: string): string {
+export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.password = "";
@@ -711,7 +711,7 @@ function describeUrl(url: string): string {
   }
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

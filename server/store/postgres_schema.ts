@@ -270,4 +270,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- The bytes of shared files, for nodes that keep them in the database
+  -- rather than in a folder they share.
+  CREATE TABLE file_contents (
+    hash  TEXT PRIMARY KEY,
+    bytes BYTEA NOT NULL
+  );
+  `,
 ];
