@@ -229,9 +229,9 @@ interface Endpoint {
 }
 
 /**
- * One socket: its events (for Hono) and the sink its writer sends to. A
- * class, so that ten thousand idle sockets share these methods instead of
- * holding seven closures each.
+ * One socket: its events (Hono's until the socket opens, then the socket's
+ * own) and the sink its writer sends to. A class, so that ten thousand idle
+ * sockets share these methods instead of holding closures each.
  */
 class SocketSession implements FrameSink {
   #endpoint: Endpoint;
@@ -249,7 +249,18 @@ class SocketSession implements FrameSink {
 
   onOpen(_event: Event, ws: WSContext): void {
     const { node, options, open } = this.#endpoint;
-    this.#socket = ws.raw as WebSocket;
+    const socket = ws.raw as WebSocket;
+    // From now on the socket's events come straight here: Hono's four
+    // handler closures and its WSContext (with a URL) are let go, about
+    // 1 KiB a connection.
+    socket.onopen =
+      socket.onmessage =
+      socket.onclose =
+      socket.onerror =
+        null;
+    socket.addEventListener("message", this);
+    socket.addEventListener("close", this);
+    this.#socket = socket;
     const writer = new ConnectionWriter(this, {
       maxBufferedBytes: options.maxBufferedBytes,
     });
@@ -262,6 +273,12 @@ class SocketSession implements FrameSink {
     this.#connection = connection;
     open.set(writer, connection);
     this.#endpoint.awaitLogin(connection);
+  }
+
+  /** The socket's own events, once {@linkcode onOpen} took them over. */
+  handleEvent(event: Event): void {
+    if (event.type === "message") this.onMessage(event as MessageEvent);
+    else if (event.type === "close") this.onClose(event);
   }
 
   onMessage(event: MessageEvent): void {
