@@ -350,6 +350,34 @@ browserTest(
       );
     });
     await confirmedFrom(jon, "ida", "sent at once").waitFor();
+
+    // The edit box takes focus before it is painted: text selected as soon
+    // as it shows (a quick hand, a busy page) stays selected.
+    await ida.evaluate(() => {
+      new MutationObserver((_, observer) => {
+        const shown = document.querySelector<HTMLTextAreaElement>(
+          '[data-testid="edit-input"]',
+        );
+        if (!shown) return;
+        observer.disconnect();
+        shown.select();
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await ida.getByTestId("composer").press("ArrowUp");
+    await box.waitFor();
+    // Let whatever the page deferred to after painting run first.
+    await ida.evaluate(() =>
+      new Promise((done) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => setTimeout(done, 50))
+        )
+      )
+    );
+    await ida.keyboard.press("Delete");
+    await box.press("Enter");
+    await ida.getByTestId("edit-delete-confirm").waitFor();
+    await ida.keyboard.press("Escape");
+    await box.waitFor({ state: "detached" });
     await jon.screenshot({ path: artifact("features_edited.png") });
   },
 );

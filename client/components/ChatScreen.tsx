@@ -5,7 +5,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { carriesFiles } from "../dom.ts";
@@ -27,7 +27,7 @@ export function ChatScreen(): JSX.Element {
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!drawer && !members) return;
     function onKey(event: KeyboardEvent): void {
       if (event.key !== "Escape") return;

@@ -6,7 +6,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../server/protocol/types.ts";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
@@ -45,7 +45,7 @@ export function Composer(): JSX.Element {
     }
     if (ref.current) fit(ref.current);
   }, [key]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     // Phones open the keyboard on focus: only focus where there is a mouse.
     if (matchMedia("(hover: hover)").matches) ref.current?.focus();
   }, [key]);

@@ -1,7 +1,7 @@
 /** An image shown full size over the page; Esc, a click or the close button closes it. */
 
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { formatSize } from "../format.ts";
@@ -13,7 +13,7 @@ export function Lightbox(): JSX.Element | null {
   const { state } = useApp();
   const image = state.lightbox.value;
   const closeRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!image) return;
     // Focus goes back where it was (the preview) when the lightbox closes.
     const before = document.activeElement as HTMLElement | null;

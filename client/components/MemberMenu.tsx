@@ -2,7 +2,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
@@ -36,7 +36,7 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
     reason.value = "";
   }
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!open.value) return;
     function onPointer(event: MouseEvent): void {
       if (!root.current?.contains(event.target as Node)) close();

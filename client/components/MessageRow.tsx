@@ -6,7 +6,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatMessage } from "../../server/protocol/types.ts";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
@@ -201,7 +201,7 @@ function ConfirmDelete(
   const { state, connection } = useApp();
   const busy = useSignal(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancelRef.current?.focus(), []);
+  useLayoutEffect(() => cancelRef.current?.focus(), []);
   async function remove(): Promise<void> {
     busy.value = true;
     const error = await connection.deleteMessage(props.id);
@@ -255,7 +255,9 @@ function EditBox({ message }: { message: ChatMessage }): JSX.Element {
   useLayoutEffect(() => {
     if (confirming.value) deleteRef.current?.focus();
   }, [confirming.value]);
-  useEffect(() => {
+  // Before the first paint, not after it: a deferred effect could move the
+  // caret while the user (or a quick script) already selected the text.
+  useLayoutEffect(() => {
     const box = ref.current;
     if (!box) return;
     box.focus();

@@ -5,7 +5,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
@@ -133,7 +133,7 @@ function HeaderMenu(
   const root = useRef<HTMLDivElement>(null);
   const muted = state.muted.value[props.muteKey] === true;
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!open.value) return;
     root.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
     function onPointer(event: MouseEvent): void {

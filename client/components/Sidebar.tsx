@@ -2,7 +2,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type { RoomSummary } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
@@ -242,7 +242,7 @@ function SettingsMenu(): JSX.Element {
   const root = useRef<HTMLDivElement>(null);
   const permission = state.notifyPermission.value;
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!open.value) return;
     root.current?.querySelector<HTMLElement>('[role="menuitemradio"]')
       ?.focus();
