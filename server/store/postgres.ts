@@ -30,9 +30,11 @@ import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import {
   type AccountRow,
   type BanRow,
+  type FileRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
+  toStoredFile,
 } from "./rows.ts";
 
 /** Options of {@link PostgresStore.open}. */
@@ -422,26 +424,10 @@ export class PostgresStore implements Store {
 
   findFile(hash: string): Promise<StoredFile | undefined> {
     return this.#run(async (sql) => {
-      const [row] = await sql<{
-        hash: string;
-        name: string;
-        size: number;
-        type: string;
-        uploader: string;
-        created_at: number;
-      }[]>`
+      const [row] = await sql<FileRow[]>`
         SELECT hash, name, size, type, uploader, created_at
         FROM files WHERE hash = ${hash}`;
-      return row
-        ? {
-          hash: row.hash,
-          name: row.name,
-          size: row.size,
-          type: row.type,
-          uploader: row.uploader,
-          createdAt: row.created_at,
-        }
-        : undefined;
+      return row ? toStoredFile(row) : undefined;
     });
   }
 

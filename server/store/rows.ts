@@ -1,10 +1,10 @@
 /**
  * Rows to domain objects, shared by the SQLite and PostgreSQL stores: both
- * keep the same columns, so a message, an account or a ban looks the same
- * whichever store it came from.
+ * keep the same columns, so a message, an account, a ban or a file looks
+ * the same whichever store it came from.
  */
 import type { Attachment, MessageBase, Role } from "../protocol/types.ts";
-import type { Account, Ban } from "./mod.ts";
+import type { Account, Ban, StoredFile } from "./mod.ts";
 
 /** A message's columns, as both stores read them. */
 export interface MessageFields {
@@ -96,4 +96,26 @@ export function toBan(row: BanRow): Ban {
   if (row.address !== "") ban.address = row.address;
   if (row.room_key !== "") ban.roomKey = row.room_key;
   return ban;
+}
+
+/** The `files` table's columns. */
+export interface FileRow {
+  hash: string;
+  name: string;
+  size: number;
+  type: string;
+  uploader: string;
+  created_at: number;
+}
+
+/** A shared file's record from its row. */
+export function toStoredFile(row: FileRow): StoredFile {
+  return {
+    hash: row.hash,
+    name: row.name,
+    size: row.size,
+    type: row.type,
+    uploader: row.uploader,
+    createdAt: row.created_at,
+  };
 }

@@ -29,9 +29,11 @@ import {
 import {
   type AccountRow,
   type BanRow,
+  type FileRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
+  toStoredFile,
 } from "./rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 
@@ -437,25 +439,9 @@ export class SqliteStore implements Store {
   findFile(hash: string): Promise<StoredFile | undefined> {
     return this.#run(() => {
       const row = this.#q("SELECT * FROM files WHERE hash = ?").get(hash) as
-        | {
-          hash: string;
-          name: string;
-          size: number;
-          type: string;
-          uploader: string;
-          created_at: number;
-        }
+        | FileRow
         | undefined;
-      return row
-        ? {
-          hash: row.hash,
-          name: row.name,
-          size: row.size,
-          type: row.type,
-          uploader: row.uploader,
-          createdAt: row.created_at,
-        }
-        : undefined;
+      return row ? toStoredFile(row) : undefined;
     });
   }
 
