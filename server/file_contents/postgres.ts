@@ -1,6 +1,5 @@
 import postgres from "postgres";
-import { StoreUnavailableError } from "../protocol/errors.ts";
-import { describeUrl, messageOf } from "../store/postgres.ts";
+import { databaseFailed, describeUrl } from "../store/postgres.ts";
 import type { FileContents } from "./mod.ts";
 
 /**
@@ -35,7 +34,7 @@ export class PostgresFileContents implements FileContents {
         INSERT INTO file_contents (hash, bytes) VALUES (${hash}, ${bytes})
         ON CONFLICT (hash) DO NOTHING`;
     } catch (error) {
-      throw this.#unavailable(error);
+      throw databaseFailed(this.#where, error);
     }
   }
 
@@ -45,7 +44,7 @@ export class PostgresFileContents implements FileContents {
       rows = await this.#sql<{ bytes: Uint8Array }[]>`
         SELECT bytes FROM file_contents WHERE hash = ${hash}`;
     } catch (error) {
-      throw this.#unavailable(error);
+      throw databaseFailed(this.#where, error);
     }
     if (rows.length === 0) return undefined;
     const bytes = rows[0].bytes;
@@ -59,12 +58,5 @@ export class PostgresFileContents implements FileContents {
 
   async close(): Promise<void> {
     await this.#sql.end({ timeout: 5 });
-  }
-
-  #unavailable(error: unknown): StoreUnavailableError {
-    return new StoreUnavailableError(
-      `Database '${this.#where}' failed: ${messageOf(error)}`,
-      { cause: error },
-    );
   }
 }

@@ -580,12 +580,20 @@ export class PostgresStore implements Store {
   }
 
   #unavailable(error: unknown): StoreUnavailableError {
-    if (error instanceof StoreUnavailableError) return error;
-    return new StoreUnavailableError(
-      `Database '${this.#where}' failed: ${messageOf(error)}`,
-      { cause: error },
-    );
+    return databaseFailed(this.#where, error);
   }
+}
+
+/** A driver error as the error every store caller catches, naming the database. */
+export function databaseFailed(
+  where: string,
+  error: unknown,
+): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(
+    `Database '${where}' failed: ${messageOf(error)}`,
+    { cause: error },
+  );
 }
 
 /**
@@ -697,7 +705,7 @@ export function describeUrl(url: string): string {
   }
 }
 
-export function messageOf(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
