@@ -191,6 +191,24 @@ browserTest(
     await settle(paul);
     await paul.screenshot({ path: artifact("light_dm.png") });
 
+    // A menu takes focus when it opens; Escape closes it and gives focus
+    // back to its button; so does a click anywhere outside it.
+    const roomMenu = rosa.getByTestId("room-menu");
+    const mute = rosa.getByTestId("mute-toggle");
+    await roomMenu.click();
+    await rosa.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") === "mute-toggle"
+    );
+    await rosa.keyboard.press("Escape");
+    await mute.waitFor({ state: "detached" });
+    await rosa.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") === "room-menu"
+    );
+    await roomMenu.click();
+    await mute.waitFor();
+    await rosa.getByTestId("composer").click();
+    await mute.waitFor({ state: "detached" });
+
     // The switcher in the user menu changes the language, and it stays.
     await rosa.getByTestId("settings").click();
     await rosa.getByTestId("lang-en").click();
@@ -208,6 +226,16 @@ browserTest(
     await phone.locator("#sidebar").waitFor({ state: "visible" });
     await phone.waitForTimeout(250);
     await phone.screenshot({ path: artifact("mobile_light_drawer.png") });
+    // Escape in the user menu closes the menu, not the drawer it sits in.
+    await phone.getByTestId("settings").click();
+    await phone.getByTestId("lang-en").waitFor();
+    await phone.keyboard.press("Escape");
+    await phone.getByTestId("lang-en").waitFor({ state: "detached" });
+    await phone.waitForTimeout(300);
+    assert.ok(
+      await phone.locator("#sidebar").isVisible(),
+      "Escape in the menu closed the drawer",
+    );
     await phone.keyboard.press("Escape");
     await confirmedFrom(phone, "paul", "and the chart").getByTestId(
       "attachment-image",

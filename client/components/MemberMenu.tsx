@@ -2,12 +2,13 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
 import { t } from "../i18n.ts";
 import { roomKey } from "../state.ts";
+import { useDismiss } from "../use_dismiss.ts";
 
 /** Props of {@linkcode MemberMenu}. */
 export interface MemberMenuProps {
@@ -36,21 +37,7 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
     reason.value = "";
   }
 
-  useLayoutEffect(() => {
-    if (!open.value) return;
-    function onPointer(event: MouseEvent): void {
-      if (!root.current?.contains(event.target as Node)) close();
-    }
-    function onKey(event: KeyboardEvent): void {
-      if (event.key === "Escape") close();
-    }
-    addEventListener("mousedown", onPointer);
-    addEventListener("keydown", onKey);
-    return () => {
-      removeEventListener("mousedown", onPointer);
-      removeEventListener("keydown", onKey);
-    };
-  }, [open.value]);
+  useDismiss(open.value, root, close);
 
   async function confirm(event: Event): Promise<void> {
     event.preventDefault();

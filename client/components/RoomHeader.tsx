@@ -5,12 +5,13 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { roomKey } from "../state.ts";
+import { useDismiss } from "../use_dismiss.ts";
 import { Avatar } from "./Avatar.tsx";
 import {
   BellIcon,
@@ -133,25 +134,10 @@ function HeaderMenu(
   const root = useRef<HTMLDivElement>(null);
   const muted = state.muted.value[props.muteKey] === true;
 
-  useLayoutEffect(() => {
-    if (!open.value) return;
-    root.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    function onPointer(event: MouseEvent): void {
-      if (!root.current?.contains(event.target as Node)) open.value = false;
-    }
-    function onKey(event: KeyboardEvent): void {
-      if (event.key === "Escape") {
-        open.value = false;
-        root.current?.querySelector<HTMLElement>("button")?.focus();
-      }
-    }
-    addEventListener("mousedown", onPointer);
-    addEventListener("keydown", onKey);
-    return () => {
-      removeEventListener("mousedown", onPointer);
-      removeEventListener("keydown", onKey);
-    };
-  }, [open.value]);
+  useDismiss(open.value, root, () => open.value = false, {
+    focusFirst: '[role="menuitem"]',
+    refocus: true,
+  });
 
   async function leave(): Promise<void> {
     open.value = false;

@@ -2,13 +2,14 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useRef } from "preact/hooks";
 import type { RoomSummary } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t } from "../i18n.ts";
 import { type Conversation, dmKey, roomKey } from "../state.ts";
+import { useDismiss } from "../use_dismiss.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CreateRoomForm } from "./CreateRoomForm.tsx";
 import {
@@ -242,27 +243,11 @@ function SettingsMenu(): JSX.Element {
   const root = useRef<HTMLDivElement>(null);
   const permission = state.notifyPermission.value;
 
-  useLayoutEffect(() => {
-    if (!open.value) return;
-    root.current?.querySelector<HTMLElement>('[role="menuitemradio"]')
-      ?.focus();
-    function onPointer(event: MouseEvent): void {
-      if (!root.current?.contains(event.target as Node)) open.value = false;
-    }
-    function onKey(event: KeyboardEvent): void {
-      if (event.key === "Escape") {
-        event.stopPropagation();
-        open.value = false;
-        root.current?.querySelector<HTMLElement>("button")?.focus();
-      }
-    }
-    addEventListener("mousedown", onPointer);
-    addEventListener("keydown", onKey, true);
-    return () => {
-      removeEventListener("mousedown", onPointer);
-      removeEventListener("keydown", onKey, true);
-    };
-  }, [open.value]);
+  useDismiss(open.value, root, () => open.value = false, {
+    focusFirst: '[role="menuitemradio"]',
+    refocus: true,
+    ownEscape: true,
+  });
 
   let notifyText = t("me.notifyUnsupported");
   if (permission === "granted") notifyText = t("me.notifyOn");
