@@ -189,7 +189,7 @@ function dedupe(sorted: ChatMessage[]): ChatMessage[] {
  * can cross (a history page read before an edit may arrive after its event),
  * so arrival order alone would bring an old text back.
  */
-export function later(first: ChatMessage, second: ChatMessage): ChatMessage {
+function later(first: ChatMessage, second: ChatMessage): ChatMessage {
   if (!first.deleted !== !second.deleted) return first.deleted ? first : second;
   return (second.edited_at ?? "") > (first.edited_at ?? "") ? second : first;
 }

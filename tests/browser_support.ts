@@ -65,7 +65,6 @@ export function browserTest(
         await fn(browser, server);
         assert.deepEqual(problems, [], "the pages met errors or dialogs");
       } catch (error) {
-        await browser?.close();
         // A step that timed out leaves Playwright's retry back-off timer
         // (at most 1 s) running: let it end here, or the next test's leak
         // check blames that test for it.
