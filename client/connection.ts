@@ -20,6 +20,8 @@ import type {
   SystemEvent,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
+import { CLOSE_REMOVED } from "../server/protocol/close_codes.ts";
+import { PASSWORD_MIN_LENGTH } from "../server/protocol/limits.ts";
 import * as actions from "./actions.ts";
 import {
   type AuthError,
@@ -103,8 +105,6 @@ export interface ConnectionOptions {
   onIncoming?: (incoming: Incoming) => void;
 }
 
-/** The close code of a connection a moderator ended (kick, server ban). */
-export const CLOSE_REMOVED = 4003;
 /** Messages asked per history page when catching up. */
 const PAGE_SIZE = 200;
 /** Pages fetched when catching up before giving up and starting from the newest. */
@@ -1196,7 +1196,6 @@ function failure(
 }
 
 /** Shortest password the server accepts (server/accounts/password.ts). */
-const PASSWORD_MIN_LENGTH = 8;
 
 /** A sentence for the login screen after a guest login; common refusals get their own. */
 function loginErrorText(name: string, error: RequestError): string {

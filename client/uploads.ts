@@ -5,7 +5,7 @@
  */
 
 import type { Attachment } from "../server/protocol/types.ts";
-import { MAX_ATTACHMENTS } from "../server/protocol/types.ts";
+import { MAX_ATTACHMENTS } from "../server/protocol/limits.ts";
 import * as actions from "./actions.ts";
 import { t } from "./i18n.ts";
 import type { AppState, Upload } from "./state.ts";

@@ -5,6 +5,7 @@ import type {
 } from "./handlers/context.ts";
 import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "./handlers/mod.ts";
 import { log } from "./log.ts";
+import { CLOSE_POLICY } from "./protocol/close_codes.ts";
 import type { ChatNode } from "./node.ts";
 import {
   decodeRequest,
@@ -38,9 +39,6 @@ export interface ClientConnectionOptions {
   /** Request limits of this connection. */
   limits: RateLimitConfig;
 }
-
-/** Close code for a client that keeps going over its rate limits. */
-export const CLOSE_POLICY = 1008;
 
 const STRIKE_WINDOW_MS = 10_000;
 

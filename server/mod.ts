@@ -8,7 +8,8 @@ import { log } from "./log.ts";
 import { ChatNode } from "./node.ts";
 import { openBackends } from "./backends.ts";
 import { FileStorage } from "./files.ts";
-import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from "./websocket.ts";
+import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
+import { createWebSocketEndpoint } from "./websocket.ts";
 
 export type { Config } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";

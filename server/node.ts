@@ -9,6 +9,7 @@ import type {
 } from "./broker/mod.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
+import { CLOSE_REMOVED } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
 import { nameKey } from "./protocol/names.ts";
 import {
@@ -50,9 +51,6 @@ export interface NodeParts {
   /** Rooms with more users than this get no joined/left notices (default 500). */
   announceLimit?: number;
 }
-
-/** Close code for a connection ended by a moderator (kick or ban). */
-export const CLOSE_REMOVED = 4003;
 
 /**
  * One server process: it owns the registry, the store, the broker and

@@ -6,6 +6,7 @@ import { ClientConnection } from "./connection.ts";
 import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./routes/client_info.ts";
 import { log } from "./log.ts";
+import { CLOSE_LOGIN_TIMEOUT, CLOSE_TOO_BIG } from "./protocol/close_codes.ts";
 import type { ChatNode } from "./node.ts";
 import { ConnectionWriter, type FrameSink } from "./writer.ts";
 
@@ -13,11 +14,6 @@ const logger = log("ws");
 
 /** The cookie that carries the web client's session token. */
 export const SESSION_COOKIE = "chat_session";
-
-/** Close code for a frame over the size limit (RFC 6455). */
-export const CLOSE_TOO_BIG = 1009;
-/** Close code when the server goes away (shutdown). */
-export const CLOSE_GOING_AWAY = 1001;
 
 /** Options of {@link createWebSocketEndpoint}. */
 export interface WebSocketOptions {
@@ -34,9 +30,6 @@ export interface WebSocketOptions {
   /** Seconds to log in before the socket is closed with 4001. */
   loginTimeoutSeconds: number;
 }
-
-/** Close code for a connection that did not log in in time. */
-export const CLOSE_LOGIN_TIMEOUT = 4001;
 
 /** The `/ws` endpoint and a way to close every socket it opened. */
 export interface WebSocketEndpoint {

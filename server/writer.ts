@@ -1,4 +1,5 @@
 import { setImmediate } from "node:timers";
+import { CLOSE_TOO_SLOW } from "./protocol/close_codes.ts";
 import type { Outbox } from "./registry.ts";
 
 /** The socket side of a connection, as the writer needs it. */
@@ -16,9 +17,6 @@ export interface WriterOptions {
   /** Most objects merged into one frame (default 64). */
   maxBatch?: number;
 }
-
-/** Close code for a reader that fell too far behind (application range). */
-export const CLOSE_TOO_SLOW = 4008;
 
 // Writers with queued frames, flushed together once per turn of the event
 // loop (setImmediate runs after the turn's I/O callbacks), so that frames

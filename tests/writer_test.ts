@@ -1,10 +1,7 @@
 /** ConnectionWriter: one connection's outgoing queue, against a fake sink. */
 import assert from "node:assert/strict";
-import {
-  CLOSE_TOO_SLOW,
-  ConnectionWriter,
-  type FrameSink,
-} from "../server/writer.ts";
+import { CLOSE_TOO_SLOW } from "../server/protocol/close_codes.ts";
+import { ConnectionWriter, type FrameSink } from "../server/writer.ts";
 
 /** A sink that records what the writer does to it. */
 class FakeSink implements FrameSink {

@@ -8,7 +8,7 @@ import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../server/protocol/types.ts";
-import { MAX_MESSAGE_LENGTH } from "../../server/protocol/types.ts";
+import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";

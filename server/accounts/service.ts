@@ -3,12 +3,10 @@ import { cleanName, nameKey } from "../protocol/names.ts";
 import type { Account, AccountStore } from "../store/mod.ts";
 import { LoginThrottle } from "./login_throttle.ts";
 import {
-  hashPassword,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
-  verifyNothing,
-  verifyPassword,
-} from "./password.ts";
+} from "../protocol/limits.ts";
+import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
 import { hashToken, newSessionToken } from "./tokens.ts";
 
 /** Options of {@link AccountService}. */

@@ -7,7 +7,8 @@ import {
 } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
-import { type Attachment, MAX_MESSAGE_LENGTH } from "../protocol/types.ts";
+import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
+import type { Attachment } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 /** `send_message`: store in the current room, then publish to its members. */

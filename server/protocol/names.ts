@@ -3,13 +3,12 @@
  * plus `_ - .`, 1 to 32 characters. Both are unique case-insensitively.
  */
 
+import { MAX_NAME_LENGTH } from "./limits.ts";
+
 const NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
 // Letters that render as nothing (Hangul fillers, for one) would make
 // names that look empty or identical to others.
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
-
-/** Longest user or room name, in characters (code points). */
-export const MAX_NAME_LENGTH = 32;
 
 /**
  * Returns the name as it will be stored and shown (NFC, so a name typed with

@@ -143,9 +143,3 @@ export interface HistoryPage {
 
 /** The name of the room that always exists. */
 export const GENERAL_ROOM = "general";
-
-/** Longest message text, in characters, after trimming. */
-export const MAX_MESSAGE_LENGTH = 4000;
-
-/** Most attachments on one message. */
-export const MAX_ATTACHMENTS = 10;

@@ -205,10 +205,6 @@ export interface Store
   close(): Promise<void>;
 }
 
-/** Default and largest page sizes of `history`. */
-export const HISTORY_DEFAULT_LIMIT = 50;
-export const HISTORY_MAX_LIMIT = 200;
-
 /** The stream key of the private conversation between two users. */
 export function conversationKey(a: string, b: string): string {
   // '@' and ':' are outside the name alphabet: no room key looks like this.

@@ -10,12 +10,14 @@ import type {
   Role,
 } from "../protocol/types.ts";
 import {
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+} from "../protocol/limits.ts";
+import {
   type Account,
   type AppendResult,
   type Ban,
   conversationKey,
-  HISTORY_DEFAULT_LIMIT,
-  HISTORY_MAX_LIMIT,
   type HistoryQuery,
   type MessageChange,
   type MessageDraft,

@@ -1,0 +1,17 @@
+/**
+ * WebSocket close codes the server uses, shared with the web client. The
+ * 1xxx codes are RFC 6455's; 4xxx are this protocol's own (docs/protocol.md).
+ */
+
+/** The server goes away (shutdown); reconnect. */
+export const CLOSE_GOING_AWAY = 1001;
+/** A client that keeps going over its rate limits. */
+export const CLOSE_POLICY = 1008;
+/** A frame over the size limit. */
+export const CLOSE_TOO_BIG = 1009;
+/** A connection that did not log in in time. */
+export const CLOSE_LOGIN_TIMEOUT = 4001;
+/** A connection ended by a moderator (kick or ban). */
+export const CLOSE_REMOVED = 4003;
+/** A reader that fell too far behind (too many unsent bytes). */
+export const CLOSE_TOO_SLOW = 4008;
