@@ -1,0 +1,232 @@
+/**
+ * Every start-up setting, once: its flag, environment variable, kind (with
+ * its checks), default and the text of `--help` and of README's Options
+ * table. `Config` and `DEFAULT_CONFIG` (config.ts), the command line
+ * (command_line.ts) and README (`deno task readme`) all come from here, so
+ * a new setting is one entry below, in the order README lists them.
+ */
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
+import {
+  choice,
+  flagSwitch,
+  integer,
+  onOff,
+  setting,
+  text,
+  textList,
+} from "./setting_kinds.ts";
+
+/** The log levels accepted by `--log-level`. */
+export const LOG_LEVELS = [
+  "trace",
+  "debug",
+  "info",
+  "warning",
+  "error",
+  "fatal",
+] as const;
+
+/** The settings table: the key is the `Config` field it fills. */
+export const SETTINGS = {
+  /** TCP port; 0 picks a free one. */
+  port: setting({
+    flag: "port",
+    placeholder: "N",
+    env: "PORT",
+    kind: integer({ min: 0, max: 65535 }),
+    default: 8000,
+    help: "TCP port; `0` picks a free one",
+  }),
+  /** Interface to listen on. */
+  hostname: setting({
+    flag: "host",
+    placeholder: "ADDR",
+    kind: text(),
+    default: "0.0.0.0",
+    help: "interface to listen on",
+  }),
+  /** SQLite file, or ":memory:". */
+  db: setting({
+    flag: "db",
+    placeholder: "PATH",
+    kind: text(),
+    default: "chat.db",
+    help: "SQLite file (WAL mode), or `:memory:`",
+  }),
+  /** Folder of shared files; default: `files` beside the database. */
+  filesDir: setting({
+    flag: "files-dir",
+    placeholder: "DIR",
+    kind: text(),
+    default: undefined,
+    shownDefault: "`files/` beside the db",
+    help:
+      "folder for shared files, by content hash; with `--database-url` they go in the database unless this is given",
+  }),
+  /** PostgreSQL URL: store there instead of SQLite (for several nodes). */
+  databaseUrl: setting({
+    flag: "database-url",
+    placeholder: "URL",
+    env: "DATABASE_URL",
+    kind: text(),
+    default: undefined,
+    help: "PostgreSQL instead of SQLite, for several nodes",
+  }),
+  /** Redis URL: fan-out and presence across nodes. */
+  redisUrl: setting({
+    flag: "redis-url",
+    placeholder: "URL",
+    env: "REDIS_URL",
+    kind: text(),
+    default: undefined,
+    help: "fan-out and presence through Redis, for several nodes",
+  }),
+  /** This node's id in a cluster; unset: a random one at start. */
+  nodeId: setting({
+    flag: "node-id",
+    placeholder: "ID",
+    kind: text(),
+    default: undefined,
+    shownDefault: "random",
+    help: "this node's name in logs and in Redis",
+  }),
+  /** Seconds after which a dead node's users leave presence (Redis only). */
+  presenceTtlSeconds: setting({
+    flag: "presence-ttl",
+    placeholder: "S",
+    kind: integer({ min: 1 }),
+    default: 15,
+    help: "with Redis: a dead node's users leave the counts within S seconds",
+  }),
+  /** The operator's admin account; unset: the first account registered. */
+  admin: setting({
+    flag: "admin",
+    placeholder: "NAME",
+    kind: text(),
+    default: undefined,
+    shownDefault: "first account",
+    help: "this account is an admin",
+  }),
+  /** How long a login session lasts, in days. */
+  sessionDays: setting({
+    flag: "session-days",
+    placeholder: "N",
+    kind: integer({ min: 1 }),
+    default: 30,
+    help: "how long a login session (cookie or token) lasts",
+  }),
+  /** Behind a reverse proxy: trust its X-Forwarded-For and -Proto. */
+  trustProxy: setting({
+    flag: "trust-proxy",
+    kind: flagSwitch(),
+    default: false,
+    help:
+      "behind a reverse proxy: client address from X-Forwarded-For, scheme from X-Forwarded-Proto",
+  }),
+  /** Extra origins allowed to open the WebSocket (besides the server's own). */
+  allowOrigins: setting({
+    flag: "allow-origin",
+    placeholder: "URL",
+    kind: textList(),
+    default: [],
+    help:
+      "also accept WebSocket upgrades from this origin; repeatable; `*` for any",
+  }),
+  /** Log level: trace, debug, info, warning, error, fatal. */
+  logLevel: setting({
+    flag: "log-level",
+    placeholder: "LEVEL",
+    kind: choice(LOG_LEVELS),
+    default: "info",
+    help: "`trace`, `debug`, `info`, `warning`, `error`, `fatal`",
+  }),
+  /** `pretty` (coloured on a terminal) or `json` (one object a line). */
+  logFormat: setting({
+    flag: "log-format",
+    placeholder: "FORMAT",
+    kind: choice(["pretty", "json"]),
+    default: "pretty",
+    help: "`pretty` (coloured on a terminal) or `json` (one object per line)",
+  }),
+  /** Largest client frame in bytes; bigger ones close the socket with 1009. */
+  maxFrameBytes: setting({
+    flag: "max-frame-bytes",
+    placeholder: "N",
+    kind: integer({ min: 1024 }),
+    default: 64 * 1024,
+    help: "largest client frame; a bigger one closes the socket with 1009",
+  }),
+  /** Largest file accounts may share, in bytes. */
+  maxFileBytes: setting({
+    flag: "max-file-bytes",
+    placeholder: "N",
+    kind: integer({ min: 1 }),
+    default: 10 * 1024 * 1024,
+    help: "largest file an account may share (413 above)",
+  }),
+  /** Seconds without traffic before a ping; no pong in as long closes it. */
+  idleTimeoutSeconds: setting({
+    flag: "idle-timeout",
+    placeholder: "S",
+    kind: integer({ min: 1 }),
+    default: 30,
+    help: "silence before a ping; no pong within as long closes the socket",
+  }),
+  /** Seconds a new connection has to log in before it is closed (4001). */
+  loginTimeoutSeconds: setting({
+    flag: "login-timeout",
+    placeholder: "S",
+    kind: integer({ min: 1 }),
+    default: 10,
+    help: "a connection that has not logged in by then is closed with 4001",
+  }),
+  /** Open WebSockets allowed from one address; 0 for no limit. */
+  maxConnectionsPerAddress: setting({
+    flag: "max-connections-per-address",
+    placeholder: "N",
+    kind: integer({ min: 0 }),
+    default: 256,
+    help:
+      "open WebSockets from one address (loopback never counted); more get HTTP 429; 0 = no limit",
+  }),
+  /** Request rate limits per connection and per user. */
+  rateLimits: setting({
+    flag: "rate-limits",
+    placeholder: "on|off",
+    kind: onOff({ on: DEFAULT_RATE_LIMITS, off: NO_RATE_LIMITS }),
+    default: DEFAULT_RATE_LIMITS,
+    shownDefault: "on",
+    help: "per-connection and per-user request limits (see README)",
+    readme: "per-connection and per-user request limits (below)",
+  }),
+  /** Unsent bytes a socket may hold before it is closed as too slow. */
+  maxBufferedBytes: setting({
+    flag: "max-buffered-bytes",
+    placeholder: "N",
+    kind: integer({ min: 65536 }),
+    default: 8 * 1024 * 1024,
+    help: "unsent bytes a reader may hold before it is closed with 4008",
+  }),
+  /** Rooms with more users than this get no joined/left notices. */
+  announceLimit: setting({
+    flag: "announce-limit",
+    placeholder: "N",
+    kind: integer({ min: 0 }),
+    default: 500,
+    help: "rooms with more users get no joined/left notices",
+  }),
+  /** How long SQLite waits for a lock held by another process, in ms. */
+  dbBusyTimeoutMs: setting({
+    flag: "db-busy-timeout",
+    placeholder: "MS",
+    kind: integer({ min: 0 }),
+    default: 2000,
+    help: "how long SQLite waits for a lock another process holds",
+  }),
+  /** Folder the web client is served from (no flag: tests and `compile`). */
+  staticDir: setting({
+    kind: text(),
+    default: new URL("../static/", import.meta.url).pathname,
+    help: "folder the web client is served from",
+  }),
+};
