@@ -19,45 +19,46 @@ import {
   type RoomSummary,
   type SystemEvent,
 } from "./protocol/types.ts";
-import { MemoryPresence } from "./presence/memory.ts";
 import type { PresenceManager } from "./presence/mod.ts";
-import {
-  DEFAULT_RATE_LIMITS,
-  type RateLimitConfig,
-  UserRateLimits,
-} from "./rate_limit.ts";
+import { type RateLimitConfig, UserRateLimits } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import type { Store } from "./store/mod.ts";
 
 const logger = log("node");
 
-/** The parts a node is built from; backends are chosen by the caller. */
+/**
+ * The parts a node is built from: backends as backends.ts picked them,
+ * values from Config. The node has no defaults of its own.
+ */
 export interface NodeParts {
   store: Store;
   broker: Broker;
-  /** Presence across nodes; default: this node's registry alone. */
-  presence?: (registry: RoomRegistry) => PresenceManager;
-  /** This node's id, unique in a cluster (default: random). */
-  nodeId?: string;
+  /** Presence across nodes, built around this node's registry. */
+  presence: (registry: RoomRegistry) => PresenceManager;
+  /** This node's id, unique in a cluster (`--node-id`, or random). */
+  nodeId: string;
   /** Where shared files go. */
   files: FileStorage;
   /** The operator's admin account name (`--admin`). */
   admin?: string;
-  /** How long a login session lasts, in ms. */
-  sessionTtlMs?: number;
-  /** Request limits (default: DEFAULT_RATE_LIMITS). */
-  limits?: RateLimitConfig;
-  /** Rooms with more users than this get no joined/left notices (default 500). */
-  announceLimit?: number;
+  /** How long a login session lasts, in ms (`--session-days`). */
+  sessionTtlMs: number;
+  /** Request limits (`--rate-limits`). */
+  limits: RateLimitConfig;
+  /** Rooms with more users than this get no joined/left notices (`--announce-limit`). */
+  announceLimit: number;
 }
 
 /**
- * One server process: it owns the registry, the store, the broker and
- * presence, and is the one place where "store, then publish" happens.
- * Handlers ask it to do things; it never sees a socket. Whatever must
- * happen on every node (a room created or deleted, a user removed) goes
- * out as a control event and is applied by each node to its own members.
+ * One server process: it holds the registry, the store, the broker and
+ * presence it was given, and delivers what the broker hands it to its own
+ * members, each room in seq order. Handlers do "store, then publish"
+ * themselves: they write to `store`, then return the `publish*` calls to
+ * make once their reply is queued. The node never sees a socket. Whatever
+ * must happen on every node (a room created or deleted, a user removed)
+ * goes out as a control event and is applied by each node to its own
+ * members.
  */
 export class ChatNode {
   readonly id: string;
@@ -77,14 +78,13 @@ export class ChatNode {
   #closed = false;
 
   constructor(parts: NodeParts) {
-    this.id = parts.nodeId ?? crypto.randomUUID().slice(0, 8);
+    this.id = parts.nodeId;
     this.store = parts.store;
     this.broker = parts.broker;
     this.files = parts.files;
-    this.presence = parts.presence?.(this.registry) ??
-      new MemoryPresence(this.registry);
-    this.limits = parts.limits ?? DEFAULT_RATE_LIMITS;
-    this.#announceLimit = parts.announceLimit ?? 500;
+    this.presence = parts.presence(this.registry);
+    this.limits = parts.limits;
+    this.#announceLimit = parts.announceLimit;
     this.userLimits = new UserRateLimits(this.limits);
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,

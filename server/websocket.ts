@@ -7,6 +7,7 @@ import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./routes/client_info.ts";
 import { log } from "./log.ts";
 import { CLOSE_LOGIN_TIMEOUT, CLOSE_TOO_BIG } from "./protocol/close_codes.ts";
+import { MAX_OBJECTS_PER_FRAME } from "./protocol/limits.ts";
 import type { ChatNode } from "./node.ts";
 import { ConnectionWriter, type FrameSink } from "./writer.ts";
 
@@ -256,6 +257,7 @@ class SocketSession implements FrameSink {
     this.#socket = socket;
     const writer = new ConnectionWriter(this, {
       maxBufferedBytes: options.maxBufferedBytes,
+      maxBatch: MAX_OBJECTS_PER_FRAME,
     });
     const connection = new ClientConnection(node, writer, {
       remoteAddress: this.#remoteAddress,

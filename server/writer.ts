@@ -12,10 +12,10 @@ export interface FrameSink {
 
 /** Options of {@link ConnectionWriter}. */
 export interface WriterOptions {
-  /** Close the connection when this many bytes wait unsent (default 8 MiB). */
-  maxBufferedBytes?: number;
-  /** Most objects merged into one frame (default 64). */
-  maxBatch?: number;
+  /** Close the connection when this many bytes wait unsent (`--max-buffered-bytes`). */
+  maxBufferedBytes: number;
+  /** Most objects merged into one frame (MAX_OBJECTS_PER_FRAME). */
+  maxBatch: number;
 }
 
 // Writers with queued frames, flushed together once per turn of the event
@@ -91,10 +91,10 @@ export class ConnectionWriter implements Outbox {
   // into the runtime, so it is done once per eighth of the limit sent.
   #sentSinceCheck = 0;
 
-  constructor(sink: FrameSink, options: WriterOptions = {}) {
+  constructor(sink: FrameSink, options: WriterOptions) {
     this.#sink = sink;
-    this.#maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-    this.#maxBatch = options.maxBatch ?? 64;
+    this.#maxBuffered = options.maxBufferedBytes;
+    this.#maxBatch = options.maxBatch;
   }
 
   /** Queues one encoded JSON object. */

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
+import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { MessageBase, Role } from "../server/protocol/types.ts";
 import type { AppendResult, MessageDraft, Store } from "../server/store/mod.ts";
@@ -21,6 +22,10 @@ import {
 
 const GENERAL = { name: "general", key: "general" };
 const OPTIONS = { permanentRooms: [GENERAL] };
+const SQLITE_OPTIONS = {
+  ...OPTIONS,
+  busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+};
 
 const server = await startPostgres();
 
@@ -396,7 +401,7 @@ function registerTests(pg: PostgresService): void {
     async () => {
       const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
       const db = await freshSchema();
-      const sqlite = new SqliteStore(`${dir}/chat.db`, OPTIONS);
+      const sqlite = new SqliteStore(`${dir}/chat.db`, SQLITE_OPTIONS);
       const pgStore = await PostgresStore.open(db.url, OPTIONS);
       try {
         assert.deepEqual(
@@ -417,7 +422,7 @@ function registerTests(pg: PostgresService): void {
     async () => {
       const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
       const db = await freshSchema();
-      const sqlite = new SqliteStore(`${dir}/chat.db`, OPTIONS);
+      const sqlite = new SqliteStore(`${dir}/chat.db`, SQLITE_OPTIONS);
       const pgStore = await PostgresStore.open(db.url, OPTIONS);
       try {
         assert.deepEqual(

@@ -1,17 +1,21 @@
 /** SqliteStore against a real temporary file: the store contract, then its own edges. */
 import assert from "node:assert/strict";
+import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { storeContract } from "./store_contract.ts";
 
 const GENERAL = { name: "general", key: "general" };
+const OPTIONS = {
+  permanentRooms: [GENERAL],
+  busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+};
 
 storeContract("SqliteStore", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
   return {
-    open: () =>
-      Promise.resolve(new SqliteStore(path, { permanentRooms: [GENERAL] })),
+    open: () => Promise.resolve(new SqliteStore(path, OPTIONS)),
     dispose: () => Deno.remove(dir, { recursive: true }),
   };
 });
@@ -22,7 +26,7 @@ Deno.test("SqliteStore: a file that is not a database fails with StoreUnavailabl
     const path = `${dir}/garbage.db`;
     await Deno.writeTextFile(path, "this is not a database ".repeat(100));
     assert.throws(
-      () => new SqliteStore(path, { permanentRooms: [GENERAL] }),
+      () => new SqliteStore(path, OPTIONS),
       (error: unknown) =>
         error instanceof StoreUnavailableError &&
         error.message.includes(path),
@@ -36,7 +40,7 @@ Deno.test("SqliteStore: reopening does not duplicate the permanent room", async 
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
   try {
-    const first = new SqliteStore(path, { permanentRooms: [GENERAL] });
+    const first = new SqliteStore(path, OPTIONS);
     await first.appendMessage({
       roomKey: "general",
       userKey: "alice",
@@ -44,7 +48,7 @@ Deno.test("SqliteStore: reopening does not duplicate the permanent room", async 
       text: "kept",
     });
     await first.close();
-    const second = new SqliteStore(path, { permanentRooms: [GENERAL] });
+    const second = new SqliteStore(path, OPTIONS);
     try {
       const rooms = await second.listRooms();
       assert.deepEqual(rooms.map((r) => r.key), ["general"]);

@@ -1,7 +1,13 @@
 /** ConnectionWriter: one connection's outgoing queue, against a fake sink. */
 import assert from "node:assert/strict";
 import { CLOSE_TOO_SLOW } from "../server/protocol/close_codes.ts";
-import { ConnectionWriter, type FrameSink } from "../server/writer.ts";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { MAX_OBJECTS_PER_FRAME } from "../server/protocol/limits.ts";
+import {
+  ConnectionWriter,
+  type FrameSink,
+  type WriterOptions,
+} from "../server/writer.ts";
 
 /** A sink that records what the writer does to it. */
 class FakeSink implements FrameSink {
@@ -24,6 +30,18 @@ class FakeSink implements FrameSink {
   }
 }
 
+/** A writer as the server makes one, with some options changed. */
+function writerOn(
+  sink: FrameSink,
+  options: Partial<WriterOptions> = {},
+): ConnectionWriter {
+  return new ConnectionWriter(sink, {
+    maxBufferedBytes: DEFAULT_CONFIG.maxBufferedBytes,
+    maxBatch: MAX_OBJECTS_PER_FRAME,
+    ...options,
+  });
+}
+
 /** Lets the writer's end-of-turn flush run. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -31,7 +49,7 @@ function nextTurn(): Promise<void> {
 
 Deno.test("writer: frames pushed in one turn leave as one frame joined by newlines", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink);
+  const writer = writerOn(sink);
   writer.push('{"n":1}');
   writer.push('{"n":2}');
   writer.push('{"n":3}');
@@ -42,7 +60,7 @@ Deno.test("writer: frames pushed in one turn leave as one frame joined by newlin
 
 Deno.test("writer: a lone frame leaves as it is", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink);
+  const writer = writerOn(sink);
   writer.push('{"n":1}');
   await nextTurn();
   writer.push('{"n":2}');
@@ -52,7 +70,7 @@ Deno.test("writer: a lone frame leaves as it is", async () => {
 
 Deno.test("writer: a batch holds at most maxBatch objects, in order", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink, { maxBatch: 2 });
+  const writer = writerOn(sink, { maxBatch: 2 });
   for (const n of [1, 2, 3, 4, 5]) writer.push(`{"n":${n}}`);
   await nextTurn();
   assert.deepEqual(sink.sent, [
@@ -62,21 +80,22 @@ Deno.test("writer: a batch holds at most maxBatch objects, in order", async () =
   ]);
 });
 
-Deno.test("writer: the default batch is capped too", async () => {
+Deno.test("writer: a frame holds at most MAX_OBJECTS_PER_FRAME objects", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink);
+  const writer = writerOn(sink);
   const frames = Array.from({ length: 200 }, (_, n) => `{"n":${n}}`);
   for (const frame of frames) writer.push(frame);
   await nextTurn();
-  assert.ok(sink.sent.length > 1);
+  assert.equal(MAX_OBJECTS_PER_FRAME, 64);
+  assert.deepEqual(sink.sent.map((f) => f.split("\n").length), [64, 64, 64, 8]);
   assert.deepEqual(sink.sent.flatMap((f) => f.split("\n")), frames);
 });
 
 Deno.test("writer: writers of one turn each get their own frame", async () => {
   const a = new FakeSink();
   const b = new FakeSink();
-  const writerA = new ConnectionWriter(a);
-  const writerB = new ConnectionWriter(b);
+  const writerA = writerOn(a);
+  const writerB = writerOn(b);
   writerA.push("a1");
   writerB.push("b1");
   writerA.push("a2");
@@ -87,7 +106,7 @@ Deno.test("writer: writers of one turn each get their own frame", async () => {
 
 Deno.test("writer: a sink that falls too far behind is closed with 4008", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink, { maxBufferedBytes: 1000 });
+  const writer = writerOn(sink, { maxBufferedBytes: 1000 });
   // The writer asks for the buffered amount once it has sent an eighth of
   // the limit since it last asked (asking costs a call into the runtime).
   const big = "x".repeat(200);
@@ -105,7 +124,7 @@ Deno.test("writer: a sink that falls too far behind is closed with 4008", async 
 
 Deno.test("writer: a sink at the limit is still written to", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink, { maxBufferedBytes: 1000 });
+  const writer = writerOn(sink, { maxBufferedBytes: 1000 });
   sink.buffered = 1000;
   writer.push("ok");
   await nextTurn();
@@ -115,7 +134,7 @@ Deno.test("writer: a sink at the limit is still written to", async () => {
 
 Deno.test("writer: close sends what was queued, then later pushes are ignored", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink);
+  const writer = writerOn(sink);
   writer.push("queued 1");
   writer.push("queued 2");
   writer.close(1000, "bye");
@@ -133,7 +152,7 @@ Deno.test("writer: close sends what was queued, then later pushes are ignored", 
 
 Deno.test("writer: a socket that throws on send stops the writer", async () => {
   const sink = new FakeSink();
-  const writer = new ConnectionWriter(sink);
+  const writer = writerOn(sink);
   sink.failSends = true;
   writer.push("lost");
   await nextTurn();

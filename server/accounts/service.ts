@@ -13,8 +13,8 @@ import { hashToken, newSessionToken } from "./tokens.ts";
 export interface AccountServiceOptions {
   /** The operator's admin; when unset the first account registered is admin. */
   admin?: string;
-  /** How long a session lasts (default 30 days). */
-  sessionTtlMs?: number;
+  /** How long a session lasts, in ms (`--session-days`). */
+  sessionTtlMs: number;
   /** True when a guest holds this name key right now, on any node. */
   isGuestOnline: (userKey: string) => Promise<boolean>;
   throttle?: LoginThrottle;
@@ -52,7 +52,7 @@ export class AccountService {
     this.#adminKey = options.admin === undefined
       ? undefined
       : nameKey(options.admin);
-    this.#ttl = options.sessionTtlMs ?? 30 * 24 * 3600 * 1000;
+    this.#ttl = options.sessionTtlMs;
     this.#isGuestOnline = options.isGuestOnline;
     this.#throttle = options.throttle ?? new LoginThrottle();
   }

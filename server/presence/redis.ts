@@ -5,9 +5,6 @@ import { type PresenceEntry, type PresenceManager, sortNames } from "./mod.ts";
 
 const logger = log("presence");
 
-/** How long a node's entries live without a heartbeat, by default. */
-export const PRESENCE_TTL_MS = 15_000;
-
 const NODES = "chat:v1:nodes";
 const conns = (node: string) => `chat:v1:conns:${node}`;
 const names = (node: string) => `chat:v1:names:${node}`;
@@ -42,15 +39,15 @@ export interface RedisPresenceOptions {
   nodeId: string;
   /** Answers for this node alone while Redis is away. */
   fallback: MemoryPresence;
-  /** Entries of a node that stops heartbeating expire after this (default 15 s). */
-  ttlMs?: number;
+  /** Entries of a node that stops heartbeating expire after this (`--presence-ttl`). */
+  ttlMs: number;
 }
 
 /**
  * Presence shared through Redis. Each node keeps its connections in its own
  * hashes that expire unless it heartbeats, and lists itself in a sorted set
  * scored by expiry time; readers look only at live nodes. A node that dies
- * drops out of every count within the TTL (15 s by default). While Redis is
+ * drops out of every count within the TTL (`--presence-ttl`). While Redis is
  * unreachable, answers fall back to this node's own view.
  */
 export class RedisPresence implements PresenceManager {
@@ -68,7 +65,7 @@ export class RedisPresence implements PresenceManager {
     this.#redis = redis;
     this.#node = options.nodeId;
     this.#fallback = options.fallback;
-    this.#ttl = options.ttlMs ?? PRESENCE_TTL_MS;
+    this.#ttl = options.ttlMs;
     // Three heartbeats per TTL: one lost beat does not expire a live node.
     this.#timer = setInterval(() => this.#heartbeat(), this.#ttl / 3);
     // After a reconnect our keys may have expired: write them all again.

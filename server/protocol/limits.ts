@@ -1,7 +1,8 @@
 /**
- * Fixed limits of the protocol that both sides check: the server refuses
- * past them with an error code, the web client warns before sending.
- * Limits an operator may change are settings (server/config.ts), not here.
+ * Fixed limits of the protocol: the server refuses past them with an error
+ * code and the web client warns before sending, or (frames) the server
+ * keeps to them. Limits an operator may change are settings
+ * (server/settings.ts), not here.
  */
 
 /** Longest message text, in characters, after trimming. */
@@ -16,6 +17,9 @@ export const MAX_NAME_LENGTH = 32;
 /** Shortest and longest password, in characters (code points). */
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
+
+/** Most JSON objects the server joins with "\n" into one WebSocket frame. */
+export const MAX_OBJECTS_PER_FRAME = 64;
 
 /** Default and largest page sizes of `history`. */
 export const HISTORY_DEFAULT_LIMIT = 50;

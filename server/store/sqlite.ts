@@ -57,8 +57,8 @@ interface MessageRow {
 export interface SqliteStoreOptions {
   /** Rooms that must exist, created at open when missing (e.g. `general`). */
   permanentRooms?: { name: string; key: string }[];
-  /** How long to wait for a lock held by another process (default 2000 ms). */
-  busyTimeoutMs?: number;
+  /** How long to wait for a lock held by another process (`--db-busy-timeout`). */
+  busyTimeoutMs: number;
 }
 
 /** An append waiting for the next group commit. */
@@ -93,7 +93,7 @@ export class SqliteStore implements Store {
     return this.#appendCommits;
   }
 
-  constructor(path: string, options: SqliteStoreOptions = {}) {
+  constructor(path: string, options: SqliteStoreOptions) {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec("PRAGMA journal_mode = WAL");
@@ -103,7 +103,7 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA wal_autocheckpoint = 10000");
       // SQLite waits synchronously: keep this short, it stalls the server.
       this.#db.exec(
-        `PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 2000)}`,
+        `PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`,
       );
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
