@@ -1,18 +1,22 @@
 import { type Context, Hono } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
+import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
+import { httpError, httpFailure } from "./http/errors.ts";
+import {
+  clearSessionCookie,
+  sessionCookie,
+  setSessionCookie,
+} from "./http/session_cookie.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
-import type { Failure } from "./protocol/errors.ts";
-import { isFailure } from "./protocol/errors.ts";
+import { fail, type Failure, isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
-import { clientInfo, remoteAddressOf } from "./routes/client_info.ts";
 import { fileRoutes } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
-import { SESSION_COOKIE, type WebSocketEndpoint } from "./websocket.ts";
+import type { WebSocketEndpoint } from "./websocket.ts";
 
 const logger = log("http");
 
@@ -36,18 +40,6 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
-const STATUS: Partial<Record<Failure["code"], 400 | 401 | 403 | 409 | 429>> = {
-  bad_credentials: 401,
-  banned: 403,
-  forbidden: 403,
-  username_taken: 409,
-  rate_limited: 429,
-};
-
-function failure(c: Context, f: Failure): Response {
-  return c.json({ error: f.code, message: f.message }, STATUS[f.code] ?? 400);
-}
-
 async function credentials(
   c: Context,
 ): Promise<{ username: string; password: string } | Failure> {
@@ -55,28 +47,12 @@ async function credentials(
   try {
     body = await c.req.json();
   } catch {
-    return {
-      ok: false,
-      code: "invalid_json",
-      message: "The body is not JSON.",
-    };
+    return fail("invalid_json", "The body is not JSON.");
   }
   const parsed = passwordLoginData.safeParse(body);
-  return parsed.success ? parsed.data : {
-    ok: false,
-    code: "invalid_message",
-    message: 'Send {"username", "password"} as JSON.',
-  };
-}
-
-function startSession(c: Context, token: string, maxAge: number): void {
-  setCookie(c, SESSION_COOKIE, token, {
-    path: "/",
-    httpOnly: true,
-    sameSite: "Strict",
-    secure: c.get("https"),
-    maxAge,
-  });
+  return parsed.success
+    ? parsed.data
+    : fail("invalid_message", 'Send {"username", "password"} as JSON.');
 }
 
 function describe(account: Account): { username: string; role: string } {
@@ -147,11 +123,13 @@ export function createApp(parts: AppParts): Hono {
     });
   });
 
-  const smallBodies = limitBody(64 * 1024, (c) =>
-    c.json({
-      error: "invalid_message",
-      message: "The request body is over 64 KiB.",
-    }, 413));
+  const smallBodies = limitBody(
+    64 * 1024,
+    (c) =>
+      httpError(c, "invalid_message", "The request body is over 64 KiB.", {
+        status: 413,
+      }),
+  );
   // Uploads have their own, larger limit (routes/files.ts).
   app.use(
     "/api/*",
@@ -164,47 +142,44 @@ export function createApp(parts: AppParts): Hono {
   // HttpOnly cookie that the WebSocket upgrade accepts.
   app.post("/api/register", async (c) => {
     const body = await credentials(c);
-    if (isFailure(body)) return failure(c, body);
+    if (isFailure(body)) return httpFailure(c, body);
     const result = await node.accounts.register(
       body.username,
       body.password,
       remoteAddressOf(c),
     );
-    if (isFailure(result)) return failure(c, result);
-    startSession(c, result.token, sessionSeconds);
+    if (isFailure(result)) return httpFailure(c, result);
+    setSessionCookie(c, result.token, sessionSeconds);
     return c.json(describe(result.account), 201);
   });
 
   app.post("/api/login", async (c) => {
     const body = await credentials(c);
-    if (isFailure(body)) return failure(c, body);
+    if (isFailure(body)) return httpFailure(c, body);
     const result = await node.accounts.authenticate(
       body.username,
       body.password,
       remoteAddressOf(c),
     );
-    if (isFailure(result)) return failure(c, result);
-    startSession(c, result.token, sessionSeconds);
+    if (isFailure(result)) return httpFailure(c, result);
+    setSessionCookie(c, result.token, sessionSeconds);
     return c.json(describe(result.account));
   });
 
   app.post("/api/logout", async (c) => {
-    const token = getCookie(c, SESSION_COOKIE);
+    const token = sessionCookie(c);
     if (token !== undefined) await node.accounts.logout(token);
-    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    clearSessionCookie(c);
     return c.body(null, 204);
   });
 
   app.get("/api/session", async (c) => {
-    const token = getCookie(c, SESSION_COOKIE);
+    const token = sessionCookie(c);
     const account = token === undefined
       ? undefined
       : await node.accounts.resume(token);
     if (!account || isFailure(account)) {
-      return c.json(
-        { error: "bad_credentials", message: "Not logged in." },
-        401,
-      );
+      return httpError(c, "bad_credentials", "Not logged in.");
     }
     return c.json(describe(account));
   });
@@ -217,18 +192,19 @@ export function createApp(parts: AppParts): Hono {
   app.get("/api/rooms/:room/messages", async (c) => {
     const key = await node.findRoomAnywhere(c.req.param("room"));
     if (key === undefined) {
-      return c.json({
-        error: "room_not_found",
-        message: `No room named '${c.req.param("room")}'.`,
-      }, 404);
+      return httpError(
+        c,
+        "room_not_found",
+        `No room named '${c.req.param("room")}'.`,
+      );
     }
     const query = historyQuery.safeParse(c.req.query());
     if (!query.success) {
-      return c.json({
-        error: "invalid_message",
-        message:
-          "before_seq and after_seq are whole numbers; limit is 1 to 200.",
-      }, 400);
+      return httpError(
+        c,
+        "invalid_message",
+        "before_seq and after_seq are whole numbers; limit is 1 to 200.",
+      );
     }
     const messages = await node.store.history(key, {
       beforeSeq: query.data.before_seq,
@@ -242,12 +218,10 @@ export function createApp(parts: AppParts): Hono {
 
   app.use("/*", serveStatic({ root: parts.staticDir }));
 
-  app.notFound((c) =>
-    c.json({ error: "not_found", message: "No such page." }, 404)
-  );
+  app.notFound((c) => httpError(c, "not_found", "No such page."));
   app.onError((error, c) => {
     logger.error("Crash serving {path}: {error}", { path: c.req.path, error });
-    return c.json({ error: "internal", message: "The server failed." }, 500);
+    return httpError(c, "internal", "The server failed.");
   });
   return app;
 }

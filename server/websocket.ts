@@ -1,10 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import { ClientConnection } from "./connection.ts";
 import { isLoopback } from "./addresses.ts";
-import { remoteAddressOf } from "./routes/client_info.ts";
+import { remoteAddressOf } from "./http/client_info.ts";
+import { httpError } from "./http/errors.ts";
+import { sessionCookie } from "./http/session_cookie.ts";
 import { log } from "./log.ts";
 import { CLOSE_LOGIN_TIMEOUT, CLOSE_TOO_BIG } from "./protocol/close_codes.ts";
 import { MAX_OBJECTS_PER_FRAME } from "./protocol/limits.ts";
@@ -12,9 +13,6 @@ import type { ChatNode } from "./node.ts";
 import { ConnectionWriter, type FrameSink } from "./writer.ts";
 
 const logger = log("ws");
-
-/** The cookie that carries the web client's session token. */
-export const SESSION_COOKIE = "chat_session";
 
 /** Options of {@link createWebSocketEndpoint}. */
 export interface WebSocketOptions {
@@ -119,7 +117,7 @@ export function createWebSocketEndpoint(
       new SocketSession(
         endpoint,
         remoteAddressOf(c),
-        getCookie(c, SESSION_COOKIE),
+        sessionCookie(c),
       ),
     { idleTimeout: options.idleTimeoutSeconds },
   );
@@ -131,16 +129,19 @@ export function createWebSocketEndpoint(
         origin,
         address: remoteAddressOf(c),
       });
-      return c.json({
-        error: "forbidden",
-        message: `Origin '${origin}' may not open a WebSocket here.`,
-      }, 403);
+      return httpError(
+        c,
+        "forbidden",
+        `Origin '${origin}' may not open a WebSocket here.`,
+      );
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json({
-        error: "invalid_message",
-        message: "This endpoint only accepts WebSocket upgrades.",
-      }, 426);
+      return httpError(
+        c,
+        "invalid_message",
+        "This endpoint only accepts WebSocket upgrades.",
+        { status: 426 },
+      );
     }
     const address = remoteAddressOf(c);
     const count = perAddress.get(address) ?? 0;
@@ -150,10 +151,11 @@ export function createWebSocketEndpoint(
         address,
         count,
       });
-      return c.json({
-        error: "rate_limited",
-        message: `Too many connections from your address (at most ${cap}).`,
-      }, 429);
+      return httpError(
+        c,
+        "rate_limited",
+        `Too many connections from your address (at most ${cap}).`,
+      );
     }
     const response = await upgrade(c, next);
     // Counted once upgraded; onClose gives it back.

@@ -163,7 +163,7 @@ export async function ban(
   await node.store.addBan({ userKey: target.key, reason, by, createdAt });
   // A guest's addresses, on every node, go too, so it cannot come back
   // under another name; address bans only ever stop guests.
-  // This machine's own addresses are never banned (routes/client_info.ts).
+  // This machine's own addresses are never banned (http/client_info.ts).
   const addresses = await node.presence.guestAddresses(target.key);
   for (const address of addresses.filter((a) => !isLoopback(a))) {
     await node.store.addBan({

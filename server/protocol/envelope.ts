@@ -1,6 +1,6 @@
 import type { Failure } from "./errors.ts";
 import { fail } from "./errors.ts";
-import type { ErrorCode } from "./types.ts";
+import type { ErrorCode } from "./error_codes.ts";
 
 /** A request frame after its envelope was checked. */
 export interface Request {

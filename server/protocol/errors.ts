@@ -1,4 +1,4 @@
-import type { ErrorCode } from "./types.ts";
+import type { ErrorCode } from "./error_codes.ts";
 
 /** A failed request as a value: a stable code for programs, a sentence for people. */
 export interface Failure {

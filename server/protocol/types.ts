@@ -2,6 +2,7 @@
  * Wire types shared by the server and the web client: types and a few
  * constants, no runtime logic, so the client bundle can import it for free.
  */
+import type { ErrorCode } from "./error_codes.ts";
 
 /** A role stored with an account; guests are always `user`. */
 export type Role = "admin" | "moderator" | "user";
@@ -88,27 +89,8 @@ export interface Envelope<D = Record<string, unknown>> {
   timestamp?: string;
 }
 
-/** Every error code the protocol defines; `code` is for programs. */
-export type ErrorCode =
-  | "invalid_json"
-  | "invalid_message"
-  | "unknown_action"
-  | "not_logged_in"
-  | "already_logged_in"
-  | "username_invalid"
-  | "username_taken"
-  | "bad_credentials"
-  | "room_name_invalid"
-  | "room_exists"
-  | "room_not_found"
-  | "cannot_leave_general"
-  | "empty_message"
-  | "message_too_long"
-  | "user_not_found"
-  | "rate_limited"
-  | "forbidden"
-  | "banned"
-  | "internal";
+/** Every error code, listed in error_codes.ts. */
+export type { ErrorCode };
 
 /** Data of an `error` reply. */
 export interface ErrorData {

@@ -1,10 +1,10 @@
-import { Hono } from "hono";
-import { limitBody } from "./body_limit.ts";
-import { getCookie } from "hono/cookie";
+import { type Context, Hono } from "hono";
 import { INLINE_TYPES } from "../files.ts";
+import { httpError } from "../http/errors.ts";
+import { sessionCookie } from "../http/session_cookie.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure } from "../protocol/errors.ts";
-import { SESSION_COOKIE } from "../websocket.ts";
+import { limitBody } from "./body_limit.ts";
 
 /**
  * `POST /api/files` (accounts only) and `GET /files/:hash/:name`. Files are
@@ -14,50 +14,44 @@ import { SESSION_COOKIE } from "../websocket.ts";
 export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   const routes = new Hono();
 
+  const tooLarge = (c: Context) =>
+    httpError(
+      c,
+      "invalid_message",
+      `A file is at most ${maxFileBytes} bytes.`,
+      { status: 413 },
+    );
+  const notMultipart = (c: Context) =>
+    httpError(
+      c,
+      "invalid_message",
+      "Send the file as multipart/form-data, field 'file'.",
+    );
+
   routes.post(
     "/api/files",
     // Multipart framing on top of the file itself.
-    limitBody(maxFileBytes + 16 * 1024, (c) =>
-      c.json({
-        error: "invalid_message",
-        message: `A file is at most ${maxFileBytes} bytes.`,
-      }, 413)),
+    limitBody(maxFileBytes + 16 * 1024, tooLarge),
     async (c) => {
       // The web client's cookie, or a bot's token as a bearer token.
       const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)
         ?.[1];
-      const token = bearer ?? getCookie(c, SESSION_COOKIE);
+      const token = bearer ?? sessionCookie(c);
       const account = token === undefined
         ? undefined
         : await node.accounts.resume(token);
       if (!account || isFailure(account)) {
-        return c.json({
-          error: "bad_credentials",
-          message: "Sign in to share files.",
-        }, 401);
+        return httpError(c, "bad_credentials", "Sign in to share files.");
       }
       let form: Record<string, string | File | (string | File)[]>;
       try {
         form = await c.req.parseBody();
       } catch {
-        return c.json({
-          error: "invalid_message",
-          message: "Send the file as multipart/form-data, field 'file'.",
-        }, 400);
+        return notMultipart(c);
       }
       const file = form.file;
-      if (!(file instanceof File)) {
-        return c.json({
-          error: "invalid_message",
-          message: "Send the file as multipart/form-data, field 'file'.",
-        }, 400);
-      }
-      if (file.size > maxFileBytes) {
-        return c.json({
-          error: "invalid_message",
-          message: `A file is at most ${maxFileBytes} bytes.`,
-        }, 413);
-      }
+      if (!(file instanceof File)) return notMultipart(c);
+      if (file.size > maxFileBytes) return tooLarge(c);
       const attachment = await node.files.save(
         new Uint8Array(await file.arrayBuffer()),
         {
@@ -73,7 +67,7 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   routes.get("/files/:hash/:name", async (c) => {
     const found = await node.files.open(c.req.param("hash"));
     if (!found) {
-      return c.json({ error: "not_found", message: "No such file." }, 404);
+      return httpError(c, "not_found", "No such file.");
     }
     const { body, attachment } = found;
     const inline = INLINE_TYPES.has(attachment.type);

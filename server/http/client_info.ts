@@ -1,3 +1,7 @@
+/**
+ * Who the client is: its address and whether it came over HTTPS, worked out
+ * once per request for the routes, the WebSocket endpoint and the cookie.
+ */
 import type { Context, MiddlewareHandler } from "hono";
 
 declare module "hono" {
@@ -33,6 +37,11 @@ export function clientInfo(trustProxy: boolean): MiddlewareHandler {
     c.set("https", https);
     await next();
   };
+}
+
+/** True when the client reached us over HTTPS (see {@link clientInfo}). */
+export function isHttps(c: Context): boolean {
+  return c.get("https") === true;
 }
 
 /** The client's address (see {@link clientInfo}). */

@@ -1,0 +1,31 @@
+/**
+ * Every error code of the protocol, in one list: the `code` of a WebSocket
+ * `error` reply and the `error` of an HTTP error body. docs/protocol.md
+ * says when each is sent; the web client imports them from here.
+ */
+export const ERROR_CODES = [
+  "invalid_json",
+  "invalid_message",
+  "unknown_action",
+  "not_logged_in",
+  "already_logged_in",
+  "username_invalid",
+  "username_taken",
+  "bad_credentials",
+  "room_name_invalid",
+  "room_exists",
+  "room_not_found",
+  "cannot_leave_general",
+  "empty_message",
+  "message_too_long",
+  "user_not_found",
+  "rate_limited",
+  "forbidden",
+  "banned",
+  "internal",
+  // HTTP only: no such page or file.
+  "not_found",
+] as const;
+
+/** An error code; `code` is for programs, the message for people. */
+export type ErrorCode = typeof ERROR_CODES[number];
