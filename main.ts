@@ -5,12 +5,14 @@
  */
 import {
   type CommandLine,
+  DEFAULT_CONFIG,
   helpText,
   readCommandLine,
-} from "./server/command_line.ts";
-import { SettingError } from "./server/setting_kinds.ts";
-import { DEFAULT_CONFIG, setupLogging, startServer } from "./server/mod.ts";
-import { VERSION } from "./server/version.ts";
+  SettingError,
+  setupLogging,
+  startServer,
+  VERSION,
+} from "./server/mod.ts";
 
 function readOrExit(args: string[]): CommandLine {
   try {

@@ -13,6 +13,9 @@ import { createWebSocketEndpoint } from "./websocket.ts";
 
 export type { Config } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
+export { type CommandLine, helpText, readCommandLine } from "./command_line.ts";
+export { SettingError } from "./setting_kinds.ts";
+export { VERSION } from "./version.ts";
 export { setupLogging } from "./log.ts";
 export { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
 export type { ChatNode } from "./node.ts";
