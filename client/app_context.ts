@@ -2,7 +2,7 @@
 
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { Connection } from "./connection.ts";
+import type { Connection } from "./connection/mod.ts";
 import type { Notifier } from "./notifier.ts";
 import type { AppState } from "./state.ts";
 

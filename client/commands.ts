@@ -9,7 +9,7 @@ import {
   type Role,
 } from "../server/protocol/types.ts";
 import * as actions from "./actions.ts";
-import type { Connection, RequestError, Result } from "./connection.ts";
+import type { Connection, RequestError, Result } from "./connection/mod.ts";
 import { type AppState, roomKey } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */

@@ -5,7 +5,7 @@ import { render } from "preact";
 import * as actions from "./actions.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
-import { Connection } from "./connection.ts";
+import { Connection } from "./connection/mod.ts";
 import { lang, t } from "./i18n.ts";
 import { Notifier } from "./notifier.ts";
 import { readList, readPref, writeList, writePref } from "./prefs.ts";

@@ -4,6 +4,7 @@
  */
 
 import * as actions from "./actions.ts";
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import type { AppState } from "./state.ts";
 
 /** How long "x is typing…" stays after the last `typing` event from x. */
@@ -14,26 +15,28 @@ export const TYPING_SEND_MS = 3000;
 /** Who is typing where, each with a timer that clears the indicator. */
 export class TypingTracker {
   #state: AppState;
-  #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #clock: Clock;
+  #timers = new Map<string, TimerId>();
 
-  constructor(state: AppState) {
+  constructor(state: AppState, clock: Clock = systemClock) {
     this.#state = state;
+    this.#clock = clock;
   }
 
   /** `name` is typing in the log `key`: show it for {@linkcode TYPING_SHOWN_MS}. */
   heard(key: string, name: string): void {
     const id = timerId(key, name);
-    clearTimeout(this.#timers.get(id));
+    this.#clock.cancel(this.#timers.get(id));
     actions.typingStarted(this.#state, {
       key,
       typist: { name, until: Date.now() + TYPING_SHOWN_MS },
     });
     this.#timers.set(
       id,
-      setTimeout(() => {
+      this.#clock.after(TYPING_SHOWN_MS, () => {
         this.#timers.delete(id);
         actions.typingStopped(this.#state, { key, name });
-      }, TYPING_SHOWN_MS),
+      }),
     );
   }
 
@@ -42,14 +45,14 @@ export class TypingTracker {
     const id = timerId(key, name);
     const timer = this.#timers.get(id);
     if (timer === undefined) return;
-    clearTimeout(timer);
+    this.#clock.cancel(timer);
     this.#timers.delete(id);
     actions.typingStopped(this.#state, { key, name, force: true });
   }
 
   /** Forgets every indicator (logout). */
   clear(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) this.#clock.cancel(timer);
     this.#timers.clear();
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * Why a request failed, as a value, and the sentences the login screen
+ * shows for the refusals people meet most. Other errors keep the server's
+ * own sentence.
+ */
+
+import type { ErrorCode } from "../../server/protocol/types.ts";
+import type { AuthError } from "../auth_api.ts";
+import { t } from "../i18n.ts";
+
+/** A protocol error code, or one the client makes up when there is no reply. */
+export type ClientErrorCode = ErrorCode | "offline" | "timeout";
+
+/** Why a request failed: a code for programs and a sentence for people. */
+export interface RequestError {
+  code: ClientErrorCode;
+  message: string;
+}
+
+/** The outcome of a request: its success data or its error. */
+export type Result<T> = { ok: true; data: T } | {
+  ok: false;
+  error: RequestError;
+};
+
+/** A failed {@linkcode Result}. */
+export function failure(
+  code: ClientErrorCode,
+  message: string,
+): { ok: false; error: RequestError } {
+  return { ok: false, error: { code, message } };
+}
+
+/** A sentence for the login screen after a guest login; common refusals get their own. */
+export function loginErrorText(name: string, error: RequestError): string {
+  switch (error.code) {
+    case "username_taken":
+      return t("error.nameTaken", { name });
+    case "username_invalid":
+      return t("error.nameRules");
+    case "offline":
+      return t("error.offline");
+    default:
+      return error.message;
+  }
+}
+
+/** A sentence for the login screen after a sign-in or sign-up over HTTP. */
+export function accountErrorText(name: string, error: AuthError): string {
+  switch (error.code) {
+    case "bad_credentials":
+      return t("error.badCredentials");
+    case "username_taken":
+      return t("error.accountTaken", { name });
+    case "username_invalid":
+      return t("error.nameRules");
+    default:
+      // rate_limited says when to try again; banned says why.
+      return error.message;
+  }
+}
+
+/** A sentence for the login screen when the session cookie did not log in. */
+export function cookieErrorText(error: RequestError): string {
+  return error.code === "bad_credentials"
+    ? t("error.sessionEnded")
+    : error.message;
+}
+
+/** A sentence for the login screen when a session could not be resumed after a reconnect. */
+export function resumeErrorText(account: boolean, error: RequestError): string {
+  return account && error.code === "bad_credentials"
+    ? t("error.sessionEnded")
+    : t("error.reLogin", { message: error.message });
+}

@@ -1,0 +1,255 @@
+/**
+ * Server events to state: each object that answers no request becomes
+ * actions (client/actions.ts stays the only writer of state), plus what the
+ * user should notice: unread counts, sounds, typing indicators, notices.
+ */
+
+import type {
+  ChatMessage,
+  Envelope,
+  PrivateMessage,
+  Role,
+  RoomSummary,
+  SystemEvent,
+} from "../../server/protocol/types.ts";
+import { GENERAL_ROOM } from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
+import { t } from "../i18n.ts";
+import { mentions } from "../markup.ts";
+import type { Incoming } from "../notifier.ts";
+import { lastSeq } from "../room_log.ts";
+import { type AppState, dmKey, roomKey } from "../state.ts";
+import type { TypingTracker } from "../typing.ts";
+import {
+  type Fields,
+  isChatMessage,
+  isPrivateMessage,
+  isRole,
+  isRoomList,
+  isSystemEvent,
+  toErrorData,
+} from "../wire.ts";
+import type { Members } from "./members.ts";
+import type { Sync } from "./sync.ts";
+
+/** What {@linkcode ServerEvents} works with. */
+export interface ServerEventsOptions {
+  /** Fills gaps and follows the server's moves. */
+  sync: Sync;
+  /** Refreshes the member list. */
+  members: Members;
+  /** Shows and clears typing indicators. */
+  typing: TypingTracker;
+  /** This user's name, known from the login reply before the state shows it. */
+  me(): string | null;
+  /** Whether a session is logged in (or resuming). */
+  loggedIn(): boolean;
+  /** A kick or ban notice about this user: its text, for the close that follows. */
+  removing(text: string): void;
+  /** Called for each new message from someone else (sound, notification). */
+  onIncoming(incoming: Incoming): void;
+}
+
+/** Turns server events into state changes. */
+export class ServerEvents {
+  #state: AppState;
+  #options: ServerEventsOptions;
+
+  constructor(state: AppState, options: ServerEventsOptions) {
+    this.#state = state;
+    this.#options = options;
+  }
+
+  /** Handles one object that answers no request. */
+  dispatch(envelope: Envelope<Fields>): void {
+    const data = envelope.data ?? {};
+    switch (envelope.action) {
+      case "receive_message":
+        if (isChatMessage(data)) this.message(data, true);
+        break;
+      case "message_updated":
+        if (isChatMessage(data) || isPrivateMessage(data)) {
+          this.updated(data);
+        }
+        break;
+      case "typing":
+        this.#typing(data);
+        break;
+      case "system":
+        if (isSystemEvent(data)) {
+          this.#system(data, isRole(data.role) ? data.role : undefined);
+        }
+        break;
+      case "room_list":
+        if (isRoomList(data.rooms)) this.#roomList(data.rooms);
+        break;
+      case "private_message":
+        if (isPrivateMessage(data)) this.privateMessage(data, true);
+        break;
+      case "error":
+        // An error without an id answers nothing we asked: show it where the user looks.
+        actions.errorShown(this.#state, toErrorData(data));
+        break;
+    }
+  }
+
+  /** A room message: from the server's events (`live`) or a send's reply. */
+  message(message: ChatMessage, live: boolean): void {
+    const state = this.#state;
+    const key = roomKey(message.room);
+    const log = state.logs.value[key];
+    const before = lastSeq(log);
+    const known = log?.messages.some((m) => m.seq === message.seq) ?? false;
+    actions.messageReceived(state, message);
+    if (live && !known) {
+      this.#options.typing.stopped(key, message.user);
+      this.#heard({
+        key,
+        dm: false,
+        message,
+        room: message.room,
+        open: () => actions.roomShown(state),
+      });
+    }
+    this.#options.sync.fillGap(message, before);
+  }
+
+  /** A private message: from the server's events (`live`) or a send's reply. */
+  privateMessage(message: PrivateMessage, live: boolean): void {
+    const state = this.#state;
+    const me = this.#options.me();
+    if (me === null) return;
+    const other = roomKey(message.user) === roomKey(me)
+      ? message.to
+      : message.user;
+    const key = dmKey(other);
+    const known =
+      state.logs.value[key]?.messages.some((m) => m.seq === message.seq) ??
+        false;
+    actions.privateMessageReceived(state, { message, me });
+    if (live && !known) {
+      this.#options.typing.stopped(key, message.user);
+      this.#heard({
+        key,
+        dm: true,
+        message,
+        open: () => void this.#options.sync.openConversation(other),
+      });
+    }
+  }
+
+  /** An edited or deleted message, room or private, replaces the copy held. */
+  updated(message: ChatMessage | PrivateMessage): void {
+    const state = this.#state;
+    if ("room" in message && typeof message.room === "string") {
+      actions.messageUpdated(state, message as ChatMessage);
+      return;
+    }
+    const me = this.#options.me();
+    if (me === null || !("to" in message)) return;
+    const other = roomKey(message.user) === roomKey(me)
+      ? message.to
+      : message.user;
+    const { to: _to, ...rest } = message;
+    actions.messageUpdated(state, { ...rest, room: dmKey(other) });
+  }
+
+  /** Counts a new message from someone else as unread and lets the notifier know. */
+  #heard(heard: {
+    key: string;
+    dm: boolean;
+    message: ChatMessage | PrivateMessage;
+    room?: string;
+    open: () => void;
+  }): void {
+    const { key, dm, message } = heard;
+    const state = this.#state;
+    const me = this.#options.me();
+    if (me === null || roomKey(message.user) === roomKey(me)) return;
+    const mention = mentions(message.text, me);
+    actions.messageCounted(state, { key, seq: message.seq, mention });
+    const files = message.attachments?.length ?? 0;
+    let body = message.text;
+    if (body === "" && files > 0) {
+      body = files === 1 ? t("file.sent") : t("file.sentMany", { n: files });
+    }
+    this.#options.onIncoming({
+      key,
+      dm,
+      mention,
+      user: message.user,
+      room: heard.room,
+      body,
+      ts: message.ts,
+      open: heard.open,
+    });
+  }
+
+  /** `typing {room, user}` in a room, or `typing {to, user}` in a conversation. */
+  #typing(data: Fields): void {
+    const user = data.user;
+    if (typeof user !== "string") return;
+    const me = this.#options.me();
+    if (me !== null && roomKey(user) === roomKey(me)) return;
+    if (typeof data.room === "string") {
+      this.#options.typing.heard(roomKey(data.room), user);
+    } else if (typeof data.to === "string") {
+      this.#options.typing.heard(dmKey(user), user);
+    }
+  }
+
+  #system(event: SystemEvent, role: Role | undefined): void {
+    const state = this.#state;
+    const me = this.#options.me() ?? "";
+    const aboutMe = event.user !== undefined &&
+      roomKey(event.user) === roomKey(me);
+    const current = state.currentRoom.value;
+    const here = roomKey(event.room) === roomKey(current);
+    const inGeneral = roomKey(current) === GENERAL_ROOM;
+    if (event.kind === "info" && aboutMe && role !== undefined) {
+      actions.roleChanged(state, role);
+      actions.noticeAdded(state, {
+        room: state.viewKey.value,
+        kind: "warning",
+        text: event.text,
+      });
+      return;
+    }
+    if ((event.kind === "kicked" || event.kind === "banned") && aboutMe) {
+      // A kick or server ban closes the socket (4003) right after: the
+      // close ends the session with this text. A room ban (same event,
+      // no close) moved the connection to general.
+      this.#options.removing(event.text);
+      if (event.kind === "banned" && here && !inGeneral) {
+        void this.#options.sync.followToGeneral(event.text);
+      }
+      return;
+    }
+    if (event.kind === "deleted" && here && !inGeneral) {
+      void this.#options.sync.followToGeneral(event.text);
+      return;
+    }
+    if (!here) return;
+    actions.noticeAdded(state, {
+      room: current,
+      kind: "system",
+      text: event.text,
+    });
+    if (event.kind !== "info" && event.kind !== "created") {
+      void this.#options.members.refresh();
+    }
+  }
+
+  #roomList(rooms: RoomSummary[]): void {
+    const state = this.#state;
+    actions.roomsUpdated(state, rooms);
+    if (!this.#options.loggedIn()) return;
+    // Counts are cheap to compare; the member list is fetched only when they disagree.
+    const here = rooms.find((r) =>
+      roomKey(r.name) === roomKey(state.currentRoom.value)
+    );
+    if (here && here.users !== state.members.value.length) {
+      void this.#options.members.refresh();
+    }
+  }
+}

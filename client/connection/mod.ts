@@ -1,0 +1,313 @@
+/**
+ * The client's one connection to the server, as components see it. Behind
+ * this facade each part has one job:
+ *
+ * - transport.ts: the socket, reconnect with full-jitter backoff, frames
+ * - requests.ts: request ids, replies, timeouts, the order of a frame's objects
+ * - session.ts: guest login, account sign-in, the cookie, resume, logout
+ * - sync.ts: catch-up by `after_seq`, gap fill, older pages, conversations
+ * - outbox.ts: pending messages by `client_id`, sent again after a resume
+ * - events.ts: server events to actions
+ * - members.ts: the member list; errors.ts: error values and their texts
+ *
+ * Components call its methods and never see the socket.
+ */
+
+import type {
+  Attachment,
+  RoomEntered,
+  RoomListEvent,
+} from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
+import { fetchSession, postCredentials, postLogout } from "../auth_api.ts";
+import type { CredentialMode } from "../auth_api.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { Incoming } from "../notifier.ts";
+import type { PendingMessage } from "../room_log.ts";
+import { type AppState, roomKey } from "../state.ts";
+import { Throttle, TYPING_SEND_MS, TypingTracker } from "../typing.ts";
+import type { Fields } from "../wire.ts";
+import type { RequestError, Result } from "./errors.ts";
+import { ServerEvents } from "./events.ts";
+import { Members } from "./members.ts";
+import { Outbox } from "./outbox.ts";
+import type { Replies } from "./replies.ts";
+import { Requests } from "./requests.ts";
+import { type AuthApi, Session } from "./session.ts";
+import { Sync } from "./sync.ts";
+import { openWebSocket, type SocketFactory, Transport } from "./transport.ts";
+
+export type { ClientErrorCode, RequestError, Result } from "./errors.ts";
+export type { ConversationPage, Replies } from "./replies.ts";
+export type { AuthApi } from "./session.ts";
+export type { Socket, SocketFactory, SocketHandlers } from "./transport.ts";
+
+/** Options of a {@linkcode Connection}. */
+export interface ConnectionOptions {
+  /** WebSocket URL. Default: `ws(s)://<location.host>/ws`. */
+  url?: string;
+  /** Upper bound of the first reconnect delay, in ms. Default: 500. */
+  baseDelayMs?: number;
+  /** Largest reconnect delay, in ms. Default: 15000. */
+  maxDelayMs?: number;
+  /** How long a request waits for its reply, in ms. Default: 10000. */
+  requestTimeoutMs?: number;
+  /** Called for each new message from someone else (sound, notification). */
+  onIncoming?: (incoming: Incoming) => void;
+  /** Opens sockets. Default: the WebSocket API. */
+  connect?: SocketFactory;
+  /** Timers and the time. Default: `setTimeout` and `Date.now`. */
+  clock?: Clock;
+  /** Where in its backoff window a reconnect falls, in [0, 1). Default: `Math.random`. */
+  random?: () => number;
+  /** Account calls over HTTP. Default: client/auth_api.ts. */
+  auth?: AuthApi;
+}
+
+/** The default socket URL: the page's own host, path `/ws`. */
+export function defaultSocketUrl(): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws`;
+}
+
+/** The client's one connection to the server. */
+export class Connection {
+  #state: AppState;
+  #transport: Transport;
+  #requests: Requests;
+  #session: Session;
+  #sync: Sync;
+  #outbox: Outbox;
+  #events: ServerEvents;
+  #members: Members;
+  #typing: TypingTracker;
+  #typingSent = new Throttle(TYPING_SEND_MS);
+
+  constructor(state: AppState, options: ConnectionOptions = {}) {
+    this.#state = state;
+    const clock = options.clock ?? systemClock;
+    this.#typing = new TypingTracker(state, clock);
+    this.#transport = new Transport({
+      url: options.url ?? defaultSocketUrl(),
+      connect: options.connect ?? openWebSocket,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 15_000,
+      clock,
+      random: options.random ?? Math.random,
+      events: {
+        connecting: () => this.#status({ kind: "connecting" }),
+        opened: () => this.#session.opened(),
+        received: (objects) => this.#requests.receive(objects),
+        closing: () => this.#requests.flush(),
+        dropped: () => {
+          this.#requests.drop();
+          this.#session.dropped();
+        },
+        removed: (reason) => this.#session.removed(reason),
+        waiting: (retryAt) => this.#status({ kind: "offline", retryAt }),
+      },
+    });
+    const transport = this.#transport;
+    this.#requests = new Requests({
+      send: (text) => transport.send(text),
+      isOpen: () => transport.isOpen,
+      timeoutMs: options.requestTimeoutMs ?? 10_000,
+      clock,
+      event: (envelope) => this.#events.dispatch(envelope),
+      answered: (action, data) => this.#session.answered(action, data),
+    });
+    this.#members = new Members(state, this.#requests);
+    const ready = () => this.#session.ready();
+    this.#sync = new Sync(state, {
+      requests: this.#requests,
+      members: this.#members,
+      link: () => transport.link,
+      ready,
+    });
+    this.#events = new ServerEvents(state, {
+      sync: this.#sync,
+      members: this.#members,
+      typing: this.#typing,
+      me: () => this.#session.me(),
+      loggedIn: () => this.#session.active,
+      removing: (text) => this.#session.removing(text),
+      onIncoming: options.onIncoming ?? (() => {}),
+    });
+    this.#outbox = new Outbox(state, {
+      requests: this.#requests,
+      ready,
+      confirmed: (message) => this.#events.message(message, false),
+      confirmedPrivate: (message) =>
+        this.#events.privateMessage(message, false),
+      sending: (key) => this.#typingSent.reset(key),
+    });
+    this.#session = new Session(state, {
+      transport,
+      requests: this.#requests,
+      sync: this.#sync,
+      members: this.#members,
+      auth: options.auth ?? { fetchSession, postCredentials, postLogout },
+      resumed: () => {
+        this.#outbox.flush();
+        void this.#members.refresh();
+        this.#sync.catchUpConversation();
+      },
+    });
+  }
+
+  /** Looks for a saved session, then opens the socket; it stays connected until {@linkcode stop}. */
+  start(): void {
+    this.#transport.start();
+    void this.#session.check();
+  }
+
+  /** Closes the socket for good. */
+  stop(): void {
+    this.#transport.stop();
+    this.#requests.close();
+  }
+
+  /** Skips the rest of the backoff wait, e.g. when the browser comes back online. */
+  reconnectNow(): void {
+    if (this.#state.status.value.kind !== "offline") return;
+    this.#transport.retryNow();
+  }
+
+  /** Sends a request and waits for its reply; never rejects. */
+  request<A extends keyof Replies>(
+    action: A,
+    data: Fields = {},
+  ): Promise<Result<Replies[A]>> {
+    return this.#requests.request(action, data);
+  }
+
+  /** Logs in as a guest; on success enters the chat and loads recent history. */
+  login(username: string): Promise<void> {
+    return this.#session.login(username);
+  }
+
+  /**
+   * Signs in to an account or creates one over HTTP (the server sets the
+   * session cookie), then logs in on a fresh socket that carries the cookie.
+   */
+  signIn(
+    mode: CredentialMode,
+    credentials: { username: string; password: string },
+  ): Promise<void> {
+    return this.#session.signIn(mode, credentials);
+  }
+
+  /** Ends the session (and an account's cookie) and returns to the login screen. */
+  logout(): Promise<void> {
+    this.#typing.clear();
+    return this.#session.logout();
+  }
+
+  /** Moves to a room; resolves to the error, or null on success. */
+  async joinRoom(name: string): Promise<RequestError | null> {
+    const room = name.trim().replace(/^#/, "");
+    if (roomKey(room) === roomKey(this.#state.currentRoom.value)) {
+      actions.roomShown(this.#state);
+      return null;
+    }
+    return this.#move(await this.request("join_room", { room }));
+  }
+
+  /** Creates a room and moves into it; resolves to the error, or null on success. */
+  async createRoom(name: string): Promise<RequestError | null> {
+    const room = name.trim().replace(/^#/, "");
+    return this.#move(await this.request("create_room", { room }));
+  }
+
+  /** Goes back to the general room; resolves to the error, or null on success. */
+  async leaveRoom(): Promise<RequestError | null> {
+    return this.#move(await this.request("leave_room"));
+  }
+
+  /** Fetches the room list (and updates the sidebar with it). */
+  async listRooms(): Promise<Result<RoomListEvent>> {
+    const result = await this.request("list_rooms");
+    if (result.ok) actions.roomsUpdated(this.#state, result.data.rooms);
+    return result;
+  }
+
+  /** Shows a message at once as pending and sends it; the server's copy replaces it. */
+  sendMessage(text: string, attachments: Attachment[] = []): void {
+    this.#outbox.sendMessage(text, attachments);
+  }
+
+  /** Sends a private message, shown at once in its conversation as pending. */
+  sendPrivate(to: string, text: string, attachments: Attachment[] = []): void {
+    this.#outbox.sendPrivate(to, text, attachments);
+  }
+
+  /** Sends a failed message again with the same client_id, so it cannot be posted twice. */
+  retryMessage(pending: PendingMessage): void {
+    this.#outbox.retry(pending);
+  }
+
+  /**
+   * Tells the others in the open room or conversation that this user is
+   * typing: at most once per {@linkcode TYPING_SEND_MS}. Best effort: a
+   * failure (an offline peer, an older server) changes nothing.
+   */
+  typing(): void {
+    const state = this.#state;
+    if (!this.#session.ready()) return;
+    const key = state.viewKey.value;
+    if (!this.#typingSent.allow(key)) return;
+    const shown = state.view.value;
+    void this.request("typing", shown.kind === "dm" ? { to: shown.with } : {});
+  }
+
+  /** Changes the text of one of this user's messages; resolves to the error, or null. */
+  async editMessage(id: string, text: string): Promise<RequestError | null> {
+    const result = await this.request("edit_message", { id, text });
+    if (!result.ok) return result.error;
+    this.#events.updated(result.data.message);
+    return null;
+  }
+
+  /** Deletes a message (one's own; moderators any room message); resolves to the error, or null. */
+  async deleteMessage(id: string): Promise<RequestError | null> {
+    const result = await this.request("delete_message", { id });
+    if (!result.ok) return result.error;
+    this.#events.updated(result.data.message);
+    return null;
+  }
+
+  /**
+   * Fetches the page of history before the oldest message on screen, for
+   * scrolling up. One fetch per log at a time; nothing when the start of
+   * the history is already there.
+   */
+  loadOlder(): Promise<void> {
+    return this.#sync.loadOlder();
+  }
+
+  /** Opens a private conversation (starting it if new) and loads its newest messages. */
+  openConversation(name: string): Promise<void> {
+    return this.#sync.openConversation(name);
+  }
+
+  /** Reloads the current room's member list; calls made while one is running merge into one more. */
+  refreshMembers(): Promise<void> {
+    return this.#members.refresh();
+  }
+
+  #status(
+    status: { kind: "connecting" } | {
+      kind: "offline";
+      retryAt: number;
+    },
+  ): void {
+    actions.connectionChanged(this.#state, status, this.#session.active);
+  }
+
+  async #move(result: Result<RoomEntered>): Promise<RequestError | null> {
+    if (!result.ok) return result.error;
+    actions.roomEntered(this.#state, result.data);
+    await this.#members.refresh();
+    return null;
+  }
+}

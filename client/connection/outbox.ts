@@ -1,0 +1,165 @@
+/**
+ * Messages the user sent that the server has not confirmed. Each is shown at
+ * once as pending, under a `client_id` made here; offline it waits in its
+ * log and goes out after the session resumes. The server answers a
+ * `client_id` it already stored with the stored message, so a message sent
+ * twice across a reconnect is posted once.
+ */
+
+import type {
+  Attachment,
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
+import { t } from "../i18n.ts";
+import type { PendingMessage } from "../room_log.ts";
+import { type AppState, dmKey, roomKey } from "../state.ts";
+import type { Fields } from "../wire.ts";
+import type { RequestError } from "./errors.ts";
+import type { Requests } from "./requests.ts";
+
+/** What the {@linkcode Outbox} works with. */
+export interface OutboxOptions {
+  /** Sends requests. */
+  requests: Requests;
+  /** Whether the session is logged in and online (not resuming). */
+  ready(): boolean;
+  /** A room message the server confirmed. */
+  confirmed(message: ChatMessage): void;
+  /** A private message the server confirmed. */
+  confirmedPrivate(message: PrivateMessage): void;
+  /** A message is about to go to the log `key` (stops the typing throttle there). */
+  sending(key: string): void;
+}
+
+/** Pending messages by `client_id`, sent now or after the next resume. */
+export class Outbox {
+  #state: AppState;
+  #options: OutboxOptions;
+
+  constructor(state: AppState, options: OutboxOptions) {
+    this.#state = state;
+    this.#options = options;
+  }
+
+  /** Shows a room message at once as pending and sends it; the server's copy replaces it. */
+  sendMessage(text: string, attachments: Attachment[] = []): void {
+    const state = this.#state;
+    const user = state.username.value;
+    if (user === null) return;
+    this.#options.sending(roomKey(state.currentRoom.value));
+    this.#queue({
+      clientId: newClientId(),
+      room: state.currentRoom.value,
+      user,
+      text,
+      attachments: attachments.length > 0 ? attachments : undefined,
+      ts: new Date().toISOString(),
+      status: "pending",
+    });
+  }
+
+  /** Sends a private message, shown at once in its conversation as pending. */
+  sendPrivate(to: string, text: string, attachments: Attachment[] = []): void {
+    const user = this.#state.username.value;
+    const name = to.trim().replace(/^@/, "");
+    if (user === null || name === "") return;
+    this.#options.sending(dmKey(name));
+    this.#queue({
+      clientId: newClientId(),
+      room: dmKey(name),
+      to: name,
+      user,
+      text,
+      attachments: attachments.length > 0 ? attachments : undefined,
+      ts: new Date().toISOString(),
+      status: "pending",
+    });
+  }
+
+  /** Sends a failed message again with the same client_id, so it cannot be posted twice. */
+  retry(pending: PendingMessage): void {
+    actions.pendingChanged(this.#state, {
+      room: pending.room,
+      clientId: pending.clientId,
+      status: "pending",
+    });
+    if (this.#options.ready()) void this.#deliver(pending);
+  }
+
+  /**
+   * Sends what waited while offline (after a resume). A room message is
+   * only sent to the room it was written in: one left meanwhile fails.
+   */
+  flush(): void {
+    const state = this.#state;
+    const current = roomKey(state.currentRoom.value);
+    for (const log of Object.values(state.logs.value)) {
+      for (const pending of log.pending) {
+        if (pending.status !== "pending") continue;
+        if (pending.to !== undefined || roomKey(pending.room) === current) {
+          void this.#deliver(pending);
+        } else {
+          actions.pendingChanged(state, {
+            room: pending.room,
+            clientId: pending.clientId,
+            status: "failed",
+            error: t("error.notInRoom", { room: pending.room }),
+          });
+        }
+      }
+    }
+  }
+
+  /** Shows a message as pending and sends it when the session is ready. */
+  #queue(pending: PendingMessage): void {
+    actions.pendingAdded(this.#state, pending);
+    // Offline, it waits in the log and goes out after the session resumes.
+    if (this.#options.ready()) void this.#deliver(pending);
+  }
+
+  async #deliver(pending: PendingMessage): Promise<void> {
+    const { requests } = this.#options;
+    let error: RequestError | null = null;
+    const files: Fields = pending.attachments
+      ? { attachments: pending.attachments.map((a) => ({ url: a.url })) }
+      : {};
+    if (pending.to === undefined) {
+      const result = await requests.request("send_message", {
+        text: pending.text,
+        client_id: pending.clientId,
+        ...files,
+      });
+      if (result.ok) this.#options.confirmed(result.data.message);
+      else error = result.error;
+    } else {
+      const result = await requests.request("private_message", {
+        to: pending.to,
+        text: pending.text,
+        client_id: pending.clientId,
+        ...files,
+      });
+      if (result.ok) this.#options.confirmedPrivate(result.data.message);
+      else error = result.error;
+    }
+    // Offline: it stays pending and goes out after the resume.
+    if (error && error.code !== "offline") {
+      actions.pendingChanged(this.#state, {
+        room: pending.room,
+        clientId: pending.clientId,
+        status: "failed",
+        error: error.message,
+      });
+    }
+  }
+}
+
+/** crypto.randomUUID exists only in secure contexts; a LAN server on plain http is not one. */
+function newClientId(): string {
+  if (typeof crypto.randomUUID === "function") {
+    return crypto.randomUUID();
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

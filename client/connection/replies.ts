@@ -1,0 +1,86 @@
+/**
+ * What each request's success reply holds, and the checks that let the
+ * rest of the client trust it: replies are data from the network.
+ */
+
+import type {
+  ChatMessage,
+  HistoryPage,
+  LoginSuccess,
+  PrivateMessage,
+  Role,
+  RoomEntered,
+  RoomListEvent,
+} from "../../server/protocol/types.ts";
+import {
+  type Fields,
+  isChatMessage,
+  isMessageList,
+  isPrivateList,
+  isPrivateMessage,
+  isRole,
+  isRoomList,
+} from "../wire.ts";
+
+/** Success data by request action, as the protocol defines it. */
+export interface Replies {
+  login: LoginSuccess;
+  list_rooms: RoomListEvent;
+  create_room: RoomEntered;
+  join_room: RoomEntered;
+  leave_room: RoomEntered;
+  list_users: { users: string[] };
+  history: HistoryPage;
+  send_message: { message: ChatMessage };
+  private_message: { message: PrivateMessage };
+  kick: { user: string };
+  ban: { user: string; room?: string };
+  unban: { user: string };
+  delete_room: { room: string };
+  set_role: { user: string; role: Role };
+  typing: Record<string, never>;
+  edit_message: { message: ChatMessage | PrivateMessage };
+  delete_message: { message: ChatMessage | PrivateMessage };
+}
+
+/** A page of a private conversation (`history` with `with`). */
+export interface ConversationPage {
+  with: string;
+  messages: PrivateMessage[];
+}
+
+/** Checks of each reply's success data, so the rest of the client can trust it. */
+export const REPLY_CHECKS: {
+  [A in keyof Replies]: (data: Fields) => boolean;
+} = {
+  login: (d) =>
+    typeof d.username === "string" && typeof d.room === "string" &&
+    isRoomList(d.rooms),
+  list_rooms: (d) => isRoomList(d.rooms),
+  create_room: isRoomEntered,
+  join_room: isRoomEntered,
+  leave_room: isRoomEntered,
+  list_users: (d) =>
+    Array.isArray(d.users) && d.users.every((u) => typeof u === "string"),
+  history: (d) => typeof d.room === "string" && isMessageList(d.messages),
+  send_message: (d) => isChatMessage(d.message),
+  private_message: (d) => isPrivateMessage(d.message),
+  kick: (d) => typeof d.user === "string",
+  ban: (d) => typeof d.user === "string",
+  unban: (d) => typeof d.user === "string",
+  delete_room: (d) => typeof d.room === "string",
+  set_role: (d) => typeof d.user === "string" && isRole(d.role),
+  typing: () => true,
+  edit_message: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
+  delete_message: (d) =>
+    isChatMessage(d.message) || isPrivateMessage(d.message),
+};
+
+/** Whether a reply is a page of a private conversation. */
+export function isConversationPage(data: Fields): boolean {
+  return typeof data.with === "string" && isPrivateList(data.messages);
+}
+
+function isRoomEntered(data: Fields): boolean {
+  return typeof data.room === "string" && isMessageList(data.history);
+}

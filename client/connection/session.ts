@@ -1,0 +1,364 @@
+/**
+ * Who this client is logged in as, and getting back in: a guest login, an
+ * account's sign-in or sign-up over HTTP (the server sets an HttpOnly
+ * cookie the next socket carries), the cookie login after a reload, the
+ * resume after a reconnect, logout, and removal by a moderator.
+ */
+
+import type { LoginSuccess } from "../../server/protocol/types.ts";
+import { PASSWORD_MIN_LENGTH } from "../../server/protocol/limits.ts";
+import * as actions from "../actions.ts";
+import type { AuthResult, CredentialMode, SessionInfo } from "../auth_api.ts";
+import { t } from "../i18n.ts";
+import { type AppState, roomKey } from "../state.ts";
+import type { Fields } from "../wire.ts";
+import {
+  accountErrorText,
+  type ClientErrorCode,
+  cookieErrorText,
+  loginErrorText,
+  type RequestError,
+  resumeErrorText,
+} from "./errors.ts";
+import type { Members } from "./members.ts";
+import type { Requests } from "./requests.ts";
+import type { Sync } from "./sync.ts";
+import type { Socket, Transport } from "./transport.ts";
+
+/** The HTTP calls of accounts (client/auth_api.ts); tests pass their own. */
+export interface AuthApi {
+  /** The account of the session cookie; `null` when there is none. */
+  fetchSession(): Promise<AuthResult<SessionInfo | null>>;
+  /** Signs in or registers; on success the server has set the session cookie. */
+  postCredentials(
+    mode: CredentialMode,
+    credentials: { username: string; password: string },
+  ): Promise<AuthResult<SessionInfo>>;
+  /** Ends the session and clears its cookie; best effort. */
+  postLogout(): Promise<void>;
+}
+
+/** What the {@linkcode Session} works with. */
+export interface SessionOptions {
+  /** The socket. */
+  transport: Transport;
+  /** Sends requests. */
+  requests: Requests;
+  /** Catches up after a resume, loads history after a login. */
+  sync: Sync;
+  /** Refreshes the member list after a login. */
+  members: Members;
+  /** Account calls over HTTP. */
+  auth: AuthApi;
+  /** The session is back after a reconnect: send what waited. */
+  resumed(): void;
+}
+
+/** Re-login errors that mean "try again later", not "this name cannot log in". */
+const RETRY_LOGIN = new Set<ClientErrorCode>([
+  "username_taken",
+  "rate_limited",
+  "internal",
+  "timeout",
+]);
+
+/** A logged-in session the connection resumes after a drop. */
+interface LoggedIn {
+  /** The name the server gave. */
+  username: string;
+  /** Accounts log in again with the cookie; guests with their name. */
+  account: boolean;
+}
+
+/**
+ * Whether the next socket logs in with the session cookie: `yes` after a
+ * sign-in or when the page found a session, `probe` when the page could not
+ * ask (a refusal then just shows the form).
+ */
+type CookieLogin = "no" | "yes" | "probe";
+
+/** The login state of the connection and the ways in and out. */
+export class Session {
+  #state: AppState;
+  #options: SessionOptions;
+  #current: LoggedIn | null = null;
+  #cookieLogin: CookieLogin = "no";
+  /** The name of the latest login reply, known before the state shows it. */
+  #me: string | null = null;
+  /** What the server said when it kicked or banned this user; the close follows. */
+  #removal: string | null = null;
+  /** Guest logins waiting for a socket to open. */
+  #openWaiters: ((open: boolean) => void)[] = [];
+
+  constructor(state: AppState, options: SessionOptions) {
+    this.#state = state;
+    this.#options = options;
+  }
+
+  /** Whether a session is logged in (possibly resuming after a drop). */
+  get active(): boolean {
+    return this.#current !== null;
+  }
+
+  /** This user's name: the latest login reply's, else the state's. */
+  me(): string | null {
+    return this.#me ?? this.#state.username.value;
+  }
+
+  /** Whether requests of the session may go now: logged in, online, not resuming. */
+  ready(): boolean {
+    return this.#current !== null &&
+      this.#state.status.value.kind === "online" &&
+      !this.#state.resuming.value;
+  }
+
+  /**
+   * A checked success reply, in frame order. Private messages queued for
+   * this user come right behind the login reply, maybe in the same frame:
+   * they need the name before the awaiting code runs.
+   */
+  answered(action: string, data: Fields): void {
+    if (action === "login") this.#me = data.username as string;
+  }
+
+  /** A moderator's kick or ban notice about this user; the close that follows shows it. */
+  removing(text: string): void {
+    this.#removal = text;
+  }
+
+  /** Asks the server for a saved session, so a reload does not flash the login form, then opens the socket. */
+  async check(): Promise<void> {
+    const { transport, auth } = this.#options;
+    const found = await auth.fetchSession();
+    if (!transport.running) return;
+    if (!found.ok) {
+      // The server is unreachable over HTTP too: let the socket ask once it is up.
+      this.#cookieLogin = "probe";
+    } else if (found.data !== null) {
+      this.#cookieLogin = "yes";
+    } else {
+      actions.sessionChecked(this.#state);
+    }
+    transport.open();
+  }
+
+  /** A socket opened: resume the session, or wait for a login (with the cookie, if asked). */
+  opened(): void {
+    const { transport } = this.#options;
+    const link = transport.link;
+    if (link === null) return;
+    if (this.#current !== null) {
+      void this.#resume(link, this.#current);
+      return;
+    }
+    transport.resetBackoff();
+    actions.connectionChanged(this.#state, { kind: "online" });
+    this.#settleOpenWaiters(true);
+    if (this.#cookieLogin !== "no") void this.#enterWithCookie();
+  }
+
+  /** The socket is gone: logins waiting for it fail. */
+  dropped(): void {
+    this.#settleOpenWaiters(false);
+  }
+
+  /** Logs in as a guest; on success enters the chat and loads recent history. */
+  async login(username: string): Promise<void> {
+    const state = this.#state;
+    const name = username.trim();
+    if (name === "") {
+      actions.loginFailed(state, t("error.enterName"));
+      return;
+    }
+    actions.loginStarted(state);
+    if (!(await this.#whenOpen())) {
+      actions.loginFailed(state, t("error.offline"));
+      return;
+    }
+    const error = await this.#enter({ username: name }, false);
+    if (error) actions.loginFailed(state, loginErrorText(name, error));
+  }
+
+  /**
+   * Signs in to an account or creates one over HTTP (the server sets the
+   * session cookie), then logs in on a fresh socket that carries the cookie.
+   */
+  async signIn(
+    mode: CredentialMode,
+    credentials: { username: string; password: string },
+  ): Promise<void> {
+    const state = this.#state;
+    const { transport, auth } = this.#options;
+    const name = credentials.username.trim();
+    const { password } = credentials;
+    if (name === "") {
+      actions.loginFailed(state, t("error.enterName"));
+      return;
+    }
+    if (mode === "register" && [...password].length < PASSWORD_MIN_LENGTH) {
+      actions.loginFailed(
+        state,
+        t("error.passwordShort", { n: PASSWORD_MIN_LENGTH }),
+      );
+      return;
+    }
+    if (password === "") {
+      actions.loginFailed(state, t("error.enterPassword"));
+      return;
+    }
+    actions.loginStarted(state);
+    const result = await auth.postCredentials(mode, {
+      username: name,
+      password,
+    });
+    if (!result.ok) {
+      actions.loginFailed(state, accountErrorText(name, result.error));
+      return;
+    }
+    // The socket open now was upgraded before the cookie existed.
+    this.#cookieLogin = "yes";
+    transport.discard();
+    transport.cancelRetry();
+    transport.resetBackoff();
+    if (transport.running) transport.open();
+  }
+
+  /** Ends the session (and an account's cookie) and returns to the login screen. */
+  async logout(): Promise<void> {
+    const { transport, auth } = this.#options;
+    const account = this.#current?.account ?? false;
+    this.#forget();
+    transport.discard();
+    transport.cancelRetry();
+    transport.resetBackoff();
+    actions.loggedOut(this.#state);
+    actions.connectionChanged(this.#state, { kind: "idle" });
+    if (account) await auth.postLogout();
+    // Opened after the cookie is gone, so nothing logs this socket back in.
+    if (transport.running && transport.link === null) transport.open();
+  }
+
+  /**
+   * A moderator kicked or banned this user and the server closed the socket.
+   * That is final: coming back is the user's choice, not the backoff's.
+   */
+  removed(reason: string): void {
+    const text = this.#removal ?? (reason || t("error.removed"));
+    this.#forget();
+    actions.removedByModerator(this.#state, text);
+    actions.connectionChanged(this.#state, { kind: "idle" });
+  }
+
+  #forget(): void {
+    this.#current = null;
+    this.#me = null;
+    this.#removal = null;
+    this.#cookieLogin = "no";
+  }
+
+  /** Resolves true once a socket is open for a login, opening one if none is. */
+  #whenOpen(): Promise<boolean> {
+    const { transport } = this.#options;
+    if (transport.isOpen) return Promise.resolve(true);
+    if (!transport.running) return Promise.resolve(false);
+    const waiting = new Promise<boolean>((resolve) =>
+      this.#openWaiters.push(resolve)
+    );
+    if (transport.link === null) {
+      transport.cancelRetry();
+      transport.open();
+    }
+    return waiting;
+  }
+
+  #settleOpenWaiters(open: boolean): void {
+    const waiters = this.#openWaiters;
+    this.#openWaiters = [];
+    for (const resolve of waiters) resolve(open);
+  }
+
+  /** Logs in on the open socket, then enters the chat; resolves to the error, or null. */
+  async #enter(data: Fields, account: boolean): Promise<RequestError | null> {
+    const { requests, sync, members } = this.#options;
+    const result = await requests.request("login", data);
+    if (!result.ok) return result.error;
+    this.#current = { username: result.data.username, account };
+    this.#removal = null;
+    actions.loggedIn(this.#state, result.data, account);
+    await sync.recent(result.data.room);
+    void members.refresh();
+    return null;
+  }
+
+  /** Logs in with the session cookie the socket's upgrade carried. */
+  async #enterWithCookie(): Promise<void> {
+    const mode = this.#cookieLogin;
+    this.#cookieLogin = "no";
+    const error = await this.#enter({}, true);
+    if (!error) return;
+    if (error.code === "offline") {
+      // The socket dropped before the reply: the next one tries again.
+      this.#cookieLogin = mode;
+    } else if (
+      mode === "probe" &&
+      (error.code === "invalid_message" || error.code === "bad_credentials")
+    ) {
+      actions.sessionChecked(this.#state);
+    } else {
+      actions.loginFailed(this.#state, cookieErrorText(error));
+    }
+  }
+
+  /** Logs in again, rejoins the room, fetches what was missed, then sends what was waiting. */
+  async #resume(link: Socket, session: LoggedIn): Promise<void> {
+    const state = this.#state;
+    const { transport, requests } = this.#options;
+    const login = await requests.request(
+      "login",
+      session.account ? {} : { username: session.username },
+    );
+    if (link !== transport.link) return;
+    if (!login.ok) {
+      if (RETRY_LOGIN.has(login.error.code)) {
+        // The server may not have noticed the old socket died: keep the name
+        // and try again after the backoff.
+        transport.discard();
+        transport.retryLater();
+      } else {
+        this.#forget();
+        actions.loggedOut(state, resumeErrorText(session.account, login.error));
+        actions.connectionChanged(state, { kind: "online" });
+      }
+      return;
+    }
+    actions.sessionResumed(state, login.data);
+    await this.#rejoin(link, login.data);
+    if (link !== transport.link) return;
+    transport.resetBackoff();
+    actions.connectionChanged(state, { kind: "online" });
+    this.#options.resumed();
+  }
+
+  /** Goes back to the room the user was in (the login put them in general) and catches up. */
+  async #rejoin(link: Socket, login: LoginSuccess): Promise<void> {
+    const state = this.#state;
+    const { transport, requests, sync } = this.#options;
+    const wanted = state.currentRoom.value;
+    if (roomKey(wanted) === roomKey(login.room)) {
+      await sync.catchUp(link, login.room, null);
+      return;
+    }
+    const joined = await requests.request("join_room", { room: wanted });
+    if (link !== transport.link) return;
+    if (joined.ok) {
+      await sync.catchUp(link, joined.data.room, joined.data.history);
+      return;
+    }
+    await sync.catchUp(link, login.room, null);
+    actions.noticeAdded(state, {
+      room: login.room,
+      kind: "error",
+      text: t("error.rejoin", { room: wanted, message: joined.error.message }),
+    });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Keeping logs whole by `seq`: catching up after a reconnect or a move the
+ * server made (`history` with `after_seq`), filling a gap a live message
+ * reveals, fetching older pages for scrolling up, and a conversation's
+ * pages. Room `seq` has no gaps, so a log knows what it misses.
+ */
+
+import type {
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
+import { GENERAL_ROOM } from "../../server/protocol/types.ts";
+import { HISTORY_MAX_LIMIT } from "../../server/protocol/limits.ts";
+import * as actions from "../actions.ts";
+import { t } from "../i18n.ts";
+import { firstSeq, lastSeq } from "../room_log.ts";
+import { type AppState, dmKey, roomKey } from "../state.ts";
+import type { Fields } from "../wire.ts";
+import type { Members } from "./members.ts";
+import { type ConversationPage, isConversationPage } from "./replies.ts";
+import type { Requests } from "./requests.ts";
+import type { Socket } from "./transport.ts";
+
+/**
+ * Messages asked per page when catching up: the most the server gives, so
+ * a shorter page means the end was reached.
+ */
+const PAGE_SIZE = HISTORY_MAX_LIMIT;
+/** Pages fetched when catching up before giving up and starting from the newest. */
+const MAX_CATCH_UP_PAGES = 5;
+/** Messages shown when entering a room we know nothing about. */
+const RECENT = 50;
+/** Messages fetched per page when scrolling up through history. */
+const OLDER_PAGE = 50;
+
+/** What {@linkcode Sync} works with. */
+export interface SyncOptions {
+  /** Sends requests. */
+  requests: Requests;
+  /** Refreshes the member list after a move. */
+  members: Members;
+  /** The current socket: a catch-up that outlives its socket stops. */
+  link(): Socket | null;
+  /** Whether the session is logged in and online (not resuming). */
+  ready(): boolean;
+}
+
+/** Fetches the history that logs miss, by seq. */
+export class Sync {
+  #state: AppState;
+  #options: SyncOptions;
+
+  constructor(state: AppState, options: SyncOptions) {
+    this.#state = state;
+    this.#options = options;
+  }
+
+  /** Loads the newest messages of the room a login put this user in. */
+  async recent(room: string): Promise<void> {
+    const page = await this.#options.requests.request("history", {
+      room,
+      limit: RECENT,
+    });
+    if (page.ok) actions.historyLoaded(this.#state, page.data);
+  }
+
+  /**
+   * Brings a room's log up to date after a reconnect or a move the server
+   * made, by seq, and shows that room. `joinHistory` is what a `join_room`
+   * reply brought, used when it leaves no gap. Stops when `link` is no
+   * longer the current socket.
+   */
+  async catchUp(
+    link: Socket,
+    room: string,
+    joinHistory: ChatMessage[] | null,
+  ): Promise<void> {
+    const state = this.#state;
+    const { requests } = this.#options;
+    const shown = state.view.value;
+    actions.roomEntered(state, { room, history: [] });
+    // A reconnect keeps an open conversation on screen.
+    if (shown.kind === "dm") actions.conversationOpened(state, shown.with);
+    let after = lastSeq(state.logs.value[roomKey(room)]);
+    if (
+      joinHistory &&
+      (after === 0 || (joinHistory[0]?.seq ?? Infinity) <= after + 1)
+    ) {
+      actions.historyLoaded(state, { room, messages: joinHistory });
+      return;
+    }
+    if (after === 0) {
+      const page = await requests.request("history", { room, limit: RECENT });
+      if (page.ok && link === this.#options.link()) {
+        actions.historyLoaded(state, { room, messages: page.data.messages });
+      }
+      return;
+    }
+    for (let i = 0; i < MAX_CATCH_UP_PAGES; i++) {
+      const page = await requests.request("history", {
+        room,
+        after_seq: after,
+        limit: PAGE_SIZE,
+      });
+      if (!page.ok || link !== this.#options.link()) return;
+      actions.historyLoaded(state, { room, messages: page.data.messages });
+      const newest = page.data.messages.at(-1);
+      if (!newest || page.data.messages.length < PAGE_SIZE) return;
+      after = newest.seq;
+    }
+    // Too far behind to page through: the newest messages matter most.
+    const page = await requests.request("history", { room, limit: RECENT });
+    if (page.ok && link === this.#options.link()) {
+      actions.historyLoaded(state, { room, messages: page.data.messages });
+    }
+  }
+
+  /**
+   * A live message of the current room came after `before`, the newest seq
+   * held: seq has no gaps, so a jump means frames were missed. Fetches them.
+   */
+  fillGap(message: ChatMessage, before: number): void {
+    const state = this.#state;
+    const current = roomKey(message.room) === roomKey(state.currentRoom.value);
+    if (!current || before <= 0 || message.seq <= before + 1) return;
+    const limit = Math.min(PAGE_SIZE, message.seq - before - 1);
+    void this.#options.requests.request("history", {
+      room: message.room,
+      after_seq: before,
+      limit,
+    }).then((page) => {
+      if (page.ok) actions.historyLoaded(state, page.data);
+    });
+  }
+
+  /**
+   * Fetches the page of history before the oldest message on screen, for
+   * scrolling up. One fetch per log at a time; nothing when the start of
+   * the history is already there.
+   */
+  async loadOlder(): Promise<void> {
+    const state = this.#state;
+    const { requests } = this.#options;
+    const key = state.viewKey.value;
+    const first = firstSeq(state.logs.value[key]);
+    if (
+      first <= 1 || state.loadingOlder.value[key] || !this.#options.ready()
+    ) {
+      return;
+    }
+    const shown = state.view.value;
+    actions.olderLoading(state, { key, busy: true });
+    try {
+      if (shown.kind === "dm") {
+        const page = await requests.ask<ConversationPage>(
+          "history",
+          { with: shown.with, before_seq: first, limit: OLDER_PAGE },
+          isConversationPage,
+        );
+        if (page.ok) {
+          actions.historyLoaded(state, {
+            room: key,
+            messages: asLog(key, page.data.messages),
+          });
+        }
+      } else {
+        const page = await requests.request("history", {
+          room: state.currentRoom.value,
+          before_seq: first,
+          limit: OLDER_PAGE,
+        });
+        if (page.ok) actions.historyLoaded(state, page.data);
+      }
+    } finally {
+      actions.olderLoading(state, { key, busy: false });
+    }
+  }
+
+  /** Opens a private conversation (starting it if new) and loads its newest messages. */
+  async openConversation(name: string): Promise<void> {
+    const other = name.trim().replace(/^@/, "");
+    if (other === "") return;
+    actions.conversationOpened(this.#state, other);
+    await this.loadConversation(other, 0);
+  }
+
+  /** Fetches what the open conversation missed while offline (after a resume). */
+  catchUpConversation(): void {
+    const shown = this.#state.view.value;
+    if (shown.kind !== "dm") return;
+    void this.loadConversation(
+      shown.with,
+      lastSeq(this.#state.logs.value[dmKey(shown.with)]),
+    );
+  }
+
+  /** Loads a conversation's messages after `afterSeq`, or its newest when 0. */
+  async loadConversation(other: string, afterSeq: number): Promise<void> {
+    const data: Fields = afterSeq > 0
+      ? { with: other, after_seq: afterSeq, limit: PAGE_SIZE }
+      : { with: other, limit: RECENT };
+    const page = await this.#options.requests.ask<ConversationPage>(
+      "history",
+      data,
+      isConversationPage,
+    );
+    if (!page.ok) return;
+    const key = dmKey(other);
+    actions.historyLoaded(this.#state, {
+      room: key,
+      messages: asLog(key, page.data.messages),
+    });
+  }
+
+  /** The server moved this connection to general (room ban, room deleted): follow it. */
+  async followToGeneral(text: string): Promise<void> {
+    const link = this.#options.link();
+    if (!link) return;
+    actions.roomEntered(this.#state, { room: GENERAL_ROOM, history: [] });
+    void this.#options.members.refresh();
+    await this.catchUp(link, GENERAL_ROOM, null);
+    // A server ban closes the socket right after its notice: nothing to say then.
+    if (link !== this.#options.link()) return;
+    actions.noticeAdded(this.#state, {
+      room: GENERAL_ROOM,
+      kind: "warning",
+      text: t("notice.moved", { text }),
+    });
+  }
+}
+
+/** A conversation's messages filed under its log key. */
+function asLog(key: string, messages: PrivateMessage[]): ChatMessage[] {
+  return messages.map((m) => ({ ...m, room: key }));
+}
