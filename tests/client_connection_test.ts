@@ -1,0 +1,777 @@
+/**
+ * The web client's connection (client/connection/) under plain `deno test`,
+ * against a scripted in-process server (tests/client_fake_server.ts) and a
+ * fake clock: reconnect and backoff, resume and catch-up by seq, the outbox,
+ * the order of a batched frame, the session cookie, and the sentences the
+ * user reads when something fails.
+ */
+
+import assert from "node:assert/strict";
+import { CLOSE_REMOVED } from "../server/protocol/close_codes.ts";
+import { GENERAL_ROOM } from "../server/protocol/types.ts";
+import { backoffBound, openWebSocket } from "../client/connection/transport.ts";
+import { Transport } from "../client/connection/transport.ts";
+import type { Envelope } from "../server/protocol/types.ts";
+import type { Fields } from "../client/wire.ts";
+import { systemClock } from "../client/clock.ts";
+import { lang } from "../client/i18n.ts";
+import {
+  loginAsGuest,
+  loginReply,
+  logTexts,
+  privateMessage,
+  type Rig,
+  rig,
+  roomMessage,
+  settle,
+  until,
+} from "./client_fake_server.ts";
+
+/** Drops the socket, lets the backoff run out, and accepts the next socket. */
+async function reconnect(r: Rig): Promise<void> {
+  const before = r.server.sockets.length;
+  r.server.socket.drop();
+  r.clock.advance(r.clock.pending[0] ?? 0);
+  const socket = await r.server.socketCount(before + 1);
+  socket.accept();
+}
+
+/** Answers a resume in general with nothing missed, up to the member list. */
+async function resumeInGeneral(r: Rig, name = "ida"): Promise<void> {
+  const { server } = r;
+  server.reply(await server.next("login"), loginReply(name));
+  const page = await server.next("history");
+  server.reply(page, { room: GENERAL_ROOM, messages: [] });
+}
+
+Deno.test("connection waits a full-jitter backoff before each reconnect, doubling up to its cap", async () => {
+  const r = rig({ baseDelayMs: 500, maxDelayMs: 4000 });
+  try {
+    await loginAsGuest(r, "ida");
+    r.server.socket.drop();
+    // Jitter 0.5: each wait is half its bound.
+    assert.deepEqual(r.state.status.value, {
+      kind: "offline",
+      retryAt: r.clock.now() + 250,
+    });
+    assert.equal(r.state.resuming.value, true, "the banner says reconnecting");
+    r.clock.advance(249);
+    assert.equal(r.server.sockets.length, 1, "no attempt before the wait");
+    r.clock.advance(1);
+    assert.equal(r.server.sockets.length, 2);
+    assert.deepEqual(r.state.status.value, { kind: "connecting" });
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      r.server.socket.drop(); // the upgrade fails
+      waits.push(r.clock.pending[0]);
+      r.clock.advance(r.clock.pending[0]);
+    }
+    assert.deepEqual(waits, [500, 1000, 2000, 2000]);
+    r.server.socket.accept();
+    await resumeInGeneral(r);
+    r.server.reply(await r.server.next("list_users"), { users: ["ida"] });
+    await until(() => r.state.status.value.kind === "online", "online");
+    assert.equal(r.state.resuming.value, false);
+    // A resumed session starts the backoff again from the shortest wait.
+    r.server.socket.drop();
+    assert.deepEqual(r.clock.pending, [250]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection reconnects at once when asked, without waiting out the backoff", async () => {
+  const r = rig({ baseDelayMs: 10_000 });
+  try {
+    await loginAsGuest(r, "ida");
+    r.server.socket.drop();
+    assert.equal(r.clock.pending.length, 1);
+    r.connection.reconnectNow();
+    assert.equal(r.server.sockets.length, 2);
+    assert.deepEqual(r.clock.pending, [], "the scheduled attempt is gone");
+    // Not offline any more: asking again opens nothing.
+    r.connection.reconnectNow();
+    assert.equal(r.server.sockets.length, 2);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("backoff bounds double from the base delay and stop at the cap", () => {
+  const options = { baseDelayMs: 500, maxDelayMs: 15_000 };
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 20].map((n) => backoffBound(n, options)),
+    [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000],
+  );
+});
+
+Deno.test("connection resumes a guest by name, rejoins its room and fetches what it missed by after_seq", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const joined = r.connection.joinRoom("#dev");
+    const join = await server.next("join_room");
+    assert.deepEqual(join.data, { room: "dev" });
+    const dev = (seq: number) => roomMessage(seq, { room: "dev" });
+    server.reply(join, { room: "dev", history: [dev(1), dev(2), dev(3)] });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    assert.equal(await joined, null);
+
+    await reconnect(r);
+    assert.equal(state.resuming.value, true);
+    const login = await server.next("login");
+    assert.deepEqual(login.data, { username: "ida" });
+    server.reply(login, loginReply("ida"));
+    const rejoin = await server.next("join_room");
+    assert.deepEqual(rejoin.data, { room: "dev" });
+    // The join brings the newest messages, with a gap after what is held.
+    server.reply(rejoin, { room: "dev", history: [dev(10), dev(11)] });
+    const page = await server.next("history");
+    assert.deepEqual(page.data, { room: "dev", after_seq: 3, limit: 200 });
+    server.reply(page, {
+      room: "dev",
+      messages: [4, 5, 6, 7, 8, 9, 10, 11].map(dev),
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await until(() => state.status.value.kind === "online", "online");
+    assert.equal(state.resuming.value, false);
+    assert.equal(state.currentRoom.value, "dev");
+    assert.deepEqual(
+      state.logs.value.dev.messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection catches up page by page until a page comes back short", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida", [roomMessage(1)]);
+    await reconnect(r);
+    server.reply(await server.next("login"), loginReply("ida"));
+    const first = await server.next("history");
+    assert.deepEqual(first.data, { room: "general", after_seq: 1, limit: 200 });
+    const full = Array.from({ length: 200 }, (_, i) => roomMessage(i + 2));
+    server.reply(first, { room: "general", messages: full });
+    const second = await server.next("history");
+    assert.deepEqual(second.data, {
+      room: "general",
+      after_seq: 201,
+      limit: 200,
+    });
+    server.reply(second, {
+      room: "general",
+      messages: [roomMessage(202), roomMessage(203)],
+    });
+    // A short page: caught up; the member list comes next.
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await until(() => state.status.value.kind === "online", "online");
+    assert.equal(state.logs.value.general.messages.at(-1)?.seq, 203);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection fills a gap a live message reveals, by seq", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
+    server.socket.push({ action: "receive_message", data: roomMessage(5) });
+    const page = await server.next("history");
+    assert.deepEqual(page.data, { room: "general", after_seq: 2, limit: 2 });
+    server.reply(page, {
+      room: "general",
+      messages: [roomMessage(3), roomMessage(4)],
+    });
+    await until(
+      () => state.logs.value.general.messages.length === 5,
+      "the gap is filled",
+    );
+    assert.deepEqual(logTexts(state, "general"), [
+      "1:message 1",
+      "2:message 2",
+      "3:message 3",
+      "4:message 4",
+      "5:message 5",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection sends a message typed offline once the session is back, by its client_id", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida", [roomMessage(1)]);
+    server.socket.drop();
+    r.connection.sendMessage("written offline");
+    const [pending] = state.logs.value.general.pending;
+    assert.equal(pending.status, "pending");
+    assert.deepEqual(server.waiting, [], "nothing goes out while offline");
+
+    r.clock.advance(r.clock.pending[0]);
+    (await server.socketCount(2)).accept();
+    server.reply(await server.next("login"), loginReply("ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    const send = await server.next("send_message");
+    assert.deepEqual(send.data, {
+      text: "written offline",
+      client_id: pending.clientId,
+    });
+    const stored = roomMessage(2, {
+      user: "ida",
+      text: "written offline",
+      client_id: pending.clientId,
+    });
+    // The server's reply and its event come in one frame.
+    server.reply(send, { message: stored }, {
+      action: "receive_message",
+      data: stored,
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await settle();
+    assert.deepEqual(logTexts(state, "general"), [
+      "1:message 1",
+      "2:written offline",
+    ]);
+    assert.deepEqual(state.logs.value.general.pending, []);
+    assert.deepEqual(server.waiting, [], "sent once");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection does not post a message twice when the catch-up shows the server stored it", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida", [roomMessage(1)]);
+    r.connection.sendMessage("hello");
+    const send = await server.next("send_message");
+    // The connection drops before the reply: the message stays pending.
+    server.socket.drop();
+    await settle();
+    assert.equal(state.logs.value.general.pending[0].status, "pending");
+
+    r.clock.advance(r.clock.pending[0]);
+    (await server.socketCount(2)).accept();
+    server.reply(await server.next("login"), loginReply("ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [
+        roomMessage(2, {
+          user: "ida",
+          text: "hello",
+          client_id: send.data.client_id as string,
+        }),
+      ],
+    });
+    // Straight to the member list: nothing left to send.
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await settle();
+    assert.deepEqual(state.logs.value.general.pending, []);
+    assert.deepEqual(logTexts(state, "general"), ["1:message 1", "2:hello"]);
+    assert.deepEqual(server.waiting, []);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection sends a message again with the same client_id when its reply was lost", async () => {
+  const r = rig();
+  const { server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    r.connection.sendPrivate("@bob", "are you there?");
+    const first = await server.next("private_message");
+    server.socket.drop();
+    await settle();
+    r.clock.advance(r.clock.pending[0]);
+    (await server.socketCount(2)).accept();
+    await resumeInGeneral(r);
+    const again = await server.next("private_message");
+    assert.deepEqual(again.data, first.data);
+    assert.deepEqual(again.data, {
+      to: "bob",
+      text: "are you there?",
+      client_id: first.data.client_id,
+    });
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection fails a room message written offline in a room it is no longer in", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const joined = r.connection.joinRoom("dev");
+    server.reply(await server.next("join_room"), { room: "dev", history: [] });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await joined;
+    server.socket.drop();
+    r.connection.sendMessage("for dev");
+    r.clock.advance(r.clock.pending[0]);
+    (await server.socketCount(2)).accept();
+    server.reply(await server.next("login"), loginReply("ida"));
+    server.refuse(
+      await server.next("join_room"),
+      "banned",
+      "You are banned from #dev.",
+    );
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await settle();
+    assert.equal(state.currentRoom.value, "general");
+    const [failed] = state.logs.value.dev.pending;
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.error, "you are no longer in #dev.");
+    assert.deepEqual(
+      state.logs.value.general.notices.map((n) => n.text),
+      ["Could not rejoin #dev: You are banned from #dev."],
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection runs a reply's requester before the events batched behind it", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const seen: string[] = [];
+    const rooms = () => state.rooms.value.map((room) => room.name).join(",");
+    const first = r.connection.request("list_rooms").then(() =>
+      seen.push(`first saw ${rooms()}`)
+    );
+    const second = r.connection.request("list_rooms").then(() =>
+      seen.push(`second saw ${rooms()}`)
+    );
+    const a = await server.next("list_rooms");
+    const b = await server.next("list_rooms");
+    const list = (...names: string[]) => ({
+      action: "room_list",
+      data: { rooms: names.map((name) => ({ name, users: 1 })) },
+    });
+    // One frame: reply, event, reply, event.
+    server.socket.push(
+      { action: "success", id: a.id, data: { rooms: [] } },
+      list("general", "dev"),
+      { action: "success", id: b.id, data: { rooms: [] } },
+      list("general", "dev", "ops"),
+    );
+    await Promise.all([first, second]);
+    await until(() => rooms() === "general,dev,ops", "the last event");
+    assert.deepEqual(seen, ["first saw general", "second saw general,dev"]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection keeps an edit that came behind the gap-filling page read before it", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida", [roomMessage(1)]);
+    server.socket.push({ action: "receive_message", data: roomMessage(3) });
+    const page = await server.next("history");
+    const edited = roomMessage(2, {
+      text: "edited",
+      edited_at: "2026-12-01T12:00:00.000Z",
+    });
+    server.reply(page, { room: "general", messages: [roomMessage(2)] }, {
+      action: "message_updated",
+      data: edited,
+    });
+    await until(
+      () => logTexts(state, "general")[1] === "2:edited",
+      "the edit shows",
+    );
+    await settle();
+    assert.deepEqual(logTexts(state, "general"), [
+      "1:message 1",
+      "2:edited",
+      "3:message 3",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection logs in with the session cookie after a reload, and resumes with it", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    auth.session = { username: "Ida", role: "user" };
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    const login = await server.next("login");
+    assert.deepEqual(login.data, {}, "the cookie logs in, not a name");
+    server.reply(login, loginReply("Ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["Ida"] });
+    await until(() => state.username.value === "Ida", "logged in");
+    assert.equal(state.account.value, true);
+    assert.equal(state.sessionCheck.value, false);
+
+    await reconnect(r);
+    const again = await server.next("login");
+    assert.deepEqual(again.data, {}, "an account resumes with the cookie");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection says the session ended when the server refuses the cookie", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    auth.session = { username: "ida", role: "user" };
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    server.refuse(await server.next("login"), "bad_credentials", "No.");
+    await until(() => state.loginError.value !== null, "an error");
+    assert.equal(
+      state.loginError.value,
+      "Your session has ended. Sign in again.",
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection shows the login form quietly when it could only probe for a session", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    auth.session = "offline";
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    server.refuse(await server.next("login"), "bad_credentials", "No.");
+    await until(() => !state.sessionCheck.value, "the form shows");
+    assert.equal(state.loginError.value, null);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection signs in over HTTP, then logs in on a fresh socket that carries the cookie", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    await r.connection.signIn("signin", {
+      username: " ida ",
+      password: "wrong",
+    });
+    assert.equal(state.loginError.value, "Wrong username or password.");
+    await r.connection.signIn("register", {
+      username: "ida",
+      password: "short",
+    });
+    assert.equal(
+      state.loginError.value,
+      "A password needs at least 8 characters.",
+    );
+    assert.deepEqual(auth.calls, ["session", "signin ida"]);
+
+    await r.connection.signIn("signin", {
+      username: "ida",
+      password: "correct horse",
+    });
+    assert.equal(server.sockets[0].closedByClient, true);
+    (await server.socketCount(2)).accept();
+    const login = await server.next("login");
+    assert.deepEqual(login.data, {});
+    server.reply(login, loginReply("ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await until(() => state.account.value, "signed in");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection keeps a guest's name and tries again later when the re-login is refused for now", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    await reconnect(r);
+    // The server has not noticed the old socket died yet.
+    server.refuse(await server.next("login"), "username_taken", "Taken.");
+    await until(
+      () => server.sockets[1].closedByClient,
+      "the socket is dropped",
+    );
+    assert.equal(state.username.value, "ida");
+    assert.deepEqual(state.status.value, {
+      kind: "offline",
+      retryAt: r.clock.now() + 500,
+    });
+    r.clock.advance(500);
+    (await server.socketCount(3)).accept();
+    await resumeInGeneral(r);
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await until(() => state.status.value.kind === "online", "online");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection returns to the login form when the re-login is refused for good", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    await reconnect(r);
+    server.refuse(await server.next("login"), "banned", "You are banned.");
+    await until(() => state.username.value === null, "logged out");
+    assert.equal(
+      state.loginError.value,
+      "Could not log in again: You are banned.",
+    );
+    assert.deepEqual(state.status.value, { kind: "online" });
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection ends the session for good when a moderator kicks, with the kick's text", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    server.socket.push({
+      action: "system",
+      data: {
+        room: "general",
+        kind: "kicked",
+        user: "ida",
+        text: "ida was kicked by mod: spam",
+      },
+    });
+    server.socket.drop(CLOSE_REMOVED, "kicked");
+    assert.equal(state.removal.value, "ida was kicked by mod: spam");
+    assert.equal(state.username.value, null);
+    assert.deepEqual(state.status.value, { kind: "idle" });
+    assert.deepEqual(r.clock.pending, [], "no reconnect");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection follows the server to general when the room it is in is deleted", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const joined = r.connection.joinRoom("dev");
+    server.reply(await server.next("join_room"), { room: "dev", history: [] });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await joined;
+    server.socket.push({
+      action: "system",
+      data: { room: "dev", kind: "deleted", text: "#dev was deleted by mod" },
+    });
+    assert.equal(state.currentRoom.value, "general");
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    await until(
+      () => (state.logs.value.general?.notices.length ?? 0) > 0,
+      "the notice",
+    );
+    assert.deepEqual(
+      state.logs.value.general.notices.map((n) => [n.kind, n.text]),
+      [["warning", "You were moved to #general: #dev was deleted by mod"]],
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection counts and announces a private message from someone else", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    server.socket.push({
+      action: "private_message",
+      data: privateMessage(1, { text: "hi @ida" }),
+    });
+    assert.deepEqual(logTexts(state, "@bob"), ["1:hi @ida"]);
+    assert.equal(state.unread.value["@bob"], 1);
+    assert.equal(state.mentions.value["@bob"], 1);
+    assert.deepEqual(
+      r.incoming.map((i) => [i.key, i.dm, i.mention, i.body]),
+      [["@bob", true, true, "hi @ida"]],
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection explains failed requests in words: offline, timeout, lost, unreadable", async () => {
+  const r = rig({ requestTimeoutMs: 10_000 });
+  const { server } = r;
+  try {
+    const offline = await r.connection.request("list_rooms");
+    assert.deepEqual(offline, {
+      ok: false,
+      error: { code: "offline", message: "Not connected to the server." },
+    });
+    await loginAsGuest(r, "ida");
+
+    const slow = r.connection.request("list_rooms");
+    await server.next("list_rooms");
+    r.clock.advance(10_000);
+    assert.deepEqual(await slow, {
+      ok: false,
+      error: { code: "timeout", message: "The server did not answer in time." },
+    });
+
+    const broken = r.connection.request("list_rooms");
+    server.reply(await server.next("list_rooms"), { rooms: "many" });
+    assert.deepEqual(await broken, {
+      ok: false,
+      error: {
+        code: "invalid_message",
+        message: "The server sent a reply this client cannot read.",
+      },
+    });
+
+    const refused = r.connection.request("join_room", { room: "x" });
+    server.refuse(await server.next("join_room"), "room_not_found", "No #x.");
+    assert.deepEqual(await refused, {
+      ok: false,
+      error: { code: "room_not_found", message: "No #x." },
+    });
+
+    const lost = r.connection.request("list_rooms");
+    await server.next("list_rooms");
+    server.socket.drop();
+    assert.deepEqual(await lost, {
+      ok: false,
+      error: { code: "offline", message: "The connection was lost." },
+    });
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection words a refused guest login for the login form, in the chosen language", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    await r.connection.login("   ");
+    assert.equal(state.loginError.value, "Enter a username.");
+    let done = r.connection.login("ida");
+    server.refuse(await server.next("login"), "username_taken", "Taken.");
+    await done;
+    assert.equal(
+      state.loginError.value,
+      'The name "ida" is taken. Pick another one, or sign in if it is your account.',
+    );
+    lang.value = "fr";
+    done = r.connection.login("ida");
+    server.refuse(await server.next("login"), "username_invalid", "Bad.");
+    await done;
+    assert.equal(
+      state.loginError.value,
+      "Un nom compte de 1 à 32 lettres ou chiffres, plus _ - . et aucune espace.",
+    );
+    done = r.connection.login("ida");
+    server.refuse(await server.next("login"), "rate_limited", "Wait 3 s.");
+    await done;
+    assert.equal(state.loginError.value, "Wait 3 s.", "the server's sentence");
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
+Deno.test("transport reads a real WebSocket's batched frame as separate objects, and a 4003 close is final", async () => {
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onopen = () => {
+        socket.send('{"action":"a"}\n{"action":"b","data":{"n":1}}\nnot json');
+      };
+      socket.onmessage = () => socket.close(CLOSE_REMOVED, "kicked");
+      return response;
+    },
+  );
+  const seen: string[] = [];
+  let closed!: () => void;
+  const gone = new Promise<void>((resolve) => closed = resolve);
+  const transport = new Transport({
+    url: `ws://127.0.0.1:${server.addr.port}/ws`,
+    connect: openWebSocket,
+    baseDelayMs: 500,
+    maxDelayMs: 15_000,
+    clock: systemClock,
+    random: Math.random,
+    events: {
+      connecting: () => seen.push("connecting"),
+      opened: () => seen.push("opened"),
+      received: (objects: Envelope<Fields>[]) => {
+        seen.push(objects.map((o) => o.action).join("+"));
+        transport.send('{"action":"bye"}');
+      },
+      closing: () => seen.push("closing"),
+      dropped: () => seen.push("dropped"),
+      removed: (reason) => {
+        seen.push(`removed ${reason}`);
+        closed();
+      },
+      waiting: () => {
+        seen.push("waiting");
+        closed();
+      },
+    },
+  });
+  try {
+    transport.start();
+    transport.open();
+    await gone;
+    assert.deepEqual(seen, [
+      "connecting",
+      "opened",
+      "a+b",
+      "closing",
+      "dropped",
+      "removed kicked",
+    ]);
+    assert.equal(transport.link, null);
+  } finally {
+    transport.stop();
+    await server.shutdown();
+  }
+});
