@@ -6,11 +6,16 @@
 
 import assert from "node:assert/strict";
 import {
+  addNotice,
   emptyLog,
+  firstSeq,
   insertMessage,
+  lastSeq,
+  MAX_MESSAGES_PER_ROOM,
   mergePage,
   replaceMessage,
   type RoomLog,
+  trim,
 } from "../client/room_log.ts";
 import type { ChatMessage } from "../server/protocol/types.ts";
 
@@ -110,4 +115,66 @@ Deno.test("a confirmed message replaces the pending one with its client_id", () 
   log = insertMessage(log, message(1, { text: "hello", client_id: "c1" }));
   assert.deepEqual(log.pending, []);
   assert.deepEqual(texts(log), ["1:hello"]);
+});
+
+Deno.test("a page confirms pending messages by client_id and keeps the others", () => {
+  const pending = (clientId: string) => ({
+    clientId,
+    room: "general",
+    user: "ida",
+    text: clientId,
+    ts: message(1).ts,
+    status: "pending" as const,
+  });
+  let log: RoomLog = { ...emptyLog(), pending: [pending("a"), pending("b")] };
+  log = mergePage(log, [message(1, { client_id: "a" }), message(2)]);
+  assert.deepEqual(log.pending.map((p) => p.clientId), ["b"]);
+});
+
+Deno.test("an older page the user scrolled up for is kept, while live messages trim the log", () => {
+  const newest = Array.from(
+    { length: MAX_MESSAGES_PER_ROOM },
+    (_, i) => message(1000 + i),
+  );
+  let log = mergePage(emptyLog(), newest);
+  const older = Array.from({ length: 50 }, (_, i) => message(950 + i));
+  log = mergePage(log, older);
+  assert.equal(log.messages.length, MAX_MESSAGES_PER_ROOM + 50);
+  assert.equal(firstSeq(log), 950);
+  // Live messages trim back only past twice the limit.
+  let seq = 1000 + MAX_MESSAGES_PER_ROOM;
+  while (log.messages.length < 2 * MAX_MESSAGES_PER_ROOM) {
+    log = insertMessage(log, message(seq++));
+  }
+  assert.equal(log.messages.length, 2 * MAX_MESSAGES_PER_ROOM);
+  log = insertMessage(log, message(seq));
+  assert.equal(log.messages.length, MAX_MESSAGES_PER_ROOM);
+  assert.equal(lastSeq(log), seq);
+});
+
+Deno.test("a late live message goes in seq order, not at the end", () => {
+  let log = mergePage(emptyLog(), [message(1), message(3)]);
+  log = insertMessage(log, message(2));
+  assert.deepEqual(log.messages.map((m) => m.seq), [1, 2, 3]);
+});
+
+Deno.test("notices sit after the newest message held, and follow it when history arrives first", () => {
+  let log = addNotice(emptyLog(), {
+    key: "n1",
+    kind: "system",
+    text: "bob joined",
+    ts: message(1).ts,
+  });
+  assert.equal(log.notices[0].afterSeq, 0);
+  // The notice came while no message was known: it happened after this page.
+  log = mergePage(log, [message(1), message(2)]);
+  assert.equal(log.notices[0].afterSeq, 2);
+  log = addNotice(log, { key: "n2", kind: "info", text: "x", ts: "" });
+  assert.equal(log.notices[1].afterSeq, 2);
+  // Trimming drops the notices that have no place among the messages kept.
+  const trimmed = trim(insertMessage(log, message(3)), 1);
+  assert.deepEqual(trimmed.notices.map((n) => n.key), ["n1", "n2"]);
+  assert.deepEqual(trim(trimmed, 1), trimmed);
+  const shorter = trim(mergePage(log, [message(3), message(4)]), 1);
+  assert.deepEqual(shorter.notices, []);
 });

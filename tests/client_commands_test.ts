@@ -1,0 +1,179 @@
+/**
+ * Slash commands typed in the composer (client/commands.ts): what each one
+ * asks the server, and the lines the user reads after it, with a scripted
+ * server behind a real connection.
+ */
+
+import assert from "node:assert/strict";
+import {
+  canModerate,
+  helpText,
+  parseInput,
+  runInput,
+} from "../client/commands.ts";
+import type { AppState } from "../client/state.ts";
+import {
+  loginAsGuest,
+  type Rig,
+  rig,
+  settle,
+  until,
+} from "./client_fake_server.ts";
+
+/** The notices of a log, as `kind: text`. */
+function notices(state: AppState, key: string): string[] {
+  return (state.logs.value[key]?.notices ?? []).map((n) =>
+    `${n.kind}: ${n.text}`
+  );
+}
+
+/** Logs in and moves to `room`. */
+async function inRoom(r: Rig, room: string): Promise<void> {
+  await loginAsGuest(r, "ida");
+  const joined = r.connection.joinRoom(room);
+  r.server.reply(await r.server.next("join_room"), { room, history: [] });
+  r.server.reply(await r.server.next("list_users"), { users: ["ida"] });
+  await joined;
+}
+
+Deno.test("commands read the composer's text: a message, a command, or nothing", () => {
+  assert.deepEqual(parseInput("   "), { kind: "empty" });
+  assert.deepEqual(parseInput(" hello "), { kind: "message", text: "hello" });
+  assert.deepEqual(parseInput("//shrug"), { kind: "message", text: "/shrug" });
+  assert.deepEqual(parseInput("/JOIN  #dev "), {
+    kind: "command",
+    name: "join",
+    arg: "#dev",
+  });
+  assert.deepEqual(parseInput("/"), { kind: "command", name: "", arg: "" });
+});
+
+Deno.test("commands list in /help only what the user's role may do", () => {
+  const user = helpText("user");
+  assert.ok(user.includes("/join <room>"));
+  assert.ok(!user.includes("/kick"));
+  const moderator = helpText("moderator");
+  assert.ok(moderator.includes("/kick <user> [reason]"));
+  assert.ok(!moderator.includes("/role"));
+  assert.ok(helpText("admin").includes("/role <user> <admin|moderator|user>"));
+  assert.equal(canModerate("user"), false);
+  assert.equal(canModerate("moderator"), true);
+  assert.equal(canModerate(null), false);
+});
+
+Deno.test("commands answer an unknown command or a wrong usage with a line, asking nothing", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const context = { state, connection };
+    for (
+      const input of [
+        "/nope",
+        "/join",
+        "/join two words",
+        "/kick",
+        "/role ida boss",
+        "/unban ida dev",
+        "/msg bob",
+      ]
+    ) {
+      await runInput(context, input);
+    }
+    await settle();
+    assert.deepEqual(server.waiting, []);
+    assert.deepEqual(notices(state, "general"), [
+      "error: Unknown command /nope. Type /help for the list.",
+      "error: Usage: /join <room>",
+      "error: Usage: /join <room>",
+      "error: Usage: /kick <user> [reason]",
+      "error: Usage: /role <user> <admin|moderator|user>",
+      "error: Usage: /unban <user> [#room]",
+      "error: Usage: /msg <user> <text>",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("commands ban from one room with a reason, in the server's spelling of the name", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const done = runInput({ state, connection }, "/ban IDA2 #dev too loud");
+    const ban = await server.next("ban");
+    assert.deepEqual(ban.data, {
+      user: "IDA2",
+      room: "dev",
+      reason: "too loud",
+    });
+    server.reply(ban, { user: "ida2", room: "dev" });
+    await done;
+    assert.deepEqual(notices(state, "general"), [
+      "info: ida2 was banned from #dev: too loud",
+    ]);
+    const refused = runInput({ state, connection }, "/kick bob");
+    server.refuse(await server.next("kick"), "forbidden", "You cannot.");
+    await refused;
+    assert.equal(notices(state, "general")[1], "error: You cannot.");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("commands confirm /delete of the room one is in where the server moves the user: #general", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await inRoom(r, "dev");
+    const done = runInput({ state, connection }, "/delete");
+    const request = await server.next("delete_room");
+    assert.deepEqual(request.data, { room: "dev" });
+    // The reply and the event that moves the user share one frame.
+    server.reply(request, { room: "dev" }, {
+      action: "system",
+      data: { room: "dev", kind: "deleted", text: "#dev was deleted by ida" },
+    });
+    await done;
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    await until(() => notices(state, "general").length === 2, "two notices");
+    assert.equal(state.currentRoom.value, "general");
+    assert.deepEqual(notices(state, "general"), [
+      "info: #dev was deleted",
+      "warning: You were moved to #general: #dev was deleted by ida",
+    ]);
+    assert.deepEqual(notices(state, "dev"), []);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("commands send //text as a message and /msg as a private message", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    await runInput({ state, connection }, "//shrug");
+    const send = await server.next("send_message");
+    assert.equal(send.data.text, "/shrug");
+    await runInput({ state, connection }, "/msg @bob see you\nat 4");
+    const page = await server.next("history");
+    assert.deepEqual(page.data, { with: "bob", limit: 50 });
+    const sent = await server.next("private_message");
+    assert.deepEqual(
+      { to: sent.data.to, text: sent.data.text },
+      { to: "bob", text: "see you\nat 4" },
+    );
+    assert.deepEqual(state.view.value, { kind: "dm", with: "bob" });
+    // In a conversation, plain text goes to it.
+    await runInput({ state, connection }, "still there?");
+    assert.equal((await server.next("private_message")).data.to, "bob");
+  } finally {
+    await r.stop();
+  }
+});

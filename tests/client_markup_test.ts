@@ -1,0 +1,119 @@
+/**
+ * The light markdown of chat messages (client/markup.ts), as data: what
+ * becomes code, emphasis, a link or a mention, and what stays plain text.
+ */
+
+import assert from "node:assert/strict";
+import {
+  type Block,
+  type Inline,
+  mentionedNames,
+  mentions,
+  parseInline,
+  parseMarkup,
+  safeHref,
+} from "../client/markup.ts";
+
+/** A paragraph's runs, as a test reads them. */
+function runs(text: string): unknown[] {
+  return parseInline(text);
+}
+
+Deno.test("markup keeps plain text as one text run", () => {
+  assert.deepEqual(runs("just words, 2*3*4 and snake*case*name"), [
+    { kind: "text", text: "just words, 2*3*4 and snake*case*name" },
+  ]);
+});
+
+Deno.test("markup reads **bold**, *italic* and `code`, with no markup inside code", () => {
+  assert.deepEqual(runs("a **b** *c* `*d* **e**`"), [
+    { kind: "text", text: "a " },
+    { kind: "bold", children: [{ kind: "text", text: "b" }] },
+    { kind: "text", text: " " },
+    { kind: "italic", children: [{ kind: "text", text: "c" }] },
+    { kind: "text", text: " " },
+    { kind: "code", text: "*d* **e**" },
+  ]);
+});
+
+Deno.test("markup nests italic in bold, and leaves stars past four levels as text", () => {
+  assert.deepEqual(runs("**a *b* c**"), [{
+    kind: "bold",
+    children: [
+      { kind: "text", text: "a " },
+      { kind: "italic", children: [{ kind: "text", text: "b" }] },
+      { kind: "text", text: " c" },
+    ],
+  }]);
+  const deep = runs("*".repeat(20) + "x" + "*".repeat(20)) as Inline[];
+  assert.ok(depth(deep) <= 4, `nested ${depth(deep)} deep`);
+  assert.ok(JSON.stringify(deep).includes("x"));
+});
+
+function depth(nodes: Inline[]): number {
+  let most = 0;
+  for (const node of nodes) {
+    if (node.kind === "bold" || node.kind === "italic") {
+      most = Math.max(most, 1 + depth(node.children));
+    }
+  }
+  return most;
+}
+
+Deno.test("markup links http and https URLs, without the sentence's punctuation", () => {
+  assert.deepEqual(runs("see https://example.com/a?b=1, then."), [
+    { kind: "text", text: "see " },
+    {
+      kind: "link",
+      href: "https://example.com/a?b=1",
+      text: "https://example.com/a?b=1",
+    },
+    { kind: "text", text: ", then." },
+  ]);
+  // A closing parenthesis stays when the URL opened one.
+  const wiki = "https://en.wikipedia.org/wiki/Rust_(language)";
+  assert.deepEqual(runs(`(${wiki})`), [
+    { kind: "text", text: "(" },
+    { kind: "link", href: wiki, text: wiki },
+    { kind: "text", text: ")" },
+  ]);
+});
+
+Deno.test("markup never makes a link of another scheme", () => {
+  for (const text of ["javascript:alert(1)", "data:text/html,x", "ftp://x"]) {
+    assert.deepEqual(runs(text), [{ kind: "text", text }]);
+  }
+  assert.equal(safeHref("javascript:alert(1)"), null);
+  assert.equal(safeHref("not a url"), null);
+  assert.equal(safeHref("http://x.test/a b"), "http://x.test/a%20b");
+});
+
+Deno.test("markup reads @mentions, not e-mail addresses", () => {
+  assert.deepEqual(runs("hi @Ida.B, mail ida@example.com"), [
+    { kind: "text", text: "hi " },
+    { kind: "mention", name: "Ida.B" },
+    { kind: "text", text: ", mail ida@example.com" },
+  ]);
+  assert.deepEqual(mentionedNames("@ann **@bob** `@carl`"), ["ann", "bob"]);
+});
+
+Deno.test("markup splits ```code blocks``` from paragraphs, dropping a language tag", () => {
+  const blocks: Block[] = parseMarkup(
+    "before\n```ts\nconst x = 1;\n```\nafter",
+  );
+  assert.deepEqual(blocks, [
+    { kind: "paragraph", children: [{ kind: "text", text: "before" }] },
+    { kind: "codeblock", text: "const x = 1;" },
+    { kind: "paragraph", children: [{ kind: "text", text: "after" }] },
+  ]);
+  assert.deepEqual(parseMarkup(""), [{ kind: "paragraph", children: [] }]);
+  // The same text parses to the same (shared) blocks.
+  assert.equal(parseMarkup("same"), parseMarkup("same"));
+});
+
+Deno.test("markup mentions a user whatever the case, outside code only", () => {
+  assert.equal(mentions("hey @IDA", "ida"), true);
+  assert.equal(mentions("hey `@ida`", "ida"), false);
+  assert.equal(mentions("hey @idaho", "ida"), false);
+  assert.equal(mentions("hey @ida", null), false);
+});

@@ -1,0 +1,112 @@
+/**
+ * How the web client reads frames (client/wire.ts): a batched frame splits
+ * into its objects, and nothing the network sends is trusted before its
+ * shape is checked.
+ */
+
+import assert from "node:assert/strict";
+import {
+  decodeFrame,
+  isAttachment,
+  isChatMessage,
+  isLocalPath,
+  isPrivateMessage,
+  isRoomList,
+  isSystemEvent,
+  toErrorData,
+} from "../client/wire.ts";
+
+const MESSAGE = {
+  id: "01J",
+  seq: 1,
+  room: "general",
+  user: "ida",
+  text: "hi",
+  ts: "2026-12-01T12:00:00.000Z",
+};
+
+Deno.test("wire splits a batched frame on newlines into its objects, in order", () => {
+  const frame = [
+    JSON.stringify({ action: "success", id: "c1", data: { request: "x" } }),
+    JSON.stringify({ action: "room_list", data: { rooms: [] } }),
+    JSON.stringify({ action: "system", timestamp: "t" }),
+  ].join("\n");
+  assert.deepEqual(decodeFrame(frame), [
+    {
+      action: "success",
+      id: "c1",
+      data: { request: "x" },
+      timestamp: undefined,
+    },
+    {
+      action: "room_list",
+      id: undefined,
+      data: { rooms: [] },
+      timestamp: undefined,
+    },
+    { action: "system", id: undefined, data: {}, timestamp: "t" },
+  ]);
+});
+
+Deno.test("wire skips blank, broken and actionless lines, keeping the rest", () => {
+  const frame = [
+    "",
+    "{not json",
+    "[1,2]",
+    '"text"',
+    '{"data":{}}',
+    '{"action":7}',
+    '{"action":"typing","data":[1],"id":5}',
+    "   ",
+  ].join("\n");
+  assert.deepEqual(decodeFrame(frame), [
+    { action: "typing", data: {}, id: undefined, timestamp: undefined },
+  ]);
+});
+
+Deno.test("wire accepts only file paths on this server", () => {
+  assert.equal(isLocalPath("/files/abc"), true);
+  for (const url of ["//evil.test/x", "/\\evil.test", "https://x.test/a", ""]) {
+    assert.equal(isLocalPath(url), false, url);
+  }
+  const file = { url: "/files/abc", name: "a.png", size: 3, type: "image/png" };
+  assert.equal(isAttachment(file), true);
+  assert.equal(isAttachment({ ...file, url: "//evil.test/a.png" }), false);
+  assert.equal(isAttachment({ ...file, size: "3" }), false);
+});
+
+Deno.test("wire tells room messages from private ones and refuses broken ones", () => {
+  assert.equal(isChatMessage(MESSAGE), true);
+  assert.equal(isPrivateMessage(MESSAGE), false);
+  const { room: _room, ...rest } = MESSAGE;
+  assert.equal(isPrivateMessage({ ...rest, to: "bob" }), true);
+  assert.equal(isChatMessage({ ...MESSAGE, seq: "1" }), false);
+  assert.equal(isChatMessage({ ...MESSAGE, deleted: "yes" }), false);
+  assert.equal(
+    isChatMessage({ ...MESSAGE, attachments: [{ url: "https://x.test" }] }),
+    false,
+  );
+  assert.equal(isChatMessage(null), false);
+  assert.equal(isChatMessage([MESSAGE]), false);
+});
+
+Deno.test("wire checks room lists and system events field by field", () => {
+  assert.equal(isRoomList([{ name: "general", users: 2 }]), true);
+  assert.equal(isRoomList([{ name: "general", users: "2" }]), false);
+  assert.equal(isRoomList({}), false);
+  const event = { room: "general", kind: "joined", text: "ida joined" };
+  assert.equal(isSystemEvent(event), true);
+  assert.equal(isSystemEvent({ ...event, user: 3 }), false);
+});
+
+Deno.test("wire fills in an error reply a broken server left incomplete", () => {
+  assert.deepEqual(
+    toErrorData({ request: "login", code: "banned", message: "No." }),
+    { request: "login", code: "banned", message: "No." },
+  );
+  assert.deepEqual(toErrorData({ code: 5 }), {
+    request: undefined,
+    code: "internal",
+    message: "The server reported an error.",
+  });
+});
