@@ -1,5 +1,6 @@
 /** Small helpers for showing names, times and sizes in the interface's language. */
 
+import { nameKey } from "../server/protocol/names.ts";
 import { lang, t } from "./i18n.ts";
 
 /** Number of avatar colours defined in styles.css (`.avatar.c0` ... `.c11`). */
@@ -56,9 +57,9 @@ export function formatSize(bytes: number): string {
 
 /** The CSS class of a user's avatar colour: the same name always gets the same colour. */
 export function colourClass(name: string): string {
-  // FNV-1a over the lower-cased name: names differ only by case are one user.
+  // FNV-1a over the name's key: names the server takes for one user get one colour.
   let hash = 0x811c9dc5;
-  for (const char of name.toLowerCase()) {
+  for (const char of nameKey(name)) {
     hash ^= char.codePointAt(0) ?? 0;
     hash = Math.imul(hash, 0x01000193);
   }

@@ -44,13 +44,13 @@ const EN = {
   "login.creating": "Creating…",
   "login.signingIn": "Signing in…",
   "login.hintGuest":
-    "Letters, digits and _ - . — up to 32 characters. Guest names are free again when you leave.",
-  "login.hint": "Letters, digits and _ - . — up to 32 characters.",
+    "Letters, digits and _ - . — up to {n} characters. Guest names are free again when you leave.",
+  "login.hint": "Letters, digits and _ - . — up to {n} characters.",
   "login.language": "Language",
 
   "error.offline": "Not connected to the server yet. Try again in a moment.",
   "error.nameRules":
-    "Usernames are 1 to 32 letters or digits, plus _ - . and no spaces.",
+    "Usernames are 1 to {n} letters or digits, plus _ - . and no spaces.",
   "error.nameTaken":
     'The name "{name}" is taken. Pick another one, or sign in if it is your account.',
   "error.accountTaken": 'The name "{name}" is already taken. Pick another one.',
@@ -245,13 +245,13 @@ const FR: Record<MessageKey, string> = {
   "login.creating": "Création…",
   "login.signingIn": "Connexion…",
   "login.hintGuest":
-    "Lettres, chiffres et _ - . — 32 caractères au plus. Un nom d'invité se libère quand vous partez.",
-  "login.hint": "Lettres, chiffres et _ - . — 32 caractères au plus.",
+    "Lettres, chiffres et _ - . — {n} caractères au plus. Un nom d'invité se libère quand vous partez.",
+  "login.hint": "Lettres, chiffres et _ - . — {n} caractères au plus.",
   "login.language": "Langue",
 
   "error.offline": "Pas encore connecté au serveur. Réessayez dans un instant.",
   "error.nameRules":
-    "Un nom compte de 1 à 32 lettres ou chiffres, plus _ - . et aucune espace.",
+    "Un nom compte de 1 à {n} lettres ou chiffres, plus _ - . et aucune espace.",
   "error.nameTaken":
     "Le nom « {name} » est pris. Choisissez-en un autre, ou connectez-vous si c'est votre compte.",
   "error.accountTaken":

@@ -2,6 +2,7 @@
 
 import { effect, untracked } from "@preact/signals";
 import { render } from "preact";
+import { nameKey } from "../server/protocol/names.ts";
 import * as actions from "./actions.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
@@ -50,7 +51,7 @@ function remember(state: AppState): void {
       restored = null;
       return;
     }
-    const key = `dms.${me.toLowerCase()}`;
+    const key = `dms.${nameKey(me)}`;
     if (restored !== key) {
       restored = key;
       untracked(() => actions.conversationsRestored(state, readSaved(key)));

@@ -5,6 +5,8 @@
  * through innerHTML, and links are only ever http or https.
  */
 
+import { nameKey } from "../server/protocol/names.ts";
+
 /** A run of text inside a paragraph. */
 export type Inline =
   | { kind: "text"; text: string }
@@ -130,11 +132,11 @@ export function mentionedNames(text: string): string[] {
   return names;
 }
 
-/** Whether a message mentions this user (names compare regardless of case). */
+/** Whether a message mentions this user (names compare by {@linkcode nameKey}, as on the server). */
 export function mentions(text: string, me: string | null): boolean {
   if (me === null || !text.includes("@")) return false;
-  const mine = me.toLowerCase();
-  return mentionedNames(text).some((name) => name.toLowerCase() === mine);
+  const mine = nameKey(me);
+  return mentionedNames(text).some((name) => nameKey(name) === mine);
 }
 
 /** The URL as a link target if it is http or https, else null. */

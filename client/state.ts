@@ -16,6 +16,7 @@ import type {
   RoomSummary,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
+import { nameKey } from "../server/protocol/names.ts";
 import type { Notice, PendingMessage, RoomLog } from "./room_log.ts";
 
 /**
@@ -161,14 +162,18 @@ export interface AppState {
 /** Consecutive messages from one user this close together share a header. */
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
 
-/** Rooms and users are unique regardless of case. */
+/**
+ * The key of a room or user name: both are unique by the server's
+ * {@linkcode nameKey} (NFKC and full case folding), so "Straße" and
+ * "STRASSE" are one name here too.
+ */
 export function roomKey(name: string): string {
-  return name.toLowerCase();
+  return nameKey(name);
 }
 
 /** The log key of a private conversation; "@" cannot start a room name. */
 export function dmKey(name: string): string {
-  return `@${name.toLowerCase()}`;
+  return `@${nameKey(name)}`;
 }
 
 /** Creates the state of a fresh, logged-out client. */
@@ -240,7 +245,7 @@ function buildLines(
   options: { me: string | null; unreadFrom?: number },
 ): Line[] {
   if (!log) return [];
-  const mine = options.me?.toLowerCase();
+  const mine = options.me === null ? undefined : nameKey(options.me);
   const notices = [...log.notices].sort((a, b) => a.afterSeq - b.afterSeq);
   const lines: Line[] = [];
   let n = 0;
@@ -270,7 +275,7 @@ function buildLines(
       kind: "message",
       key: `m${message.seq}`,
       message,
-      own: message.user.toLowerCase() === mine,
+      own: nameKey(message.user) === mine,
       grouped: continues(prev, message),
     });
     prev = message;
@@ -305,7 +310,7 @@ function continues(
   prev: { user: string; ts: string } | null,
   next: { user: string; ts: string },
 ): boolean {
-  if (!prev || prev.user.toLowerCase() !== next.user.toLowerCase()) {
+  if (!prev || nameKey(prev.user) !== nameKey(next.user)) {
     return false;
   }
   const gap = Date.parse(next.ts) - Date.parse(prev.ts);

@@ -3,6 +3,7 @@
  * it is typing. Timers live here so state stays plain data.
  */
 
+import { nameKey } from "../server/protocol/names.ts";
 import * as actions from "./actions.ts";
 import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import type { AppState } from "./state.ts";
@@ -81,5 +82,5 @@ export class Throttle {
 }
 
 function timerId(key: string, name: string): string {
-  return `${key}\n${name.toLowerCase()}`;
+  return `${key}\n${nameKey(name)}`;
 }

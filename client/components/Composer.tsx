@@ -9,6 +9,7 @@ import type { JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../server/protocol/types.ts";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
+import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";
@@ -80,14 +81,15 @@ export function Composer(): JSX.Element {
   }
 
   function editLast(): boolean {
-    const me = state.username.value?.toLowerCase();
+    const username = state.username.value;
+    const me = username === null ? undefined : nameKey(username);
     const log = state.currentLog.value;
     // The newest message is still on its way: it is the one to edit, later.
     if (log && log.pending.length > 0) return false;
     const messages = log?.messages ?? [];
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i];
-      if (m.user.toLowerCase() === me && !m.deleted) {
+      if (nameKey(m.user) === me && !m.deleted) {
         actions.editingChanged(state, m.id);
         return true;
       }

@@ -2,6 +2,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 
@@ -36,7 +37,7 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
         data-testid="create-room-input"
         aria-label={t("sidebar.newRoom")}
         placeholder="new-room"
-        maxLength={32}
+        maxLength={MAX_NAME_LENGTH}
         autoFocus
         disabled={busy.value}
         value={name.value}

@@ -2,6 +2,10 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import {
+  MAX_NAME_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, type MessageKey, setLang, t } from "../i18n.ts";
@@ -15,9 +19,6 @@ const TABS: { mode: Mode; label: MessageKey }[] = [
   { mode: "signin", label: "login.signin" },
   { mode: "register", label: "login.register" },
 ];
-
-/** Shortest password the server accepts. */
-const PASSWORD_MIN = 8;
 
 /** Asks for a name (and a password for accounts) and logs in. */
 export function LoginScreen(): JSX.Element {
@@ -108,7 +109,7 @@ export function LoginScreen(): JSX.Element {
             autocomplete="username"
             autocapitalize="off"
             spellcheck={false}
-            maxLength={32}
+            maxLength={MAX_NAME_LENGTH}
             autoFocus
             value={name.value}
             onInput={(e) => name.value = e.currentTarget.value}
@@ -135,12 +136,17 @@ export function LoginScreen(): JSX.Element {
               {current === "register" && (
                 <p
                   id="password-hint"
-                  class={`field-hint${length >= PASSWORD_MIN ? " ok" : ""}`}
+                  class={`field-hint${
+                    length >= PASSWORD_MIN_LENGTH ? " ok" : ""
+                  }`}
                   data-testid="password-hint"
                 >
-                  {length >= PASSWORD_MIN
+                  {length >= PASSWORD_MIN_LENGTH
                     ? t("login.longEnough")
-                    : t("login.passwordHint", { n: PASSWORD_MIN, len: length })}
+                    : t("login.passwordHint", {
+                      n: PASSWORD_MIN_LENGTH,
+                      len: length,
+                    })}
                 </p>
               )}
             </>
@@ -165,7 +171,9 @@ export function LoginScreen(): JSX.Element {
           </button>
         </div>
         <p class="login-hint">
-          {current === "guest" ? t("login.hintGuest") : t("login.hint")}
+          {current === "guest"
+            ? t("login.hintGuest", { n: MAX_NAME_LENGTH })
+            : t("login.hint", { n: MAX_NAME_LENGTH })}
         </p>
         <div class="login-langs" role="group" aria-label={t("login.language")}>
           {LANGS.map((option) => (

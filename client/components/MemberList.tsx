@@ -1,6 +1,7 @@
 /** Who is in the current room: click a name to message them; moderators get a menu each. */
 
 import type { JSX } from "preact";
+import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
@@ -16,7 +17,8 @@ import { MemberMenu } from "./MemberMenu.tsx";
 export function MemberList(): JSX.Element {
   const { state, connection } = useApp();
   const members = state.members.value;
-  const me = state.username.value?.toLowerCase();
+  const username = state.username.value;
+  const me = username === null ? undefined : nameKey(username);
   const moderator = canModerate(state.role.value);
   const open = state.membersOpen.value;
   return (
@@ -41,10 +43,10 @@ export function MemberList(): JSX.Element {
       </div>
       <ul>
         {members.map((name) => {
-          const self = name.toLowerCase() === me;
+          const self = nameKey(name) === me;
           return (
             <li
-              key={name.toLowerCase()}
+              key={nameKey(name)}
               class="member"
               data-testid="member"
               data-user={name}

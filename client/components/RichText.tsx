@@ -2,6 +2,7 @@
 
 import type { JSX } from "preact";
 import { useMemo } from "preact/hooks";
+import { nameKey } from "../../server/protocol/names.ts";
 import { type Inline, parseMarkup } from "../markup.ts";
 
 /** Props of {@linkcode RichText}. */
@@ -17,7 +18,7 @@ export interface RichTextProps {
 /** Paragraphs and code blocks of one message. */
 export function RichText({ text, me, suffix }: RichTextProps): JSX.Element {
   const blocks = useMemo(() => parseMarkup(text), [text]);
-  const mine = me?.toLowerCase();
+  const mine = me === null ? undefined : nameKey(me);
   const last = blocks.length - 1;
   return (
     <>
@@ -67,7 +68,7 @@ function renderInline(
           </a>
         );
       case "mention": {
-        const self = node.name.toLowerCase() === me;
+        const self = nameKey(node.name) === me;
         return (
           <span
             key={i}

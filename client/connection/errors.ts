@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode } from "../../server/protocol/types.ts";
+import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import type { AuthError } from "../auth_api.ts";
 import { t } from "../i18n.ts";
 
@@ -37,7 +38,7 @@ export function loginErrorText(name: string, error: RequestError): string {
     case "username_taken":
       return t("error.nameTaken", { name });
     case "username_invalid":
-      return t("error.nameRules");
+      return t("error.nameRules", { n: MAX_NAME_LENGTH });
     case "offline":
       return t("error.offline");
     default:
@@ -53,7 +54,7 @@ export function accountErrorText(name: string, error: AuthError): string {
     case "username_taken":
       return t("error.accountTaken", { name });
     case "username_invalid":
-      return t("error.nameRules");
+      return t("error.nameRules", { n: MAX_NAME_LENGTH });
     default:
       // rate_limited says when to try again; banned says why.
       return error.message;
