@@ -13,8 +13,8 @@ import {
 } from "../client/commands.ts";
 import type { AppState } from "../client/state.ts";
 import {
+  enterRoom,
   loginAsGuest,
-  type Rig,
   rig,
   settle,
   until,
@@ -25,15 +25,6 @@ function notices(state: AppState, key: string): string[] {
   return (state.logs.value[key]?.notices ?? []).map((n) =>
     `${n.kind}: ${n.text}`
   );
-}
-
-/** Logs in and moves to `room`. */
-async function inRoom(r: Rig, room: string): Promise<void> {
-  await loginAsGuest(r, "ida");
-  const joined = r.connection.joinRoom(room);
-  r.server.reply(await r.server.next("join_room"), { room, history: [] });
-  r.server.reply(await r.server.next("list_users"), { users: ["ida"] });
-  await joined;
 }
 
 Deno.test("commands read the composer's text: a message, a command, or nothing", () => {
@@ -126,7 +117,8 @@ Deno.test("commands confirm /delete of the room one is in where the server moves
   const r = rig();
   const { state, connection, server } = r;
   try {
-    await inRoom(r, "dev");
+    await loginAsGuest(r, "ida");
+    await enterRoom(r, "dev");
     const done = runInput({ state, connection }, "/delete");
     const request = await server.next("delete_room");
     assert.deepEqual(request.data, { room: "dev" });

@@ -16,6 +16,8 @@ import type { Fields } from "../client/wire.ts";
 import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
 import {
+  backOnline,
+  enterRoom,
   loginAsGuest,
   loginReply,
   logTexts,
@@ -29,11 +31,8 @@ import {
 
 /** Drops the socket, lets the backoff run out, and accepts the next socket. */
 async function reconnect(r: Rig): Promise<void> {
-  const before = r.server.sockets.length;
   r.server.socket.drop();
-  r.clock.advance(r.clock.pending[0] ?? 0);
-  const socket = await r.server.socketCount(before + 1);
-  socket.accept();
+  await backOnline(r);
 }
 
 /** Answers a resume in general with nothing missed, up to the member list. */
@@ -110,13 +109,8 @@ Deno.test("connection resumes a guest by name, rejoins its room and fetches what
   const { server, state } = r;
   try {
     await loginAsGuest(r, "ida");
-    const joined = r.connection.joinRoom("#dev");
-    const join = await server.next("join_room");
-    assert.deepEqual(join.data, { room: "dev" });
     const dev = (seq: number) => roomMessage(seq, { room: "dev" });
-    server.reply(join, { room: "dev", history: [dev(1), dev(2), dev(3)] });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    assert.equal(await joined, null);
+    await enterRoom(r, "#dev", [dev(1), dev(2), dev(3)]);
 
     await reconnect(r);
     assert.equal(state.resuming.value, true);
@@ -215,8 +209,7 @@ Deno.test("connection sends a message typed offline once the session is back, by
     assert.equal(pending.status, "pending");
     assert.deepEqual(server.waiting, [], "nothing goes out while offline");
 
-    r.clock.advance(r.clock.pending[0]);
-    (await server.socketCount(2)).accept();
+    await backOnline(r);
     server.reply(await server.next("login"), loginReply("ida"));
     server.reply(await server.next("history"), {
       room: "general",
@@ -262,8 +255,7 @@ Deno.test("connection does not post a message twice when the catch-up shows the 
     await settle();
     assert.equal(state.logs.value.general.pending[0].status, "pending");
 
-    r.clock.advance(r.clock.pending[0]);
-    (await server.socketCount(2)).accept();
+    await backOnline(r);
     server.reply(await server.next("login"), loginReply("ida"));
     server.reply(await server.next("history"), {
       room: "general",
@@ -295,8 +287,7 @@ Deno.test("connection sends a message again with the same client_id when its rep
     const first = await server.next("private_message");
     server.socket.drop();
     await settle();
-    r.clock.advance(r.clock.pending[0]);
-    (await server.socketCount(2)).accept();
+    await backOnline(r);
     await resumeInGeneral(r);
     const again = await server.next("private_message");
     assert.deepEqual(again.data, first.data);
@@ -315,14 +306,10 @@ Deno.test("connection fails a room message written offline in a room it is no lo
   const { server, state } = r;
   try {
     await loginAsGuest(r, "ida");
-    const joined = r.connection.joinRoom("dev");
-    server.reply(await server.next("join_room"), { room: "dev", history: [] });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await joined;
+    await enterRoom(r, "dev");
     server.socket.drop();
     r.connection.sendMessage("for dev");
-    r.clock.advance(r.clock.pending[0]);
-    (await server.socketCount(2)).accept();
+    await backOnline(r);
     server.reply(await server.next("login"), loginReply("ida"));
     server.refuse(
       await server.next("join_room"),
@@ -587,10 +574,7 @@ Deno.test("connection follows the server to general when the room it is in is de
   const { server, state } = r;
   try {
     await loginAsGuest(r, "ida");
-    const joined = r.connection.joinRoom("dev");
-    server.reply(await server.next("join_room"), { room: "dev", history: [] });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await joined;
+    await enterRoom(r, "dev");
     server.socket.push({
       action: "system",
       data: { room: "dev", kind: "deleted", text: "#dev was deleted by mod" },

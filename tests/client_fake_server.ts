@@ -399,3 +399,28 @@ export async function loginAsGuest(
   await done;
   await settle();
 }
+
+/** Moves the logged-in client to `room`, answering the join and the member list. */
+export async function enterRoom(
+  rig: Rig,
+  room: string,
+  history: ChatMessage[] = [],
+): Promise<void> {
+  const { connection, server } = rig;
+  const joined = connection.joinRoom(room);
+  const join = await server.next("join_room");
+  assert.deepEqual(join.data, { room: room.replace(/^#/, "") });
+  server.reply(join, { room: join.data.room, history });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  assert.equal(await joined, null);
+}
+
+/** Lets the backoff wait run out and accepts the socket the client opens next. */
+export async function backOnline(rig: Rig): Promise<FakeSocket> {
+  const { clock, server } = rig;
+  const count = server.sockets.length;
+  clock.advance(clock.pending[0] ?? 0);
+  const socket = await server.socketCount(count + 1);
+  socket.accept();
+  return socket;
+}
