@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "rate_limited",
   "forbidden",
   "banned",
+  "invite_invalid",
   "internal",
   // HTTP only: no such page or file.
   "not_found",

@@ -35,6 +35,44 @@ export const registerData = passwordLoginData;
 /** `create_room` and `join_room` data. */
 export const roomData = z.object({ room: name });
 
+/** `create_room` data: `private` makes an invite-only room. */
+export const createRoomData = z.object({
+  room: name,
+  private: z.boolean().optional(),
+});
+
+/** `join_room` data: an invite code opens a private room. */
+export const joinRoomData = z.object({
+  room: name,
+  invite: z.string().min(1).max(64).optional(),
+});
+
+/** `leave_room` data: a room, or the current one. */
+export const leaveRoomData = z.object({ room: name.optional() });
+
+/** `mark_read` data: a room or a private conversation, and a seq. */
+export const markReadData = z.object({
+  room: name.optional(),
+  with: name.optional(),
+  seq,
+}).refine(
+  (d) => (d.room === undefined) !== (d.with === undefined),
+  "give one of 'room' or 'with'",
+);
+
+/** `invite` and `remove_member` data. */
+export const roomUserData = z.object({ room: name, user: name });
+
+/** `create_invite` data: limits are optional. */
+export const createInviteData = z.object({
+  room: name,
+  max_uses: z.number().int().min(1).max(1_000_000).optional(),
+  expires_in_s: z.number().int().min(1).max(365 * 24 * 3600).optional(),
+});
+
+/** `revoke_invite` data. */
+export const inviteCodeData = z.object({ code: z.string().min(1).max(64) });
+
 /** `leave_room` and `list_rooms` data. */
 export const emptyData = z.object({});
 

@@ -52,10 +52,64 @@ export interface PrivateMessage extends MessageBase {
   to: string;
 }
 
-/** One entry of a room list: its name and how many distinct users are in it. */
+/**
+ * One entry of a room list: its name and how many distinct people are
+ * online in it (an account's online members, a guest's current room).
+ */
 export interface RoomSummary {
   name: string;
   users: number;
+  /** True for an invite-only room; only its members see it listed. */
+  private?: boolean;
+}
+
+/** An account's read state in one room or private conversation. */
+export interface ReadState {
+  /** The newest seq the account has read (0: nothing yet). */
+  last_read_seq: number;
+  /** Messages after it by others, not deleted (counted up to 1000). */
+  unread: number;
+  /** How many of those @mention the account. */
+  mentions: number;
+}
+
+/** One room an account belongs to, with its read state (`login` reply). */
+export interface Membership extends ReadState {
+  room: string;
+  /** The room's newest seq. */
+  last_seq: number;
+}
+
+/** Data of a `read_state` event: one of `room` or `with`. */
+export interface ReadStateEvent extends ReadState {
+  room?: string;
+  with?: string;
+}
+
+/** Data of a `membership` event: the account joined or left a room. */
+export interface MembershipEvent {
+  room: string;
+  /** True when the account is now a member, false when it no longer is. */
+  member: boolean;
+  /** Present when `member` is true. */
+  last_read_seq?: number;
+  unread?: number;
+  mentions?: number;
+  last_seq?: number;
+  private?: boolean;
+}
+
+/** An invite link to a room, as `create_invite` and `list_invites` give it. */
+export interface InviteInfo {
+  code: string;
+  /** Where the web client opens it: `/#/invite/<code>`. */
+  url: string;
+  room: string;
+  created_by: string;
+  created_at: string;
+  expires_at?: string;
+  max_uses?: number;
+  uses: number;
 }
 
 /** What a `system` event reports. */
@@ -66,6 +120,8 @@ export type SystemKind =
   | "deleted"
   | "kicked"
   | "banned"
+  | "invited"
+  | "removed"
   | "info";
 
 /** Data of a `system` event. */
@@ -107,6 +163,8 @@ export interface LoginSuccess {
   room: string;
   rooms: RoomSummary[];
   token?: string;
+  /** An account's rooms with their read state; absent for guests. */
+  memberships?: Membership[];
 }
 
 /** Success data of `create_room`, `join_room` and `leave_room`. */

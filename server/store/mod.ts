@@ -14,7 +14,54 @@ export interface StoredRoom {
   name: string;
   /** Creation time, ms since the epoch. */
   createdAt: number;
+  /** True for an invite-only room. */
+  private: boolean;
+  /** Name key of the account that created a private room. */
+  owner?: string;
 }
+
+/** How a room is created: public by default. */
+export interface RoomOptions {
+  private?: boolean;
+  /** Name key of the creator, who owns a private room. */
+  owner?: string;
+}
+
+/** Where an account stands in one stream (room or conversation). */
+export interface StreamReadState {
+  /** The newest seq read (0: nothing yet). */
+  lastReadSeq: number;
+  /** Messages after it by others, not deleted, counted up to MAX_UNREAD. */
+  unread: number;
+  /** How many of those mention the account. */
+  mentions: number;
+  /** The stream's newest seq. */
+  lastSeq: number;
+}
+
+/** One of an account's rooms with its read state. */
+export interface StoredMembership extends StreamReadState {
+  roomKey: string;
+}
+
+/** An invite link to a room. */
+export interface StoredInvite {
+  /** The secret in the link. */
+  code: string;
+  roomKey: string;
+  /** Display name of its creator. */
+  createdBy: string;
+  createdAt: number;
+  /** Unusable from this time on (ms since the epoch); none: never. */
+  expiresAt?: number;
+  /** Unusable after this many joins; none: no limit. */
+  maxUses?: number;
+  uses: number;
+  revoked: boolean;
+}
+
+/** Unread counts stop here: a client shows "999+", and a count stays cheap. */
+export const MAX_UNREAD = 1000;
 
 /** A room message about to be stored: the store assigns `id`, `seq`, `ts`. */
 export interface MessageDraft {
@@ -118,8 +165,15 @@ export interface RoomStore {
   /** Every room, oldest first. */
   listRooms(): Promise<StoredRoom[]>;
   /** Creates a room; null when a room with that key exists already. */
-  createRoom(name: string, key: string): Promise<StoredRoom | null>;
-  /** Deletes a room with its messages and room bans; false when absent. */
+  createRoom(
+    name: string,
+    key: string,
+    options?: RoomOptions,
+  ): Promise<StoredRoom | null>;
+  /**
+   * Deletes a room with its messages, room bans, memberships, read
+   * positions, mentions and invites; false when absent.
+   */
   deleteRoom(key: string): Promise<boolean>;
   /**
    * Stores a message with the room's next seq, or returns the first message
@@ -161,6 +215,51 @@ export interface PrivateStore {
   takeUndelivered(userKey: string): Promise<PrivateMessage[]>;
 }
 
+/**
+ * Which rooms each account belongs to, where it has read up to in every
+ * room and conversation, and the invite links that open rooms. Read
+ * positions only move forward.
+ */
+export interface MembershipStore {
+  /**
+   * Makes an account a member of a room, its read position at the room's
+   * newest message; false when it was one already or the room is gone.
+   */
+  addMember(userKey: string, roomKey: string): Promise<boolean>;
+  /** Ends a membership and forgets its read position; false when absent. */
+  removeMember(userKey: string, roomKey: string): Promise<boolean>;
+  isMember(userKey: string, roomKey: string): Promise<boolean>;
+  /** An account's rooms with their read state, oldest membership first. */
+  memberships(userKey: string): Promise<StoredMembership[]>;
+  /**
+   * Moves an account's read position in a stream (room key or
+   * conversation key) forward to `seq`, capped at the stream's newest;
+   * never back. Returns the read state after it.
+   */
+  markRead(
+    userKey: string,
+    stream: string,
+    seq: number,
+  ): Promise<StreamReadState>;
+  /** An account's read state in a stream (0 read when never marked). */
+  readState(userKey: string, stream: string): Promise<StreamReadState>;
+  /** Records an invite link (uses 0, not revoked). */
+  createInvite(
+    invite: Omit<StoredInvite, "uses" | "revoked">,
+  ): Promise<void>;
+  findInvite(code: string): Promise<StoredInvite | undefined>;
+  /**
+   * Counts one use of an invite that is usable at `now` (not revoked,
+   * expired or used up) and returns it; undefined otherwise. Atomic: two
+   * nodes cannot both take an invite's last use.
+   */
+  useInvite(code: string, now: number): Promise<StoredInvite | undefined>;
+  /** Revokes an invite; false when there is no such code. */
+  revokeInvite(code: string): Promise<boolean>;
+  /** A room's invites still usable at `now`, oldest first. */
+  listInvites(roomKey: string, now: number): Promise<StoredInvite[]>;
+}
+
 /** Accounts, sessions and bans. */
 export interface AccountStore {
   /**
@@ -193,7 +292,7 @@ export interface AccountStore {
  * `StoreUnavailableError` when they cannot reach their storage.
  */
 export interface Store
-  extends RoomStore, PrivateStore, AccountStore, FileStore {
+  extends RoomStore, PrivateStore, AccountStore, FileStore, MembershipStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

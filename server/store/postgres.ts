@@ -19,24 +19,34 @@ import {
   type Ban,
   conversationKey,
   type HistoryQuery,
+  MAX_UNREAD,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
   type PrivateDraft,
+  type RoomOptions,
   type Session,
   type Store,
   type StoredFile,
+  type StoredInvite,
+  type StoredMembership,
   type StoredRoom,
+  type StreamReadState,
 } from "./mod.ts";
+import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import {
   type AccountRow,
   type BanRow,
   type FileRow,
+  type InviteRow,
+  type RoomRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
+  toRoom,
   toStoredFile,
+  toStoredInvite,
 } from "./rows.ts";
 
 /** Options of {@link PostgresStore.open}. */
@@ -185,7 +195,7 @@ export class PostgresStore implements Store {
       await migrate(sql);
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
-        await insertRoom(sql, room.key, room.name, now);
+        await insertRoom(sql, room.key, room.name, now, {});
       }
     } catch (error) {
       await sql.end({ timeout: 0 }).catch(() => {});
@@ -199,20 +209,19 @@ export class PostgresStore implements Store {
 
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(async (sql) => {
-      const rows = await sql<
-        { key: string; name: string; created_at: number }[]
-      >`
-        SELECT key, name, created_at FROM rooms ORDER BY created_at, position`;
-      return rows.map((r) => ({
-        key: r.key,
-        name: r.name,
-        createdAt: r.created_at,
-      }));
+      const rows = await sql<RoomRow[]>`
+        SELECT key, name, created_at, private, owner FROM rooms
+        ORDER BY created_at, position`;
+      return rows.map(toRoom);
     });
   }
 
-  createRoom(name: string, key: string): Promise<StoredRoom | null> {
-    return this.#run((sql) => insertRoom(sql, key, name, Date.now()));
+  createRoom(
+    name: string,
+    key: string,
+    options: RoomOptions = {},
+  ): Promise<StoredRoom | null> {
+    return this.#run((sql) => insertRoom(sql, key, name, Date.now(), options));
   }
 
   deleteRoom(key: string): Promise<boolean> {
@@ -344,12 +353,25 @@ export class PostgresStore implements Store {
         client_id: a.clientId ?? null,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
+        mentions: mentionKeys(a.text, a.userKey),
       };
     });
+    // One statement, so one transaction: the mentions of the appends that
+    // stored a message go in with them (chat_append ignores the field).
+    const payload = this.#sql.json(json as unknown as postgres.JSONValue);
     const rows = await this.#sql<AppendRow[]>`
-      SELECT * FROM chat_append(${
-      this.#sql.json(json as unknown as postgres.JSONValue)
-    }) ORDER BY r_ord`;
+      WITH appended AS (SELECT * FROM chat_append(${payload})),
+      noted AS (
+        INSERT INTO mentions (user_key, stream, seq)
+        SELECT DISTINCT x.key, a.stream, ap.r_seq
+        FROM appended ap
+        JOIN jsonb_to_recordset(${payload}) AS a(ord integer, stream text,
+          mentions text[]) ON a.ord = ap.r_ord
+        CROSS JOIN unnest(a.mentions) AS x(key)
+        WHERE ap.r_seq IS NOT NULL AND NOT ap.r_duplicate
+        ON CONFLICT DO NOTHING
+      )
+      SELECT * FROM appended ORDER BY r_ord`;
     if (rows.length !== appends.length) {
       throw new Error(
         `chat_append returned ${rows.length} rows for ${appends.length} appends`,
@@ -402,14 +424,33 @@ export class PostgresStore implements Store {
     change: MessageChange,
   ): Promise<MessageBase | undefined> {
     return this.#run(async (sql) => {
-      const [row] = "deleted" in change
-        ? await sql<MessageRow[]>`
+      if ("deleted" in change) {
+        const [row] = await sql<MessageRow[]>`
           UPDATE messages SET deleted = true, text = '', attachments = NULL
-          WHERE id = ${id} RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}`
-        : await sql<MessageRow[]>`
+          WHERE id = ${id} RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}`;
+        return row ? toMessage(row) : undefined;
+      }
+      // An edit may add or drop mentions: they follow the new text, in the
+      // same statement. The author's key is known only from the row, so
+      // the author's own name is dropped in SQL.
+      const keys = mentionKeys(change.text, "");
+      const [row] = await sql<MessageRow[]>`
+        WITH edited AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()}
           WHERE id = ${id} AND NOT deleted
-          RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}`;
+          RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}, stream, user_key
+        ), dropped AS (
+          DELETE FROM mentions n USING edited e
+          WHERE n.stream = e.stream AND n.seq = e.seq
+        ), noted AS (
+          INSERT INTO mentions (user_key, stream, seq)
+          SELECT x.key, e.stream, e.seq
+          FROM edited e
+          CROSS JOIN jsonb_array_elements_text(${sql.json(keys)}) AS x(key)
+          WHERE x.key <> e.user_key
+          ON CONFLICT (user_key, stream, seq) DO NOTHING
+        )
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM edited`;
       return row ? toMessage(row) : undefined;
     });
   }
@@ -554,6 +595,154 @@ export class PostgresStore implements Store {
     });
   }
 
+  addMember(userKey: string, roomKey: string): Promise<boolean> {
+    return this.#run(async (sql) => {
+      const rows = await sql`
+        WITH added AS (
+          INSERT INTO memberships (user_key, room_key, joined_at)
+          SELECT ${userKey}, key, ${Date.now()} FROM rooms WHERE key = ${roomKey}
+          ON CONFLICT DO NOTHING
+          RETURNING room_key
+        )
+        INSERT INTO read_positions (user_key, stream, last_read_seq)
+        SELECT ${userKey}, a.room_key, s.last_seq
+        FROM added a JOIN streams s ON s.key = a.room_key
+        ON CONFLICT (user_key, stream)
+          DO UPDATE SET last_read_seq = excluded.last_read_seq
+        RETURNING stream`;
+      return rows.length > 0;
+    });
+  }
+
+  removeMember(userKey: string, roomKey: string): Promise<boolean> {
+    return this.#run(async (sql) => {
+      const rows = await sql`
+        WITH gone AS (
+          DELETE FROM memberships
+          WHERE user_key = ${userKey} AND room_key = ${roomKey}
+          RETURNING room_key
+        ), forgotten AS (
+          DELETE FROM read_positions
+          WHERE user_key = ${userKey} AND stream = ${roomKey}
+        )
+        SELECT room_key FROM gone`;
+      return rows.length > 0;
+    });
+  }
+
+  isMember(userKey: string, roomKey: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`
+        SELECT 1 FROM memberships
+        WHERE user_key = ${userKey} AND room_key = ${roomKey}`).length > 0
+    );
+  }
+
+  memberships(userKey: string): Promise<StoredMembership[]> {
+    // One statement for every room: a login costs one round trip.
+    return this.#run(async (sql) => {
+      const rows = await sql<(ReadRow & { room_key: string })[]>`
+        SELECT m.room_key, r.*
+        FROM memberships m
+        LEFT JOIN read_positions p
+          ON p.user_key = m.user_key AND p.stream = m.room_key
+        CROSS JOIN LATERAL (${
+        countsFrom(sql, userKey, sql`m.room_key`, sql`p.last_read_seq`)
+      }) r
+        WHERE m.user_key = ${userKey}
+        ORDER BY m.joined_at, m.room_key`;
+      return rows.map((row) => ({
+        roomKey: row.room_key,
+        ...toReadState(row),
+      }));
+    });
+  }
+
+  markRead(
+    userKey: string,
+    stream: string,
+    seq: number,
+  ): Promise<StreamReadState> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<ReadRow[]>`
+        WITH marked AS (
+          INSERT INTO read_positions AS p (user_key, stream, last_read_seq)
+          VALUES (${userKey}, ${stream}, LEAST(${seq}::bigint,
+            coalesce((SELECT last_seq FROM streams WHERE key = ${stream}), 0)))
+          ON CONFLICT (user_key, stream) DO UPDATE
+            SET last_read_seq = GREATEST(p.last_read_seq, excluded.last_read_seq)
+          RETURNING last_read_seq
+        )
+        SELECT r.* FROM marked m CROSS JOIN LATERAL (${
+        countsFrom(sql, userKey, sql`${stream}::text`, sql`m.last_read_seq`)
+      }) r`;
+      return toReadState(row);
+    });
+  }
+
+  readState(userKey: string, stream: string): Promise<StreamReadState> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<ReadRow[]>`
+        SELECT r.* FROM (SELECT (
+          SELECT last_read_seq FROM read_positions
+          WHERE user_key = ${userKey} AND stream = ${stream}
+        ) AS last_read_seq) p CROSS JOIN LATERAL (${
+        countsFrom(sql, userKey, sql`${stream}::text`, sql`p.last_read_seq`)
+      }) r`;
+      return toReadState(row);
+    });
+  }
+
+  createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO invites (code, room_key, created_by, created_at,
+          expires_at, max_uses)
+        VALUES (${invite.code}, ${invite.roomKey}, ${invite.createdBy},
+          ${invite.createdAt}, ${invite.expiresAt ?? null},
+          ${invite.maxUses ?? null})`;
+    });
+  }
+
+  findInvite(code: string): Promise<StoredInvite | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<InviteRow[]>`
+        SELECT * FROM invites WHERE code = ${code}`;
+      return row ? toStoredInvite(row) : undefined;
+    });
+  }
+
+  useInvite(code: string, now: number): Promise<StoredInvite | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<InviteRow[]>`
+        UPDATE invites SET uses = uses + 1
+        WHERE code = ${code} AND NOT revoked
+          AND (expires_at IS NULL OR expires_at > ${now})
+          AND (max_uses IS NULL OR uses < max_uses)
+        RETURNING *`;
+      return row ? toStoredInvite(row) : undefined;
+    });
+  }
+
+  revokeInvite(code: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`UPDATE invites SET revoked = true WHERE code = ${code}`)
+        .count > 0
+    );
+  }
+
+  listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
+    return this.#run(async (sql) => {
+      const rows = await sql<InviteRow[]>`
+        SELECT * FROM invites
+        WHERE room_key = ${roomKey} AND NOT revoked
+          AND (expires_at IS NULL OR expires_at > ${now})
+          AND (max_uses IS NULL OR uses < max_uses)
+        ORDER BY created_at, code`;
+      return rows.map(toStoredInvite);
+    });
+  }
+
   ping(): Promise<void> {
     return this.#run(async (sql) => {
       await sql`SELECT 1`;
@@ -643,20 +832,64 @@ async function insertRoom(
   key: string,
   name: string,
   now: number,
+  options: RoomOptions,
 ): Promise<StoredRoom | null> {
-  const [row] = await sql<{ key: string; name: string; created_at: number }[]>`
+  const [row] = await sql<RoomRow[]>`
     WITH room AS (
-      INSERT INTO rooms (key, name, created_at) VALUES (${key}, ${name}, ${now})
+      INSERT INTO rooms (key, name, created_at, private, owner)
+      VALUES (${key}, ${name}, ${now}, ${options.private ?? false},
+        ${options.owner ?? null})
       ON CONFLICT (key) DO NOTHING
-      RETURNING key, name, created_at
+      RETURNING key, name, created_at, private, owner
     ), stream AS (
       INSERT INTO streams (key) SELECT key FROM room
       ON CONFLICT (key) DO UPDATE SET last_seq = 0
     )
-    SELECT key, name, created_at FROM room`;
-  return row
-    ? { key: row.key, name: row.name, createdAt: row.created_at }
-    : null;
+    SELECT key, name, created_at, private, owner FROM room`;
+  return row ? toRoom(row) : null;
+}
+
+/** What `countsFrom` selects. */
+interface ReadRow {
+  last_read_seq: number;
+  unread: number;
+  mentions: number;
+  last_seq: number;
+}
+
+// The read state of one stream from a read position (NULL: nothing read):
+// two index ranges, the unread messages (capped) and the account's
+// mentions after the position, to use in a LATERAL join.
+function countsFrom(
+  sql: Sql,
+  userKey: string,
+  stream: postgres.PendingQuery<postgres.Row[]>,
+  lastRead: postgres.PendingQuery<postgres.Row[]>,
+) {
+  return sql`
+    SELECT coalesce(${lastRead}, 0) AS last_read_seq,
+      (SELECT count(*)::int FROM (
+        SELECT 1 FROM messages x
+        WHERE x.stream = ${stream} AND x.seq > coalesce(${lastRead}, 0)
+          AND x.user_key <> ${userKey} AND NOT x.deleted
+        LIMIT ${MAX_UNREAD}) u) AS unread,
+      (SELECT count(*)::int FROM (
+        SELECT 1 FROM mentions n
+        JOIN messages x ON x.stream = n.stream AND x.seq = n.seq
+        WHERE n.user_key = ${userKey} AND n.stream = ${stream}
+          AND n.seq > coalesce(${lastRead}, 0) AND NOT x.deleted
+        LIMIT ${MAX_UNREAD}) c) AS mentions,
+      coalesce((SELECT s.last_seq FROM streams s WHERE s.key = ${stream}), 0)
+        AS last_seq`;
+}
+
+function toReadState(row: ReadRow): StreamReadState {
+  return {
+    lastReadSeq: row.last_read_seq,
+    unread: row.unread,
+    mentions: row.mentions,
+    lastSeq: row.last_seq,
+  };
 }
 
 async function page<M extends MessageBase>(

@@ -4,7 +4,13 @@
  * the same whichever store it came from.
  */
 import type { Attachment, MessageBase, Role } from "../protocol/types.ts";
-import type { Account, Ban, StoredFile } from "./mod.ts";
+import type {
+  Account,
+  Ban,
+  StoredFile,
+  StoredInvite,
+  StoredRoom,
+} from "./mod.ts";
 
 /** A message's columns, as both stores read them. */
 export interface MessageFields {
@@ -118,4 +124,52 @@ export function toStoredFile(row: FileRow): StoredFile {
     uploader: row.uploader,
     createdAt: row.created_at,
   };
+}
+
+/** The `rooms` table's columns (`private` as each driver gives it). */
+export interface RoomRow {
+  key: string;
+  name: string;
+  created_at: number;
+  private: boolean | number;
+  owner: string | null;
+}
+
+/** A room from its row. */
+export function toRoom(row: RoomRow): StoredRoom {
+  const room: StoredRoom = {
+    key: row.key,
+    name: row.name,
+    createdAt: row.created_at,
+    private: row.private === true || row.private === 1,
+  };
+  if (row.owner !== null) room.owner = row.owner;
+  return room;
+}
+
+/** The `invites` table's columns (`revoked` as each driver gives it). */
+export interface InviteRow {
+  code: string;
+  room_key: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  revoked: boolean | number;
+}
+
+/** An invite from its row. */
+export function toStoredInvite(row: InviteRow): StoredInvite {
+  const invite: StoredInvite = {
+    code: row.code,
+    roomKey: row.room_key,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    uses: row.uses,
+    revoked: row.revoked === true || row.revoked === 1,
+  };
+  if (row.expires_at !== null) invite.expiresAt = row.expires_at;
+  if (row.max_uses !== null) invite.maxUses = row.max_uses;
+  return invite;
 }

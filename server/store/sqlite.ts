@@ -19,25 +19,35 @@ import {
   type Ban,
   conversationKey,
   type HistoryQuery,
+  MAX_UNREAD,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
   type PrivateDraft,
+  type RoomOptions,
   type Session,
   type Store,
   type StoredFile,
+  type StoredInvite,
+  type StoredMembership,
   type StoredRoom,
+  type StreamReadState,
 } from "./mod.ts";
 import {
   type AccountRow,
   type BanRow,
   type FileRow,
+  type InviteRow,
+  type RoomRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
+  toRoom,
   toStoredFile,
+  toStoredInvite,
 } from "./rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
+import { mentionKeys } from "../mentions.ts";
 
 interface MessageRow {
   seq: number;
@@ -109,7 +119,7 @@ export class SqliteStore implements Store {
       this.#migrate();
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
-        this.#insertRoom(room.key, room.name, now);
+        this.#insertRoom(room.key, room.name, now, {});
       }
     } catch (error) {
       throw new StoreUnavailableError(
@@ -153,14 +163,25 @@ export class SqliteStore implements Store {
     }
   }
 
-  #insertRoom(key: string, name: string, now: number): StoredRoom | null {
+  #insertRoom(
+    key: string,
+    name: string,
+    now: number,
+    options: RoomOptions,
+  ): StoredRoom | null {
     return this.#transaction(() => {
       const row = this.#q(
-        `INSERT INTO rooms (key, name, created_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO NOTHING RETURNING key, name, created_at`,
-      ).get(key, name, now) as
-        | { key: string; name: string; created_at: number }
-        | undefined;
+        `INSERT INTO rooms (key, name, created_at, private, owner)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO NOTHING
+         RETURNING key, name, created_at, private, owner`,
+      ).get(
+        key,
+        name,
+        now,
+        options.private ? 1 : 0,
+        options.owner ?? null,
+      ) as RoomRow | undefined;
       if (!row) return null;
       this.#q(
         `INSERT INTO streams (key) VALUES (?)
@@ -168,21 +189,25 @@ export class SqliteStore implements Store {
       ).run(key);
       this.#lastSeq.delete(key);
       this.#roomNames.delete(key);
-      return { key: row.key, name: row.name, createdAt: row.created_at };
+      return toRoom(row);
     });
   }
 
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(() =>
       (this.#q(
-        "SELECT key, name, created_at FROM rooms ORDER BY created_at, rowid",
-      ).all() as { key: string; name: string; created_at: number }[])
-        .map((r) => ({ key: r.key, name: r.name, createdAt: r.created_at }))
+        `SELECT key, name, created_at, private, owner FROM rooms
+         ORDER BY created_at, rowid`,
+      ).all() as unknown as RoomRow[]).map(toRoom)
     );
   }
 
-  createRoom(name: string, key: string): Promise<StoredRoom | null> {
-    return this.#run(() => this.#insertRoom(key, name, Date.now()));
+  createRoom(
+    name: string,
+    key: string,
+    options: RoomOptions = {},
+  ): Promise<StoredRoom | null> {
+    return this.#run(() => this.#insertRoom(key, name, Date.now(), options));
   }
 
   deleteRoom(key: string): Promise<boolean> {
@@ -373,6 +398,7 @@ export class SqliteStore implements Store {
     }
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
+    this.#noteMentions(stream, seq, mentionKeys(m.text, m.userKey));
     return {
       message: toMessage<M>({
         seq,
@@ -389,6 +415,14 @@ export class SqliteStore implements Store {
       }),
       duplicate: false,
     };
+  }
+
+  #noteMentions(stream: string, seq: number, keys: string[]): void {
+    const insert = this.#q(
+      `INSERT INTO mentions (user_key, stream, seq) VALUES (?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    );
+    for (const key of keys) insert.run(key, stream, seq);
   }
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
@@ -409,16 +443,32 @@ export class SqliteStore implements Store {
     change: MessageChange,
   ): Promise<MessageBase | undefined> {
     return this.#run(() => {
-      const row = ("deleted" in change
-        ? this.#q(
+      if ("deleted" in change) {
+        const row = this.#q(
           `UPDATE messages SET deleted = 1, text = '', attachments = NULL
            WHERE id = ? RETURNING ${MESSAGE_COLUMNS}`,
-        ).get(id)
-        : this.#q(
+        ).get(id) as MessageRow | undefined;
+        return row ? toMessage(row) : undefined;
+      }
+      // An edit may add or drop mentions: they follow the new text.
+      return this.#transaction(() => {
+        const row = this.#q(
           `UPDATE messages SET text = ?, edited_at = ?
-           WHERE id = ? AND deleted = 0 RETURNING ${MESSAGE_COLUMNS}`,
-        ).get(change.text, Date.now(), id)) as MessageRow | undefined;
-      return row ? toMessage(row) : undefined;
+           WHERE id = ? AND deleted = 0
+           RETURNING ${MESSAGE_COLUMNS}, stream, user_key`,
+        ).get(change.text, Date.now(), id) as
+          | (MessageRow & { stream: string; user_key: string })
+          | undefined;
+        if (!row) return undefined;
+        this.#q("DELETE FROM mentions WHERE stream = ? AND seq = ?")
+          .run(row.stream, row.seq);
+        this.#noteMentions(
+          row.stream,
+          row.seq,
+          mentionKeys(change.text, row.user_key),
+        );
+        return toMessage(row);
+      });
     });
   }
 
@@ -610,6 +660,189 @@ export class SqliteStore implements Store {
         | undefined;
       return row ? toBan(row) : undefined;
     });
+  }
+
+  addMember(userKey: string, roomKey: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const added = this.#q(
+          `INSERT INTO memberships (user_key, room_key, joined_at)
+           SELECT ?, key, ? FROM rooms WHERE key = ?
+           ON CONFLICT DO NOTHING`,
+        ).run(userKey, Date.now(), roomKey);
+        if (Number(added.changes) === 0) return false;
+        this.#q(
+          `INSERT INTO read_positions (user_key, stream, last_read_seq)
+           VALUES (?, ?, ?)
+           ON CONFLICT DO UPDATE SET last_read_seq = excluded.last_read_seq`,
+        ).run(userKey, roomKey, this.#lastSeqOf(roomKey));
+        return true;
+      })
+    );
+  }
+
+  removeMember(userKey: string, roomKey: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q(
+          "DELETE FROM memberships WHERE user_key = ? AND room_key = ?",
+        ).run(userKey, roomKey);
+        this.#q("DELETE FROM read_positions WHERE user_key = ? AND stream = ?")
+          .run(userKey, roomKey);
+        return Number(gone.changes) > 0;
+      })
+    );
+  }
+
+  isMember(userKey: string, roomKey: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#q(
+        "SELECT 1 FROM memberships WHERE user_key = ? AND room_key = ?",
+      ).get(userKey, roomKey) !== undefined
+    );
+  }
+
+  memberships(userKey: string): Promise<StoredMembership[]> {
+    return this.#run(() => {
+      const rows = this.#q(
+        `SELECT m.room_key AS room_key,
+           coalesce(p.last_read_seq, 0) AS last_read_seq
+         FROM memberships m
+         LEFT JOIN read_positions p
+           ON p.user_key = m.user_key AND p.stream = m.room_key
+         WHERE m.user_key = ?
+         ORDER BY m.joined_at, m.room_key`,
+      ).all(userKey) as { room_key: string; last_read_seq: number }[];
+      return rows.map((row) => ({
+        roomKey: row.room_key,
+        ...this.#countFrom(userKey, row.room_key, row.last_read_seq),
+      }));
+    });
+  }
+
+  markRead(
+    userKey: string,
+    stream: string,
+    seq: number,
+  ): Promise<StreamReadState> {
+    return this.#run(() => {
+      const last = this.#lastSeqOf(stream);
+      this.#q(
+        `INSERT INTO read_positions (user_key, stream, last_read_seq)
+         VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET
+           last_read_seq = max(last_read_seq, excluded.last_read_seq)`,
+      ).run(userKey, stream, Math.min(seq, last));
+      return this.#readStateOf(userKey, stream);
+    });
+  }
+
+  readState(userKey: string, stream: string): Promise<StreamReadState> {
+    return this.#run(() => this.#readStateOf(userKey, stream));
+  }
+
+  #readStateOf(userKey: string, stream: string): StreamReadState {
+    const row = this.#q(
+      `SELECT last_read_seq FROM read_positions
+       WHERE user_key = ? AND stream = ?`,
+    ).get(userKey, stream) as { last_read_seq: number } | undefined;
+    return this.#countFrom(userKey, stream, row?.last_read_seq ?? 0);
+  }
+
+  // Two index ranges: the unread messages of a stream (capped), and the
+  // account's mentions after its read position.
+  #countFrom(
+    userKey: string,
+    stream: string,
+    lastReadSeq: number,
+  ): StreamReadState {
+    const lastSeq = this.#lastSeqOf(stream);
+    if (lastReadSeq >= lastSeq) {
+      return { lastReadSeq, unread: 0, mentions: 0, lastSeq };
+    }
+    const { unread } = this.#q(
+      `SELECT count(*) AS unread FROM (
+         SELECT 1 FROM messages
+         WHERE stream = ? AND seq > ? AND user_key <> ? AND deleted = 0
+         LIMIT ?)`,
+    ).get(stream, lastReadSeq, userKey, MAX_UNREAD) as { unread: number };
+    const { mentions } = this.#q(
+      `SELECT count(*) AS mentions FROM (
+         SELECT 1 FROM mentions n
+         JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
+         WHERE n.user_key = ? AND n.stream = ? AND n.seq > ? AND m.deleted = 0
+         LIMIT ?)`,
+    ).get(userKey, stream, lastReadSeq, MAX_UNREAD) as { mentions: number };
+    return { lastReadSeq, unread, mentions, lastSeq };
+  }
+
+  // The committed newest seq of a stream (0 for one without messages).
+  #lastSeqOf(stream: string): number {
+    const cached = this.#lastSeq.get(stream);
+    if (cached !== undefined && !this.#touched.has(stream)) return cached;
+    const row = this.#q("SELECT last_seq FROM streams WHERE key = ?").get(
+      stream,
+    ) as { last_seq: number } | undefined;
+    return row?.last_seq ?? 0;
+  }
+
+  createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO invites (code, room_key, created_by, created_at,
+           expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        invite.code,
+        invite.roomKey,
+        invite.createdBy,
+        invite.createdAt,
+        invite.expiresAt ?? null,
+        invite.maxUses ?? null,
+      );
+    });
+  }
+
+  findInvite(code: string): Promise<StoredInvite | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM invites WHERE code = ?").get(code) as
+        | InviteRow
+        | undefined;
+      return row ? toStoredInvite(row) : undefined;
+    });
+  }
+
+  useInvite(code: string, now: number): Promise<StoredInvite | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `UPDATE invites SET uses = uses + 1
+         WHERE code = ? AND revoked = 0
+           AND (expires_at IS NULL OR expires_at > ?)
+           AND (max_uses IS NULL OR uses < max_uses)
+         RETURNING *`,
+      ).get(code, now) as InviteRow | undefined;
+      return row ? toStoredInvite(row) : undefined;
+    });
+  }
+
+  revokeInvite(code: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q("UPDATE invites SET revoked = 1 WHERE code = ?").run(code)
+          .changes,
+      ) > 0
+    );
+  }
+
+  listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM invites
+         WHERE room_key = ? AND revoked = 0
+           AND (expires_at IS NULL OR expires_at > ?)
+           AND (max_uses IS NULL OR uses < max_uses)
+         ORDER BY created_at, code`,
+      ).all(roomKey, now) as unknown as InviteRow[]).map(toStoredInvite)
+    );
   }
 
   // Takes the write lock for a moment: a database another process keeps

@@ -71,4 +71,57 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN edited_at INTEGER;
   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Team chat: private rooms, memberships, read positions, mentions and
+  -- invite links.
+  ALTER TABLE rooms ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rooms ADD COLUMN owner TEXT;  -- creator's key, private rooms
+  CREATE TABLE memberships (
+    user_key  TEXT NOT NULL,
+    room_key  TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+    joined_at INTEGER NOT NULL,
+    PRIMARY KEY (user_key, room_key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX memberships_room ON memberships (room_key);
+  -- Per account and stream (room key or '@a:b'); only moves forward.
+  CREATE TABLE read_positions (
+    user_key      TEXT NOT NULL,
+    stream        TEXT NOT NULL,
+    last_read_seq INTEGER NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  ) STRICT, WITHOUT ROWID;
+  -- Who a message @mentions, written with it: counting a member's unread
+  -- mentions is one index range, never a text scan.
+  CREATE TABLE mentions (
+    user_key TEXT NOT NULL,
+    stream   TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    PRIMARY KEY (user_key, stream, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX mentions_stream ON mentions (stream, seq);
+  CREATE TABLE invites (
+    code       TEXT PRIMARY KEY,
+    room_key   TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    max_uses   INTEGER,
+    uses       INTEGER NOT NULL DEFAULT 0,
+    revoked    INTEGER NOT NULL DEFAULT 0
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX invites_room ON invites (room_key);
+  -- A room's stream may come back under a new room of the same name,
+  -- numbered from 1 again: nothing of the old one may linger.
+  CREATE TRIGGER rooms_forget AFTER DELETE ON rooms BEGIN
+    DELETE FROM read_positions WHERE stream = old.key;
+    DELETE FROM mentions WHERE stream = old.key;
+  END;
+  -- Every account already registered belongs to general, read to its end.
+  INSERT INTO memberships (user_key, room_key, joined_at)
+    SELECT key, 'general', created_at FROM accounts
+    WHERE EXISTS (SELECT 1 FROM rooms WHERE key = 'general');
+  INSERT INTO read_positions (user_key, stream, last_read_seq)
+    SELECT m.user_key, m.room_key, s.last_seq
+    FROM memberships m JOIN streams s ON s.key = m.room_key;
+  `,
 ];
