@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
+import { findReadableRoom, type Reader } from "./access.ts";
 import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import {
@@ -184,13 +185,27 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(account));
   });
 
-  app.get(
-    "/api/rooms",
-    async (c) => c.json({ rooms: await node.roomSummaries() }),
-  );
+  // The session cookie or a bearer token makes the reader an account, who
+  // sees its private rooms; without one, only public rooms exist.
+  async function readerOf(c: Context): Promise<Reader> {
+    const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/i);
+    const token = bearer?.[1] ?? sessionCookie(c);
+    if (token === undefined) return {};
+    const account = await node.accounts.resume(token);
+    return isFailure(account) ? {} : { account: account.key };
+  }
+
+  app.get("/api/rooms", async (c) => {
+    const reader = await readerOf(c);
+    return c.json({ rooms: await node.roomSummaries(reader.account) });
+  });
 
   app.get("/api/rooms/:room/messages", async (c) => {
-    const key = await node.findRoomAnywhere(c.req.param("room"));
+    const key = await findReadableRoom(
+      node,
+      await readerOf(c),
+      c.req.param("room"),
+    );
     if (key === undefined) {
       return httpError(
         c,

@@ -15,6 +15,8 @@ import { nameKey } from "./protocol/names.ts";
 import {
   type ChatMessage,
   GENERAL_ROOM,
+  type Membership,
+  type MembershipEvent,
   type Role,
   type RoomSummary,
   type SystemEvent,
@@ -23,7 +25,7 @@ import type { PresenceManager } from "./presence/mod.ts";
 import { type RateLimitConfig, UserRateLimits } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomSequencer } from "./sequencer.ts";
-import type { Store } from "./store/mod.ts";
+import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
 
 const logger = log("node");
 
@@ -112,7 +114,7 @@ export class ChatNode {
   // now, or before it started), with where their numbering stands.
   async #loadRooms(): Promise<void> {
     for (const room of await this.store.listRooms()) {
-      if (!this.registry.addRoom(room.key, room.name)) continue;
+      if (!this.registry.addRoom(room.key, room.name, room)) continue;
       const [last] = await this.store.history(room.key, { limit: 1 });
       this.#sequencer.expect(room.key, (last?.seq ?? 0) + 1);
     }
@@ -128,7 +130,13 @@ export class ChatNode {
     topic: Topic,
     action: string,
     data: unknown,
-    options: { exceptUser?: string } = {},
+    options: {
+      exceptUser?: string;
+      /** A connection of this node that must not get it. */
+      exceptConnection?: number;
+      /** Only connections looking at the room (typing). */
+      viewersOnly?: boolean;
+    } = {},
   ): void {
     const publication: EventPublication = {
       type: "event",
@@ -138,6 +146,10 @@ export class ChatNode {
     if (options.exceptUser !== undefined) {
       publication.exceptUser = options.exceptUser;
     }
+    if (options.exceptConnection !== undefined) {
+      publication.exceptConnection = `${this.id}:${options.exceptConnection}`;
+    }
+    if (options.viewersOnly) publication.viewersOnly = true;
     this.broker.publish(publication);
   }
 
@@ -163,9 +175,15 @@ export class ChatNode {
    * announcement to every node (the room lists), to make once the
    * creator's reply is queued.
    */
-  addRoom(key: string, name: string): () => void {
-    if (this.registry.addRoom(key, name)) this.#sequencer.expect(key, 1);
-    return () => this.control({ kind: "room_created", key, name });
+  addRoom(
+    key: string,
+    name: string,
+    options: { private?: boolean; owner?: string } = {},
+  ): () => void {
+    if (this.registry.addRoom(key, name, options)) {
+      this.#sequencer.expect(key, 1);
+    }
+    return () => this.control({ kind: "room_created", key, name, ...options });
   }
 
   /** Asks every node to apply a control event (this one included). */
@@ -182,9 +200,20 @@ export class ChatNode {
     this.control({ kind: "presence_changed" });
   }
 
-  /** Every room with its distinct user count across nodes, in creation order. */
-  async roomSummaries(): Promise<RoomSummary[]> {
-    return this.#summaries(await this.presence.roomCounts());
+  /**
+   * Every room a user may see (public ones, and the private ones of its
+   * memberships) with its distinct user count across nodes, in creation
+   * order. Without a viewer: the public rooms.
+   */
+  async roomSummaries(viewer?: string): Promise<RoomSummary[]> {
+    const counts = await this.presence.roomCounts();
+    let mine = viewer === undefined ? undefined : this.registry.roomsOf(viewer);
+    // An account not online here (an HTTP reader): its stored rooms.
+    if (viewer !== undefined && mine === undefined) {
+      const stored = await this.store.memberships(viewer);
+      mine = new Set(stored.map((m) => m.roomKey));
+    }
+    return this.#summaries(counts, mine);
   }
 
   /** Names of the distinct users in a room across nodes. */
@@ -208,6 +237,7 @@ export class ChatNode {
       userKey: member.userKey,
       username: member.username,
       roomKey: member.roomKey,
+      rooms: this.#presenceRooms(member),
       guest: member.guest,
       address: member.address,
     });
@@ -223,11 +253,15 @@ export class ChatNode {
    */
   moveMember(member: Member, roomKey: string): () => void {
     const change = this.registry.enter(member, roomKey);
-    if (change.moved) this.presence.move(`${this.id}:${member.id}`, roomKey);
+    if (change.moved) this.#updatePresence(member);
+    // An account counts in all its rooms whichever it looks at: only its
+    // first room (a login) changes the counts.
+    const counted = change.moved &&
+      (member.guest || change.from === undefined);
     return () => {
       // The socket may have closed while the reply was being made; its
       // departure was announced then, so this move is old news.
-      if (change.moved) this.presenceChanged();
+      if (counted) this.presenceChanged();
       if (!this.registry.isMember(member)) return;
       if (change.from !== undefined && change.leftFrom) {
         this.#announceUnlessElsewhere(change.from, member, "left", 0);
@@ -254,6 +288,149 @@ export class ChatNode {
     this.presence.connectionsIn(member.userKey, roomKey).then((count) => {
       if (count <= expected) this.#announce(roomKey, member, kind);
     }, () => this.#announce(roomKey, member, kind));
+  }
+
+  #presenceRooms(member: Member): string[] | undefined {
+    const rooms = this.registry.roomsOf(member.userKey);
+    return rooms ? [...rooms] : undefined;
+  }
+
+  #updatePresence(member: Member): void {
+    this.presence.move(
+      `${this.id}:${member.id}`,
+      member.roomKey,
+      this.#presenceRooms(member),
+    );
+  }
+
+  /**
+   * An account's stored rooms, now joined on this node for this connection
+   * and its others (`general` is added when missing: every account belongs
+   * to it), with their read state as the `login` reply lists them.
+   */
+  async enterRooms(member: Member): Promise<Membership[]> {
+    let stored = await this.store.memberships(member.userKey);
+    if (!stored.some((m) => m.roomKey === GENERAL_ROOM)) {
+      await this.store.addMember(member.userKey, GENERAL_ROOM);
+      stored = await this.store.memberships(member.userKey);
+    }
+    if (stored.some((m) => this.registry.roomName(m.roomKey) === undefined)) {
+      await this.#loadRooms();
+    }
+    this.registry.joinRooms(member.userKey, stored.map((m) => m.roomKey));
+    return stored.flatMap((m) => {
+      const room = this.registry.roomName(m.roomKey);
+      return room === undefined ? [] : [toMembership(room, m)];
+    });
+  }
+
+  /**
+   * Makes an account a member of a room: stored first, then joined on this
+   * node at once (so the caller can move a connection there). Returns the
+   * announcements to make once the reply is queued (every node tells the
+   * account's connections; the room hears "joined"), or undefined when the
+   * account was a member already.
+   */
+  async addMembership(
+    user: { key: string; name: string },
+    roomKey: string,
+    notice?: SystemEvent,
+  ): Promise<(() => void) | undefined> {
+    if (!await this.store.addMember(user.key, roomKey)) return undefined;
+    const state = await this.store.readState(user.key, roomKey);
+    this.registry.joinRooms(user.key, [roomKey]);
+    const room = this.registry.roomInfo(roomKey);
+    const name = room?.name ?? roomKey;
+    const event: MembershipEvent = {
+      room: name,
+      member: true,
+      ...toReadState(state),
+      last_seq: state.lastSeq,
+    };
+    if (room?.private) event.private = true;
+    logger.info("{user} joined {room}", { user: user.name, room: name });
+    return () => {
+      this.control({
+        kind: "membership_changed",
+        userKey: user.key,
+        roomKey,
+        event,
+        notice,
+      });
+      this.#announceMembership(roomKey, user.name, {
+        kind: "joined",
+        text: notice
+          ? `${user.name} was added to ${name}`
+          : `${user.name} joined ${name}`,
+      });
+    };
+  }
+
+  /**
+   * Ends an account's membership of a room: stored first, then here at
+   * once (its connections looking at the room move to `general`). Returns
+   * the announcements to make once the reply is queued, or undefined when
+   * the account was no member.
+   */
+  async removeMembership(
+    user: { key: string; name: string },
+    roomKey: string,
+    how: { kind: "left" | "removed"; text: string; notice?: SystemEvent },
+  ): Promise<(() => void) | undefined> {
+    if (!await this.store.removeMember(user.key, roomKey)) return undefined;
+    const name = this.registry.roomName(roomKey) ?? roomKey;
+    this.#leaveHere(user.key, roomKey);
+    logger.info("{user} left {room}", { user: user.name, room: name });
+    return () => {
+      this.control({
+        kind: "membership_changed",
+        userKey: user.key,
+        roomKey,
+        event: { room: name, member: false },
+        notice: how.notice,
+      });
+      this.#announceMembership(roomKey, user.name, {
+        kind: how.kind,
+        text: how.text,
+      });
+    };
+  }
+
+  // Ends a membership on this node: connections looking at the room go
+  // back to `general`.
+  #leaveHere(userKey: string, roomKey: string): void {
+    for (const member of this.registry.leaveRoom(userKey, roomKey) ?? []) {
+      this.registry.enter(member, GENERAL_ROOM);
+    }
+  }
+
+  #announceMembership(
+    roomKey: string,
+    user: string,
+    notice: { kind: "joined" | "left" | "removed"; text: string },
+  ): void {
+    if (this.registry.userCountIn(roomKey) > this.#announceLimit) return;
+    const room = this.registry.roomName(roomKey) ?? roomKey;
+    this.notifyRoom(roomKey, { room, user, ...notice }, nameKey(user));
+  }
+
+  // On every node: the account's connections here follow the change, are
+  // told, and everyone's room list is refreshed.
+  #membershipChanged(
+    event: Extract<ControlEvent, { kind: "membership_changed" }>,
+  ): void {
+    if (event.event.member) {
+      this.registry.joinRooms(event.userKey, [event.roomKey]);
+    } else {
+      this.#leaveHere(event.userKey, event.roomKey);
+    }
+    const frames = [encodeEvent("membership", event.event)];
+    if (event.notice) frames.push(encodeEvent("system", event.notice));
+    for (const member of this.registry.connectionsOf(event.userKey)) {
+      this.#updatePresence(member);
+      for (const frame of frames) member.outbox.push(frame);
+    }
+    this.#scheduleRoomList();
   }
 
   /** Removes a member that disconnected, with the notices it calls for. */
@@ -322,13 +499,26 @@ export class ChatNode {
       : topic.kind === "user"
       ? this.registry.connectionsOf(topic.key)
       : this.registry.everyone();
+    // Rare filters, read once: the loop of a plain publication is as it was.
+    const except = this.#localConnection(publication.exceptConnection);
+    const viewing = publication.viewersOnly && topic.kind === "room"
+      ? topic.key
+      : undefined;
     let delivered = 0;
     for (const member of members) {
       if (member.userKey === exceptUser) continue;
+      if (except !== undefined && member.id === except) continue;
+      if (viewing !== undefined && member.roomKey !== viewing) continue;
       member.outbox.push(frame);
       delivered++;
     }
     this.metrics.eventsDelivered += delivered;
+  }
+
+  // The connection id in `<node id>:<id>` when the node is this one.
+  #localConnection(id: string | undefined): number | undefined {
+    if (id === undefined || !id.startsWith(`${this.id}:`)) return undefined;
+    return Number(id.slice(this.id.length + 1));
   }
 
   // Messages a gap left out, read back from the store.
@@ -355,10 +545,13 @@ export class ChatNode {
         this.#scheduleRoomList();
         return;
       case "room_created":
-        if (this.registry.addRoom(event.key, event.name)) {
+        if (this.registry.addRoom(event.key, event.name, event)) {
           this.#sequencer.expect(event.key, 1);
         }
         this.#scheduleRoomList();
+        return;
+      case "membership_changed":
+        this.#membershipChanged(event);
         return;
       case "room_deleted":
         this.#roomDeleted(event.key, event.name, event.by);
@@ -384,33 +577,67 @@ export class ChatNode {
     const members = this.registry.memberCount;
     const counts = members < 200 ? this.presence.roomCountsNow() : undefined;
     if (counts) {
-      this.#sendRoomList(this.#summaries(counts));
+      this.#sendRoomList(counts);
       return;
     }
     const pause = members < 200 ? 0 : Math.min(1000, members / 10);
     this.#roomListTimer = setTimeout(async () => {
       this.#roomListTimer = undefined;
       try {
-        this.#sendRoomList(await this.roomSummaries());
+        this.#sendRoomList(await this.presence.roomCounts());
       } catch (error) {
         logger.error("Cannot build the room list: {error}", { error });
       }
     }, pause);
   }
 
-  #sendRoomList(rooms: RoomSummary[]): void {
-    this.#deliver({
-      type: "event",
-      topic: { kind: "everyone" },
-      frame: encodeEvent("room_list", { rooms }),
+  // One encoded list for everyone; only accounts that belong to private
+  // rooms get one of their own (one per account, shared by its
+  // connections), and a node without private rooms never looks.
+  #sendRoomList(counts: Map<string, number>): void {
+    const shared = encodeEvent("room_list", {
+      rooms: this.#summaries(counts),
     });
+    if (!this.registry.rooms().some((room) => room.private)) {
+      this.#deliver({
+        type: "event",
+        topic: { kind: "everyone" },
+        frame: shared,
+      });
+      return;
+    }
+    const own = new Map<string, string>();
+    let delivered = 0;
+    for (const member of this.registry.everyone()) {
+      let frame = shared;
+      if (!member.guest && this.registry.hasPrivateRooms(member.userKey)) {
+        frame = own.get(member.userKey) ?? encodeEvent("room_list", {
+          rooms: this.#summaries(counts, this.registry.roomsOf(member.userKey)),
+        });
+        own.set(member.userKey, frame);
+      }
+      member.outbox.push(frame);
+      delivered++;
+    }
+    this.metrics.eventsDelivered += delivered;
   }
 
-  #summaries(counts: Map<string, number>): RoomSummary[] {
-    return this.registry.rooms().map(({ key, name }) => ({
-      name,
-      users: counts.get(key) ?? 0,
-    }));
+  // Public rooms, and the private ones the viewer belongs to.
+  #summaries(
+    counts: Map<string, number>,
+    mine?: ReadonlySet<string>,
+  ): RoomSummary[] {
+    const summaries: RoomSummary[] = [];
+    for (const room of this.registry.rooms()) {
+      if (room.private && !mine?.has(room.key)) continue;
+      const summary: RoomSummary = {
+        name: room.name,
+        users: counts.get(room.key) ?? 0,
+      };
+      if (room.private) summary.private = true;
+      summaries.push(summary);
+    }
+    return summaries;
   }
 
   // Every connection of a user here gets the notice and is closed; its
@@ -461,12 +688,20 @@ export class ChatNode {
       );
       // The room hears "banned" below, not "left".
       const change = this.registry.enter(member, GENERAL_ROOM);
-      this.presence.move(`${this.id}:${member.id}`, GENERAL_ROOM);
       if (change.joinedTo) {
         this.#announceUnlessElsewhere(GENERAL_ROOM, member, "joined", 1);
       }
-      this.presenceChanged();
     }
+    // An account's membership ended with the ban (the handler stored it).
+    const members = [...this.registry.connectionsOf(userKey)];
+    const wasMember = this.registry.isMemberOf(userKey, roomKey);
+    this.#leaveHere(userKey, roomKey);
+    const left = encodeEvent("membership", { room, member: false });
+    for (const member of members) {
+      this.#updatePresence(member);
+      if (wasMember) member.outbox.push(left);
+    }
+    if (members.length > 0) this.presenceChanged();
     if (name !== undefined) {
       this.notifyRoom(
         roomKey,
@@ -476,7 +711,8 @@ export class ChatNode {
     }
   }
 
-  // Members here move to `general`, each told; then the room is gone.
+  // Members here are told; those looking at it move to `general`; then
+  // the room and every membership of it are gone.
   #roomDeleted(roomKey: string, room: string, by: string): void {
     const deleted = encodeEvent("system", {
       room,
@@ -484,11 +720,17 @@ export class ChatNode {
       text: `${by} deleted ${room}`,
     });
     const announcements: (() => void)[] = [];
-    for (const member of [...this.registry.membersOf(roomKey)]) {
+    const members = [...this.registry.membersOf(roomKey)];
+    for (const member of members) {
       member.outbox.push(deleted);
-      announcements.push(this.moveMember(member, GENERAL_ROOM));
+      if (member.roomKey === roomKey) {
+        announcements.push(this.moveMember(member, GENERAL_ROOM));
+      }
     }
     this.registry.removeRoom(roomKey);
+    for (const member of members) {
+      if (!member.guest) this.#updatePresence(member);
+    }
     this.#sequencer.forget(roomKey);
     for (const announce of announcements) announce();
     this.#scheduleRoomList();
@@ -519,4 +761,19 @@ export class ChatNode {
     await this.files.close();
     logger.debug("Node closed");
   }
+}
+
+/** A stored read state as the wire shows it. */
+export function toReadState(
+  state: StreamReadState,
+): { last_read_seq: number; unread: number; mentions: number } {
+  return {
+    last_read_seq: state.lastReadSeq,
+    unread: state.unread,
+    mentions: state.mentions,
+  };
+}
+
+function toMembership(room: string, m: StoredMembership): Membership {
+  return { room, ...toReadState(m), last_seq: m.lastSeq };
 }

@@ -90,6 +90,8 @@ export function categoryOf(action: string): RateCategory {
     case "private_message":
       return "message";
     case "create_room":
+    case "create_invite":
+    case "invite":
       return "room";
     case "login":
     case "register":

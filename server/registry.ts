@@ -14,7 +14,10 @@ export interface Member {
   readonly userKey: string;
   /** The client's IP address. */
   readonly address: string;
-  /** Key of the member's current room; set by `enter`. */
+  /**
+   * Key of the room the connection looks at; set by `enter`. A guest gets
+   * only this room's events; an account gets those of all its rooms.
+   */
   roomKey: string;
   /** The user's role; changes with `set_role`. */
   role: Role;
@@ -30,8 +33,21 @@ export interface Member {
   disconnect(code: number, reason: string): void;
 }
 
-interface RoomEntry {
+/** How a room may be seen: public, or invite-only with an owner. */
+export interface RoomInfo {
+  key: string;
   name: string;
+  /** Invite-only: listed and readable for its members alone. */
+  private: boolean;
+  /** Name key of the account that created it, if one did. */
+  owner?: string;
+}
+
+interface RoomEntry extends RoomInfo {
+  /**
+   * Connections that get the room's events: every connection of an online
+   * member account, and guests looking at it.
+   */
   members: Set<Member>;
   /** Connections per user in this room: users count once. */
   users: Map<string, { name: string; connections: number }>;
@@ -43,6 +59,8 @@ interface UserEntry {
   // An array, not a Set: usually one connection (a Set costs ~300 bytes
   // more for each user online). Replaced, never changed in place.
   members: Member[];
+  /** An account's rooms (its memberships); none for a guest. */
+  rooms?: Set<string>;
 }
 
 /** What a move between rooms changed, for the notices it calls for. */
@@ -51,16 +69,16 @@ export interface RoomChange {
   moved: boolean;
   /** The room left, or undefined for a member's first room. */
   from?: string;
-  /** The user's last connection left `from`: the room hears "left". */
+  /** A guest's last connection left `from`: the room hears "left". */
   leftFrom: boolean;
-  /** The user's first connection entered the new room: it hears "joined". */
+  /** A guest's first connection entered the new room: it hears "joined". */
   joinedTo: boolean;
 }
 
 /** What removing a member changed. */
 export interface Departure {
   roomKey: string;
-  /** The user's last connection left the room. */
+  /** A guest's last connection left the room. */
   leftRoom: boolean;
   /** The user has no connection left on this node. */
   offline: boolean;
@@ -77,15 +95,36 @@ export class RoomRegistry {
   #members = new Set<Member>();
 
   /** Adds a room; false when its key is taken. */
-  addRoom(key: string, name: string): boolean {
+  addRoom(
+    key: string,
+    name: string,
+    options: { private?: boolean; owner?: string } = {},
+  ): boolean {
     if (this.#rooms.has(key)) return false;
-    this.#rooms.set(key, { name, members: new Set(), users: new Map() });
+    const room: RoomEntry = {
+      key,
+      name,
+      private: options.private ?? false,
+      members: new Set(),
+      users: new Map(),
+    };
+    if (options.owner !== undefined) room.owner = options.owner;
+    this.#rooms.set(key, room);
     return true;
   }
 
   /** The room's display name, or undefined when there is no such room. */
   roomName(key: string): string | undefined {
     return this.#rooms.get(key)?.name;
+  }
+
+  /** Whether a room is private and who owns it; undefined when absent. */
+  roomInfo(key: string): RoomInfo | undefined {
+    const room = this.#rooms.get(key);
+    if (!room) return undefined;
+    const info: RoomInfo = { key, name: room.name, private: room.private };
+    if (room.owner !== undefined) info.owner = room.owner;
+    return info;
   }
 
   /** Number of rooms. */
@@ -113,13 +152,96 @@ export class RoomRegistry {
     if (user) {
       user.members = [...user.members, member];
     } else {
-      this.#users.set(member.userKey, {
+      const entry: UserEntry = {
         name: member.username,
         guest: member.guest,
         members: [member],
-      });
+      };
+      if (!member.guest) entry.rooms = new Set();
+      this.#users.set(member.userKey, entry);
     }
     this.#members.add(member);
+    // Another connection of the account already holds its rooms.
+    for (const key of this.#users.get(member.userKey)!.rooms ?? []) {
+      const room = this.#rooms.get(key);
+      if (room) this.#subscribe(room, member);
+    }
+    return true;
+  }
+
+  /**
+   * Adds rooms to an online account's memberships: each of its connections
+   * here gets their events from now on. Returns the keys that were new;
+   * unknown rooms and users not online here are skipped.
+   */
+  joinRooms(userKey: string, roomKeys: Iterable<string>): string[] {
+    const user = this.#users.get(userKey);
+    const added: string[] = [];
+    if (!user?.rooms) return added;
+    for (const key of roomKeys) {
+      const room = this.#rooms.get(key);
+      if (!room || user.rooms.has(key)) continue;
+      user.rooms.add(key);
+      for (const member of user.members) this.#subscribe(room, member);
+      added.push(key);
+    }
+    return added;
+  }
+
+  /**
+   * Ends an online account's membership here: its connections stop getting
+   * the room's events. Returns those that were looking at it (each must be
+   * moved elsewhere with `enter`), or undefined when it was no member.
+   */
+  leaveRoom(userKey: string, roomKey: string): Member[] | undefined {
+    const user = this.#users.get(userKey);
+    if (!user?.rooms?.delete(roomKey)) return undefined;
+    const room = this.#rooms.get(roomKey);
+    const viewers: Member[] = [];
+    for (const member of user.members) {
+      if (room) this.#unsubscribe(room, member);
+      if (member.roomKey === roomKey) viewers.push(member);
+    }
+    return viewers;
+  }
+
+  /** True when an online account belongs to the room (false for guests). */
+  isMemberOf(userKey: string, roomKey: string): boolean {
+    return this.#users.get(userKey)?.rooms?.has(roomKey) ?? false;
+  }
+
+  /** An online account's rooms; undefined for guests and users not here. */
+  roomsOf(userKey: string): ReadonlySet<string> | undefined {
+    return this.#users.get(userKey)?.rooms;
+  }
+
+  /** True when an online account belongs to any private room. */
+  hasPrivateRooms(userKey: string): boolean {
+    for (const key of this.#users.get(userKey)?.rooms ?? []) {
+      if (this.#rooms.get(key)?.private) return true;
+    }
+    return false;
+  }
+
+  #subscribe(room: RoomEntry, member: Member): boolean {
+    if (room.members.has(member)) return false;
+    room.members.add(member);
+    const count = room.users.get(member.userKey);
+    if (count) {
+      count.connections++;
+      return false;
+    }
+    room.users.set(member.userKey, { name: member.username, connections: 1 });
+    return true;
+  }
+
+  // True when it was the user's last connection in the room.
+  #unsubscribe(room: RoomEntry, member: Member): boolean {
+    if (!room.members.delete(member)) return false;
+    const count = room.users.get(member.userKey);
+    if (!count) return false;
+    if (--count.connections > 0) return false;
+    room.users.delete(member.userKey);
     return true;
   }
 
@@ -138,10 +260,19 @@ export class RoomRegistry {
     return this.#users.get(userKey)?.name;
   }
 
-  /** Removes an empty room; false when it has members or does not exist. */
+  /**
+   * Removes a room that no connection looks at any more, ending every
+   * membership of it here; false when one still does or it does not exist.
+   */
   removeRoom(key: string): boolean {
     const room = this.#rooms.get(key);
-    if (!room || room.members.size > 0) return false;
+    if (!room) return false;
+    for (const member of room.members) {
+      if (member.roomKey === key) return false;
+    }
+    for (const member of room.members) {
+      this.#users.get(member.userKey)?.rooms?.delete(key);
+    }
     return this.#rooms.delete(key);
   }
 
@@ -158,18 +289,16 @@ export class RoomRegistry {
       joinedTo: false,
     };
     if (!this.#members.has(member)) return change;
-    if (member.roomKey !== "") {
-      if (member.roomKey === roomKey) return change;
-      change.from = member.roomKey;
-      change.leftFrom = this.#exitRoom(member);
-    }
-    to.members.add(member);
-    const count = to.users.get(member.userKey);
-    if (count) {
-      count.connections++;
+    if (member.roomKey === roomKey) return change;
+    if (member.roomKey !== "") change.from = member.roomKey;
+    if (member.guest) {
+      // A guest is where it looks, nowhere else.
+      const from = this.#rooms.get(member.roomKey);
+      if (from) change.leftFrom = this.#unsubscribe(from, member);
+      change.joinedTo = this.#subscribe(to, member);
     } else {
-      to.users.set(member.userKey, { name: member.username, connections: 1 });
-      change.joinedTo = true;
+      // An account looks only at its rooms: entering one joins it here.
+      this.joinRooms(member.userKey, [roomKey]);
     }
     member.roomKey = roomKey;
     change.moved = true;
@@ -180,9 +309,15 @@ export class RoomRegistry {
   release(member: Member): Departure | undefined {
     if (!this.#members.delete(member)) return undefined;
     const roomKey = member.roomKey;
-    const leftRoom = roomKey !== "" && this.#exitRoom(member);
-    member.roomKey = "";
     const user = this.#users.get(member.userKey);
+    let leftRoom = false;
+    for (const key of user?.rooms ?? [roomKey]) {
+      const room = this.#rooms.get(key);
+      if (room && this.#unsubscribe(room, member) && member.guest) {
+        leftRoom = true;
+      }
+    }
+    member.roomKey = "";
     // A new array, so a loop over the old one (a delivery that closes a
     // slow socket) goes on undisturbed.
     if (user) user.members = user.members.filter((m) => m !== member);
@@ -191,18 +326,7 @@ export class RoomRegistry {
     return { roomKey, leftRoom, offline };
   }
 
-  #exitRoom(member: Member): boolean {
-    const room = this.#rooms.get(member.roomKey);
-    if (!room) return false;
-    room.members.delete(member);
-    const count = room.users.get(member.userKey);
-    if (!count) return false;
-    if (--count.connections > 0) return false;
-    room.users.delete(member.userKey);
-    return true;
-  }
-
-  /** Connections in a room. */
+  /** Connections that get a room's events. */
   membersOf(roomKey: string): Iterable<Member> {
     return this.#rooms.get(roomKey)?.members ?? [];
   }
@@ -236,9 +360,13 @@ export class RoomRegistry {
     return counts;
   }
 
-  /** Every room's key and name, in creation order. */
-  rooms(): { key: string; name: string }[] {
-    return [...this.#rooms].map(([key, room]) => ({ key, name: room.name }));
+  /** Every room's key, name and visibility, in creation order. */
+  rooms(): RoomInfo[] {
+    return [...this.#rooms.values()].map((room) => ({
+      key: room.key,
+      name: room.name,
+      private: room.private,
+    }));
   }
 }
 

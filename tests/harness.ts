@@ -785,6 +785,23 @@ export async function eventually<T>(
 }
 
 /**
+ * Waits until `user` is no longer online as `observer` sees it: accounts
+ * come and go without notices, so this asks `list_users` of `general`,
+ * where every account belongs.
+ */
+export async function wentOffline(
+  observer: TestClient,
+  user: string,
+): Promise<void> {
+  await eventually(async () => {
+    const { users } = await observer.ok("list_users", { room: "general" });
+    if ((users as string[]).includes(user)) {
+      throw new Error(`${user} is still online`);
+    }
+  });
+}
+
+/**
  * Every message of a room after `afterSeq` (default: all), oldest first,
  * paged with `history` after_seq as a reconnecting client does.
  */

@@ -18,6 +18,7 @@ import {
   spawnServer,
   TEST_PASSWORD,
   type TestClient,
+  wentOffline,
   withClients,
 } from "./harness.ts";
 
@@ -121,7 +122,7 @@ Deno.test("kick: someone offline, or nobody at all, gets user_not_found", () =>
     const root = await admin(pool);
     const bob = await pool.register("bob");
     await bob.close();
-    await notice(root, "left", "bob");
+    await wentOffline(root, "bob");
     await expectError(root, "kick", { user: "bob" }, "user_not_found");
     await expectError(root, "kick", { user: "nobody" }, "user_not_found");
   }));
@@ -150,7 +151,7 @@ Deno.test("ban: an account banned while offline cannot log in by name, others st
     const root = await admin(pool);
     const bob = await pool.register("bob");
     await bob.close();
-    await notice(root, "left", "bob");
+    await wentOffline(root, "bob");
     await root.ok("ban", { user: "Bob" });
     const client = await pool.connect();
     await expectError(
@@ -222,7 +223,7 @@ Deno.test("ban: a server ban survives a restart", async () => {
       );
       rootToken = root.token;
       await bob.close();
-      await notice(root, "left", "bob");
+      await wentOffline(root, "bob");
       await root.ok("ban", { user: "bob", reason: "spam" });
     } finally {
       await pool.closeAll();
@@ -318,7 +319,7 @@ Deno.test("unban: a lifted server ban lets the account log in again", () =>
     const root = await admin(pool);
     const bob = await pool.register("bob");
     await bob.close();
-    await notice(root, "left", "bob");
+    await wentOffline(root, "bob");
     await root.ok("ban", { user: "bob" });
     const client = await pool.connect();
     await expectError(client, "login", { token: bob.token }, "banned");
@@ -568,9 +569,11 @@ Deno.test("moderation: a user and a guest get forbidden for kick, ban, unban, de
     }
     const rooms = await root.ok("list_rooms");
     assert.deepEqual(roomsOf(rooms).map((r) => r.name), ["general", "dev"]);
+    // root looks at dev, and as an account still counts in general.
     assert.deepEqual((await root.ok("list_users", { room: "general" })).users, [
       "bob",
       "carol",
+      "root",
     ]);
   }));
 

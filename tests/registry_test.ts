@@ -87,8 +87,10 @@ Deno.test("registry: an account online from two connections counts once", () => 
   assert.equal(r.memberCount, 2);
   assert.deepEqual([...r.connectionsOf("alice")], [first, second]);
 
-  assert.equal(r.enter(first, "general").joinedTo, true);
-  assert.equal(r.enter(second, "general").joinedTo, false);
+  // Joins and leaves of an account are its memberships, not its
+  // connections: the registry reports them for guests only.
+  r.enter(first, "general");
+  r.enter(second, "general");
   assert.deepEqual(summaries(r), [
     { name: "general", users: 1 },
     { name: "Dev", users: 0 },
@@ -107,7 +109,7 @@ Deno.test("registry: an account online from two connections counts once", () => 
 
   assert.deepEqual(r.release(second), {
     roomKey: "general",
-    leftRoom: true,
+    leftRoom: false,
     offline: true,
   });
   assert.deepEqual(r.usersIn("general"), []);
@@ -159,7 +161,7 @@ Deno.test("registry: entering the room one is in changes nothing", () => {
   ]);
 });
 
-Deno.test("registry: an account's second connection moving is neither a leave nor a join of the user", () => {
+Deno.test("registry: an account's connections get the events of all its rooms, whichever they look at", () => {
   const r = registry();
   const first = account("alice");
   const second = account("alice");
@@ -167,25 +169,51 @@ Deno.test("registry: an account's second connection moving is neither a leave no
   r.claim(second);
   r.enter(first, "general");
   r.enter(second, "dev");
-  // Both rooms see alice; moving the second one into general leaves dev
-  // empty of alice (left) but general already had her (no join).
+  assert.deepEqual(new Set(r.membersOf("dev")), new Set([first, second]));
+  assert.deepEqual(new Set(r.membersOf("general")), new Set([first, second]));
+  // Switching the view is no join or leave, and counts stay.
   assert.deepEqual(r.enter(second, "general"), {
     moved: true,
     from: "dev",
-    leftFrom: true,
-    joinedTo: false,
-  });
-  // Moving the first to dev: general still has her second connection.
-  assert.deepEqual(r.enter(first, "dev"), {
-    moved: true,
-    from: "general",
     leftFrom: false,
-    joinedTo: true,
+    joinedTo: false,
   });
   assert.deepEqual(summaries(r), [
     { name: "general", users: 1 },
     { name: "Dev", users: 1 },
   ]);
+  // A third connection gets every room at once.
+  const third = account("alice");
+  r.claim(third);
+  assert.equal(new Set(r.membersOf("dev")).has(third), true);
+  // Leaving a room: its viewers are returned to be moved.
+  r.enter(first, "dev");
+  assert.deepEqual(r.leaveRoom("alice", "dev"), [first]);
+  assert.deepEqual([...r.membersOf("dev")], []);
+  assert.equal(r.isMemberOf("alice", "dev"), false);
+  assert.equal(r.leaveRoom("alice", "dev"), undefined);
+});
+
+Deno.test("registry: joinRooms skips unknown rooms and guests; hasPrivateRooms sees private ones", () => {
+  const r = registry();
+  r.addRoom("secret", "Secret", { private: true, owner: "alice" });
+  const alice = account("alice");
+  const bob = guest("bob");
+  r.claim(alice);
+  r.claim(bob);
+  assert.deepEqual(r.joinRooms("alice", ["general", "nope", "general"]), [
+    "general",
+  ]);
+  assert.deepEqual(r.joinRooms("bob", ["general"]), []);
+  assert.equal(r.hasPrivateRooms("alice"), false);
+  r.joinRooms("alice", ["secret"]);
+  assert.equal(r.hasPrivateRooms("alice"), true);
+  assert.deepEqual(r.roomInfo("secret"), {
+    key: "secret",
+    name: "Secret",
+    private: true,
+    owner: "alice",
+  });
 });
 
 Deno.test("registry: entering a room that does not exist throws", () => {
@@ -316,8 +344,9 @@ Deno.test("registry: membersOf, connectionsOf and everyone find the right connec
   r.enter(a1, "general");
   r.enter(a2, "dev");
   r.enter(bob, "dev");
-  assert.deepEqual(new Set(r.membersOf("dev")), new Set([a2, bob]));
-  assert.deepEqual(new Set(r.membersOf("general")), new Set([a1]));
+  // alice's connections get both rooms' events; bob only dev's.
+  assert.deepEqual(new Set(r.membersOf("dev")), new Set([a1, a2, bob]));
+  assert.deepEqual(new Set(r.membersOf("general")), new Set([a1, a2]));
   assert.deepEqual(new Set(r.connectionsOf("alice")), new Set([a1, a2]));
   assert.deepEqual([...r.connectionsOf("nobody")], []);
   assert.deepEqual([...r.membersOf("nope")], []);

@@ -1,4 +1,4 @@
-import type { Role } from "../protocol/types.ts";
+import type { MembershipEvent, Role, SystemEvent } from "../protocol/types.ts";
 
 /**
  * Who an event is for. `room` and `user` take name keys; `everyone` is
@@ -17,13 +17,33 @@ export interface EventPublication {
   frame: string;
   /** Name key of a user whose connections must not get it (the actor). */
   exceptUser?: string;
+  /** One connection that must not get it: `<node id>:<connection id>`. */
+  exceptConnection?: string;
+  /** Only connections looking at the room get it (typing). */
+  viewersOnly?: boolean;
   /** For room messages: receivers deliver in this order, filling gaps. */
   sequence?: { roomKey: string; seq: number };
 }
 
 /** Something every node must do to its own connections and rooms. */
 export type ControlEvent =
-  | { kind: "room_created"; key: string; name: string }
+  | {
+    kind: "room_created";
+    key: string;
+    name: string;
+    private?: boolean;
+    owner?: string;
+  }
+  | {
+    /** An account joined or left a room: every node updates its connections. */
+    kind: "membership_changed";
+    userKey: string;
+    roomKey: string;
+    /** What the account's connections are told (`membership` event). */
+    event: MembershipEvent;
+    /** A `system` notice for them too (invited, removed). */
+    notice?: SystemEvent;
+  }
   | { kind: "room_deleted"; key: string; name: string; by: string }
   | {
     kind: "remove_user";

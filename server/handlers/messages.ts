@@ -10,6 +10,7 @@ import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type { Attachment } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { findReadableRoom, readerOf } from "../access.ts";
 
 /** `send_message`: store in the current room, then publish to its members. */
 export async function sendMessage(
@@ -123,7 +124,7 @@ export async function history(
   }
   const key = data.room === undefined
     ? ctx.client.member.roomKey
-    : await node.findRoomAnywhere(data.room);
+    : await findReadableRoom(node, readerOf(ctx.client.member), data.room);
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }

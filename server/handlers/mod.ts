@@ -12,6 +12,14 @@ import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
 import { privateMessage } from "./private.ts";
 import { login, register } from "./session.ts";
 import { typing } from "./typing.ts";
+import {
+  createInvite,
+  invite,
+  listInvites,
+  removeMember,
+  revokeInvite,
+} from "./invites.ts";
+import { markRead } from "./read_state.ts";
 
 /** Actions a connection may send before it is logged in. */
 export const PUBLIC_HANDLERS: Readonly<Record<string, Handler>> = {
@@ -37,6 +45,12 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   typing,
   edit_message: editMessage,
   delete_message: deleteMessage,
+  mark_read: markRead,
+  invite,
+  remove_member: removeMember,
+  create_invite: createInvite,
+  list_invites: listInvites,
+  revoke_invite: revokeInvite,
 };
 
 export type { ClientState, RequestContext } from "./context.ts";

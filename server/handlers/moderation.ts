@@ -20,7 +20,8 @@ import { type MemberContext, parseData } from "./context.ts";
 
 const logger = log("moderation");
 
-const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
+/** Roles in order of rank: one acts only on those below. */
+export const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
 
 /** A user a moderator acts on: online here, or an account, or both. */
 interface Target {
@@ -149,6 +150,8 @@ export async function ban(
       by,
       createdAt,
     });
+    // A room ban ends the membership; every node drops it (evict_user).
+    await node.store.removeMember(target.key, roomKey);
     const room = node.registry.roomName(roomKey)!;
     const text = `${target.name} was banned from ${room} by ${by}: ${reason}`;
     logger.warn("{text}", { text });

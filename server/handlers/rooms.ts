@@ -1,27 +1,47 @@
+import { findReadableRoom, readerOf } from "../access.ts";
 import { log } from "../log.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
-import { listUsersData, roomData } from "../protocol/schemas.ts";
+import {
+  createRoomData,
+  joinRoomData,
+  leaveRoomData,
+  listUsersData,
+} from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { takeInvite } from "./invites.ts";
 
 const logger = log("rooms");
 
 const ROOM_NAME_RULE =
   "A room name is 1 to 32 letters, digits, '_', '-' or '.', without spaces.";
 
-/** `list_rooms`: every room with its user count. */
+/** `list_rooms`: every room the user may see, with its user count. */
 export async function listRooms(ctx: MemberContext): Promise<Outcome> {
-  return succeed({ rooms: await ctx.node.roomSummaries() });
+  const { member } = ctx.client;
+  const viewer = member.guest ? undefined : member.userKey;
+  return succeed({ rooms: await ctx.node.roomSummaries(viewer) });
 }
 
-/** `create_room`: creates a room and moves the creator into it. */
+/**
+ * `create_room`: creates a room (`private`: invite-only, accounts only)
+ * and moves the creator into it; an account becomes its first member and
+ * its owner.
+ */
 export async function createRoom(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
-  const data = parseData(roomData, raw);
+  const data = parseData(createRoomData, raw);
   if (isFailure(data)) return data;
+  const member = ctx.client.member;
+  if (data.private && member.guest) {
+    return fail(
+      "forbidden",
+      "Log in with an account to create a private room.",
+    );
+  }
   const name = cleanName(data.room);
   if (name === null) return fail("room_name_invalid", ROOM_NAME_RULE);
   const key = nameKey(name);
@@ -30,36 +50,65 @@ export async function createRoom(
   if (node.registry.roomName(key) !== undefined) {
     return fail("room_exists", taken);
   }
+  const options = member.guest
+    ? {}
+    : { private: data.private ?? false, owner: member.userKey };
   // The store decides, across nodes, who created it first.
-  const stored = await node.store.createRoom(name, key);
+  const stored = await node.store.createRoom(name, key, options);
   if (!stored) return fail("room_exists", taken);
-  const tellOthers = node.addRoom(key, name);
-  const member = ctx.client.member;
-  logger.info("{user} created room {room}", {
+  const tellOthers = node.addRoom(key, name, options);
+  logger.info("{user} created {kind} room {room}", {
     user: member.username,
+    kind: data.private ? "private" : "public",
     room: name,
   });
+  const joined = member.guest ? undefined : await node.addMembership(
+    { key: member.userKey, name: member.username },
+    key,
+  );
   const announce = node.moveMember(member, key);
   return succeed({ room: name, history: [] }, () => {
     tellOthers();
+    joined?.();
     announce();
   });
 }
 
-/** `join_room`: moves the connection to a room and returns its latest history. */
+/**
+ * `join_room`: makes a room the connection's current one and returns its
+ * latest history. An account that is not a member yet joins it; a private
+ * room needs an `invite` code (or an invitation). Unknown rooms and private
+ * rooms one may not enter get the same `room_not_found`.
+ */
 export async function joinRoom(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
-  const data = parseData(roomData, raw);
+  const data = parseData(joinRoomData, raw);
   if (isFailure(data)) return data;
-  const key = await ctx.node.findRoomAnywhere(data.room);
-  if (key === undefined) {
-    return fail("room_not_found", `No room named '${data.room}'.`);
-  }
+  const { node } = ctx;
   const member = ctx.client.member;
+  const notFound = fail("room_not_found", `No room named '${data.room}'.`);
+  const key = await node.findRoomAnywhere(data.room);
+  if (key === undefined) return notFound;
+  const room = node.registry.roomInfo(key)!;
+  const isMember = !member.guest &&
+    node.registry.isMemberOf(member.userKey, key);
+  if (!isMember && room.private) {
+    // Only a real code of this room tells that the room exists.
+    const invite = data.invite === undefined
+      ? undefined
+      : await node.store.findInvite(data.invite);
+    if (invite?.roomKey !== key) return notFound;
+    if (member.guest) {
+      return fail(
+        "forbidden",
+        "Log in with an account to join a private room.",
+      );
+    }
+  }
   // Address bans stop guests only, as at login.
-  const ban = await ctx.node.store.findBan(
+  const ban = await node.store.findBan(
     {
       userKey: member.userKey,
       address: member.guest ? member.address : undefined,
@@ -67,43 +116,94 @@ export async function joinRoom(
     key,
   );
   if (ban) {
-    const room = ctx.node.registry.roomName(key);
-    return fail("banned", `You are banned from ${room}: ${ban.reason}`);
+    return fail("banned", `You are banned from ${room.name}: ${ban.reason}`);
   }
-  return await enter(ctx, key);
+  if (!isMember && data.invite !== undefined) {
+    const invite = await takeInvite(ctx, data.invite, key);
+    if (isFailure(invite)) return invite;
+  }
+  const joined = member.guest || isMember
+    ? undefined
+    : await node.addMembership(
+      { key: member.userKey, name: member.username },
+      key,
+    );
+  return await enter(ctx, key, joined);
 }
 
-/** `leave_room`: back to `general`, which itself cannot be left. */
-export async function leaveRoom(ctx: MemberContext): Promise<Outcome> {
-  if (ctx.client.member.roomKey === GENERAL_ROOM) {
+/**
+ * `leave_room`: ends the membership of a room (the current one by
+ * default); connections looking at it go back to `general`, which itself
+ * cannot be left. A guest leaves its current room.
+ */
+export async function leaveRoom(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(leaveRoomData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  const notFound = fail("room_not_found", `No room named '${data.room}'.`);
+  const key = data.room === undefined
+    ? member.roomKey
+    : await findReadableRoom(node, readerOf(member), data.room);
+  if (key === undefined) return notFound;
+  if (key === GENERAL_ROOM) {
     return fail("cannot_leave_general", "You cannot leave 'general'.");
   }
-  return await enter(ctx, GENERAL_ROOM);
+  if (member.guest) {
+    if (key !== member.roomKey) return notFound;
+    return await enter(ctx, GENERAL_ROOM);
+  }
+  const room = node.registry.roomName(key) ?? key;
+  const left = await node.removeMembership(
+    { key: member.userKey, name: member.username },
+    key,
+    { kind: "left", text: `${member.username} left ${room}` },
+  );
+  if (!left) return notFound;
+  // The removal moved this connection to `general` if it looked at the room.
+  const announce = node.moveMember(member, member.roomKey);
+  const current = node.registry.roomName(member.roomKey) ?? member.roomKey;
+  const history = await node.store.history(member.roomKey, {});
+  return succeed({ room: current, history, left: room }, () => {
+    left();
+    announce();
+  });
 }
 
 // The move happens before the history read, so no message can fall between
 // the two: one stored meanwhile arrives as an event and may also be in the
 // history, and clients merge by seq.
-async function enter(ctx: MemberContext, key: string): Promise<Outcome> {
+async function enter(
+  ctx: MemberContext,
+  key: string,
+  joined?: () => void,
+): Promise<Outcome> {
   const { node } = ctx;
   const member = ctx.client.member;
   const announce = node.moveMember(member, key);
   const room = node.registry.roomName(key) ?? key;
   logger.info("{user} moved to {room}", { user: member.username, room });
   const history = await node.store.history(key, {});
-  return succeed({ room, history }, announce);
+  return succeed({ room, history }, () => {
+    joined?.();
+    announce();
+  });
 }
 
-/** `list_users`: distinct users of a room, the current one by default. */
+/** `list_users`: distinct users online in a room, the current one by default. */
 export async function listUsers(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
   const data = parseData(listUsersData, raw);
   if (isFailure(data)) return data;
+  const member = ctx.client.member;
   const key = data.room === undefined
-    ? ctx.client.member.roomKey
-    : await ctx.node.findRoomAnywhere(data.room);
+    ? member.roomKey
+    : await findReadableRoom(ctx.node, readerOf(member), data.room);
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }

@@ -203,15 +203,20 @@ async function enterServer(
       : "account",
     address: client.remoteAddress,
   });
+  // An account gets the events of all its rooms from here on.
+  const memberships = identity.guest
+    ? undefined
+    : await node.enterRooms(member);
   const announce = node.moveMember(member, GENERAL_ROOM);
   const reply: Omit<LoginSuccess, "request"> = {
     username: identity.username,
     role: identity.role,
     room: GENERAL_ROOM,
     // Read after the move, so the list already counts the new user.
-    rooms: await node.roomSummaries(),
+    rooms: await node.roomSummaries(identity.guest ? undefined : userKey),
   };
   if (identity.token !== undefined) reply.token = identity.token;
+  if (memberships) reply.memberships = memberships;
   return succeed(reply, () => {
     announce();
     for (const message of pending) {

@@ -49,6 +49,6 @@ export async function typing(
       node.publish({ kind: "room", key: member.roomKey }, "typing", {
         room,
         user: member.username,
-      }, { exceptUser: member.userKey }),
+      }, { exceptUser: member.userKey, viewersOnly: true }),
   );
 }

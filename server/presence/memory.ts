@@ -17,7 +17,7 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(true);
   }
 
-  move(_id: string, _roomKey: string): void {}
+  move(_id: string, _roomKey: string, _rooms?: string[]): void {}
 
   remove(_id: string): void {}
 

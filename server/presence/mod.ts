@@ -4,7 +4,13 @@ export interface PresenceEntry {
   id: string;
   userKey: string;
   username: string;
+  /** The room the connection looks at. */
   roomKey: string;
+  /**
+   * The rooms it counts in: an account's rooms, a guest's current one.
+   * Absent means `[roomKey]`.
+   */
+  rooms?: string[];
   guest: boolean;
   /** The client's address (guest bans cover it). */
   address: string;
@@ -22,11 +28,11 @@ export interface PresenceManager {
    * by a guest, or when a guest asks for a name anyone holds.
    */
   add(entry: PresenceEntry): Promise<boolean>;
-  /** Records a connection's new room. */
-  move(id: string, roomKey: string): void;
+  /** Records a connection's room and the rooms it counts in. */
+  move(id: string, roomKey: string, rooms?: string[]): void;
   /** Forgets a connection. */
   remove(id: string): void;
-  /** Distinct users per room key. */
+  /** Distinct users per room key (an account in each of its rooms). */
   roomCounts(): Promise<Map<string, number>>;
   /**
    * The same, synchronously, when this node alone knows the answer (one

@@ -117,10 +117,12 @@ export class RedisPresence implements PresenceManager {
     return true;
   }
 
-  move(id: string, roomKey: string): void {
+  move(id: string, roomKey: string, rooms?: string[]): void {
     const entry = this.#entries.get(id);
     if (!entry) return;
     entry.roomKey = roomKey;
+    if (rooms) entry.rooms = rooms;
+    else delete entry.rooms;
     this.#write(entry);
   }
 
@@ -169,9 +171,11 @@ export class RedisPresence implements PresenceManager {
     if (!all) return await this.#fallback.roomCounts();
     const users = new Map<string, Set<string>>();
     for (const entry of all) {
-      let set = users.get(entry.roomKey);
-      if (!set) users.set(entry.roomKey, set = new Set());
-      set.add(entry.userKey);
+      for (const room of entry.rooms ?? [entry.roomKey]) {
+        let set = users.get(room);
+        if (!set) users.set(room, set = new Set());
+        set.add(entry.userKey);
+      }
     }
     return new Map([...users].map(([room, set]) => [room, set.size]));
   }
@@ -185,7 +189,9 @@ export class RedisPresence implements PresenceManager {
     if (!all) return await this.#fallback.usersIn(roomKey);
     const byKey = new Map<string, string>();
     for (const entry of all) {
-      if (entry.roomKey === roomKey) byKey.set(entry.userKey, entry.username);
+      if ((entry.rooms ?? [entry.roomKey]).includes(roomKey)) {
+        byKey.set(entry.userKey, entry.username);
+      }
     }
     return sortNames(byKey.values());
   }

@@ -1,0 +1,55 @@
+import { findReadableRoom } from "../access.ts";
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import { markReadData } from "../protocol/schemas.ts";
+import type { ReadStateEvent } from "../protocol/types.ts";
+import { toReadState } from "../node.ts";
+import { conversationKey } from "../store/mod.ts";
+import { type MemberContext, parseData } from "./context.ts";
+
+/**
+ * `mark_read`: an account has read a room or a private conversation up to
+ * `seq` (the position only moves forward). Its other connections, on
+ * every node, get `read_state` with the new counts.
+ */
+export async function markRead(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(markReadData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  if (member.guest) {
+    return fail(
+      "forbidden",
+      "Guests keep no read state: log in with an account.",
+    );
+  }
+  let stream: string;
+  const where: { room?: string; with?: string } = {};
+  if (data.room !== undefined) {
+    const key = await findReadableRoom(
+      node,
+      { account: member.userKey },
+      data.room,
+    );
+    if (key === undefined || !node.registry.isMemberOf(member.userKey, key)) {
+      return fail("room_not_found", `No room named '${data.room}'.`);
+    }
+    stream = key;
+    where.room = node.registry.roomName(key);
+  } else {
+    stream = conversationKey(member.userKey, nameKey(data.with!));
+    where.with = data.with;
+  }
+  const state = await node.store.markRead(member.userKey, stream, data.seq);
+  const event: ReadStateEvent = { ...where, ...toReadState(state) };
+  return succeed(
+    { ...event },
+    () =>
+      node.publish({ kind: "user", key: member.userKey }, "read_state", event, {
+        exceptConnection: member.id,
+      }),
+  );
+}
