@@ -1,0 +1,911 @@
+/**
+ * Team chat, server side: memberships, read state across devices, private
+ * rooms and invites. Every scenario runs on SQLite and, when PostgreSQL is
+ * installed, on a fresh PostgreSQL database of its own.
+ */
+import assert from "node:assert/strict";
+import type { Config } from "../server/config.ts";
+import { startServer } from "../server/mod.ts";
+import {
+  ClientPool,
+  delay,
+  eventually,
+  expectError,
+  type Frame,
+  notices,
+  roomsOf,
+  roundTrip,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from "./harness.ts";
+import {
+  type PostgresService,
+  postgresSkipReason,
+  startPostgres,
+} from "./services.ts";
+
+const pg = postgresSkipReason() ? null : await startPostgres();
+let databases = 0;
+
+interface Backend {
+  name: string;
+  /** Options for a fresh store, and a way to drop it afterwards. */
+  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [{
+  name: "sqlite",
+  fresh() {
+    return Promise.resolve({ options: {}, drop: () => Promise.resolve() });
+  },
+}];
+if (pg) BACKENDS.push(postgresBackend(pg));
+
+function postgresBackend(pg: PostgresService): Backend {
+  return {
+    name: "postgres",
+    async fresh() {
+      const database = `team_${++databases}`;
+      const databaseUrl = await pg.createDatabase(database);
+      return {
+        options: { databaseUrl },
+        drop: () => pg.dropDatabase(database),
+      };
+    },
+  };
+}
+
+/** One scenario on every backend, with a server and a client pool. */
+function teamTest(
+  name: string,
+  body: (pool: ClientPool, server: TestServer) => Promise<void>,
+): void {
+  for (const backend of BACKENDS) {
+    Deno.test(`${name} (${backend.name})`, async () => {
+      const store = await backend.fresh();
+      const server = await startTestServer(store.options);
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        await body(pool, server);
+      } finally {
+        await pool.closeAll();
+        await server.close();
+        await store.drop();
+      }
+    });
+  }
+}
+
+if (!pg) {
+  Deno.test({
+    name: `team: PostgreSQL runs skipped, ${postgresSkipReason()}`,
+    ignore: true,
+    fn() {},
+  });
+}
+
+interface Message {
+  id: string;
+  seq: number;
+  room: string;
+  user: string;
+  text: string;
+}
+
+interface Membership {
+  room: string;
+  last_read_seq: number;
+  unread: number;
+  mentions: number;
+  last_seq: number;
+}
+
+function membershipsOf(client: TestClient): Membership[] {
+  const reply = client.received.find((f) =>
+    f.data.request === "login" || f.data.request === "register"
+  )!;
+  return reply.data.memberships as Membership[];
+}
+
+async function say(
+  client: TestClient,
+  text: string,
+): Promise<Message> {
+  return (await client.ok("send_message", { text })).message as Message;
+}
+
+function names(data: Frame["data"]): string[] {
+  return roomsOf(data).map((r) => r.name);
+}
+
+async function getJson(
+  url: string,
+  headers: HeadersInit = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers });
+  return { status: response.status, body: await response.json() };
+}
+
+// ------------------------------------------------------------ memberships
+
+teamTest(
+  "memberships: login lists an account's rooms with read state, a guest gets none",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    assert.deepEqual(membershipsOf(alice), [
+      {
+        room: "general",
+        last_read_seq: 0,
+        unread: 0,
+        mentions: 0,
+        last_seq: 0,
+      },
+    ]);
+    await alice.ok("create_room", { room: "dev" });
+    await say(alice, "one");
+    const bob = await pool.register("bob");
+    await say(bob, "hi @alice");
+    await say(bob, "and more");
+    const again = await pool.login({ token: alice.token });
+    assert.deepEqual(membershipsOf(again), [
+      {
+        room: "general",
+        last_read_seq: 0,
+        unread: 2,
+        mentions: 1,
+        last_seq: 2,
+      },
+      // One's own messages are never unread, whatever the position says.
+      { room: "dev", last_read_seq: 0, unread: 0, mentions: 0, last_seq: 1 },
+    ]);
+    const zoe = await pool.guest("zoe");
+    assert.equal(membershipsOf(zoe), undefined);
+  },
+);
+
+teamTest(
+  "memberships: an account hears messages of all its rooms, typing only where it looks",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "dev" });
+    await bob.ok("join_room", { room: "dev" });
+    await alice.ok("join_room", { room: "general" });
+    await bob.ok("typing");
+    const sent = await say(bob, "in dev");
+    const heard = await alice.event("receive_message", (d) => d.id === sent.id);
+    assert.equal(heard.data.room, "dev");
+    await roundTrip(alice);
+    assert.deepEqual(alice.events("typing"), []);
+    // A guest keeps one room at a time.
+    const zoe = await pool.guest("zoe");
+    await zoe.ok("join_room", { room: "dev" });
+    await zoe.ok("join_room", { room: "general" });
+    const later = await say(bob, "zoe is gone");
+    await alice.event("receive_message", (d) => d.id === later.id);
+    await roundTrip(zoe);
+    assert.equal(
+      zoe.events("receive_message").some((f) => f.data.id === later.id),
+      false,
+    );
+  },
+);
+
+teamTest(
+  "memberships: message_updated and room notices reach members looking elsewhere",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "dev" });
+    await bob.ok("join_room", { room: "dev" });
+    const sent = await say(bob, "typo");
+    await alice.ok("join_room", { room: "general" });
+    await bob.ok("edit_message", { id: sent.id, text: "fixed" });
+    await alice.event(
+      "message_updated",
+      (d) => d.id === sent.id && d.text === "fixed",
+    );
+    const carol = await pool.register("carol");
+    await carol.ok("join_room", { room: "dev" });
+    const joined = await alice.event(
+      "system",
+      (d) => d.kind === "joined" && d.user === "carol",
+    );
+    assert.equal(joined.data.room, "dev");
+  },
+);
+
+teamTest(
+  "memberships: leave_room ends one, is heard once, and a second tab follows",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const tab = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "dev" });
+    await bob.ok("join_room", { room: "dev" });
+    await tab.ok("join_room", { room: "dev" });
+    await tab.ok("join_room", { room: "general" });
+    await tab.ok("join_room", { room: "dev" });
+    await roundTrip(bob);
+    assert.deepEqual(notices(bob, "left", "alice"), []);
+    // Leaving by name from general: this tab stays where it looks.
+    await alice.ok("join_room", { room: "general" });
+    const reply = await alice.ok("leave_room", { room: "dev" });
+    assert.equal(reply.room, "general");
+    assert.equal(reply.left, "dev");
+    await bob.event("system", (d) => d.kind === "left" && d.user === "alice");
+    // The tab looking at dev is told and moved to general.
+    await tab.event(
+      "membership",
+      (d) => d.room === "dev" && d.member === false,
+    );
+    const users = await bob.ok("list_users", { room: "dev" });
+    assert.deepEqual(users.users, ["bob"]);
+    const after = await say(bob, "after");
+    await roundTrip(alice);
+    assert.equal(
+      alice.events("receive_message").some((f) => f.data.id === after.id),
+      false,
+    );
+    await expectError(alice, "leave_room", { room: "dev" }, "room_not_found");
+    await expectError(alice, "leave_room", {}, "cannot_leave_general");
+    await expectError(
+      alice,
+      "leave_room",
+      { room: "nowhere" },
+      "room_not_found",
+    );
+    await roundTrip(bob);
+    assert.equal(notices(bob, "left", "alice").length, 1);
+  },
+);
+
+teamTest(
+  "memberships: a join on one device shows on the others",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const phone = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await bob.ok("create_room", { room: "dev" });
+    await alice.ok("join_room", { room: "dev" });
+    const told = await phone.event("membership", (d) => d.room === "dev");
+    assert.equal(told.data.member, true);
+    assert.equal(told.data.unread, 0);
+    const sent = await say(bob, "to both");
+    await phone.event("receive_message", (d) => d.id === sent.id);
+  },
+);
+
+Deno.test("memberships: survive a restart and are there on a new device", async () => {
+  for (const backend of BACKENDS) {
+    const store = await backend.fresh();
+    const dir = await Deno.makeTempDir({ prefix: "chat-team-" });
+    const options = {
+      hostname: "127.0.0.1",
+      port: 0,
+      db: `${dir}/chat.db`,
+      ...store.options,
+    };
+    try {
+      let server = await startServer(options);
+      let pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
+      let token: string | undefined;
+      try {
+        const alice = await pool.register("alice");
+        token = alice.token;
+        await alice.ok("create_room", { room: "dev" });
+        await alice.ok("create_room", { room: "secret", private: true });
+        await alice.ok("leave_room", { room: "dev" });
+      } finally {
+        await pool.closeAll();
+        await server.shutdown();
+      }
+      server = await startServer(options);
+      pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
+      try {
+        const again = await pool.login({ token });
+        assert.deepEqual(
+          membershipsOf(again).map((m) => m.room),
+          ["general", "secret"],
+          backend.name,
+        );
+        const rooms = await again.ok("list_rooms");
+        assert.deepEqual(names(rooms), ["general", "dev", "secret"]);
+      } finally {
+        await pool.closeAll();
+        await server.shutdown();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await store.drop();
+    }
+  }
+});
+
+teamTest(
+  "memberships: room counts are online members; guests count where they look",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    await alice.ok("create_room", { room: "dev" });
+    await alice.ok("join_room", { room: "general" });
+    const zoe = await pool.guest("zoe");
+    const rooms = await zoe.ok("list_rooms");
+    assert.deepEqual(roomsOf(rooms), [
+      { name: "general", users: 2 },
+      { name: "dev", users: 1 },
+    ]);
+    assert.deepEqual((await zoe.ok("list_users", { room: "dev" })).users, [
+      "alice",
+    ]);
+  },
+);
+
+// ------------------------------------------------------------- read state
+
+teamTest(
+  "mark_read: two connections of one account clear each other's read state",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const phone = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await say(bob, "one");
+    const two = await say(bob, "two @alice");
+    const reply = await alice.ok("mark_read", { room: "general", seq: 1 });
+    assert.deepEqual(reply, {
+      request: "mark_read",
+      room: "general",
+      last_read_seq: 1,
+      unread: 1,
+      mentions: 1,
+    });
+    const synced = await phone.event(
+      "read_state",
+      (d) => d.last_read_seq === 1,
+    );
+    assert.deepEqual(synced.data, {
+      room: "general",
+      last_read_seq: 1,
+      unread: 1,
+      mentions: 1,
+    });
+    await phone.ok("mark_read", { room: "general", seq: two.seq });
+    const cleared = await alice.event(
+      "read_state",
+      (d) => d.last_read_seq === 2,
+    );
+    assert.deepEqual(cleared.data, {
+      room: "general",
+      last_read_seq: 2,
+      unread: 0,
+      mentions: 0,
+    });
+    // Never backwards; and the sender never hears its own.
+    const back = await alice.ok("mark_read", { room: "general", seq: 1 });
+    assert.equal(back.last_read_seq, 2);
+    await roundTrip(alice);
+    assert.equal(alice.events("read_state").length, 1);
+    assert.equal(phone.events("read_state").length, 2);
+    const laptop = await pool.login({ token: alice.token });
+    assert.deepEqual(membershipsOf(laptop)[0], {
+      room: "general",
+      last_read_seq: 2,
+      unread: 0,
+      mentions: 0,
+      last_seq: 2,
+    });
+  },
+);
+
+teamTest(
+  "mark_read: a private conversation has read state of its own",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const phone = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await bob.ok("private_message", { to: "alice", text: "psst" });
+    const second = await bob.ok("private_message", {
+      to: "alice",
+      text: "hey",
+    });
+    const reply = await alice.ok("mark_read", { with: "Bob", seq: 1 });
+    assert.deepEqual(reply, {
+      request: "mark_read",
+      with: "Bob",
+      last_read_seq: 1,
+      unread: 1,
+      mentions: 0,
+    });
+    await phone.event("read_state", (d) => d.with === "Bob" && d.unread === 1);
+    const seq = (second.message as Message).seq;
+    const done = await phone.ok("mark_read", { with: "bob", seq: seq + 50 });
+    assert.equal(done.last_read_seq, seq);
+  },
+);
+
+teamTest(
+  "mark_read: guests, other rooms and bad data are refused",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await bob.ok("create_room", { room: "dev" });
+    const zoe = await pool.guest("zoe");
+    await expectError(
+      zoe,
+      "mark_read",
+      { room: "general", seq: 1 },
+      "forbidden",
+    );
+    await expectError(
+      alice,
+      "mark_read",
+      { room: "dev", seq: 1 },
+      "room_not_found",
+    );
+    await expectError(
+      alice,
+      "mark_read",
+      { room: "nowhere", seq: 1 },
+      "room_not_found",
+    );
+    await expectError(alice, "mark_read", { seq: 1 }, "invalid_message");
+    await expectError(alice, "mark_read", {
+      room: "general",
+      with: "bob",
+      seq: 1,
+    }, "invalid_message");
+    await expectError(
+      alice,
+      "mark_read",
+      { room: "general", seq: -1 },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "mark_read",
+      { room: "general" },
+      "invalid_message",
+    );
+  },
+);
+
+// ---------------------------------------------------------- private rooms
+
+teamTest(
+  "private rooms: invisible to non-members in every listing, over the WebSocket and HTTP",
+  async (pool, server) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const zoe = await pool.guest("zoe");
+    const from = bob.received.length;
+    const created = await alice.ok("create_room", {
+      room: "Secret",
+      private: true,
+    });
+    assert.equal(created.room, "Secret");
+    await say(alice, "classified");
+    const own = await alice.ok("list_rooms");
+    assert.deepEqual(roomsOf(own).find((r) => r.name === "Secret"), {
+      name: "Secret",
+      users: 1,
+      private: true,
+    });
+    for (const outsider of [bob, zoe]) {
+      assert.deepEqual(names(await outsider.ok("list_rooms")), ["general"]);
+      await expectError(
+        outsider,
+        "history",
+        { room: "secret" },
+        "room_not_found",
+      );
+      await expectError(
+        outsider,
+        "list_users",
+        { room: "secret" },
+        "room_not_found",
+      );
+      await expectError(
+        outsider,
+        "join_room",
+        { room: "secret" },
+        "room_not_found",
+      );
+      await expectError(outsider, "join_room", {
+        room: "secret",
+        invite: "guess",
+      }, "room_not_found");
+      await expectError(
+        outsider,
+        "leave_room",
+        { room: "secret" },
+        "room_not_found",
+      );
+    }
+    await roundTrip(bob);
+    // No event told bob anything of it (replies only echo his own asks).
+    for (const frame of bob.received.slice(from).filter((f) => !f.id)) {
+      assert.equal(
+        JSON.stringify(frame).includes("ecret"),
+        false,
+        JSON.stringify(frame),
+      );
+    }
+    const listed = await getJson(`${server.url}/api/rooms`);
+    assert.deepEqual(names(listed.body), ["general"]);
+    const messages = await getJson(`${server.url}/api/rooms/secret/messages`);
+    assert.equal(messages.status, 404);
+    assert.equal(messages.body.error, "room_not_found");
+    const asBob = { authorization: `Bearer ${bob.token}` };
+    assert.equal(
+      (await getJson(`${server.url}/api/rooms/secret/messages`, asBob)).status,
+      404,
+    );
+    // The member sees it over HTTP with a bearer token or the cookie.
+    const asAlice = { authorization: `Bearer ${alice.token}` };
+    const mine = await getJson(
+      `${server.url}/api/rooms/secret/messages`,
+      asAlice,
+    );
+    assert.equal(mine.status, 200);
+    assert.deepEqual((mine.body.messages as Message[]).map((m) => m.text), [
+      "classified",
+    ]);
+    const cookie = { cookie: `chat_session=${alice.token}` };
+    assert.deepEqual(
+      names((await getJson(`${server.url}/api/rooms`, cookie)).body),
+      ["general", "Secret"],
+    );
+    // Its name stays taken.
+    await expectError(bob, "create_room", { room: "SECRET" }, "room_exists");
+  },
+);
+
+teamTest(
+  "private rooms: guests cannot create one or join one",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const zoe = await pool.guest("zoe");
+    await expectError(
+      zoe,
+      "create_room",
+      { room: "hideout", private: true },
+      "forbidden",
+    );
+    await alice.ok("create_room", { room: "secret", private: true });
+    const invite = await alice.ok("create_invite", { room: "secret" });
+    await expectError(
+      zoe,
+      "join_room",
+      { room: "secret", invite: invite.code },
+      "forbidden",
+    );
+    await expectError(
+      zoe,
+      "invite",
+      { room: "general", user: "alice" },
+      "forbidden",
+    );
+    await expectError(zoe, "create_invite", { room: "general" }, "forbidden");
+    await expectError(
+      zoe,
+      "create_room",
+      { room: "hideout", private: "yes" },
+      "invalid_message",
+    );
+  },
+);
+
+teamTest(
+  "invite: a member adds an account, whose devices are told and see the room",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const bobPhone = await pool.login({ token: bob.token });
+    await alice.ok("create_room", { room: "secret", private: true });
+    await say(alice, "before bob");
+    const reply = await alice.ok("invite", { room: "secret", user: "BOB" });
+    assert.deepEqual(reply, { request: "invite", room: "secret", user: "bob" });
+    for (const device of [bob, bobPhone]) {
+      const told = await device.event("membership", (d) => d.room === "secret");
+      assert.deepEqual(told.data, {
+        room: "secret",
+        member: true,
+        last_read_seq: 1,
+        unread: 0,
+        mentions: 0,
+        last_seq: 1,
+        private: true,
+      });
+      await device.event(
+        "system",
+        (d) => d.kind === "invited" && d.room === "secret",
+      );
+      await device.event("room_list", (d) => names(d).includes("secret"));
+    }
+    await alice.event("system", (d) => d.kind === "joined" && d.user === "bob");
+    const sent = await say(alice, "welcome");
+    await bobPhone.event("receive_message", (d) => d.id === sent.id);
+    const page = await bob.ok("history", { room: "secret" });
+    assert.equal((page.messages as Message[]).length, 2);
+    // bob may now invite too; joining needs no code.
+    await bob.ok("join_room", { room: "secret" });
+    await pool.register("carol");
+    await bob.ok("invite", { room: "secret", user: "carol" });
+    await expectError(
+      bob,
+      "invite",
+      { room: "secret", user: "nobody" },
+      "user_not_found",
+    );
+    await expectError(
+      bob,
+      "invite",
+      { room: "nowhere", user: "carol" },
+      "room_not_found",
+    );
+  },
+);
+
+teamTest(
+  "invite: only a member may invite, and only accounts",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await pool.guest("zoe");
+    await alice.ok("create_room", { room: "secret", private: true });
+    await expectError(
+      bob,
+      "invite",
+      { room: "secret", user: "bob" },
+      "room_not_found",
+    );
+    await expectError(
+      alice,
+      "invite",
+      { room: "secret", user: "zoe" },
+      "user_not_found",
+    );
+    await alice.ok("create_room", { room: "dev" });
+    await expectError(
+      bob,
+      "invite",
+      { room: "dev", user: "bob" },
+      "room_not_found",
+    );
+    await expectError(alice, "invite", { room: "secret" }, "invalid_message");
+  },
+);
+
+teamTest(
+  "create_invite: the code joins once per use; used-up, expired and revoked codes are invite_invalid",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const dave = await pool.register("dave");
+    await alice.ok("create_room", { room: "secret", private: true });
+    const once = await alice.ok("create_invite", {
+      room: "secret",
+      max_uses: 1,
+    });
+    assert.equal(once.url, `/#/invite/${once.code}`);
+    assert.equal(once.max_uses, 1);
+    assert.equal(once.uses, 0);
+    assert.equal(once.room, "secret");
+    assert.equal(once.created_by, "alice");
+    const joined = await bob.ok("join_room", {
+      room: "secret",
+      invite: once.code,
+    });
+    assert.equal(joined.room, "secret");
+    await expectError(
+      carol,
+      "join_room",
+      { room: "secret", invite: once.code },
+      "invite_invalid",
+    );
+    // A member who opens a used-up link again just enters.
+    await bob.ok("join_room", { room: "secret", invite: once.code });
+    const brief = await alice.ok("create_invite", {
+      room: "secret",
+      expires_in_s: 1,
+    });
+    assert.equal(typeof brief.expires_at, "string");
+    const open = await alice.ok("create_invite", { room: "secret" });
+    const listed = await alice.ok("list_invites", { room: "secret" });
+    assert.deepEqual(
+      (listed.invites as { code: string }[]).map((i) => i.code),
+      [brief.code, open.code],
+    );
+    await alice.ok("revoke_invite", { code: open.code });
+    await expectError(
+      carol,
+      "join_room",
+      { room: "secret", invite: open.code },
+      "invite_invalid",
+    );
+    await delay(1500);
+    await expectError(
+      dave,
+      "join_room",
+      { room: "secret", invite: brief.code },
+      "invite_invalid",
+    );
+    assert.deepEqual(
+      (await alice.ok("list_invites", { room: "secret" })).invites,
+      [],
+    );
+    await expectError(
+      alice,
+      "revoke_invite",
+      { code: "no-such-code" },
+      "invite_invalid",
+    );
+    // A code of another room opens nothing here.
+    await alice.ok("create_room", { room: "other", private: true });
+    const elsewhere = await alice.ok("create_invite", { room: "other" });
+    await expectError(carol, "join_room", {
+      room: "secret",
+      invite: elsewhere.code,
+    }, "room_not_found");
+    await expectError(
+      alice,
+      "create_invite",
+      { room: "secret", max_uses: 0 },
+      "invalid_message",
+    );
+  },
+);
+
+teamTest(
+  "create_invite: only the owner or a moderator manages invites",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "secret", private: true });
+    await alice.ok("invite", { room: "secret", user: "bob" });
+    await expectError(bob, "create_invite", { room: "secret" }, "forbidden");
+    await expectError(bob, "list_invites", { room: "secret" }, "forbidden");
+    const code = (await alice.ok("create_invite", { room: "secret" })).code;
+    await expectError(bob, "revoke_invite", { code }, "forbidden");
+    // An admin who is no member does not see the room at all.
+    await expectError(
+      root,
+      "create_invite",
+      { room: "secret" },
+      "room_not_found",
+    );
+    await alice.ok("invite", { room: "secret", user: "root" });
+    await root.ok("create_invite", { room: "secret" });
+    await root.ok("revoke_invite", { code });
+  },
+);
+
+teamTest(
+  "create_invite: a public room's link opens it, for guests too",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    await alice.ok("create_room", { room: "lobby" });
+    const invite = await alice.ok("create_invite", {
+      room: "lobby",
+      max_uses: 5,
+    });
+    const zoe = await pool.guest("zoe");
+    const joined = await zoe.ok("join_room", {
+      room: "lobby",
+      invite: invite.code,
+    });
+    assert.equal(joined.room, "lobby");
+    const listed = await alice.ok("list_invites", { room: "lobby" });
+    assert.equal((listed.invites as { uses: number }[])[0].uses, 1);
+  },
+);
+
+teamTest(
+  "remove_member: the removed account's devices are told, leave the room and lose access",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const bobPhone = await pool.login({ token: bob.token });
+    const carol = await pool.register("carol");
+    await alice.ok("create_room", { room: "secret", private: true });
+    await alice.ok("invite", { room: "secret", user: "bob" });
+    await alice.ok("invite", { room: "secret", user: "carol" });
+    await bobPhone.ok("join_room", { room: "secret" });
+    await expectError(
+      carol,
+      "remove_member",
+      { room: "secret", user: "bob" },
+      "forbidden",
+    );
+    await expectError(
+      carol,
+      "remove_member",
+      { room: "secret", user: "alice" },
+      "forbidden",
+    );
+    await expectError(
+      alice,
+      "remove_member",
+      { room: "secret", user: "alice" },
+      "forbidden",
+    );
+    const reply = await alice.ok("remove_member", {
+      room: "secret",
+      user: "bob",
+    });
+    assert.deepEqual(reply, {
+      request: "remove_member",
+      room: "secret",
+      user: "bob",
+    });
+    for (const device of [bob, bobPhone]) {
+      await device.event(
+        "membership",
+        (d) => d.room === "secret" && d.member === false,
+      );
+      await device.event(
+        "system",
+        (d) => d.kind === "removed" && d.room === "secret",
+      );
+    }
+    await carol.event(
+      "system",
+      (d) => d.kind === "removed" && d.user === "bob",
+    );
+    await expectError(
+      bobPhone,
+      "history",
+      { room: "secret" },
+      "room_not_found",
+    );
+    await expectError(
+      bobPhone,
+      "join_room",
+      { room: "secret" },
+      "room_not_found",
+    );
+    // The phone looked at it: it is back in general, and hears no more.
+    const sent = await say(bobPhone, "back in general");
+    assert.equal(sent.room, "general");
+    const secret = await say(alice, "bob is gone");
+    await roundTrip(bobPhone);
+    assert.equal(
+      bobPhone.events("receive_message").some((f) => f.data.id === secret.id),
+      false,
+    );
+    assert.deepEqual(names(await bob.ok("list_rooms")), ["general"]);
+    await expectError(
+      alice,
+      "remove_member",
+      { room: "secret", user: "bob" },
+      "user_not_found",
+    );
+    await expectError(alice, "remove_member", {
+      room: "secret",
+      user: "nobody",
+    }, "user_not_found");
+  },
+);
+
+teamTest(
+  "delete_room: a private room's members are told, their memberships end",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    await alice.ok("create_room", { room: "secret", private: true });
+    await alice.ok("join_room", { room: "general" });
+    await alice.ok("invite", { room: "secret", user: "root" });
+    await root.ok("delete_room", { room: "secret" });
+    await alice.event(
+      "system",
+      (d) => d.kind === "deleted" && d.room === "secret",
+    );
+    const again = await pool.login({ token: alice.token });
+    assert.deepEqual(membershipsOf(again).map((m) => m.room), ["general"]);
+    await eventually(async () => {
+      assert.deepEqual(names(await alice.ok("list_rooms")), ["general"]);
+    });
+  },
+);
