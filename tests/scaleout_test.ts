@@ -1114,6 +1114,159 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  // --------------------------------------------------------- team chat
+
+  clusterTest(
+    pg,
+    "scale-out: an account's devices on three nodes hear all its rooms, and a join on one shows on all",
+    async ({ pools }) => {
+      const ann = await pools[0].register("ann");
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const ben = await pools[1].register("ben");
+      await ben.ok("create_room", { room: "dev" });
+      await ann.ok("join_room", { room: "dev" });
+      for (const device of [phone, laptop]) {
+        await device.event(
+          "membership",
+          (d) => d.room === "dev" && d.member === true,
+        );
+      }
+      const message = await send(ben, "to every device");
+      // The phone and the laptop look at general, and still hear dev.
+      for (const client of [ann, phone, laptop]) {
+        await received(client, message);
+      }
+      await eventually(async () => {
+        const rooms = await ben.ok("list_rooms");
+        assert.equal(countIn(rooms, "dev"), 2);
+      });
+      await phone.ok("leave_room", { room: "dev" });
+      await ann.event(
+        "membership",
+        (d) => d.room === "dev" && d.member === false,
+      );
+      await laptop.event(
+        "membership",
+        (d) => d.room === "dev" && d.member === false,
+      );
+      await notice(ben, "left", "ann", "ben");
+      const after = await send(ben, "ann is gone");
+      await received(ben, after);
+      await roundTrip(laptop);
+      assert.equal(
+        messagesIn(laptop, "dev").some((m) => m.id === after.id),
+        false,
+      );
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: mark_read on one node clears the account's other devices on the others",
+    async ({ pools }) => {
+      const ann = await pools[0].register("ann");
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const ben = await pools[2].register("ben");
+      await send(ben, "one @ann");
+      const two = await send(ben, "two");
+      const reply = await phone.ok("mark_read", {
+        room: "general",
+        seq: two.seq,
+      });
+      assert.equal(reply.unread, 0);
+      for (const device of [ann, laptop]) {
+        const state = await device.event(
+          "read_state",
+          (d) => d.room === "general",
+        );
+        assert.deepEqual(state.data, {
+          room: "general",
+          last_read_seq: two.seq,
+          unread: 0,
+          mentions: 0,
+        });
+      }
+      await roundTrip(phone);
+      assert.deepEqual(phone.events("read_state"), []);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",
+    async ({ pools, nodes }) => {
+      const ann = await pools[0].register("ann");
+      const ben = await pools[1].register("ben");
+      const cat = await pools[2].register("cat");
+      await ann.ok("create_room", { room: "secret", private: true });
+      await send(ann, "hush");
+      for (const outsider of [ben, cat]) {
+        await roundTrip(outsider);
+        assert.deepEqual(
+          roomsOf(await outsider.ok("list_rooms")).map((r) => r.name),
+          ["general"],
+        );
+        await expectError(
+          outsider,
+          "history",
+          { room: "secret" },
+          "room_not_found",
+        );
+        for (const frame of outsider.events("room_list")) {
+          assert.equal(JSON.stringify(frame).includes("secret"), false);
+        }
+      }
+      for (const node of nodes) {
+        const listed = await httpGet(`${node.url}/api/rooms`);
+        assert.equal(listed.text.includes("secret"), false);
+        const page = await httpGet(`${node.url}/api/rooms/secret/messages`);
+        assert.equal(page.status, 404);
+      }
+      // An invite on node 1 is taken on node 3; an invitation on node 2.
+      const invite = await ann.ok("create_invite", {
+        room: "secret",
+        max_uses: 1,
+      });
+      const joined = await cat.ok("join_room", {
+        room: "secret",
+        invite: invite.code,
+      });
+      assert.equal(joined.room, "secret");
+      await ann.ok("invite", { room: "secret", user: "ben" });
+      await ben.event(
+        "membership",
+        (d) => d.room === "secret" && d.member === true,
+      );
+      await ben.event(
+        "room_list",
+        (d) => roomsOf(d).some((r) => r.name === "secret"),
+      );
+      const word = await send(cat, "hello from node three");
+      await received(ann, word);
+      await received(ben, word);
+      // Removed on node 1: node 2's connection loses it at once.
+      await ann.ok("remove_member", { room: "secret", user: "ben" });
+      await ben.event(
+        "membership",
+        (d) => d.room === "secret" && d.member === false,
+      );
+      await expectError(ben, "history", { room: "secret" }, "room_not_found");
+      const later = await send(cat, "ben cannot read this");
+      await received(ann, later);
+      await roundTrip(ben);
+      assert.equal(
+        messagesIn(ben, "secret").some((m) => m.id === later.id),
+        false,
+      );
+    },
+  );
+
   Deno.test("scale-out: stop PostgreSQL", async () => {
     await pg.stop();
   });
