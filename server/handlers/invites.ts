@@ -11,6 +11,7 @@ import {
 import {
   createInviteData,
   inviteCodeData,
+  roomData,
   roomUserData,
 } from "../protocol/schemas.ts";
 import type { InviteInfo } from "../protocol/types.ts";
@@ -168,7 +169,7 @@ export async function listInvites(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
-  const data = parseData(createInviteData, raw);
+  const data = parseData(roomData, raw);
   if (isFailure(data)) return data;
   const room = await managedRoom(ctx, data.room);
   if (isFailure(room)) return room;
