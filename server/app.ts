@@ -187,7 +187,7 @@ export function createApp(parts: AppParts): Hono {
 
   // The session cookie or a bearer token makes the reader an account, who
   // sees its private rooms; without one, only public rooms exist.
-  async function readerOf(c: Context): Promise<Reader> {
+  async function httpReader(c: Context): Promise<Reader> {
     const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/i);
     const token = bearer?.[1] ?? sessionCookie(c);
     if (token === undefined) return {};
@@ -196,14 +196,14 @@ export function createApp(parts: AppParts): Hono {
   }
 
   app.get("/api/rooms", async (c) => {
-    const reader = await readerOf(c);
+    const reader = await httpReader(c);
     return c.json({ rooms: await node.roomSummaries(reader.account) });
   });
 
   app.get("/api/rooms/:room/messages", async (c) => {
     const key = await findReadableRoom(
       node,
-      await readerOf(c),
+      await httpReader(c),
       c.req.param("room"),
     );
     if (key === undefined) {

@@ -728,8 +728,11 @@ export class ChatNode {
       }
     }
     this.registry.removeRoom(roomKey);
+    const ended = encodeEvent("membership", { room, member: false });
     for (const member of members) {
-      if (!member.guest) this.#updatePresence(member);
+      if (member.guest) continue;
+      this.#updatePresence(member);
+      member.outbox.push(ended);
     }
     this.#sequencer.forget(roomKey);
     for (const announce of announcements) announce();
