@@ -398,7 +398,8 @@ export class SqliteStore implements Store {
     }
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
-    this.#noteMentions(stream, seq, mentionKeys(m.text, m.userKey));
+    const mentioned = mentionKeys(m.text, m.userKey);
+    if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
     return {
       message: toMessage<M>({
         seq,
