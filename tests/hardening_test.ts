@@ -890,7 +890,7 @@ Deno.test("requests: unknown fields ('extra' in the envelope, 'color' and 'neste
     assert.deepEqual(event.data, message);
     const joined = await replyTo(alice, {
       action: "create_room",
-      data: { room: "dev", private: true },
+      data: { room: "dev", topic: "ops" },
       id: "x2",
     });
     assert.equal(joined.action, "success");
