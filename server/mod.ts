@@ -10,6 +10,8 @@ import { openBackends } from "./backends.ts";
 import { FileStorage } from "./files.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
 import { createWebSocketEndpoint } from "./websocket.ts";
+import { type HttpServer, startHttpServer } from "./http_server.ts";
+import { connectionBudget } from "./file_limit.ts";
 
 export type { Config } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
@@ -71,15 +73,26 @@ export async function startServer(
     sessionSeconds: config.sessionDays * 24 * 3600,
   });
 
-  const { promise: listening, resolve: onListen } = Promise.withResolvers<
-    Deno.NetAddr
-  >();
-  const server = Deno.serve({
-    hostname: config.hostname,
-    port: config.port,
-    onListen: (addr) => onListen(addr as Deno.NetAddr),
-  }, app.fetch);
-  const addr = await listening;
+  let server: HttpServer;
+  try {
+    server = await startHttpServer({
+      hostname: config.hostname,
+      port: config.port,
+      fetch: (request, info) => app.fetch(request, info),
+      headerTimeoutSeconds: config.headerTimeoutSeconds,
+      keepAliveTimeoutSeconds: config.keepAliveTimeoutSeconds,
+      maxConnections: config.maxConnections || connectionBudget(),
+      // Behind a proxy every connection comes from the proxy: WebSockets
+      // are capped per forwarded address instead (websocket.ts).
+      maxConnectionsPerAddress: config.trustProxy
+        ? 0
+        : config.maxConnectionsPerAddress,
+    });
+  } catch (error) {
+    await node.close();
+    throw error;
+  }
+  const addr = server.addr;
   const shownHost = addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
   const url = `http://${
     shownHost.includes(":") ? `[${shownHost}]` : shownHost

@@ -180,14 +180,46 @@ export const SETTINGS = {
     default: 10,
     help: "a connection that has not logged in by then is closed with 4001",
   }),
-  /** Open WebSockets allowed from one address; 0 for no limit. */
+  /**
+   * Open connections (HTTP and WebSocket) allowed from one address; 0 for
+   * no limit. Behind `trustProxy` it counts WebSockets per forwarded address.
+   */
   maxConnectionsPerAddress: setting({
     flag: "max-connections-per-address",
     placeholder: "N",
     kind: integer({ min: 0 }),
     default: 256,
     help:
-      "open WebSockets from one address (loopback never counted); more get HTTP 429; 0 = no limit",
+      "open connections (HTTP and WebSocket) from one address (127.0.0.1 and ::1 never counted); more get HTTP 429; 0 = no limit; with `--trust-proxy`, WebSockets per forwarded address",
+  }),
+  /**
+   * Open connections in all; 0 derives it from the open-file limit
+   * (`ulimit -n`, see file_limit.ts).
+   */
+  maxConnections: setting({
+    flag: "max-connections",
+    placeholder: "N",
+    kind: integer({ min: 0 }),
+    default: 0,
+    help:
+      "open connections in all, more get HTTP 503; `0`: the open-file limit (`ulimit -n`) less 64 and a tenth (857 at 1024)",
+  }),
+  /** Seconds a client has to send a request's headers. */
+  headerTimeoutSeconds: setting({
+    flag: "header-timeout",
+    placeholder: "S",
+    kind: integer({ min: 1 }),
+    default: 10,
+    help:
+      "a connection that has not sent a request's headers by then gets 408 and is closed",
+  }),
+  /** Seconds an idle HTTP keep-alive connection stays open. */
+  keepAliveTimeoutSeconds: setting({
+    flag: "keep-alive-timeout",
+    placeholder: "S",
+    kind: integer({ min: 1 }),
+    default: 5,
+    help: "an idle HTTP keep-alive connection is closed after this",
   }),
   /** Request rate limits per connection and per user. */
   rateLimits: setting({

@@ -1,11 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { upgradeWebSocket } from "hono/deno";
-import type { WSContext } from "hono/ws";
 import { ClientConnection } from "./connection.ts";
 import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
 import { httpError } from "./http/errors.ts";
 import { sessionCookie } from "./http/session_cookie.ts";
+import type { ServeInfo, UpgradeSocket } from "./http_server.ts";
 import { log } from "./log.ts";
 import { CLOSE_LOGIN_TIMEOUT, CLOSE_TOO_BIG } from "./protocol/close_codes.ts";
 import { MAX_OBJECTS_PER_FRAME } from "./protocol/limits.ts";
@@ -112,17 +111,8 @@ export function createWebSocketEndpoint(
       return draining;
     },
   };
-  const upgrade = upgradeWebSocket(
-    (c: Context) =>
-      new SocketSession(
-        endpoint,
-        remoteAddressOf(c),
-        sessionCookie(c),
-      ),
-    { idleTimeout: options.idleTimeoutSeconds },
-  );
-
-  const handler: MiddlewareHandler = async (c, next) => {
+  // deno-lint-ignore require-await
+  const handler: MiddlewareHandler = async (c) => {
     const origin = c.req.header("origin");
     if (origin !== undefined && !originAllowed(origin, c, options)) {
       logger.warn("Refused upgrade from origin {origin} ({address})", {
@@ -135,7 +125,8 @@ export function createWebSocketEndpoint(
         `Origin '${origin}' may not open a WebSocket here.`,
       );
     }
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    const raw = (c.env as ServeInfo | undefined)?.upgrade;
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket" || !raw) {
       return httpError(
         c,
         "invalid_message",
@@ -157,10 +148,30 @@ export function createWebSocketEndpoint(
         `Too many connections from your address (at most ${cap}).`,
       );
     }
-    const response = await upgrade(c, next);
-    // Counted once upgraded; onClose gives it back.
-    if (response?.status === 101) perAddress.set(address, count + 1);
-    return response;
+    let upgraded: { response: Response; socket: WebSocket };
+    try {
+      upgraded = Deno.upgradeWebSocket(c.req.raw, {
+        idleTimeout: options.idleTimeoutSeconds,
+        socket: raw.socket,
+        head: raw.head,
+      });
+    } catch (error) {
+      return httpError(
+        c,
+        "invalid_message",
+        `Not a WebSocket upgrade: ${(error as Error).message}`,
+      );
+    }
+    // Counted once upgraded; the close gives it back.
+    perAddress.set(address, count + 1);
+    new SocketSession(
+      endpoint,
+      address,
+      raw,
+      upgraded.socket,
+      sessionCookie(c),
+    );
+    return upgraded.response;
   };
 
   return {
@@ -225,38 +236,40 @@ interface Endpoint {
 }
 
 /**
- * One socket: its events (Hono's until the socket opens, then the socket's
- * own) and the sink its writer sends to. A class, so that ten thousand idle
- * sockets share these methods instead of holding closures each.
+ * One socket: its events and the sink its writer sends to. A class, so that
+ * ten thousand idle sockets share these methods instead of holding closures
+ * each.
  */
 class SocketSession implements FrameSink {
   #endpoint: Endpoint;
   #remoteAddress: string;
+  #raw: UpgradeSocket;
   #cookieToken?: string;
-  #socket?: WebSocket;
+  #socket: WebSocket;
   #connection?: ClientConnection;
   #writer?: ConnectionWriter;
+  #counted = true;
 
-  constructor(endpoint: Endpoint, remoteAddress: string, cookieToken?: string) {
+  constructor(
+    endpoint: Endpoint,
+    remoteAddress: string,
+    raw: UpgradeSocket,
+    socket: WebSocket,
+    cookieToken?: string,
+  ) {
     this.#endpoint = endpoint;
     this.#remoteAddress = remoteAddress;
+    this.#raw = raw;
     this.#cookieToken = cookieToken;
-  }
-
-  onOpen(_event: Event, ws: WSContext): void {
-    const { node, options, open } = this.#endpoint;
-    const socket = ws.raw as WebSocket;
-    // From now on the socket's events come straight here: Hono's four
-    // handler closures and its WSContext (with a URL) are let go, about
-    // 1 KiB a connection.
-    socket.onopen =
-      socket.onmessage =
-      socket.onclose =
-      socket.onerror =
-        null;
+    this.#socket = socket;
+    socket.addEventListener("open", this);
     socket.addEventListener("message", this);
     socket.addEventListener("close", this);
-    this.#socket = socket;
+    socket.addEventListener("error", this);
+  }
+
+  onOpen(): void {
+    const { node, options, open } = this.#endpoint;
     const writer = new ConnectionWriter(this, {
       maxBufferedBytes: options.maxBufferedBytes,
       maxBatch: MAX_OBJECTS_PER_FRAME,
@@ -272,10 +285,13 @@ class SocketSession implements FrameSink {
     this.#endpoint.awaitLogin(connection);
   }
 
-  /** The socket's own events, once {@linkcode onOpen} took them over. */
+  /** The socket's events. */
   handleEvent(event: Event): void {
     if (event.type === "message") this.onMessage(event as MessageEvent);
     else if (event.type === "close") this.onClose(event);
+    else if (event.type === "open") this.onOpen();
+    // An upgrade that fails before opening ends with "error" and no close.
+    else if (event.type === "error" && !this.#connection) this.onClose(event);
   }
 
   onMessage(event: MessageEvent): void {
@@ -299,33 +315,32 @@ class SocketSession implements FrameSink {
   }
 
   onClose(event: Event): void {
+    if (!this.#counted) return;
+    this.#counted = false;
+    this.#raw.release();
     const { perAddress, open, loginDeadlines } = this.#endpoint;
     if (this.#connection) loginDeadlines.delete(this.#connection);
     const left = (perAddress.get(this.#remoteAddress) ?? 1) - 1;
     if (left > 0) perAddress.set(this.#remoteAddress, left);
     else perAddress.delete(this.#remoteAddress);
     if (this.#writer) open.delete(this.#writer);
-    this.#connection?.closed((event as CloseEvent).code);
-  }
-
-  onError(): void {
-    // A close event always follows; cleanup happens there.
+    this.#connection?.closed((event as CloseEvent).code ?? 1006);
   }
 
   // The writer's sink.
 
   send(frame: string): void {
-    this.#socket!.send(frame);
+    this.#socket.send(frame);
   }
 
   bufferedAmount(): number {
-    return this.#socket!.bufferedAmount;
+    return this.#socket.bufferedAmount;
   }
 
   // The member leaves when the server decides to close (too slow, too
   // big), not when a peer that stopped reading acknowledges it.
   close(code: number, reason: string): void {
-    this.#socket!.close(code, reason);
+    this.#socket.close(code, reason);
     this.#connection?.closed(code);
   }
 }

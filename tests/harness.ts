@@ -439,10 +439,23 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
  */
 export async function spawnServer(
   args: string[],
-  options: { executable?: string } = {},
+  options: {
+    executable?: string;
+    /** Runs it under `ulimit -n` of this many open files. */
+    limitOpenFiles?: number;
+  } = {},
 ): Promise<ServerProcess> {
-  const command = options.executable ?? Deno.execPath();
-  const prefix = options.executable ? [] : ["run", "--allow-all", MAIN];
+  let command = options.executable ?? Deno.execPath();
+  let prefix = options.executable ? [] : ["run", "--allow-all", MAIN];
+  if (options.limitOpenFiles !== undefined) {
+    prefix = [
+      "-c",
+      `ulimit -n ${options.limitOpenFiles} && exec "$0" "$@"`,
+      command,
+      ...prefix,
+    ];
+    command = "bash";
+  }
   const process = new Deno.Command(command, {
     args: [...prefix, "--host", "127.0.0.1", "--port", "0", ...args],
     stdout: "piped",

@@ -1,0 +1,471 @@
+/**
+ * The TCP and HTTP front: accepts connections, caps them in total and per
+ * address, times out slow and idle ones, hands requests to the Hono app
+ * and upgrade requests to the WebSocket endpoint.
+ *
+ * Why not `Deno.serve`: it shows the program requests, never connections,
+ * so it can neither count nor cap them, it has no header or keep-alive
+ * timeout (an idle socket stays open for ever), and when `accept` fails
+ * with EMFILE its loop rejects and the process exits. Here a `node:net`
+ * server accepts, `node:http` parses (header, request and keep-alive
+ * timeouts), and `Deno.upgradeWebSocket({ socket })` turns an upgraded
+ * socket into Deno's native WebSocket, so frames cost what they did.
+ */
+import http from "node:http";
+import net from "node:net";
+import { Buffer } from "node:buffer";
+import { getRequestListener } from "@hono/node-server";
+import { isLoopback } from "./addresses.ts";
+import { log } from "./log.ts";
+
+const logger = log("http");
+
+/** What the app gets as `c.env` for each request. */
+export interface ServeInfo {
+  /** The TCP peer. */
+  remoteAddr: Deno.NetAddr;
+  /** Set for upgrade requests: the raw connection, for the WebSocket endpoint. */
+  upgrade?: UpgradeSocket;
+}
+
+/** A connection whose request asked for an upgrade. */
+export interface UpgradeSocket {
+  /** The `node:net` socket, for `Deno.upgradeWebSocket({ socket, head })`. */
+  socket: net.Socket;
+  /** Bytes the client sent after the request head. */
+  head: Uint8Array;
+  /**
+   * Gives the connection's slot back. Call it once the WebSocket has
+   * closed: an upgraded socket leaves `node:net`, which no longer sees it.
+   * Safe to call more than once.
+   */
+  release(): void;
+}
+
+/** Options of {@link startHttpServer}. */
+export interface HttpServerOptions {
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The Hono app's fetch. */
+  fetch(request: Request, info: ServeInfo): Response | Promise<Response>;
+  /** Seconds a client has to send a request's headers. */
+  headerTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutSeconds: number;
+  /** Seconds a client has to send a whole request, body included (300). */
+  requestTimeoutSeconds?: number;
+  /** Open connections in all, HTTP and WebSocket; 0 for no limit. */
+  maxConnections: number;
+  /**
+   * Open connections per TCP peer address; 0 for no limit. The loopback
+   * addresses of `isLoopback` are never capped.
+   */
+  maxConnectionsPerAddress: number;
+}
+
+/** A running front. */
+export interface HttpServer {
+  readonly addr: Deno.NetAddr;
+  /** Open TCP connections, upgraded ones included. */
+  readonly openConnections: number;
+  /**
+   * Stops accepting, lets requests under way finish (at most `graceMs`),
+   * then closes every connection still open. Upgraded sockets are the
+   * WebSocket endpoint's to close.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Resolves once shut down. */
+  readonly finished: Promise<void>;
+}
+
+// A watchdog connects to the server this often to prove it still accepts.
+const PROBE_INTERVAL_MS = 5000;
+
+/** Starts the front and resolves once it listens. */
+export async function startHttpServer(
+  options: HttpServerOptions,
+): Promise<HttpServer> {
+  const slots = new ConnectionSlots(
+    options.maxConnections,
+    options.maxConnectionsPerAddress,
+  );
+  let active = 0;
+  const listener = getRequestListener(
+    async (request, env) => {
+      const incoming = (env as { incoming: http.IncomingMessage }).incoming;
+      active++;
+      try {
+        return await options.fetch(standard(request), {
+          remoteAddr: peerOf(incoming.socket),
+        });
+      } finally {
+        active--;
+      }
+    },
+    { overrideGlobalObjects: false },
+  );
+  const server = http.createServer({
+    headersTimeout: options.headerTimeoutSeconds * 1000,
+    requestTimeout: (options.requestTimeoutSeconds ?? 300) * 1000,
+    keepAliveTimeout: options.keepAliveTimeoutSeconds * 1000,
+    // How often the header and request timeouts are checked.
+    connectionsCheckingInterval: Math.min(
+      1000,
+      options.headerTimeoutSeconds * 500,
+    ),
+  }, listener);
+  server.on("upgrade", (request, socket, head) => {
+    upgrade(request, socket as net.Socket, head as Buffer);
+  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    logger.debug("Closing {address}: {error}", {
+      address: (socket as net.Socket).remoteAddress,
+      error: error.code ?? error.message,
+    });
+    if (socket.writable && error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+      socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    } else if (socket.writable && error.code !== "ECONNRESET") {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    }
+    socket.destroy();
+  });
+  // The server never listens itself (the acceptor below does, so that it
+  // can be replaced). node:http keys two things to listening: the header
+  // and request timeout checks start on "listening", and a server that is
+  // not listening closes each connection after its response instead of
+  // keeping it alive.
+  let accepting = true;
+  Object.defineProperty(server, "listening", { get: () => accepting });
+  server.emit("listening");
+
+  // Local ports of the watchdog's connections, which only prove that the
+  // listener accepts and are closed at once.
+  const probes = new Set<number>();
+
+  let accepted = 0;
+
+  function accept(socket: net.Socket): void {
+    accepted++;
+    if (probes.delete(socket.remotePort ?? -1)) {
+      socket.destroy();
+      return;
+    }
+    const address = socket.remoteAddress ?? "unknown";
+    const refusal = slots.acquire(address);
+    if (refusal) {
+      refuse(socket, refusal);
+      return;
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      slots.release(address);
+    };
+    socket.once("close", release);
+    (socket as SlotSocket)[SLOT] = release;
+    server.emit("connection", socket);
+  }
+
+  async function upgrade(
+    request: http.IncomingMessage,
+    socket: net.Socket,
+    head: Buffer,
+  ): Promise<void> {
+    // Deno reads an upgraded connection natively from its next unread
+    // byte. node:net would go on reading until Deno takes the handle, after
+    // the 101 is written, and the client's first frames, sent as soon as it
+    // sees the 101, would be read here and lost: stop reading now, and hand
+    // over whatever was read already.
+    socket.pause();
+    (socket as unknown as { _handle?: { readStop?(): number } })._handle
+      ?.readStop?.();
+    const buffered = socket.read() as Buffer | null;
+    if (buffered) head = Buffer.concat([head, buffered]);
+    const release = (socket as SlotSocket)[SLOT] ?? (() => {});
+    const url = `http://${request.headers.host ?? "localhost"}${request.url}`;
+    const headers = new Headers();
+    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+      headers.append(request.rawHeaders[i], request.rawHeaders[i + 1]);
+    }
+    let response: Response;
+    try {
+      response = await options.fetch(
+        new Request(url, { method: request.method, headers }),
+        {
+          remoteAddr: peerOf(socket),
+          upgrade: { socket, head: new Uint8Array(head), release },
+        },
+      );
+    } catch (error) {
+      logger.error("Crash upgrading {url}: {error}", { url, error });
+      response = new Response(null, { status: 500 });
+    }
+    // Accepted: Deno wrote the 101 and owns the socket now.
+    if (response.status === 101) return;
+    await writeRaw(socket, response);
+  }
+
+  let acceptor = await listen(options.hostname, options.port, accept);
+  const addr = acceptor.address() as net.AddressInfo;
+  const bound: Deno.NetAddr = {
+    transport: "tcp",
+    hostname: addr.address,
+    port: addr.port,
+  };
+
+  // Watchdog: the `node:net` accept loop stops for good after an accept
+  // fails (EMFILE) in this Deno; a connection to ourselves that is not
+  // accepted within a probe interval means a new listener is needed.
+  let probing: Promise<void> | undefined;
+  const stop = new AbortController();
+  const probeHost = probeAddress(addr.address);
+  async function watch(): Promise<void> {
+    try {
+      const alive = await probe(probeHost, addr.port, {
+        probes,
+        acceptedSoFar: () => accepted,
+        signal: stop.signal,
+      });
+      if (alive === "stalled") {
+        logger.error("The listener stopped accepting: listening again");
+        acceptor.close();
+        acceptor = await listen(options.hostname, addr.port, accept);
+      } else if (alive === "out-of-files") {
+        logger.warn(
+          "Out of file descriptors with {open} connections open: new ones wait",
+          { open: slots.total },
+        );
+      }
+    } catch (error) {
+      logger.error("Listener watchdog failed: {error}", { error });
+    }
+  }
+  const watchdog = setInterval(() => {
+    probing ??= watch().finally(() => probing = undefined);
+  }, PROBE_INTERVAL_MS);
+
+  const { promise: finished, resolve: done } = Promise.withResolvers<void>();
+  let stopping: Promise<void> | undefined;
+  return {
+    addr: bound,
+    get openConnections() {
+      return slots.total;
+    },
+    shutdown(graceMs = 2000) {
+      stopping ??= (async () => {
+        clearInterval(watchdog);
+        accepting = false;
+        stop.abort();
+        await probing;
+        // Stops listening at once; its callback would wait for every
+        // connection it ever accepted, upgraded ones included.
+        acceptor.close();
+        server.closeIdleConnections();
+        const deadline = Date.now() + graceMs;
+        while (active > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        server.closeAllConnections();
+        server.close();
+        done();
+      })();
+      return stopping;
+    },
+    finished,
+  };
+}
+
+const SLOT = Symbol("slot");
+type SlotSocket = net.Socket & { [SLOT]?: () => void };
+
+/** Open connections in all and per address, against their caps. */
+class ConnectionSlots {
+  #max: number;
+  #perAddressMax: number;
+  #perAddress = new Map<string, number>();
+  #refusedLogged = 0;
+  total = 0;
+
+  constructor(max: number, perAddressMax: number) {
+    this.#max = max;
+    this.#perAddressMax = perAddressMax;
+  }
+
+  /** Takes a slot, or says why not. */
+  acquire(address: string): Refusal | undefined {
+    if (this.#max > 0 && this.total >= this.#max) {
+      this.#logRefusal("{open} connections open, the most allowed", {
+        open: this.total,
+      });
+      return "full";
+    }
+    const count = this.#perAddress.get(address) ?? 0;
+    const cap = this.#perAddressMax;
+    if (cap > 0 && count >= cap && !isLoopback(address)) {
+      this.#logRefusal("{address} has {count} connections open", {
+        address,
+        count,
+      });
+      return "address";
+    }
+    this.#perAddress.set(address, count + 1);
+    this.total++;
+    return undefined;
+  }
+
+  release(address: string): void {
+    this.total--;
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(address, left);
+    else this.#perAddress.delete(address);
+  }
+
+  // A flood would log a line per refused connection: one a second.
+  #logRefusal(message: string, values: Record<string, unknown>): void {
+    const now = Date.now();
+    if (now - this.#refusedLogged < 1000) return;
+    this.#refusedLogged = now;
+    logger.warn(`Refusing connections: ${message}`, values);
+  }
+}
+
+type Refusal = "full" | "address";
+
+const REFUSALS: Record<Refusal, { status: string; body: string }> = {
+  full: {
+    status: "503 Service Unavailable",
+    body: JSON.stringify({
+      error: "internal",
+      message: "The server has too many connections: try again shortly.",
+    }),
+  },
+  address: {
+    status: "429 Too Many Requests",
+    body: JSON.stringify({
+      error: "rate_limited",
+      message: "Too many connections from your address.",
+    }),
+  },
+};
+
+function refuse(socket: net.Socket, refusal: Refusal): void {
+  const { status, body } = REFUSALS[refusal];
+  // Answered before the request is read: a client that waits for a reply
+  // gets one, and the descriptor is freed at once either way.
+  socket.on("error", () => {});
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${
+        Buffer.byteLength(body)
+      }\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.destroySoon();
+}
+
+async function writeRaw(socket: net.Socket, response: Response): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const lines = [
+    `HTTP/1.1 ${response.status} ${response.statusText || "Refused"}`,
+  ];
+  response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  lines.push(`content-length: ${body.byteLength}`, "connection: close");
+  socket.on("error", () => {});
+  socket.end(Buffer.concat([
+    Buffer.from(lines.join("\r\n") + "\r\n\r\n"),
+    Buffer.from(body),
+  ]));
+  socket.destroySoon();
+}
+
+/**
+ * A standard Request: the adapter hands over a lighter look-alike that
+ * `new Request(request, …)` and other web APIs reject.
+ */
+function standard(request: Request): Request {
+  // (It passes `instanceof Request`, so it is rebuilt every time.)
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: hasBody ? request.body : null,
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
+}
+
+function peerOf(socket: net.Socket): Deno.NetAddr {
+  return {
+    transport: "tcp",
+    hostname: socket.remoteAddress ?? "unknown",
+    port: socket.remotePort ?? 0,
+  };
+}
+
+function listen(
+  hostname: string,
+  port: number,
+  accept: (socket: net.Socket) => void,
+): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    // Small frames go out at once: Nagle would hold each for an ACK.
+    const acceptor = net.createServer({ noDelay: true }, accept);
+    acceptor.once("error", reject);
+    acceptor.listen({ host: hostname, port }, () => {
+      acceptor.off("error", reject);
+      acceptor.on("error", (error) => {
+        logger.error("Listener error: {error}", { error });
+      });
+      resolve(acceptor);
+    });
+  });
+}
+
+function probeAddress(bound: string): string {
+  if (bound === "0.0.0.0") return "127.0.0.1";
+  if (bound === "::") return "::1";
+  return bound;
+}
+
+/**
+ * Connects to the server and waits for it to accept: "ok", "stalled" when
+ * the connection was made but never accepted, or "out-of-files" when the
+ * process could not even open the probe's own socket.
+ */
+async function probe(
+  hostname: string,
+  port: number,
+  context: {
+    probes: Set<number>;
+    acceptedSoFar: () => number;
+    signal: AbortSignal;
+  },
+): Promise<"ok" | "stalled" | "out-of-files"> {
+  const { probes, acceptedSoFar, signal } = context;
+  const before = acceptedSoFar();
+  let conn: Deno.Conn;
+  try {
+    conn = await Deno.connect({ hostname, port });
+  } catch (error) {
+    return /os error 24|Too many open files/.test(String(error))
+      ? "out-of-files"
+      : "ok";
+  }
+  const local = (conn.localAddr as Deno.NetAddr).port;
+  probes.add(local);
+  try {
+    const deadline = Date.now() + PROBE_INTERVAL_MS;
+    while (probes.has(local) && Date.now() < deadline && !signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Under a flood the probe may wait behind others: a listener that
+    // accepted anything meanwhile is alive.
+    const stalled = probes.has(local) && acceptedSoFar() === before &&
+      !signal.aborted;
+    return stalled ? "stalled" : "ok";
+  } finally {
+    probes.delete(local);
+    conn.close();
+  }
+}

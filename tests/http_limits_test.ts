@@ -1,0 +1,218 @@
+/**
+ * The TCP and HTTP front under the attacks that need no request at all:
+ * connections that never finish their headers, idle keep-alive sockets,
+ * many connections from one address, and more connections than the
+ * process has file descriptors. Clients act as other machines by binding
+ * to 127.0.0.x (127.0.0.1 itself is never capped).
+ */
+import assert from "node:assert/strict";
+import net from "node:net";
+import { Buffer } from "node:buffer";
+import { spawnServer, type TestServer, withServer } from "./harness.ts";
+
+/** A raw TCP client from `localAddress`, recording what it reads. */
+class RawClient {
+  readonly socket: net.Socket;
+  received = "";
+  /** Resolves when the server closes (or resets) the connection. */
+  readonly closed: Promise<number>;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    const opened = performance.now();
+    this.closed = new Promise((resolve) => {
+      socket.on("close", () => resolve(performance.now() - opened));
+    });
+    socket.on("data", (chunk: Buffer) => this.received += chunk.toString());
+    socket.on("error", () => {});
+  }
+
+  static open(
+    server: { url: string },
+    localAddress = "127.0.0.1",
+  ): Promise<RawClient> {
+    const url = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({
+        host: url.hostname,
+        port: Number(url.port),
+        localAddress,
+      });
+      socket.once("connect", () => resolve(new RawClient(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  close(): Promise<number> {
+    this.socket.destroy();
+    return this.closed;
+  }
+}
+
+Deno.test("http: a connection that sends nothing is closed after the header timeout", () =>
+  withServer(async (server) => {
+    const client = await RawClient.open(server, "127.0.0.2");
+    const ms = await client.closed;
+    assert.ok(ms >= 900, `closed after ${ms.toFixed(0)} ms`);
+  }, { headerTimeoutSeconds: 1 }));
+
+Deno.test("http: headers trickled one byte at a time are cut off at the header timeout with 408", () =>
+  withServer(async (server) => {
+    const client = await RawClient.open(server, "127.0.0.2");
+    const request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " +
+      "a".repeat(400);
+    let sent = 0;
+    let open = true;
+    client.closed.then(() => open = false);
+    const trickle = (async () => {
+      while (open && sent < request.length) {
+        client.write(request[sent++]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const ms = await client.closed;
+    await trickle;
+    // The headers were still arriving: only the timeout can have ended it.
+    assert.ok(sent < request.length, "the whole head went through");
+    assert.ok(ms >= 900, `closed after ${ms.toFixed(0)} ms`);
+    assert.match(client.received, /^HTTP\/1\.1 408/);
+  }, { headerTimeoutSeconds: 1 }));
+
+Deno.test("http: an idle keep-alive connection is closed after the keep-alive timeout", () =>
+  withServer(async (server) => {
+    const client = await RawClient.open(server, "127.0.0.2");
+    client.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const ms = await client.closed;
+    assert.match(client.received, /^HTTP\/1\.1 200/);
+    assert.ok(ms >= 900, `closed after ${ms.toFixed(0)} ms`);
+  }, { keepAliveTimeoutSeconds: 1, headerTimeoutSeconds: 30 }));
+
+Deno.test("http: past the per-address cap a connection gets 429 rate_limited, other addresses and 127.0.0.1 do not", () =>
+  withServer(async (server) => {
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      held.push(await RawClient.open(server, "127.0.0.2"));
+    }
+    try {
+      const refused = await RawClient.open(server, "127.0.0.2");
+      await refused.closed;
+      assert.match(refused.received, /^HTTP\/1\.1 429/);
+      assert.match(refused.received, /"error":"rate_limited"/);
+      // Plain HTTP is capped like WebSockets: a fetch from there is refused
+      // too, while another address and the local proxy's address are not.
+      const other = await RawClient.open(server, "127.0.0.3");
+      other.write(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      await other.closed;
+      assert.match(other.received, /^HTTP\/1\.1 200/);
+      const local = [];
+      for (let i = 0; i < 4; i++) local.push(await RawClient.open(server));
+      const response = await fetch(`${server.url}/healthz`);
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+      for (const client of local) await client.close();
+      // A slot comes back once the server has seen its connection close.
+      await held.pop()!.close();
+      let received = "";
+      for (let i = 0; i < 50 && !received.startsWith("HTTP/1.1 200"); i++) {
+        const again = await RawClient.open(server, "127.0.0.2");
+        again.write(
+          "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        await again.closed;
+        received = again.received;
+        if (!received.startsWith("HTTP/1.1 200")) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      assert.match(received, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const client of held) await client.close();
+    }
+  }, { maxConnectionsPerAddress: 3 }));
+
+Deno.test("http: past --max-connections a connection gets 503 and the server keeps serving the others", () =>
+  withServer(async (server: TestServer) => {
+    const held = [];
+    for (let i = 0; i < 5; i++) held.push(await RawClient.open(server));
+    try {
+      const refused = await RawClient.open(server);
+      await refused.closed;
+      assert.match(refused.received, /^HTTP\/1\.1 503/);
+      held[0].write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      while (!held[0].received.includes("\r\n\r\n")) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.match(held[0].received, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const client of held) await client.close();
+    }
+  }, { maxConnections: 5 }));
+
+Deno.test({
+  name:
+    "http: with ulimit -n 256, 400 idle connections neither kill the server nor stop it answering once they go",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-fds-" });
+    const server = await spawnServer(["--db", `${dir}/chat.db`], {
+      limitOpenFiles: 256,
+    });
+    const clients: RawClient[] = [];
+    try {
+      const url = new URL(server.url);
+      // From other addresses than 127.0.0.1 (which is never capped), 100 a
+      // piece: under the per-address cap, over the process's descriptors.
+      for (let i = 0; i < 400; i++) {
+        clients.push(
+          await RawClient.open(server, `127.0.0.${10 + Math.floor(i / 100)}`),
+        );
+      }
+      // Every one was accepted by the kernel; the server answers those past
+      // its budget with 503 and keeps its descriptors for the rest.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const refusedSoon = await Promise.race([
+        Promise.any(clients.map((c) => c.closed)),
+        new Promise((resolve) => timer = setTimeout(resolve, 10000)),
+      ]);
+      clearTimeout(timer);
+      assert.notEqual(refusedSoon, undefined, "no connection was refused");
+      // Let the server's answers to the rest of them arrive.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const refused = clients.filter((c) => c.received.includes(" 503 "));
+      assert.ok(refused.length > 0, "no 503 among the refused");
+      console.log(
+        `${
+          clients.length - refused.length
+        } connections held, ${refused.length} refused with 503`,
+      );
+      for (const client of clients) await client.close();
+      // Back to normal: the server still runs and answers.
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        try {
+          const response = await fetch(
+            `http://${url.hostname}:${url.port}/healthz`,
+          );
+          status = response.status;
+          await response.body?.cancel();
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      assert.equal(status, 200, server.output());
+      assert.doesNotMatch(server.output(), /Too many open files|Uncaught/);
+      assert.match(server.output(), /Refusing connections/);
+    } finally {
+      for (const client of clients) await client.close();
+      const status = await server.stop("SIGTERM");
+      await Deno.remove(dir, { recursive: true });
+      assert.equal(status.code, 0, server.output());
+    }
+  },
+});
