@@ -588,23 +588,28 @@ export class RawSocket {
 
   /** Sends one masked text frame. */
   async sendText(text: string): Promise<void> {
-    const payload = new TextEncoder().encode(text);
-    const mask = crypto.getRandomValues(new Uint8Array(4));
-    const header: number[] = [0x81];
-    if (payload.length < 126) {
-      header.push(0x80 | payload.length);
-    } else if (payload.length < 65536) {
-      header.push(0x80 | 126, payload.length >> 8, payload.length & 0xff);
-    } else {
-      throw new Error("RawSocket frames are limited to 64 KiB");
-    }
-    const frame = new Uint8Array(header.length + 4 + payload.length);
-    frame.set(header);
-    frame.set(mask, header.length);
-    for (let i = 0; i < payload.length; i++) {
-      frame[header.length + 4 + i] = payload[i] ^ mask[i % 4];
-    }
-    await writeAll(this.#conn, frame);
+    await this.sendFrame({ opcode: 0x1, payload: text });
+  }
+
+  /**
+   * Sends one frame exactly as described (RFC 6455 section 5.2), for
+   * tests of what a well-behaved client never sends: any opcode, reserved
+   * bits, no FIN, unmasked.
+   */
+  async sendFrame(frame: {
+    opcode: number;
+    payload?: Uint8Array | string;
+    fin?: boolean;
+    /** The three reserved bits, as a number from 0 to 7. */
+    rsv?: number;
+    masked?: boolean;
+  }): Promise<void> {
+    await writeAll(this.#conn, encodeFrame(frame));
+  }
+
+  /** Sends bytes as they are (several frames, or half of one). */
+  async sendBytes(bytes: Uint8Array): Promise<void> {
+    await writeAll(this.#conn, bytes);
   }
 
   /** Reads the next unfragmented text frame from the server. */
@@ -655,6 +660,45 @@ export class RawSocket {
     this.#closed = true;
     this.#conn.close();
   }
+}
+
+/** One client frame as bytes (masked unless told otherwise). */
+export function encodeFrame(frame: {
+  opcode: number;
+  payload?: Uint8Array | string;
+  fin?: boolean;
+  rsv?: number;
+  masked?: boolean;
+}): Uint8Array {
+  const payload = typeof frame.payload === "string"
+    ? new TextEncoder().encode(frame.payload)
+    : frame.payload ?? new Uint8Array(0);
+  const masked = frame.masked ?? true;
+  const first = ((frame.fin ?? true) ? 0x80 : 0) | ((frame.rsv ?? 0) << 4) |
+    (frame.opcode & 0x0f);
+  const maskBit = masked ? 0x80 : 0;
+  const header: number[] = [first];
+  if (payload.length < 126) {
+    header.push(maskBit | payload.length);
+  } else if (payload.length < 65536) {
+    header.push(maskBit | 126, payload.length >> 8, payload.length & 0xff);
+  } else {
+    header.push(maskBit | 127);
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, BigInt(payload.length));
+    header.push(...length);
+  }
+  const mask = masked
+    ? crypto.getRandomValues(new Uint8Array(4))
+    : new Uint8Array(0);
+  const out = new Uint8Array(header.length + mask.length + payload.length);
+  out.set(header);
+  out.set(mask, header.length);
+  const start = header.length + mask.length;
+  for (let i = 0; i < payload.length; i++) {
+    out[start + i] = masked ? payload[i] ^ mask[i % 4] : payload[i];
+  }
+  return out;
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
