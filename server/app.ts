@@ -3,6 +3,7 @@ import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { findReadableRoom, type Reader } from "./access.ts";
+import { isLoopback } from "./addresses.ts";
 import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import {
@@ -201,6 +202,20 @@ export function createApp(parts: AppParts): Hono {
   });
 
   app.get("/api/rooms/:room/messages", async (c) => {
+    // The same per-address budget as the WebSocket `history` action.
+    const address = remoteAddressOf(c);
+    const wait = isLoopback(address)
+      ? 0
+      : node.addressLimits.take(address, "history");
+    if (wait > 0) {
+      c.header("retry-after", String(Math.ceil(wait / 1000)));
+      return httpError(
+        c,
+        "rate_limited",
+        `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
+        { details: { retry_after_ms: wait } },
+      );
+    }
     const key = await findReadableRoom(
       node,
       await httpReader(c),

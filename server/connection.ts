@@ -1,3 +1,4 @@
+import { isLoopback } from "./addresses.ts";
 import type {
   ClientState,
   MemberContext,
@@ -188,6 +189,12 @@ export class ClientConnection implements ClientState {
     let wait = bucket.take(now);
     if (wait === 0 && this.member) {
       wait = this.#node.userLimits.take(this.member.userKey, category, now);
+    }
+    if (
+      wait === 0 && request.action === "history" &&
+      !isLoopback(this.remoteAddress)
+    ) {
+      wait = this.#node.addressLimits.take(this.remoteAddress, "history", now);
     }
     if (wait === 0) return request;
     this.#strike(now);

@@ -22,7 +22,12 @@ import {
   type SystemEvent,
 } from "./protocol/types.ts";
 import type { PresenceManager } from "./presence/mod.ts";
-import { type RateLimitConfig, UserRateLimits } from "./rate_limit.ts";
+import {
+  type AddressCategory,
+  KeyedRateLimits,
+  type RateCategory,
+  type RateLimitConfig,
+} from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
@@ -72,7 +77,9 @@ export class ChatNode {
   readonly accounts: AccountService;
   readonly files: FileStorage;
   readonly limits: RateLimitConfig;
-  readonly userLimits: UserRateLimits;
+  readonly userLimits: KeyedRateLimits<RateCategory>;
+  /** Per-address buckets (history pages), shared by HTTP and WebSocket. */
+  readonly addressLimits: KeyedRateLimits<AddressCategory>;
   #sequencer: RoomSequencer;
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
@@ -87,7 +94,8 @@ export class ChatNode {
     this.presence = parts.presence(this.registry);
     this.limits = parts.limits;
     this.#announceLimit = parts.announceLimit;
-    this.userLimits = new UserRateLimits(this.limits);
+    this.userLimits = new KeyedRateLimits(this.limits.perUser);
+    this.addressLimits = new KeyedRateLimits(this.limits.perAddress ?? {});
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,

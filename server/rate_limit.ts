@@ -45,10 +45,20 @@ export class TokenBucket {
 /** What a request costs: which buckets it draws from. */
 export type RateCategory = "message" | "room" | "login" | "request";
 
-/** Limits per category, per connection and per user. */
+/** What is limited per client address, whoever asks. */
+export type AddressCategory = "history";
+
+/** Limits per category, per connection, per user and per address. */
 export interface RateLimitConfig {
   perConnection: Record<RateCategory, BucketSpec>;
   perUser: Partial<Record<RateCategory, BucketSpec>>;
+  /**
+   * Per client address: history pages (WebSocket `history` and HTTP
+   * `GET /api/rooms/:room/messages` together), each up to 200 messages,
+   * so that scraping a server costs time. Loopback is not limited; left
+   * out, nothing is.
+   */
+  perAddress?: Partial<Record<AddressCategory, BucketSpec>>;
   /** Rate-limited replies within 10 s after which a connection is closed. */
   strikesBeforeDisconnect: number;
 }
@@ -68,6 +78,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     message: { burst: 1000, perSecond: 100 },
     room: { burst: 100, perSecond: 1 },
   },
+  // A reconnect catching up on 20 rooms takes 20 pages: well inside.
+  perAddress: { history: { burst: 100, perSecond: 10 } },
   strikesBeforeDisconnect: 100,
 };
 
@@ -80,6 +92,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
+  perAddress: { history: { burst: 0, perSecond: 0 } },
   strikesBeforeDisconnect: 0,
 };
 
@@ -102,24 +115,24 @@ export function categoryOf(action: string): RateCategory {
 }
 
 /**
- * The per-user buckets, shared by all of a user's connections on this node.
- * Full buckets carry no information and are swept away.
+ * Buckets by key (a user's, shared by all of its connections on this node,
+ * or an address's). Full buckets carry no information and are swept away.
  */
-export class UserRateLimits {
-  #config: RateLimitConfig;
+export class KeyedRateLimits<C extends string> {
+  #specs: Partial<Record<C, BucketSpec>>;
   #buckets = new Map<string, TokenBucket>();
 
-  constructor(config: RateLimitConfig) {
-    this.#config = config;
+  constructor(specs: Partial<Record<C, BucketSpec>>) {
+    this.#specs = specs;
   }
 
-  /** Takes a token for this user; 0 or the ms to wait. */
+  /** Takes a token for this key; 0 or the ms to wait. */
   take(
     userKey: string,
-    category: RateCategory,
+    category: C,
     now = performance.now(),
   ): number {
-    const spec = this.#config.perUser[category];
+    const spec = this.#specs[category];
     if (!spec || spec.perSecond <= 0) return 0;
     const key = `${category}:${userKey}`;
     let bucket = this.#buckets.get(key);

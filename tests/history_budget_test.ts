@@ -1,0 +1,81 @@
+/**
+ * Scraping and amplification: history pages (WebSocket `history` and HTTP
+ * `GET /api/rooms/:room/messages`, together) are a per-address budget, a
+ * token bucket of 100 pages refilled at 10 a second. Clients act as other
+ * machines through a trusted proxy's X-Forwarded-For.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import { type ClientPool, type TestServer, withClients } from "./harness.ts";
+
+const BURST = DEFAULT_RATE_LIMITS.perAddress!.history!.burst;
+const FROM = (address: string) => ({
+  headers: { "x-forwarded-for": address },
+});
+
+async function page(server: TestServer, address: string) {
+  const response = await fetch(`${server.url}/api/rooms/general/messages`, {
+    headers: FROM(address).headers,
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get("retry-after"),
+    body: await response.json(),
+  };
+}
+
+function viaProxy(
+  body: (pool: ClientPool, server: TestServer) => Promise<void>,
+): Promise<void> {
+  return withClients(body, { trustProxy: true });
+}
+
+Deno.test("history budget: past 100 pages an address gets HTTP 429 rate_limited with retry_after_ms, others do not", () =>
+  viaProxy(async (_pool, server) => {
+    // All at once, so that the refill during the burst stays small.
+    const pages = await Promise.all(
+      Array.from({ length: 3 * BURST }, () => page(server, "192.0.2.50")),
+    );
+    const served = pages.filter((p) => p.status === 200).length;
+    const refused = pages.find((p) => p.status === 429);
+    assert.ok(served >= BURST, `only ${served} pages served`);
+    assert.ok(refused, "no page was refused");
+    assert.equal(refused.body.error, "rate_limited");
+    assert.ok(refused.body.retry_after_ms > 0);
+    assert.ok(Number(refused.retryAfter) >= 1);
+    assert.equal((await page(server, "192.0.2.51")).status, 200);
+    // Loopback (a local proxy without --trust-proxy, the operator) is never
+    // limited.
+    for (let i = 0; i < BURST + 5; i++) {
+      const response = await fetch(`${server.url}/api/rooms/general/messages`);
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    }
+  }));
+
+Deno.test("history budget: WebSocket history and HTTP pages from one address share the budget", () =>
+  viaProxy(async (pool, server) => {
+    const scraper = await pool.login(
+      { username: "scraper" },
+      FROM("192.0.2.60"),
+    );
+    await Promise.all(
+      Array.from({ length: BURST / 2 }, () => page(server, "192.0.2.60")),
+    );
+    // Sent without waiting for replies, so the refill meanwhile stays
+    // small; and not so many over that the connection is closed for it.
+    const replies = await Promise.all(
+      Array.from(
+        { length: BURST / 2 + 40 },
+        () => scraper.request("history", { room: "general" }),
+      ),
+    );
+    const refused = replies.find((r) => r.action === "error");
+    assert.ok(refused, "history was never limited");
+    assert.equal(refused.data.code, "rate_limited");
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    // The connection stays open and other requests still work.
+    await scraper.ok("list_rooms");
+    const other = await pool.login({ username: "reader" }, FROM("192.0.2.61"));
+    await other.ok("history", { room: "general" });
+  }));
