@@ -1,3 +1,4 @@
+import { nameSkeleton } from "./protocol/names.ts";
 import type { Role } from "./protocol/types.ts";
 
 /** Where a member's frames go; the registry never looks inside. */
@@ -93,6 +94,10 @@ export class RoomRegistry {
   #rooms = new Map<string, RoomEntry>();
   #users = new Map<string, UserEntry>();
   #members = new Set<Member>();
+  // Confusable skeletons (UTS #39) of room names and of the names online,
+  // each to the key that holds it: a look-alike of either is refused.
+  #roomSkeletons = new Map<string, string>();
+  #userSkeletons = new Map<string, string>();
 
   /** Adds a room; false when its key is taken. */
   addRoom(
@@ -110,7 +115,17 @@ export class RoomRegistry {
     };
     if (options.owner !== undefined) room.owner = options.owner;
     this.#rooms.set(key, room);
+    const skeleton = nameSkeleton(name);
+    if (!this.#roomSkeletons.has(skeleton)) {
+      this.#roomSkeletons.set(skeleton, key);
+    }
     return true;
+  }
+
+  /** The name of a room whose name looks like this one, if any. */
+  roomLookingLike(name: string): string | undefined {
+    const key = this.#roomSkeletons.get(nameSkeleton(name));
+    return key === undefined ? undefined : this.roomName(key);
   }
 
   /** The room's display name, or undefined when there is no such room. */
@@ -149,9 +164,13 @@ export class RoomRegistry {
   claim(member: Member): boolean {
     const user = this.#users.get(member.userKey);
     if (user && (member.guest || user.guest)) return false;
+    const skeleton = nameSkeleton(member.username);
+    const lookalike = this.#userSkeletons.get(skeleton);
+    if (lookalike !== undefined && lookalike !== member.userKey) return false;
     if (user) {
       user.members = [...user.members, member];
     } else {
+      this.#userSkeletons.set(skeleton, member.userKey);
       const entry: UserEntry = {
         name: member.username,
         guest: member.guest,
@@ -273,6 +292,10 @@ export class RoomRegistry {
     for (const member of room.members) {
       this.#users.get(member.userKey)?.rooms?.delete(key);
     }
+    const skeleton = nameSkeleton(room.name);
+    if (this.#roomSkeletons.get(skeleton) === key) {
+      this.#roomSkeletons.delete(skeleton);
+    }
     return this.#rooms.delete(key);
   }
 
@@ -322,7 +345,13 @@ export class RoomRegistry {
     // slow socket) goes on undisturbed.
     if (user) user.members = user.members.filter((m) => m !== member);
     const offline = !user || user.members.length === 0;
-    if (offline) this.#users.delete(member.userKey);
+    if (offline) {
+      this.#users.delete(member.userKey);
+      const skeleton = nameSkeleton(member.username);
+      if (this.#userSkeletons.get(skeleton) === member.userKey) {
+        this.#userSkeletons.delete(skeleton);
+      }
+    }
     return { roomKey, leftRoom, offline };
   }
 

@@ -50,6 +50,13 @@ export async function createRoom(
   if (node.registry.roomName(key) !== undefined) {
     return fail("room_exists", taken);
   }
+  // Not named in the answer: it may be a private room.
+  if (node.registry.roomLookingLike(name) !== undefined) {
+    return fail(
+      "room_exists",
+      `A room whose name looks like '${name}' exists already.`,
+    );
+  }
   const options = member.guest
     ? {}
     : { private: data.private ?? false, owner: member.userKey };

@@ -3,6 +3,7 @@
  * plus `_ - .`, 1 to 32 characters. Both are unique case-insensitively.
  */
 
+import unhomoglyph from "unhomoglyph";
 import { MAX_NAME_LENGTH } from "./limits.ts";
 
 const NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
@@ -21,7 +22,10 @@ export function cleanName(raw: string): string | null {
   const name = raw.normalize("NFC");
   const length = [...name].length;
   if (length < 1 || length > MAX_NAME_LENGTH) return null;
-  return NAME_PATTERN.test(name) && !INVISIBLE.test(name) ? name : null;
+  return NAME_PATTERN.test(name) && !INVISIBLE.test(name) &&
+      highlyRestrictive(name)
+    ? name
+    : null;
 }
 
 /**
@@ -32,4 +36,118 @@ export function cleanName(raw: string): string | null {
  */
 export function nameKey(name: string): string {
   return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+}
+
+/**
+ * The confusable skeleton of a name (UTS #39 section 4: NFD, each
+ * character mapped to its prototype by Unicode's confusables.txt, NFD
+ * again), taken of its key so that case and compatibility forms meet too.
+ * Two names with one skeleton look alike (`root`, Cyrillic `rооt`,
+ * `r००t` with Devanagari digits, even `rn` and `m`): only the first may be
+ * taken. Never shown: a skeleton mixes scripts freely.
+ */
+export function nameSkeleton(name: string): string {
+  return unhomoglyph(nameKey(name).normalize("NFD")).normalize("NFD");
+}
+
+// The scripts of UTS #31's Recommended list that names are written in,
+// with their property names for `\p{Script_Extensions=…}`.
+const SCRIPTS = [
+  "Latin",
+  "Greek",
+  "Cyrillic",
+  "Armenian",
+  "Hebrew",
+  "Arabic",
+  "Syriac",
+  "Thaana",
+  "Devanagari",
+  "Bengali",
+  "Gurmukhi",
+  "Gujarati",
+  "Oriya",
+  "Tamil",
+  "Telugu",
+  "Kannada",
+  "Malayalam",
+  "Sinhala",
+  "Thai",
+  "Lao",
+  "Tibetan",
+  "Myanmar",
+  "Georgian",
+  "Hangul",
+  "Ethiopic",
+  "Cherokee",
+  "Canadian_Aboriginal",
+  "Mongolian",
+  "Khmer",
+  "Hiragana",
+  "Katakana",
+  "Bopomofo",
+  "Han",
+  "Yi",
+  "Tifinagh",
+  "Javanese",
+  "Balinese",
+  "Nko",
+  "Ol_Chiki",
+  "Adlam",
+].map((script) => ({
+  script,
+  pattern: new RegExp(`\\p{Script_Extensions=${script}}`, "u"),
+}));
+const COMMON = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
+
+// UTS #39 section 5.1: Han goes with Japanese, Korean and Chinese writing,
+// whose other scripts it mixes with in one name.
+const AUGMENTED: Record<string, string[]> = {
+  Han: ["Jpan", "Kore", "Hanb"],
+  Hiragana: ["Jpan"],
+  Katakana: ["Jpan"],
+  Hangul: ["Kore"],
+  Bopomofo: ["Hanb"],
+};
+
+/** The scripts a character may belong to, augmented; undefined for any. */
+function scriptsOf(char: string): Set<string> | undefined {
+  if (COMMON.test(char)) return undefined;
+  const found = new Set<string>();
+  for (const { script, pattern } of SCRIPTS) {
+    if (!pattern.test(char)) continue;
+    found.add(script);
+    for (const extra of AUGMENTED[script] ?? []) found.add(extra);
+  }
+  return found;
+}
+
+/**
+ * UTS #39 restriction level "Highly Restrictive" (section 5.2): the name's
+ * characters share one script (Common and Inherited ones, such as digits
+ * and `_ - .`, go with any), or it is Latin with Japanese, Chinese or
+ * Korean writing. So Latin mixed with Cyrillic (`rооt`) or with Devanagari
+ * digits (`r००t`) is refused; a whole name in Cyrillic is not.
+ */
+export function highlyRestrictive(name: string): boolean {
+  let all: Set<string> | undefined;
+  let withoutLatin: Set<string> | undefined;
+  for (const char of name) {
+    const scripts = scriptsOf(char);
+    if (scripts === undefined) continue;
+    // A letter of no Recommended script (historic, symbols): refused.
+    if (scripts.size === 0) return false;
+    all = intersect(all, scripts);
+    if (!scripts.has("Latin")) withoutLatin = intersect(withoutLatin, scripts);
+  }
+  if (all === undefined || all.size > 0) return true;
+  if (withoutLatin === undefined) return true;
+  return ["Jpan", "Kore", "Hanb"].some((writing) => withoutLatin!.has(writing));
+}
+
+function intersect(
+  current: Set<string> | undefined,
+  next: Set<string>,
+): Set<string> {
+  if (current === undefined) return new Set(next);
+  return new Set([...current].filter((script) => next.has(script)));
 }
