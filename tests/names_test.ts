@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { highlyRestrictive, nameSkeleton } from "../server/protocol/names.ts";
-import { expectError, withClients } from "./harness.ts";
+import { expectError, TEST_PASSWORD, withClients } from "./harness.ts";
 
 // Latin r and t around Cyrillic о (U+043E), and around Devanagari zeros.
 const CYRILLIC_ROOT = "r\u043e\u043et";
@@ -90,4 +90,24 @@ Deno.test("create_room: a look-alike of an existing room gets room_exists, a mix
     );
     // A room in one other script is fine.
     await alice.ok("create_room", { room: "ελληνικά" });
+  }));
+
+Deno.test("login and register: a look-alike of an offline account gets username_taken", () =>
+  withClients(async (pool) => {
+    const owner = await pool.register("cope");
+    await owner.close();
+    const other = await pool.connect();
+    await expectError(
+      other,
+      "login",
+      { username: CYRILLIC_COPE },
+      "username_taken",
+    );
+    await expectError(
+      other,
+      "register",
+      { username: CYRILLIC_COPE, password: TEST_PASSWORD },
+      "username_taken",
+    );
+    await other.ok("login", { username: "copse" });
   }));

@@ -312,6 +312,31 @@ export function storeContract(
     },
   );
 
+  test("createAccount refuses a name that looks like an account's, which findAccountLookingLike finds", async (store) => {
+    const account = (key: string, username: string) => ({
+      key,
+      username,
+      passwordHash: "hash",
+      role: "user" as const,
+    });
+    const cope = await store.createAccount(account("cope", "cope"));
+    assert.equal(cope?.username, "cope");
+    // Wholly Cyrillic с о р е, and Latin with Devanagari zeros: the
+    // skeletons of cope and of root.
+    const cyrillic = "\u0441\u043e\u0440\u0435";
+    assert.equal(await store.createAccount(account(cyrillic, cyrillic)), null);
+    assert.equal((await store.findAccountLookingLike(cyrillic))?.key, "cope");
+    assert.equal((await store.findAccountLookingLike("COPE"))?.key, "cope");
+    assert.equal(await store.findAccount(cyrillic), undefined);
+    assert.ok(await store.createAccount(account("root", "root")));
+    assert.equal(
+      await store.createAccount(account("r\u0966\u0966t", "r\u0966\u0966t")),
+      null,
+    );
+    assert.equal(await store.findAccountLookingLike("boot"), undefined);
+    assert.ok(await store.createAccount(account("boot", "boot")));
+  });
+
   test("ping resolves while the store is open", async (store) => {
     await store.ping();
   });

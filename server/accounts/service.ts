@@ -69,6 +69,11 @@ export class AccountService {
     return this.#store.findAccount(nameKey(username));
   }
 
+  /** An account whose name looks like this one (UTS #39 skeleton), if any. */
+  findLookingLike(username: string): Promise<Account | undefined> {
+    return this.#store.findAccountLookingLike(username);
+  }
+
   /**
    * Creates an account and a session for it. Registrations count against
    * the address like failed logins: each costs a password hash.
@@ -102,6 +107,13 @@ export class AccountService {
     }
     if (await this.#isGuestOnline(key)) {
       return fail("username_taken", `The name '${username}' is in use.`);
+    }
+    const lookalike = await this.#store.findAccountLookingLike(username);
+    if (lookalike && lookalike.key !== key) {
+      return fail(
+        "username_taken",
+        `The name '${username}' looks like '${lookalike.username}', which is taken.`,
+      );
     }
     const role = key === this.#adminKey ? "admin" : "user";
     const account = await this.#store.createAccount(

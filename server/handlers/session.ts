@@ -148,6 +148,13 @@ async function guest(
       `The name '${username}' belongs to an account: log in with its password.`,
     );
   }
+  const lookalike = await ctx.node.accounts.findLookingLike(username);
+  if (lookalike) {
+    return fail(
+      "username_taken",
+      `The name '${username}' looks like the account '${lookalike.username}'.`,
+    );
+  }
   return { username, role: "user", guest: true, since: Date.now() };
 }
 

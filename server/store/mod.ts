@@ -263,14 +263,17 @@ export interface MembershipStore {
 /** Accounts, sessions and bans. */
 export interface AccountStore {
   /**
-   * Creates an account; null when the name is taken. The first account gets
-   * `firstRole` (the operator's admin when none was named).
+   * Creates an account; null when the name is taken, or another account's
+   * name looks like it (same UTS #39 skeleton, `nameSkeleton`). The first
+   * account gets `firstRole` (the operator's admin when none was named).
    */
   createAccount(
     account: Omit<Account, "createdAt" | "role"> & { role: Role },
     options?: { firstRole?: Role },
   ): Promise<Account | null>;
   findAccount(key: string): Promise<Account | undefined>;
+  /** An account whose name looks like `username` (same skeleton), itself included. */
+  findAccountLookingLike(username: string): Promise<Account | undefined>;
   /** Changes a role; false when there is no such account. */
   setRole(key: string, role: Role): Promise<boolean>;
   createSession(tokenHash: string, session: Session): Promise<void>;

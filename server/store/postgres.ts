@@ -35,6 +35,7 @@ import {
 } from "./mod.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
+import { nameSkeleton } from "../protocol/names.ts";
 import {
   type AccountRow,
   type BanRow,
@@ -193,6 +194,7 @@ export class PostgresStore implements Store {
     }
     try {
       await migrate(sql);
+      await fillSkeletons(sql);
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
         await insertRoom(sql, room.key, room.name, now, {});
@@ -509,9 +511,10 @@ export class PostgresStore implements Store {
     return this.#run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at
-        FROM chat_create_account(${account.key}, ${account.username},
-          ${account.passwordHash}, ${account.role},
-          ${options.firstRole ?? null}::text, ${Date.now()})`;
+        FROM chat_create_account_unconfused(${account.key},
+          ${account.username}, ${account.passwordHash}, ${account.role},
+          ${options.firstRole ?? null}::text, ${Date.now()},
+          ${nameSkeleton(account.username)})`;
       return row ? toAccount(row) : null;
     });
   }
@@ -521,6 +524,15 @@ export class PostgresStore implements Store {
       const [row] = await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at
         FROM accounts WHERE key = ${key}`;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  findAccountLookingLike(username: string): Promise<Account | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at
+        FROM accounts WHERE skeleton = ${nameSkeleton(username)} LIMIT 1`;
       return row ? toAccount(row) : undefined;
     });
   }
@@ -785,6 +797,19 @@ export function databaseFailed(
     `Database '${where}' failed: ${messageOf(error)}`,
     { cause: error },
   );
+}
+
+/**
+ * Gives accounts from before skeletons were stored theirs. Idempotent, so
+ * nodes starting together may both run it.
+ */
+async function fillSkeletons(sql: Sql): Promise<void> {
+  const rows = await sql<{ key: string; username: string }[]>`
+    SELECT key, username FROM accounts WHERE skeleton IS NULL`;
+  for (const row of rows) {
+    await sql`UPDATE accounts SET skeleton = ${nameSkeleton(row.username)}
+      WHERE key = ${row.key}`;
+  }
 }
 
 /**

@@ -337,4 +337,35 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     SELECT m.user_key, m.room_key, s.last_seq
     FROM memberships m JOIN streams s ON s.key = m.room_key;
   `,
+  `
+  -- Confusable skeletons (UTS #39) of account names, so that a look-alike of
+  -- an account is refused. Rows from before are filled in at start-up.
+  -- Creation keeps its one-at-a-time lock, which makes the look-alike check
+  -- and the insert one step.
+  ALTER TABLE accounts ADD COLUMN skeleton TEXT;
+  CREATE INDEX accounts_skeleton ON accounts (skeleton);
+  CREATE FUNCTION chat_create_account_unconfused(
+    new_key text, new_username text, new_hash text, new_role text,
+    first_role text, now_ms bigint, new_skeleton text
+  ) RETURNS SETOF accounts
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(426610361346);  -- as chat_create_account
+    IF EXISTS (SELECT 1 FROM accounts
+               WHERE skeleton = new_skeleton AND key <> new_key) THEN
+      RETURN;
+    END IF;
+    RETURN QUERY
+      INSERT INTO accounts AS a
+        (key, username, password_hash, role, created_at, skeleton)
+      SELECT new_key, new_username, new_hash,
+        CASE WHEN first_role IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM accounts)
+             THEN first_role ELSE new_role END,
+        now_ms, new_skeleton
+      ON CONFLICT (key) DO NOTHING
+      RETURNING a.*;
+  END
+  $$;
+  `,
 ];

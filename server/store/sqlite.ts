@@ -48,6 +48,7 @@ import {
 } from "./rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
+import { nameSkeleton } from "../protocol/names.ts";
 
 interface MessageRow {
   seq: number;
@@ -117,6 +118,7 @@ export class SqliteStore implements Store {
       );
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
+      this.#fillSkeletons();
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
         this.#insertRoom(room.key, room.name, now, {});
@@ -139,6 +141,20 @@ export class SqliteStore implements Store {
         this.#db.exec(`PRAGMA user_version = ${v + 1}`);
       });
     }
+  }
+
+  // Accounts from before skeletons were stored get theirs (once).
+  #fillSkeletons(): void {
+    const rows = this.#db.prepare(
+      "SELECT key, username FROM accounts WHERE skeleton IS NULL",
+    ).all() as { key: string; username: string }[];
+    if (rows.length === 0) return;
+    const update = this.#db.prepare(
+      "UPDATE accounts SET skeleton = ? WHERE key = ?",
+    );
+    this.#transaction(() => {
+      for (const row of rows) update.run(nameSkeleton(row.username), row.key);
+    });
   }
 
   // Statements are prepared on first use and kept.
@@ -559,15 +575,22 @@ export class SqliteStore implements Store {
         const none = options.firstRole !== undefined &&
           this.#q("SELECT 1 FROM accounts LIMIT 1").get() === undefined;
         const role = none ? options.firstRole! : account.role;
+        const skeleton = nameSkeleton(account.username);
+        const lookalike = this.#q(
+          "SELECT 1 FROM accounts WHERE skeleton = ? AND key <> ?",
+        ).get(skeleton, account.key);
+        if (lookalike) return null;
         const row = this.#q(
-          `INSERT INTO accounts (key, username, password_hash, role, created_at)
-           VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
+          `INSERT INTO accounts
+             (key, username, password_hash, role, created_at, skeleton)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
         ).get(
           account.key,
           account.username,
           account.passwordHash,
           role,
           Date.now(),
+          skeleton,
         ) as AccountRow | undefined;
         return row ? toAccount(row) : null;
       })
@@ -579,6 +602,14 @@ export class SqliteStore implements Store {
       const row = this.#q("SELECT * FROM accounts WHERE key = ?").get(key) as
         | AccountRow
         | undefined;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  findAccountLookingLike(username: string): Promise<Account | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM accounts WHERE skeleton = ? LIMIT 1")
+        .get(nameSkeleton(username)) as AccountRow | undefined;
       return row ? toAccount(row) : undefined;
     });
   }

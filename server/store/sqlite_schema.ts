@@ -124,4 +124,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     SELECT m.user_key, m.room_key, s.last_seq
     FROM memberships m JOIN streams s ON s.key = m.room_key;
   `,
+  `
+  -- Confusable skeletons (UTS #39) of account names, so that a look-alike of
+  -- an account is refused. Rows from before are filled in at start-up.
+  ALTER TABLE accounts ADD COLUMN skeleton TEXT;
+  CREATE INDEX accounts_skeleton ON accounts (skeleton);
+  `,
 ];
