@@ -216,3 +216,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "http: when accept fails for want of descriptors (no budget), the server listens again once they are freed",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-fds-" });
+    // A budget far above the limit: accept itself hits EMFILE.
+    const server = await spawnServer([
+      "--db",
+      `${dir}/chat.db`,
+      "--max-connections",
+      "100000",
+    ], { limitOpenFiles: 256 });
+    const clients: RawClient[] = [];
+    try {
+      for (let i = 0; i < 400; i++) {
+        clients.push(
+          await RawClient.open(server, `127.0.0.${10 + Math.floor(i / 100)}`),
+        );
+      }
+      for (const client of clients) await client.close();
+      // The watchdog probes every 5 s: wait for the server's answer, not a
+      // clock, with a wide bound.
+      let status = 0;
+      const deadline = Date.now() + 60_000;
+      while (status !== 200 && Date.now() < deadline) {
+        const ask = new AbortController();
+        const timer = setTimeout(() => ask.abort(), 2000);
+        try {
+          const response = await fetch(`${server.url}/healthz`, {
+            signal: ask.signal,
+          });
+          status = response.status;
+          await response.body?.cancel();
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      assert.equal(status, 200, server.output());
+      assert.doesNotMatch(server.output(), /Uncaught/);
+      // Deno 2.9's node:net stops accepting for good after EMFILE; should a
+      // later Deno recover by itself, this line goes and so may the watchdog.
+      assert.match(server.output(), /stopped accepting: listening again/);
+    } finally {
+      for (const client of clients) await client.close();
+      const status = await server.stop("SIGTERM");
+      await Deno.remove(dir, { recursive: true });
+      assert.equal(status.code, 0, server.output());
+    }
+  },
+});
