@@ -204,6 +204,39 @@ export function storeContract(
     assert.deepEqual(history.map((m) => m.text), ["hi", "next"]);
   });
 
+  test("the same clientId from another holder of the same name is a new message, in rooms and conversations", async (store) => {
+    const first = await store.appendMessage(
+      draft("general", "old holder", { clientId: "1", sender: "g:old" }),
+    );
+    const later = await store.appendMessage(
+      draft("general", "new holder", { clientId: "1", sender: "g:new" }),
+    );
+    assert.equal(later.duplicate, false);
+    assert.equal(later.message.text, "new holder");
+    assert.equal(later.message.seq, first.message.seq + 1);
+    const again = await store.appendMessage(
+      draft("general", "retry", { clientId: "1", sender: "g:old" }),
+    );
+    assert.equal(again.duplicate, true);
+    assert.equal(again.message.id, first.message.id);
+    const pm = (sender: string, text: string) =>
+      store.appendPrivate({
+        fromKey: "carol",
+        from: "carol",
+        toKey: "bob",
+        to: "bob",
+        text,
+        clientId: "1",
+        sender,
+        delivered: true,
+      });
+    const secret = await pm("g:old", "for bob only");
+    const other = await pm("g:new", "hello");
+    assert.equal(other.duplicate, false);
+    assert.equal(other.message.text, "hello");
+    assert.equal((await pm("g:old", "retry")).message.id, secret.message.id);
+  });
+
   test("the same clientId from another user or in another room is a new message", async (store) => {
     await store.createRoom("dev", "dev");
     const first = await store.appendMessage(

@@ -29,6 +29,7 @@ export async function sendMessage(
     userKey: member.userKey,
     user: member.username,
     clientId: data.client_id,
+    sender: member.identity,
     ...content,
   });
   ctx.client.appendQueued();

@@ -30,6 +30,7 @@ export async function privateMessage(
     toKey,
     to,
     clientId: data.client_id,
+    sender: member.identity,
     ...content,
     delivered: online !== undefined,
   });

@@ -107,6 +107,12 @@ export interface LoginSuccess {
   room: string;
   rooms: RoomSummary[];
   token?: string;
+  /**
+   * A guest's secret: sent back with a later guest login under the same
+   * name, it makes that login the same guest (retried `client_id`s then
+   * return the first message).
+   */
+  guest_key?: string;
 }
 
 /** Success data of `create_room`, `join_room` and `leave_room`. */

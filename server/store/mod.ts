@@ -23,6 +23,11 @@ export interface MessageDraft {
   user: string;
   text: string;
   clientId?: string;
+  /**
+   * Who holds the name now (Member.identity): `clientId` is scoped to it.
+   * '' (the default) for callers that do not know.
+   */
+  sender?: string;
   attachments?: Attachment[];
 }
 
@@ -34,6 +39,8 @@ export interface PrivateDraft {
   to: string;
   text: string;
   clientId?: string;
+  /** As MessageDraft.sender. */
+  sender?: string;
   attachments?: Attachment[];
   /** False when no connection of the recipient got it: kept for its next login. */
   delivered: boolean;
@@ -123,7 +130,7 @@ export interface RoomStore {
   deleteRoom(key: string): Promise<boolean>;
   /**
    * Stores a message with the room's next seq, or returns the first message
-   * sent with the same (room, user, clientId).
+   * sent with the same (room, user, sender, clientId).
    */
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   /**

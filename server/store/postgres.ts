@@ -90,6 +90,7 @@ interface Append {
   to?: string;
   text: string;
   clientId?: string;
+  sender: string;
   attachments?: Attachment[];
   pendingTo?: string;
 }
@@ -230,6 +231,7 @@ export class PostgresStore implements Store {
       user: draft.user,
       text: draft.text,
       clientId: draft.clientId,
+      sender: draft.sender ?? "",
       attachments: draft.attachments,
     });
   }
@@ -242,6 +244,7 @@ export class PostgresStore implements Store {
       to: draft.to,
       text: draft.text,
       clientId: draft.clientId,
+      sender: draft.sender ?? "",
       attachments: draft.attachments,
       pendingTo: draft.delivered ? undefined : draft.toKey,
     });
@@ -342,6 +345,7 @@ export class PostgresStore implements Store {
         body: a.text,
         ts,
         client_id: a.clientId ?? null,
+        sender: a.sender,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
       };

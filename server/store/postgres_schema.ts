@@ -278,4 +278,95 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     bytes BYTEA NOT NULL
   );
   `,
+  `
+  -- Idempotency keys belong to the name's holder (an account, or a guest
+  -- that knows its guest_key), not to the name: a later holder re-sending
+  -- a client_id must not get an earlier holder's message back. Earlier
+  -- messages of an account since its creation are its own; the rest ('')
+  -- match no holder.
+  ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+  UPDATE messages m SET sender = 'a:' || a.created_at
+  FROM accounts a
+  WHERE a.key = m.user_key AND m.ts >= a.created_at;
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id
+    ON messages (stream, user_key, sender, client_id)
+    WHERE client_id IS NOT NULL;
+
+  -- chat_append as in version 2, with the sender in the idempotency key.
+  DROP FUNCTION chat_append(jsonb);
+  CREATE FUNCTION chat_append(appends jsonb)
+  RETURNS TABLE (
+    r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
+    r_to text, r_text text, r_ts bigint, r_client_id text,
+    r_attachments jsonb, r_edited_at bigint, r_deleted boolean,
+    r_duplicate boolean
+  )
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    app record;
+    next_seq bigint;
+    room_name text;
+  BEGIN
+    FOR app IN
+      SELECT * FROM jsonb_to_recordset(appends) AS a(
+        ord integer, stream text, in_room boolean, id text, user_key text,
+        user_name text, to_user text, body text, ts bigint, client_id text,
+        sender text, attachments jsonb, pending_to text)
+      ORDER BY a.ord
+    LOOP
+      r_ord := app.ord;
+      r_duplicate := false;
+      room_name := NULL;
+      IF app.in_room THEN
+        UPDATE streams s SET last_seq = s.last_seq + 1
+        FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+        RETURNING s.last_seq, r.name INTO next_seq, room_name;
+        IF NOT FOUND THEN
+          r_seq := NULL;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      ELSE
+        INSERT INTO streams AS s (key, last_seq) VALUES (app.stream, 1)
+        ON CONFLICT (key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq INTO next_seq;
+      END IF;
+      IF app.client_id IS NOT NULL THEN
+        SELECT m.seq, m.id, m.user_name, m.room, m.to_user, m.text, m.ts,
+               m.client_id, m.attachments, m.edited_at, m.deleted
+        INTO r_seq, r_id, r_user, r_room, r_to, r_text, r_ts, r_client_id,
+             r_attachments, r_edited_at, r_deleted
+        FROM messages m
+        WHERE m.stream = app.stream AND m.user_key = app.user_key
+          AND m.sender = app.sender AND m.client_id = app.client_id;
+        IF FOUND THEN
+          -- Give the seq back: the row lock is still ours, nobody took one since.
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          r_duplicate := true;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      INSERT INTO messages (stream, seq, id, user_key, user_name, room,
+        to_user, text, ts, client_id, sender, attachments, pending_to)
+      VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
+        room_name, app.to_user, app.body, app.ts, app.client_id, app.sender,
+        app.attachments, app.pending_to);
+      r_seq := next_seq;
+      r_id := app.id;
+      r_user := app.user_name;
+      r_room := room_name;
+      r_to := app.to_user;
+      r_text := app.body;
+      r_ts := app.ts;
+      r_client_id := app.client_id;
+      r_attachments := app.attachments;
+      r_edited_at := NULL;
+      r_deleted := false;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $$;
+  `,
 ];

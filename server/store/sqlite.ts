@@ -216,6 +216,7 @@ export class SqliteStore implements Store {
         room: name,
         text: draft.text,
         clientId: draft.clientId,
+        sender: draft.sender ?? "",
         attachments: draft.attachments,
       });
     });
@@ -234,6 +235,7 @@ export class SqliteStore implements Store {
         to: draft.to,
         text: draft.text,
         clientId: draft.clientId,
+        sender: draft.sender ?? "",
         attachments: draft.attachments,
         pendingTo: draft.delivered ? undefined : draft.toKey,
       });
@@ -334,6 +336,7 @@ export class SqliteStore implements Store {
     to?: string;
     text: string;
     clientId?: string;
+    sender: string;
     attachments?: Attachment[];
     pendingTo?: string;
   }): AppendResult<M> {
@@ -343,12 +346,12 @@ export class SqliteStore implements Store {
     const attachments = m.attachments?.length
       ? JSON.stringify(m.attachments)
       : null;
-    // The unique index on (stream, user, client_id) decides idempotency: a
-    // retry inserts nothing and gets the first message back.
+    // The unique index on (stream, user, sender, client_id) decides
+    // idempotency: a retry inserts nothing and gets the first message back.
     const inserted = this.#q(
       `INSERT INTO messages (stream, seq, id, user_key, user, room, to_user,
-         text, ts, client_id, pending_to, attachments)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         text, ts, client_id, pending_to, attachments, sender)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       stream,
       seq,
@@ -362,12 +365,15 @@ export class SqliteStore implements Store {
       m.clientId ?? null,
       m.pendingTo ?? null,
       attachments,
+      m.sender,
     );
     if (Number(inserted.changes) === 0) {
       const first = this.#q(
         `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE stream = ? AND user_key = ? AND client_id = ?`,
-      ).get(stream, m.userKey, m.clientId ?? null) as MessageRow | undefined;
+         WHERE stream = ? AND user_key = ? AND sender = ? AND client_id = ?`,
+      ).get(stream, m.userKey, m.sender, m.clientId ?? null) as
+        | MessageRow
+        | undefined;
       if (!first) throw new Error(`Message ${seq} of '${stream}' not stored`);
       return { message: toMessage<M>(first), duplicate: true };
     }

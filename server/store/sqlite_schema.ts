@@ -71,4 +71,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN edited_at INTEGER;
   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Idempotency keys belong to the name's holder (an account, or a guest
+  -- that knows its guest_key), not to the name: a later holder re-sending
+  -- a client_id must not get an earlier holder's message back. Earlier
+  -- messages of an account since its creation are its own; the rest ('')
+  -- match no holder.
+  ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+  UPDATE messages SET sender = 'a:' || a.created_at
+  FROM accounts a
+  WHERE a.key = messages.user_key AND messages.ts >= a.created_at;
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id
+    ON messages (stream, user_key, sender, client_id)
+    WHERE client_id IS NOT NULL;
+  `,
 ];
