@@ -237,6 +237,33 @@ export function storeContract(
     assert.equal((await pm("g:old", "retry")).message.id, secret.message.id);
   });
 
+  test("undelivered private messages are refused past the waiting limits, retries and delivered ones aside", async (store) => {
+    const limits = { perRecipient: 3, perSender: 2 };
+    const dm = (from: string, to: string, text: string, more = {}) =>
+      store.appendPrivate({
+        fromKey: from,
+        from,
+        toKey: to,
+        to,
+        text,
+        delivered: false,
+        waitingLimits: limits,
+        ...more,
+      });
+    assert.ok("message" in await dm("a", "bob", "a1", { clientId: "k" }));
+    assert.ok("message" in await dm("a", "carl", "a2"));
+    assert.deepEqual(await dm("a", "dan", "a3"), { full: "sender" });
+    const retry = await dm("a", "bob", "a1 again", { clientId: "k" });
+    assert.ok("duplicate" in retry && retry.duplicate);
+    assert.ok("message" in await dm("b", "bob", "b1"));
+    assert.ok("message" in await dm("c", "bob", "c1"));
+    assert.deepEqual(await dm("d", "bob", "d1"), { full: "recipient" });
+    // Delivered messages do not wait, so they are never refused.
+    assert.ok("message" in await dm("d", "bob", "d2", { delivered: true }));
+    assert.equal((await store.takeUndelivered("bob")).length, 3);
+    assert.ok("message" in await dm("d", "bob", "d3"));
+  });
+
   test("the same clientId from another user or in another room is a new message", async (store) => {
     await store.createRoom("dev", "dev");
     const first = await store.appendMessage(

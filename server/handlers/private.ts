@@ -1,8 +1,17 @@
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { privateMessageData } from "../protocol/schemas.ts";
+import {
+  MAX_WAITING_PER_RECIPIENT,
+  MAX_WAITING_PER_SENDER,
+} from "../protocol/limits.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { messageContent } from "./messages.ts";
+
+const WAITING_LIMITS = {
+  perRecipient: MAX_WAITING_PER_RECIPIENT,
+  perSender: MAX_WAITING_PER_SENDER,
+};
 
 /**
  * `private_message`: stored, then delivered to every connection of both
@@ -33,9 +42,19 @@ export async function privateMessage(
     sender: member.identity,
     ...content,
     delivered: online !== undefined,
+    waitingLimits: WAITING_LIMITS,
   });
   ctx.client.appendQueued();
-  const { message, duplicate } = await appended;
+  const result = await appended;
+  if ("full" in result) {
+    return fail(
+      "mailbox_full",
+      result.full === "recipient"
+        ? `${to} has ${MAX_WAITING_PER_RECIPIENT} private messages waiting already: try again once they have logged in.`
+        : `You have ${MAX_WAITING_PER_SENDER} private messages waiting for offline users already: try again once they have logged in.`,
+    );
+  }
+  const { message, duplicate } = result;
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {

@@ -30,6 +30,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   rate_limited: 429,
   forbidden: 403,
   banned: 403,
+  mailbox_full: 429,
   internal: 500,
   not_found: 404,
 };

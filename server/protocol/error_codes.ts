@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "rate_limited",
   "forbidden",
   "banned",
+  "mailbox_full",
   "internal",
   // HTTP only: no such page or file.
   "not_found",

@@ -44,6 +44,22 @@ export interface PrivateDraft {
   attachments?: Attachment[];
   /** False when no connection of the recipient got it: kept for its next login. */
   delivered: boolean;
+  /** When not delivered: refuse it past these many waiting (default: none). */
+  waitingLimits?: WaitingLimits;
+}
+
+/** How many undelivered private messages may wait. */
+export interface WaitingLimits {
+  /** For one recipient, from everyone. */
+  perRecipient: number;
+  /** From one sender (name key), to everyone. */
+  perSender: number;
+}
+
+/** An undelivered private message refused: as many as allowed wait already. */
+export interface MailboxFull {
+  /** Which limit was reached. */
+  full: "recipient" | "sender";
 }
 
 /** What an append did. */
@@ -156,8 +172,17 @@ export interface FileStore {
 
 /** Private conversations between two users. */
 export interface PrivateStore {
-  /** Stores a private message with the conversation's next seq. */
-  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>>;
+  /**
+   * Stores a private message with the conversation's next seq, returns the
+   * first one of a retried clientId, or refuses an undelivered one past
+   * `waitingLimits` (a retry is answered before the limits are checked).
+   */
+  appendPrivate(
+    draft: PrivateDraft & { waitingLimits?: undefined },
+  ): Promise<AppendResult<PrivateMessage>>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull>;
   /** A page of the conversation between two users, as `history`. */
   conversation(
     userKey: string,

@@ -19,6 +19,7 @@ import {
   type Ban,
   conversationKey,
   type HistoryQuery,
+  type MailboxFull,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
@@ -27,6 +28,7 @@ import {
   type Store,
   type StoredFile,
   type StoredRoom,
+  type WaitingLimits,
 } from "./mod.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import {
@@ -93,12 +95,13 @@ interface Append {
   sender: string;
   attachments?: Attachment[];
   pendingTo?: string;
+  waitingLimits?: WaitingLimits;
 }
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
   append: Append;
-  resolve: (result: AppendResult<MessageBase>) => void;
+  resolve: (result: AppendResult<MessageBase> | MailboxFull) => void;
   reject: (error: unknown) => void;
 }
 
@@ -117,6 +120,7 @@ interface AppendRow {
   r_edited_at: number | null;
   r_deleted: boolean;
   r_duplicate: boolean;
+  r_full: MailboxFull["full"] | null;
 }
 
 /**
@@ -225,7 +229,8 @@ export class PostgresStore implements Store {
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#enqueue<ChatMessage>({
+    // Without waitingLimits an append is never refused.
+    return this.#enqueue<AppendResult>({
       stream: draft.roomKey,
       userKey: draft.userKey,
       user: draft.user,
@@ -236,8 +241,16 @@ export class PostgresStore implements Store {
     });
   }
 
-  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
-    return this.#enqueue<PrivateMessage>({
+  appendPrivate(
+    draft: PrivateDraft & { waitingLimits?: undefined },
+  ): Promise<AppendResult<PrivateMessage>>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull> {
+    return this.#enqueue<AppendResult<PrivateMessage> | MailboxFull>({
       stream: conversationKey(draft.fromKey, draft.toKey),
       userKey: draft.fromKey,
       user: draft.from,
@@ -247,6 +260,7 @@ export class PostgresStore implements Store {
       sender: draft.sender ?? "",
       attachments: draft.attachments,
       pendingTo: draft.delivered ? undefined : draft.toKey,
+      waitingLimits: draft.waitingLimits,
     });
   }
 
@@ -254,7 +268,9 @@ export class PostgresStore implements Store {
   // transaction, and appends made while it commits share the next. Each
   // promise resolves only once its commit is done, so an acknowledgement
   // still means "in the database".
-  #enqueue<M extends MessageBase>(append: Append): Promise<AppendResult<M>> {
+  #enqueue<R extends AppendResult<MessageBase> | MailboxFull>(
+    append: Append,
+  ): Promise<R> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
@@ -348,6 +364,8 @@ export class PostgresStore implements Store {
         sender: a.sender,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
+        max_for_recipient: a.waitingLimits?.perRecipient ?? null,
+        max_from_sender: a.waitingLimits?.perSender ?? null,
       };
     });
     const rows = await this.#sql<AppendRow[]>`
@@ -364,6 +382,10 @@ export class PostgresStore implements Store {
   }
 
   #settle(job: QueuedAppend, row: AppendRow): void {
+    if (row.r_full !== null) {
+      job.resolve({ full: row.r_full });
+      return;
+    }
     if (row.r_seq === null) {
       job.reject(
         this.#unavailable(new Error(`No room with key '${job.append.stream}'`)),

@@ -293,14 +293,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     ON messages (stream, user_key, sender, client_id)
     WHERE client_id IS NOT NULL;
 
-  -- chat_append as in version 2, with the sender in the idempotency key.
+  -- What one sender has waiting for offline accounts, counted at each
+  -- undelivered private message against its limit.
+  CREATE INDEX messages_pending_from ON messages (user_key)
+    WHERE pending_to IS NOT NULL;
+
+  -- chat_append as in version 2, with the sender in the idempotency key,
+  -- and undelivered private messages refused (r_full 'recipient' or
+  -- 'sender') once as many wait as the append's limits allow. The counts
+  -- see what other processes committed; appends racing through several
+  -- processes may pass a limit by a few.
   DROP FUNCTION chat_append(jsonb);
   CREATE FUNCTION chat_append(appends jsonb)
   RETURNS TABLE (
     r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
     r_to text, r_text text, r_ts bigint, r_client_id text,
     r_attachments jsonb, r_edited_at bigint, r_deleted boolean,
-    r_duplicate boolean
+    r_duplicate boolean, r_full text
   )
   LANGUAGE plpgsql AS $$
   DECLARE
@@ -312,11 +321,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       SELECT * FROM jsonb_to_recordset(appends) AS a(
         ord integer, stream text, in_room boolean, id text, user_key text,
         user_name text, to_user text, body text, ts bigint, client_id text,
-        sender text, attachments jsonb, pending_to text)
+        sender text, attachments jsonb, pending_to text,
+        max_for_recipient integer, max_from_sender integer)
       ORDER BY a.ord
     LOOP
       r_ord := app.ord;
       r_duplicate := false;
+      r_full := NULL;
       room_name := NULL;
       IF app.in_room THEN
         UPDATE streams s SET last_seq = s.last_seq + 1
@@ -344,6 +355,22 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
           -- Give the seq back: the row lock is still ours, nobody took one since.
           UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
           r_duplicate := true;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      IF app.pending_to IS NOT NULL AND app.max_for_recipient IS NOT NULL THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.pending_to = app.pending_to
+              LIMIT app.max_for_recipient) w) >= app.max_for_recipient THEN
+          r_full := 'recipient';
+        ELSIF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.user_key = app.user_key AND m.pending_to IS NOT NULL
+              LIMIT app.max_from_sender) w) >= app.max_from_sender THEN
+          r_full := 'sender';
+        END IF;
+        IF r_full IS NOT NULL THEN
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
           RETURN NEXT;
           CONTINUE;
         END IF;

@@ -19,6 +19,7 @@ import {
   type Ban,
   conversationKey,
   type HistoryQuery,
+  type MailboxFull,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
@@ -27,6 +28,7 @@ import {
   type Store,
   type StoredFile,
   type StoredRoom,
+  type WaitingLimits,
 } from "./mod.ts";
 import {
   type AccountRow,
@@ -63,10 +65,13 @@ export interface SqliteStoreOptions {
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
-  run: () => AppendResult<MessageBase>;
-  resolve: (result: AppendResult<MessageBase>) => void;
+  run: () => Appended<MessageBase>;
+  resolve: (result: Appended<MessageBase>) => void;
   reject: (error: unknown) => void;
 }
+
+/** What one append did. */
+type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 
 const MESSAGE_COLUMNS =
   "seq, id, user, room, to_user, text, ts, client_id, attachments, edited_at, deleted";
@@ -200,7 +205,7 @@ export class SqliteStore implements Store {
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#enqueue<ChatMessage>(() => {
+    return this.#enqueue(() => {
       let name = this.#roomNames.get(draft.roomKey);
       if (name === undefined) {
         const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
@@ -210,6 +215,7 @@ export class SqliteStore implements Store {
         name = room.name;
         this.#roomNames.set(draft.roomKey, name);
       }
+      // Without waitingLimits an append is never refused.
       return this.#append<ChatMessage>(draft.roomKey, {
         userKey: draft.userKey,
         user: draft.user,
@@ -218,12 +224,20 @@ export class SqliteStore implements Store {
         clientId: draft.clientId,
         sender: draft.sender ?? "",
         attachments: draft.attachments,
-      });
+      }) as AppendResult;
     });
   }
 
-  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
-    return this.#enqueue<PrivateMessage>(() => {
+  appendPrivate(
+    draft: PrivateDraft & { waitingLimits?: undefined },
+  ): Promise<AppendResult<PrivateMessage>>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull> {
+    return this.#enqueue(() => {
       const stream = conversationKey(draft.fromKey, draft.toKey);
       if (!this.#lastSeq.has(stream)) {
         this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
@@ -238,6 +252,7 @@ export class SqliteStore implements Store {
         sender: draft.sender ?? "",
         attachments: draft.attachments,
         pendingTo: draft.delivered ? undefined : draft.toKey,
+        waitingLimits: draft.waitingLimits,
       });
     });
   }
@@ -247,9 +262,7 @@ export class SqliteStore implements Store {
   // only once its commit is done, so an acknowledgement still means "on
   // disk". Should one append fail, the batch is rolled back and each append
   // retried in a transaction of its own, so one bad append fails alone.
-  #enqueue<M extends MessageBase>(
-    run: () => AppendResult<M>,
-  ): Promise<AppendResult<M>> {
+  #enqueue<R extends Appended<MessageBase>>(run: () => R): Promise<R> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
@@ -272,7 +285,7 @@ export class SqliteStore implements Store {
       for (const job of batch) job.reject(closed);
       return;
     }
-    let results: AppendResult<MessageBase>[];
+    let results: Appended<MessageBase>[];
     try {
       results = this.#appendAll(batch);
     } catch (error) {
@@ -295,7 +308,7 @@ export class SqliteStore implements Store {
   // One transaction: the appends, then each touched stream's counter. On
   // failure the counters read during it are forgotten (they were rolled
   // back with it) and read again next time.
-  #appendAll(jobs: QueuedAppend[]): AppendResult<MessageBase>[] {
+  #appendAll(jobs: QueuedAppend[]): Appended<MessageBase>[] {
     try {
       const results = this.#transaction(() => {
         const results = jobs.map((job) => job.run());
@@ -339,7 +352,17 @@ export class SqliteStore implements Store {
     sender: string;
     attachments?: Attachment[];
     pendingTo?: string;
-  }): AppendResult<M> {
+    waitingLimits?: WaitingLimits;
+  }): Appended<M> {
+    if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
+      // A retry is answered first: it takes no room in the mailbox.
+      const first = m.clientId === undefined
+        ? undefined
+        : this.#first(stream, m.userKey, m.sender, m.clientId);
+      if (first) return { message: toMessage<M>(first), duplicate: true };
+      const full = this.#mailboxFull(m.pendingTo, m.userKey, m.waitingLimits);
+      if (full) return full;
+    }
     const seq = this.#nextSeq(stream);
     const ts = Date.now();
     const id = this.#nextId(ts);
@@ -368,12 +391,7 @@ export class SqliteStore implements Store {
       m.sender,
     );
     if (Number(inserted.changes) === 0) {
-      const first = this.#q(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE stream = ? AND user_key = ? AND sender = ? AND client_id = ?`,
-      ).get(stream, m.userKey, m.sender, m.clientId ?? null) as
-        | MessageRow
-        | undefined;
+      const first = this.#first(stream, m.userKey, m.sender, m.clientId);
       if (!first) throw new Error(`Message ${seq} of '${stream}' not stored`);
       return { message: toMessage<M>(first), duplicate: true };
     }
@@ -395,6 +413,48 @@ export class SqliteStore implements Store {
       }),
       duplicate: false,
     };
+  }
+
+  // The message a (stream, user, sender, clientId) was first stored as.
+  #first(
+    stream: string,
+    userKey: string,
+    sender: string,
+    clientId: string | undefined,
+  ): MessageRow | undefined {
+    return this.#q(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+       WHERE stream = ? AND user_key = ? AND sender = ? AND client_id = ?`,
+    ).get(stream, userKey, sender, clientId ?? null) as MessageRow | undefined;
+  }
+
+  // Counted inside the append's transaction, so appends of one group commit
+  // see each other. Each count stops at its limit.
+  #mailboxFull(
+    toKey: string,
+    fromKey: string,
+    limits: WaitingLimits,
+  ): MailboxFull | undefined {
+    const count = (sql: string, key: string, limit: number) =>
+      (this.#q(`SELECT count(*) AS n FROM (${sql} LIMIT ?)`).get(
+        key,
+        limit,
+      ) as { n: number }).n;
+    if (
+      count(
+        "SELECT 1 FROM messages WHERE pending_to = ?",
+        toKey,
+        limits.perRecipient,
+      ) >= limits.perRecipient
+    ) return { full: "recipient" };
+    if (
+      count(
+        "SELECT 1 FROM messages WHERE user_key = ? AND pending_to IS NOT NULL",
+        fromKey,
+        limits.perSender,
+      ) >= limits.perSender
+    ) return { full: "sender" };
+    return undefined;
   }
 
   findMessage(id: string): Promise<MessageRecord | undefined> {

@@ -85,5 +85,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX messages_client_id
     ON messages (stream, user_key, sender, client_id)
     WHERE client_id IS NOT NULL;
+  -- What one sender has waiting for offline accounts, counted at each
+  -- undelivered private message against its limit.
+  CREATE INDEX messages_pending_from ON messages (user_key)
+    WHERE pending_to IS NOT NULL;
   `,
 ];
