@@ -14,7 +14,8 @@ import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
-import { fileRoutes } from "./routes/files.ts";
+import { roomRefusal } from "./readers.ts";
+import { fileRoutes, readerOf } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
 
@@ -198,6 +199,11 @@ export function createApp(parts: AppParts): Hono {
         `No room named '${c.req.param("room")}'.`,
       );
     }
+    // Public, except to those banned from the room or the server.
+    const reader = await readerOf(c, node);
+    if (isFailure(reader)) return httpFailure(c, reader);
+    const banned = await roomRefusal(node.store, reader, key);
+    if (banned) return httpFailure(c, banned);
     const query = historyQuery.safeParse(c.req.query());
     if (!query.success) {
       return httpError(

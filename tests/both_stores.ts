@@ -15,12 +15,19 @@ import {
 /** Which store a scenario runs on. */
 export type StoreKind = "SQLite" | "PostgreSQL";
 
+/** The store a scenario runs on, to look inside. */
+export interface StoreUnderTest {
+  kind: StoreKind;
+  /** Runs SQL on the test's PostgreSQL database (psql's output), else undefined. */
+  psql?(command: string): Promise<string>;
+}
+
 /** Registers scenarios on both stores; `finish()` stops PostgreSQL. */
 export interface BothStores {
   /** Registers `<title> (SQLite)` and `<title> (PostgreSQL)`. */
   test(
     title: string,
-    body: (server: TestServer, kind: StoreKind) => Promise<void>,
+    body: (server: TestServer, store: StoreUnderTest) => Promise<void>,
     options?: Partial<Config>,
   ): void;
   /** Registers the last test of the file, which stops PostgreSQL. */
@@ -37,7 +44,7 @@ export async function bothStores(): Promise<BothStores> {
     postgres: pg,
     test(title, body, options = {}) {
       Deno.test(`${title} (SQLite)`, () =>
-        withServer((server) => body(server, "SQLite"), options));
+        withServer((server) => body(server, { kind: "SQLite" }), options));
       if (!pg) {
         Deno.test({
           name: `${title} (PostgreSQL): skipped, ${postgresSkipReason()}`,
@@ -51,7 +58,11 @@ export async function bothStores(): Promise<BothStores> {
         const databaseUrl = await pg.createDatabase(name);
         try {
           await withServer(
-            (server) => body(server, "PostgreSQL"),
+            (server) =>
+              body(server, {
+                kind: "PostgreSQL",
+                psql: (command) => pg.psql(command, { database: name }),
+              }),
             { ...options, databaseUrl },
           );
         } finally {

@@ -264,6 +264,65 @@ export function storeContract(
     assert.ok("message" in await dm("d", "bob", "d3"));
   });
 
+  test("an upload is live while a message carries it, and swept with its bytes' hash after", async (store) => {
+    const upload = (id: string, hash: string, createdAt = Date.now()) => ({
+      id,
+      hash,
+      name: `${id}.png`,
+      size: 3,
+      type: "image/png",
+      uploader: "alice",
+      width: 2,
+      height: 1,
+      frames: 4,
+      createdAt,
+    });
+    const a = upload("a".repeat(32), "1".repeat(64));
+    const b = upload("b".repeat(32), "1".repeat(64));
+    const old = upload("c".repeat(32), "2".repeat(64), 1000);
+    for (const u of [a, b, old]) await store.saveUpload(u);
+    assert.deepEqual(await store.findUpload(a.id), a);
+    assert.equal(await store.findUpload("d".repeat(32)), undefined);
+    const url = (id: string) => ({
+      url: `/files/${id}/x.png`,
+      name: "x.png",
+      size: 3,
+      type: "image/png",
+    });
+    await store.createRoom("dev", "dev");
+    const inRoom = await store.appendMessage(
+      draft("dev", "", { attachments: [url(a.id)] }),
+    );
+    await store.appendPrivate({
+      fromKey: "alice",
+      from: "alice",
+      toKey: "bob",
+      to: "bob",
+      text: "",
+      attachments: [url(a.id), url(b.id)],
+      delivered: true,
+    });
+    const streams = (await store.uploadStreams(a.id)).map((u) => u.stream)
+      .sort();
+    assert.deepEqual(streams, ["@alice:bob", "dev"]);
+    // Nothing to sweep yet but the old upload nobody attached.
+    assert.deepEqual(await store.sweepUploads(Date.now() - 60_000), [
+      old.hash,
+    ]);
+    assert.equal(await store.findUpload(old.id), undefined);
+    assert.equal(await store.hashInUse(old.hash), false);
+    await store.updateMessage(inRoom.message.id, { deleted: true });
+    assert.deepEqual(
+      (await store.uploadStreams(a.id)).map((u) => u.stream),
+      ["@alice:bob"],
+    );
+    await store.deleteRoom("dev");
+    assert.deepEqual(await store.sweepUploads(0), []);
+    assert.equal(await store.hashInUse(a.hash), true);
+    assert.equal(await store.secret("files"), await store.secret("files"));
+    assert.notEqual(await store.secret("files"), await store.secret("other"));
+  });
+
   test("the same clientId from another user or in another room is a new message", async (store) => {
     await store.createRoom("dev", "dev");
     const first = await store.appendMessage(

@@ -54,7 +54,9 @@ export async function privateMessage(
         : `You have ${MAX_WAITING_PER_SENDER} private messages waiting for offline users already: try again once they have logged in.`,
     );
   }
-  const { message, duplicate } = result;
+  const { duplicate } = result;
+  // Its files are fetched with signed URLs (guests have no session).
+  const message = node.files.signed(result.message);
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {

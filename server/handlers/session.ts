@@ -249,7 +249,11 @@ async function enterServer(
   return succeed(reply, () => {
     announce();
     for (const message of pending) {
-      node.publish({ kind: "user", key: userKey }, "private_message", message);
+      node.publish(
+        { kind: "user", key: userKey },
+        "private_message",
+        node.files.signed(message),
+      );
     }
   });
 }

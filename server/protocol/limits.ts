@@ -36,3 +36,9 @@ export const MAX_WAITING_PER_RECIPIENT = 200;
  * accounts, all recipients together; past it: `mailbox_full`.
  */
 export const MAX_WAITING_PER_SENDER = 50;
+
+/** Largest image shown inline, in pixels (width x height); larger: a download. */
+export const PREVIEW_MAX_PIXELS = 25_000_000;
+
+/** Largest animation shown inline, in pixels of all frames together. */
+export const PREVIEW_MAX_ANIMATION_PIXELS = 100_000_000;

@@ -14,8 +14,16 @@ export interface Attachment {
   name: string;
   /** Size in bytes. */
   size: number;
-  /** MIME type. */
+  /**
+   * MIME type: an image type only when the bytes are such an image (an
+   * image claimed but not found is `application/octet-stream`).
+   */
   type: string;
+  /** Pixels of an image the server read (PNG, JPEG, GIF, WebP). */
+  width?: number;
+  height?: number;
+  /** Frames of an animated image; absent for a still one. */
+  frames?: number;
 }
 
 /** What room and private messages have in common. */

@@ -113,14 +113,26 @@ export interface Ban {
   createdAt: number;
 }
 
-/** An uploaded file's record; the bytes live on disk under its hash. */
-export interface StoredFile {
-  /** SHA-256 of the content, hex. */
+/**
+ * One upload: its own name, type and uploader; the bytes are kept once per
+ * content hash, whoever uploaded them and under whatever name.
+ */
+export interface StoredUpload {
+  /** Random, unguessable: the upload's URL is `/files/<id>/<name>`. */
+  id: string;
+  /** SHA-256 of the content, hex: where the bytes are. */
   hash: string;
   name: string;
-  size: number;
+  /** The type the server checked (image types only for such images). */
   type: string;
+  size: number;
+  /** Name key of the account that uploaded it. */
   uploader: string;
+  /** Pixels, for images the server could read. */
+  width?: number;
+  height?: number;
+  /** Frames of an animated image (GIF, APNG, WebP); absent for one. */
+  frames?: number;
   createdAt: number;
 }
 
@@ -163,11 +175,36 @@ export interface RoomStore {
   ): Promise<MessageBase | undefined>;
 }
 
-/** Metadata of shared files. */
+/**
+ * Records of uploads, and which messages show them. An upload is attached
+ * when a message carrying its URL is appended (the stores record that in
+ * the same transaction); it is live while one of those messages exists and
+ * is not deleted.
+ */
 export interface FileStore {
-  /** Records a file (once per hash; the first name is kept). */
-  saveFile(file: StoredFile): Promise<void>;
-  findFile(hash: string): Promise<StoredFile | undefined>;
+  /** Records an upload. */
+  saveUpload(upload: StoredUpload): Promise<void>;
+  findUpload(id: string): Promise<StoredUpload | undefined>;
+  /** Forgets an upload at once (one whose bytes could not be kept). */
+  deleteUpload(id: string): Promise<void>;
+  /**
+   * The streams (room keys, conversation keys `@a:b`) of the live messages
+   * that carry this upload, each with the time of the newest such message.
+   */
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]>;
+  /**
+   * Forgets uploads no live message carries: those that were attached
+   * once, and those never attached that were made before
+   * `unattachedBefore` (ms). Returns the hashes no upload uses any more.
+   */
+  sweepUploads(unattachedBefore: number): Promise<string[]>;
+  /** Whether an upload still uses these bytes. */
+  hashInUse(hash: string): Promise<boolean>;
+  /**
+   * A random secret that every node sharing this store reads the same,
+   * created on first use (signs file URLs).
+   */
+  secret(name: string): Promise<string>;
 }
 
 /** Private conversations between two users. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
@@ -26,19 +27,19 @@ import {
   type PrivateDraft,
   type Session,
   type Store,
-  type StoredFile,
   type StoredRoom,
+  type StoredUpload,
   type WaitingLimits,
 } from "./mod.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import {
   type AccountRow,
   type BanRow,
-  type FileRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
-  toStoredFile,
+  toStoredUpload,
+  type UploadRow,
 } from "./rows.ts";
 
 /** Options of {@link PostgresStore.open}. */
@@ -440,22 +441,91 @@ export class PostgresStore implements Store {
     });
   }
 
-  saveFile(file: StoredFile): Promise<void> {
+  saveUpload(upload: StoredUpload): Promise<void> {
     return this.#run(async (sql) => {
       await sql`
-        INSERT INTO files (hash, name, size, type, uploader, created_at)
-        VALUES (${file.hash}, ${file.name}, ${file.size}, ${file.type},
-          ${file.uploader}, ${file.createdAt})
-        ON CONFLICT (hash) DO NOTHING`;
+        INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+          height, frames, created_at)
+        VALUES (${upload.id}, ${upload.hash}, ${upload.name}, ${upload.type},
+          ${upload.size}, ${upload.uploader}, ${upload.width ?? null},
+          ${upload.height ?? null}, ${upload.frames ?? null},
+          ${upload.createdAt})`;
     });
   }
 
-  findFile(hash: string): Promise<StoredFile | undefined> {
+  findUpload(id: string): Promise<StoredUpload | undefined> {
     return this.#run(async (sql) => {
-      const [row] = await sql<FileRow[]>`
-        SELECT hash, name, size, type, uploader, created_at
-        FROM files WHERE hash = ${hash}`;
-      return row ? toStoredFile(row) : undefined;
+      const [row] = await sql<UploadRow[]>`
+        SELECT id, hash, name, type, size, uploader, width, height, frames,
+          created_at
+        FROM uploads WHERE id = ${id}`;
+      return row ? toStoredUpload(row) : undefined;
+    });
+  }
+
+  deleteUpload(id: string): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`DELETE FROM uploads WHERE id = ${id}`;
+    });
+  }
+
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
+    return this.#run(async (sql) =>
+      (await sql<{ stream: string; ts: number }[]>`
+        SELECT f.stream, max(m.ts) AS ts FROM file_refs f
+        JOIN messages m ON m.id = f.message_id
+        WHERE f.upload_id = ${id} AND NOT m.deleted
+        GROUP BY f.stream`).map((row) => ({ stream: row.stream, ts: row.ts }))
+    );
+  }
+
+  sweepUploads(unattachedBefore: number): Promise<string[]> {
+    // One statement: the uploads, then their references, then the hashes
+    // no upload left standing uses.
+    return this.#run(async (sql) =>
+      (await sql<{ hash: string }[]>`
+        WITH gone AS (
+          DELETE FROM uploads u
+          WHERE NOT EXISTS (SELECT 1 FROM file_refs f
+              JOIN messages m ON m.id = f.message_id
+              WHERE f.upload_id = u.id AND NOT m.deleted)
+            AND (u.created_at < ${unattachedBefore}
+              OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+          RETURNING u.id, u.hash
+        ), refs AS (
+          DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id
+        )
+        SELECT DISTINCT gone.hash FROM gone
+        WHERE NOT EXISTS (SELECT 1 FROM uploads u
+          WHERE u.hash = gone.hash
+            AND u.id NOT IN (SELECT id FROM gone))`).map((row) => row.hash)
+    );
+  }
+
+  hashInUse(hash: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`SELECT 1 FROM uploads WHERE hash = ${hash} LIMIT 1`)
+        .length > 0
+    );
+  }
+
+  secret(name: string): Promise<string> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<{ value: string }[]>`
+        WITH fresh AS (
+          INSERT INTO secrets (name, value)
+          VALUES (${name}, ${randomBytes(32).toString("base64url")})
+          ON CONFLICT (name) DO NOTHING
+          RETURNING value
+        )
+        SELECT value FROM fresh
+        UNION ALL SELECT value FROM secrets WHERE name = ${name}
+        LIMIT 1`;
+      if (row) return row.value;
+      // Another process inserted it after this statement's snapshot.
+      const [theirs] = await sql<{ value: string }[]>`
+        SELECT value FROM secrets WHERE name = ${name}`;
+      return theirs.value;
     });
   }
 

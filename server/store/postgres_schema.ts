@@ -298,11 +298,53 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_pending_from ON messages (user_key)
     WHERE pending_to IS NOT NULL;
 
+  -- Each upload keeps its own name and type; the bytes are still kept once
+  -- per content hash. The id is random: URLs are /files/<id>/<name>.
+  CREATE TABLE uploads (
+    id         TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    size       BIGINT NOT NULL,
+    uploader   TEXT NOT NULL,  -- name key of the account
+    width      BIGINT,
+    height     BIGINT,
+    frames     BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX uploads_hash ON uploads (hash);
+  -- Which messages carry an upload, written with the message. A file is
+  -- served while one of them exists and is not deleted.
+  CREATE TABLE file_refs (
+    upload_id  TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    stream     TEXT NOT NULL,
+    PRIMARY KEY (upload_id, message_id)
+  );
+  -- Files shared before: one upload each, its hash as its id, so the URLs
+  -- stored messages hold keep working. Their types were never checked:
+  -- without dimensions they show as downloads.
+  INSERT INTO uploads (id, hash, name, type, size, uploader, created_at)
+  SELECT hash, hash, name, type, size, lower(uploader), created_at FROM files;
+  INSERT INTO file_refs (upload_id, message_id, stream)
+  SELECT DISTINCT substring(a->>'url' from '^/files/([0-9a-f]+)/'), m.id,
+    m.stream
+  FROM messages m, jsonb_array_elements(m.attachments) a
+  WHERE m.attachments IS NOT NULL AND a->>'url' ~ '^/files/[0-9a-f]+/'
+  ON CONFLICT DO NOTHING;
+  DROP TABLE files;
+  -- Secrets every process sharing the database reads the same.
+  CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
   -- chat_append as in version 2, with the sender in the idempotency key,
   -- and undelivered private messages refused (r_full 'recipient' or
   -- 'sender') once as many wait as the append's limits allow. The counts
   -- see what other processes committed; appends racing through several
-  -- processes may pass a limit by a few.
+  -- processes may pass a limit by a few. The uploads a message carries are
+  -- recorded in file_refs with it.
   DROP FUNCTION chat_append(jsonb);
   CREATE FUNCTION chat_append(appends jsonb)
   RETURNS TABLE (
@@ -380,6 +422,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
         room_name, app.to_user, app.body, app.ts, app.client_id, app.sender,
         app.attachments, app.pending_to);
+      IF app.attachments IS NOT NULL THEN
+        INSERT INTO file_refs (upload_id, message_id, stream)
+        SELECT DISTINCT
+          substring(a->>'url' from '^/files/([0-9a-f]{32}(?:[0-9a-f]{32})?)/'),
+          app.id, app.stream
+        FROM jsonb_array_elements(app.attachments) a
+        WHERE a->>'url' ~ '^/files/[0-9a-f]{32}([0-9a-f]{32})?/'
+        ON CONFLICT DO NOTHING;
+      END IF;
       r_seq := next_seq;
       r_id := app.id;
       r_user := app.user_name;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
@@ -26,18 +27,19 @@ import {
   type PrivateDraft,
   type Session,
   type Store,
-  type StoredFile,
   type StoredRoom,
+  type StoredUpload,
   type WaitingLimits,
 } from "./mod.ts";
 import {
   type AccountRow,
   type BanRow,
-  type FileRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
-  toStoredFile,
+  toStoredUpload,
+  uploadIdsOf,
+  type UploadRow,
 } from "./rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 
@@ -395,6 +397,12 @@ export class SqliteStore implements Store {
       if (!first) throw new Error(`Message ${seq} of '${stream}' not stored`);
       return { message: toMessage<M>(first), duplicate: true };
     }
+    const refer = this.#q(
+      "INSERT OR IGNORE INTO file_refs (upload_id, message_id, stream) VALUES (?, ?, ?)",
+    );
+    for (const upload of uploadIdsOf(m.attachments)) {
+      refer.run(upload, id, stream);
+    }
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
     return {
@@ -488,28 +496,97 @@ export class SqliteStore implements Store {
     });
   }
 
-  saveFile(file: StoredFile): Promise<void> {
+  saveUpload(upload: StoredUpload): Promise<void> {
     return this.#run(() => {
       this.#q(
-        `INSERT INTO files (hash, name, size, type, uploader, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
+        `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+           height, frames, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
-        file.hash,
-        file.name,
-        file.size,
-        file.type,
-        file.uploader,
-        file.createdAt,
+        upload.id,
+        upload.hash,
+        upload.name,
+        upload.type,
+        upload.size,
+        upload.uploader,
+        upload.width ?? null,
+        upload.height ?? null,
+        upload.frames ?? null,
+        upload.createdAt,
       );
     });
   }
 
-  findFile(hash: string): Promise<StoredFile | undefined> {
+  findUpload(id: string): Promise<StoredUpload | undefined> {
     return this.#run(() => {
-      const row = this.#q("SELECT * FROM files WHERE hash = ?").get(hash) as
-        | FileRow
+      const row = this.#q("SELECT * FROM uploads WHERE id = ?").get(id) as
+        | UploadRow
         | undefined;
-      return row ? toStoredFile(row) : undefined;
+      return row ? toStoredUpload(row) : undefined;
+    });
+  }
+
+  deleteUpload(id: string): Promise<void> {
+    return this.#run(() => {
+      this.#q("DELETE FROM uploads WHERE id = ?").run(id);
+    });
+  }
+
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT f.stream, max(m.ts) AS ts FROM file_refs f
+         JOIN messages m ON m.id = f.message_id
+         WHERE f.upload_id = ? AND m.deleted = 0
+         GROUP BY f.stream`,
+      ).all(id) as { stream: string; ts: number }[]).map((row) => ({
+        stream: row.stream,
+        ts: row.ts,
+      }))
+    );
+  }
+
+  sweepUploads(unattachedBefore: number): Promise<string[]> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q(
+          `DELETE FROM uploads AS u
+           WHERE NOT EXISTS (SELECT 1 FROM file_refs f
+               JOIN messages m ON m.id = f.message_id
+               WHERE f.upload_id = u.id AND m.deleted = 0)
+             AND (u.created_at < ?
+               OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+           RETURNING hash`,
+        ).all(unattachedBefore) as { hash: string }[];
+        if (gone.length === 0) return [];
+        this.#q(
+          `DELETE FROM file_refs
+           WHERE upload_id NOT IN (SELECT id FROM uploads)`,
+        ).run();
+        const unused = this.#q(
+          "SELECT 1 FROM uploads WHERE hash = ? LIMIT 1",
+        );
+        return [...new Set(gone.map((row) => row.hash))]
+          .filter((hash) => unused.get(hash) === undefined);
+      })
+    );
+  }
+
+  hashInUse(hash: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1").get(hash) !==
+        undefined
+    );
+  }
+
+  secret(name: string): Promise<string> {
+    return this.#run(() => {
+      this.#q(
+        "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      ).run(name, randomBytes(32).toString("base64url"));
+      return (this.#q("SELECT value FROM secrets WHERE name = ?").get(
+        name,
+      ) as { value: string }).value;
     });
   }
 
