@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
+import { storageProblem } from "./disk_errors.ts";
 import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import {
@@ -104,7 +105,14 @@ export function createApp(parts: AppParts): Hono {
       await node.store.ping();
     } catch (error) {
       logger.error("Health check failed: {error}", { error });
-      return c.json({ status: "unavailable", store: "down" }, 503);
+      // A full or read-only disk says so: it is the operator's to fix.
+      const storage = storageProblem(error);
+      return c.json(
+        storage
+          ? { status: "unavailable", store: "down", storage }
+          : { status: "unavailable", store: "down" },
+        503,
+      );
     }
     if (!node.broker.healthy() || !node.presence.healthy()) {
       return c.json({ status: "degraded", store: "ok", redis: "down" });

@@ -5,10 +5,11 @@ import { type Failure, isFailure } from "../protocol/errors.ts";
 import { isPreviewable } from "../protocol/previews.ts";
 import { isParty, type Reader, roomRefusal } from "../readers.ts";
 import type { Account, StoredUpload } from "../store/mod.ts";
+import { storageProblem } from "../disk_errors.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { sessionCookie } from "../http/session_cookie.ts";
-import { isOutOfSpace, outOfSpace, receiveUpload } from "./receive_upload.ts";
+import { outOfSpace, receiveUpload } from "./receive_upload.ts";
 
 const logger = log("files");
 
@@ -67,7 +68,7 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     try {
       body = await node.files.open(upload);
     } catch (error) {
-      if (!isOutOfSpace(error)) throw error;
+      if (storageProblem(error) === undefined) throw error;
     }
     if (!body) return notFound(c);
     const inline = isPreviewable(upload);

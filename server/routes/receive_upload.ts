@@ -3,6 +3,7 @@ import busboy from "busboy";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { storageProblem } from "../disk_errors.ts";
 import type { ErrorCode } from "../protocol/types.ts";
 
 /** A file received into the staging folder, whole and within the limit. */
@@ -205,25 +206,12 @@ async function discard(
 
 /** A refusal for a full or read-only disk, else undefined. */
 export function outOfSpace(error: unknown): UploadRefusal | undefined {
-  if (!isOutOfSpace(error)) return undefined;
+  if (storageProblem(error) === undefined) return undefined;
   return {
     status: 507,
     error: "internal",
     message: "The server has no room to store files right now.",
   };
-}
-
-/** True for an error of a full, over-quota or read-only file system. */
-export function isOutOfSpace(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (
-      code === "ENOSPC" || code === "EDQUOT" || code === "EROFS" ||
-      /No space left|Read-only file system|database or disk is full|readonly database/i
-        .test(e.message)
-    ) return true;
-  }
-  return false;
 }
 
 function tooLarge(maxBytes: number): UploadRefusal {

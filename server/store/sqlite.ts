@@ -318,9 +318,10 @@ export class SqliteStore implements Store {
         for (const stream of this.#touched) {
           write.run(this.#lastSeq.get(stream)!, stream);
         }
-        this.#touched.clear();
         return results;
       });
+      // Only now: a COMMIT that fails (a full disk) must forget them too.
+      this.#touched.clear();
       this.#appendCommits++;
       return results;
     } catch (error) {
@@ -755,13 +756,18 @@ export class SqliteStore implements Store {
     });
   }
 
-  // Takes the write lock for a moment: a database another process keeps
-  // locked, or a read-only one, is not healthy even though reads work.
+  // Commits a one-row write: a database another process keeps locked, on
+  // a full disk or a read-only one, is not healthy even though reads work
+  // (taking the write lock alone succeeds on a full disk).
   ping(): Promise<void> {
-    return this.#run(() => {
-      this.#db.exec("BEGIN IMMEDIATE");
-      this.#db.exec("ROLLBACK");
-    });
+    return this.#run(() =>
+      this.#transaction(() => {
+        this.#q(
+          `INSERT INTO health (id, checked_at) VALUES (1, ?)
+           ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`,
+        ).run(Date.now());
+      })
+    );
   }
 
   close(): Promise<void> {

@@ -129,5 +129,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
+  -- One row that health checks write: only a commit shows the disk takes
+  -- writes.
+  CREATE TABLE health (
+    id         INTEGER PRIMARY KEY,
+    checked_at INTEGER NOT NULL
+  ) STRICT;
   `,
 ];
