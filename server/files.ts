@@ -15,6 +15,9 @@ const logger = log("files");
 const SIGNED_DAYS = 7;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** A staged upload this old was left by a crash. */
+const STALE_STAGED_MS = 3600 * 1000;
+
 /** An upload nobody attached is forgotten after this long. */
 const UNATTACHED_MS = DAY_MS;
 
@@ -59,11 +62,26 @@ export class FileStorage {
   /** Reads the signing key and starts sweeping; call once before serving. */
   async start(): Promise<void> {
     this.#key = new TextEncoder().encode(await this.#store.secret("files"));
-    // Whatever a crash left half uploaded.
-    await Deno.remove(this.stagingDir, { recursive: true }).catch(() => {});
+    await this.#clearStaging();
     this.sweep();
     if (this.#sweepEveryMs > 0) {
       this.#timer = setInterval(() => this.sweep(), this.#sweepEveryMs);
+    }
+  }
+
+  // Whatever a crash left half uploaded. Only old files: another node
+  // sharing the folder may be receiving one right now.
+  async #clearStaging(): Promise<void> {
+    try {
+      for await (const entry of Deno.readDir(this.stagingDir)) {
+        const path = `${this.stagingDir}/${entry.name}`;
+        const { mtime } = await Deno.stat(path);
+        if (mtime && Date.now() - mtime.getTime() > STALE_STAGED_MS) {
+          await Deno.remove(path).catch(() => {});
+        }
+      }
+    } catch {
+      // No staging folder yet.
     }
   }
 

@@ -3,18 +3,11 @@
  * uploads over HTTP, fetches as someone, and image bytes made to measure.
  */
 import assert from "node:assert/strict";
+import type { Attachment } from "../server/protocol/types.ts";
 import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
 
 /** A file as `POST /api/files` and messages describe it. */
-export interface Uploaded {
-  url: string;
-  name: string;
-  size: number;
-  type: string;
-  width?: number;
-  height?: number;
-  frames?: number;
-}
+export type Uploaded = Attachment;
 
 /** An account with its session cookie and a logged-in socket. */
 export interface Member {

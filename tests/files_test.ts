@@ -10,6 +10,7 @@ import {
   type TestServer,
   withClients,
 } from "./harness.ts";
+import type { Uploaded } from "./file_helpers.ts";
 
 // A 1x1 transparent PNG.
 const PNG = Uint8Array.from(
@@ -18,15 +19,6 @@ const PNG = Uint8Array.from(
   ),
   (c) => c.charCodeAt(0),
 );
-
-interface Uploaded {
-  url: string;
-  name: string;
-  size: number;
-  type: string;
-  width?: number;
-  height?: number;
-}
 
 async function sessionCookie(server: TestServer, username: string) {
   const res = await fetch(`${server.url}/api/register`, {

@@ -439,10 +439,16 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
  */
 export async function spawnServer(
   args: string[],
-  options: { executable?: string } = {},
+  options: {
+    executable?: string;
+    /** A program the server runs under, with its arguments (e.g. strace). */
+    wrapper?: string[];
+  } = {},
 ): Promise<ServerProcess> {
-  const command = options.executable ?? Deno.execPath();
-  const prefix = options.executable ? [] : ["run", "--allow-all", MAIN];
+  const server = options.executable
+    ? [options.executable]
+    : [Deno.execPath(), "run", "--allow-all", MAIN];
+  const [command, ...prefix] = [...(options.wrapper ?? []), ...server];
   const process = new Deno.Command(command, {
     args: [...prefix, "--host", "127.0.0.1", "--port", "0", ...args],
     stdout: "piped",

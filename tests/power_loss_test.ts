@@ -8,10 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { SqliteStore } from "../server/store/sqlite.ts";
-import { TestClient } from "./harness.ts";
+import { spawnServer, TestClient } from "./harness.ts";
 
 const STRACE = "/usr/bin/strace";
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 function skipReason(): string | undefined {
   if (Deno.build.os !== "linux") return "strace runs on Linux only";
@@ -25,65 +24,36 @@ function skipReason(): string | undefined {
 
 const skip = skipReason();
 
-/** The server under strace, its output and the pid of the traced server. */
+/** The server under strace; `cut()` kills it at once (the power goes). */
 async function spawnTraced(dir: string) {
-  const process = new Deno.Command(STRACE, {
-    args: [
-      "-f",
-      "-y", // file paths beside descriptors
-      "-qq",
-      "-s",
-      "0", // no data, only offsets and lengths
-      "-e",
-      "trace=pwrite64,write,fsync,fdatasync",
-      "-o",
-      `${dir}/trace`,
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      MAIN,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--db",
-      `${dir}/chat.db`,
-      "--rate-limits",
-      "off",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const { promise: listening, resolve } = Promise.withResolvers<string>();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      const found = /Listening on (http:\/\/\S+)/.exec(text);
-      if (found) resolve(found[1]);
-    }
-  };
-  const pumps = Promise.all([pump(process.stdout), pump(process.stderr)]);
-  const url = await Promise.race([
-    listening,
-    process.status.then((s) => {
-      throw new Error(`server exited (${s.code}):\n${text}`);
-    }),
-  ]);
+  const server = await spawnServer(
+    ["--db", `${dir}/chat.db`, "--rate-limits", "off"],
+    {
+      wrapper: [
+        STRACE,
+        "-f",
+        "-y", // file paths beside descriptors
+        "-qq",
+        "-s",
+        "0", // no data, only offsets and lengths
+        "-e",
+        "trace=pwrite64,write,fsync,fdatasync",
+        "-o",
+        `${dir}/trace`,
+      ],
+    },
+  );
   const children = await new Deno.Command("pgrep", {
-    args: ["-P", String(process.pid)],
+    args: ["-P", String(server.process.pid)],
     stdout: "piped",
   }).output();
   const pid = Number(new TextDecoder().decode(children.stdout).trim());
   return {
-    wsUrl: `${url.replace("http", "ws")}/ws`,
-    /** Kills the server at once (the power goes), then strace ends. */
+    wsUrl: server.wsUrl,
     async cut(): Promise<void> {
+      // The traced server, not strace: strace then ends with it.
       Deno.kill(pid, "SIGKILL");
-      await process.status;
-      await pumps;
+      await server.stop("SIGKILL");
     },
   };
 }
@@ -146,6 +116,7 @@ Deno.test({
       const wal = await Deno.readFile(`${dir}/chat.db-wal`);
       await Deno.writeFile(`${after}/chat.db-wal`, wal.subarray(0, synced));
       const store = new SqliteStore(`${after}/chat.db`, {
+        busyTimeoutMs: 2000,
         permanentRooms: [{ name: "general", key: "general" }],
       });
       try {
