@@ -6,23 +6,11 @@
 
 import type { Attachment } from "../server/protocol/types.ts";
 import { MAX_ATTACHMENTS } from "../server/protocol/limits.ts";
+import { isPreviewable } from "../server/protocol/previews.ts";
 import * as actions from "./actions.ts";
 import { t } from "./i18n.ts";
 import type { AppState, Upload } from "./state.ts";
 import { isAttachment } from "./wire.ts";
-
-/** Images the server shows inline; any other type (SVG and HTML too) is a download. */
-export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-]);
-
-/** Whether a shared file shows as an image preview. */
-export function isInlineImage(file: Pick<Attachment, "type">): boolean {
-  return INLINE_IMAGE_TYPES.has(file.type.toLowerCase());
-}
 
 /** The outcome of one upload. */
 export type UploadResult = { ok: true; attachment: Attachment } | {
@@ -99,9 +87,6 @@ export function shareFiles(
       name: file.name || "file",
       size: file.size,
       status: "uploading",
-      preview: INLINE_IMAGE_TYPES.has(file.type)
-        ? URL.createObjectURL(file)
-        : undefined,
     };
     actions.uploadAdded(state, { key, upload });
     void uploadFile(file).then((result) => {
@@ -109,7 +94,15 @@ export function shareFiles(
         key,
         id: upload.id,
         patch: result.ok
-          ? { status: "done", attachment: result.attachment }
+          ? {
+            status: "done",
+            attachment: result.attachment,
+            // Only once the server read the image and found it small
+            // enough to decode: a huge one would freeze this tab too.
+            preview: isPreviewable(result.attachment)
+              ? URL.createObjectURL(file)
+              : undefined,
+          }
           : { status: "failed", error: result.error },
       });
     });

@@ -59,7 +59,10 @@ export function isLocalPath(url: string): boolean {
 export function isAttachment(value: unknown): value is Attachment {
   return isFields(value) && typeof value.url === "string" &&
     isLocalPath(value.url) && typeof value.name === "string" &&
-    typeof value.size === "number" && typeof value.type === "string";
+    typeof value.size === "number" && typeof value.type === "string" &&
+    ["width", "height", "frames"].every((key) =>
+      value[key] === undefined || typeof value[key] === "number"
+    );
 }
 
 /** The fields room and private messages share, including the optional extensions. */

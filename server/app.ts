@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { findReadableRoom, type Reader } from "./access.ts";
 import { isLoopback } from "./addresses.ts";
+import { storageProblem } from "./disk_errors.ts";
 import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import {
@@ -16,7 +17,8 @@ import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
-import { fileRoutes } from "./routes/files.ts";
+import { roomRefusal } from "./readers.ts";
+import { fileRoutes, readerOf } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
 
@@ -105,7 +107,14 @@ export function createApp(parts: AppParts): Hono {
       await node.store.ping();
     } catch (error) {
       logger.error("Health check failed: {error}", { error });
-      return c.json({ status: "unavailable", store: "down" }, 503);
+      // A full or read-only disk says so: it is the operator's to fix.
+      const storage = storageProblem(error);
+      return c.json(
+        storage
+          ? { status: "unavailable", store: "down", storage }
+          : { status: "unavailable", store: "down" },
+        503,
+      );
     }
     if (!node.broker.healthy() || !node.presence.healthy()) {
       return c.json({ status: "degraded", store: "ok", redis: "down" });
@@ -228,6 +237,11 @@ export function createApp(parts: AppParts): Hono {
         `No room named '${c.req.param("room")}'.`,
       );
     }
+    // Public, except to those banned from the room or the server.
+    const reader = await readerOf(c, node);
+    if (isFailure(reader)) return httpFailure(c, reader);
+    const banned = await roomRefusal(node.store, reader, key);
+    if (banned) return httpFailure(c, banned);
     const query = historyQuery.safeParse(c.req.query());
     if (!query.success) {
       return httpError(

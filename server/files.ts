@@ -1,114 +1,260 @@
+import { Buffer } from "node:buffer";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FileContents } from "./file_contents/mod.ts";
+import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
-import type { Attachment } from "./protocol/types.ts";
-import type { FileStore } from "./store/mod.ts";
+import { INLINE_TYPES } from "./protocol/previews.ts";
+import type { Attachment, MessageBase } from "./protocol/types.ts";
+import type { ReceivedFile } from "./routes/receive_upload.ts";
+import type { FileStore, StoredUpload } from "./store/mod.ts";
+import { UPLOAD_URL } from "./store/rows.ts";
 
 const logger = log("files");
 
-/** Image types shown inline; everything else (SVG and HTML too) downloads. */
-export const INLINE_TYPES = new Set([
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-]);
+/** How long a signed file URL works: 7 to 8 days (it changes once a day). */
+const SIGNED_DAYS = 7;
+const DAY_MS = 24 * 3600 * 1000;
 
-const HASH = /^[0-9a-f]{64}$/;
+/** A staged upload this old was left by a crash. */
+const STALE_STAGED_MS = 3600 * 1000;
+
+/** An upload nobody attached is forgotten after this long. */
+const UNATTACHED_MS = DAY_MS;
 
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
   /** Where the bytes are kept, by content hash. */
   contents: FileContents;
-  /** Metadata of every file. */
+  /** Uploads and who refers to them. */
   store: FileStore;
+  /** How often forgotten uploads are swept (default hourly; 0: never). */
+  sweepEveryMs?: number;
 }
 
 /**
- * Shared files: the bytes under their SHA-256 (the same file shared twice
- * is kept once), the name and type in the store.
+ * Shared files: each upload with its own record (name, type checked from
+ * the bytes, dimensions, uploader) under a random id, the bytes once per
+ * SHA-256. Uploads no live message carries are swept away with their
+ * bytes; URLs of files in private messages are signed for their readers.
  */
 export class FileStorage {
   #contents: FileContents;
   #store: FileStore;
+  #key: Uint8Array | undefined;
+  #sweepEveryMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #sweeping: Promise<void> | undefined;
+  // Saving and deleting the bytes of one hash take turns, so a sweep never
+  // deletes bytes that an upload of the same content is recording.
+  #hashLocks = new Map<string, Promise<unknown>>();
 
   constructor(options: FileStorageOptions) {
     this.#contents = options.contents;
     this.#store = options.store;
+    this.#sweepEveryMs = options.sweepEveryMs ?? 3600 * 1000;
   }
 
-  /** Stores an uploaded file and returns how messages refer to it. */
-  async save(
-    bytes: Uint8Array<ArrayBuffer>,
-    meta: { name: string; type: string; uploader: string },
-  ): Promise<Attachment> {
-    const digest = await crypto.subtle.digest("SHA-256", bytes);
-    const hash = [...new Uint8Array(digest)]
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
-    // Bytes first: a record never names a file that is not there.
-    await this.#contents.put(hash, bytes);
-    const name = cleanFileName(meta.name);
-    const type = cleanType(meta.type);
-    await this.#store.saveFile({
-      hash,
-      name,
-      size: bytes.byteLength,
-      type,
-      uploader: meta.uploader,
-      createdAt: Date.now(),
-    });
-    logger.info("{user} shared {name} ({size} bytes)", {
-      user: meta.uploader,
-      name,
-      size: bytes.byteLength,
-    });
-    return (await this.describe(
-      `/files/${hash}/${encodeURIComponent(name)}`,
-    ))!;
+  /** Where uploads are staged while they arrive. */
+  get stagingDir(): string {
+    return this.#contents.stagingDir;
+  }
+
+  /** Reads the signing key and starts sweeping; call once before serving. */
+  async start(): Promise<void> {
+    this.#key = new TextEncoder().encode(await this.#store.secret("files"));
+    await this.#clearStaging();
+    this.sweep();
+    if (this.#sweepEveryMs > 0) {
+      this.#timer = setInterval(() => this.sweep(), this.#sweepEveryMs);
+    }
+  }
+
+  // Whatever a crash left half uploaded. Only old files: another node
+  // sharing the folder may be receiving one right now.
+  async #clearStaging(): Promise<void> {
+    try {
+      for await (const entry of Deno.readDir(this.stagingDir)) {
+        const path = `${this.stagingDir}/${entry.name}`;
+        const { mtime } = await Deno.stat(path);
+        if (mtime && Date.now() - mtime.getTime() > STALE_STAGED_MS) {
+          await Deno.remove(path).catch(() => {});
+        }
+      }
+    } catch {
+      // No staging folder yet.
+    }
   }
 
   /**
-   * The attachment a URL refers to: size and type from the store's own
-   * record (never what a client claims), the name from the URL that the
-   * upload returned (the same bytes shared twice may carry two names), or
-   * undefined for an unknown file.
+   * Records a received file for its uploader (an account's name key) and
+   * moves its bytes into place; returns how messages refer to it.
    */
-  async describe(url: string): Promise<Attachment | undefined> {
-    const match = /^\/files\/([0-9a-f]{64})\/([^/?#]*)$/.exec(url);
-    if (!match) return undefined;
-    const [, hash, segment] = match;
-    const file = await this.#store.findFile(hash);
-    if (!file) return undefined;
-    let name = file.name;
-    try {
-      if (segment !== "") name = cleanFileName(decodeURIComponent(segment));
-    } catch {
-      // Not valid percent-encoding: keep the recorded name.
-    }
-    return {
-      url: `/files/${hash}/${encodeURIComponent(name)}`,
-      name,
+  async save(file: ReceivedFile, uploader: string): Promise<Attachment> {
+    const image = await inspectImage(file.path);
+    const declared = cleanType(file.type);
+    const upload: StoredUpload = {
+      id: randomBytes(16).toString("hex"),
+      hash: file.hash,
+      name: cleanFileName(file.name),
+      // An image type only for bytes that are that image.
+      type: image?.type ??
+        (INLINE_TYPES.has(declared) ? "application/octet-stream" : declared),
       size: file.size,
-      type: file.type,
+      uploader,
+      createdAt: Date.now(),
+    };
+    if (image) {
+      upload.width = image.width;
+      upload.height = image.height;
+      if (image.frames !== undefined) upload.frames = image.frames;
+    }
+    await this.#withHash(file.hash, async () => {
+      // The record first: a sweep then sees the hash in use.
+      await this.#store.saveUpload(upload);
+      try {
+        await this.#contents.put(file.hash, file.path);
+      } catch (error) {
+        await this.#store.deleteUpload(upload.id).catch(() => {});
+        throw error;
+      }
+    });
+    logger.info("{user} shared {name} ({size} bytes)", {
+      user: uploader,
+      name: upload.name,
+      size: upload.size,
+    });
+    return toAttachment(upload);
+  }
+
+  /**
+   * The attachment a URL refers to, for a message `uploader` sends: only
+   * its own uploads (a file seen elsewhere cannot be re-shared by URL, so
+   * a private file cannot be made public by someone who saw its URL).
+   * Size, type and dimensions are the record's, never a client's claim.
+   */
+  async attach(url: string, uploader: string): Promise<Attachment | undefined> {
+    const id = UPLOAD_URL.exec(url)?.[1];
+    if (id === undefined) return undefined;
+    const upload = await this.#store.findUpload(id);
+    return upload?.uploader === uploader ? toAttachment(upload) : undefined;
+  }
+
+  /** An upload's record by its id; undefined for a malformed or unknown one. */
+  async find(id: string): Promise<StoredUpload | undefined> {
+    if (!/^[0-9a-f]{32}(?:[0-9a-f]{32})?$/.test(id)) return undefined;
+    return await this.#store.findUpload(id);
+  }
+
+  /** The bytes of an upload, or undefined when they are gone. */
+  open(upload: StoredUpload): Promise<ReadableStream<Uint8Array> | undefined> {
+    return this.#contents.get(upload.hash);
+  }
+
+  /**
+   * A private message as its readers get it: each attachment URL signed
+   * (`?exp=…&sig=…`), so a party without a session (a guest) can fetch it.
+   */
+  signed<M extends MessageBase>(message: M, now = Date.now()): M {
+    if (!message.attachments?.length) return message;
+    const exp = Math.ceil((now + SIGNED_DAYS * DAY_MS) / DAY_MS) * DAY_MS /
+      1000;
+    return {
+      ...message,
+      attachments: message.attachments.map((a) => {
+        const id = UPLOAD_URL.exec(a.url)?.[1];
+        if (id === undefined) return a;
+        const bare = a.url.split("?")[0];
+        return { ...a, url: `${bare}?exp=${exp}&sig=${this.#sign(id, exp)}` };
+      }),
     };
   }
 
-  /** Opens a stored file for reading, with its record. */
-  async open(
-    hash: string,
-  ): Promise<
-    { body: ReadableStream<Uint8Array>; attachment: Attachment } | undefined
-  > {
-    if (!HASH.test(hash)) return undefined;
-    const attachment = await this.describe(`/files/${hash}/`);
-    if (!attachment) return undefined;
-    const body = await this.#contents.get(hash);
-    return body ? { body, attachment } : undefined;
+  /** True when `exp` and `sig` are a signature of this upload, not expired. */
+  verify(
+    id: string,
+    exp: string | undefined,
+    sig: string | undefined,
+  ): boolean {
+    if (exp === undefined || sig === undefined || !/^\d{1,12}$/.test(exp)) {
+      return false;
+    }
+    if (Number(exp) * 1000 < Date.now()) return false;
+    const expected = Buffer.from(this.#sign(id, Number(exp)));
+    const given = Buffer.from(sig);
+    return given.length === expected.length &&
+      timingSafeEqual(given, expected);
   }
 
-  /** Releases what holds the bytes (a database pool). */
-  close(): Promise<void> {
-    return this.#contents.close();
+  #sign(id: string, exp: number): string {
+    if (!this.#key) throw new Error("FileStorage.start() was not called");
+    return createHmac("sha256", this.#key).update(`${id}:${exp}`)
+      .digest("base64url").slice(0, 22);
   }
+
+  /**
+   * Forgets the uploads no live message carries (at once for those whose
+   * messages or rooms were deleted, after a day for those never attached)
+   * and deletes bytes no upload uses. Runs one at a time; failures are
+   * logged and retried at the next sweep.
+   */
+  sweep(): Promise<void> {
+    this.#sweeping ??= (async () => {
+      try {
+        const hashes = await this.#store.sweepUploads(
+          Date.now() - UNATTACHED_MS,
+        );
+        for (const hash of hashes) {
+          await this.#withHash(hash, async () => {
+            if (!await this.#store.hashInUse(hash)) {
+              await this.#contents.delete(hash);
+            }
+          });
+        }
+        if (hashes.length > 0) {
+          logger.info("Deleted {count} files nobody refers to", {
+            count: hashes.length,
+          });
+        }
+      } catch (error) {
+        logger.error("Sweeping files failed: {error}", { error });
+      } finally {
+        this.#sweeping = undefined;
+      }
+    })();
+    return this.#sweeping;
+  }
+
+  async #withHash<T>(hash: string, step: () => Promise<T>): Promise<T> {
+    const before = this.#hashLocks.get(hash) ?? Promise.resolve();
+    const mine = before.catch(() => {}).then(step);
+    this.#hashLocks.set(hash, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.#hashLocks.get(hash) === mine) this.#hashLocks.delete(hash);
+    }
+  }
+
+  /** Stops sweeping and releases what holds the bytes (a database pool). */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#sweeping;
+    await this.#contents.close();
+  }
+}
+
+/** How a message refers to an upload; dimensions only for images read. */
+function toAttachment(upload: StoredUpload): Attachment {
+  const attachment: Attachment = {
+    url: `/files/${upload.id}/${encodeURIComponent(upload.name)}`,
+    name: upload.name,
+    size: upload.size,
+    type: upload.type,
+  };
+  if (upload.width !== undefined) attachment.width = upload.width;
+  if (upload.height !== undefined) attachment.height = upload.height;
+  if (upload.frames !== undefined) attachment.frames = upload.frames;
+  return attachment;
 }
 
 /** A file name safe to show and to send back in a header. */

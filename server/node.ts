@@ -115,6 +115,7 @@ export class ChatNode {
       throw new Error(`The store has no '${GENERAL_ROOM}' room`);
     }
     await this.accounts.start();
+    await this.files.start();
     await this.presence.start();
   }
 
@@ -761,15 +762,16 @@ export class ChatNode {
     }
   }
 
-  /** Stops timers, then closes presence, the broker, the store and the files. */
+  /** Stops timers, then closes presence, the broker, the files and the store. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#roomListTimer);
     this.#sequencer.close();
     await this.presence.close();
     await this.broker.close();
-    await this.store.close();
+    // The files' sweep uses the store: it ends first.
     await this.files.close();
+    await this.store.close();
     logger.debug("Node closed");
   }
 }

@@ -30,6 +30,13 @@ export interface Member {
    * name were someone else's.
    */
   readonly since: number;
+  /**
+   * Who holds the name now, beyond the name itself: idempotency keys
+   * (`client_id`) are scoped to it, so a later holder of the name never
+   * gets an earlier holder's message back. `a:<creation time>` for an
+   * account, `g:<hash of the guest_key>` for a guest.
+   */
+  readonly identity: string;
   /** Ends the connection (kick, ban): flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
 }

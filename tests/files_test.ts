@@ -10,6 +10,7 @@ import {
   type TestServer,
   withClients,
 } from "./harness.ts";
+import type { Uploaded } from "./file_helpers.ts";
 
 // A 1x1 transparent PNG.
 const PNG = Uint8Array.from(
@@ -18,13 +19,6 @@ const PNG = Uint8Array.from(
   ),
   (c) => c.charCodeAt(0),
 );
-
-interface Uploaded {
-  url: string;
-  name: string;
-  size: number;
-  type: string;
-}
 
 async function sessionCookie(server: TestServer, username: string) {
   const res = await fetch(`${server.url}/api/register`, {
@@ -69,10 +63,22 @@ Deno.test("files: an account uploads an image and both members get it as an atta
     );
     assert.equal(up.status, 201);
     const file = up.body as unknown as Uploaded;
-    assert.match(file.url, /^\/files\/[0-9a-f]{64}\/dot\.png$/);
+    assert.match(file.url, /^\/files\/[0-9a-f]{32}\/dot\.png$/);
     assert.deepEqual(
-      { name: file.name, size: file.size, type: file.type },
-      { name: "dot.png", size: PNG.length, type: "image/png" },
+      {
+        name: file.name,
+        size: file.size,
+        type: file.type,
+        width: file.width,
+        height: file.height,
+      },
+      {
+        name: "dot.png",
+        size: PNG.length,
+        type: "image/png",
+        width: 1,
+        height: 1,
+      },
     );
     // The client's claims about the file are not trusted: only the url.
     const sent = await alice.ok("send_message", {
@@ -110,7 +116,9 @@ Deno.test("files: SVG and HTML are served as downloads, never inline", () =>
     ) {
       const up = await upload(server, cookie, new File([body], name, { type }));
       assert.equal(up.status, 201);
-      const res = await fetch(`${server.url}${up.body.url}`);
+      const res = await fetch(`${server.url}${up.body.url}`, {
+        headers: { cookie },
+      });
       await res.body?.cancel();
       assert.equal(res.headers.get("content-type"), "application/octet-stream");
       assert.match(res.headers.get("content-disposition")!, /^attachment;/);
@@ -211,7 +219,6 @@ Deno.test("files: a name with '=' or quotes survives, and the same bytes keep ea
     const second = await send("copy.txt");
     assert.equal(second.name, "copy.txt");
     assert.notEqual(first.url, second.url);
-    assert.equal(first.url.split("/")[2], second.url.split("/")[2], "one hash");
     const alice = await pool.login({
       username: "alice",
       password: TEST_PASSWORD,

@@ -443,10 +443,14 @@ export async function spawnServer(
     executable?: string;
     /** Runs it under `ulimit -n` of this many open files. */
     limitOpenFiles?: number;
+    /** A program the server runs under, with its arguments (e.g. strace). */
+    wrapper?: string[];
   } = {},
 ): Promise<ServerProcess> {
-  let command = options.executable ?? Deno.execPath();
-  let prefix = options.executable ? [] : ["run", "--allow-all", MAIN];
+  const server = options.executable
+    ? [options.executable]
+    : [Deno.execPath(), "run", "--allow-all", MAIN];
+  let [command, ...prefix] = [...(options.wrapper ?? []), ...server];
   if (options.limitOpenFiles !== undefined) {
     prefix = [
       "-c",

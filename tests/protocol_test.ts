@@ -464,6 +464,7 @@ Deno.test("login: success shows the name, role user, room general and the rooms 
     const reply = await client.request("login", { username: "Bob" });
     assert.equal(reply.action, "success");
     assert.deepEqual(Object.keys(reply.data).sort(), [
+      "guest_key",
       "request",
       "role",
       "room",

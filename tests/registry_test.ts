@@ -16,6 +16,7 @@ function member(username: string, options: { guest: boolean }): Member {
     role: "user",
     guest: options.guest,
     since: Date.now(),
+    identity: `g:${username}`,
     disconnect() {},
   };
 }

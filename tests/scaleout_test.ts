@@ -597,10 +597,14 @@ function registerTests(pg: PostgresService): void {
       const dave = await pools[0].guest("dave");
       const first = await send(dave, "are you there?", "k2");
       await received(watcher, first);
+      // The same guest comes back with the key its login returned.
+      const key = dave.received.find((f) => f.data.request === "login")!
+        .data.guest_key;
       await dave.close();
-      const back = await eventually(() => pools[1].guest("dave"), {
-        timeoutMs: 2000,
-      });
+      const back = await eventually(
+        () => pools[1].login({ username: "dave", guest_key: key }),
+        { timeoutMs: 2000 },
+      );
       const again = await send(back, "are you there?", "k2");
       assert.deepEqual(again, first);
       const next = await send(back, "I am back");

@@ -209,6 +209,125 @@ export function storeContract(
     assert.deepEqual(history.map((m) => m.text), ["hi", "next"]);
   });
 
+  test("the same clientId from another holder of the same name is a new message, in rooms and conversations", async (store) => {
+    const first = await store.appendMessage(
+      draft("general", "old holder", { clientId: "1", sender: "g:old" }),
+    );
+    const later = await store.appendMessage(
+      draft("general", "new holder", { clientId: "1", sender: "g:new" }),
+    );
+    assert.equal(later.duplicate, false);
+    assert.equal(later.message.text, "new holder");
+    assert.equal(later.message.seq, first.message.seq + 1);
+    const again = await store.appendMessage(
+      draft("general", "retry", { clientId: "1", sender: "g:old" }),
+    );
+    assert.equal(again.duplicate, true);
+    assert.equal(again.message.id, first.message.id);
+    const pm = (sender: string, text: string) =>
+      store.appendPrivate({
+        fromKey: "carol",
+        from: "carol",
+        toKey: "bob",
+        to: "bob",
+        text,
+        clientId: "1",
+        sender,
+        delivered: true,
+      });
+    const secret = await pm("g:old", "for bob only");
+    const other = await pm("g:new", "hello");
+    assert.equal(other.duplicate, false);
+    assert.equal(other.message.text, "hello");
+    assert.equal((await pm("g:old", "retry")).message.id, secret.message.id);
+  });
+
+  test("undelivered private messages are refused past the waiting limits, retries and delivered ones aside", async (store) => {
+    const limits = { perRecipient: 3, perSender: 2 };
+    const dm = (from: string, to: string, text: string, more = {}) =>
+      store.appendPrivate({
+        fromKey: from,
+        from,
+        toKey: to,
+        to,
+        text,
+        delivered: false,
+        waitingLimits: limits,
+        ...more,
+      });
+    assert.ok("message" in await dm("a", "bob", "a1", { clientId: "k" }));
+    assert.ok("message" in await dm("a", "carl", "a2"));
+    assert.deepEqual(await dm("a", "dan", "a3"), { full: "sender" });
+    const retry = await dm("a", "bob", "a1 again", { clientId: "k" });
+    assert.ok("duplicate" in retry && retry.duplicate);
+    assert.ok("message" in await dm("b", "bob", "b1"));
+    assert.ok("message" in await dm("c", "bob", "c1"));
+    assert.deepEqual(await dm("d", "bob", "d1"), { full: "recipient" });
+    // Delivered messages do not wait, so they are never refused.
+    assert.ok("message" in await dm("d", "bob", "d2", { delivered: true }));
+    assert.equal((await store.takeUndelivered("bob")).length, 3);
+    assert.ok("message" in await dm("d", "bob", "d3"));
+  });
+
+  test("an upload is live while a message carries it, and swept with its bytes' hash after", async (store) => {
+    const upload = (id: string, hash: string, createdAt = Date.now()) => ({
+      id,
+      hash,
+      name: `${id}.png`,
+      size: 3,
+      type: "image/png",
+      uploader: "alice",
+      width: 2,
+      height: 1,
+      frames: 4,
+      createdAt,
+    });
+    const a = upload("a".repeat(32), "1".repeat(64));
+    const b = upload("b".repeat(32), "1".repeat(64));
+    const old = upload("c".repeat(32), "2".repeat(64), 1000);
+    for (const u of [a, b, old]) await store.saveUpload(u);
+    assert.deepEqual(await store.findUpload(a.id), a);
+    assert.equal(await store.findUpload("d".repeat(32)), undefined);
+    const url = (id: string) => ({
+      url: `/files/${id}/x.png`,
+      name: "x.png",
+      size: 3,
+      type: "image/png",
+    });
+    await store.createRoom("dev", "dev");
+    const inRoom = await store.appendMessage(
+      draft("dev", "", { attachments: [url(a.id)] }),
+    );
+    await store.appendPrivate({
+      fromKey: "alice",
+      from: "alice",
+      toKey: "bob",
+      to: "bob",
+      text: "",
+      attachments: [url(a.id), url(b.id)],
+      delivered: true,
+    });
+    const streams = (await store.uploadStreams(a.id)).map((u) => u.stream)
+      .sort();
+    assert.deepEqual(streams, ["@alice:bob", "dev"]);
+    // Nothing to sweep yet but the old upload nobody attached.
+    assert.deepEqual(await store.sweepUploads(Date.now() - 60_000), [
+      old.hash,
+    ]);
+    assert.equal(await store.findUpload(old.id), undefined);
+    assert.equal(await store.hashInUse(old.hash), false);
+    await store.updateMessage(inRoom.message.id, { deleted: true });
+    assert.deepEqual(
+      (await store.uploadStreams(a.id)).map((u) => u.stream),
+      ["@alice:bob"],
+    );
+    await store.deleteRoom("dev");
+    assert.deepEqual(await store.sweepUploads(0), []);
+    assert.equal(await store.hashInUse(a.hash), true);
+    assert.equal(await store.secret("files"), await store.secret("files"));
+    assert.notEqual(await store.secret("files"), await store.secret("other"));
+  });
+
   test("the same clientId from another user or in another room is a new message", async (store) => {
     await store.createRoom("dev", "dev");
     const first = await store.appendMessage(

@@ -766,17 +766,20 @@ async function messageScenario(store: Store): Promise<unknown[]> {
   out.push((await store.history("general", {})).map(comparable));
   out.push((await store.conversation("bob", "alice", {})).map(comparable));
 
-  const file = {
+  const upload = {
+    id: "0f".repeat(16),
     hash: "ab".repeat(32),
     name: "photo.png",
     size: 1234,
     type: "image/png",
     uploader: "alice",
+    width: 10,
+    height: 20,
     createdAt: 1_700_000_000_000,
   };
-  await store.saveFile(file);
-  await store.saveFile({ ...file, name: "renamed.png", uploader: "bob" });
-  out.push(await store.findFile(file.hash));
-  out.push(await store.findFile("cd".repeat(32)));
+  await store.saveUpload(upload);
+  await store.saveUpload({ ...upload, id: "1f".repeat(16), name: "other" });
+  out.push(await store.findUpload(upload.id));
+  out.push(await store.findUpload("cd".repeat(16)));
   return out;
 }

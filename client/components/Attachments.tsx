@@ -1,4 +1,7 @@
-/** The files of a message: images as previews that open full size, other files as download cards. */
+/**
+ * The files of a message: images as previews that open full size, other
+ * files (and images too large to decode safely) as download cards.
+ */
 
 import type { JSX } from "preact";
 import type { Attachment } from "../../server/protocol/types.ts";
@@ -6,7 +9,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { formatSize } from "../format.ts";
 import { t } from "../i18n.ts";
-import { isInlineImage } from "../uploads.ts";
+import { isPreviewable } from "../../server/protocol/previews.ts";
 import { DownloadIcon, FileIcon } from "./Icons.tsx";
 
 /** Props of {@linkcode Attachments}. */
@@ -20,7 +23,7 @@ export function Attachments({ files }: AttachmentsProps): JSX.Element {
   return (
     <div class="attachments">
       {files.map((file) =>
-        isInlineImage(file)
+        isPreviewable(file)
           ? <ImagePreview key={file.url} file={file} />
           : <FileCard key={file.url} file={file} />
       )}

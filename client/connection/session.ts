@@ -68,6 +68,8 @@ interface LoggedIn {
   username: string;
   /** Accounts log in again with the cookie; guests with their name. */
   account: boolean;
+  /** A guest's key from its login: the same guest after a reconnect. */
+  guestKey?: string;
 }
 
 /**
@@ -282,7 +284,11 @@ export class Session {
     const { requests, sync, members } = this.#options;
     const result = await requests.request("login", data);
     if (!result.ok) return result.error;
-    this.#current = { username: result.data.username, account };
+    this.#current = {
+      username: result.data.username,
+      account,
+      guestKey: result.data.guest_key,
+    };
     this.#removal = null;
     actions.loggedIn(this.#state, result.data, account);
     await sync.recent(result.data.room);
@@ -315,7 +321,7 @@ export class Session {
     const { transport, requests } = this.#options;
     const login = await requests.request(
       "login",
-      session.account ? {} : { username: session.username },
+      session.account ? {} : guestLogin(session),
     );
     if (link !== transport.link) return;
     if (!login.ok) {
@@ -361,4 +367,12 @@ export class Session {
       text: t("error.rejoin", { room: wanted, message: joined.error.message }),
     });
   }
+}
+
+// A guest comes back with its key, so a message resent after the drop is
+// recognised as its own (the server returns it instead of storing it twice).
+function guestLogin(session: LoggedIn): Fields {
+  return session.guestKey === undefined
+    ? { username: session.username }
+    : { username: session.username, guest_key: session.guestKey };
 }

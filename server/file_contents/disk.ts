@@ -2,28 +2,29 @@ import { dirname, join } from "node:path";
 import type { FileContents } from "./mod.ts";
 
 /**
- * Files in a folder, two levels by hash (`ab/abcd…`). Several nodes can
- * share it only through a shared or network file system.
+ * Files in a folder, two levels by hash (`ab/abcd…`), with uploads staged
+ * in its `.staging` folder. Several nodes can share it only through a
+ * shared or network file system.
  */
 export class DiskFileContents implements FileContents {
   #dir: string;
+  readonly stagingDir: string;
 
   constructor(dir: string) {
     this.#dir = dir;
+    this.stagingDir = join(dir, ".staging");
   }
 
   get describe(): string {
     return `folder ${this.#dir}`;
   }
 
-  async put(hash: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  async put(hash: string, stagedPath: string): Promise<void> {
     const path = this.#path(hash);
     await Deno.mkdir(dirname(path), { recursive: true });
-    // Write aside, then rename: a crash never leaves half a file under
-    // the name of a whole one.
-    const temporary = `${path}.${crypto.randomUUID()}.part`;
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, path);
+    // A rename within one file system: a crash never leaves half a file
+    // under the name of a whole one.
+    await Deno.rename(stagedPath, path);
   }
 
   async get(hash: string): Promise<ReadableStream<Uint8Array> | undefined> {
@@ -32,6 +33,12 @@ export class DiskFileContents implements FileContents {
     } catch {
       return undefined;
     }
+  }
+
+  async delete(hash: string): Promise<void> {
+    await Deno.remove(this.#path(hash)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
   }
 
   close(): Promise<void> {

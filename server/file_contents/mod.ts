@@ -4,10 +4,21 @@
  * sizes are the store's (`FileStore`); this holds the bytes only.
  */
 export interface FileContents {
-  /** Keeps the bytes under their hash; the same hash again is a no-op. */
-  put(hash: string, bytes: Uint8Array<ArrayBuffer>): Promise<void>;
+  /**
+   * A folder where an upload is written while it arrives, from which `put`
+   * takes it (on the same file system as a folder of files, so `put` is a
+   * rename).
+   */
+  readonly stagingDir: string;
+  /**
+   * Keeps the bytes of a staged file under their hash and removes the
+   * staged file; the same hash again keeps the bytes once.
+   */
+  put(hash: string, stagedPath: string): Promise<void>;
   /** The bytes kept under this hash, or undefined. */
   get(hash: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Removes the bytes kept under this hash (none: nothing happens). */
+  delete(hash: string): Promise<void>;
   /** Releases what it holds open (connections). */
   close(): Promise<void>;
   /** Where the bytes are, for the log. */

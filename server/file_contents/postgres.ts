@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import postgres from "postgres";
 import { databaseFailed, describeUrl } from "../store/postgres.ts";
 import type { FileContents } from "./mod.ts";
@@ -12,7 +13,11 @@ export class PostgresFileContents implements FileContents {
   #sql: postgres.Sql;
   #where: string;
 
+  readonly stagingDir: string;
+  #inMemory = pLimit(2);
+
   constructor(url: string) {
+    this.stagingDir = Deno.makeTempDirSync({ prefix: "chat-uploads-" });
     this.#where = describeUrl(url);
     this.#sql = postgres(url, {
       max: 4,
@@ -28,11 +33,30 @@ export class PostgresFileContents implements FileContents {
     return "the database";
   }
 
-  async put(hash: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  async put(hash: string, stagedPath: string): Promise<void> {
     try {
+      // Whole in memory for the insert: a few at a time keeps that bounded.
+      await this.#inMemory(async () => {
+        const bytes = await Deno.readFile(stagedPath);
+        try {
+          await this.#sql`
+            INSERT INTO file_contents (hash, bytes) VALUES (${hash}, ${bytes})
+            ON CONFLICT (hash) DO NOTHING`;
+        } catch (error) {
+          throw databaseFailed(this.#where, error);
+        }
+      });
+    } finally {
+      await Deno.remove(stagedPath).catch(() => {});
+    }
+  }
+
+  async delete(hash: string): Promise<void> {
+    try {
+      // An upload of the same bytes recorded meanwhile keeps them.
       await this.#sql`
-        INSERT INTO file_contents (hash, bytes) VALUES (${hash}, ${bytes})
-        ON CONFLICT (hash) DO NOTHING`;
+        DELETE FROM file_contents c WHERE c.hash = ${hash}
+          AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.hash = c.hash)`;
     } catch (error) {
       throw databaseFailed(this.#where, error);
     }
@@ -58,5 +82,6 @@ export class PostgresFileContents implements FileContents {
 
   async close(): Promise<void> {
     await this.#sql.end({ timeout: 5 });
+    await Deno.remove(this.stagingDir, { recursive: true }).catch(() => {});
   }
 }

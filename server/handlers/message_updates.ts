@@ -25,8 +25,9 @@ export async function editMessage(
     (record.message.attachments ?? []).length > 0,
   );
   if (isFailure(text)) return text;
-  const message = await ctx.node.store.updateMessage(data.id, { text });
-  if (!message) return noSuchMessage(data.id);
+  const updated = await ctx.node.store.updateMessage(data.id, { text });
+  if (!updated) return noSuchMessage(data.id);
+  const message = readable(ctx, record, updated);
   return succeed({ message }, () => publishUpdate(ctx, record, message));
 }
 
@@ -46,7 +47,11 @@ export async function deleteMessage(
     deleted: true,
   });
   if (!message) return noSuchMessage(data.id);
-  return succeed({ message }, () => publishUpdate(ctx, record, message));
+  return succeed({ message }, () => {
+    publishUpdate(ctx, record, message);
+    // Its files are no longer served; bytes nobody else shares go now.
+    if (record.message.attachments?.length) void ctx.node.files.sweep();
+  });
 }
 
 async function findOwn(
@@ -69,6 +74,17 @@ async function findOwn(
 // A name may have been someone else's before it became this user's.
 function since(ctx: MemberContext): string {
   return new Date(ctx.client.member.since).toISOString();
+}
+
+// A private message's files are fetched with signed URLs.
+function readable(
+  ctx: MemberContext,
+  record: MessageRecord,
+  message: MessageBase,
+): MessageBase {
+  return record.stream.startsWith("@")
+    ? ctx.node.files.signed(message)
+    : message;
 }
 
 function noSuchMessage(id: string): Failure {

@@ -9,6 +9,7 @@ import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type { Attachment } from "../protocol/types.ts";
+import { roomRefusal } from "../readers.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { findReadableRoom, readerOf } from "../access.ts";
 
@@ -30,6 +31,7 @@ export async function sendMessage(
     userKey: member.userKey,
     user: member.username,
     clientId: data.client_id,
+    sender: member.identity,
     ...content,
   });
   ctx.client.appendQueued();
@@ -57,7 +59,8 @@ export async function messageContent(
 
 /**
  * The attachments of a message, as the server's own records describe them;
- * `invalid_message` for a file that was never uploaded here.
+ * `invalid_message` for a file that was never uploaded here, or not by the
+ * sender (a URL seen elsewhere cannot make a private file public).
  */
 async function resolveAttachments(
   ctx: MemberContext,
@@ -65,7 +68,7 @@ async function resolveAttachments(
 ): Promise<Attachment[] | Failure> {
   const files: Attachment[] = [];
   for (const { url } of requested ?? []) {
-    const file = await ctx.node.files.describe(url);
+    const file = await ctx.node.files.attach(url, ctx.client.member.userKey);
     if (!file) {
       return fail(
         "invalid_message",
@@ -120,7 +123,10 @@ export async function history(
       // what was said since it became this user's.
       { ...query, since: member.since },
     );
-    return succeed({ with: data.with, messages });
+    return succeed({
+      with: data.with,
+      messages: messages.map((m) => node.files.signed(m)),
+    });
   }
   const key = data.room === undefined
     ? ctx.client.member.roomKey
@@ -128,6 +134,12 @@ export async function history(
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
+  const member = ctx.client.member;
+  const banned = await roomRefusal(node.store, {
+    userKey: member.userKey,
+    address: member.address,
+  }, key);
+  if (banned) return banned;
   const messages = await node.store.history(key, query);
   return succeed({ room: node.registry.roomName(key), messages });
 }

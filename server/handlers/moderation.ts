@@ -237,10 +237,11 @@ export async function deleteRoom(
   const by = ctx.client.member.username;
   await node.store.deleteRoom(roomKey);
   logger.warn("{by} deleted room {room}", { by, room });
-  return succeed(
-    { room },
-    () => node.control({ kind: "room_deleted", key: roomKey, name: room, by }),
-  );
+  return succeed({ room }, () => {
+    node.control({ kind: "room_deleted", key: roomKey, name: room, by });
+    // The room's files are no longer served; their bytes go now.
+    void node.files.sweep();
+  });
 }
 
 /** `set_role`: admins make accounts admins, moderators or users. */

@@ -1,8 +1,17 @@
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { privateMessageData } from "../protocol/schemas.ts";
+import {
+  MAX_WAITING_PER_RECIPIENT,
+  MAX_WAITING_PER_SENDER,
+} from "../protocol/limits.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { messageContent } from "./messages.ts";
+
+const WAITING_LIMITS = {
+  perRecipient: MAX_WAITING_PER_RECIPIENT,
+  perSender: MAX_WAITING_PER_SENDER,
+};
 
 /**
  * `private_message`: stored, then delivered to every connection of both
@@ -30,11 +39,24 @@ export async function privateMessage(
     toKey,
     to,
     clientId: data.client_id,
+    sender: member.identity,
     ...content,
     delivered: online !== undefined,
+    waitingLimits: WAITING_LIMITS,
   });
   ctx.client.appendQueued();
-  const { message, duplicate } = await appended;
+  const result = await appended;
+  if ("full" in result) {
+    return fail(
+      "mailbox_full",
+      result.full === "recipient"
+        ? `${to} has ${MAX_WAITING_PER_RECIPIENT} private messages waiting already: try again once they have logged in.`
+        : `You have ${MAX_WAITING_PER_SENDER} private messages waiting for offline users already: try again once they have logged in.`,
+    );
+  }
+  const { duplicate } = result;
+  // Its files are fetched with signed URLs (guests have no session).
+  const message = node.files.signed(result.message);
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {

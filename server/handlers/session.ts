@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import type { Authenticated } from "../accounts/service.ts";
+import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
 import {
   fail,
@@ -32,6 +34,10 @@ interface Identity {
   token?: string;
   /** Private messages to this name before this time are not theirs. */
   since: number;
+  /** The holder beyond the name (Member.identity). */
+  identity: string;
+  /** A guest's secret, given back in the reply. */
+  guestKey?: string;
 }
 
 /**
@@ -59,7 +65,9 @@ export async function login(
     );
   } else if ("username" in raw) {
     const data = parseData(guestLoginData, raw);
-    identity = isFailure(data) ? data : await guest(ctx, data.username);
+    identity = isFailure(data)
+      ? data
+      : await guest(ctx, data.username, data.guest_key);
   } else if (ctx.client.cookieToken !== undefined) {
     identity = await resume(ctx, ctx.client.cookieToken);
     // The cookie is HttpOnly: page scripts must not see the token.
@@ -113,6 +121,7 @@ function toIdentity(result: Authenticated | Failure): Identity | Failure {
     guest: false,
     token: result.token,
     since: result.account.createdAt,
+    identity: accountIdentity(result.account.createdAt),
   };
 }
 
@@ -128,12 +137,26 @@ async function resume(
     guest: false,
     token,
     since: account.createdAt,
+    identity: accountIdentity(account.createdAt),
   };
+}
+
+// An account is the same holder for as long as it exists: a name freed and
+// registered again would be created at another time.
+function accountIdentity(createdAt: number): string {
+  return `a:${createdAt}`;
+}
+
+// A guest is whoever knows the key of its first login; only a hash of it
+// is kept with messages.
+function guestIdentity(userKey: string, key: string): string {
+  return `g:${hashToken(`${userKey}\n${key}`).slice(0, 22)}`;
 }
 
 async function guest(
   ctx: RequestContext,
   rawName: string,
+  givenKey: string | undefined,
 ): Promise<Identity | Failure> {
   const username = cleanName(rawName);
   if (username === null) {
@@ -155,7 +178,16 @@ async function guest(
       `The name '${username}' looks like the account '${lookalike.username}'.`,
     );
   }
-  return { username, role: "user", guest: true, since: Date.now() };
+  // 128 random bits unless the guest comes back with the key it was given.
+  const guestKey = givenKey ?? randomBytes(16).toString("base64url");
+  return {
+    username,
+    role: "user",
+    guest: true,
+    since: Date.now(),
+    identity: guestIdentity(nameKey(username), guestKey),
+    guestKey,
+  };
 }
 
 // Bans, then the name, then `general`: the reply goes first, then the
@@ -185,6 +217,7 @@ async function enterServer(
     role: identity.role,
     guest: identity.guest,
     since: identity.since,
+    identity: identity.identity,
     // Bound, not a closure: a closure here would keep this whole login's
     // scope alive as long as the connection (memory per idle connection).
     disconnect: client.disconnect.bind(client),
@@ -224,10 +257,15 @@ async function enterServer(
   };
   if (identity.token !== undefined) reply.token = identity.token;
   if (memberships) reply.memberships = memberships;
+  if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
   return succeed(reply, () => {
     announce();
     for (const message of pending) {
-      node.publish({ kind: "user", key: userKey }, "private_message", message);
+      node.publish(
+        { kind: "user", key: userKey },
+        "private_message",
+        node.files.signed(message),
+      );
     }
   });
 }

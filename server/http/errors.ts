@@ -31,6 +31,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   forbidden: 403,
   banned: 403,
   invite_invalid: 410,
+  mailbox_full: 429,
   internal: 500,
   not_found: 404,
 };

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   "forbidden",
   "banned",
   "invite_invalid",
+  "mailbox_full",
   "internal",
   // HTTP only: no such page or file.
   "not_found",

@@ -24,3 +24,21 @@ export const MAX_OBJECTS_PER_FRAME = 64;
 /** Default and largest page sizes of `history`. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 200;
+
+/**
+ * Most private messages waiting for one offline account, from everyone
+ * together; past it a send gets `mailbox_full` until the account logs in.
+ */
+export const MAX_WAITING_PER_RECIPIENT = 200;
+
+/**
+ * Most private messages one sender (a name) may have waiting for offline
+ * accounts, all recipients together; past it: `mailbox_full`.
+ */
+export const MAX_WAITING_PER_SENDER = 50;
+
+/** Largest image shown inline, in pixels (width x height); larger: a download. */
+export const PREVIEW_MAX_PIXELS = 25_000_000;
+
+/** Largest animation shown inline, in pixels of all frames together. */
+export const PREVIEW_MAX_ANIMATION_PIXELS = 100_000_000;

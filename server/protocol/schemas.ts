@@ -17,8 +17,17 @@ const noNul = (max: number) =>
     .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 const seq = z.number().int().min(0);
 
-/** `login` data of a guest. */
-export const guestLoginData = z.object({ username: name });
+/**
+ * `login` data of a guest; `guest_key` is the secret of an earlier login
+ * under this name, to be recognised as the same guest (at least 128 bits).
+ */
+export const guestLoginData = z.object({
+  username: name,
+  guest_key: z.string().regex(
+    /^[A-Za-z0-9_-]{22,128}$/,
+    "22 to 128 letters, digits, '_' or '-'",
+  ).optional(),
+});
 
 /** `login` data of an account. */
 export const passwordLoginData = z.object({

@@ -14,8 +14,16 @@ export interface Attachment {
   name: string;
   /** Size in bytes. */
   size: number;
-  /** MIME type. */
+  /**
+   * MIME type: an image type only when the bytes are such an image (an
+   * image claimed but not found is `application/octet-stream`).
+   */
   type: string;
+  /** Pixels of an image the server read (PNG, JPEG, GIF, WebP). */
+  width?: number;
+  height?: number;
+  /** Frames of an animated image; absent for a still one. */
+  frames?: number;
 }
 
 /** What room and private messages have in common. */
@@ -165,6 +173,12 @@ export interface LoginSuccess {
   token?: string;
   /** An account's rooms with their read state; absent for guests. */
   memberships?: Membership[];
+  /**
+   * A guest's secret: sent back with a later guest login under the same
+   * name, it makes that login the same guest (retried `client_id`s then
+   * return the first message).
+   */
+  guest_key?: string;
 }
 
 /** Success data of `create_room`, `join_room` and `leave_room`. */

@@ -1,104 +1,164 @@
 import { type Context, Hono } from "hono";
-import { INLINE_TYPES } from "../files.ts";
-import { httpError } from "../http/errors.ts";
-import { sessionCookie } from "../http/session_cookie.ts";
+import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
-import { isFailure } from "../protocol/errors.ts";
-import { limitBody } from "./body_limit.ts";
+import { type Failure, isFailure } from "../protocol/errors.ts";
+import { isPreviewable } from "../protocol/previews.ts";
+import { isParty, type Reader, roomRefusal } from "../readers.ts";
+import type { Account, StoredUpload } from "../store/mod.ts";
+import { storageProblem } from "../disk_errors.ts";
+import { remoteAddressOf } from "../http/client_info.ts";
+import { httpError, httpFailure } from "../http/errors.ts";
+import { sessionCookie } from "../http/session_cookie.ts";
+import { outOfSpace, receiveUpload } from "./receive_upload.ts";
+
+const logger = log("files");
 
 /**
- * `POST /api/files` (accounts only) and `GET /files/:hash/:name`. Files are
- * served so they can never run as the chat's own page: a sandboxing CSP,
- * nosniff, and only plain images inline; SVG, HTML and the rest download.
+ * `POST /api/files` (accounts only) and `GET /files/:id/:name`. An upload
+ * streams to disk within the size limit. A file is served only while a
+ * message carries it, to whoever may read that message (see readers.ts and
+ * docs/protocol.md), and so that it can never run as the chat's own page: a
+ * sandboxing CSP, nosniff, and only images read as such inline.
  */
 export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   const routes = new Hono();
 
-  const tooLarge = (c: Context) =>
-    httpError(
-      c,
-      "invalid_message",
-      `A file is at most ${maxFileBytes} bytes.`,
-      { status: 413 },
-    );
-  const notMultipart = (c: Context) =>
-    httpError(
-      c,
-      "invalid_message",
-      "Send the file as multipart/form-data, field 'file'.",
-    );
-
-  routes.post(
-    "/api/files",
-    // Multipart framing on top of the file itself.
-    limitBody(maxFileBytes + 16 * 1024, tooLarge),
-    async (c) => {
-      // The web client's cookie, or a bot's token as a bearer token.
-      const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)
-        ?.[1];
-      const token = bearer ?? sessionCookie(c);
-      const account = token === undefined
-        ? undefined
-        : await node.accounts.resume(token);
-      if (!account || isFailure(account)) {
-        return httpError(c, "bad_credentials", "Sign in to share files.");
-      }
-      let form: Record<string, string | File | (string | File)[]>;
-      try {
-        form = await c.req.parseBody();
-      } catch {
-        return notMultipart(c);
-      }
-      const file = form.file;
-      if (!(file instanceof File)) return notMultipart(c);
-      if (file.size > maxFileBytes) return tooLarge(c);
-      const attachment = await node.files.save(
-        new Uint8Array(await file.arrayBuffer()),
-        {
-          name: uploadName(form, file),
-          type: file.type,
-          uploader: account.username,
-        },
-      );
-      return c.json(attachment, 201);
-    },
-  );
-
-  routes.get("/files/:hash/:name", async (c) => {
-    const found = await node.files.open(c.req.param("hash"));
-    if (!found) {
-      return httpError(c, "not_found", "No such file.");
+  routes.post("/api/files", async (c) => {
+    const account = await sessionAccount(c, node);
+    if (!account || isFailure(account)) {
+      await c.req.raw.body?.cancel().catch(() => {});
+      return httpError(c, "bad_credentials", "Sign in to share files.");
     }
-    const { body, attachment } = found;
-    const inline = INLINE_TYPES.has(attachment.type);
-    const encoded = encodeURIComponent(attachment.name);
+    const received = await receiveUpload(c.req.raw, {
+      maxBytes: maxFileBytes,
+      stagingDir: node.files.stagingDir,
+    });
+    if ("status" in received) {
+      return httpError(c, received.error, received.message, {
+        status: received.status,
+      });
+    }
+    try {
+      return c.json(await node.files.save(received, account.key), 201);
+    } catch (error) {
+      await Deno.remove(received.path).catch(() => {});
+      const refusal = outOfSpace(error);
+      if (!refusal) throw error;
+      logger.error("Cannot store a file: {error}", { error });
+      return httpError(c, refusal.error, refusal.message, {
+        status: refusal.status,
+      });
+    }
+  });
+
+  routes.get("/files/:id/:name", async (c) => {
+    const upload = await node.files.find(c.req.param("id"));
+    if (!upload) return notFound(c);
+    const reader = await readerOf(c, node);
+    if (isFailure(reader)) return httpFailure(c, reader);
+    const verdict = await mayFetch(node, upload, reader, {
+      exp: c.req.query("exp"),
+      sig: c.req.query("sig"),
+    });
+    if (verdict !== "ok") {
+      if (verdict === "gone") return notFound(c);
+      return httpError(c, verdict.code, verdict.message);
+    }
+    let body: ReadableStream<Uint8Array> | undefined;
+    try {
+      body = await node.files.open(upload);
+    } catch (error) {
+      if (storageProblem(error) === undefined) throw error;
+    }
+    if (!body) return notFound(c);
+    const inline = isPreviewable(upload);
+    const encoded = encodeURIComponent(upload.name);
     return c.body(body, 200, {
-      "content-type": inline ? attachment.type : "application/octet-stream",
-      "content-length": String(attachment.size),
+      "content-type": inline ? upload.type : "application/octet-stream",
+      "content-length": String(upload.size),
       "content-disposition": `${inline ? "inline" : "attachment"}; filename="${
-        asciiName(attachment.name)
+        asciiName(upload.name)
       }"; filename*=UTF-8''${encoded}`,
       "content-security-policy": "default-src 'none'; sandbox",
       "x-content-type-options": "nosniff",
-      "cache-control": "private, max-age=31536000, immutable",
+      // Who may fetch it can change (a delete, a ban): never shared caches.
+      "cache-control": "private, max-age=3600",
     });
   });
 
   return routes;
 }
 
-// The form's `name` field when the client sent one: the runtime's multipart
-// parser cuts a filename at "=". Browsers send '"', CR and LF in filenames
-// as %22, %0D and %0A (the HTML spec's encoding): those are decoded.
-function uploadName(
-  form: Record<string, string | File | (string | File)[]>,
-  file: File,
-): string {
-  if (typeof form.name === "string" && form.name !== "") return form.name;
-  return file.name.replace(
-    /%(22|0D|0A)/gi,
-    (_, code: string) => String.fromCharCode(parseInt(code, 16)),
-  );
+/**
+ * Whether a reader may fetch an upload: its uploader always; otherwise only
+ * while a live message carries it, in a room the reader may read (no ban
+ * on its account or address), or in a private conversation of which the
+ * reader is a party (by session) or holds a signed URL (`gone`: no live
+ * message carries it, as if it never existed).
+ */
+async function mayFetch(
+  node: ChatNode,
+  upload: StoredUpload,
+  reader: Reader,
+  signature: { exp?: string; sig?: string },
+): Promise<"ok" | "gone" | { code: "banned" | "forbidden"; message: string }> {
+  if (reader.userKey === upload.uploader) return "ok";
+  const uses = await node.store.uploadStreams(upload.id);
+  if (uses.length === 0) return "gone";
+  let refusal: { code: "banned" | "forbidden"; message: string } = {
+    code: "forbidden",
+    message: "This file is in a private conversation.",
+  };
+  const signed = node.files.verify(upload.id, signature.exp, signature.sig);
+  for (const { stream, ts } of uses) {
+    if (stream.startsWith("@")) {
+      if (signed || isParty(reader, stream, ts)) return "ok";
+      continue;
+    }
+    const banned = await roomRefusal(node.store, reader, stream);
+    if (!banned) return "ok";
+    refusal = { code: "banned", message: banned.message };
+  }
+  return refusal;
+}
+
+/**
+ * Who a request comes from: its address, and the account of its session
+ * cookie or bearer token if any; `banned` for a session of an account
+ * banned from the server.
+ */
+export async function readerOf(
+  c: Context,
+  node: ChatNode,
+): Promise<Reader | Failure> {
+  const account = await sessionAccount(c, node);
+  if (isFailure(account)) return account;
+  return {
+    userKey: account?.key,
+    since: account?.createdAt,
+    address: remoteAddressOf(c),
+  };
+}
+
+/**
+ * The account of the request's session cookie or bearer token; undefined
+ * without a live session, `banned` for a banned account's.
+ */
+async function sessionAccount(
+  c: Context,
+  node: ChatNode,
+): Promise<Account | Failure | undefined> {
+  // The web client's cookie, or a bot's token as a bearer token.
+  const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
+  const token = bearer ?? sessionCookie(c);
+  if (token === undefined) return undefined;
+  const account = await node.accounts.resume(token);
+  if (!isFailure(account)) return account;
+  return account.code === "banned" ? account : undefined;
+}
+
+function notFound(c: Context): Response {
+  return httpError(c, "not_found", "No such file.");
 }
 
 // The plain filename= parameter takes ASCII only; filename* has the rest.

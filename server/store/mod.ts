@@ -70,6 +70,11 @@ export interface MessageDraft {
   user: string;
   text: string;
   clientId?: string;
+  /**
+   * Who holds the name now (Member.identity): `clientId` is scoped to it.
+   * '' (the default) for callers that do not know.
+   */
+  sender?: string;
   attachments?: Attachment[];
 }
 
@@ -81,9 +86,27 @@ export interface PrivateDraft {
   to: string;
   text: string;
   clientId?: string;
+  /** As MessageDraft.sender. */
+  sender?: string;
   attachments?: Attachment[];
   /** False when no connection of the recipient got it: kept for its next login. */
   delivered: boolean;
+  /** When not delivered: refuse it past these many waiting (default: none). */
+  waitingLimits?: WaitingLimits;
+}
+
+/** How many undelivered private messages may wait. */
+export interface WaitingLimits {
+  /** For one recipient, from everyone. */
+  perRecipient: number;
+  /** From one sender (name key), to everyone. */
+  perSender: number;
+}
+
+/** An undelivered private message refused: as many as allowed wait already. */
+export interface MailboxFull {
+  /** Which limit was reached. */
+  full: "recipient" | "sender";
 }
 
 /** What an append did. */
@@ -137,14 +160,26 @@ export interface Ban {
   createdAt: number;
 }
 
-/** An uploaded file's record; the bytes live on disk under its hash. */
-export interface StoredFile {
-  /** SHA-256 of the content, hex. */
+/**
+ * One upload: its own name, type and uploader; the bytes are kept once per
+ * content hash, whoever uploaded them and under whatever name.
+ */
+export interface StoredUpload {
+  /** Random, unguessable: the upload's URL is `/files/<id>/<name>`. */
+  id: string;
+  /** SHA-256 of the content, hex: where the bytes are. */
   hash: string;
   name: string;
-  size: number;
+  /** The type the server checked (image types only for such images). */
   type: string;
+  size: number;
+  /** Name key of the account that uploaded it. */
   uploader: string;
+  /** Pixels, for images the server could read. */
+  width?: number;
+  height?: number;
+  /** Frames of an animated image (GIF, APNG, WebP); absent for one. */
+  frames?: number;
   createdAt: number;
 }
 
@@ -177,7 +212,7 @@ export interface RoomStore {
   deleteRoom(key: string): Promise<boolean>;
   /**
    * Stores a message with the room's next seq, or returns the first message
-   * sent with the same (room, user, clientId).
+   * sent with the same (room, user, sender, clientId).
    */
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   /**
@@ -194,17 +229,51 @@ export interface RoomStore {
   ): Promise<MessageBase | undefined>;
 }
 
-/** Metadata of shared files. */
+/**
+ * Records of uploads, and which messages show them. An upload is attached
+ * when a message carrying its URL is appended (the stores record that in
+ * the same transaction); it is live while one of those messages exists and
+ * is not deleted.
+ */
 export interface FileStore {
-  /** Records a file (once per hash; the first name is kept). */
-  saveFile(file: StoredFile): Promise<void>;
-  findFile(hash: string): Promise<StoredFile | undefined>;
+  /** Records an upload. */
+  saveUpload(upload: StoredUpload): Promise<void>;
+  findUpload(id: string): Promise<StoredUpload | undefined>;
+  /** Forgets an upload at once (one whose bytes could not be kept). */
+  deleteUpload(id: string): Promise<void>;
+  /**
+   * The streams (room keys, conversation keys `@a:b`) of the live messages
+   * that carry this upload, each with the time of the newest such message.
+   */
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]>;
+  /**
+   * Forgets uploads no live message carries: those that were attached
+   * once, and those never attached that were made before
+   * `unattachedBefore` (ms). Returns the hashes no upload uses any more.
+   */
+  sweepUploads(unattachedBefore: number): Promise<string[]>;
+  /** Whether an upload still uses these bytes. */
+  hashInUse(hash: string): Promise<boolean>;
+  /**
+   * A random secret that every node sharing this store reads the same,
+   * created on first use (signs file URLs).
+   */
+  secret(name: string): Promise<string>;
 }
 
 /** Private conversations between two users. */
 export interface PrivateStore {
-  /** Stores a private message with the conversation's next seq. */
-  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>>;
+  /**
+   * Stores a private message with the conversation's next seq, returns the
+   * first one of a retried clientId, or refuses an undelivered one past
+   * `waitingLimits` (a retry is answered before the limits are checked).
+   */
+  appendPrivate(
+    draft: PrivateDraft & { waitingLimits?: undefined },
+  ): Promise<AppendResult<PrivateMessage>>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull>;
   /** A page of the conversation between two users, as `history`. */
   conversation(
     userKey: string,

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
@@ -19,6 +20,7 @@ import {
   type Ban,
   conversationKey,
   type HistoryQuery,
+  type MailboxFull,
   MAX_UNREAD,
   type MessageChange,
   type MessageDraft,
@@ -27,11 +29,12 @@ import {
   type RoomOptions,
   type Session,
   type Store,
-  type StoredFile,
   type StoredInvite,
   type StoredMembership,
   type StoredRoom,
+  type StoredUpload,
   type StreamReadState,
+  type WaitingLimits,
 } from "./mod.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
@@ -39,15 +42,15 @@ import { nameSkeleton } from "../protocol/names.ts";
 import {
   type AccountRow,
   type BanRow,
-  type FileRow,
   type InviteRow,
   type RoomRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
   toRoom,
-  toStoredFile,
   toStoredInvite,
+  toStoredUpload,
+  type UploadRow,
 } from "./rows.ts";
 
 /** Options of {@link PostgresStore.open}. */
@@ -101,14 +104,16 @@ interface Append {
   to?: string;
   text: string;
   clientId?: string;
+  sender: string;
   attachments?: Attachment[];
   pendingTo?: string;
+  waitingLimits?: WaitingLimits;
 }
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
   append: Append;
-  resolve: (result: AppendResult<MessageBase>) => void;
+  resolve: (result: AppendResult<MessageBase> | MailboxFull) => void;
   reject: (error: unknown) => void;
 }
 
@@ -127,6 +132,7 @@ interface AppendRow {
   r_edited_at: number | null;
   r_deleted: boolean;
   r_duplicate: boolean;
+  r_full: MailboxFull["full"] | null;
 }
 
 /**
@@ -235,26 +241,38 @@ export class PostgresStore implements Store {
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#enqueue<ChatMessage>({
+    // Without waitingLimits an append is never refused.
+    return this.#enqueue<AppendResult>({
       stream: draft.roomKey,
       userKey: draft.userKey,
       user: draft.user,
       text: draft.text,
       clientId: draft.clientId,
+      sender: draft.sender ?? "",
       attachments: draft.attachments,
     });
   }
 
-  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
-    return this.#enqueue<PrivateMessage>({
+  appendPrivate(
+    draft: PrivateDraft & { waitingLimits?: undefined },
+  ): Promise<AppendResult<PrivateMessage>>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull> {
+    return this.#enqueue<AppendResult<PrivateMessage> | MailboxFull>({
       stream: conversationKey(draft.fromKey, draft.toKey),
       userKey: draft.fromKey,
       user: draft.from,
       to: draft.to,
       text: draft.text,
       clientId: draft.clientId,
+      sender: draft.sender ?? "",
       attachments: draft.attachments,
       pendingTo: draft.delivered ? undefined : draft.toKey,
+      waitingLimits: draft.waitingLimits,
     });
   }
 
@@ -262,7 +280,9 @@ export class PostgresStore implements Store {
   // transaction, and appends made while it commits share the next. Each
   // promise resolves only once its commit is done, so an acknowledgement
   // still means "in the database".
-  #enqueue<M extends MessageBase>(append: Append): Promise<AppendResult<M>> {
+  #enqueue<R extends AppendResult<MessageBase> | MailboxFull>(
+    append: Append,
+  ): Promise<R> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
@@ -353,9 +373,12 @@ export class PostgresStore implements Store {
         body: a.text,
         ts,
         client_id: a.clientId ?? null,
+        sender: a.sender,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
         mentions: mentionKeys(a.text, a.userKey),
+        max_for_recipient: a.waitingLimits?.perRecipient ?? null,
+        max_from_sender: a.waitingLimits?.perSender ?? null,
       };
     });
     // One statement, so one transaction: the mentions of the appends that
@@ -384,6 +407,10 @@ export class PostgresStore implements Store {
   }
 
   #settle(job: QueuedAppend, row: AppendRow): void {
+    if (row.r_full !== null) {
+      job.resolve({ full: row.r_full });
+      return;
+    }
     if (row.r_seq === null) {
       job.reject(
         this.#unavailable(new Error(`No room with key '${job.append.stream}'`)),
@@ -457,22 +484,91 @@ export class PostgresStore implements Store {
     });
   }
 
-  saveFile(file: StoredFile): Promise<void> {
+  saveUpload(upload: StoredUpload): Promise<void> {
     return this.#run(async (sql) => {
       await sql`
-        INSERT INTO files (hash, name, size, type, uploader, created_at)
-        VALUES (${file.hash}, ${file.name}, ${file.size}, ${file.type},
-          ${file.uploader}, ${file.createdAt})
-        ON CONFLICT (hash) DO NOTHING`;
+        INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+          height, frames, created_at)
+        VALUES (${upload.id}, ${upload.hash}, ${upload.name}, ${upload.type},
+          ${upload.size}, ${upload.uploader}, ${upload.width ?? null},
+          ${upload.height ?? null}, ${upload.frames ?? null},
+          ${upload.createdAt})`;
     });
   }
 
-  findFile(hash: string): Promise<StoredFile | undefined> {
+  findUpload(id: string): Promise<StoredUpload | undefined> {
     return this.#run(async (sql) => {
-      const [row] = await sql<FileRow[]>`
-        SELECT hash, name, size, type, uploader, created_at
-        FROM files WHERE hash = ${hash}`;
-      return row ? toStoredFile(row) : undefined;
+      const [row] = await sql<UploadRow[]>`
+        SELECT id, hash, name, type, size, uploader, width, height, frames,
+          created_at
+        FROM uploads WHERE id = ${id}`;
+      return row ? toStoredUpload(row) : undefined;
+    });
+  }
+
+  deleteUpload(id: string): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`DELETE FROM uploads WHERE id = ${id}`;
+    });
+  }
+
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
+    return this.#run(async (sql) =>
+      (await sql<{ stream: string; ts: number }[]>`
+        SELECT f.stream, max(m.ts) AS ts FROM file_refs f
+        JOIN messages m ON m.id = f.message_id
+        WHERE f.upload_id = ${id} AND NOT m.deleted
+        GROUP BY f.stream`).map((row) => ({ stream: row.stream, ts: row.ts }))
+    );
+  }
+
+  sweepUploads(unattachedBefore: number): Promise<string[]> {
+    // One statement: the uploads, then their references, then the hashes
+    // no upload left standing uses.
+    return this.#run(async (sql) =>
+      (await sql<{ hash: string }[]>`
+        WITH gone AS (
+          DELETE FROM uploads u
+          WHERE NOT EXISTS (SELECT 1 FROM file_refs f
+              JOIN messages m ON m.id = f.message_id
+              WHERE f.upload_id = u.id AND NOT m.deleted)
+            AND (u.created_at < ${unattachedBefore}
+              OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+          RETURNING u.id, u.hash
+        ), refs AS (
+          DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id
+        )
+        SELECT DISTINCT gone.hash FROM gone
+        WHERE NOT EXISTS (SELECT 1 FROM uploads u
+          WHERE u.hash = gone.hash
+            AND u.id NOT IN (SELECT id FROM gone))`).map((row) => row.hash)
+    );
+  }
+
+  hashInUse(hash: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`SELECT 1 FROM uploads WHERE hash = ${hash} LIMIT 1`)
+        .length > 0
+    );
+  }
+
+  secret(name: string): Promise<string> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<{ value: string }[]>`
+        WITH fresh AS (
+          INSERT INTO secrets (name, value)
+          VALUES (${name}, ${randomBytes(32).toString("base64url")})
+          ON CONFLICT (name) DO NOTHING
+          RETURNING value
+        )
+        SELECT value FROM fresh
+        UNION ALL SELECT value FROM secrets WHERE name = ${name}
+        LIMIT 1`;
+      if (row) return row.value;
+      // Another process inserted it after this statement's snapshot.
+      const [theirs] = await sql<{ value: string }[]>`
+        SELECT value FROM secrets WHERE name = ${name}`;
+      return theirs.value;
     });
   }
 

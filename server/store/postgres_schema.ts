@@ -368,4 +368,173 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Idempotency keys belong to the name's holder (an account, or a guest
+  -- that knows its guest_key), not to the name: a later holder re-sending
+  -- a client_id must not get an earlier holder's message back. Earlier
+  -- messages of an account since its creation are its own; the rest ('')
+  -- match no holder.
+  ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+  UPDATE messages m SET sender = 'a:' || a.created_at
+  FROM accounts a
+  WHERE a.key = m.user_key AND m.ts >= a.created_at;
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id
+    ON messages (stream, user_key, sender, client_id)
+    WHERE client_id IS NOT NULL;
+
+  -- What one sender has waiting for offline accounts, counted at each
+  -- undelivered private message against its limit.
+  CREATE INDEX messages_pending_from ON messages (user_key)
+    WHERE pending_to IS NOT NULL;
+
+  -- Each upload keeps its own name and type; the bytes are still kept once
+  -- per content hash. The id is random: URLs are /files/<id>/<name>.
+  CREATE TABLE uploads (
+    id         TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    size       BIGINT NOT NULL,
+    uploader   TEXT NOT NULL,  -- name key of the account
+    width      BIGINT,
+    height     BIGINT,
+    frames     BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX uploads_hash ON uploads (hash);
+  -- Which messages carry an upload, written with the message. A file is
+  -- served while one of them exists and is not deleted.
+  CREATE TABLE file_refs (
+    upload_id  TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    stream     TEXT NOT NULL,
+    PRIMARY KEY (upload_id, message_id)
+  );
+  -- Files shared before: one upload each, its hash as its id, so the URLs
+  -- stored messages hold keep working. Their types were never checked:
+  -- without dimensions they show as downloads.
+  INSERT INTO uploads (id, hash, name, type, size, uploader, created_at)
+  SELECT hash, hash, name, type, size, lower(uploader), created_at FROM files;
+  INSERT INTO file_refs (upload_id, message_id, stream)
+  SELECT DISTINCT substring(a->>'url' from '^/files/([0-9a-f]+)/'), m.id,
+    m.stream
+  FROM messages m, jsonb_array_elements(m.attachments) a
+  WHERE m.attachments IS NOT NULL AND a->>'url' ~ '^/files/[0-9a-f]+/'
+  ON CONFLICT DO NOTHING;
+  DROP TABLE files;
+  -- Secrets every process sharing the database reads the same.
+  CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  -- chat_append as in version 2, with the sender in the idempotency key,
+  -- and undelivered private messages refused (r_full 'recipient' or
+  -- 'sender') once as many wait as the append's limits allow. The counts
+  -- see what other processes committed; appends racing through several
+  -- processes may pass a limit by a few. The uploads a message carries are
+  -- recorded in file_refs with it.
+  DROP FUNCTION chat_append(jsonb);
+  CREATE FUNCTION chat_append(appends jsonb)
+  RETURNS TABLE (
+    r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
+    r_to text, r_text text, r_ts bigint, r_client_id text,
+    r_attachments jsonb, r_edited_at bigint, r_deleted boolean,
+    r_duplicate boolean, r_full text
+  )
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    app record;
+    next_seq bigint;
+    room_name text;
+  BEGIN
+    FOR app IN
+      SELECT * FROM jsonb_to_recordset(appends) AS a(
+        ord integer, stream text, in_room boolean, id text, user_key text,
+        user_name text, to_user text, body text, ts bigint, client_id text,
+        sender text, attachments jsonb, pending_to text,
+        max_for_recipient integer, max_from_sender integer)
+      ORDER BY a.ord
+    LOOP
+      r_ord := app.ord;
+      r_duplicate := false;
+      r_full := NULL;
+      room_name := NULL;
+      IF app.in_room THEN
+        UPDATE streams s SET last_seq = s.last_seq + 1
+        FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+        RETURNING s.last_seq, r.name INTO next_seq, room_name;
+        IF NOT FOUND THEN
+          r_seq := NULL;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      ELSE
+        INSERT INTO streams AS s (key, last_seq) VALUES (app.stream, 1)
+        ON CONFLICT (key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq INTO next_seq;
+      END IF;
+      IF app.client_id IS NOT NULL THEN
+        SELECT m.seq, m.id, m.user_name, m.room, m.to_user, m.text, m.ts,
+               m.client_id, m.attachments, m.edited_at, m.deleted
+        INTO r_seq, r_id, r_user, r_room, r_to, r_text, r_ts, r_client_id,
+             r_attachments, r_edited_at, r_deleted
+        FROM messages m
+        WHERE m.stream = app.stream AND m.user_key = app.user_key
+          AND m.sender = app.sender AND m.client_id = app.client_id;
+        IF FOUND THEN
+          -- Give the seq back: the row lock is still ours, nobody took one since.
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          r_duplicate := true;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      IF app.pending_to IS NOT NULL AND app.max_for_recipient IS NOT NULL THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.pending_to = app.pending_to
+              LIMIT app.max_for_recipient) w) >= app.max_for_recipient THEN
+          r_full := 'recipient';
+        ELSIF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.user_key = app.user_key AND m.pending_to IS NOT NULL
+              LIMIT app.max_from_sender) w) >= app.max_from_sender THEN
+          r_full := 'sender';
+        END IF;
+        IF r_full IS NOT NULL THEN
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      INSERT INTO messages (stream, seq, id, user_key, user_name, room,
+        to_user, text, ts, client_id, sender, attachments, pending_to)
+      VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
+        room_name, app.to_user, app.body, app.ts, app.client_id, app.sender,
+        app.attachments, app.pending_to);
+      IF app.attachments IS NOT NULL THEN
+        INSERT INTO file_refs (upload_id, message_id, stream)
+        SELECT DISTINCT
+          substring(a->>'url' from '^/files/([0-9a-f]{32}(?:[0-9a-f]{32})?)/'),
+          app.id, app.stream
+        FROM jsonb_array_elements(app.attachments) a
+        WHERE a->>'url' ~ '^/files/[0-9a-f]{32}([0-9a-f]{32})?/'
+        ON CONFLICT DO NOTHING;
+      END IF;
+      r_seq := next_seq;
+      r_id := app.id;
+      r_user := app.user_name;
+      r_room := room_name;
+      r_to := app.to_user;
+      r_text := app.body;
+      r_ts := app.ts;
+      r_client_id := app.client_id;
+      r_attachments := app.attachments;
+      r_edited_at := NULL;
+      r_deleted := false;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $$;
+  `,
 ];

@@ -1,15 +1,15 @@
 /**
  * Rows to domain objects, shared by the SQLite and PostgreSQL stores: both
- * keep the same columns, so a message, an account, a ban or a file looks
+ * keep the same columns, so a message, an account, a ban or an upload looks
  * the same whichever store it came from.
  */
 import type { Attachment, MessageBase, Role } from "../protocol/types.ts";
 import type {
   Account,
   Ban,
-  StoredFile,
   StoredInvite,
   StoredRoom,
+  StoredUpload,
 } from "./mod.ts";
 
 /** A message's columns, as both stores read them. */
@@ -104,26 +104,35 @@ export function toBan(row: BanRow): Ban {
   return ban;
 }
 
-/** The `files` table's columns. */
-export interface FileRow {
+/** The `uploads` table's columns. */
+export interface UploadRow {
+  id: string;
   hash: string;
   name: string;
-  size: number;
   type: string;
+  size: number;
   uploader: string;
+  width: number | null;
+  height: number | null;
+  frames: number | null;
   created_at: number;
 }
 
-/** A shared file's record from its row. */
-export function toStoredFile(row: FileRow): StoredFile {
-  return {
+/** An upload from its row. */
+export function toStoredUpload(row: UploadRow): StoredUpload {
+  const upload: StoredUpload = {
+    id: row.id,
     hash: row.hash,
     name: row.name,
-    size: row.size,
     type: row.type,
+    size: row.size,
     uploader: row.uploader,
     createdAt: row.created_at,
   };
+  if (row.width !== null) upload.width = row.width;
+  if (row.height !== null) upload.height = row.height;
+  if (row.frames !== null) upload.frames = row.frames;
+  return upload;
 }
 
 /** The `rooms` table's columns (`private` as each driver gives it). */
@@ -173,3 +182,16 @@ export function toStoredInvite(row: InviteRow): StoredInvite {
   if (row.max_uses !== null) invite.maxUses = row.max_uses;
   return invite;
 }
+/** The upload ids in a message's attachments (URLs `/files/<id>/…`). */
+export function uploadIdsOf(attachments: Attachment[] | undefined): string[] {
+  const ids = new Set<string>();
+  for (const attachment of attachments ?? []) {
+    const id = UPLOAD_URL.exec(attachment.url)?.[1];
+    if (id !== undefined) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** An upload's URL: its id (32 hex digits, or a former file's 64), then the name. */
+export const UPLOAD_URL =
+  /^\/files\/([0-9a-f]{32}(?:[0-9a-f]{32})?)\/([^/?#]*)(?:\?[^#]*)?$/;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
@@ -19,6 +20,7 @@ import {
   type Ban,
   conversationKey,
   type HistoryQuery,
+  type MailboxFull,
   MAX_UNREAD,
   type MessageChange,
   type MessageDraft,
@@ -27,24 +29,26 @@ import {
   type RoomOptions,
   type Session,
   type Store,
-  type StoredFile,
   type StoredInvite,
   type StoredMembership,
   type StoredRoom,
+  type StoredUpload,
   type StreamReadState,
+  type WaitingLimits,
 } from "./mod.ts";
 import {
   type AccountRow,
   type BanRow,
-  type FileRow,
   type InviteRow,
   type RoomRow,
   toAccount,
   toBan,
   toMessage as rowToMessage,
   toRoom,
-  toStoredFile,
   toStoredInvite,
+  toStoredUpload,
+  uploadIdsOf,
+  type UploadRow,
 } from "./rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
@@ -74,10 +78,13 @@ export interface SqliteStoreOptions {
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
-  run: () => AppendResult<MessageBase>;
-  resolve: (result: AppendResult<MessageBase>) => void;
+  run: () => Appended<MessageBase>;
+  resolve: (result: Appended<MessageBase>) => void;
   reject: (error: unknown) => void;
 }
+
+/** What one append did. */
+type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 
 const MESSAGE_COLUMNS =
   "seq, id, user, room, to_user, text, ts, client_id, attachments, edited_at, deleted";
@@ -108,9 +115,11 @@ export class SqliteStore implements Store {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec("PRAGMA journal_mode = WAL");
-      // NORMAL in WAL mode keeps every commit across a process crash; FULL
-      // would add an fsync per commit for power loss only.
-      this.#db.exec("PRAGMA synchronous = NORMAL");
+      // FULL: the WAL is fsynced at every commit, so an acknowledged message
+      // survives power loss too, not only a crash of the process (NORMAL).
+      // Group commits make it one fsync per batch of appends, not per message
+      // (docs/performance.md has the cost).
+      this.#db.exec("PRAGMA synchronous = FULL");
       this.#db.exec("PRAGMA wal_autocheckpoint = 10000");
       // SQLite waits synchronously: keep this short, it stalls the server.
       this.#db.exec(
@@ -241,7 +250,7 @@ export class SqliteStore implements Store {
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    return this.#enqueue<ChatMessage>(() => {
+    return this.#enqueue(() => {
       let name = this.#roomNames.get(draft.roomKey);
       if (name === undefined) {
         const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
@@ -251,19 +260,29 @@ export class SqliteStore implements Store {
         name = room.name;
         this.#roomNames.set(draft.roomKey, name);
       }
+      // Without waitingLimits an append is never refused.
       return this.#append<ChatMessage>(draft.roomKey, {
         userKey: draft.userKey,
         user: draft.user,
         room: name,
         text: draft.text,
         clientId: draft.clientId,
+        sender: draft.sender ?? "",
         attachments: draft.attachments,
-      });
+      }) as AppendResult;
     });
   }
 
-  appendPrivate(draft: PrivateDraft): Promise<AppendResult<PrivateMessage>> {
-    return this.#enqueue<PrivateMessage>(() => {
+  appendPrivate(
+    draft: PrivateDraft & { waitingLimits?: undefined },
+  ): Promise<AppendResult<PrivateMessage>>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull>;
+  appendPrivate(
+    draft: PrivateDraft,
+  ): Promise<AppendResult<PrivateMessage> | MailboxFull> {
+    return this.#enqueue(() => {
       const stream = conversationKey(draft.fromKey, draft.toKey);
       if (!this.#lastSeq.has(stream)) {
         this.#q("INSERT INTO streams (key) VALUES (?) ON CONFLICT DO NOTHING")
@@ -275,8 +294,10 @@ export class SqliteStore implements Store {
         to: draft.to,
         text: draft.text,
         clientId: draft.clientId,
+        sender: draft.sender ?? "",
         attachments: draft.attachments,
         pendingTo: draft.delivered ? undefined : draft.toKey,
+        waitingLimits: draft.waitingLimits,
       });
     });
   }
@@ -286,9 +307,7 @@ export class SqliteStore implements Store {
   // only once its commit is done, so an acknowledgement still means "on
   // disk". Should one append fail, the batch is rolled back and each append
   // retried in a transaction of its own, so one bad append fails alone.
-  #enqueue<M extends MessageBase>(
-    run: () => AppendResult<M>,
-  ): Promise<AppendResult<M>> {
+  #enqueue<R extends Appended<MessageBase>>(run: () => R): Promise<R> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
@@ -311,7 +330,7 @@ export class SqliteStore implements Store {
       for (const job of batch) job.reject(closed);
       return;
     }
-    let results: AppendResult<MessageBase>[];
+    let results: Appended<MessageBase>[];
     try {
       results = this.#appendAll(batch);
     } catch (error) {
@@ -334,7 +353,7 @@ export class SqliteStore implements Store {
   // One transaction: the appends, then each touched stream's counter. On
   // failure the counters read during it are forgotten (they were rolled
   // back with it) and read again next time.
-  #appendAll(jobs: QueuedAppend[]): AppendResult<MessageBase>[] {
+  #appendAll(jobs: QueuedAppend[]): Appended<MessageBase>[] {
     try {
       const results = this.#transaction(() => {
         const results = jobs.map((job) => job.run());
@@ -342,9 +361,10 @@ export class SqliteStore implements Store {
         for (const stream of this.#touched) {
           write.run(this.#lastSeq.get(stream)!, stream);
         }
-        this.#touched.clear();
         return results;
       });
+      // Only now: a COMMIT that fails (a full disk) must forget them too.
+      this.#touched.clear();
       this.#appendCommits++;
       return results;
     } catch (error) {
@@ -375,21 +395,32 @@ export class SqliteStore implements Store {
     to?: string;
     text: string;
     clientId?: string;
+    sender: string;
     attachments?: Attachment[];
     pendingTo?: string;
-  }): AppendResult<M> {
+    waitingLimits?: WaitingLimits;
+  }): Appended<M> {
+    if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
+      // A retry is answered first: it takes no room in the mailbox.
+      const first = m.clientId === undefined
+        ? undefined
+        : this.#first(stream, m.userKey, m.sender, m.clientId);
+      if (first) return { message: toMessage<M>(first), duplicate: true };
+      const full = this.#mailboxFull(m.pendingTo, m.userKey, m.waitingLimits);
+      if (full) return full;
+    }
     const seq = this.#nextSeq(stream);
     const ts = Date.now();
     const id = this.#nextId(ts);
     const attachments = m.attachments?.length
       ? JSON.stringify(m.attachments)
       : null;
-    // The unique index on (stream, user, client_id) decides idempotency: a
-    // retry inserts nothing and gets the first message back.
+    // The unique index on (stream, user, sender, client_id) decides
+    // idempotency: a retry inserts nothing and gets the first message back.
     const inserted = this.#q(
       `INSERT INTO messages (stream, seq, id, user_key, user, room, to_user,
-         text, ts, client_id, pending_to, attachments)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         text, ts, client_id, pending_to, attachments, sender)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       stream,
       seq,
@@ -403,14 +434,18 @@ export class SqliteStore implements Store {
       m.clientId ?? null,
       m.pendingTo ?? null,
       attachments,
+      m.sender,
     );
     if (Number(inserted.changes) === 0) {
-      const first = this.#q(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE stream = ? AND user_key = ? AND client_id = ?`,
-      ).get(stream, m.userKey, m.clientId ?? null) as MessageRow | undefined;
+      const first = this.#first(stream, m.userKey, m.sender, m.clientId);
       if (!first) throw new Error(`Message ${seq} of '${stream}' not stored`);
       return { message: toMessage<M>(first), duplicate: true };
+    }
+    const refer = this.#q(
+      "INSERT OR IGNORE INTO file_refs (upload_id, message_id, stream) VALUES (?, ?, ?)",
+    );
+    for (const upload of uploadIdsOf(m.attachments)) {
+      refer.run(upload, id, stream);
     }
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
@@ -440,6 +475,48 @@ export class SqliteStore implements Store {
        ON CONFLICT DO NOTHING`,
     );
     for (const key of keys) insert.run(key, stream, seq);
+  }
+
+  // The message a (stream, user, sender, clientId) was first stored as.
+  #first(
+    stream: string,
+    userKey: string,
+    sender: string,
+    clientId: string | undefined,
+  ): MessageRow | undefined {
+    return this.#q(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+       WHERE stream = ? AND user_key = ? AND sender = ? AND client_id = ?`,
+    ).get(stream, userKey, sender, clientId ?? null) as MessageRow | undefined;
+  }
+
+  // Counted inside the append's transaction, so appends of one group commit
+  // see each other. Each count stops at its limit.
+  #mailboxFull(
+    toKey: string,
+    fromKey: string,
+    limits: WaitingLimits,
+  ): MailboxFull | undefined {
+    const count = (sql: string, key: string, limit: number) =>
+      (this.#q(`SELECT count(*) AS n FROM (${sql} LIMIT ?)`).get(
+        key,
+        limit,
+      ) as { n: number }).n;
+    if (
+      count(
+        "SELECT 1 FROM messages WHERE pending_to = ?",
+        toKey,
+        limits.perRecipient,
+      ) >= limits.perRecipient
+    ) return { full: "recipient" };
+    if (
+      count(
+        "SELECT 1 FROM messages WHERE user_key = ? AND pending_to IS NOT NULL",
+        fromKey,
+        limits.perSender,
+      ) >= limits.perSender
+    ) return { full: "sender" };
+    return undefined;
   }
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
@@ -489,28 +566,97 @@ export class SqliteStore implements Store {
     });
   }
 
-  saveFile(file: StoredFile): Promise<void> {
+  saveUpload(upload: StoredUpload): Promise<void> {
     return this.#run(() => {
       this.#q(
-        `INSERT INTO files (hash, name, size, type, uploader, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
+        `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+           height, frames, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
-        file.hash,
-        file.name,
-        file.size,
-        file.type,
-        file.uploader,
-        file.createdAt,
+        upload.id,
+        upload.hash,
+        upload.name,
+        upload.type,
+        upload.size,
+        upload.uploader,
+        upload.width ?? null,
+        upload.height ?? null,
+        upload.frames ?? null,
+        upload.createdAt,
       );
     });
   }
 
-  findFile(hash: string): Promise<StoredFile | undefined> {
+  findUpload(id: string): Promise<StoredUpload | undefined> {
     return this.#run(() => {
-      const row = this.#q("SELECT * FROM files WHERE hash = ?").get(hash) as
-        | FileRow
+      const row = this.#q("SELECT * FROM uploads WHERE id = ?").get(id) as
+        | UploadRow
         | undefined;
-      return row ? toStoredFile(row) : undefined;
+      return row ? toStoredUpload(row) : undefined;
+    });
+  }
+
+  deleteUpload(id: string): Promise<void> {
+    return this.#run(() => {
+      this.#q("DELETE FROM uploads WHERE id = ?").run(id);
+    });
+  }
+
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT f.stream, max(m.ts) AS ts FROM file_refs f
+         JOIN messages m ON m.id = f.message_id
+         WHERE f.upload_id = ? AND m.deleted = 0
+         GROUP BY f.stream`,
+      ).all(id) as { stream: string; ts: number }[]).map((row) => ({
+        stream: row.stream,
+        ts: row.ts,
+      }))
+    );
+  }
+
+  sweepUploads(unattachedBefore: number): Promise<string[]> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q(
+          `DELETE FROM uploads AS u
+           WHERE NOT EXISTS (SELECT 1 FROM file_refs f
+               JOIN messages m ON m.id = f.message_id
+               WHERE f.upload_id = u.id AND m.deleted = 0)
+             AND (u.created_at < ?
+               OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+           RETURNING hash`,
+        ).all(unattachedBefore) as { hash: string }[];
+        if (gone.length === 0) return [];
+        this.#q(
+          `DELETE FROM file_refs
+           WHERE upload_id NOT IN (SELECT id FROM uploads)`,
+        ).run();
+        const unused = this.#q(
+          "SELECT 1 FROM uploads WHERE hash = ? LIMIT 1",
+        );
+        return [...new Set(gone.map((row) => row.hash))]
+          .filter((hash) => unused.get(hash) === undefined);
+      })
+    );
+  }
+
+  hashInUse(hash: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1").get(hash) !==
+        undefined
+    );
+  }
+
+  secret(name: string): Promise<string> {
+    return this.#run(() => {
+      this.#q(
+        "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      ).run(name, randomBytes(32).toString("base64url"));
+      return (this.#q("SELECT value FROM secrets WHERE name = ?").get(
+        name,
+      ) as { value: string }).value;
     });
   }
 
@@ -877,13 +1023,18 @@ export class SqliteStore implements Store {
     );
   }
 
-  // Takes the write lock for a moment: a database another process keeps
-  // locked, or a read-only one, is not healthy even though reads work.
+  // Commits a one-row write: a database another process keeps locked, on
+  // a full disk or a read-only one, is not healthy even though reads work
+  // (taking the write lock alone succeeds on a full disk).
   ping(): Promise<void> {
-    return this.#run(() => {
-      this.#db.exec("BEGIN IMMEDIATE");
-      this.#db.exec("ROLLBACK");
-    });
+    return this.#run(() =>
+      this.#transaction(() => {
+        this.#q(
+          `INSERT INTO health (id, checked_at) VALUES (1, ?)
+           ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`,
+        ).run(Date.now());
+      })
+    );
   }
 
   close(): Promise<void> {

@@ -130,4 +130,69 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN skeleton TEXT;
   CREATE INDEX accounts_skeleton ON accounts (skeleton);
   `,
+  `
+  -- Idempotency keys belong to the name's holder (an account, or a guest
+  -- that knows its guest_key), not to the name: a later holder re-sending
+  -- a client_id must not get an earlier holder's message back. Earlier
+  -- messages of an account since its creation are its own; the rest ('')
+  -- match no holder.
+  ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+  UPDATE messages SET sender = 'a:' || a.created_at
+  FROM accounts a
+  WHERE a.key = messages.user_key AND messages.ts >= a.created_at;
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id
+    ON messages (stream, user_key, sender, client_id)
+    WHERE client_id IS NOT NULL;
+  -- What one sender has waiting for offline accounts, counted at each
+  -- undelivered private message against its limit.
+  CREATE INDEX messages_pending_from ON messages (user_key)
+    WHERE pending_to IS NOT NULL;
+
+  -- Each upload keeps its own name and type; the bytes are still kept once
+  -- per content hash. The id is random: URLs are /files/<id>/<name>.
+  CREATE TABLE uploads (
+    id         TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    uploader   TEXT NOT NULL,  -- name key of the account
+    width      INTEGER,
+    height     INTEGER,
+    frames     INTEGER,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX uploads_hash ON uploads (hash);
+  -- Which messages carry an upload, written with the message. A file is
+  -- served while one of them exists and is not deleted.
+  CREATE TABLE file_refs (
+    upload_id  TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    stream     TEXT NOT NULL,
+    PRIMARY KEY (upload_id, message_id)
+  ) STRICT, WITHOUT ROWID;
+  -- Files shared before: one upload each, its hash as its id, so the URLs
+  -- stored messages hold keep working. Their types were never checked:
+  -- without dimensions they show as downloads.
+  INSERT INTO uploads (id, hash, name, type, size, uploader, created_at)
+  SELECT hash, hash, name, type, size, lower(uploader), created_at FROM files;
+  INSERT OR IGNORE INTO file_refs (upload_id, message_id, stream)
+  SELECT substr(json_extract(a.value, '$.url'), 8, 64), m.id, m.stream
+  FROM messages m, json_each(m.attachments) a
+  WHERE m.attachments IS NOT NULL
+    AND json_extract(a.value, '$.url') GLOB '/files/*/*';
+  DROP TABLE files;
+  -- Secrets every process sharing the database reads the same.
+  CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  -- One row that health checks write: only a commit shows the disk takes
+  -- writes.
+  CREATE TABLE health (
+    id         INTEGER PRIMARY KEY,
+    checked_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

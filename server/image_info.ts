@@ -1,0 +1,110 @@
+// @ts-types="npm:@types/omggif@^1.0"
+import { GifReader } from "omggif";
+import { imageSize } from "image-size";
+import pLimit from "p-limit";
+
+/** What the bytes of an image say about it. */
+export interface ImageInfo {
+  /** From the bytes' own signature, whatever the uploader claimed. */
+  type: "image/png" | "image/jpeg" | "image/gif" | "image/webp";
+  width: number;
+  height: number;
+  /** Frames of an animation; absent for a still image. */
+  frames?: number;
+}
+
+const TYPES: Record<string, ImageInfo["type"]> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+};
+
+// Where JPEG, PNG and WebP keep their dimensions, with room to spare.
+const HEAD_BYTES = 512 * 1024;
+
+// Counting the frames of a GIF or WebP reads the whole file: two at a
+// time keeps that to twice the largest file in memory.
+const wholeFiles = pLimit(2);
+
+/**
+ * Reads the type, dimensions and frame count of a PNG, JPEG, GIF or WebP
+ * from a file's bytes (never from its name or claimed type); undefined for
+ * anything else, SVG included, and for bytes that only look like an image.
+ */
+export async function inspectImage(
+  path: string,
+): Promise<ImageInfo | undefined> {
+  const head = await readHead(path);
+  let size: { width: number; height: number; type?: string };
+  try {
+    size = imageSize(head);
+  } catch {
+    return undefined;
+  }
+  const type = size.type === undefined ? undefined : TYPES[size.type];
+  if (type === undefined || !(size.width > 0 && size.height > 0)) {
+    return undefined;
+  }
+  const info: ImageInfo = { type, width: size.width, height: size.height };
+  let frames: number | undefined;
+  if (type === "image/png") frames = apngFrames(head);
+  if (type === "image/gif" || type === "image/webp") {
+    frames = await wholeFiles(async () => {
+      const bytes = await Deno.readFile(path);
+      return type === "image/gif" ? gifFrames(bytes) : webpFrames(bytes);
+    });
+    if (frames === undefined) return undefined;
+  }
+  if (frames !== undefined && frames > 1) info.frames = frames;
+  return info;
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(HEAD_BYTES);
+  let filled = 0;
+  while (filled < head.length) {
+    const n = await file.read(head.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return head.subarray(0, filled);
+}
+
+function gifFrames(bytes: Uint8Array): number | undefined {
+  try {
+    return new GifReader(bytes).numFrames();
+  } catch {
+    return undefined;
+  }
+}
+
+// An animated PNG announces its frames in an acTL chunk before the first
+// IDAT (the APNG specification); a plain PNG has none.
+function apngFrames(head: Uint8Array): number | undefined {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  for (let at = 8; at + 12 <= head.length;) {
+    const length = view.getUint32(at);
+    const kind = String.fromCharCode(...head.subarray(at + 4, at + 8));
+    if (kind === "IDAT") return undefined;
+    if (kind === "acTL" && at + 12 <= head.length) {
+      return view.getUint32(at + 8);
+    }
+    at += 12 + length;
+  }
+  return undefined;
+}
+
+// An animated WebP holds one ANMF chunk per frame (RIFF chunks: a FourCC,
+// a little-endian size, the data padded to an even length).
+function webpFrames(bytes: Uint8Array): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let frames = 0;
+  for (let at = 12; at + 8 <= bytes.length;) {
+    const kind = String.fromCharCode(...bytes.subarray(at, at + 4));
+    if (kind === "ANMF") frames++;
+    at += 8 + view.getUint32(at + 4, true) + (view.getUint32(at + 4, true) & 1);
+  }
+  return frames;
+}

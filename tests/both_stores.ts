@@ -1,0 +1,80 @@
+/**
+ * Server tests that must hold on each store: every scenario registered
+ * here runs once on SQLite and once on PostgreSQL (a fresh database per
+ * test on a server this file starts), or is skipped with the reason when
+ * PostgreSQL is not installed.
+ */
+import type { Config } from "../server/config.ts";
+import { type TestServer, withServer } from "./harness.ts";
+import {
+  type PostgresService,
+  postgresSkipReason,
+  startPostgres,
+} from "./services.ts";
+
+/** Which store a scenario runs on. */
+export type StoreKind = "SQLite" | "PostgreSQL";
+
+/** The store a scenario runs on, to look inside. */
+export interface StoreUnderTest {
+  kind: StoreKind;
+  /** Runs SQL on the test's PostgreSQL database (psql's output), else undefined. */
+  psql?(command: string): Promise<string>;
+}
+
+/** Registers scenarios on both stores; `finish()` stops PostgreSQL. */
+export interface BothStores {
+  /** Registers `<title> (SQLite)` and `<title> (PostgreSQL)`. */
+  test(
+    title: string,
+    body: (server: TestServer, store: StoreUnderTest) => Promise<void>,
+    options?: Partial<Config>,
+  ): void;
+  /** Registers the last test of the file, which stops PostgreSQL. */
+  finish(): void;
+  /** The PostgreSQL server, or null when it is not installed. */
+  readonly postgres: PostgresService | null;
+}
+
+/** Starts PostgreSQL (when installed) for one test file. */
+export async function bothStores(): Promise<BothStores> {
+  const pg = await startPostgres();
+  let databases = 0;
+  return {
+    postgres: pg,
+    test(title, body, options = {}) {
+      Deno.test(`${title} (SQLite)`, () =>
+        withServer((server) => body(server, { kind: "SQLite" }), options));
+      if (!pg) {
+        Deno.test({
+          name: `${title} (PostgreSQL): skipped, ${postgresSkipReason()}`,
+          ignore: true,
+          fn() {},
+        });
+        return;
+      }
+      Deno.test(`${title} (PostgreSQL)`, async () => {
+        const name = `t_${++databases}`;
+        const databaseUrl = await pg.createDatabase(name);
+        try {
+          await withServer(
+            (server) =>
+              body(server, {
+                kind: "PostgreSQL",
+                psql: (command) => pg.psql(command, { database: name }),
+              }),
+            { ...options, databaseUrl },
+          );
+        } finally {
+          await pg.dropDatabase(name);
+        }
+      });
+    },
+    finish() {
+      if (!pg) return;
+      // Inside a test so the sanitizers see the server end; a filtered run
+      // stops it at unload (services.ts).
+      Deno.test("PostgreSQL: stop the test server", () => pg.stop());
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * A full disk: sends get `internal` (no ack, no broadcast), uploads 507
+ * with nothing partial kept, /healthz says so, and service resumes by
+ * itself once there is room again, with nothing lost, no seq skipped and
+ * no corruption. The database and the files live on a small tmpfs the test
+ * mounts (root only; skipped, saying why, elsewhere). A read-only remount
+ * cannot be tested this way: Linux refuses it while the database is open
+ * for writing ("mount point is busy").
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { filesUnder, member, PNG, upload } from "./file_helpers.ts";
+import {
+  expectError,
+  roundTrip,
+  TestClient,
+  type TestServer,
+  withServer,
+} from "./harness.ts";
+
+const skip = await mountSkipReason();
+
+/** Why a tmpfs cannot be mounted here, or undefined when it can. */
+async function mountSkipReason(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux") return "tmpfs mounts are Linux only";
+  if (Deno.uid() !== 0) return "mounting a tmpfs needs root";
+  const dir = await Deno.makeTempDir();
+  try {
+    await run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir);
+    await run("umount", dir);
+    return undefined;
+  } catch (error) {
+    return `cannot mount a tmpfs (${(error as Error).message})`;
+  } finally {
+    await Deno.remove(dir).catch(() => {});
+  }
+}
+
+async function run(...command: string[]): Promise<void> {
+  const { code, stderr } = await new Deno.Command(command[0], {
+    args: command.slice(1),
+    stderr: "piped",
+    stdout: "null",
+  }).output();
+  if (code !== 0) throw new Error(new TextDecoder().decode(stderr).trim());
+}
+
+/** Runs a body with a 4 MiB tmpfs mounted on a fresh folder. */
+async function withTmpfs(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-tmpfs-" });
+  await run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir);
+  try {
+    await body(dir);
+  } finally {
+    await run("umount", "-l", dir);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Writes a file until the file system is full. */
+async function fill(path: string): Promise<void> {
+  using file = await Deno.open(path, { write: true, create: true });
+  const block = new Uint8Array(16 * 1024);
+  try {
+    for (;;) await file.write(block);
+  } catch {
+    // ENOSPC: full.
+  }
+}
+
+async function health(server: TestServer) {
+  const res = await fetch(`${server.url}/healthz`);
+  return { status: res.status, body: await res.json() };
+}
+
+/** Sends and checks that nothing was acknowledged or broadcast. */
+async function refusedSend(
+  sender: TestClient,
+  watcher: TestClient,
+  text: string,
+): Promise<void> {
+  await expectError(sender, "send_message", { text }, "internal");
+  await roundTrip(watcher);
+  assert.ok(
+    !watcher.events("receive_message").some((f) => f.data.text === text),
+    "a refused message was broadcast",
+  );
+}
+
+Deno.test({
+  name:
+    `disk full: sends get internal, uploads 507, /healthz says so, and service resumes when space returns${
+      skip ? ` (skipped: ${skip})` : ""
+    }`,
+  ignore: skip !== undefined,
+  fn: () =>
+    withTmpfs((dir) =>
+      withServer(async (server) => {
+        const alice = await member(server, "alice");
+        const watcher = await TestClient.login(server.wsUrl, "watcher");
+        try {
+          await alice.client.ok("send_message", { text: "before" });
+          await fill(`${dir}/filler`);
+          await refusedSend(alice.client, watcher, "while full");
+          const up = await upload(
+            server,
+            alice.cookie,
+            new File([new Uint8Array(64 * 1024)], "big.bin"),
+          );
+          assert.equal(up.status, 507, JSON.stringify(up.body));
+          const sick = await health(server);
+          assert.equal(sick.status, 503);
+          assert.deepEqual(sick.body, {
+            status: "unavailable",
+            store: "down",
+            storage: "full",
+          });
+
+          await Deno.remove(`${dir}/filler`);
+          assert.equal((await health(server)).status, 200);
+          await alice.client.ok("send_message", { text: "after" });
+          const file = await upload(
+            server,
+            alice.cookie,
+            new File([PNG], "dot.png", { type: "image/png" }),
+          );
+          assert.equal(file.status, 201);
+          const history = await watcher.ok("history", { room: "general" });
+          assert.deepEqual(
+            (history.messages as { text: string; seq: number }[])
+              .map((m) => [m.seq, m.text]),
+            [[1, "before"], [2, "after"]],
+          );
+          const files = await filesUnder(`${dir}/files`);
+          assert.equal(files.length, 1, `nothing partial: ${files}`);
+        } finally {
+          await alice.client.close();
+          await watcher.close();
+        }
+        await server.shutdown();
+        const db = new DatabaseSync(`${dir}/chat.db`);
+        try {
+          const [check] = db.prepare("PRAGMA integrity_check").all();
+          assert.equal(check.integrity_check, "ok");
+        } finally {
+          db.close();
+        }
+      }, { db: `${dir}/chat.db` })
+    ),
+});

@@ -1,0 +1,177 @@
+/**
+ * Helpers for the tests of shared files: accounts with a session cookie,
+ * uploads over HTTP, fetches as someone, and image bytes made to measure.
+ */
+import assert from "node:assert/strict";
+import type { Attachment } from "../server/protocol/types.ts";
+import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
+
+/** A file as `POST /api/files` and messages describe it. */
+export type Uploaded = Attachment;
+
+/** An account with its session cookie and a logged-in socket. */
+export interface Member {
+  cookie: string;
+  client: TestClient;
+}
+
+/** Registers an account over HTTP and logs a socket in with the cookie. */
+export async function member(
+  server: TestServer,
+  username: string,
+): Promise<Member> {
+  const res = await fetch(`${server.url}/api/register`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      origin: server.url,
+    },
+    body: JSON.stringify({ username, password: TEST_PASSWORD }),
+  });
+  await res.body?.cancel();
+  assert.equal(res.status, 201);
+  const cookie = res.headers.get("set-cookie")!.split(";")[0];
+  const client = await TestClient.loginWith(server.wsUrl, {}, {
+    headers: { cookie },
+  });
+  return { cookie, client };
+}
+
+/** Uploads a file with a session cookie; the status and the JSON body. */
+export async function upload(
+  server: TestServer,
+  cookie: string,
+  file: File,
+): Promise<{ status: number; body: Uploaded & { error?: string } }> {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("name", file.name);
+  const res = await fetch(`${server.url}/api/files`, {
+    method: "POST",
+    body: form,
+    headers: { cookie, origin: server.url },
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Uploads a file and fails the test unless it is accepted. */
+export async function uploaded(
+  server: TestServer,
+  cookie: string,
+  file: File,
+): Promise<Uploaded> {
+  const up = await upload(server, cookie, file);
+  assert.equal(up.status, 201, JSON.stringify(up.body));
+  return up.body;
+}
+
+/** GETs a file (as a cookie's account, or anonymously) and reads it all. */
+export async function fetchFile(
+  server: TestServer,
+  url: string,
+  cookie?: string,
+): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {
+  const res = await fetch(`${server.url}${url}`, {
+    headers: cookie ? { cookie } : {},
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    bytes: new Uint8Array(await res.arrayBuffer()),
+  };
+}
+
+/** A 1x1 transparent PNG. */
+export const PNG = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
+
+/**
+ * A PNG whose header says `width` x `height` (the pixels are not there: a
+ * preview would try to decode them all).
+ */
+export function pngOfSize(
+  width: number,
+  height: number,
+): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(8 + 25 + 12);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(8, 13);
+  bytes.set([0x49, 0x48, 0x44, 0x52], 12); // IHDR
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  bytes.set([8, 6, 0, 0, 0], 24);
+  view.setUint32(37, 0);
+  bytes.set([0x49, 0x45, 0x4e, 0x44], 41); // IEND (length 0, no CRC check)
+  return bytes;
+}
+
+/** A GIF of `frames` frames of `width` x `height` pixels. */
+export function gifOfFrames(
+  frames: number,
+  width: number,
+  height: number,
+): Uint8Array<ArrayBuffer> {
+  const head = [
+    ...new TextEncoder().encode("GIF89a"),
+    width & 0xff,
+    width >> 8,
+    height & 0xff,
+    height >> 8,
+    0x80, // a global colour table of 2 entries
+    0,
+    0,
+    0,
+    0,
+    0,
+    255,
+    255,
+    255,
+  ];
+  const frame = [
+    0x2c,
+    0,
+    0,
+    0,
+    0,
+    width & 0xff,
+    width >> 8,
+    height & 0xff,
+    height >> 8,
+    0,
+    2, // LZW minimum code size
+    2,
+    0x4c,
+    0x01,
+    0, // one sub-block, then the terminator
+  ];
+  const bytes = new Uint8Array(head.length + frames * frame.length + 1);
+  bytes.set(head);
+  for (let i = 0; i < frames; i++) {
+    bytes.set(frame, head.length + i * frame.length);
+  }
+  bytes[bytes.length - 1] = 0x3b;
+  return bytes;
+}
+
+/** Every file under a folder, staging included, as relative paths. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (at: string, prefix: string) => {
+    try {
+      for await (const entry of Deno.readDir(at)) {
+        const path = `${prefix}${entry.name}`;
+        if (entry.isDirectory) await walk(`${at}/${entry.name}`, `${path}/`);
+        else found.push(path);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  };
+  await walk(dir, "");
+  return found.sort();
+}

@@ -1,0 +1,307 @@
+/**
+ * Uploads: each keeps its own name and type whatever bytes it shares with
+ * another; types come from the bytes; dimensions are read for the preview
+ * cap; uploads stream to disk within the limit. Store-backed scenarios run
+ * on SQLite and on PostgreSQL.
+ */
+import assert from "node:assert/strict";
+import { bothStores } from "./both_stores.ts";
+import {
+  fetchFile,
+  filesUnder,
+  gifOfFrames,
+  member,
+  PNG,
+  pngOfSize,
+  upload,
+  uploaded,
+} from "./file_helpers.ts";
+import { spawnServer } from "./harness.ts";
+
+const stores = await bothStores();
+
+stores.test(
+  "uploads: the same bytes uploaded twice keep each upload's own name and type",
+  async (server) => {
+    const alice = await member(server, "alice");
+    const mallory = await member(server, "mallory");
+    try {
+      const bytes = new TextEncoder().encode("%PDF-1.4 the same bytes");
+      const report = await uploaded(
+        server,
+        alice.cookie,
+        new File([bytes], "report.pdf", { type: "application/pdf" }),
+      );
+      const payload = await uploaded(
+        server,
+        mallory.cookie,
+        new File([bytes], "payload.exe", {
+          type: "application/x-msdownload",
+        }),
+      );
+      assert.equal(report.name, "report.pdf");
+      assert.equal(report.type, "application/pdf");
+      assert.equal(payload.name, "payload.exe");
+      await alice.client.ok("send_message", {
+        text: "",
+        attachments: [{ url: report.url }],
+      });
+      await mallory.client.ok("send_message", {
+        text: "",
+        attachments: [{ url: payload.url }],
+      });
+      const history = await alice.client.ok("history", { room: "general" });
+      const shown = (history.messages as { attachments: { type: string }[] }[])
+        .map((m) => m.attachments[0].type);
+      assert.deepEqual(shown, ["application/pdf", "application/x-msdownload"]);
+      // What a browser saves: the name of the upload the URL came from.
+      const got = await fetchFile(server, report.url);
+      assert.equal(got.status, 200);
+      assert.match(
+        got.headers.get("content-disposition")!,
+        /^attachment; filename="report\.pdf"/,
+      );
+      assert.deepEqual(got.bytes, bytes);
+      const theirs = await fetchFile(server, payload.url);
+      assert.match(
+        theirs.headers.get("content-disposition")!,
+        /filename="payload\.exe"/,
+      );
+    } finally {
+      await alice.client.close();
+      await mallory.client.close();
+    }
+  },
+);
+
+stores.test(
+  "uploads: HTML and SVG bytes claimed as image/png are recorded as application/octet-stream and served as sandboxed downloads",
+  async (server) => {
+    const alice = await member(server, "alice");
+    try {
+      for (
+        const body of [
+          "<html><script>alert(1)</script></html>",
+          '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        ]
+      ) {
+        const file = await uploaded(
+          server,
+          alice.cookie,
+          new File([body], "cat.png", { type: "image/png" }),
+        );
+        assert.equal(file.type, "application/octet-stream");
+        assert.equal(file.width, undefined);
+        await alice.client.ok("send_message", {
+          text: "",
+          attachments: [{ url: file.url }],
+        });
+        const got = await fetchFile(server, file.url);
+        assert.equal(got.status, 200);
+        assert.equal(
+          got.headers.get("content-type"),
+          "application/octet-stream",
+        );
+        assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+        assert.equal(got.headers.get("x-content-type-options"), "nosniff");
+        assert.match(
+          got.headers.get("content-security-policy")!,
+          /default-src 'none'.*sandbox/,
+        );
+      }
+      // A real PNG claimed as something else is a PNG, shown inline.
+      const real = await uploaded(
+        server,
+        alice.cookie,
+        new File([PNG], "dot.bin", { type: "application/octet-stream" }),
+      );
+      assert.deepEqual(
+        [real.type, real.width, real.height],
+        ["image/png", 1, 1],
+      );
+    } finally {
+      await alice.client.close();
+    }
+  },
+);
+
+stores.test(
+  "uploads: a 20,000 x 20,000 PNG and a 10,000-frame GIF are recorded past the preview cap and served as downloads",
+  async (server) => {
+    const alice = await member(server, "alice");
+    try {
+      const huge = await uploaded(
+        server,
+        alice.cookie,
+        new File([pngOfSize(20_000, 20_000)], "huge.png", {
+          type: "image/png",
+        }),
+      );
+      assert.deepEqual(
+        [huge.type, huge.width, huge.height, huge.frames],
+        ["image/png", 20_000, 20_000, undefined],
+      );
+      const long = await uploaded(
+        server,
+        alice.cookie,
+        new File([gifOfFrames(10_000, 200, 100)], "long.gif", {
+          type: "image/gif",
+        }),
+      );
+      assert.deepEqual(
+        [long.type, long.width, long.height, long.frames],
+        ["image/gif", 200, 100, 10_000],
+      );
+      const small = await uploaded(
+        server,
+        alice.cookie,
+        new File([gifOfFrames(3, 20, 10)], "small.gif", { type: "image/gif" }),
+      );
+      await alice.client.ok("send_message", {
+        text: "",
+        attachments: [huge, long, small].map((f) => ({ url: f.url })),
+      });
+      for (const file of [huge, long]) {
+        const got = await fetchFile(server, file.url);
+        assert.equal(got.status, 200);
+        assert.equal(
+          got.headers.get("content-type"),
+          "application/octet-stream",
+        );
+        assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+      }
+      const inline = await fetchFile(server, small.url);
+      assert.equal(inline.headers.get("content-type"), "image/gif");
+      assert.match(inline.headers.get("content-disposition")!, /^inline;/);
+    } finally {
+      await alice.client.close();
+    }
+  },
+);
+
+stores.finish();
+
+/** Resident memory of a process, in MiB (Linux). */
+async function rssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+Deno.test({
+  name:
+    "uploads: 20 parallel maximum-size uploads and an endless chunked upload keep the server's memory bounded and leave no partial file",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-uploads-" });
+    const server = await spawnServer([
+      "--db",
+      `${dir}/chat.db`,
+      "--max-file-bytes",
+      String(10 * 1024 * 1024),
+    ]);
+    const pid = server.process.pid;
+    try {
+      const base = { url: server.url, wsUrl: server.wsUrl } as Parameters<
+        typeof member
+      >[0];
+      const alice = await member(base, "alice");
+      await alice.client.close();
+      const before = await rssMiB(pid);
+      let peak = before;
+      const sampler = setInterval(async () => {
+        peak = Math.max(peak, await rssMiB(pid).catch(() => 0));
+      }, 20);
+      try {
+        const max = new Uint8Array(10 * 1024 * 1024);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => {
+            const bytes = max.slice();
+            bytes[0] = i; // 20 different files
+            return upload(base, alice.cookie, new File([bytes], `big${i}`));
+          }),
+        );
+        assert.deepEqual(results.map((r) => r.status), Array(20).fill(201));
+        assert.equal(
+          await endlessUpload(server.url, alice.cookie),
+          413,
+          "an endless body is cut at the limit",
+        );
+      } finally {
+        clearInterval(sampler);
+      }
+      const grew = peak - before;
+      // Buffered whole, 20 x 10 MiB went up by 400+ MiB; streamed, by a
+      // few chunks each. The margin is wide for a busy machine.
+      assert.ok(grew < 150, `RSS grew by ${grew.toFixed(0)} MiB`);
+      const files = await filesUnder(`${dir}/files`);
+      assert.equal(files.length, 20, files.join(", "));
+      assert.ok(
+        files.every((f) => !f.startsWith(".staging/")),
+        `nothing staged is left: ${files.join(", ")}`,
+      );
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/**
+ * Sends an upload with a chunked body that never ends (64 KiB chunks of a
+ * file part, up to 100 MiB) over a raw connection; returns the status the
+ * server answers with, which it must do before the body ends.
+ */
+async function endlessUpload(url: string, cookie: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const encoder = new TextEncoder();
+  const write = async (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) {
+      at += await conn.write(bytes.subarray(at));
+    }
+  };
+  const chunk = (bytes: Uint8Array) =>
+    new Uint8Array([
+      ...encoder.encode(`${bytes.length.toString(16)}\r\n`),
+      ...bytes,
+      ...encoder.encode("\r\n"),
+    ]);
+  let answer = "";
+  const reading = (async () => {
+    const buffer = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buffer).catch(() => null);
+      if (n === null) return;
+      answer += new TextDecoder().decode(buffer.subarray(0, n));
+      if (answer.includes("\r\n\r\n")) return;
+    }
+  })();
+  try {
+    await write(encoder.encode(
+      `POST /api/files HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+        `Origin: ${url}\r\nCookie: ${cookie}\r\n` +
+        "Content-Type: multipart/form-data; boundary=XyZ\r\n" +
+        "Transfer-Encoding: chunked\r\n\r\n",
+    ));
+    await write(chunk(encoder.encode(
+      '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n' +
+        "Content-Type: application/octet-stream\r\n\r\n",
+    )));
+    const block = chunk(new Uint8Array(64 * 1024));
+    const answered = reading.then(() => "answered" as const);
+    for (let sent = 0; sent < 100 * 1024 * 1024 && answer === "";) {
+      // A server that stops reading leaves a write waiting: its answer ends
+      // the wait.
+      const wrote = await Promise.race([
+        write(block).then(() => "wrote" as const, () => "closed" as const),
+        answered,
+      ]);
+      if (wrote !== "wrote") break;
+      sent += 64 * 1024;
+    }
+    await reading;
+  } finally {
+    conn.close();
+  }
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+}
