@@ -205,11 +205,15 @@ export const SETTINGS = {
       "open connections in all, more get HTTP 503; `0`: the open-file limit (`ulimit -n`) less 64 and a tenth (857 at 1024)",
   }),
   /** Seconds a client has to send a request's headers. */
+  // Long enough for a saturated server: with 20 parallel 10 MiB uploads on
+  // a loaded 2-core machine, the last connection's headers were read 11 s
+  // after it opened. A slow sender still ties up one of its address's
+  // capped connections for this long, no more.
   headerTimeoutSeconds: setting({
     flag: "header-timeout",
     placeholder: "S",
     kind: integer({ min: 1 }),
-    default: 10,
+    default: 20,
     help:
       "a connection that has not sent a request's headers by then gets 408 and is closed",
   }),

@@ -37,6 +37,12 @@ export async function member(
   return { cookie, client };
 }
 
+// A fresh connection per upload. Deno's fetch polls its pooled connections
+// only between JavaScript turns, so on a busy machine it may send a large
+// body on a keep-alive connection the server closed seconds ago (broken
+// pipe). Browsers retry such a request; a test should not depend on it.
+const uploadClient = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+
 /** Uploads a file with a session cookie; the status and the JSON body. */
 export async function upload(
   server: TestServer,
@@ -46,11 +52,13 @@ export async function upload(
   const form = new FormData();
   form.append("file", file);
   form.append("name", file.name);
-  const res = await fetch(`${server.url}/api/files`, {
+  const init: RequestInit & { client: Deno.HttpClient } = {
     method: "POST",
     body: form,
     headers: { cookie, origin: server.url },
-  });
+    client: uploadClient,
+  };
+  const res = await fetch(`${server.url}/api/files`, init);
   return { status: res.status, body: await res.json() };
 }
 
