@@ -1,21 +1,30 @@
-import type { ChatNode } from "./node.ts";
-
 /**
- * Who wants to read: an account (by name key) or nobody known (a guest, or
- * an HTTP request without a session).
+ * Who may read what: the one rule for rooms, their history, members,
+ * search, reactions, pins and files, however they are reached (WebSocket or
+ * HTTP). A public room is open to everyone not banned from it or from the
+ * server (by account or by address); a private room only to its member
+ * accounts; a private conversation only to its two parties, each since the
+ * name became theirs.
  */
+import type { ChatNode } from "./node.ts";
+import { fail, type Failure } from "./protocol/errors.ts";
+import type { AccountStore } from "./store/mod.ts";
+
+/** Someone asking to read, as far as the connection or request tells. */
 export interface Reader {
-  /** The account's name key; undefined for guests and anonymous readers. */
-  account?: string;
+  /** Name key of the account a login or session proved; none for guests and anonymous requests. */
+  userKey?: string;
+  /** When that account was created: older messages to its name are not its. */
+  since?: number;
+  /** The client's address, for address bans. */
+  address?: string;
 }
 
 /**
- * Who may read a stream: the one rule for rooms, their history, members,
- * search, reactions, pins and files. A public room is open to everyone; a
- * private room only to its member accounts; a private conversation only to
- * its two sides. `stream` is a room key or a conversation key ('@a:b').
- * Online accounts are answered from this node's registry, others from the
- * store.
+ * True when the reader may see the stream exists and read it, bans aside
+ * (see {@linkcode roomRefusal}): `stream` is a room key or a conversation
+ * key ('@a:b'). Online accounts are answered from this node's registry,
+ * others from the store.
  */
 export async function canRead(
   node: ChatNode,
@@ -23,18 +32,18 @@ export async function canRead(
   stream: string,
 ): Promise<boolean> {
   if (stream.startsWith("@")) {
-    if (reader.account === undefined) return false;
+    if (reader.userKey === undefined) return false;
     const [a, b] = stream.slice(1).split(":");
-    return reader.account === a || reader.account === b;
+    return reader.userKey === a || reader.userKey === b;
   }
   const room = node.registry.roomInfo(stream);
   if (!room) return false;
   if (!room.private) return true;
-  if (reader.account === undefined) return false;
-  if (node.registry.roomsOf(reader.account) !== undefined) {
-    return node.registry.isMemberOf(reader.account, stream);
+  if (reader.userKey === undefined) return false;
+  if (node.registry.roomsOf(reader.userKey) !== undefined) {
+    return node.registry.isMemberOf(reader.userKey, stream);
   }
-  return await node.store.isMember(reader.account, stream);
+  return await node.store.isMember(reader.userKey, stream);
 }
 
 /**
@@ -52,7 +61,44 @@ export async function findReadableRoom(
   return await canRead(node, reader, key) ? key : undefined;
 }
 
-/** A logged-in connection as a reader. */
-export function readerOf(member: { guest: boolean; userKey: string }): Reader {
-  return member.guest ? {} : { account: member.userKey };
+/** Why this reader may not read the room (a ban), or undefined when it may. */
+export async function roomRefusal(
+  store: AccountStore,
+  reader: Reader,
+  roomKey: string,
+): Promise<Failure | undefined> {
+  const ban = await store.findBan(
+    { userKey: reader.userKey, address: reader.address },
+    roomKey,
+  );
+  if (!ban) return undefined;
+  return fail(
+    "banned",
+    ban.roomKey === undefined
+      ? `You are banned from this server: ${ban.reason}`
+      : `You are banned from this room: ${ban.reason}`,
+  );
+}
+
+/**
+ * True when the reader is a party of the private conversation `@a:b` and
+ * held its name when a message of it (the newest at `ts`) was sent.
+ */
+export function isParty(
+  reader: Reader,
+  conversation: string,
+  ts: number,
+): boolean {
+  if (reader.userKey === undefined) return false;
+  const parties = conversation.slice(1).split(":");
+  return parties.includes(reader.userKey) && ts >= (reader.since ?? 0);
+}
+
+/** A logged-in connection as a reader: guests read as nobody known. */
+export function readerOf(
+  member: { guest: boolean; userKey: string; since: number; address: string },
+): Reader {
+  return member.guest
+    ? { address: member.address }
+    : { userKey: member.userKey, since: member.since, address: member.address };
 }

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
-import { findReadableRoom, type Reader } from "./access.ts";
+import { findReadableRoom, roomRefusal } from "./access.ts";
 import { isLoopback } from "./addresses.ts";
 import { storageProblem } from "./disk_errors.ts";
 import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
@@ -17,8 +17,7 @@ import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
 import { passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
-import { roomRefusal } from "./readers.ts";
-import { fileRoutes, readerOf } from "./routes/files.ts";
+import { fileRoutes, requestReader } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
 
@@ -195,19 +194,12 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(account));
   });
 
-  // The session cookie or a bearer token makes the reader an account, who
-  // sees its private rooms; without one, only public rooms exist.
-  async function httpReader(c: Context): Promise<Reader> {
-    const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/i);
-    const token = bearer?.[1] ?? sessionCookie(c);
-    if (token === undefined) return {};
-    const account = await node.accounts.resume(token);
-    return isFailure(account) ? {} : { account: account.key };
-  }
-
   app.get("/api/rooms", async (c) => {
-    const reader = await httpReader(c);
-    return c.json({ rooms: await node.roomSummaries(reader.account) });
+    // A session (cookie or bearer token) shows the account's private rooms
+    // too; a banned account's session reads as no session here.
+    const reader = await requestReader(c, node);
+    const account = isFailure(reader) ? undefined : reader.userKey;
+    return c.json({ rooms: await node.roomSummaries(account) });
   });
 
   app.get("/api/rooms/:room/messages", async (c) => {
@@ -225,11 +217,9 @@ export function createApp(parts: AppParts): Hono {
         { details: { retry_after_ms: wait } },
       );
     }
-    const key = await findReadableRoom(
-      node,
-      await httpReader(c),
-      c.req.param("room"),
-    );
+    const reader = await requestReader(c, node);
+    if (isFailure(reader)) return httpFailure(c, reader);
+    const key = await findReadableRoom(node, reader, c.req.param("room"));
     if (key === undefined) {
       return httpError(
         c,
@@ -238,8 +228,6 @@ export function createApp(parts: AppParts): Hono {
       );
     }
     // Public, except to those banned from the room or the server.
-    const reader = await readerOf(c, node);
-    if (isFailure(reader)) return httpFailure(c, reader);
     const banned = await roomRefusal(node.store, reader, key);
     if (banned) return httpFailure(c, banned);
     const query = historyQuery.safeParse(c.req.query());

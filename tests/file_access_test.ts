@@ -64,6 +64,36 @@ stores.test(
 );
 
 stores.test(
+  "file access: a private room's file is for its members only, by session",
+  async (server) => {
+    const alice = await member(server, "alice");
+    const bob = await member(server, "bob");
+    try {
+      await alice.client.ok("create_room", { room: "secret", private: true });
+      const file = await uploaded(server, alice.cookie, png("s.png"));
+      await alice.client.ok("send_message", {
+        text: "",
+        attachments: [{ url: file.url }],
+      });
+      // Anonymous and non-member readers are refused; nothing leaks.
+      assert.notEqual((await fetchFile(server, file.url)).status, 200);
+      assert.notEqual(
+        (await fetchFile(server, file.url, bob.cookie)).status,
+        200,
+      );
+      await alice.client.ok("invite", { room: "secret", user: "bob" });
+      assert.equal(
+        (await fetchFile(server, file.url, bob.cookie)).status,
+        200,
+      );
+    } finally {
+      await alice.client.close();
+      await bob.client.close();
+    }
+  },
+);
+
+stores.test(
   "file access: a deleted room's files are gone with its messages",
   async (server, store) => {
     const admin = await member(server, "admin");

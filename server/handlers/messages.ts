@@ -9,9 +9,8 @@ import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type { Attachment } from "../protocol/types.ts";
-import { roomRefusal } from "../readers.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { findReadableRoom, readerOf } from "../access.ts";
+import { findReadableRoom, readerOf, roomRefusal } from "../access.ts";
 
 /** `send_message`: store in the current room, then publish to its members. */
 export async function sendMessage(
@@ -134,11 +133,11 @@ export async function history(
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
-  const member = ctx.client.member;
-  const banned = await roomRefusal(node.store, {
-    userKey: member.userKey,
-    address: member.address,
-  }, key);
+  const banned = await roomRefusal(
+    node.store,
+    readerOf(ctx.client.member),
+    key,
+  );
   if (banned) return banned;
   const messages = await node.store.history(key, query);
   return succeed({ room: node.registry.roomName(key), messages });

@@ -1,4 +1,4 @@
-import { findReadableRoom } from "../access.ts";
+import { findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { markReadData } from "../protocol/schemas.ts";
@@ -29,11 +29,7 @@ export async function markRead(
   let stream: string;
   const where: { room?: string; with?: string } = {};
   if (data.room !== undefined) {
-    const key = await findReadableRoom(
-      node,
-      { account: member.userKey },
-      data.room,
-    );
+    const key = await findReadableRoom(node, readerOf(member), data.room);
     if (key === undefined || !node.registry.isMemberOf(member.userKey, key)) {
       return fail("room_not_found", `No room named '${data.room}'.`);
     }

@@ -3,7 +3,7 @@ import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { type Failure, isFailure } from "../protocol/errors.ts";
 import { isPreviewable } from "../protocol/previews.ts";
-import { isParty, type Reader, roomRefusal } from "../readers.ts";
+import { canRead, isParty, type Reader, roomRefusal } from "../access.ts";
 import type { Account, StoredUpload } from "../store/mod.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
@@ -16,7 +16,7 @@ const logger = log("files");
 /**
  * `POST /api/files` (accounts only) and `GET /files/:id/:name`. An upload
  * streams to disk within the size limit. A file is served only while a
- * message carries it, to whoever may read that message (see readers.ts and
+ * message carries it, to whoever may read that message (see access.ts and
  * docs/protocol.md), and so that it can never run as the chat's own page: a
  * sandboxing CSP, nosniff, and only images read as such inline.
  */
@@ -54,7 +54,7 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   routes.get("/files/:id/:name", async (c) => {
     const upload = await node.files.find(c.req.param("id"));
     if (!upload) return notFound(c);
-    const reader = await readerOf(c, node);
+    const reader = await requestReader(c, node);
     if (isFailure(reader)) return httpFailure(c, reader);
     const verdict = await mayFetch(node, upload, reader, {
       exp: c.req.query("exp"),
@@ -115,6 +115,8 @@ async function mayFetch(
       if (signed || isParty(reader, stream, ts)) return "ok";
       continue;
     }
+    // A private room's file is for its members only, as its messages are.
+    if (!await canRead(node, reader, stream)) continue;
     const banned = await roomRefusal(node.store, reader, stream);
     if (!banned) return "ok";
     refusal = { code: "banned", message: banned.message };
@@ -127,7 +129,7 @@ async function mayFetch(
  * cookie or bearer token if any; `banned` for a session of an account
  * banned from the server.
  */
-export async function readerOf(
+export async function requestReader(
   c: Context,
   node: ChatNode,
 ): Promise<Reader | Failure> {
