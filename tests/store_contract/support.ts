@@ -23,8 +23,7 @@ export type StoreTest = (
   body: (store: Store, reopen: () => Promise<Store>) => Promise<void>,
 ) => void;
 
-/** A timestamp as the protocol writes it: UTC ISO-8601 with milliseconds. */
-export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export { ISO_MS, range } from "../harness.ts";
 
 /** A room message by Alice. */
 export function draft(
@@ -51,11 +50,6 @@ export async function append(
 /** The seqs of messages, in order. */
 export function seqs(messages: MessageBase[]): number[] {
   return messages.map((m) => m.seq);
-}
-
-/** The integers from `from` to `to`, both included. */
-export function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
 /** A private message from one user to another, delivered unless told. */
