@@ -37,7 +37,9 @@ async function rawError(client: TestClient, frame: unknown): Promise<Frame> {
 
 /**
  * Sends 300 frames (at most 30 unanswered, as TCP would pace a real
- * flood), then checks that a request is answered within 1 s.
+ * flood), then checks that a request is answered within 3 s (a stuck
+ * server would take the 5 s wait; a busy machine takes a second now and
+ * then).
  */
 async function floodRound(client: TestClient, frames: string[]) {
   const base = replyCount(client);
@@ -53,7 +55,7 @@ async function floodRound(client: TestClient, frames: string[]) {
   }
   const started = performance.now();
   await within(5000, client.ok("list_rooms"), "list_rooms after a round");
-  assert.ok(performance.now() - started < 1000, "answered within 1 s");
+  assert.ok(performance.now() - started < 3000, "answered within 3 s");
 }
 
 Deno.test("envelope: a reply carries the request id and data.request", () =>

@@ -79,7 +79,8 @@ Deno.test("transport: an idle connection that answers pings stays, one that does
       await assert.rejects(async () => {
         for (;;) await raw.readText();
       });
-      assert.ok(Date.now() - started < 4000);
+      // Two idle periods (a ping, then no pong), with room for a busy machine.
+      assert.ok(Date.now() - started < 6000);
       // alice's WebSocket answered every ping while as idle as raw was.
       assert.equal(alice.closeCode, undefined);
       await alice.ok("list_rooms");

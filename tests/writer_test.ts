@@ -194,7 +194,7 @@ interface Flood {
 
 /**
  * Floods general with 4 KiB messages (at most 32 in flight) until `slow`
- * is no longer in list_users, 20 MB have gone, or 10 s have passed.
+ * is no longer in list_users, 20 MB have gone, or 30 s have passed.
  */
 async function floodUntilGone(
   sender: TestClient,
@@ -208,7 +208,7 @@ async function floodUntilGone(
     bytes: 0,
     dropped: false,
   };
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   const pad = "x".repeat(3900);
   let next = 0;
   const inFlight = new Set<Promise<void>>();
@@ -348,8 +348,10 @@ Deno.test("slow consumer: a member that stops reading is dropped while the room 
       } ms, ` +
       `RSS ${before >> 10} -> ${after >> 10} MiB`;
     assert.ok(flood.dropped, `slow reader still listed after ${summary}`);
-    assert.ok(flood.maxReplyMs < 1000, summary);
-    assert.ok(flood.maxLagMs < 1000, summary);
+    // Promptly: a room held up by its stalled reader would wait for it to
+    // be dropped, many seconds; a busy machine adds a second here and there.
+    assert.ok(flood.maxReplyMs < 3000, summary);
+    assert.ok(flood.maxLagMs < 3000, summary);
     assert.ok(after - before < 128 * 1024, summary);
     await reader.event("system", (d) => d.kind === "left" && d.user === "slow");
     const drained = await drain(slow);
