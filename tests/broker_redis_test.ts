@@ -4,12 +4,12 @@
  * (foreign frames on the channel, losing Redis and getting it back).
  */
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import { REDIS_CHANNEL, RedisBroker } from "../server/broker/redis.ts";
 import type { Publication } from "../server/broker/mod.ts";
 import { brokerContract } from "./broker_contract.ts";
 import { delay, eventually } from "./harness.ts";
 import {
+  redisClient,
   type RedisService,
   redisSkipReason,
   startRedis,
@@ -28,26 +28,14 @@ if (!server) {
   registerTests(server);
 }
 
-/** A connection as the server makes one: fails fast, reconnects by itself. */
-function connect(url: string): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 50, 500),
-  });
-  // Errors while Redis is away are expected here; the broker logs its own.
-  redis.on("error", () => {});
-  return redis;
-}
-
 let nodes = 0;
 
 /** A started broker on `url`, as the node `nodeId`. */
 async function openBroker(url: string, nodeId = `n${++nodes}`) {
   const broker = new RedisBroker({
     nodeId,
-    publisher: connect(url),
-    subscriber: connect(url),
+    publisher: redisClient(url),
+    subscriber: redisClient(url),
   });
   await broker.start();
   return broker;
@@ -62,7 +50,7 @@ function registerTests(redis: RedisService): void {
 
   Deno.test("RedisBroker: frames of another format version, or not JSON, are ignored", async () => {
     const broker = await openBroker(redis.url);
-    const raw = connect(redis.url);
+    const raw = redisClient(redis.url);
     try {
       const received: Publication[] = [];
       broker.onDelivery((publication) => received.push(publication));

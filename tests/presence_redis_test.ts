@@ -3,13 +3,18 @@
  * contract with several nodes, and a node that dies, on one Redis emptied
  * before each test.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { MemoryPresence } from "../server/presence/memory.ts";
 import type { PresenceManager } from "../server/presence/mod.ts";
 import { RedisPresence } from "../server/presence/redis.ts";
 import { presenceContract } from "./presence_contract.ts";
-import { type RedisService, redisSkipReason, startRedis } from "./services.ts";
+import {
+  redisClient,
+  type RedisService,
+  redisSkipReason,
+  startRedis,
+} from "./services.ts";
 
 const server = await startRedis();
 
@@ -23,26 +28,14 @@ if (!server) {
   registerTests(server);
 }
 
-/** A connection as the server makes one: fails fast, reconnects by itself. */
-function connect(url: string): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 50, 500),
-  });
-  // A crashed node's connection is cut on purpose; presence logs its own.
-  redis.on("error", () => {});
-  return redis;
-}
-
 function registerTests(redis: RedisService): void {
   presenceContract("RedisPresence", async () => {
-    const admin = connect(redis.url);
+    const admin = redisClient(redis.url);
     await admin.flushall();
     const connections = new Map<PresenceManager, Redis>();
     return {
       async open(registry, nodeId, options = {}) {
-        const connection = connect(redis.url);
+        const connection = redisClient(redis.url);
         const presence = new RedisPresence(connection, {
           nodeId,
           fallback: new MemoryPresence(registry),
