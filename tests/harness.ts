@@ -60,6 +60,8 @@ export async function withServer(
 }
 
 const DEFAULT_WAIT_MS = 5000;
+// For replies that hash a password (see TestClient.request).
+const HASHING_WAIT_MS = 30_000;
 
 /** A password that meets the rules, for tests that register accounts. */
 export const TEST_PASSWORD = "correct horse battery";
@@ -190,7 +192,17 @@ export class TestClient {
   ): Promise<Frame> {
     const id = `r${this.#nextId++}`;
     this.send(data === undefined ? { action, id } : { action, data, id });
-    return await this.waitFor((f) => f.id === id, `reply to ${action} (${id})`);
+    // A password costs one scrypt hash: 0.2 s alone, seconds when a busy
+    // machine hashes several at once. Such a reply is waited for longer.
+    const hashing = action === "register" ||
+      (action === "login" && data?.password !== undefined);
+    return await this.waitFor(
+      (f) => f.id === id,
+      `reply to ${action} (${id})`,
+      {
+        timeoutMs: hashing ? HASHING_WAIT_MS : DEFAULT_WAIT_MS,
+      },
+    );
   }
 
   /** Sends a request and returns its success data; throws on an error reply. */

@@ -12,6 +12,7 @@ import type { Role } from "../server/protocol/types.ts";
 import type { MessageDraft, Store } from "../server/store/mod.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
+import { eventually } from "./harness.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   type PostgresService,
@@ -283,22 +284,22 @@ function registerTests(pg: PostgresService): void {
     withStores(2, async ([a, b], url) => {
       await a.createRoom("dev", "dev");
       // Writers that keep appending until the room is gone.
-      const writers = range(1, 4).map(async (w) => {
-        let stored = 0;
+      const stored = [0, 0, 0, 0];
+      const writers = stored.map(async (_, w) => {
         for (;;) {
           try {
             await b.appendMessage(draft(`w${w}`, { roomKey: "dev" }));
-            stored++;
+            stored[w]++;
           } catch (error) {
             if (!(error instanceof StoreUnavailableError)) throw error;
-            return stored;
+            return;
           }
         }
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Every writer under way, however long that takes here.
+      await eventually(() => assert.ok(stored.every((n) => n > 0)));
       assert.equal(await a.deleteRoom("dev"), true);
-      const stored = await Promise.all(writers);
-      assert.ok(stored.every((n) => n > 0), "every writer stored some");
+      await Promise.all(writers);
       const left = await inspect(
         url,
         (sql) =>
@@ -414,12 +415,13 @@ function registerTests(pg: PostgresService): void {
         // Writers busy when the server goes: each append either is
         // acknowledged or fails with StoreUnavailableError, none hangs.
         const open = store;
+        let started = 0;
         const writers = range(1, 4).map(async (w) => {
           const acknowledged: number[] = [];
           for (let i = 0; i < 2000; i++) {
             try {
               const { message } = await open.appendMessage(draft(`w${w}-${i}`));
-              acknowledged.push(message.seq);
+              if (acknowledged.push(message.seq) === 1) started++;
             } catch (error) {
               if (error instanceof StoreUnavailableError) break;
               throw error;
@@ -427,7 +429,8 @@ function registerTests(pg: PostgresService): void {
           }
           return acknowledged;
         });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Every writer under way, however long that takes here.
+        await eventually(() => assert.equal(started, 4));
         await own.shutdown();
         const acknowledged = (await Promise.all(writers)).flat();
         assert.ok(acknowledged.length > 0);
