@@ -1,5 +1,6 @@
 /** ConnectionWriter: one connection's outgoing queue, against a fake sink. */
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { CLOSE_TOO_SLOW } from "../server/protocol/close_codes.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
@@ -53,9 +54,14 @@ function writerOn(
   });
 }
 
-/** Lets the writer's end-of-turn flush run. */
+/**
+ * Lets the writer's end-of-turn flush run. The flush is a setImmediate (two
+ * nested ones on a busy server), and setImmediate callbacks run in the
+ * order they were set: two nested ones here come after it. A setTimeout(0)
+ * may fire before or after it, whatever the writer does.
+ */
 function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 Deno.test("writer: frames pushed in one turn leave as one frame joined by newlines", async () => {
