@@ -21,6 +21,7 @@ export class RoomSequencer {
   #timers = new Map<string, ReturnType<typeof setTimeout>>();
   #fill: GapFiller;
   #gapWaitMs: number;
+  #closed = false;
 
   constructor(fill: GapFiller, options: { gapWaitMs?: number } = {}) {
     this.#fill = fill;
@@ -48,17 +49,21 @@ export class RoomSequencer {
       let waiting = this.#waiting.get(roomKey);
       if (!waiting) this.#waiting.set(roomKey, waiting = new Map());
       waiting.set(seq, deliver);
-      if (!this.#timers.has(roomKey)) {
-        this.#timers.set(
-          roomKey,
-          setTimeout(() => void this.#fillGap(roomKey), this.#gapWaitMs),
-        );
-      }
+      this.#waitForGap(roomKey);
       return;
     }
     deliver();
     this.#next.set(roomKey, seq + 1);
     this.#drain(roomKey);
+  }
+
+  // Gives the missing messages `gapWaitMs` to arrive before reading them.
+  #waitForGap(roomKey: string): void {
+    if (this.#timers.has(roomKey) || this.#closed) return;
+    this.#timers.set(
+      roomKey,
+      setTimeout(() => void this.#fillGap(roomKey), this.#gapWaitMs),
+    );
   }
 
   #drain(roomKey: string): void {
@@ -107,10 +112,14 @@ export class RoomSequencer {
       this.#next.set(roomKey, first);
     }
     this.#drain(roomKey);
+    // Another gap further on (3 and 6 came, 4 and 5 did not) waits for
+    // its own turn: a quiet room has no next message to start the wait.
+    if (this.#waiting.has(roomKey)) this.#waitForGap(roomKey);
   }
 
-  /** Stops the timers. */
+  /** Stops the timers; no gap is read after this. */
   close(): void {
+    this.#closed = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
   }

@@ -16,8 +16,11 @@ import { startTestServer, TEST_PASSWORD, type TestServer } from "./harness.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const ROOT = new URL("../", import.meta.url);
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
-/** Per-step wait: long enough for a slow CI machine, short enough to fail fast. */
-export const STEP_TIMEOUT = 10_000;
+/**
+ * Per-step wait: long enough for a slow CI machine (a page load took over
+ * 10 s on a 2-core machine running other suites), short enough to fail.
+ */
+export const STEP_TIMEOUT = 30_000;
 /** Playwright's longest wait between two tries of a step. */
 const PLAYWRIGHT_BACKOFF_MS = 1_100;
 /** Flags that work as root on the build machines (NOTES.md); the last ones keep Chromium off the internet. */

@@ -3,7 +3,13 @@
  * process exactly as `deno task start` runs it.
  */
 import assert from "node:assert/strict";
-import { type Frame, historyOf, spawnServer, TestClient } from "./harness.ts";
+import {
+  eventually,
+  type Frame,
+  historyOf,
+  spawnServer,
+  TestClient,
+} from "./harness.ts";
 
 type Message = { id: string; seq: number; text: string; user: string };
 
@@ -76,8 +82,11 @@ Deno.test("durability: SIGKILL under load loses no acknowledged message", async 
         }
       }
     });
-    // Let the load run, then kill without warning.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Let the load run until the server has acknowledged a good number
+    // (however long that takes on this machine), then kill without warning.
+    await eventually(() => assert.ok(acked.size >= 50, `${acked.size} acked`), {
+      timeoutMs: 30_000,
+    });
     await server.stop("SIGKILL");
     await Promise.all(loops);
     for (const client of senders) {

@@ -60,6 +60,8 @@ export async function withServer(
 }
 
 const DEFAULT_WAIT_MS = 5000;
+// For replies that hash a password (see TestClient.request).
+const HASHING_WAIT_MS = 30_000;
 
 /** A password that meets the rules, for tests that register accounts. */
 export const TEST_PASSWORD = "correct horse battery";
@@ -190,7 +192,17 @@ export class TestClient {
   ): Promise<Frame> {
     const id = `r${this.#nextId++}`;
     this.send(data === undefined ? { action, id } : { action, data, id });
-    return await this.waitFor((f) => f.id === id, `reply to ${action} (${id})`);
+    // A password costs one scrypt hash: 0.2 s alone, seconds when a busy
+    // machine hashes several at once. Such a reply is waited for longer.
+    const hashing = action === "register" ||
+      (action === "login" && data?.password !== undefined);
+    return await this.waitFor(
+      (f) => f.id === id,
+      `reply to ${action} (${id})`,
+      {
+        timeoutMs: hashing ? HASHING_WAIT_MS : DEFAULT_WAIT_MS,
+      },
+    );
   }
 
   /** Sends a request and returns its success data; throws on an error reply. */
@@ -884,4 +896,94 @@ export async function historyOf<M extends { seq: number }>(
     if (page.length < 200) return all;
     after = page[page.length - 1].seq;
   }
+}
+
+// ------------------------------------------- what the wire tests share
+
+/** A timestamp as the protocol writes it: UTC ISO-8601 with milliseconds. */
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A room message as the contract (docs/protocol.md) defines it. */
+export interface Message {
+  id: string;
+  seq: number;
+  room: string;
+  user: string;
+  text: string;
+  ts: string;
+  client_id?: string;
+}
+
+/** The message of a `send_message` reply. */
+export function messageOf(data: Frame["data"]): Message {
+  return data.message as Message;
+}
+
+/** Sends texts one after the other; returns the stored messages. */
+export async function sendMany(
+  client: TestClient,
+  texts: string[],
+): Promise<Message[]> {
+  const messages: Message[] = [];
+  for (const text of texts) {
+    messages.push(messageOf(await client.ok("send_message", { text })));
+  }
+  return messages;
+}
+
+/** The texts of the `receive_message` events a client got, in order. */
+export function receivedTexts(client: TestClient): string[] {
+  return client.events("receive_message").map((f) => f.data.text as string);
+}
+
+/** Received frames from index `from` on. */
+export function since(client: TestClient, from: number): Frame[] {
+  return client.received.slice(from);
+}
+
+/** Sends a raw frame and returns the next reply (success or error) after it. */
+export async function replyTo(
+  client: TestClient,
+  frame: unknown,
+): Promise<Frame> {
+  const from = client.received.length;
+  client.send(frame);
+  return await client.waitFor(
+    (f) => f.action === "success" || f.action === "error",
+    "a reply",
+    { from },
+  );
+}
+
+/** Rejects when `promise` takes longer than `ms`; resolves with its value. */
+export async function within<T>(
+  ms: number,
+  promise: Promise<T>,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what}: no answer within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The integers from `from` to `to`, both included. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Resident memory of a process in KiB. */
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN);
 }

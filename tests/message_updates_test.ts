@@ -1,8 +1,10 @@
 /**
- * Extensions: typing notices, editing and deleting messages.
+ * Editing and deleting messages (extension; server/handlers/
+ * message_updates.ts) against a real server: in rooms and in private
+ * conversations, by authors and by moderators.
  */
 import assert from "node:assert/strict";
-import { delay, expectError, withClients } from "./harness.ts";
+import { expectError, withClients } from "./harness.ts";
 
 type Message = {
   id: string;
@@ -11,33 +13,6 @@ type Message = {
   edited_at?: string;
   deleted?: boolean;
 };
-
-Deno.test("typing: the others in the room hear it, throttled to one per 2 s", () =>
-  withClients(async (pool) => {
-    const alice = await pool.guest("alice");
-    const bob = await pool.guest("bob");
-    await alice.ok("typing");
-    const heard = await bob.event("typing");
-    assert.deepEqual(heard.data, { room: "general", user: "alice" });
-    await alice.ok("typing");
-    await alice.ok("send_message", { text: "marker" });
-    await bob.event("receive_message");
-    assert.equal(bob.events("typing").length, 1, "the second one was dropped");
-    assert.equal(alice.events("typing").length, 0, "not to the typist");
-  }));
-
-Deno.test("typing: in a private conversation only the other side hears it", () =>
-  withClients(async (pool) => {
-    const alice = await pool.guest("alice");
-    const bob = await pool.guest("bob");
-    const carol = await pool.guest("carol");
-    await alice.ok("typing", { to: "Bob" });
-    const heard = await bob.event("typing");
-    assert.deepEqual(heard.data, { to: "bob", user: "alice" });
-    await expectError(alice, "typing", { to: "nobody" }, "user_not_found");
-    await delay(50);
-    assert.equal(carol.events("typing").length, 0);
-  }));
 
 Deno.test("edit_message: the author edits, everyone in the room sees it, history keeps it", () =>
   withClients(async (pool) => {

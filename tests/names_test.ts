@@ -1,7 +1,10 @@
 /**
- * Look-alike names (UTS #39): names that mix scripts beyond the "Highly
- * Restrictive" level are refused as invalid, and a name whose confusable
- * skeleton equals a room's or an online user's is taken.
+ * Name rules (server/protocol/names.ts) through a real server: control,
+ * invisible and bidi characters are refused; look-alikes (full width, ß,
+ * ligatures, decomposed accents) are the same user or room; and (UTS #39)
+ * names that mix scripts beyond the "Highly Restrictive" level are refused
+ * as invalid, while a name whose confusable skeleton equals a room's or an
+ * online user's is taken.
  */
 import assert from "node:assert/strict";
 import { highlyRestrictive, nameSkeleton } from "../server/protocol/names.ts";
@@ -110,4 +113,100 @@ Deno.test("login and register: a look-alike of an offline account gets username_
       "username_taken",
     );
     await other.ok("login", { username: "copse" });
+  }));
+
+const INVISIBLE_OR_CONTROL = [
+  "ali\u200Bce", // zero-width space
+  "\u200Balice",
+  "alice\u200B",
+  "\u202Eecila", // right-to-left override
+  "ali\u202Dce", // left-to-right override
+  "ali\u2066ce", // left-to-right isolate
+  "\u3164", // Hangul filler
+  "ali\u3164ce",
+  "ali\u0000ce",
+  "ali\u0008ce",
+  "ali\u001Bce",
+  "ali\u0085ce", // next line (C1)
+  "ali\u2028ce", // line separator
+  "ali\u034Fce", // combining grapheme joiner
+  "alice\uFE0F", // variation selector
+];
+
+Deno.test("names: control, zero-width, bidi-override and Hangul-filler characters in a username get username_invalid", () =>
+  withClients(async (pool) => {
+    const client = await pool.connect();
+    for (const username of INVISIBLE_OR_CONTROL) {
+      await expectError(client, "login", { username }, "username_invalid");
+    }
+    await client.ok("login", { username: "alice" });
+  }));
+
+Deno.test("names: the same characters in a room name get room_name_invalid", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    for (const room of INVISIBLE_OR_CONTROL) {
+      await expectError(alice, "create_room", { room }, "room_name_invalid");
+    }
+    const rooms = (await alice.ok("list_rooms")).rooms as { name: string }[];
+    assert.deepEqual(rooms.map((r) => r.name), ["general"]);
+  }));
+
+Deno.test("names: full-width 'ａｌｉｃｅ' and 'STRASSE' are taken while 'alice' and 'Straße' are online", () =>
+  withClients(async (pool) => {
+    await pool.guest("alice");
+    await pool.guest("Straße");
+    const client = await pool.connect();
+    for (
+      const username of [
+        "ａｌｉｃｅ",
+        "ＡＬＩＣＥ",
+        "STRASSE",
+        "strasse",
+        "Strasse",
+      ]
+    ) {
+      await expectError(client, "login", { username }, "username_taken");
+    }
+    await client.ok("login", { username: "bob" });
+  }));
+
+Deno.test("names: a guest cannot take a look-alike of a registered account's name", () =>
+  withClients(async (pool) => {
+    const owner = await pool.register("Straße");
+    await owner.close();
+    const client = await pool.connect();
+    await expectError(
+      client,
+      "login",
+      { username: "STRASSE" },
+      "username_taken",
+    );
+    await expectError(client, "register", {
+      username: "ｓｔｒａｓｓｅ",
+      password: "another good password",
+    }, "username_taken");
+  }));
+
+Deno.test("names: look-alike room names (full-width, ß, ligature, decomposed accent) get room_exists", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    for (const room of ["dev", "Straße", "file", "Café"]) {
+      await alice.ok("create_room", { room });
+    }
+    for (
+      const room of [
+        "ｄｅｖ",
+        "ＤＥＶ",
+        "STRASSE",
+        "strasse",
+        "\uFB01le", // "ﬁle": the fi ligature
+        "Cafe\u0301", // e + combining acute
+        "CAFÉ",
+      ]
+    ) {
+      await expectError(alice, "create_room", { room }, "room_exists");
+    }
+    const joined = await alice.ok("join_room", { room: "ＳＴＲＡＳＳＥ" });
+    assert.equal(joined.room, "Straße");
   }));

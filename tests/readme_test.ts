@@ -1,7 +1,7 @@
 /**
  * README against the code it describes: the action list of "The protocol
- * in one screen" and the Layout block. (The Options table has its own
- * test in settings_test.ts.)
+ * in one screen", the Layout block and the tests index. (The Options table
+ * has its own test in settings_test.ts.)
  */
 import assert from "node:assert/strict";
 import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "../server/handlers/mod.ts";
@@ -53,4 +53,15 @@ Deno.test("README: the Layout names files that exist, and every file and folder 
   );
   const missing = server.filter((path) => !named.has(path));
   assert.deepEqual(missing, [], "add these to README's Layout");
+});
+
+Deno.test("README: the tests index names every test file and contract suite, and no other", () => {
+  const section = README.split("\n## Tests\n")[1]?.split("\n## ")[0];
+  assert.ok(section, "README has a '## Tests' section");
+  const listed = [...section.matchAll(/^\| `([\w.]+)`/gm)].map((m) => m[1]);
+  const files = [...Deno.readDirSync(new URL("tests/", ROOT))]
+    .filter((entry) => entry.isFile && /_(test|contract)\.ts$/.test(entry.name))
+    .map((entry) => entry.name);
+  assert.deepEqual([...listed].sort(), files.sort());
+  assert.equal(new Set(listed).size, listed.length, "a file listed twice");
 });

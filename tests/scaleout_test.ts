@@ -400,7 +400,7 @@ function registerTests(pg: PostgresService): void {
       // Once she is gone, the name is free on the other nodes.
       await alice.close();
       const again = await eventually(() => pools[1].guest("Alice"), {
-        timeoutMs: 2000,
+        timeoutMs: 10_000,
       });
       const users = await again.ok("list_users");
       assert.deepEqual(users.users, ["Alice"]);
@@ -603,7 +603,7 @@ function registerTests(pg: PostgresService): void {
       await dave.close();
       const back = await eventually(
         () => pools[1].login({ username: "dave", guest_key: key }),
-        { timeoutMs: 2000 },
+        { timeoutMs: 10_000 },
       );
       const again = await send(back, "are you there?", "k2");
       assert.deepEqual(again, first);
@@ -783,7 +783,7 @@ function registerTests(pg: PostgresService): void {
       await troll.closed;
       assert.equal(troll.closeCode, CLOSE_REMOVED);
       // The kicked user may come back, on any node.
-      await eventually(() => pools[2].guest("troll"), { timeoutMs: 2000 });
+      await eventually(() => pools[2].guest("troll"), { timeoutMs: 10_000 });
     },
   );
 
@@ -1053,7 +1053,7 @@ function registerTests(pg: PostgresService): void {
         await ben.event("receive_message", (d) => d.id === m.id, {
           timeoutMs: 500,
         });
-      }, { timeoutMs: 5000 });
+      }, { timeoutMs: 15_000 });
       // Presence is rebuilt: every node sees every user again.
       await eventually(async () => {
         for (const client of [ann, ben]) {

@@ -5,6 +5,7 @@
  * matching `…SkipReason()` says why, so a suite can skip with a message
  * (scripts/install-test-services.sh installs them).
  */
+import { Redis } from "ioredis";
 
 /** A running PostgreSQL server. */
 export interface PostgresService {
@@ -364,4 +365,20 @@ export async function startRedisOnPort(
       return stopping;
     },
   };
+}
+
+/**
+ * A Redis client as the server makes one (server/backends.ts): commands
+ * fail fast while Redis is away and it reconnects by itself. Errors are
+ * not reported: tests cut connections on purpose, and the broker and
+ * presence log their own.
+ */
+export function redisClient(url: string): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 50, 500),
+  });
+  redis.on("error", () => {});
+  return redis;
 }

@@ -1,9 +1,18 @@
 /** SqliteStore against a real temporary file: the store contract, then its own edges. */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { storeContract } from "./store_contract.ts";
+import {
+  expectError,
+  historyOf,
+  type Message,
+  receivedTexts,
+  roundTrip,
+  withClients,
+} from "./harness.ts";
 
 const GENERAL = { name: "general", key: "general" };
 const OPTIONS = {
@@ -67,3 +76,60 @@ Deno.test("SqliteStore: reopening does not duplicate the permanent room", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// ------------------------------------------------------------------------
+// A locked database through a real server: another process holding the
+// write lock makes sends fail with internal, and the server stays up.
+
+/** Holds the write lock of a SQLite file from another connection. */
+function lockDatabase(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 5000");
+  // In WAL mode readers are never blocked: take the writer's lock.
+  db.exec("BEGIN IMMEDIATE");
+  db.exec("UPDATE streams SET last_seq = last_seq WHERE key = 'no such key'");
+  return db;
+}
+
+function unlock(db: DatabaseSync): void {
+  db.exec("ROLLBACK");
+  db.close();
+}
+
+Deno.test("store: while another process holds the write lock, send_message gets internal and the server stays up", () =>
+  withClients(async (pool, server) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    await alice.ok("send_message", { text: "before" });
+    const lock = lockDatabase(`${server.dir}/chat.db`);
+    try {
+      await expectError(alice, "send_message", { text: "during" }, "internal");
+      // Reads and other connections still work.
+      await bob.ok("list_rooms");
+      assert.equal(alice.closeCode, undefined);
+    } finally {
+      unlock(lock);
+    }
+    const after = await alice.ok("send_message", { text: "after" });
+    // The failed message took no seq and left no trace.
+    assert.equal((after.message as Message).seq, 2);
+    const stored = await historyOf<Message>(bob, "general");
+    assert.deepEqual(stored.map((m) => m.text), ["before", "after"]);
+    await roundTrip(bob);
+    assert.deepEqual(receivedTexts(bob), ["before", "after"]);
+  }, { dbBusyTimeoutMs: 100 }));
+
+Deno.test("store: /healthz answers 503 while the database is locked and 200 once it is released", () =>
+  withClients(async (_pool, server) => {
+    const lock = lockDatabase(`${server.dir}/chat.db`);
+    try {
+      const locked = await fetch(`${server.url}/healthz`);
+      assert.equal(locked.status, 503);
+      await locked.body?.cancel();
+    } finally {
+      unlock(lock);
+    }
+    const healthy = await fetch(`${server.url}/healthz`);
+    assert.equal(healthy.status, 200);
+    assert.deepEqual(await healthy.json(), { status: "ok" });
+  }, { dbBusyTimeoutMs: 100 }));

@@ -1,5 +1,7 @@
 /** ConnectionWriter: one connection's outgoing queue, against a fake sink. */
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { CLOSE_TOO_SLOW } from "../server/protocol/close_codes.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { MAX_OBJECTS_PER_FRAME } from "../server/protocol/limits.ts";
@@ -8,6 +10,16 @@ import {
   type FrameSink,
   type WriterOptions,
 } from "../server/writer.ts";
+import {
+  ClientPool,
+  historyOf,
+  type Message,
+  RawSocket,
+  rssKiB,
+  spawnServer,
+  TestClient,
+  withClients,
+} from "./harness.ts";
 
 /** A sink that records what the writer does to it. */
 class FakeSink implements FrameSink {
@@ -42,9 +54,14 @@ function writerOn(
   });
 }
 
-/** Lets the writer's end-of-turn flush run. */
+/**
+ * Lets the writer's end-of-turn flush run. The flush is a setImmediate (two
+ * nested ones on a busy server), and setImmediate callbacks run in the
+ * order they were set: two nested ones here come after it. A setTimeout(0)
+ * may fire before or after it, whatever the writer does.
+ */
 function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 Deno.test("writer: frames pushed in one turn leave as one frame joined by newlines", async () => {
@@ -162,3 +179,235 @@ Deno.test("writer: a socket that throws on send stops the writer", async () => {
   await nextTurn();
   assert.deepEqual(sink.sent, []);
 });
+
+// ------------------------------------------------------------------------
+// Slow consumers through a real server: the writer closes a socket that
+// stops reading, and the room goes on promptly.
+
+/** What a flood of one room did while a reader stood still. */
+interface Flood {
+  /** Messages acknowledged, in order. */
+  sent: Message[];
+  /** Slowest reply to the sender, in ms. */
+  maxReplyMs: number;
+  /** Slowest delivery to a reading member, in ms after the reply. */
+  maxLagMs: number;
+  /** Bytes of text sent. */
+  bytes: number;
+  /** Whether the slow reader left list_users before the flood ended. */
+  dropped: boolean;
+}
+
+/**
+ * Floods general with 4 KiB messages (at most 32 in flight) until `slow`
+ * is no longer in list_users, 20 MB have gone, or 30 s have passed.
+ */
+async function floodUntilGone(
+  sender: TestClient,
+  reader: TestClient,
+  slow: string,
+): Promise<Flood> {
+  const flood: Flood = {
+    sent: [],
+    maxReplyMs: 0,
+    maxLagMs: 0,
+    bytes: 0,
+    dropped: false,
+  };
+  const deadline = Date.now() + 30_000;
+  const pad = "x".repeat(3900);
+  let next = 0;
+  const inFlight = new Set<Promise<void>>();
+  while (flood.bytes < 20_000_000 && Date.now() < deadline) {
+    const n = next++;
+    const started = performance.now();
+    const from = reader.received.length;
+    const done = sender.ok("send_message", { text: `${n} ${pad}` }).then(
+      async (data) => {
+        const replied = performance.now();
+        flood.maxReplyMs = Math.max(flood.maxReplyMs, replied - started);
+        const message = data.message as Message;
+        flood.sent[n] = message;
+        await reader.event("receive_message", (d) => d.seq === message.seq, {
+          from,
+          timeoutMs: 5000,
+        });
+        flood.maxLagMs = Math.max(flood.maxLagMs, performance.now() - replied);
+      },
+    );
+    inFlight.add(done);
+    done.finally(() => inFlight.delete(done));
+    flood.bytes += pad.length;
+    if (inFlight.size >= 32) await Promise.race(inFlight);
+    if (n % 50 === 49) {
+      const users = (await sender.ok("list_users")).users as string[];
+      if (!users.includes(slow)) {
+        flood.dropped = true;
+        break;
+      }
+    }
+  }
+  await Promise.all(inFlight);
+  return flood;
+}
+
+/** A member that logs in over raw TCP, then never reads. */
+async function stalledMember(
+  wsUrl: string,
+  username: string,
+): Promise<RawSocket> {
+  const raw = await RawSocket.open(wsUrl);
+  assert.equal(raw.status, 101);
+  await raw.sendText(
+    JSON.stringify({ action: "login", data: { username }, id: "1" }),
+  );
+  const reply = JSON.parse((await raw.readText()).split("\n")[0]);
+  assert.equal(reply.action, "success");
+  return raw;
+}
+
+/** What a raw socket was sent, read until it closed or went quiet. */
+interface Drained {
+  /** Seqs of the receive_message events, in order. */
+  seqs: number[];
+  /** Code of the close frame, if one came. */
+  closeCode?: number;
+  /** True when nothing came for `quietMs` and the socket was cut here. */
+  cutOff: boolean;
+}
+
+/**
+ * Reads everything the server had queued for a stalled socket: until its
+ * close frame, the end of the TCP stream, or `quietMs` without data (then
+ * `cutOff`). Then drops the TCP connection, as a client giving up would.
+ */
+async function drain(raw: RawSocket, quietMs = 1000): Promise<Drained> {
+  try {
+    return await readUntilClosed(raw, quietMs);
+  } finally {
+    raw.abort();
+  }
+}
+
+async function readUntilClosed(
+  raw: RawSocket,
+  quietMs: number,
+): Promise<Drained> {
+  const drained: Drained = { seqs: [], cutOff: false };
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const next = raw.readFrame();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const quiet = new Promise<"quiet">((resolve) => {
+      timer = setTimeout(() => resolve("quiet"), quietMs);
+    });
+    const frame = await Promise.race([next, quiet]);
+    clearTimeout(timer);
+    if (frame === "quiet") break;
+    if (frame === null) return drained;
+    if (frame.opcode === 0x8) {
+      drained.closeCode = frame.payload.length >= 2
+        ? (frame.payload[0] << 8) | frame.payload[1]
+        : 1005;
+      return drained;
+    }
+    if (frame.opcode !== 0x1) continue;
+    for (const line of decoder.decode(frame.payload).split("\n")) {
+      const object = JSON.parse(line);
+      if (object.action === "receive_message") {
+        drained.seqs.push(object.data.seq);
+      }
+    }
+  }
+  drained.cutOff = true;
+  return drained;
+}
+
+Deno.test("slow consumer: a member that stops reading is dropped while the room keeps getting messages promptly", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-slow-" });
+  const server = await spawnServer([
+    "--db",
+    `${dir}/chat.db`,
+    "--rate-limits",
+    "off",
+    "--max-buffered-bytes",
+    "65536",
+  ]);
+  const pool = new ClientPool(server.wsUrl);
+  let slow: RawSocket | undefined;
+  try {
+    const sender = await pool.guest("sender");
+    const reader = await pool.guest("reader");
+    slow = await stalledMember(server.wsUrl, "slow");
+    await reader.event(
+      "system",
+      (d) => d.kind === "joined" && d.user === "slow",
+    );
+    const before = await rssKiB(server.process.pid);
+    const flood = await floodUntilGone(sender, reader, "slow");
+    const after = await rssKiB(server.process.pid);
+    const summary =
+      `${flood.sent.length} messages, ${(flood.bytes / 1e6).toFixed(1)} MB, ` +
+      `replies <= ${flood.maxReplyMs.toFixed(0)} ms, lag <= ${
+        flood.maxLagMs.toFixed(0)
+      } ms, ` +
+      `RSS ${before >> 10} -> ${after >> 10} MiB`;
+    assert.ok(flood.dropped, `slow reader still listed after ${summary}`);
+    // Promptly: a room held up by its stalled reader would wait for it to
+    // be dropped, many seconds; a busy machine adds a second here and there.
+    assert.ok(flood.maxReplyMs < 3000, summary);
+    assert.ok(flood.maxLagMs < 3000, summary);
+    assert.ok(after - before < 128 * 1024, summary);
+    await reader.event("system", (d) => d.kind === "left" && d.user === "slow");
+    const drained = await drain(slow);
+    // Closed with 4008 behind what it was sent, or its TCP stream ended.
+    assert.ok(!drained.cutOff, "the server left the socket open");
+    assert.ok(
+      drained.closeCode === undefined || drained.closeCode === 4008,
+      `close ${drained.closeCode}`,
+    );
+    assert.equal(reader.closeCode, undefined);
+    assert.equal(sender.closeCode, undefined);
+  } finally {
+    slow?.abort();
+    await pool.closeAll();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("slow consumer: a reader left behind logs in again and catches up from history after_seq with no gap", () =>
+  withClients(async (pool, server) => {
+    const sender = await pool.guest("sender");
+    const reader = await pool.guest("reader");
+    const slow = await stalledMember(server.wsUrl, "slow");
+    try {
+      await reader.event(
+        "system",
+        (d) => d.kind === "joined" && d.user === "slow",
+      );
+      const flood = await floodUntilGone(sender, reader, "slow");
+      // Whether the server dropped it (the test above) or it gives up
+      // itself: what it got is the start of the room's stream, in order.
+      const { seqs } = await drain(slow);
+      assert.deepEqual(seqs, seqs.map((_, i) => i + 1));
+      await reader.event(
+        "system",
+        (d) => d.kind === "left" && d.user === "slow",
+      );
+      const back = await pool.guest("slow");
+      const last = seqs.at(-1) ?? 0;
+      const missed = await historyOf<Message>(back, "general", last);
+      const all = [...seqs, ...missed.map((m) => m.seq)];
+      const total = flood.sent.length;
+      assert.equal(
+        all.length,
+        total,
+        `got ${seqs.length} live and ${missed.length} from history`,
+      );
+      assert.deepEqual(all, flood.sent.map((m) => m.seq));
+    } finally {
+      slow.abort();
+    }
+  }, { rateLimits: NO_RATE_LIMITS, maxBufferedBytes: 65536 }));

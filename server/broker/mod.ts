@@ -79,6 +79,6 @@ export interface Broker {
   publish(publication: Publication): void;
   /** True while publications reach the other nodes. */
   healthy(): boolean;
-  /** Stops; later publishes are dropped. */
+  /** Stops; later publishes are dropped. Closing again is harmless. */
   close(): Promise<void>;
 }

@@ -37,6 +37,7 @@ export class RedisBroker implements Broker {
   #subscriber: Redis;
   #handler: DeliveryHandler = () => {};
   #closed = false;
+  #closing: Promise<void> | undefined;
   #subscribed = false;
 
   constructor(options: RedisBrokerOptions) {
@@ -112,15 +113,20 @@ export class RedisBroker implements Broker {
       this.#subscriber.status === "ready";
   }
 
-  /** Unsubscribes and closes both connections. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    for (const redis of [this.#subscriber, this.#publisher]) {
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
+  /** Unsubscribes and closes both connections; a second call waits for the first. */
+  close(): Promise<void> {
+    // Once: quitting a closed connection again makes ioredis start a
+    // 2-second disconnect timer on the old socket that nothing clears.
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      for (const redis of [this.#subscriber, this.#publisher]) {
+        try {
+          await redis.quit();
+        } catch {
+          redis.disconnect();
+        }
       }
-    }
+    })();
+    return this.#closing;
   }
 }

@@ -5,6 +5,10 @@ import type {
   PrivateMessage,
   Role,
 } from "../protocol/types.ts";
+import {
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+} from "../protocol/limits.ts";
 
 /** A room as the store keeps it. */
 export interface StoredRoom {
@@ -380,4 +384,15 @@ export interface Store
 export function conversationKey(a: string, b: string): string {
   // '@' and ':' are outside the name alphabet: no room key looks like this.
   return a < b ? `@${a}:${b}` : `@${b}:${a}`;
+}
+
+/**
+ * How many messages a page of `history` or `conversation` holds at most:
+ * the one clamp both stores apply (a limit below 1 gives an empty page).
+ */
+export function pageLimit(query: HistoryQuery): number {
+  return Math.max(
+    0,
+    Math.min(query.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
+  );
 }

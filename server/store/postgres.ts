@@ -11,10 +11,6 @@ import type {
   Role,
 } from "../protocol/types.ts";
 import {
-  HISTORY_DEFAULT_LIMIT,
-  HISTORY_MAX_LIMIT,
-} from "../protocol/limits.ts";
-import {
   type Account,
   type AppendResult,
   type Ban,
@@ -25,6 +21,7 @@ import {
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
+  pageLimit,
   type PrivateDraft,
   type RoomOptions,
   type Session,
@@ -1018,10 +1015,7 @@ async function page<M extends MessageBase>(
   stream: string,
   query: HistoryQuery,
 ): Promise<M[]> {
-  const limit = Math.max(
-    0,
-    Math.min(query.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
-  );
+  const limit = pageLimit(query);
   const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
   const since = query.since ?? 0;
   const rows = query.afterSeq !== undefined

@@ -11,10 +11,6 @@ import type {
   Role,
 } from "../protocol/types.ts";
 import {
-  HISTORY_DEFAULT_LIMIT,
-  HISTORY_MAX_LIMIT,
-} from "../protocol/limits.ts";
-import {
   type Account,
   type AppendResult,
   type Ban,
@@ -25,6 +21,7 @@ import {
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
+  pageLimit,
   type PrivateDraft,
   type RoomOptions,
   type Session,
@@ -675,10 +672,7 @@ export class SqliteStore implements Store {
   }
 
   #page<M extends MessageBase>(stream: string, query: HistoryQuery): M[] {
-    const limit = Math.min(
-      query.limit ?? HISTORY_DEFAULT_LIMIT,
-      HISTORY_MAX_LIMIT,
-    );
+    const limit = pageLimit(query);
     const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
     const since = query.since ?? 0;
     const rows = query.afterSeq !== undefined

@@ -1,0 +1,217 @@
+/**
+ * Request rate limits (server/rate_limit.ts, applied by connection.ts)
+ * against a real server: per-connection and per-user buckets,
+ * retry_after_ms, and the strikes that close a flooding connection.
+ */
+import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
+import type { BucketSpec, RateLimitConfig } from "../server/rate_limit.ts";
+import {
+  delay,
+  expectError,
+  historyOf,
+  type Message,
+  receivedTexts,
+  roundTrip,
+  withClients,
+  within,
+} from "./harness.ts";
+
+/** Rate limits all off but these (strikes off unless given). */
+function limits(options: {
+  perConnection?: Partial<RateLimitConfig["perConnection"]>;
+  perUser?: RateLimitConfig["perUser"];
+  strikesBeforeDisconnect?: number;
+}): RateLimitConfig {
+  return {
+    perConnection: {
+      ...NO_RATE_LIMITS.perConnection,
+      ...options.perConnection,
+    },
+    perUser: options.perUser ?? {},
+    strikesBeforeDisconnect: options.strikesBeforeDisconnect ?? 0,
+  };
+}
+
+const FIVE_THEN_TWO_A_SECOND: BucketSpec = { burst: 5, perSecond: 2 };
+
+Deno.test("rate limits: the message over the burst gets rate_limited with retry_after_ms, the connection stays open", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    for (let i = 1; i <= 5; i++) {
+      await alice.ok("send_message", { text: `m${i}` });
+    }
+    const refused = await expectError(
+      alice,
+      "send_message",
+      { text: "m6" },
+      "rate_limited",
+    );
+    const wait = refused.data.retry_after_ms as number;
+    assert.ok(Number.isInteger(wait) && wait > 0 && wait <= 500, `${wait}`);
+    assert.equal(alice.closeCode, undefined);
+    // Other kinds of request are not held back by the message budget.
+    await alice.ok("list_rooms");
+  }, {
+    rateLimits: limits({ perConnection: { message: FIVE_THEN_TWO_A_SECOND } }),
+  }));
+
+Deno.test("rate limits: a refused message is neither broadcast nor stored", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const from = alice.received.length;
+    // Sent at once, without waiting: the sixth and seventh are over.
+    for (let i = 1; i <= 7; i++) {
+      alice.send({
+        action: "send_message",
+        data: { text: `m${i}` },
+        id: `s${i}`,
+      });
+    }
+    await alice.waitFor((f) => f.id === "s7", "the last reply");
+    const replies = alice.received.slice(from).filter((f) =>
+      f.id?.startsWith("s")
+    );
+    assert.deepEqual(
+      replies.map((f) => f.data.code ?? f.action),
+      [
+        "success",
+        "success",
+        "success",
+        "success",
+        "success",
+        "rate_limited",
+        "rate_limited",
+      ],
+    );
+    await roundTrip(bob);
+    await roundTrip(alice);
+    const expected = ["m1", "m2", "m3", "m4", "m5"];
+    assert.deepEqual(receivedTexts(bob), expected);
+    assert.deepEqual(receivedTexts(alice), expected);
+    const stored = await historyOf<Message>(bob, "general");
+    assert.deepEqual(
+      stored.map((m) => [m.seq, m.text]),
+      expected.map((t, i) => [i + 1, t]),
+    );
+  }, {
+    rateLimits: limits({ perConnection: { message: FIVE_THEN_TWO_A_SECOND } }),
+  }));
+
+Deno.test("rate limits: after waiting retry_after_ms the sender can post again", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    for (let i = 1; i <= 5; i++) {
+      alice.send({ action: "send_message", data: { text: `m${i}` } });
+    }
+    const refused = await expectError(
+      alice,
+      "send_message",
+      { text: "m6" },
+      "rate_limited",
+    );
+    await delay(refused.data.retry_after_ms as number);
+    const sent = await alice.ok("send_message", { text: "m6 again" });
+    assert.equal((sent.message as Message).seq, 6);
+  }, {
+    rateLimits: limits({ perConnection: { message: FIVE_THEN_TWO_A_SECOND } }),
+  }));
+
+Deno.test("rate limits: two connections of one account share its per-user message budget", () =>
+  withClients(async (pool) => {
+    const first = await pool.register("carol");
+    const second = await pool.login({ token: first.token });
+    for (let i = 1; i <= 3; i++) {
+      await first.ok("send_message", { text: `a${i}` });
+    }
+    for (let i = 1; i <= 2; i++) {
+      await second.ok("send_message", { text: `b${i}` });
+    }
+    // Each connection alone is far under its own (unlimited) budget.
+    await expectError(second, "send_message", { text: "b3" }, "rate_limited");
+    await expectError(first, "send_message", { text: "a4" }, "rate_limited");
+    // Another user is not affected.
+    const dave = await pool.guest("dave");
+    await dave.ok("send_message", { text: "d1" });
+  }, { rateLimits: limits({ perUser: { message: FIVE_THEN_TWO_A_SECOND } }) }));
+
+Deno.test("rate limits: the tenth refusal within 10 s closes the connection with 1008, after its reply", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    for (let i = 1; i <= 14; i++) {
+      alice.send({
+        action: "send_message",
+        data: { text: `m${i}` },
+        id: `s${i}`,
+      });
+    }
+    await alice.waitFor((f) => f.id === "s14", "the 14th reply");
+    // Nine strikes: still open.
+    await alice.ok("list_rooms");
+    assert.equal(alice.closeCode, undefined);
+    alice.send({ action: "send_message", data: { text: "m15" }, id: "s15" });
+    const closed = await within(2000, alice.closed, "close");
+    assert.equal(closed.code, 1008);
+    const codes = alice.received.filter((f) => f.id?.startsWith("s")).map((f) =>
+      f.data.code ?? f.action
+    );
+    assert.deepEqual(codes, [
+      ...Array(5).fill("success"),
+      ...Array(10).fill("rate_limited"),
+    ]);
+    await bob.event("system", (d) => d.kind === "left" && d.user === "alice");
+  }, {
+    rateLimits: limits({
+      perConnection: { message: FIVE_THEN_TWO_A_SECOND },
+      strikesBeforeDisconnect: 10,
+    }),
+  }));
+
+Deno.test("rate limits: create_room has its own bucket, messages and joins still pass", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    await alice.ok("create_room", { room: "one" });
+    await alice.ok("create_room", { room: "two" });
+    const refused = await expectError(
+      alice,
+      "create_room",
+      { room: "three" },
+      "rate_limited",
+    );
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    await alice.ok("send_message", { text: "still talking" });
+    await alice.ok("join_room", { room: "one" });
+    const rooms = (await alice.ok("list_rooms")).rooms as { name: string }[];
+    assert.deepEqual(rooms.map((r) => r.name), ["general", "one", "two"]);
+  }, {
+    rateLimits: limits({
+      perConnection: {
+        room: { burst: 2, perSecond: 0.1 },
+        message: FIVE_THEN_TWO_A_SECOND,
+      },
+    }),
+  }));
+
+Deno.test("rate limits: login attempts have their own bucket: the fourth is refused, then allowed after the wait", () =>
+  withClients(async (pool) => {
+    const client = await pool.connect();
+    for (let i = 0; i < 3; i++) {
+      await expectError(client, "login", { username: "" }, "username_invalid");
+    }
+    const refused = await expectError(
+      client,
+      "login",
+      { username: "alice" },
+      "rate_limited",
+    );
+    // Other requests are answered as usual.
+    await expectError(client, "list_rooms", undefined, "not_logged_in");
+    await delay(refused.data.retry_after_ms as number);
+    await client.ok("login", { username: "alice" });
+  }, {
+    rateLimits: limits({
+      perConnection: { login: { burst: 3, perSecond: 2 } },
+    }),
+  }));

@@ -1,0 +1,279 @@
+/**
+ * The store contract for accounts, sessions and bans: createAccount,
+ * findAccount, findAccountLookingLike, setRole, createSession, findSession, deleteSession, addBan,
+ * removeBans and findBan.
+ */
+import assert from "node:assert/strict";
+import { account, after, BAN, type StoreTest } from "./support.ts";
+
+/** The contract of createAccount, findAccount and setRole. */
+export function accounts(test: StoreTest): void {
+  test("createAccount returns the account with its createdAt, and findAccount finds it", async (store) => {
+    const before = Date.now();
+    const created = await store.createAccount(account("dave"));
+    assert.ok(created);
+    const { createdAt, ...rest } = created;
+    assert.deepEqual(rest, {
+      key: "dave",
+      username: "DAVE",
+      passwordHash: "hash-dave",
+      role: "user",
+    });
+    assert.ok(createdAt >= before - 1000 && createdAt <= Date.now() + 1000);
+    assert.deepEqual(await store.findAccount("dave"), created);
+  });
+
+  test("findAccount of an unknown key is undefined", async (store) => {
+    await store.createAccount(account("dave"));
+    assert.equal(await store.findAccount("nobody"), undefined);
+    assert.equal(await store.findAccount("DAVE"), undefined);
+  });
+
+  test("createAccount with a taken key returns null and keeps the first account", async (store) => {
+    const first = await store.createAccount(account("dave"));
+    assert.equal(
+      await store.createAccount({
+        ...account("dave", "admin"),
+        username: "Dave",
+        passwordHash: "other",
+      }),
+      null,
+    );
+    assert.deepEqual(await store.findAccount("dave"), first);
+  });
+
+  test("createAccount gives firstRole to the first account only", async (store) => {
+    const root = await store.createAccount(account("root"), {
+      firstRole: "admin",
+    });
+    const dave = await store.createAccount(account("dave"), {
+      firstRole: "admin",
+    });
+    const mod = await store.createAccount(account("mod", "moderator"), {
+      firstRole: "admin",
+    });
+    assert.deepEqual(
+      [root, dave, mod].map((a) => a?.role),
+      ["admin", "user", "moderator"],
+    );
+    assert.equal((await store.findAccount("root"))?.role, "admin");
+  });
+
+  test("createAccount without firstRole keeps the given role, even for the first account", async (store) => {
+    assert.equal((await store.createAccount(account("dave")))?.role, "user");
+    assert.equal(
+      (await store.createAccount(account("erin", "moderator")))?.role,
+      "moderator",
+    );
+  });
+
+  test("createAccount refuses a name that looks like an account's, which findAccountLookingLike finds", async (store) => {
+    const account = (key: string, username: string) => ({
+      key,
+      username,
+      passwordHash: "hash",
+      role: "user" as const,
+    });
+    const cope = await store.createAccount(account("cope", "cope"));
+    assert.equal(cope?.username, "cope");
+    // Wholly Cyrillic с о р е, and Latin with Devanagari zeros: the
+    // skeletons of cope and of root.
+    const cyrillic = "\u0441\u043e\u0440\u0435";
+    assert.equal(await store.createAccount(account(cyrillic, cyrillic)), null);
+    assert.equal((await store.findAccountLookingLike(cyrillic))?.key, "cope");
+    assert.equal((await store.findAccountLookingLike("COPE"))?.key, "cope");
+    assert.equal(await store.findAccount(cyrillic), undefined);
+    assert.ok(await store.createAccount(account("root", "root")));
+    assert.equal(
+      await store.createAccount(account("r\u0966\u0966t", "r\u0966\u0966t")),
+      null,
+    );
+    assert.equal(await store.findAccountLookingLike("boot"), undefined);
+    assert.ok(await store.createAccount(account("boot", "boot")));
+  });
+
+  test("setRole changes a role and says whether the account exists", async (store) => {
+    const dave = (await store.createAccount(account("dave")))!;
+    assert.equal(await store.setRole("dave", "moderator"), true);
+    assert.deepEqual(await store.findAccount("dave"), {
+      ...dave,
+      role: "moderator",
+    });
+    assert.equal(await store.setRole("dave", "moderator"), true);
+    assert.equal(await store.setRole("nobody", "admin"), false);
+    assert.equal(await store.findAccount("nobody"), undefined);
+  });
+}
+
+// ----------------------------------------------------------------- sessions
+
+/** The contract of createSession, findSession and deleteSession. */
+export function sessions(test: StoreTest): void {
+  test("findSession finds a session by its token hash until deleteSession ends it", async (store) => {
+    await store.createAccount(account("dave"));
+    await store.createAccount(account("root"));
+    const expiresAt = Date.now() + 3600_000;
+    await store.createSession("t1", { userKey: "dave", expiresAt });
+    await store.createSession("t2", { userKey: "dave", expiresAt });
+    await store.createSession("t3", { userKey: "root", expiresAt });
+    assert.deepEqual(await store.findSession("t1"), {
+      userKey: "dave",
+      expiresAt,
+    });
+    assert.equal(await store.findSession("nope"), undefined);
+    await store.deleteSession("t1");
+    assert.equal(await store.findSession("t1"), undefined);
+    // The user's other sessions, and other users', go on.
+    assert.equal((await store.findSession("t2"))?.userKey, "dave");
+    assert.equal((await store.findSession("t3"))?.userKey, "root");
+    // Ending a session twice, or one that never was, is harmless.
+    await store.deleteSession("t1");
+    await store.deleteSession("never");
+  });
+
+  test("createSession drops the sessions that have expired, its own included", async (store) => {
+    await store.createAccount(account("dave"));
+    const soon = Date.now() + 20;
+    await store.createSession("soon", { userKey: "dave", expiresAt: soon });
+    await store.createSession("done", {
+      userKey: "dave",
+      expiresAt: Date.now() - 3600_000,
+    });
+    assert.equal(await store.findSession("done"), undefined);
+    await after(soon);
+    await store.createSession("fresh", {
+      userKey: "dave",
+      expiresAt: Date.now() + 3600_000,
+    });
+    assert.equal(await store.findSession("soon"), undefined);
+    assert.equal((await store.findSession("fresh"))?.userKey, "dave");
+  });
+}
+
+// --------------------------------------------------------------------- bans
+
+/** The contract of addBan, removeBans and findBan. */
+export function bans(test: StoreTest): void {
+  test("a server ban applies to the name in every room, not to other names", async (store) => {
+    await store.addBan({ userKey: "eve", ...BAN });
+    const expected = { userKey: "eve", ...BAN };
+    assert.deepEqual(await store.findBan({ userKey: "eve" }), expected);
+    assert.deepEqual(await store.findBan({ userKey: "eve" }, "dev"), expected);
+    assert.deepEqual(
+      await store.findBan({ userKey: "eve", address: "10.0.0.1" }),
+      expected,
+    );
+    assert.equal(await store.findBan({ userKey: "adam" }), undefined);
+    assert.equal(await store.findBan({ address: "10.0.0.1" }), undefined);
+    assert.equal(await store.findBan({}), undefined);
+  });
+
+  test("a room ban applies in its room only", async (store) => {
+    await store.addBan({ userKey: "mallory", roomKey: "dev", ...BAN });
+    assert.deepEqual(await store.findBan({ userKey: "mallory" }, "dev"), {
+      userKey: "mallory",
+      roomKey: "dev",
+      ...BAN,
+    });
+    assert.equal(await store.findBan({ userKey: "mallory" }), undefined);
+    assert.equal(await store.findBan({ userKey: "mallory" }, "ops"), undefined);
+    assert.equal(await store.findBan({ userKey: "eve" }, "dev"), undefined);
+  });
+
+  test("an address ban applies to anyone from that address, and not to the name elsewhere", async (store) => {
+    await store.addBan({ userKey: "eve", address: "10.0.0.9", ...BAN });
+    const expected = { userKey: "eve", address: "10.0.0.9", ...BAN };
+    assert.deepEqual(
+      await store.findBan({ userKey: "someone", address: "10.0.0.9" }),
+      expected,
+    );
+    assert.deepEqual(await store.findBan({ address: "10.0.0.9" }), expected);
+    assert.deepEqual(
+      await store.findBan({ address: "10.0.0.9" }, "dev"),
+      expected,
+    );
+    assert.equal(
+      await store.findBan({ userKey: "eve", address: "10.0.0.1" }),
+      undefined,
+    );
+    assert.equal(await store.findBan({ userKey: "eve" }), undefined);
+  });
+
+  test("findBan prefers the server ban when a room ban applies too", async (store) => {
+    await store.addBan({
+      userKey: "eve",
+      roomKey: "dev",
+      ...BAN,
+      reason: "room",
+    });
+    await store.addBan({ userKey: "eve", ...BAN, reason: "server" });
+    assert.equal(
+      (await store.findBan({ userKey: "eve" }, "dev"))?.reason,
+      "server",
+    );
+  });
+
+  test("addBan again for the same user, address and room replaces its reason, author and time", async (store) => {
+    await store.addBan({ userKey: "eve", roomKey: "dev", ...BAN });
+    await store.addBan({
+      userKey: "eve",
+      roomKey: "dev",
+      reason: "again",
+      by: "mod",
+      createdAt: 2_000,
+    });
+    assert.deepEqual(await store.findBan({ userKey: "eve" }, "dev"), {
+      userKey: "eve",
+      roomKey: "dev",
+      reason: "again",
+      by: "mod",
+      createdAt: 2_000,
+    });
+    // Replaced, not added: one ban to lift.
+    assert.equal(await store.removeBans("eve", "dev"), 1);
+  });
+
+  test("removeBans lifts a user's server bans with the addresses banned with them, and counts them", async (store) => {
+    await store.addBan({ userKey: "eve", ...BAN });
+    await store.addBan({ userKey: "eve", address: "10.0.0.9", ...BAN });
+    await store.addBan({ userKey: "eve", address: "10.0.0.8", ...BAN });
+    await store.addBan({ userKey: "eve", roomKey: "dev", ...BAN });
+    await store.addBan({ userKey: "mallory", ...BAN });
+    assert.equal(await store.removeBans("eve"), 3);
+    assert.equal(await store.findBan({ userKey: "eve" }), undefined);
+    assert.equal(await store.findBan({ address: "10.0.0.9" }), undefined);
+    // Room bans and other users' bans stay.
+    assert.equal(
+      (await store.findBan({ userKey: "eve" }, "dev"))?.roomKey,
+      "dev",
+    );
+    assert.equal(
+      (await store.findBan({ userKey: "mallory" }))?.userKey,
+      "mallory",
+    );
+    assert.equal(await store.removeBans("eve"), 0);
+    assert.equal(await store.removeBans("nobody"), 0);
+  });
+
+  test("removeBans with a room lifts only that room's ban", async (store) => {
+    await store.addBan({ userKey: "eve", ...BAN });
+    await store.addBan({ userKey: "eve", roomKey: "dev", ...BAN });
+    await store.addBan({ userKey: "eve", roomKey: "ops", ...BAN });
+    assert.equal(await store.removeBans("eve", "dev"), 1);
+    assert.equal(
+      (await store.findBan({ userKey: "eve" }, "dev"))?.roomKey,
+      undefined,
+    );
+    assert.equal(
+      (await store.findBan({ userKey: "eve" }, "ops"))?.roomKey,
+      undefined,
+    );
+    assert.equal(await store.removeBans("eve"), 1);
+    assert.equal(await store.findBan({ userKey: "eve" }, "dev"), undefined);
+    assert.equal(
+      (await store.findBan({ userKey: "eve" }, "ops"))?.roomKey,
+      "ops",
+    );
+    assert.equal(await store.removeBans("eve", "dev"), 0);
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The store contract for the records of uploads: saveUpload, findUpload,
+ * deleteUpload, uploadStreams, sweepUploads, hashInUse, and secret.
+ */
+import assert from "node:assert/strict";
+import { type StoredUpload } from "../../server/store/mod.ts";
+import { draft, type StoreTest } from "./support.ts";
+
+/** The contract of the upload records. */
+export function files(test: StoreTest): void {
+  const UPLOAD: StoredUpload = {
+    id: "0f".repeat(16),
+    hash: "ab".repeat(32),
+    name: "photo.png",
+    size: 1234,
+    type: "image/png",
+    uploader: "alice",
+    width: 10,
+    height: 20,
+    createdAt: 1_700_000_000_000,
+  };
+
+  test("saveUpload records an upload and findUpload finds it by id", async (store) => {
+    await store.saveUpload(UPLOAD);
+    assert.deepEqual(await store.findUpload(UPLOAD.id), UPLOAD);
+    // Same bytes under another id and name: a record of its own.
+    const again = { ...UPLOAD, id: "1f".repeat(16), name: "other.png" };
+    await store.saveUpload(again);
+    assert.deepEqual(await store.findUpload(again.id), again);
+    assert.deepEqual(await store.findUpload(UPLOAD.id), UPLOAD);
+    const text = {
+      ...UPLOAD,
+      id: "2f".repeat(16),
+      type: "text/plain",
+      width: undefined,
+      height: undefined,
+    };
+    delete text.width;
+    delete text.height;
+    await store.saveUpload(text);
+    assert.deepEqual(await store.findUpload(text.id), text);
+  });
+
+  test("findUpload of an unknown id is undefined, and deleteUpload forgets one", async (store) => {
+    await store.saveUpload(UPLOAD);
+    assert.equal(await store.findUpload("ef".repeat(16)), undefined);
+    assert.equal(await store.findUpload(""), undefined);
+    await store.deleteUpload(UPLOAD.id);
+    assert.equal(await store.findUpload(UPLOAD.id), undefined);
+    assert.equal(await store.hashInUse(UPLOAD.hash), false);
+    await store.deleteUpload(UPLOAD.id);
+  });
+
+  test("an upload is live while a message carries it, and swept with its bytes' hash after", async (store) => {
+    const upload = (id: string, hash: string, createdAt = Date.now()) => ({
+      id,
+      hash,
+      name: `${id}.png`,
+      size: 3,
+      type: "image/png",
+      uploader: "alice",
+      width: 2,
+      height: 1,
+      frames: 4,
+      createdAt,
+    });
+    const a = upload("a".repeat(32), "1".repeat(64));
+    const b = upload("b".repeat(32), "1".repeat(64));
+    const old = upload("c".repeat(32), "2".repeat(64), 1000);
+    for (const u of [a, b, old]) await store.saveUpload(u);
+    assert.deepEqual(await store.findUpload(a.id), a);
+    assert.equal(await store.findUpload("d".repeat(32)), undefined);
+    const url = (id: string) => ({
+      url: `/files/${id}/x.png`,
+      name: "x.png",
+      size: 3,
+      type: "image/png",
+    });
+    await store.createRoom("dev", "dev");
+    const inRoom = await store.appendMessage(
+      draft("dev", "", { attachments: [url(a.id)] }),
+    );
+    await store.appendPrivate({
+      fromKey: "alice",
+      from: "alice",
+      toKey: "bob",
+      to: "bob",
+      text: "",
+      attachments: [url(a.id), url(b.id)],
+      delivered: true,
+    });
+    const streams = (await store.uploadStreams(a.id)).map((u) => u.stream)
+      .sort();
+    assert.deepEqual(streams, ["@alice:bob", "dev"]);
+    // Nothing to sweep yet but the old upload nobody attached.
+    assert.deepEqual(await store.sweepUploads(Date.now() - 60_000), [
+      old.hash,
+    ]);
+    assert.equal(await store.findUpload(old.id), undefined);
+    assert.equal(await store.hashInUse(old.hash), false);
+    await store.updateMessage(inRoom.message.id, { deleted: true });
+    assert.deepEqual(
+      (await store.uploadStreams(a.id)).map((u) => u.stream),
+      ["@alice:bob"],
+    );
+    await store.deleteRoom("dev");
+    assert.deepEqual(await store.sweepUploads(0), []);
+    assert.equal(await store.hashInUse(a.hash), true);
+    assert.equal(await store.secret("files"), await store.secret("files"));
+    assert.notEqual(await store.secret("files"), await store.secret("other"));
+  });
+}

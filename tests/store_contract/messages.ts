@@ -1,0 +1,198 @@
+/**
+ * The store contract for stored messages themselves: attachments,
+ * findMessage and updateMessage (edits and deletes).
+ */
+import assert from "node:assert/strict";
+import type {
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
+import { conversationKey } from "../../server/store/mod.ts";
+import { append, dm, draft, ISO_MS, PHOTO, type StoreTest } from "./support.ts";
+
+/** The contract of Attachments, findMessage and updateMessage. */
+export function messageRecords(test: StoreTest): void {
+  test("appendMessage keeps attachments in order; none or an empty list leaves the field out", async (store) => {
+    const second = {
+      ...PHOTO,
+      name: "second.png",
+      url: "/files/def/second.png",
+    };
+    const { message } = await store.appendMessage(
+      draft("general", "look", { attachments: [PHOTO, second] }),
+    );
+    assert.deepEqual(message.attachments, [PHOTO, second]);
+    const empty = await store.appendMessage(
+      draft("general", "no files", { attachments: [] }),
+    );
+    assert.equal("attachments" in empty.message, false);
+    const plain = await store.appendMessage(draft("general", "plain"));
+    assert.equal("attachments" in plain.message, false);
+    assert.deepEqual(await store.history("general", {}), [
+      message,
+      empty.message,
+      plain.message,
+    ]);
+  });
+
+  test("findMessage finds a room message with its author's key and its room", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const { message } = await store.appendMessage(
+      draft("dev", "hello", { userKey: "bob", user: "Bob", clientId: "k1" }),
+    );
+    assert.deepEqual(await store.findMessage(message.id), {
+      message,
+      userKey: "bob",
+      stream: "dev",
+    });
+  });
+
+  test("findMessage finds a private message under its conversation key", async (store) => {
+    const { message } = await store.appendPrivate(
+      dm("bob", "alice", "psst", { attachments: [PHOTO] }),
+    );
+    assert.deepEqual(await store.findMessage(message.id), {
+      message,
+      userKey: "bob",
+      stream: conversationKey("alice", "bob"),
+    });
+  });
+
+  test("findMessage of an unknown id is undefined", async (store) => {
+    await append(store, "general", ["there"]);
+    assert.equal(
+      await store.findMessage("01NOSUCHMESSAGE0000000000"),
+      undefined,
+    );
+    assert.equal(await store.findMessage(""), undefined);
+  });
+
+  test("updateMessage edits the text and sets edited_at wherever the message is read", async (store) => {
+    const { message } = await store.appendMessage(
+      draft("general", "helo", { clientId: "k1", attachments: [PHOTO] }),
+    );
+    const before = Date.now();
+    const edited = await store.updateMessage(message.id, { text: "hello" });
+    assert.ok(edited);
+    assert.deepEqual(
+      { ...edited, edited_at: undefined },
+      { ...message, text: "hello", edited_at: undefined },
+    );
+    assert.match(edited.edited_at!, ISO_MS);
+    const editedAt = Date.parse(edited.edited_at!);
+    assert.ok(editedAt >= before - 1000 && editedAt <= Date.now() + 1000);
+    assert.deepEqual(await store.history("general", {}), [edited]);
+    assert.deepEqual((await store.findMessage(message.id))?.message, edited);
+    // A retry of an edited message answers with the message as it is now.
+    const retry = await store.appendMessage(
+      draft("general", "helo", { clientId: "k1" }),
+    );
+    assert.equal(retry.duplicate, true);
+    assert.deepEqual(retry.message, edited);
+  });
+
+  test("updateMessage deletes: the text and attachments go, seq, id and author stay", async (store) => {
+    const sent = await append(store, "general", ["first"]);
+    const { message } = await store.appendMessage(
+      draft("general", "oops", { clientId: "k1", attachments: [PHOTO] }),
+    );
+    const deleted = await store.updateMessage(message.id, { deleted: true });
+    const expected: ChatMessage = {
+      id: message.id,
+      seq: 2,
+      room: "general",
+      user: "Alice",
+      text: "",
+      ts: message.ts,
+      client_id: "k1",
+      deleted: true,
+    };
+    assert.deepEqual(deleted, expected);
+    assert.deepEqual(await store.history("general", {}), [sent[0], expected]);
+    const retry = await store.appendMessage(
+      draft("general", "oops", { clientId: "k1" }),
+    );
+    assert.deepEqual([retry.duplicate, retry.message], [true, expected]);
+    // The next message still follows it.
+    const [next] = await append(store, "general", ["next"]);
+    assert.equal(next.seq, 3);
+  });
+
+  test("a deleted message cannot be edited; deleting it again returns it unchanged", async (store) => {
+    const { message } = await store.appendMessage(draft("general", "x"));
+    await store.updateMessage(message.id, { text: "edited first" });
+    const deleted = await store.updateMessage(message.id, { deleted: true });
+    assert.equal(
+      await store.updateMessage(message.id, { text: "too late" }),
+      undefined,
+    );
+    assert.deepEqual(
+      await store.updateMessage(message.id, { deleted: true }),
+      deleted,
+    );
+    assert.deepEqual(await store.history("general", {}), [deleted]);
+  });
+
+  test("updateMessage of an unknown id returns undefined and changes nothing", async (store) => {
+    const sent = await append(store, "general", ["stays"]);
+    const missing = "01NOSUCHMESSAGE0000000000";
+    assert.equal(await store.updateMessage(missing, { text: "x" }), undefined);
+    assert.equal(
+      await store.updateMessage(missing, { deleted: true }),
+      undefined,
+    );
+    assert.deepEqual(await store.history("general", {}), sent);
+  });
+
+  test("updateMessage edits and deletes private messages too", async (store) => {
+    const { message: first } = await store.appendPrivate(
+      dm("alice", "bob", "hi"),
+    );
+    const { message: second } = await store.appendPrivate(
+      dm("alice", "bob", "secret", { attachments: [PHOTO] }),
+    );
+    const edited = await store.updateMessage(first.id, { text: "hello" });
+    assert.equal(edited?.text, "hello");
+    assert.equal((edited as PrivateMessage).to, "BOB");
+    const deleted = await store.updateMessage(second.id, { deleted: true });
+    assert.equal(deleted?.deleted, true);
+    assert.equal("attachments" in deleted!, false);
+    assert.deepEqual(await store.conversation("bob", "alice", {}), [
+      edited,
+      deleted,
+    ]);
+  });
+
+  test("the same clientId from another holder of the same name is a new message, in rooms and conversations", async (store) => {
+    const first = await store.appendMessage(
+      draft("general", "old holder", { clientId: "1", sender: "g:old" }),
+    );
+    const later = await store.appendMessage(
+      draft("general", "new holder", { clientId: "1", sender: "g:new" }),
+    );
+    assert.equal(later.duplicate, false);
+    assert.equal(later.message.text, "new holder");
+    assert.equal(later.message.seq, first.message.seq + 1);
+    const again = await store.appendMessage(
+      draft("general", "retry", { clientId: "1", sender: "g:old" }),
+    );
+    assert.equal(again.duplicate, true);
+    assert.equal(again.message.id, first.message.id);
+    const pm = (sender: string, text: string) =>
+      store.appendPrivate({
+        fromKey: "carol",
+        from: "carol",
+        toKey: "bob",
+        to: "bob",
+        text,
+        clientId: "1",
+        sender,
+        delivered: true,
+      });
+    const secret = await pm("g:old", "for bob only");
+    const other = await pm("g:new", "hello");
+    assert.equal(other.duplicate, false);
+    assert.equal(other.message.text, "hello");
+    assert.equal((await pm("g:old", "retry")).message.id, secret.message.id);
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * The store contract for private conversations: appendPrivate,
+ * conversation and takeUndelivered.
+ */
+import assert from "node:assert/strict";
+import type { PrivateMessage } from "../../server/protocol/types.ts";
+import { type HistoryQuery } from "../../server/store/mod.ts";
+import {
+  append,
+  dm,
+  draft,
+  ISO_MS,
+  range,
+  seqs,
+  type StoreTest,
+} from "./support.ts";
+
+/** The contract of appendPrivate, conversation and takeUndelivered. */
+export function privateMessages(test: StoreTest): void {
+  test("appendPrivate stores a message with id, seq, user, to, text and ts, and no room", async (store) => {
+    const before = Date.now();
+    const { message, duplicate } = await store.appendPrivate(
+      dm("alice", "bob", "hi bob"),
+    );
+    assert.equal(duplicate, false);
+    assert.deepEqual(Object.keys(message).sort(), [
+      "id",
+      "seq",
+      "text",
+      "to",
+      "ts",
+      "user",
+    ]);
+    assert.equal(message.seq, 1);
+    assert.equal(message.user, "ALICE");
+    assert.equal(message.to, "BOB");
+    assert.equal(message.text, "hi bob");
+    assert.match(message.ts, ISO_MS);
+    const ts = Date.parse(message.ts);
+    assert.ok(ts >= before - 1000 && ts <= Date.now() + 1000);
+    assert.deepEqual(await store.conversation("alice", "bob", {}), [message]);
+  });
+
+  test("a conversation counts seq from 1, the same both ways, apart from rooms and other conversations", async (store) => {
+    await append(store, "general", ["room 1", "room 2"]);
+    const seqOf = async (from: string, to: string) =>
+      (await store.appendPrivate(dm(from, to, `${from}>${to}`))).message.seq;
+    assert.deepEqual([
+      await seqOf("alice", "bob"),
+      await seqOf("bob", "alice"),
+      await seqOf("alice", "carol"),
+      await seqOf("alice", "bob"),
+      await seqOf("carol", "bob"),
+    ], [1, 2, 1, 3, 1]);
+    const both = await store.conversation("bob", "alice", {});
+    assert.deepEqual(
+      both.map((m) => [m.seq, m.user, m.to, m.text]),
+      [
+        [1, "ALICE", "BOB", "alice>bob"],
+        [2, "BOB", "ALICE", "bob>alice"],
+        [3, "ALICE", "BOB", "alice>bob"],
+      ],
+    );
+    assert.deepEqual(await store.conversation("alice", "bob", {}), both);
+    assert.deepEqual(seqs(await store.history("general", {})), [1, 2]);
+  });
+
+  test("appendPrivate with a retried clientId returns the first message; elsewhere it is new", async (store) => {
+    const first = await store.appendPrivate(
+      dm("alice", "bob", "retry", { clientId: "c1" }),
+    );
+    assert.equal(first.message.client_id, "c1");
+    const again = await store.appendPrivate(
+      dm("alice", "bob", "retry, edited", { clientId: "c1" }),
+    );
+    assert.deepEqual([again.duplicate, again.message], [true, first.message]);
+    // The other side, another conversation, a room: new messages.
+    const fromBob = await store.appendPrivate(
+      dm("bob", "alice", "mine", { clientId: "c1" }),
+    );
+    const toCarol = await store.appendPrivate(
+      dm("alice", "carol", "yours", { clientId: "c1" }),
+    );
+    const inRoom = await store.appendMessage(
+      draft("general", "ours", { clientId: "c1" }),
+    );
+    assert.deepEqual(
+      [fromBob, toCarol, inRoom].map((r) => [r.duplicate, r.message.seq]),
+      [[false, 2], [false, 1], [false, 1]],
+    );
+    assert.deepEqual(
+      (await store.conversation("alice", "bob", {})).map((m) => m.text),
+      ["retry", "mine"],
+    );
+  });
+
+  test("conversation pages like history: latest 50, beforeSeq, afterSeq, limit, at most 200", async (store) => {
+    for (let n = 1; n <= 230; n++) {
+      await store.appendPrivate(
+        n % 2 ? dm("alice", "bob", `m${n}`) : dm("bob", "alice", `m${n}`),
+      );
+    }
+    const page = async (query: HistoryQuery) =>
+      seqs(await store.conversation("alice", "bob", query));
+    assert.deepEqual(await page({}), range(181, 230));
+    assert.deepEqual(await page({ limit: 3 }), [228, 229, 230]);
+    assert.deepEqual(await page({ beforeSeq: 10, limit: 3 }), [7, 8, 9]);
+    assert.deepEqual(await page({ afterSeq: 5, limit: 3 }), [6, 7, 8]);
+    assert.deepEqual(await page({ afterSeq: 3, beforeSeq: 7 }), [4, 5, 6]);
+    assert.deepEqual(await page({ afterSeq: 230 }), []);
+    assert.deepEqual(await page({ limit: 1000 }), range(31, 230));
+    assert.deepEqual(await page({ afterSeq: 0, limit: 1000 }), range(1, 200));
+    assert.deepEqual(await page({ limit: 0 }), []);
+  });
+
+  test("conversation of two users who never wrote to each other is empty", async (store) => {
+    await store.appendPrivate(dm("alice", "bob", "hi"));
+    assert.deepEqual(await store.conversation("alice", "carol", {}), []);
+    assert.deepEqual(
+      await store.conversation("carol", "dave", { afterSeq: 0 }),
+      [],
+    );
+  });
+
+  test("takeUndelivered returns a user's undelivered messages once, oldest first", async (store) => {
+    const sent: PrivateMessage[] = [];
+    for (
+      const [from, text] of [["bob", "b1"], ["carol", "c1"], ["bob", "b2"]]
+    ) {
+      const { message } = await store.appendPrivate(
+        dm(from, "dave", text, { delivered: false }),
+      );
+      sent.push(message);
+    }
+    const taken = await store.takeUndelivered("dave");
+    assert.deepEqual(
+      taken.map((m) => m.text).sort(),
+      ["b1", "b2", "c1"],
+    );
+    for (const message of taken) {
+      assert.deepEqual(message, sent.find((m) => m.id === message.id));
+    }
+    // Oldest first: by time stored, and each conversation in seq order.
+    const times = taken.map((m) => Date.parse(m.ts));
+    assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    assert.deepEqual(
+      taken.filter((m) => m.user === "BOB").map((m) => m.text),
+      ["b1", "b2"],
+    );
+    assert.deepEqual(await store.takeUndelivered("dave"), []);
+    // Taken means delivered, not deleted: the conversation keeps them.
+    assert.deepEqual(
+      (await store.conversation("dave", "bob", {})).map((m) => m.text),
+      ["b1", "b2"],
+    );
+  });
+
+  test("takeUndelivered leaves delivered messages and other users' messages", async (store) => {
+    await store.appendPrivate(dm("bob", "dave", "seen"));
+    await store.appendPrivate(
+      dm("bob", "erin", "for erin", { delivered: false }),
+    );
+    await store.appendPrivate(
+      dm("dave", "bob", "from dave", { delivered: false }),
+    );
+    assert.deepEqual(await store.takeUndelivered("dave"), []);
+    assert.deepEqual(
+      (await store.takeUndelivered("erin")).map((m) => m.text),
+      ["for erin"],
+    );
+    assert.deepEqual(
+      (await store.takeUndelivered("bob")).map((m) => m.text),
+      ["from dave"],
+    );
+    assert.deepEqual(await store.takeUndelivered("nobody"), []);
+  });
+
+  test("a retried undelivered message is taken once", async (store) => {
+    const first = await store.appendPrivate(
+      dm("bob", "dave", "once", { delivered: false, clientId: "c1" }),
+    );
+    await store.appendPrivate(
+      dm("bob", "dave", "once", { delivered: false, clientId: "c1" }),
+    );
+    assert.deepEqual(await store.takeUndelivered("dave"), [first.message]);
+    // A retry after it was taken does not make it pending again.
+    const late = await store.appendPrivate(
+      dm("bob", "dave", "once", { delivered: false, clientId: "c1" }),
+    );
+    assert.equal(late.duplicate, true);
+    assert.deepEqual(await store.takeUndelivered("dave"), []);
+  });
+
+  test("undelivered private messages are refused past the waiting limits, retries and delivered ones aside", async (store) => {
+    const limits = { perRecipient: 3, perSender: 2 };
+    const dm = (from: string, to: string, text: string, more = {}) =>
+      store.appendPrivate({
+        fromKey: from,
+        from,
+        toKey: to,
+        to,
+        text,
+        delivered: false,
+        waitingLimits: limits,
+        ...more,
+      });
+    assert.ok("message" in await dm("a", "bob", "a1", { clientId: "k" }));
+    assert.ok("message" in await dm("a", "carl", "a2"));
+    assert.deepEqual(await dm("a", "dan", "a3"), { full: "sender" });
+    const retry = await dm("a", "bob", "a1 again", { clientId: "k" });
+    assert.ok("duplicate" in retry && retry.duplicate);
+    assert.ok("message" in await dm("b", "bob", "b1"));
+    assert.ok("message" in await dm("c", "bob", "c1"));
+    assert.deepEqual(await dm("d", "bob", "d1"), { full: "recipient" });
+    // Delivered messages do not wait, so they are never refused.
+    assert.ok("message" in await dm("d", "bob", "d2", { delivered: true }));
+    assert.equal((await store.takeUndelivered("bob")).length, 3);
+    assert.ok("message" in await dm("d", "bob", "d3"));
+  });
+}

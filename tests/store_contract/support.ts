@@ -1,0 +1,99 @@
+/**
+ * What the store contract's sections share: how a scenario is registered,
+ * and drafts and records that read the same in every section.
+ */
+import type {
+  Attachment,
+  ChatMessage,
+  MessageBase,
+  Role,
+} from "../../server/protocol/types.ts";
+import type {
+  MessageDraft,
+  PrivateDraft,
+  Store,
+} from "../../server/store/mod.ts";
+
+/**
+ * Registers one scenario: `body` gets a fresh store, and `reopen`, which
+ * closes it and opens it again on the same data.
+ */
+export type StoreTest = (
+  title: string,
+  body: (store: Store, reopen: () => Promise<Store>) => Promise<void>,
+) => void;
+
+export { ISO_MS, range } from "../harness.ts";
+
+/** A room message by Alice. */
+export function draft(
+  roomKey: string,
+  text: string,
+  more: Partial<MessageDraft> = {},
+): MessageDraft {
+  return { roomKey, userKey: "alice", user: "Alice", text, ...more };
+}
+
+/** Appends texts one after the other; returns the stored messages. */
+export async function append(
+  store: Store,
+  roomKey: string,
+  texts: string[],
+): Promise<ChatMessage[]> {
+  const messages: ChatMessage[] = [];
+  for (const text of texts) {
+    messages.push((await store.appendMessage(draft(roomKey, text))).message);
+  }
+  return messages;
+}
+
+/** The seqs of messages, in order. */
+export function seqs(messages: MessageBase[]): number[] {
+  return messages.map((m) => m.seq);
+}
+
+/** A private message from one user to another, delivered unless told. */
+export function dm(
+  fromKey: string,
+  toKey: string,
+  text: string,
+  more: Partial<PrivateDraft> & { waitingLimits?: undefined } = {},
+): PrivateDraft & { waitingLimits?: undefined } {
+  return {
+    fromKey,
+    from: fromKey.toUpperCase(),
+    toKey,
+    to: toKey.toUpperCase(),
+    text,
+    delivered: true,
+    ...more,
+  };
+}
+
+/** Waits until the clock has passed `ms` (since the epoch). */
+export async function after(ms: number): Promise<void> {
+  while (Date.now() <= ms) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** An attachment. */
+export const PHOTO: Attachment = {
+  url: "/files/abc/photo.png",
+  name: "photo.png",
+  size: 1234,
+  type: "image/png",
+};
+
+/** An account draft named after its key. */
+export function account(key: string, role: Role = "user") {
+  return {
+    key,
+    username: key.toUpperCase(),
+    passwordHash: `hash-${key}`,
+    role,
+  };
+}
+
+/** What every ban in the contract shares but its target. */
+export const BAN = { reason: "spam", by: "root", createdAt: 1_700_000_000_000 };

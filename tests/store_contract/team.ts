@@ -1,0 +1,214 @@
+/**
+ * The store contract for team chat: private rooms, memberships and read
+ * state (addMember, removeMember, isMember, memberships, markRead,
+ * readState) and invites (createInvite, findInvite, useInvite,
+ * revokeInvite, listInvites).
+ */
+import assert from "node:assert/strict";
+import { conversationKey, MAX_UNREAD } from "../../server/store/mod.ts";
+import { append, draft, type StoreTest } from "./support.ts";
+
+/** The contract of memberships, read state, private rooms and invites. */
+export function teamChat(test: StoreTest): void {
+  test("createRoom keeps a private room's flag and owner; rooms are public by default", async (store) => {
+    const secret = await store.createRoom("Secret", "secret", {
+      private: true,
+      owner: "alice",
+    });
+    assert.deepEqual(
+      { private: secret?.private, owner: secret?.owner },
+      { private: true, owner: "alice" },
+    );
+    await store.createRoom("dev", "dev");
+    const rooms = await store.listRooms();
+    assert.deepEqual(rooms.map((r) => [r.key, r.private, r.owner]), [
+      ["general", false, undefined],
+      ["secret", true, "alice"],
+      ["dev", false, undefined],
+    ]);
+  });
+
+  test("addMember joins once, read to the room's end; removeMember ends it", async (store) => {
+    await store.createRoom("dev", "dev");
+    await append(store, "dev", ["a", "b"]);
+    assert.equal(await store.addMember("bob", "dev"), true);
+    assert.equal(await store.addMember("bob", "dev"), false);
+    assert.equal(await store.addMember("bob", "nowhere"), false);
+    assert.equal(await store.isMember("bob", "dev"), true);
+    assert.equal(await store.isMember("carol", "dev"), false);
+    assert.deepEqual(await store.memberships("bob"), [
+      { roomKey: "dev", lastReadSeq: 2, unread: 0, mentions: 0, lastSeq: 2 },
+    ]);
+    assert.equal(await store.removeMember("bob", "dev"), true);
+    assert.equal(await store.removeMember("bob", "dev"), false);
+    assert.deepEqual(await store.memberships("bob"), []);
+  });
+
+  test("memberships count messages by others after the read position, and mentions of the account", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "general");
+    await store.addMember("bob", "dev");
+    await append(store, "dev", ["hi @bob", "plain", "`@bob` in code"]);
+    await store.appendMessage(draft("dev", "mine @bob", {
+      userKey: "bob",
+      user: "bob",
+    }));
+    await store.appendMessage(draft("general", "hey @BOB and @carol"));
+    const rooms = await store.memberships("bob");
+    rooms.sort((a, b) => a.roomKey < b.roomKey ? -1 : 1);
+    assert.deepEqual(rooms, [
+      { roomKey: "dev", lastReadSeq: 0, unread: 3, mentions: 1, lastSeq: 4 },
+      {
+        roomKey: "general",
+        lastReadSeq: 0,
+        unread: 1,
+        mentions: 1,
+        lastSeq: 1,
+      },
+    ]);
+    const carol = await store.readState("carol", "general");
+    assert.deepEqual(carol, {
+      lastReadSeq: 0,
+      unread: 1,
+      mentions: 1,
+      lastSeq: 1,
+    });
+  });
+
+  test(
+    "markRead only moves forward, is capped at the stream's end, and survives a reopen",
+    async (store, reopen) => {
+      await store.addMember("bob", "general");
+      const sent = await append(store, "general", ["@bob 1", "2", "3"]);
+      assert.deepEqual(await store.markRead("bob", "general", 2), {
+        lastReadSeq: 2,
+        unread: 1,
+        mentions: 0,
+        lastSeq: 3,
+      });
+      assert.equal((await store.markRead("bob", "general", 1)).lastReadSeq, 2);
+      assert.equal((await store.markRead("bob", "general", 99)).lastReadSeq, 3);
+      const again = await reopen();
+      assert.deepEqual(await again.memberships("bob"), [
+        {
+          roomKey: "general",
+          lastReadSeq: 3,
+          unread: 0,
+          mentions: 0,
+          lastSeq: 3,
+        },
+      ]);
+      assert.equal(sent.length, 3);
+    },
+  );
+
+  test("read state covers private conversations, and deleted messages are not unread", async (store) => {
+    const stream = conversationKey("alice", "bob");
+    const sent: string[] = [];
+    for (const text of ["one", "two @bob", "three"]) {
+      const { message } = await store.appendPrivate({
+        fromKey: "alice",
+        from: "alice",
+        toKey: "bob",
+        to: "bob",
+        text,
+        delivered: true,
+      });
+      sent.push(message.id);
+    }
+    assert.deepEqual(await store.readState("bob", stream), {
+      lastReadSeq: 0,
+      unread: 3,
+      mentions: 1,
+      lastSeq: 3,
+    });
+    await store.updateMessage(sent[1], { deleted: true });
+    assert.deepEqual(await store.markRead("bob", stream, 1), {
+      lastReadSeq: 1,
+      unread: 1,
+      mentions: 0,
+      lastSeq: 3,
+    });
+    assert.equal((await store.readState("alice", stream)).unread, 0);
+  });
+
+  test("an edit's mentions follow its new text", async (store) => {
+    await store.addMember("bob", "general");
+    await store.addMember("carol", "general");
+    const [message] = await append(store, "general", ["hi @bob"]);
+    await store.updateMessage(message.id, { text: "hi @carol, @alice" });
+    assert.equal((await store.readState("bob", "general")).mentions, 0);
+    assert.equal((await store.readState("carol", "general")).mentions, 1);
+    // The author's own name is never a mention.
+    assert.equal((await store.readState("alice", "general")).mentions, 0);
+  });
+
+  test("unread counts stop at MAX_UNREAD", async (store) => {
+    await store.addMember("bob", "general");
+    await Promise.all(
+      Array.from(
+        { length: MAX_UNREAD + 5 },
+        (_, i) => store.appendMessage(draft("general", `m${i}`)),
+      ),
+    );
+    const [general] = await store.memberships("bob");
+    assert.equal(general.unread, MAX_UNREAD);
+    assert.equal(general.lastSeq, MAX_UNREAD + 5);
+  });
+
+  test("deleting a room ends its memberships, read positions, mentions and invites", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "dev");
+    await append(store, "dev", ["@bob 1", "2"]);
+    await store.markRead("bob", "dev", 2);
+    await store.createInvite({
+      code: "c1",
+      roomKey: "dev",
+      createdBy: "alice",
+      createdAt: Date.now(),
+    });
+    assert.equal(await store.deleteRoom("dev"), true);
+    assert.deepEqual(await store.memberships("bob"), []);
+    assert.equal(await store.findInvite("c1"), undefined);
+    // A new room of the same name starts from nothing.
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "dev");
+    await store.removeMember("bob", "dev");
+    assert.deepEqual(await store.readState("bob", "dev"), {
+      lastReadSeq: 0,
+      unread: 0,
+      mentions: 0,
+      lastSeq: 0,
+    });
+  });
+
+  test("invites are used up, expire, and are revoked; listInvites shows the usable ones", async (store) => {
+    await store.createRoom("dev", "dev");
+    const now = Date.now();
+    const base = { roomKey: "dev", createdBy: "alice", createdAt: now };
+    await store.createInvite({ ...base, code: "once", maxUses: 1 });
+    await store.createInvite({ ...base, code: "soon", expiresAt: now + 1000 });
+    await store.createInvite({ ...base, code: "open" });
+    assert.deepEqual(await store.findInvite("once"), {
+      ...base,
+      code: "once",
+      maxUses: 1,
+      uses: 0,
+      revoked: false,
+    });
+    assert.equal((await store.useInvite("once", now))?.uses, 1);
+    assert.equal(await store.useInvite("once", now), undefined);
+    assert.equal((await store.useInvite("soon", now))?.code, "soon");
+    assert.equal(await store.useInvite("soon", now + 1000), undefined);
+    assert.equal(await store.revokeInvite("open"), true);
+    assert.equal(await store.revokeInvite("nothing"), false);
+    assert.equal(await store.useInvite("open", now), undefined);
+    assert.equal((await store.findInvite("open"))?.revoked, true);
+    assert.deepEqual(
+      (await store.listInvites("dev", now)).map((i) => i.code),
+      ["soon"],
+    );
+    assert.deepEqual(await store.listInvites("dev", now + 1000), []);
+    assert.equal(await store.useInvite("nothing", now), undefined);
+  });
+}

@@ -1,0 +1,295 @@
+/**
+ * The WebSocket edge (server/websocket.ts) against a real server: frame
+ * size limits, binary frames, the per-address cap (and behind a trusted
+ * proxy), the login timeout, idle pings, and clients that go away.
+ */
+import assert from "node:assert/strict";
+import {
+  delay,
+  expectError,
+  RawSocket,
+  replyTo,
+  roomsOf,
+  TestClient,
+  usersIn,
+  withClients,
+  within,
+  withServer,
+} from "./harness.ts";
+
+// Loopback addresses are never capped (a local proxy, the operator's
+// tools): these tests reach the server "from" 192.0.2.7 through a trusted
+// proxy's X-Forwarded-For.
+const FROM_AWAY = { "x-forwarded-for": "192.0.2.7" };
+
+Deno.test("transport: a frame over the size limit closes the socket with 1009", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    alice.send({ action: "send_message", data: { text: "x".repeat(2000) } });
+    const event = await alice.closed;
+    assert.equal(event.code, 1009);
+    await bob.event("system", (d) => d.kind === "left" && d.user === "alice");
+  }, { maxFrameBytes: 1024 }));
+
+Deno.test("transport: the limit counts bytes, not characters", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    // 400 characters of 3 bytes each: 1200 bytes.
+    alice.send({ action: "send_message", data: { text: "李".repeat(400) } });
+    assert.equal((await alice.closed).code, 1009);
+  }, { maxFrameBytes: 1024 }));
+
+Deno.test("transport: the default limit is 64 KiB", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    // Under the limit: refused for its text, not for its size.
+    await expectError(
+      alice,
+      "send_message",
+      { text: "x".repeat(60_000) },
+      "message_too_long",
+    );
+    const bob = await pool.guest("bob");
+    bob.send({ action: "send_message", data: { text: "x".repeat(64 * 1024) } });
+    assert.equal((await bob.closed).code, 1009);
+    await alice.ok("list_rooms");
+  }));
+
+Deno.test("transport: a binary frame gets invalid_message and the connection stays open", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const from = alice.received.length;
+    alice.socket.send(new TextEncoder().encode('{"action":"list_rooms"}'));
+    const reply = await alice.waitFor((f) => f.action === "error", "error", {
+      from,
+    });
+    assert.equal(reply.data.code, "invalid_message");
+    await alice.ok("send_message", { text: "still here" });
+  }));
+
+Deno.test("transport: an idle connection that answers pings stays, one that does not is closed", () =>
+  withClients(async (pool, server) => {
+    const alice = await pool.guest("alice");
+    const raw = await RawSocket.open(server.wsUrl);
+    try {
+      assert.equal(raw.status, 101);
+      const started = Date.now();
+      // RawSocket never answers a ping: the server must drop it.
+      await assert.rejects(async () => {
+        for (;;) await raw.readText();
+      });
+      // Two idle periods (a ping, then no pong), with room for a busy machine.
+      assert.ok(Date.now() - started < 6000);
+      // alice's WebSocket answered every ping while as idle as raw was.
+      assert.equal(alice.closeCode, undefined);
+      await alice.ok("list_rooms");
+    } finally {
+      raw.abort();
+    }
+  }, { idleTimeoutSeconds: 1 }));
+
+Deno.test("disconnect: a client that closes without waiting is gone for everyone", () =>
+  withClients(async (pool, server) => {
+    const bob = await pool.guest("bob");
+    const alice = await TestClient.login(server.wsUrl, "alice");
+    await bob.event("system", (d) => d.kind === "joined" && d.user === "alice");
+    const from = bob.received.length;
+    alice.socket.close();
+    try {
+      const left = await bob.event("system", (d) => d.kind === "left", {
+        from,
+      });
+      assert.equal(left.data.user, "alice");
+      assert.equal(left.data.room, "general");
+      await bob.event(
+        "room_list",
+        (d) => usersIn(roomsOf(d), "general") === 1,
+        { from },
+      );
+      const again = await pool.guest("alice");
+      assert.equal((await again.ok("list_users")).users instanceof Array, true);
+    } finally {
+      await alice.closed;
+    }
+  }));
+
+Deno.test("disconnect: a client whose TCP connection drops is gone for everyone", () =>
+  withClients(async (pool, server) => {
+    const bob = await pool.guest("bob");
+    await bob.ok("create_room", { room: "dev" });
+    const raw = await RawSocket.open(server.wsUrl);
+    try {
+      assert.equal(raw.status, 101);
+      await raw.sendText(
+        JSON.stringify({
+          action: "login",
+          data: { username: "alice" },
+          id: "1",
+        }),
+      );
+      const reply = JSON.parse((await raw.readText()).split("\n")[0]);
+      assert.equal(reply.action, "success");
+      await raw.sendText(
+        JSON.stringify({ action: "join_room", data: { room: "dev" }, id: "2" }),
+      );
+      await bob.event(
+        "system",
+        (d) => d.kind === "joined" && d.user === "alice",
+      );
+      await bob.event("room_list", (d) => usersIn(roomsOf(d), "dev") === 2);
+      const from = bob.received.length;
+      raw.abort();
+      const left = await bob.event("system", (d) => d.kind === "left", {
+        from,
+      });
+      assert.equal(left.data.user, "alice");
+      assert.equal(left.data.room, "dev");
+      await bob.event("room_list", (d) => usersIn(roomsOf(d), "dev") === 1, {
+        from,
+      });
+      const again = await pool.guest("ALICE");
+      const rooms = roomsOf(await again.ok("list_rooms"));
+      assert.deepEqual(rooms, [
+        { name: "general", users: 1 },
+        { name: "dev", users: 1 },
+      ]);
+    } finally {
+      raw.abort();
+    }
+  }));
+
+Deno.test("upgrade: past maxConnectionsPerAddress the next socket gets 429 rate_limited", () =>
+  withClients(async (pool, server) => {
+    for (let i = 0; i < 3; i++) await pool.connect({ headers: FROM_AWAY });
+    const response = await fetch(server.wsUrl.replace("ws", "http"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+        ...FROM_AWAY,
+      },
+    });
+    assert.equal(response.status, 429);
+    assert.match(response.headers.get("content-type") ?? "", /json/);
+    const body = await response.json();
+    assert.equal(body.error, "rate_limited");
+    assert.equal(typeof body.message, "string");
+    await assert.rejects(
+      TestClient.connect(server.wsUrl, { headers: FROM_AWAY }),
+    );
+    // Another address is not affected.
+    await pool.connect({ headers: { "x-forwarded-for": "192.0.2.8" } });
+  }, { maxConnectionsPerAddress: 3, trustProxy: true }));
+
+Deno.test("upgrade: loopback addresses are never capped", () =>
+  withClients(async (pool) => {
+    for (let i = 0; i < 4; i++) await pool.connect();
+  }, { maxConnectionsPerAddress: 2 }));
+
+Deno.test("upgrade: closing one of the sockets at the cap lets the next one in", () =>
+  withClients(async (pool, server) => {
+    const first = await pool.connect({ headers: FROM_AWAY });
+    await pool.connect({ headers: FROM_AWAY });
+    await pool.connect({ headers: FROM_AWAY });
+    const refused = await RawSocket.open(server.wsUrl, FROM_AWAY);
+    refused.abort();
+    assert.equal(refused.status, 429);
+    await first.close();
+    // The slot is given back when the server sees the close: poll briefly.
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 101; i++) {
+      const raw = await RawSocket.open(server.wsUrl, FROM_AWAY);
+      raw.abort();
+      status = raw.status;
+      if (status !== 101) await delay(20);
+    }
+    assert.equal(status, 101);
+  }, { maxConnectionsPerAddress: 3, trustProxy: true }));
+
+Deno.test("upgrade: a connection that does not log in within loginTimeoutSeconds is closed with 4001", () =>
+  withClients(async (pool) => {
+    const idle = await pool.connect();
+    const started = Date.now();
+    const event = await within(3000, idle.closed, "close of a silent client");
+    assert.equal(event.code, 4001);
+    assert.ok(Date.now() - started >= 800, "not closed before the timeout");
+  }, { loginTimeoutSeconds: 1 }));
+
+Deno.test("upgrade: a client that keeps failing to log in is still closed with 4001", () =>
+  withClients(async (pool) => {
+    const client = await pool.connect();
+    // Busy but never logged in: activity must not reset the clock.
+    const timer = setInterval(() => {
+      if (client.socket.readyState === WebSocket.OPEN) {
+        client.send({ action: "login", data: { username: "" } });
+      }
+    }, 100);
+    try {
+      const event = await within(3000, client.closed, "close");
+      assert.equal(event.code, 4001);
+    } finally {
+      clearInterval(timer);
+    }
+  }, { loginTimeoutSeconds: 1 }));
+
+Deno.test("upgrade: a logged-in connection outlives the login timeout", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    await delay(1800);
+    assert.equal(alice.closeCode, undefined);
+    await alice.ok("send_message", { text: "still here" });
+  }, { loginTimeoutSeconds: 1 }));
+
+Deno.test("frames: a frame of exactly maxFrameBytes is read, one byte more closes with 1009", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const frame = (size: number) => {
+      const head = '{"action":"list_rooms","id":"x","pad":"';
+      return head + "p".repeat(size - head.length - 2) + '"}';
+    };
+    const exact = frame(2048);
+    assert.equal(new TextEncoder().encode(exact).length, 2048);
+    const reply = await replyTo(alice, exact);
+    assert.equal(reply.action, "success");
+    alice.send(frame(2049));
+    assert.equal((await within(2000, alice.closed, "close")).code, 1009);
+  }, { maxFrameBytes: 2048 }));
+
+Deno.test("upgrade: behind a trusted proxy the per-address cap counts the forwarded address, not the proxy's", () =>
+  withServer(async (server) => {
+    const as = (address: string) => ({
+      headers: { "x-forwarded-for": `10.9.9.9, ${address}` },
+    });
+    const open = [
+      await TestClient.connect(server.wsUrl, as("192.0.2.1")),
+      await TestClient.connect(server.wsUrl, as("192.0.2.1")),
+      // Another client behind the same proxy is another address.
+      await TestClient.connect(server.wsUrl, as("192.0.2.2")),
+    ];
+    try {
+      const refused = await fetch(`${server.url}/ws`, {
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          "x-forwarded-for": "192.0.2.1",
+        },
+      });
+      await refused.body?.cancel();
+      assert.equal(refused.status, 429);
+    } finally {
+      for (const client of open) await client.close();
+    }
+  }, { trustProxy: true, maxConnectionsPerAddress: 2 }));
+
+Deno.test("upgrade: without --trust-proxy, X-Forwarded-For is ignored", () =>
+  withClients(async (pool) => {
+    // Claiming one far address three times past a cap of one: the claim is
+    // ignored, so these are loopback connections, which are not capped.
+    for (let i = 0; i < 3; i++) {
+      await pool.connect({ headers: { "x-forwarded-for": "192.0.2.1" } });
+    }
+  }, { maxConnectionsPerAddress: 1 }));
