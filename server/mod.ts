@@ -60,6 +60,8 @@ export async function startServer(
     admin: config.admin,
     limits: config.rateLimits,
     announceLimit: config.announceLimit,
+    maxRoomsPerUser: config.maxRoomsPerUser,
+    guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
   });
   await node.start();

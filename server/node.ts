@@ -29,6 +29,7 @@ import {
   type RateLimitConfig,
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
+import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
 
@@ -55,7 +56,15 @@ export interface NodeParts {
   limits: RateLimitConfig;
   /** Rooms with more users than this get no joined/left notices (`--announce-limit`). */
   announceLimit: number;
+  /** Rooms one account may own at once; 0: no cap (`--max-rooms-per-user`). */
+  maxRoomsPerUser: number;
+  /** Guest-made rooms empty and silent this long are deleted; 0: never. */
+  guestRoomTtlMs: number;
 }
+
+// Room lists go out at most this often per node: a storm of create_room
+// costs every bystander four lists a second, not one per room.
+const ROOM_LIST_INTERVAL_MS = 250;
 
 /**
  * One server process: it holds the registry, the store, the broker and
@@ -80,9 +89,13 @@ export class ChatNode {
   readonly userLimits: KeyedRateLimits<RateCategory>;
   /** Per-address buckets (history pages), shared by HTTP and WebSocket. */
   readonly addressLimits: KeyedRateLimits<AddressCategory>;
+  /** Rooms one account may own at once; 0: no cap. */
+  readonly maxRoomsPerUser: number;
   #sequencer: RoomSequencer;
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
+  #roomListSentAt = -Infinity;
+  #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
 
@@ -94,6 +107,8 @@ export class ChatNode {
     this.presence = parts.presence(this.registry);
     this.limits = parts.limits;
     this.#announceLimit = parts.announceLimit;
+    this.maxRoomsPerUser = parts.maxRoomsPerUser;
+    this.#expiry = new RoomExpiry(this, parts.guestRoomTtlMs);
     this.userLimits = new KeyedRateLimits(this.limits.perUser);
     this.addressLimits = new KeyedRateLimits(this.limits.perAddress ?? {});
     this.accounts = new AccountService(parts.store, {
@@ -117,6 +132,25 @@ export class ChatNode {
     await this.accounts.start();
     await this.files.start();
     await this.presence.start();
+    this.#expiry.start();
+  }
+
+  /**
+   * Deletes a room from the store. If this call deleted it, returns the
+   * announcement that deletes it from every node (its members hear `by`
+   * deleted it and return to `general`), to make once a reply is queued.
+   */
+  async deleteRoom(
+    roomKey: string,
+    by: string,
+  ): Promise<(() => void) | undefined> {
+    const room = this.registry.roomName(roomKey) ?? roomKey;
+    if (!await this.store.deleteRoom(roomKey)) return undefined;
+    return () => {
+      this.control({ kind: "room_deleted", key: roomKey, name: room, by });
+      // The room's files are no longer served; their bytes go now.
+      void this.files.sweep();
+    };
   }
 
   // Rooms this node has not heard of yet (created by another node just
@@ -578,18 +612,27 @@ export class ChatNode {
   }
 
   // A small server sends the room list at once, in the same turn as the
-  // reply that changed it, so a client sees both together. A busy one (or
-  // one that must ask Redis) coalesces bursts, hundreds of logins at once,
-  // into one list per connection, pausing longer the more it carries.
+  // reply that changed it, so a client sees both together, unless it sent
+  // one less than ROOM_LIST_INTERVAL_MS ago: then the changes until then
+  // go out together. A busy one (or one that must ask Redis) coalesces
+  // bursts, hundreds of logins at once, into one list per connection,
+  // pausing longer the more it carries.
   #scheduleRoomList(): void {
     if (this.#roomListTimer !== undefined || this.#closed) return;
     const members = this.registry.memberCount;
-    const counts = members < 200 ? this.presence.roomCountsNow() : undefined;
+    const wait = this.#roomListSentAt + ROOM_LIST_INTERVAL_MS -
+      performance.now();
+    const counts = members < 200 && wait <= 0
+      ? this.presence.roomCountsNow()
+      : undefined;
     if (counts) {
       this.#sendRoomList(counts);
       return;
     }
-    const pause = members < 200 ? 0 : Math.min(1000, members / 10);
+    const pause = Math.max(
+      wait,
+      members < 200 ? 0 : Math.min(1000, members / 10),
+    );
     this.#roomListTimer = setTimeout(async () => {
       this.#roomListTimer = undefined;
       try {
@@ -604,6 +647,7 @@ export class ChatNode {
   // rooms get one of their own (one per account, shared by its
   // connections), and a node without private rooms never looks.
   #sendRoomList(counts: Map<string, number>): void {
+    this.#roomListSentAt = performance.now();
     const shared = encodeEvent("room_list", {
       rooms: this.#summaries(counts),
     });
@@ -766,6 +810,7 @@ export class ChatNode {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#roomListTimer);
+    await this.#expiry.close();
     this.#sequencer.close();
     await this.presence.close();
     await this.broker.close();

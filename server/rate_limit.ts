@@ -46,7 +46,7 @@ export class TokenBucket {
 export type RateCategory = "message" | "room" | "login" | "request";
 
 /** What is limited per client address, whoever asks. */
-export type AddressCategory = "history";
+export type AddressCategory = "history" | "room";
 
 /** Limits per category, per connection, per user and per address. */
 export interface RateLimitConfig {
@@ -55,8 +55,8 @@ export interface RateLimitConfig {
   /**
    * Per client address: history pages (WebSocket `history` and HTTP
    * `GET /api/rooms/:room/messages` together), each up to 200 messages,
-   * so that scraping a server costs time. Loopback is not limited; left
-   * out, nothing is.
+   * so that scraping a server costs time; rooms created by guests.
+   * Loopback is not limited; left out, nothing is.
    */
   perAddress?: Partial<Record<AddressCategory, BucketSpec>>;
   /** Rate-limited replies within 10 s after which a connection is closed. */
@@ -78,8 +78,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     message: { burst: 1000, perSecond: 100 },
     room: { burst: 100, perSecond: 1 },
   },
-  // A reconnect catching up on 20 rooms takes 20 pages: well inside.
-  perAddress: { history: { burst: 100, perSecond: 10 } },
+  perAddress: {
+    // A reconnect catching up on 20 rooms takes 20 pages: well inside.
+    history: { burst: 100, perSecond: 10 },
+    // Rooms made by guests, whose names cost nothing: a class starting
+    // its groups together fits in the burst, a script making hundreds
+    // does not (accounts have their own cap, --max-rooms-per-user).
+    room: { burst: 10, perSecond: 1 / 60 },
+  },
   strikesBeforeDisconnect: 100,
 };
 
@@ -92,7 +98,10 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
-  perAddress: { history: { burst: 0, perSecond: 0 } },
+  perAddress: {
+    history: { burst: 0, perSecond: 0 },
+    room: { burst: 0, perSecond: 0 },
+  },
   strikesBeforeDisconnect: 0,
 };
 

@@ -149,6 +149,15 @@ export class RoomRegistry {
     return info;
   }
 
+  /** How many rooms an account created and owns. */
+  roomsOwnedBy(userKey: string): number {
+    let owned = 0;
+    for (const room of this.#rooms.values()) {
+      if (room.owner === userKey) owned++;
+    }
+    return owned;
+  }
+
   /** Number of rooms. */
   get roomCount(): number {
     return this.#rooms.size;

@@ -251,6 +251,24 @@ export const SETTINGS = {
     default: 500,
     help: "rooms with more users get no joined/left notices",
   }),
+  /** Rooms one account may own at once; 0: no cap. */
+  maxRoomsPerUser: setting({
+    flag: "max-rooms-per-user",
+    placeholder: "N",
+    kind: integer({ min: 0 }),
+    default: 100,
+    help:
+      "rooms one account may have created and own at once, more get `too_many_rooms`; 0 = no cap",
+  }),
+  /** Seconds a guest-made room may stay empty and silent before it goes. */
+  guestRoomTtlSeconds: setting({
+    flag: "guest-room-ttl",
+    placeholder: "S",
+    kind: integer({ min: 0 }),
+    default: 3600,
+    help:
+      "a room made by a guest is deleted, with its history, once nobody has been in it nor written in it for this long; 0 = never",
+  }),
   /** How long SQLite waits for a lock held by another process, in ms. */
   dbBusyTimeoutMs: setting({
     flag: "db-busy-timeout",

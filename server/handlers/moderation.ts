@@ -235,13 +235,10 @@ export async function deleteRoom(
   }
   const room = node.registry.roomName(roomKey)!;
   const by = ctx.client.member.username;
-  await node.store.deleteRoom(roomKey);
-  logger.warn("{by} deleted room {room}", { by, room });
-  return succeed({ room }, () => {
-    node.control({ kind: "room_deleted", key: roomKey, name: room, by });
-    // The room's files are no longer served; their bytes go now.
-    void node.files.sweep();
-  });
+  // Another moderator may have deleted it a moment ago: done all the same.
+  const announce = await node.deleteRoom(roomKey, by);
+  if (announce) logger.warn("{by} deleted room {room}", { by, room });
+  return succeed({ room }, announce);
 }
 
 /** `set_role`: admins make accounts admins, moderators or users. */

@@ -1,6 +1,13 @@
 import { findReadableRoom, readerOf } from "../access.ts";
 import { log } from "../log.ts";
-import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { isLoopback } from "../addresses.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import {
   createRoomData,
@@ -57,6 +64,8 @@ export async function createRoom(
       `A room whose name looks like '${name}' exists already.`,
     );
   }
+  const refused = roomQuota(ctx);
+  if (refused) return refused;
   const options = member.guest
     ? {}
     : { private: data.private ?? false, owner: member.userKey };
@@ -79,6 +88,34 @@ export async function createRoom(
     joined?.();
     announce();
   });
+}
+
+// Guests' names cost nothing, so their rooms are limited per address
+// (loopback aside: a proxy on this host forwards the real one); an
+// account's by how many it owns, whatever address it comes from.
+function roomQuota(ctx: MemberContext): Failure | undefined {
+  const { member } = ctx.client;
+  const { node } = ctx;
+  if (member.guest) {
+    if (isLoopback(member.address)) return undefined;
+    const wait = node.addressLimits.take(member.address, "room");
+    if (wait === 0) return undefined;
+    return fail(
+      "rate_limited",
+      `Guests at your address made many rooms: try again in ${
+        Math.ceil(wait / 1000)
+      } s, or log in with an account.`,
+      { retry_after_ms: Math.ceil(wait) },
+    );
+  }
+  const max = node.maxRoomsPerUser;
+  if (max > 0 && node.registry.roomsOwnedBy(member.userKey) >= max) {
+    return fail(
+      "too_many_rooms",
+      `You own ${max} rooms already: delete one before creating another.`,
+    );
+  }
+  return undefined;
 }
 
 /**

@@ -32,6 +32,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   banned: 403,
   invite_invalid: 410,
   mailbox_full: 429,
+  too_many_rooms: 403,
   internal: 500,
   not_found: 404,
 };

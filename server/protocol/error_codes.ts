@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   "banned",
   "invite_invalid",
   "mailbox_full",
+  "too_many_rooms",
   "internal",
   // HTTP only: no such page or file.
   "not_found",
