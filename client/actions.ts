@@ -268,6 +268,14 @@ export function privateMessageReceived(
   });
 }
 
+/**
+ * Forgets what the client held of a room: the server says it is another
+ * room now (created again under its name, or a restored database).
+ */
+export function roomLogReset(state: AppState, room: string): void {
+  batch(() => updateLog(state, room, () => emptyLog()));
+}
+
 /** Merges a page of history into a room's log. */
 export function historyLoaded(
   state: AppState,

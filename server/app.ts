@@ -1,3 +1,4 @@
+import { readRoomPage } from "./room_history.ts";
 import { type Context, Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import { secureHeaders } from "hono/secure-headers";
@@ -41,6 +42,7 @@ const historyQuery = z.object({
   before_seq: z.coerce.number().int().min(0).optional(),
   after_seq: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
+  epoch: z.string().max(32).optional(),
 });
 
 async function credentials(
@@ -238,12 +240,13 @@ export function createApp(parts: AppParts): Hono {
         "before_seq and after_seq are whole numbers; limit is 1 to 200.",
       );
     }
-    const messages = await node.store.history(key, {
+    const page = await readRoomPage(node, key, {
       beforeSeq: query.data.before_seq,
       afterSeq: query.data.after_seq,
       limit: query.data.limit,
+      epoch: query.data.epoch,
     });
-    return c.json({ room: node.registry.roomName(key), messages });
+    return isFailure(page) ? httpFailure(c, page) : c.json(page);
   });
 
   app.get("/ws", websocket.handler);

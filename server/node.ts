@@ -201,9 +201,18 @@ export class ChatNode {
     this.broker.publish({
       type: "event",
       topic: { kind: "room", key: roomKey },
-      frame: encodeEvent("receive_message", message),
+      frame: this.#messageFrame(roomKey, message),
       sequence: { roomKey, seq: message.seq },
     });
+  }
+
+  // A live message carries its room's epoch, as history pages do.
+  #messageFrame(roomKey: string, message: ChatMessage): string {
+    const epoch = this.registry.epochOf(roomKey);
+    return encodeEvent(
+      "receive_message",
+      epoch === undefined ? message : { ...message, epoch },
+    );
   }
 
   /** Sends a `system` event to a room, except to the user it is about. */
@@ -221,7 +230,7 @@ export class ChatNode {
   addRoom(
     key: string,
     name: string,
-    options: { private?: boolean; owner?: string } = {},
+    options: { private?: boolean; owner?: string; createdAt?: number } = {},
   ): () => void {
     if (this.registry.addRoom(key, name, options)) {
       this.#sequencer.expect(key, 1);
@@ -577,7 +586,7 @@ export class ChatNode {
         this.#deliver({
           type: "event",
           topic: { kind: "room", key: roomKey },
-          frame: encodeEvent("receive_message", message),
+          frame: this.#messageFrame(roomKey, message),
         }),
     }));
   }

@@ -49,6 +49,16 @@ export interface RoomInfo {
   private: boolean;
   /** Name key of the account that created it, if one did. */
   owner?: string;
+  /**
+   * Which incarnation of the name this is: a room deleted and created
+   * again has another (see room_history.ts).
+   */
+  epoch: string;
+}
+
+/** A room's epoch, from its creation time (ms). */
+export function roomEpoch(createdAt: number): string {
+  return createdAt.toString(36);
 }
 
 interface RoomEntry extends RoomInfo {
@@ -110,12 +120,13 @@ export class RoomRegistry {
   addRoom(
     key: string,
     name: string,
-    options: { private?: boolean; owner?: string } = {},
+    options: { private?: boolean; owner?: string; createdAt?: number } = {},
   ): boolean {
     if (this.#rooms.has(key)) return false;
     const room: RoomEntry = {
       key,
       name,
+      epoch: roomEpoch(options.createdAt ?? 0),
       private: options.private ?? false,
       members: new Set(),
       users: new Map(),
@@ -140,11 +151,21 @@ export class RoomRegistry {
     return this.#rooms.get(key)?.name;
   }
 
-  /** Whether a room is private and who owns it; undefined when absent. */
+  /** A room's epoch; undefined when absent. */
+  epochOf(key: string): string | undefined {
+    return this.#rooms.get(key)?.epoch;
+  }
+
+  /** Whether a room is private, who owns it, its epoch; undefined when absent. */
   roomInfo(key: string): RoomInfo | undefined {
     const room = this.#rooms.get(key);
     if (!room) return undefined;
-    const info: RoomInfo = { key, name: room.name, private: room.private };
+    const info: RoomInfo = {
+      key,
+      name: room.name,
+      private: room.private,
+      epoch: room.epoch,
+    };
     if (room.owner !== undefined) info.owner = room.owner;
     return info;
   }
@@ -411,6 +432,7 @@ export class RoomRegistry {
       key: room.key,
       name: room.name,
       private: room.private,
+      epoch: room.epoch,
     }));
   }
 }

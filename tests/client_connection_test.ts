@@ -140,6 +140,86 @@ Deno.test("connection resumes a guest by name, rejoins its room and fetches what
   }
 });
 
+Deno.test("connection drops a room's old messages when its epoch changed: the room was created again", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const dev = (seq: number, text = `m${seq}`) =>
+      roomMessage(seq, { room: "dev", text });
+    const joined = r.connection.joinRoom("#dev");
+    const join = await server.next("join_room");
+    server.reply(join, {
+      room: "dev",
+      epoch: "e1",
+      history: [1, 2, 3].map((n) => dev(n)),
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    assert.equal(await joined, null);
+
+    await reconnect(r);
+    server.reply(await server.next("login"), loginReply("ida"));
+    const rejoin = await server.next("join_room");
+    server.reply(rejoin, {
+      room: "dev",
+      epoch: "e2",
+      history: [dev(1, "new one"), dev(2, "new two")],
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await until(() => state.status.value.kind === "online", "online");
+    assert.deepEqual(
+      state.logs.value.dev.messages.map((m) => m.text),
+      ["new one", "new two"],
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection resumes with the room's epoch and starts the room afresh on stale_epoch", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    const gen = (seq: number, text = `m${seq}`) => roomMessage(seq, { text });
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    const done = r.connection.login("ida");
+    server.reply(await server.next("login"), loginReply("ida"));
+    server.reply(await server.next("history"), {
+      room: GENERAL_ROOM,
+      epoch: "e1",
+      messages: [1, 2, 3, 4, 5].map((n) => gen(n)),
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await done;
+    await reconnect(r);
+    server.reply(await server.next("login"), loginReply("ida"));
+    const resume = await server.next("history");
+    assert.deepEqual(resume.data, {
+      room: GENERAL_ROOM,
+      after_seq: 5,
+      limit: 200,
+      epoch: "e1",
+    });
+    server.refuse(resume, "stale_epoch", "general is not the room you saw.");
+    const fresh = await server.next("history");
+    assert.deepEqual(fresh.data, { room: GENERAL_ROOM, limit: 50 });
+    server.reply(fresh, {
+      room: GENERAL_ROOM,
+      epoch: "e2",
+      messages: [gen(1, "restored")],
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    await until(() => state.status.value.kind === "online", "online");
+    assert.deepEqual(
+      state.logs.value.general.messages.map((m) => m.text),
+      ["restored"],
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection catches up page by page until a page comes back short", async () => {
   const r = rig();
   const { server, state } = r;

@@ -18,6 +18,7 @@ import {
   roundTrip,
   sendMany,
   since,
+  stored,
   TestClient,
   withClients,
 } from "./harness.ts";
@@ -52,7 +53,8 @@ Deno.test("send_message: the text is trimmed and the message has the contract's 
     const ts = Date.parse(m.ts);
     assert.ok(ts >= before - 1000 && ts <= after + 1000);
     const event = await alice.event("receive_message");
-    assert.deepEqual(event.data, m);
+    assert.equal(typeof event.data.epoch, "string");
+    assert.deepEqual(stored(event.data), m);
   }));
 
 Deno.test("send_message: blank text gets empty_message", () =>
@@ -96,8 +98,8 @@ Deno.test("send_message: every member of the room gets it, the sender included, 
     const m = messageOf(data);
     const atAlice = await alice.event("receive_message");
     const atBob = await bob.event("receive_message");
-    assert.deepEqual(atAlice.data, m);
-    assert.deepEqual(atBob.data, m);
+    assert.deepEqual(stored(atAlice.data), m);
+    assert.deepEqual(stored(atBob.data), m);
     // The reply comes before the sender's own event.
     assert.ok(
       alice.received.indexOf(atAlice) > alice.received.findIndex(
@@ -345,7 +347,12 @@ Deno.test("history: the current room by default, oldest first", () =>
     await alice.ok("create_room", { room: "dev" });
     await sendMany(alice, ["d1", "d2", "d3"]);
     const data = await alice.ok("history");
-    assert.deepEqual(Object.keys(data).sort(), ["messages", "request", "room"]);
+    assert.deepEqual(Object.keys(data).sort(), [
+      "epoch",
+      "messages",
+      "request",
+      "room",
+    ]);
     assert.equal(data.room, "dev");
     const messages = data.messages as Message[];
     assert.deepEqual(messages.map((m) => [m.seq, m.text]), [

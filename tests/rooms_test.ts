@@ -27,8 +27,10 @@ Deno.test("create_room: the creator moves in with empty history and the old room
     assert.deepEqual(created, {
       request: "create_room",
       room: "dev",
+      epoch: created.epoch,
       history: [],
     });
+    assert.equal(typeof created.epoch, "string");
     const left = await bob.event("system", (d) => d.kind === "left");
     assert.equal(left.data.room, "general");
     assert.equal(left.data.user, "alice");

@@ -9,6 +9,7 @@ import {
   historyOf,
   type Message,
   replyTo,
+  stored,
   withClients,
 } from "./harness.ts";
 
@@ -103,7 +104,7 @@ Deno.test("requests: unknown fields ('extra' in the envelope, 'color' and 'neste
       "user",
     ]);
     const event = await bob.event("receive_message", (d) => d.text === "hello");
-    assert.deepEqual(event.data, message);
+    assert.deepEqual(stored(event.data), message);
     const joined = await replyTo(alice, {
       action: "create_room",
       data: { room: "dev", topic: "ops" },

@@ -306,6 +306,7 @@ export class Connection {
 
   async #move(result: Result<RoomEntered>): Promise<RequestError | null> {
     if (!result.ok) return result.error;
+    this.#sync.noteEpoch(result.data.room, result.data.epoch);
     actions.roomEntered(this.#state, result.data);
     await this.#members.refresh();
     return null;

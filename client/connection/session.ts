@@ -357,7 +357,12 @@ export class Session {
     const joined = await requests.request("join_room", { room: wanted });
     if (link !== transport.link) return;
     if (joined.ok) {
-      await sync.catchUp(link, joined.data.room, joined.data.history);
+      await sync.catchUp(
+        link,
+        joined.data.room,
+        joined.data.history,
+        joined.data.epoch,
+      );
       return;
     }
     await sync.catchUp(link, login.room, null);

@@ -49,10 +49,27 @@ export interface SyncOptions {
 export class Sync {
   #state: AppState;
   #options: SyncOptions;
+  // Each room's epoch as last heard: seqs of another epoch are another
+  // room's (server/room_history.ts).
+  #epochs = new Map<string, string>();
 
   constructor(state: AppState, options: SyncOptions) {
     this.#state = state;
     this.#options = options;
+  }
+
+  /**
+   * Notes a room's epoch from a reply; one that differs from the epoch
+   * held means the log holds another room's messages, so it is emptied.
+   */
+  noteEpoch(room: string, epoch: string | undefined): void {
+    if (epoch === undefined) return;
+    const key = roomKey(room);
+    const known = this.#epochs.get(key);
+    if (known !== undefined && known !== epoch) {
+      actions.roomLogReset(this.#state, room);
+    }
+    this.#epochs.set(key, epoch);
   }
 
   /** Loads the newest messages of the room a login put this user in. */
@@ -61,7 +78,9 @@ export class Sync {
       room,
       limit: RECENT,
     });
-    if (page.ok) actions.historyLoaded(this.#state, page.data);
+    if (!page.ok) return;
+    this.noteEpoch(room, page.data.epoch);
+    actions.historyLoaded(this.#state, page.data);
   }
 
   /**
@@ -74,10 +93,12 @@ export class Sync {
     link: Socket,
     room: string,
     joinHistory: ChatMessage[] | null,
+    joinEpoch?: string,
   ): Promise<void> {
     const state = this.#state;
     const { requests } = this.#options;
     const shown = state.view.value;
+    this.noteEpoch(room, joinEpoch);
     actions.roomEntered(state, { room, history: [] });
     // A reconnect keeps an open conversation on screen.
     if (shown.kind === "dm") actions.conversationOpened(state, shown.with);
@@ -92,17 +113,28 @@ export class Sync {
     if (after === 0) {
       const page = await requests.request("history", { room, limit: RECENT });
       if (page.ok && link === this.#options.link()) {
+        this.noteEpoch(room, page.data.epoch);
         actions.historyLoaded(state, { room, messages: page.data.messages });
       }
       return;
     }
     for (let i = 0; i < MAX_CATCH_UP_PAGES; i++) {
+      const epoch = this.#epochs.get(roomKey(room));
       const page = await requests.request("history", {
         room,
         after_seq: after,
         limit: PAGE_SIZE,
+        ...(epoch === undefined ? {} : { epoch }),
       });
-      if (!page.ok || link !== this.#options.link()) return;
+      if (link !== this.#options.link()) return;
+      if (!page.ok && page.error.code === "stale_epoch") {
+        // Another room under that name now: start it afresh.
+        actions.roomLogReset(state, room);
+        this.#epochs.delete(roomKey(room));
+        await this.recent(room);
+        return;
+      }
+      if (!page.ok) return;
       actions.historyLoaded(state, { room, messages: page.data.messages });
       const newest = page.data.messages.at(-1);
       if (!newest || page.data.messages.length < PAGE_SIZE) return;

@@ -33,6 +33,8 @@ export type ControlEvent =
     name: string;
     private?: boolean;
     owner?: string;
+    /** Creation time (ms): the room's epoch. */
+    createdAt?: number;
   }
   | {
     /** An account joined or left a room: every node updates its connections. */

@@ -1,3 +1,4 @@
+import { readRoomPage } from "../room_history.ts";
 import {
   fail,
   type Failure,
@@ -139,8 +140,8 @@ export async function history(
     key,
   );
   if (banned) return banned;
-  const messages = await node.store.history(key, query);
-  return succeed({ room: node.registry.roomName(key), messages });
+  const page = await readRoomPage(node, key, { ...query, epoch: data.epoch });
+  return isFailure(page) ? page : succeed({ ...page });
 }
 
 function codePoints(text: string): number {

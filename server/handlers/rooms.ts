@@ -72,7 +72,10 @@ export async function createRoom(
   // The store decides, across nodes, who created it first.
   const stored = await node.store.createRoom(name, key, options);
   if (!stored) return fail("room_exists", taken);
-  const tellOthers = node.addRoom(key, name, options);
+  const tellOthers = node.addRoom(key, name, {
+    ...options,
+    createdAt: stored.createdAt,
+  });
   logger.info("{user} created {kind} room {room}", {
     user: member.username,
     kind: data.private ? "private" : "public",
@@ -83,7 +86,8 @@ export async function createRoom(
     key,
   );
   const announce = node.moveMember(member, key);
-  return succeed({ room: name, history: [] }, () => {
+  const epoch = node.registry.epochOf(key);
+  return succeed({ room: name, epoch, history: [] }, () => {
     tellOthers();
     joined?.();
     announce();
@@ -231,7 +235,8 @@ async function enter(
   const room = node.registry.roomName(key) ?? key;
   logger.info("{user} moved to {room}", { user: member.username, room });
   const history = await node.store.history(key, {});
-  return succeed({ room, history }, () => {
+  const epoch = node.registry.epochOf(key);
+  return succeed({ room, epoch, history }, () => {
     joined?.();
     announce();
   });

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   "invite_invalid",
   "mailbox_full",
   "too_many_rooms",
+  "stale_epoch",
   "internal",
   // HTTP only: no such page or file.
   "not_found",

@@ -106,6 +106,8 @@ export const historyData = z.object({
   before_seq: seq.optional(),
   after_seq: seq.optional(),
   limit: z.number().int().min(1).max(200).optional(),
+  /** The room's epoch the asker's seqs belong to (room_history.ts). */
+  epoch: z.string().max(32).optional(),
 });
 
 /** `private_message` data. */

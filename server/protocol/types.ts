@@ -185,6 +185,8 @@ export interface LoginSuccess {
 export interface RoomEntered {
   request: string;
   room: string;
+  /** Which incarnation of the room (server/room_history.ts). */
+  epoch?: string;
   history: ChatMessage[];
 }
 
@@ -192,6 +194,8 @@ export interface RoomEntered {
 export interface HistoryPage {
   request: "history";
   room: string;
+  /** Which incarnation of the room (server/room_history.ts). */
+  epoch?: string;
   messages: ChatMessage[];
 }
 
