@@ -127,6 +127,7 @@ export function createApp(parts: AppParts): Hono {
       users: node.registry.userCount,
       rooms: node.registry.roomCount,
       appendCommits: node.store.appendCommits,
+      passwordChecks: node.accounts.passwordChecks,
     });
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

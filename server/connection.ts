@@ -77,6 +77,8 @@ export class ClientConnection implements ClientState {
   #buckets?: Partial<Record<RateCategory, TokenBucket>>;
   #strikes?: number[];
   #tooManyStrikes = false;
+  // `login` and `register` requests received and not yet answered.
+  #loginsUnderway = 0;
 
   constructor(
     node: ChatNode,
@@ -95,6 +97,15 @@ export class ClientConnection implements ClientState {
       id: this.id,
       address: this.remoteAddress,
     });
+  }
+
+  /**
+   * True while a `login` or `register` that arrived is waiting or being
+   * checked: the login timeout does not count that time (a burst of
+   * password logins can keep a check waiting for seconds).
+   */
+  get loggingIn(): boolean {
+    return this.#loginsUnderway > 0;
   }
 
   /** Handles one text frame from the client. */
@@ -140,6 +151,8 @@ export class ClientConnection implements ClientState {
       : answeredBefore;
     const release = Promise.withResolvers<void>();
     this.#released = release.promise;
+    const login = categoryOf(request.action) === "login";
+    if (login) this.#loginsUnderway++;
     const answered = start.then(async () => {
       this.#release = release.resolve;
       try {
@@ -147,6 +160,7 @@ export class ClientConnection implements ClientState {
         await answeredBefore;
         this.#answer(request, outcome);
       } finally {
+        if (login) this.#loginsUnderway--;
         release.resolve();
         if (this.#answered === answered) {
           // Idle again: keep no promise of its own until the next request.

@@ -60,6 +60,8 @@ export interface NodeParts {
   maxRoomsPerUser: number;
   /** Guest-made rooms empty and silent this long are deleted; 0: never. */
   guestRoomTtlMs: number;
+  /** Password hashes computed at once (`--password-workers`). */
+  passwordWorkers: number;
 }
 
 // Room lists go out at most this often per node: a storm of create_room
@@ -114,6 +116,7 @@ export class ChatNode {
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,
+      passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
     });
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
@@ -812,6 +815,7 @@ export class ChatNode {
     clearTimeout(this.#roomListTimer);
     await this.#expiry.close();
     this.#sequencer.close();
+    await this.accounts.close();
     await this.presence.close();
     await this.broker.close();
     // The files' sweep uses the store: it ends first.

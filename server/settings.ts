@@ -115,6 +115,15 @@ export const SETTINGS = {
     default: 30,
     help: "how long a login session (cookie or token) lasts",
   }),
+  /** Password hashes (scrypt, 32 MiB each) computed at once; more wait. */
+  passwordWorkers: setting({
+    flag: "password-workers",
+    placeholder: "N",
+    kind: integer({ min: 1 }),
+    default: 2,
+    help:
+      "password hashes (scrypt, 32 MiB each) computed at once; more logins wait their turn",
+  }),
   /** Behind a reverse proxy: trust its X-Forwarded-For and -Proto. */
   trustProxy: setting({
     flag: "trust-proxy",

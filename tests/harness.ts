@@ -60,8 +60,14 @@ export async function withServer(
 }
 
 const DEFAULT_WAIT_MS = 5000;
-// For replies that hash a password (see TestClient.request).
-const HASHING_WAIT_MS = 30_000;
+
+/**
+ * How long to wait for the answer to work whose time depends on the
+ * machine: a password check waits its turn behind the others (each about
+ * 0.2 s, and ten times that on a busy 2-core machine). Replies that hash a
+ * password wait this long by default (see TestClient.request).
+ */
+export const PATIENT_WAIT_MS = 300_000;
 
 /** A password that meets the rules, for tests that register accounts. */
 export const TEST_PASSWORD = "correct horse battery";
@@ -185,22 +191,28 @@ export class TestClient {
     this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** Sends a request with a fresh id and returns its reply. */
+  /**
+   * Sends a request with a fresh id and returns its reply (waiting at most
+   * `timeoutMs`, default 5 s).
+   */
   async request(
     action: string,
     data?: Record<string, unknown>,
+    options: { timeoutMs?: number } = {},
   ): Promise<Frame> {
     const id = `r${this.#nextId++}`;
     this.send(data === undefined ? { action, id } : { action, data, id });
     // A password costs one scrypt hash: 0.2 s alone, seconds when a busy
-    // machine hashes several at once. Such a reply is waited for longer.
-    const hashing = action === "register" ||
+    // machine hashes several at once, in turn with the others. Such a reply
+    // is waited for as long as it takes.
+    const hashing = action === "register" || action === "change_password" ||
       (action === "login" && data?.password !== undefined);
     return await this.waitFor(
       (f) => f.id === id,
       `reply to ${action} (${id})`,
       {
-        timeoutMs: hashing ? HASHING_WAIT_MS : DEFAULT_WAIT_MS,
+        timeoutMs: options.timeoutMs ??
+          (hashing ? PATIENT_WAIT_MS : DEFAULT_WAIT_MS),
       },
     );
   }
@@ -292,8 +304,9 @@ export async function expectError(
   action: string,
   data: Record<string, unknown> | undefined,
   code: string,
+  options: { timeoutMs?: number } = {},
 ): Promise<Frame> {
-  const reply = await client.request(action, data);
+  const reply = await client.request(action, data, options);
   if (reply.action !== "error" || reply.data.code !== code) {
     throw new Error(
       `${action} ${JSON.stringify(data)} should fail with ${code}, got ${

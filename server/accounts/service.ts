@@ -1,4 +1,4 @@
-import { fail, type Failure } from "../protocol/errors.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import type { Account, AccountStore } from "../store/mod.ts";
 import { LoginThrottle } from "./login_throttle.ts";
@@ -7,6 +7,7 @@ import {
   PASSWORD_MIN_LENGTH,
 } from "../protocol/limits.ts";
 import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
+import { PasswordQueue } from "./password_queue.ts";
 import { hashToken, newSessionToken } from "./tokens.ts";
 
 /** Options of {@link AccountService}. */
@@ -18,6 +19,8 @@ export interface AccountServiceOptions {
   /** True when a guest holds this name key right now, on any node. */
   isGuestOnline: (userKey: string) => Promise<boolean>;
   throttle?: LoginThrottle;
+  /** Password hashes computed at once (`--password-workers`). */
+  passwordWorkers: number;
 }
 
 /** An account that proved who it is, with the session it may resume. */
@@ -39,6 +42,9 @@ export class AccountService {
   #ttl: number;
   #isGuestOnline: (userKey: string) => Promise<boolean>;
   #throttle: LoginThrottle;
+  #queue: PasswordQueue;
+  // Checks under way, so that close() can wait for them.
+  #underway = new Set<Promise<unknown>>();
   // 20 accounts per address per hour; the per-name limits do not apply.
   #registrations = new LoginThrottle({
     perNameAndAddress: Infinity,
@@ -55,6 +61,28 @@ export class AccountService {
     this.#ttl = options.sessionTtlMs;
     this.#isGuestOnline = options.isGuestOnline;
     this.#throttle = options.throttle ?? new LoginThrottle();
+    this.#queue = new PasswordQueue({ workers: options.passwordWorkers });
+  }
+
+  /** Password hashes running and waiting for a worker now, for /metrics. */
+  get passwordChecks(): { running: number; waiting: number } {
+    return { running: this.#queue.running, waiting: this.#queue.waiting };
+  }
+
+  /**
+   * Refuses the password checks still waiting and resolves once those
+   * under way have ended, so nothing outlives the server.
+   */
+  async close(): Promise<void> {
+    await this.#queue.close();
+    await Promise.allSettled([...this.#underway]);
+  }
+
+  // Keeps track of a register or login until it ends.
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#underway.add(work);
+    work.finally(() => this.#underway.delete(work)).catch(() => {});
+    return work;
   }
 
   /** Makes the operator's named admin an admin, if that account exists. */
@@ -78,7 +106,15 @@ export class AccountService {
    * Creates an account and a session for it. Registrations count against
    * the address like failed logins: each costs a password hash.
    */
-  async register(
+  register(
+    rawName: string,
+    password: string,
+    address: string,
+  ): Promise<Authenticated | Failure> {
+    return this.#track(this.#register(rawName, password, address));
+  }
+
+  async #register(
     rawName: string,
     password: string,
     address: string,
@@ -116,8 +152,10 @@ export class AccountService {
       );
     }
     const role = key === this.#adminKey ? "admin" : "user";
+    const passwordHash = await this.#queue.run(() => hashPassword(password));
+    if (isFailure(passwordHash)) return passwordHash;
     const account = await this.#store.createAccount(
-      { key, username, passwordHash: await hashPassword(password), role },
+      { key, username, passwordHash, role },
       { firstRole: this.#adminKey === undefined ? "admin" : undefined },
     );
     if (!account) {
@@ -127,7 +165,15 @@ export class AccountService {
   }
 
   /** Checks a password; refuses with `rate_limited` after too many failures. */
-  async authenticate(
+  authenticate(
+    rawName: string,
+    password: string,
+    address: string,
+  ): Promise<Authenticated | Failure> {
+    return this.#track(this.#authenticate(rawName, password, address));
+  }
+
+  async #authenticate(
     rawName: string,
     password: string,
     address: string,
@@ -142,9 +188,12 @@ export class AccountService {
       );
     }
     const account = await this.#store.findAccount(key);
-    const ok = account
-      ? await verifyPassword(password, account.passwordHash)
-      : await verifyNothing(password);
+    const ok = await this.#queue.run(() =>
+      account
+        ? verifyPassword(password, account.passwordHash)
+        : verifyNothing(password)
+    );
+    if (isFailure(ok)) return ok;
     if (!account || !ok) {
       this.#throttle.failed(key, address);
       return fail("bad_credentials", BAD_CREDENTIALS);
