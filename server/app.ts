@@ -12,6 +12,7 @@ import {
   sessionCookie,
   setSessionCookie,
 } from "./http/session_cookie.ts";
+import type { Requester } from "./accounts/service.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
@@ -56,6 +57,12 @@ async function credentials(
   return parsed.success
     ? parsed.data
     : fail("invalid_message", 'Send {"username", "password"} as JSON.');
+}
+
+// The address for the throttles; the signal drops a password check still
+// waiting when the client gives up.
+function requester(c: Context): Requester {
+  return { address: remoteAddressOf(c), signal: c.req.raw.signal };
 }
 
 function describe(account: Account): { username: string; role: string } {
@@ -154,11 +161,7 @@ export function createApp(parts: AppParts): Hono {
   app.post("/api/register", async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return httpFailure(c, body);
-    const result = await node.accounts.register(
-      body.username,
-      body.password,
-      remoteAddressOf(c),
-    );
+    const result = await node.accounts.register(body, requester(c));
     if (isFailure(result)) return httpFailure(c, result);
     setSessionCookie(c, result.token, sessionSeconds);
     return c.json(describe(result.account), 201);
@@ -167,11 +170,7 @@ export function createApp(parts: AppParts): Hono {
   app.post("/api/login", async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return httpFailure(c, body);
-    const result = await node.accounts.authenticate(
-      body.username,
-      body.password,
-      remoteAddressOf(c),
-    );
+    const result = await node.accounts.authenticate(body, requester(c));
     if (isFailure(result)) return httpFailure(c, result);
     setSessionCookie(c, result.token, sessionSeconds);
     return c.json(describe(result.account));

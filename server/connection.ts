@@ -79,6 +79,8 @@ export class ClientConnection implements ClientState {
   #tooManyStrikes = false;
   // `login` and `register` requests received and not yet answered.
   #loginsUnderway = 0;
+  // Made on first use: few connections ever need it.
+  #abort?: AbortController;
 
   constructor(
     node: ChatNode,
@@ -106,6 +108,13 @@ export class ClientConnection implements ClientState {
    */
   get loggingIn(): boolean {
     return this.#loginsUnderway > 0;
+  }
+
+  /** Aborts once the connection has closed. */
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    if (this.#closed) this.#abort.abort();
+    return this.#abort.signal;
   }
 
   /** Handles one text frame from the client. */
@@ -349,6 +358,7 @@ export class ClientConnection implements ClientState {
   closed(code: number): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort?.abort();
     const member = this.member;
     if (member) {
       this.#node.removeMember(member);

@@ -44,10 +44,15 @@ export class PasswordQueue {
 
   /**
    * Runs `task` (one or two hashes) once a worker is free: its result, or
-   * a failure when too many checks wait or the server is stopping.
+   * a failure when too many checks wait, the server is stopping, or
+   * `signal` aborts first (the client went away: nobody needs the answer).
    */
-  async run<T>(task: () => Promise<T>): Promise<T | Failure> {
+  async run<T>(
+    task: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T | Failure> {
     if (this.#closed) return stopping();
+    if (signal?.aborted) return gone();
     if (this.#running >= this.workers) {
       if (this.#waiting.length >= this.#maxWaiting) {
         return fail(
@@ -57,7 +62,15 @@ export class PasswordQueue {
       }
       const { promise, resolve } = Promise.withResolvers<boolean>();
       this.#waiting.push(resolve);
-      if (!await promise) return stopping();
+      const leave = () => {
+        const at = this.#waiting.indexOf(resolve);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        resolve(false);
+      };
+      signal?.addEventListener("abort", leave, { once: true });
+      const go = await promise;
+      signal?.removeEventListener("abort", leave);
+      if (!go) return signal?.aborted ? gone() : stopping();
     } else {
       this.#running++;
     }
@@ -85,6 +98,10 @@ export class PasswordQueue {
     for (const resolve of this.#waiting.splice(0)) resolve(false);
     await Promise.allSettled([...this.#underway]);
   }
+}
+
+function gone(): Failure {
+  return fail("internal", "The request was abandoned.");
 }
 
 function stopping(): Failure {

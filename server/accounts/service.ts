@@ -23,6 +23,20 @@ export interface AccountServiceOptions {
   passwordWorkers: number;
 }
 
+/** A name and password to check. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Where an attempt comes from. */
+export interface Requester {
+  /** The client's address, for the throttles. */
+  address: string;
+  /** Aborts when the client has gone: a check still waiting is dropped. */
+  signal?: AbortSignal;
+}
+
 /** An account that proved who it is, with the session it may resume. */
 export interface Authenticated {
   account: Account;
@@ -45,6 +59,8 @@ export class AccountService {
   #queue: PasswordQueue;
   // Checks under way, so that close() can wait for them.
   #underway = new Set<Promise<unknown>>();
+  // Slowed-down attempts waiting for their turn; close() ends them.
+  #pauses = new Set<() => void>();
   // 20 accounts per address per hour; the per-name limits do not apply.
   #registrations = new LoginThrottle({
     perNameAndAddress: Infinity,
@@ -74,7 +90,9 @@ export class AccountService {
    * under way have ended, so nothing outlives the server.
    */
   async close(): Promise<void> {
-    await this.#queue.close();
+    const closing = this.#queue.close();
+    for (const end of this.#pauses) end();
+    await closing;
     await Promise.allSettled([...this.#underway]);
   }
 
@@ -107,28 +125,26 @@ export class AccountService {
    * the address like failed logins: each costs a password hash.
    */
   register(
-    rawName: string,
-    password: string,
-    address: string,
+    credentials: Credentials,
+    from: Requester,
   ): Promise<Authenticated | Failure> {
-    return this.#track(this.#register(rawName, password, address));
+    return this.#track(this.#register(credentials, from));
   }
 
   async #register(
-    rawName: string,
-    password: string,
-    address: string,
+    { username: rawName, password }: Credentials,
+    from: Requester,
   ): Promise<Authenticated | Failure> {
-    const wait = this.#registrations.retryAfter("", address);
-    if (wait > 0) {
+    // Every well-formed registration counts, successful or not.
+    const admission = this.#registrations.admit("", from.address);
+    if (!admission.admitted) {
       return fail(
         "rate_limited",
         `Too many new accounts from your address: try again in ${
-          Math.ceil(wait / 1000)
+          Math.ceil(admission.retryAfterMs / 1000)
         } s.`,
       );
     }
-    this.#registrations.failed("", address);
     const username = cleanName(rawName);
     if (username === null) return invalidName();
     const weak = checkPassword(password);
@@ -152,7 +168,10 @@ export class AccountService {
       );
     }
     const role = key === this.#adminKey ? "admin" : "user";
-    const passwordHash = await this.#queue.run(() => hashPassword(password));
+    const passwordHash = await this.#queue.run(
+      () => hashPassword(password),
+      from.signal,
+    );
     if (isFailure(passwordHash)) return passwordHash;
     const account = await this.#store.createAccount(
       { key, username, passwordHash, role },
@@ -164,44 +183,69 @@ export class AccountService {
     return { account, token: await this.#newSession(account) };
   }
 
-  /** Checks a password; refuses with `rate_limited` after too many failures. */
+  /**
+   * Checks a password. The attempt counts before the check: refused with
+   * `rate_limited` past the throttle's limits, slowed down while its name
+   * fails often.
+   */
   authenticate(
-    rawName: string,
-    password: string,
-    address: string,
+    credentials: Credentials,
+    from: Requester,
   ): Promise<Authenticated | Failure> {
-    return this.#track(this.#authenticate(rawName, password, address));
+    return this.#track(this.#authenticate(credentials, from));
   }
 
   async #authenticate(
-    rawName: string,
-    password: string,
-    address: string,
+    { username, password }: Credentials,
+    from: Requester,
   ): Promise<Authenticated | Failure> {
-    const key = nameKey(rawName);
-    const wait = this.#throttle.retryAfter(key, address);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
+    const key = nameKey(username);
+    const attempt = this.#throttle.admit(key, from.address);
+    if (!attempt.admitted) {
+      const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(
         "rate_limited",
         `Too many failed logins: try again in ${seconds} s.`,
       );
     }
-    const account = await this.#store.findAccount(key);
-    const ok = await this.#queue.run(() =>
-      account
-        ? verifyPassword(password, account.passwordHash)
-        : verifyNothing(password)
-    );
-    if (isFailure(ok)) return ok;
-    if (!account || !ok) {
-      this.#throttle.failed(key, address);
-      return fail("bad_credentials", BAD_CREDENTIALS);
+    // Counted as a failure unless the password is found right, or never
+    // checked because the server could not (busy, stopping, store down).
+    // A client that leaves before its check still spent an attempt.
+    let checked = false;
+    try {
+      if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
+      const account = await this.#store.findAccount(key);
+      const ok = await this.#queue.run(
+        () =>
+          account
+            ? verifyPassword(password, account.passwordHash)
+            : verifyNothing(password),
+        from.signal,
+      );
+      if (isFailure(ok)) return ok;
+      checked = true;
+      if (!account || !ok) return fail("bad_credentials", BAD_CREDENTIALS);
+      attempt.succeeded();
+      const banned = await this.#banned(account);
+      if (banned) return banned;
+      return { account, token: await this.#newSession(account) };
+    } finally {
+      if (!checked && !from.signal?.aborted) attempt.withdrawn();
     }
-    this.#throttle.succeeded(key, address);
-    const banned = await this.#banned(account);
-    if (banned) return banned;
-    return { account, token: await this.#newSession(account) };
+  }
+
+  // Waits before a check, unless the server stops or the client leaves.
+  #pause(ms: number, signal?: AbortSignal): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const timer = setTimeout(end, ms);
+    this.#pauses.add(end);
+    signal?.addEventListener("abort", end, { once: true });
+    function end() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", end);
+      resolve();
+    }
+    return promise.finally(() => this.#pauses.delete(end));
   }
 
   /** The account of a live session token. */

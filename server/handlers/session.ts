@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Authenticated } from "../accounts/service.ts";
+import type { Authenticated, Requester } from "../accounts/service.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
 import {
@@ -57,11 +57,7 @@ export async function login(
   } else if ("password" in raw) {
     const data = parseData(passwordLoginData, raw);
     identity = isFailure(data) ? data : toIdentity(
-      await ctx.node.accounts.authenticate(
-        data.username,
-        data.password,
-        ctx.client.remoteAddress,
-      ),
+      await ctx.node.accounts.authenticate(data, requester(ctx)),
     );
   } else if ("username" in raw) {
     const data = parseData(guestLoginData, raw);
@@ -96,17 +92,19 @@ export async function register(
   if (ctx.client.member) return alreadyLoggedIn();
   const data = parseData(registerData, raw);
   if (isFailure(data)) return data;
-  const result = await ctx.node.accounts.register(
-    data.username,
-    data.password,
-    ctx.client.remoteAddress,
-  );
+  const result = await ctx.node.accounts.register(data, requester(ctx));
   if (isFailure(result)) return result;
   logger.info("{name} registered an account ({role})", {
     name: result.account.username,
     role: result.account.role,
   });
   return await enterServer(ctx, toIdentity(result) as Identity, "register");
+}
+
+// The address for the throttles; the signal drops a check still waiting
+// when the connection closes.
+function requester(ctx: RequestContext): Requester {
+  return { address: ctx.client.remoteAddress, signal: ctx.client.signal };
 }
 
 function alreadyLoggedIn(): Failure {
