@@ -7,9 +7,11 @@ import { isLoopback } from "./addresses.ts";
 import { storageProblem } from "./disk_errors.ts";
 import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
+import { jsonOnly } from "./http/json_only.ts";
+import { sameOriginOnly } from "./http/same_origin.ts";
 import {
   clearSessionCookie,
-  sessionCookie,
+  sessionTokenOf,
   setSessionCookie,
 } from "./http/session_cookie.ts";
 import type { Requester } from "./accounts/service.ts";
@@ -36,6 +38,8 @@ export interface AppParts {
   maxFileBytes: number;
   /** Take the client's address and scheme from X-Forwarded-* headers. */
   trustProxy: boolean;
+  /** Origins allowed besides the server's own (`--allow-origin`). */
+  allowOrigins: string[];
 }
 
 const historyQuery = z.object({
@@ -141,6 +145,9 @@ export function createApp(parts: AppParts): Hono {
     });
   });
 
+  // Before anything reads a body: nothing another site sends changes state.
+  app.use(sameOriginOnly(parts.allowOrigins));
+
   const smallBodies = limitBody(
     64 * 1024,
     (c) =>
@@ -158,7 +165,7 @@ export function createApp(parts: AppParts): Hono {
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.
-  app.post("/api/register", async (c) => {
+  app.post("/api/register", jsonOnly, async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return httpFailure(c, body);
     const result = await node.accounts.register(body, requester(c));
@@ -167,7 +174,7 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(result.account), 201);
   });
 
-  app.post("/api/login", async (c) => {
+  app.post("/api/login", jsonOnly, async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return httpFailure(c, body);
     const result = await node.accounts.authenticate(body, requester(c));
@@ -177,14 +184,14 @@ export function createApp(parts: AppParts): Hono {
   });
 
   app.post("/api/logout", async (c) => {
-    const token = sessionCookie(c);
+    const token = sessionTokenOf(c);
     if (token !== undefined) await node.accounts.logout(token);
     clearSessionCookie(c);
     return c.body(null, 204);
   });
 
   app.get("/api/session", async (c) => {
-    const token = sessionCookie(c);
+    const token = sessionTokenOf(c);
     const account = token === undefined
       ? undefined
       : await node.accounts.resume(token);

@@ -73,6 +73,7 @@ export async function startServer(
     staticDir: config.staticDir,
     maxFileBytes: config.maxFileBytes,
     trustProxy: config.trustProxy,
+    allowOrigins: config.allowOrigins,
     sessionSeconds: config.sessionDays * 24 * 3600,
   });
 

@@ -15,6 +15,15 @@ export function sessionCookie(c: Context): string | undefined {
 }
 
 /**
+ * The session token of an HTTP request: a bot's `Authorization: Bearer`
+ * token, else the web client's cookie.
+ */
+export function sessionTokenOf(c: Context): string | undefined {
+  const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/i)?.[1];
+  return bearer ?? sessionCookie(c);
+}
+
+/**
  * Sets the session cookie: HttpOnly so page scripts never see the token,
  * SameSite=Strict so other sites cannot ride on it, Secure over HTTPS.
  */
