@@ -18,7 +18,7 @@ import type { Requester } from "./accounts/service.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
-import { passwordLoginData } from "./protocol/schemas.ts";
+import { changePasswordData, passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, requestReader } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
@@ -48,19 +48,28 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
-async function credentials(
+// The JSON body, checked against its schema; `shape` says what to send.
+async function jsonOf<S extends z.ZodType>(
   c: Context,
-): Promise<{ username: string; password: string } | Failure> {
+  schema: S,
+  shape: string,
+): Promise<z.infer<S> | Failure> {
   let body: unknown;
   try {
     body = await c.req.json();
   } catch {
     return fail("invalid_json", "The body is not JSON.");
   }
-  const parsed = passwordLoginData.safeParse(body);
+  const parsed = schema.safeParse(body);
   return parsed.success
     ? parsed.data
-    : fail("invalid_message", 'Send {"username", "password"} as JSON.');
+    : fail("invalid_message", `Send ${shape} as JSON.`);
+}
+
+function credentials(
+  c: Context,
+): Promise<{ username: string; password: string } | Failure> {
+  return jsonOf(c, passwordLoginData, '{"username", "password"}');
 }
 
 // The address for the throttles; the signal drops a password check still
@@ -183,10 +192,53 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(result.account));
   });
 
+  // The session ends, and so do the sockets that logged in with it, on
+  // every node.
   app.post("/api/logout", async (c) => {
     const token = sessionTokenOf(c);
-    if (token !== undefined) await node.accounts.logout(token);
+    const ended = token === undefined
+      ? undefined
+      : await node.accounts.logout(token);
+    if (ended) {
+      node.endSessions(
+        ended.userKey,
+        { session: ended.tokenHash },
+        "Logged out",
+      );
+    }
     clearSessionCookie(c);
+    return c.body(null, 204);
+  });
+
+  // Same rules as `change_password`; every other session of the account
+  // ends, with its sockets.
+  app.post("/api/password", jsonOnly, async (c) => {
+    const token = sessionTokenOf(c);
+    const resumed = token === undefined
+      ? undefined
+      : await node.accounts.resumeSession(token);
+    if (!resumed || isFailure(resumed)) {
+      return httpError(c, "bad_credentials", "Not logged in.");
+    }
+    const body = await jsonOf(
+      c,
+      changePasswordData,
+      '{"old_password", "new_password"}',
+    );
+    if (isFailure(body)) return httpFailure(c, body);
+    const { account, session } = resumed;
+    const changed = await node.accounts.changePassword({
+      userKey: account.key,
+      oldPassword: body.old_password,
+      newPassword: body.new_password,
+      keepSession: session.tokenHash,
+    }, requester(c));
+    if (isFailure(changed)) return httpFailure(c, changed);
+    node.endSessions(
+      account.key,
+      { except: session.tokenHash },
+      "Password changed",
+    );
     return c.body(null, 204);
   });
 

@@ -160,7 +160,8 @@ export class ClientConnection implements ClientState {
       : answeredBefore;
     const release = Promise.withResolvers<void>();
     this.#released = release.promise;
-    const login = categoryOf(request.action) === "login";
+    const login = request.action === "login" ||
+      request.action === "register";
     if (login) this.#loginsUnderway++;
     const answered = start.then(async () => {
       this.#release = release.resolve;

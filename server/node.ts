@@ -9,7 +9,7 @@ import type {
 } from "./broker/mod.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-import { CLOSE_REMOVED } from "./protocol/close_codes.ts";
+import { CLOSE_REMOVED, CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
 import { nameKey } from "./protocol/names.ts";
 import {
@@ -31,6 +31,7 @@ import {
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
+import { SessionExpiry } from "./session_expiry.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
 
 const logger = log("node");
@@ -100,6 +101,9 @@ export class ChatNode {
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
+  #sessionExpiry = new SessionExpiry((member) =>
+    member.disconnect(CLOSE_SESSION_ENDED, "Session expired")
+  );
 
   constructor(parts: NodeParts) {
     this.id = parts.nodeId;
@@ -232,6 +236,19 @@ export class ChatNode {
     return () => this.control({ kind: "room_created", key, name, ...options });
   }
 
+  /**
+   * Closes (4004) the sockets of an account's sessions on every node: the
+   * one session given, or every one but `except`. The sessions themselves
+   * must be gone from the store already, so no socket logs back in.
+   */
+  endSessions(
+    userKey: string,
+    which: { session?: string; except?: string },
+    reason: string,
+  ): void {
+    this.control({ kind: "end_sessions", userKey, ...which, reason });
+  }
+
   /** Asks every node to apply a control event (this one included). */
   control(event: ControlEvent): void {
     this.broker.publish({ type: "control", event });
@@ -287,7 +304,8 @@ export class ChatNode {
       guest: member.guest,
       address: member.address,
     });
-    if (!granted) this.registry.release(member);
+    if (granted) this.#sessionExpiry.watch(member);
+    else this.registry.release(member);
     return granted;
   }
 
@@ -481,6 +499,7 @@ export class ChatNode {
 
   /** Removes a member that disconnected, with the notices it calls for. */
   removeMember(member: Member): void {
+    this.#sessionExpiry.forget(member);
     const departure = this.registry.release(member);
     if (!departure) return;
     this.presence.remove(`${this.id}:${member.id}`);
@@ -611,6 +630,9 @@ export class ChatNode {
       case "role_changed":
         this.#applyRole(event.userKey, event.role, event.by);
         return;
+      case "end_sessions":
+        this.#endSessions(event);
+        return;
     }
   }
 
@@ -714,6 +736,7 @@ export class ChatNode {
         }),
       );
       this.registry.release(member);
+      this.#sessionExpiry.forget(member);
       this.presence.remove(`${this.id}:${member.id}`);
       member.disconnect(CLOSE_REMOVED, text.slice(0, 120));
     }
@@ -795,6 +818,17 @@ export class ChatNode {
     this.#scheduleRoomList();
   }
 
+  #endSessions(event: Extract<ControlEvent, { kind: "end_sessions" }>): void {
+    for (const member of [...this.registry.connectionsOf(event.userKey)]) {
+      const hash = member.session?.tokenHash;
+      if (hash === undefined) continue;
+      const ends = event.session !== undefined
+        ? hash === event.session
+        : hash !== event.except;
+      if (ends) member.disconnect(CLOSE_SESSION_ENDED, event.reason);
+    }
+  }
+
   #applyRole(userKey: string, role: Role, by: string): void {
     for (const member of this.registry.connectionsOf(userKey)) {
       member.role = role;
@@ -814,6 +848,7 @@ export class ChatNode {
     this.#closed = true;
     clearTimeout(this.#roomListTimer);
     await this.#expiry.close();
+    this.#sessionExpiry.close();
     this.#sequencer.close();
     await this.accounts.close();
     await this.presence.close();

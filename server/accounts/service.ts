@@ -37,10 +37,35 @@ export interface Requester {
   signal?: AbortSignal;
 }
 
+/** A session as the server knows it: never its token, only the token's hash. */
+export interface LiveSession {
+  /** SHA-256 of the token: what the store keys the session by. */
+  tokenHash: string;
+  userKey: string;
+  /** When it ends (ms since the epoch). */
+  expiresAt: number;
+}
+
 /** An account that proved who it is, with the session it may resume. */
 export interface Authenticated {
   account: Account;
   token: string;
+  session: LiveSession;
+}
+
+/** The account of a session token that is still live. */
+export interface Resumed {
+  account: Account;
+  session: LiveSession;
+}
+
+/** A password change: the account, both passwords, the session to keep. */
+export interface PasswordChange {
+  userKey: string;
+  oldPassword: string;
+  newPassword: string;
+  /** The session the change is made from: every other one ends. */
+  keepSession?: string;
 }
 
 const BAD_CREDENTIALS = "Wrong username or password.";
@@ -180,7 +205,7 @@ export class AccountService {
     if (!account) {
       return fail("username_taken", `The name '${username}' is taken.`);
     }
-    return { account, token: await this.#newSession(account) };
+    return await this.#newSession(account);
   }
 
   /**
@@ -228,7 +253,59 @@ export class AccountService {
       attempt.succeeded();
       const banned = await this.#banned(account);
       if (banned) return banned;
-      return { account, token: await this.#newSession(account) };
+      return await this.#newSession(account);
+    } finally {
+      if (!checked && !from.signal?.aborted) attempt.withdrawn();
+    }
+  }
+
+  /**
+   * Changes an account's password once its current one is proved, and
+   * ends every other session of the account (the caller closes their
+   * sockets). The proof counts against the login throttle like a login.
+   */
+  changePassword(
+    change: PasswordChange,
+    from: Requester,
+  ): Promise<Account | Failure> {
+    return this.#track(this.#changePassword(change, from));
+  }
+
+  async #changePassword(
+    change: PasswordChange,
+    from: Requester,
+  ): Promise<Account | Failure> {
+    const weak = checkPassword(change.newPassword);
+    if (weak) return weak;
+    const attempt = this.#throttle.admit(change.userKey, from.address);
+    if (!attempt.admitted) {
+      const seconds = Math.ceil(attempt.retryAfterMs / 1000);
+      return fail(
+        "rate_limited",
+        `Too many wrong passwords: try again in ${seconds} s.`,
+      );
+    }
+    let checked = false;
+    try {
+      if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
+      const account = await this.#store.findAccount(change.userKey);
+      if (!account) return fail("bad_credentials", "This account is gone.");
+      const newHash = await this.#queue.run(
+        async () =>
+          await verifyPassword(change.oldPassword, account.passwordHash)
+            ? await hashPassword(change.newPassword)
+            : null,
+        from.signal,
+      );
+      if (isFailure(newHash)) return newHash;
+      checked = true;
+      if (newHash === null) {
+        return fail("bad_credentials", "The current password is wrong.");
+      }
+      attempt.succeeded();
+      await this.#store.setPasswordHash(account.key, newHash);
+      await this.#store.deleteSessionsOf(account.key, change.keepSession);
+      return account;
     } finally {
       if (!checked && !from.signal?.aborted) attempt.withdrawn();
     }
@@ -250,14 +327,22 @@ export class AccountService {
 
   /** The account of a live session token. */
   async resume(token: string): Promise<Account | Failure> {
-    const session = await this.#store.findSession(hashToken(token));
+    const resumed = await this.resumeSession(token);
+    return isFailure(resumed) ? resumed : resumed.account;
+  }
+
+  /** The account of a live session token, with its session. */
+  async resumeSession(token: string): Promise<Resumed | Failure> {
+    const tokenHash = hashToken(token);
+    const session = await this.#store.findSession(tokenHash);
     const expired = "This session has ended: log in again.";
     if (!session || session.expiresAt <= Date.now()) {
       return fail("bad_credentials", expired);
     }
     const account = await this.#store.findAccount(session.userKey);
     if (!account) return fail("bad_credentials", expired);
-    return await this.#banned(account) ?? account;
+    return await this.#banned(account) ??
+      { account, session: { tokenHash, ...session } };
   }
 
   // A server-wide ban of the name; address bans only stop guests, so a
@@ -269,18 +354,34 @@ export class AccountService {
       : undefined;
   }
 
-  /** Revokes a session. */
-  async logout(token: string): Promise<void> {
-    await this.#store.deleteSession(hashToken(token));
+  /**
+   * Revokes the session of a token; returns it (for closing its sockets),
+   * or undefined when there was none.
+   */
+  async logout(token: string): Promise<LiveSession | undefined> {
+    const tokenHash = hashToken(token);
+    const session = await this.#store.findSession(tokenHash);
+    await this.#store.deleteSession(tokenHash);
+    return session && { tokenHash, ...session };
   }
 
-  async #newSession(account: Account): Promise<string> {
+  /** Revokes a session known by its token's hash. */
+  async endSession(tokenHash: string): Promise<void> {
+    await this.#store.deleteSession(tokenHash);
+  }
+
+  async #newSession(account: Account): Promise<Authenticated> {
     const token = newSessionToken();
-    await this.#store.createSession(hashToken(token), {
+    const session = {
+      tokenHash: hashToken(token),
       userKey: account.key,
       expiresAt: Date.now() + this.#ttl,
+    };
+    await this.#store.createSession(session.tokenHash, {
+      userKey: session.userKey,
+      expiresAt: session.expiresAt,
     });
-    return token;
+    return { account, token, session };
   }
 }
 

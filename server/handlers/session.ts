@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { Authenticated, Requester } from "../accounts/service.ts";
+import type {
+  Authenticated,
+  LiveSession,
+  Requester,
+} from "../accounts/service.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
 import {
@@ -21,8 +25,13 @@ import {
   type LoginSuccess,
   type Role,
 } from "../protocol/types.ts";
-import type { Member } from "../registry.ts";
-import { parseData, type RequestContext } from "./context.ts";
+import type { Member, MemberSession } from "../registry.ts";
+import {
+  type MemberContext,
+  parseData,
+  type RequestContext,
+} from "./context.ts";
+import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 
 const logger = log("session");
 
@@ -32,6 +41,8 @@ interface Identity {
   role: Role;
   guest: boolean;
   token?: string;
+  /** The session an account logged in with. */
+  session?: MemberSession;
   /** Private messages to this name before this time are not theirs. */
   since: number;
   /** The holder beyond the name (Member.identity). */
@@ -107,6 +118,30 @@ function requester(ctx: RequestContext): Requester {
   return { address: ctx.client.remoteAddress, signal: ctx.client.signal };
 }
 
+/**
+ * `logout`: ends this connection's session (an account's: on every node,
+ * every socket that logged in with it closes with 4004; a guest's: this
+ * connection). The reply comes first.
+ */
+export async function logout(ctx: MemberContext): Promise<Outcome> {
+  const { node, client } = ctx;
+  const member = client.member;
+  const session = member.session;
+  if (session) await node.accounts.endSession(session.tokenHash);
+  logger.info("{name} logged out", { name: member.username });
+  return succeed({}, () => {
+    if (session) {
+      node.endSessions(
+        member.userKey,
+        { session: session.tokenHash },
+        "Logged out",
+      );
+    } else {
+      client.disconnect(CLOSE_SESSION_ENDED, "Logged out");
+    }
+  });
+}
+
 function alreadyLoggedIn(): Failure {
   return fail("already_logged_in", "This connection is logged in already.");
 }
@@ -118,22 +153,29 @@ function toIdentity(result: Authenticated | Failure): Identity | Failure {
     role: result.account.role,
     guest: false,
     token: result.token,
+    session: sessionOf(result.session),
     since: result.account.createdAt,
     identity: accountIdentity(result.account.createdAt),
   };
+}
+
+function sessionOf(session: LiveSession): MemberSession {
+  return { tokenHash: session.tokenHash, expiresAt: session.expiresAt };
 }
 
 async function resume(
   ctx: RequestContext,
   token: string,
 ): Promise<Identity | Failure> {
-  const account = await ctx.node.accounts.resume(token);
-  if (isFailure(account)) return account;
+  const resumed = await ctx.node.accounts.resumeSession(token);
+  if (isFailure(resumed)) return resumed;
+  const { account, session } = resumed;
   return {
     username: account.username,
     role: account.role,
     guest: false,
     token,
+    session: sessionOf(session),
     since: account.createdAt,
     identity: accountIdentity(account.createdAt),
   };
@@ -216,6 +258,7 @@ async function enterServer(
     guest: identity.guest,
     since: identity.since,
     identity: identity.identity,
+    session: identity.session,
     // Bound, not a closure: a closure here would keep this whole login's
     // scope alive as long as the connection (memory per idle connection).
     disconnect: client.disconnect.bind(client),
