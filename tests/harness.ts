@@ -499,7 +499,8 @@ export async function spawnServer(
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
-      const found = /Listening on (http:\/\/\S+)/.exec(text);
+      // Pretty logs print the URL bare, JSON logs in quotes.
+      const found = /Listening on \\?"?(http:\/\/[^\s"\\]+)/.exec(text);
       if (found) resolve(found[1]);
     }
   };
