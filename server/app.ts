@@ -5,7 +5,7 @@ import { z } from "zod";
 import { findReadableRoom, roomRefusal } from "./access.ts";
 import { isLoopback } from "./addresses.ts";
 import { storageProblem } from "./disk_errors.ts";
-import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
+import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
 import { sameOriginOnly } from "./http/same_origin.ts";
@@ -101,6 +101,7 @@ export function createApp(parts: AppParts): Hono {
     },
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: false,
   });
   // Shared files carry a stricter policy of their own (routes/files.ts).
   const fileHeaders = secureHeaders({
@@ -112,12 +113,24 @@ export function createApp(parts: AppParts): Hono {
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
     crossOriginResourcePolicy: "same-origin",
+    strictTransportSecurity: false,
   });
   app.use((c, next) =>
     c.req.path.startsWith("/files/")
       ? fileHeaders(c, next)
       : pageHeaders(c, next)
   );
+  // HSTS only over HTTPS (directly or behind --trust-proxy): a browser
+  // ignores it over plain HTTP (RFC 6797), where it would only mislead.
+  app.use(async (c, next) => {
+    await next();
+    if (isHttps(c)) {
+      c.header(
+        "Strict-Transport-Security",
+        "max-age=31536000; includeSubDomains",
+      );
+    }
+  });
 
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.
