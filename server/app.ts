@@ -14,7 +14,7 @@ import {
   sessionTokenOf,
   setSessionCookie,
 } from "./http/session_cookie.ts";
-import type { Requester } from "./accounts/service.ts";
+import type { Requester, Resumed } from "./accounts/service.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
@@ -86,6 +86,14 @@ function describe(account: Account): { username: string; role: string } {
 export function createApp(parts: AppParts): Hono {
   const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
+
+  // The live session of the request's cookie or bearer token, if any.
+  async function sessionOf(c: Context): Promise<Resumed | undefined> {
+    const token = sessionTokenOf(c);
+    if (token === undefined) return undefined;
+    const resumed = await node.accounts.resumeSession(token);
+    return isFailure(resumed) ? undefined : resumed;
+  }
   app.use(clientInfo(parts.trustProxy));
 
   const pageHeaders = secureHeaders({
@@ -226,13 +234,8 @@ export function createApp(parts: AppParts): Hono {
   // Same rules as `change_password`; every other session of the account
   // ends, with its sockets.
   app.post("/api/password", jsonOnly, async (c) => {
-    const token = sessionTokenOf(c);
-    const resumed = token === undefined
-      ? undefined
-      : await node.accounts.resumeSession(token);
-    if (!resumed || isFailure(resumed)) {
-      return httpError(c, "bad_credentials", "Not logged in.");
-    }
+    const resumed = await sessionOf(c);
+    if (!resumed) return httpError(c, "bad_credentials", "Not logged in.");
     const body = await jsonOf(
       c,
       changePasswordData,
@@ -256,14 +259,9 @@ export function createApp(parts: AppParts): Hono {
   });
 
   app.get("/api/session", async (c) => {
-    const token = sessionTokenOf(c);
-    const account = token === undefined
-      ? undefined
-      : await node.accounts.resume(token);
-    if (!account || isFailure(account)) {
-      return httpError(c, "bad_credentials", "Not logged in.");
-    }
-    return c.json(describe(account));
+    const resumed = await sessionOf(c);
+    if (!resumed) return httpError(c, "bad_credentials", "Not logged in.");
+    return c.json(describe(resumed.account));
   });
 
   app.get("/api/rooms", async (c) => {

@@ -5,19 +5,14 @@
  */
 import assert from "node:assert/strict";
 import {
-  ClientPool,
-  type Cluster,
+  type ClientPool,
+  clusterSkipReason,
   PATIENT_WAIT_MS,
-  startCluster,
+  postAsPage,
   TEST_PASSWORD,
   withClients,
+  withCluster,
 } from "./harness.ts";
-import {
-  postgresSkipReason,
-  redisSkipReason,
-  startPostgres,
-  startRedis,
-} from "./services.ts";
 
 /** Registers `username` on a new socket of `pool`; returns the role it got. */
 async function registerRole(
@@ -33,19 +28,16 @@ async function registerRole(
   return reply.data.role as string;
 }
 
-/** POSTs /api/register as the web client does; returns the role it got. */
+/** Registers `username` over HTTP as the web client does; returns the role. */
 async function registerRoleOverHttp(
   url: string,
   username: string,
 ): Promise<string> {
-  const response = await fetch(`${url}/api/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: url },
-    body: JSON.stringify({ username, password: TEST_PASSWORD }),
+  const reply = await postAsPage(url, "/api/register", {
+    body: { username, password: TEST_PASSWORD },
   });
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
-  return body.role;
+  assert.equal(reply.status, 201, reply.text);
+  return reply.body!.role as string;
 }
 
 function assertOneAdmin(roles: string[]): void {
@@ -69,20 +61,14 @@ Deno.test("register: ten accounts registered at once on an empty server make exa
     assertOneAdmin(roles);
   }));
 
-const skipReason = postgresSkipReason() ?? redisSkipReason();
+const skipReason = clusterSkipReason();
 
 Deno.test({
   name:
     "scale-out: ten accounts registered at once on two nodes sharing PostgreSQL make exactly one admin",
   ignore: skipReason !== undefined,
-  async fn() {
-    const pg = (await startPostgres())!;
-    const redis = (await startRedis())!;
-    let cluster: Cluster | undefined;
-    let pools: ClientPool[] = [];
-    try {
-      cluster = await startCluster(pg.url, redis.url, { nodes: 2 });
-      pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+  fn: () =>
+    withCluster(2, async (_cluster, pools) => {
       const roles = await Promise.all(
         Array.from(
           { length: 10 },
@@ -90,13 +76,7 @@ Deno.test({
         ),
       );
       assertOneAdmin(roles);
-    } finally {
-      await Promise.all(pools.map((pool) => pool.closeAll()));
-      await cluster?.stop();
-      await redis.stop();
-      await pg.stop();
-    }
-  },
+    }),
 });
 
 if (skipReason !== undefined) {

@@ -4,6 +4,12 @@
  */
 import { type RunningServer, startServer } from "../server/mod.ts";
 import type { Config } from "../server/config.ts";
+import {
+  postgresSkipReason,
+  redisSkipReason,
+  startPostgres,
+  startRedis,
+} from "./services.ts";
 
 /** One decoded server frame object. */
 export interface Frame {
@@ -842,6 +848,70 @@ export async function startCluster(
       nodes.map((node, i) => `--- ${ids[i]} (${node.url})\n${node.output()}`)
         .join("\n"),
   };
+}
+
+/** Why tests that need PostgreSQL and Redis cannot run here, or undefined. */
+export function clusterSkipReason(): string | undefined {
+  return postgresSkipReason() ?? redisSkipReason();
+}
+
+/**
+ * Runs a body against `nodes` server processes on a fresh PostgreSQL and
+ * Redis of their own, with a client pool per node; stops them all after.
+ * Only call it when {@link clusterSkipReason} is undefined.
+ */
+export async function withCluster(
+  nodes: number,
+  body: (cluster: Cluster, pools: ClientPool[]) => Promise<void>,
+): Promise<void> {
+  const pg = (await startPostgres())!;
+  const redis = (await startRedis())!;
+  let cluster: Cluster | undefined;
+  let pools: ClientPool[] = [];
+  try {
+    cluster = await startCluster(pg.url, redis.url, { nodes });
+    pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+    await body(cluster, pools);
+  } finally {
+    await Promise.all(pools.map((pool) => pool.closeAll()));
+    await cluster?.stop();
+    await redis.stop();
+    await pg.stop();
+  }
+}
+
+/** An HTTP reply with its body read: JSON, or the text when it is not. */
+export interface PageReply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | undefined;
+  text: string;
+}
+
+/**
+ * POSTs as the web client's page does: with this server's Origin and, when
+ * there is a body, as JSON. `headers` add to those or replace them.
+ */
+export async function postAsPage(
+  baseUrl: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<PageReply> {
+  const headers: Record<string, string> = { origin: baseUrl };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { ...headers, ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, body, text };
 }
 
 /** GETs a URL and reads the whole body (so no response is left open). */

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import {
   ClientPool,
   PATIENT_WAIT_MS,
+  postAsPage,
   spawnServer,
   type TestClient,
 } from "./harness.ts";
@@ -42,22 +43,10 @@ Deno.test("logs: no password, token, cookie or Authorization header is logged, e
     secrets.push(s);
     return s;
   };
-  const post = async (
+  const post = (
     path: string,
     init: { body?: unknown; headers?: Record<string, string> },
-  ) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: "POST",
-      headers: {
-        origin: server.url,
-        "content-type": "application/json",
-        ...init.headers,
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    await response.body?.cancel();
-    return response;
-  };
+  ) => postAsPage(server.url, path, init);
   try {
     // WebSocket: register, log in right and wrong, resume, change password.
     const alicePassword = secret("alice-secret-password-1");

@@ -13,7 +13,9 @@ import {
   ClientPool,
   expectError,
   type Frame,
+  type PageReply,
   PATIENT_WAIT_MS,
+  postAsPage,
   TEST_PASSWORD,
   TestClient,
   type TestServer,
@@ -23,23 +25,16 @@ import {
 const patiently = { timeoutMs: PATIENT_WAIT_MS };
 
 /** POSTs JSON as the web client does, from `address` when the server trusts the proxy. */
-async function post(
+function post(
   server: TestServer,
   path: string,
   body: unknown,
   address?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    origin: server.url,
-  };
-  if (address !== undefined) headers["x-forwarded-for"] = address;
-  const response = await fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(body),
+): Promise<PageReply> {
+  return postAsPage(server.url, path, {
+    body,
+    headers: address === undefined ? {} : { "x-forwarded-for": address },
   });
-  return { status: response.status, body: await response.json() };
 }
 
 /** A socket that sends one `login` at once; its reply is awaited later. */
@@ -93,8 +88,8 @@ Deno.test("login: 60 wrong passwords sent at once for one name from one address 
     assert.equal(statuses.filter((s) => s === 401).length, 5);
     assert.equal(statuses.filter((s) => s === 429).length, 55);
     for (const reply of replies.filter((r) => r.status === 429)) {
-      assert.equal(reply.body.error, "rate_limited");
-      assert.match(reply.body.message as string, /try again in \d+ s/);
+      assert.equal(reply.body!.error, "rate_limited");
+      assert.match(reply.body!.message as string, /try again in \d+ s/);
     }
   }));
 
@@ -143,7 +138,7 @@ Deno.test("login: the right password sent with 23 wrong ones, before they are an
       password: TEST_PASSWORD,
     });
     assert.equal(right.status, 429);
-    assert.equal(right.body.error, "rate_limited");
+    assert.equal(right.body!.error, "rate_limited");
     const statuses = (await Promise.all(wrong)).map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 401).length, 5);
   }));

@@ -6,45 +6,35 @@
  */
 import assert from "node:assert/strict";
 import {
-  ClientPool,
-  type Cluster,
+  type ClientPool,
+  clusterSkipReason,
   expectError,
   PATIENT_WAIT_MS,
-  startCluster,
+  postAsPage,
   TEST_PASSWORD,
   type TestClient,
   type TestServer,
   withClients,
+  withCluster,
 } from "./harness.ts";
-import {
-  postgresSkipReason,
-  redisSkipReason,
-  startPostgres,
-  startRedis,
-} from "./services.ts";
 
 const SESSION_ENDED = 4004;
 const patiently = { timeoutMs: PATIENT_WAIT_MS };
 
-/** POSTs as the web client's page does. */
+/** POSTs as the web client's page does; `cookie` is the `Set-Cookie` pair. */
 async function post(
   url: string,
   path: string,
   init: { body?: unknown; cookie?: string } = {},
 ): Promise<{ status: number; cookie: string | null; body: unknown }> {
-  const headers: Record<string, string> = { origin: url };
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  if (init.cookie !== undefined) headers.cookie = init.cookie;
-  const response = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  const reply = await postAsPage(url, path, {
+    body: init.body,
+    headers: init.cookie === undefined ? {} : { cookie: init.cookie },
   });
-  const text = await response.text();
   return {
-    status: response.status,
-    cookie: response.headers.get("set-cookie")?.split(";")[0] ?? null,
-    body: text === "" ? undefined : JSON.parse(text),
+    status: reply.status,
+    cookie: reply.headers.get("set-cookie")?.split(";")[0] ?? null,
+    body: reply.body,
   };
 }
 
@@ -260,34 +250,14 @@ Deno.test("http: POST /api/password changes the password and ends the account's 
 
 // ------------------------------------------------------------ several nodes
 
-const skipReason = postgresSkipReason() ?? redisSkipReason();
-
-/** Two nodes on a fresh PostgreSQL and Redis, with a client pool each. */
-async function withTwoNodes(
-  body: (cluster: Cluster, pools: ClientPool[]) => Promise<void>,
-): Promise<void> {
-  const pg = (await startPostgres())!;
-  const redis = (await startRedis())!;
-  let cluster: Cluster | undefined;
-  let pools: ClientPool[] = [];
-  try {
-    cluster = await startCluster(pg.url, redis.url, { nodes: 2 });
-    pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
-    await body(cluster, pools);
-  } finally {
-    await Promise.all(pools.map((pool) => pool.closeAll()));
-    await cluster?.stop();
-    await redis.stop();
-    await pg.stop();
-  }
-}
+const skipReason = clusterSkipReason();
 
 Deno.test({
   name:
     "scale-out: a logout and a password change on one node close the session's sockets on the other",
   ignore: skipReason !== undefined,
   fn: () =>
-    withTwoNodes(async (cluster, pools) => {
+    withCluster(2, async (cluster, pools) => {
       const [one] = cluster.nodes;
       const created = await post(one.url, "/api/register", {
         body: { username: "alice", password: TEST_PASSWORD },

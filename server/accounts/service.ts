@@ -224,39 +224,12 @@ export class AccountService {
     { username, password }: Credentials,
     from: Requester,
   ): Promise<Authenticated | Failure> {
-    const key = nameKey(username);
-    const attempt = this.#throttle.admit(key, from.address);
-    if (!attempt.admitted) {
-      const seconds = Math.ceil(attempt.retryAfterMs / 1000);
-      return fail(
-        "rate_limited",
-        `Too many failed logins: try again in ${seconds} s.`,
-      );
-    }
-    // Counted as a failure unless the password is found right, or never
-    // checked because the server could not (busy, stopping, store down).
-    // A client that leaves before its check still spent an attempt.
-    let checked = false;
-    try {
-      if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
-      const account = await this.#store.findAccount(key);
-      const ok = await this.#queue.run(
-        () =>
-          account
-            ? verifyPassword(password, account.passwordHash)
-            : verifyNothing(password),
-        from.signal,
-      );
-      if (isFailure(ok)) return ok;
-      checked = true;
-      if (!account || !ok) return fail("bad_credentials", BAD_CREDENTIALS);
-      attempt.succeeded();
-      const banned = await this.#banned(account);
-      if (banned) return banned;
-      return await this.#newSession(account);
-    } finally {
-      if (!checked && !from.signal?.aborted) attempt.withdrawn();
-    }
+    const account = await this.#prove(nameKey(username), password, from, {
+      refused: "Too many failed logins",
+      wrong: BAD_CREDENTIALS,
+    });
+    if (isFailure(account)) return account;
+    return await this.#banned(account) ?? await this.#newSession(account);
   }
 
   /**
@@ -277,34 +250,63 @@ export class AccountService {
   ): Promise<Account | Failure> {
     const weak = checkPassword(change.newPassword);
     if (weak) return weak;
-    const attempt = this.#throttle.admit(change.userKey, from.address);
+    const account = await this.#prove(
+      change.userKey,
+      change.oldPassword,
+      from,
+      {
+        refused: "Too many wrong passwords",
+        wrong: "The current password is wrong.",
+      },
+    );
+    if (isFailure(account)) return account;
+    const newHash = await this.#queue.run(
+      () => hashPassword(change.newPassword),
+      from.signal,
+    );
+    if (isFailure(newHash)) return newHash;
+    await this.#store.setPasswordHash(account.key, newHash);
+    await this.#store.deleteSessionsOf(account.key, change.keepSession);
+    return account;
+  }
+
+  /**
+   * Proves the password of `userKey`, as the throttle allows: the attempt
+   * counts before the check (refused past the limits, slowed down while
+   * the name fails often), and stops counting once the password proves
+   * right or when the server could not check it (busy, stopping, store
+   * down). A client that leaves before its check still spent an attempt.
+   * A wrong name costs a hash like a wrong password.
+   */
+  async #prove(
+    userKey: string,
+    password: string,
+    from: Requester,
+    messages: { refused: string; wrong: string },
+  ): Promise<Account | Failure> {
+    const attempt = this.#throttle.admit(userKey, from.address);
     if (!attempt.admitted) {
       const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(
         "rate_limited",
-        `Too many wrong passwords: try again in ${seconds} s.`,
+        `${messages.refused}: try again in ${seconds} s.`,
       );
     }
     let checked = false;
     try {
       if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
-      const account = await this.#store.findAccount(change.userKey);
-      if (!account) return fail("bad_credentials", "This account is gone.");
-      const newHash = await this.#queue.run(
-        async () =>
-          await verifyPassword(change.oldPassword, account.passwordHash)
-            ? await hashPassword(change.newPassword)
-            : null,
+      const account = await this.#store.findAccount(userKey);
+      const ok = await this.#queue.run(
+        () =>
+          account
+            ? verifyPassword(password, account.passwordHash)
+            : verifyNothing(password),
         from.signal,
       );
-      if (isFailure(newHash)) return newHash;
+      if (isFailure(ok)) return ok;
       checked = true;
-      if (newHash === null) {
-        return fail("bad_credentials", "The current password is wrong.");
-      }
+      if (!account || !ok) return fail("bad_credentials", messages.wrong);
       attempt.succeeded();
-      await this.#store.setPasswordHash(account.key, newHash);
-      await this.#store.deleteSessionsOf(account.key, change.keepSession);
       return account;
     } finally {
       if (!checked && !from.signal?.aborted) attempt.withdrawn();
