@@ -166,7 +166,11 @@ export class TestClient {
     init?: { headers?: HeadersInit },
   ): Promise<TestClient> {
     const client = await TestClient.connect(url, init);
-    const reply = await client.request(action, data);
+    // A password is checked by scrypt, in turn with the other checks: as
+    // long as the machine takes.
+    const reply = await client.request(action, data, {
+      timeoutMs: data?.password === undefined ? undefined : PATIENT_WAIT_MS,
+    });
     if (reply.action !== "success") {
       await client.close();
       throw new Error(

@@ -315,6 +315,7 @@ export class AccountService {
 
   // Waits before a check, unless the server stops or the client leaves.
   #pause(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
     const timer = setTimeout(end, ms);
     this.#pauses.add(end);
