@@ -203,7 +203,8 @@ export class TestClient {
 
   /**
    * Sends a request with a fresh id and returns its reply (waiting at most
-   * `timeoutMs`, default 5 s).
+   * `timeoutMs`: by default 5 s, or PATIENT_WAIT_MS when it hashes a
+   * password).
    */
   async request(
     action: string,
