@@ -5,7 +5,7 @@
  * time and memory from /proc. Prints one table and one `BENCH_JSON {...}`
  * line.
  *
- *   deno task bench [--scenario fanout,chat,connections,history,baseline]
+ *   deno task bench [--scenario fanout,chat,connections,history,baseline,login-flood]
  *                   [--duration S] [--runs N]
  *
  * The task raises the open-file limit first (`ulimit -n 20000`): the
@@ -23,6 +23,7 @@ import {
   withTimeout,
 } from "./proc.ts";
 import type { WorkerSpec } from "./load_worker.ts";
+import { runLoginFlood } from "./login_flood.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const WORKER = new URL("./load_worker.ts", import.meta.url).pathname;
@@ -35,7 +36,14 @@ const LIMITS_OFF = [
   "--max-connections-per-address",
   "0",
 ];
-const ALL = ["fanout", "chat", "connections", "history", "baseline"];
+const ALL = [
+  "fanout",
+  "chat",
+  "connections",
+  "history",
+  "baseline",
+  "login-flood",
+];
 const HOST = "127.0.0.1";
 const CHILD_ENV = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 
@@ -170,7 +178,10 @@ interface Target {
   exited: boolean;
 }
 
-async function startTarget(kind: Target["kind"]): Promise<Target> {
+async function startTarget(
+  kind: Target["kind"],
+  extraArgs: string[] = [],
+): Promise<Target> {
   let args: string[];
   let dir: string | undefined;
   if (kind === "project") {
@@ -190,6 +201,7 @@ async function startTarget(kind: Target["kind"]): Promise<Target> {
       `${dir}/bench.db`,
       "--log-level",
       "warning",
+      ...extraArgs,
     ];
   } else {
     args = ["run", "-A", RELAY, "--port", "0"];
@@ -851,6 +863,39 @@ async function history(): Promise<Result> {
   }
 }
 
+// Password logins under fresh names from 200 addresses while a bystander
+// chats: the password queue keeps memory flat and the chat responsive.
+async function loginFlood(): Promise<Result> {
+  const target = await startTarget("project", ["--trust-proxy"]);
+  try {
+    const cpu0 = await cpuSeconds(target.pid);
+    const flood = await runLoginFlood({
+      url: `ws://${HOST}:${target.port}/ws`,
+      pid: target.pid,
+      seconds: DURATION,
+    });
+    const cpu = await cpuSeconds(target.pid) - cpu0;
+    const stopped = await stopTarget(target);
+    return {
+      target: "project",
+      quiet_p50_ms: round(flood.quietP50Ms, 2),
+      quiet_p99_ms: round(flood.quietP99Ms, 2),
+      p50_ms: round(flood.p50Ms, 2),
+      p99_ms: round(flood.p99Ms, 2),
+      max_ms: round(flood.maxMs, 2),
+      samples: flood.samples,
+      logins_per_s: round(flood.loginsPerS, 1),
+      rss_before_mib: round(flood.rssBeforeMiB, 1),
+      rss_peak_mib: round(flood.rssPeakMiB, 1),
+      server_cpu_s: round(cpu, 2),
+      ...serverLog(target, stopped),
+    };
+  } catch (error) {
+    await stopTarget(target);
+    throw error;
+  }
+}
+
 // ------------------------------------------------------------------ run
 
 type Job = { key: string; run: () => Promise<Result> };
@@ -872,6 +917,9 @@ if (scenarios.includes("baseline")) {
   });
 }
 if (scenarios.includes("history")) jobs.push({ key: "history", run: history });
+if (scenarios.includes("login-flood")) {
+  jobs.push({ key: "login_flood", run: loginFlood });
+}
 
 const began = performance.now();
 const runs: Record<string, Result[]> = {};
@@ -1087,6 +1135,19 @@ if (h) {
     notes:
       `limit 50, ${h.history_short} short of ${h.history_checked} checked, ` +
       `${h.errors} err, ${h.closes_during_run} drops`,
+  });
+}
+const lf = results.login_flood;
+if (lf) {
+  row({
+    scenario: "login flood 200",
+    target: "project",
+    rate: `${fmt(lf.logins_per_s, 1)} logins/s`,
+    "p50 ms": fmt(lf.p50_ms, 2),
+    "p99 ms": fmt(lf.p99_ms, 2),
+    "max ms": fmt(lf.max_ms, 2),
+    notes: `bystander msg; quiet p99 ${fmt(lf.quiet_p99_ms, 2)} ms; RSS ` +
+      `${fmt(lf.rss_before_mib, 0)} -> peak ${fmt(lf.rss_peak_mib, 0)} MiB`,
   });
 }
 for (const [key, list] of Object.entries(failures)) {

@@ -6,17 +6,20 @@ import { z } from "zod";
 import { findReadableRoom, roomRefusal } from "./access.ts";
 import { isLoopback } from "./addresses.ts";
 import { storageProblem } from "./disk_errors.ts";
-import { clientInfo, remoteAddressOf } from "./http/client_info.ts";
+import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
+import { jsonOnly } from "./http/json_only.ts";
+import { sameOriginOnly } from "./http/same_origin.ts";
 import {
   clearSessionCookie,
-  sessionCookie,
+  sessionTokenOf,
   setSessionCookie,
 } from "./http/session_cookie.ts";
+import type { Requester, Resumed } from "./accounts/service.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
-import { passwordLoginData } from "./protocol/schemas.ts";
+import { changePasswordData, passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, requestReader } from "./routes/files.ts";
 import type { Account } from "./store/mod.ts";
@@ -36,6 +39,8 @@ export interface AppParts {
   maxFileBytes: number;
   /** Take the client's address and scheme from X-Forwarded-* headers. */
   trustProxy: boolean;
+  /** Origins allowed besides the server's own (`--allow-origin`). */
+  allowOrigins: string[];
 }
 
 const historyQuery = z.object({
@@ -45,19 +50,34 @@ const historyQuery = z.object({
   epoch: z.string().max(32).optional(),
 });
 
-async function credentials(
+// The JSON body, checked against its schema; `shape` says what to send.
+async function jsonOf<S extends z.ZodType>(
   c: Context,
-): Promise<{ username: string; password: string } | Failure> {
+  schema: S,
+  shape: string,
+): Promise<z.infer<S> | Failure> {
   let body: unknown;
   try {
     body = await c.req.json();
   } catch {
     return fail("invalid_json", "The body is not JSON.");
   }
-  const parsed = passwordLoginData.safeParse(body);
+  const parsed = schema.safeParse(body);
   return parsed.success
     ? parsed.data
-    : fail("invalid_message", 'Send {"username", "password"} as JSON.');
+    : fail("invalid_message", `Send ${shape} as JSON.`);
+}
+
+function credentials(
+  c: Context,
+): Promise<{ username: string; password: string } | Failure> {
+  return jsonOf(c, passwordLoginData, '{"username", "password"}');
+}
+
+// The address for the throttles; the signal drops a password check still
+// waiting when the client gives up.
+function requester(c: Context): Requester {
+  return { address: remoteAddressOf(c), signal: c.req.raw.signal };
 }
 
 function describe(account: Account): { username: string; role: string } {
@@ -68,6 +88,14 @@ function describe(account: Account): { username: string; role: string } {
 export function createApp(parts: AppParts): Hono {
   const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
+
+  // The live session of the request's cookie or bearer token, if any.
+  async function sessionOf(c: Context): Promise<Resumed | undefined> {
+    const token = sessionTokenOf(c);
+    if (token === undefined) return undefined;
+    const resumed = await node.accounts.resumeSession(token);
+    return isFailure(resumed) ? undefined : resumed;
+  }
   app.use(clientInfo(parts.trustProxy));
 
   const pageHeaders = secureHeaders({
@@ -83,6 +111,7 @@ export function createApp(parts: AppParts): Hono {
     },
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: false,
   });
   // Shared files carry a stricter policy of their own (routes/files.ts).
   const fileHeaders = secureHeaders({
@@ -94,12 +123,24 @@ export function createApp(parts: AppParts): Hono {
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
     crossOriginResourcePolicy: "same-origin",
+    strictTransportSecurity: false,
   });
   app.use((c, next) =>
     c.req.path.startsWith("/files/")
       ? fileHeaders(c, next)
       : pageHeaders(c, next)
   );
+  // HSTS only over HTTPS (directly or behind --trust-proxy): a browser
+  // ignores it over plain HTTP (RFC 6797), where it would only mislead.
+  app.use(async (c, next) => {
+    await next();
+    if (isHttps(c)) {
+      c.header(
+        "Strict-Transport-Security",
+        "max-age=31536000; includeSubDomains",
+      );
+    }
+  });
 
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.
@@ -129,11 +170,15 @@ export function createApp(parts: AppParts): Hono {
       users: node.registry.userCount,
       rooms: node.registry.roomCount,
       appendCommits: node.store.appendCommits,
+      passwordChecks: node.accounts.passwordChecks,
     });
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     });
   });
+
+  // Before anything reads a body: nothing another site sends changes state.
+  app.use(sameOriginOnly(parts.allowOrigins));
 
   const smallBodies = limitBody(
     64 * 1024,
@@ -152,48 +197,73 @@ export function createApp(parts: AppParts): Hono {
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.
-  app.post("/api/register", async (c) => {
+  app.post("/api/register", jsonOnly, async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return httpFailure(c, body);
-    const result = await node.accounts.register(
-      body.username,
-      body.password,
-      remoteAddressOf(c),
-    );
+    const result = await node.accounts.register(body, requester(c));
     if (isFailure(result)) return httpFailure(c, result);
     setSessionCookie(c, result.token, sessionSeconds);
     return c.json(describe(result.account), 201);
   });
 
-  app.post("/api/login", async (c) => {
+  app.post("/api/login", jsonOnly, async (c) => {
     const body = await credentials(c);
     if (isFailure(body)) return httpFailure(c, body);
-    const result = await node.accounts.authenticate(
-      body.username,
-      body.password,
-      remoteAddressOf(c),
-    );
+    const result = await node.accounts.authenticate(body, requester(c));
     if (isFailure(result)) return httpFailure(c, result);
     setSessionCookie(c, result.token, sessionSeconds);
     return c.json(describe(result.account));
   });
 
+  // The session ends, and so do the sockets that logged in with it, on
+  // every node.
   app.post("/api/logout", async (c) => {
-    const token = sessionCookie(c);
-    if (token !== undefined) await node.accounts.logout(token);
+    const token = sessionTokenOf(c);
+    const ended = token === undefined
+      ? undefined
+      : await node.accounts.logout(token);
+    if (ended) {
+      node.endSessions(
+        ended.userKey,
+        { session: ended.tokenHash },
+        "Logged out",
+      );
+    }
     clearSessionCookie(c);
     return c.body(null, 204);
   });
 
+  // Same rules as `change_password`; every other session of the account
+  // ends, with its sockets.
+  app.post("/api/password", jsonOnly, async (c) => {
+    const resumed = await sessionOf(c);
+    if (!resumed) return httpError(c, "bad_credentials", "Not logged in.");
+    const body = await jsonOf(
+      c,
+      changePasswordData,
+      '{"old_password", "new_password"}',
+    );
+    if (isFailure(body)) return httpFailure(c, body);
+    const { account, session } = resumed;
+    const changed = await node.accounts.changePassword({
+      userKey: account.key,
+      oldPassword: body.old_password,
+      newPassword: body.new_password,
+      keepSession: session.tokenHash,
+    }, requester(c));
+    if (isFailure(changed)) return httpFailure(c, changed);
+    node.endSessions(
+      account.key,
+      { except: session.tokenHash },
+      "Password changed",
+    );
+    return c.body(null, 204);
+  });
+
   app.get("/api/session", async (c) => {
-    const token = sessionCookie(c);
-    const account = token === undefined
-      ? undefined
-      : await node.accounts.resume(token);
-    if (!account || isFailure(account)) {
-      return httpError(c, "bad_credentials", "Not logged in.");
-    }
-    return c.json(describe(account));
+    const resumed = await sessionOf(c);
+    if (!resumed) return httpError(c, "bad_credentials", "Not logged in.");
+    return c.json(describe(resumed.account));
   });
 
   app.get("/api/rooms", async (c) => {

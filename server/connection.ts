@@ -77,6 +77,10 @@ export class ClientConnection implements ClientState {
   #buckets?: Partial<Record<RateCategory, TokenBucket>>;
   #strikes?: number[];
   #tooManyStrikes = false;
+  // `login` and `register` requests received and not yet answered.
+  #loginsUnderway = 0;
+  // Made on first use: few connections ever need it.
+  #abort?: AbortController;
 
   constructor(
     node: ChatNode,
@@ -95,6 +99,22 @@ export class ClientConnection implements ClientState {
       id: this.id,
       address: this.remoteAddress,
     });
+  }
+
+  /**
+   * True while a `login` or `register` that arrived is waiting or being
+   * checked: the login timeout does not count that time (a burst of
+   * password logins can keep a check waiting for seconds).
+   */
+  get loggingIn(): boolean {
+    return this.#loginsUnderway > 0;
+  }
+
+  /** Aborts once the connection has closed. */
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    if (this.#closed) this.#abort.abort();
+    return this.#abort.signal;
   }
 
   /** Handles one text frame from the client. */
@@ -140,6 +160,9 @@ export class ClientConnection implements ClientState {
       : answeredBefore;
     const release = Promise.withResolvers<void>();
     this.#released = release.promise;
+    const login = request.action === "login" ||
+      request.action === "register";
+    if (login) this.#loginsUnderway++;
     const answered = start.then(async () => {
       this.#release = release.resolve;
       try {
@@ -147,6 +170,7 @@ export class ClientConnection implements ClientState {
         await answeredBefore;
         this.#answer(request, outcome);
       } finally {
+        if (login) this.#loginsUnderway--;
         release.resolve();
         if (this.#answered === answered) {
           // Idle again: keep no promise of its own until the next request.
@@ -335,6 +359,7 @@ export class ClientConnection implements ClientState {
   closed(code: number): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort?.abort();
     const member = this.member;
     if (member) {
       this.#node.removeMember(member);

@@ -62,6 +62,7 @@ export class Metrics {
       users: number;
       rooms: number;
       appendCommits: number;
+      passwordChecks: { running: number; waiting: number };
     },
   ): string {
     const out = [
@@ -76,6 +77,16 @@ export class Metrics {
         readings.users,
       ),
       gauge("chat_rooms", "Rooms that exist.", readings.rooms),
+      gauge(
+        "chat_password_hashes_running",
+        "Password hashes being computed now (at most --password-workers).",
+        readings.passwordChecks.running,
+      ),
+      gauge(
+        "chat_password_hashes_waiting",
+        "Password checks waiting for a worker.",
+        readings.passwordChecks.waiting,
+      ),
       counter(
         "chat_connections_opened_total",
         "WebSocket connections accepted.",

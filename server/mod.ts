@@ -63,6 +63,7 @@ export async function startServer(
     maxRoomsPerUser: config.maxRoomsPerUser,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
+    passwordWorkers: config.passwordWorkers,
   });
   await node.start();
   const websocket = createWebSocketEndpoint(node, config);
@@ -72,6 +73,7 @@ export async function startServer(
     staticDir: config.staticDir,
     maxFileBytes: config.maxFileBytes,
     trustProxy: config.trustProxy,
+    allowOrigins: config.allowOrigins,
     sessionSeconds: config.sessionDays * 24 * 3600,
   });
 
@@ -108,7 +110,12 @@ export async function startServer(
   function shutdown(): Promise<void> {
     stopping ??= (async () => {
       logger.info("Shutting down");
-      await websocket.closeAll(CLOSE_GOING_AWAY, "Server shutting down");
+      // Password checks still waiting are refused at once (they could keep
+      // the HTTP server and the sockets busy for seconds); those running end.
+      await Promise.all([
+        websocket.closeAll(CLOSE_GOING_AWAY, "Server shutting down"),
+        node.accounts.close(),
+      ]);
       await server.shutdown();
       await node.close();
       logger.info("Stopped");

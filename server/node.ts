@@ -9,7 +9,7 @@ import type {
 } from "./broker/mod.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-import { CLOSE_REMOVED } from "./protocol/close_codes.ts";
+import { CLOSE_REMOVED, CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
 import { nameKey } from "./protocol/names.ts";
 import {
@@ -31,6 +31,7 @@ import {
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
+import { SessionExpiry } from "./session_expiry.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
 
 const logger = log("node");
@@ -60,6 +61,8 @@ export interface NodeParts {
   maxRoomsPerUser: number;
   /** Guest-made rooms empty and silent this long are deleted; 0: never. */
   guestRoomTtlMs: number;
+  /** Password hashes computed at once (`--password-workers`). */
+  passwordWorkers: number;
 }
 
 // Room lists go out at most this often per node: a storm of create_room
@@ -98,6 +101,9 @@ export class ChatNode {
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
+  #sessionExpiry = new SessionExpiry((member) =>
+    member.disconnect(CLOSE_SESSION_ENDED, "Session expired")
+  );
 
   constructor(parts: NodeParts) {
     this.id = parts.nodeId;
@@ -114,6 +120,7 @@ export class ChatNode {
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,
+      passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
     });
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
@@ -238,6 +245,19 @@ export class ChatNode {
     return () => this.control({ kind: "room_created", key, name, ...options });
   }
 
+  /**
+   * Closes (4004) the sockets of an account's sessions on every node: the
+   * one session given, or every one but `except`. The sessions themselves
+   * must be gone from the store already, so no socket logs back in.
+   */
+  endSessions(
+    userKey: string,
+    which: { session?: string; except?: string },
+    reason: string,
+  ): void {
+    this.control({ kind: "end_sessions", userKey, ...which, reason });
+  }
+
   /** Asks every node to apply a control event (this one included). */
   control(event: ControlEvent): void {
     this.broker.publish({ type: "control", event });
@@ -293,7 +313,8 @@ export class ChatNode {
       guest: member.guest,
       address: member.address,
     });
-    if (!granted) this.registry.release(member);
+    if (granted) this.#sessionExpiry.watch(member);
+    else this.registry.release(member);
     return granted;
   }
 
@@ -487,6 +508,7 @@ export class ChatNode {
 
   /** Removes a member that disconnected, with the notices it calls for. */
   removeMember(member: Member): void {
+    this.#sessionExpiry.forget(member);
     const departure = this.registry.release(member);
     if (!departure) return;
     this.presence.remove(`${this.id}:${member.id}`);
@@ -617,6 +639,9 @@ export class ChatNode {
       case "role_changed":
         this.#applyRole(event.userKey, event.role, event.by);
         return;
+      case "end_sessions":
+        this.#endSessions(event);
+        return;
     }
   }
 
@@ -720,6 +745,7 @@ export class ChatNode {
         }),
       );
       this.registry.release(member);
+      this.#sessionExpiry.forget(member);
       this.presence.remove(`${this.id}:${member.id}`);
       member.disconnect(CLOSE_REMOVED, text.slice(0, 120));
     }
@@ -801,6 +827,17 @@ export class ChatNode {
     this.#scheduleRoomList();
   }
 
+  #endSessions(event: Extract<ControlEvent, { kind: "end_sessions" }>): void {
+    for (const member of [...this.registry.connectionsOf(event.userKey)]) {
+      const hash = member.session?.tokenHash;
+      if (hash === undefined) continue;
+      const ends = event.session !== undefined
+        ? hash === event.session
+        : hash !== event.except;
+      if (ends) member.disconnect(CLOSE_SESSION_ENDED, event.reason);
+    }
+  }
+
   #applyRole(userKey: string, role: Role, by: string): void {
     for (const member of this.registry.connectionsOf(userKey)) {
       member.role = role;
@@ -820,7 +857,9 @@ export class ChatNode {
     this.#closed = true;
     clearTimeout(this.#roomListTimer);
     await this.#expiry.close();
+    this.#sessionExpiry.close();
     this.#sequencer.close();
+    await this.accounts.close();
     await this.presence.close();
     await this.broker.close();
     // The files' sweep uses the store: it ends first.

@@ -117,6 +117,7 @@ export function categoryOf(action: string): RateCategory {
       return "room";
     case "login":
     case "register":
+    case "change_password":
       return "login";
     default:
       return "request";

@@ -6,6 +6,14 @@ export interface Outbox {
   push(frame: string): void;
 }
 
+/** The session behind an account's connection. */
+export interface MemberSession {
+  /** SHA-256 of the session token. */
+  readonly tokenHash: string;
+  /** When the session ends (ms since the epoch): the connection closes then. */
+  readonly expiresAt: number;
+}
+
 /** One logged-in connection as the registry sees it. */
 export interface Member {
   /** Node-local connection id. */
@@ -37,6 +45,8 @@ export interface Member {
    * account, `g:<hash of the guest_key>` for a guest.
    */
   readonly identity: string;
+  /** The session an account logged in with; none for a guest. */
+  readonly session?: MemberSession;
   /** Ends the connection (kick, ban): flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
 }

@@ -69,9 +69,14 @@ export function createWebSocketEndpoint(
 
   function sweepLogins(): void {
     const now = Date.now();
+    const timeout = options.loginTimeoutSeconds * 1000;
     for (const [connection, deadline] of loginDeadlines) {
       if (connection.member) {
         loginDeadlines.delete(connection);
+      } else if (connection.loggingIn) {
+        // A login under way stops the clock; a refused one gets a fresh
+        // timeout to try again.
+        loginDeadlines.set(connection, now + timeout);
       } else if (deadline <= now) {
         loginDeadlines.delete(connection);
         logger.info("Closing {address}: no login within {s} s", {

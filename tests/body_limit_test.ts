@@ -48,6 +48,7 @@ async function chunkedPost(
     try {
       await write(
         `POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+          `Origin: ${url.origin}\r\n` +
           "Content-Type: application/json\r\n" +
           "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
       );
@@ -71,7 +72,7 @@ Deno.test("http: POST /api/login with a body over 64 KiB gets 413", () =>
   withClients(async (_pool, server) => {
     const response = await fetch(`${server.url}/api/login`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", origin: server.url },
       body: bigLogin(),
     });
     assert.equal(response.status, 413);

@@ -274,7 +274,7 @@ async function createAccount(
 ): Promise<void> {
   const response = await fetch(`${server.url}/api/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", origin: server.url },
     body: JSON.stringify({ username: name, password: TEST_PASSWORD }),
   });
   await response.body?.cancel();

@@ -7,7 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import { CLOSE_REMOVED } from "../server/protocol/close_codes.ts";
+import {
+  CLOSE_REMOVED,
+  CLOSE_SESSION_ENDED,
+} from "../server/protocol/close_codes.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { backoffBound, openWebSocket } from "../client/connection/transport.ts";
 import { Transport } from "../client/connection/transport.ts";
@@ -649,6 +652,38 @@ Deno.test("connection ends the session for good when a moderator kicks, with the
   }
 });
 
+Deno.test("connection returns to the login form on a fresh socket when its session ends elsewhere (4004)", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    auth.session = { username: "Ida", role: "user" };
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    server.reply(await server.next("login"), loginReply("Ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["Ida"] });
+    await until(() => state.username.value === "Ida", "logged in");
+
+    // A logout in another tab: the server closes this tab's socket.
+    server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
+    assert.equal(state.username.value, null);
+    assert.equal(
+      state.loginError.value,
+      "Your session has ended. Sign in again.",
+    );
+    assert.deepEqual(r.clock.pending, [], "no reconnect with the old session");
+    // A fresh socket for the login form, which logs nothing in by itself.
+    (await server.socketCount(2)).accept();
+    await settle();
+    assert.deepEqual(server.waiting, [], "nothing was sent");
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection follows the server to general when the room it is in is deleted", async () => {
   const r = rig();
   const { server, state } = r;
@@ -813,6 +848,10 @@ Deno.test("transport reads a real WebSocket's batched frame as separate objects,
       dropped: () => seen.push("dropped"),
       removed: (reason) => {
         seen.push(`removed ${reason}`);
+        closed();
+      },
+      sessionEnded: () => {
+        seen.push("session ended");
         closed();
       },
       waiting: () => {

@@ -23,7 +23,7 @@ const PNG = Uint8Array.from(
 async function sessionCookie(server: TestServer, username: string) {
   const res = await fetch(`${server.url}/api/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", origin: server.url },
     body: JSON.stringify({ username, password: TEST_PASSWORD }),
   });
   await res.body?.cancel();
@@ -41,7 +41,7 @@ async function upload(
   const res = await fetch(`${server.url}/api/files`, {
     method: "POST",
     body: form,
-    headers: cookie ? { cookie } : {},
+    headers: cookie ? { cookie, origin: server.url } : { origin: server.url },
   });
   return { status: res.status, body: await res.json() };
 }
@@ -210,7 +210,7 @@ Deno.test("files: a name with '=' or quotes survives, and the same bytes keep ea
       const res = await fetch(`${server.url}/api/files`, {
         method: "POST",
         body: form,
-        headers: { cookie },
+        headers: { cookie, origin: server.url },
       });
       return await res.json() as Uploaded;
     };

@@ -4,6 +4,12 @@
  */
 import { type RunningServer, startServer } from "../server/mod.ts";
 import type { Config } from "../server/config.ts";
+import {
+  postgresSkipReason,
+  redisSkipReason,
+  startPostgres,
+  startRedis,
+} from "./services.ts";
 
 /** One decoded server frame object. */
 export interface Frame {
@@ -60,8 +66,14 @@ export async function withServer(
 }
 
 const DEFAULT_WAIT_MS = 5000;
-// For replies that hash a password (see TestClient.request).
-const HASHING_WAIT_MS = 30_000;
+
+/**
+ * How long to wait for the answer to work whose time depends on the
+ * machine: a password check waits its turn behind the others (each about
+ * 0.2 s, and ten times that on a busy 2-core machine). Replies that hash a
+ * password wait this long by default (see TestClient.request).
+ */
+export const PATIENT_WAIT_MS = 300_000;
 
 /** A password that meets the rules, for tests that register accounts. */
 export const TEST_PASSWORD = "correct horse battery";
@@ -154,7 +166,11 @@ export class TestClient {
     init?: { headers?: HeadersInit },
   ): Promise<TestClient> {
     const client = await TestClient.connect(url, init);
-    const reply = await client.request(action, data);
+    // A password is checked by scrypt, in turn with the other checks: as
+    // long as the machine takes.
+    const reply = await client.request(action, data, {
+      timeoutMs: data?.password === undefined ? undefined : PATIENT_WAIT_MS,
+    });
     if (reply.action !== "success") {
       await client.close();
       throw new Error(
@@ -185,22 +201,29 @@ export class TestClient {
     this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** Sends a request with a fresh id and returns its reply. */
+  /**
+   * Sends a request with a fresh id and returns its reply (waiting at most
+   * `timeoutMs`: by default 5 s, or PATIENT_WAIT_MS when it hashes a
+   * password).
+   */
   async request(
     action: string,
     data?: Record<string, unknown>,
+    options: { timeoutMs?: number } = {},
   ): Promise<Frame> {
     const id = `r${this.#nextId++}`;
     this.send(data === undefined ? { action, id } : { action, data, id });
     // A password costs one scrypt hash: 0.2 s alone, seconds when a busy
-    // machine hashes several at once. Such a reply is waited for longer.
-    const hashing = action === "register" ||
+    // machine hashes several at once, in turn with the others. Such a reply
+    // is waited for as long as it takes.
+    const hashing = action === "register" || action === "change_password" ||
       (action === "login" && data?.password !== undefined);
     return await this.waitFor(
       (f) => f.id === id,
       `reply to ${action} (${id})`,
       {
-        timeoutMs: hashing ? HASHING_WAIT_MS : DEFAULT_WAIT_MS,
+        timeoutMs: options.timeoutMs ??
+          (hashing ? PATIENT_WAIT_MS : DEFAULT_WAIT_MS),
       },
     );
   }
@@ -292,8 +315,9 @@ export async function expectError(
   action: string,
   data: Record<string, unknown> | undefined,
   code: string,
+  options: { timeoutMs?: number } = {},
 ): Promise<Frame> {
-  const reply = await client.request(action, data);
+  const reply = await client.request(action, data, options);
   if (reply.action !== "error" || reply.data.code !== code) {
     throw new Error(
       `${action} ${JSON.stringify(data)} should fail with ${code}, got ${
@@ -486,7 +510,8 @@ export async function spawnServer(
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
-      const found = /Listening on (http:\/\/\S+)/.exec(text);
+      // Pretty logs print the URL bare, JSON logs in quotes.
+      const found = /Listening on \\?"?(http:\/\/[^\s"\\]+)/.exec(text);
       if (found) resolve(found[1]);
     }
   };
@@ -828,6 +853,70 @@ export async function startCluster(
       nodes.map((node, i) => `--- ${ids[i]} (${node.url})\n${node.output()}`)
         .join("\n"),
   };
+}
+
+/** Why tests that need PostgreSQL and Redis cannot run here, or undefined. */
+export function clusterSkipReason(): string | undefined {
+  return postgresSkipReason() ?? redisSkipReason();
+}
+
+/**
+ * Runs a body against `nodes` server processes on a fresh PostgreSQL and
+ * Redis of their own, with a client pool per node; stops them all after.
+ * Only call it when {@link clusterSkipReason} is undefined.
+ */
+export async function withCluster(
+  nodes: number,
+  body: (cluster: Cluster, pools: ClientPool[]) => Promise<void>,
+): Promise<void> {
+  const pg = (await startPostgres())!;
+  const redis = (await startRedis())!;
+  let cluster: Cluster | undefined;
+  let pools: ClientPool[] = [];
+  try {
+    cluster = await startCluster(pg.url, redis.url, { nodes });
+    pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+    await body(cluster, pools);
+  } finally {
+    await Promise.all(pools.map((pool) => pool.closeAll()));
+    await cluster?.stop();
+    await redis.stop();
+    await pg.stop();
+  }
+}
+
+/** An HTTP reply with its body read: JSON, or the text when it is not. */
+export interface PageReply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | undefined;
+  text: string;
+}
+
+/**
+ * POSTs as the web client's page does: with this server's Origin and, when
+ * there is a body, as JSON. `headers` add to those or replace them.
+ */
+export async function postAsPage(
+  baseUrl: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<PageReply> {
+  const headers: Record<string, string> = { origin: baseUrl };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { ...headers, ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, body, text };
 }
 
 /** GETs a URL and reads the whole body (so no response is left open). */

@@ -135,7 +135,7 @@ onBothStores(
   async (pool, server) => {
     const register = await fetch(`${server.url}/api/register`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", origin: server.url },
       body: JSON.stringify({ username: "alice", password: TEST_PASSWORD }),
     });
     await register.body?.cancel();
@@ -148,7 +148,7 @@ onBothStores(
     const res = await fetch(`${server.url}/api/files`, {
       method: "POST",
       body: form,
-      headers: { cookie },
+      headers: { cookie, origin: server.url },
     });
     assert.equal(res.status, 201);
     const uploaded = await res.json();

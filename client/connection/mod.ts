@@ -104,6 +104,10 @@ export class Connection {
           this.#session.dropped();
         },
         removed: (reason) => this.#session.removed(reason),
+        sessionEnded: () => {
+          this.#typing.clear();
+          this.#session.sessionEnded();
+        },
         waiting: (retryAt) => this.#status({ kind: "offline", retryAt }),
       },
     });

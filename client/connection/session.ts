@@ -251,6 +251,18 @@ export class Session {
     actions.connectionChanged(this.#state, { kind: "idle" });
   }
 
+  /**
+   * The session ended elsewhere (a logout in another tab, a password
+   * change, expiry): back to the login screen on a fresh socket, which no
+   * ended cookie logs back in.
+   */
+  sessionEnded(): void {
+    const { transport } = this.#options;
+    this.#forget();
+    actions.loggedOut(this.#state, t("error.sessionEnded"));
+    if (transport.running && transport.link === null) transport.open();
+  }
+
   #forget(): void {
     this.#current = null;
     this.#me = null;

@@ -7,7 +7,10 @@
  * happened through {@linkcode TransportEvents}.
  */
 
-import { CLOSE_REMOVED } from "../../server/protocol/close_codes.ts";
+import {
+  CLOSE_REMOVED,
+  CLOSE_SESSION_ENDED,
+} from "../../server/protocol/close_codes.ts";
 import type { Envelope } from "../../server/protocol/types.ts";
 import type { Clock, TimerId } from "../clock.ts";
 import { decodeFrame, type Fields } from "../wire.ts";
@@ -49,6 +52,11 @@ export interface TransportEvents {
   dropped(): void;
   /** A moderator ended the session (close code 4003): no reconnect follows. */
   removed(reason: string): void;
+  /**
+   * The session ended elsewhere (close code 4004: a logout in another tab,
+   * a password change, expiry): no reconnect follows.
+   */
+  sessionEnded(): void;
   /** The next attempt is due at `retryAt` (ms since the epoch). */
   waiting(retryAt: number): void;
 }
@@ -179,6 +187,11 @@ export class Transport {
           this.cancelRetry();
           this.resetBackoff();
           events.removed(reason);
+        } else if (code === CLOSE_SESSION_ENDED) {
+          // The session is gone: reconnecting with it would only fail.
+          this.cancelRetry();
+          this.resetBackoff();
+          events.sessionEnded();
         } else {
           this.retryLater();
         }

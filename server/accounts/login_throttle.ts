@@ -1,30 +1,61 @@
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
-  /** Failed logins allowed for one name from one address in a window (default 5). */
+  /** Attempts allowed for one name from one address in a window (default 5). */
   perNameAndAddress?: number;
-  /** Failed logins allowed for one name from all addresses (default 50). */
+  /** Failures for one name, from anywhere, before it is slowed down (default 50). */
   perName?: number;
-  /** Failed logins allowed from one address for all names (default 50). */
+  /** Attempts allowed from one address for all names (default 50). */
   perAddress?: number;
   /** The window, in ms (default 15 minutes). */
   windowMs?: number;
+  /** Wait added per `perName` failures of a name (default 1 s). */
+  slowdownStepMs?: number;
+  /** Longest wait added to a name's attempts (default 10 s). */
+  maxSlowdownMs?: number;
 }
 
 interface Window {
-  failures: number;
+  attempts: number;
   resetsAt: number;
 }
 
+/** A login attempt the throttle let through: it counts as a failure unless told otherwise. */
+export interface Attempt {
+  readonly admitted: true;
+  /**
+   * How long to wait before checking the password: the name has failed
+   * often lately, from anywhere.
+   */
+  readonly delayMs: number;
+  /** The password was right: the attempt no longer counts, and its name and address start afresh. */
+  succeeded(): void;
+  /** The password was never checked (the server was busy or stopping): the attempt no longer counts. */
+  withdrawn(): void;
+}
+
+/** An attempt refused outright. */
+export interface Refusal {
+  readonly admitted: false;
+  /** Milliseconds until this name and address may try again. */
+  readonly retryAfterMs: number;
+}
+
 /**
- * Counts failed logins in fixed windows and refuses attempts past the
- * limits until the window ends, so a password cannot be guessed at network
- * speed. The tight limit is per name *and* address: someone guessing from
- * elsewhere cannot lock the owner out; the looser per-name and per-address
- * limits stop guessing spread over many addresses or many names.
+ * Counts login attempts in fixed windows, so a password cannot be guessed
+ * at network speed. An attempt counts from the moment it is admitted,
+ * before its password is checked: sent all at once, attempts past a limit
+ * are refused instead of all being checked. Two limits refuse: per name
+ * *and* address (5), and per address (50, for guessing many names). A
+ * name's failures from everywhere only slow its attempts down (a second
+ * per 50 failures, 10 s at most): someone guessing from elsewhere never
+ * locks the owner out, whose right password from an address that has not
+ * failed always gets in.
  */
 export class LoginThrottle {
   #limits: { pair: number; name: number; address: number };
   #windowMs: number;
+  #stepMs: number;
+  #maxDelayMs: number;
   #windows = new Map<string, Window>();
 
   constructor(options: LoginThrottleOptions = {}) {
@@ -34,43 +65,73 @@ export class LoginThrottle {
       address: options.perAddress ?? 50,
     };
     this.#windowMs = options.windowMs ?? 15 * 60 * 1000;
+    this.#stepMs = options.slowdownStepMs ?? 1000;
+    this.#maxDelayMs = options.maxSlowdownMs ?? 10_000;
   }
 
-  /** Milliseconds until this name and address may try again; 0 when now. */
-  retryAfter(userKey: string, address: string, now = Date.now()): number {
-    return Math.max(
-      this.#wait(`p:${userKey}\n${address}`, this.#limits.pair, now),
-      this.#wait(`n:${userKey}`, this.#limits.name, now),
+  /**
+   * Admits an attempt for this name from this address (counting it now)
+   * or refuses it with the wait.
+   */
+  admit(
+    userKey: string,
+    address: string,
+    now: number = Date.now(),
+  ): Attempt | Refusal {
+    const pairKey = `p:${userKey}\n${address}`;
+    const wait = Math.max(
+      this.#wait(pairKey, this.#limits.pair, now),
       this.#wait(`a:${address}`, this.#limits.address, now),
     );
+    if (wait > 0) return { admitted: false, retryAfterMs: wait };
+    const nameFailures = this.#current(`n:${userKey}`, now)?.attempts ?? 0;
+    const steps = Math.floor(nameFailures / this.#limits.name);
+    const delayMs = Math.min(this.#maxDelayMs, steps * this.#stepMs);
+    const pair = this.#count(pairKey, now);
+    const name = this.#count(`n:${userKey}`, now);
+    const byAddress = this.#count(`a:${address}`, now);
+    let settled = false;
+    const uncount = () => {
+      if (settled) return false;
+      settled = true;
+      name.attempts--;
+      byAddress.attempts--;
+      return true;
+    };
+    return {
+      admitted: true,
+      delayMs,
+      succeeded: () => {
+        if (uncount() && this.#windows.get(pairKey) === pair) {
+          this.#windows.delete(pairKey);
+        }
+      },
+      withdrawn: () => {
+        if (uncount()) pair.attempts--;
+      },
+    };
   }
 
-  /** Records a failed attempt. */
-  failed(userKey: string, address: string, now = Date.now()): void {
-    this.#count(`p:${userKey}\n${address}`, now);
-    this.#count(`n:${userKey}`, now);
-    this.#count(`a:${address}`, now);
-  }
-
-  /** Forgets this pair's failures after a successful login. */
-  succeeded(userKey: string, address: string): void {
-    this.#windows.delete(`p:${userKey}\n${address}`);
+  #current(key: string, now: number): Window | undefined {
+    const window = this.#windows.get(key);
+    return window && window.resetsAt > now ? window : undefined;
   }
 
   #wait(key: string, limit: number, now: number): number {
-    const window = this.#windows.get(key);
-    if (!window || window.resetsAt <= now) return 0;
-    return window.failures >= limit ? window.resetsAt - now : 0;
+    const window = this.#current(key, now);
+    return window && window.attempts >= limit ? window.resetsAt - now : 0;
   }
 
-  #count(key: string, now: number): void {
-    const window = this.#windows.get(key);
-    if (!window || window.resetsAt <= now) {
-      this.#windows.set(key, { failures: 1, resetsAt: now + this.#windowMs });
-      if (this.#windows.size > 100_000) this.#sweep(now);
-    } else {
-      window.failures++;
+  #count(key: string, now: number): Window {
+    const window = this.#current(key, now);
+    if (window) {
+      window.attempts++;
+      return window;
     }
+    const fresh = { attempts: 1, resetsAt: now + this.#windowMs };
+    this.#windows.set(key, fresh);
+    if (this.#windows.size > 100_000) this.#sweep(now);
+    return fresh;
   }
 
   // Bounds memory under a flood of distinct names or addresses.

@@ -52,12 +52,15 @@ export async function verifyPassword(
 }
 
 // Verifying against this when the account does not exist makes a wrong
-// name cost as much time as a wrong password: timing tells nothing.
-let decoy: Promise<string> | undefined;
+// name cost as much time as a wrong password: timing tells nothing. Its
+// key is random, not the hash of any password, so nothing matches it and
+// nothing is hashed to make it.
+const DECOY = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${
+  randomBytes(16).toString("base64")
+}$${randomBytes(KEY_LENGTH).toString("base64")}`;
 
 /** Spends the time of a verification, for names with no account. */
 export async function verifyNothing(password: string): Promise<false> {
-  decoy ??= hashPassword("decoy password, never matches");
-  await verifyPassword(password, await decoy);
+  await verifyPassword(password, DECOY);
   return false;
 }

@@ -1,4 +1,4 @@
-import { fail, type Failure } from "../protocol/errors.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import type { Account, AccountStore } from "../store/mod.ts";
 import { LoginThrottle } from "./login_throttle.ts";
@@ -7,6 +7,7 @@ import {
   PASSWORD_MIN_LENGTH,
 } from "../protocol/limits.ts";
 import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
+import { PasswordQueue } from "./password_queue.ts";
 import { hashToken, newSessionToken } from "./tokens.ts";
 
 /** Options of {@link AccountService}. */
@@ -18,12 +19,53 @@ export interface AccountServiceOptions {
   /** True when a guest holds this name key right now, on any node. */
   isGuestOnline: (userKey: string) => Promise<boolean>;
   throttle?: LoginThrottle;
+  /** Password hashes computed at once (`--password-workers`). */
+  passwordWorkers: number;
+}
+
+/** A name and password to check. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Where an attempt comes from. */
+export interface Requester {
+  /** The client's address, for the throttles. */
+  address: string;
+  /** Aborts when the client has gone: a check still waiting is dropped. */
+  signal?: AbortSignal;
+}
+
+/** A session as the server knows it: never its token, only the token's hash. */
+export interface LiveSession {
+  /** SHA-256 of the token: what the store keys the session by. */
+  tokenHash: string;
+  userKey: string;
+  /** When it ends (ms since the epoch). */
+  expiresAt: number;
 }
 
 /** An account that proved who it is, with the session it may resume. */
 export interface Authenticated {
   account: Account;
   token: string;
+  session: LiveSession;
+}
+
+/** The account of a session token that is still live. */
+export interface Resumed {
+  account: Account;
+  session: LiveSession;
+}
+
+/** A password change: the account, both passwords, the session to keep. */
+export interface PasswordChange {
+  userKey: string;
+  oldPassword: string;
+  newPassword: string;
+  /** The session the change is made from: every other one ends. */
+  keepSession?: string;
 }
 
 const BAD_CREDENTIALS = "Wrong username or password.";
@@ -39,6 +81,11 @@ export class AccountService {
   #ttl: number;
   #isGuestOnline: (userKey: string) => Promise<boolean>;
   #throttle: LoginThrottle;
+  #queue: PasswordQueue;
+  // Checks under way, so that close() can wait for them.
+  #underway = new Set<Promise<unknown>>();
+  // Slowed-down attempts waiting for their turn; close() ends them.
+  #pauses = new Set<() => void>();
   // 20 accounts per address per hour; the per-name limits do not apply.
   #registrations = new LoginThrottle({
     perNameAndAddress: Infinity,
@@ -55,6 +102,30 @@ export class AccountService {
     this.#ttl = options.sessionTtlMs;
     this.#isGuestOnline = options.isGuestOnline;
     this.#throttle = options.throttle ?? new LoginThrottle();
+    this.#queue = new PasswordQueue({ workers: options.passwordWorkers });
+  }
+
+  /** Password hashes running and waiting for a worker now, for /metrics. */
+  get passwordChecks(): { running: number; waiting: number } {
+    return { running: this.#queue.running, waiting: this.#queue.waiting };
+  }
+
+  /**
+   * Refuses the password checks still waiting and resolves once those
+   * under way have ended, so nothing outlives the server.
+   */
+  async close(): Promise<void> {
+    const closing = this.#queue.close();
+    for (const end of this.#pauses) end();
+    await closing;
+    await Promise.allSettled([...this.#underway]);
+  }
+
+  // Keeps track of a register or login until it ends.
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#underway.add(work);
+    work.finally(() => this.#underway.delete(work)).catch(() => {});
+    return work;
   }
 
   /** Makes the operator's named admin an admin, if that account exists. */
@@ -78,21 +149,27 @@ export class AccountService {
    * Creates an account and a session for it. Registrations count against
    * the address like failed logins: each costs a password hash.
    */
-  async register(
-    rawName: string,
-    password: string,
-    address: string,
+  register(
+    credentials: Credentials,
+    from: Requester,
   ): Promise<Authenticated | Failure> {
-    const wait = this.#registrations.retryAfter("", address);
-    if (wait > 0) {
+    return this.#track(this.#register(credentials, from));
+  }
+
+  async #register(
+    { username: rawName, password }: Credentials,
+    from: Requester,
+  ): Promise<Authenticated | Failure> {
+    // Every well-formed registration counts, successful or not.
+    const admission = this.#registrations.admit("", from.address);
+    if (!admission.admitted) {
       return fail(
         "rate_limited",
         `Too many new accounts from your address: try again in ${
-          Math.ceil(wait / 1000)
+          Math.ceil(admission.retryAfterMs / 1000)
         } s.`,
       );
     }
-    this.#registrations.failed("", address);
     const username = cleanName(rawName);
     if (username === null) return invalidName();
     const weak = checkPassword(password);
@@ -116,55 +193,159 @@ export class AccountService {
       );
     }
     const role = key === this.#adminKey ? "admin" : "user";
+    const passwordHash = await this.#queue.run(
+      () => hashPassword(password),
+      from.signal,
+    );
+    if (isFailure(passwordHash)) return passwordHash;
     const account = await this.#store.createAccount(
-      { key, username, passwordHash: await hashPassword(password), role },
+      { key, username, passwordHash, role },
       { firstRole: this.#adminKey === undefined ? "admin" : undefined },
     );
     if (!account) {
       return fail("username_taken", `The name '${username}' is taken.`);
     }
-    return { account, token: await this.#newSession(account) };
+    return await this.#newSession(account);
   }
 
-  /** Checks a password; refuses with `rate_limited` after too many failures. */
-  async authenticate(
-    rawName: string,
-    password: string,
-    address: string,
+  /**
+   * Checks a password. The attempt counts before the check: refused with
+   * `rate_limited` past the throttle's limits, slowed down while its name
+   * fails often.
+   */
+  authenticate(
+    credentials: Credentials,
+    from: Requester,
   ): Promise<Authenticated | Failure> {
-    const key = nameKey(rawName);
-    const wait = this.#throttle.retryAfter(key, address);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
+    return this.#track(this.#authenticate(credentials, from));
+  }
+
+  async #authenticate(
+    { username, password }: Credentials,
+    from: Requester,
+  ): Promise<Authenticated | Failure> {
+    const account = await this.#prove(nameKey(username), password, from, {
+      refused: "Too many failed logins",
+      wrong: BAD_CREDENTIALS,
+    });
+    if (isFailure(account)) return account;
+    return await this.#banned(account) ?? await this.#newSession(account);
+  }
+
+  /**
+   * Changes an account's password once its current one is proved, and
+   * ends every other session of the account (the caller closes their
+   * sockets). The proof counts against the login throttle like a login.
+   */
+  changePassword(
+    change: PasswordChange,
+    from: Requester,
+  ): Promise<Account | Failure> {
+    return this.#track(this.#changePassword(change, from));
+  }
+
+  async #changePassword(
+    change: PasswordChange,
+    from: Requester,
+  ): Promise<Account | Failure> {
+    const weak = checkPassword(change.newPassword);
+    if (weak) return weak;
+    const account = await this.#prove(
+      change.userKey,
+      change.oldPassword,
+      from,
+      {
+        refused: "Too many wrong passwords",
+        wrong: "The current password is wrong.",
+      },
+    );
+    if (isFailure(account)) return account;
+    const newHash = await this.#queue.run(
+      () => hashPassword(change.newPassword),
+      from.signal,
+    );
+    if (isFailure(newHash)) return newHash;
+    await this.#store.setPasswordHash(account.key, newHash);
+    await this.#store.deleteSessionsOf(account.key, change.keepSession);
+    return account;
+  }
+
+  /**
+   * Proves the password of `userKey`, as the throttle allows: the attempt
+   * counts before the check (refused past the limits, slowed down while
+   * the name fails often), and stops counting once the password proves
+   * right or when the server could not check it (busy, stopping, store
+   * down). A client that leaves before its check still spent an attempt.
+   * A wrong name costs a hash like a wrong password.
+   */
+  async #prove(
+    userKey: string,
+    password: string,
+    from: Requester,
+    messages: { refused: string; wrong: string },
+  ): Promise<Account | Failure> {
+    const attempt = this.#throttle.admit(userKey, from.address);
+    if (!attempt.admitted) {
+      const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(
         "rate_limited",
-        `Too many failed logins: try again in ${seconds} s.`,
+        `${messages.refused}: try again in ${seconds} s.`,
       );
     }
-    const account = await this.#store.findAccount(key);
-    const ok = account
-      ? await verifyPassword(password, account.passwordHash)
-      : await verifyNothing(password);
-    if (!account || !ok) {
-      this.#throttle.failed(key, address);
-      return fail("bad_credentials", BAD_CREDENTIALS);
+    let checked = false;
+    try {
+      if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
+      const account = await this.#store.findAccount(userKey);
+      const ok = await this.#queue.run(
+        () =>
+          account
+            ? verifyPassword(password, account.passwordHash)
+            : verifyNothing(password),
+        from.signal,
+      );
+      if (isFailure(ok)) return ok;
+      checked = true;
+      if (!account || !ok) return fail("bad_credentials", messages.wrong);
+      attempt.succeeded();
+      return account;
+    } finally {
+      if (!checked && !from.signal?.aborted) attempt.withdrawn();
     }
-    this.#throttle.succeeded(key, address);
-    const banned = await this.#banned(account);
-    if (banned) return banned;
-    return { account, token: await this.#newSession(account) };
+  }
+
+  // Waits before a check, unless the server stops or the client leaves.
+  #pause(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const timer = setTimeout(end, ms);
+    this.#pauses.add(end);
+    signal?.addEventListener("abort", end, { once: true });
+    function end() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", end);
+      resolve();
+    }
+    return promise.finally(() => this.#pauses.delete(end));
   }
 
   /** The account of a live session token. */
   async resume(token: string): Promise<Account | Failure> {
-    const session = await this.#store.findSession(hashToken(token));
+    const resumed = await this.resumeSession(token);
+    return isFailure(resumed) ? resumed : resumed.account;
+  }
+
+  /** The account of a live session token, with its session. */
+  async resumeSession(token: string): Promise<Resumed | Failure> {
+    const tokenHash = hashToken(token);
+    const session = await this.#store.findSession(tokenHash);
     const expired = "This session has ended: log in again.";
     if (!session || session.expiresAt <= Date.now()) {
       return fail("bad_credentials", expired);
     }
     const account = await this.#store.findAccount(session.userKey);
     if (!account) return fail("bad_credentials", expired);
-    return await this.#banned(account) ?? account;
+    return await this.#banned(account) ??
+      { account, session: { tokenHash, ...session } };
   }
 
   // A server-wide ban of the name; address bans only stop guests, so a
@@ -176,18 +357,34 @@ export class AccountService {
       : undefined;
   }
 
-  /** Revokes a session. */
-  async logout(token: string): Promise<void> {
-    await this.#store.deleteSession(hashToken(token));
+  /**
+   * Revokes the session of a token; returns it (for closing its sockets),
+   * or undefined when there was none.
+   */
+  async logout(token: string): Promise<LiveSession | undefined> {
+    const tokenHash = hashToken(token);
+    const session = await this.#store.findSession(tokenHash);
+    await this.#store.deleteSession(tokenHash);
+    return session && { tokenHash, ...session };
   }
 
-  async #newSession(account: Account): Promise<string> {
+  /** Revokes a session known by its token's hash. */
+  async endSession(tokenHash: string): Promise<void> {
+    await this.#store.deleteSession(tokenHash);
+  }
+
+  async #newSession(account: Account): Promise<Authenticated> {
     const token = newSessionToken();
-    await this.#store.createSession(hashToken(token), {
+    const session = {
+      tokenHash: hashToken(token),
       userKey: account.key,
       expiresAt: Date.now() + this.#ttl,
+    };
+    await this.#store.createSession(session.tokenHash, {
+      userKey: session.userKey,
+      expiresAt: session.expiresAt,
     });
-    return token;
+    return { account, token, session };
   }
 }
 

@@ -55,6 +55,16 @@ export type ControlEvent =
   }
   | { kind: "evict_user"; userKey: string; roomKey: string; text: string }
   | { kind: "role_changed"; userKey: string; role: Role; by: string }
+  | {
+    kind: "end_sessions";
+    userKey: string;
+    /** Only this session (its token's hash)... */
+    session?: string;
+    /** ...or every session but this one. */
+    except?: string;
+    /** The close reason the sockets get. */
+    reason: string;
+  }
   | { kind: "presence_changed" };
 
 /** A control event for every node, this one included. */

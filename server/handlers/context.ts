@@ -14,6 +14,8 @@ export interface ClientState {
   readonly outbox: Outbox;
   /** The session cookie the WebSocket upgrade carried, if any. */
   readonly cookieToken?: string;
+  /** Aborts once the connection has closed: work for it may stop. */
+  readonly signal: AbortSignal;
   /** Set by a successful login. */
   member?: Member;
   /**

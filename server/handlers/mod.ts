@@ -10,7 +10,8 @@ import {
 import { deleteMessage, editMessage } from "./message_updates.ts";
 import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
 import { privateMessage } from "./private.ts";
-import { login, register } from "./session.ts";
+import { login, logout, register } from "./session.ts";
+import { changePassword } from "./password.ts";
 import { typing } from "./typing.ts";
 import {
   createInvite,
@@ -45,6 +46,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   typing,
   edit_message: editMessage,
   delete_message: deleteMessage,
+  logout,
+  change_password: changePassword,
   mark_read: markRead,
   invite,
   remove_member: removeMember,

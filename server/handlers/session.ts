@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { Authenticated } from "../accounts/service.ts";
+import type {
+  Authenticated,
+  LiveSession,
+  Requester,
+} from "../accounts/service.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
 import {
@@ -21,8 +25,13 @@ import {
   type LoginSuccess,
   type Role,
 } from "../protocol/types.ts";
-import type { Member } from "../registry.ts";
-import { parseData, type RequestContext } from "./context.ts";
+import type { Member, MemberSession } from "../registry.ts";
+import {
+  type MemberContext,
+  parseData,
+  type RequestContext,
+} from "./context.ts";
+import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 
 const logger = log("session");
 
@@ -32,6 +41,8 @@ interface Identity {
   role: Role;
   guest: boolean;
   token?: string;
+  /** The session an account logged in with. */
+  session?: MemberSession;
   /** Private messages to this name before this time are not theirs. */
   since: number;
   /** The holder beyond the name (Member.identity). */
@@ -57,11 +68,7 @@ export async function login(
   } else if ("password" in raw) {
     const data = parseData(passwordLoginData, raw);
     identity = isFailure(data) ? data : toIdentity(
-      await ctx.node.accounts.authenticate(
-        data.username,
-        data.password,
-        ctx.client.remoteAddress,
-      ),
+      await ctx.node.accounts.authenticate(data, requester(ctx)),
     );
   } else if ("username" in raw) {
     const data = parseData(guestLoginData, raw);
@@ -96,17 +103,43 @@ export async function register(
   if (ctx.client.member) return alreadyLoggedIn();
   const data = parseData(registerData, raw);
   if (isFailure(data)) return data;
-  const result = await ctx.node.accounts.register(
-    data.username,
-    data.password,
-    ctx.client.remoteAddress,
-  );
+  const result = await ctx.node.accounts.register(data, requester(ctx));
   if (isFailure(result)) return result;
   logger.info("{name} registered an account ({role})", {
     name: result.account.username,
     role: result.account.role,
   });
   return await enterServer(ctx, toIdentity(result) as Identity, "register");
+}
+
+// The address for the throttles; the signal drops a check still waiting
+// when the connection closes.
+function requester(ctx: RequestContext): Requester {
+  return { address: ctx.client.remoteAddress, signal: ctx.client.signal };
+}
+
+/**
+ * `logout`: ends this connection's session (an account's: on every node,
+ * every socket that logged in with it closes with 4004; a guest's: this
+ * connection). The reply comes first.
+ */
+export async function logout(ctx: MemberContext): Promise<Outcome> {
+  const { node, client } = ctx;
+  const member = client.member;
+  const session = member.session;
+  if (session) await node.accounts.endSession(session.tokenHash);
+  logger.info("{name} logged out", { name: member.username });
+  return succeed({}, () => {
+    if (session) {
+      node.endSessions(
+        member.userKey,
+        { session: session.tokenHash },
+        "Logged out",
+      );
+    } else {
+      client.disconnect(CLOSE_SESSION_ENDED, "Logged out");
+    }
+  });
 }
 
 function alreadyLoggedIn(): Failure {
@@ -120,22 +153,29 @@ function toIdentity(result: Authenticated | Failure): Identity | Failure {
     role: result.account.role,
     guest: false,
     token: result.token,
+    session: sessionOf(result.session),
     since: result.account.createdAt,
     identity: accountIdentity(result.account.createdAt),
   };
+}
+
+function sessionOf(session: LiveSession): MemberSession {
+  return { tokenHash: session.tokenHash, expiresAt: session.expiresAt };
 }
 
 async function resume(
   ctx: RequestContext,
   token: string,
 ): Promise<Identity | Failure> {
-  const account = await ctx.node.accounts.resume(token);
-  if (isFailure(account)) return account;
+  const resumed = await ctx.node.accounts.resumeSession(token);
+  if (isFailure(resumed)) return resumed;
+  const { account, session } = resumed;
   return {
     username: account.username,
     role: account.role,
     guest: false,
     token,
+    session: sessionOf(session),
     since: account.createdAt,
     identity: accountIdentity(account.createdAt),
   };
@@ -218,6 +258,7 @@ async function enterServer(
     guest: identity.guest,
     since: identity.since,
     identity: identity.identity,
+    session: identity.session,
     // Bound, not a closure: a closure here would keep this whole login's
     // scope alive as long as the connection (memory per idle connection).
     disconnect: client.disconnect.bind(client),

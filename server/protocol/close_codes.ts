@@ -13,5 +13,11 @@ export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_LOGIN_TIMEOUT = 4001;
 /** A connection ended by a moderator (kick or ban). */
 export const CLOSE_REMOVED = 4003;
+/**
+ * The connection's session ended: logged out (here or elsewhere), expired,
+ * or the account's password changed. Log in again; the old token or cookie
+ * no longer works.
+ */
+export const CLOSE_SESSION_ENDED = 4004;
 /** A reader that fell too far behind (too many unsent bytes). */
 export const CLOSE_TOO_SLOW = 4008;

@@ -41,6 +41,12 @@ export const tokenLoginData = z.object({ token: z.string().min(1).max(256) });
 /** `register` data. */
 export const registerData = passwordLoginData;
 
+/** `change_password` data (and the body of `POST /api/password`). */
+export const changePasswordData = z.object({
+  old_password: z.string().max(8192),
+  new_password: z.string().max(8192),
+});
+
 /** `create_room` and `join_room` data. */
 export const roomData = z.object({ room: name });
 

@@ -8,7 +8,7 @@ import type { Account, StoredUpload } from "../store/mod.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
-import { sessionCookie } from "../http/session_cookie.ts";
+import { sessionTokenOf } from "../http/session_cookie.ts";
 import { outOfSpace, receiveUpload } from "./receive_upload.ts";
 
 const logger = log("files");
@@ -150,9 +150,7 @@ async function sessionAccount(
   c: Context,
   node: ChatNode,
 ): Promise<Account | Failure | undefined> {
-  // The web client's cookie, or a bot's token as a bearer token.
-  const bearer = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
-  const token = bearer ?? sessionCookie(c);
+  const token = sessionTokenOf(c);
   if (token === undefined) return undefined;
   const account = await node.accounts.resume(token);
   if (!isFailure(account)) return account;

@@ -349,9 +349,13 @@ export interface AccountStore {
   findAccountLookingLike(username: string): Promise<Account | undefined>;
   /** Changes a role; false when there is no such account. */
   setRole(key: string, role: Role): Promise<boolean>;
+  /** Replaces an account's password hash; false when there is no such account. */
+  setPasswordHash(key: string, passwordHash: string): Promise<boolean>;
   createSession(tokenHash: string, session: Session): Promise<void>;
   findSession(tokenHash: string): Promise<Session | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of an account but `exceptTokenHash`; returns how many. */
+  deleteSessionsOf(userKey: string, exceptTokenHash?: string): Promise<number>;
   addBan(ban: Ban): Promise<void>;
   /** Lifts the bans of a user (and the addresses banned with it); returns how many. */
   removeBans(userKey: string, roomKey?: string): Promise<number>;

@@ -637,6 +637,14 @@ export class PostgresStore implements Store {
     );
   }
 
+  setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`
+        UPDATE accounts SET password_hash = ${passwordHash} WHERE key = ${key}`)
+        .count > 0
+    );
+  }
+
   createSession(tokenHash: string, session: Session): Promise<void> {
     return this.#run(async (sql) => {
       await sql`
@@ -661,6 +669,15 @@ export class PostgresStore implements Store {
     return this.#run(async (sql) => {
       await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
     });
+  }
+
+  deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
+    return this.#run(async (sql) =>
+      (await sql`
+        DELETE FROM sessions
+        WHERE user_key = ${userKey} AND token_hash <> ${exceptTokenHash}`)
+        .count
+    );
   }
 
   addBan(ban: Ban): Promise<void> {

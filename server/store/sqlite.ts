@@ -763,6 +763,15 @@ export class SqliteStore implements Store {
     );
   }
 
+  setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q("UPDATE accounts SET password_hash = ? WHERE key = ?")
+          .run(passwordHash, key).changes,
+      ) > 0
+    );
+  }
+
   createSession(tokenHash: string, session: Session): Promise<void> {
     return this.#run(() => {
       this.#q(
@@ -788,6 +797,15 @@ export class SqliteStore implements Store {
     return this.#run(() => {
       this.#q("DELETE FROM sessions WHERE token_hash = ?").run(tokenHash);
     });
+  }
+
+  deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM sessions WHERE user_key = ? AND token_hash <> ?")
+          .run(userKey, exceptTokenHash).changes,
+      )
+    );
   }
 
   addBan(ban: Ban): Promise<void> {

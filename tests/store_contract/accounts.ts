@@ -1,12 +1,13 @@
 /**
  * The store contract for accounts, sessions and bans: createAccount,
- * findAccount, findAccountLookingLike, setRole, createSession, findSession, deleteSession, addBan,
+ * findAccount, findAccountLookingLike, setRole, setPasswordHash, createSession,
+ * findSession, deleteSession, deleteSessionsOf, addBan,
  * removeBans and findBan.
  */
 import assert from "node:assert/strict";
 import { account, after, BAN, type StoreTest } from "./support.ts";
 
-/** The contract of createAccount, findAccount and setRole. */
+/** The contract of createAccount, findAccount, setRole and setPasswordHash. */
 export function accounts(test: StoreTest): void {
   test("createAccount returns the account with its createdAt, and findAccount finds it", async (store) => {
     const before = Date.now();
@@ -103,11 +104,33 @@ export function accounts(test: StoreTest): void {
     assert.equal(await store.setRole("nobody", "admin"), false);
     assert.equal(await store.findAccount("nobody"), undefined);
   });
+
+  test("of ten accounts created at once with a first role, exactly one gets it", async (store) => {
+    const created = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) => store.createAccount(account(`u${i}`), { firstRole: "admin" }),
+      ),
+    );
+    const roles = created.map((a) => a!.role).sort();
+    assert.deepEqual(roles, ["admin", ...Array(9).fill("user")]);
+    const later = await store.createAccount(account("late"), {
+      firstRole: "admin",
+    });
+    assert.equal(later!.role, "user");
+  });
+
+  test("setPasswordHash replaces the hash of an account, and only of one that exists", async (store) => {
+    await store.createAccount(account("alice"));
+    assert.equal(await store.setPasswordHash("alice", "new hash"), true);
+    assert.equal((await store.findAccount("alice"))!.passwordHash, "new hash");
+    assert.equal(await store.setPasswordHash("nobody", "x"), false);
+  });
 }
 
 // ----------------------------------------------------------------- sessions
 
-/** The contract of createSession, findSession and deleteSession. */
+/** The contract of createSession, findSession, deleteSession and deleteSessionsOf. */
 export function sessions(test: StoreTest): void {
   test("findSession finds a session by its token hash until deleteSession ends it", async (store) => {
     await store.createAccount(account("dave"));
@@ -147,6 +170,26 @@ export function sessions(test: StoreTest): void {
     });
     assert.equal(await store.findSession("soon"), undefined);
     assert.equal((await store.findSession("fresh"))?.userKey, "dave");
+  });
+
+  test("deleteSessionsOf ends an account's sessions but the one kept, and no one else's", async (store) => {
+    await store.createAccount(account("alice"));
+    await store.createAccount(account("bob"));
+    const expiresAt = Date.now() + 60_000;
+    for (const hash of ["a1", "a2", "a3"]) {
+      await store.createSession(hash, { userKey: "alice", expiresAt });
+    }
+    await store.createSession("b1", { userKey: "bob", expiresAt });
+    assert.equal(await store.deleteSessionsOf("alice", "a2"), 2);
+    assert.equal(await store.findSession("a1"), undefined);
+    assert.equal(await store.findSession("a3"), undefined);
+    assert.deepEqual(await store.findSession("a2"), {
+      userKey: "alice",
+      expiresAt,
+    });
+    assert.ok(await store.findSession("b1"));
+    assert.equal(await store.deleteSessionsOf("alice"), 1);
+    assert.equal(await store.findSession("a2"), undefined);
   });
 }
 

@@ -1,0 +1,22 @@
+import type { Context, Next } from "hono";
+import { httpError } from "./errors.ts";
+
+/**
+ * Refuses (415) a body that is not `application/json`. A page on another
+ * site can make a browser send `text/plain` or a form without asking it
+ * first; JSON it cannot (CORS would ask, and we answer no one).
+ */
+export async function jsonOnly(
+  c: Context,
+  next: Next,
+): Promise<Response | void> {
+  const type = c.req.header("content-type")?.split(";")[0].trim()
+    .toLowerCase();
+  if (type === "application/json") return await next();
+  return httpError(
+    c,
+    "invalid_message",
+    "Send the body as JSON, with Content-Type: application/json.",
+    { status: 415 },
+  );
+}

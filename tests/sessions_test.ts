@@ -1,0 +1,291 @@
+/**
+ * Sessions reach live sockets (docs/protocol.md, Login): a logout (over
+ * the WebSocket or HTTP), a session expiring and a password change close
+ * every socket of the sessions they end with 4004, on every node, and the
+ * ended token or cookie no longer logs in.
+ */
+import assert from "node:assert/strict";
+import {
+  type ClientPool,
+  clusterSkipReason,
+  expectError,
+  PATIENT_WAIT_MS,
+  postAsPage,
+  TEST_PASSWORD,
+  type TestClient,
+  type TestServer,
+  withClients,
+  withCluster,
+} from "./harness.ts";
+
+const SESSION_ENDED = 4004;
+const patiently = { timeoutMs: PATIENT_WAIT_MS };
+
+/** POSTs as the web client's page does; `cookie` is the `Set-Cookie` pair. */
+async function post(
+  url: string,
+  path: string,
+  init: { body?: unknown; cookie?: string } = {},
+): Promise<{ status: number; cookie: string | null; body: unknown }> {
+  const reply = await postAsPage(url, path, {
+    body: init.body,
+    headers: init.cookie === undefined ? {} : { cookie: init.cookie },
+  });
+  return {
+    status: reply.status,
+    cookie: reply.headers.get("set-cookie")?.split(";")[0] ?? null,
+    body: reply.body,
+  };
+}
+
+/** Logs alice in with her password, waiting as long as the check takes. */
+async function passwordLogin(pool: ClientPool): Promise<TestClient> {
+  const client = await pool.connect();
+  const reply = await client.request("login", {
+    username: "alice",
+    password: TEST_PASSWORD,
+  }, patiently);
+  assert.equal(reply.action, "success", JSON.stringify(reply.data));
+  return client;
+}
+
+/**
+ * Waits for the server to close a socket; returns the close code. The
+ * server closes at once; the bound only keeps a broken server from
+ * hanging the test.
+ */
+async function closedWith(client: TestClient): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("the socket is still open after 30 s")),
+      30_000,
+    );
+  });
+  try {
+    return (await Promise.race([client.closed, late])).code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Proves a socket is still logged in and served. */
+async function stillServed(client: TestClient): Promise<void> {
+  const reply = await client.ok("send_message", { text: "still here" });
+  assert.ok(reply.message);
+}
+
+async function cookieOf(server: TestServer, username: string) {
+  const created = await post(server.url, "/api/register", {
+    body: { username, password: TEST_PASSWORD },
+  });
+  assert.equal(created.status, 201);
+  return created.cookie!;
+}
+
+Deno.test("logout: the WebSocket action answers, then closes every socket of that session with 4004", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const sameSession = await pool.login({ token: alice.token });
+    const otherSession = await passwordLogin(pool);
+    const reply = await alice.request("logout");
+    assert.equal(reply.action, "success");
+    assert.equal(reply.data.request, "logout");
+    assert.equal(await closedWith(alice), SESSION_ENDED);
+    assert.equal(await closedWith(sameSession), SESSION_ENDED);
+    assert.equal(alice.socket.readyState, WebSocket.CLOSED);
+    await stillServed(otherSession);
+    const again = await pool.connect();
+    await expectError(
+      again,
+      "login",
+      { token: alice.token },
+      "bad_credentials",
+    );
+  }));
+
+Deno.test("logout: a guest's logout closes its connection with 4004 and frees its name", () =>
+  withClients(async (pool) => {
+    const guest = await pool.guest("visitor");
+    await guest.ok("logout");
+    assert.equal(await closedWith(guest), SESSION_ENDED);
+    await pool.guest("visitor");
+  }));
+
+Deno.test("http: POST /api/logout closes the sockets opened with that cookie or its token, and only those", () =>
+  withClients(async (pool, server) => {
+    const cookie = await cookieOf(server, "alice");
+    const token = cookie.slice(cookie.indexOf("=") + 1);
+    const byCookie = await pool.login({}, { headers: { cookie } });
+    const byToken = await pool.login({ token });
+    const elsewhere = await passwordLogin(pool);
+    const out = await post(server.url, "/api/logout", { cookie });
+    assert.equal(out.status, 204);
+    assert.equal(await closedWith(byCookie), SESSION_ENDED);
+    assert.equal(await closedWith(byToken), SESSION_ENDED);
+    assert.equal(byToken.closeCode, SESSION_ENDED);
+    await stillServed(elsewhere);
+    const reopened = await pool.connect({ headers: { cookie } });
+    await expectError(reopened, "login", {}, "bad_credentials");
+  }));
+
+Deno.test("session: a socket whose session expires while it is open is closed with 4004", () =>
+  withClients(async (pool, server) => {
+    const cookie = await cookieOf(server, "alice");
+    const byCookie = await pool.login({}, { headers: { cookie } });
+    const byPassword = await passwordLogin(pool);
+    const guest = await pool.guest("bob");
+    assert.equal(await closedWith(byCookie), SESSION_ENDED);
+    assert.equal(await closedWith(byPassword), SESSION_ENDED);
+    await stillServed(guest);
+  }, { sessionDays: 3 / 86400 })); // sessions last three seconds
+
+Deno.test("change_password: other sessions' sockets close with 4004, this one stays, only the new password works", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const other = await passwordLogin(pool);
+    const otherToo = await pool.login({ token: other.token });
+    const sameSession = await pool.login({ token: alice.token });
+    const newPassword = "a brand new password";
+    const reply = await alice.request("change_password", {
+      old_password: TEST_PASSWORD,
+      new_password: newPassword,
+    }, patiently);
+    assert.equal(reply.action, "success", JSON.stringify(reply.data));
+    assert.equal(await closedWith(other), SESSION_ENDED);
+    assert.equal(await closedWith(otherToo), SESSION_ENDED);
+    await stillServed(alice);
+    await stillServed(sameSession);
+    const check = await pool.connect();
+    await expectError(
+      check,
+      "login",
+      { token: other.token },
+      "bad_credentials",
+    );
+    await expectError(
+      check,
+      "login",
+      {
+        username: "alice",
+        password: TEST_PASSWORD,
+      },
+      "bad_credentials",
+      patiently,
+    );
+    const fresh = await pool.connect();
+    const login = await fresh.request("login", {
+      username: "alice",
+      password: newPassword,
+    }, patiently);
+    assert.equal(login.action, "success");
+  }));
+
+Deno.test("change_password: a wrong current password, a bad new one, a guest or a missing field change nothing", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const other = await pool.login({ token: alice.token });
+    await expectError(
+      alice,
+      "change_password",
+      {
+        old_password: "not my password",
+        new_password: "a brand new password",
+      },
+      "bad_credentials",
+      patiently,
+    );
+    await expectError(alice, "change_password", {
+      old_password: TEST_PASSWORD,
+      new_password: "short",
+    }, "invalid_message");
+    await expectError(alice, "change_password", {
+      old_password: TEST_PASSWORD,
+    }, "invalid_message");
+    const guest = await pool.guest("bob");
+    await expectError(guest, "change_password", {
+      old_password: TEST_PASSWORD,
+      new_password: "a brand new password",
+    }, "forbidden");
+    await stillServed(other);
+    const check = await pool.connect();
+    const login = await check.request("login", {
+      username: "alice",
+      password: TEST_PASSWORD,
+    }, patiently);
+    assert.equal(login.action, "success");
+  }));
+
+Deno.test("http: POST /api/password changes the password and ends the account's other sessions", () =>
+  withClients(async (pool, server) => {
+    const cookie = await cookieOf(server, "alice");
+    const mine = await pool.login({}, { headers: { cookie } });
+    const other = await passwordLogin(pool);
+    const newPassword = "a brand new password";
+    const wrong = await post(server.url, "/api/password", {
+      cookie,
+      body: { old_password: "not it at all", new_password: newPassword },
+    });
+    assert.equal(wrong.status, 401);
+    assert.deepEqual(wrong.body, {
+      error: "bad_credentials",
+      message: "The current password is wrong.",
+    });
+    const nobody = await post(server.url, "/api/password", {
+      body: { old_password: TEST_PASSWORD, new_password: newPassword },
+    });
+    assert.equal(nobody.status, 401);
+    const changed = await post(server.url, "/api/password", {
+      cookie,
+      body: { old_password: TEST_PASSWORD, new_password: newPassword },
+    });
+    assert.equal(changed.status, 204, JSON.stringify(changed.body));
+    assert.equal(await closedWith(other), SESSION_ENDED);
+    await stillServed(mine);
+    const login = await post(server.url, "/api/login", {
+      body: { username: "alice", password: newPassword },
+    });
+    assert.equal(login.status, 200);
+  }));
+
+// ------------------------------------------------------------ several nodes
+
+const skipReason = clusterSkipReason();
+
+Deno.test({
+  name:
+    "scale-out: a logout and a password change on one node close the session's sockets on the other",
+  ignore: skipReason !== undefined,
+  fn: () =>
+    withCluster(2, async (cluster, pools) => {
+      const [one] = cluster.nodes;
+      const created = await post(one.url, "/api/register", {
+        body: { username: "alice", password: TEST_PASSWORD },
+      });
+      const cookie = created.cookie!;
+      const onTwo = await pools[1].login({}, { headers: { cookie } });
+      const out = await post(one.url, "/api/logout", { cookie });
+      assert.equal(out.status, 204);
+      assert.equal(await closedWith(onTwo), SESSION_ENDED);
+
+      const here = await passwordLogin(pools[0]);
+      const there = await passwordLogin(pools[1]);
+      const changed = await pools[1].login({ token: there.token });
+      const reply = await changed.request("change_password", {
+        old_password: TEST_PASSWORD,
+        new_password: "a brand new password",
+      }, patiently);
+      assert.equal(reply.action, "success");
+      assert.equal(await closedWith(here), SESSION_ENDED);
+      await stillServed(there);
+      await stillServed(changed);
+    }),
+});
+
+if (skipReason !== undefined) {
+  Deno.test({
+    name: `scale-out sessions: skipped, ${skipReason}`,
+    ignore: true,
+    fn() {},
+  });
+}
