@@ -30,23 +30,36 @@ export interface DelaySummary {
   max: number;
 }
 
-// Buckets grow by 2^(1/4) (19 % wide) from 2^-4 ms up to 2^14 ms (16 s);
-// bucket i holds delays up to LOWEST * STEP^i. Quantiles are read as the
-// bucket's upper bound, so they are at most 19 % high.
-const LOWEST_MS = 1 / 16;
-const PER_DOUBLING = 4;
-const BUCKETS = 18 * PER_DOUBLING + 1;
+// Bucket bounds in ms: the R10 series (1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5,
+// 6.3, 8) over each decade from 0.01 ms to 10 s, so that round figures
+// such as 1, 2, 5 and 10 ms are bounds; one more bucket for anything
+// longer. Quantiles are read as a bucket's upper bound: at most 26 % high.
+const R10 = [1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8];
+const BOUNDS_MS: readonly number[] = [
+  ...[-2, -1, 0, 1, 2, 3].flatMap((decade) =>
+    R10.map((r) => Number((r * 10 ** decade).toPrecision(3)))
+  ),
+  10_000,
+];
+const BUCKETS = BOUNDS_MS.length + 1;
+// The histogram in /metrics starts at 0.1 ms: finer says nothing more.
+const FIRST_SHOWN = BOUNDS_MS.indexOf(0.1);
 
 /** The upper bound (ms) of bucket `i`; the last one is open. */
 function upperBound(i: number): number {
-  return i >= BUCKETS - 1 ? Infinity : LOWEST_MS * 2 ** (i / PER_DOUBLING);
+  return i < BOUNDS_MS.length ? BOUNDS_MS[i] : Infinity;
 }
 
 function bucketOf(ms: number): number {
-  if (!(ms > LOWEST_MS)) return 0;
-  // The small epsilon keeps exact bounds (1 ms, 2 ms...) in their bucket.
-  const i = Math.ceil(Math.log2(ms / LOWEST_MS) * PER_DOUBLING - 1e-9);
-  return Math.min(i, BUCKETS - 1);
+  let low = 0;
+  let high = BOUNDS_MS.length;
+  // The first bound at or above `ms` (BOUNDS_MS.length when none is).
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (BOUNDS_MS[mid] >= ms) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /** Counts of delays in log-spaced buckets, with the exact maximum. */
@@ -153,8 +166,9 @@ export class LoopDelayMonitor {
 
   /**
    * Prometheus text: a summary (p50, p99) and a maximum over the recent
-   * windows, and a histogram since start whose buckets grow by √2, from
-   * which a scraper can take any interval's quantiles by difference.
+   * windows, and a histogram since start (bounds of the R10 series from
+   * 0.1 ms), from which a scraper takes any interval's quantiles by
+   * difference.
    */
   render(): string {
     const recent = this.recent();
@@ -179,10 +193,9 @@ export class LoopDelayMonitor {
       `# TYPE ${histogram} histogram`,
     );
     let cumulative = 0;
-    for (let i = 0; i < BUCKETS; i++) {
+    for (let i = 0; i < BUCKETS - 1; i++) {
       cumulative += this.#all.counts[i];
-      // Every second bucket: bounds that grow by √2 are enough to read.
-      if (i % 2 === 0 && i < BUCKETS - 1) {
+      if (i >= FIRST_SHOWN) {
         lines.push(
           `${histogram}_bucket{le="${seconds(upperBound(i))}"} ${cumulative}`,
         );

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { LoopDelayMonitor } from "../server/loop_delay.ts";
 
-// Quantiles are bucket upper bounds: at most 19 % above the true value.
+// Quantiles are bucket upper bounds: at most 26 % above the true value.
 function near(actual: number, expected: number): void {
   assert.ok(
-    actual >= expected && actual <= expected * 1.2,
-    `${actual} is not within [${expected}, ${expected * 1.2}]`,
+    actual >= expected && actual <= expected * 1.26,
+    `${actual} is not within [${expected}, ${expected * 1.26}]`,
   );
 }
 
@@ -61,8 +61,11 @@ Deno.test("loop delay: /metrics text has the summary, the max and a cumulative h
   }
   assert.deepEqual(buckets.at(-1), [Infinity, 2]);
   const at = (le: number) => buckets.findLast(([bound]) => bound <= le)![1];
-  assert.equal(at(0.0005), 1);
-  assert.equal(at(0.016), 2);
+  // Round figures are bounds: 0.3 ms is counted at 0.315, 12 ms at 12.5.
+  assert.equal(at(0.0003), 0);
+  assert.equal(at(0.000315), 1);
+  assert.equal(at(0.01), 1);
+  assert.equal(at(0.0125), 2);
 });
 
 Deno.test("loop delay: a 60 ms busy wait shows as a delay of about 60 ms", async () => {
