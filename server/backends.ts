@@ -16,7 +16,8 @@ import { GENERAL_ROOM } from "./protocol/types.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 import { PostgresStore } from "./store/postgres.ts";
-import { SqliteStore } from "./store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS } from "./store/sqlite.ts";
+import { openWorkerStore } from "./store/worker_store.ts";
 
 const logger = log("backends");
 
@@ -34,7 +35,7 @@ export interface Backends {
 const PERMANENT_ROOMS = [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }];
 
 /**
- * The one place that chooses backends: SQLite, files in a folder and
+ * The one place that chooses backends: SQLite (on a worker thread), files in a folder and
  * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
  * unless `filesDir` names a folder); Redis fan-out and presence with
  * `redisUrl`. Nothing else knows which it got.
@@ -47,9 +48,16 @@ export async function openBackends(
     ? await PostgresStore.open(config.databaseUrl, {
       permanentRooms: PERMANENT_ROOMS,
     })
-    : new SqliteStore(config.db, {
-      busyTimeoutMs: config.dbBusyTimeoutMs,
-      permanentRooms: PERMANENT_ROOMS,
+    // SQLite on a worker thread, its checkpoints on another: writes and
+    // fsyncs never stall the sockets, nor commits (docs/performance.md).
+    : await openWorkerStore({
+      kind: "sqlite",
+      path: config.db,
+      options: {
+        busyTimeoutMs: config.dbBusyTimeoutMs,
+        permanentRooms: PERMANENT_ROOMS,
+        backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+      },
     });
   const contents = config.databaseUrl && config.filesDir === undefined
     ? new PostgresFileContents(config.databaseUrl)

@@ -1,0 +1,88 @@
+/**
+ * WAL checkpoints off the writer's thread. SQLite's automatic checkpoint
+ * runs inside the commit that crosses its threshold, and copies the WAL
+ * into the database file with two fsyncs: on a busy disk that held every
+ * commit behind it for tens of milliseconds (39.7 ms measured). Here a
+ * thread of its own (checkpoint_worker.ts) does PASSIVE checkpoints on its
+ * own connection every `intervalMs`, paying the copy and the fsyncs while
+ * the writer goes on committing.
+ *
+ * The WAL starts again from its beginning only when a writer finds it
+ * entirely checkpointed; under steady writes a pass rarely ends between
+ * two commits, so when the WAL has grown past `resetFrames` the writer
+ * checkpoints the little that is left right after a pass (the frames of
+ * the last `intervalMs`, whose fsync is short), and its next commit starts
+ * the WAL over.
+ */
+import type { FromCheckpointer, ToCheckpointer } from "./checkpoint_worker.ts";
+
+const WORKER_URL = new URL("./checkpoint_worker.ts", import.meta.url);
+
+/** What a checkpoint pass found. */
+export interface CheckpointPass {
+  /** Frames in the WAL. */
+  log: number;
+  /** Frames of it now in the database file. */
+  checkpointed: number;
+  /** How long the pass took, in ms. */
+  ms: number;
+}
+
+/** Options of {@link BackgroundCheckpoints}. */
+export interface BackgroundCheckpointOptions {
+  /** Time between passes, in ms. */
+  intervalMs: number;
+  /** How long the checkpointer's connection waits for a lock. */
+  busyTimeoutMs: number;
+  /** Called on the writer's thread after each pass that found frames. */
+  onPass: (pass: CheckpointPass) => void;
+  /** Called when a pass fails (the writer's own checkpoints still work). */
+  onError: (message: string) => void;
+}
+
+/** A checkpointing thread for one database file; see the module comment. */
+export class BackgroundCheckpoints {
+  #worker: Worker;
+  #stopped = Promise.withResolvers<void>();
+  #stopping?: Promise<void>;
+
+  constructor(path: string, options: BackgroundCheckpointOptions) {
+    this.#worker = new Worker(WORKER_URL, { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
+      const message = event.data;
+      if (message.type === "pass") options.onPass(message);
+      else if (message.type === "failed") options.onError(message.message);
+      else this.#stopped.resolve();
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      options.onError(event.message);
+      this.#stopped.resolve();
+    };
+    this.#worker.postMessage(
+      {
+        type: "start",
+        path,
+        intervalMs: options.intervalMs,
+        busyTimeoutMs: options.busyTimeoutMs,
+      } satisfies ToCheckpointer,
+    );
+  }
+
+  /**
+   * Stops the passes and closes the thread's connection (before the
+   * writer closes its own, so the writer's close is the last and may
+   * remove the WAL).
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#worker.postMessage({ type: "stop" } satisfies ToCheckpointer);
+      // A pass in progress finishes first; give up on a stuck thread.
+      const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
+      await this.#stopped.promise;
+      clearTimeout(timer);
+      this.#worker.terminate();
+    })();
+    return this.#stopping;
+  }
+}
