@@ -70,6 +70,10 @@ const HELP = `deno task bench [options]
   --limits MODE     off (default): main.ts with --rate-limits off and
                     --max-connections-per-address 0; default: limits on
   -h, --help        this text
+
+Environment: BENCH_SERVER_FLAGS (Deno flags of the server, e.g. "--cpu-prof
+--cpu-prof-dir=/tmp/prof"), BENCH_SERVER_ARGS (more server flags, e.g.
+"--db-thread off").
 `;
 
 const { values: opts } = parseArgs({
@@ -228,6 +232,8 @@ async function startTarget(kind: Kind): Promise<Target> {
       `${dir}/bench.db`,
       "--log-level",
       "warning",
+      // e.g. BENCH_SERVER_ARGS="--db-thread off"
+      ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
     ];
   } else {
     args = ["run", "-A", RELAY, "--port", "0"];

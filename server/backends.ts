@@ -16,7 +16,7 @@ import { GENERAL_ROOM } from "./protocol/types.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 import { PostgresStore } from "./store/postgres.ts";
-import { BACKGROUND_CHECKPOINTS } from "./store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS, SqliteStore } from "./store/sqlite.ts";
 import { openWorkerStore } from "./store/worker_store.ts";
 
 const logger = log("backends");
@@ -48,17 +48,7 @@ export async function openBackends(
     ? await PostgresStore.open(config.databaseUrl, {
       permanentRooms: PERMANENT_ROOMS,
     })
-    // SQLite on a worker thread, its checkpoints on another: writes and
-    // fsyncs never stall the sockets, nor commits (docs/performance.md).
-    : await openWorkerStore({
-      kind: "sqlite",
-      path: config.db,
-      options: {
-        busyTimeoutMs: config.dbBusyTimeoutMs,
-        permanentRooms: PERMANENT_ROOMS,
-        backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
-      },
-    });
+    : await openSqlite(config);
   const contents = config.databaseUrl && config.filesDir === undefined
     ? new PostgresFileContents(config.databaseUrl)
     : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
@@ -95,6 +85,20 @@ export async function openBackends(
       hostOf(config.redisUrl)
     } (node ${nodeId})`,
   };
+}
+
+// SQLite's WAL checkpoints (and their fsyncs) always run on a thread of
+// their own; with `--db-thread on` the connection and its commits do too,
+// so no write of the store ever holds up the sockets (docs/performance.md).
+async function openSqlite(config: Config): Promise<Store> {
+  const options = {
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+    permanentRooms: PERMANENT_ROOMS,
+    backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+  };
+  return config.dbThread
+    ? await openWorkerStore({ kind: "sqlite", path: config.db, options })
+    : new SqliteStore(config.db, options);
 }
 
 // Files live beside the database; an in-memory database gets a temporary

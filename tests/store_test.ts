@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
-import { SqliteStore } from "../server/store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS, SqliteStore } from "../server/store/sqlite.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   expectError,
@@ -20,11 +20,18 @@ const OPTIONS = {
   busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
 };
 
+// As backends.ts opens it with --db-thread off: checkpoints in the background.
 storeContract("SqliteStore", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
   return {
-    open: () => Promise.resolve(new SqliteStore(path, OPTIONS)),
+    open: () =>
+      Promise.resolve(
+        new SqliteStore(path, {
+          ...OPTIONS,
+          backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+        }),
+      ),
     dispose: () => Deno.remove(dir, { recursive: true }),
   };
 });

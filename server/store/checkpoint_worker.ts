@@ -13,11 +13,19 @@ import { DatabaseSync } from "node:sqlite";
 /** From the writer to this thread. */
 export type ToCheckpointer =
   | { type: "start"; path: string; intervalMs: number; busyTimeoutMs: number }
+  /** A pass now, whose report says `requested` (the writer waits for it). */
+  | { type: "pass_now" }
   | { type: "stop" };
 
 /** From this thread to the writer. */
 export type FromCheckpointer =
-  | { type: "pass"; log: number; checkpointed: number; ms: number }
+  | {
+    type: "pass";
+    log: number;
+    checkpointed: number;
+    ms: number;
+    requested: boolean;
+  }
   | { type: "failed"; message: string }
   | { type: "stopped" };
 
@@ -29,8 +37,10 @@ const scope = self as unknown as {
 
 let db: DatabaseSync | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
+let interval = 250;
 
-function pass(intervalMs: number): void {
+function pass(requested: boolean): void {
+  clearTimeout(timer);
   timer = undefined;
   if (!db) return;
   try {
@@ -40,19 +50,20 @@ function pass(intervalMs: number): void {
       log: number;
       checkpointed: number;
     };
-    // Nothing new since the last pass: say nothing.
-    if (row.log > 0) {
+    // Nothing new since the last pass: say nothing, unless asked.
+    if (row.log > 0 || requested) {
       scope.postMessage({
         type: "pass",
         log: row.log,
         checkpointed: row.checkpointed,
         ms: performance.now() - started,
+        requested,
       });
     }
   } catch (error) {
     scope.postMessage({ type: "failed", message: (error as Error).message });
   }
-  timer = setTimeout(() => pass(intervalMs), intervalMs);
+  timer = setTimeout(() => pass(false), interval);
 }
 
 scope.onmessage = (event) => {
@@ -67,7 +78,12 @@ scope.onmessage = (event) => {
       scope.postMessage({ type: "failed", message: (error as Error).message });
       return;
     }
-    timer = setTimeout(() => pass(message.intervalMs), message.intervalMs);
+    interval = message.intervalMs;
+    timer = setTimeout(() => pass(false), interval);
+    return;
+  }
+  if (message.type === "pass_now") {
+    pass(true);
     return;
   }
   clearTimeout(timer);

@@ -9,10 +9,11 @@
  *
  * The WAL starts again from its beginning only when a writer finds it
  * entirely checkpointed; under steady writes a pass rarely ends between
- * two commits, so when the WAL has grown past `resetFrames` the writer
- * checkpoints the little that is left right after a pass (the frames of
- * the last `intervalMs`, whose fsync is short), and its next commit starts
- * the WAL over.
+ * two commits. So once the WAL has grown past a size, the writer holds
+ * its commits for one more pass ({@link BackgroundCheckpoints.passNow}),
+ * which copies the little left (the frames of the last interval) and ends
+ * with the whole WAL checkpointed: the next commit starts it over. The
+ * writer's thread never fsyncs; a few appends wait one short pass.
  */
 import type { FromCheckpointer, ToCheckpointer } from "./checkpoint_worker.ts";
 
@@ -45,13 +46,17 @@ export class BackgroundCheckpoints {
   #worker: Worker;
   #stopped = Promise.withResolvers<void>();
   #stopping?: Promise<void>;
+  #requested: ((pass: CheckpointPass) => void)[] = [];
 
   constructor(path: string, options: BackgroundCheckpointOptions) {
     this.#worker = new Worker(WORKER_URL, { type: "module" });
     this.#worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
       const message = event.data;
-      if (message.type === "pass") options.onPass(message);
-      else if (message.type === "failed") options.onError(message.message);
+      if (message.type === "pass") {
+        if (message.requested) {
+          for (const resolve of this.#requested.splice(0)) resolve(message);
+        } else options.onPass(message);
+      } else if (message.type === "failed") options.onError(message.message);
       else this.#stopped.resolve();
     };
     this.#worker.onerror = (event) => {
@@ -67,6 +72,18 @@ export class BackgroundCheckpoints {
         busyTimeoutMs: options.busyTimeoutMs,
       } satisfies ToCheckpointer,
     );
+  }
+
+  /**
+   * A pass now; resolves with what it found (it rejects nothing: a failed
+   * pass is reported to `onError` and this never settles, so callers wait
+   * with a time limit).
+   */
+  passNow(): Promise<CheckpointPass> {
+    const { promise, resolve } = Promise.withResolvers<CheckpointPass>();
+    this.#requested.push(resolve);
+    this.#worker.postMessage({ type: "pass_now" } satisfies ToCheckpointer);
+    return promise;
   }
 
   /**

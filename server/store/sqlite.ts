@@ -81,17 +81,21 @@ export interface SqliteStoreOptions {
   backgroundCheckpoints?: {
     /** Time between two passes of the checkpointing thread, in ms. */
     intervalMs: number;
-    /** Past this many frames the writer finishes a pass's leftovers. */
+    /** Past this many frames the writer lets a pass empty the WAL. */
     resetFrames: number;
   };
 }
 
 /**
  * The server's background checkpoints: a pass every quarter second; past
- * 64 MiB of WAL the writer finishes a pass's leftovers so that the WAL
+ * 64 MiB of WAL the writer holds its commits for one pass so that the WAL
  * starts over.
  */
 export const BACKGROUND_CHECKPOINTS = { intervalMs: 250, resetFrames: 16_384 };
+
+// The longest appends wait for a pass that lets the WAL start over; a
+// slower pass (a very busy disk) is let be, and the WAL starts over later.
+const HOLD_FOR_RESET_MS = 50;
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
@@ -126,6 +130,9 @@ export class SqliteStore implements Store {
   #touched = new Set<string>();
   #checkpoints?: BackgroundCheckpoints;
   #resetFrames = Infinity;
+  // Appends wait (queued) while a pass empties the WAL, for so long.
+  #held = false;
+  #holdTimer?: ReturnType<typeof setTimeout>;
 
   get appendCommits(): number {
     return this.#appendCommits;
@@ -191,16 +198,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  // A big WAL that the pass left a tail of (commits made during it): the
-  // tail is short, so this checkpoint's fsyncs are too.
+  // A big WAL that the pass left a tail of (commits made during it): with
+  // appends held for one more pass, that pass copies the tail and leaves
+  // the whole WAL checkpointed, so the next commit starts it over.
   #afterCheckpointPass(pass: CheckpointPass): void {
-    if (this.#closed || pass.log < this.#resetFrames) return;
-    if (pass.checkpointed >= pass.log) return;
-    try {
-      this.#db.exec("PRAGMA wal_checkpoint(PASSIVE)");
-    } catch {
-      // Busy or failing: the next pass comes in a quarter second.
-    }
+    if (this.#closed || this.#held || !this.#checkpoints) return;
+    if (pass.log < this.#resetFrames || pass.checkpointed >= pass.log) return;
+    this.#held = true;
+    const release = () => {
+      if (!this.#held) return;
+      this.#release();
+      if (!this.#closed) this.#commitQueued();
+    };
+    this.#holdTimer = setTimeout(release, HOLD_FOR_RESET_MS);
+    this.#checkpoints.passNow().then(release);
+  }
+
+  #release(): void {
+    clearTimeout(this.#holdTimer);
+    this.#held = false;
   }
 
   #migrate(): void {
@@ -385,6 +401,8 @@ export class SqliteStore implements Store {
   }
 
   #commitQueued(): void {
+    // Held: the release commits what queued meanwhile.
+    if (this.#held) return;
     const batch = this.#queued;
     this.#queued = [];
     if (batch.length === 0) return;
@@ -1100,6 +1118,7 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       // Appends already accepted are committed before the file closes.
+      this.#release();
       this.#commitQueued();
       this.#closed = true;
       // The checkpointer's connection first: the writer's close is then
