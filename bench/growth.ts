@@ -10,12 +10,14 @@
  *                    [--rooms 10]
  *
  * Start-up is from spawning `deno run main.ts` to the first `/healthz`
- * answer, so it includes Deno's own start (the 0-message row shows it).
+ * answer, so it includes Deno's own start (the 0-message row shows it);
+ * the server's CPU time (from /proc) is given beside each wall-clock
+ * figure, as it hardly depends on how busy the machine is.
  * Prints a Markdown table and one `GROWTH_JSON {...}` line.
  */
 import { parseArgs } from "node:util";
 import { seedMessages } from "./seed.ts";
-import { eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
+import { cpuSeconds, eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const HOST = "127.0.0.1";
@@ -51,6 +53,8 @@ interface Server {
   child: Deno.ChildProcess;
   port: number;
   startupMs: number;
+  /** The server's CPU seconds until its first healthy answer. */
+  startupCpu: number;
 }
 
 // Spawns the server on `db` and waits for its first healthy answer.
@@ -96,7 +100,12 @@ async function startServer(db: string): Promise<Server> {
     }
     await sleep(5);
   }
-  return { child, port: p, startupMs: performance.now() - started };
+  return {
+    child,
+    port: p,
+    startupMs: performance.now() - started,
+    startupCpu: await cpuSeconds(child.pid),
+  };
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -212,6 +221,10 @@ async function measureSize(messages: number) {
       const perRoom = Math.floor(messages / rooms.length);
       const joins: number[] = [];
       const pages: number[] = [];
+      // Joins first, then pages, each with the server's CPU around it: on
+      // a busy machine round trips mostly measure the wait for a core, CPU
+      // time the work.
+      const cpu0 = await cpuSeconds(server.child.pid);
       for (let i = 0; i < REQUESTS; i++) {
         const room = rooms[i % rooms.length];
         // Another room each time (the same room's join is cheaper).
@@ -220,6 +233,10 @@ async function measureSize(messages: number) {
         if (joined.reply.data.history.length !== Math.min(50, perRoom)) {
           throw new Error(`join_room ${room}: short history`);
         }
+      }
+      const cpu1 = await cpuSeconds(server.child.pid);
+      for (let i = 0; i < REQUESTS; i++) {
+        const room = rooms[i % rooms.length];
         const before = perRoom > 50
           ? 51 + Math.floor(Math.random() * (perRoom - 50))
           : perRoom + 1;
@@ -233,6 +250,7 @@ async function measureSize(messages: number) {
           throw new Error(`history ${room} before ${before}: short page`);
         }
       }
+      const cpu2 = await cpuSeconds(server.child.pid);
       await prober.close();
       return {
         messages,
@@ -240,6 +258,9 @@ async function measureSize(messages: number) {
         db_bytes: bytes,
         bytes_per_message: messages > 0 ? Math.round(bytes / messages) : null,
         startup_ms: Math.round(server.startupMs),
+        startup_cpu_ms: Math.round(server.startupCpu * 1000),
+        join_cpu_us: Math.round((cpu1 - cpu0) * 1e6 / REQUESTS),
+        history_cpu_us: Math.round((cpu2 - cpu1) * 1e6 / REQUESTS),
         rss_kib: rss,
         join_room: summary(joins),
         history_before_seq: summary(pages),
@@ -261,20 +282,27 @@ for (const n of SIZES) {
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 console.log(
-  `| stored messages | join_room p50 / p99 / max ms | history before_seq p50 / p99 / max ms | start-up ms | server RSS MiB | db bytes / message | seeding s | load average |`,
+  `| stored messages | join_room p50 / p99 / max ms | CPU µs / join | history before_seq p50 / p99 / max ms | CPU µs / page | start-up ms (CPU ms) | server RSS MiB | db bytes / message | seeding s | load average |`,
 );
-console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
 for (const r of rows) {
   const j = r.join_room;
   const h = r.history_before_seq;
   console.log(
     `| ${
-      fmt(r.messages)
-    } | ${j.p50} / ${j.p99} / ${j.max} | ${h.p50} / ${h.p99} / ${h.max} | ${
-      fmt(r.startup_ms)
-    } | ${(r.rss_kib / 1024).toFixed(1)} | ${r.bytes_per_message ?? "—"} | ${
-      r.seed_s || "—"
-    } | ${r.load} |`,
+      [
+        fmt(r.messages),
+        `${j.p50} / ${j.p99} / ${j.max}`,
+        r.join_cpu_us,
+        `${h.p50} / ${h.p99} / ${h.max}`,
+        r.history_cpu_us,
+        `${fmt(r.startup_ms)} (${fmt(r.startup_cpu_ms)})`,
+        (r.rss_kib / 1024).toFixed(1),
+        r.bytes_per_message ?? "—",
+        r.seed_s || "—",
+        r.load,
+      ].join(" | ")
+    } |`,
   );
 }
 console.log(`GROWTH_JSON ${JSON.stringify({ requests: REQUESTS, rows })}`);
