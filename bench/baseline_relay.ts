@@ -1,9 +1,11 @@
 /**
  * The baseline the bench compares the chat server with: the least a relay
- * on Deno.serve can do for the fan-out scenario. `login` gets a success
- * reply; `send_message` is broadcast as one receive_message frame
- * (JSON.stringify once) to every open socket and answered with success.
- * No storage, no validation, no batching, one room.
+ * on Deno.serve can do. `login` puts a socket in `general`; `create_room`
+ * and `join_room` move it to a room; `send_message` is answered with
+ * success and broadcast as one receive_message frame (JSON.stringify once,
+ * with the room's next seq) to every open socket of the sender's room;
+ * anything else gets an empty success. No storage, no validation, no
+ * batching. bench/baseline_bun.ts speaks the same subset on Bun.
  *
  *   deno run -A bench/baseline_relay.ts [--port 0]
  *
@@ -17,8 +19,22 @@ const { values } = parseArgs({
   options: { port: { type: "string", default: "0" } },
 });
 
-const sockets = new Set<WebSocket>();
-let seq = 0;
+/** One socket's state. */
+interface Client {
+  name: string;
+  room: string;
+}
+
+const rooms = new Map<string, Set<WebSocket>>();
+const seqs = new Map<string, number>();
+
+function enter(socket: WebSocket, client: Client, room: string): void {
+  rooms.get(client.room)?.delete(socket);
+  client.room = room;
+  let members = rooms.get(room);
+  if (!members) rooms.set(room, members = new Set());
+  members.add(socket);
+}
 
 function reply(request: { action: string; id?: string }, data: object) {
   return JSON.stringify({
@@ -29,11 +45,11 @@ function reply(request: { action: string; id?: string }, data: object) {
   });
 }
 
-function onMessage(socket: WebSocket, text: string, user: { name: string }) {
+function onMessage(socket: WebSocket, text: string, client: Client) {
   let request: {
     action: string;
     id?: string;
-    data?: { username?: string; text?: string };
+    data?: { username?: string; text?: string; room?: string };
   };
   try {
     request = JSON.parse(text);
@@ -41,20 +57,29 @@ function onMessage(socket: WebSocket, text: string, user: { name: string }) {
     return;
   }
   if (request.action === "login") {
-    user.name = String(request.data?.username ?? "guest");
+    client.name = String(request.data?.username ?? "guest");
+    enter(socket, client, "general");
     socket.send(reply(request, {
-      username: user.name,
+      username: client.name,
       role: "user",
       room: "general",
       rooms: [],
     }));
+  } else if (
+    request.action === "create_room" || request.action === "join_room"
+  ) {
+    const room = String(request.data?.room ?? "general");
+    enter(socket, client, room);
+    socket.send(reply(request, { room, history: [] }));
   } else if (request.action === "send_message") {
     const ts = new Date().toISOString();
+    const seq = (seqs.get(client.room) ?? 0) + 1;
+    seqs.set(client.room, seq);
     const message = {
-      id: String(++seq),
+      id: `${client.room}-${seq}`,
       seq,
-      room: "general",
-      user: user.name,
+      room: client.room,
+      user: client.name,
       text: String(request.data?.text ?? ""),
       ts,
     };
@@ -64,7 +89,7 @@ function onMessage(socket: WebSocket, text: string, user: { name: string }) {
       timestamp: ts,
     });
     socket.send(reply(request, { message }));
-    for (const s of sockets) {
+    for (const s of rooms.get(client.room) ?? []) {
       if (s.readyState === WebSocket.OPEN) s.send(frame);
     }
   } else {
@@ -83,10 +108,9 @@ Deno.serve({
     return new Response("baseline relay\n");
   }
   const { socket, response } = Deno.upgradeWebSocket(req);
-  const user = { name: "" };
-  socket.onopen = () => sockets.add(socket);
-  socket.onmessage = (e) => onMessage(socket, e.data as string, user);
-  socket.onclose = () => sockets.delete(socket);
+  const client: Client = { name: "", room: "" };
+  socket.onmessage = (e) => onMessage(socket, e.data as string, client);
+  socket.onclose = () => rooms.get(client.room)?.delete(socket);
   socket.onerror = () => {};
   return response;
 });

@@ -6,7 +6,14 @@
  * line.
  *
  *   deno task bench [--scenario fanout,chat,connections,history,baseline,login-flood]
- *                   [--duration S] [--runs N]
+ *                   [--duration S] [--runs N] [--baselines deno,bun]
+ *
+ * The baselines are two bare relays that store nothing: one on Deno.serve
+ * (bench/baseline_relay.ts) and one on Bun's native pub/sub
+ * (bench/baseline_bun.ts, Bun installed from npm on first use). With the
+ * `baseline` scenario each runs the fan-out, chat and connections
+ * scenarios beside the project, and the last lines of the table are the
+ * project's targets as ratios against them.
  *
  * The task raises the open-file limit first (`ulimit -n 20000`): the
  * connections scenario holds 10,000 sockets on each side.
@@ -23,11 +30,19 @@ import {
   withTimeout,
 } from "./proc.ts";
 import type { WorkerSpec } from "./load_worker.ts";
+import { printReport, type Result } from "./report.ts";
 import { runLoginFlood } from "./login_flood.ts";
+import { bunBinary } from "./bun.ts";
+import {
+  type DelayBuckets,
+  readDelayBuckets,
+  windowDelay,
+} from "./loop_delay.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const WORKER = new URL("./load_worker.ts", import.meta.url).pathname;
 const RELAY = new URL("./baseline_relay.ts", import.meta.url).pathname;
+const BUN_RELAY = new URL("./baseline_bun.ts", import.meta.url).pathname;
 // The server's own flags that switch off the abuse limits: the bench opens
 // up to 10,000 sockets from 127.0.0.1 and floods on purpose.
 const LIMITS_OFF = [
@@ -53,12 +68,20 @@ const HELP = `deno task bench [options]
   --duration S      measured seconds of fan-out and chat; history uses S/2
                     per phase (default 10)
   --runs N          repeat every scenario N times and report medians (default 1)
-  --connections N   idle clients of the connections scenario (default 10000)
+  --connections N   idle clients of the connections scenario; a comma-separated
+                    list runs it at each count (default 5000,10000)
+  --baselines LIST  relays of the baseline scenario: deno,bun (default both;
+                    Bun is installed from npm into bench/.bun on first use,
+                    and its rows are skipped, saying why, when it cannot be)
   --server-dir DIR  run the server from another checkout of the project, to
                     compare versions (default: this one)
   --limits MODE     off (default): main.ts with --rate-limits off and
                     --max-connections-per-address 0; default: limits on
   -h, --help        this text
+
+Environment: BENCH_SERVER_FLAGS (Deno flags of the server, e.g. "--cpu-prof
+--cpu-prof-dir=/tmp/prof"), BENCH_SERVER_ARGS (more server flags, e.g.
+"--db-thread off").
 `;
 
 const { values: opts } = parseArgs({
@@ -67,7 +90,8 @@ const { values: opts } = parseArgs({
     scenario: { type: "string", default: ALL.join(",") },
     duration: { type: "string", default: "10" },
     runs: { type: "string", default: "1" },
-    connections: { type: "string", default: "10000" },
+    connections: { type: "string", default: "5000,10000" },
+    baselines: { type: "string", default: "deno,bun" },
     limits: { type: "string", default: "off" },
     "server-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -89,7 +113,12 @@ for (const s of scenarios) {
 }
 const DURATION = Number(opts.duration);
 const RUNS = Number(opts.runs);
-const CONNECTIONS = Number(opts.connections);
+const CONNECTION_COUNTS = opts.connections.split(",").map((s) =>
+  Number(s.trim())
+);
+const BASELINES = opts.baselines.split(",").map((s) => s.trim()).filter(
+  Boolean,
+);
 if (!(DURATION > 0 && DURATION <= 120)) {
   console.error("--duration takes seconds, 0 < S <= 120");
   Deno.exit(2);
@@ -104,8 +133,12 @@ if (LIMITS !== "off" && LIMITS !== "default") {
   console.error("--limits is off or default");
   Deno.exit(2);
 }
-if (!(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1)) {
-  console.error("--connections takes a whole number");
+if (!CONNECTION_COUNTS.every((n) => Number.isInteger(n) && n >= 1)) {
+  console.error("--connections takes whole numbers, comma-separated");
+  Deno.exit(2);
+}
+if (!BASELINES.every((b) => b === "deno" || b === "bun")) {
+  console.error("--baselines takes deno, bun or both, comma-separated");
   Deno.exit(2);
 }
 
@@ -165,9 +198,12 @@ async function stopChild(
   return { ms: performance.now() - started, code: status.code, killed };
 }
 
-/** A server under test: the chat server or the baseline relay. */
+/** What a scenario runs against: the chat server or one of the relays. */
+type Kind = "project" | "baseline" | "bun";
+
+/** A server under test: the chat server or a baseline relay. */
 interface Target {
-  kind: "project" | "baseline";
+  kind: Kind;
   child: Deno.ChildProcess;
   pid: number;
   port: number;
@@ -179,12 +215,18 @@ interface Target {
 }
 
 async function startTarget(
-  kind: Target["kind"],
+  kind: Kind,
   extraArgs: string[] = [],
 ): Promise<Target> {
   let args: string[];
   let dir: string | undefined;
-  if (kind === "project") {
+  let program = Deno.execPath();
+  if (kind === "bun") {
+    const bun = await bunBinary();
+    if (typeof bun !== "string") throw new Error(`no Bun: ${bun.missing}`);
+    program = bun;
+    args = [BUN_RELAY, "--port", "0"];
+  } else if (kind === "project") {
     dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
     args = [
       "run",
@@ -201,12 +243,14 @@ async function startTarget(
       `${dir}/bench.db`,
       "--log-level",
       "warning",
+      // e.g. BENCH_SERVER_ARGS="--db-thread off"
+      ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
       ...extraArgs,
     ];
   } else {
     args = ["run", "-A", RELAY, "--port", "0"];
   }
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(program, {
     args,
     // --server-dir runs another checkout's main.ts (before/after figures).
     cwd: kind === "project" ? SERVER_DIR : ROOT,
@@ -496,6 +540,8 @@ interface Measured {
   genCpu: number;
   /** CPU seconds used by everything else on the machine meanwhile. */
   otherCpu: number;
+  /** The project's event-loop delay over the window (ms, "at most"). */
+  loop?: { samples: number; p50: number; p99: number; max: number };
 }
 
 /** Runs one measured window on every worker, reading CPU around it. */
@@ -511,6 +557,13 @@ async function measure(
   await Promise.all(
     workers.map((w) => w.send({ cmd: "go", phase, start, end })),
   );
+  // The relays have no /metrics; the project's histogram is read around
+  // the window, just outside it.
+  const delays = async (): Promise<DelayBuckets | undefined> =>
+    target.kind === "project"
+      ? await readDelayBuckets(`http://${HOST}:${target.port}`)
+      : undefined;
+  const delay0 = await delays();
   await sleepUntilEpoch(start);
   const cpu0 = await cpuSeconds(target.pid);
   const gen0 = await genCpu(workers);
@@ -519,13 +572,32 @@ async function measure(
   const cpu1 = await cpuSeconds(target.pid);
   const gen1 = await genCpu(workers);
   const all1 = await machineBusySeconds();
+  const delay1 = await delays();
   const results = await Promise.all(
     workers.map((w) => w.expect("result", resultTimeoutMs)),
   );
   const cpu = cpu1 - cpu0;
   const gen = gen1 - gen0;
   const other = Math.max(0, all1 - all0 - cpu - gen);
-  return { results, cpu, seconds, genCpu: gen, otherCpu: other };
+  return {
+    results,
+    cpu,
+    seconds,
+    genCpu: gen,
+    otherCpu: other,
+    loop: windowDelay(delay0, delay1),
+  };
+}
+
+/** The loop-delay fields of a result (none for the relays). */
+function loopFields(m: Measured, prefix = "loop"): Result {
+  if (!m.loop) return {};
+  return {
+    [`${prefix}_p50_ms`]: m.loop.p50,
+    [`${prefix}_p99_ms`]: m.loop.p99,
+    [`${prefix}_max_ms`]: m.loop.max,
+    [`${prefix}_samples`]: m.loop.samples,
+  };
 }
 
 async function genCpu(workers: Worker[]): Promise<number> {
@@ -552,15 +624,13 @@ function serverLog(target: Target, stopped: { ms: number; killed: boolean }) {
   };
 }
 
-type Result = Record<string, unknown>;
-
 // ------------------------------------------------------------- scenarios
 
 const FANOUT_CLIENTS = 500;
 const FANOUT_SENDERS = 4;
 const FANOUT_INFLIGHT = 8;
 
-async function fanout(kind: Target["kind"]): Promise<Result> {
+async function fanout(kind: Kind): Promise<Result> {
   const target = await startTarget(kind);
   let setup: Setup | undefined;
   try {
@@ -614,6 +684,7 @@ async function fanout(kind: Target["kind"]): Promise<Result> {
       gen_cpu_util: round(m.genCpu / m.seconds, 3),
       other_cpu_util: round(m.otherCpu / m.seconds, 3),
       cpu_us_per_delivery: round((m.cpu * 1e6) / deliveries, 3),
+      ...loopFields(m),
       rss_before_kib: rss0,
       rss_after_kib: rss1,
       errors: sum(m.results, "errors"),
@@ -633,8 +704,8 @@ async function fanout(kind: Target["kind"]): Promise<Result> {
 const CHAT_ROOMS = 50;
 const CHAT_PER_ROOM = 20;
 
-async function chat(): Promise<Result> {
-  const target = await startTarget("project");
+async function chat(kind: Kind): Promise<Result> {
+  const target = await startTarget(kind);
   let setup: Setup | undefined;
   try {
     const rooms = Array.from(
@@ -668,7 +739,7 @@ async function chat(): Promise<Result> {
     const inWindow = sum(r, "deliveriesInWindow");
     const stopped = await finish(target, setup.workers);
     return {
-      target: "project",
+      target: kind,
       clients: CHAT_ROOMS * CHAT_PER_ROOM,
       rooms: CHAT_ROOMS,
       connected: sum(ready, "connected"),
@@ -697,6 +768,7 @@ async function chat(): Promise<Result> {
       gen_cpu_util: round(m.genCpu / m.seconds, 3),
       other_cpu_util: round(m.otherCpu / m.seconds, 3),
       cpu_us_per_delivery: round((m.cpu * 1e6) / inWindow, 3),
+      ...loopFields(m),
       errors: sum(r, "errors"),
       error_samples: samples([...ready, ...r]),
       closes_during_run: sum(r, "closesDuringRun"),
@@ -711,7 +783,7 @@ async function chat(): Promise<Result> {
   }
 }
 
-async function connections(kind: Target["kind"]): Promise<Result> {
+async function connections(kind: Kind, clients: number): Promise<Result> {
   const target = await startTarget(kind);
   let setup: Setup | undefined;
   try {
@@ -722,14 +794,14 @@ async function connections(kind: Target["kind"]): Promise<Result> {
     // Each worker holds its sockets under the inherited open-file limit.
     const limit = await openFileLimit();
     const perWorker = Math.max(100, Math.min(5000, limit - 200));
-    const count = Math.ceil(CONNECTIONS / perWorker);
+    const count = Math.ceil(clients / perWorker);
     const specs: WorkerSpec[] = [];
     for (let i = 0; i < count; i++) {
       specs.push({
         scenario: "connections",
         url: `ws://${HOST}:${target.port}/ws`,
         worker: i,
-        clients: Math.min(perWorker, CONNECTIONS - i * perWorker),
+        clients: Math.min(perWorker, clients - i * perWorker),
         batch: 200,
         connectBudgetMs: 60_000,
         settleMaxMs: 30_000,
@@ -750,7 +822,7 @@ async function connections(kind: Target["kind"]): Promise<Result> {
     const stopped = await finish(target, setup.workers);
     return {
       target: kind,
-      clients: CONNECTIONS,
+      clients,
       workers: count,
       connected,
       still_open: sum(m.results, "open"),
@@ -840,6 +912,8 @@ async function history(): Promise<Result> {
       store_gen_cpu_util: round(store.genCpu / phase, 3),
       store_other_cpu_util: round(store.otherCpu / phase, 3),
       cpu_us_per_store: round((store.cpu * 1e6) / stored, 1),
+      ...loopFields(store, "store_loop"),
+      ...loopFields(read, "read_loop"),
       total_stored: sum(store.results, "acked"),
       history_requests: replies,
       history_per_s: round(replies / phase, 0),
@@ -900,21 +974,38 @@ async function loginFlood(): Promise<Result> {
 
 type Job = { key: string; run: () => Promise<Result> };
 const jobs: Job[] = [];
-if (scenarios.includes("fanout")) {
-  jobs.push({ key: "fanout", run: () => fanout("project") });
-}
+const skipped: string[] = [];
+const relays: Kind[] = [];
 if (scenarios.includes("baseline")) {
-  jobs.push({ key: "fanout_baseline", run: () => fanout("baseline") });
+  if (BASELINES.includes("deno")) relays.push("baseline");
+  if (BASELINES.includes("bun")) {
+    const bun = await bunBinary();
+    if (typeof bun === "string") relays.push("bun");
+    else skipped.push(`the Bun relay rows (${bun.missing})`);
+  }
 }
-if (scenarios.includes("chat")) jobs.push({ key: "chat", run: chat });
-if (scenarios.includes("connections")) {
-  jobs.push({ key: "connections", run: () => connections("project") });
+// Each relay runs right after the project in the same scenario, so that
+// a ratio compares figures taken minutes apart at most.
+const suffix = (kind: Kind) => kind === "project" ? "" : `_${kind}`;
+for (const kind of ["project", ...relays] as Kind[]) {
+  if (scenarios.includes("fanout")) {
+    jobs.push({ key: `fanout${suffix(kind)}`, run: () => fanout(kind) });
+  }
 }
-if (scenarios.includes("baseline")) {
-  jobs.push({
-    key: "connections_baseline",
-    run: () => connections("baseline"),
-  });
+for (const kind of ["project", ...relays] as Kind[]) {
+  if (scenarios.includes("chat")) {
+    jobs.push({ key: `chat${suffix(kind)}`, run: () => chat(kind) });
+  }
+}
+for (const n of CONNECTION_COUNTS) {
+  for (const kind of ["project", ...relays] as Kind[]) {
+    if (scenarios.includes("connections")) {
+      jobs.push({
+        key: `connections_${n}${suffix(kind)}`,
+        run: () => connections(kind, n),
+      });
+    }
+  }
 }
 if (scenarios.includes("history")) jobs.push({ key: "history", run: history });
 if (scenarios.includes("login-flood")) {
@@ -922,7 +1013,7 @@ if (scenarios.includes("login-flood")) {
 }
 
 const began = performance.now();
-const runs: Record<string, Result[]> = {};
+const perRun: Record<string, Result>[] = [];
 const failures: Record<string, string[]> = {};
 const limit = await openFileLimit();
 await clkTck();
@@ -930,12 +1021,14 @@ console.error(
   `bench: ${jobs.map((j) => j.key).join(", ")}; ${RUNS} run(s), ` +
     `${DURATION} s windows, open-file limit ${limit}`,
 );
+for (const why of skipped) console.error(`bench: skipping ${why}`);
 for (let run = 1; run <= RUNS; run++) {
+  const results: Record<string, Result> = {};
+  perRun.push(results);
   for (const job of jobs) {
     const t = performance.now();
     try {
-      const result = await job.run();
-      (runs[job.key] ??= []).push(result);
+      results[job.key] = await job.run();
       console.error(
         `bench: run ${run} ${job.key} done in ${
           ((performance.now() - t) / 1000).toFixed(1)
@@ -972,235 +1065,20 @@ function combine(list: Result[]): Result {
 }
 
 const results: Record<string, Result> = {};
-for (const [key, list] of Object.entries(runs)) results[key] = combine(list);
-
-const ratios: Record<string, number> = {};
-const fp = results.fanout;
-const fb = results.fanout_baseline;
-if (fp && fb) {
-  ratios.fanout_deliveries_per_s = round(
-    (fp.deliveries_per_s as number) / (fb.deliveries_per_s as number),
-    3,
-  );
-  ratios.fanout_cpu_us_per_delivery = round(
-    (fp.cpu_us_per_delivery as number) / (fb.cpu_us_per_delivery as number),
-    3,
-  );
+for (const job of jobs) {
+  const list = perRun.map((r) => r[job.key]).filter(Boolean);
+  if (list.length > 0) results[job.key] = combine(list);
 }
-const cp = results.connections;
-const cb = results.connections_baseline;
-if (cp && cb) {
-  ratios.connections_kib_per_connection = round(
-    (cp.kib_per_connection as number) / (cb.kib_per_connection as number),
-    3,
-  );
-  ratios.connections_connect_s = round(
-    (cp.connect_s as number) / (cb.connect_s as number),
-    3,
-  );
-}
-
-// ---------------------------------------------------------------- table
-
-function fmt(x: unknown, digits = 1): string {
-  if (typeof x !== "number" || !Number.isFinite(x)) return "-";
-  return x.toLocaleString("en-US", {
-    maximumFractionDigits: digits,
-    minimumFractionDigits: 0,
-  });
-}
-
-function pct(x: unknown): string {
-  return typeof x === "number" && Number.isFinite(x)
-    ? `${Math.round(x * 100)}%`
-    : "-";
-}
-
-const COLUMNS = [
-  "scenario",
-  "target",
-  "rate",
-  "p50 ms",
-  "p99 ms",
-  "max ms",
-  "srv CPU",
-  "gen CPU",
-  "other",
-  "CPU µs/op",
-  "notes",
-] as const;
-type Column = typeof COLUMNS[number];
-const rows: string[][] = [[...COLUMNS]];
-function row(cells: Partial<Record<Column, string>>): void {
-  rows.push(COLUMNS.map((c) => cells[c] ?? ""));
-}
-
-function fanoutRow(r: Result) {
-  row({
-    scenario: "fan-out 500",
-    target: String(r.target),
-    rate: `${fmt(r.deliveries_per_s, 0)} deliv/s`,
-    "p50 ms": fmt(r.p50_ms, 2),
-    "p99 ms": fmt(r.p99_ms, 2),
-    "max ms": fmt(r.max_ms, 2),
-    "srv CPU": pct(r.server_cpu_util),
-    "gen CPU": pct(r.gen_cpu_util),
-    other: pct(r.other_cpu_util),
-    "CPU µs/op": `${fmt(r.cpu_us_per_delivery, 2)}/deliv`,
-    notes: `${fmt(r.sent_per_s, 0)} msg/s sent, ${
-      fmt(r.deliveries_per_frame, 1)
-    } msg/frame, ${r.receivers_open} open, ${r.errors} err, ${r.closes_during_run} drops`,
-  });
-}
-if (fp) fanoutRow(fp);
-if (fb) fanoutRow(fb);
-if (fp && fb) {
-  row({
-    scenario: "fan-out ratio",
-    target: "proj/base",
-    rate: `${fmt(ratios.fanout_deliveries_per_s, 2)}x deliv/s`,
-    "CPU µs/op": `${fmt(ratios.fanout_cpu_us_per_delivery, 2)}x`,
-  });
-}
-const ch = results.chat;
-if (ch) {
-  const setup = (ch.connect_s as number) + (ch.rooms_s as number) +
-    (ch.settle_s as number);
-  row({
-    scenario: "chat 1000/50",
-    target: "project",
-    rate: `${fmt(ch.deliveries_per_s, 0)} deliv/s`,
-    "p50 ms": fmt(ch.p50_ms, 2),
-    "p99 ms": fmt(ch.p99_ms, 2),
-    "max ms": fmt(ch.max_ms, 2),
-    "srv CPU": pct(ch.server_cpu_util),
-    "gen CPU": pct(ch.gen_cpu_util),
-    other: pct(ch.other_cpu_util),
-    "CPU µs/op": `${fmt(ch.cpu_us_per_delivery, 2)}/deliv`,
-    notes:
-      `acked ${ch.acked}/${ch.sent}, lost ${ch.lost}, dup ${ch.duplicated}, ` +
-      `misrouted ${ch.misrouted}, ${ch.errors} err, ${ch.closes_during_run} drops, ` +
-      `setup ${fmt(setup)} s`,
-  });
-}
-function connRow(r: Result) {
-  row({
-    scenario: "connections",
-    target: String(r.target),
-    rate: `${r.connected}/${r.clients} in ${fmt(r.connect_s, 1)} s`,
-    "srv CPU": pct(r.setup_server_cpu_util),
-    "gen CPU": pct(r.setup_gen_cpu_util),
-    other: pct(r.setup_other_cpu_util),
-    notes:
-      `RSS ${fmt((r.rss_before_kib as number) / 1024)} -> ${
-        fmt((r.rss_after_kib as number) / 1024)
-      } MiB = ${fmt(r.kib_per_connection, 1)} KiB/conn, quiet ${
-        fmt(r.settle_s, 1)
-      } s later, ${r.still_open} open, ${r.dropped_while_connecting} dropped ` +
-      `while connecting ${
-        JSON.stringify(r.close_codes)
-      }, ${r.closes_during_run} while idle`,
-  });
-}
-if (cp) connRow(cp);
-if (cb) connRow(cb);
-if (cp && cb) {
-  row({
-    scenario: "conn. ratio",
-    target: "proj/base",
-    rate: `${fmt(ratios.connections_connect_s, 2)}x connect time`,
-    notes: `${fmt(ratios.connections_kib_per_connection, 2)}x KiB/conn`,
-  });
-}
-const h = results.history;
-if (h) {
-  row({
-    scenario: "history store",
-    target: "project",
-    rate: `${fmt(h.stored_per_s, 0)} msg/s`,
-    "srv CPU": pct(h.store_cpu_util),
-    "gen CPU": pct(h.store_gen_cpu_util),
-    other: pct(h.store_other_cpu_util),
-    "CPU µs/op": `${fmt(h.cpu_us_per_store, 1)}/msg`,
-    notes: `${h.clients} senders in rooms of their own, 8 in flight each`,
-  });
-  row({
-    scenario: "history read",
-    target: "project",
-    rate: `${fmt(h.history_per_s, 0)} req/s`,
-    "srv CPU": pct(h.history_cpu_util),
-    "gen CPU": pct(h.history_gen_cpu_util),
-    other: pct(h.history_other_cpu_util),
-    "CPU µs/op": `${fmt(h.cpu_us_per_history, 1)}/req`,
-    notes:
-      `limit 50, ${h.history_short} short of ${h.history_checked} checked, ` +
-      `${h.errors} err, ${h.closes_during_run} drops`,
-  });
-}
-const lf = results.login_flood;
-if (lf) {
-  row({
-    scenario: "login flood 200",
-    target: "project",
-    rate: `${fmt(lf.logins_per_s, 1)} logins/s`,
-    "p50 ms": fmt(lf.p50_ms, 2),
-    "p99 ms": fmt(lf.p99_ms, 2),
-    "max ms": fmt(lf.max_ms, 2),
-    notes: `bystander msg; quiet p99 ${fmt(lf.quiet_p99_ms, 2)} ms; RSS ` +
-      `${fmt(lf.rss_before_mib, 0)} -> peak ${fmt(lf.rss_peak_mib, 0)} MiB`,
-  });
-}
-for (const [key, list] of Object.entries(failures)) {
-  row({ scenario: key, target: "FAILED", notes: list[0].slice(0, 160) });
-}
-
-const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-const line = (r: string[]) =>
-  r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")
-    .trimEnd();
-const elapsed = (performance.now() - began) / 1000;
-console.log(
-  `chat-server bench: ${RUNS} run(s), ${RUNS > 1 ? "medians, " : ""}` +
-    `${DURATION} s windows, server limits ${LIMITS}, deno ${Deno.version.deno}, ` +
-    `${navigator.hardwareConcurrency} cores`,
-);
-console.log(line(rows[0]));
-console.log(widths.map((w) => "-".repeat(w)).join("  "));
-for (const r of rows.slice(1)) console.log(line(r));
-const others = Object.values(results).flatMap((r) =>
-  Object.entries(r).filter(([k, v]) =>
-    k.includes("other_cpu_util") && typeof v === "number"
-  )
-    .map(([, v]) => v as number)
-);
-const maxOther = others.length > 0 ? Math.max(...others) : 0;
-console.log(
-  `total ${elapsed.toFixed(1)} s. CPU columns: share of one core over the ` +
-    `measured window (connections: while connecting); "other" is every other ` +
-    `process on the machine.`,
-);
-if (maxOther > 0.2) {
-  console.log(
-    `warning: other processes used up to ${pct(maxOther)} of a core during ` +
-      `measurement: rates are lower and noisier than on a quiet machine ` +
-      `(use --runs 3 for medians).`,
-  );
-}
-console.log(
-  "BENCH_JSON " + JSON.stringify({
-    version: 1,
-    deno: Deno.version.deno,
-    cores: navigator.hardwareConcurrency,
-    open_file_limit: limit,
-    runs: RUNS,
-    duration_s: DURATION,
-    limits: LIMITS,
-    elapsed_s: round(elapsed, 1),
-    max_other_cpu_util: round(maxOther, 3),
-    scenarios: results,
-    ratios,
-    failures,
-  }),
-);
+printReport({
+  results,
+  perRun,
+  failures,
+  skipped,
+  runs: RUNS,
+  durationS: DURATION,
+  limits: LIMITS,
+  openFileLimit: limit,
+  elapsedS: (performance.now() - began) / 1000,
+});
 clearTimeout(watchdog);
 Deno.exit(Object.keys(failures).length > 0 ? 1 : 0);

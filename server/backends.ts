@@ -16,7 +16,8 @@ import { GENERAL_ROOM } from "./protocol/types.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 import { PostgresStore } from "./store/postgres.ts";
-import { SqliteStore } from "./store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS, SqliteStore } from "./store/sqlite.ts";
+import { openWorkerStore } from "./store/worker_store.ts";
 
 const logger = log("backends");
 
@@ -34,7 +35,7 @@ export interface Backends {
 const PERMANENT_ROOMS = [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }];
 
 /**
- * The one place that chooses backends: SQLite, files in a folder and
+ * The one place that chooses backends: SQLite (on a worker thread), files in a folder and
  * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
  * unless `filesDir` names a folder); Redis fan-out and presence with
  * `redisUrl`. Nothing else knows which it got.
@@ -47,10 +48,7 @@ export async function openBackends(
     ? await PostgresStore.open(config.databaseUrl, {
       permanentRooms: PERMANENT_ROOMS,
     })
-    : new SqliteStore(config.db, {
-      busyTimeoutMs: config.dbBusyTimeoutMs,
-      permanentRooms: PERMANENT_ROOMS,
-    });
+    : await openSqlite(config);
   const contents = config.databaseUrl && config.filesDir === undefined
     ? new PostgresFileContents(config.databaseUrl)
     : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
@@ -87,6 +85,20 @@ export async function openBackends(
       hostOf(config.redisUrl)
     } (node ${nodeId})`,
   };
+}
+
+// SQLite's WAL checkpoints (and their fsyncs) always run on a thread of
+// their own; with `--db-thread on` the connection and its commits do too,
+// so no write of the store ever holds up the sockets (docs/performance.md).
+async function openSqlite(config: Config): Promise<Store> {
+  const options = {
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+    permanentRooms: PERMANENT_ROOMS,
+    backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+  };
+  return config.dbThread
+    ? await openWorkerStore({ kind: "sqlite", path: config.db, options })
+    : new SqliteStore(config.db, options);
 }
 
 // Files live beside the database; an in-memory database gets a temporary

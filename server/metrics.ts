@@ -2,6 +2,7 @@
  * Counters and latency histograms in the Prometheus text format, kept by
  * hand: a handful of numbers does not need a client library.
  */
+import { LoopDelayMonitor } from "./loop_delay.ts";
 
 const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
@@ -49,6 +50,8 @@ export class Metrics {
   errors = new Map<string, number>();
   storeLatency = new Histogram();
   requestLatency = new Histogram();
+  /** Event-loop delay; started and stopped by the node. */
+  readonly loopDelay = new LoopDelayMonitor();
 
   /** Counts one error reply by code. */
   countError(code: string): void {
@@ -124,6 +127,7 @@ export class Metrics {
         "chat_request_seconds",
         "Time to handle a request.",
       ),
+      this.loopDelay.render(),
     ];
     return out.join("\n") + "\n";
   }

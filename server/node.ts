@@ -140,6 +140,7 @@ export class ChatNode {
     await this.files.start();
     await this.presence.start();
     this.#expiry.start();
+    this.metrics.loopDelay.start();
   }
 
   /**
@@ -855,6 +856,7 @@ export class ChatNode {
   /** Stops timers, then closes presence, the broker, the files and the store. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.metrics.loopDelay.stop();
     clearTimeout(this.#roomListTimer);
     await this.#expiry.close();
     this.#sessionExpiry.close();

@@ -292,6 +292,16 @@ export const SETTINGS = {
     default: 2000,
     help: "how long SQLite waits for a lock another process holds",
   }),
+  /** SQLite on a worker thread of its own, or on the event loop's thread. */
+  dbThread: setting({
+    flag: "db-thread",
+    placeholder: "on|off",
+    kind: onOff({ on: true, off: false }),
+    default: true,
+    shownDefault: "on",
+    help:
+      "SQLite on a thread of its own, never holding up the sockets; `off`: on theirs, a little less CPU",
+  }),
   /** Folder the web client is served from (no flag: tests and `compile`). */
   staticDir: setting({
     kind: text(),

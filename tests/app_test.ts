@@ -34,6 +34,8 @@ Deno.test("http: /metrics is Prometheus text with connections, messages and room
     assert.match(body, /^chat_connections 1$/m);
     assert.match(body, /^chat_rooms 2$/m);
     assert.match(body, /^chat_messages_stored_total 1$/m);
+    assert.match(body, /^chat_event_loop_delay_seconds\{quantile="0.99"\} /m);
+    assert.match(body, /^chat_event_loop_delay_max_seconds /m);
     assert.match(body, /^# HELP /m);
     for (const line of body.split("\n")) {
       if (line === "" || line.startsWith("#")) continue;

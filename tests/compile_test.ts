@@ -33,6 +33,11 @@ const compiled = built.success
     "--allow-sys",
     "--include",
     "static",
+    // Workers are not found by import analysis: the store's threads.
+    "--include",
+    "server/store/store_worker.ts",
+    "--include",
+    "server/store/checkpoint_worker.ts",
     "-o",
     binary,
     "main.ts",

@@ -52,67 +52,82 @@ Deno.test("durability: history and rooms survive a restart", async () => {
   }
 });
 
-Deno.test("durability: SIGKILL under load loses no acknowledged message", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-kill-" });
-  try {
-    const server = await spawnServer(["--db", `${dir}/chat.db`]);
-    const senders = await Promise.all(
-      ["s1", "s2", "s3", "s4"].map((name) =>
-        TestClient.login(server.wsUrl, name)
-      ),
-    );
-    const acked = new Map<string, Message>();
-    const seen = new Map<string, Message>();
-    // Each sender keeps sending until the server dies; every success and
-    // every receive_message it saw is a promise the server must keep.
-    const loops = senders.map(async (client, n) => {
-      for (let i = 0; client.closeCode === undefined; i++) {
-        let reply: Frame;
-        try {
-          reply = await client.request("send_message", {
-            text: `s${n}-${i}`,
-            client_id: `s${n}-${i}`,
-          });
-        } catch {
-          return;
-        }
-        if (reply.action === "success") {
-          const message = reply.data.message as Message;
-          acked.set(message.id, message);
-        }
-      }
-    });
-    // Let the load run until the server has acknowledged a good number
-    // (however long that takes on this machine), then kill without warning.
-    await eventually(() => assert.ok(acked.size >= 50, `${acked.size} acked`), {
-      timeoutMs: 30_000,
-    });
-    await server.stop("SIGKILL");
-    await Promise.all(loops);
-    for (const client of senders) {
-      for (const frame of client.events("receive_message")) {
-        const message = frame.data as unknown as Message;
-        seen.set(message.id, message);
-      }
-      await client.close();
-    }
-    assert.ok(acked.size > 20, `only ${acked.size} messages were acknowledged`);
-
-    const restarted = await spawnServer(["--db", `${dir}/chat.db`]);
+// Both ways the store can run: on its own thread (the default) or on the
+// sockets' thread.
+for (const thread of ["on", "off"]) {
+  Deno.test(`durability: SIGKILL under load loses no acknowledged message (--db-thread ${thread})`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-kill-" });
     try {
-      const reader = await TestClient.login(restarted.wsUrl, "reader");
-      const stored = await historyOf<Message>(reader, "general");
-      const ids = new Set(stored.map((m) => m.id));
-      for (const id of [...acked.keys(), ...seen.keys()]) {
-        assert.ok(ids.has(id), `acknowledged message ${id} was lost`);
+      const server = await spawnServer([
+        "--db",
+        `${dir}/chat.db`,
+        "--db-thread",
+        thread,
+      ]);
+      const senders = await Promise.all(
+        ["s1", "s2", "s3", "s4"].map((name) =>
+          TestClient.login(server.wsUrl, name)
+        ),
+      );
+      const acked = new Map<string, Message>();
+      const seen = new Map<string, Message>();
+      // Each sender keeps sending until the server dies; every success and
+      // every receive_message it saw is a promise the server must keep.
+      const loops = senders.map(async (client, n) => {
+        for (let i = 0; client.closeCode === undefined; i++) {
+          let reply: Frame;
+          try {
+            reply = await client.request("send_message", {
+              text: `s${n}-${i}`,
+              client_id: `s${n}-${i}`,
+            });
+          } catch {
+            return;
+          }
+          if (reply.action === "success") {
+            const message = reply.data.message as Message;
+            acked.set(message.id, message);
+          }
+        }
+      });
+      // Let the load run until the server has acknowledged a good number
+      // (however long that takes on this machine), then kill without warning.
+      await eventually(
+        () => assert.ok(acked.size >= 50, `${acked.size} acked`),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      await server.stop("SIGKILL");
+      await Promise.all(loops);
+      for (const client of senders) {
+        for (const frame of client.events("receive_message")) {
+          const message = frame.data as unknown as Message;
+          seen.set(message.id, message);
+        }
+        await client.close();
       }
-      // And the stored sequence has no gap.
-      stored.forEach((m, i) => assert.equal(m.seq, i + 1));
-      await reader.close();
+      assert.ok(
+        acked.size > 20,
+        `only ${acked.size} messages were acknowledged`,
+      );
+
+      const restarted = await spawnServer(["--db", `${dir}/chat.db`]);
+      try {
+        const reader = await TestClient.login(restarted.wsUrl, "reader");
+        const stored = await historyOf<Message>(reader, "general");
+        const ids = new Set(stored.map((m) => m.id));
+        for (const id of [...acked.keys(), ...seen.keys()]) {
+          assert.ok(ids.has(id), `acknowledged message ${id} was lost`);
+        }
+        // And the stored sequence has no gap.
+        stored.forEach((m, i) => assert.equal(m.seq, i + 1));
+        await reader.close();
+      } finally {
+        await restarted.stop();
+      }
     } finally {
-      await restarted.stop();
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}

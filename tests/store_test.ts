@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
-import { SqliteStore } from "../server/store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS, SqliteStore } from "../server/store/sqlite.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   expectError,
@@ -20,11 +20,18 @@ const OPTIONS = {
   busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
 };
 
+// As backends.ts opens it with --db-thread off: checkpoints in the background.
 storeContract("SqliteStore", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
   return {
-    open: () => Promise.resolve(new SqliteStore(path, OPTIONS)),
+    open: () =>
+      Promise.resolve(
+        new SqliteStore(path, {
+          ...OPTIONS,
+          backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+        }),
+      ),
     dispose: () => Deno.remove(dir, { recursive: true }),
   };
 });
@@ -71,6 +78,62 @@ Deno.test("SqliteStore: reopening does not duplicate the permanent room", async 
       assert.equal(message.seq, 2);
     } finally {
       await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: with background checkpoints the WAL starts over under steady writes, and nothing is lost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  // Small figures so that a few thousand messages cross them many times.
+  const store = new SqliteStore(path, {
+    ...OPTIONS,
+    backgroundCheckpoints: { intervalMs: 10, resetFrames: 100 },
+  });
+  // The WAL header's salts change each time it starts over. The thread
+  // may take a while to start on a busy machine: write until the WAL has
+  // started over three times (or far more was written than needed).
+  const salts = new Set<string>();
+  let largestSinceRestart = 0;
+  let total = 0;
+  try {
+    while (salts.size < 4 && total < 30_000) {
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.appendMessage({
+            roomKey: "general",
+            userKey: "alice",
+            user: "alice",
+            text: `message ${++total} ${"x".repeat(200)}`,
+          })),
+      );
+      const wal = await Deno.readFile(`${path}-wal`);
+      salts.add(wal.subarray(16, 24).join(","));
+      if (salts.size > 1) {
+        largestSinceRestart = Math.max(largestSinceRestart, wal.length);
+      }
+      // Let passes happen between bursts, as between a server's turns.
+      if (total % 200 === 0) await new Promise((r) => setTimeout(r, 15));
+    }
+  } finally {
+    await store.close();
+  }
+  try {
+    assert.ok(salts.size >= 4, `the WAL started over ${salts.size - 1} times`);
+    // Once passes run, the WAL stays small (resets at 100 pages, 400 KB).
+    assert.ok(
+      largestSinceRestart < 8e6,
+      `the WAL grew to ${largestSinceRestart} bytes`,
+    );
+    const again = new SqliteStore(path, OPTIONS);
+    try {
+      const [last] = await again.history("general", { limit: 1 });
+      assert.equal(last.seq, total);
+      assert.equal(last.text.startsWith(`message ${total} `), true);
+    } finally {
+      await again.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

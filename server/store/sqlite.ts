@@ -50,6 +50,7 @@ import {
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
 import { nameSkeleton } from "../protocol/names.ts";
+import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 
 interface MessageRow {
   seq: number;
@@ -71,7 +72,30 @@ export interface SqliteStoreOptions {
   permanentRooms?: { name: string; key: string }[];
   /** How long to wait for a lock held by another process (`--db-busy-timeout`). */
   busyTimeoutMs: number;
+  /**
+   * Checkpoint the WAL on a thread of its own instead of inside commits
+   * (store/checkpoints.ts), as the server's store does
+   * ({@link BACKGROUND_CHECKPOINTS}). Default: SQLite's automatic
+   * checkpoints.
+   */
+  backgroundCheckpoints?: {
+    /** Time between two passes of the checkpointing thread, in ms. */
+    intervalMs: number;
+    /** Past this many frames the writer lets a pass empty the WAL. */
+    resetFrames: number;
+  };
 }
+
+/**
+ * The server's background checkpoints: a pass every quarter second; past
+ * 64 MiB of WAL the writer holds its commits for one pass so that the WAL
+ * starts over.
+ */
+export const BACKGROUND_CHECKPOINTS = { intervalMs: 250, resetFrames: 16_384 };
+
+// The longest appends wait for a pass that lets the WAL start over; a
+// slower pass (a very busy disk) is let be, and the WAL starts over later.
+const HOLD_FOR_RESET_MS = 50;
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
@@ -95,6 +119,7 @@ export class SqliteStore implements Store {
   #db: DatabaseSync;
   #nextId = monotonicFactory();
   #closed = false;
+  #closing?: Promise<void>;
   #sql: Record<string, StatementSync> = {};
   #queued: QueuedAppend[] = [];
   // This process owns the file, so it keeps each stream's last seq and each
@@ -103,6 +128,11 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, string>();
   #touched = new Set<string>();
+  #checkpoints?: BackgroundCheckpoints;
+  #resetFrames = Infinity;
+  // Appends wait (queued) while a pass empties the WAL, for so long.
+  #held = false;
+  #holdTimer?: ReturnType<typeof setTimeout>;
 
   get appendCommits(): number {
     return this.#appendCommits;
@@ -129,12 +159,64 @@ export class SqliteStore implements Store {
       for (const room of options.permanentRooms ?? []) {
         this.#insertRoom(room.key, room.name, now, {});
       }
+      if (options.backgroundCheckpoints && path !== ":memory:") {
+        this.#checkpointInBackground(path, {
+          ...options.backgroundCheckpoints,
+          busyTimeoutMs: options.busyTimeoutMs,
+        });
+      }
     } catch (error) {
       throw new StoreUnavailableError(
         `Cannot open database '${path}': ${(error as Error).message}`,
         { cause: error },
       );
     }
+  }
+
+  #checkpointInBackground(
+    path: string,
+    options: { intervalMs: number; resetFrames: number; busyTimeoutMs: number },
+  ): void {
+    // No checkpoint inside a commit any more; the WAL file is cut back to
+    // its reset size when it starts over after a burst.
+    this.#db.exec("PRAGMA wal_autocheckpoint = 0");
+    const { page_size } = this.#db.prepare("PRAGMA page_size").get() as {
+      page_size: number;
+    };
+    this.#db.exec(
+      `PRAGMA journal_size_limit = ${options.resetFrames * page_size}`,
+    );
+    this.#resetFrames = options.resetFrames;
+    this.#checkpoints = new BackgroundCheckpoints(path, {
+      intervalMs: options.intervalMs,
+      busyTimeoutMs: options.busyTimeoutMs,
+      onPass: (pass) => this.#afterCheckpointPass(pass),
+      onError: (message) => {
+        // The next pass tries again; meanwhile the WAL grows.
+        console.error(`Background checkpoint failed: ${message}`);
+      },
+    });
+  }
+
+  // A big WAL that the pass left a tail of (commits made during it): with
+  // appends held for one more pass, that pass copies the tail and leaves
+  // the whole WAL checkpointed, so the next commit starts it over.
+  #afterCheckpointPass(pass: CheckpointPass): void {
+    if (this.#closed || this.#held || !this.#checkpoints) return;
+    if (pass.log < this.#resetFrames || pass.checkpointed >= pass.log) return;
+    this.#held = true;
+    const release = () => {
+      if (!this.#held) return;
+      this.#release();
+      if (!this.#closed) this.#commitQueued();
+    };
+    this.#holdTimer = setTimeout(release, HOLD_FOR_RESET_MS);
+    this.#checkpoints.passNow().then(release);
+  }
+
+  #release(): void {
+    clearTimeout(this.#holdTimer);
+    this.#held = false;
   }
 
   #migrate(): void {
@@ -319,6 +401,8 @@ export class SqliteStore implements Store {
   }
 
   #commitQueued(): void {
+    // Held: the release commits what queued meanwhile.
+    if (this.#held) return;
     const batch = this.#queued;
     this.#queued = [];
     if (batch.length === 0) return;
@@ -1050,13 +1134,17 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
+    this.#closing ??= (async () => {
       // Appends already accepted are committed before the file closes.
+      this.#release();
       this.#commitQueued();
       this.#closed = true;
+      // The checkpointer's connection first: the writer's close is then
+      // the last one, which checkpoints what is left and removes the WAL.
+      await this.#checkpoints?.stop();
       this.#db.close();
-    }
-    return Promise.resolve();
+    })();
+    return this.#closing;
   }
 
   // Runs a synchronous database step as a promise, turning every driver

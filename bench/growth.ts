@@ -1,0 +1,321 @@
+/**
+ * The cost of a large store: for each size, seeds a fresh database
+ * (bench/seed.ts), starts the server on it and measures, from one client
+ * over loopback, `join_room` (which answers with the room's newest 50
+ * messages) and `history` pages at random `before_seq`, one request at a
+ * time; then start-up time, the server's memory and the file's bytes per
+ * message.
+ *
+ *   deno task growth [--messages 0,10000,100000,1000000] [--requests 500]
+ *                    [--rooms 10]
+ *
+ * Start-up is from spawning `deno run main.ts` to the first `/healthz`
+ * answer, so it includes Deno's own start (the 0-message row shows it);
+ * the server's CPU time (from /proc) is given beside each wall-clock
+ * figure, as it hardly depends on how busy the machine is.
+ * Prints a Markdown table and one `GROWTH_JSON {...}` line.
+ */
+import { parseArgs } from "node:util";
+import { seedMessages } from "./seed.ts";
+import { cpuSeconds, eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const HOST = "127.0.0.1";
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    messages: { type: "string", default: "0,10000,100000,1000000" },
+    requests: { type: "string", default: "500" },
+    rooms: { type: "string", default: "10" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (opts.help) {
+  console.log(
+    "deno task growth [--messages 0,10000,100000,1000000] [--requests 500] [--rooms 10]",
+  );
+  Deno.exit(0);
+}
+const SIZES = opts.messages.split(",").map(Number);
+const REQUESTS = Number(opts.requests);
+const ROOMS = Number(opts.rooms);
+if (
+  SIZES.some((n) => !Number.isInteger(n) || n < 0) ||
+  !Number.isInteger(REQUESTS) || REQUESTS < 1 ||
+  !Number.isInteger(ROOMS) || ROOMS < 1
+) {
+  console.error("--messages, --requests and --rooms take whole numbers");
+  Deno.exit(2);
+}
+
+interface Server {
+  child: Deno.ChildProcess;
+  port: number;
+  startupMs: number;
+  /** The server's CPU seconds until its first healthy answer. */
+  startupCpu: number;
+}
+
+// Spawns the server on `db` and waits for its first healthy answer.
+async function startServer(db: string): Promise<Server> {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "--rate-limits",
+      "off",
+      "--host",
+      HOST,
+      "--port",
+      "0",
+      "--db",
+      db,
+      ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const port = Promise.withResolvers<number>();
+  const onLine = (line: string) => {
+    const m = /Listening on http:\/\/[^:]+:(\d+)/.exec(line);
+    if (m) port.resolve(Number(m[1]));
+  };
+  eachLine(child.stdout, onLine).catch(() => {});
+  eachLine(child.stderr, onLine).catch(() => {});
+  child.status.then((s) => port.reject(new Error(`server exited ${s.code}`)));
+  const p = await withTimeout(port.promise, 60_000, "server start");
+  while (true) {
+    try {
+      const res = await fetch(`http://${HOST}:${p}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch {
+      // Not yet.
+    }
+    await sleep(5);
+  }
+  return {
+    child,
+    port: p,
+    startupMs: performance.now() - started,
+    startupCpu: await cpuSeconds(child.pid),
+  };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  server.child.kill("SIGTERM");
+  try {
+    await withTimeout(server.child.status, 15_000, "server stop");
+  } catch {
+    server.child.kill("SIGKILL");
+    await server.child.status;
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+type Frame = Record<string, any>;
+
+/** One WebSocket client that sends a request and times its reply. */
+class Prober {
+  #ws: WebSocket;
+  #waiting = new Map<string, (frame: Frame) => void>();
+  #next = 0;
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.onmessage = (event) => {
+      for (const line of String(event.data).split("\n")) {
+        const frame = JSON.parse(line) as Frame;
+        if (frame.id === undefined) continue;
+        this.#waiting.get(frame.id)?.(frame);
+        this.#waiting.delete(frame.id);
+      }
+    };
+  }
+
+  static async open(url: string): Promise<Prober> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = () => reject(new Error("cannot connect"));
+    });
+    return new Prober(ws);
+  }
+
+  /** Sends one request; resolves with its reply and the round trip in ms. */
+  request(action: string, data: Frame): Promise<{ reply: Frame; ms: number }> {
+    const id = `r${this.#next++}`;
+    const { promise, resolve } = Promise.withResolvers<Frame>();
+    this.#waiting.set(id, resolve);
+    const t = performance.now();
+    this.#ws.send(JSON.stringify({ action, id, data }));
+    return withTimeout(promise, 30_000, action).then((reply) => {
+      if (reply.action !== "success") {
+        throw new Error(`${action}: ${JSON.stringify(reply.data)}`);
+      }
+      return { reply, ms: performance.now() - t };
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise((resolve) => this.#ws.onclose = resolve);
+    this.#ws.close();
+    await closed;
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+function summary(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    p50: r(quantile(s, 0.5)),
+    p99: r(quantile(s, 0.99)),
+    max: r(s.at(-1) ?? NaN),
+  };
+}
+
+function fileBytes(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function loadAverage(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3)
+    .join(" ");
+}
+
+// Room display names the seed makes; with no messages, `general`.
+function roomNames(messages: number): string[] {
+  if (messages === 0) return ["general"];
+  return Array.from({ length: ROOMS }, (_, r) => `seed-${r + 1}`);
+}
+
+async function measureSize(messages: number) {
+  const dir = await Deno.makeTempDir({ prefix: "chat-growth-" });
+  const db = `${dir}/growth.db`;
+  try {
+    const seed = messages > 0
+      ? await seedMessages(db, { messages, rooms: ROOMS, users: 100 })
+      : undefined;
+    const bytes = fileBytes(db) + fileBytes(`${db}-wal`);
+    const server = await startServer(db);
+    try {
+      const rss = await rssKiB(server.child.pid);
+      const prober = await Prober.open(`ws://${HOST}:${server.port}/ws`);
+      await prober.request("login", { username: "prober" });
+      const rooms = roomNames(messages);
+      const perRoom = Math.floor(messages / rooms.length);
+      const joins: number[] = [];
+      const pages: number[] = [];
+      // Joins first, then pages, each with the server's CPU around it: on
+      // a busy machine round trips mostly measure the wait for a core, CPU
+      // time the work.
+      // What the idle server spends meanwhile (timers, checkpoint passes)
+      // is taken off, at the rate of 3 s of idling measured first.
+      const idle0 = await cpuSeconds(server.child.pid);
+      const idleStart = performance.now();
+      await sleep(3000);
+      const idleRate = (await cpuSeconds(server.child.pid) - idle0) /
+        ((performance.now() - idleStart) / 1000);
+      const cpu0 = await cpuSeconds(server.child.pid);
+      const t0 = performance.now();
+      for (let i = 0; i < REQUESTS; i++) {
+        const room = rooms[i % rooms.length];
+        // Another room each time (the same room's join is cheaper).
+        const joined = await prober.request("join_room", { room });
+        joins.push(joined.ms);
+        if (joined.reply.data.history.length !== Math.min(50, perRoom)) {
+          throw new Error(`join_room ${room}: short history`);
+        }
+      }
+      const cpu1 = await cpuSeconds(server.child.pid);
+      const t1 = performance.now();
+      for (let i = 0; i < REQUESTS; i++) {
+        const room = rooms[i % rooms.length];
+        const before = perRoom > 50
+          ? 51 + Math.floor(Math.random() * (perRoom - 50))
+          : perRoom + 1;
+        const page = await prober.request("history", {
+          room,
+          before_seq: before,
+          limit: 50,
+        });
+        pages.push(page.ms);
+        if (page.reply.data.messages.length !== Math.min(50, before - 1)) {
+          throw new Error(`history ${room} before ${before}: short page`);
+        }
+      }
+      const cpu2 = await cpuSeconds(server.child.pid);
+      const t2 = performance.now();
+      const work = (cpu: number, ms: number) =>
+        Math.max(0, Math.round((cpu - idleRate * ms / 1000) * 1e6 / REQUESTS));
+      await prober.close();
+      return {
+        messages,
+        seed_s: seed ? Math.round(seed.seconds * 10) / 10 : 0,
+        db_bytes: bytes,
+        bytes_per_message: messages > 0 ? Math.round(bytes / messages) : null,
+        startup_ms: Math.round(server.startupMs),
+        startup_cpu_ms: Math.round(server.startupCpu * 1000),
+        idle_cpu_util: Math.round(idleRate * 1000) / 1000,
+        join_cpu_us: work(cpu1 - cpu0, t1 - t0),
+        history_cpu_us: work(cpu2 - cpu1, t2 - t1),
+        rss_kib: rss,
+        join_room: summary(joins),
+        history_before_seq: summary(pages),
+        load: await loadAverage(),
+      };
+    } finally {
+      await stopServer(server);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+const rows = [];
+for (const n of SIZES) {
+  console.error(`growth: ${n} messages (load average ${await loadAverage()})`);
+  rows.push(await measureSize(n));
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+console.log(
+  `| stored messages | join_room p50 / p99 / max ms | CPU µs / join | history before_seq p50 / p99 / max ms | CPU µs / page | start-up ms (CPU ms) | server RSS MiB | db bytes / message | seeding s | load average |`,
+);
+console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+for (const r of rows) {
+  const j = r.join_room;
+  const h = r.history_before_seq;
+  console.log(
+    `| ${
+      [
+        fmt(r.messages),
+        `${j.p50} / ${j.p99} / ${j.max}`,
+        r.join_cpu_us,
+        `${h.p50} / ${h.p99} / ${h.max}`,
+        r.history_cpu_us,
+        `${fmt(r.startup_ms)} (${fmt(r.startup_cpu_ms)})`,
+        (r.rss_kib / 1024).toFixed(1),
+        r.bytes_per_message ?? "—",
+        r.seed_s || "—",
+        r.load,
+      ].join(" | ")
+    } |`,
+  );
+}
+console.log(`GROWTH_JSON ${JSON.stringify({ requests: REQUESTS, rows })}`);

@@ -1,0 +1,408 @@
+/**
+ * The bench's report: one table of every scenario's figures, a
+ * `BENCH_JSON {...}` line, then the project's targets as its last lines,
+ * each a ratio against a relay measured in the same run (the median of
+ * the runs' ratios with --runs N), with its target and whether it is met.
+ */
+
+/** One scenario's figures (see the scenarios in bench/main.ts). */
+// deno-lint-ignore no-explicit-any
+export type Result = Record<string, any>;
+
+/** Everything the report is made from. */
+export interface ReportInput {
+  /** Medians over runs, by job key (`fanout`, `chat_bun`, ...). */
+  results: Record<string, Result>;
+  /** Each run's own results, for same-run ratios. */
+  perRun: Record<string, Result>[];
+  failures: Record<string, string[]>;
+  /** Why some rows are missing (e.g. no Bun). */
+  skipped: string[];
+  /** Header facts. */
+  runs: number;
+  durationS: number;
+  limits: string;
+  openFileLimit: number;
+  elapsedS: number;
+}
+
+/** How the table names a target kind. */
+const LABELS: Record<string, string> = {
+  project: "project",
+  baseline: "deno relay",
+  bun: "bun relay",
+};
+
+function fmt(x: unknown, digits = 1): string {
+  if (typeof x !== "number" || !Number.isFinite(x)) return "-";
+  return x.toLocaleString("en-US", {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: 0,
+  });
+}
+
+function pct(x: unknown): string {
+  return typeof x === "number" && Number.isFinite(x)
+    ? `${Math.round(x * 100)}%`
+    : "-";
+}
+
+/** "≤p50/≤p99/≤max" of a loop-delay reading (bucket bounds). */
+function loop(r: Result, prefix = "loop"): string {
+  const p50 = r[`${prefix}_p50_ms`];
+  if (typeof p50 !== "number") return "";
+  return [p50, r[`${prefix}_p99_ms`], r[`${prefix}_max_ms`]]
+    .map((x) => `≤${fmt(x, 2)}`).join("/");
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function round(x: number, digits = 3): number {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+const COLUMNS = [
+  "scenario",
+  "target",
+  "rate",
+  "p50 ms",
+  "p99 ms",
+  "max ms",
+  "loop ms",
+  "srv CPU",
+  "gen CPU",
+  "other",
+  "CPU µs/op",
+  "notes",
+] as const;
+type Column = typeof COLUMNS[number];
+
+/** The table's rows for the results at hand. */
+function tableRows(input: ReportInput): string[][] {
+  const { results, failures } = input;
+  const rows: string[][] = [[...COLUMNS]];
+  const row = (cells: Partial<Record<Column, string>>) =>
+    rows.push(COLUMNS.map((c) => cells[c] ?? ""));
+  const label = (r: Result) => LABELS[r.target] ?? String(r.target);
+
+  for (const key of ["fanout", "fanout_baseline", "fanout_bun"]) {
+    const r = results[key];
+    if (!r) continue;
+    row({
+      scenario: "fan-out 500",
+      target: label(r),
+      rate: `${fmt(r.deliveries_per_s, 0)} deliv/s`,
+      "p50 ms": fmt(r.p50_ms, 2),
+      "p99 ms": fmt(r.p99_ms, 2),
+      "max ms": fmt(r.max_ms, 2),
+      "loop ms": loop(r),
+      "srv CPU": pct(r.server_cpu_util),
+      "gen CPU": pct(r.gen_cpu_util),
+      other: pct(r.other_cpu_util),
+      "CPU µs/op": `${fmt(r.cpu_us_per_delivery, 2)}/deliv`,
+      notes: `${fmt(r.sent_per_s, 0)} msg/s sent, ${
+        fmt(r.deliveries_per_frame, 1)
+      } msg/frame, ${r.receivers_open} open, ${r.errors} err, ${r.closes_during_run} drops`,
+    });
+  }
+  for (const key of ["chat", "chat_baseline", "chat_bun"]) {
+    const r = results[key];
+    if (!r) continue;
+    const setup = r.connect_s + r.rooms_s + r.settle_s;
+    row({
+      scenario: "chat 1000/50",
+      target: label(r),
+      rate: `${fmt(r.deliveries_per_s, 0)} deliv/s`,
+      "p50 ms": fmt(r.p50_ms, 2),
+      "p99 ms": fmt(r.p99_ms, 2),
+      "max ms": fmt(r.max_ms, 2),
+      "loop ms": loop(r),
+      "srv CPU": pct(r.server_cpu_util),
+      "gen CPU": pct(r.gen_cpu_util),
+      other: pct(r.other_cpu_util),
+      "CPU µs/op": `${fmt(r.cpu_us_per_delivery, 2)}/deliv`,
+      notes:
+        `acked ${r.acked}/${r.sent}, lost ${r.lost}, dup ${r.duplicated}, ` +
+        `misrouted ${r.misrouted}, ${r.errors} err, ${r.closes_during_run} drops, ` +
+        `setup ${fmt(setup)} s`,
+    });
+  }
+  for (const key of Object.keys(results).filter((k) => k.startsWith("conn"))) {
+    const r = results[key];
+    row({
+      scenario: `connections`,
+      target: label(r),
+      rate: `${r.connected}/${r.clients} in ${fmt(r.connect_s, 1)} s`,
+      "srv CPU": pct(r.setup_server_cpu_util),
+      "gen CPU": pct(r.setup_gen_cpu_util),
+      other: pct(r.setup_other_cpu_util),
+      notes:
+        `RSS ${fmt(r.rss_before_kib / 1024)} -> ${
+          fmt(r.rss_after_kib / 1024)
+        } MiB = ${fmt(r.kib_per_connection, 1)} KiB/conn, quiet ${
+          fmt(r.settle_s, 1)
+        } s later, ${r.still_open} open, ${r.dropped_while_connecting} dropped ` +
+        `while connecting ${
+          JSON.stringify(r.close_codes)
+        }, ${r.closes_during_run} while idle`,
+    });
+  }
+  const h = results.history;
+  if (h) {
+    row({
+      scenario: "history store",
+      target: "project",
+      rate: `${fmt(h.stored_per_s, 0)} msg/s`,
+      "loop ms": loop(h, "store_loop"),
+      "srv CPU": pct(h.store_cpu_util),
+      "gen CPU": pct(h.store_gen_cpu_util),
+      other: pct(h.store_other_cpu_util),
+      "CPU µs/op": `${fmt(h.cpu_us_per_store, 1)}/msg`,
+      notes: `${h.clients} senders in rooms of their own, 8 in flight each`,
+    });
+    row({
+      scenario: "history read",
+      target: "project",
+      rate: `${fmt(h.history_per_s, 0)} req/s`,
+      "loop ms": loop(h, "read_loop"),
+      "srv CPU": pct(h.history_cpu_util),
+      "gen CPU": pct(h.history_gen_cpu_util),
+      other: pct(h.history_other_cpu_util),
+      "CPU µs/op": `${fmt(h.cpu_us_per_history, 1)}/req`,
+      notes:
+        `limit 50, ${h.history_short} short of ${h.history_checked} checked, ` +
+        `${h.errors} err, ${h.closes_during_run} drops`,
+    });
+  }
+  const lf = results.login_flood;
+  if (lf) {
+    row({
+      scenario: "login flood 200",
+      target: "project",
+      rate: `${fmt(lf.logins_per_s, 1)} logins/s`,
+      "p50 ms": fmt(lf.p50_ms, 2),
+      "p99 ms": fmt(lf.p99_ms, 2),
+      notes: `bystander msg, max ${fmt(lf.max_ms, 2)} ms; quiet p99 ${
+        fmt(lf.quiet_p99_ms, 2)
+      } ms; RSS ${fmt(lf.rss_before_mib, 0)} -> peak ${
+        fmt(lf.rss_peak_mib, 0)
+      } MiB`,
+    });
+  }
+  for (const [key, list] of Object.entries(failures)) {
+    row({ scenario: key, target: "FAILED", notes: list[0].slice(0, 160) });
+  }
+  return rows;
+}
+
+/** One target: a figure from each run, and the bound it must keep. */
+interface Target {
+  what: string;
+  /** The figure of one run's results; undefined when it lacks the rows. */
+  of: (run: Record<string, Result>) => number | undefined;
+  unit: "x" | "µs" | "ms" | "/s";
+  /** "max": the figure must stay at or below `bound`; "min": at or above. */
+  kind: "max" | "min";
+  bound: number;
+}
+
+function ratio(
+  run: Record<string, Result>,
+  a: string,
+  b: string,
+  field: string,
+): number | undefined {
+  const x = run[a]?.[field];
+  const y = run[b]?.[field];
+  return typeof x === "number" && typeof y === "number" && y > 0
+    ? x / y
+    : undefined;
+}
+
+/** The targets of issue 14 (and the earlier ones kept), in print order. */
+function targets(input: ReportInput): Target[] {
+  const list: Target[] = [
+    {
+      what: "chat p99 vs deno relay",
+      of: (r) => ratio(r, "chat", "chat_baseline", "p99_ms"),
+      unit: "x",
+      kind: "max",
+      bound: 1.5,
+    },
+    {
+      what: "chat CPU/delivery vs deno relay",
+      of: (r) => ratio(r, "chat", "chat_baseline", "cpu_us_per_delivery"),
+      unit: "x",
+      kind: "max",
+      bound: 1.2,
+    },
+    {
+      what: "chat event-loop delay max",
+      of: (r) => r.chat?.loop_max_ms,
+      unit: "ms",
+      kind: "max",
+      bound: 10,
+    },
+    {
+      what: "fan-out vs bun relay",
+      of: (r) => ratio(r, "fanout", "fanout_bun", "deliveries_per_s"),
+      unit: "x",
+      kind: "min",
+      bound: 2,
+    },
+    {
+      what: "fan-out vs deno relay",
+      of: (r) => ratio(r, "fanout", "fanout_baseline", "deliveries_per_s"),
+      unit: "x",
+      kind: "min",
+      bound: 5,
+    },
+    {
+      what: "fan-out CPU per delivery",
+      of: (r) => r.fanout?.cpu_us_per_delivery,
+      unit: "µs",
+      kind: "max",
+      bound: 1.5,
+    },
+  ];
+  const counts = new Set<number>();
+  for (const key of Object.keys(input.results)) {
+    const m = /^connections_(\d+)$/.exec(key);
+    if (m) counts.add(Number(m[1]));
+  }
+  for (const n of [...counts].sort((a, b) => a - b)) {
+    list.push({
+      what: `memory/connection vs deno relay at ${n.toLocaleString("en-US")}`,
+      of: (r) =>
+        ratio(
+          r,
+          `connections_${n}`,
+          `connections_${n}_baseline`,
+          "kib_per_connection",
+        ),
+      unit: "x",
+      kind: "max",
+      bound: 1.1,
+    });
+  }
+  list.push({
+    what: "history: messages stored",
+    of: (r) => r.history?.stored_per_s,
+    unit: "/s",
+    kind: "min",
+    bound: 66_000,
+  });
+  return list;
+}
+
+function show(x: number, unit: Target["unit"]): string {
+  switch (unit) {
+    case "x":
+      return `${fmt(x, 2)}x`;
+    case "µs":
+      return `${fmt(x, 2)} µs`;
+    case "ms":
+      return `≤${fmt(x, 2)} ms`;
+    case "/s":
+      return `${fmt(x, 0)}/s`;
+  }
+}
+
+/** Prints the table, the JSON line and the targets; returns the ratios. */
+export function printReport(input: ReportInput): void {
+  const rows = tableRows(input);
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((r) => r[i].length))
+  );
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join(
+      "  ",
+    ).trimEnd();
+  console.log(
+    `chat-server bench: ${input.runs} run(s), ${
+      input.runs > 1 ? "medians, " : ""
+    }` +
+      `${input.durationS} s windows, server limits ${input.limits}, deno ${Deno.version.deno}, ` +
+      `${navigator.hardwareConcurrency} cores`,
+  );
+  console.log(line(rows[0]));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows.slice(1)) console.log(line(r));
+  const others = Object.values(input.results).flatMap((r) =>
+    Object.entries(r).filter(([k, v]) =>
+      k.includes("other_cpu_util") && typeof v === "number"
+    ).map(([, v]) => v as number)
+  );
+  const maxOther = others.length > 0 ? Math.max(...others) : 0;
+  console.log(
+    `total ${
+      input.elapsedS.toFixed(1)
+    } s. CPU columns: share of one core over the ` +
+      `measured window (connections: while connecting); "other" is every other ` +
+      `process on the machine. "loop ms": the server's event-loop delay ` +
+      `p50/p99/max over the window, as bucket bounds.`,
+  );
+  for (const why of input.skipped) console.log(`skipped: ${why}`);
+  if (maxOther > 0.2) {
+    console.log(
+      `warning: other processes used up to ${pct(maxOther)} of a core during ` +
+        `measurement: rates are lower and noisier than on a quiet machine ` +
+        `(use --runs 3 for medians).`,
+    );
+  }
+
+  const measured: { target: Target; value: number; runs: number }[] = [];
+  for (const target of targets(input)) {
+    const values = input.perRun.map(target.of).filter((v): v is number =>
+      typeof v === "number" && !Number.isNaN(v)
+    );
+    if (values.length === 0) continue;
+    measured.push({ target, value: median(values), runs: values.length });
+  }
+  const ratios = Object.fromEntries(
+    measured.map(({ target, value }) => [target.what, round(value)]),
+  );
+  console.log(
+    "BENCH_JSON " + JSON.stringify({
+      version: 2,
+      deno: Deno.version.deno,
+      cores: navigator.hardwareConcurrency,
+      open_file_limit: input.openFileLimit,
+      runs: input.runs,
+      duration_s: input.durationS,
+      limits: input.limits,
+      elapsed_s: round(input.elapsedS, 1),
+      max_other_cpu_util: round(maxOther),
+      scenarios: input.results,
+      targets: ratios,
+      skipped: input.skipped,
+      failures: input.failures,
+    }),
+  );
+  if (measured.length === 0) return;
+  console.log(
+    `targets (same-run figures${
+      input.runs > 1 ? `, medians of ${input.runs} runs` : ""
+    }${maxOther > 0.2 ? "; MACHINE BUSY, indicative only" : ""}):`,
+  );
+  const width = Math.max(...measured.map((m) => m.target.what.length));
+  for (const { target, value } of measured) {
+    const met = target.kind === "max"
+      ? value <= target.bound
+      : value >= target.bound;
+    const bound = `${target.kind === "max" ? "≤" : "≥"} ${
+      show(target.bound, target.unit).replace("≤", "")
+    }`;
+    console.log(
+      `  ${target.what.padEnd(width)}  ${
+        show(value, target.unit).padStart(12)
+      }  target ${bound.padEnd(12)} ${met ? "met" : "NOT MET"}`,
+    );
+  }
+}

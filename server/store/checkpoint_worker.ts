@@ -1,0 +1,98 @@
+/**
+ * The thread that checkpoints a SQLite database in WAL mode for its
+ * writer (server/store/checkpoints.ts starts it): on its own connection,
+ * every `intervalMs`, a PASSIVE checkpoint copies the committed pages from
+ * the WAL into the database file and fsyncs both. PASSIVE never takes the
+ * write lock, so the writer goes on committing meanwhile; the fsyncs (tens
+ * of milliseconds on a busy disk) are paid here, not by the writer.
+ * Each pass reports how many frames the WAL holds and how many are
+ * checkpointed.
+ */
+import { DatabaseSync } from "node:sqlite";
+
+/** From the writer to this thread. */
+export type ToCheckpointer =
+  | { type: "start"; path: string; intervalMs: number; busyTimeoutMs: number }
+  /** A pass now, whose report says `requested` (the writer waits for it). */
+  | { type: "pass_now" }
+  | { type: "stop" };
+
+/** From this thread to the writer. */
+export type FromCheckpointer =
+  | {
+    type: "pass";
+    log: number;
+    checkpointed: number;
+    ms: number;
+    requested: boolean;
+  }
+  | { type: "failed"; message: string }
+  | { type: "stopped" };
+
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<ToCheckpointer>) => void) | null;
+  postMessage(message: FromCheckpointer): void;
+  close(): void;
+};
+
+let db: DatabaseSync | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let interval = 250;
+
+function pass(requested: boolean): void {
+  clearTimeout(timer);
+  timer = undefined;
+  if (!db) return;
+  try {
+    const started = performance.now();
+    const row = db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get() as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    };
+    // Nothing new since the last pass: say nothing, unless asked.
+    if (row.log > 0 || requested) {
+      scope.postMessage({
+        type: "pass",
+        log: row.log,
+        checkpointed: row.checkpointed,
+        ms: performance.now() - started,
+        requested,
+      });
+    }
+  } catch (error) {
+    scope.postMessage({ type: "failed", message: (error as Error).message });
+  }
+  timer = setTimeout(() => pass(false), interval);
+}
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  if (message.type === "start") {
+    try {
+      db = new DatabaseSync(message.path);
+      db.exec(`PRAGMA busy_timeout = ${Math.trunc(message.busyTimeoutMs)}`);
+      // The checkpoint fsyncs, as the writer's own would at NORMAL.
+      db.exec("PRAGMA synchronous = NORMAL");
+    } catch (error) {
+      scope.postMessage({ type: "failed", message: (error as Error).message });
+      return;
+    }
+    interval = message.intervalMs;
+    timer = setTimeout(() => pass(false), interval);
+    return;
+  }
+  if (message.type === "pass_now") {
+    pass(true);
+    return;
+  }
+  clearTimeout(timer);
+  try {
+    db?.close();
+  } catch {
+    // Released with the thread anyway.
+  }
+  db = undefined;
+  scope.postMessage({ type: "stopped" });
+  scope.close();
+};

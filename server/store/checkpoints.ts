@@ -1,0 +1,105 @@
+/**
+ * WAL checkpoints off the writer's thread. SQLite's automatic checkpoint
+ * runs inside the commit that crosses its threshold, and copies the WAL
+ * into the database file with two fsyncs: on a busy disk that held every
+ * commit behind it for tens of milliseconds (39.7 ms measured). Here a
+ * thread of its own (checkpoint_worker.ts) does PASSIVE checkpoints on its
+ * own connection every `intervalMs`, paying the copy and the fsyncs while
+ * the writer goes on committing.
+ *
+ * The WAL starts again from its beginning only when a writer finds it
+ * entirely checkpointed; under steady writes a pass rarely ends between
+ * two commits. So once the WAL has grown past a size, the writer holds
+ * its commits for one more pass ({@link BackgroundCheckpoints.passNow}),
+ * which copies the little left (the frames of the last interval) and ends
+ * with the whole WAL checkpointed: the next commit starts it over. The
+ * writer's thread never fsyncs; a few appends wait one short pass.
+ */
+import type { FromCheckpointer, ToCheckpointer } from "./checkpoint_worker.ts";
+
+const WORKER_URL = new URL("./checkpoint_worker.ts", import.meta.url);
+
+/** What a checkpoint pass found. */
+export interface CheckpointPass {
+  /** Frames in the WAL. */
+  log: number;
+  /** Frames of it now in the database file. */
+  checkpointed: number;
+  /** How long the pass took, in ms. */
+  ms: number;
+}
+
+/** Options of {@link BackgroundCheckpoints}. */
+export interface BackgroundCheckpointOptions {
+  /** Time between passes, in ms. */
+  intervalMs: number;
+  /** How long the checkpointer's connection waits for a lock. */
+  busyTimeoutMs: number;
+  /** Called on the writer's thread after each pass that found frames. */
+  onPass: (pass: CheckpointPass) => void;
+  /** Called when a pass fails (the writer's own checkpoints still work). */
+  onError: (message: string) => void;
+}
+
+/** A checkpointing thread for one database file; see the module comment. */
+export class BackgroundCheckpoints {
+  #worker: Worker;
+  #stopped = Promise.withResolvers<void>();
+  #stopping?: Promise<void>;
+  #requested: ((pass: CheckpointPass) => void)[] = [];
+
+  constructor(path: string, options: BackgroundCheckpointOptions) {
+    this.#worker = new Worker(WORKER_URL, { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
+      const message = event.data;
+      if (message.type === "pass") {
+        if (message.requested) {
+          for (const resolve of this.#requested.splice(0)) resolve(message);
+        } else options.onPass(message);
+      } else if (message.type === "failed") options.onError(message.message);
+      else this.#stopped.resolve();
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      options.onError(event.message);
+      this.#stopped.resolve();
+    };
+    this.#worker.postMessage(
+      {
+        type: "start",
+        path,
+        intervalMs: options.intervalMs,
+        busyTimeoutMs: options.busyTimeoutMs,
+      } satisfies ToCheckpointer,
+    );
+  }
+
+  /**
+   * A pass now; resolves with what it found (it rejects nothing: a failed
+   * pass is reported to `onError` and this never settles, so callers wait
+   * with a time limit).
+   */
+  passNow(): Promise<CheckpointPass> {
+    const { promise, resolve } = Promise.withResolvers<CheckpointPass>();
+    this.#requested.push(resolve);
+    this.#worker.postMessage({ type: "pass_now" } satisfies ToCheckpointer);
+    return promise;
+  }
+
+  /**
+   * Stops the passes and closes the thread's connection (before the
+   * writer closes its own, so the writer's close is the last and may
+   * remove the WAL).
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#worker.postMessage({ type: "stop" } satisfies ToCheckpointer);
+      // A pass in progress finishes first; give up on a stuck thread.
+      const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
+      await this.#stopped.promise;
+      clearTimeout(timer);
+      this.#worker.terminate();
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * WorkerStore: the SQLite store on a worker thread, as the server runs it.
+ * The store contract on that path, then what only the boundary can get
+ * wrong: errors crossing it, a worker that dies, closing with calls in
+ * flight, group commits and read-only properties.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { StoreUnavailableError } from "../server/protocol/errors.ts";
+import type { HistoryQuery, Store } from "../server/store/mod.ts";
+import { BACKGROUND_CHECKPOINTS } from "../server/store/sqlite.ts";
+import { openWorkerStore } from "../server/store/worker_store.ts";
+import { storeContract } from "./store_contract.ts";
+
+const GENERAL = { name: "general", key: "general" };
+
+// As backends.ts opens it for the server.
+function openAt(path: string): Promise<Store> {
+  return openWorkerStore({
+    kind: "sqlite",
+    path,
+    options: {
+      permanentRooms: [GENERAL],
+      busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+      backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+    },
+  });
+}
+
+storeContract("WorkerStore (SQLite on a worker thread)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  return {
+    open: () => openAt(`${dir}/chat.db`),
+    dispose: () => Deno.remove(dir, { recursive: true }),
+  };
+});
+
+/** Runs a body with a fresh worker store on a temporary file. */
+async function withStore(
+  body: (store: Store, path: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  const path = `${dir}/chat.db`;
+  const store = await openAt(path);
+  try {
+    await body(store, path);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function draft(text: string, roomKey = "general") {
+  return { roomKey, userKey: "alice", user: "alice", text };
+}
+
+Deno.test("WorkerStore: a file that is not a database fails to open with StoreUnavailableError naming it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  try {
+    const path = `${dir}/garbage.db`;
+    await Deno.writeTextFile(path, "this is not a database ".repeat(100));
+    await assert.rejects(
+      openAt(path),
+      (error: unknown) =>
+        error instanceof StoreUnavailableError &&
+        error.message.includes(path),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("WorkerStore: an error in the worker's store arrives as StoreUnavailableError with its message", () =>
+  withStore(async (store) => {
+    await assert.rejects(
+      store.appendMessage(draft("nowhere", "no-such-room")),
+      (error: unknown) =>
+        error instanceof StoreUnavailableError &&
+        error.message.includes("no-such-room"),
+    );
+    // The store goes on working after a failed call.
+    const { message } = await store.appendMessage(draft("still here"));
+    assert.equal(message.seq, 1);
+  }));
+
+Deno.test("WorkerStore: an argument that cannot cross to the worker fails that call alone", () =>
+  withStore(async (store) => {
+    const query = { limit: () => 5 } as unknown as HistoryQuery;
+    const [bad, good] = await Promise.allSettled([
+      store.history("general", query),
+      store.appendMessage(draft("fine")),
+    ]);
+    assert.equal(bad.status, "rejected");
+    assert.match(String(bad.reason), /Cannot send the arguments of 'history'/);
+    assert.equal(good.status, "fulfilled");
+  }));
+
+Deno.test("WorkerStore: appends made together share commits, and appendCommits reads through", () =>
+  withStore(async (store) => {
+    const before = store.appendCommits;
+    const results = await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, i) => store.appendMessage(draft(`m${i}`)),
+      ),
+    );
+    // Made in one turn, they keep the order they were made in.
+    assert.deepEqual(
+      results.map((r) => r.message.seq),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    const commits = store.appendCommits - before;
+    assert.ok(commits >= 1 && commits <= 5, `${commits} commits`);
+  }));
+
+Deno.test("WorkerStore: close commits the appends already made, then refuses calls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  const path = `${dir}/chat.db`;
+  try {
+    const store = await openAt(path);
+    // Not awaited: still on this side when close() is called.
+    const appends = ["a", "b", "c"].map((t) => store.appendMessage(draft(t)));
+    await store.close();
+    const stored = await Promise.all(appends);
+    assert.deepEqual(stored.map((r) => r.message.seq), [1, 2, 3]);
+    await assert.rejects(store.listRooms(), StoreUnavailableError);
+    await store.close(); // a second close is harmless
+
+    const again = await openAt(path);
+    try {
+      const history = await again.history("general", {});
+      assert.deepEqual(history.map((m) => m.text), ["a", "b", "c"]);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("WorkerStore: a worker that dies fails its calls and every later one with StoreUnavailableError", async () => {
+  const store = await openWorkerStore({
+    kind: "sqlite",
+    path: ":memory:",
+    options: { busyTimeoutMs: 0 },
+  }, {
+    workerUrl: new URL("./fixtures/crashing_store_worker.ts", import.meta.url),
+  });
+  try {
+    await assert.rejects(
+      store.listRooms(),
+      (error: unknown) =>
+        error instanceof StoreUnavailableError &&
+        error.message.includes("the store worker crashed"),
+    );
+    await assert.rejects(store.listRooms(), StoreUnavailableError);
+  } finally {
+    await store.close();
+  }
+});
