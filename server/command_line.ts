@@ -97,6 +97,9 @@ export function helpText(): string {
     `chat-server ${VERSION}: a multi-room WebSocket chat server with a web client`,
     "",
     "Usage: deno task start [options]",
+    "   or: chat-server [options]          (the one file of deno task dist)",
+    "   or: chat-server backup --to FILE   (online copy of the SQLite database;",
+    "                                       chat-server backup --help)",
     "",
     "Options:",
   ];

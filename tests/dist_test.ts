@@ -103,6 +103,10 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
       assert.equal(missing.status, 404);
       await missing.body?.cancel();
       assert.ok(await exists(`${dir}/chat.db`), "chat.db in the folder");
+      // The same file backs up the database it serves, while it serves.
+      const backup = await run(dir, ["backup", "--to", "backup.db"]);
+      assert.equal(backup.code, 0, new TextDecoder().decode(backup.stderr));
+      assert.match(new TextDecoder().decode(backup.stdout), /: 1 message, /);
     } finally {
       const status = await server.stop("SIGTERM");
       assert.equal(status.code, 0, server.output());
@@ -125,6 +129,7 @@ Deno.test("dist: chat-server answers --help and --version without starting", asy
     assert.equal(help.code, 0);
     const text = new TextDecoder().decode(help.stdout);
     assert.match(text, /--database-url URL/);
+    assert.match(text, /chat-server backup --to FILE/);
     const bad = await run(dir, ["--port", "x"]);
     assert.equal(bad.code, 2);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
