@@ -140,9 +140,17 @@ async function dist(output: string): Promise<void> {
   ]);
   const code = await Deno.readTextFile(bundle);
   await Deno.remove(bundle);
+  // Bundled CommonJS packages (busboy) call require("node:stream") through
+  // esbuild's shim, which throws unless a require is in scope: one for this
+  // module only, not a global that would make other packages think they run
+  // on Node.
+  const prelude = 'import { createRequire } from "node:module";\n' +
+    "const require = createRequire(import.meta.url);";
   // Written beside, then renamed: a failed build leaves the old file whole.
   const partial = `${output}.partial`;
-  await Deno.writeTextFile(partial, `${SHEBANG}\n${code}`, { mode: 0o755 });
+  await Deno.writeTextFile(partial, `${SHEBANG}\n${prelude}\n${code}`, {
+    mode: 0o755,
+  });
   await Deno.chmod(partial, 0o755);
   await Deno.rename(partial, output);
 }

@@ -4,6 +4,7 @@
  * folder and run there as an executable (its shebang), as an operator would.
  */
 import assert from "node:assert/strict";
+import { fetchFile, member, uploaded } from "./file_helpers.ts";
 import { type Frame, historyOf, spawnServer, TestClient } from "./harness.ts";
 import {
   postgresSkipReason,
@@ -98,6 +99,19 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
         const body = await response.bytes();
         const source = await Deno.readFile(`${ROOT}static${path}`);
         assert.deepEqual(body, source, `${path} as built`);
+      }
+      // Uploads parse multipart bodies with a bundled CommonJS package.
+      const bob = await member(server, "bob");
+      try {
+        const note = new File(["shared notes"], "notes.txt", {
+          type: "text/plain",
+        });
+        const file = await uploaded(server, bob.cookie, note);
+        const got = await fetchFile(server, file.url, bob.cookie);
+        assert.equal(got.status, 200);
+        assert.equal(new TextDecoder().decode(got.bytes), "shared notes");
+      } finally {
+        await bob.client.close();
       }
       const missing = await fetch(`${server.url}/nothing-here.js`);
       assert.equal(missing.status, 404);
