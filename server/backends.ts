@@ -51,9 +51,7 @@ export async function openBackends(
       busyTimeoutMs: config.dbBusyTimeoutMs,
       permanentRooms: PERMANENT_ROOMS,
     });
-  const contents = config.databaseUrl && config.filesDir === undefined
-    ? new PostgresFileContents(config.databaseUrl)
-    : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
+  const contents = openFileContents(config);
   if (contents instanceof PostgresFileContents) warnOfOldFilesDir(config.db);
   const describe = `${
     config.databaseUrl
@@ -87,6 +85,19 @@ export async function openBackends(
       hostOf(config.redisUrl)
     } (node ${nodeId})`,
   };
+}
+
+/**
+ * Where the bytes of shared files are: the database with `databaseUrl`
+ * (unless `filesDir` names a folder), else a folder (`filesDir`, or
+ * `files` beside the SQLite file). Export and import choose as a node does.
+ */
+export function openFileContents(
+  config: Pick<Config, "databaseUrl" | "filesDir" | "db">,
+): FileContents {
+  return config.databaseUrl && config.filesDir === undefined
+    ? new PostgresFileContents(config.databaseUrl)
+    : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
 }
 
 // Files live beside the database; an in-memory database gets a temporary

@@ -1,12 +1,14 @@
 /**
  * The `chat-server` program: flags and environment -> Config ->
  * startServer, and SIGINT/SIGTERM -> graceful shutdown; `chat-server
- * backup` (backup_command.ts). main.ts (the
+ * backup` (backup_command.ts), `chat-server export` and `import`
+ * (transfer/command.ts). main.ts (the
  * development entry) and the generated release entry of `deno task dist`
  * and `deno task compile` (scripts/release.ts) both run it; the release
  * passes the web client in memory.
  */
 import { backupCommand } from "./backup_command.ts";
+import { exportCommand, importCommand } from "./transfer/command.ts";
 import {
   type CommandLine,
   DEFAULT_CONFIG,
@@ -31,14 +33,16 @@ function readOrExit(args: string[]): CommandLine {
 
 /**
  * Runs the program with these arguments until a signal stops it; `--help`,
- * `--version` and bad flags exit at once (0, 0 and 2). `backup …` runs the
- * backup command instead and exits with its code.
+ * `--version` and bad flags exit at once (0, 0 and 2). `backup …`, `export …`
+ * and `import …` run those commands instead and exit with their code.
  */
 export async function runCli(
   args: string[],
   parts: StartParts = {},
 ): Promise<void> {
   if (args[0] === "backup") Deno.exit(await backupCommand(args.slice(1)));
+  if (args[0] === "export") Deno.exit(await exportCommand(args.slice(1)));
+  if (args[0] === "import") Deno.exit(await importCommand(args.slice(1)));
   const command = readOrExit(args);
   if (command.run === "help") {
     console.log(helpText());

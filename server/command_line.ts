@@ -100,6 +100,10 @@ export function helpText(): string {
     "   or: chat-server [options]          (the one file of deno task dist)",
     "   or: chat-server backup --to FILE   (online copy of the SQLite database;",
     "                                       chat-server backup --help)",
+    "   or: chat-server export > chat.jsonl (the whole store as JSON Lines;",
+    "                                       chat-server export --help)",
+    "   or: chat-server import < chat.jsonl (into an empty store;",
+    "                                       chat-server import --help)",
     "",
     "Options:",
   ];

@@ -121,6 +121,14 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
       const backup = await run(dir, ["backup", "--to", "backup.db"]);
       assert.equal(backup.code, 0, new TextDecoder().decode(backup.stderr));
       assert.match(new TextDecoder().decode(backup.stdout), /: 1 message, /);
+      // And exports it, as JSON Lines on stdout.
+      const exported = await run(dir, ["export"]);
+      assert.equal(exported.code, 0, new TextDecoder().decode(exported.stderr));
+      const lines = new TextDecoder().decode(exported.stdout).trimEnd()
+        .split("\n").map((line) => JSON.parse(line));
+      assert.equal(lines[0].kind, "header");
+      assert.equal(lines.at(-1).kind, "end");
+      assert.ok(lines.some((l) => l.text === "hello from one file"));
     } finally {
       const status = await server.stop("SIGTERM");
       assert.equal(status.code, 0, server.output());
@@ -144,6 +152,7 @@ Deno.test("dist: chat-server answers --help and --version without starting", asy
     const text = new TextDecoder().decode(help.stdout);
     assert.match(text, /--database-url URL/);
     assert.match(text, /chat-server backup --to FILE/);
+    assert.match(text, /chat-server export > chat.jsonl/);
     const bad = await run(dir, ["--port", "x"]);
     assert.equal(bad.code, 2);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [

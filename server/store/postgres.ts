@@ -58,7 +58,8 @@ export interface PostgresStoreOptions {
 
 // BIGINT columns (seqs, ms timestamps) arrive as numbers, not strings:
 // every value we store is far below 2^53.
-const TYPES = {
+/** The driver's types: BIGINT as number (export and import share it). */
+export const TYPES = {
   bigint: {
     to: 20,
     from: [20],
