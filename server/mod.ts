@@ -79,6 +79,7 @@ export async function startServer(
     maxRoomsPerUser: config.maxRoomsPerUser,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
+    retentionDays: config.retentionDays,
   });
   await node.start();
   const websocket = createWebSocketEndpoint(node, config);

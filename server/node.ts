@@ -31,6 +31,7 @@ import {
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
+import { Retention } from "./retention.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
 
 const logger = log("node");
@@ -60,6 +61,8 @@ export interface NodeParts {
   maxRoomsPerUser: number;
   /** Guest-made rooms empty and silent this long are deleted; 0: never. */
   guestRoomTtlMs: number;
+  /** Delete messages older than this many days (`--retention-days`); none: keep. */
+  retentionDays?: number;
 }
 
 // Room lists go out at most this often per node: a storm of create_room
@@ -92,6 +95,7 @@ export class ChatNode {
   /** Rooms one account may own at once; 0: no cap. */
   readonly maxRoomsPerUser: number;
   #sequencer: RoomSequencer;
+  #retention: Retention | undefined;
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
   #roomListSentAt = -Infinity;
@@ -116,6 +120,13 @@ export class ChatNode {
       sessionTtlMs: parts.sessionTtlMs,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
     });
+    if (parts.retentionDays !== undefined) {
+      this.#retention = new Retention({
+        store: parts.store,
+        files: parts.files,
+        days: parts.retentionDays,
+      });
+    }
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)
     );
@@ -131,6 +142,7 @@ export class ChatNode {
     }
     await this.accounts.start();
     await this.files.start();
+    this.#retention?.start();
     await this.presence.start();
     this.#expiry.start();
   }
@@ -814,7 +826,8 @@ export class ChatNode {
     this.#sequencer.close();
     await this.presence.close();
     await this.broker.close();
-    // The files' sweep uses the store: it ends first.
+    // Retention and the files' sweep use the store: they end first.
+    await this.#retention?.close();
     await this.files.close();
     await this.store.close();
     logger.debug("Node closed");

@@ -115,6 +115,16 @@ export const SETTINGS = {
     default: 30,
     help: "how long a login session (cookie or token) lasts",
   }),
+  /** Delete messages older than this many days; unset: keep forever. */
+  retentionDays: setting({
+    flag: "retention-days",
+    placeholder: "N",
+    kind: integer({ min: 1 }),
+    default: undefined,
+    shownDefault: "keep forever",
+    help:
+      "delete messages older than N days, and the files only they showed, in small batches in the background; history then starts later, never with a gap",
+  }),
   /** Behind a reverse proxy: trust its X-Forwarded-For and -Proto. */
   trustProxy: setting({
     flag: "trust-proxy",

@@ -446,6 +446,33 @@ export class PostgresStore implements Store {
     });
   }
 
+  expireMessages(before: number, limit: number): Promise<number> {
+    return this.#run(async (sql) => {
+      // As SQLite's: each stream's oldest messages up to its first one
+      // stored at or after `before`, in one statement.
+      const [{ n }] = await sql<{ n: number }[]>`
+        WITH doomed AS (
+          SELECT m.stream, m.seq
+          FROM streams s JOIN messages m ON m.stream = s.key
+          WHERE m.seq < coalesce(
+            (SELECT x.seq FROM messages x
+             WHERE x.stream = s.key AND x.ts >= ${before}
+             ORDER BY x.seq LIMIT 1),
+            s.last_seq + 1)
+          LIMIT ${Math.trunc(limit)}
+        ), gone AS (
+          DELETE FROM messages m USING doomed d
+          WHERE m.stream = d.stream AND m.seq = d.seq
+          RETURNING m.stream, m.seq
+        ), unmentioned AS (
+          DELETE FROM mentions x USING gone g
+          WHERE x.stream = g.stream AND x.seq = g.seq
+        )
+        SELECT count(*)::bigint AS n FROM gone`;
+      return n;
+    });
+  }
+
   updateMessage(
     id: string,
     change: MessageChange,
