@@ -4,7 +4,8 @@
  * last (so a cut-short file is refused), and between them one line per
  * stored row, in the order of TABLES. Fields are the columns of the
  * SQLite schema, so both stores read and write the same lines and an
- * import keeps every id, seq and time. docs/export.md describes it.
+ * import keeps every id, seq and time. README ("Move to PostgreSQL") tells
+ * operators how to use it.
  */
 import { z } from "zod";
 

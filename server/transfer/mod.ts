@@ -46,6 +46,23 @@ export class RowError extends Error {
   }
 }
 
+/**
+ * Tables an empty store has no row in: an import refuses a store with rows
+ * here. Rooms, streams and secrets may hold what a first start creates.
+ */
+export const MUST_BE_EMPTY: readonly string[] = [
+  "accounts",
+  "sessions",
+  "memberships",
+  "read_positions",
+  "invites",
+  "bans",
+  "uploads",
+  "messages",
+  "file_refs",
+  "mentions",
+];
+
 /** Writes tables inside one transaction. */
 export interface TableWriter {
   /**

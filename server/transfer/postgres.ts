@@ -12,6 +12,7 @@ import { rowFrom } from "./format.ts";
 import {
   type ExportSource,
   type ImportTarget,
+  MUST_BE_EMPTY,
   RowError,
   type TableReader,
   type TableWriter,
@@ -20,19 +21,6 @@ import { CHECK } from "./sqlite.ts";
 
 type Sql = postgres.Sql<{ bigint: number }>;
 type Transaction = postgres.TransactionSql<{ bigint: number }>;
-
-const MUST_BE_EMPTY = [
-  "accounts",
-  "sessions",
-  "memberships",
-  "read_positions",
-  "invites",
-  "bans",
-  "uploads",
-  "messages",
-  "file_refs",
-  "mentions",
-];
 
 const SQL_TYPE: Record<ColumnSpec["type"], string> = {
   text: "text",

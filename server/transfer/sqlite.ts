@@ -9,6 +9,7 @@ import { type Row, rowFrom, type TableSpec } from "./format.ts";
 import {
   type ExportSource,
   type ImportTarget,
+  MUST_BE_EMPTY,
   RowError,
   type TableReader,
   type TableWriter,
@@ -19,21 +20,6 @@ export interface SqliteTransferOptions {
   /** How long to wait for a lock a server holds (`--db-busy-timeout`). */
   busyTimeoutMs: number;
 }
-
-// Tables an empty store has no row in (rooms, streams and secrets may hold
-// what a first start creates).
-const MUST_BE_EMPTY = [
-  "accounts",
-  "sessions",
-  "memberships",
-  "read_positions",
-  "invites",
-  "bans",
-  "uploads",
-  "messages",
-  "file_refs",
-  "mentions",
-];
 
 function orderOf(spec: TableSpec): string[] {
   return spec.order ? [spec.order.sqlite] : [...spec.key];
