@@ -22,6 +22,7 @@ import { fail, type Failure, isFailure } from "./protocol/errors.ts";
 import { changePasswordData, passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, requestReader } from "./routes/files.ts";
+import { serveStaticFiles, type StaticFiles } from "./static_files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
 
@@ -33,6 +34,8 @@ export interface AppParts {
   websocket: WebSocketEndpoint;
   /** Folder of the web client. */
   staticDir: string;
+  /** The web client held in memory (one-file builds); then the folder is unused. */
+  staticFiles?: StaticFiles;
   /** Lifetime of a session cookie, in seconds. */
   sessionSeconds: number;
   /** Largest upload, in bytes. */
@@ -321,7 +324,12 @@ export function createApp(parts: AppParts): Hono {
 
   app.get("/ws", websocket.handler);
 
-  app.use("/*", serveStatic({ root: parts.staticDir }));
+  app.use(
+    "/*",
+    parts.staticFiles
+      ? serveStaticFiles(parts.staticFiles)
+      : serveStatic({ root: parts.staticDir }),
+  );
 
   app.notFound((c) => httpError(c, "not_found", "No such page."));
   app.onError((error, c) => {

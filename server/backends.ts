@@ -17,7 +17,10 @@ import type { RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 import { PostgresStore } from "./store/postgres.ts";
 import { BACKGROUND_CHECKPOINTS, SqliteStore } from "./store/sqlite.ts";
-import { openWorkerStore } from "./store/worker_store.ts";
+import {
+  openWorkerStore,
+  storeThreadsAvailable,
+} from "./store/worker_store.ts";
 
 const logger = log("backends");
 
@@ -49,9 +52,7 @@ export async function openBackends(
       permanentRooms: PERMANENT_ROOMS,
     })
     : await openSqlite(config);
-  const contents = config.databaseUrl && config.filesDir === undefined
-    ? new PostgresFileContents(config.databaseUrl)
-    : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
+  const contents = openFileContents(config);
   if (contents instanceof PostgresFileContents) warnOfOldFilesDir(config.db);
   const describe = `${
     config.databaseUrl
@@ -90,15 +91,35 @@ export async function openBackends(
 // SQLite's WAL checkpoints (and their fsyncs) always run on a thread of
 // their own; with `--db-thread on` the connection and its commits do too,
 // so no write of the store ever holds up the sockets (docs/performance.md).
+// The one-file build cannot start threads from files (it has none beside
+// it): there SQLite and its checkpoints run on the main thread, as with
+// `--db-thread off` before background checkpoints existed.
 async function openSqlite(config: Config): Promise<Store> {
+  const threads = storeThreadsAvailable();
+  if (!threads) {
+    logger.info("This build has no store threads: SQLite runs on the main one");
+  }
   const options = {
     busyTimeoutMs: config.dbBusyTimeoutMs,
     permanentRooms: PERMANENT_ROOMS,
-    backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+    ...(threads ? { backgroundCheckpoints: BACKGROUND_CHECKPOINTS } : {}),
   };
-  return config.dbThread
+  return config.dbThread && threads
     ? await openWorkerStore({ kind: "sqlite", path: config.db, options })
     : new SqliteStore(config.db, options);
+}
+
+/**
+ * Where the bytes of shared files are: the database with `databaseUrl`
+ * (unless `filesDir` names a folder), else a folder (`filesDir`, or
+ * `files` beside the SQLite file). Export and import choose as a node does.
+ */
+export function openFileContents(
+  config: Pick<Config, "databaseUrl" | "filesDir" | "db">,
+): FileContents {
+  return config.databaseUrl && config.filesDir === undefined
+    ? new PostgresFileContents(config.databaseUrl)
+    : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
 }
 
 // Files live beside the database; an in-memory database gets a temporary

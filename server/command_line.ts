@@ -97,6 +97,13 @@ export function helpText(): string {
     `chat-server ${VERSION}: a multi-room WebSocket chat server with a web client`,
     "",
     "Usage: deno task start [options]",
+    "   or: chat-server [options]          (the one file of deno task dist)",
+    "   or: chat-server backup --to FILE   (online copy of the SQLite database;",
+    "                                       chat-server backup --help)",
+    "   or: chat-server export > chat.jsonl (the whole store as JSON Lines;",
+    "                                       chat-server export --help)",
+    "   or: chat-server import < chat.jsonl (into an empty store;",
+    "                                       chat-server import --help)",
     "",
     "Options:",
   ];

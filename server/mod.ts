@@ -9,6 +9,7 @@ import { ChatNode } from "./node.ts";
 import { openBackends } from "./backends.ts";
 import { FileStorage } from "./files.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
+import type { StaticFiles } from "./static_files.ts";
 import { createWebSocketEndpoint } from "./websocket.ts";
 import { type HttpServer, startHttpServer } from "./http_server.ts";
 import { connectionBudget } from "./file_limit.ts";
@@ -21,6 +22,11 @@ export { VERSION } from "./version.ts";
 export { setupLogging } from "./log.ts";
 export { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
 export type { ChatNode } from "./node.ts";
+export {
+  type EmbeddedFile,
+  type StaticFiles,
+  staticFilesFrom,
+} from "./static_files.ts";
 
 const logger = log("server");
 
@@ -41,9 +47,19 @@ export interface RunningServer {
   readonly finished: Promise<void>;
 }
 
+/** What a server is started with besides its settings. */
+export interface StartParts {
+  /**
+   * The web client in memory (the one-file builds); default: the files of
+   * `config.staticDir`.
+   */
+  staticFiles?: StaticFiles;
+}
+
 /** Starts a server; every setting left out takes its default. */
 export async function startServer(
   options: Partial<Config> = {},
+  parts: StartParts = {},
 ): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options };
   const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
@@ -64,6 +80,7 @@ export async function startServer(
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
     passwordWorkers: config.passwordWorkers,
+    retentionDays: config.retentionDays,
   });
   await node.start();
   const websocket = createWebSocketEndpoint(node, config);
@@ -71,6 +88,7 @@ export async function startServer(
     node,
     websocket,
     staticDir: config.staticDir,
+    staticFiles: parts.staticFiles,
     maxFileBytes: config.maxFileBytes,
     trustProxy: config.trustProxy,
     allowOrigins: config.allowOrigins,

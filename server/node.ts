@@ -32,6 +32,7 @@ import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
+import { Retention } from "./retention.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
 
 const logger = log("node");
@@ -63,6 +64,8 @@ export interface NodeParts {
   guestRoomTtlMs: number;
   /** Password hashes computed at once (`--password-workers`). */
   passwordWorkers: number;
+  /** Delete messages older than this many days (`--retention-days`); none: keep. */
+  retentionDays?: number;
 }
 
 // Room lists go out at most this often per node: a storm of create_room
@@ -95,6 +98,7 @@ export class ChatNode {
   /** Rooms one account may own at once; 0: no cap. */
   readonly maxRoomsPerUser: number;
   #sequencer: RoomSequencer;
+  #retention: Retention | undefined;
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
   #roomListSentAt = -Infinity;
@@ -123,6 +127,13 @@ export class ChatNode {
       passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
     });
+    if (parts.retentionDays !== undefined) {
+      this.#retention = new Retention({
+        store: parts.store,
+        files: parts.files,
+        days: parts.retentionDays,
+      });
+    }
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)
     );
@@ -138,6 +149,7 @@ export class ChatNode {
     }
     await this.accounts.start();
     await this.files.start();
+    this.#retention?.start();
     await this.presence.start();
     this.#expiry.start();
     this.metrics.loopDelay.start();
@@ -864,7 +876,8 @@ export class ChatNode {
     await this.accounts.close();
     await this.presence.close();
     await this.broker.close();
-    // The files' sweep uses the store: it ends first.
+    // Retention and the files' sweep use the store: they end first.
+    await this.#retention?.close();
     await this.files.close();
     await this.store.close();
     logger.debug("Node closed");

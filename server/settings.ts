@@ -130,6 +130,16 @@ export const SETTINGS = {
     help:
       "password hashes (scrypt, 32 MiB each) computed at once; more logins wait their turn",
   }),
+  /** Delete messages older than this many days; unset: keep forever. */
+  retentionDays: setting({
+    flag: "retention-days",
+    placeholder: "N",
+    kind: integer({ min: 1 }),
+    default: undefined,
+    shownDefault: "keep forever",
+    help:
+      "delete messages older than N days, and the files only they showed, in small batches in the background; history then starts later, never with a gap",
+  }),
   /** Behind a reverse proxy: trust its X-Forwarded-For and -Proto. */
   trustProxy: setting({
     flag: "trust-proxy",

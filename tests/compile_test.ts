@@ -1,8 +1,8 @@
 /**
  * `deno task compile` makes one `chat-server` executable with the web
- * client inside. Compiling downloads a runtime (denort) from dl.deno.land;
- * where that host is unreachable and DENORT_BIN is unset the test is
- * skipped, saying so.
+ * client inside, from the same entry as `deno task dist`. Compiling
+ * downloads a runtime (denort) from dl.deno.land; where that host is
+ * unreachable and DENORT_BIN is unset the test is skipped, saying so.
  */
 import assert from "node:assert/strict";
 import { spawnServer } from "./harness.ts";
@@ -21,28 +21,8 @@ async function run(args: string[]): Promise<Deno.CommandOutput> {
     .output();
 }
 
-// The same steps as `deno task compile`, into a temporary folder.
-const built = await run(["task", "build"]);
-const compiled = built.success
-  ? await run([
-    "compile",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-sys",
-    "--include",
-    "static",
-    // Workers are not found by import analysis: the store's threads.
-    "--include",
-    "server/store/store_worker.ts",
-    "--include",
-    "server/store/checkpoint_worker.ts",
-    "-o",
-    binary,
-    "main.ts",
-  ])
-  : built;
+// `deno task compile`, into a temporary folder.
+const compiled = await run(["task", "compile", "--output", binary]);
 const stderr = new TextDecoder().decode(compiled.stderr);
 const cannotDownload = !compiled.success &&
   /dns error|dl\.deno\.land|failed to download|error sending request|denort/i
@@ -57,9 +37,8 @@ Deno.test({
   async fn() {
     try {
       assert.ok(compiled.success, `deno compile failed:\n${stderr}`);
-      const server = await spawnServer(["--db", `${outDir}/chat.db`], {
-        executable: binary,
-      });
+      // Alone in its folder: the client comes from inside the binary.
+      const server = await spawnServer([], { executable: binary, cwd: outDir });
       try {
         const health = await fetch(`${server.url}/healthz`);
         assert.deepEqual(await health.json(), { status: "ok" });
@@ -69,6 +48,7 @@ Deno.test({
         const bundle = await fetch(`${server.url}/app.js`);
         assert.equal(bundle.status, 200);
         await bundle.body?.cancel();
+        await Deno.stat(`${outDir}/chat.db`);
       } finally {
         await server.stop();
       }

@@ -9,6 +9,9 @@ import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
 /** A file as `POST /api/files` and messages describe it. */
 export type Uploaded = Attachment;
 
+/** Where a server listens: a test server's, or a spawned process's. */
+export type ServerAddress = Pick<TestServer, "url" | "wsUrl">;
+
 /** An account with its session cookie and a logged-in socket. */
 export interface Member {
   cookie: string;
@@ -17,7 +20,7 @@ export interface Member {
 
 /** Registers an account over HTTP and logs a socket in with the cookie. */
 export async function member(
-  server: TestServer,
+  server: ServerAddress,
   username: string,
 ): Promise<Member> {
   const res = await fetch(`${server.url}/api/register`, {
@@ -45,7 +48,7 @@ const uploadClient = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
 
 /** Uploads a file with a session cookie; the status and the JSON body. */
 export async function upload(
-  server: TestServer,
+  server: ServerAddress,
   cookie: string,
   file: File,
 ): Promise<{ status: number; body: Uploaded & { error?: string } }> {
@@ -64,7 +67,7 @@ export async function upload(
 
 /** Uploads a file and fails the test unless it is accepted. */
 export async function uploaded(
-  server: TestServer,
+  server: ServerAddress,
   cookie: string,
   file: File,
 ): Promise<Uploaded> {
@@ -75,7 +78,7 @@ export async function uploaded(
 
 /** GETs a file (as a cookie's account, or anonymously) and reads it all. */
 export async function fetchFile(
-  server: TestServer,
+  server: ServerAddress,
   url: string,
   cookie?: string,
 ): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {

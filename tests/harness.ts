@@ -477,6 +477,8 @@ export async function spawnServer(
   args: string[],
   options: {
     executable?: string;
+    /** The folder it runs in; default: this one. */
+    cwd?: string;
     /** Runs it under `ulimit -n` of this many open files. */
     limitOpenFiles?: number;
     /** A program the server runs under, with its arguments (e.g. strace). */
@@ -498,6 +500,7 @@ export async function spawnServer(
   }
   const process = new Deno.Command(command, {
     args: [...prefix, "--host", "127.0.0.1", "--port", "0", ...args],
+    cwd: options.cwd,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

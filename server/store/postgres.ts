@@ -58,7 +58,8 @@ export interface PostgresStoreOptions {
 
 // BIGINT columns (seqs, ms timestamps) arrive as numbers, not strings:
 // every value we store is far below 2^53.
-const TYPES = {
+/** The driver's types: BIGINT as number (export and import share it). */
+export const TYPES = {
   bigint: {
     to: 20,
     from: [20],
@@ -442,6 +443,33 @@ export class PostgresStore implements Store {
       return row
         ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
         : undefined;
+    });
+  }
+
+  expireMessages(before: number, limit: number): Promise<number> {
+    return this.#run(async (sql) => {
+      // As SQLite's: each stream's oldest messages up to its first one
+      // stored at or after `before`, in one statement.
+      const [{ n }] = await sql<{ n: number }[]>`
+        WITH doomed AS (
+          SELECT m.stream, m.seq
+          FROM streams s JOIN messages m ON m.stream = s.key
+          WHERE m.seq < coalesce(
+            (SELECT x.seq FROM messages x
+             WHERE x.stream = s.key AND x.ts >= ${before}
+             ORDER BY x.seq LIMIT 1),
+            s.last_seq + 1)
+          LIMIT ${Math.trunc(limit)}
+        ), gone AS (
+          DELETE FROM messages m USING doomed d
+          WHERE m.stream = d.stream AND m.seq = d.seq
+          RETURNING m.stream, m.seq
+        ), unmentioned AS (
+          DELETE FROM mentions x USING gone g
+          WHERE x.stream = g.stream AND x.seq = g.seq
+        )
+        SELECT count(*)::bigint AS n FROM gone`;
+      return n;
     });
   }
 

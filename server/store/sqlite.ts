@@ -613,6 +613,38 @@ export class SqliteStore implements Store {
     });
   }
 
+  expireMessages(before: number, limit: number): Promise<number> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        // Each stream's oldest messages up to its first one stored at or
+        // after `before`, found by walking its (stream, seq) index.
+        const doomed = this.#q(
+          `SELECT m.rowid AS id, m.stream, m.seq
+           FROM streams s JOIN messages m ON m.stream = s.key
+           WHERE m.seq < coalesce(
+             (SELECT n.seq FROM messages n
+              WHERE n.stream = s.key AND n.ts >= ?
+              ORDER BY n.seq LIMIT 1),
+             s.last_seq + 1)
+           LIMIT ?`,
+        ).all(before, Math.trunc(limit)) as {
+          id: number;
+          stream: string;
+          seq: number;
+        }[];
+        const message = this.#q("DELETE FROM messages WHERE rowid = ?");
+        const mentions = this.#q(
+          "DELETE FROM mentions WHERE stream = ? AND seq = ?",
+        );
+        for (const row of doomed) {
+          message.run(row.id);
+          mentions.run(row.stream, row.seq);
+        }
+        return doomed.length;
+      })
+    );
+  }
+
   updateMessage(
     id: string,
     change: MessageChange,

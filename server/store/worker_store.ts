@@ -30,6 +30,25 @@ import type {
 } from "./worker_protocol.ts";
 
 const WORKER_URL = new URL("./store_worker.ts", import.meta.url);
+const CHECKPOINT_WORKER_URL = new URL(
+  "./checkpoint_worker.ts",
+  import.meta.url,
+);
+
+/**
+ * Whether the store's thread modules can be loaded: they can from a
+ * checkout and from `deno compile` (which includes them), not from the
+ * one-file `dist/chat-server`, whose bundle has no files beside it.
+ */
+export function storeThreadsAvailable(): boolean {
+  return [WORKER_URL, CHECKPOINT_WORKER_URL].every((url) => {
+    try {
+      return Deno.statSync(url).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** Options of {@link openWorkerStore}. */
 export interface WorkerStoreOptions {

@@ -1,6 +1,7 @@
 /**
  * The store contract for stored messages themselves: attachments,
- * findMessage and updateMessage (edits and deletes).
+ * findMessage, updateMessage (edits and deletes) and expireMessages
+ * (retention).
  */
 import assert from "node:assert/strict";
 import type {
@@ -8,9 +9,17 @@ import type {
   PrivateMessage,
 } from "../../server/protocol/types.ts";
 import { conversationKey } from "../../server/store/mod.ts";
-import { append, dm, draft, ISO_MS, PHOTO, type StoreTest } from "./support.ts";
+import {
+  after,
+  append,
+  dm,
+  draft,
+  ISO_MS,
+  PHOTO,
+  type StoreTest,
+} from "./support.ts";
 
-/** The contract of Attachments, findMessage and updateMessage. */
+/** The contract of attachments, findMessage, updateMessage and expireMessages. */
 export function messageRecords(test: StoreTest): void {
   test("appendMessage keeps attachments in order; none or an empty list leaves the field out", async (store) => {
     const second = {
@@ -194,5 +203,42 @@ export function messageRecords(test: StoreTest): void {
     assert.equal(other.duplicate, false);
     assert.equal(other.message.text, "hello");
     assert.equal((await pm("g:old", "retry")).message.id, secret.message.id);
+  });
+  test("expireMessages deletes the oldest of each stream in batches, never a gap, and seqs go on", async (store) => {
+    await store.createRoom("dev", "dev");
+    await append(store, "general", ["old 1", "old 2 @bob", "old 3"]);
+    await append(store, "dev", ["old dev"]);
+    await store.appendPrivate(dm("alice", "bob", "old private"));
+    const cutoff = Date.now() + 1;
+    await after(cutoff);
+    await append(store, "general", ["new 4", "new 5 @bob"]);
+    assert.equal((await store.readState("bob", "general")).mentions, 2);
+
+    let batches = 0;
+    let expired = 0;
+    for (let n; (n = await store.expireMessages(cutoff, 2)) > 0; batches++) {
+      assert.ok(n <= 2);
+      expired += n;
+    }
+    assert.equal(expired, 5);
+    assert.equal(batches, 3);
+    const general = await store.history("general", {});
+    assert.deepEqual(general.map((m) => [m.seq, m.text]), [
+      [4, "new 4"],
+      [5, "new 5 @bob"],
+    ]);
+    assert.deepEqual(await store.history("dev", {}), []);
+    assert.deepEqual(await store.conversation("alice", "bob", {}), []);
+    assert.deepEqual(await store.readState("bob", "general"), {
+      lastReadSeq: 0,
+      unread: 2,
+      mentions: 1,
+      lastSeq: 5,
+    });
+    const stream = conversationKey("alice", "bob");
+    assert.equal((await store.readState("bob", stream)).lastSeq, 1);
+    const { message } = await store.appendMessage(draft("dev", "after"));
+    assert.equal(message.seq, 2);
+    assert.equal(await store.expireMessages(cutoff, 100), 0);
   });
 }

@@ -1,0 +1,78 @@
+/**
+ * The `chat-server` program: flags and environment -> Config ->
+ * startServer, and SIGINT/SIGTERM -> graceful shutdown; `chat-server
+ * backup` (backup_command.ts), `chat-server export` and `import`
+ * (transfer/command.ts). main.ts (the
+ * development entry) and the generated release entry of `deno task dist`
+ * and `deno task compile` (scripts/release.ts) both run it; the release
+ * passes the web client in memory.
+ */
+import { backupCommand } from "./backup_command.ts";
+import { exportCommand, importCommand } from "./transfer/command.ts";
+import {
+  type CommandLine,
+  DEFAULT_CONFIG,
+  helpText,
+  readCommandLine,
+  SettingError,
+  setupLogging,
+  type StartParts,
+  startServer,
+  VERSION,
+} from "./mod.ts";
+
+function readOrExit(args: string[]): CommandLine {
+  try {
+    return readCommandLine(args, (name) => Deno.env.get(name));
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    console.error(`error: ${error.message}\n\n${helpText()}`);
+    Deno.exit(2);
+  }
+}
+
+/**
+ * Runs the program with these arguments until a signal stops it; `--help`,
+ * `--version` and bad flags exit at once (0, 0 and 2). `backup …`, `export …`
+ * and `import …` run those commands instead and exit with their code.
+ */
+export async function runCli(
+  args: string[],
+  parts: StartParts = {},
+): Promise<void> {
+  if (args[0] === "backup") Deno.exit(await backupCommand(args.slice(1)));
+  if (args[0] === "export") Deno.exit(await exportCommand(args.slice(1)));
+  if (args[0] === "import") Deno.exit(await importCommand(args.slice(1)));
+  const command = readOrExit(args);
+  if (command.run === "help") {
+    console.log(helpText());
+    Deno.exit(0);
+  }
+  if (command.run === "version") {
+    console.log(`chat-server ${VERSION}`);
+    Deno.exit(0);
+  }
+  const { config } = command;
+  await setupLogging({
+    level: config.logLevel ?? DEFAULT_CONFIG.logLevel,
+    format: config.logFormat ?? DEFAULT_CONFIG.logFormat,
+  });
+  let server;
+  try {
+    server = await startServer(config, parts);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+  const running = server;
+  // Scripts wait for this line even when info logs are off.
+  if (!["trace", "debug", "info"].includes(config.logLevel ?? "info")) {
+    console.log(`Listening on ${running.url}`);
+  }
+  const stop = async () => {
+    await running.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}

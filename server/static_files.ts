@@ -1,0 +1,53 @@
+/**
+ * The web client's files held in memory, for the one-file builds
+ * (`deno task dist`, `deno task compile`): the release entry embeds the
+ * static/ folder (scripts/release.ts) and the app serves it from here
+ * instead of the disk. Hono's own static middleware does the rest (index
+ * document, content types, HEAD), fed from a map rather than files.
+ */
+import type { MiddlewareHandler } from "hono";
+import { serveStatic } from "hono/serve-static";
+
+/** The static files by URL path (`/index.html`, `/app.js`). */
+export type StaticFiles = ReadonlyMap<string, Uint8Array<ArrayBuffer>>;
+
+/**
+ * One embedded file as the generated entry writes it: text as it is (it
+ * reads well and is no bigger), anything else in base64.
+ */
+export type EmbeddedFile = { text: string } | { base64: string };
+
+/** Turns the generated entry's record into files served from memory. */
+export function staticFilesFrom(
+  embedded: Readonly<Record<string, EmbeddedFile>>,
+): StaticFiles {
+  const encoder = new TextEncoder();
+  const files = new Map<string, Uint8Array<ArrayBuffer>>();
+  for (const [path, file] of Object.entries(embedded)) {
+    files.set(
+      path,
+      "text" in file
+        ? encoder.encode(file.text)
+        : Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0)),
+    );
+  }
+  return files;
+}
+
+/** Middleware that answers GET and HEAD from the files, like a folder would. */
+export function serveStaticFiles(files: StaticFiles): MiddlewareHandler {
+  // Every folder that holds a file, so "/" and "/sub/" get their index.html.
+  const folders = new Set<string>(["/"]);
+  for (const path of files.keys()) {
+    for (let i = path.indexOf("/", 1); i > 0; i = path.indexOf("/", i + 1)) {
+      folders.add(path.slice(0, i));
+      folders.add(path.slice(0, i + 1));
+    }
+  }
+  return serveStatic({
+    root: "/",
+    isDir: (path) => folders.has(path),
+    // The body is copied into each response, so the map stays intact.
+    getContent: (path) => Promise.resolve(files.get(path) ?? null),
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * `chat-server export` and `chat-server import` (and `deno task export`,
+ * `deno task import`): flags -> a source or target -> exportStore or
+ * importStore. Lines go to stdout and come from stdin; progress and errors
+ * go to stderr. Exit codes: 0 done, 1 failed (nothing imported), 2 bad
+ * usage.
+ */
+import { parseArgs } from "node:util";
+import { openFileContents } from "../backends.ts";
+import { SettingError } from "../setting_kinds.ts";
+import { SETTINGS } from "../settings.ts";
+import { exportStore } from "./export.ts";
+import { importStore, linesOf } from "./import.ts";
+import { PostgresSource, PostgresTarget } from "./postgres.ts";
+import { SqliteSource, SqliteTarget } from "./sqlite.ts";
+
+const WHERE =
+  `  --db PATH               the SQLite file (default ${SETTINGS.db.default})
+  --database-url URL      PostgreSQL instead (or DATABASE_URL)
+  --files-dir DIR         where the server keeps shared files (default: files/
+                          beside the SQLite file; with --database-url, the
+                          database)
+  --db-busy-timeout MS    how long to wait for a lock a server holds
+                          (default ${SETTINGS.dbBusyTimeoutMs.default})`;
+
+/** The text of `chat-server export --help`. */
+export const EXPORT_HELP =
+  `Usage: chat-server export [--db PATH | --database-url URL] [options] > chat.jsonl
+       deno task export --db chat.db > chat.jsonl
+
+Writes the whole store as JSON Lines on stdout: rooms, accounts,
+memberships, read positions, bans, files (as references), room and private
+messages with their edits, mentions. One consistent snapshot, while servers
+keep serving; memory stays small whatever the size. Progress on stderr.
+
+Options:
+${WHERE}
+  --include-secrets       password hashes, sessions, invite codes and the
+                          server's secrets too (keep the file safe)
+  --include-files DIR     copy the bytes of every file into DIR
+  -h, --help              print this help`;
+
+/** The text of `chat-server import --help`. */
+export const IMPORT_HELP =
+  `Usage: chat-server import [--db PATH | --database-url URL] [options] < chat.jsonl
+       deno task import --database-url postgres://… < chat.jsonl
+
+Reads an export from stdin into an empty store, every id and seq as it was,
+so clients resume where they were. One transaction: the first bad line
+stops it with its number and nothing is imported.
+
+Options:
+${WHERE}
+  --include-files DIR     the folder the export copied the bytes of files into
+  -h, --help              print this help
+
+Without --include-secrets at export, accounts have no password: they log in
+again after an admin sets one.`;
+
+interface Parsed {
+  db: string;
+  databaseUrl?: string;
+  filesDir?: string;
+  busyTimeoutMs: number;
+  includeSecrets: boolean;
+  includeFiles?: string;
+  help: boolean;
+}
+
+function parse(args: string[], exporting: boolean): Parsed {
+  const { values } = parseArgs({
+    args,
+    options: {
+      db: { type: "string", default: SETTINGS.db.default },
+      "database-url": { type: "string" },
+      "files-dir": { type: "string" },
+      "db-busy-timeout": { type: "string" },
+      ...(exporting ? { "include-secrets": { type: "boolean" as const } } : {}),
+      "include-files": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const given = values["db-busy-timeout"];
+  return {
+    db: values.db as string,
+    databaseUrl: (values["database-url"] as string | undefined) ||
+      Deno.env.get("DATABASE_URL") || undefined,
+    filesDir: values["files-dir"] as string | undefined,
+    busyTimeoutMs: given === undefined
+      ? SETTINGS.dbBusyTimeoutMs.default
+      : SETTINGS.dbBusyTimeoutMs.kind.parse(given as string, "db-busy-timeout"),
+    includeSecrets: values["include-secrets"] === true,
+    includeFiles: values["include-files"] as string | undefined,
+    help: values.help === true,
+  };
+}
+
+function usage(message: string, help: string): number {
+  console.error(`error: ${message}\n\n${help}`);
+  return 2;
+}
+
+function say(line: string): void {
+  console.error(line);
+}
+
+/** Runs `export` with its arguments and returns the exit code. */
+export async function exportCommand(args: string[]): Promise<number> {
+  let options: Parsed;
+  try {
+    options = parse(args, true);
+  } catch (error) {
+    return usage((error as Error).message, EXPORT_HELP);
+  }
+  if (options.help) {
+    console.log(EXPORT_HELP);
+    return 0;
+  }
+  const contents = options.includeFiles !== undefined
+    ? openFileContents(options)
+    : undefined;
+  let source;
+  try {
+    source = options.databaseUrl
+      ? await PostgresSource.open(options.databaseUrl)
+      : await SqliteSource.open(options.db, options);
+  } catch (error) {
+    await contents?.close();
+    console.error(`error: ${(error as Error).message}`);
+    return 1;
+  }
+  const writer = Deno.stdout.writable.getWriter();
+  const encoder = new TextEncoder();
+  try {
+    say(`Exporting ${source.describe}`);
+    await exportStore(source, (text) => writer.write(encoder.encode(text)), {
+      includeSecrets: options.includeSecrets,
+      filesDir: options.includeFiles,
+      contents,
+      progress: say,
+    });
+    return 0;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    writer.releaseLock();
+    await source.close();
+    await contents?.close();
+  }
+}
+
+/** Runs `import` with its arguments and returns the exit code. */
+export async function importCommand(args: string[]): Promise<number> {
+  let options: Parsed;
+  try {
+    options = parse(args, false);
+  } catch (error) {
+    if (error instanceof SettingError || error instanceof TypeError) {
+      return usage(error.message, IMPORT_HELP);
+    }
+    throw error;
+  }
+  if (options.help) {
+    console.log(IMPORT_HELP);
+    return 0;
+  }
+  let target;
+  try {
+    target = options.databaseUrl
+      ? await PostgresTarget.open(options.databaseUrl)
+      : await SqliteTarget.open(options.db, options);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return 1;
+  }
+  const contents = openFileContents(options);
+  try {
+    say(`Importing into ${target.describe}`);
+    await importStore(linesOf(Deno.stdin.readable), target, {
+      filesDir: options.includeFiles,
+      contents,
+      progress: say,
+    });
+    return 0;
+  } catch (error) {
+    // An ImportError names the line; anything else (the database went
+    // away) rolled the transaction back all the same.
+    console.error(`error: ${(error as Error).message}; nothing was imported`);
+    return 1;
+  } finally {
+    await target.close();
+    await contents.close();
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The export format (`deno task export`, `deno task import`): JSON Lines,
+ * one object a line with a `kind`. A `header` line first, an `end` line
+ * last (so a cut-short file is refused), and between them one line per
+ * stored row, in the order of TABLES. Fields are the columns of the
+ * SQLite schema, so both stores read and write the same lines and an
+ * import keeps every id, seq and time. README ("Move to PostgreSQL") tells
+ * operators how to use it.
+ */
+import { z } from "zod";
+
+/** What the header line says; an import refuses another `format`. */
+export const FORMAT = "chat-server-export";
+/** Bumped when a line's meaning changes; an import refuses a newer one. */
+export const FORMAT_VERSION = 1;
+
+/** How a column's value is written in a line. */
+export type ColumnType = "text" | "int" | "bool" | "json";
+
+/** One column of a table, as a field of its lines. */
+export interface ColumnSpec {
+  /** The field name, and the SQLite column. */
+  name: string;
+  type: ColumnType;
+  /** May be null (and left out of a line). */
+  nullable?: boolean;
+  /** The PostgreSQL column when it differs (`user` is reserved there). */
+  postgres?: string;
+  /**
+   * Written only with `--include-secrets`; an import without it stores
+   * this instead (an empty password hash matches no password).
+   */
+  secret?: string;
+}
+
+/** A table as the export walks it. */
+export interface TableSpec {
+  /** The table, in both schemas. */
+  table: string;
+  /** The `kind` of its lines (messages: see `kindOf`). */
+  kind: string;
+  columns: readonly ColumnSpec[];
+  /**
+   * The columns that order it and page through it (a unique key): the
+   * export reads pages after the last row it wrote, never an offset.
+   */
+  key: readonly string[];
+  /** The key to order by when it is not `key` (rooms: creation order). */
+  order?: { sqlite: string; postgres: string };
+  /** The whole table is secret: written only with `--include-secrets`. */
+  secret?: boolean;
+}
+
+const text = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  name,
+  type: "text",
+  ...more,
+});
+const int = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  name,
+  type: "int",
+  ...more,
+});
+const bool = (name: string): ColumnSpec => ({ name, type: "bool" });
+
+/**
+ * Every table an export holds, in the order it writes them: what a line
+ * refers to comes before it (a session after its account, a membership
+ * after its room), which is the order an import inserts them in.
+ * Sessions, secrets and invite codes are secrets: a file without them can
+ * be handed on without letting anyone in.
+ */
+export const TABLES: readonly TableSpec[] = [
+  {
+    table: "secrets",
+    kind: "secret",
+    secret: true,
+    columns: [text("name"), text("value")],
+    key: ["name"],
+  },
+  {
+    table: "accounts",
+    kind: "account",
+    columns: [
+      text("key"),
+      text("username"),
+      text("password_hash", { secret: "" }),
+      text("role"),
+      int("created_at"),
+      text("skeleton", { nullable: true }),
+    ],
+    key: ["key"],
+  },
+  {
+    table: "sessions",
+    kind: "session",
+    secret: true,
+    columns: [text("token_hash"), text("user_key"), int("expires_at")],
+    key: ["token_hash"],
+  },
+  {
+    table: "rooms",
+    kind: "room",
+    columns: [
+      text("key"),
+      text("name"),
+      int("created_at"),
+      bool("private"),
+      text("owner", { nullable: true }),
+    ],
+    key: ["key"],
+    order: { sqlite: "rowid", postgres: "position" },
+  },
+  {
+    table: "streams",
+    kind: "stream",
+    columns: [text("key"), int("last_seq")],
+    key: ["key"],
+  },
+  {
+    table: "memberships",
+    kind: "membership",
+    columns: [text("user_key"), text("room_key"), int("joined_at")],
+    key: ["user_key", "room_key"],
+  },
+  {
+    table: "read_positions",
+    kind: "read_position",
+    columns: [text("user_key"), text("stream"), int("last_read_seq")],
+    key: ["user_key", "stream"],
+  },
+  {
+    table: "invites",
+    kind: "invite",
+    secret: true,
+    columns: [
+      text("code"),
+      text("room_key"),
+      text("created_by"),
+      int("created_at"),
+      int("expires_at", { nullable: true }),
+      int("max_uses", { nullable: true }),
+      int("uses"),
+      bool("revoked"),
+    ],
+    key: ["code"],
+  },
+  {
+    table: "bans",
+    kind: "ban",
+    columns: [
+      text("user_key"),
+      text("address"),
+      text("room_key"),
+      text("reason"),
+      text("by_user"),
+      int("created_at"),
+    ],
+    key: ["user_key", "address", "room_key"],
+  },
+  {
+    table: "uploads",
+    kind: "file",
+    columns: [
+      text("id"),
+      text("hash"),
+      text("name"),
+      text("type"),
+      int("size"),
+      text("uploader"),
+      int("width", { nullable: true }),
+      int("height", { nullable: true }),
+      int("frames", { nullable: true }),
+      int("created_at"),
+    ],
+    key: ["id"],
+  },
+  {
+    table: "messages",
+    kind: "message",
+    columns: [
+      text("stream"),
+      int("seq"),
+      text("id"),
+      text("user_key"),
+      text("user", { postgres: "user_name" }),
+      text("room", { nullable: true }),
+      text("to_user", { nullable: true }),
+      text("text"),
+      int("ts"),
+      text("client_id", { nullable: true }),
+      text("sender"),
+      text("pending_to", { nullable: true }),
+      { name: "attachments", type: "json", nullable: true },
+      int("edited_at", { nullable: true }),
+      bool("deleted"),
+    ],
+    key: ["stream", "seq"],
+  },
+  {
+    table: "file_refs",
+    kind: "file_ref",
+    columns: [text("upload_id"), text("message_id"), text("stream")],
+    key: ["upload_id", "message_id"],
+  },
+  {
+    table: "mentions",
+    kind: "mention",
+    columns: [text("user_key"), text("stream"), int("seq")],
+    key: ["user_key", "stream", "seq"],
+  },
+  // The audit log (issue 15, section 2) goes here once it is stored: one
+  // entry, kind "audit", and the import and the contract test carry it.
+];
+
+/** A row as a line holds it (without `kind`). */
+export type Row = Record<string, string | number | boolean | null | unknown[]>;
+
+/** The kind of a row's line: private messages are told apart by stream. */
+export function kindOf(spec: TableSpec, row: Row): string {
+  if (spec.table === "messages" && String(row.stream).startsWith("@")) {
+    return "private_message";
+  }
+  return spec.kind;
+}
+
+/** The first line. */
+export const headerLine = z.object({
+  kind: z.literal("header"),
+  format: z.literal(FORMAT),
+  version: z.number().int().min(1),
+  server_version: z.string(),
+  exported_at: z.number().int(),
+  secrets: z.boolean(),
+  files: z.boolean(),
+}).strict();
+
+/** The first line of an export. */
+export type Header = z.infer<typeof headerLine>;
+
+/** The last line: how many lines of each kind came before it. */
+export const endLine = z.object({
+  kind: z.literal("end"),
+  counts: z.record(z.string(), z.number().int().min(0)),
+}).strict();
+
+function columnSchema(column: ColumnSpec): z.ZodType {
+  const base = column.type === "text"
+    ? z.string()
+    : column.type === "int"
+    ? z.number().int()
+    : column.type === "bool"
+    ? z.boolean()
+    : z.array(z.unknown());
+  return column.nullable ? base.nullable().optional() : base;
+}
+
+function rowSchema(spec: TableSpec, kind: string, withSecrets: boolean) {
+  const shape: Record<string, z.ZodType> = { kind: z.literal(kind) };
+  for (const column of spec.columns) {
+    if (column.secret !== undefined && !withSecrets) continue;
+    shape[column.name] = columnSchema(column);
+  }
+  return z.object(shape).strict();
+}
+
+/** Where each kind of line goes, and how it is checked. */
+export interface LineKind {
+  spec: TableSpec;
+  schema: z.ZodType<Row>;
+}
+
+/** The kinds of row lines a file with or without secrets may hold. */
+export function lineKinds(withSecrets: boolean): Map<string, LineKind> {
+  const kinds = new Map<string, LineKind>();
+  for (const spec of TABLES) {
+    if (spec.secret && !withSecrets) continue;
+    const names = spec.table === "messages"
+      ? [spec.kind, "private_message"]
+      : [spec.kind];
+    for (const kind of names) {
+      kinds.set(kind, {
+        spec,
+        schema: rowSchema(spec, kind, withSecrets) as z.ZodType<Row>,
+      });
+    }
+  }
+  return kinds;
+}
+
+/**
+ * A row as a store returned it, as a line holds it: SQLite's 0/1 and
+ * JSON text, PostgreSQL's booleans and parsed JSON, both the same.
+ */
+export function rowFrom(spec: TableSpec, raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const column of spec.columns) {
+    const value = raw[column.name];
+    if (value === null || value === undefined) {
+      row[column.name] = null;
+    } else if (column.type === "int") {
+      row[column.name] = Number(value);
+    } else if (column.type === "bool") {
+      row[column.name] = value === true || value === 1;
+    } else if (column.type === "json") {
+      row[column.name] = typeof value === "string"
+        ? JSON.parse(value)
+        : value as unknown[];
+    } else {
+      row[column.name] = String(value);
+    }
+  }
+  return row;
+}

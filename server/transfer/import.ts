@@ -1,0 +1,342 @@
+/**
+ * The import: an export's lines back into an empty store, in one
+ * transaction, ids and seqs as they were. Every line is checked before it
+ * is written; the first bad one (broken JSON, an unknown kind, a missing
+ * field, a duplicate id, a line out of order, a missing end) stops the
+ * import with its line number, and the transaction is rolled back.
+ */
+import { join } from "node:path";
+import type { FileContents } from "../file_contents/mod.ts";
+import {
+  endLine,
+  FORMAT,
+  FORMAT_VERSION,
+  type Header,
+  headerLine,
+  type LineKind,
+  lineKinds,
+  type Row,
+  TABLES,
+  type TableSpec,
+} from "./format.ts";
+import { type ImportTarget, RowError, type TableWriter } from "./mod.ts";
+import { Progress } from "./progress.ts";
+
+/** A line longer than this is refused (a message is at most 64 KiB). */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+const BATCH = 500;
+
+/** Why an import stopped; `line` is 1-based (0: not about one line). */
+export class ImportError extends Error {
+  readonly line: number;
+
+  constructor(line: number, message: string) {
+    super(line > 0 ? `line ${line}: ${message}` : message);
+    this.line = line;
+    this.name = "ImportError";
+  }
+}
+
+/** How an import reads. */
+export interface ImportOptions {
+  /**
+   * The folder an export with `--include-files` wrote the bytes into;
+   * needed when the header says it holds files.
+   */
+  filesDir?: string;
+  /** Where the bytes go (the target's files). */
+  contents?: FileContents;
+  /** Receives a progress line now and then (stderr). */
+  progress?: (line: string) => void;
+}
+
+/** Splits a byte stream into lines; refuses one longer than MAX_LINE_BYTES. */
+export async function* linesOf(
+  input: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let pending = "";
+  let number = 0;
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  for await (const bytes of input) {
+    try {
+      pending += decoder.decode(bytes, { stream: true });
+    } catch {
+      throw new ImportError(number + 1, "not UTF-8 text");
+    }
+    let start = 0;
+    let end: number;
+    while ((end = pending.indexOf("\n", start)) !== -1) {
+      number++;
+      yield pending.slice(start, end).replace(/\r$/, "");
+      start = end + 1;
+    }
+    pending = pending.slice(start);
+    if (pending.length > MAX_LINE_BYTES) {
+      throw new ImportError(number + 1, "the line is too long");
+    }
+  }
+  if (pending !== "") yield pending;
+}
+
+/** Imports lines into an empty store; returns the count of each kind. */
+export async function importStore(
+  lines: AsyncIterable<string>,
+  target: ImportTarget,
+  options: ImportOptions = {},
+): Promise<Record<string, number>> {
+  const placed = new Set<string>();
+  try {
+    let counts: Record<string, number> = {};
+    await target.transaction(async (writer) => {
+      const busy = await writer.inUse();
+      if (busy) {
+        throw new ImportError(
+          0,
+          `${target.describe} is not empty (${busy}): import into a new database`,
+        );
+      }
+      await writer.clear();
+      counts = await readLines(lines, writer, options, placed);
+      const problem = await writer.check();
+      if (problem) throw new ImportError(0, `inconsistent export: ${problem}`);
+    });
+    return counts;
+  } catch (error) {
+    // The bytes placed for files the rolled-back rows named.
+    for (const hash of placed) await options.contents?.delete(hash);
+    throw error;
+  }
+}
+
+/** A batch of rows of one table with the line numbers they came from. */
+interface Batch {
+  spec: TableSpec;
+  rows: Row[];
+  lines: number[];
+  kinds: string[];
+}
+
+async function readLines(
+  lines: AsyncIterable<string>,
+  writer: TableWriter,
+  options: ImportOptions,
+  placed: Set<string>,
+): Promise<Record<string, number>> {
+  const progress = new Progress("Imported", options.progress);
+  const counts: Record<string, number> = {};
+  let header: Header | undefined;
+  let kinds = new Map<string, LineKind>();
+  let batch: Batch | undefined;
+  let tableIndex = -1;
+  let ended = false;
+  let number = 0;
+  const flush = async () => {
+    if (!batch || batch.rows.length === 0) return;
+    try {
+      await writer.insert(batch.spec, batch.rows);
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      throw new ImportError(
+        batch.lines[error.index],
+        `the store refused this ${batch.kinds[error.index]}: ${error.message}`,
+      );
+    }
+    progress.advance(batch.rows.length);
+    batch = { ...batch, rows: [], lines: [], kinds: [] };
+  };
+
+  for await (const text of lines) {
+    number++;
+    if (ended) {
+      if (text.trim() === "") continue;
+      throw new ImportError(number, "a line after the end line");
+    }
+    if (text.trim() === "") {
+      throw new ImportError(number, "an empty line");
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new ImportError(
+        number,
+        `not JSON (${(error as Error).message})`,
+      );
+    }
+    const kind = typeof value === "object" && value !== null
+      ? (value as { kind?: unknown }).kind
+      : undefined;
+    if (typeof kind !== "string") {
+      throw new ImportError(number, 'not an object with a "kind"');
+    }
+    if (!header) {
+      header = readHeader(value, number, options);
+      kinds = lineKinds(header.secrets);
+      continue;
+    }
+    if (kind === "end") {
+      await flush();
+      checkEnd(value, counts, number);
+      ended = true;
+      continue;
+    }
+    const found = kinds.get(kind);
+    if (!found) {
+      const secret = lineKinds(true).has(kind) && !header.secrets;
+      throw new ImportError(
+        number,
+        secret
+          ? `a ${kind} line in an export without secrets`
+          : `unknown kind "${kind}"`,
+      );
+    }
+    const parsed = found.schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ImportError(
+        number,
+        `bad ${kind}: ${issue.path.join(".") || "line"}: ${issue.message}`,
+      );
+    }
+    const index = TABLES.indexOf(found.spec);
+    if (index < tableIndex) {
+      throw new ImportError(
+        number,
+        `a ${kind} after ${batch?.kinds.at(-1) ?? batch?.spec.kind} lines: ` +
+          "lines must be in the order an export writes them",
+      );
+    }
+    if (index > tableIndex) {
+      await flush();
+      tableIndex = index;
+      batch = { spec: found.spec, rows: [], lines: [], kinds: [] };
+      progress.table(found.spec.table);
+    }
+    const row = completed(found.spec, parsed.data);
+    if (kind === "private_message" !== String(row.stream).startsWith("@")) {
+      throw new ImportError(
+        number,
+        `a ${kind} in stream "${row.stream}": private messages are in ` +
+          "conversations ('@a:b'), room messages in rooms",
+      );
+    }
+    if (found.spec.table === "uploads" && header.files) {
+      await placeBytes(String(row.hash), number, options, placed);
+    }
+    batch!.rows.push(row);
+    batch!.lines.push(number);
+    batch!.kinds.push(kind);
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    if (batch!.rows.length >= BATCH) await flush();
+  }
+  if (!header) throw new ImportError(0, "the input is empty");
+  if (!ended) {
+    throw new ImportError(
+      number,
+      "the input ends without its end line: the export was cut short",
+    );
+  }
+  progress.done(counts);
+  return counts;
+}
+
+function readHeader(
+  value: unknown,
+  number: number,
+  options: ImportOptions,
+): Header {
+  const kind = (value as { kind: string }).kind;
+  if (kind !== "header") {
+    throw new ImportError(
+      number,
+      `the first line is a ${kind}, not the header of an export`,
+    );
+  }
+  const { format, version } = value as { format?: unknown; version?: unknown };
+  if (format !== FORMAT) {
+    throw new ImportError(number, `not a ${FORMAT} file`);
+  }
+  if (typeof version === "number" && version > FORMAT_VERSION) {
+    throw new ImportError(
+      number,
+      `format version ${version} is newer than this server reads ` +
+        `(${FORMAT_VERSION}); import with a newer server`,
+    );
+  }
+  const parsed = headerLine.safeParse(value);
+  if (!parsed.success) {
+    throw new ImportError(
+      number,
+      `bad header: ${parsed.error.issues[0].message}`,
+    );
+  }
+  if (parsed.data.files && options.filesDir === undefined) {
+    throw new ImportError(
+      number,
+      "the export holds the bytes of files: give their folder with --include-files DIR",
+    );
+  }
+  return parsed.data;
+}
+
+function checkEnd(
+  value: unknown,
+  counts: Record<string, number>,
+  number: number,
+): void {
+  const parsed = endLine.safeParse(value);
+  if (!parsed.success) {
+    throw new ImportError(
+      number,
+      `bad end line: ${parsed.error.issues[0].message}`,
+    );
+  }
+  const said = parsed.data.counts;
+  for (const kind of new Set([...Object.keys(said), ...Object.keys(counts)])) {
+    if ((said[kind] ?? 0) !== (counts[kind] ?? 0)) {
+      throw new ImportError(
+        number,
+        `the end line counts ${said[kind] ?? 0} ${kind} lines, the file has ${
+          counts[kind] ?? 0
+        }`,
+      );
+    }
+  }
+}
+
+// Fields left out are null; secrets left out get their placeholder.
+function completed(spec: TableSpec, data: Row): Row {
+  const row: Row = {};
+  for (const column of spec.columns) {
+    row[column.name] = data[column.name] ?? column.secret ?? null;
+  }
+  return row;
+}
+
+async function placeBytes(
+  hash: string,
+  number: number,
+  options: ImportOptions,
+  placed: Set<string>,
+): Promise<void> {
+  if (placed.has(hash)) return;
+  const contents = options.contents!;
+  if (!/^[0-9a-f]{64}$/.test(hash)) {
+    throw new ImportError(number, `a file hash that is not SHA-256: ${hash}`);
+  }
+  const from = join(options.filesDir!, hash);
+  await Deno.mkdir(contents.stagingDir, { recursive: true });
+  const staged = join(contents.stagingDir, `import-${hash}`);
+  try {
+    await Deno.copyFile(from, staged);
+  } catch (error) {
+    throw new ImportError(
+      number,
+      `the bytes of this file are not in ${options.filesDir} (${
+        (error as Error).message
+      })`,
+    );
+  }
+  await contents.put(hash, staged);
+  placed.add(hash);
+}

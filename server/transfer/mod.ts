@@ -1,0 +1,95 @@
+/**
+ * What export and import need of a store, apart from the Store interface
+ * the server runs on: whole tables read page by page in one snapshot, and
+ * rows written back as they were, ids and seqs included, in one
+ * transaction. sqlite.ts and postgres.ts implement it; export.ts and
+ * import.ts know no SQL.
+ */
+import type { Row, TableSpec } from "./format.ts";
+
+/** Reads tables inside one consistent snapshot. */
+export interface TableReader {
+  /** How many rows a table holds (for progress). */
+  count(spec: TableSpec): Promise<number>;
+  /**
+   * The next page of a table in key order: rows after `after` (the cursor
+   * of the page before; none: from the start), each as a line holds it.
+   */
+  page(
+    spec: TableSpec,
+    after: unknown[] | undefined,
+    limit: number,
+  ): Promise<{ rows: Row[]; cursor: unknown[] | undefined }>;
+}
+
+/** A store an export reads. */
+export interface ExportSource {
+  /**
+   * Runs `work` in one read snapshot: what it reads is the store at one
+   * moment, however long it takes, while servers keep writing.
+   */
+  snapshot<T>(work: (reader: TableReader) => Promise<T>): Promise<T>;
+  /** Where it reads, for messages (never a password). */
+  readonly describe: string;
+  close(): Promise<void>;
+}
+
+/** A row refused by the store: which one of a batch, and why. */
+export class RowError extends Error {
+  /** The index of the row in the batch given to `insert`. */
+  readonly index: number;
+
+  constructor(index: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.index = index;
+    this.name = "RowError";
+  }
+}
+
+/**
+ * Tables an empty store has no row in: an import refuses a store with rows
+ * here. Rooms, streams and secrets may hold what a first start creates.
+ */
+export const MUST_BE_EMPTY: readonly string[] = [
+  "accounts",
+  "sessions",
+  "memberships",
+  "read_positions",
+  "invites",
+  "bans",
+  "uploads",
+  "messages",
+  "file_refs",
+  "mentions",
+];
+
+/** Writes tables inside one transaction. */
+export interface TableWriter {
+  /**
+   * What the store holds already that an import would mix with (e.g.
+   * "3 accounts"), or undefined when it is empty. Rooms without messages,
+   * as a server creates at its first start, count as empty.
+   */
+  inUse(): Promise<string | undefined>;
+  /** Removes what an empty store may hold (empty rooms, secrets). */
+  clear(): Promise<void>;
+  /** Inserts rows as they are; a refused row throws RowError. */
+  insert(spec: TableSpec, rows: Row[]): Promise<void>;
+  /**
+   * What is inconsistent after the last insert (a message beyond its
+   * stream's last seq, a stream without a room), or undefined.
+   */
+  check(): Promise<string | undefined>;
+}
+
+/** A store an import writes. */
+export interface ImportTarget {
+  /**
+   * Runs `work` in one transaction, committed when it resolves and rolled
+   * back when it throws: a failed import changes nothing.
+   */
+  transaction(work: (writer: TableWriter) => Promise<void>): Promise<void>;
+  /** Where it writes, for messages (never a password). */
+  readonly describe: string;
+  close(): Promise<void>;
+}

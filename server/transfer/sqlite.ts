@@ -1,0 +1,236 @@
+/**
+ * Export and import on a SQLite file: reads in one read transaction (WAL
+ * lets the server keep writing meanwhile), writes in one write transaction
+ * with a statement per row, so a refused row is known exactly.
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { SqliteStore } from "../store/sqlite.ts";
+import { type Row, rowFrom, type TableSpec } from "./format.ts";
+import {
+  type ExportSource,
+  type ImportTarget,
+  MUST_BE_EMPTY,
+  RowError,
+  type TableReader,
+  type TableWriter,
+} from "./mod.ts";
+
+/** How a SQLite file is opened for export or import. */
+export interface SqliteTransferOptions {
+  /** How long to wait for a lock a server holds (`--db-busy-timeout`). */
+  busyTimeoutMs: number;
+}
+
+function orderOf(spec: TableSpec): string[] {
+  return spec.order ? [spec.order.sqlite] : [...spec.key];
+}
+
+// Opened as the server opens it first, which migrates an older schema.
+async function openFile(
+  path: string,
+  options: SqliteTransferOptions,
+): Promise<DatabaseSync> {
+  await new SqliteStore(path, { busyTimeoutMs: options.busyTimeoutMs })
+    .close();
+  const db = new DatabaseSync(path);
+  db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  db.exec("PRAGMA foreign_keys = ON");
+  return db;
+}
+
+function describe(path: string): string {
+  return `SQLite ${path}`;
+}
+
+/** Reads a SQLite file for an export, which must exist. */
+export class SqliteSource implements ExportSource {
+  #db: DatabaseSync;
+  readonly describe: string;
+
+  private constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.describe = describe(path);
+  }
+
+  /** Opens an existing file, its schema brought up to date. */
+  static async open(
+    path: string,
+    options: SqliteTransferOptions,
+  ): Promise<SqliteSource> {
+    try {
+      await Deno.stat(path);
+    } catch {
+      throw new Error(`no database at ${path}`);
+    }
+    return new SqliteSource(await openFile(path, options), path);
+  }
+
+  async snapshot<T>(work: (reader: TableReader) => Promise<T>): Promise<T> {
+    this.#db.exec("BEGIN");
+    try {
+      return await work(this.#reader());
+    } finally {
+      this.#db.exec("COMMIT");
+    }
+  }
+
+  #reader(): TableReader {
+    const db = this.#db;
+    const pages = new Map<string, StatementSync>();
+    const firsts = new Map<string, StatementSync>();
+    return {
+      count(spec) {
+        const row = db.prepare(`SELECT count(*) AS n FROM ${spec.table}`)
+          .get() as { n: number };
+        return Promise.resolve(row.n);
+      },
+      page(spec, after, limit) {
+        const order = orderOf(spec);
+        const columns = [
+          ...spec.columns.map((c) => `"${c.name}"`),
+          ...order.map((c, i) => `${c} AS _k${i}`),
+        ].join(", ");
+        const by = order.join(", ");
+        const cached = after ? pages : firsts;
+        let statement = cached.get(spec.table);
+        if (!statement) {
+          const where = after
+            ? `WHERE (${by}) > (${order.map(() => "?").join(", ")})`
+            : "";
+          statement = db.prepare(
+            `SELECT ${columns} FROM ${spec.table} ${where} ORDER BY ${by} LIMIT ?`,
+          );
+          cached.set(spec.table, statement);
+        }
+        const raw = statement.all(
+          ...(after ?? []) as (string | number)[],
+          limit,
+        ) as Record<string, unknown>[];
+        const last = raw.at(-1);
+        return Promise.resolve({
+          rows: raw.map((r) => rowFrom(spec, r)),
+          cursor: last ? order.map((_, i) => last[`_k${i}`]) : after,
+        });
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    this.#db.close();
+    return Promise.resolve();
+  }
+}
+
+/** Writes into a SQLite file for an import; creates it when missing. */
+export class SqliteTarget implements ImportTarget {
+  #db: DatabaseSync;
+  readonly describe: string;
+
+  private constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.describe = describe(path);
+  }
+
+  /** Opens a file (created when missing), its schema brought up to date. */
+  static async open(
+    path: string,
+    options: SqliteTransferOptions,
+  ): Promise<SqliteTarget> {
+    return new SqliteTarget(await openFile(path, options), path);
+  }
+
+  async transaction(
+    work: (writer: TableWriter) => Promise<void>,
+  ): Promise<void> {
+    // IMMEDIATE: a server writing to the file meanwhile waits, or this
+    // fails at once, rather than one of them failing half-way.
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      await work(this.#writer());
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #writer(): TableWriter {
+    const db = this.#db;
+    const inserts = new Map<string, StatementSync>();
+    return {
+      inUse() {
+        for (const table of MUST_BE_EMPTY) {
+          const { n } = db.prepare(`SELECT count(*) AS n FROM ${table}`)
+            .get() as { n: number };
+          if (n > 0) return Promise.resolve(`${n} rows in ${table}`);
+        }
+        const { n } = db.prepare(
+          "SELECT count(*) AS n FROM streams WHERE last_seq > 0",
+        ).get() as { n: number };
+        return Promise.resolve(
+          n > 0 ? `${n} streams with messages` : undefined,
+        );
+      },
+      clear() {
+        db.exec("DELETE FROM rooms; DELETE FROM streams; DELETE FROM secrets");
+        return Promise.resolve();
+      },
+      insert(spec, rows) {
+        let statement = inserts.get(spec.table);
+        if (!statement) {
+          const names = spec.columns.map((c) => `"${c.name}"`).join(", ");
+          const marks = spec.columns.map(() => "?").join(", ");
+          statement = db.prepare(
+            `INSERT INTO ${spec.table} (${names}) VALUES (${marks})`,
+          );
+          inserts.set(spec.table, statement);
+        }
+        for (let i = 0; i < rows.length; i++) {
+          try {
+            statement.run(...toSqlite(spec, rows[i]));
+          } catch (error) {
+            throw new RowError(i, (error as Error).message, { cause: error });
+          }
+        }
+        return Promise.resolve();
+      },
+      check() {
+        const row = db.prepare(CHECK).get() as
+          | { problem: string }
+          | undefined;
+        return Promise.resolve(row?.problem);
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    this.#db.close();
+    return Promise.resolve();
+  }
+}
+
+function toSqlite(spec: TableSpec, row: Row): (string | number | null)[] {
+  return spec.columns.map((column) => {
+    const value = row[column.name];
+    if (value === null || value === undefined) return null;
+    if (column.type === "bool") return value ? 1 : 0;
+    if (column.type === "json") return JSON.stringify(value);
+    return value as string | number;
+  });
+}
+
+/**
+ * The first inconsistency an import would leave: the same query on both
+ * stores (postgres.ts runs it too).
+ */
+export const CHECK = `
+  SELECT 'message ' || m.id || ' has seq ' || m.seq || ' beyond its stream '
+    || m.stream || (CASE WHEN s.key IS NULL THEN ', which has no stream line'
+      ELSE ' (last_seq ' || s.last_seq || ')' END) AS problem
+  FROM messages m LEFT JOIN streams s ON s.key = m.stream
+  WHERE s.key IS NULL OR m.seq > s.last_seq
+  UNION ALL
+  SELECT 'room ' || r.key || ' has no stream line' AS problem
+  FROM rooms r LEFT JOIN streams s ON s.key = r.key
+  WHERE s.key IS NULL
+  LIMIT 1`;

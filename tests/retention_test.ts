@@ -1,0 +1,131 @@
+/**
+ * `--retention-days N`: messages older than N days go in the background,
+ * with the files only they showed; history starts later, never with a gap,
+ * and new messages keep counting from where the room was.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import type { Config } from "../server/config.ts";
+import { fetchFile, member, PNG, uploaded } from "./file_helpers.ts";
+import { eventually, historyOf, startTestServer } from "./harness.ts";
+import { postgresSkipReason, startPostgres } from "./services.ts";
+
+const DAYS_AGO_10 = 10 * 24 * 3600 * 1000;
+
+interface Message {
+  seq: number;
+  text: string;
+}
+
+/**
+ * Runs a server on `options` for a while (an image shared in an old
+ * message), makes the first messages ten days old with `age`, and starts
+ * it again with `--retention-days 7`.
+ */
+async function scenario(
+  options: Partial<Config>,
+  age: (ms: number) => Promise<void>,
+): Promise<void> {
+  const first = await startTestServer(options);
+  let fileUrl: string;
+  try {
+    const alice = await member(first, "alice");
+    const file = await uploaded(
+      first,
+      alice.cookie,
+      new File([PNG], "old.png", { type: "image/png" }),
+    );
+    fileUrl = file.url;
+    await alice.client.ok("send_message", {
+      text: "old with a picture",
+      attachments: [{ url: file.url, name: "old.png", size: PNG.length }],
+    });
+    await alice.client.ok("send_message", { text: "old @alice" });
+    await alice.client.ok("private_message", { to: "alice", text: "note" });
+    await alice.client.close();
+  } finally {
+    await first.close();
+  }
+  await age(DAYS_AGO_10);
+
+  const again = await startTestServer({ ...options, retentionDays: 7 });
+  try {
+    const alice = await member(again, "alice2");
+    await alice.client.ok("send_message", { text: "new" });
+    await eventually(async () => {
+      const history = await historyOf<Message>(alice.client, "general");
+      assert.deepEqual(history.map((m) => [m.seq, m.text]), [[3, "new"]]);
+    });
+    await eventually(async () => {
+      const got = await fetchFile(again, fileUrl, alice.cookie);
+      assert.equal(got.status, 404);
+    });
+    await alice.client.close();
+  } finally {
+    await again.close();
+  }
+}
+
+Deno.test("retention: on SQLite, messages older than --retention-days go with their files, and history starts later", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-retention-" });
+  try {
+    const db = `${dir}/chat.db`;
+    await scenario({ db }, (ms) => {
+      const sqlite = new DatabaseSync(db);
+      sqlite.prepare("UPDATE messages SET ts = ts - ?").run(ms);
+      sqlite.close();
+      return Promise.resolve();
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const pgSkip = postgresSkipReason();
+
+Deno.test({
+  name: pgSkip
+    ? `retention: skipped PostgreSQL, ${pgSkip}`
+    : "retention: on PostgreSQL, messages older than --retention-days go with their files, and history starts later",
+  ignore: pgSkip !== undefined,
+  async fn() {
+    const pg = (await startPostgres())!;
+    try {
+      await scenario({ databaseUrl: pg.url }, async (ms) => {
+        await pg.psql(`UPDATE messages SET ts = ts - ${ms}`);
+      });
+    } finally {
+      await pg.stop();
+    }
+  },
+});
+
+Deno.test("retention: without --retention-days, old messages stay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-keep-" });
+  try {
+    const db = `${dir}/chat.db`;
+    const first = await startTestServer({ db });
+    try {
+      const alice = await member(first, "alice");
+      await alice.client.ok("send_message", { text: "old" });
+      await alice.client.close();
+    } finally {
+      await first.close();
+    }
+    const sqlite = new DatabaseSync(db);
+    sqlite.prepare("UPDATE messages SET ts = ts - ?").run(DAYS_AGO_10 * 100);
+    sqlite.close();
+    const again = await startTestServer({ db });
+    try {
+      const alice = await member(again, "bob");
+      await alice.client.ok("send_message", { text: "new" });
+      const history = await historyOf<Message>(alice.client, "general");
+      assert.deepEqual(history.map((m) => m.text), ["old", "new"]);
+      await alice.client.close();
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,55 @@
+/**
+ * The web client served from memory, as the one-file builds do: it answers
+ * like the static/ folder (index document, content types, HEAD, 404).
+ */
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { serveStaticFiles, staticFilesFrom } from "../server/static_files.ts";
+
+const bytes = new Uint8Array([0, 1, 2, 255, 254]);
+const files = staticFilesFrom({
+  "/index.html": { text: "<!doctype html><title>é</title>" },
+  "/app.js": { text: "console.log(1)" },
+  "/sounds/ping.bin": { base64: btoa(String.fromCharCode(...bytes)) },
+  "/docs/index.html": { text: "docs" },
+});
+
+function app(): Hono {
+  const app = new Hono();
+  app.use("/*", serveStaticFiles(files));
+  app.notFound((c) => c.text("missing", 404));
+  return app;
+}
+
+Deno.test("static files from memory: / and a folder answer with their index.html", async () => {
+  const root = await app().request("/");
+  assert.equal(root.status, 200);
+  assert.equal(root.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(await root.text(), "<!doctype html><title>é</title>");
+  const docs = await app().request("/docs/");
+  assert.equal(await docs.text(), "docs");
+});
+
+Deno.test("static files from memory: text and binary files come back byte for byte, twice", async () => {
+  for (let i = 0; i < 2; i++) {
+    const script = await app().request("/app.js");
+    assert.match(script.headers.get("content-type")!, /^text\/javascript/);
+    assert.equal(await script.text(), "console.log(1)");
+    const binary = await app().request("/sounds/ping.bin");
+    assert.deepEqual(await binary.bytes(), bytes);
+  }
+});
+
+Deno.test("static files from memory: a missing file, a climb out or a POST falls through", async () => {
+  for (
+    const [method, path] of [
+      ["GET", "/nothing.js"],
+      ["GET", "/sounds/..%2fapp.js"],
+      ["POST", "/app.js"],
+    ]
+  ) {
+    const response = await app().request(path, { method });
+    assert.equal(response.status, 404, `${method} ${path}`);
+    await response.body?.cancel();
+  }
+});

@@ -1,0 +1,540 @@
+/**
+ * `deno task export` and `deno task import`: a store as JSON Lines and back,
+ * ids and seqs kept, so a SQLite server moves to PostgreSQL and its clients
+ * resume where they were; bad input stops with its line number and
+ * changes nothing.
+ */
+import assert from "node:assert/strict";
+import { SqliteStore } from "../server/store/sqlite.ts";
+import { exportStore } from "../server/transfer/export.ts";
+import { ImportError, importStore } from "../server/transfer/import.ts";
+import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
+import { DiskFileContents } from "../server/file_contents/disk.ts";
+import { fetchFile, member, PNG, uploaded } from "./file_helpers.ts";
+import {
+  expectError,
+  historyOf,
+  startTestServer,
+  TEST_PASSWORD,
+  TestClient,
+} from "./harness.ts";
+import { postgresSkipReason, startPostgres } from "./services.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OPTIONS = { busyTimeoutMs: 2000 };
+
+interface Message {
+  seq: number;
+  id: string;
+  text: string;
+  edited_at?: number;
+  deleted?: boolean;
+}
+
+/** What a populated server held, read over the protocol before it stopped. */
+interface Before {
+  general: Message[];
+  team: Message[];
+  conversation: Message[];
+  fileUrl: string;
+  dir: string;
+}
+
+/**
+ * A server used for a while: accounts, a private room with an invite, edits,
+ * a deletion, a mention, private messages (one still waiting for its
+ * recipient), a shared image and a ban. Stopped before it returns.
+ */
+async function populated(): Promise<Before> {
+  const server = await startTestServer();
+  try {
+    const alice = await member(server, "alice");
+    const bob = await member(server, "bob");
+    const carol = await member(server, "carol");
+    await carol.client.close();
+    const a = alice.client;
+    const file = await uploaded(
+      server,
+      alice.cookie,
+      new File([PNG], "dot.png", { type: "image/png" }),
+    );
+    for (let i = 1; i <= 5; i++) {
+      await a.ok("send_message", { text: `general ${i}`, client_id: `g${i}` });
+    }
+    await a.ok("send_message", {
+      text: "a picture for @bob",
+      attachments: [{ url: file.url, name: "dot.png", size: PNG.length }],
+    });
+    const sent = await a.ok("send_message", { text: "typo" });
+    const typo = (sent.message as Message).id;
+    await a.ok("edit_message", { id: typo, text: "fixed" });
+    const gone = await a.ok("send_message", { text: "oops" });
+    await a.ok("delete_message", { id: (gone.message as Message).id });
+    await a.ok("create_room", { room: "team", private: true });
+    await a.ok("invite", { room: "team", user: "bob" });
+    await a.ok("send_message", { text: "team only" });
+    await a.ok("create_invite", { room: "team" });
+    await a.ok("private_message", { to: "bob", text: "psst bob" });
+    await bob.client.ok("private_message", { to: "alice", text: "hi alice" });
+    await a.ok("private_message", { to: "carol", text: "for later" });
+    const guest = await TestClient.login(server.wsUrl, "mallory");
+    await a.ok("ban", { user: "mallory", reason: "spam" });
+    await guest.close();
+    await bob.client.ok("mark_read", { room: "general", seq: 3 });
+    const before = {
+      general: await historyOf<Message>(a, "general"),
+      team: await historyOf<Message>(a, "team"),
+      conversation: (await a.ok("history", { with: "bob", limit: 200 }))
+        .messages as Message[],
+      fileUrl: file.url,
+      dir: server.dir,
+    };
+    await a.close();
+    await bob.client.close();
+    return before;
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/** Runs a deno task with stdin from a file and stdout to a file. */
+async function task(
+  name: string,
+  args: string[],
+  io: { stdin?: string; stdout?: string } = {},
+): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", name, ...args],
+    cwd: ROOT,
+    stdin: io.stdin ? "piped" : "null",
+    stdout: io.stdout ? "piped" : "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writing = io.stdin
+    ? (await Deno.open(io.stdin)).readable.pipeTo(child.stdin)
+    : Promise.resolve();
+  const reading = io.stdout
+    ? child.stdout.pipeTo(
+      (await Deno.open(io.stdout, { write: true, create: true })).writable,
+    )
+    : Promise.resolve();
+  const stderr = new Response(child.stderr).text();
+  const [status, text] = await Promise.all([
+    child.status,
+    stderr,
+    writing,
+    reading,
+  ]);
+  return { code: status.code, stderr: text };
+}
+
+/** Lines of an export file without its header (which holds the time). */
+async function body(path: string): Promise<string[]> {
+  const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  assert.equal(JSON.parse(lines[0]).kind, "header");
+  return lines.slice(1);
+}
+
+async function* each(lines: string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+async function exportLines(
+  path: string,
+  options: Parameters<typeof exportStore>[2] = {},
+): Promise<string[]> {
+  const source = await SqliteSource.open(path, OPTIONS);
+  let text = "";
+  try {
+    await exportStore(source, (chunk) => {
+      text += chunk;
+      return Promise.resolve();
+    }, options);
+  } finally {
+    await source.close();
+  }
+  return text.trimEnd().split("\n");
+}
+
+async function messageCount(path: string): Promise<number> {
+  const store = new SqliteStore(path, OPTIONS);
+  try {
+    return (await store.history("general", { limit: 200 })).length;
+  } finally {
+    await store.close();
+  }
+}
+
+const pgSkip = postgresSkipReason();
+
+Deno.test({
+  name: pgSkip
+    ? `export: skipped SQLite to PostgreSQL, ${pgSkip}`
+    : "export: a SQLite server moves to PostgreSQL and every client resumes by after_seq with no gap",
+  ignore: pgSkip !== undefined,
+  async fn() {
+    const before = await populated();
+    const pg = (await startPostgres())!;
+    const work = await Deno.makeTempDir({ prefix: "chat-move-" });
+    try {
+      const db = `${before.dir}/chat.db`;
+      const out = `${work}/chat.jsonl`;
+      const exported = await task("export", [
+        "--db",
+        db,
+        "--include-secrets",
+        "--include-files",
+        `${work}/files`,
+      ], { stdout: out });
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.match(exported.stderr, /Exported .*messages/);
+      const imported = await task("import", [
+        "--database-url",
+        pg.url,
+        "--include-files",
+        `${work}/files`,
+      ], { stdin: out });
+      assert.equal(imported.code, 0, imported.stderr);
+
+      // PostgreSQL gives back the same lines SQLite wrote (orders of text
+      // keys may differ between the two: compared as sets).
+      const again = `${work}/again.jsonl`;
+      const reexported = await task("export", [
+        "--database-url",
+        pg.url,
+        "--include-secrets",
+      ], { stdout: again });
+      assert.equal(reexported.code, 0, reexported.stderr);
+      const header = JSON.parse(
+        (await Deno.readTextFile(again)).split("\n")[0],
+      );
+      assert.equal(header.secrets, true);
+      assert.deepEqual(
+        (await body(again)).toSorted(),
+        (await body(out)).toSorted(),
+      );
+
+      const node = await startTestServer({ databaseUrl: pg.url });
+      try {
+        const bob = await TestClient.loginWith(node.wsUrl, {
+          username: "bob",
+          password: TEST_PASSWORD,
+        });
+        const alice = await TestClient.loginWith(node.wsUrl, {
+          username: "alice",
+          password: TEST_PASSWORD,
+        });
+        // Every room's history, as it was.
+        assert.deepEqual(await historyOf(alice, "general"), before.general);
+        assert.deepEqual(await historyOf(alice, "team"), before.team);
+        assert.deepEqual(
+          (await alice.ok("history", { with: "bob", limit: 200 })).messages,
+          before.conversation,
+        );
+        // New messages take the next seqs, and a client that saw the old
+        // server's last message catches up with exactly what it missed.
+        const last = before.general.at(-1)!.seq;
+        await alice.ok("send_message", { text: "on PostgreSQL now" });
+        const missed = await historyOf<Message>(bob, "general", last);
+        assert.deepEqual(missed.map((m) => [m.seq, m.text]), [
+          [last + 1, "on PostgreSQL now"],
+        ]);
+        // What waited for carol is still waiting; the ban still holds;
+        // the file is served from the database.
+        const carol = await TestClient.loginWith(node.wsUrl, {
+          username: "carol",
+          password: TEST_PASSWORD,
+        });
+        await carol.waitFor((f) => f.data.text === "for later");
+        await carol.close();
+        const mallory = await TestClient.connect(node.wsUrl);
+        await expectError(mallory, "login", { username: "mallory" }, "banned");
+        await mallory.close();
+        const login = await fetch(`${node.url}/api/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: node.url },
+          body: JSON.stringify({ username: "alice", password: TEST_PASSWORD }),
+        });
+        await login.body?.cancel();
+        const cookie = login.headers.get("set-cookie")!.split(";")[0];
+        const got = await fetchFile(node, before.fileUrl, cookie);
+        assert.equal(got.status, 200);
+        assert.deepEqual(got.bytes, PNG);
+        await alice.close();
+        await bob.close();
+      } finally {
+        await node.close();
+      }
+    } finally {
+      await pg.stop();
+      await Deno.remove(work, { recursive: true });
+      await Deno.remove(before.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("export: an import into a new SQLite file gives back every line, whatever the page size", async () => {
+  const before = await populated();
+  const work = await Deno.makeTempDir({ prefix: "chat-copy-" });
+  try {
+    const db = `${before.dir}/chat.db`;
+    const lines = await exportLines(db, { includeSecrets: true });
+    const kinds = new Set(lines.map((l) => JSON.parse(l).kind));
+    for (
+      const kind of [
+        "header",
+        "secret",
+        "account",
+        "session",
+        "room",
+        "stream",
+        "membership",
+        "read_position",
+        "invite",
+        "ban",
+        "file",
+        "message",
+        "private_message",
+        "file_ref",
+        "mention",
+        "end",
+      ]
+    ) assert.ok(kinds.has(kind), `${kind} lines`);
+    assert.deepEqual(
+      (await exportLines(db, { includeSecrets: true, pageSize: 2 })).slice(1),
+      lines.slice(1),
+    );
+    const copy = `${work}/copy.db`;
+    const target = await SqliteTarget.open(copy, OPTIONS);
+    try {
+      await importStore(each(lines), target);
+    } finally {
+      await target.close();
+    }
+    assert.deepEqual(
+      (await exportLines(copy, { includeSecrets: true })).slice(1),
+      lines.slice(1),
+    );
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(before.dir, { recursive: true });
+  }
+});
+
+Deno.test("export: without --include-secrets no password hash, session, invite or secret leaves the server", async () => {
+  const before = await populated();
+  const work = await Deno.makeTempDir({ prefix: "chat-plain-" });
+  try {
+    const lines = await exportLines(`${before.dir}/chat.db`);
+    const text = lines.join("\n");
+    assert.doesNotMatch(text, /scrypt\$|password_hash|token_hash/);
+    for (const kind of ["secret", "session", "invite"]) {
+      assert.ok(!lines.some((l) => JSON.parse(l).kind === kind), kind);
+    }
+    // Imported, the accounts are there but no password opens them.
+    const copy = `${work}/copy.db`;
+    const target = await SqliteTarget.open(copy, OPTIONS);
+    await importStore(each(lines), target).finally(() => target.close());
+    const server = await startTestServer({ db: copy });
+    try {
+      const client = await TestClient.connect(server.wsUrl);
+      const reply = await client.request("login", {
+        username: "alice",
+        password: TEST_PASSWORD,
+      });
+      assert.equal(reply.action, "error");
+      await client.close();
+      const guest = await TestClient.login(server.wsUrl, "dave");
+      assert.deepEqual(await historyOf(guest, "general"), before.general);
+      await guest.close();
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(before.dir, { recursive: true });
+  }
+});
+
+/** Imports lines into a new SQLite file; the error, or undefined. */
+async function importInto(
+  path: string,
+  lines: string[],
+): Promise<ImportError | undefined> {
+  const target = await SqliteTarget.open(path, OPTIONS);
+  try {
+    await importStore(each(lines), target);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ImportError) return error;
+    throw error;
+  } finally {
+    await target.close();
+  }
+}
+
+Deno.test("import: bad input stops with its line number and imports nothing", async () => {
+  const before = await populated();
+  const work = await Deno.makeTempDir({ prefix: "chat-bad-" });
+  try {
+    const lines = await exportLines(`${before.dir}/chat.db`);
+    const at = lines.findIndex((l) => JSON.parse(l).kind === "message");
+    const message = JSON.parse(lines[at]);
+    const cases: [string, string[], RegExp][] = [
+      [
+        "a broken line",
+        lines.with(at, lines[at].slice(0, 20)),
+        /^line \d+: not JSON/,
+      ],
+      [
+        "a duplicate id",
+        lines.toSpliced(at + 1, 0, JSON.stringify({ ...message, seq: 999 })),
+        /^line \d+: the store refused this message: .*UNIQUE/,
+      ],
+      [
+        "an unknown kind",
+        lines.toSpliced(at, 0, JSON.stringify({ kind: "reaction" })),
+        /^line \d+: unknown kind "reaction"/,
+      ],
+      [
+        "a missing field",
+        lines.with(at, JSON.stringify({ ...message, text: undefined })),
+        /^line \d+: bad message: text/,
+      ],
+      ["a cut-short file", lines.slice(0, -1), /cut short/],
+      [
+        "no header",
+        lines.slice(1),
+        /^line 1: the first line is a secret|^line 1: the first line is a account/,
+      ],
+    ];
+    for (const [what, input, expected] of cases) {
+      const path = `${work}/${what.replaceAll(" ", "-")}.db`;
+      const error = await importInto(path, input);
+      assert.ok(error, `${what}: refused`);
+      assert.match(error.message, expected, what);
+      const line = /^line (\d+)/.exec(error.message)?.[1];
+      if (what === "a duplicate id" || what === "a broken line") {
+        assert.equal(
+          Number(line),
+          at + 1 + (what === "a duplicate id" ? 1 : 0),
+        );
+      }
+      assert.equal(await messageCount(path), 0, `${what}: nothing imported`);
+    }
+    // The command says the same, and exits 1.
+    const bad = `${work}/bad.jsonl`;
+    await Deno.writeTextFile(
+      bad,
+      lines.toSpliced(at, 0, "{not json").join("\n") + "\n",
+    );
+    const run = await task("import", ["--db", `${work}/cli.db`], {
+      stdin: bad,
+    });
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      new RegExp(`error: line ${at + 1}: not JSON.*nothing was imported`),
+    );
+    assert.equal(await messageCount(`${work}/cli.db`), 0);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(before.dir, { recursive: true });
+  }
+});
+
+Deno.test("import: refuses a store that already holds messages or accounts", async () => {
+  const before = await populated();
+  try {
+    const db = `${before.dir}/chat.db`;
+    const lines = await exportLines(db);
+    const error = await importInto(db, lines);
+    assert.match(error!.message, /is not empty \(\d+ rows in accounts\)/);
+    assert.deepEqual(
+      (await exportLines(db)).slice(1),
+      lines.slice(1),
+      "unchanged",
+    );
+  } finally {
+    await Deno.remove(before.dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: pgSkip
+    ? `import: skipped PostgreSQL, ${pgSkip}`
+    : "import: a duplicate id in PostgreSQL names its line and imports nothing",
+  ignore: pgSkip !== undefined,
+  async fn() {
+    const before = await populated();
+    const pg = (await startPostgres())!;
+    try {
+      const lines = await exportLines(`${before.dir}/chat.db`);
+      const at = lines.findIndex((l) => JSON.parse(l).kind === "message");
+      const copy = JSON.stringify({ ...JSON.parse(lines[at]), seq: 999 });
+      const { PostgresTarget } = await import("../server/transfer/postgres.ts");
+      const target = await PostgresTarget.open(pg.url);
+      try {
+        await assert.rejects(
+          importStore(each(lines.toSpliced(at + 2, 0, copy)), target),
+          (error: Error) => {
+            assert.match(
+              error.message,
+              new RegExp(
+                `^line ${
+                  at + 3
+                }: the store refused this message: duplicate key`,
+              ),
+            );
+            return true;
+          },
+        );
+        assert.match(
+          await pg.psql("SELECT count(*) FROM messages"),
+          /\b0\b/,
+        );
+        await importStore(each(lines), target);
+        assert.doesNotMatch(
+          await pg.psql("SELECT count(*) FROM messages"),
+          /^\s*0\s*$/m,
+        );
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await pg.stop();
+      await Deno.remove(before.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("export: --include-files copies each file's bytes once, and the import puts them back", async () => {
+  const before = await populated();
+  const work = await Deno.makeTempDir({ prefix: "chat-files-" });
+  try {
+    const contents = new DiskFileContents(`${before.dir}/files`);
+    const lines = await exportLines(`${before.dir}/chat.db`, {
+      filesDir: `${work}/bytes`,
+      contents,
+    });
+    const copied = [...Deno.readDirSync(`${work}/bytes`)].map((e) => e.name);
+    assert.equal(copied.length, 1);
+    assert.deepEqual(await Deno.readFile(`${work}/bytes/${copied[0]}`), PNG);
+    const target = await SqliteTarget.open(`${work}/copy.db`, OPTIONS);
+    const into = new DiskFileContents(`${work}/copy-files`);
+    await assert.rejects(
+      importStore(each(lines), target, { contents: into }),
+      /give their folder with --include-files/,
+    );
+    await importStore(each(lines), target, {
+      filesDir: `${work}/bytes`,
+      contents: into,
+    }).finally(() => target.close());
+    const stream = await into.get(copied[0]);
+    assert.deepEqual(await new Response(stream).bytes(), PNG);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(before.dir, { recursive: true });
+  }
+});
