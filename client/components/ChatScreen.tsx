@@ -13,6 +13,7 @@ import { t } from "../i18n.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
+import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
@@ -64,6 +65,7 @@ export function ChatScreen(): JSX.Element {
         </div>
       </main>
       <Lightbox />
+      {state.inviteOpen.value && room && <InviteDialog />}
     </div>
   );
 }

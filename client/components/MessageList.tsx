@@ -77,6 +77,8 @@ export function MessageList(): JSX.Element {
     away.value = below > el.clientHeight ||
       (!atBottom.current && newBelow.value > 0);
     anchor.current = topRow(el, inner.current);
+    // The newest message is in sight: read, on every device.
+    if (atBottom.current) connection.markSeen();
   }
 
   useLayoutEffect(() => {
@@ -113,6 +115,12 @@ export function MessageList(): JSX.Element {
     }
   }, [lines, key]);
 
+  // Coming back to the tab with the newest message in sight reads it.
+  const visible = state.visible.value;
+  useEffect(() => {
+    if (visible) measure();
+  }, [visible]);
+
   useEffect(() => {
     // Images load after layout and change heights: stay put regardless.
     const box = inner.current;
@@ -148,8 +156,7 @@ export function MessageList(): JSX.Element {
         ref={scroller}
         class="messages"
         data-testid="message-list"
-        role="log"
-        aria-live="polite"
+        role="region"
         aria-label={t("list.label", { title })}
         tabIndex={0}
         onScroll={onScroll}
@@ -181,6 +188,17 @@ export function MessageList(): JSX.Element {
           )}
           {lines.map((line) => <LineView key={line.key} line={line} />)}
         </div>
+      </div>
+      {
+        /* New messages only, said politely: history loads stay quiet. */
+      }
+      <div
+        class="sr-only"
+        aria-live="polite"
+        aria-atomic="true"
+        data-testid="announcer"
+      >
+        {state.announcement.value}
       </div>
       {away.value && (
         <button
