@@ -154,6 +154,7 @@ const EN = {
   "header.closeDm": "Close conversation",
   "header.online": "Online",
   "header.mutedBadge": "Muted",
+  "header.membersWord": "members",
 
   "members.title": "Members — {n}",
   "members.label": "Members",
@@ -161,6 +162,7 @@ const EN = {
   "members.you": "you",
   "members.online": "Online",
   "members.close": "Close members",
+  "members.messagePrefix": "Message",
 
   "menu.actionsFor": "Actions for {name}",
   "menu.sendMessage": "Send message",
@@ -213,6 +215,7 @@ const EN = {
   "msg.mentionsYou": "Mentions you",
 
   "file.download": "Download {name}",
+  "file.downloadPrefix": "Download",
   "file.open": "Open {name} full size",
   "file.viewer": "Image: {name}",
   "file.close": "Close",
@@ -402,6 +405,7 @@ const FR: Record<MessageKey, string> = {
   "header.closeDm": "Fermer la conversation",
   "header.online": "En ligne",
   "header.mutedBadge": "Sourdine",
+  "header.membersWord": "membres",
 
   "members.title": "Membres — {n}",
   "members.label": "Membres",
@@ -409,6 +413,7 @@ const FR: Record<MessageKey, string> = {
   "members.you": "vous",
   "members.online": "En ligne",
   "members.close": "Fermer les membres",
+  "members.messagePrefix": "Écrire à",
 
   "menu.actionsFor": "Actions pour {name}",
   "menu.sendMessage": "Envoyer un message",
@@ -461,6 +466,7 @@ const FR: Record<MessageKey, string> = {
   "msg.mentionsYou": "Vous mentionne",
 
   "file.download": "Télécharger {name}",
+  "file.downloadPrefix": "Télécharger",
   "file.open": "Ouvrir {name} en grand",
   "file.viewer": "Image : {name}",
   "file.close": "Fermer",

@@ -28,6 +28,24 @@ export function ChatScreen(): JSX.Element {
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
+  // A drawer that opens takes the focus; closed, it gives it back.
+  useLayoutEffect(() => {
+    if (drawer) {
+      document.querySelector<HTMLElement>("#sidebar .drawer-close")?.focus();
+    } else if (document.activeElement?.closest("#sidebar")) {
+      document.querySelector<HTMLElement>('[data-testid="drawer-toggle"]')
+        ?.focus();
+    }
+  }, [drawer]);
+  useLayoutEffect(() => {
+    if (members) {
+      document.querySelector<HTMLElement>("#member-list .members-close")
+        ?.focus();
+    } else if (document.activeElement?.closest("#member-list")) {
+      document.querySelector<HTMLElement>('[data-testid="members-toggle"]')
+        ?.focus();
+    }
+  }, [members]);
   useLayoutEffect(() => {
     if (!drawer && !members) return;
     function onKey(event: KeyboardEvent): void {

@@ -2,6 +2,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
@@ -23,6 +24,9 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
   const secret = useSignal(false);
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
+  const input = useRef<HTMLInputElement>(null);
+  // `autofocus` only works as a page loads: focus the field as it opens.
+  useLayoutEffect(() => input.current?.focus(), []);
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
     if (name.value.trim() === "") {
@@ -50,6 +54,7 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
     >
       <div class="create-room-row">
         <input
+          ref={input}
           class={`field small${error.value ? " invalid" : ""}`}
           data-testid="create-room-input"
           aria-label={t("sidebar.newRoom")}
@@ -57,7 +62,6 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
           aria-describedby={error.value ? "create-room-error" : undefined}
           placeholder="new-room"
           maxLength={MAX_NAME_LENGTH}
-          autoFocus
           disabled={busy.value}
           value={name.value}
           onInput={(e) => {

@@ -1,6 +1,6 @@
 /**
  * A modal dialog: a titled card over a scrim. Focus moves in when it
- * opens, Tab stays inside, Escape or a click on the scrim closes it, and
+ * opens (to the element marked `data-autofocus`, else the first), Tab stays inside, Escape or a click on the scrim closes it, and
  * focus goes back where it was.
  */
 
@@ -34,7 +34,7 @@ export function Dialog(props: DialogProps): JSX.Element {
   useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const box = card.current;
-    const first = box?.querySelector<HTMLElement>("[autofocus]") ??
+    const first = box?.querySelector<HTMLElement>("[data-autofocus]") ??
       box?.querySelector<HTMLElement>(FOCUSABLE);
     (first ?? box)?.focus();
     function onKey(event: KeyboardEvent): void {

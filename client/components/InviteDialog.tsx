@@ -73,7 +73,7 @@ function AddByName(props: { room: string }): JSX.Element {
           id="invite-user"
           class="field small"
           data-testid="invite-user"
-          autoFocus
+          data-autofocus
           autocomplete="off"
           autocapitalize="off"
           spellcheck={false}

@@ -67,10 +67,10 @@ export function MemberList(): JSX.Element {
                     type="button"
                     class="member-main"
                     title={t("members.message", { name })}
-                    aria-label={t("members.message", { name })}
                     onClick={() => void connection.openConversation(name)}
                   >
                     <Online name={name} />
+                    <span class="sr-only">{t("members.messagePrefix")}</span>
                     <span class="member-name">{name}</span>
                   </button>
                 )}

@@ -141,6 +141,31 @@ export function MessageList(): JSX.Element {
     }
   }
 
+  /** Up and Down walk the messages; Home and End go to the first and last. */
+  function onKeyDown(event: KeyboardEvent): void {
+    const el = scroller.current;
+    const target = event.target as HTMLElement;
+    if (!el || (target !== el && !target.matches('[data-testid="message"]'))) {
+      return;
+    }
+    const rows = [
+      ...el.querySelectorAll<HTMLElement>('[data-testid="message"]'),
+    ];
+    if (rows.length === 0) return;
+    const at = rows.indexOf(target);
+    let next: HTMLElement | undefined;
+    if (event.key === "ArrowDown") {
+      next = at < 0 ? rows[rows.length - 1] : rows[at + 1];
+    } else if (event.key === "ArrowUp") {
+      next = at < 0 ? rows[rows.length - 1] : rows[at - 1];
+    } else if (event.key === "Home" && at >= 0) next = rows[0];
+    else if (event.key === "End" && at >= 0) next = rows[rows.length - 1];
+    else return;
+    event.preventDefault();
+    next?.focus();
+    next?.scrollIntoView({ block: "nearest" });
+  }
+
   function jump(): void {
     const el = scroller.current;
     if (!el) return;
@@ -160,6 +185,7 @@ export function MessageList(): JSX.Element {
         aria-label={t("list.label", { title })}
         tabIndex={0}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
       >
         <div ref={inner} class="messages-inner">
           {loading && (

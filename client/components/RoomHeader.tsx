@@ -125,13 +125,14 @@ export function RoomHeader(): JSX.Element {
         type="button"
         class="button ghost header-end narrow-only"
         data-testid="members-toggle"
-        aria-label={t("header.showMembers", { n: count })}
+        title={t("header.showMembers", { n: count })}
         aria-controls="member-list"
         aria-expanded={state.membersOpen.value}
         onClick={() => actions.membersToggled(state)}
       >
         <UsersIcon />
         <span>{count}</span>
+        <span class="sr-only">{t("header.membersWord")}</span>
       </button>
       <HeaderMenu
         name={`#${room}`}
@@ -205,6 +206,8 @@ function HeaderMenu(
               data-testid="invite-open"
               onClick={() => {
                 open.value = false;
+                // The dialog gives the focus back to the menu's button.
+                root.current?.querySelector<HTMLElement>("button")?.focus();
                 actions.inviteDialogToggled(state, true);
               }}
             >

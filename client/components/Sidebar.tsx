@@ -171,7 +171,7 @@ function RoomList(
                   <>
                     <span
                       class={`unread-badge inline${
-                        mentions > 0 ? " mention" : ""
+                        mentions > 0 ? " at-me" : ""
                       }`}
                       data-testid="room-unread"
                     >
@@ -233,9 +233,6 @@ function DirectMessages(): JSX.Element {
               data-testid="dm-item"
               data-user={c.name}
               aria-current={active ? "page" : undefined}
-              aria-label={unread
-                ? t("sidebar.dmUnread", { name: c.name, n: count })
-                : t("sidebar.dmLabel", { name: c.name })}
               onClick={() => void connection.openConversation(c.name)}
             >
               <span class="presence-wrap">
@@ -249,9 +246,12 @@ function DirectMessages(): JSX.Element {
                 </span>
               )}
               {unread && (
-                <span class="unread-badge" data-testid="dm-unread">
-                  {count > 99 ? "99+" : count}
-                </span>
+                <>
+                  <span class="unread-badge" data-testid="dm-unread">
+                    {count > 99 ? "99+" : count}
+                  </span>
+                  <span class="sr-only">{t("sidebar.unreadCount")}</span>
+                </>
               )}
             </button>
             <button
