@@ -162,10 +162,21 @@ async function tabTo(
   const key = options.back ? "Shift+Tab" : "Tab";
   for (let i = 0; i < (options.max ?? 60); i++) {
     if (await focusedIs(page, testId)) {
+      // The ring may sit on a wrapper (the composer's box rings its
+      // textarea through :focus-within), so the element or one of its two
+      // nearest ancestors must show it.
       const outline = await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement;
-        const style = getComputedStyle(el);
-        return `${style.outlineStyle} ${style.outlineWidth}`;
+        let el: Element | null = document.activeElement;
+        let seen = "";
+        for (let depth = 0; el && depth < 3; depth++) {
+          const style = getComputedStyle(el);
+          seen = `${style.outlineStyle} ${style.outlineWidth}`;
+          if (style.outlineStyle !== "none" && style.outlineWidth !== "0px") {
+            return seen;
+          }
+          el = el.parentElement;
+        }
+        return seen;
       });
       assert.ok(
         !outline.startsWith("none") && !outline.endsWith(" 0px"),
