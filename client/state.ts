@@ -204,6 +204,15 @@ export function dmKey(name: string): string {
   return `@${nameKey(name)}`;
 }
 
+/** Whether a room is invite-only, as the memberships or the room list say. */
+export function isPrivateRoom(state: AppState, room: string): boolean {
+  const key = roomKey(room);
+  return state.memberships.value[key]?.private === true ||
+    state.rooms.value.some((r) =>
+      r.private === true && roomKey(r.name) === key
+    );
+}
+
 /** Creates the state of a fresh, logged-out client. */
 export function createAppState(): AppState {
   const status = signal<ConnectionStatus>({ kind: "connecting" });

@@ -157,6 +157,7 @@ browserTest(
     await bob.getByTestId("login-submit").click();
     await currentRoom(bob, "secret");
     await bob.getByTestId("header-lock").waitFor();
+    await bob.getByTestId("intro-lock").waitFor();
     await alice.locator('[data-testid="member"][data-user="bob"]').waitFor();
     await alice.getByTestId("system-line").filter({
       hasText: "bob joined secret",

@@ -11,9 +11,9 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
 import { formatDay } from "../format.ts";
 import { t } from "../i18n.ts";
-import type { Line } from "../state.ts";
+import { isPrivateRoom, type Line } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
-import { ArrowDownIcon } from "./Icons.tsx";
+import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 import { NoticeLine } from "./NoticeLine.tsx";
 
@@ -200,7 +200,15 @@ export function MessageList(): JSX.Element {
           )}
           {atStart && shown.kind === "room" && (
             <div class="room-intro">
-              <div class="room-intro-mark" aria-hidden="true">#</div>
+              <div class="room-intro-mark" aria-hidden="true">
+                {isPrivateRoom(state, state.currentRoom.value)
+                  ? (
+                    <span class="intro-lock" data-testid="intro-lock">
+                      <LockIcon />
+                    </span>
+                  )
+                  : "#"}
+              </div>
               <h2>{t("list.welcome", { title })}</h2>
               <p>{t("list.roomStart")}</p>
             </div>

@@ -10,7 +10,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
-import { roomKey } from "../state.ts";
+import { isPrivateRoom, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { Avatar } from "./Avatar.tsx";
 import {
@@ -33,10 +33,7 @@ export function RoomHeader(): JSX.Element {
   const key = state.viewKey.value;
   const muted = state.muted.value[key] === true;
   const count = state.members.value.length;
-  const isPrivate = state.memberships.value[roomKey(room)]?.private === true ||
-    state.rooms.value.some((r) =>
-      r.private === true && roomKey(r.name) === roomKey(room)
-    );
+  const isPrivate = isPrivateRoom(state, room);
   const unreadElsewhere = state.totalUnread.value -
     (state.unread.value[key] ?? 0);
   const toggle = (
