@@ -17,7 +17,12 @@ import {
   signIn,
   waitForTitle,
 } from "./browser_support.ts";
-import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
+import {
+  postAsPage,
+  TEST_PASSWORD,
+  TestClient,
+  type TestServer,
+} from "./harness.ts";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -205,11 +210,8 @@ browserTest(
 
 /** Registers an account over HTTP, for a page to sign in to later. */
 async function createAccount(server: TestServer, name: string): Promise<void> {
-  const response = await fetch(`${server.url}/api/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: name, password: TEST_PASSWORD }),
+  const reply = await postAsPage(server.url, "/api/register", {
+    body: { username: name, password: TEST_PASSWORD },
   });
-  await response.body?.cancel();
-  assert.equal(response.status, 201);
+  assert.equal(reply.status, 201);
 }
