@@ -8,7 +8,10 @@ import type {
   Attachment,
   ChatMessage,
   LoginSuccess,
+  Membership as ServerMembership,
+  MembershipEvent,
   PrivateMessage,
+  ReadState,
   Role,
   RoomSummary,
 } from "../server/protocol/types.ts";
@@ -17,6 +20,7 @@ import {
   addNotice,
   emptyLog,
   insertMessage,
+  lastSeq,
   mergePage,
   type Notice,
   type PendingMessage,
@@ -29,7 +33,9 @@ import {
   type ConnectionStatus,
   type Conversation,
   dmKey,
+  type Membership,
   type NotifyPermission,
+  type ReadMark,
   roomKey,
   type Typist,
   type Upload,
@@ -101,6 +107,8 @@ export function loggedIn(
     state.view.value = { kind: "room" };
     state.rooms.value = data.rooms;
     state.members.value = [];
+    state.manages.value = {};
+    membershipsLoaded(state, data);
   });
 }
 
@@ -110,6 +118,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.username.value = data.username;
     state.role.value = data.role;
     state.rooms.value = data.rooms;
+    membershipsLoaded(state, data);
   });
 }
 
@@ -127,6 +136,11 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.logs.value = {};
     state.conversations.value = {};
     state.members.value = [];
+    state.memberships.value = {};
+    state.readMarks.value = {};
+    state.manages.value = {};
+    state.inviteOpen.value = false;
+    state.announcement.value = "";
     state.drawerOpen.value = false;
     state.membersOpen.value = false;
     state.unread.value = {};
@@ -286,10 +300,23 @@ export function historyLoaded(
   );
 }
 
-/** Adds a confirmed message, replacing the pending one with its `client_id`. */
+/**
+ * Adds a confirmed message, replacing the pending one with its `client_id`.
+ * An account hears every room it belongs to; a room not on screen gets no
+ * gap filling, so a message that does not follow what its log holds
+ * starts the log again rather than hide the messages in between.
+ */
 export function messageReceived(state: AppState, message: ChatMessage): void {
   batch(() =>
-    updateLog(state, message.room, (log) => insertMessage(log, message))
+    updateLog(state, message.room, (log) => {
+      const last = lastSeq(log);
+      const elsewhere = roomKey(message.room) !==
+        roomKey(state.currentRoom.value);
+      if (elsewhere && last > 0 && message.seq > last + 1) {
+        return insertMessage({ ...emptyLog(), pending: log.pending }, message);
+      }
+      return insertMessage(log, message);
+    })
   );
 }
 
@@ -384,6 +411,91 @@ export function roomsUpdated(state: AppState, rooms: RoomSummary[]): void {
   });
 }
 
+/**
+ * An account joined a room (on any device: it shows in the sidebar with
+ * its read state) or no longer belongs to one (its counts go).
+ */
+export function membershipChanged(
+  state: AppState,
+  event: MembershipEvent,
+): void {
+  batch(() => {
+    const key = roomKey(event.room);
+    if (!event.member) {
+      const { [key]: _gone, ...memberships } = state.memberships.value;
+      state.memberships.value = memberships;
+      const { [key]: _mark, ...marks } = state.readMarks.value;
+      state.readMarks.value = marks;
+      const { [key]: _m, ...manages } = state.manages.value;
+      state.manages.value = manages;
+      forget(state, key);
+      return;
+    }
+    state.memberships.value = {
+      ...state.memberships.value,
+      [key]: { room: event.room, private: event.private === true },
+    };
+    setMark(state, key, {
+      lastRead: event.last_read_seq ?? 0,
+      lastSeq: event.last_seq ?? 0,
+    });
+    setCounts(state, key, {
+      unread: event.unread ?? 0,
+      mentions: event.mentions ?? 0,
+    });
+  });
+}
+
+/**
+ * The server's read state of a room or conversation (a `mark_read` reply,
+ * or another device's `read_state`): positions only move forward.
+ */
+export function readStateApplied(
+  state: AppState,
+  read: ReadState & { key: string },
+): void {
+  batch(() => {
+    const { key } = read;
+    const mark = state.readMarks.value[key];
+    if (mark && read.last_read_seq < mark.lastRead) return;
+    setMark(state, key, {
+      lastRead: read.last_read_seq,
+      lastSeq: Math.max(mark?.lastSeq ?? 0, read.last_read_seq),
+    });
+    setCounts(state, key, read);
+  });
+}
+
+/** Records whether this user manages a room's members and invite links. */
+export function managesChanged(
+  state: AppState,
+  change: { room: string; manages: boolean },
+): void {
+  batch(() => {
+    const key = roomKey(change.room);
+    const { [key]: _was, ...rest } = state.manages.value;
+    state.manages.value = change.manages ? { ...rest, [key]: true } : rest;
+  });
+}
+
+/** Opens or closes the current room's invite dialog. */
+export function inviteDialogToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.inviteOpen.value = open;
+    if (open) {
+      state.drawerOpen.value = false;
+      state.membersOpen.value = false;
+    }
+  });
+}
+
+/** Says a new message to screen readers (the polite live region). */
+export function announced(state: AppState, text: string): void {
+  batch(() => {
+    state.announcement.value = text;
+  });
+}
+
 /** Replaces the member list, if it is still for the current room. */
 export function membersUpdated(
   state: AppState,
@@ -405,6 +517,12 @@ export function messageCounted(
 ): void {
   const { key, seq, mention } = counted;
   batch(() => {
+    const mark = state.readMarks.value[key];
+    if (mark) {
+      // The server's numbers count what it had stored when it sent them.
+      if (seq <= mark.lastSeq) return;
+      setMark(state, key, { ...mark, lastSeq: seq });
+    }
     if (state.visible.value && state.viewKey.value === key) return;
     state.unread.value = {
       ...state.unread.value,
@@ -428,6 +546,7 @@ export function visibilityChanged(state: AppState, visible: boolean): void {
     state.visible.value = visible;
     const key = state.viewKey.value;
     if (visible) {
+      placeUnreadLine(state, key);
       markRead(state, key);
     } else if (state.firstUnread.value[key] !== undefined) {
       // Everything on screen was seen: the next "new" line goes lower.
@@ -629,11 +748,31 @@ function viewChanged(state: AppState, before: string): void {
   state.firstUnread.value = firstUnread;
   state.editing.value = null;
   state.membersOpen.value = false;
+  state.inviteOpen.value = false;
+  placeUnreadLine(state, now);
   if (state.visible.value) markRead(state, now);
 }
 
-/** Clears a log's unread count (its "new messages" line stays until the view moves on). */
+/**
+ * Puts the "new messages" line of a log the server counts at its read
+ * position, when there is something unread below it.
+ */
+function placeUnreadLine(state: AppState, key: string): void {
+  const mark = state.readMarks.value[key];
+  if (!mark || (state.unread.value[key] ?? 0) === 0) return;
+  state.firstUnread.value = {
+    ...state.firstUnread.value,
+    [key]: mark.lastRead + 1,
+  };
+}
+
+/**
+ * Clears a log's unread count (its "new messages" line stays until the
+ * view moves on). An account's rooms wait for the server's numbers: they
+ * clear once `mark_read` says so, on this device and the others alike.
+ */
 function markRead(state: AppState, key: string): void {
+  if (serverCounted(state, key)) return;
   if (state.unread.value[key] !== undefined) {
     const { [key]: _n, ...unread } = state.unread.value;
     state.unread.value = unread;
@@ -642,6 +781,55 @@ function markRead(state: AppState, key: string): void {
     const { [key]: _n, ...mentions } = state.mentions.value;
     state.mentions.value = mentions;
   }
+}
+
+/** Whether the server keeps this log's counts: an account's room. */
+function serverCounted(state: AppState, key: string): boolean {
+  return state.memberships.value[key] !== undefined;
+}
+
+/** Sets one log's read position. */
+function setMark(state: AppState, key: string, mark: ReadMark): void {
+  state.readMarks.value = { ...state.readMarks.value, [key]: mark };
+}
+
+/** Sets one log's unread and mention counts (0 removes them). */
+function setCounts(
+  state: AppState,
+  key: string,
+  counts: { unread: number; mentions: number },
+): void {
+  const { [key]: _u, ...unread } = state.unread.value;
+  const { [key]: _m, ...mentions } = state.mentions.value;
+  if (counts.unread > 0) unread[key] = counts.unread;
+  if (counts.mentions > 0) mentions[key] = counts.mentions;
+  state.unread.value = unread;
+  state.mentions.value = mentions;
+}
+
+/** The memberships a login reply lists, with their read state; guests get none. */
+function membershipsLoaded(state: AppState, data: LoginSuccess): void {
+  const list: ServerMembership[] = data.memberships ?? [];
+  const memberships: Record<string, Membership> = {};
+  const marks: Record<string, ReadMark> = {};
+  // Conversations keep their marks; rooms take the server's.
+  for (const [key, mark] of Object.entries(state.readMarks.value)) {
+    if (key.startsWith("@")) marks[key] = mark;
+  }
+  const privateRooms = new Set(
+    data.rooms.filter((r) => r.private).map((r) => roomKey(r.name)),
+  );
+  for (const m of list) {
+    const key = roomKey(m.room);
+    memberships[key] = { room: m.room, private: privateRooms.has(key) };
+    marks[key] = { lastRead: m.last_read_seq, lastSeq: m.last_seq };
+  }
+  for (const key of Object.keys(state.memberships.value)) {
+    if (!memberships[key]) setCounts(state, key, { unread: 0, mentions: 0 });
+  }
+  state.memberships.value = memberships;
+  state.readMarks.value = marks;
+  for (const m of list) setCounts(state, roomKey(m.room), m);
 }
 
 /** Forgets everything counted for a log. */

@@ -84,6 +84,51 @@ const EN = {
   "sidebar.close": "Close",
   "sidebar.muted": "Muted",
 
+  "sidebar.moreRooms": "More rooms",
+  "sidebar.private": "private",
+  "sidebar.online": "online",
+  "sidebar.unreadCount": "unread",
+  "sidebar.mentionCount": "mentioning you",
+
+  "create.private": "Private: invite only",
+  "create.submit": "Create",
+
+  "header.invite": "Invite people",
+  "header.private": "Private room",
+
+  "invite.title": "Invite people to #{room}",
+  "invite.byName": "Add someone by name",
+  "invite.name": "Username",
+  "invite.add": "Add",
+  "invite.added": "{user} was added to #{room}.",
+  "invite.links": "Invite links",
+  "invite.maxUses": "Uses",
+  "invite.unlimited": "No limit",
+  "invite.expires": "Expires after",
+  "invite.never": "Never",
+  "invite.hour": "1 hour",
+  "invite.day": "1 day",
+  "invite.week": "7 days",
+  "invite.create": "Create link",
+  "invite.copy": "Copy",
+  "invite.copied": "Copied",
+  "invite.copyFailed": "Select the link and copy it.",
+  "invite.revoke": "Revoke",
+  "invite.link": "Invite link",
+  "invite.uses": "used {uses} of {max}",
+  "invite.usesNoMax": "used {uses}",
+  "invite.expiresAt": "expires {date}",
+  "invite.none": "No links yet.",
+  "invite.managersOnly":
+    "Only the room's owner and moderators make invite links.",
+  "invite.invalid":
+    "This invite link no longer works: it was revoked, has expired or has been used up. Ask for a new one.",
+  "invite.unknown": "This invite link does not open any room.",
+  "invite.needsAccount": "Sign in with an account to join this private room.",
+
+  "menu.remove": "Remove from #{room}",
+  "menu.removed": "{user} was removed from #{room}.",
+
   "me.online": "Online",
   "me.onlineGuest": "Online · guest",
   "me.reconnecting": "Reconnecting…",
@@ -109,6 +154,7 @@ const EN = {
   "header.closeDm": "Close conversation",
   "header.online": "Online",
   "header.mutedBadge": "Muted",
+  "header.membersWord": "members",
 
   "members.title": "Members — {n}",
   "members.label": "Members",
@@ -116,6 +162,7 @@ const EN = {
   "members.you": "you",
   "members.online": "Online",
   "members.close": "Close members",
+  "members.messagePrefix": "Message",
 
   "menu.actionsFor": "Actions for {name}",
   "menu.sendMessage": "Send message",
@@ -168,6 +215,7 @@ const EN = {
   "msg.mentionsYou": "Mentions you",
 
   "file.download": "Download {name}",
+  "file.downloadPrefix": "Download",
   "file.open": "Open {name} full size",
   "file.viewer": "Image: {name}",
   "file.close": "Close",
@@ -286,6 +334,52 @@ const FR: Record<MessageKey, string> = {
   "sidebar.close": "Fermer",
   "sidebar.muted": "En sourdine",
 
+  "sidebar.moreRooms": "Autres salons",
+  "sidebar.private": "privé",
+  "sidebar.online": "en ligne",
+  "sidebar.unreadCount": "non lus",
+  "sidebar.mentionCount": "vous mentionnant",
+
+  "create.private": "Privé : sur invitation",
+  "create.submit": "Créer",
+
+  "header.invite": "Inviter des personnes",
+  "header.private": "Salon privé",
+
+  "invite.title": "Inviter dans #{room}",
+  "invite.byName": "Ajouter quelqu'un par son nom",
+  "invite.name": "Nom d'utilisateur",
+  "invite.add": "Ajouter",
+  "invite.added": "{user} a été ajouté à #{room}.",
+  "invite.links": "Liens d'invitation",
+  "invite.maxUses": "Utilisations",
+  "invite.unlimited": "Sans limite",
+  "invite.expires": "Expire après",
+  "invite.never": "Jamais",
+  "invite.hour": "1 heure",
+  "invite.day": "1 jour",
+  "invite.week": "7 jours",
+  "invite.create": "Créer un lien",
+  "invite.copy": "Copier",
+  "invite.copied": "Copié",
+  "invite.copyFailed": "Sélectionnez le lien et copiez-le.",
+  "invite.revoke": "Révoquer",
+  "invite.link": "Lien d'invitation",
+  "invite.uses": "utilisé {uses} fois sur {max}",
+  "invite.usesNoMax": "utilisé {uses} fois",
+  "invite.expiresAt": "expire le {date}",
+  "invite.none": "Aucun lien pour l'instant.",
+  "invite.managersOnly":
+    "Seuls le propriétaire du salon et les modérateurs créent des liens.",
+  "invite.invalid":
+    "Ce lien d'invitation ne fonctionne plus : il a été révoqué, a expiré ou a servi son nombre de fois. Demandez-en un nouveau.",
+  "invite.unknown": "Ce lien d'invitation n'ouvre aucun salon.",
+  "invite.needsAccount":
+    "Connectez-vous avec un compte pour rejoindre ce salon privé.",
+
+  "menu.remove": "Retirer de #{room}",
+  "menu.removed": "{user} a été retiré de #{room}.",
+
   "me.online": "En ligne",
   "me.onlineGuest": "En ligne · invité",
   "me.reconnecting": "Reconnexion…",
@@ -311,6 +405,7 @@ const FR: Record<MessageKey, string> = {
   "header.closeDm": "Fermer la conversation",
   "header.online": "En ligne",
   "header.mutedBadge": "Sourdine",
+  "header.membersWord": "membres",
 
   "members.title": "Membres — {n}",
   "members.label": "Membres",
@@ -318,6 +413,7 @@ const FR: Record<MessageKey, string> = {
   "members.you": "vous",
   "members.online": "En ligne",
   "members.close": "Fermer les membres",
+  "members.messagePrefix": "Écrire à",
 
   "menu.actionsFor": "Actions pour {name}",
   "menu.sendMessage": "Envoyer un message",
@@ -370,6 +466,7 @@ const FR: Record<MessageKey, string> = {
   "msg.mentionsYou": "Vous mentionne",
 
   "file.download": "Télécharger {name}",
+  "file.downloadPrefix": "Télécharger",
   "file.open": "Ouvrir {name} en grand",
   "file.viewer": "Image : {name}",
   "file.close": "Fermer",

@@ -8,6 +8,7 @@ import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
 import { Connection } from "./connection/mod.ts";
 import { lang, t } from "./i18n.ts";
+import { parseInviteHash } from "./invite_link.ts";
 import { Notifier } from "./notifier.ts";
 import { readList, readPref, writeList, writePref } from "./prefs.ts";
 import { type AppState, type Conversation, createAppState } from "./state.ts";
@@ -22,6 +23,7 @@ export function startClient(root: HTMLElement): AppServices {
   const services: AppServices = { state, connection, notifier };
   remember(state);
   followPage(state, notifier);
+  followInvites(state, connection);
   render(
     <AppContext.Provider value={services}>
       <App />
@@ -82,6 +84,36 @@ function followPage(state: AppState, notifier: Notifier): void {
   const unlock = () => notifier.unlock();
   addEventListener("pointerdown", unlock, { capture: true });
   addEventListener("keydown", unlock, { capture: true });
+}
+
+/**
+ * Opens invite links (`/#/invite/<code>/<room>`): at once when logged in,
+ * else right after the login, which keeps the address as it is.
+ */
+function followInvites(state: AppState, connection: Connection): void {
+  let waiting = parseInviteHash(location.hash);
+  function open(): void {
+    if (
+      waiting === null || state.username.value === null ||
+      state.status.value.kind !== "online" || state.resuming.value
+    ) {
+      return;
+    }
+    const route = waiting;
+    waiting = null;
+    // The link is used: a reload must not try it again.
+    history.replaceState(null, "", location.pathname + location.search);
+    untracked(() =>
+      void connection.openInvite(route).then((error) =>
+        actions.errorShown(state, error)
+      )
+    );
+  }
+  addEventListener("hashchange", () => {
+    waiting = parseInviteHash(location.hash) ?? waiting;
+    open();
+  });
+  effect(open);
 }
 
 /** The conversations remembered under `key`; anything unreadable is left out. */

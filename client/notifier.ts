@@ -7,7 +7,7 @@
 
 import * as actions from "./actions.ts";
 import { t } from "./i18n.ts";
-import type { AppState } from "./state.ts";
+import { type AppState, roomKey } from "./state.ts";
 
 /** A new message from someone else, as the notifier needs it. */
 export interface Incoming {
@@ -38,9 +38,9 @@ const BODY_MAX = 140;
 
 /**
  * Whether a message deserves a sound: it is not muted, not on screen, and
- * it is private, mentions the user, or belongs to another log than the one
- * open. A plain message in the open room while the tab is hidden only
- * counts as unread.
+ * it is private, mentions the user, or belongs to the current room while a
+ * conversation is open. A plain message in the open room while the tab is
+ * hidden, or in another room, only counts as unread.
  */
 export function shouldAlert(
   state: AppState,
@@ -50,7 +50,10 @@ export function shouldAlert(
   if (state.muted.value[key]) return false;
   const open = state.viewKey.value === key;
   if (open && state.visible.value) return false;
-  return dm || mention || !open;
+  // An account hears all its rooms: the other rooms' plain messages only
+  // count, as in Slack; the room it sits in (behind a conversation) blips.
+  const current = key === roomKey(state.currentRoom.value);
+  return dm || mention || (!open && current);
 }
 
 /** Plays sounds and shows desktop notifications. */

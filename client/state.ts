@@ -66,6 +66,25 @@ export interface Upload {
   preview?: string;
 }
 
+/** A room an account belongs to, as the sidebar lists it. */
+export interface Membership {
+  /** The room's name as the server spelled it. */
+  room: string;
+  /** Whether it is invite-only. */
+  private: boolean;
+}
+
+/**
+ * Where an account has read up to in a log, as the server keeps it for
+ * every device, and the newest seq known there.
+ */
+export interface ReadMark {
+  /** The newest seq read (0: nothing yet). */
+  lastRead: number;
+  /** The newest seq of the log, as far as this client knows. */
+  lastSeq: number;
+}
+
 /** Whether the browser may show desktop notifications, or has no Notification API. */
 export type NotifyPermission = NotificationPermission | "unsupported";
 
@@ -115,6 +134,16 @@ export interface AppState {
   view: Signal<View>;
   /** Users in the current room. */
   members: Signal<string[]>;
+  /** An account's rooms by room key (empty for guests, who have one room at a time). */
+  memberships: Signal<Record<string, Membership>>;
+  /** An account's read positions by log key, from the server. */
+  readMarks: Signal<Record<string, ReadMark>>;
+  /** Rooms (by key) whose members and invite links this user manages: owner, moderator or admin. */
+  manages: Signal<Record<string, true>>;
+  /** Whether the invite dialog of the current room is open. */
+  inviteOpen: Signal<boolean>;
+  /** The latest new message, for screen readers (a polite live region). */
+  announcement: Signal<string>;
   /** Whether the room drawer is open (narrow screens). */
   drawerOpen: Signal<boolean>;
   /** Whether the member panel is open (narrow screens). */
@@ -122,11 +151,10 @@ export interface AppState {
   /** Whether the page is visible (`document.visibilityState`). */
   visible: Signal<boolean>;
   /**
-   * Unread messages by log key. The server sends a connection only its
-   * current room's messages and its private messages, so a room can only
-   * count what reached us: the current room's messages while a
-   * conversation is open or the tab is hidden. Other rooms show nothing
-   * rather than a made-up number.
+   * Unread messages by log key. An account's rooms hold the server's
+   * numbers (the same on every device), moved on by live messages; a
+   * guest only counts what reached it: its current room's messages while
+   * a conversation is open or the tab is hidden.
    */
   unread: Signal<Record<string, number>>;
   /** Unread messages that mention this user, by log key. */
@@ -176,6 +204,15 @@ export function dmKey(name: string): string {
   return `@${nameKey(name)}`;
 }
 
+/** Whether a room is invite-only, as the memberships or the room list say. */
+export function isPrivateRoom(state: AppState, room: string): boolean {
+  const key = roomKey(room);
+  return state.memberships.value[key]?.private === true ||
+    state.rooms.value.some((r) =>
+      r.private === true && roomKey(r.name) === key
+    );
+}
+
 /** Creates the state of a fresh, logged-out client. */
 export function createAppState(): AppState {
   const status = signal<ConnectionStatus>({ kind: "connecting" });
@@ -215,6 +252,11 @@ export function createAppState(): AppState {
     conversations: signal({}),
     view,
     members: signal([]),
+    memberships: signal({}),
+    readMarks: signal({}),
+    manages: signal({}),
+    inviteOpen: signal(false),
+    announcement: signal(""),
     drawerOpen: signal(false),
     membersOpen: signal(false),
     visible: signal(true),
@@ -251,6 +293,7 @@ function buildLines(
   let n = 0;
   let prev: { user: string; ts: string } | null = null;
   let day = "";
+  let marked = false;
   function dayLine(ts: string): void {
     const today = localDay(ts);
     if (today === day || today === "") return;
@@ -267,7 +310,13 @@ function buildLines(
       n++;
     }
     dayLine(message.ts);
-    if (message.seq === options.unreadFrom) {
+    const own = nameKey(message.user) === mine;
+    // Above the first message by someone else since the read position.
+    if (
+      !marked && !own && options.unreadFrom !== undefined &&
+      message.seq >= options.unreadFrom
+    ) {
+      marked = true;
       lines.push({ kind: "unread", key: "unread" });
       prev = null;
     }
@@ -275,7 +324,7 @@ function buildLines(
       kind: "message",
       key: `m${message.seq}`,
       message,
-      own: nameKey(message.user) === mine,
+      own,
       grouped: continues(prev, message),
     });
     prev = message;

@@ -8,7 +8,11 @@ import type {
   ChatMessage,
   Envelope,
   ErrorData,
+  InviteInfo,
+  Membership,
+  MembershipEvent,
   PrivateMessage,
+  ReadStateEvent,
   Role,
   RoomSummary,
   SystemEvent,
@@ -113,6 +117,55 @@ export function isRoomList(value: unknown): value is RoomSummary[] {
     value.every((r) =>
       isFields(r) && typeof r.name === "string" && typeof r.users === "number"
     );
+}
+
+/** Whether a value is a whole number of at least 0. */
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+/** Whether a value holds read state: a position and the counts after it. */
+function isReadState(value: Fields): boolean {
+  return isCount(value.last_read_seq) && isCount(value.unread) &&
+    isCount(value.mentions);
+}
+
+/** Whether a value is the `memberships` list of a login reply. */
+export function isMembershipList(value: unknown): value is Membership[] {
+  return Array.isArray(value) &&
+    value.every((m) =>
+      isFields(m) && typeof m.room === "string" && isReadState(m) &&
+      isCount(m.last_seq)
+    );
+}
+
+/** Whether a value is a `membership` event's data. */
+export function isMembershipEvent(value: unknown): value is MembershipEvent {
+  if (
+    !isFields(value) || typeof value.room !== "string" ||
+    typeof value.member !== "boolean"
+  ) {
+    return false;
+  }
+  return !value.member ||
+    (isReadState(value) && (value.last_seq === undefined ||
+      isCount(value.last_seq)));
+}
+
+/** Whether a value is a `read_state` event's data (or a `mark_read` reply). */
+export function isReadStateEvent(value: unknown): value is ReadStateEvent {
+  return isFields(value) && isReadState(value) &&
+    (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is an invite link as `create_invite` and `list_invites` give it. */
+export function isInvite(value: unknown): value is InviteInfo {
+  return isFields(value) && typeof value.code === "string" &&
+    typeof value.url === "string" && typeof value.room === "string" &&
+    typeof value.created_by === "string" &&
+    typeof value.created_at === "string" && isCount(value.uses) &&
+    (value.expires_at === undefined || typeof value.expires_at === "string") &&
+    (value.max_uses === undefined || isCount(value.max_uses));
 }
 
 /** Whether a value is a `system` event's data. */

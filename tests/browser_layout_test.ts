@@ -116,7 +116,9 @@ browserTest(
       await page.screenshot({ path: artifact("layout_history.png") });
       await jump.click();
       await jump.waitFor({ state: "detached" });
-      await page.getByText("fresh news below").waitFor();
+      // (Its text is also in the live region that reads new messages out.)
+      await page.getByTestId("message").filter({ hasText: "fresh news below" })
+        .waitFor();
 
       // A private conversation pages back the same way.
       for (let i = 1; i <= 70; i++) {

@@ -11,6 +11,7 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
+import axe from "axe-core";
 import { startTestServer, TEST_PASSWORD, type TestServer } from "./harness.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -242,6 +243,63 @@ export async function noteAppearance(
 /** Waits until the tab title is exactly `title`. */
 export async function waitForTitle(page: Page, title: string): Promise<void> {
   await page.waitForFunction((t) => document.title === t, title);
+}
+
+/** The WCAG 2.1 A and AA rule tags of axe-core. */
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** One axe-core finding, trimmed to what a failing test should print. */
+export interface AxeFinding {
+  /** The rule, e.g. `color-contrast`. */
+  id: string;
+  /** `minor`, `moderate`, `serious` or `critical`. */
+  impact: string;
+  /** What the rule checks. */
+  help: string;
+  /** CSS selectors of the offending elements (at most 10). */
+  targets: string[];
+}
+
+/**
+ * Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now and
+ * returns the serious and critical findings. axe is evaluated through the
+ * DevTools protocol, which the page's CSP does not govern (an inline
+ * script tag would be refused, as it should be).
+ */
+export async function axeAudit(page: Page): Promise<AxeFinding[]> {
+  const loaded = await page.evaluate(() => "axe" in globalThis);
+  if (!loaded) await page.evaluate(axe.source);
+  return await page.evaluate(async (tags) => {
+    const run = (globalThis as unknown as {
+      axe: {
+        run(
+          context: Document,
+          options: unknown,
+        ): Promise<
+          {
+            violations: {
+              id: string;
+              impact: string | null;
+              help: string;
+              nodes: { target: unknown[] }[];
+            }[];
+          }
+        >;
+      };
+    }).axe.run;
+    const result = await run(document, {
+      runOnly: { type: "tag", values: tags },
+      resultTypes: ["violations"],
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? "",
+        help: v.help,
+        targets: v.nodes.slice(0, 10).map((n) => n.target.join(" ")),
+      }));
+  }, WCAG_TAGS);
 }
 
 /** Where a screenshot goes. */

@@ -18,12 +18,15 @@ import type { Envelope } from "../server/protocol/types.ts";
 import type { Fields } from "../client/wire.ts";
 import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
+import * as actions from "../client/actions.ts";
 import {
   backOnline,
   enterRoom,
+  loginAsAccount,
   loginAsGuest,
   loginReply,
   logTexts,
+  membership,
   privateMessage,
   type Rig,
   rig,
@@ -876,5 +879,255 @@ Deno.test("transport reads a real WebSocket's batched frame as separate objects,
   } finally {
     transport.stop();
     await server.shutdown();
+  }
+});
+
+Deno.test("connection lists an account's rooms from the login reply, with the server's unread and mention counts", async () => {
+  const r = rig();
+  const { state } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general", { last_seq: 5 }),
+      membership("dev", {
+        last_read_seq: 7,
+        unread: 3,
+        mentions: 1,
+        last_seq: 10,
+      }),
+      membership("secret", { last_seq: 2 }),
+    ], [
+      { name: "general", users: 2 },
+      { name: "dev", users: 1 },
+      { name: "lobby", users: 4 },
+      { name: "secret", users: 1, private: true },
+    ]);
+    assert.deepEqual(Object.keys(state.memberships.value).sort(), [
+      "dev",
+      "general",
+      "secret",
+    ]);
+    assert.equal(state.memberships.value.secret.private, true);
+    assert.equal(state.memberships.value.dev.private, false);
+    assert.deepEqual(state.unread.value, { dev: 3 });
+    assert.deepEqual(state.mentions.value, { dev: 1 });
+    assert.equal(state.totalUnread.value, 3);
+    assert.deepEqual(state.readMarks.value.dev, { lastRead: 7, lastSeq: 10 });
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection counts live messages of an account's other rooms from the server's numbers", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general", { last_seq: 5 }),
+      membership("dev", { last_read_seq: 7, unread: 3, last_seq: 10 }),
+    ]);
+    const dev = (seq: number, text = `dev ${seq}`) =>
+      roomMessage(seq, { room: "dev", text });
+    // Already in the server's count: not counted twice.
+    server.socket.push({ action: "receive_message", data: dev(10) });
+    server.socket.push({ action: "receive_message", data: dev(11) });
+    server.socket.push({
+      action: "receive_message",
+      data: dev(12, "@ida look"),
+    });
+    await until(() => state.unread.value.dev === 5, "two more unread");
+    assert.equal(state.mentions.value.dev, 1);
+    assert.equal(state.readMarks.value.dev.lastSeq, 12);
+    assert.equal(state.currentRoom.value, "general", "the view stays");
+    // Another device read up to 11: this one clears what it read.
+    server.socket.push({
+      action: "read_state",
+      data: { room: "dev", last_read_seq: 11, unread: 1, mentions: 1 },
+    });
+    await until(() => state.unread.value.dev === 1, "the other device read");
+    // An older position never moves it back.
+    server.socket.push({
+      action: "read_state",
+      data: { room: "dev", last_read_seq: 9, unread: 3, mentions: 1 },
+    });
+    server.socket.push({
+      action: "read_state",
+      data: { room: "dev", last_read_seq: 12, unread: 0, mentions: 0 },
+    });
+    await until(() => state.unread.value.dev === undefined, "all read");
+    assert.equal(state.mentions.value.dev, undefined);
+    assert.equal(state.readMarks.value.dev.lastRead, 12);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection sends mark_read for the newest message seen, forward only and at most once a second per room", async () => {
+  const r = rig();
+  const { server, state, clock, connection } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general", { last_read_seq: 1, unread: 2, last_seq: 3 }),
+    ]);
+    server.socket.push({ action: "receive_message", data: roomMessage(2) });
+    server.socket.push({ action: "receive_message", data: roomMessage(3) });
+    await until(() => state.logs.value.general?.messages.length === 2, "held");
+    connection.markSeen();
+    const mark = await server.next("mark_read");
+    assert.deepEqual(mark.data, { room: "general", seq: 3 });
+    server.reply(mark, {
+      room: "general",
+      last_read_seq: 3,
+      unread: 0,
+      mentions: 0,
+    });
+    await until(() => state.unread.value.general === undefined, "cleared");
+    // Seen again: nothing new, nothing sent.
+    connection.markSeen();
+    await settle();
+    assert.deepEqual(server.waiting, []);
+
+    // A new message within the second waits for the window to end.
+    server.socket.push({ action: "receive_message", data: roomMessage(4) });
+    server.socket.push({ action: "receive_message", data: roomMessage(5) });
+    await until(() => state.logs.value.general?.messages.length === 4, "held");
+    connection.markSeen();
+    await settle();
+    assert.deepEqual(server.waiting, []);
+    clock.advance(1000);
+    const later = await server.next("mark_read");
+    assert.deepEqual(later.data, { room: "general", seq: 5 });
+
+    // A hidden page reads nothing.
+    actions.visibilityChanged(state, false);
+    server.socket.push({ action: "receive_message", data: roomMessage(6) });
+    await until(() => state.logs.value.general?.messages.length === 5, "held");
+    clock.advance(5000);
+    connection.markSeen();
+    await settle();
+    assert.deepEqual(server.waiting, []);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection sends no mark_read for a guest", async () => {
+  const r = rig();
+  try {
+    await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
+    r.connection.markSeen();
+    await settle();
+    assert.deepEqual(r.server.waiting, []);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection puts the new messages line at the server's read position when a room opens", async () => {
+  const r = rig();
+  const { state } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general"),
+      membership("dev", { last_read_seq: 2, unread: 2, last_seq: 4 }),
+    ]);
+    const dev = (seq: number, user = "bob") =>
+      roomMessage(seq, { room: "dev", user });
+    await enterRoom(r, "dev", [dev(1), dev(2), dev(3, "ida"), dev(4)]);
+    const kinds = state.lines.value.map((l) =>
+      l.kind === "message" ? `m${l.message.seq}` : l.kind
+    );
+    // Above the first message by someone else after seq 2.
+    assert.deepEqual(kinds.filter((k) => k !== "day"), [
+      "m1",
+      "m2",
+      "m3",
+      "unread",
+      "m4",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection follows membership events: a room joined elsewhere shows, one that ends takes the view back to general", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsAccount(r, "ida");
+    server.socket.push({
+      action: "membership",
+      data: {
+        room: "secret",
+        member: true,
+        last_read_seq: 4,
+        unread: 2,
+        mentions: 0,
+        last_seq: 6,
+        private: true,
+      },
+    });
+    await until(() => state.memberships.value.secret !== undefined, "joined");
+    assert.equal(state.memberships.value.secret.private, true);
+    assert.equal(state.unread.value.secret, 2);
+
+    await enterRoom(r, "secret", [roomMessage(6, { room: "secret" })]);
+    server.socket.push(
+      { action: "membership", data: { room: "secret", member: false } },
+      {
+        action: "system",
+        data: {
+          room: "general",
+          kind: "removed",
+          user: "ida",
+          text: "bob removed you from secret",
+        },
+      },
+    );
+    await until(() => state.currentRoom.value === "general", "moved");
+    assert.equal(state.memberships.value.secret, undefined);
+    assert.equal(state.unread.value.secret, undefined);
+    await until(
+      () =>
+        state.logs.value.general?.notices.some((n) =>
+          n.text === "bob removed you from secret"
+        ) === true,
+      "the notice where the user is",
+    );
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection opens an invite link with its code, and says why a used-up link does not", async () => {
+  const r = rig();
+  const { server, state, connection } = r;
+  try {
+    await loginAsAccount(r, "ida");
+    const opened = connection.openInvite({ code: "abc", room: "secret" });
+    const join = await server.next("join_room");
+    assert.deepEqual(join.data, { room: "secret", invite: "abc" });
+    server.reply(join, { room: "secret", history: [] });
+    // An account's move asks whether it manages the room.
+    server.refuse(await server.next("list_invites"), "forbidden", "No.");
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    assert.equal(await opened, null);
+    assert.equal(state.currentRoom.value, "secret");
+    assert.deepEqual(state.manages.value, {});
+
+    const stale = connection.openInvite({ code: "old", room: "other" });
+    server.refuse(
+      await server.next("join_room"),
+      "invite_invalid",
+      "This invite is no longer valid.",
+    );
+    const error = await stale;
+    assert.equal(error?.code, "invite_invalid");
+    assert.match(
+      error?.message ?? "",
+      /revoked, has expired or has been used up/,
+    );
+    assert.equal(state.currentRoom.value, "secret");
+  } finally {
+    await r.stop();
   }
 });

@@ -411,6 +411,10 @@ export async function enterRoom(
   const join = await server.next("join_room");
   assert.deepEqual(join.data, { room: room.replace(/^#/, "") });
   server.reply(join, { room: join.data.room, history });
+  // An account asks whether it manages the room; this one does not.
+  if (rig.state.account.value && join.data.room !== "general") {
+    server.refuse(await server.next("list_invites"), "forbidden", "No.");
+  }
   server.reply(await server.next("list_users"), { users: ["ida"] });
   assert.equal(await joined, null);
 }
@@ -423,4 +427,53 @@ export async function backOnline(rig: Rig): Promise<FakeSocket> {
   const socket = await server.socketCount(count + 1);
   socket.accept();
   return socket;
+}
+
+/** One membership of a `login` reply: a room and its read state. */
+export function membership(
+  room: string,
+  more: {
+    last_read_seq?: number;
+    unread?: number;
+    mentions?: number;
+    last_seq?: number;
+  } = {},
+): Record<string, unknown> {
+  const last = more.last_seq ?? 0;
+  return {
+    room,
+    last_read_seq: more.last_read_seq ?? last,
+    unread: more.unread ?? 0,
+    mentions: more.mentions ?? 0,
+    last_seq: last,
+  };
+}
+
+/**
+ * Starts the client with a session cookie and logs in to the account,
+ * answering the login (with these memberships), the first history page
+ * and the member list.
+ */
+export async function loginAsAccount(
+  rig: Rig,
+  name: string,
+  memberships: Record<string, unknown>[] = [membership("general")],
+  rooms: RoomSummary[] = [{ name: "general", users: 1 }],
+): Promise<void> {
+  const { connection, server, auth } = rig;
+  auth.session = { username: name, role: "user" };
+  connection.start();
+  const socket = await server.socketCount(server.sockets.length + 1);
+  socket.accept();
+  server.reply(await server.next("login"), {
+    ...loginReply(name, { rooms }),
+    memberships,
+  });
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  server.reply(await server.next("list_users"), { users: [name] });
+  await until(() => rig.state.username.value === name, "logged in");
+  await settle();
 }

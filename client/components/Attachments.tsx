@@ -63,9 +63,9 @@ function FileCard({ file }: { file: Attachment }): JSX.Element {
       data-testid="attachment-file"
       href={file.url}
       download={file.name}
-      aria-label={t("file.download", { name: file.name })}
-      title={file.name}
+      title={t("file.download", { name: file.name })}
     >
+      <span class="sr-only">{t("file.downloadPrefix")}</span>
       <span class="file-icon" aria-hidden="true">
         <FileIcon />
         {extension && <span class="file-ext">{extension}</span>}

@@ -13,6 +13,7 @@ import { t } from "../i18n.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
+import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
@@ -27,6 +28,24 @@ export function ChatScreen(): JSX.Element {
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
+  // A drawer that opens takes the focus; closed, it gives it back.
+  useLayoutEffect(() => {
+    if (drawer) {
+      document.querySelector<HTMLElement>("#sidebar .drawer-close")?.focus();
+    } else if (document.activeElement?.closest("#sidebar")) {
+      document.querySelector<HTMLElement>('[data-testid="drawer-toggle"]')
+        ?.focus();
+    }
+  }, [drawer]);
+  useLayoutEffect(() => {
+    if (members) {
+      document.querySelector<HTMLElement>("#member-list .members-close")
+        ?.focus();
+    } else if (document.activeElement?.closest("#member-list")) {
+      document.querySelector<HTMLElement>('[data-testid="members-toggle"]')
+        ?.focus();
+    }
+  }, [members]);
   useLayoutEffect(() => {
     if (!drawer && !members) return;
     function onKey(event: KeyboardEvent): void {
@@ -64,6 +83,7 @@ export function ChatScreen(): JSX.Element {
         </div>
       </main>
       <Lightbox />
+      {state.inviteOpen.value && room && <InviteDialog />}
     </div>
   );
 }

@@ -35,7 +35,7 @@ export function ConnectionBanner(): JSX.Element | null {
         <button
           type="button"
           class="banner-retry"
-          aria-label={t("banner.retryLabel")}
+          title={t("banner.retryLabel")}
           onClick={() => connection.reconnectNow()}
         >
           {t("banner.retry")}

@@ -2,9 +2,11 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
+import { LockIcon } from "./Icons.tsx";
 
 /** Props of {@linkcode CreateRoomForm}. */
 export interface CreateRoomFormProps {
@@ -12,12 +14,19 @@ export interface CreateRoomFormProps {
   onDone: () => void;
 }
 
-/** Asks for a room name; shows the server's refusal under the field. */
+/**
+ * Asks for a room name, and whether it is invite-only (accounts only);
+ * shows the server's refusal under the field. Escape gives up.
+ */
 export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
-  const { connection } = useApp();
+  const { state, connection } = useApp();
   const name = useSignal("");
+  const secret = useSignal(false);
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
+  const input = useRef<HTMLInputElement>(null);
+  // `autofocus` only works as a page loads: focus the field as it opens.
+  useLayoutEffect(() => input.current?.focus(), []);
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
     if (name.value.trim() === "") {
@@ -25,32 +34,69 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
       return;
     }
     busy.value = true;
-    const failure = await connection.createRoom(name.value);
+    const failure = await connection.createRoom(name.value, {
+      private: secret.value,
+    });
     busy.value = false;
     if (failure) error.value = failure.message;
     else onDone();
   }
   return (
-    <form class="create-room" onSubmit={(e) => void submit(e)}>
-      <input
-        class={`field small${error.value ? " invalid" : ""}`}
-        data-testid="create-room-input"
-        aria-label={t("sidebar.newRoom")}
-        placeholder="new-room"
-        maxLength={MAX_NAME_LENGTH}
-        autoFocus
-        disabled={busy.value}
-        value={name.value}
-        onInput={(e) => {
-          name.value = e.currentTarget.value;
-          error.value = null;
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "Escape") onDone();
-        }}
-      />
+    <form
+      class="create-room"
+      onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.stopPropagation();
+          onDone();
+        }
+      }}
+    >
+      <div class="create-room-row">
+        <input
+          ref={input}
+          class={`field small${error.value ? " invalid" : ""}`}
+          data-testid="create-room-input"
+          aria-label={t("sidebar.newRoom")}
+          aria-invalid={error.value ? "true" : undefined}
+          aria-describedby={error.value ? "create-room-error" : undefined}
+          placeholder="new-room"
+          maxLength={MAX_NAME_LENGTH}
+          disabled={busy.value}
+          value={name.value}
+          onInput={(e) => {
+            name.value = e.currentTarget.value;
+            error.value = null;
+          }}
+        />
+        <button
+          type="submit"
+          class="button primary small"
+          data-testid="create-room-submit"
+          disabled={busy.value}
+        >
+          {t("create.submit")}
+        </button>
+      </div>
+      {state.account.value && (
+        <label class="check-label">
+          <input
+            type="checkbox"
+            data-testid="create-room-private"
+            checked={secret.value}
+            onChange={(e) => secret.value = e.currentTarget.checked}
+          />
+          <LockIcon />
+          {t("create.private")}
+        </label>
+      )}
       {error.value && (
-        <p class="field-error" role="alert" data-testid="create-room-error">
+        <p
+          id="create-room-error"
+          class="field-error"
+          role="alert"
+          data-testid="create-room-error"
+        >
           {error.value}
         </p>
       )}

@@ -184,3 +184,32 @@ export function GearIcon(): JSX.Element {
     </Svg>
   );
 }
+
+/** A padlock: an invite-only room. */
+export function LockIcon(): JSX.Element {
+  return (
+    <Svg>
+      <rect x="5" y="11" width="14" height="10" rx="2" />
+      <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+    </Svg>
+  );
+}
+
+/** A person with a plus: invites someone. */
+export function InviteIcon(): JSX.Element {
+  return (
+    <Svg>
+      <circle cx="9" cy="8" r="4" />
+      <path d="M2 21v-1a6 6 0 0 1 12 0v1M19 8v6M16 11h6" />
+    </Svg>
+  );
+}
+
+/** A chevron pointing right (closed) or down (open, by CSS). */
+export function ChevronIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="m9 6 6 6-6 6" />
+    </Svg>
+  );
+}

@@ -6,6 +6,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
 import { t } from "../i18n.ts";
+import { roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
 import { MemberMenu } from "./MemberMenu.tsx";
@@ -20,6 +21,8 @@ export function MemberList(): JSX.Element {
   const username = state.username.value;
   const me = username === null ? undefined : nameKey(username);
   const moderator = canModerate(state.role.value);
+  const manages =
+    state.manages.value[roomKey(state.currentRoom.value)] === true;
   const open = state.membersOpen.value;
   return (
     <aside
@@ -64,14 +67,16 @@ export function MemberList(): JSX.Element {
                     type="button"
                     class="member-main"
                     title={t("members.message", { name })}
-                    aria-label={t("members.message", { name })}
                     onClick={() => void connection.openConversation(name)}
                   >
                     <Online name={name} />
+                    <span class="sr-only">{t("members.messagePrefix")}</span>
                     <span class="member-name">{name}</span>
                   </button>
                 )}
-              {moderator && !self && <MemberMenu name={name} />}
+              {(moderator || manages) && !self && (
+                <MemberMenu name={name} moderator={moderator} />
+              )}
             </li>
           );
         })}

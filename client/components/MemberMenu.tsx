@@ -1,9 +1,13 @@
-/** The "⋯" menu beside a member, for moderators: message, kick, ban (with an optional reason). */
+/**
+ * The "⋯" menu beside a member, for moderators (message, kick, ban with an
+ * optional reason) and for those who manage the room (remove from it).
+ */
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
 import { t } from "../i18n.ts";
@@ -14,13 +18,17 @@ import { useDismiss } from "../use_dismiss.ts";
 export interface MemberMenuProps {
   /** The member it acts on. */
   name: string;
+  /** Whether this user moderates the server (kick, ban). */
+  moderator: boolean;
 }
 
 /** What the moderator picked, waiting for a reason. */
 type Step = "kick" | "ban-room" | "ban-server";
 
 /** A menu button and its popover; the server decides whether the step is allowed. */
-export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
+export function MemberMenu(
+  { name, moderator }: MemberMenuProps,
+): JSX.Element {
   const services = useApp();
   const { state, connection } = services;
   const open = useSignal(false);
@@ -30,6 +38,18 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
   const root = useRef<HTMLDivElement>(null);
   const room = state.currentRoom.value;
   const inGeneral = roomKey(room) === GENERAL_ROOM;
+  const manages = state.manages.value[roomKey(room)] === true;
+
+  async function remove(): Promise<void> {
+    close();
+    const error = await connection.removeMember(room, name);
+    actions.noticeAdded(state, {
+      room: state.viewKey.value,
+      kind: error ? "error" : "info",
+      text: error?.message ?? t("menu.removed", { user: name, room }),
+    });
+    void connection.refreshMembers();
+  }
 
   function close(): void {
     open.value = false;
@@ -92,36 +112,54 @@ export function MemberMenu({ name }: MemberMenuProps): JSX.Element {
           >
             {t("menu.sendMessage")}
           </button>
-          <div class="menu-separator" role="separator" />
-          <button
-            type="button"
-            role="menuitem"
-            class="menu-item danger"
-            data-testid="menu-kick"
-            onClick={() => step.value = "kick"}
-          >
-            {t("menu.kick")}
-          </button>
-          <button
-            type="button"
-            role="menuitem"
-            class="menu-item danger"
-            data-testid="menu-ban-room"
-            disabled={inGeneral}
-            title={inGeneral ? t("menu.generalBan") : undefined}
-            onClick={() => step.value = "ban-room"}
-          >
-            {t("menu.banRoom")}
-          </button>
-          <button
-            type="button"
-            role="menuitem"
-            class="menu-item danger"
-            data-testid="menu-ban-server"
-            onClick={() => step.value = "ban-server"}
-          >
-            {t("menu.banServer")}
-          </button>
+          {manages && !inGeneral && (
+            <>
+              <div class="menu-separator" role="separator" />
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item danger"
+                data-testid="menu-remove"
+                onClick={() => void remove()}
+              >
+                {t("menu.remove", { room })}
+              </button>
+            </>
+          )}
+          {moderator && (
+            <>
+              <div class="menu-separator" role="separator" />
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item danger"
+                data-testid="menu-kick"
+                onClick={() => step.value = "kick"}
+              >
+                {t("menu.kick")}
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item danger"
+                data-testid="menu-ban-room"
+                disabled={inGeneral}
+                title={inGeneral ? t("menu.generalBan") : undefined}
+                onClick={() => step.value = "ban-room"}
+              >
+                {t("menu.banRoom")}
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item danger"
+                data-testid="menu-ban-server"
+                onClick={() => step.value = "ban-server"}
+              >
+                {t("menu.banServer")}
+              </button>
+            </>
+          )}
         </div>
       )}
       {open.value && step.value !== null && (

@@ -11,9 +11,9 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
 import { formatDay } from "../format.ts";
 import { t } from "../i18n.ts";
-import type { Line } from "../state.ts";
+import { isPrivateRoom, type Line } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
-import { ArrowDownIcon } from "./Icons.tsx";
+import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 import { NoticeLine } from "./NoticeLine.tsx";
 
@@ -77,6 +77,8 @@ export function MessageList(): JSX.Element {
     away.value = below > el.clientHeight ||
       (!atBottom.current && newBelow.value > 0);
     anchor.current = topRow(el, inner.current);
+    // The newest message is in sight: read, on every device.
+    if (atBottom.current) connection.markSeen();
   }
 
   useLayoutEffect(() => {
@@ -113,6 +115,12 @@ export function MessageList(): JSX.Element {
     }
   }, [lines, key]);
 
+  // Coming back to the tab with the newest message in sight reads it.
+  const visible = state.visible.value;
+  useEffect(() => {
+    if (visible) measure();
+  }, [visible]);
+
   useEffect(() => {
     // Images load after layout and change heights: stay put regardless.
     const box = inner.current;
@@ -133,6 +141,31 @@ export function MessageList(): JSX.Element {
     }
   }
 
+  /** Up and Down walk the messages; Home and End go to the first and last. */
+  function onKeyDown(event: KeyboardEvent): void {
+    const el = scroller.current;
+    const target = event.target as HTMLElement;
+    if (!el || (target !== el && !target.matches('[data-testid="message"]'))) {
+      return;
+    }
+    const rows = [
+      ...el.querySelectorAll<HTMLElement>('[data-testid="message"]'),
+    ];
+    if (rows.length === 0) return;
+    const at = rows.indexOf(target);
+    let next: HTMLElement | undefined;
+    if (event.key === "ArrowDown") {
+      next = at < 0 ? rows[rows.length - 1] : rows[at + 1];
+    } else if (event.key === "ArrowUp") {
+      next = at < 0 ? rows[rows.length - 1] : rows[at - 1];
+    } else if (event.key === "Home" && at >= 0) next = rows[0];
+    else if (event.key === "End" && at >= 0) next = rows[rows.length - 1];
+    else return;
+    event.preventDefault();
+    next?.focus();
+    next?.scrollIntoView({ block: "nearest" });
+  }
+
   function jump(): void {
     const el = scroller.current;
     if (!el) return;
@@ -148,11 +181,11 @@ export function MessageList(): JSX.Element {
         ref={scroller}
         class="messages"
         data-testid="message-list"
-        role="log"
-        aria-live="polite"
+        role="region"
         aria-label={t("list.label", { title })}
         tabIndex={0}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
       >
         <div ref={inner} class="messages-inner">
           {loading && (
@@ -167,7 +200,15 @@ export function MessageList(): JSX.Element {
           )}
           {atStart && shown.kind === "room" && (
             <div class="room-intro">
-              <div class="room-intro-mark" aria-hidden="true">#</div>
+              <div class="room-intro-mark" aria-hidden="true">
+                {isPrivateRoom(state, state.currentRoom.value)
+                  ? (
+                    <span class="intro-lock" data-testid="intro-lock">
+                      <LockIcon />
+                    </span>
+                  )
+                  : "#"}
+              </div>
               <h2>{t("list.welcome", { title })}</h2>
               <p>{t("list.roomStart")}</p>
             </div>
@@ -181,6 +222,17 @@ export function MessageList(): JSX.Element {
           )}
           {lines.map((line) => <LineView key={line.key} line={line} />)}
         </div>
+      </div>
+      {
+        /* New messages only, said politely: history loads stay quiet. */
+      }
+      <div
+        class="sr-only"
+        aria-live="polite"
+        aria-atomic="true"
+        data-testid="announcer"
+      >
+        {state.announcement.value}
       </div>
       {away.value && (
         <button

@@ -82,6 +82,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       data-failed={failed ? "true" : undefined}
       data-deleted={deleted ? "true" : undefined}
       data-edited={message?.edited_at ? "true" : undefined}
+      tabIndex={-1}
       onClick={onClick}
     >
       <div class="msg-gutter">

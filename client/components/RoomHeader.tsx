@@ -1,6 +1,6 @@
 /**
  * The bar above the messages: drawer toggle, room (or conversation) name,
- * mute state, members, and a menu with mute, leave or close.
+ * mute state, members, and a menu with mute, invite, leave or close.
  */
 
 import { useSignal } from "@preact/signals";
@@ -10,7 +10,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
-import { roomKey } from "../state.ts";
+import { isPrivateRoom, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { Avatar } from "./Avatar.tsx";
 import {
@@ -18,6 +18,8 @@ import {
   BellOffIcon,
   CloseIcon,
   ExitIcon,
+  InviteIcon,
+  LockIcon,
   MenuIcon,
   MoreIcon,
   UsersIcon,
@@ -31,6 +33,7 @@ export function RoomHeader(): JSX.Element {
   const key = state.viewKey.value;
   const muted = state.muted.value[key] === true;
   const count = state.members.value.length;
+  const isPrivate = isPrivateRoom(state, room);
   const unreadElsewhere = state.totalUnread.value -
     (state.unread.value[key] ?? 0);
   const toggle = (
@@ -93,7 +96,18 @@ export function RoomHeader(): JSX.Element {
     <header class="room-header">
       {toggle}
       <h1 class="room-title">
-        <span class="room-hash" aria-hidden="true">#</span>
+        {isPrivate
+          ? (
+            <span
+              class="room-hash lock"
+              data-testid="header-lock"
+              title={t("header.private")}
+            >
+              <LockIcon />
+              <span class="sr-only">{t("header.private")}:</span>
+            </span>
+          )
+          : <span class="room-hash" aria-hidden="true">#</span>}
         <span data-testid="current-room">{room}</span>
       </h1>
       {mutedMark}
@@ -108,18 +122,20 @@ export function RoomHeader(): JSX.Element {
         type="button"
         class="button ghost header-end narrow-only"
         data-testid="members-toggle"
-        aria-label={t("header.showMembers", { n: count })}
+        title={t("header.showMembers", { n: count })}
         aria-controls="member-list"
         aria-expanded={state.membersOpen.value}
         onClick={() => actions.membersToggled(state)}
       >
         <UsersIcon />
         <span>{count}</span>
+        <span class="sr-only">{t("header.membersWord")}</span>
       </button>
       <HeaderMenu
         name={`#${room}`}
         muteKey={key}
         leave={roomKey(room) !== GENERAL_ROOM}
+        invite={state.account.value && roomKey(room) !== GENERAL_ROOM}
       />
     </header>
   );
@@ -127,7 +143,13 @@ export function RoomHeader(): JSX.Element {
 
 /** The "⋯" menu: mute or unmute, leave the room or close the conversation. */
 function HeaderMenu(
-  props: { name: string; muteKey: string; leave?: boolean; dm?: string },
+  props: {
+    name: string;
+    muteKey: string;
+    leave?: boolean;
+    invite?: boolean;
+    dm?: string;
+  },
 ): JSX.Element {
   const { state, connection } = useApp();
   const open = useSignal(false);
@@ -173,11 +195,29 @@ function HeaderMenu(
             {muted ? <BellIcon /> : <BellOffIcon />}
             {muted ? t("header.unmute") : t("header.mute")}
           </button>
+          {props.invite && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item with-icon"
+              data-testid="invite-open"
+              onClick={() => {
+                open.value = false;
+                // The dialog gives the focus back to the menu's button.
+                root.current?.querySelector<HTMLElement>("button")?.focus();
+                actions.inviteDialogToggled(state, true);
+              }}
+            >
+              <InviteIcon />
+              {t("header.invite")}
+            </button>
+          )}
           {props.leave && (
             <button
               type="button"
               role="menuitem"
               class="menu-item with-icon danger"
+              data-testid="leave-room"
               onClick={() => void leave()}
             >
               <ExitIcon />

@@ -15,9 +15,11 @@ import { CreateRoomForm } from "./CreateRoomForm.tsx";
 import {
   BellIcon,
   BellOffIcon,
+  ChevronIcon,
   CloseIcon,
   ExitIcon,
   GearIcon,
+  LockIcon,
   LogoIcon,
   PlusIcon,
 } from "./Icons.tsx";
@@ -25,14 +27,27 @@ import { RoleBadge } from "./RoleBadge.tsx";
 
 /** The left column (a drawer on narrow screens). */
 export function Sidebar(): JSX.Element {
-  const { state, connection } = useApp();
+  const { state } = useApp();
   const creating = useSignal(false);
-  const shown = state.view.value;
-  const current = shown.kind === "room" ? roomKey(state.currentRoom.value) : "";
-  const rooms = sortRooms(state.rooms.value);
-  async function join(room: string): Promise<void> {
-    actions.errorShown(state, await connection.joinRoom(room));
-  }
+  const browsing = useSignal(false);
+  const account = state.account.value;
+  const memberships = state.memberships.value;
+  const all = state.rooms.value;
+  // An account lists its rooms; the public rooms it has not joined wait
+  // under "More rooms". A guest has one room at a time: every room.
+  const mine = account
+    ? sortRooms(
+      Object.entries(memberships).map(([key, m]) => ({
+        name: m.room,
+        users: all.find((r) => roomKey(r.name) === key)?.users ?? 0,
+        private: m.private ||
+          all.some((r) => roomKey(r.name) === key && r.private === true),
+      })),
+    )
+    : sortRooms(all);
+  const others = account
+    ? sortRooms(all.filter((r) => !memberships[roomKey(r.name)]))
+    : [];
   return (
     <nav id="sidebar" class="sidebar" aria-label={t("sidebar.label")}>
       <div class="sidebar-brand">
@@ -67,60 +82,33 @@ export function Sidebar(): JSX.Element {
         {creating.value && (
           <CreateRoomForm onDone={() => creating.value = false} />
         )}
-        <ul class="room-list" data-testid="room-list">
-          {rooms.map((room) => {
-            const key = roomKey(room.name);
-            const active = key === current;
-            const unread = active ? 0 : state.unread.value[key] ?? 0;
-            const mentioned = !active && (state.mentions.value[key] ?? 0) > 0;
-            const muted = state.muted.value[key] === true;
-            return (
-              <li key={key}>
+        <RoomList rooms={mine} testId="room-list" />
+        {others.length > 0 && (
+          <>
+            <div class="sidebar-section">
+              <h2 class="section-title">
                 <button
                   type="button"
-                  class={`room-item${active ? " active" : ""}${
-                    unread > 0 ? " unread" : ""
-                  }${muted ? " muted" : ""}`}
-                  data-testid="room-item"
-                  data-room={room.name}
-                  aria-current={active ? "page" : undefined}
-                  aria-label={unread > 0
-                    ? t("sidebar.roomUnread", { room: room.name, n: unread })
-                    : t("sidebar.roomLabel", {
-                      room: room.name,
-                      n: room.users,
-                    })}
-                  onClick={() => void join(room.name)}
+                  class="disclosure"
+                  data-testid="more-rooms"
+                  aria-expanded={browsing.value}
+                  aria-controls="more-rooms"
+                  onClick={() => browsing.value = !browsing.value}
                 >
-                  <span class="room-hash" aria-hidden="true">#</span>
-                  <span class="room-name">{room.name}</span>
-                  {muted && (
-                    <span class="muted-icon" aria-hidden="true">
-                      <BellOffIcon />
-                    </span>
-                  )}
-                  {unread > 0
-                    ? (
-                      <span
-                        class={`unread-badge inline${
-                          mentioned ? " mention" : ""
-                        }`}
-                        data-testid="room-unread"
-                      >
-                        {mentioned ? "@" : ""}
-                        {unread > 99 ? "99+" : unread}
-                      </span>
-                    )
-                    : (
-                      <span class="room-count" data-testid="room-count">
-                        {room.users}
-                      </span>
-                    )}
+                  <ChevronIcon />
+                  {t("sidebar.moreRooms")} ({others.length})
                 </button>
-              </li>
-            );
-          })}
-        </ul>
+              </h2>
+            </div>
+            {browsing.value && (
+              <RoomList
+                rooms={others}
+                testId="more-room-list"
+                id="more-rooms"
+              />
+            )}
+          </>
+        )}
         <div class="sidebar-section">
           <h2 class="section-title">{t("sidebar.dms")}</h2>
         </div>
@@ -128,6 +116,88 @@ export function Sidebar(): JSX.Element {
       </div>
       <MyCard />
     </nav>
+  );
+}
+
+/** Rooms with their unread or user counts; a click opens (and joins) one. */
+function RoomList(
+  props: { rooms: RoomSummary[]; testId: string; id?: string },
+): JSX.Element {
+  const { state, connection } = useApp();
+  const shown = state.view.value;
+  const current = shown.kind === "room" ? roomKey(state.currentRoom.value) : "";
+  async function join(room: string): Promise<void> {
+    actions.errorShown(state, await connection.joinRoom(room));
+  }
+  return (
+    <ul class="room-list" data-testid={props.testId} id={props.id}>
+      {props.rooms.map((room) => {
+        const key = roomKey(room.name);
+        const active = key === current;
+        const unread = active ? 0 : state.unread.value[key] ?? 0;
+        const mentions = active ? 0 : state.mentions.value[key] ?? 0;
+        const muted = state.muted.value[key] === true;
+        return (
+          <li key={key}>
+            <button
+              type="button"
+              class={`room-item${active ? " active" : ""}${
+                unread > 0 ? " unread" : ""
+              }${muted ? " muted" : ""}`}
+              data-testid="room-item"
+              data-room={room.name}
+              data-private={room.private ? "true" : undefined}
+              aria-current={active ? "page" : undefined}
+              onClick={() => void join(room.name)}
+            >
+              {room.private
+                ? (
+                  <span class="room-hash lock" data-testid="room-lock">
+                    <LockIcon />
+                  </span>
+                )
+                : <span class="room-hash" aria-hidden="true">#</span>}
+              <span class="room-name">{room.name}</span>
+              {room.private && (
+                <span class="sr-only">({t("sidebar.private")})</span>
+              )}
+              {muted && (
+                <span class="muted-icon" aria-hidden="true">
+                  <BellOffIcon />
+                </span>
+              )}
+              {unread > 0
+                ? (
+                  <>
+                    <span
+                      class={`unread-badge inline${
+                        mentions > 0 ? " at-me" : ""
+                      }`}
+                      data-testid="room-unread"
+                    >
+                      {mentions > 0 ? "@" : ""}
+                      {unread > 999 ? "999+" : unread}
+                    </span>
+                    <span class="sr-only">
+                      {t("sidebar.unreadCount")}
+                      {mentions > 0 &&
+                        `, ${mentions} ${t("sidebar.mentionCount")}`}
+                    </span>
+                  </>
+                )
+                : (
+                  <>
+                    <span class="room-count" data-testid="room-count">
+                      {room.users}
+                    </span>
+                    <span class="sr-only">{t("sidebar.online")}</span>
+                  </>
+                )}
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 
@@ -163,9 +233,6 @@ function DirectMessages(): JSX.Element {
               data-testid="dm-item"
               data-user={c.name}
               aria-current={active ? "page" : undefined}
-              aria-label={unread
-                ? t("sidebar.dmUnread", { name: c.name, n: count })
-                : t("sidebar.dmLabel", { name: c.name })}
               onClick={() => void connection.openConversation(c.name)}
             >
               <span class="presence-wrap">
@@ -179,9 +246,12 @@ function DirectMessages(): JSX.Element {
                 </span>
               )}
               {unread && (
-                <span class="unread-badge" data-testid="dm-unread">
-                  {count > 99 ? "99+" : count}
-                </span>
+                <>
+                  <span class="unread-badge" data-testid="dm-unread">
+                    {count > 99 ? "99+" : count}
+                  </span>
+                  <span class="sr-only">{t("sidebar.unreadCount")}</span>
+                </>
               )}
             </button>
             <button

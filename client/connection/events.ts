@@ -7,6 +7,7 @@
 import type {
   ChatMessage,
   Envelope,
+  MembershipEvent,
   PrivateMessage,
   Role,
   RoomSummary,
@@ -23,7 +24,9 @@ import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
   isChatMessage,
+  isMembershipEvent,
   isPrivateMessage,
+  isReadStateEvent,
   isRole,
   isRoomList,
   isSystemEvent,
@@ -46,6 +49,8 @@ export interface ServerEventsOptions {
   loggedIn(): boolean;
   /** A kick or ban notice about this user: its text, for the close that follows. */
   removing(text: string): void;
+  /** Shows a room (a notification was clicked). */
+  openRoom(room: string): void;
   /** Called for each new message from someone else (sound, notification). */
   onIncoming(incoming: Incoming): void;
 }
@@ -86,6 +91,17 @@ export class ServerEvents {
       case "private_message":
         if (isPrivateMessage(data)) this.privateMessage(data, true);
         break;
+      case "membership":
+        if (isMembershipEvent(data)) this.#membership(data);
+        break;
+      case "read_state":
+        if (isReadStateEvent(data)) {
+          const key = data.with !== undefined
+            ? dmKey(data.with)
+            : roomKey(data.room!);
+          actions.readStateApplied(this.#state, { ...data, key });
+        }
+        break;
       case "error":
         // An error without an id answers nothing we asked: show it where the user looks.
         actions.errorShown(this.#state, toErrorData(data));
@@ -108,7 +124,7 @@ export class ServerEvents {
         dm: false,
         message,
         room: message.room,
-        open: () => actions.roomShown(state),
+        open: () => this.#options.openRoom(message.room),
       });
     }
     this.#options.sync.fillGap(message, before);
@@ -168,6 +184,9 @@ export class ServerEvents {
     if (me === null || roomKey(message.user) === roomKey(me)) return;
     const mention = mentions(message.text, me);
     actions.messageCounted(state, { key, seq: message.seq, mention });
+    if (state.viewKey.value === key) {
+      actions.announced(state, `${message.user}: ${message.text}`);
+    }
     const files = message.attachments?.length ?? 0;
     let body = message.text;
     if (body === "" && files > 0) {
@@ -229,6 +248,28 @@ export class ServerEvents {
       void this.#options.sync.followToGeneral(event.text);
       return;
     }
+    if (
+      !here && (event.kind === "deleted" || event.kind === "removed") &&
+      (aboutMe || event.kind === "deleted") &&
+      state.account.value
+    ) {
+      // An account hears about all its rooms; the membership event that
+      // came with it already took the room away (and this view out of it).
+      actions.noticeAdded(state, {
+        room: state.viewKey.value,
+        kind: "warning",
+        text: event.text,
+      });
+      return;
+    }
+    if (event.kind === "invited" && aboutMe) {
+      actions.noticeAdded(state, {
+        room: state.viewKey.value,
+        kind: "info",
+        text: event.text,
+      });
+      return;
+    }
     if (!here) return;
     actions.noticeAdded(state, {
       room: current,
@@ -237,6 +278,20 @@ export class ServerEvents {
     });
     if (event.kind !== "info" && event.kind !== "created") {
       void this.#options.members.refresh();
+    }
+  }
+
+  /** An account joined or left a room, here or on another device. */
+  #membership(event: MembershipEvent): void {
+    const state = this.#state;
+    actions.membershipChanged(state, event);
+    const current = roomKey(state.currentRoom.value);
+    if (
+      !event.member && roomKey(event.room) === current &&
+      current !== GENERAL_ROOM
+    ) {
+      // The server moved the connections looking at it to general.
+      void this.#options.sync.followToGeneral(null);
     }
   }
 

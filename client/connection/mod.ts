@@ -15,15 +15,18 @@
 
 import type {
   Attachment,
+  InviteInfo,
   RoomEntered,
   RoomListEvent,
 } from "../../server/protocol/types.ts";
+import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { fetchSession, postCredentials, postLogout } from "../auth_api.ts";
 import type { CredentialMode } from "../auth_api.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Incoming } from "../notifier.ts";
 import type { PendingMessage } from "../room_log.ts";
+import { t } from "../i18n.ts";
 import { type AppState, roomKey } from "../state.ts";
 import { Throttle, TYPING_SEND_MS, TypingTracker } from "../typing.ts";
 import type { Fields } from "../wire.ts";
@@ -31,6 +34,7 @@ import type { RequestError, Result } from "./errors.ts";
 import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
 import { Outbox } from "./outbox.ts";
+import { ReadMarks } from "./read_marks.ts";
 import type { Replies } from "./replies.ts";
 import { Requests } from "./requests.ts";
 import { type AuthApi, Session } from "./session.ts";
@@ -80,6 +84,7 @@ export class Connection {
   #outbox: Outbox;
   #events: ServerEvents;
   #members: Members;
+  #readMarks: ReadMarks;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
 
@@ -122,6 +127,11 @@ export class Connection {
     });
     this.#members = new Members(state, this.#requests);
     const ready = () => this.#session.ready();
+    this.#readMarks = new ReadMarks(state, {
+      requests: this.#requests,
+      clock,
+      ready,
+    });
     this.#sync = new Sync(state, {
       requests: this.#requests,
       members: this.#members,
@@ -135,6 +145,7 @@ export class Connection {
       me: () => this.#session.me(),
       loggedIn: () => this.#session.active,
       removing: (text) => this.#session.removing(text),
+      openRoom: (room) => void this.joinRoom(room),
       onIncoming: options.onIncoming ?? (() => {}),
     });
     this.#outbox = new Outbox(state, {
@@ -204,28 +215,123 @@ export class Connection {
   /** Ends the session (and an account's cookie) and returns to the login screen. */
   logout(): Promise<void> {
     this.#typing.clear();
+    this.#readMarks.reset();
     return this.#session.logout();
   }
 
-  /** Moves to a room; resolves to the error, or null on success. */
-  async joinRoom(name: string): Promise<RequestError | null> {
+  /**
+   * Moves to a room (joining it first when an account is not a member
+   * yet; a private room needs an invite code); resolves to the error, or
+   * null on success.
+   */
+  async joinRoom(
+    name: string,
+    invite?: string,
+  ): Promise<RequestError | null> {
     const room = name.trim().replace(/^#/, "");
-    if (roomKey(room) === roomKey(this.#state.currentRoom.value)) {
+    if (
+      invite === undefined &&
+      roomKey(room) === roomKey(this.#state.currentRoom.value)
+    ) {
       actions.roomShown(this.#state);
       return null;
     }
-    return this.#move(await this.request("join_room", { room }));
+    const data = invite === undefined ? { room } : { room, invite };
+    return this.#move(await this.request("join_room", data));
   }
 
-  /** Creates a room and moves into it; resolves to the error, or null on success. */
-  async createRoom(name: string): Promise<RequestError | null> {
+  /**
+   * Opens an invite link (`/#/invite/<code>/<room>`): joins the room and
+   * shows it, or says why the link does not open it. Resolves to the
+   * error, or null.
+   */
+  async openInvite(
+    invite: { code: string; room?: string },
+  ): Promise<RequestError | null> {
+    const error = invite.room === undefined
+      // A link without its room: only a server that reads the code alone
+      // can tell which room it opens.
+      ? await this.#move(
+        await this.request("join_room", { invite: invite.code }),
+      )
+      : await this.joinRoom(invite.room, invite.code);
+    if (!error) return null;
+    let message = error.message;
+    if (error.code === "invite_invalid") message = t("invite.invalid");
+    else if (
+      error.code === "room_not_found" || error.code === "invalid_message"
+    ) {
+      message = t("invite.unknown");
+    } else if (error.code === "forbidden" && !this.#state.account.value) {
+      message = t("invite.needsAccount");
+    }
+    return { code: error.code, message };
+  }
+
+  /** Creates a room (invite-only when `private`) and moves into it; resolves to the error, or null. */
+  async createRoom(
+    name: string,
+    options: { private?: boolean } = {},
+  ): Promise<RequestError | null> {
     const room = name.trim().replace(/^#/, "");
-    return this.#move(await this.request("create_room", { room }));
+    const data = options.private ? { room, private: true } : { room };
+    return this.#move(await this.request("create_room", data));
   }
 
-  /** Goes back to the general room; resolves to the error, or null on success. */
-  async leaveRoom(): Promise<RequestError | null> {
-    return this.#move(await this.request("leave_room"));
+  /**
+   * Leaves a room (default: the current one; an account's membership
+   * ends); resolves to the error, or null on success.
+   */
+  async leaveRoom(room?: string): Promise<RequestError | null> {
+    return this.#move(
+      await this.request("leave_room", room === undefined ? {} : { room }),
+    );
+  }
+
+  /** The newest message of the log on screen is in sight: mark it read (throttled; accounts only). */
+  markSeen(): void {
+    this.#readMarks.seen();
+  }
+
+  /** Adds an account to a room; resolves to the error, or null. */
+  async invite(room: string, user: string): Promise<RequestError | null> {
+    const result = await this.request("invite", { room, user });
+    return result.ok ? null : result.error;
+  }
+
+  /** Ends someone's membership of a room (owner, moderators); resolves to the error, or null. */
+  async removeMember(
+    room: string,
+    user: string,
+  ): Promise<RequestError | null> {
+    const result = await this.request("remove_member", { room, user });
+    return result.ok ? null : result.error;
+  }
+
+  /** Makes an invite link to a room, with optional limits. */
+  createInvite(
+    room: string,
+    limits: { max_uses?: number; expires_in_s?: number } = {},
+  ): Promise<Result<InviteInfo>> {
+    return this.request("create_invite", { room, ...limits });
+  }
+
+  /**
+   * The room's usable invite links; `forbidden` when this user does not
+   * manage the room. Also records whether it does.
+   */
+  async listInvites(room: string): Promise<Result<InviteInfo[]>> {
+    const result = await this.request("list_invites", { room });
+    if (result.ok || result.error.code === "forbidden") {
+      actions.managesChanged(this.#state, { room, manages: result.ok });
+    }
+    return result.ok ? { ok: true, data: result.data.invites } : result;
+  }
+
+  /** Revokes an invite link; resolves to the error, or null. */
+  async revokeInvite(code: string): Promise<RequestError | null> {
+    const result = await this.request("revoke_invite", { code });
+    return result.ok ? null : result.error;
   }
 
   /** Fetches the room list (and updates the sidebar with it). */
@@ -311,7 +417,14 @@ export class Connection {
   async #move(result: Result<RoomEntered>): Promise<RequestError | null> {
     if (!result.ok) return result.error;
     this.#sync.noteEpoch(result.data.room, result.data.epoch);
-    actions.roomEntered(this.#state, result.data);
+    const state = this.#state;
+    actions.roomEntered(state, result.data);
+    const room = result.data.room;
+    // Whether this account manages the room (owner, moderator) shows
+    // only in what the server lets it do: ask for the invite links.
+    if (state.account.value && roomKey(room) !== GENERAL_ROOM) {
+      void this.listInvites(room);
+    }
     await this.#members.refresh();
     return null;
   }

@@ -6,8 +6,10 @@
 import type {
   ChatMessage,
   HistoryPage,
+  InviteInfo,
   LoginSuccess,
   PrivateMessage,
+  ReadStateEvent,
   Role,
   RoomEntered,
   RoomListEvent,
@@ -15,9 +17,12 @@ import type {
 import {
   type Fields,
   isChatMessage,
+  isInvite,
+  isMembershipList,
   isMessageList,
   isPrivateList,
   isPrivateMessage,
+  isReadStateEvent,
   isRole,
   isRoomList,
 } from "../wire.ts";
@@ -41,6 +46,12 @@ export interface Replies {
   typing: Record<string, never>;
   edit_message: { message: ChatMessage | PrivateMessage };
   delete_message: { message: ChatMessage | PrivateMessage };
+  mark_read: ReadStateEvent;
+  invite: { room: string; user: string };
+  remove_member: { room: string; user: string };
+  create_invite: InviteInfo;
+  list_invites: { room: string; invites: InviteInfo[] };
+  revoke_invite: { code: string; room: string };
 }
 
 /** A page of a private conversation (`history` with `with`). */
@@ -55,7 +66,8 @@ export const REPLY_CHECKS: {
 } = {
   login: (d) =>
     typeof d.username === "string" && typeof d.room === "string" &&
-    isRoomList(d.rooms),
+    isRoomList(d.rooms) &&
+    (d.memberships === undefined || isMembershipList(d.memberships)),
   list_rooms: (d) => isRoomList(d.rooms),
   create_room: isRoomEntered,
   join_room: isRoomEntered,
@@ -74,7 +86,20 @@ export const REPLY_CHECKS: {
   edit_message: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
   delete_message: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),
+  mark_read: isReadStateEvent,
+  invite: isRoomUser,
+  remove_member: isRoomUser,
+  create_invite: isInvite,
+  list_invites: (d) =>
+    typeof d.room === "string" && Array.isArray(d.invites) &&
+    d.invites.every(isInvite),
+  revoke_invite: (d) =>
+    typeof d.code === "string" && typeof d.room === "string",
 };
+
+function isRoomUser(data: Fields): boolean {
+  return typeof data.room === "string" && typeof data.user === "string";
+}
 
 /** Whether a reply is a page of a private conversation. */
 export function isConversationPage(data: Fields): boolean {

@@ -244,15 +244,18 @@ export class Sync {
     });
   }
 
-  /** The server moved this connection to general (room ban, room deleted): follow it. */
-  async followToGeneral(text: string): Promise<void> {
+  /**
+   * The server moved this connection to general (room ban, room deleted,
+   * membership ended): follow it, saying why when `text` tells.
+   */
+  async followToGeneral(text: string | null): Promise<void> {
     const link = this.#options.link();
     if (!link) return;
     actions.roomEntered(this.#state, { room: GENERAL_ROOM, history: [] });
     void this.#options.members.refresh();
     await this.catchUp(link, GENERAL_ROOM, null);
     // A server ban closes the socket right after its notice: nothing to say then.
-    if (link !== this.#options.link()) return;
+    if (text === null || link !== this.#options.link()) return;
     actions.noticeAdded(this.#state, {
       room: GENERAL_ROOM,
       kind: "warning",

@@ -1,0 +1,118 @@
+/**
+ * Telling the server what an account has read, so every device shows the
+ * same badges: `mark_read` when the newest message of the log on screen
+ * is in sight and the page is visible. Positions only move forward, and
+ * one log is marked at most once per {@linkcode MARK_READ_MS}: scrolling
+ * through a busy room sends one request a second, not one a message.
+ */
+
+import * as actions from "../actions.ts";
+import type { Clock, TimerId } from "../clock.ts";
+import { lastSeq } from "../room_log.ts";
+import type { AppState } from "../state.ts";
+import type { Requests } from "./requests.ts";
+
+/** Least time between two `mark_read` requests for one log, in ms. */
+export const MARK_READ_MS = 1000;
+
+/** What {@linkcode ReadMarks} works with. */
+export interface ReadMarksOptions {
+  /** Sends requests. */
+  requests: Requests;
+  /** Timers. */
+  clock: Clock;
+  /** Whether the session is logged in and online (not resuming). */
+  ready(): boolean;
+}
+
+/** Sends `mark_read` for the log on screen, throttled per log. */
+export class ReadMarks {
+  #state: AppState;
+  #options: ReadMarksOptions;
+  /** The highest seq asked for, per log key. */
+  #asked = new Map<string, number>();
+  /** When each log was last marked (ms since epoch). */
+  #sentAt = new Map<string, number>();
+  /** The newest seq seen and not yet sent, per log key. */
+  #seenUpTo = new Map<string, number>();
+  /** Logs waiting for their throttle window to end. */
+  #waiting = new Map<string, TimerId>();
+
+  constructor(state: AppState, options: ReadMarksOptions) {
+    this.#state = state;
+    this.#options = options;
+  }
+
+  /**
+   * The newest message of the log on screen is in sight: marks it read
+   * unless the page is hidden, the user is a guest, or it is read already.
+   */
+  seen(): void {
+    const state = this.#state;
+    if (!state.account.value || !state.visible.value) return;
+    const key = state.viewKey.value;
+    const shown = state.view.value;
+    const target = shown.kind === "dm"
+      ? { with: shown.with }
+      : { room: state.currentRoom.value };
+    if (shown.kind === "room" && !state.memberships.value[key]) return;
+    this.#mark(key, target);
+  }
+
+  /** Forgets what was asked (a new session starts from the server's numbers). */
+  reset(): void {
+    for (const timer of this.#waiting.values()) {
+      this.#options.clock.cancel(timer);
+    }
+    this.#waiting.clear();
+    this.#seenUpTo.clear();
+    this.#asked.clear();
+    this.#sentAt.clear();
+  }
+
+  #mark(key: string, target: { room: string } | { with: string }): void {
+    const state = this.#state;
+    const seq = lastSeq(state.logs.value[key]);
+    const read = Math.max(
+      state.readMarks.value[key]?.lastRead ?? 0,
+      this.#asked.get(key) ?? 0,
+    );
+    if (seq === 0 || seq <= read || !this.#options.ready()) return;
+    this.#seenUpTo.set(key, Math.max(seq, this.#seenUpTo.get(key) ?? 0));
+    if (this.#waiting.has(key)) return;
+    const { clock } = this.#options;
+    const wait = (this.#sentAt.get(key) ?? -Infinity) + MARK_READ_MS -
+      clock.now();
+    if (wait > 0) {
+      // What was seen meanwhile goes in one request when the window ends.
+      this.#waiting.set(
+        key,
+        clock.after(wait, () => {
+          this.#waiting.delete(key);
+          if (this.#options.ready()) this.#send(key, target);
+        }),
+      );
+      return;
+    }
+    this.#send(key, target);
+  }
+
+  #send(key: string, target: { room: string } | { with: string }): void {
+    const state = this.#state;
+    const seq = this.#seenUpTo.get(key) ?? 0;
+    this.#seenUpTo.delete(key);
+    if (seq <= (this.#asked.get(key) ?? 0)) return;
+    this.#asked.set(key, seq);
+    this.#sentAt.set(key, this.#options.clock.now());
+    void this.#options.requests.request("mark_read", { ...target, seq }).then(
+      (result) => {
+        if (result.ok) {
+          actions.readStateApplied(state, { ...result.data, key });
+        } else if (this.#asked.get(key) === seq) {
+          // Refused or lost: a later look may try again.
+          this.#asked.delete(key);
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The web client against axe-core's WCAG 2.1 A and AA rules, screen by
+ * screen, in both themes and at phone size: no serious or critical
+ * finding anywhere. Needs /usr/bin/chromium; without it the tests are
+ * reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import {
+  axeAudit,
+  type AxeFinding,
+  browserTest,
+  confirmedFrom,
+  currentRoom,
+  openPage,
+  type PageOptions,
+  register,
+  send,
+} from "./browser_support.ts";
+import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
+
+const PHONE = { width: 390, height: 844 };
+
+/** Findings by screen, printed whole when a test fails. */
+class Audit {
+  #found: { screen: string; findings: AxeFinding[] }[] = [];
+
+  /** Audits the page as it is now, under this screen's name. */
+  async check(page: Page, screen: string): Promise<void> {
+    const findings = await axeAudit(page);
+    if (findings.length > 0) this.#found.push({ screen, findings });
+  }
+
+  /** Fails with every finding of every screen. */
+  assertClean(): void {
+    const text = this.#found.map(({ screen, findings }) =>
+      `${screen}:\n` +
+      findings.map((f) =>
+        `  ${f.impact} ${f.id} (${f.help})\n` +
+        f.targets.map((t) => `    ${t}`).join("\n")
+      ).join("\n")
+    ).join("\n");
+    assert.equal(text, "", `axe-core found serious violations:\n${text}`);
+  }
+}
+
+/** Every screen of a signed-in user, in one theme and size. */
+async function auditScreens(
+  browser: Browser,
+  server: TestServer,
+  audit: Audit,
+  options: PageOptions & { name: string; label: string },
+): Promise<void> {
+  const phone = (options.viewport?.width ?? 1280) < 700;
+  const page = await openPage(browser, server, options);
+  await page.goto("/");
+  await page.getByTestId("login-username").waitFor();
+  await audit.check(page, `${options.label} login`);
+  await page.getByTestId("login-tab-register").click();
+  await page.getByTestId("login-password").waitFor();
+  await audit.check(page, `${options.label} register`);
+
+  await register(page, options.name);
+  await send(page, `hello from ${options.name}, see \`code\` and **bold**`);
+  await confirmedFrom(page, options.name, "hello from").waitFor();
+  await page.getByTestId("message").filter({ hasText: "welcome" }).waitFor();
+  await audit.check(page, `${options.label} chat`);
+
+  if (phone) {
+    await page.getByTestId("drawer-toggle").click();
+    await page.locator("#sidebar").waitFor({ state: "visible" });
+    await page.waitForTimeout(300);
+    await audit.check(page, `${options.label} drawer`);
+  }
+  await page.getByTestId("settings").click();
+  await page.getByTestId("lang-en").waitFor();
+  await audit.check(page, `${options.label} settings menu`);
+  await page.keyboard.press("Escape");
+  await page.getByTestId("lang-en").waitFor({ state: "detached" });
+
+  await page.getByTestId("create-room").click();
+  await page.getByTestId("create-room-input").waitFor();
+  await audit.check(page, `${options.label} create room`);
+  await page.keyboard.press("Escape");
+  if (phone) {
+    await page.keyboard.press("Escape");
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+  }
+
+  await page.getByTestId("room-menu").click();
+  await page.getByTestId("mute-toggle").waitFor();
+  await audit.check(page, `${options.label} room menu`);
+  await page.keyboard.press("Escape");
+  await page.getByTestId("mute-toggle").waitFor({ state: "detached" });
+
+  if (phone) {
+    await page.getByTestId("members-toggle").click();
+    await page.getByTestId("member-list").waitFor({ state: "visible" });
+    await page.waitForTimeout(300);
+  }
+  // Only the first account (admin) has a menu beside others.
+  const more = page.getByTestId("member-actions");
+  await page.getByTestId("member").nth(1).waitFor();
+  if (await more.count() > 0) {
+    await more.first().click();
+    await page.getByTestId("menu-kick").waitFor();
+    await audit.check(page, `${options.label} member menu`);
+    await page.keyboard.press("Escape");
+  }
+  if (phone) {
+    await page.keyboard.press("Escape");
+    await page.getByTestId("member-list").waitFor({ state: "hidden" });
+  }
+
+  await page.getByTestId("message").first().hover();
+  await page.getByTestId("composer").press("ArrowUp");
+  await page.getByTestId("edit-input").waitFor();
+  await audit.check(page, `${options.label} editing`);
+  await page.getByTestId("edit-input").press("Escape");
+  await page.context().close();
+}
+
+for (const colorScheme of ["light", "dark"] as const) {
+  browserTest(
+    `web client passes axe-core's WCAG 2.1 AA rules on every screen (${colorScheme})`,
+    async (browser, server) => {
+      const bot = await TestClient.login(server.wsUrl, "guide");
+      const audit = new Audit();
+      try {
+        await bot.ok("send_message", {
+          text: "welcome! read https://example.com/faq first, @someone",
+        });
+        await auditScreens(browser, server, audit, {
+          colorScheme,
+          name: `desk${colorScheme}`,
+          label: `${colorScheme} desktop`,
+        });
+        await auditScreens(browser, server, audit, {
+          colorScheme,
+          viewport: PHONE,
+          name: `phone${colorScheme}`,
+          label: `${colorScheme} phone`,
+        });
+      } finally {
+        await bot.close();
+      }
+      audit.assertClean();
+    },
+  );
+}
+
+/**
+ * Presses Tab (or Shift+Tab) until the element with this test id has the
+ * focus, and checks that the focus shows; fails after `max` presses.
+ */
+async function tabTo(
+  page: Page,
+  testId: string,
+  options: { back?: boolean; max?: number } = {},
+): Promise<void> {
+  const key = options.back ? "Shift+Tab" : "Tab";
+  for (let i = 0; i < (options.max ?? 60); i++) {
+    if (await focusedIs(page, testId)) {
+      // The ring may sit on a wrapper (the composer's box rings its
+      // textarea through :focus-within), so the element or one of its two
+      // nearest ancestors must show it.
+      const outline = await page.evaluate(() => {
+        let el: Element | null = document.activeElement;
+        let seen = "";
+        for (let depth = 0; el && depth < 3; depth++) {
+          const style = getComputedStyle(el);
+          seen = `${style.outlineStyle} ${style.outlineWidth}`;
+          if (style.outlineStyle !== "none" && style.outlineWidth !== "0px") {
+            return seen;
+          }
+          el = el.parentElement;
+        }
+        return seen;
+      });
+      assert.ok(
+        !outline.startsWith("none") && !outline.endsWith(" 0px"),
+        `${testId} has the focus but shows no outline (${outline})`,
+      );
+      return;
+    }
+    await page.keyboard.press(key);
+  }
+  assert.fail(`${key} never reached ${testId}`);
+}
+
+/** Whether the element with this test id has the focus. */
+async function focusedIs(page: Page, testId: string): Promise<boolean> {
+  return await page.evaluate(
+    (id) => document.activeElement?.getAttribute("data-testid") === id,
+    testId,
+  );
+}
+
+browserTest(
+  "web client works from the keyboard alone: log in, rooms, menus, messages, invites",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await page.goto("/");
+    // The name field has the focus; tabs switch with the keyboard too.
+    await page.getByTestId("login-username").waitFor();
+    assert.ok(await focusedIs(page, "login-username"));
+    await tabTo(page, "login-tab-register", { back: true });
+    await page.keyboard.press("Enter");
+    await tabTo(page, "login-username");
+    await page.keyboard.type("keys");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(TEST_PASSWORD);
+    await page.keyboard.press("Enter");
+    await currentRoom(page, "general");
+
+    // The composer has the focus: type and send.
+    assert.ok(await focusedIs(page, "composer"));
+    await page.keyboard.type("typed without a mouse");
+    await page.keyboard.press("Enter");
+    await confirmedFrom(page, "keys", "typed without a mouse").waitFor();
+
+    // Create a private room from the sidebar's "+".
+    await tabTo(page, "create-room", { back: true });
+    await page.keyboard.press("Enter");
+    assert.ok(await focusedIs(page, "create-room-input"));
+    await page.keyboard.type("quiet");
+    await tabTo(page, "create-room-private");
+    await page.keyboard.press("Space");
+    await tabTo(page, "create-room-input", { back: true });
+    await page.keyboard.press("Enter");
+    await currentRoom(page, "quiet");
+    await page.getByTestId("header-lock").waitFor();
+
+    // The room menu: opens with its first item focused, Escape gives the
+    // focus back to its button.
+    await tabTo(page, "room-menu");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("mute-toggle").waitFor();
+    assert.ok(await focusedIs(page, "mute-toggle"));
+    await page.keyboard.press("Escape");
+    await page.getByTestId("mute-toggle").waitFor({ state: "detached" });
+    assert.ok(await focusedIs(page, "room-menu"));
+
+    // The invite dialog keeps the focus inside until Escape.
+    await page.keyboard.press("Enter");
+    await tabTo(page, "invite-open");
+    await page.keyboard.press("Enter");
+    const dialog = page.getByTestId("invite-dialog");
+    await dialog.waitFor();
+    assert.ok(await focusedIs(page, "invite-user"));
+    await tabTo(page, "invite-create");
+    await page.keyboard.press("Enter");
+    await dialog.getByTestId("invite-row").waitFor();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      assert.ok(
+        await page.evaluate(() =>
+          document.activeElement?.closest('[data-testid="invite-dialog"]') !==
+            null
+        ),
+        "the focus left the open dialog",
+      );
+    }
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    assert.ok(await focusedIs(page, "room-menu"));
+
+    // Messages: the list takes the focus, arrows walk the messages and a
+    // message's actions are reachable.
+    await tabTo(page, "composer");
+    await page.keyboard.type("edit me later");
+    await page.keyboard.press("Enter");
+    await confirmedFrom(page, "keys", "edit me later").waitFor();
+    await tabTo(page, "message-list", { back: true });
+    await page.keyboard.press("ArrowUp");
+    assert.ok(await focusedIs(page, "message"));
+    await page.keyboard.press("Tab");
+    assert.ok(await focusedIs(page, "message-edit"));
+    await page.keyboard.press("Enter");
+    await page.getByTestId("edit-input").waitFor();
+    assert.ok(await focusedIs(page, "edit-input"));
+    await page.keyboard.press("Escape");
+    await page.getByTestId("edit-input").waitFor({ state: "detached" });
+
+    // The settings menu closes on Escape too.
+    await tabTo(page, "settings");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("lang-en").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByTestId("lang-en").waitFor({ state: "detached" });
+    assert.ok(await focusedIs(page, "settings"));
+  },
+);

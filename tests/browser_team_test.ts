@@ -1,0 +1,217 @@
+/**
+ * Team chat in a real browser: an account's rooms with the server's
+ * unread counts on every device, private rooms and their invite links.
+ * Needs /usr/bin/chromium; without it the tests are reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  artifact,
+  axeAudit,
+  browserTest,
+  confirmedFrom,
+  currentRoom,
+  openPage,
+  register,
+  signIn,
+  waitForTitle,
+} from "./browser_support.ts";
+import {
+  postAsPage,
+  TEST_PASSWORD,
+  TestClient,
+  type TestServer,
+} from "./harness.ts";
+
+const PHONE = { width: 390, height: 844 };
+
+/** The sidebar row of a room. */
+function roomItem(page: Page, room: string) {
+  return page.locator(`[data-testid="room-item"][data-room="${room}"]`);
+}
+
+browserTest(
+  "web client two devices of one account clear each other's unread badge",
+  async (browser, server) => {
+    await createAccount(server, "root");
+    const laptop = await openPage(browser, server);
+    await register(laptop, "alice");
+    // alice joins #dev from the laptop: it is one of her rooms everywhere.
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      await bot.ok("create_room", { room: "dev" });
+      await laptop.getByTestId("more-rooms").click();
+      await roomItem(laptop, "dev").click();
+      await currentRoom(laptop, "dev");
+      await roomItem(laptop, "general").click();
+      await currentRoom(laptop, "general");
+
+      const phone = await openPage(browser, server, {
+        viewport: PHONE,
+        colorScheme: "light",
+      });
+      await signIn(phone, "alice");
+      // The phone knows her rooms from the login, not from its history.
+      await phone.getByTestId("drawer-toggle").click();
+      await roomItem(phone, "dev").waitFor();
+      await phone.keyboard.press("Escape");
+
+      await bot.ok("send_message", { text: "deploy is done" });
+      await bot.ok("send_message", { text: "@alice can you check?" });
+      for (const page of [laptop, phone]) {
+        await roomItem(page, "dev").getByTestId("room-unread").filter({
+          hasText: /^@2$/,
+        }).waitFor({ state: "attached" });
+        await waitForTitle(page, "(2) Chat");
+      }
+      await laptop.screenshot({ path: artifact("team_badges.png") });
+      assert.deepEqual(await axeAudit(laptop), [], "axe: badges, dark");
+      await phone.getByTestId("drawer-toggle").click();
+      await phone.locator("#sidebar").waitFor({ state: "visible" });
+      await phone.waitForTimeout(300);
+      await phone.screenshot({ path: artifact("team_badges_phone.png") });
+      assert.deepEqual(await axeAudit(phone), [], "axe: drawer, light");
+      await phone.keyboard.press("Escape");
+
+      // The laptop reads #dev: the phone's badge and title clear.
+      await roomItem(laptop, "dev").click();
+      await currentRoom(laptop, "dev");
+      await confirmedFrom(laptop, "bob", "can you check").waitFor();
+      await laptop.getByTestId("unread-line").waitFor();
+      await waitForTitle(laptop, "Chat");
+      await roomItem(phone, "dev").getByTestId("room-unread").waitFor({
+        state: "detached",
+      });
+      await waitForTitle(phone, "Chat");
+      await laptop.screenshot({ path: artifact("team_read.png") });
+
+      // And the other way round: the phone reads, the laptop clears.
+      await roomItem(laptop, "general").click();
+      await currentRoom(laptop, "general");
+      await bot.ok("send_message", { text: "one more" });
+      await roomItem(laptop, "dev").getByTestId("room-unread").filter({
+        hasText: /^1$/,
+      }).waitFor();
+      await phone.getByTestId("drawer-toggle").click();
+      await roomItem(phone, "dev").click();
+      await currentRoom(phone, "dev");
+      await confirmedFrom(phone, "bob", "one more").waitFor();
+      await roomItem(laptop, "dev").getByTestId("room-unread").waitFor({
+        state: "detached",
+      });
+      await waitForTitle(laptop, "Chat");
+
+      // Leaving from the room menu ends the membership on both devices.
+      await phone.getByTestId("room-menu").click();
+      await phone.getByTestId("leave-room").click();
+      await currentRoom(phone, "general");
+      await laptop.getByTestId("room-list").locator(
+        '[data-testid="room-item"][data-room="dev"]',
+      ).waitFor({ state: "detached" });
+      await laptop.getByTestId("more-rooms").waitFor();
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client private room: an invite link opens it in another account's page, once",
+  async (browser, server) => {
+    await createAccount(server, "root");
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await alice.getByTestId("create-room").click();
+    await alice.getByTestId("create-room-input").fill("secret");
+    await alice.getByTestId("create-room-private").check();
+    await alice.getByTestId("create-room-submit").click();
+    await currentRoom(alice, "secret");
+    await alice.getByTestId("header-lock").waitFor();
+    await roomItem(alice, "secret").getByTestId("room-lock").waitFor();
+
+    // The owner makes a one-use link and copies it.
+    await alice.getByTestId("room-menu").click();
+    await alice.getByTestId("invite-open").click();
+    const dialog = alice.getByTestId("invite-dialog");
+    await dialog.waitFor();
+    await alice.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") === "invite-user"
+    );
+    await dialog.getByTestId("invite-uses").selectOption("1");
+    await dialog.getByTestId("invite-create").click();
+    const url = await dialog.getByTestId("invite-url").first().inputValue();
+    assert.match(url, /\/#\/invite\/[^/]+\/secret$/);
+    await dialog.getByTestId("invite-row").filter({ hasText: "used 0 of 1" })
+      .waitFor();
+    await alice.screenshot({ path: artifact("team_invite_dialog.png") });
+    assert.deepEqual(await axeAudit(alice), [], "axe: invite dialog");
+    await alice.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await alice.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") === "room-menu"
+    );
+
+    // bob opens the link before logging in: it waits through the login.
+    await createAccount(server, "bob");
+    const bob = await openPage(browser, server, { colorScheme: "light" });
+    await bob.goto(url);
+    await bob.getByTestId("login-tab-signin").click();
+    await bob.getByTestId("login-username").fill("bob");
+    await bob.getByTestId("login-password").fill(TEST_PASSWORD);
+    await bob.getByTestId("login-submit").click();
+    await currentRoom(bob, "secret");
+    await bob.getByTestId("header-lock").waitFor();
+    await bob.getByTestId("intro-lock").waitFor();
+    await alice.locator('[data-testid="member"][data-user="bob"]').waitFor();
+    await alice.getByTestId("system-line").filter({
+      hasText: "bob joined secret",
+    }).waitFor();
+    assert.ok(!bob.url().includes("invite"), "the used link left the address");
+    await bob.screenshot({ path: artifact("team_private_room.png") });
+    assert.deepEqual(await axeAudit(bob), [], "axe: private room, light");
+
+    // The link was for one use: carol is told so, clearly.
+    await createAccount(server, "carol");
+    const carol = await openPage(browser, server, { viewport: PHONE });
+    await signIn(carol, "carol");
+    await carol.goto(url);
+    await carol.getByTestId("error-line").filter({
+      hasText: "has been used up",
+    }).waitFor();
+    await currentRoom(carol, "general");
+    assert.equal(await roomItem(carol, "secret").count(), 0);
+    await carol.screenshot({ path: artifact("team_invite_invalid.png") });
+    assert.deepEqual(await axeAudit(carol), [], "axe: invalid invite, phone");
+
+    // The owner adds carol by name instead, then removes bob.
+    await alice.getByTestId("room-menu").click();
+    await alice.getByTestId("invite-open").click();
+    await alice.getByTestId("invite-user").fill("carol");
+    await alice.getByTestId("invite-add").click();
+    await alice.getByTestId("invite-status").filter({
+      hasText: "carol was added",
+    }).waitFor();
+    await alice.keyboard.press("Escape");
+    await carol.getByTestId("drawer-toggle").click();
+    await roomItem(carol, "secret").getByTestId("room-lock").waitFor();
+    await carol.keyboard.press("Escape");
+
+    await alice.locator('[data-testid="member"][data-user="bob"]')
+      .getByTestId("member-actions").click();
+    await alice.getByTestId("menu-remove").click();
+    await currentRoom(bob, "general");
+    await bob.getByTestId("system-line").filter({
+      hasText: "alice removed you from secret",
+    }).waitFor();
+    assert.equal(await roomItem(bob, "secret").count(), 0);
+  },
+);
+
+/** Registers an account over HTTP, for a page to sign in to later. */
+async function createAccount(server: TestServer, name: string): Promise<void> {
+  const reply = await postAsPage(server.url, "/api/register", {
+    body: { username: name, password: TEST_PASSWORD },
+  });
+  assert.equal(reply.status, 201);
+}
