@@ -7,8 +7,8 @@
  * client saw. A client resuming by `after_seq` would then silently get
  * the wrong messages, or none. So every room has an epoch (from its
  * creation time), replies carry it, and a resume that names another epoch,
- * or asks for what follows a seq the room never reached, gets
- * `stale_epoch`: the client drops what it holds of that room and loads it
+ * or names this one but asks for what follows a seq the room never reached
+ * (a restored database keeps the epoch), gets `stale_epoch`: the client drops what it holds of that room and loads it
  * afresh. Checking the seq costs one more indexed read, only when a
  * resume page comes back empty.
  */
@@ -44,7 +44,12 @@ export async function readRoomPage(
     afterSeq: query.afterSeq,
     limit: query.limit,
   });
-  if (messages.length === 0 && query.afterSeq !== undefined) {
+  // Only a client that sends the epoch resumes by it: for others an
+  // empty page past the end stays the answer it always was.
+  if (
+    messages.length === 0 && query.afterSeq !== undefined &&
+    query.epoch !== undefined
+  ) {
     const [last] = await node.store.history(roomKey, { limit: 1 });
     if ((last?.seq ?? 0) < query.afterSeq) return stale;
   }

@@ -53,9 +53,16 @@ Deno.test("room epochs: a room created again under its name has another epoch, a
     assert.equal(stale.action, "error");
     assert.equal(stale.data.code, "stale_epoch");
     assert.equal(stale.data.epoch, newEpoch);
-    // A client that does not send the epoch: past the newest seq.
-    const past = await root.request("history", { room: "dev", after_seq: 5 });
+    // The new epoch, but past the room's newest seq.
+    const past = await root.request("history", {
+      room: "dev",
+      after_seq: 5,
+      epoch: newEpoch,
+    });
     assert.equal(past.data.code, "stale_epoch");
+    // Without an epoch, a page past the end is empty, as it always was.
+    const plain = await root.ok("history", { room: "dev", after_seq: 5 });
+    assert.deepEqual(plain.messages, []);
     // The current epoch resumes as before.
     const fresh = await root.ok("history", {
       room: "dev",
@@ -87,7 +94,7 @@ Deno.test("room epochs: GET /api/rooms/:room/messages answers 409 stale_epoch fo
     const body = await other.json();
     assert.equal(body.error, "stale_epoch");
     assert.equal(body.epoch, page.epoch);
-    const past = await fetch(`${url}?after_seq=9`);
+    const past = await fetch(`${url}?after_seq=9&epoch=${page.epoch}`);
     assert.equal(past.status, 409);
     await past.body?.cancel();
     // An empty page at the end is no stale position.
@@ -117,10 +124,12 @@ Deno.test("room epochs: after a database is restored from an older copy, a resum
     // The backup: a shut-down server's file is whole.
     await Deno.copyFile(db, `${dir}/backup.db`);
     let seen = 0;
+    let epoch = "";
     await run(async (client) => {
       await sendMany(client, texts(3));
       const page = await client.ok("history", { room: "general" });
       seen = (page.messages as { seq: number }[]).at(-1)!.seq;
+      epoch = page.epoch as string;
     });
     assert.equal(seen, 6);
     for (const suffix of ["-wal", "-shm"]) {
@@ -131,6 +140,7 @@ Deno.test("room epochs: after a database is restored from an older copy, a resum
       const stale = await client.request("history", {
         room: "general",
         after_seq: seen,
+        epoch,
       });
       assert.equal(stale.data.code, "stale_epoch");
     });
