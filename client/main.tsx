@@ -11,6 +11,7 @@ import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
 import { Notifier } from "./notifier.ts";
 import { readList, readPref, writeList, writePref } from "./prefs.ts";
+import { registerServiceWorker, subscribePush } from "./push.ts";
 import { type AppState, type Conversation, createAppState } from "./state.ts";
 
 /** Starts the client in the given element; returns the services for debugging. */
@@ -31,6 +32,14 @@ export function startClient(root: HTMLElement): AppServices {
     root,
   );
   connection.start();
+  void registerServiceWorker();
+  // Web Push once the user allowed notifications (never asked for here),
+  // for accounts only: a guest's name does not outlast its connection.
+  effect(() => {
+    if (state.account.value && state.notifyPermission.value === "granted") {
+      void subscribePush();
+    }
+  });
   // The browser knows before our backoff does when the network is back.
   addEventListener("online", () => connection.reconnectNow());
   return services;
