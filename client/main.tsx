@@ -11,7 +11,11 @@ import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
 import { Notifier } from "./notifier.ts";
 import { readList, readPref, writeList, writePref } from "./prefs.ts";
-import { registerServiceWorker, subscribePush } from "./push.ts";
+import {
+  registerServiceWorker,
+  subscribePush,
+  unsubscribePush,
+} from "./push.ts";
 import { type AppState, type Conversation, createAppState } from "./state.ts";
 
 /** Starts the client in the given element; returns the services for debugging. */
@@ -35,9 +39,18 @@ export function startClient(root: HTMLElement): AppServices {
   void registerServiceWorker();
   // Web Push once the user allowed notifications (never asked for here),
   // for accounts only: a guest's name does not outlast its connection.
+  // At logout the browser drops its subscription, so a shared browser
+  // stops showing the last account's mentions (the push service then
+  // answers 410 and the server forgets it).
+  let subscribed = false;
   effect(() => {
-    if (state.account.value && state.notifyPermission.value === "granted") {
+    const account = state.account.value;
+    if (account && state.notifyPermission.value === "granted") {
+      subscribed = true;
       void subscribePush();
+    } else if (!account && subscribed) {
+      subscribed = false;
+      void unsubscribePush();
     }
   });
   // The browser knows before our backoff does when the network is back.

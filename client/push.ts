@@ -25,13 +25,21 @@ export async function subscribePush(): Promise<boolean> {
   }
   try {
     const registration = await navigator.serviceWorker.ready;
+    const answer = await fetch("/api/push/vapid-public-key");
+    const key = fromBase64Url((await answer.json() as { key: string }).key);
     let subscription = await registration.pushManager.getSubscription();
+    // Made for another key (a server moved without its secrets): the push
+    // service would refuse this server's pushes to it.
+    if (
+      subscription && !sameBytes(subscription.options.applicationServerKey, key)
+    ) {
+      await subscription.unsubscribe();
+      subscription = null;
+    }
     if (!subscription) {
-      const answer = await fetch("/api/push/vapid-public-key");
-      const { key } = await answer.json() as { key: string };
       subscription = await registration.pushManager.subscribe({
         userVisibleOnly: true,
-        applicationServerKey: fromBase64Url(key),
+        applicationServerKey: key,
       });
     }
     const saved = await fetch("/api/push/subscriptions", {
@@ -43,6 +51,23 @@ export async function subscribePush(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Drops this browser's push subscription, if any (at logout). */
+export async function unsubscribePush(): Promise<void> {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    const registration = await navigator.serviceWorker.getRegistration();
+    await (await registration?.pushManager.getSubscription())?.unsubscribe();
+  } catch {
+    // Nothing to drop, or the browser refused: the server keeps one stale row.
+  }
+}
+
+function sameBytes(a: ArrayBuffer | null, b: Uint8Array): boolean {
+  if (a === null || a.byteLength !== b.length) return false;
+  const bytes = new Uint8Array(a);
+  return bytes.every((byte, i) => byte === b[i]);
 }
 
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {

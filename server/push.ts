@@ -68,9 +68,12 @@ export class PushNotifier {
 
   /** Reads the VAPID key pair, making and storing it on the first start. */
   async start(): Promise<void> {
+    // A pair is made on every start and kept only on the first: it costs
+    // a P-256 key generation (under a millisecond), and a value, unlike a
+    // function, crosses to a store on a worker thread.
     const stored = await this.#store.secret(
       "vapid",
-      () => JSON.stringify(webpush.generateVAPIDKeys()),
+      JSON.stringify(webpush.generateVAPIDKeys()),
     );
     this.#keys = JSON.parse(stored);
   }
@@ -125,9 +128,12 @@ export class PushNotifier {
     conversation: string,
     allowed?: () => Promise<boolean>,
   ): Promise<void> {
+    // Presence first, at once: it answers for the moment the message was
+    // stored (a store read first, on its thread, could let the user leave
+    // meanwhile), and most mentioned users are online: no store read then.
+    if (await this.#isOnline(userKey)) return;
     const subscriptions = await this.#store.pushSubscriptions(userKey);
     if (subscriptions.length === 0) return;
-    if (await this.#isOnline(userKey)) return;
     if (allowed && !await allowed()) return;
     const body = JSON.stringify(payload);
     // RFC 8030 Topic: at most 32 base64url characters, one per conversation.

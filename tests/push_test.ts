@@ -111,7 +111,10 @@ async function api(
   options: { method?: string; token?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const headers: Record<string, string> = {};
+  // A bot sends its token; without one the request comes as the page's
+  // would, from the server's own Origin (else the CSRF rule answers 403).
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  else headers.origin = server.url;
   const response = await fetch(`${server.url}${path}`, {
     method: options.method ?? "GET",
     headers,

@@ -51,7 +51,10 @@ async function api(
   const headers: Record<string, string> = {
     "content-type": "application/json",
   };
+  // A bot sends its token; without one the request comes as the page's
+  // would, from the server's own Origin (else the CSRF rule answers 403).
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  else headers.origin = server.url;
   const response = await fetch(`${server.url}${path}`, {
     method: options.method ?? "GET",
     headers,
@@ -217,6 +220,7 @@ Deno.test("outgoing webhooks: only the room's owner or an admin manages them", a
     // From another site with the cookie: refused.
     const login = await fetch(`${server.url}/api/login`, {
       method: "POST",
+      headers: { origin: server.url, "content-type": "application/json" },
       body: JSON.stringify({ username: "bob", password: TEST_PASSWORD }),
     });
     await login.body?.cancel();

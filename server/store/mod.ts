@@ -269,9 +269,10 @@ export interface FileStore {
   hashInUse(hash: string): Promise<boolean>;
   /**
    * A secret that every node sharing this store reads the same, created on
-   * first use: random (signs file URLs), or `create()`'s value (a key pair).
+   * first use: random (signs file URLs), or `fresh` (a key pair made by the
+   * caller: a value, not a function, so it crosses to the store's thread).
    */
-  secret(name: string, create?: () => string): Promise<string>;
+  secret(name: string, fresh?: string): Promise<string>;
 }
 
 /**

@@ -586,13 +586,12 @@ export class PostgresStore implements Store {
     );
   }
 
-  secret(name: string, create?: () => string): Promise<string> {
+  secret(name: string, fresh?: string): Promise<string> {
     return this.#run(async (sql) => {
-      // A made value (a key pair) costs time: only when there is none yet.
       const [existing] = await sql<{ value: string }[]>`
         SELECT value FROM secrets WHERE name = ${name}`;
       if (existing) return existing.value;
-      const value = create ? create() : randomBytes(32).toString("base64url");
+      const value = fresh ?? randomBytes(32).toString("base64url");
       const [row] = await sql<{ value: string }[]>`
         WITH fresh AS (
           INSERT INTO secrets (name, value)

@@ -771,14 +771,14 @@ export class SqliteStore implements Store {
     );
   }
 
-  secret(name: string, create?: () => string): Promise<string> {
+  secret(name: string, fresh?: string): Promise<string> {
     return this.#run(() => {
       const existing = this.#q("SELECT value FROM secrets WHERE name = ?")
         .get(name) as { value: string } | undefined;
       if (existing) return existing.value;
       this.#q(
         "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
-      ).run(name, create ? create() : randomBytes(32).toString("base64url"));
+      ).run(name, fresh ?? randomBytes(32).toString("base64url"));
       return (this.#q("SELECT value FROM secrets WHERE name = ?").get(
         name,
       ) as { value: string }).value;
