@@ -11,6 +11,11 @@ import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
 import { Notifier } from "./notifier.ts";
 import { readList, readPref, writeList, writePref } from "./prefs.ts";
+import {
+  registerServiceWorker,
+  subscribePush,
+  unsubscribePush,
+} from "./push.ts";
 import { type AppState, type Conversation, createAppState } from "./state.ts";
 
 /** Starts the client in the given element; returns the services for debugging. */
@@ -31,6 +36,23 @@ export function startClient(root: HTMLElement): AppServices {
     root,
   );
   connection.start();
+  void registerServiceWorker();
+  // Web Push once the user allowed notifications (never asked for here),
+  // for accounts only: a guest's name does not outlast its connection.
+  // At logout the browser drops its subscription, so a shared browser
+  // stops showing the last account's mentions (the push service then
+  // answers 410 and the server forgets it).
+  let subscribed = false;
+  effect(() => {
+    const account = state.account.value;
+    if (account && state.notifyPermission.value === "granted") {
+      subscribed = true;
+      void subscribePush();
+    } else if (!account && subscribed) {
+      subscribed = false;
+      void unsubscribePush();
+    }
+  });
   // The browser knows before our backoff does when the network is back.
   addEventListener("online", () => connection.reconnectNow());
   return services;

@@ -22,6 +22,8 @@ import { fail, type Failure, isFailure } from "./protocol/errors.ts";
 import { changePasswordData, passwordLoginData } from "./protocol/schemas.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, requestReader } from "./routes/files.ts";
+import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
+import { pushRoutes } from "./routes/push.ts";
 import { serveStaticFiles, type StaticFiles } from "./static_files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
@@ -197,6 +199,8 @@ export function createApp(parts: AppParts): Hono {
   );
 
   app.route("/", fileRoutes(node, parts.maxFileBytes));
+  app.route("/", outgoingHookRoutes(node));
+  app.route("/", pushRoutes(node));
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.

@@ -78,6 +78,7 @@ export async function startServer(
     announceLimit: config.announceLimit,
     maxRoomsPerUser: config.maxRoomsPerUser,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
+    webhookAllow: config.webhookAllow,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
     passwordWorkers: config.passwordWorkers,
     retentionDays: config.retentionDays,

@@ -9,6 +9,8 @@ import type {
 } from "./broker/mod.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
+import { OutboundGuard } from "./outbound.ts";
+import { PushNotifier } from "./push.ts";
 import { CLOSE_REMOVED, CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
 import { nameKey } from "./protocol/names.ts";
@@ -34,6 +36,7 @@ import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
 import { Retention } from "./retention.ts";
 import type { Store, StoredMembership, StreamReadState } from "./store/mod.ts";
+import { WebhookDispatcher } from "./webhooks.ts";
 
 const logger = log("node");
 
@@ -66,6 +69,8 @@ export interface NodeParts {
   passwordWorkers: number;
   /** Delete messages older than this many days (`--retention-days`); none: keep. */
   retentionDays?: number;
+  /** Hosts and addresses webhooks and Web Push may call (`--webhook-allow`). */
+  webhookAllow?: readonly string[];
 }
 
 // Room lists go out at most this often per node: a storm of create_room
@@ -97,6 +102,10 @@ export class ChatNode {
   readonly addressLimits: KeyedRateLimits<AddressCategory>;
   /** Rooms one account may own at once; 0: no cap. */
   readonly maxRoomsPerUser: number;
+  /** Outgoing webhooks of the messages this node stores. */
+  readonly webhooks: WebhookDispatcher;
+  /** Web Push to offline accounts. */
+  readonly push: PushNotifier;
   #sequencer: RoomSequencer;
   #retention: Retention | undefined;
   #nextConnectionId = 1;
@@ -134,6 +143,13 @@ export class ChatNode {
         days: parts.retentionDays,
       });
     }
+    const guard = new OutboundGuard(parts.webhookAllow ?? []);
+    this.webhooks = new WebhookDispatcher(parts.store, guard);
+    this.push = new PushNotifier(
+      parts.store,
+      guard,
+      async (key) => await this.presence.onlineName(key) !== undefined,
+    );
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)
     );
@@ -150,6 +166,7 @@ export class ChatNode {
     await this.accounts.start();
     await this.files.start();
     this.#retention?.start();
+    await this.push.start();
     await this.presence.start();
     this.#expiry.start();
     this.metrics.loopDelay.start();
@@ -216,8 +233,15 @@ export class ChatNode {
     this.broker.publish(publication);
   }
 
-  /** Publishes a stored message to its room, ordered by seq everywhere. */
+  /**
+   * Publishes a message this node just stored to its room, ordered by seq
+   * everywhere, and hands it to the room's webhooks and to Web Push for
+   * offline members it mentions (here only: the storing node does it once).
+   */
   publishMessage(roomKey: string, message: ChatMessage): void {
+    const room = { key: roomKey, name: message.room };
+    this.webhooks.messageStored(room, message);
+    this.push.roomMessage(room, message, nameKey(message.user));
     this.broker.publish({
       type: "event",
       topic: { kind: "room", key: roomKey },
@@ -874,6 +898,8 @@ export class ChatNode {
     this.#sessionExpiry.close();
     this.#sequencer.close();
     await this.accounts.close();
+    await this.webhooks.close();
+    await this.push.close();
     await this.presence.close();
     await this.broker.close();
     // Retention and the files' sweep use the store: they end first.

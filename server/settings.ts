@@ -157,6 +157,15 @@ export const SETTINGS = {
     help:
       "also accept WebSocket upgrades from this origin; repeatable; `*` for any",
   }),
+  /** Hosts outgoing webhooks may call, and private addresses they and Web Push may reach. */
+  webhookAllow: setting({
+    flag: "webhook-allow",
+    placeholder: "HOST",
+    kind: textList(),
+    default: [],
+    help:
+      "outgoing webhooks may call this host name, address or CIDR range (only those); private and own addresses only by address or range; repeatable; `*`: any public host",
+  }),
   /** Log level: trace, debug, info, warning, error, fatal. */
   logLevel: setting({
     flag: "log-level",

@@ -13,6 +13,7 @@ import {
 } from "playwright-core";
 import axe from "axe-core";
 import { startTestServer, TEST_PASSWORD, type TestServer } from "./harness.ts";
+import type { Config } from "../server/config.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ROOT = new URL("../", import.meta.url);
@@ -45,6 +46,7 @@ const problems: string[] = [];
 export function browserTest(
   name: string,
   fn: (browser: Browser, server: TestServer) => Promise<void>,
+  config: Partial<Config> = {},
 ): void {
   Deno.test({
     name: hasChromium
@@ -57,7 +59,7 @@ export function browserTest(
         built = true;
       }
       await Deno.mkdir(ARTIFACTS, { recursive: true });
-      const server = await startTestServer();
+      const server = await startTestServer(config);
       problems.length = 0;
       let browser: Browser | undefined;
       try {

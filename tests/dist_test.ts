@@ -91,6 +91,11 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
           ["/app.js", "text/javascript"],
           ["/styles.css", "text/css"],
           ["/favicon.svg", "image/svg+xml"],
+          // The installable app: its service worker, manifest and icons.
+          ["/sw.js", "text/javascript"],
+          ["/manifest.webmanifest", "application/manifest+json"],
+          ["/icons/icon-192.png", "image/png"],
+          ["/icons/icon-512.png", "image/png"],
         ]
       ) {
         const response = await fetch(`${server.url}${path}`);

@@ -252,4 +252,134 @@ function lifecycle(test: StoreTest): void {
     // Closing twice is harmless.
     await store.close();
   });
+  test("webhooks are kept per room, record how deliveries went, and go with their room", async (store) => {
+    await store.createRoom("dev", "dev");
+    const base = { url: "https://ci.example/hook", createdBy: "alice" };
+    assert.equal(
+      await store.createWebhook({
+        ...base,
+        id: "h1",
+        roomKey: "dev",
+        secret: "s1",
+        createdAt: 1000,
+      }),
+      true,
+    );
+    await store.createWebhook({
+      ...base,
+      id: "h2",
+      roomKey: "general",
+      secret: "s2",
+      createdAt: 2000,
+    });
+    assert.equal(
+      await store.createWebhook({
+        ...base,
+        id: "h3",
+        roomKey: "nowhere",
+        secret: "s3",
+        createdAt: 3000,
+      }),
+      false,
+    );
+    assert.deepEqual(await store.findWebhook("h1"), {
+      ...base,
+      id: "h1",
+      roomKey: "dev",
+      secret: "s1",
+      createdAt: 1000,
+      failures: 0,
+    });
+    assert.deepEqual((await store.listWebhooks()).map((h) => h.id), [
+      "h1",
+      "h2",
+    ]);
+    assert.deepEqual((await store.listWebhooks("general")).map((h) => h.id), [
+      "h2",
+    ]);
+    await store.recordWebhookOutcome("h1", {
+      at: 5000,
+      ok: false,
+      status: 500,
+      error: "HTTP 500",
+    });
+    await store.recordWebhookOutcome("h1", {
+      at: 6000,
+      ok: false,
+      error: "timed out",
+    });
+    const failing = await store.findWebhook("h1");
+    assert.equal(failing?.failures, 2);
+    assert.equal(failing?.lastError, "timed out");
+    assert.equal(failing?.lastStatus, undefined);
+    assert.equal(failing?.lastFailureAt, 6000);
+    await store.recordWebhookOutcome("h1", { at: 7000, ok: true });
+    const healed = await store.findWebhook("h1");
+    assert.equal(healed?.failures, 0);
+    assert.equal(healed?.lastSuccessAt, 7000);
+    assert.equal(await store.deleteWebhook("h2"), true);
+    assert.equal(await store.deleteWebhook("h2"), false);
+    await store.deleteRoom("dev");
+    assert.equal(await store.findWebhook("h1"), undefined);
+    assert.deepEqual(await store.listWebhooks(), []);
+  });
+
+  test("push subscriptions belong to one account per endpoint and are removed", async (store) => {
+    for (const name of ["alice", "bob"]) {
+      await store.createAccount({
+        key: name,
+        username: name,
+        passwordHash: "x",
+        role: "user",
+      });
+    }
+    const sub = {
+      endpoint: "https://push.example/1",
+      userKey: "alice",
+      p256dh: "key",
+      auth: "auth",
+      createdAt: 1000,
+    };
+    await store.savePushSubscription(sub);
+    await store.savePushSubscription({
+      ...sub,
+      endpoint: "https://push.example/2",
+      createdAt: 2000,
+    });
+    assert.deepEqual(
+      (await store.pushSubscriptions("alice")).map((s) => s.endpoint),
+      ["https://push.example/1", "https://push.example/2"],
+    );
+    assert.deepEqual((await store.pushSubscriptions("alice"))[0], sub);
+    // The same browser, now signed in as bob.
+    await store.savePushSubscription({ ...sub, userKey: "bob", auth: "new" });
+    assert.deepEqual(
+      (await store.pushSubscriptions("alice")).map((s) => s.endpoint),
+      ["https://push.example/2"],
+    );
+    assert.equal((await store.pushSubscriptions("bob"))[0].auth, "new");
+    assert.equal(
+      await store.deletePushSubscription("https://push.example/1", "alice"),
+      false,
+    );
+    assert.equal(
+      await store.deletePushSubscription("https://push.example/1", "bob"),
+      true,
+    );
+    assert.equal(
+      await store.deletePushSubscription("https://push.example/2"),
+      true,
+    );
+    assert.deepEqual(await store.pushSubscriptions("alice"), []);
+  });
+
+  test(
+    "a secret given by the caller is kept the first time and read the same after a reopen",
+    async (store, reopen) => {
+      assert.equal(await store.secret("vapid", "pair-1"), "pair-1");
+      assert.equal(await store.secret("vapid", "pair-2"), "pair-1");
+      const again = await reopen();
+      assert.equal(await again.secret("vapid", "pair-3"), "pair-1");
+    },
+  );
 }

@@ -81,6 +81,29 @@ async function populated(): Promise<Before> {
     await a.ok("ban", { user: "mallory", reason: "spam" });
     await guest.close();
     await bob.client.ok("mark_read", { room: "general", seq: 3 });
+    // A webhook and a push subscription, stored as their routes store them
+    // (the routes would call out to check the URLs: not from a test).
+    await server.node.store.createWebhook({
+      id: "hook-1",
+      roomKey: "general",
+      url: "https://hooks.example/general",
+      secret: "hook-signing-secret",
+      createdBy: "alice",
+      createdAt: 1,
+    });
+    await server.node.store.recordWebhookOutcome("hook-1", {
+      at: 2,
+      ok: false,
+      status: 500,
+      error: "HTTP 500",
+    });
+    await server.node.store.savePushSubscription({
+      endpoint: "https://push.example/bob",
+      userKey: "bob",
+      p256dh: "bob-p256dh-key",
+      auth: "bob-auth-key",
+      createdAt: 3,
+    });
     const before = {
       general: await historyOf<Message>(a, "general"),
       team: await historyOf<Message>(a, "team"),
@@ -298,6 +321,8 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "private_message",
         "file_ref",
         "mention",
+        "webhook",
+        "push_subscription",
         "end",
       ]
     ) assert.ok(kinds.has(kind), `${kind} lines`);
@@ -322,14 +347,25 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
   }
 });
 
-Deno.test("export: without --include-secrets no password hash, session, invite or secret leaves the server", async () => {
+Deno.test("export: without --include-secrets no password hash, session, invite, secret, webhook or push subscription leaves the server", async () => {
   const before = await populated();
   const work = await Deno.makeTempDir({ prefix: "chat-plain-" });
   try {
     const lines = await exportLines(`${before.dir}/chat.db`);
     const text = lines.join("\n");
-    assert.doesNotMatch(text, /scrypt\$|password_hash|token_hash/);
-    for (const kind of ["secret", "session", "invite"]) {
+    assert.doesNotMatch(
+      text,
+      /scrypt\$|password_hash|token_hash|hook-signing-secret|bob-auth-key/,
+    );
+    for (
+      const kind of [
+        "secret",
+        "session",
+        "invite",
+        "webhook",
+        "push_subscription",
+      ]
+    ) {
       assert.ok(!lines.some((l) => JSON.parse(l).kind === kind), kind);
     }
     // Imported, the accounts are there but no password opens them.

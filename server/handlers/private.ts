@@ -60,6 +60,9 @@ export async function privateMessage(
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {
+    if (online === undefined) {
+      node.push.privateMessage(toKey, member.userKey, message);
+    }
     node.publish({ kind: "user", key: toKey }, "private_message", message);
     if (toKey !== member.userKey) {
       node.publish(

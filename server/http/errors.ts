@@ -35,6 +35,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   too_many_rooms: 403,
   stale_epoch: 409,
   internal: 500,
+  url_not_allowed: 400,
   not_found: 404,
 };
 

@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   "too_many_rooms",
   "stale_epoch",
   "internal",
+  // HTTP only: a webhook or push URL the server will not call.
+  "url_not_allowed",
   // HTTP only: no such page or file.
   "not_found",
 ] as const;

@@ -268,10 +268,90 @@ export interface FileStore {
   /** Whether an upload still uses these bytes. */
   hashInUse(hash: string): Promise<boolean>;
   /**
-   * A random secret that every node sharing this store reads the same,
-   * created on first use (signs file URLs).
+   * A secret that every node sharing this store reads the same, created on
+   * first use: random (signs file URLs), or `fresh` (a key pair made by the
+   * caller: a value, not a function, so it crosses to the store's thread).
    */
-  secret(name: string): Promise<string>;
+  secret(name: string, fresh?: string): Promise<string>;
+}
+
+/**
+ * An outgoing webhook: every new message of its room is POSTed to its URL,
+ * signed with its secret. The delivery fields say how the last went.
+ */
+export interface StoredWebhook {
+  /** Random id, used in its URLs. */
+  id: string;
+  roomKey: string;
+  url: string;
+  /** HMAC-SHA256 key of the signature header. */
+  secret: string;
+  /** Name key of the account that registered it. */
+  createdBy: string;
+  createdAt: number;
+  /** Deliveries that failed in a row since the last success (0: healthy). */
+  failures: number;
+  /** Why the last failed delivery failed. */
+  lastError?: string;
+  /** The HTTP status of the last failed delivery, when it got one. */
+  lastStatus?: number;
+  lastFailureAt?: number;
+  lastSuccessAt?: number;
+}
+
+/** How one delivery of a webhook ended. */
+export interface WebhookOutcome {
+  /** When it ended (ms since the epoch). */
+  at: number;
+  ok: boolean;
+  /** The receiver's HTTP status, when it answered. */
+  status?: number;
+  /** Why it failed, for the owner. */
+  error?: string;
+}
+
+/** A browser's Web Push subscription (its `PushSubscription` JSON), for one account. */
+export interface StoredPushSubscription {
+  /** The push service URL: unique, it names the subscription. */
+  endpoint: string;
+  /** Name key of the account it notifies. */
+  userKey: string;
+  /** The browser's P-256 public key, base64url. */
+  p256dh: string;
+  /** The browser's 16-byte auth secret, base64url. */
+  auth: string;
+  createdAt: number;
+}
+
+/** What the server sends out on its own: outgoing webhooks and Web Push subscriptions. */
+export interface OutboundStore {
+  /** Registers a webhook (no delivery yet); false when its room is gone. */
+  createWebhook(
+    hook: Omit<
+      StoredWebhook,
+      | "failures"
+      | "lastError"
+      | "lastStatus"
+      | "lastFailureAt"
+      | "lastSuccessAt"
+    >,
+  ): Promise<boolean>;
+  /** A room's webhooks, or every room's, oldest first. */
+  listWebhooks(roomKey?: string): Promise<StoredWebhook[]>;
+  findWebhook(id: string): Promise<StoredWebhook | undefined>;
+  /** Removes a webhook; false when there is none. Deleting its room removes it too. */
+  deleteWebhook(id: string): Promise<boolean>;
+  /** Records how a delivery ended: a success clears the failure count. */
+  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void>;
+  /**
+   * Keeps a subscription; the same endpoint again replaces the old one (a
+   * browser that moved to another account notifies the new one only).
+   */
+  savePushSubscription(subscription: StoredPushSubscription): Promise<void>;
+  /** An account's subscriptions, oldest first. */
+  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]>;
+  /** Forgets a subscription (only the account's, when `userKey` is given); false when absent. */
+  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean>;
 }
 
 /** Private conversations between two users. */
@@ -381,7 +461,13 @@ export interface AccountStore {
  * `StoreUnavailableError` when they cannot reach their storage.
  */
 export interface Store
-  extends RoomStore, PrivateStore, AccountStore, FileStore, MembershipStore {
+  extends
+    RoomStore,
+    PrivateStore,
+    AccountStore,
+    FileStore,
+    MembershipStore,
+    OutboundStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

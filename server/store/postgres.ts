@@ -28,11 +28,20 @@ import {
   type Store,
   type StoredInvite,
   type StoredMembership,
+  type StoredPushSubscription,
   type StoredRoom,
   type StoredUpload,
+  type StoredWebhook,
   type StreamReadState,
   type WaitingLimits,
+  type WebhookOutcome,
 } from "./mod.ts";
+import {
+  type PushSubscriptionRow,
+  toPushSubscription,
+  toStoredWebhook,
+  type WebhookRow,
+} from "./outbound_rows.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { nameSkeleton } from "../protocol/names.ts";
@@ -577,12 +586,16 @@ export class PostgresStore implements Store {
     );
   }
 
-  secret(name: string): Promise<string> {
+  secret(name: string, fresh?: string): Promise<string> {
     return this.#run(async (sql) => {
+      const [existing] = await sql<{ value: string }[]>`
+        SELECT value FROM secrets WHERE name = ${name}`;
+      if (existing) return existing.value;
+      const value = fresh ?? randomBytes(32).toString("base64url");
       const [row] = await sql<{ value: string }[]>`
         WITH fresh AS (
           INSERT INTO secrets (name, value)
-          VALUES (${name}, ${randomBytes(32).toString("base64url")})
+          VALUES (${name}, ${value})
           ON CONFLICT (name) DO NOTHING
           RETURNING value
         )
@@ -594,6 +607,96 @@ export class PostgresStore implements Store {
       const [theirs] = await sql<{ value: string }[]>`
         SELECT value FROM secrets WHERE name = ${name}`;
       return theirs.value;
+    });
+  }
+
+  createWebhook(
+    hook: Parameters<Store["createWebhook"]>[0],
+  ): Promise<boolean> {
+    return this.#run(async (sql) => {
+      const rows = await sql`
+        INSERT INTO webhooks (id, room_key, url, secret, created_by, created_at)
+        SELECT ${hook.id}, key, ${hook.url}, ${hook.secret}, ${hook.createdBy},
+          ${hook.createdAt}
+        FROM rooms WHERE key = ${hook.roomKey}`;
+      return rows.count > 0;
+    });
+  }
+
+  listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
+    return this.#run(async (sql) => {
+      const rows = roomKey === undefined
+        ? await sql<WebhookRow[]>`
+          SELECT * FROM webhooks ORDER BY created_at, id`
+        : await sql<WebhookRow[]>`
+          SELECT * FROM webhooks WHERE room_key = ${roomKey}
+          ORDER BY created_at, id`;
+      return rows.map(toStoredWebhook);
+    });
+  }
+
+  findWebhook(id: string): Promise<StoredWebhook | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<WebhookRow[]>`
+        SELECT * FROM webhooks WHERE id = ${id}`;
+      return row ? toStoredWebhook(row) : undefined;
+    });
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`DELETE FROM webhooks WHERE id = ${id}`).count > 0
+    );
+  }
+
+  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
+    return this.#run(async (sql) => {
+      if (outcome.ok) {
+        await sql`
+          UPDATE webhooks SET failures = 0, last_success_at = ${outcome.at}
+          WHERE id = ${id}`;
+        return;
+      }
+      await sql`
+        UPDATE webhooks SET failures = failures + 1,
+          last_error = ${outcome.error ?? null},
+          last_status = ${outcome.status ?? null},
+          last_failure_at = ${outcome.at}
+        WHERE id = ${id}`;
+    });
+  }
+
+  savePushSubscription(subscription: StoredPushSubscription): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
+          created_at)
+        VALUES (${subscription.endpoint}, ${subscription.userKey},
+          ${subscription.p256dh}, ${subscription.auth},
+          ${subscription.createdAt})
+        ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
+          p256dh = excluded.p256dh, auth = excluded.auth,
+          created_at = excluded.created_at`;
+    });
+  }
+
+  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
+    return this.#run(async (sql) =>
+      (await sql<PushSubscriptionRow[]>`
+        SELECT * FROM push_subscriptions WHERE user_key = ${userKey}
+        ORDER BY created_at, endpoint`).map(toPushSubscription)
+    );
+  }
+
+  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
+    return this.#run(async (sql) => {
+      const rows = userKey === undefined
+        ? await sql`
+          DELETE FROM push_subscriptions WHERE endpoint = ${endpoint}`
+        : await sql`
+          DELETE FROM push_subscriptions
+          WHERE endpoint = ${endpoint} AND user_key = ${userKey}`;
+      return rows.count > 0;
     });
   }
 

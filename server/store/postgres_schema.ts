@@ -537,4 +537,31 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Outgoing webhooks: a room's new messages are POSTed to the URL, signed
+  -- with the secret; the last columns say how deliveries went.
+  CREATE TABLE webhooks (
+    id              TEXT PRIMARY KEY,
+    room_key        TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+    url             TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    failures        BIGINT NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_status     BIGINT,
+    last_failure_at BIGINT,
+    last_success_at BIGINT
+  );
+  CREATE INDEX webhooks_room ON webhooks (room_key, created_at);
+  -- Web Push subscriptions, one per browser (endpoint), each for an account.
+  CREATE TABLE push_subscriptions (
+    endpoint   TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    p256dh     TEXT NOT NULL,
+    auth       TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX push_subscriptions_user ON push_subscriptions (user_key);
+  `,
 ];

@@ -28,11 +28,20 @@ import {
   type Store,
   type StoredInvite,
   type StoredMembership,
+  type StoredPushSubscription,
   type StoredRoom,
   type StoredUpload,
+  type StoredWebhook,
   type StreamReadState,
   type WaitingLimits,
+  type WebhookOutcome,
 } from "./mod.ts";
+import {
+  type PushSubscriptionRow,
+  toPushSubscription,
+  toStoredWebhook,
+  type WebhookRow,
+} from "./outbound_rows.ts";
 import {
   type AccountRow,
   type BanRow,
@@ -762,15 +771,125 @@ export class SqliteStore implements Store {
     );
   }
 
-  secret(name: string): Promise<string> {
+  secret(name: string, fresh?: string): Promise<string> {
     return this.#run(() => {
+      const existing = this.#q("SELECT value FROM secrets WHERE name = ?")
+        .get(name) as { value: string } | undefined;
+      if (existing) return existing.value;
       this.#q(
         "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
-      ).run(name, randomBytes(32).toString("base64url"));
+      ).run(name, fresh ?? randomBytes(32).toString("base64url"));
       return (this.#q("SELECT value FROM secrets WHERE name = ?").get(
         name,
       ) as { value: string }).value;
     });
+  }
+
+  createWebhook(
+    hook: Parameters<Store["createWebhook"]>[0],
+  ): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q(
+          `INSERT INTO webhooks (id, room_key, url, secret, created_by,
+             created_at)
+           SELECT ?, key, ?, ?, ?, ? FROM rooms WHERE key = ?`,
+        ).run(
+          hook.id,
+          hook.url,
+          hook.secret,
+          hook.createdBy,
+          hook.createdAt,
+          hook.roomKey,
+        ).changes,
+      ) > 0
+    );
+  }
+
+  listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
+    return this.#run(() => {
+      const rows = roomKey === undefined
+        ? this.#q("SELECT * FROM webhooks ORDER BY created_at, id").all()
+        : this.#q(
+          "SELECT * FROM webhooks WHERE room_key = ? ORDER BY created_at, id",
+        ).all(roomKey);
+      return (rows as unknown as WebhookRow[]).map(toStoredWebhook);
+    });
+  }
+
+  findWebhook(id: string): Promise<StoredWebhook | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM webhooks WHERE id = ?").get(id) as
+        | WebhookRow
+        | undefined;
+      return row ? toStoredWebhook(row) : undefined;
+    });
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(this.#q("DELETE FROM webhooks WHERE id = ?").run(id).changes) > 0
+    );
+  }
+
+  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
+    return this.#run(() => {
+      if (outcome.ok) {
+        this.#q(
+          "UPDATE webhooks SET failures = 0, last_success_at = ? WHERE id = ?",
+        ).run(outcome.at, id);
+        return;
+      }
+      this.#q(
+        `UPDATE webhooks SET failures = failures + 1, last_error = ?,
+           last_status = ?, last_failure_at = ?
+         WHERE id = ?`,
+      ).run(outcome.error ?? null, outcome.status ?? null, outcome.at, id);
+    });
+  }
+
+  savePushSubscription(subscription: StoredPushSubscription): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
+           created_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
+           p256dh = excluded.p256dh, auth = excluded.auth,
+           created_at = excluded.created_at`,
+      ).run(
+        subscription.endpoint,
+        subscription.userKey,
+        subscription.p256dh,
+        subscription.auth,
+        subscription.createdAt,
+      );
+    });
+  }
+
+  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM push_subscriptions WHERE user_key = ?
+         ORDER BY created_at, endpoint`,
+      ).all(userKey) as unknown as PushSubscriptionRow[]).map(
+        toPushSubscription,
+      )
+    );
+  }
+
+  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        (userKey === undefined
+          ? this.#q("DELETE FROM push_subscriptions WHERE endpoint = ?").run(
+            endpoint,
+          )
+          : this.#q(
+            "DELETE FROM push_subscriptions WHERE endpoint = ? AND user_key = ?",
+          ).run(endpoint, userKey)).changes,
+      ) > 0
+    );
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {

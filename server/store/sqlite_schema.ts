@@ -195,4 +195,31 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     checked_at INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- Outgoing webhooks: a room's new messages are POSTed to the URL, signed
+  -- with the secret; the last columns say how deliveries went.
+  CREATE TABLE webhooks (
+    id              TEXT PRIMARY KEY,
+    room_key        TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+    url             TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_status     INTEGER,
+    last_failure_at INTEGER,
+    last_success_at INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX webhooks_room ON webhooks (room_key, created_at);
+  -- Web Push subscriptions, one per browser (endpoint), each for an account.
+  CREATE TABLE push_subscriptions (
+    endpoint   TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    p256dh     TEXT NOT NULL,
+    auth       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX push_subscriptions_user ON push_subscriptions (user_key);
+  `,
 ];

@@ -67,8 +67,9 @@ const bool = (name: string): ColumnSpec => ({ name, type: "bool" });
  * Every table an export holds, in the order it writes them: what a line
  * refers to comes before it (a session after its account, a membership
  * after its room), which is the order an import inserts them in.
- * Sessions, secrets and invite codes are secrets: a file without them can
- * be handed on without letting anyone in.
+ * Sessions, secrets, invite codes, webhooks and push subscriptions are
+ * secrets: a file without them can be handed on without letting anyone in
+ * (nor anyone call out or push in the server's name).
  */
 export const TABLES: readonly TableSpec[] = [
   {
@@ -208,6 +209,42 @@ export const TABLES: readonly TableSpec[] = [
     kind: "mention",
     columns: [text("user_key"), text("stream"), int("seq")],
     key: ["user_key", "stream", "seq"],
+  },
+  {
+    // Secret as a whole: the secret signs deliveries, and a hook's URL
+    // often holds a token of its own (a chat service's incoming hook).
+    table: "webhooks",
+    kind: "webhook",
+    secret: true,
+    columns: [
+      text("id"),
+      text("room_key"),
+      text("url"),
+      text("secret"),
+      text("created_by"),
+      int("created_at"),
+      int("failures"),
+      text("last_error", { nullable: true }),
+      int("last_status", { nullable: true }),
+      int("last_failure_at", { nullable: true }),
+      int("last_success_at", { nullable: true }),
+    ],
+    key: ["id"],
+  },
+  {
+    // Secret as a whole: the endpoint lets anyone push to that browser,
+    // the keys encrypt what it reads.
+    table: "push_subscriptions",
+    kind: "push_subscription",
+    secret: true,
+    columns: [
+      text("endpoint"),
+      text("user_key"),
+      text("p256dh"),
+      text("auth"),
+      int("created_at"),
+    ],
+    key: ["endpoint"],
   },
   // The audit log (issue 15, section 2) goes here once it is stored: one
   // entry, kind "audit", and the import and the contract test carry it.

@@ -1,0 +1,154 @@
+/**
+ * Which URLs the server itself may call (outgoing webhooks, Web Push), so
+ * that a user who registers a URL cannot make it reach into the server's
+ * own machine or network (SSRF). Rules, from `--webhook-allow` entries:
+ *
+ * - a webhook's host must be named by an entry (a host name, `*` for any
+ *   host, or an address or CIDR range holding its literal address);
+ * - a push endpoint may be any host (browsers choose their push service);
+ * - either way, every address the host resolves to must be public unicast
+ *   and none of this machine's own, unless an address or range entry
+ *   covers it: naming a host is not enough to reach a private address.
+ */
+import { lookup } from "node:dns/promises";
+import ipaddr from "ipaddr.js";
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/** Whether a URL may be called, and why not. */
+export type OutboundVerdict = { ok: true } | { ok: false; reason: string };
+
+/** What an outbound call is for: webhooks need their host allowed by name. */
+export type OutboundUse = "webhook" | "push";
+
+/** How a guard resolves names (node:dns by default, as fetch does). */
+export type Resolver = (host: string) => Promise<string[]>;
+
+/** Checks outbound URLs against `--webhook-allow` and the address rules. */
+export class OutboundGuard {
+  #names = new Set<string>();
+  #anyHost = false;
+  #ranges: [Address, number][] = [];
+  #own: Address[];
+  #resolve: Resolver;
+
+  constructor(allow: readonly string[], resolve: Resolver = resolveAll) {
+    for (const raw of allow) {
+      const entry = raw.trim().toLowerCase();
+      if (entry === "*") this.#anyHost = true;
+      else if (ipaddr.isValidCIDR(entry)) {
+        const [address, bits] = ipaddr.parseCIDR(entry);
+        this.#ranges.push([normal(address), bits]);
+      } else if (ipaddr.isValid(bare(entry))) {
+        const address = normal(ipaddr.parse(bare(entry)));
+        this.#ranges.push([address, address.kind() === "ipv4" ? 32 : 128]);
+      } else this.#names.add(entry);
+    }
+    this.#own = ownAddresses();
+    this.#resolve = resolve;
+  }
+
+  /** True when nothing may be called as a webhook (no `--webhook-allow`). */
+  get closed(): boolean {
+    return !this.#anyHost && this.#names.size === 0 &&
+      this.#ranges.length === 0;
+  }
+
+  /** Whether `url` may be called for `use`, resolving its host now. */
+  async check(url: string, use: OutboundUse): Promise<OutboundVerdict> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return refuse("It is not a URL.");
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+      return refuse("Only http and https URLs can be called.");
+    }
+    if (parsed.username || parsed.password) {
+      return refuse("A URL with a user name or password is not accepted.");
+    }
+    const host = bare(parsed.hostname.toLowerCase());
+    const literal = ipaddr.isValid(host) ? normal(ipaddr.parse(host)) : null;
+    if (use === "webhook" && !this.#hostAllowed(host, literal)) {
+      return refuse(
+        `${host} is not allowed: the operator allows hosts with --webhook-allow.`,
+      );
+    }
+    let addresses: Address[];
+    try {
+      addresses = literal
+        ? [literal]
+        : (await this.#resolve(host)).map((a) => normal(ipaddr.parse(a)));
+    } catch {
+      return refuse(`${host} does not resolve.`);
+    }
+    if (addresses.length === 0) return refuse(`${host} does not resolve.`);
+    for (const address of addresses) {
+      if (this.#inRanges(address)) continue;
+      if (address.range() !== "unicast") {
+        return refuse(
+          `${host} is a private or reserved address (${address}); the operator can allow it with --webhook-allow ${address}.`,
+        );
+      }
+      if (this.#own.some((own) => sameAddress(own, address))) {
+        return refuse(`${host} is this server's own address.`);
+      }
+    }
+    return { ok: true };
+  }
+
+  #hostAllowed(host: string, literal: Address | null): boolean {
+    if (literal) return this.#anyHost || this.#inRanges(literal);
+    return this.#anyHost || this.#names.has(host);
+  }
+
+  #inRanges(address: Address): boolean {
+    return this.#ranges.some(([range, bits]) =>
+      range.kind() === address.kind() && address.match(range, bits)
+    );
+  }
+}
+
+function refuse(reason: string): OutboundVerdict {
+  return { ok: false, reason };
+}
+
+// URL hostnames keep IPv6 brackets.
+function bare(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+// ::ffff:10.0.0.1 is 10.0.0.1.
+function normal(address: Address): Address {
+  return address.kind() === "ipv6" &&
+      (address as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (address as ipaddr.IPv6).toIPv4Address()
+    : address;
+}
+
+function sameAddress(a: Address, b: Address): boolean {
+  return a.kind() === b.kind() &&
+    a.toNormalizedString() === b.toNormalizedString();
+}
+
+// The system resolver, as fetch uses it (/etc/hosts included), so the
+// check sees what the call will reach. A name could still resolve anew
+// between the check and the call (DNS rebinding): the check narrows that
+// to one lookup's time, which is what the operator's allow list trusts.
+async function resolveAll(host: string): Promise<string[]> {
+  const found = await lookup(host, { all: true, verbatim: true });
+  return found.map((entry) => entry.address);
+}
+
+// Every address of this machine's interfaces: a public one is still "us".
+function ownAddresses(): Address[] {
+  try {
+    return Deno.networkInterfaces()
+      .filter((i) => ipaddr.isValid(i.address))
+      .map((i) => normal(ipaddr.parse(i.address)));
+  } catch {
+    // Without --allow-sys: the private ranges still cover loopback.
+    return [];
+  }
+}

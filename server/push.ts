@@ -1,0 +1,228 @@
+/**
+ * Web Push (RFC 8030, 8291, 8292): a private message or a mention for an
+ * account with no connection open goes, encrypted, to every browser that
+ * account subscribed, through that browser's own push service. The VAPID
+ * key pair is made on first start and kept in the store, the same for
+ * every node. Encryption and the VAPID JWT are web-push's; the request
+ * goes out with fetch, after the same address checks as webhooks.
+ */
+import { createHash } from "node:crypto";
+import pLimit, { type LimitFunction } from "p-limit";
+import webpush from "web-push";
+import { log } from "./log.ts";
+import { mentionKeys } from "./mentions.ts";
+import type { OutboundGuard } from "./outbound.ts";
+import type { ChatMessage, PrivateMessage } from "./protocol/types.ts";
+import type { Store, StoredPushSubscription } from "./store/mod.ts";
+
+const logger = log("push");
+
+/** What a push carries (the service worker shows it). */
+export interface PushPayload {
+  kind: "mention" | "private";
+  /** The room, for a mention. */
+  room?: string;
+  sender: string;
+  /** The start of the message. */
+  text: string;
+  /** One per conversation: a newer notification replaces the older. */
+  tag: string;
+}
+
+/** The store parts push needs. */
+export type PushStore = Pick<
+  Store,
+  "secret" | "pushSubscriptions" | "deletePushSubscription" | "isMember"
+>;
+
+/** Longest text in a push. */
+const TEXT_MAX = 140;
+/** Pushes at a time. */
+const MAX_IN_FLIGHT = 8;
+/** A push service that has not answered by then has failed. */
+const TIMEOUT_MS = 10_000;
+/** How long a push service keeps an undelivered notification: a day-old mention is still news. */
+const TTL_SECONDS = 24 * 3600;
+/** VAPID's contact; push services want a mailto: or https: URL. */
+const SUBJECT = "mailto:postmaster@localhost";
+
+/** Sends Web Push notifications to accounts that are offline. */
+export class PushNotifier {
+  #store: PushStore;
+  #guard: OutboundGuard;
+  #isOnline: (userKey: string) => Promise<boolean>;
+  #keys?: { publicKey: string; privateKey: string };
+  #limit: LimitFunction = pLimit(MAX_IN_FLIGHT);
+  #running = new Set<Promise<void>>();
+  #stop = new AbortController();
+
+  constructor(
+    store: PushStore,
+    guard: OutboundGuard,
+    isOnline: (userKey: string) => Promise<boolean>,
+  ) {
+    this.#store = store;
+    this.#guard = guard;
+    this.#isOnline = isOnline;
+  }
+
+  /** Reads the VAPID key pair, making and storing it on the first start. */
+  async start(): Promise<void> {
+    // A pair is made on every start and kept only on the first: it costs
+    // a P-256 key generation (under a millisecond), and a value, unlike a
+    // function, crosses to a store on a worker thread.
+    const stored = await this.#store.secret(
+      "vapid",
+      JSON.stringify(webpush.generateVAPIDKeys()),
+    );
+    this.#keys = JSON.parse(stored);
+  }
+
+  /** The VAPID public key: base64url of the uncompressed P-256 point. */
+  get publicKey(): string {
+    if (!this.#keys) throw new Error("PushNotifier.start() was not called");
+    return this.#keys.publicKey;
+  }
+
+  /** The guard push endpoints are checked with. */
+  get guard(): OutboundGuard {
+    return this.#guard;
+  }
+
+  /** A room message was stored: its mentioned members who are offline get a push. */
+  roomMessage(
+    room: { key: string; name: string },
+    message: ChatMessage,
+    authorKey: string,
+  ): void {
+    const keys = mentionKeys(message.text, authorKey);
+    if (keys.length === 0) return;
+    const payload: PushPayload = {
+      kind: "mention",
+      room: room.name,
+      sender: message.user,
+      text: shorten(message),
+      tag: `room:${room.key}`,
+    };
+    for (const key of keys) {
+      this.#track(this.#notify(key, payload, room.key, async () =>
+        // Only members: a mention must not be a way to page anyone.
+        await this.#store.isMember(key, room.key)));
+    }
+  }
+
+  /** A private message was stored for an account with no connection open. */
+  privateMessage(toKey: string, fromKey: string, message: PrivateMessage) {
+    const payload: PushPayload = {
+      kind: "private",
+      sender: message.user,
+      text: shorten(message),
+      tag: `dm:${fromKey}`,
+    };
+    this.#track(this.#notify(toKey, payload, `@${fromKey}`));
+  }
+
+  async #notify(
+    userKey: string,
+    payload: PushPayload,
+    conversation: string,
+    allowed?: () => Promise<boolean>,
+  ): Promise<void> {
+    // Presence first, at once: it answers for the moment the message was
+    // stored (a store read first, on its thread, could let the user leave
+    // meanwhile), and most mentioned users are online: no store read then.
+    if (await this.#isOnline(userKey)) return;
+    const subscriptions = await this.#store.pushSubscriptions(userKey);
+    if (subscriptions.length === 0) return;
+    if (allowed && !await allowed()) return;
+    const body = JSON.stringify(payload);
+    // RFC 8030 Topic: at most 32 base64url characters, one per conversation.
+    const topic = createHash("sha256").update(conversation).digest(
+      "base64url",
+    ).slice(0, 32);
+    for (const subscription of subscriptions) {
+      this.#track(this.#limit(() => this.#send(subscription, body, topic)));
+    }
+  }
+
+  async #send(
+    subscription: StoredPushSubscription,
+    body: string,
+    topic: string,
+  ): Promise<void> {
+    if (this.#stop.signal.aborted || !this.#keys) return;
+    const verdict = await this.#guard.check(subscription.endpoint, "push");
+    if (!verdict.ok) {
+      logger.warn("Push endpoint refused: {reason}", {
+        reason: verdict.reason,
+      });
+      return;
+    }
+    const request = webpush.generateRequestDetails(
+      {
+        endpoint: subscription.endpoint,
+        keys: { p256dh: subscription.p256dh, auth: subscription.auth },
+      },
+      body,
+      {
+        vapidDetails: { subject: SUBJECT, ...this.#keys },
+        TTL: TTL_SECONDS,
+        topic,
+        contentEncoding: "aes128gcm",
+      },
+    );
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      // fetch sets the length itself.
+      if (name.toLowerCase() !== "content-length") {
+        headers.set(name, String(value));
+      }
+    }
+    try {
+      const response = await fetch(subscription.endpoint, {
+        method: "POST",
+        headers,
+        body: request.body ? new Uint8Array(request.body) : null,
+        redirect: "manual",
+        signal: AbortSignal.any([
+          AbortSignal.timeout(TIMEOUT_MS),
+          this.#stop.signal,
+        ]),
+      });
+      await response.body?.cancel();
+      // The browser unsubscribed or the subscription expired (RFC 8030 §7.3).
+      if (response.status === 404 || response.status === 410) {
+        await this.#store.deletePushSubscription(subscription.endpoint);
+        logger.info("Push subscription gone ({status}): removed", {
+          status: response.status,
+        });
+      } else if (!response.ok) {
+        logger.warn("Push service answered {status}", {
+          status: response.status,
+        });
+      }
+    } catch (error) {
+      logger.warn("Push failed: {error}", { error: (error as Error).message });
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    this.#running.add(work);
+    work.catch((error) => logger.error("Push crash: {error}", { error }))
+      .finally(() => this.#running.delete(work));
+  }
+
+  /** Aborts pushes under way and waits for them. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    while (this.#running.size > 0) {
+      await Promise.allSettled([...this.#running]);
+    }
+  }
+}
+
+function shorten(message: { text: string; attachments?: unknown[] }): string {
+  const text = message.text.trim() ||
+    (message.attachments?.length ? "(file)" : "");
+  return text.length > TEXT_MAX ? `${text.slice(0, TEXT_MAX - 1)}…` : text;
+}

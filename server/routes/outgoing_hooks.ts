@@ -1,0 +1,147 @@
+/**
+ * Outgoing webhooks over HTTP: a room's owner (or an admin) registers a
+ * URL, lists the room's hooks with how their deliveries went, and removes
+ * one. The secret that signs deliveries is shown once, at creation.
+ */
+import { type Context, Hono } from "hono";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { httpError, httpFailure } from "../http/errors.ts";
+import { requestAccount } from "../http/request_account.ts";
+import type { ChatNode } from "../node.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
+import type { Account, StoredWebhook } from "../store/mod.ts";
+
+/** Most outgoing webhooks one room may have. */
+export const MAX_HOOKS_PER_ROOM = 10;
+
+const hookBody = z.object({ url: z.string().max(2048) });
+
+/** A hook as the API shows it (without its secret). */
+function describe(
+  hook: StoredWebhook,
+  room: string,
+): Record<string, unknown> {
+  return {
+    id: hook.id,
+    room,
+    url: hook.url,
+    created_by: hook.createdBy,
+    created_at: new Date(hook.createdAt).toISOString(),
+    failures: hook.failures,
+    last_error: hook.lastError ?? null,
+    last_status: hook.lastStatus ?? null,
+    last_failure_at: iso(hook.lastFailureAt),
+    last_success_at: iso(hook.lastSuccessAt),
+  };
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/**
+ * `POST` and `GET /api/rooms/:room/outgoing-hooks`,
+ * `DELETE /api/outgoing-hooks/:id`.
+ */
+export function outgoingHookRoutes(node: ChatNode): Hono {
+  const routes = new Hono();
+
+  routes.post("/api/rooms/:room/outgoing-hooks", async (c) => {
+    const owner = await roomOwner(c, node, c.req.param("room"));
+    if (isFailure(owner)) return httpFailure(c, owner);
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      return httpError(c, "invalid_json", "The body is not JSON.");
+    }
+    const body = hookBody.safeParse(raw);
+    if (!body.success) {
+      return httpError(c, "invalid_message", 'Send {"url"} as JSON.');
+    }
+    const verdict = await node.webhooks.guard.check(body.data.url, "webhook");
+    if (!verdict.ok) return httpError(c, "url_not_allowed", verdict.reason);
+    const existing = await node.store.listWebhooks(owner.roomKey);
+    if (existing.length >= MAX_HOOKS_PER_ROOM) {
+      return httpError(
+        c,
+        "forbidden",
+        `A room has at most ${MAX_HOOKS_PER_ROOM} outgoing webhooks.`,
+      );
+    }
+    const hook = {
+      id: randomBytes(12).toString("hex"),
+      roomKey: owner.roomKey,
+      url: body.data.url,
+      secret: randomBytes(24).toString("base64url"),
+      createdBy: owner.account.key,
+      createdAt: Date.now(),
+    };
+    if (!await node.store.createWebhook(hook)) {
+      return httpError(c, "room_not_found", "The room was just deleted.");
+    }
+    node.webhooks.changed();
+    return c.json({
+      ...describe({ ...hook, failures: 0 }, owner.room),
+      secret: hook.secret,
+    }, 201);
+  });
+
+  routes.get("/api/rooms/:room/outgoing-hooks", async (c) => {
+    const owner = await roomOwner(c, node, c.req.param("room"));
+    if (isFailure(owner)) return httpFailure(c, owner);
+    const hooks = await node.store.listWebhooks(owner.roomKey);
+    return c.json({ hooks: hooks.map((hook) => describe(hook, owner.room)) });
+  });
+
+  routes.delete("/api/outgoing-hooks/:id", async (c) => {
+    const account = await requestAccount(c, node);
+    if (isFailure(account)) return httpFailure(c, account);
+    const hook = await node.store.findWebhook(c.req.param("id"));
+    // Someone else's hook reads as no hook: ids are not for guessing.
+    if (!hook || !mayManage(node, account, hook.roomKey)) {
+      return httpError(c, "not_found", "No such outgoing webhook.");
+    }
+    await node.store.deleteWebhook(hook.id);
+    node.webhooks.changed();
+    return c.body(null, 204);
+  });
+
+  return routes;
+}
+
+// Admins manage every room's hooks; a private room's owner its own.
+function mayManage(node: ChatNode, account: Account, roomKey: string) {
+  if (account.role === "admin") return true;
+  return node.registry.roomInfo(roomKey)?.owner === account.key;
+}
+
+async function roomOwner(
+  c: Context,
+  node: ChatNode,
+  name: string,
+): Promise<
+  { account: Account; roomKey: string; room: string } | Failure
+> {
+  const account = await requestAccount(c, node);
+  if (isFailure(account)) return account;
+  const roomKey = await node.findRoomAnywhere(name);
+  const room = roomKey === undefined
+    ? undefined
+    : node.registry.roomInfo(roomKey);
+  if (roomKey === undefined || !room) {
+    return fail("room_not_found", `No room named '${name}'.`);
+  }
+  if (mayManage(node, account, roomKey)) {
+    return { account, roomKey, room: room.name };
+  }
+  // A private room the account is not in does not exist, as everywhere.
+  if (room.private && !await node.store.isMember(account.key, roomKey)) {
+    return fail("room_not_found", `No room named '${name}'.`);
+  }
+  return fail(
+    "forbidden",
+    "Only the room's owner or an admin manages its webhooks.",
+  );
+}

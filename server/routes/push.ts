@@ -1,0 +1,102 @@
+/**
+ * Web Push over HTTP: the VAPID public key for `pushManager.subscribe()`,
+ * and an account's browser subscriptions.
+ */
+import { Buffer } from "node:buffer";
+import { Hono } from "hono";
+import { z } from "zod";
+import { httpError, httpFailure } from "../http/errors.ts";
+import { requestAccount } from "../http/request_account.ts";
+import type { ChatNode } from "../node.ts";
+import { isFailure } from "../protocol/errors.ts";
+
+/** Most subscriptions one account keeps (browsers, phones): the oldest go. */
+export const MAX_PUSH_SUBSCRIPTIONS = 20;
+
+const base64url = z.string().max(200).regex(/^[A-Za-z0-9_-]+={0,2}$/);
+
+// A browser's PushSubscription.toJSON(); other fields are ignored.
+const subscriptionBody = z.object({
+  endpoint: z.string().max(2048),
+  keys: z.object({ p256dh: base64url, auth: base64url }),
+});
+
+const endpointBody = z.object({ endpoint: z.string().max(2048) });
+
+/**
+ * `GET /api/push/vapid-public-key`, `POST` and `DELETE
+ * /api/push/subscriptions`.
+ */
+export function pushRoutes(node: ChatNode): Hono {
+  const routes = new Hono();
+
+  routes.get("/api/push/vapid-public-key", (c) => {
+    return c.json({ key: node.push.publicKey });
+  });
+
+  routes.post("/api/push/subscriptions", async (c) => {
+    const account = await requestAccount(c, node);
+    if (isFailure(account)) return httpFailure(c, account);
+    const body = subscriptionBody.safeParse(await json(c.req.raw));
+    if (!body.success) {
+      return httpError(
+        c,
+        "invalid_message",
+        'Send the browser\'s PushSubscription JSON: {"endpoint", "keys": {"p256dh", "auth"}}.',
+      );
+    }
+    const { endpoint, keys } = body.data;
+    // RFC 8291: an uncompressed P-256 point and a 16-byte secret.
+    const point = Buffer.from(keys.p256dh, "base64url");
+    if (
+      point.length !== 65 || point[0] !== 4 ||
+      Buffer.from(keys.auth, "base64url").length !== 16
+    ) {
+      return httpError(
+        c,
+        "invalid_message",
+        "keys.p256dh must be a P-256 public key and keys.auth 16 bytes, in base64url.",
+      );
+    }
+    const verdict = await node.push.guard.check(endpoint, "push");
+    if (!verdict.ok) return httpError(c, "url_not_allowed", verdict.reason);
+    await node.store.savePushSubscription({
+      endpoint,
+      userKey: account.key,
+      p256dh: keys.p256dh,
+      auth: keys.auth,
+      createdAt: Date.now(),
+    });
+    const all = await node.store.pushSubscriptions(account.key);
+    for (const old of all.slice(0, -MAX_PUSH_SUBSCRIPTIONS)) {
+      await node.store.deletePushSubscription(old.endpoint, account.key);
+    }
+    return c.json({ endpoint }, 201);
+  });
+
+  routes.delete("/api/push/subscriptions", async (c) => {
+    const account = await requestAccount(c, node);
+    if (isFailure(account)) return httpFailure(c, account);
+    const body = endpointBody.safeParse(await json(c.req.raw));
+    if (!body.success) {
+      return httpError(c, "invalid_message", 'Send {"endpoint"} as JSON.');
+    }
+    if (
+      !await node.store.deletePushSubscription(body.data.endpoint, account.key)
+    ) {
+      return httpError(c, "not_found", "No such subscription.");
+    }
+    return c.body(null, 204);
+  });
+
+  return routes;
+}
+
+// Bad JSON reads as nothing: the schema then says what to send.
+async function json(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Outgoing webhooks: every new message of a room is POSTed as JSON to each
+ * URL its owner registered, signed with the hook's secret
+ * (`X-Chat-Signature-256: sha256=<hex HMAC-SHA256 of the body>`), retried
+ * with backoff, a few at a time. The node that stored a message delivers
+ * it; a delivery waiting for its retry when the process stops is lost (at
+ * most once, never twice from two nodes). Each failed attempt is recorded
+ * on the hook, for its owner to see.
+ */
+import { createHmac } from "node:crypto";
+import pLimit, { type LimitFunction } from "p-limit";
+import { log } from "./log.ts";
+import type { OutboundGuard } from "./outbound.ts";
+import type { ChatMessage } from "./protocol/types.ts";
+import type { OutboundStore, StoredWebhook } from "./store/mod.ts";
+import { VERSION } from "./version.ts";
+
+const logger = log("webhooks");
+
+/** How deliveries are paced; tests shorten it. */
+export interface WebhookTiming {
+  /** Pauses before the 2nd, 3rd, … attempt; its length + 1 is the number of attempts. */
+  retryDelaysMs: number[];
+  /** A receiver that has not answered by then has failed this attempt. */
+  timeoutMs: number;
+}
+
+/** Attempts at a time, over every hook of this node. */
+export const WEBHOOK_MAX_IN_FLIGHT = 8;
+/** Deliveries waiting for a slot past which new ones are dropped (and recorded as failed). */
+const MAX_WAITING = 2000;
+/** How long the list of hooks is trusted: another node's change shows within it. */
+const CACHE_MS = 5000;
+/** A success is written at most this often while nothing fails (a write per message is too many). */
+const SUCCESS_NOTE_MS = 60_000;
+
+/** The default pacing: 5 attempts over about 2.5 minutes, 10 s each. */
+export const DEFAULT_WEBHOOK_TIMING: WebhookTiming = {
+  retryDelaysMs: [1000, 5000, 30_000, 120_000],
+  timeoutMs: 10_000,
+};
+
+/** The JSON body of a delivery. */
+export interface WebhookPayload {
+  event: "message";
+  /** Unique per delivery, the same on its retries: receivers drop repeats by it. */
+  delivery: string;
+  /** The hook's id. */
+  hook: string;
+  room: string;
+  message: ChatMessage;
+}
+
+/** Delivers new room messages to the rooms' outgoing webhooks. */
+export class WebhookDispatcher {
+  /** Pacing of retries and timeouts (tests shorten it). */
+  readonly timing: WebhookTiming;
+  #store: OutboundStore;
+  #guard: OutboundGuard;
+  #limit: LimitFunction = pLimit(WEBHOOK_MAX_IN_FLIGHT);
+  #hooks?: Promise<Map<string, StoredWebhook[]>>;
+  #loadedAt = 0;
+  #noted = new Map<string, number>();
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #running = new Set<Promise<void>>();
+  #stop = new AbortController();
+
+  constructor(
+    store: OutboundStore,
+    guard: OutboundGuard,
+    timing: WebhookTiming = DEFAULT_WEBHOOK_TIMING,
+  ) {
+    this.#store = store;
+    this.#guard = guard;
+    this.timing = { ...timing, retryDelaysMs: [...timing.retryDelaysMs] };
+  }
+
+  /** The guard webhook URLs are checked with. */
+  get guard(): OutboundGuard {
+    return this.#guard;
+  }
+
+  /** Forgets the cached list of hooks (one was added or removed here). */
+  changed(): void {
+    this.#hooks = undefined;
+  }
+
+  /** A message was stored in a room by this node: queue it for the room's hooks. */
+  messageStored(room: { key: string; name: string }, message: ChatMessage) {
+    if (this.#stop.signal.aborted) return;
+    // TODO(loop risk): a bot or incoming hook that answers each delivery
+    // with a message of its own makes a loop through its outgoing hook.
+    // Skip messages from bots and hooks here once a message says where it
+    // came from (int-api's `badge`, not on main yet).
+    this.#track(this.#dispatch(room, message));
+  }
+
+  async #dispatch(
+    room: { key: string; name: string },
+    message: ChatMessage,
+  ): Promise<void> {
+    let hooks: StoredWebhook[];
+    try {
+      hooks = (await this.#list()).get(room.key) ?? [];
+    } catch (error) {
+      this.#hooks = undefined;
+      logger.error("Cannot read the webhooks: {error}", { error });
+      return;
+    }
+    for (const hook of hooks) {
+      const payload: WebhookPayload = {
+        event: "message",
+        delivery: crypto.randomUUID(),
+        hook: hook.id,
+        room: room.name,
+        message,
+      };
+      this.#attempt(hook, JSON.stringify(payload), payload.delivery, 0);
+    }
+  }
+
+  #list(): Promise<Map<string, StoredWebhook[]>> {
+    if (this.#hooks && Date.now() - this.#loadedAt < CACHE_MS) {
+      return this.#hooks;
+    }
+    this.#loadedAt = Date.now();
+    this.#hooks = this.#store.listWebhooks().then((all) => {
+      const byRoom = new Map<string, StoredWebhook[]>();
+      for (const hook of all) {
+        byRoom.set(hook.roomKey, [...byRoom.get(hook.roomKey) ?? [], hook]);
+      }
+      return byRoom;
+    });
+    return this.#hooks;
+  }
+
+  #attempt(
+    hook: StoredWebhook,
+    body: string,
+    delivery: string,
+    attempt: number,
+  ): void {
+    if (this.#limit.pendingCount >= MAX_WAITING) {
+      this.#record(hook, { ok: false, error: "too many deliveries waiting" });
+      return;
+    }
+    this.#track(this.#limit(async () => {
+      if (this.#stop.signal.aborted) return;
+      const result = await this.#send(hook, body, delivery);
+      this.#record(hook, result);
+      if (result.ok || !result.retry) return;
+      const delay = this.timing.retryDelaysMs[attempt];
+      if (delay === undefined || this.#stop.signal.aborted) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#attempt(hook, body, delivery, attempt + 1);
+      }, delay);
+      this.#timers.add(timer);
+    }));
+  }
+
+  async #send(
+    hook: StoredWebhook,
+    body: string,
+    delivery: string,
+  ): Promise<
+    { ok: true } | { ok: false; retry: boolean; status?: number; error: string }
+  > {
+    // Checked at every attempt: what a name resolves to can change.
+    const verdict = await this.#guard.check(hook.url, "webhook");
+    if (!verdict.ok) return { ok: false, retry: false, error: verdict.reason };
+    const signature = createHmac("sha256", hook.secret).update(body).digest(
+      "hex",
+    );
+    const timeout = AbortSignal.timeout(this.timing.timeoutMs);
+    try {
+      const response = await fetch(hook.url, {
+        method: "POST",
+        body,
+        // A redirect could lead anywhere: it counts as an answer, not a hop.
+        redirect: "manual",
+        signal: AbortSignal.any([timeout, this.#stop.signal]),
+        headers: {
+          "content-type": "application/json",
+          "user-agent": `chat-server/${VERSION} webhook`,
+          "x-chat-event": "message",
+          "x-chat-delivery": delivery,
+          "x-chat-signature-256": `sha256=${signature}`,
+        },
+      });
+      await response.body?.cancel();
+      if (response.ok) return { ok: true };
+      const status = response.status;
+      return {
+        ok: false,
+        // The receiver's trouble may pass; a refusal will not.
+        retry: status === 408 || status === 429 || status >= 500,
+        status,
+        error: `HTTP ${status}`,
+      };
+    } catch (error) {
+      return {
+        ok: false,
+        retry: true,
+        error: timeout.aborted
+          ? `no answer within ${this.timing.timeoutMs / 1000} s`
+          : `cannot connect: ${(error as Error).message}`.slice(0, 300),
+      };
+    }
+  }
+
+  #record(
+    hook: StoredWebhook,
+    result: { ok: boolean; status?: number; error?: string },
+  ): void {
+    const at = Date.now();
+    if (result.ok) {
+      const noted = this.#noted.get(hook.id);
+      if (noted !== undefined && at - noted < SUCCESS_NOTE_MS) return;
+      this.#noted.set(hook.id, at);
+    } else {
+      this.#noted.delete(hook.id);
+      logger.warn("Webhook {id} to {url} failed: {error}", {
+        id: hook.id,
+        url: hook.url,
+        error: result.error,
+      });
+    }
+    this.#track(
+      this.#store.recordWebhookOutcome(hook.id, { at, ...result }).catch(
+        (error) => logger.error("Cannot record a delivery: {error}", { error }),
+      ),
+    );
+  }
+
+  #track(work: Promise<void>): void {
+    this.#running.add(work);
+    work.catch((error) => logger.error("Webhook crash: {error}", { error }))
+      .finally(() => this.#running.delete(work));
+  }
+
+  /** Drops waiting retries, aborts calls under way and waits for them. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    // Queued attempts see the abort and end at once (clearQueue would
+    // leave their promises pending for ever).
+    while (this.#running.size > 0) {
+      await Promise.allSettled([...this.#running]);
+    }
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * Web Push: a push service stand-in on loopback checks the VAPID JWT
+ * (RFC 8292) and decrypts the payload (RFC 8291) with the subscription's
+ * keys, as a browser would; subscriptions over HTTP, the offline and
+ * mention rules, and removal on 410.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createECDH, randomBytes } from "node:crypto";
+import ece from "http_ece";
+import {
+  ClientPool,
+  eventually,
+  startTestServer,
+  type TestServer,
+  wentOffline,
+} from "./harness.ts";
+
+interface Pushed {
+  path: string;
+  headers: Headers;
+  payload?: Record<string, unknown>;
+  error?: string;
+}
+
+/** A browser's push subscription: its keys, kept to decrypt. */
+function browserKeys() {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  const auth = randomBytes(16);
+  return {
+    ecdh,
+    auth,
+    keys: {
+      p256dh: ecdh.getPublicKey().toString("base64url"),
+      auth: auth.toString("base64url"),
+    },
+  };
+}
+
+/** The push service stand-in: verifies, decrypts, records; answers `status`. */
+function startPushService(
+  vapidKey: () => string,
+  browsers: Map<string, ReturnType<typeof browserKeys>>,
+  status: () => number = () => 201,
+) {
+  const pushed: Pushed[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) => {
+      const path = new URL(request.url).pathname;
+      const body = Buffer.from(await request.arrayBuffer());
+      const entry: Pushed = { path, headers: request.headers };
+      try {
+        await checkVapid(request, vapidKey());
+        const browser = browsers.get(path);
+        if (!browser) throw new Error(`no browser at ${path}`);
+        assert.equal(request.headers.get("content-encoding"), "aes128gcm");
+        const plain = ece.decrypt(body, {
+          version: "aes128gcm",
+          privateKey: browser.ecdh,
+          authSecret: browser.auth.toString("base64url"),
+        });
+        entry.payload = JSON.parse(plain.toString("utf8"));
+      } catch (error) {
+        entry.error = String(error);
+      }
+      pushed.push(entry);
+      return new Response(null, { status: status() });
+    },
+  );
+  return {
+    base: `http://127.0.0.1:${server.addr.port}`,
+    pushed,
+    close: () => server.shutdown(),
+  };
+}
+
+// RFC 8292: `vapid t=<ES256 JWT for the endpoint's origin>, k=<public key>`.
+async function checkVapid(request: Request, key: string): Promise<void> {
+  const match = /^vapid t=([^,]+), k=(\S+)$/.exec(
+    request.headers.get("authorization") ?? "",
+  );
+  if (!match) throw new Error("no VAPID authorization");
+  const [, jwt, k] = match;
+  assert.equal(k, key);
+  const [header, claims, signature] = jwt.split(".");
+  const publicKey = await crypto.subtle.importKey(
+    "raw",
+    Buffer.from(k, "base64url"),
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["verify"],
+  );
+  const valid = await crypto.subtle.verify(
+    { name: "ECDSA", hash: "SHA-256" },
+    publicKey,
+    Buffer.from(signature, "base64url"),
+    new TextEncoder().encode(`${header}.${claims}`),
+  );
+  if (!valid) throw new Error("bad VAPID signature");
+  const body = JSON.parse(Buffer.from(claims, "base64url").toString());
+  assert.equal(body.aud, new URL(request.url).origin);
+  assert.ok(body.exp * 1000 > Date.now());
+  assert.match(body.sub, /^(mailto:|https:)/);
+}
+
+async function api(
+  server: TestServer,
+  path: string,
+  options: { method?: string; token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = {};
+  // A bot sends its token; without one the request comes as the page's
+  // would, from the server's own Origin (else the CSRF rule answers 403).
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  else headers.origin = server.url;
+  const response = await fetch(`${server.url}${path}`, {
+    method: options.method ?? "GET",
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {} };
+}
+
+async function setUp(status?: () => number) {
+  const server = await startTestServer({ webhookAllow: ["127.0.0.1"] });
+  const { body } = await api(server, "/api/push/vapid-public-key");
+  const browsers = new Map<string, ReturnType<typeof browserKeys>>();
+  const service = startPushService(() => body.key as string, browsers, status);
+  const pool = new ClientPool(server.wsUrl);
+  const alice = await pool.register("alice");
+  const bob = await pool.register("bob");
+  const token = bob.token!;
+  const browser = browserKeys();
+  browsers.set("/push/bob", browser);
+  const subscribed = await api(server, "/api/push/subscriptions", {
+    method: "POST",
+    token,
+    body: {
+      endpoint: `${service.base}/push/bob`,
+      expirationTime: null,
+      keys: browser.keys,
+    },
+  });
+  assert.equal(subscribed.status, 201);
+  return {
+    server,
+    service,
+    pool,
+    alice,
+    bob,
+    token,
+    vapidKey: body.key as string,
+    async close() {
+      await pool.closeAll();
+      await server.close();
+      await service.close();
+    },
+  };
+}
+
+Deno.test("web push: the VAPID public key is an uncompressed P-256 point, the same after a restart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const keys: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const server = await startTestServer({ db: `${dir}/chat.db` });
+      try {
+        const { status, body } = await api(
+          server,
+          "/api/push/vapid-public-key",
+        );
+        assert.equal(status, 200);
+        keys.push(body.key as string);
+      } finally {
+        await server.close();
+      }
+    }
+    const point = Buffer.from(keys[0], "base64url");
+    assert.equal(point.length, 65);
+    assert.equal(point[0], 4);
+    assert.equal(keys[1], keys[0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("web push: a private message to an offline account arrives encrypted and signed", async () => {
+  const t = await setUp();
+  try {
+    // Online: no push.
+    await t.alice.ok("private_message", { to: "bob", text: "you there?" });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("private_message", { to: "bob", text: "call me back" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    const [push] = t.service.pushed;
+    assert.equal(push.error, undefined);
+    assert.deepEqual(push.payload, {
+      kind: "private",
+      sender: "alice",
+      text: "call me back",
+      tag: "dm:alice",
+    });
+    assert.match(push.headers.get("topic") ?? "", /^[A-Za-z0-9_-]{1,32}$/);
+    assert.ok(Number(push.headers.get("ttl")) > 0);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: a mention pushes to an offline member, not to one online nor outside the room", async () => {
+  const t = await setUp();
+  try {
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await t.alice.ok("send_message", { text: "@bob online now" });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("send_message", { text: "plain message" });
+    await t.alice.ok("send_message", { text: "@bob the disk is full" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.deepEqual(t.service.pushed[0].payload, {
+      kind: "mention",
+      room: "ops",
+      sender: "alice",
+      text: "@bob the disk is full",
+      tag: "room:ops",
+    });
+    // bob never joined "side": a mention there is no way to page him.
+    await t.alice.ok("create_room", { room: "side" });
+    await t.alice.ok("send_message", { text: "@bob hello from side" });
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 2));
+    assert.equal(t.service.pushed[1].payload?.text, "marker");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: a 410 from the push service removes the subscription", async () => {
+  const t = await setUp(() => 410);
+  try {
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("private_message", { to: "bob", text: "hello" });
+    await eventually(async () =>
+      assert.deepEqual(await t.server.node.store.pushSubscriptions("bob"), [])
+    );
+    assert.equal(t.service.pushed.length, 1);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: subscriptions need an account, real keys and an allowed endpoint; DELETE removes one", async () => {
+  const t = await setUp();
+  const other = await startTestServer();
+  try {
+    const path = "/api/push/subscriptions";
+    const good = {
+      endpoint: `${t.service.base}/push/2`,
+      keys: browserKeys().keys,
+    };
+    assert.equal(
+      (await api(t.server, path, { method: "POST", body: good })).status,
+      401,
+    );
+    const badKeys = await api(t.server, path, {
+      method: "POST",
+      token: t.token,
+      body: { ...good, keys: { p256dh: "AAAA", auth: "AAAA" } },
+    });
+    assert.deepEqual([badKeys.status, badKeys.body.error], [
+      400,
+      "invalid_message",
+    ]);
+    const noKeys = await api(t.server, path, {
+      method: "POST",
+      token: t.token,
+      body: { endpoint: good.endpoint },
+    });
+    assert.equal(noKeys.status, 400);
+    // A server that does not allow loopback will not push there.
+    const otherPool = new ClientPool(other.wsUrl);
+    const elsewhere = await otherPool.register("carol");
+    const refused = await api(other, path, {
+      method: "POST",
+      token: elsewhere.token,
+      body: good,
+    });
+    await otherPool.closeAll();
+    assert.deepEqual([refused.status, refused.body.error], [
+      400,
+      "url_not_allowed",
+    ]);
+    const removed = await api(t.server, path, {
+      method: "DELETE",
+      token: t.token,
+      body: { endpoint: `${t.service.base}/push/bob` },
+    });
+    assert.equal(removed.status, 204);
+    const again = await api(t.server, path, {
+      method: "DELETE",
+      token: t.token,
+      body: { endpoint: `${t.service.base}/push/bob` },
+    });
+    assert.equal(again.status, 404);
+    assert.deepEqual(await t.server.node.store.pushSubscriptions("bob"), []);
+  } finally {
+    await other.close();
+    await t.close();
+  }
+});

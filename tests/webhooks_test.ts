@@ -1,0 +1,439 @@
+/**
+ * Outgoing webhooks: registered by a room's owner, each new message POSTed
+ * signed to a receiver on loopback (allowed with --webhook-allow), retried,
+ * a few at a time, failures shown to the owner; and the URLs the server
+ * refuses to call.
+ */
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { OutboundGuard } from "../server/outbound.ts";
+import { WEBHOOK_MAX_IN_FLIGHT } from "../server/webhooks.ts";
+import {
+  ClientPool,
+  eventually,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from "./harness.ts";
+
+interface Received {
+  headers: Headers;
+  body: string;
+}
+
+/** A webhook receiver on loopback that records what it gets. */
+function startReceiver(
+  answer: (request: Received, index: number) => Promise<number> | number = () =>
+    200,
+) {
+  const received: Received[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) => {
+      const entry = { headers: request.headers, body: await request.text() };
+      received.push(entry);
+      const status = await answer(entry, received.length - 1);
+      return new Response(null, { status });
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    received,
+    close: () => server.shutdown(),
+  };
+}
+
+async function api(
+  server: TestServer,
+  path: string,
+  options: { method?: string; token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+  };
+  // A bot sends its token; without one the request comes as the page's
+  // would, from the server's own Origin (else the CSRF rule answers 403).
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  else headers.origin = server.url;
+  const response = await fetch(`${server.url}${path}`, {
+    method: options.method ?? "GET",
+    headers,
+    body: options.body === undefined
+      ? undefined
+      : typeof options.body === "string"
+      ? options.body
+      : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {} };
+}
+
+/** A server allowing loopback, with an admin, and bob owning private room "team". */
+async function setUp(allow = ["127.0.0.1"]) {
+  const server = await startTestServer({ webhookAllow: allow });
+  const pool = new ClientPool(server.wsUrl);
+  const admin = await pool.register("root");
+  const bob = await pool.register("bob");
+  await bob.ok("create_room", { room: "team", private: true });
+  async function close() {
+    await pool.closeAll();
+    await server.close();
+  }
+  return { server, pool, admin, bob, close };
+}
+
+Deno.test("outgoing webhooks: each new message of the room arrives signed with the hook's secret", async () => {
+  const receiver = startReceiver();
+  const { server, admin, bob, close } = await setUp();
+  try {
+    const created = await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url: receiver.url },
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.url, receiver.url);
+    assert.equal(created.body.room, "team");
+    assert.equal(created.body.failures, 0);
+    const secret = created.body.secret as string;
+    assert.ok(secret.length >= 32);
+
+    const sent = await bob.ok("send_message", {
+      room: "team",
+      text: "build is green",
+    });
+    await admin.ok("send_message", { text: "not for team" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
+    const [delivery] = receiver.received;
+    const payload = JSON.parse(delivery.body);
+    assert.equal(payload.event, "message");
+    assert.equal(payload.room, "team");
+    assert.equal(payload.hook, created.body.id);
+    assert.deepEqual(payload.message, (sent as { message: unknown }).message);
+    assert.equal(delivery.headers.get("content-type"), "application/json");
+    assert.equal(delivery.headers.get("x-chat-event"), "message");
+    assert.equal(delivery.headers.get("x-chat-delivery"), payload.delivery);
+    const expected = createHmac("sha256", secret).update(delivery.body)
+      .digest("hex");
+    assert.equal(
+      delivery.headers.get("x-chat-signature-256"),
+      `sha256=${expected}`,
+    );
+
+    // Listed without its secret; removed, it gets nothing more.
+    const listed = await api(server, "/api/rooms/team/outgoing-hooks", {
+      token: bob.token,
+    });
+    const hooks = listed.body.hooks as Record<string, unknown>[];
+    assert.equal(hooks.length, 1);
+    assert.equal(hooks[0].secret, undefined);
+    assert.equal(hooks[0].id, created.body.id);
+    const removed = await api(server, `/api/outgoing-hooks/${hooks[0].id}`, {
+      method: "DELETE",
+      token: bob.token,
+    });
+    assert.equal(removed.status, 204);
+    await bob.ok("send_message", { room: "team", text: "after removal" });
+    await bob.ok("send_message", { room: "team", text: "and again" });
+    assert.equal(receiver.received.length, 1);
+  } finally {
+    await close();
+    await receiver.close();
+  }
+});
+
+Deno.test("outgoing webhooks: only the room's owner or an admin manages them", async () => {
+  const receiver = startReceiver();
+  const { server, pool, admin, bob, close } = await setUp();
+  const carol = await pool.register("carol");
+  try {
+    const path = "/api/rooms/team/outgoing-hooks";
+    const body = { url: receiver.url };
+    assert.equal(
+      (await api(server, path, { method: "POST", body })).body.error,
+      "bad_credentials",
+    );
+    assert.equal(
+      (await api(server, path, { method: "POST", body, token: "wrong" }))
+        .status,
+      401,
+    );
+    // A private room carol is not in does not exist for her.
+    const hidden = await api(server, path, {
+      method: "POST",
+      body,
+      token: carol.token,
+    });
+    assert.equal(hidden.status, 404);
+    assert.equal(hidden.body.error, "room_not_found");
+    const general = await api(server, "/api/rooms/general/outgoing-hooks", {
+      method: "POST",
+      body,
+      token: carol.token,
+    });
+    assert.equal(general.status, 403);
+    assert.equal(general.body.error, "forbidden");
+    // The admin may, in any room.
+    const byAdmin = await api(server, "/api/rooms/general/outgoing-hooks", {
+      method: "POST",
+      body,
+      token: admin.token,
+    });
+    assert.equal(byAdmin.status, 201);
+    const mine = await api(server, path, {
+      method: "POST",
+      body,
+      token: bob.token,
+    });
+    const gone = await api(server, `/api/outgoing-hooks/${mine.body.id}`, {
+      method: "DELETE",
+      token: carol.token,
+    });
+    assert.equal(gone.status, 404);
+    assert.equal(
+      (await api(server, "/api/rooms/nowhere/outgoing-hooks", {
+        token: bob.token,
+      })).body.error,
+      "room_not_found",
+    );
+    const bad = await api(server, path, {
+      method: "POST",
+      body: "{not json",
+      token: bob.token,
+    });
+    assert.deepEqual([bad.status, bad.body.error], [400, "invalid_json"]);
+    const wrong = await api(server, path, {
+      method: "POST",
+      body: { url: 42 },
+      token: bob.token,
+    });
+    assert.deepEqual([wrong.status, wrong.body.error], [
+      400,
+      "invalid_message",
+    ]);
+    const huge = await api(server, path, {
+      method: "POST",
+      body: { url: receiver.url, pad: "x".repeat(70_000) },
+      token: bob.token,
+    });
+    assert.equal(huge.status, 413);
+    // From another site with the cookie: refused.
+    const login = await fetch(`${server.url}/api/login`, {
+      method: "POST",
+      headers: { origin: server.url, "content-type": "application/json" },
+      body: JSON.stringify({ username: "bob", password: TEST_PASSWORD }),
+    });
+    await login.body?.cancel();
+    const cookie = login.headers.get("set-cookie")!.split(";")[0];
+    const foreign = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { cookie, origin: "https://evil.example" },
+      body: JSON.stringify(body),
+    });
+    assert.equal(foreign.status, 403);
+    await foreign.body?.cancel();
+    const own = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { cookie, origin: server.url },
+      body: JSON.stringify(body),
+    });
+    assert.equal(own.status, 201);
+    await own.body?.cancel();
+  } finally {
+    await close();
+    await receiver.close();
+  }
+});
+
+Deno.test("outgoing webhooks: hosts --webhook-allow does not name, and private addresses, are refused", async () => {
+  const { server, bob, close } = await setUp(["localhost", "*"]);
+  try {
+    const refused = async (url: string) => {
+      const answer = await api(server, "/api/rooms/team/outgoing-hooks", {
+        method: "POST",
+        token: bob.token,
+        body: { url },
+      });
+      assert.equal(answer.status, 400, url);
+      assert.equal(answer.body.error, "url_not_allowed", url);
+      return answer.body.message as string;
+    };
+    // Named, but loopback: only an address entry opens that.
+    assert.match(await refused("http://localhost:9/hook"), /private/);
+    assert.match(await refused("http://127.0.0.1:9/hook"), /private/);
+    await refused("http://[::1]:9/hook");
+    await refused("http://169.254.169.254/latest/meta-data");
+    await refused("http://10.1.2.3/hook");
+    await refused("http://[::ffff:192.168.0.1]/hook");
+    await refused("ftp://ci.example/hook");
+    await refused("http://user:pw@ci.example/hook");
+    await refused("not a url");
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("outbound guard: names, addresses and ranges as --webhook-allow gives them", async () => {
+  const dns: Record<string, string[]> = {
+    "ci.example": ["93.184.216.34"],
+    "sneaky.example": ["93.184.216.34", "10.0.0.5"],
+    "intranet.example": ["10.0.0.7"],
+  };
+  const resolve = (host: string) =>
+    dns[host] ? Promise.resolve(dns[host]) : Promise.reject(new Error("NX"));
+  const named = new OutboundGuard(["ci.example", "sneaky.example"], resolve);
+  assert.deepEqual(
+    await named.check("https://ci.example/x", "webhook"),
+    { ok: true },
+  );
+  assert.equal(
+    (await named.check("https://other.example/x", "webhook")).ok,
+    false,
+  );
+  // One private address among public ones is enough to refuse.
+  assert.equal(
+    (await named.check("https://sneaky.example/x", "webhook")).ok,
+    false,
+  );
+  // Push endpoints need no name entry, but the address rule holds.
+  assert.equal((await named.check("https://ci.example/p", "push")).ok, true);
+  assert.equal(
+    (await named.check("https://intranet.example/p", "push")).ok,
+    false,
+  );
+  assert.equal((await named.check("https://nx.example/p", "push")).ok, false);
+  const ranged = new OutboundGuard(["intranet.example", "10.0.0.0/8"], resolve);
+  assert.equal(
+    (await ranged.check("http://intranet.example/x", "webhook")).ok,
+    true,
+  );
+  assert.equal((await ranged.check("http://10.9.9.9/x", "webhook")).ok, true);
+  assert.equal(
+    (await ranged.check("http://192.168.1.1/x", "webhook")).ok,
+    false,
+  );
+  assert.equal(new OutboundGuard([], resolve).closed, true);
+  assert.equal(
+    (await new OutboundGuard([], resolve).check(
+      "https://ci.example",
+      "webhook",
+    ))
+      .ok,
+    false,
+  );
+});
+
+Deno.test("outgoing webhooks: a failing receiver is retried with backoff and the owner sees how it went", async () => {
+  // Fails twice, then takes it.
+  const receiver = startReceiver((_, index) => index < 2 ? 503 : 200);
+  const { server, bob, close } = await setUp();
+  server.node.webhooks.timing.retryDelaysMs = [50, 100];
+  try {
+    await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url: receiver.url },
+    });
+    await bob.ok("send_message", { room: "team", text: "deploy done" });
+    await eventually(() => assert.equal(receiver.received.length, 3));
+    const deliveries = receiver.received.map((r) => JSON.parse(r.body));
+    // The same delivery each time, so a receiver can drop repeats.
+    assert.equal(new Set(deliveries.map((d) => d.delivery)).size, 1);
+    const hook = await eventually(async () => {
+      const listed = await api(server, "/api/rooms/team/outgoing-hooks", {
+        token: bob.token,
+      });
+      const [hook] = listed.body.hooks as Record<string, unknown>[];
+      assert.equal(hook.failures, 0);
+      assert.notEqual(hook.last_success_at, null);
+      return hook;
+    });
+    assert.equal(hook.last_status, 503);
+    assert.equal(hook.last_error, "HTTP 503");
+  } finally {
+    await close();
+    await receiver.close();
+  }
+});
+
+Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that never answers times out", async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const refusing = startReceiver(() => 400);
+  const slow = startReceiver(async () => {
+    await released;
+    return 200;
+  });
+  const { server, bob, close } = await setUp();
+  server.node.webhooks.timing.retryDelaysMs = [50];
+  server.node.webhooks.timing.timeoutMs = 300;
+  try {
+    for (const url of [refusing.url, slow.url]) {
+      await api(server, "/api/rooms/team/outgoing-hooks", {
+        method: "POST",
+        token: bob.token,
+        body: { url },
+      });
+    }
+    await bob.ok("send_message", { room: "team", text: "anyone there?" });
+    const hooks = await eventually(async () => {
+      const listed = await api(server, "/api/rooms/team/outgoing-hooks", {
+        token: bob.token,
+      });
+      const hooks = listed.body.hooks as Record<string, unknown>[];
+      assert.equal(hooks[0].failures, 1);
+      assert.equal(hooks[1].failures, 2);
+      return hooks;
+    }, { timeoutMs: 10_000 });
+    assert.equal(hooks[0].last_status, 400);
+    assert.match(hooks[1].last_error as string, /no answer within 0.3 s/);
+    assert.equal(hooks[1].last_status, null);
+    assert.equal(refusing.received.length, 1);
+    assert.equal(slow.received.length, 2);
+  } finally {
+    release();
+    await close();
+    await refusing.close();
+    await slow.close();
+  }
+});
+
+Deno.test("outgoing webhooks: at most a few deliveries are in flight at once", async () => {
+  let inFlight = 0;
+  let most = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const receiver = startReceiver(async () => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await released;
+    inFlight--;
+    return 200;
+  });
+  const { server, bob, close } = await setUp();
+  try {
+    await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url: receiver.url },
+    });
+    const count = WEBHOOK_MAX_IN_FLIGHT * 2 + 3;
+    for (let i = 0; i < count; i++) {
+      await bob.ok("send_message", { room: "team", text: `m${i}` });
+    }
+    await eventually(() => assert.equal(inFlight, WEBHOOK_MAX_IN_FLIGHT));
+    // Held: no more start while these wait.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(receiver.received.length, WEBHOOK_MAX_IN_FLIGHT);
+    release();
+    await eventually(() => assert.equal(receiver.received.length, count));
+    assert.equal(most, WEBHOOK_MAX_IN_FLIGHT);
+    const texts = receiver.received.map((r) => JSON.parse(r.body).message.text)
+      .sort();
+    assert.equal(new Set(texts).size, count);
+  } finally {
+    release();
+    await close();
+    await receiver.close();
+  }
+});
