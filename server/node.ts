@@ -245,18 +245,9 @@ export class ChatNode {
     this.broker.publish({
       type: "event",
       topic: { kind: "room", key: roomKey },
-      frame: this.#messageFrame(roomKey, message),
+      frame: encodeEvent("receive_message", message),
       sequence: { roomKey, seq: message.seq },
     });
-  }
-
-  // A live message carries its room's epoch, as history pages do.
-  #messageFrame(roomKey: string, message: ChatMessage): string {
-    const epoch = this.registry.epochOf(roomKey);
-    return encodeEvent(
-      "receive_message",
-      epoch === undefined ? message : { ...message, epoch },
-    );
   }
 
   /** Sends a `system` event to a room, except to the user it is about. */
@@ -645,7 +636,7 @@ export class ChatNode {
         this.#deliver({
           type: "event",
           topic: { kind: "room", key: roomKey },
-          frame: this.#messageFrame(roomKey, message),
+          frame: encodeEvent("receive_message", message),
         }),
     }));
   }

@@ -1,8 +1,8 @@
 /**
  * Room epochs (server/room_history.ts): a room deleted and created again
  * under its name, or a database restored from a backup, must not let a
- * client resume by `after_seq` into the wrong stream. Replies and live
- * messages carry the room's epoch; a resume from another epoch, or past
+ * client resume by `after_seq` into the wrong stream. Replies
+ * carry the room's epoch; a resume from another epoch, or past
  * the room's newest seq, gets `stale_epoch`.
  */
 import assert from "node:assert/strict";
@@ -32,9 +32,6 @@ Deno.test("room epochs: a room created again under its name has another epoch, a
     const oldEpoch = first.epoch as string;
     assert.equal(typeof oldEpoch, "string");
     await sendMany(root, texts(5));
-    const live = root.received.filter((f) => f.action === "receive_message");
-    assert.ok(live.length > 0);
-    assert.ok(live.every((f) => f.data.epoch === oldEpoch));
     const page = await root.ok("history", { room: "dev", after_seq: 2 });
     assert.equal(page.epoch, oldEpoch);
     await root.ok("delete_room", { room: "dev" });
