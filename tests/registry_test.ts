@@ -1,6 +1,6 @@
 /** RoomRegistry: who is where on one node, names in use, and the notices moves call for. */
 import assert from "node:assert/strict";
-import { type Member, RoomRegistry } from "../server/registry.ts";
+import { type Member, roomEpoch, RoomRegistry } from "../server/registry.ts";
 
 let nextId = 1;
 
@@ -214,7 +214,18 @@ Deno.test("registry: joinRooms skips unknown rooms and guests; hasPrivateRooms s
     name: "Secret",
     private: true,
     owner: "alice",
+    epoch: "0",
   });
+});
+
+Deno.test("registry: a room's epoch comes from its creation time, so a room made again has another", () => {
+  const r = registry();
+  r.addRoom("dev", "dev", { createdAt: 1_700_000_000_000 });
+  assert.equal(r.epochOf("dev"), roomEpoch(1_700_000_000_000));
+  r.removeRoom("dev");
+  r.addRoom("dev", "dev", { createdAt: 1_700_000_000_001 });
+  assert.notEqual(r.epochOf("dev"), roomEpoch(1_700_000_000_000));
+  assert.equal(r.epochOf("nope"), undefined);
 });
 
 Deno.test("registry: entering a room that does not exist throws", () => {
