@@ -219,7 +219,7 @@ Deno.test("registry: joinRooms skips unknown rooms and guests; hasPrivateRooms s
 });
 
 Deno.test("registry: a room's epoch comes from its creation time, so a room made again has another", () => {
-  const r = registry();
+  const r = new RoomRegistry();
   r.addRoom("dev", "dev", { createdAt: 1_700_000_000_000 });
   assert.equal(r.epochOf("dev"), roomEpoch(1_700_000_000_000));
   r.removeRoom("dev");
