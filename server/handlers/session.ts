@@ -299,7 +299,7 @@ async function enterServer(
   if (identity.token !== undefined) reply.token = identity.token;
   if (memberships) reply.memberships = memberships;
   if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
-  if (client.signal.aborted) {
+  if (client.isClosed) {
     // The socket died while this login was made. Its close saw no member
     // (or one about to be placed again): leave now, or the name would stay
     // online for good, and let what waited wait for the next login. A
