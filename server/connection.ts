@@ -110,6 +110,11 @@ export class ClientConnection implements ClientState {
     return this.#loginsUnderway > 0;
   }
 
+  /** True once the connection has closed. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
   /** Aborts once the connection has closed. */
   get signal(): AbortSignal {
     this.#abort ??= new AbortController();

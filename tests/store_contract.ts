@@ -196,6 +196,7 @@ function lifecycle(test: StoreTest): void {
       ["appendPrivate", () => store.appendPrivate(dm("alice", "bob", "x"))],
       ["conversation", () => store.conversation("alice", "bob", {})],
       ["takeUndelivered", () => store.takeUndelivered("bob")],
+      ["returnUndelivered", () => store.returnUndelivered("bob", ["x"])],
       ["createAccount", () => store.createAccount(account("dave"))],
       ["findAccount", () => store.findAccount("dave")],
       ["findAccountLookingLike", () => store.findAccountLookingLike("dave")],

@@ -16,6 +16,8 @@ export interface ClientState {
   readonly cookieToken?: string;
   /** Aborts once the connection has closed: work for it may stop. */
   readonly signal: AbortSignal;
+  /** True once the connection has closed (costs nothing, unlike `signal`). */
+  readonly isClosed: boolean;
   /** Set by a successful login. */
   member?: Member;
   /**

@@ -299,6 +299,16 @@ async function enterServer(
   if (identity.token !== undefined) reply.token = identity.token;
   if (memberships) reply.memberships = memberships;
   if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
+  if (client.isClosed) {
+    // The socket died while this login was made. Its close saw no member
+    // (or one about to be placed again): leave now, or the name would stay
+    // online for good, and let what waited wait for the next login. A
+    // message pushed to a socket that dies on the way is beyond what the
+    // server can know: the conversation's history still has it.
+    node.removeMember(member);
+    await returnPending(ctx, userKey, pending);
+    return fail("internal", "The connection closed during login.");
+  }
   return succeed(reply, () => {
     announce();
     for (const message of pending) {
@@ -309,4 +319,21 @@ async function enterServer(
       );
     }
   });
+}
+
+// Puts taken private messages back to wait; a store failure only loses the
+// push, never the message (the conversation's history keeps it).
+async function returnPending(
+  ctx: RequestContext,
+  userKey: string,
+  pending: { id: string }[],
+): Promise<void> {
+  if (pending.length === 0) return;
+  await ctx.node.store.returnUndelivered(userKey, pending.map((m) => m.id))
+    .catch((error) => {
+      logger.error("Could not put back {count} private messages: {error}", {
+        count: pending.length,
+        error,
+      });
+    });
 }

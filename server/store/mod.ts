@@ -375,6 +375,11 @@ export interface PrivateStore {
   ): Promise<PrivateMessage[]>;
   /** Private messages not yet delivered to a user, oldest first; marks them delivered. */
   takeUndelivered(userKey: string): Promise<PrivateMessage[]>;
+  /**
+   * Puts messages taken by `takeUndelivered` back to wait for the user: the
+   * login that took them lost its socket before it could push them.
+   */
+  returnUndelivered(userKey: string, ids: string[]): Promise<void>;
 }
 
 /**

@@ -728,6 +728,15 @@ export class PostgresStore implements Store {
     });
   }
 
+  returnUndelivered(userKey: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.#run(async (sql) => {
+      await sql`
+        UPDATE messages SET pending_to = ${userKey}
+        WHERE id IN ${sql(ids)} AND room IS NULL AND pending_to IS NULL`;
+    });
+  }
+
   createAccount(
     account: Omit<Account, "createdAt">,
     options: { firstRole?: Role } = {},

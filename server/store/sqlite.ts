@@ -941,6 +941,19 @@ export class SqliteStore implements Store {
     );
   }
 
+  returnUndelivered(userKey: string, ids: string[]): Promise<void> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        // Only private messages (no room), and only ones taken already.
+        const update = this.#q(
+          `UPDATE messages SET pending_to = ?
+           WHERE id = ? AND room IS NULL AND pending_to IS NULL`,
+        );
+        for (const id of ids) update.run(userKey, id);
+      })
+    );
+  }
+
   createAccount(
     account: Omit<Account, "createdAt">,
     options: { firstRole?: Role } = {},

@@ -175,6 +175,36 @@ export function privateMessages(test: StoreTest): void {
     assert.deepEqual(await store.takeUndelivered("nobody"), []);
   });
 
+  test("returnUndelivered puts taken messages back for the next takeUndelivered, and nothing else", async (store) => {
+    const waiting = [];
+    for (const text of ["w1", "w2", "w3"]) {
+      waiting.push(
+        (await store.appendPrivate(
+          dm("bob", "dave", text, { delivered: false }),
+        ))
+          .message,
+      );
+    }
+    const seen = await store.appendPrivate(dm("bob", "dave", "seen"));
+    const room = await store.appendMessage(draft("general", "in a room"));
+    const taken = await store.takeUndelivered("dave");
+    assert.deepEqual(taken, waiting);
+    await store.returnUndelivered("dave", [
+      ...taken.slice(0, 2).map((m) => m.id),
+      room.message.id,
+      "no such id",
+    ]);
+    assert.deepEqual(await store.takeUndelivered("dave"), waiting.slice(0, 2));
+    assert.deepEqual(await store.takeUndelivered("dave"), []);
+    assert.deepEqual(await store.takeUndelivered("general"), []);
+    await store.returnUndelivered("dave", []);
+    assert.deepEqual(
+      (await store.conversation("dave", "bob", {})).map((m) => m.text),
+      ["w1", "w2", "w3", "seen"],
+    );
+    assert.equal(seen.duplicate, false);
+  });
+
   test("a retried undelivered message is taken once", async (store) => {
     const first = await store.appendPrivate(
       dm("bob", "dave", "once", { delivered: false, clientId: "c1" }),
