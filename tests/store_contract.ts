@@ -1,7 +1,8 @@
 /**
  * The contract every Store implementation keeps, member by member: rooms
  * and their messages, edits and deletes, private conversations, accounts,
- * sessions, bans, files, memberships and invites, and the store's own life
+ * sessions, bans, files, memberships and invites, replies, reactions, pins
+ * and search, and the store's own life
  * (group commits, ping, close). Each implementation's test file calls {@link storeContract} with
  * a way to open it; the same scenarios then run against each, so the
  * stores cannot drift apart unnoticed (they did once, on the history
@@ -17,6 +18,7 @@ import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
+import { threads } from "./store_contract/threads.ts";
 import {
   account,
   BAN,
@@ -73,6 +75,7 @@ export function storeContract(
   bans(test);
   files(test);
   teamChat(test);
+  threads(test);
   lifecycle(test);
 }
 

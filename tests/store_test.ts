@@ -4,6 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import { BACKGROUND_CHECKPOINTS, SqliteStore } from "../server/store/sqlite.ts";
+import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   expectError,
@@ -196,3 +197,49 @@ Deno.test("store: /healthz answers 503 while the database is locked and 200 once
     assert.equal(healthy.status, 200);
     assert.deepEqual(await healthy.json(), { status: "ok" });
   }, { dbBusyTimeoutMs: 100 }));
+
+Deno.test("SqliteStore: messages stored before search existed are indexed when it opens", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  try {
+    // A database as version 2 of the schema left it.
+    const old = new DatabaseSync(path);
+    for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) old.exec(migration);
+    old.exec("PRAGMA user_version = 2");
+    old.exec(`
+      INSERT INTO rooms (key, name, created_at) VALUES ('general', 'general', 1);
+      INSERT INTO streams (key, last_seq) VALUES ('general', 3);
+      INSERT INTO messages (stream, seq, id, user_key, user, room, text, ts, deleted)
+      VALUES ('general', 1, '01A', 'alice', 'alice', 'general', 'Une école', 1, 0),
+             ('general', 2, '01B', 'alice', 'alice', 'general', '', 2, 1),
+             ('general', 3, '01C', 'bob', 'bob', 'general', 'écoles', 3, 0);
+    `);
+    old.close();
+    const store = new SqliteStore(path, OPTIONS);
+    try {
+      const found = await store.search({
+        words: ["ecole"],
+        scope: { roomKeys: ["general"] },
+        limit: 10,
+      });
+      assert.deepEqual(found.map((r) => r.message.id), ["01C", "01A"]);
+      const { message } = await store.appendMessage({
+        roomKey: "general",
+        userKey: "alice",
+        user: "alice",
+        text: "école again",
+      });
+      assert.equal(message.seq, 4);
+      const again = await store.search({
+        words: ["ecole"],
+        scope: { roomKeys: ["general"] },
+        limit: 10,
+      });
+      assert.deepEqual(again.length, 3);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

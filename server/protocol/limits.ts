@@ -42,3 +42,23 @@ export const PREVIEW_MAX_PIXELS = 25_000_000;
 
 /** Largest animation shown inline, in pixels of all frames together. */
 export const PREVIEW_MAX_ANIMATION_PIXELS = 100_000_000;
+
+/** A reply quotes at most this many characters of the original's text. */
+export const REPLY_QUOTE_LENGTH = 200;
+
+/** Different emoji on one message. */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+
+/** Names listed per emoji in a message's `reactions` (the count is whole). */
+export const MAX_REACTION_USERS = 50;
+
+/** Pinned messages in one room or conversation. */
+export const MAX_PINS = 100;
+
+/** Default and largest page sizes of `search`. */
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_MAX_LIMIT = 50;
+
+/** Longest search query, in characters, and most words in it. */
+export const SEARCH_MAX_QUERY_LENGTH = 500;
+export const SEARCH_MAX_WORDS = 32;

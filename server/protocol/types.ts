@@ -46,6 +46,33 @@ export interface MessageBase {
   edited_at?: string;
   /** True once deleted: the text and attachments are gone. */
   deleted?: boolean;
+  /** The message this one answers, in the same room or conversation. */
+  reply_to?: ReplyQuote;
+  /** Reactions, one entry per emoji, in the order each was first used. */
+  reactions?: Reaction[];
+  /** True while pinned in its room or conversation. */
+  pinned?: boolean;
+}
+
+/** The message a reply answers, as the reply quotes it (read when served). */
+export interface ReplyQuote {
+  id: string;
+  seq: number;
+  user: string;
+  /** The original's text as it now is, cut to 200 characters; "" once deleted. */
+  text: string;
+  /** True once the original was deleted. */
+  deleted?: boolean;
+}
+
+/** One emoji's reactions on a message. */
+export interface Reaction {
+  /** The emoji itself (a `:name:` is stored as its emoji). */
+  emoji: string;
+  /** How many users reacted with it. */
+  count: number;
+  /** The first 50 of them, in the order they reacted. */
+  users: string[];
 }
 
 /** A room message as it appears everywhere: events, history, HTTP API. */
@@ -59,6 +86,9 @@ export interface PrivateMessage extends MessageBase {
   /** The recipient's username. */
   to: string;
 }
+
+/** A search result: a room message, or a private one with the other side in `with`. */
+export type SearchResult = ChatMessage | (PrivateMessage & { with: string });
 
 /**
  * One entry of a room list: its name and how many distinct people are
@@ -130,7 +160,9 @@ export type SystemKind =
   | "banned"
   | "invited"
   | "removed"
-  | "info";
+  | "info"
+  | "pinned"
+  | "unpinned";
 
 /** Data of a `system` event. */
 export interface SystemEvent {
@@ -138,6 +170,8 @@ export interface SystemEvent {
   kind: SystemKind;
   user?: string;
   text: string;
+  /** `pinned`, `unpinned`: the message's id. */
+  id?: string;
 }
 
 /** Data of `room_list` events and `list_rooms` replies. */

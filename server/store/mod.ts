@@ -80,6 +80,8 @@ export interface MessageDraft {
    */
   sender?: string;
   attachments?: Attachment[];
+  /** The id of the message answered, checked by the caller: same room. */
+  replyTo?: string;
 }
 
 /** A private message about to be stored. */
@@ -93,6 +95,8 @@ export interface PrivateDraft {
   /** As MessageDraft.sender. */
   sender?: string;
   attachments?: Attachment[];
+  /** The id of the message answered, checked by the caller: same conversation. */
+  replyTo?: string;
   /** False when no connection of the recipient got it: kept for its next login. */
   delivered: boolean;
   /** When not delivered: refuse it past these many waiting (default: none). */
@@ -126,6 +130,11 @@ export interface HistoryQuery {
   beforeSeq?: number;
   /** Only messages with a greater seq. */
   afterSeq?: number;
+  /**
+   * Instead of before/after: `limit / 2` (rounded down) messages before
+   * this seq, then the rest from it on.
+   */
+  aroundSeq?: number;
   /** At most this many (default 50, at most 200). */
   limit?: number;
   /** Only messages stored at or after this time (ms since the epoch). */
@@ -199,6 +208,50 @@ export interface MessageRecord {
 /** What `updateMessage` changes. */
 export type MessageChange = { text: string } | { deleted: true };
 
+/** One user's reaction added or taken back. */
+export interface ReactionChange {
+  /** The message's id. */
+  id: string;
+  userKey: string;
+  /** The user's display name, as listed in the message's `reactions`. */
+  user: string;
+  /** The emoji, already checked and normalised (protocol/emoji.ts). */
+  emoji: string;
+  /** True to add the reaction, false to take it back. */
+  on: boolean;
+}
+
+/**
+ * What a reaction or a pin did: the message as it now is (`changed` false
+ * when it already was so), or why nothing happened: no such message (or
+ * a deleted one), or the message or stream is full (20 emoji, 100 pins).
+ */
+export type MarkResult =
+  | { status: "done"; message: MessageBase; changed: boolean }
+  | { status: "not_found" }
+  | { status: "full" };
+
+/** The messages a search may find. */
+export interface SearchScope {
+  /** Rooms searched (their keys): every room the reader may read, or one. */
+  roomKeys: string[];
+  /**
+   * The reader's private conversations, stored at or after `since`: with
+   * everyone, or with `withKey` only. Absent: none.
+   */
+  conversations?: { userKey: string; since: number; withKey?: string };
+}
+
+/** A search: messages with every word, newest first. */
+export interface SearchQuery {
+  /** Words from `searchWords` (store/search_text.ts); the last is also a prefix. */
+  words: string[];
+  scope: SearchScope;
+  /** Only messages older than this message id (ids sort by time). */
+  before?: string;
+  /** At most this many (at most 50). */
+  limit: number;
+}
 /** Rooms and their messages. */
 export interface RoomStore {
   /** Every room, oldest first. */
@@ -226,7 +279,10 @@ export interface RoomStore {
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]>;
   /** A room or private message by id. */
   findMessage(id: string): Promise<MessageRecord | undefined>;
-  /** Edits or deletes a message; returns it as it now is. */
+  /**
+   * Edits or deletes a message; returns it as it now is. A delete also
+   * drops its reactions, its pin and its own reply_to.
+   */
   updateMessage(
     id: string,
     change: MessageChange,
@@ -240,6 +296,22 @@ export interface RoomStore {
    * messages carried are left to `sweepUploads`.
    */
   expireMessages(before: number, limit: number): Promise<number>;
+  /** The newest replies to a message, newest first, at most `limit`. */
+  findReplies(id: string, limit: number): Promise<MessageBase[]>;
+  /**
+   * Adds or takes back a reaction; at most MAX_REACTIONS_PER_MESSAGE
+   * different emoji per message (`full` past them).
+   */
+  react(change: ReactionChange): Promise<MarkResult>;
+  /** Pins or unpins a message; at most MAX_PINS pinned per stream. */
+  pin(id: string, on: boolean): Promise<MarkResult>;
+  /** The pinned messages of a room or conversation, latest pinned first. */
+  listPins(stream: string): Promise<MessageBase[]>;
+  /**
+   * Messages of the scope that are not deleted and hold every word (the
+   * last one as a prefix too), newest first.
+   */
+  search(query: SearchQuery): Promise<MessageRecord[]>;
 }
 
 /**
@@ -499,4 +571,13 @@ export function pageLimit(query: HistoryQuery): number {
     0,
     Math.min(query.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
   );
+}
+
+/** The two users of a conversation key, or undefined for a room key. */
+export function conversationUsers(
+  stream: string,
+): [string, string] | undefined {
+  if (!stream.startsWith("@")) return undefined;
+  const [a, b] = stream.slice(1).split(":");
+  return [a, b];
 }

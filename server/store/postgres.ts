@@ -8,8 +8,15 @@ import type {
   ChatMessage,
   MessageBase,
   PrivateMessage,
+  Reaction,
   Role,
 } from "../protocol/types.ts";
+import {
+  MAX_PINS,
+  MAX_REACTION_USERS,
+  MAX_REACTIONS_PER_MESSAGE,
+  SEARCH_MAX_LIMIT,
+} from "../protocol/limits.ts";
 import {
   type Account,
   type AppendResult,
@@ -17,13 +24,16 @@ import {
   conversationKey,
   type HistoryQuery,
   type MailboxFull,
+  type MarkResult,
   MAX_UNREAD,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
   pageLimit,
   type PrivateDraft,
+  type ReactionChange,
   type RoomOptions,
+  type SearchQuery,
   type Session,
   type Store,
   type StoredInvite,
@@ -58,6 +68,7 @@ import {
   toStoredUpload,
   type UploadRow,
 } from "./rows.ts";
+import { searchWords } from "./search_text.ts";
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -98,10 +109,25 @@ interface MessageRow {
   attachments: Attachment[] | null;
   edited_at: number | null;
   deleted: boolean;
+  reply_to: string | null;
+  reactions: Reaction[] | null;
+  pinned_at: number | null;
+  // The answered message's columns (LEFT JOIN: null when there is none).
+  reply_seq: number | null;
+  reply_user: string | null;
+  reply_text: string | null;
+  reply_deleted: boolean | null;
 }
 
-const MESSAGE_COLUMNS = "seq, id, user_name, room, to_user, text, ts, " +
-  "client_id, attachments, edited_at, deleted";
+// Every read of messages goes through this join: a reply quotes its
+// original as the original now is (edited, deleted). chat_append returns
+// the same columns.
+const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
+  "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
+  "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
+  "o.user_name AS reply_user, o.text AS reply_text, " +
+  "o.deleted AS reply_deleted";
+const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 /** A message to append to a room (`to` absent) or a conversation. */
 interface Append {
@@ -115,6 +141,7 @@ interface Append {
   attachments?: Attachment[];
   pendingTo?: string;
   waitingLimits?: WaitingLimits;
+  replyTo?: string;
 }
 
 /** An append waiting for the next group commit. */
@@ -124,9 +151,10 @@ interface QueuedAppend {
   reject: (error: unknown) => void;
 }
 
-/** What chat_append returns for one append. */
+/** What chat_append returns for one append: r_ and a message's columns. */
 interface AppendRow {
   r_ord: number;
+  /** Null when the room does not exist (the rest is then meaningless). */
   r_seq: number | null;
   r_id: string;
   r_user: string;
@@ -140,6 +168,13 @@ interface AppendRow {
   r_deleted: boolean;
   r_duplicate: boolean;
   r_full: MailboxFull["full"] | null;
+  r_reply_to: string | null;
+  r_reactions: Reaction[] | null;
+  r_pinned_at: number | null;
+  r_reply_seq: number | null;
+  r_reply_user: string | null;
+  r_reply_text: string | null;
+  r_reply_deleted: boolean | null;
 }
 
 /**
@@ -208,6 +243,7 @@ export class PostgresStore implements Store {
     try {
       await migrate(sql);
       await fillSkeletons(sql);
+      await indexOlderMessages(sql);
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
         await insertRoom(sql, room.key, room.name, now, {});
@@ -257,6 +293,7 @@ export class PostgresStore implements Store {
       clientId: draft.clientId,
       sender: draft.sender ?? "",
       attachments: draft.attachments,
+      replyTo: draft.replyTo,
     });
   }
 
@@ -280,6 +317,7 @@ export class PostgresStore implements Store {
       attachments: draft.attachments,
       pendingTo: draft.delivered ? undefined : draft.toKey,
       waitingLimits: draft.waitingLimits,
+      replyTo: draft.replyTo,
     });
   }
 
@@ -386,6 +424,8 @@ export class PostgresStore implements Store {
         mentions: mentionKeys(a.text, a.userKey),
         max_for_recipient: a.waitingLimits?.perRecipient ?? null,
         max_from_sender: a.waitingLimits?.perSender ?? null,
+        reply_to: a.replyTo ?? null,
+        words: wordsOf(a.text),
       };
     });
     // One statement, so one transaction: the mentions of the appends that
@@ -437,22 +477,20 @@ export class PostgresStore implements Store {
         attachments: row.r_attachments,
         edited_at: row.r_edited_at,
         deleted: row.r_deleted,
+        reply_to: row.r_reply_to,
+        reactions: row.r_reactions,
+        pinned_at: row.r_pinned_at,
+        reply_seq: row.r_reply_seq,
+        reply_user: row.r_reply_user,
+        reply_text: row.r_reply_text,
+        reply_deleted: row.r_reply_deleted,
       }),
       duplicate: row.r_duplicate,
     });
   }
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
-    return this.#run(async (sql) => {
-      const [row] = await sql<
-        (MessageRow & { user_key: string; stream: string })[]
-      >`
-        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, user_key, stream
-        FROM messages WHERE id = ${id}`;
-      return row
-        ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
-        : undefined;
-    });
+    return this.#run((sql) => findRecord(sql, id));
   }
 
   expireMessages(before: number, limit: number): Promise<number> {
@@ -486,11 +524,22 @@ export class PostgresStore implements Store {
     id: string,
     change: MessageChange,
   ): Promise<MessageBase | undefined> {
+    // One statement each; the join reads the answered message, which the
+    // update does not touch, so the statement's snapshot serves.
     return this.#run(async (sql) => {
       if ("deleted" in change) {
         const [row] = await sql<MessageRow[]>`
-          UPDATE messages SET deleted = true, text = '', attachments = NULL
-          WHERE id = ${id} RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}`;
+          WITH gone AS (
+            DELETE FROM reactions WHERE message_id = ${id}
+          ), m AS (
+            UPDATE messages SET deleted = true, text = '', attachments = NULL,
+              reply_to = NULL, reactions = NULL, pinned_at = NULL,
+              search = NULL
+            WHERE id = ${id} RETURNING *
+          )
+          SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
+          sql.unsafe(REPLY_JOIN)
+        }`;
         return row ? toMessage(row) : undefined;
       }
       // An edit may add or drop mentions: they follow the new text, in the
@@ -498,23 +547,109 @@ export class PostgresStore implements Store {
       // the author's own name is dropped in SQL.
       const keys = mentionKeys(change.text, "");
       const [row] = await sql<MessageRow[]>`
-        WITH edited AS (
-          UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()}
-          WHERE id = ${id} AND NOT deleted
-          RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}, stream, user_key
+        WITH m AS (
+          UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
+            search = array_to_tsvector(
+              string_to_array(${wordsOf(change.text)}::text, ' '))
+          WHERE id = ${id} AND NOT deleted RETURNING *
         ), dropped AS (
-          DELETE FROM mentions n USING edited e
-          WHERE n.stream = e.stream AND n.seq = e.seq
+          DELETE FROM mentions n USING m
+          WHERE n.stream = m.stream AND n.seq = m.seq
         ), noted AS (
           INSERT INTO mentions (user_key, stream, seq)
-          SELECT x.key, e.stream, e.seq
-          FROM edited e
+          SELECT x.key, m.stream, m.seq
+          FROM m
           CROSS JOIN jsonb_array_elements_text(${sql.json(keys)}) AS x(key)
-          WHERE x.key <> e.user_key
+          WHERE x.key <> m.user_key
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         )
-        SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM edited`;
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;
       return row ? toMessage(row) : undefined;
+    });
+  }
+
+  findReplies(id: string, limit: number): Promise<MessageBase[]> {
+    return this.#run(async (sql) => {
+      const rows = await sql<MessageRow[]>`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.reply_to = ${id} ORDER BY m.seq DESC LIMIT ${limit}`;
+      return rows.map((row) => toMessage(row));
+    });
+  }
+
+  // Two statements: the function's changes, then the message as it is
+  // after them (a statement cannot read what a function it calls wrote).
+  react(change: ReactionChange): Promise<MarkResult> {
+    return this.#run(async (sql) => {
+      const [{ status }] = await sql<{ status: string }[]>`
+        SELECT chat_react(${change.id}, ${change.userKey}, ${change.user},
+          ${change.emoji}, ${change.on}, ${MAX_REACTIONS_PER_MESSAGE},
+          ${MAX_REACTION_USERS}) AS status`;
+      return await marked(sql, change.id, status);
+    });
+  }
+
+  pin(id: string, on: boolean): Promise<MarkResult> {
+    return this.#run(async (sql) => {
+      const [{ status }] = await sql<{ status: string }[]>`
+        SELECT chat_pin(${id}, ${on}, ${MAX_PINS}, ${Date.now()}) AS status`;
+      return await marked(sql, id, status);
+    });
+  }
+
+  listPins(stream: string): Promise<MessageBase[]> {
+    return this.#run(async (sql) => {
+      const rows = await sql<MessageRow[]>`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.stream = ${stream} AND m.pinned_at IS NOT NULL
+        ORDER BY m.pinned_at DESC LIMIT ${MAX_PINS}`;
+      return rows.map((row) => toMessage(row));
+    });
+  }
+
+  search(query: SearchQuery): Promise<MessageRecord[]> {
+    const { scope } = query;
+    const conversations = scope.conversations;
+    if (
+      query.words.length === 0 ||
+      (scope.roomKeys.length === 0 && conversations === undefined)
+    ) {
+      return Promise.resolve([]);
+    }
+    return this.#run(async (sql) => {
+      const rooms = scope.roomKeys.length === 0 ? sql`false` : sql`m.stream IN (
+        SELECT jsonb_array_elements_text(${sql.json(scope.roomKeys)}))`;
+      const own = conversations === undefined
+        ? sql`false`
+        : conversations.withKey !== undefined
+        ? sql`(m.stream = ${
+          conversationKey(conversations.userKey, conversations.withKey)
+        } AND m.ts >= ${conversations.since})`
+        // '@a:b' with the reader as a or b (':' is in no key).
+        : sql`((starts_with(m.stream, ${`@${conversations.userKey}:`})
+            OR right(m.stream, ${[...conversations.userKey].length + 1})
+              = ${`:${conversations.userKey}`})
+          AND m.ts >= ${conversations.since})`;
+      const before = query.before === undefined
+        ? sql``
+        : sql`AND m.id < ${query.before}`;
+      const rows = await sql<
+        (MessageRow & { user_key: string; stream: string })[]
+      >`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.search @@ ${tsQuery(query.words)}::tsquery AND NOT m.deleted
+          AND (${rooms} OR ${own}) ${before}
+        ORDER BY m.id DESC LIMIT ${
+        Math.min(query.limit, SEARCH_MAX_LIMIT + 1)
+      }`;
+      return rows.map((row) => ({
+        message: toMessage(row),
+        userKey: row.user_key,
+        stream: row.stream,
+      }));
     });
   }
 
@@ -719,11 +854,12 @@ export class PostgresStore implements Store {
     // message once between them.
     return this.#run(async (sql) => {
       const rows = await sql<MessageRow[]>`
-        WITH taken AS (
+        WITH m AS (
           UPDATE messages SET pending_to = NULL WHERE pending_to = ${userKey}
-          RETURNING ${sql.unsafe(MESSAGE_COLUMNS)}
+          RETURNING *
         )
-        SELECT * FROM taken ORDER BY ts, seq`;
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}
+        ORDER BY m.ts, m.seq`;
       return rows.map((row) => toMessage<PrivateMessage>(row));
     });
   }
@@ -1173,23 +1309,106 @@ async function page<M extends MessageBase>(
   query: HistoryQuery,
 ): Promise<M[]> {
   const limit = pageLimit(query);
-  const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
   const since = query.since ?? 0;
+  if (query.aroundSeq !== undefined) {
+    const older = Math.floor(limit / 2);
+    return [
+      ...(older > 0
+        ? await page<M>(sql, stream, {
+          beforeSeq: query.aroundSeq,
+          limit: older,
+          since,
+        })
+        : []),
+      ...await page<M>(sql, stream, {
+        afterSeq: query.aroundSeq - 1,
+        limit: limit - older,
+        since,
+      }),
+    ];
+  }
+  const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
   const rows = query.afterSeq !== undefined
     ? await sql<MessageRow[]>`
       SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
-      FROM messages
-      WHERE stream = ${stream} AND seq > ${query.afterSeq} AND seq < ${before}
-        AND ts >= ${since}
-      ORDER BY seq LIMIT ${limit}`
+      FROM messages m ${sql.unsafe(REPLY_JOIN)}
+      WHERE m.stream = ${stream} AND m.seq > ${query.afterSeq}
+        AND m.seq < ${before} AND m.ts >= ${since}
+      ORDER BY m.seq LIMIT ${limit}`
     : await sql<MessageRow[]>`
       SELECT * FROM (
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
-        FROM messages
-        WHERE stream = ${stream} AND seq < ${before} AND ts >= ${since}
-        ORDER BY seq DESC LIMIT ${limit}
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.stream = ${stream} AND m.seq < ${before} AND m.ts >= ${since}
+        ORDER BY m.seq DESC LIMIT ${limit}
       ) newest ORDER BY seq`;
   return rows.map((row) => toMessage<M>(row));
+}
+
+async function findRecord(
+  sql: Sql,
+  id: string,
+): Promise<MessageRecord | undefined> {
+  const [row] = await sql<
+    (MessageRow & { user_key: string; stream: string })[]
+  >`
+    SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+    FROM messages m ${sql.unsafe(REPLY_JOIN)} WHERE m.id = ${id}`;
+  return row
+    ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
+    : undefined;
+}
+
+// What chat_react or chat_pin said, with the message as it now is.
+async function marked(
+  sql: Sql,
+  id: string,
+  status: string,
+): Promise<MarkResult> {
+  if (status === "not_found" || status === "full") return { status };
+  const record = await findRecord(sql, id);
+  // Deleted or gone with its room between the two statements.
+  if (!record || record.message.deleted) return { status: "not_found" };
+  return {
+    status: "done",
+    message: record.message,
+    changed: status === "done",
+  };
+}
+
+// Messages stored before search existed (before its migration) get their
+// words, a page at a time; several nodes starting together share the work
+// harmlessly (each page only takes rows still unindexed).
+async function indexOlderMessages(sql: Sql): Promise<void> {
+  for (;;) {
+    const rows = await sql<{ id: string; text: string }[]>`
+      SELECT id, text FROM messages
+      WHERE search IS NULL AND NOT deleted LIMIT 2000`;
+    if (rows.length === 0) return;
+    const indexed = rows.map((r) => ({ id: r.id, words: wordsOf(r.text) }));
+    await sql`
+      UPDATE messages m
+      SET search = array_to_tsvector(string_to_array(w.words, ' '))
+      FROM jsonb_to_recordset(${sql.json(indexed)}) AS w(id text, words text)
+      WHERE m.id = w.id`;
+  }
+}
+
+// The words to index, as chat_append and the updates take them: distinct,
+// separated by spaces (no word holds one).
+function wordsOf(text: string): string {
+  return [...new Set(searchWords(text))].join(" ");
+}
+
+// Each word a quoted lexeme (tsquery reads no syntax inside quotes, and
+// words hold only letters and digits), all required, the last one as a
+// prefix too.
+function tsQuery(words: string[]): string {
+  return words.map((word, i) =>
+    `'${word.replaceAll("'", "''").replaceAll("\\", "\\\\")}'${
+      i === words.length - 1 ? ":*" : ""
+    }`
+  ).join(" & ");
 }
 
 // True when the server refused a statement for what it carried (bad
@@ -1230,5 +1449,14 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
     attachments: row.attachments,
     editedAt: row.edited_at,
     deleted: row.deleted,
+    replyTo: row.reply_to,
+    reply: row.reply_seq === null ? null : {
+      seq: row.reply_seq,
+      user: row.reply_user!,
+      text: row.reply_text!,
+      deleted: row.reply_deleted!,
+    },
+    reactions: row.reactions,
+    pinned: row.pinned_at !== null,
   });
 }

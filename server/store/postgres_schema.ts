@@ -564,4 +564,245 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX push_subscriptions_user ON push_subscriptions (user_key);
   `,
+  `
+  -- Replies, reactions, pins and search.
+  ALTER TABLE messages ADD COLUMN reply_to TEXT;     -- id of the message answered
+  ALTER TABLE messages ADD COLUMN reactions JSONB;   -- summed up from reactions
+  ALTER TABLE messages ADD COLUMN pinned_at BIGINT;  -- set while pinned
+  -- The folded words of a message that is not deleted (search_text.ts),
+  -- taken as lexemes as they are. NULL until indexed: rows older than
+  -- this version are indexed by the store when it opens.
+  ALTER TABLE messages ADD COLUMN search TSVECTOR;
+  CREATE INDEX messages_search ON messages USING gin (search);
+  CREATE INDEX messages_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
+  CREATE INDEX messages_pinned ON messages (stream, pinned_at)
+    WHERE pinned_at IS NOT NULL;
+  -- One row per user and emoji; ord keeps the order they came in.
+  CREATE TABLE reactions (
+    message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    emoji      TEXT NOT NULL,
+    user_key   TEXT NOT NULL,
+    user_name  TEXT NOT NULL,
+    ord        BIGINT GENERATED ALWAYS AS IDENTITY,
+    PRIMARY KEY (message_id, emoji, user_key)
+  );
+
+  -- chat_append as in the version before, with reply_to and the words to
+  -- index; every row it returns is the message as a read returns it (the
+  -- quote of the message answered, its reactions and pin included).
+  DROP FUNCTION chat_append(jsonb);
+  CREATE FUNCTION chat_append(appends jsonb)
+  RETURNS TABLE (
+    r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
+    r_to text, r_text text, r_ts bigint, r_client_id text,
+    r_attachments jsonb, r_edited_at bigint, r_deleted boolean,
+    r_duplicate boolean, r_full text, r_reply_to text, r_reactions jsonb,
+    r_pinned_at bigint, r_reply_seq bigint, r_reply_user text,
+    r_reply_text text, r_reply_deleted boolean
+  )
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    app record;
+    next_seq bigint;
+    room_name text;
+  BEGIN
+    FOR app IN
+      SELECT * FROM jsonb_to_recordset(appends) AS a(
+        ord integer, stream text, in_room boolean, id text, user_key text,
+        user_name text, to_user text, body text, ts bigint, client_id text,
+        sender text, attachments jsonb, pending_to text,
+        max_for_recipient integer, max_from_sender integer, reply_to text,
+        words text)
+      ORDER BY a.ord
+    LOOP
+      r_ord := app.ord;
+      r_duplicate := false;
+      r_full := NULL;
+      room_name := NULL;
+      r_reply_seq := NULL;
+      r_reply_user := NULL;
+      r_reply_text := NULL;
+      r_reply_deleted := NULL;
+      IF app.in_room THEN
+        UPDATE streams s SET last_seq = s.last_seq + 1
+        FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+        RETURNING s.last_seq, r.name INTO next_seq, room_name;
+        IF NOT FOUND THEN
+          r_seq := NULL;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      ELSE
+        INSERT INTO streams AS s (key, last_seq) VALUES (app.stream, 1)
+        ON CONFLICT (key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq INTO next_seq;
+      END IF;
+      IF app.client_id IS NOT NULL THEN
+        SELECT m.seq, m.id, m.user_name, m.room, m.to_user, m.text, m.ts,
+               m.client_id, m.attachments, m.edited_at, m.deleted,
+               m.reply_to, m.reactions, m.pinned_at
+        INTO r_seq, r_id, r_user, r_room, r_to, r_text, r_ts, r_client_id,
+             r_attachments, r_edited_at, r_deleted, r_reply_to, r_reactions,
+             r_pinned_at
+        FROM messages m
+        WHERE m.stream = app.stream AND m.user_key = app.user_key
+          AND m.sender = app.sender AND m.client_id = app.client_id;
+        IF FOUND THEN
+          -- Give the seq back: the row lock is still ours, nobody took one since.
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          r_duplicate := true;
+          SELECT o.seq, o.user_name, o.text, o.deleted
+          INTO r_reply_seq, r_reply_user, r_reply_text, r_reply_deleted
+          FROM messages o WHERE o.id = r_reply_to;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      IF app.pending_to IS NOT NULL AND app.max_for_recipient IS NOT NULL THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.pending_to = app.pending_to
+              LIMIT app.max_for_recipient) w) >= app.max_for_recipient THEN
+          r_full := 'recipient';
+        ELSIF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.user_key = app.user_key AND m.pending_to IS NOT NULL
+              LIMIT app.max_from_sender) w) >= app.max_from_sender THEN
+          r_full := 'sender';
+        END IF;
+        IF r_full IS NOT NULL THEN
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      INSERT INTO messages (stream, seq, id, user_key, user_name, room,
+        to_user, text, ts, client_id, sender, attachments, pending_to,
+        reply_to, search)
+      VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
+        room_name, app.to_user, app.body, app.ts, app.client_id, app.sender,
+        app.attachments, app.pending_to, app.reply_to,
+        array_to_tsvector(string_to_array(app.words, ' ')));
+      IF app.attachments IS NOT NULL THEN
+        INSERT INTO file_refs (upload_id, message_id, stream)
+        SELECT DISTINCT
+          substring(a->>'url' from '^/files/([0-9a-f]{32}(?:[0-9a-f]{32})?)/'),
+          app.id, app.stream
+        FROM jsonb_array_elements(app.attachments) a
+        WHERE a->>'url' ~ '^/files/[0-9a-f]{32}([0-9a-f]{32})?/'
+        ON CONFLICT DO NOTHING;
+      END IF;
+      r_seq := next_seq;
+      r_id := app.id;
+      r_user := app.user_name;
+      r_room := room_name;
+      r_to := app.to_user;
+      r_text := app.body;
+      r_ts := app.ts;
+      r_client_id := app.client_id;
+      r_attachments := app.attachments;
+      r_edited_at := NULL;
+      r_deleted := false;
+      r_reply_to := app.reply_to;
+      r_reactions := NULL;
+      r_pinned_at := NULL;
+      IF app.reply_to IS NOT NULL THEN
+        SELECT o.seq, o.user_name, o.text, o.deleted
+        INTO r_reply_seq, r_reply_user, r_reply_text, r_reply_deleted
+        FROM messages o WHERE o.id = app.reply_to;
+      END IF;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $$;
+
+  -- Adds (turn_on) or takes back a user's reaction, and sums the message's
+  -- reactions up in messages.reactions: one entry per emoji in the order
+  -- each was first used, its count, the first max_users names. Returns
+  -- 'done', 'unchanged', 'not_found' (no such message, or deleted) or
+  -- 'full' (max_emoji different emoji already). The message's row lock
+  -- makes reactions to one message take turns, so the limit holds.
+  CREATE FUNCTION chat_react(
+    target text, who text, who_name text, reaction text, turn_on boolean,
+    max_emoji integer, max_users integer
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    changed integer;
+  BEGIN
+    PERFORM 1 FROM messages m WHERE m.id = target AND NOT m.deleted FOR UPDATE;
+    IF NOT FOUND THEN
+      RETURN 'not_found';
+    END IF;
+    IF turn_on THEN
+      IF NOT EXISTS (SELECT 1 FROM reactions x
+                     WHERE x.message_id = target AND x.emoji = reaction)
+         AND (SELECT count(DISTINCT x.emoji) FROM reactions x
+              WHERE x.message_id = target) >= max_emoji
+      THEN
+        RETURN 'full';
+      END IF;
+      INSERT INTO reactions (message_id, emoji, user_key, user_name)
+      VALUES (target, reaction, who, who_name) ON CONFLICT DO NOTHING;
+    ELSE
+      DELETE FROM reactions x
+      WHERE x.message_id = target AND x.emoji = reaction AND x.user_key = who;
+    END IF;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    IF changed = 0 THEN
+      RETURN 'unchanged';
+    END IF;
+    UPDATE messages m SET reactions = (
+      SELECT jsonb_agg(jsonb_build_object('emoji', g.emoji, 'count', g.n,
+          'users', to_jsonb(g.users[1:max_users])) ORDER BY g.first)
+      FROM (
+        SELECT x.emoji, count(*) AS n, min(x.ord) AS first,
+          array_agg(x.user_name ORDER BY x.ord) AS users
+        FROM reactions x WHERE x.message_id = target GROUP BY x.emoji
+      ) g
+    ) WHERE m.id = target;
+    RETURN 'done';
+  END
+  $$;
+
+  -- Pins (turn_on) or unpins a message. Returns 'done', 'unchanged',
+  -- 'not_found' or 'full' (max_pins pinned in its stream already). The
+  -- stream's row lock makes pins in one stream take turns, so the limit
+  -- holds and pinned_at grows strictly: the latest pin lists first.
+  CREATE FUNCTION chat_pin(
+    target text, turn_on boolean, max_pins integer, now_ms bigint
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    target_stream text;
+    was_pinned boolean;
+    pins integer;
+    latest bigint;
+  BEGIN
+    SELECT m.stream INTO target_stream FROM messages m WHERE m.id = target;
+    IF NOT FOUND THEN
+      RETURN 'not_found';
+    END IF;
+    PERFORM 1 FROM streams s WHERE s.key = target_stream FOR UPDATE;
+    SELECT m.pinned_at IS NOT NULL INTO was_pinned FROM messages m
+    WHERE m.id = target AND NOT m.deleted;
+    IF NOT FOUND THEN
+      RETURN 'not_found';
+    END IF;
+    IF was_pinned = turn_on THEN
+      RETURN 'unchanged';
+    END IF;
+    IF turn_on THEN
+      SELECT count(*), max(m.pinned_at) INTO pins, latest FROM messages m
+      WHERE m.stream = target_stream AND m.pinned_at IS NOT NULL;
+      IF pins >= max_pins THEN
+        RETURN 'full';
+      END IF;
+      UPDATE messages m SET pinned_at = greatest(now_ms, coalesce(latest, 0) + 1)
+      WHERE m.id = target;
+    ELSE
+      UPDATE messages m SET pinned_at = NULL WHERE m.id = target;
+    END IF;
+    RETURN 'done';
+  END
+  $$;
+  `,
 ];

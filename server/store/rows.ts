@@ -3,7 +3,13 @@
  * keep the same columns, so a message, an account, a ban or an upload looks
  * the same whichever store it came from.
  */
-import type { Attachment, MessageBase, Role } from "../protocol/types.ts";
+import { REPLY_QUOTE_LENGTH } from "../protocol/limits.ts";
+import type {
+  Attachment,
+  MessageBase,
+  Reaction,
+  Role,
+} from "../protocol/types.ts";
 import type {
   Account,
   Ban,
@@ -26,6 +32,11 @@ export interface MessageFields {
   attachments: Attachment[] | null;
   editedAt: number | null;
   deleted: boolean;
+  /** The id of the message answered, and that message's columns (null when gone). */
+  replyTo: string | null;
+  reply: { seq: number; user: string; text: string; deleted: boolean } | null;
+  reactions: Reaction[] | null;
+  pinned: boolean;
 }
 
 /**
@@ -54,11 +65,38 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
       };
   if (row.clientId !== null) message.client_id = row.clientId;
   if (row.attachments !== null) message.attachments = row.attachments;
+  if (row.replyTo !== null) {
+    // The original is in the same stream, so it goes only with the whole
+    // room; should it be missing all the same, it shows as deleted.
+    const reply = row.reply ?? { seq: 0, user: "", text: "", deleted: true };
+    message.reply_to = {
+      id: row.replyTo,
+      seq: reply.seq,
+      user: reply.user,
+      text: quote(reply.text),
+    };
+    if (reply.deleted) message.reply_to.deleted = true;
+  }
   if (row.editedAt !== null) {
     message.edited_at = new Date(row.editedAt).toISOString();
   }
   if (row.deleted) message.deleted = true;
+  if (row.reactions !== null && row.reactions.length > 0) {
+    // Keys in one order whatever the database made of them (jsonb sorts).
+    message.reactions = row.reactions.map((r) => ({
+      emoji: r.emoji,
+      count: r.count,
+      users: r.users,
+    }));
+  }
+  if (row.pinned) message.pinned = true;
   return message as M;
+}
+
+// The first characters (code points) of a reply's original.
+function quote(text: string): string {
+  if (text.length <= REPLY_QUOTE_LENGTH) return text;
+  return [...text].slice(0, REPLY_QUOTE_LENGTH).join("");
 }
 
 /** The `accounts` table's columns. */

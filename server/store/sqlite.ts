@@ -8,8 +8,15 @@ import type {
   ChatMessage,
   MessageBase,
   PrivateMessage,
+  Reaction,
   Role,
 } from "../protocol/types.ts";
+import {
+  MAX_PINS,
+  MAX_REACTION_USERS,
+  MAX_REACTIONS_PER_MESSAGE,
+  SEARCH_MAX_LIMIT,
+} from "../protocol/limits.ts";
 import {
   type Account,
   type AppendResult,
@@ -17,13 +24,16 @@ import {
   conversationKey,
   type HistoryQuery,
   type MailboxFull,
+  type MarkResult,
   MAX_UNREAD,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
   pageLimit,
   type PrivateDraft,
+  type ReactionChange,
   type RoomOptions,
+  type SearchQuery,
   type Session,
   type Store,
   type StoredInvite,
@@ -56,6 +66,7 @@ import {
   uploadIdsOf,
   type UploadRow,
 } from "./rows.ts";
+import { searchWords } from "./search_text.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
 import { nameSkeleton } from "../protocol/names.ts";
@@ -73,6 +84,14 @@ interface MessageRow {
   attachments: string | null;
   edited_at: number | null;
   deleted: number;
+  reply_to: string | null;
+  reactions: string | null;
+  pinned_at: number | null;
+  // The answered message's columns (LEFT JOIN: null when there is none).
+  reply_seq: number | null;
+  reply_user: string | null;
+  reply_text: string | null;
+  reply_deleted: number | null;
 }
 
 /** Options of {@link SqliteStore}. */
@@ -116,8 +135,17 @@ interface QueuedAppend {
 /** What one append did. */
 type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 
-const MESSAGE_COLUMNS =
-  "seq, id, user, room, to_user, text, ts, client_id, attachments, edited_at, deleted";
+// Every read of messages goes through this join: a reply quotes its
+// original as the original now is (edited, deleted).
+const MESSAGE_COLUMNS = "m.seq, m.id, m.user, m.room, m.to_user, m.text, " +
+  "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
+  "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
+  "r.text AS reply_text, r.deleted AS reply_deleted";
+const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
+
+// Past this many words with the searched prefix, FTS5 merges their lists
+// itself (ORing a few hundred costs as much).
+const MAX_PREFIX_WORDS = 64;
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -164,6 +192,7 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
       this.#fillSkeletons();
+      this.#indexOlderMessages();
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
         this.#insertRoom(room.key, room.name, now, {});
@@ -254,6 +283,72 @@ export class SqliteStore implements Store {
     });
   }
 
+  // Messages stored before search existed (before its migration) get their
+  // words indexed once, in one transaction: a crash midway starts over.
+  #indexOlderMessages(): void {
+    const marker = this.#db.prepare("SELECT upto FROM search_backfill").get() as
+      | { upto: number }
+      | undefined;
+    if (!marker) return;
+    this.#transaction(() => {
+      const page = this.#db.prepare(
+        `SELECT rowid, text FROM messages
+         WHERE rowid > ? AND rowid <= ? AND deleted = 0 ORDER BY rowid LIMIT 5000`,
+      );
+      let after = 0;
+      for (;;) {
+        const rows = page.all(after, marker.upto) as {
+          rowid: number;
+          text: string;
+        }[];
+        if (rows.length === 0) break;
+        for (const row of rows) this.#index(row.rowid, row.text);
+        after = rows[rows.length - 1].rowid;
+      }
+      this.#db.exec("DELETE FROM search_backfill");
+    });
+  }
+
+  // Puts a message's words in the search index (in the caller's transaction).
+  #index(rowid: number | bigint, text: string): void {
+    const words = searchWords(text);
+    if (words.length === 0) return;
+    this.#q("INSERT INTO messages_fts (rowid, words) VALUES (?, ?)")
+      .run(rowid, words.join(" "));
+    this.#q(
+      "INSERT OR IGNORE INTO search_words (word) SELECT value FROM json_each(?)",
+    ).run(JSON.stringify(words));
+  }
+
+  // The FTS5 query for words: each one quoted (so FTS5 reads none of its
+  // syntax), all required, the last one as a prefix too. FTS5 answers a
+  // prefix by merging the lists of every word it starts before it can
+  // return the newest match; a few whole words ORed are read newest first
+  // and stop at the page's end. Null when no word has that prefix.
+  #ftsQuery(words: string[]): string | null {
+    const quote = (word: string) => `"${word.replaceAll('"', '""')}"`;
+    const whole = words.slice(0, -1).map(quote);
+    const prefix = words[words.length - 1];
+    // 2 and 3 letters have their own index; 1 is rare, and slow either way.
+    if ([...prefix].length <= 3) {
+      return [...whole, `${quote(prefix)}*`].join(" AND ");
+    }
+    const expanded = (this.#q(
+      `SELECT word FROM search_words WHERE word >= ? AND word < ?
+       ORDER BY word LIMIT ${MAX_PREFIX_WORDS + 1}`,
+    ).all(prefix, `${prefix}\u{10ffff}`) as { word: string }[])
+      .map((row) => quote(row.word));
+    if (expanded.length === 0) return null;
+    const last = expanded.length > MAX_PREFIX_WORDS
+      ? `${quote(prefix)}*`
+      : `(${expanded.join(" OR ")})`;
+    return [...whole, last].join(" AND ");
+  }
+
+  #unindex(rowid: number | bigint): void {
+    this.#q("DELETE FROM messages_fts WHERE rowid = ?").run(rowid);
+  }
+
   // Statements are prepared on first use and kept.
   #q(sql: string): StatementSync {
     let statement = this.#sql[sql];
@@ -327,6 +422,11 @@ export class SqliteStore implements Store {
     return this.#run(() =>
       this.#transaction(() => {
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
+        this.#q(
+          `DELETE FROM messages_fts
+           WHERE rowid IN (SELECT rowid FROM messages WHERE stream = ?)`,
+        ).run(key);
+        // Their reactions go with them (ON DELETE CASCADE).
         this.#q("DELETE FROM messages WHERE stream = ?").run(key);
         this.#q("DELETE FROM streams WHERE key = ?").run(key);
         this.#q("DELETE FROM bans WHERE room_key = ?").run(key);
@@ -357,6 +457,7 @@ export class SqliteStore implements Store {
         clientId: draft.clientId,
         sender: draft.sender ?? "",
         attachments: draft.attachments,
+        replyTo: draft.replyTo,
       }) as AppendResult;
     });
   }
@@ -384,6 +485,7 @@ export class SqliteStore implements Store {
         clientId: draft.clientId,
         sender: draft.sender ?? "",
         attachments: draft.attachments,
+        replyTo: draft.replyTo,
         pendingTo: draft.delivered ? undefined : draft.toKey,
         waitingLimits: draft.waitingLimits,
       });
@@ -487,6 +589,7 @@ export class SqliteStore implements Store {
     clientId?: string;
     sender: string;
     attachments?: Attachment[];
+    replyTo?: string;
     pendingTo?: string;
     waitingLimits?: WaitingLimits;
   }): Appended<M> {
@@ -509,8 +612,8 @@ export class SqliteStore implements Store {
     // idempotency: a retry inserts nothing and gets the first message back.
     const inserted = this.#q(
       `INSERT INTO messages (stream, seq, id, user_key, user, room, to_user,
-         text, ts, client_id, pending_to, attachments, sender)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         text, ts, client_id, pending_to, attachments, sender, reply_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       stream,
       seq,
@@ -525,6 +628,7 @@ export class SqliteStore implements Store {
       m.pendingTo ?? null,
       attachments,
       m.sender,
+      m.replyTo ?? null,
     );
     if (Number(inserted.changes) === 0) {
       const first = this.#first(stream, m.userKey, m.sender, m.clientId);
@@ -537,10 +641,15 @@ export class SqliteStore implements Store {
     for (const upload of uploadIdsOf(m.attachments)) {
       refer.run(upload, id, stream);
     }
+    this.#index(inserted.lastInsertRowid, m.text);
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
     const mentioned = mentionKeys(m.text, m.userKey);
     if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
+    const reply = m.replyTo === undefined ? undefined : this.#q(
+      `SELECT seq AS reply_seq, user AS reply_user, text AS reply_text,
+           deleted AS reply_deleted FROM messages WHERE id = ?`,
+    ).get(m.replyTo) as Partial<MessageRow> | undefined;
     return {
       message: toMessage<M>({
         seq,
@@ -554,6 +663,13 @@ export class SqliteStore implements Store {
         attachments,
         edited_at: null,
         deleted: 0,
+        reply_to: m.replyTo ?? null,
+        reactions: null,
+        pinned_at: null,
+        reply_seq: reply?.reply_seq ?? null,
+        reply_user: reply?.reply_user ?? null,
+        reply_text: reply?.reply_text ?? null,
+        reply_deleted: reply?.reply_deleted ?? null,
       }),
       duplicate: false,
     };
@@ -575,8 +691,8 @@ export class SqliteStore implements Store {
     clientId: string | undefined,
   ): MessageRow | undefined {
     return this.#q(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages
-       WHERE stream = ? AND user_key = ? AND sender = ? AND client_id = ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+       WHERE m.stream = ? AND m.user_key = ? AND m.sender = ? AND m.client_id = ?`,
     ).get(stream, userKey, sender, clientId ?? null) as MessageRow | undefined;
   }
 
@@ -610,16 +726,19 @@ export class SqliteStore implements Store {
   }
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        `SELECT ${MESSAGE_COLUMNS}, user_key, stream FROM messages WHERE id = ?`,
-      ).get(id) as
-        | (MessageRow & { user_key: string; stream: string })
-        | undefined;
-      return row
-        ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
-        : undefined;
-    });
+    return this.#run(() => this.#record(id));
+  }
+
+  #record(id: string): MessageRecord | undefined {
+    const row = this.#q(
+      `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream FROM ${MESSAGES}
+       WHERE m.id = ?`,
+    ).get(id) as
+      | (MessageRow & { user_key: string; stream: string })
+      | undefined;
+    return row
+      ? { message: toMessage(row), userKey: row.user_key, stream: row.stream }
+      : undefined;
   }
 
   expireMessages(before: number, limit: number): Promise<number> {
@@ -658,33 +777,197 @@ export class SqliteStore implements Store {
     id: string,
     change: MessageChange,
   ): Promise<MessageBase | undefined> {
-    return this.#run(() => {
-      if ("deleted" in change) {
-        const row = this.#q(
-          `UPDATE messages SET deleted = 1, text = '', attachments = NULL
-           WHERE id = ? RETURNING ${MESSAGE_COLUMNS}`,
-        ).get(id) as MessageRow | undefined;
-        return row ? toMessage(row) : undefined;
-      }
-      // An edit may add or drop mentions: they follow the new text.
-      return this.#transaction(() => {
-        const row = this.#q(
-          `UPDATE messages SET text = ?, edited_at = ?
-           WHERE id = ? AND deleted = 0
-           RETURNING ${MESSAGE_COLUMNS}, stream, user_key`,
-        ).get(change.text, Date.now(), id) as
-          | (MessageRow & { stream: string; user_key: string })
-          | undefined;
+    return this.#run(() =>
+      this.#transaction(() => {
+        const row = ("deleted" in change
+          ? this.#q(
+            `UPDATE messages SET deleted = 1, text = '', attachments = NULL,
+               reply_to = NULL, reactions = NULL, pinned_at = NULL
+             WHERE id = ? RETURNING rowid, stream, seq, user_key`,
+          ).get(id)
+          : this.#q(
+            `UPDATE messages SET text = ?, edited_at = ?
+             WHERE id = ? AND deleted = 0
+             RETURNING rowid, stream, seq, user_key`,
+          ).get(change.text, Date.now(), id)) as
+            | { rowid: number; stream: string; seq: number; user_key: string }
+            | undefined;
         if (!row) return undefined;
-        this.#q("DELETE FROM mentions WHERE stream = ? AND seq = ?")
-          .run(row.stream, row.seq);
-        this.#noteMentions(
-          row.stream,
-          row.seq,
-          mentionKeys(change.text, row.user_key),
+        this.#unindex(row.rowid);
+        if ("deleted" in change) {
+          this.#q("DELETE FROM reactions WHERE message_id = ?").run(id);
+        } else {
+          this.#index(row.rowid, change.text);
+          // An edit may add or drop mentions: they follow the new text.
+          this.#q("DELETE FROM mentions WHERE stream = ? AND seq = ?")
+            .run(row.stream, row.seq);
+          this.#noteMentions(
+            row.stream,
+            row.seq,
+            mentionKeys(change.text, row.user_key),
+          );
+        }
+        return this.#record(id)?.message;
+      })
+    );
+  }
+
+  findReplies(id: string, limit: number): Promise<MessageBase[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.reply_to = ? ORDER BY m.seq DESC LIMIT ?`,
+      ).all(id, limit) as unknown as MessageRow[]).map((row) => toMessage(row))
+    );
+  }
+
+  react(change: ReactionChange): Promise<MarkResult> {
+    return this.#run(() =>
+      this.#transaction((): MarkResult => {
+        const target = this.#q("SELECT deleted FROM messages WHERE id = ?")
+          .get(change.id) as { deleted: number } | undefined;
+        if (!target || target.deleted) return { status: "not_found" };
+        let changes: number | bigint;
+        if (change.on) {
+          const known = this.#q(
+            "SELECT 1 FROM reactions WHERE message_id = ? AND emoji = ? LIMIT 1",
+          ).get(change.id, change.emoji);
+          const { emoji } = this.#q(
+            `SELECT count(DISTINCT emoji) AS emoji FROM reactions
+             WHERE message_id = ?`,
+          ).get(change.id) as { emoji: number };
+          if (!known && emoji >= MAX_REACTIONS_PER_MESSAGE) {
+            return { status: "full" };
+          }
+          changes = this.#q(
+            `INSERT INTO reactions (message_id, emoji, user_key, user)
+             VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          ).run(change.id, change.emoji, change.userKey, change.user).changes;
+        } else {
+          changes = this.#q(
+            `DELETE FROM reactions
+             WHERE message_id = ? AND emoji = ? AND user_key = ?`,
+          ).run(change.id, change.emoji, change.userKey).changes;
+        }
+        if (Number(changes) > 0) {
+          const rows = this.#q(
+            `SELECT emoji, user FROM reactions WHERE message_id = ?
+             ORDER BY rowid`,
+          ).all(change.id) as { emoji: string; user: string }[];
+          const summary = summarizeReactions(rows);
+          this.#q("UPDATE messages SET reactions = ? WHERE id = ?").run(
+            summary.length > 0 ? JSON.stringify(summary) : null,
+            change.id,
+          );
+        }
+        return {
+          status: "done",
+          message: this.#record(change.id)!.message,
+          changed: Number(changes) > 0,
+        };
+      })
+    );
+  }
+
+  pin(id: string, on: boolean): Promise<MarkResult> {
+    return this.#run(() =>
+      this.#transaction((): MarkResult => {
+        const target = this.#q(
+          "SELECT stream, deleted, pinned_at FROM messages WHERE id = ?",
+        ).get(id) as
+          | { stream: string; deleted: number; pinned_at: number | null }
+          | undefined;
+        if (!target || target.deleted) return { status: "not_found" };
+        const changed = on !== (target.pinned_at !== null);
+        if (changed && on) {
+          const { pins, latest } = this.#q(
+            `SELECT count(*) AS pins, max(pinned_at) AS latest FROM messages
+             WHERE stream = ? AND pinned_at IS NOT NULL`,
+          ).get(target.stream) as { pins: number; latest: number | null };
+          if (pins >= MAX_PINS) return { status: "full" };
+          // Strictly increasing in a stream: the latest pin lists first.
+          const at = Math.max(Date.now(), (latest ?? 0) + 1);
+          this.#q("UPDATE messages SET pinned_at = ? WHERE id = ?").run(at, id);
+        } else if (changed) {
+          this.#q("UPDATE messages SET pinned_at = NULL WHERE id = ?").run(id);
+        }
+        return { status: "done", message: this.#record(id)!.message, changed };
+      })
+    );
+  }
+
+  listPins(stream: string): Promise<MessageBase[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.stream = ? AND m.pinned_at IS NOT NULL
+         ORDER BY m.pinned_at DESC LIMIT ?`,
+      ).all(stream, MAX_PINS) as unknown as MessageRow[]).map((row) =>
+        toMessage(row)
+      )
+    );
+  }
+
+  search(query: SearchQuery): Promise<MessageRecord[]> {
+    return this.#run(() => {
+      const { scope } = query;
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (scope.roomKeys.length > 0) {
+        where.push("m.stream IN (SELECT value FROM json_each(?))");
+        params.push(JSON.stringify(scope.roomKeys));
+      }
+      const conversations = scope.conversations;
+      if (conversations?.withKey !== undefined) {
+        where.push("(m.stream = ? AND m.ts >= ?)");
+        params.push(
+          conversationKey(conversations.userKey, conversations.withKey),
+          conversations.since,
         );
-        return toMessage(row);
-      });
+      } else if (conversations) {
+        // '@a:b' with the reader as a or b (':' is in no key).
+        const first = `@${conversations.userKey}:`;
+        const second = `:${conversations.userKey}`;
+        where.push(
+          `((substr(m.stream, 1, ?) = ? OR substr(m.stream, ?) = ?)
+            AND m.ts >= ?)`,
+        );
+        params.push(
+          [...first].length,
+          first,
+          -[...second].length,
+          second,
+          conversations.since,
+        );
+      }
+      if (where.length === 0 || query.words.length === 0) return [];
+      let before = "";
+      if (query.before !== undefined) {
+        // Rowids grow in the order ids were made: the index walks back
+        // from the message before the cursor instead of from the newest.
+        before = `AND m.id < ? AND messages_fts.rowid <= coalesce(
+          (SELECT rowid FROM messages WHERE id < ? ORDER BY id DESC LIMIT 1), 0)`;
+        params.push(query.before, query.before);
+      }
+      const match = this.#ftsQuery(query.words);
+      if (match === null) return [];
+      const rows = this.#q(
+        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+           LEFT JOIN messages r ON r.id = m.reply_to
+         WHERE messages_fts MATCH ? AND m.deleted = 0
+           AND (${where.join(" OR ")}) ${before}
+         ORDER BY messages_fts.rowid DESC LIMIT ?`,
+      ).all(
+        match,
+        ...params,
+        Math.min(query.limit, SEARCH_MAX_LIMIT + 1),
+      ) as unknown as (MessageRow & { user_key: string; stream: string })[];
+      return rows.map((row) => ({
+        message: toMessage(row),
+        userKey: row.user_key,
+        stream: row.stream,
+      }));
     });
   }
 
@@ -908,18 +1191,35 @@ export class SqliteStore implements Store {
 
   #page<M extends MessageBase>(stream: string, query: HistoryQuery): M[] {
     const limit = pageLimit(query);
-    const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
     const since = query.since ?? 0;
+    if (query.aroundSeq !== undefined) {
+      const older = Math.floor(limit / 2);
+      return [
+        ...(older > 0
+          ? this.#page<M>(stream, {
+            beforeSeq: query.aroundSeq,
+            limit: older,
+            since,
+          })
+          : []),
+        ...this.#page<M>(stream, {
+          afterSeq: query.aroundSeq - 1,
+          limit: limit - older,
+          since,
+        }),
+      ];
+    }
+    const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
     const rows = query.afterSeq !== undefined
       ? this.#q(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE stream = ? AND seq > ? AND seq < ? AND ts >= ?
-         ORDER BY seq LIMIT ?`,
+        `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+         WHERE m.stream = ? AND m.seq > ? AND m.seq < ? AND m.ts >= ?
+         ORDER BY m.seq LIMIT ?`,
       ).all(stream, query.afterSeq, before, since, limit)
       : this.#q(
-        `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM messages
-           WHERE stream = ? AND seq < ? AND ts >= ?
-           ORDER BY seq DESC LIMIT ?)
+        `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+           WHERE m.stream = ? AND m.seq < ? AND m.ts >= ?
+           ORDER BY m.seq DESC LIMIT ?)
          ORDER BY seq`,
       ).all(stream, before, since, limit);
     return (rows as unknown as MessageRow[]).map((row) => toMessage<M>(row));
@@ -929,8 +1229,8 @@ export class SqliteStore implements Store {
     return this.#run(() =>
       this.#transaction(() => {
         const rows = this.#q(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE pending_to = ?
-           ORDER BY ts, seq`,
+          `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.pending_to = ?
+           ORDER BY m.ts, m.seq`,
         ).all(userKey) as unknown as MessageRow[];
         if (rows.length > 0) {
           this.#q("UPDATE messages SET pending_to = NULL WHERE pending_to = ?")
@@ -1341,7 +1641,34 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
     attachments: row.attachments === null ? null : JSON.parse(row.attachments),
     editedAt: row.edited_at,
     deleted: row.deleted !== 0,
+    replyTo: row.reply_to,
+    reply: row.reply_seq === null ? null : {
+      seq: row.reply_seq,
+      user: row.reply_user!,
+      text: row.reply_text!,
+      deleted: row.reply_deleted !== 0,
+    },
+    reactions: row.reactions === null ? null : JSON.parse(row.reactions),
+    pinned: row.pinned_at !== null,
   });
+}
+
+// One entry per emoji, in the order each was first used, from the rows in
+// the order they came in.
+function summarizeReactions(
+  rows: { emoji: string; user: string }[],
+): Reaction[] {
+  const byEmoji = new Map<string, Reaction>();
+  for (const { emoji, user } of rows) {
+    let reaction = byEmoji.get(emoji);
+    if (!reaction) {
+      reaction = { emoji, count: 0, users: [] };
+      byEmoji.set(emoji, reaction);
+    }
+    reaction.count++;
+    if (reaction.users.length < MAX_REACTION_USERS) reaction.users.push(user);
+  }
+  return [...byEmoji.values()];
 }
 
 function unavailable(error: unknown): StoreUnavailableError {

@@ -222,4 +222,38 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX push_subscriptions_user ON push_subscriptions (user_key);
   `,
+  `
+  -- Replies, reactions, pins and search.
+  ALTER TABLE messages ADD COLUMN reply_to TEXT;      -- id of the message answered
+  ALTER TABLE messages ADD COLUMN reactions TEXT;     -- JSON, summed up from reactions
+  ALTER TABLE messages ADD COLUMN pinned_at INTEGER;  -- set while pinned
+  CREATE INDEX messages_reply_to ON messages (reply_to) WHERE reply_to IS NOT NULL;
+  CREATE INDEX messages_pinned ON messages (stream, pinned_at)
+    WHERE pinned_at IS NOT NULL;
+  -- One row per user and emoji; the rowid keeps the order they came in.
+  CREATE TABLE reactions (
+    message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    emoji      TEXT NOT NULL,
+    user_key   TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    PRIMARY KEY (message_id, emoji, user_key)
+  ) STRICT;
+  -- The folded words of each message that is not deleted (search_text.ts),
+  -- by the message's rowid. Contentless: the text is in messages already.
+  -- detail=none keeps no positions: a search is words, never a phrase.
+  -- Prefixes of 2 and 3 letters are indexed: FTS5 answers a short prefix
+  -- by merging the lists of every word it starts, tens of ms at 100,000
+  -- messages, and the store turns longer ones into words (search_words).
+  CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    words, content = '', contentless_delete = 1, detail = none,
+    prefix = '2 3', tokenize = "unicode61 remove_diacritics 2"
+  );
+  -- Every word ever indexed, so a search can turn a prefix into the few
+  -- words it stands for. Words of deleted messages stay: they find nothing.
+  CREATE TABLE search_words (word TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+  -- Messages stored before this version: the store indexes them at open.
+  CREATE TABLE search_backfill (upto INTEGER NOT NULL);
+  INSERT INTO search_backfill (upto)
+    SELECT max(rowid) FROM messages HAVING max(rowid) IS NOT NULL;
+  `,
 ];

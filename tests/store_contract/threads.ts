@@ -1,0 +1,618 @@
+/**
+ * The store contract for threads and search: replies and their quotes
+ * (appendMessage/appendPrivate with replyTo, findReplies), reactions
+ * (react), pins (pin, listPins) and search over rooms and conversations.
+ */
+import assert from "node:assert/strict";
+import type {
+  ChatMessage,
+  MessageBase,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
+import type {
+  PrivateDraft,
+  SearchQuery,
+  Store,
+} from "../../server/store/mod.ts";
+import { searchWords } from "../../server/store/search_text.ts";
+import { append, draft, range, seqs, type StoreTest } from "./support.ts";
+
+/** The contract of replies, reactions, pins and search. */
+export function threads(test: StoreTest): void {
+  // ------------------------------------------- replies, reactions, pins
+
+  function aliceToBob(
+    text: string,
+    more: Partial<PrivateDraft> & { waitingLimits?: undefined } = {},
+  ): PrivateDraft & { waitingLimits?: undefined } {
+    return {
+      fromKey: "alice",
+      from: "Alice",
+      toKey: "bob",
+      to: "Bob",
+      text,
+      delivered: true,
+      ...more,
+    };
+  }
+
+  function react(
+    store: Store,
+    id: string,
+    user: string,
+    emoji: string,
+    on = true,
+  ) {
+    return store.react({ id, userKey: user.toLowerCase(), user, emoji, on });
+  }
+
+  async function current(store: Store, id: string): Promise<MessageBase> {
+    const record = await store.findMessage(id);
+    assert.ok(record, `message ${id} is gone`);
+    return record.message;
+  }
+
+  test("a reply carries the quote of the message it answers, cut to 200 characters", async (store) => {
+    const long = "é".repeat(150) + "😀".repeat(100);
+    const [original] = await append(store, "general", [long]);
+    const { message: reply } = await store.appendMessage(
+      draft("general", "agreed", { replyTo: original.id, user: "bob" }),
+    );
+    assert.deepEqual(reply.reply_to, {
+      id: original.id,
+      seq: 1,
+      user: "Alice",
+      text: "é".repeat(150) + "😀".repeat(50),
+    });
+    assert.deepEqual((await store.history("general", {}))[1], reply);
+    assert.deepEqual(await current(store, reply.id), reply);
+    assert.equal("reply_to" in original, false);
+  });
+
+  test("a reply's quote follows the original's edit, then shows it deleted", async (store) => {
+    const [original] = await append(store, "general", ["first draft"]);
+    const { message: reply } = await store.appendMessage(
+      draft("general", "+1", { replyTo: original.id }),
+    );
+    await store.updateMessage(original.id, { text: "final text" });
+    assert.equal((await current(store, reply.id)).reply_to?.text, "final text");
+    await store.updateMessage(original.id, { deleted: true });
+    const quote = {
+      id: original.id,
+      seq: original.seq,
+      user: "Alice",
+      text: "",
+      deleted: true,
+    };
+    assert.deepEqual((await current(store, reply.id)).reply_to, quote);
+    assert.deepEqual((await store.history("general", {}))[1].reply_to, quote);
+    assert.deepEqual(
+      (await store.findReplies(original.id, 10)).map((m) => m.reply_to),
+      [quote],
+    );
+    // A retry of the reply answers with the quote as it now is.
+    const { message: again } = await store.appendMessage(
+      draft("general", "+1", { replyTo: original.id, clientId: "k1" }),
+    );
+    assert.deepEqual(again.reply_to, quote);
+  });
+
+  test("findReplies lists the newest replies first, at most the limit", async (store) => {
+    const [original, other] = await append(store, "general", ["q", "r"]);
+    const replies: ChatMessage[] = [];
+    for (const text of ["a", "b", "c"]) {
+      replies.push(
+        (await store.appendMessage(
+          draft("general", text, { replyTo: original.id }),
+        )).message,
+      );
+    }
+    await store.appendMessage(draft("general", "d", { replyTo: other.id }));
+    assert.deepEqual(
+      (await store.findReplies(original.id, 2)).map((m) => m.text),
+      ["c", "b"],
+    );
+    assert.deepEqual(
+      await store.findReplies("01NOSUCHMESSAGE0000000000", 5),
+      [],
+    );
+  });
+
+  test("a private reply quotes the conversation's message", async (store) => {
+    const { message: question } = await store.appendPrivate(
+      aliceToBob("lunch?"),
+    );
+    const { message: answer } = await store.appendPrivate(aliceToBob("yes", {
+      fromKey: "bob",
+      from: "Bob",
+      toKey: "alice",
+      to: "Alice",
+      replyTo: question.id,
+    }));
+    assert.deepEqual(answer.reply_to, {
+      id: question.id,
+      seq: 1,
+      user: "Alice",
+      text: "lunch?",
+    });
+    const [, read] = await store.conversation("alice", "bob", {});
+    assert.deepEqual(read, answer);
+  });
+
+  test("react counts one reaction per user and emoji, emoji in the order first used", async (store) => {
+    const [message] = await append(store, "general", ["ship it"]);
+    const first = await react(store, message.id, "Alice", "👍");
+    assert.equal(first.status, "done");
+    assert.ok(first.status === "done" && first.changed);
+    await react(store, message.id, "bob", "👍");
+    await react(store, message.id, "Alice", "🎉");
+    const twice = await react(store, message.id, "Alice", "👍");
+    assert.ok(twice.status === "done" && !twice.changed);
+    const expected = [
+      { emoji: "👍", count: 2, users: ["Alice", "bob"] },
+      { emoji: "🎉", count: 1, users: ["Alice"] },
+    ];
+    assert.ok(twice.status === "done");
+    assert.deepEqual(twice.message.reactions, expected);
+    assert.deepEqual(
+      (await store.history("general", {}))[0].reactions,
+      expected,
+    );
+    assert.deepEqual(
+      Object.keys((await current(store, message.id)).reactions![0]),
+      ["emoji", "count", "users"],
+    );
+    const off = await react(store, message.id, "Alice", "👍", false);
+    assert.ok(off.status === "done" && off.changed);
+    assert.deepEqual(off.message.reactions, [
+      { emoji: "👍", count: 1, users: ["bob"] },
+      { emoji: "🎉", count: 1, users: ["Alice"] },
+    ]);
+    const offAgain = await react(store, message.id, "Alice", "👍", false);
+    assert.ok(offAgain.status === "done" && !offAgain.changed);
+    await react(store, message.id, "bob", "👍", false);
+    await react(store, message.id, "Alice", "🎉", false);
+    const none = await current(store, message.id);
+    assert.equal("reactions" in none, false, JSON.stringify(none));
+    // Edits keep reactions.
+    await react(store, message.id, "bob", "👀");
+    const edited = await store.updateMessage(message.id, { text: "shipped" });
+    assert.deepEqual(edited?.reactions, [
+      { emoji: "👀", count: 1, users: ["bob"] },
+    ]);
+  });
+
+  test("react takes 20 different emoji on a message, then only those", async (store) => {
+    const [message] = await append(store, "general", ["vote"]);
+    const emoji = Array.from(
+      { length: 20 },
+      (_, i) => String.fromCodePoint(0x1f600 + i),
+    );
+    for (const e of emoji) {
+      assert.equal((await react(store, message.id, "Alice", e)).status, "done");
+    }
+    assert.deepEqual(await react(store, message.id, "Alice", "🚀"), {
+      status: "full",
+    });
+    assert.equal(
+      (await react(store, message.id, "bob", emoji[3])).status,
+      "done",
+    );
+    await react(store, message.id, "Alice", emoji[0], false);
+    assert.equal((await react(store, message.id, "bob", "🚀")).status, "done");
+    const reactions = (await current(store, message.id)).reactions!;
+    assert.equal(reactions.length, 20);
+    assert.equal(reactions.at(-1)?.emoji, "🚀");
+  });
+
+  test("react lists the first 50 users of an emoji and counts them all", async (store) => {
+    const [message] = await append(store, "general", ["popular"]);
+    const users = Array.from({ length: 60 }, (_, i) => `user${i}`);
+    for (const user of users) await react(store, message.id, user, "❤️");
+    const [reaction] = (await current(store, message.id)).reactions!;
+    assert.equal(reaction.count, 60);
+    assert.deepEqual(reaction.users, users.slice(0, 50));
+  });
+
+  test("react and pin answer not_found for an unknown or deleted message", async (store) => {
+    const [message] = await append(store, "general", ["gone soon"]);
+    await store.updateMessage(message.id, { deleted: true });
+    for (const id of [message.id, "01NOSUCHMESSAGE0000000000"]) {
+      assert.deepEqual(await react(store, id, "Alice", "👍"), {
+        status: "not_found",
+      });
+      assert.deepEqual(await store.pin(id, true), { status: "not_found" });
+    }
+  });
+
+  test("pin marks a message pinned and listPins lists the latest pinned first", async (store) => {
+    await store.createRoom("dev", "dev");
+    const [a, b, c] = await append(store, "general", ["a", "b", "c"]);
+    await append(store, "dev", ["elsewhere"]);
+    const pinned = await store.pin(b.id, true);
+    assert.ok(pinned.status === "done" && pinned.changed);
+    assert.equal(pinned.message.pinned, true);
+    await store.pin(c.id, true);
+    await store.pin(a.id, true);
+    const again = await store.pin(a.id, true);
+    assert.ok(again.status === "done" && !again.changed);
+    assert.deepEqual(
+      (await store.listPins("general")).map((m) => m.text),
+      ["a", "c", "b"],
+    );
+    assert.deepEqual(await store.listPins("dev"), []);
+    assert.equal((await store.history("general", {}))[1].pinned, true);
+    const unpinned = await store.pin(c.id, false);
+    assert.ok(unpinned.status === "done" && unpinned.changed);
+    assert.equal("pinned" in unpinned.message, false);
+    const twice = await store.pin(c.id, false);
+    assert.ok(twice.status === "done" && !twice.changed);
+    assert.deepEqual(
+      (await store.listPins("general")).map((m) => m.text),
+      ["a", "b"],
+    );
+    // Edits keep the pin.
+    assert.equal(
+      (await store.updateMessage(a.id, { text: "a2" }))?.pinned,
+      true,
+    );
+  });
+
+  test("pin takes 100 pinned messages in a room, then none until one is unpinned", async (store) => {
+    const messages = await append(
+      store,
+      "general",
+      range(1, 101).map((n) => `m${n}`),
+    );
+    for (const m of messages.slice(0, 100)) {
+      assert.equal((await store.pin(m.id, true)).status, "done");
+    }
+    assert.deepEqual(await store.pin(messages[100].id, true), {
+      status: "full",
+    });
+    await store.pin(messages[0].id, false);
+    assert.equal((await store.pin(messages[100].id, true)).status, "done");
+    assert.equal((await store.listPins("general")).length, 100);
+  });
+
+  test("a deleted message loses its reactions, its pin and its quote", async (store) => {
+    const [original] = await append(store, "general", ["q"]);
+    const { message: reply } = await store.appendMessage(
+      draft("general", "a", { replyTo: original.id }),
+    );
+    await react(store, reply.id, "bob", "👍");
+    await store.pin(reply.id, true);
+    const deleted = await store.updateMessage(reply.id, { deleted: true });
+    assert.deepEqual(Object.keys(deleted!).sort(), [
+      "deleted",
+      "id",
+      "room",
+      "seq",
+      "text",
+      "ts",
+      "user",
+    ]);
+    assert.deepEqual(await store.listPins("general"), []);
+    assert.deepEqual(await current(store, reply.id), deleted);
+  });
+
+  test(
+    "a pinned, reacted reply keeps all of it through a close and reopen",
+    async (store, reopen) => {
+      const [original] = await append(store, "general", ["q"]);
+      const { message: reply } = await store.appendMessage(
+        draft("general", "a", { replyTo: original.id }),
+      );
+      await react(store, reply.id, "bob", "👍");
+      await store.pin(reply.id, true);
+      const before = await current(store, reply.id);
+      const again = await reopen();
+      assert.deepEqual((await again.findMessage(reply.id))?.message, before);
+      assert.deepEqual(await again.listPins("general"), [before]);
+    },
+  );
+
+  test("history aroundSeq returns half the limit before the seq, the rest from it", async (store) => {
+    await append(store, "general", range(1, 30).map((n) => `m${n}`));
+    const page = async (query: Parameters<Store["history"]>[1]) =>
+      seqs(await store.history("general", query));
+    assert.deepEqual(await page({ aroundSeq: 15, limit: 6 }), range(12, 17));
+    assert.deepEqual(await page({ aroundSeq: 15, limit: 5 }), range(13, 17));
+    assert.deepEqual(await page({ aroundSeq: 2, limit: 10 }), range(1, 6));
+    assert.deepEqual(await page({ aroundSeq: 29, limit: 10 }), range(24, 30));
+    assert.deepEqual(await page({ aroundSeq: 1, limit: 1 }), [1]);
+    assert.deepEqual(await page({ aroundSeq: 40, limit: 4 }), [29, 30]);
+    assert.deepEqual(await page({ aroundSeq: 20 }), range(1, 30));
+    const { message } = await store.appendPrivate(aliceToBob("hi"));
+    assert.deepEqual(
+      await store.conversation("bob", "alice", { aroundSeq: 1 }),
+      [message],
+    );
+  });
+
+  // ------------------------------------------------------------ search
+
+  const EVERYWHERE = (userKey = "alice"): SearchQuery["scope"] => ({
+    roomKeys: ["general", "dev"],
+    conversations: { userKey, since: 0 },
+  });
+
+  async function find(
+    store: Store,
+    text: string,
+    more: Partial<SearchQuery> = {},
+  ): Promise<string[]> {
+    const records = await store.search({
+      words: searchWords(text),
+      scope: EVERYWHERE(),
+      limit: 50,
+      ...more,
+    });
+    return records.map((r) => r.message.text);
+  }
+
+  test("search folds accents, case and compatibility forms", async (store) => {
+    await append(store, "general", [
+      "L'École est fermée",
+      "ECOLE primaire",
+      "Ｆｕｌｌ width and the ﬁnal ligature",
+      "Ἀθῆναι and ΣΟΦΟΣ",
+      "nothing here",
+    ]);
+    assert.deepEqual(await find(store, "ecole"), [
+      "ECOLE primaire",
+      "L'École est fermée",
+    ]);
+    assert.deepEqual(await find(store, "école FERMÉE"), ["L'École est fermée"]);
+    assert.deepEqual(await find(store, "full final"), [
+      "Ｆｕｌｌ width and the ﬁnal ligature",
+    ]);
+    assert.deepEqual(await find(store, "αθηναι σοφος"), ["Ἀθῆναι and ΣΟΦΟΣ"]);
+  });
+
+  test("search takes the last word as a prefix and requires every word", async (store) => {
+    await append(store, "general", [
+      "deploy the release",
+      "release notes",
+      "deployment failed",
+      "redeploy",
+    ]);
+    assert.deepEqual(await find(store, "depl"), [
+      "deployment failed",
+      "deploy the release",
+    ]);
+    assert.deepEqual(await find(store, "release depl"), ["deploy the release"]);
+    assert.deepEqual(await find(store, "deploy rel"), ["deploy the release"]);
+    assert.deepEqual(await find(store, "depl release"), []);
+    assert.deepEqual(await find(store, "nothing"), []);
+  });
+
+  test("search finds every word a prefix starts, however many there are", async (store) => {
+    // Stores may look a prefix's words up rather than scan: past 64 of
+    // them, or 3 letters and fewer, they must find the same.
+    await append(
+      store,
+      "general",
+      range(1, 70).map((n) => `prefix${n} common${n % 8}`),
+    );
+    const count = async (text: string) =>
+      (await store.search({
+        words: searchWords(text),
+        scope: EVERYWHERE(),
+        limit: 100,
+      })).length;
+    assert.equal(await count("prefix"), 51, "at most the limit asked, 50 + 1");
+    assert.equal(await count("pref"), 51);
+    assert.equal(await count("pre"), 51);
+    assert.equal(await count("p"), 51);
+    assert.equal(await count("prefix1"), 11);
+    assert.equal(await count("common3 prefix"), 9);
+    assert.equal(await count("com"), 51);
+    assert.equal(await count("prefix70"), 1);
+    assert.equal(await count("prefix71"), 0);
+    assert.equal(await count("zz"), 0);
+  });
+
+  test("search reads query syntax as plain words", async (store) => {
+    await append(store, "general", [
+      'say "NEAR" OR not',
+      "a-b: c*d (e)",
+      "plain",
+    ]);
+    assert.deepEqual(await find(store, '"near"'), ['say "NEAR" OR not']);
+    assert.deepEqual(await find(store, "NEAR OR"), ['say "NEAR" OR not']);
+    assert.deepEqual(await find(store, "a-b:"), ["a-b: c*d (e)"]);
+    assert.deepEqual(await find(store, "-b c*"), ["a-b: c*d (e)"]);
+    assert.deepEqual(await find(store, "(e) d"), ["a-b: c*d (e)"]);
+    assert.deepEqual(await find(store, "e AND d"), []);
+    assert.deepEqual(await find(store, "NOT plain"), []);
+    assert.deepEqual(await find(store, "' ^ {}"), []);
+  });
+
+  test("search never finds a deleted message and finds an edited one by its new text", async (store) => {
+    const [gone, edited] = await append(store, "general", [
+      "secret plan",
+      "old words",
+    ]);
+    await store.updateMessage(gone.id, { deleted: true });
+    await store.updateMessage(edited.id, { text: "new wording" });
+    assert.deepEqual(await find(store, "secret"), []);
+    assert.deepEqual(await find(store, "old"), []);
+    assert.deepEqual(await find(store, "new wor"), ["new wording"]);
+  });
+
+  test("search covers the scope's rooms and the reader's conversations since `since`", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.createRoom("ops", "ops");
+    await store.appendMessage(draft("general", "word in general"));
+    await store.appendMessage(draft("dev", "word in dev"));
+    await store.appendMessage(draft("ops", "word in ops"));
+    await store.appendPrivate(aliceToBob("word to bob"));
+    await store.appendPrivate(
+      aliceToBob("word from carol", {
+        fromKey: "carol",
+        from: "Carol",
+        toKey: "alice",
+        to: "Alice",
+      }),
+    );
+    await store.appendPrivate(
+      aliceToBob("word between others", {
+        fromKey: "bob",
+        from: "Bob",
+        toKey: "carol",
+        to: "Carol",
+      }),
+    );
+    // Keys that contain another's key: no conversation of alice's.
+    await store.appendPrivate(
+      aliceToBob("word for malice", {
+        fromKey: "malice",
+        from: "Malice",
+        toKey: "alicea",
+        to: "Alicea",
+      }),
+    );
+    assert.deepEqual(await find(store, "word"), [
+      "word from carol",
+      "word to bob",
+      "word in dev",
+      "word in general",
+    ]);
+    const records = await store.search({
+      words: ["word"],
+      scope: EVERYWHERE("bob"),
+      limit: 10,
+    });
+    assert.deepEqual(
+      records.map((r) => [r.message.text, r.stream, r.userKey]),
+      [
+        ["word between others", "@bob:carol", "bob"],
+        ["word to bob", "@alice:bob", "alice"],
+        ["word in dev", "dev", "alice"],
+        ["word in general", "general", "alice"],
+      ],
+    );
+    assert.deepEqual(
+      await find(store, "word", {
+        scope: { roomKeys: ["ops"], conversations: undefined },
+      }),
+      ["word in ops"],
+    );
+    assert.deepEqual(
+      await find(store, "word", {
+        scope: {
+          roomKeys: [],
+          conversations: { userKey: "alice", since: 0, withKey: "carol" },
+        },
+      }),
+      ["word from carol"],
+    );
+    assert.deepEqual(
+      await find(store, "word", {
+        scope: {
+          roomKeys: [],
+          conversations: { userKey: "alice", since: Date.now() + 60_000 },
+        },
+      }),
+      [],
+    );
+    assert.deepEqual(
+      await find(store, "word", { scope: { roomKeys: [] } }),
+      [],
+    );
+    // Keys of letters outside the BMP: counted in characters, not units.
+    for (const key of ["𐐨𐐩", "zz𐐨"]) {
+      await store.appendPrivate(
+        aliceToBob(`word for ${key}`, { toKey: key, to: key }),
+      );
+      assert.deepEqual(
+        await find(store, "word", {
+          scope: { roomKeys: [], conversations: { userKey: key, since: 0 } },
+        }),
+        [`word for ${key}`],
+      );
+    }
+  });
+
+  test("search pages newest first with before", async (store) => {
+    const sent = await append(
+      store,
+      "general",
+      range(1, 7).map((n) => `page word ${n}`),
+    );
+    const page1 = await store.search({
+      words: ["word"],
+      scope: EVERYWHERE(),
+      limit: 3,
+    });
+    assert.deepEqual(page1.map((r) => r.message.seq), [7, 6, 5]);
+    const page2 = await store.search({
+      words: ["word"],
+      scope: EVERYWHERE(),
+      limit: 3,
+      before: page1[2].message.id,
+    });
+    assert.deepEqual(page2.map((r) => r.message.seq), [4, 3, 2]);
+    assert.deepEqual(
+      await find(store, "word", { before: sent[0].id }),
+      [],
+    );
+    // Any string serves as a bound: ids sort by time.
+    assert.deepEqual(
+      await find(store, "word", { before: "00000000000000000000000000" }),
+      [],
+    );
+    assert.deepEqual(
+      await find(store, "word", { before: "ZZZZZZZZZZZZZZZZZZZZZZZZZZ" }),
+      sent.map((m) => m.text).reverse(),
+    );
+  });
+
+  test("search results are whole messages: quotes, reactions, pins, private ones with to", async (store) => {
+    const [original] = await append(store, "general", ["the question"]);
+    const { message: reply } = await store.appendMessage(
+      draft("general", "the answer", { replyTo: original.id }),
+    );
+    await react(store, reply.id, "bob", "👍");
+    await store.pin(reply.id, true);
+    const { message: secret } = await store.appendPrivate(
+      aliceToBob("the whisper"),
+    );
+    const records = await store.search({
+      words: ["the"],
+      scope: EVERYWHERE(),
+      limit: 10,
+    });
+    assert.deepEqual(records.map((r) => r.message), [
+      secret,
+      await current(store, reply.id),
+      original,
+    ]);
+    assert.equal((records[0].message as PrivateMessage).to, "Bob");
+  });
+
+  test("deleting a room takes its messages out of search", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.appendMessage(draft("dev", "doomed words"));
+    await store.deleteRoom("dev");
+    await store.createRoom("dev", "dev");
+    assert.deepEqual(await find(store, "doomed"), []);
+    await store.appendMessage(draft("dev", "doomed again"));
+    assert.deepEqual(await find(store, "doomed"), ["doomed again"]);
+  });
+
+  test(
+    "search finds what was stored before a close and reopen",
+    async (store, reopen) => {
+      await append(store, "general", ["durable words"]);
+      const again = await reopen();
+      const records = await again.search({
+        words: ["durable"],
+        scope: EVERYWHERE(),
+        limit: 5,
+      });
+      assert.deepEqual(records.map((r) => r.message.text), ["durable words"]);
+    },
+  );
+}
