@@ -8,7 +8,13 @@
  */
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
-import type { AccountStore } from "./store/mod.ts";
+import type { Member } from "./registry.ts";
+import {
+  type AccountStore,
+  conversationUsers,
+  type MessageRecord,
+  type SearchScope,
+} from "./store/mod.ts";
 
 /** Someone asking to read, as far as the connection or request tells. */
 export interface Reader {
@@ -24,17 +30,18 @@ export interface Reader {
  * True when the reader may see the stream exists and read it, bans aside
  * (see {@linkcode roomRefusal}): `stream` is a room key or a conversation
  * key ('@a:b'). Online accounts are answered from this node's registry,
- * others from the store.
+ * others from the store. With `ts`, the question is about one message
+ * stored then (ms): a conversation's messages from before the name was the
+ * reader's are not the reader's.
  */
 export async function canRead(
   node: ChatNode,
   reader: Reader,
   stream: string,
+  ts?: number,
 ): Promise<boolean> {
-  if (stream.startsWith("@")) {
-    if (reader.userKey === undefined) return false;
-    const [a, b] = stream.slice(1).split(":");
-    return reader.userKey === a || reader.userKey === b;
+  if (conversationUsers(stream) !== undefined) {
+    return isParty(reader, stream, ts ?? Number.POSITIVE_INFINITY);
   }
   const room = node.registry.roomInfo(stream);
   if (!room) return false;
@@ -90,7 +97,7 @@ export function isParty(
   ts: number,
 ): boolean {
   if (reader.userKey === undefined) return false;
-  const parties = conversation.slice(1).split(":");
+  const parties: string[] = conversationUsers(conversation) ?? [];
   return parties.includes(reader.userKey) && ts >= (reader.since ?? 0);
 }
 
@@ -101,4 +108,71 @@ export function readerOf(
   return member.guest
     ? { address: member.address }
     : { userKey: member.userKey, since: member.since, address: member.address };
+}
+
+/**
+ * A message the reader may read, or undefined when there is no such
+ * message, it is deleted, it is not the reader's to read, or the reader is
+ * banned from its room: all look the same, so an id never tells what it
+ * holds.
+ */
+export async function findReadable(
+  node: ChatNode,
+  reader: Reader,
+  id: string,
+): Promise<MessageRecord | undefined> {
+  const record = await node.store.findMessage(id);
+  if (!record || record.message.deleted) return undefined;
+  const ts = Date.parse(record.message.ts);
+  if (!await canRead(node, reader, record.stream, ts)) return undefined;
+  if (conversationUsers(record.stream) !== undefined) return record;
+  const banned = await roomRefusal(node.store, reader, record.stream);
+  return banned ? undefined : record;
+}
+
+/**
+ * True when a member may pin and unpin a stream's messages (one it may
+ * read): moderators, admins and a room's owner in rooms, either side in
+ * a private conversation.
+ */
+export function canPin(
+  node: ChatNode,
+  member: Member,
+  stream: string,
+): boolean {
+  if (conversationUsers(stream) !== undefined) return true;
+  if (member.role === "moderator" || member.role === "admin") return true;
+  return !member.guest &&
+    node.registry.roomInfo(stream)?.owner === member.userKey;
+}
+
+/**
+ * What a search covers: one conversation (`withKey`), one room
+ * (`roomKey`, already found readable and not banned), or every room the
+ * reader may read and is not banned from, and all of an account's
+ * conversations. Guests search rooms only. Each room costs a ban look-up
+ * (an indexed read): rooms number in the hundreds, not millions.
+ */
+export async function searchScope(
+  node: ChatNode,
+  reader: Reader,
+  only: { roomKey?: string; withKey?: string } = {},
+): Promise<SearchScope> {
+  const since = reader.since ?? 0;
+  if (only.withKey !== undefined) {
+    return reader.userKey === undefined ? { roomKeys: [] } : {
+      roomKeys: [],
+      conversations: { userKey: reader.userKey, since, withKey: only.withKey },
+    };
+  }
+  if (only.roomKey !== undefined) return { roomKeys: [only.roomKey] };
+  const roomKeys: string[] = [];
+  for (const { key } of node.registry.rooms()) {
+    if (!await canRead(node, reader, key)) continue;
+    if (await roomRefusal(node.store, reader, key)) continue;
+    roomKeys.push(key);
+  }
+  return reader.userKey === undefined
+    ? { roomKeys }
+    : { roomKeys, conversations: { userKey: reader.userKey, since } };
 }

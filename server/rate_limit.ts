@@ -43,7 +43,13 @@ export class TokenBucket {
 }
 
 /** What a request costs: which buckets it draws from. */
-export type RateCategory = "message" | "room" | "login" | "request";
+export type RateCategory =
+  | "message"
+  | "room"
+  | "login"
+  | "reaction"
+  | "search"
+  | "request";
 
 /** What is limited per client address, whoever asks. */
 export type AddressCategory = "history" | "room";
@@ -72,11 +78,18 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     message: { burst: 500, perSecond: 50 },
     room: { burst: 50, perSecond: 1 },
     login: { burst: 60, perSecond: 5 },
+    // A person clicks a few a second; a script toggling them floods
+    // everyone who sees the message with updates.
+    reaction: { burst: 50, perSecond: 5 },
+    // Each one reads the index: more than typing ahead needs.
+    search: { burst: 20, perSecond: 2 },
     request: { burst: 1000, perSecond: 200 },
   },
   perUser: {
     message: { burst: 1000, perSecond: 100 },
     room: { burst: 100, perSecond: 1 },
+    reaction: { burst: 100, perSecond: 10 },
+    search: { burst: 40, perSecond: 4 },
   },
   perAddress: {
     // A reconnect catching up on 20 rooms takes 20 pages: well inside.
@@ -95,6 +108,8 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     message: { burst: 0, perSecond: 0 },
     room: { burst: 0, perSecond: 0 },
     login: { burst: 0, perSecond: 0 },
+    reaction: { burst: 0, perSecond: 0 },
+    search: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
@@ -119,6 +134,10 @@ export function categoryOf(action: string): RateCategory {
     case "register":
     case "change_password":
       return "login";
+    case "react":
+      return "reaction";
+    case "search":
+      return "search";
     default:
       return "request";
   }

@@ -5,7 +5,12 @@
  * PostgreSQL is not installed.
  */
 import type { Config } from "../server/config.ts";
-import { type TestServer, withServer } from "./harness.ts";
+import {
+  type ClientPool,
+  type TestServer,
+  withPool,
+  withServer,
+} from "./harness.ts";
 import {
   type PostgresService,
   postgresSkipReason,
@@ -30,6 +35,12 @@ export interface BothStores {
     body: (server: TestServer, store: StoreUnderTest) => Promise<void>,
     options?: Partial<Config>,
   ): void;
+  /** As `test`, the body given a pool of clients closed when it ends. */
+  clients(
+    title: string,
+    body: (pool: ClientPool, server: TestServer) => Promise<void>,
+    options?: Partial<Config>,
+  ): void;
   /** Registers the last test of the file, which stops PostgreSQL. */
   finish(): void;
   /** The PostgreSQL server, or null when it is not installed. */
@@ -40,7 +51,7 @@ export interface BothStores {
 export async function bothStores(): Promise<BothStores> {
   const pg = await startPostgres();
   let databases = 0;
-  return {
+  const stores: BothStores = {
     postgres: pg,
     test(title, body, options = {}) {
       Deno.test(`${title} (SQLite)`, () =>
@@ -70,6 +81,9 @@ export async function bothStores(): Promise<BothStores> {
         }
       });
     },
+    clients(title, body, options = {}) {
+      stores.test(title, (server) => withPool(server, body), options);
+    },
     finish() {
       if (!pg) return;
       // Inside a test so the sanitizers see the server end; a filtered run
@@ -77,4 +91,5 @@ export async function bothStores(): Promise<BothStores> {
       Deno.test("PostgreSQL: stop the test server", () => pg.stop());
     },
   };
+  return stores;
 }

@@ -441,14 +441,20 @@ export function withClients(
   body: (pool: ClientPool, server: TestServer) => Promise<void>,
   options: Partial<Config> = {},
 ): Promise<void> {
-  return withServer(async (server) => {
-    const pool = new ClientPool(server.wsUrl);
-    try {
-      await body(pool, server);
-    } finally {
-      await pool.closeAll();
-    }
-  }, options);
+  return withServer((server) => withPool(server, body), options);
+}
+
+/** Runs a test body with a client pool on a running server; closes the clients. */
+export async function withPool(
+  server: TestServer,
+  body: (pool: ClientPool, server: TestServer) => Promise<void>,
+): Promise<void> {
+  const pool = new ClientPool(server.wsUrl);
+  try {
+    await body(pool, server);
+  } finally {
+    await pool.closeAll();
+  }
 }
 
 /** Resolves after `ms` milliseconds. */

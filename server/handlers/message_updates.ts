@@ -5,11 +5,16 @@ import {
   type Outcome,
   succeed,
 } from "../protocol/errors.ts";
+import type { ChatNode } from "../node.ts";
 import { deleteMessageData, editMessageData } from "../protocol/schemas.ts";
 import type { MessageBase } from "../protocol/types.ts";
-import type { MessageRecord } from "../store/mod.ts";
+import { conversationUsers, type MessageRecord } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
+
+// Replies whose quote is brought up to date live after an edit or delete
+// of their original; older ones show it the next time they are read.
+const LIVE_REPLIES = 100;
 
 /** `edit_message` (extension): authors edit their own messages. */
 export async function editMessage(
@@ -25,10 +30,9 @@ export async function editMessage(
     (record.message.attachments ?? []).length > 0,
   );
   if (isFailure(text)) return text;
-  const updated = await ctx.node.store.updateMessage(data.id, { text });
-  if (!updated) return noSuchMessage(data.id);
-  const message = readable(ctx, record, updated);
-  return succeed({ message }, () => publishUpdate(ctx, record, message));
+  const message = await ctx.node.store.updateMessage(data.id, { text });
+  if (!message) return noSuchMessage(data.id);
+  return await changed(ctx.node, record.stream, message);
 }
 
 /**
@@ -47,11 +51,35 @@ export async function deleteMessage(
     deleted: true,
   });
   if (!message) return noSuchMessage(data.id);
-  return succeed({ message }, () => {
-    publishUpdate(ctx, record, message);
-    // Its files are no longer served; bytes nobody else shares go now.
-    if (record.message.attachments?.length) void ctx.node.files.sweep();
+  const outcome = await changed(ctx.node, record.stream, message);
+  // Its files are no longer served; bytes nobody else shares go now.
+  if (record.message.attachments?.length) void ctx.node.files.sweep();
+  return outcome;
+}
+
+// The reply, then `message_updated` for the message and for the replies
+// that quote it (their quote changed with it).
+async function changed(
+  node: ChatNode,
+  stream: string,
+  message: MessageBase,
+): Promise<Outcome> {
+  const replies = await node.store.findReplies(message.id, LIVE_REPLIES);
+  return succeed({ message: readable(node, stream, message) }, () => {
+    publishUpdate(node, stream, message);
+    for (const reply of replies.reverse()) publishUpdate(node, stream, reply);
   });
+}
+
+/** A message as its readers get it: a private one's file URLs signed. */
+export function readable<M extends MessageBase>(
+  node: ChatNode,
+  stream: string,
+  message: M,
+): M {
+  return conversationUsers(stream) === undefined
+    ? message
+    : node.files.signed(message);
 }
 
 async function findOwn(
@@ -76,39 +104,26 @@ function since(ctx: MemberContext): string {
   return new Date(ctx.client.member.since).toISOString();
 }
 
-// A private message's files are fetched with signed URLs.
-function readable(
-  ctx: MemberContext,
-  record: MessageRecord,
-  message: MessageBase,
-): MessageBase {
-  return record.stream.startsWith("@")
-    ? ctx.node.files.signed(message)
-    : message;
-}
-
 function noSuchMessage(id: string): Failure {
   return fail("invalid_message", `No message with id '${id.slice(0, 64)}'.`);
 }
 
-// Everyone who can see the message hears the change: the room's members,
-// or both sides of a private conversation.
-function publishUpdate(
-  ctx: MemberContext,
-  record: MessageRecord,
+/**
+ * Sends `message_updated` to everyone who can see the message: the room's
+ * members, or both sides of a private conversation.
+ */
+export function publishUpdate(
+  node: ChatNode,
+  stream: string,
   message: MessageBase,
 ): void {
-  const { node } = ctx;
-  if (!record.stream.startsWith("@")) {
-    node.publish(
-      { kind: "room", key: record.stream },
-      "message_updated",
-      message,
-    );
+  const users = conversationUsers(stream);
+  if (users === undefined) {
+    node.publish({ kind: "room", key: stream }, "message_updated", message);
     return;
   }
-  const [a, b] = record.stream.slice(1).split(":");
-  for (const key of new Set([a, b])) {
-    node.publish({ kind: "user", key }, "message_updated", message);
+  const signed = node.files.signed(message);
+  for (const key of new Set(users)) {
+    node.publish({ kind: "user", key }, "message_updated", signed);
   }
 }

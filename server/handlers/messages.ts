@@ -11,7 +11,12 @@ import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type { Attachment } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { findReadableRoom, readerOf, roomRefusal } from "../access.ts";
+import {
+  findReadable,
+  findReadableRoom,
+  readerOf,
+  roomRefusal,
+} from "../access.ts";
 
 /** `send_message`: store in the current room, then publish to its members. */
 export async function sendMessage(
@@ -25,6 +30,8 @@ export async function sendMessage(
   const { node } = ctx;
   const member = ctx.client.member;
   const roomKey = member.roomKey;
+  const replyTo = await replyTarget(ctx, data.reply_to, roomKey);
+  if (isFailure(replyTo)) return replyTo;
   const started = performance.now();
   const appended = node.store.appendMessage({
     roomKey,
@@ -33,6 +40,7 @@ export async function sendMessage(
     clientId: data.client_id,
     sender: member.identity,
     ...content,
+    ...(replyTo === undefined ? {} : { replyTo }),
   });
   ctx.client.appendQueued();
   const { message, duplicate } = await appended;
@@ -55,6 +63,32 @@ export async function messageContent(
   const text = cleanText(data.text, files.length > 0);
   if (isFailure(text)) return text;
   return files.length > 0 ? { text, attachments: files } : { text };
+}
+
+/**
+ * The id a new message answers: `reply_to` must name a message the user
+ * may read in the same room or conversation (`stream`), not deleted;
+ * anything else is `message_not_found`, whatever the reason.
+ */
+export async function replyTarget(
+  ctx: MemberContext,
+  id: string | undefined,
+  stream: string,
+): Promise<string | undefined | Failure> {
+  if (id === undefined) return undefined;
+  const record = await findReadable(ctx.node, readerOf(ctx.client.member), id);
+  if (record?.stream !== stream) {
+    return fail(
+      "message_not_found",
+      `No message with id '${id.slice(0, 64)}' in this conversation.`,
+    );
+  }
+  return id;
+}
+
+/** The failure for a message id the user cannot see, whatever the reason. */
+export function messageNotFound(id: string): Failure {
+  return fail("message_not_found", `No message with id '${id.slice(0, 64)}'.`);
 }
 
 /**
@@ -112,6 +146,7 @@ export async function history(
   const query = {
     beforeSeq: data.before_seq,
     afterSeq: data.after_seq,
+    aroundSeq: data.around_seq,
     limit: data.limit,
   };
   if (data.with !== undefined) {

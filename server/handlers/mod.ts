@@ -9,7 +9,10 @@ import {
 } from "./rooms.ts";
 import { deleteMessage, editMessage } from "./message_updates.ts";
 import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
+import { listPins, pin } from "./pins.ts";
 import { privateMessage } from "./private.ts";
+import { react } from "./reactions.ts";
+import { search } from "./search.ts";
 import { login, logout, register } from "./session.ts";
 import { changePassword } from "./password.ts";
 import { typing } from "./typing.ts";
@@ -54,6 +57,10 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   create_invite: createInvite,
   list_invites: listInvites,
   revoke_invite: revokeInvite,
+  react,
+  pin,
+  list_pins: listPins,
+  search,
 };
 
 export type { ClientState, RequestContext } from "./context.ts";

@@ -5,8 +5,9 @@ import {
   MAX_WAITING_PER_RECIPIENT,
   MAX_WAITING_PER_SENDER,
 } from "../protocol/limits.ts";
+import { conversationKey } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { messageContent } from "./messages.ts";
+import { messageContent, replyTarget } from "./messages.ts";
 
 const WAITING_LIMITS = {
   perRecipient: MAX_WAITING_PER_RECIPIENT,
@@ -33,6 +34,12 @@ export async function privateMessage(
   if (to === undefined) {
     return fail("user_not_found", `Nobody is called '${data.to}'.`);
   }
+  const replyTo = await replyTarget(
+    ctx,
+    data.reply_to,
+    conversationKey(member.userKey, toKey),
+  );
+  if (isFailure(replyTo)) return replyTo;
   const appended = node.store.appendPrivate({
     fromKey: member.userKey,
     from: member.username,
@@ -41,6 +48,7 @@ export async function privateMessage(
     clientId: data.client_id,
     sender: member.identity,
     ...content,
+    ...(replyTo === undefined ? {} : { replyTo }),
     delivered: online !== undefined,
     waitingLimits: WAITING_LIMITS,
   });

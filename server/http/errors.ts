@@ -27,6 +27,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   empty_message: 400,
   message_too_long: 400,
   user_not_found: 404,
+  message_not_found: 404,
   rate_limited: 429,
   forbidden: 403,
   banned: 403,

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   "empty_message",
   "message_too_long",
   "user_not_found",
+  "message_not_found",
   "rate_limited",
   "forbidden",
   "banned",

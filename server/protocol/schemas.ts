@@ -16,6 +16,7 @@ const noNul = (max: number) =>
     .refine((s) => !s.includes("\0"), "NUL is not allowed")
     .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 const seq = z.number().int().min(0);
+const messageId = z.string().min(1).max(64);
 
 /**
  * `login` data of a guest; `guest_key` is the secret of an earlier login
@@ -103,6 +104,7 @@ export const sendMessageData = z.object({
   text: noNul(1_000_000),
   client_id: noNul(64).min(1).optional(),
   attachments,
+  reply_to: messageId.optional(),
 });
 
 /** `history` data. */
@@ -111,10 +113,16 @@ export const historyData = z.object({
   with: name.optional(),
   before_seq: seq.optional(),
   after_seq: seq.optional(),
+  around_seq: seq.optional(),
   limit: z.number().int().min(1).max(200).optional(),
   /** The room's epoch the asker's seqs belong to (room_history.ts). */
   epoch: z.string().max(32).optional(),
-});
+}).refine(
+  (d) =>
+    d.around_seq === undefined ||
+    (d.before_seq === undefined && d.after_seq === undefined),
+  "around_seq cannot be combined with before_seq or after_seq",
+);
 
 /** `private_message` data. */
 export const privateMessageData = z.object({
@@ -122,6 +130,7 @@ export const privateMessageData = z.object({
   text: noNul(1_000_000),
   client_id: noNul(64).min(1).optional(),
   attachments,
+  reply_to: messageId.optional(),
 });
 
 /** `typing` data: the current room, or a private conversation. */
@@ -129,12 +138,37 @@ export const typingData = z.object({ to: name.optional() });
 
 /** `edit_message` data. */
 export const editMessageData = z.object({
-  id: z.string().min(1).max(64),
+  id: messageId,
   text: noNul(1_000_000),
 });
 
 /** `delete_message` data. */
-export const deleteMessageData = z.object({ id: z.string().min(1).max(64) });
+export const deleteMessageData = z.object({ id: messageId });
+
+/** `react` data: `on` defaults to true. */
+export const reactData = z.object({
+  id: messageId,
+  emoji: z.string().max(64),
+  on: z.boolean().optional(),
+});
+
+/** `pin` data: `on` defaults to true. */
+export const pinData = z.object({ id: messageId, on: z.boolean().optional() });
+
+/** `list_pins` data: a room, a private conversation, or the current room. */
+export const listPinsData = z.object({
+  room: name.optional(),
+  with: name.optional(),
+});
+
+/** `search` data (and `GET /api/search`, its query read as this). */
+export const searchData = z.object({
+  query: noNul(8192),
+  room: name.optional(),
+  with: name.optional(),
+  before: messageId.optional(),
+  limit: z.number().int().min(1).max(50).optional(),
+});
 
 const reason = noNul(500).optional();
 

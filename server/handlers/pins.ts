@@ -1,0 +1,95 @@
+import {
+  canPin,
+  canRead,
+  findReadable,
+  findReadableRoom,
+  readerOf,
+} from "../access.ts";
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { MAX_PINS } from "../protocol/limits.ts";
+import { nameKey } from "../protocol/names.ts";
+import { listPinsData, pinData } from "../protocol/schemas.ts";
+import { conversationKey, conversationUsers } from "../store/mod.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { publishUpdate } from "./message_updates.ts";
+import { messageNotFound } from "./messages.ts";
+
+/**
+ * `pin`: pins (`on`, the default) or unpins a message. In a room,
+ * moderators and admins may; in a private conversation, either side.
+ * Everyone who sees the message gets it updated, and a room hears a
+ * `pinned` or `unpinned` notice.
+ */
+export async function pin(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(pinData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  const record = await findReadable(node, readerOf(member), data.id);
+  if (!record) return messageNotFound(data.id);
+  if (!canPin(node, member, record.stream)) {
+    return fail(
+      "forbidden",
+      "Only a moderator or the room's owner may pin messages in a room.",
+    );
+  }
+  const on = data.on ?? true;
+  const result = await node.store.pin(data.id, on);
+  if (result.status === "not_found") return messageNotFound(data.id);
+  if (result.status === "full") {
+    return fail(
+      "invalid_message",
+      `At most ${MAX_PINS} messages can be pinned in one place.`,
+    );
+  }
+  const { message, changed } = result;
+  if (!changed) return succeed({ message });
+  return succeed({ message }, () => {
+    publishUpdate(node, record.stream, message);
+    if (conversationUsers(record.stream) !== undefined) return;
+    const kind = on ? "pinned" : "unpinned";
+    node.publish({ kind: "room", key: record.stream }, "system", {
+      room: node.registry.roomName(record.stream) ?? record.stream,
+      kind,
+      user: member.username,
+      text: `${member.username} ${kind} a message by ${message.user}`,
+      id: message.id,
+    });
+  });
+}
+
+/**
+ * `list_pins`: the pinned messages of a room, of a private conversation
+ * (`with`), or of the current room, latest pinned first.
+ */
+export async function listPins(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(listPinsData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  const reader = readerOf(member);
+  if (data.with !== undefined) {
+    const stream = conversationKey(member.userKey, nameKey(data.with));
+    const messages = [];
+    for (const message of await node.store.listPins(stream)) {
+      if (await canRead(node, reader, stream, Date.parse(message.ts))) {
+        messages.push(message);
+      }
+    }
+    return succeed({ with: data.with, messages });
+  }
+  const key = data.room === undefined
+    ? member.roomKey
+    : await findReadableRoom(node, reader, data.room);
+  if (key === undefined) {
+    return fail("room_not_found", `No room named '${data.room}'.`);
+  }
+  const messages = await node.store.listPins(key);
+  return succeed({ room: node.registry.roomName(key), messages });
+}

@@ -1,0 +1,53 @@
+import { findReadable, readerOf } from "../access.ts";
+import { reactionEmoji } from "../protocol/emoji.ts";
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { MAX_REACTIONS_PER_MESSAGE } from "../protocol/limits.ts";
+import { reactData } from "../protocol/schemas.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { publishUpdate } from "./message_updates.ts";
+import { messageNotFound } from "./messages.ts";
+
+/**
+ * `react`: adds (`on`, the default) or takes back the user's reaction to a
+ * message they may read; everyone who sees the message gets it updated.
+ * Reacting twice, or taking back what is not there, changes nothing and
+ * sends nothing.
+ */
+export async function react(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(reactData, raw);
+  if (isFailure(data)) return data;
+  const emoji = reactionEmoji(data.emoji);
+  if (emoji === null) {
+    return fail(
+      "invalid_message",
+      "A reaction is one emoji, or a :name: of the built-in set.",
+    );
+  }
+  const { node } = ctx;
+  const member = ctx.client.member;
+  const record = await findReadable(node, readerOf(member), data.id);
+  if (!record) return messageNotFound(data.id);
+  const result = await node.store.react({
+    id: data.id,
+    userKey: member.userKey,
+    user: member.username,
+    emoji,
+    on: data.on ?? true,
+  });
+  if (result.status === "not_found") return messageNotFound(data.id);
+  if (result.status === "full") {
+    return fail(
+      "invalid_message",
+      `A message has at most ${MAX_REACTIONS_PER_MESSAGE} different reactions.`,
+    );
+  }
+  const { message, changed } = result;
+  if (!changed) return succeed({ message });
+  return succeed(
+    { message },
+    () => publishUpdate(node, record.stream, message),
+  );
+}

@@ -1,0 +1,119 @@
+import type { z } from "zod";
+import {
+  canRead,
+  findReadableRoom,
+  type Reader,
+  readerOf,
+  roomRefusal,
+  searchScope,
+} from "../access.ts";
+import type { ChatNode } from "../node.ts";
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import {
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_MAX_QUERY_LENGTH,
+  SEARCH_MAX_WORDS,
+} from "../protocol/limits.ts";
+import { nameKey } from "../protocol/names.ts";
+import { searchData } from "../protocol/schemas.ts";
+import type {
+  ChatMessage,
+  PrivateMessage,
+  SearchResult,
+} from "../protocol/types.ts";
+import type { MessageRecord } from "../store/mod.ts";
+import { searchWords } from "../store/search_text.ts";
+import { type MemberContext, parseData } from "./context.ts";
+
+/** `search`: what the user may read that holds every word, newest first. */
+export async function search(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(searchData, raw);
+  if (isFailure(data)) return data;
+  return await searchMessages(ctx.node, readerOf(ctx.client.member), data);
+}
+
+/**
+ * A search as `search` and `GET /api/search` both answer it: one page of
+ * `results` and, when there may be more, `next` (the last result's id,
+ * to send back as `before`).
+ */
+export async function searchMessages(
+  node: ChatNode,
+  reader: Reader,
+  data: z.infer<typeof searchData>,
+): Promise<Outcome> {
+  const query = data.query.trim();
+  if (query.length === 0) {
+    return fail("invalid_message", "Type something to search for.");
+  }
+  if (
+    query.length > SEARCH_MAX_QUERY_LENGTH &&
+    [...query].length > SEARCH_MAX_QUERY_LENGTH
+  ) {
+    return fail(
+      "invalid_message",
+      `A search is at most ${SEARCH_MAX_QUERY_LENGTH} characters.`,
+    );
+  }
+  const words = searchWords(query);
+  if (words.length > SEARCH_MAX_WORDS) {
+    return fail(
+      "invalid_message",
+      `A search is at most ${SEARCH_MAX_WORDS} words.`,
+    );
+  }
+  let only: { roomKey?: string; withKey?: string } = {};
+  if (data.with !== undefined) {
+    only = { withKey: nameKey(data.with) };
+  } else if (data.room !== undefined) {
+    const roomKey = await findReadableRoom(node, reader, data.room);
+    if (roomKey === undefined) {
+      return fail("room_not_found", `No room named '${data.room}'.`);
+    }
+    const banned = await roomRefusal(node.store, reader, roomKey);
+    if (banned) return banned;
+    only = { roomKey };
+  }
+  // Punctuation alone searches for nothing, and finds nothing.
+  if (words.length === 0) return succeed({ results: [] });
+  const limit = data.limit ?? SEARCH_DEFAULT_LIMIT;
+  const records = await node.store.search({
+    words,
+    scope: await searchScope(node, reader, only),
+    before: data.before,
+    // One more than asked tells whether there is a next page.
+    limit: limit + 1,
+  });
+  // The scope keeps out what the reader may not read; this says it again
+  // in the one place that decides.
+  const results: SearchResult[] = [];
+  for (const record of records.slice(0, limit)) {
+    const ts = Date.parse(record.message.ts);
+    if (await canRead(node, reader, record.stream, ts)) {
+      results.push(resultOf(node, record, reader));
+    }
+  }
+  return succeed(
+    records.length > limit
+      ? { results, next: records[limit - 1].message.id }
+      : { results },
+  );
+}
+
+// A private message names the other side of the conversation in `with`,
+// and its files are signed for the reader.
+function resultOf(
+  node: ChatNode,
+  record: MessageRecord,
+  reader: Reader,
+): SearchResult {
+  if ("room" in record.message) return record.message as ChatMessage;
+  const message = node.files.signed(record.message as PrivateMessage);
+  return {
+    ...message,
+    with: record.userKey === reader.userKey ? message.to : message.user,
+  };
+}
