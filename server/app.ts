@@ -24,6 +24,7 @@ import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, requestReader } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { serveStaticFiles, type StaticFiles } from "./static_files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
@@ -51,9 +52,13 @@ export interface AppParts {
 const historyQuery = z.object({
   before_seq: z.coerce.number().int().min(0).optional(),
   after_seq: z.coerce.number().int().min(0).optional(),
+  around_seq: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   epoch: z.string().max(32).optional(),
-});
+}).refine((q) =>
+  q.around_seq === undefined ||
+  (q.before_seq === undefined && q.after_seq === undefined)
+);
 
 // The JSON body, checked against its schema; `shape` says what to send.
 async function jsonOf<S extends z.ZodType>(
@@ -201,6 +206,7 @@ export function createApp(parts: AppParts): Hono {
   app.route("/", fileRoutes(node, parts.maxFileBytes));
   app.route("/", outgoingHookRoutes(node));
   app.route("/", pushRoutes(node));
+  app.route("/", searchRoutes(node));
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.
@@ -314,12 +320,14 @@ export function createApp(parts: AppParts): Hono {
       return httpError(
         c,
         "invalid_message",
-        "before_seq and after_seq are whole numbers; limit is 1 to 200.",
+        "before_seq, after_seq and around_seq are whole numbers " +
+          "(around_seq alone); limit is 1 to 200.",
       );
     }
     const page = await readRoomPage(node, key, {
       beforeSeq: query.data.before_seq,
       afterSeq: query.data.after_seq,
+      aroundSeq: query.data.around_seq,
       limit: query.data.limit,
       epoch: query.data.epoch,
     });

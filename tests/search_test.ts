@@ -1,0 +1,446 @@
+/**
+ * Search (docs/protocol.md, Search): the `search` action and
+ * `GET /api/search`, and `history` around a seq, on SQLite and on
+ * PostgreSQL.
+ */
+import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
+import {
+  eventually,
+  expectError,
+  type Frame,
+  type TestClient,
+  type TestServer,
+} from "./harness.ts";
+import { bothStores } from "./both_stores.ts";
+
+interface Result {
+  id: string;
+  seq: number;
+  room?: string;
+  with?: string;
+  to?: string;
+  user: string;
+  text: string;
+  reactions?: unknown[];
+}
+
+const stores = await bothStores();
+
+async function say(client: TestClient, text: string): Promise<Result> {
+  return (await client.ok("send_message", { text })).message as Result;
+}
+
+async function whisper(
+  client: TestClient,
+  to: string,
+  text: string,
+): Promise<Result> {
+  return (await client.ok("private_message", { to, text })).message as Result;
+}
+
+async function search(
+  client: TestClient,
+  data: Record<string, unknown>,
+): Promise<{ results: Result[]; next?: string }> {
+  const reply = await client.ok("search", data);
+  return reply as unknown as { results: Result[]; next?: string };
+}
+
+async function texts(
+  client: TestClient,
+  query: string,
+  more: Record<string, unknown> = {},
+): Promise<string[]> {
+  return (await search(client, { query, ...more })).results.map((r) => r.text);
+}
+
+stores.clients(
+  "search: finds words whatever their accents and case, the last one as a prefix, newest first",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    await say(alice, "L'École est fermée");
+    await say(alice, "ECOLE primaire");
+    await say(bob, "nothing to see");
+    await say(bob, "les écoles");
+    assert.deepEqual(await texts(bob, "ecole"), [
+      "les écoles",
+      "ECOLE primaire",
+      "L'École est fermée",
+    ]);
+    assert.deepEqual(await texts(bob, "École FERM"), ["L'École est fermée"]);
+    assert.deepEqual(await texts(bob, "absent"), []);
+    const { results } = await search(bob, { query: "primaire" });
+    assert.equal(results[0].room, "general");
+    assert.equal(results[0].user, "alice");
+    assert.equal(results[0].seq, 2);
+    assert.equal("with" in results[0], false);
+  },
+);
+
+stores.clients(
+  "search: pages of `limit` results, `next` leading to the older ones",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    for (let i = 1; i <= 7; i++) await say(alice, `page word ${i}`);
+    const first = await search(alice, { query: "word", limit: 3 });
+    assert.deepEqual(first.results.map((r) => r.seq), [7, 6, 5]);
+    assert.equal(first.next, first.results[2].id);
+    const second = await search(alice, {
+      query: "word",
+      limit: 3,
+      before: first.next,
+    });
+    assert.deepEqual(second.results.map((r) => r.seq), [4, 3, 2]);
+    const last = await search(alice, {
+      query: "word",
+      limit: 3,
+      before: second.next,
+    });
+    assert.deepEqual(last.results.map((r) => r.seq), [1]);
+    assert.equal("next" in last, false);
+    const all = await search(alice, { query: "word" });
+    assert.equal(all.results.length, 7);
+    assert.equal("next" in all, false);
+  },
+);
+
+stores.clients(
+  "search: someone else's private words are never found; one's own carry `with`",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await whisper(alice, "bob", "the secret plan");
+    await whisper(bob, "carol", "another secret");
+    await say(carol, "a public secret");
+    assert.deepEqual(await texts(carol, "secret"), [
+      "a public secret",
+      "another secret",
+    ]);
+    const forBob = await search(bob, { query: "secret" });
+    assert.deepEqual(
+      forBob.results.map((r) => [r.text, r.with ?? r.room]),
+      [
+        ["a public secret", "general"],
+        ["another secret", "carol"],
+        ["the secret plan", "alice"],
+      ],
+    );
+    assert.deepEqual(
+      (await search(alice, { query: "plan" })).results.map((r) => r.with),
+      ["bob"],
+    );
+    assert.deepEqual(await texts(bob, "secret", { with: "Alice" }), [
+      "the secret plan",
+    ]);
+    assert.deepEqual(await texts(carol, "plan", { with: "alice" }), []);
+    assert.deepEqual(await texts(carol, "plan", { with: "bob" }), []);
+    assert.deepEqual(await texts(bob, "secret", { room: "general" }), [
+      "a public secret",
+    ]);
+  },
+);
+
+stores.clients(
+  "search: a private room's words are found by its members only",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const guest = await pool.guest("carol");
+    await alice.ok("create_room", { room: "vault", private: true });
+    await say(alice, "the vault combination");
+    await say(guest, "a vault in general");
+    assert.deepEqual(await texts(alice, "vault"), [
+      "a vault in general",
+      "the vault combination",
+    ]);
+    assert.deepEqual(await texts(bob, "vault"), ["a vault in general"]);
+    assert.deepEqual(await texts(guest, "combination"), []);
+    await expectError(
+      bob,
+      "search",
+      { query: "vault", room: "vault" },
+      "room_not_found",
+    );
+    await alice.ok("invite", { room: "vault", user: "bob" });
+    assert.deepEqual(await texts(bob, "combination", { room: "vault" }), [
+      "the vault combination",
+    ]);
+  },
+);
+
+stores.clients(
+  "search: guests search rooms only; an account finds no private words its name got before it existed",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const guest = await pool.guest("dave");
+    await whisper(alice, "dave", "for the guest dave");
+    assert.deepEqual(await texts(guest, "guest"), []);
+    assert.deepEqual(await texts(guest, "guest", { with: "alice" }), []);
+    await guest.close();
+    // The name is free once the server has seen the guest go.
+    const dave = await eventually(() => pool.register("dave"));
+    assert.deepEqual(await texts(dave, "guest"), []);
+    assert.deepEqual(await texts(dave, "guest", { with: "alice" }), []);
+    await whisper(alice, "dave", "for the account dave");
+    assert.deepEqual(await texts(dave, "dave"), ["for the account dave"]);
+  },
+);
+
+stores.clients(
+  "search: a deleted message is never found, an edited one by its new text",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    const gone = await say(alice, "regrettable words");
+    const edited = await say(alice, "first wording");
+    await alice.ok("delete_message", { id: gone.id });
+    await alice.ok("edit_message", { id: edited.id, text: "better phrasing" });
+    assert.deepEqual(await texts(alice, "regrettable"), []);
+    assert.deepEqual(await texts(alice, "wording"), []);
+    assert.deepEqual(await texts(alice, "phras"), ["better phrasing"]);
+  },
+);
+
+stores.clients(
+  'search: the syntax characters ", *, NEAR, -, OR, :, ( are plain text',
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    await say(alice, 'they said "near" or (maybe) not: a-b*c');
+    await say(alice, "unrelated");
+    const expected = ['they said "near" or (maybe) not: a-b*c'];
+    for (
+      const query of [
+        '"near',
+        "NEAR",
+        "near OR maybe",
+        "-maybe",
+        "a-b*",
+        "not:",
+        "(maybe",
+        '" * - : ( ) NEAR',
+      ]
+    ) {
+      const reply = await alice.request("search", { query });
+      assert.equal(
+        reply.action,
+        "success",
+        `${query}: ${JSON.stringify(reply)}`,
+      );
+      const found = (reply.data.results as Result[]).map((r) => r.text);
+      assert.deepEqual(found, expected, query);
+    }
+    assert.deepEqual(await texts(alice, '*** "" ()'), []);
+    assert.deepEqual(await texts(alice, "NOT unrelated"), []);
+  },
+);
+
+stores.clients(
+  "search: empty, blank, huge and malformed queries get invalid_message; unknown rooms room_not_found",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    await expectError(alice, "search", {}, "invalid_message");
+    await expectError(alice, "search", { query: "" }, "invalid_message");
+    await expectError(alice, "search", { query: "  \n " }, "invalid_message");
+    await expectError(alice, "search", { query: 42 }, "invalid_message");
+    await expectError(
+      alice,
+      "search",
+      { query: "x".repeat(501) },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "search",
+      { query: "a ".repeat(33) },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "search",
+      { query: "x", limit: 51 },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "search",
+      { query: "x", limit: 0 },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "search",
+      { query: "x", before: "" },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "search",
+      { query: "x", room: "nowhere" },
+      "room_not_found",
+    );
+    // At the limits, fine.
+    await alice.ok("search", { query: "é".repeat(500) });
+    await alice.ok("search", { query: "a ".repeat(32), limit: 50 });
+  },
+);
+
+stores.clients(
+  "search: more than its burst at once is rate limited",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, () => alice.request("search", { query: "x" })),
+    );
+    const limited = replies.filter((r) => r.data.code === "rate_limited");
+    assert.ok(limited.length >= 5, `${limited.length} refused`);
+    assert.ok(typeof limited[0].data.retry_after_ms === "number");
+    assert.ok(replies.filter((r) => r.action === "success").length >= 20);
+  },
+);
+
+/** GETs /api/search with these query parameters and headers. */
+async function httpSearch(
+  server: TestServer,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Frame["data"] }> {
+  const response = await fetch(
+    `${server.url}/api/search?${new URLSearchParams(params)}`,
+    { headers },
+  );
+  return { status: response.status, body: await response.json() };
+}
+
+stores.clients(
+  "GET /api/search answers a session cookie or bearer token as the search action does",
+  async (pool, server) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.guest("bob");
+    const carol = await pool.guest("carol");
+    await say(bob, "the shared word");
+    await whisper(bob, "carol", "a private word");
+    await whisper(bob, "alice", "word for alice");
+    const bearer = { authorization: `Bearer ${alice.token}` };
+    const cookie = { cookie: `chat_session=${alice.token}` };
+    const { request: _, ...viaWs } = await alice.ok("search", {
+      query: "word",
+    });
+    for (const headers of [bearer, cookie]) {
+      const { status, body } = await httpSearch(server, { q: "word" }, headers);
+      assert.equal(status, 200);
+      assert.deepEqual(body, viaWs);
+    }
+    assert.deepEqual(
+      (await httpSearch(server, { q: "word", with: "bob" }, bearer)).body
+        .results,
+      (await search(alice, { query: "word", with: "bob" })).results,
+    );
+    const page = await httpSearch(server, { q: "word", limit: "1" }, bearer);
+    assert.equal((page.body.results as Result[]).length, 1);
+    const older = await httpSearch(server, {
+      q: "word",
+      limit: "1",
+      before: page.body.next as string,
+    }, bearer);
+    assert.equal((older.body.results as Result[])[0].text, "the shared word");
+    assert.deepEqual(
+      (await httpSearch(server, { q: "private" }, bearer)).body.results,
+      [],
+    );
+    await carol.ok("list_rooms");
+    const refusals: [Record<string, string>, Record<string, string>, number][] =
+      [
+        [{ q: "word" }, {}, 401],
+        [{ q: "word" }, { authorization: "Bearer nope" }, 401],
+        [{ q: "" }, bearer, 400],
+        [{}, bearer, 400],
+        [{ q: "x".repeat(501) }, bearer, 400],
+        [{ q: "word", limit: "many" }, bearer, 400],
+        [{ q: "word", limit: "0" }, bearer, 400],
+        [{ q: "word", room: "nowhere" }, bearer, 404],
+      ];
+    for (const [params, headers, status] of refusals) {
+      const reply = await httpSearch(server, params, headers);
+      assert.equal(reply.status, status, JSON.stringify(params));
+      const expected = { 401: "bad_credentials", 400: "invalid_message" }[
+        status as 401 | 400
+      ] ?? "room_not_found";
+      assert.equal(reply.body.error, expected);
+      assert.equal(typeof reply.body.message, "string");
+    }
+  },
+);
+
+stores.clients(
+  "GET /api/search is rate limited with the user's search requests",
+  async (pool, server) => {
+    const alice = await pool.register("alice");
+    const bearer = { authorization: `Bearer ${alice.token}` };
+    // Past the user's burst (40) at once.
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, () => httpSearch(server, { q: "x" }, bearer)),
+    );
+    const limited = replies.filter((r) => r.status === 429);
+    assert.ok(limited.length >= 10, `${limited.length} refused`);
+    for (const reply of limited) {
+      assert.equal(reply.body.error, "rate_limited");
+      assert.equal(typeof reply.body.retry_after_ms, "number");
+    }
+  },
+);
+
+stores.clients(
+  "history around_seq: half the limit before the seq, the rest from it, over WebSocket and HTTP",
+  async (pool, server) => {
+    const alice = await pool.guest("alice");
+    for (let i = 1; i <= 30; i++) await say(alice, `m${i}`);
+    const seqs = (data: Frame["data"]) =>
+      (data.messages as Result[]).map((m) => m.seq);
+    const range = (a: number, b: number) =>
+      Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    assert.deepEqual(
+      seqs(await alice.ok("history", { around_seq: 15, limit: 10 })),
+      range(10, 19),
+    );
+    assert.deepEqual(
+      seqs(await alice.ok("history", { room: "general", around_seq: 2 })),
+      range(1, 26),
+    );
+    assert.deepEqual(
+      seqs(await alice.ok("history", { around_seq: 29, limit: 6 })),
+      range(26, 30),
+    );
+    await whisper(alice, "alice", "note to self");
+    assert.deepEqual(
+      seqs(await alice.ok("history", { with: "alice", around_seq: 1 })),
+      [1],
+    );
+    await expectError(
+      alice,
+      "history",
+      { around_seq: 3, before_seq: 5 },
+      "invalid_message",
+    );
+    await expectError(
+      alice,
+      "history",
+      { around_seq: 3, after_seq: 1 },
+      "invalid_message",
+    );
+    await expectError(alice, "history", { around_seq: -1 }, "invalid_message");
+    const http = await fetch(
+      `${server.url}/api/rooms/general/messages?around_seq=15&limit=4`,
+    );
+    assert.deepEqual(seqs(await http.json()), range(13, 16));
+    const bad = await fetch(
+      `${server.url}/api/rooms/general/messages?around_seq=15&after_seq=1`,
+    );
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error, "invalid_message");
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.finish();
