@@ -5,7 +5,7 @@
  * time and memory from /proc. Prints one table and one `BENCH_JSON {...}`
  * line.
  *
- *   deno task bench [--scenario fanout,chat,connections,history,baseline,login-flood]
+ *   deno task bench [--scenario fanout,chat,connections,history,search,baseline,login-flood]
  *                   [--duration S] [--runs N] [--baselines deno,bun]
  *
  * The baselines are two bare relays that store nothing: one on Deno.serve
@@ -38,6 +38,13 @@ import {
   readDelayBuckets,
   windowDelay,
 } from "./loop_delay.ts";
+import { fillCorpus, searchKinds } from "./search_corpus.ts";
+import { nameKey } from "../server/protocol/names.ts";
+import { GENERAL_ROOM } from "../server/protocol/types.ts";
+import { PostgresStore } from "../server/store/postgres.ts";
+import { SqliteStore } from "../server/store/sqlite.ts";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import postgres from "postgres";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const WORKER = new URL("./load_worker.ts", import.meta.url).pathname;
@@ -56,6 +63,7 @@ const ALL = [
   "chat",
   "connections",
   "history",
+  "search",
   "baseline",
   "login-flood",
 ];
@@ -73,6 +81,10 @@ const HELP = `deno task bench [options]
   --baselines LIST  relays of the baseline scenario: deno,bun (default both;
                     Bun is installed from npm into bench/.bun on first use,
                     and its rows are skipped, saying why, when it cannot be)
+  --search-messages N  messages stored before the search scenario searches
+                    them (default 100000)
+  --database-url URL   search scenario on this PostgreSQL server (in a schema
+                    of its own, dropped after) instead of SQLite
   --server-dir DIR  run the server from another checkout of the project, to
                     compare versions (default: this one)
   --limits MODE     off (default): main.ts with --rate-limits off and
@@ -92,6 +104,8 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "1" },
     connections: { type: "string", default: "5000,10000" },
     baselines: { type: "string", default: "deno,bun" },
+    "search-messages": { type: "string", default: "100000" },
+    "database-url": { type: "string" },
     limits: { type: "string", default: "off" },
     "server-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -128,6 +142,12 @@ if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 20)) {
   Deno.exit(2);
 }
 const LIMITS = opts.limits;
+const SEARCH_MESSAGES = Number(opts["search-messages"]);
+if (!(Number.isInteger(SEARCH_MESSAGES) && SEARCH_MESSAGES >= 1)) {
+  console.error("--search-messages takes a whole number");
+  Deno.exit(2);
+}
+const DATABASE_URL = opts["database-url"];
 const SERVER_DIR = opts["server-dir"] ?? ROOT;
 if (LIMITS !== "off" && LIMITS !== "default") {
   console.error("--limits is off or default");
@@ -217,6 +237,8 @@ interface Target {
 async function startTarget(
   kind: Kind,
   extraArgs: string[] = [],
+  // A folder the caller filled (removed with the target).
+  givenDir?: string,
 ): Promise<Target> {
   let args: string[];
   let dir: string | undefined;
@@ -227,7 +249,7 @@ async function startTarget(
     program = bun;
     args = [BUN_RELAY, "--port", "0"];
   } else if (kind === "project") {
-    dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
+    dir = givenDir ?? await Deno.makeTempDir({ prefix: "chat-bench-" });
     args = [
       "run",
       "-A",
@@ -970,6 +992,185 @@ async function loginFlood(): Promise<Result> {
   }
 }
 
+const SEARCH_ROUNDS = 10;
+
+/**
+ * Search latency with SEARCH_MESSAGES stored: the store is filled before
+ * the server starts, then one client sends each query of the mix
+ * SEARCH_ROUNDS times, one at a time, and times each round trip.
+ */
+async function search(): Promise<Result> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
+  const permanentRooms = [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }];
+  let url: string | undefined;
+  let dropSchema: (() => Promise<void>) | undefined;
+  if (DATABASE_URL) {
+    const schema = `bench_search_${Deno.pid}`;
+    const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE SCHEMA ${schema}`);
+    dropSchema = async () => {
+      await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    };
+    url = `${DATABASE_URL}${
+      DATABASE_URL.includes("?") ? "&" : "?"
+    }search_path=${schema}`;
+  }
+  let target: Target | undefined;
+  try {
+    const filling = performance.now();
+    const store = url
+      ? await PostgresStore.open(url, { permanentRooms })
+      : new SqliteStore(`${dir}/bench.db`, {
+        permanentRooms,
+        busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+      });
+    try {
+      await fillCorpus(store, SEARCH_MESSAGES);
+    } finally {
+      await store.close();
+    }
+    if (url) {
+      // As autovacuum would soon: the planner needs the words' statistics
+      // to choose between the GIN index and walking ids newest first.
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      await sql`ANALYZE messages`;
+      await sql.end();
+    }
+    const fillSeconds = (performance.now() - filling) / 1000;
+    target = await startTarget(
+      "project",
+      url ? ["--database-url", url] : [],
+      dir,
+    );
+    const client = await SearchClient.open(`ws://${HOST}:${target.port}/ws`);
+    const kinds = searchKinds();
+    const latencies: Record<string, number[]> = {};
+    const found: Record<string, number> = {};
+    let cpu0 = 0;
+    let all0 = 0;
+    const began = performance.now();
+    // Round 0 warms up (statements prepared, pages cached) and is not counted.
+    for (let round = 0; round <= SEARCH_ROUNDS; round++) {
+      if (round === 1) {
+        cpu0 = await cpuSeconds(target.pid);
+        all0 = await machineBusySeconds();
+      }
+      for (const kind of kinds) {
+        for (const query of kind.queries) {
+          const started = performance.now();
+          const results = await client.search(query);
+          if (round === 0) {
+            found[kind.label] = (found[kind.label] ?? 0) + results;
+            continue;
+          }
+          (latencies[kind.label] ??= []).push(performance.now() - started);
+        }
+      }
+    }
+    const seconds = (performance.now() - began) / 1000;
+    const cpu = await cpuSeconds(target.pid) - cpu0;
+    const other = Math.max(0, await machineBusySeconds() - all0 - cpu);
+    client.close();
+    const stopped = await stopTarget(target);
+    const log = serverLog(target, stopped);
+    target = undefined;
+    const all = Object.values(latencies).flat();
+    const byKind = Object.fromEntries(
+      kinds.map((k) => [k.label, {
+        ...msQuantiles(latencies[k.label]),
+        results_per_search: round(found[k.label] / k.queries.length, 1),
+      }]),
+    );
+    return {
+      target: "project",
+      store: url ? "postgres" : "sqlite",
+      messages: SEARCH_MESSAGES,
+      fill_s: round(fillSeconds, 1),
+      searches: all.length,
+      searches_per_s: round(all.length / seconds, 0),
+      ...Object.fromEntries(
+        Object.entries(msQuantiles(all)).map(([k, v]) => [`${k}_ms`, v]),
+      ),
+      cpu_util: round(cpu / seconds, 3),
+      other_cpu_util: round(other / seconds, 3),
+      cpu_us_per_search: round((cpu * 1e6) / all.length, 1),
+      by_kind: byKind,
+      ...log,
+    };
+  } finally {
+    if (target) await stopTarget(target);
+    else await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await dropSchema?.();
+  }
+}
+
+/** p50, p99 and max of timings in ms. */
+function msQuantiles(ms: number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return {
+    p50: round(at(0.5), 2),
+    p99: round(at(0.99), 2),
+    max: round(sorted[sorted.length - 1], 2),
+  };
+}
+
+/** One logged-in WebSocket that sends searches one at a time. */
+class SearchClient {
+  #socket: WebSocket;
+  #waiting?: (frame: Message) => void;
+  #next = 1;
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.addEventListener("message", (event) => {
+      for (const line of String(event.data).split("\n")) {
+        const frame = JSON.parse(line);
+        if (frame.id !== undefined) this.#waiting?.(frame);
+      }
+    });
+  }
+
+  static async open(url: string): Promise<SearchClient> {
+    const socket = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
+    });
+    const client = new SearchClient(socket);
+    await client.#request("login", { username: "searcher" });
+    return client;
+  }
+
+  /** Searches; returns how many results the first page had. */
+  async search(data: Record<string, unknown>): Promise<number> {
+    const reply = await this.#request("search", data);
+    return reply.data.results.length;
+  }
+
+  #request(action: string, data: Record<string, unknown>): Promise<Message> {
+    const id = String(this.#next++);
+    return withTimeout(
+      new Promise<Message>((resolve, reject) => {
+        this.#waiting = (frame) => {
+          if (frame.id !== id) return;
+          if (frame.action === "success") resolve(frame);
+          else reject(new Error(`${action}: ${JSON.stringify(frame.data)}`));
+        };
+        this.#socket.send(JSON.stringify({ action, data, id }));
+      }),
+      30_000,
+      action,
+    );
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}
+
 // ------------------------------------------------------------------ run
 
 type Job = { key: string; run: () => Promise<Result> };
@@ -1008,6 +1209,7 @@ for (const n of CONNECTION_COUNTS) {
   }
 }
 if (scenarios.includes("history")) jobs.push({ key: "history", run: history });
+if (scenarios.includes("search")) jobs.push({ key: "search", run: search });
 if (scenarios.includes("login-flood")) {
   jobs.push({ key: "login_flood", run: loginFlood });
 }

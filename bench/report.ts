@@ -180,6 +180,35 @@ function tableRows(input: ReportInput): string[][] {
         `${h.errors} err, ${h.closes_during_run} drops`,
     });
   }
+  const se = results.search;
+  if (se) {
+    const kinds = se.by_kind as Record<
+      string,
+      { p50: number; p99: number; max: number; results_per_search: number }
+    >;
+    row({
+      scenario: `search ${fmt((se.messages as number) / 1000, 0)}k`,
+      target: `project ${se.store}`,
+      rate: `${fmt(se.searches_per_s, 0)} req/s`,
+      "p50 ms": fmt(se.p50_ms, 2),
+      "p99 ms": fmt(se.p99_ms, 2),
+      "max ms": fmt(se.max_ms, 2),
+      "srv CPU": pct(se.cpu_util),
+      other: pct(se.other_cpu_util),
+      "CPU µs/op": `${fmt(se.cpu_us_per_search, 0)}/req`,
+      notes: `one client, one at a time, ${se.searches} searches; ` +
+        `filled in ${fmt(se.fill_s, 0)} s`,
+    });
+    for (const [label, k] of Object.entries(kinds)) {
+      row({
+        scenario: `  ${label}`,
+        "p50 ms": fmt(k.p50, 2),
+        "p99 ms": fmt(k.p99, 2),
+        "max ms": fmt(k.max, 2),
+        notes: `${fmt(k.results_per_search, 1)} results/page`,
+      });
+    }
+  }
   const lf = results.login_flood;
   if (lf) {
     row({
