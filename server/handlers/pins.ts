@@ -4,6 +4,7 @@ import {
   findReadable,
   findReadableRoom,
   readerOf,
+  roomRefusal,
 } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_PINS } from "../protocol/limits.ts";
@@ -11,7 +12,7 @@ import { nameKey } from "../protocol/names.ts";
 import { listPinsData, pinData } from "../protocol/schemas.ts";
 import { conversationKey, conversationUsers } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { publishUpdate } from "./message_updates.ts";
+import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
 
 /**
@@ -46,8 +47,9 @@ export async function pin(
     );
   }
   const { message, changed } = result;
-  if (!changed) return succeed({ message });
-  return succeed({ message }, () => {
+  const reply = { message: readable(node, record.stream, message) };
+  if (!changed) return succeed(reply);
+  return succeed(reply, () => {
     publishUpdate(node, record.stream, message);
     if (conversationUsers(record.stream) !== undefined) return;
     const kind = on ? "pinned" : "unpinned";
@@ -79,7 +81,7 @@ export async function listPins(
     const messages = [];
     for (const message of await node.store.listPins(stream)) {
       if (await canRead(node, reader, stream, Date.parse(message.ts))) {
-        messages.push(message);
+        messages.push(node.files.signed(message));
       }
     }
     return succeed({ with: data.with, messages });
@@ -90,6 +92,8 @@ export async function listPins(
   if (key === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
+  const banned = await roomRefusal(node.store, reader, key);
+  if (banned) return banned;
   const messages = await node.store.listPins(key);
   return succeed({ room: node.registry.roomName(key), messages });
 }

@@ -4,7 +4,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_REACTIONS_PER_MESSAGE } from "../protocol/limits.ts";
 import { reactData } from "../protocol/schemas.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { publishUpdate } from "./message_updates.ts";
+import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
 
 /**
@@ -45,9 +45,7 @@ export async function react(
     );
   }
   const { message, changed } = result;
-  if (!changed) return succeed({ message });
-  return succeed(
-    { message },
-    () => publishUpdate(node, record.stream, message),
-  );
+  const reply = { message: readable(node, record.stream, message) };
+  if (!changed) return succeed(reply);
+  return succeed(reply, () => publishUpdate(node, record.stream, message));
 }
