@@ -1261,6 +1261,102 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  clusterTest(
+    pg,
+    "scale-out: a reply, a reaction, a pin and an edit made on one node reach readers on the others",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const ben = await pools[1].register("ben");
+      const cat = await pools[2].register("cat");
+      const original = await send(ben, "lunch at noon?");
+      await received(boss, original);
+      await received(cat, original);
+      const reply = (await cat.ok("send_message", {
+        text: "yes",
+        reply_to: original.id,
+      })).message as Message & { reply_to: { id: string; text: string } };
+      assert.equal(reply.reply_to.id, original.id);
+      await received(ben, reply);
+      await ben.ok("react", { id: original.id, emoji: ":thumbsup:" });
+      for (const reader of [boss, cat]) {
+        const updated = await reader.event(
+          "message_updated",
+          (d) => d.id === original.id && Array.isArray(d.reactions),
+        );
+        assert.deepEqual(updated.data.reactions, [
+          { emoji: "👍", count: 1, users: ["ben"] },
+        ]);
+      }
+      await boss.ok("pin", { id: original.id, on: true });
+      await cat.event(
+        "message_updated",
+        (d) => d.id === original.id && d.pinned === true,
+      );
+      const pinned = await notice(ben, "pinned", "boss", "ben");
+      assert.equal(pinned.data.id, original.id);
+      const pins = await cat.ok("list_pins", { room: "general" });
+      assert.deepEqual(
+        (pins.messages as Message[]).map((m) => m.id),
+        [original.id],
+      );
+      // The edit on node 2 brings the quote up to date on node 3.
+      await ben.ok("edit_message", { id: original.id, text: "lunch at one?" });
+      await cat.event(
+        "message_updated",
+        (d) =>
+          d.id === reply.id &&
+          (d.reply_to as { text: string }).text === "lunch at one?",
+      );
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: search on any node finds words said on another; a private room's only for its members",
+    async ({ pools, nodes }) => {
+      const ann = await pools[0].register("ann");
+      const ben = await pools[1].register("ben");
+      const cat = await pools[2].register("cat");
+      await ann.ok("create_room", { room: "secret", private: true });
+      await ann.ok("invite", { room: "secret", user: "ben" });
+      await ben.event(
+        "membership",
+        (d) => d.room === "secret" && d.member === true,
+      );
+      await ann.ok("send_message", { text: "the zebra plan" });
+      await ann.ok("join_room", { room: "general" });
+      await send(ann, "a public zebra");
+      await ann.ok("private_message", { to: "cat", text: "zebra between us" });
+      const texts = async (client: TestClient, data = {}) =>
+        ((await client.ok("search", { query: "zeb", ...data }))
+          .results as (Message & { with?: string })[])
+          .map((m) => m.with === undefined ? m.text : `${m.text} @${m.with}`);
+      assert.deepEqual(await texts(ben), ["a public zebra", "the zebra plan"]);
+      assert.deepEqual(await texts(cat), [
+        "zebra between us @ann",
+        "a public zebra",
+      ]);
+      assert.deepEqual(await texts(ben, { room: "secret" }), [
+        "the zebra plan",
+      ]);
+      await expectError(
+        cat,
+        "search",
+        { query: "zebra", room: "secret" },
+        "room_not_found",
+      );
+      // Over HTTP on node 3, with cat's token: the same answer.
+      const token = cat.received.find((f) => f.data.request === "register")
+        ?.data.token as string;
+      const response = await fetch(
+        `${nodes[2].url}/api/search?q=zebra&room=secret`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      assert.equal(response.status, 404);
+      assert.equal((await response.json()).error, "room_not_found");
+    },
+  );
+
   Deno.test("scale-out: stop PostgreSQL", async () => {
     await pg.stop();
   });
