@@ -172,6 +172,30 @@ stores.clients(
 );
 
 stores.clients(
+  "search: a room one is banned from is left out, and naming it is banned",
+  async (pool) => {
+    const boss = await pool.register("boss");
+    const bob = await pool.register("bob");
+    await boss.ok("create_room", { room: "dev" });
+    await say(boss, "the otter plan");
+    await boss.ok("join_room", { room: "general" });
+    await say(boss, "an otter in general");
+    assert.deepEqual(await texts(bob, "otter"), [
+      "an otter in general",
+      "the otter plan",
+    ]);
+    await boss.ok("ban", { user: "bob", room: "dev", reason: "spam" });
+    assert.deepEqual(await texts(bob, "otter"), ["an otter in general"]);
+    await expectError(
+      bob,
+      "search",
+      { query: "otter", room: "dev" },
+      "banned",
+    );
+  },
+);
+
+stores.clients(
   "search: guests search rooms only; an account finds no private words its name got before it existed",
   async (pool) => {
     const alice = await pool.register("alice");
