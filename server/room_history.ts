@@ -42,6 +42,7 @@ export async function readRoomPage(
   const messages = await node.store.history(roomKey, {
     beforeSeq: query.beforeSeq,
     afterSeq: query.afterSeq,
+    aroundSeq: query.aroundSeq,
     limit: query.limit,
   });
   // Only a client that sends the epoch resumes by it: for others an
