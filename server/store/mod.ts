@@ -289,10 +289,10 @@ export interface RoomStore {
   ): Promise<MessageBase | undefined>;
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and
-   * conversations alike, with their mentions; returns how many. Only the
-   * oldest of a stream go: a stream loses the messages before its first one
-   * stored at or after `before`, so its history starts later and never has
-   * a gap in the middle. Seqs are not reused. The uploads only those
+   * conversations alike, with their mentions, reactions and search words;
+   * returns how many. Only the oldest of a stream go: a stream loses the
+   * messages before its first one stored at or after `before`, so its
+   * history starts later and never has a gap in the middle. Seqs are not reused. The uploads only those
    * messages carried are left to `sweepUploads`.
    */
   expireMessages(before: number, limit: number): Promise<number>;

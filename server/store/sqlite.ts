@@ -767,6 +767,8 @@ export class SqliteStore implements Store {
         for (const row of doomed) {
           message.run(row.id);
           mentions.run(row.stream, row.seq);
+          // Its words too: a later message may be given the same rowid.
+          this.#unindex(row.id);
         }
         return doomed.length;
       })

@@ -15,7 +15,14 @@ import type {
   Store,
 } from "../../server/store/mod.ts";
 import { searchWords } from "../../server/store/search_text.ts";
-import { append, draft, range, seqs, type StoreTest } from "./support.ts";
+import {
+  after,
+  append,
+  draft,
+  range,
+  seqs,
+  type StoreTest,
+} from "./support.ts";
 
 /** The contract of replies, reactions, pins and search. */
 export function threads(test: StoreTest): void {
@@ -600,6 +607,19 @@ export function threads(test: StoreTest): void {
     assert.deepEqual(await find(store, "doomed"), []);
     await store.appendMessage(draft("dev", "doomed again"));
     assert.deepEqual(await find(store, "doomed"), ["doomed again"]);
+  });
+
+  test("expired messages leave search; one stored after all expired is found by its own words", async (store) => {
+    const [old] = await append(store, "general", ["expired words"]);
+    await react(store, old.id, "Bob", "👍");
+    const cutoff = Date.now() + 1;
+    await after(cutoff);
+    assert.equal(await store.expireMessages(cutoff, 100), 1);
+    assert.deepEqual(await find(store, "expired"), []);
+    // The table is empty: SQLite may give the next message the same rowid.
+    await append(store, "general", ["fresh words"]);
+    assert.deepEqual(await find(store, "expired"), []);
+    assert.deepEqual(await find(store, "fresh"), ["fresh words"]);
   });
 
   test(
