@@ -70,6 +70,15 @@ async function populated(): Promise<Before> {
     await a.ok("edit_message", { id: typo, text: "fixed" });
     const gone = await a.ok("send_message", { text: "oops" });
     await a.ok("delete_message", { id: (gone.message as Message).id });
+    // A reply, reactions (bob's first: their order is kept) and a pin.
+    const reply = await bob.client.ok("send_message", {
+      text: "nice fix",
+      reply_to: typo,
+    });
+    const replyId = (reply.message as Message).id;
+    await bob.client.ok("react", { id: replyId, emoji: "👍" });
+    await a.ok("react", { id: replyId, emoji: "👍" });
+    await a.ok("pin", { id: typo });
     await a.ok("create_room", { room: "team", private: true });
     await a.ok("invite", { room: "team", user: "bob" });
     await a.ok("send_message", { text: "team only" });
@@ -248,8 +257,24 @@ Deno.test({
           username: "alice",
           password: TEST_PASSWORD,
         });
-        // Every room's history, as it was.
+        // Every room's history, as it was: replies, reactions and pins too.
         assert.deepEqual(await historyOf(alice, "general"), before.general);
+        const nice = before.general.find((m) => m.text === "nice fix");
+        assert.deepEqual(
+          (nice as unknown as { reactions: unknown }).reactions,
+          [{ emoji: "👍", count: 2, users: ["bob", "alice"] }],
+        );
+        assert.deepEqual(
+          ((await alice.ok("list_pins", { room: "general" }))
+            .messages as Message[]).map((m) => m.text),
+          ["fixed"],
+        );
+        // Search finds the imported messages (indexed when the store opens).
+        const found = await alice.ok("search", { query: "picture" });
+        assert.deepEqual(
+          (found.results as Message[]).map((m) => m.text),
+          ["a picture for @bob"],
+        );
         assert.deepEqual(await historyOf(alice, "team"), before.team);
         assert.deepEqual(
           (await alice.ok("history", { with: "bob", limit: 200 })).messages,
@@ -321,6 +346,7 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "private_message",
         "file_ref",
         "mention",
+        "reaction",
         "webhook",
         "push_subscription",
         "end",
@@ -341,6 +367,20 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
       (await exportLines(copy, { includeSecrets: true })).slice(1),
       lines.slice(1),
     );
+    // The copy's search index is built when a server opens it.
+    const store = new SqliteStore(copy, OPTIONS);
+    try {
+      const found = await store.search({
+        words: ["picture"],
+        scope: { roomKeys: ["general"] },
+        limit: 5,
+      });
+      assert.deepEqual(found.map((r) => r.message.text), [
+        "a picture for @bob",
+      ]);
+    } finally {
+      await store.close();
+    }
   } finally {
     await Deno.remove(work, { recursive: true });
     await Deno.remove(before.dir, { recursive: true });
@@ -430,8 +470,8 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
       ],
       [
         "an unknown kind",
-        lines.toSpliced(at, 0, JSON.stringify({ kind: "reaction" })),
-        /^line \d+: unknown kind "reaction"/,
+        lines.toSpliced(at, 0, JSON.stringify({ kind: "poll" })),
+        /^line \d+: unknown kind "poll"/,
       ],
       [
         "a missing field",

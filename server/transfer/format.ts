@@ -195,8 +195,25 @@ export const TABLES: readonly TableSpec[] = [
       { name: "attachments", type: "json", nullable: true },
       int("edited_at", { nullable: true }),
       bool("deleted"),
+      text("reply_to", { nullable: true }),
+      // The summary of the reactions lines, as reads serve it.
+      { name: "reactions", type: "json", nullable: true },
+      int("pinned_at", { nullable: true }),
     ],
     key: ["stream", "seq"],
+  },
+  {
+    table: "reactions",
+    kind: "reaction",
+    columns: [
+      text("message_id"),
+      text("emoji"),
+      text("user_key"),
+      text("user", { postgres: "user_name" }),
+    ],
+    key: ["message_id", "emoji", "user_key"],
+    // The order they came in, which orders a message's `users`.
+    order: { sqlite: "rowid", postgres: "ord" },
   },
   {
     table: "file_refs",
@@ -340,12 +357,26 @@ export function rowFrom(spec: TableSpec, raw: Record<string, unknown>): Row {
     } else if (column.type === "bool") {
       row[column.name] = value === true || value === 1;
     } else if (column.type === "json") {
-      row[column.name] = typeof value === "string"
-        ? JSON.parse(value)
-        : value as unknown[];
+      row[column.name] = sortedKeys(
+        typeof value === "string" ? JSON.parse(value) : value,
+      ) as unknown[];
     } else {
       row[column.name] = String(value);
     }
   }
   return row;
+}
+
+// JSON with every object's keys in one order: PostgreSQL's jsonb keeps
+// keys in an order of its own (shortest first), SQLite's text as written,
+// and both stores must write the same line.
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value).sort().map((key) => [
+      key,
+      sortedKeys((value as Record<string, unknown>)[key]),
+    ]),
+  );
 }

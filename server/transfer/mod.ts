@@ -61,6 +61,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "messages",
   "file_refs",
   "mentions",
+  "reactions",
 ];
 
 /** Writes tables inside one transaction. */

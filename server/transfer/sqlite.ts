@@ -147,6 +147,13 @@ export class SqliteTarget implements ImportTarget {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       await work(this.#writer());
+      // The search index is the store's own: the server indexes the
+      // imported messages when it next opens the file.
+      this.#db.exec(
+        `DELETE FROM search_backfill;
+         INSERT INTO search_backfill (upto)
+           SELECT max(rowid) FROM messages HAVING max(rowid) IS NOT NULL`,
+      );
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
