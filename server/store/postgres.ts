@@ -1376,7 +1376,7 @@ async function marked(
   };
 }
 
-// Messages stored before search existed (before its migration) get their
+// Messages stored before search existed get their
 // words, a page at a time; several nodes starting together share the work
 // harmlessly (each page only takes rows still unindexed).
 async function indexOlderMessages(sql: Sql): Promise<void> {

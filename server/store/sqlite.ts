@@ -283,7 +283,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  // Messages stored before search existed (before its migration) get their
+  // Messages stored before search existed get their
   // words indexed once, in one transaction: a crash midway starts over.
   #indexOlderMessages(): void {
     const marker = this.#db.prepare("SELECT upto FROM search_backfill").get() as
