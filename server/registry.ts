@@ -436,14 +436,9 @@ export class RoomRegistry {
     return counts;
   }
 
-  /** Every room's key, name and visibility, in creation order. */
+  /** Every room as roomInfo gives it, in creation order. */
   rooms(): RoomInfo[] {
-    return [...this.#rooms.values()].map((room) => ({
-      key: room.key,
-      name: room.name,
-      private: room.private,
-      epoch: room.epoch,
-    }));
+    return [...this.#rooms.keys()].map((key) => this.roomInfo(key)!);
   }
 }
 

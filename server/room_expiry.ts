@@ -58,8 +58,7 @@ export class RoomExpiry {
     const known = new Set<string>();
     for (const room of node.registry.rooms()) {
       known.add(room.key);
-      const info = node.registry.roomInfo(room.key);
-      if (!info || info.owner !== undefined || room.key === GENERAL_ROOM) {
+      if (room.owner !== undefined || room.key === GENERAL_ROOM) {
         continue;
       }
       if ((counts.get(room.key) ?? 0) > 0) {
