@@ -1017,15 +1017,6 @@ export function messageOf(data: Frame["data"]): Message {
   return data.message as Message;
 }
 
-/**
- * A live `receive_message` as the stored message: without the room's
- * `epoch`, which live messages carry and stored ones do not.
- */
-export function stored(data: Frame["data"]): Frame["data"] {
-  const { epoch: _, ...message } = data;
-  return message;
-}
-
 /** Sends texts one after the other; returns the stored messages. */
 export async function sendMany(
   client: TestClient,

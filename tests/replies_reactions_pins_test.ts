@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_RATE_LIMITS } from "../server/mod.ts";
 import { REACTION_NAMES } from "../server/protocol/emoji.ts";
-import { expectError, roundTrip, stored, type TestClient } from "./harness.ts";
+import { expectError, roundTrip, type TestClient } from "./harness.ts";
 import { bothStores } from "./both_stores.ts";
 
 interface Message {
@@ -88,7 +88,7 @@ stores.clients(
       "receive_message",
       (m) => m.id === answer.id,
     );
-    assert.deepEqual(stored(heard.data), answer);
+    assert.deepEqual(heard.data, answer);
     assert.deepEqual((await historyOf(alice))[1], answer);
   },
 );

@@ -9,7 +9,6 @@ import {
   historyOf,
   type Message,
   replyTo,
-  stored,
   withClients,
 } from "./harness.ts";
 
@@ -104,7 +103,7 @@ Deno.test("requests: unknown fields ('extra' in the envelope, 'color' and 'neste
       "user",
     ]);
     const event = await bob.event("receive_message", (d) => d.text === "hello");
-    assert.deepEqual(stored(event.data), message);
+    assert.deepEqual(event.data, message);
     const joined = await replyTo(alice, {
       action: "create_room",
       data: { room: "dev", topic: "ops" },
