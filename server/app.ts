@@ -19,7 +19,12 @@ import type { Requester, Resumed } from "./accounts/service.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure, isFailure } from "./protocol/errors.ts";
-import { changePasswordData, passwordLoginData } from "./protocol/schemas.ts";
+import {
+  changePasswordData,
+  passwordLoginData,
+  passwordResetBody,
+} from "./protocol/schemas.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, requestReader } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
@@ -334,14 +339,40 @@ export function createApp(parts: AppParts): Hono {
     return isFailure(page) ? httpFailure(c, page) : c.json(page);
   });
 
+  // A reset link's owner chooses a new password and is logged in; the
+  // account's other sessions end, with their sockets, as after
+  // change_password.
+  app.post("/api/reset-password", jsonOnly, async (c) => {
+    const body = await jsonOf(c, passwordResetBody, '{"token", "password"}');
+    if (isFailure(body)) return httpFailure(c, body);
+    const result = await node.accounts.resetPassword(
+      body.token,
+      body.password,
+      requester(c),
+    );
+    if (isFailure(result)) return httpFailure(c, result);
+    node.endSessions(
+      result.account.key,
+      { except: result.session.tokenHash },
+      "Password reset",
+    );
+    setSessionCookie(c, result.token, sessionSeconds);
+    return c.json(describe(result.account));
+  });
+
+  app.route("/", adminRoutes(node));
+
   app.get("/ws", websocket.handler);
 
-  app.use(
-    "/*",
+  // The client's own pages: the admin page and the password reset form are
+  // the same index.html, which picks its page by path.
+  const clientFiles = (path?: string) =>
     parts.staticFiles
-      ? serveStaticFiles(parts.staticFiles)
-      : serveStatic({ root: parts.staticDir }),
-  );
+      ? serveStaticFiles(parts.staticFiles, path)
+      : serveStatic({ root: parts.staticDir, path });
+  app.get("/admin", clientFiles("index.html"));
+  app.get("/reset", clientFiles("index.html"));
+  app.use("/*", clientFiles());
 
   app.notFound((c) => httpError(c, "not_found", "No such page."));
   app.onError((error, c) => {

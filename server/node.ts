@@ -658,6 +658,9 @@ export class ChatNode {
       case "room_deleted":
         this.#roomDeleted(event.key, event.name, event.by);
         return;
+      case "room_changed":
+        this.#roomChanged(event);
+        return;
       case "remove_user":
         this.#removeUser(event.userKey, event.reason, event.text);
         return;
@@ -864,6 +867,29 @@ export class ChatNode {
         : hash !== event.except;
       if (ends) member.disconnect(CLOSE_SESSION_ENDED, event.reason);
     }
+  }
+
+  // A room made private keeps its members; guests and others looking at
+  // it without being members go back to `general`.
+  #roomChanged(event: Extract<ControlEvent, { kind: "room_changed" }>): void {
+    if (!this.registry.updateRoom(event.key, event)) return;
+    const announcements: (() => void)[] = [];
+    if (event.private) {
+      for (const member of [...this.registry.membersOf(event.key)]) {
+        if (member.roomKey !== event.key) continue;
+        if (this.registry.isMemberOf(member.userKey, event.key)) continue;
+        const room = this.registry.roomName(event.key) ?? event.key;
+        member.outbox.push(encodeEvent("system", {
+          room,
+          kind: "removed",
+          user: member.username,
+          text: `${room} is now private: for its members only`,
+        }));
+        announcements.push(this.moveMember(member, GENERAL_ROOM));
+      }
+    }
+    for (const announce of announcements) announce();
+    this.#scheduleRoomList();
   }
 
   #applyRole(userKey: string, role: Role, by: string): void {

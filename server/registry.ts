@@ -150,6 +150,19 @@ export class RoomRegistry {
     return true;
   }
 
+  /** Makes a room private or public and sets its owner; false when absent. */
+  updateRoom(
+    key: string,
+    change: { private: boolean; owner?: string },
+  ): boolean {
+    const room = this.#rooms.get(key);
+    if (!room) return false;
+    room.private = change.private;
+    if (change.owner === undefined) delete room.owner;
+    else room.owner = change.owner;
+    return true;
+  }
+
   /** The name of a room whose name looks like this one, if any. */
   roomLookingLike(name: string): string | undefined {
     const key = this.#roomSkeletons.get(nameSkeleton(name));

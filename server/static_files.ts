@@ -34,8 +34,14 @@ export function staticFilesFrom(
   return files;
 }
 
-/** Middleware that answers GET and HEAD from the files, like a folder would. */
-export function serveStaticFiles(files: StaticFiles): MiddlewareHandler {
+/**
+ * Middleware that answers GET and HEAD from the files, like a folder would;
+ * with `path`, always with that one file (a page the client routes itself).
+ */
+export function serveStaticFiles(
+  files: StaticFiles,
+  path?: string,
+): MiddlewareHandler {
   // Every folder that holds a file, so "/" and "/sub/" get their index.html.
   const folders = new Set<string>(["/"]);
   for (const path of files.keys()) {
@@ -46,6 +52,7 @@ export function serveStaticFiles(files: StaticFiles): MiddlewareHandler {
   }
   return serveStatic({
     root: "/",
+    path,
     isDir: (path) => folders.has(path),
     // The body is copied into each response, so the map stays intact.
     getContent: (path) => Promise.resolve(files.get(path) ?? null),

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { Store, StoredUpload } from "../server/store/mod.ts";
 import { accounts, bans, sessions } from "./store_contract/accounts.ts";
+import { administration } from "./store_contract/admin.ts";
 import { files } from "./store_contract/files.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
@@ -76,6 +77,7 @@ export function storeContract(
   files(test);
   teamChat(test);
   threads(test);
+  administration(test);
   lifecycle(test);
 }
 
@@ -249,6 +251,28 @@ function lifecycle(test: StoreTest): void {
       ["sweepUploads", () => store.sweepUploads(0)],
       ["hashInUse", () => store.hashInUse("ab".repeat(32))],
       ["secret", () => store.secret("files")],
+      ["updateRoom", () => store.updateRoom("general", { owner: null })],
+      ["listBans", () => store.listBans(Date.now(), 10)],
+      ["listAccounts", () => store.listAccounts({ limit: 10 })],
+      ["deleteAccount", () => store.deleteAccount("dave", "keep")],
+      ["setPasswordHash", () => store.setPasswordHash("dave", "h")],
+      [
+        "createPasswordReset",
+        () =>
+          store.createPasswordReset("r", {
+            userKey: "dave",
+            expiresAt: Date.now(),
+          }),
+      ],
+      ["takePasswordReset", () => store.takePasswordReset("r", Date.now())],
+      ["addAuditEntry", () =>
+        store.addAuditEntry({
+          at: 1,
+          by: "root",
+          action: "kick",
+          address: "::1",
+        })],
+      ["auditLog", () => store.auditLog({ limit: 10 })],
     ];
     for (const [what, call] of calls) {
       await assert.rejects(call(), StoreUnavailableError, what);

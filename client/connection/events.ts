@@ -244,7 +244,10 @@ export class ServerEvents {
       }
       return;
     }
-    if (event.kind === "deleted" && here && !inGeneral) {
+    // A room deleted, or made private while a non-member looked at it.
+    const gone = event.kind === "deleted" ||
+      (event.kind === "removed" && aboutMe);
+    if (gone && here && !inGeneral) {
       void this.#options.sync.followToGeneral(event.text);
       return;
     }

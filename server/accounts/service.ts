@@ -70,6 +70,9 @@ export interface PasswordChange {
 
 const BAD_CREDENTIALS = "Wrong username or password.";
 
+/** How long a password reset link works: a day. */
+export const PASSWORD_RESET_MS = 24 * 3600 * 1000;
+
 /**
  * Accounts and sessions: registering, password logins (slowed down per name
  * and per address), session tokens stored only as hashes, logout. Used by
@@ -355,6 +358,67 @@ export class AccountService {
     return ban
       ? fail("banned", `You are banned from this server: ${ban.reason}`)
       : undefined;
+  }
+
+  /**
+   * A one-time password reset for an account: the token for its link,
+   * valid for {@link PASSWORD_RESET_MS}; only its hash is stored.
+   */
+  async createPasswordReset(
+    account: Account,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const token = newSessionToken();
+    const expiresAt = Date.now() + PASSWORD_RESET_MS;
+    await this.#store.createPasswordReset(hashToken(token), {
+      userKey: account.key,
+      expiresAt,
+    });
+    return { token, expiresAt };
+  }
+
+  /**
+   * Sets a new password with a reset token, which is then used up; every
+   * earlier session ends (the caller closes their sockets) and a new one
+   * starts. `bad_credentials` for an unknown, used or expired token.
+   */
+  resetPassword(
+    token: string,
+    password: string,
+    from: Requester,
+  ): Promise<Authenticated | Failure> {
+    return this.#track(this.#resetPassword(token, password, from));
+  }
+
+  async #resetPassword(
+    token: string,
+    password: string,
+    from: Requester,
+  ): Promise<Authenticated | Failure> {
+    const weak = checkPassword(password);
+    if (weak) return weak;
+    // The token is taken before the hash, so a made-up one costs no
+    // scrypt; a hash the server is too busy for then costs the link.
+    const key = await this.#store.takePasswordReset(
+      hashToken(token),
+      Date.now(),
+    );
+    const account = key === undefined
+      ? undefined
+      : await this.#store.findAccount(key);
+    if (!account) {
+      return fail(
+        "bad_credentials",
+        "This reset link is unknown, used or expired: ask an admin for a new one.",
+      );
+    }
+    const newHash = await this.#queue.run(
+      () => hashPassword(password),
+      from.signal,
+    );
+    if (isFailure(newHash)) return newHash;
+    await this.#store.setPasswordHash(account.key, newHash);
+    await this.#store.deleteSessionsOf(account.key);
+    return await this.#banned(account) ?? await this.#newSession(account);
   }
 
   /**

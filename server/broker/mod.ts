@@ -48,6 +48,13 @@ export type ControlEvent =
   }
   | { kind: "room_deleted"; key: string; name: string; by: string }
   | {
+    /** An admin made a room private or public, or gave it an owner. */
+    kind: "room_changed";
+    key: string;
+    private: boolean;
+    owner?: string;
+  }
+  | {
     kind: "remove_user";
     userKey: string;
     reason: "kicked" | "banned";

@@ -18,7 +18,7 @@ import type { InviteInfo } from "../protocol/types.ts";
 import type { RoomInfo } from "../registry.ts";
 import type { StoredInvite } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { RANK } from "./moderation.ts";
+import { RANK } from "./roles.ts";
 
 const logger = log("invites");
 

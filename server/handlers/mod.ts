@@ -24,6 +24,14 @@ import {
   revokeInvite,
 } from "./invites.ts";
 import { markRead } from "./read_state.ts";
+import { auditLog } from "./audit.ts";
+import {
+  deleteAccount,
+  listAccounts,
+  listBans,
+  resetPassword,
+  updateRoom,
+} from "./admin.ts";
 
 /** Actions a connection may send before it is logged in. */
 export const PUBLIC_HANDLERS: Readonly<Record<string, Handler>> = {
@@ -61,6 +69,30 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   pin,
   list_pins: listPins,
   search,
+  audit_log: auditLog,
+  list_accounts: listAccounts,
+  list_bans: listBans,
+  reset_password: resetPassword,
+  delete_account: deleteAccount,
+  update_room: updateRoom,
+};
+
+/**
+ * The moderation and admin actions, also served over HTTP as
+ * `/api/admin/<action>` with the same rules; the read-only ones answer GET.
+ */
+export const ADMIN_ACTIONS: Readonly<Record<string, "GET" | "POST">> = {
+  kick: "POST",
+  ban: "POST",
+  unban: "POST",
+  delete_room: "POST",
+  set_role: "POST",
+  audit_log: "GET",
+  list_accounts: "GET",
+  list_bans: "GET",
+  reset_password: "POST",
+  delete_account: "POST",
+  update_room: "POST",
 };
 
 export type { ClientState, RequestContext } from "./context.ts";

@@ -17,11 +17,10 @@ import {
 import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
 import { isLoopback } from "../addresses.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { audit } from "./audit.ts";
+import { RANK, requireRole } from "./roles.ts";
 
 const logger = log("moderation");
-
-/** Roles in order of rank: one acts only on those below. */
-export const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
 
 /** A user a moderator acts on: online here, or an account, or both. */
 interface Target {
@@ -29,14 +28,6 @@ interface Target {
   name: string;
   role: Role;
   online: boolean;
-}
-
-function requireRole(ctx: MemberContext, role: Role): Failure | undefined {
-  if (RANK[ctx.client.member.role] >= RANK[role]) return undefined;
-  return fail(
-    "forbidden",
-    `Only a${role === "admin" ? "n" : ""} ${role} may do that.`,
-  );
 }
 
 async function findTarget(
@@ -73,7 +64,11 @@ function outranks(ctx: MemberContext, target: Target): Failure | undefined {
   return undefined;
 }
 
-async function resolve(
+/**
+ * The user a moderator or admin acts on, if the sender outranks it:
+ * `user_not_found`, or `forbidden` for oneself and equal or higher ranks.
+ */
+export async function resolve(
   ctx: MemberContext,
   user: string,
 ): Promise<Target | Failure> {
@@ -105,6 +100,11 @@ export async function kick(
   const by = ctx.client.member.username;
   const text = withReason(`${target.name} was kicked by ${by}`, data.reason);
   logger.warn("{text}", { text });
+  await audit(ctx, {
+    action: "kick",
+    target: target.name,
+    reason: data.reason,
+  });
   return succeed({ user: target.name }, () =>
     ctx.node.control({
       kind: "remove_user",
@@ -132,6 +132,15 @@ export async function ban(
   const by = ctx.client.member.username;
   const reason = data.reason?.trim() || "no reason given";
   const createdAt = Date.now();
+  const expiresAt = data.duration_s === undefined
+    ? undefined
+    : createdAt + data.duration_s * 1000;
+  const until = expiresAt === undefined
+    ? {}
+    : { expires_at: new Date(expiresAt).toISOString() };
+  const details = data.duration_s === undefined
+    ? undefined
+    : { duration_s: data.duration_s };
   if (data.room !== undefined) {
     const roomKey = await node.findRoomAnywhere(data.room);
     if (roomKey === undefined) {
@@ -149,13 +158,21 @@ export async function ban(
       reason,
       by,
       createdAt,
+      expiresAt,
     });
     // A room ban ends the membership; every node drops it (evict_user).
     await node.store.removeMember(target.key, roomKey);
     const room = node.registry.roomName(roomKey)!;
     const text = `${target.name} was banned from ${room} by ${by}: ${reason}`;
     logger.warn("{text}", { text });
-    return succeed({ user: target.name, room }, () =>
+    await audit(ctx, {
+      action: "ban",
+      target: target.name,
+      room,
+      reason,
+      details,
+    });
+    return succeed({ user: target.name, room, ...until }, () =>
       node.control({
         kind: "evict_user",
         userKey: target.key,
@@ -163,7 +180,13 @@ export async function ban(
         text,
       }));
   }
-  await node.store.addBan({ userKey: target.key, reason, by, createdAt });
+  await node.store.addBan({
+    userKey: target.key,
+    reason,
+    by,
+    createdAt,
+    expiresAt,
+  });
   // A guest's addresses, on every node, go too, so it cannot come back
   // under another name; address bans only ever stop guests.
   // This machine's own addresses are never banned (http/client_info.ts).
@@ -175,11 +198,13 @@ export async function ban(
       reason,
       by,
       createdAt,
+      expiresAt,
     });
   }
   const text = `${target.name} was banned by ${by}: ${reason}`;
   logger.warn("{text}", { text });
-  return succeed({ user: target.name }, () =>
+  await audit(ctx, { action: "ban", target: target.name, reason, details });
+  return succeed({ user: target.name, ...until }, () =>
     node.control({
       kind: "remove_user",
       userKey: target.key,
@@ -213,6 +238,10 @@ export async function unban(
     user: data.user,
     by: ctx.client.member.username,
   });
+  const room = roomKey === undefined
+    ? undefined
+    : node.registry.roomName(roomKey) ?? data.room;
+  await audit(ctx, { action: "unban", target: data.user, room });
   return succeed({ user: data.user });
 }
 
@@ -237,7 +266,10 @@ export async function deleteRoom(
   const by = ctx.client.member.username;
   // Another moderator may have deleted it a moment ago: done all the same.
   const announce = await node.deleteRoom(roomKey, by);
-  if (announce) logger.warn("{by} deleted room {room}", { by, room });
+  if (announce) {
+    logger.warn("{by} deleted room {room}", { by, room });
+    await audit(ctx, { action: "delete_room", room });
+  }
   return succeed({ room }, announce);
 }
 
@@ -267,6 +299,11 @@ export async function setRole(
     by,
     user: account.username,
     role: data.role,
+  });
+  await audit(ctx, {
+    action: "set_role",
+    target: account.username,
+    details: { role: data.role },
   });
   return succeed(
     { user: account.username, role: data.role },

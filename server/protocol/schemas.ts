@@ -175,8 +175,13 @@ const reason = noNul(500).optional();
 /** `kick` data. */
 export const kickData = z.object({ user: name, reason });
 
-/** `ban` data: server-wide, or from one room. */
-export const banData = z.object({ user: name, room: name.optional(), reason });
+/** `ban` data: server-wide, or from one room; for a while, or for good. */
+export const banData = z.object({
+  user: name,
+  room: name.optional(),
+  reason,
+  duration_s: z.number().int().min(1).max(10 * 365 * 24 * 3600).optional(),
+});
 
 /** `unban` data. */
 export const unbanData = z.object({ user: name, room: name.optional() });
@@ -185,6 +190,47 @@ export const unbanData = z.object({ user: name, room: name.optional() });
 export const setRoleData = z.object({
   user: name,
   role: z.enum(["admin", "moderator", "user"]),
+});
+
+const pageLimit = z.number().int().min(1).max(200).optional();
+
+/** `audit_log` data: a page of entries older than `before`. */
+export const auditLogData = z.object({
+  before: z.number().int().min(1).optional(),
+  limit: pageLimit,
+});
+
+/** `list_accounts` data: names containing `query`. */
+export const listAccountsData = z.object({
+  query: z.string().max(64).optional(),
+  limit: pageLimit,
+});
+
+/** `list_bans` data. */
+export const listBansData = z.object({ limit: pageLimit });
+
+/** `reset_password` data. */
+export const resetPasswordData = z.object({ user: name, reason });
+
+/** `delete_account` data: its messages stay under its name, or anonymised. */
+export const deleteAccountData = z.object({
+  user: name,
+  messages: z.enum(["keep", "anonymise"]),
+  reason,
+});
+
+/** `update_room` data: absent fields stay; `owner: null` clears it. */
+export const updateRoomData = z.object({
+  room: name,
+  private: z.boolean().optional(),
+  owner: name.nullable().optional(),
+  reason,
+});
+
+/** `POST /api/reset-password` body. */
+export const passwordResetBody = z.object({
+  token: z.string().min(1).max(256),
+  password: z.string().max(8192),
 });
 
 /** Turns a zod error into one sentence that names the offending field. */

@@ -146,7 +146,7 @@ export async function requestReader(
  * The account of the request's session cookie or bearer token; undefined
  * without a live session, `banned` for a banned account's.
  */
-async function sessionAccount(
+export async function sessionAccount(
   c: Context,
   node: ChatNode,
 ): Promise<Account | Failure | undefined> {

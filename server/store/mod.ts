@@ -31,6 +31,12 @@ export interface RoomOptions {
   owner?: string;
 }
 
+/** What `updateRoom` changes; absent fields stay. */
+export interface RoomChange {
+  private?: boolean;
+  owner?: string | null;
+}
+
 /** Where an account stands in one stream (room or conversation). */
 export interface StreamReadState {
   /** The newest seq read (0: nothing yet). */
@@ -171,7 +177,55 @@ export interface Ban {
   reason: string;
   by: string;
   createdAt: number;
+  /** The ban ends at this time (ms since the epoch); none: never. */
+  expiresAt?: number;
 }
+
+/**
+ * One moderation or admin action, as the audit log keeps it. Names are
+ * written out, not referenced: an entry outlives what it describes.
+ */
+export interface AuditEntry {
+  /** Assigned by the store, growing: the newest entry has the highest. */
+  id: number;
+  /** When, ms since the epoch. */
+  at: number;
+  /** Display name of who acted. */
+  by: string;
+  /** The action's name (`ban`, `delete_account`, …). */
+  action: string;
+  /** Display name of the user acted on, if any. */
+  target?: string;
+  /** Name of the room acted on or in, if any. */
+  room?: string;
+  reason?: string;
+  /** The actor's client address. */
+  address: string;
+  /** What else the action said (a role, a duration), as plain values. */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** Which page of the audit log to read: newest first. */
+export interface AuditQuery {
+  /** Only entries with a smaller id. */
+  before?: number;
+  /** At most this many. */
+  limit: number;
+}
+
+/** Which accounts to list: by name, oldest first. */
+export interface AccountQuery {
+  /** Only names containing this text (case-insensitive). */
+  query?: string;
+  /** At most this many. */
+  limit: number;
+}
+
+/** What happens to a deleted account's messages. */
+export type DeletedMessages = "keep" | "anonymise";
+
+/** The display name anonymised messages carry. */
+export const ANONYMOUS_NAME = "deleted user";
 
 /**
  * One upload: its own name, type and uploader; the bytes are kept once per
@@ -267,6 +321,11 @@ export interface RoomStore {
    * positions, mentions and invites; false when absent.
    */
   deleteRoom(key: string): Promise<boolean>;
+  /**
+   * Makes a room private or public and gives it an owner (name key; null:
+   * none); returns it as it now is, undefined when absent.
+   */
+  updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined>;
   /**
    * Stores a message with the room's next seq, or returns the first message
    * sent with the same (room, user, sender, clientId).
@@ -525,11 +584,42 @@ export interface AccountStore {
   addBan(ban: Ban): Promise<void>;
   /** Lifts the bans of a user (and the addresses banned with it); returns how many. */
   removeBans(userKey: string, roomKey?: string): Promise<number>;
-  /** The ban that applies to this user or address, server-wide or in `roomKey`. */
+  /**
+   * The ban that applies to this user or address, server-wide or in
+   * `roomKey`; expired bans no longer apply.
+   */
   findBan(
     who: { userKey?: string; address?: string },
     roomKey?: string,
   ): Promise<Ban | undefined>;
+  /** Bans in force at `now`, newest first, at most `limit`. */
+  listBans(now: number, limit: number): Promise<Ban[]>;
+  /** Accounts whose names match, by name key. */
+  listAccounts(query: AccountQuery): Promise<Account[]>;
+  /**
+   * Deletes an account with its sessions, memberships, read positions,
+   * password resets and waiting private messages. Its messages stay, under
+   * its name (`keep`) or under {@link ANONYMOUS_NAME}. False when absent.
+   */
+  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean>;
+  /** Records a one-time password reset, found by the hash of its token. */
+  createPasswordReset(tokenHash: string, reset: Session): Promise<void>;
+  /**
+   * Uses up a password reset that is live at `now`: its account's key, or
+   * undefined (unknown, used or expired). Atomic: a token works once.
+   */
+  takePasswordReset(
+    tokenHash: string,
+    now: number,
+  ): Promise<string | undefined>;
+}
+
+/** The audit log: who did what to whom, kept whatever it describes. */
+export interface AuditStore {
+  /** Appends an entry; returns it with its id. */
+  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry>;
+  /** A page of entries, newest first. */
+  auditLog(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
 /**
@@ -544,7 +634,8 @@ export interface Store
     AccountStore,
     FileStore,
     MembershipStore,
-    OutboundStore {
+    OutboundStore,
+    AuditStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

@@ -19,9 +19,14 @@ import {
 } from "../protocol/limits.ts";
 import {
   type Account,
+  type AccountQuery,
+  ANONYMOUS_NAME,
   type AppendResult,
+  type AuditEntry,
+  type AuditQuery,
   type Ban,
   conversationKey,
+  type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
   type MarkResult,
@@ -32,6 +37,7 @@ import {
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
+  type RoomChange,
   type RoomOptions,
   type SearchQuery,
   type Session,
@@ -54,13 +60,15 @@ import {
 } from "./outbound_rows.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
-import { nameSkeleton } from "../protocol/names.ts";
+import { nameKey, nameSkeleton } from "../protocol/names.ts";
 import {
   type AccountRow,
+  type AuditRow,
   type BanRow,
   type InviteRow,
   type RoomRow,
   toAccount,
+  toAuditEntry,
   toBan,
   toMessage as rowToMessage,
   toRoom,
@@ -118,6 +126,9 @@ interface MessageRow {
   reply_text: string | null;
   reply_deleted: boolean | null;
 }
+
+const BAN_COLUMNS =
+  "user_key, address, room_key, reason, by_user, created_at, expires_at";
 
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted). chat_append returns
@@ -280,6 +291,20 @@ export class PostgresStore implements Store {
       const [{ gone }] = await sql<{ gone: boolean }[]>`
         SELECT chat_delete_room(${key}) AS gone`;
       return gone;
+    });
+  }
+
+  updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<RoomRow[]>`
+        UPDATE rooms SET
+          private = coalesce(${change.private ?? null}::boolean, private),
+          owner = CASE WHEN ${change.owner !== undefined} THEN ${
+        change.owner ?? null
+      }::text ELSE owner END
+        WHERE key = ${key}
+        RETURNING key, name, created_at, private, owner`;
+      return row ? toRoom(row) : undefined;
     });
   }
 
@@ -959,12 +984,13 @@ export class PostgresStore implements Store {
   addBan(ban: Ban): Promise<void> {
     return this.#run(async (sql) => {
       await sql`
-        INSERT INTO bans (user_key, address, room_key, reason, by_user, created_at)
+        INSERT INTO bans
+          (user_key, address, room_key, reason, by_user, created_at, expires_at)
         VALUES (${ban.userKey}, ${ban.address ?? ""}, ${ban.roomKey ?? ""},
-          ${ban.reason}, ${ban.by}, ${ban.createdAt})
+          ${ban.reason}, ${ban.by}, ${ban.createdAt}, ${ban.expiresAt ?? null})
         ON CONFLICT (user_key, address, room_key) DO UPDATE
           SET reason = excluded.reason, by_user = excluded.by_user,
-            created_at = excluded.created_at`;
+            created_at = excluded.created_at, expires_at = excluded.expires_at`;
     });
   }
 
@@ -983,14 +1009,86 @@ export class PostgresStore implements Store {
   ): Promise<Ban | undefined> {
     return this.#run(async (sql) => {
       const [row] = await sql<BanRow[]>`
-        SELECT user_key, address, room_key, reason, by_user, created_at
+        SELECT ${sql.unsafe(BAN_COLUMNS)}
         FROM bans
         WHERE room_key IN ('', ${roomKey ?? ""})
           AND ((address = '' AND user_key = ${who.userKey ?? null}::text)
             OR (address <> '' AND address = ${who.address ?? null}::text))
+          AND (expires_at IS NULL OR expires_at > ${Date.now()})
         ORDER BY room_key LIMIT 1`;
       return row ? toBan(row) : undefined;
     });
+  }
+
+  listBans(now: number, limit: number): Promise<Ban[]> {
+    return this.#run(async (sql) =>
+      (await sql<BanRow[]>`
+        SELECT ${sql.unsafe(BAN_COLUMNS)} FROM bans
+        WHERE expires_at IS NULL OR expires_at > ${now}
+        ORDER BY created_at DESC, user_key LIMIT ${limit}`).map(toBan)
+    );
+  }
+
+  listAccounts(query: AccountQuery): Promise<Account[]> {
+    return this.#run(async (sql) =>
+      (await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at FROM accounts
+        WHERE strpos(key, ${nameKey(query.query ?? "")}) > 0
+        ORDER BY key COLLATE "C" LIMIT ${query.limit}`).map(toAccount)
+    );
+  }
+
+  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
+    return this.#run(async (sql) => {
+      const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
+      const [{ gone }] = await sql<{ gone: boolean }[]>`
+        SELECT chat_delete_account(${key}, ${anonymous}::text) AS gone`;
+      return gone;
+    });
+  }
+
+  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO password_resets (token_hash, user_key, expires_at)
+        VALUES (${tokenHash}, ${reset.userKey}, ${reset.expiresAt})`;
+      await sql`DELETE FROM password_resets WHERE expires_at < ${Date.now()}`;
+    });
+  }
+
+  takePasswordReset(
+    tokenHash: string,
+    now: number,
+  ): Promise<string | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<{ user_key: string; expires_at: number }[]>`
+        DELETE FROM password_resets WHERE token_hash = ${tokenHash}
+        RETURNING user_key, expires_at`;
+      return row && row.expires_at > now ? row.user_key : undefined;
+    });
+  }
+
+  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
+    return this.#run(async (sql) => {
+      const details = entry.details ? JSON.stringify(entry.details) : null;
+      const [row] = await sql<AuditRow[]>`
+        INSERT INTO audit_log
+          (at, by_user, action, target, room, reason, address, details)
+        VALUES (${entry.at}, ${entry.by}, ${entry.action},
+          ${entry.target ?? null}, ${entry.room ?? null},
+          ${entry.reason ?? null}, ${entry.address}, ${details}::jsonb)
+        RETURNING *`;
+      return toAuditEntry(row);
+    });
+  }
+
+  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#run(async (sql) =>
+      (await sql<AuditRow[]>`
+        SELECT * FROM audit_log
+        WHERE id < ${query.before ?? Number.MAX_SAFE_INTEGER}
+        ORDER BY id DESC LIMIT ${query.limit}`).map(toAuditEntry)
+    );
   }
 
   addMember(userKey: string, roomKey: string): Promise<boolean> {

@@ -805,4 +805,49 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Bans that end by themselves, the audit log and password resets (the
+  -- admin page). Audit entries write names out and reference nothing, so
+  -- they outlive the accounts and rooms they describe.
+  ALTER TABLE bans ADD COLUMN expires_at BIGINT;
+  CREATE TABLE audit_log (
+    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    by_user TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT,
+    room    TEXT,
+    reason  TEXT,
+    address TEXT NOT NULL,
+    details JSONB
+  );
+  CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    expires_at BIGINT NOT NULL
+  );
+  -- Deletes an account with what is only its own; its messages stay,
+  -- under its name or anonymised (anon_name, and no key, so nobody who
+  -- takes the name later owns them). Sessions and resets go by cascade.
+  CREATE FUNCTION chat_delete_account(target text, anon_name text)
+  RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM accounts a WHERE a.key = target;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    DELETE FROM memberships m WHERE m.user_key = target;
+    DELETE FROM read_positions r WHERE r.user_key = target;
+    DELETE FROM mentions n WHERE n.user_key = target;
+    DELETE FROM messages m WHERE m.pending_to = target;
+    IF anon_name IS NOT NULL THEN
+      UPDATE messages m SET user_name = anon_name, user_key = '',
+        client_id = NULL
+      WHERE m.user_key = target;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  `,
 ];

@@ -12,6 +12,7 @@ import type {
 } from "../protocol/types.ts";
 import type {
   Account,
+  AuditEntry,
   Ban,
   StoredInvite,
   StoredRoom,
@@ -127,6 +128,7 @@ export interface BanRow {
   reason: string;
   by_user: string;
   created_at: number;
+  expires_at: number | null;
 }
 
 /** A ban from its row. */
@@ -139,7 +141,41 @@ export function toBan(row: BanRow): Ban {
   };
   if (row.address !== "") ban.address = row.address;
   if (row.room_key !== "") ban.roomKey = row.room_key;
+  if (row.expires_at !== null) ban.expiresAt = row.expires_at;
   return ban;
+}
+
+/** The `audit_log` table's columns (`details` as JSON text or parsed). */
+export interface AuditRow {
+  id: number;
+  at: number;
+  by_user: string;
+  action: string;
+  target: string | null;
+  room: string | null;
+  reason: string | null;
+  address: string;
+  details: string | Record<string, string | number | boolean> | null;
+}
+
+/** An audit entry from its row. */
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  const entry: AuditEntry = {
+    id: row.id,
+    at: row.at,
+    by: row.by_user,
+    action: row.action,
+    address: row.address,
+  };
+  if (row.target !== null) entry.target = row.target;
+  if (row.room !== null) entry.room = row.room;
+  if (row.reason !== null) entry.reason = row.reason;
+  if (row.details !== null) {
+    entry.details = typeof row.details === "string"
+      ? JSON.parse(row.details)
+      : row.details;
+  }
+  return entry;
 }
 
 /** The `uploads` table's columns. */

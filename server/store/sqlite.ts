@@ -19,9 +19,14 @@ import {
 } from "../protocol/limits.ts";
 import {
   type Account,
+  type AccountQuery,
+  ANONYMOUS_NAME,
   type AppendResult,
+  type AuditEntry,
+  type AuditQuery,
   type Ban,
   conversationKey,
+  type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
   type MarkResult,
@@ -32,6 +37,7 @@ import {
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
+  type RoomChange,
   type RoomOptions,
   type SearchQuery,
   type Session,
@@ -54,10 +60,12 @@ import {
 } from "./outbound_rows.ts";
 import {
   type AccountRow,
+  type AuditRow,
   type BanRow,
   type InviteRow,
   type RoomRow,
   toAccount,
+  toAuditEntry,
   toBan,
   toMessage as rowToMessage,
   toRoom,
@@ -69,7 +77,7 @@ import {
 import { searchWords } from "./search_text.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
-import { nameSkeleton } from "../protocol/names.ts";
+import { nameKey, nameSkeleton } from "../protocol/names.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 
 interface MessageRow {
@@ -435,6 +443,24 @@ export class SqliteStore implements Store {
         return Number(gone.changes) > 0;
       })
     );
+  }
+
+  updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `UPDATE rooms SET
+           private = coalesce(?, private),
+           owner = CASE WHEN ? THEN ? ELSE owner END
+         WHERE key = ?
+         RETURNING key, name, created_at, private, owner`,
+      ).get(
+        change.private === undefined ? null : change.private ? 1 : 0,
+        change.owner === undefined ? 0 : 1,
+        change.owner ?? null,
+        key,
+      ) as RoomRow | undefined;
+      return row ? toRoom(row) : undefined;
+    });
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
@@ -1361,10 +1387,12 @@ export class SqliteStore implements Store {
   addBan(ban: Ban): Promise<void> {
     return this.#run(() => {
       this.#q(
-        `INSERT INTO bans (user_key, address, room_key, reason, by_user, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO bans
+           (user_key, address, room_key, reason, by_user, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET reason = excluded.reason,
-           by_user = excluded.by_user, created_at = excluded.created_at`,
+           by_user = excluded.by_user, created_at = excluded.created_at,
+           expires_at = excluded.expires_at`,
       ).run(
         ban.userKey,
         ban.address ?? "",
@@ -1372,6 +1400,7 @@ export class SqliteStore implements Store {
         ban.reason,
         ban.by,
         ban.createdAt,
+        ban.expiresAt ?? null,
       );
     });
   }
@@ -1394,12 +1423,112 @@ export class SqliteStore implements Store {
         `SELECT * FROM bans
          WHERE room_key IN ('', ?)
            AND ((address = '' AND user_key = ?) OR (address <> '' AND address = ?))
+           AND (expires_at IS NULL OR expires_at > ?)
          ORDER BY room_key LIMIT 1`,
-      ).get(roomKey ?? "", who.userKey ?? null, who.address ?? null) as
+      ).get(
+        roomKey ?? "",
+        who.userKey ?? null,
+        who.address ?? null,
+        Date.now(),
+      ) as
         | BanRow
         | undefined;
       return row ? toBan(row) : undefined;
     });
+  }
+
+  listBans(now: number, limit: number): Promise<Ban[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM bans WHERE expires_at IS NULL OR expires_at > ?
+         ORDER BY created_at DESC, user_key LIMIT ?`,
+      ).all(now, limit) as unknown as BanRow[]).map(toBan)
+    );
+  }
+
+  listAccounts(query: AccountQuery): Promise<Account[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM accounts WHERE instr(key, ?) > 0 ORDER BY key LIMIT ?`,
+      ).all(nameKey(query.query ?? ""), query.limit) as unknown as AccountRow[])
+        .map(toAccount)
+    );
+  }
+
+  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q("DELETE FROM accounts WHERE key = ?").run(key);
+        if (Number(gone.changes) === 0) return false;
+        this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
+        if (messages === "anonymise") {
+          // The key goes too, so nobody who takes the name later owns them.
+          this.#q(
+            `UPDATE messages SET user = ?, user_key = '', client_id = NULL
+             WHERE user_key = ?`,
+          ).run(ANONYMOUS_NAME, key);
+        }
+        return true;
+      })
+    );
+  }
+
+  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO password_resets (token_hash, user_key, expires_at)
+         VALUES (?, ?, ?)`,
+      ).run(tokenHash, reset.userKey, reset.expiresAt);
+      this.#q("DELETE FROM password_resets WHERE expires_at < ?").run(
+        Date.now(),
+      );
+    });
+  }
+
+  takePasswordReset(
+    tokenHash: string,
+    now: number,
+  ): Promise<string | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `DELETE FROM password_resets WHERE token_hash = ? RETURNING *`,
+      ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
+      return row && row.expires_at > now ? row.user_key : undefined;
+    });
+  }
+
+  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
+    return this.#run(() => {
+      const row = this.#q(
+        `INSERT INTO audit_log
+           (at, by_user, action, target, room, reason, address, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        entry.at,
+        entry.by,
+        entry.action,
+        entry.target ?? null,
+        entry.room ?? null,
+        entry.reason ?? null,
+        entry.address,
+        entry.details ? JSON.stringify(entry.details) : null,
+      ) as unknown as AuditRow;
+      return toAuditEntry(row);
+    });
+  }
+
+  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`,
+      ).all(
+        query.before ?? Number.MAX_SAFE_INTEGER,
+        query.limit,
+      ) as unknown as AuditRow[]).map(toAuditEntry)
+    );
   }
 
   addMember(userKey: string, roomKey: string): Promise<boolean> {

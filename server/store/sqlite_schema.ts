@@ -256,4 +256,26 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO search_backfill (upto)
     SELECT max(rowid) FROM messages HAVING max(rowid) IS NOT NULL;
   `,
+  `
+  -- Bans that end by themselves, the audit log and password resets (the
+  -- admin page). Audit entries write names out and reference nothing, so
+  -- they outlive the accounts and rooms they describe.
+  ALTER TABLE bans ADD COLUMN expires_at INTEGER;
+  CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    by_user TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT,
+    room    TEXT,
+    reason  TEXT,
+    address TEXT NOT NULL,
+    details TEXT  -- JSON object
+  ) STRICT;
+  CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

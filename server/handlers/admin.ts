@@ -1,0 +1,276 @@
+/**
+ * Administration of accounts and rooms, for the admin page and bots:
+ * listing accounts and bans, password reset links, deleting accounts,
+ * making rooms private or public and giving them owners. Every change is
+ * written to the audit log.
+ */
+import { log } from "../log.ts";
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import {
+  deleteAccountData,
+  listAccountsData,
+  listBansData,
+  resetPasswordData,
+  updateRoomData,
+} from "../protocol/schemas.ts";
+import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
+import type { Ban } from "../store/mod.ts";
+import { audit } from "./audit.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { resolve } from "./moderation.ts";
+import { requireRole } from "./roles.ts";
+
+const logger = log("admin");
+
+// Lists are pages of at most this many unless the request says.
+const PAGE = 50;
+// Enough to mark every banned account of a page; more bans than this is a
+// server the admin page does not describe well anyway.
+const BANS_SCANNED = 10_000;
+
+/** An account as `list_accounts` shows it. */
+interface AccountData {
+  username: string;
+  role: Role;
+  created_at: string;
+  banned?: true;
+}
+
+/** A ban as `list_bans` shows it. */
+interface BanData {
+  user: string;
+  room?: string;
+  address?: string;
+  reason: string;
+  by: string;
+  created_at: string;
+  expires_at?: string;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** `list_accounts`: accounts by name, for moderators and admins. */
+export async function listAccounts(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
+  const data = parseData(listAccountsData, raw);
+  if (isFailure(data)) return data;
+  const { store } = ctx.node;
+  const [accounts, bans] = await Promise.all([
+    store.listAccounts({ query: data.query, limit: data.limit ?? PAGE }),
+    store.listBans(Date.now(), BANS_SCANNED),
+  ]);
+  const banned = new Set(
+    bans.filter((b) => !b.roomKey && !b.address).map((b) => b.userKey),
+  );
+  return succeed({
+    accounts: accounts.map((account): AccountData => {
+      const shown: AccountData = {
+        username: account.username,
+        role: account.role,
+        created_at: iso(account.createdAt),
+      };
+      if (banned.has(account.key)) shown.banned = true;
+      return shown;
+    }),
+  });
+}
+
+/**
+ * `list_bans`: bans in force, newest first, for moderators and admins;
+ * only admins see the banned addresses.
+ */
+export async function listBans(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
+  const data = parseData(listBansData, raw);
+  if (isFailure(data)) return data;
+  const admin = ctx.client.member.role === "admin";
+  const bans = await ctx.node.store.listBans(Date.now(), data.limit ?? PAGE);
+  return succeed({
+    bans: bans
+      .filter((ban) => admin || ban.address === undefined)
+      .map((ban) => banData(ctx, ban, admin)),
+  });
+}
+
+function banData(ctx: MemberContext, ban: Ban, admin: boolean): BanData {
+  const shown: BanData = {
+    user: ban.userKey,
+    reason: ban.reason,
+    by: ban.by,
+    created_at: iso(ban.createdAt),
+  };
+  if (ban.roomKey !== undefined) {
+    shown.room = ctx.node.registry.roomName(ban.roomKey) ?? ban.roomKey;
+  }
+  if (admin && ban.address !== undefined) shown.address = ban.address;
+  if (ban.expiresAt !== undefined) shown.expires_at = iso(ban.expiresAt);
+  return shown;
+}
+
+// An account an admin acts on: it must exist and rank below the admin.
+async function targetAccount(ctx: MemberContext, user: string) {
+  const target = await resolve(ctx, user);
+  if (isFailure(target)) return target;
+  const account = await ctx.node.accounts.find(user);
+  if (!account) {
+    return fail("user_not_found", `No account is called '${user}'.`);
+  }
+  return account;
+}
+
+/**
+ * `reset_password`: a one-time link (`/reset#<token>`, valid a day) with
+ * which the account's owner chooses a new password; admins only. The
+ * account's sessions end when it is used, not before.
+ */
+export async function resetPassword(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "admin");
+  if (denied) return denied;
+  const data = parseData(resetPasswordData, raw);
+  if (isFailure(data)) return data;
+  const account = await targetAccount(ctx, data.user);
+  if (isFailure(account)) return account;
+  const reset = await ctx.node.accounts.createPasswordReset(account);
+  logger.warn("{by} made a password reset link for {user}", {
+    by: ctx.client.member.username,
+    user: account.username,
+  });
+  await audit(ctx, {
+    action: "reset_password",
+    target: account.username,
+    reason: data.reason,
+  });
+  return succeed({
+    user: account.username,
+    link: `/reset#${reset.token}`,
+    expires_at: iso(reset.expiresAt),
+  });
+}
+
+/**
+ * `delete_account`: deletes an account, ends its connections, and keeps
+ * its messages under its name or anonymised; admins only. Its name is
+ * free again afterwards.
+ */
+export async function deleteAccount(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "admin");
+  if (denied) return denied;
+  const data = parseData(deleteAccountData, raw);
+  if (isFailure(data)) return data;
+  const account = await targetAccount(ctx, data.user);
+  if (isFailure(account)) return account;
+  const { node } = ctx;
+  const by = ctx.client.member.username;
+  if (!await node.store.deleteAccount(account.key, data.messages)) {
+    return fail("user_not_found", `No account is called '${data.user}'.`);
+  }
+  const text = `${account.username}'s account was deleted by ${by}`;
+  logger.warn("{text} ({messages} messages)", {
+    text,
+    messages: data.messages,
+  });
+  await audit(ctx, {
+    action: "delete_account",
+    target: account.username,
+    reason: data.reason,
+    details: { messages: data.messages },
+  });
+  return succeed(
+    { user: account.username, messages: data.messages },
+    () =>
+      node.control({
+        kind: "remove_user",
+        userKey: account.key,
+        reason: "kicked",
+        text,
+      }),
+  );
+}
+
+/**
+ * `update_room`: makes a room private or public and gives it an owner (an
+ * account) or none; admins only. `general` stays public.
+ */
+export async function updateRoom(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "admin");
+  if (denied) return denied;
+  const data = parseData(updateRoomData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const roomKey = await node.findRoomAnywhere(data.room);
+  if (roomKey === undefined) {
+    return fail("room_not_found", `No room named '${data.room}'.`);
+  }
+  if (roomKey === GENERAL_ROOM && data.private) {
+    return fail("forbidden", "'general' stays public.");
+  }
+  let owner: string | null | undefined = data.owner;
+  let ownerName: string | undefined;
+  if (data.owner) {
+    const account = await node.accounts.find(data.owner);
+    if (!account) {
+      return fail("user_not_found", `No account is called '${data.owner}'.`);
+    }
+    owner = account.key;
+    ownerName = account.username;
+  }
+  const room = await node.store.updateRoom(roomKey, {
+    private: data.private,
+    owner,
+  });
+  if (!room) return fail("room_not_found", `No room named '${data.room}'.`);
+  // A new private owner belongs to the room, or it could not see it.
+  const joined = ownerName !== undefined && room.private
+    ? await node.addMembership({ key: room.owner!, name: ownerName }, roomKey)
+    : undefined;
+  const details: Record<string, string | boolean> = { private: room.private };
+  if (data.owner !== undefined) details.owner = ownerName ?? "";
+  await audit(ctx, {
+    action: "update_room",
+    room: room.name,
+    reason: data.reason,
+    details,
+  });
+  logger.warn("{by} changed room {room}: {details}", {
+    by: ctx.client.member.username,
+    room: room.name,
+    details,
+  });
+  const reply: { room: string; private: boolean; owner?: string } = {
+    room: room.name,
+    private: room.private,
+  };
+  if (room.owner !== undefined) {
+    reply.owner = ownerName ??
+      (await node.accounts.find(room.owner))?.username ??
+      room.owner;
+  }
+  return succeed(reply, () => {
+    node.control({
+      kind: "room_changed",
+      key: roomKey,
+      private: room.private,
+      owner: room.owner,
+    });
+    joined?.();
+  });
+}

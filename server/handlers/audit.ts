@@ -1,0 +1,68 @@
+/**
+ * The audit log: every moderation and admin action writes who did what to
+ * whom, when, why and from which address; admins read it with `audit_log`.
+ */
+import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { auditLogData } from "../protocol/schemas.ts";
+import type { AuditEntry } from "../store/mod.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { requireRole } from "./roles.ts";
+
+/** What an entry says beyond who acted, when and from where. */
+export type AuditFacts = Omit<AuditEntry, "id" | "at" | "by" | "address">;
+
+/** An audit entry as the wire shows it: `at` as an ISO time. */
+export interface AuditEntryData extends Omit<AuditEntry, "at"> {
+  at: string;
+}
+
+/** How many entries a page holds unless the request says. */
+export const AUDIT_PAGE = 50;
+
+/**
+ * Writes an action to the audit log, once it is done and before it is
+ * acknowledged: an action someone saw succeed is in the log.
+ */
+export async function audit(
+  ctx: MemberContext,
+  facts: AuditFacts,
+): Promise<void> {
+  const entry: Omit<AuditEntry, "id"> = {
+    at: Date.now(),
+    by: ctx.client.member.username,
+    action: facts.action,
+    address: ctx.client.remoteAddress,
+  };
+  if (facts.target !== undefined) entry.target = facts.target;
+  if (facts.room !== undefined) entry.room = facts.room;
+  if (facts.reason) entry.reason = facts.reason;
+  if (facts.details) entry.details = facts.details;
+  await ctx.node.store.addAuditEntry(entry);
+}
+
+/** An entry for the wire. */
+export function auditEntryData(entry: AuditEntry): AuditEntryData {
+  return { ...entry, at: new Date(entry.at).toISOString() };
+}
+
+/** `audit_log`: a page of the audit log, newest first; admins only. */
+export async function auditLog(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "admin");
+  if (denied) return denied;
+  const data = parseData(auditLogData, raw);
+  if (isFailure(data)) return data;
+  const limit = data.limit ?? AUDIT_PAGE;
+  const entries = await ctx.node.store.auditLog({
+    before: data.before,
+    limit,
+  });
+  const reply: { entries: AuditEntryData[]; next_before?: number } = {
+    entries: entries.map(auditEntryData),
+  };
+  // A full page may have more behind it.
+  if (entries.length === limit) reply.next_before = entries.at(-1)!.id;
+  return succeed(reply);
+}

@@ -1,0 +1,513 @@
+/**
+ * The admin page's protocol (docs/protocol.md, "Administration"): the
+ * audit log, bans that end, accounts (list, password reset links,
+ * deletion), rooms made private or public with an owner, and the same
+ * actions over `/api/admin/*`. Scenarios that touch the store run on
+ * SQLite and PostgreSQL.
+ */
+import assert from "node:assert/strict";
+import { bothStores } from "./both_stores.ts";
+import {
+  ClientPool,
+  eventually,
+  expectError,
+  TEST_PASSWORD,
+  type TestClient,
+  type TestServer,
+  wentOffline,
+  withClients,
+} from "./harness.ts";
+
+const stores = await bothStores();
+
+/** The 4003 close code of a connection ended by a moderator. */
+const CLOSE_REMOVED = 4003;
+
+/** An audit entry as `audit_log` returns it. */
+interface Entry {
+  id: number;
+  at: string;
+  by: string;
+  action: string;
+  target?: string;
+  room?: string;
+  reason?: string;
+  address: string;
+  details?: Record<string, unknown>;
+}
+
+/** Runs a body with a client pool on a server a both-stores test started. */
+async function withPool(
+  server: TestServer,
+  body: (pool: ClientPool) => Promise<void>,
+): Promise<void> {
+  const pool = new ClientPool(server.wsUrl);
+  try {
+    await body(pool);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** Registers `root`, the first account and so the admin. */
+async function admin(pool: ClientPool): Promise<TestClient> {
+  const root = await pool.register("root");
+  const reply = root.received.find((f) => f.data.request === "register");
+  assert.equal(reply?.data.role, "admin");
+  return root;
+}
+
+function tokenOf(client: TestClient): string {
+  const reply = client.received.find((f) =>
+    f.data.request === "register" || f.data.request === "login"
+  );
+  const token = reply?.data.token;
+  assert.equal(typeof token, "string");
+  return token as string;
+}
+
+async function entries(
+  root: TestClient,
+  data: Record<string, unknown> = {},
+): Promise<Entry[]> {
+  return (await root.ok("audit_log", data)).entries as Entry[];
+}
+
+/** A request to `/api/admin/<action>` (or any path) with a bearer token. */
+async function api(
+  server: TestServer,
+  path: string,
+  options: {
+    token?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  // As the admin page does: with this server's Origin (the CSRF check).
+  const headers = new Headers({ origin: server.url, ...options.headers });
+  if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  const init: RequestInit = { headers };
+  if (options.body !== undefined) {
+    init.method = "POST";
+    headers.set("content-type", "application/json");
+    init.body = JSON.stringify(options.body);
+  }
+  const response = await fetch(`${server.url}${path}`, init);
+  return { status: response.status, body: await response.json() };
+}
+
+stores.test("audit_log: every moderation and admin action says who, what, whom, when, why and from where, and outlives what it describes", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    await pool.register("carol");
+    await bob.ok("create_room", { room: "dev" });
+    const before = Date.now();
+    await root.ok("ban", {
+      user: "bob",
+      room: "dev",
+      reason: "flooding",
+      duration_s: 600,
+    });
+    await root.ok("unban", { user: "bob", room: "dev" });
+    await root.ok("set_role", { user: "carol", role: "moderator" });
+    await root.ok("kick", { user: "bob", reason: "calm down" });
+    await root.ok("delete_room", { room: "dev" });
+    await root.ok("reset_password", { user: "carol", reason: "forgot it" });
+    await root.ok("delete_account", {
+      user: "bob",
+      messages: "anonymise",
+      reason: "asked to leave",
+    });
+    const log = await entries(root);
+    assert.deepEqual(log.map((e) => e.action), [
+      "delete_account",
+      "reset_password",
+      "delete_room",
+      "kick",
+      "set_role",
+      "unban",
+      "ban",
+    ]);
+    for (const entry of log) {
+      assert.equal(entry.by, "root");
+      assert.equal(entry.address, "127.0.0.1");
+      assert.ok(Date.parse(entry.at) >= before - 1000, entry.at);
+    }
+    const [deleted, reset, room, kick, role, unban, ban] = log;
+    assert.deepEqual(
+      { target: ban.target, room: ban.room, reason: ban.reason },
+      { target: "bob", room: "dev", reason: "flooding" },
+    );
+    assert.deepEqual(ban.details, { duration_s: 600 });
+    assert.deepEqual([unban.target, unban.room], ["bob", "dev"]);
+    assert.deepEqual([role.target, role.details], ["carol", {
+      role: "moderator",
+    }]);
+    assert.deepEqual([kick.target, kick.reason], ["bob", "calm down"]);
+    assert.equal(room.room, "dev");
+    assert.deepEqual([reset.target, reset.reason], ["carol", "forgot it"]);
+    assert.deepEqual(
+      [deleted.target, deleted.reason, deleted.details],
+      ["bob", "asked to leave", { messages: "anonymise" }],
+    );
+    assert.ok(log.every((e, i) => i === 0 || log[i - 1].id > e.id));
+  }));
+
+stores.test("audit_log: pages newest first with before and limit", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    for (const name of ["a1", "a2", "a3"]) {
+      await pool.register(name);
+      await root.ok("set_role", { user: name, role: "moderator" });
+    }
+    const first = await root.ok("audit_log", { limit: 2 });
+    const page1 = first.entries as Entry[];
+    assert.deepEqual(page1.map((e) => e.target), ["a3", "a2"]);
+    assert.equal(first.next_before, page1[1].id);
+    const second = await root.ok("audit_log", {
+      before: first.next_before,
+      limit: 2,
+    });
+    assert.deepEqual((second.entries as Entry[]).map((e) => e.target), [
+      "a1",
+    ]);
+    assert.equal(second.next_before, undefined);
+    await expectError(root, "audit_log", { limit: 0 }, "invalid_message");
+    await expectError(root, "audit_log", { before: "x" }, "invalid_message");
+  }));
+
+stores.test("ban: with duration_s the ban ends by itself, and list_bans shows when", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const token = tokenOf(bob);
+    await bob.close();
+    await wentOffline(root, "bob");
+    const reply = await root.ok("ban", {
+      user: "bob",
+      reason: "cool off",
+      duration_s: 2,
+    });
+    const ends = Date.parse(reply.expires_at as string);
+    assert.ok(ends > Date.now() - 1000);
+    const { bans } = await root.ok("list_bans");
+    assert.deepEqual(
+      (bans as Record<string, unknown>[]).map((b) => [b.user, b.reason]),
+      [["bob", "cool off"]],
+    );
+    assert.equal(
+      (bans as Record<string, unknown>[])[0].expires_at,
+      reply.expires_at,
+    );
+    const accounts = (await root.ok("list_accounts", { query: "bo" }))
+      .accounts as Record<string, unknown>[];
+    assert.deepEqual(accounts.map((a) => [a.username, a.banned]), [[
+      "bob",
+      true,
+    ]]);
+    const refused = await pool.connect();
+    await expectError(refused, "login", { token }, "banned");
+    // The ban's own clock, not the machine's speed: wide margin.
+    await eventually(async () => {
+      const client = await pool.connect();
+      const answer = await client.request("login", { token });
+      await client.close();
+      assert.equal(answer.action, "success", JSON.stringify(answer.data));
+    }, { timeoutMs: 20_000, intervalMs: 250 });
+    assert.deepEqual((await root.ok("list_bans")).bans, []);
+    await expectError(
+      root,
+      "ban",
+      { user: "bob", duration_s: 0 },
+      "invalid_message",
+    );
+  }));
+
+stores.test("reset_password: the link sets a new password once and ends the old sessions", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.register("carol");
+    const oldToken = tokenOf(carol);
+    const reply = await root.ok("reset_password", { user: "Carol" });
+    assert.equal(reply.user, "carol");
+    const link = reply.link as string;
+    assert.match(link, /^\/reset#[A-Za-z0-9_-]{43}$/);
+    assert.ok(Date.parse(reply.expires_at as string) > Date.now());
+    const resetToken = link.slice("/reset#".length);
+    const weak = await api(server, "/api/reset-password", {
+      body: { token: resetToken, password: "x" },
+    });
+    assert.equal(weak.body.error, "invalid_message");
+    const done = await api(server, "/api/reset-password", {
+      body: { token: resetToken, password: "a brand new secret" },
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(done.body, { username: "carol", role: "user" });
+    const again = await api(server, "/api/reset-password", {
+      body: { token: resetToken, password: "another new secret" },
+    });
+    assert.deepEqual([again.status, again.body.error], [
+      401,
+      "bad_credentials",
+    ]);
+    // The old session ends, and its socket closes as after change_password.
+    await eventually(() => assert.equal(carol.closeCode, 4004));
+    const stale = await pool.connect();
+    await expectError(stale, "login", { token: oldToken }, "bad_credentials");
+    const fresh = await pool.connect();
+    await expectError(
+      fresh,
+      "login",
+      { username: "carol", password: TEST_PASSWORD },
+      "bad_credentials",
+    );
+    await pool.login({ username: "carol", password: "a brand new secret" });
+    // The page itself is the client's.
+    const page = await fetch(`${server.url}/reset`);
+    assert.match(await page.text(), /<div id="app">/);
+  }));
+
+stores.test("delete_account: the account goes, its messages stay under its name or anonymised", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const dave = await pool.register("dave");
+    await bob.ok("send_message", { text: "bob was here" });
+    await dave.ok("send_message", { text: "dave was here" });
+    const reply = await root.ok("delete_account", {
+      user: "bob",
+      messages: "anonymise",
+    });
+    assert.deepEqual(reply, {
+      request: "delete_account",
+      user: "bob",
+      messages: "anonymise",
+    });
+    await bob.closed;
+    assert.equal(bob.closeCode, CLOSE_REMOVED);
+    await root.ok("delete_account", { user: "dave", messages: "keep" });
+    await dave.closed;
+    const { messages } = await root.ok("history", { room: "general" });
+    assert.deepEqual(
+      (messages as { user: string; text: string }[]).map((
+        m,
+      ) => [m.user, m.text]),
+      [["deleted user", "bob was here"], ["dave", "dave was here"]],
+    );
+    await expectError(
+      root,
+      "delete_account",
+      { user: "bob", messages: "keep" },
+      "user_not_found",
+    );
+    await expectError(
+      root,
+      "delete_account",
+      { user: "root", messages: "keep" },
+      "forbidden",
+    );
+    await expectError(
+      root,
+      "delete_account",
+      { user: "x", messages: "shred" },
+      "invalid_message",
+    );
+    // The name is free again.
+    await pool.register("bob");
+  }));
+
+stores.test("update_room: an admin makes a room private with an owner; guests looking at it go back to general", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.register("carol");
+    await root.ok("create_room", { room: "Dev" });
+    const guest = await pool.guest("gus");
+    await guest.ok("join_room", { room: "dev" });
+    const reply = await root.ok("update_room", {
+      room: "dev",
+      private: true,
+      owner: "carol",
+      reason: "team only",
+    });
+    assert.deepEqual(reply, {
+      request: "update_room",
+      room: "Dev",
+      private: true,
+      owner: "carol",
+    });
+    await guest.event("system", (d) => d.kind === "removed");
+    await carol.event(
+      "membership",
+      (d) => d.room === "Dev" && d.member === true,
+    );
+    await eventually(async () => {
+      assert.equal((await guest.ok("list_users")).room, "general");
+    });
+    const listed = (await guest.ok("list_rooms")).rooms as { name: string }[];
+    assert.ok(!listed.some((r) => r.name === "Dev"));
+    await expectError(guest, "join_room", { room: "dev" }, "room_not_found");
+    // Its owner manages it like the creator of a private room.
+    await carol.ok("create_invite", { room: "dev" });
+    const back = await root.ok("update_room", { room: "dev", private: false });
+    assert.equal(back.private, false);
+    await guest.ok("join_room", { room: "dev" });
+    await expectError(
+      root,
+      "update_room",
+      { room: "general", private: true },
+      "forbidden",
+    );
+    await expectError(root, "update_room", { room: "nope" }, "room_not_found");
+    await expectError(
+      root,
+      "update_room",
+      { room: "dev", owner: "nobody" },
+      "user_not_found",
+    );
+    const [entry] = await entries(root);
+    assert.deepEqual(
+      [entry.action, entry.room, entry.reason, entry.details],
+      ["update_room", "Dev", undefined, { private: false }],
+    );
+  }));
+
+stores.finish();
+
+const ADMIN_ONLY: [string, Record<string, unknown>][] = [
+  ["audit_log", {}],
+  ["reset_password", { user: "root" }],
+  ["delete_account", { user: "root", messages: "keep" }],
+  ["update_room", { room: "general", private: false }],
+  ["set_role", { user: "root", role: "user" }],
+];
+const MODERATOR: [string, Record<string, unknown>][] = [
+  ["list_accounts", {}],
+  ["list_bans", {}],
+  ["ban", { user: "root" }],
+  ["unban", { user: "root" }],
+  ["kick", { user: "root" }],
+  ["delete_room", { room: "general" }],
+];
+
+Deno.test("admin actions: a plain user and a guest get forbidden, a moderator only what it may do", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const user = await pool.register("plain");
+    const guest = await pool.guest("visitor");
+    const mod = await pool.register("mo");
+    await root.ok("set_role", { user: "mo", role: "moderator" });
+    await mod.event("system", (d) => d.kind === "info");
+    for (const [action, data] of [...ADMIN_ONLY, ...MODERATOR]) {
+      await expectError(user, action, data, "forbidden");
+      await expectError(guest, action, data, "forbidden");
+    }
+    for (const [action, data] of ADMIN_ONLY) {
+      await expectError(mod, action, data, "forbidden");
+    }
+    const { accounts } = await mod.ok("list_accounts", { query: "" });
+    assert.deepEqual(
+      (accounts as { username: string; role: string }[]).map((a) => [
+        a.username,
+        a.role,
+      ]),
+      [["mo", "moderator"], ["plain", "user"], ["root", "admin"]],
+    );
+    assert.deepEqual((await mod.ok("list_bans")).bans, []);
+    // Nothing refused is in the log.
+    assert.deepEqual((await entries(root)).map((e) => e.action), ["set_role"]);
+  }));
+
+Deno.test("/api/admin/*: the same actions over HTTP with the same rules, audited with the client's address", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    const plain = await pool.register("plain");
+    const rootToken = tokenOf(root);
+    const proxied = { "x-forwarded-for": "203.0.113.7" };
+    const listed = await api(
+      server,
+      "/api/admin/list_accounts?query=PLA&limit=5",
+      {
+        token: rootToken,
+      },
+    );
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.deepEqual(
+      (listed.body.accounts as { username: string }[]).map((a) => a.username),
+      ["plain"],
+    );
+    const banned = await api(server, "/api/admin/ban", {
+      token: rootToken,
+      body: { user: "plain", reason: "spam", duration_s: 3600 },
+      headers: proxied,
+    });
+    assert.equal(banned.status, 200, JSON.stringify(banned.body));
+    assert.equal(banned.body.user, "plain");
+    await plain.closed;
+    assert.equal(plain.closeCode, CLOSE_REMOVED);
+    const log = await api(server, "/api/admin/audit_log?limit=1", {
+      token: rootToken,
+    });
+    const [entry] = log.body.entries as Entry[];
+    assert.deepEqual(
+      [entry.action, entry.by, entry.target, entry.reason, entry.address],
+      ["ban", "root", "plain", "spam", "203.0.113.7"],
+    );
+    const lifted = await api(server, "/api/admin/unban", {
+      token: rootToken,
+      body: { user: "plain" },
+    });
+    assert.equal(lifted.status, 200);
+    // A plain user's session and no session at all: forbidden.
+    const plainAgain = await pool.login({
+      username: "plain",
+      password: TEST_PASSWORD,
+    });
+    for (const token of [tokenOf(plainAgain), undefined]) {
+      const read = await api(server, "/api/admin/audit_log", { token });
+      assert.deepEqual([read.status, read.body.error], [403, "forbidden"]);
+      const write = await api(server, "/api/admin/kick", {
+        token,
+        body: { user: "root" },
+      });
+      assert.deepEqual([write.status, write.body.error], [403, "forbidden"]);
+    }
+    const unknown = await api(server, "/api/admin/drop_tables", {
+      token: rootToken,
+    });
+    assert.deepEqual([unknown.status, unknown.body.error], [404, "not_found"]);
+    const wrongMethod = await api(server, "/api/admin/ban", {
+      token: rootToken,
+    });
+    assert.equal(wrongMethod.status, 405);
+    const broken = await fetch(`${server.url}/api/admin/ban`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${rootToken}`,
+        "content-type": "application/json",
+      },
+      body: "{",
+    });
+    assert.deepEqual(
+      [broken.status, (await broken.json()).error],
+      [400, "invalid_json"],
+    );
+    // With the admin's cookie, a page on another site still gets nothing
+    // done: the browser sends its Origin (CSRF).
+    const forged = await api(server, "/api/admin/ban", {
+      headers: {
+        origin: "https://evil.example",
+        cookie: `chat_session=${rootToken}`,
+      },
+      body: { user: "plain" },
+    });
+    assert.deepEqual([forged.status, forged.body.error], [403, "forbidden"]);
+    const bad = await api(server, "/api/admin/ban", {
+      token: rootToken,
+      body: { user: "plain", duration_s: -5 },
+    });
+    assert.deepEqual([bad.status, bad.body.error], [400, "invalid_message"]);
+    const page = await fetch(`${server.url}/admin`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="app">/);
+  }, { trustProxy: true }));

@@ -1,0 +1,181 @@
+/**
+ * The store contract for administration: bans that end, the audit log,
+ * listing accounts and bans, deleting accounts, password resets, and
+ * rooms made private or public with an owner.
+ */
+import assert from "node:assert/strict";
+import { ANONYMOUS_NAME } from "../../server/store/mod.ts";
+import { draft, type StoreTest } from "./support.ts";
+
+/** Registers the administration scenarios. */
+export function administration(test: StoreTest): void {
+  test("bans with an expiry stop applying after it; listBans shows those in force", async (store) => {
+    const now = Date.now();
+    const base = { reason: "spam", by: "mod", createdAt: now };
+    await store.addBan({ ...base, userKey: "brief", expiresAt: now + 60_000 });
+    await store.addBan({ ...base, userKey: "gone", expiresAt: now - 1 });
+    await store.addBan({ ...base, userKey: "ever", roomKey: "general" });
+    assert.equal(
+      (await store.findBan({ userKey: "brief" }))?.expiresAt,
+      now + 60_000,
+    );
+    assert.equal(await store.findBan({ userKey: "gone" }), undefined);
+    assert.deepEqual(
+      (await store.listBans(now, 10)).map((b) => b.userKey).sort(),
+      ["brief", "ever"],
+    );
+    assert.deepEqual(
+      (await store.listBans(now + 60_000, 10)).map((b) => b.userKey),
+      ["ever"],
+    );
+    assert.equal((await store.listBans(now, 1)).length, 1);
+  });
+
+  test(
+    "the audit log pages newest first and outlives what it describes",
+    async (store, reopen) => {
+      await store.createRoom("dev", "dev");
+      const first = await store.addAuditEntry({
+        at: 1000,
+        by: "root",
+        action: "ban",
+        target: "mallory",
+        room: "dev",
+        reason: "spam",
+        address: "10.0.0.1",
+        details: { duration_s: 60, server: false },
+      });
+      const second = await store.addAuditEntry({
+        at: 2000,
+        by: "root",
+        action: "delete_room",
+        room: "dev",
+        address: "10.0.0.1",
+      });
+      assert.ok(second.id > first.id);
+      await store.deleteRoom("dev");
+      store = await reopen();
+      const entries = await store.auditLog({ limit: 10 });
+      assert.deepEqual(entries, [second, first]);
+      assert.deepEqual(first, {
+        id: first.id,
+        at: 1000,
+        by: "root",
+        action: "ban",
+        target: "mallory",
+        room: "dev",
+        reason: "spam",
+        address: "10.0.0.1",
+        details: { duration_s: 60, server: false },
+      });
+      assert.deepEqual(await store.auditLog({ before: second.id, limit: 10 }), [
+        first,
+      ]);
+      assert.deepEqual(await store.auditLog({ limit: 1 }), [second]);
+    },
+  );
+
+  test("listAccounts finds accounts by part of their name, in name order", async (store) => {
+    for (const username of ["Carol", "alice", "Alicia", "bob"]) {
+      await store.createAccount({
+        key: username.toLowerCase(),
+        username,
+        passwordHash: "h",
+        role: "user",
+      });
+    }
+    const names = async (query?: string, limit = 10) =>
+      (await store.listAccounts({ query, limit })).map((a) => a.username);
+    assert.deepEqual(await names(), ["alice", "Alicia", "bob", "Carol"]);
+    assert.deepEqual(await names("ALI"), ["alice", "Alicia"]);
+    assert.deepEqual(await names("o", 1), ["bob"]);
+    assert.deepEqual(await names("zed"), []);
+  });
+
+  test("deleteAccount keeps or anonymises the messages and forgets the rest", async (store) => {
+    for (const key of ["ann", "ben"]) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "h",
+        role: "user",
+      });
+      await store.addMember(key, "general");
+      await store.createSession(`t-${key}`, {
+        userKey: key,
+        expiresAt: Date.now() + 60_000,
+      });
+      await store.appendMessage(
+        draft("general", `hi from ${key}`, {
+          userKey: key,
+          user: key,
+          clientId: "c1",
+        }),
+      );
+    }
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    assert.equal(await store.deleteAccount("ben", "anonymise"), true);
+    assert.equal(await store.deleteAccount("ben", "keep"), false);
+    assert.equal(await store.findAccount("ann"), undefined);
+    assert.equal(await store.findSession("t-ann"), undefined);
+    assert.equal(await store.isMember("ben", "general"), false);
+    const users = (await store.history("general", {})).map((m) => m.user);
+    assert.deepEqual(users, ["ann", ANONYMOUS_NAME]);
+    // The name is free: a new ben's client_id is a new message.
+    const again = await store.appendMessage(
+      draft("general", "new ben", {
+        userKey: "ben",
+        user: "ben",
+        clientId: "c1",
+      }),
+    );
+    assert.equal(again.duplicate, false);
+  });
+
+  test("a password reset works once, before it expires", async (store) => {
+    await store.createAccount({
+      key: "ann",
+      username: "ann",
+      passwordHash: "old",
+      role: "user",
+    });
+    const now = Date.now();
+    await store.createSession("s1", {
+      userKey: "ann",
+      expiresAt: now + 60_000,
+    });
+    await store.createPasswordReset("r1", {
+      userKey: "ann",
+      expiresAt: now + 60_000,
+    });
+    await store.createPasswordReset("r2", {
+      userKey: "ann",
+      expiresAt: now + 10,
+    });
+    assert.equal(await store.takePasswordReset("r2", now + 10), undefined);
+    assert.equal(await store.takePasswordReset("r1", now), "ann");
+    assert.equal(await store.takePasswordReset("r1", now), undefined);
+    assert.equal(await store.takePasswordReset("nothing", now), undefined);
+    // Taking a reset is all it does: the session ends only when asked.
+    assert.equal((await store.findSession("s1"))?.userKey, "ann");
+  });
+
+  test("updateRoom makes a room private or public and changes its owner", async (store) => {
+    await store.createRoom("Dev", "dev");
+    assert.deepEqual(
+      await store.updateRoom("dev", { private: true, owner: "ann" }),
+      { ...(await store.listRooms()).at(-1)!, private: true, owner: "ann" },
+    );
+    const room = await store.updateRoom("dev", { owner: null });
+    assert.equal(room?.private, true);
+    assert.equal(room?.owner, undefined);
+    assert.equal(
+      (await store.updateRoom("dev", { private: false }))?.private,
+      false,
+    );
+    assert.equal(
+      await store.updateRoom("nothing", { private: true }),
+      undefined,
+    );
+  });
+}
