@@ -6,6 +6,7 @@ import { nameKey } from "../server/protocol/names.ts";
 import * as actions from "./actions.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
+import { startAdmin, startReset } from "./admin/mod.tsx";
 import { Connection } from "./connection/mod.ts";
 import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
@@ -152,4 +153,7 @@ function readSaved(key: string): Conversation[] {
 }
 
 const root = document.getElementById("app");
-if (root) startClient(root);
+// One bundle, three pages: the chat, /admin and the /reset form.
+if (root && location.pathname === "/admin") startAdmin(root);
+else if (root && location.pathname === "/reset") startReset(root);
+else if (root) startClient(root);

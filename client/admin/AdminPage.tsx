@@ -1,0 +1,536 @@
+/**
+ * `/admin`: accounts, rooms, bans, the audit log and live figures. Admins
+ * see everything; moderators the sections and buttons they may use; anyone
+ * else is sent to sign in. User text is rendered as text.
+ */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
+import type { Role } from "../../server/protocol/types.ts";
+import { type MessageKey, t } from "../i18n.ts";
+import type { AccountRow, AuditRow, BanRow, RoomRow } from "./api.ts";
+import type { AdminService } from "./service.ts";
+import type { AdminState, AdminTab } from "./state.ts";
+
+/** What every part of the page gets. */
+interface PageProps {
+  state: AdminState;
+  service: AdminService;
+}
+
+const TABS: { tab: AdminTab; label: MessageKey; adminOnly: boolean }[] = [
+  { tab: "accounts", label: "admin.accounts", adminOnly: false },
+  { tab: "rooms", label: "admin.rooms", adminOnly: false },
+  { tab: "bans", label: "admin.bans", adminOnly: false },
+  { tab: "audit", label: "admin.audit", adminOnly: true },
+];
+
+/** Ban lengths offered, in seconds; undefined for good. */
+const DURATIONS: { seconds?: number; label: MessageKey }[] = [
+  { seconds: 3600, label: "admin.hour" },
+  { seconds: 86400, label: "admin.day" },
+  { seconds: 7 * 86400, label: "admin.week" },
+  { label: "admin.forever" },
+];
+
+/** The whole admin page. */
+export function AdminPage({ state, service }: PageProps): JSX.Element {
+  const session = state.session.value;
+  if (session === undefined) {
+    return (
+      <main class="admin-page">
+        <p>{t("app.connecting")}</p>
+      </main>
+    );
+  }
+  if (session === null || session.role === "user") {
+    return (
+      <main class="admin-page">
+        <h1>{t("admin.title")}</h1>
+        <p class="admin-refused" role="alert" data-testid="admin-refused">
+          {t("admin.refused")}
+        </p>
+        <a href="/">{t("admin.back")}</a>
+      </main>
+    );
+  }
+  return (
+    <main class="admin-page" data-testid="admin-page">
+      <header class="admin-header">
+        <h1>{t("admin.title")}</h1>
+        <span class="admin-who">
+          {t("admin.signedIn", { user: session.username, role: session.role })}
+        </span>
+        <a href="/">{t("admin.back")}</a>
+      </header>
+      <Figures state={state} />
+      <nav class="admin-tabs" role="tablist">
+        {TABS.filter((tab) => state.isAdmin.value || !tab.adminOnly).map((
+          { tab, label },
+        ) => (
+          <button
+            type="button"
+            role="tab"
+            key={tab}
+            data-testid={`admin-tab-${tab}`}
+            aria-selected={state.tab.value === tab}
+            onClick={() => void service.open(tab)}
+          >
+            {t(label)}
+          </button>
+        ))}
+      </nav>
+      <Notice state={state} />
+      {state.tab.value === "accounts" && (
+        <Accounts state={state} service={service} />
+      )}
+      {state.tab.value === "rooms" && <Rooms state={state} service={service} />}
+      {state.tab.value === "bans" && <Bans state={state} service={service} />}
+      {state.tab.value === "audit" && <Audit state={state} service={service} />}
+    </main>
+  );
+}
+
+function Figures({ state }: { state: AdminState }): JSX.Element {
+  const now = state.figures.value.at(-1);
+  const rate = state.messagesPerMinute.value;
+  const items: [MessageKey, string][] = [
+    ["admin.connections", String(now?.connections ?? "…")],
+    ["admin.online", String(now?.users ?? "…")],
+    ["admin.roomCount", String(now?.rooms ?? "…")],
+    ["admin.perMinute", rate === null ? "…" : String(rate)],
+    ["admin.store", now?.store ?? "…"],
+    ["admin.redis", now?.redis ?? "…"],
+  ];
+  return (
+    <dl class="admin-figures" aria-label={t("admin.figures")}>
+      {items.map(([label, value]) => (
+        <div
+          key={label}
+          class="admin-figure"
+          data-testid="admin-figure"
+          data-figure={label.slice("admin.".length)}
+        >
+          <dt>{t(label)}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function Notice({ state }: { state: AdminState }): JSX.Element | null {
+  const notice = state.notice.value;
+  const link = state.resetLink.value;
+  return (
+    <>
+      {notice && (
+        <p
+          data-testid={`admin-notice-${notice.kind}`}
+          class={`admin-notice ${notice.kind}`}
+          role={notice.kind === "error" ? "alert" : "status"}
+        >
+          {notice.text}
+        </p>
+      )}
+      {link && (
+        <p class="admin-notice ok" role="status">
+          {t("admin.resetFor", { user: link.user })}{" "}
+          <input
+            data-testid="admin-reset-link"
+            class="admin-reset-link"
+            readOnly
+            value={link.url}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+        </p>
+      )}
+    </>
+  );
+}
+
+function Accounts({ state, service }: PageProps): JSX.Element {
+  const selected = useSignal<string | null>(null);
+  const chosen = state.accounts.value.find((a) =>
+    a.username === selected.value
+  );
+  return (
+    <section class="admin-section" aria-label={t("admin.accounts")}>
+      <form
+        class="admin-search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void service.searchAccounts();
+        }}
+      >
+        <input
+          type="search"
+          data-testid="admin-search"
+          aria-label={t("admin.search")}
+          placeholder={t("admin.search")}
+          value={state.accountQuery.value}
+          onInput={(e) => state.accountQuery.value = e.currentTarget.value}
+        />
+        <button type="submit" data-testid="admin-find">
+          {t("admin.find")}
+        </button>
+      </form>
+      <ul class="admin-list">
+        {state.accounts.value.map((account) => (
+          <li key={account.username}>
+            <button
+              type="button"
+              class="admin-row"
+              data-testid="admin-account"
+              data-user={account.username}
+              aria-pressed={selected.value === account.username}
+              onClick={() => selected.value = account.username}
+            >
+              <span class="admin-name">{account.username}</span>
+              <span class={`admin-role ${account.role}`}>{account.role}</span>
+              {account.banned && (
+                <span class="admin-banned">{t("admin.banned")}</span>
+              )}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {chosen && (
+        <AccountPanel
+          key={chosen.username}
+          account={chosen}
+          state={state}
+          service={service}
+        />
+      )}
+    </section>
+  );
+}
+
+function AccountPanel(
+  { account, state, service }: PageProps & { account: AccountRow },
+): JSX.Element {
+  const reason = useSignal("");
+  const duration = useSignal(0);
+  const role = useSignal<Role>(account.role);
+  const messages = useSignal<"keep" | "anonymise">("keep");
+  const admin = state.isAdmin.value;
+  const user = account.username;
+  return (
+    <div
+      class="admin-panel"
+      data-testid="admin-account-panel"
+      aria-label={t("admin.accountOf", { user })}
+    >
+      <h2>{user}</h2>
+      {admin && (
+        <div class="admin-line">
+          <label>
+            {t("admin.role")}{" "}
+            <select
+              data-testid="admin-role"
+              value={role.value}
+              onChange={(e) => role.value = e.currentTarget.value as Role}
+            >
+              <option value="user">user</option>
+              <option value="moderator">moderator</option>
+              <option value="admin">admin</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            data-testid="admin-set-role"
+            onClick={() => void service.setRole(user, role.value)}
+          >
+            {t("admin.setRole")}
+          </button>
+        </div>
+      )}
+      <div class="admin-line">
+        {account.banned
+          ? (
+            <button
+              type="button"
+              data-testid="admin-unban"
+              onClick={() => void service.unban(user)}
+            >
+              {t("admin.unban")}
+            </button>
+          )
+          : (
+            <>
+              <input
+                data-testid="admin-ban-reason"
+                aria-label={t("admin.reason")}
+                placeholder={t("admin.reason")}
+                maxLength={500}
+                value={reason.value}
+                onInput={(e) => reason.value = e.currentTarget.value}
+              />
+              <select
+                data-testid="admin-ban-duration"
+                aria-label={t("admin.duration")}
+                value={duration.value}
+                onChange={(e) => duration.value = Number(e.currentTarget.value)}
+              >
+                {DURATIONS.map((d, i) => (
+                  <option key={i} value={i}>{t(d.label)}</option>
+                ))}
+              </select>
+              <button
+                type="button"
+                class="danger"
+                data-testid="admin-ban"
+                onClick={() =>
+                  void service.ban(
+                    user,
+                    reason.value,
+                    DURATIONS[duration.value].seconds,
+                  )}
+              >
+                {t("admin.ban")}
+              </button>
+            </>
+          )}
+      </div>
+      {admin && (
+        <div class="admin-line">
+          <button
+            type="button"
+            data-testid="admin-reset-password"
+            onClick={() => void service.resetPassword(user)}
+          >
+            {t("admin.resetLink")}
+          </button>
+        </div>
+      )}
+      {admin && (
+        <div class="admin-line">
+          <select
+            data-testid="admin-delete-messages"
+            aria-label={t("admin.messages")}
+            value={messages.value}
+            onChange={(e) =>
+              messages.value = e.currentTarget.value as "keep" | "anonymise"}
+          >
+            <option value="keep">{t("admin.keep")}</option>
+            <option value="anonymise">{t("admin.anonymise")}</option>
+          </select>
+          <ConfirmButton
+            label={t("admin.deleteAccount")}
+            testId="admin-delete-account"
+            onConfirm={() => void service.deleteAccount(user, messages.value)}
+          />
+        </div>
+      )}
+    </div>
+  );
+}
+
+// A destructive button asks twice in the page itself: dialogs are easy
+// to click through and block the page.
+function ConfirmButton(
+  { label, testId, onConfirm }: {
+    label: string;
+    testId: string;
+    onConfirm: () => void;
+  },
+): JSX.Element {
+  const asking = useSignal(false);
+  return (
+    <button
+      type="button"
+      class="danger"
+      data-testid={testId}
+      onClick={() => {
+        if (!asking.value) {
+          asking.value = true;
+          return;
+        }
+        asking.value = false;
+        onConfirm();
+      }}
+      onBlur={() => asking.value = false}
+    >
+      {asking.value ? t("admin.confirm", { action: label }) : label}
+    </button>
+  );
+}
+
+function Rooms({ state, service }: PageProps): JSX.Element {
+  return (
+    <section class="admin-section" aria-label={t("admin.rooms")}>
+      <ul class="admin-list">
+        {state.rooms.value.map((room) => (
+          <RoomItem
+            key={room.name}
+            room={room}
+            state={state}
+            service={service}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function RoomItem(
+  { room, state, service }: PageProps & { room: RoomRow },
+): JSX.Element {
+  const owner = useSignal("");
+  const admin = state.isAdmin.value;
+  const general = room.name.toLowerCase() === "general";
+  return (
+    <li
+      class="admin-room"
+      data-testid="admin-room"
+      data-room={room.name}
+      aria-label={room.name}
+    >
+      <span class="admin-name">{room.name}</span>
+      <span class="admin-meta">
+        {t("admin.users", { n: room.users })}
+        {room.private ? ` · ${t("admin.private")}` : ""}
+      </span>
+      {admin && !general && (
+        <>
+          <button
+            type="button"
+            data-testid="admin-room-private"
+            onClick={() =>
+              void service.updateRoom(room.name, { private: !room.private })}
+          >
+            {room.private ? t("admin.makePublic") : t("admin.makePrivate")}
+          </button>
+          <input
+            data-testid="admin-room-owner"
+            aria-label={t("admin.owner")}
+            placeholder={t("admin.owner")}
+            value={owner.value}
+            onInput={(e) => owner.value = e.currentTarget.value}
+          />
+          <button
+            type="button"
+            data-testid="admin-room-set-owner"
+            onClick={() =>
+              void service.updateRoom(room.name, { owner: owner.value.trim() })}
+          >
+            {t("admin.setOwner")}
+          </button>
+        </>
+      )}
+      {!general && (
+        <ConfirmButton
+          label={t("admin.deleteRoom")}
+          testId="admin-delete-room"
+          onConfirm={() => void service.deleteRoom(room.name)}
+        />
+      )}
+    </li>
+  );
+}
+
+function Bans({ state, service }: PageProps): JSX.Element {
+  const bans = state.bans.value;
+  if (bans.length === 0) {
+    return (
+      <p class="admin-empty" data-testid="admin-no-bans">{t("admin.noBans")}</p>
+    );
+  }
+  return (
+    <section class="admin-section" aria-label={t("admin.bans")}>
+      <ul class="admin-list">
+        {bans.map((ban: BanRow) => (
+          <li
+            key={`${ban.user}/${ban.room ?? ""}/${ban.address ?? ""}`}
+            class="admin-ban"
+            data-testid="admin-ban-row"
+            data-user={ban.user}
+          >
+            <span class="admin-name">{ban.user}</span>
+            <span class="admin-meta">
+              {ban.room ?? t("admin.server")}
+              {ban.address ? ` · ${ban.address}` : ""} · {ban.reason} ·{" "}
+              {t("admin.by", { user: ban.by })} · {when(ban.created_at)} →{" "}
+              {ban.expires_at ? when(ban.expires_at) : t("admin.forever")}
+            </span>
+            {!ban.address && (
+              <button
+                type="button"
+                onClick={() => void service.unban(ban.user, ban.room)}
+              >
+                {t("admin.unban")}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Audit({ state, service }: PageProps): JSX.Element {
+  return (
+    <section class="admin-section" aria-label={t("admin.audit")}>
+      <table class="admin-audit" data-testid="admin-audit">
+        <thead>
+          <tr>
+            <th>{t("admin.when")}</th>
+            <th>{t("admin.who")}</th>
+            <th>{t("admin.what")}</th>
+            <th>{t("admin.whom")}</th>
+            <th>{t("admin.reason")}</th>
+            <th>{t("admin.address")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {state.audit.value.map((entry) => (
+            <AuditLine key={entry.id} entry={entry} />
+          ))}
+        </tbody>
+      </table>
+      {state.auditNext.value !== undefined && (
+        <button
+          type="button"
+          data-testid="admin-audit-older"
+          onClick={() => void service.loadAudit(true)}
+        >
+          {t("admin.older")}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function AuditLine({ entry }: { entry: AuditRow }): JSX.Element {
+  const whom = [entry.target, entry.room].filter(Boolean).join(" · ");
+  const details = entry.details
+    ? Object.entries(entry.details).map(([k, v]) => `${k}: ${v}`).join(", ")
+    : "";
+  return (
+    <tr data-testid="admin-audit-entry" data-action={entry.action}>
+      <td>{when(entry.at)}</td>
+      <td>{entry.by}</td>
+      <td>
+        {entry.action}
+        {details && <span class="admin-meta">{details}</span>}
+      </td>
+      <td>{whom}</td>
+      <td>{entry.reason ?? ""}</td>
+      <td>{entry.address}</td>
+    </tr>
+  );
+}
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString();
+}
+
+/** Starts the service with the page and stops it when the page goes. */
+export function useAdminService(service: AdminService): void {
+  useEffect(() => {
+    void service.start();
+    return () => service.stop();
+  }, [service]);
+}

@@ -1,0 +1,79 @@
+/** The only writers of the admin page's state, each inside batch(). */
+
+import { batch } from "@preact/signals";
+import type { Role } from "../../server/protocol/types.ts";
+import type { AccountRow, AuditRow, BanRow, Figures, RoomRow } from "./api.ts";
+import type { AdminNotice, AdminState, AdminTab } from "./state.ts";
+
+/** The session was looked up: an account, or none. */
+export function sessionFound(
+  state: AdminState,
+  session: { username: string; role: Role } | null,
+): void {
+  state.session.value = session;
+}
+
+/** The user opened a section. */
+export function tabChosen(state: AdminState, tab: AdminTab): void {
+  batch(() => {
+    state.tab.value = tab;
+    state.notice.value = null;
+  });
+}
+
+/** The account search changed. */
+export function accountQueryChanged(state: AdminState, query: string): void {
+  state.accountQuery.value = query;
+}
+
+/** A page of accounts arrived. */
+export function accountsLoaded(
+  state: AdminState,
+  accounts: AccountRow[],
+): void {
+  state.accounts.value = accounts;
+}
+
+/** The bans in force arrived. */
+export function bansLoaded(state: AdminState, bans: BanRow[]): void {
+  state.bans.value = bans;
+}
+
+/** The rooms arrived. */
+export function roomsLoaded(state: AdminState, rooms: RoomRow[]): void {
+  state.rooms.value = rooms;
+}
+
+/** A page of the audit log arrived: the first page replaces, later ones add. */
+export function auditLoaded(
+  state: AdminState,
+  entries: AuditRow[],
+  next: number | undefined,
+  more: boolean,
+): void {
+  batch(() => {
+    state.audit.value = more ? [...state.audit.value, ...entries] : entries;
+    state.auditNext.value = next;
+  });
+}
+
+/** A new reading of the figures; the two latest are kept for rates. */
+export function figuresRead(state: AdminState, figures: Figures): void {
+  state.figures.value = [...state.figures.value.slice(-1), figures];
+}
+
+/** Says how the last action went. */
+export function noticeShown(state: AdminState, notice: AdminNotice): void {
+  state.notice.value = notice;
+}
+
+/** A password reset link was made. */
+export function resetLinkMade(
+  state: AdminState,
+  link: { user: string; url: string },
+): void {
+  batch(() => {
+    state.resetLink.value = link;
+    state.notice.value = null;
+  });
+}

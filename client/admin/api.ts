@@ -1,0 +1,175 @@
+/**
+ * The admin page's network side: `/api/admin/<action>` with the session
+ * cookie, and the figures of `/metrics` and `/healthz`. Nothing here holds
+ * state; actions.ts turns the answers into it.
+ */
+
+import type { ErrorCode, Role } from "../../server/protocol/types.ts";
+
+/** The outcome of an admin call: the reply's data or the server's error. */
+export type AdminResult<T> = { ok: true; data: T } | {
+  ok: false;
+  code: ErrorCode | "offline";
+  message: string;
+};
+
+/** An account as `list_accounts` returns it. */
+export interface AccountRow {
+  username: string;
+  role: Role;
+  created_at: string;
+  banned?: boolean;
+}
+
+/** A ban as `list_bans` returns it. */
+export interface BanRow {
+  user: string;
+  room?: string;
+  address?: string;
+  reason: string;
+  by: string;
+  created_at: string;
+  expires_at?: string;
+}
+
+/** An audit entry as `audit_log` returns it. */
+export interface AuditRow {
+  id: number;
+  at: string;
+  by: string;
+  action: string;
+  target?: string;
+  room?: string;
+  reason?: string;
+  address: string;
+  details?: Record<string, string | number | boolean>;
+}
+
+/** A room as `GET /api/rooms` lists it. */
+export interface RoomRow {
+  name: string;
+  users: number;
+  private?: boolean;
+}
+
+/** What `/metrics` and `/healthz` say, read once. */
+export interface Figures {
+  connections: number;
+  users: number;
+  rooms: number;
+  /** `chat_messages_stored_total`: rates come from two readings. */
+  messagesStored: number;
+  /** `/healthz` status: ok, degraded or unavailable. */
+  health: string;
+  store: string;
+  redis: string;
+  /** When read, ms since the epoch. */
+  at: number;
+}
+
+/** Runs a read-only admin action (GET with the data as query). */
+export function adminGet<T>(
+  action: string,
+  query: Record<string, string | number | undefined> = {},
+): Promise<AdminResult<T>> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  }
+  const search = params.size > 0 ? `?${params}` : "";
+  return call<T>(`/api/admin/${action}${search}`, { method: "GET" });
+}
+
+/** Runs an admin action that changes something (POST with JSON data). */
+export function adminPost<T>(
+  action: string,
+  data: Record<string, unknown>,
+): Promise<AdminResult<T>> {
+  return call<T>(`/api/admin/${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(data),
+  });
+}
+
+/** The rooms the session may see. */
+export function fetchRooms(): Promise<AdminResult<{ rooms: RoomRow[] }>> {
+  return call("/api/rooms", { method: "GET" });
+}
+
+/** Reads `/metrics` and `/healthz` once. */
+export async function fetchFigures(): Promise<Figures | null> {
+  try {
+    const [metrics, health] = await Promise.all([
+      fetch("/metrics").then((r) => r.text()),
+      fetch("/healthz").then((r) => r.json()) as Promise<
+        Record<string, string>
+      >,
+    ]);
+    return {
+      connections: metricValue(metrics, "chat_connections"),
+      users: metricValue(metrics, "chat_users_online"),
+      rooms: metricValue(metrics, "chat_rooms"),
+      messagesStored: metricValue(metrics, "chat_messages_stored_total"),
+      health: health.status ?? "unknown",
+      store: health.store ?? (health.status === "ok" ? "ok" : "unknown"),
+      // /healthz names Redis only when it is down; "—" otherwise (up, or
+      // not used: the page cannot tell those apart).
+      redis: health.redis ?? "—",
+      at: Date.now(),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** A sample's value in Prometheus text; 0 when absent. */
+export function metricValue(text: string, name: string): number {
+  const line = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  return line ? Number(line[1]) : 0;
+}
+
+/** Sets a new password with a reset link's token; logs in on success. */
+export function postPasswordReset(
+  token: string,
+  password: string,
+): Promise<AdminResult<{ username: string; role: Role }>> {
+  return call("/api/reset-password", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, password }),
+  });
+}
+
+async function call<T>(
+  path: string,
+  init: RequestInit,
+): Promise<AdminResult<T>> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, credentials: "same-origin" });
+  } catch {
+    return {
+      ok: false,
+      code: "offline",
+      message: "The server cannot be reached.",
+    };
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    const value: unknown = await response.json();
+    if (typeof value === "object" && value !== null) {
+      body = value as Record<string, unknown>;
+    }
+  } catch {
+    // Judged by the status alone.
+  }
+  if (response.ok) return { ok: true, data: body as T };
+  return {
+    ok: false,
+    code: typeof body.error === "string" ? body.error as ErrorCode : "internal",
+    message: typeof body.message === "string"
+      ? body.message
+      : `The server answered ${response.status}.`,
+  };
+}

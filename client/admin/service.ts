@@ -1,0 +1,192 @@
+/**
+ * What the admin page does: each method calls the server, then writes the
+ * answer through actions.ts. Components call these and never fetch.
+ */
+
+import type { Role } from "../../server/protocol/types.ts";
+import { fetchSession } from "../auth_api.ts";
+import * as actions from "./actions.ts";
+import {
+  type AccountRow,
+  adminGet,
+  adminPost,
+  type AdminResult,
+  type AuditRow,
+  type BanRow,
+  fetchFigures,
+  fetchRooms,
+} from "./api.ts";
+import type { AdminState, AdminTab } from "./state.ts";
+
+// Figures are read this often while the page is open: cheap for the server
+// (two small GETs), quick enough to watch a rate move.
+const FIGURES_EVERY_MS = 5000;
+
+/** The admin page's doings, over `/api/admin/*`, `/metrics` and `/healthz`. */
+export class AdminService {
+  #state: AdminState;
+  #timer?: ReturnType<typeof setInterval>;
+
+  constructor(state: AdminState) {
+    this.#state = state;
+  }
+
+  /** Finds the session, then loads the first section and the figures. */
+  async start(): Promise<void> {
+    const session = await fetchSession();
+    const account = session.ok ? session.data : null;
+    actions.sessionFound(this.#state, account);
+    if (!account || account.role === "user") return;
+    await Promise.all([this.open("accounts"), this.readFigures()]);
+    this.#timer = setInterval(() => void this.readFigures(), FIGURES_EVERY_MS);
+  }
+
+  /** Stops reading the figures. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Shows a section with fresh data. */
+  async open(tab: AdminTab): Promise<void> {
+    actions.tabChosen(this.#state, tab);
+    if (tab === "accounts") await this.searchAccounts();
+    if (tab === "rooms") await this.#loadRooms();
+    if (tab === "bans") await this.#loadBans();
+    if (tab === "audit") await this.loadAudit(false);
+  }
+
+  /** Lists the accounts matching the search. */
+  async searchAccounts(): Promise<void> {
+    const result = await adminGet<{ accounts: AccountRow[] }>(
+      "list_accounts",
+      { query: this.#state.accountQuery.value.trim(), limit: 200 },
+    );
+    if (this.#failed(result)) return;
+    actions.accountsLoaded(this.#state, result.data.accounts);
+  }
+
+  /** Reads one page of the audit log: the newest, or the next older one. */
+  async loadAudit(more: boolean): Promise<void> {
+    const before = more ? this.#state.auditNext.value : undefined;
+    const result = await adminGet<
+      { entries: AuditRow[]; next_before?: number }
+    >("audit_log", { before, limit: 50 });
+    if (this.#failed(result)) return;
+    actions.auditLoaded(
+      this.#state,
+      result.data.entries,
+      result.data.next_before,
+      more,
+    );
+  }
+
+  /** Reads `/metrics` and `/healthz`. */
+  async readFigures(): Promise<void> {
+    const figures = await fetchFigures();
+    if (figures) actions.figuresRead(this.#state, figures);
+  }
+
+  /** Gives an account a role. */
+  setRole(user: string, role: Role): Promise<void> {
+    return this.#act("set_role", { user, role }, () => this.searchAccounts());
+  }
+
+  /** Bans a user from the server, for `durationS` seconds or for good. */
+  ban(user: string, reason: string, durationS?: number): Promise<void> {
+    const data: Record<string, unknown> = { user, reason };
+    if (durationS !== undefined) data.duration_s = durationS;
+    return this.#act("ban", data, () => this.#refreshPeople());
+  }
+
+  /** Lifts a server-wide ban, or one from `room`. */
+  unban(user: string, room?: string): Promise<void> {
+    return this.#act(
+      "unban",
+      room === undefined ? { user } : { user, room },
+      () => this.#refreshPeople(),
+    );
+  }
+
+  /** Makes a one-time password reset link to hand to the account's owner. */
+  async resetPassword(user: string): Promise<void> {
+    const result = await adminPost<{ user: string; link: string }>(
+      "reset_password",
+      { user },
+    );
+    if (this.#failed(result)) return;
+    actions.resetLinkMade(this.#state, {
+      user: result.data.user,
+      url: new URL(result.data.link, location.origin).href,
+    });
+  }
+
+  /** Deletes an account, keeping or anonymising its messages. */
+  deleteAccount(user: string, messages: "keep" | "anonymise"): Promise<void> {
+    return this.#act(
+      "delete_account",
+      { user, messages },
+      () => this.searchAccounts(),
+    );
+  }
+
+  /** Deletes a room. */
+  deleteRoom(room: string): Promise<void> {
+    return this.#act("delete_room", { room }, () => this.#loadRooms());
+  }
+
+  /** Makes a room private or public, or gives it an owner ("" for none). */
+  updateRoom(
+    room: string,
+    change: { private?: boolean; owner?: string },
+  ): Promise<void> {
+    const data: Record<string, unknown> = { room };
+    if (change.private !== undefined) data.private = change.private;
+    if (change.owner !== undefined) data.owner = change.owner || null;
+    return this.#act("update_room", data, () => this.#loadRooms());
+  }
+
+  async #loadRooms(): Promise<void> {
+    const result = await fetchRooms();
+    if (this.#failed(result)) return;
+    actions.roomsLoaded(this.#state, result.data.rooms);
+  }
+
+  async #loadBans(): Promise<void> {
+    const result = await adminGet<{ bans: BanRow[] }>("list_bans", {
+      limit: 200,
+    });
+    if (this.#failed(result)) return;
+    actions.bansLoaded(this.#state, result.data.bans);
+  }
+
+  async #refreshPeople(): Promise<void> {
+    await (this.#state.tab.value === "bans"
+      ? this.#loadBans()
+      : this.searchAccounts());
+  }
+
+  async #act(
+    action: string,
+    data: Record<string, unknown>,
+    then: () => Promise<void>,
+  ): Promise<void> {
+    const result = await adminPost<Record<string, unknown>>(action, data);
+    if (this.#failed(result)) return;
+    await then();
+    actions.noticeShown(this.#state, { kind: "ok", text: done(action, data) });
+  }
+
+  #failed<T>(
+    result: AdminResult<T>,
+  ): result is Exclude<AdminResult<T>, { ok: true }> {
+    if (result.ok) return false;
+    actions.noticeShown(this.#state, { kind: "error", text: result.message });
+    return true;
+  }
+}
+
+// What was done, in the words of the audit log: action and whom.
+function done(action: string, data: Record<string, unknown>): string {
+  const whom = data.user ?? data.room ?? "";
+  return `${action.replace("_", " ")}: ${whom}`;
+}

@@ -1,0 +1,74 @@
+/** The admin page's state: signals and computed values only. */
+
+import {
+  computed,
+  type ReadonlySignal,
+  type Signal,
+  signal,
+} from "@preact/signals";
+import type { Role } from "../../server/protocol/types.ts";
+import type { AccountRow, AuditRow, BanRow, Figures, RoomRow } from "./api.ts";
+
+/** The page's sections. */
+export type AdminTab = "accounts" | "rooms" | "bans" | "audit";
+
+/** The outcome of the last thing the user did, shown above the sections. */
+export interface AdminNotice {
+  kind: "ok" | "error";
+  text: string;
+}
+
+/** Everything the admin page shows. */
+export interface AdminState {
+  /** The session's account; null without one; undefined while looking. */
+  session: Signal<{ username: string; role: Role } | null | undefined>;
+  tab: Signal<AdminTab>;
+  accountQuery: Signal<string>;
+  accounts: Signal<AccountRow[]>;
+  bans: Signal<BanRow[]>;
+  rooms: Signal<RoomRow[]>;
+  audit: Signal<AuditRow[]>;
+  /** `before` of the next audit page; undefined at the end. */
+  auditNext: Signal<number | undefined>;
+  /** The two latest readings of the figures, newest last. */
+  figures: Signal<Figures[]>;
+  notice: Signal<AdminNotice | null>;
+  /** The latest password reset link made, as a full URL. */
+  resetLink: Signal<{ user: string; url: string } | null>;
+  /** Admins see everything; moderators what they may do. */
+  isAdmin: ReadonlySignal<boolean>;
+  /** Messages stored per minute between the two latest readings. */
+  messagesPerMinute: ReadonlySignal<number | null>;
+}
+
+/** Fresh admin page state. */
+export function createAdminState(): AdminState {
+  const session = signal<{ username: string; role: Role } | null | undefined>(
+    undefined,
+  );
+  const figures = signal<Figures[]>([]);
+  return {
+    session,
+    tab: signal<AdminTab>("accounts"),
+    accountQuery: signal(""),
+    accounts: signal<AccountRow[]>([]),
+    bans: signal<BanRow[]>([]),
+    rooms: signal<RoomRow[]>([]),
+    audit: signal<AuditRow[]>([]),
+    auditNext: signal<number | undefined>(undefined),
+    figures,
+    notice: signal<AdminNotice | null>(null),
+    resetLink: signal<{ user: string; url: string } | null>(null),
+    isAdmin: computed(() => session.value?.role === "admin"),
+    messagesPerMinute: computed(() => {
+      const [a, b] = figures.value;
+      if (!a || !b || b.at <= a.at) return null;
+      return Math.max(
+        0,
+        Math.round(
+          (b.messagesStored - a.messagesStored) * 60_000 / (b.at - a.at),
+        ),
+      );
+    }),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The admin page (/admin) in a real browser against a real server: live
+ * figures, an account banned for an hour with a reason, the bans and the
+ * audit log that show it, a password reset link its owner uses, and a
+ * plain user turned away; screenshots at desktop and phone size. Needs
+ * /usr/bin/chromium; without it the test is reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import {
+  artifact,
+  browserTest,
+  currentRoom,
+  openPage,
+  register,
+  signIn,
+  STEP_TIMEOUT,
+} from "./browser_support.ts";
+import { TEST_PASSWORD } from "./harness.ts";
+
+// Every wait below is for the server's answer on a busy machine: wide.
+const WIDE = { timeout: 3 * STEP_TIMEOUT };
+
+browserTest(
+  "admin page: an admin bans an account for an hour, sees it in the bans and the audit log, and hands out a reset link",
+  async (browser, server) => {
+    const root = await openPage(browser, server);
+    await register(root, "root");
+    const created = await fetch(`${server.url}/api/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "bob", password: TEST_PASSWORD }),
+    });
+    assert.equal(created.status, 201);
+    await created.body?.cancel();
+
+    await root.goto("/admin");
+    await root.getByTestId("admin-page").waitFor(WIDE);
+    // Live figures from /metrics (the page itself holds no WebSocket).
+    await root.locator('[data-figure="connections"] dd')
+      .filter({ hasText: /^\d+$/ }).waitFor(WIDE);
+    await root.locator('[data-figure="store"] dd').filter({ hasText: "ok" })
+      .waitFor(WIDE);
+
+    await root.getByTestId("admin-search").fill("bo");
+    await root.getByTestId("admin-find").click();
+    const bob = root.locator('[data-testid="admin-account"][data-user="bob"]');
+    await bob.waitFor(WIDE);
+    assert.equal(
+      await root.locator('[data-testid="admin-account"][data-user="root"]')
+        .count(),
+      0,
+    );
+    await bob.click();
+    const panel = root.getByTestId("admin-account-panel");
+    await panel.waitFor(WIDE);
+    await panel.getByTestId("admin-ban-reason").fill("spam <b>links</b>");
+    await panel.getByTestId("admin-ban-duration").selectOption({
+      label: "1 hour",
+    });
+    await root.screenshot({ path: artifact("admin_account.png") });
+    await panel.getByTestId("admin-ban").click();
+    await root.getByTestId("admin-notice-ok").waitFor(WIDE);
+    await bob.locator(".admin-banned").waitFor(WIDE);
+
+    await panel.getByTestId("admin-reset-password").click();
+    const link = root.getByTestId("admin-reset-link");
+    await link.waitFor(WIDE);
+    const url = await link.inputValue();
+    assert.match(url, new RegExp(`^${server.url}/reset#[A-Za-z0-9_-]{43}$`));
+
+    await root.getByTestId("admin-tab-bans").click();
+    const ban = root.locator('[data-testid="admin-ban-row"][data-user="bob"]');
+    await ban.waitFor(WIDE);
+    // The reason is text, not markup.
+    assert.match(await ban.innerText(), /spam <b>links<\/b>/);
+    assert.equal(await ban.locator("b").count(), 0);
+
+    await root.getByTestId("admin-tab-audit").click();
+    const entry = root.locator(
+      '[data-testid="admin-audit-entry"][data-action="ban"]',
+    );
+    await entry.waitFor(WIDE);
+    const line = await entry.innerText();
+    for (const part of ["root", "bob", "spam", "127.0.0.1", "3600"]) {
+      assert.ok(line.includes(part), `${part} missing from: ${line}`);
+    }
+    await root.locator(
+      '[data-testid="admin-audit-entry"][data-action="reset_password"]',
+    ).waitFor(WIDE);
+    await root.screenshot({ path: artifact("admin_audit.png") });
+
+    // Lift the ban from the bans section, then bob uses the reset link.
+    await root.getByTestId("admin-tab-bans").click();
+    await ban.getByRole("button").click();
+    await root.getByTestId("admin-no-bans").waitFor(WIDE);
+
+    const owner = await openPage(browser, server);
+    await owner.goto(url);
+    await owner.locator('input[type="password"]').fill("a brand new secret");
+    await owner.getByRole("button").click();
+    await currentRoom(owner, "general");
+
+    // At phone size the page still fits and works; a plain user is refused.
+    const phone = await openPage(browser, server, {
+      viewport: { width: 390, height: 844 },
+    });
+    await signIn(phone, "root");
+    await phone.goto("/admin");
+    await phone.getByTestId("admin-tab-rooms").click();
+    await phone.locator('[data-testid="admin-room"][data-room="general"]')
+      .waitFor(WIDE);
+    const overflow = await phone.evaluate(() =>
+      document.documentElement.scrollWidth - innerWidth
+    );
+    assert.ok(overflow <= 0, `the page is ${overflow}px too wide`);
+    await phone.screenshot({ path: artifact("admin_phone.png") });
+
+    await owner.goto("/admin");
+    await owner.getByTestId("admin-refused").waitFor(WIDE);
+    assert.equal(await owner.getByTestId("admin-page").count(), 0);
+  },
+);
