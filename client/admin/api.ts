@@ -13,37 +13,12 @@ export type AdminResult<T> = { ok: true; data: T } | {
   message: string;
 };
 
-/** An account as `list_accounts` returns it. */
-export interface AccountRow {
-  username: string;
-  role: Role;
-  created_at: string;
-  banned?: boolean;
-}
-
-/** A ban as `list_bans` returns it. */
-export interface BanRow {
-  user: string;
-  room?: string;
-  address?: string;
-  reason: string;
-  by: string;
-  created_at: string;
-  expires_at?: string;
-}
-
-/** An audit entry as `audit_log` returns it. */
-export interface AuditRow {
-  id: number;
-  at: string;
-  by: string;
-  action: string;
-  target?: string;
-  room?: string;
-  reason?: string;
-  address: string;
-  details?: Record<string, string | number | boolean>;
-}
+/** The replies' rows, as the server defines them. */
+export type {
+  AccountSummary as AccountRow,
+  AuditEntrySummary as AuditRow,
+  BanSummary as BanRow,
+} from "../../server/protocol/admin_types.ts";
 
 /** A room as `GET /api/rooms` lists it. */
 export interface RoomRow {

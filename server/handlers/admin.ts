@@ -13,8 +13,9 @@ import {
   resetPasswordData,
   updateRoomData,
 } from "../protocol/schemas.ts";
-import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
+import { GENERAL_ROOM } from "../protocol/types.ts";
 import type { Ban } from "../store/mod.ts";
+import type { AccountSummary, BanSummary } from "../protocol/admin_types.ts";
 import { audit } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
@@ -27,25 +28,6 @@ const PAGE = 50;
 // Enough to mark every banned account of a page; more bans than this is a
 // server the admin page does not describe well anyway.
 const BANS_SCANNED = 10_000;
-
-/** An account as `list_accounts` shows it. */
-interface AccountData {
-  username: string;
-  role: Role;
-  created_at: string;
-  banned?: true;
-}
-
-/** A ban as `list_bans` shows it. */
-interface BanData {
-  user: string;
-  room?: string;
-  address?: string;
-  reason: string;
-  by: string;
-  created_at: string;
-  expires_at?: string;
-}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -69,8 +51,8 @@ export async function listAccounts(
     bans.filter((b) => !b.roomKey && !b.address).map((b) => b.userKey),
   );
   return succeed({
-    accounts: accounts.map((account): AccountData => {
-      const shown: AccountData = {
+    accounts: accounts.map((account): AccountSummary => {
+      const shown: AccountSummary = {
         username: account.username,
         role: account.role,
         created_at: iso(account.createdAt),
@@ -102,8 +84,8 @@ export async function listBans(
   });
 }
 
-function banData(ctx: MemberContext, ban: Ban, admin: boolean): BanData {
-  const shown: BanData = {
+function banData(ctx: MemberContext, ban: Ban, admin: boolean): BanSummary {
+  const shown: BanSummary = {
     user: ban.userKey,
     reason: ban.reason,
     by: ban.by,

@@ -5,16 +5,12 @@
 import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { auditLogData } from "../protocol/schemas.ts";
 import type { AuditEntry } from "../store/mod.ts";
+import type { AuditEntrySummary } from "../protocol/admin_types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { requireRole } from "./roles.ts";
 
 /** What an entry says beyond who acted, when and from where. */
 export type AuditFacts = Omit<AuditEntry, "id" | "at" | "by" | "address">;
-
-/** An audit entry as the wire shows it: `at` as an ISO time. */
-export interface AuditEntryData extends Omit<AuditEntry, "at"> {
-  at: string;
-}
 
 /** How many entries a page holds unless the request says. */
 export const AUDIT_PAGE = 50;
@@ -41,7 +37,7 @@ export async function audit(
 }
 
 /** An entry for the wire. */
-export function auditEntryData(entry: AuditEntry): AuditEntryData {
+export function auditEntryData(entry: AuditEntry): AuditEntrySummary {
   return { ...entry, at: new Date(entry.at).toISOString() };
 }
 
@@ -59,7 +55,7 @@ export async function auditLog(
     before: data.before,
     limit,
   });
-  const reply: { entries: AuditEntryData[]; next_before?: number } = {
+  const reply: { entries: AuditEntrySummary[]; next_before?: number } = {
     entries: entries.map(auditEntryData),
   };
   // A full page may have more behind it.
