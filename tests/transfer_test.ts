@@ -43,7 +43,8 @@ interface Before {
 /**
  * A server used for a while: accounts, a private room with an invite, edits,
  * a deletion, a mention, private messages (one still waiting for its
- * recipient), a shared image and a ban. Stopped before it returns.
+ * recipient), a shared image, a ban, a ban for an hour, a password reset
+ * link and so the audit log. Stopped before it returns.
  */
 async function populated(): Promise<Before> {
   const server = await startTestServer();
@@ -52,6 +53,8 @@ async function populated(): Promise<Before> {
     const bob = await member(server, "bob");
     const carol = await member(server, "carol");
     await carol.client.close();
+    const erin = await member(server, "erin");
+    await erin.client.close();
     const a = alice.client;
     const file = await uploaded(
       server,
@@ -89,6 +92,8 @@ async function populated(): Promise<Before> {
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
     await guest.close();
+    await a.ok("ban", { user: "erin", reason: "cool off", duration_s: 3600 });
+    await a.ok("reset_password", { user: "carol" });
     await bob.client.ok("mark_read", { room: "general", seq: 3 });
     // A webhook and a push subscription, stored as their routes store them
     // (the routes would call out to check the URLs: not from a test).
@@ -299,6 +304,23 @@ Deno.test({
         const mallory = await TestClient.connect(node.wsUrl);
         await expectError(mallory, "login", { username: "mallory" }, "banned");
         await mallory.close();
+        // The audit log came along, and new entries number on after it.
+        const log = (await alice.ok("audit_log", {})).entries as {
+          id: number;
+          action: string;
+        }[];
+        await alice.ok("unban", { user: "mallory" });
+        const [newest] = (await alice.ok("audit_log", { limit: 1 }))
+          .entries as { id: number; action: string }[];
+        assert.deepEqual(
+          [newest.action, newest.id],
+          ["unban", Math.max(...log.map((e) => e.id)) + 1],
+        );
+        assert.deepEqual(log.map((e) => e.action).toSorted(), [
+          "ban",
+          "ban",
+          "reset_password",
+        ]);
         const login = await fetch(`${node.url}/api/login`, {
           method: "POST",
           headers: { "content-type": "application/json", origin: node.url },
@@ -349,6 +371,8 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "reaction",
         "webhook",
         "push_subscription",
+        "password_reset",
+        "audit",
         "end",
       ]
     ) assert.ok(kinds.has(kind), `${kind} lines`);
@@ -404,6 +428,7 @@ Deno.test("export: without --include-secrets no password hash, session, invite, 
         "invite",
         "webhook",
         "push_subscription",
+        "password_reset",
       ]
     ) {
       assert.ok(!lines.some((l) => JSON.parse(l).kind === kind), kind);

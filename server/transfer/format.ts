@@ -49,6 +49,11 @@ export interface TableSpec {
   order?: { sqlite: string; postgres: string };
   /** The whole table is secret: written only with `--include-secrets`. */
   secret?: boolean;
+  /**
+   * The column the store numbers by itself (the audit log's `id`): an
+   * import keeps the numbers and moves PostgreSQL's sequence past them.
+   */
+  identity?: string;
 }
 
 const text = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
@@ -67,7 +72,8 @@ const bool = (name: string): ColumnSpec => ({ name, type: "bool" });
  * Every table an export holds, in the order it writes them: what a line
  * refers to comes before it (a session after its account, a membership
  * after its room), which is the order an import inserts them in.
- * Sessions, secrets, invite codes, webhooks and push subscriptions are
+ * Sessions, password resets, secrets, invite codes, webhooks and push
+ * subscriptions are
  * secrets: a file without them can be handed on without letting anyone in
  * (nor anyone call out or push in the server's name).
  */
@@ -95,6 +101,13 @@ export const TABLES: readonly TableSpec[] = [
   {
     table: "sessions",
     kind: "session",
+    secret: true,
+    columns: [text("token_hash"), text("user_key"), int("expires_at")],
+    key: ["token_hash"],
+  },
+  {
+    table: "password_resets",
+    kind: "password_reset",
     secret: true,
     columns: [text("token_hash"), text("user_key"), int("expires_at")],
     key: ["token_hash"],
@@ -156,6 +169,7 @@ export const TABLES: readonly TableSpec[] = [
       text("reason"),
       text("by_user"),
       int("created_at"),
+      int("expires_at", { nullable: true }),
     ],
     key: ["user_key", "address", "room_key"],
   },
@@ -263,12 +277,32 @@ export const TABLES: readonly TableSpec[] = [
     ],
     key: ["endpoint"],
   },
-  // The audit log (issue 15, section 2) goes here once it is stored: one
-  // entry, kind "audit", and the import and the contract test carry it.
+  {
+    // Last: it names users and rooms in plain text and refers to nothing,
+    // so it outlives what it describes.
+    table: "audit_log",
+    kind: "audit",
+    columns: [
+      int("id"),
+      int("at"),
+      text("by_user"),
+      text("action"),
+      text("target", { nullable: true }),
+      text("room", { nullable: true }),
+      text("reason", { nullable: true }),
+      text("address"),
+      { name: "details", type: "json", nullable: true },
+    ],
+    key: ["id"],
+    identity: "id",
+  },
 ];
 
+/** A JSON column's value: attachments are a list, audit details an object. */
+export type JsonValue = unknown[] | { [key: string]: unknown };
+
 /** A row as a line holds it (without `kind`). */
-export type Row = Record<string, string | number | boolean | null | unknown[]>;
+export type Row = Record<string, string | number | boolean | null | JsonValue>;
 
 /** The kind of a row's line: private messages are told apart by stream. */
 export function kindOf(spec: TableSpec, row: Row): string {
@@ -305,7 +339,7 @@ function columnSchema(column: ColumnSpec): z.ZodType {
     ? z.number().int()
     : column.type === "bool"
     ? z.boolean()
-    : z.array(z.unknown());
+    : z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
   return column.nullable ? base.nullable().optional() : base;
 }
 
@@ -359,7 +393,7 @@ export function rowFrom(spec: TableSpec, raw: Record<string, unknown>): Row {
     } else if (column.type === "json") {
       row[column.name] = sortedKeys(
         typeof value === "string" ? JSON.parse(value) : value,
-      ) as unknown[];
+      ) as JsonValue;
     } else {
       row[column.name] = String(value);
     }

@@ -53,6 +53,7 @@ export class RowError extends Error {
 export const MUST_BE_EMPTY: readonly string[] = [
   "accounts",
   "sessions",
+  "password_resets",
   "memberships",
   "read_positions",
   "invites",
@@ -62,6 +63,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "file_refs",
   "mentions",
   "reactions",
+  "audit_log",
 ];
 
 /** Writes tables inside one transaction. */

@@ -170,6 +170,24 @@ function writer(tx: Transaction): TableWriter {
       for (const c of spec.columns) out[c.postgres ?? c.name] = row[c.name];
       return out;
     }));
+  const insertRows = async (spec: TableSpec, rows: Row[]) => {
+    const statement = insertOf(spec);
+    try {
+      await tx.savepoint((sp) => sp.unsafe(statement, [asJson(spec, rows)]));
+      return;
+    } catch (error) {
+      if (rows.length === 1) throw new RowError(0, messageOf(error));
+    }
+    for (let i = 0; i < rows.length; i++) {
+      try {
+        await tx.savepoint((sp) =>
+          sp.unsafe(statement, [asJson(spec, [rows[i]])])
+        );
+      } catch (error) {
+        throw new RowError(i, messageOf(error), { cause: error });
+      }
+    }
+  };
   return {
     async inUse() {
       for (const table of MUST_BE_EMPTY) {
@@ -189,21 +207,14 @@ function writer(tx: Transaction): TableWriter {
       await tx.unsafe("DELETE FROM secrets");
     },
     async insert(spec, rows) {
-      const statement = insertOf(spec);
-      try {
-        await tx.savepoint((sp) => sp.unsafe(statement, [asJson(spec, rows)]));
-        return;
-      } catch (error) {
-        if (rows.length === 1) throw new RowError(0, messageOf(error));
-      }
-      for (let i = 0; i < rows.length; i++) {
-        try {
-          await tx.savepoint((sp) =>
-            sp.unsafe(statement, [asJson(spec, [rows[i]])])
-          );
-        } catch (error) {
-          throw new RowError(i, messageOf(error), { cause: error });
-        }
+      await insertRows(spec, rows);
+      if (spec.identity !== undefined) {
+        // The next entry the server adds takes the number after these.
+        const column = `"${spec.identity}"`;
+        await tx.unsafe(
+          `SELECT setval(pg_get_serial_sequence('${spec.table}', '${spec.identity}'),
+             (SELECT max(${column}) FROM ${spec.table}))`,
+        );
       }
     },
     async check() {
