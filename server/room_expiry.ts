@@ -13,6 +13,7 @@
  * restart only delays an expiry. Two nodes deleting the same room both
  * ask the store, which deletes it once.
  */
+import { auditEntry, SERVER_ACTOR } from "./handlers/audit.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import { GENERAL_ROOM } from "./protocol/types.ts";
@@ -71,13 +72,21 @@ export class RoomExpiry {
       try {
         const [last] = await node.store.history(room.key, { limit: 1 });
         if (last && now - Date.parse(last.ts) < this.#ttlMs) continue;
-        const announce = await node.deleteRoom(room.key, "the server");
+        const announce = await node.deleteRoom(room.key, SERVER_ACTOR);
         if (announce) {
           announce();
           logger.info("Room {room}, made by a guest, expired", {
             room: room.name,
           });
           deleted.push(room.name);
+          // No one's address: the server did it.
+          await node.store.addAuditEntry(
+            auditEntry(SERVER_ACTOR, "", {
+              action: "delete_room",
+              room: room.name,
+              reason: "expired",
+            }),
+          );
         }
       } catch (error) {
         logger.warning("Cannot expire room {room}: {error}", {

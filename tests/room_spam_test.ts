@@ -74,6 +74,13 @@ Deno.test("guest rooms: one nobody is in nor writes in is deleted after --guest-
     );
     const names = roomsOf(list.data).map((r) => r.name).sort();
     assert.deepEqual(names, ["busy", "general", "lasting"]);
+    // The admin (watcher, the first account) reads who deleted it.
+    const [entry] = (await watcher.ok("audit_log", { limit: 1 }))
+      .entries as Record<string, unknown>[];
+    assert.deepEqual(
+      [entry.by, entry.action, entry.room, entry.reason],
+      ["the server", "delete_room", "passing", "expired"],
+    );
     const gone = await dave.request("join_room", { room: "passing" });
     assert.equal(gone.data.code, "room_not_found");
     // Its history went with it: a new room of that name starts afresh.

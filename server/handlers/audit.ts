@@ -23,17 +23,32 @@ export async function audit(
   ctx: MemberContext,
   facts: AuditFacts,
 ): Promise<void> {
+  const { member, remoteAddress } = ctx.client;
+  await ctx.node.store.addAuditEntry(
+    auditEntry(member.username, remoteAddress, facts),
+  );
+}
+
+/** Who acted when the server did by itself (an expired room). */
+export const SERVER_ACTOR = "the server";
+
+/** An entry as the store takes it: optional facts only when given. */
+export function auditEntry(
+  by: string,
+  address: string,
+  facts: AuditFacts,
+): Omit<AuditEntry, "id"> {
   const entry: Omit<AuditEntry, "id"> = {
     at: Date.now(),
-    by: ctx.client.member.username,
+    by,
     action: facts.action,
-    address: ctx.client.remoteAddress,
+    address,
   };
   if (facts.target !== undefined) entry.target = facts.target;
   if (facts.room !== undefined) entry.room = facts.room;
   if (facts.reason) entry.reason = facts.reason;
   if (facts.details) entry.details = facts.details;
-  await ctx.node.store.addAuditEntry(entry);
+  return entry;
 }
 
 /** An entry for the wire. */
