@@ -86,6 +86,12 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
       assert.equal(page.status, 200);
       const html = await page.text();
       assert.match(html, /<script[^>]+app\.js/);
+      // The admin page and the reset form are the same page, from memory.
+      for (const path of ["/admin", "/reset"]) {
+        const response = await fetch(`${server.url}${path}`);
+        assert.equal(response.status, 200, path);
+        assert.equal(await response.text(), html, path);
+      }
       for (
         const [path, type] of [
           ["/app.js", "text/javascript"],

@@ -53,3 +53,12 @@ Deno.test("static files from memory: a missing file, a climb out or a POST falls
     await response.body?.cancel();
   }
 });
+
+Deno.test("static files from memory: a page the client routes itself (/admin) answers with the one file given", async () => {
+  const routed = new Hono();
+  routed.get("/admin", serveStaticFiles(files, "index.html"));
+  const page = await routed.request("/admin");
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(await page.text(), "<!doctype html><title>é</title>");
+});
