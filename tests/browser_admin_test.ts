@@ -16,7 +16,7 @@ import {
   signIn,
   STEP_TIMEOUT,
 } from "./browser_support.ts";
-import { TEST_PASSWORD } from "./harness.ts";
+import { postAsPage, TEST_PASSWORD } from "./harness.ts";
 
 // Every wait below is for the server's answer on a busy machine: wide.
 const WIDE = { timeout: 3 * STEP_TIMEOUT };
@@ -26,15 +26,15 @@ browserTest(
   async (browser, server) => {
     const root = await openPage(browser, server);
     await register(root, "root");
-    const created = await fetch(`${server.url}/api/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "bob", password: TEST_PASSWORD }),
+    // As the page registers: with this server's Origin (the CSRF check).
+    const created = await postAsPage(server.url, "/api/register", {
+      body: { username: "bob", password: TEST_PASSWORD },
     });
     assert.equal(created.status, 201);
-    await created.body?.cancel();
 
-    await root.goto("/admin");
+    // An admin finds the page in the settings menu.
+    await root.getByTestId("settings").click();
+    await root.getByTestId("admin-link").click();
     await root.getByTestId("admin-page").waitFor(WIDE);
     // Live figures from /metrics (the page itself holds no WebSocket).
     await root.locator('[data-figure="connections"] dd')
@@ -116,6 +116,10 @@ browserTest(
     assert.ok(overflow <= 0, `the page is ${overflow}px too wide`);
     await phone.screenshot({ path: artifact("admin_phone.png") });
 
+    // A plain user's menu has no link; the page itself says no.
+    await owner.getByTestId("settings").click();
+    await owner.getByTestId("notify-setting").waitFor(WIDE);
+    assert.equal(await owner.getByTestId("admin-link").count(), 0);
     await owner.goto("/admin");
     await owner.getByTestId("admin-refused").waitFor(WIDE);
     assert.equal(await owner.getByTestId("admin-page").count(), 0);

@@ -306,9 +306,15 @@ function MyCard(): JSX.Element {
   );
 }
 
-/** The user menu: language and desktop notifications. */
+/**
+ * The user menu: language, desktop notifications and, for moderators and
+ * admins, the admin page.
+ */
 function SettingsMenu(): JSX.Element {
   const { state, notifier } = useApp();
+  const role = state.role.value;
+  const staff = state.account.value &&
+    (role === "moderator" || role === "admin");
   const open = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const permission = state.notifyPermission.value;
@@ -374,6 +380,20 @@ function SettingsMenu(): JSX.Element {
             {permission === "granted" ? <BellIcon /> : <BellOffIcon />}
             {notifyText}
           </button>
+          {staff && (
+            <>
+              <div class="menu-separator" role="separator" />
+              <a
+                role="menuitem"
+                class="menu-item with-icon"
+                data-testid="admin-link"
+                href="/admin"
+              >
+                <GearIcon />
+                {t("me.admin")}
+              </a>
+            </>
+          )}
         </div>
       )}
     </div>
