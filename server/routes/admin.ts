@@ -109,6 +109,9 @@ function httpContext(
       id: member.id,
       remoteAddress: address,
       signal,
+      get isClosed() {
+        return signal.aborted;
+      },
       outbox: nobody,
       member,
       appendQueued() {},
