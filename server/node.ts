@@ -107,7 +107,7 @@ export class ChatNode {
   /** Web Push to offline accounts. */
   readonly push: PushNotifier;
   #sequencer: RoomSequencer;
-  #retention: Retention | undefined;
+  #retention: Retention;
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
   #roomListSentAt = -Infinity;
@@ -136,13 +136,12 @@ export class ChatNode {
       passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
     });
-    if (parts.retentionDays !== undefined) {
-      this.#retention = new Retention({
-        store: parts.store,
-        files: parts.files,
-        days: parts.retentionDays,
-      });
-    }
+    // Always on: a room may have its own retention without the flag.
+    this.#retention = new Retention({
+      store: parts.store,
+      files: parts.files,
+      days: parts.retentionDays,
+    });
     const guard = new OutboundGuard(parts.webhookAllow ?? []);
     this.webhooks = new WebhookDispatcher(parts.store, guard);
     this.push = new PushNotifier(
@@ -165,7 +164,7 @@ export class ChatNode {
     }
     await this.accounts.start();
     await this.files.start();
-    this.#retention?.start();
+    this.#retention.start();
     await this.push.start();
     await this.presence.start();
     this.#expiry.start();
@@ -198,6 +197,14 @@ export class ChatNode {
       const [last] = await this.store.history(room.key, { limit: 1 });
       this.#sequencer.expect(room.key, (last?.seq ?? 0) + 1);
     }
+  }
+
+  /**
+   * Runs a retention pass now (a room's retention just changed) instead of
+   * at the next hour; resolves with how many messages went.
+   */
+  expireOldMessages(): Promise<number> {
+    return this.#retention.pass();
   }
 
   /** A fresh node-local connection id. */
@@ -920,7 +927,7 @@ export class ChatNode {
     await this.presence.close();
     await this.broker.close();
     // Retention and the files' sweep use the store: they end first.
-    await this.#retention?.close();
+    await this.#retention.close();
     await this.files.close();
     await this.store.close();
     logger.debug("Node closed");

@@ -1,25 +1,27 @@
 /**
  * `--retention-days N`: messages older than N days are deleted in the
- * background, in small batches (each a short transaction, so sends do not
+ * background (a room with its own `retention_days`, set by `update_room`,
+ * keeps its own number of days, or everything with 0), in small batches (each a short transaction, so sends do not
  * wait behind one long delete), at start and every hour; then the files
  * only they showed are swept. Every node sharing a store may run it: the
  * batches are idempotent and each stream loses only its oldest messages.
  */
 import type { FileStorage } from "./files.ts";
 import { log } from "./log.ts";
-import type { Store } from "./store/mod.ts";
+import { DAY_MS, type Store } from "./store/mod.ts";
 
 const logger = log("retention");
-
-const DAY_MS = 24 * 3600 * 1000;
 
 /** What {@link Retention} works on. */
 export interface RetentionOptions {
   store: Store;
   /** Swept after messages went, for the uploads they alone carried. */
   files: Pick<FileStorage, "sweep">;
-  /** Messages older than this many days go. */
-  days: number;
+  /**
+   * Messages older than this many days go, in rooms without their own
+   * retention; none: only those rooms lose any.
+   */
+  days?: number;
   /** How often a pass runs (default one hour; 0: only at start). */
   everyMs?: number;
   /** Messages a batch (default 500). */
@@ -56,11 +58,12 @@ export class Retention {
   async #pass(): Promise<number> {
     const { store, files, days } = this.#options;
     const batch = this.#options.batch ?? 500;
-    const before = Date.now() - days * DAY_MS;
+    const now = Date.now();
+    const before = days === undefined ? undefined : now - days * DAY_MS;
     let total = 0;
     try {
       while (!this.#closed) {
-        const n = await store.expireMessages(before, batch);
+        const n = await store.expireMessages(before, batch, now);
         total += n;
         if (n < batch) break;
         // Let sends and reads in between batches.
@@ -69,8 +72,8 @@ export class Retention {
       if (total > 0 && !this.#closed) {
         await files.sweep();
         logger.info(
-          "Deleted {count} messages older than {days} days",
-          { count: total, days },
+          "Deleted {count} messages past their retention ({days} days)",
+          { count: total, days: days ?? "rooms' own" },
         );
       }
     } catch (error) {

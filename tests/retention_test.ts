@@ -129,3 +129,69 @@ Deno.test("retention: without --retention-days, old messages stay", async () => 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * An admin gives a room its own retention on a server without
+ * `--retention-days`: its messages older than that go at once, the
+ * other rooms keep theirs.
+ */
+async function roomRetention(
+  options: Partial<Config>,
+  age: (ms: number) => Promise<void>,
+): Promise<void> {
+  const server = await startTestServer(options);
+  try {
+    const alice = await member(server, "alice");
+    await alice.client.ok("create_room", { room: "dev" });
+    await alice.client.ok("send_message", { text: "dev old" });
+    await alice.client.ok("join_room", { room: "general" });
+    await alice.client.ok("send_message", { text: "general old" });
+    await age(DAYS_AGO_10);
+    const reply = await alice.client.ok("update_room", {
+      room: "dev",
+      retention_days: 7,
+    });
+    assert.equal(reply.retention_days, 7);
+    await eventually(async () => {
+      assert.deepEqual(await historyOf<Message>(alice.client, "dev"), []);
+    });
+    const general = await historyOf<Message>(alice.client, "general");
+    assert.deepEqual(general.map((m) => m.text), ["general old"]);
+    await alice.client.close();
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("retention: on SQLite, a room's retention_days from update_room deletes its older messages at once, other rooms keep theirs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-room-retention-" });
+  try {
+    const db = `${dir}/chat.db`;
+    await roomRetention({ db }, (ms) => {
+      const sqlite = new DatabaseSync(db);
+      sqlite.exec("PRAGMA busy_timeout = 10000");
+      sqlite.prepare("UPDATE messages SET ts = ts - ?").run(ms);
+      sqlite.close();
+      return Promise.resolve();
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: pgSkip
+    ? `retention: skipped PostgreSQL room retention, ${pgSkip}`
+    : "retention: on PostgreSQL, a room's retention_days from update_room deletes its older messages at once, other rooms keep theirs",
+  ignore: pgSkip !== undefined,
+  async fn() {
+    const pg = (await startPostgres())!;
+    try {
+      await roomRetention({ databaseUrl: pg.url }, async (ms) => {
+        await pg.psql(`UPDATE messages SET ts = ts - ${ms}`);
+      });
+    } finally {
+      await pg.stop();
+    }
+  },
+});

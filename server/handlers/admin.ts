@@ -186,8 +186,9 @@ export async function deleteAccount(
 }
 
 /**
- * `update_room`: makes a room private or public and gives it an owner (an
- * account) or none; admins only. `general` stays public.
+ * `update_room`: makes a room private or public, gives it an owner (an
+ * account) or none, and its own retention; admins only. `general` stays
+ * public.
  */
 export async function updateRoom(
   ctx: MemberContext,
@@ -218,14 +219,21 @@ export async function updateRoom(
   const room = await node.store.updateRoom(roomKey, {
     private: data.private,
     owner,
+    retentionDays: data.retention_days,
   });
   if (!room) return fail("room_not_found", `No room named '${data.room}'.`);
   // A new private owner belongs to the room, or it could not see it.
   const joined = ownerName !== undefined && room.private
     ? await node.addMembership({ key: room.owner!, name: ownerName }, roomKey)
     : undefined;
-  const details: Record<string, string | boolean> = { private: room.private };
+  const details: Record<string, string | boolean | number> = {
+    private: room.private,
+  };
   if (data.owner !== undefined) details.owner = ownerName ?? "";
+  if (data.retention_days !== undefined) {
+    // "default": the room follows --retention-days again.
+    details.retention_days = data.retention_days ?? "default";
+  }
   await audit(ctx, {
     action: "update_room",
     room: room.name,
@@ -237,10 +245,15 @@ export async function updateRoom(
     room: room.name,
     details,
   });
-  const reply: { room: string; private: boolean; owner?: string } = {
-    room: room.name,
-    private: room.private,
-  };
+  const reply: {
+    room: string;
+    private: boolean;
+    owner?: string;
+    retention_days?: number;
+  } = { room: room.name, private: room.private };
+  if (room.retentionDays !== undefined) {
+    reply.retention_days = room.retentionDays;
+  }
   if (room.owner !== undefined) {
     reply.owner = ownerName ??
       (await node.accounts.find(room.owner))?.username ??
@@ -254,5 +267,7 @@ export async function updateRoom(
       owner: room.owner,
     });
     joined?.();
+    // A shorter retention shows at once, not at the next hourly pass.
+    if (data.retention_days !== undefined) void node.expireOldMessages();
   });
 }

@@ -224,6 +224,8 @@ export const updateRoomData = z.object({
   room: name,
   private: z.boolean().optional(),
   owner: name.nullable().optional(),
+  /** Its own retention in days, 0 for forever; null: the server's. */
+  retention_days: z.number().int().min(0).max(36500).nullable().optional(),
   reason,
 });
 

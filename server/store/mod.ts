@@ -22,6 +22,11 @@ export interface StoredRoom {
   private: boolean;
   /** Name key of the account that created a private room. */
   owner?: string;
+  /**
+   * Its own retention, set by an admin (0: keep forever); absent, the
+   * server's `--retention-days` applies.
+   */
+  retentionDays?: number;
 }
 
 /** How a room is created: public by default. */
@@ -35,6 +40,8 @@ export interface RoomOptions {
 export interface RoomChange {
   private?: boolean;
   owner?: string | null;
+  /** Its own retention in days (0: forever); null: the server's again. */
+  retentionDays?: number | null;
 }
 
 /** Where an account stands in one stream (room or conversation). */
@@ -69,6 +76,9 @@ export interface StoredInvite {
   uses: number;
   revoked: boolean;
 }
+
+/** A day in milliseconds: retention counts in days. */
+export const DAY_MS = 24 * 3600 * 1000;
 
 /** Unread counts stop here: a client shows "999+", and a count stays cheap. */
 export const MAX_UNREAD = 1000;
@@ -349,12 +359,19 @@ export interface RoomStore {
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and
    * conversations alike, with their mentions, reactions and search words;
-   * returns how many. Only the oldest of a stream go: a stream loses the
-   * messages before its first one stored at or after `before`, so its
-   * history starts later and never has a gap in the middle. Seqs are not reused. The uploads only those
+   * returns how many. A room with its own `retentionDays` uses
+   * `now - retentionDays` instead (0: none go); `before` undefined (no
+   * server-wide retention) spares every other stream. Only the oldest of
+   * a stream go: a stream loses the messages before its first one stored
+   * at or after its cutoff, so its history starts later and never has a
+   * gap in the middle. Seqs are not reused. The uploads only those
    * messages carried are left to `sweepUploads`.
    */
-  expireMessages(before: number, limit: number): Promise<number>;
+  expireMessages(
+    before: number | undefined,
+    limit: number,
+    now?: number,
+  ): Promise<number>;
   /** The newest replies to a message, newest first, at most `limit`. */
   findReplies(id: string, limit: number): Promise<MessageBase[]>;
   /**

@@ -26,6 +26,7 @@ import {
   type AuditQuery,
   type Ban,
   conversationKey,
+  DAY_MS,
   type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
@@ -272,7 +273,7 @@ export class PostgresStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(async (sql) => {
       const rows = await sql<RoomRow[]>`
-        SELECT key, name, created_at, private, owner FROM rooms
+        SELECT key, name, created_at, private, owner, retention_days FROM rooms
         ORDER BY created_at, position`;
       return rows.map(toRoom);
     });
@@ -301,9 +302,12 @@ export class PostgresStore implements Store {
           private = coalesce(${change.private ?? null}::boolean, private),
           owner = CASE WHEN ${change.owner !== undefined} THEN ${
         change.owner ?? null
-      }::text ELSE owner END
+      }::text ELSE owner END,
+          retention_days = CASE WHEN ${
+        change.retentionDays !== undefined
+      } THEN ${change.retentionDays ?? null}::integer ELSE retention_days END
         WHERE key = ${key}
-        RETURNING key, name, created_at, private, owner`;
+        RETURNING key, name, created_at, private, owner, retention_days`;
       return row ? toRoom(row) : undefined;
     });
   }
@@ -518,17 +522,31 @@ export class PostgresStore implements Store {
     return this.#run((sql) => findRecord(sql, id));
   }
 
-  expireMessages(before: number, limit: number): Promise<number> {
+  expireMessages(
+    before: number | undefined,
+    limit: number,
+    now = Date.now(),
+  ): Promise<number> {
     return this.#run(async (sql) => {
       // As SQLite's: each stream's oldest messages up to its first one
-      // stored at or after `before`, in one statement.
+      // stored at or after its cutoff (a room's own retention_days gives
+      // its own), in one statement.
       const [{ n }] = await sql<{ n: number }[]>`
         WITH doomed AS (
           SELECT m.stream, m.seq
-          FROM streams s JOIN messages m ON m.stream = s.key
-          WHERE m.seq < coalesce(
+          FROM (SELECT s.key, s.last_seq,
+                  CASE WHEN r.retention_days IS NULL THEN ${
+        before ?? null
+      }::bigint
+                       WHEN r.retention_days = 0 THEN NULL
+                       ELSE ${now}::bigint
+                         - r.retention_days::bigint * ${DAY_MS}
+                  END AS cutoff
+                FROM streams s LEFT JOIN rooms r ON r.key = s.key) s
+          JOIN messages m ON m.stream = s.key
+          WHERE s.cutoff IS NOT NULL AND m.seq < coalesce(
             (SELECT x.seq FROM messages x
-             WHERE x.stream = s.key AND x.ts >= ${before}
+             WHERE x.stream = s.key AND x.ts >= s.cutoff
              ORDER BY x.seq LIMIT 1),
             s.last_seq + 1)
           LIMIT ${Math.trunc(limit)}
@@ -1349,12 +1367,12 @@ async function insertRoom(
       VALUES (${key}, ${name}, ${now}, ${options.private ?? false},
         ${options.owner ?? null})
       ON CONFLICT (key) DO NOTHING
-      RETURNING key, name, created_at, private, owner
+      RETURNING key, name, created_at, private, owner, retention_days
     ), stream AS (
       INSERT INTO streams (key) SELECT key FROM room
       ON CONFLICT (key) DO UPDATE SET last_seq = 0
     )
-    SELECT key, name, created_at, private, owner FROM room`;
+    SELECT key, name, created_at, private, owner, retention_days FROM room`;
   return row ? toRoom(row) : null;
 }
 

@@ -851,4 +851,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- A room's own retention, set by an admin: NULL follows the server's
+  -- --retention-days, 0 keeps its messages forever, N > 0 keeps N days.
+  ALTER TABLE rooms ADD COLUMN retention_days INTEGER;
+  `,
 ];

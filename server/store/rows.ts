@@ -216,6 +216,7 @@ export interface RoomRow {
   created_at: number;
   private: boolean | number;
   owner: string | null;
+  retention_days: number | null;
 }
 
 /** A room from its row. */
@@ -227,6 +228,9 @@ export function toRoom(row: RoomRow): StoredRoom {
     private: row.private === true || row.private === 1,
   };
   if (row.owner !== null) room.owner = row.owner;
+  if (row.retention_days !== null) {
+    room.retentionDays = Number(row.retention_days);
+  }
   return room;
 }
 

@@ -26,6 +26,7 @@ import {
   type AuditQuery,
   type Ban,
   conversationKey,
+  DAY_MS,
   type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
@@ -390,7 +391,7 @@ export class SqliteStore implements Store {
         `INSERT INTO rooms (key, name, created_at, private, owner)
          VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (key) DO NOTHING
-         RETURNING key, name, created_at, private, owner`,
+         RETURNING key, name, created_at, private, owner, retention_days`,
       ).get(
         key,
         name,
@@ -412,7 +413,7 @@ export class SqliteStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(() =>
       (this.#q(
-        `SELECT key, name, created_at, private, owner FROM rooms
+        `SELECT key, name, created_at, private, owner, retention_days FROM rooms
          ORDER BY created_at, rowid`,
       ).all() as unknown as RoomRow[]).map(toRoom)
     );
@@ -450,13 +451,16 @@ export class SqliteStore implements Store {
       const row = this.#q(
         `UPDATE rooms SET
            private = coalesce(?, private),
-           owner = CASE WHEN ? THEN ? ELSE owner END
+           owner = CASE WHEN ? THEN ? ELSE owner END,
+           retention_days = CASE WHEN ? THEN ? ELSE retention_days END
          WHERE key = ?
-         RETURNING key, name, created_at, private, owner`,
+         RETURNING key, name, created_at, private, owner, retention_days`,
       ).get(
         change.private === undefined ? null : change.private ? 1 : 0,
         change.owner === undefined ? 0 : 1,
         change.owner ?? null,
+        change.retentionDays === undefined ? 0 : 1,
+        change.retentionDays ?? null,
         key,
       ) as RoomRow | undefined;
       return row ? toRoom(row) : undefined;
@@ -767,21 +771,32 @@ export class SqliteStore implements Store {
       : undefined;
   }
 
-  expireMessages(before: number, limit: number): Promise<number> {
+  expireMessages(
+    before: number | undefined,
+    limit: number,
+    now = Date.now(),
+  ): Promise<number> {
     return this.#run(() =>
       this.#transaction(() => {
         // Each stream's oldest messages up to its first one stored at or
-        // after `before`, found by walking its (stream, seq) index.
+        // after its cutoff, found by walking its (stream, seq) index. A
+        // room's own retention_days gives its cutoff; a stream without
+        // one (NULL) is spared.
         const doomed = this.#q(
           `SELECT m.rowid AS id, m.stream, m.seq
-           FROM streams s JOIN messages m ON m.stream = s.key
-           WHERE m.seq < coalesce(
+           FROM (SELECT s.key, s.last_seq,
+                   CASE WHEN r.retention_days IS NULL THEN ?
+                        WHEN r.retention_days = 0 THEN NULL
+                        ELSE ? - r.retention_days * ${DAY_MS} END AS cutoff
+                 FROM streams s LEFT JOIN rooms r ON r.key = s.key) s
+           JOIN messages m ON m.stream = s.key
+           WHERE s.cutoff IS NOT NULL AND m.seq < coalesce(
              (SELECT n.seq FROM messages n
-              WHERE n.stream = s.key AND n.ts >= ?
+              WHERE n.stream = s.key AND n.ts >= s.cutoff
               ORDER BY n.seq LIMIT 1),
              s.last_seq + 1)
            LIMIT ?`,
-        ).all(before, Math.trunc(limit)) as {
+        ).all(before ?? null, now, Math.trunc(limit)) as {
           id: number;
           stream: string;
           seq: number;

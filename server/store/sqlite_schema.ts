@@ -278,4 +278,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  -- A room's own retention, set by an admin: NULL follows the server's
+  -- --retention-days, 0 keeps its messages forever, N > 0 keeps N days.
+  ALTER TABLE rooms ADD COLUMN retention_days INTEGER;
+  `,
 ];

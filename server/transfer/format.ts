@@ -121,6 +121,7 @@ export const TABLES: readonly TableSpec[] = [
       int("created_at"),
       bool("private"),
       text("owner", { nullable: true }),
+      int("retention_days", { nullable: true }),
     ],
     key: ["key"],
     order: { sqlite: "rowid", postgres: "position" },

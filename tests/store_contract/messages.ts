@@ -8,7 +8,7 @@ import type {
   ChatMessage,
   PrivateMessage,
 } from "../../server/protocol/types.ts";
-import { conversationKey } from "../../server/store/mod.ts";
+import { conversationKey, DAY_MS } from "../../server/store/mod.ts";
 import {
   after,
   append,
@@ -240,5 +240,43 @@ export function messageRecords(test: StoreTest): void {
     const { message } = await store.appendMessage(draft("dev", "after"));
     assert.equal(message.seq, 2);
     assert.equal(await store.expireMessages(cutoff, 100), 0);
+  });
+
+  test("expireMessages keeps a room's own retention_days: fewer days, forever with 0, the server's again with null", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.createRoom("keep", "keep");
+    await append(store, "general", ["general old"]);
+    await append(store, "dev", ["dev old"]);
+    await append(store, "keep", ["keep old"]);
+    await store.appendPrivate(dm("alice", "bob", "private old"));
+    assert.equal(
+      (await store.updateRoom("dev", { retentionDays: 1 }))?.retentionDays,
+      1,
+    );
+    await store.updateRoom("keep", { retentionDays: 0 });
+    assert.deepEqual(
+      (await store.listRooms()).map((r) => [r.key, r.retentionDays]),
+      [["general", undefined], ["dev", 1], ["keep", 0]],
+    );
+    const inTwoDays = Date.now() + 2 * DAY_MS;
+    // No server-wide retention: only the room with its own days loses any.
+    assert.equal(await store.expireMessages(undefined, 100, inTwoDays), 1);
+    assert.deepEqual(await store.history("dev", {}), []);
+    assert.equal((await store.history("general", {})).length, 1);
+    // A server-wide cutoff: every stream but the room kept forever.
+    const cutoff = Date.now() + 1;
+    await after(cutoff);
+    assert.equal(await store.expireMessages(cutoff, 100, inTwoDays), 2);
+    assert.deepEqual(await store.history("general", {}), []);
+    assert.deepEqual(await store.conversation("alice", "bob", {}), []);
+    assert.deepEqual(
+      (await store.history("keep", {})).map((m) => m.text),
+      ["keep old"],
+    );
+    // null: the room follows the server again.
+    const back = await store.updateRoom("keep", { retentionDays: null });
+    assert.equal(back?.retentionDays, undefined);
+    assert.equal(await store.expireMessages(cutoff, 100, inTwoDays), 1);
+    assert.deepEqual(await store.history("keep", {}), []);
   });
 }
