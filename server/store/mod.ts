@@ -332,6 +332,19 @@ export interface RoomStore {
    */
   deleteRoom(key: string): Promise<boolean>;
   /**
+   * Renames a room in one transaction: its key becomes `newKey` wherever
+   * it is (stream, messages and their room name, memberships, read
+   * positions, mentions, invites, bans, webhooks, file references), seqs,
+   * ids, epoch and settings unchanged, and the old key is free. Returns
+   * the room as it now is, `"taken"` when another room holds `newKey`
+   * (nothing changed), undefined when there is no room `key`.
+   */
+  renameRoom(
+    key: string,
+    newKey: string,
+    newName: string,
+  ): Promise<StoredRoom | "taken" | undefined>;
+  /**
    * Makes a room private or public and gives it an owner (name key; null:
    * none); returns it as it now is, undefined when absent.
    */

@@ -295,6 +295,23 @@ export class PostgresStore implements Store {
     });
   }
 
+  renameRoom(
+    key: string,
+    newKey: string,
+    newName: string,
+  ): Promise<StoredRoom | "taken" | undefined> {
+    return this.#run(async (sql) => {
+      const [{ outcome }] = await sql<{ outcome: string }[]>`
+        SELECT chat_rename_room(${key}, ${newKey}, ${newName}) AS outcome`;
+      if (outcome === "not_found") return undefined;
+      if (outcome === "taken") return "taken";
+      const [row] = await sql<RoomRow[]>`
+        SELECT key, name, created_at, private, owner, retention_days
+        FROM rooms WHERE key = ${newKey}`;
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
     return this.#run(async (sql) => {
       const [row] = await sql<RoomRow[]>`

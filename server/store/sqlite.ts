@@ -446,6 +446,60 @@ export class SqliteStore implements Store {
     );
   }
 
+  renameRoom(
+    key: string,
+    newKey: string,
+    newName: string,
+  ): Promise<StoredRoom | "taken" | undefined> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const exists = this.#q("SELECT 1 FROM rooms WHERE key = ?").get(key);
+        if (!exists) return undefined;
+        if (newKey !== key) {
+          // A copy under the new key first: memberships, invites and
+          // webhooks reference rooms(key), so the old row goes last.
+          const copied = this.#q(
+            `INSERT INTO rooms (key, name, created_at, private, owner,
+               retention_days)
+             SELECT ?, name, created_at, private, owner, retention_days
+             FROM rooms WHERE key = ?
+             ON CONFLICT (key) DO NOTHING`,
+          ).run(newKey, key);
+          if (Number(copied.changes) === 0) return "taken";
+          // A stream a deleted room of that name left holds nothing.
+          this.#q("DELETE FROM streams WHERE key = ?").run(newKey);
+          this.#q("UPDATE streams SET key = ? WHERE key = ?").run(newKey, key);
+          this.#q("UPDATE messages SET stream = ? WHERE stream = ?").run(
+            newKey,
+            key,
+          );
+          for (const table of ["memberships", "invites", "webhooks", "bans"]) {
+            this.#q(`UPDATE ${table} SET room_key = ? WHERE room_key = ?`)
+              .run(newKey, key);
+          }
+          for (const table of ["read_positions", "mentions", "file_refs"]) {
+            this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
+              .run(newKey, key);
+          }
+          this.#q("DELETE FROM rooms WHERE key = ?").run(key);
+        }
+        this.#q("UPDATE messages SET room = ? WHERE stream = ?").run(
+          newName,
+          newKey,
+        );
+        const row = this.#q(
+          `UPDATE rooms SET name = ? WHERE key = ?
+           RETURNING key, name, created_at, private, owner, retention_days`,
+        ).get(newName, newKey) as RoomRow | undefined;
+        for (const k of [key, newKey]) {
+          this.#lastSeq.delete(k);
+          this.#roomNames.delete(k);
+        }
+        return row ? toRoom(row) : undefined;
+      })
+    );
+  }
+
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
     return this.#run(() => {
       const row = this.#q(

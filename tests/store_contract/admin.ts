@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ANONYMOUS_NAME } from "../../server/store/mod.ts";
-import { draft, type StoreTest } from "./support.ts";
+import { account, append, BAN, draft, type StoreTest } from "./support.ts";
 
 /** Registers the administration scenarios. */
 export function administration(test: StoreTest): void {
@@ -176,6 +176,73 @@ export function administration(test: StoreTest): void {
     assert.equal(
       await store.updateRoom("nothing", { private: true }),
       undefined,
+    );
+  });
+
+  test("renameRoom moves a room, its messages, members, read state, invites and bans to the new key in one go; the old key is free", async (store) => {
+    await store.createAccount(account("bob"), {});
+    await store.createRoom("Dev", "dev", { private: true, owner: "bob" });
+    await store.updateRoom("dev", { retentionDays: 30 });
+    await store.addMember("bob", "dev");
+    const before = await append(store, "dev", ["one", "two @bob"]);
+    await store.markRead("bob", "dev", 1);
+    await store.createInvite({
+      code: "inv",
+      roomKey: "dev",
+      createdBy: "BOB",
+      createdAt: Date.now(),
+    });
+    await store.addBan({ ...BAN, userKey: "eve", roomKey: "dev" });
+    const [old] = (await store.listRooms()).filter((r) => r.key === "dev");
+
+    const renamed = await store.renameRoom("dev", "devops", "DevOps");
+    assert.deepEqual(renamed, { ...old, key: "devops", name: "DevOps" });
+    assert.deepEqual(
+      (await store.listRooms()).map((r) => r.key),
+      ["general", "devops"],
+    );
+    assert.deepEqual(
+      await store.history("devops", {}),
+      before.map((m) => ({ ...m, room: "DevOps" })),
+    );
+    assert.deepEqual(await store.history("dev", {}), []);
+    assert.equal(await store.isMember("bob", "devops"), true);
+    assert.equal(await store.isMember("bob", "dev"), false);
+    assert.deepEqual(await store.readState("bob", "devops"), {
+      lastReadSeq: 1,
+      unread: 1,
+      mentions: 1,
+      lastSeq: 2,
+    });
+    assert.equal((await store.findInvite("inv"))?.roomKey, "devops");
+    assert.equal(
+      (await store.findBan({ userKey: "eve" }, "devops"))?.roomKey,
+      "devops",
+    );
+    assert.equal(await store.findBan({ userKey: "eve" }, "dev"), undefined);
+    // Seqs go on; the old name makes a new, empty room.
+    const { message } = await store.appendMessage(draft("devops", "three"));
+    assert.equal(message.seq, 3);
+    assert.equal(message.room, "DevOps");
+    assert.notEqual(await store.createRoom("dev", "dev"), null);
+    assert.deepEqual(await store.history("dev", {}), []);
+    // Only the display name: the key stays.
+    const recased = await store.renameRoom("devops", "devops", "devOps");
+    assert.equal(typeof recased === "object" && recased.name, "devOps");
+    assert.equal((await store.history("devops", {}))[0].room, "devOps");
+  });
+
+  test("renameRoom to a taken key changes nothing; an unknown room is undefined", async (store) => {
+    await store.createRoom("a", "a");
+    await store.createRoom("b", "b");
+    await append(store, "a", ["in a"]);
+    assert.equal(await store.renameRoom("a", "b", "b"), "taken");
+    assert.equal((await store.history("a", {}))[0].text, "in a");
+    assert.deepEqual(await store.history("b", {}), []);
+    assert.equal(await store.renameRoom("nothing", "c", "c"), undefined);
+    assert.deepEqual(
+      (await store.listRooms()).map((r) => r.key),
+      ["general", "a", "b"],
     );
   });
 }
