@@ -52,6 +52,11 @@ export interface MessageBase {
   reactions?: Reaction[];
   /** True while pinned in its room or conversation. */
   pinned?: boolean;
+  /**
+   * Who sent it when not a person: `bot` for a bot account, `hook` for an
+   * incoming webhook (whose `user` is the name the hook gave).
+   */
+  badge?: MessageBadge;
 }
 
 /** The message a reply answers, as the reply quotes it (read when served). */
@@ -74,6 +79,9 @@ export interface Reaction {
   /** The first 50 of them, in the order they reacted. */
   users: string[];
 }
+
+/** What a message's badge says about its sender. */
+export type MessageBadge = "bot" | "hook";
 
 /** A room message as it appears everywhere: events, history, HTTP API. */
 export interface ChatMessage extends MessageBase {

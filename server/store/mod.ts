@@ -165,6 +165,35 @@ export interface Account {
   passwordHash: string;
   role: Role;
   createdAt: number;
+  /** A bot account: made by an admin, used with tokens, never a password. */
+  bot: boolean;
+}
+
+/** A personal access token as the store keeps it: never its secret. */
+export interface StoredApiToken {
+  /** Public, random: how it is listed and revoked. */
+  id: string;
+  /** Name key of the account it acts as. */
+  userKey: string;
+  /** What its owner called it. */
+  name: string;
+  /** SHA-256 of the secret (accounts/tokens.ts). */
+  tokenHash: string;
+  createdAt: number;
+}
+
+/** An incoming webhook of a room. */
+export interface StoredHook {
+  /** Public, random: how it is listed and removed. */
+  id: string;
+  roomKey: string;
+  /** The name its messages show, with a HOOK badge. */
+  name: string;
+  /** SHA-256 of the secret in its URL. */
+  secretHash: string;
+  /** Name key of the account that made it. */
+  createdBy: string;
+  createdAt: number;
 }
 
 /** A login session, found by the hash of its token. */
@@ -596,7 +625,10 @@ export interface AccountStore {
    * account gets `firstRole` (the operator's admin when none was named).
    */
   createAccount(
-    account: Omit<Account, "createdAt" | "role"> & { role: Role },
+    account: Omit<Account, "createdAt" | "role" | "bot"> & {
+      role: Role;
+      bot?: boolean;
+    },
     options?: { firstRole?: Role },
   ): Promise<Account | null>;
   findAccount(key: string): Promise<Account | undefined>;
@@ -653,6 +685,32 @@ export interface AuditStore {
 }
 
 /**
+ * Personal access tokens, bot accounts and incoming webhooks: what lets
+ * other programs talk to the chat. Secrets are kept only as hashes.
+ */
+export interface IntegrationStore {
+  /** Records a token. */
+  createApiToken(token: StoredApiToken): Promise<void>;
+  /** An account's tokens, oldest first. */
+  listApiTokens(userKey: string): Promise<StoredApiToken[]>;
+  /** The token with this secret hash, if not revoked. */
+  findApiToken(tokenHash: string): Promise<StoredApiToken | undefined>;
+  /** Revokes one of an account's tokens; false when it has none by that id. */
+  deleteApiToken(userKey: string, id: string): Promise<boolean>;
+  /** Bot accounts, oldest first. */
+  listBots(): Promise<Account[]>;
+  /** Records an incoming webhook (its room must exist). */
+  createHook(hook: StoredHook): Promise<void>;
+  /** A room's webhooks, oldest first. */
+  listHooks(roomKey: string): Promise<StoredHook[]>;
+  /** The webhook with this secret hash, if not removed. */
+  findHook(secretHash: string): Promise<StoredHook | undefined>;
+  findHookById(id: string): Promise<StoredHook | undefined>;
+  /** Removes a webhook; false when absent. Deleting its room removes it too. */
+  deleteHook(id: string): Promise<boolean>;
+}
+
+/**
  * Durable state. A promise it resolves means the data is on disk (or in the
  * database) and survives a crash. Implementations throw
  * `StoreUnavailableError` when they cannot reach their storage.
@@ -665,7 +723,8 @@ export interface Store
     FileStore,
     MembershipStore,
     OutboundStore,
-    AuditStore {
+    AuditStore,
+    IntegrationStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

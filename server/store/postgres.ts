@@ -43,6 +43,8 @@ import {
   type SearchQuery,
   type Session,
   type Store,
+  type StoredApiToken,
+  type StoredHook,
   type StoredInvite,
   type StoredMembership,
   type StoredPushSubscription,
@@ -64,13 +66,17 @@ import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { nameKey, nameSkeleton } from "../protocol/names.ts";
 import {
   type AccountRow,
+  type ApiTokenRow,
   type AuditRow,
   type BanRow,
+  type HookRow,
   type InviteRow,
   type RoomRow,
   toAccount,
+  toApiToken,
   toAuditEntry,
   toBan,
+  toHook,
   toMessage as rowToMessage,
   toRoom,
   toStoredInvite,
@@ -126,6 +132,7 @@ interface MessageRow {
   reply_user: string | null;
   reply_text: string | null;
   reply_deleted: boolean | null;
+  sender: string;
 }
 
 const BAN_COLUMNS =
@@ -138,7 +145,7 @@ const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
-  "o.deleted AS reply_deleted";
+  "o.deleted AS reply_deleted, m.sender";
 const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 /** A message to append to a room (`to` absent) or a conversation. */
@@ -530,6 +537,8 @@ export class PostgresStore implements Store {
         reply_user: row.r_reply_user,
         reply_text: row.r_reply_text,
         reply_deleted: row.r_reply_deleted,
+        // A retry's first message had the same sender: it is in the key.
+        sender: job.append.sender,
       }),
       duplicate: row.r_duplicate,
     });
@@ -934,16 +943,16 @@ export class PostgresStore implements Store {
   }
 
   createAccount(
-    account: Omit<Account, "createdAt">,
+    account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
     options: { firstRole?: Role } = {},
   ): Promise<Account | null> {
     return this.#run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at
-        FROM chat_create_account_unconfused(${account.key},
+        SELECT key, username, password_hash, role, created_at, bot
+        FROM chat_create_account_flagged(${account.key},
           ${account.username}, ${account.passwordHash}, ${account.role},
           ${options.firstRole ?? null}::text, ${Date.now()},
-          ${nameSkeleton(account.username)})`;
+          ${nameSkeleton(account.username)}, ${account.bot ?? false})`;
       return row ? toAccount(row) : null;
     });
   }
@@ -951,7 +960,7 @@ export class PostgresStore implements Store {
   findAccount(key: string): Promise<Account | undefined> {
     return this.#run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at
+        SELECT key, username, password_hash, role, created_at, bot
         FROM accounts WHERE key = ${key}`;
       return row ? toAccount(row) : undefined;
     });
@@ -960,7 +969,7 @@ export class PostgresStore implements Store {
   findAccountLookingLike(username: string): Promise<Account | undefined> {
     return this.#run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at
+        SELECT key, username, password_hash, role, created_at, bot
         FROM accounts WHERE skeleton = ${nameSkeleton(username)} LIMIT 1`;
       return row ? toAccount(row) : undefined;
     });
@@ -978,6 +987,86 @@ export class PostgresStore implements Store {
       (await sql`
         UPDATE accounts SET password_hash = ${passwordHash} WHERE key = ${key}`)
         .count > 0
+    );
+  }
+
+  createApiToken(token: StoredApiToken): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
+        VALUES (${token.id}, ${token.userKey}, ${token.name},
+          ${token.tokenHash}, ${token.createdAt})`;
+    });
+  }
+
+  listApiTokens(userKey: string): Promise<StoredApiToken[]> {
+    return this.#run(async (sql) =>
+      (await sql<ApiTokenRow[]>`
+        SELECT * FROM api_tokens WHERE user_key = ${userKey}
+        ORDER BY created_at, id`).map(toApiToken)
+    );
+  }
+
+  findApiToken(tokenHash: string): Promise<StoredApiToken | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<ApiTokenRow[]>`
+        SELECT * FROM api_tokens WHERE token_hash = ${tokenHash}`;
+      return row ? toApiToken(row) : undefined;
+    });
+  }
+
+  deleteApiToken(userKey: string, id: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`
+        DELETE FROM api_tokens WHERE user_key = ${userKey} AND id = ${id}`)
+        .count > 0
+    );
+  }
+
+  listBots(): Promise<Account[]> {
+    return this.#run(async (sql) =>
+      (await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at, bot
+        FROM accounts WHERE bot ORDER BY created_at, key`).map(toAccount)
+    );
+  }
+
+  createHook(hook: StoredHook): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        INSERT INTO hooks
+          (id, room_key, name, secret_hash, created_by, created_at)
+        VALUES (${hook.id}, ${hook.roomKey}, ${hook.name}, ${hook.secretHash},
+          ${hook.createdBy}, ${hook.createdAt})`;
+    });
+  }
+
+  listHooks(roomKey: string): Promise<StoredHook[]> {
+    return this.#run(async (sql) =>
+      (await sql<HookRow[]>`
+        SELECT * FROM hooks WHERE room_key = ${roomKey}
+        ORDER BY created_at, id`).map(toHook)
+    );
+  }
+
+  findHook(secretHash: string): Promise<StoredHook | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<HookRow[]>`
+        SELECT * FROM hooks WHERE secret_hash = ${secretHash}`;
+      return row ? toHook(row) : undefined;
+    });
+  }
+
+  findHookById(id: string): Promise<StoredHook | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<HookRow[]>`SELECT * FROM hooks WHERE id = ${id}`;
+      return row ? toHook(row) : undefined;
+    });
+  }
+
+  deleteHook(id: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`DELETE FROM hooks WHERE id = ${id}`).count > 0
     );
   }
 
@@ -1591,5 +1680,6 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
     },
     reactions: row.reactions,
     pinned: row.pinned_at !== null,
+    sender: row.sender,
   });
 }

@@ -898,4 +898,91 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Bot accounts: made by an admin, used with tokens, never a password.
+  ALTER TABLE accounts ADD COLUMN bot BOOLEAN NOT NULL DEFAULT false;
+  -- Personal access tokens, by the SHA-256 of their secret.
+  CREATE TABLE api_tokens (
+    id         TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX api_tokens_user ON api_tokens (user_key);
+  -- Incoming webhooks of a room, by the SHA-256 of their secret URL.
+  CREATE TABLE hooks (
+    id          TEXT PRIMARY KEY,
+    room_key    TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_by  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+  );
+  CREATE INDEX hooks_room ON hooks (room_key);
+
+  -- chat_create_account_unconfused, with the bot flag set in the same
+  -- statement, so a bot is never seen without it.
+  CREATE FUNCTION chat_create_account_flagged(
+    new_key text, new_username text, new_hash text, new_role text,
+    first_role text, now_ms bigint, new_skeleton text, new_bot boolean
+  ) RETURNS SETOF accounts
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    made accounts;
+  BEGIN
+    SELECT * INTO made FROM chat_create_account_unconfused(new_key,
+      new_username, new_hash, new_role, first_role, now_ms, new_skeleton);
+    IF NOT FOUND THEN
+      RETURN;
+    END IF;
+    IF new_bot THEN
+      UPDATE accounts a SET bot = true WHERE a.key = made.key
+        RETURNING a.* INTO made;
+    END IF;
+    RETURN NEXT made;
+  END
+  $$;
+
+  -- chat_rename_room as in the version before, with incoming webhooks
+  -- moved to the new key too (else the old room's delete cascades to them).
+  CREATE OR REPLACE FUNCTION chat_rename_room(target text, new_key text, new_name text)
+  RETURNS text
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM 1 FROM rooms r WHERE r.key = target FOR UPDATE;
+    IF NOT FOUND THEN
+      RETURN 'not_found';
+    END IF;
+    PERFORM 1 FROM streams s WHERE s.key = target FOR UPDATE;
+    IF new_key <> target THEN
+      -- A copy under the new key first: memberships, invites and webhooks
+      -- (outgoing and incoming) reference rooms(key), so the old row goes last.
+      INSERT INTO rooms (key, name, created_at, private, owner, retention_days)
+      SELECT new_key, r.name, r.created_at, r.private, r.owner, r.retention_days
+      FROM rooms r WHERE r.key = target
+      ON CONFLICT (key) DO NOTHING;
+      IF NOT FOUND THEN
+        RETURN 'taken';
+      END IF;
+      -- A stream a deleted room of that name left holds nothing.
+      DELETE FROM streams s WHERE s.key = new_key;
+      UPDATE streams s SET key = new_key WHERE s.key = target;
+      UPDATE messages m SET stream = new_key WHERE m.stream = target;
+      UPDATE memberships x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE invites x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE webhooks x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE hooks x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE bans x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE read_positions x SET stream = new_key WHERE x.stream = target;
+      UPDATE mentions x SET stream = new_key WHERE x.stream = target;
+      UPDATE file_refs x SET stream = new_key WHERE x.stream = target;
+      DELETE FROM rooms r WHERE r.key = target;
+    END IF;
+    UPDATE messages m SET room = new_name WHERE m.stream = new_key;
+    UPDATE rooms r SET name = new_name WHERE r.key = new_key;
+    RETURN 'done';
+  END
+  $$;
+  `,
 ];

@@ -6,6 +6,7 @@
 import { REPLY_QUOTE_LENGTH } from "../protocol/limits.ts";
 import type {
   Attachment,
+  MessageBadge,
   MessageBase,
   Reaction,
   Role,
@@ -14,6 +15,8 @@ import type {
   Account,
   AuditEntry,
   Ban,
+  StoredApiToken,
+  StoredHook,
   StoredInvite,
   StoredRoom,
   StoredUpload,
@@ -38,6 +41,25 @@ export interface MessageFields {
   reply: { seq: number; user: string; text: string; deleted: boolean } | null;
   reactions: Reaction[] | null;
   pinned: boolean;
+  /** Who held the name (Member.identity): tells bots and hooks apart. */
+  sender: string;
+}
+
+/** The identity (Member.identity) of a bot account created at `createdAt`. */
+export function botIdentity(createdAt: number): string {
+  return `b:${createdAt}`;
+}
+
+/** The identity that an incoming webhook posts under. */
+export function hookIdentity(hookId: string): string {
+  return `h:${hookId}`;
+}
+
+/** The badge a message's sender identity calls for, if any. */
+export function badgeOf(sender: string): MessageBadge | undefined {
+  if (sender.startsWith("b:")) return "bot";
+  if (sender.startsWith("h:")) return "hook";
+  return undefined;
 }
 
 /**
@@ -91,6 +113,8 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
     }));
   }
   if (row.pinned) message.pinned = true;
+  const badge = badgeOf(row.sender);
+  if (badge !== undefined) message.badge = badge;
   return message as M;
 }
 
@@ -107,6 +131,8 @@ export interface AccountRow {
   password_hash: string;
   role: Role;
   created_at: number;
+  /** As each driver gives it. */
+  bot: boolean | number;
 }
 
 /** An account from its row. */
@@ -117,6 +143,49 @@ export function toAccount(row: AccountRow): Account {
     passwordHash: row.password_hash,
     role: row.role,
     createdAt: row.created_at,
+    bot: row.bot === true || row.bot === 1,
+  };
+}
+
+/** The `api_tokens` table's columns. */
+export interface ApiTokenRow {
+  id: string;
+  user_key: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+}
+
+/** A personal access token from its row. */
+export function toApiToken(row: ApiTokenRow): StoredApiToken {
+  return {
+    id: row.id,
+    userKey: row.user_key,
+    name: row.name,
+    tokenHash: row.token_hash,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** The `hooks` table's columns. */
+export interface HookRow {
+  id: string;
+  room_key: string;
+  name: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** An incoming webhook from its row. */
+export function toHook(row: HookRow): StoredHook {
+  return {
+    id: row.id,
+    roomKey: row.room_key,
+    name: row.name,
+    secretHash: row.secret_hash,
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
   };
 }
 

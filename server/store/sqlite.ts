@@ -43,6 +43,8 @@ import {
   type SearchQuery,
   type Session,
   type Store,
+  type StoredApiToken,
+  type StoredHook,
   type StoredInvite,
   type StoredMembership,
   type StoredPushSubscription,
@@ -61,13 +63,17 @@ import {
 } from "./outbound_rows.ts";
 import {
   type AccountRow,
+  type ApiTokenRow,
   type AuditRow,
   type BanRow,
+  type HookRow,
   type InviteRow,
   type RoomRow,
   toAccount,
+  toApiToken,
   toAuditEntry,
   toBan,
+  toHook,
   toMessage as rowToMessage,
   toRoom,
   toStoredInvite,
@@ -101,6 +107,7 @@ interface MessageRow {
   reply_user: string | null;
   reply_text: string | null;
   reply_deleted: number | null;
+  sender: string;
 }
 
 /** Options of {@link SqliteStore}. */
@@ -149,7 +156,7 @@ type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 const MESSAGE_COLUMNS = "m.seq, m.id, m.user, m.room, m.to_user, m.text, " +
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
-  "r.text AS reply_text, r.deleted AS reply_deleted";
+  "r.text AS reply_text, r.deleted AS reply_deleted, m.sender";
 const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // Past this many words with the searched prefix, FTS5 merges their lists
@@ -457,7 +464,8 @@ export class SqliteStore implements Store {
         if (!exists) return undefined;
         if (newKey !== key) {
           // A copy under the new key first: memberships, invites and
-          // webhooks reference rooms(key), so the old row goes last.
+          // webhooks (outgoing and incoming) reference rooms(key), so the
+          // old row goes last.
           const copied = this.#q(
             `INSERT INTO rooms (key, name, created_at, private, owner,
                retention_days)
@@ -473,7 +481,15 @@ export class SqliteStore implements Store {
             newKey,
             key,
           );
-          for (const table of ["memberships", "invites", "webhooks", "bans"]) {
+          for (
+            const table of [
+              "memberships",
+              "invites",
+              "webhooks",
+              "hooks",
+              "bans",
+            ]
+          ) {
             this.#q(`UPDATE ${table} SET room_key = ? WHERE room_key = ?`)
               .run(newKey, key);
           }
@@ -754,6 +770,7 @@ export class SqliteStore implements Store {
         reply_user: reply?.reply_user ?? null,
         reply_text: reply?.reply_text ?? null,
         reply_deleted: reply?.reply_deleted ?? null,
+        sender: m.sender,
       }),
       duplicate: false,
     };
@@ -1352,7 +1369,7 @@ export class SqliteStore implements Store {
   }
 
   createAccount(
-    account: Omit<Account, "createdAt">,
+    account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
     options: { firstRole?: Role } = {},
   ): Promise<Account | null> {
     return this.#run(() =>
@@ -1367,8 +1384,8 @@ export class SqliteStore implements Store {
         if (lookalike) return null;
         const row = this.#q(
           `INSERT INTO accounts
-             (key, username, password_hash, role, created_at, skeleton)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
+             (key, username, password_hash, role, created_at, skeleton, bot)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
         ).get(
           account.key,
           account.username,
@@ -1376,6 +1393,7 @@ export class SqliteStore implements Store {
           role,
           Date.now(),
           skeleton,
+          account.bot ? 1 : 0,
         ) as AccountRow | undefined;
         return row ? toAccount(row) : null;
       })
@@ -1414,6 +1432,102 @@ export class SqliteStore implements Store {
         this.#q("UPDATE accounts SET password_hash = ? WHERE key = ?")
           .run(passwordHash, key).changes,
       ) > 0
+    );
+  }
+
+  createApiToken(token: StoredApiToken): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
+         VALUES (?, ?, ?, ?, ?)`,
+      ).run(
+        token.id,
+        token.userKey,
+        token.name,
+        token.tokenHash,
+        token.createdAt,
+      );
+    });
+  }
+
+  listApiTokens(userKey: string): Promise<StoredApiToken[]> {
+    return this.#run(() =>
+      (this.#q(
+        "SELECT * FROM api_tokens WHERE user_key = ? ORDER BY created_at, id",
+      ).all(userKey) as unknown as ApiTokenRow[]).map(toApiToken)
+    );
+  }
+
+  findApiToken(tokenHash: string): Promise<StoredApiToken | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM api_tokens WHERE token_hash = ?")
+        .get(tokenHash) as ApiTokenRow | undefined;
+      return row ? toApiToken(row) : undefined;
+    });
+  }
+
+  deleteApiToken(userKey: string, id: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM api_tokens WHERE user_key = ? AND id = ?")
+          .run(userKey, id).changes,
+      ) > 0
+    );
+  }
+
+  listBots(): Promise<Account[]> {
+    return this.#run(() =>
+      (this.#q(
+        "SELECT * FROM accounts WHERE bot = 1 ORDER BY created_at, key",
+      ).all() as unknown as AccountRow[]).map(toAccount)
+    );
+  }
+
+  createHook(hook: StoredHook): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO hooks
+           (id, room_key, name, secret_hash, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        hook.id,
+        hook.roomKey,
+        hook.name,
+        hook.secretHash,
+        hook.createdBy,
+        hook.createdAt,
+      );
+    });
+  }
+
+  listHooks(roomKey: string): Promise<StoredHook[]> {
+    return this.#run(() =>
+      (this.#q(
+        "SELECT * FROM hooks WHERE room_key = ? ORDER BY created_at, id",
+      ).all(roomKey) as unknown as HookRow[]).map(toHook)
+    );
+  }
+
+  findHook(secretHash: string): Promise<StoredHook | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM hooks WHERE secret_hash = ?")
+        .get(secretHash) as HookRow | undefined;
+      return row ? toHook(row) : undefined;
+    });
+  }
+
+  findHookById(id: string): Promise<StoredHook | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM hooks WHERE id = ?").get(id) as
+        | HookRow
+        | undefined;
+      return row ? toHook(row) : undefined;
+    });
+  }
+
+  deleteHook(id: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(this.#q("DELETE FROM hooks WHERE id = ?").run(id).changes) > 0
     );
   }
 
@@ -1850,6 +1964,7 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
     },
     reactions: row.reactions === null ? null : JSON.parse(row.reactions),
     pinned: row.pinned_at !== null,
+    sender: row.sender,
   });
 }
 

@@ -283,4 +283,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- --retention-days, 0 keeps its messages forever, N > 0 keeps N days.
   ALTER TABLE rooms ADD COLUMN retention_days INTEGER;
   `,
+  `
+  -- Bot accounts: made by an admin, used with tokens, never a password.
+  ALTER TABLE accounts ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;
+  -- Personal access tokens, by the SHA-256 of their secret.
+  CREATE TABLE api_tokens (
+    id         TEXT PRIMARY KEY,
+    user_key   TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX api_tokens_user ON api_tokens (user_key);
+  -- Incoming webhooks of a room, by the SHA-256 of their secret URL.
+  CREATE TABLE hooks (
+    id          TEXT PRIMARY KEY,
+    room_key    TEXT NOT NULL REFERENCES rooms(key) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_by  TEXT NOT NULL,  -- name key of the account
+    created_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX hooks_room ON hooks (room_key);
+  `,
 ];

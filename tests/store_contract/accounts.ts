@@ -19,6 +19,7 @@ export function accounts(test: StoreTest): void {
       username: "DAVE",
       passwordHash: "hash-dave",
       role: "user",
+      bot: false,
     });
     assert.ok(createdAt >= before - 1000 && createdAt <= Date.now() + 1000);
     assert.deepEqual(await store.findAccount("dave"), created);
