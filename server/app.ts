@@ -1,10 +1,9 @@
-import { readRoomPage } from "./room_history.ts";
 import { type Context, Hono } from "hono";
 import { serveStatic } from "hono/deno";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
-import { findReadableRoom, roomRefusal } from "./access.ts";
-import { isLoopback } from "./addresses.ts";
+import { apiRoutes } from "./api/mod.ts";
 import { storageProblem } from "./disk_errors.ts";
 import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
@@ -26,7 +25,7 @@ import {
 } from "./protocol/schemas.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { limitBody } from "./routes/body_limit.ts";
-import { fileRoutes, requestReader } from "./routes/files.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
 import { searchRoutes } from "./routes/search.ts";
@@ -53,17 +52,6 @@ export interface AppParts {
   /** Origins allowed besides the server's own (`--allow-origin`). */
   allowOrigins: string[];
 }
-
-const historyQuery = z.object({
-  before_seq: z.coerce.number().int().min(0).optional(),
-  after_seq: z.coerce.number().int().min(0).optional(),
-  around_seq: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  epoch: z.string().max(32).optional(),
-}).refine((q) =>
-  q.around_seq === undefined ||
-  (q.before_seq === undefined && q.after_seq === undefined)
-);
 
 // The JSON body, checked against its schema; `shape` says what to send.
 async function jsonOf<S extends z.ZodType>(
@@ -193,7 +181,14 @@ export function createApp(parts: AppParts): Hono {
   });
 
   // Before anything reads a body: nothing another site sends changes state.
-  app.use(sameOriginOnly(parts.allowOrigins));
+  // An incoming webhook's post is the exception: other sites' servers send
+  // it, its secret URL is its credential, and it reads no cookie.
+  const sameOrigin = sameOriginOnly(parts.allowOrigins);
+  app.use((c, next) =>
+    c.req.method === "POST" && /^\/api\/hooks\/[^/]+$/.test(c.req.path)
+      ? next()
+      : sameOrigin(c, next)
+  );
 
   const smallBodies = limitBody(
     64 * 1024,
@@ -263,6 +258,13 @@ export function createApp(parts: AppParts): Hono {
     );
     if (isFailure(body)) return httpFailure(c, body);
     const { account, session } = resumed;
+    if (!session) {
+      return httpError(
+        c,
+        "forbidden",
+        "A token cannot change a password: log in with the password.",
+      );
+    }
     const changed = await node.accounts.changePassword({
       userKey: account.key,
       oldPassword: body.old_password,
@@ -284,60 +286,8 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(resumed.account));
   });
 
-  app.get("/api/rooms", async (c) => {
-    // A session (cookie or bearer token) shows the account's private rooms
-    // too; a banned account's session reads as no session here.
-    const reader = await requestReader(c, node);
-    const account = isFailure(reader) ? undefined : reader.userKey;
-    return c.json({ rooms: await node.roomSummaries(account) });
-  });
-
-  app.get("/api/rooms/:room/messages", async (c) => {
-    // The same per-address budget as the WebSocket `history` action.
-    const address = remoteAddressOf(c);
-    const wait = isLoopback(address)
-      ? 0
-      : node.addressLimits.take(address, "history");
-    if (wait > 0) {
-      c.header("retry-after", String(Math.ceil(wait / 1000)));
-      return httpError(
-        c,
-        "rate_limited",
-        `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
-        { details: { retry_after_ms: wait } },
-      );
-    }
-    const reader = await requestReader(c, node);
-    if (isFailure(reader)) return httpFailure(c, reader);
-    const key = await findReadableRoom(node, reader, c.req.param("room"));
-    if (key === undefined) {
-      return httpError(
-        c,
-        "room_not_found",
-        `No room named '${c.req.param("room")}'.`,
-      );
-    }
-    // Public, except to those banned from the room or the server.
-    const banned = await roomRefusal(node.store, reader, key);
-    if (banned) return httpFailure(c, banned);
-    const query = historyQuery.safeParse(c.req.query());
-    if (!query.success) {
-      return httpError(
-        c,
-        "invalid_message",
-        "before_seq, after_seq and around_seq are whole numbers " +
-          "(around_seq alone); limit is 1 to 200.",
-      );
-    }
-    const page = await readRoomPage(node, key, {
-      beforeSeq: query.data.before_seq,
-      afterSeq: query.data.after_seq,
-      aroundSeq: query.data.around_seq,
-      limit: query.data.limit,
-      epoch: query.data.epoch,
-    });
-    return isFailure(page) ? httpFailure(c, page) : c.json(page);
-  });
+  // Rooms, messages, tokens, bots, webhooks and /api/openapi.json.
+  app.route("/", apiRoutes(node));
 
   // A reset link's owner chooses a new password and is logged in; the
   // account's other sessions end, with their sockets, as after
@@ -376,6 +326,18 @@ export function createApp(parts: AppParts): Hono {
 
   app.notFound((c) => httpError(c, "not_found", "No such page."));
   app.onError((error, c) => {
+    // The API's body parsing: a body that is not JSON, or of another type.
+    if (error instanceof HTTPException && error.status === 400) {
+      return httpError(c, "invalid_json", "The body is not valid JSON.");
+    }
+    if (error instanceof HTTPException && error.status === 415) {
+      return httpError(
+        c,
+        "invalid_message",
+        "Send the body as JSON (Content-Type: application/json).",
+        { status: 415 },
+      );
+    }
     logger.error("Crash serving {path}: {error}", { path: c.req.path, error });
     return httpError(c, "internal", "The server failed.");
   });

@@ -67,6 +67,8 @@ export interface RateLimitConfig {
   perAddress?: Partial<Record<AddressCategory, BucketSpec>>;
   /** Rate-limited replies within 10 s after which a connection is closed. */
   strikesBeforeDisconnect: number;
+  /** Posts of one incoming webhook; left out, none are limited. */
+  perHook?: BucketSpec;
 }
 
 /**
@@ -100,6 +102,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     room: { burst: 10, perSecond: 1 / 60 },
   },
   strikesBeforeDisconnect: 100,
+  // Slack's pace for a webhook (about one a second), with room for a burst.
+  perHook: { burst: 30, perSecond: 1 },
 };
 
 /** No limits at all (benchmarks). */

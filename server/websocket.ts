@@ -3,7 +3,7 @@ import { ClientConnection } from "./connection.ts";
 import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
 import { httpError } from "./http/errors.ts";
-import { sessionCookie } from "./http/session_cookie.ts";
+import { sessionTokenOf } from "./http/session_cookie.ts";
 import type { ServeInfo, UpgradeSocket } from "./http_server.ts";
 import { log } from "./log.ts";
 import { CLOSE_LOGIN_TIMEOUT, CLOSE_TOO_BIG } from "./protocol/close_codes.ts";
@@ -174,7 +174,8 @@ export function createWebSocketEndpoint(
       address,
       raw,
       upgraded.socket,
-      sessionCookie(c),
+      // A program's token, or the web client's cookie: `login` with no data.
+      sessionTokenOf(c),
     );
     return upgraded.response;
   };

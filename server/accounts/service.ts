@@ -1,6 +1,11 @@
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
-import type { Account, AccountStore } from "../store/mod.ts";
+import type {
+  Account,
+  AccountStore,
+  IntegrationStore,
+  StoredApiToken,
+} from "../store/mod.ts";
 import { LoginThrottle } from "./login_throttle.ts";
 import {
   PASSWORD_MAX_LENGTH,
@@ -8,7 +13,13 @@ import {
 } from "../protocol/limits.ts";
 import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
 import { PasswordQueue } from "./password_queue.ts";
-import { hashToken, newSessionToken } from "./tokens.ts";
+import {
+  API_TOKEN_PREFIX,
+  hashToken,
+  newApiToken,
+  newPublicId,
+  newSessionToken,
+} from "./tokens.ts";
 
 /** Options of {@link AccountService}. */
 export interface AccountServiceOptions {
@@ -46,6 +57,12 @@ export interface LiveSession {
   expiresAt: number;
 }
 
+/** A personal access token just made: the only time its secret is told. */
+export interface NewApiToken {
+  token: StoredApiToken;
+  secret: string;
+}
+
 /** An account that proved who it is, with the session it may resume. */
 export interface Authenticated {
   account: Account;
@@ -56,7 +73,8 @@ export interface Authenticated {
 /** The account of a session token that is still live. */
 export interface Resumed {
   account: Account;
-  session: LiveSession;
+  /** None for a personal access token. */
+  session?: LiveSession;
 }
 
 /** A password change: the account, both passwords, the session to keep. */
@@ -79,7 +97,7 @@ export const PASSWORD_RESET_MS = 24 * 3600 * 1000;
  * both the WebSocket handlers and the HTTP routes.
  */
 export class AccountService {
-  #store: AccountStore;
+  #store: AccountStore & IntegrationStore;
   #adminKey?: string;
   #ttl: number;
   #isGuestOnline: (userKey: string) => Promise<boolean>;
@@ -97,7 +115,10 @@ export class AccountService {
     windowMs: 3600 * 1000,
   });
 
-  constructor(store: AccountStore, options: AccountServiceOptions) {
+  constructor(
+    store: AccountStore & IntegrationStore,
+    options: AccountServiceOptions,
+  ) {
     this.#store = store;
     this.#adminKey = options.admin === undefined
       ? undefined
@@ -178,6 +199,54 @@ export class AccountService {
     const weak = checkPassword(password);
     if (weak) return weak;
     const key = nameKey(username);
+    const refused = await this.#nameRefused(username);
+    if (refused) return refused;
+    const role = key === this.#adminKey ? "admin" : "user";
+    const passwordHash = await this.#queue.run(
+      () => hashPassword(password),
+      from.signal,
+    );
+    if (isFailure(passwordHash)) return passwordHash;
+    const account = await this.#store.createAccount(
+      { key, username, passwordHash, role },
+      { firstRole: this.#adminKey === undefined ? "admin" : undefined },
+    );
+    if (!account) {
+      return fail("username_taken", `The name '${username}' is taken.`);
+    }
+    return await this.#newSession(account);
+  }
+
+  /**
+   * Creates a bot account (for an admin): marked `bot`, with no password
+   * that could ever match, so it acts only through its tokens.
+   */
+  async createBot(rawName: string): Promise<Account | Failure> {
+    const username = cleanName(rawName);
+    if (username === null) return invalidName();
+    const refused = await this.#nameRefused(username);
+    if (refused) return refused;
+    const account = await this.#store.createAccount({
+      key: nameKey(username),
+      username,
+      // Not a hash verifyPassword accepts: no password logs a bot in.
+      passwordHash: "!bot",
+      role: "user",
+      bot: true,
+    });
+    return account ??
+      fail("username_taken", `The name '${username}' is taken.`);
+  }
+
+  /** Bot accounts, oldest first. */
+  listBots(): Promise<Account[]> {
+    return this.#store.listBots();
+  }
+
+  // Why a new account may not take this name: banned, in use by a guest,
+  // or looking like another account's.
+  async #nameRefused(username: string): Promise<Failure | undefined> {
+    const key = nameKey(username);
     const ban = await this.#store.findBan({ userKey: key });
     if (ban) {
       return fail(
@@ -195,20 +264,31 @@ export class AccountService {
         `The name '${username}' looks like '${lookalike.username}', which is taken.`,
       );
     }
-    const role = key === this.#adminKey ? "admin" : "user";
-    const passwordHash = await this.#queue.run(
-      () => hashPassword(password),
-      from.signal,
-    );
-    if (isFailure(passwordHash)) return passwordHash;
-    const account = await this.#store.createAccount(
-      { key, username, passwordHash, role },
-      { firstRole: this.#adminKey === undefined ? "admin" : undefined },
-    );
-    if (!account) {
-      return fail("username_taken", `The name '${username}' is taken.`);
-    }
-    return await this.#newSession(account);
+    return undefined;
+  }
+
+  /** Makes a personal access token for an account; its secret is told once. */
+  async createToken(userKey: string, name: string): Promise<NewApiToken> {
+    const secret = newApiToken();
+    const token: StoredApiToken = {
+      id: newPublicId(),
+      userKey,
+      name,
+      tokenHash: hashToken(secret),
+      createdAt: Date.now(),
+    };
+    await this.#store.createApiToken(token);
+    return { token, secret };
+  }
+
+  /** An account's tokens, oldest first (hashes only). */
+  listTokens(userKey: string): Promise<StoredApiToken[]> {
+    return this.#store.listApiTokens(userKey);
+  }
+
+  /** Revokes one of an account's tokens; false when it has none by that id. */
+  revokeToken(userKey: string, id: string): Promise<boolean> {
+    return this.#store.deleteApiToken(userKey, id);
   }
 
   /**
@@ -301,7 +381,8 @@ export class AccountService {
       const account = await this.#store.findAccount(userKey);
       const ok = await this.#queue.run(
         () =>
-          account
+          // A bot has no password: it costs the same time as a wrong name.
+          account && !account.bot
             ? verifyPassword(password, account.passwordHash)
             : verifyNothing(password),
         from.signal,
@@ -331,24 +412,44 @@ export class AccountService {
     return promise.finally(() => this.#pauses.delete(end));
   }
 
-  /** The account of a live session token. */
+  /**
+   * The account of a live session token or personal access token (those
+   * start with `chat_` and last until revoked).
+   */
   async resume(token: string): Promise<Account | Failure> {
     const resumed = await this.resumeSession(token);
     return isFailure(resumed) ? resumed : resumed.account;
   }
 
-  /** The account of a live session token, with its session. */
+  /**
+   * The account of a live session token, with its session; or of a
+   * personal access token, which has no session (it ends when revoked).
+   */
   async resumeSession(token: string): Promise<Resumed | Failure> {
-    const tokenHash = hashToken(token);
-    const session = await this.#store.findSession(tokenHash);
     const expired = "This session has ended: log in again.";
-    if (!session || session.expiresAt <= Date.now()) {
-      return fail("bad_credentials", expired);
+    const tokenHash = hashToken(token);
+    // One session token in 64^5 starts with the prefix too: then both are asked.
+    const apiToken = token.startsWith(API_TOKEN_PREFIX)
+      ? await this.#store.findApiToken(tokenHash)
+      : undefined;
+    let userKey = apiToken?.userKey;
+    let session: LiveSession | undefined;
+    if (userKey === undefined) {
+      const found = await this.#store.findSession(tokenHash);
+      if (!found || found.expiresAt <= Date.now()) {
+        return fail(
+          "bad_credentials",
+          token.startsWith(API_TOKEN_PREFIX)
+            ? "This token is unknown or revoked."
+            : expired,
+        );
+      }
+      userKey = found.userKey;
+      session = { tokenHash, ...found };
     }
-    const account = await this.#store.findAccount(session.userKey);
+    const account = await this.#store.findAccount(userKey);
     if (!account) return fail("bad_credentials", expired);
-    return await this.#banned(account) ??
-      { account, session: { tokenHash, ...session } };
+    return await this.#banned(account) ?? { account, session };
   }
 
   // A server-wide ban of the name; address bans only stop guests, so a

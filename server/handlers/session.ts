@@ -4,6 +4,7 @@ import type {
   LiveSession,
   Requester,
 } from "../accounts/service.ts";
+import { accountIdentity } from "../accounts/identity.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
 import {
@@ -155,7 +156,7 @@ function toIdentity(result: Authenticated | Failure): Identity | Failure {
     token: result.token,
     session: sessionOf(result.session),
     since: result.account.createdAt,
-    identity: accountIdentity(result.account.createdAt),
+    identity: accountIdentity(result.account),
   };
 }
 
@@ -175,16 +176,11 @@ async function resume(
     role: account.role,
     guest: false,
     token,
-    session: sessionOf(session),
+    // A personal access token has no session: it lasts until revoked.
+    session: session && sessionOf(session),
     since: account.createdAt,
-    identity: accountIdentity(account.createdAt),
+    identity: accountIdentity(account),
   };
-}
-
-// An account is the same holder for as long as it exists: a name freed and
-// registered again would be created at another time.
-function accountIdentity(createdAt: number): string {
-  return `a:${createdAt}`;
 }
 
 // A guest is whoever knows the key of its first login; only a hash of it

@@ -4,9 +4,9 @@
  * the same whichever store it came from.
  */
 import { REPLY_QUOTE_LENGTH } from "../protocol/limits.ts";
+import { badgeOf } from "../accounts/identity.ts";
 import type {
   Attachment,
-  MessageBadge,
   MessageBase,
   Reaction,
   Role,
@@ -43,23 +43,6 @@ export interface MessageFields {
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
-}
-
-/** The identity (Member.identity) of a bot account created at `createdAt`. */
-export function botIdentity(createdAt: number): string {
-  return `b:${createdAt}`;
-}
-
-/** The identity that an incoming webhook posts under. */
-export function hookIdentity(hookId: string): string {
-  return `h:${hookId}`;
-}
-
-/** The badge a message's sender identity calls for, if any. */
-export function badgeOf(sender: string): MessageBadge | undefined {
-  if (sender.startsWith("b:")) return "bot";
-  if (sender.startsWith("h:")) return "hook";
-  return undefined;
 }
 
 /**

@@ -1,0 +1,273 @@
+/**
+ * `GET /api/me`, personal access tokens (`/api/tokens`) and bot accounts
+ * (`/api/bots`, admins only).
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { ChatNode } from "../node.ts";
+import { fail, isFailure } from "../protocol/errors.ts";
+import type { Account, StoredApiToken } from "../store/mod.ts";
+import { type ApiCaller, apiCaller, type ApiLimits } from "./caller.ts";
+import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import {
+  bot,
+  botBody,
+  botsReply,
+  me,
+  nameBody,
+  newToken,
+  tokensReply,
+} from "./schemas.ts";
+
+const idParam = z.object({ id: z.string().max(64) });
+const botParam = z.object({ bot: z.string().max(4096) });
+
+function tokenInfo(token: StoredApiToken) {
+  return {
+    id: token.id,
+    name: token.name,
+    created_at: new Date(token.createdAt).toISOString(),
+  };
+}
+
+function botInfo(account: Account) {
+  return {
+    username: account.username,
+    bot: true as const,
+    created_at: new Date(account.createdAt).toISOString(),
+  };
+}
+
+/** Registers the account routes on the API. */
+export function accountRoutes(
+  api: OpenAPIHono,
+  node: ChatNode,
+  limits: ApiLimits,
+): void {
+  // The caller, within its request limits.
+  async function caller(c: Parameters<typeof apiCaller>[0]) {
+    const who = await apiCaller(c, node);
+    if (isFailure(who)) return who;
+    return limits.take(who, "request") ?? who;
+  }
+
+  // A bot account, for an admin caller.
+  async function botOf(
+    who: ApiCaller,
+    name: string,
+  ) {
+    if (who.account.role !== "admin") {
+      return fail("forbidden", "Only an admin manages bots.");
+    }
+    const account = await node.accounts.find(name);
+    if (!account?.bot) {
+      return fail("user_not_found", `No bot is called '${name}'.`);
+    }
+    return account;
+  }
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/me",
+      summary: "The account of the token",
+      security: BEARER,
+      responses: { 200: json(me, "The account"), ...errors(401, 403, 429) },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const { account } = who;
+      return c.json({
+        username: account.username,
+        role: account.role,
+        bot: account.bot,
+      }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/tokens",
+      summary: "Make a personal access token (its secret is shown once)",
+      security: BEARER,
+      request: { body: jsonBody(nameBody) },
+      responses: {
+        201: json(newToken, "The token, with its secret"),
+        ...errors(400, 401, 403, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const made = await node.accounts.createToken(
+        who.account.key,
+        c.req.valid("json").name,
+      );
+      return c.json({ ...tokenInfo(made.token), token: made.secret }, 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/tokens",
+      summary: "List the account's tokens (never their secrets)",
+      security: BEARER,
+      responses: {
+        200: json(tokensReply, "The tokens, oldest first"),
+        ...errors(401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const tokens = await node.accounts.listTokens(who.account.key);
+      return c.json({ tokens: tokens.map(tokenInfo) }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/tokens/{id}",
+      summary: "Revoke a token",
+      security: BEARER,
+      request: { params: idParam },
+      responses: {
+        204: { description: "Revoked: it opens nothing any more" },
+        ...errors(401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const gone = await node.accounts.revokeToken(
+        who.account.key,
+        c.req.valid("param").id,
+      );
+      if (!gone) return refuse(c, fail("not_found", "No such token."));
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/bots",
+      summary: "Make a bot account (admins)",
+      security: BEARER,
+      request: { body: jsonBody(botBody) },
+      responses: {
+        201: json(bot, "The bot"),
+        ...errors(400, 401, 403, 409, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      if (who.account.role !== "admin") {
+        return refuse(c, fail("forbidden", "Only an admin makes bots."));
+      }
+      const made = await node.accounts.createBot(c.req.valid("json").name);
+      if (isFailure(made)) return refuse(c, made);
+      return c.json(botInfo(made), 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/bots",
+      summary: "List the bot accounts (admins)",
+      security: BEARER,
+      responses: {
+        200: json(botsReply, "The bots, oldest first"),
+        ...errors(401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      if (who.account.role !== "admin") {
+        return refuse(c, fail("forbidden", "Only an admin manages bots."));
+      }
+      return c.json(
+        { bots: (await node.accounts.listBots()).map(botInfo) },
+        200,
+      );
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/bots/{bot}/tokens",
+      summary: "Make a token for a bot (admins)",
+      security: BEARER,
+      request: { params: botParam, body: jsonBody(nameBody) },
+      responses: {
+        201: json(newToken, "The token, with its secret"),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const account = await botOf(who, c.req.valid("param").bot);
+      if (isFailure(account)) return refuse(c, account);
+      const made = await node.accounts.createToken(
+        account.key,
+        c.req.valid("json").name,
+      );
+      return c.json({ ...tokenInfo(made.token), token: made.secret }, 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/bots/{bot}/tokens",
+      summary: "List a bot's tokens (admins)",
+      security: BEARER,
+      request: { params: botParam },
+      responses: {
+        200: json(tokensReply, "The tokens, oldest first"),
+        ...errors(401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const account = await botOf(who, c.req.valid("param").bot);
+      if (isFailure(account)) return refuse(c, account);
+      const tokens = await node.accounts.listTokens(account.key);
+      return c.json({ tokens: tokens.map(tokenInfo) }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/bots/{bot}/tokens/{id}",
+      summary: "Revoke a bot's token (admins)",
+      security: BEARER,
+      request: { params: botParam.extend(idParam.shape) },
+      responses: {
+        204: { description: "Revoked" },
+        ...errors(401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const who = await caller(c);
+      if (isFailure(who)) return refuse(c, who);
+      const params = c.req.valid("param");
+      const account = await botOf(who, params.bot);
+      if (isFailure(account)) return refuse(c, account);
+      const gone = await node.accounts.revokeToken(account.key, params.id);
+      if (!gone) return refuse(c, fail("not_found", "No such token."));
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Who calls the REST API, and the connection-like context that lets the
+ * WebSocket's own handlers serve it: the same rules, limits and error
+ * codes whichever way a message arrives.
+ */
+import type { Context } from "hono";
+import { accountIdentity } from "../accounts/identity.ts";
+import { hashToken } from "../accounts/tokens.ts";
+import type { Reader } from "../access.ts";
+import type { MemberContext } from "../handlers/context.ts";
+import { remoteAddressOf } from "../http/client_info.ts";
+import { sessionTokenOf } from "../http/session_cookie.ts";
+import type { ChatNode } from "../node.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
+import {
+  KeyedRateLimits,
+  type RateCategory,
+  type RateLimitConfig,
+} from "../rate_limit.ts";
+import type { Member } from "../registry.ts";
+import type { Account } from "../store/mod.ts";
+
+/** An API request whose token or session proved an account. */
+export interface ApiCaller {
+  account: Account;
+  reader: Reader;
+  /** Hash of the token or session: its requests share one set of limits. */
+  credential: string;
+}
+
+/**
+ * The account behind a request: its bearer token, or its session cookie
+ * (another site's request never gets here: http/same_origin.ts);
+ * `not_logged_in` without either, `bad_credentials` for a wrong, expired
+ * or revoked one, `banned` for a banned account's.
+ */
+export async function apiCaller(
+  c: Context,
+  node: ChatNode,
+): Promise<ApiCaller | Failure> {
+  const token = sessionTokenOf(c);
+  if (token === undefined) {
+    return fail(
+      "not_logged_in",
+      "Send 'Authorization: Bearer <token>' (make one in Settings > Tokens).",
+    );
+  }
+  const account = await node.accounts.resume(token);
+  if (isFailure(account)) return account;
+  return {
+    account,
+    reader: {
+      userKey: account.key,
+      since: account.createdAt,
+      address: remoteAddressOf(c),
+    },
+    credential: hashToken(token),
+  };
+}
+
+/**
+ * Request limits of the REST API: each token (or session) has the buckets
+ * of one WebSocket connection, and draws on its user's shared ones too.
+ */
+export class ApiLimits {
+  #perCredential: KeyedRateLimits<RateCategory>;
+  #node: ChatNode;
+
+  constructor(node: ChatNode, limits: RateLimitConfig) {
+    this.#node = node;
+    this.#perCredential = new KeyedRateLimits(limits.perConnection);
+  }
+
+  /** Takes one request of this category: undefined, or `rate_limited` with the wait. */
+  take(caller: ApiCaller, category: RateCategory): Failure | undefined {
+    const now = performance.now();
+    let wait = this.#perCredential.take(caller.credential, category, now);
+    if (wait === 0) {
+      wait = this.#node.userLimits.take(caller.account.key, category, now);
+    }
+    if (wait === 0) return undefined;
+    return fail(
+      "rate_limited",
+      `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
+      { retry_after_ms: wait },
+    );
+  }
+}
+
+const NOBODY = { push(): void {} };
+
+/**
+ * A handler context for one API request, as if from a connection looking
+ * at `roomKey` that nobody reads (replies go in the HTTP answer; events
+ * reach the account's sockets through the node as usual).
+ */
+export function memberContext(
+  node: ChatNode,
+  caller: ApiCaller,
+  roomKey: string,
+): MemberContext {
+  const { account } = caller;
+  const address = caller.reader.address ?? "unknown";
+  const member: Member = {
+    id: 0,
+    outbox: NOBODY,
+    username: account.username,
+    userKey: account.key,
+    address,
+    roomKey,
+    role: account.role,
+    guest: false,
+    since: account.createdAt,
+    identity: accountIdentity(account),
+    disconnect() {},
+  };
+  return {
+    node,
+    client: {
+      id: 0,
+      remoteAddress: address,
+      outbox: NOBODY,
+      member,
+      appendQueued() {},
+      disconnect() {},
+    },
+  };
+}

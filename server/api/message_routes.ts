@@ -1,0 +1,193 @@
+/**
+ * Rooms and messages over HTTP: the room list, a room's history, and
+ * sending to a room or to a person. Sends run the WebSocket's own
+ * handlers (`send_message`, `private_message`), so the rules, limits and
+ * error codes are the same; a `client_id` makes a retry safe.
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import { findReadableRoom, roomRefusal } from "../access.ts";
+import { isLoopback } from "../addresses.ts";
+import { sendMessage } from "../handlers/messages.ts";
+import { privateMessage } from "../handlers/private.ts";
+import { remoteAddressOf } from "../http/client_info.ts";
+import type { ChatNode } from "../node.ts";
+import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
+import { sendMessageData } from "../protocol/schemas.ts";
+import { requestReader } from "../routes/files.ts";
+import { apiCaller, type ApiLimits, memberContext } from "./caller.ts";
+import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import {
+  historyQuery,
+  historyReply,
+  messageReply,
+  privateBody,
+  roomsReply,
+} from "./schemas.ts";
+
+const roomParam = z.object({ room: z.string().max(4096) });
+const userParam = z.object({ user: z.string().max(4096) });
+
+/** Registers the room and message routes on the API. */
+export function messageRoutes(
+  api: OpenAPIHono,
+  node: ChatNode,
+  limits: ApiLimits,
+): void {
+  // A send's answer: 201 with the message stored now, 200 with the one a
+  // repeated client_id stored before (no `after`: nothing to publish).
+  function sent(
+    c: Parameters<typeof refuse>[0],
+    outcome: Outcome,
+  ): never {
+    if (!outcome.ok) return refuse(c, outcome);
+    outcome.after?.();
+    // The handlers' data is untyped: tests/openapi_test.ts checks it.
+    return c.json(outcome.data, outcome.after ? 201 : 200) as never;
+  }
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/rooms",
+      summary: "The rooms the caller may see, with their user counts",
+      description:
+        "Without a token, the public rooms; with one, the account's private rooms too.",
+      security: [...BEARER, {}],
+      responses: { 200: json(roomsReply, "The rooms"), ...errors(403) },
+    }),
+    async (c) => {
+      // A banned account's session reads as no session here.
+      const reader = await requestReader(c, node);
+      const account = isFailure(reader) ? undefined : reader.userKey;
+      return c.json({ rooms: await node.roomSummaries(account) }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/rooms/{room}/messages",
+      summary: "A page of a room's history, oldest first",
+      description:
+        "Public rooms to anyone not banned from them; private rooms to their members. Pages are limited per address, with the WebSocket's `history`.",
+      security: [...BEARER, {}],
+      request: { params: roomParam, query: historyQuery },
+      responses: {
+        200: json(historyReply, "The page"),
+        ...errors(400, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      // The same per-address budget as the WebSocket `history` action.
+      const address = remoteAddressOf(c);
+      const wait = isLoopback(address)
+        ? 0
+        : node.addressLimits.take(address, "history");
+      if (wait > 0) {
+        return refuse(
+          c,
+          fail(
+            "rate_limited",
+            `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
+            { retry_after_ms: wait },
+          ),
+        );
+      }
+      const reader = await requestReader(c, node);
+      if (isFailure(reader)) return refuse(c, reader);
+      const { room } = c.req.valid("param");
+      const key = await findReadableRoom(node, reader, room);
+      if (key === undefined) {
+        return refuse(c, fail("room_not_found", `No room named '${room}'.`));
+      }
+      // Public, except to those banned from the room or the server.
+      const banned = await roomRefusal(node.store, reader, key);
+      if (banned) return refuse(c, banned);
+      const query = c.req.valid("query");
+      const messages = await node.store.history(key, {
+        beforeSeq: query.before_seq,
+        afterSeq: query.after_seq,
+        limit: query.limit,
+      });
+      return c.json(
+        { room: node.registry.roomName(key) ?? room, messages },
+        200,
+      );
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/rooms/{room}/messages",
+      summary: "Send a message to a room",
+      description:
+        "As the WebSocket `send_message`: `text`, optional `client_id` (a retry with the same one answers 200 with the first message) and `attachments` (URLs of files the caller uploaded).",
+      security: BEARER,
+      request: { params: roomParam, body: jsonBody(sendMessageData) },
+      responses: {
+        201: json(messageReply, "Stored and sent"),
+        200: json(messageReply, "A retry: the message first stored"),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      const who = await apiCaller(c, node);
+      if (isFailure(who)) return refuse(c, who);
+      const limited = limits.take(who, "message");
+      if (limited) return refuse(c, limited);
+      const { room } = c.req.valid("param");
+      const key = await findReadableRoom(node, who.reader, room);
+      if (key === undefined) {
+        return refuse(c, fail("room_not_found", `No room named '${room}'.`));
+      }
+      // Address bans stop guests only, as at login.
+      const ban = await node.store.findBan({ userKey: who.account.key }, key);
+      if (ban) {
+        return refuse(
+          c,
+          fail(
+            "banned",
+            ban.roomKey === undefined
+              ? `You are banned from this server: ${ban.reason}`
+              : `You are banned from this room: ${ban.reason}`,
+          ),
+        );
+      }
+      const ctx = memberContext(node, who, key);
+      return sent(c, await sendMessage(ctx, c.req.valid("json")));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/private/{user}/messages",
+      summary: "Send a private message",
+      description:
+        "As the WebSocket `private_message`: kept for an offline account until it logs in, within its mailbox limits (`mailbox_full`).",
+      security: BEARER,
+      request: { params: userParam, body: jsonBody(privateBody) },
+      responses: {
+        201: json(messageReply, "Stored and sent"),
+        200: json(messageReply, "A retry: the message first stored"),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      const who = await apiCaller(c, node);
+      if (isFailure(who)) return refuse(c, who);
+      const limited = limits.take(who, "message");
+      if (limited) return refuse(c, limited);
+      const ctx = memberContext(node, who, "");
+      return sent(
+        c,
+        await privateMessage(ctx, {
+          ...c.req.valid("json"),
+          to: c.req.valid("param").user,
+        }),
+      );
+    },
+  );
+}

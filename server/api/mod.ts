@@ -1,0 +1,51 @@
+/**
+ * The REST API for programs and bots: one OpenAPIHono app whose routes are
+ * declared with the zod schemas that validate them, so the OpenAPI 3.1
+ * document at `/api/openapi.json` is produced from the code and cannot
+ * drift from it. Tokens travel as `Authorization: Bearer <token>`; the web
+ * client's cookie works too, from its own pages (see caller.ts).
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { httpError } from "../http/errors.ts";
+import type { ChatNode } from "../node.ts";
+import { describeIssue } from "../protocol/schemas.ts";
+import { VERSION } from "../version.ts";
+import { accountRoutes } from "./account_routes.ts";
+import { ApiLimits } from "./caller.ts";
+import { hookRoutes } from "./hook_routes.ts";
+import { messageRoutes } from "./message_routes.ts";
+
+/** Where the OpenAPI document is served. */
+export const OPENAPI_PATH = "/api/openapi.json";
+
+/** The REST API's routes and their OpenAPI document. */
+export function apiRoutes(node: ChatNode): OpenAPIHono {
+  const api = new OpenAPIHono({
+    // Invalid input is answered as the WebSocket answers it.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return httpError(c, "invalid_message", describeIssue(result.error));
+      }
+    },
+  });
+  const limits = new ApiLimits(node, node.limits);
+  accountRoutes(api, node, limits);
+  messageRoutes(api, node, limits);
+  hookRoutes(api, node, limits, { perHook: node.limits.perHook });
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A personal access token (`POST /api/tokens`, or a bot's from an admin) or a login session's token.",
+  });
+  api.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "chat-server REST API",
+      version: VERSION,
+      description:
+        'Rooms, messages, tokens, bots and incoming webhooks. Errors are `{"error", "message"}` with the codes of docs/protocol.md.',
+    },
+  });
+  return api;
+}

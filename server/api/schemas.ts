@@ -1,0 +1,159 @@
+/**
+ * The REST API's shapes, as zod schemas: the same objects validate the
+ * requests (with the WebSocket's own request schemas where the two share
+ * an action) and produce the OpenAPI document at `/api/openapi.json`.
+ * Responses are described here and checked against real answers by
+ * tests/openapi_test.ts.
+ */
+import { z } from "zod";
+import { ERROR_CODES } from "../protocol/error_codes.ts";
+import { privateMessageData } from "../protocol/schemas.ts";
+
+/** Every error answer: `{"error": code, "message"}`, and the wait when limited. */
+export const errorBody = z.object({
+  error: z.enum(ERROR_CODES),
+  message: z.string(),
+  retry_after_ms: z.number().optional(),
+}).openapi("Error");
+
+/** A shared file as messages carry it. */
+export const attachment = z.object({
+  url: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  type: z.string(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  frames: z.number().int().optional(),
+}).openapi("Attachment");
+
+/** A room message (`room`) or a private one (`to`). */
+export const message = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  room: z.string().optional(),
+  to: z.string().optional(),
+  user: z.string(),
+  text: z.string(),
+  ts: z.string(),
+  client_id: z.string().optional(),
+  attachments: z.array(attachment).optional(),
+  edited_at: z.string().optional(),
+  deleted: z.boolean().optional(),
+  badge: z.enum(["bot", "hook"]).optional(),
+}).openapi("Message");
+
+/** `{"message"}`: what a send answers. */
+export const messageReply = z.object({ message }).openapi("MessageReply");
+
+/** A page of a room's history. */
+export const historyReply = z.object({
+  room: z.string(),
+  messages: z.array(message),
+}).openapi("History");
+
+/** History paging, as the WebSocket `history` action takes it. */
+export const historyQuery = z.object({
+  before_seq: z.coerce.number().int().min(0).optional(),
+  after_seq: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+/** The rooms a caller may see. */
+export const roomsReply = z.object({
+  rooms: z.array(z.object({
+    name: z.string(),
+    users: z.number().int(),
+    private: z.boolean().optional(),
+  })),
+}).openapi("Rooms");
+
+/** `GET /api/me`. */
+export const me = z.object({
+  username: z.string(),
+  role: z.enum(["admin", "moderator", "user"]),
+  bot: z.boolean(),
+}).openapi("Me");
+
+// Names of tokens and hooks are labels people read: no control characters.
+const label = z.string().trim().min(1).max(64)
+  .refine((s) => !/\p{Cc}/u.test(s), "no control characters");
+
+/** `POST /api/tokens`, `POST /api/bots/:bot/tokens`, `POST /api/rooms/:room/hooks`. */
+export const nameBody = z.object({ name: label });
+
+/** `POST /api/bots`. */
+export const botBody = z.object({ name: z.string().max(4096) });
+
+/** A token as listed: never its secret. */
+export const tokenInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+}).openapi("Token");
+
+/** A token just made: the secret, shown this once. */
+export const newToken = tokenInfo.extend({ token: z.string() })
+  .openapi("NewToken");
+
+/** `{"tokens"}`. */
+export const tokensReply = z.object({ tokens: z.array(tokenInfo) })
+  .openapi("Tokens");
+
+/** A bot account. */
+export const bot = z.object({
+  username: z.string(),
+  bot: z.literal(true),
+  created_at: z.string(),
+}).openapi("Bot");
+
+/** `{"bots"}`. */
+export const botsReply = z.object({ bots: z.array(bot) }).openapi("Bots");
+
+/** An incoming webhook as listed: never its URL. */
+export const hookInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  room: z.string(),
+  created_by: z.string(),
+  created_at: z.string(),
+}).openapi("Hook");
+
+/** A webhook just made: its secret URL, shown this once. */
+export const newHook = hookInfo.extend({ url: z.string() }).openapi("NewHook");
+
+/** `{"hooks"}`. */
+export const hooksReply = z.object({ hooks: z.array(hookInfo) })
+  .openapi("Hooks");
+
+/** `POST /api/private/:user/messages`: `private_message` without `to`. */
+export const privateBody = privateMessageData.omit({ to: true });
+
+// Slack's message attachments, as senders of incoming webhooks use them;
+// the server writes them into the message's text.
+const slackField = z.object({
+  title: z.string().max(4096).optional(),
+  value: z.string().max(16384).optional(),
+});
+const slackAttachment = z.object({
+  fallback: z.string().max(16384).optional(),
+  pretext: z.string().max(16384).optional(),
+  title: z.string().max(4096).optional(),
+  title_link: z.string().max(4096).optional(),
+  text: z.string().max(16384).optional(),
+  fields: z.array(slackField).max(50).optional(),
+});
+
+/**
+ * `POST /api/hooks/:secret`: Slack's incoming webhook payload (`text`,
+ * and optionally `username` and `attachments`); at least one of `text`
+ * and `attachments`.
+ */
+export const hookPostBody = z.object({
+  text: z.string().max(1_000_000).optional(),
+  username: label.optional(),
+  attachments: z.array(slackAttachment).max(20).optional(),
+}).openapi("HookPost");
+
+/** The same payload sent as a form, Slack's way: `payload=<json>`. */
+export const hookPostForm = z.object({ payload: z.string() });

@@ -1,0 +1,88 @@
+/**
+ * Helpers for REST API tests: one call with its status and JSON body, and
+ * accounts with a personal access token made the way the web client does.
+ */
+import { TEST_PASSWORD, type TestServer } from "./harness.ts";
+
+/** An HTTP answer: status, headers and the body (JSON when it is). */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/** Options of {@link call}. */
+export interface CallOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Sent as JSON, or as is when a string. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One request to the server; the body is read whole. */
+export async function call(
+  server: TestServer,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) {
+    headers.authorization = `Bearer ${options.token}`;
+  }
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === "string"
+      ? options.body
+      : JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    body,
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch { /* not JSON: kept as text */ }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** An account with its session cookie and a personal access token. */
+export interface ApiAccount {
+  username: string;
+  cookie: string;
+  token: string;
+}
+
+/**
+ * Registers an account over HTTP (the first one is the admin) and makes
+ * it a token from the web client's own page (cookie and Origin).
+ */
+export async function accountWithToken(
+  server: TestServer,
+  username: string,
+): Promise<ApiAccount> {
+  const response = await fetch(`${server.url}/api/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: TEST_PASSWORD }),
+  });
+  await response.body?.cancel();
+  if (response.status !== 201) {
+    throw new Error(`register ${username}: ${response.status}`);
+  }
+  const cookie = response.headers.get("set-cookie")!.split(";")[0];
+  const made = await call(server, "POST", "/api/tokens", {
+    body: { name: "tests" },
+    headers: { cookie, origin: server.url },
+  });
+  if (made.status !== 201) {
+    throw new Error(`token for ${username}: ${JSON.stringify(made.body)}`);
+  }
+  return { username, cookie, token: made.body.token };
+}

@@ -1,0 +1,321 @@
+/**
+ * The REST API for programs: personal access tokens, bot accounts, and
+ * sending with the WebSocket's rules and codes (docs/api.md).
+ */
+import assert from "node:assert/strict";
+import { accountWithToken, call } from "./api_helpers.ts";
+import { TEST_PASSWORD, TestClient, withServer } from "./harness.ts";
+
+Deno.test("tokens are shown once, listed without their secret, and stop working when revoked", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    assert.match(alice.token, /^chat_[A-Za-z0-9_-]{43}$/);
+    const me = await call(server, "GET", "/api/me", { token: alice.token });
+    assert.deepEqual(me.status, 200);
+    assert.deepEqual(me.body, { username: "alice", role: "admin", bot: false });
+    const listed = await call(server, "GET", "/api/tokens", {
+      token: alice.token,
+    });
+    assert.deepEqual(listed.status, 200);
+    assert.deepEqual(listed.body.tokens.length, 1);
+    assert.deepEqual(Object.keys(listed.body.tokens[0]).sort(), [
+      "created_at",
+      "id",
+      "name",
+    ]);
+    assert.ok(!JSON.stringify(listed.body).includes(alice.token));
+    const id = listed.body.tokens[0].id;
+    const gone = await call(server, "DELETE", `/api/tokens/${id}`, {
+      token: alice.token,
+    });
+    assert.deepEqual(gone.status, 204);
+    const after = await call(server, "GET", "/api/me", { token: alice.token });
+    assert.deepEqual(after.status, 401);
+    assert.deepEqual(after.body.error, "bad_credentials");
+    // The session still works, and the id is unknown now.
+    const again = await call(server, "DELETE", `/api/tokens/${id}`, {
+      headers: { cookie: alice.cookie, origin: server.url },
+    });
+    assert.deepEqual(again.status, 404);
+    assert.deepEqual(again.body.error, "not_found");
+  }));
+
+Deno.test("a token revokes only its own account's tokens", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const [token] = (await call(server, "GET", "/api/tokens", {
+      token: alice.token,
+    })).body.tokens;
+    const refused = await call(server, "DELETE", `/api/tokens/${token.id}`, {
+      token: bob.token,
+    });
+    assert.deepEqual(refused.status, 404);
+    assert.deepEqual(
+      (await call(server, "GET", "/api/me", { token: alice.token })).status,
+      200,
+    );
+  }));
+
+Deno.test("the session cookie cannot write from another site or without an Origin; a bearer token needs none", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const sites: Record<string, string>[] = [
+      { cookie: alice.cookie, origin: "https://evil.example" },
+      { cookie: alice.cookie },
+    ];
+    for (const headers of sites) {
+      const refused = await call(server, "POST", "/api/tokens", {
+        body: { name: "stolen" },
+        headers,
+      });
+      assert.deepEqual(refused.status, 403);
+      assert.deepEqual(refused.body.error, "forbidden");
+    }
+    const sent = await call(server, "POST", "/api/rooms/general/messages", {
+      body: { text: "from a script" },
+      token: alice.token,
+    });
+    assert.deepEqual(sent.status, 201);
+    // Reads with the cookie are fine (SameSite=Strict keeps other sites out).
+    const me = await call(server, "GET", "/api/me", {
+      headers: { cookie: alice.cookie },
+    });
+    assert.deepEqual(me.status, 200);
+    const anonymous = await call(server, "GET", "/api/me");
+    assert.deepEqual(anonymous.status, 401);
+    assert.deepEqual(anonymous.body.error, "not_logged_in");
+    const wrong = await call(server, "GET", "/api/me", { token: "chat_nope" });
+    assert.deepEqual(wrong.status, 401);
+    assert.deepEqual(wrong.body.error, "bad_credentials");
+  }));
+
+Deno.test("a message sent over REST reaches WebSocket members, and a repeated client_id answers the first one", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const body = { text: "deploy done", client_id: "ci-1" };
+      const first = await call(server, "POST", "/api/rooms/general/messages", {
+        body,
+        token: alice.token,
+      });
+      assert.deepEqual(first.status, 201);
+      assert.deepEqual(first.body.message.text, "deploy done");
+      assert.deepEqual(first.body.message.user, "alice");
+      assert.deepEqual(first.body.message.room, "general");
+      const seen = await bob.event("receive_message");
+      assert.deepEqual(seen.data.id, first.body.message.id);
+      const retry = await call(server, "POST", "/api/rooms/general/messages", {
+        body,
+        token: alice.token,
+      });
+      assert.deepEqual(retry.status, 200);
+      assert.deepEqual(retry.body.message, first.body.message);
+      const history = await call(server, "GET", "/api/rooms/general/messages");
+      assert.deepEqual(history.body.messages.length, 1);
+    } finally {
+      await bob.close();
+    }
+  }));
+
+Deno.test("REST sends get the WebSocket's error codes for bad input", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const owner = await TestClient.loginWith(server.wsUrl, {
+      token: alice.token,
+    });
+    try {
+      await owner.ok("create_room", { room: "secret", private: true });
+    } finally {
+      await owner.close();
+    }
+    const send = (path: string, body: unknown, token = bob.token) =>
+      call(server, "POST", path, { body, token });
+    const cases: [string, unknown, number, string][] = [
+      ["/api/rooms/general/messages", { text: "   " }, 400, "empty_message"],
+      [
+        "/api/rooms/general/messages",
+        { text: "x".repeat(5000) },
+        400,
+        "message_too_long",
+      ],
+      ["/api/rooms/general/messages", { text: 5 }, 400, "invalid_message"],
+      ["/api/rooms/general/messages", "{nope", 400, "invalid_json"],
+      ["/api/rooms/nowhere/messages", { text: "hi" }, 404, "room_not_found"],
+      // A private room one is not in does not exist, as over the WebSocket.
+      ["/api/rooms/secret/messages", { text: "hi" }, 404, "room_not_found"],
+      ["/api/private/nobody/messages", { text: "hi" }, 404, "user_not_found"],
+      [
+        "/api/rooms/general/messages",
+        { text: "x".repeat(70 * 1024) },
+        413,
+        "invalid_message",
+      ],
+    ];
+    for (const [path, body, status, code] of cases) {
+      const answer = await send(path, body);
+      assert.deepEqual(
+        [answer.status, answer.body?.error],
+        [status, code],
+        `${path} ${JSON.stringify(body).slice(0, 40)}`,
+      );
+    }
+    const plain = await call(server, "POST", "/api/rooms/general/messages", {
+      body: "hi",
+      token: bob.token,
+      headers: { "content-type": "text/plain" },
+    });
+    assert.deepEqual(plain.status, 415);
+    assert.deepEqual(plain.body.error, "invalid_message");
+    const mine = await send(
+      "/api/rooms/secret/messages",
+      { text: "hi" },
+      alice.token,
+    );
+    assert.deepEqual(mine.status, 201);
+  }));
+
+Deno.test("a private message sent over REST waits for an offline account and reaches it at login", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    await accountWithToken(server, "bob");
+    const sent = await call(server, "POST", "/api/private/bob/messages", {
+      body: { text: "psst", client_id: "p1" },
+      token: alice.token,
+    });
+    assert.deepEqual(sent.status, 201);
+    assert.deepEqual(sent.body.message.to, "bob");
+    const bob = await TestClient.loginWith(server.wsUrl, {
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    try {
+      const waiting = await bob.event("private_message");
+      assert.deepEqual(waiting.data.text, "psst");
+    } finally {
+      await bob.close();
+    }
+  }));
+
+Deno.test("a banned account's token is refused with banned", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: alice.token,
+    });
+    try {
+      await admin.ok("ban", { user: "bob", reason: "spam" });
+    } finally {
+      await admin.close();
+    }
+    const refused = await call(server, "POST", "/api/rooms/general/messages", {
+      body: { text: "more spam" },
+      token: bob.token,
+    });
+    assert.deepEqual(refused.status, 403);
+    assert.deepEqual(refused.body.error, "banned");
+  }));
+
+Deno.test("an admin's bot posts with a BOT badge through its token and never logs in with a password", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const refused = await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: bob.token,
+    });
+    assert.deepEqual(refused.status, 403);
+    const made = await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    assert.deepEqual(made.status, 201);
+    assert.deepEqual(made.body.username, "ci");
+    assert.deepEqual(made.body.bot, true);
+    const taken = await call(server, "POST", "/api/bots", {
+      body: { name: "CI" },
+      token: alice.token,
+    });
+    assert.deepEqual([taken.status, taken.body.error], [409, "username_taken"]);
+    const token = await call(server, "POST", "/api/bots/ci/tokens", {
+      body: { name: "pipeline" },
+      token: alice.token,
+    });
+    assert.deepEqual(token.status, 201);
+    const me = await call(server, "GET", "/api/me", {
+      token: token.body.token,
+    });
+    assert.deepEqual(me.body, { username: "ci", role: "user", bot: true });
+    const sent = await call(server, "POST", "/api/rooms/general/messages", {
+      body: { text: "build green" },
+      token: token.body.token,
+    });
+    assert.deepEqual(sent.status, 201);
+    assert.deepEqual(sent.body.message.badge, "bot");
+    const history = await call(server, "GET", "/api/rooms/general/messages");
+    assert.deepEqual(history.body.messages[0].badge, "bot");
+    // Over the WebSocket, with its token: the same badge.
+    const ws = await TestClient.loginWith(server.wsUrl, {
+      token: token.body.token,
+    });
+    try {
+      const reply = await ws.ok("send_message", { text: "and live" });
+      assert.deepEqual((reply.message as { badge?: string }).badge, "bot");
+    } finally {
+      await ws.close();
+    }
+    for (const password of ["", TEST_PASSWORD, "!bot"]) {
+      const login = await call(server, "POST", "/api/login", {
+        body: { username: "ci", password },
+      });
+      assert.deepEqual(login.status, 401);
+    }
+    const bots = await call(server, "GET", "/api/bots", { token: alice.token });
+    assert.deepEqual(
+      bots.body.bots.map((b: { username: string }) => b.username),
+      [
+        "ci",
+      ],
+    );
+    const listed = await call(server, "GET", "/api/bots/ci/tokens", {
+      token: alice.token,
+    });
+    assert.deepEqual(listed.body.tokens.length, 1);
+    const revoked = await call(
+      server,
+      "DELETE",
+      `/api/bots/ci/tokens/${listed.body.tokens[0].id}`,
+      { token: alice.token },
+    );
+    assert.deepEqual(revoked.status, 204);
+    const after = await call(server, "GET", "/api/me", {
+      token: token.body.token,
+    });
+    assert.deepEqual(after.status, 401);
+    const notBot = await call(server, "GET", "/api/bots/bob/tokens", {
+      token: alice.token,
+    });
+    assert.deepEqual([notBot.status, notBot.body.error], [
+      404,
+      "user_not_found",
+    ]);
+  }));
+
+Deno.test("the WebSocket takes a token in the Authorization header: login with no data", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const client = await TestClient.connect(server.wsUrl, {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    try {
+      const reply = await client.ok("login", {});
+      assert.deepEqual(reply.username, "alice");
+      // The header's token is not echoed back.
+      assert.deepEqual(reply.token, undefined);
+    } finally {
+      await client.close();
+    }
+  }));

@@ -1,0 +1,217 @@
+/**
+ * Incoming webhooks: made by an admin or a room's owner, posted to with
+ * Slack's payload, shown with a HOOK badge, limited, and revocable.
+ */
+import assert from "node:assert/strict";
+import { accountWithToken, call } from "./api_helpers.ts";
+import { TestClient, withServer } from "./harness.ts";
+
+function pathOf(url: string): string {
+  return new URL(url).pathname;
+}
+
+Deno.test("a room owner's webhook posts under its name with a HOOK badge, and its URL is shown once", () =>
+  withServer(async (server) => {
+    await accountWithToken(server, "root");
+    const alice = await accountWithToken(server, "alice");
+    const owner = await TestClient.loginWith(server.wsUrl, {
+      token: alice.token,
+    });
+    try {
+      await owner.ok("create_room", { room: "builds" });
+      const made = await call(server, "POST", "/api/rooms/builds/hooks", {
+        body: { name: "CI" },
+        token: alice.token,
+      });
+      assert.equal(made.status, 201);
+      assert.equal(made.body.name, "CI");
+      assert.equal(made.body.room, "builds");
+      assert.match(
+        made.body.url,
+        /^http:\/\/127\.0\.0\.1:\d+\/api\/hooks\/\S{43}$/,
+      );
+      const posted = await call(server, "POST", pathOf(made.body.url), {
+        body: { text: "build 12 passed" },
+      });
+      assert.equal(posted.status, 200);
+      assert.equal(posted.body.message.user, "CI");
+      assert.equal(posted.body.message.badge, "hook");
+      const seen = await owner.event("receive_message");
+      assert.equal(seen.data.text, "build 12 passed");
+      assert.equal(seen.data.badge, "hook");
+      // Slack's `username` and attachments.
+      const slack = await call(server, "POST", pathOf(made.body.url), {
+        body: {
+          username: "Deploy Bot",
+          attachments: [{
+            fallback: "ignored when there is more",
+            title: "Release 1.2",
+            title_link: "https://example.com/r/1.2",
+            text: "shipped",
+            fields: [{ title: "env", value: "prod" }],
+          }],
+        },
+      });
+      assert.equal(slack.status, 200);
+      assert.equal(slack.body.message.user, "Deploy Bot");
+      assert.equal(
+        slack.body.message.text,
+        "Release 1.2 (https://example.com/r/1.2)\nshipped\nenv: prod",
+      );
+      // Slack's form encoding.
+      const form = await call(server, "POST", pathOf(made.body.url), {
+        body: `payload=${
+          encodeURIComponent(JSON.stringify({ text: "as a form" }))
+        }`,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      assert.equal(form.status, 200);
+      assert.equal(form.body.message.text, "as a form");
+      const listed = await call(server, "GET", "/api/rooms/builds/hooks", {
+        token: alice.token,
+      });
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.hooks.map((h: { id: string }) => h.id), [
+        made.body.id,
+      ]);
+      assert.ok(!JSON.stringify(listed.body).includes(pathOf(made.body.url)));
+      const history = await call(server, "GET", "/api/rooms/builds/messages");
+      assert.deepEqual(
+        history.body.messages.map((m: { badge?: string }) => m.badge),
+        ["hook", "hook", "hook"],
+      );
+    } finally {
+      await owner.close();
+    }
+  }));
+
+Deno.test("webhooks are managed by admins and room owners only, and a removed one's URL is gone", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const bob = await accountWithToken(server, "bob");
+    const made = await call(server, "POST", "/api/rooms/general/hooks", {
+      body: { name: "alerts" },
+      token: root.token,
+    });
+    assert.equal(made.status, 201);
+    const cases: [string, string, unknown, number, string][] = [
+      ["POST", "/api/rooms/general/hooks", { name: "mine" }, 403, "forbidden"],
+      ["GET", "/api/rooms/general/hooks", undefined, 403, "forbidden"],
+      ["DELETE", `/api/hooks/${made.body.id}`, undefined, 403, "forbidden"],
+      [
+        "POST",
+        "/api/rooms/nowhere/hooks",
+        { name: "x" },
+        404,
+        "room_not_found",
+      ],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const answer = await call(server, method, path, {
+        body,
+        token: bob.token,
+      });
+      assert.deepEqual(
+        [answer.status, answer.body.error],
+        [status, code],
+        path,
+      );
+    }
+    const bad = await call(server, "POST", "/api/rooms/general/hooks", {
+      body: { name: "" },
+      token: root.token,
+    });
+    assert.deepEqual([bad.status, bad.body.error], [400, "invalid_message"]);
+    const removed = await call(server, "DELETE", `/api/hooks/${made.body.id}`, {
+      token: root.token,
+    });
+    assert.equal(removed.status, 204);
+    const after = await call(server, "POST", pathOf(made.body.url), {
+      body: { text: "still there?" },
+    });
+    assert.deepEqual([after.status, after.body.error], [404, "not_found"]);
+    const again = await call(server, "DELETE", `/api/hooks/${made.body.id}`, {
+      token: root.token,
+    });
+    assert.equal(again.status, 404);
+  }));
+
+Deno.test("a webhook refuses bad payloads with the message rules' codes", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const made = await call(server, "POST", "/api/rooms/general/hooks", {
+      body: { name: "alerts" },
+      token: root.token,
+    });
+    const path = pathOf(made.body.url);
+    const cases: [unknown, number, string][] = [
+      [{}, 400, "empty_message"],
+      [{ text: "  " }, 400, "empty_message"],
+      [{ text: 7 }, 400, "invalid_message"],
+      [{ text: "x".repeat(5000) }, 400, "message_too_long"],
+      ["{", 400, "invalid_json"],
+      [{ text: "x".repeat(70 * 1024) }, 413, "invalid_message"],
+    ];
+    for (const [body, status, code] of cases) {
+      const answer = await call(server, "POST", path, { body });
+      assert.deepEqual(
+        [answer.status, answer.body?.error],
+        [status, code],
+        JSON.stringify(body).slice(0, 30),
+      );
+    }
+    const unknown = await call(server, "POST", "/api/hooks/not-a-secret", {
+      body: { text: "hi" },
+    });
+    assert.deepEqual([unknown.status, unknown.body.error], [404, "not_found"]);
+  }));
+
+Deno.test("a webhook over its rate limit gets 429 with the wait, and the room gets nothing more", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const made = await call(server, "POST", "/api/rooms/general/hooks", {
+      body: { name: "flood" },
+      token: root.token,
+    });
+    const path = pathOf(made.body.url);
+    let limited;
+    let posted = 0;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const answer = await call(server, "POST", path, {
+        body: { text: `${i}` },
+      });
+      if (answer.status === 429) limited = answer;
+      else posted++;
+    }
+    assert.ok(limited, "no 429 within 40 posts");
+    assert.equal(limited.body.error, "rate_limited");
+    assert.ok(limited.body.retry_after_ms > 0);
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+    const history = await call(server, "GET", "/api/rooms/general/messages", {
+      body: undefined,
+    });
+    assert.equal(history.body.messages.length, posted);
+  }));
+
+Deno.test("deleting a room removes its webhooks", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: root.token,
+    });
+    try {
+      await admin.ok("create_room", { room: "temp" });
+      const made = await call(server, "POST", "/api/rooms/temp/hooks", {
+        body: { name: "x" },
+        token: root.token,
+      });
+      await admin.ok("delete_room", { room: "temp" });
+      await admin.ok("create_room", { room: "temp" });
+      const after = await call(server, "POST", pathOf(made.body.url), {
+        body: { text: "hi" },
+      });
+      assert.equal(after.status, 404);
+    } finally {
+      await admin.close();
+    }
+  }));
