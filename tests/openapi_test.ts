@@ -1,0 +1,389 @@
+/**
+ * The OpenAPI document at /api/openapi.json against the real server: every
+ * documented operation is called, every answer's status is one the
+ * document lists for it, and every JSON body matches the listed schema.
+ */
+import assert from "node:assert/strict";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import {
+  accountWithToken,
+  type Answer,
+  call,
+  type CallOptions,
+} from "./api_helpers.ts";
+import { type TestServer, withServer } from "./harness.ts";
+
+interface Operation {
+  responses: Record<
+    string,
+    { content?: Record<string, { schema: Record<string, unknown> }> }
+  >;
+}
+
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, unknown>;
+}
+
+/** One call: the documented path it exercises, and how it is made. */
+interface Step {
+  method: string;
+  /** As documented, e.g. `/api/tokens/{id}`. */
+  route: string;
+  /** The path called. */
+  path: string;
+  options?: CallOptions;
+  /** The status this step must get (one the document lists). */
+  status: number;
+}
+
+async function steps(server: TestServer): Promise<Step[]> {
+  const root = await accountWithToken(server, "root");
+  const bob = await accountWithToken(server, "bob");
+  const admin = { token: root.token };
+  const user = { token: bob.token };
+  const spare = await call(server, "POST", "/api/tokens", {
+    ...admin,
+    body: { name: "spare" },
+  });
+  await call(server, "POST", "/api/bots", { ...admin, body: { name: "ci" } });
+  const botToken = await call(server, "POST", "/api/bots/ci/tokens", {
+    ...admin,
+    body: { name: "ci" },
+  });
+  const hook = await call(server, "POST", "/api/rooms/general/hooks", {
+    ...admin,
+    body: { name: "alerts" },
+  });
+  const secret = new URL(hook.body.url).pathname.split("/").at(-1);
+  const send = { text: "hello", client_id: "c1" };
+  return [
+    {
+      method: "GET",
+      route: "/api/me",
+      path: "/api/me",
+      options: admin,
+      status: 200,
+    },
+    { method: "GET", route: "/api/me", path: "/api/me", status: 401 },
+    {
+      method: "POST",
+      route: "/api/tokens",
+      path: "/api/tokens",
+      options: { ...user, body: { name: "cli" } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/tokens",
+      path: "/api/tokens",
+      options: { ...user, body: { name: "" } },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route: "/api/tokens",
+      path: "/api/tokens",
+      options: { ...user, body: "{" },
+      status: 400,
+    },
+    {
+      method: "GET",
+      route: "/api/tokens",
+      path: "/api/tokens",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "DELETE",
+      route: "/api/tokens/{id}",
+      path: `/api/tokens/${spare.body.id}`,
+      options: admin,
+      status: 204,
+    },
+    {
+      method: "DELETE",
+      route: "/api/tokens/{id}",
+      path: "/api/tokens/nothing",
+      options: admin,
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: "/api/bots",
+      path: "/api/bots",
+      options: { ...admin, body: { name: "deploy" } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/bots",
+      path: "/api/bots",
+      options: { ...admin, body: { name: "deploy" } },
+      status: 409,
+    },
+    {
+      method: "POST",
+      route: "/api/bots",
+      path: "/api/bots",
+      options: { ...user, body: { name: "mine" } },
+      status: 403,
+    },
+    {
+      method: "GET",
+      route: "/api/bots",
+      path: "/api/bots",
+      options: admin,
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: "/api/bots/{bot}/tokens",
+      path: "/api/bots/deploy/tokens",
+      options: { ...admin, body: { name: "x" } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/bots/{bot}/tokens",
+      path: "/api/bots/bob/tokens",
+      options: { ...admin, body: { name: "x" } },
+      status: 404,
+    },
+    {
+      method: "GET",
+      route: "/api/bots/{bot}/tokens",
+      path: "/api/bots/ci/tokens",
+      options: admin,
+      status: 200,
+    },
+    {
+      method: "DELETE",
+      route: "/api/bots/{bot}/tokens/{id}",
+      path: `/api/bots/ci/tokens/${botToken.body.id}`,
+      options: admin,
+      status: 204,
+    },
+    {
+      method: "DELETE",
+      route: "/api/bots/{bot}/tokens/{id}",
+      path: `/api/bots/ci/tokens/${botToken.body.id}`,
+      options: admin,
+      status: 404,
+    },
+    { method: "GET", route: "/api/rooms", path: "/api/rooms", status: 200 },
+    {
+      method: "GET",
+      route: "/api/rooms",
+      path: "/api/rooms",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: { ...user, body: send },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: { ...user, body: send },
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: { ...user, body: { text: "" } },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/nowhere/messages",
+      options: { ...user, body: send },
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: {
+        ...user,
+        body: "hi",
+        headers: { "content-type": "text/plain" },
+      },
+      status: 415,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: { ...user, body: { text: "x".repeat(70_000) } },
+      status: 413,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: { body: send },
+      status: 401,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages?limit=0",
+      status: 400,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/nowhere/messages",
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: "/api/private/{user}/messages",
+      path: "/api/private/root/messages",
+      options: { ...user, body: { text: "hi" } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/private/{user}/messages",
+      path: "/api/private/nobody/messages",
+      options: { ...user, body: { text: "hi" } },
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/hooks",
+      path: "/api/rooms/general/hooks",
+      options: { ...admin, body: { name: "more" } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/hooks",
+      path: "/api/rooms/general/hooks",
+      options: { ...user, body: { name: "mine" } },
+      status: 403,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/hooks",
+      path: "/api/rooms/general/hooks",
+      options: admin,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/hooks",
+      path: "/api/rooms/nowhere/hooks",
+      options: admin,
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: "/api/hooks/{secret}",
+      path: `/api/hooks/${secret}`,
+      options: { body: { text: "disk full" } },
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: "/api/hooks/{secret}",
+      path: `/api/hooks/${secret}`,
+      options: { body: { text: "" } },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route: "/api/hooks/{secret}",
+      path: "/api/hooks/wrong",
+      options: { body: { text: "hi" } },
+      status: 404,
+    },
+    {
+      method: "DELETE",
+      route: "/api/hooks/{id}",
+      path: `/api/hooks/${hook.body.id}`,
+      options: admin,
+      status: 204,
+    },
+    {
+      method: "DELETE",
+      route: "/api/hooks/{id}",
+      path: `/api/hooks/${hook.body.id}`,
+      options: admin,
+      status: 404,
+    },
+  ];
+}
+
+Deno.test("OpenAPI: every documented route answers with a documented status and body", () =>
+  withServer(async (server) => {
+    const fetched = await call(server, "GET", "/api/openapi.json");
+    assert.equal(fetched.status, 200);
+    const doc = fetched.body as Document;
+    assert.equal(doc.openapi, "3.1.0");
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const validate = (schema: Record<string, unknown>, answer: Answer) => {
+      // Component references resolve against the root of what is compiled.
+      const check = ajv.compile({ ...schema, components: doc.components });
+      return check(answer.body) ? undefined : ajv.errorsText(check.errors);
+    };
+    const called = new Set<string>();
+    for (const step of await steps(server)) {
+      const what = `${step.method} ${step.path}`;
+      const operation = doc.paths[step.route]?.[step.method.toLowerCase()];
+      assert.ok(operation, `${step.method} ${step.route} is not documented`);
+      called.add(`${step.method} ${step.route}`);
+      const answer = await call(server, step.method, step.path, step.options);
+      assert.equal(
+        answer.status,
+        step.status,
+        `${what}: ${JSON.stringify(answer.body)}`,
+      );
+      const documented = operation.responses[String(answer.status)];
+      assert.ok(
+        documented,
+        `${what} answered ${answer.status}, not documented`,
+      );
+      const schema = documented.content?.["application/json"]?.schema;
+      if (schema === undefined) {
+        assert.equal(answer.body, undefined, `${what} has a body`);
+        continue;
+      }
+      assert.match(
+        answer.headers.get("content-type") ?? "",
+        /application\/json/,
+      );
+      const problem = validate(schema, answer);
+      assert.equal(problem, undefined, `${what}: ${problem}`);
+    }
+    // The check itself tells a wrong body.
+    const wrong = validate(
+      { $ref: "#/components/schemas/MessageReply" },
+      { status: 201, headers: new Headers(), body: { message: { id: 5 } } },
+    );
+    assert.ok(wrong, "a wrong body passed the schema");
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`)
+    );
+    assert.deepEqual(
+      documented.filter((op) => !called.has(op)),
+      [],
+      "documented but never called",
+    );
+  }));
