@@ -150,6 +150,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.uploads.value = {};
     state.editing.value = null;
     state.lightbox.value = null;
+    state.tokensOpen.value = false;
     state.loadingOlder.value = {};
   });
 }
@@ -682,6 +683,13 @@ export function lightboxChanged(
 ): void {
   batch(() => {
     state.lightbox.value = image;
+  });
+}
+
+/** Opens or closes the access tokens page. */
+export function tokensPageChanged(state: AppState, open: boolean): void {
+  batch(() => {
+    state.tokensOpen.value = open;
   });
 }
 

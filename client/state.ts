@@ -171,6 +171,8 @@ export interface AppState {
   editing: Signal<string | null>;
   /** The image shown full size, if any. */
   lightbox: Signal<Attachment | null>;
+  /** Whether the access tokens page (Settings) is open. */
+  tokensOpen: Signal<boolean>;
   /** Log keys whose older history is being fetched. */
   loadingOlder: Signal<Record<string, true>>;
   /** Desktop notification permission. */
@@ -268,6 +270,7 @@ export function createAppState(): AppState {
     uploads: signal({}),
     editing: signal(null),
     lightbox: signal(null),
+    tokensOpen: signal(false),
     loadingOlder: signal({}),
     notifyPermission: signal("unsupported"),
     notifyDismissed: signal(false),

@@ -81,7 +81,9 @@ function isMessageBase(value: Fields): boolean {
       (Array.isArray(value.attachments) &&
         value.attachments.every(isAttachment))) &&
     (value.edited_at === undefined || typeof value.edited_at === "string") &&
-    (value.deleted === undefined || typeof value.deleted === "boolean");
+    (value.deleted === undefined || typeof value.deleted === "boolean") &&
+    (value.badge === undefined || value.badge === "bot" ||
+      value.badge === "hook");
 }
 
 /** Whether a value has the shape of a room message. */

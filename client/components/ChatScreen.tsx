@@ -15,6 +15,7 @@ import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
+import { TokensPage } from "./TokensPage.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
 import { NotifyBanner } from "./NotifyBanner.tsx";
@@ -84,6 +85,7 @@ export function ChatScreen(): JSX.Element {
       </main>
       <Lightbox />
       {state.inviteOpen.value && room && <InviteDialog />}
+      <TokensPage />
     </div>
   );
 }

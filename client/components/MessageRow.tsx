@@ -102,6 +102,11 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
         {!grouped && (
           <div class="msg-meta">
             <span class={`msg-user ${colourClass(user)}`}>{user}</span>
+            {message?.badge && (
+              <span class="sender-badge" data-testid="sender-badge">
+                {message.badge === "bot" ? "BOT" : "HOOK"}
+              </span>
+            )}
             {own && <span class="msg-you">{t("msg.you")}</span>}
             <time class="msg-time" dateTime={ts} title={formatDateTime(ts)}>
               {formatTime(ts)}

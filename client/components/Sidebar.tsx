@@ -394,6 +394,23 @@ function SettingsMenu(): JSX.Element {
               </a>
             </>
           )}
+          {state.account.value && (
+            <>
+              <div class="menu-separator" role="separator" />
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="tokens-setting"
+                onClick={() => {
+                  open.value = false;
+                  actions.tokensPageChanged(state, true);
+                }}
+              >
+                {t("tokens.open")}
+              </button>
+            </>
+          )}
         </div>
       )}
     </div>
