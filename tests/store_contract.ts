@@ -1,8 +1,8 @@
 /**
  * The contract every Store implementation keeps, member by member: rooms
  * and their messages, edits and deletes, private conversations, accounts,
- * sessions, bans, files, memberships and invites, replies, reactions, pins
- * and search, and the store's own life
+ * sessions, bans, files, memberships and invites, replies, reactions, pins,
+ * search, tokens, bots and webhooks, and the store's own life
  * (group commits, ping, close). Each implementation's test file calls {@link storeContract} with
  * a way to open it; the same scenarios then run against each, so the
  * stores cannot drift apart unnoticed (they did once, on the history
@@ -19,6 +19,7 @@ import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
+import { integrations } from "./store_contract/integrations.ts";
 import { threads } from "./store_contract/threads.ts";
 import {
   account,
@@ -78,6 +79,7 @@ export function storeContract(
   teamChat(test);
   threads(test);
   administration(test);
+  integrations(test);
   lifecycle(test);
 }
 
@@ -273,6 +275,31 @@ function lifecycle(test: StoreTest): void {
           address: "::1",
         })],
       ["auditLog", () => store.auditLog({ limit: 10 })],
+      ["createApiToken", () =>
+        store.createApiToken({
+          id: "t",
+          userKey: "dave",
+          name: "t",
+          tokenHash: "h",
+          createdAt: 1,
+        })],
+      ["listApiTokens", () => store.listApiTokens("dave")],
+      ["findApiToken", () => store.findApiToken("h")],
+      ["deleteApiToken", () => store.deleteApiToken("dave", "t")],
+      ["listBots", () => store.listBots()],
+      ["createHook", () =>
+        store.createHook({
+          id: "k",
+          roomKey: "general",
+          name: "k",
+          secretHash: "s",
+          createdBy: "dave",
+          createdAt: 1,
+        })],
+      ["listHooks", () => store.listHooks("general")],
+      ["findHook", () => store.findHook("s")],
+      ["findHookById", () => store.findHookById("k")],
+      ["deleteHook", () => store.deleteHook("k")],
     ];
     for (const [what, call] of calls) {
       await assert.rejects(call(), StoreUnavailableError, what);
@@ -410,130 +437,4 @@ function lifecycle(test: StoreTest): void {
       assert.equal(await again.secret("vapid", "pair-3"), "pair-1");
     },
   );
-
-  test("api tokens are found by hash, listed per account oldest first, and revoked by their owner only", async (store) => {
-    const account = (key: string) => ({
-      key,
-      username: key,
-      passwordHash: "hash",
-      role: "user" as const,
-    });
-    await store.createAccount(account("alice"));
-    await store.createAccount(account("bob"));
-    const now = Date.now();
-    const first = {
-      id: "t1",
-      userKey: "alice",
-      name: "CI",
-      tokenHash: "h1",
-      createdAt: now,
-    };
-    await store.createApiToken(first);
-    await store.createApiToken({
-      ...first,
-      id: "t2",
-      tokenHash: "h2",
-      createdAt: now + 1,
-    });
-    await store.createApiToken({
-      ...first,
-      id: "t3",
-      userKey: "bob",
-      tokenHash: "h3",
-    });
-    assert.deepEqual(await store.findApiToken("h1"), first);
-    assert.equal(await store.findApiToken("nothing"), undefined);
-    assert.deepEqual((await store.listApiTokens("alice")).map((t) => t.id), [
-      "t1",
-      "t2",
-    ]);
-    assert.equal(await store.deleteApiToken("bob", "t1"), false);
-    assert.equal(await store.deleteApiToken("alice", "t1"), true);
-    assert.equal(await store.deleteApiToken("alice", "t1"), false);
-    assert.equal(await store.findApiToken("h1"), undefined);
-    assert.deepEqual((await store.listApiTokens("alice")).map((t) => t.id), [
-      "t2",
-    ]);
-  });
-
-  test("createAccount keeps the bot flag, and listBots lists bots only", async (store) => {
-    const human = await store.createAccount({
-      key: "alice",
-      username: "Alice",
-      passwordHash: "hash",
-      role: "user",
-    });
-    assert.equal(human?.bot, false);
-    const bot = await store.createAccount({
-      key: "ci",
-      username: "CI",
-      passwordHash: "!",
-      role: "user",
-      bot: true,
-    });
-    assert.equal(bot?.bot, true);
-    assert.equal((await store.findAccount("ci"))?.bot, true);
-    assert.deepEqual((await store.listBots()).map((a) => a.key), ["ci"]);
-  });
-
-  test("messages from a bot or a hook identity carry their badge, in history and on append", async (store) => {
-    const bot = await store.appendMessage(
-      draft("general", "from a bot", { sender: "b:1" }),
-    );
-    const hook = await store.appendMessage(
-      draft("general", "from a hook", { sender: "h:x", userKey: "hook:x" }),
-    );
-    const person = await store.appendMessage(
-      draft("general", "from a person", { sender: "a:1" }),
-    );
-    assert.equal(bot.message.badge, "bot");
-    assert.equal(hook.message.badge, "hook");
-    assert.equal(person.message.badge, undefined);
-    assert.deepEqual(await store.history("general", {}), [
-      bot.message,
-      hook.message,
-      person.message,
-    ]);
-  });
-
-  test("hooks are found by secret hash or id, listed per room, removed, and go with their room", async (store) => {
-    await store.createRoom("dev", "dev");
-    const now = Date.now();
-    const hook = {
-      id: "k1",
-      roomKey: "dev",
-      name: "CI",
-      secretHash: "s1",
-      createdBy: "alice",
-      createdAt: now,
-    };
-    await store.createHook(hook);
-    await store.createHook({
-      ...hook,
-      id: "k2",
-      secretHash: "s2",
-      createdAt: now + 1,
-    });
-    await store.createHook({
-      ...hook,
-      id: "k3",
-      secretHash: "s3",
-      roomKey: "general",
-    });
-    assert.deepEqual(await store.findHook("s1"), hook);
-    assert.deepEqual(await store.findHookById("k1"), hook);
-    assert.equal(await store.findHook("nothing"), undefined);
-    assert.deepEqual((await store.listHooks("dev")).map((h) => h.id), [
-      "k1",
-      "k2",
-    ]);
-    assert.equal(await store.deleteHook("k1"), true);
-    assert.equal(await store.deleteHook("k1"), false);
-    assert.equal(await store.findHook("s1"), undefined);
-    await store.deleteRoom("dev");
-    assert.equal(await store.findHook("s2"), undefined);
-    await store.createRoom("dev", "dev");
-    assert.deepEqual(await store.listHooks("dev"), []);
-    assert.equal((await store.findHook("s3"))?.id, "k3");
-  });
 }
