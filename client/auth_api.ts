@@ -52,7 +52,8 @@ export async function postLogout(): Promise<void> {
   await call("POST", "/api/logout");
 }
 
-async function call(
+/** A same-origin request with an optional JSON body; null when offline. */
+export async function call(
   method: string,
   path: string,
   body?: unknown,

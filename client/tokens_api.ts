@@ -4,6 +4,8 @@
  * these calls come from its own page.
  */
 
+import { call } from "./auth_api.ts";
+
 /** A token as listed: never its secret. */
 export interface TokenInfo {
   id: string;
@@ -19,7 +21,7 @@ export type TokenResult<T> = { ok: true; data: T } | {
 
 /** The account's tokens, oldest first. */
 export async function listTokens(): Promise<TokenResult<TokenInfo[]>> {
-  const answer = await call("GET", "/api/tokens");
+  const answer = await request("GET", "/api/tokens");
   if (!answer.ok) return answer;
   const tokens = (answer.data as { tokens?: unknown }).tokens;
   return Array.isArray(tokens) && tokens.every(isTokenInfo)
@@ -31,7 +33,7 @@ export async function listTokens(): Promise<TokenResult<TokenInfo[]>> {
 export async function createToken(
   name: string,
 ): Promise<TokenResult<TokenInfo & { token: string }>> {
-  const answer = await call("POST", "/api/tokens", { name });
+  const answer = await request("POST", "/api/tokens", { name });
   if (!answer.ok) return answer;
   const made = answer.data as Record<string, unknown>;
   return isTokenInfo(made) && typeof made.token === "string"
@@ -41,7 +43,10 @@ export async function createToken(
 
 /** Revokes a token. */
 export async function revokeToken(id: string): Promise<TokenResult<null>> {
-  const answer = await call("DELETE", `/api/tokens/${encodeURIComponent(id)}`);
+  const answer = await request(
+    "DELETE",
+    `/api/tokens/${encodeURIComponent(id)}`,
+  );
   return answer.ok ? { ok: true, data: null } : answer;
 }
 
@@ -59,22 +64,13 @@ function unreadable(): { ok: false; message: string } {
   };
 }
 
-async function call(
+async function request(
   method: string,
   path: string,
   body?: unknown,
 ): Promise<TokenResult<unknown>> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      credentials: "same-origin",
-      headers: body === undefined
-        ? undefined
-        : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
+  const response = await call(method, path, body);
+  if (response === null) {
     return { ok: false, message: "Cannot reach the server." };
   }
   let data: unknown = null;

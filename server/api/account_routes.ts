@@ -3,11 +3,12 @@
  * (`/api/bots`, admins only).
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure } from "../protocol/errors.ts";
 import type { Account, StoredApiToken } from "../store/mod.ts";
-import { type ApiCaller, apiCaller, type ApiLimits } from "./caller.ts";
+import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
   bot,
@@ -44,12 +45,7 @@ export function accountRoutes(
   node: ChatNode,
   limits: ApiLimits,
 ): void {
-  // The caller, within its request limits.
-  async function caller(c: Parameters<typeof apiCaller>[0]) {
-    const who = await apiCaller(c, node);
-    if (isFailure(who)) return who;
-    return limits.take(who, "request") ?? who;
-  }
+  const caller = (c: Context) => limitedCaller(c, node, limits, "request");
 
   // A bot account, for an admin caller.
   async function botOf(

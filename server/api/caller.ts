@@ -87,6 +87,21 @@ export class ApiLimits {
   }
 }
 
+/**
+ * The caller of a request, within its limits for this category of request:
+ * the caller, or the failure (credentials, ban or `rate_limited`).
+ */
+export async function limitedCaller(
+  c: Context,
+  node: ChatNode,
+  limits: ApiLimits,
+  category: RateCategory,
+): Promise<ApiCaller | Failure> {
+  const who = await apiCaller(c, node);
+  if (isFailure(who)) return who;
+  return limits.take(who, category) ?? who;
+}
+
 const NOBODY = { push(): void {} };
 
 /**

@@ -19,7 +19,7 @@ import { describeIssue } from "../protocol/schemas.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { type BucketSpec, KeyedRateLimits } from "../rate_limit.ts";
 import type { StoredHook } from "../store/mod.ts";
-import { type ApiCaller, apiCaller, type ApiLimits } from "./caller.ts";
+import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
   hookPostBody,
@@ -63,12 +63,7 @@ export function hookRoutes(
     options.perHook ? { post: options.perHook } : {},
   );
 
-  // The caller, within its request limits.
-  async function caller(c: Context): Promise<ApiCaller | Failure> {
-    const who = await apiCaller(c, node);
-    if (isFailure(who)) return who;
-    return limits.take(who, "request") ?? who;
-  }
+  const caller = (c: Context) => limitedCaller(c, node, limits, "request");
 
   // Admins manage every room's hooks; a room's owner those of the room.
   function mayManage(who: ApiCaller, roomKey: string): Failure | undefined {

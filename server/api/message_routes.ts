@@ -15,7 +15,7 @@ import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { sendMessageData } from "../protocol/schemas.ts";
 import { requestReader } from "../routes/files.ts";
-import { apiCaller, type ApiLimits, memberContext } from "./caller.ts";
+import { type ApiLimits, limitedCaller, memberContext } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
   historyQuery,
@@ -133,10 +133,8 @@ export function messageRoutes(
       },
     }),
     async (c) => {
-      const who = await apiCaller(c, node);
+      const who = await limitedCaller(c, node, limits, "message");
       if (isFailure(who)) return refuse(c, who);
-      const limited = limits.take(who, "message");
-      if (limited) return refuse(c, limited);
       const { room } = c.req.valid("param");
       const key = await findReadableRoom(node, who.reader, room);
       if (key === undefined) {
@@ -176,10 +174,8 @@ export function messageRoutes(
       },
     }),
     async (c) => {
-      const who = await apiCaller(c, node);
+      const who = await limitedCaller(c, node, limits, "message");
       if (isFailure(who)) return refuse(c, who);
-      const limited = limits.take(who, "message");
-      if (limited) return refuse(c, limited);
       const ctx = memberContext(node, who, "");
       return sent(
         c,
