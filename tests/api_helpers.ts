@@ -69,7 +69,7 @@ export async function accountWithToken(
 ): Promise<ApiAccount> {
   const response = await fetch(`${server.url}/api/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", origin: server.url },
     body: JSON.stringify({ username, password: TEST_PASSWORD }),
   });
   await response.body?.cancel();

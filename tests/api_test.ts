@@ -270,6 +270,7 @@ Deno.test("an admin's bot posts with a BOT badge through its token and never log
     for (const password of ["", TEST_PASSWORD, "!bot"]) {
       const login = await call(server, "POST", "/api/login", {
         body: { username: "ci", password },
+        headers: { origin: server.url },
       });
       assert.deepEqual(login.status, 401);
     }

@@ -230,7 +230,8 @@ async function steps(server: TestServer): Promise<Step[]> {
       method: "POST",
       route: "/api/rooms/{room}/messages",
       path: "/api/rooms/general/messages",
-      options: { body: send },
+      // From a page of this server with no session: not logged in.
+      options: { body: send, headers: { origin: server.url } },
       status: 401,
     },
     {

@@ -10,6 +10,7 @@ import { exportStore } from "../server/transfer/export.ts";
 import { ImportError, importStore } from "../server/transfer/import.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
+import { call } from "./api_helpers.ts";
 import { fetchFile, member, PNG, uploaded } from "./file_helpers.ts";
 import {
   expectError,
@@ -44,7 +45,8 @@ interface Before {
  * A server used for a while: accounts, a private room with an invite, edits,
  * a deletion, a mention, private messages (one still waiting for its
  * recipient), a shared image, a ban, a ban for an hour, a password reset
- * link and so the audit log. Stopped before it returns.
+ * link and so the audit log, a bot with a token and a webhook that posted.
+ * Stopped before it returns.
  */
 async function populated(): Promise<Before> {
   const server = await startTestServer();
@@ -118,6 +120,29 @@ async function populated(): Promise<Before> {
       auth: "bob-auth-key",
       createdAt: 3,
     });
+    const asAlice = { cookie: alice.cookie, origin: server.url };
+    const bot = await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      headers: asAlice,
+    });
+    assert.equal(bot.status, 201);
+    const botToken = await call(server, "POST", "/api/bots/ci/tokens", {
+      body: { name: "deploys" },
+      headers: asAlice,
+    });
+    assert.equal(botToken.status, 201);
+    const hook = await call(server, "POST", "/api/rooms/general/hooks", {
+      body: { name: "CI" },
+      headers: asAlice,
+    });
+    assert.equal(hook.status, 201);
+    const posted = await call(
+      server,
+      "POST",
+      new URL(hook.body.url).pathname,
+      { body: { text: "build passed" } },
+    );
+    assert.equal(posted.status, 200);
     const before = {
       general: await historyOf<Message>(a, "general"),
       team: await historyOf<Message>(a, "team"),
@@ -357,7 +382,9 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "secret",
         "account",
         "session",
+        "api_token",
         "room",
+        "incoming_hook",
         "stream",
         "membership",
         "read_position",
@@ -411,7 +438,7 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
   }
 });
 
-Deno.test("export: without --include-secrets no password hash, session, invite, secret, webhook or push subscription leaves the server", async () => {
+Deno.test("export: without --include-secrets no password hash, session, invite, secret, token, webhook or push subscription leaves the server", async () => {
   const before = await populated();
   const work = await Deno.makeTempDir({ prefix: "chat-plain-" });
   try {
@@ -419,7 +446,7 @@ Deno.test("export: without --include-secrets no password hash, session, invite, 
     const text = lines.join("\n");
     assert.doesNotMatch(
       text,
-      /scrypt\$|password_hash|token_hash|hook-signing-secret|bob-auth-key/,
+      /scrypt\$|password_hash|token_hash|secret_hash|hook-signing-secret|bob-auth-key/,
     );
     for (
       const kind of [
@@ -429,6 +456,8 @@ Deno.test("export: without --include-secrets no password hash, session, invite, 
         "webhook",
         "push_subscription",
         "password_reset",
+        "api_token",
+        "incoming_hook",
       ]
     ) {
       assert.ok(!lines.some((l) => JSON.parse(l).kind === kind), kind);

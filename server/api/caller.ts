@@ -26,6 +26,8 @@ export interface ApiCaller {
   reader: Reader;
   /** Hash of the token or session: its requests share one set of limits. */
   credential: string;
+  /** Aborts when the client has gone: a send it waits for may stop. */
+  signal: AbortSignal;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function apiCaller(
       address: remoteAddressOf(c),
     },
     credential: hashToken(token),
+    signal: c.req.raw.signal,
   };
 }
 
@@ -136,6 +139,7 @@ export function memberContext(
       remoteAddress: address,
       outbox: NOBODY,
       member,
+      signal: caller.signal,
       appendQueued() {},
       disconnect() {},
     },

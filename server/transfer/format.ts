@@ -31,6 +31,11 @@ export interface ColumnSpec {
    * this instead (an empty password hash matches no password).
    */
   secret?: string;
+  /**
+   * Stored when a line leaves the field out: a file exported before the
+   * column existed still imports.
+   */
+  missing?: boolean;
 }
 
 /** A table as the export walks it. */
@@ -66,16 +71,20 @@ const int = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
   type: "int",
   ...more,
 });
-const bool = (name: string): ColumnSpec => ({ name, type: "bool" });
+const bool = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  name,
+  type: "bool",
+  ...more,
+});
 
 /**
  * Every table an export holds, in the order it writes them: what a line
  * refers to comes before it (a session after its account, a membership
  * after its room), which is the order an import inserts them in.
- * Sessions, password resets, secrets, invite codes, webhooks and push
- * subscriptions are
- * secrets: a file without them can be handed on without letting anyone in
- * (nor anyone call out or push in the server's name).
+ * Sessions, password resets, secrets, invite codes, API tokens, incoming
+ * and outgoing webhooks and push subscriptions are secrets: a file without
+ * them can be handed on without letting anyone in (nor anyone post, call out
+ * or push in the server's name).
  */
 export const TABLES: readonly TableSpec[] = [
   {
@@ -95,6 +104,7 @@ export const TABLES: readonly TableSpec[] = [
       text("role"),
       int("created_at"),
       text("skeleton", { nullable: true }),
+      bool("bot", { missing: false }),
     ],
     key: ["key"],
   },
@@ -113,6 +123,19 @@ export const TABLES: readonly TableSpec[] = [
     key: ["token_hash"],
   },
   {
+    table: "api_tokens",
+    kind: "api_token",
+    secret: true,
+    columns: [
+      text("id"),
+      text("user_key"),
+      text("name"),
+      text("token_hash"),
+      int("created_at"),
+    ],
+    key: ["id"],
+  },
+  {
     table: "rooms",
     kind: "room",
     columns: [
@@ -125,6 +148,20 @@ export const TABLES: readonly TableSpec[] = [
     ],
     key: ["key"],
     order: { sqlite: "rowid", postgres: "position" },
+  },
+  {
+    table: "hooks",
+    kind: "incoming_hook",
+    secret: true,
+    columns: [
+      text("id"),
+      text("room_key"),
+      text("name"),
+      text("secret_hash"),
+      text("created_by"),
+      int("created_at"),
+    ],
+    key: ["id"],
   },
   {
     table: "streams",
@@ -341,7 +378,11 @@ function columnSchema(column: ColumnSpec): z.ZodType {
     : column.type === "bool"
     ? z.boolean()
     : z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
-  return column.nullable ? base.nullable().optional() : base;
+  return column.nullable
+    ? base.nullable().optional()
+    : column.missing !== undefined
+    ? base.optional()
+    : base;
 }
 
 function rowSchema(spec: TableSpec, kind: string, withSecrets: boolean) {

@@ -304,11 +304,13 @@ function checkEnd(
   }
 }
 
-// Fields left out are null; secrets left out get their placeholder.
+// Fields left out are null; secrets left out get their placeholder, and
+// columns newer than the file their `missing` value.
 function completed(spec: TableSpec, data: Row): Row {
   const row: Row = {};
   for (const column of spec.columns) {
-    row[column.name] = data[column.name] ?? column.secret ?? null;
+    row[column.name] = data[column.name] ?? column.secret ?? column.missing ??
+      null;
   }
   return row;
 }
