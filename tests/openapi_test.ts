@@ -249,6 +249,12 @@ async function steps(server: TestServer): Promise<Step[]> {
     {
       method: "GET",
       route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages?after_seq=1&epoch=another",
+      status: 409,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/messages",
       path: "/api/rooms/nowhere/messages",
       status: 404,
     },

@@ -14,6 +14,7 @@ import { remoteAddressOf } from "../http/client_info.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { sendMessageData } from "../protocol/schemas.ts";
+import { readRoomPage } from "../room_history.ts";
 import { requestReader } from "../routes/files.ts";
 import { type ApiLimits, limitedCaller, memberContext } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
@@ -70,12 +71,12 @@ export function messageRoutes(
       path: "/api/rooms/{room}/messages",
       summary: "A page of a room's history, oldest first",
       description:
-        "Public rooms to anyone not banned from them; private rooms to their members. Pages are limited per address, with the WebSocket's `history`.",
+        "Public rooms to anyone not banned from them; private rooms to their members. Pages are limited per address, with the WebSocket's `history`. With `epoch`, a room created again since (or a restored database) answers 409 `stale_epoch`.",
       security: [...BEARER, {}],
       request: { params: roomParam, query: historyQuery },
       responses: {
         200: json(historyReply, "The page"),
-        ...errors(400, 403, 404, 429),
+        ...errors(400, 403, 404, 409, 429),
       },
     }),
     async (c) => {
@@ -105,15 +106,13 @@ export function messageRoutes(
       const banned = await roomRefusal(node.store, reader, key);
       if (banned) return refuse(c, banned);
       const query = c.req.valid("query");
-      const messages = await node.store.history(key, {
+      const page = await readRoomPage(node, key, {
         beforeSeq: query.before_seq,
         afterSeq: query.after_seq,
         limit: query.limit,
+        epoch: query.epoch,
       });
-      return c.json(
-        { room: node.registry.roomName(key) ?? room, messages },
-        200,
-      );
+      return isFailure(page) ? refuse(c, page) : c.json(page, 200);
     },
   );
 

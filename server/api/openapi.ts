@@ -33,7 +33,7 @@ const ERROR_MEANINGS: Record<number, string> = {
     "No, a wrong, an expired or a revoked token: `not_logged_in`, `bad_credentials`",
   403: "`forbidden` (not allowed, or a cookie from another site), `banned`",
   404: "`room_not_found`, `user_not_found`, `not_found`",
-  409: "`username_taken`",
+  409: "`username_taken`, `stale_epoch` (with the room's `epoch`)",
   413: "The body is over 64 KiB",
   415: "The body is not JSON",
   429: "`rate_limited` (with `retry_after_ms` and Retry-After), `mailbox_full`",

@@ -14,6 +14,8 @@ export const errorBody = z.object({
   error: z.enum(ERROR_CODES),
   message: z.string(),
   retry_after_ms: z.number().optional(),
+  /** With `stale_epoch`: the room's epoch now. */
+  epoch: z.string().optional(),
 }).openapi("Error");
 
 /** A shared file as messages carry it. */
@@ -49,6 +51,8 @@ export const messageReply = z.object({ message }).openapi("MessageReply");
 /** A page of a room's history. */
 export const historyReply = z.object({
   room: z.string(),
+  /** The room's incarnation (server/room_history.ts). */
+  epoch: z.string(),
   messages: z.array(message),
 }).openapi("History");
 
@@ -57,6 +61,8 @@ export const historyQuery = z.object({
   before_seq: z.coerce.number().int().min(0).optional(),
   after_seq: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
+  /** The epoch the asker saw: another one answers `stale_epoch`. */
+  epoch: z.string().max(32).optional(),
 });
 
 /** The rooms a caller may see. */
