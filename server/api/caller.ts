@@ -140,6 +140,10 @@ export function memberContext(
       outbox: NOBODY,
       member,
       signal: caller.signal,
+      // The request's signal is made for it already: reading it costs nothing.
+      get isClosed() {
+        return caller.signal.aborted;
+      },
       appendQueued() {},
       disconnect() {},
     },

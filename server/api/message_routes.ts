@@ -109,6 +109,7 @@ export function messageRoutes(
       const page = await readRoomPage(node, key, {
         beforeSeq: query.before_seq,
         afterSeq: query.after_seq,
+        aroundSeq: query.around_seq,
         limit: query.limit,
         epoch: query.epoch,
       });

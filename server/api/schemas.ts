@@ -42,6 +42,20 @@ export const message = z.object({
   attachments: z.array(attachment).optional(),
   edited_at: z.string().optional(),
   deleted: z.boolean().optional(),
+  /** The message answered, as the reply quotes it now. */
+  reply_to: z.object({
+    id: z.string(),
+    seq: z.number().int(),
+    user: z.string(),
+    text: z.string(),
+    deleted: z.boolean().optional(),
+  }).optional(),
+  reactions: z.array(z.object({
+    emoji: z.string(),
+    count: z.number().int(),
+    users: z.array(z.string()),
+  })).optional(),
+  pinned: z.boolean().optional(),
   badge: z.enum(["bot", "hook"]).optional(),
 }).openapi("Message");
 
@@ -60,10 +74,17 @@ export const historyReply = z.object({
 export const historyQuery = z.object({
   before_seq: z.coerce.number().int().min(0).optional(),
   after_seq: z.coerce.number().int().min(0).optional(),
+  /** A page centred on this seq (alone: not with before_seq or after_seq). */
+  around_seq: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   /** The epoch the asker saw: another one answers `stale_epoch`. */
   epoch: z.string().max(32).optional(),
-});
+}).refine(
+  (q) =>
+    q.around_seq === undefined ||
+    (q.before_seq === undefined && q.after_seq === undefined),
+  "around_seq cannot be combined with before_seq or after_seq",
+);
 
 /** The rooms a caller may see. */
 export const roomsReply = z.object({
