@@ -88,10 +88,11 @@ export class WebhookDispatcher {
   /** A message was stored in a room by this node: queue it for the room's hooks. */
   messageStored(room: { key: string; name: string }, message: ChatMessage) {
     if (this.#stop.signal.aborted) return;
-    // TODO(loop risk): a bot or incoming hook that answers each delivery
-    // with a message of its own makes a loop through its outgoing hook.
-    // Skip messages from bots and hooks here once a message says where it
-    // came from (int-api's `badge`, not on main yet).
+    // Messages of bots and incoming hooks are not delivered, as Slack's and
+    // Mattermost's outgoing webhooks ignore bot posts: a bot answering each
+    // delivery with a message would otherwise call itself forever. A bot
+    // that wants other bots' messages reads history over the REST API.
+    if (message.badge !== undefined) return;
     this.#track(this.#dispatch(room, message));
   }
 

@@ -142,6 +142,67 @@ Deno.test("outgoing webhooks: each new message of the room arrives signed with t
   }
 });
 
+Deno.test("outgoing webhooks: messages of bots and incoming hooks are not delivered, so a bot cannot loop", async () => {
+  const receiver = startReceiver();
+  const { server, admin, bob, close } = await setUp();
+  try {
+    const outgoing = await api(server, "/api/rooms/general/outgoing-hooks", {
+      method: "POST",
+      token: admin.token,
+      body: { url: receiver.url },
+    });
+    assert.equal(outgoing.status, 201);
+    const bot = await api(server, "/api/bots", {
+      method: "POST",
+      token: admin.token,
+      body: { name: "echo" },
+    });
+    assert.equal(bot.status, 201);
+    const botToken = await api(server, "/api/bots/echo/tokens", {
+      method: "POST",
+      token: admin.token,
+      body: { name: "loop" },
+    });
+    assert.equal(botToken.status, 201);
+    const incoming = await api(server, "/api/rooms/general/hooks", {
+      method: "POST",
+      token: admin.token,
+      body: { name: "alerts" },
+    });
+    assert.equal(incoming.status, 201);
+
+    const byBot = await api(server, "/api/rooms/general/messages", {
+      method: "POST",
+      token: botToken.body.token as string,
+      body: { text: "echo: build is green" },
+    });
+    assert.equal(byBot.status, 201);
+    assert.equal(
+      (byBot.body.message as Record<string, unknown>).badge,
+      "bot",
+    );
+    const byHook = await fetch(incoming.body.url as string, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "disk full on db-2" }),
+    });
+    await byHook.body?.cancel();
+    assert.equal(byHook.status, 200);
+    // People's messages still go out; the bot's and the hook's, stored
+    // first, were not queued at all.
+    await bob.ok("join_room", { room: "general" });
+    await bob.ok("send_message", { text: "on it" });
+    await bob.ok("send_message", { text: "fixed" });
+    await eventually(() => assert.equal(receiver.received.length, 2));
+    const texts = receiver.received.map((r) => JSON.parse(r.body).message);
+    assert.deepEqual(texts.map((m) => m.text).sort(), ["fixed", "on it"]);
+    assert.ok(texts.every((m) => m.badge === undefined && m.user === "bob"));
+  } finally {
+    await close();
+    await receiver.close();
+  }
+});
+
 Deno.test("outgoing webhooks: only the room's owner or an admin manages them", async () => {
   const receiver = startReceiver();
   const { server, pool, admin, bob, close } = await setUp();
