@@ -54,6 +54,19 @@ export function startClient(root: HTMLElement): AppServices {
       void unsubscribePush();
     }
   });
+  // Tells the server while this tab is hidden, so that an account whose
+  // every tab is hidden gets pushes as if offline; again after each
+  // reconnection (a new connection starts out shown). Shown tabs that never
+  // were hidden send nothing.
+  let sentHidden = false;
+  effect(() => {
+    const hidden = !state.visible.value;
+    const ready = state.status.value.kind === "online" &&
+      !state.resuming.value && state.account.value;
+    if (!ready || (!hidden && !sentHidden)) return;
+    sentHidden = hidden;
+    connection.reportVisibility(hidden);
+  });
   // The browser knows before our backoff does when the network is back.
   addEventListener("online", () => connection.reconnectNow());
   return services;

@@ -147,7 +147,7 @@ export class ChatNode {
     this.push = new PushNotifier(
       parts.store,
       guard,
-      async (key) => await this.presence.onlineName(key) !== undefined,
+      (key) => this.presence.isWatching(key),
     );
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)
@@ -331,6 +331,12 @@ export class ChatNode {
   /** The display name of a user online on any node. */
   onlineName(userKey: string): Promise<string | undefined> {
     return this.presence.onlineName(userKey);
+  }
+
+  /** Records whether a member's client is hidden (`visibility`), for Web Push. */
+  setHidden(member: Member, hidden: boolean): void {
+    member.hidden = hidden;
+    this.presence.setHidden(`${this.id}:${member.id}`, hidden);
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Web Push (RFC 8030, 8291, 8292): a private message or a mention for an
- * account with no connection open goes, encrypted, to every browser that
+ * account with no connection open, or whose every client said it is hidden
+ * (`visibility`), goes, encrypted, to every browser that
  * account subscribed, through that browser's own push service. The VAPID
  * key pair is made on first start and kept in the store, the same for
  * every node. Encryption and the VAPID JWT are web-push's; the request
@@ -46,11 +47,11 @@ const TTL_SECONDS = 24 * 3600;
 /** VAPID's contact; push services want a mailto: or https: URL. */
 const SUBJECT = "mailto:postmaster@localhost";
 
-/** Sends Web Push notifications to accounts that are offline. */
+/** Sends Web Push notifications to accounts that are offline or hidden. */
 export class PushNotifier {
   #store: PushStore;
   #guard: OutboundGuard;
-  #isOnline: (userKey: string) => Promise<boolean>;
+  #isWatching: (userKey: string) => Promise<boolean>;
   #keys?: { publicKey: string; privateKey: string };
   #limit: LimitFunction = pLimit(MAX_IN_FLIGHT);
   #running = new Set<Promise<void>>();
@@ -59,11 +60,11 @@ export class PushNotifier {
   constructor(
     store: PushStore,
     guard: OutboundGuard,
-    isOnline: (userKey: string) => Promise<boolean>,
+    isWatching: (userKey: string) => Promise<boolean>,
   ) {
     this.#store = store;
     this.#guard = guard;
-    this.#isOnline = isOnline;
+    this.#isWatching = isWatching;
   }
 
   /** Reads the VAPID key pair, making and storing it on the first start. */
@@ -89,7 +90,7 @@ export class PushNotifier {
     return this.#guard;
   }
 
-  /** A room message was stored: its mentioned members who are offline get a push. */
+  /** A room message was stored: its mentioned members not watching get a push. */
   roomMessage(
     room: { key: string; name: string },
     message: ChatMessage,
@@ -111,7 +112,7 @@ export class PushNotifier {
     }
   }
 
-  /** A private message was stored for an account with no connection open. */
+  /** A private message was stored: its recipient, unless watching, gets a push. */
   privateMessage(toKey: string, fromKey: string, message: PrivateMessage) {
     const payload: PushPayload = {
       kind: "private",
@@ -130,8 +131,8 @@ export class PushNotifier {
   ): Promise<void> {
     // Presence first, at once: it answers for the moment the message was
     // stored (a store read first, on its thread, could let the user leave
-    // meanwhile), and most mentioned users are online: no store read then.
-    if (await this.#isOnline(userKey)) return;
+    // meanwhile), and most mentioned users are watching: no store read then.
+    if (await this.#isWatching(userKey)) return;
     const subscriptions = await this.#store.pushSubscriptions(userKey);
     if (subscriptions.length === 0) return;
     if (allowed && !await allowed()) return;

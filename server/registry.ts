@@ -47,6 +47,11 @@ export interface Member {
   readonly identity: string;
   /** The session an account logged in with; none for a guest. */
   readonly session?: MemberSession;
+  /**
+   * True while the client says none of its views is shown (`visibility`):
+   * pushes go out as if the connection were not there.
+   */
+  hidden?: boolean;
   /** Ends the connection (kick, ban): flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
 }

@@ -118,6 +118,12 @@ class PresenceNode {
     return rooms ? [...rooms] : undefined;
   }
 
+  /** A connection's client says it is hidden, or shown (`visibility`). */
+  hide(member: Member, hidden: boolean): void {
+    member.hidden = hidden;
+    this.presence.setHidden(this.#entryId(member), hidden);
+  }
+
   /** A connection goes away. */
   leave(member: Member): void {
     if (this.registry.release(member)) {
@@ -278,6 +284,42 @@ export function presenceContract(
     assert.deepEqual(await node.presence.guestAddresses("nobody"), []);
   });
 
+  test("isWatching is true while a connection is shown, false once every one is hidden or gone", async (open) => {
+    const node = await open();
+    const first = (await node.join("Bob", { guest: false }))!;
+    const second = (await node.join("Bob", { guest: false }))!;
+    assert.equal(await node.presence.isWatching("bob"), true);
+    node.hide(first, true);
+    await eventually(async () =>
+      assert.equal(await node.presence.isWatching("bob"), true)
+    );
+    node.hide(second, true);
+    await eventually(async () =>
+      assert.equal(await node.presence.isWatching("bob"), false)
+    );
+    // Still online: hidden is not gone.
+    assert.equal(await node.presence.onlineName("bob"), "Bob");
+    node.hide(first, false);
+    await eventually(async () =>
+      assert.equal(await node.presence.isWatching("bob"), true)
+    );
+    node.hide(first, true);
+    const third = (await node.join("Bob", { guest: false }))!;
+    await eventually(async () =>
+      assert.equal(await node.presence.isWatching("bob"), true)
+    );
+    node.leave(third);
+    await eventually(async () =>
+      assert.equal(await node.presence.isWatching("bob"), false)
+    );
+    node.leave(first);
+    node.leave(second);
+    await eventually(async () =>
+      assert.equal(await node.presence.isWatching("bob"), false)
+    );
+    assert.equal(await node.presence.isWatching("nobody"), false);
+  });
+
   test("roomCountsNow, when it answers, agrees with roomCounts", async (open) => {
     const node = await open();
     await node.join("Alice", { room: "dev" });
@@ -361,6 +403,36 @@ export function presenceContract(
       assert.equal(await c.join("Ann"), undefined);
       assert.equal(await c.presence.isGuestOnline("ann"), false);
       assert.equal(await c.presence.onlineName("ann"), "Ann");
+    },
+    { nodes: true },
+  );
+
+  test(
+    "a user hidden on one node and shown on another is watching, on every node",
+    async (open) => {
+      const one = await open();
+      const two = await open();
+      const here = (await one.join("Dana", { guest: false }))!;
+      const there = (await two.join("Dana", { guest: false }))!;
+      one.hide(here, true);
+      for (const node of [one, two]) {
+        await eventually(async () =>
+          assert.equal(await node.presence.isWatching("dana"), true)
+        );
+      }
+      two.hide(there, true);
+      for (const node of [one, two]) {
+        await eventually(async () =>
+          assert.equal(await node.presence.isWatching("dana"), false)
+        );
+      }
+      two.leave(there);
+      one.hide(here, false);
+      for (const node of [one, two]) {
+        await eventually(async () =>
+          assert.equal(await node.presence.isWatching("dana"), true)
+        );
+      }
     },
     { nodes: true },
   );

@@ -11,6 +11,7 @@ import ece from "http_ece";
 import {
   ClientPool,
   eventually,
+  expectError,
   startTestServer,
   type TestServer,
   wentOffline,
@@ -235,6 +236,45 @@ Deno.test("web push: a mention pushes to an offline member, not to one online no
     await t.alice.ok("private_message", { to: "bob", text: "marker" });
     await eventually(() => assert.equal(t.service.pushed.length, 2));
     assert.equal(t.service.pushed[1].payload?.text, "marker");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: an account whose every tab says it is hidden gets pushes, as if offline", async () => {
+  const t = await setUp();
+  try {
+    const texts = () => t.service.pushed.map((p) => p.payload?.text);
+    await t.bob.ok("visibility", { hidden: true });
+    await t.alice.ok("private_message", { to: "bob", text: "one tab hidden" });
+    await eventually(() => assert.deepEqual(texts(), ["one tab hidden"]));
+
+    // A second tab, shown: someone is looking, no push.
+    const second = await t.pool.login({ token: t.token });
+    await t.alice.ok("private_message", { to: "bob", text: "seen in tab 2" });
+    await second.ok("visibility", { hidden: true });
+    await t.alice.ok("private_message", { to: "bob", text: "both hidden" });
+    await eventually(() =>
+      assert.deepEqual(texts(), ["one tab hidden", "both hidden"])
+    );
+
+    // Shown again: mentions too wait for the tab.
+    await t.bob.ok("visibility", { hidden: false });
+    await t.alice.ok("send_message", { text: "@bob seen in tab 1" });
+    await second.close();
+    await t.bob.ok("visibility", { hidden: true });
+    await t.alice.ok("send_message", { text: "@bob hidden again" });
+    await eventually(() =>
+      assert.deepEqual(texts(), [
+        "one tab hidden",
+        "both hidden",
+        "@bob hidden again",
+      ])
+    );
+
+    for (const data of [{}, { hidden: "yes" }, { hidden: null }]) {
+      await expectError(t.bob, "visibility", data, "invalid_message");
+    }
   } finally {
     await t.close();
   }

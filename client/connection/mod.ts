@@ -370,6 +370,15 @@ export class Connection {
     void this.request("typing", shown.kind === "dm" ? { to: shown.with } : {});
   }
 
+  /**
+   * Tells the server whether this tab is hidden (`visibility`), which only
+   * decides Web Push. Best effort: an older server answers an error.
+   */
+  reportVisibility(hidden: boolean): void {
+    if (!this.#session.ready()) return;
+    void this.request("visibility", { hidden });
+  }
+
   /** Changes the text of one of this user's messages; resolves to the error, or null. */
   async editMessage(id: string, text: string): Promise<RequestError | null> {
     const result = await this.request("edit_message", { id, text });

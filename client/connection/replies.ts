@@ -44,6 +44,7 @@ export interface Replies {
   delete_room: { room: string };
   set_role: { user: string; role: Role };
   typing: Record<string, never>;
+  visibility: Record<string, never>;
   edit_message: { message: ChatMessage | PrivateMessage };
   delete_message: { message: ChatMessage | PrivateMessage };
   mark_read: ReadStateEvent;
@@ -83,6 +84,7 @@ export const REPLY_CHECKS: {
   delete_room: (d) => typeof d.room === "string",
   set_role: (d) => typeof d.user === "string" && isRole(d.role),
   typing: () => true,
+  visibility: () => true,
   edit_message: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
   delete_message: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),

@@ -16,6 +16,7 @@ import { search } from "./search.ts";
 import { login, logout, register } from "./session.ts";
 import { changePassword } from "./password.ts";
 import { typing } from "./typing.ts";
+import { visibility } from "./visibility.ts";
 import {
   createInvite,
   invite,
@@ -55,6 +56,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   delete_room: deleteRoom,
   set_role: setRole,
   typing,
+  visibility,
   edit_message: editMessage,
   delete_message: deleteMessage,
   logout,

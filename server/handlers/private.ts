@@ -68,7 +68,8 @@ export async function privateMessage(
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {
-    if (online === undefined) {
+    // Offline, or online with every client hidden: push decides (presence).
+    if (toKey !== member.userKey) {
       node.push.privateMessage(toKey, member.userKey, message);
     }
     node.publish({ kind: "user", key: toKey }, "private_message", message);

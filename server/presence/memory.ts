@@ -57,6 +57,16 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.isGuestOnline(userKey));
   }
 
+  // The node sets Member.hidden itself: the registry answers.
+  setHidden(_id: string, _hidden: boolean): void {}
+
+  isWatching(userKey: string): Promise<boolean> {
+    for (const member of this.#registry.connectionsOf(userKey)) {
+      if (!member.hidden) return Promise.resolve(true);
+    }
+    return Promise.resolve(false);
+  }
+
   onChange(_handler: () => void): void {}
 
   healthy(): boolean {

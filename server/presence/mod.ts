@@ -14,6 +14,8 @@ export interface PresenceEntry {
   guest: boolean;
   /** The client's address (guest bans cover it). */
   address: string;
+  /** True while the client says none of its views is shown (`visibility`). */
+  hidden?: boolean;
 }
 
 /**
@@ -49,6 +51,13 @@ export interface PresenceManager {
   onlineName(userKey: string): Promise<string | undefined>;
   /** True when a guest holds this name anywhere. */
   isGuestOnline(userKey: string): Promise<boolean>;
+  /** Records that a connection's client is hidden, or shown again (`visibility`). */
+  setHidden(id: string, hidden: boolean): void;
+  /**
+   * True when the user has a connection open, on any node, whose client is
+   * not hidden: someone may be looking, so no push is needed.
+   */
+  isWatching(userKey: string): Promise<boolean>;
   /** Called when presence changed in a way no publication announced (a node died). */
   onChange(handler: () => void): void;
   /** True while the shared presence store answers. */

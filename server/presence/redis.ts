@@ -8,6 +8,9 @@ const logger = log("presence");
 const NODES = "chat:v1:nodes";
 const conns = (node: string) => `chat:v1:conns:${node}`;
 const names = (node: string) => `chat:v1:names:${node}`;
+// Users all of whose connections on the node are hidden (`visibility`):
+// written only when a client says so, so other clients cost nothing.
+const hiddenUsers = (node: string) => `chat:v1:hidden:${node}`;
 
 // Atomically: refuse the name when another live node holds it as a guest,
 // or when a guest asks for a name another live node holds at all; else
@@ -31,6 +34,8 @@ interface LocalUser {
   name: string;
   guest: boolean;
   connections: number;
+  /** How many of the connections are hidden. */
+  hidden: number;
 }
 
 /** Options of {@link RedisPresence}. */
@@ -105,14 +110,17 @@ export class RedisPresence implements PresenceManager {
     }
     if (user) {
       user.connections++;
+      // A shown connection beside hidden ones: the user is watching again.
+      if (user.hidden > 0) this.#writeHidden(entry.userKey, user);
     } else {
       this.#users.set(entry.userKey, {
         name: entry.username,
         guest: entry.guest,
         connections: 1,
+        hidden: 0,
       });
     }
-    this.#entries.set(entry.id, { ...entry });
+    this.#entries.set(entry.id, { ...entry, hidden: false });
     this.#write(entry);
     return true;
   }
@@ -132,11 +140,65 @@ export class RedisPresence implements PresenceManager {
     this.#entries.delete(id);
     const pipeline = this.#redis.pipeline().hdel(conns(this.#node), id);
     const user = this.#users.get(entry.userKey);
+    if (user && entry.hidden) user.hidden--;
     if (user && --user.connections <= 0) {
       this.#users.delete(entry.userKey);
-      pipeline.hdel(names(this.#node), entry.userKey);
+      pipeline.hdel(names(this.#node), entry.userKey)
+        .hdel(hiddenUsers(this.#node), entry.userKey);
+    } else if (user && (user.hidden > 0 || entry.hidden)) {
+      this.#hiddenChange(pipeline, entry.userKey, user);
     }
     pipeline.exec().catch((error) => this.#lost(error));
+  }
+
+  setHidden(id: string, hidden: boolean): void {
+    const entry = this.#entries.get(id);
+    const user = entry && this.#users.get(entry.userKey);
+    if (!entry || !user || (entry.hidden ?? false) === hidden) return;
+    entry.hidden = hidden;
+    user.hidden += hidden ? 1 : -1;
+    this.#write(entry);
+    this.#writeHidden(entry.userKey, user);
+  }
+
+  async isWatching(userKey: string): Promise<boolean> {
+    try {
+      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const pipeline = this.#redis.pipeline();
+      for (const node of live) {
+        pipeline.hget(names(node), userKey).hget(hiddenUsers(node), userKey);
+      }
+      const results = await pipeline.exec() ?? [];
+      for (let i = 0; i + 1 < results.length; i += 2) {
+        const [error, held] = results[i];
+        if (error) throw error;
+        if (held !== null && results[i + 1][1] === null) return true;
+      }
+      return false;
+    } catch (error) {
+      this.#lost(error);
+      return await this.#fallback.isWatching(userKey);
+    }
+  }
+
+  #writeHidden(userKey: string, user: LocalUser): void {
+    const pipeline = this.#redis.pipeline();
+    this.#hiddenChange(pipeline, userKey, user);
+    pipeline.exec().catch((error) => this.#lost(error));
+  }
+
+  // Adds to `pipeline` the hidden mark the user's connections here call for.
+  #hiddenChange(
+    pipeline: ReturnType<Redis["pipeline"]>,
+    userKey: string,
+    user: LocalUser,
+  ): void {
+    if (user.hidden > 0 && user.hidden >= user.connections) {
+      pipeline.hset(hiddenUsers(this.#node), userKey, "1")
+        .pexpire(hiddenUsers(this.#node), this.#ttl);
+    } else {
+      pipeline.hdel(hiddenUsers(this.#node), userKey);
+    }
   }
 
   #write(entry: PresenceEntry): void {
@@ -260,7 +322,11 @@ export class RedisPresence implements PresenceManager {
         .zadd(NODES, now + this.#ttl, this.#node)
         .zremrangebyscore(NODES, "-inf", now - this.#ttl);
       if (rewrite) {
-        pipeline.del(conns(this.#node), names(this.#node));
+        pipeline.del(
+          conns(this.#node),
+          names(this.#node),
+          hiddenUsers(this.#node),
+        );
         for (const entry of this.#entries.values()) {
           pipeline.hset(conns(this.#node), entry.id, JSON.stringify(entry));
         }
@@ -270,11 +336,15 @@ export class RedisPresence implements PresenceManager {
             key,
             `${user.guest ? "g" : "a"}:${user.name}`,
           );
+          if (user.hidden > 0 && user.hidden >= user.connections) {
+            pipeline.hset(hiddenUsers(this.#node), key, "1");
+          }
         }
       }
       pipeline
         .pexpire(conns(this.#node), this.#ttl)
         .pexpire(names(this.#node), this.#ttl)
+        .pexpire(hiddenUsers(this.#node), this.#ttl)
         .zrangebyscore(NODES, now, "+inf");
       const results = await pipeline.exec() ?? [];
       const live = new Set(results.at(-1)?.[1] as string[] ?? []);
@@ -300,7 +370,7 @@ export class RedisPresence implements PresenceManager {
     try {
       await this.#redis.pipeline()
         .zrem(NODES, this.#node)
-        .del(conns(this.#node), names(this.#node))
+        .del(conns(this.#node), names(this.#node), hiddenUsers(this.#node))
         .exec();
     } catch {
       // Redis is away: the keys expire on their own.

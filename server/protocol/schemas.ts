@@ -133,6 +133,9 @@ export const privateMessageData = z.object({
   reply_to: messageId.optional(),
 });
 
+/** `visibility` data: whether every view of the client is hidden. */
+export const visibilityData = z.object({ hidden: z.boolean() });
+
 /** `typing` data: the current room, or a private conversation. */
 export const typingData = z.object({ to: name.optional() });
 
