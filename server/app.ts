@@ -28,7 +28,6 @@ import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
-import { searchRoutes } from "./routes/search.ts";
 import { serveStaticFiles, type StaticFiles } from "./static_files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
@@ -206,7 +205,6 @@ export function createApp(parts: AppParts): Hono {
   app.route("/", fileRoutes(node, parts.maxFileBytes));
   app.route("/", outgoingHookRoutes(node));
   app.route("/", pushRoutes(node));
-  app.route("/", searchRoutes(node));
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.

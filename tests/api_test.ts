@@ -119,6 +119,85 @@ Deno.test("a message sent over REST reaches WebSocket members, and a repeated cl
     }
   }));
 
+Deno.test("a REST reply quotes the message it answers, and GET /api/search finds it with a personal access token", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const carol = await TestClient.login(server.wsUrl, "carol");
+    try {
+      const asked = await carol.ok("send_message", { text: "is prod down?" });
+      const question = asked.message as { id: string; seq: number };
+      const answer = await call(server, "POST", "/api/rooms/general/messages", {
+        body: { text: "prod is fine", reply_to: question.id },
+        token: alice.token,
+      });
+      assert.equal(answer.status, 201);
+      assert.deepEqual(answer.body.message.reply_to, {
+        id: question.id,
+        seq: question.seq,
+        user: "carol",
+        text: "is prod down?",
+      });
+      const live = await carol.waitFor((f) =>
+        f.action === "receive_message" && f.data.id === answer.body.message.id
+      );
+      assert.deepEqual(live.data.reply_to, answer.body.message.reply_to);
+
+      const dm = await call(server, "POST", "/api/private/bob/messages", {
+        body: { text: "deploy window tonight" },
+        token: alice.token,
+      });
+      const reply = await call(server, "POST", "/api/private/alice/messages", {
+        body: { text: "window confirmed", reply_to: dm.body.message.id },
+        token: bob.token,
+      });
+      assert.equal(reply.status, 201);
+      assert.equal(reply.body.message.reply_to.text, "deploy window tonight");
+      // A message of another conversation is not one to answer here.
+      const elsewhere = await call(
+        server,
+        "POST",
+        "/api/private/bob/messages",
+        {
+          body: { text: "?", reply_to: question.id },
+          token: alice.token,
+        },
+      );
+      assert.equal(elsewhere.status, 404);
+      assert.equal(elsewhere.body.error, "message_not_found");
+
+      const found = await call(server, "GET", "/api/search?q=prod", {
+        token: alice.token,
+      });
+      assert.equal(found.status, 200);
+      assert.deepEqual(
+        found.body.results.map((m: { text: string }) => m.text),
+        ["prod is fine", "is prod down?"],
+      );
+      const window = await call(
+        server,
+        "GET",
+        "/api/search?q=window&with=bob",
+        {
+          token: alice.token,
+        },
+      );
+      assert.deepEqual(
+        window.body.results.map((m: { text: string; with: string }) => [
+          m.text,
+          m.with,
+        ]),
+        [["window confirmed", "bob"], ["deploy window tonight", "bob"]],
+      );
+      const revoked = await call(server, "GET", "/api/search?q=prod", {
+        token: "chat_not_a_token",
+      });
+      assert.equal(revoked.status, 401);
+    } finally {
+      await carol.close();
+    }
+  }));
+
 Deno.test("REST sends get the WebSocket's error codes for bad input", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");

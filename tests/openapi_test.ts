@@ -58,6 +58,15 @@ async function steps(server: TestServer): Promise<Step[]> {
   });
   const secret = new URL(hook.body.url).pathname.split("/").at(-1);
   const send = { text: "hello", client_id: "c1" };
+  const question = await call(server, "POST", "/api/rooms/general/messages", {
+    ...user,
+    body: { text: "who broke the build?" },
+  });
+  const asked = question.body.message.id as string;
+  const dm = await call(server, "POST", "/api/private/root/messages", {
+    ...user,
+    body: { text: "hi root" },
+  });
   return [
     {
       method: "GET",
@@ -235,10 +244,67 @@ async function steps(server: TestServer): Promise<Step[]> {
       status: 401,
     },
     {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: { ...admin, body: { text: "not me", reply_to: asked } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages",
+      options: {
+        ...admin,
+        body: { text: "?", reply_to: "01JAAAAAAAAAAAAAAAAAAAAAAA" },
+      },
+      status: 404,
+    },
+    {
       method: "GET",
       route: "/api/rooms/{room}/messages",
       path: "/api/rooms/general/messages",
       status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/rooms/{room}/messages",
+      path: "/api/rooms/general/messages?around_seq=1&limit=4",
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/search",
+      path: "/api/search?q=build",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/search",
+      path: "/api/search?q=hi&with=root&limit=5",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/search",
+      path: "/api/search?q=build",
+      status: 401,
+    },
+    {
+      method: "GET",
+      route: "/api/search",
+      path: "/api/search?q=build&limit=0",
+      options: user,
+      status: 400,
+    },
+    {
+      method: "GET",
+      route: "/api/search",
+      path: "/api/search?q=build&room=nowhere",
+      options: user,
+      status: 404,
     },
     {
       method: "GET",
@@ -263,6 +329,16 @@ async function steps(server: TestServer): Promise<Step[]> {
       route: "/api/private/{user}/messages",
       path: "/api/private/root/messages",
       options: { ...user, body: { text: "hi" } },
+      status: 201,
+    },
+    {
+      method: "POST",
+      route: "/api/private/{user}/messages",
+      path: "/api/private/bob/messages",
+      options: {
+        ...admin,
+        body: { text: "hi bob", reply_to: dm.body.message.id },
+      },
       status: 201,
     },
     {

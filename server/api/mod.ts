@@ -14,6 +14,7 @@ import { accountRoutes } from "./account_routes.ts";
 import { ApiLimits } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
+import { searchRoutes } from "./search_routes.ts";
 
 /** Where the OpenAPI document is served. */
 export const OPENAPI_PATH = "/api/openapi.json";
@@ -31,6 +32,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   const limits = new ApiLimits(node, node.limits);
   accountRoutes(api, node, limits);
   messageRoutes(api, node, limits);
+  searchRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

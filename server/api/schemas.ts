@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
-import { privateMessageData } from "../protocol/schemas.ts";
+import { privateMessageData, searchData } from "../protocol/schemas.ts";
 
 /** Every error answer: `{"error": code, "message"}`, and the wait when limited. */
 export const errorBody = z.object({
@@ -184,3 +184,21 @@ export const hookPostBody = z.object({
 
 /** The same payload sent as a form, Slack's way: `payload=<json>`. */
 export const hookPostForm = z.object({ payload: z.string() });
+
+/** `GET /api/search`'s query: the `search` action's fields, `query` as `q`. */
+export const searchQuery = z.object({
+  q: searchData.shape.query,
+  room: searchData.shape.room,
+  with: searchData.shape.with,
+  before: searchData.shape.before,
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+});
+
+/** Search results, newest first; `next` is the `before` of the next page. */
+export const searchReply = z.object({
+  results: z.array(message.extend({
+    /** For a private message: the other side of the conversation. */
+    with: z.string().optional(),
+  })),
+  next: z.string().optional(),
+}).openapi("SearchResults");
