@@ -151,6 +151,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.editing.value = null;
     state.lightbox.value = null;
     state.tokensOpen.value = false;
+    state.hooksOpen.value = null;
     state.loadingOlder.value = {};
   });
 }
@@ -683,6 +684,13 @@ export function lightboxChanged(
 ): void {
   batch(() => {
     state.lightbox.value = image;
+  });
+}
+
+/** Opens the webhooks page of a room, or closes it (null). */
+export function hooksPageChanged(state: AppState, room: string | null): void {
+  batch(() => {
+    state.hooksOpen.value = room;
   });
 }
 

@@ -135,6 +135,31 @@ const EN = {
   "me.logout": "Log out",
   "me.admin": "Administration",
   "me.menu": "Settings",
+  "hooks.open": "Webhooks…",
+  "hooks.title": "Webhooks of #{room}",
+  "hooks.close": "Close",
+  "hooks.incoming": "Incoming",
+  "hooks.incomingIntro":
+    'A program posts into this room by sending JSON such as {"text": "…"} to a hook\'s secret URL (Slack\'s format works). Its messages carry a HOOK badge.',
+  "hooks.name": "Hook name",
+  "hooks.create": "Create hook",
+  "hooks.url":
+    "Copy this URL now: it will not be shown again. Anyone who has it can post here.",
+  "hooks.noIncoming": "No incoming webhooks.",
+  "hooks.by": "by {user}, {date}",
+  "hooks.delete": "Delete {name}",
+  "hooks.deleteButton": "Delete",
+  "hooks.outgoing": "Outgoing",
+  "hooks.outgoingIntro":
+    "Each new message of this room is POSTed as JSON to these URLs, signed with HMAC-SHA256 (X-Chat-Signature-256). Messages of bots and webhooks are not sent.",
+  "hooks.outgoingUrl": "Receiver URL (https://…)",
+  "hooks.register": "Add URL",
+  "hooks.secret": "Copy this signing secret now: it will not be shown again.",
+  "hooks.noOutgoing": "No outgoing webhooks.",
+  "hooks.failures":
+    "{n} failed attempts since the last delivery; last: {error}, {date}",
+  "hooks.delivered": "Delivered, last on {date}",
+  "hooks.never": "Nothing delivered yet",
   "tokens.open": "Access tokens…",
   "tokens.title": "Access tokens",
   "tokens.intro":
@@ -456,6 +481,32 @@ const FR: Record<MessageKey, string> = {
   "me.logout": "Se déconnecter",
   "me.admin": "Administration",
   "me.menu": "Réglages",
+  "hooks.open": "Webhooks…",
+  "hooks.title": "Webhooks de #{room}",
+  "hooks.close": "Fermer",
+  "hooks.incoming": "Entrants",
+  "hooks.incomingIntro":
+    'Un programme écrit dans ce salon en envoyant du JSON comme {"text": "…"} à l\'URL secrète d\'un webhook (le format de Slack fonctionne). Ses messages portent un badge HOOK.',
+  "hooks.name": "Nom du webhook",
+  "hooks.create": "Créer le webhook",
+  "hooks.url":
+    "Copiez cette URL maintenant : elle ne sera plus affichée. Quiconque la possède peut écrire ici.",
+  "hooks.noIncoming": "Aucun webhook entrant.",
+  "hooks.by": "par {user}, {date}",
+  "hooks.delete": "Supprimer {name}",
+  "hooks.deleteButton": "Supprimer",
+  "hooks.outgoing": "Sortants",
+  "hooks.outgoingIntro":
+    "Chaque nouveau message de ce salon est envoyé en JSON (POST) à ces URL, signé par HMAC-SHA256 (X-Chat-Signature-256). Les messages des bots et des webhooks ne sont pas envoyés.",
+  "hooks.outgoingUrl": "URL du destinataire (https://…)",
+  "hooks.register": "Ajouter l'URL",
+  "hooks.secret":
+    "Copiez ce secret de signature maintenant : il ne sera plus affiché.",
+  "hooks.noOutgoing": "Aucun webhook sortant.",
+  "hooks.failures":
+    "{n} tentatives échouées depuis la dernière livraison ; dernière : {error}, {date}",
+  "hooks.delivered": "Livré, dernière fois le {date}",
+  "hooks.never": "Rien de livré pour l'instant",
   "tokens.open": "Jetons d'accès…",
   "tokens.title": "Jetons d'accès",
   "tokens.intro":

@@ -173,6 +173,8 @@ export interface AppState {
   lightbox: Signal<Attachment | null>;
   /** Whether the access tokens page (Settings) is open. */
   tokensOpen: Signal<boolean>;
+  /** The room whose webhooks page is open, if any. */
+  hooksOpen: Signal<string | null>;
   /** Log keys whose older history is being fetched. */
   loadingOlder: Signal<Record<string, true>>;
   /** Desktop notification permission. */
@@ -271,6 +273,7 @@ export function createAppState(): AppState {
     editing: signal(null),
     lightbox: signal(null),
     tokensOpen: signal(false),
+    hooksOpen: signal(null),
     loadingOlder: signal({}),
     notifyPermission: signal("unsupported"),
     notifyDismissed: signal(false),

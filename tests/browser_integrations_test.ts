@@ -1,7 +1,8 @@
 /**
  * The web client's side of integrations in a real browser: the access
- * tokens page (a secret shown once, a token that works, then revoked), and
- * the BOT and HOOK badges on messages. Needs /usr/bin/chromium.
+ * tokens page (a secret shown once, a token that works, then revoked), the
+ * BOT and HOOK badges on messages, and a room's webhooks page (incoming
+ * and outgoing hooks, failures shown). Needs /usr/bin/chromium.
  */
 
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import {
   openPage,
   register,
 } from "./browser_support.ts";
+import { eventually, TestClient } from "./harness.ts";
 
 browserTest(
   "web client makes an access token that works once shown, lists it, and revokes it",
@@ -73,4 +75,90 @@ browserTest(
       .getByTestId("sender-badge").filter({ hasText: /^HOOK$/ }).waitFor();
     await page.screenshot({ path: artifact("integrations_badges.png") });
   },
+);
+
+browserTest(
+  "web client: a room's admin makes an incoming hook whose URL posts once shown, sees an outgoing hook fail, and deletes both",
+  async (browser, server) => {
+    // A receiver that refuses every delivery: one failure, not retried.
+    const refused: string[] = [];
+    const receiver = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (request) => {
+        refused.push(await request.text());
+        return new Response(null, { status: 410 });
+      },
+    );
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      const openHooks = async () => {
+        await page.getByTestId("room-menu").click();
+        await page.getByTestId("hooks-open").click();
+        await page.getByTestId("hooks-page").waitFor();
+      };
+      await openHooks();
+      await page.getByTestId("hook-name").fill("<i>Alerts</i>");
+      await page.getByTestId("hook-create").click();
+      const url = (await page.getByTestId("hook-url").locator("code")
+        .textContent())!;
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/api\/hooks\/\S+$/);
+      await page.getByTestId("hook-row").filter({ hasText: "<i>Alerts</i>" })
+        .waitFor();
+      const receiverUrl = `http://127.0.0.1:${receiver.addr.port}/in`;
+      await page.getByTestId("outgoing-url").fill(receiverUrl);
+      await page.getByTestId("outgoing-create").click();
+      assert.match(
+        (await page.getByTestId("outgoing-secret").locator("code")
+          .textContent())!,
+        /^\S{32,}$/,
+      );
+      await page.getByTestId("outgoing-row").filter({ hasText: receiverUrl })
+        .getByTestId("outgoing-status").waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByTestId("hooks-page").waitFor({ state: "detached" });
+      // The URL, shown once, is gone when the page opens again.
+      await openHooks();
+      assert.equal(await page.getByTestId("hook-url").count(), 0);
+      await page.keyboard.press("Escape");
+
+      const posted = await call(server, "POST", new URL(url).pathname, {
+        body: { text: "disk full" },
+      });
+      assert.equal(posted.status, 200);
+      await page.locator('[data-testid="message"][data-user="<i>Alerts</i>"]')
+        .getByTestId("sender-badge").filter({ hasText: /^HOOK$/ }).waitFor();
+      await bob.ok("send_message", { text: "who is on call?" });
+      await eventually(() => assert.equal(refused.length, 1));
+      assert.equal(JSON.parse(refused[0]).message.text, "who is on call?");
+      // The failure is stored once the receiver has answered.
+      await eventually(async () => {
+        const listed = await page.evaluate(() =>
+          fetch("/api/rooms/general/outgoing-hooks").then((r) => r.json())
+        );
+        assert.equal(listed.hooks[0].failures, 1);
+      });
+      await openHooks();
+      const failing = page.getByTestId("outgoing-failures");
+      await failing.filter({ hasText: "HTTP 410" }).waitFor();
+      await page.screenshot({ path: artifact("integrations_hooks.png") });
+
+      await page.getByTestId("hook-delete").click();
+      await page.getByTestId("hook-row").waitFor({ state: "detached" });
+      const gone = await call(server, "POST", new URL(url).pathname, {
+        body: { text: "still there?" },
+      });
+      assert.equal(gone.status, 404);
+      await page.getByTestId("outgoing-delete").click();
+      await page.getByTestId("outgoing-row").waitFor({ state: "detached" });
+      await bob.ok("send_message", { text: "after removal" });
+      await bob.ok("send_message", { text: "and again" });
+      assert.equal(refused.length, 1);
+    } finally {
+      await bob.close();
+      await receiver.shutdown();
+    }
+  },
+  { webhookAllow: ["127.0.0.1"] },
 );

@@ -15,6 +15,7 @@ import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
+import { HooksPage } from "./HooksPage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
@@ -86,6 +87,7 @@ export function ChatScreen(): JSX.Element {
       <Lightbox />
       {state.inviteOpen.value && room && <InviteDialog />}
       <TokensPage />
+      <HooksPage />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The bar above the messages: drawer toggle, room (or conversation) name,
- * mute state, members, and a menu with mute, invite, leave or close.
+ * mute state, members, and a menu with mute, invite, webhooks, leave or close.
  */
 
 import { useSignal } from "@preact/signals";
@@ -18,6 +18,7 @@ import {
   BellOffIcon,
   CloseIcon,
   ExitIcon,
+  GearIcon,
   InviteIcon,
   LockIcon,
   MenuIcon,
@@ -136,6 +137,8 @@ export function RoomHeader(): JSX.Element {
         muteKey={key}
         leave={roomKey(room) !== GENERAL_ROOM}
         invite={state.account.value && roomKey(room) !== GENERAL_ROOM}
+        hooks={state.account.value &&
+          (state.role.value === "admin" || state.manages.value[key] === true)}
       />
     </header>
   );
@@ -148,6 +151,8 @@ function HeaderMenu(
     muteKey: string;
     leave?: boolean;
     invite?: boolean;
+    /** Room owners and admins manage webhooks (moderators are told no). */
+    hooks?: boolean;
     dm?: string;
   },
 ): JSX.Element {
@@ -210,6 +215,22 @@ function HeaderMenu(
             >
               <InviteIcon />
               {t("header.invite")}
+            </button>
+          )}
+          {props.hooks && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item with-icon"
+              data-testid="hooks-open"
+              onClick={() => {
+                open.value = false;
+                root.current?.querySelector<HTMLElement>("button")?.focus();
+                actions.hooksPageChanged(state, state.currentRoom.value);
+              }}
+            >
+              <GearIcon />
+              {t("hooks.open")}
             </button>
           )}
           {props.leave && (

@@ -1,0 +1,60 @@
+/**
+ * The settings pages' calls to the REST API: the session cookie
+ * authenticates, the browser's Origin header shows the server they come
+ * from its own page, and an answer is the data or the server's sentence.
+ */
+
+import { call } from "./auth_api.ts";
+
+/** An answer, or the server's sentence for why not. */
+export type RestResult<T> = { ok: true; data: T } | {
+  ok: false;
+  message: string;
+};
+
+/** One call; the JSON body on success (null for 204), else the reason. */
+export async function rest(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<RestResult<unknown>> {
+  const response = await call(method, path, body);
+  if (response === null) {
+    return { ok: false, message: "Cannot reach the server." };
+  }
+  let data: unknown = null;
+  try {
+    data = response.status === 204 ? null : await response.json();
+  } catch {
+    // An empty or broken body: judged by the status alone.
+  }
+  if (response.ok) return { ok: true, data };
+  const message = (data as { message?: unknown } | null)?.message;
+  return {
+    ok: false,
+    message: typeof message === "string"
+      ? message
+      : `The server answered ${response.status}.`,
+  };
+}
+
+/** The failure for an answer whose shape is not the one expected. */
+export function unreadable(): { ok: false; message: string } {
+  return {
+    ok: false,
+    message: "The server sent an answer this page cannot read.",
+  };
+}
+
+/** The list under `key` of an answer, when every entry passes `check`. */
+export function listOf<T>(
+  answer: RestResult<unknown>,
+  key: string,
+  check: (value: unknown) => value is T,
+): RestResult<T[]> {
+  if (!answer.ok) return answer;
+  const list = (answer.data as Record<string, unknown> | null)?.[key];
+  return Array.isArray(list) && list.every(check)
+    ? { ok: true, data: list }
+    : unreadable();
+}
