@@ -135,4 +135,26 @@ export function integrations(test: StoreTest): void {
     assert.deepEqual(await store.listHooks("dev"), []);
     assert.equal((await store.findHook("s3"))?.id, "k3");
   });
+
+  test("renameRoom takes a room's incoming hooks to its new key", async (store) => {
+    await store.createRoom("dev", "dev");
+    const hook = {
+      id: "k1",
+      roomKey: "dev",
+      name: "CI",
+      secretHash: "s1",
+      createdBy: "alice",
+      createdAt: Date.now(),
+    };
+    await store.createHook(hook);
+    assert.notEqual(await store.renameRoom("dev", "devops", "DevOps"), "taken");
+    assert.deepEqual(await store.findHook("s1"), {
+      ...hook,
+      roomKey: "devops",
+    });
+    assert.deepEqual((await store.listHooks("devops")).map((h) => h.id), [
+      "k1",
+    ]);
+    assert.deepEqual(await store.listHooks("dev"), []);
+  });
 }
