@@ -157,7 +157,7 @@ const EN = {
   "hooks.secret": "Copy this signing secret now: it will not be shown again.",
   "hooks.noOutgoing": "No outgoing webhooks.",
   "hooks.failures":
-    "{n} failed attempts since the last delivery; last: {error}, {date}",
+    "Failed attempts since the last delivery: {n} (last: {error}, {date})",
   "hooks.delivered": "Delivered, last on {date}",
   "hooks.never": "Nothing delivered yet",
   "tokens.open": "Access tokens…",
@@ -504,7 +504,7 @@ const FR: Record<MessageKey, string> = {
     "Copiez ce secret de signature maintenant : il ne sera plus affiché.",
   "hooks.noOutgoing": "Aucun webhook sortant.",
   "hooks.failures":
-    "{n} tentatives échouées depuis la dernière livraison ; dernière : {error}, {date}",
+    "Tentatives échouées depuis la dernière livraison : {n} (dernière : {error}, {date})",
   "hooks.delivered": "Livré, dernière fois le {date}",
   "hooks.never": "Rien de livré pour l'instant",
   "tokens.open": "Jetons d'accès…",
