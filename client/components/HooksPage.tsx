@@ -23,7 +23,7 @@ import {
 } from "../hooks_api.ts";
 import { t } from "../i18n.ts";
 import type { RestResult } from "../rest.ts";
-import { CloseIcon } from "./Icons.tsx";
+import { SettingsPage } from "./SettingsPage.tsx";
 
 /** The webhooks page of a room, when open. */
 export function HooksPage(): JSX.Element | null {
@@ -62,14 +62,6 @@ export function HooksPage(): JSX.Element | null {
     problem.value = null;
     void reload(room);
     inputRef.current?.focus();
-    function onKey(event: KeyboardEvent): void {
-      if (event.key === "Escape") {
-        event.stopPropagation();
-        actions.hooksPageChanged(state, null);
-      }
-    }
-    addEventListener("keydown", onKey, true);
-    return () => removeEventListener("keydown", onKey, true);
   }, [room]);
 
   if (room === null) return null;
@@ -114,148 +106,129 @@ export function HooksPage(): JSX.Element | null {
   }
 
   return (
-    <div class="page-backdrop" onClick={close}>
-      <section
-        class="page"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="hooks-title"
-        data-testid="hooks-page"
-        onClick={(e) => e.stopPropagation()}
-      >
-        <header class="page-header">
-          <h2 id="hooks-title">{t("hooks.title", { room })}</h2>
-          <button
-            type="button"
-            class="icon-button"
-            data-testid="hooks-close"
-            aria-label={t("hooks.close")}
-            title={t("hooks.close")}
-            onClick={close}
-          >
-            <CloseIcon />
-          </button>
-        </header>
-        {problem.value && (
-          <p class="page-error" role="alert" data-testid="hooks-error">
-            {problem.value}
-          </p>
+    <SettingsPage
+      name="hooks"
+      title={t("hooks.title", { room })}
+      closeLabel={t("hooks.close")}
+      onClose={close}
+    >
+      {problem.value && (
+        <p class="page-error" role="alert" data-testid="hooks-error">
+          {problem.value}
+        </p>
+      )}
+
+      <h3 class="page-section">{t("hooks.incoming")}</h3>
+      <p class="page-intro">{t("hooks.incomingIntro")}</p>
+      <form class="page-form" onSubmit={onCreateIncoming}>
+        <input
+          ref={inputRef}
+          class="field small"
+          data-testid="hook-name"
+          aria-label={t("hooks.name")}
+          placeholder={t("hooks.name")}
+          maxLength={64}
+          value={hookName.value}
+          onInput={(e) => hookName.value = (e.target as HTMLInputElement).value}
+        />
+        <button
+          type="submit"
+          class="button primary"
+          data-testid="hook-create"
+          disabled={busy.value || hookName.value.trim() === ""}
+        >
+          {t("hooks.create")}
+        </button>
+      </form>
+      {shownUrl.value && (
+        <div class="token-secret" data-testid="hook-url">
+          <p>{t("hooks.url")}</p>
+          <code>{shownUrl.value}</code>
+        </div>
+      )}
+      {incoming.value.length === 0
+        ? <p class="page-empty">{t("hooks.noIncoming")}</p>
+        : (
+          <ul class="token-list" data-testid="hook-list">
+            {incoming.value.map((hook) => (
+              <li key={hook.id} class="token-row" data-testid="hook-row">
+                <span class="token-name">{hook.name}</span>
+                <span class="token-date">
+                  {t("hooks.by", {
+                    user: hook.created_by,
+                    date: formatDateTime(hook.created_at),
+                  })}
+                </span>
+                <button
+                  type="button"
+                  class="button danger"
+                  data-testid="hook-delete"
+                  aria-label={t("hooks.delete", { name: hook.name })}
+                  onClick={() =>
+                    void change(() =>
+                      deleteIncoming(hook.id)
+                    )}
+                >
+                  {t("hooks.deleteButton")}
+                </button>
+              </li>
+            ))}
+          </ul>
         )}
 
-        <h3 class="page-section">{t("hooks.incoming")}</h3>
-        <p class="page-intro">{t("hooks.incomingIntro")}</p>
-        <form class="page-form" onSubmit={onCreateIncoming}>
-          <input
-            ref={inputRef}
-            class="field small"
-            data-testid="hook-name"
-            aria-label={t("hooks.name")}
-            placeholder={t("hooks.name")}
-            maxLength={64}
-            value={hookName.value}
-            onInput={(e) =>
-              hookName.value = (e.target as HTMLInputElement).value}
-          />
-          <button
-            type="submit"
-            class="button primary"
-            data-testid="hook-create"
-            disabled={busy.value || hookName.value.trim() === ""}
-          >
-            {t("hooks.create")}
-          </button>
-        </form>
-        {shownUrl.value && (
-          <div class="token-secret" data-testid="hook-url">
-            <p>{t("hooks.url")}</p>
-            <code>{shownUrl.value}</code>
-          </div>
+      <h3 class="page-section">{t("hooks.outgoing")}</h3>
+      <p class="page-intro">{t("hooks.outgoingIntro")}</p>
+      <form class="page-form" onSubmit={onCreateOutgoing}>
+        <input
+          class="field small"
+          type="url"
+          data-testid="outgoing-url"
+          aria-label={t("hooks.outgoingUrl")}
+          placeholder={t("hooks.outgoingUrl")}
+          maxLength={2048}
+          value={receiver.value}
+          onInput={(e) => receiver.value = (e.target as HTMLInputElement).value}
+        />
+        <button
+          type="submit"
+          class="button primary"
+          data-testid="outgoing-create"
+          disabled={busy.value || receiver.value.trim() === ""}
+        >
+          {t("hooks.register")}
+        </button>
+      </form>
+      {shownSecret.value && (
+        <div class="token-secret" data-testid="outgoing-secret">
+          <p>{t("hooks.secret")}</p>
+          <code>{shownSecret.value}</code>
+        </div>
+      )}
+      {outgoing.value.length === 0
+        ? <p class="page-empty">{t("hooks.noOutgoing")}</p>
+        : (
+          <ul class="token-list" data-testid="outgoing-list">
+            {outgoing.value.map((hook) => (
+              <li key={hook.id} class="token-row" data-testid="outgoing-row">
+                <span class="token-name hook-url">{hook.url}</span>
+                <Delivery hook={hook} />
+                <button
+                  type="button"
+                  class="button danger"
+                  data-testid="outgoing-delete"
+                  aria-label={t("hooks.delete", { name: hook.url })}
+                  onClick={() =>
+                    void change(() =>
+                      deleteOutgoing(hook.id)
+                    )}
+                >
+                  {t("hooks.deleteButton")}
+                </button>
+              </li>
+            ))}
+          </ul>
         )}
-        {incoming.value.length === 0
-          ? <p class="page-empty">{t("hooks.noIncoming")}</p>
-          : (
-            <ul class="token-list" data-testid="hook-list">
-              {incoming.value.map((hook) => (
-                <li key={hook.id} class="token-row" data-testid="hook-row">
-                  <span class="token-name">{hook.name}</span>
-                  <span class="token-date">
-                    {t("hooks.by", {
-                      user: hook.created_by,
-                      date: formatDateTime(hook.created_at),
-                    })}
-                  </span>
-                  <button
-                    type="button"
-                    class="button danger"
-                    data-testid="hook-delete"
-                    aria-label={t("hooks.delete", { name: hook.name })}
-                    onClick={() =>
-                      void change(() =>
-                        deleteIncoming(hook.id)
-                      )}
-                  >
-                    {t("hooks.deleteButton")}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-
-        <h3 class="page-section">{t("hooks.outgoing")}</h3>
-        <p class="page-intro">{t("hooks.outgoingIntro")}</p>
-        <form class="page-form" onSubmit={onCreateOutgoing}>
-          <input
-            class="field small"
-            type="url"
-            data-testid="outgoing-url"
-            aria-label={t("hooks.outgoingUrl")}
-            placeholder={t("hooks.outgoingUrl")}
-            maxLength={2048}
-            value={receiver.value}
-            onInput={(e) =>
-              receiver.value = (e.target as HTMLInputElement).value}
-          />
-          <button
-            type="submit"
-            class="button primary"
-            data-testid="outgoing-create"
-            disabled={busy.value || receiver.value.trim() === ""}
-          >
-            {t("hooks.register")}
-          </button>
-        </form>
-        {shownSecret.value && (
-          <div class="token-secret" data-testid="outgoing-secret">
-            <p>{t("hooks.secret")}</p>
-            <code>{shownSecret.value}</code>
-          </div>
-        )}
-        {outgoing.value.length === 0
-          ? <p class="page-empty">{t("hooks.noOutgoing")}</p>
-          : (
-            <ul class="token-list" data-testid="outgoing-list">
-              {outgoing.value.map((hook) => (
-                <li key={hook.id} class="token-row" data-testid="outgoing-row">
-                  <span class="token-name hook-url">{hook.url}</span>
-                  <Delivery hook={hook} />
-                  <button
-                    type="button"
-                    class="button danger"
-                    data-testid="outgoing-delete"
-                    aria-label={t("hooks.delete", { name: hook.url })}
-                    onClick={() =>
-                      void change(() =>
-                        deleteOutgoing(hook.id)
-                      )}
-                  >
-                    {t("hooks.deleteButton")}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-      </section>
-    </div>
+    </SettingsPage>
   );
 }
 

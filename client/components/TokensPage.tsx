@@ -16,7 +16,7 @@ import {
   revokeToken,
   type TokenInfo,
 } from "../tokens_api.ts";
-import { CloseIcon } from "./Icons.tsx";
+import { SettingsPage } from "./SettingsPage.tsx";
 
 /** The tokens page, when open. */
 export function TokensPage(): JSX.Element | null {
@@ -41,14 +41,6 @@ export function TokensPage(): JSX.Element | null {
     problem.value = null;
     void reload();
     inputRef.current?.focus();
-    function onKey(event: KeyboardEvent): void {
-      if (event.key === "Escape") {
-        event.stopPropagation();
-        actions.tokensPageChanged(state, false);
-      }
-    }
-    addEventListener("keydown", onKey, true);
-    return () => removeEventListener("keydown", onKey, true);
   }, [open]);
 
   if (!open) return null;
@@ -78,87 +70,70 @@ export function TokensPage(): JSX.Element | null {
   }
 
   return (
-    <div class="page-backdrop" onClick={close}>
-      <section
-        class="page"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="tokens-title"
-        data-testid="tokens-page"
-        onClick={(e) => e.stopPropagation()}
-      >
-        <header class="page-header">
-          <h2 id="tokens-title">{t("tokens.title")}</h2>
-          <button
-            type="button"
-            class="icon-button"
-            data-testid="tokens-close"
-            aria-label={t("tokens.close")}
-            title={t("tokens.close")}
-            onClick={close}
-          >
-            <CloseIcon />
-          </button>
-        </header>
-        <p class="page-intro">{t("tokens.intro")}</p>
-        <form class="page-form" onSubmit={(e) => void onCreate(e)}>
-          <input
-            ref={inputRef}
-            class="field small"
-            data-testid="token-name"
-            aria-label={t("tokens.name")}
-            placeholder={t("tokens.name")}
-            maxLength={64}
-            value={name.value}
-            onInput={(e) => name.value = (e.target as HTMLInputElement).value}
-          />
-          <button
-            type="submit"
-            class="button primary"
-            data-testid="token-create"
-            disabled={busy.value || name.value.trim() === ""}
-          >
-            {t("tokens.create")}
-          </button>
-        </form>
-        {secret.value && (
-          <div class="token-secret" data-testid="token-secret">
-            <p>{t("tokens.secret")}</p>
-            <code>{secret.value}</code>
-          </div>
+    <SettingsPage
+      name="tokens"
+      title={t("tokens.title")}
+      closeLabel={t("tokens.close")}
+      onClose={close}
+    >
+      <p class="page-intro">{t("tokens.intro")}</p>
+      <form class="page-form" onSubmit={(e) => void onCreate(e)}>
+        <input
+          ref={inputRef}
+          class="field small"
+          data-testid="token-name"
+          aria-label={t("tokens.name")}
+          placeholder={t("tokens.name")}
+          maxLength={64}
+          value={name.value}
+          onInput={(e) => name.value = (e.target as HTMLInputElement).value}
+        />
+        <button
+          type="submit"
+          class="button primary"
+          data-testid="token-create"
+          disabled={busy.value || name.value.trim() === ""}
+        >
+          {t("tokens.create")}
+        </button>
+      </form>
+      {secret.value && (
+        <div class="token-secret" data-testid="token-secret">
+          <p>{t("tokens.secret")}</p>
+          <code>{secret.value}</code>
+        </div>
+      )}
+      {problem.value && (
+        <p class="page-error" role="alert" data-testid="tokens-error">
+          {problem.value}
+        </p>
+      )}
+      {tokens.value.length === 0
+        ? <p class="page-empty">{t("tokens.none")}</p>
+        : (
+          <ul class="token-list" data-testid="token-list">
+            {tokens.value.map((token) => (
+              <li key={token.id} class="token-row" data-testid="token-row">
+                <span class="token-name">{token.name}</span>
+                <span class="token-date">
+                  {t("tokens.created", {
+                    date: formatDateTime(token.created_at),
+                  })}
+                </span>
+                <button
+                  type="button"
+                  class="button danger"
+                  data-testid="token-revoke"
+                  aria-label={t("tokens.revoke", { name: token.name })}
+                  onClick={() =>
+                    void onRevoke(token.id)}
+                >
+                  {t("tokens.revokeButton")}
+                </button>
+              </li>
+            ))}
+          </ul>
         )}
-        {problem.value && (
-          <p class="page-error" role="alert" data-testid="tokens-error">
-            {problem.value}
-          </p>
-        )}
-        {tokens.value.length === 0
-          ? <p class="page-empty">{t("tokens.none")}</p>
-          : (
-            <ul class="token-list" data-testid="token-list">
-              {tokens.value.map((token) => (
-                <li key={token.id} class="token-row" data-testid="token-row">
-                  <span class="token-name">{token.name}</span>
-                  <span class="token-date">
-                    {t("tokens.created", {
-                      date: formatDateTime(token.created_at),
-                    })}
-                  </span>
-                  <button
-                    type="button"
-                    class="button danger"
-                    data-testid="token-revoke"
-                    aria-label={t("tokens.revoke", { name: token.name })}
-                    onClick={() =>
-                      void onRevoke(token.id)}
-                  >
-                    {t("tokens.revokeButton")}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-      </section>
-    </div>
+    </SettingsPage>
   );
 }

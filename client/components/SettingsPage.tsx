@@ -1,0 +1,59 @@
+/**
+ * The frame of a page over the chat (access tokens, a room's webhooks): a
+ * backdrop that closes it, a titled dialog with a close button, and Escape.
+ */
+
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { CloseIcon } from "./Icons.tsx";
+
+/** A settings page; `name` makes its ids: `<name>-page`, `-title`, `-close`. */
+export function SettingsPage(props: {
+  name: string;
+  title: string;
+  closeLabel: string;
+  onClose: () => void;
+  children: ComponentChildren;
+}): JSX.Element {
+  // The latest onClose, for the key handler added once.
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
+  useEffect(() => {
+    function onKey(event: KeyboardEvent): void {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        onClose.current();
+      }
+    }
+    addEventListener("keydown", onKey, true);
+    return () => removeEventListener("keydown", onKey, true);
+  }, []);
+  const close = () => onClose.current();
+  return (
+    <div class="page-backdrop" onClick={close}>
+      <section
+        class="page"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${props.name}-title`}
+        data-testid={`${props.name}-page`}
+        onClick={(e) => e.stopPropagation()}
+      >
+        <header class="page-header">
+          <h2 id={`${props.name}-title`}>{props.title}</h2>
+          <button
+            type="button"
+            class="icon-button"
+            data-testid={`${props.name}-close`}
+            aria-label={props.closeLabel}
+            title={props.closeLabel}
+            onClick={close}
+          >
+            <CloseIcon />
+          </button>
+        </header>
+        {props.children}
+      </section>
+    </div>
+  );
+}
