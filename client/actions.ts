@@ -414,6 +414,37 @@ export function roomsUpdated(state: AppState, rooms: RoomSummary[]): void {
 }
 
 /**
+ * An admin renamed a room: what the client keeps under its old key moves
+ * to the new one (membership, read mark, counts); its log is read again.
+ */
+export function roomRenamed(state: AppState, from: string, to: string): void {
+  const oldKey = roomKey(from);
+  const newKey = roomKey(to);
+  batch(() => {
+    const move = <T>(signal: { value: Record<string, T> }) => {
+      const { [oldKey]: value, ...rest } = signal.value;
+      signal.value = value === undefined ? rest : { ...rest, [newKey]: value };
+    };
+    const membership = state.memberships.value[oldKey];
+    move(state.memberships);
+    if (membership) {
+      state.memberships.value = {
+        ...state.memberships.value,
+        [newKey]: { ...membership, room: to },
+      };
+    }
+    move(state.readMarks);
+    move(state.manages);
+    move(state.unread);
+    move(state.mentions);
+    move(state.muted);
+    const { [oldKey]: _log, ...logs } = state.logs.value;
+    state.logs.value = logs;
+    forget(state, oldKey);
+  });
+}
+
+/**
  * An account joined a room (on any device: it shows in the sidebar with
  * its read state) or no longer belongs to one (its counts go).
  */

@@ -175,7 +175,8 @@ export function isSystemEvent(value: unknown): value is SystemEvent {
   return isFields(value) && typeof value.room === "string" &&
     typeof value.kind === "string" &&
     typeof value.text === "string" &&
-    (value.user === undefined || typeof value.user === "string");
+    (value.user === undefined || typeof value.user === "string") &&
+    (value.from === undefined || typeof value.from === "string");
 }
 
 /** Reads an `error` reply's data, filling in what a broken server left out. */

@@ -674,6 +674,9 @@ export class ChatNode {
       case "room_changed":
         this.#roomChanged(event);
         return;
+      case "room_renamed":
+        this.#roomRenamed(event);
+        return;
       case "remove_user":
         this.#removeUser(event.userKey, event.reason, event.text);
         return;
@@ -902,6 +905,26 @@ export class ChatNode {
       }
     }
     for (const announce of announcements) announce();
+    this.#scheduleRoomList();
+  }
+
+  // Everyone who gets the room's events hears the new name; connections
+  // looking at it stay, now under the new key, and presence follows.
+  #roomRenamed(event: Extract<ControlEvent, { kind: "room_renamed" }>): void {
+    const members = [...this.registry.membersOf(event.key)];
+    if (!this.registry.renameRoom(event.key, event.newKey, event.name)) return;
+    this.#sequencer.rename(event.key, event.newKey);
+    const notice = encodeEvent("system", {
+      room: event.name,
+      kind: "renamed",
+      from: event.from,
+      user: event.by,
+      text: `${event.by} renamed ${event.from} to ${event.name}`,
+    });
+    for (const member of members) {
+      this.#updatePresence(member);
+      member.outbox.push(notice);
+    }
     this.#scheduleRoomList();
   }
 

@@ -168,6 +168,36 @@ export class RoomRegistry {
     return true;
   }
 
+  /**
+   * Renames a room in place, keeping its members, settings and creation
+   * order: connections looking at it look at `newKey`, accounts' rooms
+   * follow. False when there is no room `key` or `newKey` is another's.
+   */
+  renameRoom(key: string, newKey: string, name: string): boolean {
+    const room = this.#rooms.get(key);
+    if (!room || (newKey !== key && this.#rooms.has(newKey))) return false;
+    const skeleton = nameSkeleton(room.name);
+    if (this.#roomSkeletons.get(skeleton) === key) {
+      this.#roomSkeletons.delete(skeleton);
+    }
+    room.key = newKey;
+    room.name = name;
+    // A new map keeps the room where it was in creation order.
+    this.#rooms = new Map(
+      [...this.#rooms].map(([k, r]) => k === key ? [newKey, room] : [k, r]),
+    );
+    const renamed = nameSkeleton(name);
+    if (!this.#roomSkeletons.has(renamed)) {
+      this.#roomSkeletons.set(renamed, newKey);
+    }
+    for (const member of room.members) {
+      if (member.roomKey === key) member.roomKey = newKey;
+      const rooms = this.#users.get(member.userKey)?.rooms;
+      if (rooms?.delete(key)) rooms.add(newKey);
+    }
+    return true;
+  }
+
   /** The name of a room whose name looks like this one, if any. */
   roomLookingLike(name: string): string | undefined {
     const key = this.#roomSkeletons.get(nameSkeleton(name));

@@ -41,6 +41,17 @@ export class RoomSequencer {
     this.#timers.delete(roomKey);
   }
 
+  /**
+   * Follows a renamed room: its numbering goes on under the new key. Any
+   * message still waiting for a gap is dropped (its readers catch up from
+   * the store when they hear of the rename).
+   */
+  rename(from: string, to: string): void {
+    const next = this.#next.get(from);
+    this.forget(from);
+    if (next !== undefined) this.expect(to, next);
+  }
+
   /** Delivers now, later in order, or never (a duplicate). */
   offer(roomKey: string, seq: number, deliver: () => void): void {
     const next = this.#next.get(roomKey) ?? seq;

@@ -11,6 +11,7 @@ import {
   ClientPool,
   eventually,
   expectError,
+  historyOf,
   TEST_PASSWORD,
   type TestClient,
   type TestServer,
@@ -369,6 +370,76 @@ stores.test("update_room: an admin makes a room private with an owner; guests lo
     assert.deepEqual(
       [entry.action, entry.room, entry.reason, entry.details],
       ["update_room", "Dev", undefined, { private: false }],
+    );
+  }));
+
+stores.test("update_room: an admin renames a room; its people stay in it under the new name with its history, and the old name is free", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.register("carol");
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("send_message", { text: "one" });
+    await carol.ok("join_room", { room: "dev" });
+    const guest = await pool.guest("gus");
+    await guest.ok("join_room", { room: "dev" });
+    const reply = await root.ok("update_room", {
+      room: "dev",
+      name: "Ops",
+      reason: "clearer",
+    });
+    assert.equal(reply.room, "Ops");
+    for (const client of [carol, guest]) {
+      const { data } = await client.event(
+        "system",
+        (d) => d.kind === "renamed",
+      );
+      assert.deepEqual([data.room, data.from, data.user], [
+        "Ops",
+        "dev",
+        "root",
+      ]);
+    }
+    // Still in it, under the new name: sends and history go on.
+    assert.equal((await guest.ok("list_users")).room, "Ops");
+    await guest.ok("send_message", { text: "two" });
+    await carol.event("receive_message", (d) => d.text === "two");
+    const history = await historyOf<
+      { seq: number; text: string; room: string }
+    >(
+      carol,
+      "ops",
+    );
+    assert.deepEqual(history.map((m) => [m.seq, m.text, m.room]), [
+      [1, "one", "Ops"],
+      [2, "two", "Ops"],
+    ]);
+    const rooms = (await carol.ok("list_rooms")).rooms as { name: string }[];
+    assert.deepEqual(rooms.map((r) => r.name).sort(), ["Ops", "general"]);
+    await expectError(carol, "history", { room: "dev" }, "room_not_found");
+    // The old name is free; a taken one, a bad one and general are refused.
+    await carol.ok("create_room", { room: "dev" });
+    await expectError(
+      root,
+      "update_room",
+      { room: "ops", name: "DEV" },
+      "room_exists",
+    );
+    await expectError(
+      root,
+      "update_room",
+      { room: "ops", name: "a b" },
+      "room_name_invalid",
+    );
+    await expectError(
+      root,
+      "update_room",
+      { room: "general", name: "lobby" },
+      "forbidden",
+    );
+    const [entry] = await entries(root);
+    assert.deepEqual(
+      [entry.action, entry.room, entry.reason, entry.details],
+      ["update_room", "Ops", "clearer", { private: false, from: "dev" }],
     );
   }));
 

@@ -379,6 +379,8 @@ function RoomItem(
   { room, state, service }: PageProps & { room: RoomRow },
 ): JSX.Element {
   const owner = useSignal("");
+  const newName = useSignal("");
+  const keepDays = useSignal("");
   const admin = state.isAdmin.value;
   const general = room.name.toLowerCase() === "general";
   return (
@@ -417,6 +419,46 @@ function RoomItem(
               void service.updateRoom(room.name, { owner: owner.value.trim() })}
           >
             {t("admin.setOwner")}
+          </button>
+          <input
+            data-testid="admin-room-name"
+            aria-label={t("admin.newName")}
+            placeholder={t("admin.newName")}
+            value={newName.value}
+            onInput={(e) => newName.value = e.currentTarget.value}
+          />
+          <button
+            type="button"
+            data-testid="admin-room-rename"
+            disabled={newName.value.trim() === ""}
+            onClick={() =>
+              void service.updateRoom(room.name, {
+                name: newName.value.trim(),
+              })}
+          >
+            {t("admin.rename")}
+          </button>
+          <input
+            data-testid="admin-room-retention"
+            type="number"
+            min="0"
+            max="36500"
+            aria-label={t("admin.retentionDays")}
+            placeholder={t("admin.retentionDays")}
+            value={keepDays.value}
+            onInput={(e) => keepDays.value = e.currentTarget.value}
+          />
+          <button
+            type="button"
+            data-testid="admin-room-set-retention"
+            onClick={() =>
+              void service.updateRoom(room.name, {
+                retentionDays: keepDays.value.trim() === ""
+                  ? null
+                  : Number(keepDays.value),
+              })}
+          >
+            {t("admin.setRetention")}
           </button>
         </>
       )}

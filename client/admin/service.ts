@@ -134,14 +134,26 @@ export class AdminService {
     return this.#act("delete_room", { room }, () => this.#loadRooms());
   }
 
-  /** Makes a room private or public, or gives it an owner ("" for none). */
+  /**
+   * Renames a room, makes it private or public, gives it an owner ("" for
+   * none) or its own retention in days (null: the server's).
+   */
   updateRoom(
     room: string,
-    change: { private?: boolean; owner?: string },
+    change: {
+      private?: boolean;
+      owner?: string;
+      name?: string;
+      retentionDays?: number | null;
+    },
   ): Promise<void> {
     const data: Record<string, unknown> = { room };
     if (change.private !== undefined) data.private = change.private;
     if (change.owner !== undefined) data.owner = change.owner || null;
+    if (change.name !== undefined) data.name = change.name;
+    if (change.retentionDays !== undefined) {
+      data.retention_days = change.retentionDays;
+    }
     return this.#act("update_room", data, () => this.#loadRooms());
   }
 

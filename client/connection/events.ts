@@ -234,6 +234,20 @@ export class ServerEvents {
       });
       return;
     }
+    if (event.kind === "renamed" && event.from !== undefined) {
+      actions.roomRenamed(state, event.from, event.room);
+      if (roomKey(event.from) === roomKey(current)) {
+        void this.#options.sync.followTo(event.room);
+      }
+      actions.noticeAdded(state, {
+        room: roomKey(event.from) === roomKey(current)
+          ? event.room
+          : state.viewKey.value,
+        kind: "info",
+        text: event.text,
+      });
+      return;
+    }
     if ((event.kind === "kicked" || event.kind === "banned") && aboutMe) {
       // A kick or server ban closes the socket (4003) right after: the
       // close ends the session with this text. A room ban (same event,

@@ -245,17 +245,28 @@ export class Sync {
   }
 
   /**
+   * Shows a room the server moved this connection into (general, or the
+   * room it was in under a new name), its log read afresh.
+   */
+  async followTo(room: string): Promise<void> {
+    const link = this.#options.link();
+    if (!link) return;
+    actions.roomEntered(this.#state, { room, history: [] });
+    void this.#options.members.refresh();
+    await this.catchUp(link, room, null);
+  }
+
+  /**
    * The server moved this connection to general (room ban, room deleted,
    * membership ended): follow it, saying why when `text` tells.
    */
   async followToGeneral(text: string | null): Promise<void> {
     const link = this.#options.link();
     if (!link) return;
-    actions.roomEntered(this.#state, { room: GENERAL_ROOM, history: [] });
-    void this.#options.members.refresh();
-    await this.catchUp(link, GENERAL_ROOM, null);
+    await this.followTo(GENERAL_ROOM);
+    if (link !== this.#options.link()) return;
     // A server ban closes the socket right after its notice: nothing to say then.
-    if (text === null || link !== this.#options.link()) return;
+    if (text === null) return;
     actions.noticeAdded(this.#state, {
       room: GENERAL_ROOM,
       kind: "warning",

@@ -48,6 +48,15 @@ export type ControlEvent =
   }
   | { kind: "room_deleted"; key: string; name: string; by: string }
   | {
+    /** An admin renamed a room: `key` and `from` were its key and name. */
+    kind: "room_renamed";
+    key: string;
+    newKey: string;
+    name: string;
+    from: string;
+    by: string;
+  }
+  | {
     /** An admin made a room private or public, or gave it an owner. */
     kind: "room_changed";
     key: string;

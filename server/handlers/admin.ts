@@ -20,6 +20,7 @@ import { audit } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
 import { requireRole } from "./roles.ts";
+import { renameRoom } from "./room_rename.ts";
 
 const logger = log("admin");
 
@@ -186,9 +187,9 @@ export async function deleteAccount(
 }
 
 /**
- * `update_room`: makes a room private or public, gives it an owner (an
- * account) or none, and its own retention; admins only. `general` stays
- * public.
+ * `update_room`: renames a room, makes it private or public, gives it an
+ * owner (an account) or none, and its own retention; admins only.
+ * `general` stays public and keeps its name.
  */
 export async function updateRoom(
   ctx: MemberContext,
@@ -199,7 +200,7 @@ export async function updateRoom(
   const data = parseData(updateRoomData, raw);
   if (isFailure(data)) return data;
   const { node } = ctx;
-  const roomKey = await node.findRoomAnywhere(data.room);
+  let roomKey = await node.findRoomAnywhere(data.room);
   if (roomKey === undefined) {
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
@@ -216,6 +217,12 @@ export async function updateRoom(
     owner = account.key;
     ownerName = account.username;
   }
+  // The rename first: what follows applies to the room under its new key.
+  const renamed = data.name === undefined
+    ? undefined
+    : await renameRoom(ctx, roomKey, data.name);
+  if (isFailure(renamed)) return renamed;
+  if (renamed) roomKey = renamed.key;
   const room = await node.store.updateRoom(roomKey, {
     private: data.private,
     owner,
@@ -230,6 +237,7 @@ export async function updateRoom(
     private: room.private,
   };
   if (data.owner !== undefined) details.owner = ownerName ?? "";
+  if (renamed) details.from = renamed.from;
   if (data.retention_days !== undefined) {
     // "default": the room follows --retention-days again.
     details.retention_days = data.retention_days ?? "default";
@@ -260,6 +268,7 @@ export async function updateRoom(
       room.owner;
   }
   return succeed(reply, () => {
+    renamed?.announce();
     node.control({
       kind: "room_changed",
       key: roomKey,

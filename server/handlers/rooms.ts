@@ -21,7 +21,8 @@ import { takeInvite } from "./invites.ts";
 
 const logger = log("rooms");
 
-const ROOM_NAME_RULE =
+/** What a room name may be, as `room_name_invalid` says. */
+export const ROOM_NAME_RULE =
   "A room name is 1 to 32 letters, digits, '_', '-' or '.', without spaces.";
 
 /** `list_rooms`: every room the user may see, with its user count. */

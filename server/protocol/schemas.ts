@@ -225,6 +225,8 @@ export const deleteAccountData = z.object({
 /** `update_room` data: absent fields stay; `owner: null` clears it. */
 export const updateRoomData = z.object({
   room: name,
+  /** A new name (`create_room`'s rules); the room keeps all it holds. */
+  name: name.optional(),
   private: z.boolean().optional(),
   owner: name.nullable().optional(),
   /** Its own retention in days, 0 for forever; null: the server's. */

@@ -170,7 +170,8 @@ export type SystemKind =
   | "removed"
   | "info"
   | "pinned"
-  | "unpinned";
+  | "unpinned"
+  | "renamed";
 
 /** Data of a `system` event. */
 export interface SystemEvent {
@@ -180,6 +181,8 @@ export interface SystemEvent {
   text: string;
   /** `pinned`, `unpinned`: the message's id. */
   id?: string;
+  /** `renamed`: the room's name before. */
+  from?: string;
 }
 
 /** Data of `room_list` events and `list_rooms` replies. */
