@@ -364,3 +364,31 @@ Deno.test("registry: membersOf, connectionsOf and everyone find the right connec
   assert.deepEqual([...r.membersOf("nope")], []);
   assert.deepEqual(new Set(r.everyone()), new Set([a1, a2, bob]));
 });
+
+Deno.test("registry: a renamed room keeps its place, members and viewers under the new key; the old name is free", () => {
+  const r = registry();
+  r.addRoom("ops", "ops");
+  const ann = account("Ann");
+  const gus = guest("Gus");
+  r.claim(ann);
+  r.claim(gus);
+  r.enter(ann, "dev");
+  r.enter(gus, "dev");
+  assert.equal(r.renameRoom("dev", "ops", "Ops"), false);
+  assert.equal(r.renameRoom("nope", "x", "x"), false);
+  assert.equal(r.renameRoom("dev", "team", "Team"), true);
+  assert.deepEqual(summaries(r), [
+    { name: "general", users: 0 },
+    { name: "Team", users: 2 },
+    { name: "ops", users: 0 },
+  ]);
+  assert.equal(ann.roomKey, "team");
+  assert.equal(gus.roomKey, "team");
+  assert.equal(r.isMemberOf("ann", "team"), true);
+  assert.equal(r.isMemberOf("ann", "dev"), false);
+  assert.deepEqual([...r.membersOf("team")], [ann, gus]);
+  assert.equal(r.roomName("dev"), undefined);
+  assert.equal(r.roomLookingLike("dev"), undefined);
+  assert.equal(r.roomLookingLike("team"), "Team");
+  assert.equal(r.addRoom("dev", "dev"), true);
+});
