@@ -1,8 +1,8 @@
 /**
  * The admin page (/admin) in a real browser against a real server: live
  * figures, an account banned for an hour with a reason, the bans and the
- * audit log that show it, a password reset link its owner uses, and a
- * plain user turned away; screenshots at desktop and phone size. Needs
+ * audit log that show it, a password reset link its owner uses, a room
+ * renamed while someone is in it, and a plain user turned away; screenshots at desktop and phone size. Needs
  * /usr/bin/chromium; without it the test is reported as ignored.
  */
 
@@ -11,8 +11,10 @@ import {
   artifact,
   browserTest,
   currentRoom,
+  messages,
   openPage,
   register,
+  send,
   signIn,
   STEP_TIMEOUT,
 } from "./browser_support.ts";
@@ -22,7 +24,7 @@ import { postAsPage, TEST_PASSWORD } from "./harness.ts";
 const WIDE = { timeout: 3 * STEP_TIMEOUT };
 
 browserTest(
-  "admin page: an admin bans an account for an hour, sees it in the bans and the audit log, and hands out a reset link",
+  "admin page: an admin bans an account for an hour, sees it in the bans and the audit log, hands out a reset link and renames a room its people follow",
   async (browser, server) => {
     const root = await openPage(browser, server);
     await register(root, "root");
@@ -100,6 +102,25 @@ browserTest(
     await owner.getByRole("button").click();
     await currentRoom(owner, "general");
 
+    // A room renamed on the page: whoever is in it follows to the new name.
+    const chat = await openPage(browser, server);
+    await signIn(chat, "root");
+    await send(chat, "/create dev");
+    await currentRoom(chat, "dev");
+    await send(chat, "before the rename");
+    await messages(chat, "before the rename").waitFor(WIDE);
+    await root.getByTestId("admin-tab-rooms").click();
+    const dev = root.locator('[data-testid="admin-room"][data-room="dev"]');
+    await dev.waitFor(WIDE);
+    await dev.getByTestId("admin-room-name").fill("ops");
+    await dev.getByTestId("admin-room-rename").click();
+    await root.locator('[data-testid="admin-room"][data-room="ops"]')
+      .waitFor(WIDE);
+    await chat.getByTestId("current-room").filter({ hasText: /^ops$/ })
+      .waitFor(WIDE);
+    await messages(chat, "before the rename").waitFor(WIDE);
+    await root.screenshot({ path: artifact("admin_rooms.png") });
+
     // At phone size the page still fits and works; a plain user is refused.
     const phone = await openPage(browser, server, {
       viewport: { width: 390, height: 844 },
@@ -107,7 +128,7 @@ browserTest(
     await signIn(phone, "root");
     await phone.goto("/admin");
     await phone.getByTestId("admin-tab-rooms").click();
-    await phone.locator('[data-testid="admin-room"][data-room="general"]')
+    await phone.locator('[data-testid="admin-room"][data-room="ops"]')
       .waitFor(WIDE);
     const overflow = await phone.evaluate(() =>
       document.documentElement.scrollWidth - innerWidth

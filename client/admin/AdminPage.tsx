@@ -328,6 +328,40 @@ function AccountPanel(
   );
 }
 
+/** A text field and the button that acts on what it holds (trimmed). */
+function FieldAction(
+  { field, label, number, button, action, onAct }: {
+    field: string;
+    label: string;
+    number?: boolean;
+    button: string;
+    action: string;
+    onAct: (value: string) => void;
+  },
+): JSX.Element {
+  const value = useSignal("");
+  return (
+    <>
+      <input
+        data-testid={field}
+        type={number ? "number" : "text"}
+        min={number ? "0" : undefined}
+        aria-label={label}
+        placeholder={label}
+        value={value.value}
+        onInput={(e) => value.value = e.currentTarget.value}
+      />
+      <button
+        type="button"
+        data-testid={button}
+        onClick={() => onAct(value.value.trim())}
+      >
+        {action}
+      </button>
+    </>
+  );
+}
+
 // A destructive button asks twice in the page itself: dialogs are easy
 // to click through and block the page.
 function ConfirmButton(
@@ -378,9 +412,6 @@ function Rooms({ state, service }: PageProps): JSX.Element {
 function RoomItem(
   { room, state, service }: PageProps & { room: RoomRow },
 ): JSX.Element {
-  const owner = useSignal("");
-  const newName = useSignal("");
-  const keepDays = useSignal("");
   const admin = state.isAdmin.value;
   const general = room.name.toLowerCase() === "general";
   return (
@@ -405,61 +436,32 @@ function RoomItem(
           >
             {room.private ? t("admin.makePublic") : t("admin.makePrivate")}
           </button>
-          <input
-            data-testid="admin-room-owner"
-            aria-label={t("admin.owner")}
-            placeholder={t("admin.owner")}
-            value={owner.value}
-            onInput={(e) => owner.value = e.currentTarget.value}
+          <FieldAction
+            field="admin-room-owner"
+            label={t("admin.owner")}
+            button="admin-room-set-owner"
+            action={t("admin.setOwner")}
+            onAct={(owner) => void service.updateRoom(room.name, { owner })}
           />
-          <button
-            type="button"
-            data-testid="admin-room-set-owner"
-            onClick={() =>
-              void service.updateRoom(room.name, { owner: owner.value.trim() })}
-          >
-            {t("admin.setOwner")}
-          </button>
-          <input
-            data-testid="admin-room-name"
-            aria-label={t("admin.newName")}
-            placeholder={t("admin.newName")}
-            value={newName.value}
-            onInput={(e) => newName.value = e.currentTarget.value}
+          <FieldAction
+            field="admin-room-name"
+            label={t("admin.newName")}
+            button="admin-room-rename"
+            action={t("admin.rename")}
+            onAct={(name) =>
+              name !== "" && void service.updateRoom(room.name, { name })}
           />
-          <button
-            type="button"
-            data-testid="admin-room-rename"
-            disabled={newName.value.trim() === ""}
-            onClick={() =>
+          <FieldAction
+            field="admin-room-retention"
+            label={t("admin.retentionDays")}
+            number
+            button="admin-room-set-retention"
+            action={t("admin.setRetention")}
+            onAct={(days) =>
               void service.updateRoom(room.name, {
-                name: newName.value.trim(),
+                retentionDays: days === "" ? null : Number(days),
               })}
-          >
-            {t("admin.rename")}
-          </button>
-          <input
-            data-testid="admin-room-retention"
-            type="number"
-            min="0"
-            max="36500"
-            aria-label={t("admin.retentionDays")}
-            placeholder={t("admin.retentionDays")}
-            value={keepDays.value}
-            onInput={(e) => keepDays.value = e.currentTarget.value}
           />
-          <button
-            type="button"
-            data-testid="admin-room-set-retention"
-            onClick={() =>
-              void service.updateRoom(room.name, {
-                retentionDays: keepDays.value.trim() === ""
-                  ? null
-                  : Number(keepDays.value),
-              })}
-          >
-            {t("admin.setRetention")}
-          </button>
         </>
       )}
       {!general && (
