@@ -91,6 +91,8 @@ export async function openBackends(
 // SQLite's WAL checkpoints (and their fsyncs) always run on a thread of
 // their own; with `--db-thread on` the connection and its commits do too,
 // so no write of the store ever holds up the sockets (docs/performance.md).
+// Either way the threads have loaded and started before the server listens:
+// a thread started later could find no file descriptor left to load with.
 // The one-file build cannot start threads from files (it has none beside
 // it): there SQLite and its checkpoints run on the main thread, as with
 // `--db-thread off` before background checkpoints existed.
@@ -106,7 +108,7 @@ async function openSqlite(config: Config): Promise<Store> {
   };
   return config.dbThread && threads
     ? await openWorkerStore({ kind: "sqlite", path: config.db, options })
-    : new SqliteStore(config.db, options);
+    : await SqliteStore.open(config.db, options);
 }
 
 /**

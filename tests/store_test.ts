@@ -27,12 +27,10 @@ storeContract("SqliteStore", async () => {
   const path = `${dir}/chat.db`;
   return {
     open: () =>
-      Promise.resolve(
-        new SqliteStore(path, {
-          ...OPTIONS,
-          backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
-        }),
-      ),
+      SqliteStore.open(path, {
+        ...OPTIONS,
+        backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+      }),
     dispose: () => Deno.remove(dir, { recursive: true }),
   };
 });
@@ -47,6 +45,28 @@ Deno.test("SqliteStore: a file that is not a database fails with StoreUnavailabl
       (error: unknown) =>
         error instanceof StoreUnavailableError &&
         error.message.includes(path),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: open fails with StoreUnavailableError when its checkpoint thread cannot start, rather than later", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  try {
+    // A thread whose module cannot load, as when the process is out of
+    // file descriptors: found at open, before the server listens.
+    await assert.rejects(
+      SqliteStore.open(`${dir}/chat.db`, {
+        ...OPTIONS,
+        backgroundCheckpoints: {
+          ...BACKGROUND_CHECKPOINTS,
+          workerUrl: "data:text/javascript,throw new Error('EMFILE')",
+        },
+      }),
+      (error: unknown) =>
+        error instanceof StoreUnavailableError &&
+        error.message.includes("checkpoint"),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

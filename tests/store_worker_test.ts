@@ -70,6 +70,35 @@ Deno.test("WorkerStore: a file that is not a database fails to open with StoreUn
   }
 });
 
+Deno.test("WorkerStore: open fails with StoreUnavailableError when the store's checkpoint thread cannot start", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  try {
+    // Found before the server listens, not printed later as "Uncaught
+    // (in worker)" when descriptors run out.
+    await assert.rejects(
+      openWorkerStore({
+        kind: "sqlite",
+        path: `${dir}/chat.db`,
+        options: {
+          permanentRooms: [GENERAL],
+          busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+          backgroundCheckpoints: {
+            ...BACKGROUND_CHECKPOINTS,
+            // A thread that cannot open its connection says so.
+            workerUrl: "data:text/javascript,self.onmessage = () => " +
+              "self.postMessage({ type: 'failed', message: 'EMFILE' })",
+          },
+        },
+      }),
+      (error: unknown) =>
+        error instanceof StoreUnavailableError &&
+        error.message.includes("checkpoint"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("WorkerStore: an error in the worker's store arrives as StoreUnavailableError with its message", () =>
   withStore(async (store) => {
     await assert.rejects(

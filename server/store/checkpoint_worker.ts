@@ -26,6 +26,8 @@ export type FromCheckpointer =
     ms: number;
     requested: boolean;
   }
+  /** The connection is open and passes are scheduled. */
+  | { type: "started" }
   | { type: "failed"; message: string }
   | { type: "stopped" };
 
@@ -80,6 +82,7 @@ scope.onmessage = (event) => {
     }
     interval = message.intervalMs;
     timer = setTimeout(() => pass(false), interval);
+    scope.postMessage({ type: "started" });
     return;
   }
   if (message.type === "pass_now") {

@@ -31,6 +31,8 @@ export interface CheckpointPass {
 
 /** Options of {@link BackgroundCheckpoints}. */
 export interface BackgroundCheckpointOptions {
+  /** The thread's module (default: checkpoint_worker.ts); for tests. */
+  workerUrl?: string | URL;
   /** Time between passes, in ms. */
   intervalMs: number;
   /** How long the checkpointer's connection waits for a lock. */
@@ -47,21 +49,34 @@ export class BackgroundCheckpoints {
   #stopped = Promise.withResolvers<void>();
   #stopping?: Promise<void>;
   #requested: ((pass: CheckpointPass) => void)[] = [];
+  #started = Promise.withResolvers<void>();
+  #running = false;
 
   constructor(path: string, options: BackgroundCheckpointOptions) {
-    this.#worker = new Worker(WORKER_URL, { type: "module" });
+    this.#worker = new Worker(options.workerUrl ?? WORKER_URL, {
+      type: "module",
+    });
+    // Whoever opens the store awaits started(); one that does not must not
+    // turn a failed start into an unhandled rejection.
+    this.#started.promise.catch(() => {});
     this.#worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
       const message = event.data;
       if (message.type === "pass") {
         if (message.requested) {
           for (const resolve of this.#requested.splice(0)) resolve(message);
         } else options.onPass(message);
-      } else if (message.type === "failed") options.onError(message.message);
-      else this.#stopped.resolve();
+      } else if (message.type === "started") {
+        this.#running = true;
+        this.#started.resolve();
+      } else if (message.type === "failed") {
+        if (this.#running) options.onError(message.message);
+        else this.#failedToStart(message.message);
+      } else this.#stopped.resolve();
     };
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      options.onError(event.message);
+      if (this.#running) options.onError(event.message);
+      else this.#failedToStart(event.message);
       this.#stopped.resolve();
     };
     this.#worker.postMessage(
@@ -72,6 +87,23 @@ export class BackgroundCheckpoints {
         busyTimeoutMs: options.busyTimeoutMs,
       } satisfies ToCheckpointer,
     );
+  }
+
+  // A thread that never started has nothing to finish: it ends now.
+  #failedToStart(message: string): void {
+    this.#started.reject(new Error(message));
+    this.#worker.terminate();
+    this.#stopped.resolve();
+  }
+
+  /**
+   * Resolves once the thread has loaded its module and opened its
+   * connection; rejects with why it could not. A module loads lazily: a
+   * thread started after the server listens may find no file descriptor
+   * left to load it with, so the store waits for this before it is used.
+   */
+  started(): Promise<void> {
+    return this.#started.promise;
   }
 
   /**

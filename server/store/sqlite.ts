@@ -127,6 +127,8 @@ export interface SqliteStoreOptions {
     intervalMs: number;
     /** Past this many frames the writer lets a pass empty the WAL. */
     resetFrames: number;
+    /** The thread's module (default: checkpoint_worker.ts); for tests. */
+    workerUrl?: string;
   };
 }
 
@@ -191,6 +193,30 @@ export class SqliteStore implements Store {
     return this.#appendCommits;
   }
 
+  /**
+   * Opens the store and resolves once its checkpoint thread runs (see
+   * {@link BackgroundCheckpoints.started}); a thread that cannot start
+   * fails the open with `StoreUnavailableError`, before the server listens.
+   */
+  static async open(
+    path: string,
+    options: SqliteStoreOptions,
+  ): Promise<SqliteStore> {
+    const store = new SqliteStore(path, options);
+    try {
+      await store.#checkpoints?.started();
+    } catch (error) {
+      await store.close();
+      throw new StoreUnavailableError(
+        `Cannot start the checkpoint thread of '${path}': ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    return store;
+  }
+
   constructor(path: string, options: SqliteStoreOptions) {
     try {
       this.#db = new DatabaseSync(path);
@@ -229,7 +255,12 @@ export class SqliteStore implements Store {
 
   #checkpointInBackground(
     path: string,
-    options: { intervalMs: number; resetFrames: number; busyTimeoutMs: number },
+    options: {
+      intervalMs: number;
+      resetFrames: number;
+      busyTimeoutMs: number;
+      workerUrl?: string;
+    },
   ): void {
     // No checkpoint inside a commit any more; the WAL file is cut back to
     // its reset size when it starts over after a burst.
@@ -242,6 +273,7 @@ export class SqliteStore implements Store {
     );
     this.#resetFrames = options.resetFrames;
     this.#checkpoints = new BackgroundCheckpoints(path, {
+      workerUrl: options.workerUrl,
       intervalMs: options.intervalMs,
       busyTimeoutMs: options.busyTimeoutMs,
       onPass: (pass) => this.#afterCheckpointPass(pass),

@@ -26,10 +26,12 @@ const scope = self as unknown as {
   close(): void;
 };
 
-function open(spec: StoreSpec): Store {
+// Resolves once the store's own threads (its checkpointer) run: the
+// server listens only after "opened".
+function open(spec: StoreSpec): Promise<Store> {
   switch (spec.kind) {
     case "sqlite":
-      return new SqliteStore(spec.path, spec.options);
+      return SqliteStore.open(spec.path, spec.options);
   }
 }
 
@@ -135,30 +137,34 @@ async function close(): Promise<void> {
   scope.close();
 }
 
+async function opening(spec: StoreSpec): Promise<void> {
+  try {
+    store = await open(spec);
+    const found = surface(store);
+    methods = found.methods;
+    getters = found.getters;
+    scope.postMessage({
+      type: "opened",
+      methods: [...methods],
+      state: state(),
+    });
+  } catch (error) {
+    scope.postMessage({
+      type: "open_failed",
+      error: errorShape(
+        error instanceof Error ? error : new StoreUnavailableError(
+          String(error),
+        ),
+      ),
+    });
+  }
+}
+
 scope.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
     case "open":
-      try {
-        store = open(message.spec);
-        const found = surface(store);
-        methods = found.methods;
-        getters = found.getters;
-        scope.postMessage({
-          type: "opened",
-          methods: [...methods],
-          state: state(),
-        });
-      } catch (error) {
-        scope.postMessage({
-          type: "open_failed",
-          error: errorShape(
-            error instanceof Error ? error : new StoreUnavailableError(
-              String(error),
-            ),
-          ),
-        });
-      }
+      opening(message.spec);
       return;
     case "calls":
       for (const [id, method, args] of message.calls) run(id, method, args);
