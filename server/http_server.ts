@@ -107,7 +107,12 @@ export async function startHttpServer(
   );
   const server = http.createServer({
     headersTimeout: options.headerTimeoutSeconds * 1000,
-    requestTimeout: (options.requestTimeoutSeconds ?? 300) * 1000,
+    // A request has at least as long as its headers (node:http refuses to
+    // start otherwise, which `--header-timeout` above 300 did).
+    requestTimeout: Math.max(
+      options.requestTimeoutSeconds ?? 300,
+      options.headerTimeoutSeconds,
+    ) * 1000,
     keepAliveTimeout: options.keepAliveTimeoutSeconds * 1000,
     // How often the header and request timeouts are checked.
     connectionsCheckingInterval: Math.min(
