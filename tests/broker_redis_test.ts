@@ -98,10 +98,10 @@ function registerTests(redis: RedisService): void {
       assert.deepEqual(got, [ping(1)]);
       back = (await startRedisOnPort(own.port))!;
       await eventually(() => assert.equal(a.healthy(), true), {
-        timeoutMs: 10_000,
+        timeoutMs: 60_000,
       });
       await eventually(() => assert.equal(b.healthy(), true), {
-        timeoutMs: 10_000,
+        timeoutMs: 60_000,
       });
       a.publish(ping(2));
       // What was published during the outage may reach b late (the

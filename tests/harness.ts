@@ -65,7 +65,14 @@ export async function withServer(
   }
 }
 
-const DEFAULT_WAIT_MS = 5000;
+/**
+ * How long a reply or event is waited for by default: far above what any
+ * request takes on a busy 2-core machine, so only a server that never
+ * answers fails on it. "Nothing happened" is never shown by this running
+ * out: tests use a barrier (a round trip after the event that would have
+ * come) instead.
+ */
+const DEFAULT_WAIT_MS = 60_000;
 
 /**
  * How long to wait for the answer to work whose time depends on the
@@ -203,7 +210,7 @@ export class TestClient {
 
   /**
    * Sends a request with a fresh id and returns its reply (waiting at most
-   * `timeoutMs`: by default 5 s, or PATIENT_WAIT_MS when it hashes a
+   * `timeoutMs`: by default 60 s, or PATIENT_WAIT_MS when it hashes a
    * password).
    */
   async request(
@@ -531,7 +538,8 @@ export async function spawnServer(
   });
   const timer = setTimeout(
     () => reject(new Error(`Server did not start:\n${text}`)),
-    20000,
+    // Starting Deno and loading the server takes seconds on a busy machine.
+    120_000,
   );
   try {
     const url = await listening;

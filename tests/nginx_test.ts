@@ -181,7 +181,7 @@ function proxyTest(
         eventually(async () => {
           const { status } = await httpGet(`${proxyUrl}/healthz`);
           assert.equal(status, 200);
-        }, { timeoutMs: 5000 }),
+        }, { timeoutMs: 60_000 }),
       ]);
       const proxied = new ClientPool(`ws://127.0.0.1:${port}/ws`);
       const direct = cluster.nodes.map((node) => new ClientPool(node.wsUrl));

@@ -152,7 +152,7 @@ Deno.test("rate limits: the tenth refusal within 10 s closes the connection with
     await alice.ok("list_rooms");
     assert.equal(alice.closeCode, undefined);
     alice.send({ action: "send_message", data: { text: "m15" }, id: "s15" });
-    const closed = await within(2000, alice.closed, "close");
+    const closed = await within(60_000, alice.closed, "close");
     assert.equal(closed.code, 1008);
     const codes = alice.received.filter((f) => f.id?.startsWith("s")).map((f) =>
       f.data.code ?? f.action

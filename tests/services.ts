@@ -46,7 +46,8 @@ export interface PostgresOptions {
 const PG_ROOT = "/usr/lib/postgresql";
 const REDIS_SERVER = "/usr/bin/redis-server";
 const REDIS_CLI = "/usr/bin/redis-cli";
-const READY_TIMEOUT_MS = 10_000;
+// Starting PostgreSQL or Redis takes seconds on a busy machine.
+const READY_TIMEOUT_MS = 60_000;
 
 /** The newest PostgreSQL `bin` folder installed by Debian's packages, if any. */
 function postgresBin(): string | undefined {

@@ -581,9 +581,9 @@ function registerTests(pg: PostgresService): void {
   });
 }
 
-/** Calls `step` until it succeeds, for up to 5 s. */
+/** Calls `step` until it succeeds, for up to 60 s (a restart on a busy machine). */
 async function retry(step: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       return await step();

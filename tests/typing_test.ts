@@ -4,7 +4,7 @@
  * the typist, at most one per 2 s.
  */
 import assert from "node:assert/strict";
-import { delay, expectError, withClients } from "./harness.ts";
+import { expectError, roundTrip, withClients } from "./harness.ts";
 
 Deno.test("typing: the others in the room hear it, throttled to one per 2 s", () =>
   withClients(async (pool) => {
@@ -29,6 +29,7 @@ Deno.test("typing: in a private conversation only the other side hears it", () =
     const heard = await bob.event("typing");
     assert.deepEqual(heard.data, { to: "bob", user: "alice" });
     await expectError(alice, "typing", { to: "nobody" }, "user_not_found");
-    await delay(50);
+    // Barrier: a typing event to carol would have come before this reply.
+    await roundTrip(carol);
     assert.equal(carol.events("typing").length, 0);
   }));

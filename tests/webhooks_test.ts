@@ -427,7 +427,8 @@ Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that n
   });
   const { server, bob, close } = await setUp();
   server.node.webhooks.timing.retryDelaysMs = [50];
-  server.node.webhooks.timing.timeoutMs = 300;
+  // Long enough for the refusing receiver's answer on a busy machine.
+  server.node.webhooks.timing.timeoutMs = 3000;
   try {
     for (const url of [refusing.url, slow.url]) {
       await api(server, "/api/rooms/team/outgoing-hooks", {
@@ -445,9 +446,9 @@ Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that n
       assert.equal(hooks[0].failures, 1);
       assert.equal(hooks[1].failures, 2);
       return hooks;
-    }, { timeoutMs: 10_000 });
+    }, { timeoutMs: 60_000 });
     assert.equal(hooks[0].last_status, 400);
-    assert.match(hooks[1].last_error as string, /no answer within 0.3 s/);
+    assert.match(hooks[1].last_error as string, /no answer within 3 s/);
     assert.equal(hooks[1].last_status, null);
     assert.equal(refusing.received.length, 1);
     assert.equal(slow.received.length, 2);

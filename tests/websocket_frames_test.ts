@@ -37,11 +37,18 @@ interface Outcome {
   texts: string[];
 }
 
-/** Sends frames, then reads until the server closes (or `quietMs` of silence). */
+/**
+ * Sends frames, then reads until the server closes, `until` holds (the
+ * answer a test waits for came), or 30 s of silence: only a server
+ * that neither answers nor closes is waited for that long.
+ */
 async function exchange(
   server: TestServer,
   frames: Uint8Array[],
-  options: { quietMs?: number; login?: boolean } = {},
+  options: {
+    login?: boolean;
+    until?: (out: Outcome) => boolean;
+  } = {},
 ): Promise<Outcome> {
   const socket = await RawSocket.open(server.wsUrl);
   assert.equal(socket.status, 101);
@@ -55,7 +62,7 @@ async function exchange(
       assert.match(reply, /"success"/);
     }
     for (const frame of frames) await socket.sendBytes(frame);
-    const quietMs = options.quietMs ?? 5000;
+    const quietMs = 30_000;
     for (;;) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const frame = await Promise.race([
@@ -80,6 +87,7 @@ async function exchange(
       }
       if (frame.opcode === PONG) outcome.pongs.push(text);
       if (frame.opcode === TEXT) outcome.texts.push(text);
+      if (options.until?.(outcome)) break;
     }
   } finally {
     socket.abort();
@@ -100,6 +108,11 @@ function assertFailed(out: Outcome, code: number): void {
   if (out.code !== undefined) assert.equal(out.code, code);
 }
 
+/** Whether a text frame holding `needle` came (a reply waited for). */
+function answered(needle: string): (out: Outcome) => boolean {
+  return (out) => out.texts.some((t) => t.includes(needle));
+}
+
 const f = encodeFrame;
 const LIST_ROOMS = '{"action":"list_rooms","id":"q"}';
 const INVALID_UTF8 = [
@@ -116,7 +129,7 @@ Deno.test("websocket frames: a ping of up to 125 bytes gets a pong with the same
   withServer(async (server) => {
     const payload = "p".repeat(125);
     const out = await exchange(server, [f({ opcode: PING, payload })], {
-      quietMs: 1000,
+      until: (out) => out.pongs.length > 0,
     });
     assert.deepEqual(out.pongs, [payload]);
     assert.equal(out.code, undefined);
@@ -135,7 +148,7 @@ Deno.test("websocket frames: an unsolicited pong is ignored and the connection s
     const out = await exchange(server, [
       f({ opcode: PONG, payload: "unsolicited" }),
       f({ opcode: TEXT, payload: LIST_ROOMS }),
-    ], { quietMs: 1000, login: true });
+    ], { login: true, until: answered('"list_rooms"') });
     assert.equal(out.code, undefined);
     assert.ok(
       out.texts.some((t) => t.includes('"list_rooms"')),
@@ -180,7 +193,10 @@ Deno.test("websocket frames: a text message in fragments, with a ping between th
       f({ opcode: TEXT, payload: a, fin: false }),
       f({ opcode: PING, payload: "between" }),
       f({ opcode: CONTINUATION, payload: b }),
-    ], { quietMs: 1000, login: true });
+    ], {
+      login: true,
+      until: (out) => out.pongs.length > 0 && answered('"list_rooms"')(out),
+    });
     assert.equal(out.code, undefined);
     assert.deepEqual(out.pongs, ["between"]);
     assert.ok(
@@ -243,7 +259,7 @@ Deno.test("websocket frames: valid UTF-8 split inside a character across fragmen
     const out = await exchange(server, [
       f({ opcode: TEXT, payload: bytes.subarray(0, cut), fin: false }),
       f({ opcode: CONTINUATION, payload: bytes.subarray(cut) }),
-    ], { quietMs: 1000, login: true });
+    ], { login: true, until: answered("é€😀") });
     assert.equal(out.code, undefined);
     assert.ok(out.texts.some((t) => t.includes("é€😀")), out.texts.join());
   }));

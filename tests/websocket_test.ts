@@ -197,9 +197,11 @@ Deno.test("upgrade: closing one of the sockets at the cap lets the next one in",
     refused.abort();
     assert.equal(refused.status, 429);
     await first.close();
-    // The slot is given back when the server sees the close: poll briefly.
+    // The slot is given back when the server sees the close: poll until
+    // it has (seconds on a busy machine).
     let status = 0;
-    for (let i = 0; i < 50 && status !== 101; i++) {
+    const deadline = Date.now() + 60_000;
+    while (status !== 101 && Date.now() < deadline) {
       const raw = await RawSocket.open(server.wsUrl, FROM_AWAY);
       raw.abort();
       status = raw.status;
@@ -212,7 +214,7 @@ Deno.test("upgrade: a connection that does not log in within loginTimeoutSeconds
   withClients(async (pool) => {
     const idle = await pool.connect();
     const started = Date.now();
-    const event = await within(3000, idle.closed, "close of a silent client");
+    const event = await within(60_000, idle.closed, "close of a silent client");
     assert.equal(event.code, 4001);
     assert.ok(Date.now() - started >= 800, "not closed before the timeout");
   }, { loginTimeoutSeconds: 1 }));
@@ -227,7 +229,7 @@ Deno.test("upgrade: a client that keeps failing to log in is still closed with 4
       }
     }, 100);
     try {
-      const event = await within(3000, client.closed, "close");
+      const event = await within(60_000, client.closed, "close");
       assert.equal(event.code, 4001);
     } finally {
       clearInterval(timer);
@@ -254,7 +256,7 @@ Deno.test("frames: a frame of exactly maxFrameBytes is read, one byte more close
     const reply = await replyTo(alice, exact);
     assert.equal(reply.action, "success");
     alice.send(frame(2049));
-    assert.equal((await within(2000, alice.closed, "close")).code, 1009);
+    assert.equal((await within(60_000, alice.closed, "close")).code, 1009);
   }, { maxFrameBytes: 2048 }));
 
 Deno.test("upgrade: behind a trusted proxy the per-address cap counts the forwarded address, not the proxy's", () =>
