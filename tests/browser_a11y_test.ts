@@ -17,6 +17,7 @@ import {
   type PageOptions,
   register,
   send,
+  transitionsDone,
 } from "./browser_support.ts";
 import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
 
@@ -70,7 +71,7 @@ async function auditScreens(
   if (phone) {
     await page.getByTestId("drawer-toggle").click();
     await page.locator("#sidebar").waitFor({ state: "visible" });
-    await page.waitForTimeout(300);
+    await transitionsDone(page);
     await audit.check(page, `${options.label} drawer`);
   }
   await page.getByTestId("settings").click();
@@ -97,7 +98,7 @@ async function auditScreens(
   if (phone) {
     await page.getByTestId("members-toggle").click();
     await page.getByTestId("member-list").waitFor({ state: "visible" });
-    await page.waitForTimeout(300);
+    await transitionsDone(page);
   }
   // Only the first account (admin) has a menu beside others.
   const more = page.getByTestId("member-actions");

@@ -250,7 +250,7 @@ browserTest(
     await hal.waitForTimeout(2100);
     await hal.getByTestId("composer").pressSequentially("hmm", { delay: 20 });
     await typing.filter({ hasText: "hal is typing…" }).waitFor();
-    await typing.waitFor({ state: "detached", timeout: 8000 });
+    await typing.waitFor({ state: "detached" });
 
     // In a private conversation it shows on the other side only.
     await hal.locator('[data-testid="member"][data-user="gus"]').click();

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import {
   artifact,
   browserTest,
@@ -18,6 +18,7 @@ import {
   openPage,
   register,
   send,
+  transitionsDone,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 
@@ -43,7 +44,7 @@ browserTest(
 
       await page.getByTestId("drawer-toggle").click();
       await sidebar.waitFor({ state: "visible" });
-      await page.waitForTimeout(250);
+      await transitionsDone(page);
       await page.screenshot({ path: artifact("mobile_drawer.png") });
       await page.locator('[data-testid="room-item"][data-room="design"]')
         .click();
@@ -101,10 +102,7 @@ browserTest(
         `the row at the top moved out of sight (${kept.y} vs ${view.y})`,
       );
 
-      for (let i = 0; i < 5 && (await seq(page, 1).count()) === 0; i++) {
-        await list.evaluate((el) => el.scrollTop = 0);
-        await page.waitForTimeout(300);
-      }
+      await scrollToOldest(page, list);
       await seq(page, 1).waitFor({ state: "attached" });
       await page.getByText("Welcome to #general").waitFor();
       assert.equal(await page.getByTestId("message").count(), 120);
@@ -128,10 +126,7 @@ browserTest(
         .click();
       await currentConversation(page, "archivist");
       await page.getByText("psst 70").waitFor();
-      for (let i = 0; i < 5 && (await seq(page, 1).count()) === 0; i++) {
-        await list.evaluate((el) => el.scrollTop = 0);
-        await page.waitForTimeout(300);
-      }
+      await scrollToOldest(page, list);
       await page.getByText("psst 1", { exact: true }).waitFor({
         state: "attached",
       });
@@ -226,14 +221,15 @@ browserTest(
     await guest(phone, "sam");
     await phone.getByTestId("drawer-toggle").click();
     await phone.locator("#sidebar").waitFor({ state: "visible" });
-    await phone.waitForTimeout(250);
+    await transitionsDone(phone);
     await phone.screenshot({ path: artifact("mobile_light_drawer.png") });
     // Escape in the user menu closes the menu, not the drawer it sits in.
     await phone.getByTestId("settings").click();
     await phone.getByTestId("lang-en").waitFor();
     await phone.keyboard.press("Escape");
     await phone.getByTestId("lang-en").waitFor({ state: "detached" });
-    await phone.waitForTimeout(300);
+    // A drawer the Escape closed would have slid away by then.
+    await transitionsDone(phone);
     assert.ok(
       await phone.locator("#sidebar").isVisible(),
       "Escape in the menu closed the drawer",
@@ -256,6 +252,18 @@ function seq(page: Page, n: number) {
 async function firstSeq(page: Page): Promise<number> {
   return await page.locator('[data-testid="message"][data-seq]').first()
     .evaluate((el) => Number((el as HTMLElement).dataset.seq));
+}
+
+/**
+ * Scrolls to the top until the first message has come in: each scroll
+ * loads one older page, as fast as the machine answers.
+ */
+async function scrollToOldest(page: Page, list: Locator): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await seq(page, 1).count()) === 0 && Date.now() < deadline) {
+    await list.evaluate((el) => el.scrollTop = 0);
+    await page.waitForTimeout(300);
+  }
 }
 
 /** Lets images load and the list settle before a screenshot. */

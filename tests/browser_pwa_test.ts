@@ -107,7 +107,7 @@ browserTest(
         const subs = await server.node.store.pushSubscriptions("dana");
         assert.equal(subs.length, 1);
         return subs[0];
-      }, { timeoutMs: 10_000 });
+      }, { timeoutMs: 60_000 });
       assert.equal(saved.endpoint, fake.endpoint);
       await page.close();
       const erin = await pool.register("erin");

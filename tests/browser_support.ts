@@ -263,6 +263,20 @@ export interface AxeFinding {
 }
 
 /**
+ * Waits until the page's transitions have ended (the drawer slides in for
+ * 0.2 s, longer on a busy machine): what is measured or audited next is
+ * the settled page. Endless animations (a pulsing dot) are not waited for.
+ */
+export async function transitionsDone(page: Page): Promise<void> {
+  await page.waitForFunction(() =>
+    document.getAnimations().every((animation) =>
+      animation.playState !== "running" ||
+      animation.effect?.getTiming().iterations === Infinity
+    )
+  );
+}
+
+/**
  * Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now and
  * returns the serious and critical findings. axe is evaluated through the
  * DevTools protocol, which the page's CSP does not govern (an inline

@@ -15,6 +15,7 @@ import {
   openPage,
   register,
   signIn,
+  transitionsDone,
   waitForTitle,
 } from "./browser_support.ts";
 import {
@@ -69,7 +70,7 @@ browserTest(
       assert.deepEqual(await axeAudit(laptop), [], "axe: badges, dark");
       await phone.getByTestId("drawer-toggle").click();
       await phone.locator("#sidebar").waitFor({ state: "visible" });
-      await phone.waitForTimeout(300);
+      await transitionsDone(phone);
       await phone.screenshot({ path: artifact("team_badges_phone.png") });
       assert.deepEqual(await axeAudit(phone), [], "axe: drawer, light");
       await phone.keyboard.press("Escape");
