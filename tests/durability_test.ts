@@ -17,13 +17,16 @@ Deno.test("durability: history and rooms survive a restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-restart-" });
   try {
     const first = await spawnServer(["--db", `${dir}/chat.db`]);
-    const alice = await TestClient.login(first.wsUrl, "alice");
-    await alice.ok("send_message", { text: "before restart" });
-    await alice.ok("create_room", { room: "Dev" });
-    await alice.ok("send_message", { text: "in dev" });
-    await alice.close();
-    const status = await first.stop("SIGTERM");
-    assert.equal(status.code, 0, first.output());
+    try {
+      const alice = await TestClient.login(first.wsUrl, "alice");
+      await alice.ok("send_message", { text: "before restart" });
+      await alice.ok("create_room", { room: "Dev" });
+      await alice.ok("send_message", { text: "in dev" });
+      await alice.close();
+    } finally {
+      const status = await first.stop("SIGTERM");
+      assert.equal(status.code, 0, first.output());
+    }
 
     const second = await spawnServer(["--db", `${dir}/chat.db`]);
     try {
@@ -91,15 +94,17 @@ for (const thread of ["on", "off"]) {
         }
       });
       // Let the load run until the server has acknowledged a good number
-      // (however long that takes on this machine), then kill without warning.
-      await eventually(
-        () => assert.ok(acked.size >= 50, `${acked.size} acked`),
-        {
-          timeoutMs: 30_000,
-        },
-      );
-      await server.stop("SIGKILL");
-      await Promise.all(loops);
+      // (however long that takes on this machine), then kill without warning
+      // (killed too when that wait fails, so nothing is left running).
+      try {
+        await eventually(
+          () => assert.ok(acked.size >= 50, `${acked.size} acked`),
+          { timeoutMs: 120_000 },
+        );
+      } finally {
+        await server.stop("SIGKILL");
+        await Promise.all(loops);
+      }
       for (const client of senders) {
         for (const frame of client.events("receive_message")) {
           const message = frame.data as unknown as Message;

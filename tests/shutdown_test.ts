@@ -66,7 +66,9 @@ for (const signal of SIGNALS) {
       const stranger = await TestClient.connect(server.wsUrl);
       const { code, ms } = await stopWith(server, signal);
       assert.equal(code, 0, server.output());
-      assert.ok(ms < 5000, `exit took ${ms.toFixed(0)} ms`);
+      // A 2 s grace, then the store closes; a busy machine adds seconds. A
+      // server that hung would never exit.
+      assert.ok(ms < 20_000, `exit took ${ms.toFixed(0)} ms`);
       for (const client of [alice, bob, stranger]) {
         const event = await client.closed;
         assert.equal(event.code, 1001);
