@@ -86,6 +86,7 @@ import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
 import { nameKey, nameSkeleton } from "../protocol/names.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
+import { storageProblem } from "../disk_errors.ts";
 
 interface MessageRow {
   seq: number;
@@ -188,6 +189,11 @@ export class SqliteStore implements Store {
   // Appends wait (queued) while a pass empties the WAL, for so long.
   #held = false;
   #holdTimer?: ReturnType<typeof setTimeout>;
+  #path: string;
+  // The last commit failed for want of space (or a read-only disk) and
+  // none has succeeded since. A tiny write such as ping's may still fit in
+  // pages SQLite already owns, so ping then probes the disk itself.
+  #storageError?: Error;
 
   get appendCommits(): number {
     return this.#appendCommits;
@@ -218,6 +224,7 @@ export class SqliteStore implements Store {
   }
 
   constructor(path: string, options: SqliteStoreOptions) {
+    this.#path = path;
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec("PRAGMA journal_mode = WAL");
@@ -690,10 +697,12 @@ export class SqliteStore implements Store {
       // Only now: a COMMIT that fails (a full disk) must forget them too.
       this.#touched.clear();
       this.#appendCommits++;
+      this.#storageError = undefined;
       return results;
     } catch (error) {
       for (const stream of this.#touched) this.#lastSeq.delete(stream);
       this.#touched.clear();
+      if (storageProblem(error)) this.#storageError = error as Error;
       throw error;
     }
   }
@@ -1932,7 +1941,8 @@ export class SqliteStore implements Store {
   // Commits a one-row write: a database another process keeps locked, on
   // a full disk or a read-only one, is not healthy even though reads work
   // (taking the write lock alone succeeds on a full disk).
-  ping(): Promise<void> {
+  async ping(): Promise<void> {
+    if (this.#storageError) await this.#probeDisk();
     return this.#run(() =>
       this.#transaction(() => {
         this.#q(
@@ -1941,6 +1951,21 @@ export class SqliteStore implements Store {
         ).run(Date.now());
       })
     );
+  }
+
+  // Writes (and removes) a MiB beside the database: more than the pages
+  // SQLite may hold spare, so success means messages fit again. Only run
+  // after a commit failed for storage, so a healthy store never pays it.
+  async #probeDisk(): Promise<void> {
+    const probe = `${this.#path}-space-probe`;
+    try {
+      await Deno.writeFile(probe, new Uint8Array(1024 * 1024));
+    } catch (error) {
+      await Deno.remove(probe).catch(() => {});
+      throw unavailable(storageProblem(error) ? error : this.#storageError);
+    }
+    await Deno.remove(probe).catch(() => {});
+    this.#storageError = undefined;
   }
 
   close(): Promise<void> {
