@@ -359,6 +359,43 @@ const EN = {
   "admin.resetTitle": "Choose a new password",
   "admin.resetNoToken": "This link is incomplete: ask an admin for a new one.",
   "admin.resetSave": "Save and sign in",
+
+  "search.open": "Search messages",
+  "search.openHint": "Search messages (Ctrl+K)",
+  "search.title": "Search messages",
+  "search.label": "Words to find",
+  "search.placeholder": "Search rooms and conversations…",
+  "search.hint":
+    "Every word must be in the message; the last one may be the start of a word.",
+  "search.searching": "Searching…",
+  "search.none": "No message found.",
+  "search.one": "1 result",
+  "search.many": "{n} results",
+  "search.more": "More results",
+
+  "reply.action": "Reply",
+  "reply.label": "Reply to this message",
+  "reply.to": "Replying to {user}",
+  "reply.cancel": "Cancel the reply",
+  "reply.deleted": "Original message deleted",
+  "reply.jump": "Go to the message of {user} it answers: {text}",
+  "reply.files": "{n} file(s)",
+
+  "react.action": "Add a reaction",
+  "react.picker": "Pick a reaction",
+  "react.group": "Reactions",
+  "react.chipLabel": "{emoji} {n}: {who}",
+  "react.more": "and {n} more",
+
+  "pin.action": "Pin",
+  "pin.label": "Pin this message",
+  "pin.undo": "Unpin",
+  "pin.undoLabel": "Unpin this message",
+  "pin.pinned": "Pinned",
+  "pin.open": "Pinned messages",
+  "pin.panel": "Pinned in {where}",
+  "pin.loading": "Loading…",
+  "pin.none": "Nothing is pinned here yet.",
 };
 
 /** A key of the dictionary. */
@@ -712,6 +749,42 @@ const FR: Record<MessageKey, string> = {
   "admin.resetNoToken":
     "Ce lien est incomplet : demandez-en un nouveau à un administrateur.",
   "admin.resetSave": "Enregistrer et se connecter",
+  "search.open": "Rechercher des messages",
+  "search.openHint": "Rechercher des messages (Ctrl+K)",
+  "search.title": "Rechercher des messages",
+  "search.label": "Mots à chercher",
+  "search.placeholder": "Chercher dans les salons et conversations…",
+  "search.hint":
+    "Chaque mot doit être dans le message ; le dernier peut être un début de mot.",
+  "search.searching": "Recherche…",
+  "search.none": "Aucun message trouvé.",
+  "search.one": "1 résultat",
+  "search.many": "{n} résultats",
+  "search.more": "Plus de résultats",
+
+  "reply.action": "Répondre",
+  "reply.label": "Répondre à ce message",
+  "reply.to": "En réponse à {user}",
+  "reply.cancel": "Annuler la réponse",
+  "reply.deleted": "Message d'origine supprimé",
+  "reply.jump": "Aller au message de {user} auquel il répond : {text}",
+  "reply.files": "{n} fichier(s)",
+
+  "react.action": "Ajouter une réaction",
+  "react.picker": "Choisir une réaction",
+  "react.group": "Réactions",
+  "react.chipLabel": "{emoji} {n} : {who}",
+  "react.more": "et {n} autres",
+
+  "pin.action": "Épingler",
+  "pin.label": "Épingler ce message",
+  "pin.undo": "Désépingler",
+  "pin.undoLabel": "Désépingler ce message",
+  "pin.pinned": "Épinglé",
+  "pin.open": "Messages épinglés",
+  "pin.panel": "Épinglés dans {where}",
+  "pin.loading": "Chargement…",
+  "pin.none": "Rien n'est encore épinglé ici.",
 };
 
 const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = {

@@ -4,7 +4,11 @@
  * `seq` can be read (and tested) on their own.
  */
 
-import type { Attachment, ChatMessage } from "../server/protocol/types.ts";
+import type {
+  Attachment,
+  ChatMessage,
+  ReplyQuote,
+} from "../server/protocol/types.ts";
 
 /**
  * Messages kept in memory per room. Live messages trim a log back to this
@@ -44,6 +48,8 @@ export interface PendingMessage {
   text: string;
   /** Files uploaded for it, sent with it. */
   attachments?: Attachment[];
+  /** The message it answers, sent as `reply_to` and quoted while pending. */
+  replyTo?: ReplyQuote;
   /** When it was typed, ISO-8601. */
   ts: string;
   /** `pending` until confirmed; `failed` when the server refused it. */

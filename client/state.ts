@@ -18,6 +18,7 @@ import type {
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { nameKey } from "../server/protocol/names.ts";
 import type { Notice, PendingMessage, RoomLog } from "./room_log.ts";
+import { createTeamState, type TeamState } from "./team/state.ts";
 
 /**
  * Where the socket is: connecting, online, offline until `retryAt` (ms since
@@ -189,6 +190,8 @@ export interface AppState {
   currentLog: ReadonlySignal<RoomLog | undefined>;
   /** The lines on screen, in display order. */
   lines: ReadonlySignal<Line[]>;
+  /** Search, replies, pins and jumps to a message (client/team/). */
+  team: TeamState;
 }
 
 /** Consecutive messages from one user this close together share a header. */
@@ -281,6 +284,7 @@ export function createAppState(): AppState {
     viewKey,
     currentLog,
     lines,
+    team: createTeamState(),
   };
 }
 

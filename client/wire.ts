@@ -15,6 +15,7 @@ import type {
   ReadStateEvent,
   Role,
   RoomSummary,
+  SearchResult,
   SystemEvent,
 } from "../server/protocol/types.ts";
 
@@ -83,7 +84,26 @@ function isMessageBase(value: Fields): boolean {
     (value.edited_at === undefined || typeof value.edited_at === "string") &&
     (value.deleted === undefined || typeof value.deleted === "boolean") &&
     (value.badge === undefined || value.badge === "bot" ||
-      value.badge === "hook");
+      value.badge === "hook") &&
+    (value.reply_to === undefined || isReplyQuote(value.reply_to)) &&
+    (value.reactions === undefined ||
+      (Array.isArray(value.reactions) && value.reactions.every(isReaction))) &&
+    (value.pinned === undefined || typeof value.pinned === "boolean");
+}
+
+/** Whether a value is a reply's quote of the message it answers. */
+function isReplyQuote(value: unknown): boolean {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.seq === "number" && typeof value.user === "string" &&
+    typeof value.text === "string" &&
+    (value.deleted === undefined || typeof value.deleted === "boolean");
+}
+
+/** Whether a value is one emoji's reactions: the emoji, a count, some names. */
+function isReaction(value: unknown): boolean {
+  return isFields(value) && typeof value.emoji === "string" &&
+    typeof value.count === "number" && Array.isArray(value.users) &&
+    value.users.every((u) => typeof u === "string");
 }
 
 /** Whether a value has the shape of a room message. */
@@ -106,6 +126,15 @@ export function isPrivateList(value: unknown): value is PrivateMessage[] {
 /** Whether a value is one of the three roles. */
 export function isRole(value: unknown): value is Role {
   return value === "admin" || value === "moderator" || value === "user";
+}
+
+/** Whether a value is a list of search results: room messages, or private ones with `with`. */
+export function isSearchResults(value: unknown): value is SearchResult[] {
+  return Array.isArray(value) &&
+    value.every((r) =>
+      isChatMessage(r) ||
+      (isFields(r) && typeof r.with === "string" && isPrivateMessage(r))
+    );
 }
 
 /** Whether a value is a list of room messages. */

@@ -12,6 +12,7 @@ import {
   isLocalPath,
   isPrivateMessage,
   isRoomList,
+  isSearchResults,
   isSystemEvent,
   toErrorData,
 } from "../client/wire.ts";
@@ -109,4 +110,37 @@ Deno.test("wire fills in an error reply a broken server left incomplete", () => 
     code: "internal",
     message: "The server reported an error.",
   });
+});
+
+Deno.test("wire takes quotes, reactions and pins of the right shape only", () => {
+  const full = {
+    ...MESSAGE,
+    reply_to: { id: "01H", seq: 1, user: "bo", text: "", deleted: true },
+    reactions: [{ emoji: "👍", count: 2, users: ["bo", "ida"] }],
+    pinned: true,
+  };
+  assert.equal(isChatMessage(full), true);
+  assert.equal(isChatMessage({ ...full, reply_to: "01H" }), false);
+  assert.equal(
+    isChatMessage({ ...full, reactions: [{ emoji: "👍", count: 1 }] }),
+    false,
+  );
+  assert.equal(
+    isChatMessage({ ...full, reactions: [{ emoji: 1, count: 1, users: [] }] }),
+    false,
+  );
+  assert.equal(isChatMessage({ ...full, pinned: "yes" }), false);
+  assert.equal(
+    isSearchResults([full, {
+      ...MESSAGE,
+      room: undefined,
+      to: "bo",
+      with: "bo",
+    }]),
+    true,
+  );
+  assert.equal(
+    isSearchResults([{ ...MESSAGE, room: undefined, to: "bo" }]),
+    false,
+  );
 });

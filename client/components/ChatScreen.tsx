@@ -23,6 +23,7 @@ import { NotifyBanner } from "./NotifyBanner.tsx";
 import { RoomHeader } from "./RoomHeader.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
+import { TeamLayer } from "../team/TeamLayer.tsx";
 
 /** The logged-in screen. */
 export function ChatScreen(): JSX.Element {
@@ -88,6 +89,7 @@ export function ChatScreen(): JSX.Element {
       {state.inviteOpen.value && room && <InviteDialog />}
       <TokensPage />
       <HooksPage />
+      <TeamLayer />
     </div>
   );
 }

@@ -19,6 +19,8 @@ import type { Upload } from "../state.ts";
 import { discardUploads, shareFiles } from "../uploads.ts";
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
 import { fit } from "../dom.ts";
+import * as teamActions from "../team/actions.ts";
+import { ReplyBar } from "../team/Replies.tsx";
 
 /** The composer under the message list. */
 export function Composer(): JSX.Element {
@@ -101,6 +103,9 @@ export function Composer(): JSX.Element {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === "Escape" && state.team.replyTo.value[key]) {
+      event.preventDefault();
+      teamActions.replyChosen(state, key, null);
     } else if (
       event.key === "ArrowUp" && text.value === "" && uploads.length === 0 &&
       !event.shiftKey && !event.altKey && !event.metaKey && !event.ctrlKey
@@ -143,6 +148,7 @@ export function Composer(): JSX.Element {
         submit();
       }}
     >
+      <ReplyBar />
       {uploads.length > 0 && <UploadTray uploadKey={key} uploads={uploads} />}
       <div class="composer-box">
         <button

@@ -2,7 +2,10 @@
 
 import type { JSX } from "preact";
 
-function Svg(props: { children: JSX.Element | JSX.Element[] }): JSX.Element {
+/** The frame every icon shares: 24×24, stroked, hidden from screen readers. */
+export function Svg(
+  props: { children: JSX.Element | JSX.Element[] },
+): JSX.Element {
   return (
     <svg
       class="icon"

@@ -16,6 +16,7 @@ import { Avatar } from "./Avatar.tsx";
 import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 import { NoticeLine } from "./NoticeLine.tsx";
+import { useJumpTarget } from "../team/TeamLayer.tsx";
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICK_SLACK = 48;
@@ -114,6 +115,9 @@ export function MessageList(): JSX.Element {
       void connection.loadOlder();
     }
   }, [lines, key]);
+
+  // After the effects above, which keep the view at the bottom.
+  useJumpTarget(scroller, lines, measure);
 
   // Coming back to the tab with the newest message in sight reads it.
   const visible = state.visible.value;

@@ -21,6 +21,9 @@ import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
+import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
+import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
+import { canPin, PinButton, PinnedMark } from "../team/TeamLayer.tsx";
 
 /** Props of {@linkcode MessageRow}: a confirmed message, or a pending one. */
 export interface MessageRowProps {
@@ -54,6 +57,12 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
     (own ||
       (state.view.value.kind === "room" && canModerate(state.role.value)));
   const mentioned = !own && !deleted && mentions(text, me);
+  const quote = deleted ? undefined : message?.reply_to ?? pending?.replyTo;
+  const pinned = message?.pinned === true && !deleted;
+  const flash = state.team.flash.value;
+  const flashed = message !== undefined && flash !== null &&
+    flash.seq === message.seq && flash.key === state.viewKey.value;
+  const live = message !== undefined && !deleted;
 
   const classes = ["msg"];
   if (own) classes.push("own");
@@ -62,6 +71,8 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   if (mentioned) classes.push("mentioned");
   if (selected.value) classes.push("selected");
   if (editing) classes.push("editing");
+  if (pinned) classes.push("pinned");
+  if (flashed) classes.push("flash");
 
   function onClick(event: MouseEvent): void {
     // Touch screens have no hover: a tap on the row shows its actions.
@@ -111,8 +122,11 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
             <time class="msg-time" dateTime={ts} title={formatDateTime(ts)}>
               {formatTime(ts)}
             </time>
+            {pinned && <PinnedMark />}
           </div>
         )}
+        {grouped && pinned && <PinnedMark />}
+        {quote && <QuoteLine quote={quote} pending={!message} />}
         {deleted
           ? (
             <div class="msg-text msg-deleted" data-testid="message-deleted">
@@ -147,13 +161,14 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
               {source.attachments && source.attachments.length > 0 && (
                 <Attachments files={source.attachments} />
               )}
+              {message && <ReactionBar message={message} />}
             </>
           )}
         {pending && failed && (
           <FailedNote pending={pending} onRetry={props.onRetry} />
         )}
       </div>
-      {(canEdit || canDelete) && !editing && (
+      {live && !editing && (
         <div
           class={`msg-actions${confirming.value ? " open" : ""}`}
           role="group"
@@ -168,6 +183,9 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
             )
             : (
               <>
+                <ReactButton message={message!} />
+                <ReplyButton message={message!} />
+                {canPin(state) && <PinButton message={message!} />}
                 {canEdit && (
                   <button
                     type="button"

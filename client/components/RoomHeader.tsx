@@ -12,6 +12,7 @@ import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { isPrivateRoom, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
+import { HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
 import {
   BellIcon,
@@ -89,6 +90,7 @@ export function RoomHeader(): JSX.Element {
           <span class="room-hash" aria-hidden="true">#</span>
           <span class="button-text">{room}</span>
         </button>
+        <HeaderTools />
         <HeaderMenu name={`@${shown.with}`} muteKey={key} dm={shown.with} />
       </header>
     );
@@ -132,6 +134,7 @@ export function RoomHeader(): JSX.Element {
         <span>{count}</span>
         <span class="sr-only">{t("header.membersWord")}</span>
       </button>
+      <HeaderTools />
       <HeaderMenu
         name={`#${room}`}
         muteKey={key}

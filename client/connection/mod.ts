@@ -15,7 +15,9 @@
 
 import type {
   Attachment,
+  ChatMessage,
   InviteInfo,
+  PrivateMessage,
   RoomEntered,
   RoomListEvent,
 } from "../../server/protocol/types.ts";
@@ -395,6 +397,31 @@ export class Connection {
     return null;
   }
 
+  /** Adds this user's reaction to a message (`on`) or takes it back; resolves to the error, or null. */
+  async react(
+    id: string,
+    emoji: string,
+    on: boolean,
+  ): Promise<RequestError | null> {
+    const result = await this.request("react", { id, emoji, on });
+    if (!result.ok) return result.error;
+    this.#events.updated(result.data.message);
+    return null;
+  }
+
+  /** Pins a message (`on`) or unpins it; resolves to the error, or null. */
+  async pin(id: string, on: boolean): Promise<RequestError | null> {
+    const result = await this.request("pin", { id, on });
+    if (!result.ok) return result.error;
+    this.#events.updated(result.data.message);
+    return null;
+  }
+
+  /** Files a message the server sent (a pin list, a search result) as its log holds it. */
+  fileUpdate(message: ChatMessage | PrivateMessage): void {
+    this.#events.updated(message);
+  }
+
   /**
    * Fetches the page of history before the oldest message on screen, for
    * scrolling up. One fetch per log at a time; nothing when the start of
@@ -402,6 +429,14 @@ export class Connection {
    */
   loadOlder(): Promise<void> {
     return this.#sync.loadOlder();
+  }
+
+  /** Fetches one page of a room's or conversation's history into its log (`before_seq`, `around_seq`, `limit`). */
+  loadPage(
+    where: { room: string } | { with: string },
+    params: Fields,
+  ): Promise<Result<ChatMessage[]>> {
+    return this.#sync.loadPage(where, params);
   }
 
   /** Opens a private conversation (starting it if new) and loads its newest messages. */

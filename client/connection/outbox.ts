@@ -10,8 +10,10 @@ import type {
   Attachment,
   ChatMessage,
   PrivateMessage,
+  ReplyQuote,
 } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
+import * as teamActions from "../team/actions.ts";
 import { t } from "../i18n.ts";
 import type { PendingMessage } from "../room_log.ts";
 import { type AppState, dmKey, roomKey } from "../state.ts";
@@ -48,13 +50,15 @@ export class Outbox {
     const state = this.#state;
     const user = state.username.value;
     if (user === null) return;
-    this.#options.sending(roomKey(state.currentRoom.value));
+    const key = roomKey(state.currentRoom.value);
+    this.#options.sending(key);
     this.#queue({
       clientId: newClientId(),
       room: state.currentRoom.value,
       user,
       text,
       attachments: attachments.length > 0 ? attachments : undefined,
+      replyTo: this.#takeReply(key),
       ts: new Date().toISOString(),
       status: "pending",
     });
@@ -73,6 +77,7 @@ export class Outbox {
       user,
       text,
       attachments: attachments.length > 0 ? attachments : undefined,
+      replyTo: this.#takeReply(dmKey(name)),
       ts: new Date().toISOString(),
       status: "pending",
     });
@@ -112,6 +117,15 @@ export class Outbox {
     }
   }
 
+  /** The message the composer of log `key` answers, as a quote; the composer lets go of it. */
+  #takeReply(key: string): ReplyQuote | undefined {
+    const message = this.#state.team.replyTo.value[key];
+    if (!message) return undefined;
+    teamActions.replyChosen(this.#state, key, null);
+    const { id, seq, user, text } = message;
+    return { id, seq, user, text };
+  }
+
   /** Shows a message as pending and sends it when the session is ready. */
   #queue(pending: PendingMessage): void {
     actions.pendingAdded(this.#state, pending);
@@ -125,6 +139,7 @@ export class Outbox {
     const files: Fields = pending.attachments
       ? { attachments: pending.attachments.map((a) => ({ url: a.url })) }
       : {};
+    if (pending.replyTo) files.reply_to = pending.replyTo.id;
     if (pending.to === undefined) {
       const result = await requests.request("send_message", {
         text: pending.text,

@@ -13,6 +13,7 @@ import type {
   Role,
   RoomEntered,
   RoomListEvent,
+  SearchResult,
 } from "../../server/protocol/types.ts";
 import {
   type Fields,
@@ -25,6 +26,7 @@ import {
   isReadStateEvent,
   isRole,
   isRoomList,
+  isSearchResults,
 } from "../wire.ts";
 
 /** Success data by request action, as the protocol defines it. */
@@ -53,6 +55,14 @@ export interface Replies {
   create_invite: InviteInfo;
   list_invites: { room: string; invites: InviteInfo[] };
   revoke_invite: { code: string; room: string };
+  search: { results: SearchResult[]; next?: string };
+  react: { message: ChatMessage | PrivateMessage };
+  pin: { message: ChatMessage | PrivateMessage };
+  list_pins: {
+    room?: string;
+    with?: string;
+    messages: (ChatMessage | PrivateMessage)[];
+  };
 }
 
 /** A page of a private conversation (`history` with `with`). */
@@ -97,6 +107,16 @@ export const REPLY_CHECKS: {
     d.invites.every(isInvite),
   revoke_invite: (d) =>
     typeof d.code === "string" && typeof d.room === "string",
+  search: (d) =>
+    isSearchResults(d.results) &&
+    (d.next === undefined || typeof d.next === "string"),
+  react: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
+  pin: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
+  // A conversation's pins are private messages: checked as such, then
+  // filed by the caller under the conversation's log key.
+  list_pins: (d) =>
+    Array.isArray(d.messages) &&
+    d.messages.every((m) => isChatMessage(m) || isPrivateMessage(m)),
 };
 
 function isRoomUser(data: Fields): boolean {

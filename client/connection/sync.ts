@@ -16,6 +16,7 @@ import { t } from "../i18n.ts";
 import { firstSeq, lastSeq } from "../room_log.ts";
 import { type AppState, dmKey, roomKey } from "../state.ts";
 import type { Fields } from "../wire.ts";
+import type { Result } from "./errors.ts";
 import type { Members } from "./members.ts";
 import { type ConversationPage, isConversationPage } from "./replies.ts";
 import type { Requests } from "./requests.ts";
@@ -206,6 +207,38 @@ export class Sync {
     } finally {
       actions.olderLoading(state, { key, busy: false });
     }
+  }
+
+  /**
+   * Fetches one page of a room's or a conversation's history into its log
+   * (`params`: `before_seq`, `around_seq`, `limit`), as jumping to an
+   * older message needs; resolves to the page's messages.
+   */
+  async loadPage(
+    where: { room: string } | { with: string },
+    params: Fields,
+  ): Promise<Result<ChatMessage[]>> {
+    const state = this.#state;
+    const { requests } = this.#options;
+    if ("with" in where) {
+      const page = await requests.ask<ConversationPage>(
+        "history",
+        { with: where.with, ...params },
+        isConversationPage,
+      );
+      if (!page.ok) return page;
+      const key = dmKey(where.with);
+      const messages = asLog(key, page.data.messages);
+      actions.historyLoaded(state, { room: key, messages });
+      return { ok: true, data: messages };
+    }
+    const page = await requests.request("history", {
+      room: where.room,
+      ...params,
+    });
+    if (!page.ok) return page;
+    actions.historyLoaded(state, page.data);
+    return { ok: true, data: page.data.messages };
   }
 
   /** Opens a private conversation (starting it if new) and loads its newest messages. */

@@ -1,0 +1,243 @@
+/**
+ * Reactions under a message: one chip per emoji with its count, pressed
+ * when this user reacted (a click takes it back or adds it). Who reacted
+ * shows on hover (title), on keyboard focus and on a long press (a small
+ * bubble), and to screen readers in the chip's name. The picker offers the
+ * built-in set the server also accepts by `:name:`.
+ */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useRef } from "preact/hooks";
+import type { ChatMessage, Reaction } from "../../server/protocol/types.ts";
+import { nameKey } from "../../server/protocol/names.ts";
+import { REACTION_NAMES } from "../../server/protocol/emoji.ts";
+import * as actions from "../actions.ts";
+import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
+import { useDismiss } from "../use_dismiss.ts";
+import { SmileIcon } from "./icons.tsx";
+
+/** How long a touch must rest on a chip to show who reacted, in ms. */
+const LONG_PRESS_MS = 500;
+/** Columns of the picker's grid (arrow keys move by rows of this many). */
+const COLUMNS = 8;
+
+/** Each emoji of the built-in set once, with its first name. */
+const PICKER: { emoji: string; name: string }[] = (() => {
+  const seen = new Set<string>();
+  const list: { emoji: string; name: string }[] = [];
+  for (const [name, emoji] of Object.entries(REACTION_NAMES)) {
+    if (seen.has(emoji)) continue;
+    seen.add(emoji);
+    list.push({ emoji, name });
+  }
+  return list;
+})();
+
+/** The names of who reacted, "and n more" past the names the server sends. */
+export function whoReacted(reaction: Reaction): string {
+  const names = reaction.users.join(", ");
+  const more = reaction.count - reaction.users.length;
+  return more > 0 ? `${names} ${t("react.more", { n: more })}` : names;
+}
+
+/** The reaction chips of a message; nothing when it has none. */
+export function ReactionBar(
+  props: { message: ChatMessage },
+): JSX.Element | null {
+  const { state, connection } = useApp();
+  const reactions = props.message.reactions ?? [];
+  if (reactions.length === 0 || props.message.deleted) return null;
+  const me = state.username.value;
+  const mine = (r: Reaction) =>
+    me !== null && r.users.some((u) => nameKey(u) === nameKey(me));
+  async function toggle(r: Reaction): Promise<void> {
+    const error = await connection.react(props.message.id, r.emoji, !mine(r));
+    actions.errorShown(state, error);
+  }
+  return (
+    <div
+      class="reactions"
+      role="group"
+      aria-label={t("react.group")}
+      data-testid="reactions"
+    >
+      {reactions.map((r) => (
+        <Chip
+          key={r.emoji}
+          reaction={r}
+          mine={mine(r)}
+          onToggle={() => void toggle(r)}
+        />
+      ))}
+    </div>
+  );
+}
+
+/** One emoji's chip, with the bubble naming who reacted. */
+function Chip(
+  props: { reaction: Reaction; mine: boolean; onToggle: () => void },
+): JSX.Element {
+  const { reaction, mine } = props;
+  const showing = useSignal(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const longPressed = useRef(false);
+  const who = whoReacted(reaction);
+  function pressStart(): void {
+    longPressed.current = false;
+    timer.current = setTimeout(() => {
+      longPressed.current = true;
+      showing.value = true;
+    }, LONG_PRESS_MS);
+  }
+  function pressEnd(): void {
+    if (timer.current !== null) clearTimeout(timer.current);
+    timer.current = null;
+  }
+  return (
+    <span
+      class={`chip-wrap${showing.value ? " show" : ""}`}
+      onMouseLeave={() => showing.value = false}
+    >
+      <button
+        type="button"
+        class={`chip${mine ? " mine" : ""}`}
+        data-testid="reaction"
+        data-emoji={reaction.emoji}
+        aria-pressed={mine}
+        aria-label={t("react.chipLabel", {
+          emoji: reaction.emoji,
+          n: reaction.count,
+          who,
+        })}
+        title={who}
+        onTouchStart={pressStart}
+        onTouchEnd={pressEnd}
+        onTouchMove={pressEnd}
+        onContextMenu={(e) => {
+          // A long press opens the bubble, not the browser's menu.
+          if (longPressed.current) e.preventDefault();
+        }}
+        onBlur={() => showing.value = false}
+        onClick={() => {
+          // The long press showed who reacted: that touch toggles nothing.
+          if (longPressed.current) {
+            longPressed.current = false;
+            return;
+          }
+          props.onToggle();
+        }}
+      >
+        <span class="chip-emoji" aria-hidden="true">{reaction.emoji}</span>
+        <span class="chip-count" aria-hidden="true">{reaction.count}</span>
+      </button>
+      <span class="chip-who" aria-hidden="true" data-testid="reaction-who">
+        {who}
+      </span>
+    </span>
+  );
+}
+
+/** The "add reaction" action: a button that opens the emoji picker. */
+export function ReactButton(props: { message: ChatMessage }): JSX.Element {
+  const { state, connection } = useApp();
+  const open = useSignal(false);
+  const place = useSignal<{ top: number; left: number } | null>(null);
+  const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  useDismiss(open.value, root, () => open.value = false, {
+    focusFirst: ".emoji-option",
+    refocus: true,
+    ownEscape: true,
+  });
+
+  function toggle(): void {
+    if (open.value) {
+      open.value = false;
+      return;
+    }
+    // Fixed on the page, above or below the button, so the scrolling list
+    // never clips it.
+    const rect = button.current!.getBoundingClientRect();
+    const width = Math.min(COLUMNS * 36 + 16, innerWidth - 16);
+    const height = Math.ceil(PICKER.length / COLUMNS) * 36 + 16;
+    const below = rect.bottom + 4 + height <= innerHeight;
+    place.value = {
+      top: below ? rect.bottom + 4 : Math.max(8, rect.top - 4 - height),
+      left: Math.max(8, Math.min(rect.right - width, innerWidth - width - 8)),
+    };
+    open.value = true;
+  }
+
+  async function pick(emoji: string): Promise<void> {
+    open.value = false;
+    button.current?.focus();
+    const me = state.username.value;
+    const held = props.message.reactions?.find((r) => r.emoji === emoji);
+    const mine = me !== null &&
+      held?.users.some((u) => nameKey(u) === nameKey(me)) === true;
+    const error = await connection.react(props.message.id, emoji, !mine);
+    actions.errorShown(state, error);
+  }
+
+  function onKeyDown(event: KeyboardEvent): void {
+    const items = [
+      ...root.current!.querySelectorAll<HTMLElement>(".emoji-option"),
+    ];
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    if (at < 0) return;
+    const step = {
+      ArrowRight: 1,
+      ArrowLeft: -1,
+      ArrowDown: COLUMNS,
+      ArrowUp: -COLUMNS,
+    }[event.key];
+    if (step === undefined) return;
+    event.preventDefault();
+    items[Math.max(0, Math.min(items.length - 1, at + step))]?.focus();
+  }
+
+  return (
+    <div class="react-button" ref={root}>
+      <button
+        ref={button}
+        type="button"
+        class="msg-action"
+        data-testid="message-react"
+        aria-label={t("react.action")}
+        title={t("react.action")}
+        aria-haspopup="dialog"
+        aria-expanded={open.value}
+        onClick={toggle}
+      >
+        <SmileIcon />
+      </button>
+      {open.value && place.value && (
+        <div
+          class="emoji-picker"
+          role="dialog"
+          aria-label={t("react.picker")}
+          data-testid="emoji-picker"
+          style={{ top: `${place.value.top}px`, left: `${place.value.left}px` }}
+          onKeyDown={onKeyDown}
+        >
+          {PICKER.map(({ emoji, name }) => (
+            <button
+              key={emoji}
+              type="button"
+              class="emoji-option"
+              data-testid="emoji-option"
+              data-emoji={emoji}
+              aria-label={`:${name}:`}
+              title={`:${name}:`}
+              onClick={() => void pick(emoji)}
+            >
+              {emoji}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * The search dialog (Ctrl+K, or the header's button): results newest
+ * first with the matched words marked, more by the reply's `next`, and a
+ * click opens the room or conversation at that message.
+ */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import type { SearchResult } from "../../server/protocol/types.ts";
+import { useApp } from "../app_context.ts";
+import { Dialog } from "../components/Dialog.tsx";
+import { formatDateTime } from "../format.ts";
+import { t } from "../i18n.ts";
+import * as teamActions from "./actions.ts";
+import { jumpTo, resultPlace, search } from "./api.ts";
+import { highlight } from "./highlight.ts";
+
+/** Quiet time after the last keystroke before searching, in ms. */
+const TYPE_PAUSE_MS = 250;
+
+/** Where a result is, for people: `#room` or `@name`. */
+function where(result: SearchResult): string {
+  return "with" in result ? `@${result.with}` : `#${result.room}`;
+}
+
+/** The search dialog. */
+export function SearchDialog(): JSX.Element {
+  const services = useApp();
+  const { state } = services;
+  const query = useSignal("");
+  const asked = useSignal("");
+  const results = useSignal<SearchResult[]>([]);
+  const next = useSignal<string | undefined>(undefined);
+  const busy = useSignal(false);
+  const error = useSignal<string | null>(null);
+  const generation = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (timer.current !== null) clearTimeout(timer.current);
+  }, []);
+
+  /** Searches `text` afresh, or the next page of the last search. */
+  async function run(text: string, more = false): Promise<void> {
+    const words = text.trim();
+    const mine = ++generation.current;
+    if (words === "") {
+      asked.value = "";
+      results.value = [];
+      next.value = undefined;
+      error.value = null;
+      return;
+    }
+    busy.value = true;
+    const page = await search(services, words, more ? next.value : undefined);
+    // A newer search started meanwhile: its answer is the one to show.
+    if (mine !== generation.current) return;
+    busy.value = false;
+    if (!page.ok) {
+      error.value = page.error.message;
+      return;
+    }
+    error.value = null;
+    asked.value = words;
+    results.value = more
+      ? [...results.value, ...page.data.results]
+      : page.data.results;
+    next.value = page.data.next;
+  }
+
+  function onInput(value: string): void {
+    query.value = value;
+    if (timer.current !== null) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void run(value), TYPE_PAUSE_MS);
+  }
+
+  function open(result: SearchResult): void {
+    teamActions.searchToggled(state, false);
+    void jumpTo(services, resultPlace(result), result.seq);
+  }
+
+  const count = results.value.length;
+  const status = busy.value
+    ? t("search.searching")
+    : error.value
+    ? error.value
+    : asked.value === ""
+    ? t("search.hint")
+    : count === 0
+    ? t("search.none")
+    : count === 1
+    ? t("search.one")
+    : t("search.many", { n: count });
+
+  return (
+    <Dialog
+      title={t("search.title")}
+      testId="search-dialog"
+      size="wide"
+      onClose={() => teamActions.searchToggled(state, false)}
+    >
+      <form
+        role="search"
+        class="search-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (timer.current !== null) clearTimeout(timer.current);
+          void run(query.value);
+        }}
+      >
+        <input
+          type="search"
+          class="field"
+          data-testid="search-input"
+          data-autofocus
+          aria-label={t("search.label")}
+          placeholder={t("search.placeholder")}
+          value={query.value}
+          maxLength={500}
+          onInput={(e) => onInput(e.currentTarget.value)}
+        />
+      </form>
+      <p
+        class={`search-status${error.value ? " field-error" : ""}`}
+        role="status"
+        data-testid="search-status"
+      >
+        {status}
+      </p>
+      {count > 0 && (
+        <ul class="search-results" data-testid="search-results">
+          {results.value.map((result) => (
+            <li key={result.id}>
+              <button
+                type="button"
+                class="search-result"
+                data-testid="search-result"
+                onClick={() => open(result)}
+              >
+                <span class="result-meta">
+                  <span class="result-where">{where(result)}</span>
+                  <span class="result-user">{result.user}</span>
+                  <time dateTime={result.ts}>{formatDateTime(result.ts)}</time>
+                </span>
+                <span class="result-text">
+                  {highlight(result.text, asked.value).map((s, i) =>
+                    s.hit ? <mark key={i}>{s.text}</mark> : s.text
+                  )}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {next.value !== undefined && count > 0 && (
+        <button
+          type="button"
+          class="button ghost search-more"
+          data-testid="search-more"
+          disabled={busy.value}
+          onClick={() => void run(asked.value, true)}
+        >
+          {t("search.more")}
+        </button>
+      )}
+    </Dialog>
+  );
+}

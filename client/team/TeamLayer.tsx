@@ -1,0 +1,155 @@
+/**
+ * Where the team features meet the chat screen: the search dialog and
+ * pins panel (Ctrl+K opens search anywhere), the header's buttons for
+ * them, the pin action of a message, and the hook that brings a jumped-to
+ * message into view and highlights it for a moment.
+ */
+
+import type { JSX, RefObject } from "preact";
+import { useEffect, useLayoutEffect } from "preact/hooks";
+import type { ChatMessage } from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
+import { useApp } from "../app_context.ts";
+import { canModerate } from "../commands.ts";
+import { t } from "../i18n.ts";
+import { type AppState, roomKey } from "../state.ts";
+import * as teamActions from "./actions.ts";
+import { PinIcon, SearchIcon } from "./icons.tsx";
+import { PinsPanel } from "./PinsPanel.tsx";
+import { SearchDialog } from "./SearchDialog.tsx";
+
+/** How long a jumped-to message stays highlighted, in ms. */
+const FLASH_MS = 2500;
+
+/** The search dialog and pins panel when open, and the Ctrl+K shortcut. */
+export function TeamLayer(): JSX.Element | null {
+  const { state } = useApp();
+  useEffect(() => {
+    function onKey(event: KeyboardEvent): void {
+      if (
+        (event.ctrlKey || event.metaKey) && !event.altKey &&
+        event.key.toLowerCase() === "k"
+      ) {
+        event.preventDefault();
+        teamActions.searchToggled(state, true);
+      }
+    }
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+  if (state.team.searchOpen.value) return <SearchDialog />;
+  if (state.team.pinsOpen.value) return <PinsPanel />;
+  return null;
+}
+
+/** The header's search and pins buttons. */
+export function HeaderTools(): JSX.Element {
+  const { state } = useApp();
+  return (
+    <>
+      <button
+        type="button"
+        class="icon-button"
+        data-testid="search-open"
+        aria-label={t("search.open")}
+        title={t("search.openHint")}
+        aria-keyshortcuts="Control+K"
+        aria-haspopup="dialog"
+        onClick={() => teamActions.searchToggled(state, true)}
+      >
+        <SearchIcon />
+      </button>
+      <button
+        type="button"
+        class="icon-button"
+        data-testid="pins-open"
+        aria-label={t("pin.open")}
+        title={t("pin.open")}
+        aria-haspopup="dialog"
+        onClick={() => teamActions.pinsToggled(state, true)}
+      >
+        <PinIcon />
+      </button>
+    </>
+  );
+}
+
+/**
+ * Whether this user may pin in the place on screen: either side of a
+ * conversation; in a room, moderators, admins and the room's owner (whom
+ * the client knows as managing the room).
+ */
+export function canPin(state: AppState): boolean {
+  if (state.view.value.kind === "dm") return state.account.value;
+  return canModerate(state.role.value) ||
+    state.manages.value[roomKey(state.currentRoom.value)] === true;
+}
+
+/** The pin or unpin action of a message. */
+export function PinButton(props: { message: ChatMessage }): JSX.Element {
+  const { state, connection } = useApp();
+  const pinned = props.message.pinned === true;
+  return (
+    <button
+      type="button"
+      class={`msg-action${pinned ? " on" : ""}`}
+      data-testid="message-pin"
+      aria-label={pinned ? t("pin.undoLabel") : t("pin.label")}
+      title={pinned ? t("pin.undo") : t("pin.action")}
+      aria-pressed={pinned}
+      onClick={async () => {
+        const error = await connection.pin(props.message.id, !pinned);
+        actions.errorShown(state, error);
+      }}
+    >
+      <PinIcon />
+    </button>
+  );
+}
+
+/** The "pinned" mark beside a pinned message's time. */
+export function PinnedMark(): JSX.Element {
+  return (
+    <span class="msg-pinned" data-testid="pinned-mark">
+      <PinIcon />
+      {t("pin.pinned")}
+    </span>
+  );
+}
+
+/**
+ * Brings the jump target into view once the list shows its row: centred,
+ * focused, highlighted for {@linkcode FLASH_MS}. `settled` lets the list
+ * note where the user now is (no longer at the bottom). Call it after the
+ * list's own layout effects, which keep the view at the bottom.
+ */
+export function useJumpTarget(
+  scroller: RefObject<HTMLElement>,
+  lines: unknown,
+  settled: () => void,
+): void {
+  const { state } = useApp();
+  const jump = state.team.jump.value;
+  const key = state.viewKey.value;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!jump || jump.key !== key || !el) return;
+    const row = el.querySelector<HTMLElement>(
+      `[data-testid="message"][data-seq="${jump.seq}"]`,
+    );
+    if (!row) return;
+    row.scrollIntoView({ block: "center" });
+    row.focus({ preventScroll: true });
+    settled();
+    teamActions.jumpShown(state, jump);
+  }, [jump, key, lines]);
+  const flash = state.team.flash.value;
+  useEffect(() => {
+    if (!flash) return;
+    const timer = setTimeout(
+      () => teamActions.flashEnded(state, flash),
+      FLASH_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [flash]);
+}

@@ -1,0 +1,56 @@
+/** The only writers of the team features' state (see `state.ts` here). */
+
+import { batch } from "@preact/signals";
+import type { ChatMessage } from "../../server/protocol/types.ts";
+import type { AppState } from "../state.ts";
+import type { JumpTarget } from "./state.ts";
+
+/** Opens or closes the search dialog (opening it closes the pins panel). */
+export function searchToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.team.searchOpen.value = open;
+    if (open) state.team.pinsOpen.value = false;
+  });
+}
+
+/** Opens or closes the pins panel (opening it closes the search dialog). */
+export function pinsToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.team.pinsOpen.value = open;
+    if (open) state.team.searchOpen.value = false;
+  });
+}
+
+/** Makes the composer of log `key` answer `message`, or stop answering (null). */
+export function replyChosen(
+  state: AppState,
+  key: string,
+  message: ChatMessage | null,
+): void {
+  batch(() => {
+    const { [key]: _was, ...rest } = state.team.replyTo.value;
+    state.team.replyTo.value = message ? { ...rest, [key]: message } : rest;
+  });
+}
+
+/** Asks the message list to bring a message into view once its log holds it. */
+export function jumpRequested(state: AppState, target: JumpTarget): void {
+  batch(() => {
+    state.team.jump.value = { ...target };
+  });
+}
+
+/** The jump target is on screen: highlight it for a moment. */
+export function jumpShown(state: AppState, target: JumpTarget): void {
+  batch(() => {
+    state.team.jump.value = null;
+    state.team.flash.value = target;
+  });
+}
+
+/** The highlight of `target` is over (a newer one stays). */
+export function flashEnded(state: AppState, target: JumpTarget): void {
+  batch(() => {
+    if (state.team.flash.value === target) state.team.flash.value = null;
+  });
+}

@@ -1,0 +1,42 @@
+/** Icons of the team features, in the frame of the app's own icons. */
+
+import type { JSX } from "preact";
+import { Svg } from "../components/Icons.tsx";
+
+/** A magnifying glass: search. */
+export function SearchIcon(): JSX.Element {
+  return (
+    <Svg>
+      <circle cx="11" cy="11" r="7" />
+      <path d="m20 20-4-4" />
+    </Svg>
+  );
+}
+
+/** A pushpin: pins. */
+export function PinIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M9 4h6l-1 6 4 4H6l4-4-1-6zM12 14v6" />
+    </Svg>
+  );
+}
+
+/** A smiling face: add a reaction. */
+export function SmileIcon(): JSX.Element {
+  return (
+    <Svg>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01" />
+    </Svg>
+  );
+}
+
+/** A curved arrow back: reply. */
+export function ReplyIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M10 8 5 12l5 4M5 12h9a5 5 0 0 1 5 5v1" />
+    </Svg>
+  );
+}

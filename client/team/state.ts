@@ -1,0 +1,41 @@
+/**
+ * The team features' state (search, replies, pins, jumping to a message):
+ * signals only, kept beside the app's own in `AppState.team`. The writers
+ * are in `actions.ts` next to this file.
+ */
+
+import { type Signal, signal } from "@preact/signals";
+import type { ChatMessage } from "../../server/protocol/types.ts";
+
+/** A message to bring into view, by its log key and seq. */
+export interface JumpTarget {
+  /** The log key: a room's key, or `@name` of a conversation. */
+  key: string;
+  /** The message's seq in that log. */
+  seq: number;
+}
+
+/** All team-feature state, as signals. */
+export interface TeamState {
+  /** Whether the search dialog is open. */
+  searchOpen: Signal<boolean>;
+  /** Whether the pins panel of the log on screen is open. */
+  pinsOpen: Signal<boolean>;
+  /** The message each log's composer answers, by log key. */
+  replyTo: Signal<Record<string, ChatMessage>>;
+  /** A message to scroll to once its log shows it; cleared when shown. */
+  jump: Signal<JumpTarget | null>;
+  /** The message briefly highlighted after a jump. */
+  flash: Signal<JumpTarget | null>;
+}
+
+/** Creates the team state of a fresh client. */
+export function createTeamState(): TeamState {
+  return {
+    searchOpen: signal(false),
+    pinsOpen: signal(false),
+    replyTo: signal({}),
+    jump: signal(null),
+    flash: signal(null),
+  };
+}

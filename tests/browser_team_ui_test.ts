@@ -1,0 +1,290 @@
+/**
+ * The team features of the web client in a real browser: replies that jump
+ * to an original not loaded yet, reactions seen live on another page, the
+ * pins panel and search, each opening its message in place, highlighted.
+ * Needs /usr/bin/chromium; without it the tests are reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  artifact,
+  axeAudit,
+  browserTest,
+  confirmedFrom,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
+
+const PHONE = { width: 390, height: 844 };
+/** More messages than the client loads on entry (50) and one older page (50). */
+const FILLER = 120;
+
+/** Posts `n` numbered messages from a bot. */
+async function fill(
+  bot: TestClient,
+  n: number,
+  word = "filler",
+): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    await bot.ok("send_message", { text: `${word} ${i}` });
+  }
+}
+
+/** The row of the message with this seq. */
+function row(page: Page, seq: number) {
+  return page.locator(`[data-testid="message"][data-seq="${seq}"]`);
+}
+
+/** Whether an element is within the window's height. */
+async function onScreen(page: Page, seq: number): Promise<boolean> {
+  return await row(page, seq).evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= innerHeight;
+  });
+}
+
+browserTest(
+  "web client reply quotes its original and a click on the quote loads and shows the original",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const original = await bot.ok("send_message", {
+        text: "the original plan: ship on friday",
+      }) as { message: { id: string; seq: number } };
+      await fill(bot, FILLER);
+      await bot.ok("send_message", {
+        text: "as planned",
+        reply_to: original.message.id,
+      });
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      const reply = confirmedFrom(page, "bob", "as planned");
+      await reply.getByTestId("reply-quote").filter({
+        hasText: "the original plan",
+      }).waitFor();
+      assert.equal(await row(page, original.message.seq).count(), 0);
+
+      await reply.getByTestId("reply-quote").click();
+      const target = row(page, original.message.seq);
+      await target.and(page.locator(".flash")).waitFor();
+      assert.ok(await onScreen(page, original.message.seq));
+      assert.equal(
+        await target.evaluate((el) => el === document.activeElement),
+        true,
+        "the original takes the focus",
+      );
+      await page.screenshot({ path: artifact("team_ui_reply_jump.png") });
+
+      // Answer it from the composer: the quote shows while composing and on the reply.
+      await target.hover();
+      await target.getByTestId("message-reply").click();
+      await page.getByTestId("reply-bar").filter({ hasText: "bob" }).waitFor();
+      await page.screenshot({ path: artifact("team_ui_reply_bar.png") });
+      await page.getByTestId("composer").press("Escape");
+      await page.getByTestId("reply-bar").waitFor({ state: "detached" });
+      await target.hover();
+      await target.getByTestId("message-reply").click();
+      await send(page, "friday it is");
+      const mine = confirmedFrom(page, "alice", "friday it is");
+      await mine.getByTestId("reply-quote").filter({
+        hasText: "the original plan",
+      }).waitFor();
+      await page.getByTestId("reply-bar").waitFor({ state: "detached" });
+      const heard = await bot.waitFor((f) =>
+        f.action === "receive_message" &&
+        (f.data as { text?: string }).text === "friday it is"
+      );
+      assert.equal(
+        (heard.data as { reply_to?: { id: string } }).reply_to?.id,
+        original.message.id,
+      );
+
+      // Deleted, the original leaves a quote that says so.
+      await bot.ok("delete_message", { id: original.message.id });
+      await mine.locator('[data-testid="reply-quote"][data-deleted="true"]')
+        .filter({ hasText: "deleted" }).waitFor();
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "web client reactions from one page show on the other with who reacted",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "carol");
+    try {
+      const alice = await openPage(browser, server);
+      await register(alice, "alice");
+      const bob = await openPage(browser, server, {
+        viewport: PHONE,
+        colorScheme: "light",
+      });
+      await register(bob, "bob");
+      await bot.ok("send_message", { text: "lunch at noon?" });
+      const onAlice = confirmedFrom(alice, "carol", "lunch at noon");
+      await onAlice.hover();
+      await onAlice.getByTestId("message-react").click();
+      const picker = alice.getByTestId("emoji-picker");
+      await picker.waitFor();
+      await alice.screenshot({ path: artifact("team_ui_picker.png") });
+      assert.deepEqual(await axeAudit(alice), [], "axe: emoji picker, dark");
+      await picker.locator('[data-emoji="🎉"]').click();
+      await picker.waitFor({ state: "detached" });
+
+      const onBob = confirmedFrom(bob, "carol", "lunch at noon");
+      const bobChip = onBob.locator(
+        '[data-testid="reaction"][data-emoji="🎉"]',
+      );
+      await bobChip.filter({ hasText: "1" }).waitFor();
+      assert.equal(await bobChip.getAttribute("title"), "alice");
+      assert.equal(await bobChip.getAttribute("aria-pressed"), "false");
+      await bobChip.click();
+      await bobChip.and(bob.locator('[aria-pressed="true"]')).filter({
+        hasText: "2",
+      }).waitFor();
+
+      const aliceChip = onAlice.locator(
+        '[data-testid="reaction"][data-emoji="🎉"]',
+      );
+      await aliceChip.filter({ hasText: "2" }).waitFor();
+      assert.equal(await aliceChip.getAttribute("title"), "alice, bob");
+      // Keyboard focus shows who reacted too.
+      await aliceChip.focus();
+      await alice.keyboard.press("Shift+Tab");
+      await alice.keyboard.press("Tab");
+      await onAlice.getByTestId("reaction-who").filter({
+        hasText: "alice, bob",
+      }).waitFor({ state: "visible" });
+      await alice.screenshot({ path: artifact("team_ui_reactions.png") });
+
+      // alice takes hers back: bob's page counts one again.
+      await alice.keyboard.press("Enter");
+      await bobChip.filter({ hasText: "1" }).waitFor();
+      assert.equal(await bobChip.getAttribute("title"), "bob");
+      // A long press on the phone shows the names without toggling.
+      await bobChip.dispatchEvent("touchstart");
+      await onBob.getByTestId("reaction-who").filter({ hasText: "bob" })
+        .waitFor({ state: "visible" });
+      await bobChip.dispatchEvent("touchend");
+      await bob.screenshot({ path: artifact("team_ui_reactions_phone.png") });
+      assert.equal(await bobChip.getAttribute("aria-pressed"), "true");
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client pins a message and the pins panel opens it in place",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server, { colorScheme: "light" });
+      // The first account is the admin: it may pin.
+      await register(page, "alice");
+      const sent = await bot.ok("send_message", {
+        text: "wifi password is on the fridge",
+      }) as { message: { seq: number } };
+      const message = confirmedFrom(page, "bob", "wifi password");
+      await message.hover();
+      await message.getByTestId("message-pin").click();
+      await message.getByTestId("pinned-mark").waitFor();
+      await page.getByText("alice pinned a message by bob").waitFor();
+      await fill(bot, FILLER);
+      await page.reload();
+      await confirmedFrom(page, "bob", `filler ${FILLER}`).waitFor();
+      assert.equal(await row(page, sent.message.seq).count(), 0);
+
+      await page.getByTestId("pins-open").click();
+      const panel = page.getByTestId("pins-panel");
+      await panel.getByTestId("pin-item").filter({ hasText: "wifi password" })
+        .waitFor();
+      await page.screenshot({ path: artifact("team_ui_pins.png") });
+      assert.deepEqual(await axeAudit(page), [], "axe: pins panel, light");
+      await panel.getByTestId("pin-item").click();
+      await panel.waitFor({ state: "detached" });
+      await row(page, sent.message.seq).and(page.locator(".flash")).waitFor();
+      assert.ok(await onScreen(page, sent.message.seq));
+
+      // Escape closes the panel and gives the focus back to its button.
+      await page.getByTestId("pins-open").click();
+      await panel.waitFor();
+      await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "detached" });
+      assert.equal(
+        await page.getByTestId("pins-open").evaluate((el) =>
+          el === document.activeElement
+        ),
+        true,
+      );
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "web client search marks the matched words and opens a result at its message",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const sent = await bot.ok("send_message", {
+        text: "L'école ouvre à 8 h, <b>pas</b> avant",
+      }) as { message: { seq: number } };
+      await fill(bot, 25, "needle");
+      await fill(bot, FILLER);
+      const page = await openPage(browser, server, { viewport: PHONE });
+      await register(page, "alice");
+      await confirmedFrom(page, "bob", `filler ${FILLER}`).waitFor();
+
+      await page.keyboard.press("Control+k");
+      const dialog = page.getByTestId("search-dialog");
+      await dialog.waitFor();
+      await page.getByTestId("search-input").fill("needle");
+      await dialog.getByTestId("search-result").nth(19).waitFor();
+      assert.equal(await dialog.getByTestId("search-result").count(), 20);
+      // Newest first.
+      await dialog.getByTestId("search-result").first().filter({
+        hasText: "needle 25",
+      }).waitFor();
+      await dialog.getByTestId("search-more").click();
+      await dialog.getByTestId("search-result").nth(24).waitFor();
+      await dialog.getByTestId("search-more").waitFor({ state: "detached" });
+
+      await page.getByTestId("search-input").fill("ecole ouv");
+      const hit = dialog.getByTestId("search-result").filter({
+        hasText: "ouvre",
+      });
+      await hit.waitFor();
+      assert.deepEqual(await hit.locator("mark").allTextContents(), [
+        "école",
+        "ouvre",
+      ]);
+      // User text stays text: the tags show as typed.
+      assert.match(await hit.textContent() ?? "", /<b>pas<\/b>/);
+      await page.screenshot({ path: artifact("team_ui_search_phone.png") });
+      assert.deepEqual(await axeAudit(page), [], "axe: search, dark phone");
+      await hit.click();
+      await dialog.waitFor({ state: "detached" });
+      await row(page, sent.message.seq).and(page.locator(".flash")).waitFor();
+      assert.ok(await onScreen(page, sent.message.seq));
+      await page.screenshot({ path: artifact("team_ui_search_jump.png") });
+
+      // The header's button opens it too; Escape closes it.
+      await page.getByTestId("search-open").click();
+      await dialog.waitFor();
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
