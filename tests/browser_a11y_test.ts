@@ -114,6 +114,36 @@ async function auditScreens(
     await page.getByTestId("member-list").waitFor({ state: "hidden" });
   }
 
+  // Search (Ctrl+K), with results and their marks.
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("search-input").fill("welcome");
+  await page.getByTestId("search-result").first().waitFor();
+  await audit.check(page, `${options.label} search`);
+  await page.keyboard.press("Escape");
+  await page.getByTestId("search-dialog").waitFor({ state: "detached" });
+
+  await page.getByTestId("pins-open").click();
+  await page.getByTestId("pins-panel").getByRole("status").waitFor();
+  await audit.check(page, `${options.label} pins panel`);
+  await page.keyboard.press("Escape");
+  await page.getByTestId("pins-panel").waitFor({ state: "detached" });
+
+  // The emoji picker, then a reaction and a reply quote on screen.
+  const welcome = page.getByTestId("message").filter({ hasText: "welcome" });
+  if (phone) await welcome.click();
+  else await welcome.hover();
+  await welcome.getByTestId("message-react").click();
+  await page.getByTestId("emoji-picker").waitFor();
+  await audit.check(page, `${options.label} emoji picker`);
+  await page.getByTestId("emoji-option").first().click();
+  await welcome.getByTestId("reaction").waitFor();
+  if (phone) await welcome.click();
+  else await welcome.hover();
+  await welcome.getByTestId("message-reply").click();
+  await page.getByTestId("reply-bar").waitFor();
+  await audit.check(page, `${options.label} replying`);
+  await page.getByTestId("composer").press("Escape");
+
   await page.getByTestId("message").first().hover();
   await page.getByTestId("composer").press("ArrowUp");
   await page.getByTestId("edit-input").waitFor();
@@ -277,6 +307,12 @@ browserTest(
     await page.keyboard.press("ArrowUp");
     assert.ok(await focusedIs(page, "message"));
     await page.keyboard.press("Tab");
+    assert.ok(await focusedIs(page, "message-react"));
+    await page.keyboard.press("Tab");
+    assert.ok(await focusedIs(page, "message-reply"));
+    await page.keyboard.press("Tab");
+    // Moderators also have the pin between reply and edit.
+    if (await focusedIs(page, "message-pin")) await page.keyboard.press("Tab");
     assert.ok(await focusedIs(page, "message-edit"));
     await page.keyboard.press("Enter");
     await page.getByTestId("edit-input").waitFor();

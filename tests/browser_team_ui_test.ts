@@ -134,6 +134,23 @@ browserTest(
       await picker.waitFor();
       await alice.screenshot({ path: artifact("team_ui_picker.png") });
       assert.deepEqual(await axeAudit(alice), [], "axe: emoji picker, dark");
+      // From the keyboard: arrows move, Escape closes and gives the focus back.
+      await alice.keyboard.press("ArrowRight");
+      assert.equal(
+        await alice.evaluate(() =>
+          document.activeElement?.getAttribute("aria-label")
+        ),
+        ":-1:",
+      );
+      await alice.keyboard.press("Escape");
+      await picker.waitFor({ state: "detached" });
+      assert.equal(
+        await onAlice.getByTestId("message-react").evaluate((el) =>
+          el === document.activeElement
+        ),
+        true,
+      );
+      await alice.keyboard.press("Enter");
       await picker.locator('[data-emoji="🎉"]').click();
       await picker.waitFor({ state: "detached" });
 

@@ -27,7 +27,11 @@ const COLUMNS = 8;
 const PICKER: { emoji: string; name: string }[] = (() => {
   const seen = new Set<string>();
   const list: { emoji: string; name: string }[] = [];
-  for (const [name, emoji] of Object.entries(REACTION_NAMES)) {
+  // Objects list integer-like keys ("100") first: put them back at the end.
+  const entries = Object.entries(REACTION_NAMES).sort(([a], [b]) =>
+    Number(/^\d+$/.test(a)) - Number(/^\d+$/.test(b))
+  );
+  for (const [name, emoji] of entries) {
     if (seen.has(emoji)) continue;
     seen.add(emoji);
     list.push({ emoji, name });
