@@ -9,6 +9,7 @@ import {
   type Role,
 } from "../server/protocol/types.ts";
 import * as actions from "./actions.ts";
+import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
 import { type AppState, roomKey } from "./state.ts";
 
@@ -88,6 +89,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
         ", ",
       );
       say(ctx, "info", `Rooms: ${list}`);
+    },
+  },
+  search: {
+    usage: "/search <words>",
+    summary: "Search the messages you may read (also Ctrl+K).",
+    run: (ctx, arg) => {
+      teamActions.searchToggled(ctx.state, true, arg);
+      return Promise.resolve();
     },
   },
   msg: {

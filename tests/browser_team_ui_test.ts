@@ -299,6 +299,14 @@ browserTest(
       await dialog.waitFor();
       await page.keyboard.press("Escape");
       await dialog.waitFor({ state: "detached" });
+      // So does `/search words`, searching them at once.
+      await send(page, "/search école");
+      await dialog.getByTestId("search-result").filter({ hasText: "ouvre" })
+        .waitFor();
+      assert.equal(
+        await page.getByTestId("search-input").inputValue(),
+        "école",
+      );
     } finally {
       await bot.close();
     }

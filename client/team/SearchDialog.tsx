@@ -28,7 +28,7 @@ function where(result: SearchResult): string {
 export function SearchDialog(): JSX.Element {
   const services = useApp();
   const { state } = services;
-  const query = useSignal("");
+  const query = useSignal(state.team.searchQuery.value);
   const asked = useSignal("");
   const results = useSignal<SearchResult[]>([]);
   const next = useSignal<string | undefined>(undefined);
@@ -36,8 +36,12 @@ export function SearchDialog(): JSX.Element {
   const error = useSignal<string | null>(null);
   const generation = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => {
-    if (timer.current !== null) clearTimeout(timer.current);
+  useEffect(() => {
+    // Opened by `/search words`: search them at once.
+    if (query.value.trim() !== "") void run(query.value);
+    return () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+    };
   }, []);
 
   /** Searches `text` afresh, or the next page of the last search. */

@@ -5,10 +5,18 @@ import type { ChatMessage } from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
 import type { JumpTarget } from "./state.ts";
 
-/** Opens or closes the search dialog (opening it closes the pins panel). */
-export function searchToggled(state: AppState, open: boolean): void {
+/**
+ * Opens the search dialog, with `query` to search at once, or closes it;
+ * opening it closes the pins panel.
+ */
+export function searchToggled(
+  state: AppState,
+  open: boolean,
+  query = "",
+): void {
   batch(() => {
     state.team.searchOpen.value = open;
+    state.team.searchQuery.value = open ? query : "";
     if (open) state.team.pinsOpen.value = false;
   });
 }

@@ -19,6 +19,8 @@ export interface JumpTarget {
 export interface TeamState {
   /** Whether the search dialog is open. */
   searchOpen: Signal<boolean>;
+  /** The words the search dialog opens with (`/search words`). */
+  searchQuery: Signal<string>;
   /** Whether the pins panel of the log on screen is open. */
   pinsOpen: Signal<boolean>;
   /** The message each log's composer answers, by log key. */
@@ -33,6 +35,7 @@ export interface TeamState {
 export function createTeamState(): TeamState {
   return {
     searchOpen: signal(false),
+    searchQuery: signal(""),
     pinsOpen: signal(false),
     replyTo: signal({}),
     jump: signal(null),
