@@ -12,6 +12,7 @@ import {
   axeAudit,
   browserTest,
   confirmedFrom,
+  currentConversation,
   openPage,
   register,
   send,
@@ -307,6 +308,23 @@ browserTest(
         await page.getByTestId("search-input").inputValue(),
         "école",
       );
+      await page.keyboard.press("Escape");
+
+      // A private message found opens its conversation at the message.
+      const dm = await bot.ok("private_message", {
+        to: "alice",
+        text: "la cantine ferme à midi",
+      }) as { message: { seq: number } };
+      await page.getByTestId("search-open").click();
+      await page.getByTestId("search-input").fill("cantine");
+      const found = dialog.getByTestId("search-result").filter({
+        hasText: "@bob",
+      });
+      await found.locator("mark", { hasText: "cantine" }).waitFor();
+      await found.click();
+      await currentConversation(page, "bob");
+      await row(page, dm.message.seq).filter({ hasText: "cantine" })
+        .and(page.locator(".flash")).waitFor();
     } finally {
       await bot.close();
     }

@@ -35,7 +35,12 @@ export function TeamLayer(): JSX.Element | null {
       }
     }
     addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("keydown", onKey);
+      // Logged out: the next session starts with nothing open.
+      teamActions.searchToggled(state, false);
+      teamActions.pinsToggled(state, false);
+    };
   }, []);
   if (state.team.searchOpen.value) return <SearchDialog />;
   if (state.team.pinsOpen.value) return <PinsPanel />;
