@@ -95,6 +95,7 @@ browserTest(
         hasText: "the original plan",
       }).waitFor();
       await page.getByTestId("reply-bar").waitFor({ state: "detached" });
+      await page.screenshot({ path: artifact("team_ui_reply_sent.png") });
       const heard = await bot.waitFor((f) =>
         f.action === "receive_message" &&
         (f.data as { text?: string }).text === "friday it is"
