@@ -749,6 +749,7 @@ const FR: Record<MessageKey, string> = {
   "admin.resetNoToken":
     "Ce lien est incomplet : demandez-en un nouveau à un administrateur.",
   "admin.resetSave": "Enregistrer et se connecter",
+
   "search.open": "Rechercher des messages",
   "search.openHint": "Rechercher des messages (Ctrl+K)",
   "search.title": "Rechercher des messages",
