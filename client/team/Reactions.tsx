@@ -8,7 +8,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useRef } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { ChatMessage, Reaction } from "../../server/protocol/types.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { REACTION_NAMES } from "../../server/protocol/emoji.ts";
@@ -20,6 +20,8 @@ import { SmileIcon } from "./icons.tsx";
 
 /** How long a touch must rest on a chip to show who reacted, in ms. */
 const LONG_PRESS_MS = 500;
+/** How long the names stay after a long press (a touch has no "leave"), in ms. */
+const NAMES_SHOWN_MS = 4000;
 /** Columns of the picker's grid (arrow keys move by rows of this many). */
 const COLUMNS = 8;
 
@@ -89,16 +91,27 @@ function Chip(
   const longPressed = useRef(false);
   const who = whoReacted(reaction);
   function pressStart(): void {
+    if (timer.current !== null) clearTimeout(timer.current);
     longPressed.current = false;
     timer.current = setTimeout(() => {
       longPressed.current = true;
       showing.value = true;
+      timer.current = setTimeout(
+        () => showing.value = false,
+        NAMES_SHOWN_MS,
+      );
     }, LONG_PRESS_MS);
   }
   function pressEnd(): void {
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = null;
+    // The names, once shown, stay for their while.
+    if (!longPressed.current && timer.current !== null) {
+      clearTimeout(timer.current);
+      timer.current = null;
+    }
   }
+  useEffect(() => () => {
+    if (timer.current !== null) clearTimeout(timer.current);
+  }, []);
   return (
     <span
       class={`chip-wrap${showing.value ? " show" : ""}`}
@@ -155,6 +168,14 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
     refocus: true,
     ownEscape: true,
   });
+  // Placed for where the message was: the list scrolling away closes it.
+  useEffect(() => {
+    if (!open.value) return;
+    const list = button.current?.closest(".messages");
+    const close = () => open.value = false;
+    list?.addEventListener("scroll", close, { passive: true });
+    return () => list?.removeEventListener("scroll", close);
+  }, [open.value]);
 
   function toggle(): void {
     if (open.value) {
