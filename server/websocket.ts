@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { Socket as NetSocket } from "node:net";
 import { ClientConnection } from "./connection.ts";
 import { isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
@@ -155,9 +156,10 @@ export function createWebSocketEndpoint(
     }
     let upgraded: { response: Response; socket: WebSocket };
     try {
-      upgraded = Deno.upgradeWebSocket(c.req.raw, {
+      upgraded = Deno.upgradeWebSocket(upgradeRequest(c.req.raw), {
         idleTimeout: options.idleTimeoutSeconds,
-        socket: raw.socket,
+        // Deno reads `destroyed`, `_handle` and `write` of it, as of a socket.
+        socket: raw as unknown as NetSocket,
         head: raw.head,
       });
     } catch (error) {
@@ -205,6 +207,25 @@ export function createWebSocketEndpoint(
       return open.size;
     },
   };
+}
+
+// What Deno's upgrade reads of the request. It keeps the request it is
+// given for the socket's whole life: a copy with only these headers costs
+// less than the original with all of its own.
+const UPGRADE_HEADERS = [
+  "upgrade",
+  "connection",
+  "sec-websocket-key",
+  "sec-websocket-protocol",
+];
+
+function upgradeRequest(request: Request): Request {
+  const headers = new Headers();
+  for (const name of UPGRADE_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return new Request(request.url, { headers });
 }
 
 function originAllowed(
@@ -275,6 +296,7 @@ class SocketSession implements FrameSink {
   }
 
   onOpen(): void {
+    this.#raw.detach();
     const { node, options, open } = this.#endpoint;
     const writer = new ConnectionWriter(this, {
       maxBufferedBytes: options.maxBufferedBytes,
