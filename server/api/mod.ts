@@ -14,6 +14,7 @@ import { accountRoutes } from "./account_routes.ts";
 import { ApiLimits } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
+import { documentPlainRoutes } from "./plain_routes.ts";
 import { searchRoutes } from "./search_routes.ts";
 
 /** Where the OpenAPI document is served. */
@@ -34,6 +35,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   messageRoutes(api, node, limits);
   searchRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });
+  documentPlainRoutes(api);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -46,7 +48,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
       title: "chat-server REST API",
       version: VERSION,
       description:
-        'Rooms, messages, tokens, bots and incoming webhooks. Errors are `{"error", "message"}` with the codes of docs/protocol.md.',
+        'Rooms, messages, tokens, bots, incoming and outgoing webhooks, Web Push. Errors are `{"error", "message"}` with the codes of docs/protocol.md.',
     },
   });
   return api;

@@ -15,7 +15,8 @@ import type { Account, StoredWebhook } from "../store/mod.ts";
 /** Most outgoing webhooks one room may have. */
 export const MAX_HOOKS_PER_ROOM = 10;
 
-const hookBody = z.object({ url: z.string().max(2048) });
+/** What registers an outgoing webhook: `{"url"}`. */
+export const hookBody = z.object({ url: z.string().max(2048) });
 
 /** A hook as the API shows it (without its secret). */
 function describe(

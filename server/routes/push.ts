@@ -16,12 +16,14 @@ export const MAX_PUSH_SUBSCRIPTIONS = 20;
 const base64url = z.string().max(200).regex(/^[A-Za-z0-9_-]+={0,2}$/);
 
 // A browser's PushSubscription.toJSON(); other fields are ignored.
-const subscriptionBody = z.object({
+/** A browser's PushSubscription.toJSON() as `POST /api/push/subscriptions` takes it. */
+export const subscriptionBody = z.object({
   endpoint: z.string().max(2048),
   keys: z.object({ p256dh: base64url, auth: base64url }),
 });
 
-const endpointBody = z.object({ endpoint: z.string().max(2048) });
+/** What `DELETE /api/push/subscriptions` takes: `{"endpoint"}`. */
+export const endpointBody = z.object({ endpoint: z.string().max(2048) });
 
 /**
  * `GET /api/push/vapid-public-key`, `POST` and `DELETE
