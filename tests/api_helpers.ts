@@ -16,7 +16,7 @@ export interface Answer {
 export interface CallOptions {
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
-  /** Sent as JSON, or as is when a string. */
+  /** Sent as JSON, or as is when a string or a form. */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -32,8 +32,10 @@ export async function call(
   if (options.token !== undefined) {
     headers.authorization = `Bearer ${options.token}`;
   }
-  let body: string | undefined;
-  if (options.body !== undefined) {
+  let body: string | FormData | undefined;
+  if (options.body instanceof FormData) {
+    body = options.body;
+  } else if (options.body !== undefined) {
     body = typeof options.body === "string"
       ? options.body
       : JSON.stringify(options.body);

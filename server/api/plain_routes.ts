@@ -6,9 +6,15 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
+import {
+  changePasswordData,
+  passwordLoginData,
+  passwordResetBody,
+} from "../protocol/schemas.ts";
 import { hookBody } from "../routes/outgoing_hooks.ts";
 import { endpointBody, subscriptionBody } from "../routes/push.ts";
 import { BEARER, errors, json, jsonBody } from "./openapi.ts";
+import { attachment, errorBody } from "./schemas.ts";
 
 const roomParam = z.object({ room: z.string() });
 const idParam = z.object({ id: z.string() });
@@ -35,8 +41,140 @@ const outgoingHooks = z.object({ hooks: z.array(outgoingHook) }).openapi(
   "OutgoingHooks",
 );
 
-/** Declares the outgoing webhook and Web Push routes in the API's document. */
+const sessionAccount = z.object({ username: z.string(), role: z.string() })
+  .openapi("SessionAccount");
+
+/**
+ * Declares the account, file, outgoing webhook and Web Push routes in the
+ * API's document.
+ */
 export function documentPlainRoutes(api: OpenAPIHono): void {
+  documentAccountRoutes(api);
+  documentFileRoutes(api);
+  documentOutgoingHookRoutes(api);
+  documentPushRoutes(api);
+}
+
+// The web client's account routes: the session travels in a cookie.
+function documentAccountRoutes(api: OpenAPIHono): void {
+  const registry = api.openAPIRegistry;
+  const loggedIn = json(sessionAccount, "Logged in; the session cookie is set");
+  registry.registerPath({
+    method: "post",
+    path: "/api/register",
+    summary: "Make an account (the first is the admin) and log in",
+    request: { body: jsonBody(passwordLoginData) },
+    responses: {
+      201: loggedIn,
+      ...errors(400, 403, 409, 413, 415, 429),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/login",
+    summary: "Log in with a password; the session goes in a cookie",
+    request: { body: jsonBody(passwordLoginData) },
+    responses: {
+      200: loggedIn,
+      ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/logout",
+    summary: "End the session (and its sockets) and clear the cookie",
+    responses: { 204: { description: "Logged out" }, ...errors(403) },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/password",
+    summary: "Change the password; the account's other sessions end",
+    description: "With a login session, not a token.",
+    security: BEARER,
+    request: { body: jsonBody(changePasswordData) },
+    responses: {
+      204: { description: "Changed" },
+      ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/session",
+    summary: "Who the session's cookie (or token) belongs to",
+    security: BEARER,
+    responses: {
+      200: json(sessionAccount, "The account"),
+      ...errors(401),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/reset-password",
+    summary: "Choose a new password with a reset link's token, and log in",
+    request: { body: jsonBody(passwordResetBody) },
+    responses: {
+      200: loggedIn,
+      ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+}
+
+function documentFileRoutes(api: OpenAPIHono): void {
+  const registry = api.openAPIRegistry;
+  registry.registerPath({
+    method: "post",
+    path: "/api/files",
+    summary: "Upload a file to share in a message (accounts only)",
+    description:
+      "A `multipart/form-data` body with one file part and an optional `name` field, within the server's upload limit.",
+    security: BEARER,
+    request: {
+      body: {
+        content: {
+          "multipart/form-data": {
+            schema: z.object({
+              file: z.string().openapi({ format: "binary" }),
+              name: z.string().optional(),
+            }),
+          },
+        },
+        required: true,
+      },
+    },
+    responses: {
+      201: json(attachment, "The file, to put in a message's `attachments`"),
+      ...errors(400, 401, 403, 413),
+      507: json(errorBody, "The server has no room to store files: `internal`"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/files/{id}/{name}",
+    summary:
+      "Download a shared file (while a message the caller may read carries it)",
+    security: BEARER,
+    request: {
+      params: z.object({ id: z.string(), name: z.string() }),
+      query: z.object({
+        exp: z.string().optional(),
+        sig: z.string().optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: "The file",
+        content: {
+          "application/octet-stream": {
+            schema: z.string().openapi({ format: "binary" }),
+          },
+        },
+      },
+      ...errors(401, 403, 404),
+    },
+  });
+}
+
+function documentOutgoingHookRoutes(api: OpenAPIHono): void {
   const registry = api.openAPIRegistry;
   registry.registerPath({
     method: "post",
@@ -71,6 +209,10 @@ export function documentPlainRoutes(api: OpenAPIHono): void {
     request: { params: idParam },
     responses: { 204: { description: "Removed" }, ...errors(401, 404) },
   });
+}
+
+function documentPushRoutes(api: OpenAPIHono): void {
+  const registry = api.openAPIRegistry;
   registry.registerPath({
     method: "get",
     path: "/api/push/vapid-public-key",
