@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure } from "../protocol/errors.ts";
 import type { Account, StoredApiToken } from "../store/mod.ts";
+import { auditRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
@@ -168,6 +169,10 @@ export function accountRoutes(
       }
       const made = await node.accounts.createBot(c.req.valid("json").name);
       if (isFailure(made)) return refuse(c, made);
+      await auditRequest(c, node, who.account.username, {
+        action: "create_bot",
+        target: made.username,
+      });
       return c.json(botInfo(made), 201);
     },
   );
@@ -217,6 +222,11 @@ export function accountRoutes(
         account.key,
         c.req.valid("json").name,
       );
+      await auditRequest(c, node, who.account.username, {
+        action: "create_bot_token",
+        target: account.username,
+        details: { token: made.token.id, name: made.token.name },
+      });
       return c.json({ ...tokenInfo(made.token), token: made.secret }, 201);
     },
   );
@@ -263,6 +273,11 @@ export function accountRoutes(
       if (isFailure(account)) return refuse(c, account);
       const gone = await node.accounts.revokeToken(account.key, params.id);
       if (!gone) return refuse(c, fail("not_found", "No such token."));
+      await auditRequest(c, node, who.account.username, {
+        action: "revoke_bot_token",
+        target: account.username,
+        details: { token: params.id },
+      });
       return c.body(null, 204);
     },
   );

@@ -19,6 +19,7 @@ import { describeIssue } from "../protocol/schemas.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { type BucketSpec, KeyedRateLimits } from "../rate_limit.ts";
 import type { StoredHook } from "../store/mod.ts";
+import { auditRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
@@ -117,6 +118,11 @@ export function hookRoutes(
         createdAt: Date.now(),
       };
       await node.store.createHook(hook);
+      await auditRequest(c, node, who.account.username, {
+        action: "create_webhook",
+        room: describeHook(node, hook).room,
+        details: { hook: hook.id, name: hook.name },
+      });
       logger.info("{user} made webhook {hook} for {room}", {
         user: who.account.username,
         hook: hook.id,
@@ -176,6 +182,11 @@ export function hookRoutes(
       const refused = mayManage(who, hook.roomKey);
       if (refused) return refuse(c, refused);
       await node.store.deleteHook(hook.id);
+      await auditRequest(c, node, who.account.username, {
+        action: "delete_webhook",
+        room: describeHook(node, hook).room,
+        details: { hook: hook.id, name: hook.name },
+      });
       return c.body(null, 204);
     },
   );

@@ -7,6 +7,7 @@ import { type Context, Hono } from "hono";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
+import { auditRequest } from "../api/audit.ts";
 import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
@@ -83,6 +84,11 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
       return httpError(c, "room_not_found", "The room was just deleted.");
     }
     node.webhooks.changed();
+    await auditRequest(c, node, owner.account.username, {
+      action: "create_outgoing_webhook",
+      room: owner.room,
+      details: { hook: hook.id, url: hook.url },
+    });
     return c.json({
       ...describe({ ...hook, failures: 0 }, owner.room),
       secret: hook.secret,
@@ -106,6 +112,11 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
     }
     await node.store.deleteWebhook(hook.id);
     node.webhooks.changed();
+    await auditRequest(c, node, account.username, {
+      action: "delete_outgoing_webhook",
+      room: node.registry.roomName(hook.roomKey) ?? hook.roomKey,
+      details: { hook: hook.id, url: hook.url },
+    });
     return c.body(null, 204);
   });
 
