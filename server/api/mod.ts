@@ -6,7 +6,9 @@
  * client's cookie works too, from its own pages (see caller.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { httpError } from "../http/errors.ts";
+import { httpError, httpFailure } from "../http/errors.ts";
+import { sessionTokenOf } from "../http/session_cookie.ts";
+import { fail, isFailure } from "../protocol/errors.ts";
 import type { ChatNode } from "../node.ts";
 import { describeIssue } from "../protocol/schemas.ts";
 import { VERSION } from "../version.ts";
@@ -29,6 +31,21 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
         return httpError(c, "invalid_message", describeIssue(result.error));
       }
     },
+  });
+  // A wrong, expired or revoked bearer token is refused before anything
+  // else, as Slack's `invalid_auth`: never read as no token (public rooms
+  // would answer) nor hidden behind a body's validation error. Costs one
+  // token lookup more on the routes that then look the caller up.
+  api.use("/api/*", async (c, next) => {
+    if (c.req.header("authorization") === undefined) return await next();
+    const token = sessionTokenOf(c);
+    const account = token === undefined
+      ? fail("bad_credentials", "Send 'Authorization: Bearer <token>'.")
+      : await node.accounts.resume(token);
+    if (isFailure(account) && account.code !== "banned") {
+      return httpFailure(c, account);
+    }
+    return await next();
   });
   const limits = new ApiLimits(node, node.limits);
   accountRoutes(api, node, limits);
