@@ -1166,7 +1166,8 @@ export class PostgresStore implements Store {
     return this.#run(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
       const [{ gone }] = await sql<{ gone: boolean }[]>`
-        SELECT chat_delete_account(${key}, ${anonymous}::text) AS gone`;
+        SELECT chat_delete_account(${key}, ${anonymous}::text,
+          ${MAX_REACTION_USERS}) AS gone`;
       return gone;
     });
   }

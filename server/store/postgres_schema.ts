@@ -993,4 +993,59 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_unindexed ON messages (id)
     WHERE search IS NULL AND NOT deleted;
   `,
+  `
+  -- Sums a message's reactions up in messages.reactions as chat_react
+  -- does: one entry per emoji in the order each was first used, its
+  -- count, the first max_users names.
+  CREATE FUNCTION chat_sum_reactions(target text, max_users integer)
+  RETURNS void
+  LANGUAGE sql AS $$
+    UPDATE messages m SET reactions = (
+      SELECT jsonb_agg(jsonb_build_object('emoji', g.emoji, 'count', g.n,
+          'users', to_jsonb(g.users[1:max_users])) ORDER BY g.first)
+      FROM (
+        SELECT x.emoji, count(*) AS n, min(x.ord) AS first,
+          array_agg(x.user_name ORDER BY x.ord) AS users
+        FROM reactions x WHERE x.message_id = target GROUP BY x.emoji
+      ) g
+    ) WHERE m.id = target;
+  $$;
+  -- chat_delete_account as before, and an anonymised account's reactions
+  -- are anonymised too: each gets a key no account can have (a name has
+  -- no leading space), unique so two deleted users' same emoji still
+  -- count twice; ord, and so the order, is kept.
+  DROP FUNCTION chat_delete_account(text, text);
+  CREATE FUNCTION chat_delete_account(
+    target text, anon_name text, max_users integer
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    reacted text;
+  BEGIN
+    DELETE FROM accounts a WHERE a.key = target;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    DELETE FROM memberships m WHERE m.user_key = target;
+    DELETE FROM read_positions r WHERE r.user_key = target;
+    DELETE FROM mentions n WHERE n.user_key = target;
+    DELETE FROM messages m WHERE m.pending_to = target;
+    IF anon_name IS NOT NULL THEN
+      UPDATE messages m SET user_name = anon_name, user_key = '',
+        client_id = NULL
+      WHERE m.user_key = target;
+      FOR reacted IN
+        WITH changed AS (
+          UPDATE reactions x SET user_name = anon_name,
+            user_key = ' deleted ' || md5(random()::text || x.ord::text)
+          WHERE x.user_key = target RETURNING x.message_id
+        ) SELECT DISTINCT c.message_id FROM changed c
+      LOOP
+        PERFORM chat_sum_reactions(reacted, max_users);
+      END LOOP;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  `,
 ];

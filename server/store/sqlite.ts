@@ -976,6 +976,19 @@ export class SqliteStore implements Store {
     );
   }
 
+  /** Sums a message's reactions up again into messages.reactions. */
+  #sumReactions(id: string): void {
+    const rows = this.#q(
+      `SELECT emoji, user FROM reactions WHERE message_id = ?
+       ORDER BY rowid`,
+    ).all(id) as { emoji: string; user: string }[];
+    const summary = summarizeReactions(rows);
+    this.#q("UPDATE messages SET reactions = ? WHERE id = ?").run(
+      summary.length > 0 ? JSON.stringify(summary) : null,
+      id,
+    );
+  }
+
   react(change: ReactionChange): Promise<MarkResult> {
     return this.#run(() =>
       this.#transaction((): MarkResult => {
@@ -1004,17 +1017,7 @@ export class SqliteStore implements Store {
              WHERE message_id = ? AND emoji = ? AND user_key = ?`,
           ).run(change.id, change.emoji, change.userKey).changes;
         }
-        if (Number(changes) > 0) {
-          const rows = this.#q(
-            `SELECT emoji, user FROM reactions WHERE message_id = ?
-             ORDER BY rowid`,
-          ).all(change.id) as { emoji: string; user: string }[];
-          const summary = summarizeReactions(rows);
-          this.#q("UPDATE messages SET reactions = ? WHERE id = ?").run(
-            summary.length > 0 ? JSON.stringify(summary) : null,
-            change.id,
-          );
-        }
+        if (Number(changes) > 0) this.#sumReactions(change.id);
         return {
           status: "done",
           message: this.#record(change.id)!.message,
@@ -1694,6 +1697,17 @@ export class SqliteStore implements Store {
             `UPDATE messages SET user = ?, user_key = '', client_id = NULL
              WHERE user_key = ?`,
           ).run(ANONYMOUS_NAME, key);
+          // Its reactions too; each gets a key no account can have (a
+          // name has no leading space), unique so two deleted users'
+          // same emoji still count twice. UPDATE keeps the rowid order.
+          const reacted = this.#q(
+            `UPDATE reactions SET user = ?,
+               user_key = ' deleted ' || lower(hex(randomblob(8)))
+             WHERE user_key = ? RETURNING message_id`,
+          ).all(ANONYMOUS_NAME, key) as { message_id: string }[];
+          for (const id of new Set(reacted.map((r) => r.message_id))) {
+            this.#sumReactions(id);
+          }
         }
         return true;
       })

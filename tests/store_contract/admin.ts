@@ -132,6 +132,49 @@ export function administration(test: StoreTest): void {
     assert.equal(again.duplicate, false);
   });
 
+  test("deleteAccount anonymises the reactions too, and they still count", async (store) => {
+    const hi = await store.appendMessage(draft("general", "hi"));
+    for (const key of ["ann", "ben", "cy"]) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "h",
+        role: "user",
+      });
+      await store.react({
+        id: hi.message.id,
+        userKey: key,
+        user: key,
+        emoji: "👍",
+        on: true,
+      });
+    }
+    assert.equal(await store.deleteAccount("ann", "anonymise"), true);
+    assert.equal(await store.deleteAccount("ben", "anonymise"), true);
+    assert.equal(await store.deleteAccount("cy", "keep"), true);
+    const [message] = await store.history("general", {});
+    assert.deepEqual(message.reactions, [{
+      emoji: "👍",
+      count: 3,
+      users: [ANONYMOUS_NAME, ANONYMOUS_NAME, "cy"],
+    }]);
+    // A new ann is not the one who reacted: her 👍 is a fourth.
+    await store.createAccount({
+      key: "ann",
+      username: "ann",
+      passwordHash: "h",
+      role: "user",
+    });
+    const again = await store.react({
+      id: hi.message.id,
+      userKey: "ann",
+      user: "ann",
+      emoji: "👍",
+      on: false,
+    });
+    assert.equal(again.status === "done" && again.changed, false);
+  });
+
   test("a password reset works once, before it expires", async (store) => {
     await store.createAccount({
       key: "ann",
