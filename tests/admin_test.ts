@@ -225,7 +225,7 @@ stores.test("ban: with duration_s the ban ends by itself, and list_bans shows wh
     );
   }));
 
-stores.test("reset_password: the link sets a new password once and ends the old sessions", (server) =>
+stores.test("reset_password: the link sets a new password once and ends the old sessions and the other links", (server) =>
   withPool(server, async (pool) => {
     const root = await admin(pool);
     const carol = await pool.register("carol");
@@ -236,6 +236,9 @@ stores.test("reset_password: the link sets a new password once and ends the old 
     assert.match(link, /^\/reset#[A-Za-z0-9_-]{43}$/);
     assert.ok(Date.parse(reply.expires_at as string) > Date.now());
     const resetToken = link.slice("/reset#".length);
+    const spareLink = (await root.ok("reset_password", { user: "carol" }))
+      .link as string;
+    const spareToken = spareLink.slice("/reset#".length);
     const weak = await api(server, "/api/reset-password", {
       body: { token: resetToken, password: "x" },
     });
@@ -249,6 +252,14 @@ stores.test("reset_password: the link sets a new password once and ends the old 
       body: { token: resetToken, password: "another new secret" },
     });
     assert.deepEqual([again.status, again.body.error], [
+      401,
+      "bad_credentials",
+    ]);
+    // Every other link for carol ended with the new password.
+    const spare = await api(server, "/api/reset-password", {
+      body: { token: spareToken, password: "another new secret" },
+    });
+    assert.deepEqual([spare.status, spare.body.error], [
       401,
       "bad_credentials",
     ]);

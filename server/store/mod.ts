@@ -636,7 +636,7 @@ export interface AccountStore {
   findAccountLookingLike(username: string): Promise<Account | undefined>;
   /** Changes a role; false when there is no such account. */
   setRole(key: string, role: Role): Promise<boolean>;
-  /** Replaces an account's password hash; false when there is no such account. */
+  /** Replaces an account's password hash and ends its unused reset links; false when there is no such account. */
   setPasswordHash(key: string, passwordHash: string): Promise<boolean>;
   createSession(tokenHash: string, session: Session): Promise<void>;
   findSession(tokenHash: string): Promise<Session | undefined>;

@@ -983,8 +983,13 @@ export class PostgresStore implements Store {
   }
 
   setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
+    // A new password ends the links that would have set another; one
+    // statement, so both happen or neither.
     return this.#run(async (sql) =>
       (await sql`
+        WITH gone AS (
+          DELETE FROM password_resets WHERE user_key = ${key}
+        )
         UPDATE accounts SET password_hash = ${passwordHash} WHERE key = ${key}`)
         .count > 0
     );

@@ -1472,10 +1472,14 @@ export class SqliteStore implements Store {
 
   setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
     return this.#run(() =>
-      Number(
-        this.#q("UPDATE accounts SET password_hash = ? WHERE key = ?")
-          .run(passwordHash, key).changes,
-      ) > 0
+      this.#transaction(() => {
+        // A new password ends the links that would have set another.
+        this.#q("DELETE FROM password_resets WHERE user_key = ?").run(key);
+        return Number(
+          this.#q("UPDATE accounts SET password_hash = ? WHERE key = ?")
+            .run(passwordHash, key).changes,
+        ) > 0;
+      })
     );
   }
 

@@ -203,6 +203,31 @@ export function administration(test: StoreTest): void {
     assert.equal((await store.findSession("s1"))?.userKey, "ann");
   });
 
+  test("a new password ends the account's other reset links, and only its own", async (store) => {
+    for (const key of ["ann", "ben"]) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "old",
+        role: "user",
+      });
+    }
+    const now = Date.now();
+    for (
+      const [hash, userKey] of [["a1", "ann"], ["a2", "ann"], ["b1", "ben"]]
+    ) {
+      await store.createPasswordReset(hash, {
+        userKey,
+        expiresAt: now + 60_000,
+      });
+    }
+    assert.equal(await store.takePasswordReset("a1", now), "ann");
+    assert.equal(await store.setPasswordHash("ann", "new"), true);
+    assert.equal((await store.findAccount("ann"))?.passwordHash, "new");
+    assert.equal(await store.takePasswordReset("a2", now), undefined);
+    assert.equal(await store.takePasswordReset("b1", now), "ben");
+  });
+
   test("updateRoom makes a room private or public and changes its owner", async (store) => {
     await store.createRoom("Dev", "dev");
     assert.deepEqual(
