@@ -789,6 +789,39 @@ function registerTests(pg: PostgresService): void {
 
   clusterTest(
     pg,
+    "scale-out: a room renamed on one node is followed by its people on another; their next message is in the renamed room's history",
+    async ({ pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      await boss.ok("create_room", { room: "dev" });
+      await boss.ok("send_message", { text: "one" });
+      const carol = await pools[1].register("carol");
+      await carol.ok("join_room", { room: "dev" });
+      const gus = await pools[2].guest("gus");
+      await gus.ok("join_room", { room: "dev" });
+      await boss.ok("update_room", { room: "dev", name: "Ops" });
+      for (const [who, client] of [["carol", carol], ["gus", gus]] as const) {
+        const told = await notice(client, "renamed", "boss", who);
+        assert.deepEqual([told.data.room, told.data.from], ["Ops", "dev"]);
+        assert.equal(await currentRoom(client), "Ops");
+      }
+      await carol.ok("send_message", { text: "two" });
+      await gus.ok("send_message", { text: "three" });
+      for (const client of [boss, carol, gus]) {
+        await client.event("receive_message", (d) => d.text === "three");
+      }
+      const history = (await carol.ok("history", { room: "ops" }))
+        .messages as Message[];
+      assert.deepEqual(history.map((m) => [m.seq, m.text, m.room]), [
+        [1, "one", "Ops"],
+        [2, "two", "Ops"],
+        [3, "three", "Ops"],
+      ]);
+      await expectError(carol, "history", { room: "dev" }, "room_not_found");
+    },
+  );
+
+  clusterTest(
+    pg,
     "scale-out: the target's room hears kicked on every node, not only the target's",
     async ({ pools }) => {
       const boss = await registerAdmin(pools[0]);
