@@ -425,6 +425,14 @@ function RoomItem(
       <span class="admin-meta">
         {t("admin.users", { n: room.users })}
         {room.private ? ` · ${t("admin.private")}` : ""}
+        {room.owner ? ` · ${t("admin.ownedBy", { user: room.owner })}` : ""}
+        {` · ${
+          room.retention_days === undefined
+            ? t("admin.retentionDefault")
+            : room.retention_days === 0
+            ? t("admin.retentionForever")
+            : t("admin.retentionFor", { n: room.retention_days })
+        }`}
       </span>
       {admin && !general && (
         <>

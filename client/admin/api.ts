@@ -18,14 +18,8 @@ export type {
   AccountSummary as AccountRow,
   AuditEntrySummary as AuditRow,
   BanSummary as BanRow,
+  RoomDetails as RoomRow,
 } from "../../server/protocol/admin_types.ts";
-
-/** A room as `GET /api/rooms` lists it. */
-export interface RoomRow {
-  name: string;
-  users: number;
-  private?: boolean;
-}
 
 /** What `/metrics` and `/healthz` say, read once. */
 export interface Figures {
@@ -65,11 +59,6 @@ export function adminPost<T>(
     headers: { "content-type": "application/json" },
     body: JSON.stringify(data),
   });
-}
-
-/** The rooms the session may see. */
-export function fetchRooms(): Promise<AdminResult<{ rooms: RoomRow[] }>> {
-  return call("/api/rooms", { method: "GET" });
 }
 
 /** Reads `/metrics` and `/healthz` once. */

@@ -14,7 +14,7 @@ import {
   type AuditRow,
   type BanRow,
   fetchFigures,
-  fetchRooms,
+  type RoomRow,
 } from "./api.ts";
 import type { AdminState, AdminTab } from "./state.ts";
 
@@ -158,7 +158,7 @@ export class AdminService {
   }
 
   async #loadRooms(): Promise<void> {
-    const result = await fetchRooms();
+    const result = await adminGet<{ rooms: RoomRow[] }>("list_all_rooms");
     if (this.#failed(result)) return;
     actions.roomsLoaded(this.#state, result.data.rooms);
   }
@@ -199,6 +199,7 @@ export class AdminService {
 
 // What was done, in the words of the audit log: action and whom.
 function done(action: string, data: Record<string, unknown>): string {
-  const whom = data.user ?? data.room ?? "";
+  // A rename names the room by its new name.
+  const whom = data.name ?? data.user ?? data.room ?? "";
   return `${action.replace("_", " ")}: ${whom}`;
 }

@@ -15,7 +15,11 @@ import {
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import type { Ban } from "../store/mod.ts";
-import type { AccountSummary, BanSummary } from "../protocol/admin_types.ts";
+import type {
+  AccountSummary,
+  BanSummary,
+  RoomDetails,
+} from "../protocol/admin_types.ts";
 import { audit } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
@@ -82,6 +86,32 @@ export async function listBans(
     bans: bans
       .filter((ban) => admin || ban.address === undefined)
       .map((ban) => banData(ctx, ban, admin)),
+  });
+}
+
+/**
+ * `list_all_rooms`: every room, private ones too, with its owner and
+ * retention, for the admin page (moderators and admins).
+ */
+export async function listAllRooms(ctx: MemberContext): Promise<Outcome> {
+  const denied = requireRole(ctx, "moderator");
+  if (denied) return denied;
+  const rooms = await ctx.node.store.listRooms();
+  // Counts on every node, as room_list has them.
+  const counts = await ctx.node.presence.roomCounts();
+  return succeed({
+    rooms: rooms.map((room): RoomDetails => {
+      const shown: RoomDetails = {
+        name: room.name,
+        users: counts.get(room.key) ?? 0,
+        private: room.private,
+      };
+      if (room.owner !== undefined) shown.owner = room.owner;
+      if (room.retentionDays !== undefined) {
+        shown.retention_days = room.retentionDays;
+      }
+      return shown;
+    }),
   });
 }
 

@@ -29,6 +29,7 @@ import { auditLog } from "./audit.ts";
 import {
   deleteAccount,
   listAccounts,
+  listAllRooms,
   listBans,
   resetPassword,
   updateRoom,
@@ -74,6 +75,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   audit_log: auditLog,
   list_accounts: listAccounts,
   list_bans: listBans,
+  list_all_rooms: listAllRooms,
   reset_password: resetPassword,
   delete_account: deleteAccount,
   update_room: updateRoom,
@@ -92,6 +94,7 @@ export const ADMIN_ACTIONS: Readonly<Record<string, "GET" | "POST">> = {
   audit_log: "GET",
   list_accounts: "GET",
   list_bans: "GET",
+  list_all_rooms: "GET",
   reset_password: "POST",
   delete_account: "POST",
   update_room: "POST",

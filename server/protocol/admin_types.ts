@@ -1,5 +1,5 @@
 /**
- * The shapes of the administration replies (`list_accounts`, `list_bans`,
+ * The shapes of the administration replies (`list_accounts`, `list_all_rooms`, `list_bans`,
  * `audit_log`), shared by the server and the admin page.
  */
 import type { Role } from "./types.ts";
@@ -12,6 +12,18 @@ export interface AccountSummary {
   created_at: string;
   /** Present while a server-wide ban of the name is in force. */
   banned?: true;
+}
+
+/** A room as `list_all_rooms` shows it to the admin page. */
+export interface RoomDetails {
+  name: string;
+  /** People in it now, on every node. */
+  users: number;
+  private: boolean;
+  /** The owner's name key; absent when it has none. */
+  owner?: string;
+  /** Its own retention in days (0: forever); absent, `--retention-days`. */
+  retention_days?: number;
 }
 
 /** A ban as `list_bans` shows it. */
