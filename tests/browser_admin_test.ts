@@ -114,8 +114,14 @@ browserTest(
     await dev.waitFor(WIDE);
     await dev.getByTestId("admin-room-name").fill("ops");
     await dev.getByTestId("admin-room-rename").click();
-    await root.locator('[data-testid="admin-room"][data-room="ops"]')
+    const ops = root.locator('[data-testid="admin-room"][data-room="ops"]');
+    await ops.waitFor(WIDE);
+    // The notice names the room by its new name; the row shows its retention.
+    await root.getByTestId("admin-notice-ok").filter({ hasText: "ops" })
       .waitFor(WIDE);
+    await ops.getByTestId("admin-room-retention").fill("30");
+    await ops.getByTestId("admin-room-set-retention").click();
+    await ops.filter({ hasText: "kept 30 days" }).waitFor(WIDE);
     await chat.getByTestId("current-room").filter({ hasText: /^ops$/ })
       .waitFor(WIDE);
     await messages(chat, "before the rename").waitFor(WIDE);
