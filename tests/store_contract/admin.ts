@@ -135,12 +135,7 @@ export function administration(test: StoreTest): void {
   test("deleteAccount anonymises the reactions too, and they still count", async (store) => {
     const hi = await store.appendMessage(draft("general", "hi"));
     for (const key of ["ann", "ben", "cy"]) {
-      await store.createAccount({
-        key,
-        username: key,
-        passwordHash: "h",
-        role: "user",
-      });
+      await store.createAccount(account(key));
       await store.react({
         id: hi.message.id,
         userKey: key,
@@ -159,12 +154,7 @@ export function administration(test: StoreTest): void {
       users: [ANONYMOUS_NAME, ANONYMOUS_NAME, "cy"],
     }]);
     // A new ann is not the one who reacted: her 👍 is a fourth.
-    await store.createAccount({
-      key: "ann",
-      username: "ann",
-      passwordHash: "h",
-      role: "user",
-    });
+    await store.createAccount(account("ann"));
     const again = await store.react({
       id: hi.message.id,
       userKey: "ann",
@@ -204,14 +194,7 @@ export function administration(test: StoreTest): void {
   });
 
   test("a new password ends the account's other reset links, and only its own", async (store) => {
-    for (const key of ["ann", "ben"]) {
-      await store.createAccount({
-        key,
-        username: key,
-        passwordHash: "old",
-        role: "user",
-      });
-    }
+    for (const key of ["ann", "ben"]) await store.createAccount(account(key));
     const now = Date.now();
     for (
       const [hash, userKey] of [["a1", "ann"], ["a2", "ann"], ["b1", "ben"]]
