@@ -454,6 +454,32 @@ stores.test("update_room: an admin renames a room; its people stay in it under t
     );
   }));
 
+stores.test("list_all_rooms: the admin page sees every room with its owner, retention and people; a plain user is forbidden", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.register("carol");
+    await carol.ok("create_room", { room: "Secret", private: true });
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("update_room", { room: "dev", retention_days: 30 });
+    await root.ok("update_room", { room: "dev", owner: "carol" });
+    const listed = await api(server, "/api/admin/list_all_rooms", {
+      token: tokenOf(root),
+    });
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const rooms = (listed.body.rooms as Record<string, unknown>[])
+      .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    for (const room of rooms) assert.equal(typeof room.users, "number");
+    assert.deepEqual(rooms.map(({ users: _, ...rest }) => rest), [
+      { name: "dev", private: false, owner: "carol", retention_days: 30 },
+      { name: "general", private: false },
+      { name: "Secret", private: true, owner: "carol" },
+    ]);
+    const refused = await api(server, "/api/admin/list_all_rooms", {
+      token: tokenOf(carol),
+    });
+    assert.deepEqual([refused.status, refused.body.error], [403, "forbidden"]);
+  }));
+
 stores.finish();
 
 const ADMIN_ONLY: [string, Record<string, unknown>][] = [
@@ -498,32 +524,6 @@ Deno.test("admin actions: a plain user and a guest get forbidden, a moderator on
     assert.deepEqual((await mod.ok("list_bans")).bans, []);
     // Nothing refused is in the log.
     assert.deepEqual((await entries(root)).map((e) => e.action), ["set_role"]);
-  }));
-
-stores.test("list_all_rooms: the admin page sees every room with its owner, retention and people; a plain user is forbidden", (server) =>
-  withPool(server, async (pool) => {
-    const root = await admin(pool);
-    const carol = await pool.register("carol");
-    await carol.ok("create_room", { room: "Secret", private: true });
-    await root.ok("create_room", { room: "dev" });
-    await root.ok("update_room", { room: "dev", retention_days: 30 });
-    await root.ok("update_room", { room: "dev", owner: "carol" });
-    const listed = await api(server, "/api/admin/list_all_rooms", {
-      token: tokenOf(root),
-    });
-    assert.equal(listed.status, 200, JSON.stringify(listed.body));
-    const rooms = (listed.body.rooms as Record<string, unknown>[])
-      .sort((a, b) => String(a.name).localeCompare(String(b.name)));
-    for (const room of rooms) assert.equal(typeof room.users, "number");
-    assert.deepEqual(rooms.map(({ users: _, ...rest }) => rest), [
-      { name: "dev", private: false, owner: "carol", retention_days: 30 },
-      { name: "general", private: false },
-      { name: "Secret", private: true, owner: "carol" },
-    ]);
-    const refused = await api(server, "/api/admin/list_all_rooms", {
-      token: tokenOf(carol),
-    });
-    assert.deepEqual([refused.status, refused.body.error], [403, "forbidden"]);
   }));
 
 Deno.test("/api/admin/*: the same actions over HTTP with the same rules, audited with the client's address", () =>
