@@ -340,8 +340,9 @@ function FieldAction(
   },
 ): JSX.Element {
   const value = useSignal("");
+  // One group, so a narrow screen wraps the field and its button together.
   return (
-    <>
+    <span class="admin-field-action">
       <input
         data-testid={field}
         type={number ? "number" : "text"}
@@ -358,7 +359,7 @@ function FieldAction(
       >
         {action}
       </button>
-    </>
+    </span>
   );
 }
 
