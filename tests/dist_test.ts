@@ -189,6 +189,19 @@ Deno.test("dist: the file asks Deno for no more than the server needs", async ()
   assert.ok((await Deno.stat(DIST)).mode! & 0o100, "executable");
 });
 
+Deno.test("dist: the file runs with the same V8 flags as deno task start", async () => {
+  assert.ok(build.success, `deno task dist failed:\n${buildLog}`);
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const start: string = config.tasks.start;
+  const flags = start.split(" ").filter((arg) => arg.startsWith("--v8-flags"));
+  assert.ok(flags.length > 0, `no --v8-flags in ${start}`);
+  const text = await Deno.readTextFile(DIST);
+  const shebang = text.slice(0, text.indexOf("\n"));
+  for (const flag of flags) {
+    assert.ok(shebang.split(" ").includes(flag), `${flag} in ${shebang}`);
+  }
+});
+
 const servicesSkip = postgresSkipReason() ?? redisSkipReason();
 
 Deno.test({
