@@ -2,9 +2,9 @@
  * The cost of a large store: for each size, seeds a fresh database
  * (bench/seed.ts), starts the server on it and measures, from one client
  * over loopback, `join_room` (which answers with the room's newest 50
- * messages) and `history` pages at random `before_seq`, one request at a
- * time; then start-up time, the server's memory and the file's bytes per
- * message.
+ * messages), `history` pages at random `before_seq` and `search` (a word,
+ * two words, a prefix, in any room), one request at a time; then start-up
+ * time, the server's memory and the file's bytes per message.
  *
  *   deno task growth [--messages 0,10000,100000,1000000] [--requests 500]
  *                    [--rooms 10]
@@ -64,6 +64,8 @@ async function startServer(db: string): Promise<Server> {
     args: [
       "run",
       "-A",
+      // As `deno task start` runs it.
+      "--v8-flags=--max-semi-space-size=4",
       "main.ts",
       "--rate-limits",
       "off",
@@ -198,6 +200,19 @@ async function loadAverage(): Promise<string> {
     .join(" ");
 }
 
+// What the prober searches for, in turn, among the seed's words: common
+// and rarer words, two words, a prefix of the last word.
+const SEARCHES = [
+  "deploy",
+  "coffee",
+  "merge",
+  "review build",
+  "release today",
+  "thanks",
+  "mee",
+  "serv",
+];
+
 // Room display names the seed makes; with no messages, `general`.
 function roomNames(messages: number): string[] {
   if (messages === 0) return ["general"];
@@ -261,6 +276,17 @@ async function measureSize(messages: number) {
       }
       const cpu2 = await cpuSeconds(server.child.pid);
       const t2 = performance.now();
+      const searches: number[] = [];
+      let found = 0;
+      for (let i = 0; i < REQUESTS; i++) {
+        const result = await prober.request("search", {
+          query: SEARCHES[i % SEARCHES.length],
+        });
+        searches.push(result.ms);
+        found += result.reply.data.results.length;
+      }
+      const cpu3 = await cpuSeconds(server.child.pid);
+      const t3 = performance.now();
       const work = (cpu: number, ms: number) =>
         Math.max(0, Math.round((cpu - idleRate * ms / 1000) * 1e6 / REQUESTS));
       await prober.close();
@@ -274,9 +300,12 @@ async function measureSize(messages: number) {
         idle_cpu_util: Math.round(idleRate * 1000) / 1000,
         join_cpu_us: work(cpu1 - cpu0, t1 - t0),
         history_cpu_us: work(cpu2 - cpu1, t2 - t1),
+        search_cpu_us: work(cpu3 - cpu2, t3 - t2),
+        search_results_per_query: Math.round(found / REQUESTS * 10) / 10,
         rss_kib: rss,
         join_room: summary(joins),
         history_before_seq: summary(pages),
+        search: summary(searches),
         load: await loadAverage(),
       };
     } finally {
@@ -295,12 +324,15 @@ for (const n of SIZES) {
 
 const fmt = (n: number) => n.toLocaleString("en-US");
 console.log(
-  `| stored messages | join_room p50 / p99 / max ms | CPU µs / join | history before_seq p50 / p99 / max ms | CPU µs / page | start-up ms (CPU ms) | server RSS MiB | db bytes / message | seeding s | load average |`,
+  `| stored messages | join_room p50 / p99 / max ms | CPU µs / join | history before_seq p50 / p99 / max ms | CPU µs / page | search p50 / p99 / max ms | CPU µs / search | start-up ms (CPU ms) | server RSS MiB | db bytes / message | seeding s | load average |`,
 );
-console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+console.log(
+  `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+);
 for (const r of rows) {
   const j = r.join_room;
   const h = r.history_before_seq;
+  const q = r.search;
   console.log(
     `| ${
       [
@@ -309,6 +341,8 @@ for (const r of rows) {
         r.join_cpu_us,
         `${h.p50} / ${h.p99} / ${h.max}`,
         r.history_cpu_us,
+        `${q.p50} / ${q.p99} / ${q.max}`,
+        r.search_cpu_us,
         `${fmt(r.startup_ms)} (${fmt(r.startup_cpu_ms)})`,
         (r.rss_kib / 1024).toFixed(1),
         r.bytes_per_message ?? "—",

@@ -49,6 +49,15 @@ export interface WorkerSpec {
   rate?: number;
   /** history: `limit` of history requests. */
   historyLimit?: number;
+  /**
+   * Log in with the session token `${tokenPrefix}${index}` (accounts the
+   * bench stored before the server started) instead of as a guest.
+   */
+  tokenPrefix?: string;
+  /** fanout: the room the senders (and, with `allView`, everyone) look at. */
+  viewRoom?: string;
+  /** fanout: every client looks at `viewRoom`, not only the senders. */
+  allView?: boolean;
 }
 
 interface Client {
@@ -249,9 +258,12 @@ function connect(c: Client, timeoutMs: number): Promise<boolean> {
 
 async function connectAndLogin(c: Client): Promise<boolean> {
   if (!await connect(c, 20_000)) return false;
+  const login = spec!.tokenPrefix === undefined
+    ? `{"username":"${c.name}"}`
+    : `{"token":"${spec!.tokenPrefix}${c.index}"}`;
   const reply = await request(
     c,
-    `{"action":"login","data":{"username":"${c.name}"},"id":"l"}`,
+    `{"action":"login","data":${login},"id":"l"}`,
     "login",
     20_000,
   );
@@ -261,6 +273,20 @@ async function connectAndLogin(c: Client): Promise<boolean> {
     return false;
   }
   c.loggedIn = true;
+  const view = spec!.viewRoom;
+  if (view !== undefined && (c.sender || spec!.allView)) {
+    const joined = await request(
+      c,
+      `{"action":"join_room","data":{"room":"${view}"}}`,
+      "join_room",
+      20_000,
+    );
+    if (!joined?.startsWith('{"action":"success"')) {
+      if (joined) noteError(joined);
+      c.loggedIn = false;
+      return false;
+    }
+  }
   return true;
 }
 

@@ -5,7 +5,7 @@
  * time and memory from /proc. Prints one table and one `BENCH_JSON {...}`
  * line.
  *
- *   deno task bench [--scenario fanout,chat,connections,history,search,baseline,login-flood]
+ *   deno task bench [--scenario fanout,fanout-members,chat,connections,history,search,baseline,login-flood]
  *                   [--duration S] [--runs N] [--baselines deno,bun]
  *
  * The baselines are two bare relays that store nothing: one on Deno.serve
@@ -40,6 +40,7 @@ import {
 } from "./loop_delay.ts";
 import { fillCorpus, searchKinds } from "./search_corpus.ts";
 import { nameKey } from "../server/protocol/names.ts";
+import { hashToken } from "../server/accounts/tokens.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
@@ -60,6 +61,7 @@ const LIMITS_OFF = [
 ];
 const ALL = [
   "fanout",
+  "fanout-members",
   "chat",
   "connections",
   "history",
@@ -76,6 +78,7 @@ const HELP = `deno task bench [options]
   --duration S      measured seconds of fan-out and chat; history uses S/2
                     per phase (default 10)
   --runs N          repeat every scenario N times and report medians (default 1)
+  --fanout-clients N  clients in the fan-out room (default 500)
   --connections N   idle clients of the connections scenario; a comma-separated
                     list runs it at each count (default 5000,10000)
   --baselines LIST  relays of the baseline scenario: deno,bun (default both;
@@ -103,6 +106,7 @@ const { values: opts } = parseArgs({
     duration: { type: "string", default: "10" },
     runs: { type: "string", default: "1" },
     connections: { type: "string", default: "5000,10000" },
+    "fanout-clients": { type: "string", default: "500" },
     baselines: { type: "string", default: "deno,bun" },
     "search-messages": { type: "string", default: "100000" },
     "database-url": { type: "string" },
@@ -142,6 +146,7 @@ if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 20)) {
   Deno.exit(2);
 }
 const LIMITS = opts.limits;
+const FANOUT_CLIENTS_OPTION = Number(opts["fanout-clients"]);
 const SEARCH_MESSAGES = Number(opts["search-messages"]);
 if (!(Number.isInteger(SEARCH_MESSAGES) && SEARCH_MESSAGES >= 1)) {
   console.error("--search-messages takes a whole number");
@@ -151,6 +156,12 @@ const DATABASE_URL = opts["database-url"];
 const SERVER_DIR = opts["server-dir"] ?? ROOT;
 if (LIMITS !== "off" && LIMITS !== "default") {
   console.error("--limits is off or default");
+  Deno.exit(2);
+}
+if (
+  !(Number.isInteger(FANOUT_CLIENTS_OPTION) && FANOUT_CLIENTS_OPTION >= 10)
+) {
+  console.error("--fanout-clients takes a whole number from 10");
   Deno.exit(2);
 }
 if (!CONNECTION_COUNTS.every((n) => Number.isInteger(n) && n >= 1)) {
@@ -652,12 +663,63 @@ function serverLog(target: Target, stopped: { ms: number; killed: boolean }) {
 
 // ------------------------------------------------------------- scenarios
 
-const FANOUT_CLIENTS = 500;
+const FANOUT_CLIENTS = FANOUT_CLIENTS_OPTION;
 const FANOUT_SENDERS = 4;
 const FANOUT_INFLIGHT = 8;
 
-async function fanout(kind: Kind): Promise<Result> {
-  const target = await startTarget(kind);
+/**
+ * Accounts for the members fan-out: `b0_0` … with session tokens
+ * `${FANOUT_TOKEN}${i}`, every one a member of FANOUT_ROOM, written into a
+ * new database before the server starts (no scrypt per account, no
+ * join traffic to settle).
+ */
+const FANOUT_ROOM = "fanroom";
+const FANOUT_TOKEN = "bench-session-";
+
+async function membersDatabase(clients: number): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
+  const store = new SqliteStore(`${dir}/bench.db`, {
+    permanentRooms: [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }],
+    busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+  });
+  try {
+    const roomKey = nameKey(FANOUT_ROOM);
+    await store.createRoom(FANOUT_ROOM, roomKey);
+    const expiresAt = Date.now() + 24 * 3600_000;
+    await Promise.all(Array.from({ length: clients }, async (_, i) => {
+      const username = `b0_${i}`;
+      const key = nameKey(username);
+      // Not a hash a password matches: these accounts log in by token only.
+      await store.createAccount({
+        key,
+        username,
+        passwordHash: "!",
+        role: "user",
+      });
+      await store.addMember(key, roomKey);
+      await store.createSession(hashToken(`${FANOUT_TOKEN}${i}`), {
+        userKey: key,
+        expiresAt,
+      });
+    }));
+  } finally {
+    await store.close();
+  }
+  return dir;
+}
+
+/**
+ * Fan-out to 500 clients in one room. `members`: they are accounts, members
+ * of the room, either looking at it or at `general` (issue 13: an account
+ * receives its rooms' messages wherever it looks).
+ */
+async function fanout(
+  kind: Kind,
+  members?: "looking" | "away",
+): Promise<Result> {
+  const target = members
+    ? await startTarget(kind, [], await membersDatabase(FANOUT_CLIENTS))
+    : await startTarget(kind);
   let setup: Setup | undefined;
   try {
     const rss0 = await rssKiB(target.pid);
@@ -672,6 +734,13 @@ async function fanout(kind: Kind): Promise<Result> {
       senders: FANOUT_SENDERS,
       inflight: FANOUT_INFLIGHT,
       sampleEvery: 10,
+      ...(members
+        ? {
+          tokenPrefix: FANOUT_TOKEN,
+          viewRoom: FANOUT_ROOM,
+          allView: members === "looking",
+        }
+        : {}),
     }], 120_000);
     const m = await measure(
       target,
@@ -687,6 +756,7 @@ async function fanout(kind: Kind): Promise<Result> {
     const stopped = await finish(target, setup.workers);
     return {
       target: kind,
+      ...(members ? { members } : {}),
       clients: FANOUT_CLIENTS,
       connected: sum(ready, "connected"),
       setup_s: round(
@@ -1195,6 +1265,14 @@ const suffix = (kind: Kind) => kind === "project" ? "" : `_${kind}`;
 for (const kind of ["project", ...relays] as Kind[]) {
   if (scenarios.includes("fanout")) {
     jobs.push({ key: `fanout${suffix(kind)}`, run: () => fanout(kind) });
+  }
+}
+if (scenarios.includes("fanout-members")) {
+  for (const members of ["looking", "away"] as const) {
+    jobs.push({
+      key: `fanout_members_${members}`,
+      run: () => fanout("project", members),
+    });
   }
 }
 for (const kind of ["project", ...relays] as Kind[]) {

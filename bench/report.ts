@@ -91,11 +91,25 @@ function tableRows(input: ReportInput): string[][] {
     rows.push(COLUMNS.map((c) => cells[c] ?? ""));
   const label = (r: Result) => LABELS[r.target] ?? String(r.target);
 
-  for (const key of ["fanout", "fanout_baseline", "fanout_bun"]) {
+  for (
+    const key of [
+      "fanout",
+      "fanout_members_looking",
+      "fanout_members_away",
+      "fanout_baseline",
+      "fanout_bun",
+    ]
+  ) {
     const r = results[key];
     if (!r) continue;
     row({
-      scenario: "fan-out 500",
+      scenario: `fan-out ${r.clients}${
+        r.members === "looking"
+          ? " members, looking"
+          : r.members === "away"
+          ? " members, elsewhere"
+          : ""
+      }`,
       target: label(r),
       rate: `${fmt(r.deliveries_per_s, 0)} deliv/s`,
       "p50 ms": fmt(r.p50_ms, 2),
