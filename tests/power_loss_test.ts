@@ -60,23 +60,49 @@ async function spawnTraced(dir: string) {
 
 /**
  * Where the WAL's last fsync left it: the end of the furthest write to it
- * made before that fsync (0 when it was never synced).
+ * that had completed when that fsync began (0 when it was never synced).
+ * With `strace -f`, a call that another thread interrupts is printed in
+ * two lines (`<unfinished ...>`, then `<... fsync resumed>`): those count
+ * too, or an fsync of the store's thread is missed whenever the checkpoint
+ * thread is in a call at the same moment.
  */
-function syncedWalLength(trace: string): number {
+export function syncedWalLength(trace: string): number {
+  const START =
+    /^(\d+)\s+(pwrite64|fsync|fdatasync)\(\d+<([^>]*)>(?:, [^,]*, (\d+), (\d+))?(?:\)\s+=\s+(-?\d+)| <unfinished \.\.\.>)/;
+  const RESUMED =
+    /^(\d+)\s+<\.\.\. (pwrite64|fsync|fdatasync) resumed>.*\)\s+=\s+(-?\d+)/;
+  interface Call {
+    name: string;
+    end: number;
+    // For an fsync: what had been written when it began.
+    covers: number;
+  }
+  const pending = new Map<string, Call>();
   let furthest = 0;
   let synced = 0;
+  const finish = (call: Call, result: number) => {
+    if (result < 0) return;
+    if (call.name === "pwrite64") furthest = Math.max(furthest, call.end);
+    else synced = Math.max(synced, call.covers);
+  };
   for (const line of trace.split("\n")) {
-    const call =
-      /(pwrite64|write|fsync|fdatasync)\(\d+<([^>]*)>(?:, [^,]*, (\d+)(?:, (\d+))?)?\) = (-?\d+)/
-        .exec(line);
-    if (!call || !call[2].endsWith("chat.db-wal")) continue;
-    const [, name, , length, offset, result] = call;
-    if (Number(result) < 0) continue;
-    if (name === "pwrite64") {
-      furthest = Math.max(furthest, Number(offset) + Number(length));
-    } else if (name === "fsync" || name === "fdatasync") {
-      synced = furthest;
+    const resumed = RESUMED.exec(line);
+    if (resumed) {
+      const call = pending.get(resumed[1]);
+      pending.delete(resumed[1]);
+      if (call && call.name === resumed[2]) finish(call, Number(resumed[3]));
+      continue;
     }
+    const start = START.exec(line);
+    if (!start || !start[3].endsWith("chat.db-wal")) continue;
+    const [, pid, name, , length, offset, result] = start;
+    const call = {
+      name,
+      end: Number(offset ?? 0) + Number(length ?? 0),
+      covers: furthest,
+    };
+    if (result === undefined) pending.set(pid, call);
+    else finish(call, Number(result));
   }
   return synced;
 }
@@ -134,4 +160,27 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("power loss: the trace reader counts calls strace splits in two lines when threads overlap", () => {
+  const wal = "/tmp/x/chat.db-wal";
+  const trace = [
+    `11  pwrite64(30<${wal}>, ""..., 4096, 0) = 4096`,
+    `11  fsync(30<${wal}>) = 0`,
+    `11  pwrite64(30<${wal}>, ""..., 24, 4096 <unfinished ...>`,
+    `12  fsync(39<${wal}> <unfinished ...>`,
+    `11  <... pwrite64 resumed>)           = 24`,
+    `11  fsync(30<${wal}> <unfinished ...>`,
+    `12  <... fsync resumed>)              = 0`,
+    `11  <... fsync resumed>)              = 0`,
+    // Written after the last fsync: only in the page cache.
+    `11  pwrite64(30<${wal}>, ""..., 4096, 4120) = 4096`,
+  ].join("\n");
+  // The first thread's last fsync began after its 24 bytes were written;
+  // the second thread's began before, and covers only the first page.
+  assert.equal(syncedWalLength(trace), 4120);
+  assert.equal(
+    syncedWalLength(trace.split("\n").slice(0, 7).join("\n")),
+    4096,
+  );
 });
