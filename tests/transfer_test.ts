@@ -344,6 +344,9 @@ Deno.test({
         assert.deepEqual(log.map((e) => e.action).toSorted(), [
           "ban",
           "ban",
+          "create_bot",
+          "create_bot_token",
+          "create_webhook",
           "reset_password",
         ]);
         const login = await fetch(`${node.url}/api/login`, {
