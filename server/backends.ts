@@ -1,21 +1,17 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { dirname, join } from "node:path";
 import { MemoryBroker } from "./broker/memory.ts";
 import type { Broker } from "./broker/mod.ts";
-import { RedisBroker } from "./broker/redis.ts";
 import type { Config } from "./config.ts";
 import { DiskFileContents } from "./file_contents/disk.ts";
 import type { FileContents } from "./file_contents/mod.ts";
-import { PostgresFileContents } from "./file_contents/postgres.ts";
 import { log } from "./log.ts";
 import { MemoryPresence } from "./presence/memory.ts";
 import type { PresenceManager } from "./presence/mod.ts";
-import { RedisPresence } from "./presence/redis.ts";
 import { nameKey } from "./protocol/names.ts";
 import { GENERAL_ROOM } from "./protocol/types.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
-import { PostgresStore } from "./store/postgres.ts";
 import { BACKGROUND_CHECKPOINTS, SqliteStore } from "./store/sqlite.ts";
 import {
   openWorkerStore,
@@ -47,13 +43,17 @@ export async function openBackends(
   config: Config,
   nodeId: string,
 ): Promise<Backends> {
+  // The PostgreSQL and Redis modules load only when chosen: ioredis,
+  // postgres and their dependencies take 0.2-0.3 s each to load, a large
+  // part of a SQLite node's start-up (docs/performance.md).
   const store = config.databaseUrl
-    ? await PostgresStore.open(config.databaseUrl, {
-      permanentRooms: PERMANENT_ROOMS,
-    })
+    ? await (await import("./store/postgres.ts")).PostgresStore.open(
+      config.databaseUrl,
+      { permanentRooms: PERMANENT_ROOMS },
+    )
     : await openSqlite(config);
-  const contents = openFileContents(config);
-  if (contents instanceof PostgresFileContents) warnOfOldFilesDir(config.db);
+  const contents = await openFileContents(config);
+  if (filesInDatabase(config)) warnOfOldFilesDir(config.db);
   const describe = `${
     config.databaseUrl
       ? `PostgreSQL at ${hostOf(config.databaseUrl)}`
@@ -68,8 +68,13 @@ export async function openBackends(
       describe,
     };
   }
-  const publisher = connectRedis(config.redisUrl, "publisher");
-  const subscriber = connectRedis(config.redisUrl, "subscriber");
+  const [{ Redis }, { RedisBroker }, { RedisPresence }] = await Promise.all([
+    import("ioredis"),
+    import("./broker/redis.ts"),
+    import("./presence/redis.ts"),
+  ]);
+  const publisher = connectRedis(Redis, config.redisUrl, "publisher");
+  const subscriber = connectRedis(Redis, config.redisUrl, "subscriber");
   const broker = new RedisBroker({ nodeId, publisher, subscriber });
   await broker.start();
   return {
@@ -116,12 +121,20 @@ async function openSqlite(config: Config): Promise<Store> {
  * (unless `filesDir` names a folder), else a folder (`filesDir`, or
  * `files` beside the SQLite file). Export and import choose as a node does.
  */
-export function openFileContents(
+export async function openFileContents(
   config: Pick<Config, "databaseUrl" | "filesDir" | "db">,
-): FileContents {
-  return config.databaseUrl && config.filesDir === undefined
-    ? new PostgresFileContents(config.databaseUrl)
+): Promise<FileContents> {
+  return config.databaseUrl && filesInDatabase(config)
+    ? new (await import("./file_contents/postgres.ts")).PostgresFileContents(
+      config.databaseUrl,
+    )
     : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
+}
+
+function filesInDatabase(
+  config: Pick<Config, "databaseUrl" | "filesDir">,
+): boolean {
+  return config.databaseUrl !== undefined && config.filesDir === undefined;
 }
 
 // Files live beside the database; an in-memory database gets a temporary
@@ -149,8 +162,12 @@ function warnOfOldFilesDir(db: string): void {
 
 // Commands fail fast while Redis is away (the node degrades to local
 // delivery) and the client reconnects by itself with a capped backoff.
-function connectRedis(url: string, role: string): Redis {
-  const redis = new Redis(url, {
+function connectRedis(
+  RedisClient: typeof Redis,
+  url: string,
+  role: string,
+): Redis {
+  const redis = new RedisClient(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 100, 2000),

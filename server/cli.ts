@@ -7,8 +7,6 @@
  * and `deno task compile` (scripts/release.ts) both run it; the release
  * passes the web client in memory.
  */
-import { backupCommand } from "./backup_command.ts";
-import { exportCommand, importCommand } from "./transfer/command.ts";
 import {
   type CommandLine,
   DEFAULT_CONFIG,
@@ -40,9 +38,19 @@ export async function runCli(
   args: string[],
   parts: StartParts = {},
 ): Promise<void> {
-  if (args[0] === "backup") Deno.exit(await backupCommand(args.slice(1)));
-  if (args[0] === "export") Deno.exit(await exportCommand(args.slice(1)));
-  if (args[0] === "import") Deno.exit(await importCommand(args.slice(1)));
+  // The commands load only when run: export and import bring the PostgreSQL
+  // driver, which a SQLite node would otherwise load at every start.
+  if (args[0] === "backup") {
+    const { backupCommand } = await import("./backup_command.ts");
+    Deno.exit(await backupCommand(args.slice(1)));
+  }
+  if (args[0] === "export" || args[0] === "import") {
+    const { exportCommand, importCommand } = await import(
+      "./transfer/command.ts"
+    );
+    const command = args[0] === "export" ? exportCommand : importCommand;
+    Deno.exit(await command(args.slice(1)));
+  }
   const command = readOrExit(args);
   if (command.run === "help") {
     console.log(helpText());

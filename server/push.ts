@@ -7,9 +7,9 @@
  * every node. Encryption and the VAPID JWT are web-push's; the request
  * goes out with fetch, after the same address checks as webhooks.
  */
-import { createHash } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { createECDH, createHash } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
-import webpush from "web-push";
 import { log } from "./log.ts";
 import { mentionKeys } from "./mentions.ts";
 import type { OutboundGuard } from "./outbound.ts";
@@ -17,6 +17,35 @@ import type { ChatMessage, PrivateMessage } from "./protocol/types.ts";
 import type { Store, StoredPushSubscription } from "./store/mod.ts";
 
 const logger = log("push");
+
+// web-push (with its JWT and ASN.1 dependencies) takes about 0.2 s to load:
+// it loads with the first push sent, not at every start.
+type WebPush = typeof import("web-push");
+let webPush: Promise<WebPush> | undefined;
+
+function loadWebPush(): Promise<WebPush> {
+  // A CommonJS module: its exports are the default of the ES namespace.
+  webPush ??= import("web-push").then((module) =>
+    (module as unknown as { default: WebPush }).default
+  );
+  return webPush;
+}
+
+// A VAPID key pair as web-push's generateVAPIDKeys makes it (a P-256 pair:
+// the uncompressed public point and the 32-byte private scalar, base64url),
+// without loading web-push at start-up.
+function vapidKeys(): { publicKey: string; privateKey: string } {
+  const curve = createECDH("prime256v1");
+  curve.generateKeys();
+  // The scalar may come shorter than 32 bytes: zeros in front, as web-push.
+  const privateKey = Buffer.alloc(32);
+  const scalar = curve.getPrivateKey();
+  scalar.copy(privateKey, 32 - scalar.length);
+  return {
+    publicKey: curve.getPublicKey().toString("base64url"),
+    privateKey: privateKey.toString("base64url"),
+  };
+}
 
 /** What a push carries (the service worker shows it). */
 export interface PushPayload {
@@ -74,7 +103,7 @@ export class PushNotifier {
     // function, crosses to a store on a worker thread.
     const stored = await this.#store.secret(
       "vapid",
-      JSON.stringify(webpush.generateVAPIDKeys()),
+      JSON.stringify(vapidKeys()),
     );
     this.#keys = JSON.parse(stored);
   }
@@ -159,6 +188,7 @@ export class PushNotifier {
       });
       return;
     }
+    const webpush = await loadWebPush();
     const request = webpush.generateRequestDetails(
       {
         endpoint: subscription.endpoint,

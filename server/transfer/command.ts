@@ -119,7 +119,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     return 0;
   }
   const contents = options.includeFiles !== undefined
-    ? openFileContents(options)
+    ? await openFileContents(options)
     : undefined;
   let source;
   try {
@@ -176,7 +176,7 @@ export async function importCommand(args: string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 1;
   }
-  const contents = openFileContents(options);
+  const contents = await openFileContents(options);
   try {
     say(`Importing into ${target.describe}`);
     await importStore(linesOf(Deno.stdin.readable), target, {
