@@ -12,6 +12,11 @@ import { DatabaseSync } from "node:sqlite";
 
 /** From the writer to this thread. */
 export type ToCheckpointer =
+  /**
+   * First, when the main thread started this thread for a store on another
+   * thread: everything else comes and goes through this port.
+   */
+  | { type: "port"; port: MessagePort }
   | { type: "start"; path: string; intervalMs: number; busyTimeoutMs: number }
   /** A pass now, whose report says `requested` (the writer waits for it). */
   | { type: "pass_now" }
@@ -37,6 +42,8 @@ const scope = self as unknown as {
   close(): void;
 };
 
+// Where the writer is: this thread's parent, or the port it was given.
+let writer: { postMessage(message: FromCheckpointer): void } = scope;
 let db: DatabaseSync | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let interval = 250;
@@ -54,7 +61,7 @@ function pass(requested: boolean): void {
     };
     // Nothing new since the last pass: say nothing, unless asked.
     if (row.log > 0 || requested) {
-      scope.postMessage({
+      writer.postMessage({
         type: "pass",
         log: row.log,
         checkpointed: row.checkpointed,
@@ -63,13 +70,24 @@ function pass(requested: boolean): void {
       });
     }
   } catch (error) {
-    scope.postMessage({ type: "failed", message: (error as Error).message });
+    writer.postMessage({ type: "failed", message: (error as Error).message });
   }
   timer = setTimeout(() => pass(false), interval);
 }
 
 scope.onmessage = (event) => {
   const message = event.data;
+  if (message.type === "port") {
+    writer = message.port;
+    message.port.onmessage = receive;
+    return;
+  }
+  receive(event);
+};
+
+function receive(event: MessageEvent<ToCheckpointer>): void {
+  const message = event.data;
+  if (message.type === "port") return;
   if (message.type === "start") {
     try {
       db = new DatabaseSync(message.path);
@@ -77,12 +95,12 @@ scope.onmessage = (event) => {
       // The checkpoint fsyncs, as the writer's own would at NORMAL.
       db.exec("PRAGMA synchronous = NORMAL");
     } catch (error) {
-      scope.postMessage({ type: "failed", message: (error as Error).message });
+      writer.postMessage({ type: "failed", message: (error as Error).message });
       return;
     }
     interval = message.intervalMs;
     timer = setTimeout(() => pass(false), interval);
-    scope.postMessage({ type: "started" });
+    writer.postMessage({ type: "started" });
     return;
   }
   if (message.type === "pass_now") {
@@ -96,6 +114,6 @@ scope.onmessage = (event) => {
     // Released with the thread anyway.
   }
   db = undefined;
-  scope.postMessage({ type: "stopped" });
+  writer.postMessage({ type: "stopped" });
   scope.close();
-};
+}

@@ -33,6 +33,12 @@ export interface CheckpointPass {
 export interface BackgroundCheckpointOptions {
   /** The thread's module (default: checkpoint_worker.ts); for tests. */
   workerUrl?: string | URL;
+  /**
+   * A thread already started by the main thread, reached through this port
+   * ({@link startCheckpointThread}); `workerUrl` is then unused. A worker
+   * that starts a worker of its own waits about a second longer for it.
+   */
+  port?: MessagePort;
   /** Time between passes, in ms. */
   intervalMs: number;
   /** How long the checkpointer's connection waits for a lock. */
@@ -45,7 +51,9 @@ export interface BackgroundCheckpointOptions {
 
 /** A checkpointing thread for one database file; see the module comment. */
 export class BackgroundCheckpoints {
-  #worker: Worker;
+  // The thread, when this object started it; else the port to it.
+  #worker?: Worker;
+  #thread: Worker | MessagePort;
   #stopped = Promise.withResolvers<void>();
   #stopping?: Promise<void>;
   #requested: ((pass: CheckpointPass) => void)[] = [];
@@ -53,13 +61,24 @@ export class BackgroundCheckpoints {
   #running = false;
 
   constructor(path: string, options: BackgroundCheckpointOptions) {
-    this.#worker = new Worker(options.workerUrl ?? WORKER_URL, {
-      type: "module",
-    });
+    if (options.port) {
+      this.#thread = options.port;
+    } else {
+      this.#worker = new Worker(options.workerUrl ?? WORKER_URL, {
+        type: "module",
+      });
+      this.#thread = this.#worker;
+      this.#worker.onerror = (event) => {
+        event.preventDefault();
+        if (this.#running) options.onError(event.message);
+        else this.#failedToStart(event.message);
+        this.#stopped.resolve();
+      };
+    }
     // Whoever opens the store awaits started(); one that does not must not
     // turn a failed start into an unhandled rejection.
     this.#started.promise.catch(() => {});
-    this.#worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
+    this.#thread.onmessage = (event: MessageEvent<FromCheckpointer>) => {
       const message = event.data;
       if (message.type === "pass") {
         if (message.requested) {
@@ -73,13 +92,7 @@ export class BackgroundCheckpoints {
         else this.#failedToStart(message.message);
       } else this.#stopped.resolve();
     };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      if (this.#running) options.onError(event.message);
-      else this.#failedToStart(event.message);
-      this.#stopped.resolve();
-    };
-    this.#worker.postMessage(
+    this.#thread.postMessage(
       {
         type: "start",
         path,
@@ -92,7 +105,7 @@ export class BackgroundCheckpoints {
   // A thread that never started has nothing to finish: it ends now.
   #failedToStart(message: string): void {
     this.#started.reject(new Error(message));
-    this.#worker.terminate();
+    this.#end();
     this.#stopped.resolve();
   }
 
@@ -114,7 +127,7 @@ export class BackgroundCheckpoints {
   passNow(): Promise<CheckpointPass> {
     const { promise, resolve } = Promise.withResolvers<CheckpointPass>();
     this.#requested.push(resolve);
-    this.#worker.postMessage({ type: "pass_now" } satisfies ToCheckpointer);
+    this.#thread.postMessage({ type: "pass_now" } satisfies ToCheckpointer);
     return promise;
   }
 
@@ -125,13 +138,51 @@ export class BackgroundCheckpoints {
    */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      this.#worker.postMessage({ type: "stop" } satisfies ToCheckpointer);
+      this.#thread.postMessage({ type: "stop" } satisfies ToCheckpointer);
       // A pass in progress finishes first; give up on a stuck thread.
       const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
       await this.#stopped.promise;
       clearTimeout(timer);
-      this.#worker.terminate();
+      this.#end();
     })();
     return this.#stopping;
   }
+
+  // A thread started elsewhere is ended there (its port only closes here).
+  #end(): void {
+    if (this.#worker) this.#worker.terminate();
+    else (this.#thread as MessagePort).close();
+  }
+}
+
+/**
+ * Starts a checkpointing thread from the main thread for a store that
+ * runs on another thread; that store's {@link BackgroundCheckpoints} gets
+ * `port` (transfer it) and waits for the thread as usual. `failed`
+ * resolves with why the thread could not start (its module did not load:
+ * out of file descriptors, or it failed before it took the port), which
+ * that store never hears of; a later crash is printed.
+ */
+export function startCheckpointThread(
+  workerUrl: string | URL = WORKER_URL,
+): { worker: Worker; port: MessagePort; failed: Promise<Error> } {
+  const worker = new Worker(workerUrl, { type: "module" });
+  const { port1, port2 } = new MessageChannel();
+  const failed = Promise.withResolvers<Error>();
+  worker.onerror = (event) => {
+    event.preventDefault();
+    failed.resolve(new Error(event.message));
+    console.error(`Background checkpoint thread failed: ${event.message}`);
+  };
+  // Only a thread that failed before it took its port says anything here.
+  worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
+    if (event.data.type === "failed") {
+      failed.resolve(new Error(event.data.message));
+    }
+  };
+  worker.postMessage(
+    { type: "port", port: port1 } satisfies ToCheckpointer,
+    [port1],
+  );
+  return { worker, port: port2, failed: failed.promise };
 }

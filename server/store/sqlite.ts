@@ -130,6 +130,8 @@ export interface SqliteStoreOptions {
     resetFrames: number;
     /** The thread's module (default: checkpoint_worker.ts); for tests. */
     workerUrl?: string;
+    /** A thread the main thread started ({@link startCheckpointThread}). */
+    port?: MessagePort;
   };
 }
 
@@ -267,6 +269,7 @@ export class SqliteStore implements Store {
       resetFrames: number;
       busyTimeoutMs: number;
       workerUrl?: string;
+      port?: MessagePort;
     },
   ): void {
     // No checkpoint inside a commit any more; the WAL file is cut back to
@@ -281,6 +284,7 @@ export class SqliteStore implements Store {
     this.#resetFrames = options.resetFrames;
     this.#checkpoints = new BackgroundCheckpoints(path, {
       workerUrl: options.workerUrl,
+      port: options.port,
       intervalMs: options.intervalMs,
       busyTimeoutMs: options.busyTimeoutMs,
       onPass: (pass) => this.#afterCheckpointPass(pass),

@@ -11,7 +11,7 @@ import type { SqliteStoreOptions } from "./sqlite.ts";
 export type StoreSpec = {
   kind: "sqlite";
   path: string;
-  /** Plain data, cloned into the worker. */
+  /** Plain data, cloned into the worker (and the checkpointer's port, moved). */
   options: SqliteStoreOptions;
 };
 

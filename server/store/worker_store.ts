@@ -19,6 +19,7 @@
  */
 import { setImmediate } from "node:timers";
 import { StoreUnavailableError } from "../protocol/errors.ts";
+import { startCheckpointThread } from "./checkpoints.ts";
 import type { Store } from "./mod.ts";
 import type {
   Call,
@@ -86,7 +87,23 @@ export async function openWorkerStore(
   const worker = new Worker(options.workerUrl ?? WORKER_URL, {
     type: "module",
   });
+  // The store's checkpointer starts here, beside the store's thread, not
+  // from it: a worker's own worker took a second longer to start (0.7 s to
+  // load, 0.5 s more to get its first message), most of the start-up of a
+  // server (docs/performance.md).
+  const background = spec.options.backgroundCheckpoints;
+  const checkpointer = background && spec.path !== ":memory:"
+    ? startCheckpointThread(background.workerUrl)
+    : undefined;
   const opened = Promise.withResolvers<FromWorker & { type: "opened" }>();
+  checkpointer?.failed.then((error) =>
+    opened.reject(
+      new StoreUnavailableError(
+        `Cannot start the checkpoint thread of '${spec.path}': ${error.message}`,
+        { cause: error },
+      ),
+    )
+  );
   worker.onmessage = (event: MessageEvent<FromWorker>) => {
     const message = event.data;
     if (message.type === "opened") opened.resolve(message);
@@ -100,21 +117,33 @@ export async function openWorkerStore(
       new StoreUnavailableError(`The store worker failed: ${event.message}`),
     );
   };
-  worker.postMessage({ type: "open", spec } satisfies ToWorker);
+  if (checkpointer && background) {
+    const options = {
+      ...spec.options,
+      backgroundCheckpoints: { ...background, port: checkpointer.port },
+    };
+    worker.postMessage(
+      { type: "open", spec: { ...spec, options } } satisfies ToWorker,
+      [checkpointer.port],
+    );
+  } else worker.postMessage({ type: "open", spec } satisfies ToWorker);
   let ready;
   try {
     ready = await opened.promise;
   } catch (error) {
     worker.terminate();
+    checkpointer?.worker.terminate();
     throw error;
   }
-  const store = new WorkerStore(worker, ready.state);
+  const store = new WorkerStore(worker, ready.state, checkpointer?.worker);
   return store.forward(ready.methods);
 }
 
 /** The server's side of the worker; see the module comment. */
 class WorkerStore {
   #worker: Worker;
+  // The store's checkpointing thread, ended with the store's.
+  #checkpointer?: Worker;
   #state: Record<string, unknown>;
   #waiting = new Map<number, Waiting>();
   #queue: Call[] = [];
@@ -125,8 +154,13 @@ class WorkerStore {
   #closing?: Promise<void>;
   #closed = Promise.withResolvers<void>();
 
-  constructor(worker: Worker, state: Record<string, unknown>) {
+  constructor(
+    worker: Worker,
+    state: Record<string, unknown>,
+    checkpointer?: Worker,
+  ) {
     this.#worker = worker;
+    this.#checkpointer = checkpointer;
     this.#state = state;
     worker.onmessage = (event: MessageEvent<FromWorker>) =>
       this.#receive(event.data);
@@ -228,6 +262,7 @@ class WorkerStore {
     this.#queue = [];
     this.#closed.resolve();
     this.#worker.terminate();
+    this.#checkpointer?.terminate();
   }
 
   /**
@@ -244,6 +279,7 @@ class WorkerStore {
         await this.#closed.promise;
       }
       this.#worker.terminate();
+      this.#checkpointer?.terminate();
       for (const waiting of this.#waiting.values()) {
         waiting.reject(this.#refusal);
       }
