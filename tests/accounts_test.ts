@@ -20,6 +20,7 @@ import {
   usersIn,
   wentOffline,
   withClients,
+  withPool,
 } from "./harness.ts";
 
 /** An HTTP answer with its body read (so no response body leaks). */
@@ -79,19 +80,6 @@ async function registered(pool: ClientPool, username: string): Promise<string> {
   const client = await pool.register(username);
   assert.ok(client.token);
   return client.token;
-}
-
-/** Runs a body with a client pool on a server the test manages itself. */
-async function withPool(
-  server: TestServer,
-  body: (pool: ClientPool) => Promise<void>,
-): Promise<void> {
-  const pool = new ClientPool(server.wsUrl);
-  try {
-    await body(pool);
-  } finally {
-    await pool.closeAll();
-  }
 }
 
 // Password checks wait their turn: as long as the machine needs.

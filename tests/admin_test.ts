@@ -17,6 +17,7 @@ import {
   type TestServer,
   wentOffline,
   withClients,
+  withPool,
 } from "./harness.ts";
 
 const stores = await bothStores();
@@ -35,19 +36,6 @@ interface Entry {
   reason?: string;
   address: string;
   details?: Record<string, unknown>;
-}
-
-/** Runs a body with a client pool on a server a both-stores test started. */
-async function withPool(
-  server: TestServer,
-  body: (pool: ClientPool) => Promise<void>,
-): Promise<void> {
-  const pool = new ClientPool(server.wsUrl);
-  try {
-    await body(pool);
-  } finally {
-    await pool.closeAll();
-  }
 }
 
 /** Registers `root`, the first account and so the admin. */
