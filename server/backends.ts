@@ -8,11 +8,15 @@ import type { FileContents } from "./file_contents/mod.ts";
 import { log } from "./log.ts";
 import { MemoryPresence } from "./presence/memory.ts";
 import type { PresenceManager } from "./presence/mod.ts";
-import { nameKey } from "./protocol/names.ts";
-import { GENERAL_ROOM } from "./protocol/types.ts";
+import {
+  type EarlyStore,
+  PERMANENT_ROOMS,
+  threadStoreSpec,
+} from "./early_store.ts";
 import type { RoomRegistry } from "./registry.ts";
+import { BACKGROUND_CHECKPOINTS } from "./store/checkpoints.ts";
 import type { Store } from "./store/mod.ts";
-import { BACKGROUND_CHECKPOINTS, SqliteStore } from "./store/sqlite.ts";
+import { SqliteStore } from "./store/sqlite.ts";
 import {
   openWorkerStore,
   storeThreadsAvailable,
@@ -31,17 +35,17 @@ export interface Backends {
   describe: string;
 }
 
-const PERMANENT_ROOMS = [{ name: GENERAL_ROOM, key: nameKey(GENERAL_ROOM) }];
-
 /**
  * The one place that chooses backends: SQLite (on a worker thread), files in a folder and
  * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
  * unless `filesDir` names a folder); Redis fan-out and presence with
- * `redisUrl`. Nothing else knows which it got.
+ * `redisUrl`. Nothing else knows which it got. `early` is the store the
+ * entry began to open (early_store.ts), taken when it is the one chosen.
  */
 export async function openBackends(
   config: Config,
   nodeId: string,
+  early?: EarlyStore,
 ): Promise<Backends> {
   // The PostgreSQL and Redis modules load only when chosen: ioredis,
   // postgres and their dependencies take 0.2-0.3 s each to load, a large
@@ -51,7 +55,7 @@ export async function openBackends(
       config.databaseUrl,
       { permanentRooms: PERMANENT_ROOMS },
     )
-    : await openSqlite(config);
+    : await openSqlite(config, early);
   const contents = await openFileContents(config);
   if (filesInDatabase(config)) warnOfOldFilesDir(config.db);
   const describe = `${
@@ -101,19 +105,29 @@ export async function openBackends(
 // The one-file build cannot start threads from files (it has none beside
 // it): there SQLite and its checkpoints run on the main thread, as with
 // `--db-thread off` before background checkpoints existed.
-async function openSqlite(config: Config): Promise<Store> {
+async function openSqlite(
+  config: Config,
+  early?: EarlyStore,
+): Promise<Store> {
+  const spec = threadStoreSpec(config);
+  if (spec) {
+    if (!early) return await openWorkerStore(spec);
+    if (JSON.stringify(early.spec) === JSON.stringify(spec)) {
+      return await early.store;
+    }
+    // Opened for other settings (not from this config): not this node's.
+    early.store.then((store) => store.close(), () => {});
+    return await openWorkerStore(spec);
+  }
   const threads = storeThreadsAvailable();
   if (!threads) {
     logger.info("This build has no store threads: SQLite runs on the main one");
   }
-  const options = {
+  return await SqliteStore.open(config.db, {
     busyTimeoutMs: config.dbBusyTimeoutMs,
     permanentRooms: PERMANENT_ROOMS,
     ...(threads ? { backgroundCheckpoints: BACKGROUND_CHECKPOINTS } : {}),
-  };
-  return config.dbThread && threads
-    ? await openWorkerStore({ kind: "sqlite", path: config.db, options })
-    : await SqliteStore.open(config.db, options);
+  });
 }
 
 /**

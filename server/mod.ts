@@ -7,6 +7,7 @@ import { type Config, DEFAULT_CONFIG } from "./config.ts";
 import { log } from "./log.ts";
 import { ChatNode } from "./node.ts";
 import { openBackends } from "./backends.ts";
+import type { EarlyStore } from "./early_store.ts";
 import { FileStorage } from "./files.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
 import type { StaticFiles } from "./static_files.ts";
@@ -54,6 +55,11 @@ export interface StartParts {
    * `config.staticDir`.
    */
   staticFiles?: StaticFiles;
+  /**
+   * The store the entry began to open before the server loaded
+   * (early_store.ts); used when it is the one the settings choose.
+   */
+  store?: EarlyStore;
 }
 
 /** Starts a server; every setting left out takes its default. */
@@ -63,7 +69,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options };
   const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
-  const backends = await openBackends(config, nodeId);
+  const backends = await openBackends(config, nodeId, parts.store);
   const node = new ChatNode({
     nodeId,
     files: new FileStorage({

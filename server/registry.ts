@@ -1,4 +1,4 @@
-import { nameSkeleton } from "./protocol/names.ts";
+import { nameSkeleton } from "./protocol/skeleton.ts";
 import type { Role } from "./protocol/types.ts";
 
 /** Where a member's frames go; the registry never looks inside. */

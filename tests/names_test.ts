@@ -7,7 +7,8 @@
  * online user's is taken.
  */
 import assert from "node:assert/strict";
-import { highlyRestrictive, nameSkeleton } from "../server/protocol/names.ts";
+import { highlyRestrictive } from "../server/protocol/names.ts";
+import { nameSkeleton } from "../server/protocol/skeleton.ts";
 import { expectError, TEST_PASSWORD, withClients } from "./harness.ts";
 
 // Latin r and t around Cyrillic о (U+043E), and around Devanagari zeros.

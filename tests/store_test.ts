@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
-import { BACKGROUND_CHECKPOINTS, SqliteStore } from "../server/store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
+import { SqliteStore } from "../server/store/sqlite.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { HistoryQuery, Store } from "../server/store/mod.ts";
-import { BACKGROUND_CHECKPOINTS } from "../server/store/sqlite.ts";
+import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
 import { openWorkerStore } from "../server/store/worker_store.ts";
 import { storeContract } from "./store_contract.ts";
 

@@ -1,9 +1,9 @@
 /**
  * Usernames and room names share one alphabet: Unicode letters and digits
- * plus `_ - .`, 1 to 32 characters. Both are unique case-insensitively.
+ * plus `_ - .`, 1 to 32 characters. Both are unique case-insensitively,
+ * and a name may not look like another (skeleton.ts).
  */
 
-import unhomoglyph from "unhomoglyph";
 import { MAX_NAME_LENGTH } from "./limits.ts";
 
 const NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
@@ -36,18 +36,6 @@ export function cleanName(raw: string): string | null {
  */
 export function nameKey(name: string): string {
   return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
-}
-
-/**
- * The confusable skeleton of a name (UTS #39 section 4: NFD, each
- * character mapped to its prototype by Unicode's confusables.txt, NFD
- * again), taken of its key so that case and compatibility forms meet too.
- * Two names with one skeleton look alike (`root`, Cyrillic `rооt`,
- * `r००t` with Devanagari digits, even `rn` and `m`): only the first may be
- * taken. Never shown: a skeleton mixes scripts freely.
- */
-export function nameSkeleton(name: string): string {
-  return unhomoglyph(nameKey(name).normalize("NFD")).normalize("NFD");
 }
 
 // The scripts of UTS #31's Recommended list that names are written in,

@@ -19,6 +19,13 @@ import type { FromCheckpointer, ToCheckpointer } from "./checkpoint_worker.ts";
 
 const WORKER_URL = new URL("./checkpoint_worker.ts", import.meta.url);
 
+/**
+ * The server's background checkpoints: a pass every quarter second; past
+ * 64 MiB of WAL the writer holds its commits for one pass so that the WAL
+ * starts over.
+ */
+export const BACKGROUND_CHECKPOINTS = { intervalMs: 250, resetFrames: 16_384 };
+
 /** What a checkpoint pass found. */
 export interface CheckpointPass {
   /** Frames in the WAL. */

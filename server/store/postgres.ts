@@ -63,7 +63,8 @@ import {
 } from "./outbound_rows.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
-import { nameKey, nameSkeleton } from "../protocol/names.ts";
+import { nameKey } from "../protocol/names.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
   type AccountRow,
   type ApiTokenRow,

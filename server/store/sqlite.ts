@@ -84,7 +84,8 @@ import {
 import { searchWords } from "./search_text.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
-import { nameKey, nameSkeleton } from "../protocol/names.ts";
+import { nameKey } from "../protocol/names.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 
@@ -120,7 +121,7 @@ export interface SqliteStoreOptions {
   /**
    * Checkpoint the WAL on a thread of its own instead of inside commits
    * (store/checkpoints.ts), as the server's store does
-   * ({@link BACKGROUND_CHECKPOINTS}). Default: SQLite's automatic
+   * (`BACKGROUND_CHECKPOINTS` of checkpoints.ts). Default: SQLite's automatic
    * checkpoints.
    */
   backgroundCheckpoints?: {
@@ -134,13 +135,6 @@ export interface SqliteStoreOptions {
     port?: MessagePort;
   };
 }
-
-/**
- * The server's background checkpoints: a pass every quarter second; past
- * 64 MiB of WAL the writer holds its commits for one pass so that the WAL
- * starts over.
- */
-export const BACKGROUND_CHECKPOINTS = { intervalMs: 250, resetFrames: 16_384 };
 
 // The longest appends wait for a pass that lets the WAL start over; a
 // slower pass (a very busy disk) is let be, and the WAL starts over later.
