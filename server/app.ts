@@ -3,7 +3,7 @@ import { serveStatic } from "hono/deno";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
-import { apiRoutes } from "./api/mod.ts";
+import { lazyApiRoutes } from "./api/lazy.ts";
 import { storageProblem } from "./disk_errors.ts";
 import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
@@ -284,8 +284,9 @@ export function createApp(parts: AppParts): Hono {
     return c.json(describe(resumed.account));
   });
 
-  // Rooms, messages, tokens, bots, webhooks and /api/openapi.json.
-  app.route("/", apiRoutes(node));
+  // Rooms, messages, tokens, bots, webhooks and /api/openapi.json, loaded
+  // with the first request that reaches them.
+  app.use("/api/*", lazyApiRoutes(node, parts.trustProxy));
 
   // A reset link's owner chooses a new password and is logged in; the
   // account's other sessions end, with their sockets, as after
