@@ -49,8 +49,13 @@ export const REACTION_NAMES: Readonly<Record<string, string>> = {
   see_no_evil: "🙈",
 };
 
-const GRAPHEMES = new Intl.Segmenter("en", { granularity: "grapheme" });
-const RGI_EMOJI = /^\p{RGI_Emoji}$/v;
+// Made with the first reaction, not at load: the segmenter (ICU's break
+// rules) and the expression (every RGI emoji sequence) took 30-40 ms of
+// CPU at every start of the server (the segmenter also at every load of
+// the web client, which only wants the names), and the expression's
+// first test takes 25 ms more (docs/performance.md).
+let graphemes: Intl.Segmenter | undefined;
+let rgiEmoji: RegExp | undefined;
 // Emoji newer than this runtime's Unicode tables: a pictograph, then only
 // modifiers, joiners, variation selectors and tags.
 const FUTURE_EMOJI =
@@ -72,10 +77,12 @@ export function reactionEmoji(raw: string): string | null {
       : null;
   }
   if (raw.length === 0 || raw.length > 64) return null;
-  const first = GRAPHEMES.segment(raw)[Symbol.iterator]().next().value;
+  graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" });
+  const first = graphemes.segment(raw)[Symbol.iterator]().next().value;
   if (!first || first.segment !== raw) return null;
-  if (BARE_PICTOGRAPH.test(raw) && RGI_EMOJI.test(`${raw}\ufe0f`)) {
+  rgiEmoji ??= /^\p{RGI_Emoji}$/v;
+  if (BARE_PICTOGRAPH.test(raw) && rgiEmoji.test(`${raw}\ufe0f`)) {
     return `${raw}\ufe0f`;
   }
-  return RGI_EMOJI.test(raw) || FUTURE_EMOJI.test(raw) ? raw : null;
+  return rgiEmoji.test(raw) || FUTURE_EMOJI.test(raw) ? raw : null;
 }
