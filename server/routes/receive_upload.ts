@@ -1,5 +1,5 @@
 // @ts-types="npm:@types/busboy@^1.5"
-import busboy from "busboy";
+import type busboy from "busboy";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -58,9 +58,14 @@ export async function receiveUpload(
     await request.body?.cancel().catch(() => {});
     return badForm();
   }
+  // busboy loads with the first upload: 20-30 ms of CPU that a server's
+  // start need not pay (docs/performance.md).
+  const { default: makeParser }: { default: typeof busboy } = await import(
+    "busboy"
+  );
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = makeParser({
       headers: { "content-type": contentType },
       // Browsers send UTF-8 filenames, not busboy's default Latin-1.
       defParamCharset: "utf8",
