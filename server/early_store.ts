@@ -1,9 +1,9 @@
 /**
  * The SQLite store, opened before the rest of the server has loaded. Its
  * two threads (the store's worker and its checkpointer) load their own
- * copies of the store's modules and open the file: 0.2-0.3 s of CPU that
- * the main thread used to wait for, idle, after loading its own modules
- * (0.4 s). Started by the entry (main.ts, the release entry) before it
+ * copies of the store's modules and open the file: about 0.2 s of CPU
+ * that the main thread used to wait for, idle, after loading its own
+ * modules (0.4-0.6 s). Started by the entry (main.ts, the release entry) before it
  * imports the server, both load at once on a machine with two cores
  * (docs/performance.md, "Start-up, in parallel").
  *

@@ -1,7 +1,7 @@
 /**
  * The REST API (api/mod.ts), loaded with the first request that reaches
  * it. Its routes, their zod schemas with OpenAPI metadata and
- * @hono/zod-openapi took about 60-90 ms of CPU at every start, before the
+ * @hono/zod-openapi took 55-70 ms of CPU at every start, before the
  * server could listen (docs/performance.md, "Start-up, in parallel");
  * most servers answer their web client and /healthz long before any
  * program calls the API. The first request to it waits for the load

@@ -58,7 +58,7 @@ export async function receiveUpload(
     await request.body?.cancel().catch(() => {});
     return badForm();
   }
-  // busboy loads with the first upload: 20-30 ms of CPU that a server's
+  // busboy loads with the first upload: 17-29 ms of CPU that a server's
   // start need not pay (docs/performance.md).
   const { default: makeParser }: { default: typeof busboy } = await import(
     "busboy"
