@@ -7,20 +7,30 @@
  */
 import assert from "node:assert/strict";
 import { readCommandLine } from "../server/command_line.ts";
-import { openStoreEarly } from "../server/early_store.ts";
+import { type EarlyStore, openStoreEarly } from "../server/early_store.ts";
 import { startServer } from "../server/mod.ts";
+import type { Store } from "../server/store/mod.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const NO_ENV = () => undefined;
 
-// Starts a server as runCli does, from these arguments and this early store.
-async function serve(
+// Starts a server as runCli does, from these arguments and this early
+// store; checks which store it serves and that it answers, then stops it.
+async function serveAndStop(
   args: string[],
-  store: ReturnType<typeof openStoreEarly>,
-) {
+  early: EarlyStore,
+  check: (served: Store, early: Store) => void,
+): Promise<void> {
   const command = readCommandLine(args, NO_ENV);
   assert.equal(command.run, "server");
-  return await startServer(command.config, { store });
+  const server = await startServer(command.config, { store: early });
+  try {
+    check(server.node.store, await early.store);
+    const health = await fetch(`${server.url}/healthz`);
+    assert.deepEqual(await health.json(), { status: "ok" });
+  } finally {
+    await server.shutdown();
+  }
 }
 
 Deno.test("early store: the server serves the store its entry began to open", async () => {
@@ -29,14 +39,9 @@ Deno.test("early store: the server serves the store its entry began to open", as
     const args = ["--host", "127.0.0.1", "--port", "0", "--db", `${dir}/a.db`];
     const early = openStoreEarly(args, NO_ENV);
     assert.ok(early);
-    const server = await serve(args, early);
-    try {
-      assert.equal(server.node.store, await early.store);
-      const health = await fetch(`${server.url}/healthz`);
-      assert.deepEqual(await health.json(), { status: "ok" });
-    } finally {
-      await server.shutdown();
-    }
+    await serveAndStop(args, early, (served, opened) => {
+      assert.equal(served, opened);
+    });
     // The shutdown closed it: it refuses calls.
     await assert.rejects((await early.store).ping());
   } finally {
@@ -49,17 +54,11 @@ Deno.test("early store: one begun for other settings is not served: the server o
   try {
     const early = openStoreEarly(["--db", `${dir}/other.db`], NO_ENV);
     assert.ok(early);
-    const server = await serve(
+    await serveAndStop(
       ["--host", "127.0.0.1", "--port", "0", "--db", `${dir}/a.db`],
       early,
+      (served, opened) => assert.notEqual(served, opened),
     );
-    try {
-      assert.notEqual(server.node.store, await early.store);
-      const health = await fetch(`${server.url}/healthz`);
-      assert.deepEqual(await health.json(), { status: "ok" });
-    } finally {
-      await server.shutdown();
-    }
     await (await early.store).close();
   } finally {
     await Deno.remove(dir, { recursive: true });
