@@ -3,9 +3,9 @@
  * two threads (the store's worker and its checkpointer) load their own
  * copies of the store's modules and open the file: about 0.2 s of CPU
  * that the main thread used to wait for, idle, after loading its own
- * modules (0.4-0.6 s). Started by the entry (main.ts, the release entry) before it
- * imports the server, both load at once on a machine with two cores
- * (docs/performance.md, "Start-up, in parallel").
+ * modules (0.4-0.6 s). Started by the entry (main.ts, the release entry)
+ * before it imports the server, both load at once on a machine with two
+ * cores (docs/performance.md, "Start-up, in parallel").
  *
  * Light on purpose: this module and its imports load before the threads
  * can start, so nothing here may pull in the server's heavy modules.
