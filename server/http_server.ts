@@ -71,15 +71,22 @@ export class UpgradeSocket {
    */
   release(): void {
     this.#release();
+    // Still held: the WebSocket never opened (its upgrade failed), and the
+    // connection is still `node:net`'s to close.
+    this.#socket?.destroy();
+    this.#socket = undefined;
   }
 
   /**
    * Lets go of the `node:net` socket once the WebSocket is open (Deno owns
-   * the stream then); the handle, which Deno keeps, names its socket too.
+   * the stream then), and closes its TCP handle, emptied by then. Deno's
+   * upgrade closes neither: the handle (a native TCP handle that holds its
+   * JavaScript wrapper until closed, about 0.5 KB) stayed for good, one
+   * for every connection the server ever upgraded.
    */
   detach(): void {
     const socket = this.#socket as unknown as
-      | { _handle: Record<symbol, unknown> | null; destroyed: boolean }
+      | { _handle: TcpHandle | null; destroyed: boolean }
       | undefined;
     this.#socket = undefined;
     this.head = NO_BYTES;
@@ -92,8 +99,13 @@ export class UpgradeSocket {
     for (const key of Object.getOwnPropertySymbols(handle)) {
       if (handle[key] === socket) handle[key] = null;
     }
+    // Its stream was taken: closing frees the handle, not the connection.
+    handle.close?.();
   }
 }
+
+/** What {@link UpgradeSocket.detach} uses of a `node:net` socket's handle. */
+type TcpHandle = Record<symbol, unknown> & { close?(): void };
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -245,19 +257,12 @@ export async function startHttpServer(
     if (buffered) head = Buffer.concat([head, buffered]);
     const release = (socket as SlotSocket)[SLOT] ?? (() => {});
     const url = `http://${request.headers.host ?? "localhost"}${request.url}`;
-    const headers = new Headers();
-    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-      headers.append(request.rawHeaders[i], request.rawHeaders[i + 1]);
-    }
     let response: Response;
     try {
-      response = await options.fetch(
-        new Request(url, { method: request.method, headers }),
-        {
-          remoteAddr: peerOf(socket),
-          upgrade: new UpgradeSocket(socket, new Uint8Array(head), release),
-        },
-      );
+      response = await options.fetch(upgradeRequestOf(request, url), {
+        remoteAddr: peerOf(socket),
+        upgrade: new UpgradeSocket(socket, new Uint8Array(head), release),
+      });
     } catch (error) {
       logger.error("Crash upgrading {url}: {error}", { url, error });
       response = new Response(null, { status: 500 });
@@ -437,6 +442,22 @@ async function writeRaw(socket: net.Socket, response: Response): Promise<void> {
     Buffer.from(body),
   ]));
   socket.destroySoon();
+}
+
+/**
+ * The upgrade request as a `Request`, its headers appended to it one by
+ * one: a `Headers` given to the constructor is copied (iterated, sorted,
+ * each pair converted and checked again), which made this cost about
+ * 20 KB of garbage per connection.
+ */
+function upgradeRequestOf(request: http.IncomingMessage, url: string): Request {
+  const upgrade = new Request(url, { method: request.method });
+  const headers = upgrade.headers;
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    headers.append(raw[i], raw[i + 1]);
+  }
+  return upgrade;
 }
 
 /**

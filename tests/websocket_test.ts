@@ -4,8 +4,11 @@
  * proxy), the login timeout, idle pings, and clients that go away.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import v8 from "node:v8";
 import {
   delay,
+  eventually,
   expectError,
   RawSocket,
   replyTo,
@@ -211,6 +214,38 @@ Deno.test("upgrade: closing one of the sockets at the cap lets the next one in",
     }
     assert.equal(status, 101);
   }, { maxConnectionsPerAddress: 3, trustProxy: true }));
+
+// Objects of a class alive in this process (the test server runs here): a
+// heap snapshot collects the garbage first.
+async function liveObjects(className: string): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of v8.getHeapSnapshot()) chunks.push(chunk);
+  const snapshot = JSON.parse(Buffer.concat(chunks).toString());
+  const fields: string[] = snapshot.snapshot.meta.node_fields;
+  const nameAt = fields.indexOf("name");
+  const name = snapshot.strings.indexOf(className);
+  let count = 0;
+  for (let i = nameAt; i < snapshot.nodes.length; i += fields.length) {
+    if (snapshot.nodes[i] === name) count++;
+  }
+  return count;
+}
+
+Deno.test("upgrade: a WebSocket that closed leaves no TCP handle behind", () =>
+  withServer(async (server) => {
+    const before = await liveObjects("TCPWrap");
+    for (let i = 0; i < 10; i++) {
+      const client = await TestClient.login(server.wsUrl, `user${i}`);
+      await client.close();
+    }
+    // Gone from the server too (it sees each close a little later).
+    await eventually(() => {
+      assert.equal(server.node.registry.memberCount, 0);
+    });
+    const after = await liveObjects("TCPWrap");
+    // A watchdog probe may be open meanwhile; ten leaked handles are not.
+    assert.ok(after - before <= 1, `${after - before} TCP handles left`);
+  }));
 
 Deno.test("upgrade: a connection that does not log in within loginTimeoutSeconds is closed with 4001", () =>
   withClients(async (pool) => {
