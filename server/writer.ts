@@ -83,7 +83,12 @@ function flushAll(): void {
  */
 export class ConnectionWriter implements Outbox {
   #sink: FrameSink;
-  #queue: string[] = [];
+  // What waits for the flush: one frame as it is, more in an array. Most
+  // flushes carry one frame (a broadcast, a reply), and an array for it
+  // (with room for 17) was garbage that a broadcast to thousands of
+  // sockets made thousands of at once: alive across a scavenge, promoted,
+  // it filled the old generation while clients connected.
+  #pending: string | string[] | undefined;
   #closed = false;
   #maxBuffered: number;
   #maxBatch: number;
@@ -100,18 +105,23 @@ export class ConnectionWriter implements Outbox {
   /** Queues one encoded JSON object. */
   push(frame: string): void {
     if (this.#closed) return;
-    if (this.#queue.length === 0) {
+    const pending = this.#pending;
+    if (pending === undefined) {
+      this.#pending = frame;
       dirty.push(this);
       if (!flushScheduled) scheduleFlush();
+    } else if (typeof pending === "string") {
+      this.#pending = [pending, frame];
+    } else {
+      pending.push(frame);
     }
-    this.#queue.push(frame);
   }
 
   /** Sends what is queued now; called by the scheduler. */
   flush(): void {
-    const queue = this.#queue;
-    if (queue.length === 0 || this.#closed) return;
-    this.#queue = [];
+    const pending = this.#pending;
+    if (pending === undefined || this.#closed) return;
+    this.#pending = undefined;
     try {
       if (this.#sentSinceCheck > this.#maxBuffered / 8) {
         this.#sentSinceCheck = 0;
@@ -123,10 +133,15 @@ export class ConnectionWriter implements Outbox {
           return;
         }
       }
-      for (let i = 0; i < queue.length; i += this.#maxBatch) {
-        const batch = queue.length - i <= this.#maxBatch && i === 0
-          ? queue
-          : queue.slice(i, i + this.#maxBatch);
+      if (typeof pending === "string") {
+        this.#sentSinceCheck += pending.length;
+        this.#sink.send(pending);
+        return;
+      }
+      for (let i = 0; i < pending.length; i += this.#maxBatch) {
+        const batch = pending.length - i <= this.#maxBatch && i === 0
+          ? pending
+          : pending.slice(i, i + this.#maxBatch);
         const frame = joinBatch(batch);
         this.#sentSinceCheck += frame.length;
         this.#sink.send(frame);
@@ -142,7 +157,7 @@ export class ConnectionWriter implements Outbox {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    this.#queue = [];
+    this.#pending = undefined;
     try {
       this.#sink.close(code, reason);
     } catch {
