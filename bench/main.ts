@@ -39,6 +39,12 @@ import {
   windowDelay,
 } from "./loop_delay.ts";
 import { fillCorpus, searchKinds } from "./search_corpus.ts";
+import { GcTrace, type GcWindow, isTraceLine } from "./gc_trace.ts";
+import {
+  type HeapProfile,
+  HeapSampler,
+  topAllocators,
+} from "./heap_sampling.ts";
 import { nameKey } from "../server/protocol/names.ts";
 import { hashToken } from "../server/accounts/tokens.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
@@ -79,6 +85,8 @@ const HELP = `deno task bench [options]
                     per phase (default 10)
   --runs N          repeat every scenario N times and report medians (default 1)
   --fanout-clients N  clients in the fan-out room (default 500)
+  --chat-rate R     messages per second each chat client sends (default 1;
+                    lower keeps a loaded machine's server from falling behind)
   --connections N   idle clients of the connections scenario; a comma-separated
                     list runs it at each count (default 5000,10000)
   --baselines LIST  relays of the baseline scenario: deno,bun (default both;
@@ -92,11 +100,22 @@ const HELP = `deno task bench [options]
                     compare versions (default: this one)
   --limits MODE     off (default): main.ts with --rate-limits off and
                     --max-connections-per-address 0; default: limits on
+  --gc              trace the server's garbage collections (V8's
+                    --trace-gc-nvp) and report, for fan-out and chat, the
+                    main thread's collections, pauses and bytes allocated
+                    per message and per delivery in the window
+  --heap-profile FILE  sample every allocation of the server's main thread
+                    during each fan-out and chat window (V8's sampling heap
+                    profiler, over --inspect), write FILE.<scenario>.heapprofile
+                    (Chrome DevTools opens it) and print the functions that
+                    allocate most per message
   -h, --help        this text
 
 Environment: BENCH_SERVER_FLAGS (Deno flags of the server, e.g. "--cpu-prof
 --cpu-prof-dir=/tmp/prof"), BENCH_SERVER_ARGS (more server flags, e.g.
-"--db-thread off").
+"--db-thread off"), BENCH_GC_LOG (with --gc: a file to append the raw trace
+lines to), BENCH_HEAP_LIVE=1 (with --heap-profile: only what is still alive at
+the window's end, not the garbage).
 `;
 
 const { values: opts } = parseArgs({
@@ -107,11 +126,14 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "1" },
     connections: { type: "string", default: "5000,10000" },
     "fanout-clients": { type: "string", default: "500" },
+    "chat-rate": { type: "string", default: "1" },
     baselines: { type: "string", default: "deno,bun" },
     "search-messages": { type: "string", default: "100000" },
     "database-url": { type: "string" },
     limits: { type: "string", default: "off" },
     "server-dir": { type: "string" },
+    gc: { type: "boolean", default: false },
+    "heap-profile": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -147,6 +169,15 @@ if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 20)) {
 }
 const LIMITS = opts.limits;
 const FANOUT_CLIENTS_OPTION = Number(opts["fanout-clients"]);
+const CHAT_RATE = Number(opts["chat-rate"]);
+if (
+  !(CHAT_RATE > 0 && CHAT_RATE <= 100 && Number.isInteger(CHAT_RATE * DURATION))
+) {
+  console.error(
+    "--chat-rate takes messages per second, 0 < R <= 100, whole messages per window",
+  );
+  Deno.exit(2);
+}
 const SEARCH_MESSAGES = Number(opts["search-messages"]);
 if (!(Number.isInteger(SEARCH_MESSAGES) && SEARCH_MESSAGES >= 1)) {
   console.error("--search-messages takes a whole number");
@@ -154,6 +185,10 @@ if (!(Number.isInteger(SEARCH_MESSAGES) && SEARCH_MESSAGES >= 1)) {
 }
 const DATABASE_URL = opts["database-url"];
 const SERVER_DIR = opts["server-dir"] ?? ROOT;
+const TRACE_GC = opts.gc;
+// With --gc, the raw trace lines also go to this file (for a closer look).
+const GC_LOG = Deno.env.get("BENCH_GC_LOG");
+const HEAP_PROFILE = opts["heap-profile"];
 if (LIMITS !== "off" && LIMITS !== "default") {
   console.error("--limits is off or default");
   Deno.exit(2);
@@ -243,6 +278,10 @@ interface Target {
   lines: string[];
   lineCount: number;
   exited: boolean;
+  /** The server's collections, with --gc. */
+  gc?: GcTrace;
+  /** The server's inspector, with --heap-profile. */
+  inspector?: { url: string; port: number };
 }
 
 async function startTarget(
@@ -268,6 +307,8 @@ async function startTarget(
       // at most 4 MiB per semi-space. V8's default lets it grow to 16 MiB
       // while 10,000 clients connect and keep the pages after.
       "--v8-flags=--max-semi-space-size=4",
+      ...(TRACE_GC ? ["--v8-flags=--trace-gc-nvp"] : []),
+      ...(HEAP_PROFILE ? ["--inspect=127.0.0.1:0"] : []),
       // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
       ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ?? []),
       "main.ts",
@@ -306,6 +347,7 @@ async function startTarget(
     lines: [],
     lineCount: 0,
     exited: false,
+    gc: kind === "project" && TRACE_GC ? new GcTrace() : undefined,
   };
   let announced: number | undefined;
   const onLine = (line: string) => {
@@ -315,6 +357,18 @@ async function startTarget(
       return;
     }
     if (line.trim() === "") return;
+    const inspector = /^Debugger listening on (ws:\/\/[^:]+:(\d+)\/\S+)/.exec(
+      line,
+    );
+    if (inspector && kind === "project" && HEAP_PROFILE) {
+      target.inspector = { url: inspector[1], port: Number(inspector[2]) };
+    }
+    if (HEAP_PROFILE && /^(Debugger |Visit chrome:)/.test(line)) return;
+    if (target.gc && isTraceLine(line)) {
+      target.gc.line(line);
+      if (GC_LOG) Deno.writeTextFileSync(GC_LOG, line + "\n", { append: true });
+      return;
+    }
     target.lineCount++;
     if (target.lines.length < 20) target.lines.push(line.slice(0, 400));
   };
@@ -325,7 +379,13 @@ async function startTarget(
   // line (it is an info record), so also look for its listening socket.
   const until = performance.now() + 30_000;
   while (performance.now() < until && !target.exited) {
-    const port = announced ?? await listeningPort(child.pid);
+    // With --heap-profile the inspector listens too: not that port.
+    if (HEAP_PROFILE && kind === "project" && !target.inspector) {
+      await sleep(50);
+      continue;
+    }
+    const port = announced ??
+      await listeningPort(child.pid, target.inspector?.port);
     if (port !== undefined) {
       target.port = port;
       break;
@@ -579,6 +639,10 @@ interface Measured {
   otherCpu: number;
   /** The project's event-loop delay over the window (ms, "at most"). */
   loop?: { samples: number; p50: number; p99: number; max: number };
+  /** The server's collections in the window, with --gc. */
+  gc?: { main: GcWindow; workers: GcWindow };
+  /** The main thread's sampled allocations, with --heap-profile. */
+  profile?: HeapProfile;
 }
 
 /** Runs one measured window on every worker, reading CPU around it. */
@@ -601,6 +665,8 @@ async function measure(
       ? await readDelayBuckets(`http://${HOST}:${target.port}`)
       : undefined;
   const delay0 = await delays();
+  const sampler = target.inspector && new HeapSampler(target.inspector.url);
+  await sampler?.start(4096, !Deno.env.get("BENCH_HEAP_LIVE"));
   await sleepUntilEpoch(start);
   const cpu0 = await cpuSeconds(target.pid);
   const gen0 = await genCpu(workers);
@@ -609,6 +675,7 @@ async function measure(
   const cpu1 = await cpuSeconds(target.pid);
   const gen1 = await genCpu(workers);
   const all1 = await machineBusySeconds();
+  const profile = await sampler?.stop();
   const delay1 = await delays();
   const results = await Promise.all(
     workers.map((w) => w.expect("result", resultTimeoutMs)),
@@ -623,6 +690,66 @@ async function measure(
     genCpu: gen,
     otherCpu: other,
     loop: windowDelay(delay0, delay1),
+    // The trace lines of the window have arrived by the time the results
+    // have.
+    gc: target.gc?.window(start, end),
+    profile,
+  };
+}
+
+/**
+ * With --heap-profile: writes the window's profile to
+ * `<FILE>.<name>.heapprofile` and prints who allocated most per message.
+ */
+async function saveProfile(
+  m: Measured,
+  name: string,
+  messages: number,
+): Promise<void> {
+  if (!m.profile || !HEAP_PROFILE) return;
+  const file = `${HEAP_PROFILE}.${name}.heapprofile`;
+  await Deno.writeTextFile(file, JSON.stringify(m.profile));
+  console.log(`bench: ${name}: heap profile in ${file}`);
+  for (const line of topAllocators(m.profile, Math.max(1, messages))) {
+    console.log(`bench: ${line}`);
+  }
+}
+
+/**
+ * The main thread's collections in the window (--gc), per 10,000 messages
+ * and per delivery: counts and bytes do not depend on the machine's load,
+ * pause lengths do. The store's and checkpointer's threads are summed
+ * apart (`gc_workers_*`).
+ */
+function gcFields(m: Measured, messages: number, deliveries: number): Result {
+  if (!m.gc) return {};
+  const { main, workers } = m.gc;
+  const per10k = (x: number) => round((x * 10_000) / Math.max(1, messages), 2);
+  return {
+    gc_scavenges: main.scavenges,
+    gc_mark_compacts: main.markCompacts,
+    gc_pause_ms: round(main.pauseMs, 1),
+    gc_pause_p50_ms: round(main.pauseP50Ms, 2),
+    gc_pause_max_ms: round(main.pauseMaxMs, 2),
+    gc_pauses_over_10ms: main.pausesOver10Ms,
+    gc_marking_ms: round(main.markingMs, 1),
+    gc_scavenges_per_10k_msgs: per10k(main.scavenges),
+    gc_mark_compacts_per_10k_msgs: per10k(main.markCompacts),
+    gc_pause_ms_per_10k_msgs: per10k(main.pauseMs),
+    gc_alloc_bytes_per_msg: round(
+      main.allocatedBytes / Math.max(1, messages),
+      0,
+    ),
+    gc_alloc_bytes_per_delivery: round(
+      main.allocatedBytes / Math.max(1, deliveries),
+      0,
+    ),
+    gc_survived_bytes_per_scavenge: round(main.survivedBytesPerScavenge, 0),
+    gc_workers_pause_ms: round(workers.pauseMs, 1),
+    gc_workers_alloc_bytes_per_msg: round(
+      workers.allocatedBytes / Math.max(1, messages),
+      0,
+    ),
   };
 }
 
@@ -751,6 +878,11 @@ async function fanout(
     );
     const rss1 = await rssKiB(target.pid);
     const deliveries = sum(m.results, "deliveries");
+    await saveProfile(
+      m,
+      members ? `fanout-members-${members}` : "fanout",
+      sum(m.results, "sentInWindow"),
+    );
     const lat = quantiles(m.results.map((r) => r.latency));
     const ready = setup.ready;
     const stopped = await finish(target, setup.workers);
@@ -781,6 +913,7 @@ async function fanout(
       other_cpu_util: round(m.otherCpu / m.seconds, 3),
       cpu_us_per_delivery: round((m.cpu * 1e6) / deliveries, 3),
       ...loopFields(m),
+      ...gcFields(m, sum(m.results, "sentInWindow"), deliveries),
       rss_before_kib: rss0,
       rss_after_kib: rss1,
       errors: sum(m.results, "errors"),
@@ -820,7 +953,7 @@ async function chat(kind: Kind): Promise<Result> {
       perRoom: CHAT_PER_ROOM,
       phaseBase: 0,
       phaseTotal: CHAT_ROOMS * CHAT_PER_ROOM,
-      rate: 1,
+      rate: CHAT_RATE,
     }], 180_000);
     const m = await measure(
       target,
@@ -833,11 +966,13 @@ async function chat(kind: Kind): Promise<Result> {
     const lat = quantiles(r.map((x) => x.latency));
     const ready = setup.ready;
     const inWindow = sum(r, "deliveriesInWindow");
+    await saveProfile(m, "chat", sum(r, "sent"));
     const stopped = await finish(target, setup.workers);
     return {
       target: kind,
       clients: CHAT_ROOMS * CHAT_PER_ROOM,
       rooms: CHAT_ROOMS,
+      rate_per_client: CHAT_RATE,
       connected: sum(ready, "connected"),
       connect_s: round(Math.max(...ready.map((x) => x.connectMs)) / 1000),
       rooms_s: round(Math.max(...ready.map((x) => x.roomsMs)) / 1000),
@@ -865,6 +1000,7 @@ async function chat(kind: Kind): Promise<Result> {
       other_cpu_util: round(m.otherCpu / m.seconds, 3),
       cpu_us_per_delivery: round((m.cpu * 1e6) / inWindow, 3),
       ...loopFields(m),
+      ...gcFields(m, sum(r, "sent"), inWindow),
       errors: sum(r, "errors"),
       error_samples: samples([...ready, ...r]),
       closes_during_run: sum(r, "closesDuringRun"),

@@ -44,9 +44,12 @@ export async function rssKiB(pid: number): Promise<number> {
 /**
  * The TCP port a process listens on: the sockets among its open files,
  * matched against the LISTEN rows of /proc/PID/net/tcp. Undefined while it
- * listens on none.
+ * listens on none (or only on `except`, e.g. its inspector).
  */
-export async function listeningPort(pid: number): Promise<number | undefined> {
+export async function listeningPort(
+  pid: number,
+  except?: number,
+): Promise<number | undefined> {
   const inodes = new Set<string>();
   try {
     for await (const entry of Deno.readDir(`/proc/${pid}/fd`)) {
@@ -63,7 +66,8 @@ export async function listeningPort(pid: number): Promise<number | undefined> {
       const cols = line.trim().split(/\s+/);
       // local_address is "HEXIP:HEXPORT"; st 0A is LISTEN; inode is col 9.
       if (cols.length > 9 && cols[3] === "0A" && inodes.has(cols[9])) {
-        return parseInt(cols[1].split(":")[1], 16);
+        const port = parseInt(cols[1].split(":")[1], 16);
+        if (port !== except) return port;
       }
     }
   } catch {

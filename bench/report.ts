@@ -130,7 +130,11 @@ function tableRows(input: ReportInput): string[][] {
     if (!r) continue;
     const setup = r.connect_s + r.rooms_s + r.settle_s;
     row({
-      scenario: "chat 1000/50",
+      scenario: `chat 1000/50${
+        r.rate_per_client !== undefined && r.rate_per_client !== 1
+          ? ` at ${r.rate_per_client}/s`
+          : ""
+      }`,
       target: label(r),
       rate: `${fmt(r.deliveries_per_s, 0)} deliv/s`,
       "p50 ms": fmt(r.p50_ms, 2),
@@ -357,6 +361,32 @@ function show(x: number, unit: Target["unit"]): string {
   }
 }
 
+/** With --gc: the server main thread's collections in each window. */
+function gcLines(results: Record<string, Result>): string[] {
+  const lines: string[] = [];
+  for (const [key, r] of Object.entries(results)) {
+    if (typeof r.gc_scavenges !== "number") continue;
+    lines.push(
+      `gc ${key}: per 10,000 messages ${fmt(r.gc_scavenges_per_10k_msgs)} ` +
+        `scavenges, ${
+          fmt(r.gc_mark_compacts_per_10k_msgs, 2)
+        } mark-compacts, ` +
+        `${fmt(r.gc_pause_ms_per_10k_msgs)} ms paused; ${
+          fmt(r.gc_alloc_bytes_per_msg, 0)
+        } B allocated per message (${
+          fmt(r.gc_alloc_bytes_per_delivery, 0)
+        } per delivery); pauses p50 ${fmt(r.gc_pause_p50_ms, 2)} ms, max ${
+          fmt(r.gc_pause_max_ms, 1)
+        } ms, ${r.gc_pauses_over_10ms} over 10 ms; ${
+          fmt(r.gc_survived_bytes_per_scavenge / 1024, 0)
+        } KiB kept per scavenge; workers ${
+          fmt(r.gc_workers_alloc_bytes_per_msg, 0)
+        } B/message`,
+    );
+  }
+  return lines;
+}
+
 /** Prints the table, the JSON line and the targets; returns the ratios. */
 export function printReport(input: ReportInput): void {
   const rows = tableRows(input);
@@ -391,6 +421,7 @@ export function printReport(input: ReportInput): void {
       `process on the machine. "loop ms": the server's event-loop delay ` +
       `p50/p99/max over the window, as bucket bounds.`,
   );
+  for (const line of gcLines(input.results)) console.log(line);
   for (const why of input.skipped) console.log(`skipped: ${why}`);
   if (maxOther > 0.2) {
     console.log(

@@ -171,8 +171,24 @@ export class ClientConnection implements ClientState {
     const answered = start.then(async () => {
       this.#release = release.resolve;
       try {
-        const outcome = await this.#outcome(request);
-        await answeredBefore;
+        // Undefined once the connection is closed: nobody is left to
+        // answer. Awaited here, not in a function of its own: an async
+        // call less per request (docs/performance.md).
+        let outcome: Outcome | undefined;
+        if (!this.#closed) {
+          const started = performance.now();
+          try {
+            outcome = await this.#dispatch(request);
+          } catch (error) {
+            outcome = this.#crashed(request, error);
+          }
+          this.#node.metrics.requestLatency.observe(
+            performance.now() - started,
+          );
+        }
+        // Nothing to wait for when every earlier request was answered (a
+        // client that sends one message at a time).
+        if (answeredBefore !== SETTLED) await answeredBefore;
         this.#answer(request, outcome);
       } finally {
         if (login) this.#loginsUnderway--;
@@ -270,35 +286,25 @@ export class ClientConnection implements ClientState {
     this.#afterAnswers(() => this.#reject(frame));
   }
 
-  // The request's outcome; a crash becomes an `internal` error. Undefined
-  // once the connection is closed: nobody is left to answer.
-  async #outcome(request: Request): Promise<Outcome | undefined> {
-    if (this.#closed) return undefined;
-    const started = performance.now();
-    let outcome: Outcome;
-    try {
-      outcome = await this.#dispatch(request);
-    } catch (error) {
-      outcome = {
-        ok: false,
-        code: "internal",
-        message: "The server could not complete the request; try again.",
-      };
-      if (error instanceof StoreUnavailableError) {
-        logger.error("Store failed during {action}: {error}", {
-          action: request.action,
-          error: error.message,
-        });
-      } else {
-        logger.error("Crash in {action} from {who}: {error}", {
-          action: request.action,
-          who: this.#who(),
-          error,
-        });
-      }
+  // A handler that threw: logged, and answered with `internal`.
+  #crashed(request: Request, error: unknown): Outcome {
+    if (error instanceof StoreUnavailableError) {
+      logger.error("Store failed during {action}: {error}", {
+        action: request.action,
+        error: error.message,
+      });
+    } else {
+      logger.error("Crash in {action} from {who}: {error}", {
+        action: request.action,
+        who: this.#who(),
+        error,
+      });
     }
-    this.#node.metrics.requestLatency.observe(performance.now() - started);
-    return outcome;
+    return {
+      ok: false,
+      code: "internal",
+      message: "The server could not complete the request; try again.",
+    };
   }
 
   #answer(request: Request, outcome: Outcome | undefined): void {

@@ -56,6 +56,12 @@ export interface Member {
   disconnect(code: number, reason: string): void;
 }
 
+/**
+ * Connections to deliver to: a room's set or a user's list. Read them with
+ * `forEach` on the hot path (a Set's iterator makes an object per step).
+ */
+export type Members = ReadonlySet<Member> | readonly Member[];
+
 /** How a room may be seen: public, or invite-only with an owner. */
 export interface RoomInfo {
   key: string;
@@ -451,17 +457,17 @@ export class RoomRegistry {
   }
 
   /** Connections that get a room's events. */
-  membersOf(roomKey: string): Iterable<Member> {
+  membersOf(roomKey: string): Members {
     return this.#rooms.get(roomKey)?.members ?? [];
   }
 
   /** Connections of one user. */
-  connectionsOf(userKey: string): Iterable<Member> {
+  connectionsOf(userKey: string): Members {
     return this.#users.get(userKey)?.members ?? [];
   }
 
   /** Every logged-in connection. */
-  everyone(): Iterable<Member> {
+  everyone(): Members {
     return this.#members;
   }
 

@@ -59,6 +59,9 @@ export class WebhookDispatcher {
   #guard: OutboundGuard;
   #limit: LimitFunction = pLimit(WEBHOOK_MAX_IN_FLIGHT);
   #hooks?: Promise<Map<string, StoredWebhook[]>>;
+  // The same list once it has arrived, to see at once that a room has no
+  // hook: most rooms have none, and their messages then cost no promise.
+  #loaded?: Map<string, StoredWebhook[]>;
   #loadedAt = 0;
   #noted = new Map<string, number>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -83,6 +86,7 @@ export class WebhookDispatcher {
   /** Forgets the cached list of hooks (one was added or removed here). */
   changed(): void {
     this.#hooks = undefined;
+    this.#loaded = undefined;
   }
 
   /** A message was stored in a room by this node: queue it for the room's hooks. */
@@ -93,6 +97,10 @@ export class WebhookDispatcher {
     // delivery with a message would otherwise call itself forever. A bot
     // that wants other bots' messages reads history over the REST API.
     if (message.badge !== undefined) return;
+    if (
+      this.#loaded && !this.#loaded.has(room.key) &&
+      Date.now() - this.#loadedAt < CACHE_MS
+    ) return;
     this.#track(this.#dispatch(room, message));
   }
 
@@ -104,7 +112,7 @@ export class WebhookDispatcher {
     try {
       hooks = (await this.#list()).get(room.key) ?? [];
     } catch (error) {
-      this.#hooks = undefined;
+      this.changed();
       logger.error("Cannot read the webhooks: {error}", { error });
       return;
     }
@@ -125,14 +133,18 @@ export class WebhookDispatcher {
       return this.#hooks;
     }
     this.#loadedAt = Date.now();
-    this.#hooks = this.#store.listWebhooks().then((all) => {
+    this.#loaded = undefined;
+    const hooks = this.#store.listWebhooks().then((all) => {
       const byRoom = new Map<string, StoredWebhook[]>();
       for (const hook of all) {
         byRoom.set(hook.roomKey, [...byRoom.get(hook.roomKey) ?? [], hook]);
       }
+      // Unless a change made while reading has made this list old.
+      if (this.#hooks === hooks) this.#loaded = byRoom;
       return byRoom;
     });
-    return this.#hooks;
+    this.#hooks = hooks;
+    return hooks;
   }
 
   #attempt(

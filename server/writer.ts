@@ -21,8 +21,13 @@ export interface WriterOptions {
 // Writers with queued frames, flushed together once per turn of the event
 // loop (setImmediate runs after the turn's I/O callbacks), so that frames
 // from every message handled in this turn share one write per socket, and
-// a broadcast to N members schedules one callback, not N.
-const dirty: ConnectionWriter[] = [];
+// a broadcast to N members schedules one callback, not N. Two lists that
+// swap at each flush (a flush may queue frames for the next one), filled
+// up to a count and never emptied: a list made or regrown per flush was
+// garbage with every message.
+let dirty: (ConnectionWriter | undefined)[] = [];
+let dirtyCount = 0;
+let spare: (ConnectionWriter | undefined)[] = [];
 let flushScheduled = false;
 // Until when flushes let one more turn pass (see BUSY_FLUSH_WRITERS).
 let busyUntil = 0;
@@ -45,34 +50,59 @@ function scheduleFlush(): void {
   }
 }
 
-// Members of one room get the same frames in the same order, so the last
-// joined batch is kept for the next writer of this flush: a broadcast to
-// 500 sockets joins its frames once, not 500 times.
-let lastBatch: string[] = [];
-let lastJoined = "";
+// Members of one room get the same frames in the same order, so the
+// batches joined last in this flush are kept for the next writers: a
+// broadcast to 500 sockets joins its frames once, not 500 times. Several
+// are kept, most recently used first, because a sender's batch also holds
+// its own replies: in chat, where a busy turn carries a few messages per
+// room, those fell between the room's other members and each of these
+// joined the same frames again (a fifth of the bytes the server allocated
+// per message, docs/performance.md).
+const KEPT_BATCHES = 4;
+const keptBatches: string[][] = [];
+const keptJoined: string[] = [];
+
+function sameFrames(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function joinBatch(batch: string[]): string {
   if (batch.length === 1) return batch[0];
-  if (batch.length === lastBatch.length) {
-    let same = true;
-    for (let i = 0; i < batch.length && same; i++) {
-      same = batch[i] === lastBatch[i];
-    }
-    if (same) return lastJoined;
+  let found = 0;
+  while (found < keptBatches.length && !sameFrames(keptBatches[found], batch)) {
+    found++;
   }
-  lastBatch = batch;
-  lastJoined = batch.join("\n");
-  return lastJoined;
+  const joined = found < keptBatches.length
+    ? keptJoined[found]
+    : batch.join("\n");
+  // To the front (a new one pushes the least recently used out).
+  for (let i = Math.min(found, KEPT_BATCHES - 1); i > 0; i--) {
+    keptBatches[i] = keptBatches[i - 1];
+    keptJoined[i] = keptJoined[i - 1];
+  }
+  keptBatches[0] = batch;
+  keptJoined[0] = joined;
+  return joined;
 }
 
 function flushAll(): void {
   flushScheduled = false;
   // Swap out the list first: a flush may queue new frames.
-  const writers = dirty.splice(0);
-  if (writers.length >= BUSY_FLUSH_WRITERS) busyUntil = performance.now() + 100;
-  for (const writer of writers) writer.flush();
-  lastBatch = [];
-  lastJoined = "";
+  const writers = dirty;
+  const count = dirtyCount;
+  dirty = spare;
+  dirtyCount = 0;
+  if (count >= BUSY_FLUSH_WRITERS) busyUntil = performance.now() + 100;
+  for (let i = 0; i < count; i++) {
+    const writer = writers[i]!;
+    writers[i] = undefined;
+    writer.flush();
+  }
+  spare = writers;
+  keptBatches.length = 0;
+  keptJoined.length = 0;
 }
 
 /**
@@ -83,12 +113,15 @@ function flushAll(): void {
  */
 export class ConnectionWriter implements Outbox {
   #sink: FrameSink;
-  // What waits for the flush: one frame as it is, more in an array. Most
-  // flushes carry one frame (a broadcast, a reply), and an array for it
-  // (with room for 17) was garbage that a broadcast to thousands of
-  // sockets made thousands of at once: alive across a scavenge, promoted,
-  // it filled the old generation while clients connected.
-  #pending: string | string[] | undefined;
+  // What is queued: the first frame alone, then all of them in an array
+  // once there are two. Most flushes carry one frame per socket (chat on a
+  // server that keeps up, a broadcast, a reply): those make no array. An
+  // array per delivery was a sixth of the bytes allocated per chat message,
+  // and during a connect burst, broadcasts to thousands of sockets kept
+  // thousands of them alive across a scavenge, promoted into the old
+  // generation.
+  #first?: string;
+  #queue?: string[];
   #closed = false;
   #maxBuffered: number;
   #maxBatch: number;
@@ -105,23 +138,23 @@ export class ConnectionWriter implements Outbox {
   /** Queues one encoded JSON object. */
   push(frame: string): void {
     if (this.#closed) return;
-    const pending = this.#pending;
-    if (pending === undefined) {
-      this.#pending = frame;
-      dirty.push(this);
+    if (this.#first === undefined) {
+      this.#first = frame;
+      dirty[dirtyCount++] = this;
       if (!flushScheduled) scheduleFlush();
-    } else if (typeof pending === "string") {
-      this.#pending = [pending, frame];
+    } else if (this.#queue === undefined) {
+      this.#queue = [this.#first, frame];
     } else {
-      pending.push(frame);
+      this.#queue.push(frame);
     }
   }
 
   /** Sends what is queued now; called by the scheduler. */
   flush(): void {
-    const pending = this.#pending;
-    if (pending === undefined || this.#closed) return;
-    this.#pending = undefined;
+    const first = this.#first;
+    const queue = this.#queue;
+    if (first === undefined || this.#closed) return;
+    this.#first = this.#queue = undefined;
     try {
       if (this.#sentSinceCheck > this.#maxBuffered / 8) {
         this.#sentSinceCheck = 0;
@@ -133,15 +166,15 @@ export class ConnectionWriter implements Outbox {
           return;
         }
       }
-      if (typeof pending === "string") {
-        this.#sentSinceCheck += pending.length;
-        this.#sink.send(pending);
+      if (queue === undefined) {
+        this.#sentSinceCheck += first.length;
+        this.#sink.send(first);
         return;
       }
-      for (let i = 0; i < pending.length; i += this.#maxBatch) {
-        const batch = pending.length - i <= this.#maxBatch && i === 0
-          ? pending
-          : pending.slice(i, i + this.#maxBatch);
+      for (let i = 0; i < queue.length; i += this.#maxBatch) {
+        const batch = queue.length - i <= this.#maxBatch && i === 0
+          ? queue
+          : queue.slice(i, i + this.#maxBatch);
         const frame = joinBatch(batch);
         this.#sentSinceCheck += frame.length;
         this.#sink.send(frame);
@@ -157,7 +190,7 @@ export class ConnectionWriter implements Outbox {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    this.#pending = undefined;
+    this.#first = this.#queue = undefined;
     try {
       this.#sink.close(code, reason);
     } catch {

@@ -121,6 +121,41 @@ Deno.test("writer: writers of one turn each get their own frame", async () => {
   assert.deepEqual(b.sent, ["b1"]);
 });
 
+Deno.test("writer: each member of a room gets its own frames, its replies among them in order", async () => {
+  // Members with the same frames share one joined frame; the senders'
+  // replies make their batches differ, between and around the others.
+  const sinks = Array.from({ length: 7 }, () => new FakeSink());
+  const writers = sinks.map((sink) => writerOn(sink));
+  const queued: string[][] = [
+    ["m1", "m2"],
+    ["ack1", "m1", "m2"],
+    ["m1", "m2"],
+    ["m1", "ack2", "m2"],
+    ["m1", "m2", "ack3"],
+    ["m1", "m2"],
+    ["m1"],
+  ];
+  // As a room's broadcast pushes them: frame by frame, member by member.
+  for (let step = 0; step < 3; step++) {
+    queued.forEach((frames, i) => {
+      if (frames[step] !== undefined) writers[i].push(frames[step]);
+    });
+  }
+  await nextTurn();
+  assert.deepEqual(
+    sinks.map((sink) => sink.sent),
+    queued.map((frames) => [frames.join("\n")]),
+  );
+  // The next turn starts afresh: the same frames in another order.
+  writers[0].push("m2");
+  writers[0].push("m1");
+  writers[2].push("m1");
+  writers[2].push("m2");
+  await nextTurn();
+  assert.deepEqual(sinks[0].sent.at(-1), "m2\nm1");
+  assert.deepEqual(sinks[2].sent.at(-1), "m1\nm2");
+});
+
 Deno.test("writer: a sink that falls too far behind is closed with 4008", async () => {
   const sink = new FakeSink();
   const writer = writerOn(sink, { maxBufferedBytes: 1000 });

@@ -65,9 +65,23 @@ export function isRejected(
   return "ok" in frame && frame.ok === false;
 }
 
+// Frames made in the same millisecond share one timestamp string: a busy
+// turn encodes hundreds, and each new Date and its string is garbage.
+let stampedAt = NaN;
+let stamp = "";
+
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
+}
+
 /** Encodes a frame the server pushes on its own (no `id`). */
 export function encodeEvent(action: string, data: unknown): string {
-  return JSON.stringify({ action, data, timestamp: new Date().toISOString() });
+  return JSON.stringify({ action, data, timestamp: timestamp() });
 }
 
 /** Encodes the `success` reply to a request. */
@@ -75,12 +89,19 @@ export function encodeSuccess(
   request: { action: string; id?: string },
   data: Record<string, unknown>,
 ): string {
-  return JSON.stringify({
-    action: "success",
-    ...(request.id === undefined ? {} : { id: request.id }),
-    data: { request: request.action, ...data },
-    timestamp: new Date().toISOString(),
-  });
+  const body = { request: request.action, ...data };
+  // Written out rather than spread: the same keys in the same order, with
+  // no object made only to be copied (one per reply).
+  return JSON.stringify(
+    request.id === undefined
+      ? { action: "success", data: body, timestamp: timestamp() }
+      : {
+        action: "success",
+        id: request.id,
+        data: body,
+        timestamp: timestamp(),
+      },
+  );
 }
 
 /** Encodes the `error` reply to a request, or to an unreadable frame. */
@@ -97,6 +118,6 @@ export function encodeError(
     action: "error",
     ...(request.id === undefined ? {} : { id: request.id }),
     data,
-    timestamp: new Date().toISOString(),
+    timestamp: timestamp(),
   });
 }
