@@ -206,6 +206,8 @@ const MAX_PREFIX_WORDS = 64;
  */
 export class SqliteStore implements Store {
   #appendCommits = 0;
+  // Rows changed by group commits of appends that succeeded (see writes).
+  #appendChanges = 0;
   #db: DatabaseSync;
   #nextId = monotonicFactory();
   #closed = false;
@@ -231,6 +233,27 @@ export class SqliteStore implements Store {
 
   get appendCommits(): number {
     return this.#appendCommits;
+  }
+
+  /**
+   * Rows this connection changed since the store opened, appends to
+   * messages aside. Equal readings mean every page of history reads as it
+   * did, but for messages appended since (this process owns the file, as
+   * the seq counters already assume); the recent pages the server keeps of
+   * its rooms (store/recent_pages.ts) rest on it. Read with every batch of
+   * the store's thread: 0.4 µs (PRAGMA data_version, for other
+   * connections' commits, would cost 10).
+   */
+  get writes(): number {
+    return this.#totalChanges() - this.#appendChanges;
+  }
+
+  #totalChanges(): number {
+    const [changes] = this.#arrays("SELECT total_changes()")
+      .get() as unknown as [
+        number,
+      ];
+    return changes;
   }
 
   /**
@@ -735,6 +758,7 @@ export class SqliteStore implements Store {
   // failure the counters read during it are forgotten (they were rolled
   // back with it) and read again next time.
   #appendAll(jobs: QueuedAppend[]): Appended<MessageBase>[] {
+    const before = this.#totalChanges();
     try {
       const results = this.#transaction(() => {
         const results = jobs.map((job) => job.run());
@@ -746,6 +770,8 @@ export class SqliteStore implements Store {
       });
       // Only now: a COMMIT that fails (a full disk) must forget them too.
       this.#touched.clear();
+      // A failed batch's changes are not taken off: they count as writes.
+      this.#appendChanges += this.#totalChanges() - before;
       this.#appendCommits++;
       this.#storageError = undefined;
       return results;
