@@ -205,6 +205,23 @@ Deno.test("WorkerStore: a room's newest page read again is served without the wo
     }
   }));
 
+Deno.test("WorkerStore: once closed, a room's kept page is refused like any read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  try {
+    const store = await openAt(`${dir}/chat.db`);
+    await store.appendMessage(draft("kept"));
+    await store.history("general", {});
+    assert.equal((await store.history("general", {})).length, 1);
+    await store.close();
+    await assert.rejects(
+      store.history("general", {}),
+      StoreUnavailableError,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("WorkerStore: a page read while a change of its room is under way is not served again", () =>
   withStore(async (store) => {
     for (let i = 0; i < 3; i++) await store.appendMessage(draft(`m${i}`));

@@ -208,6 +208,7 @@ export class SqliteStore implements Store {
   #appendCommits = 0;
   // Rows changed by group commits of appends that succeeded (see writes).
   #appendChanges = 0;
+  #writes = 0;
   #db: DatabaseSync;
   #nextId = monotonicFactory();
   #closed = false;
@@ -245,7 +246,11 @@ export class SqliteStore implements Store {
    * connections' commits, would cost 10).
    */
   get writes(): number {
-    return this.#totalChanges() - this.#appendChanges;
+    // Once closed (the worker still sends its last batch) the file is gone.
+    if (!this.#closed) {
+      this.#writes = this.#totalChanges() - this.#appendChanges;
+    }
+    return this.#writes;
   }
 
   #totalChanges(): number {

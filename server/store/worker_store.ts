@@ -226,6 +226,7 @@ class WorkerStore {
   // A room's newest page from the recent pages when they have it, else from
   // the worker (and kept); any other page from the worker.
   #history(roomKey: unknown, query: unknown): Promise<unknown> {
+    if (this.#refusal) return Promise.reject(this.#refusal);
     const recent = this.#recent!;
     const newest = Object.values(query as HistoryQuery).every((v) =>
       v === undefined
