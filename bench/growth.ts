@@ -13,7 +13,10 @@
  * answer, so it includes Deno's own start (the 0-message row shows it);
  * the server's CPU time (from /proc) is given beside each wall-clock
  * figure, as it hardly depends on how busy the machine is.
- * Prints a Markdown table and one `GROWTH_JSON {...}` line.
+ * Prints a Markdown table and one `GROWTH_JSON {...}` line. Environment:
+ * BENCH_SERVER_FLAGS (Deno flags of the server, e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof", a profile per thread for bench/stalls.ts),
+ * BENCH_SERVER_ARGS (more server flags).
  */
 import { parseArgs } from "node:util";
 import { seedMessages } from "./seed.ts";
@@ -66,6 +69,9 @@ async function startServer(db: string): Promise<Server> {
       "-A",
       // As `deno task start` runs it.
       "--v8-flags=--max-semi-space-size=4",
+      // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+      ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ??
+        []),
       "main.ts",
       "--rate-limits",
       "off",

@@ -142,6 +142,115 @@ Deno.test("WorkerStore: appends made together share commits, and appendCommits r
     assert.ok(commits >= 1 && commits <= 5, `${commits} commits`);
   }));
 
+// What the worker itself reads: a page of 50 asked for by its limit is
+// never taken from the recent pages.
+function fromWorker(store: Store, roomKey = "general") {
+  return store.history(roomKey, { limit: 50 });
+}
+
+function hits(store: Store): number {
+  return (store as Store & { recentPageHits: number }).recentPageHits;
+}
+
+Deno.test("WorkerStore: a room's newest page read again is served without the worker, and is what the worker reads after appends, edits, deletes, reactions, pins and expiry", () =>
+  withStore(async (store) => {
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => store.appendMessage(draft(`m${i}`))),
+    );
+    const first = await store.history("general", {});
+    assert.deepEqual(await store.history("general", {}), first);
+    assert.equal(hits(store), 1);
+    // The two pages the same query gives are equal, not the same objects.
+    assert.notEqual(await store.history("general", {}), first);
+    assert.equal(hits(store), 2);
+
+    const changes: [string, () => Promise<unknown>][] = [
+      ["append", () => store.appendMessage(draft("new"))],
+      ["edit", () => store.updateMessage(first[49].id, { text: "edited" })],
+      ["delete", () => store.updateMessage(first[48].id, { deleted: true })],
+      ["react", () =>
+        store.react({
+          id: first[47].id,
+          userKey: "bob",
+          user: "bob",
+          emoji: "👍",
+          on: true,
+        })],
+      ["pin", () => store.pin(first[46].id, true)],
+      [
+        "reply",
+        () => store.appendMessage({ ...draft("re"), replyTo: first[45].id }),
+      ],
+      [
+        "edit the answered",
+        () => store.updateMessage(first[45].id, { text: "answered, edited" }),
+      ],
+      ["expire", () => store.expireMessages(Date.now() + 1000, 5)],
+    ];
+    for (const [what, change] of changes) {
+      await store.history("general", {});
+      await change();
+      assert.deepEqual(
+        await store.history("general", {}),
+        await fromWorker(store),
+        `after ${what}`,
+      );
+      // And kept again once read.
+      const before = hits(store);
+      assert.deepEqual(
+        await store.history("general", {}),
+        await fromWorker(store),
+      );
+      assert.equal(hits(store), before + 1, `kept after ${what}`);
+    }
+  }));
+
+Deno.test("WorkerStore: once closed, a room's kept page is refused like any read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  try {
+    const store = await openAt(`${dir}/chat.db`);
+    await store.appendMessage(draft("kept"));
+    await store.history("general", {});
+    assert.equal((await store.history("general", {})).length, 1);
+    await store.close();
+    await assert.rejects(
+      store.history("general", {}),
+      StoreUnavailableError,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("WorkerStore: a page read while a change of its room is under way is not served again", () =>
+  withStore(async (store) => {
+    for (let i = 0; i < 3; i++) await store.appendMessage(draft(`m${i}`));
+    const [page] = await Promise.all([
+      store.history("general", {}),
+      store.appendMessage(draft("meanwhile")),
+    ]);
+    // Read before the append's commit: the page lacks it, so is not kept.
+    assert.equal(page.length, 3);
+    assert.deepEqual(
+      (await store.history("general", {})).map((m) => m.text),
+      ["m0", "m1", "m2", "meanwhile"],
+    );
+    assert.equal(hits(store), 0);
+    await store.appendMessage(draft("again"));
+    // Read by the worker (the append made the kept page stale), then the
+    // edit in the same batch: the page lacks it.
+    const [before] = await Promise.all([
+      store.history("general", {}),
+      store.updateMessage(page[0].id, { text: "edited meanwhile" }),
+    ]);
+    assert.equal(before[0].text, "m0");
+    assert.equal(
+      (await store.history("general", {}))[0].text,
+      "edited meanwhile",
+    );
+    assert.equal(hits(store), 0);
+  }));
+
 Deno.test("WorkerStore: close commits the appends already made, then refuses calls", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
   const path = `${dir}/chat.db`;

@@ -234,7 +234,9 @@ async function enter(
   const member = ctx.client.member;
   const announce = node.moveMember(member, key);
   const room = node.registry.roomName(key) ?? key;
-  logger.info("{user} moved to {room}", { user: member.username, room });
+  // Debug, not info: at info, formatting and writing this line was a fifth
+  // of a join's CPU (docs/performance.md, "Reads of the history").
+  logger.debug("{user} moved to {room}", { user: member.username, room });
   const history = await node.store.history(key, {});
   const epoch = node.registry.epochOf(key);
   return succeed({ room, epoch, history }, () => {

@@ -13,6 +13,7 @@ import type { Store } from "./mod.ts";
 import {
   errorShape,
   type FromWorker,
+  JSON_RESULTS,
   type Outcome,
   type StoreSpec,
   type ToWorker,
@@ -115,8 +116,12 @@ function run(id: number, method: string, args: unknown[]): void {
       string,
       (...args: unknown[]) => unknown
     >)[method](...args);
+    const json = JSON_RESULTS.has(method);
     Promise.resolve(result).then(
-      (value) => settle([id, true, value]),
+      (value) =>
+        settle(
+          json ? [id, true, JSON.stringify(value), true] : [id, true, value],
+        ),
       (error) => settle([id, false, errorShape(error)]),
     );
   } catch (error) {

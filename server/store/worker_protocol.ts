@@ -26,10 +26,25 @@ export interface ErrorShape {
   code?: string;
 }
 
-/** One outcome: the call's id, then its value or its error. */
+/**
+ * One outcome: the call's id, then its value or its error. A value of one
+ * of {@link JSON_RESULTS} crosses as its JSON text (`json` true).
+ */
 export type Outcome =
-  | [id: number, ok: true, value: unknown]
+  | [id: number, ok: true, value: unknown, json?: true]
   | [id: number, ok: false, error: ErrorShape];
+
+/**
+ * The methods whose values cross as JSON text: pages of messages, plain
+ * data by construction. A page of 50 cost about 100 µs of structured clone
+ * (serialized object by object, rebuilt on the other side), against 10 µs to
+ * stringify it and 20 µs to parse it, while a string of 12 KB is copied
+ * whole (docs/performance.md, "Reads of the history").
+ */
+export const JSON_RESULTS: ReadonlySet<string> = new Set([
+  "history",
+  "conversation",
+]);
 
 /** From the server to the worker. */
 export type ToWorker =

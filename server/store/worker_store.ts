@@ -15,19 +15,22 @@
  * call with it.
  *
  * Costs a structured clone each way per call (about 2 µs in batches) and
- * a thread wake-up per batch.
+ * a thread wake-up per batch; pages of messages cross as JSON text instead
+ * (worker_protocol.ts, JSON_RESULTS), which costs a fifth as much.
  */
 import { setImmediate } from "node:timers";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import { startCheckpointThread } from "./checkpoints.ts";
-import type { Store } from "./mod.ts";
-import type {
-  Call,
-  ErrorShape,
-  FromWorker,
-  Outcome,
-  StoreSpec,
-  ToWorker,
+import type { HistoryQuery, MessageDraft, Store } from "./mod.ts";
+import { RecentPages } from "./recent_pages.ts";
+import {
+  type Call,
+  type ErrorShape,
+  type FromWorker,
+  JSON_RESULTS,
+  type Outcome,
+  type StoreSpec,
+  type ToWorker,
 } from "./worker_protocol.ts";
 
 const WORKER_URL = new URL("./store_worker.ts", import.meta.url);
@@ -145,6 +148,7 @@ class WorkerStore {
   // The store's checkpointing thread, ended with the store's.
   #checkpointer?: Worker;
   #state: Record<string, unknown>;
+  #recent?: RecentPages;
   #waiting = new Map<number, Waiting>();
   #queue: Call[] = [];
   #nextId = 1;
@@ -162,6 +166,8 @@ class WorkerStore {
     this.#worker = worker;
     this.#checkpointer = checkpointer;
     this.#state = state;
+    // Only a store that reports its writes (SQLite) can keep pages exact.
+    if ("writes" in state) this.#recent = new RecentPages();
     worker.onmessage = (event: MessageEvent<FromWorker>) =>
       this.#receive(event.data);
     worker.onerror = (event) => {
@@ -185,15 +191,57 @@ class WorkerStore {
   forward(methods: string[]): Store {
     for (const method of methods) {
       if (method === "close") continue;
-      Object.defineProperty(this, method, {
-        value: (...args: unknown[]) => this.#call(method, args),
-      });
+      Object.defineProperty(this, method, { value: this.#forwarded(method) });
     }
     for (const name of Object.keys(this.#state)) {
       Object.defineProperty(this, name, { get: () => this.#state[name] });
     }
     // The methods are the worker store's, found when it opened.
     return this as unknown as Store;
+  }
+
+  /** Pages served from {@link RecentPages} so far (for tests). */
+  get recentPageHits(): number {
+    return this.#recent?.hits ?? 0;
+  }
+
+  // The function that stands for a method of the worker's store.
+  #forwarded(method: string): (...args: unknown[]) => Promise<unknown> {
+    if (method === "history" && this.#recent) return this.#history.bind(this);
+    if (method === "appendMessage" && this.#recent) {
+      const recent = this.#recent;
+      return (draft) =>
+        this.#call(method, [draft]).then((result) => {
+          recent.appended((draft as MessageDraft).roomKey);
+          return result;
+        });
+    }
+    if (JSON_RESULTS.has(method)) {
+      return (...args) =>
+        this.#call(method, args).then((text) => JSON.parse(text as string));
+    }
+    return (...args) => this.#call(method, args);
+  }
+
+  // A room's newest page from the recent pages when they have it, else from
+  // the worker (and kept); any other page from the worker.
+  #history(roomKey: unknown, query: unknown): Promise<unknown> {
+    if (this.#refusal) return Promise.reject(this.#refusal);
+    const recent = this.#recent!;
+    const newest = Object.values(query as HistoryQuery).every((v) =>
+      v === undefined
+    );
+    if (newest) {
+      const text = recent.read(roomKey as string, this.#state.writes);
+      if (text !== undefined) return Promise.resolve(JSON.parse(text));
+    }
+    const ticket = recent.ticket(roomKey as string, this.#state.writes);
+    return this.#call("history", [roomKey, query]).then((text) => {
+      if (newest) {
+        recent.keep(roomKey as string, text as string, ticket);
+      }
+      return JSON.parse(text as string);
+    });
   }
 
   #call(method: string, args: unknown[]): Promise<unknown> {
@@ -251,6 +299,7 @@ class WorkerStore {
     const waiting = this.#waiting.get(outcome[0]);
     if (!waiting) return;
     this.#waiting.delete(outcome[0]);
+    // JSON text is parsed by its caller (#forwarded), which may keep it.
     if (outcome[1]) waiting.resolve(outcome[2]);
     else waiting.reject(toError(outcome[2]));
   }
