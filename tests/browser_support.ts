@@ -277,12 +277,15 @@ export async function transitionsDone(page: Page): Promise<void> {
 }
 
 /**
- * Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now and
- * returns the serious and critical findings. axe is evaluated through the
+ * Runs axe-core's WCAG 2.1 A and AA rules on the page once its
+ * transitions have ended, and returns the serious and critical findings. axe is evaluated through the
  * DevTools protocol, which the page's CSP does not govern (an inline
  * script tag would be refused, as it should be).
  */
 export async function axeAudit(page: Page): Promise<AxeFinding[]> {
+  // A colour read halfway through a fade is not the colour the user reads:
+  // on a loaded machine a 150 ms transition can still be running here.
+  await transitionsDone(page);
   const loaded = await page.evaluate(() => "axe" in globalThis);
   if (!loaded) await page.evaluate(axe.source);
   return await page.evaluate(async (tags) => {
