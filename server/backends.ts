@@ -11,10 +11,10 @@ import type { PresenceManager } from "./presence/mod.ts";
 import {
   type EarlyStore,
   PERMANENT_ROOMS,
+  sqliteOptions,
   threadStoreSpec,
 } from "./early_store.ts";
 import type { RoomRegistry } from "./registry.ts";
-import { BACKGROUND_CHECKPOINTS } from "./store/checkpoints.ts";
 import type { Store } from "./store/mod.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import {
@@ -123,11 +123,7 @@ async function openSqlite(
   if (!threads) {
     logger.info("This build has no store threads: SQLite runs on the main one");
   }
-  return await SqliteStore.open(config.db, {
-    busyTimeoutMs: config.dbBusyTimeoutMs,
-    permanentRooms: PERMANENT_ROOMS,
-    ...(threads ? { backgroundCheckpoints: BACKGROUND_CHECKPOINTS } : {}),
-  });
+  return await SqliteStore.open(config.db, sqliteOptions(config, threads));
 }
 
 /**

@@ -16,6 +16,7 @@ import { nameKey } from "./protocol/names.ts";
 import { GENERAL_ROOM } from "./protocol/types.ts";
 import { BACKGROUND_CHECKPOINTS } from "./store/checkpoints.ts";
 import type { Store } from "./store/mod.ts";
+import type { SqliteStoreOptions } from "./store/sqlite.ts";
 import type { StoreSpec } from "./store/worker_protocol.ts";
 import {
   openWorkerStore,
@@ -50,11 +51,24 @@ export function threadStoreSpec(
   return {
     kind: "sqlite",
     path: config.db,
-    options: {
-      busyTimeoutMs: config.dbBusyTimeoutMs,
-      permanentRooms: PERMANENT_ROOMS,
-      backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
-    },
+    options: sqliteOptions(config, true),
+  };
+}
+
+/**
+ * The SQLite store's options for this config, whichever thread it runs on;
+ * `checkpointThread` where the build can start the checkpointer's thread.
+ */
+export function sqliteOptions(
+  config: Pick<Config, "dbBusyTimeoutMs">,
+  checkpointThread: boolean,
+): SqliteStoreOptions {
+  return {
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+    permanentRooms: PERMANENT_ROOMS,
+    ...(checkpointThread
+      ? { backgroundCheckpoints: BACKGROUND_CHECKPOINTS }
+      : {}),
   };
 }
 
