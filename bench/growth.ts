@@ -20,6 +20,7 @@
  */
 import { parseArgs } from "node:util";
 import { seedMessages } from "./seed.ts";
+import { V8_FLAGS } from "../scripts/release.ts";
 import { cpuSeconds, eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -68,7 +69,7 @@ async function startServer(db: string): Promise<Server> {
       "run",
       "-A",
       // As `deno task start` runs it.
-      "--v8-flags=--max-semi-space-size=4",
+      ...V8_FLAGS,
       // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
       ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ??
         []),

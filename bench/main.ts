@@ -51,6 +51,7 @@ import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { DEFAULT_CONFIG } from "../server/config.ts";
+import { V8_FLAGS } from "../scripts/release.ts";
 import postgres from "postgres";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -303,10 +304,9 @@ async function startTarget(
     args = [
       "run",
       "-A",
-      // As `deno task start` runs it (deno.json): a young generation of
-      // at most 4 MiB per semi-space. V8's default lets it grow to 16 MiB
-      // while 10,000 clients connect and keep the pages after.
-      "--v8-flags=--max-semi-space-size=4",
+      // As `deno task start` runs it (deno.json; scripts/release.ts says
+      // why these flags).
+      ...V8_FLAGS,
       ...(TRACE_GC ? ["--v8-flags=--trace-gc-nvp"] : []),
       ...(HEAP_PROFILE ? ["--inspect=127.0.0.1:0"] : []),
       // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
