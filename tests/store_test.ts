@@ -264,3 +264,105 @@ Deno.test("SqliteStore: messages stored before search existed are indexed when i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Words are indexed a moment after the append, many messages at once
+// (sqlite.ts, #indexPending); these check what that must not change.
+const inGeneral = (text: string) => ({
+  roomKey: "general",
+  userKey: "alice",
+  user: "alice",
+  text,
+});
+const searchGeneral = async (store: SqliteStore, word: string) =>
+  (await store.search({
+    words: [word],
+    scope: { roomKeys: ["general"] },
+    limit: 10,
+  })).map((r) => r.message.text);
+
+Deno.test("SqliteStore: a search finds a message acknowledged a moment ago, as edited since, and not one deleted since", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const store = await SqliteStore.open(`${dir}/chat.db`, OPTIONS);
+  try {
+    const kept = await store.appendMessage(inGeneral("lunch at noon"));
+    const edited = await store.appendMessage(inGeneral("lunch at one"));
+    const gone = await store.appendMessage(inGeneral("lunch at two"));
+    await store.updateMessage(edited.message.id, { text: "dinner at one" });
+    await store.updateMessage(gone.message.id, { deleted: true });
+    assert.deepEqual(await searchGeneral(store, "lunch"), [kept.message.text]);
+    assert.deepEqual(await searchGeneral(store, "dinner"), ["dinner at one"]);
+    // Indexed now: an edit takes the old words out as before.
+    await store.updateMessage(kept.message.id, { text: "brunch at noon" });
+    assert.deepEqual(await searchGeneral(store, "lunch"), []);
+    assert.deepEqual(await searchGeneral(store, "brunch"), ["brunch at noon"]);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: stored messages are indexed for search in the background, without a search asking", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  const store = await SqliteStore.open(path, OPTIONS);
+  const reader = new DatabaseSync(path, { readOnly: true });
+  try {
+    for (let i = 0; i < 5; i++) {
+      await store.appendMessage(inGeneral(`background ${i}`));
+    }
+    const pending = () =>
+      (reader.prepare("SELECT count(*) AS n FROM search_pending").get() as {
+        n: number;
+      }).n;
+    // The pass runs within a tenth of a second; the margin is for a busy
+    // machine.
+    const deadline = Date.now() + 30_000;
+    while (pending() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(pending(), 0);
+    const indexed = reader.prepare(
+      "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'background'",
+    ).get() as { n: number };
+    assert.equal(indexed.n, 5);
+  } finally {
+    reader.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: messages a crash left unindexed are indexed when it opens again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  const crashed = `${dir}/crashed.db`;
+  const store = await SqliteStore.open(path, OPTIONS);
+  try {
+    // One commit, then the copy in the same turn: no timer runs between.
+    await Promise.all([
+      store.appendMessage(inGeneral("before the crash")),
+      store.appendMessage(inGeneral("right before the crash")),
+    ]);
+    // The file as a crash would leave it: the appends committed, their
+    // words not yet indexed (the pass waits a tenth of a second).
+    Deno.copyFileSync(path, crashed);
+    Deno.copyFileSync(`${path}-wal`, `${crashed}-wal`);
+  } finally {
+    await store.close();
+  }
+  const raw = new DatabaseSync(crashed);
+  const left = (raw.prepare("SELECT count(*) AS n FROM search_pending")
+    .get() as { n: number }).n;
+  raw.close();
+  assert.equal(left, 2, "the copy was taken before the pass");
+  const reopened = await SqliteStore.open(crashed, OPTIONS);
+  try {
+    assert.deepEqual((await searchGeneral(reopened, "crash")).sort(), [
+      "before the crash",
+      "right before the crash",
+    ]);
+  } finally {
+    await reopened.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -194,6 +194,16 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
 // itself (ORing a few hundred costs as much).
 const MAX_PREFIX_WORDS = 64;
 
+// Words are indexed for search a moment after their message is stored, many
+// messages in one transaction: FTS5 writes a segment per commit, and with
+// chat's one message a commit that was a third of an append's CPU
+// (docs/performance.md, "Search words indexed a moment later"). A search
+// indexes what is pending first, so it finds every acknowledged message.
+// At most this many wait, for at most this long: a pass costs about 20 µs a
+// message, so one of 64 holds the thread that runs it for 1 to 2 ms.
+const INDEX_BATCH = 64;
+const INDEX_DELAY_MS = 100;
+
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
  * before its promise resolves, so an acknowledged message survives SIGKILL.
@@ -215,6 +225,11 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, string>();
   #touched = new Set<string>();
+  // Rowids of messages stored and not yet indexed (search_pending's rows)
+  // and of those the batch being committed added.
+  #unindexed = new Set<number>();
+  #batchRowids: number[] = [];
+  #indexTimer?: ReturnType<typeof setTimeout>;
   #checkpoints?: BackgroundCheckpoints;
   #resetFrames = Infinity;
   // Appends wait (queued) while a pass empties the WAL, for so long.
@@ -298,6 +313,13 @@ export class SqliteStore implements Store {
       this.#migrate();
       this.#fillSkeletons();
       this.#indexOlderMessages();
+      for (
+        const [rowid] of this.#arrays("SELECT message FROM search_pending")
+          .all() as unknown as [number][]
+      ) {
+        this.#unindexed.add(rowid);
+      }
+      this.#indexPending();
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
         this.#insertRoom(room.key, room.name, now, {});
@@ -415,15 +437,22 @@ export class SqliteStore implements Store {
           text: string;
         }[];
         if (rows.length === 0) break;
-        for (const row of rows) this.#index(row.rowid, row.text);
+        for (const row of rows) this.#indexWords(row.rowid, row.text);
         after = rows[rows.length - 1].rowid;
       }
       this.#db.exec("DELETE FROM search_backfill");
     });
   }
 
-  // Puts a message's words in the search index (in the caller's transaction).
+  // Puts a message's words in the search index (in the caller's
+  // transaction), unless it waits for #indexPending, which reads the text
+  // the message has then.
   #index(rowid: number | bigint, text: string): void {
+    if (this.#unindexed.has(Number(rowid))) return;
+    this.#indexWords(rowid, text);
+  }
+
+  #indexWords(rowid: number | bigint, text: string): void {
     const words = searchWords(text);
     if (words.length === 0) return;
     this.#q("INSERT INTO messages_fts (rowid, words) VALUES (?, ?)")
@@ -458,7 +487,10 @@ export class SqliteStore implements Store {
     return [...whole, last].join(" AND ");
   }
 
+  // Takes a message's words out of the search index; one still pending
+  // has none there, and #indexPending skips it once deleted.
   #unindex(rowid: number | bigint): void {
+    if (this.#unindexed.has(Number(rowid))) return;
     this.#q("DELETE FROM messages_fts WHERE rowid = ?").run(rowid);
   }
 
@@ -769,6 +801,9 @@ export class SqliteStore implements Store {
       });
       // Only now: a COMMIT that fails (a full disk) must forget them too.
       this.#touched.clear();
+      for (const rowid of this.#batchRowids) this.#unindexed.add(rowid);
+      this.#batchRowids = [];
+      this.#indexSoon();
       // A failed batch's changes are not taken off: they count as writes.
       this.#appendChanges += this.#totalChanges() - before;
       this.#appendCommits++;
@@ -777,9 +812,58 @@ export class SqliteStore implements Store {
     } catch (error) {
       for (const stream of this.#touched) this.#lastSeq.delete(stream);
       this.#touched.clear();
+      this.#batchRowids = [];
       if (storageProblem(error)) this.#storageError = error as Error;
       throw error;
     }
+  }
+
+  #indexSoon(): void {
+    if (this.#unindexed.size >= INDEX_BATCH) {
+      clearTimeout(this.#indexTimer);
+      this.#indexTimer = setTimeout(() => this.#indexLater(), 0);
+    } else if (this.#indexTimer === undefined && this.#unindexed.size > 0) {
+      this.#indexTimer = setTimeout(() => this.#indexLater(), INDEX_DELAY_MS);
+    }
+  }
+
+  #indexLater(): void {
+    this.#indexTimer = undefined;
+    if (this.#closed) return;
+    // While a pass empties the WAL, no commit: the release's appends
+    // bring the next pass.
+    if (this.#held) return;
+    try {
+      this.#indexPending();
+    } catch (error) {
+      // They stay pending (in search_pending too): the next append or
+      // search tries again.
+      console.error(`Indexing messages for search failed: ${error}`);
+    }
+  }
+
+  // Indexes the messages stored since the last pass, in one transaction,
+  // with the text each has now (an edit or a delete since is no matter).
+  // Its changes count as appends': no page of history reads otherwise.
+  #indexPending(): void {
+    clearTimeout(this.#indexTimer);
+    this.#indexTimer = undefined;
+    if (this.#unindexed.size === 0) return;
+    const rowids = [...this.#unindexed];
+    const before = this.#totalChanges();
+    this.#transaction(() => {
+      const read = this.#arrays(
+        "SELECT text FROM messages WHERE rowid = ? AND deleted = 0",
+      );
+      const done = this.#q("DELETE FROM search_pending WHERE message = ?");
+      for (const rowid of rowids) {
+        const row = read.get(rowid) as unknown as [string] | undefined;
+        if (row) this.#indexWords(rowid, row[0]);
+        done.run(rowid);
+      }
+    });
+    this.#appendChanges += this.#totalChanges() - before;
+    this.#unindexed.clear();
   }
 
   #nextSeq(stream: string): number {
@@ -857,7 +941,10 @@ export class SqliteStore implements Store {
     for (const upload of uploadIdsOf(m.attachments)) {
       refer.run(upload, id, stream);
     }
-    this.#index(inserted.lastInsertRowid, m.text);
+    const rowid = Number(inserted.lastInsertRowid);
+    this.#q("INSERT OR IGNORE INTO search_pending (message) VALUES (?)")
+      .run(rowid);
+    this.#batchRowids.push(rowid);
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
     const mentioned = mentionKeys(m.text, m.userKey);
@@ -1143,6 +1230,14 @@ export class SqliteStore implements Store {
 
   search(query: SearchQuery): Promise<MessageRecord[]> {
     return this.#run(() => {
+      // Every acknowledged message is found: the pending ones are indexed
+      // first. Should that fail (a full disk), the search still answers,
+      // without them.
+      try {
+        this.#indexPending();
+      } catch (error) {
+        console.error(`Indexing messages for search failed: ${error}`);
+      }
       const { scope } = query;
       const where: string[] = [];
       const params: (string | number)[] = [];
@@ -2065,9 +2160,15 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      // Appends already accepted are committed before the file closes.
+      // Appends already accepted are committed before the file closes,
+      // and indexed (or left in search_pending for the next open).
       this.#release();
       this.#commitQueued();
+      try {
+        this.#indexPending();
+      } catch {
+        // Indexed at the next open.
+      }
       this.#closed = true;
       // The checkpointer's connection first: the writer's close is then
       // the last one, which checkpoints what is left and removes the WAL.

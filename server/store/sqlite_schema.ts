@@ -306,4 +306,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX hooks_room ON hooks (room_key);
   `,
+  `
+  -- Messages stored and not yet in the search index, by rowid: the store
+  -- indexes them a moment later, many in one transaction (sqlite.ts,
+  -- #indexPending), and at open those a crash left here.
+  CREATE TABLE search_pending (message INTEGER PRIMARY KEY) STRICT;
+  `,
 ];
