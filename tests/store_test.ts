@@ -332,6 +332,30 @@ Deno.test("SqliteStore: stored messages are indexed for search in the background
   }
 });
 
+Deno.test("SqliteStore: under a steady stream of appends the words are indexed as they come, not once the stream stops", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  const store = await SqliteStore.open(path, OPTIONS);
+  const reader = new DatabaseSync(path, { readOnly: true });
+  try {
+    // Eight senders, each sending its next message once the last is
+    // stored: a commit every turn, so a pass armed for a full batch must
+    // get its turn among them (one put off at every commit never did).
+    await Promise.all(Array.from({ length: 8 }, async (_, sender) => {
+      for (let i = 0; i < 125; i++) {
+        await store.appendMessage(inGeneral(`stream ${sender} ${i}`));
+      }
+    }));
+    const { n } = reader.prepare("SELECT count(*) AS n FROM search_pending")
+      .get() as { n: number };
+    assert.ok(n < 500, `${n} of 1,000 still waiting when the stream stopped`);
+  } finally {
+    reader.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: messages a crash left unindexed are indexed when it opens again", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;

@@ -230,6 +230,8 @@ export class SqliteStore implements Store {
   #unindexed = new Set<number>();
   #batchRowids: number[] = [];
   #indexTimer?: ReturnType<typeof setTimeout>;
+  // The timer armed is the one for a full batch (no delay).
+  #indexFull = false;
   #checkpoints?: BackgroundCheckpoints;
   #resetFrames = Infinity;
   // Appends wait (queued) while a pass empties the WAL, for so long.
@@ -818,17 +820,22 @@ export class SqliteStore implements Store {
     }
   }
 
+  // Arms the pass once: re-arming it at every commit would put it off for
+  // as long as appends keep coming.
   #indexSoon(): void {
+    if (this.#unindexed.size === 0 || this.#indexFull) return;
     if (this.#unindexed.size >= INDEX_BATCH) {
       clearTimeout(this.#indexTimer);
+      this.#indexFull = true;
       this.#indexTimer = setTimeout(() => this.#indexLater(), 0);
-    } else if (this.#indexTimer === undefined && this.#unindexed.size > 0) {
+    } else if (this.#indexTimer === undefined) {
       this.#indexTimer = setTimeout(() => this.#indexLater(), INDEX_DELAY_MS);
     }
   }
 
   #indexLater(): void {
     this.#indexTimer = undefined;
+    this.#indexFull = false;
     if (this.#closed) return;
     // While a pass empties the WAL, no commit: the release's appends
     // bring the next pass.
@@ -848,6 +855,7 @@ export class SqliteStore implements Store {
   #indexPending(): void {
     clearTimeout(this.#indexTimer);
     this.#indexTimer = undefined;
+    this.#indexFull = false;
     if (this.#unindexed.size === 0) return;
     const rowids = [...this.#unindexed];
     const before = this.#totalChanges();
