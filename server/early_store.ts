@@ -39,7 +39,7 @@ export interface EarlyStore {
 
 /**
  * The store on its own threads that this config asks for: SQLite with
- * `--db-thread on` (the default) where the build has the threads' modules;
+ * `--db-thread on` where the build has the threads' modules;
  * undefined for PostgreSQL, `--db-thread off` and the one-file build.
  */
 export function threadStoreSpec(

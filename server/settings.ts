@@ -311,15 +311,20 @@ export const SETTINGS = {
     default: 2000,
     help: "how long SQLite waits for a lock another process holds",
   }),
-  /** SQLite on a worker thread of its own, or on the event loop's thread. */
+  /**
+   * SQLite on a worker thread of its own, or on the event loop's thread.
+   * Off by default: waking the thread costs about 80 µs of CPU a call, more
+   * than a chat message's whole commit, and reads run faster on the event
+   * loop's thread (docs/performance.md, "The store's thread, measured").
+   */
   dbThread: setting({
     flag: "db-thread",
     placeholder: "on|off",
     kind: onOff({ on: true, off: false }),
-    default: true,
-    shownDefault: "on",
+    default: false,
+    shownDefault: "off",
     help:
-      "SQLite on a thread of its own, never holding up the sockets; `off`: on theirs, a little less CPU",
+      "`on`: SQLite on a thread of its own, its fsyncs never holding up the sockets (for a slow disk), at about 25% more CPU per chat message",
   }),
   /** Folder the web client is served from (no flag: tests and `compile`). */
   staticDir: setting({

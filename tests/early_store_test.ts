@@ -36,7 +36,16 @@ async function serveAndStop(
 Deno.test("early store: the server serves the store its entry began to open", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-early-" });
   try {
-    const args = ["--host", "127.0.0.1", "--port", "0", "--db", `${dir}/a.db`];
+    const args = [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--db",
+      `${dir}/a.db`,
+      "--db-thread",
+      "on",
+    ];
     const early = openStoreEarly(args, NO_ENV);
     assert.ok(early);
     await serveAndStop(args, early, (served, opened) => {
@@ -52,10 +61,22 @@ Deno.test("early store: the server serves the store its entry began to open", as
 Deno.test("early store: one begun for other settings is not served: the server opens its own", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-early-" });
   try {
-    const early = openStoreEarly(["--db", `${dir}/other.db`], NO_ENV);
+    const early = openStoreEarly(
+      ["--db", `${dir}/other.db`, "--db-thread", "on"],
+      NO_ENV,
+    );
     assert.ok(early);
     await serveAndStop(
-      ["--host", "127.0.0.1", "--port", "0", "--db", `${dir}/a.db`],
+      [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--db",
+        `${dir}/a.db`,
+        "--db-thread",
+        "on",
+      ],
       early,
       (served, opened) => assert.notEqual(served, opened),
     );
@@ -65,9 +86,11 @@ Deno.test("early store: one begun for other settings is not served: the server o
   }
 });
 
-Deno.test("early store: nothing opens early for --help, --version, bad flags, other commands, PostgreSQL or --db-thread off", () => {
+Deno.test("early store: nothing opens early for --help, --version, bad flags, other commands, PostgreSQL or SQLite on the main thread (the default)", () => {
   for (
     const args of [
+      [],
+      ["--db", "x.db"],
       ["--help"],
       ["--version"],
       ["--port", "x"],
@@ -80,7 +103,7 @@ Deno.test("early store: nothing opens early for --help, --version, bad flags, ot
   }
   assert.equal(
     openStoreEarly(
-      [],
+      ["--db-thread", "on"],
       (name) =>
         name === "DATABASE_URL" ? "postgres://127.0.0.1:1/chat" : undefined,
     ),
