@@ -33,19 +33,22 @@ async function serveAndStop(
   }
 }
 
+// A server on `db` with SQLite on its own threads (not the default).
+const threadedServer = (db: string) => [
+  "--host",
+  "127.0.0.1",
+  "--port",
+  "0",
+  "--db",
+  db,
+  "--db-thread",
+  "on",
+];
+
 Deno.test("early store: the server serves the store its entry began to open", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-early-" });
   try {
-    const args = [
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--db",
-      `${dir}/a.db`,
-      "--db-thread",
-      "on",
-    ];
+    const args = threadedServer(`${dir}/a.db`);
     const early = openStoreEarly(args, NO_ENV);
     assert.ok(early);
     await serveAndStop(args, early, (served, opened) => {
@@ -67,16 +70,7 @@ Deno.test("early store: one begun for other settings is not served: the server o
     );
     assert.ok(early);
     await serveAndStop(
-      [
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--db",
-        `${dir}/a.db`,
-        "--db-thread",
-        "on",
-      ],
+      threadedServer(`${dir}/a.db`),
       early,
       (served, opened) => assert.notEqual(served, opened),
     );

@@ -301,12 +301,25 @@ Deno.test("SqliteStore: a search finds a message acknowledged a moment ago, as e
   }
 });
 
-Deno.test("SqliteStore: stored messages are indexed for search in the background, without a search asking", async () => {
+// A store, and a connection of its own that reads the file beside it.
+async function withStoreAndReader(
+  test: (store: SqliteStore, reader: DatabaseSync) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
   const store = await SqliteStore.open(path, OPTIONS);
   const reader = new DatabaseSync(path, { readOnly: true });
   try {
+    await test(store, reader);
+  } finally {
+    reader.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SqliteStore: stored messages are indexed for search in the background, without a search asking", () =>
+  withStoreAndReader(async (store, reader) => {
     for (let i = 0; i < 5; i++) {
       await store.appendMessage(inGeneral(`background ${i}`));
     }
@@ -325,19 +338,10 @@ Deno.test("SqliteStore: stored messages are indexed for search in the background
       "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'background'",
     ).get() as { n: number };
     assert.equal(indexed.n, 5);
-  } finally {
-    reader.close();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("SqliteStore: under a steady stream of appends the words are indexed as they come, not once the stream stops", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  const store = await SqliteStore.open(path, OPTIONS);
-  const reader = new DatabaseSync(path, { readOnly: true });
-  try {
+Deno.test("SqliteStore: under a steady stream of appends the words are indexed as they come, not once the stream stops", () =>
+  withStoreAndReader(async (store, reader) => {
     // Eight senders, each sending its next message once the last is
     // stored: a commit every turn, so a pass armed for a full batch must
     // get its turn among them (one put off at every commit never did).
@@ -349,12 +353,7 @@ Deno.test("SqliteStore: under a steady stream of appends the words are indexed a
     const { n } = reader.prepare("SELECT count(*) AS n FROM search_pending")
       .get() as { n: number };
     assert.ok(n < 500, `${n} of 1,000 still waiting when the stream stopped`);
-  } finally {
-    reader.close();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("SqliteStore: messages a crash left unindexed are indexed when it opens again", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
