@@ -43,7 +43,10 @@ export interface EarlyStore {
  * undefined for PostgreSQL, `--db-thread off` and the one-file build.
  */
 export function threadStoreSpec(
-  config: Pick<Config, "databaseUrl" | "db" | "dbThread" | "dbBusyTimeoutMs">,
+  config: Pick<
+    Config,
+    "databaseUrl" | "db" | "dbThread" | "dbBusyTimeoutMs" | "dbCommitWaitMs"
+  >,
 ): StoreSpec | undefined {
   if (config.databaseUrl || !config.dbThread || !storeThreadsAvailable()) {
     return undefined;
@@ -60,11 +63,12 @@ export function threadStoreSpec(
  * `checkpointThread` where the build can start the checkpointer's thread.
  */
 export function sqliteOptions(
-  config: Pick<Config, "dbBusyTimeoutMs">,
+  config: Pick<Config, "dbBusyTimeoutMs" | "dbCommitWaitMs">,
   checkpointThread: boolean,
 ): SqliteStoreOptions {
   return {
     busyTimeoutMs: config.dbBusyTimeoutMs,
+    commitWaitMs: config.dbCommitWaitMs,
     permanentRooms: PERMANENT_ROOMS,
     ...(checkpointThread
       ? { backgroundCheckpoints: BACKGROUND_CHECKPOINTS }

@@ -312,6 +312,19 @@ export const SETTINGS = {
     help: "how long SQLite waits for a lock another process holds",
   }),
   /**
+   * At most one commit of appends per this many ms: on a busy server the
+   * messages of a few turns share a commit and its fsync, for that much
+   * more latency each (docs/performance.md, "A commit wait").
+   */
+  dbCommitWaitMs: setting({
+    flag: "db-commit-wait",
+    placeholder: "MS",
+    kind: integer({ min: 0, max: 1000 }),
+    default: 0,
+    help:
+      "SQLite: at most one commit of messages per MS; those that come sooner share the next (0: each turn's at once)",
+  }),
+  /**
    * SQLite on a worker thread of its own, or on the event loop's thread.
    * Off by default: waking the thread costs about 80 µs of CPU a call, more
    * than a chat message's whole commit, and reads run faster on the event

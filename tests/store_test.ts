@@ -280,6 +280,30 @@ const searchGeneral = async (store: SqliteStore, word: string) =>
     limit: 10,
   })).map((r) => r.message.text);
 
+Deno.test("SqliteStore: with a commit wait, appends that come soon after a commit share the next one; an idle store commits at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  // Long, so that a busy machine's pauses stay inside it.
+  const store = await SqliteStore.open(`${dir}/chat.db`, {
+    ...OPTIONS,
+    commitWaitMs: 1_000,
+  });
+  try {
+    const before = store.appendCommits;
+    await store.appendMessage(inGeneral("first, on an idle store"));
+    assert.equal(store.appendCommits, before + 1);
+    // Two appends in two turns, both within the wait: one commit.
+    const second = store.appendMessage(inGeneral("second"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const third = store.appendMessage(inGeneral("third"));
+    const [a, b] = await Promise.all([second, third]);
+    assert.equal(store.appendCommits, before + 2);
+    assert.equal(b.message.seq, a.message.seq + 1);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: a search finds a message acknowledged a moment ago, as edited since, and not one deleted since", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const store = await SqliteStore.open(`${dir}/chat.db`, OPTIONS);

@@ -123,6 +123,12 @@ export interface SqliteStoreOptions {
   /** How long to wait for a lock held by another process (`--db-busy-timeout`). */
   busyTimeoutMs: number;
   /**
+   * At most one commit of appends per this many ms (`--db-commit-wait`):
+   * appends that come sooner after the last commit wait for the next one,
+   * and share it. 0 (the default): every turn's appends commit at once.
+   */
+  commitWaitMs?: number;
+  /**
    * Checkpoint the WAL on a thread of its own instead of inside commits
    * (store/checkpoints.ts), as the server's store does
    * (`BACKGROUND_CHECKPOINTS` of checkpoints.ts). Default: SQLite's automatic
@@ -237,6 +243,9 @@ export class SqliteStore implements Store {
   // Appends wait (queued) while a pass empties the WAL, for so long.
   #held = false;
   #holdTimer?: ReturnType<typeof setTimeout>;
+  #commitWaitMs: number;
+  // When the last commit of appends began (performance.now()).
+  #lastCommitAt = -Infinity;
   #path: string;
   // The last commit failed for want of space (or a read-only disk) and
   // none has succeeded since. A tiny write such as ping's may still fit in
@@ -298,6 +307,7 @@ export class SqliteStore implements Store {
 
   constructor(path: string, options: SqliteStoreOptions) {
     this.#path = path;
+    this.#commitWaitMs = options.commitWaitMs ?? 0;
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec("PRAGMA journal_mode = WAL");
@@ -747,7 +757,7 @@ export class SqliteStore implements Store {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
     return new Promise((resolve, reject) => {
-      if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
+      if (this.#queued.length === 0) this.#scheduleCommit();
       this.#queued.push({
         run,
         resolve: resolve as QueuedAppend["resolve"],
@@ -756,12 +766,21 @@ export class SqliteStore implements Store {
     });
   }
 
+  // After this turn's I/O; with a commit wait, not before it has passed
+  // since the last commit. An idle store commits at once either way.
+  #scheduleCommit(): void {
+    const wait = this.#lastCommitAt + this.#commitWaitMs - performance.now();
+    if (wait > 0) setTimeout(() => this.#commitQueued(), wait);
+    else setImmediate(() => this.#commitQueued());
+  }
+
   #commitQueued(): void {
     // Held: the release commits what queued meanwhile.
     if (this.#held) return;
     const batch = this.#queued;
     this.#queued = [];
     if (batch.length === 0) return;
+    this.#lastCommitAt = performance.now();
     if (this.#closed) {
       const closed = new StoreUnavailableError("The store is closed.");
       for (const job of batch) job.reject(closed);
