@@ -312,9 +312,10 @@ export const SETTINGS = {
     help: "how long SQLite waits for a lock another process holds",
   }),
   /**
-   * At most one commit of appends per this many ms: on a busy server the
-   * messages of a few turns share a commit and its fsync, for that much
-   * more latency each (docs/performance.md, "A commit wait").
+   * A commit of a few appends waits until this many ms after the last one:
+   * on a busy server the messages of a few turns share a commit and its
+   * fsync, for up to that much more latency each (docs/performance.md, "A
+   * commit wait").
    */
   dbCommitWaitMs: setting({
     flag: "db-commit-wait",
@@ -322,7 +323,7 @@ export const SETTINGS = {
     kind: integer({ min: 0, max: 1000 }),
     default: 0,
     help:
-      "SQLite: at most one commit of messages per MS; those that come sooner share the next (0: each turn's at once)",
+      "SQLite: a commit of a few messages waits until MS after the last, for more to share it (0: each turn's at once)",
   }),
   /**
    * SQLite on a worker thread of its own, or on the event loop's thread.

@@ -304,6 +304,36 @@ Deno.test("SqliteStore: with a commit wait, appends that come soon after a commi
   }
 });
 
+Deno.test("SqliteStore: with a commit wait, a batch that fills in its turn commits without waiting", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  // A wait no test could sit out: the batch must not take it.
+  const store = await SqliteStore.open(`${dir}/chat.db`, {
+    ...OPTIONS,
+    commitWaitMs: 60_000,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await store.appendMessage(inGeneral("first, on an idle store"));
+    const eight = Promise.all(
+      Array.from(
+        { length: 8 },
+        (_, i) => store.appendMessage(inGeneral(`${i}`)),
+      ),
+    );
+    const outcome = await Promise.race([
+      eight.then(() => "committed"),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve("still waiting"), 20_000);
+      }),
+    ]);
+    assert.equal(outcome, "committed");
+  } finally {
+    clearTimeout(timer);
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: a search finds a message acknowledged a moment ago, as edited since, and not one deleted since", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const store = await SqliteStore.open(`${dir}/chat.db`, OPTIONS);

@@ -123,9 +123,9 @@ export interface SqliteStoreOptions {
   /** How long to wait for a lock held by another process (`--db-busy-timeout`). */
   busyTimeoutMs: number;
   /**
-   * At most one commit of appends per this many ms (`--db-commit-wait`):
-   * appends that come sooner after the last commit wait for the next one,
-   * and share it. 0 (the default): every turn's appends commit at once.
+   * A commit of fewer than 8 appends waits until this many ms after the
+   * last one (`--db-commit-wait`), and the appends that come meanwhile
+   * share it. 0 (the default): every turn's appends commit at once.
    */
   commitWaitMs?: number;
   /**
@@ -208,6 +208,10 @@ const MAX_PREFIX_WORDS = 64;
 // At most this many wait, for at most this long: a pass costs about 20 µs a
 // message, so one of 64 holds the thread that runs it for 1 to 2 ms.
 const INDEX_BATCH = 64;
+
+// With a commit wait (--db-commit-wait), a batch of this many appends is
+// committed without waiting: it already shares its commit.
+const FULL_COMMIT = 8;
 const INDEX_DELAY_MS = 100;
 
 /**
@@ -246,6 +250,7 @@ export class SqliteStore implements Store {
   #commitWaitMs: number;
   // When the last commit of appends began (performance.now()).
   #lastCommitAt = -Infinity;
+  #commitTimer?: ReturnType<typeof setTimeout>;
   #path: string;
   // The last commit failed for want of space (or a read-only disk) and
   // none has succeeded since. A tiny write such as ping's may still fit in
@@ -757,24 +762,40 @@ export class SqliteStore implements Store {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
     return new Promise((resolve, reject) => {
-      if (this.#queued.length === 0) this.#scheduleCommit();
+      if (this.#queued.length === 0) setImmediate(() => this.#commitSoon());
       this.#queued.push({
         run,
         resolve: resolve as QueuedAppend["resolve"],
         reject,
       });
+      // Filled while it waited: no reason to wait longer.
+      if (
+        this.#commitTimer !== undefined && this.#queued.length >= FULL_COMMIT
+      ) {
+        clearTimeout(this.#commitTimer);
+        this.#commitTimer = undefined;
+        setImmediate(() => this.#commitQueued());
+      }
     });
   }
 
-  // After this turn's I/O; with a commit wait, not before it has passed
-  // since the last commit. An idle store commits at once either way.
-  #scheduleCommit(): void {
+  // After the turn's I/O. With a commit wait, a batch still small then (a
+  // chat message or two) waits until that long after the last commit, for
+  // more to share it; one that filled in the turn (clients with several
+  // messages in flight) commits at once, as does any on a store that has
+  // been idle for that long.
+  #commitSoon(): void {
     const wait = this.#lastCommitAt + this.#commitWaitMs - performance.now();
-    if (wait > 0) setTimeout(() => this.#commitQueued(), wait);
-    else setImmediate(() => this.#commitQueued());
+    if (wait > 0 && this.#queued.length < FULL_COMMIT) {
+      this.#commitTimer ??= setTimeout(() => this.#commitQueued(), wait);
+      return;
+    }
+    this.#commitQueued();
   }
 
   #commitQueued(): void {
+    clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
     // Held: the release commits what queued meanwhile.
     if (this.#held) return;
     const batch = this.#queued;
