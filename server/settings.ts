@@ -321,7 +321,7 @@ export const SETTINGS = {
     flag: "db-commit-wait",
     placeholder: "MS",
     kind: integer({ min: 0, max: 1000 }),
-    default: 0,
+    default: 5,
     help:
       "SQLite: a commit of a few messages waits until MS after the last, for more to share it (0: each turn's at once)",
   }),

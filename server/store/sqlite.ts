@@ -125,7 +125,8 @@ export interface SqliteStoreOptions {
   /**
    * A commit of fewer than 8 appends waits until this many ms after the
    * last one (`--db-commit-wait`), and the appends that come meanwhile
-   * share it. 0 (the default): every turn's appends commit at once.
+   * share it. 0 (the default here; the server's is 5): every turn's
+   * appends commit at once.
    */
   commitWaitMs?: number;
   /**
