@@ -209,11 +209,11 @@ const MAX_PREFIX_WORDS = 64;
 // At most this many wait, for at most this long: a pass costs about 20 µs a
 // message, so one of 64 holds the thread that runs it for 1 to 2 ms.
 const INDEX_BATCH = 64;
+const INDEX_DELAY_MS = 100;
 
 // With a commit wait (--db-commit-wait), a batch of this many appends is
 // committed without waiting: it already shares its commit.
 const FULL_COMMIT = 8;
-const INDEX_DELAY_MS = 100;
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -881,11 +881,15 @@ export class SqliteStore implements Store {
     // While a pass empties the WAL, no commit: the release's appends
     // bring the next pass.
     if (this.#held) return;
+    this.#tryIndexPending();
+  }
+
+  // A pass that fails (a full disk) leaves them pending, in search_pending
+  // too: the next append or search tries again.
+  #tryIndexPending(): void {
     try {
       this.#indexPending();
     } catch (error) {
-      // They stay pending (in search_pending too): the next append or
-      // search tries again.
       console.error(`Indexing messages for search failed: ${error}`);
     }
   }
@@ -1282,11 +1286,7 @@ export class SqliteStore implements Store {
       // Every acknowledged message is found: the pending ones are indexed
       // first. Should that fail (a full disk), the search still answers,
       // without them.
-      try {
-        this.#indexPending();
-      } catch (error) {
-        console.error(`Indexing messages for search failed: ${error}`);
-      }
+      this.#tryIndexPending();
       const { scope } = query;
       const where: string[] = [];
       const params: (string | number)[] = [];
