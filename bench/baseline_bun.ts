@@ -10,10 +10,12 @@
  *   bun bench/baseline_bun.ts [--port 0]
  *
  * Prints "Listening on http://127.0.0.1:PORT" when ready; always binds
- * 127.0.0.1.
+ * 127.0.0.1. `GET /metrics` gives its event-loop delay, as the Deno
+ * relay's does.
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { LoopDelayMonitor } from "../server/loop_delay.ts";
 
 /** One socket's state (Bun's `ws.data`). */
 interface Client {
@@ -51,6 +53,8 @@ const { values } = parseArgs({
 });
 
 const seqs = new Map<string, number>();
+const delay = new LoopDelayMonitor();
+delay.start();
 
 function enter(ws: BunSocket, room: string): void {
   if (ws.data.room !== "") ws.unsubscribe(ws.data.room);
@@ -126,6 +130,9 @@ const server = Bun.serve({
   fetch(request, server) {
     if (server.upgrade(request, { data: { name: "", room: "" } })) {
       return undefined;
+    }
+    if (new URL(request.url).pathname === "/metrics") {
+      return new Response(delay.render());
     }
     return new Response("baseline relay (bun)\n");
   },

@@ -10,9 +10,12 @@
  *   deno run -A bench/baseline_relay.ts [--port 0]
  *
  * Prints "Listening on http://127.0.0.1:PORT" when ready; always binds
- * 127.0.0.1.
+ * 127.0.0.1. `GET /metrics` gives its event-loop delay as the server's
+ * /metrics does (server/loop_delay.ts), so that the bench shows what the
+ * machine lets a bare relay's loop do beside the server's.
  */
 import { parseArgs } from "node:util";
+import { LoopDelayMonitor } from "../server/loop_delay.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -26,6 +29,8 @@ interface Client {
 }
 
 const rooms = new Map<string, Set<WebSocket>>();
+const delay = new LoopDelayMonitor();
+delay.start();
 const seqs = new Map<string, number>();
 
 function enter(socket: WebSocket, client: Client, room: string): void {
@@ -105,6 +110,9 @@ Deno.serve({
   },
 }, (req) => {
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    if (new URL(req.url).pathname === "/metrics") {
+      return new Response(delay.render());
+    }
     return new Response("baseline relay\n");
   }
   const { socket, response } = Deno.upgradeWebSocket(req);

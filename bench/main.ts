@@ -658,12 +658,11 @@ async function measure(
   await Promise.all(
     workers.map((w) => w.send({ cmd: "go", phase, start, end })),
   );
-  // The relays have no /metrics; the project's histogram is read around
-  // the window, just outside it.
-  const delays = async (): Promise<DelayBuckets | undefined> =>
-    target.kind === "project"
-      ? await readDelayBuckets(`http://${HOST}:${target.port}`)
-      : undefined;
+  // The event-loop delay histogram (the server's /metrics, and the
+  // relays' own, made the same way) is read around the window, just
+  // outside it.
+  const delays = (): Promise<DelayBuckets | undefined> =>
+    readDelayBuckets(`http://${HOST}:${target.port}`);
   const delay0 = await delays();
   const sampler = target.inspector && new HeapSampler(target.inspector.url);
   await sampler?.start(4096, !Deno.env.get("BENCH_HEAP_LIVE"));
@@ -753,7 +752,7 @@ function gcFields(m: Measured, messages: number, deliveries: number): Result {
   };
 }
 
-/** The loop-delay fields of a result (none for the relays). */
+/** The loop-delay fields of a result (none when the target gave no histogram). */
 function loopFields(m: Measured, prefix = "loop"): Result {
   if (!m.loop) return {};
   return {

@@ -257,6 +257,11 @@ interface Target {
   /** "max": the figure must stay at or below `bound`; "min": at or above. */
   kind: "max" | "min";
   bound: number;
+  /** The same figure of a baseline, printed beside the verdict. */
+  beside?: {
+    label: string;
+    of: (run: Record<string, Result>) => number | undefined;
+  };
 }
 
 function ratio(
@@ -295,6 +300,8 @@ function targets(input: ReportInput): Target[] {
       unit: "ms",
       kind: "max",
       bound: 10,
+      // What the machine lets a loop that does nearly nothing keep.
+      beside: { label: "deno relay", of: (r) => r.chat_baseline?.loop_max_ms },
     },
     {
       what: "fan-out vs bun relay",
@@ -418,7 +425,7 @@ export function printReport(input: ReportInput): void {
       input.elapsedS.toFixed(1)
     } s. CPU columns: share of one core over the ` +
       `measured window (connections: while connecting); "other" is every other ` +
-      `process on the machine. "loop ms": the server's event-loop delay ` +
+      `process on the machine. "loop ms": the target's event-loop delay ` +
       `p50/p99/max over the window, as bucket bounds.`,
   );
   for (const line of gcLines(input.results)) console.log(line);
@@ -431,13 +438,29 @@ export function printReport(input: ReportInput): void {
     );
   }
 
-  const measured: { target: Target; value: number; runs: number }[] = [];
+  const measured: {
+    target: Target;
+    value: number;
+    runs: number;
+    beside?: number;
+  }[] = [];
+  const medianOf = (of: Target["of"]): number | undefined => {
+    const values = input.perRun.map(of).filter((v): v is number =>
+      typeof v === "number" && !Number.isNaN(v)
+    );
+    return values.length === 0 ? undefined : median(values);
+  };
   for (const target of targets(input)) {
     const values = input.perRun.map(target.of).filter((v): v is number =>
       typeof v === "number" && !Number.isNaN(v)
     );
     if (values.length === 0) continue;
-    measured.push({ target, value: median(values), runs: values.length });
+    measured.push({
+      target,
+      value: median(values),
+      runs: values.length,
+      beside: target.beside && medianOf(target.beside.of),
+    });
   }
   const ratios = Object.fromEntries(
     measured.map(({ target, value }) => [target.what, round(value)]),
@@ -466,7 +489,7 @@ export function printReport(input: ReportInput): void {
     }${maxOther > 0.2 ? "; MACHINE BUSY, indicative only" : ""}):`,
   );
   const width = Math.max(...measured.map((m) => m.target.what.length));
-  for (const { target, value } of measured) {
+  for (const { target, value, beside } of measured) {
     const met = target.kind === "max"
       ? value <= target.bound
       : value >= target.bound;
@@ -476,7 +499,11 @@ export function printReport(input: ReportInput): void {
     console.log(
       `  ${target.what.padEnd(width)}  ${
         show(value, target.unit).padStart(12)
-      }  target ${bound.padEnd(12)} ${met ? "met" : "NOT MET"}`,
+      }  target ${bound.padEnd(12)} ${met ? "met" : "NOT MET"}${
+        beside === undefined
+          ? ""
+          : ` (${target.beside!.label}: ${show(beside, target.unit)})`
+      }`,
     );
   }
 }
