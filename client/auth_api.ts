@@ -47,9 +47,12 @@ export async function postCredentials(
   return await read(response);
 }
 
-/** Ends the session and clears its cookie; best effort. */
+/** How long a logout waits for the server before the login screen shows. */
+const LOGOUT_TIMEOUT_MS = 10_000;
+
+/** Ends the session and clears its cookie; best effort, and bounded. */
 export async function postLogout(): Promise<void> {
-  await call("POST", "/api/logout");
+  await call("POST", "/api/logout", undefined, LOGOUT_TIMEOUT_MS);
 }
 
 /** A same-origin request with an optional JSON body; null when offline. */
@@ -57,10 +60,14 @@ export async function call(
   method: string,
   path: string,
   body?: unknown,
+  timeoutMs?: number,
 ): Promise<Response | null> {
   try {
     return await fetch(path, {
       method,
+      signal: timeoutMs === undefined
+        ? undefined
+        : AbortSignal.timeout(timeoutMs),
       credentials: "same-origin",
       headers: body === undefined
         ? undefined

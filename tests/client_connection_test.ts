@@ -687,6 +687,41 @@ Deno.test("connection returns to the login form on a fresh socket when its sessi
   }
 });
 
+Deno.test("connection shows the login screen after a logout only once the server has ended the session", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    auth.session = { username: "Ida", role: "user" };
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    server.reply(await server.next("login"), loginReply("Ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["Ida"] });
+    await until(() => state.username.value === "Ida", "logged in");
+
+    const answer = Promise.withResolvers<void>();
+    auth.logoutAnswered = answer.promise;
+    const loggedOut = r.connection.logout();
+    await settle();
+    assert.deepEqual(auth.calls.at(-1), "logout");
+    assert.equal(state.username.value, "Ida", "logged out before the server");
+    assert.equal(server.sockets[0].closedByClient, true, "the socket is gone");
+    answer.resolve();
+    await loggedOut;
+    assert.equal(state.username.value, null);
+    assert.equal(auth.session, null);
+    // A fresh socket for the login form, opened after the cookie is gone.
+    (await server.socketCount(2)).accept();
+    await settle();
+    assert.deepEqual(server.waiting, [], "nothing was sent");
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection follows the server to general when the room it is in is deleted", async () => {
   const r = rig();
   const { server, state } = r;

@@ -253,10 +253,13 @@ export class FakeAuth implements AuthApi {
     return Promise.resolve({ ok: true, data: this.session });
   }
 
-  postLogout(): Promise<void> {
+  /** When set, a logout's request is answered only once this resolves. */
+  logoutAnswered?: Promise<void>;
+
+  async postLogout(): Promise<void> {
     this.calls.push("logout");
+    await this.logoutAnswered;
     this.session = null;
-    return Promise.resolve();
   }
 }
 

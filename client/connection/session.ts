@@ -233,9 +233,12 @@ export class Session {
     transport.discard();
     transport.cancelRetry();
     transport.resetBackoff();
+    // The login screen shows once the server has ended the session (or
+    // could not be reached): whoever sees it and leaves a shared computer
+    // has logged out, cookie and all.
+    if (account) await auth.postLogout();
     actions.loggedOut(this.#state);
     actions.connectionChanged(this.#state, { kind: "idle" });
-    if (account) await auth.postLogout();
     // Opened after the cookie is gone, so nothing logs this socket back in.
     if (transport.running && transport.link === null) transport.open();
   }
