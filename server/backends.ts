@@ -138,6 +138,11 @@ export async function openFileContents(
     ? new (await import("./file_contents/postgres.ts")).PostgresFileContents(
       config.databaseUrl,
     )
+    : config.filesDir === undefined && config.db === ":memory:"
+    ? new DiskFileContents(
+      Deno.makeTempDirSync({ prefix: "chat-files-" }),
+      { temporary: true },
+    )
     : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
 }
 
@@ -147,10 +152,10 @@ function filesInDatabase(
   return config.databaseUrl !== undefined && config.filesDir === undefined;
 }
 
-// Files live beside the database; an in-memory database gets a temporary
-// folder (its files go with the process, like its messages).
+// Files live beside the database. An in-memory database gets a temporary
+// folder instead (openFileContents), removed when the server stops: its
+// files go with the process, like its messages.
 function defaultFilesDir(db: string): string {
-  if (db === ":memory:") return Deno.makeTempDirSync({ prefix: "chat-files-" });
   return join(dirname(db), "files");
 }
 

@@ -57,6 +57,19 @@ Deno.test("shutdown: /healthz answers 200 right after start", () =>
     assert.deepEqual(await response.json(), { status: "ok" });
   }));
 
+Deno.test("shutdown: a server on an in-memory database removes the temporary folder of its files when it stops", async () => {
+  const server = await spawnServer(["--db", ":memory:"]);
+  let folder: string | undefined;
+  try {
+    folder = /files in folder ([^\s)"\\]+)/.exec(server.output())?.[1];
+    assert.ok(folder, `no files folder in: ${server.output().slice(0, 500)}`);
+    assert.ok((await Deno.stat(folder)).isDirectory);
+  } finally {
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+  }
+  await assert.rejects(Deno.stat(folder), Deno.errors.NotFound);
+});
+
 for (const signal of SIGNALS) {
   Deno.test(`shutdown: on ${signal} the process exits 0 within a few seconds and every client gets close code 1001`, () =>
     withProcess(async (server) => {

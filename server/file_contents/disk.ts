@@ -8,10 +8,16 @@ import type { FileContents } from "./mod.ts";
  */
 export class DiskFileContents implements FileContents {
   #dir: string;
+  #temporary: boolean;
   readonly stagingDir: string;
 
-  constructor(dir: string) {
+  /**
+   * `temporary`: the folder was made for this process alone (an in-memory
+   * database's files) and `close` removes it with everything in it.
+   */
+  constructor(dir: string, options: { temporary?: boolean } = {}) {
     this.#dir = dir;
+    this.#temporary = options.temporary ?? false;
     this.stagingDir = join(dir, ".staging");
   }
 
@@ -41,8 +47,10 @@ export class DiskFileContents implements FileContents {
     });
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#temporary) {
+      await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    }
   }
 
   #path(hash: string): string {
