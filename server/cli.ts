@@ -65,22 +65,26 @@ export async function runCli(
     level: config.logLevel ?? DEFAULT_CONFIG.logLevel,
     format: config.logFormat ?? DEFAULT_CONFIG.logFormat,
   });
-  let server;
-  try {
-    server = await startServer(config, parts);
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(1);
-  }
-  const running = server;
-  // Scripts wait for this line even when info logs are off.
-  if (!["trace", "debug", "info"].includes(config.logLevel ?? "info")) {
-    console.log(`Listening on ${running.url}`);
-  }
+  // The signals are caught before the server listens: a supervisor that
+  // stops it as soon as the "Listening" line shows gets a graceful
+  // shutdown, not the default action's death (exit 143, files left).
+  let starting: ReturnType<typeof startServer> | undefined;
   const stop = async () => {
-    await running.shutdown();
+    const running = await starting?.catch(() => undefined);
+    await running?.shutdown();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  let server;
+  try {
+    server = await (starting = startServer(config, parts));
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+  // Scripts wait for this line even when info logs are off.
+  if (!["trace", "debug", "info"].includes(config.logLevel ?? "info")) {
+    console.log(`Listening on ${server.url}`);
+  }
 }
