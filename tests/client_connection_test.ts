@@ -657,18 +657,9 @@ Deno.test("connection ends the session for good when a moderator kicks, with the
 
 Deno.test("connection returns to the login form on a fresh socket when its session ends elsewhere (4004)", async () => {
   const r = rig();
-  const { server, state, auth } = r;
+  const { server, state } = r;
   try {
-    auth.session = { username: "Ida", role: "user" };
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    server.reply(await server.next("login"), loginReply("Ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["Ida"] });
-    await until(() => state.username.value === "Ida", "logged in");
+    await loginAsAccount(r, "Ida");
 
     // A logout in another tab: the server closes this tab's socket.
     server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
@@ -691,16 +682,7 @@ Deno.test("connection shows the login screen after a logout only once the server
   const r = rig();
   const { server, state, auth } = r;
   try {
-    auth.session = { username: "Ida", role: "user" };
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    server.reply(await server.next("login"), loginReply("Ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["Ida"] });
-    await until(() => state.username.value === "Ida", "logged in");
+    await loginAsAccount(r, "Ida");
 
     const answer = Promise.withResolvers<void>();
     auth.logoutAnswered = answer.promise;
