@@ -438,27 +438,20 @@ export function printReport(input: ReportInput): void {
     );
   }
 
-  const measured: {
-    target: Target;
-    value: number;
-    runs: number;
-    beside?: number;
-  }[] = [];
+  // The median of a figure over the runs that have it.
   const medianOf = (of: Target["of"]): number | undefined => {
     const values = input.perRun.map(of).filter((v): v is number =>
       typeof v === "number" && !Number.isNaN(v)
     );
     return values.length === 0 ? undefined : median(values);
   };
+  const measured: { target: Target; value: number; beside?: number }[] = [];
   for (const target of targets(input)) {
-    const values = input.perRun.map(target.of).filter((v): v is number =>
-      typeof v === "number" && !Number.isNaN(v)
-    );
-    if (values.length === 0) continue;
+    const value = medianOf(target.of);
+    if (value === undefined) continue;
     measured.push({
       target,
-      value: median(values),
-      runs: values.length,
+      value,
       beside: target.beside && medianOf(target.beside.of),
     });
   }
