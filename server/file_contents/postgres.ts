@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import pLimit from "p-limit";
 import postgres from "postgres";
 import { databaseFailed, describeUrl } from "../store/postgres.ts";
@@ -14,10 +15,15 @@ export class PostgresFileContents implements FileContents {
   #where: string;
 
   readonly stagingDir: string;
+  // Made for this node alone (see stagingFolder): removed when it stops.
+  #ownStaging: boolean;
   #inMemory = pLimit(2);
 
-  constructor(url: string) {
-    this.stagingDir = Deno.makeTempDirSync({ prefix: "chat-uploads-" });
+  /** `tempDir`: where the staging folder goes (the system's by default). */
+  constructor(url: string, options: { tempDir?: string } = {}) {
+    const staging = stagingFolder(options.tempDir ?? tempDir());
+    this.stagingDir = staging.path;
+    this.#ownStaging = staging.own;
     this.#where = describeUrl(url);
     this.#sql = postgres(url, {
       max: 4,
@@ -82,6 +88,51 @@ export class PostgresFileContents implements FileContents {
 
   async close(): Promise<void> {
     await this.#sql.end({ timeout: 5 });
-    await Deno.remove(this.stagingDir, { recursive: true }).catch(() => {});
+    if (this.#ownStaging) {
+      await Deno.remove(this.stagingDir, { recursive: true }).catch(() => {});
+    }
   }
+}
+
+function tempDir(): string {
+  return Deno.env.get("TMPDIR") || "/tmp";
+}
+
+/**
+ * Where a node stages uploads: one folder per user of the machine
+ * (`chat-uploads-UID` in the temporary folder), shared by that user's nodes
+ * and kept when they stop. A folder per process was left behind by every
+ * node killed outright (SIGKILL, the OOM killer), one more each time; in
+ * the shared one a crash leaves at most the upload it was receiving, which
+ * the next node to start sweeps once old (FileStorage; files are named by
+ * random UUIDs, so nodes never collide). A folder of that name that is not
+ * this user's own, private directory (made by someone else first, a link,
+ * readable by others) is not used: uploads may be private files. The node
+ * then stages in a folder of its own, removed when it stops, as before.
+ */
+function stagingFolder(base: string): { path: string; own: boolean } {
+  const uid = Deno.uid();
+  if (uid !== null) {
+    const path = join(base, `chat-uploads-${uid}`);
+    try {
+      Deno.mkdirSync(path, { mode: 0o700 });
+    } catch {
+      // There already, or not possible here: looked at next.
+    }
+    try {
+      const info = Deno.lstatSync(path);
+      if (
+        info.isDirectory && info.uid === uid &&
+        ((info.mode ?? 0) & 0o077) === 0
+      ) {
+        return { path, own: false };
+      }
+    } catch {
+      // Not made: a folder of its own below says why, if it fails too.
+    }
+  }
+  return {
+    path: Deno.makeTempDirSync({ dir: base, prefix: "chat-uploads-" }),
+    own: true,
+  };
 }

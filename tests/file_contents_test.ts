@@ -1,0 +1,155 @@
+/**
+ * Where uploads' bytes live: the FileContents contract
+ * (tests/file_contents_contract.ts) on a folder and on a real PostgreSQL
+ * server started for this file, then the staging folder of PostgreSQL
+ * nodes, which one user's nodes on a machine share.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DiskFileContents } from "../server/file_contents/disk.ts";
+import { PostgresFileContents } from "../server/file_contents/postgres.ts";
+import { PostgresStore } from "../server/store/postgres.ts";
+import { fileContentsContract, stage } from "./file_contents_contract.ts";
+import {
+  type PostgresService,
+  postgresSkipReason,
+  startPostgres,
+} from "./services.ts";
+
+fileContentsContract("DiskFileContents", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-files-test-" });
+  return {
+    open: () => Promise.resolve(new DiskFileContents(join(dir, "files"))),
+    dispose: () => Deno.remove(dir, { recursive: true }),
+  };
+});
+
+const server = await startPostgres();
+
+if (!server) {
+  Deno.test({
+    name: `PostgresFileContents: skipped, ${postgresSkipReason()}`,
+    ignore: true,
+    fn() {},
+  });
+} else {
+  registerPostgresTests(server);
+}
+
+function registerPostgresTests(pg: PostgresService): void {
+  let schemas = 0;
+
+  /**
+   * A fresh schema with the store's tables (file_contents is one of them),
+   * and a temporary folder of its own for the staging folders.
+   */
+  async function freshPlace(): Promise<
+    { url: string; tempDir: string; drop(): Promise<void> }
+  > {
+    const name = `f_${++schemas}`;
+    await pg.psql(`CREATE SCHEMA ${name}`);
+    const url = `${pg.url}?search_path=${name}`;
+    await (await PostgresStore.open(url, { permanentRooms: [] })).close();
+    const tempDir = await Deno.makeTempDir({ prefix: "chat-tmp-test-" });
+    return {
+      url,
+      tempDir,
+      async drop() {
+        await pg.psql(`DROP SCHEMA ${name} CASCADE`);
+        await Deno.remove(tempDir, { recursive: true });
+      },
+    };
+  }
+
+  fileContentsContract("PostgresFileContents", async () => {
+    const place = await freshPlace();
+    return {
+      open: () =>
+        Promise.resolve(
+          new PostgresFileContents(place.url, { tempDir: place.tempDir }),
+        ),
+      dispose: () => place.drop(),
+    };
+  });
+
+  /** Runs a body with a fresh place, closing every node it opened. */
+  function withPlace(
+    body: (
+      open: () => PostgresFileContents,
+      tempDir: string,
+    ) => Promise<void>,
+  ): () => Promise<void> {
+    return async () => {
+      const place = await freshPlace();
+      const opened: PostgresFileContents[] = [];
+      try {
+        await body(() => {
+          const node = new PostgresFileContents(place.url, {
+            tempDir: place.tempDir,
+          });
+          opened.push(node);
+          return node;
+        }, place.tempDir);
+      } finally {
+        for (const node of opened) await node.close();
+        await place.drop();
+      }
+    };
+  }
+
+  Deno.test(
+    "PostgresFileContents: the nodes of one user on a machine stage in one private folder, which outlives each of them",
+    withPlace(async (open, tempDir) => {
+      const first = open();
+      const second = open();
+      const folder = join(tempDir, `chat-uploads-${Deno.uid()}`);
+      assert.equal(first.stagingDir, folder);
+      assert.equal(second.stagingDir, folder);
+      const info = await Deno.lstat(folder);
+      assert.ok(info.isDirectory);
+      assert.equal(info.mode! & 0o777, 0o700);
+      // An upload the second node is receiving when the first one stops.
+      const arriving = await stage(second, new TextEncoder().encode("half"));
+      await first.close();
+      assert.ok((await Deno.stat(arriving.path)).isFile);
+      await second.put(arriving.hash, arriving.path);
+      await second.close();
+      // A node killed outright runs no close: nothing of its own is left.
+      assert.deepEqual(
+        [...Deno.readDirSync(tempDir)].map((entry) => entry.name),
+        [`chat-uploads-${Deno.uid()}`],
+      );
+      assert.deepEqual([...Deno.readDirSync(folder)], []);
+    }),
+  );
+
+  Deno.test(
+    "PostgresFileContents: a staging folder others could read or swap is not used; the node's own goes when it stops",
+    withPlace(async (open, tempDir) => {
+      const shared = join(tempDir, `chat-uploads-${Deno.uid()}`);
+      await Deno.mkdir(shared);
+      await Deno.chmod(shared, 0o755);
+      const readable = open();
+      assert.notEqual(readable.stagingDir, shared);
+      assert.equal((await Deno.stat(readable.stagingDir)).mode! & 0o777, 0o700);
+      await Deno.remove(shared);
+      const elsewhere = await Deno.makeTempDir({ dir: tempDir });
+      await Deno.symlink(elsewhere, shared);
+      const linked = open();
+      assert.notEqual(linked.stagingDir, shared);
+      assert.notEqual(linked.stagingDir, elsewhere);
+      const own = [readable.stagingDir, linked.stagingDir];
+      await readable.close();
+      await linked.close();
+      for (const dir of own) {
+        await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
+      }
+    }),
+  );
+
+  // Last, inside a test so the sanitizers see the processes end. A run
+  // that never gets here (--filter, a crash) stops the server at unload.
+  Deno.test("PostgresFileContents: stop the test server", async () => {
+    await pg.stop();
+  });
+}
