@@ -1,0 +1,675 @@
+/**
+ * The contract every export source and import target keeps
+ * (server/transfer/mod.ts): a snapshot reads the store at one moment while
+ * a server keeps writing, pages walk a table once in its order whatever
+ * their size, a transaction changes all or nothing, a refused row is named
+ * by its index, `inUse` and `check` say what an import would mix with or
+ * leave inconsistent, and what one source exports its target imports back
+ * as it was. Each implementation's test file calls {@link transferContract}
+ * with a way to open its store, source and target on fresh storage; moving
+ * from one store to the other is tested in tests/transfer_test.ts.
+ */
+import assert from "node:assert/strict";
+import type { Store } from "../server/store/mod.ts";
+import { exportStore } from "../server/transfer/export.ts";
+import { type Row, TABLES, type TableSpec } from "../server/transfer/format.ts";
+import { importStore } from "../server/transfer/import.ts";
+import {
+  type ExportSource,
+  type ImportTarget,
+  RowError,
+  type TableReader,
+  type TableWriter,
+} from "../server/transfer/mod.ts";
+import { account, BAN, dm, draft } from "./store_contract/support.ts";
+
+/** How the contract opens one implementation on fresh storage. */
+export interface TransferFixture {
+  /**
+   * Opens the server's store on the storage, which a first start has
+   * already opened: the permanent room `general` (key and name "general")
+   * and nothing else. A test may keep it open beside a source or target.
+   */
+  store(): Promise<Store>;
+  /** Opens an export source on the storage. */
+  source(): Promise<ExportSource>;
+  /** Opens an import target on the storage. */
+  target(): Promise<ImportTarget>;
+  /** Removes the storage; called once per test, after every one closed. */
+  dispose(): Promise<void>;
+}
+
+/** What a test opens on one storage; all of it is closed after the test. */
+export interface TransferStorage {
+  store(): Promise<Store>;
+  source(): Promise<ExportSource>;
+  target(): Promise<ImportTarget>;
+}
+
+/** Registers the export and import contract tests for one implementation. */
+export function transferContract(
+  name: string,
+  makeFixture: () => Promise<TransferFixture>,
+): void {
+  function test(
+    title: string,
+    body: (
+      storage: TransferStorage,
+      fresh: () => Promise<TransferStorage>,
+    ) => Promise<void>,
+  ): void {
+    Deno.test(`${name}: ${title}`, async () => {
+      const fixtures: TransferFixture[] = [];
+      const opened: { close(): Promise<void> }[] = [];
+      const track = async <T extends { close(): Promise<void> }>(
+        opening: Promise<T>,
+      ): Promise<T> => {
+        const it = await opening;
+        opened.push(it);
+        return it;
+      };
+      const fresh = async (): Promise<TransferStorage> => {
+        const fixture = await makeFixture();
+        fixtures.push(fixture);
+        return {
+          store: () => track(fixture.store()),
+          source: () => track(fixture.source()),
+          target: () => track(fixture.target()),
+        };
+      };
+      try {
+        await body(await fresh(), fresh);
+      } finally {
+        for (const it of opened.reverse()) await it.close();
+        for (const fixture of fixtures) await fixture.dispose();
+      }
+    });
+  }
+
+  test("a snapshot reads the store as it was at its first read; the next snapshot has what was appended meanwhile", async (storage) => {
+    const store = await storage.store();
+    const source = await storage.source();
+    for (const text of ["one", "two"]) {
+      await store.appendMessage(draft("general", text));
+    }
+    await source.snapshot(async (reader) => {
+      assert.equal(await reader.count(spec("messages")), 2);
+      // A server goes on writing while the export reads.
+      await store.appendMessage(draft("general", "three"));
+      await store.createAccount(account("bob"));
+      await store.createRoom("kitchen", "kitchen");
+      assert.equal(await reader.count(spec("messages")), 2);
+      assert.deepEqual(texts(await walk(reader, "messages", 1)), [
+        "one",
+        "two",
+      ]);
+      assert.equal(await reader.count(spec("accounts")), 0);
+      assert.deepEqual(await walk(reader, "accounts", 10), []);
+      assert.deepEqual(keys(await walk(reader, "rooms", 10)), ["general"]);
+      assert.deepEqual(await walk(reader, "streams", 10), [
+        { key: "general", last_seq: 2 },
+      ]);
+    });
+    await source.snapshot(async (reader) => {
+      assert.equal(await reader.count(spec("messages")), 3);
+      assert.deepEqual(texts(await walk(reader, "messages", 1)), [
+        "one",
+        "two",
+        "three",
+      ]);
+      assert.deepEqual(keys(await walk(reader, "accounts", 10)), ["bob"]);
+      assert.deepEqual(keys(await walk(reader, "rooms", 10)), [
+        "general",
+        "kitchen",
+      ]);
+    });
+  });
+
+  test("pages walk a table in key order, each row once, whatever the page size, and the last page's cursor leads to an empty page", async (storage) => {
+    const store = await storage.store();
+    for (const key of ["amy", "bob"]) {
+      await store.createAccount(account(key));
+    }
+    await store.createRoom("kitchen", "kitchen");
+    await store.createRoom("attic", "attic");
+    // Appended round the rooms, so the order they came in is not the key's.
+    for (let i = 1; i <= 3; i++) {
+      for (const room of ["kitchen", "general", "attic"]) {
+        await store.appendMessage(draft(room, `${room} ${i}`));
+      }
+    }
+    for (const [user, room] of [["bob", "kitchen"], ["amy", "attic"]]) {
+      await store.addMember(user, room);
+    }
+    await store.addMember("bob", "attic");
+    await store.addMember("amy", "kitchen");
+    const source = await storage.source();
+    await source.snapshot(async (reader) => {
+      const everything = await walk(reader, "messages", 1000);
+      assert.deepEqual(
+        everything.map((row) => [row.stream, row.seq]),
+        ["attic", "general", "kitchen"].flatMap((stream) =>
+          [1, 2, 3].map((seq) => [stream, seq])
+        ),
+      );
+      for (const limit of [1, 2, 4, 1000]) {
+        const pages = await pagesOf(reader, spec("messages"), limit);
+        assert.deepEqual(pages.flat(), everything, `pages of ${limit}`);
+      }
+      // A key of two text columns.
+      for (const limit of [1, 3, 1000]) {
+        assert.deepEqual(
+          (await walk(reader, "memberships", limit)).map((row) => [
+            row.user_key,
+            row.room_key,
+          ]),
+          [["amy", "attic"], ["amy", "kitchen"], ["bob", "attic"], [
+            "bob",
+            "kitchen",
+          ]],
+        );
+      }
+    });
+  });
+
+  test("rooms page in the order they were created and reactions in the order they came, not by key", async (storage) => {
+    const store = await storage.store();
+    await store.createRoom("zebra", "zebra");
+    await store.createRoom("apple", "apple");
+    const { message } = await store.appendMessage(draft("general", "hi"));
+    for (const user of ["zed", "amy", "kim"]) {
+      await store.react({
+        id: message.id,
+        userKey: user,
+        user,
+        emoji: "👍",
+        on: true,
+      });
+    }
+    const source = await storage.source();
+    await source.snapshot(async (reader) => {
+      for (const limit of [1, 2, 1000]) {
+        assert.deepEqual(keys(await walk(reader, "rooms", limit)), [
+          "general",
+          "zebra",
+          "apple",
+        ]);
+        assert.deepEqual(
+          (await walk(reader, "reactions", limit)).map((row) => row.user_key),
+          ["zed", "amy", "kim"],
+        );
+      }
+    });
+  });
+
+  test("count matches the rows the pages give, in every table", async (storage) => {
+    await populate(await storage.store());
+    const source = await storage.source();
+    await source.snapshot(async (reader) => {
+      for (const table of TABLES) {
+        const count = await reader.count(table);
+        assert.ok(count > 0, `${table.table} holds rows`);
+        assert.equal(
+          (await walk(reader, table.table, 3)).length,
+          count,
+          table.table,
+        );
+      }
+    });
+  });
+
+  test("inUse is undefined on a store as a first start leaves it, its rooms without messages counting as empty", async (storage) => {
+    const store = await storage.store();
+    await store.createRoom("kitchen", "kitchen");
+    const source = await storage.source();
+    await source.snapshot(async (reader) => {
+      assert.equal(await reader.count(spec("rooms")), 2);
+      assert.equal(await reader.count(spec("streams")), 2);
+    });
+    const target = await storage.target();
+    assert.equal(await inUse(target), undefined);
+  });
+
+  test(
+    "inUse names what a store with accounts or with messages holds",
+    async (storage, fresh) => {
+      await (await storage.store()).createAccount(account("amy"));
+      assert.match((await inUse(await storage.target()))!, /accounts/);
+      const other = await fresh();
+      await (await other.store()).appendMessage(draft("general", "hi"));
+      assert.match((await inUse(await other.target()))!, /messages/);
+    },
+  );
+
+  test("a transaction commits when its work resolves, and one whose work throws changes nothing", async (storage) => {
+    const target = await storage.target();
+    const failure = new Error("the import failed half-way");
+    await assert.rejects(
+      target.transaction(async (writer) => {
+        await writer.clear();
+        await writer.insert(spec("accounts"), [accountRow("amy")]);
+        assert.match((await writer.inUse())!, /accounts/);
+        throw failure;
+      }),
+      (error) => error === failure,
+    );
+    const source = await storage.source();
+    await source.snapshot(async (reader) => {
+      assert.deepEqual(await walk(reader, "accounts", 10), []);
+      assert.deepEqual(keys(await walk(reader, "rooms", 10)), ["general"]);
+    });
+    await target.transaction(async (writer) => {
+      await writer.insert(spec("accounts"), [accountRow("bob")]);
+    });
+    await source.snapshot(async (reader) => {
+      assert.deepEqual(await walk(reader, "accounts", 10), [
+        accountRow("bob"),
+      ]);
+    });
+    const store = await storage.store();
+    assert.equal(await store.findAccount("amy"), undefined);
+    assert.equal((await store.findAccount("bob"))?.username, "BOB");
+  });
+
+  test("a refused row throws RowError with its index in the batch, and the transaction changes nothing", async (storage) => {
+    const target = await storage.target();
+    const accounts = spec("accounts");
+    const refused = (index: number) => (error: unknown) => {
+      assert.ok(error instanceof RowError, String(error));
+      assert.equal(error.index, index);
+      return true;
+    };
+    // A duplicate key inside the batch.
+    await assert.rejects(
+      target.transaction(async (writer) => {
+        await writer.insert(
+          accounts,
+          ["amy", "bob", "amy", "cy"].map(
+            (key) => accountRow(key),
+          ),
+        );
+      }),
+      refused(2),
+    );
+    // The key of a row an earlier batch inserted.
+    await assert.rejects(
+      target.transaction(async (writer) => {
+        await writer.insert(accounts, [accountRow("amy")]);
+        await writer.insert(
+          accounts,
+          ["bob", "cy", "amy", "dan"].map(
+            (key) => accountRow(key),
+          ),
+        );
+      }),
+      refused(2),
+    );
+    // A batch of one.
+    await assert.rejects(
+      target.transaction(async (writer) => {
+        await writer.insert(accounts, [accountRow("amy")]);
+        await writer.insert(accounts, [accountRow("amy")]);
+      }),
+      refused(0),
+    );
+    const source = await storage.source();
+    await source.snapshot(async (reader) => {
+      assert.equal(await reader.count(accounts), 0);
+    });
+  });
+
+  test("check reports a message beyond its stream's last seq and a room without a stream line, and nothing when consistent", async (storage) => {
+    const target = await storage.target();
+    const rolledBack = new Error("rolled back");
+    await assert.rejects(
+      target.transaction(async (writer) => {
+        await writer.clear();
+        await writer.insert(spec("rooms"), [roomRow("general")]);
+        await writer.insert(spec("streams"), [
+          { key: "general", last_seq: 2 },
+        ]);
+        await writer.insert(spec("messages"), [messageRow(1), messageRow(2)]);
+        assert.equal(await writer.check(), undefined);
+        await writer.insert(spec("messages"), [messageRow(3)]);
+        assert.match(
+          (await writer.check())!,
+          /^message m3 has seq 3 beyond its stream general \(last_seq 2\)$/,
+        );
+        throw rolledBack;
+      }),
+      (error) => error === rolledBack,
+    );
+    await assert.rejects(
+      target.transaction(async (writer) => {
+        await writer.clear();
+        await writer.insert(spec("rooms"), [roomRow("general")]);
+        assert.equal(await writer.check(), "room general has no stream line");
+        throw rolledBack;
+      }),
+      (error) => error === rolledBack,
+    );
+    // As a first start left it.
+    await target.transaction(async (writer) => {
+      assert.equal(await writer.check(), undefined);
+    });
+  });
+
+  test(
+    "what the source exports, the target of a fresh store imports, and the lines read back are the same",
+    async (storage, fresh) => {
+      await populate(await storage.store());
+      const lines = await exportLines(await storage.source());
+      const kinds = new Set(lines.map((line) => JSON.parse(line).kind));
+      for (const table of TABLES) {
+        assert.ok(kinds.has(table.kind), `${table.kind} lines`);
+      }
+      assert.ok(kinds.has("private_message"));
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const again = await exportLines(await copy.source());
+      // The header holds the time of the export.
+      assert.deepEqual(again.slice(1), lines.slice(1));
+    },
+  );
+
+  test(
+    "after an import, the store goes on from the imported seqs and audit ids",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      const history = await store.history("general", { limit: 100 });
+      const audit = await store.auditLog({ limit: 100 });
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual(
+        await imported.history("general", { limit: 100 }),
+        history,
+      );
+      assert.deepEqual(await imported.auditLog({ limit: 100 }), audit);
+      const next = await imported.appendMessage(draft("general", "next"));
+      assert.equal(next.message.seq, history.at(-1)!.seq + 1);
+      const entry = await imported.addAuditEntry({
+        at: 3000,
+        by: "root",
+        action: "delete_room",
+        room: "kitchen",
+        address: "10.0.0.1",
+      });
+      assert.equal(entry.id, Math.max(...audit.map((a) => a.id)) + 1);
+    },
+  );
+}
+
+function spec(table: string): TableSpec {
+  const found = TABLES.find((t) => t.table === table);
+  if (!found) throw new Error(`no table ${table}`);
+  return found;
+}
+
+/**
+ * Every page of a table, walked by cursors until an empty page; fails at
+ * the first row a page gives again (rather than walking forever).
+ */
+async function pagesOf(
+  reader: TableReader,
+  table: TableSpec,
+  limit: number,
+): Promise<Row[][]> {
+  const pages: Row[][] = [];
+  const seen = new Set<string>();
+  let cursor: unknown[] | undefined;
+  while (true) {
+    const page = await reader.page(table, cursor, limit);
+    assert.ok(page.rows.length <= limit);
+    if (page.rows.length === 0) return pages;
+    for (const row of page.rows) {
+      const key = JSON.stringify(table.key.map((column) => row[column]));
+      assert.ok(!seen.has(key), `${table.table} ${key} comes twice`);
+      seen.add(key);
+    }
+    assert.ok(page.cursor !== undefined, "a page with rows has a cursor");
+    pages.push(page.rows);
+    cursor = page.cursor;
+  }
+}
+
+async function walk(
+  reader: TableReader,
+  table: string,
+  limit: number,
+): Promise<Row[]> {
+  return (await pagesOf(reader, spec(table), limit)).flat();
+}
+
+function texts(rows: Row[]): unknown[] {
+  return rows.map((row) => row.text);
+}
+
+function keys(rows: Row[]): unknown[] {
+  return rows.map((row) => row.key);
+}
+
+async function inUse(target: ImportTarget): Promise<string | undefined> {
+  let said: string | undefined;
+  await target.transaction(async (writer: TableWriter) => {
+    said = await writer.inUse();
+  });
+  return said;
+}
+
+/** A row of a table: the values given, every other column null. */
+function rowOf(table: string, values: Row): Row {
+  const row: Row = {};
+  for (const column of spec(table).columns) {
+    const value = values[column.name] ?? null;
+    if (value === null && !column.nullable) {
+      throw new Error(`${table}.${column.name} needs a value`);
+    }
+    row[column.name] = value;
+  }
+  return row;
+}
+
+function accountRow(key: string): Row {
+  return rowOf("accounts", {
+    key,
+    username: key.toUpperCase(),
+    password_hash: `hash-${key}`,
+    role: "user",
+    created_at: 1_700_000_000_000,
+    skeleton: key,
+    bot: false,
+  });
+}
+
+function roomRow(key: string): Row {
+  return rowOf("rooms", {
+    key,
+    name: key,
+    created_at: 1_700_000_000_000,
+    private: false,
+  });
+}
+
+/** Message `seq` of general, with the id `m<seq>`. */
+function messageRow(seq: number): Row {
+  return rowOf("messages", {
+    stream: "general",
+    seq,
+    id: `m${seq}`,
+    user_key: "alice",
+    user: "Alice",
+    room: "general",
+    text: `message ${seq}`,
+    ts: 1_700_000_000_000 + seq,
+    sender: "",
+    deleted: false,
+  });
+}
+
+/**
+ * The lines of an export with secrets, the header first. Fails past
+ * `MAX_LINES` (the stores here hold far fewer rows) rather than forever
+ * when a source's pages do not move on.
+ */
+async function exportLines(source: ExportSource): Promise<string[]> {
+  const lines: string[] = [];
+  await exportStore(source, (chunk) => {
+    lines.push(...chunk.trimEnd().split("\n"));
+    if (lines.length > MAX_LINES) {
+      return Promise.reject(new Error(`an export of over ${MAX_LINES} lines`));
+    }
+    return Promise.resolve();
+  }, { includeSecrets: true, pageSize: 2 });
+  return lines;
+}
+
+const MAX_LINES = 1000;
+
+async function* each(lines: string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+/** Writes a row into every table an export holds, as a server does. */
+async function populate(store: Store): Promise<void> {
+  const now = 1_700_000_000_000;
+  const later = Date.now() + 86_400_000;
+  await store.secret("contract", "a secret value");
+  for (const key of ["alice", "bob"]) {
+    await store.createAccount(account(key));
+  }
+  await store.createAccount({ ...account("ci"), bot: true });
+  await store.createSession("session-hash", {
+    userKey: "alice",
+    expiresAt: later,
+  });
+  await store.createPasswordReset("reset-hash", {
+    userKey: "bob",
+    expiresAt: later,
+  });
+  await store.createApiToken({
+    id: "token-1",
+    userKey: "ci",
+    name: "deploys",
+    tokenHash: "token-hash",
+    createdAt: now,
+  });
+  await store.createRoom("Team", "team", { private: true, owner: "alice" });
+  await store.updateRoom("team", { retentionDays: 30 });
+  await store.createHook({
+    id: "hook-1",
+    roomKey: "team",
+    name: "CI",
+    secretHash: "hook-hash",
+    createdBy: "alice",
+    createdAt: now,
+  });
+  await store.addMember("bob", "team");
+  await store.createInvite({
+    code: "invite-code",
+    roomKey: "team",
+    createdBy: "alice",
+    createdAt: now,
+    expiresAt: later,
+  });
+  await store.addBan({ userKey: "mallory", ...BAN });
+  await store.addBan({
+    userKey: "eve",
+    roomKey: "team",
+    ...BAN,
+    expiresAt: later,
+  });
+  const upload = {
+    id: "0f".repeat(16),
+    hash: "ab".repeat(32),
+    name: "photo.png",
+    size: 1234,
+    type: "image/png",
+    uploader: "alice",
+    width: 10,
+    height: 20,
+    createdAt: now,
+  };
+  await store.saveUpload(upload);
+  const { message: first } = await store.appendMessage(
+    draft("general", "a picture for @bob", {
+      clientId: "c1",
+      attachments: [{
+        url: `/files/${upload.id}/photo.png`,
+        name: "photo.png",
+        size: 1234,
+        type: "image/png",
+      }],
+    }),
+  );
+  const { message: typo } = await store.appendMessage(
+    draft("general", "typo"),
+  );
+  await store.updateMessage(typo.id, { text: "fixed" });
+  const { message: gone } = await store.appendMessage(
+    draft("general", "oops"),
+  );
+  await store.updateMessage(gone.id, { deleted: true });
+  const { message: reply } = await store.appendMessage(
+    draft("general", "nice", {
+      userKey: "bob",
+      user: "BOB",
+      replyTo: first.id,
+    }),
+  );
+  for (const key of ["bob", "alice"]) {
+    await store.react({
+      id: reply.id,
+      userKey: key,
+      user: key.toUpperCase(),
+      emoji: "👍",
+      on: true,
+    });
+  }
+  await store.pin(first.id, true);
+  await store.appendMessage(draft("team", "team only"));
+  await store.markRead("bob", "general", 2);
+  await store.appendPrivate(dm("alice", "bob", "psst"));
+  await store.appendPrivate(
+    dm("alice", "carol", "later", { delivered: false }),
+  );
+  await store.createWebhook({
+    id: "webhook-1",
+    roomKey: "general",
+    url: "https://hooks.example/general",
+    secret: "signing-secret",
+    createdBy: "alice",
+    createdAt: now,
+  });
+  await store.recordWebhookOutcome("webhook-1", {
+    at: now + 1,
+    ok: false,
+    status: 500,
+    error: "HTTP 500",
+  });
+  await store.savePushSubscription({
+    endpoint: "https://push.example/bob",
+    userKey: "bob",
+    p256dh: "bob-p256dh",
+    auth: "bob-auth",
+    createdAt: now,
+  });
+  await store.addAuditEntry({
+    at: now,
+    by: "alice",
+    action: "ban",
+    target: "mallory",
+    reason: "spam",
+    address: "10.0.0.1",
+    details: { server: true, duration_s: 60 },
+  });
+  await store.addAuditEntry({
+    at: now + 1,
+    by: "alice",
+    action: "delete_room",
+    room: "kitchen",
+    address: "10.0.0.1",
+  });
+}

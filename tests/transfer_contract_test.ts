@@ -1,0 +1,83 @@
+/**
+ * Export and import on both stores: the transfer contract
+ * (tests/transfer_contract.ts) on a SQLite file in a temporary folder and
+ * on a real PostgreSQL server started for this file, a fresh schema per
+ * test.
+ */
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { PostgresStore } from "../server/store/postgres.ts";
+import { SqliteStore } from "../server/store/sqlite.ts";
+import { PostgresSource, PostgresTarget } from "../server/transfer/postgres.ts";
+import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
+import { transferContract } from "./transfer_contract.ts";
+import {
+  type PostgresService,
+  postgresSkipReason,
+  startPostgres,
+} from "./services.ts";
+
+const GENERAL = { name: "general", key: "general" };
+const OPTIONS = { busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs };
+
+transferContract("SQLite transfer", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+  const path = `${dir}/chat.db`;
+  const open = () =>
+    SqliteStore.open(path, { ...OPTIONS, permanentRooms: [GENERAL] });
+  try {
+    // As a server's first start leaves it.
+    await (await open()).close();
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+  return {
+    store: open,
+    source: () => SqliteSource.open(path, OPTIONS),
+    target: () => SqliteTarget.open(path, OPTIONS),
+    dispose: () => Deno.remove(dir, { recursive: true }),
+  };
+});
+
+const server = await startPostgres();
+
+if (!server) {
+  Deno.test({
+    name: `PostgreSQL transfer: skipped, ${postgresSkipReason()}`,
+    ignore: true,
+    fn() {},
+  });
+} else {
+  registerPostgresTests(server);
+}
+
+function registerPostgresTests(pg: PostgresService): void {
+  let schemas = 0;
+
+  transferContract("PostgreSQL transfer", async () => {
+    const name = `x_${++schemas}`;
+    await pg.psql(`CREATE SCHEMA ${name}`);
+    const drop = () => pg.psql(`DROP SCHEMA ${name} CASCADE`).then(() => {});
+    const url = `${pg.url}?search_path=${name}`;
+    const open = () => PostgresStore.open(url, { permanentRooms: [GENERAL] });
+    try {
+      // As a server's first start leaves it.
+      await (await open()).close();
+    } catch (error) {
+      await drop();
+      throw error;
+    }
+    return {
+      store: open,
+      source: () => PostgresSource.open(url),
+      target: () => PostgresTarget.open(url),
+      dispose: drop,
+    };
+  });
+
+  // Last, inside a test so the sanitizers see the processes end. A run
+  // that never gets here (--filter, a crash) stops the server at unload.
+  Deno.test("PostgreSQL transfer: stop the test server", async () => {
+    await pg.stop();
+  });
+}
