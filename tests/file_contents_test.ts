@@ -37,8 +37,6 @@ if (!server) {
 }
 
 function registerPostgresTests(pg: PostgresService): void {
-  let schemas = 0;
-
   /**
    * A fresh schema with the store's tables (file_contents is one of them),
    * and a temporary folder of its own for the staging folders.
@@ -46,16 +44,15 @@ function registerPostgresTests(pg: PostgresService): void {
   async function freshPlace(): Promise<
     { url: string; tempDir: string; drop(): Promise<void> }
   > {
-    const name = `f_${++schemas}`;
-    await pg.psql(`CREATE SCHEMA ${name}`);
-    const url = `${pg.url}?search_path=${name}`;
+    const schema = await pg.freshSchema();
+    const url = schema.url;
     await (await PostgresStore.open(url, { permanentRooms: [] })).close();
     const tempDir = await Deno.makeTempDir({ prefix: "chat-tmp-test-" });
     return {
       url,
       tempDir,
       async drop() {
-        await pg.psql(`DROP SCHEMA ${name} CASCADE`);
+        await schema.drop();
         await Deno.remove(tempDir, { recursive: true });
       },
     };

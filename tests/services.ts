@@ -17,6 +17,12 @@ export interface PostgresService {
   createDatabase(name: string): Promise<string>;
   /** Drops a database, closing the connections still open to it. */
   dropDatabase(name: string): Promise<void>;
+  /**
+   * A fresh, empty place for one test: a schema of its own that the URL
+   * puts first on the search path (CREATE DATABASE costs 100-300 ms a
+   * test); `drop` removes it with everything in it.
+   */
+  freshSchema(): Promise<{ url: string; drop(): Promise<void> }>;
   /** Shuts the server down (fast) and keeps its data, for outage tests. */
   shutdown(): Promise<void>;
   /** Starts the server again after `shutdown()`, on the same port. */
@@ -181,9 +187,18 @@ export async function startPostgres(
       command,
     ]);
   let stopping: Promise<void> | undefined;
+  let schemas = 0;
   return {
     url,
     psql,
+    async freshSchema() {
+      const name = `t_${++schemas}`;
+      await psql(`CREATE SCHEMA ${name}`);
+      return {
+        url: `${url}?search_path=${name}`,
+        drop: () => psql(`DROP SCHEMA ${name} CASCADE`).then(() => {}),
+      };
+    },
     async createDatabase(name) {
       await psql(`CREATE DATABASE ${quoteIdent(name)}`);
       return `postgres://postgres@127.0.0.1:${port}/${

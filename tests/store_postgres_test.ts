@@ -43,30 +43,13 @@ if (!server) {
 }
 
 function registerTests(pg: PostgresService): void {
-  let schemas = 0;
-
-  /**
-   * A fresh, empty place on the shared server: a schema that the URL puts
-   * first on the search path (CREATE DATABASE costs ~100-300 ms a test).
-   */
-  async function freshSchema(): Promise<
-    { url: string; drop(): Promise<void> }
-  > {
-    const name = `t_${++schemas}`;
-    await pg.psql(`CREATE SCHEMA ${name}`);
-    return {
-      url: `${pg.url}?search_path=${name}`,
-      drop: () => pg.psql(`DROP SCHEMA ${name} CASCADE`).then(() => {}),
-    };
-  }
-
   /** Runs a body with `count` stores open on one fresh database. */
   function withStores(
     count: number,
     body: (stores: PostgresStore[], url: string) => Promise<void>,
   ): () => Promise<void> {
     return async () => {
-      const db = await freshSchema();
+      const db = await pg.freshSchema();
       const stores: PostgresStore[] = [];
       try {
         for (let i = 0; i < count; i++) {
@@ -108,7 +91,7 @@ function registerTests(pg: PostgresService): void {
   }
 
   storeContract("PostgresStore", async () => {
-    const db = await freshSchema();
+    const db = await pg.freshSchema();
     return {
       open: () => PostgresStore.open(db.url, OPTIONS),
       dispose: () => db.drop(),
@@ -200,7 +183,7 @@ function registerTests(pg: PostgresService): void {
   Deno.test(
     "PostgresStore: stores opening together migrate once and create general once",
     async () => {
-      const db = await freshSchema();
+      const db = await pg.freshSchema();
       const stores: PostgresStore[] = [];
       try {
         const opened = await Promise.allSettled(
@@ -327,7 +310,7 @@ function registerTests(pg: PostgresService): void {
   Deno.test(
     "PostgresStore: a database from a newer server is refused with a clear error",
     async () => {
-      const db = await freshSchema();
+      const db = await pg.freshSchema();
       try {
         await (await PostgresStore.open(db.url, OPTIONS)).close();
         await inspect(
@@ -499,7 +482,7 @@ function registerTests(pg: PostgresService): void {
   ): () => Promise<void> {
     return async () => {
       const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-      const db = await freshSchema();
+      const db = await pg.freshSchema();
       const sqlite = new SqliteStore(`${dir}/chat.db`, SQLITE_OPTIONS);
       const pgStore = await PostgresStore.open(db.url, OPTIONS);
       try {

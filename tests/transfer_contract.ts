@@ -21,7 +21,7 @@ import {
   type TableReader,
   type TableWriter,
 } from "../server/transfer/mod.ts";
-import { account, BAN, dm, draft } from "./store_contract/support.ts";
+import { account, BAN, dm, draft, UPLOAD } from "./store_contract/support.ts";
 
 /** How the contract opens one implementation on fresh storage. */
 export interface TransferFixture {
@@ -581,17 +581,7 @@ async function populate(store: Store): Promise<void> {
     ...BAN,
     expiresAt: later,
   });
-  const upload = {
-    id: "0f".repeat(16),
-    hash: "ab".repeat(32),
-    name: "photo.png",
-    size: 1234,
-    type: "image/png",
-    uploader: "alice",
-    width: 10,
-    height: 20,
-    createdAt: now,
-  };
+  const upload = { ...UPLOAD, createdAt: now };
   await store.saveUpload(upload);
   const { message: first } = await store.appendMessage(
     draft("general", "a picture for @bob", {

@@ -52,13 +52,8 @@ if (!server) {
 }
 
 function registerPostgresTests(pg: PostgresService): void {
-  let schemas = 0;
-
   transferContract("PostgreSQL transfer", async () => {
-    const name = `x_${++schemas}`;
-    await pg.psql(`CREATE SCHEMA ${name}`);
-    const drop = () => pg.psql(`DROP SCHEMA ${name} CASCADE`).then(() => {});
-    const url = `${pg.url}?search_path=${name}`;
+    const { url, drop } = await pg.freshSchema();
     const open = () => PostgresStore.open(url, { permanentRooms: [GENERAL] });
     try {
       // As a server's first start leaves it.

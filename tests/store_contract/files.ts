@@ -3,23 +3,10 @@
  * deleteUpload, uploadStreams, sweepUploads, hashInUse, and secret.
  */
 import assert from "node:assert/strict";
-import { type StoredUpload } from "../../server/store/mod.ts";
-import { draft, type StoreTest } from "./support.ts";
+import { draft, type StoreTest, UPLOAD } from "./support.ts";
 
 /** The contract of the upload records. */
 export function files(test: StoreTest): void {
-  const UPLOAD: StoredUpload = {
-    id: "0f".repeat(16),
-    hash: "ab".repeat(32),
-    name: "photo.png",
-    size: 1234,
-    type: "image/png",
-    uploader: "alice",
-    width: 10,
-    height: 20,
-    createdAt: 1_700_000_000_000,
-  };
-
   test("saveUpload records an upload and findUpload finds it by id", async (store) => {
     await store.saveUpload(UPLOAD);
     assert.deepEqual(await store.findUpload(UPLOAD.id), UPLOAD);

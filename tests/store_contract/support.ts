@@ -12,6 +12,7 @@ import type {
   MessageDraft,
   PrivateDraft,
   Store,
+  StoredUpload,
 } from "../../server/store/mod.ts";
 
 /**
@@ -83,6 +84,19 @@ export const PHOTO: Attachment = {
   name: "photo.png",
   size: 1234,
   type: "image/png",
+};
+
+/** An upload record (an image of 10 x 20 pixels, by Alice). */
+export const UPLOAD: StoredUpload = {
+  id: "0f".repeat(16),
+  hash: "ab".repeat(32),
+  name: "photo.png",
+  size: 1234,
+  type: "image/png",
+  uploader: "alice",
+  width: 10,
+  height: 20,
+  createdAt: 1_700_000_000_000,
 };
 
 /** An account draft named after its key. */
