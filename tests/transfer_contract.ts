@@ -279,39 +279,23 @@ export function transferContract(
       assert.equal(error.index, index);
       return true;
     };
-    // A duplicate key inside the batch.
-    await assert.rejects(
-      target.transaction(async (writer) => {
-        await writer.insert(
-          accounts,
-          ["amy", "bob", "amy", "cy"].map(
-            (key) => accountRow(key),
-          ),
-        );
-      }),
-      refused(2),
-    );
-    // The key of a row an earlier batch inserted.
-    await assert.rejects(
-      target.transaction(async (writer) => {
-        await writer.insert(accounts, [accountRow("amy")]);
-        await writer.insert(
-          accounts,
-          ["bob", "cy", "amy", "dan"].map(
-            (key) => accountRow(key),
-          ),
-        );
-      }),
-      refused(2),
-    );
-    // A batch of one.
-    await assert.rejects(
-      target.transaction(async (writer) => {
-        await writer.insert(accounts, [accountRow("amy")]);
-        await writer.insert(accounts, [accountRow("amy")]);
-      }),
-      refused(0),
-    );
+    // A duplicate key inside one batch, the key of a row an earlier batch
+    // inserted, and a batch of one: each refused at its index in its batch.
+    const cases = [
+      { batches: [["amy", "bob", "amy", "cy"]], index: 2 },
+      { batches: [["amy"], ["bob", "cy", "amy", "dan"]], index: 2 },
+      { batches: [["amy"], ["amy"]], index: 0 },
+    ];
+    for (const { batches, index } of cases) {
+      await assert.rejects(
+        target.transaction(async (writer) => {
+          for (const keys of batches) {
+            await writer.insert(accounts, keys.map((key) => accountRow(key)));
+          }
+        }),
+        refused(index),
+      );
+    }
     const source = await storage.source();
     await source.snapshot(async (reader) => {
       assert.equal(await reader.count(accounts), 0);
