@@ -409,6 +409,79 @@ Deno.test("SqliteStore: under a steady stream of appends the words are indexed a
     assert.ok(n < 500, `${n} of 1,000 still waiting when the stream stopped`);
   }));
 
+const countOf = (reader: DatabaseSync, sql: string) =>
+  (reader.prepare(sql).get() as { n: number }).n;
+
+Deno.test("SqliteStore: a commit that brings a pass's worth of unindexed messages indexes them all itself, those waiting before it too", () =>
+  withStoreAndReader(async (store, reader) => {
+    // Five commits of one: each waits for a pass.
+    for (let i = 0; i < 5; i++) {
+      await store.appendMessage(inGeneral(`earlier ${i}`));
+    }
+    // Sixty appends in one turn share one commit: 65 unindexed with it.
+    await Promise.all(Array.from(
+      { length: 60 },
+      (_, i) => store.appendMessage(inGeneral(`batched ${i}`)),
+    ));
+    // Read as the appends are acknowledged, before any timer's pass.
+    assert.equal(
+      countOf(reader, "SELECT count(*) AS n FROM search_pending"),
+      0,
+    );
+    assert.equal(
+      countOf(
+        reader,
+        "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'earlier OR batched'",
+      ),
+      65,
+    );
+  }));
+
+Deno.test("SqliteStore: a search index that refuses words leaves the batch stored and its messages pending, found once it takes them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  const store = await SqliteStore.open(path, OPTIONS);
+  const other = new DatabaseSync(path);
+  const logged: string[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => logged.push(args.join(" "));
+  try {
+    other.exec(`CREATE TRIGGER refuse_words BEFORE INSERT ON search_words
+      BEGIN SELECT RAISE(ABORT, 'no words today'); END`);
+    const appended = await Promise.all(Array.from(
+      { length: 70 },
+      (_, i) => store.appendMessage(inGeneral(`refused ${i}`)),
+    ));
+    assert.deepEqual(
+      appended.map((a) => a.message.seq),
+      appended.map((_, i) => i + 1),
+    );
+    assert.equal(
+      countOf(other, "SELECT count(*) AS n FROM search_pending"),
+      70,
+    );
+    assert.equal(
+      countOf(
+        other,
+        "SELECT count(*) AS n FROM messages WHERE text LIKE 'refused %'",
+      ),
+      70,
+    );
+    assert.ok(
+      logged.some((line) => line.includes("no words today")),
+      logged.join("\n"),
+    );
+    other.exec("DROP TRIGGER refuse_words");
+    assert.equal((await searchGeneral(store, "refused")).length, 10);
+    assert.equal(countOf(other, "SELECT count(*) AS n FROM search_pending"), 0);
+  } finally {
+    console.error = error;
+    other.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: messages a crash left unindexed are indexed when it opens again", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;

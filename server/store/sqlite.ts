@@ -207,7 +207,9 @@ const MAX_PREFIX_WORDS = 64;
 // (docs/performance.md, "Search words indexed a moment later"). A search
 // indexes what is pending first, so it finds every acknowledged message.
 // At most this many wait, for at most this long: a pass costs about 20 µs a
-// message, so one of 64 holds the thread that runs it for 1 to 2 ms.
+// message, so one of 64 holds the thread that runs it for 1 to 2 ms. A
+// commit that brings this many indexes them in its own transaction instead
+// (#indexWithBatch), saving the pass its commit.
 const INDEX_BATCH = 64;
 const INDEX_DELAY_MS = 100;
 
@@ -236,10 +238,10 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, string>();
   #touched = new Set<string>();
-  // Rowids of messages stored and not yet indexed (search_pending's rows)
-  // and of those the batch being committed added.
+  // Rowids of messages stored and not yet indexed (search_pending's rows),
+  // and the messages the batch being committed added.
   #unindexed = new Set<number>();
-  #batchRowids: number[] = [];
+  #batchRows: { rowid: number; text: string }[] = [];
   #indexTimer?: ReturnType<typeof setTimeout>;
   // The timer armed is the one for a full batch (no delay).
   #indexFull = false;
@@ -833,6 +835,7 @@ export class SqliteStore implements Store {
   // back with it) and read again next time.
   #appendAll(jobs: QueuedAppend[]): Appended<MessageBase>[] {
     const before = this.#totalChanges();
+    let indexed = false;
     try {
       const results = this.#transaction(() => {
         const results = jobs.map((job) => job.run());
@@ -840,12 +843,21 @@ export class SqliteStore implements Store {
         for (const stream of this.#touched) {
           write.run(this.#lastSeq.get(stream)!, stream);
         }
+        indexed = this.#indexWithBatch();
         return results;
       });
       // Only now: a COMMIT that fails (a full disk) must forget them too.
       this.#touched.clear();
-      for (const rowid of this.#batchRowids) this.#unindexed.add(rowid);
-      this.#batchRowids = [];
+      if (indexed) {
+        // Armed for those now indexed: the next to wait arms it anew.
+        clearTimeout(this.#indexTimer);
+        this.#indexTimer = undefined;
+        this.#indexFull = false;
+        this.#unindexed.clear();
+      } else {
+        for (const { rowid } of this.#batchRows) this.#unindexed.add(rowid);
+      }
+      this.#batchRows = [];
       this.#indexSoon();
       // A failed batch's changes are not taken off: they count as writes.
       this.#appendChanges += this.#totalChanges() - before;
@@ -855,9 +867,53 @@ export class SqliteStore implements Store {
     } catch (error) {
       for (const stream of this.#touched) this.#lastSeq.delete(stream);
       this.#touched.clear();
-      this.#batchRowids = [];
+      this.#batchRows = [];
       if (storageProblem(error)) this.#storageError = error as Error;
       throw error;
+    }
+  }
+
+  // Inside the batch's transaction. Once a pass's worth waits, counting the
+  // batch's own messages, the batch indexes them all itself: their words
+  // share its commit and fsync instead of a pass's (a busy store's commits
+  // are what a message costs most), and its own messages skip
+  // search_pending. Otherwise the batch's messages wait there for a pass.
+  // True when indexed; a failure indexing (undone to the savepoint) leaves
+  // them all pending and the appends stand.
+  #indexWithBatch(): boolean {
+    if (this.#unindexed.size + this.#batchRows.length >= INDEX_BATCH) {
+      this.#q("SAVEPOINT index_batch").run();
+      try {
+        this.#indexStored(this.#unindexed);
+        for (const { rowid, text } of this.#batchRows) {
+          this.#indexWords(rowid, text);
+        }
+        this.#q("RELEASE index_batch").run();
+        return true;
+      } catch (error) {
+        this.#q("ROLLBACK TO index_batch").run();
+        this.#q("RELEASE index_batch").run();
+        console.error(`Indexing messages for search failed: ${error}`);
+      }
+    }
+    const wait = this.#q(
+      "INSERT OR IGNORE INTO search_pending (message) VALUES (?)",
+    );
+    for (const { rowid } of this.#batchRows) wait.run(rowid);
+    return false;
+  }
+
+  // Indexes messages stored earlier with the text each has now (an edit or
+  // a delete since is no matter), and takes them out of search_pending.
+  #indexStored(rowids: Iterable<number>): void {
+    const read = this.#arrays(
+      "SELECT text FROM messages WHERE rowid = ? AND deleted = 0",
+    );
+    const done = this.#q("DELETE FROM search_pending WHERE message = ?");
+    for (const rowid of rowids) {
+      const row = read.get(rowid) as unknown as [string] | undefined;
+      if (row) this.#indexWords(rowid, row[0]);
+      done.run(rowid);
     }
   }
 
@@ -904,17 +960,7 @@ export class SqliteStore implements Store {
     if (this.#unindexed.size === 0) return;
     const rowids = [...this.#unindexed];
     const before = this.#totalChanges();
-    this.#transaction(() => {
-      const read = this.#arrays(
-        "SELECT text FROM messages WHERE rowid = ? AND deleted = 0",
-      );
-      const done = this.#q("DELETE FROM search_pending WHERE message = ?");
-      for (const rowid of rowids) {
-        const row = read.get(rowid) as unknown as [string] | undefined;
-        if (row) this.#indexWords(rowid, row[0]);
-        done.run(rowid);
-      }
-    });
+    this.#transaction(() => this.#indexStored(rowids));
     this.#appendChanges += this.#totalChanges() - before;
     this.#unindexed.clear();
   }
@@ -994,10 +1040,10 @@ export class SqliteStore implements Store {
     for (const upload of uploadIdsOf(m.attachments)) {
       refer.run(upload, id, stream);
     }
-    const rowid = Number(inserted.lastInsertRowid);
-    this.#q("INSERT OR IGNORE INTO search_pending (message) VALUES (?)")
-      .run(rowid);
-    this.#batchRowids.push(rowid);
+    this.#batchRows.push({
+      rowid: Number(inserted.lastInsertRowid),
+      text: m.text,
+    });
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
     const mentioned = mentionKeys(m.text, m.userKey);
