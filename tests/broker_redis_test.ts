@@ -9,24 +9,15 @@ import type { Publication } from "../server/broker/mod.ts";
 import { brokerContract } from "./broker_contract.ts";
 import { eventually } from "./harness.ts";
 import {
+  REDIS,
   redisClient,
   type RedisService,
-  redisSkipReason,
   startRedis,
   startRedisOnPort,
+  testsOnService,
 } from "./services.ts";
 
-const server = await startRedis();
-
-if (!server) {
-  Deno.test({
-    name: `RedisBroker: skipped, ${redisSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerTests(server);
-}
+await testsOnService("RedisBroker", REDIS, registerTests);
 
 let nodes = 0;
 
@@ -115,10 +106,5 @@ function registerTests(redis: RedisService): void {
       await back?.stop();
       await own.stop();
     }
-  });
-
-  // Last, inside a test so the sanitizers see the process end.
-  Deno.test("RedisBroker: stop the test server", async () => {
-    await redis.stop();
   });
 }

@@ -10,11 +10,7 @@ import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { PostgresFileContents } from "../server/file_contents/postgres.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { fileContentsContract, stage } from "./file_contents_contract.ts";
-import {
-  type PostgresService,
-  postgresSkipReason,
-  startPostgres,
-} from "./services.ts";
+import { POSTGRES, type PostgresService, testsOnService } from "./services.ts";
 
 fileContentsContract("DiskFileContents", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-files-test-" });
@@ -24,17 +20,7 @@ fileContentsContract("DiskFileContents", async () => {
   };
 });
 
-const server = await startPostgres();
-
-if (!server) {
-  Deno.test({
-    name: `PostgresFileContents: skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerPostgresTests(server);
-}
+await testsOnService("PostgresFileContents", POSTGRES, registerPostgresTests);
 
 function registerPostgresTests(pg: PostgresService): void {
   /**
@@ -143,10 +129,4 @@ function registerPostgresTests(pg: PostgresService): void {
       }
     }),
   );
-
-  // Last, inside a test so the sanitizers see the processes end. A run
-  // that never gets here (--filter, a crash) stops the server at unload.
-  Deno.test("PostgresFileContents: stop the test server", async () => {
-    await pg.stop();
-  });
 }

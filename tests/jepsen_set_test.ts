@@ -28,13 +28,14 @@ import {
   TestClient,
 } from "./harness.ts";
 import {
+  needing,
+  POSTGRES,
   type PostgresService,
-  postgresSkipReason,
   type RedisService,
   redisSkipReason,
-  startPostgres,
   startRedis,
   startRedisOnPort,
+  testsOnService,
 } from "./services.ts";
 
 /** Any wait for a server's answer: generous, the machine is shared. */
@@ -61,18 +62,11 @@ interface Message {
   deleted?: boolean;
 }
 
-const skipReason = postgresSkipReason() ?? redisSkipReason();
-const pg = skipReason ? null : await startPostgres();
-
-if (!pg) {
-  Deno.test({
-    name: `jepsen set: skipped, ${skipReason}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerTests(pg);
-}
+await testsOnService(
+  "jepsen set",
+  needing(POSTGRES, redisSkipReason),
+  registerTests,
+);
 
 /** Three nodes that a test may kill and start again; all stopped at the end. */
 class Nodes {

@@ -18,11 +18,12 @@ import {
   type TestClient,
 } from "./harness.ts";
 import {
+  needing,
+  POSTGRES,
   type PostgresService,
-  postgresSkipReason,
   redisSkipReason,
-  startPostgres,
   startRedis,
+  testsOnService,
 } from "./services.ts";
 
 const NGINX = "/usr/sbin/nginx";
@@ -48,10 +49,6 @@ interface ProxyContext {
   direct: ClientPool[];
 }
 
-const skipReason = nginxSkipReason() ?? postgresSkipReason() ??
-  redisSkipReason();
-const pg = skipReason ? null : await startPostgres();
-
 Deno.test("nginx example: proxy_read_timeout outlasts the server's idle ping", async () => {
   const conf = await Deno.readTextFile(EXAMPLE);
   const ws = /location = \/ws \{([^}]*)\}/.exec(conf)?.[1];
@@ -72,15 +69,11 @@ Deno.test("nginx example: proxy_read_timeout outlasts the server's idle ping", a
   assert.doesNotMatch(conf, /^\s*(ip_hash|hash|sticky)\b/m, "no stickiness");
 });
 
-if (!pg) {
-  Deno.test({
-    name: `nginx: skipped, ${skipReason}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerTests(pg);
-}
+await testsOnService(
+  "nginx",
+  needing(POSTGRES, nginxSkipReason, redisSkipReason),
+  registerTests,
+);
 
 /**
  * The example with this test's ports and paths: nginx listens on
@@ -297,8 +290,4 @@ function registerTests(pg: PostgresService): void {
       assert.equal(other.status, 403, other.head);
     },
   );
-
-  Deno.test("nginx: stop PostgreSQL", async () => {
-    await pg.stop();
-  });
 }

@@ -10,23 +10,13 @@ import type { PresenceManager } from "../server/presence/mod.ts";
 import { RedisPresence } from "../server/presence/redis.ts";
 import { presenceContract } from "./presence_contract.ts";
 import {
+  REDIS,
   redisClient,
   type RedisService,
-  redisSkipReason,
-  startRedis,
+  testsOnService,
 } from "./services.ts";
 
-const server = await startRedis();
-
-if (!server) {
-  Deno.test({
-    name: `RedisPresence: skipped, ${redisSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerTests(server);
-}
+await testsOnService("RedisPresence", REDIS, registerTests);
 
 function registerTests(redis: RedisService): void {
   presenceContract("RedisPresence", async () => {
@@ -57,9 +47,4 @@ function registerTests(redis: RedisService): void {
       },
     };
   }, { nodes: true, crash: true });
-
-  // Last, inside a test so the sanitizers see the process end.
-  Deno.test("RedisPresence: stop the test server", async () => {
-    await redis.stop();
-  });
 }

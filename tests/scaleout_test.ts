@@ -27,13 +27,14 @@ import {
   type TestClient,
 } from "./harness.ts";
 import {
+  needing,
+  POSTGRES,
   type PostgresService,
-  postgresSkipReason,
   type RedisService,
   redisSkipReason,
-  startPostgres,
   startRedis,
   startRedisOnPort,
+  testsOnService,
 } from "./services.ts";
 
 /** The close code of a connection ended by a moderator. */
@@ -66,18 +67,11 @@ interface ClusterContext {
   pg: PostgresService;
 }
 
-const skipReason = postgresSkipReason() ?? redisSkipReason();
-const pg = skipReason ? null : await startPostgres();
-
-if (!pg) {
-  Deno.test({
-    name: `scale-out: skipped, ${skipReason}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerTests(pg);
-}
+await testsOnService(
+  "scale-out",
+  needing(POSTGRES, redisSkipReason),
+  registerTests,
+);
 
 let databases = 0;
 
@@ -1391,8 +1385,4 @@ function registerTests(pg: PostgresService): void {
       assert.equal((await response.json()).error, "room_not_found");
     },
   );
-
-  Deno.test("scale-out: stop PostgreSQL", async () => {
-    await pg.stop();
-  });
 }

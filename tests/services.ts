@@ -40,6 +40,55 @@ export interface RedisService {
   stop(): Promise<void>;
 }
 
+/** A throwaway service a test file runs on: how to start it, or why not. */
+export interface TestService<S extends { stop(): Promise<void> }> {
+  /** Null when {@link TestService.skipReason} gives a reason. */
+  start(): Promise<S | null>;
+  /** Why it cannot run here, or undefined when it can. */
+  skipReason(): string | undefined;
+}
+
+/**
+ * One test file's tests on one server started for them all: `register`
+ * declares them, then a last test stops the server (inside a test, so the
+ * sanitizers see it end; a filtered run stops it at unload). Where it
+ * cannot run, one skipped test says why instead.
+ */
+export async function testsOnService<S extends { stop(): Promise<void> }>(
+  title: string,
+  service: TestService<S>,
+  register: (started: S) => void,
+): Promise<void> {
+  const started = await service.start();
+  if (!started) {
+    Deno.test({
+      name: `${title}: skipped, ${service.skipReason()}`,
+      ignore: true,
+      fn() {},
+    });
+    return;
+  }
+  register(started);
+  Deno.test(`${title}: stop the test server`, () => started.stop());
+}
+
+/**
+ * The service, skipped too where one of `others` gives a reason: what its
+ * tests start for themselves (a Redis each, nginx).
+ */
+export function needing<S extends { stop(): Promise<void> }>(
+  service: TestService<S>,
+  ...others: (() => string | undefined)[]
+): TestService<S> {
+  const skipReason = () =>
+    service.skipReason() ??
+      others.map((reason) => reason()).find((reason) => reason !== undefined);
+  return {
+    start: () => skipReason() ? Promise.resolve(null) : service.start(),
+    skipReason,
+  };
+}
+
 /** Options of {@link startPostgres}. */
 export interface PostgresOptions {
   /**
@@ -398,3 +447,15 @@ export function redisClient(url: string): Redis {
   redis.on("error", () => {});
   return redis;
 }
+
+/** A PostgreSQL server for a test file (fsync off). */
+export const POSTGRES: TestService<PostgresService> = {
+  start: () => startPostgres(),
+  skipReason: postgresSkipReason,
+};
+
+/** A Redis server for a test file. */
+export const REDIS: TestService<RedisService> = {
+  start: () => startRedis(),
+  skipReason: redisSkipReason,
+};

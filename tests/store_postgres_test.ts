@@ -18,9 +18,10 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { eventually } from "./harness.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  POSTGRES,
   type PostgresService,
-  postgresSkipReason,
   startPostgres,
+  testsOnService,
 } from "./services.ts";
 
 const GENERAL = { name: "general", key: "general" };
@@ -30,17 +31,7 @@ const SQLITE_OPTIONS = {
   busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
 };
 
-const server = await startPostgres();
-
-if (!server) {
-  Deno.test({
-    name: `PostgresStore: skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerTests(server);
-}
+await testsOnService("PostgresStore", POSTGRES, registerTests);
 
 function registerTests(pg: PostgresService): void {
   /** Runs a body with `count` stores open on one fresh database. */
@@ -556,12 +547,6 @@ function registerTests(pg: PostgresService): void {
       );
     },
   );
-
-  // Last, inside a test so the sanitizers see the processes end. A run
-  // that never gets here (--filter, a crash) stops the server at unload.
-  Deno.test("PostgresStore: stop the test server", async () => {
-    await pg.stop();
-  });
 }
 
 /** Calls `step` until it succeeds, for up to 60 s (a restart on a busy machine). */

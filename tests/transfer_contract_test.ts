@@ -10,11 +10,7 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { PostgresSource, PostgresTarget } from "../server/transfer/postgres.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { transferContract } from "./transfer_contract.ts";
-import {
-  type PostgresService,
-  postgresSkipReason,
-  startPostgres,
-} from "./services.ts";
+import { POSTGRES, type PostgresService, testsOnService } from "./services.ts";
 
 const GENERAL = { name: "general", key: "general" };
 const OPTIONS = { busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs };
@@ -39,17 +35,7 @@ transferContract("SQLite transfer", async () => {
   };
 });
 
-const server = await startPostgres();
-
-if (!server) {
-  Deno.test({
-    name: `PostgreSQL transfer: skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-} else {
-  registerPostgresTests(server);
-}
+await testsOnService("PostgreSQL transfer", POSTGRES, registerPostgresTests);
 
 function registerPostgresTests(pg: PostgresService): void {
   transferContract("PostgreSQL transfer", async () => {
@@ -68,11 +54,5 @@ function registerPostgresTests(pg: PostgresService): void {
       target: () => PostgresTarget.open(url),
       dispose: drop,
     };
-  });
-
-  // Last, inside a test so the sanitizers see the processes end. A run
-  // that never gets here (--filter, a crash) stops the server at unload.
-  Deno.test("PostgreSQL transfer: stop the test server", async () => {
-    await pg.stop();
   });
 }
