@@ -52,20 +52,17 @@ export function brokerContract(
   ): void {
     if (more.nodes && !options.nodes) return;
     Deno.test(`${name}: ${title}`, async () => {
+      // Undone last to first, pass or fail: the brokers, the storage.
+      await using cleanup = new AsyncDisposableStack();
       const fixture = await makeFixture();
-      const brokers: Broker[] = [];
-      try {
-        await body(async () => {
-          const broker = await fixture.open();
-          brokers.push(broker);
-          const received: Publication[] = [];
-          broker.onDelivery((publication) => received.push(publication));
-          return { broker, received };
-        });
-      } finally {
-        for (const broker of brokers) await broker.close();
-        await fixture.dispose();
-      }
+      cleanup.defer(() => fixture.dispose());
+      await body(async () => {
+        const broker = await fixture.open();
+        cleanup.defer(() => broker.close());
+        const received: Publication[] = [];
+        broker.onDelivery((publication) => received.push(publication));
+        return { broker, received };
+      });
     });
   }
 

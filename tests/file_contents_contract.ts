@@ -32,19 +32,16 @@ export function fileContentsContract(
     ) => Promise<void>,
   ): void {
     Deno.test(`${name}: ${title}`, async () => {
+      // Undone last to first, pass or fail: what was opened, the storage.
+      await using cleanup = new AsyncDisposableStack();
       const fixture = await makeFixture();
-      const opened: FileContents[] = [];
-      try {
-        opened.push(await fixture.open());
-        await body(opened[0], async () => {
-          const contents = await fixture.open();
-          opened.push(contents);
-          return contents;
-        });
-      } finally {
-        for (const contents of opened) await contents.close();
-        await fixture.dispose();
-      }
+      cleanup.defer(() => fixture.dispose());
+      const open = async () => {
+        const contents = await fixture.open();
+        cleanup.defer(() => contents.close());
+        return contents;
+      };
+      await body(await open(), open);
     });
   }
 

@@ -160,19 +160,18 @@ export function presenceContract(
     if (needs.nodes && !options.nodes) return;
     if (needs.crash && !options.crash) return;
     Deno.test(`${name}: ${title}`, async () => {
+      // Undone last to first, pass or fail: the nodes, the storage.
+      await using cleanup = new AsyncDisposableStack();
       const fixture = await makeFixture();
-      const opened: PresenceManager[] = [];
-      try {
-        await body(async (more) => {
-          const node = new PresenceNode(`node${opened.length + 1}`);
-          node.presence = await fixture.open(node.registry, node.id, more);
-          opened.push(node.presence);
-          return node;
-        }, fixture);
-      } finally {
-        for (const presence of opened) await presence.close();
-        await fixture.dispose();
-      }
+      cleanup.defer(() => fixture.dispose());
+      let nodes = 0;
+      await body(async (more) => {
+        const node = new PresenceNode(`node${++nodes}`);
+        const presence = await fixture.open(node.registry, node.id, more);
+        node.presence = presence;
+        cleanup.defer(() => presence.close());
+        return node;
+      }, fixture);
     });
   }
 

@@ -51,20 +51,20 @@ export function storeContract(
     body: (store: Store, reopen: () => Promise<Store>) => Promise<void>,
   ): void {
     Deno.test(`${name}: ${title}`, async () => {
+      // Undone last to first, pass or fail: the stores, then the storage.
+      await using cleanup = new AsyncDisposableStack();
       const fixture = await makeStore();
-      const opened: Store[] = [];
-      try {
-        opened.push(await fixture.open());
-        await body(opened[0], async () => {
-          await opened.at(-1)!.close();
-          const store = await fixture.open();
-          opened.push(store);
-          return store;
-        });
-      } finally {
-        for (const store of opened) await store.close();
-        await fixture.dispose();
-      }
+      cleanup.defer(() => fixture.dispose());
+      const open = async () => {
+        const store = await fixture.open();
+        cleanup.defer(() => store.close());
+        return store;
+      };
+      let last = await open();
+      await body(last, async () => {
+        await last.close();
+        return last = await open();
+      });
     });
   }
 

@@ -59,30 +59,26 @@ export function transferContract(
     ) => Promise<void>,
   ): void {
     Deno.test(`${name}: ${title}`, async () => {
-      const fixtures: TransferFixture[] = [];
-      const opened: { close(): Promise<void> }[] = [];
+      // Undone last to first, pass or fail: each storage outlives what
+      // was opened on it.
+      await using cleanup = new AsyncDisposableStack();
       const track = async <T extends { close(): Promise<void> }>(
         opening: Promise<T>,
       ): Promise<T> => {
         const it = await opening;
-        opened.push(it);
+        cleanup.defer(() => it.close());
         return it;
       };
       const fresh = async (): Promise<TransferStorage> => {
         const fixture = await makeFixture();
-        fixtures.push(fixture);
+        cleanup.defer(() => fixture.dispose());
         return {
           store: () => track(fixture.store()),
           source: () => track(fixture.source()),
           target: () => track(fixture.target()),
         };
       };
-      try {
-        await body(await fresh(), fresh);
-      } finally {
-        for (const it of opened.reverse()) await it.close();
-        for (const fixture of fixtures) await fixture.dispose();
-      }
+      await body(await fresh(), fresh);
     });
   }
 
