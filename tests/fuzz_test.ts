@@ -1,14 +1,17 @@
 /**
  * Fuzzing the wire: a few thousand frames from a seeded generator (random
- * JSON, real requests with mutated fields, junk text, truncated JSON,
- * binary) over concurrent connections, some logged in and some not. Then
- * the server must still serve, must have answered every frame exactly once,
- * and its rooms, counts and histories must agree.
+ * JSON, requests of every action with mutated fields, aimed at real
+ * messages and rooms too, junk text, truncated JSON, binary) over
+ * concurrent connections, some logged in and some not. Then the server
+ * must still serve, must have answered every frame exactly once and none
+ * with `internal` (a handler that threw), and its rooms, counts and
+ * histories must agree.
  *
  * The seed is in the test name; `FUZZ_SEED=n deno test -A tests/fuzz_test.ts`
  * replays another.
  */
 import assert from "node:assert/strict";
+import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "../server/handlers/mod.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { type Frame, replyCount, TestClient, withClients } from "./harness.ts";
 
@@ -28,23 +31,13 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+// Every action the server has, so that a new one is fuzzed too; but
+// `logout`, which ends the connection (the checks below count on every
+// connection staying open to answer every frame).
 const ACTIONS = [
-  "login",
-  "register",
-  "list_rooms",
-  "create_room",
-  "join_room",
-  "leave_room",
-  "list_users",
-  "send_message",
-  "history",
-  "private_message",
-  "kick",
-  "ban",
-  "unban",
-  "delete_room",
-  "set_role",
-];
+  ...Object.keys(PUBLIC_HANDLERS),
+  ...Object.keys(MEMBER_HANDLERS),
+].filter((action) => action !== "logout");
 
 const JUNK_ACTIONS = [
   "",
@@ -70,6 +63,8 @@ const JUNK_ACTIONS = [
 class Gen {
   #next: () => number;
   names = ["fz0", "fz1", "fz2", "fz3", "nobody", "general", "dev", "Dév"];
+  /** Ids of messages stored before the fuzzing, and a few that never were. */
+  messageIds: string[] = ["", "0".repeat(26), "x".repeat(64)];
 
   constructor(seed: number) {
     this.#next = mulberry32(seed);
@@ -177,6 +172,22 @@ class Gen {
     }
   }
 
+  messageId(): string {
+    return this.chance(0.9) ? this.pick(this.messageIds) : this.junk(30);
+  }
+
+  /** A room (`room`) or a private conversation (`with`), or neither. */
+  place(): Record<string, unknown> {
+    const roll = this.float();
+    return roll < 0.5
+      ? { room: this.name() }
+      : roll < 0.8
+      ? { with: this.name() }
+      : roll < 0.9
+      ? {}
+      : { room: this.name(), with: this.name() };
+  }
+
   /** Plausible data for a real action. */
   data(action: string): Record<string, unknown> {
     switch (action) {
@@ -192,8 +203,14 @@ class Gen {
           password: this.chance(0.7) ? "short" : this.junk(12),
         };
       case "create_room":
+        return { room: this.name(), private: this.chance(0.3) };
       case "join_room":
+        return this.chance(0.2)
+          ? { room: this.name(), invite: this.junk(20) }
+          : { room: this.name() };
       case "delete_room":
+      case "leave_room":
+      case "list_invites":
         return { room: this.name() };
       case "list_users":
         return this.chance(0.5) ? {} : { room: this.name() };
@@ -201,6 +218,7 @@ class Gen {
         return {
           text: this.chance(0.7) ? `hello ${this.junk(60)}` : this.junk(200),
           ...(this.chance(0.3) ? { client_id: `c${this.int(20)}` } : {}),
+          ...(this.chance(0.2) ? { reply_to: this.messageId() } : {}),
         };
       case "history":
         return {
@@ -209,6 +227,8 @@ class Gen {
           ...(this.chance(0.4) ? { after_seq: this.int(30) } : {}),
           ...(this.chance(0.3) ? { before_seq: this.int(30) } : {}),
           ...(this.chance(0.3) ? { limit: this.int(250) } : {}),
+          ...(this.chance(0.1) ? { around_seq: this.int(30) } : {}),
+          ...(this.chance(0.1) ? { epoch: this.junk(10) } : {}),
         };
       case "private_message":
         return { to: this.name(), text: this.junk(80) };
@@ -220,6 +240,74 @@ class Gen {
         return {
           user: this.name(),
           role: this.pick(["admin", "moderator", "user", "root"]),
+        };
+      case "typing":
+        return this.chance(0.5) ? {} : { to: this.name() };
+      case "visibility":
+        return { hidden: this.chance(0.5) };
+      case "edit_message":
+        return { id: this.messageId(), text: `edited ${this.junk(40)}` };
+      case "delete_message":
+        return { id: this.messageId() };
+      case "change_password":
+        return { old_password: this.junk(12), new_password: this.junk(12) };
+      case "mark_read":
+        return { ...this.place(), seq: this.int(40) };
+      case "invite":
+      case "remove_member":
+        return { room: this.name(), user: this.name() };
+      case "create_invite":
+        return {
+          room: this.name(),
+          ...(this.chance(0.5) ? { max_uses: this.int(5) } : {}),
+          ...(this.chance(0.5) ? { expires_in_s: this.int(100) } : {}),
+        };
+      case "revoke_invite":
+        return { code: this.junk(20) };
+      case "react":
+        return {
+          id: this.messageId(),
+          emoji: this.pick(["👍", "🎉", "x", "", this.junk(8)]),
+          ...(this.chance(0.3) ? { on: this.chance(0.5) } : {}),
+        };
+      case "pin":
+        return {
+          id: this.messageId(),
+          ...(this.chance(0.5) ? { on: this.chance(0.5) } : {}),
+        };
+      case "list_pins":
+        return this.place();
+      case "search":
+        return {
+          query: this.pick(["hello", "he", "h", "", '"*"', this.junk(20)]),
+          ...this.place(),
+          ...(this.chance(0.2) ? { before: this.messageId() } : {}),
+          ...(this.chance(0.3) ? { limit: this.int(60) } : {}),
+        };
+      case "audit_log":
+        return { before: this.int(10), limit: this.int(250) };
+      case "list_accounts":
+        return { query: this.name(), limit: this.int(250) };
+      case "list_bans":
+        return { limit: this.int(250) };
+      case "reset_password":
+        return { user: this.name(), reason: this.junk() };
+      case "delete_account":
+        return {
+          user: this.name(),
+          messages: this.pick(["keep", "anonymise", "burn"]),
+        };
+      case "update_room":
+        return {
+          room: this.name(),
+          ...(this.chance(0.3) ? { name: this.name() } : {}),
+          ...(this.chance(0.3) ? { private: this.chance(0.5) } : {}),
+          ...(this.chance(0.3)
+            ? { owner: this.chance(0.5) ? null : this.name() }
+            : {}),
+          ...(this.chance(0.3)
+            ? { retention_days: this.pick([null, 0, 1, 36500, 36501]) }
+            : {}),
         };
       default:
         return {};
@@ -401,6 +489,11 @@ Deno.test(`fuzz: ${FRAMES} frames from seed ${SEED} over ${CONNECTIONS} connecti
       );
     }
     await clients[2].ok("create_room", { room: "dev" });
+    // Messages for edits, reactions, pins and replies to aim at.
+    for (const [c, text] of [[0, "hello from fz0"], [2, "hello from fz2"]]) {
+      const posted = await clients[c as number].ok("send_message", { text });
+      gen.messageIds.push((posted.message as { id: string }).id);
+    }
     const base = clients.map(replyCount);
     const firstFuzzed = clients.map((client) => client.received.length);
     const sent = clients.map(() => 0);
@@ -452,6 +545,11 @@ Deno.test(`fuzz: ${FRAMES} frames from seed ${SEED} over ${CONNECTIONS} connecti
       for (const [id, count] of expected[c]) {
         assert.equal(got.get(id), count, `${where}: replies to id ${id}`);
       }
+      // Bad input gets a clear error; `internal` means a handler threw.
+      const crashed = client.received.slice(firstFuzzed[c]).filter((f) =>
+        f.action === "error" && f.data.code === "internal"
+      ).map((f) => f.data.request);
+      assert.deepEqual(crashed, [], `${where}: requests that crashed`);
     }
 
     // The server still serves a newcomer.
