@@ -372,15 +372,16 @@ async function withStoreAndReader(
   }
 }
 
+const countOf = (reader: DatabaseSync, sql: string) =>
+  (reader.prepare(sql).get() as { n: number }).n;
+
 Deno.test("SqliteStore: stored messages are indexed for search in the background, without a search asking", () =>
   withStoreAndReader(async (store, reader) => {
     for (let i = 0; i < 5; i++) {
       await store.appendMessage(inGeneral(`background ${i}`));
     }
     const pending = () =>
-      (reader.prepare("SELECT count(*) AS n FROM search_pending").get() as {
-        n: number;
-      }).n;
+      countOf(reader, "SELECT count(*) AS n FROM search_pending");
     // The pass runs within a tenth of a second; the margin is for a busy
     // machine.
     const deadline = Date.now() + 30_000;
@@ -388,10 +389,13 @@ Deno.test("SqliteStore: stored messages are indexed for search in the background
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(pending(), 0);
-    const indexed = reader.prepare(
-      "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'background'",
-    ).get() as { n: number };
-    assert.equal(indexed.n, 5);
+    assert.equal(
+      countOf(
+        reader,
+        "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'background'",
+      ),
+      5,
+    );
   }));
 
 Deno.test("SqliteStore: under a steady stream of appends the words are indexed as they come, not once the stream stops", () =>
@@ -404,13 +408,9 @@ Deno.test("SqliteStore: under a steady stream of appends the words are indexed a
         await store.appendMessage(inGeneral(`stream ${sender} ${i}`));
       }
     }));
-    const { n } = reader.prepare("SELECT count(*) AS n FROM search_pending")
-      .get() as { n: number };
+    const n = countOf(reader, "SELECT count(*) AS n FROM search_pending");
     assert.ok(n < 500, `${n} of 1,000 still waiting when the stream stopped`);
   }));
-
-const countOf = (reader: DatabaseSync, sql: string) =>
-  (reader.prepare(sql).get() as { n: number }).n;
 
 Deno.test("SqliteStore: a commit that brings a pass's worth of unindexed messages indexes them all itself, those waiting before it too", () =>
   withStoreAndReader(async (store, reader) => {

@@ -850,9 +850,7 @@ export class SqliteStore implements Store {
       this.#touched.clear();
       if (indexed) {
         // Armed for those now indexed: the next to wait arms it anew.
-        clearTimeout(this.#indexTimer);
-        this.#indexTimer = undefined;
-        this.#indexFull = false;
+        this.#disarmPass();
         this.#unindexed.clear();
       } else {
         for (const { rowid } of this.#batchRows) this.#unindexed.add(rowid);
@@ -930,6 +928,12 @@ export class SqliteStore implements Store {
     }
   }
 
+  #disarmPass(): void {
+    clearTimeout(this.#indexTimer);
+    this.#indexTimer = undefined;
+    this.#indexFull = false;
+  }
+
   #indexLater(): void {
     this.#indexTimer = undefined;
     this.#indexFull = false;
@@ -954,9 +958,7 @@ export class SqliteStore implements Store {
   // with the text each has now (an edit or a delete since is no matter).
   // Its changes count as appends': no page of history reads otherwise.
   #indexPending(): void {
-    clearTimeout(this.#indexTimer);
-    this.#indexTimer = undefined;
-    this.#indexFull = false;
+    this.#disarmPass();
     if (this.#unindexed.size === 0) return;
     const rowids = [...this.#unindexed];
     const before = this.#totalChanges();
