@@ -5,8 +5,8 @@
  * the WAL into the database file and fsyncs both. PASSIVE never takes the
  * write lock, so the writer goes on committing meanwhile; the fsyncs (tens
  * of milliseconds on a busy disk) are paid here, not by the writer.
- * Each pass reports how many frames the WAL holds and how many are
- * checkpointed.
+ * Each pass reports how many frames the WAL holds (the writer holds its
+ * commits for a pass once that is past its reset size).
  */
 import { DatabaseSync } from "node:sqlite";
 
@@ -27,7 +27,6 @@ export type FromCheckpointer =
   | {
     type: "pass";
     log: number;
-    checkpointed: number;
     ms: number;
     requested: boolean;
   }
@@ -57,14 +56,12 @@ function pass(requested: boolean): void {
     const row = db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get() as {
       busy: number;
       log: number;
-      checkpointed: number;
     };
     // Nothing new since the last pass: say nothing, unless asked.
     if (row.log > 0 || requested) {
       writer.postMessage({
         type: "pass",
         log: row.log,
-        checkpointed: row.checkpointed,
         ms: performance.now() - started,
         requested,
       });

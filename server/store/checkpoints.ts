@@ -30,8 +30,6 @@ export const BACKGROUND_CHECKPOINTS = { intervalMs: 250, resetFrames: 16_384 };
 export interface CheckpointPass {
   /** Frames in the WAL. */
   log: number;
-  /** Frames of it now in the database file. */
-  checkpointed: number;
   /** How long the pass took, in ms. */
   ms: number;
 }
