@@ -602,6 +602,12 @@ async function assertWhole(pool: ClientPool, server: TestServer) {
   }
 }
 
+/** Posts a message for edits, reactions, pins and replies to aim at. */
+async function aimAt(gen: Gen, client: TestClient, text: string) {
+  const posted = await client.ok("send_message", { text });
+  gen.messageIds.push((posted.message as { id: string }).id);
+}
+
 const FUZZ_SERVER = {
   rateLimits: NO_RATE_LIMITS,
   loginTimeoutSeconds: 3600,
@@ -620,11 +626,8 @@ Deno.test(`fuzz: ${FRAMES} frames from seed ${SEED} over ${CONNECTIONS} connecti
       );
     }
     await clients[2].ok("create_room", { room: "dev" });
-    // Messages for edits, reactions, pins and replies to aim at.
-    for (const [c, text] of [[0, "hello from fz0"], [2, "hello from fz2"]]) {
-      const posted = await clients[c as number].ok("send_message", { text });
-      gen.messageIds.push((posted.message as { id: string }).id);
-    }
+    await aimAt(gen, clients[0], "hello from fz0");
+    await aimAt(gen, clients[2], "hello from fz2");
     // Frames are drawn in one order from one stream, then sent per
     // connection concurrently.
     const plans: (string | Uint8Array<ArrayBuffer>)[][] = clients.map(() => []);
@@ -661,15 +664,8 @@ Deno.test(`fuzz: ${ADMIN_FRAMES} frames from seed ${SEED} sent by the admin, its
     const fz2 = await pool.guest("fz2");
     await fz2.ok("create_room", { room: "dev" });
     await fz3.ok("join_room", { room: "dev" });
-    for (
-      const [client, text] of [[fz0, "hello from fz0"], [
-        fz1,
-        "fz1 here",
-      ]] as const
-    ) {
-      const posted = await client.ok("send_message", { text });
-      gen.messageIds.push((posted.message as { id: string }).id);
-    }
+    await aimAt(gen, fz0, "hello from fz0");
+    await aimAt(gen, fz1, "fz1 here");
     // Two frames in five a well-formed moderation or admin request.
     const plan: (string | Uint8Array<ArrayBuffer>)[] = [];
     const adminActions = Object.keys(ADMIN_ACTIONS);
