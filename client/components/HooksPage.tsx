@@ -29,6 +29,14 @@ import { SettingsPage } from "./SettingsPage.tsx";
 export function HooksPage(): JSX.Element | null {
   const { state } = useApp();
   const room = state.hooksOpen.value;
+  // Each opening mounts the page afresh: a URL or secret shown once must
+  // not be drawn again, even for the one frame before an effect clears it.
+  return room === null ? null : <OpenHooksPage key={room} room={room} />;
+}
+
+function OpenHooksPage(props: { room: string }): JSX.Element {
+  const { state } = useApp();
+  const { room } = props;
   const incoming = useSignal<IncomingHook[]>([]);
   const outgoing = useSignal<OutgoingHook[]>([]);
   const shownUrl = useSignal<string | null>(null);
@@ -54,17 +62,10 @@ export function HooksPage(): JSX.Element | null {
   }
 
   useEffect(() => {
-    if (room === null) return;
-    incoming.value = [];
-    outgoing.value = [];
-    shownUrl.value = null;
-    shownSecret.value = null;
-    problem.value = null;
     void reload(room);
     inputRef.current?.focus();
-  }, [room]);
+  }, []);
 
-  if (room === null) return null;
   const close = () => actions.hooksPageChanged(state, null);
 
   // Runs a change, shows what it made once, and lists the hooks again.
@@ -72,7 +73,7 @@ export function HooksPage(): JSX.Element | null {
     work: () => Promise<RestResult<T>>,
     made?: (data: T) => void,
   ): Promise<void> {
-    if (busy.value || room === null) return;
+    if (busy.value) return;
     busy.value = true;
     const answer = await work();
     busy.value = false;
@@ -88,7 +89,7 @@ export function HooksPage(): JSX.Element | null {
   function onCreateIncoming(event: Event): void {
     event.preventDefault();
     const wanted = hookName.value.trim();
-    if (wanted === "" || room === null) return;
+    if (wanted === "") return;
     void change(() => createIncoming(room, wanted), (url) => {
       shownUrl.value = new URL(url, location.href).href;
       hookName.value = "";
@@ -98,7 +99,7 @@ export function HooksPage(): JSX.Element | null {
   function onCreateOutgoing(event: Event): void {
     event.preventDefault();
     const url = receiver.value.trim();
-    if (url === "" || room === null) return;
+    if (url === "") return;
     void change(() => createOutgoing(room, url), (secret) => {
       shownSecret.value = secret;
       receiver.value = "";

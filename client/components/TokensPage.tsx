@@ -21,7 +21,13 @@ import { SettingsPage } from "./SettingsPage.tsx";
 /** The tokens page, when open. */
 export function TokensPage(): JSX.Element | null {
   const { state } = useApp();
-  const open = state.tokensOpen.value;
+  // Each opening mounts the page afresh: a secret shown once must not be
+  // drawn again, even for the one frame before an effect clears it.
+  return state.tokensOpen.value ? <OpenTokensPage /> : null;
+}
+
+function OpenTokensPage(): JSX.Element {
+  const { state } = useApp();
   const tokens = useSignal<TokenInfo[]>([]);
   const secret = useSignal<string | null>(null);
   const problem = useSignal<string | null>(null);
@@ -36,14 +42,10 @@ export function TokensPage(): JSX.Element | null {
   }
 
   useEffect(() => {
-    if (!open) return;
-    secret.value = null;
-    problem.value = null;
     void reload();
     inputRef.current?.focus();
-  }, [open]);
+  }, []);
 
-  if (!open) return null;
   const close = () => actions.tokensPageChanged(state, false);
 
   async function onCreate(event: Event): Promise<void> {
