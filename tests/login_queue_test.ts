@@ -34,16 +34,18 @@ Deno.test("login: a password login still being checked when the login timeout pa
   withClients(async (pool) => {
     // One worker and a dozen logins at once: the last waits for eleven
     // hashes, well over the one-second login timeout on any machine.
-    const clients = await Promise.all(
-      Array.from({ length: 12 }, () => pool.connect()),
-    );
+    const clients: TestClient[] = [];
     const replies = await Promise.all(
-      clients.map((client, i) =>
-        answer(client, "in", "login", {
+      Array.from({ length: 12 }, async (_, i) => {
+        // Each asks as soon as it is open: the timeout counts from its own
+        // upgrade, and waiting for all twelve to open first could let a
+        // busy machine pass it before the login was even sent.
+        const client = clients[i] = await pool.connect();
+        return await answer(client, "in", "login", {
           username: `nobody${i}`,
           password: "not the password",
-        })
-      ),
+        });
+      }),
     );
     // Each got its answer: none was closed while its login waited.
     for (const reply of replies) {
