@@ -66,9 +66,9 @@ class RawClient {
   /** Resolves when the server closes (or resets) the connection. */
   readonly closed: Promise<number>;
 
-  private constructor(socket: net.Socket) {
+  /** `opened`: when the connection was asked for (before the server's clock starts). */
+  private constructor(socket: net.Socket, opened: number) {
     this.socket = socket;
-    const opened = performance.now();
     this.closed = new Promise((resolve) => {
       socket.on("close", () => resolve(performance.now() - opened));
     });
@@ -81,13 +81,16 @@ class RawClient {
     localAddress = "127.0.0.1",
   ): Promise<RawClient> {
     const url = new URL(server.url);
+    // Before connecting: the server's timeouts count from its accept,
+    // which a busy machine may run well before this side hears "connect".
+    const opened = performance.now();
     return new Promise((resolve, reject) => {
       const socket = net.connect({
         host: url.hostname,
         port: Number(url.port),
         localAddress,
       });
-      socket.once("connect", () => resolve(new RawClient(socket)));
+      socket.once("connect", () => resolve(new RawClient(socket, opened)));
       socket.once("error", reject);
     });
   }
