@@ -1227,7 +1227,10 @@ export class PostgresStore implements Store {
       const rows = await sql`
         WITH added AS (
           INSERT INTO memberships (user_key, room_key, joined_at)
-          SELECT ${userKey}, key, ${Date.now()} FROM rooms WHERE key = ${roomKey}
+          SELECT ${userKey}, key, greatest(${Date.now()}, coalesce(
+            (SELECT max(joined_at) + 1 FROM memberships
+             WHERE user_key = ${userKey}), 0))
+          FROM rooms WHERE key = ${roomKey}
           ON CONFLICT DO NOTHING
           RETURNING room_key
         )

@@ -2051,11 +2051,16 @@ export class SqliteStore implements Store {
   addMember(userKey: string, roomKey: string): Promise<boolean> {
     return this.#run(() =>
       this.#transaction(() => {
+        // Strictly increasing for an account: memberships list the oldest
+        // first, and two joined in one millisecond would list by name.
         const added = this.#q(
           `INSERT INTO memberships (user_key, room_key, joined_at)
-           SELECT ?, key, ? FROM rooms WHERE key = ?
+           SELECT ?, key, max(?, coalesce(
+             (SELECT max(joined_at) + 1 FROM memberships WHERE user_key = ?),
+             0))
+           FROM rooms WHERE key = ?
            ON CONFLICT DO NOTHING`,
-        ).run(userKey, Date.now(), roomKey);
+        ).run(userKey, Date.now(), userKey, roomKey);
         if (Number(added.changes) === 0) return false;
         this.#q(
           `INSERT INTO read_positions (user_key, stream, last_read_seq)

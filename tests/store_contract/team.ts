@@ -44,6 +44,27 @@ export function teamChat(test: StoreTest): void {
     assert.deepEqual(await store.memberships("bob"), []);
   });
 
+  test("memberships list the oldest first, also two joined in one millisecond", async (store) => {
+    await store.createRoom("zed", "zed");
+    await store.createRoom("abc", "abc");
+    // A clock that stands still (where the store runs in this thread):
+    // joined in one millisecond, by name "abc" would come first.
+    const now = Date.now;
+    const frozen = now();
+    Date.now = () => frozen;
+    try {
+      for (const room of ["general", "zed", "abc"]) {
+        assert.equal(await store.addMember("bob", room), true);
+      }
+    } finally {
+      Date.now = now;
+    }
+    assert.deepEqual(
+      (await store.memberships("bob")).map((m) => m.roomKey),
+      ["general", "zed", "abc"],
+    );
+  });
+
   test("memberships count messages by others after the read position, and mentions of the account", async (store) => {
     await store.createRoom("dev", "dev");
     await store.addMember("bob", "general");
