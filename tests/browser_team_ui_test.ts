@@ -207,7 +207,14 @@ browserTest(
       await bobChip.dispatchEvent("touchstart");
       await names.waitFor();
       await bobChip.dispatchEvent("touchend");
+      // A real tap ends with a click, which the long press swallows.
+      await bobChip.dispatchEvent("click");
       await bob.screenshot({ path: artifact("team_ui_reactions_phone.png") });
+      // The server answers a page's requests in order: once bob's next
+      // message is confirmed, a toggle sent before it has come back.
+      await send(bob, "see you there");
+      await confirmedFrom(bob, "bob", "see you there").waitFor();
+      assert.equal(await bobChip.count(), 1, "the long press toggled");
       assert.equal(await bobChip.getAttribute("aria-pressed"), "true");
     } finally {
       await bot.close();
