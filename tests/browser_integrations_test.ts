@@ -10,6 +10,7 @@ import { call } from "./api_helpers.ts";
 import {
   artifact,
   browserTest,
+  noteAppearance,
   openPage,
   register,
 } from "./browser_support.ts";
@@ -42,9 +43,13 @@ browserTest(
     await page.getByTestId("tokens-close").click();
     await page.getByTestId("tokens-page").waitFor({ state: "detached" });
 
-    // A bot's and a hook's messages carry their badges.
+    // A bot's and a hook's messages carry their badges. The secret shown
+    // once is not drawn again, even for the frame the page opens with.
+    const secretShown = await noteAppearance(page, "token-secret");
     await page.getByTestId("settings").click();
     await page.getByTestId("tokens-setting").click();
+    await page.getByTestId("tokens-page").waitFor();
+    assert.equal(await secretShown.seen(), false, "the secret was drawn again");
     await page.getByTestId("token-name").fill("admin script");
     await page.getByTestId("token-create").click();
     const admin = (await page.getByTestId("token-secret").locator("code")
@@ -81,11 +86,16 @@ browserTest(
   "web client: a room's admin makes an incoming hook whose URL posts once shown, sees an outgoing hook fail, and deletes both",
   async (browser, server) => {
     // A receiver that refuses every delivery: one failure, not retried.
+    // What comes to /later is for the hook registered after the first one
+    // was deleted.
     const refused: string[] = [];
+    const later: string[] = [];
     const receiver = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
       async (request) => {
-        refused.push(await request.text());
+        const body = await request.text();
+        if (new URL(request.url).pathname === "/later") later.push(body);
+        else refused.push(body);
         return new Response(null, { status: 410 });
       },
     );
@@ -118,8 +128,13 @@ browserTest(
         .getByTestId("outgoing-status").waitFor();
       await page.keyboard.press("Escape");
       await page.getByTestId("hooks-page").waitFor({ state: "detached" });
-      // The URL, shown once, is gone when the page opens again.
+      // The URL, shown once, is gone when the page opens again: not drawn
+      // even for a frame, and still gone once the page has listed the hook.
+      const urlShown = await noteAppearance(page, "hook-url");
       await openHooks();
+      await page.getByTestId("hook-row").filter({ hasText: "<i>Alerts</i>" })
+        .waitFor();
+      assert.equal(await urlShown.seen(), false, "the URL was drawn again");
       assert.equal(await page.getByTestId("hook-url").count(), 0);
       await page.keyboard.press("Escape");
 
@@ -152,8 +167,22 @@ browserTest(
       assert.equal(gone.status, 404);
       await page.getByTestId("outgoing-delete").click();
       await page.getByTestId("outgoing-row").waitFor({ state: "detached" });
+      // Another hook, registered after: once it has both messages, a
+      // delivery to the deleted hook, queued with the first of them, would
+      // have come too.
+      const laterUrl = `http://127.0.0.1:${receiver.addr.port}/later`;
+      await page.getByTestId("outgoing-url").fill(laterUrl);
+      await page.getByTestId("outgoing-create").click();
+      await page.getByTestId("outgoing-row").filter({ hasText: laterUrl })
+        .waitFor();
       await bob.ok("send_message", { text: "after removal" });
       await bob.ok("send_message", { text: "and again" });
+      await eventually(() =>
+        assert.deepEqual(
+          later.map((body) => JSON.parse(body).message.text).sort(),
+          ["after removal", "and again"],
+        )
+      );
       assert.equal(refused.length, 1);
     } finally {
       await bob.close();

@@ -209,35 +209,64 @@ export async function setHidden(page: Page, hidden: boolean): Promise<void> {
 }
 
 /**
- * Starts noting whether an element shows up, however briefly, and returns a
- * wait for that. A locator's `waitFor` polls, so it can miss an element that
- * comes and goes between two polls, like the banner of a reconnect that took
- * a few milliseconds.
+ * What {@linkcode noteAppearance} watches for: an element with this test id,
+ * or one matching a CSS selector (and holding a text, when given).
+ */
+export type Watched = string | { selector: string; text?: string };
+
+/** An element watched for since {@linkcode noteAppearance} was called. */
+export interface Appearance {
+  /** Waits until it has shown, however briefly (at once if it did). */
+  waitFor(): Promise<void>;
+  /** Whether it has shown so far, even for one frame. */
+  seen(): Promise<boolean>;
+}
+
+/**
+ * Starts noting whether an element shows up, however briefly. A locator's
+ * `waitFor` polls, so it can miss an element that comes and goes between
+ * two polls, like the banner of a reconnect that took a few milliseconds,
+ * or a highlight that lasts 2.5 s when a step took longer; and a `count()`
+ * taken once cannot tell that something flashed for a frame. Attribute
+ * and text changes count too (a class added to a row that was there).
  */
 export async function noteAppearance(
   page: Page,
-  testId: string,
-): Promise<{ waitFor(): Promise<void> }> {
-  const selector = `[data-testid="${testId}"]`;
-  await page.evaluate((selector) => {
+  watched: Watched,
+): Promise<Appearance> {
+  const { selector, text } = typeof watched === "string"
+    ? { selector: `[data-testid="${watched}"]`, text: undefined }
+    : watched;
+  const key = JSON.stringify([selector, text ?? null]);
+  await page.evaluate(({ key, selector, text }) => {
     const seen = globalThis as unknown as { seen?: Record<string, boolean> };
     const marks = seen.seen ??= {};
-    marks[selector] = document.querySelector(selector) !== null;
+    const present = () =>
+      [...document.querySelectorAll(selector)].some((el) =>
+        text === null || (el.textContent ?? "").includes(text)
+      );
+    marks[key] = present();
+    if (marks[key]) return;
     new MutationObserver((_, observer) => {
-      if (document.querySelector(selector)) {
-        marks[selector] = true;
+      if (present()) {
+        marks[key] = true;
         observer.disconnect();
       }
-    }).observe(document, { childList: true, subtree: true });
-  }, selector);
+    }).observe(document, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      characterData: true,
+    });
+  }, { key, selector, text: text ?? null });
+  const read = (key: string) =>
+    (globalThis as unknown as { seen: Record<string, boolean> }).seen[key];
   return {
     async waitFor() {
-      await page.waitForFunction(
-        (selector) =>
-          (globalThis as unknown as { seen: Record<string, boolean> })
-            .seen[selector],
-        selector,
-      );
+      await page.waitForFunction(read, key);
+    },
+    async seen() {
+      return await page.evaluate(read, key);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   browserTest,
   confirmedFrom,
   currentConversation,
+  noteAppearance,
   openPage,
   register,
   send,
@@ -38,6 +39,16 @@ async function fill(
 /** The row of the message with this seq. */
 function row(page: Page, seq: number) {
   return page.locator(`[data-testid="message"][data-seq="${seq}"]`);
+}
+
+/**
+ * Starts noting the highlight of the row with this seq: it lasts 2.5 s,
+ * less than a step may take on a busy machine, so a poll could miss it.
+ */
+function noteFlash(page: Page, seq: number) {
+  return noteAppearance(page, {
+    selector: `[data-testid="message"][data-seq="${seq}"].flash`,
+  });
 }
 
 /** Whether an element is within the window's height. */
@@ -69,9 +80,10 @@ browserTest(
       }).waitFor();
       assert.equal(await row(page, original.message.seq).count(), 0);
 
+      const flash = await noteFlash(page, original.message.seq);
       await reply.getByTestId("reply-quote").click();
       const target = row(page, original.message.seq);
-      await target.and(page.locator(".flash")).waitFor();
+      await flash.waitFor();
       assert.ok(await onScreen(page, original.message.seq));
       assert.equal(
         await target.evaluate((el) => el === document.activeElement),
@@ -186,12 +198,23 @@ browserTest(
       await alice.keyboard.press("Enter");
       await bobChip.filter({ hasText: "1" }).waitFor();
       assert.equal(await bobChip.getAttribute("title"), "bob");
-      // A long press on the phone shows the names without toggling.
+      // A long press on the phone shows the names without toggling; they
+      // show for 4 s, which a poll on a busy machine could miss.
+      const names = await noteAppearance(bob, {
+        selector: '.chip-wrap.show [data-testid="reaction-who"]',
+        text: "bob",
+      });
       await bobChip.dispatchEvent("touchstart");
-      await onBob.getByTestId("reaction-who").filter({ hasText: "bob" })
-        .waitFor({ state: "visible" });
+      await names.waitFor();
       await bobChip.dispatchEvent("touchend");
+      // A real tap ends with a click, which the long press swallows.
+      await bobChip.dispatchEvent("click");
       await bob.screenshot({ path: artifact("team_ui_reactions_phone.png") });
+      // The server answers a page's requests in order: once bob's next
+      // message is confirmed, a toggle sent before it has come back.
+      await send(bob, "see you there");
+      await confirmedFrom(bob, "bob", "see you there").waitFor();
+      assert.equal(await bobChip.count(), 1, "the long press toggled");
       assert.equal(await bobChip.getAttribute("aria-pressed"), "true");
     } finally {
       await bot.close();
@@ -226,9 +249,10 @@ browserTest(
         .waitFor();
       await page.screenshot({ path: artifact("team_ui_pins.png") });
       assert.deepEqual(await axeAudit(page), [], "axe: pins panel, light");
+      const flash = await noteFlash(page, sent.message.seq);
       await panel.getByTestId("pin-item").click();
       await panel.waitFor({ state: "detached" });
-      await row(page, sent.message.seq).and(page.locator(".flash")).waitFor();
+      await flash.waitFor();
       assert.ok(await onScreen(page, sent.message.seq));
 
       // Escape closes the panel and gives the focus back to its button.
@@ -290,9 +314,10 @@ browserTest(
       assert.match(await hit.textContent() ?? "", /<b>pas<\/b>/);
       await page.screenshot({ path: artifact("team_ui_search_phone.png") });
       assert.deepEqual(await axeAudit(page), [], "axe: search, dark phone");
+      const flash = await noteFlash(page, sent.message.seq);
       await hit.click();
       await dialog.waitFor({ state: "detached" });
-      await row(page, sent.message.seq).and(page.locator(".flash")).waitFor();
+      await flash.waitFor();
       assert.ok(await onScreen(page, sent.message.seq));
       await page.screenshot({ path: artifact("team_ui_search_jump.png") });
 
@@ -322,10 +347,13 @@ browserTest(
         hasText: "@bob",
       });
       await found.locator("mark", { hasText: "cantine" }).waitFor();
+      const dmFlash = await noteAppearance(page, {
+        selector: `[data-testid="message"][data-seq="${dm.message.seq}"].flash`,
+        text: "cantine",
+      });
       await found.click();
       await currentConversation(page, "bob");
-      await row(page, dm.message.seq).filter({ hasText: "cantine" })
-        .and(page.locator(".flash")).waitFor();
+      await dmFlash.waitFor();
     } finally {
       await bot.close();
     }

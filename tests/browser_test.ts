@@ -32,6 +32,10 @@ browserTest(
     await send(alice, "hello from alice");
     await messageFrom(bob, "alice", "hello from alice").waitFor();
     await confirmedFrom(alice, "alice", "hello from alice").waitFor();
+    // Her own copy of the message comes after the confirmation; bob's
+    // answer, sent once he had his, comes after it: a double shows by then.
+    await send(bob, "hi alice");
+    await confirmedFrom(alice, "bob", "hi alice").waitFor();
     assert.equal(await messages(alice, "hello from alice").count(), 1);
     assert.equal(await messages(bob, "hello from alice").count(), 1);
 
@@ -51,6 +55,10 @@ browserTest(
     await messageFrom(alice, "bob", "hi alice, bob in dev").waitFor();
     await confirmedFrom(alice, "alice", "hi bob, alice in dev").waitFor();
     await confirmedFrom(bob, "bob", "hi alice, bob in dev").waitFor();
+    // Sent once both had both, this comes after their own copies.
+    await send(bob, "see you both later");
+    await confirmedFrom(alice, "bob", "see you both later").waitFor();
+    await confirmedFrom(bob, "bob", "see you both later").waitFor();
     assert.equal(await messages(alice, "hi bob, alice in dev").count(), 1);
     assert.equal(await messages(bob, "hi alice, bob in dev").count(), 1);
 
@@ -121,6 +129,16 @@ browserTest(
         state: "detached",
       });
       await currentRoom(alice, "dev");
+      // Sent once bob had alice's queued message: her own copy of it, and
+      // a second one had it gone out twice, come before this.
+      await bob.waitFor(
+        (f) =>
+          f.action === "receive_message" &&
+          f.data.text === "typed while offline",
+        "alice's queued message",
+      );
+      await bob.ok("send_message", { text: "welcome back" });
+      await confirmedFrom(alice, "bob", "welcome back").waitFor();
       for (
         const text of [
           "before the drop",
@@ -130,12 +148,6 @@ browserTest(
       ) {
         assert.equal(await messages(alice, text).count(), 1, text);
       }
-      await bob.waitFor(
-        (f) =>
-          f.action === "receive_message" &&
-          f.data.text === "typed while offline",
-        "alice's queued message",
-      );
     } finally {
       await bob.close();
     }
