@@ -18,6 +18,7 @@ import {
   type TestClient,
 } from "./harness.ts";
 import {
+  freePort,
   needing,
   POSTGRES,
   type PostgresService,
@@ -116,14 +117,6 @@ function renderConfig(
 }
 
 let databases = 0;
-
-/** A free TCP port on 127.0.0.1 right now. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /**
  * A test with a fresh database, Redis, two nodes and nginx in front of

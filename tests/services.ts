@@ -282,7 +282,7 @@ export async function startRedis(): Promise<RedisService | null> {
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
