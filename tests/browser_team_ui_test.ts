@@ -42,12 +42,14 @@ function row(page: Page, seq: number) {
 }
 
 /**
- * Starts noting the highlight of the row with this seq: it lasts 2.5 s,
- * less than a step may take on a busy machine, so a poll could miss it.
+ * Starts noting the highlight of the row with this seq (holding `text`,
+ * when given): it lasts 2.5 s, less than a step may take on a busy
+ * machine, so a poll could miss it.
  */
-function noteFlash(page: Page, seq: number) {
+function noteFlash(page: Page, seq: number, text?: string) {
   return noteAppearance(page, {
     selector: `[data-testid="message"][data-seq="${seq}"].flash`,
+    text,
   });
 }
 
@@ -347,10 +349,7 @@ browserTest(
         hasText: "@bob",
       });
       await found.locator("mark", { hasText: "cantine" }).waitFor();
-      const dmFlash = await noteAppearance(page, {
-        selector: `[data-testid="message"][data-seq="${dm.message.seq}"].flash`,
-        text: "cantine",
-      });
+      const dmFlash = await noteFlash(page, dm.message.seq, "cantine");
       await found.click();
       await currentConversation(page, "bob");
       await dmFlash.waitFor();
