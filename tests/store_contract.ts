@@ -250,6 +250,7 @@ function lifecycle(test: StoreTest): void {
       ["findUpload", () => store.findUpload("u".repeat(32))],
       ["deleteUpload", () => store.deleteUpload("u".repeat(32))],
       ["uploadStreams", () => store.uploadStreams("u".repeat(32))],
+      ["uploadCarried", () => store.uploadCarried("u".repeat(32))],
       ["sweepUploads", () => store.sweepUploads(0)],
       ["hashInUse", () => store.hashInUse("ab".repeat(32))],
       ["secret", () => store.secret("files")],

@@ -102,9 +102,15 @@ async function mayFetch(
   reader: Reader,
   signature: { exp?: string; sig?: string },
 ): Promise<"ok" | "gone" | { code: "banned" | "forbidden"; message: string }> {
-  if (reader.userKey === upload.uploader) return "ok";
   const uses = await node.store.uploadStreams(upload.id);
-  if (uses.length === 0) return "gone";
+  if (uses.length === 0) {
+    // Not yet sent: its uploader's alone. Sent, then every message that
+    // carried it deleted: gone for everyone, before the sweep forgets it.
+    const draft = reader.userKey === upload.uploader &&
+      !await node.store.uploadCarried(upload.id);
+    return draft ? "ok" : "gone";
+  }
+  if (reader.userKey === upload.uploader) return "ok";
   let refusal: { code: "banned" | "forbidden"; message: string } = {
     code: "forbidden",
     message: "This file is in a private conversation.",

@@ -450,6 +450,12 @@ export interface FileStore {
    */
   uploadStreams(id: string): Promise<{ stream: string; ts: number }[]>;
   /**
+   * Whether any message ever carried this upload, deleted ones included:
+   * an upload nobody carried yet is its uploader's draft, one whose
+   * messages are all deleted is gone even before a sweep forgets it.
+   */
+  uploadCarried(id: string): Promise<boolean>;
+  /**
    * Forgets uploads no live message carries: those that were attached
    * once, and those never attached that were made before
    * `unattachedBefore` (ms). Returns the hashes no upload uses any more.

@@ -761,6 +761,13 @@ export class PostgresStore implements Store {
     );
   }
 
+  uploadCarried(id: string): Promise<boolean> {
+    return this.#run(async (sql) =>
+      (await sql`SELECT 1 FROM file_refs WHERE upload_id = ${id} LIMIT 1`)
+        .length > 0
+    );
+  }
+
   sweepUploads(unattachedBefore: number): Promise<string[]> {
     // One statement: the uploads, then their references, then the hashes
     // no upload left standing uses.

@@ -1452,6 +1452,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  uploadCarried(id: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#q(`SELECT 1 FROM file_refs WHERE upload_id = ? LIMIT 1`).get(id) !==
+        undefined
+    );
+  }
+
   sweepUploads(unattachedBefore: number): Promise<string[]> {
     return this.#run(() =>
       this.#transaction(() => {

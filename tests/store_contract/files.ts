@@ -1,6 +1,7 @@
 /**
  * The store contract for the records of uploads: saveUpload, findUpload,
- * deleteUpload, uploadStreams, sweepUploads, hashInUse, and secret.
+ * deleteUpload, uploadStreams, uploadCarried, sweepUploads, hashInUse, and
+ * secret.
  */
 import assert from "node:assert/strict";
 import { draft, type StoreTest, UPLOAD } from "./support.ts";
@@ -93,6 +94,37 @@ export function files(test: StoreTest): void {
     await store.deleteRoom("dev");
     assert.deepEqual(await store.sweepUploads(0), []);
     assert.equal(await store.hashInUse(a.hash), true);
+  });
+
+  test("an upload counts as carried once a message carried it, even after that message is deleted", async (store) => {
+    const upload = { ...UPLOAD, id: "e".repeat(32) };
+    await store.saveUpload(upload);
+    await store.createRoom("dev", "dev");
+    assert.equal(await store.uploadCarried(upload.id), false);
+    assert.equal(await store.uploadCarried("f".repeat(32)), false);
+    const { message } = await store.appendMessage(
+      draft("dev", "", {
+        attachments: [{
+          url: `/files/${upload.id}/x.png`,
+          name: "x.png",
+          size: 3,
+          type: "image/png",
+        }],
+      }),
+    );
+    assert.equal(await store.uploadCarried(upload.id), true);
+    await store.updateMessage(message.id, { deleted: true });
+    assert.deepEqual(await store.uploadStreams(upload.id), []);
+    assert.equal(await store.uploadCarried(upload.id), true);
+    await store.deleteRoom("dev");
+    assert.equal(await store.uploadCarried(upload.id), true);
+    // The sweep forgets it and its reference together.
+    await store.sweepUploads(0);
+    assert.equal(await store.findUpload(upload.id), undefined);
+    assert.equal(await store.uploadCarried(upload.id), false);
+  });
+
+  test("secret is stable per name", async (store) => {
     assert.equal(await store.secret("files"), await store.secret("files"));
     assert.notEqual(await store.secret("files"), await store.secret("other"));
   });
