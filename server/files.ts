@@ -44,6 +44,9 @@ export class FileStorage {
   #sweepEveryMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #sweeping: Promise<void> | undefined;
+  // A sweep asked for while one runs: that one may have read the uploads
+  // before the delete that asked, so another follows it (one for them all).
+  #sweepAgain: Promise<void> | undefined;
   // Saving and deleting the bytes of one hash take turns, so a sweep never
   // deletes bytes that an upload of the same content is recording.
   #hashLocks = new Map<string, Promise<unknown>>();
@@ -195,10 +198,18 @@ export class FileStorage {
    * Forgets the uploads no live message carries (at once for those whose
    * messages or rooms were deleted, after a day for those never attached)
    * and deletes bytes no upload uses. Runs one at a time; failures are
-   * logged and retried at the next sweep.
+   * logged and retried at the next sweep. Resolves once a sweep that
+   * started after this call has finished.
    */
   sweep(): Promise<void> {
-    this.#sweeping ??= (async () => {
+    if (this.#sweeping) {
+      this.#sweepAgain ??= this.#sweeping.then(() => {
+        this.#sweepAgain = undefined;
+        return this.sweep();
+      });
+      return this.#sweepAgain;
+    }
+    this.#sweeping = (async () => {
       try {
         const hashes = await this.#store.sweepUploads(
           Date.now() - UNATTACHED_MS,
@@ -238,6 +249,7 @@ export class FileStorage {
   /** Stops sweeping and releases what holds the bytes (a database pool). */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#sweepAgain;
     await this.#sweeping;
     await this.#contents.close();
   }
