@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { Coalesced } from "./coalesced.ts";
 import type { FileContents } from "./file_contents/mod.ts";
 import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
@@ -43,10 +44,8 @@ export class FileStorage {
   #key: Uint8Array | undefined;
   #sweepEveryMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #sweeping: Promise<void> | undefined;
-  // A sweep asked for while one runs: that one may have read the uploads
-  // before the delete that asked, so another follows it (one for them all).
-  #sweepAgain: Promise<void> | undefined;
+  // One sweep at a time; a delete during one gets another after it.
+  #sweeps = new Coalesced(() => this.#sweep());
   // Saving and deleting the bytes of one hash take turns, so a sweep never
   // deletes bytes that an upload of the same content is recording.
   #hashLocks = new Map<string, Promise<unknown>>();
@@ -202,37 +201,29 @@ export class FileStorage {
    * started after this call has finished.
    */
   sweep(): Promise<void> {
-    if (this.#sweeping) {
-      this.#sweepAgain ??= this.#sweeping.then(() => {
-        this.#sweepAgain = undefined;
-        return this.sweep();
-      });
-      return this.#sweepAgain;
-    }
-    this.#sweeping = (async () => {
-      try {
-        const hashes = await this.#store.sweepUploads(
-          Date.now() - UNATTACHED_MS,
-        );
-        for (const hash of hashes) {
-          await this.#withHash(hash, async () => {
-            if (!await this.#store.hashInUse(hash)) {
-              await this.#contents.delete(hash);
-            }
-          });
-        }
-        if (hashes.length > 0) {
-          logger.info("Deleted {count} files nobody refers to", {
-            count: hashes.length,
-          });
-        }
-      } catch (error) {
-        logger.error("Sweeping files failed: {error}", { error });
-      } finally {
-        this.#sweeping = undefined;
+    return this.#sweeps.run();
+  }
+
+  async #sweep(): Promise<void> {
+    try {
+      const hashes = await this.#store.sweepUploads(
+        Date.now() - UNATTACHED_MS,
+      );
+      for (const hash of hashes) {
+        await this.#withHash(hash, async () => {
+          if (!await this.#store.hashInUse(hash)) {
+            await this.#contents.delete(hash);
+          }
+        });
       }
-    })();
-    return this.#sweeping;
+      if (hashes.length > 0) {
+        logger.info("Deleted {count} files nobody refers to", {
+          count: hashes.length,
+        });
+      }
+    } catch (error) {
+      logger.error("Sweeping files failed: {error}", { error });
+    }
   }
 
   async #withHash<T>(hash: string, step: () => Promise<T>): Promise<T> {
@@ -249,8 +240,7 @@ export class FileStorage {
   /** Stops sweeping and releases what holds the bytes (a database pool). */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#sweepAgain;
-    await this.#sweeping;
+    await this.#sweeps.idle();
     await this.#contents.close();
   }
 }

@@ -6,6 +6,7 @@
  * only they showed are swept. Every node sharing a store may run it: the
  * batches are idempotent and each stream loses only its oldest messages.
  */
+import { Coalesced } from "./coalesced.ts";
 import type { FileStorage } from "./files.ts";
 import { log } from "./log.ts";
 import { DAY_MS, type Store } from "./store/mod.ts";
@@ -32,7 +33,8 @@ export interface RetentionOptions {
 export class Retention {
   #options: RetentionOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #running: Promise<number> | undefined;
+  // One pass at a time; a shorter retention set during one gets another.
+  #passes = new Coalesced(() => this.#pass());
   #closed = false;
 
   constructor(options: RetentionOptions) {
@@ -48,11 +50,11 @@ export class Retention {
 
   /**
    * One pass: deletes batch after batch until none is full; resolves with
-   * how many messages went. A pass already running is joined.
+   * how many messages went. Asked for while one runs, it runs after it
+   * (that one may have read a room's retention before it was shortened).
    */
   pass(): Promise<number> {
-    this.#running ??= this.#pass().finally(() => this.#running = undefined);
-    return this.#running;
+    return this.#passes.run();
   }
 
   async #pass(): Promise<number> {
@@ -88,6 +90,6 @@ export class Retention {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#running;
+    await this.#passes.idle();
   }
 }
