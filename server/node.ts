@@ -282,12 +282,13 @@ export class ChatNode {
 
   /**
    * Closes (4004) the sockets of an account's sessions on every node: the
-   * one session given, or every one but `except`. The sessions themselves
-   * must be gone from the store already, so no socket logs back in.
+   * one session given, or every one but `except`, or those that logged in
+   * with the personal access token `token` (a hash). The sessions or the
+   * token must be gone from the store already, so no socket logs back in.
    */
   endSessions(
     userKey: string,
-    which: { session?: string; except?: string },
+    which: { session?: string; except?: string; token?: string },
     reason: string,
   ): void {
     this.control({ kind: "end_sessions", userKey, ...which, reason });
@@ -878,6 +879,12 @@ export class ChatNode {
 
   #endSessions(event: Extract<ControlEvent, { kind: "end_sessions" }>): void {
     for (const member of [...this.registry.connectionsOf(event.userKey)]) {
+      if (event.token !== undefined) {
+        if (member.apiToken === event.token) {
+          member.disconnect(CLOSE_SESSION_ENDED, event.reason);
+        }
+        continue;
+      }
       const hash = member.session?.tokenHash;
       if (hash === undefined) continue;
       const ends = event.session !== undefined

@@ -48,6 +48,11 @@ export interface Member {
   /** The session an account logged in with; none for a guest. */
   readonly session?: MemberSession;
   /**
+   * SHA-256 of the personal access token the connection logged in with
+   * instead (it has no session): revoking the token closes it.
+   */
+  readonly apiToken?: string;
+  /**
    * True while the client says none of its views is shown (`visibility`):
    * pushes go out as if the connection were not there.
    */

@@ -2,9 +2,11 @@
  * Sessions reach live sockets (docs/protocol.md, Login): a logout (over
  * the WebSocket or HTTP), a session expiring and a password change close
  * every socket of the sessions they end with 4004, on every node, and the
- * ended token or cookie no longer logs in.
+ * ended token or cookie no longer logs in; so does revoking a personal
+ * access token, for the sockets that logged in with it.
  */
 import assert from "node:assert/strict";
+import { accountWithToken, call } from "./api_helpers.ts";
 import {
   type ClientPool,
   clusterSkipReason,
@@ -181,6 +183,54 @@ Deno.test("change_password: other sessions' sockets close with 4004, this one st
       password: newPassword,
     }, patiently);
     assert.equal(login.action, "success");
+  }));
+
+Deno.test("revoking a personal access token closes the sockets that logged in with it with 4004, and only those", () =>
+  withClients(async (pool, server) => {
+    const alice = await accountWithToken(server, "alice");
+    const byHeader = await pool.login({}, {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    const byToken = await pool.login({ token: alice.token });
+    const byCookie = await pool.login({}, {
+      headers: { cookie: alice.cookie },
+    });
+    const [made] = (await call(server, "GET", "/api/tokens", {
+      token: alice.token,
+    })).body.tokens;
+    const other = await call(server, "POST", "/api/tokens", {
+      token: alice.token,
+      body: { name: "other" },
+    });
+    const byOther = await pool.login({ token: other.body.token });
+    const revoked = await call(server, "DELETE", `/api/tokens/${made.id}`, {
+      token: other.body.token,
+    });
+    assert.equal(revoked.status, 204);
+    assert.equal(await closedWith(byHeader), SESSION_ENDED);
+    assert.equal(await closedWith(byToken), SESSION_ENDED);
+    await stillServed(byCookie);
+    await stillServed(byOther);
+
+    // A bot's token, revoked by the admin who made it, alike.
+    await call(server, "POST", "/api/bots", {
+      token: other.body.token,
+      body: { name: "ci" },
+    });
+    const botToken = await call(server, "POST", "/api/bots/ci/tokens", {
+      token: other.body.token,
+      body: { name: "pipeline" },
+    });
+    const bot = await pool.login({ token: botToken.body.token });
+    const botRevoked = await call(
+      server,
+      "DELETE",
+      `/api/bots/ci/tokens/${botToken.body.id}`,
+      { token: other.body.token },
+    );
+    assert.equal(botRevoked.status, 204);
+    assert.equal(await closedWith(bot), SESSION_ENDED);
+    await stillServed(byOther);
   }));
 
 Deno.test("change_password: a wrong current password, a bad new one, a guest or a missing field change nothing", () =>

@@ -75,6 +75,8 @@ export interface Resumed {
   account: Account;
   /** None for a personal access token. */
   session?: LiveSession;
+  /** SHA-256 of the personal access token it was, if it was one. */
+  apiToken?: string;
 }
 
 /** A password change: the account, both passwords, the session to keep. */
@@ -286,9 +288,22 @@ export class AccountService {
     return this.#store.listApiTokens(userKey);
   }
 
-  /** Revokes one of an account's tokens; false when it has none by that id. */
-  revokeToken(userKey: string, id: string): Promise<boolean> {
-    return this.#store.deleteApiToken(userKey, id);
+  /**
+   * Revokes one of an account's tokens; returns it (its hash closes the
+   * sockets that logged in with it), or undefined when the account has
+   * none by that id.
+   */
+  async revokeToken(
+    userKey: string,
+    id: string,
+  ): Promise<StoredApiToken | undefined> {
+    const token = (await this.#store.listApiTokens(userKey)).find((t) =>
+      t.id === id
+    );
+    if (!token || !await this.#store.deleteApiToken(userKey, id)) {
+      return undefined;
+    }
+    return token;
   }
 
   /**
@@ -449,7 +464,8 @@ export class AccountService {
     }
     const account = await this.#store.findAccount(userKey);
     if (!account) return fail("bad_credentials", expired);
-    return await this.#banned(account) ?? { account, session };
+    return await this.#banned(account) ??
+      { account, session, apiToken: apiToken?.tokenHash };
   }
 
   // A server-wide ban of the name; address bans only stop guests, so a

@@ -140,7 +140,8 @@ export function accountRoutes(
     async (c) => {
       const who = await caller(c);
       if (isFailure(who)) return refuse(c, who);
-      const gone = await node.accounts.revokeToken(
+      const gone = await revokeToken(
+        node,
         who.account.key,
         c.req.valid("param").id,
       );
@@ -271,7 +272,7 @@ export function accountRoutes(
       const params = c.req.valid("param");
       const account = await botOf(who, params.bot);
       if (isFailure(account)) return refuse(c, account);
-      const gone = await node.accounts.revokeToken(account.key, params.id);
+      const gone = await revokeToken(node, account.key, params.id);
       if (!gone) return refuse(c, fail("not_found", "No such token."));
       await auditRequest(c, node, who.account.username, {
         action: "revoke_bot_token",
@@ -281,4 +282,21 @@ export function accountRoutes(
       return c.body(null, 204);
     },
   );
+}
+
+/**
+ * Revokes a token, and closes (4004) the sockets that logged in with it on
+ * every node before the 204: a socket checks its token only at login, so
+ * without this one would act as the account until it closed. False when
+ * the account has no token by that id.
+ */
+async function revokeToken(
+  node: ChatNode,
+  userKey: string,
+  id: string,
+): Promise<boolean> {
+  const token = await node.accounts.revokeToken(userKey, id);
+  if (!token) return false;
+  node.endSessions(userKey, { token: token.tokenHash }, "Token revoked");
+  return true;
 }

@@ -76,8 +76,13 @@ export type ControlEvent =
     userKey: string;
     /** Only this session (its token's hash)... */
     session?: string;
-    /** ...or every session but this one. */
+    /** ...or every session but this one... */
     except?: string;
+    /**
+     * ...or the sockets of this personal access token (its hash), which
+     * have no session; the other two never end them.
+     */
+    token?: string;
     /** The close reason the sockets get. */
     reason: string;
   }

@@ -44,6 +44,8 @@ interface Identity {
   token?: string;
   /** The session an account logged in with. */
   session?: MemberSession;
+  /** Or the personal access token's hash (Member.apiToken). */
+  apiToken?: string;
   /** Private messages to this name before this time are not theirs. */
   since: number;
   /** The holder beyond the name (Member.identity). */
@@ -170,7 +172,7 @@ async function resume(
 ): Promise<Identity | Failure> {
   const resumed = await ctx.node.accounts.resumeSession(token);
   if (isFailure(resumed)) return resumed;
-  const { account, session } = resumed;
+  const { account, session, apiToken } = resumed;
   return {
     username: account.username,
     role: account.role,
@@ -178,6 +180,7 @@ async function resume(
     token,
     // A personal access token has no session: it lasts until revoked.
     session: session && sessionOf(session),
+    apiToken,
     since: account.createdAt,
     identity: accountIdentity(account),
   };
@@ -255,6 +258,7 @@ async function enterServer(
     since: identity.since,
     identity: identity.identity,
     session: identity.session,
+    apiToken: identity.apiToken,
     // Bound, not a closure: a closure here would keep this whole login's
     // scope alive as long as the connection (memory per idle connection).
     disconnect: client.disconnect.bind(client),
