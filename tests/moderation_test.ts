@@ -18,6 +18,7 @@ import {
   spawnServer,
   TEST_PASSWORD,
   type TestClient,
+  type TestServer,
   wentOffline,
   withClients,
 } from "./harness.ts";
@@ -58,6 +59,27 @@ async function promote(
 
 async function currentRoom(client: TestClient): Promise<string> {
   return (await client.ok("list_users")).room as string;
+}
+
+/**
+ * Holds the server's next read of one message (a send's check of the
+ * message it answers), through the real store: `reading` resolves once it
+ * is read, and the handler waits for `letGo` to go on.
+ */
+function holdRead(server: TestServer, messageId: string) {
+  const store = server.node.store;
+  const findMessage = store.findMessage.bind(store);
+  const reading = Promise.withResolvers<void>();
+  const letGo = Promise.withResolvers<void>();
+  store.findMessage = async (id) => {
+    const found = await findMessage(id);
+    if (id === messageId) {
+      reading.resolve();
+      await letGo.promise;
+    }
+    return found;
+  };
+  return { reading: reading.promise, letGo };
 }
 
 // -------------------------------------------------------------------- kick
@@ -272,6 +294,63 @@ Deno.test("ban: a room ban sends the user's connections in that room to general,
     await roundTrip(bobInGeneral);
     assert.deepEqual(notices(bobInGeneral, "banned", "bob"), []);
     assert.equal(bobInDev.closeCode, undefined);
+  }));
+
+Deno.test("ban: a message the user was still sending when the room ban was acknowledged is refused with banned, not stored in the room", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "dev" });
+    const first = (await bob.ok("send_message", { text: "first" }))
+      .message as { id: string };
+    // Bob's answer to his first message waits, after its check of the
+    // message it answers, until the ban has been acknowledged: a send
+    // under way when the ban came.
+    const { reading, letGo } = holdRead(server, first.id);
+    const sending = bob.request("send_message", {
+      text: "sent as the ban came",
+      reply_to: first.id,
+    });
+    await reading;
+    await root.ok("ban", { user: "bob", room: "dev" });
+    letGo.resolve();
+    const reply = await sending;
+    assert.equal(reply.action, "error");
+    assert.equal(reply.data.code, "banned");
+    const page = await root.ok("history", { room: "dev" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["first"],
+    );
+  }));
+
+Deno.test("ban: a private message the user was still sending when the server ban was acknowledged is not stored", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const first = (await bob.ok("private_message", {
+      to: "alice",
+      text: "first",
+    })).message as { id: string };
+    const { reading, letGo } = holdRead(server, first.id);
+    bob.send({
+      action: "private_message",
+      data: { to: "alice", text: "sent as the ban came", reply_to: first.id },
+      id: "late",
+    });
+    await reading;
+    await root.ok("ban", { user: "bob" });
+    await bob.closed;
+    letGo.resolve();
+    // The store answers in order: a send that went on after the ban is
+    // stored before this page is read.
+    const page = await alice.ok("history", { with: "bob" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["first"],
+    );
   }));
 
 Deno.test("ban: a room-banned user gets banned on join_room, other rooms stay open", () =>

@@ -26,6 +26,10 @@ export async function sendMessage(
 ): Promise<Outcome> {
   const data = parseData(sendMessageData, raw);
   if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  // The room the client sent it to: the one it looks at now.
+  const roomKey = member.roomKey;
   // Most messages carry no file and answer none: they await nothing before
   // their append (an await costs a promise and a turn of the microtask
   // queue on the hot path, docs/performance.md).
@@ -33,13 +37,13 @@ export async function sendMessage(
     ? textContent(data.text)
     : await messageContent(ctx, data);
   if (isFailure(content)) return content;
-  const { node } = ctx;
-  const member = ctx.client.member;
-  const roomKey = member.roomKey;
   const replyTo = data.reply_to === undefined
     ? undefined
     : await replyTarget(ctx, data.reply_to, roomKey);
   if (isFailure(replyTo)) return replyTo;
+  if (member.roomKey !== roomKey || ctx.client.isClosed) {
+    return await overtaken(ctx, roomKey);
+  }
   const started = performance.now();
   const input: MessageDraft = {
     roomKey,
@@ -57,6 +61,42 @@ export async function sendMessage(
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => node.publishMessage(roomKey, message));
+}
+
+/**
+ * The answer to a send that awaited something (its files, the message it
+ * answers) while a ban, kick, removal or room change was acknowledged and
+ * moved its connection out of the room or closed it: stored now, it would
+ * appear after that acknowledgement. `banned` for a ban; `internal` for a
+ * closed connection (nobody reads it; a client that comes back sends it
+ * again); `room_not_found` otherwise. The check before the append is a
+ * comparison; only a refused send reads the bans.
+ */
+export async function overtaken(
+  ctx: MemberContext,
+  roomKey?: string,
+): Promise<Failure> {
+  const member = ctx.client.member;
+  // By name, and by address for guests, as join_room and login look.
+  const ban = await ctx.node.store.findBan({
+    userKey: member.userKey,
+    address: member.guest ? member.address : undefined,
+  }, roomKey);
+  if (ban) {
+    return fail(
+      "banned",
+      ban.roomKey === undefined
+        ? `You are banned from this server: ${ban.reason}`
+        : `You are banned from this room: ${ban.reason}`,
+    );
+  }
+  if (ctx.client.isClosed) {
+    return fail(
+      "internal",
+      "The connection closed before the message was stored; send it again.",
+    );
+  }
+  return fail("room_not_found", "You are no longer in that room.");
 }
 
 /**

@@ -7,7 +7,7 @@ import {
 } from "../protocol/limits.ts";
 import { conversationKey } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { messageContent, replyTarget } from "./messages.ts";
+import { messageContent, overtaken, replyTarget } from "./messages.ts";
 
 const WAITING_LIMITS = {
   perRecipient: MAX_WAITING_PER_RECIPIENT,
@@ -40,6 +40,9 @@ export async function privateMessage(
     conversationKey(member.userKey, toKey),
   );
   if (isFailure(replyTo)) return replyTo;
+  // A server ban, kick or account deletion acknowledged while this send
+  // awaited closed the connection: stored now, it would come after it.
+  if (ctx.client.isClosed) return await overtaken(ctx);
   const appended = node.store.appendPrivate({
     fromKey: member.userKey,
     from: member.username,
