@@ -6,6 +6,7 @@
  * access token, for the sockets that logged in with it.
  */
 import assert from "node:assert/strict";
+import { hashToken } from "../server/accounts/tokens.ts";
 import { accountWithToken, call } from "./api_helpers.ts";
 import {
   type ClientPool,
@@ -231,6 +232,37 @@ Deno.test("revoking a personal access token closes the sockets that logged in wi
     assert.equal(botRevoked.status, 204);
     assert.equal(await closedWith(bot), SESSION_ENDED);
     await stillServed(byOther);
+  }));
+
+Deno.test("logout: a login that found the session live just before the logout was acknowledged is refused, not left open", () =>
+  withClients(async (pool, server) => {
+    const cookie = await cookieOf(server, "alice");
+    const token = cookie.slice(cookie.indexOf("=") + 1);
+    // The login's read of its session is held, through the real store,
+    // until the logout has been answered.
+    const store = server.node.store;
+    const findSession = store.findSession.bind(store);
+    const reading = Promise.withResolvers<void>();
+    const letGo = Promise.withResolvers<void>();
+    let held = false;
+    store.findSession = async (hash) => {
+      const found = await findSession(hash);
+      if (hash === hashToken(token) && !held) {
+        held = true;
+        reading.resolve();
+        await letGo.promise;
+      }
+      return found;
+    };
+    const late = await pool.connect();
+    const login = late.request("login", { token });
+    await reading.promise;
+    const out = await post(server.url, "/api/logout", { cookie });
+    assert.equal(out.status, 204);
+    letGo.resolve();
+    const reply = await login;
+    assert.equal(reply.action, "error", JSON.stringify(reply.data));
+    assert.equal(reply.data.code, "bad_credentials");
   }));
 
 Deno.test("change_password: a wrong current password, a bad new one, a guest or a missing field change nothing", () =>

@@ -468,6 +468,35 @@ export class AccountService {
       { account, session, apiToken: apiToken?.tokenHash };
   }
 
+  /**
+   * Checks a login's credential again once its connection is registered
+   * (so that from then on a logout, revocation or ban reaches it): the
+   * session or personal access token (hashes) must still be there, the
+   * account not banned. A logout, password change, revocation or ban
+   * acknowledged while the login was under way found no socket to close;
+   * without this the login would go on with what it ended. Two indexed
+   * reads per account login.
+   */
+  async recheck(
+    userKey: string,
+    credential: { session?: string; apiToken?: string },
+  ): Promise<Failure | undefined> {
+    const ended = fail(
+      "bad_credentials",
+      "This session has ended: log in again.",
+    );
+    if (credential.session !== undefined) {
+      const found = await this.#store.findSession(credential.session);
+      if (!found || found.expiresAt <= Date.now()) return ended;
+    } else if (credential.apiToken !== undefined) {
+      if (!await this.#store.findApiToken(credential.apiToken)) return ended;
+    }
+    const ban = await this.#store.findBan({ userKey });
+    return ban
+      ? fail("banned", `You are banned from this server: ${ban.reason}`)
+      : undefined;
+  }
+
   // A server-wide ban of the name; address bans only stop guests, so a
   // moderator sharing an address with a banned guest is not locked out.
   async #banned(account: Account): Promise<Failure | undefined> {

@@ -270,6 +270,16 @@ async function enterServer(
     });
     return fail("username_taken", `The name '${identity.username}' is in use.`);
   }
+  // Registered now: what ends the credential from here on closes this
+  // socket; what ended it while this login was checked is seen here.
+  const ended = identity.guest ? undefined : await node.accounts.recheck(
+    userKey,
+    { session: identity.session?.tokenHash, apiToken: identity.apiToken },
+  );
+  if (ended) {
+    node.removeMember(member);
+    return ended;
+  }
   client.member = member;
   const pending = identity.guest
     ? []
