@@ -24,6 +24,11 @@ export interface Reader {
   since?: number;
   /** The client's address, for address bans. */
   address?: string;
+  /**
+   * Name key of a guest: bans of the name cover it (a room ban names the
+   * guest, not its address), nothing else does.
+   */
+  guest?: string;
 }
 
 /**
@@ -75,7 +80,7 @@ export async function roomRefusal(
   roomKey: string,
 ): Promise<Failure | undefined> {
   const ban = await store.findBan(
-    { userKey: reader.userKey, address: reader.address },
+    { userKey: reader.userKey ?? reader.guest, address: reader.address },
     roomKey,
   );
   if (!ban) return undefined;
@@ -101,12 +106,15 @@ export function isParty(
   return parties.includes(reader.userKey) && ts >= (reader.since ?? 0);
 }
 
-/** A logged-in connection as a reader: guests read as nobody known. */
+/**
+ * A logged-in connection as a reader: guests read as nobody known, but
+ * bans of their name apply (or a room ban would leave them reading it).
+ */
 export function readerOf(
   member: { guest: boolean; userKey: string; since: number; address: string },
 ): Reader {
   return member.guest
-    ? { address: member.address }
+    ? { address: member.address, guest: member.userKey }
     : { userKey: member.userKey, since: member.since, address: member.address };
 }
 

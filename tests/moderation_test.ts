@@ -62,18 +62,27 @@ async function currentRoom(client: TestClient): Promise<string> {
 }
 
 /**
- * Holds the server's next read of one message (a send's check of the
- * message it answers), through the real store: `reading` resolves once it
- * is read, and the handler waits for `letGo` to go on.
+ * Holds a read of the real store by a request under way: the first call of
+ * `method` whose arguments match resolves `reading` once read, then waits
+ * for `letGo` before handing the result back.
  */
-function holdRead(server: TestServer, messageId: string) {
-  const store = server.node.store;
-  const findMessage = store.findMessage.bind(store);
+function holdRead(
+  server: TestServer,
+  method: "findMessage" | "findBan",
+  matches: (args: unknown[]) => boolean,
+) {
+  const store = server.node.store as unknown as Record<
+    string,
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  const read = store[method].bind(store);
   const reading = Promise.withResolvers<void>();
   const letGo = Promise.withResolvers<void>();
-  store.findMessage = async (id) => {
-    const found = await findMessage(id);
-    if (id === messageId) {
+  let held = false;
+  store[method] = async (...args) => {
+    const found = await read(...args);
+    if (!held && matches(args)) {
+      held = true;
       reading.resolve();
       await letGo.promise;
     }
@@ -304,10 +313,17 @@ Deno.test("ban: a message the user was still sending when the room ban was ackno
     await bob.ok("join_room", { room: "dev" });
     const first = (await bob.ok("send_message", { text: "first" }))
       .message as { id: string };
-    // Bob's answer to his first message waits, after its check of the
-    // message it answers, until the ban has been acknowledged: a send
-    // under way when the ban came.
-    const { reading, letGo } = holdRead(server, first.id);
+    // Bob's answer to his first message waits, after its check that he
+    // may read the message it answers (the last of its checks, a ban
+    // look-up), until the ban has been acknowledged: a send under way
+    // when the ban came.
+    const { reading, letGo } = holdRead(
+      server,
+      "findBan",
+      ([who, room]) =>
+        (who as { userKey?: string }).userKey === "bob" &&
+        room === "dev",
+    );
     const sending = bob.request("send_message", {
       text: "sent as the ban came",
       reply_to: first.id,
@@ -334,7 +350,13 @@ Deno.test("ban: a private message the user was still sending when the server ban
       to: "alice",
       text: "first",
     })).message as { id: string };
-    const { reading, letGo } = holdRead(server, first.id);
+    // Bob's answer to his first message waits, after its check of the
+    // message it answers, until the ban has been acknowledged.
+    const { reading, letGo } = holdRead(
+      server,
+      "findMessage",
+      ([id]) => id === first.id,
+    );
     bob.send({
       action: "private_message",
       data: { to: "alice", text: "sent as the ban came", reply_to: first.id },
@@ -351,6 +373,23 @@ Deno.test("ban: a private message the user was still sending when the server ban
       (page.messages as { text: string }[]).map((m) => m.text),
       ["first"],
     );
+  }));
+
+Deno.test("ban: a guest banned from a room gets banned for its history, pins and search there, as an account does", () =>
+  withClients(async (pool) => {
+    const [root, bob] = [await admin(pool), await pool.guest("bob")];
+    await root.ok("create_room", { room: "dev" });
+    const sent = await root.ok("send_message", { text: "plans for dev" });
+    await root.ok("pin", { id: (sent.message as { id: string }).id });
+    await bob.ok("join_room", { room: "dev" });
+    const pins = await bob.ok("list_pins", { room: "dev" });
+    assert.equal((pins.messages as unknown[]).length, 1);
+    await root.ok("ban", { user: "bob", room: "dev" });
+    await expectError(bob, "history", { room: "dev" }, "banned");
+    await expectError(bob, "list_pins", { room: "dev" }, "banned");
+    await expectError(bob, "search", { query: "plans", room: "dev" }, "banned");
+    const everywhere = await bob.ok("search", { query: "plans" });
+    assert.deepEqual(everywhere.results, []);
   }));
 
 Deno.test("ban: a room-banned user gets banned on join_room, other rooms stay open", () =>
