@@ -91,6 +91,17 @@ function holdRead(
   return { reading: reading.promise, letGo };
 }
 
+/** Holds a request's look-up of `user`'s bans in `room` (see holdRead). */
+function holdBanRead(server: TestServer, user: string, room: string) {
+  return holdRead(
+    server,
+    "findBan",
+    ([who, key]) =>
+      (who as { userKey?: string }).userKey === user &&
+      key === room,
+  );
+}
+
 // -------------------------------------------------------------------- kick
 
 Deno.test("kick: every connection of the user hears kicked, then closes with 4003", () =>
@@ -317,13 +328,7 @@ Deno.test("ban: a message the user was still sending when the room ban was ackno
     // may read the message it answers (the last of its checks, a ban
     // look-up), until the ban has been acknowledged: a send under way
     // when the ban came.
-    const { reading, letGo } = holdRead(
-      server,
-      "findBan",
-      ([who, room]) =>
-        (who as { userKey?: string }).userKey === "bob" &&
-        room === "dev",
-    );
+    const { reading, letGo } = holdBanRead(server, "bob", "dev");
     const sending = bob.request("send_message", {
       text: "sent as the ban came",
       reply_to: first.id,
@@ -390,6 +395,29 @@ Deno.test("ban: a guest banned from a room gets banned for its history, pins and
     await expectError(bob, "search", { query: "plans", room: "dev" }, "banned");
     const everywhere = await bob.ok("search", { query: "plans" });
     assert.deepEqual(everywhere.results, []);
+  }));
+
+Deno.test("ban: a join_room still under way when the room ban was acknowledged is refused and leaves no membership", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    const bob = await pool.register("bob");
+    // Bob's join has found no ban, and waits until the ban is acknowledged.
+    const { reading, letGo } = holdBanRead(server, "bob", "dev");
+    const joining = bob.request("join_room", { room: "dev" });
+    await reading;
+    await root.ok("ban", { user: "bob", room: "dev" });
+    letGo.resolve();
+    const reply = await joining;
+    assert.equal(reply.action, "error", JSON.stringify(reply.data));
+    assert.equal(reply.data.code, "banned");
+    assert.equal(await currentRoom(bob), "general");
+    const again = await pool.login({ token: bob.token });
+    const login = again.received.find((f) => f.data.request === "login");
+    assert.deepEqual(
+      (login?.data.memberships as { room: string }[]).map((m) => m.room),
+      ["general"],
+    );
   }));
 
 Deno.test("ban: a room-banned user gets banned on join_room, other rooms stay open", () =>

@@ -16,6 +16,7 @@ import {
   listUsersData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
+import type { Ban } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { takeInvite } from "./invites.ts";
 
@@ -157,13 +158,12 @@ export async function joinRoom(
     }
   }
   // Address bans stop guests only, as at login.
-  const ban = await node.store.findBan(
-    {
+  const banOf = () =>
+    node.store.findBan({
       userKey: member.userKey,
       address: member.guest ? member.address : undefined,
-    },
-    key,
-  );
+    }, key);
+  const ban = await banOf();
   if (ban) {
     return fail("banned", `You are banned from ${room.name}: ${ban.reason}`);
   }
@@ -177,7 +177,7 @@ export async function joinRoom(
       { key: member.userKey, name: member.username },
       key,
     );
-  return await enter(ctx, key, joined);
+  return await enter(ctx, key, joined, banOf);
 }
 
 /**
@@ -225,10 +225,17 @@ export async function leaveRoom(
 // The move happens before the history read, so no message can fall between
 // the two: one stored meanwhile arrives as an event and may also be in the
 // history, and clients merge by seq.
+//
+// With `banOf`, the ban is read again once the connection is in the room
+// (and its membership stored): a room ban acknowledged while this join was
+// under way, after its first look, found no member to evict and no
+// membership to end, and the join would go on into the room after it. Read
+// in the same batch as the history: no round trip more.
 async function enter(
   ctx: MemberContext,
   key: string,
   joined?: () => void,
+  banOf?: () => Promise<Ban | undefined>,
 ): Promise<Outcome> {
   const { node } = ctx;
   const member = ctx.client.member;
@@ -237,7 +244,22 @@ async function enter(
   // Debug, not info: at info, formatting and writing this line was a fifth
   // of a join's CPU (docs/performance.md, "Reads of the history").
   logger.debug("{user} moved to {room}", { user: member.username, room });
-  const history = await node.store.history(key, {});
+  const [history, ban] = await Promise.all([
+    node.store.history(key, {}),
+    banOf?.(),
+  ]);
+  if (ban) {
+    // Undone as the ban does it (evict_user, on every node), the
+    // membership this join stored too.
+    if (joined) await node.store.removeMember(member.userKey, key);
+    node.control({
+      kind: "evict_user",
+      userKey: member.userKey,
+      roomKey: key,
+      text: `${member.username} was banned from ${room}: ${ban.reason}`,
+    });
+    return fail("banned", `You are banned from ${room}: ${ban.reason}`);
+  }
   const epoch = node.registry.epochOf(key);
   return succeed({ room, epoch, history }, () => {
     joined?.();
