@@ -420,6 +420,25 @@ Deno.test("ban: a join_room still under way when the room ban was acknowledged i
     );
   }));
 
+Deno.test("update_room: a guest's join_room still under way when the room was made private gets room_not_found, not its history", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("send_message", { text: "members only soon" });
+    const bob = await pool.guest("bob");
+    // Bob's join has looked at the room (public) and for a ban, and waits
+    // until the room is private.
+    const { reading, letGo } = holdBanRead(server, "bob", "dev");
+    const joining = bob.request("join_room", { room: "dev" });
+    await reading;
+    await root.ok("update_room", { room: "dev", private: true });
+    letGo.resolve();
+    const reply = await joining;
+    assert.equal(reply.action, "error", JSON.stringify(reply.data));
+    assert.equal(reply.data.code, "room_not_found");
+    assert.equal(await currentRoom(bob), "general");
+  }));
+
 Deno.test("ban: a room-banned user gets banned on join_room, other rooms stay open", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

@@ -260,6 +260,17 @@ async function enter(
     });
     return fail("banned", `You are banned from ${room}: ${ban.reason}`);
   }
+  // Made private (or deleted) while this join was under way: what this
+  // connection may no longer read it does not get, history included.
+  // Checked against this node's registry, which those changes update
+  // before they are acknowledged here.
+  const info = node.registry.roomInfo(key);
+  const shut = !info || info.private &&
+      (member.guest || !node.registry.isMemberOf(member.userKey, key));
+  if (member.roomKey !== key || shut) {
+    if (member.roomKey === key) node.moveMember(member, GENERAL_ROOM)();
+    return fail("room_not_found", `No room named '${room}'.`);
+  }
   const epoch = node.registry.epochOf(key);
   return succeed({ room, epoch, history }, () => {
     joined?.();
