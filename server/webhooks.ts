@@ -159,6 +159,11 @@ export class WebhookDispatcher {
     }
     this.#track(this.#limit(async () => {
       if (this.#stop.signal.aborted) return;
+      // A retry goes only to a hook that is still there: one deleted (on
+      // any node) since the first attempt answered 204 to its owner, who
+      // expects no more calls to its URL with its secret. A read per
+      // retry; first attempts, the many, read nothing.
+      if (attempt > 0 && !await this.#store.findWebhook(hook.id)) return;
       const result = await this.#send(hook, body, delivery);
       this.#record(hook, result);
       if (result.ok || !result.retry) return;

@@ -417,6 +417,57 @@ Deno.test("outgoing webhooks: a failing receiver is retried with backoff and the
   }
 });
 
+Deno.test("outgoing webhooks: a hook deleted while a delivery to it fails is not retried after the 204", async () => {
+  // The first attempt is answered 503 only once the hook is deleted.
+  const deleted = Promise.withResolvers<void>();
+  const arrived = Promise.withResolvers<void>();
+  const receiver = startReceiver(async (_, index) => {
+    if (index === 0) {
+      arrived.resolve();
+      await deleted.promise;
+    }
+    return 503;
+  });
+  const { server, bob, close } = await setUp();
+  server.node.webhooks.timing.retryDelaysMs = [0, 0];
+  // What the server does after the 503: retry (a second outcome recorded)
+  // or find the hook gone (the server's own look-up): the first of them.
+  const store = server.node.store;
+  const record = store.recordWebhookOutcome.bind(store);
+  const find = store.findWebhook.bind(store);
+  const decided = Promise.withResolvers<string>();
+  let outcomes = 0;
+  store.recordWebhookOutcome = async (id, outcome) => {
+    await record(id, outcome);
+    if (++outcomes === 2) decided.resolve("retried");
+  };
+  try {
+    const made = await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url: receiver.url },
+    });
+    await bob.ok("send_message", { room: "team", text: "deploy done" });
+    await arrived.promise;
+    const gone = await api(server, `/api/outgoing-hooks/${made.body.id}`, {
+      method: "DELETE",
+      token: bob.token,
+    });
+    assert.equal(gone.status, 204);
+    store.findWebhook = async (id) => {
+      const found = await find(id);
+      if (id === made.body.id && !found) decided.resolve("stopped");
+      return found;
+    };
+    deleted.resolve();
+    assert.equal(await decided.promise, "stopped");
+    assert.equal(receiver.received.length, 1);
+  } finally {
+    await close();
+    await receiver.close();
+  }
+});
+
 Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that never answers times out", async () => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
