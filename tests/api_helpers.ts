@@ -23,7 +23,7 @@ export interface CallOptions {
 
 /** One request to the server; the body is read whole. */
 export async function call(
-  server: TestServer,
+  server: Pick<TestServer, "url">,
   method: string,
   path: string,
   options: CallOptions = {},

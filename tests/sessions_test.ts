@@ -363,6 +363,22 @@ Deno.test({
       assert.equal(await closedWith(here), SESSION_ENDED);
       await stillServed(there);
       await stillServed(changed);
+
+      // A personal access token revoked through one node closes its
+      // sockets on the other.
+      const made = await call(one, "POST", "/api/tokens", {
+        token: there.token,
+        body: { name: "laptop" },
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const { id, token } = made.body as { id: string; token: string };
+      const byToken = await pools[1].login({ token });
+      const revoked = await call(one, "DELETE", `/api/tokens/${id}`, {
+        token,
+      });
+      assert.equal(revoked.status, 204);
+      assert.equal(await closedWith(byToken), SESSION_ENDED);
+      await stillServed(there);
     }),
 });
 
