@@ -337,8 +337,25 @@ export function createApp(parts: AppParts): Hono {
         { status: 415 },
       );
     }
+    // A body that stops arriving (the client left, or garbled its chunks)
+    // is the client's doing: node:http has answered 400 on the socket if
+    // it still could. Logged as a crash, any client could fill the log
+    // with ERR lines and stacks at will.
+    if (c.req.raw.signal.aborted || isAbortedBody(error)) {
+      logger.debug("{method} {path}: the body was cut off", {
+        method: c.req.method,
+        path: c.req.path,
+      });
+      return httpError(c, "invalid_message", "The body was cut off.");
+    }
     logger.error("Crash serving {path}: {error}", { path: c.req.path, error });
     return httpError(c, "internal", "The server failed.");
   });
   return app;
+}
+
+/** node:http's error for a request body whose connection ended first. */
+function isAbortedBody(error: unknown): boolean {
+  return error instanceof Error && error.message === "aborted" &&
+    (error as { code?: string }).code === "ECONNRESET";
 }

@@ -161,6 +161,9 @@ export async function startHttpServer(
   const listener = getRequestListener(
     async (request, env) => {
       const incoming = (env as { incoming: http.IncomingMessage }).incoming;
+      // A `Request` cannot carry these methods: building one would throw
+      // and answer 500 with no word of why.
+      if (UNSERVED_METHODS.has(request.method)) return unserved(request.method);
       active++;
       try {
         return await options.fetch(standard(request), {
@@ -189,6 +192,10 @@ export async function startHttpServer(
   }, listener);
   server.on("upgrade", (request, socket, head) => {
     upgrade(request, socket as net.Socket, head as Buffer);
+  });
+  // node:http hands a CONNECT to this event, or closes it unanswered.
+  server.on("connect", (request, socket) => {
+    writeRaw(socket as net.Socket, unserved(request.method ?? "CONNECT"));
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     logger.debug("Closing {address}: {error}", {
@@ -256,7 +263,12 @@ export async function startHttpServer(
     const buffered = socket.read() as Buffer | null;
     if (buffered) head = Buffer.concat([head, buffered]);
     const release = (socket as SlotSocket)[SLOT] ?? (() => {});
-    const url = `http://${request.headers.host ?? "localhost"}${request.url}`;
+    const refusal = upgradeRefusal(request);
+    if (refusal) {
+      await writeRaw(socket, refusal);
+      return;
+    }
+    const url = `http://${request.headers.host}${request.url}`;
     let response: Response;
     try {
       response = await options.fetch(upgradeRequestOf(request, url), {
@@ -429,11 +441,61 @@ function refuse(socket: net.Socket, refusal: Refusal): void {
   socket.destroySoon();
 }
 
+/** Methods fetch's `Request` refuses (its "forbidden methods"). */
+const UNSERVED_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+function unserved(method: string): Response {
+  return jsonRefusal(501, `This server does not answer ${method} requests.`);
+}
+
+function jsonRefusal(status: number, message: string): Response {
+  return new Response(
+    JSON.stringify({ error: "invalid_message", message }),
+    {
+      status,
+      headers: {
+        "content-type": "application/json",
+        "x-content-type-options": "nosniff",
+      },
+    },
+  );
+}
+
+/** A host name, IPv4 or bracketed IPv6 address, and an optional port. */
+const HOST_HEADER = /^(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/**
+ * Why an upgrade request cannot be served, checked as node-server checks
+ * every other request before it builds its URL. The URL is the `Host`
+ * header glued to the path, so a `Host` such as `example.com/metrics#`
+ * would turn `GET /ws` into a request for `/metrics`: any page, whatever a
+ * proxy in front allows by path. A target that is not a path (`*`, an
+ * absolute URL) or a backslash (which the URL parser reads as `/`) could
+ * do the same.
+ */
+function upgradeRefusal(request: http.IncomingMessage): Response | undefined {
+  const method = request.method ?? "GET";
+  if (UNSERVED_METHODS.has(method)) return unserved(method);
+  const host = request.headers.host;
+  if (host === undefined || !HOST_HEADER.test(host)) {
+    return jsonRefusal(
+      400,
+      "The Host header must be a host and an optional port.",
+    );
+  }
+  const target = request.url ?? "";
+  const path = target.split("?")[0];
+  if (!target.startsWith("/") || path.includes("\\")) {
+    return jsonRefusal(400, "The request target must be a path.");
+  }
+  return undefined;
+}
+
 async function writeRaw(socket: net.Socket, response: Response): Promise<void> {
   const body = new Uint8Array(await response.arrayBuffer());
-  const lines = [
-    `HTTP/1.1 ${response.status} ${response.statusText || "Refused"}`,
-  ];
+  const reason = response.statusText || http.STATUS_CODES[response.status] ||
+    "Unknown";
+  const lines = [`HTTP/1.1 ${response.status} ${reason}`];
   response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
   lines.push(`content-length: ${body.byteLength}`, "connection: close");
   socket.on("error", () => {});

@@ -1,9 +1,10 @@
 /**
  * Request body limits (server/routes/body_limit.ts): a body over 64 KiB
- * gets 413 whether its length is declared or it is streamed.
+ * gets 413 whether its length is declared or it is streamed; a body cut
+ * off mid-way is the client's doing, not a crash.
  */
 import assert from "node:assert/strict";
-import { withClients } from "./harness.ts";
+import { delay, spawnServer, withClients } from "./harness.ts";
 
 /** A login body of 70 KiB. */
 function bigLogin(): string {
@@ -86,3 +87,66 @@ Deno.test("http: POST /api/login streamed over 64 KiB without Content-Length get
     const status = await chunkedPost(server.url, "/api/login", bigLogin());
     assert.equal(status, 413);
   }));
+
+/**
+ * Sends the head of a chunked POST and part of its body, then `ending`:
+ * the client leaving (`close`) or a chunk size that is not hex (`garbled`).
+ */
+async function cutOffPost(
+  base: string,
+  path: string,
+  ending: "close" | "garbled",
+): Promise<void> {
+  const url = new URL(base);
+  const conn = await Deno.connect({
+    hostname: url.hostname,
+    port: Number(url.port),
+  });
+  const text = `POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+    `Origin: ${url.origin}\r\nContent-Type: application/json\r\n` +
+    `Transfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n` +
+    (ending === "garbled" ? "ZZ\r\n" : "");
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) {
+    done += await conn.write(bytes.subarray(done));
+  }
+  if (ending === "garbled") {
+    // The server answers 400 and closes.
+    const buffer = new Uint8Array(4096);
+    while (await conn.read(buffer).catch(() => null) !== null) { /* drain */ }
+  }
+  conn.close();
+}
+
+Deno.test("http: a body cut off mid-way is the client's doing: no crash logged, the server serves on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
+  const server = await spawnServer([
+    "--log-level",
+    "debug",
+    "--db",
+    `${dir}/chat.db`,
+  ]);
+  try {
+    const cuts = [
+      ["/api/login", "close"],
+      ["/api/register", "garbled"],
+      ["/api/login", "garbled"],
+    ] as const;
+    for (const [path, ending] of cuts) {
+      await cutOffPost(server.url, path, ending);
+    }
+    // Each is logged once its body fails to arrive: as the client's
+    // doing, or (before) as a crash at level ERR, with its stack.
+    const logged = /body was cut off|Crash serving/g;
+    while ((server.output().match(logged) ?? []).length < cuts.length) {
+      await delay(50);
+    }
+    assert.doesNotMatch(server.output(), /Crash serving/);
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+  } finally {
+    await server.stop("SIGTERM");
+    await Deno.remove(dir, { recursive: true });
+  }
+});

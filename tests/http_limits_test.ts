@@ -2,8 +2,10 @@
  * The TCP and HTTP front under the attacks that need no request at all:
  * connections that never finish their headers, idle keep-alive sockets,
  * many connections from one address, and more connections than the
- * process has file descriptors. Clients act as other machines by binding
- * to 127.0.0.x (127.0.0.1 itself is never capped).
+ * process has file descriptors; and requests the front must refuse before
+ * any route runs (a Host that is not a host, TRACE, CONNECT). Clients act
+ * as other machines by binding to 127.0.0.x (127.0.0.1 itself is never
+ * capped).
  */
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -307,3 +309,84 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Sends one raw request (`{host}` replaced by the server's host:port) and
+ * reads the whole answer: the server closes the connection after it
+ * (`Connection: close`, or an upgrade request's answer).
+ */
+async function exchange(
+  server: { url: string },
+  request: string,
+): Promise<{ status: number; head: string; body: string }> {
+  const client = await RawClient.open(server);
+  client.write(request.replaceAll("{host}", new URL(server.url).host));
+  await client.closed;
+  const end = client.received.indexOf("\r\n\r\n");
+  const head = end < 0 ? client.received : client.received.slice(0, end);
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+  return { status, head, body: client.received.slice(end + 4) };
+}
+
+const UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+Deno.test("http: an upgrade request's Host cannot change which page is served", () =>
+  withServer(async (server) => {
+    // `Host: …/metrics#` once made `GET /ws` serve /metrics (any page):
+    // the upgrade path glued the Host and the path into one URL.
+    for (const host of ["{host}/metrics#", "{host}/api/rooms?", "a@{host}"]) {
+      const answer = await exchange(
+        server,
+        `GET /ws HTTP/1.1\r\nHost: ${host}\r\n${UPGRADE}\r\n`,
+      );
+      assert.equal(answer.status, 400, `${host}: ${answer.head}`);
+      assert.deepEqual(JSON.parse(answer.body), {
+        error: "invalid_message",
+        message: "The Host header must be a host and an optional port.",
+      });
+    }
+    // A Host that is no host at all, and none: the same 400, not a crash.
+    for (const host of ["Host: a b\r\n", "Host: [\r\n", ""]) {
+      const answer = await exchange(
+        server,
+        `GET /ws HTTP/1.1\r\n${host}${UPGRADE}\r\n`,
+      );
+      assert.equal(answer.status, 400, `${host}: ${answer.head}`);
+      assert.equal(JSON.parse(answer.body).error, "invalid_message");
+    }
+    // The request target must be a path, as in any other request.
+    for (const target of ["http://evil.example/ws", "*"]) {
+      const answer = await exchange(
+        server,
+        `GET ${target} HTTP/1.1\r\nHost: {host}\r\n${UPGRADE}\r\n`,
+      );
+      assert.equal(answer.status, 400, `${target}: ${answer.head}`);
+    }
+    // A well-formed one still opens, the Host's case and port as sent.
+    const opened = await exchange(
+      server,
+      `GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    assert.equal(opened.status, 426, opened.head);
+    assert.match(opened.head, /^HTTP\/1\.1 426 Upgrade Required\r\n/);
+  }));
+
+Deno.test("http: TRACE and CONNECT get 501 and a JSON error, never a 500", () =>
+  withServer(async (server) => {
+    for (const method of ["TRACE", "CONNECT"]) {
+      for (const extra of ["", UPGRADE]) {
+        const target = method === "CONNECT" ? "{host}" : "/";
+        const answer = await exchange(
+          server,
+          `${method} ${target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n${extra}\r\n`,
+        );
+        assert.equal(answer.status, 501, `${method} ${extra}: ${answer.head}`);
+        assert.deepEqual(JSON.parse(answer.body), {
+          error: "invalid_message",
+          message: `This server does not answer ${method} requests.`,
+        });
+      }
+    }
+    assert.equal(await healthz(server), 200);
+  }));
