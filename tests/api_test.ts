@@ -384,6 +384,56 @@ Deno.test("an admin's bot posts with a BOT badge through its token and never log
     ]);
   }));
 
+Deno.test("a bot's token cannot make, list or revoke tokens: they are its admin's", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    for (const name of ["pipeline", "deploy"]) {
+      const made = await call(server, "POST", "/api/bots/ci/tokens", {
+        body: { name },
+        token: alice.token,
+      });
+      assert.deepEqual(made.status, 201);
+    }
+    const listed = await call(server, "GET", "/api/bots/ci/tokens", {
+      token: alice.token,
+    });
+    const [pipeline, deploy] = listed.body.tokens;
+    const leaked = (await call(server, "POST", "/api/bots/ci/tokens", {
+      body: { name: "leaked" },
+      token: alice.token,
+    })).body.token;
+    // A leaked bot token could mint itself a spare, or revoke the
+    // pipeline's own: neither is the bot's to do.
+    const attempts = [
+      ["POST", "/api/tokens", { name: "spare" }],
+      ["GET", "/api/tokens", undefined],
+      ["DELETE", `/api/tokens/${deploy.id}`, undefined],
+    ] as const;
+    for (const [method, path, body] of attempts) {
+      const refused = await call(server, method, path, { body, token: leaked });
+      assert.deepEqual(
+        [refused.status, refused.body.error, refused.body.message],
+        [
+          403,
+          "forbidden",
+          "A bot's tokens are made and revoked by an admin, under /api/bots.",
+        ],
+        `${method} ${path}`,
+      );
+    }
+    const after = await call(server, "GET", "/api/bots/ci/tokens", {
+      token: alice.token,
+    });
+    assert.deepEqual(
+      after.body.tokens.map((t: { name: string }) => t.name),
+      [pipeline.name, deploy.name, "leaked"],
+    );
+  }));
+
 Deno.test("the WebSocket takes a token in the Authorization header: login with no data", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");

@@ -48,6 +48,18 @@ export function accountRoutes(
 ): void {
   const caller = (c: Context) => limitedCaller(c, node, limits, "request");
 
+  // Who may manage `/api/tokens`: any account but a bot. A bot's tokens
+  // are its admin's (`/api/bots/:bot/tokens`): a leaked one must not mint
+  // itself a spare that outlives its revocation, nor revoke the others.
+  async function tokenOwner(c: Context) {
+    const who = await caller(c);
+    if (isFailure(who) || !who.account.bot) return who;
+    return fail(
+      "forbidden",
+      "A bot's tokens are made and revoked by an admin, under /api/bots.",
+    );
+  }
+
   // A bot account, for an admin caller.
   async function botOf(
     who: ApiCaller,
@@ -96,7 +108,7 @@ export function accountRoutes(
       },
     }),
     async (c) => {
-      const who = await caller(c);
+      const who = await tokenOwner(c);
       if (isFailure(who)) return refuse(c, who);
       const made = await node.accounts.createToken(
         who.account.key,
@@ -118,7 +130,7 @@ export function accountRoutes(
       },
     }),
     async (c) => {
-      const who = await caller(c);
+      const who = await tokenOwner(c);
       if (isFailure(who)) return refuse(c, who);
       const tokens = await node.accounts.listTokens(who.account.key);
       return c.json({ tokens: tokens.map(tokenInfo) }, 200);
@@ -138,7 +150,7 @@ export function accountRoutes(
       },
     }),
     async (c) => {
-      const who = await caller(c);
+      const who = await tokenOwner(c);
       if (isFailure(who)) return refuse(c, who);
       const gone = await revokeToken(
         node,
