@@ -3,11 +3,23 @@
  * Slack's payload, shown with a HOOK badge, limited, and revocable.
  */
 import assert from "node:assert/strict";
-import { accountWithToken, call } from "./api_helpers.ts";
-import { TestClient, withServer } from "./harness.ts";
+import { accountWithToken, type ApiAccount, call } from "./api_helpers.ts";
+import { TestClient, type TestServer, withServer } from "./harness.ts";
 
 function pathOf(url: string): string {
   return new URL(url).pathname;
+}
+
+/** The admin (the first account) and the path of its hook in general. */
+async function alertsHook(
+  server: TestServer,
+): Promise<{ root: ApiAccount; path: string }> {
+  const root = await accountWithToken(server, "root");
+  const made = await call(server, "POST", "/api/rooms/general/hooks", {
+    body: { name: "alerts" },
+    token: root.token,
+  });
+  return { root, path: pathOf(made.body.url) };
 }
 
 Deno.test("a room owner's webhook posts under its name with a HOOK badge, and its URL is shown once", () =>
@@ -138,12 +150,7 @@ Deno.test("webhooks are managed by admins and room owners only, and a removed on
 
 Deno.test("a webhook refuses bad payloads with the message rules' codes", () =>
   withServer(async (server) => {
-    const root = await accountWithToken(server, "root");
-    const made = await call(server, "POST", "/api/rooms/general/hooks", {
-      body: { name: "alerts" },
-      token: root.token,
-    });
-    const path = pathOf(made.body.url);
+    const { path } = await alertsHook(server);
     const cases: [unknown, number, string][] = [
       [{}, 400, "empty_message"],
       [{ text: "  " }, 400, "empty_message"],
@@ -164,6 +171,39 @@ Deno.test("a webhook refuses bad payloads with the message rules' codes", () =>
       body: { text: "hi" },
     });
     assert.deepEqual([unknown.status, unknown.body.error], [404, "not_found"]);
+  }));
+
+Deno.test("a webhook refuses a NUL or a lone surrogate anywhere, as a sent message does: nothing is stored changed", () =>
+  withServer(async (server) => {
+    const { root, path } = await alertsHook(server);
+    // Each was answered 200 with the text as sent, and stored otherwise:
+    // SQLite cut the text at the NUL and turned the surrogate into U+FFFD
+    // (PostgreSQL cannot store a NUL at all).
+    const bad = ["a\u0000b", "a\ud800b"];
+    const bodies = bad.flatMap((text) => [
+      { text },
+      { text: "ok", username: text },
+      { attachments: [{ title: text }] },
+      { attachments: [{ fields: [{ title: "env", value: text }] }] },
+    ]);
+    for (const body of bodies) {
+      const answer = await call(server, "POST", path, { body });
+      assert.deepEqual(
+        [answer.status, answer.body.error],
+        [400, "invalid_message"],
+        JSON.stringify(body),
+      );
+    }
+    const named = await call(server, "POST", "/api/rooms/general/hooks", {
+      body: { name: "a\ud800" },
+      token: root.token,
+    });
+    assert.deepEqual([named.status, named.body.error], [
+      400,
+      "invalid_message",
+    ]);
+    const history = await call(server, "GET", "/api/rooms/general/messages");
+    assert.deepEqual(history.body.messages, []);
   }));
 
 Deno.test("a webhook over its rate limit gets 429 with the wait, and the room gets nothing more", () =>

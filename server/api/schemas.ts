@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
-import { privateMessageData, searchData } from "../protocol/schemas.ts";
+import { noNul, privateMessageData, searchData } from "../protocol/schemas.ts";
 
 /** Every error answer: `{"error": code, "message"}`, and the wait when limited. */
 export const errorBody = z.object({
@@ -104,7 +104,8 @@ export const me = z.object({
 
 // Names of tokens and hooks are labels people read: no control characters.
 const label = z.string().trim().min(1).max(64)
-  .refine((s) => !/\p{Cc}/u.test(s), "no control characters");
+  .refine((s) => !/\p{Cc}/u.test(s), "no control characters")
+  .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 
 /** `POST /api/tokens`, `POST /api/bots/:bot/tokens`, `POST /api/rooms/:room/hooks`. */
 export const nameBody = z.object({ name: label });
@@ -158,16 +159,19 @@ export const privateBody = privateMessageData.omit({ to: true });
 
 // Slack's message attachments, as senders of incoming webhooks use them;
 // the server writes them into the message's text.
+// Every string of a payload becomes message text: the same rules as a
+// sent message's text (no NUL, no lone surrogate), or what was answered
+// 200 would be stored changed.
 const slackField = z.object({
-  title: z.string().max(4096).optional(),
-  value: z.string().max(16384).optional(),
+  title: noNul(4096).optional(),
+  value: noNul(16384).optional(),
 });
 const slackAttachment = z.object({
-  fallback: z.string().max(16384).optional(),
-  pretext: z.string().max(16384).optional(),
-  title: z.string().max(4096).optional(),
-  title_link: z.string().max(4096).optional(),
-  text: z.string().max(16384).optional(),
+  fallback: noNul(16384).optional(),
+  pretext: noNul(16384).optional(),
+  title: noNul(4096).optional(),
+  title_link: noNul(4096).optional(),
+  text: noNul(16384).optional(),
   fields: z.array(slackField).max(50).optional(),
 });
 
@@ -177,7 +181,7 @@ const slackAttachment = z.object({
  * and `attachments`.
  */
 export const hookPostBody = z.object({
-  text: z.string().max(1_000_000).optional(),
+  text: noNul(1_000_000).optional(),
   username: label.optional(),
   attachments: z.array(slackAttachment).max(20).optional(),
 }).openapi("HookPost");

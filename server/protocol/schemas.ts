@@ -9,9 +9,13 @@ import { z } from "zod";
 
 // Generous type bounds: the handlers apply the real rules with their codes.
 const name = z.string().max(4096);
-// NUL has no place in chat text, and PostgreSQL's text type cannot hold it;
-// a lone surrogate is not text at all and would come back changed.
-const noNul = (max: number) =>
+/**
+ * Text that becomes part of a message (or is stored as said): NUL has no
+ * place in chat text, and PostgreSQL's text type cannot hold it (SQLite
+ * cuts the text there); a lone surrogate is not text at all and would come
+ * back changed (as U+FFFD).
+ */
+export const noNul = (max: number) =>
   z.string().max(max)
     .refine((s) => !s.includes("\0"), "NUL is not allowed")
     .refine((s) => s.isWellFormed(), "not well-formed Unicode");
