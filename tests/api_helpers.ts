@@ -2,6 +2,7 @@
  * Helpers for REST API tests: one call with its status and JSON body, and
  * accounts with a personal access token made the way the web client does.
  */
+import assert from "node:assert/strict";
 import { TEST_PASSWORD, type TestServer } from "./harness.ts";
 
 /** An HTTP answer: status, headers and the body (JSON when it is). */
@@ -87,4 +88,23 @@ export async function accountWithToken(
     throw new Error(`token for ${username}: ${JSON.stringify(made.body)}`);
   }
   return { username, cookie, token: made.body.token };
+}
+
+/**
+ * Checks a cap on what an account keeps (tokens, hooks): at the cap,
+ * `make` gets 403 `forbidden` with `message`; once `remove` took one away
+ * (204), `make` succeeds (201).
+ */
+export async function assertCapped(
+  make: () => Promise<Answer>,
+  remove: () => Promise<Answer>,
+  message: string,
+): Promise<void> {
+  const refused = await make();
+  assert.deepEqual([refused.status, refused.body], [403, {
+    error: "forbidden",
+    message,
+  }]);
+  assert.equal((await remove()).status, 204);
+  assert.equal((await make()).status, 201);
 }

@@ -3,7 +3,7 @@
  * sending with the WebSocket's rules and codes (docs/api.md).
  */
 import assert from "node:assert/strict";
-import { accountWithToken, call } from "./api_helpers.ts";
+import { accountWithToken, assertCapped, call } from "./api_helpers.ts";
 import { TEST_PASSWORD, TestClient, withServer } from "./harness.ts";
 
 Deno.test("tokens are shown once, listed without their secret, and stop working when revoked", () =>
@@ -431,6 +431,39 @@ Deno.test("a bot's token cannot make, list or revoke tokens: they are its admin'
     assert.deepEqual(
       after.body.tokens.map((t: { name: string }) => t.name),
       [pipeline.name, deploy.name, "leaked"],
+    );
+  }));
+
+Deno.test("an account keeps at most 100 tokens, a bot too; revoking one makes room for another", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    // Each token is a row kept until it is revoked: 100 per account, the
+    // one accountWithToken made (which these requests use) included.
+    const make = (path: string) => () =>
+      call(server, "POST", path, { body: { name: "t" }, token: alice.token });
+    const message = "An account has at most 100 tokens: revoke one first.";
+    for (let i = 1; i < 100; i++) {
+      assert.equal((await make("/api/tokens")()).status, 201);
+    }
+    const [, spare] = (await call(server, "GET", "/api/tokens", {
+      token: alice.token,
+    })).body.tokens;
+    await assertCapped(
+      make("/api/tokens"),
+      () => call(server, "DELETE", `/api/tokens/${spare.id}`, alice),
+      message,
+    );
+    const first = await make("/api/bots/ci/tokens")();
+    for (let i = 1; i < 100; i++) await make("/api/bots/ci/tokens")();
+    await assertCapped(
+      make("/api/bots/ci/tokens"),
+      () =>
+        call(server, "DELETE", `/api/bots/ci/tokens/${first.body.id}`, alice),
+      message,
     );
   }));
 

@@ -3,7 +3,12 @@
  * Slack's payload, shown with a HOOK badge, limited, and revocable.
  */
 import assert from "node:assert/strict";
-import { accountWithToken, type ApiAccount, call } from "./api_helpers.ts";
+import {
+  accountWithToken,
+  type ApiAccount,
+  assertCapped,
+  call,
+} from "./api_helpers.ts";
 import { TestClient, type TestServer, withServer } from "./harness.ts";
 
 function pathOf(url: string): string {
@@ -231,6 +236,28 @@ Deno.test("a webhook over its rate limit gets 429 with the wait, and the room ge
       body: undefined,
     });
     assert.equal(history.body.messages.length, posted);
+  }));
+
+Deno.test("a room has at most 10 incoming webhooks; removing one makes room for another", () =>
+  withServer(async (server) => {
+    const { root } = await alertsHook(server);
+    // Each hook is a row kept until it is removed. One made above: nine
+    // more, then the eleventh is refused.
+    const make = () =>
+      call(server, "POST", "/api/rooms/general/hooks", {
+        body: { name: "another" },
+        token: root.token,
+      });
+    for (let i = 2; i <= 10; i++) assert.equal((await make()).status, 201);
+    const { hooks } = (await call(server, "GET", "/api/rooms/general/hooks", {
+      token: root.token,
+    })).body;
+    assert.equal(hooks.length, 10);
+    await assertCapped(
+      make,
+      () => call(server, "DELETE", `/api/hooks/${hooks[0].id}`, root),
+      "A room has at most 10 incoming webhooks: remove one first.",
+    );
   }));
 
 Deno.test("deleting a room removes its webhooks", () =>

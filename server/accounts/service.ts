@@ -93,6 +93,9 @@ const BAD_CREDENTIALS = "Wrong username or password.";
 /** How long a password reset link works: a day. */
 export const PASSWORD_RESET_MS = 24 * 3600 * 1000;
 
+/** Most API tokens one account (a bot included) holds at once. */
+export const MAX_TOKENS_PER_ACCOUNT = 100;
+
 /**
  * Accounts and sessions: registering, password logins (slowed down per name
  * and per address), session tokens stored only as hashes, logout. Used by
@@ -269,8 +272,22 @@ export class AccountService {
     return undefined;
   }
 
-  /** Makes a personal access token for an account; its secret is told once. */
-  async createToken(userKey: string, name: string): Promise<NewApiToken> {
+  /**
+   * Makes a personal access token for an account; its secret is told once.
+   * `forbidden` past MAX_TOKENS_PER_ACCOUNT: each is a row kept until it
+   * is revoked, and making them is only rate-limited.
+   */
+  async createToken(
+    userKey: string,
+    name: string,
+  ): Promise<NewApiToken | Failure> {
+    const held = await this.#store.listApiTokens(userKey);
+    if (held.length >= MAX_TOKENS_PER_ACCOUNT) {
+      return fail(
+        "forbidden",
+        `An account has at most ${MAX_TOKENS_PER_ACCOUNT} tokens: revoke one first.`,
+      );
+    }
     const secret = newApiToken();
     const token: StoredApiToken = {
       id: newPublicId(),

@@ -114,6 +114,7 @@ export function accountRoutes(
         who.account.key,
         c.req.valid("json").name,
       );
+      if (isFailure(made)) return refuse(c, made);
       return c.json({ ...tokenInfo(made.token), token: made.secret }, 201);
     },
   );
@@ -235,6 +236,7 @@ export function accountRoutes(
         account.key,
         c.req.valid("json").name,
       );
+      if (isFailure(made)) return refuse(c, made);
       await auditRequest(c, node, who.account.username, {
         action: "create_bot_token",
         target: account.username,

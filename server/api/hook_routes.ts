@@ -33,6 +33,9 @@ import {
 
 const logger = log("hooks");
 
+/** Most incoming webhooks one room may have (outgoing ones have their own). */
+export const MAX_INCOMING_HOOKS_PER_ROOM = 10;
+
 const roomParam = z.object({ room: z.string().max(4096) });
 const idParam = z.object({ id: z.string().max(64) });
 const secretParam = z.object({ secret: z.string().max(256) });
@@ -108,6 +111,19 @@ export function hookRoutes(
       if (isFailure(who)) return refuse(c, who);
       const key = await managedRoom(who, c.req.valid("param").room);
       if (isFailure(key)) return refuse(c, key);
+      // Each hook is a row kept until it is removed, and making them is
+      // only rate-limited: bounded per room, as outgoing hooks are.
+      if (
+        (await node.store.listHooks(key)).length >= MAX_INCOMING_HOOKS_PER_ROOM
+      ) {
+        return refuse(
+          c,
+          fail(
+            "forbidden",
+            `A room has at most ${MAX_INCOMING_HOOKS_PER_ROOM} incoming webhooks: remove one first.`,
+          ),
+        );
+      }
       const secret = newSessionToken();
       const hook: StoredHook = {
         id: newPublicId(),
