@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
 import { startServer } from "../server/mod.ts";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
   ClientPool,
   delay,
@@ -60,11 +61,12 @@ function postgresBackend(pg: PostgresService): Backend {
 function teamTest(
   name: string,
   body: (pool: ClientPool, server: TestServer) => Promise<void>,
+  options: Partial<Config> = {},
 ): void {
   for (const backend of BACKENDS) {
     Deno.test(`${name} (${backend.name})`, async () => {
       const store = await backend.fresh();
-      const server = await startTestServer(store.options);
+      const server = await startTestServer({ ...store.options, ...options });
       const pool = new ClientPool(server.wsUrl);
       try {
         await body(pool, server);
@@ -674,6 +676,45 @@ teamTest(
     );
     await expectError(alice, "invite", { room: "secret" }, "invalid_message");
   },
+);
+
+teamTest(
+  "create_invite: a room keeps at most 100 usable invites, and the dead ones are not kept",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    await alice.ok("create_room", { room: "secret", private: true });
+    // Each invite was a row for ever, made at the request rate: a steady
+    // way to grow the database and every list_invites reply.
+    const codes: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      codes.push(
+        (await alice.ok("create_invite", { room: "secret" })).code as string,
+      );
+    }
+    const refused = await expectError(
+      alice,
+      "create_invite",
+      { room: "secret" },
+      "forbidden",
+    );
+    assert.equal(
+      refused.data.message,
+      "A room has at most 100 usable invites: revoke one first.",
+    );
+    await alice.ok("revoke_invite", { code: codes[0] });
+    await alice.ok("create_invite", { room: "secret" });
+    // Making it dropped the revoked one: it is not even there to revoke.
+    await expectError(
+      alice,
+      "revoke_invite",
+      { code: codes[0] },
+      "invite_invalid",
+    );
+    const listed = await alice.ok("list_invites", { room: "secret" });
+    assert.equal((listed.invites as unknown[]).length, 100);
+  },
+  // A hundred invites at once, past the room-making limit.
+  { rateLimits: NO_RATE_LIMITS },
 );
 
 teamTest(

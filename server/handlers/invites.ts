@@ -22,6 +22,9 @@ import { RANK } from "./roles.ts";
 
 const logger = log("invites");
 
+/** Most invites a room holds that can still be used. */
+export const MAX_INVITES_PER_ROOM = 100;
+
 /** Where the web client opens an invite: a route of the page, after login. */
 export function inviteUrl(code: string): string {
   return `/#/invite/${code}`;
@@ -142,6 +145,17 @@ export async function createInvite(
   const room = await managedRoom(ctx, data.room);
   if (isFailure(room)) return room;
   const now = Date.now();
+  // Invites are rows made at the request rate: the dead ones go, and the
+  // usable ones are bounded, or they would grow the database and every
+  // list_invites reply for ever.
+  const { store } = ctx.node;
+  await store.deleteDeadInvites(room.key, now);
+  if ((await store.listInvites(room.key, now)).length >= MAX_INVITES_PER_ROOM) {
+    return fail(
+      "forbidden",
+      `A room has at most ${MAX_INVITES_PER_ROOM} usable invites: revoke one first.`,
+    );
+  }
   // 128 random bits: a link cannot be guessed.
   const code = randomBytes(16).toString("base64url");
   const stored: StoredInvite = {

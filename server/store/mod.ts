@@ -621,6 +621,12 @@ export interface MembershipStore {
   revokeInvite(code: string): Promise<boolean>;
   /** A room's invites still usable at `now`, oldest first. */
   listInvites(roomKey: string, now: number): Promise<StoredInvite[]>;
+  /**
+   * Deletes a room's invites no longer usable at `now` (revoked, expired
+   * or used up) and returns how many: nothing can use them again, and
+   * kept they would pile up with every invite ever made.
+   */
+  deleteDeadInvites(roomKey: string, now: number): Promise<number>;
 }
 
 /** Accounts, sessions and bans. */

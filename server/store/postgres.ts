@@ -1368,6 +1368,16 @@ export class PostgresStore implements Store {
     );
   }
 
+  deleteDeadInvites(roomKey: string, now: number): Promise<number> {
+    return this.#run(async (sql) =>
+      (await sql`
+        DELETE FROM invites
+        WHERE room_key = ${roomKey} AND (revoked
+          OR (expires_at IS NOT NULL AND expires_at <= ${now})
+          OR (max_uses IS NOT NULL AND uses >= max_uses))`).count
+    );
+  }
+
   listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
     return this.#run(async (sql) => {
       const rows = await sql<InviteRow[]>`

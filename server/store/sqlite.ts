@@ -2231,6 +2231,19 @@ export class SqliteStore implements Store {
     );
   }
 
+  deleteDeadInvites(roomKey: string, now: number): Promise<number> {
+    return this.#run(() =>
+      Number(
+        this.#q(
+          `DELETE FROM invites
+           WHERE room_key = ? AND (revoked = 1
+             OR (expires_at IS NOT NULL AND expires_at <= ?)
+             OR (max_uses IS NOT NULL AND uses >= max_uses))`,
+        ).run(roomKey, now).changes,
+      )
+    );
+  }
+
   listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
     return this.#run(() =>
       (this.#q(

@@ -2,7 +2,7 @@
  * The store contract for team chat: private rooms, memberships and read
  * state (addMember, removeMember, isMember, memberships, markRead,
  * readState) and invites (createInvite, findInvite, useInvite,
- * revokeInvite, listInvites).
+ * revokeInvite, listInvites, deleteDeadInvites).
  */
 import assert from "node:assert/strict";
 import { conversationKey, MAX_UNREAD } from "../../server/store/mod.ts";
@@ -231,5 +231,34 @@ export function teamChat(test: StoreTest): void {
     );
     assert.deepEqual(await store.listInvites("dev", now + 1000), []);
     assert.equal(await store.useInvite("nothing", now), undefined);
+  });
+
+  test("deleteDeadInvites drops a room's revoked, expired and used-up invites, and only those", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.createRoom("ops", "ops");
+    const now = Date.now();
+    const base = { roomKey: "dev", createdBy: "alice", createdAt: now };
+    await store.createInvite({ ...base, code: "once", maxUses: 1 });
+    await store.createInvite({ ...base, code: "twice", maxUses: 2 });
+    await store.createInvite({ ...base, code: "soon", expiresAt: now + 1000 });
+    await store.createInvite({ ...base, code: "later", expiresAt: now + 9000 });
+    await store.createInvite({ ...base, code: "open" });
+    await store.createInvite({ ...base, code: "gone" });
+    await store.createInvite({ ...base, roomKey: "ops", code: "elsewhere" });
+    await store.useInvite("once", now);
+    await store.useInvite("twice", now);
+    await store.revokeInvite("gone");
+    await store.revokeInvite("elsewhere");
+    assert.equal(await store.deleteDeadInvites("dev", now + 1000), 3);
+    for (const code of ["once", "soon", "gone"]) {
+      assert.equal(await store.findInvite(code), undefined, code);
+    }
+    assert.deepEqual(
+      (await store.listInvites("dev", now + 1000)).map((i) => i.code).sort(),
+      ["later", "open", "twice"],
+    );
+    // Another room's are its own business.
+    assert.equal((await store.findInvite("elsewhere"))?.revoked, true);
+    assert.equal(await store.deleteDeadInvites("dev", now + 1000), 0);
   });
 }
