@@ -119,11 +119,19 @@ function bare(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
-// ::ffff:10.0.0.1 is 10.0.0.1.
+// ::ffff:10.0.0.1 is 10.0.0.1, and so is the IPv4-compatible ::10.0.0.1
+// (::/96, deprecated): ipaddr.js calls that one plain unicast, so ::7f00:1
+// would pass for a public address while it names 127.0.0.1. :: and ::1
+// keep their own meaning.
 function normal(address: Address): Address {
-  return address.kind() === "ipv6" &&
-      (address as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (address as ipaddr.IPv6).toIPv4Address()
+  if (address.kind() === "ipv4") return address;
+  const v6 = address as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+  const parts = v6.parts;
+  const compatible = parts.slice(0, 6).every((p) => p === 0) &&
+    (parts[6] !== 0 || parts[7] > 1);
+  return compatible
+    ? ipaddr.fromByteArray(v6.toByteArray().slice(12))
     : address;
 }
 

@@ -326,6 +326,11 @@ Deno.test("outgoing webhooks: hosts --webhook-allow does not name, and private a
     await refused("http://169.254.169.254/latest/meta-data");
     await refused("http://10.1.2.3/hook");
     await refused("http://[::ffff:192.168.0.1]/hook");
+    // IPv4-compatible IPv6 (::/96, deprecated) holds an IPv4 address as
+    // much as an IPv4-mapped one does: judged by that address.
+    assert.match(await refused("http://[::7f00:1]:9/hook"), /127\.0\.0\.1/);
+    await refused("http://[::a9fe:a9fe]/latest/meta-data");
+    await refused("http://[::10.1.2.3]/hook");
     await refused("ftp://ci.example/hook");
     await refused("http://user:pw@ci.example/hook");
     await refused("not a url");
