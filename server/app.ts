@@ -240,6 +240,19 @@ export function createApp(parts: AppParts): Hono {
         "Logged out",
       );
     }
+    // A bearer access token has no session: logging out with it revokes
+    // it, or a program that logged out to drop its credential would still
+    // hold a live one.
+    const revoked = token === undefined || ended
+      ? undefined
+      : await node.accounts.logoutToken(token);
+    if (revoked) {
+      node.endSessions(
+        revoked.userKey,
+        { token: revoked.tokenHash },
+        "Token revoked",
+      );
+    }
     clearSessionCookie(c);
     return c.body(null, 204);
   });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { accountWithToken, assertCapped, call } from "./api_helpers.ts";
-import { TEST_PASSWORD, TestClient, withServer } from "./harness.ts";
+import { TEST_PASSWORD, TestClient, within, withServer } from "./harness.ts";
 
 Deno.test("tokens are shown once, listed without their secret, and stop working when revoked", () =>
   withServer(async (server) => {
@@ -465,6 +465,90 @@ Deno.test("an account keeps at most 100 tokens, a bot too; revoking one makes ro
         call(server, "DELETE", `/api/bots/ci/tokens/${first.body.id}`, alice),
       message,
     );
+  }));
+
+Deno.test("revoking a token closes the WebSockets that logged in with it (4004), and only those", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const leaked = await call(server, "POST", "/api/tokens", {
+      body: { name: "leaked" },
+      token: alice.token,
+    });
+    await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    const bot = await call(server, "POST", "/api/bots/ci/tokens", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    // Once, a revoked token's open sockets went on sending for as long as
+    // they stayed connected: revoking did not stop a leak in progress.
+    const byLogin = await TestClient.loginWith(server.wsUrl, {
+      token: leaked.body.token,
+    });
+    const byHeader = await TestClient.connect(server.wsUrl, {
+      headers: { authorization: `Bearer ${leaked.body.token}` },
+    });
+    await byHeader.ok("login", {});
+    const botSocket = await TestClient.loginWith(server.wsUrl, {
+      token: bot.body.token,
+    });
+    const other = await TestClient.loginWith(server.wsUrl, {
+      token: alice.token,
+    });
+    try {
+      const revoked = await call(
+        server,
+        "DELETE",
+        `/api/tokens/${leaked.body.id}`,
+        alice,
+      );
+      assert.equal(revoked.status, 204);
+      // The server closes at once; the bound only keeps a server that
+      // never does from hanging the test.
+      const closing = (socket: TestClient) =>
+        within(60_000, socket.closed, "the close of a revoked token's socket");
+      for (const socket of [byLogin, byHeader]) {
+        const closed = await closing(socket);
+        assert.deepEqual([closed.code, closed.reason], [4004, "Token revoked"]);
+      }
+      const botRevoked = await call(
+        server,
+        "DELETE",
+        `/api/bots/ci/tokens/${bot.body.id}`,
+        alice,
+      );
+      assert.equal(botRevoked.status, 204);
+      assert.equal((await closing(botSocket)).code, 4004);
+      // Another token of the same account is another credential.
+      await other.ok("send_message", { text: "still here" });
+    } finally {
+      for (const socket of [byLogin, byHeader, botSocket, other]) {
+        await socket.close();
+      }
+    }
+  }));
+
+Deno.test("POST /api/logout with an access token revokes that token, as with a session's", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const cli = await call(server, "POST", "/api/tokens", {
+      body: { name: "cli" },
+      token: alice.token,
+    });
+    // It answered 204 and the token went on working: a program that
+    // logged out to drop its credential still held a live one.
+    const out = await call(server, "POST", "/api/logout", {
+      token: cli.body.token,
+    });
+    assert.equal(out.status, 204);
+    const after = await call(server, "GET", "/api/me", {
+      token: cli.body.token,
+    });
+    assert.equal(after.status, 401);
+    const kept = await call(server, "GET", "/api/me", { token: alice.token });
+    assert.equal(kept.status, 200);
   }));
 
 Deno.test("the WebSocket takes a token in the Authorization header: login with no data", () =>

@@ -595,6 +595,19 @@ export class AccountService {
     return session && { tokenHash, ...session };
   }
 
+  /**
+   * Revokes the personal access (or bot) token `token` is, as a logout
+   * with it asks; returns it (for closing its sockets), or undefined when
+   * it is none.
+   */
+  async logoutToken(token: string): Promise<StoredApiToken | undefined> {
+    if (!token.startsWith(API_TOKEN_PREFIX)) return undefined;
+    const found = await this.#store.findApiToken(hashToken(token));
+    if (!found) return undefined;
+    await this.#store.deleteApiToken(found.userKey, found.id);
+    return found;
+  }
+
   /** Revokes a session known by its token's hash. */
   async endSession(tokenHash: string): Promise<void> {
     await this.#store.deleteSession(tokenHash);
