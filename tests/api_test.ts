@@ -551,6 +551,41 @@ Deno.test("POST /api/logout with an access token revokes that token, as with a s
     assert.equal(kept.status, 200);
   }));
 
+Deno.test("logout on a socket that logged in with an access token revokes the token and closes its other sockets (4004)", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const cli = await call(server, "POST", "/api/tokens", {
+      body: { name: "cli" },
+      token: alice.token,
+    });
+    const first = await TestClient.loginWith(server.wsUrl, {
+      token: cli.body.token,
+    });
+    const second = await TestClient.loginWith(server.wsUrl, {
+      token: cli.body.token,
+    });
+    const other = await TestClient.loginWith(server.wsUrl, {
+      token: alice.token,
+    });
+    try {
+      // It closed only the socket that asked, and the token went on.
+      await first.ok("logout");
+      const closing = (socket: TestClient) =>
+        within(60_000, socket.closed, "the close of a revoked token's socket");
+      for (const socket of [first, second]) {
+        const closed = await closing(socket);
+        assert.deepEqual([closed.code, closed.reason], [4004, "Token revoked"]);
+      }
+      const after = await call(server, "GET", "/api/me", {
+        token: cli.body.token,
+      });
+      assert.equal(after.status, 401);
+      await other.ok("send_message", { text: "another token, still here" });
+    } finally {
+      for (const socket of [first, second, other]) await socket.close();
+    }
+  }));
+
 Deno.test("the WebSocket takes a token in the Authorization header: login with no data", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");

@@ -600,9 +600,20 @@ export class AccountService {
    * with it asks; returns it (for closing its sockets), or undefined when
    * it is none.
    */
-  async logoutToken(token: string): Promise<StoredApiToken | undefined> {
-    if (!token.startsWith(API_TOKEN_PREFIX)) return undefined;
-    const found = await this.#store.findApiToken(hashToken(token));
+  logoutToken(token: string): Promise<StoredApiToken | undefined> {
+    if (!token.startsWith(API_TOKEN_PREFIX)) return Promise.resolve(undefined);
+    return this.revokeTokenHash(hashToken(token));
+  }
+
+  /**
+   * Revokes the personal access (or bot) token whose SHA-256 this is (a
+   * socket's `apiToken`, for its `logout`); returns it, or undefined when
+   * it is gone already.
+   */
+  async revokeTokenHash(
+    tokenHash: string,
+  ): Promise<StoredApiToken | undefined> {
+    const found = await this.#store.findApiToken(tokenHash);
     if (!found) return undefined;
     await this.#store.deleteApiToken(found.userKey, found.id);
     return found;

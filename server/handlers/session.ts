@@ -130,7 +130,11 @@ export async function logout(ctx: MemberContext): Promise<Outcome> {
   const { node, client } = ctx;
   const member = client.member;
   const session = member.session;
+  // A socket that logged in with an access token logs out as POST
+  // /api/logout with it does: the token is revoked, not just this socket.
+  const token = session ? undefined : member.apiToken;
   if (session) await node.accounts.endSession(session.tokenHash);
+  else if (token) await node.accounts.revokeTokenHash(token);
   logger.info("{name} logged out", { name: member.username });
   return succeed({}, () => {
     if (session) {
@@ -139,6 +143,8 @@ export async function logout(ctx: MemberContext): Promise<Outcome> {
         { session: session.tokenHash },
         "Logged out",
       );
+    } else if (token) {
+      node.endSessions(member.userKey, { token }, "Token revoked");
     } else {
       client.disconnect(CLOSE_SESSION_ENDED, "Logged out");
     }
