@@ -211,6 +211,39 @@ Deno.test("a webhook refuses a NUL or a lone surrogate anywhere, as a sent messa
     assert.deepEqual(history.body.messages, []);
   }));
 
+Deno.test("a webhook's display name and a hook's name refuse direction marks and invisible spaces, and keep emoji", async (t) => {
+  await withServer(async (server) => {
+    const { root, path } = await alertsHook(server);
+    // "\u202E" shows what follows backwards, "\u200B" is a space that does
+    // not show: both were stored and shown as the poster's name.
+    for (const name of ["deploy\u202Egnp.exe", "ali\u200Bce", "\u2067root"]) {
+      await t.step(JSON.stringify(name), async () => {
+        const posted = await call(server, "POST", path, {
+          body: { text: "hi", username: name },
+        });
+        assert.deepEqual([posted.status, posted.body.error], [
+          400,
+          "invalid_message",
+        ]);
+        const made = await call(server, "POST", "/api/rooms/general/hooks", {
+          body: { name },
+          token: root.token,
+        });
+        assert.deepEqual([made.status, made.body.error], [
+          400,
+          "invalid_message",
+        ]);
+      });
+    }
+    const emoji = "Deploy \u{1F468}\u200D\u{1F4BB} \u2764\uFE0F";
+    const posted = await call(server, "POST", path, {
+      body: { text: "hi", username: emoji },
+    });
+    assert.equal(posted.status, 200);
+    assert.equal(posted.body.message.user, emoji);
+  });
+});
+
 Deno.test("a webhook over its rate limit gets 429 with the wait, and the room gets nothing more", () =>
   withServer(async (server) => {
     const root = await accountWithToken(server, "root");
