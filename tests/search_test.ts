@@ -441,12 +441,14 @@ stores.clients(
       seqs(await alice.ok("history", { with: "alice", around_seq: 1 })),
       [1],
     );
-    await expectError(
+    const both = await expectError(
       alice,
       "history",
       { around_seq: 3, before_seq: 5 },
       "invalid_message",
     );
+    // The refusal names the field (it once said "Invalid field data").
+    assert.match(String(both.data.message), /'around_seq'/);
     await expectError(
       alice,
       "history",
@@ -462,7 +464,11 @@ stores.clients(
       `${server.url}/api/rooms/general/messages?around_seq=15&after_seq=1`,
     );
     assert.equal(bad.status, 400);
-    assert.equal((await bad.json()).error, "invalid_message");
+    assert.deepEqual(await bad.json(), {
+      error: "invalid_message",
+      message:
+        "Invalid field 'around_seq': around_seq cannot be combined with before_seq or after_seq.",
+    });
   },
   { rateLimits: NO_RATE_LIMITS },
 );

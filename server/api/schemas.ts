@@ -7,7 +7,13 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
-import { noNul, privateMessageData, searchData } from "../protocol/schemas.ts";
+import {
+  AROUND_SEQ_ALONE,
+  aroundSeqAlone,
+  noNul,
+  privateMessageData,
+  searchData,
+} from "../protocol/schemas.ts";
 
 /** Every error answer: `{"error": code, "message"}`, and the wait when limited. */
 export const errorBody = z.object({
@@ -79,12 +85,7 @@ export const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
   /** The epoch the asker saw: another one answers `stale_epoch`. */
   epoch: z.string().max(32).optional(),
-}).refine(
-  (q) =>
-    q.around_seq === undefined ||
-    (q.before_seq === undefined && q.after_seq === undefined),
-  "around_seq cannot be combined with before_seq or after_seq",
-);
+}).refine(aroundSeqAlone, AROUND_SEQ_ALONE);
 
 /** The rooms a caller may see. */
 export const roomsReply = z.object({

@@ -111,6 +111,20 @@ export const sendMessageData = z.object({
   reply_to: messageId.optional(),
 });
 
+/** `around_seq` comes alone: a page around a seq has both its ends. */
+export function aroundSeqAlone(
+  page: { around_seq?: number; before_seq?: number; after_seq?: number },
+): boolean {
+  return page.around_seq === undefined ||
+    (page.before_seq === undefined && page.after_seq === undefined);
+}
+
+/** The refusal of {@link aroundSeqAlone}, naming the field. */
+export const AROUND_SEQ_ALONE = {
+  message: "around_seq cannot be combined with before_seq or after_seq",
+  path: ["around_seq"],
+};
+
 /** `history` data. */
 export const historyData = z.object({
   room: name.optional(),
@@ -121,12 +135,7 @@ export const historyData = z.object({
   limit: z.number().int().min(1).max(200).optional(),
   /** The room's epoch the asker's seqs belong to (room_history.ts). */
   epoch: z.string().max(32).optional(),
-}).refine(
-  (d) =>
-    d.around_seq === undefined ||
-    (d.before_seq === undefined && d.after_seq === undefined),
-  "around_seq cannot be combined with before_seq or after_seq",
-);
+}).refine(aroundSeqAlone, AROUND_SEQ_ALONE);
 
 /** `private_message` data. */
 export const privateMessageData = z.object({
