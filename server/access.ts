@@ -11,6 +11,7 @@ import { fail, type Failure } from "./protocol/errors.ts";
 import type { Member } from "./registry.ts";
 import {
   type AccountStore,
+  type Ban,
   conversationUsers,
   type MessageRecord,
   type SearchScope,
@@ -83,13 +84,33 @@ export async function roomRefusal(
     { userKey: reader.userKey ?? reader.guest, address: reader.address },
     roomKey,
   );
-  if (!ban) return undefined;
+  return ban && banRefusal(ban);
+}
+
+/** The `banned` answer to a request a ban covers: the server's or a room's. */
+export function banRefusal(ban: Ban): Failure {
   return fail(
     "banned",
     ban.roomKey === undefined
       ? `You are banned from this server: ${ban.reason}`
       : `You are banned from this room: ${ban.reason}`,
   );
+}
+
+/**
+ * The ban that keeps a connection's member out of a room (or, without
+ * `roomKey`, off the server): by name, and by address for guests only, as
+ * at login (a moderator sharing an address with a banned guest stays).
+ */
+export function memberBan(
+  store: AccountStore,
+  member: { userKey: string; guest: boolean; address: string },
+  roomKey?: string,
+): Promise<Ban | undefined> {
+  return store.findBan({
+    userKey: member.userKey,
+    address: member.guest ? member.address : undefined,
+  }, roomKey);
 }
 
 /**

@@ -344,7 +344,7 @@ export class AccountService {
       wrong: BAD_CREDENTIALS,
     });
     if (isFailure(account)) return account;
-    return await this.#banned(account) ?? await this.#newSession(account);
+    return await this.#banned(account.key) ?? await this.#newSession(account);
   }
 
   /**
@@ -481,7 +481,7 @@ export class AccountService {
     }
     const account = await this.#store.findAccount(userKey);
     if (!account) return fail("bad_credentials", expired);
-    return await this.#banned(account) ??
+    return await this.#banned(account.key) ??
       { account, session, apiToken: apiToken?.tokenHash };
   }
 
@@ -508,16 +508,13 @@ export class AccountService {
     } else if (credential.apiToken !== undefined) {
       if (!await this.#store.findApiToken(credential.apiToken)) return ended;
     }
-    const ban = await this.#store.findBan({ userKey });
-    return ban
-      ? fail("banned", `You are banned from this server: ${ban.reason}`)
-      : undefined;
+    return await this.#banned(userKey);
   }
 
   // A server-wide ban of the name; address bans only stop guests, so a
   // moderator sharing an address with a banned guest is not locked out.
-  async #banned(account: Account): Promise<Failure | undefined> {
-    const ban = await this.#store.findBan({ userKey: account.key });
+  async #banned(userKey: string): Promise<Failure | undefined> {
+    const ban = await this.#store.findBan({ userKey });
     return ban
       ? fail("banned", `You are banned from this server: ${ban.reason}`)
       : undefined;
@@ -581,7 +578,7 @@ export class AccountService {
     if (isFailure(newHash)) return newHash;
     await this.#store.setPasswordHash(account.key, newHash);
     await this.#store.deleteSessionsOf(account.key);
-    return await this.#banned(account) ?? await this.#newSession(account);
+    return await this.#banned(account.key) ?? await this.#newSession(account);
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { findReadableRoom, roomRefusal } from "../access.ts";
+import { banRefusal, findReadableRoom, roomRefusal } from "../access.ts";
 import { isLoopback } from "../addresses.ts";
 import { sendMessage } from "../handlers/messages.ts";
 import { privateMessage } from "../handlers/private.ts";
@@ -142,17 +142,7 @@ export function messageRoutes(
       }
       // Address bans stop guests only, as at login.
       const ban = await node.store.findBan({ userKey: who.account.key }, key);
-      if (ban) {
-        return refuse(
-          c,
-          fail(
-            "banned",
-            ban.roomKey === undefined
-              ? `You are banned from this server: ${ban.reason}`
-              : `You are banned from this room: ${ban.reason}`,
-          ),
-        );
-      }
+      if (ban) return refuse(c, banRefusal(ban));
       const ctx = memberContext(node, who, key);
       return sent(c, await sendMessage(ctx, c.req.valid("json")));
     },

@@ -13,8 +13,10 @@ import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type { Attachment } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import {
+  banRefusal,
   findReadable,
   findReadableRoom,
+  memberBan,
   readerOf,
   roomRefusal,
 } from "../access.ts";
@@ -76,20 +78,8 @@ export async function overtaken(
   ctx: MemberContext,
   roomKey?: string,
 ): Promise<Failure> {
-  const member = ctx.client.member;
-  // By name, and by address for guests, as join_room and login look.
-  const ban = await ctx.node.store.findBan({
-    userKey: member.userKey,
-    address: member.guest ? member.address : undefined,
-  }, roomKey);
-  if (ban) {
-    return fail(
-      "banned",
-      ban.roomKey === undefined
-        ? `You are banned from this server: ${ban.reason}`
-        : `You are banned from this room: ${ban.reason}`,
-    );
-  }
+  const ban = await memberBan(ctx.node.store, ctx.client.member, roomKey);
+  if (ban) return banRefusal(ban);
   if (ctx.client.isClosed) {
     return fail(
       "internal",

@@ -1,4 +1,4 @@
-import { findReadableRoom, readerOf } from "../access.ts";
+import { canRead, findReadableRoom, memberBan, readerOf } from "../access.ts";
 import { log } from "../log.ts";
 import { isLoopback } from "../addresses.ts";
 import {
@@ -157,12 +157,7 @@ export async function joinRoom(
       );
     }
   }
-  // Address bans stop guests only, as at login.
-  const banOf = () =>
-    node.store.findBan({
-      userKey: member.userKey,
-      address: member.guest ? member.address : undefined,
-    }, key);
+  const banOf = () => memberBan(node.store, member, key);
   const ban = await banOf();
   if (ban) {
     return fail("banned", `You are banned from ${room.name}: ${ban.reason}`);
@@ -262,12 +257,9 @@ async function enter(
   }
   // Made private (or deleted) while this join was under way: what this
   // connection may no longer read it does not get, history included.
-  // Checked against this node's registry, which those changes update
-  // before they are acknowledged here.
-  const info = node.registry.roomInfo(key);
-  const shut = !info || info.private &&
-      (member.guest || !node.registry.isMemberOf(member.userKey, key));
-  if (member.roomKey !== key || shut) {
+  // For a connected member canRead asks this node's registry, which those
+  // changes update before they are acknowledged here.
+  if (member.roomKey !== key || !await canRead(node, readerOf(member), key)) {
     if (member.roomKey === key) node.moveMember(member, GENERAL_ROOM)();
     return fail("room_not_found", `No room named '${room}'.`);
   }
