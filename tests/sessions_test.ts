@@ -210,6 +210,9 @@ Deno.test("revoking a personal access token closes the sockets that logged in wi
     assert.equal(revoked.status, 204);
     assert.equal(await closedWith(byHeader), SESSION_ENDED);
     assert.equal(await closedWith(byToken), SESSION_ENDED);
+    for (const socket of [byHeader, byToken]) {
+      assert.equal((await socket.closed).reason, "Token revoked");
+    }
     await stillServed(byCookie);
     await stillServed(byOther);
 
@@ -231,6 +234,7 @@ Deno.test("revoking a personal access token closes the sockets that logged in wi
     );
     assert.equal(botRevoked.status, 204);
     assert.equal(await closedWith(bot), SESSION_ENDED);
+    assert.equal((await bot.closed).reason, "Token revoked");
     await stillServed(byOther);
   }));
 
