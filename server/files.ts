@@ -4,6 +4,7 @@ import { Coalesced } from "./coalesced.ts";
 import type { FileContents } from "./file_contents/mod.ts";
 import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
+import { EVERY_DISGUISING } from "./protocol/disguises.ts";
 import { INLINE_TYPES } from "./protocol/previews.ts";
 import type { Attachment, MessageBase } from "./protocol/types.ts";
 import type { ReceivedFile } from "./routes/receive_upload.ts";
@@ -262,8 +263,8 @@ function toAttachment(upload: StoredUpload): Attachment {
 /** A file name safe to show and to send back in a header. */
 export function cleanFileName(raw: string): string {
   const base = raw.split(/[\\/]/).pop() ?? "";
-  // Control and bidi-override characters could disguise "exe.png".
-  const name = base.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "")
+  // Control characters, and those that disguise a name ("exe.png").
+  const name = base.replace(/\p{Cc}/gu, "").replace(EVERY_DISGUISING, "")
     .trim().slice(0, 200);
   return name === "" || name === "." || name === ".." ? "file" : name;
 }

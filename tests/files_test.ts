@@ -185,6 +185,27 @@ Deno.test("files: an unknown file is 404 and a file name cannot climb out", () =
     assert.equal(up.body.name, "passwd.txt");
   }));
 
+Deno.test("files: a name loses the direction marks and invisible spaces that would disguise it, and keeps its emoji", () =>
+  withClients(async (pool, server) => {
+    const { cookie } = await accountWithCookie(pool, server);
+    // A right-to-left mark before an override, a zero-width space, a word
+    // joiner, a left-to-right isolate: each shows nothing or turns the name.
+    const disguised = await upload(
+      server,
+      cookie,
+      new File(["x"], "invoice\u200F\u202Egnp.exe\u200B\u2060\u2066"),
+    );
+    assert.equal(disguised.status, 201);
+    assert.equal(disguised.body.name, "invoicegnp.exe");
+    const emoji = await upload(
+      server,
+      cookie,
+      new File(["y"], "👩‍👩‍👧 family ❤️.txt"),
+    );
+    assert.equal(emoji.status, 201);
+    assert.equal(emoji.body.name, "👩‍👩‍👧 family ❤️.txt");
+  }));
+
 Deno.test("files: a bot uploads with its session token as a bearer token", () =>
   withClients(async (pool, server) => {
     const bot = await pool.register("bot");

@@ -6,6 +6,7 @@
  * tests/openapi_test.ts.
  */
 import { z } from "zod";
+import { DISGUISING } from "../protocol/disguises.ts";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
 import {
   AROUND_SEQ_ALONE,
@@ -103,17 +104,12 @@ export const me = z.object({
   bot: z.boolean(),
 }).openapi("Me");
 
-// Names of tokens and hooks are labels people read: no control characters.
-// Bidi controls turn a name around where it is shown ("\u202Egnp.exe"),
-// and invisible spaces make a copy of a name look the same; names never
-// need them. Joiners and variation selectors stay: emoji are made of them.
-const TRICK_CHARACTERS =
-  /[\u061C\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/;
-
+// Names of tokens and hooks are labels people read: no control characters,
+// and none of the characters that disguise a name (protocol/disguises.ts).
 const label = z.string().trim().min(1).max(64)
   .refine((s) => !/\p{Cc}/u.test(s), "no control characters")
   .refine(
-    (s) => !TRICK_CHARACTERS.test(s),
+    (s) => !DISGUISING.test(s),
     "no direction marks or invisible spaces",
   )
   .refine((s) => s.isWellFormed(), "not well-formed Unicode");
