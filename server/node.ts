@@ -114,6 +114,7 @@ export class ChatNode {
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
+  #accessChanges = 0;
   #sessionExpiry = new SessionExpiry((member) =>
     member.disconnect(CLOSE_SESSION_ENDED, "Session expired")
   );
@@ -292,6 +293,17 @@ export class ChatNode {
     reason: string,
   ): void {
     this.control({ kind: "end_sessions", userKey, ...which, reason });
+  }
+
+  /**
+   * How many control events that can refuse a request this node has applied:
+   * bans, removals, rooms deleted, renamed or made private, ended sessions
+   * and revoked tokens. A socket learns of them by being moved or closed; a
+   * REST request, which has no socket, compares this before it writes
+   * (api/caller.ts). Counted for everyone: they are rare.
+   */
+  get accessChanges(): number {
+    return this.#accessChanges;
   }
 
   /** Asks every node to apply a control event (this one included). */
@@ -658,6 +670,7 @@ export class ChatNode {
   }
 
   #apply(event: ControlEvent): void {
+    if (refuses(event)) this.#accessChanges++;
     switch (event.kind) {
       case "presence_changed":
         this.#scheduleRoomList();
@@ -985,4 +998,22 @@ export function toReadState(
 
 function toMembership(room: string, m: StoredMembership): Membership {
   return { room, ...toReadState(m), last_seq: m.lastSeq };
+}
+
+/** Whether a control event can refuse someone's next request. */
+function refuses(event: ControlEvent): boolean {
+  switch (event.kind) {
+    case "remove_user":
+    case "evict_user":
+    case "room_deleted":
+    case "room_renamed":
+    case "end_sessions":
+      return true;
+    case "room_changed":
+      return event.private === true;
+    case "membership_changed":
+      return !event.event.member;
+    default:
+      return false;
+  }
 }

@@ -8,6 +8,7 @@
  * server of its own.
  */
 import assert from "node:assert/strict";
+import { accountWithToken, call } from "./api_helpers.ts";
 import {
   ClientPool,
   expectError,
@@ -373,6 +374,96 @@ Deno.test("ban: a private message the user was still sending when the server ban
     letGo.resolve();
     // The store answers in order: a send that went on after the ban is
     // stored before this page is read.
+    const page = await alice.ok("history", { with: "bob" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["first"],
+    );
+  }));
+
+/**
+ * Bob answers root's first message in `dev` over the REST API, and his
+ * request waits, after its check of that message, until `meanwhile` (a
+ * ban) has been acknowledged: no socket of his is there to move. Returns
+ * the answer and the texts `dev` holds after it.
+ */
+async function restAnswerOvertaken(
+  pool: ClientPool,
+  server: TestServer,
+  meanwhile: (root: TestClient) => Promise<unknown>,
+) {
+  const root = await admin(pool);
+  await root.ok("create_room", { room: "dev" });
+  await root.ok("join_room", { room: "dev" });
+  await pool.register("carol");
+  const first = (await root.ok("send_message", { text: "first" }))
+    .message as { id: string };
+  const bob = await accountWithToken(server, "bob");
+  const { reading, letGo } = holdRead(
+    server,
+    "findMessage",
+    ([id]) => id === first.id,
+  );
+  const sending = call(server, "POST", "/api/rooms/dev/messages", {
+    body: { text: "an answer", reply_to: first.id },
+    token: bob.token,
+  });
+  await reading;
+  await meanwhile(root);
+  letGo.resolve();
+  const reply = await sending;
+  const page = await root.ok("history", { room: "dev" });
+  const texts = (page.messages as { text: string }[]).map((m) => m.text);
+  return { reply, texts };
+}
+
+Deno.test("ban: a REST message still being checked when its sender's room ban was acknowledged is refused with banned, not stored", () =>
+  withClients(async (pool, server) => {
+    const { reply, texts } = await restAnswerOvertaken(
+      pool,
+      server,
+      (root) => root.ok("ban", { user: "bob", room: "dev" }),
+    );
+    assert.deepEqual([reply.status, reply.body.error], [403, "banned"]);
+    assert.deepEqual(texts, ["first"]);
+  }));
+
+Deno.test("ban: a REST message that someone else's ban overtook while it was checked is stored all the same", () =>
+  withClients(async (pool, server) => {
+    // The request cannot tell whom a ban is about: it checks again.
+    const { reply, texts } = await restAnswerOvertaken(
+      pool,
+      server,
+      (root) => root.ok("ban", { user: "carol", room: "dev" }),
+    );
+    assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    assert.deepEqual(texts, ["first", "an answer"]);
+  }));
+
+Deno.test("ban: a REST private message still being checked when its sender's server ban was acknowledged is refused, not stored", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    const alice = await pool.register("alice");
+    const bob = await accountWithToken(server, "bob");
+    const first = await call(server, "POST", "/api/private/alice/messages", {
+      body: { text: "first" },
+      token: bob.token,
+    });
+    assert.equal(first.status, 201);
+    const { reading, letGo } = holdRead(
+      server,
+      "findMessage",
+      ([id]) => id === first.body.message.id,
+    );
+    const sending = call(server, "POST", "/api/private/alice/messages", {
+      body: { text: "sent as the ban came", reply_to: first.body.message.id },
+      token: bob.token,
+    });
+    await reading;
+    await root.ok("ban", { user: "bob" });
+    letGo.resolve();
+    const reply = await sending;
+    assert.deepEqual([reply.status, reply.body.error], [403, "banned"]);
     const page = await alice.ok("history", { with: "bob" });
     assert.deepEqual(
       (page.messages as { text: string }[]).map((m) => m.text),

@@ -11,7 +11,12 @@ import type { MemberContext } from "../handlers/context.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { sessionTokenOf } from "../http/session_cookie.ts";
 import type { ChatNode } from "../node.ts";
-import { fail, type Failure, isFailure } from "../protocol/errors.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+} from "../protocol/errors.ts";
 import {
   KeyedRateLimits,
   type RateCategory,
@@ -112,10 +117,11 @@ const NOBODY = { push(): void {} };
  * at `roomKey` that nobody reads (replies go in the HTTP answer; events
  * reach the account's sockets through the node as usual).
  */
-export function memberContext(
+function memberContext(
   node: ChatNode,
   caller: ApiCaller,
   roomKey: string,
+  since: number,
 ): MemberContext {
   const { account } = caller;
   const address = caller.reader.address ?? "unknown";
@@ -140,12 +146,60 @@ export function memberContext(
       outbox: NOBODY,
       member,
       signal: caller.signal,
-      // The request's signal is made for it already: reading it costs nothing.
+      // Closed, as a socket the change would have closed or moved, once an
+      // access change came after the checks (sendAsCaller). The request's
+      // signal is made for it already: reading it costs nothing.
       get isClosed() {
-        return caller.signal.aborted;
+        return caller.signal.aborted || node.accessChanges !== since;
       },
       appendQueued() {},
       disconnect() {},
     },
   };
+}
+
+/** Checks and sends again at most this many times in all (sendAsCaller). */
+const SEND_ATTEMPTS = 3;
+
+/**
+ * Sends for the caller of a request, within its `message` limits, with the
+ * WebSocket's handler, as from a socket looking at the room `check` returns
+ * ("" for a private message). A socket learns of a ban, a removal or a
+ * revoked token by being moved or closed, and its handler refuses an append
+ * that such a change overtook while it awaited reads (its files, the
+ * message it answers). A request has no socket: it counts as closed once
+ * any access change was applied on this node after its checks began; and
+ * as it cannot tell a change about it from one about someone else, it
+ * checks the caller, the room and its bans again and sends again. Changes
+ * are rare; an unlucky request gets `internal`, to send again.
+ */
+export async function sendAsCaller(
+  c: Context,
+  node: ChatNode,
+  limits: ApiLimits,
+  check: (caller: ApiCaller) => Promise<string | Failure>,
+  send: (ctx: MemberContext) => Promise<Outcome>,
+): Promise<Outcome> {
+  let since = node.accessChanges;
+  let who = await limitedCaller(c, node, limits, "message");
+  for (let attempt = 1;; attempt++) {
+    if (isFailure(who)) return who;
+    const roomKey = await check(who);
+    if (isFailure(roomKey)) return roomKey;
+    const outcome = await send(memberContext(node, who, roomKey, since));
+    if (
+      outcome.ok || outcome.code !== "internal" || who.signal.aborted ||
+      node.accessChanges === since
+    ) {
+      return outcome;
+    }
+    if (attempt === SEND_ATTEMPTS) {
+      return fail(
+        "internal",
+        "Bans or rooms changed while the message was checked; send it again.",
+      );
+    }
+    since = node.accessChanges;
+    who = await apiCaller(c, node);
+  }
 }

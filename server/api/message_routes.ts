@@ -8,6 +8,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { banRefusal, findReadableRoom, roomRefusal } from "../access.ts";
 import { isLoopback } from "../addresses.ts";
+import type { MemberContext } from "../handlers/context.ts";
 import { sendMessage } from "../handlers/messages.ts";
 import { privateMessage } from "../handlers/private.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
@@ -16,7 +17,7 @@ import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { sendMessageData } from "../protocol/schemas.ts";
 import { readRoomPage } from "../room_history.ts";
 import { requestReader } from "../routes/files.ts";
-import { type ApiLimits, limitedCaller, memberContext } from "./caller.ts";
+import { type ApiCaller, type ApiLimits, sendAsCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
   historyQuery,
@@ -133,18 +134,22 @@ export function messageRoutes(
       },
     }),
     async (c) => {
-      const who = await limitedCaller(c, node, limits, "message");
-      if (isFailure(who)) return refuse(c, who);
       const { room } = c.req.valid("param");
-      const key = await findReadableRoom(node, who.reader, room);
-      if (key === undefined) {
-        return refuse(c, fail("room_not_found", `No room named '${room}'.`));
-      }
-      // Address bans stop guests only, as at login.
-      const ban = await node.store.findBan({ userKey: who.account.key }, key);
-      if (ban) return refuse(c, banRefusal(ban));
-      const ctx = memberContext(node, who, key);
-      return sent(c, await sendMessage(ctx, c.req.valid("json")));
+      const check = async (caller: ApiCaller) => {
+        const key = await findReadableRoom(node, caller.reader, room);
+        if (key === undefined) {
+          return fail("room_not_found", `No room named '${room}'.`);
+        }
+        // Address bans stop guests only, as at login.
+        const ban = await node.store.findBan(
+          { userKey: caller.account.key },
+          key,
+        );
+        return ban ? banRefusal(ban) : key;
+      };
+      const body = c.req.valid("json");
+      const send = (ctx: MemberContext) => sendMessage(ctx, body);
+      return sent(c, await sendAsCaller(c, node, limits, check, send));
     },
   );
 
@@ -164,16 +169,11 @@ export function messageRoutes(
       },
     }),
     async (c) => {
-      const who = await limitedCaller(c, node, limits, "message");
-      if (isFailure(who)) return refuse(c, who);
-      const ctx = memberContext(node, who, "");
-      return sent(
-        c,
-        await privateMessage(ctx, {
-          ...c.req.valid("json"),
-          to: c.req.valid("param").user,
-        }),
-      );
+      const body = { ...c.req.valid("json"), to: c.req.valid("param").user };
+      // The caller's own server ban is checked with its token.
+      const check = () => Promise.resolve("");
+      const send = (ctx: MemberContext) => privateMessage(ctx, body);
+      return sent(c, await sendAsCaller(c, node, limits, check, send));
     },
   );
 }

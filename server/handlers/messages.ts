@@ -42,10 +42,11 @@ export async function sendMessage(
   const replyTo = data.reply_to === undefined
     ? undefined
     : await replyTarget(ctx, data.reply_to, roomKey);
-  if (isFailure(replyTo)) return replyTo;
+  // Overtaken first: a ban also hides the message it answers.
   if (member.roomKey !== roomKey || ctx.client.isClosed) {
     return await overtaken(ctx, roomKey);
   }
+  if (isFailure(replyTo)) return replyTo;
   const started = performance.now();
   const input: MessageDraft = {
     roomKey,

@@ -39,10 +39,10 @@ export async function privateMessage(
     data.reply_to,
     conversationKey(member.userKey, toKey),
   );
-  if (isFailure(replyTo)) return replyTo;
   // A server ban, kick or account deletion acknowledged while this send
   // awaited closed the connection: stored now, it would come after it.
   if (ctx.client.isClosed) return await overtaken(ctx);
+  if (isFailure(replyTo)) return replyTo;
   const appended = node.store.appendPrivate({
     fromKey: member.userKey,
     from: member.username,
