@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { dirname, join } from "node:path";
 import { MemoryBroker } from "./broker/memory.ts";
 import type { Broker } from "./broker/mod.ts";
@@ -31,6 +32,8 @@ export interface Backends {
   contents: FileContents;
   broker: Broker;
   presence: (registry: RoomRegistry) => PresenceManager;
+  /** Login throttles shared by the nodes; unset: each process counts its own. */
+  throttles?: (options: ThrottleOptions) => Throttle;
   /** Where the data lives, for the log (never a password). */
   describe: string;
 }
@@ -38,9 +41,10 @@ export interface Backends {
 /**
  * The one place that chooses backends: SQLite (on a worker thread), files in a folder and
  * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
- * unless `filesDir` names a folder); Redis fan-out and presence with
- * `redisUrl`. Nothing else knows which it got. `early` is the store the
- * entry began to open (early_store.ts), taken when it is the one chosen.
+ * unless `filesDir` names a folder); Redis fan-out, presence and login
+ * throttles with `redisUrl`. Nothing else knows which it got. `early` is
+ * the store the entry began to open (early_store.ts), taken when it is the
+ * one chosen.
  */
 export async function openBackends(
   config: Config,
@@ -72,11 +76,13 @@ export async function openBackends(
       describe,
     };
   }
-  const [{ Redis }, { RedisBroker }, { RedisPresence }] = await Promise.all([
-    import("ioredis"),
-    import("./broker/redis.ts"),
-    import("./presence/redis.ts"),
-  ]);
+  const [{ Redis }, { RedisBroker }, { RedisPresence }, { RedisThrottle }] =
+    await Promise.all([
+      import("ioredis"),
+      import("./broker/redis.ts"),
+      import("./presence/redis.ts"),
+      import("./accounts/redis_throttle.ts"),
+    ]);
   const publisher = connectRedis(Redis, config.redisUrl, "publisher");
   const subscriber = connectRedis(Redis, config.redisUrl, "subscriber");
   const broker = new RedisBroker({ nodeId, publisher, subscriber });
@@ -91,6 +97,7 @@ export async function openBackends(
         fallback: new MemoryPresence(registry),
         ttlMs: config.presenceTtlSeconds * 1000,
       }),
+    throttles: (options) => new RedisThrottle(publisher, options),
     describe: `${describe}, Redis at ${
       hostOf(config.redisUrl)
     } (node ${nodeId})`,

@@ -79,6 +79,7 @@ export async function startServer(
     store: backends.store,
     broker: backends.broker,
     presence: backends.presence,
+    throttles: backends.throttles,
     admin: config.admin,
     limits: config.rateLimits,
     announceLimit: config.announceLimit,

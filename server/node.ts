@@ -1,3 +1,4 @@
+import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { AccountService } from "./accounts/service.ts";
 import type { FileStorage } from "./files.ts";
 import type {
@@ -49,6 +50,8 @@ export interface NodeParts {
   broker: Broker;
   /** Presence across nodes, built around this node's registry. */
   presence: (registry: RoomRegistry) => PresenceManager;
+  /** The login and registration throttles: this process's by default. */
+  throttles?: (options: ThrottleOptions) => Throttle;
   /** This node's id, unique in a cluster (`--node-id`, or random). */
   nodeId: string;
   /** Where shared files go. */
@@ -136,6 +139,7 @@ export class ChatNode {
       sessionTtlMs: parts.sessionTtlMs,
       passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
+      throttles: parts.throttles,
     });
     // Always on: a room may have its own retention without the flag.
     this.#retention = new Retention({

@@ -20,6 +20,7 @@ import {
   expectError,
   type Frame,
   httpGet,
+  PATIENT_WAIT_MS,
   roundTrip,
   type ServerProcess,
   startCluster,
@@ -288,6 +289,25 @@ function registerTests(pg: PostgresService): void {
           `one room 'twin' on every node: ${JSON.stringify(rooms)}`,
         );
       }
+    },
+  );
+
+  // ---------------------------------------------------------- logins
+
+  clusterTest(
+    pg,
+    "scale-out: wrong passwords for one name from one address count on every node, so the sixth, on a third node, is rate_limited",
+    async ({ pools }) => {
+      await pools[0].register("alice");
+      const wrong = { username: "alice", password: "not the password" };
+      // Password checks take what the machine takes: wait for each answer.
+      const patiently = { timeoutMs: PATIENT_WAIT_MS };
+      for (const pool of [pools[0], pools[1], pools[0], pools[1], pools[2]]) {
+        const client = await pool.connect();
+        await expectError(client, "login", wrong, "bad_credentials", patiently);
+      }
+      const sixth = await pools[2].connect();
+      await expectError(sixth, "login", wrong, "rate_limited", patiently);
     },
   );
 

@@ -40,6 +40,30 @@ export interface Refusal {
   readonly retryAfterMs: number;
 }
 
+/** Options of a {@link Throttle}, named apart from the server's other one. */
+export interface ThrottleOptions extends LoginThrottleOptions {
+  /** `login` or `register`: a Redis throttle's keys (redis_throttle.ts). */
+  name: string;
+}
+
+/**
+ * Login attempts counted for a server: in this process (LoginThrottle), or
+ * in Redis for every node sharing it (RedisThrottle), so that a guesser
+ * spread over N nodes does not get N times the attempts. One contract
+ * (tests/login_throttle_contract.ts) for both.
+ */
+export interface Throttle {
+  /**
+   * Admits an attempt for this name from this address (counting it now)
+   * or refuses it with the wait. `now` is for tests.
+   */
+  admit(
+    userKey: string,
+    address: string,
+    now?: number,
+  ): Promise<Attempt | Refusal>;
+}
+
 /**
  * Counts login attempts in fixed windows, so a password cannot be guessed
  * at network speed. An attempt counts from the moment it is admitted,
@@ -51,7 +75,7 @@ export interface Refusal {
  * locks the owner out, whose right password from an address that has not
  * failed always gets in.
  */
-export class LoginThrottle {
+export class LoginThrottle implements Throttle {
   #limits: { pair: number; name: number; address: number };
   #windowMs: number;
   #stepMs: number;
@@ -69,11 +93,16 @@ export class LoginThrottle {
     this.#maxDelayMs = options.maxSlowdownMs ?? 10_000;
   }
 
-  /**
-   * Admits an attempt for this name from this address (counting it now)
-   * or refuses it with the wait.
-   */
   admit(
+    userKey: string,
+    address: string,
+    now: number = Date.now(),
+  ): Promise<Attempt | Refusal> {
+    return Promise.resolve(this.admitNow(userKey, address, now));
+  }
+
+  /** {@link admit}, answered at once: what a Redis throttle falls back on. */
+  admitNow(
     userKey: string,
     address: string,
     now: number = Date.now(),

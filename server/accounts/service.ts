@@ -6,7 +6,11 @@ import type {
   IntegrationStore,
   StoredApiToken,
 } from "../store/mod.ts";
-import { LoginThrottle } from "./login_throttle.ts";
+import {
+  LoginThrottle,
+  type Throttle,
+  type ThrottleOptions,
+} from "./login_throttle.ts";
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -29,7 +33,11 @@ export interface AccountServiceOptions {
   sessionTtlMs: number;
   /** True when a guest holds this name key right now, on any node. */
   isGuestOnline: (userKey: string) => Promise<boolean>;
-  throttle?: LoginThrottle;
+  /**
+   * Makes the throttles of logins and of registrations: in this process by
+   * default, in Redis for a cluster (backends.ts).
+   */
+  throttles?: (options: ThrottleOptions) => Throttle;
   /** Password hashes computed at once (`--password-workers`). */
   passwordWorkers: number;
 }
@@ -106,19 +114,13 @@ export class AccountService {
   #adminKey?: string;
   #ttl: number;
   #isGuestOnline: (userKey: string) => Promise<boolean>;
-  #throttle: LoginThrottle;
+  #throttle: Throttle;
   #queue: PasswordQueue;
   // Checks under way, so that close() can wait for them.
   #underway = new Set<Promise<unknown>>();
   // Slowed-down attempts waiting for their turn; close() ends them.
   #pauses = new Set<() => void>();
-  // 20 accounts per address per hour; the per-name limits do not apply.
-  #registrations = new LoginThrottle({
-    perNameAndAddress: Infinity,
-    perName: Infinity,
-    perAddress: 20,
-    windowMs: 3600 * 1000,
-  });
+  #registrations: Throttle;
 
   constructor(
     store: AccountStore & IntegrationStore,
@@ -130,7 +132,17 @@ export class AccountService {
       : nameKey(options.admin);
     this.#ttl = options.sessionTtlMs;
     this.#isGuestOnline = options.isGuestOnline;
-    this.#throttle = options.throttle ?? new LoginThrottle();
+    const throttle = options.throttles ??
+      ((options: ThrottleOptions) => new LoginThrottle(options));
+    this.#throttle = throttle({ name: "login" });
+    // 20 accounts per address per hour; the per-name limits do not apply.
+    this.#registrations = throttle({
+      name: "register",
+      perNameAndAddress: Infinity,
+      perName: Infinity,
+      perAddress: 20,
+      windowMs: 3600 * 1000,
+    });
     this.#queue = new PasswordQueue({ workers: options.passwordWorkers });
   }
 
@@ -190,7 +202,7 @@ export class AccountService {
     from: Requester,
   ): Promise<Authenticated | Failure> {
     // Every well-formed registration counts, successful or not.
-    const admission = this.#registrations.admit("", from.address);
+    const admission = await this.#registrations.admit("", from.address);
     if (!admission.admitted) {
       return fail(
         "rate_limited",
@@ -399,7 +411,7 @@ export class AccountService {
     from: Requester,
     messages: { refused: string; wrong: string },
   ): Promise<Account | Failure> {
-    const attempt = this.#throttle.admit(userKey, from.address);
+    const attempt = await this.#throttle.admit(userKey, from.address);
     if (!attempt.admitted) {
       const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(

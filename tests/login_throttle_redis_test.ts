@@ -1,0 +1,63 @@
+/**
+ * RedisThrottle against a real Redis started for this file: the throttle
+ * contract with several nodes on one Redis emptied before each test, then
+ * a node that loses Redis counting on its own.
+ */
+import assert from "node:assert/strict";
+import type { Redis } from "ioredis";
+import { RedisThrottle } from "../server/accounts/redis_throttle.ts";
+import { throttleContract } from "./login_throttle_contract.ts";
+import {
+  REDIS,
+  redisClient,
+  type RedisService,
+  testsOnService,
+} from "./services.ts";
+
+await testsOnService("RedisThrottle", REDIS, registerTests);
+
+async function closeAll(connections: Redis[]): Promise<void> {
+  for (const connection of connections) {
+    if (connection.status === "end") continue;
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}
+
+function registerTests(redis: RedisService): void {
+  throttleContract("RedisThrottle", async () => {
+    const admin = redisClient(redis.url);
+    await admin.flushall();
+    const connections = [admin];
+    return {
+      open(options) {
+        const connection = redisClient(redis.url);
+        connections.push(connection);
+        return Promise.resolve(new RedisThrottle(connection, options));
+      },
+      dispose: () => closeAll(connections),
+    };
+  }, { nodes: true });
+
+  Deno.test("RedisThrottle: a node that cannot reach Redis counts attempts on its own instead of refusing logins", async () => {
+    const connection = redisClient(redis.url);
+    try {
+      const throttle = new RedisThrottle(connection, { name: "login" });
+      connection.disconnect();
+      for (let i = 0; i < 5; i++) {
+        const attempt = await throttle.admit("alice", "192.0.2.1");
+        assert.ok(attempt.admitted);
+        attempt.withdrawn();
+        attempt.succeeded();
+      }
+      const sixth = await throttle.admit("alice", "192.0.2.1");
+      assert.ok(sixth.admitted);
+      for (let i = 0; i < 4; i++) await throttle.admit("alice", "192.0.2.1");
+      assert.equal(
+        (await throttle.admit("alice", "192.0.2.1")).admitted,
+        false,
+      );
+    } finally {
+      await closeAll([connection]);
+    }
+  });
+}
