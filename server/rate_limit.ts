@@ -18,20 +18,29 @@ export class TokenBucket {
     this.#updated = now;
   }
 
-  /** Takes one token; returns 0, or the ms to wait for the next one. */
-  take(now = performance.now()): number {
+  /**
+   * Takes `cost` tokens (one by default, at most the burst); returns 0, or
+   * the ms to wait until there are that many.
+   */
+  take(now = performance.now(), cost = 1): number {
     const { burst, perSecond } = this.spec;
     if (perSecond <= 0) return 0;
+    const needed = Math.min(cost, burst);
     this.#tokens = Math.min(
       burst,
       this.#tokens + (now - this.#updated) * perSecond / 1000,
     );
     this.#updated = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokens >= needed) {
+      this.#tokens -= needed;
       return 0;
     }
-    return Math.ceil((1 - this.#tokens) * 1000 / perSecond);
+    return Math.ceil((needed - this.#tokens) * 1000 / perSecond);
+  }
+
+  /** Gives back tokens taken for more than was used, up to the burst. */
+  give(tokens: number): void {
+    this.#tokens = Math.min(this.spec.burst, this.#tokens + tokens);
   }
 
   /** True when the bucket is full again (and may be forgotten). */
@@ -69,6 +78,11 @@ export interface RateLimitConfig {
   strikesBeforeDisconnect: number;
   /** Posts of one incoming webhook; left out, none are limited. */
   perHook?: BucketSpec;
+  /**
+   * Uploads of one account, in files of `--max-file-bytes` (a smaller file
+   * costs its share); left out, none are limited.
+   */
+  perUploader?: BucketSpec;
 }
 
 /**
@@ -104,6 +118,11 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   strikesBeforeDisconnect: 100,
   // Slack's pace for a webhook (about one a second), with room for a burst.
   perHook: { burst: 30, perSecond: 1 },
+  // Every upload stays on disk for a day even if it is never sent, and
+  // loopback writes 200+ MiB/s: without this one account filled a disk at
+  // that pace. 30 full-size files at once (an album), then one a minute:
+  // at most 14 GiB a day per account at the default 10 MiB.
+  perUploader: { burst: 30, perSecond: 1 / 60 },
 };
 
 /** No limits at all (benchmarks). */
@@ -159,11 +178,12 @@ export class KeyedRateLimits<C extends string> {
     this.#specs = specs;
   }
 
-  /** Takes a token for this key; 0 or the ms to wait. */
+  /** Takes `cost` tokens (default one) for this key; 0 or the ms to wait. */
   take(
     userKey: string,
     category: C,
     now = performance.now(),
+    cost = 1,
   ): number {
     const spec = this.#specs[category];
     if (!spec || spec.perSecond <= 0) return 0;
@@ -174,7 +194,12 @@ export class KeyedRateLimits<C extends string> {
       bucket = new TokenBucket(spec, now);
       this.#buckets.set(key, bucket);
     }
-    return bucket.take(now);
+    return bucket.take(now, cost);
+  }
+
+  /** Gives back tokens taken for more than was used (a bucket swept: none). */
+  give(userKey: string, category: C, tokens: number): void {
+    this.#buckets.get(`${category}:${userKey}`)?.give(tokens);
   }
 
   #sweep(now: number): void {

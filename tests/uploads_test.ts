@@ -16,7 +16,7 @@ import {
   upload,
   uploaded,
 } from "./file_helpers.ts";
-import { spawnServer } from "./harness.ts";
+import { spawnServer, withServer } from "./harness.ts";
 
 const stores = await bothStores();
 
@@ -305,3 +305,54 @@ async function endlessUpload(url: string, cookie: string): Promise<number> {
   }
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 }
+
+Deno.test(
+  "uploads: an account uploads 30 files of the largest size at once, then gets 429 rate_limited with Retry-After; smaller files cost their share, other accounts are not held up",
+  () =>
+    withServer(async (server) => {
+      const alice = await member(server, "alice");
+      const bob = await member(server, "bob");
+      try {
+        const file = (i: number, size: number) => {
+          const bytes = new Uint8Array(size);
+          bytes[0] = i;
+          return new File([bytes], `f${i}.bin`);
+        };
+        // Half the largest size: 30 full files' budget holds 59 of them.
+        for (let i = 0; i < 40; i++) {
+          await uploaded(server, alice.cookie, file(i, 512));
+        }
+        for (let i = 0; i < 10; i++) {
+          await uploaded(server, bob.cookie, file(i, 1024));
+        }
+        let accepted = 0;
+        let refused: Awaited<ReturnType<typeof upload>> | undefined;
+        while (!refused && accepted < 100) {
+          const up = await upload(server, alice.cookie, file(accepted, 1024));
+          if (up.status === 201) accepted++;
+          else refused = up;
+        }
+        // 40 halves took 20 files of the 30; ten more whole ones fit.
+        assert.equal(accepted, 10);
+        assert.equal(refused?.status, 429);
+        assert.equal(refused?.body.error, "rate_limited");
+        const wait = (refused?.body as { retry_after_ms?: number })
+          .retry_after_ms;
+        assert.ok(wait! > 0 && wait! <= 60_000, `retry_after_ms ${wait}`);
+        const form = new FormData();
+        form.append("file", file(100, 1024));
+        const again = await fetch(`${server.url}/api/files`, {
+          method: "POST",
+          body: form,
+          headers: { cookie: alice.cookie, origin: server.url },
+        });
+        await again.body?.cancel();
+        assert.equal(again.status, 429);
+        assert.ok(Number(again.headers.get("retry-after")) >= 1);
+        await uploaded(server, bob.cookie, file(99, 1024));
+      } finally {
+        await alice.client.close();
+        await bob.client.close();
+      }
+    }, { maxFileBytes: 1024 }),
+);

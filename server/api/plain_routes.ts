@@ -143,7 +143,7 @@ function documentFileRoutes(api: OpenAPIHono): void {
     },
     responses: {
       201: json(attachment, "The file, to put in a message's `attachments`"),
-      ...errors(400, 401, 403, 413),
+      ...errors(400, 401, 403, 413, 429),
       507: json(errorBody, "The server has no room to store files: `internal`"),
     },
   });

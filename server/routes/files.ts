@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
+import { KeyedRateLimits } from "../rate_limit.ts";
 import { type Failure, isFailure } from "../protocol/errors.ts";
 import { isPreviewable } from "../protocol/previews.ts";
 import { canRead, isParty, type Reader, roomRefusal } from "../access.ts";
@@ -22,6 +23,10 @@ const logger = log("files");
  */
 export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   const routes = new Hono();
+  // Each account's uploads, in files of the largest size (rate_limit.ts).
+  const perUploader = new KeyedRateLimits<"upload">(
+    node.limits.perUploader ? { upload: node.limits.perUploader } : {},
+  );
 
   routes.post("/api/files", async (c) => {
     const account = await sessionAccount(c, node);
@@ -29,15 +34,31 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
       await c.req.raw.body?.cancel().catch(() => {});
       return httpError(c, "bad_credentials", "Sign in to share files.");
     }
+    // A whole file of the largest size is taken before the body is read,
+    // so that uploads sent at once cannot all pass, and what a smaller or
+    // refused one did not use is given back once it is known.
+    const wait = perUploader.take(account.key, "upload");
+    if (wait > 0) {
+      await c.req.raw.body?.cancel().catch(() => {});
+      c.header("retry-after", String(Math.ceil(wait / 1000)));
+      return httpError(
+        c,
+        "rate_limited",
+        `Slow down: you may upload again in ${Math.ceil(wait / 1000)} s.`,
+        { details: { retry_after_ms: wait } },
+      );
+    }
     const received = await receiveUpload(c.req.raw, {
       maxBytes: maxFileBytes,
       stagingDir: node.files.stagingDir,
     });
     if ("status" in received) {
+      perUploader.give(account.key, "upload", 1);
       return httpError(c, received.error, received.message, {
         status: received.status,
       });
     }
+    perUploader.give(account.key, "upload", 1 - received.size / maxFileBytes);
     try {
       return c.json(await node.files.save(received, account.key), 201);
     } catch (error) {
