@@ -382,12 +382,13 @@ teamTest(
       unread: 0,
       mentions: 0,
     });
-    // Never backwards; and the sender never hears its own.
+    // Never backwards (which tells nobody); the sender never hears its own.
     const back = await alice.ok("mark_read", { room: "general", seq: 1 });
     assert.equal(back.last_read_seq, 2);
     await roundTrip(alice);
+    await roundTrip(phone);
     assert.equal(alice.events("read_state").length, 1);
-    assert.equal(phone.events("read_state").length, 2);
+    assert.equal(phone.events("read_state").length, 1);
     const laptop = await pool.login({ token: alice.token });
     assert.deepEqual(membershipsOf(laptop)[0], {
       room: "general",
@@ -396,6 +397,43 @@ teamTest(
       mentions: 0,
       last_seq: 2,
     });
+  },
+);
+
+teamTest(
+  "mark_read: a position that does not move answers the counts and sends no read_state to the account's other connections",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const phone = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await say(bob, "one");
+    await say(bob, "two @alice");
+    await alice.ok("mark_read", { room: "general", seq: 1 });
+    await phone.event("read_state", (d) => d.last_read_seq === 1);
+    // The same seq, one behind, and one past the newest of a stream read
+    // to its end: each answers where the account is, and nobody hears it.
+    for (const seq of [1, 0, 1, 1]) {
+      assert.deepEqual(await alice.ok("mark_read", { room: "general", seq }), {
+        request: "mark_read",
+        room: "general",
+        last_read_seq: 1,
+        unread: 1,
+        mentions: 1,
+      });
+    }
+    await alice.ok("mark_read", { room: "general", seq: 2 });
+    await phone.event("read_state", (d) => d.last_read_seq === 2);
+    assert.equal(
+      (await alice.ok("mark_read", { room: "general", seq: 99 }))
+        .last_read_seq,
+      2,
+    );
+    await roundTrip(alice);
+    await roundTrip(phone);
+    assert.deepEqual(
+      phone.events("read_state").map((e) => e.data.last_read_seq),
+      [1, 2],
+    );
   },
 );
 
