@@ -148,6 +148,10 @@ export function categoryOf(action: string): RateCategory {
   switch (action) {
     case "send_message":
     case "private_message":
+    // An edit or a delete sends the message again to every reader (and
+    // the replies quoting it: see message_updates.ts).
+    case "edit_message":
+    case "delete_message":
       return "message";
     case "create_room":
     case "create_invite":

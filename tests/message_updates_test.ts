@@ -4,7 +4,8 @@
  * conversations, by authors and by moderators.
  */
 import assert from "node:assert/strict";
-import { expectError, withClients } from "./harness.ts";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { expectError, roundTrip, withClients } from "./harness.ts";
 
 type Message = {
   id: string;
@@ -98,4 +99,52 @@ Deno.test("edit_message: private messages are edited for both sides", () =>
     const b = await bob.event("message_updated");
     assert.equal(a.data.text, "hi bob");
     assert.deepEqual(a.data, b.data);
+  }));
+
+Deno.test("edit_message: the replies an edit brings up to date live are paid from the author's message budget, one each; past it they are not sent, and edits count as messages", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const question = (await alice.ok("send_message", { text: "question" }))
+      .message as Message;
+    for (let i = 0; i < 10; i++) {
+      await alice.ok("send_message", {
+        text: `answer ${i}`,
+        reply_to: question.id,
+      });
+    }
+    // 11 of the 30 spent; this edit costs 1, its 10 replies 10 more.
+    await alice.ok("edit_message", { id: question.id, text: "question?" });
+    await roundTrip(alice);
+    await roundTrip(bob);
+    assert.equal(bob.events("message_updated").length, 11);
+    // 8 left: the edit is made and sent, its replies are not.
+    const edited = (await alice.ok("edit_message", {
+      id: question.id,
+      text: "question??",
+    })).message as Message;
+    await roundTrip(alice);
+    await roundTrip(bob);
+    const updates = bob.events("message_updated");
+    assert.equal(updates.length, 12);
+    assert.deepEqual(updates[11].data, edited);
+    // They show the new quote when read.
+    const history = await bob.ok("history", { room: "general" });
+    const last = (history.messages as { reply_to?: { text: string } }[]).at(-1);
+    assert.equal(last?.reply_to?.text, "question??");
+    for (let i = 0; i < 7; i++) {
+      await alice.ok("edit_message", { id: question.id, text: `q${i}` });
+    }
+    await expectError(
+      alice,
+      "edit_message",
+      { id: question.id, text: "once more" },
+      "rate_limited",
+    );
+  }, {
+    rateLimits: {
+      perConnection: NO_RATE_LIMITS.perConnection,
+      perUser: { message: { burst: 30, perSecond: 1 / 60 } },
+      strikesBeforeDisconnect: 0,
+    },
   }));
