@@ -41,6 +41,14 @@ export interface ClientConnectionOptions {
   limits: RateLimitConfig;
 }
 
+/**
+ * Actions whose reply is a page of history, drawn from the address's
+ * history budget: `join_room` and `leave_room` answer with the newest 50
+ * messages too, and were not counted, so one connection read 100 MB of
+ * pages in 5 s past a budget that stopped `history` after its burst.
+ */
+const HISTORY_PAGES = new Set(["history", "join_room", "leave_room"]);
+
 const STRIKE_WINDOW_MS = 10_000;
 
 // Shared by every idle connection.
@@ -236,7 +244,7 @@ export class ClientConnection implements ClientState {
       wait = this.#node.userLimits.take(this.member.userKey, category, now);
     }
     if (
-      wait === 0 && request.action === "history" &&
+      wait === 0 && HISTORY_PAGES.has(request.action) &&
       !isLoopback(this.remoteAddress)
     ) {
       wait = this.#node.addressLimits.take(this.remoteAddress, "history", now);

@@ -79,3 +79,30 @@ Deno.test("history budget: WebSocket history and HTTP pages from one address sha
     const other = await pool.login({ username: "reader" }, FROM("192.0.2.61"));
     await other.ok("history", { room: "general" });
   }));
+
+Deno.test("history budget: join_room and leave_room, whose replies carry the newest 50 messages, draw on it too", () =>
+  viaProxy(async (pool) => {
+    const scraper = await pool.login(
+      { username: "joiner" },
+      FROM("192.0.2.70"),
+    );
+    // Joining the room it is in answers its history each time (leaving
+    // general is refused, but only once the budget let it through). All
+    // sent at once, so that the refill meanwhile stays small.
+    const actions = Array.from(
+      { length: BURST + 40 },
+      (_, i) => i % 2 === 0 ? "join_room" : "leave_room",
+    );
+    const replies = await Promise.all(
+      actions.map((action) => scraper.request(action, { room: "general" })),
+    );
+    for (const action of ["join_room", "leave_room"]) {
+      const refused = replies.find((r, i) =>
+        actions[i] === action && r.data.code === "rate_limited"
+      );
+      assert.ok(refused, `${action} was never limited`);
+      assert.ok((refused.data.retry_after_ms as number) > 0);
+    }
+    const other = await pool.login({ username: "mover" }, FROM("192.0.2.71"));
+    await other.ok("join_room", { room: "general" });
+  }));
