@@ -80,7 +80,7 @@ Deno.test("history budget: WebSocket history and HTTP pages from one address sha
     await other.ok("history", { room: "general" });
   }));
 
-Deno.test("history budget: join_room and leave_room, whose replies carry the newest 50 messages, draw on it too", () =>
+Deno.test("history budget: join_room, leave_room and list_pins, whose replies carry messages (the newest 50, up to 100 pinned), draw on it too", () =>
   viaProxy(async (pool) => {
     const scraper = await pool.login(
       { username: "joiner" },
@@ -89,14 +89,12 @@ Deno.test("history budget: join_room and leave_room, whose replies carry the new
     // Joining the room it is in answers its history each time (leaving
     // general is refused, but only once the budget let it through). All
     // sent at once, so that the refill meanwhile stays small.
-    const actions = Array.from(
-      { length: BURST + 40 },
-      (_, i) => i % 2 === 0 ? "join_room" : "leave_room",
-    );
+    const kinds = ["join_room", "leave_room", "list_pins"];
+    const actions = Array.from({ length: BURST + 45 }, (_, i) => kinds[i % 3]);
     const replies = await Promise.all(
       actions.map((action) => scraper.request(action, { room: "general" })),
     );
-    for (const action of ["join_room", "leave_room"]) {
+    for (const action of kinds) {
       const refused = replies.find((r, i) =>
         actions[i] === action && r.data.code === "rate_limited"
       );
