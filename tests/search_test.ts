@@ -80,6 +80,23 @@ stores.clients(
 );
 
 stores.clients(
+  "search: a last word of one letter is a whole word, not a prefix (which would stand for nearly every word); two letters are a prefix",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    await say(alice, "test build");
+    await say(alice, "plan b today");
+    await say(alice, "tomorrow then");
+    assert.deepEqual(await texts(alice, "t"), []);
+    assert.deepEqual(await texts(alice, "b"), ["plan b today"]);
+    assert.deepEqual(await texts(alice, "plan B"), ["plan b today"]);
+    assert.deepEqual(await texts(alice, "to"), [
+      "tomorrow then",
+      "plan b today",
+    ]);
+  },
+);
+
+stores.clients(
   "search: pages of `limit` results, `next` leading to the older ones",
   async (pool) => {
     const alice = await pool.guest("alice");

@@ -337,7 +337,10 @@ export interface SearchScope {
 
 /** A search: messages with every word, newest first. */
 export interface SearchQuery {
-  /** Words from `searchWords` (store/search_text.ts); the last is also a prefix. */
+  /**
+   * Words from `searchWords` (store/search_text.ts); the last is also a
+   * prefix when it has two letters or more.
+   */
   words: string[];
   scope: SearchScope;
   /** Only messages older than this message id (ids sort by time). */

@@ -1651,11 +1651,12 @@ function wordsOf(text: string): string {
 
 // Each word a quoted lexeme (tsquery reads no syntax inside quotes, and
 // words hold only letters and digits), all required, the last one as a
-// prefix too.
+// prefix too unless it is one letter (as SQLite's #ftsQuery: such a prefix
+// stands for nearly every word, at a cost that grows with the store).
 function tsQuery(words: string[]): string {
   return words.map((word, i) =>
     `'${word.replaceAll("'", "''").replaceAll("\\", "\\\\")}'${
-      i === words.length - 1 ? ":*" : ""
+      i === words.length - 1 && [...word].length > 1 ? ":*" : ""
     }`
   ).join(" & ");
 }
