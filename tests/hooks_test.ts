@@ -9,6 +9,7 @@ import {
   assertCapped,
   call,
 } from "./api_helpers.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import { TestClient, type TestServer, withServer } from "./harness.ts";
 
 function pathOf(url: string): string {
@@ -269,6 +270,40 @@ Deno.test("a webhook over its rate limit gets 429 with the wait, and the room ge
       body: undefined,
     });
     assert.equal(history.body.messages.length, posted);
+  }));
+
+Deno.test("the webhooks an account made share its message budget: past it each gets 429, whatever its own pace allows", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const hook = async (name: string) =>
+      pathOf(
+        (await call(server, "POST", "/api/rooms/general/hooks", {
+          body: { name },
+          token: root.token,
+        })).body.url,
+      );
+    const [first, second] = [await hook("one"), await hook("two")];
+    const post = (path: string, text: string) =>
+      call(server, "POST", path, { body: { text } });
+    for (let i = 0; i < 6; i++) {
+      assert.equal((await post(first, `one ${i}`)).status, 200);
+    }
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await post(second, `two ${i}`)).status, 200);
+    }
+    // Each hook may post 30 at once; their maker's budget holds 10.
+    const limited = await post(second, "two more");
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error, "rate_limited");
+    assert.ok(limited.body.retry_after_ms > 0);
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUser: {
+        ...DEFAULT_RATE_LIMITS.perUser,
+        message: { burst: 10, perSecond: 1 / 60 },
+      },
+    },
   }));
 
 Deno.test("a room has at most 10 incoming webhooks; removing one makes room for another", () =>

@@ -240,7 +240,12 @@ export function hookRoutes(
           fail("not_found", "No such webhook: it may have been removed."),
         );
       }
-      const wait = perHook.take(hook.id, "post");
+      // Each hook's own pace, then the message budget of the account that
+      // made it, which all its hooks share: else an account owning 100
+      // rooms posted through their 1,000 hooks at ten times the messages
+      // a second it may send itself (30 times in a burst).
+      let wait = perHook.take(hook.id, "post");
+      if (wait === 0) wait = node.userLimits.take(hook.createdBy, "message");
       if (wait > 0) {
         return refuse(
           c,
