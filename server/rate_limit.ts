@@ -149,9 +149,13 @@ export function categoryOf(action: string): RateCategory {
     case "send_message":
     case "private_message":
     // An edit or a delete sends the message again to every reader (and
-    // the replies quoting it: see message_updates.ts).
+    // the replies quoting it: see message_updates.ts), and so does a pin
+    // (with a notice in a room): at the 200/s of any request, one account's
+    // connections toggling pins flooded the other side of a conversation
+    // past the messages it may send there.
     case "edit_message":
     case "delete_message":
+    case "pin":
       return "message";
     case "create_room":
     case "create_invite":

@@ -371,6 +371,38 @@ stores.clients(
 );
 
 stores.clients(
+  "pin: toggles count as messages, so a flood of 1,000 in a private conversation is rate limited after the burst of 500",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const message = (await alice.ok("private_message", {
+      to: "bob",
+      text: "pin me",
+    })).message as Message;
+    for (let i = 0; i < 1000; i++) {
+      bob.send({
+        action: "pin",
+        data: { id: message.id, on: i % 2 === 0 },
+        id: `p${i}`,
+      });
+    }
+    await bob.waitFor((f) => f.id === "p999", "the last reply", {
+      timeoutMs: 30_000,
+    });
+    const replies = bob.received.filter((f) => f.id?.startsWith("p"));
+    const done = replies.filter((f) => f.action === "success").length;
+    const limited = replies.filter((f) => f.data.code === "rate_limited");
+    // 500 at once, then 50 a second: all 1,000 only after ten seconds.
+    assert.ok(done >= 500, `${done} carried out`);
+    assert.ok(limited.length > 0, "no toggle was limited");
+    assert.equal(done + limited.length, 1000);
+    await roundTrip(alice);
+    assert.ok(updatesOf(alice, message.id).length <= done);
+  },
+  { rateLimits: { ...DEFAULT_RATE_LIMITS, strikesBeforeDisconnect: 0 } },
+);
+
+stores.clients(
   "pin: a moderator pins and unpins; the room hears it; list_pins lists the latest first",
   async (pool) => {
     const admin = await pool.register("boss");
