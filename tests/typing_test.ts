@@ -34,3 +34,20 @@ Deno.test("typing: in a private conversation only the other side hears it", () =
     await roundTrip(carol);
     assert.equal(carol.events("typing").length, 0);
   }));
+
+Deno.test("typing: to oneself is heard by none of one's connections", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const phone = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await alice.ok("typing", { to: "ALICE" });
+    await phone.ok("typing", { to: "alice" });
+    // A message after them: once it is heard, their notices would have been.
+    await alice.ok("send_message", { text: "marker" });
+    await phone.event("receive_message");
+    await bob.event("receive_message");
+    await roundTrip(alice);
+    assert.equal(alice.events("typing").length, 0);
+    assert.equal(phone.events("typing").length, 0);
+    assert.equal(bob.events("typing").length, 0);
+  }));
