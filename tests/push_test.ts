@@ -13,6 +13,7 @@ import {
   eventually,
   expectError,
   startTestServer,
+  TEST_PASSWORD,
   type TestServer,
   wentOffline,
 } from "./harness.ts";
@@ -116,6 +117,7 @@ async function api(
   // would, from the server's own Origin (else the CSRF rule answers 403).
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   else headers.origin = server.url;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(`${server.url}${path}`, {
     method: options.method ?? "GET",
     headers,
@@ -149,6 +151,7 @@ async function setUp(status?: () => number) {
   return {
     server,
     service,
+    browsers,
     pool,
     alice,
     bob,
@@ -351,6 +354,80 @@ Deno.test("web push: subscriptions need an account, real keys and an allowed end
     assert.deepEqual(await t.server.node.store.pushSubscriptions("bob"), []);
   } finally {
     await other.close();
+    await t.close();
+  }
+});
+
+Deno.test("web push: a subscription ends with the session that made it: a password changed elsewhere stops its pushes", async () => {
+  const t = await setUp();
+  try {
+    // Someone who once held bob's session subscribed a browser (setUp);
+    // bob logs in elsewhere and changes his password to shut them out.
+    const elsewhere = await t.pool.login({
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    await elsewhere.ok("change_password", {
+      old_password: TEST_PASSWORD,
+      new_password: "a brand new password",
+    });
+    const browser = browserKeys();
+    t.browsers.set("/push/bob-new", browser);
+    const subscribed = await api(t.server, "/api/push/subscriptions", {
+      method: "POST",
+      token: elsewhere.token,
+      body: { endpoint: `${t.service.base}/push/bob-new`, keys: browser.keys },
+    });
+    assert.equal(subscribed.status, 201);
+    await elsewhere.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("private_message", { to: "bob", text: "the new code" });
+    // The kept session's browser gets it; the ended one's, nothing.
+    await eventually(() =>
+      assert.ok(t.service.pushed.some((p) => p.path === "/push/bob-new"))
+    );
+    assert.deepEqual(t.service.pushed.map((p) => p.path), ["/push/bob-new"]);
+    assert.deepEqual(
+      (await t.server.node.store.pushSubscriptions("bob")).map((s) =>
+        s.endpoint
+      ),
+      [`${t.service.base}/push/bob-new`],
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: a subscription made with an access token ends when the token is revoked", async () => {
+  const t = await setUp();
+  try {
+    const made = await api(t.server, "/api/tokens", {
+      method: "POST",
+      token: t.token,
+      body: { name: "leaked" },
+    });
+    assert.equal(made.status, 201);
+    const browser = browserKeys();
+    t.browsers.set("/push/leaked", browser);
+    const subscribed = await api(t.server, "/api/push/subscriptions", {
+      method: "POST",
+      token: made.body.token as string,
+      body: { endpoint: `${t.service.base}/push/leaked`, keys: browser.keys },
+    });
+    assert.equal(subscribed.status, 201);
+    const revoked = await api(t.server, `/api/tokens/${made.body.id}`, {
+      method: "DELETE",
+      token: t.token,
+    });
+    assert.equal(revoked.status, 204);
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("private_message", { to: "bob", text: "still there?" });
+    await eventually(() =>
+      assert.ok(t.service.pushed.some((p) => p.path === "/push/bob"))
+    );
+    assert.deepEqual(t.service.pushed.map((p) => p.path), ["/push/bob"]);
+  } finally {
     await t.close();
   }
 });

@@ -429,6 +429,64 @@ function lifecycle(test: StoreTest): void {
     assert.deepEqual(await store.pushSubscriptions("alice"), []);
   });
 
+  test("a push subscription goes with the session or token that made it: logout, a password change, revocation", async (store) => {
+    await store.createAccount({
+      key: "alice",
+      username: "alice",
+      passwordHash: "x",
+      role: "user",
+    });
+    const later = Date.now() + 3_600_000;
+    for (const hash of ["s-out", "s-kept", "s-other"]) {
+      await store.createSession(hash, { userKey: "alice", expiresAt: later });
+    }
+    await store.createApiToken({
+      id: "t1",
+      userKey: "alice",
+      name: "leaked",
+      tokenHash: "t-hash",
+      createdAt: 1000,
+    });
+    const sub = { userKey: "alice", p256dh: "key", auth: "auth" };
+    const made = [
+      { endpoint: "https://push.example/out", session: "s-out" },
+      { endpoint: "https://push.example/kept", session: "s-kept" },
+      { endpoint: "https://push.example/other", session: "s-other" },
+      { endpoint: "https://push.example/token", apiToken: "t-hash" },
+    ];
+    for (const [i, one] of made.entries()) {
+      await store.savePushSubscription({ ...sub, ...one, createdAt: i });
+    }
+    const endpoints = async () =>
+      (await store.pushSubscriptions("alice")).map((s) =>
+        s.endpoint.slice("https://push.example/".length)
+      );
+    assert.deepEqual(
+      (await store.pushSubscriptions("alice"))[3].apiToken,
+      "t-hash",
+    );
+    await store.deleteSession("s-out");
+    assert.deepEqual(await endpoints(), ["kept", "other", "token"]);
+    await store.deleteSessionsOf("alice", "s-kept");
+    assert.deepEqual(await endpoints(), ["kept", "token"]);
+    assert.equal(await store.deleteApiToken("alice", "t1"), true);
+    assert.deepEqual(await endpoints(), ["kept"]);
+    // One whose credential ended meanwhile (a logout racing it) is not kept.
+    assert.equal(
+      await store.savePushSubscription({
+        ...sub,
+        endpoint: "https://push.example/late",
+        session: "s-out",
+        createdAt: 9,
+      }),
+      false,
+    );
+    assert.deepEqual(await endpoints(), ["kept"]);
+    // Expiry deletes sessions the same way (as new ones come).
+    await store.deleteSession("s-kept");
+    assert.deepEqual(await endpoints(), []);
+  });
+
   test(
     "a secret given by the caller is kept the first time and read the same after a reopen",
     async (store, reopen) => {

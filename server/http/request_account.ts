@@ -4,6 +4,7 @@
  * `sameOriginOnly` (same_origin.ts) refused them before any route ran.
  */
 import type { Context } from "hono";
+import type { Resumed } from "../accounts/service.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { ChatNode } from "../node.ts";
 import type { Account } from "../store/mod.ts";
@@ -14,13 +15,25 @@ export async function requestAccount(
   c: Context,
   node: ChatNode,
 ): Promise<Account | Failure> {
+  const resumed = await requestCredential(c, node);
+  return isFailure(resumed) ? resumed : resumed.account;
+}
+
+/**
+ * The request's account with the session or access token that proved it,
+ * for what must end with that credential (a push subscription).
+ */
+export async function requestCredential(
+  c: Context,
+  node: ChatNode,
+): Promise<Resumed | Failure> {
   const token = sessionTokenOf(c);
   if (token === undefined) {
     return fail("bad_credentials", "Sign in, or send a bearer token.");
   }
-  const account = await node.accounts.resume(token);
-  if (!isFailure(account)) return account;
-  return account.code === "banned"
-    ? account
+  const resumed = await node.accounts.resumeSession(token);
+  if (!isFailure(resumed)) return resumed;
+  return resumed.code === "banned"
+    ? resumed
     : fail("bad_credentials", "Unknown, expired or revoked session.");
 }

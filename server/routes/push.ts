@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { Hono } from "hono";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
-import { requestAccount } from "../http/request_account.ts";
+import { requestAccount, requestCredential } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure } from "../protocol/errors.ts";
 
@@ -37,8 +37,9 @@ export function pushRoutes(node: ChatNode): Hono {
   });
 
   routes.post("/api/push/subscriptions", async (c) => {
-    const account = await requestAccount(c, node);
-    if (isFailure(account)) return httpFailure(c, account);
+    const credential = await requestCredential(c, node);
+    if (isFailure(credential)) return httpFailure(c, credential);
+    const { account, session, apiToken } = credential;
     const body = subscriptionBody.safeParse(await json(c.req.raw));
     if (!body.success) {
       return httpError(
@@ -62,13 +63,20 @@ export function pushRoutes(node: ChatNode): Hono {
     }
     const verdict = await node.push.guard.check(endpoint, "push");
     if (!verdict.ok) return httpError(c, "url_not_allowed", verdict.reason);
-    await node.store.savePushSubscription({
+    const saved = await node.store.savePushSubscription({
       endpoint,
       userKey: account.key,
       p256dh: keys.p256dh,
       auth: keys.auth,
       createdAt: Date.now(),
+      // It ends with the credential that made it (the store deletes it
+      // with that session or token): someone who once held a session gets
+      // no lasting feed of private messages, a password change ends it.
+      ...(session ? { session: session.tokenHash } : { apiToken }),
     });
+    if (!saved) {
+      return httpError(c, "bad_credentials", "This session has ended.");
+    }
     const all = await node.store.pushSubscriptions(account.key);
     for (const old of all.slice(0, -MAX_PUSH_SUBSCRIPTIONS)) {
       await node.store.deletePushSubscription(old.endpoint, account.key);

@@ -520,6 +520,13 @@ export interface StoredPushSubscription {
   /** The browser's 16-byte auth secret, base64url. */
   auth: string;
   createdAt: number;
+  /**
+   * SHA-256 of the login session, or of the access token, that made it:
+   * the subscription ends with that credential (the store deletes it with
+   * the session or token), so a credential once stolen leaves no feed.
+   */
+  session?: string;
+  apiToken?: string;
 }
 
 /** What the server sends out on its own: outgoing webhooks and Web Push subscriptions. */
@@ -545,8 +552,10 @@ export interface OutboundStore {
   /**
    * Keeps a subscription; the same endpoint again replaces the old one (a
    * browser that moved to another account notifies the new one only).
+   * False, keeping nothing, when its `session` or `apiToken` is gone
+   * (ended while the request was checked).
    */
-  savePushSubscription(subscription: StoredPushSubscription): Promise<void>;
+  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean>;
   /** An account's subscriptions, oldest first. */
   pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]>;
   /** Forgets a subscription (only the account's, when `userKey` is given); false when absent. */

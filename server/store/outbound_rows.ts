@@ -44,17 +44,22 @@ export interface PushSubscriptionRow {
   p256dh: string;
   auth: string;
   created_at: number;
+  session: string | null;
+  api_token: string | null;
 }
 
 /** A push subscription from its row. */
 export function toPushSubscription(
   row: PushSubscriptionRow,
 ): StoredPushSubscription {
-  return {
+  const subscription: StoredPushSubscription = {
     endpoint: row.endpoint,
     userKey: row.user_key,
     p256dh: row.p256dh,
     auth: row.auth,
     createdAt: row.created_at,
   };
+  if (row.session !== null) subscription.session = row.session;
+  if (row.api_token !== null) subscription.apiToken = row.api_token;
+  return subscription;
 }

@@ -878,17 +878,32 @@ export class PostgresStore implements Store {
     });
   }
 
-  savePushSubscription(subscription: StoredPushSubscription): Promise<void> {
+  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
+    const session = subscription.session ?? null;
+    const apiToken = subscription.apiToken ?? null;
     return this.#run(async (sql) => {
-      await sql`
-        INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
-          created_at)
-        VALUES (${subscription.endpoint}, ${subscription.userKey},
-          ${subscription.p256dh}, ${subscription.auth},
-          ${subscription.createdAt})
-        ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
-          p256dh = excluded.p256dh, auth = excluded.auth,
-          created_at = excluded.created_at`;
+      try {
+        const saved = await sql`
+          INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
+            created_at, session, api_token)
+          SELECT ${subscription.endpoint}, ${subscription.userKey},
+            ${subscription.p256dh}, ${subscription.auth},
+            ${subscription.createdAt}, ${session}::text, ${apiToken}::text
+          WHERE (${session}::text IS NULL OR EXISTS (
+              SELECT 1 FROM sessions WHERE token_hash = ${session}::text))
+            AND (${apiToken}::text IS NULL OR EXISTS (
+              SELECT 1 FROM api_tokens WHERE token_hash = ${apiToken}::text))
+          ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
+            p256dh = excluded.p256dh, auth = excluded.auth,
+            created_at = excluded.created_at, session = excluded.session,
+            api_token = excluded.api_token`;
+        return saved.count > 0;
+      } catch (error) {
+        // The credential's delete committed between the check and the
+        // insert: the same answer as when it was gone before.
+        if ((error as { code?: string }).code === "23503") return false;
+        throw error;
+      }
     });
   }
 

@@ -1048,4 +1048,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- A push subscription lives as long as the login session or access token
+  -- that made it: logging out, a session's expiry, a password changed or
+  -- reset elsewhere and a revoked token take it with them, so whoever once
+  -- held a credential keeps no feed of the account's private messages.
+  -- Those made before could belong to anyone: browsers that still want
+  -- them subscribe again when the chat next opens.
+  DELETE FROM push_subscriptions;
+  ALTER TABLE push_subscriptions ADD COLUMN session TEXT
+    REFERENCES sessions(token_hash) ON DELETE CASCADE;
+  ALTER TABLE push_subscriptions ADD COLUMN api_token TEXT
+    REFERENCES api_tokens(token_hash) ON DELETE CASCADE;
+  CREATE INDEX push_subscriptions_session ON push_subscriptions (session);
+  CREATE INDEX push_subscriptions_api_token ON push_subscriptions (api_token);
+  `,
 ];

@@ -1576,22 +1576,30 @@ export class SqliteStore implements Store {
     });
   }
 
-  savePushSubscription(subscription: StoredPushSubscription): Promise<void> {
+  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
     return this.#run(() => {
-      this.#q(
+      const saved = this.#q(
         `INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
-           created_at)
-         VALUES (?, ?, ?, ?, ?)
+           created_at, session, api_token)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+         WHERE (?6 IS NULL
+             OR EXISTS (SELECT 1 FROM sessions WHERE token_hash = ?6))
+           AND (?7 IS NULL
+             OR EXISTS (SELECT 1 FROM api_tokens WHERE token_hash = ?7))
          ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
            p256dh = excluded.p256dh, auth = excluded.auth,
-           created_at = excluded.created_at`,
+           created_at = excluded.created_at, session = excluded.session,
+           api_token = excluded.api_token`,
       ).run(
         subscription.endpoint,
         subscription.userKey,
         subscription.p256dh,
         subscription.auth,
         subscription.createdAt,
+        subscription.session ?? null,
+        subscription.apiToken ?? null,
       );
+      return Number(saved.changes) > 0;
     });
   }
 

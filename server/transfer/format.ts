@@ -312,6 +312,8 @@ export const TABLES: readonly TableSpec[] = [
       text("p256dh"),
       text("auth"),
       int("created_at"),
+      text("session", { nullable: true }),
+      text("api_token", { nullable: true }),
     ],
     key: ["endpoint"],
   },
