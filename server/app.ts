@@ -144,6 +144,18 @@ export function createApp(parts: AppParts): Hono {
     }
   });
 
+  // What the API answers belongs to one account (its session, private
+  // messages, search results, the admin page's accounts and audit log with
+  // addresses): a browser keeps no copy on disk for whoever uses the
+  // computer after a logout, and no proxy shares one. A route that means
+  // to be cached says so itself.
+  app.use("/api/*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control")) {
+      c.header("Cache-Control", "no-store");
+    }
+  });
+
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.
   app.get("/healthz", async (c) => {

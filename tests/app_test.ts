@@ -157,3 +157,29 @@ Deno.test("http: every page has a CSP without 'unsafe-inline' scripts that forbi
       assert.ok(headers.get("referrer-policy"), `${path}: no Referrer-Policy`);
     }
   }));
+
+Deno.test("http: what /api/ answers is never stored by a browser or a proxy (Cache-Control: no-store), errors included", () =>
+  withClients(async (pool, server) => {
+    // The first account is the admin: its audit log holds addresses.
+    const admin = await pool.register("root");
+    await admin.ok("send_message", { text: "private enough" });
+    const paths = [
+      "/api/session",
+      "/api/me",
+      "/api/tokens",
+      "/api/rooms",
+      "/api/rooms/general/messages",
+      "/api/rooms/nope/messages",
+      "/api/search?q=private",
+      "/api/admin/audit_log",
+      "/api/admin/list_accounts",
+      "/api/push/vapid-public-key",
+    ];
+    for (const path of paths) {
+      const response = await fetch(`${server.url}${path}`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      await response.body?.cancel();
+      assert.equal(response.headers.get("cache-control"), "no-store", path);
+    }
+  }));
