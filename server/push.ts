@@ -62,7 +62,11 @@ export interface PushPayload {
 /** The store parts push needs. */
 export type PushStore = Pick<
   Store,
-  "secret" | "pushSubscriptions" | "deletePushSubscription" | "isMember"
+  | "secret"
+  | "pushSubscriptions"
+  | "deletePushSubscription"
+  | "isMember"
+  | "findBan"
 >;
 
 /** Longest text in a push. */
@@ -164,6 +168,9 @@ export class PushNotifier {
     if (await this.#isWatching(userKey)) return;
     const subscriptions = await this.#store.pushSubscriptions(userKey);
     if (subscriptions.length === 0) return;
+    // A banned account reads nothing here: no history, no waiting private
+    // message, and so no text pushed to its browsers either.
+    if (await this.#store.findBan({ userKey })) return;
     if (allowed && !await allowed()) return;
     const body = JSON.stringify(payload);
     // RFC 8030 Topic: at most 32 base64url characters, one per conversation.

@@ -431,3 +431,25 @@ Deno.test("web push: a subscription made with an access token ends when the toke
     await t.close();
   }
 });
+
+Deno.test("web push: an account banned from the server gets no pushes while the ban lasts", async () => {
+  const t = await setUp();
+  try {
+    // alice registered first: she is the admin.
+    await t.alice.ok("ban", { user: "bob", reason: "spam" });
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("private_message", { to: "bob", text: "while banned" });
+    await t.alice.ok("unban", { user: "bob" });
+    await t.alice.ok("private_message", { to: "bob", text: "after the ban" });
+    await eventually(() =>
+      assert.ok(
+        t.service.pushed.some((p) => p.payload?.text === "after the ban"),
+      )
+    );
+    assert.deepEqual(t.service.pushed.map((p) => p.payload?.text), [
+      "after the ban",
+    ]);
+  } finally {
+    await t.close();
+  }
+});
