@@ -110,7 +110,12 @@ export function createApp(parts: AppParts): Hono {
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
       formAction: ["'self'"],
+      // Not 'self' (default-src's): the page embeds no plugin content, and
+      // same-origin includes what users upload.
+      objectSrc: ["'none'"],
     },
+    // As frame-ancestors 'none', for browsers that only know this header.
+    xFrameOptions: "DENY",
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: false,
@@ -122,6 +127,7 @@ export function createApp(parts: AppParts): Hono {
       sandbox: [],
       frameAncestors: ["'none'"],
     },
+    xFrameOptions: "DENY",
     referrerPolicy: "same-origin",
     crossOriginEmbedderPolicy: false,
     crossOriginResourcePolicy: "same-origin",

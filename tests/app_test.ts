@@ -123,7 +123,7 @@ Deno.test("http: responses carry nosniff and a CSP that forbids framing", () =>
     }
   }));
 
-Deno.test("http: every page has a CSP without 'unsafe-inline' scripts that forbids framing, nosniff and a Referrer-Policy", () =>
+Deno.test("http: every page has a CSP without 'unsafe-inline' scripts nor plugins that forbids framing, nosniff and a Referrer-Policy", () =>
   withClients(async (_pool, server) => {
     const paths = [
       "/",
@@ -153,6 +153,11 @@ Deno.test("http: every page has a CSP without 'unsafe-inline' scripts that forbi
       assert.ok(!scripts.includes("'unsafe-inline'"), `${path}: ${csp}`);
       assert.ok(!scripts.includes("'unsafe-eval'"), `${path}: ${csp}`);
       assert.deepEqual(directives.get("frame-ancestors"), ["'none'"], path);
+      assert.equal(headers.get("x-frame-options"), "DENY", path);
+      // No plugin content, not even same-origin (that includes uploads).
+      const objects = directives.get("object-src") ??
+        directives.get("default-src");
+      assert.deepEqual(objects, ["'none'"], path);
       assert.equal(headers.get("x-content-type-options"), "nosniff", path);
       assert.ok(headers.get("referrer-policy"), `${path}: no Referrer-Policy`);
     }
