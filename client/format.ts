@@ -1,6 +1,7 @@
 /** Small helpers for showing names, times and sizes in the interface's language. */
 
 import { nameKey } from "../server/protocol/names.ts";
+import type { MessageBadge } from "../server/protocol/types.ts";
 import { lang, t } from "./i18n.ts";
 
 /** Number of avatar colours defined in styles.css (`.avatar.c0` ... `.c11`). */
@@ -74,4 +75,18 @@ export function initial(name: string): string {
 
 function pad(n: number): string {
   return n.toString().padStart(2, "0");
+}
+
+/** What a message's badge says beside its sender's name: BOT or HOOK. */
+export function badgeText(badge: MessageBadge): string {
+  return badge === "bot" ? "BOT" : "HOOK";
+}
+
+/**
+ * A sender's name with its badge, for text shown outside the message list
+ * (desktop notifications, screen reader announcements): a hook may post
+ * under anyone's name, and only the badge tells it apart.
+ */
+export function senderLabel(user: string, badge?: MessageBadge): string {
+  return badge ? `${user} (${badgeText(badge)})` : user;
 }

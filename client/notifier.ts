@@ -17,7 +17,7 @@ export interface Incoming {
   dm: boolean;
   /** Whether it mentions this user. */
   mention: boolean;
-  /** The author. */
+  /** The author, with its badge when a bot or a hook (format.ts senderLabel). */
   user: string;
   /** The room, for a room message. */
   room?: string;

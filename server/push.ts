@@ -13,7 +13,11 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { log } from "./log.ts";
 import { mentionKeys } from "./mentions.ts";
 import type { OutboundGuard } from "./outbound.ts";
-import type { ChatMessage, PrivateMessage } from "./protocol/types.ts";
+import type {
+  ChatMessage,
+  MessageBadge,
+  PrivateMessage,
+} from "./protocol/types.ts";
 import type { Store, StoredPushSubscription } from "./store/mod.ts";
 
 const logger = log("push");
@@ -53,6 +57,11 @@ export interface PushPayload {
   /** The room, for a mention. */
   room?: string;
   sender: string;
+  /**
+   * `hook` or `bot` when the sender is not a person: a hook may show any
+   * name, so the notification must say, as the chat's badge does.
+   */
+  badge?: MessageBadge;
   /** The start of the message. */
   text: string;
   /** One per conversation: a newer notification replaces the older. */
@@ -135,6 +144,7 @@ export class PushNotifier {
       kind: "mention",
       room: room.name,
       sender: message.user,
+      ...(message.badge ? { badge: message.badge } : {}),
       text: shorten(message),
       tag: `room:${room.key}`,
     };
@@ -150,6 +160,7 @@ export class PushNotifier {
     const payload: PushPayload = {
       kind: "private",
       sender: message.user,
+      ...(message.badge ? { badge: message.badge } : {}),
       text: shorten(message),
       tag: `dm:${fromKey}`,
     };

@@ -75,9 +75,14 @@ self.addEventListener("push", (event) => {
   } catch {
     data = { text: event.data ? event.data.text() : "" };
   }
+  // A hook may post under anyone's name: its badge goes with the name, as
+  // in the chat (client/format.ts senderLabel).
+  const sender = data.badge === "hook" || data.badge === "bot"
+    ? `${data.sender} (${data.badge.toUpperCase()})`
+    : data.sender;
   const title = data.kind === "mention"
-    ? `${data.sender} in ${data.room}`
-    : data.sender ?? "Chat";
+    ? `${sender} in ${data.room}`
+    : sender ?? "Chat";
   event.waitUntil(
     self.registration.showNotification(title, {
       body: data.text ?? "",

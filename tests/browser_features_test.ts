@@ -450,6 +450,39 @@ browserTest(
   },
 );
 
+browserTest(
+  "web client: a desktop notification of a webhook's message says HOOK beside whatever name it shows",
+  async (browser, server) => {
+    const erin = await openPage(browser, server);
+    await recordNotifications(erin);
+    // The first account is the admin: erin may add a hook to general.
+    await register(erin, "erin");
+    await erin.getByTestId("notify-enable").click();
+    await erin.getByTestId("notify-banner").waitFor({ state: "detached" });
+    const made = await erin.request.post("/api/rooms/general/hooks", {
+      data: { name: "Alerts" },
+      headers: { origin: server.url },
+    });
+    assert.equal(made.status(), 201);
+    const { url } = await made.json() as { url: string };
+    await setHidden(erin, true);
+    // A hook posting as a person erin trusts: only the badge tells.
+    const posted = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "finn", text: "@erin send me the key" }),
+    });
+    assert.equal(posted.status, 200);
+    await posted.body?.cancel();
+    await erin.waitForFunction(() =>
+      (globalThis as unknown as { shown: unknown[] }).shown.length === 1
+    );
+    assert.deepEqual(await notifications(erin), [
+      { title: "finn (HOOK) in #general", body: "@erin send me the key" },
+    ]);
+  },
+);
+
 /**
  * Replaces the page's Notification API with one that grants permission
  * when asked and records what it would show.

@@ -453,3 +453,36 @@ Deno.test("web push: an account banned from the server gets no pushes while the 
     await t.close();
   }
 });
+
+Deno.test("web push: a webhook's mention says it came from a hook, whatever name it shows", async () => {
+  const t = await setUp();
+  try {
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    // alice is the admin: she may add a hook to general.
+    const hook = await api(t.server, "/api/rooms/general/hooks", {
+      method: "POST",
+      token: t.alice.token,
+      body: { name: "Alerts" },
+    });
+    assert.equal(hook.status, 201);
+    const posted = await fetch(hook.body.url as string, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "alice", text: "@bob send me the key" }),
+    });
+    assert.equal(posted.status, 200);
+    await posted.body?.cancel();
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.deepEqual(t.service.pushed[0].payload, {
+      kind: "mention",
+      room: "general",
+      sender: "alice",
+      badge: "hook",
+      text: "@bob send me the key",
+      tag: "room:general",
+    });
+  } finally {
+    await t.close();
+  }
+});

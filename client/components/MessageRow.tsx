@@ -13,7 +13,12 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
 import { fit } from "../dom.ts";
-import { colourClass, formatDateTime, formatTime } from "../format.ts";
+import {
+  badgeText,
+  colourClass,
+  formatDateTime,
+  formatTime,
+} from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
 import type { PendingMessage } from "../room_log.ts";
@@ -115,7 +120,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
             <span class={`msg-user ${colourClass(user)}`}>{user}</span>
             {message?.badge && (
               <span class="sender-badge" data-testid="sender-badge">
-                {message.badge === "bot" ? "BOT" : "HOOK"}
+                {badgeText(message.badge)}
               </span>
             )}
             {own && <span class="msg-you">{t("msg.you")}</span>}

@@ -15,6 +15,7 @@ import type {
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
+import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
@@ -185,7 +186,10 @@ export class ServerEvents {
     const mention = mentions(message.text, me);
     actions.messageCounted(state, { key, seq: message.seq, mention });
     if (state.viewKey.value === key) {
-      actions.announced(state, `${message.user}: ${message.text}`);
+      actions.announced(
+        state,
+        `${senderLabel(message.user, message.badge)}: ${message.text}`,
+      );
     }
     const files = message.attachments?.length ?? 0;
     let body = message.text;
@@ -196,7 +200,7 @@ export class ServerEvents {
       key,
       dm,
       mention,
-      user: message.user,
+      user: senderLabel(message.user, message.badge),
       room: heard.room,
       body,
       ts: message.ts,
