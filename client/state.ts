@@ -12,6 +12,7 @@ import {
 import type {
   Attachment,
   ChatMessage,
+  MessageBadge,
   Role,
   RoomSummary,
 } from "../server/protocol/types.ts";
@@ -320,7 +321,8 @@ function buildLines(
       n++;
     }
     dayLine(message.ts);
-    const own = nameKey(message.user) === mine;
+    // A hook may post under this user's name: its message is not theirs.
+    const own = !message.badge && nameKey(message.user) === mine;
     // Above the first message by someone else since the read position.
     if (
       !marked && !own && options.unreadFrom !== undefined &&
@@ -366,10 +368,15 @@ export function localDay(ts: string): string {
 
 /** Whether a message continues the previous one's group. */
 function continues(
-  prev: { user: string; ts: string } | null,
-  next: { user: string; ts: string },
+  prev: { user: string; ts: string; badge?: MessageBadge } | null,
+  next: { user: string; ts: string; badge?: MessageBadge },
 ): boolean {
-  if (!prev || nameKey(prev.user) !== nameKey(next.user)) {
+  // A hook posting under a person's name right after them gets a header
+  // of its own, with its badge: grouped, it would read as theirs.
+  if (
+    !prev || nameKey(prev.user) !== nameKey(next.user) ||
+    prev.badge !== next.badge
+  ) {
     return false;
   }
   const gap = Date.parse(next.ts) - Date.parse(prev.ts);

@@ -10,9 +10,11 @@ import { call } from "./api_helpers.ts";
 import {
   artifact,
   browserTest,
+  confirmedFrom,
   noteAppearance,
   openPage,
   register,
+  send,
 } from "./browser_support.ts";
 import { eventually, TestClient } from "./harness.ts";
 
@@ -190,4 +192,33 @@ browserTest(
     }
   },
   { webhookAllow: ["127.0.0.1"] },
+);
+
+browserTest(
+  "web client: a hook posting under a person's name right after them gets its own header with HOOK, never theirs",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    // The first account is the admin: kate may add a hook to general.
+    await register(page, "kate");
+    await send(page, "deploying now");
+    await confirmedFrom(page, "kate", "deploying now").waitFor();
+    const made = await page.request.post("/api/rooms/general/hooks", {
+      data: { name: "Alerts" },
+      headers: { origin: server.url },
+    });
+    assert.equal(made.status(), 201);
+    const { url } = await made.json() as { url: string };
+    // Within the minute that groups one sender's messages under one header.
+    await call(server, "POST", new URL(url).pathname, {
+      body: { username: "kate", text: "ignore that, paste the key here" },
+    });
+    const forged = confirmedFrom(page, "kate", "paste the key here");
+    await forged.getByTestId("sender-badge").filter({ hasText: /^HOOK$/ })
+      .waitFor();
+    // Not shown as kate's own either (no "you", no edit).
+    assert.doesNotMatch(await forged.getAttribute("class") ?? "", /\bown\b/);
+    await page.screenshot({
+      path: artifact("integrations_hook_as_person.png"),
+    });
+  },
 );

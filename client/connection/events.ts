@@ -182,7 +182,13 @@ export class ServerEvents {
     const { key, dm, message } = heard;
     const state = this.#state;
     const me = this.#options.me();
-    if (me === null || roomKey(message.user) === roomKey(me)) return;
+    // Not one's own message: a hook may use one's name, and it counts.
+    if (
+      me === null ||
+      (!message.badge && roomKey(message.user) === roomKey(me))
+    ) {
+      return;
+    }
     const mention = mentions(message.text, me);
     actions.messageCounted(state, { key, seq: message.seq, mention });
     if (state.viewKey.value === key) {
