@@ -195,7 +195,7 @@ browserTest(
 );
 
 browserTest(
-  "web client: a hook posting under a person's name right after them gets its own header with HOOK, never theirs",
+  "web client: a hook posting under a person's name right after them gets its own header with HOOK, never theirs, in search results too",
   async (browser, server) => {
     const page = await openPage(browser, server);
     // The first account is the admin: kate may add a hook to general.
@@ -217,6 +217,12 @@ browserTest(
       .waitFor();
     // Not shown as kate's own either (no "you", no edit).
     assert.doesNotMatch(await forged.getAttribute("class") ?? "", /\bown\b/);
+    // Nor in search results.
+    await page.keyboard.press("Control+k");
+    await page.getByTestId("search-input").fill("paste the key");
+    await page.getByTestId("search-result").filter({ hasText: "paste the key" })
+      .locator(".result-user").filter({ hasText: /^kate \(HOOK\)$/ })
+      .waitFor();
     await page.screenshot({
       path: artifact("integrations_hook_as_person.png"),
     });

@@ -9,7 +9,7 @@ import type {
 } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
-import { formatDateTime } from "../format.ts";
+import { formatDateTime, senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, listPins, shownPlace } from "./api.ts";
@@ -65,7 +65,9 @@ export function PinsPanel(): JSX.Element {
                   }}
                 >
                   <span class="result-meta">
-                    <span class="result-user">{pin.user}</span>
+                    <span class="result-user">
+                      {senderLabel(pin.user, pin.badge)}
+                    </span>
                     <time dateTime={pin.ts}>{formatDateTime(pin.ts)}</time>
                   </span>
                   <span class="result-text">

@@ -10,7 +10,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { SearchResult } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
-import { formatDateTime } from "../format.ts";
+import { formatDateTime, senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, resultPlace, search } from "./api.ts";
@@ -143,7 +143,9 @@ export function SearchDialog(): JSX.Element {
               >
                 <span class="result-meta">
                   <span class="result-where">{where(result)}</span>
-                  <span class="result-user">{result.user}</span>
+                  <span class="result-user">
+                    {senderLabel(result.user, result.badge)}
+                  </span>
                   <time dateTime={result.ts}>{formatDateTime(result.ts)}</time>
                 </span>
                 <span class="result-text">
