@@ -1,3 +1,4 @@
+import { banRefusal } from "../access.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import type {
@@ -527,9 +528,7 @@ export class AccountService {
   // moderator sharing an address with a banned guest is not locked out.
   async #banned(userKey: string): Promise<Failure | undefined> {
     const ban = await this.#store.findBan({ userKey });
-    return ban
-      ? fail("banned", `You are banned from this server: ${ban.reason}`)
-      : undefined;
+    return ban && banRefusal(ban);
   }
 
   /**

@@ -52,14 +52,11 @@ export function errors(
 export const BEARER: { bearer: string[] }[] = [{ bearer: [] }];
 
 /**
- * A failure's answer; a `rate_limited` one says when to come back. Typed
- * `never` so that any route may return it: which error statuses a route
- * gives is checked against its document by tests/openapi_test.ts.
+ * A failure's answer (httpFailure: a `rate_limited` one says when to come
+ * back). Typed `never` so that any route may return it: which error
+ * statuses a route gives is checked against its document by
+ * tests/openapi_test.ts.
  */
 export function refuse(c: Context, failure: Failure): never {
-  const wait = failure.details?.retry_after_ms;
-  if (failure.code === "rate_limited" && typeof wait === "number") {
-    c.header("retry-after", String(Math.ceil(wait / 1000)));
-  }
   return httpFailure(c, failure) as never;
 }

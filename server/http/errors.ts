@@ -61,8 +61,15 @@ export function httpError(
   );
 }
 
-/** The error answer of a failure value. */
+/**
+ * The error answer of a failure value; a `rate_limited` one with its wait
+ * says when to come back (`Retry-After`, in whole seconds).
+ */
 export function httpFailure(c: Context, failure: Failure): Response {
+  const wait = failure.details?.retry_after_ms;
+  if (failure.code === "rate_limited" && typeof wait === "number") {
+    c.header("retry-after", String(Math.ceil(wait / 1000)));
+  }
   return httpError(c, failure.code, failure.message, {
     details: failure.details,
   });

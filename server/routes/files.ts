@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { KeyedRateLimits } from "../rate_limit.ts";
-import { type Failure, isFailure } from "../protocol/errors.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { isPreviewable } from "../protocol/previews.ts";
 import { canRead, isParty, type Reader, roomRefusal } from "../access.ts";
 import type { Account, StoredUpload } from "../store/mod.ts";
@@ -40,12 +40,13 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     const wait = perUploader.take(account.key, "upload");
     if (wait > 0) {
       await c.req.raw.body?.cancel().catch(() => {});
-      c.header("retry-after", String(Math.ceil(wait / 1000)));
-      return httpError(
+      return httpFailure(
         c,
-        "rate_limited",
-        `Slow down: you may upload again in ${Math.ceil(wait / 1000)} s.`,
-        { details: { retry_after_ms: wait } },
+        fail(
+          "rate_limited",
+          `Slow down: you may upload again in ${Math.ceil(wait / 1000)} s.`,
+          { retry_after_ms: wait },
+        ),
       );
     }
     const received = await receiveUpload(c.req.raw, {
