@@ -64,6 +64,36 @@ export interface Throttle {
   ): Promise<Attempt | Refusal>;
 }
 
+/** A throttle's rules, its options' defaults filled in. */
+export interface ThrottleRules {
+  /** Attempts refused past these in a window: per name and address, per address. */
+  pair: number;
+  address: number;
+  /** A name's failures from anywhere per step of slowdown. */
+  name: number;
+  windowMs: number;
+  stepMs: number;
+  maxDelayMs: number;
+}
+
+/** The rules of these options: 5, 50 and 50 in 15 minutes; 1 s a step, 10 s at most. */
+export function throttleRules(options: LoginThrottleOptions): ThrottleRules {
+  return {
+    pair: options.perNameAndAddress ?? 5,
+    name: options.perName ?? 50,
+    address: options.perAddress ?? 50,
+    windowMs: options.windowMs ?? 15 * 60 * 1000,
+    stepMs: options.slowdownStepMs ?? 1000,
+    maxDelayMs: options.maxSlowdownMs ?? 10_000,
+  };
+}
+
+/** The wait before checking a password of a name that failed this often. */
+export function slowdownMs(nameFailures: number, rules: ThrottleRules): number {
+  const steps = Math.floor(nameFailures / rules.name);
+  return Math.min(rules.maxDelayMs, steps * rules.stepMs);
+}
+
 /**
  * Counts login attempts in fixed windows, so a password cannot be guessed
  * at network speed. An attempt counts from the moment it is admitted,
@@ -76,21 +106,11 @@ export interface Throttle {
  * failed always gets in.
  */
 export class LoginThrottle implements Throttle {
-  #limits: { pair: number; name: number; address: number };
-  #windowMs: number;
-  #stepMs: number;
-  #maxDelayMs: number;
+  #rules: ThrottleRules;
   #windows = new Map<string, Window>();
 
   constructor(options: LoginThrottleOptions = {}) {
-    this.#limits = {
-      pair: options.perNameAndAddress ?? 5,
-      name: options.perName ?? 50,
-      address: options.perAddress ?? 50,
-    };
-    this.#windowMs = options.windowMs ?? 15 * 60 * 1000;
-    this.#stepMs = options.slowdownStepMs ?? 1000;
-    this.#maxDelayMs = options.maxSlowdownMs ?? 10_000;
+    this.#rules = throttleRules(options);
   }
 
   admit(
@@ -109,13 +129,12 @@ export class LoginThrottle implements Throttle {
   ): Attempt | Refusal {
     const pairKey = `p:${userKey}\n${address}`;
     const wait = Math.max(
-      this.#wait(pairKey, this.#limits.pair, now),
-      this.#wait(`a:${address}`, this.#limits.address, now),
+      this.#wait(pairKey, this.#rules.pair, now),
+      this.#wait(`a:${address}`, this.#rules.address, now),
     );
     if (wait > 0) return { admitted: false, retryAfterMs: wait };
     const nameFailures = this.#current(`n:${userKey}`, now)?.attempts ?? 0;
-    const steps = Math.floor(nameFailures / this.#limits.name);
-    const delayMs = Math.min(this.#maxDelayMs, steps * this.#stepMs);
+    const delayMs = slowdownMs(nameFailures, this.#rules);
     const pair = this.#count(pairKey, now);
     const name = this.#count(`n:${userKey}`, now);
     const byAddress = this.#count(`a:${address}`, now);
@@ -157,7 +176,7 @@ export class LoginThrottle implements Throttle {
       window.attempts++;
       return window;
     }
-    const fresh = { attempts: 1, resetsAt: now + this.#windowMs };
+    const fresh = { attempts: 1, resetsAt: now + this.#rules.windowMs };
     this.#windows.set(key, fresh);
     if (this.#windows.size > 100_000) this.#sweep(now);
     return fresh;

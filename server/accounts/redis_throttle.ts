@@ -16,8 +16,11 @@ import {
   type Attempt,
   LoginThrottle,
   type Refusal,
+  slowdownMs,
   type Throttle,
   type ThrottleOptions,
+  type ThrottleRules,
+  throttleRules,
 } from "./login_throttle.ts";
 
 const logger = log("accounts");
@@ -78,27 +81,14 @@ return 1
 export class RedisThrottle implements Throttle {
   #redis: Redis;
   #prefix: string;
-  #pair: number;
-  #name: number;
-  #address: number;
-  #windowMs: number;
-  #stepMs: number;
-  #maxDelayMs: number;
+  #rules: ThrottleRules;
   #fallback: LoginThrottle;
   #outage = false;
 
   constructor(redis: Redis, options: ThrottleOptions) {
     this.#redis = redis;
     this.#prefix = `chat:v1:throttle:${options.name}:`;
-    // Redis scripts take numbers: "no limit" is one never reached.
-    const limit = (n: number | undefined, fallback: number) =>
-      Math.min(n ?? fallback, Number.MAX_SAFE_INTEGER);
-    this.#pair = limit(options.perNameAndAddress, 5);
-    this.#name = limit(options.perName, 50);
-    this.#address = limit(options.perAddress, 50);
-    this.#windowMs = options.windowMs ?? 15 * 60 * 1000;
-    this.#stepMs = options.slowdownStepMs ?? 1000;
-    this.#maxDelayMs = options.maxSlowdownMs ?? 10_000;
+    this.#rules = throttleRules(options);
     this.#fallback = new LoginThrottle(options);
   }
 
@@ -119,9 +109,10 @@ export class RedisThrottle implements Throttle {
         3,
         ...keys,
         now,
-        this.#windowMs,
-        this.#pair,
-        this.#address,
+        this.#rules.windowMs,
+        // Redis scripts take numbers: "no limit" is one never reached.
+        Math.min(this.#rules.pair, Number.MAX_SAFE_INTEGER),
+        Math.min(this.#rules.address, Number.MAX_SAFE_INTEGER),
       ) as number[];
     } catch (error) {
       // One line per outage, not one per login.
@@ -135,7 +126,6 @@ export class RedisThrottle implements Throttle {
     }
     this.#outage = false;
     if (answer[0] === 0) return { admitted: false, retryAfterMs: answer[1] };
-    const steps = Math.floor(answer[1] / this.#name);
     const windows = answer.slice(2).map(String);
     let settled = false;
     const settle = (outcome: "succeeded" | "withdrawn") => {
@@ -150,7 +140,7 @@ export class RedisThrottle implements Throttle {
     };
     return {
       admitted: true,
-      delayMs: Math.min(this.#maxDelayMs, steps * this.#stepMs),
+      delayMs: slowdownMs(answer[1], this.#rules),
       succeeded: () => settle("succeeded"),
       withdrawn: () => settle("withdrawn"),
     };
