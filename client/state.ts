@@ -207,6 +207,17 @@ export function roomKey(name: string): string {
   return nameKey(name);
 }
 
+/**
+ * Whether the user whose name key is `me` wrote this message: by name, and
+ * never a hook's or a bot's, which may post under anyone's name.
+ */
+export function writtenBy(
+  message: { user: string; badge?: MessageBadge },
+  me: string | undefined,
+): boolean {
+  return !message.badge && nameKey(message.user) === me;
+}
+
 /** The log key of a private conversation; "@" cannot start a room name. */
 export function dmKey(name: string): string {
   return `@${nameKey(name)}`;
@@ -321,8 +332,7 @@ function buildLines(
       n++;
     }
     dayLine(message.ts);
-    // A hook may post under this user's name: its message is not theirs.
-    const own = !message.badge && nameKey(message.user) === mine;
+    const own = writtenBy(message, mine);
     // Above the first message by someone else since the read position.
     if (
       !marked && !own && options.unreadFrom !== undefined &&

@@ -20,7 +20,7 @@ import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq } from "../room_log.ts";
-import { type AppState, dmKey, roomKey } from "../state.ts";
+import { type AppState, dmKey, roomKey, writtenBy } from "../state.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
@@ -182,13 +182,8 @@ export class ServerEvents {
     const { key, dm, message } = heard;
     const state = this.#state;
     const me = this.#options.me();
-    // Not one's own message: a hook may use one's name, and it counts.
-    if (
-      me === null ||
-      (!message.badge && roomKey(message.user) === roomKey(me))
-    ) {
-      return;
-    }
+    // Not one's own message (a hook's under one's name counts).
+    if (me === null || writtenBy(message, roomKey(me))) return;
     const mention = mentions(message.text, me);
     actions.messageCounted(state, { key, seq: message.seq, mention });
     if (state.viewKey.value === key) {
