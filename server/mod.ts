@@ -9,6 +9,7 @@ import { ChatNode } from "./node.ts";
 import { openBackends } from "./backends.ts";
 import type { EarlyStore } from "./early_store.ts";
 import { FileStorage } from "./files.ts";
+import type { Resolver } from "./outbound.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
 import type { StaticFiles } from "./static_files.ts";
 import { createWebSocketEndpoint } from "./websocket.ts";
@@ -60,6 +61,12 @@ export interface StartParts {
    * (early_store.ts); used when it is the one the settings choose.
    */
   store?: EarlyStore;
+  /**
+   * How outgoing webhooks and Web Push resolve host names; default: the
+   * system resolver. The door through which tests play a DNS server that
+   * changes its answers (DNS rebinding).
+   */
+  resolve?: Resolver;
 }
 
 /** Starts a server; every setting left out takes its default. */
@@ -86,6 +93,7 @@ export async function startServer(
     maxRoomsPerUser: config.maxRoomsPerUser,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     webhookAllow: config.webhookAllow,
+    resolve: parts.resolve,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
     passwordWorkers: config.passwordWorkers,
     retentionDays: config.retentionDays,

@@ -10,7 +10,7 @@ import type {
 } from "./broker/mod.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-import { OutboundGuard } from "./outbound.ts";
+import { OutboundGuard, type Resolver } from "./outbound.ts";
 import { PushNotifier } from "./push.ts";
 import { CLOSE_REMOVED, CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
@@ -74,6 +74,8 @@ export interface NodeParts {
   retentionDays?: number;
   /** Hosts and addresses webhooks and Web Push may call (`--webhook-allow`). */
   webhookAllow?: readonly string[];
+  /** How outgoing calls' host names are resolved; default: the system's (tests play DNS). */
+  resolve?: Resolver;
 }
 
 // Room lists go out at most this often per node: a storm of create_room
@@ -147,7 +149,7 @@ export class ChatNode {
       files: parts.files,
       days: parts.retentionDays,
     });
-    const guard = new OutboundGuard(parts.webhookAllow ?? []);
+    const guard = new OutboundGuard(parts.webhookAllow ?? [], parts.resolve);
     this.webhooks = new WebhookDispatcher(parts.store, guard);
     this.push = new PushNotifier(
       parts.store,

@@ -15,8 +15,14 @@ import ipaddr from "ipaddr.js";
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
-/** Whether a URL may be called, and why not. */
-export type OutboundVerdict = { ok: true } | { ok: false; reason: string };
+/**
+ * Whether a URL may be called, and why not. Allowed, it carries the
+ * addresses that were checked: the call must go to one of those (see
+ * outbound_post.ts), not to what the name resolves to a moment later.
+ */
+export type OutboundVerdict =
+  | { ok: true; addresses: string[] }
+  | { ok: false; reason: string };
 
 /** What an outbound call is for: webhooks need their host allowed by name. */
 export type OutboundUse = "webhook" | "push";
@@ -54,7 +60,7 @@ export class OutboundGuard {
       this.#ranges.length === 0;
   }
 
-  /** Whether `url` may be called for `use`, resolving its host now. */
+  /** Whether `url` may be called for `use`, resolving its host now, and at which addresses. */
   async check(url: string, use: OutboundUse): Promise<OutboundVerdict> {
     let parsed: URL;
     try {
@@ -95,7 +101,7 @@ export class OutboundGuard {
         return refuse(`${host} is this server's own address.`);
       }
     }
-    return { ok: true };
+    return { ok: true, addresses: addresses.map(String) };
   }
 
   #hostAllowed(host: string, literal: Address | null): boolean {
@@ -140,10 +146,9 @@ function sameAddress(a: Address, b: Address): boolean {
     a.toNormalizedString() === b.toNormalizedString();
 }
 
-// The system resolver, as fetch uses it (/etc/hosts included), so the
-// check sees what the call will reach. A name could still resolve anew
-// between the check and the call (DNS rebinding): the check narrows that
-// to one lookup's time, which is what the operator's allow list trusts.
+// The system resolver (/etc/hosts included). The call does not resolve
+// the name again: it connects to the addresses checked here, so a name
+// that answers differently a moment later (DNS rebinding) gains nothing.
 async function resolveAll(host: string): Promise<string[]> {
   const found = await lookup(host, { all: true, verbatim: true });
   return found.map((entry) => entry.address);

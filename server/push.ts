@@ -13,6 +13,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { log } from "./log.ts";
 import { mentionKeys } from "./mentions.ts";
 import type { OutboundGuard } from "./outbound.ts";
+import { postOutbound } from "./outbound_post.ts";
 import type {
   ChatMessage,
   MessageBadge,
@@ -220,25 +221,24 @@ export class PushNotifier {
         contentEncoding: "aes128gcm",
       },
     );
-    const headers = new Headers();
+    const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
-      // fetch sets the length itself.
+      // postOutbound sets the length itself.
       if (name.toLowerCase() !== "content-length") {
-        headers.set(name, String(value));
+        headers[name.toLowerCase()] = String(value);
       }
     }
     try {
-      const response = await fetch(subscription.endpoint, {
-        method: "POST",
+      // To the addresses just checked: the name is not resolved again.
+      const response = await postOutbound(subscription.endpoint, {
+        addresses: verdict.addresses,
         headers,
-        body: request.body ? new Uint8Array(request.body) : null,
-        redirect: "manual",
+        body: request.body ? new Uint8Array(request.body) : new Uint8Array(),
         signal: AbortSignal.any([
           AbortSignal.timeout(TIMEOUT_MS),
           this.#stop.signal,
         ]),
       });
-      await response.body?.cancel();
       // The browser unsubscribed or the subscription expired (RFC 8030 §7.3).
       if (response.status === 404 || response.status === 410) {
         await this.#store.deletePushSubscription(subscription.endpoint);

@@ -11,6 +11,7 @@ import { createHmac } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
 import { log } from "./log.ts";
 import type { OutboundGuard } from "./outbound.ts";
+import { postOutbound } from "./outbound_post.ts";
 import type { ChatMessage } from "./protocol/types.ts";
 import type { OutboundStore, StoredWebhook } from "./store/mod.ts";
 import { VERSION } from "./version.ts";
@@ -192,11 +193,10 @@ export class WebhookDispatcher {
     );
     const timeout = AbortSignal.timeout(this.timing.timeoutMs);
     try {
-      const response = await fetch(hook.url, {
-        method: "POST",
+      // To the addresses just checked: the name is not resolved again.
+      const response = await postOutbound(hook.url, {
+        addresses: verdict.addresses,
         body,
-        // A redirect could lead anywhere: it counts as an answer, not a hop.
-        redirect: "manual",
         signal: AbortSignal.any([timeout, this.#stop.signal]),
         headers: {
           "content-type": "application/json",
@@ -206,7 +206,7 @@ export class WebhookDispatcher {
           "x-chat-signature-256": `sha256=${signature}`,
         },
       });
-      await response.body?.cancel();
+      // A redirect could lead anywhere: it counts as an answer, not a hop.
       if (response.ok) return { ok: true };
       const status = response.status;
       return {

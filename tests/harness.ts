@@ -2,7 +2,11 @@
  * Test helpers: a real server on a free loopback port with a temporary
  * database, and a WebSocket client that records every frame it receives.
  */
-import { type RunningServer, startServer } from "../server/mod.ts";
+import {
+  type RunningServer,
+  type StartParts,
+  startServer,
+} from "../server/mod.ts";
 import type { Config } from "../server/config.ts";
 import {
   postgresSkipReason,
@@ -32,6 +36,7 @@ export interface TestServer extends RunningServer {
 /** Starts a server on 127.0.0.1, port 0, with a fresh database file. */
 export async function startTestServer(
   options: Partial<Config> = {},
+  parts: StartParts = {},
 ): Promise<TestServer> {
   const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
   const server = await startServer({
@@ -39,7 +44,7 @@ export async function startTestServer(
     port: 0,
     db: `${dir}/chat.db`,
     ...options,
-  });
+  }, parts);
   return {
     ...server,
     shutdown: server.shutdown,

@@ -17,6 +17,7 @@ import {
   type TestServer,
   wentOffline,
 } from "./harness.ts";
+import { startRebinding } from "./rebinding.ts";
 
 interface Pushed {
   path: string;
@@ -41,39 +42,50 @@ function browserKeys() {
 }
 
 /** The push service stand-in: verifies, decrypts, records; answers `status`. */
-function startPushService(
+function pushService(
   vapidKey: () => string,
   browsers: Map<string, ReturnType<typeof browserKeys>>,
   status: () => number = () => 201,
 ) {
   const pushed: Pushed[] = [];
+  async function handle(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    const body = Buffer.from(await request.arrayBuffer());
+    const entry: Pushed = { path, headers: request.headers };
+    try {
+      await checkVapid(request, vapidKey());
+      const browser = browsers.get(path);
+      if (!browser) throw new Error(`no browser at ${path}`);
+      assert.equal(request.headers.get("content-encoding"), "aes128gcm");
+      const plain = ece.decrypt(body, {
+        version: "aes128gcm",
+        privateKey: browser.ecdh,
+        authSecret: browser.auth.toString("base64url"),
+      });
+      entry.payload = JSON.parse(plain.toString("utf8"));
+    } catch (error) {
+      entry.error = String(error);
+    }
+    pushed.push(entry);
+    return new Response(null, { status: status() });
+  }
+  return { pushed, handle };
+}
+
+/** The push service stand-in on 127.0.0.1. */
+function startPushService(
+  vapidKey: () => string,
+  browsers: Map<string, ReturnType<typeof browserKeys>>,
+  status?: () => number,
+) {
+  const service = pushService(vapidKey, browsers, status);
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (request) => {
-      const path = new URL(request.url).pathname;
-      const body = Buffer.from(await request.arrayBuffer());
-      const entry: Pushed = { path, headers: request.headers };
-      try {
-        await checkVapid(request, vapidKey());
-        const browser = browsers.get(path);
-        if (!browser) throw new Error(`no browser at ${path}`);
-        assert.equal(request.headers.get("content-encoding"), "aes128gcm");
-        const plain = ece.decrypt(body, {
-          version: "aes128gcm",
-          privateKey: browser.ecdh,
-          authSecret: browser.auth.toString("base64url"),
-        });
-        entry.payload = JSON.parse(plain.toString("utf8"));
-      } catch (error) {
-        entry.error = String(error);
-      }
-      pushed.push(entry);
-      return new Response(null, { status: status() });
-    },
+    service.handle,
   );
   return {
     base: `http://127.0.0.1:${server.addr.port}`,
-    pushed,
+    pushed: service.pushed,
     close: () => server.shutdown(),
   };
 }
@@ -280,6 +292,52 @@ Deno.test("web push: an account whose every tab says it is hidden gets pushes, a
     }
   } finally {
     await t.close();
+  }
+});
+
+Deno.test("web push: an endpoint whose name resolves elsewhere after the check is still called at the checked address (DNS rebinding)", async () => {
+  let vapidKey = "";
+  const browsers = new Map<string, ReturnType<typeof browserKeys>>();
+  const service = pushService(() => vapidKey, browsers);
+  const dns = await startRebinding(service.handle);
+  // 127.0.0.2 is allowed by address; 127.0.0.1 and ::1, what the name
+  // becomes after the check, are not.
+  const server = await startTestServer({ webhookAllow: ["127.0.0.2"] }, {
+    resolve: dns.resolve,
+  });
+  const pool = new ClientPool(server.wsUrl);
+  try {
+    vapidKey = (await api(server, "/api/push/vapid-public-key")).body
+      .key as string;
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const browser = browserKeys();
+    browsers.set("/push/bob", browser);
+    const subscribed = await api(server, "/api/push/subscriptions", {
+      method: "POST",
+      token: bob.token,
+      body: {
+        endpoint: `http://localhost:${dns.port}/push/bob`,
+        keys: browser.keys,
+      },
+    });
+    assert.equal(subscribed.status, 201);
+    await bob.close();
+    await wentOffline(alice, "bob");
+    dns.rebind();
+    await alice.ok("private_message", {
+      to: "bob",
+      text: "checked, then sent",
+    });
+    assert.equal(await dns.reached, "allowed");
+    await eventually(() => assert.equal(service.pushed.length, 1));
+    assert.equal(service.pushed[0].error, undefined);
+    assert.equal(service.pushed[0].payload?.text, "checked, then sent");
+    assert.deepEqual(dns.forbidden, []);
+  } finally {
+    await pool.closeAll();
+    await server.close();
+    await dns.close();
   }
 });
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { OutboundGuard } from "../server/outbound.ts";
+import type { StartParts } from "../server/mod.ts";
 import { WEBHOOK_MAX_IN_FLIGHT } from "../server/webhooks.ts";
 import {
   ClientPool,
@@ -15,6 +16,7 @@ import {
   TEST_PASSWORD,
   type TestServer,
 } from "./harness.ts";
+import { startRebinding } from "./rebinding.ts";
 
 interface Received {
   headers: Headers;
@@ -69,8 +71,8 @@ async function api(
 }
 
 /** A server allowing loopback, with an admin, and bob owning private room "team". */
-async function setUp(allow = ["127.0.0.1"]) {
-  const server = await startTestServer({ webhookAllow: allow });
+async function setUp(allow = ["127.0.0.1"], parts: StartParts = {}) {
+  const server = await startTestServer({ webhookAllow: allow }, parts);
   const pool = new ClientPool(server.wsUrl);
   const admin = await pool.register("root");
   const bob = await pool.register("bob");
@@ -339,6 +341,36 @@ Deno.test("outgoing webhooks: hosts --webhook-allow does not name, and private a
   }
 });
 
+Deno.test("outgoing webhooks: a host name that resolves elsewhere after the check is still called at the checked address (DNS rebinding)", async () => {
+  const received: string[] = [];
+  const dns = await startRebinding(async (request) => {
+    received.push(await request.text());
+    return new Response(null, { status: 200 });
+  });
+  // localhost is named, 127.0.0.2 allowed by address; 127.0.0.1 and ::1,
+  // what the name becomes after the check, are not.
+  const { server, bob, close } = await setUp(["localhost", "127.0.0.2"], {
+    resolve: dns.resolve,
+  });
+  try {
+    const created = await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url: `http://localhost:${dns.port}/hook` },
+    });
+    assert.equal(created.status, 201);
+    dns.rebind();
+    await bob.ok("send_message", { room: "team", text: "checked, then sent" });
+    assert.equal(await dns.reached, "allowed");
+    await eventually(() => assert.equal(received.length, 1));
+    assert.equal(JSON.parse(received[0]).message.text, "checked, then sent");
+    assert.deepEqual(dns.forbidden, []);
+  } finally {
+    await close();
+    await dns.close();
+  }
+});
+
 Deno.test("outbound guard: names, addresses and ranges as --webhook-allow gives them", async () => {
   const dns: Record<string, string[]> = {
     "ci.example": ["93.184.216.34"],
@@ -350,7 +382,7 @@ Deno.test("outbound guard: names, addresses and ranges as --webhook-allow gives 
   const named = new OutboundGuard(["ci.example", "sneaky.example"], resolve);
   assert.deepEqual(
     await named.check("https://ci.example/x", "webhook"),
-    { ok: true },
+    { ok: true, addresses: ["93.184.216.34"] },
   );
   assert.equal(
     (await named.check("https://other.example/x", "webhook")).ok,

@@ -1,0 +1,73 @@
+/**
+ * The POST of the server's own outgoing calls (webhooks, Web Push), sent to
+ * the addresses OutboundGuard checked and to no other. fetch would resolve
+ * the name again on its own, and a name that answers a public address to
+ * the check and 127.0.0.1 to the call (DNS rebinding) would lead the call
+ * inside. node:http takes a `lookup` instead of asking DNS: it is handed
+ * the checked addresses. TLS still verifies the certificate against the
+ * URL's host name, which is also the SNI name.
+ *
+ * No redirect is followed (node:http follows none): a 3xx is an answer.
+ * The answer's body is never read, only its status: a large one costs
+ * nothing.
+ */
+import { Buffer } from "node:buffer";
+import http from "node:http";
+import https from "node:https";
+import type { LookupAddress } from "node:dns";
+
+/** What to POST, where it may go, and when to give up. */
+export interface OutboundPostOptions {
+  /** The addresses the guard checked for the URL's host (not empty). */
+  addresses: readonly string[];
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+  /** Aborts the call (a timeout, the server stopping). */
+  signal: AbortSignal;
+}
+
+/** The answer to a POST: its status, and whether it is a 2xx as fetch's `ok`. */
+export interface OutboundAnswer {
+  status: number;
+  ok: boolean;
+}
+
+/** POSTs to `url` at one of the checked addresses; resolves with the answer's status. */
+export function postOutbound(
+  url: string,
+  options: OutboundPostOptions,
+): Promise<OutboundAnswer> {
+  const target = new URL(url);
+  const request = target.protocol === "https:" ? https.request : http.request;
+  const body = Buffer.from(options.body);
+  const found: LookupAddress[] = options.addresses.map((address) => ({
+    address,
+    family: address.includes(":") ? 6 : 4,
+  }));
+  return new Promise((resolve, reject) => {
+    let status: number | undefined;
+    const call = request(target, {
+      method: "POST",
+      headers: { ...options.headers, "content-length": String(body.length) },
+      // A connection of its own: one kept alive could have been opened to
+      // another address under the same name.
+      agent: false,
+      signal: options.signal,
+      // Called for names only (a literal address was itself checked).
+      lookup: (_host, lookupOptions, callback) => {
+        if (lookupOptions.all) callback(null, found);
+        else callback(null, found[0].address, found[0].family);
+      },
+    }, (response) => {
+      status = response.statusCode;
+      response.destroy();
+    });
+    call.on("error", reject);
+    // Settled once the connection is gone, so that nothing outlives it.
+    call.on("close", () => {
+      if (status === undefined) reject(new Error("no answer"));
+      else resolve({ status, ok: status >= 200 && status < 300 });
+    });
+    call.end(body);
+  });
+}
