@@ -44,6 +44,11 @@ export function postOutbound(
     address,
     family: address.includes(":") ? 6 : 4,
   }));
+  if (found.length === 0) {
+    return Promise.reject(
+      new Error(`${target.hostname} has no checked address`),
+    );
+  }
   return new Promise((resolve, reject) => {
     let status: number | undefined;
     const call = request(target, {
@@ -62,7 +67,11 @@ export function postOutbound(
       status = response.statusCode;
       response.destroy();
     });
-    call.on("error", reject);
+    // Once the status is in, the connection's end (destroyed by us, or
+    // the timeout firing then) is no failure.
+    call.on("error", (error) => {
+      if (status === undefined) reject(error);
+    });
     // Settled once the connection is gone, so that nothing outlives it.
     call.on("close", () => {
       if (status === undefined) reject(new Error("no answer"));
