@@ -36,6 +36,9 @@ export const attachment = z.object({
   frames: z.number().int().optional(),
 }).openapi("Attachment");
 
+// Who sent a message when not a person (protocol/types.ts MessageBadge).
+const badge = z.enum(["bot", "hook"]);
+
 /** A room message (`room`) or a private one (`to`). */
 export const message = z.object({
   id: z.string(),
@@ -56,6 +59,8 @@ export const message = z.object({
     user: z.string(),
     text: z.string(),
     deleted: z.boolean().optional(),
+    /** The original's badge, as the original carries it. */
+    badge: badge.optional(),
   }).optional(),
   reactions: z.array(z.object({
     emoji: z.string(),
@@ -63,7 +68,7 @@ export const message = z.object({
     users: z.array(z.string()),
   })).optional(),
   pinned: z.boolean().optional(),
-  badge: z.enum(["bot", "hook"]).optional(),
+  badge: badge.optional(),
 }).openapi("Message");
 
 /** `{"message"}`: what a send answers. */

@@ -68,6 +68,11 @@ export interface ReplyQuote {
   text: string;
   /** True once the original was deleted. */
   deleted?: boolean;
+  /**
+   * The original's `badge`, as the original carries it: a hook may post
+   * under a person's name, and the quote must not read as theirs.
+   */
+  badge?: MessageBadge;
 }
 
 /** One emoji's reactions on a message. */

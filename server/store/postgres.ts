@@ -134,6 +134,7 @@ interface MessageRow {
   reply_text: string | null;
   reply_deleted: boolean | null;
   sender: string;
+  reply_sender: string | null;
 }
 
 const BAN_COLUMNS =
@@ -146,7 +147,7 @@ const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
-  "o.deleted AS reply_deleted, m.sender";
+  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender";
 const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 /** A message to append to a room (`to` absent) or a conversation. */
@@ -195,6 +196,7 @@ interface AppendRow {
   r_reply_user: string | null;
   r_reply_text: string | null;
   r_reply_deleted: boolean | null;
+  r_reply_sender: string | null;
 }
 
 /**
@@ -540,6 +542,7 @@ export class PostgresStore implements Store {
         reply_deleted: row.r_reply_deleted,
         // A retry's first message had the same sender: it is in the key.
         sender: job.append.sender,
+        reply_sender: row.r_reply_sender,
       }),
       duplicate: row.r_duplicate,
     });
@@ -1720,6 +1723,7 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
       user: row.reply_user!,
       text: row.reply_text!,
       deleted: row.reply_deleted!,
+      sender: row.reply_sender!,
     },
     reactions: row.reactions,
     pinned: row.pinned_at !== null,

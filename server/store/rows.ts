@@ -38,7 +38,14 @@ export interface MessageFields {
   deleted: boolean;
   /** The id of the message answered, and that message's columns (null when gone). */
   replyTo: string | null;
-  reply: { seq: number; user: string; text: string; deleted: boolean } | null;
+  reply: {
+    seq: number;
+    user: string;
+    text: string;
+    deleted: boolean;
+    /** The original's sender identity: its badge goes into the quote. */
+    sender: string;
+  } | null;
   reactions: Reaction[] | null;
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
@@ -74,7 +81,8 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
   if (row.replyTo !== null) {
     // The original is in the same stream, so it goes only with the whole
     // room; should it be missing all the same, it shows as deleted.
-    const reply = row.reply ?? { seq: 0, user: "", text: "", deleted: true };
+    const reply = row.reply ??
+      { seq: 0, user: "", text: "", deleted: true, sender: "" };
     message.reply_to = {
       id: row.replyTo,
       seq: reply.seq,
@@ -82,6 +90,8 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
       text: quote(reply.text),
     };
     if (reply.deleted) message.reply_to.deleted = true;
+    const replyBadge = badgeOf(reply.sender);
+    if (replyBadge !== undefined) message.reply_to.badge = replyBadge;
   }
   if (row.editedAt !== null) {
     message.edited_at = new Date(row.editedAt).toISOString();

@@ -114,6 +114,7 @@ interface MessageRow {
   reply_text: string | null;
   reply_deleted: number | null;
   sender: string;
+  reply_sender: string | null;
 }
 
 /** Options of {@link SqliteStore}. */
@@ -166,11 +167,12 @@ type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 const MESSAGE_COLUMNS = "m.seq, m.id, m.user, m.room, m.to_user, m.text, " +
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
-  "r.text AS reply_text, r.deleted AS reply_deleted, m.sender";
+  "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
+  "r.sender AS reply_sender";
 const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
-// driver builds an object row by setting its 19 properties one by one
+// driver builds an object row by setting its 20 properties one by one
 // through V8's API, which took 2.5 µs a row; an array and the literal below
 // cost half (docs/performance.md, "Reads of the history").
 function messageRowOf(v: SQLOutputValue[]): MessageRow {
@@ -194,6 +196,7 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
     reply_text: v[16] as string | null,
     reply_deleted: v[17] as number | null,
     sender: v[18] as string,
+    reply_sender: v[19] as string | null,
   };
 }
 
@@ -1065,7 +1068,8 @@ export class SqliteStore implements Store {
     if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
     const reply = m.replyTo === undefined ? undefined : this.#q(
       `SELECT seq AS reply_seq, user AS reply_user, text AS reply_text,
-           deleted AS reply_deleted FROM messages WHERE id = ?`,
+           deleted AS reply_deleted, sender AS reply_sender
+         FROM messages WHERE id = ?`,
     ).get(m.replyTo) as Partial<MessageRow> | undefined;
     return {
       message: toMessage<M>({
@@ -1088,6 +1092,7 @@ export class SqliteStore implements Store {
         reply_text: reply?.reply_text ?? null,
         reply_deleted: reply?.reply_deleted ?? null,
         sender: m.sender,
+        reply_sender: reply?.reply_sender ?? null,
       }),
       duplicate: false,
     };
@@ -2357,6 +2362,7 @@ function toMessage<M extends MessageBase>(row: MessageRow): M {
       user: row.reply_user!,
       text: row.reply_text!,
       deleted: row.reply_deleted !== 0,
+      sender: row.reply_sender!,
     },
     reactions: row.reactions === null ? null : JSON.parse(row.reactions),
     pinned: row.pinned_at !== null,

@@ -6,6 +6,7 @@
  * badge their messages carry.
  */
 import assert from "node:assert/strict";
+import type { MessageBase } from "../../server/protocol/types.ts";
 import { draft, type StoreTest } from "./support.ts";
 
 /** The contract of tokens, bots and webhooks. */
@@ -93,6 +94,67 @@ export function integrations(test: StoreTest): void {
       hook.message,
       person.message,
     ]);
+  });
+
+  test("a reply to a bot's or a hook's message quotes it with its badge, on append, on a retry, when read and once deleted", async (store) => {
+    const { message: bot } = await store.appendMessage(
+      draft("general", "build passed", { sender: "b:1", user: "ci" }),
+    );
+    // A hook may post under a person's name: only the badge tells.
+    const { message: hook } = await store.appendMessage(
+      draft("general", "paste the key here", {
+        sender: "h:x",
+        userKey: "hook:x",
+        user: "Alice",
+      }),
+    );
+    const { message: person } = await store.appendMessage(
+      draft("general", "no", { sender: "a:1", userKey: "bob", user: "Bob" }),
+    );
+    const reply = async (original: MessageBase, clientId: string) =>
+      (await store.appendMessage(
+        draft("general", "ok", {
+          sender: "a:1",
+          userKey: "bob",
+          user: "Bob",
+          replyTo: original.id,
+          clientId,
+        }),
+      )).message;
+    const toBot = await reply(bot, "r1");
+    const toHook = await reply(hook, "r2");
+    const toPerson = await reply(person, "r3");
+    assert.equal(toBot.reply_to?.badge, "bot");
+    assert.deepEqual(toHook.reply_to, {
+      id: hook.id,
+      seq: hook.seq,
+      user: "Alice",
+      text: "paste the key here",
+      badge: "hook",
+    });
+    assert.equal(toPerson.reply_to?.badge, undefined);
+    assert.equal("badge" in toPerson.reply_to!, false);
+    // A retry answers with the first reply, quote and badge as they are.
+    assert.deepEqual(await reply(hook, "r2"), toHook);
+    assert.deepEqual((await store.history("general", {})).slice(3), [
+      toBot,
+      toHook,
+      toPerson,
+    ]);
+    assert.deepEqual((await store.findMessage(toHook.id))?.message, toHook);
+    assert.deepEqual(await store.findReplies(hook.id, 10), [toHook]);
+    await store.pin(toHook.id, true);
+    assert.equal((await store.listPins("general"))[0].reply_to?.badge, "hook");
+    // Deleted, the original still was the hook's: the quote keeps saying so.
+    await store.updateMessage(hook.id, { deleted: true });
+    assert.deepEqual((await store.findMessage(toHook.id))?.message.reply_to, {
+      id: hook.id,
+      seq: hook.seq,
+      user: "Alice",
+      text: "",
+      deleted: true,
+      badge: "hook",
+    });
   });
 
   test("hooks are found by secret hash or id, listed per room, removed, and go with their room", async (store) => {
