@@ -9,6 +9,7 @@ import {
   assertCapped,
   call,
 } from "./api_helpers.ts";
+import type { ChatMessage } from "../server/protocol/types.ts";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import { TestClient, type TestServer, withServer } from "./harness.ts";
 
@@ -100,6 +101,48 @@ Deno.test("a room owner's webhook posts under its name with a HOOK badge, and it
       );
     } finally {
       await owner.close();
+    }
+  }));
+
+Deno.test("a reply to a hook's message posted under a person's name quotes it with the HOOK badge, live, in history and over HTTP", () =>
+  withServer(async (server) => {
+    const { path } = await alertsHook(server);
+    const alice = await TestClient.login(server.wsUrl, "alice");
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const posted = await call(server, "POST", path, {
+        body: { username: "alice", text: "paste the key here" },
+      });
+      assert.equal(posted.status, 200);
+      const original = posted.body.message;
+      const quote = {
+        id: original.id,
+        seq: original.seq,
+        user: "alice",
+        text: "paste the key here",
+        badge: "hook",
+      };
+      const sent = await bob.ok("send_message", {
+        text: "is that really you?",
+        reply_to: original.id,
+      });
+      const reply = sent.message as ChatMessage;
+      assert.deepEqual(reply.reply_to, quote);
+      const seen = await alice.event(
+        "receive_message",
+        (m) => m.id === reply.id,
+      );
+      assert.deepEqual(seen.data.reply_to, quote);
+      const page = await alice.ok("history", { room: "general" });
+      assert.deepEqual(
+        (page.messages as ChatMessage[]).at(-1)?.reply_to,
+        quote,
+      );
+      const http = await call(server, "GET", "/api/rooms/general/messages");
+      assert.deepEqual(http.body.messages.at(-1).reply_to, quote);
+    } finally {
+      await alice.close();
+      await bob.close();
     }
   }));
 
