@@ -83,8 +83,7 @@ function isMessageBase(value: Fields): boolean {
         value.attachments.every(isAttachment))) &&
     (value.edited_at === undefined || typeof value.edited_at === "string") &&
     (value.deleted === undefined || typeof value.deleted === "boolean") &&
-    (value.badge === undefined || value.badge === "bot" ||
-      value.badge === "hook") &&
+    isBadgeField(value) &&
     (value.reply_to === undefined || isReplyQuote(value.reply_to)) &&
     (value.reactions === undefined ||
       (Array.isArray(value.reactions) && value.reactions.every(isReaction))) &&
@@ -96,7 +95,14 @@ function isReplyQuote(value: unknown): boolean {
   return isFields(value) && typeof value.id === "string" &&
     typeof value.seq === "number" && typeof value.user === "string" &&
     typeof value.text === "string" &&
-    (value.deleted === undefined || typeof value.deleted === "boolean");
+    (value.deleted === undefined || typeof value.deleted === "boolean") &&
+    isBadgeField(value);
+}
+
+/** Whether a message's or a quote's `badge`, if any, is one the server gives. */
+function isBadgeField(value: Fields): boolean {
+  return value.badge === undefined || value.badge === "bot" ||
+    value.badge === "hook";
 }
 
 /** Whether a value is one emoji's reactions: the emoji, a count, some names. */

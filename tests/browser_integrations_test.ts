@@ -195,7 +195,7 @@ browserTest(
 );
 
 browserTest(
-  "web client: a hook posting under a person's name right after them gets its own header with HOOK, never theirs, in search results too",
+  "web client: a hook posting under a person's name right after them gets its own header with HOOK, never theirs, in a reply's quote and search results too",
   async (browser, server) => {
     const page = await openPage(browser, server);
     // The first account is the admin: kate may add a hook to general.
@@ -217,6 +217,21 @@ browserTest(
       .waitFor();
     // Not shown as kate's own either (no "you", no edit).
     assert.doesNotMatch(await forged.getAttribute("class") ?? "", /\bown\b/);
+    // A reply quotes it with HOOK too: while composing, and once sent.
+    await forged.hover();
+    await forged.getByTestId("message-reply").click();
+    await page.getByTestId("reply-bar").getByTestId("sender-badge")
+      .filter({ hasText: /^HOOK$/ }).waitFor();
+    await send(page, "who wrote that?");
+    const quote = confirmedFrom(page, "kate", "who wrote that?")
+      .getByTestId("reply-quote").filter({ hasText: "paste the key here" });
+    await quote.getByTestId("sender-badge").filter({ hasText: /^HOOK$/ })
+      .waitFor();
+    assert.equal(
+      await quote.getAttribute("aria-label"),
+      "Go to the message of kate (HOOK) it answers: ignore that, paste the key here",
+    );
+    await page.screenshot({ path: artifact("integrations_hook_quoted.png") });
     // Nor in search results.
     await page.keyboard.press("Control+k");
     await page.getByTestId("search-input").fill("paste the key");

@@ -13,12 +13,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
 import { fit } from "../dom.ts";
-import {
-  badgeText,
-  colourClass,
-  formatDateTime,
-  formatTime,
-} from "../format.ts";
+import { colourClass, formatDateTime, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
 import type { PendingMessage } from "../room_log.ts";
@@ -26,6 +21,7 @@ import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
+import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
 import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
 import { canPin, PinButton, PinnedMark } from "../team/TeamLayer.tsx";
@@ -118,11 +114,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
         {!grouped && (
           <div class="msg-meta">
             <span class={`msg-user ${colourClass(user)}`}>{user}</span>
-            {message?.badge && (
-              <span class="sender-badge" data-testid="sender-badge">
-                {badgeText(message.badge)}
-              </span>
-            )}
+            <SenderBadge badge={message?.badge} />
             {own && <span class="msg-you">{t("msg.you")}</span>}
             <time class="msg-time" dateTime={ts} title={formatDateTime(ts)}>
               {formatTime(ts)}

@@ -122,8 +122,8 @@ export class Outbox {
     const message = this.#state.team.replyTo.value[key];
     if (!message) return undefined;
     teamActions.replyChosen(this.#state, key, null);
-    const { id, seq, user, text } = message;
-    return { id, seq, user, text };
+    const { id, seq, user, text, badge } = message;
+    return badge ? { id, seq, user, text, badge } : { id, seq, user, text };
   }
 
   /** Shows a message as pending and sends it when the session is ready. */

@@ -9,6 +9,8 @@ import type { ChatMessage, ReplyQuote } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { CloseIcon } from "../components/Icons.tsx";
+import { SenderBadge } from "../components/SenderBadge.tsx";
+import { senderLabel } from "../format.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, shownPlace } from "./api.ts";
 import { ReplyIcon } from "./icons.tsx";
@@ -26,13 +28,17 @@ export function QuoteLine(
       class={`reply-quote${quote.deleted ? " gone" : ""}`}
       data-testid="reply-quote"
       data-deleted={quote.deleted ? "true" : undefined}
-      aria-label={t("reply.jump", { user: quote.user, text })}
+      aria-label={t("reply.jump", {
+        user: senderLabel(quote.user, quote.badge),
+        text,
+      })}
       disabled={props.pending}
       onClick={() =>
         void jumpTo(services, shownPlace(services.state), quote.seq)}
     >
       <ReplyIcon />
       <span class="reply-user">{quote.user}</span>
+      <SenderBadge badge={quote.badge} />
       <span class="reply-text">{text}</span>
     </button>
   );
@@ -73,7 +79,8 @@ export function ReplyBar(): JSX.Element | null {
       <ReplyIcon />
       <span class="reply-bar-text">
         <span class="reply-bar-label">
-          {t("reply.to", { user: message.user })}
+          {t("reply.to", { user: message.user })}{" "}
+          <SenderBadge badge={message.badge} />
         </span>
         <span class="reply-text">{text}</span>
       </span>
