@@ -112,15 +112,20 @@ Deno.test("wire fills in an error reply a broken server left incomplete", () => 
   });
 });
 
-Deno.test("wire takes quotes, reactions and pins of the right shape only", () => {
+Deno.test("wire takes quotes, their badges, reactions and pins of the right shape only", () => {
+  const quote = { id: "01H", seq: 1, user: "bo", text: "", deleted: true };
   const full = {
     ...MESSAGE,
-    reply_to: { id: "01H", seq: 1, user: "bo", text: "", deleted: true },
+    reply_to: { ...quote, badge: "hook" },
     reactions: [{ emoji: "👍", count: 2, users: ["bo", "ida"] }],
     pinned: true,
   };
   assert.equal(isChatMessage(full), true);
   assert.equal(isChatMessage({ ...full, reply_to: "01H" }), false);
+  assert.equal(
+    isChatMessage({ ...full, reply_to: { ...quote, badge: "admin" } }),
+    false,
+  );
   assert.equal(
     isChatMessage({ ...full, reactions: [{ emoji: "👍", count: 1 }] }),
     false,
