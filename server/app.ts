@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { lazyApiRoutes } from "./api/lazy.ts";
 import { storageProblem } from "./disk_errors.ts";
+import { allowedHostsOnly } from "./http/allowed_hosts.ts";
 import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
@@ -50,6 +51,8 @@ export interface AppParts {
   trustProxy: boolean;
   /** Origins allowed besides the server's own (`--allow-origin`). */
   allowOrigins: string[];
+  /** The names this server answers to (`--allowed-host`); none: any. */
+  allowedHosts: readonly string[];
 }
 
 // The JSON body, checked against its schema; `shape` says what to send.
@@ -161,6 +164,11 @@ export function createApp(parts: AppParts): Hono {
       c.header("Cache-Control", "no-store");
     }
   });
+
+  // Before any route, /ws included: a Host not listed is a page that
+  // pointed its own name at this server (DNS rebinding). After the header
+  // middleware above, so that the refusal carries their headers too.
+  app.use(allowedHostsOnly(parts.allowedHosts));
 
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.

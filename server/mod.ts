@@ -108,6 +108,7 @@ export async function startServer(
     maxFileBytes: config.maxFileBytes,
     trustProxy: config.trustProxy,
     allowOrigins: config.allowOrigins,
+    allowedHosts: config.allowedHosts,
     sessionSeconds: config.sessionDays * 24 * 3600,
   });
 

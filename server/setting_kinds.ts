@@ -116,9 +116,22 @@ export function flagSwitch(): Kind<boolean> {
   return { form: "switch", parse: () => true };
 }
 
-/** A text given any number of times: `--allow-origin A --allow-origin B`. */
-export function textList(): Kind<string[]> {
-  return { form: "list", parse: (value) => [value] };
+/**
+ * A text given any number of times: `--allow-origin A --allow-origin B`.
+ * `problem`, when given, says what is wrong with one text (the flag's name
+ * comes first), or `undefined` when it is acceptable.
+ */
+export function textList(
+  problem?: (value: string) => string | undefined,
+): Kind<string[]> {
+  return {
+    form: "list",
+    parse(value, flag) {
+      const wrong = problem?.(value);
+      if (wrong !== undefined) throw new SettingError(`--${flag} ${wrong}`);
+      return [value];
+    },
+  };
 }
 
 function oneOf(values: readonly string[]): string {

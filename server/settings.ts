@@ -5,6 +5,7 @@
  * (command_line.ts) and README (`deno task readme`) all come from here, so
  * a new setting is one entry below, in the order README lists them.
  */
+import { allowedHostProblem } from "./http/allowed_hosts.ts";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
 import {
   choice,
@@ -156,6 +157,19 @@ export const SETTINGS = {
     default: [],
     help:
       "also accept WebSocket upgrades from this origin; repeatable; `*` for any",
+  }),
+  /**
+   * The names this server answers to, against DNS rebinding; none: any
+   * Host. IP addresses, `localhost` and `/healthz` are always answered.
+   */
+  allowedHosts: setting({
+    flag: "allowed-host",
+    placeholder: "HOST",
+    kind: textList(allowedHostProblem),
+    default: [],
+    shownDefault: "any",
+    help:
+      "serve only requests whose Host is this name (any port) or name:port, others get 421 (DNS rebinding); repeatable; IP addresses, `localhost`, `/healthz` always served",
   }),
   /** Hosts outgoing webhooks may call, and private addresses they and Web Push may reach. */
   webhookAllow: setting({

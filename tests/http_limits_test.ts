@@ -14,6 +14,7 @@ import {
   delay,
   type ServerProcess,
   spawnServer,
+  TestClient,
   type TestServer,
   withServer,
 } from "./harness.ts";
@@ -313,15 +314,22 @@ Deno.test({
 /**
  * Sends one raw request (`{host}` replaced by the server's host:port) and
  * reads the whole answer: the server closes the connection after it
- * (`Connection: close`, or an upgrade request's answer).
+ * (`Connection: close`, or an upgrade request's answer); an upgrade it
+ * accepts is read up to its 101, then closed here.
  */
 async function exchange(
   server: { url: string },
   request: string,
 ): Promise<{ status: number; head: string; body: string }> {
   const client = await RawClient.open(server);
+  const upgraded = new Promise<void>((resolve) => {
+    client.socket.on("data", () => {
+      if (/^HTTP\/1\.1 101 [^]*\r\n\r\n/.test(client.received)) resolve();
+    });
+  });
   client.write(request.replaceAll("{host}", new URL(server.url).host));
-  await client.closed;
+  await Promise.race([client.closed, upgraded]);
+  await client.close();
   const end = client.received.indexOf("\r\n\r\n");
   const head = end < 0 ? client.received : client.received.slice(0, end);
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
@@ -389,4 +397,103 @@ Deno.test("http: TRACE and CONNECT get 501 and a JSON error, never a 500", () =>
       }
     }
     assert.equal(await healthz(server), 200);
+  }));
+
+/** A request with `Host: HOST` (`{port}` is the server's), read whole. */
+function askAs(
+  server: { url: string },
+  host: string,
+  request: { method?: string; path: string; headers?: string; body?: string },
+): Promise<{ status: number; head: string; body: string }> {
+  const port = new URL(server.url).port;
+  const body = request.body ?? "";
+  const length = body === "" ? "" : `Content-Length: ${body.length}\r\n`;
+  return exchange(
+    server,
+    `${request.method ?? "GET"} ${request.path} HTTP/1.1\r\n` +
+      `Host: ${host.replaceAll("{port}", port)}\r\nConnection: close\r\n` +
+      `${request.headers ?? ""}${length}\r\n${body}`,
+  );
+}
+
+Deno.test("http: with --allowed-host, a request for another host name gets 421 and a JSON error, upgrades included", () =>
+  withServer(async (server) => {
+    const port = new URL(server.url).port;
+    const evil = `evil.example:${port}`;
+    // What a page on evil.example, its name pointed at this server, sends:
+    // its own origin, which the Origin checks take for this site's.
+    const origin = `Origin: http://${evil}\r\n`;
+    const requests = [
+      { path: "/" },
+      { path: "/api/rooms" },
+      { path: "/metrics" },
+      {
+        method: "POST",
+        path: "/api/register",
+        headers: `${origin}Content-Type: application/json\r\n`,
+        body: JSON.stringify({ username: "rebound", password: "x".repeat(12) }),
+      },
+      { path: "/ws", headers: `${origin}${UPGRADE}` },
+    ];
+    for (const request of requests) {
+      const answer = await askAs(server, evil, request);
+      assert.equal(answer.status, 421, `${request.path}: ${answer.head}`);
+      assert.match(answer.head, /^HTTP\/1\.1 421 Misdirected Request\r\n/);
+      assert.match(answer.head, /content-type: application\/json/i);
+      assert.deepEqual(JSON.parse(answer.body), {
+        error: "forbidden",
+        message:
+          `This server does not answer to the host '${evil}': use one of its own names.`,
+      });
+    }
+    // A port-bound entry is that port only.
+    assert.equal(
+      (await askAs(server, "admin.example:{port}", requests[1])).status,
+      421,
+    );
+    // X-Forwarded-Host is not read, even behind --trust-proxy.
+    const forwarded = await askAs(server, evil, {
+      path: "/api/rooms",
+      headers: "X-Forwarded-Host: chat.example\r\n",
+    });
+    assert.equal(forwarded.status, 421, forwarded.head);
+    // A load balancer's health check may ask by any name.
+    const health = await askAs(server, evil, { path: "/healthz" });
+    assert.equal(health.status, 200, health.head);
+  }, {
+    allowedHosts: ["chat.example", "admin.example:8443"],
+    trustProxy: true,
+  }));
+
+Deno.test("http: with --allowed-host, its names, IP addresses and localhost are served", () =>
+  withServer(async (server) => {
+    for (
+      const host of [
+        "chat.example:{port}",
+        "Chat.Example.:{port}",
+        "chat.example",
+        "admin.example:8443",
+        "127.0.0.1:{port}",
+        "[::1]:{port}",
+        "localhost:{port}",
+        "app.localhost:{port}",
+      ]
+    ) {
+      const answer = await askAs(server, host, { path: "/api/rooms" });
+      assert.equal(answer.status, 200, `${host}: ${answer.head}`);
+    }
+    // /ws by its name reaches the endpoint (426: not an upgrade), and a
+    // WebSocket by address opens.
+    const ws = await askAs(server, "chat.example:{port}", { path: "/ws" });
+    assert.equal(ws.status, 426, ws.head);
+    const client = await TestClient.connect(server.wsUrl);
+    await client.close();
+  }, { allowedHosts: ["chat.example", "admin.example:8443"] }));
+
+Deno.test("http: without --allowed-host every Host is served, as before", () =>
+  withServer(async (server) => {
+    const answer = await askAs(server, "evil.example:{port}", {
+      path: "/api/rooms",
+    });
+    assert.equal(answer.status, 200, answer.head);
   }));

@@ -55,6 +55,10 @@ Deno.test("command line: flags fill only the settings they name", () => {
       "https://a.example",
       "--allow-origin",
       "*",
+      "--allowed-host",
+      "chat.example",
+      "--allowed-host",
+      "chat.example:8443",
       "--log-level",
       "debug",
       "--rate-limits",
@@ -70,6 +74,7 @@ Deno.test("command line: flags fill only the settings they name", () => {
       db: ":memory:",
       trustProxy: true,
       allowOrigins: ["https://a.example", "*"],
+      allowedHosts: ["chat.example", "chat.example:8443"],
       logLevel: "debug",
       rateLimits: NO_RATE_LIMITS,
       maxConnectionsPerAddress: 0,
@@ -125,6 +130,18 @@ Deno.test("command line: a bad value is refused with the flag named", () => {
   assert.equal(
     refusal(["--rate-limits", "maybe"]),
     "--rate-limits must be on or off",
+  );
+  assert.equal(
+    refusal(["--allowed-host", "https://chat.example"]),
+    "--allowed-host takes a host name with an optional port (chat.example, chat.example:8443), not 'https://chat.example'",
+  );
+  assert.equal(
+    refusal(["--allowed-host", "chat.example:70000"]),
+    "--allowed-host takes a host name with an optional port (chat.example, chat.example:8443), not 'chat.example:70000'",
+  );
+  assert.equal(
+    refusal(["--allowed-host", "*"]),
+    "--allowed-host takes host names; leave it out to answer any Host",
   );
   assert.match(refusal(["--colour"]), /Unknown option '--colour'/);
   assert.match(refusal(["stray"]), /positional/);
