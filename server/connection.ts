@@ -19,6 +19,7 @@ import {
 import {
   fail,
   type Outcome,
+  rateLimited,
   StoreUnavailableError,
 } from "./protocol/errors.ts";
 import {
@@ -258,11 +259,7 @@ export class ClientConnection implements ClientState {
     if (wait === 0) return request;
     this.#strike(now);
     return {
-      ...fail(
-        "rate_limited",
-        `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
-        { retry_after_ms: wait },
-      ),
+      ...rateLimited(wait),
       action: request.action,
       id: request.id,
     };

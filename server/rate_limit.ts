@@ -106,6 +106,13 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     room: { burst: 100, perSecond: 1 },
     reaction: { burst: 100, perSecond: 10 },
     search: { burst: 40, perSecond: 4 },
+    // An account's login counts the unread messages of every room it
+    // belongs to (100 rooms of 1000 unread: 100 ms or more of the thread
+    // that serves the sockets). 20 at once covers every tab and device of
+    // a person reconnecting after a network drop (each tab is a socket of
+    // its own); then one every 3 s bounds a reconnect loop to about 3 % of
+    // that thread per account. Also draws on: register, change_password.
+    login: { burst: 20, perSecond: 1 / 3 },
   },
   perAddress: {
     // A reconnect catching up on 20 rooms takes 20 pages: well inside.

@@ -239,3 +239,28 @@ Deno.test("rate limits: login attempts have their own bucket: the fourth is refu
       perConnection: { login: { burst: 3, perSecond: 2 } },
     }),
   }));
+
+Deno.test("rate limits: an account's logins share one bucket across sockets: past 20 at once they get rate_limited, another account still logs in", () =>
+  withClients(async (pool) => {
+    const carol = await pool.register("carol");
+    const dave = await pool.register("dave");
+    const codes: string[] = [];
+    let refused: Record<string, unknown> | undefined;
+    // One every 3 s refills: 60 logins would have to take a minute for the
+    // refusal not to come within them, on any machine.
+    while (refused === undefined && codes.length < 60) {
+      const socket = await pool.connect();
+      const reply = await socket.request("login", { token: carol.token });
+      codes.push(reply.data.code ?? reply.action);
+      if (reply.data.code === "rate_limited") refused = reply.data;
+      await socket.close();
+    }
+    assert.ok(refused, `never refused: ${codes.join(", ")}`);
+    // The register was the first of the 20; no other code came before.
+    assert.ok(codes.length >= 20, `refused after ${codes.length - 1} logins`);
+    assert.deepEqual(new Set(codes.slice(0, -1)), new Set(["success"]));
+    assert.ok((refused.retry_after_ms as number) > 0);
+    // The socket logged in already is untouched; another account logs in.
+    await carol.ok("list_rooms");
+    await pool.login({ token: dave.token });
+  }));

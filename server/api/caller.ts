@@ -16,6 +16,7 @@ import {
   type Failure,
   isFailure,
   type Outcome,
+  rateLimited,
 } from "../protocol/errors.ts";
 import {
   KeyedRateLimits,
@@ -87,11 +88,7 @@ export class ApiLimits {
       wait = this.#node.userLimits.take(caller.account.key, category, now);
     }
     if (wait === 0) return undefined;
-    return fail(
-      "rate_limited",
-      `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
-      { retry_after_ms: wait },
-    );
+    return rateLimited(wait);
   }
 }
 

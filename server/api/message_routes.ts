@@ -13,7 +13,12 @@ import { sendMessage } from "../handlers/messages.ts";
 import { privateMessage } from "../handlers/private.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import type { ChatNode } from "../node.ts";
-import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
+import {
+  fail,
+  isFailure,
+  type Outcome,
+  rateLimited,
+} from "../protocol/errors.ts";
 import { sendMessageData } from "../protocol/schemas.ts";
 import { readRoomPage } from "../room_history.ts";
 import { requestReader } from "../routes/files.ts";
@@ -87,14 +92,7 @@ export function messageRoutes(
         ? 0
         : node.addressLimits.take(address, "history");
       if (wait > 0) {
-        return refuse(
-          c,
-          fail(
-            "rate_limited",
-            `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
-            { retry_after_ms: wait },
-          ),
-        );
+        return refuse(c, rateLimited(wait));
       }
       const reader = await requestReader(c, node);
       if (isFailure(reader)) return refuse(c, reader);

@@ -6,7 +6,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { searchMessages } from "../handlers/search.ts";
 import type { ChatNode } from "../node.ts";
-import { fail, isFailure } from "../protocol/errors.ts";
+import { fail, isFailure, rateLimited } from "../protocol/errors.ts";
 import { requestReader } from "../routes/files.ts";
 import { BEARER, errors, json, refuse } from "./openapi.ts";
 import { searchQuery, searchReply } from "./schemas.ts";
@@ -36,14 +36,7 @@ export function searchRoutes(api: OpenAPIHono, node: ChatNode): void {
       // The user's search bucket, shared with its WebSocket connections.
       const wait = node.userLimits.take(reader.userKey, "search");
       if (wait > 0) {
-        return refuse(
-          c,
-          fail(
-            "rate_limited",
-            `Slow down: try again in ${(wait / 1000).toFixed(1)} s.`,
-            { retry_after_ms: wait },
-          ),
-        );
+        return refuse(c, rateLimited(wait));
       }
       const { q, ...rest } = c.req.valid("query");
       const outcome = await searchMessages(node, reader, { query: q, ...rest });

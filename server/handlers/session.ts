@@ -12,6 +12,7 @@ import {
   type Failure,
   isFailure,
   type Outcome,
+  rateLimited,
   succeed,
 } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
@@ -244,6 +245,14 @@ async function enterServer(
 ): Promise<Outcome> {
   const { node, client } = ctx;
   const userKey = nameKey(identity.username);
+  // The reply counts the unread messages of every room of an account:
+  // its logins share one bucket on this node, whatever socket they come
+  // through, so that reconnecting in a loop cannot repeat that cost at
+  // will. A guest has no rooms to count.
+  if (!identity.guest) {
+    const wait = node.userLimits.take(userKey, "login");
+    if (wait > 0) return rateLimited(wait);
+  }
   // Accounts were checked by name already; guests by name and address.
   const ban = identity.guest
     ? await node.store.findBan({ userKey, address: client.remoteAddress })

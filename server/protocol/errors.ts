@@ -31,6 +31,15 @@ export function fail(
     : { ok: false, code, message };
 }
 
+/** The `rate_limited` failure of a bucket that refills in `waitMs`. */
+export function rateLimited(waitMs: number): Failure {
+  return fail(
+    "rate_limited",
+    `Slow down: try again in ${(waitMs / 1000).toFixed(1)} s.`,
+    { retry_after_ms: waitMs },
+  );
+}
+
 /** Builds a success value, with events to publish after the reply. */
 export function succeed<T>(data: T, after?: () => void): Success<T> {
   return after ? { ok: true, data, after } : { ok: true, data };
