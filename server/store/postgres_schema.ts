@@ -1196,4 +1196,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Unread counts (a login counts every room of the account, up to 1000
+  -- each) by an index-only scan where the visibility map allows, instead
+  -- of a row read per message.
+  CREATE INDEX messages_unread ON messages (stream, seq) INCLUDE (user_key)
+    WHERE NOT deleted;
+  `,
 ];
