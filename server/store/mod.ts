@@ -56,6 +56,13 @@ export interface StreamReadState {
   lastSeq: number;
 }
 
+/** What `markRead` did: whether the position moved, and the state after. */
+export interface MarkedRead {
+  /** False when it stood at `seq` or beyond already: nothing was written. */
+  moved: boolean;
+  state: StreamReadState;
+}
+
 /** One of an account's rooms with its read state. */
 export interface StoredMembership extends StreamReadState {
   roomKey: string;
@@ -609,13 +616,14 @@ export interface MembershipStore {
   /**
    * Moves an account's read position in a stream (room key or
    * conversation key) forward to `seq`, capped at the stream's newest;
-   * never back. Returns the read state after it.
+   * never back, in one atomic step. Returns whether it moved (when it did
+   * not, nothing is written) and the read state after it.
    */
   markRead(
     userKey: string,
     stream: string,
     seq: number,
-  ): Promise<StreamReadState>;
+  ): Promise<MarkedRead>;
   /** An account's read state in a stream (0 read when never marked). */
   readState(userKey: string, stream: string): Promise<StreamReadState>;
   /** Records an invite link (uses 0, not revoked). */

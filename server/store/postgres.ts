@@ -30,6 +30,7 @@ import {
   type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
+  type MarkedRead,
   type MarkResult,
   MAX_UNREAD,
   type MessageChange,
@@ -1317,21 +1318,34 @@ export class PostgresStore implements Store {
     userKey: string,
     stream: string,
     seq: number,
-  ): Promise<StreamReadState> {
+  ): Promise<MarkedRead> {
+    // One statement: the row is written only when the position moves (the
+    // conflict's WHERE, under the row's lock), and the counts are read from
+    // the new position, or from the stored one (the statement's snapshot,
+    // from before the write) when it did not move.
     return this.#run(async (sql) => {
-      const [row] = await sql<ReadRow[]>`
-        WITH marked AS (
+      const [row] = await sql<(ReadRow & { moved: boolean })[]>`
+        WITH target AS (
+          SELECT LEAST(${seq}::bigint, coalesce(
+            (SELECT last_seq FROM streams WHERE key = ${stream}), 0)) AS seq
+        ), marked AS (
           INSERT INTO read_positions AS p (user_key, stream, last_read_seq)
-          VALUES (${userKey}, ${stream}, LEAST(${seq}::bigint,
-            coalesce((SELECT last_seq FROM streams WHERE key = ${stream}), 0)))
+          SELECT ${userKey}, ${stream}, t.seq FROM target t WHERE t.seq > 0
           ON CONFLICT (user_key, stream) DO UPDATE
-            SET last_read_seq = GREATEST(p.last_read_seq, excluded.last_read_seq)
+            SET last_read_seq = excluded.last_read_seq
+            WHERE p.last_read_seq < excluded.last_read_seq
           RETURNING last_read_seq
+        ), position AS (
+          SELECT coalesce((SELECT last_read_seq FROM marked), (
+            SELECT last_read_seq FROM read_positions
+            WHERE user_key = ${userKey} AND stream = ${stream}
+          )) AS last_read_seq
         )
-        SELECT r.* FROM marked m CROSS JOIN LATERAL (${
-        countsFrom(sql, userKey, sql`${stream}::text`, sql`m.last_read_seq`)
+        SELECT r.*, EXISTS (SELECT 1 FROM marked) AS moved
+        FROM position p CROSS JOIN LATERAL (${
+        countsFrom(sql, userKey, sql`${stream}::text`, sql`p.last_read_seq`)
       }) r`;
-      return toReadState(row);
+      return { moved: row.moved, state: toReadState(row) };
     });
   }
 

@@ -34,6 +34,7 @@ import {
   type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
+  type MarkedRead,
   type MarkResult,
   MAX_UNREAD,
   type MessageChange,
@@ -2142,16 +2143,20 @@ export class SqliteStore implements Store {
     userKey: string,
     stream: string,
     seq: number,
-  ): Promise<StreamReadState> {
+  ): Promise<MarkedRead> {
     return this.#run(() => {
-      const last = this.#lastSeqOf(stream);
-      this.#q(
+      const target = Math.min(seq, this.#lastSeqOf(stream));
+      // No row stands for 0: a position of 0 or less never moves.
+      const changes = target <= 0 ? 0 : this.#q(
         `INSERT INTO read_positions (user_key, stream, last_read_seq)
          VALUES (?, ?, ?)
-         ON CONFLICT DO UPDATE SET
-           last_read_seq = max(last_read_seq, excluded.last_read_seq)`,
-      ).run(userKey, stream, Math.min(seq, last));
-      return this.#readStateOf(userKey, stream);
+         ON CONFLICT DO UPDATE SET last_read_seq = excluded.last_read_seq
+         WHERE excluded.last_read_seq > read_positions.last_read_seq`,
+      ).run(userKey, stream, target).changes;
+      return {
+        moved: Number(changes) > 0,
+        state: this.#readStateOf(userKey, stream),
+      };
     });
   }
 

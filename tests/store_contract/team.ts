@@ -96,19 +96,52 @@ export function teamChat(test: StoreTest): void {
     });
   });
 
+  test("markRead says whether the position moved: only a move forward within the stream does", async (store) => {
+    await store.addMember("bob", "general");
+    await append(store, "general", ["1", "@bob 2", "3"]);
+    const marked = async (seq: number) => {
+      const { moved, state } = await store.markRead("bob", "general", seq);
+      return [moved, state.lastReadSeq, state.unread, state.mentions];
+    };
+    // Joined before the messages: at 0, with 3 unread and a mention.
+    assert.deepEqual(await marked(0), [false, 0, 3, 1]);
+    assert.deepEqual(await marked(1), [true, 1, 2, 1]);
+    assert.deepEqual(await marked(1), [false, 1, 2, 1]);
+    assert.deepEqual(await marked(0), [false, 1, 2, 1]);
+    assert.deepEqual(await marked(2), [true, 2, 1, 0]);
+    // Two at once for one position (two of the account's sockets): one
+    // moved it, so one read_state goes out.
+    const both = await Promise.all([
+      store.markRead("bob", "general", 3),
+      store.markRead("bob", "general", 3),
+    ]);
+    assert.deepEqual(both.map((m) => m.moved).sort(), [false, true]);
+    // Past the end: capped at 3, where it stands.
+    assert.deepEqual(await marked(99), [false, 3, 0, 0]);
+    assert.deepEqual(await marked(3), [false, 3, 0, 0]);
+    // A conversation never marked, nothing in it: nothing to move to.
+    const stream = conversationKey("alice", "bob");
+    assert.deepEqual(
+      await store.markRead("bob", stream, 5),
+      { moved: false, state: await store.readState("bob", stream) },
+    );
+  });
+
   test(
     "markRead only moves forward, is capped at the stream's end, and survives a reopen",
     async (store, reopen) => {
       await store.addMember("bob", "general");
       const sent = await append(store, "general", ["@bob 1", "2", "3"]);
-      assert.deepEqual(await store.markRead("bob", "general", 2), {
+      assert.deepEqual((await store.markRead("bob", "general", 2)).state, {
         lastReadSeq: 2,
         unread: 1,
         mentions: 0,
         lastSeq: 3,
       });
-      assert.equal((await store.markRead("bob", "general", 1)).lastReadSeq, 2);
-      assert.equal((await store.markRead("bob", "general", 99)).lastReadSeq, 3);
+      const back = await store.markRead("bob", "general", 1);
+      assert.equal(back.state.lastReadSeq, 2);
+      const end = await store.markRead("bob", "general", 99);
+      assert.equal(end.state.lastReadSeq, 3);
       const again = await reopen();
       assert.deepEqual(await again.memberships("bob"), [
         {
@@ -144,7 +177,7 @@ export function teamChat(test: StoreTest): void {
       lastSeq: 3,
     });
     await store.updateMessage(sent[1], { deleted: true });
-    assert.deepEqual(await store.markRead("bob", stream, 1), {
+    assert.deepEqual((await store.markRead("bob", stream, 1)).state, {
       lastReadSeq: 1,
       unread: 1,
       mentions: 0,
