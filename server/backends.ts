@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
+import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
 import { dirname, join } from "node:path";
 import { MemoryBroker } from "./broker/memory.ts";
 import type { Broker } from "./broker/mod.ts";
@@ -34,6 +35,8 @@ export interface Backends {
   presence: (registry: RoomRegistry) => PresenceManager;
   /** Login throttles shared by the nodes; unset: each process counts its own. */
   throttles?: (options: ThrottleOptions) => Throttle;
+  /** Upload and webhook limits shared by the nodes; unset: each process counts its own. */
+  buckets?: (options: BucketsOptions) => KeyedBuckets;
   /** Where the data lives, for the log (never a password). */
   describe: string;
 }
@@ -41,8 +44,8 @@ export interface Backends {
 /**
  * The one place that chooses backends: SQLite (on a worker thread), files in a folder and
  * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
- * unless `filesDir` names a folder); Redis fan-out, presence and login
- * throttles with `redisUrl`. Nothing else knows which it got. `early` is
+ * unless `filesDir` names a folder); Redis fan-out, presence, login
+ * throttles and the upload and webhook limits with `redisUrl`. Nothing else knows which it got. `early` is
  * the store the entry began to open (early_store.ts), taken when it is the
  * one chosen.
  */
@@ -76,13 +79,19 @@ export async function openBackends(
       describe,
     };
   }
-  const [{ Redis }, { RedisBroker }, { RedisPresence }, { RedisThrottle }] =
-    await Promise.all([
-      import("ioredis"),
-      import("./broker/redis.ts"),
-      import("./presence/redis.ts"),
-      import("./accounts/redis_throttle.ts"),
-    ]);
+  const [
+    { Redis },
+    { RedisBroker },
+    { RedisPresence },
+    { RedisThrottle },
+    { RedisBuckets },
+  ] = await Promise.all([
+    import("ioredis"),
+    import("./broker/redis.ts"),
+    import("./presence/redis.ts"),
+    import("./accounts/redis_throttle.ts"),
+    import("./buckets/redis.ts"),
+  ]);
   const publisher = connectRedis(Redis, config.redisUrl, "publisher");
   const subscriber = connectRedis(Redis, config.redisUrl, "subscriber");
   const broker = new RedisBroker({ nodeId, publisher, subscriber });
@@ -98,6 +107,7 @@ export async function openBackends(
         ttlMs: config.presenceTtlSeconds * 1000,
       }),
     throttles: (options) => new RedisThrottle(publisher, options),
+    buckets: (options) => new RedisBuckets(publisher, options),
     describe: `${describe}, Redis at ${
       hostOf(config.redisUrl)
     } (node ${nodeId})`,

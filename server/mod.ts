@@ -87,6 +87,7 @@ export async function startServer(
     broker: backends.broker,
     presence: backends.presence,
     throttles: backends.throttles,
+    buckets: backends.buckets,
     admin: config.admin,
     limits: config.rateLimits,
     announceLimit: config.announceLimit,

@@ -1,4 +1,6 @@
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
+import { MemoryBuckets } from "./buckets/memory.ts";
+import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
 import { AccountService } from "./accounts/service.ts";
 import type { FileStorage } from "./files.ts";
 import type {
@@ -52,6 +54,8 @@ export interface NodeParts {
   presence: (registry: RoomRegistry) => PresenceManager;
   /** The login and registration throttles: this process's by default. */
   throttles?: (options: ThrottleOptions) => Throttle;
+  /** The upload and webhook limits: this process's by default. */
+  buckets?: (options: BucketsOptions) => KeyedBuckets;
   /** This node's id, unique in a cluster (`--node-id`, or random). */
   nodeId: string;
   /** Where shared files go. */
@@ -105,6 +109,11 @@ export class ChatNode {
   readonly userLimits: KeyedRateLimits<RateCategory>;
   /** Per-address buckets (history pages), shared by HTTP and WebSocket. */
   readonly addressLimits: KeyedRateLimits<AddressCategory>;
+  /**
+   * Makes the buckets of rare, costly requests (uploads, webhook posts):
+   * shared by the nodes with Redis (buckets/mod.ts).
+   */
+  readonly buckets: (options: BucketsOptions) => KeyedBuckets;
   /** Rooms one account may own at once; 0: no cap. */
   readonly maxRoomsPerUser: number;
   /** Outgoing webhooks of the messages this node stores. */
@@ -136,6 +145,8 @@ export class ChatNode {
     this.#expiry = new RoomExpiry(this, parts.guestRoomTtlMs);
     this.userLimits = new KeyedRateLimits(this.limits.perUser);
     this.addressLimits = new KeyedRateLimits(this.limits.perAddress ?? {});
+    this.buckets = parts.buckets ??
+      ((options) => new MemoryBuckets(options));
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,

@@ -1,0 +1,116 @@
+/**
+ * The keyed token buckets of every node sharing one Redis: TokenBucket's
+ * rule (rate_limit.ts), counted in Redis hashes, so a client spread over N
+ * nodes gets the budget of one. A bucket is a hash `{t: tokens, u: when
+ * they were counted}` that expires when the bucket would be full again (a
+ * missing bucket is a full one); a take is one script, a give one more.
+ * `now` comes from the caller (Date.now()): the nodes' clocks agree to far
+ * less than a token's worth of refill.
+ *
+ * Redis unreachable: the node counts on its own (the fallback) rather than
+ * refusing every upload, as the login throttle does (redis_throttle.ts).
+ */
+import type { Redis } from "ioredis";
+import { log } from "../log.ts";
+import type { BucketSpec } from "../rate_limit.ts";
+import { MemoryBuckets } from "./memory.ts";
+import { type BucketsOptions, type KeyedBuckets, limiting } from "./mod.ts";
+
+const logger = log("limits");
+
+// KEYS: the bucket. ARGV: now, burst, per second, cost. Answers 0 (taken)
+// or the ms to wait. TokenBucket.take's arithmetic, in the same order so
+// that both round alike; one difference: a node whose clock is behind the
+// last taker's refills nothing rather than draining the bucket.
+const TAKE = `
+local now = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local perSecond = tonumber(ARGV[3])
+local needed = math.min(tonumber(ARGV[4]), burst)
+local b = redis.call('HMGET', KEYS[1], 't', 'u')
+local tokens, updated = burst, now
+if b[1] then tokens, updated = tonumber(b[1]), tonumber(b[2]) end
+if now > updated then
+  tokens = math.min(burst, tokens + (now - updated) * perSecond / 1000)
+  updated = now
+end
+if tokens < needed then
+  return math.ceil((needed - tokens) * 1000 / perSecond)
+end
+tokens = tokens - needed
+redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens),
+  'u', string.format('%.17g', updated))
+local full = (updated - now) + (burst - tokens) * 1000 / perSecond
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(full)))
+return 0
+`;
+
+// KEYS: the bucket. ARGV: burst, tokens. A bucket gone is full: nothing to
+// give. Its expiry stays: later than needed at worst, and a bucket that
+// outlives its refill reads as full.
+const GIVE = `
+local t = redis.call('HGET', KEYS[1], 't')
+if t then
+  local tokens = math.min(tonumber(ARGV[1]), tonumber(t) + tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens))
+end
+return 1
+`;
+
+/** TokenBucket's rule per key, counted in Redis for every node. */
+export class RedisBuckets implements KeyedBuckets {
+  #redis: Redis;
+  #prefix: string;
+  #spec?: BucketSpec;
+  #fallback: MemoryBuckets;
+  #outage = false;
+
+  constructor(redis: Redis, options: BucketsOptions) {
+    this.#redis = redis;
+    this.#prefix = `chat:v1:buckets:${options.name}:`;
+    this.#spec = options.spec;
+    this.#fallback = new MemoryBuckets(options);
+  }
+
+  async take(key: string, cost = 1, now = Date.now()): Promise<number> {
+    const spec = this.#spec;
+    if (!limiting(spec)) return 0;
+    try {
+      const wait = await this.#redis.eval(
+        TAKE,
+        1,
+        this.#prefix + key,
+        now,
+        spec.burst,
+        spec.perSecond,
+        cost,
+      ) as number;
+      this.#outage = false;
+      return wait;
+    } catch (error) {
+      this.#lost(error as Error);
+      return this.#fallback.takeNow(key, cost, now);
+    }
+  }
+
+  async give(key: string, tokens: number): Promise<void> {
+    const spec = this.#spec;
+    if (!limiting(spec)) return;
+    try {
+      await this.#redis.eval(GIVE, 1, this.#prefix + key, spec.burst, tokens);
+    } catch (error) {
+      this.#lost(error as Error);
+      await this.#fallback.give(key, tokens);
+    }
+  }
+
+  #lost(error: Error): void {
+    // One line per outage, not one per request.
+    if (!this.#outage) {
+      logger.warn("Rate limits counted on this node only: {error}", {
+        error: error.message,
+      });
+    }
+    this.#outage = true;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The contract every KeyedBuckets keeps (server/buckets/mod.ts), the rule
+ * of TokenBucket (server/rate_limit.ts) per key: a burst taken at once,
+ * then a refill at its rate; a take that cannot be met says how long to
+ * wait and takes nothing; what is given back never passes the burst; keys
+ * and names count apart; no spec limits nothing (`--rate-limits off`).
+ * Where several nodes share one (Redis), what one node takes, the others
+ * see. Each implementation's test file calls {@link bucketsContract}; the
+ * clock is the `now` each take passes. Refills are slow (a token a minute)
+ * so that no real time a busy machine takes between two steps matters.
+ */
+import assert from "node:assert/strict";
+import type { BucketsOptions, KeyedBuckets } from "../server/buckets/mod.ts";
+
+/** How the contract opens buckets of one implementation. */
+export interface BucketsFixture {
+  /**
+   * Buckets for one node. With `nodes`, buckets opened with the same name
+   * in one test count together, as on nodes sharing one Redis.
+   */
+  open(options: BucketsOptions): Promise<KeyedBuckets>;
+  /** Closes what the fixture opened; once per test. */
+  dispose(): Promise<void>;
+}
+
+const MINUTE = 60_000;
+const T0 = 1_800_000_000_000;
+/** The upload pace: 30 at once, then one a minute. */
+const UPLOADS: BucketsOptions = {
+  name: "upload",
+  spec: { burst: 30, perSecond: 1 / 60 },
+};
+
+async function takeAll(
+  buckets: KeyedBuckets,
+  key: string,
+  count: number,
+  now: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    assert.equal(await buckets.take(key, 1, now), 0, `take ${i + 1}`);
+  }
+}
+
+export function bucketsContract(
+  name: string,
+  makeFixture: () => Promise<BucketsFixture>,
+  options: { nodes: boolean },
+): void {
+  function test(
+    title: string,
+    body: (
+      open: (o?: BucketsOptions) => Promise<KeyedBuckets>,
+    ) => Promise<void>,
+    more: { nodes?: boolean } = {},
+  ): void {
+    if (more.nodes && !options.nodes) return;
+    Deno.test(`${name}: ${title}`, async () => {
+      const fixture = await makeFixture();
+      try {
+        await body((o = UPLOADS) => fixture.open(o));
+      } finally {
+        await fixture.dispose();
+      }
+    });
+  }
+
+  test("thirty are taken at once, the thirty-first waits a minute, then one a minute", async (open) => {
+    const buckets = await open();
+    await takeAll(buckets, "ann", 30, T0);
+    assert.equal(await buckets.take("ann", 1, T0), MINUTE);
+    assert.equal(await buckets.take("ann", 1, T0 + 15_000), 45_000);
+    assert.equal(await buckets.take("ann", 1, T0 + MINUTE), 0);
+    assert.equal(await buckets.take("ann", 1, T0 + MINUTE), MINUTE);
+  });
+
+  test("a refused take takes nothing, and a bucket left alone fills up to its burst only", async (open) => {
+    const buckets = await open();
+    await takeAll(buckets, "ann", 30, T0);
+    for (let i = 0; i < 5; i++) await buckets.take("ann", 1, T0);
+    assert.equal(await buckets.take("ann", 1, T0 + MINUTE), 0);
+    await takeAll(buckets, "ann", 30, T0 + 24 * 60 * MINUTE);
+    assert.ok(await buckets.take("ann", 1, T0 + 24 * 60 * MINUTE) > 0);
+  });
+
+  test("what is given back can be taken again, never past the burst", async (open) => {
+    const buckets = await open();
+    await takeAll(buckets, "ann", 30, T0);
+    // A file of a quarter of the largest size costs a quarter.
+    await buckets.give("ann", 0.75);
+    assert.equal(await buckets.take("ann", 1, T0), 15_000);
+    await buckets.give("ann", 0.25);
+    assert.equal(await buckets.take("ann", 1, T0), 0);
+    await buckets.give("ann", 1000);
+    await takeAll(buckets, "ann", 30, T0);
+    assert.equal(await buckets.take("ann", 1, T0), MINUTE);
+  });
+
+  test("a cost takes its share, and a cost above the burst the whole burst", async (open) => {
+    const buckets = await open();
+    assert.equal(await buckets.take("ann", 29.5, T0), 0);
+    assert.equal(await buckets.take("ann", 1, T0), 30_000);
+    assert.equal(await buckets.take("bob", 100, T0), 0);
+    assert.equal(await buckets.take("bob", 1, T0), MINUTE);
+  });
+
+  test("keys count apart, and a give to a full bucket changes nothing", async (open) => {
+    const buckets = await open();
+    await buckets.give("bob", 5);
+    await takeAll(buckets, "ann", 30, T0);
+    assert.equal(await buckets.take("ann", 1, T0), MINUTE);
+    await takeAll(buckets, "bob", 30, T0);
+    assert.equal(await buckets.take("bob", 1, T0), MINUTE);
+  });
+
+  test("no spec, or a rate of 0, limits nothing", async (open) => {
+    const none = await open({ name: "upload" });
+    const off = await open({ name: "hook", spec: { burst: 0, perSecond: 0 } });
+    for (const buckets of [none, off]) {
+      await takeAll(buckets, "ann", 100, T0);
+      await buckets.give("ann", 1);
+    }
+  });
+
+  test("buckets of other names count apart", async (open) => {
+    const uploads = await open();
+    const hooks = await open({
+      name: "hook",
+      spec: { burst: 5, perSecond: 1 / 60 },
+    });
+    await takeAll(uploads, "ann", 30, T0);
+    await takeAll(hooks, "ann", 5, T0);
+    assert.equal(await hooks.take("ann", 1, T0), MINUTE);
+    assert.equal(await uploads.take("ann", 1, T0), MINUTE);
+  });
+
+  test(
+    "what one node takes or gives back counts on every node sharing the buckets",
+    async (open) => {
+      const [a, b] = [await open(), await open()];
+      await takeAll(a, "ann", 15, T0);
+      await takeAll(b, "ann", 15, T0);
+      assert.equal(await a.take("ann", 1, T0), MINUTE);
+      await b.give("ann", 1);
+      assert.equal(await a.take("ann", 1, T0), 0);
+      assert.equal(await b.take("ann", 1, T0), MINUTE);
+    },
+    { nodes: true },
+  );
+}
