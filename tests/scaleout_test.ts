@@ -782,6 +782,70 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  clusterTest(
+    pg,
+    "scale-out: an account's uploads spread over the nodes share one budget, so the thirty-first full-size file gets 429",
+    async ({ nodes, pools }) => {
+      const ann = await pools[0].register("ann");
+      const upload = async (node: ServerProcess) => {
+        const form = new FormData();
+        form.append("file", new File([new Uint8Array(1000)], "full.bin"));
+        const res = await fetch(`${node.url}/api/files`, {
+          method: "POST",
+          body: form,
+          headers: { authorization: `Bearer ${ann.token}` },
+        });
+        return { status: res.status, body: await res.json() };
+      };
+      // 30 files of --max-file-bytes at once: half through each of two nodes.
+      for (const node of [nodes[0], nodes[1]]) {
+        for (let i = 0; i < 15; i++) {
+          assert.equal((await upload(node)).status, 201);
+        }
+      }
+      const refused = await upload(nodes[2]);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.error, "rate_limited");
+      assert.ok(refused.body.retry_after_ms > 0);
+    },
+    { args: ["--max-file-bytes", "1000"] },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a webhook's posts spread over the nodes share its pace, so the thirty-first at once gets 429",
+    async ({ nodes, pools }) => {
+      const boss = await registerAdmin(pools[0]);
+      const made = await fetch(`${nodes[0].url}/api/rooms/general/hooks`, {
+        method: "POST",
+        body: JSON.stringify({ name: "ci" }),
+        headers: {
+          authorization: `Bearer ${boss.token}`,
+          "content-type": "application/json",
+        },
+      });
+      assert.equal(made.status, 201);
+      const path = new URL((await made.json()).url).pathname;
+      const post = async (node: ServerProcess, text: string) => {
+        const res = await fetch(`${node.url}${path}`, {
+          method: "POST",
+          body: JSON.stringify({ text }),
+          headers: { "content-type": "application/json" },
+        });
+        return { status: res.status, body: await res.json() };
+      };
+      for (const node of [nodes[0], nodes[1]]) {
+        for (let i = 0; i < 15; i++) {
+          assert.equal((await post(node, `build ${i}`)).status, 200);
+        }
+      }
+      const refused = await post(nodes[2], "one too many");
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.error, "rate_limited");
+      assert.ok(refused.body.retry_after_ms > 0);
+    },
+  );
+
   // ------------------------------------------------------ moderation
 
   clusterTest(

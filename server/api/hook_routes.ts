@@ -17,7 +17,7 @@ import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { describeIssue } from "../protocol/schemas.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
-import { type BucketSpec, KeyedRateLimits } from "../rate_limit.ts";
+import type { BucketSpec } from "../rate_limit.ts";
 import type { StoredHook } from "../store/mod.ts";
 import { auditRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
@@ -63,9 +63,29 @@ export function hookRoutes(
   limits: ApiLimits,
   options: HookRouteOptions = {},
 ): void {
-  const perHook = new KeyedRateLimits<"post">(
-    options.perHook ? { post: options.perHook } : {},
-  );
+  // Each hook's own pace, then the message budget of the account that
+  // made it, which all its hooks share: else an account owning 100 rooms
+  // posted through their 1,000 hooks at ten times the messages a second it
+  // may send itself (30 times in a burst). Both are counted for every node
+  // sharing Redis (buckets/mod.ts); a post also draws on its maker's
+  // message bucket on this node, which its own messages there draw on.
+  const perHook = node.buckets({ name: "hook", spec: options.perHook });
+  const perMaker = node.buckets({
+    name: "hook_maker",
+    spec: node.limits.perUser.message,
+  });
+
+  // 0, or the wait; a refused post takes nothing from any of the three.
+  async function admitPost(hook: StoredHook): Promise<number> {
+    const local = node.userLimits.take(hook.createdBy, "message");
+    if (local > 0) return local;
+    const pace = await perHook.take(hook.id);
+    const budget = pace > 0 ? 0 : await perMaker.take(hook.createdBy);
+    if (pace === 0 && budget === 0) return 0;
+    node.userLimits.give(hook.createdBy, "message", 1);
+    if (pace === 0) await perHook.give(hook.id, 1);
+    return Math.max(pace, budget);
+  }
 
   const caller = (c: Context) => limitedCaller(c, node, limits, "request");
 
@@ -240,12 +260,7 @@ export function hookRoutes(
           fail("not_found", "No such webhook: it may have been removed."),
         );
       }
-      // Each hook's own pace, then the message budget of the account that
-      // made it, which all its hooks share: else an account owning 100
-      // rooms posted through their 1,000 hooks at ten times the messages
-      // a second it may send itself (30 times in a burst).
-      let wait = perHook.take(hook.id, "post");
-      if (wait === 0) wait = node.userLimits.take(hook.createdBy, "message");
+      const wait = await admitPost(hook);
       if (wait > 0) {
         return refuse(
           c,

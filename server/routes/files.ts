@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
-import { KeyedRateLimits } from "../rate_limit.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { isPreviewable } from "../protocol/previews.ts";
 import { canRead, isParty, type Reader, roomRefusal } from "../access.ts";
@@ -23,10 +22,12 @@ const logger = log("files");
  */
 export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
   const routes = new Hono();
-  // Each account's uploads, in files of the largest size (rate_limit.ts).
-  const perUploader = new KeyedRateLimits<"upload">(
-    node.limits.perUploader ? { upload: node.limits.perUploader } : {},
-  );
+  // Each account's uploads, in files of the largest size (rate_limit.ts),
+  // counted for every node sharing Redis (buckets/mod.ts).
+  const perUploader = node.buckets({
+    name: "upload",
+    spec: node.limits.perUploader,
+  });
 
   routes.post("/api/files", async (c) => {
     const account = await sessionAccount(c, node);
@@ -37,7 +38,7 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     // A whole file of the largest size is taken before the body is read,
     // so that uploads sent at once cannot all pass, and what a smaller or
     // refused one did not use is given back once it is known.
-    const wait = perUploader.take(account.key, "upload");
+    const wait = await perUploader.take(account.key);
     if (wait > 0) {
       await c.req.raw.body?.cancel().catch(() => {});
       return httpFailure(
@@ -54,12 +55,12 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
       stagingDir: node.files.stagingDir,
     });
     if ("status" in received) {
-      perUploader.give(account.key, "upload", 1);
+      await perUploader.give(account.key, 1);
       return httpError(c, received.error, received.message, {
         status: received.status,
       });
     }
-    perUploader.give(account.key, "upload", 1 - received.size / maxFileBytes);
+    await perUploader.give(account.key, 1 - received.size / maxFileBytes);
     try {
       return c.json(await node.files.save(received, account.key), 201);
     } catch (error) {
