@@ -12,16 +12,7 @@
 import assert from "node:assert/strict";
 import type { BucketsOptions, KeyedBuckets } from "../server/buckets/mod.ts";
 
-/** How the contract opens buckets of one implementation. */
-export interface BucketsFixture {
-  /**
-   * Buckets for one node. With `nodes`, buckets opened with the same name
-   * in one test count together, as on nodes sharing one Redis.
-   */
-  open(options: BucketsOptions): Promise<KeyedBuckets>;
-  /** Closes what the fixture opened; once per test. */
-  dispose(): Promise<void>;
-}
+import { type NodesFixture, nodesTest } from "./nodes_fixture.ts";
 
 const MINUTE = 60_000;
 const T0 = 1_800_000_000_000;
@@ -44,26 +35,10 @@ async function takeAll(
 
 export function bucketsContract(
   name: string,
-  makeFixture: () => Promise<BucketsFixture>,
+  makeFixture: () => Promise<NodesFixture<BucketsOptions, KeyedBuckets>>,
   options: { nodes: boolean },
 ): void {
-  function test(
-    title: string,
-    body: (
-      open: (o?: BucketsOptions) => Promise<KeyedBuckets>,
-    ) => Promise<void>,
-    more: { nodes?: boolean } = {},
-  ): void {
-    if (more.nodes && !options.nodes) return;
-    Deno.test(`${name}: ${title}`, async () => {
-      const fixture = await makeFixture();
-      try {
-        await body((o = UPLOADS) => fixture.open(o));
-      } finally {
-        await fixture.dispose();
-      }
-    });
-  }
+  const test = nodesTest(name, makeFixture, { ...options, defaults: UPLOADS });
 
   test("thirty are taken at once, the thirty-first waits a minute, then one a minute", async (open) => {
     const buckets = await open();

@@ -5,7 +5,6 @@
  * loses Redis counting on its own.
  */
 import assert from "node:assert/strict";
-import type { Redis } from "ioredis";
 import { RedisBuckets } from "../server/buckets/redis.ts";
 import { bucketsContract } from "./buckets_contract.ts";
 import {
@@ -14,34 +13,22 @@ import {
   type RedisService,
   testsOnService,
 } from "./services.ts";
+import { closeAll, redisNodes } from "./nodes_fixture.ts";
 
 await testsOnService("RedisBuckets", REDIS, registerTests);
 
 const UPLOADS = { name: "upload", spec: { burst: 30, perSecond: 1 / 60 } };
 
-async function closeAll(connections: Redis[]): Promise<void> {
-  for (const connection of connections) {
-    if (connection.status === "end") continue;
-    await connection.quit().catch(() => connection.disconnect());
-  }
-}
-
 function registerTests(redis: RedisService): void {
-  bucketsContract("RedisBuckets", async () => {
-    const admin = redisClient(redis.url);
-    await admin.flushall();
-    const connections = [admin];
-    return {
-      async open(options) {
-        const connection = redisClient(redis.url);
-        connections.push(connection);
-        // Connected, as a node's is: buckets that limit nothing never use it.
-        await connection.ping();
-        return new RedisBuckets(connection, options);
-      },
-      dispose: () => closeAll(connections),
-    };
-  }, { nodes: true });
+  bucketsContract(
+    "RedisBuckets",
+    () =>
+      redisNodes(
+        redis.url,
+        (connection, options) => new RedisBuckets(connection, options),
+      ),
+    { nodes: true },
+  );
 
   Deno.test("RedisBuckets: a bucket's key expires when the bucket would be full again, and a full one has none", async () => {
     const connection = redisClient(redis.url);

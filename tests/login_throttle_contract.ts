@@ -16,16 +16,7 @@ import type {
   ThrottleOptions,
 } from "../server/accounts/login_throttle.ts";
 
-/** How the contract opens throttles of one implementation. */
-export interface ThrottleFixture {
-  /**
-   * A throttle for one node. With `nodes`, throttles opened with the same
-   * name in one test count together, as on nodes sharing one Redis.
-   */
-  open(options: ThrottleOptions): Promise<Throttle>;
-  /** Closes what the fixture opened; once per test. */
-  dispose(): Promise<void>;
-}
+import { type NodesFixture, nodesTest } from "./nodes_fixture.ts";
 
 const MINUTE = 60_000;
 const T0 = 1_800_000_000_000;
@@ -43,24 +34,10 @@ function refused(answer: Attempt | Refusal): Refusal {
 
 export function throttleContract(
   name: string,
-  makeFixture: () => Promise<ThrottleFixture>,
+  makeFixture: () => Promise<NodesFixture<ThrottleOptions, Throttle>>,
   options: { nodes: boolean },
 ): void {
-  function test(
-    title: string,
-    body: (open: (o?: ThrottleOptions) => Promise<Throttle>) => Promise<void>,
-    more: { nodes?: boolean } = {},
-  ): void {
-    if (more.nodes && !options.nodes) return;
-    Deno.test(`${name}: ${title}`, async () => {
-      const fixture = await makeFixture();
-      try {
-        await body((o = LOGIN) => fixture.open(o));
-      } finally {
-        await fixture.dispose();
-      }
-    });
-  }
+  const test = nodesTest(name, makeFixture, { ...options, defaults: LOGIN });
 
   test("five attempts for a name from one address are admitted, the sixth waits for the window's end", async (open) => {
     const throttle = await open();

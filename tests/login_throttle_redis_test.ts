@@ -4,7 +4,6 @@
  * a node that loses Redis counting on its own.
  */
 import assert from "node:assert/strict";
-import type { Redis } from "ioredis";
 import { RedisThrottle } from "../server/accounts/redis_throttle.ts";
 import { throttleContract } from "./login_throttle_contract.ts";
 import {
@@ -13,30 +12,20 @@ import {
   type RedisService,
   testsOnService,
 } from "./services.ts";
+import { closeAll, redisNodes } from "./nodes_fixture.ts";
 
 await testsOnService("RedisThrottle", REDIS, registerTests);
 
-async function closeAll(connections: Redis[]): Promise<void> {
-  for (const connection of connections) {
-    if (connection.status === "end") continue;
-    await connection.quit().catch(() => connection.disconnect());
-  }
-}
-
 function registerTests(redis: RedisService): void {
-  throttleContract("RedisThrottle", async () => {
-    const admin = redisClient(redis.url);
-    await admin.flushall();
-    const connections = [admin];
-    return {
-      open(options) {
-        const connection = redisClient(redis.url);
-        connections.push(connection);
-        return Promise.resolve(new RedisThrottle(connection, options));
-      },
-      dispose: () => closeAll(connections),
-    };
-  }, { nodes: true });
+  throttleContract(
+    "RedisThrottle",
+    () =>
+      redisNodes(
+        redis.url,
+        (connection, options) => new RedisThrottle(connection, options),
+      ),
+    { nodes: true },
+  );
 
   Deno.test("RedisThrottle: a node that cannot reach Redis counts attempts on its own instead of refusing logins", async () => {
     const connection = redisClient(redis.url);
