@@ -349,6 +349,44 @@ Deno.test("the webhooks an account made share its message budget: past it each g
     },
   }));
 
+Deno.test("a webhook's posts and its maker's own messages share one budget, whatever the case of the maker's name", () =>
+  withServer(async (server) => {
+    const maker = await accountWithToken(server, "Root");
+    const path = pathOf(
+      (await call(server, "POST", "/api/rooms/general/hooks", {
+        body: { name: "ci" },
+        token: maker.token,
+      })).body.url,
+    );
+    for (let i = 0; i < 6; i++) {
+      const posted = await call(server, "POST", path, {
+        body: { text: `hook ${i}` },
+      });
+      assert.equal(posted.status, 200);
+    }
+    for (let i = 0; i < 4; i++) {
+      const sent = await call(server, "POST", "/api/rooms/general/messages", {
+        body: { text: `own ${i}` },
+        token: maker.token,
+      });
+      assert.equal(sent.status, 201);
+    }
+    // Six posts and four of the maker's own: the budget of 10 is spent.
+    const limited = await call(server, "POST", path, {
+      body: { text: "hook more" },
+    });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error, "rate_limited");
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUser: {
+        ...DEFAULT_RATE_LIMITS.perUser,
+        message: { burst: 10, perSecond: 1 / 60 },
+      },
+    },
+  }));
+
 Deno.test("a room has at most 10 incoming webhooks; removing one makes room for another", () =>
   withServer(async (server) => {
     const { root } = await alertsHook(server);

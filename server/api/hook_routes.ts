@@ -16,6 +16,7 @@ import { isHttps } from "../http/client_info.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { describeIssue } from "../protocol/schemas.ts";
+import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
 import type { StoredHook } from "../store/mod.ts";
@@ -77,12 +78,15 @@ export function hookRoutes(
 
   // 0, or the wait; a refused post takes nothing from any of the three.
   async function admitPost(hook: StoredHook): Promise<number> {
-    const local = node.userLimits.take(hook.createdBy, "message");
+    // Buckets are keyed as the maker's own requests key them: by nameKey,
+    // not by the name as typed ("Root" and "root" are one account).
+    const maker = nameKey(hook.createdBy);
+    const local = node.userLimits.take(maker, "message");
     if (local > 0) return local;
     const pace = await perHook.take(hook.id);
-    const budget = pace > 0 ? 0 : await perMaker.take(hook.createdBy);
+    const budget = pace > 0 ? 0 : await perMaker.take(maker);
     if (pace === 0 && budget === 0) return 0;
-    node.userLimits.give(hook.createdBy, "message", 1);
+    node.userLimits.give(maker, "message", 1);
     if (pace === 0) await perHook.give(hook.id, 1);
     return Math.max(pace, budget);
   }
