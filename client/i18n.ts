@@ -278,6 +278,8 @@ const EN = {
   "composer.files": "Files to send",
 
   "upload.tooLarge": "This file is too large.",
+  "upload.quota":
+    "Your files are at your quota: delete messages that carry files, or wait a day for files never sent to go.",
   "upload.signIn": "Sign in to share files.",
   "upload.failed": "Upload failed ({status}).",
   "upload.offline": "Cannot reach the server.",
@@ -670,6 +672,8 @@ const FR: Record<MessageKey, string> = {
   "composer.files": "Fichiers à envoyer",
 
   "upload.tooLarge": "Ce fichier est trop gros.",
+  "upload.quota":
+    "Vos fichiers atteignent votre quota : supprimez des messages qui portent des fichiers, ou attendez un jour que partent les fichiers jamais envoyés.",
   "upload.signIn": "Connectez-vous pour partager des fichiers.",
   "upload.failed": "Échec de l'envoi ({status}).",
   "upload.offline": "Impossible de joindre le serveur.",

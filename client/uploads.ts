@@ -49,7 +49,9 @@ export async function uploadFile(file: File): Promise<UploadResult> {
   }
   if (response.status === 401) return { ok: false, error: t("upload.signIn") };
   if (response.status === 413) {
-    return { ok: false, error: t("upload.tooLarge") };
+    const quota = (body as { error?: unknown } | null)?.error ===
+      "quota_exceeded";
+    return { ok: false, error: t(quota ? "upload.quota" : "upload.tooLarge") };
   }
   const message = (body as { message?: unknown } | null)?.message;
   return {

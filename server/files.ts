@@ -6,6 +6,7 @@ import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
 import { EVERY_DISGUISING } from "./protocol/disguises.ts";
 import { INLINE_TYPES } from "./protocol/previews.ts";
+import { fail, type Failure } from "./protocol/errors.ts";
 import type { Attachment, MessageBase } from "./protocol/types.ts";
 import type { ReceivedFile } from "./routes/receive_upload.ts";
 import type { FileStore, StoredUpload } from "./store/mod.ts";
@@ -31,6 +32,11 @@ export interface FileStorageOptions {
   store: FileStore;
   /** How often forgotten uploads are swept (default hourly; 0: never). */
   sweepEveryMs?: number;
+  /**
+   * Most bytes of files one account may keep recorded (default 0: no
+   * quota); see {@link FileStorage.quotaRefusal}.
+   */
+  quotaBytes?: number;
 }
 
 /**
@@ -44,6 +50,7 @@ export class FileStorage {
   #store: FileStore;
   #key: Uint8Array | undefined;
   #sweepEveryMs: number;
+  #quotaBytes: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   // One sweep at a time; a delete during one gets another after it.
   #sweeps = new Coalesced(() => this.#sweep());
@@ -55,6 +62,7 @@ export class FileStorage {
     this.#contents = options.contents;
     this.#store = options.store;
     this.#sweepEveryMs = options.sweepEveryMs ?? 3600 * 1000;
+    this.#quotaBytes = options.quotaBytes ?? 0;
   }
 
   /** Where uploads are staged while they arrive. */
@@ -89,10 +97,44 @@ export class FileStorage {
   }
 
   /**
-   * Records a received file for its uploader (an account's name key) and
-   * moves its bytes into place; returns how messages refer to it.
+   * `quota_exceeded` for an uploader (an account's name key) that keeps
+   * its quota's worth of files already, so that an upload that cannot fit
+   * is refused before its body is read; else undefined. An upload counts
+   * from the moment it is recorded until it is swept: a day after it was
+   * made if no message carried it, or once every message that carried it
+   * is deleted (by its author, a moderator, the room's deletion or
+   * retention). Each upload counts in full, even when another upload (of
+   * this account or another) holds the same bytes.
    */
-  async save(file: ReceivedFile, uploader: string): Promise<Attachment> {
+  async quotaRefusal(uploader: string): Promise<Failure | undefined> {
+    if (this.#quotaBytes === 0) return undefined;
+    const used = await this.#store.uploadedBytes(uploader);
+    return used < this.#quotaBytes ? undefined : this.#overQuota(used);
+  }
+
+  #overQuota(used: number): Failure {
+    return fail(
+      "quota_exceeded",
+      `An account may keep ${this.#quotaBytes} bytes of files and yours ` +
+        `take ${used}: delete messages that carry files, or wait a day ` +
+        "for files never sent to go.",
+      { quota_bytes: this.#quotaBytes, used_bytes: used },
+    );
+  }
+
+  /**
+   * Records a received file for its uploader (an account's name key) and
+   * moves its bytes into place; returns how messages refer to it, or
+   * `quota_exceeded` (the staged file removed, nothing recorded) when the
+   * uploader's files with this one would pass the quota. The store checks
+   * and records in one step, so uploads racing each other never take an
+   * account past its quota: one that loses the race was received for
+   * nothing, the cost of not reserving before the body's size is known.
+   */
+  async save(
+    file: ReceivedFile,
+    uploader: string,
+  ): Promise<Attachment | Failure> {
     const image = await inspectImage(file.path);
     const declared = cleanType(file.type);
     const upload: StoredUpload = {
@@ -111,16 +153,24 @@ export class FileStorage {
       upload.height = image.height;
       if (image.frames !== undefined) upload.frames = image.frames;
     }
-    await this.#withHash(file.hash, async () => {
+    const saved = await this.#withHash(file.hash, async () => {
       // The record first: a sweep then sees the hash in use.
-      await this.#store.saveUpload(upload);
+      const saved = await this.#store.saveUpload(upload, {
+        quotaBytes: this.#quotaBytes,
+      });
+      if (!saved) return false;
       try {
         await this.#contents.put(file.hash, file.path);
       } catch (error) {
         await this.#store.deleteUpload(upload.id).catch(() => {});
         throw error;
       }
+      return true;
     });
+    if (!saved) {
+      await Deno.remove(file.path).catch(() => {});
+      return this.#overQuota(await this.#store.uploadedBytes(uploader));
+    }
     logger.info("{user} shared {name} ({size} bytes)", {
       user: uploader,
       name: upload.name,

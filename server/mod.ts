@@ -82,6 +82,7 @@ export async function startServer(
     files: new FileStorage({
       contents: backends.contents,
       store: backends.store,
+      quotaBytes: config.uploadQuotaBytes,
     }),
     store: backends.store,
     broker: backends.broker,

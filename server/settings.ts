@@ -212,6 +212,19 @@ export const SETTINGS = {
     default: 10 * 1024 * 1024,
     help: "largest file an account may share (413 above)",
   }),
+  /**
+   * Bytes of files one account may keep at once (its uploads not yet sent,
+   * and those its live messages carry); 0: no quota.
+   */
+  uploadQuotaBytes: setting({
+    flag: "upload-quota",
+    placeholder: "BYTES",
+    kind: integer({ min: 0 }),
+    default: 1024 * 1024 * 1024,
+    shownDefault: "1073741824 (1 GiB)",
+    help:
+      "bytes of files one account may keep (uploads not yet sent, and those its messages carry until deleted); more get 413 `quota_exceeded`; 0 = no quota",
+  }),
   /** Seconds without traffic before a ping; no pong in as long closes it. */
   idleTimeoutSeconds: setting({
     flag: "idle-timeout",

@@ -22,7 +22,8 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
   const letGo = Promise.withResolvers<void>();
   let sweeps = 0;
   const gated: FileStore = {
-    saveUpload: (upload) => store.saveUpload(upload),
+    saveUpload: (upload, options) => store.saveUpload(upload, options),
+    uploadedBytes: (uploader) => store.uploadedBytes(uploader),
     findUpload: (id) => store.findUpload(id),
     deleteUpload: (id) => store.deleteUpload(id),
     uploadStreams: (id) => store.uploadStreams(id),

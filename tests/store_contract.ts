@@ -247,6 +247,7 @@ function lifecycle(test: StoreTest): void {
           uploader: "alice",
           createdAt: 1,
         })],
+      ["uploadedBytes", () => store.uploadedBytes("alice")],
       ["findUpload", () => store.findUpload("u".repeat(32))],
       ["deleteUpload", () => store.deleteUpload("u".repeat(32))],
       ["uploadStreams", () => store.uploadStreams("u".repeat(32))],

@@ -238,6 +238,54 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: two stores saving an uploader's uploads at once never pass its quota",
+    withStores(2, async ([a, b], url) => {
+      const upload = (id: string) => ({
+        id: id.repeat(32),
+        hash: "ab".repeat(32),
+        name: "x.bin",
+        type: "application/octet-stream",
+        size: 100,
+        uploader: "alice",
+        createdAt: Date.now(),
+      });
+      await a.saveUpload(upload("a"));
+      // Inserts into uploads wait behind a lock held here, while reads go
+      // on: each save reads the sum, then waits to insert. Without the
+      // uploader's lock both would read room for one and both insert.
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        // An object, not the array: begin() would wait for an array's
+        // promises before it commits, that is, forever.
+        const { saves } = await blocker.begin(async (sql) => {
+          await sql`LOCK TABLE uploads IN SHARE MODE`;
+          const saves = [
+            a.saveUpload(upload("b"), { quotaBytes: 200 }),
+            b.saveUpload(upload("c"), { quotaBytes: 200 }),
+          ];
+          await eventually(async () => {
+            const [{ waiting }] = await inspect(
+              url,
+              (look) =>
+                look<{ waiting: number }[]>`
+                SELECT count(*)::int AS waiting FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock'
+                  AND query LIKE '%chat_save_upload%'`,
+            );
+            assert.equal(waiting, 2);
+          });
+          return { saves };
+        });
+        const saved = await Promise.all(saves);
+        assert.deepEqual(saved.sort(), [false, true]);
+        assert.equal(await b.uploadedBytes("alice"), 200);
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: two stores taking a user's undelivered messages get each once",
     withStores(2, async ([a, b]) => {
       for (let i = 1; i <= 30; i++) {

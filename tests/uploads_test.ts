@@ -16,7 +16,7 @@ import {
   upload,
   uploaded,
 } from "./file_helpers.ts";
-import { spawnServer, withServer } from "./harness.ts";
+import { eventually, spawnServer, withServer } from "./harness.ts";
 
 const stores = await bothStores();
 
@@ -177,6 +177,77 @@ stores.test(
       await alice.client.close();
     }
   },
+);
+
+stores.test(
+  "uploads: past --upload-quota an account gets 413 quota_exceeded and nothing is kept; the same bytes count for each uploader; deleting its message gives the room back",
+  async (server, store) => {
+    const alice = await member(server, "alice");
+    const bob = await member(server, "bob");
+    const file = (tag: number, size = 1000) => {
+      const bytes = new Uint8Array(size);
+      bytes[0] = tag;
+      return new File([bytes], `f${tag}.bin`);
+    };
+    try {
+      const sent = [];
+      for (let tag = 1; tag <= 3; tag++) {
+        sent.push(await uploaded(server, alice.cookie, file(tag)));
+      }
+      const message = await alice.client.ok("send_message", {
+        text: "",
+        attachments: sent.map((f) => ({ url: f.url })),
+      });
+      // 3000 of 3500 bytes: a whole file does not fit, and is refused once
+      // its size is known.
+      const refused = await upload(server, alice.cookie, file(4));
+      assert.equal(refused.status, 413);
+      assert.deepEqual(refused.body, {
+        error: "quota_exceeded",
+        message: "An account may keep 3500 bytes of files and yours take " +
+          "3000: delete messages that carry files, or wait a day for files " +
+          "never sent to go.",
+        quota_bytes: 3500,
+        used_bytes: 3000,
+      });
+      // Half a file fits; then the account is full and even a byte is
+      // refused before its body is read.
+      await uploaded(server, alice.cookie, file(5, 500));
+      const full = await upload(server, alice.cookie, file(6, 1));
+      assert.equal(full.status, 413);
+      assert.equal(full.body.error, "quota_exceeded");
+      // Nothing of the refused ones is kept: 4 uploads' bytes, none staged.
+      if (store.psql) {
+        assert.match(
+          await store.psql("SELECT count(*) FROM file_contents"),
+          /^\s*count\s*-+\s*4\s/m,
+        );
+      } else {
+        const kept = await filesUnder(`${server.dir}/files`);
+        assert.equal(kept.length, 4, kept.join(", "));
+      }
+      // Bob has a quota of his own; Alice's bytes uploaded again are his.
+      for (let tag = 1; tag <= 3; tag++) {
+        await uploaded(server, bob.cookie, file(tag));
+      }
+      const again = await upload(server, bob.cookie, file(4));
+      assert.equal(again.body.error, "quota_exceeded");
+      // Alice's message deleted, its three files go, and their bytes with
+      // them from her quota (the sweep runs just after the reply).
+      await alice.client.ok("delete_message", {
+        id: (message.message as { id: string }).id,
+      });
+      await eventually(async () => {
+        const up = await upload(server, alice.cookie, file(4));
+        assert.equal(up.status, 201, JSON.stringify(up.body));
+      });
+      await uploaded(server, alice.cookie, file(7, 2000));
+    } finally {
+      await alice.client.close();
+      await bob.client.close();
+    }
+  },
+  { uploadQuotaBytes: 3500 },
 );
 
 stores.finish();

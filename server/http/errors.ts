@@ -38,6 +38,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   internal: 500,
   url_not_allowed: 400,
   not_found: 404,
+  quota_exceeded: 413,
 };
 
 /** Options of {@link httpError}. */

@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   "url_not_allowed",
   // HTTP only: no such page or file.
   "not_found",
+  // HTTP only: an upload past the account's --upload-quota.
+  "quota_exceeded",
 ] as const;
 
 /** An error code; `code` is for programs, the message for people. */

@@ -15,7 +15,7 @@ const logger = log("files");
 
 /**
  * `POST /api/files` (accounts only) and `GET /files/:id/:name`. An upload
- * streams to disk within the size limit. A file is served only while a
+ * streams to disk within the size limit and the account's quota. A file is served only while a
  * message carries it, to whoever may read that message (see access.ts and
  * docs/protocol.md), and so that it can never run as the chat's own page: a
  * sandboxing CSP, nosniff, and only images read as such inline.
@@ -50,6 +50,15 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
         ),
       );
     }
+    // An account at its quota is answered before its body is read; one
+    // below it may still send a file too big for what is left, which the
+    // store refuses once its size is known (files.ts).
+    const full = await node.files.quotaRefusal(account.key);
+    if (full) {
+      perUploader.give(account.key, "upload", 1);
+      await c.req.raw.body?.cancel().catch(() => {});
+      return httpFailure(c, full);
+    }
     const received = await receiveUpload(c.req.raw, {
       maxBytes: maxFileBytes,
       stagingDir: node.files.stagingDir,
@@ -62,7 +71,9 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     }
     await perUploader.give(account.key, 1 - received.size / maxFileBytes);
     try {
-      return c.json(await node.files.save(received, account.key), 201);
+      const saved = await node.files.save(received, account.key);
+      if (isFailure(saved)) return httpFailure(c, saved);
+      return c.json(saved, 201);
     } catch (error) {
       await Deno.remove(received.path).catch(() => {});
       const refusal = outOfSpace(error);

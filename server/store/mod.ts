@@ -442,6 +442,12 @@ export interface RoomStore {
   search(query: SearchQuery): Promise<MessageRecord[]>;
 }
 
+/** Options of {@link FileStore.saveUpload}. */
+export interface SaveUploadOptions {
+  /** Most bytes the uploader's recorded uploads may add up to; 0: no limit. */
+  quotaBytes?: number;
+}
+
 /**
  * Records of uploads, and which messages show them. An upload is attached
  * when a message carrying its URL is appended (the stores record that in
@@ -449,8 +455,21 @@ export interface RoomStore {
  * is not deleted.
  */
 export interface FileStore {
-  /** Records an upload. */
-  saveUpload(upload: StoredUpload): Promise<void>;
+  /**
+   * Records an upload; false, recording nothing, when the uploader's
+   * uploads with this one would keep more than `quotaBytes`. The check
+   * and the insert are one step for all processes sharing the store, so
+   * uploads racing each other cannot all fit in what is left of a quota.
+   */
+  saveUpload(
+    upload: StoredUpload,
+    options?: SaveUploadOptions,
+  ): Promise<boolean>;
+  /**
+   * The bytes of this uploader's uploads still recorded (not yet swept),
+   * each counted in full, even where another upload has the same bytes.
+   */
+  uploadedBytes(uploader: string): Promise<number>;
   findUpload(id: string): Promise<StoredUpload | undefined>;
   /** Forgets an upload at once (one whose bytes could not be kept). */
   deleteUpload(id: string): Promise<void>;

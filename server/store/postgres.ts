@@ -41,6 +41,7 @@ import {
   type ReactionChange,
   type RoomChange,
   type RoomOptions,
+  type SaveUploadOptions,
   type SearchQuery,
   type Session,
   type Store,
@@ -727,15 +728,29 @@ export class PostgresStore implements Store {
     });
   }
 
-  saveUpload(upload: StoredUpload): Promise<void> {
+  saveUpload(
+    upload: StoredUpload,
+    options: SaveUploadOptions = {},
+  ): Promise<boolean> {
+    // The quota's check and the insert under the uploader's lock: one
+    // function (postgres_schema.ts), one round trip.
     return this.#run(async (sql) => {
-      await sql`
-        INSERT INTO uploads (id, hash, name, type, size, uploader, width,
-          height, frames, created_at)
-        VALUES (${upload.id}, ${upload.hash}, ${upload.name}, ${upload.type},
-          ${upload.size}, ${upload.uploader}, ${upload.width ?? null},
-          ${upload.height ?? null}, ${upload.frames ?? null},
-          ${upload.createdAt})`;
+      const [row] = await sql<{ saved: boolean }[]>`
+        SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
+          ${upload.type}, ${upload.size}, ${upload.uploader},
+          ${upload.width ?? null}, ${upload.height ?? null},
+          ${upload.frames ?? null}, ${upload.createdAt},
+          ${options.quotaBytes ?? 0}) AS saved`;
+      return row.saved;
+    });
+  }
+
+  uploadedBytes(uploader: string): Promise<number> {
+    return this.#run(async (sql) => {
+      const [row] = await sql<{ bytes: number }[]>`
+        SELECT coalesce(sum(size), 0)::bigint AS bytes FROM uploads
+        WHERE uploader = ${uploader}`;
+      return row.bytes;
     });
   }
 

@@ -1203,4 +1203,36 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_unread ON messages (stream, seq) INCLUDE (user_key)
     WHERE NOT deleted;
   `,
+  `
+  -- Each account's uploads add up to at most --upload-quota bytes: the sum
+  -- is read from this index alone, at every upload (server/files.ts).
+  CREATE INDEX uploads_uploader ON uploads (uploader, size);
+  -- Records an upload unless its uploader's would then pass the quota
+  -- (0: none). An uploader's saves take turns under an advisory lock of
+  -- its own ("chat" and the name's hash; two names sharing a hash only
+  -- wait for each other), and the sum is read after the lock, in a
+  -- statement of its own: two saves racing cannot both fit in what was
+  -- left for one.
+  CREATE FUNCTION chat_save_upload(
+    u_id text, u_hash text, u_name text, u_type text, u_size bigint,
+    u_uploader text, u_width bigint, u_height bigint, u_frames bigint,
+    u_created_at bigint, quota bigint
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF quota > 0 THEN
+      PERFORM pg_advisory_xact_lock(1667785076, hashtext(u_uploader));
+      IF u_size + (SELECT coalesce(sum(u.size), 0) FROM uploads u
+                   WHERE u.uploader = u_uploader) > quota THEN
+        RETURN false;
+      END IF;
+    END IF;
+    INSERT INTO uploads (id, hash, name, type, size, uploader, width, height,
+      frames, created_at)
+    VALUES (u_id, u_hash, u_name, u_type, u_size, u_uploader, u_width,
+      u_height, u_frames, u_created_at);
+    RETURN true;
+  END
+  $$;
+  `,
 ];

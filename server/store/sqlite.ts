@@ -45,6 +45,7 @@ import {
   type ReactionChange,
   type RoomChange,
   type RoomOptions,
+  type SaveUploadOptions,
   type SearchQuery,
   type Session,
   type Store,
@@ -1415,12 +1416,20 @@ export class SqliteStore implements Store {
     });
   }
 
-  saveUpload(upload: StoredUpload): Promise<void> {
+  saveUpload(
+    upload: StoredUpload,
+    options: SaveUploadOptions = {},
+  ): Promise<boolean> {
+    const quota = options.quotaBytes ?? 0;
+    // One statement: in WAL mode its write cannot commit on a snapshot
+    // another process wrote after, so the sum it checks is the latest.
     return this.#run(() => {
-      this.#q(
+      const inserted = this.#q(
         `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
            height, frames, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE ? = 0 OR ? + (SELECT coalesce(sum(size), 0) FROM uploads
+                             WHERE uploader = ?) <= ?`,
       ).run(
         upload.id,
         upload.hash,
@@ -1432,8 +1441,21 @@ export class SqliteStore implements Store {
         upload.height ?? null,
         upload.frames ?? null,
         upload.createdAt,
+        quota,
+        upload.size,
+        upload.uploader,
+        quota,
       );
+      return Number(inserted.changes) === 1;
     });
+  }
+
+  uploadedBytes(uploader: string): Promise<number> {
+    return this.#run(() =>
+      (this.#q(
+        "SELECT coalesce(sum(size), 0) AS bytes FROM uploads WHERE uploader = ?",
+      ).get(uploader) as { bytes: number }).bytes
+    );
   }
 
   findUpload(id: string): Promise<StoredUpload | undefined> {

@@ -334,4 +334,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_unread ON messages (stream, seq, user_key)
     WHERE deleted = 0;
   `,
+  `
+  -- Each account's uploads add up to at most --upload-quota bytes: the sum
+  -- is read from this index alone, at every upload (server/files.ts).
+  CREATE INDEX uploads_uploader ON uploads (uploader, size);
+  `,
 ];

@@ -1,10 +1,11 @@
 /**
- * The store contract for the records of uploads: saveUpload, findUpload,
- * deleteUpload, uploadStreams, uploadCarried, sweepUploads, hashInUse, and
- * secret.
+ * The store contract for the records of uploads: saveUpload (and its
+ * quota), uploadedBytes, findUpload, deleteUpload, uploadStreams,
+ * uploadCarried, sweepUploads, hashInUse, and secret.
  */
 import assert from "node:assert/strict";
-import { draft, type StoreTest, UPLOAD } from "./support.ts";
+import type { StoredUpload } from "../../server/store/mod.ts";
+import { draft, range, type StoreTest, UPLOAD } from "./support.ts";
 
 /** The contract of the upload records. */
 export function files(test: StoreTest): void {
@@ -122,6 +123,87 @@ export function files(test: StoreTest): void {
     await store.sweepUploads(0);
     assert.equal(await store.findUpload(upload.id), undefined);
     assert.equal(await store.uploadCarried(upload.id), false);
+  });
+
+  test("uploadedBytes sums each uploader's recorded uploads, the same bytes counted once per upload", async (store) => {
+    assert.equal(await store.uploadedBytes("alice"), 0);
+    await store.saveUpload(UPLOAD);
+    // The same bytes again, by Alice and by Bob: each upload counts.
+    await store.saveUpload({ ...UPLOAD, id: "1f".repeat(16) });
+    await store.saveUpload({ ...UPLOAD, id: "2f".repeat(16), uploader: "bob" });
+    assert.equal(await store.uploadedBytes("alice"), 2 * UPLOAD.size);
+    assert.equal(await store.uploadedBytes("bob"), UPLOAD.size);
+    assert.equal(await store.uploadedBytes("carol"), 0);
+  });
+
+  test("saveUpload with a quota records what fits and refuses, recording nothing, what would pass it", async (store) => {
+    const quotaBytes = 3 * UPLOAD.size;
+    const nth = (n: number, more: Partial<StoredUpload> = {}) => ({
+      ...UPLOAD,
+      id: n.toString(16).padStart(32, "0"),
+      ...more,
+    });
+    for (let n = 1; n <= 3; n++) {
+      assert.equal(await store.saveUpload(nth(n), { quotaBytes }), true);
+    }
+    assert.equal(await store.saveUpload(nth(4), { quotaBytes }), false);
+    assert.equal(await store.findUpload(nth(4).id), undefined);
+    assert.equal(await store.uploadedBytes("alice"), quotaBytes);
+    // Another uploader has a quota of its own; 0 and none are no quota.
+    assert.equal(
+      await store.saveUpload(nth(5, { uploader: "bob" }), { quotaBytes }),
+      true,
+    );
+    assert.equal(await store.saveUpload(nth(6), { quotaBytes: 0 }), true);
+    assert.equal(await store.saveUpload(nth(7)), true);
+    assert.equal(await store.uploadedBytes("alice"), 5 * UPLOAD.size);
+  });
+
+  test("an upload's bytes leave its uploader's sum when it is deleted or swept", async (store) => {
+    const quotaBytes = 2 * UPLOAD.size;
+    const sent = { ...UPLOAD, id: "a".repeat(32), createdAt: Date.now() };
+    const draftOnly = { ...UPLOAD, id: "b".repeat(32), createdAt: 1000 };
+    await store.saveUpload(sent, { quotaBytes });
+    await store.saveUpload(draftOnly, { quotaBytes });
+    const third = { ...UPLOAD, id: "c".repeat(32) };
+    assert.equal(await store.saveUpload(third, { quotaBytes }), false);
+    await store.createRoom("dev", "dev");
+    const { message } = await store.appendMessage(
+      draft("dev", "", {
+        attachments: [{
+          url: `/files/${sent.id}/x.png`,
+          name: "x.png",
+          size: UPLOAD.size,
+          type: "image/png",
+        }],
+      }),
+    );
+    // The old upload nobody sent expires; the one a message carries stays.
+    await store.sweepUploads(Date.now() - 60_000);
+    assert.equal(await store.uploadedBytes("alice"), UPLOAD.size);
+    assert.equal(await store.saveUpload(third, { quotaBytes }), true);
+    await store.deleteUpload(third.id);
+    // Its message deleted, the sent one goes at the next sweep.
+    await store.updateMessage(message.id, { deleted: true });
+    await store.sweepUploads(Date.now() - 60_000);
+    assert.equal(await store.uploadedBytes("alice"), 0);
+  });
+
+  test("saveUpload calls racing for the rest of a quota record only what fits", async (store) => {
+    const quotaBytes = 3 * UPLOAD.size;
+    await store.saveUpload({ ...UPLOAD, id: "f".repeat(32) });
+    // Reads at once open a pool's connections, so that the saves below run
+    // side by side (on PostgreSQL), not queued on one connection.
+    await Promise.all(range(1, 20).map(() => store.uploadedBytes("bob")));
+    const saved = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        store.saveUpload(
+          { ...UPLOAD, id: n.toString(16).padStart(32, "0") },
+          { quotaBytes },
+        )),
+    );
+    assert.equal(saved.filter((ok) => ok).length, 2);
+    assert.equal(await store.uploadedBytes("alice"), quotaBytes);
   });
 
   test("secret is stable per name", async (store) => {
