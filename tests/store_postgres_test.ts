@@ -18,6 +18,10 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { eventually } from "./harness.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  checkUsageBackfilled,
+  OLD_UPLOADS_SQL,
+} from "./store_contract/support.ts";
+import {
   POSTGRES,
   type PostgresService,
   startPostgres,
@@ -235,6 +239,34 @@ function registerTests(pg: PostgresService): void {
         }
       });
     }),
+  );
+
+  Deno.test(
+    "PostgresStore: uploads kept before their bytes were summed per uploader count against its quota once it opens",
+    async () => {
+      const db = await pg.freshSchema();
+      try {
+        // A database as the schema before the quota's left it.
+        const before = POSTGRES_MIGRATIONS.length - 1;
+        await inspect(db.url, async (sql) => {
+          await sql`CREATE TABLE schema_version (
+            version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+          for (let version = 1; version <= before; version++) {
+            await sql.unsafe(POSTGRES_MIGRATIONS[version - 1]);
+            await sql`INSERT INTO schema_version VALUES (${version}, 0)`;
+          }
+          await sql.unsafe(OLD_UPLOADS_SQL);
+        });
+        const store = await PostgresStore.open(db.url, OPTIONS);
+        try {
+          await checkUsageBackfilled(store);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    },
   );
 
   Deno.test(

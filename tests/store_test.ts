@@ -8,6 +8,10 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  checkUsageBackfilled,
+  OLD_UPLOADS_SQL,
+} from "./store_contract/support.ts";
+import {
   expectError,
   historyOf,
   type Message,
@@ -293,6 +297,30 @@ Deno.test("SqliteStore: messages stored before search existed are indexed when i
         limit: 10,
       });
       assert.deepEqual(again.length, 3);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: uploads kept before their bytes were summed per uploader count against its quota once it opens", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  try {
+    // A database as the schema before the quota's left it.
+    const before = SQLITE_MIGRATIONS.length - 1;
+    const old = new DatabaseSync(path);
+    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) {
+      old.exec(migration);
+    }
+    old.exec(`PRAGMA user_version = ${before}`);
+    old.exec(OLD_UPLOADS_SQL);
+    old.close();
+    const store = new SqliteStore(path, OPTIONS);
+    try {
+      await checkUsageBackfilled(store);
     } finally {
       await store.close();
     }

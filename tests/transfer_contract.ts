@@ -353,6 +353,40 @@ export function transferContract(
   );
 
   test(
+    "after an import, each uploader's bytes of files are what they were before, and its quota counts them",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      await store.saveUpload({ ...UPLOAD, id: "1f".repeat(16) });
+      await store.saveUpload({
+        ...UPLOAD,
+        id: "2f".repeat(16),
+        uploader: "bob",
+      });
+      const before = {
+        alice: await store.uploadedBytes("alice"),
+        bob: await store.uploadedBytes("bob"),
+      };
+      assert.deepEqual(before, { alice: 2 * UPLOAD.size, bob: UPLOAD.size });
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual({
+        alice: await imported.uploadedBytes("alice"),
+        bob: await imported.uploadedBytes("bob"),
+      }, before);
+      const third = { ...UPLOAD, id: "3f".repeat(16) };
+      const quotaBytes = 3 * UPLOAD.size - 1;
+      assert.equal(await imported.saveUpload(third, { quotaBytes }), false);
+      assert.equal(
+        await imported.saveUpload(third, { quotaBytes: quotaBytes + 1 }),
+        true,
+      );
+    },
+  );
+
+  test(
     "after an import, the store goes on from the imported seqs and audit ids",
     async (storage, fresh) => {
       const store = await storage.store();

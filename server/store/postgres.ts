@@ -732,8 +732,8 @@ export class PostgresStore implements Store {
     upload: StoredUpload,
     options: SaveUploadOptions = {},
   ): Promise<boolean> {
-    // The quota's check and the insert under the uploader's lock: one
-    // function (postgres_schema.ts), one round trip.
+    // The quota's check and the insert under a lock of the uploader's
+    // usage row: one function (postgres_schema.ts), one round trip.
     return this.#run(async (sql) => {
       const [row] = await sql<{ saved: boolean }[]>`
         SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
@@ -748,9 +748,8 @@ export class PostgresStore implements Store {
   uploadedBytes(uploader: string): Promise<number> {
     return this.#run(async (sql) => {
       const [row] = await sql<{ bytes: number }[]>`
-        SELECT coalesce(sum(size), 0)::bigint AS bytes FROM uploads
-        WHERE uploader = ${uploader}`;
-      return row.bytes;
+        SELECT bytes FROM upload_usage WHERE uploader = ${uploader}`;
+      return row?.bytes ?? 0;
     });
   }
 

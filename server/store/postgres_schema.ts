@@ -1204,26 +1204,64 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     WHERE NOT deleted;
   `,
   `
-  -- Each account's uploads add up to at most --upload-quota bytes: the sum
-  -- is read from this index alone, at every upload (server/files.ts).
-  CREATE INDEX uploads_uploader ON uploads (uploader, size);
+  -- Each uploader's running total of bytes, for --upload-quota: why, and
+  -- what keeps it right, as in sqlite_schema.ts.
+  CREATE TABLE upload_usage (
+    uploader TEXT PRIMARY KEY,
+    bytes    BIGINT NOT NULL
+  );
+  INSERT INTO upload_usage (uploader, bytes)
+    SELECT uploader, sum(size) FROM uploads GROUP BY uploader;
+  -- Once per statement, from the rows it changed: a sweep deleting
+  -- thousands of uploads updates each uploader's row once, not once per
+  -- upload; rows are taken in the order of their names, so that two
+  -- statements never wait for each other's rows in a circle.
+  CREATE FUNCTION chat_upload_usage_add() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO upload_usage AS g (uploader, bytes)
+      SELECT uploader, sum(size) FROM added GROUP BY uploader
+      ORDER BY uploader
+    ON CONFLICT (uploader) DO UPDATE SET bytes = g.bytes + excluded.bytes;
+    RETURN NULL;
+  END
+  $$;
+  CREATE FUNCTION chat_upload_usage_remove() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO upload_usage AS g (uploader, bytes)
+      SELECT uploader, -sum(size) FROM removed GROUP BY uploader
+      ORDER BY uploader
+    ON CONFLICT (uploader) DO UPDATE SET bytes = g.bytes + excluded.bytes;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER uploads_usage_add AFTER INSERT ON uploads
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION chat_upload_usage_add();
+  CREATE TRIGGER uploads_usage_remove AFTER DELETE ON uploads
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION chat_upload_usage_remove();
   -- Records an upload unless its uploader's would then pass the quota
-  -- (0: none). An uploader's saves take turns under an advisory lock of
-  -- its own ("chat" and the name's hash; two names sharing a hash only
-  -- wait for each other), and the sum is read after the lock, in a
-  -- statement of its own: two saves racing cannot both fit in what was
-  -- left for one.
+  -- (0: none). The upsert creates or locks the uploader's usage row and
+  -- reads its latest bytes, even those committed after this statement
+  -- began; the lock is held until the insert (whose trigger adds to the
+  -- row) commits: an uploader's saves take turns, and two racing cannot
+  -- both fit in what was left for one.
   CREATE FUNCTION chat_save_upload(
     u_id text, u_hash text, u_name text, u_type text, u_size bigint,
     u_uploader text, u_width bigint, u_height bigint, u_frames bigint,
     u_created_at bigint, quota bigint
   ) RETURNS boolean
   LANGUAGE plpgsql AS $$
+  DECLARE
+    used bigint;
   BEGIN
     IF quota > 0 THEN
-      PERFORM pg_advisory_xact_lock(1667785076, hashtext(u_uploader));
-      IF u_size + (SELECT coalesce(sum(u.size), 0) FROM uploads u
-                   WHERE u.uploader = u_uploader) > quota THEN
+      INSERT INTO upload_usage AS g (uploader, bytes) VALUES (u_uploader, 0)
+      ON CONFLICT (uploader) DO UPDATE SET bytes = g.bytes
+      RETURNING g.bytes INTO used;
+      IF u_size + used > quota THEN
         RETURN false;
       END IF;
     END IF;

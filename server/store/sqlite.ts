@@ -1422,14 +1422,15 @@ export class SqliteStore implements Store {
   ): Promise<boolean> {
     const quota = options.quotaBytes ?? 0;
     // One statement: in WAL mode its write cannot commit on a snapshot
-    // another process wrote after, so the sum it checks is the latest.
+    // another process wrote after, so the sum it checks is the latest; the
+    // trigger adds the upload to that sum in the same statement.
     return this.#run(() => {
       const inserted = this.#q(
         `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
            height, frames, created_at)
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-         WHERE ? = 0 OR ? + (SELECT coalesce(sum(size), 0) FROM uploads
-                             WHERE uploader = ?) <= ?`,
+         WHERE ? = 0 OR ? + coalesce((SELECT bytes FROM upload_usage
+                                      WHERE uploader = ?), 0) <= ?`,
       ).run(
         upload.id,
         upload.hash,
@@ -1453,8 +1454,8 @@ export class SqliteStore implements Store {
   uploadedBytes(uploader: string): Promise<number> {
     return this.#run(() =>
       (this.#q(
-        "SELECT coalesce(sum(size), 0) AS bytes FROM uploads WHERE uploader = ?",
-      ).get(uploader) as { bytes: number }).bytes
+        "SELECT bytes FROM upload_usage WHERE uploader = ?",
+      ).get(uploader) as { bytes: number } | undefined)?.bytes ?? 0
     );
   }
 

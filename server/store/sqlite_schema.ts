@@ -335,8 +335,26 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE deleted = 0;
   `,
   `
-  -- Each account's uploads add up to at most --upload-quota bytes: the sum
-  -- is read from this index alone, at every upload (server/files.ts).
-  CREATE INDEX uploads_uploader ON uploads (uploader, size);
+  -- Each account's uploads add up to at most --upload-quota bytes. Their
+  -- sum is kept here, one row per uploader (name key), so that an upload
+  -- reads one row however many files the account keeps: summing uploads
+  -- took 30 to 45 ms at each upload with 100,000 of them. The triggers
+  -- keep it right for every way uploads come and go (saves, the sweep of
+  -- expired and no longer carried uploads, imports); nothing else writes
+  -- it. A row whose uploads are all gone stays, at 0.
+  CREATE TABLE upload_usage (
+    uploader TEXT PRIMARY KEY,
+    bytes    INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO upload_usage (uploader, bytes)
+    SELECT uploader, sum(size) FROM uploads GROUP BY uploader;
+  CREATE TRIGGER uploads_usage_add AFTER INSERT ON uploads BEGIN
+    INSERT INTO upload_usage (uploader, bytes) VALUES (new.uploader, new.size)
+      ON CONFLICT (uploader) DO UPDATE SET bytes = bytes + excluded.bytes;
+  END;
+  CREATE TRIGGER uploads_usage_remove AFTER DELETE ON uploads BEGIN
+    UPDATE upload_usage SET bytes = bytes - old.size
+      WHERE uploader = old.uploader;
+  END;
   `,
 ];

@@ -8,6 +8,7 @@ import type {
   MessageBase,
   Role,
 } from "../../server/protocol/types.ts";
+import assert from "node:assert/strict";
 import type {
   MessageDraft,
   PrivateDraft,
@@ -111,3 +112,24 @@ export function account(key: string, role: Role = "user") {
 
 /** What every ban in the contract shares but its target. */
 export const BAN = { reason: "spam", by: "root", createdAt: 1_700_000_000_000 };
+
+/**
+ * Uploads as a schema from before the running totals of uploaded bytes
+ * held them (Alice's 500 bytes, Bob's 50): each backend's migration test
+ * inserts these rows, then opens its store and runs
+ * {@link checkUsageBackfilled}.
+ */
+export const OLD_UPLOADS_SQL = `
+  INSERT INTO uploads (id, hash, name, type, size, uploader, created_at)
+  VALUES ('u1', 'h', 'a.bin', 'application/octet-stream', 300, 'alice', 1),
+         ('u2', 'h', 'b.bin', 'application/octet-stream', 200, 'alice', 1),
+         ('u3', 'h', 'c.bin', 'application/octet-stream', 50, 'bob', 1)`;
+
+/** The uploads of {@link OLD_UPLOADS_SQL} count against their quotas. */
+export async function checkUsageBackfilled(store: Store): Promise<void> {
+  assert.equal(await store.uploadedBytes("alice"), 500);
+  assert.equal(await store.uploadedBytes("bob"), 50);
+  const upload = { ...UPLOAD, id: "u4", size: 100 };
+  assert.equal(await store.saveUpload(upload, { quotaBytes: 599 }), false);
+  assert.equal(await store.saveUpload(upload, { quotaBytes: 600 }), true);
+}
