@@ -17,6 +17,7 @@ import {
   uploaded,
 } from "./file_helpers.ts";
 import { eventually, spawnServer, withServer } from "./harness.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 
 const stores = await bothStores();
 
@@ -376,6 +377,40 @@ async function endlessUpload(url: string, cookie: string): Promise<number> {
   }
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 }
+
+Deno.test(
+  "uploads: each upload costs at least a hundredth of a full-size file, so a burst of empty files meets 429 rate_limited: 200 of them fit a budget of 3 files",
+  () =>
+    withServer(async (server) => {
+      const alice = await member(server, "alice");
+      try {
+        // Refilling a file an hour: the burst alone is measured. A whole
+        // file is held while one is received, so 2 of the 3 files' budget
+        // go to empty ones, a hundredth each.
+        let accepted = 0;
+        let refused: Awaited<ReturnType<typeof upload>> | undefined;
+        while (!refused && accepted < 400) {
+          const up = await upload(
+            server,
+            alice.cookie,
+            new File([], `e${accepted}.bin`),
+          );
+          if (up.status === 201) accepted++;
+          else refused = up;
+        }
+        assert.ok(accepted >= 199 && accepted <= 205, `${accepted} accepted`);
+        assert.equal(refused?.status, 429);
+        assert.equal(refused?.body.error, "rate_limited");
+      } finally {
+        await alice.client.close();
+      }
+    }, {
+      rateLimits: {
+        ...DEFAULT_RATE_LIMITS,
+        perUploader: { burst: 3, perSecond: 1 / 3600 },
+      },
+    }),
+);
 
 Deno.test(
   "uploads: an account uploads 30 files of the largest size at once, then gets 429 rate_limited with Retry-After; smaller files cost their share, other accounts are not held up",

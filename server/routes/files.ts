@@ -14,6 +14,17 @@ import { outOfSpace, receiveUpload } from "./receive_upload.ts";
 const logger = log("files");
 
 /**
+ * The least share of a full-size file an upload costs against its
+ * account's pace, kept or refused: without it an empty or tiny file cost
+ * nearly nothing, and one account could record uploads (each a row, a
+ * sweep's work, a request's) as fast as it could send them. 30 full-size
+ * files at once then one a minute is about 2,900 tiny ones at once (a
+ * whole file is held while each is received, so the last token is not
+ * spent on them), then 100 a minute.
+ */
+const LEAST_UPLOAD_COST = 1 / 100;
+
+/**
  * `POST /api/files` (accounts only) and `GET /files/:id/:name`. An upload
  * streams to disk within the size limit and the account's quota. A file is served only while a
  * message carries it, to whoever may read that message (see access.ts and
@@ -28,6 +39,10 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     name: "upload",
     spec: node.limits.perUploader,
   });
+  // Gives back what an upload that used `share` of a full-size file did not
+  // cost, never under the least cost.
+  const settle = (account: Account, share: number) =>
+    perUploader.give(account.key, 1 - Math.max(LEAST_UPLOAD_COST, share));
 
   routes.post("/api/files", async (c) => {
     const account = await sessionAccount(c, node);
@@ -37,7 +52,8 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     }
     // A whole file of the largest size is taken before the body is read,
     // so that uploads sent at once cannot all pass, and what a smaller or
-    // refused one did not use is given back once it is known.
+    // refused one did not use is given back once it is known (all but
+    // LEAST_UPLOAD_COST).
     const wait = await perUploader.take(account.key);
     if (wait > 0) {
       await c.req.raw.body?.cancel().catch(() => {});
@@ -55,7 +71,7 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     // store refuses once its size is known (files.ts).
     const full = await node.files.quotaRefusal(account.key);
     if (full) {
-      perUploader.give(account.key, "upload", 1);
+      await settle(account, 0);
       await c.req.raw.body?.cancel().catch(() => {});
       return httpFailure(c, full);
     }
@@ -64,12 +80,12 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
       stagingDir: node.files.stagingDir,
     });
     if ("status" in received) {
-      await perUploader.give(account.key, 1);
+      await settle(account, 0);
       return httpError(c, received.error, received.message, {
         status: received.status,
       });
     }
-    await perUploader.give(account.key, 1 - received.size / maxFileBytes);
+    await settle(account, received.size / maxFileBytes);
     try {
       const saved = await node.files.save(received, account.key);
       if (isFailure(saved)) return httpFailure(c, saved);
