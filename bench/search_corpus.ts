@@ -3,7 +3,7 @@
  * messages (a Zipf-skewed vocabulary, some accented words, rooms and
  * private conversations), and a mix of what people search for: common and
  * rare words, two words, short and long prefixes, accents left out, a room
- * filter, a word nobody wrote.
+ * filter, a word nobody wrote, and many common words at once.
  */
 import type { Store } from "../server/store/mod.ts";
 
@@ -139,6 +139,12 @@ export function searchKinds(): SearchKind[] {
     ["accents left out", accented.map(plain)],
     ["absent word", ["qwertyuiop", "zzzz", "xylophone"]],
     ["common word in a room", words.slice(0, 10), { room: "room3" }],
+    // The most common words, so many that no message holds them all: the
+    // search cannot stop at a page's end and looks at every candidate.
+    ...[8, 16, 32].map((n): [string, string[]] => [
+      `${n} common words`,
+      [0, 1, 2].map((i) => words.slice(i, i + n).join(" ")),
+    ]),
   ];
   return kinds.map(([label, texts, extra]) => ({
     label,

@@ -95,6 +95,32 @@ import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 
+// Which of a search's terms (by position) FTS5 intersects and which are
+// checked on its candidates, and how many candidates are expected.
+interface SearchOrder {
+  walked: number[];
+  checked: number[];
+  expected: number;
+}
+
+// A search's row: the message, its owner and stream.
+type SearchRow = MessageRow & { user_key: string; stream: string };
+
+// Whether a message's text holds each of the query's words listed in
+// `which` (by position), matched as FTS5 does (#ftsTerms): the last word
+// also as a prefix when it has two letters or more.
+function holdsWords(text: string, words: string[], which: number[]): boolean {
+  const own = new Set(searchWords(text));
+  const last = words.length - 1;
+  return which.every((i) => {
+    const word = words[i];
+    if (own.has(word)) return true;
+    if (i !== last || [...word].length === 1) return false;
+    for (const held of own) if (held.startsWith(word)) return true;
+    return false;
+  });
+}
+
 interface MessageRow {
   seq: number;
   id: string;
@@ -206,6 +232,23 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
 // itself (ORing a few hundred costs as much).
 const MAX_PREFIX_WORDS = 64;
 
+// A search of more words than this has FTS5 intersect only the rarest few
+// (#searchOrder): with so few, FTS5 walks no more than a search of them
+// alone would.
+const PLANNED_FROM = 3;
+// A word's share of the messages is guessed from how far back the newest
+// this many of its list go (#share).
+const SAMPLE_ROWS = 64;
+// Checking a candidate's text costs about as much as FTS5 walking this
+// many entries of a list (about 3 µs against 0.1 µs).
+const CHECK_COST = 30;
+// Candidates turned down, more than the candidates expected, before FTS5 is
+// given every word (#checkedSearch): under a millisecond of checks.
+const MAX_REJECTS = 256;
+// Terms whose share is kept, and for how long (#share).
+const MAX_SHARES = 4096;
+const SHARES_KEPT_MS = 60_000;
+
 // Words are indexed for search a moment after their message is stored, many
 // messages in one transaction: FTS5 writes a segment per commit, and with
 // chat's one message a commit that was a third of an append's CPU
@@ -243,6 +286,9 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, string>();
   #touched = new Set<string>();
+  // Terms' shares of the messages, for many-word searches (#share).
+  #shares = new Map<string, number>();
+  #sharesSince = 0;
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -493,12 +539,12 @@ export class SqliteStore implements Store {
     ).run(JSON.stringify(words));
   }
 
-  // The FTS5 query for words: each one quoted (so FTS5 reads none of its
-  // syntax), all required, the last one as a prefix too. FTS5 answers a
-  // prefix by merging the lists of every word it starts before it can
-  // return the newest match; a few whole words ORed are read newest first
-  // and stop at the page's end. Null when no word has that prefix.
-  #ftsQuery(words: string[]): string | null {
+  // The FTS5 query of each word: quoted (so FTS5 reads none of its
+  // syntax), the last one as a prefix too. FTS5 answers a prefix by merging
+  // the lists of every word it starts before it can return the newest
+  // match; a few whole words ORed are read newest first and stop at the
+  // page's end. Null when no word has that prefix.
+  #ftsTerms(words: string[]): string[] | null {
     const quote = (word: string) => `"${word.replaceAll('"', '""')}"`;
     const whole = words.slice(0, -1).map(quote);
     const prefix = words[words.length - 1];
@@ -507,12 +553,8 @@ export class SqliteStore implements Store {
     // serves the sockets: two guests searching "t" twice a second each
     // took everyone's sends from 3 ms to 71 ms). 2 and 3 letters have
     // their own index.
-    if ([...prefix].length === 1) {
-      return [...whole, quote(prefix)].join(" AND ");
-    }
-    if ([...prefix].length <= 3) {
-      return [...whole, `${quote(prefix)}*`].join(" AND ");
-    }
+    if ([...prefix].length === 1) return [...whole, quote(prefix)];
+    if ([...prefix].length <= 3) return [...whole, `${quote(prefix)}*`];
     const expanded = (this.#q(
       `SELECT word FROM search_words WHERE word >= ? AND word < ?
        ORDER BY word LIMIT ${MAX_PREFIX_WORDS + 1}`,
@@ -522,7 +564,66 @@ export class SqliteStore implements Store {
     const last = expanded.length > MAX_PREFIX_WORDS
       ? `${quote(prefix)}*`
       : `(${expanded.join(" OR ")})`;
-    return [...whole, last].join(" AND ");
+    return [...whole, last];
+  }
+
+  // Which words FTS5 intersects, rarest first: FTS5 walks the whole list
+  // of every word it is given unless the page fills first, so many common
+  // words that never come together cost the sum of their lists (32 took
+  // 80 ms at 500,000 messages). Words join, rarest first (#share), while
+  // the candidates expected (the product of the shares so far, as if the
+  // words were independent) would cost more to check than the next list
+  // costs to walk; the others are checked on the candidates
+  // (#checkedSearch). Searches of up to PLANNED_FROM words are FTS5's.
+  #searchOrder(terms: string[]): SearchOrder {
+    const all = terms.map((_, i) => i);
+    if (terms.length <= PLANNED_FROM) {
+      return { walked: all, checked: [], expected: 0 };
+    }
+    const [newest] = this.#arrays("SELECT max(rowid) FROM messages")
+      .get() as unknown as [number | null];
+    const share = terms.map((term) => this.#share(term, newest ?? 0));
+    all.sort((a, b) => share[a] - share[b]);
+    let candidates = share[all[0]];
+    let walked = 1;
+    while (
+      walked < all.length && candidates * CHECK_COST > share[all[walked]]
+    ) {
+      candidates *= share[all[walked]];
+      walked++;
+    }
+    return {
+      walked: all.slice(0, walked),
+      checked: all.slice(walked),
+      expected: candidates * (newest ?? 0),
+    };
+  }
+
+  // A term's share of the messages, guessed from how far back the newest
+  // SAMPLE_ROWS of its list go (reading them walks nothing older, where a
+  // bound on rowid walks from the newest down to it). That costs 0.3 ms
+  // or so a term, mostly FTS5 finding the end of the list in each segment,
+  // so shares are kept a while: they change slowly.
+  #share(term: string, newest: number): number {
+    if (
+      this.#shares.size >= MAX_SHARES ||
+      Date.now() - this.#sharesSince > SHARES_KEPT_MS
+    ) {
+      this.#shares.clear();
+      this.#sharesSince = Date.now();
+    }
+    let share = this.#shares.get(term);
+    if (share === undefined) {
+      const [count, oldest] = this.#arrays(
+        `SELECT count(*), min(rowid) FROM (SELECT rowid FROM messages_fts
+         WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE_ROWS})`,
+      ).get(term) as unknown as [number, number];
+      // Fewer than asked: that is the whole list.
+      const span = count < SAMPLE_ROWS ? newest : newest - oldest + 1;
+      share = (count + 1) / (span + 1);
+      this.#shares.set(term, share);
+    }
+    return share;
   }
 
   // Takes a message's words out of the search index; one still pending
@@ -1394,26 +1495,95 @@ export class SqliteStore implements Store {
           (SELECT rowid FROM messages WHERE id < ? ORDER BY id DESC LIMIT 1), 0)`;
         params.push(query.before, query.before);
       }
-      const match = this.#ftsQuery(query.words);
-      if (match === null) return [];
-      const rows = this.#q(
-        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-           LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE messages_fts MATCH ? AND m.deleted = 0
-           AND (${where.join(" OR ")}) ${before}
-         ORDER BY messages_fts.rowid DESC LIMIT ?`,
-      ).all(
-        match,
-        ...params,
-        Math.min(query.limit, SEARCH_MAX_LIMIT + 1),
-      ) as unknown as (MessageRow & { user_key: string; stream: string })[];
+      const terms = this.#ftsTerms(query.words);
+      if (terms === null) return [];
+      const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
+      const order = this.#searchOrder(terms);
+      const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
+      // Messages holding the words of `match`, newest first, below the
+      // index rowid `upto` if given (a bound FTS5 meets by walking down to
+      // it from the newest: only #checkedSearch's fallback gives one).
+      const read = (match: string, count: number, upto?: number) =>
+        this.#q(
+          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+           FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+             LEFT JOIN messages r ON r.id = m.reply_to
+           WHERE messages_fts MATCH ? AND ${kept}
+             ${upto === undefined ? "" : "AND messages_fts.rowid < ?"}
+           ORDER BY messages_fts.rowid DESC LIMIT ?`,
+        ).all(
+          match,
+          ...params,
+          ...(upto === undefined ? [] : [upto]),
+          count,
+        ) as unknown as SearchRow[];
+      let rows: SearchRow[];
+      if (order.checked.length === 0) {
+        rows = read(terms.join(" AND "), limit);
+      } else {
+        const { found, upto } = this.#checkedSearch(
+          query.words,
+          terms,
+          order,
+          this.#arrays(
+            `SELECT messages_fts.rowid, m.text FROM messages_fts
+               JOIN messages m ON m.rowid = messages_fts.rowid
+             WHERE messages_fts MATCH ? AND ${kept}
+             ORDER BY messages_fts.rowid DESC`,
+          ),
+          params,
+          limit,
+        );
+        rows = found.length === 0 ? [] : this.#q(
+          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+           FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
+           ORDER BY m.rowid DESC`,
+        ).all(JSON.stringify(found)) as unknown as SearchRow[];
+        if (upto !== undefined) {
+          rows.push(...read(terms.join(" AND "), limit - found.length, upto));
+        }
+      }
       return rows.map((row) => ({
         message: toMessage(row),
         userKey: row.user_key,
         stream: row.stream,
       }));
     });
+  }
+
+  // The candidates of the words FTS5 walks (`candidates` reads their rowid
+  // and text), newest first, kept when their text holds the other words
+  // too: the same messages in the same order as FTS5 intersecting them
+  // all, and a candidate costs 3 µs or so, its text read and split. Should
+  // the shares have misled (words rare lately and common before, or often
+  // together), after MAX_REJECTS candidates turned down (more the
+  // candidates expected) the rest is FTS5's to intersect with every word,
+  // below `upto`: at worst what it cost without the split, and those
+  // checks.
+  #checkedSearch(
+    words: string[],
+    terms: string[],
+    order: SearchOrder,
+    candidates: StatementSync,
+    params: (string | number)[],
+    limit: number,
+  ): { found: number[]; upto?: number } {
+    const found: number[] = [];
+    let rejected = 0;
+    const rejects = MAX_REJECTS + 4 * order.expected;
+    const walked = order.walked.map((i) => terms[i]).join(" AND ");
+    const rows = candidates.iterate(walked, ...params) as Iterable<
+      unknown
+    > as Iterable<[number, string]>;
+    for (const [rowid, text] of rows) {
+      if (holdsWords(text, words, order.checked)) {
+        found.push(rowid);
+        if (found.length === limit) break;
+      } else if (++rejected >= rejects) {
+        return { found, upto: rowid };
+      }
+    }
+    return { found };
   }
 
   saveUpload(

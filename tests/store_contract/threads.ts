@@ -578,6 +578,77 @@ export function threads(test: StoreTest): void {
     );
   });
 
+  test("search of many words finds only the messages holding every one, page by page", async (store) => {
+    // Stores may intersect some words' lists and check the others on each
+    // candidate (a search of many common words would otherwise walk every
+    // list): whatever the split, the same messages in the same order.
+    // 40 messages miss each word, some with filler between, and three
+    // hold all twenty: at the start, in the middle and at the end. Every
+    // message says "chatter".
+    const words = ("alpha bravo charlie delta echo foxtrot golf hotel " +
+      "india juliet kilo lima mike november oscar papa quebec romeo sierra " +
+      "tango").split(" ");
+    const texts: string[] = [];
+    const all = (n: number) => `all ${n} ${words.join(" ")}`;
+    for (let i = 0; i < 800; i++) {
+      if (i % 400 === 0) texts.push(all(i / 400 + 1));
+      const missing = i % words.length;
+      texts.push(words.filter((_, j) => j !== missing).join(" "));
+      if (i % 2 === 0) texts.push(`filler ${i}`);
+    }
+    texts.push(all(3));
+    const sent: ChatMessage[] = [];
+    for (let at = 0; at < texts.length; at += 100) {
+      sent.push(
+        ...(await Promise.all(
+          texts.slice(at, at + 100).map((text) =>
+            store.appendMessage(draft("general", `${text} chatter`))
+          ),
+        )).map((appended) => appended.message),
+      );
+    }
+    const allThree = ["all 3", "all 2", "all 1"];
+    const heads = (found: string[]) => found.map((t) => t.slice(0, 5));
+    assert.deepEqual(heads(await find(store, words.join(" "))), allThree);
+    const shuffled = [...words.slice(10), ...words.slice(0, 10)];
+    assert.deepEqual(heads(await find(store, shuffled.join(" "))), allThree);
+    // The last word as a prefix: three letters, and more.
+    for (const last of ["tan", "tang"]) {
+      const query = [...words.slice(0, -1), last].join(" ");
+      assert.deepEqual(heads(await find(store, query)), allThree);
+    }
+    // A last word every message starts: a prefix checked, not walked.
+    for (const last of ["ch", "chatt"]) {
+      const query = [...words, last].join(" ");
+      assert.deepEqual(heads(await find(store, query)), allThree);
+    }
+    // 19 of the 20: the messages missing the twentieth too, newest first.
+    const nineteen = await find(store, words.slice(0, -1).join(" "));
+    assert.deepEqual(
+      nineteen,
+      sent.filter(({ text }) =>
+        text.startsWith("all ") ||
+        text.startsWith("alpha") && !text.includes("tango")
+      ).sort((a, b) => a.id < b.id ? 1 : -1).map((m) => m.text),
+    );
+    assert.equal(nineteen.length, 43);
+    // Page by page: one result a page, each after the last one's id.
+    const pages: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 4; page++) {
+      const records = await store.search({
+        words,
+        scope: EVERYWHERE(),
+        limit: 1,
+        before,
+      });
+      if (records.length === 0) break;
+      pages.push(records[0].message.text.slice(0, 5));
+      before = records[0].message.id;
+    }
+    assert.deepEqual(pages, allThree);
+  });
+
   test("search results are whole messages: quotes, reactions, pins, private ones with to", async (store) => {
     const [original] = await append(store, "general", ["the question"]);
     const { message: reply } = await store.appendMessage(
