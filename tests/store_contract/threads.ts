@@ -582,7 +582,7 @@ export function threads(test: StoreTest): void {
     // Stores may intersect some words' lists and check the others on each
     // candidate (a search of many common words would otherwise walk every
     // list): whatever the split, the same messages in the same order.
-    // 40 messages miss each word, some with filler between, and three
+    // 40 messages miss each word, with filler between, and three
     // hold all twenty: at the start, in the middle and at the end. Every
     // message says "chatter".
     const words = ("alpha bravo charlie delta echo foxtrot golf hotel " +
@@ -594,7 +594,7 @@ export function threads(test: StoreTest): void {
       if (i % 400 === 0) texts.push(all(i / 400 + 1));
       const missing = i % words.length;
       texts.push(words.filter((_, j) => j !== missing).join(" "));
-      if (i % 2 === 0) texts.push(`filler ${i}`);
+      texts.push(`filler ${i}`, `more filler ${i}`);
     }
     texts.push(all(3));
     const sent: ChatMessage[] = [];
@@ -632,6 +632,11 @@ export function threads(test: StoreTest): void {
       ).sort((a, b) => a.id < b.id ? 1 : -1).map((m) => m.text),
     );
     assert.equal(nineteen.length, 43);
+    assert.deepEqual(
+      await find(store, words.slice(0, -1).join(" "), { limit: 5 }),
+      nineteen.slice(0, 5),
+      "no more than the limit asked",
+    );
     // Page by page: one result a page, each after the last one's id.
     const pages: string[] = [];
     let before: string | undefined;
@@ -643,6 +648,7 @@ export function threads(test: StoreTest): void {
         before,
       });
       if (records.length === 0) break;
+      assert.equal(records.length, 1, "no more than the limit asked");
       pages.push(records[0].message.text.slice(0, 5));
       before = records[0].message.id;
     }
