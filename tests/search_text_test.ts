@@ -1,7 +1,11 @@
 /** searchWords: the folding both stores index and search with. */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { MAX_WORD_LENGTH, searchWords } from "../server/store/search_text.ts";
+import {
+  MAX_WORD_LENGTH,
+  searchWords,
+  textHolds,
+} from "../server/store/search_text.ts";
 
 Deno.test("searchWords folds accents, case, compatibility forms and final sigma", () => {
   assert.deepEqual(searchWords("L'École  FERMÉE!"), ["l", "ecole", "fermee"]);
@@ -89,5 +93,59 @@ Deno.test("searchWords reads ASCII text as it reads the same text with a non-ASC
     const text of [ascii, "Hello, World! a-b_c d.e 42x\tTAB", "x".repeat(150)]
   ) {
     assert.deepEqual([...searchWords(text), "e"], searchWords(`${text} é`));
+  }
+});
+
+// What textHolds must say: its definition, by searchWords.
+function holdsByWords(text: string, whole: string[], prefix?: string) {
+  const own = searchWords(text);
+  return whole.every((word) => own.includes(word)) &&
+    (prefix === undefined || own.some((word) => word.startsWith(prefix)));
+}
+
+Deno.test("textHolds says what searchWords says: whole words, a prefix, cut words", () => {
+  const long = "x".repeat(150);
+  const cases: [string, string[], string?][] = [
+    ["Deploy the release-2 now", ["deploy", "release", "2"]],
+    ["redeploy", ["deploy"]],
+    ["deployed", ["deploy"]],
+    ["deployed", [], "deploy"],
+    ["redeployed", [], "deploy"],
+    ["a-b:c*d", ["a", "b", "c", "d"]],
+    ["ab ab1 1ab", ["ab"]],
+    ["ab1 1ab", ["ab"]],
+    [`${long} end`, ["x".repeat(MAX_WORD_LENGTH), "end"]],
+    [`${long} end`, ["x".repeat(MAX_WORD_LENGTH - 1)]],
+    [`${long}`, [], "x".repeat(MAX_WORD_LENGTH)],
+    ["L'École FERMÉE", ["ecole", "fermee"]],
+    ["L'École FERMÉE", ["ecole"], "ferm"],
+    ["L'École FERMÉE", ["école"]],
+    ["plain words", ["école"]],
+    ["", ["a"]],
+    ["anything", []],
+  ];
+  for (const [text, whole, prefix] of cases) {
+    assert.equal(
+      textHolds(text, whole, prefix),
+      holdsByWords(text, whole, prefix),
+      JSON.stringify([text, whole, prefix]),
+    );
+  }
+  // Random texts of few letters, so words meet inside others often.
+  let seed = 1;
+  const next = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+  const pieces = ["a", "b", "ab", "ba", "1", " ", "-", "É", "é", ".", "A"];
+  for (let i = 0; i < 3000; i++) {
+    const text = Array.from({ length: next(12) }, () => pieces[next(11)])
+      .join("");
+    const words = searchWords(
+      Array.from({ length: 3 }, () => pieces[next(5)]).join(" "),
+    );
+    const prefix = next(2) === 0 ? words.pop() : undefined;
+    assert.equal(
+      textHolds(text, words, prefix),
+      holdsByWords(text, words, prefix),
+      JSON.stringify([text, words, prefix]),
+    );
   }
 });

@@ -48,3 +48,53 @@ export function searchWords(text: string): string[] {
   }
   return words;
 }
+
+/**
+ * Whether a text holds each of `whole` as a word and, when given, a word
+ * that starts with `prefix`: what `searchWords(text)` says, words and
+ * prefix taken from `searchWords` too. A store checks a search's words on
+ * its candidates with it (SqliteStore), most of them turned down on the
+ * first word: ASCII text is looked through for each word in turn rather
+ * than split whole, a tenth of the cost.
+ */
+export function textHolds(
+  text: string,
+  whole: string[],
+  prefix?: string,
+): boolean {
+  if (NON_ASCII.test(text)) {
+    const own = new Set(searchWords(text));
+    if (!whole.every((word) => own.has(word))) return false;
+    if (prefix === undefined) return true;
+    for (const word of own) if (word.startsWith(prefix)) return true;
+    return false;
+  }
+  const lower = text.toLowerCase();
+  return whole.every((word) => startsWord(lower, word, true)) &&
+    (prefix === undefined || startsWord(lower, prefix, false));
+}
+
+// Whether `word` starts a word of ASCII `lower` and, if `whole`, is all of
+// it (or its first MAX_WORD_LENGTH characters: searchWords cuts there).
+function startsWord(lower: string, word: string, whole: boolean): boolean {
+  if (word === "") return false;
+  const last = whole && word.length < MAX_WORD_LENGTH;
+  for (
+    let at = lower.indexOf(word);
+    at !== -1;
+    at = lower.indexOf(word, at + 1)
+  ) {
+    if (at > 0 && isWordCharacter(lower.charCodeAt(at - 1))) continue;
+    const end = at + word.length;
+    if (last && end < lower.length && isWordCharacter(lower.charCodeAt(end))) {
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+// a-z and 0-9: the characters of an ASCII word (NOT_ASCII_WORD's others).
+function isWordCharacter(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
