@@ -153,7 +153,9 @@ export class Session {
       void this.#resume(link, this.#current);
       return;
     }
-    transport.resetBackoff();
+    // A cookie login's backoff is reset once it is in: one refused for
+    // now (rate_limited) tries again later, each time a little later.
+    if (this.#cookieLogin === "no") transport.resetBackoff();
     actions.connectionChanged(this.#state, { kind: "online" });
     this.#settleOpenWaiters(true);
     if (this.#cookieLogin !== "no") void this.#enterWithCookie();
@@ -315,11 +317,24 @@ export class Session {
   async #enterWithCookie(): Promise<void> {
     const mode = this.#cookieLogin;
     this.#cookieLogin = "no";
+    const { transport } = this.#options;
+    const link = transport.link;
     const error = await this.#enter({}, true);
-    if (!error) return;
+    if (!error) {
+      transport.resetBackoff();
+      return;
+    }
     if (error.code === "offline") {
       // The socket dropped before the reply: the next one tries again.
       this.#cookieLogin = mode;
+    } else if (RETRY_LOGIN.has(error.code)) {
+      // Refused for now: an account's logins share one bucket (20 at
+      // once), and a browser restoring 25 tabs of it asks 25 times at
+      // once. The cookie is still good: try again after the backoff.
+      this.#cookieLogin = mode;
+      if (link !== transport.link) return;
+      transport.discard();
+      transport.retryLater();
     } else if (
       mode === "probe" &&
       (error.code === "invalid_message" || error.code === "bad_credentials")
