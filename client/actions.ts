@@ -146,6 +146,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.unread.value = {};
     state.mentions.value = {};
     state.firstUnread.value = {};
+    state.muted.value = {};
     state.typing.value = {};
     state.uploads.value = {};
     state.editing.value = null;

@@ -2,8 +2,12 @@
 
 import { effect, untracked } from "@preact/signals";
 import { render } from "preact";
-import { nameKey } from "../server/protocol/names.ts";
 import * as actions from "./actions.ts";
+import {
+  conversationsPref,
+  forgetAccounts,
+  mutedPref,
+} from "./account_storage.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
 import { startAdmin, startReset } from "./admin/mod.tsx";
@@ -25,6 +29,7 @@ export function startClient(root: HTMLElement): AppServices {
   const notifier = new Notifier(state);
   const connection = new Connection(state, {
     onIncoming: (incoming) => notifier.alert(incoming),
+    onSessionOver: forgetAccounts,
   });
   const services: AppServices = { state, connection, notifier };
   remember(state);
@@ -74,28 +79,34 @@ export function startClient(root: HTMLElement): AppServices {
 
 /** Loads remembered settings and keeps them remembered as they change. */
 function remember(state: AppState): void {
-  actions.mutedLoaded(state, readList("muted"));
   if (readPref("notify-banner") === "dismissed") {
     actions.notifyBannerDismissed(state);
   }
-  effect(() => writeList("muted", Object.keys(state.muted.value)));
   // There is no "my conversations" request: an account's browser keeps the
-  // list so a reload does not empty the sidebar. Guests' names do not last.
+  // list (and its mutes) so a reload does not empty the sidebar, until the
+  // session is over (client/account_storage.ts). Guests' names do not last.
   let restored: string | null = null;
   effect(() => {
     const me = state.username.value;
     const conversations = state.conversations.value;
+    const muted = state.muted.value;
     if (me === null || !state.account.value) {
       restored = null;
       return;
     }
-    const key = `dms.${nameKey(me)}`;
-    if (restored !== key) {
-      restored = key;
-      untracked(() => actions.conversationsRestored(state, readSaved(key)));
+    if (restored !== me) {
+      restored = me;
+      untracked(() => {
+        actions.conversationsRestored(state, readSaved(conversationsPref(me)));
+        actions.mutedLoaded(state, readList(mutedPref(me)));
+      });
       return;
     }
-    writePref(key, JSON.stringify(Object.values(conversations)));
+    writePref(
+      conversationsPref(me),
+      JSON.stringify(Object.values(conversations)),
+    );
+    writeList(mutedPref(me), Object.keys(muted));
   });
   effect(() => {
     if (state.notifyDismissed.value) writePref("notify-banner", "dismissed");

@@ -1,6 +1,7 @@
 /**
- * Small settings remembered in localStorage: language, muted conversations,
- * whether the notification banner was dismissed. Storage can be missing or
+ * Small settings remembered in localStorage: the device's (language,
+ * whether the notification banner was dismissed) and, while signed in, an
+ * account's (client/account_storage.ts). Storage can be missing or
  * full (private windows, quotas): every read has a default and every write
  * is best effort.
  */
@@ -43,4 +44,21 @@ export function readList(name: string): string[] {
 /** Remembers a list of strings as JSON. */
 export function writeList(name: string, values: string[]): void {
   writePref(name, JSON.stringify(values));
+}
+
+/** Forgets every remembered setting whose name `matches`. */
+export function forgetPrefs(matches: (name: string) => boolean): void {
+  try {
+    // Collected first: removing while walking by index would skip keys.
+    const names: string[] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key?.startsWith(PREFIX)) names.push(key.slice(PREFIX.length));
+    }
+    for (const name of names.filter(matches)) {
+      localStorage.removeItem(PREFIX + name);
+    }
+  } catch {
+    // No storage: nothing was remembered either.
+  }
 }

@@ -1,12 +1,22 @@
 /**
- * The web client when its session ends elsewhere (a logout in another tab,
- * a password change from another device): the server closes its socket
- * with 4004 and the page goes back to the login screen, saying why,
- * instead of reconnecting. Needs /usr/bin/chromium.
+ * The web client when its session ends, here or elsewhere (a logout in
+ * another tab, a password change from another device): the server closes
+ * its socket with 4004 and the page goes back to the login screen, saying
+ * why, instead of reconnecting; and the browser keeps nothing of the
+ * account for whoever uses it next. Needs /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
-import { browserTest, openPage, register } from "./browser_support.ts";
-import { TEST_PASSWORD, TestClient } from "./harness.ts";
+import type { Browser, Page } from "playwright-core";
+import {
+  browserTest,
+  confirmedFrom,
+  currentConversation,
+  openPage,
+  register,
+  send,
+  signIn,
+} from "./browser_support.ts";
+import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
 
 browserTest(
   "web client: a logout in one tab sends the other tab of that session back to the login screen",
@@ -66,3 +76,174 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: logging out leaves nothing of the account in the browser, and a reload keeps the sidebar until then",
+  async (browser, server) => {
+    const alice = await aliceAndBob(browser, server);
+    await alice.context().grantPermissions(["notifications"]);
+    // The language is the device's: it stays.
+    await alice.getByTestId("settings").click();
+    await alice.getByTestId("lang-en").click();
+    await talkPrivately(alice, "bob", "the secret plans");
+    await alice.getByTestId("room-menu").click();
+    await alice.getByTestId("mute-toggle").click();
+    await alice.getByTestId("muted-mark").waitFor();
+
+    // A reload keeps the sidebar's conversation and its mute.
+    await alice.reload();
+    const withBob = alice.locator('[data-testid="dm-item"][data-user="bob"]');
+    await withBob.click();
+    await currentConversation(alice, "bob");
+    await alice.getByTestId("muted-mark").waitFor();
+    await alice.getByTestId("composer").fill("a draft for bob");
+    // A push notification the service worker showed for the account.
+    await alice.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      await registration.showNotification("bob · Direct message", {
+        body: "the secret plans",
+      });
+    });
+    const before = await leftovers(alice);
+    assert.match(JSON.stringify(before.local), /bob/, "nothing to forget");
+    assert.equal(before.notifications, 1);
+
+    await alice.getByTestId("logout").click();
+    await alice.getByTestId("login-username").waitFor();
+    await assertNothingOfAlice(alice);
+    assert.equal(before.local["chat.lang"], "en");
+    assert.equal((await leftovers(alice)).local["chat.lang"], "en");
+
+    // Reloaded, the page still shows and keeps nothing of hers.
+    await alice.reload();
+    await alice.getByTestId("login-username").waitFor();
+    await assertNothingOfAlice(alice);
+  },
+);
+
+browserTest(
+  "web client: a session ended elsewhere leaves nothing of the account, open page or not",
+  async (browser, server) => {
+    const alice = await aliceAndBob(browser, server);
+    await talkPrivately(alice, "bob", "the secret plans");
+    const elsewhere = await openPage(browser, server);
+    await signIn(elsewhere, "alice");
+
+    // Her password changed on another device: the open page hears 4004.
+    await changePassword(elsewhere, TEST_PASSWORD, "another long password");
+    await alice.getByTestId("login-error").filter({
+      hasText: "Your session has ended",
+    }).waitFor();
+    await assertNothingOfAlice(alice);
+
+    // Signed in again, then the page closed; the session ends while no
+    // page of it is open: the next page to open forgets it.
+    await alice.getByTestId("login-tab-signin").click();
+    await alice.getByTestId("login-username").fill("alice");
+    await alice.getByTestId("login-password").fill("another long password");
+    await alice.getByTestId("login-submit").click();
+    await talkPrivately(alice, "bob", "more secret plans");
+    await alice.reload();
+    await alice.locator('[data-testid="dm-item"][data-user="bob"]').waitFor();
+    const context = alice.context();
+    await alice.close();
+    await changePassword(elsewhere, "another long password", TEST_PASSWORD);
+    const next = await context.newPage();
+    await next.goto("/");
+    await next.getByTestId("login-username").waitFor();
+    await assertNothingOfAlice(next);
+  },
+);
+
+/** Registers bob, then alice, each in a browser of their own; returns alice's page. */
+async function aliceAndBob(
+  browser: Browser,
+  server: TestServer,
+): Promise<Page> {
+  await register(await openPage(browser, server), "bob");
+  const alice = await openPage(browser, server);
+  await register(alice, "alice");
+  return alice;
+}
+
+/** Opens a private conversation with `to` by /msg and waits for the message's confirmation. */
+async function talkPrivately(
+  page: Page,
+  to: string,
+  text: string,
+): Promise<void> {
+  await send(page, `/msg ${to} ${text}`);
+  await currentConversation(page, to);
+  const me = await page.getByTestId("me-name").innerText();
+  await confirmedFrom(page, me, text).waitFor();
+}
+
+/** Changes the signed-in account's password over HTTP, from the page. */
+async function changePassword(
+  page: Page,
+  from: string,
+  to: string,
+): Promise<void> {
+  const status = await page.evaluate(async ([from, to]) => {
+    const response = await fetch("/api/password", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ old_password: from, new_password: to }),
+    });
+    return response.status;
+  }, [from, to]);
+  assert.equal(status, 204);
+}
+
+/** What the page's origin keeps: storage, databases, the service worker's caches and notifications. */
+interface Leftovers {
+  local: Record<string, string>;
+  session: Record<string, string>;
+  databases: string[];
+  cached: { url: string; body: string }[];
+  notifications: number;
+}
+
+function leftovers(page: Page): Promise<Leftovers> {
+  return page.evaluate(async () => {
+    const all = (storage: Storage) =>
+      Object.fromEntries(
+        Array.from(
+          { length: storage.length },
+          (_, i) => storage.key(i)!,
+        ).map((key) => [key, storage.getItem(key) ?? ""]),
+      );
+    const cached: { url: string; body: string }[] = [];
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) {
+        const response = await cache.match(request);
+        cached.push({ url: request.url, body: await response!.text() });
+      }
+    }
+    const registration = await navigator.serviceWorker.getRegistration();
+    return {
+      local: all(localStorage),
+      session: all(sessionStorage),
+      databases: (await indexedDB.databases()).map((db) => db.name ?? ""),
+      cached,
+      notifications: (await registration?.getNotifications() ?? []).length,
+    };
+  });
+}
+
+/** Nothing naming alice's correspondent or her words, kept or shown. */
+async function assertNothingOfAlice(page: Page): Promise<void> {
+  const private_ = /bob|secret plans|draft for bob/;
+  const left = await leftovers(page);
+  assert.doesNotMatch(JSON.stringify(left.local), private_);
+  assert.doesNotMatch(JSON.stringify(left.local), /alice/);
+  assert.deepEqual(left.session, {});
+  assert.deepEqual(left.databases, []);
+  for (const { url, body } of left.cached) {
+    assert.doesNotMatch(new URL(url).pathname, /^\/(api|ws|files)(\/|$)/);
+    assert.doesNotMatch(body, /secret plans|draft for bob/, url);
+  }
+  assert.equal(left.notifications, 0);
+  assert.doesNotMatch(await page.locator("body").innerText(), private_);
+}

@@ -68,6 +68,12 @@ export interface ConnectionOptions {
   random?: () => number;
   /** Account calls over HTTP. Default: client/auth_api.ts. */
   auth?: AuthApi;
+  /**
+   * The account session this browser had is over: logged out here, ended
+   * elsewhere (4004), or its cookie found to no longer log in. The page
+   * forgets what it kept for the account (client/account_storage.ts).
+   */
+  onSessionOver?: () => void;
 }
 
 /** The default socket URL: the page's own host, path `/ws`. */
@@ -164,6 +170,7 @@ export class Connection {
       sync: this.#sync,
       members: this.#members,
       auth: options.auth ?? { fetchSession, postCredentials, postLogout },
+      sessionOver: options.onSessionOver ?? (() => {}),
       resumed: () => {
         this.#outbox.flush();
         void this.#members.refresh();

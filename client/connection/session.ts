@@ -52,6 +52,8 @@ export interface SessionOptions {
   auth: AuthApi;
   /** The session is back after a reconnect: send what waited. */
   resumed(): void;
+  /** An account's session is over: forget what the browser kept for it. */
+  sessionOver(): void;
 }
 
 /** Re-login errors that mean "try again later", not "this name cannot log in". */
@@ -139,6 +141,9 @@ export class Session {
     } else if (found.data !== null) {
       this.#cookieLogin = "yes";
     } else {
+      // No session: whatever an account left here ended while no page of
+      // it was open (expiry, a logout elsewhere).
+      this.#options.sessionOver();
       actions.sessionChecked(this.#state);
     }
     transport.open();
@@ -235,11 +240,16 @@ export class Session {
     transport.discard();
     transport.cancelRetry();
     transport.resetBackoff();
+    // Before the wait below, which a closed tab would never end; with the
+    // socket gone nothing writes it again.
+    if (account) this.#options.sessionOver();
     // The login screen shows once the server has ended the session (or
     // could not be reached): whoever sees it and leaves a shared computer
     // has logged out, cookie and all.
     if (account) await auth.postLogout();
     actions.loggedOut(this.#state);
+    // Again: a mute clicked during the wait wrote the account's list back.
+    if (account) this.#options.sessionOver();
     actions.connectionChanged(this.#state, { kind: "idle" });
     // Opened after the cookie is gone, so nothing logs this socket back in.
     if (transport.running && transport.link === null) transport.open();
@@ -262,9 +272,10 @@ export class Session {
    * ended cookie logs back in.
    */
   sessionEnded(): void {
-    const { transport } = this.#options;
+    const { transport, sessionOver } = this.#options;
     this.#forget();
     actions.loggedOut(this.#state, t("error.sessionEnded"));
+    sessionOver();
     if (transport.running && transport.link === null) transport.open();
   }
 
@@ -339,8 +350,11 @@ export class Session {
       mode === "probe" &&
       (error.code === "invalid_message" || error.code === "bad_credentials")
     ) {
+      this.#options.sessionOver();
       actions.sessionChecked(this.#state);
     } else {
+      // A cookie that no longer logs in: its session is over.
+      if (error.code === "bad_credentials") this.#options.sessionOver();
       actions.loginFailed(this.#state, cookieErrorText(error));
     }
   }
@@ -363,6 +377,9 @@ export class Session {
       } else {
         this.#forget();
         actions.loggedOut(state, resumeErrorText(session.account, login.error));
+        if (session.account && login.error.code === "bad_credentials") {
+          this.#options.sessionOver();
+        }
         actions.connectionChanged(state, { kind: "online" });
       }
       return;

@@ -1,0 +1,58 @@
+/**
+ * What the browser keeps for a signed-in account, and forgetting it once
+ * that account's session is over.
+ *
+ * Everything the client keeps in the browser, by kind:
+ * - the account's, under its name: the private conversations of the
+ *   sidebar (`dms.<name>`: there is no "my conversations" request, so a
+ *   reload would empty it) and the muted rooms and conversations
+ *   (`muted.<name>`). They name the people it talks to and its private
+ *   rooms, so they go at logout and whenever the client learns the
+ *   session ended elsewhere (a logout in another tab, a password change,
+ *   expiry); a mute is then set again after the next sign-in.
+ * - the device's, kept for whoever comes next: the language (`lang`) and
+ *   the dismissed notification banner (`notify-banner`).
+ * - the service worker's cache holds the app shell only, the same for
+ *   everyone (static/sw.js never caches `/api`, `/ws` or `/files`); its
+ *   notifications already shown are closed with the account's data.
+ * Drafts, read positions and history live in memory only. Guests keep
+ * nothing: their name does not outlast the page either.
+ */
+
+import { nameKey } from "../server/protocol/names.ts";
+import { forgetPrefs } from "./prefs.ts";
+
+/** Where an account's private conversations are remembered. */
+export function conversationsPref(me: string): string {
+  return `dms.${nameKey(me)}`;
+}
+
+/** Where an account's muted rooms and conversations are remembered. */
+export function mutedPref(me: string): string {
+  return `muted.${nameKey(me)}`;
+}
+
+/**
+ * Forgets every account's remembered data in this browser, not only the
+ * last one's: one left by a session that ended while no page was open
+ * goes too. `muted` alone is where older clients kept every user's mutes.
+ */
+export function forgetAccounts(): void {
+  forgetPrefs((name) =>
+    name.startsWith("dms.") || name.startsWith("muted.") || name === "muted"
+  );
+  void closeNotifications();
+}
+
+/** Closes the service worker's notifications still shown (push messages and mentions). */
+async function closeNotifications(): Promise<void> {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    const registration = await navigator.serviceWorker.getRegistration();
+    for (const shown of await registration?.getNotifications() ?? []) {
+      shown.close();
+    }
+  } catch {
+    // No worker, or the browser refused: the notifications stay shown.
+  }
+}
