@@ -26,6 +26,7 @@ import {
   BAN,
   dm,
   draft,
+  type HoldAppends,
   range,
   type StoreTest,
 } from "./store_contract/support.ts";
@@ -39,6 +40,8 @@ export interface StoreFixture {
   open(): Promise<Store>;
   /** Removes the storage; called once per test, after every store closed. */
   dispose(): Promise<void>;
+  /** As {@link HoldAppends}; none: the store needs no hold. */
+  holdAppends?: HoldAppends;
 }
 
 /** Registers the store contract tests for one implementation. */
@@ -48,7 +51,7 @@ export function storeContract(
 ): void {
   function test(
     title: string,
-    body: (store: Store, reopen: () => Promise<Store>) => Promise<void>,
+    body: Parameters<StoreTest>[1],
   ): void {
     Deno.test(`${name}: ${title}`, async () => {
       // Undone last to first, pass or fail: the stores, then the storage.
@@ -61,10 +64,12 @@ export function storeContract(
         return store;
       };
       let last = await open();
+      const hold = fixture.holdAppends ??
+        (() => Promise.resolve(() => Promise.resolve()));
       await body(last, async () => {
         await last.close();
         return last = await open();
-      });
+      }, hold);
     });
   }
 

@@ -10,7 +10,11 @@ import postgres from "postgres";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { MessageBase, Role } from "../server/protocol/types.ts";
-import type { MessageDraft, Store } from "../server/store/mod.ts";
+import {
+  type MessageDraft,
+  SenderBannedError,
+  type Store,
+} from "../server/store/mod.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { searchWords } from "../server/store/search_text.ts";
@@ -90,8 +94,48 @@ function registerTests(pg: PostgresService): void {
     return {
       open: () => PostgresStore.open(db.url, OPTIONS),
       dispose: () => db.drop(),
+      holdAppends: () => holdAppends(db.url),
     };
   });
+
+  /**
+   * Holds every append's statement before chat_append starts (it inserts
+   * into mentions, whose lock this takes), other statements going on.
+   */
+  async function holdAppends(url: string): Promise<() => Promise<void>> {
+    const blocker = postgres(url, { max: 1, onnotice: () => {} });
+    const held = Promise.withResolvers<void>();
+    const released = Promise.withResolvers<void>();
+    const done = blocker.begin(async (sql) => {
+      await sql`LOCK TABLE mentions IN SHARE MODE`;
+      held.resolve();
+      await released.promise;
+    }).finally(() => blocker.end());
+    await held.promise;
+    return async () => {
+      released.resolve();
+      await done;
+    };
+  }
+
+  /** Waits until this many statements mentioning `text` wait for a lock. */
+  async function lockWaits(
+    url: string,
+    text: string,
+    count: number,
+  ): Promise<void> {
+    await eventually(async () => {
+      const [{ waiting }] = await inspect(
+        url,
+        (look) =>
+          look<{ waiting: number }[]>`
+          SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock'
+            AND query LIKE ${"%" + text + "%"}`,
+      );
+      assert.equal(waiting, count);
+    });
+  }
 
   // ------------------------------------------ several stores on one database
   // As several server processes hold them: what the database itself must
@@ -311,6 +355,74 @@ function registerTests(pg: PostgresService): void {
         const saved = await Promise.all(saves);
         assert.deepEqual(saved.sort(), [false, true]);
         assert.equal(await b.uploadedBytes("alice"), 200);
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: an append waiting behind a ban of its sender commits nothing once the ban commits",
+    withStores(1, async ([store], url) => {
+      await store.createRoom("dev", "dev");
+      const mallory = { roomKey: "dev", userKey: "mallory", user: "Mallory" };
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        // The ban's statement, in a transaction held open here: the append
+        // comes while the ban is not yet committed, so it cannot see it.
+        const { queued } = await blocker.begin(async (sql) => {
+          await sql`
+            SELECT chat_add_ban('mallory', '', 'dev', 'spam', 'root',
+              ${Date.now()}, NULL)`;
+          const queued = store.appendMessage(draft("too late", mallory))
+            .then(() => "stored", (error) => error);
+          await lockWaits(url, "chat_append", 1);
+          return { queued };
+        });
+        const refused = await queued;
+        assert.ok(refused instanceof SenderBannedError, String(refused));
+        assert.equal(refused.ban.roomKey, "dev");
+        assert.deepEqual(await store.history("dev", {}), []);
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: a ban waits for an append of its name already past its check, which commits first",
+    withStores(2, async ([a, b], url) => {
+      await a.createRoom("dev", "dev");
+      const mallory = { roomKey: "dev", userKey: "mallory", user: "Mallory" };
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        // Inserts into messages wait behind this lock: the append has
+        // taken its sender's lock and found no ban when it stops there.
+        const { appended, banned } = await blocker.begin(async (sql) => {
+          await sql`LOCK TABLE messages IN SHARE MODE`;
+          const appended = a.appendMessage(draft("in time", mallory));
+          await lockWaits(url, "chat_append", 1);
+          const banned = b.addBan({
+            userKey: "mallory",
+            roomKey: "dev",
+            reason: "spam",
+            by: "root",
+            createdAt: Date.now(),
+          });
+          await lockWaits(url, "chat_add_ban", 1);
+          return { appended, banned };
+        });
+        const { message } = await appended;
+        await banned;
+        assert.equal(message.seq, 1);
+        assert.deepEqual(
+          (await b.history("dev", {})).map((m) => m.text),
+          ["in time"],
+        );
+        await assert.rejects(
+          b.appendMessage(draft("after", mallory)),
+          SenderBannedError,
+        );
       } finally {
         await blocker.end();
       }

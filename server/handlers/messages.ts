@@ -1,4 +1,4 @@
-import type { MessageDraft } from "../store/mod.ts";
+import { type MessageDraft, SenderBannedError } from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
 import {
   fail,
@@ -59,7 +59,13 @@ export async function sendMessage(
   if (replyTo !== undefined) input.replyTo = replyTo;
   const appended = node.store.appendMessage(input);
   ctx.client.appendQueued();
-  const { message, duplicate } = await appended;
+  let result;
+  try {
+    result = await appended;
+  } catch (error) {
+    return refusedByBan(error);
+  }
+  const { message, duplicate } = result;
   node.metrics.storeLatency.observe(performance.now() - started);
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
@@ -88,6 +94,16 @@ export async function overtaken(
     );
   }
   return fail("room_not_found", "You are no longer in that room.");
+}
+
+/**
+ * The answer to an append the store refused: `banned` for a ban that came
+ * into force while it waited for its commit (the store checks as it
+ * inserts); anything else is the store's failure, thrown on (`internal`).
+ */
+export function refusedByBan(error: unknown): Failure {
+  if (error instanceof SenderBannedError) return banRefusal(error.ban);
+  throw error;
 }
 
 /**

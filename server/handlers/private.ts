@@ -7,7 +7,12 @@ import {
 } from "../protocol/limits.ts";
 import { conversationKey } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { messageContent, overtaken, replyTarget } from "./messages.ts";
+import {
+  messageContent,
+  overtaken,
+  refusedByBan,
+  replyTarget,
+} from "./messages.ts";
 
 const WAITING_LIMITS = {
   perRecipient: MAX_WAITING_PER_RECIPIENT,
@@ -56,7 +61,12 @@ export async function privateMessage(
     waitingLimits: WAITING_LIMITS,
   });
   ctx.client.appendQueued();
-  const result = await appended;
+  let result;
+  try {
+    result = await appended;
+  } catch (error) {
+    return refusedByBan(error);
+  }
   if ("full" in result) {
     return fail(
       "mailbox_full",

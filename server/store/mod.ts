@@ -140,6 +140,24 @@ export interface MailboxFull {
   full: "recipient" | "sender";
 }
 
+/**
+ * An append refused because its sender is banned, as the store saw the bans
+ * when it inserted: from the room (room messages only) or from the server
+ * (any message). Nothing was stored. Thrown, not returned, so that the many
+ * callers that never append for a banned name keep their plain result;
+ * handlers answer it with `banned` (access.ts, banRefusal).
+ */
+export class SenderBannedError extends Error {
+  override name = "SenderBannedError";
+  /** The ban that refused it: the server's when both apply. */
+  readonly ban: Ban;
+
+  constructor(ban: Ban) {
+    super(`${ban.userKey} is banned`);
+    this.ban = ban;
+  }
+}
+
 /** What an append did. */
 export interface AppendResult<M = ChatMessage> {
   message: M;
@@ -390,7 +408,11 @@ export interface RoomStore {
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined>;
   /**
    * Stores a message with the room's next seq, or returns the first message
-   * sent with the same (room, user, sender, clientId).
+   * sent with the same (room, user, sender, clientId). Rejects with
+   * {@link SenderBannedError}, storing nothing, when a ban of the sender's
+   * name (room or server) is in force as the store inserts: a ban added
+   * after the append was made but before its commit refuses it, and once
+   * `addBan` resolves no append of that name commits after it.
    */
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   /**
@@ -594,6 +616,8 @@ export interface PrivateStore {
    * Stores a private message with the conversation's next seq, returns the
    * first one of a retried clientId, or refuses an undelivered one past
    * `waitingLimits` (a retry is answered before the limits are checked).
+   * A server ban of the sender rejects it as in `appendMessage`; a room
+   * ban does not.
    */
   appendPrivate(
     draft: PrivateDraft & { waitingLimits?: undefined },

@@ -43,6 +43,7 @@ import {
   type RoomOptions,
   type SaveUploadOptions,
   type SearchQuery,
+  SenderBannedError,
   type Session,
   type Store,
   type StoredApiToken,
@@ -199,6 +200,8 @@ interface AppendRow {
   r_reply_text: string | null;
   r_reply_deleted: boolean | null;
   r_reply_sender: string | null;
+  /** The sender's ban that refused the append (the rest is then meaningless). */
+  r_ban: BanRow | null;
 }
 
 /**
@@ -512,6 +515,10 @@ export class PostgresStore implements Store {
   }
 
   #settle(job: QueuedAppend, row: AppendRow): void {
+    if (row.r_ban !== null) {
+      job.reject(new SenderBannedError(toBan(row.r_ban)));
+      return;
+    }
     if (row.r_full !== null) {
       job.resolve({ full: row.r_full });
       return;
@@ -1153,14 +1160,12 @@ export class PostgresStore implements Store {
 
   addBan(ban: Ban): Promise<void> {
     return this.#run(async (sql) => {
+      // After the name's lock: no append of it commits after this one
+      // (postgres_schema.ts, chat_add_ban).
       await sql`
-        INSERT INTO bans
-          (user_key, address, room_key, reason, by_user, created_at, expires_at)
-        VALUES (${ban.userKey}, ${ban.address ?? ""}, ${ban.roomKey ?? ""},
-          ${ban.reason}, ${ban.by}, ${ban.createdAt}, ${ban.expiresAt ?? null})
-        ON CONFLICT (user_key, address, room_key) DO UPDATE
-          SET reason = excluded.reason, by_user = excluded.by_user,
-            created_at = excluded.created_at, expires_at = excluded.expires_at`;
+        SELECT chat_add_ban(${ban.userKey}, ${ban.address ?? ""},
+          ${ban.roomKey ?? ""}, ${ban.reason}, ${ban.by}, ${ban.createdAt},
+          ${ban.expiresAt ?? null}::bigint)`;
     });
   }
 

@@ -47,6 +47,7 @@ import {
   type RoomOptions,
   type SaveUploadOptions,
   type SearchQuery,
+  SenderBannedError,
   type Session,
   type Store,
   type StoredApiToken,
@@ -180,13 +181,18 @@ const HOLD_FOR_RESET_MS = 50;
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
-  run: () => Appended<MessageBase>;
+  run: () => Appended<MessageBase> | Banned;
   resolve: (result: Appended<MessageBase>) => void;
   reject: (error: unknown) => void;
 }
 
 /** What one append did. */
 type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
+
+/** An append its sender's ban refused: rejected with SenderBannedError. */
+interface Banned {
+  banned: Ban;
+}
 
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted).
@@ -829,7 +835,7 @@ export class SqliteStore implements Store {
         name = room.name;
         this.#roomNames.set(draft.roomKey, name);
       }
-      // Without waitingLimits an append is never refused.
+      // Without waitingLimits no mailbox is ever full (a ban still refuses).
       return this.#append<ChatMessage>(draft.roomKey, {
         userKey: draft.userKey,
         user: draft.user,
@@ -839,7 +845,7 @@ export class SqliteStore implements Store {
         sender: draft.sender ?? "",
         attachments: draft.attachments,
         replyTo: draft.replyTo,
-      }) as AppendResult;
+      }) as AppendResult | Banned;
     });
   }
 
@@ -878,7 +884,7 @@ export class SqliteStore implements Store {
   // only once its commit is done, so an acknowledgement still means "on
   // disk". Should one append fail, the batch is rolled back and each append
   // retried in a transaction of its own, so one bad append fails alone.
-  #enqueue<R extends Appended<MessageBase>>(run: () => R): Promise<R> {
+  #enqueue<R extends Appended<MessageBase>>(run: () => R | Banned): Promise<R> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
@@ -928,7 +934,7 @@ export class SqliteStore implements Store {
       for (const job of batch) job.reject(closed);
       return;
     }
-    let results: Appended<MessageBase>[];
+    let results: (Appended<MessageBase> | Banned)[];
     try {
       results = this.#appendAll(batch);
     } catch (error) {
@@ -938,20 +944,20 @@ export class SqliteStore implements Store {
       }
       for (const job of batch) {
         try {
-          job.resolve(this.#appendAll([job])[0]);
+          settle(job, this.#appendAll([job])[0]);
         } catch (error) {
           job.reject(unavailable(error));
         }
       }
       return;
     }
-    batch.forEach((job, i) => job.resolve(results[i]));
+    batch.forEach((job, i) => settle(job, results[i]));
   }
 
   // One transaction: the appends, then each touched stream's counter. On
   // failure the counters read during it are forgotten (they were rolled
   // back with it) and read again next time.
-  #appendAll(jobs: QueuedAppend[]): Appended<MessageBase>[] {
+  #appendAll(jobs: QueuedAppend[]): (Appended<MessageBase> | Banned)[] {
     const before = this.#totalChanges();
     let indexed = false;
     try {
@@ -1111,7 +1117,14 @@ export class SqliteStore implements Store {
     replyTo?: string;
     pendingTo?: string;
     waitingLimits?: WaitingLimits;
-  }): Appended<M> {
+  }): Appended<M> | Banned {
+    // Read here, inside the commit's transaction on the one connection that
+    // writes: every addBan that resolved before this commit began is seen,
+    // however long ago the append was queued, and a ban added after it
+    // runs after this commit (this thread runs one at a time). A primary-key
+    // probe per message (docs/security.md).
+    const ban = this.#senderBan(m.userKey, m.to === undefined ? stream : "");
+    if (ban) return { banned: ban };
     if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
       // A retry is answered first: it takes no room in the mailbox.
       const first = m.clientId === undefined
@@ -2140,6 +2153,20 @@ export class SqliteStore implements Store {
     );
   }
 
+  // The ban of a sender's name in force now, server-wide or in `roomKey`
+  // ('' for a private message: room bans do not apply there), the server's
+  // first. Address bans stop guests at login and are added with a ban of
+  // the name, which this finds.
+  #senderBan(userKey: string, roomKey: string): Ban | undefined {
+    const row = this.#q(
+      `SELECT * FROM bans
+       WHERE user_key = ? AND address = '' AND room_key IN ('', ?)
+         AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY room_key LIMIT 1`,
+    ).get(userKey, roomKey, Date.now()) as BanRow | undefined;
+    return row ? toBan(row) : undefined;
+  }
+
   findBan(
     who: { userKey?: string; address?: string },
     roomKey?: string,
@@ -2583,6 +2610,13 @@ function summarizeReactions(
     if (reaction.users.length < MAX_REACTION_USERS) reaction.users.push(user);
   }
   return [...byEmoji.values()];
+}
+
+// Resolves an append's promise with what it did, or rejects it when a ban
+// refused it.
+function settle(job: QueuedAppend, result: Appended<MessageBase> | Banned) {
+  if ("banned" in result) job.reject(new SenderBannedError(result.banned));
+  else job.resolve(result);
 }
 
 function unavailable(error: unknown): StoreUnavailableError {

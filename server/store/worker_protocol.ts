@@ -5,6 +5,7 @@
  * each way, so a thousand appends cost two messages, not two thousand.
  * Everything in them is structured-cloned: plain data only.
  */
+import { type Ban, SenderBannedError } from "./mod.ts";
 import type { SqliteStoreOptions } from "./sqlite.ts";
 
 /** Which store the worker opens, and with what. */
@@ -24,6 +25,8 @@ export interface ErrorShape {
   message: string;
   /** The error's `code`, when it has one. */
   code?: string;
+  /** A SenderBannedError's ban. */
+  ban?: Ban;
 }
 
 /**
@@ -71,6 +74,9 @@ export type FromWorker =
 
 /** An error as plain data. */
 export function errorShape(error: unknown): ErrorShape {
+  if (error instanceof SenderBannedError) {
+    return { name: error.name, message: error.message, ban: error.ban };
+  }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return typeof code === "string"

@@ -11,8 +11,8 @@
  * append's place in its room's order is fixed by then, as before); a
  * promise resolves when the worker's store resolved it, so an append is
  * committed before it is acknowledged. Errors cross as name and message:
- * `StoreUnavailableError` stays one, and a worker that dies fails every
- * call with it.
+ * `StoreUnavailableError` stays one, `SenderBannedError` too (with its
+ * ban), and a worker that dies fails every call with it.
  *
  * Costs a structured clone each way per call (about 2 µs in batches) and
  * a thread wake-up per batch; pages of messages cross as JSON text instead
@@ -21,7 +21,12 @@
 import { setImmediate } from "node:timers";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import { startCheckpointThread } from "./checkpoints.ts";
-import type { HistoryQuery, MessageDraft, Store } from "./mod.ts";
+import {
+  type HistoryQuery,
+  type MessageDraft,
+  SenderBannedError,
+  type Store,
+} from "./mod.ts";
 import { RecentPages } from "./recent_pages.ts";
 import {
   type Call,
@@ -70,6 +75,7 @@ function toError(shape: ErrorShape): Error {
   if (shape.name === "StoreUnavailableError") {
     return new StoreUnavailableError(shape.message);
   }
+  if (shape.ban !== undefined) return new SenderBannedError(shape.ban);
   const error = new Error(shape.message);
   error.name = shape.name;
   if (shape.code !== undefined) {

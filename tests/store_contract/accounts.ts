@@ -5,7 +5,8 @@
  * removeBans and findBan.
  */
 import assert from "node:assert/strict";
-import { account, after, BAN, type StoreTest } from "./support.ts";
+import { SenderBannedError } from "../../server/store/mod.ts";
+import { account, after, BAN, dm, draft, type StoreTest } from "./support.ts";
 
 /** The contract of createAccount, findAccount, setRole and setPasswordHash. */
 export function accounts(test: StoreTest): void {
@@ -198,6 +199,66 @@ export function sessions(test: StoreTest): void {
 
 /** The contract of addBan, removeBans and findBan. */
 export function bans(test: StoreTest): void {
+  test(
+    "an append whose sender was banned from the room after it was queued is refused, not stored",
+    async (store, _reopen, holdAppends) => {
+      await store.createRoom("dev", "dev");
+      const release = await holdAppends();
+      const mallory = { userKey: "mallory", user: "Mallory" };
+      const queued = store.appendMessage(draft("dev", "too late", mallory));
+      const refused = assert.rejects(
+        queued,
+        (error) =>
+          error instanceof SenderBannedError && error.ban.roomKey === "dev" &&
+          error.ban.reason === BAN.reason,
+      );
+      await store.addBan({ userKey: "mallory", roomKey: "dev", ...BAN });
+      await release();
+      await refused;
+      assert.deepEqual(await store.history("dev", {}), []);
+      // Its seq was given back; elsewhere and in private the name still writes.
+      const next = await store.appendMessage(draft("dev", "next"));
+      assert.equal(next.message.seq, 1);
+      await store.appendMessage(draft("general", "here", mallory));
+      await store.appendPrivate(dm("mallory", "bob", "hi"));
+    },
+  );
+
+  test(
+    "a server ban refuses the name's queued appends everywhere, private ones too; an expired one none",
+    async (store, _reopen, holdAppends) => {
+      await store.addBan({
+        userKey: "gone",
+        ...BAN,
+        expiresAt: Date.now() - 1,
+      });
+      await store.appendMessage(
+        draft("general", "still here", { userKey: "gone" }),
+      );
+      const release = await holdAppends();
+      const eve = { userKey: "eve", user: "Eve" };
+      const queued = [
+        store.appendMessage(draft("general", "too late", eve)),
+        store.appendPrivate(dm("eve", "bob", "too late")),
+      ].map((append) =>
+        assert.rejects(
+          append,
+          (error) =>
+            error instanceof SenderBannedError &&
+            error.ban.roomKey === undefined,
+        )
+      );
+      await store.addBan({ userKey: "eve", ...BAN });
+      await release();
+      await Promise.all(queued);
+      assert.deepEqual(
+        (await store.history("general", {})).map((m) => m.text),
+        ["still here"],
+      );
+      assert.deepEqual(await store.conversation("eve", "bob", {}), []);
+    },
+  );
+
   test("a server ban applies to the name in every room, not to other names", async (store) => {
     await store.addBan({ userKey: "eve", ...BAN });
     const expected = { userKey: "eve", ...BAN };

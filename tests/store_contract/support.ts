@@ -22,8 +22,21 @@ import type {
  */
 export type StoreTest = (
   title: string,
-  body: (store: Store, reopen: () => Promise<Store>) => Promise<void>,
+  body: (
+    store: Store,
+    reopen: () => Promise<Store>,
+    holdAppends: HoldAppends,
+  ) => Promise<void>,
 ) => void;
+
+/**
+ * Keeps the store's appends from reaching its storage until the returned
+ * release is called, while its other calls go on: what an append queued
+ * for its commit meets when something else commits first. A no-op where
+ * queued appends wait for the caller's next turn anyway (SQLite: one
+ * thread, commits after the turn).
+ */
+export type HoldAppends = () => Promise<() => Promise<void>>;
 
 export { ISO_MS, range } from "../harness.ts";
 
