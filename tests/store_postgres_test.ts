@@ -339,17 +339,7 @@ function registerTests(pg: PostgresService): void {
             a.saveUpload(upload("b"), { quotaBytes: 200 }),
             b.saveUpload(upload("c"), { quotaBytes: 200 }),
           ];
-          await eventually(async () => {
-            const [{ waiting }] = await inspect(
-              url,
-              (look) =>
-                look<{ waiting: number }[]>`
-                SELECT count(*)::int AS waiting FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock'
-                  AND query LIKE '%chat_save_upload%'`,
-            );
-            assert.equal(waiting, 2);
-          });
+          await lockWaits(url, "chat_save_upload", 2);
           return { saves };
         });
         const saved = await Promise.all(saves);
