@@ -34,6 +34,7 @@ import {
   type RateLimitConfig,
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
+import { RoomListChanges } from "./room_changes.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
@@ -125,6 +126,7 @@ export class ChatNode {
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
   #roomListSentAt = -Infinity;
+  #roomChanges = new RoomListChanges();
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
@@ -760,43 +762,55 @@ export class ChatNode {
   // One encoded list for everyone; only accounts that belong to private
   // rooms get one of their own (one per account, shared by its
   // connections), and a node without private rooms never looks.
+  // Connections that asked for changes get them instead (room_changes.ts):
+  // nothing at all when nothing they may see changed.
   #sendRoomList(counts: Map<string, number>): void {
     this.#roomListSentAt = performance.now();
-    const shared = encodeEvent("room_list", {
-      rooms: this.#summaries(counts),
-    });
-    if (!this.registry.rooms().some((room) => room.private)) {
-      this.#deliver({
-        type: "event",
-        topic: { kind: "everyone" },
-        frame: shared,
-      });
-      return;
-    }
+    const publicRooms = this.#summaries(counts);
+    const shared = encodeEvent("room_list", { rooms: publicRooms });
+    this.#roomChanges.next(publicRooms);
+    const anyPrivate = this.registry.rooms().some((room) => room.private);
     const own = new Map<string, string>();
     let delivered = 0;
-    for (const member of this.registry.everyone()) {
-      let frame = shared;
-      if (!member.guest && this.registry.hasPrivateRooms(member.userKey)) {
-        frame = own.get(member.userKey) ?? encodeEvent("room_list", {
-          rooms: this.#summaries(counts, this.registry.roomsOf(member.userKey)),
-        });
+    this.registry.everyone().forEach((member) => {
+      const mine = anyPrivate && !member.guest &&
+          this.registry.hasPrivateRooms(member.userKey)
+        ? this.registry.roomsOf(member.userKey)
+        : undefined;
+      const full = () => {
+        if (!mine) return shared;
+        const frame = own.get(member.userKey) ??
+          encodeEvent("room_list", { rooms: this.#summaries(counts, mine) });
         own.set(member.userKey, frame);
-      }
+        return frame;
+      };
+      const view = member.roomView;
+      const frame = view
+        ? this.#roomChanges.frameFor(
+          view,
+          mine || view.private.size > 0
+            ? this.#summaries(counts, mine, true)
+            : [],
+          full,
+        )
+        : full();
+      if (frame === undefined) return;
       member.outbox.push(frame);
       delivered++;
-    }
+    });
     this.metrics.eventsDelivered += delivered;
   }
 
-  // Public rooms, and the private ones the viewer belongs to.
+  // Public rooms, and the private ones the viewer belongs to (or those
+  // alone: `onlyPrivate`).
   #summaries(
     counts: Map<string, number>,
     mine?: ReadonlySet<string>,
+    onlyPrivate = false,
   ): RoomSummary[] {
     const summaries: RoomSummary[] = [];
     for (const room of this.registry.rooms()) {
-      if (room.private && !mine?.has(room.key)) continue;
+      if (room.private ? !mine?.has(room.key) : onlyPrivate) continue;
       const summary: RoomSummary = {
         name: room.name,
         users: counts.get(room.key) ?? 0,

@@ -1,5 +1,6 @@
 import { nameSkeleton } from "./protocol/skeleton.ts";
 import type { Role } from "./protocol/types.ts";
+import type { RoomView } from "./room_changes.ts";
 
 /** Where a member's frames go; the registry never looks inside. */
 export interface Outbox {
@@ -57,6 +58,11 @@ export interface Member {
    * pushes go out as if the connection were not there.
    */
   hidden?: boolean;
+  /**
+   * Set when the client logged in with `room_changes`: after its first
+   * `room_list` it gets only what changed (room_changes.ts).
+   */
+  readonly roomView?: RoomView;
   /** Ends the connection (kick, ban): flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
 }

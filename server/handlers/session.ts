@@ -18,6 +18,7 @@ import {
 import { cleanName, nameKey } from "../protocol/names.ts";
 import {
   guestLoginData,
+  loginOptionsData,
   passwordLoginData,
   registerData,
   tokenLoginData,
@@ -28,6 +29,7 @@ import {
   type Role,
 } from "../protocol/types.ts";
 import type { Member, MemberSession } from "../registry.ts";
+import { newRoomView } from "../room_changes.ts";
 import {
   type MemberContext,
   parseData,
@@ -65,6 +67,8 @@ export async function login(
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
   if (ctx.client.member) return alreadyLoggedIn();
+  const options = parseData(loginOptionsData, raw);
+  if (isFailure(options)) return options;
   let identity: Identity | Failure;
   if ("token" in raw) {
     const data = parseData(tokenLoginData, raw);
@@ -96,7 +100,7 @@ export async function login(
     });
     return identity;
   }
-  return await enterServer(ctx, identity, "login");
+  return await enterServer(ctx, identity, "login", options);
 }
 
 /** `register`: creates an account and logs this connection in with it. */
@@ -105,7 +109,7 @@ export async function register(
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
   if (ctx.client.member) return alreadyLoggedIn();
-  const data = parseData(registerData, raw);
+  const data = parseData(registerData.merge(loginOptionsData), raw);
   if (isFailure(data)) return data;
   const result = await ctx.node.accounts.register(data, requester(ctx));
   if (isFailure(result)) return result;
@@ -113,7 +117,12 @@ export async function register(
     name: result.account.username,
     role: result.account.role,
   });
-  return await enterServer(ctx, toIdentity(result) as Identity, "register");
+  return await enterServer(
+    ctx,
+    toIdentity(result) as Identity,
+    "register",
+    data,
+  );
 }
 
 // The address for the throttles; the signal drops a check still waiting
@@ -242,6 +251,7 @@ async function enterServer(
   ctx: RequestContext,
   identity: Identity,
   request: "login" | "register",
+  options: { room_changes?: boolean },
 ): Promise<Outcome> {
   const { node, client } = ctx;
   const userKey = nameKey(identity.username);
@@ -274,6 +284,7 @@ async function enterServer(
     identity: identity.identity,
     session: identity.session,
     apiToken: identity.apiToken,
+    roomView: options.room_changes ? newRoomView() : undefined,
     // Bound, not a closure: a closure here would keep this whole login's
     // scope alive as long as the connection (memory per idle connection).
     disconnect: client.disconnect.bind(client),

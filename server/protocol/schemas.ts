@@ -43,6 +43,15 @@ export const passwordLoginData = z.object({
 /** `login` data resuming a session. */
 export const tokenLoginData = z.object({ token: z.string().min(1).max(256) });
 
+/**
+ * What `login` and `register` may ask for, whichever way they prove who
+ * the user is: `room_changes` asks for `room_changes` events after the
+ * first `room_list` instead of whole lists.
+ */
+export const loginOptionsData = z.object({
+  room_changes: z.boolean().optional(),
+});
+
 /** `register` data. */
 export const registerData = passwordLoginData;
 

@@ -195,6 +195,16 @@ export interface RoomListEvent {
   rooms: RoomSummary[];
 }
 
+/**
+ * Data of `room_changes` events (to connections that logged in with
+ * `room_changes`): rooms added or changed since the last list or changes
+ * the connection got, whole, and the names of those it may no longer see.
+ */
+export interface RoomChangesEvent {
+  rooms: RoomSummary[];
+  removed: string[];
+}
+
 /** The envelope of every frame, in both directions. */
 export interface Envelope<D = Record<string, unknown>> {
   action: string;

@@ -1,0 +1,267 @@
+/**
+ * `room_changes`: a client that logs in with `"room_changes": true` gets
+ * one full `room_list`, then only what changed, in the same places; every
+ * other client gets whole lists as before.
+ */
+import assert from "node:assert/strict";
+import {
+  type ClientPool,
+  delay,
+  eventually,
+  expectError,
+  TEST_PASSWORD,
+  type TestClient,
+  withClients,
+} from "./harness.ts";
+
+interface Room {
+  name: string;
+  users: number;
+  private?: boolean;
+}
+
+// The rooms a client knows from what it received: its login reply, then
+// each room_list (whole) and room_changes (applied), in order.
+function mirror(client: TestClient): Room[] {
+  const rooms = new Map<string, Room>();
+  const replace = (list: Room[]) => {
+    rooms.clear();
+    for (const room of list) rooms.set(room.name, room);
+  };
+  for (const frame of client.received) {
+    if (frame.action === "success" && frame.data.username !== undefined) {
+      replace(frame.data.rooms as Room[]);
+    } else if (frame.id !== undefined) {
+      continue;
+    } else if (frame.action === "room_list") {
+      replace(frame.data.rooms as Room[]);
+    } else if (frame.action === "room_changes") {
+      for (const room of frame.data.rooms as Room[]) rooms.set(room.name, room);
+      for (const name of frame.data.removed as string[]) rooms.delete(name);
+    }
+  }
+  return sorted([...rooms.values()]);
+}
+
+function sorted(rooms: Room[]): Room[] {
+  return [...rooms].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// Waits until what the client built from its events is what it would be
+// told afresh (changes come at most 250 ms after the one that caused them).
+async function agrees(client: TestClient): Promise<Room[]> {
+  return await eventually(async () => {
+    const fresh = sorted((await client.ok("list_rooms")).rooms as Room[]);
+    assert.deepEqual(mirror(client), fresh);
+    return fresh;
+  });
+}
+
+async function optedIn(pool: ClientPool, data: Record<string, unknown>) {
+  const client = await pool.connect();
+  await client.ok(data.password ? "register" : "login", {
+    ...data,
+    room_changes: true,
+  });
+  await client.event("room_list");
+  return client;
+}
+
+// Rooms to dwarf a change: a change smaller than the whole list is sent
+// as a change.
+async function fillers(pool: ClientPool, count = 6): Promise<void> {
+  const filler = await pool.guest("filler");
+  for (let i = 1; i <= count; i++) {
+    await filler.ok("create_room", { room: `filler${i}` });
+  }
+}
+
+Deno.test("room_changes: a join or leave sends the opted-in only the rooms whose counts changed, before the joined notice", () =>
+  withClients(async (pool) => {
+    await fillers(pool);
+    const watcher = await optedIn(pool, { username: "watcher" });
+    await watcher.ok("join_room", { room: "filler1" });
+    await agrees(watcher);
+    const bob = await pool.guest("bob");
+    await agrees(watcher);
+    // Past the 250 ms since the last list, the next goes out at once,
+    // before the notice (docs/protocol.md, Events, Order).
+    await delay(300);
+    let from = watcher.received.length;
+    await bob.ok("join_room", { room: "filler1" });
+    const joined = await watcher.event(
+      "system",
+      (d) => d.kind === "joined" && d.user === "bob",
+      { from },
+    );
+    const moved = await watcher.event("room_changes", () => true, { from });
+    assert.ok(
+      watcher.received.indexOf(moved) < watcher.received.indexOf(joined),
+    );
+    assert.deepEqual(sorted(moved.data.rooms as Room[]), [
+      { name: "filler1", users: 2 },
+      { name: "general", users: 0 },
+    ]);
+    assert.deepEqual(moved.data.removed, []);
+    from = watcher.received.length;
+    await bob.ok("leave_room");
+    const left = await watcher.event("room_changes", () => true, { from });
+    assert.deepEqual(sorted(left.data.rooms as Room[]), [
+      { name: "filler1", users: 1 },
+      { name: "general", users: 1 },
+    ]);
+    assert.equal(watcher.events("room_list").length, 1);
+    await agrees(watcher);
+  }));
+
+Deno.test("room_changes: a deleted room comes in removed", () =>
+  withClients(async (pool) => {
+    const admin = await pool.register("boss");
+    await fillers(pool);
+    const watcher = await optedIn(pool, { username: "watcher" });
+    const from = watcher.received.length;
+    await admin.ok("create_room", { room: "doomed" });
+    await watcher.event(
+      "room_changes",
+      (d) => (d.rooms as Room[]).some((r) => r.name === "doomed"),
+      { from },
+    );
+    await admin.ok("delete_room", { room: "doomed" });
+    const gone = await watcher.event(
+      "room_changes",
+      (d) => (d.removed as string[]).length > 0,
+      { from },
+    );
+    assert.deepEqual(gone.data.removed, ["doomed"]);
+    assert.equal(watcher.events("room_list").length, 1);
+    assert.ok(!(await agrees(watcher)).some((r) => r.name === "doomed"));
+  }));
+
+Deno.test("room_changes: a private room appears and goes for its members only", () =>
+  withClients(async (pool) => {
+    await fillers(pool);
+    const owner = await optedIn(pool, {
+      username: "owner",
+      password: TEST_PASSWORD,
+    });
+    const friend = await optedIn(pool, {
+      username: "friend",
+      password: TEST_PASSWORD,
+    });
+    const stranger = await optedIn(pool, {
+      username: "stranger",
+      password: TEST_PASSWORD,
+    });
+    await owner.ok("create_room", { room: "secret", private: true });
+    const made = await owner.event(
+      "room_changes",
+      (d) => (d.rooms as Room[]).some((r) => r.name === "secret"),
+    );
+    assert.ok(
+      (made.data.rooms as Room[]).some((r) =>
+        r.name === "secret" && r.private === true
+      ),
+    );
+    const from = friend.received.length;
+    await owner.ok("invite", { room: "secret", user: "friend" });
+    await friend.event(
+      "room_changes",
+      (d) => (d.rooms as Room[]).some((r) => r.name === "secret"),
+      { from },
+    );
+    await owner.ok("remove_member", { room: "secret", user: "friend" });
+    const removed = await friend.event(
+      "room_changes",
+      (d) => (d.removed as string[]).includes("secret"),
+      { from },
+    );
+    assert.deepEqual(removed.data.removed, ["secret"]);
+    for (const client of [owner, friend, stranger]) await agrees(client);
+    assert.ok(!stranger.rawFrames.some((raw) => raw.includes("secret")));
+  }));
+
+Deno.test("room_changes: a random run of moves, creations and deletions, applied to the first list, is always the fresh list", () =>
+  withClients(async (pool) => {
+    let seed = Date.now() % 2147483647 || 1;
+    console.log(`seed ${seed}`);
+    const random = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    // The first account is the admin: it may delete any room.
+    const names = ["ann", "ben", "cat"];
+    const clients: TestClient[] = [];
+    for (const username of names) {
+      clients.push(
+        await optedIn(pool, { username, password: TEST_PASSWORD }),
+      );
+    }
+    const plain = await pool.guest("plain");
+    await fillers(pool, 3);
+    const rooms: string[] = [];
+    for (let step = 0; step < 60; step++) {
+      const who = random(3);
+      const client = clients[who];
+      const op = random(6);
+      const room = rooms[random(Math.max(rooms.length, 1))];
+      if (op === 0 || rooms.length === 0) {
+        const name = `r${step}`;
+        const reply = await client.request("create_room", {
+          room: name,
+          private: random(2) === 0,
+        });
+        if (reply.action === "success") rooms.push(name);
+      } else if (op === 1) {
+        await client.request("join_room", { room });
+      } else if (op === 2) {
+        await client.request("leave_room", { room });
+      } else if (op === 3) {
+        await client.request("invite", { room, user: names[random(3)] });
+      } else if (op === 4) {
+        const reply = await clients[0].request("delete_room", { room });
+        if (reply.action === "success") rooms.splice(rooms.indexOf(room), 1);
+      } else {
+        await client.request("remove_member", { room, user: names[random(3)] });
+      }
+      if (step % 15 === 14) {
+        for (const c of clients) await agrees(c);
+      }
+    }
+    for (const c of [...clients, plain]) await agrees(c);
+    for (const c of clients) {
+      assert.ok(c.events("room_changes").length > 0);
+    }
+    assert.equal(plain.events("room_changes").length, 0);
+  }));
+
+Deno.test("room_changes: a client that did not ask still gets whole room_lists", () =>
+  withClients(async (pool) => {
+    await fillers(pool, 2);
+    const plain = await pool.guest("plain");
+    const from = plain.received.length;
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "filler1" });
+    const list = await plain.event(
+      "room_list",
+      (d) =>
+        (d.rooms as Room[]).some((r) => r.name === "filler1" && r.users === 1),
+      { from },
+    );
+    assert.deepEqual(sorted(list.data.rooms as Room[]), [
+      { name: "filler1", users: 1 },
+      { name: "filler2", users: 1 },
+      { name: "general", users: 1 },
+    ]);
+    assert.equal(plain.events("room_changes").length, 0);
+  }));
+
+Deno.test("login: a room_changes that is not true or false is invalid_message", () =>
+  withClients(async (pool) => {
+    const client = await pool.connect();
+    await expectError(
+      client,
+      "login",
+      { username: "alice", room_changes: "yes" },
+      "invalid_message",
+    );
+  }));
