@@ -13,6 +13,7 @@ import type {
   PrivateMessage,
   ReadState,
   Role,
+  RoomChangesEvent,
   RoomSummary,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
@@ -412,6 +413,23 @@ export function roomsUpdated(state: AppState, rooms: RoomSummary[]): void {
       state.logs.value = kept;
     }
   });
+}
+
+/**
+ * Applies a `room_changes` event to the room list: changed rooms replaced
+ * where they stand, new ones added at the end, removed ones dropped (and
+ * their logs forgotten, as with a whole list).
+ */
+export function roomsChanged(state: AppState, changes: RoomChangesEvent): void {
+  const changed = new Map(changes.rooms.map((r) => [r.name, r]));
+  const removed = new Set(changes.removed);
+  const rooms: RoomSummary[] = [];
+  for (const room of state.rooms.value) {
+    if (removed.has(room.name)) continue;
+    rooms.push(changed.get(room.name) ?? room);
+    changed.delete(room.name);
+  }
+  roomsUpdated(state, [...rooms, ...changed.values()]);
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   PrivateMessage,
   ReadStateEvent,
   Role,
+  RoomChangesEvent,
   RoomSummary,
   SearchResult,
   SystemEvent,
@@ -154,6 +155,14 @@ export function isRoomList(value: unknown): value is RoomSummary[] {
     value.every((r) =>
       isFields(r) && typeof r.name === "string" && typeof r.users === "number"
     );
+}
+
+/** Whether a value is the data of a `room_changes` event. */
+export function isRoomChanges(
+  value: Fields,
+): value is Fields & RoomChangesEvent {
+  return isRoomList(value.rooms) && Array.isArray(value.removed) &&
+    value.removed.every((name) => typeof name === "string");
 }
 
 /** Whether a value is a whole number of at least 0. */

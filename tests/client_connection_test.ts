@@ -121,7 +121,7 @@ Deno.test("connection resumes a guest by name, rejoins its room and fetches what
     await reconnect(r);
     assert.equal(state.resuming.value, true);
     const login = await server.next("login");
-    assert.deepEqual(login.data, { username: "ida" });
+    assert.deepEqual(login.data, { username: "ida", room_changes: true });
     server.reply(login, loginReply("ida"));
     const rejoin = await server.next("join_room");
     assert.deepEqual(rejoin.data, { room: "dev" });
@@ -455,6 +455,42 @@ Deno.test("connection runs a reply's requester before the events batched behind 
   }
 });
 
+Deno.test("connection asks for room_changes and applies them to the whole list it got first", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const rooms = () =>
+      state.rooms.value.map((room) => `${room.name}:${room.users}`).join(",");
+    server.socket.push({
+      action: "room_list",
+      data: {
+        rooms: [
+          { name: "general", users: 2 },
+          { name: "dev", users: 0 },
+          { name: "ops", users: 3 },
+        ],
+      },
+    });
+    await until(() => rooms() === "general:2,dev:0,ops:3", "the whole list");
+    server.socket.push({
+      action: "room_changes",
+      data: {
+        rooms: [{ name: "dev", users: 1 }, { name: "qa", users: 1 }],
+        removed: ["ops"],
+      },
+    });
+    await until(() => rooms() === "general:2,dev:1,qa:1", "the changes");
+    server.socket.push({
+      action: "room_changes",
+      data: { rooms: [{ name: "general", users: 1 }], removed: [] },
+    });
+    await until(() => rooms() === "general:1,dev:1,qa:1", "one change");
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection keeps an edit that came behind the gap-filling page read before it", async () => {
   const r = rig();
   const { server, state } = r;
@@ -493,7 +529,11 @@ Deno.test("connection logs in with the session cookie after a reload, and resume
     r.connection.start();
     (await server.socketCount(1)).accept();
     const login = await server.next("login");
-    assert.deepEqual(login.data, {}, "the cookie logs in, not a name");
+    assert.deepEqual(
+      login.data,
+      { room_changes: true },
+      "the cookie logs in, not a name",
+    );
     server.reply(login, loginReply("Ida"));
     server.reply(await server.next("history"), {
       room: "general",
@@ -506,7 +546,11 @@ Deno.test("connection logs in with the session cookie after a reload, and resume
 
     await reconnect(r);
     const again = await server.next("login");
-    assert.deepEqual(again.data, {}, "an account resumes with the cookie");
+    assert.deepEqual(
+      again.data,
+      { room_changes: true },
+      "an account resumes with the cookie",
+    );
   } finally {
     await r.stop();
   }
@@ -573,7 +617,7 @@ Deno.test("connection signs in over HTTP, then logs in on a fresh socket that ca
     assert.equal(server.sockets[0].closedByClient, true);
     (await server.socketCount(2)).accept();
     const login = await server.next("login");
-    assert.deepEqual(login.data, {});
+    assert.deepEqual(login.data, { room_changes: true });
     server.reply(login, loginReply("ida"));
     server.reply(await server.next("history"), {
       room: "general",

@@ -10,7 +10,6 @@ import type {
   MembershipEvent,
   PrivateMessage,
   Role,
-  RoomSummary,
   SystemEvent,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
@@ -29,6 +28,7 @@ import {
   isPrivateMessage,
   isReadStateEvent,
   isRole,
+  isRoomChanges,
   isRoomList,
   isSystemEvent,
   toErrorData,
@@ -87,7 +87,16 @@ export class ServerEvents {
         }
         break;
       case "room_list":
-        if (isRoomList(data.rooms)) this.#roomList(data.rooms);
+        if (isRoomList(data.rooms)) {
+          actions.roomsUpdated(this.#state, data.rooms);
+          this.#roomsSeen();
+        }
+        break;
+      case "room_changes":
+        if (isRoomChanges(data)) {
+          actions.roomsChanged(this.#state, data);
+          this.#roomsSeen();
+        }
         break;
       case "private_message":
         if (isPrivateMessage(data)) this.privateMessage(data, true);
@@ -317,12 +326,12 @@ export class ServerEvents {
     }
   }
 
-  #roomList(rooms: RoomSummary[]): void {
+  // The room list changed (whole or in part).
+  #roomsSeen(): void {
     const state = this.#state;
-    actions.roomsUpdated(state, rooms);
     if (!this.#options.loggedIn()) return;
     // Counts are cheap to compare; the member list is fetched only when they disagree.
-    const here = rooms.find((r) =>
+    const here = state.rooms.value.find((r) =>
       roomKey(r.name) === roomKey(state.currentRoom.value)
     );
     if (here && here.users !== state.members.value.length) {

@@ -56,6 +56,12 @@ export interface SessionOptions {
   sessionOver(): void;
 }
 
+/**
+ * Asked with every login: the room list comes whole once, then as
+ * `room_changes` (what changed), not whole up to four times a second.
+ */
+const LOGIN_OPTIONS = { room_changes: true } as const;
+
 /** Re-login errors that mean "try again later", not "this name cannot log in". */
 const RETRY_LOGIN = new Set<ClientErrorCode>([
   "username_taken",
@@ -310,7 +316,10 @@ export class Session {
   /** Logs in on the open socket, then enters the chat; resolves to the error, or null. */
   async #enter(data: Fields, account: boolean): Promise<RequestError | null> {
     const { requests, sync, members } = this.#options;
-    const result = await requests.request("login", data);
+    const result = await requests.request("login", {
+      ...data,
+      ...LOGIN_OPTIONS,
+    });
     if (!result.ok) return result.error;
     this.#current = {
       username: result.data.username,
@@ -365,7 +374,7 @@ export class Session {
     const { transport, requests } = this.#options;
     const login = await requests.request(
       "login",
-      session.account ? {} : guestLogin(session),
+      { ...(session.account ? {} : guestLogin(session)), ...LOGIN_OPTIONS },
     );
     if (link !== transport.link) return;
     if (!login.ok) {
