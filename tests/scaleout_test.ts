@@ -348,6 +348,38 @@ function registerTests(pg: PostgresService): void {
 
   clusterTest(
     pg,
+    "scale-out: a watcher that asked for room_changes sees moves made on other nodes as changes",
+    async ({ pools }) => {
+      const watcher = await pools[1].connect();
+      await watcher.ok("login", { username: "watcher", room_changes: true });
+      await watcher.event("room_list");
+      const [ann, ben] = await Promise.all([
+        pools[0].guest("ann"),
+        pools[2].guest("ben"),
+      ]);
+      // Changes as long as the list would come as a whole list.
+      for (const room of ["a", "b", "c", "lounge"]) {
+        await ann.ok("create_room", { room });
+      }
+      await ben.ok("join_room", { room: "lounge" });
+      await watcher.event(
+        "room_changes",
+        (d) => countIn(d, "lounge") === 2,
+      );
+      const from = watcher.received.length;
+      await ann.close();
+      const left = await watcher.event(
+        "room_changes",
+        (d) => countIn(d, "lounge") === 1,
+        { from },
+      );
+      assert.deepEqual(left.data.removed, []);
+      assert.equal(watcher.events("room_list").length, 1);
+    },
+  );
+
+  clusterTest(
+    pg,
     "scale-out: an account online on two nodes counts once in room counts and member lists",
     async ({ pools }) => {
       const zoe = await pools[2].guest("zoe");
