@@ -14,6 +14,7 @@
 import { Buffer } from "node:buffer";
 import http from "node:http";
 import https from "node:https";
+import { isIP } from "node:net";
 import type { LookupAddress } from "node:dns";
 
 /** What to POST, where it may go, and when to give up. */
@@ -44,6 +45,7 @@ export function postOutbound(
     address,
     family: address.includes(":") ? 6 : 4,
   }));
+  const literal = isIP(target.hostname.replace(/^\[|\]$/g, "")) !== 0;
   if (found.length === 0) {
     return Promise.reject(
       new Error(`${target.hostname} has no checked address`),
@@ -52,13 +54,22 @@ export function postOutbound(
   return new Promise((resolve, reject) => {
     let status: number | undefined;
     const call = request(target, {
+      // An address in the URL is connected to as the guard read it: the
+      // IPv4-compatible [::127.0.0.2] was checked as 127.0.0.2 and would
+      // otherwise go to the IPv6 address ::7f00:2, never checked. The Host
+      // header stays the URL's.
+      ...(literal ? { hostname: found[0].address } : {}),
       method: "POST",
-      headers: { ...options.headers, "content-length": String(body.length) },
+      headers: {
+        ...options.headers,
+        host: target.host,
+        "content-length": String(body.length),
+      },
       // A connection of its own: one kept alive could have been opened to
       // another address under the same name.
       agent: false,
       signal: options.signal,
-      // Called for names only (a literal address was itself checked).
+      // Called for names only.
       lookup: (_host, lookupOptions, callback) => {
         if (lookupOptions.all) callback(null, found);
         else callback(null, found[0].address, found[0].family);

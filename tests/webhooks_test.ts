@@ -371,6 +371,41 @@ Deno.test("outgoing webhooks: a host name that resolves elsewhere after the chec
   }
 });
 
+Deno.test("outgoing webhooks: an address written as IPv6 is called at the address that was checked", async () => {
+  // [::127.0.0.2], IPv4-compatible, is checked as 127.0.0.2 (allowed): the
+  // call must go there, not to the IPv6 address ::7f00:2, never checked.
+  const received: string[] = [];
+  const receiver = Deno.serve(
+    { hostname: "127.0.0.2", port: 0, onListen() {} },
+    async (request) => {
+      received.push(`${request.headers.get("host")} ${await request.text()}`);
+      return new Response(null, { status: 204 });
+    },
+  );
+  const { server, bob, close } = await setUp(["127.0.0.2"]);
+  try {
+    const port = receiver.addr.port;
+    for (const host of ["[::127.0.0.2]", "[::ffff:127.0.0.2]"]) {
+      const created = await api(server, "/api/rooms/team/outgoing-hooks", {
+        method: "POST",
+        token: bob.token,
+        body: { url: `http://${host}:${port}/hook` },
+      });
+      assert.equal(created.status, 201);
+    }
+    await bob.ok("send_message", { room: "team", text: "to both" });
+    await eventually(() => assert.equal(received.length, 2));
+    assert.deepEqual(
+      received.map((r) => r.split(" ")[0]).sort(),
+      [`[::7f00:2]:${port}`, `[::ffff:7f00:2]:${port}`],
+      "each call keeps its URL's Host",
+    );
+  } finally {
+    await close();
+    await receiver.shutdown();
+  }
+});
+
 Deno.test("outbound guard: names, addresses and ranges as --webhook-allow gives them", async () => {
   const dns: Record<string, string[]> = {
     "ci.example": ["93.184.216.34"],
