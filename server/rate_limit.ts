@@ -6,6 +6,21 @@ export interface BucketSpec {
   perSecond: number;
 }
 
+/**
+ * The tokens a take of `cost` needs: at most the burst, none below 0, and
+ * the whole burst for NaN. No caller means to pass NaN, but one that
+ * slipped through would otherwise open the bucket for good (NaN compares
+ * false with everything: a NaN wait reads as no wait).
+ */
+export function tokensNeeded(cost: number, burst: number): number {
+  return Number.isNaN(cost) ? burst : Math.min(Math.max(cost, 0), burst);
+}
+
+/** The tokens a give of `tokens` may add: none for NaN or below 0, at most the burst. */
+export function tokensGiven(tokens: number, burst: number): number {
+  return tokens > 0 ? Math.min(tokens, burst) : 0;
+}
+
 /** A token bucket: `take()` succeeds while tokens are left. */
 export class TokenBucket {
   #tokens: number;
@@ -25,7 +40,7 @@ export class TokenBucket {
   take(now = performance.now(), cost = 1): number {
     const { burst, perSecond } = this.spec;
     if (perSecond <= 0) return 0;
-    const needed = Math.min(cost, burst);
+    const needed = tokensNeeded(cost, burst);
     this.#tokens = Math.min(
       burst,
       this.#tokens + (now - this.#updated) * perSecond / 1000,
@@ -40,7 +55,8 @@ export class TokenBucket {
 
   /** Gives back tokens taken for more than was used, up to the burst. */
   give(tokens: number): void {
-    this.#tokens = Math.min(this.spec.burst, this.#tokens + tokens);
+    const { burst } = this.spec;
+    this.#tokens = Math.min(burst, this.#tokens + tokensGiven(tokens, burst));
   }
 
   /** True when the bucket is full again (and may be forgotten). */

@@ -79,6 +79,52 @@ export function bucketsContract(
     assert.equal(await buckets.take("bob", 1, T0), MINUTE);
   });
 
+  test("a cost that is not a number of tokens takes the whole burst, and such a gift gives nothing", async (open) => {
+    // No caller means to pass one, but a NaN that slipped through must
+    // not open the bucket (NaN compares false with everything: a NaN
+    // wait reads as no wait) nor mint tokens past the burst.
+    const buckets = await open();
+    for (const [key, cost] of [["nan", NaN], ["inf", Infinity]] as const) {
+      assert.equal(await buckets.take(key, cost, T0), 0, `${key} first`);
+      assert.equal(await buckets.take(key, 1, T0), MINUTE, `${key} then`);
+    }
+    assert.equal(await buckets.take("neg", -100, T0), 0);
+    await takeAll(buckets, "neg", 30, T0);
+    assert.equal(await buckets.take("neg", 1, T0), MINUTE);
+    await takeAll(buckets, "gift", 30, T0);
+    for (const tokens of [NaN, -5, Infinity]) {
+      await buckets.give("gift", tokens);
+    }
+    await takeAll(buckets, "gift", 30, T0);
+    assert.equal(await buckets.take("gift", 1, T0), MINUTE);
+    await takeAll(buckets, "nangift", 30, T0);
+    await buckets.give("nangift", NaN);
+    assert.equal(await buckets.take("nangift", 1, T0), MINUTE);
+    assert.equal(await buckets.take("nangift", 1, T0 + MINUTE), 0);
+  });
+
+  test("keys of any characters and length count apart", async (open) => {
+    const buckets = await open();
+    const keys = [
+      "a:b",
+      "a",
+      "a:",
+      ":b",
+      "{a}",
+      "{a}:b",
+      "a*",
+      "a b",
+      "x".repeat(10_000),
+    ];
+    for (const key of keys) {
+      await takeAll(buckets, key, 30, T0);
+      assert.equal(await buckets.take(key, 1, T0), MINUTE, key.slice(0, 9));
+      for (const other of keys.slice(keys.indexOf(key) + 1)) {
+        assert.equal(await buckets.take(other, 0, T0), 0, other.slice(0, 9));
+      }
+    }
+  });
+
   test("keys count apart, and a give to a full bucket changes nothing", async (open) => {
     const buckets = await open();
     await buckets.give("bob", 5);

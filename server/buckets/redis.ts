@@ -12,13 +12,14 @@
  */
 import type { Redis } from "ioredis";
 import { log } from "../log.ts";
-import type { BucketSpec } from "../rate_limit.ts";
+import { type BucketSpec, tokensGiven, tokensNeeded } from "../rate_limit.ts";
 import { MemoryBuckets } from "./memory.ts";
 import { type BucketsOptions, type KeyedBuckets, limiting } from "./mod.ts";
 
 const logger = log("limits");
 
-// KEYS: the bucket. ARGV: now, burst, per second, cost. Answers 0 (taken)
+// KEYS: the bucket. ARGV: now, burst, per second, tokens needed (from
+// tokensNeeded: a number within the burst). Answers 0 (taken)
 // or the ms to wait. TokenBucket.take's arithmetic, in the same order so
 // that both round alike; one difference: a node whose clock is behind the
 // last taker's refills nothing rather than draining the bucket.
@@ -26,7 +27,7 @@ const TAKE = `
 local now = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local perSecond = tonumber(ARGV[3])
-local needed = math.min(tonumber(ARGV[4]), burst)
+local needed = tonumber(ARGV[4])
 local b = redis.call('HMGET', KEYS[1], 't', 'u')
 local tokens, updated = burst, now
 if b[1] then tokens, updated = tonumber(b[1]), tonumber(b[2]) end
@@ -83,7 +84,7 @@ export class RedisBuckets implements KeyedBuckets {
         now,
         spec.burst,
         spec.perSecond,
-        cost,
+        tokensNeeded(cost, spec.burst),
       ) as number;
       this.#outage = false;
       return wait;
@@ -96,8 +97,10 @@ export class RedisBuckets implements KeyedBuckets {
   async give(key: string, tokens: number): Promise<void> {
     const spec = this.#spec;
     if (!limiting(spec)) return;
+    const given = tokensGiven(tokens, spec.burst);
+    if (given === 0) return;
     try {
-      await this.#redis.eval(GIVE, 1, this.#prefix + key, spec.burst, tokens);
+      await this.#redis.eval(GIVE, 1, this.#prefix + key, spec.burst, given);
     } catch (error) {
       this.#lost(error as Error);
       await this.#fallback.give(key, tokens);
