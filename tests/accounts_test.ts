@@ -588,6 +588,8 @@ Deno.test("http: POST /api/logout answers 204, clears the cookie, and the sessio
     const cleared = out.headers.get("set-cookie") ?? "";
     assert.match(cleared, /^chat_session=;/);
     assert.match(cleared, /Max-Age=0|Expires=Thu, 01 Jan 1970/i);
+    // The pictures the browser cached for the account go too.
+    assert.equal(out.headers.get("clear-site-data"), '"cache"');
     const session = await http(server, "/api/session", { cookie });
     assert.equal(session.status, 401);
     const byToken = await pool.connect();

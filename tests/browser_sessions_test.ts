@@ -122,6 +122,50 @@ browserTest(
 );
 
 browserTest(
+  "web client: logging out empties the browser's own cache of the files the account opened",
+  async (browser, server) => {
+    const alice = await aliceAndBob(browser, server);
+    // A picture alice uploaded and opened: the browser keeps it (private,
+    // an hour) in its HTTP cache, where only-if-cached finds it.
+    const url = await alice.evaluate(async () => {
+      const form = new FormData();
+      const png = Uint8Array.from(
+        atob(
+          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+        ),
+        (c) => c.charCodeAt(0),
+      );
+      form.append("file", new Blob([png], { type: "image/png" }), "plans.png");
+      const uploaded = await fetch("/api/files", {
+        method: "POST",
+        body: form,
+      });
+      const { url } = await uploaded.json();
+      await (await fetch(url)).arrayBuffer();
+      return url as string;
+    });
+    const cached = (target: string) =>
+      alice.evaluate(async (target) => {
+        try {
+          const answer = await fetch(target, {
+            cache: "only-if-cached",
+            mode: "same-origin",
+          });
+          return answer.status;
+        } catch {
+          return 0;
+        }
+      }, target);
+    assert.equal(await cached(url), 200, "the picture was never cached");
+
+    await alice.getByTestId("logout").click();
+    await alice.getByTestId("login-username").waitFor();
+    // A cache miss under only-if-cached is 504 (or a network error).
+    assert.notEqual(await cached(url), 200);
+  },
+);
+
+browserTest(
   "web client: a session ended elsewhere leaves nothing of the account, open page or not",
   async (browser, server) => {
     const alice = await aliceAndBob(browser, server);
