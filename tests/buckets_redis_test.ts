@@ -1,8 +1,8 @@
 /**
  * RedisBuckets against a real Redis started for this file: the buckets
  * contract with several nodes on one Redis emptied before each test, then
- * a bucket's key that expires when it would be full again, and a node that
- * loses Redis counting on its own.
+ * a bucket's key that expires when it would be full again, refills on
+ * Redis's clock, and a node that loses Redis counting on its own.
  */
 import assert from "node:assert/strict";
 import { RedisBuckets } from "../server/buckets/redis.ts";
@@ -62,6 +62,29 @@ function registerTests(redis: RedisService): void {
       assert.equal(await buckets.take("ann", 1, now), 60_000);
     } finally {
       await closeAll([connection]);
+    }
+  });
+
+  Deno.test("RedisBuckets: refills follow Redis's clock, so a node whose clock runs an hour ahead holds up no one's", async () => {
+    const connections = [redisClient(redis.url), redisClient(redis.url)];
+    const realNow = Date.now;
+    try {
+      await connections[0].flushall();
+      // Three at once, then a token every 20 ms.
+      const spec = { burst: 3, perSecond: 50 };
+      const [ahead, right] = connections.map((connection) =>
+        new RedisBuckets(connection, { name: "upload", spec })
+      );
+      Date.now = () => realNow() + 3_600_000;
+      assert.equal(await ahead.take("ann"), 0);
+      Date.now = realNow;
+      assert.equal(await right.take("ann", 2), 0);
+      // Ten refills' time later, whatever the machine's load.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(await right.take("ann"), 0);
+    } finally {
+      Date.now = realNow;
+      await closeAll(connections);
     }
   });
 

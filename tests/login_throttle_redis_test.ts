@@ -1,7 +1,7 @@
 /**
  * RedisThrottle against a real Redis started for this file: the throttle
  * contract with several nodes on one Redis emptied before each test, then
- * a node that loses Redis counting on its own.
+ * windows on Redis's clock, and a node that loses Redis counting on its own.
  */
 import assert from "node:assert/strict";
 import { RedisThrottle } from "../server/accounts/redis_throttle.ts";
@@ -26,6 +26,30 @@ function registerTests(redis: RedisService): void {
       ),
     { nodes: true },
   );
+
+  Deno.test("RedisThrottle: windows run on Redis's clock, so guesses through a node whose clock is an hour behind still count", async () => {
+    const connections = [redisClient(redis.url), redisClient(redis.url)];
+    const realNow = Date.now;
+    try {
+      await connections[0].flushall();
+      const [behind, right] = connections.map((connection) =>
+        new RedisThrottle(connection, { name: "login" })
+      );
+      Date.now = () => realNow() - 3_600_000;
+      for (let i = 0; i < 3; i++) {
+        assert.ok((await behind.admit("alice", "192.0.2.1")).admitted);
+      }
+      Date.now = realNow;
+      for (let i = 0; i < 2; i++) {
+        assert.ok((await right.admit("alice", "192.0.2.1")).admitted);
+      }
+      // Five failures of the pair, wherever they were counted.
+      assert.equal((await right.admit("alice", "192.0.2.1")).admitted, false);
+    } finally {
+      Date.now = realNow;
+      await closeAll(connections);
+    }
+  });
 
   Deno.test("RedisThrottle: a node that cannot reach Redis counts attempts on its own instead of refusing logins", async () => {
     const connection = redisClient(redis.url);

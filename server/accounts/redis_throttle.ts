@@ -4,8 +4,10 @@
  * guesser spread over N nodes gets the attempts of one. Each window is a
  * hash `{n: attempts, r: resetsAt}` that expires with it; an attempt is one
  * script (read the three windows, refuse or count) and its outcome one more.
- * `now` comes from the caller, as in LoginThrottle: the nodes' clocks agree
- * to well within a window of minutes.
+ * The clock is Redis's own (TIME, read in the script), as in RedisBuckets:
+ * a window stamped by a node whose clock is behind had already ended for
+ * the others, who started it again (an hour behind, that node's guesses
+ * never counted elsewhere). Tests pass their own `now` instead.
  *
  * Redis unreachable: the node counts on its own (the fallback) rather than
  * refusing every login, as presence falls back to the node's own registry.
@@ -25,12 +27,17 @@ import {
 
 const logger = log("accounts");
 
-// KEYS: the name-and-address, address and name windows. ARGV: now, the
-// window's length, the pair's and the address's limits. Answers {0, wait}
-// or {1, the name's failures before this one, then the resetsAt of the
-// pair's, name's and address's windows, which name them for the outcome}.
+// KEYS: the name-and-address, address and name windows. ARGV: now (ms;
+// negative: Redis's clock), the window's length, the pair's and the
+// address's limits. Answers {0, wait} or {1, the name's failures before
+// this one, then the resetsAt of the pair's, name's and address's windows,
+// which name them for the outcome}.
 const ADMIT = `
 local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local windowMs = tonumber(ARGV[2])
 local function current(key)
   local w = redis.call('HMGET', key, 'n', 'r')
@@ -95,7 +102,7 @@ export class RedisThrottle implements Throttle {
   async admit(
     userKey: string,
     address: string,
-    now: number = Date.now(),
+    now?: number,
   ): Promise<Attempt | Refusal> {
     const keys = [
       `${this.#prefix}p:${userKey}\n${address}`,
@@ -108,7 +115,7 @@ export class RedisThrottle implements Throttle {
         ADMIT,
         3,
         ...keys,
-        now,
+        now ?? -1,
         this.#rules.windowMs,
         // Redis scripts take numbers: "no limit" is one never reached.
         Math.min(this.#rules.pair, Number.MAX_SAFE_INTEGER),

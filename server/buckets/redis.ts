@@ -4,8 +4,10 @@
  * nodes gets the budget of one. A bucket is a hash `{t: tokens, u: when
  * they were counted}` that expires when the bucket would be full again (a
  * missing bucket is a full one); a take is one script, a give one more.
- * `now` comes from the caller (Date.now()): the nodes' clocks agree to far
- * less than a token's worth of refill.
+ * The clock is Redis's own (TIME, read in the script): a node whose clock
+ * ran ahead would otherwise stamp a bucket in its future, and every other
+ * node would refill nothing until it got there (an hour ahead froze a
+ * bucket for an hour). Tests pass their own `now` instead.
  *
  * Redis unreachable: the node counts on its own (the fallback) rather than
  * refusing every upload, as the login throttle does (redis_throttle.ts).
@@ -18,13 +20,18 @@ import { type BucketsOptions, type KeyedBuckets, limiting } from "./mod.ts";
 
 const logger = log("limits");
 
-// KEYS: the bucket. ARGV: now, burst, per second, tokens needed (from
-// tokensNeeded: a number within the burst). Answers 0 (taken)
+// KEYS: the bucket. ARGV: now (ms; negative: Redis's clock), burst, per
+// second, tokens needed (from tokensNeeded: a number within the burst).
+// Answers 0 (taken)
 // or the ms to wait. TokenBucket.take's arithmetic, in the same order so
 // that both round alike; one difference: a node whose clock is behind the
 // last taker's refills nothing rather than draining the bucket.
 const TAKE = `
 local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
 local burst = tonumber(ARGV[2])
 local perSecond = tonumber(ARGV[3])
 local needed = tonumber(ARGV[4])
@@ -73,7 +80,7 @@ export class RedisBuckets implements KeyedBuckets {
     this.#fallback = new MemoryBuckets(options);
   }
 
-  async take(key: string, cost = 1, now = Date.now()): Promise<number> {
+  async take(key: string, cost = 1, now?: number): Promise<number> {
     const spec = this.#spec;
     if (!limiting(spec)) return 0;
     try {
@@ -81,7 +88,7 @@ export class RedisBuckets implements KeyedBuckets {
         TAKE,
         1,
         this.#prefix + key,
-        now,
+        now ?? -1,
         spec.burst,
         spec.perSecond,
         tokensNeeded(cost, spec.burst),
