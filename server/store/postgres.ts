@@ -501,7 +501,10 @@ export class PostgresStore implements Store {
         JOIN jsonb_to_recordset(${payload}) AS a(ord integer, stream text,
           mentions text[]) ON a.ord = ap.r_ord
         CROSS JOIN unnest(a.mentions) AS x(key)
+        -- A refused append (a full mailbox) keeps the seq of the row
+        -- chat_append returned before it: never a mention of its own.
         WHERE ap.r_seq IS NOT NULL AND NOT ap.r_duplicate
+          AND ap.r_full IS NULL
         ON CONFLICT DO NOTHING
       )
       SELECT * FROM appended ORDER BY r_ord`;

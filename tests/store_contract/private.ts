@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { PrivateMessage } from "../../server/protocol/types.ts";
-import { type HistoryQuery } from "../../server/store/mod.ts";
+import { conversationKey, type HistoryQuery } from "../../server/store/mod.ts";
 import {
   append,
   dm,
@@ -246,5 +246,35 @@ export function privateMessages(test: StoreTest): void {
     assert.ok("message" in await dm("d", "bob", "d2", { delivered: true }));
     assert.equal((await store.takeUndelivered("bob")).length, 3);
     assert.ok("message" in await dm("d", "bob", "d3"));
+  });
+
+  test("a private message refused for a full mailbox notes no mention, even committed beside a stored one", async (store) => {
+    const limits = { perRecipient: 1, perSender: 5 };
+    // d's three earlier messages to bob, none mentioning him: seqs 1 to 3.
+    for (const text of ["one", "two", "three"]) {
+      await store.appendPrivate(dm("d", "bob", text));
+    }
+    const waiting = await store.appendPrivate({
+      ...dm("c", "bob", "waiting"),
+      delivered: false,
+      waitingLimits: limits,
+    });
+    assert.ok("message" in waiting);
+    // One commit: a new conversation's first message (seq 1; its stream,
+    // "@a:b", goes first in the commit), then d's mention of bob, refused
+    // since bob's mailbox is full.
+    const [refused, stored] = await Promise.all([
+      store.appendPrivate({
+        ...dm("d", "bob", "@bob look"),
+        delivered: false,
+        waitingLimits: limits,
+      }),
+      store.appendPrivate(dm("a", "b", "first")),
+    ]);
+    assert.deepEqual(refused, { full: "recipient" });
+    assert.equal(stored.message.seq, 1);
+    const state = await store.readState("bob", conversationKey("bob", "d"));
+    assert.equal(state.mentions, 0);
+    assert.equal(state.lastSeq, 3);
   });
 }
