@@ -1123,7 +1123,10 @@ export class SqliteStore implements Store {
     // however long ago the append was queued, and a ban added after it
     // runs after this commit (this thread runs one at a time). A primary-key
     // probe per message (docs/security.md).
-    const ban = this.#senderBan(m.userKey, m.to === undefined ? stream : "");
+    const ban = this.#banOf(
+      { userKey: m.userKey },
+      m.to === undefined ? stream : "",
+    );
     if (ban) return { banned: ban };
     if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
       // A retry is answered first: it takes no room in the mailbox.
@@ -2153,41 +2156,37 @@ export class SqliteStore implements Store {
     );
   }
 
-  // The ban of a sender's name in force now, server-wide or in `roomKey`
-  // ('' for a private message: room bans do not apply there), the server's
-  // first. Address bans stop guests at login and are added with a ban of
-  // the name, which this finds.
-  #senderBan(userKey: string, roomKey: string): Ban | undefined {
-    const row = this.#q(
-      `SELECT * FROM bans
-       WHERE user_key = ? AND address = '' AND room_key IN ('', ?)
-         AND (expires_at IS NULL OR expires_at > ?)
-       ORDER BY room_key LIMIT 1`,
-    ).get(userKey, roomKey, Date.now()) as BanRow | undefined;
-    return row ? toBan(row) : undefined;
-  }
-
   findBan(
     who: { userKey?: string; address?: string },
     roomKey?: string,
   ): Promise<Ban | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        `SELECT * FROM bans
-         WHERE room_key IN ('', ?)
-           AND ((address = '' AND user_key = ?) OR (address <> '' AND address = ?))
-           AND (expires_at IS NULL OR expires_at > ?)
-         ORDER BY room_key LIMIT 1`,
-      ).get(
-        roomKey ?? "",
-        who.userKey ?? null,
-        who.address ?? null,
-        Date.now(),
-      ) as
-        | BanRow
-        | undefined;
-      return row ? toBan(row) : undefined;
-    });
+    return this.#run(() => this.#banOf(who, roomKey ?? ""));
+  }
+
+  // The ban in force now of a name or an address, server-wide or in
+  // `roomKey` ('' for none), the server's first. An append asks it for its
+  // sender's name alone ('' for a private message: room bans do not apply
+  // there): address bans stop guests at login and are added with a ban of
+  // the name, which this finds.
+  #banOf(
+    who: { userKey?: string; address?: string },
+    roomKey: string,
+  ): Ban | undefined {
+    const row = this.#q(
+      `SELECT * FROM bans
+       WHERE room_key IN ('', ?)
+         AND ((address = '' AND user_key = ?) OR (address <> '' AND address = ?))
+         AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY room_key LIMIT 1`,
+    ).get(
+      roomKey,
+      who.userKey ?? null,
+      who.address ?? null,
+      Date.now(),
+    ) as
+      | BanRow
+      | undefined;
+    return row ? toBan(row) : undefined;
   }
 
   listBans(now: number, limit: number): Promise<Ban[]> {
