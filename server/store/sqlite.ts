@@ -1127,7 +1127,16 @@ export class SqliteStore implements Store {
       { userKey: m.userKey },
       m.to === undefined ? stream : "",
     );
-    if (ban) return { banned: ban };
+    if (ban) {
+      // A ban refuses new messages only: the retry of one stored before it
+      // gets that first copy, as any retry does. Looked for only once a ban
+      // is found, so an unbanned sender's append costs no extra probe.
+      const first = m.clientId === undefined
+        ? undefined
+        : this.#first(stream, m.userKey, m.sender, m.clientId);
+      if (first) return { message: toMessage<M>(first), duplicate: true };
+      return { banned: ban };
+    }
     if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
       // A retry is answered first: it takes no room in the mailbox.
       const first = m.clientId === undefined

@@ -259,6 +259,57 @@ export function bans(test: StoreTest): void {
     },
   );
 
+  test(
+    "a banned name's retry of a message stored before the ban gets that first copy, in a room and in private; a new message is refused",
+    async (store) => {
+      await store.createRoom("dev", "dev");
+      const mallory = { userKey: "mallory", user: "Mallory", sender: "m1" };
+      const inRoom = (text: string, clientId?: string) =>
+        store.appendMessage(draft("dev", text, { ...mallory, clientId }));
+      // With mailbox limits: the path that answers a retry before counting.
+      const inPrivate = (text: string, clientId?: string) =>
+        store.appendPrivate({
+          ...dm("mallory", "bob", text, { sender: "m1", clientId }),
+          delivered: false,
+          waitingLimits: { perRecipient: 10, perSender: 10 },
+        });
+      const stored = await inRoom("before", "k1");
+      const storedDm = await inPrivate("before", "k1");
+      const refusedBy = (roomKey?: string) => (error: unknown) =>
+        error instanceof SenderBannedError && error.ban.roomKey === roomKey;
+
+      await store.addBan({ userKey: "mallory", roomKey: "dev", ...BAN });
+      assert.deepEqual(await inRoom("before, again", "k1"), {
+        message: stored.message,
+        duplicate: true,
+      });
+      await assert.rejects(inRoom("after", "k2"), refusedBy("dev"));
+      await assert.rejects(inRoom("after"), refusedBy("dev"));
+
+      await store.addBan({ userKey: "mallory", ...BAN });
+      assert.ok("message" in storedDm);
+      assert.deepEqual(await inPrivate("before, again", "k1"), {
+        message: storedDm.message,
+        duplicate: true,
+      });
+      assert.deepEqual(await inRoom("before, again", "k1"), {
+        message: stored.message,
+        duplicate: true,
+      });
+      await assert.rejects(inPrivate("after", "k2"), refusedBy(undefined));
+      // Only the first copies were stored, and no seq was spent.
+      assert.deepEqual(await store.history("dev", {}), [stored.message]);
+      assert.deepEqual(
+        (await store.conversation("mallory", "bob", {})).map((m) => m.seq),
+        [1],
+      );
+      assert.equal(
+        (await store.appendMessage(draft("dev", "next"))).message.seq,
+        2,
+      );
+    },
+  );
+
   test("a server ban applies to the name in every room, not to other names", async (store) => {
     await store.addBan({ userKey: "eve", ...BAN });
     const expected = { userKey: "eve", ...BAN };
