@@ -298,6 +298,47 @@ Deno.test("a banned account's token is refused with banned", () =>
     assert.deepEqual(refused.body.error, "banned");
   }));
 
+Deno.test("a sender banned from a room gets 200 and the first copy for a retry of a message stored before the ban; a new message gets banned", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: alice.token,
+    });
+    try {
+      await admin.ok("create_room", { room: "dev" });
+      const send = (body: Record<string, unknown>) =>
+        call(server, "POST", "/api/rooms/dev/messages", {
+          body,
+          token: bob.token,
+        });
+      // The first answer is lost on its way back: bob will send it again.
+      const first = await send({ text: "deploy done", client_id: "ci-1" });
+      assert.deepEqual(first.status, 201);
+      await admin.ok("ban", { user: "bob", room: "dev", reason: "spam" });
+      const retry = await send({ text: "deploy done", client_id: "ci-1" });
+      assert.deepEqual([retry.status, retry.body], [200, first.body]);
+      for (
+        const body of [{ text: "more", client_id: "ci-2" }, { text: "more" }]
+      ) {
+        const refused = await send(body);
+        assert.deepEqual([refused.status, refused.body], [403, {
+          error: "banned",
+          message: "You are banned from this room: spam",
+        }]);
+      }
+      const history = await call(server, "GET", "/api/rooms/dev/messages", {
+        token: alice.token,
+      });
+      assert.deepEqual(
+        history.body.messages.map((m: { id: string }) => m.id),
+        [first.body.message.id],
+      );
+    } finally {
+      await admin.close();
+    }
+  }));
+
 Deno.test("an admin's bot posts with a BOT badge through its token and never logs in with a password", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");
