@@ -408,7 +408,8 @@ export interface RoomStore {
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined>;
   /**
    * Stores a message with the room's next seq, or returns the first message
-   * sent with the same (room, user, sender, clientId). Rejects with
+   * sent with the same (room, user, sender, clientId), banned sender or
+   * not: a ban refuses new messages only. Rejects a new one with
    * {@link SenderBannedError}, storing nothing, when a ban of the sender's
    * name (room or server) is in force as the store inserts: a ban added
    * after the append was made but before its commit refuses it, and once
@@ -616,8 +617,8 @@ export interface PrivateStore {
    * Stores a private message with the conversation's next seq, returns the
    * first one of a retried clientId, or refuses an undelivered one past
    * `waitingLimits` (a retry is answered before the limits are checked).
-   * A server ban of the sender rejects it as in `appendMessage`; a room
-   * ban does not.
+   * A server ban of the sender rejects a new one as in `appendMessage`
+   * (a retry still gets its first copy); a room ban does not.
    */
   appendPrivate(
     draft: PrivateDraft & { waitingLimits?: undefined },
