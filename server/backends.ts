@@ -16,6 +16,7 @@ import {
   sqliteOptions,
   threadStoreSpec,
 } from "./early_store.ts";
+import type { RateLimitsMaker } from "./node.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 import { SqliteStore } from "./store/sqlite.ts";
@@ -37,6 +38,8 @@ export interface Backends {
   throttles?: (options: ThrottleOptions) => Throttle;
   /** Upload and webhook limits shared by the nodes; unset: each process counts its own. */
   buckets?: (options: BucketsOptions) => KeyedBuckets;
+  /** Per-user and per-address limits shared by the nodes; unset: each counts its own. */
+  rateLimits?: RateLimitsMaker;
   /** Where the data lives, for the log (never a password). */
   describe: string;
 }
@@ -45,7 +48,8 @@ export interface Backends {
  * The one place that chooses backends: SQLite (on a worker thread), files in a folder and
  * in-process fan-out by default; PostgreSQL with `databaseUrl` (files too,
  * unless `filesDir` names a folder); Redis fan-out, presence, login
- * throttles and the upload and webhook limits with `redisUrl`. Nothing else knows which it got. `early` is
+ * throttles, the upload and webhook limits and the per-user and
+ * per-address request limits with `redisUrl`. Nothing else knows which it got. `early` is
  * the store the entry began to open (early_store.ts), taken when it is the
  * one chosen.
  */
@@ -85,12 +89,14 @@ export async function openBackends(
     { RedisPresence },
     { RedisThrottle },
     { RedisBuckets },
+    { RedisRateLimits },
   ] = await Promise.all([
     import("ioredis"),
     import("./broker/redis.ts"),
     import("./presence/redis.ts"),
     import("./accounts/redis_throttle.ts"),
     import("./buckets/redis.ts"),
+    import("./buckets/redis_rate_limits.ts"),
   ]);
   const publisher = connectRedis(Redis, config.redisUrl, "publisher");
   const subscriber = connectRedis(Redis, config.redisUrl, "subscriber");
@@ -108,6 +114,8 @@ export async function openBackends(
       }),
     throttles: (options) => new RedisThrottle(publisher, options),
     buckets: (options) => new RedisBuckets(publisher, options),
+    rateLimits: (name, specs) =>
+      new RedisRateLimits(publisher, { name, specs }),
     describe: `${describe}, Redis at ${
       hostOf(config.redisUrl)
     } (node ${nodeId})`,

@@ -89,6 +89,7 @@ export async function startServer(
     presence: backends.presence,
     throttles: backends.throttles,
     buckets: backends.buckets,
+    rateLimits: backends.rateLimits,
     admin: config.admin,
     limits: config.rateLimits,
     announceLimit: config.announceLimit,

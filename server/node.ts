@@ -29,9 +29,11 @@ import {
 import type { PresenceManager } from "./presence/mod.ts";
 import {
   type AddressCategory,
+  type BucketSpec,
   KeyedRateLimits,
   type RateCategory,
   type RateLimitConfig,
+  type RateLimits,
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomListChanges } from "./room_changes.ts";
@@ -57,6 +59,8 @@ export interface NodeParts {
   throttles?: (options: ThrottleOptions) => Throttle;
   /** The upload and webhook limits: this process's by default. */
   buckets?: (options: BucketsOptions) => KeyedBuckets;
+  /** The per-user and per-address request limits: this process's by default. */
+  rateLimits?: RateLimitsMaker;
   /** This node's id, unique in a cluster (`--node-id`, or random). */
   nodeId: string;
   /** Where shared files go. */
@@ -83,6 +87,15 @@ export interface NodeParts {
   resolve?: Resolver;
 }
 
+/**
+ * Makes a node's per-user or per-address limits (`name`: `user`,
+ * `address`): shared by the nodes with Redis (backends.ts).
+ */
+export type RateLimitsMaker = <C extends string>(
+  name: string,
+  specs: Partial<Record<C, BucketSpec>>,
+) => RateLimits<C>;
+
 // Room lists go out at most this often per node: a storm of create_room
 // costs every bystander four lists a second, not one per room.
 const ROOM_LIST_INTERVAL_MS = 250;
@@ -107,9 +120,10 @@ export class ChatNode {
   readonly accounts: AccountService;
   readonly files: FileStorage;
   readonly limits: RateLimitConfig;
-  readonly userLimits: KeyedRateLimits<RateCategory>;
-  /** Per-address buckets (history pages), shared by HTTP and WebSocket. */
-  readonly addressLimits: KeyedRateLimits<AddressCategory>;
+  /** Per-user buckets, shared by HTTP and WebSocket (and by the nodes, with Redis). */
+  readonly userLimits: RateLimits<RateCategory>;
+  /** Per-address buckets (history pages, guest rooms), likewise. */
+  readonly addressLimits: RateLimits<AddressCategory>;
   /**
    * Makes the buckets of rare, costly requests (uploads, webhook posts):
    * shared by the nodes with Redis (buckets/mod.ts).
@@ -145,8 +159,10 @@ export class ChatNode {
     this.#announceLimit = parts.announceLimit;
     this.maxRoomsPerUser = parts.maxRoomsPerUser;
     this.#expiry = new RoomExpiry(this, parts.guestRoomTtlMs);
-    this.userLimits = new KeyedRateLimits(this.limits.perUser);
-    this.addressLimits = new KeyedRateLimits(this.limits.perAddress ?? {});
+    const rateLimits: RateLimitsMaker = parts.rateLimits ??
+      ((_name, specs) => new KeyedRateLimits(specs));
+    this.userLimits = rateLimits("user", this.limits.perUser);
+    this.addressLimits = rateLimits("address", this.limits.perAddress ?? {});
     this.buckets = parts.buckets ??
       ((options) => new MemoryBuckets(options));
     this.accounts = new AccountService(parts.store, {
@@ -1006,6 +1022,8 @@ export class ChatNode {
     await this.accounts.close();
     await this.webhooks.close();
     await this.push.close();
+    await this.userLimits.close();
+    await this.addressLimits.close();
     await this.presence.close();
     await this.broker.close();
     // Retention and the files' sweep use the store: they end first.

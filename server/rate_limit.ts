@@ -41,11 +41,7 @@ export class TokenBucket {
     const { burst, perSecond } = this.spec;
     if (perSecond <= 0) return 0;
     const needed = tokensNeeded(cost, burst);
-    this.#tokens = Math.min(
-      burst,
-      this.#tokens + (now - this.#updated) * perSecond / 1000,
-    );
-    this.#updated = now;
+    this.#refill(now);
     if (this.#tokens >= needed) {
       this.#tokens -= needed;
       return 0;
@@ -57,6 +53,30 @@ export class TokenBucket {
   give(tokens: number): void {
     const { burst } = this.spec;
     this.#tokens = Math.min(burst, this.#tokens + tokensGiven(tokens, burst));
+  }
+
+  /**
+   * Lowers the tokens to `level` when they are more (never raises them):
+   * what the nodes sharing this bucket left of it. A level below 0 is a
+   * debt, down to one burst, that the refill pays before a take passes.
+   */
+  lower(level: number, now = performance.now()): void {
+    if (this.spec.perSecond <= 0) return;
+    this.#refill(now);
+    if (level < this.#tokens) {
+      this.#tokens = Math.max(level, -this.spec.burst);
+    }
+  }
+
+  // A clock read behind the last (another clock's `now`) refills nothing.
+  #refill(now: number): void {
+    if (now <= this.#updated) return;
+    const { burst, perSecond } = this.spec;
+    this.#tokens = Math.min(
+      burst,
+      this.#tokens + (now - this.#updated) * perSecond / 1000,
+    );
+    this.#updated = now;
   }
 
   /** True when the bucket is full again (and may be forgotten). */
@@ -198,14 +218,34 @@ export function categoryOf(action: string): RateCategory {
 }
 
 /**
- * Buckets by key (a user's, shared by all of its connections on this node,
- * or an address's). Full buckets carry no information and are swept away.
- * Counted on this node only, on purpose: these guard every chat message,
- * and a Redis round trip each (0.15 ms, against 1 µs here) would cost more
- * than a flood spread over the nodes does. The rare, costly requests share
- * theirs through Redis instead (buckets/mod.ts).
+ * Token buckets by key and category (a user's, shared by all of its
+ * connections, or an address's), answered at once: they guard every chat
+ * message, and a Redis round trip each (0.15 ms, against 1 µs here) would
+ * cost more than a flood spread over the nodes does. KeyedRateLimits counts
+ * on this node; RedisRateLimits (buckets/redis_rate_limits.ts) decides the
+ * same way and tells Redis what it took every 100 ms, so the nodes share
+ * one budget per key. One contract: tests/rate_limits_contract.ts.
  */
-export class KeyedRateLimits<C extends string> {
+export interface RateLimits<C extends string> {
+  /** Takes `cost` tokens (default one) for this key; 0 or the ms to wait. */
+  take(key: string, category: C, now?: number, cost?: number): number;
+  /** Gives back tokens taken for more than was used. */
+  give(key: string, category: C, tokens: number): void;
+  /**
+   * Shares what was taken since the last sync with the other nodes and
+   * lowers this node's buckets to what they all left (nothing to do on a
+   * single node). Runs by itself; tests call it to know it happened.
+   */
+  sync(): Promise<void>;
+  /** Stops syncing. */
+  close(): Promise<void>;
+}
+
+/**
+ * This node's buckets by key. Full buckets carry no information and are
+ * swept away.
+ */
+export class KeyedRateLimits<C extends string> implements RateLimits<C> {
   #specs: Partial<Record<C, BucketSpec>>;
   #buckets = new Map<string, TokenBucket>();
 
@@ -235,6 +275,36 @@ export class KeyedRateLimits<C extends string> {
   /** Gives back tokens taken for more than was used (a bucket swept: none). */
   give(userKey: string, category: C, tokens: number): void {
     this.#buckets.get(`${category}:${userKey}`)?.give(tokens);
+  }
+
+  /**
+   * Lowers this key's bucket to `level` when it holds more (a bucket swept
+   * as full is made again to hold it).
+   */
+  lower(
+    userKey: string,
+    category: C,
+    level: number,
+    now = performance.now(),
+  ): void {
+    const spec = this.#specs[category];
+    if (!spec || spec.perSecond <= 0) return;
+    const key = `${category}:${userKey}`;
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (level >= spec.burst) return;
+      bucket = new TokenBucket(spec, now);
+      this.#buckets.set(key, bucket);
+    }
+    bucket.lower(level, now);
+  }
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 
   #sweep(now: number): void {
