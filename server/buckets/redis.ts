@@ -20,6 +20,19 @@ import { type BucketsOptions, type KeyedBuckets, limiting } from "./mod.ts";
 
 const logger = log("limits");
 
+/**
+ * Lua: the bucket hash `key`, refilled to `now` at `perSecond` up to
+ * `burst`, as `tokens` and `updated` (a missing bucket is a full one).
+ */
+export const REFILL = `
+local b = redis.call('HMGET', key, 't', 'u')
+local tokens, updated = burst, now
+if b[1] then tokens, updated = tonumber(b[1]), tonumber(b[2]) end
+if now > updated then
+  tokens = math.min(burst, tokens + (now - updated) * perSecond / 1000)
+  updated = now
+end`;
+
 // KEYS: the bucket. ARGV: now (ms; negative: Redis's clock), burst, per
 // second, tokens needed (from tokensNeeded: a number within the burst).
 // Answers 0 (taken)
@@ -35,13 +48,8 @@ end
 local burst = tonumber(ARGV[2])
 local perSecond = tonumber(ARGV[3])
 local needed = tonumber(ARGV[4])
-local b = redis.call('HMGET', KEYS[1], 't', 'u')
-local tokens, updated = burst, now
-if b[1] then tokens, updated = tonumber(b[1]), tonumber(b[2]) end
-if now > updated then
-  tokens = math.min(burst, tokens + (now - updated) * perSecond / 1000)
-  updated = now
-end
+local key = KEYS[1]
+${REFILL}
 if tokens < needed then
   return math.ceil((needed - tokens) * 1000 / perSecond)
 end

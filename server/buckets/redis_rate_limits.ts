@@ -28,6 +28,7 @@ import {
   tokensNeeded,
 } from "../rate_limit.ts";
 import { limiting } from "./mod.ts";
+import { REFILL } from "./redis.ts";
 
 const logger = log("limits");
 
@@ -51,13 +52,7 @@ for i, key in ipairs(KEYS) do
   local burst = tonumber(ARGV[3 * i - 2])
   local perSecond = tonumber(ARGV[3 * i - 1])
   local taken = tonumber(ARGV[3 * i])
-  local b = redis.call('HMGET', key, 't', 'u')
-  local tokens, updated = burst, now
-  if b[1] then tokens, updated = tonumber(b[1]), tonumber(b[2]) end
-  if now > updated then
-    tokens = math.min(burst, tokens + (now - updated) * perSecond / 1000)
-    updated = now
-  end
+  ${REFILL}
   tokens = math.max(-burst, math.min(burst, tokens - taken))
   redis.call('HSET', key, 't', string.format('%.17g', tokens),
     'u', string.format('%.17g', updated))
