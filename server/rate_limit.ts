@@ -58,14 +58,12 @@ export class TokenBucket {
   /**
    * Lowers the tokens to `level` when they are more (never raises them):
    * what the nodes sharing this bucket left of it. A level below 0 is a
-   * debt, down to one burst, that the refill pays before a take passes.
+   * debt, whole, that the refill pays before a take passes.
    */
   lower(level: number, now = performance.now()): void {
     if (this.spec.perSecond <= 0) return;
     this.#refill(now);
-    if (level < this.#tokens) {
-      this.#tokens = Math.max(level, -this.spec.burst);
-    }
+    if (level < this.#tokens) this.#tokens = level;
   }
 
   // A clock read behind the last (another clock's `now`) refills nothing.

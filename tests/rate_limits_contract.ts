@@ -145,4 +145,16 @@ export function rateLimitsContract(
     },
     { nodes: true },
   );
+
+  test(
+    "what three nodes granted before they heard of each other is a debt paid whole, however many bursts it is",
+    async (open) => {
+      const nodes = [await open(), await open(), await open()];
+      for (const node of nodes) takeAll(node, "ann", 5);
+      for (const node of nodes) await node.sync();
+      // 15 of 5 granted: 10 owed, then the next one.
+      assertWait(nodes[2].take("ann", "message"), 11);
+    },
+    { nodes: true },
+  );
 }

@@ -8,8 +8,12 @@
  * level, less what it took while the answer travelled (never raising it).
  * So an account spread over N nodes gets one budget, plus at most what
  * the nodes grant before their next sync; what they grant past it is a
- * debt (down to minus one burst) that the shared bucket's refill pays
- * before the account gets more. The shared buckets are hashes like
+ * debt, kept whole, that the shared bucket's refill pays before the
+ * account gets more (a node grants at most what its own bucket holds, a
+ * burst, before it learns the shared level, so the debt is at most a burst
+ * per node). A debt cut at one burst let a third node's burst go unpaid:
+ * an account sending through three nodes in turn got 1.5 budgets. The
+ * shared buckets are hashes like
  * RedisBuckets' (`{t: tokens, u: when}`, expiring once full again), on
  * Redis's clock (TIME), never a node's.
  *
@@ -42,8 +46,8 @@ const KEYS_PER_CALL = 500;
 // KEYS: the buckets. ARGV: burst, per second, tokens taken, for each key
 // in turn (taken may be below 0: tokens given back). Answers each
 // bucket's tokens left, as strings (Redis cuts a Lua number's fraction).
-// TokenBucket's refill, in the same order; then the debit, down to minus
-// one burst.
+// TokenBucket's refill, in the same order; then the debit, with no floor:
+// the debt is what the nodes granted past the budget, to be paid whole.
 const SYNC = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -53,7 +57,7 @@ for i, key in ipairs(KEYS) do
   local perSecond = tonumber(ARGV[3 * i - 1])
   local taken = tonumber(ARGV[3 * i])
   ${REFILL}
-  tokens = math.max(-burst, math.min(burst, tokens - taken))
+  tokens = math.min(burst, tokens - taken)
   redis.call('HSET', key, 't', string.format('%.17g', tokens),
     'u', string.format('%.17g', updated))
   local full = (updated - now) + (burst - tokens) * 1000 / perSecond
