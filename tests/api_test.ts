@@ -298,7 +298,7 @@ Deno.test("a banned account's token is refused with banned", () =>
     assert.deepEqual(refused.body.error, "banned");
   }));
 
-Deno.test("a sender banned from a room gets 200 and the first copy for a retry of a message stored before the ban; a new message gets banned", () =>
+Deno.test("a sender banned from a room gets 200 and the first copy for a retry of a message stored before the ban, without what others did after the ban; a new message gets banned", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");
     const bob = await accountWithToken(server, "bob");
@@ -307,17 +307,37 @@ Deno.test("a sender banned from a room gets 200 and the first copy for a retry o
     });
     try {
       await admin.ok("create_room", { room: "dev" });
+      const asked = (await admin.ok("send_message", { text: "deploy?" }))
+        .message as { id: string };
       const send = (body: Record<string, unknown>) =>
         call(server, "POST", "/api/rooms/dev/messages", {
           body,
           token: bob.token,
         });
       // The first answer is lost on its way back: bob will send it again.
-      const first = await send({ text: "deploy done", client_id: "ci-1" });
+      const sent = {
+        text: "deploy done",
+        client_id: "ci-1",
+        reply_to: asked.id,
+      };
+      const first = await send(sent);
       assert.deepEqual(first.status, 201);
+      const { id } = first.body.message;
       await admin.ok("ban", { user: "bob", room: "dev", reason: "spam" });
-      const retry = await send({ text: "deploy done", client_id: "ci-1" });
-      assert.deepEqual([retry.status, retry.body], [200, first.body]);
+      // After the ban, bob reads nothing of the room: not who reacts to his
+      // message, nor its pin, nor what the message it answers now says.
+      await admin.ok("react", { id, emoji: "👍" });
+      await admin.ok("pin", { id });
+      await admin.ok("edit_message", { id: asked.id, text: "said after" });
+      // Sent again without its reply_to, which is checked like a new one's
+      // (and bob may no longer read the message it names).
+      const retry = await send({ text: sent.text, client_id: sent.client_id });
+      assert.deepEqual([retry.status, retry.body], [200, {
+        message: {
+          ...first.body.message,
+          reply_to: { ...first.body.message.reply_to, text: "" },
+        },
+      }]);
       for (
         const body of [{ text: "more", client_id: "ci-2" }, { text: "more" }]
       ) {
@@ -332,7 +352,7 @@ Deno.test("a sender banned from a room gets 200 and the first copy for a retry o
       });
       assert.deepEqual(
         history.body.messages.map((m: { id: string }) => m.id),
-        [first.body.message.id],
+        [asked.id, id],
       );
     } finally {
       await admin.close();

@@ -10,7 +10,7 @@ import {
 import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
-import type { Attachment } from "../protocol/types.ts";
+import type { Attachment, MessageBase } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import {
   banRefusal,
@@ -67,9 +67,32 @@ export async function sendMessage(
   }
   const { message, duplicate } = result;
   node.metrics.storeLatency.observe(performance.now() - started);
-  if (duplicate) return succeed({ message });
+  if (duplicate) {
+    return succeed({ message: await retried(ctx, roomKey, message) });
+  }
   node.metrics.messagesStored++;
   return succeed({ message }, () => node.publishMessage(roomKey, message));
+}
+
+/**
+ * The answer to a retry: the first copy as it now is, or, when its sender
+ * has been banned from the room since (the store answers such a retry, and
+ * over the REST API a room ban lets it come), only what the sender wrote:
+ * not the reactions, the pin or the quoted message's text now, which were
+ * made after the ban by people the banned no longer reads. One ban read per
+ * retry; a first send reads none.
+ */
+async function retried<M extends MessageBase>(
+  ctx: MemberContext,
+  roomKey: string,
+  message: M,
+): Promise<M> {
+  const ban = await memberBan(ctx.node.store, ctx.client.member, roomKey);
+  if (!ban) return message;
+  const { reactions: _, pinned: __, reply_to, ...own } = message;
+  if (reply_to === undefined) return own as M;
+  const { text: ___, deleted: ____, ...quoted } = reply_to;
+  return { ...own, reply_to: { ...quoted, text: "" } } as M;
 }
 
 /**
