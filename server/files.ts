@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Coalesced } from "./coalesced.ts";
+import { DiskReserve, type SpaceClaim } from "./disk_reserve.ts";
 import type { FileContents } from "./file_contents/mod.ts";
 import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
@@ -37,6 +38,12 @@ export interface FileStorageOptions {
    * quota); see {@link FileStorage.quotaRefusal}.
    */
   quotaBytes?: number;
+  /**
+   * Bytes uploads leave free where the bytes are kept (default 0: none;
+   * only where `contents` can tell its free space); see
+   * {@link FileStorage.claimSpace}.
+   */
+  reserveBytes?: number;
 }
 
 /**
@@ -51,6 +58,7 @@ export class FileStorage {
   #key: Uint8Array | undefined;
   #sweepEveryMs: number;
   #quotaBytes: number;
+  #reserve: DiskReserve;
   #timer: ReturnType<typeof setInterval> | undefined;
   // One sweep at a time; a delete during one gets another after it.
   #sweeps = new Coalesced(() => this.#sweep());
@@ -63,6 +71,10 @@ export class FileStorage {
     this.#store = options.store;
     this.#sweepEveryMs = options.sweepEveryMs ?? 3600 * 1000;
     this.#quotaBytes = options.quotaBytes ?? 0;
+    this.#reserve = new DiskReserve({
+      reserveBytes: options.reserveBytes ?? 0,
+      freeBytes: this.#contents.freeBytes?.bind(this.#contents),
+    });
   }
 
   /** Where uploads are staged while they arrive. */
@@ -119,6 +131,21 @@ export class FileStorage {
         `take ${used}: delete messages that carry files, or wait a day ` +
         "for files never sent to go.",
       { quota_bytes: this.#quotaBytes, used_bytes: used },
+    );
+  }
+
+  /**
+   * Sets aside `bytes` (the most an upload can write) until the claim is
+   * released, or `insufficient_storage` when the disk would then keep less
+   * than the reserve free.
+   */
+  async claimSpace(bytes: number): Promise<SpaceClaim | Failure> {
+    const claim = await this.#reserve.claim(bytes);
+    return claim ?? fail(
+      "insufficient_storage",
+      `The server keeps its last ${this.#reserve.reserveBytes} bytes of ` +
+        "disk for the chat itself, and this file would take some of " +
+        "them: try again later or with a smaller file.",
     );
   }
 

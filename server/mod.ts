@@ -83,6 +83,7 @@ export async function startServer(
       contents: backends.contents,
       store: backends.store,
       quotaBytes: config.uploadQuotaBytes,
+      reserveBytes: config.diskReserveBytes,
     }),
     store: backends.store,
     broker: backends.broker,

@@ -225,6 +225,23 @@ export const SETTINGS = {
     help:
       "bytes of files one account may keep (uploads not yet sent, and those its messages carry until deleted); more get 413 `quota_exceeded`; 0 = no quota",
   }),
+  /**
+   * Bytes of the files folder's file system that uploads never take, so
+   * that accounts together cannot fill the disk the chat itself writes to
+   * (disk_reserve.ts); 0: none. 512 MiB holds the messages of weeks of a
+   * busy community (about 1 KiB each with the search index) and the
+   * database's WAL, time for someone to notice; a fixed figure rather than
+   * a share, since what the chat needs does not grow with the disk.
+   */
+  diskReserveBytes: setting({
+    flag: "disk-reserve",
+    placeholder: "BYTES",
+    kind: integer({ min: 0 }),
+    default: 512 * 1024 * 1024,
+    shownDefault: "536870912 (512 MiB)",
+    help:
+      "free bytes uploads never take on the files folder's file system (not with files in PostgreSQL); an upload that would leave less gets 507 `insufficient_storage`; 0 = no reserve",
+  }),
   /** Seconds without traffic before a ping; no pong in as long closes it. */
   idleTimeoutSeconds: setting({
     flag: "idle-timeout",

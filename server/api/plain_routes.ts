@@ -144,7 +144,10 @@ function documentFileRoutes(api: OpenAPIHono): void {
     responses: {
       201: json(attachment, "The file, to put in a message's `attachments`"),
       ...errors(400, 401, 403, 413, 429),
-      507: json(errorBody, "The server has no room to store files: `internal`"),
+      507: json(
+        errorBody,
+        "No room for the file: `insufficient_storage` (it would eat into `--disk-reserve`), or `internal` (the disk is full)",
+      ),
     },
   });
   registry.registerPath({

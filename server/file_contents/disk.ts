@@ -1,3 +1,4 @@
+import { statfs } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FileContents } from "./mod.ts";
 
@@ -45,6 +46,20 @@ export class DiskFileContents implements FileContents {
     await Deno.remove(this.#path(hash)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
+  }
+
+  async freeBytes(): Promise<number> {
+    // The folder is made with the first upload: until then its file
+    // system is that of the nearest folder above it that exists.
+    for (let dir = this.#dir;; dir = dirname(dir)) {
+      try {
+        const { bavail, bsize } = await statfs(dir);
+        return bavail * bsize;
+      } catch (error) {
+        const missing = (error as { code?: string }).code === "ENOENT";
+        if (!missing || dirname(dir) === dir) throw error;
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,12 @@ export interface FileContents {
   get(hash: string): Promise<ReadableStream<Uint8Array> | undefined>;
   /** Removes the bytes kept under this hash (none: nothing happens). */
   delete(hash: string): Promise<void>;
+  /**
+   * Bytes free to this process on the file system where the bytes are
+   * kept, for `--disk-reserve`; absent where they are not on this
+   * machine's disk (the database's is not ours to look at).
+   */
+  freeBytes?(): Promise<number>;
   /** Releases what it holds open (connections). */
   close(): Promise<void>;
   /** Where the bytes are, for the log. */

@@ -39,6 +39,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   url_not_allowed: 400,
   not_found: 404,
   quota_exceeded: 413,
+  insufficient_storage: 507,
 };
 
 /** Options of {@link httpError}. */

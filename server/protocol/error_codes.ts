@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "not_found",
   // HTTP only: an upload past the account's --upload-quota.
   "quota_exceeded",
+  // HTTP only: an upload that would eat into the --disk-reserve.
+  "insufficient_storage",
 ] as const;
 
 /** An error code; `code` is for programs, the message for people. */

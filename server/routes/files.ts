@@ -9,7 +9,11 @@ import { storageProblem } from "../disk_errors.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { sessionTokenOf } from "../http/session_cookie.ts";
-import { outOfSpace, receiveUpload } from "./receive_upload.ts";
+import {
+  mostStagedBytes,
+  outOfSpace,
+  receiveUpload,
+} from "./receive_upload.ts";
 
 const logger = log("files");
 
@@ -75,6 +79,18 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
       await c.req.raw.body?.cancel().catch(() => {});
       return httpFailure(c, full);
     }
+    // The space the file may take is set aside before its body is read,
+    // against the --disk-reserve, and given back once it is kept or
+    // dropped (kept, it shows in the disk's own free space).
+    const claim = await node.files.claimSpace(
+      mostStagedBytes(c.req.raw, maxFileBytes),
+    );
+    if (isFailure(claim)) {
+      await settle(account, 0);
+      await c.req.raw.body?.cancel().catch(() => {});
+      return httpFailure(c, claim);
+    }
+    using _space = claim;
     const received = await receiveUpload(c.req.raw, {
       maxBytes: maxFileBytes,
       stagingDir: node.files.stagingDir,

@@ -38,6 +38,24 @@ export interface ReceiveOptions {
 const FRAMING_BYTES = 16 * 1024;
 
 /**
+ * The most bytes an upload can leave in the staging folder: its declared
+ * `Content-Length` when that is smaller (the file is part of the body),
+ * else the size at which reading stops. A body sent without a length
+ * (chunked) is counted at that largest size rather than checked as it
+ * streams: browsers always send the length of a form, the difference is
+ * one file of `--max-file-bytes` (10 MiB by default) held for the time of
+ * one upload, and the disk is then looked at once, before the body.
+ */
+export function mostStagedBytes(request: Request, maxBytes: number): number {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  // busboy's limit below: a file that reaches it is cut short and dropped.
+  const cut = maxBytes + 1;
+  return Number.isSafeInteger(declared) && declared >= 0
+    ? Math.min(declared, cut)
+    : cut;
+}
+
+/**
  * Reads a `multipart/form-data` upload (field `file`, optional field
  * `name`) straight to a file in the staging folder, hashing it on the way:
  * the body is never held in memory, and reading stops (the rest of the
