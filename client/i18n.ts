@@ -280,6 +280,8 @@ const EN = {
   "upload.tooLarge": "This file is too large.",
   "upload.quota":
     "Your files are at your quota: delete messages that carry files, or wait a day for files never sent to go.",
+  "upload.noRoom":
+    "The server is short of disk space for files: try again later, or a smaller file.",
   "upload.signIn": "Sign in to share files.",
   "upload.failed": "Upload failed ({status}).",
   "upload.offline": "Cannot reach the server.",
@@ -674,6 +676,8 @@ const FR: Record<MessageKey, string> = {
   "upload.tooLarge": "Ce fichier est trop gros.",
   "upload.quota":
     "Vos fichiers atteignent votre quota : supprimez des messages qui portent des fichiers, ou attendez un jour que partent les fichiers jamais envoyés.",
+  "upload.noRoom":
+    "Le serveur manque d'espace disque pour les fichiers : réessayez plus tard, ou avec un fichier plus petit.",
   "upload.signIn": "Connectez-vous pour partager des fichiers.",
   "upload.failed": "Échec de l'envoi ({status}).",
   "upload.offline": "Impossible de joindre le serveur.",

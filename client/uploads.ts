@@ -53,6 +53,9 @@ export async function uploadFile(file: File): Promise<UploadResult> {
       "quota_exceeded";
     return { ok: false, error: t(quota ? "upload.quota" : "upload.tooLarge") };
   }
+  if ((body as { error?: unknown } | null)?.error === "insufficient_storage") {
+    return { ok: false, error: t("upload.noRoom") };
+  }
   const message = (body as { message?: unknown } | null)?.message;
   return {
     ok: false,
