@@ -11,9 +11,10 @@ export interface DiskReserveOptions {
   reserveBytes: number;
   /**
    * Bytes free to this process where uploads are written (statfs: `bavail
-   * * bsize`); absent where that is not known here (no reserve). Read at each claim: it costs about 44 µs (an async op), far
-   * below what an upload's request costs, so it is not cached, and what
-   * other programs wrote meanwhile counts at once.
+   * * bsize`); absent where that is not known here (no reserve). Read at
+   * each claim: it costs about 44 µs (an async op), far below what an
+   * upload's request costs, so it is not cached, and what other programs
+   * wrote meanwhile counts at once.
    */
   freeBytes?: () => Promise<number>;
 }
