@@ -226,7 +226,8 @@ function lifecycle(test: StoreTest): void {
       ["addMember", () => store.addMember("bob", "general")],
       ["removeMember", () => store.removeMember("bob", "general")],
       ["isMember", () => store.isMember("bob", "general")],
-      ["memberships", () => store.memberships("bob")],
+      ["memberRooms", () => store.memberRooms("bob")],
+      ["readStates", () => store.readStates("bob", ["general"])],
       ["markRead", () => store.markRead("bob", "general", 1)],
       ["readState", () => store.readState("bob", "general")],
       ["createInvite", () =>

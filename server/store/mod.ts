@@ -63,11 +63,6 @@ export interface MarkedRead {
   state: StreamReadState;
 }
 
-/** One of an account's rooms with its read state. */
-export interface StoredMembership extends StreamReadState {
-  roomKey: string;
-}
-
 /** An invite link to a room. */
 export interface StoredInvite {
   /** The secret in the link. */
@@ -655,8 +650,8 @@ export interface MembershipStore {
   /** Ends a membership and forgets its read position; false when absent. */
   removeMember(userKey: string, roomKey: string): Promise<boolean>;
   isMember(userKey: string, roomKey: string): Promise<boolean>;
-  /** An account's rooms with their read state, oldest membership first. */
-  memberships(userKey: string): Promise<StoredMembership[]>;
+  /** An account's rooms (their keys), oldest membership first. */
+  memberRooms(userKey: string): Promise<string[]>;
   /**
    * Moves an account's read position in a stream (room key or
    * conversation key) forward to `seq`, capped at the stream's newest;
@@ -670,6 +665,20 @@ export interface MembershipStore {
   ): Promise<MarkedRead>;
   /** An account's read state in a stream (0 read when never marked). */
   readState(userKey: string, stream: string): Promise<StreamReadState>;
+  /**
+   * The read states of streams, in their order. With `rowBudget`, counting
+   * may stop once about that many index entries were read (each stream's
+   * unread and mentions, plus one): the answer is then the states of the
+   * first streams only, never none of them. A login counts its rooms in
+   * such slices so that it never holds the thread for long (node.ts,
+   * enterRooms); a store whose counting runs in other processes may count
+   * them all at once.
+   */
+  readStates(
+    userKey: string,
+    streams: readonly string[],
+    rowBudget?: number,
+  ): Promise<StreamReadState[]>;
   /** Records an invite link (uses 0, not revoked). */
   createInvite(
     invite: Omit<StoredInvite, "uses" | "revoked">,

@@ -49,7 +49,6 @@ import {
   type StoredApiToken,
   type StoredHook,
   type StoredInvite,
-  type StoredMembership,
   type StoredPushSubscription,
   type StoredRoom,
   type StoredUpload,
@@ -1316,24 +1315,12 @@ export class PostgresStore implements Store {
     );
   }
 
-  memberships(userKey: string): Promise<StoredMembership[]> {
-    // One statement for every room: a login costs one round trip.
-    return this.#run(async (sql) => {
-      const rows = await sql<(ReadRow & { room_key: string })[]>`
-        SELECT m.room_key, r.*
-        FROM memberships m
-        LEFT JOIN read_positions p
-          ON p.user_key = m.user_key AND p.stream = m.room_key
-        CROSS JOIN LATERAL (${
-        countsFrom(sql, userKey, sql`m.room_key`, sql`p.last_read_seq`)
-      }) r
-        WHERE m.user_key = ${userKey}
-        ORDER BY m.joined_at, m.room_key`;
-      return rows.map((row) => ({
-        roomKey: row.room_key,
-        ...toReadState(row),
-      }));
-    });
+  memberRooms(userKey: string): Promise<string[]> {
+    return this.#run(async (sql) =>
+      (await sql<{ room_key: string }[]>`
+        SELECT room_key FROM memberships WHERE user_key = ${userKey}
+        ORDER BY joined_at, room_key`).map((row) => row.room_key)
+    );
   }
 
   markRead(
@@ -1381,6 +1368,28 @@ export class PostgresStore implements Store {
         countsFrom(sql, userKey, sql`${stream}::text`, sql`p.last_read_seq`)
       }) r`;
       return toReadState(row);
+    });
+  }
+
+  // One statement for every stream, whatever the budget: the counting runs
+  // in PostgreSQL's processes, never on this thread, and a login costs one
+  // round trip.
+  readStates(
+    userKey: string,
+    streams: readonly string[],
+  ): Promise<StreamReadState[]> {
+    return this.#run(async (sql) => {
+      const rows = await sql<ReadRow[]>`
+        SELECT r.*
+        FROM jsonb_array_elements_text(${sql.json([...streams])})
+          WITH ORDINALITY AS w(stream, ord)
+        LEFT JOIN read_positions p
+          ON p.user_key = ${userKey} AND p.stream = w.stream
+        CROSS JOIN LATERAL (${
+        countsFrom(sql, userKey, sql`w.stream`, sql`p.last_read_seq`)
+      }) r
+        ORDER BY w.ord`;
+      return rows.map(toReadState);
     });
   }
 

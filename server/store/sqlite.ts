@@ -53,7 +53,6 @@ import {
   type StoredApiToken,
   type StoredHook,
   type StoredInvite,
-  type StoredMembership,
   type StoredPushSubscription,
   type StoredRoom,
   type StoredUpload,
@@ -2348,22 +2347,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  memberships(userKey: string): Promise<StoredMembership[]> {
-    return this.#run(() => {
-      const rows = this.#q(
-        `SELECT m.room_key AS room_key,
-           coalesce(p.last_read_seq, 0) AS last_read_seq
-         FROM memberships m
-         LEFT JOIN read_positions p
-           ON p.user_key = m.user_key AND p.stream = m.room_key
-         WHERE m.user_key = ?
-         ORDER BY m.joined_at, m.room_key`,
-      ).all(userKey) as { room_key: string; last_read_seq: number }[];
-      return rows.map((row) => ({
-        roomKey: row.room_key,
-        ...this.#countFrom(userKey, row.room_key, row.last_read_seq),
-      }));
-    });
+  memberRooms(userKey: string): Promise<string[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT room_key FROM memberships WHERE user_key = ?
+         ORDER BY joined_at, room_key`,
+      ).all(userKey) as { room_key: string }[]).map((row) => row.room_key)
+    );
   }
 
   markRead(
@@ -2389,6 +2379,25 @@ export class SqliteStore implements Store {
 
   readState(userKey: string, stream: string): Promise<StreamReadState> {
     return this.#run(() => this.#readStateOf(userKey, stream));
+  }
+
+  // Counted here, on the calling thread: a budget makes it one slice.
+  readStates(
+    userKey: string,
+    streams: readonly string[],
+    rowBudget = Infinity,
+  ): Promise<StreamReadState[]> {
+    return this.#run(() => {
+      const states: StreamReadState[] = [];
+      let rows = 0;
+      for (const stream of streams) {
+        if (states.length > 0 && rows >= rowBudget) break;
+        const state = this.#readStateOf(userKey, stream);
+        states.push(state);
+        rows += 1 + state.unread + state.mentions;
+      }
+      return states;
+    });
   }
 
   #readStateOf(userKey: string, stream: string): StreamReadState {

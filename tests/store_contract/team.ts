@@ -1,12 +1,23 @@
 /**
  * The store contract for team chat: private rooms, memberships and read
- * state (addMember, removeMember, isMember, memberships, markRead,
- * readState) and invites (createInvite, findInvite, useInvite,
+ * state (addMember, removeMember, isMember, memberRooms, markRead,
+ * readState, readStates) and invites (createInvite, findInvite, useInvite,
  * revokeInvite, listInvites, deleteDeadInvites).
  */
 import assert from "node:assert/strict";
-import { conversationKey, MAX_UNREAD } from "../../server/store/mod.ts";
+import {
+  conversationKey,
+  MAX_UNREAD,
+  type Store,
+} from "../../server/store/mod.ts";
 import { append, draft, type StoreTest } from "./support.ts";
+
+/** An account's rooms with their read states, as a login lists them. */
+async function memberships(store: Store, userKey: string) {
+  const keys = await store.memberRooms(userKey);
+  const states = await store.readStates(userKey, keys);
+  return keys.map((roomKey, i) => ({ roomKey, ...states[i] }));
+}
 
 /** The contract of memberships, read state, private rooms and invites. */
 export function teamChat(test: StoreTest): void {
@@ -36,12 +47,12 @@ export function teamChat(test: StoreTest): void {
     assert.equal(await store.addMember("bob", "nowhere"), false);
     assert.equal(await store.isMember("bob", "dev"), true);
     assert.equal(await store.isMember("carol", "dev"), false);
-    assert.deepEqual(await store.memberships("bob"), [
+    assert.deepEqual(await memberships(store, "bob"), [
       { roomKey: "dev", lastReadSeq: 2, unread: 0, mentions: 0, lastSeq: 2 },
     ]);
     assert.equal(await store.removeMember("bob", "dev"), true);
     assert.equal(await store.removeMember("bob", "dev"), false);
-    assert.deepEqual(await store.memberships("bob"), []);
+    assert.deepEqual(await memberships(store, "bob"), []);
   });
 
   test("memberships list the oldest first, also two joined in one millisecond", async (store) => {
@@ -59,10 +70,7 @@ export function teamChat(test: StoreTest): void {
     } finally {
       Date.now = now;
     }
-    assert.deepEqual(
-      (await store.memberships("bob")).map((m) => m.roomKey),
-      ["general", "zed", "abc"],
-    );
+    assert.deepEqual(await store.memberRooms("bob"), ["general", "zed", "abc"]);
   });
 
   test("memberships count messages by others after the read position, and mentions of the account", async (store) => {
@@ -75,7 +83,7 @@ export function teamChat(test: StoreTest): void {
       user: "bob",
     }));
     await store.appendMessage(draft("general", "hey @BOB and @carol"));
-    const rooms = await store.memberships("bob");
+    const rooms = await memberships(store, "bob");
     rooms.sort((a, b) => a.roomKey < b.roomKey ? -1 : 1);
     assert.deepEqual(rooms, [
       { roomKey: "dev", lastReadSeq: 0, unread: 3, mentions: 1, lastSeq: 4 },
@@ -143,7 +151,7 @@ export function teamChat(test: StoreTest): void {
       const end = await store.markRead("bob", "general", 99);
       assert.equal(end.state.lastReadSeq, 3);
       const again = await reopen();
-      assert.deepEqual(await again.memberships("bob"), [
+      assert.deepEqual(await memberships(again, "bob"), [
         {
           roomKey: "general",
           lastReadSeq: 3,
@@ -197,6 +205,43 @@ export function teamChat(test: StoreTest): void {
     assert.equal((await store.readState("alice", "general")).mentions, 0);
   });
 
+  test("readStates count streams in order; with a row budget, the first ones only, never none", async (store) => {
+    for (const room of ["a", "b", "c"]) {
+      await store.createRoom(room, room);
+      await store.addMember("bob", room);
+    }
+    await append(store, "a", ["1", "2", "@bob 3"]);
+    await append(store, "b", ["1"]);
+    await append(store, "c", ["1", "2"]);
+    const keys = ["c", "a", "b", "c"];
+    const all = await store.readStates("bob", keys);
+    assert.deepEqual(all.map((s) => [s.unread, s.mentions, s.lastSeq]), [
+      [2, 0, 2],
+      [3, 1, 3],
+      [1, 0, 1],
+      [2, 0, 2],
+    ]);
+    assert.deepEqual(await store.readStates("bob", []), []);
+    // Whatever a store stops at, it is a prefix of the whole answer, and
+    // slices taken one after the other make it up.
+    for (const budget of [1, 4, 1_000_000]) {
+      const counted = [];
+      while (counted.length < keys.length) {
+        const slice = await store.readStates(
+          "bob",
+          keys.slice(counted.length),
+          budget,
+        );
+        assert.ok(slice.length > 0, `budget ${budget}: counted nothing`);
+        counted.push(...slice);
+      }
+      assert.deepEqual(counted, all);
+    }
+    assert.deepEqual(await store.readStates("bob", ["nowhere"]), [
+      { lastReadSeq: 0, unread: 0, mentions: 0, lastSeq: 0 },
+    ]);
+  });
+
   test("unread counts stop at MAX_UNREAD", async (store) => {
     await store.addMember("bob", "general");
     await Promise.all(
@@ -205,7 +250,7 @@ export function teamChat(test: StoreTest): void {
         (_, i) => store.appendMessage(draft("general", `m${i}`)),
       ),
     );
-    const [general] = await store.memberships("bob");
+    const [general] = await memberships(store, "bob");
     assert.equal(general.unread, MAX_UNREAD);
     assert.equal(general.lastSeq, MAX_UNREAD + 5);
   });
@@ -222,7 +267,7 @@ export function teamChat(test: StoreTest): void {
       createdAt: Date.now(),
     });
     assert.equal(await store.deleteRoom("dev"), true);
-    assert.deepEqual(await store.memberships("bob"), []);
+    assert.deepEqual(await memberships(store, "bob"), []);
     assert.equal(await store.findInvite("c1"), undefined);
     // A new room of the same name starts from nothing.
     await store.createRoom("dev", "dev");
