@@ -28,11 +28,6 @@ export class TurnQueue {
     this.#perTurn = Math.max(1, Math.floor(perTurn));
   }
 
-  /** Slices waiting for a turn (for tests and metrics). */
-  get waiting(): number {
-    return this.#waiting.length;
-  }
-
   /**
    * Resolves at the caller's turn: it then runs one slice at once (a
    * synchronous step, or a call that starts one) and asks again for the
