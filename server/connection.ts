@@ -164,6 +164,11 @@ export class ClientConnection implements ClientState {
     this.#release = undefined;
   }
 
+  holdEvents(): () => void {
+    this.outbox.hold();
+    return () => this.outbox.release();
+  }
+
   // Runs a step once every earlier request has been answered.
   #afterAnswers(step: () => void): void {
     this.#answered = this.#answered.then(step);
@@ -286,7 +291,7 @@ export class ClientConnection implements ClientState {
       who: this.#who(),
       message: frame.message,
     });
-    this.outbox.push(
+    this.outbox.answer(
       encodeError(frame, frame.code, frame.message, frame.details),
     );
   }
@@ -321,7 +326,7 @@ export class ClientConnection implements ClientState {
   #answer(request: Request, outcome: Outcome | undefined): void {
     if (outcome === undefined) return;
     if (outcome.ok) {
-      this.outbox.push(encodeSuccess(request, outcome.data));
+      this.outbox.answer(encodeSuccess(request, outcome.data));
       outcome.after?.();
     } else {
       this.#node.metrics.countError(outcome.code);
@@ -332,7 +337,7 @@ export class ClientConnection implements ClientState {
           code: outcome.code,
         });
       }
-      this.outbox.push(
+      this.outbox.answer(
         encodeError(request, outcome.code, outcome.message, outcome.details),
       );
     }

@@ -122,6 +122,9 @@ export class ConnectionWriter implements Outbox {
   // generation.
   #first?: string;
   #queue?: string[];
+  // Events kept back while a login counts its rooms (hold): they go after
+  // its reply, so a message counted in the reply's numbers comes after them.
+  #held?: string[];
   #closed = false;
   #maxBuffered: number;
   #maxBatch: number;
@@ -135,8 +138,34 @@ export class ConnectionWriter implements Outbox {
     this.#maxBatch = options.maxBatch;
   }
 
-  /** Queues one encoded JSON object. */
+  /** Queues one encoded JSON object (an event: kept back while held). */
   push(frame: string): void {
+    if (this.#held !== undefined) {
+      if (!this.#closed) this.#held.push(frame);
+      return;
+    }
+    this.answer(frame);
+  }
+
+  /**
+   * Keeps events back from now on until {@link release}, while replies
+   * ({@link answer}) still go: a login's rooms deliver their messages from
+   * the moment they are joined, but its reply, whose counts may already
+   * hold some of them, must come first (docs/protocol.md, Login).
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Queues the events kept back since {@link hold}, in order. */
+  release(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const frame of held ?? []) this.answer(frame);
+  }
+
+  /** Queues a reply: never kept back. */
+  answer(frame: string): void {
     if (this.#closed) return;
     if (this.#first === undefined) {
       this.#first = frame;

@@ -85,6 +85,23 @@ Deno.test("writer: a lone frame leaves as it is", async () => {
   assert.deepEqual(sink.sent, ['{"n":1}', '{"n":2}']);
 });
 
+Deno.test("writer: events pushed while held wait, replies go, and the held events follow in order once released", async () => {
+  const sink = new FakeSink();
+  const writer = writerOn(sink);
+  writer.hold();
+  writer.push('{"event":1}');
+  await nextTurn();
+  assert.deepEqual(sink.sent, [], "a held event does not leave");
+  writer.push('{"event":2}');
+  writer.answer('{"reply":1}');
+  writer.release();
+  writer.push('{"event":3}');
+  await nextTurn();
+  assert.deepEqual(sink.sent, [
+    '{"reply":1}\n{"event":1}\n{"event":2}\n{"event":3}',
+  ]);
+});
+
 Deno.test("writer: a batch holds at most maxBatch objects, in order", async () => {
   const sink = new FakeSink();
   const writer = writerOn(sink, { maxBatch: 2 });

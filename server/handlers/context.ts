@@ -27,6 +27,12 @@ export interface ClientState {
   appendQueued(): void;
   /** Ends the connection: flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
+  /**
+   * Keeps this connection's events back, its replies still going, until
+   * the returned function is called (a login's rooms, see session.ts). Only
+   * a WebSocket connection has events to keep.
+   */
+  holdEvents?(): () => void;
 }
 
 /** What every handler gets: the node and the connection it serves. */

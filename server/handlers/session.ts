@@ -307,54 +307,65 @@ async function enterServer(
     return ended;
   }
   client.member = member;
-  const pending = identity.guest
-    ? []
-    : await node.store.takeUndelivered(userKey)
-      .catch(() => []);
-  logger.info("{name} logged in ({how}) from {address}", {
-    name: identity.username,
-    how: identity.guest
-      ? "guest"
-      : request === "register"
-      ? "new account"
-      : "account",
-    address: client.remoteAddress,
-  });
-  // An account gets the events of all its rooms from here on.
-  const memberships = identity.guest
-    ? undefined
-    : await node.enterRooms(member);
-  const announce = node.moveMember(member, GENERAL_ROOM);
-  const reply: Omit<LoginSuccess, "request"> = {
-    username: identity.username,
-    role: identity.role,
-    room: GENERAL_ROOM,
-    // Read after the move, so the list already counts the new user.
-    rooms: await node.roomSummaries(identity.guest ? undefined : userKey),
-  };
-  if (identity.token !== undefined) reply.token = identity.token;
-  if (memberships) reply.memberships = memberships;
-  if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
-  if (client.isClosed) {
-    // The socket died while this login was made. Its close saw no member
-    // (or one about to be placed again): leave now, or the name would stay
-    // online for good, and let what waited wait for the next login. A
-    // message pushed to a socket that dies on the way is beyond what the
-    // server can know: the conversation's history still has it.
-    node.removeMember(member);
-    await returnPending(ctx, userKey, pending);
-    return fail("internal", "The connection closed during login.");
-  }
-  return succeed(reply, () => {
-    announce();
-    for (const message of pending) {
-      node.publish(
-        { kind: "user", key: userKey },
-        "private_message",
-        node.files.signed(message),
-      );
+  // The rooms deliver from the moment they are joined, but the reply's
+  // counts may already hold those messages: they wait for it (and a
+  // client skips what its numbers counted, docs/protocol.md, Login).
+  const release = identity.guest ? undefined : client.holdEvents?.();
+  let succeeded = false;
+  try {
+    const pending = identity.guest
+      ? []
+      : await node.store.takeUndelivered(userKey)
+        .catch(() => []);
+    logger.info("{name} logged in ({how}) from {address}", {
+      name: identity.username,
+      how: identity.guest
+        ? "guest"
+        : request === "register"
+        ? "new account"
+        : "account",
+      address: client.remoteAddress,
+    });
+    // An account gets the events of all its rooms from here on.
+    const memberships = identity.guest
+      ? undefined
+      : await node.enterRooms(member);
+    const announce = node.moveMember(member, GENERAL_ROOM);
+    const reply: Omit<LoginSuccess, "request"> = {
+      username: identity.username,
+      role: identity.role,
+      room: GENERAL_ROOM,
+      // Read after the move, so the list already counts the new user.
+      rooms: await node.roomSummaries(identity.guest ? undefined : userKey),
+    };
+    if (identity.token !== undefined) reply.token = identity.token;
+    if (memberships) reply.memberships = memberships;
+    if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
+    if (client.isClosed) {
+      // The socket died while this login was made. Its close saw no member
+      // (or one about to be placed again): leave now, or the name would stay
+      // online for good, and let what waited wait for the next login. A
+      // message pushed to a socket that dies on the way is beyond what the
+      // server can know: the conversation's history still has it.
+      node.removeMember(member);
+      await returnPending(ctx, userKey, pending);
+      return fail("internal", "The connection closed during login.");
     }
-  });
+    succeeded = true;
+    return succeed(reply, () => {
+      release?.();
+      announce();
+      for (const message of pending) {
+        node.publish(
+          { kind: "user", key: userKey },
+          "private_message",
+          node.files.signed(message),
+        );
+      }
+    });
+  } finally {
+    if (!succeeded) release?.();
+  }
 }
 
 // Puts taken private messages back to wait; a store failure only loses the
