@@ -5,12 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
+import { SEARCH_BUDGET, SqliteStore } from "../server/store/sqlite.ts";
 import {
   eventually,
   expectError,
   type Frame,
+  range,
   type TestClient,
   type TestServer,
+  withClients,
 } from "./harness.ts";
 import { bothStores } from "./both_stores.ts";
 
@@ -489,5 +492,53 @@ stores.clients(
   },
   { rateLimits: NO_RATE_LIMITS },
 );
+
+Deno.test("search: on a store large enough, words that never come together get a page cut short by the work budget, with next, and next pages reach the end", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
+  try {
+    // "left" and "right" each in half the messages, never together, and
+    // "every" in all: three lists of SEARCH_BUDGET entries between them
+    // over SEARCH_BUDGET messages, more than one page may walk.
+    const filling = new SqliteStore(`${dir}/chat.db`, { busyTimeoutMs: 2000 });
+    await filling.createRoom("general", "general");
+    for (let from = 0; from < SEARCH_BUDGET; from += 4096) {
+      await Promise.all(
+        range(from, from + 4095).map((i) =>
+          filling.appendMessage({
+            roomKey: "general",
+            userKey: "filler",
+            user: "filler",
+            text: `${i % 2 ? "left" : "right"} every`,
+          })
+        ),
+      );
+    }
+    await filling.close();
+    await withClients(async (pool) => {
+      const reader = await pool.guest("reader");
+      const first = await search(reader, { query: "left right every" });
+      assert.deepEqual(first.results, []);
+      assert.ok(first.next !== undefined, "a next page");
+      let before: string | undefined = first.next;
+      let pages = 1;
+      while (before !== undefined) {
+        const page = await search(reader, {
+          query: "left right every",
+          before,
+        });
+        assert.deepEqual(page.results, []);
+        assert.ok(page.next === undefined || page.next < before);
+        before = page.next;
+        pages++;
+      }
+      assert.ok(pages >= 2, `${pages} pages`);
+      // Words that do come together fill their page as before.
+      const { results } = await search(reader, { query: "left every" });
+      assert.equal(results.length, 20);
+    }, { db: `${dir}/chat.db`, rateLimits: NO_RATE_LIMITS });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 stores.finish();

@@ -689,16 +689,16 @@ function registerTests(pg: PostgresService): void {
       await inspect(url, (sql) => sql`UPDATE messages SET search = NULL`);
       const scope = { roomKeys: ["general"] };
       assert.deepEqual(
-        await store.search({ words: ["message"], scope, limit: 5 }),
+        (await store.search({ words: ["message"], scope, limit: 5 })).records,
         [],
       );
       const second = await PostgresStore.open(url, OPTIONS);
       try {
-        const found = await second.search({
+        const found = (await second.search({
           words: ["message"],
           scope,
           limit: 5,
-        });
+        })).records;
         assert.deepEqual(found.map((r) => r.message.text), [
           "newer message",
           "older message",
@@ -864,11 +864,11 @@ async function teamScenario(store: Store): Promise<unknown[]> {
   let found = 0;
   for (const query of queries) {
     for (const scope of scopes) {
-      const records = await store.search({
+      const records = (await store.search({
         words: searchWords(query),
         scope,
         limit: 50,
-      });
+      })).records;
       out.push([query, records.map((r) => [r.message.text, r.stream])]);
       if (records.length > 0) found++;
     }

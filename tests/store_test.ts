@@ -278,11 +278,11 @@ Deno.test("SqliteStore: messages stored before search existed are indexed when i
     old.close();
     const store = new SqliteStore(path, OPTIONS);
     try {
-      const found = await store.search({
+      const found = (await store.search({
         words: ["ecole"],
         scope: { roomKeys: ["general"] },
         limit: 10,
-      });
+      })).records;
       assert.deepEqual(found.map((r) => r.message.id), ["01C", "01A"]);
       const { message } = await store.appendMessage({
         roomKey: "general",
@@ -291,11 +291,11 @@ Deno.test("SqliteStore: messages stored before search existed are indexed when i
         text: "école again",
       });
       assert.equal(message.seq, 4);
-      const again = await store.search({
+      const again = (await store.search({
         words: ["ecole"],
         scope: { roomKeys: ["general"] },
         limit: 10,
-      });
+      })).records;
       assert.deepEqual(again.length, 3);
     } finally {
       await store.close();
@@ -342,7 +342,7 @@ const searchGeneral = async (store: SqliteStore, word: string) =>
     words: [word],
     scope: { roomKeys: ["general"] },
     limit: 10,
-  })).map((r) => r.message.text);
+  })).records.map((r) => r.message.text);
 
 Deno.test("SqliteStore: with a commit wait, appends that come soon after a commit share the next one; an idle store commits at once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });

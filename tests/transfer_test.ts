@@ -424,11 +424,11 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
     // The copy's search index is built when a server opens it.
     const store = new SqliteStore(copy, OPTIONS);
     try {
-      const found = await store.search({
+      const found = (await store.search({
         words: ["picture"],
         scope: { roomKeys: ["general"] },
         limit: 5,
-      });
+      })).records;
       assert.deepEqual(found.map((r) => r.message.text), [
         "a picture for @bob",
       ]);

@@ -37,8 +37,9 @@ export async function search(
 
 /**
  * A search as `search` and `GET /api/search` both answer it: one page of
- * `results` and, when there may be more, `next` (the last result's id,
- * to send back as `before`).
+ * `results` and, when there may be more, `next` to send back as `before`:
+ * the last result's id, or where the store stopped when its work budget
+ * ran out before the page filled (fewer results, even none).
  */
 export async function searchMessages(
   node: ChatNode,
@@ -80,7 +81,7 @@ export async function searchMessages(
   // Punctuation alone searches for nothing, and finds nothing.
   if (words.length === 0) return succeed({ results: [] });
   const limit = data.limit ?? SEARCH_DEFAULT_LIMIT;
-  const records = await node.store.search({
+  const { records, next } = await node.store.search({
     words,
     scope: await searchScope(node, reader, only),
     before: data.before,
@@ -99,6 +100,8 @@ export async function searchMessages(
   return succeed(
     records.length > limit
       ? { results, next: records[limit - 1].message.id }
+      : next !== undefined
+      ? { results, next }
       : { results },
   );
 }

@@ -367,6 +367,22 @@ export interface SearchQuery {
   before?: string;
   /** At most this many (at most 50). */
   limit: number;
+  /**
+   * How much of the index one page may walk, in entries of its words'
+   * lists (SEARCH_BUDGET by default; tests give less). A store that
+   * bounds its work stops there with fewer than `limit` results.
+   */
+  budget?: number;
+}
+
+/**
+ * A page of search results. `next`, given only when the store stopped
+ * before the end with fewer than `limit` results (its work budget spent):
+ * a `before` to continue from, older than every message looked at.
+ */
+export interface SearchPage {
+  records: MessageRecord[];
+  next?: string;
 }
 /** Rooms and their messages. */
 export interface RoomStore {
@@ -457,7 +473,7 @@ export interface RoomStore {
    * Messages of the scope that are not deleted and hold every word (the
    * last one as a prefix too), newest first.
    */
-  search(query: SearchQuery): Promise<MessageRecord[]>;
+  search(query: SearchQuery): Promise<SearchPage>;
 }
 
 /** Options of {@link FileStore.saveUpload}. */

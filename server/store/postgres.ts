@@ -42,6 +42,7 @@ import {
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
+  type SearchPage,
   type SearchQuery,
   SenderBannedError,
   type Session,
@@ -693,14 +694,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  search(query: SearchQuery): Promise<MessageRecord[]> {
+  search(query: SearchQuery): Promise<SearchPage> {
     const { scope } = query;
     const conversations = scope.conversations;
     if (
       query.words.length === 0 ||
       (scope.roomKeys.length === 0 && conversations === undefined)
     ) {
-      return Promise.resolve([]);
+      return Promise.resolve({ records: [] });
     }
     return this.#run(async (sql) => {
       const rooms = scope.roomKeys.length === 0 ? sql`false` : sql`m.stream IN (
@@ -729,11 +730,13 @@ export class PostgresStore implements Store {
         ORDER BY m.id DESC LIMIT ${
         Math.min(query.limit, SEARCH_MAX_LIMIT + 1)
       }`;
-      return rows.map((row) => ({
-        message: toMessage(row),
-        userKey: row.user_key,
-        stream: row.stream,
-      }));
+      return {
+        records: rows.map((row) => ({
+          message: toMessage(row),
+          userKey: row.user_key,
+          stream: row.stream,
+        })),
+      };
     });
   }
 

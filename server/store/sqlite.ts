@@ -5,7 +5,7 @@ import {
   type StatementSync,
 } from "node:sqlite";
 import { setImmediate } from "node:timers";
-import { monotonicFactory } from "ulid";
+import { decodeTime, encodeTime, monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
@@ -46,6 +46,7 @@ import {
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
+  type SearchPage,
   type SearchQuery,
   SenderBannedError,
   type Session,
@@ -228,6 +229,26 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
     reply_deleted: v[17] as number | null,
     sender: v[18] as string,
     reply_sender: v[19] as string | null,
+  };
+}
+
+// How much of the index one search page may walk (SearchQuery.budget), in
+// entries of its words' lists: MEASURED below. Past it the page ends
+// short, with `next` where it stopped.
+export const SEARCH_BUDGET = 32_768;
+// The rowids of a page's first window (search): a page of words that come
+// together fills there, and no list's share need be guessed.
+const FIRST_SPAN = 4096;
+const NO_RESULTS: SearchPage = { records: [] };
+
+// The page of a search's rows.
+function recordsOf(rows: SearchRow[]): SearchPage {
+  return {
+    records: rows.map((row) => ({
+      message: toMessage(row),
+      userKey: row.user_key,
+      stream: row.stream,
+    })),
   };
 }
 
@@ -1473,7 +1494,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  search(query: SearchQuery): Promise<MessageRecord[]> {
+  search(query: SearchQuery): Promise<SearchPage> {
     return this.#run(() => {
       // Every acknowledged message is found: the pending ones are indexed
       // first. Should that fail (a full disk), the search still answers,
@@ -1509,69 +1530,145 @@ export class SqliteStore implements Store {
           conversations.since,
         );
       }
-      if (where.length === 0 || query.words.length === 0) return [];
+      if (where.length === 0 || query.words.length === 0) return NO_RESULTS;
       let before = "";
       if (query.before !== undefined) {
-        // Rowids grow in the order ids were made: the index walks back
-        // from the message before the cursor instead of from the newest.
-        before = `AND m.id < ? AND messages_fts.rowid <= coalesce(
-          (SELECT rowid FROM messages WHERE id < ? ORDER BY id DESC LIMIT 1), 0)`;
-        params.push(query.before, query.before);
+        before = "AND m.id < ?";
+        params.push(query.before);
       }
       const terms = this.#ftsTerms(query.words);
-      if (terms === null) return [];
+      if (terms === null) return NO_RESULTS;
+      // Rowids grow in the order ids were made: the index is read from the
+      // message before the cursor down to the oldest.
+      const [top, bottom] = this.#arrays(
+        query.before === undefined
+          ? "SELECT max(rowid), min(rowid) FROM messages"
+          : `SELECT (SELECT rowid FROM messages WHERE id < ?
+               ORDER BY id DESC LIMIT 1), min(rowid) FROM messages`,
+      ).get(
+        ...(query.before === undefined ? [] : [query.before]),
+      ) as unknown as [
+        number | null,
+        number | null,
+      ];
+      if (top === null || bottom === null) return NO_RESULTS;
       const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
       const order = this.#searchOrder(terms);
-      const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
-      // Messages holding the words of `match`, newest first, below the
-      // index rowid `upto` if given (a bound FTS5 meets by walking down to
-      // it from the newest: only #checkedSearch's fallback gives one).
-      const read = (match: string, count: number, upto?: number) =>
-        this.#q(
-          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-           FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-             LEFT JOIN messages r ON r.id = m.reply_to
-           WHERE messages_fts MATCH ? AND ${kept}
-             ${upto === undefined ? "" : "AND messages_fts.rowid < ?"}
-           ORDER BY messages_fts.rowid DESC LIMIT ?`,
-        ).all(
-          match,
-          ...params,
-          ...(upto === undefined ? [] : [upto]),
-          count,
-        ) as unknown as SearchRow[];
-      let rows: SearchRow[];
-      if (order.checked.length === 0) {
-        rows = read(terms.join(" AND "), limit);
-      } else {
-        const { found, upto } = this.#checkedSearch(
+      const window = (lo: number, hi: number, count: number) =>
+        this.#searchWindow(
           query.words,
           terms,
           order,
-          this.#arrays(
-            `SELECT messages_fts.rowid, m.text FROM messages_fts
-               JOIN messages m ON m.rowid = messages_fts.rowid
-             WHERE messages_fts MATCH ? AND ${kept}
-             ORDER BY messages_fts.rowid DESC`,
-          ),
+          `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`,
           params,
-          limit,
+          { lo, hi, count },
         );
-        rows = found.length === 0 ? [] : this.#q(
-          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-           FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
-           ORDER BY m.rowid DESC`,
-        ).all(JSON.stringify(found)) as unknown as SearchRow[];
-        if (upto !== undefined) {
-          rows.push(...read(terms.join(" AND "), limit - found.length, upto));
-        }
-      }
-      return rows.map((row) => ({
-        message: toMessage(row),
-        userKey: row.user_key,
-        stream: row.stream,
-      }));
+      // At most two windows of the index, newest first: a small one from
+      // the top, where a page of words that come together fills at once,
+      // then one as wide as the rest of the budget lets the words' lists
+      // be walked (#share guesses how dense they are), where rare words
+      // reach the oldest message in one go. A page that ends short before
+      // the oldest gives `next`.
+      const budget = query.budget ?? SEARCH_BUDGET;
+      const first = Math.min(FIRST_SPAN, budget);
+      const rows = window(Math.max(bottom, top - first + 1), top, limit);
+      let lo = top - first + 1;
+      if (rows.length >= limit || lo <= bottom) return recordsOf(rows);
+      const density = order.walked.reduce(
+        (sum, i) => sum + this.#share(terms[i], top),
+        0,
+      );
+      const spent = first * density;
+      const hi = lo - 1;
+      const span = Math.max(1, Math.floor((budget - spent) / density));
+      let next: string | undefined;
+      if (hi - span + 1 > bottom) {
+        ({ lo, next } = this.#searchBoundary(hi - span + 1));
+      } else lo = bottom;
+      rows.push(...window(lo, hi, limit - rows.length));
+      if (rows.length >= limit || lo <= bottom) return recordsOf(rows);
+      return { ...recordsOf(rows), next };
     });
+  }
+
+  // Where a page cut at `rowid` stops, and the cursor that continues
+  // below it: the time of the message there as a ULID's first 10
+  // characters (sorting before every id made in that millisecond), and the
+  // first message of that millisecond, so the window reaches it. A time
+  // rather than the message's id: the cursor names no message, which may
+  // be one the reader cannot read.
+  #searchBoundary(rowid: number): { lo: number; next: string } {
+    const [first, id] = this.#arrays(
+      "SELECT rowid, id FROM messages WHERE rowid >= ? ORDER BY rowid LIMIT 1",
+    ).get(rowid) as unknown as [number, string];
+    let time: number;
+    try {
+      time = decodeTime(id);
+    } catch {
+      return { lo: first, next: id };
+    }
+    const next = encodeTime(time, 10);
+    const [lo] = this.#arrays(
+      "SELECT rowid FROM messages WHERE id >= ? ORDER BY id LIMIT 1",
+    ).get(next) as unknown as [number];
+    return { lo: Math.min(lo, first), next };
+  }
+
+  // The messages of one window of the index (rowids `lo` to `hi`), newest
+  // first, at most `count`: FTS5 intersecting the words, or the candidates
+  // of the rarest few checked for the others (#checkedSearch). Rowids are
+  // bound as BigInts: FTS5 seeks to an integer bound, and walks the whole
+  // list past a float one (as node:sqlite binds a number), 15 ms a common
+  // word at 500,000 messages.
+  #searchWindow(
+    words: string[],
+    terms: string[],
+    order: SearchOrder,
+    kept: string,
+    params: (string | number)[],
+    { lo, hi, count }: { lo: number; hi: number; count: number },
+  ): SearchRow[] {
+    // Messages holding the words of `match`, newest first, rowids `lo` to
+    // `upto`.
+    const read = (match: string, count: number, upto: number) =>
+      this.#q(
+        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+           LEFT JOIN messages r ON r.id = m.reply_to
+         WHERE messages_fts MATCH ? AND ${kept}
+           AND messages_fts.rowid >= ? AND messages_fts.rowid <= ?
+         ORDER BY messages_fts.rowid DESC LIMIT ?`,
+      ).all(
+        match,
+        ...params,
+        BigInt(lo),
+        BigInt(upto),
+        count,
+      ) as unknown as SearchRow[];
+    if (order.checked.length === 0) return read(terms.join(" AND "), count, hi);
+    const { found, upto } = this.#checkedSearch(
+      words,
+      terms,
+      order,
+      this.#arrays(
+        `SELECT messages_fts.rowid, m.text FROM messages_fts
+           JOIN messages m ON m.rowid = messages_fts.rowid
+         WHERE messages_fts MATCH ? AND ${kept}
+           AND messages_fts.rowid >= ? AND messages_fts.rowid <= ?
+         ORDER BY messages_fts.rowid DESC`,
+      ),
+      [...params, BigInt(lo), BigInt(hi)],
+      count,
+    );
+    const rows = found.length === 0 ? [] : this.#q(
+      `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+       FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
+       ORDER BY m.rowid DESC`,
+    ).all(JSON.stringify(found)) as unknown as SearchRow[];
+    if (upto !== undefined && upto > lo) {
+      rows.push(...read(terms.join(" AND "), count - found.length, upto - 1));
+    }
+    return rows;
   }
 
   // The candidates of the words FTS5 walks (`candidates` reads their rowid
@@ -1588,7 +1685,7 @@ export class SqliteStore implements Store {
     terms: string[],
     order: SearchOrder,
     candidates: StatementSync,
-    params: (string | number)[],
+    params: (string | number | bigint)[],
     limit: number,
   ): { found: number[]; upto?: number } {
     const found: number[] = [];

@@ -349,12 +349,12 @@ export function threads(test: StoreTest): void {
     text: string,
     more: Partial<SearchQuery> = {},
   ): Promise<string[]> {
-    const records = await store.search({
+    const records = (await store.search({
       words: searchWords(text),
       scope: EVERYWHERE(),
       limit: 50,
       ...more,
-    });
+    })).records;
     return records.map((r) => r.message.text);
   }
 
@@ -408,7 +408,7 @@ export function threads(test: StoreTest): void {
         words: searchWords(text),
         scope: EVERYWHERE(),
         limit: 100,
-      })).length;
+      })).records.length;
     assert.equal(await count("prefix"), 51, "at most the limit asked, 50 + 1");
     assert.equal(await count("pref"), 51);
     assert.equal(await count("pre"), 51);
@@ -488,11 +488,11 @@ export function threads(test: StoreTest): void {
       "word in dev",
       "word in general",
     ]);
-    const records = await store.search({
+    const records = (await store.search({
       words: ["word"],
       scope: EVERYWHERE("bob"),
       limit: 10,
-    });
+    })).records;
     assert.deepEqual(
       records.map((r) => [r.message.text, r.stream, r.userKey]),
       [
@@ -550,18 +550,18 @@ export function threads(test: StoreTest): void {
       "general",
       range(1, 7).map((n) => `page word ${n}`),
     );
-    const page1 = await store.search({
+    const page1 = (await store.search({
       words: ["word"],
       scope: EVERYWHERE(),
       limit: 3,
-    });
+    })).records;
     assert.deepEqual(page1.map((r) => r.message.seq), [7, 6, 5]);
-    const page2 = await store.search({
+    const page2 = (await store.search({
       words: ["word"],
       scope: EVERYWHERE(),
       limit: 3,
       before: page1[2].message.id,
-    });
+    })).records;
     assert.deepEqual(page2.map((r) => r.message.seq), [4, 3, 2]);
     assert.deepEqual(
       await find(store, "word", { before: sent[0].id }),
@@ -641,12 +641,12 @@ export function threads(test: StoreTest): void {
     const pages: string[] = [];
     let before: string | undefined;
     for (let page = 0; page < 4; page++) {
-      const records = await store.search({
+      const records = (await store.search({
         words,
         scope: EVERYWHERE(),
         limit: 1,
         before,
-      });
+      })).records;
       if (records.length === 0) break;
       assert.equal(records.length, 1, "no more than the limit asked");
       pages.push(records[0].message.text.slice(0, 5));
@@ -761,17 +761,78 @@ export function threads(test: StoreTest): void {
       const found: string[] = [];
       let before: string | undefined;
       for (let page = 0; page < 100; page++) {
-        const records = await store.search({
+        const records = (await store.search({
           words,
           scope: EVERYWHERE(),
           limit: 2,
           before,
-        });
+        })).records;
         found.push(...records.map((r) => r.message.id));
         if (records.length < 2) break;
         before = records[records.length - 1].message.id;
       }
       assert.deepEqual(found, expected, `searching ${words.join(" ")}`);
+    }
+  });
+
+  test("a search whose work budget runs out ends its page short, and its next pages, followed to the end, give exactly what holds the words, newest first", async (store) => {
+    await store.createRoom("secret", "secret");
+    // "left" and "right" each in about half the texts, together in few:
+    // the words' lists are long and rarely meet.
+    const readable: { id: string; text: string }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const words = [i % 2 ? "left" : "right", "filler", `n${i % 7}`];
+      if (i % 19 === 0) words.push(i % 2 ? "right" : "left");
+      if (i % 3 === 0) words.push("extra", "more", "words");
+      const text = words.join(" ");
+      if (i % 13 === 0) {
+        await store.appendMessage(draft("secret", text));
+        continue;
+      }
+      const appended = i % 5 === 0
+        ? await store.appendPrivate(aliceToBob(text))
+        : await store.appendMessage(draft("general", text));
+      readable.push({ id: appended.message.id, text });
+      if (i % 17 === 0) {
+        await store.updateMessage(appended.message.id, { deleted: true });
+        readable.pop();
+      }
+    }
+    const newestFirst = [...readable].reverse();
+    // Two words (intersected), more than three (the rest checked), the
+    // last as a prefix.
+    for (
+      const query of ["left right", "right left extra more words", "right lef"]
+    ) {
+      const words = searchWords(query);
+      const expected = newestFirst.filter((m) => {
+        const own = searchWords(m.text);
+        const last = words[words.length - 1];
+        return words.slice(0, -1).every((w) => own.includes(w)) &&
+          own.some((w) => w.startsWith(last));
+      }).map((m) => m.id);
+      assert.ok(expected.length >= 3, query);
+      for (const budget of [1, 6, 50]) {
+        const found: string[] = [];
+        let before: string | undefined;
+        for (let page = 0; page < 1000; page++) {
+          const { records, next } = await store.search({
+            words,
+            scope: EVERYWHERE(),
+            limit: 3,
+            before,
+            budget,
+          });
+          found.push(...records.map((r) => r.message.id));
+          if (records.length === 3) {
+            before = records[2].message.id;
+          } else if (next !== undefined) {
+            assert.ok(before === undefined || next < before, "it moves on");
+            before = next;
+          } else break;
+        }
+        assert.deepEqual(found, expected, `${query}, budget ${budget}`);
+      }
     }
   });
 
@@ -785,11 +846,11 @@ export function threads(test: StoreTest): void {
     const { message: secret } = await store.appendPrivate(
       aliceToBob("the whisper"),
     );
-    const records = await store.search({
+    const records = (await store.search({
       words: ["the"],
       scope: EVERYWHERE(),
       limit: 10,
-    });
+    })).records;
     assert.deepEqual(records.map((r) => r.message), [
       secret,
       await current(store, reply.id),
@@ -826,11 +887,11 @@ export function threads(test: StoreTest): void {
     async (store, reopen) => {
       await append(store, "general", ["durable words"]);
       const again = await reopen();
-      const records = await again.search({
+      const records = (await again.search({
         words: ["durable"],
         scope: EVERYWHERE(),
         limit: 5,
-      });
+      })).records;
       assert.deepEqual(records.map((r) => r.message.text), ["durable words"]);
     },
   );
