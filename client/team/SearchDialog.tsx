@@ -1,6 +1,7 @@
 /**
  * The search dialog (Ctrl+K, or the header's button): results newest
- * first with the matched words marked, more by the reply's `next`, and a
+ * first with the matched words marked, more by the reply's `next` (short
+ * pages, cut by the server's work budget, followed a few at once), and a
  * click opens the room or conversation at that message.
  */
 
@@ -18,6 +19,17 @@ import { highlight } from "./highlight.ts";
 
 /** Quiet time after the last keystroke before searching, in ms. */
 const TYPE_PAUSE_MS = 250;
+
+/**
+ * Pages asked for at once while they come back short with a `next` (the
+ * server stopped at its work budget, on words that seldom come together):
+ * a handful, well within the search rate limit's burst, then "More
+ * results" asks for the next handful.
+ */
+const SHORT_PAGES = 4;
+
+/** The server's default page, which a short page falls short of. */
+const PAGE = 20;
 
 /** Where a result is, for people: `#room` or `@name`. */
 function where(result: SearchResult): string {
@@ -56,20 +68,26 @@ export function SearchDialog(): JSX.Element {
       return;
     }
     busy.value = true;
-    const page = await search(services, words, more ? next.value : undefined);
-    // A newer search started meanwhile: its answer is the one to show.
-    if (mine !== generation.current) return;
-    busy.value = false;
-    if (!page.ok) {
-      error.value = page.error.message;
-      return;
+    let found = more ? results.value : [];
+    let cursor = more ? next.value : undefined;
+    for (let asked = 0; asked < SHORT_PAGES; asked++) {
+      const page = await search(services, words, cursor);
+      // A newer search started meanwhile: its answer is the one to show.
+      if (mine !== generation.current) return;
+      if (!page.ok) {
+        busy.value = false;
+        error.value = page.error.message;
+        return;
+      }
+      found = [...found, ...page.data.results];
+      cursor = page.data.next;
+      if (cursor === undefined || page.data.results.length >= PAGE) break;
     }
+    busy.value = false;
     error.value = null;
     asked.value = words;
-    results.value = more
-      ? [...results.value, ...page.data.results]
-      : page.data.results;
-    next.value = page.data.next;
+    results.value = found;
+    next.value = cursor;
   }
 
   function onInput(value: string): void {
@@ -90,6 +108,8 @@ export function SearchDialog(): JSX.Element {
     ? error.value
     : asked.value === ""
     ? t("search.hint")
+    : count === 0 && next.value !== undefined
+    ? t("search.noneYet")
     : count === 0
     ? t("search.none")
     : count === 1
@@ -158,7 +178,7 @@ export function SearchDialog(): JSX.Element {
           ))}
         </ul>
       )}
-      {next.value !== undefined && count > 0 && (
+      {next.value !== undefined && (
         <button
           type="button"
           class="button ghost search-more"

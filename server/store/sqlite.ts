@@ -235,10 +235,18 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
 // How much of the index one search page may walk (SearchQuery.budget), in
 // entries of its words' lists: MEASURED below. Past it the page ends
 // short, with `next` where it stopped.
-export const SEARCH_BUDGET = 32_768;
+export const SEARCH_BUDGET = 16_384;
 // The rowids of a page's first window (search): a page of words that come
-// together fills there, and no list's share need be guessed.
-const FIRST_SPAN = 4096;
+// together fills there.
+const FIRST_SPAN = 2048;
+// Windows one page may read at most (search): the budget ends it sooner
+// but for windows where the words' lists are all but empty.
+const MAX_WINDOWS = 8;
+// Candidates read at once, and what reading one weighs in list entries
+// (its row, 5 to 10 µs, against about 0.25 µs an entry read and
+// intersected).
+const FETCHED = 64;
+const FETCH_COST = 32;
 const NO_RESULTS: SearchPage = { records: [] };
 
 // The page of a search's rows.
@@ -267,9 +275,6 @@ const SAMPLE_ROWS = 64;
 // entries of a list (its row read, 5 to 10 µs, and its words looked for,
 // under 1 µs, against 25 ns an entry when FTS5 intersects lists).
 const CHECK_COST = 300;
-// Candidates turned down, more than the candidates expected, before FTS5 is
-// given every word (#checkedSearch): under a millisecond of checks.
-const MAX_REJECTS = 256;
 // Terms whose share is kept, and for how long (#share).
 const MAX_SHARES = 4096;
 const SHARES_KEPT_MS = 60_000;
@@ -592,14 +597,13 @@ export class SqliteStore implements Store {
     return [...whole, last];
   }
 
-  // Which words FTS5 intersects, rarest first: FTS5 walks the whole list
-  // of every word it is given unless the page fills first, so many common
-  // words that never come together cost the sum of their lists (32 took
-  // 80 ms at 500,000 messages). Words join, rarest first (#share), while
-  // the candidates expected (the product of the shares so far, as if the
-  // words were independent) would cost more to check than the next list
-  // costs to walk; the others are checked on the candidates
-  // (#checkedSearch). Searches of up to PLANNED_FROM words are FTS5's.
+  // Which words' lists a search reads and intersects (#searchWindow),
+  // rarest first: reading 32 common lists cost the sum of them (80 ms at
+  // 500,000 messages when FTS5 walked them whole). Words join, rarest
+  // first (#share), while the candidates expected (the product of the
+  // shares so far, as if the words were independent) would cost more to
+  // check than the next list costs to read; the others are checked on the
+  // candidates' text. Searches of up to PLANNED_FROM words read them all.
   #searchOrder(terms: string[]): SearchOrder {
     const all = terms.map((_, i) => i);
     if (terms.length <= PLANNED_FROM) {
@@ -1542,9 +1546,10 @@ export class SqliteStore implements Store {
       // message before the cursor down to the oldest.
       const [top, bottom] = this.#arrays(
         query.before === undefined
-          ? "SELECT max(rowid), min(rowid) FROM messages"
+          ? `SELECT (SELECT max(rowid) FROM messages),
+               (SELECT min(rowid) FROM messages)`
           : `SELECT (SELECT rowid FROM messages WHERE id < ?
-               ORDER BY id DESC LIMIT 1), min(rowid) FROM messages`,
+               ORDER BY id DESC LIMIT 1), (SELECT min(rowid) FROM messages)`,
       ).get(
         ...(query.before === undefined ? [] : [query.before]),
       ) as unknown as [
@@ -1554,40 +1559,44 @@ export class SqliteStore implements Store {
       if (top === null || bottom === null) return NO_RESULTS;
       const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
       const order = this.#searchOrder(terms);
-      const window = (lo: number, hi: number, count: number) =>
-        this.#searchWindow(
-          query.words,
-          terms,
-          order,
-          `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`,
-          params,
-          { lo, hi, count },
-        );
-      // At most two windows of the index, newest first: a small one from
-      // the top, where a page of words that come together fills at once,
-      // then one as wide as the rest of the budget lets the words' lists
-      // be walked (#share guesses how dense they are), where rare words
-      // reach the oldest message in one go. A page that ends short before
-      // the oldest gives `next`.
+      const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
+      // Windows of the index, newest first: a small one from the top,
+      // where a page of words that come together fills at once, then each
+      // as wide as the rest of the budget lets the lists be read at the
+      // density the last one had (rare words reach the oldest message in
+      // one go). A page that ends short before the oldest gives `next`.
       const budget = query.budget ?? SEARCH_BUDGET;
-      const first = Math.min(FIRST_SPAN, budget);
-      const rows = window(Math.max(bottom, top - first + 1), top, limit);
-      let lo = top - first + 1;
-      if (rows.length >= limit || lo <= bottom) return recordsOf(rows);
-      const density = order.walked.reduce(
-        (sum, i) => sum + this.#share(terms[i], top),
-        0,
-      );
-      const spent = first * density;
-      const hi = lo - 1;
-      const span = Math.max(1, Math.floor((budget - spent) / density));
-      let next: string | undefined;
-      if (hi - span + 1 > bottom) {
-        ({ lo, next } = this.#searchBoundary(hi - span + 1));
-      } else lo = bottom;
-      rows.push(...window(lo, hi, limit - rows.length));
-      if (rows.length >= limit || lo <= bottom) return recordsOf(rows);
-      return { ...recordsOf(rows), next };
+      const rows: SearchRow[] = [];
+      let hi = top;
+      let span = Math.min(FIRST_SPAN, budget);
+      let spent = 0;
+      let density: number | undefined;
+      for (let windows = 1;; windows++) {
+        let lo = hi - span + 1;
+        let next: string | undefined;
+        if (lo <= bottom) lo = bottom;
+        else ({ lo, next } = this.#searchBoundary(lo));
+        const found = this.#searchWindow(query.words, terms, order, kept, {
+          lo,
+          hi,
+          count: limit - rows.length,
+          params,
+        });
+        rows.push(...found.rows);
+        if (rows.length >= limit || lo <= bottom) return recordsOf(rows);
+        // The lists' entries in the window, guessed from the words' shares
+        // (FTS5 tells no count cheaper than reading them).
+        density ??= order.walked.reduce(
+          (sum, i) => sum + this.#share(terms[i], top),
+          0,
+        );
+        spent += (hi - lo + 1) * density + found.fetched * FETCH_COST;
+        if (spent >= budget || windows === MAX_WINDOWS) {
+          return { ...recordsOf(rows), next };
+        }
+        span = Math.max(1, Math.floor((budget - spent) / density));
+        hi = lo - 1;
+      }
     });
   }
 
@@ -1614,96 +1623,55 @@ export class SqliteStore implements Store {
     return { lo: Math.min(lo, first), next };
   }
 
-  // The messages of one window of the index (rowids `lo` to `hi`), newest
-  // first, at most `count`: FTS5 intersecting the words, or the candidates
-  // of the rarest few checked for the others (#checkedSearch). Rowids are
-  // bound as BigInts: FTS5 seeks to an integer bound, and walks the whole
-  // list past a float one (as node:sqlite binds a number), 15 ms a common
-  // word at 500,000 messages.
+  // The messages of one window of the index (rowids `lo` to `hi`) that
+  // hold the words, newest first, at most `count`, and how many candidates
+  // were read. FTS5 reads each walked word's list in the window alone and
+  // SQLite intersects them (INTERSECT): FTS5's own AND honours no rowid
+  // bound until it has a match, so words that never meet walked their
+  // whole lists whatever the window. The other words (#searchOrder) are
+  // checked on the candidates' text. Rowids are bound as BigInts: FTS5
+  // seeks to an integer bound and walks the whole list past a float one
+  // (as node:sqlite binds a number), 15 ms a common word at 500,000.
   #searchWindow(
     words: string[],
     terms: string[],
     order: SearchOrder,
     kept: string,
-    params: (string | number)[],
-    { lo, hi, count }: { lo: number; hi: number; count: number },
-  ): SearchRow[] {
-    // Messages holding the words of `match`, newest first, rowids `lo` to
-    // `upto`.
-    const read = (match: string, count: number, upto: number) =>
-      this.#q(
+    { lo, hi, count, params }: {
+      lo: number;
+      hi: number;
+      count: number;
+      params: (string | number)[];
+    },
+  ): { rows: SearchRow[]; fetched: number } {
+    const list = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
+      AND rowid >= ? AND rowid <= ?`;
+    const candidates = (this.#arrays(
+      `${order.walked.map(() => list).join(" INTERSECT ")} ORDER BY 1 DESC`,
+    ).all(
+      ...order.walked.flatMap((i) => [terms[i], BigInt(lo), BigInt(hi)]),
+    ) as unknown as [number][]).map(([rowid]) => rowid);
+    const rows: SearchRow[] = [];
+    let fetched = 0;
+    while (fetched < candidates.length && rows.length < count) {
+      const chunk = candidates.slice(fetched, fetched + FETCHED);
+      fetched += chunk.length;
+      const got = this.#q(
         `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-           LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE messages_fts MATCH ? AND ${kept}
-           AND messages_fts.rowid >= ? AND messages_fts.rowid <= ?
-         ORDER BY messages_fts.rowid DESC LIMIT ?`,
-      ).all(
-        match,
-        ...params,
-        BigInt(lo),
-        BigInt(upto),
-        count,
-      ) as unknown as SearchRow[];
-    if (order.checked.length === 0) return read(terms.join(" AND "), count, hi);
-    const { found, upto } = this.#checkedSearch(
-      words,
-      terms,
-      order,
-      this.#arrays(
-        `SELECT messages_fts.rowid, m.text FROM messages_fts
-           JOIN messages m ON m.rowid = messages_fts.rowid
-         WHERE messages_fts MATCH ? AND ${kept}
-           AND messages_fts.rowid >= ? AND messages_fts.rowid <= ?
-         ORDER BY messages_fts.rowid DESC`,
-      ),
-      [...params, BigInt(lo), BigInt(hi)],
-      count,
-    );
-    const rows = found.length === 0 ? [] : this.#q(
-      `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-       FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
-       ORDER BY m.rowid DESC`,
-    ).all(JSON.stringify(found)) as unknown as SearchRow[];
-    if (upto !== undefined && upto > lo) {
-      rows.push(...read(terms.join(" AND "), count - found.length, upto - 1));
-    }
-    return rows;
-  }
-
-  // The candidates of the words FTS5 walks (`candidates` reads their rowid
-  // and text), newest first, kept when their text holds the other words
-  // too (textHolds): the same messages in the same order as FTS5
-  // intersecting them all, at 5 to 10 µs a candidate. Should the shares
-  // have misled (words rare lately and common before, or often
-  // together), after MAX_REJECTS candidates turned down (more the
-  // candidates expected) the rest is FTS5's to intersect with every word,
-  // below `upto`: at worst what it cost without the split, and those
-  // checks.
-  #checkedSearch(
-    words: string[],
-    terms: string[],
-    order: SearchOrder,
-    candidates: StatementSync,
-    params: (string | number | bigint)[],
-    limit: number,
-  ): { found: number[]; upto?: number } {
-    const found: number[] = [];
-    let rejected = 0;
-    const rejects = MAX_REJECTS + 4 * order.expected;
-    const walked = order.walked.map((i) => terms[i]).join(" AND ");
-    const rows = candidates.iterate(walked, ...params) as Iterable<
-      unknown
-    > as Iterable<[number, string]>;
-    for (const [rowid, text] of rows) {
-      if (holdsWords(text, words, order.checked)) {
-        found.push(rowid);
-        if (found.length === limit) break;
-      } else if (++rejected >= rejects) {
-        return { found, upto: rowid };
+         FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
+           AND ${kept}
+         ORDER BY m.rowid DESC`,
+      ).all(JSON.stringify(chunk), ...params) as unknown as SearchRow[];
+      for (const row of got) {
+        if (
+          order.checked.length > 0 &&
+          !holdsWords(row.text, words, order.checked)
+        ) continue;
+        rows.push(row);
+        if (rows.length === count) break;
       }
     }
-    return { found };
+    return { rows, fetched };
   }
 
   saveUpload(

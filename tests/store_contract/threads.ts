@@ -344,18 +344,29 @@ export function threads(test: StoreTest): void {
     conversations: { userKey, since: 0 },
   });
 
+  // The first `limit` (50) results, through pages a store's work budget
+  // cut short.
   async function find(
     store: Store,
     text: string,
     more: Partial<SearchQuery> = {},
   ): Promise<string[]> {
-    const records = (await store.search({
+    const query = {
       words: searchWords(text),
       scope: EVERYWHERE(),
       limit: 50,
       ...more,
-    })).records;
-    return records.map((r) => r.message.text);
+    };
+    const found: string[] = [];
+    for (;;) {
+      const { records, next } = await store.search({
+        ...query,
+        limit: query.limit - found.length,
+      });
+      found.push(...records.map((r) => r.message.text));
+      if (next === undefined || found.length >= query.limit) return found;
+      query.before = next;
+    }
   }
 
   test("search folds accents, case and compatibility forms", async (store) => {
