@@ -238,7 +238,10 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
 export const SEARCH_BUDGET = 16_384;
 // The rowids of a page's first window (search): a page of words that come
 // together fills there.
-const FIRST_SPAN = 2048;
+const FIRST_SPAN = 256;
+// Each window at most this many times as wide as the last (search): words
+// that come together every few hundred messages stop early.
+const GROWTH = 8;
 // Windows one page may read at most (search): the budget ends it sooner
 // but for windows where the words' lists are all but empty.
 const MAX_WINDOWS = 8;
@@ -1562,9 +1565,10 @@ export class SqliteStore implements Store {
       const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
       // Windows of the index, newest first: a small one from the top,
       // where a page of words that come together fills at once, then each
-      // as wide as the rest of the budget lets the lists be read at the
-      // density the last one had (rare words reach the oldest message in
-      // one go). A page that ends short before the oldest gives `next`.
+      // up to GROWTH times wider, as wide as the rest of the budget lets
+      // the lists be read (#share guesses how dense they are: rare words
+      // reach the oldest message in a few). A page that ends short before
+      // the oldest gives `next`.
       const budget = query.budget ?? SEARCH_BUDGET;
       const rows: SearchRow[] = [];
       let hi = top;
@@ -1594,7 +1598,10 @@ export class SqliteStore implements Store {
         if (spent >= budget || windows === MAX_WINDOWS) {
           return { ...recordsOf(rows), next };
         }
-        span = Math.max(1, Math.floor((budget - spent) / density));
+        span = Math.max(
+          1,
+          Math.min(span * GROWTH, Math.floor((budget - spent) / density)),
+        );
         hi = lo - 1;
       }
     });
