@@ -236,8 +236,8 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
 // entries of its words' lists: MEASURED below. Past it the page ends
 // short, with `next` where it stopped.
 export const SEARCH_BUDGET = 16_384;
-// The rowids of a page's first window (search): a page of words that come
-// together fills there.
+// The rowids of a page's first window at least (search): reading a list
+// in a window costs its seeks first, 0.2 ms or so, whatever its width.
 const FIRST_SPAN = 256;
 // Each window at most this many times as wide as the last (search): words
 // that come together every few hundred messages stop early.
@@ -650,7 +650,9 @@ export class SqliteStore implements Store {
         `SELECT count(*), min(rowid) FROM (SELECT rowid FROM messages_fts
          WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE_ROWS})`,
       ).get(term) as unknown as [number, number];
-      // Fewer than asked: that is the whole list.
+      // None: the word is in no message, not kept (its first message
+      // would be missed). Fewer than asked: that is the whole list.
+      if (count === 0) return 0;
       const span = count < SAMPLE_ROWS ? newest : newest - oldest + 1;
       share = (count + 1) / (span + 1);
       this.#shares.set(term, share);
@@ -1563,18 +1565,54 @@ export class SqliteStore implements Store {
       const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
       const order = this.#searchOrder(terms);
       const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
-      // Windows of the index, newest first: a small one from the top,
-      // where a page of words that come together fills at once, then each
-      // up to GROWTH times wider, as wide as the rest of the budget lets
-      // the lists be read (#share guesses how dense they are: rare words
-      // reach the oldest message in a few). A page that ends short before
-      // the oldest gives `next`.
+      // Each word's share of the messages (#share, kept a minute): a word
+      // in no message ends the search at once, no window holding it.
+      const shares = terms.map((term) => this.#share(term, top));
+      if (shares.includes(0)) return NO_RESULTS;
+      const walked = order.walked.map((i) => shares[i]);
       const budget = query.budget ?? SEARCH_BUDGET;
+      // Entries of the walked lists a rowid of the index holds, guessed
+      // (FTS5 tells no count cheaper than reading them).
+      const density = walked.reduce((sum, share) => sum + share, 0);
+      // Words whose rarest list is no longer than the budget: FTS5's own
+      // AND walks no more than that list, as fast as any window (reading a
+      // list in a window costs 0.2 ms or so in seeks alone).
+      if (
+        order.checked.length === 0 &&
+        Math.min(...walked) * (top - bottom + 1) <= budget
+      ) {
+        return recordsOf(
+          this.#q(
+            `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+             FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+               LEFT JOIN messages r ON r.id = m.reply_to
+             WHERE messages_fts MATCH ? AND messages_fts.rowid <= ?
+               AND ${kept}
+             ORDER BY messages_fts.rowid DESC LIMIT ?`,
+          ).all(
+            terms.join(" AND "),
+            BigInt(top),
+            ...params,
+            limit,
+          ) as unknown as SearchRow[],
+        );
+      }
+      // Otherwise windows of the index, newest first: the first as wide as
+      // the page should fill in were the words independent (half as much
+      // again), the next as wide as the rate results came at asks, at most
+      // GROWTH times wider, as wide as the rest of the budget lets the lists
+      // be read. A page that ends short before the oldest gives `next`.
       const rows: SearchRow[] = [];
+      const together = walked.reduce((product, share) => product * share, 1);
       let hi = top;
-      let span = Math.min(FIRST_SPAN, budget);
+      let span = Math.max(
+        1,
+        Math.min(
+          Math.max(FIRST_SPAN, Math.ceil(1.5 * limit / together)),
+          Math.floor(budget / density),
+        ),
+      );
       let spent = 0;
-      let density: number | undefined;
       for (let windows = 1;; windows++) {
         let lo = hi - span + 1;
         let next: string | undefined;
@@ -1588,19 +1626,18 @@ export class SqliteStore implements Store {
         });
         rows.push(...found.rows);
         if (rows.length >= limit || lo <= bottom) return recordsOf(rows);
-        // The lists' entries in the window, guessed from the words' shares
-        // (FTS5 tells no count cheaper than reading them).
-        density ??= order.walked.reduce(
-          (sum, i) => sum + this.#share(terms[i], top),
-          0,
-        );
         spent += (hi - lo + 1) * density + found.fetched * FETCH_COST;
         if (spent >= budget || windows === MAX_WINDOWS) {
           return { ...recordsOf(rows), next };
         }
+        const rate = found.rows.length / (hi - lo + 1);
         span = Math.max(
           1,
-          Math.min(span * GROWTH, Math.floor((budget - spent) / density)),
+          Math.min(
+            span * GROWTH,
+            rate > 0 ? Math.ceil(1.5 * (limit - rows.length) / rate) : Infinity,
+            Math.floor((budget - spent) / density),
+          ),
         );
         hi = lo - 1;
       }
@@ -1661,7 +1698,12 @@ export class SqliteStore implements Store {
     const rows: SearchRow[] = [];
     let fetched = 0;
     while (fetched < candidates.length && rows.length < count) {
-      const chunk = candidates.slice(fetched, fetched + FETCHED);
+      // The first chunk no more than the page needs: most searches fill
+      // with it.
+      const chunk = candidates.slice(
+        fetched,
+        fetched + (fetched === 0 ? Math.min(FETCHED, count) : FETCHED),
+      );
       fetched += chunk.length;
       const got = this.#q(
         `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
