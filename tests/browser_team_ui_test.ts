@@ -359,3 +359,55 @@ browserTest(
   },
   { rateLimits: NO_RATE_LIMITS },
 );
+
+browserTest(
+  "web client search follows pages the server's work budget cut short: no result among the newest says so, and More results walks on until the older results",
+  async (browser, server) => {
+    // A real store with a small work budget (16 list entries a page, not
+    // 16,384): short pages without a store of 16,000 messages.
+    const store = server.node.store;
+    const search = store.search.bind(store);
+    store.search = (query) => search({ ...query, budget: 16 });
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      // "apple" and "pear" together in the three oldest only, each alone in
+      // the 150 newest: a page reads about 16 of those.
+      await fill(bot, 3, "apple pear deep");
+      for (let i = 1; i <= 150; i++) {
+        await bot.ok("send_message", {
+          text: `${i % 2 ? "apple" : "pear"} ${i}`,
+        });
+      }
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await confirmedFrom(page, "bob", "pear 150").waitFor();
+
+      await page.keyboard.press("Control+k");
+      const dialog = page.getByTestId("search-dialog");
+      await page.getByTestId("search-input").fill("apple pear");
+      const status = dialog.getByTestId("search-status");
+      await status.filter({ hasText: "No message found in the newest ones." })
+        .waitFor();
+      const more = dialog.getByTestId("search-more");
+      const done = status.filter({ hasText: "3 results" });
+      for (let click = 0; !await done.isVisible(); click++) {
+        assert.ok(click < 30, "More results reaches the oldest");
+        await more.click();
+        // Each click asks for a few pages: the button is enabled again once
+        // they are in, or gone at the end.
+        await dialog.locator('[data-testid="search-more"]:enabled').or(done)
+          .waitFor();
+      }
+      assert.deepEqual(
+        await dialog.getByTestId("search-result").allTextContents().then((
+          texts,
+        ) => texts.map((text) => text.match(/deep \d/)?.[0])),
+        ["deep 3", "deep 2", "deep 1"],
+      );
+      await more.waitFor({ state: "detached" });
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
