@@ -811,9 +811,15 @@ export function threads(test: StoreTest): void {
     }
     const newestFirst = [...readable].reverse();
     // Two words (intersected), more than three (the rest checked), the
-    // last as a prefix.
+    // last as a prefix, one word alone (its list read down to a bound).
     for (
-      const query of ["left right", "right left extra more words", "right lef"]
+      const query of [
+        "left right",
+        "right left extra more words",
+        "right lef",
+        "right",
+        "lef",
+      ]
     ) {
       const words = searchWords(query);
       const expected = newestFirst.filter((m) => {
