@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { statfs } from "node:fs/promises";
 import { filesUnder, member, PNG, upload } from "./file_helpers.ts";
 import { eventually, type TestServer, withServer } from "./harness.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 
 const MiB = 1024 * 1024;
 
@@ -230,4 +231,48 @@ Deno.test("disk reserve: an upload under way holds its space, so a second that w
       await alice.client.close();
     }
   }, { diskReserveBytes: reserve, maxFileBytes: 512 * MiB });
+});
+
+Deno.test("disk reserve: an upload cut off after its space was set aside costs the account that share of its pace, so stalled uploads cannot keep the reserve taken for ever", async () => {
+  // Three full-size files' budget, refilled once an hour: measured whole.
+  await withServer(async (server) => {
+    const alice = await member(server, "alice");
+    try {
+      for (let i = 0; i < 3; i++) {
+        // Declares a whole file, sends a little and stops: what an account
+        // holding space without writing it does (the server drops it at
+        // its request timeout, 300 s; closing here is the same exit).
+        const stalled = await startUpload(server, alice.cookie, {
+          length: MiB,
+          sent: 1024,
+        });
+        await eventually(async () =>
+          assert.equal((await stagedFiles(server)).length, 1)
+        );
+        stalled.close();
+        await eventually(async () =>
+          assert.deepEqual(await stagedFiles(server), [])
+        );
+      }
+      // Each held a whole file's space: the budget is spent, where a
+      // hundredth each left it almost whole (an account could hold 30
+      // files' space, then 30 again as each timed out, without end).
+      const refused = await upload(
+        server,
+        alice.cookie,
+        new File([PNG], "dot.png", { type: "image/png" }),
+      );
+      assert.equal(refused.status, 429, JSON.stringify(refused.body));
+      assert.equal(refused.body.error, "rate_limited");
+    } finally {
+      await alice.client.close();
+    }
+  }, {
+    diskReserveBytes: MiB,
+    maxFileBytes: MiB,
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUploader: { burst: 3, perSecond: 1 / 3600 },
+    },
+  });
 });

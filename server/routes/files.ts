@@ -82,9 +82,8 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
     // The space the file may take is set aside before its body is read,
     // against the --disk-reserve, and given back once it is kept or
     // dropped (kept, it shows in the disk's own free space).
-    const claim = await node.files.claimSpace(
-      mostStagedBytes(c.req.raw, maxFileBytes),
-    );
+    const claimed = mostStagedBytes(c.req.raw, maxFileBytes);
+    const claim = await node.files.claimSpace(claimed);
     if (isFailure(claim)) {
       await settle(account, 0);
       await c.req.raw.body?.cancel().catch(() => {});
@@ -96,7 +95,15 @@ export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
       stagingDir: node.files.stagingDir,
     });
     if ("status" in received) {
-      await settle(account, 0);
+      // The disk's fault costs the least; the client's (a body cut off,
+      // timed out, too large, not a form) the space it held meanwhile:
+      // given back nearly whole, stalled uploads kept 30 files' space of
+      // the reserve per account without end, each dropped only at the
+      // request timeout (300 s) and then started again.
+      await settle(
+        account,
+        received.status === 507 ? 0 : Math.min(1, claimed / maxFileBytes),
+      );
       return httpError(c, received.error, received.message, {
         status: received.status,
       });
