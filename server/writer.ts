@@ -105,6 +105,8 @@ function flushAll(): void {
   keptJoined.length = 0;
 }
 
+const TOO_SLOW = "Too slow: reconnect and resume from history";
+
 /**
  * One connection's outgoing queue. Frames pushed during one turn of the
  * event loop leave as a single WebSocket frame joined by "\n" (the protocol
@@ -125,6 +127,10 @@ export class ConnectionWriter implements Outbox {
   // Events kept back while a login counts its rooms (hold): they go after
   // its reply, so a message counted in the reply's numbers comes after them.
   #held?: string[];
+  // Their characters: held past --max-buffered-bytes, the socket is closed
+  // as too slow, as one that stops draining (the hold lasts as long as the
+  // login, which a crowded turn queue can stretch while a room floods).
+  #heldChars = 0;
   #closed = false;
   #maxBuffered: number;
   #maxBatch: number;
@@ -141,7 +147,13 @@ export class ConnectionWriter implements Outbox {
   /** Queues one encoded JSON object (an event: kept back while held). */
   push(frame: string): void {
     if (this.#held !== undefined) {
-      if (!this.#closed) this.#held.push(frame);
+      if (this.#closed) return;
+      this.#held.push(frame);
+      this.#heldChars += frame.length;
+      if (this.#heldChars > this.#maxBuffered) {
+        this.#held = [];
+        this.close(CLOSE_TOO_SLOW, TOO_SLOW);
+      }
       return;
     }
     this.answer(frame);
@@ -161,6 +173,7 @@ export class ConnectionWriter implements Outbox {
   release(): void {
     const held = this.#held;
     this.#held = undefined;
+    this.#heldChars = 0;
     for (const frame of held ?? []) this.answer(frame);
   }
 
@@ -188,10 +201,7 @@ export class ConnectionWriter implements Outbox {
       if (this.#sentSinceCheck > this.#maxBuffered / 8) {
         this.#sentSinceCheck = 0;
         if (this.#sink.bufferedAmount() > this.#maxBuffered) {
-          this.close(
-            CLOSE_TOO_SLOW,
-            "Too slow: reconnect and resume from history",
-          );
+          this.close(CLOSE_TOO_SLOW, TOO_SLOW);
           return;
         }
       }

@@ -132,3 +132,38 @@ Deno.test("a message posted in a room while a login counts it comes after the lo
       (message.seq > quiet.last_seq ? 1 : 0);
     assert.equal(counted, 1);
   }, { rateLimits: NO_RATE_LIMITS }));
+
+Deno.test("events held for a login's reply count against --max-buffered-bytes: past it the connection is closed with 4008, as a reader that falls behind", () =>
+  withClients(async (pool, server) => {
+    const reader = await pool.register("reader");
+    const token = reader.token!;
+    await reader.close();
+    const store = server.node.store;
+    const heavy = await pool.connect();
+    const other = await pool.guest("other");
+    // While the login counts (its rooms joined, so their events held),
+    // `general` gets 100 KB: more than the limit below. A login made slow
+    // by a crowded turn queue and a busy room does the same, slower.
+    const readStates = store.readStates.bind(store);
+    let flooded = false;
+    store.readStates = async (...args) => {
+      if (!flooded) {
+        flooded = true;
+        for (let i = 0; i < 50; i++) {
+          await other.ok("send_message", { text: `${i} ${"x".repeat(1990)}` });
+        }
+      }
+      return await readStates(...args);
+    };
+    const outcome = await heavy.request("login", { token }).then(
+      (reply) => reply.action,
+      () => "closed",
+    );
+    store.readStates = readStates;
+    assert.ok(flooded, "the login counted nothing");
+    assert.equal(outcome, "closed");
+    await heavy.closed;
+    assert.equal(heavy.closeCode, 4008);
+    // The rest of the server is untouched.
+    await other.ok("send_message", { text: "after" });
+  }, { rateLimits: NO_RATE_LIMITS, maxBufferedBytes: 65536 }));
