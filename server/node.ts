@@ -510,7 +510,7 @@ export class ChatNode {
       // The first slice at once: most logins need no other, and a server
       // that many clients reconnect to at once must not line them all up
       // (a turn is a millisecond or two); only the rest take turns.
-      if (states.length > 0) await this.#countTurns.turn();
+      if (states.length > 0) await this.#countTurns.turn(member.userKey);
       const slice = await this.store.readStates(
         member.userKey,
         rooms.slice(states.length).map((r) => r.key),

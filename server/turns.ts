@@ -1,11 +1,11 @@
 /**
  * Turns on the event loop for long work cut in slices (a login counting the
  * unread messages of its rooms): each waits its turn, and one turn of the
- * loop runs at most `perTurn` slices, whoever they belong to, first come
- * first served. A job that has more to do asks again and goes to the back,
- * so that many at once take turns with one another and, between turns, with
- * every socket's messages, instead of each holding the thread for its whole
- * length.
+ * loop runs at most `perTurn` slices, one per key (account) in turn, first
+ * come first served. A job that has more to do asks again and goes to the
+ * back, so that many at once take turns with one another and, between
+ * turns, with every socket's messages, instead of each holding the thread
+ * for its whole length.
  *
  * A turn is a timer of 0 ms set once the slice before it has run (from a
  * setImmediate, which comes after its synchronous work): the runtime then
@@ -20,7 +20,13 @@ import { setImmediate } from "node:timers";
 
 export class TurnQueue {
   readonly #perTurn: number;
-  readonly #waiting: (() => void)[] = [];
+  // Waiting jobs by key (an account), each key's in order, and the keys in
+  // line: one place per key, so that an account's 20 logins at once take
+  // turns with each other account's login, not 20 places before it (one
+  // place per slice put another account's heavy login 1.2 s behind them,
+  // docs/security.md).
+  readonly #waiting = new Map<string, (() => void)[]>();
+  readonly #line: string[] = [];
   #scheduled = false;
 
   /** `perTurn`: the slices one turn of the event loop may run (at least 1). */
@@ -31,11 +37,17 @@ export class TurnQueue {
   /**
    * Resolves at the caller's turn: it then runs one slice at once (a
    * synchronous step, or a call that starts one) and asks again for the
-   * next.
+   * next. Jobs of one `key` share one place in the line.
    */
-  turn(): Promise<void> {
+  turn(key = ""): Promise<void> {
     return new Promise((resolve) => {
-      this.#waiting.push(resolve);
+      const jobs = this.#waiting.get(key);
+      if (jobs) {
+        jobs.push(resolve);
+      } else {
+        this.#waiting.set(key, [resolve]);
+        this.#line.push(key);
+      }
       this.#schedule();
     });
   }
@@ -51,9 +63,17 @@ export class TurnQueue {
   #grant(): void {
     this.#scheduled = false;
     // Those granted run in this turn's microtasks, after this callback;
-    // their next requests join the back of the line, for a later turn.
-    const granted = this.#waiting.splice(0, this.#perTurn);
+    // their next requests join the back of their key's jobs, and a key
+    // with jobs left goes to the back of the line.
+    const granted: (() => void)[] = [];
+    while (granted.length < this.#perTurn && this.#line.length > 0) {
+      const key = this.#line.shift()!;
+      const jobs = this.#waiting.get(key)!;
+      granted.push(jobs.shift()!);
+      if (jobs.length > 0) this.#line.push(key);
+      else this.#waiting.delete(key);
+    }
     for (const resolve of granted) resolve();
-    if (this.#waiting.length > 0) this.#schedule();
+    if (this.#line.length > 0) this.#schedule();
   }
 }
