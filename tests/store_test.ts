@@ -580,3 +580,67 @@ Deno.test("SqliteStore: messages a crash left unindexed are indexed when it open
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStore: a search page stops at its work budget even when the words' newest entries make them look rare (common long ago, in a room the reader cannot see), and its pages to the end give exactly the readable results", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const store = await SqliteStore.open(`${dir}/chat.db`, OPTIONS);
+  try {
+    await store.createRoom("secret", "secret");
+    await store.createRoom("quiet", "quiet");
+    // 600 old messages with the words, in a room the reader is not in;
+    // then 70 in general, each 20 messages apart: the newest 64 entries
+    // make each word look like one message in 20.
+    const old = Array.from({ length: 600 }, (_, i) =>
+      store.appendMessage({
+        ...inGeneral(`alpha beta gamma delta old ${i}`),
+        roomKey: "secret",
+      }));
+    await Promise.all(old);
+    const readable: string[] = [];
+    for (let i = 0; i < 70; i++) {
+      const text = `alpha beta gamma delta new ${i}`;
+      await store.appendMessage(inGeneral(text));
+      readable.unshift(text);
+      await Promise.all(
+        Array.from({ length: 20 }, () => store.appendMessage(inGeneral("x"))),
+      );
+    }
+    // A budget of 200 messages read: the words looked like 100 messages
+    // (within it), and were 670.
+    const budget = 200 * 32;
+    for (const query of ["alpha", "alpha beta", "alpha beta gamma delta"]) {
+      const words = query.split(" ");
+      // A room without the words: the page used to read every entry.
+      const quiet = await store.search({
+        words,
+        scope: { roomKeys: ["quiet"] },
+        limit: 10,
+        budget,
+      });
+      assert.deepEqual(quiet.records, [], query);
+      assert.ok(quiet.next !== undefined, `${query}: it stops short`);
+      const found: string[] = [];
+      let before: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const { records, next } = await store.search({
+          words,
+          scope: { roomKeys: ["general"] },
+          limit: 20,
+          before,
+          budget,
+        });
+        found.push(...records.map((r) => r.message.text));
+        if (records.length === 20) before = records[19].message.id;
+        else if (next === undefined) break;
+        else {
+          assert.ok(before === undefined || next < before, "it moves on");
+          before = next;
+        }
+      }
+      assert.deepEqual(found, readable, query);
+    }
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
