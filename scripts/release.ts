@@ -28,14 +28,15 @@ const ENTRY = new URL("build/entry.ts", ROOT);
  * database, the files folder and backups may be anywhere. Env: all of it,
  * because ioredis's `debug` reads the whole environment when it loads (and
  * postgres reads `PG*`). Sys: only what postgres asks for its default user
- * name. No run, ffi or import.
+ * name, and `statfs` for the free space under the files folder
+ * (`--disk-reserve`). No run, ffi or import.
  */
 export const PERMISSIONS: readonly string[] = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-sys=uid,gid,userInfo",
+  "--allow-sys=uid,gid,userInfo,statfs",
 ];
 
 /**
