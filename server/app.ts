@@ -45,8 +45,6 @@ export interface AppParts {
   staticFiles?: StaticFiles;
   /** Lifetime of a session cookie, in seconds. */
   sessionSeconds: number;
-  /** Largest upload, in bytes. */
-  maxFileBytes: number;
   /** Take the client's address and scheme from X-Forwarded-* headers. */
   trustProxy: boolean;
   /** Origins allowed besides the server's own (`--allow-origin`). */
@@ -228,7 +226,7 @@ export function createApp(parts: AppParts): Hono {
     (c, next) => c.req.path === "/api/files" ? next() : smallBodies(c, next),
   );
 
-  app.route("/", fileRoutes(node, parts.maxFileBytes));
+  app.route("/", fileRoutes(node));
   app.route("/", outgoingHookRoutes(node));
   app.route("/", pushRoutes(node));
 

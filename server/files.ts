@@ -31,6 +31,8 @@ export interface FileStorageOptions {
   contents: FileContents;
   /** Uploads and who refers to them. */
   store: FileStore;
+  /** Largest file an upload may be, in bytes (`--max-file-bytes`). */
+  maxFileBytes: number;
   /** How often forgotten uploads are swept (default hourly; 0: never). */
   sweepEveryMs?: number;
   /**
@@ -53,6 +55,8 @@ export interface FileStorageOptions {
  * bytes; URLs of files in private messages are signed for their readers.
  */
 export class FileStorage {
+  /** Largest file an upload may be, in bytes; clients learn it at login. */
+  readonly maxFileBytes: number;
   #contents: FileContents;
   #store: FileStore;
   #key: Uint8Array | undefined;
@@ -67,6 +71,7 @@ export class FileStorage {
   #hashLocks = new Map<string, Promise<unknown>>();
 
   constructor(options: FileStorageOptions) {
+    this.maxFileBytes = options.maxFileBytes;
     this.#contents = options.contents;
     this.#store = options.store;
     this.#sweepEveryMs = options.sweepEveryMs ?? 3600 * 1000;

@@ -82,6 +82,7 @@ export async function startServer(
     files: new FileStorage({
       contents: backends.contents,
       store: backends.store,
+      maxFileBytes: config.maxFileBytes,
       quotaBytes: config.uploadQuotaBytes,
       reserveBytes: config.diskReserveBytes,
     }),
@@ -109,7 +110,6 @@ export async function startServer(
     websocket,
     staticDir: config.staticDir,
     staticFiles: parts.staticFiles,
-    maxFileBytes: config.maxFileBytes,
     trustProxy: config.trustProxy,
     allowOrigins: config.allowOrigins,
     allowedHosts: config.allowedHosts,

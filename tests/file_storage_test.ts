@@ -39,7 +39,12 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
       return hashes;
     },
   };
-  const files = new FileStorage({ contents, store: gated, sweepEveryMs: 0 });
+  const files = new FileStorage({
+    contents,
+    store: gated,
+    maxFileBytes: 1024,
+    sweepEveryMs: 0,
+  });
   try {
     await store.saveUpload(UPLOAD);
     const staged = join(dir, "staged");

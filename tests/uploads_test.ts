@@ -16,7 +16,7 @@ import {
   upload,
   uploaded,
 } from "./file_helpers.ts";
-import { eventually, spawnServer, withServer } from "./harness.ts";
+import { eventually, spawnServer, TestClient, withServer } from "./harness.ts";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 
 const stores = await bothStores();
@@ -461,4 +461,36 @@ Deno.test(
         await bob.client.close();
       }
     }, { maxFileBytes: 1024 }),
+);
+
+Deno.test(
+  "uploads: every login reply carries --max-file-bytes as limits.max_file_bytes, so a client refuses a larger file before sending it",
+  () =>
+    withServer(async (server) => {
+      const alice = await member(server, "alice");
+      const guest = await TestClient.login(server.wsUrl, "dan");
+      try {
+        for (const client of [alice.client, guest]) {
+          const reply = client.received.find((f) =>
+            f.action === "success" && f.data.request === "login"
+          );
+          assert.deepEqual(reply?.data.limits, { max_file_bytes: 1536 });
+        }
+        // The figure is the one uploads are held to.
+        const over = await upload(
+          server,
+          alice.cookie,
+          new File([new Uint8Array(1537)], "over.bin"),
+        );
+        assert.equal(over.status, 413);
+        await uploaded(
+          server,
+          alice.cookie,
+          new File([new Uint8Array(1536)], "at.bin"),
+        );
+      } finally {
+        await alice.client.close();
+        await guest.close();
+      }
+    }, { maxFileBytes: 1536 }),
 );

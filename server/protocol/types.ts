@@ -223,6 +223,12 @@ export interface ErrorData {
   message: string;
 }
 
+/** This server's limits a client keeps to before it asks (login reply). */
+export interface ServerLimits {
+  /** Largest file `POST /api/files` takes, in bytes (`--max-file-bytes`). */
+  max_file_bytes: number;
+}
+
 /** Success data of `login`. */
 export interface LoginSuccess {
   request: "login" | "register";
@@ -230,6 +236,11 @@ export interface LoginSuccess {
   role: Role;
   room: string;
   rooms: RoomSummary[];
+  /**
+   * Sent by this server with every login; optional for the client, which
+   * may talk to a server that predates it (then the server's 413 decides).
+   */
+  limits?: ServerLimits;
   token?: string;
   /** An account's rooms with their read state; absent for guests. */
   memberships?: Membership[];

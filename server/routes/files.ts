@@ -35,8 +35,9 @@ const LEAST_UPLOAD_COST = 1 / 100;
  * docs/protocol.md), and so that it can never run as the chat's own page: a
  * sandboxing CSP, nosniff, and only images read as such inline.
  */
-export function fileRoutes(node: ChatNode, maxFileBytes: number): Hono {
+export function fileRoutes(node: ChatNode): Hono {
   const routes = new Hono();
+  const { maxFileBytes } = node.files;
   // Each account's uploads, in files of the largest size (rate_limit.ts),
   // counted for every node sharing Redis (buckets/mod.ts).
   const perUploader = node.buckets({
