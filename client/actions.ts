@@ -107,6 +107,7 @@ export function loggedIn(
     state.currentRoom.value = data.room;
     state.view.value = { kind: "room" };
     state.rooms.value = data.rooms;
+    state.maxFileBytes.value = data.limits?.max_file_bytes ?? null;
     state.members.value = [];
     state.manages.value = {};
     membershipsLoaded(state, data);
@@ -119,6 +120,8 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.username.value = data.username;
     state.role.value = data.role;
     state.rooms.value = data.rooms;
+    // The operator may have changed it while this client was away.
+    state.maxFileBytes.value = data.limits?.max_file_bytes ?? null;
     membershipsLoaded(state, data);
   });
 }

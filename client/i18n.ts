@@ -278,6 +278,7 @@ const EN = {
   "composer.files": "Files to send",
 
   "upload.tooLarge": "This file is too large.",
+  "upload.overLimit": "Too large: files are at most {max} here.",
   "upload.quota":
     "Your files are at your quota: delete messages that carry files, or wait a day for files never sent to go.",
   "upload.noRoom":
@@ -675,6 +676,7 @@ const FR: Record<MessageKey, string> = {
   "composer.files": "Fichiers à envoyer",
 
   "upload.tooLarge": "Ce fichier est trop gros.",
+  "upload.overLimit": "Trop gros : les fichiers font au plus {max} ici.",
   "upload.quota":
     "Vos fichiers atteignent votre quota : supprimez des messages qui portent des fichiers, ou attendez un jour que partent les fichiers jamais envoyés.",
   "upload.noRoom":

@@ -169,6 +169,11 @@ export interface AppState {
   typing: Signal<Record<string, Typist[]>>;
   /** Files in the composer, by log key. */
   uploads: Signal<Record<string, Upload[]>>;
+  /**
+   * The largest file the server takes, from the login reply; larger ones
+   * are refused here, before any upload. `null`: not said (an older server).
+   */
+  maxFileBytes: Signal<number | null>;
   /** The id of the message being edited, if any. */
   editing: Signal<string | null>;
   /** The image shown full size, if any. */
@@ -285,6 +290,7 @@ export function createAppState(): AppState {
     muted: signal({}),
     typing: signal({}),
     uploads: signal({}),
+    maxFileBytes: signal(null),
     editing: signal(null),
     lightbox: signal(null),
     tokensOpen: signal(false),

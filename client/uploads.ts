@@ -2,12 +2,16 @@
  * Sharing files: each one is uploaded with `POST /api/files` as soon as the
  * user picks, drops or pastes it, and waits in the composer until the
  * message goes. Only accounts may upload; the server says so with 401.
+ * A file over the server's limit (login reply) is refused here, unsent:
+ * the server's 413 would come only after the request cost a whole file of
+ * the account's upload pace.
  */
 
 import type { Attachment } from "../server/protocol/types.ts";
 import { MAX_ATTACHMENTS } from "../server/protocol/limits.ts";
 import { isPreviewable } from "../server/protocol/previews.ts";
 import * as actions from "./actions.ts";
+import { formatSize } from "./format.ts";
 import { t } from "./i18n.ts";
 import type { AppState, Upload } from "./state.ts";
 import { isAttachment } from "./wire.ts";
@@ -85,6 +89,7 @@ export function shareFiles(
       text: t("composer.tooMany", { n: MAX_ATTACHMENTS }),
     });
   }
+  const max = state.maxFileBytes.value;
   for (const file of share.files.slice(0, room)) {
     uploadCounter++;
     const upload: Upload = {
@@ -93,6 +98,13 @@ export function shareFiles(
       size: file.size,
       status: "uploading",
     };
+    if (max !== null && file.size > max) {
+      // Shown like a refused upload, so it is removed the same way.
+      upload.status = "failed";
+      upload.error = t("upload.overLimit", { max: formatSize(max) });
+      actions.uploadAdded(state, { key, upload });
+      continue;
+    }
     actions.uploadAdded(state, { key, upload });
     void uploadFile(file).then((result) => {
       actions.uploadChanged(state, {

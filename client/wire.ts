@@ -17,6 +17,7 @@ import type {
   RoomChangesEvent,
   RoomSummary,
   SearchResult,
+  ServerLimits,
   SystemEvent,
 } from "../server/protocol/types.ts";
 
@@ -174,6 +175,11 @@ function isCount(value: unknown): value is number {
 function isReadState(value: Fields): boolean {
   return isCount(value.last_read_seq) && isCount(value.unread) &&
     isCount(value.mentions);
+}
+
+/** Whether a value is the `limits` of a login reply. */
+export function isServerLimits(value: unknown): value is ServerLimits {
+  return isFields(value) && isCount(value.max_file_bytes);
 }
 
 /** Whether a value is the `memberships` list of a login reply. */

@@ -142,6 +142,62 @@ browserTest(
 );
 
 browserTest(
+  "web client refuses a file over the server's size limit at once, saying the limit, and sends no request for it",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    const bruno = await openPage(browser, server, { locale: "fr-FR" });
+    await register(alice, "alice");
+    await register(bruno, "bruno");
+    const uploads: string[] = [];
+    for (const page of [alice, bruno]) {
+      page.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/api/files") {
+          uploads.push(request.url());
+        }
+      });
+    }
+    const video = {
+      name: "holiday.mp4",
+      mimeType: "video/mp4",
+      buffer: Buffer.alloc(4097),
+    };
+
+    await alice.getByTestId("file-input").setInputFiles(video);
+    const refused = alice.locator(
+      '[data-testid="upload"][data-status="failed"]',
+    )
+      .filter({ hasText: "holiday.mp4" });
+    await refused.filter({
+      hasText: "Too large: files are at most 4 KB here.",
+    }).waitFor();
+    await bruno.getByTestId("file-input").setInputFiles(video);
+    await bruno.locator('[data-testid="upload"][data-status="failed"]')
+      .filter({ hasText: "Trop gros : les fichiers font au plus 4 Ko ici." })
+      .waitFor();
+
+    // A file at the limit still goes; it is the barrier: had the video
+    // been sent, its request would have come first.
+    await alice.getByTestId("file-input").setInputFiles({
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.alloc(4096, "a"),
+    });
+    await alice.locator('[data-testid="upload"][data-status="done"]')
+      .filter({ hasText: "notes.txt" }).waitFor();
+    assert.equal(uploads.length, 1, `requests to /api/files: ${uploads}`);
+
+    // The refused file is removed like any other; the other one is sent.
+    await refused.getByRole("button").click();
+    await refused.waitFor({ state: "detached" });
+    await send(alice, "the notes, not the video");
+    await confirmedFrom(alice, "alice", "not the video")
+      .getByTestId("attachment-file").filter({ hasText: "notes.txt" })
+      .waitFor();
+  },
+  { maxFileBytes: 4096 },
+);
+
+browserTest(
   "web client counts unread messages on conversations and in the tab title",
   async (browser, server) => {
     const erin = await openPage(browser, server);

@@ -27,6 +27,7 @@ import {
   isRole,
   isRoomList,
   isSearchResults,
+  isServerLimits,
 } from "../wire.ts";
 
 /** Success data by request action, as the protocol defines it. */
@@ -78,6 +79,7 @@ export const REPLY_CHECKS: {
   login: (d) =>
     typeof d.username === "string" && typeof d.room === "string" &&
     isRoomList(d.rooms) &&
+    (d.limits === undefined || isServerLimits(d.limits)) &&
     (d.memberships === undefined || isMembershipList(d.memberships)),
   list_rooms: (d) => isRoomList(d.rooms),
   create_room: isRoomEntered,
