@@ -157,6 +157,7 @@ Deno.test("login: success shows the name, role user, room general and the rooms 
     assert.equal(reply.action, "success");
     assert.deepEqual(Object.keys(reply.data).sort(), [
       "guest_key",
+      "limits",
       "request",
       "role",
       "room",
