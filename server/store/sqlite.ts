@@ -1574,10 +1574,10 @@ export class SqliteStore implements Store {
       // Entries of the walked lists a rowid of the index holds, guessed
       // (FTS5 tells no count cheaper than reading them).
       const density = walked.reduce((sum, share) => sum + share, 0);
-      // FTS5's own AND, newest first from `top` (down to the index rowid
-      // `lo` if given), stopping when the page fills: as fast as search
+      // FTS5's own AND, newest first from `hi` (down to the index rowid
+      // `lo` if given), stopping when `count` are found: as fast as search
       // gets (reading a list in a window costs 0.2 ms or so in seeks alone).
-      const read = (lo?: number) =>
+      const read = (hi: number, lo?: number, count = limit) =>
         this.#q(
           `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
            FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
@@ -1588,42 +1588,60 @@ export class SqliteStore implements Store {
            ORDER BY messages_fts.rowid DESC LIMIT ?`,
         ).all(
           terms.join(" AND "),
-          BigInt(top),
+          BigInt(hi),
           ...(lo === undefined ? [] : [BigInt(lo)]),
+          ...params,
+          count,
+        ) as unknown as SearchRow[];
+      const reads = Math.max(1, Math.floor(budget / FETCH_COST));
+      // One word, however common: the page reads the newest `reads`
+      // entries of its list at most, each a message read should the scope
+      // refuse them all (a common word in a quiet room: 160 to 250 ms at
+      // 500,000 messages when it walked the whole list), in one query
+      // that stops when the page fills: as fast as an unbounded read.
+      if (terms.length === 1) {
+        const rows = this.#q(
+          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+           FROM (SELECT rowid AS entry FROM messages_fts
+                 WHERE messages_fts MATCH ? AND rowid <= ?
+                 ORDER BY rowid DESC LIMIT ?) f
+             JOIN messages m ON m.rowid = f.entry
+             LEFT JOIN messages r ON r.id = m.reply_to
+           WHERE ${kept}
+           ORDER BY f.entry DESC LIMIT ?`,
+        ).all(
+          terms[0],
+          BigInt(top),
+          reads,
           ...params,
           limit,
         ) as unknown as SearchRow[];
+        if (rows.length >= limit) return recordsOf(rows);
+        // A short page: counted only now, the list either ended within
+        // the budget or the page ends where the budget did, and the rest
+        // of that millisecond, so `next` misses none of it.
+        const { floor } = this.#listFloor(terms[0], bottom, top, reads);
+        if (floor === undefined || floor <= bottom) return recordsOf(rows);
+        const { lo, next } = this.#searchBoundary(floor);
+        if (lo < floor) rows.push(...read(floor - 1, lo, limit - rows.length));
+        return lo <= bottom ? recordsOf(rows) : { ...recordsOf(rows), next };
+      }
       // Words whose rarest list is short: the AND walks no more than that
       // list, and reads at most its messages (should none be in the
       // scope), within the budget.
       // The shares are guesses from the newest entries: a word common long
       // ago and rare lately looked short and its whole list was walked, a
       // message read for each entry (138 ms at 400,000 messages, that word
-      // in a room without it). So the rarest list is counted first, at most
-      // as far as the budget reads its messages.
-      const reads = Math.max(1, Math.floor(budget / FETCH_COST));
+      // in a room without it). So a list guessed short is counted first, at
+      // most as far as the budget reads its messages; one guessed long is
+      // not (the windows below bound it).
       const rarest = order.walked[walked.indexOf(Math.min(...walked))];
-      const { floor } = this.#listFloor(terms[rarest], bottom, top, reads);
       if (
-        order.checked.length === 0 && floor === undefined &&
-        Math.min(...walked) * (top - bottom + 1) * FETCH_COST <= budget
+        order.checked.length === 0 &&
+        Math.min(...walked) * (top - bottom + 1) * FETCH_COST <= budget &&
+        this.#listFloor(terms[rarest], bottom, top, reads).floor === undefined
       ) {
-        return recordsOf(read());
-      }
-      // One word, however common: its list honours a lower bound (an AND
-      // honours none until it meets a match), so the page reads it down to
-      // where the budget ends (as counted above), each entry a message read
-      // should the scope refuse them all (a common word in a quiet room: 160
-      // to 250 ms at 500,000 messages when it walked the whole list).
-      if (terms.length === 1) {
-        let lo = floor ?? bottom;
-        let next: string | undefined;
-        if (lo <= bottom) lo = bottom;
-        else ({ lo, next } = this.#searchBoundary(lo));
-        const rows = read(lo);
-        return rows.length >= limit || lo <= bottom
-          ? recordsOf(rows)
-          : { ...recordsOf(rows), next };
+        return recordsOf(read(top));
       }
       // Otherwise windows of the index, newest first: the first as wide as
       // the page should fill in were the words independent (half as much
