@@ -252,6 +252,13 @@ const FETCHED = 64;
 const FETCH_COST = 32;
 const NO_RESULTS: SearchPage = { records: [] };
 
+// The rowids in every one of `lists` (each newest first), newest first.
+function intersect(lists: number[][]): number[] {
+  const [first, ...rest] = lists;
+  const others = rest.map((list) => new Set(list));
+  return first.filter((rowid) => others.every((set) => set.has(rowid)));
+}
+
 // The page of a search's rows.
 function recordsOf(rows: SearchRow[]): SearchPage {
   return {
@@ -1665,22 +1672,38 @@ export class SqliteStore implements Store {
         // miss words common long ago (445 ms for four such words in a room
         // without them when the windows trusted it).
         let lo = Math.max(bottom, hi - span + 1);
+        let next: string | undefined;
+        if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
         const cap = Math.max(
           1,
           Math.floor((budget - spent) / (3 * order.walked.length)),
         );
-        // Each entry counted weighs 3: counting it costs about twice what
-        // the intersection reading it again does.
+        // Each list is read once, at most `cap` entries, newest first; each
+        // entry weighs 3, as when it was counted and then intersected. When
+        // none reaches its cap (an ordinary search's first window) the
+        // window is whole and what was read is intersected here; else the
+        // window ends at the highest floor (and the start of its
+        // millisecond), and FTS5 intersects the lists there.
+        const lists = order.walked.map((i) =>
+          (this.#arrays(
+            `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
+             AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?`,
+          ).all(terms[i], BigInt(lo), BigInt(hi), cap) as unknown as [
+            number,
+          ][]).map(([rowid]) => rowid)
+        );
         let listed = 0;
-        for (const i of order.walked) {
-          const { count, floor } = this.#listFloor(terms[i], lo, hi, cap);
-          listed += 3 * count;
-          if (floor !== undefined && floor > lo) lo = floor;
+        let floor = lo;
+        for (const list of lists) {
+          listed += 3 * list.length;
+          if (list.length === cap) {
+            floor = Math.max(floor, list[list.length - 1]);
+          }
         }
-        let next: string | undefined;
-        if (lo <= bottom) lo = bottom;
-        else ({ lo, next } = this.#searchBoundary(lo));
+        const whole = floor === lo;
+        if (!whole) ({ lo, next } = this.#searchBoundary(floor));
         const found = this.#searchWindow(query.words, terms, order, kept, {
+          candidates: whole ? intersect(lists) : undefined,
           lo,
           hi,
           count: limit - rows.length,
@@ -1768,7 +1791,8 @@ export class SqliteStore implements Store {
     terms: string[],
     order: SearchOrder,
     kept: string,
-    { lo, hi, count, reads, params }: {
+    { candidates: given, lo, hi, count, reads, params }: {
+      candidates?: number[];
       lo: number;
       hi: number;
       count: number;
@@ -1782,7 +1806,7 @@ export class SqliteStore implements Store {
   } {
     const list = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
       AND rowid >= ? AND rowid <= ?`;
-    const candidates = (this.#arrays(
+    const candidates = given ?? (this.#arrays(
       `${order.walked.map(() => list).join(" INTERSECT ")} ORDER BY 1 DESC`,
     ).all(
       ...order.walked.flatMap((i) => [terms[i], BigInt(lo), BigInt(hi)]),
