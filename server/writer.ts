@@ -125,7 +125,7 @@ export class ConnectionWriter implements Outbox {
   #first?: string;
   #queue?: string[];
   // Events kept back while a login counts its rooms (hold): they go after
-  // its reply, so a message counted in the reply's numbers comes after them.
+  // its reply, so a message the reply's numbers counted comes after it.
   #held?: string[];
   // Their characters: held past --max-buffered-bytes, the socket is closed
   // as too slow, as one that stops draining (the hold lasts as long as the

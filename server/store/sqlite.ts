@@ -251,6 +251,10 @@ const MAX_WINDOWS = 8;
 const FETCHED = 64;
 const FETCH_COST = 32;
 const NO_RESULTS: SearchPage = { records: [] };
+// One word's list of index entries between two rowids (bound as BigInts:
+// FTS5 seeks to an integer bound and walks the whole list past a float).
+const LIST_IN_WINDOW = `SELECT rowid FROM messages_fts
+  WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?`;
 
 // The rowids in every one of `lists` (each newest first), newest first.
 function intersect(lists: number[][]): number[] {
@@ -1686,8 +1690,7 @@ export class SqliteStore implements Store {
         // millisecond), and FTS5 intersects the lists there.
         const lists = order.walked.map((i) =>
           (this.#arrays(
-            `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
-             AND rowid >= ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?`,
+            `${LIST_IN_WINDOW} ORDER BY rowid DESC LIMIT ?`,
           ).all(terms[i], BigInt(lo), BigInt(hi), cap) as unknown as [
             number,
           ][]).map(([rowid]) => rowid)
@@ -1747,8 +1750,7 @@ export class SqliteStore implements Store {
     cap: number,
   ): { count: number; floor?: number } {
     const [count, floor] = this.#arrays(
-      `SELECT count(*), min(rowid) FROM (SELECT rowid FROM messages_fts
-       WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?
+      `SELECT count(*), min(rowid) FROM (${LIST_IN_WINDOW}
        ORDER BY rowid DESC LIMIT ?)`,
     ).get(term, BigInt(lo), BigInt(hi), cap) as unknown as [number, number];
     return count < cap ? { count } : { count, floor };
@@ -1779,8 +1781,9 @@ export class SqliteStore implements Store {
 
   // The messages of one window of the index (rowids `lo` to `hi`) that
   // hold the words, newest first, at most `count`, and how many candidates
-  // were read. FTS5 reads each walked word's list in the window alone and
-  // SQLite intersects them (INTERSECT): FTS5's own AND honours no rowid
+  // were read. The candidates are given when the caller read the lists
+  // whole already; else FTS5 reads each walked word's list in the window
+  // alone and SQLite intersects them (INTERSECT): FTS5's own AND honours no rowid
   // bound until it has a match, so words that never meet walked their
   // whole lists whatever the window. The other words (#searchOrder) are
   // checked on the candidates' text. Rowids are bound as BigInts: FTS5
@@ -1804,10 +1807,10 @@ export class SqliteStore implements Store {
     fetched: number;
     cut?: { lo: number; next: string };
   } {
-    const list = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
-      AND rowid >= ? AND rowid <= ?`;
     const candidates = given ?? (this.#arrays(
-      `${order.walked.map(() => list).join(" INTERSECT ")} ORDER BY 1 DESC`,
+      `${
+        order.walked.map(() => LIST_IN_WINDOW).join(" INTERSECT ")
+      } ORDER BY 1 DESC`,
     ).all(
       ...order.walked.flatMap((i) => [terms[i], BigInt(lo), BigInt(hi)]),
     ) as unknown as [number][]).map(([rowid]) => rowid);
