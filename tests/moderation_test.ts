@@ -347,6 +347,43 @@ Deno.test("ban: a message the user was still sending when the room ban was ackno
     );
   }));
 
+Deno.test("ban: a retry of a message stored before the room ban, still checking the message it answers when the ban was acknowledged, gets the first copy without what others did to it", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("join_room", { room: "dev" });
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "dev" });
+    const asked = (await root.ok("send_message", { text: "deploy?" }))
+      .message as { id: string };
+    const sent = { text: "deploy done", client_id: "k1", reply_to: asked.id };
+    const first = (await bob.ok("send_message", sent)).message as {
+      id: string;
+      reply_to: Record<string, unknown>;
+    };
+    await root.ok("react", { id: first.id, emoji: "👍" });
+    await root.ok("pin", { id: first.id });
+    // Its answer was lost: bob sends it again, and the retry waits, after
+    // its check that he may read the message it answers, until the ban
+    // has been acknowledged.
+    const { reading, letGo } = holdBanRead(server, "bob", "dev");
+    const sending = bob.request("send_message", sent);
+    await reading;
+    await root.ok("ban", { user: "bob", room: "dev" });
+    letGo.resolve();
+    const reply = await sending;
+    assert.equal(reply.action, "success", JSON.stringify(reply.data));
+    assert.deepEqual(reply.data.message, {
+      ...first,
+      reply_to: { ...first.reply_to, text: "" },
+    });
+    const page = await root.ok("history", { room: "dev" });
+    assert.deepEqual(
+      (page.messages as { id: string }[]).map((m) => m.id),
+      [asked.id, first.id],
+    );
+  }));
+
 Deno.test("ban: a private message the user was still sending when the server ban was acknowledged is not stored", () =>
   withClients(async (pool, server) => {
     const root = await admin(pool);
@@ -468,6 +505,44 @@ Deno.test("ban: a REST private message still being checked when its sender's ser
     assert.deepEqual(
       (page.messages as { text: string }[]).map((m) => m.text),
       ["first"],
+    );
+  }));
+
+Deno.test("ban: a REST private retry of a message stored before the server ban, still being checked when the ban was acknowledged, gets 200 and the first copy", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    const alice = await pool.register("alice");
+    const bob = await accountWithToken(server, "bob");
+    const asked = (await alice.ok("private_message", {
+      to: "bob",
+      text: "deploy?",
+    })).message as { id: string };
+    const sent = { text: "deploy done", client_id: "k1", reply_to: asked.id };
+    const send = () =>
+      call(server, "POST", "/api/private/alice/messages", {
+        body: sent,
+        token: bob.token,
+      });
+    const first = await send();
+    assert.equal(first.status, 201);
+    const { reading, letGo } = holdRead(
+      server,
+      "findMessage",
+      ([id]) => id === asked.id,
+    );
+    const sending = send();
+    await reading;
+    await root.ok("ban", { user: "bob" });
+    letGo.resolve();
+    const reply = await sending;
+    assert.deepEqual([reply.status, reply.body.message?.id], [
+      200,
+      first.body.message.id,
+    ]);
+    const page = await alice.ok("history", { with: "bob" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["deploy?", "deploy done"],
     );
   }));
 

@@ -10,7 +10,12 @@ import {
 import { nameKey } from "../protocol/names.ts";
 import { historyData, sendMessageData } from "../protocol/schemas.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
-import type { Attachment, MessageBase } from "../protocol/types.ts";
+import type {
+  Attachment,
+  ChatMessage,
+  MessageBase,
+  PrivateMessage,
+} from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import {
   banRefusal,
@@ -44,7 +49,12 @@ export async function sendMessage(
     : await replyTarget(ctx, data.reply_to, roomKey);
   // Overtaken first: a ban also hides the message it answers.
   if (member.roomKey !== roomKey || ctx.client.isClosed) {
-    return await overtaken(ctx, roomKey);
+    const answer = await overtaken(ctx, {
+      roomKey,
+      stream: roomKey,
+      clientId: data.client_id,
+    });
+    return isFailure(answer) ? answer : succeed({ message: ownPart(answer) });
   }
   if (isFailure(replyTo)) return replyTo;
   const started = performance.now();
@@ -88,28 +98,58 @@ async function retried<M extends MessageBase>(
   message: M,
 ): Promise<M> {
   const ban = await memberBan(ctx.node.store, ctx.client.member, roomKey);
-  if (!ban) return message;
+  return ban ? ownPart(message) : message;
+}
+
+/**
+ * What a banned sender gets of its own message: what it wrote, without the
+ * reactions, the pin and the quoted message's text now (retried).
+ */
+function ownPart<M extends MessageBase>(message: M): M {
   const { reactions: _, pinned: __, reply_to, ...own } = message;
   if (reply_to === undefined) return own as M;
   const { text: ___, deleted: ____, ...quoted } = reply_to;
   return { ...own, reply_to: { ...quoted, text: "" } } as M;
 }
 
+/** Where an overtaken send was going ({@link overtaken}). */
+export interface OvertakenSend {
+  /** The room it was sent to; absent for a private message. */
+  roomKey?: string;
+  /** Its stream: the room's key, or the conversation's. */
+  stream: string;
+  clientId?: string;
+}
+
 /**
  * The answer to a send that awaited something (its files, the message it
  * answers) while a ban, kick, removal or room change was acknowledged and
  * moved its connection out of the room or closed it: stored now, it would
- * appear after that acknowledgement. `banned` for a ban; `internal` for a
- * closed connection (nobody reads it; a client that comes back sends it
- * again); `room_not_found` otherwise. The check before the append is a
- * comparison; only a refused send reads the bans.
+ * appear after that acknowledgement. `banned` for a ban, unless the send is
+ * a retry (same `client_id`) of a message stored before the ban: a ban
+ * refuses new messages only, so it gets that first copy (as stored; the
+ * caller strips it as a retry's), as it would from the append had it not
+ * awaited. `internal` for a closed connection (nobody reads it; a client
+ * that comes back sends it again); `room_not_found` otherwise. The check
+ * before the append is a comparison; only a refused send reads the bans,
+ * and only a banned one with a `client_id` looks for its first copy.
  */
 export async function overtaken(
   ctx: MemberContext,
-  roomKey?: string,
-): Promise<Failure> {
-  const ban = await memberBan(ctx.node.store, ctx.client.member, roomKey);
-  if (ban) return banRefusal(ban);
+  send: OvertakenSend,
+): Promise<Failure | ChatMessage | PrivateMessage> {
+  const member = ctx.client.member;
+  const ban = await memberBan(ctx.node.store, member, send.roomKey);
+  if (ban) {
+    const first = send.clientId === undefined
+      ? undefined
+      : await ctx.node.store.findFirstSent(send.stream, {
+        userKey: member.userKey,
+        sender: member.identity,
+        clientId: send.clientId,
+      });
+    return first ?? banRefusal(ban);
+  }
   if (ctx.client.isClosed) {
     return fail(
       "internal",

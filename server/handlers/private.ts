@@ -39,14 +39,17 @@ export async function privateMessage(
   if (to === undefined) {
     return fail("user_not_found", `Nobody is called '${data.to}'.`);
   }
-  const replyTo = await replyTarget(
-    ctx,
-    data.reply_to,
-    conversationKey(member.userKey, toKey),
-  );
+  const stream = conversationKey(member.userKey, toKey);
+  const replyTo = await replyTarget(ctx, data.reply_to, stream);
   // A server ban, kick or account deletion acknowledged while this send
   // awaited closed the connection: stored now, it would come after it.
-  if (ctx.client.isClosed) return await overtaken(ctx);
+  // A retry of a message stored before a ban gets that first copy, as below.
+  if (ctx.client.isClosed) {
+    const answer = await overtaken(ctx, { stream, clientId: data.client_id });
+    return isFailure(answer)
+      ? answer
+      : succeed({ message: node.files.signed(answer) });
+  }
   if (isFailure(replyTo)) return replyTo;
   const appended = node.store.appendPrivate({
     fromKey: member.userKey,

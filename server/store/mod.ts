@@ -153,6 +153,15 @@ export class SenderBannedError extends Error {
   }
 }
 
+/** What makes a send a retry of an earlier one (`appendMessage`). */
+export interface RetryKey {
+  /** Name key of the sender. */
+  userKey: string;
+  /** As MessageDraft.sender. */
+  sender: string;
+  clientId: string;
+}
+
 /** What an append did. */
 export interface AppendResult<M = ChatMessage> {
   message: M;
@@ -434,6 +443,16 @@ export interface RoomStore {
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]>;
   /** A room or private message by id. */
   findMessage(id: string): Promise<MessageRecord | undefined>;
+  /**
+   * The message first stored in `stream` (room key, or conversation key)
+   * under this retry key, as an append of it would return it, without
+   * appending: for a retry whose sender a ban overtook before its append
+   * (handlers/messages.ts, firstCopy). Undefined when none was.
+   */
+  findFirstSent(
+    stream: string,
+    key: RetryKey,
+  ): Promise<ChatMessage | PrivateMessage | undefined>;
   /**
    * Edits or deletes a message; returns it as it now is. A delete also
    * drops its reactions, its pin and its own reply_to.

@@ -39,6 +39,7 @@ import {
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
+  type RetryKey,
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
@@ -562,6 +563,21 @@ export class PostgresStore implements Store {
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
     return this.#run((sql) => findRecord(sql, id));
+  }
+
+  findFirstSent(
+    stream: string,
+    key: RetryKey,
+  ): Promise<ChatMessage | PrivateMessage | undefined> {
+    return this.#run(async (sql) => {
+      // The unique index chat_append decides retries by answers it.
+      const [row] = await sql<MessageRow[]>`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.stream = ${stream} AND m.user_key = ${key.userKey}
+          AND m.sender = ${key.sender} AND m.client_id = ${key.clientId}`;
+      return row ? toMessage(row) : undefined;
+    });
   }
 
   expireMessages(

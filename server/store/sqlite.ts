@@ -43,6 +43,7 @@ import {
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
+  type RetryKey,
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
@@ -1317,6 +1318,16 @@ export class SqliteStore implements Store {
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
     return this.#run(() => this.#record(id));
+  }
+
+  findFirstSent(
+    stream: string,
+    key: RetryKey,
+  ): Promise<ChatMessage | PrivateMessage | undefined> {
+    return this.#run(() => {
+      const row = this.#first(stream, key.userKey, key.sender, key.clientId);
+      return row ? toMessage(row) : undefined;
+    });
   }
 
   #record(id: string): MessageRecord | undefined {

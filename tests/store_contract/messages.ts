@@ -1,6 +1,6 @@
 /**
  * The store contract for stored messages themselves: attachments,
- * findMessage, updateMessage (edits and deletes) and expireMessages
+ * findMessage, findFirstSent, updateMessage (edits and deletes) and expireMessages
  * (retention).
  */
 import assert from "node:assert/strict";
@@ -74,6 +74,45 @@ export function messageRecords(test: StoreTest): void {
       undefined,
     );
     assert.equal(await store.findMessage(""), undefined);
+  });
+
+  test("findFirstSent finds what a retry would get, in a room and in private, and nothing under another sender, name, client_id or stream", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const bob = { userKey: "bob", user: "Bob", sender: "b1", clientId: "k1" };
+    const first = await store.appendMessage(draft("dev", "hello", bob));
+    await store.appendMessage(
+      draft("dev", "answer", { replyTo: first.message.id }),
+    );
+    const reply = await store.appendMessage(
+      draft("dev", "me too", {
+        ...bob,
+        clientId: "k2",
+        replyTo: first.message.id,
+      }),
+    );
+    const privately = await store.appendPrivate(
+      dm("bob", "alice", "psst", { sender: "b1", clientId: "k1" }),
+    );
+    const key = { userKey: "bob", sender: "b1", clientId: "k1" };
+    assert.deepEqual(await store.findFirstSent("dev", key), first.message);
+    assert.deepEqual(
+      await store.findFirstSent("dev", { ...key, clientId: "k2" }),
+      reply.message,
+    );
+    assert.deepEqual(
+      await store.findFirstSent(conversationKey("alice", "bob"), key),
+      privately.message,
+    );
+    for (
+      const [stream, other] of [
+        ["dev", { ...key, sender: "b2" }],
+        ["dev", { ...key, userKey: "alice" }],
+        ["dev", { ...key, clientId: "k3" }],
+        ["general", key],
+      ] as const
+    ) {
+      assert.equal(await store.findFirstSent(stream, other), undefined);
+    }
   });
 
   test("updateMessage edits the text and sets edited_at wherever the message is read", async (store) => {
