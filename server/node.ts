@@ -24,6 +24,7 @@ import {
   type MembershipEvent,
   type Role,
   type RoomSummary,
+  type ServerLimits,
   type SystemEvent,
 } from "./protocol/types.ts";
 import type { PresenceManager } from "./presence/mod.ts";
@@ -1045,6 +1046,15 @@ export class ChatNode {
         role,
       }));
     }
+  }
+
+  /**
+   * The limits a client keeps to before it asks, as the login reply and
+   * `GET /api/me` give them: so it refuses a file too large at once, rather
+   * than spend a whole file of its upload pace (routes/files.ts) to learn it.
+   */
+  serverLimits(): ServerLimits {
+    return { max_file_bytes: this.files.maxFileBytes };
   }
 
   /** Stops timers, then closes presence, the broker, the files and the store. */

@@ -12,7 +12,12 @@ Deno.test("tokens are shown once, listed without their secret, and stop working 
     assert.match(alice.token, /^chat_[A-Za-z0-9_-]{43}$/);
     const me = await call(server, "GET", "/api/me", { token: alice.token });
     assert.deepEqual(me.status, 200);
-    assert.deepEqual(me.body, { username: "alice", role: "admin", bot: false });
+    assert.deepEqual(me.body, {
+      username: "alice",
+      role: "admin",
+      bot: false,
+      limits: { max_file_bytes: 10 * 1024 * 1024 },
+    });
     const listed = await call(server, "GET", "/api/tokens", {
       token: alice.token,
     });
@@ -39,6 +44,23 @@ Deno.test("tokens are shown once, listed without their secret, and stop working 
     assert.deepEqual(again.status, 404);
     assert.deepEqual(again.body.error, "not_found");
   }));
+
+Deno.test("GET /api/me carries --max-file-bytes as limits.max_file_bytes, as the login reply does, so a bot refuses a larger file before sending it", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    const bot = await call(server, "POST", "/api/bots/ci/tokens", {
+      body: { name: "pipeline" },
+      token: alice.token,
+    });
+    for (const token of [alice.token, bot.body.token]) {
+      const me = await call(server, "GET", "/api/me", { token });
+      assert.deepEqual(me.body.limits, { max_file_bytes: 1536 });
+    }
+  }, { maxFileBytes: 1536 }));
 
 Deno.test("a token revokes only its own account's tokens", () =>
   withServer(async (server) => {
@@ -388,7 +410,12 @@ Deno.test("an admin's bot posts with a BOT badge through its token and never log
     const me = await call(server, "GET", "/api/me", {
       token: token.body.token,
     });
-    assert.deepEqual(me.body, { username: "ci", role: "user", bot: true });
+    assert.deepEqual(me.body, {
+      username: "ci",
+      role: "user",
+      bot: true,
+      limits: { max_file_bytes: 10 * 1024 * 1024 },
+    });
     const sent = await call(server, "POST", "/api/rooms/general/messages", {
       body: { text: "build green" },
       token: token.body.token,

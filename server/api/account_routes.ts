@@ -91,6 +91,7 @@ export function accountRoutes(
         username: account.username,
         role: account.role,
         bot: account.bot,
+        limits: node.serverLimits(),
       }, 200);
     },
   );

@@ -107,6 +107,13 @@ export const me = z.object({
   username: z.string(),
   role: z.enum(["admin", "moderator", "user"]),
   bot: z.boolean(),
+  limits: z.object({
+    max_file_bytes: z.number().int().openapi({
+      description: "Largest file `POST /api/files` takes (--max-file-bytes)",
+    }),
+  }).openapi("Limits", {
+    description: "The server's limits, as the WebSocket login reply gives them",
+  }),
 }).openapi("Me");
 
 // Names of tokens and hooks are labels people read: no control characters,

@@ -337,9 +337,7 @@ async function enterServer(
       room: GENERAL_ROOM,
       // Read after the move, so the list already counts the new user.
       rooms: await node.roomSummaries(identity.guest ? undefined : userKey),
-      // So a client refuses a file too large at once, rather than spend a
-      // whole file of its upload pace (routes/files.ts) to learn it.
-      limits: { max_file_bytes: node.files.maxFileBytes },
+      limits: node.serverLimits(),
     };
     if (identity.token !== undefined) reply.token = identity.token;
     if (memberships) reply.memberships = memberships;
