@@ -127,9 +127,9 @@ export interface OvertakenSend {
  * moved its connection out of the room or closed it: stored now, it would
  * appear after that acknowledgement. `banned` for a ban, unless the send is
  * a retry (same `client_id`) of a message stored before the ban: a ban
- * refuses new messages only, so it gets that first copy (as stored; the
- * caller strips it as a retry's), as it would from the append had it not
- * awaited. `internal` for a closed connection (nobody reads it; a client
+ * refuses new messages only, so it gets that first copy as stored, which
+ * the caller answers as it answers the retry the append recognises (in a
+ * room, stripped as `retried` strips it), as had it not awaited. `internal` for a closed connection (nobody reads it; a client
  * that comes back sends it again); `room_not_found` otherwise. The check
  * before the append is a comparison; only a refused send reads the bans,
  * and only a banned one with a `client_id` looks for its first copy.
