@@ -1685,13 +1685,10 @@ export class SqliteStore implements Store {
         // The window ends where any walked list holds its share of what is
         // left of the budget: the span is a guess from the shares, which
         // miss words common long ago (445 ms for four such words in a room
-        // without them when the windows trusted it). Its start is aligned
-        // to its millisecond only when the page ends short there (below):
-        // most pages fill in their first window, and a window that stops
-        // higher in a millisecond finds the same newest messages. Saves the
-        // two indexed reads of #searchBoundary a window.
+        // without them when the windows trusted it).
         let lo = Math.max(bottom, hi - span + 1);
         let next: string | undefined;
+        if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
         const cap = Math.max(
           1,
           Math.floor((budget - spent) / (3 * order.walked.length)),
@@ -1719,33 +1716,24 @@ export class SqliteStore implements Store {
         }
         const whole = floor === lo;
         if (!whole) ({ lo, next } = this.#searchBoundary(floor));
-        const window = (lo: number, hi: number, candidates?: number[]) =>
-          this.#searchWindow(query.words, terms, order, kept, {
-            candidates,
-            lo,
-            hi,
-            count: limit - rows.length,
-            reads: Math.max(
-              1,
-              Math.floor((budget - spent - listed) / FETCH_COST),
-            ),
-            params,
-          });
-        const found = window(lo, hi, whole ? intersect(lists) : undefined);
+        const found = this.#searchWindow(query.words, terms, order, kept, {
+          candidates: whole ? intersect(lists) : undefined,
+          lo,
+          hi,
+          count: limit - rows.length,
+          reads: Math.max(
+            1,
+            Math.floor((budget - spent - listed) / FETCH_COST),
+          ),
+          params,
+        });
         rows.push(...found.rows);
         if (rows.length >= limit) return recordsOf(rows);
         if (found.cut) return { ...recordsOf(rows), next: found.cut.next };
         if (lo <= bottom) return recordsOf(rows);
         spent += listed + found.fetched * FETCH_COST;
         if (spent >= budget || windows === MAX_WINDOWS) {
-          if (next !== undefined) return { ...recordsOf(rows), next };
-          // The page ends short here: `next` names a millisecond, so the
-          // page takes the rest of this one first (the next window would).
-          const edge = this.#searchBoundary(lo);
-          const rest = edge.lo < lo ? window(edge.lo, lo - 1) : undefined;
-          rows.push(...rest?.rows ?? []);
-          if (rows.length >= limit) return recordsOf(rows);
-          return { ...recordsOf(rows), next: rest?.cut?.next ?? edge.next };
+          return { ...recordsOf(rows), next };
         }
         const rate = found.rows.length / (hi - lo + 1);
         span = Math.max(
