@@ -559,7 +559,7 @@ export class SqliteStore implements Store {
           text: string;
         }[];
         if (rows.length === 0) break;
-        for (const row of rows) this.#indexWords(row.rowid, row.text);
+        this.#indexAll(rows);
         after = rows[rows.length - 1].rowid;
       }
       this.#db.exec("DELETE FROM search_backfill");
@@ -571,17 +571,28 @@ export class SqliteStore implements Store {
   // the message has then.
   #index(rowid: number | bigint, text: string): void {
     if (this.#unindexed.has(Number(rowid))) return;
-    this.#indexWords(rowid, text);
+    this.#indexAll([{ rowid, text }]);
   }
 
-  #indexWords(rowid: number | bigint, text: string): void {
-    const words = searchWords(text);
-    if (words.length === 0) return;
-    this.#q("INSERT INTO messages_fts (rowid, words) VALUES (?, ?)")
-      .run(rowid, words.join(" "));
+  // Each message's words in FTS5, then the words of them all in
+  // search_words in one statement: a batch's messages share most of their
+  // words, and a json_each insert a message cost 5 µs of its 65 in the
+  // history bench (docs/performance.md, "CPU per stored message, profiled").
+  #indexAll(rows: Iterable<{ rowid: number | bigint; text: string }>): void {
+    const insert = this.#q(
+      "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
+    );
+    const seen = new Set<string>();
+    for (const { rowid, text } of rows) {
+      const words = searchWords(text);
+      if (words.length === 0) continue;
+      insert.run(rowid, words.join(" "));
+      for (const word of words) seen.add(word);
+    }
+    if (seen.size === 0) return;
     this.#q(
       "INSERT OR IGNORE INTO search_words (word) SELECT value FROM json_each(?)",
-    ).run(JSON.stringify(words));
+    ).run(JSON.stringify([...seen]));
   }
 
   // The FTS5 query of each word: quoted (so FTS5 reads none of its
@@ -1047,10 +1058,7 @@ export class SqliteStore implements Store {
     if (this.#unindexed.size + this.#batchRows.length >= INDEX_BATCH) {
       this.#q("SAVEPOINT index_batch").run();
       try {
-        this.#indexStored(this.#unindexed);
-        for (const { rowid, text } of this.#batchRows) {
-          this.#indexWords(rowid, text);
-        }
+        this.#indexStored(this.#unindexed, this.#batchRows);
         this.#q("RELEASE index_batch").run();
         return true;
       } catch (error) {
@@ -1067,17 +1075,23 @@ export class SqliteStore implements Store {
   }
 
   // Indexes messages stored earlier with the text each has now (an edit or
-  // a delete since is no matter), and takes them out of search_pending.
-  #indexStored(rowids: Iterable<number>): void {
+  // a delete since is no matter), and takes them out of search_pending;
+  // with them, `fresh` (a batch's own, text at hand, never pending).
+  #indexStored(
+    rowids: Iterable<number>,
+    fresh: { rowid: number; text: string }[] = [],
+  ): void {
     const read = this.#arrays(
       "SELECT text FROM messages WHERE rowid = ? AND deleted = 0",
     );
     const done = this.#q("DELETE FROM search_pending WHERE message = ?");
+    const rows = [];
     for (const rowid of rowids) {
       const row = read.get(rowid) as unknown as [string] | undefined;
-      if (row) this.#indexWords(rowid, row[0]);
+      if (row) rows.push({ rowid, text: row[0] });
       done.run(rowid);
     }
+    this.#indexAll(rows.concat(fresh));
   }
 
   // Arms the pass once: re-arming it at every commit would put it off for
@@ -2437,7 +2451,7 @@ export class SqliteStore implements Store {
     // every sender has none: one probe of that prefix answers them. The
     // query below (an OR of two indexes, then a sort) cost 8 µs a message
     // inside an append's commit, as much as the message's INSERT; the probe
-    // about 1 (docs/performance.md, "The ban check of every append").
+    // about 1 (docs/performance.md, "CPU per stored message, profiled").
     if (
       who.address === undefined &&
       this.#arrays("SELECT 1 FROM bans WHERE user_key = ? LIMIT 1")
