@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
-import { SEARCH_BUDGET, SqliteStore } from "../server/store/sqlite.ts";
+import { SEARCH_BUDGET } from "../server/store/mod.ts";
+import { SqliteStore } from "../server/store/sqlite.ts";
 import {
   eventually,
   expectError,

@@ -12,6 +12,7 @@ import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { MessageBase, Role } from "../server/protocol/types.ts";
 import {
   type MessageDraft,
+  SEARCH_BUDGET,
   SenderBannedError,
   type Store,
 } from "../server/store/mod.ts";
@@ -503,6 +504,67 @@ function registerTests(pg: PostgresService): void {
         await db.drop();
       }
     },
+  );
+
+  Deno.test(
+    "PostgresStore: a search of common words that never come together reads at most a budget of rows a page, then ends it short with next, and the pages followed to the end find nothing",
+    withStores(1, async ([store], url) => {
+      await store.createRoom("quiet", "quiet");
+      await store.appendMessage(draft("nothing here", { roomKey: "quiet" }));
+      // "left" and "right" each in half of 10,000 messages, never together:
+      // GIN would read both whole lists (and the id btree, as the planner
+      // chose before, every row) for an empty answer.
+      const total = 10_000;
+      for (let from = 0; from < total; from += 500) {
+        await Promise.all(
+          range(from, from + 499).map((i) =>
+            store.appendMessage(draft(`${i % 2 ? "left" : "right"} n${i}`))
+          ),
+        );
+      }
+      const ids: string[] = (await inspect(
+        url,
+        (sql) => sql`SELECT id FROM messages ORDER BY id DESC`,
+      )).map((row) => row.id);
+      const span = SEARCH_BUDGET / 4; // rows a page reads (ROW_COST 4)
+      for (
+        const [words, roomKeys] of [
+          [["left", "right"], ["general", "quiet"]],
+          [["left"], ["quiet"]],
+        ]
+      ) {
+        let before: string | undefined;
+        let pages = 0;
+        for (;;) {
+          const page = await store.search({
+            words,
+            scope: { roomKeys },
+            limit: 20,
+            before,
+          });
+          pages++;
+          assert.deepEqual(page.records, [], words.join(" "));
+          if (page.next === undefined) break;
+          // The page read the window's rows and those of its last row's
+          // millisecond, no more.
+          const newer = (id: string) => id >= page.next!;
+          const read = ids.filter((id) =>
+            newer(id) && (!before || id < before)
+          );
+          const sameMs = ids.filter((id) =>
+            id.slice(0, 10) === page.next && (!before || id < before)
+          );
+          assert.ok(read.length >= span, `${read.length} rows read`);
+          assert.ok(read.length <= span + sameMs.length, `${read.length} rows`);
+          before = page.next;
+        }
+        // 10,001 rows: three windows, fewer when a millisecond crossed one.
+        assert.ok(
+          pages >= 2 && pages <= Math.ceil(ids.length / span),
+          `${pages}`,
+        );
+      }
+    }),
   );
 
   Deno.test(

@@ -9,6 +9,7 @@ import {
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
 } from "../protocol/limits.ts";
+import { decodeTime, encodeTime } from "ulid";
 
 /** A room as the store keeps it. */
 export interface StoredRoom {
@@ -382,6 +383,29 @@ export interface SearchQuery {
    * bounds its work stops there with fewer than `limit` results.
    */
   budget?: number;
+}
+
+/**
+ * How much of the index one search page may walk by default
+ * (SearchQuery.budget), in entries of its words' lists: measured on SQLite
+ * (docs/performance.md, "Search"); PostgreSQL weighs a row it reads as
+ * several entries (postgres.ts, ROW_COST).
+ */
+export const SEARCH_BUDGET = 16_384;
+
+/**
+ * The `next` of a search page cut at message `id`: the time of that message
+ * as a ULID's first 10 characters, sorting before every id made in that
+ * millisecond (the page must reach them all), or the id itself when it is
+ * no ULID. A time rather than the id: the cursor names no message, which
+ * may be one the reader cannot read.
+ */
+export function searchCursor(id: string): string {
+  try {
+    return encodeTime(decodeTime(id), 10);
+  } catch {
+    return id;
+  }
 }
 
 /**

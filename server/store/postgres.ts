@@ -43,6 +43,8 @@ import {
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
+  SEARCH_BUDGET,
+  searchCursor,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -89,6 +91,7 @@ import {
   type UploadRow,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
+import { WordShares } from "./postgres_word_shares.ts";
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -153,6 +156,44 @@ const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender";
 const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
+
+// What a row read in a search window weighs against SearchQuery.budget,
+// in list entries: about 1 µs to reach it through the id btree and check
+// its words, where SQLite reads an entry in about 0.25 µs. MEASURED:
+// docs/performance.md, "A page's work bounded (PostgreSQL)".
+const ROW_COST = 4;
+// How long a search read through GIN may take before the windows take
+// over: many times what a list within the budget costs (a few ms), so only
+// statistics gone stale trip it, on a busy machine too.
+const GIN_TIMEOUT_MS = 100;
+
+type SearchRow = MessageRow & { user_key: string; stream: string };
+
+function searchRecord(row: SearchRow): MessageRecord {
+  return { message: toMessage(row), userKey: row.user_key, stream: row.stream };
+}
+
+// The rows of `read`, or undefined when it ran past GIN_TIMEOUT_MS
+// (PostgreSQL cancels it: query_canceled). In a transaction of its own, so
+// the timeout ends with it.
+async function guarded<T>(
+  sql: Sql,
+  read: (tx: postgres.TransactionSql<{ bigint: number }>) => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await sql.begin(async (tx) => {
+      await tx`SELECT set_config('statement_timeout', ${
+        String(GIN_TIMEOUT_MS)
+      }, true)`;
+      return await read(tx);
+    }) as T;
+  } catch (error) {
+    if (error instanceof postgres.PostgresError && error.code === "57014") {
+      return undefined;
+    }
+    throw error;
+  }
+}
 
 /** A message to append to a room (`to` absent) or a conversation. */
 interface Append {
@@ -224,6 +265,7 @@ export class PostgresStore implements Store {
   #sql: Sql;
   #where: string;
   #nextId = monotonicFactory();
+  #wordShares = new WordShares();
   #closed = false;
   #closing: Promise<void> | undefined;
   #queued: QueuedAppend[] = [];
@@ -733,26 +775,76 @@ export class PostgresStore implements Store {
             OR right(m.stream, ${[...conversations.userKey].length + 1})
               = ${`:${conversations.userKey}`})
           AND m.ts >= ${conversations.since})`;
-      const before = query.before === undefined
-        ? sql``
-        : sql`AND m.id < ${query.before}`;
-      const rows = await sql<
-        (MessageRow & { user_key: string; stream: string })[]
-      >`
+      const kept = sql`m.search @@ ${
+        tsQuery(query.words)
+      }::tsquery AND NOT m.deleted AND (${rooms} OR ${own})`;
+      const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
+      const budget = query.budget ?? SEARCH_BUDGET;
+      const last = query.words[query.words.length - 1];
+      const entries = await this.#wordShares.entries(
+        sql,
+        query.words,
+        [...last].length > 1,
+      );
+      // A word rare (or new) by the statistics, or a rarest list short
+      // enough: GIN, whose AND walks little more than the rarest list (a
+      // heap visit for each message holding every word), to the oldest.
+      // The statistics may be stale: a time guard stops a read that took
+      // far longer than the budget should, and the windows take over.
+      if (
+        entries.includes(undefined) ||
+        Math.min(...entries as number[]) * ROW_COST <= budget
+      ) {
+        const rows = await guarded(sql, (tx) =>
+          tx<SearchRow[]>`
+            SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+            FROM messages m ${sql.unsafe(REPLY_JOIN)}
+            WHERE ${kept} ${
+            query.before === undefined ? sql`` : sql`AND m.id < ${query.before}`
+          }
+            ORDER BY m.id DESC LIMIT ${limit}`);
+        if (rows !== undefined) return { records: rows.map(searchRecord) };
+        this.#wordShares.caught(query.words);
+      }
+      // A window: the newest rows below the cursor through the id btree,
+      // at most the budget's worth, each checked for the words (GIN, which
+      // reads whole lists whatever the range, kept out by the subquery's
+      // LIMIT), stopping when the page fills. The window's last row comes
+      // back however it fares: a short page without it reached the oldest.
+      const span = Math.max(1, Math.floor(budget / ROW_COST));
+      const rows = await sql<(SearchRow & { hit: boolean; n: number })[]>`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream, m.n,
+          coalesce(${kept}, false) AS hit
+        FROM (
+          SELECT w.*, row_number() OVER (ORDER BY w.id DESC) AS n
+          FROM messages w ${
+        query.before === undefined ? sql`` : sql`WHERE w.id < ${query.before}`
+      }
+          ORDER BY w.id DESC LIMIT ${span}
+        ) m ${sql.unsafe(REPLY_JOIN)}
+        WHERE coalesce(${kept}, false) OR m.n = ${span}
+        ORDER BY m.id DESC LIMIT ${limit}`;
+      const found: SearchRow[] = rows.filter((row) => row.hit);
+      const edge = rows.at(-1);
+      if (found.length >= limit || edge?.n !== span) {
+        return { records: found.map(searchRecord) };
+      }
+      // The page ends at the start of the edge's millisecond (a cursor that
+      // names no message, as SQLite's): what that millisecond holds below
+      // the edge is read too, through the btree (OFFSET 0 keeps GIN out).
+      const next = searchCursor(edge.id);
+      const rest = await sql<SearchRow[]>`
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-        FROM messages m ${sql.unsafe(REPLY_JOIN)}
-        WHERE m.search @@ ${tsQuery(query.words)}::tsquery AND NOT m.deleted
-          AND (${rooms} OR ${own}) ${before}
-        ORDER BY m.id DESC LIMIT ${
-        Math.min(query.limit, SEARCH_MAX_LIMIT + 1)
-      }`;
-      return {
-        records: rows.map((row) => ({
-          message: toMessage(row),
-          userKey: row.user_key,
-          stream: row.stream,
-        })),
-      };
+        FROM (SELECT * FROM messages
+              WHERE id >= ${next} AND id < ${edge.id} OFFSET 0) m
+          ${sql.unsafe(REPLY_JOIN)}
+        WHERE ${kept}
+        ORDER BY m.id DESC LIMIT ${limit - found.length}`;
+      found.push(...rest);
+      // Filled there: the next page starts below its last result instead
+      // (the millisecond may hold more).
+      if (found.length >= limit) return { records: found.map(searchRecord) };
+      return { records: found.map(searchRecord), next };
     });
   }
 

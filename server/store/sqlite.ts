@@ -5,7 +5,7 @@ import {
   type StatementSync,
 } from "node:sqlite";
 import { setImmediate } from "node:timers";
-import { decodeTime, encodeTime, monotonicFactory } from "ulid";
+import { monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
@@ -47,6 +47,8 @@ import {
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
+  SEARCH_BUDGET,
+  searchCursor,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -233,10 +235,6 @@ function messageRowOf(v: SQLOutputValue[]): MessageRow {
   };
 }
 
-// How much of the index one search page may walk (SearchQuery.budget), in
-// entries of its words' lists: MEASURED below. Past it the page ends
-// short, with `next` where it stopped.
-export const SEARCH_BUDGET = 16_384;
 // The rowids of a page's first window at least (search): reading a list
 // in a window costs its seeks first, 0.2 ms or so, whatever its width.
 const FIRST_SPAN = 256;
@@ -1782,22 +1780,14 @@ export class SqliteStore implements Store {
   }
 
   // Where a page cut at `rowid` stops, and the cursor that continues
-  // below it: the time of the message there as a ULID's first 10
-  // characters (sorting before every id made in that millisecond), and the
-  // first message of that millisecond, so the window reaches it. A time
-  // rather than the message's id: the cursor names no message, which may
-  // be one the reader cannot read.
+  // below it (searchCursor: the start of that message's millisecond), and
+  // the first message of that millisecond, so the window reaches it.
   #searchBoundary(rowid: number): { lo: number; next: string } {
     const [first, id] = this.#arrays(
       "SELECT rowid, id FROM messages WHERE rowid >= ? ORDER BY rowid LIMIT 1",
     ).get(rowid) as unknown as [number, string];
-    let time: number;
-    try {
-      time = decodeTime(id);
-    } catch {
-      return { lo: first, next: id };
-    }
-    const next = encodeTime(time, 10);
+    const next = searchCursor(id);
+    if (next === id) return { lo: first, next };
     const [lo] = this.#arrays(
       "SELECT rowid FROM messages WHERE id >= ? ORDER BY id LIMIT 1",
     ).get(next) as unknown as [number];
