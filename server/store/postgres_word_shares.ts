@@ -7,15 +7,21 @@
  * an entry for a word in half of 500,000 messages).
  *
  * A word missing from the statistics is rarer than all those in them, or
- * newer than the last ANALYZE: PostgresStore.search reads such words
- * through GIN under a time guard, and a word the guard caught is taken as
- * common until the next read ({@link WordShares.caught}).
+ * newer than the last ANALYZE (autovacuum's comes after a tenth of the
+ * table changed: two new words in 15,000 messages each, never together,
+ * cost GIN 17 to 25 ms at 530,000). PostgresStore.search reads such words
+ * through GIN under a time guard; a read that was slow or stopped has the
+ * table analyzed and the statistics read again ({@link WordShares.stale}).
  */
 import type postgres from "postgres";
 
 // How long the statistics read are kept: autovacuum refreshes them after
 // a tenth of the table changed, rarely more often than a minute.
 const KEEP_MS = 60_000;
+// An ANALYZE asked for by a slow read at most this often: it costs 0.1 to
+// 0.3 s of the database's time at 500,000 messages (a sample of 30,000
+// rows), and a slow read may be a busy machine rather than stale figures.
+const ANALYZE_EVERY_MS = 60_000;
 
 interface Statistics {
   /** Rows of the table when last analyzed. */
@@ -27,7 +33,8 @@ interface Statistics {
 /** Words' list lengths, guessed from the statistics (see the module). */
 export class WordShares {
   #read?: { at: number; statistics: Promise<Statistics> };
-  #caught = new Set<string>();
+  #stale = false;
+  #analyzedAt = -Infinity;
 
   /**
    * Entries of each word's list, guessed: undefined for a word missing
@@ -40,15 +47,14 @@ export class WordShares {
     prefix: boolean,
   ): Promise<(number | undefined)[]> {
     if (!this.#read || Date.now() - this.#read.at > KEEP_MS) {
-      this.#caught.clear();
-      const statistics = read(sql);
+      const statistics = read(sql, this.#stale);
+      this.#stale = false;
       this.#read = { at: Date.now(), statistics };
       // A failed read is tried again by the next search.
       statistics.catch(() => this.#read = undefined);
     }
     const { rows, common } = await this.#read.statistics;
     return words.map((word, i) => {
-      if (this.#caught.has(word)) return Infinity;
       let share = common.get(word);
       if (prefix && i === words.length - 1) {
         for (const [other, more] of common) {
@@ -62,20 +68,26 @@ export class WordShares {
   }
 
   /**
-   * Words whose GIN read the time guard stopped: common, whatever the
-   * statistics say, until they are read again.
+   * A read of words the statistics called rare was slow or stopped: the
+   * next search analyzes the table and reads them again (at most once
+   * every ANALYZE_EVERY_MS).
    */
-  caught(words: string[]): void {
-    for (const word of words) this.#caught.add(word);
+  stale(): void {
+    if (Date.now() - this.#analyzedAt < ANALYZE_EVERY_MS) return;
+    this.#analyzedAt = Date.now();
+    this.#stale = true;
+    this.#read = undefined;
   }
 }
 
 // The table's statistics; a table never analyzed (a new database, or one
-// just imported) is analyzed first: ANALYZE reads a sample of at most
-// 30,000 rows, once (autovacuum would, within a minute or so).
+// just imported), or whose statistics proved `stale`, is analyzed first
+// (autovacuum would, within a minute or so of a tenth of it changing).
 async function read(
   sql: postgres.Sql<{ bigint: number }>,
+  stale: boolean,
 ): Promise<Statistics> {
+  if (stale) await sql`ANALYZE messages`;
   let statistics = await stored(sql);
   if (statistics === undefined) {
     await sql`ANALYZE messages`;
