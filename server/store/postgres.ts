@@ -785,32 +785,39 @@ export class PostgresStore implements Store {
       const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
       const budget = query.budget ?? SEARCH_BUDGET;
       const last = query.words[query.words.length - 1];
-      const entries = await this.#wordShares.entries(
-        sql,
-        query.words,
-        [...last].length > 1,
-      );
-      // A word rare (or new) by the statistics, or a rarest list short
-      // enough: GIN, whose AND walks little more than the rarest list (a
-      // heap visit for each message holding every word), to the oldest.
-      // The statistics may be stale: a time guard stops a read that took
-      // far longer than the budget should, and the windows take over.
-      if (
-        entries.includes(undefined) ||
-        Math.min(...entries as number[]) * ROW_COST <= budget
-      ) {
-        const started = performance.now();
+      const prefix = [...last].length > 1;
+      const entries = await this.#wordShares.entries(sql, query.words, prefix);
+      // GIN's AND walks little more than the rarest whole word's list
+      // (then a heap visit for each message holding every word), but a
+      // prefix's lists whole (a word in one message and `the` as a prefix:
+      // 13 ms at 500,000): a prefix longer than the rarest whole word's
+      // list is left out of GIN's query and checked on what it gives.
+      // Through GIN when that list is short (or a word is rare or new:
+      // missing from the statistics), to the oldest message.
+      const lists = entries.map((n) => n ?? 0);
+      const cost = Math.min(...lists);
+      const indexed = prefix && lists[lists.length - 1] > cost
+        ? query.words.slice(0, -1)
+        : query.words;
+      if (cost * ROW_COST <= budget) {
         // The matches first, with no order nor LIMIT to tempt the planner
         // into walking the id btree down to a rare word's few messages
-        // (550 ms for a word in one message of 530,000).
+        // (550 ms for a word in one message of 530,000). The statistics
+        // may be stale: a time guard stops a read that took far longer
+        // than the budget should, and the windows take over.
+        const started = performance.now();
         const rows = await guarded(sql, (tx) =>
           tx<SearchRow[]>`
             WITH hits AS MATERIALIZED (
-              SELECT * FROM messages m WHERE ${kept} ${
+              SELECT * FROM messages m
+              WHERE m.search @@ ${
+            tsQuery(indexed, indexed === query.words)
+          }::tsquery AND NOT m.deleted AND (${rooms} OR ${own}) ${
             query.before === undefined ? sql`` : sql`AND m.id < ${query.before}`
           })
             SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
             FROM hits m ${sql.unsafe(REPLY_JOIN)}
+            WHERE ${kept}
             ORDER BY m.id DESC LIMIT ${limit}`);
         if (rows === undefined || performance.now() - started > GIN_SLOW_MS) {
           this.#wordShares.stale();
@@ -1838,10 +1845,10 @@ function wordsOf(text: string): string {
 // words hold only letters and digits), all required, the last one as a
 // prefix too unless it is one letter (as SQLite's #ftsQuery: such a prefix
 // stands for nearly every word, at a cost that grows with the store).
-function tsQuery(words: string[]): string {
+function tsQuery(words: string[], prefix = true): string {
   return words.map((word, i) =>
     `'${word.replaceAll("'", "''").replaceAll("\\", "\\\\")}'${
-      i === words.length - 1 && [...word].length > 1 ? ":*" : ""
+      prefix && i === words.length - 1 && [...word].length > 1 ? ":*" : ""
     }`
   ).join(" & ");
 }
