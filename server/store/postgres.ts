@@ -166,8 +166,8 @@ const ROW_COST = 4;
 // over: many times what a list within the budget costs (a few ms), so only
 // statistics gone stale trip it, on a busy machine too. A read slower than
 // GIN_SLOW_MS still answers, and has the statistics refreshed
-// (WordShares.stale): a slow read repeated page after page is what the
-// windows are for.
+// (WordShares.stale); the words of a stopped one go through the windows
+// until then.
 const GIN_TIMEOUT_MS = 100;
 const GIN_SLOW_MS = 50;
 
@@ -820,7 +820,7 @@ export class PostgresStore implements Store {
             WHERE ${kept}
             ORDER BY m.id DESC LIMIT ${limit}`);
         if (rows === undefined || performance.now() - started > GIN_SLOW_MS) {
-          this.#wordShares.stale();
+          this.#wordShares.stale(indexed, rows === undefined);
         }
         if (rows !== undefined) return { records: rows.map(searchRecord) };
       }

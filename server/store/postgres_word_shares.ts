@@ -11,17 +11,19 @@
  * table changed: two new words in 15,000 messages each, never together,
  * cost GIN 17 to 25 ms at 530,000). PostgresStore.search reads such words
  * through GIN under a time guard; a read that was slow or stopped has the
- * table analyzed and the statistics read again ({@link WordShares.stale}).
+ * table analyzed and the statistics read again ({@link WordShares.stale}),
+ * and the words of one stopped count as common until then.
  */
 import type postgres from "postgres";
 
 // How long the statistics read are kept: autovacuum refreshes them after
 // a tenth of the table changed, rarely more often than a minute.
 const KEEP_MS = 60_000;
-// An ANALYZE asked for by a slow read at most this often: it costs 0.1 to
-// 0.3 s of the database's time at 500,000 messages (a sample of 30,000
-// rows), and a slow read may be a busy machine rather than stale figures.
-const ANALYZE_EVERY_MS = 60_000;
+// An ANALYZE asked for by a slow read at most this often: it costs 0.5 to
+// 1.1 s of the database's time at 500,000 messages (a sample of 30,000
+// rows, their words counted), and a slow read may be a busy machine
+// rather than stale figures.
+const ANALYZE_EVERY_MS = 600_000;
 
 interface Statistics {
   /** Rows of the table when last analyzed. */
@@ -33,6 +35,7 @@ interface Statistics {
 /** Words' list lengths, guessed from the statistics (see the module). */
 export class WordShares {
   #read?: { at: number; statistics: Promise<Statistics> };
+  #caught = new Set<string>();
   #stale = false;
   #analyzedAt = -Infinity;
 
@@ -47,6 +50,7 @@ export class WordShares {
     prefix: boolean,
   ): Promise<(number | undefined)[]> {
     if (!this.#read || Date.now() - this.#read.at > KEEP_MS) {
+      this.#caught.clear();
       const statistics = read(sql, this.#stale);
       this.#stale = false;
       this.#read = { at: Date.now(), statistics };
@@ -55,6 +59,7 @@ export class WordShares {
     }
     const { rows, common } = await this.#read.statistics;
     return words.map((word, i) => {
+      if (this.#caught.has(word)) return Infinity;
       let share = common.get(word);
       if (prefix && i === words.length - 1) {
         for (const [other, more] of common) {
@@ -68,11 +73,13 @@ export class WordShares {
   }
 
   /**
-   * A read of words the statistics called rare was slow or stopped: the
-   * next search analyzes the table and reads them again (at most once
-   * every ANALYZE_EVERY_MS).
+   * A read of words the statistics called rare was slow, or `stopped` by
+   * the guard: the next search analyzes the table and reads them again
+   * (at most once every ANALYZE_EVERY_MS); the words of a stopped read
+   * count as common until the statistics are read again.
    */
-  stale(): void {
+  stale(words: string[], stopped: boolean): void {
+    if (stopped) { for (const word of words) this.#caught.add(word); }
     if (Date.now() - this.#analyzedAt < ANALYZE_EVERY_MS) return;
     this.#analyzedAt = Date.now();
     this.#stale = true;
