@@ -827,26 +827,32 @@ export class PostgresStore implements Store {
       // A window: the newest rows below the cursor through the id btree,
       // at most the budget's worth, each checked for the words (GIN, which
       // reads whole lists whatever the range, kept out by the subquery's
-      // LIMIT), stopping when the page fills. The window's last row comes
-      // back however it fares: a short page without it reached the oldest.
+      // LIMIT), stopping when the page fills. The window's top comes back
+      // (a row even with no match): a short page then asks where the
+      // window ended, below that top, whatever was stored since. (A
+      // row_number in the window instead cost 6 ms more a full window.)
       const span = Math.max(1, Math.floor(budget / ROW_COST));
-      const rows = await sql<(SearchRow & { hit: boolean; n: number })[]>`
-        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream, m.n,
-          coalesce(${kept}, false) AS hit
-        FROM (
-          SELECT w.*, row_number() OVER (ORDER BY w.id DESC) AS n
-          FROM messages w ${
-        query.before === undefined ? sql`` : sql`WHERE w.id < ${query.before}`
-      }
-          ORDER BY w.id DESC LIMIT ${span}
-        ) m ${sql.unsafe(REPLY_JOIN)}
-        WHERE coalesce(${kept}, false) OR m.n = ${span}
-        ORDER BY m.id DESC LIMIT ${limit}`;
-      const found: SearchRow[] = rows.filter((row) => row.hit);
-      const edge = rows.at(-1);
-      if (found.length >= limit || edge?.n !== span) {
+      const rows = await sql<(SearchRow & { top: string | null })[]>`
+        SELECT t.top, x.* FROM (SELECT max(id) AS top FROM messages ${
+        query.before === undefined ? sql`` : sql`WHERE id < ${query.before}`
+      }) t
+        LEFT JOIN LATERAL (
+          SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+          FROM (SELECT * FROM messages WHERE id <= t.top ORDER BY id DESC
+                LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
+          WHERE ${kept}
+          ORDER BY m.id DESC LIMIT ${limit}
+        ) x ON true`;
+      const top = rows[0].top;
+      const found: SearchRow[] = rows.filter((row) => row.id !== null);
+      if (found.length >= limit || top === null) {
         return { records: found.map(searchRecord) };
       }
+      const [edge] = await sql<{ id: string }[]>`
+        SELECT id FROM messages WHERE id <= ${top} ORDER BY id DESC
+        OFFSET ${span - 1} LIMIT 1`;
+      // The window held the oldest message: the search is done.
+      if (!edge) return { records: found.map(searchRecord) };
       // The page ends at the start of the edge's millisecond (a cursor that
       // names no message, as SQLite's): what that millisecond holds below
       // the edge is read too, through the btree (OFFSET 0 keeps GIN out).
@@ -861,8 +867,9 @@ export class PostgresStore implements Store {
       found.push(...rest);
       // Filled there: the next page starts below its last result instead
       // (the millisecond may hold more).
-      if (found.length >= limit) return { records: found.map(searchRecord) };
-      return { records: found.map(searchRecord), next };
+      return found.length >= limit
+        ? { records: found.map(searchRecord) }
+        : { records: found.map(searchRecord), next };
     });
   }
 
