@@ -158,8 +158,8 @@ const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
 const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // What a row read in a search window weighs against SearchQuery.budget,
-// in list entries: about 1 µs to reach it through the id btree and check
-// its words, where SQLite reads an entry in about 0.25 µs. MEASURED:
+// in list entries: 0.6 to 0.9 µs to reach it through the id btree and
+// check its words, where SQLite reads an entry in about 0.25 µs. MEASURED:
 // docs/performance.md, "A page's work bounded (PostgreSQL)".
 const ROW_COST = 4;
 // How long a search read through GIN may take before the windows take
