@@ -55,7 +55,9 @@ export class WordShares {
       this.#stale = false;
       this.#read = { at: Date.now(), statistics };
       // A failed read is tried again by the next search.
-      statistics.catch(() => this.#read = undefined);
+      statistics.catch(() => {
+        if (this.#read?.statistics === statistics) this.#read = undefined;
+      });
     }
     const { rows, common } = await this.#read.statistics;
     return words.map((word, i) => {
