@@ -96,6 +96,7 @@ export async function startServer(
     limits: config.rateLimits,
     announceLimit: config.announceLimit,
     maxRoomsPerUser: config.maxRoomsPerUser,
+    maxMemberships: config.maxMemberships,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     webhookAllow: config.webhookAllow,
     resolve: parts.resolve,

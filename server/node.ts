@@ -77,6 +77,8 @@ export interface NodeParts {
   announceLimit: number;
   /** Rooms one account may own at once; 0: no cap (`--max-rooms-per-user`). */
   maxRoomsPerUser: number;
+  /** Rooms one account may belong to at once; 0: no cap (`--max-memberships`). */
+  maxMemberships: number;
   /** Guest-made rooms empty and silent this long are deleted; 0: never. */
   guestRoomTtlMs: number;
   /** Password hashes computed at once (`--password-workers`). */
@@ -143,6 +145,12 @@ export class ChatNode {
   readonly buckets: (options: BucketsOptions) => KeyedBuckets;
   /** Rooms one account may own at once; 0: no cap. */
   readonly maxRoomsPerUser: number;
+  /**
+   * Rooms one account may belong to at once; 0: no cap. Each is counted at
+   * every login (its unread messages and mentions), so this bounds a
+   * login's work.
+   */
+  readonly maxMemberships: number;
   /** Outgoing webhooks of the messages this node stores. */
   readonly webhooks: WebhookDispatcher;
   /** Web Push to offline accounts. */
@@ -170,6 +178,7 @@ export class ChatNode {
     this.limits = parts.limits;
     this.#announceLimit = parts.announceLimit;
     this.maxRoomsPerUser = parts.maxRoomsPerUser;
+    this.maxMemberships = parts.maxMemberships;
     this.#expiry = new RoomExpiry(this, parts.guestRoomTtlMs);
     const rateLimits: RateLimitsMaker = parts.rateLimits ??
       ((_name, specs) => new KeyedRateLimits(specs));
@@ -527,15 +536,19 @@ export class ChatNode {
    * Makes an account a member of a room: stored first, then joined on this
    * node at once (so the caller can move a connection there). Returns the
    * announcements to make once the reply is queued (every node tells the
-   * account's connections; the room hears "joined"), or undefined when the
-   * account was a member already.
+   * account's connections; the room hears "joined"), undefined when the
+   * account was a member already, or "full" when it belongs to `max` rooms
+   * (`--max-memberships` unless told).
    */
   async addMembership(
     user: { key: string; name: string },
     roomKey: string,
     notice?: SystemEvent,
-  ): Promise<(() => void) | undefined> {
-    if (!await this.store.addMember(user.key, roomKey)) return undefined;
+    max: number = this.maxMemberships,
+  ): Promise<(() => void) | undefined | "full"> {
+    const added = await this.store.addMember(user.key, roomKey, max);
+    if (added === "full") return "full";
+    if (!added) return undefined;
     const state = await this.store.readState(user.key, roomKey);
     this.registry.joinRooms(user.key, [roomKey]);
     const room = this.registry.roomInfo(roomKey);

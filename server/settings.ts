@@ -338,6 +338,15 @@ export const SETTINGS = {
     help:
       "rooms one account may have created and own at once, more get `too_many_rooms`; 0 = no cap",
   }),
+  /** Rooms one account may belong to at once; 0: no cap. */
+  maxMemberships: setting({
+    flag: "max-memberships",
+    placeholder: "N",
+    kind: integer({ min: 0 }),
+    default: 1000,
+    help:
+      "rooms (public and private, `general` included) one account may belong to at once, joining or being added to more gets `too_many_rooms`; 0 = no cap",
+  }),
   /** Seconds a guest-made room may stay empty and silent before it goes. */
   guestRoomTtlSeconds: setting({
     flag: "guest-room-ttl",

@@ -353,6 +353,36 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: two stores adding an account to rooms at once never pass its cap of memberships",
+    withStores(2, async ([a, b], url) => {
+      for (const room of ["one", "two", "three"]) {
+        await a.createRoom(room, room);
+      }
+      await a.addMember("alice", "one");
+      // Inserts into memberships wait behind a lock held here, while reads
+      // go on: each join counts, then waits to insert. Without the
+      // account's lock both would count room for one and both insert.
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const { adds } = await blocker.begin(async (sql) => {
+          await sql`LOCK TABLE memberships IN SHARE MODE`;
+          const adds = [
+            a.addMember("alice", "two", 2),
+            b.addMember("alice", "three", 2),
+          ];
+          await lockWaits(url, "chat_add_member", 2);
+          return { adds };
+        });
+        const added = await Promise.all(adds);
+        assert.deepEqual(added.map(String).sort(), ["full", "true"]);
+        assert.equal((await b.memberRooms("alice")).length, 2);
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: an append waiting behind a ban of its sender commits nothing once the ban commits",
     withStores(1, async ([store], url) => {
       await store.createRoom("dev", "dev");

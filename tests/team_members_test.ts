@@ -343,6 +343,91 @@ teamTest(
   },
 );
 
+teamTest(
+  "memberships: an account in --max-memberships rooms (general and private rooms counted) gets too_many_rooms joining, creating, by code or invited; leaving one makes room",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    // A guest's rooms: it belongs to none.
+    const zoe = await pool.guest("zoe");
+    await zoe.ok("create_room", { room: "open1" });
+    await zoe.ok("create_room", { room: "open2" });
+    await bob.ok("create_room", { room: "secret", private: true });
+    const { code } = await bob.ok("create_invite", {
+      room: "secret",
+      max_uses: 1,
+    });
+    // general + one private room + one public room: 3, the cap.
+    await alice.ok("create_room", { room: "mine", private: true });
+    await alice.ok("join_room", { room: "open1" });
+    const refused = await expectError(
+      alice,
+      "join_room",
+      { room: "open2" },
+      "too_many_rooms",
+    );
+    assert.match(refused.data.message as string, /belong to 3 rooms/);
+    await expectError(
+      alice,
+      "create_room",
+      { room: "another" },
+      "too_many_rooms",
+    );
+    // The refused creation made no room.
+    await expectError(bob, "join_room", { room: "another" }, "room_not_found");
+    await expectError(
+      alice,
+      "join_room",
+      { room: "secret", invite: code },
+      "too_many_rooms",
+    );
+    const invited = await expectError(
+      bob,
+      "invite",
+      { room: "secret", user: "alice" },
+      "too_many_rooms",
+    );
+    assert.match(invited.data.message as string, /alice belongs to 3 rooms/);
+    assert.equal(
+      membershipsOf(await pool.login({ token: alice.token })).length,
+      3,
+    );
+    // Leaving one frees a place, and the one-use code was not spent.
+    await alice.ok("leave_room", { room: "open1" });
+    await alice.ok("join_room", { room: "secret", invite: code });
+    await expectError(alice, "join_room", { room: "open1" }, "too_many_rooms");
+  },
+  { maxMemberships: 3 },
+);
+
+teamTest(
+  "memberships: joins of one account at once on several connections never pass --max-memberships (the store counts)",
+  async (pool) => {
+    const zoe = await pool.guest("zoe");
+    const rooms = ["r1", "r2", "r3", "r4", "r5", "r6"];
+    for (const room of rooms) await zoe.ok("create_room", { room });
+    const alice = await pool.register("alice");
+    const devices = [
+      alice,
+      ...await Promise.all(
+        [1, 2].map(() => pool.login({ token: alice.token })),
+      ),
+    ];
+    // general + 2: every join starts before any is stored.
+    const replies = await Promise.all(
+      rooms.map((room, i) =>
+        devices[i % devices.length].request("join_room", { room })
+      ),
+    );
+    const codes = replies.map((r) => r.action === "error" ? r.data.code : "ok");
+    assert.equal(codes.filter((c) => c === "ok").length, 2, String(codes));
+    assert.equal(codes.filter((c) => c === "too_many_rooms").length, 4);
+    const again = await pool.login({ token: alice.token });
+    assert.equal(membershipsOf(again).length, 3);
+  },
+  { maxMemberships: 3, rateLimits: NO_RATE_LIMITS },
+);
+
 // ------------------------------------------------------------- read state
 
 teamTest(

@@ -259,9 +259,15 @@ export async function updateRoom(
     retentionDays: data.retention_days,
   });
   if (!room) return fail("room_not_found", `No room named '${data.room}'.`);
-  // A new private owner belongs to the room, or it could not see it.
+  // A new private owner belongs to the room, or it could not see it: an
+  // admin's choice, past --max-memberships too (one room more at most).
   const joined = ownerName !== undefined && room.private
-    ? await node.addMembership({ key: room.owner!, name: ownerName }, roomKey)
+    ? await node.addMembership(
+      { key: room.owner!, name: ownerName },
+      roomKey,
+      undefined,
+      0,
+    )
     : undefined;
   const details: Record<string, string | boolean | number> = {
     private: room.private,
@@ -305,7 +311,8 @@ export async function updateRoom(
       private: room.private,
       owner: room.owner,
     });
-    joined?.();
+    // Never "full": no cap was given.
+    if (typeof joined === "function") joined();
     // A shorter retention shows at once, not at the next hourly pass.
     if (data.retention_days !== undefined) void node.expireOldMessages();
   });

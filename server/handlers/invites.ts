@@ -19,6 +19,7 @@ import type { RoomInfo } from "../registry.ts";
 import type { StoredInvite } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { RANK } from "./roles.ts";
+import { membershipsFull } from "./rooms.ts";
 
 const logger = log("invites");
 
@@ -69,6 +70,7 @@ export async function invite(
       text: `${member.username} added you to ${room.name}`,
     },
   );
+  if (joined === "full") return membershipsFull(node, account.username);
   logger.info("{by} invited {user} to {room}", {
     by: member.username,
     user: account.username,

@@ -66,7 +66,7 @@ export async function createRoom(
       `A room whose name looks like '${name}' exists already.`,
     );
   }
-  const refused = roomQuota(ctx);
+  const refused = roomQuota(ctx) ?? membershipCap(ctx);
   if (refused) return refused;
   const options = member.guest
     ? {}
@@ -78,15 +78,21 @@ export async function createRoom(
     ...options,
     createdAt: stored.createdAt,
   });
+  const joined = member.guest ? undefined : await node.addMembership(
+    { key: member.userKey, name: member.username },
+    key,
+  );
+  if (joined === "full") {
+    // Another node added the last membership since the check above: the
+    // room goes again, unseen (nobody else knows its name yet).
+    await node.deleteRoom(key, member.username).then((gone) => gone?.());
+    return membershipsFull(node);
+  }
   logger.info("{user} created {kind} room {room}", {
     user: member.username,
     kind: data.private ? "private" : "public",
     room: name,
   });
-  const joined = member.guest ? undefined : await node.addMembership(
-    { key: member.userKey, name: member.username },
-    key,
-  );
   const announce = node.moveMember(member, key);
   const epoch = node.registry.epochOf(key);
   return succeed({ room: name, epoch, history: [] }, () => {
@@ -122,6 +128,36 @@ function roomQuota(ctx: MemberContext): Failure | undefined {
     );
   }
   return undefined;
+}
+
+// Each room an account belongs to is counted at each of its logins (its
+// unread messages and mentions), so --max-memberships bounds a login's
+// work. Checked here on this node's view first, so that a refused join
+// spends no invite code and a refused creation makes no room; the store
+// checks again with its insert, which closes the race between nodes.
+function membershipCap(ctx: MemberContext): Failure | undefined {
+  const { member } = ctx.client;
+  const { node } = ctx;
+  if (member.guest || node.maxMemberships === 0) return undefined;
+  const rooms = node.registry.roomsOf(member.userKey)?.size ?? 0;
+  return rooms >= node.maxMemberships ? membershipsFull(node) : undefined;
+}
+
+/**
+ * The refusal of a membership past `--max-memberships`; `user` names the
+ * account when it is not the caller's (`invite_member`).
+ */
+export function membershipsFull(
+  node: { maxMemberships: number },
+  user?: string,
+): Failure {
+  const max = node.maxMemberships;
+  return fail(
+    "too_many_rooms",
+    user === undefined
+      ? `You belong to ${max} rooms already: leave one before joining another.`
+      : `${user} belongs to ${max} rooms already.`,
+  );
 }
 
 /**
@@ -162,6 +198,10 @@ export async function joinRoom(
   if (ban) {
     return fail("banned", `You are banned from ${room.name}: ${ban.reason}`);
   }
+  if (!isMember) {
+    const full = membershipCap(ctx);
+    if (full) return full;
+  }
   if (!isMember && data.invite !== undefined) {
     const invite = await takeInvite(ctx, data.invite, key);
     if (isFailure(invite)) return invite;
@@ -172,6 +212,7 @@ export async function joinRoom(
       { key: member.userKey, name: member.username },
       key,
     );
+  if (joined === "full") return membershipsFull(node);
   return await enter(ctx, key, joined, banOf);
 }
 

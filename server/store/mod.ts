@@ -703,9 +703,16 @@ export interface PrivateStore {
 export interface MembershipStore {
   /**
    * Makes an account a member of a room, its read position at the room's
-   * newest message; false when it was one already or the room is gone.
+   * newest message; false when it was one already or the room is gone;
+   * "full" when `max` (> 0) is given and the account belongs to that many
+   * rooms already. The count and the insert are one step here, so joins
+   * racing on several nodes cannot pass the cap together.
    */
-  addMember(userKey: string, roomKey: string): Promise<boolean>;
+  addMember(
+    userKey: string,
+    roomKey: string,
+    max?: number,
+  ): Promise<boolean | "full">;
   /** Ends a membership and forgets its read position; false when absent. */
   removeMember(userKey: string, roomKey: string): Promise<boolean>;
   isMember(userKey: string, roomKey: string): Promise<boolean>;

@@ -1405,25 +1405,16 @@ export class PostgresStore implements Store {
     );
   }
 
-  addMember(userKey: string, roomKey: string): Promise<boolean> {
+  addMember(
+    userKey: string,
+    roomKey: string,
+    max = 0,
+  ): Promise<boolean | "full"> {
     return this.#run(async (sql) => {
-      const rows = await sql`
-        WITH added AS (
-          INSERT INTO memberships (user_key, room_key, joined_at)
-          SELECT ${userKey}, key, greatest(${Date.now()}, coalesce(
-            (SELECT max(joined_at) + 1 FROM memberships
-             WHERE user_key = ${userKey}), 0))
-          FROM rooms WHERE key = ${roomKey}
-          ON CONFLICT DO NOTHING
-          RETURNING room_key
-        )
-        INSERT INTO read_positions (user_key, stream, last_read_seq)
-        SELECT ${userKey}, a.room_key, s.last_seq
-        FROM added a JOIN streams s ON s.key = a.room_key
-        ON CONFLICT (user_key, stream)
-          DO UPDATE SET last_read_seq = excluded.last_read_seq
-        RETURNING stream`;
-      return rows.length > 0;
+      const [row] = await sql<{ added: string }[]>`
+        SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
+          ${max}) AS added`;
+      return row.added === "full" ? "full" : row.added === "added";
     });
   }
 

@@ -1622,4 +1622,47 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- An account's memberships up to a cap (--max-memberships): the count
+  -- and the insert ordered by a lock on the account's name, so that joins
+  -- on several nodes cannot all pass it at once. READ COMMITTED alone would
+  -- not do: two joins each count before the other's insert commits. The
+  -- lock is taken only with a cap; each statement after it sees what the
+  -- joins before it committed. Returns 'added', 'member' (one already, or
+  -- the room is gone) or 'full'.
+  CREATE FUNCTION chat_add_member(
+    m_user text, m_room text, m_at bigint, max_rooms integer
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    n integer;
+    added text;
+  BEGIN
+    IF max_rooms > 0 THEN
+      PERFORM pg_advisory_xact_lock(1835363698, hashtext(m_user));
+      IF NOT EXISTS (SELECT 1 FROM memberships
+                     WHERE user_key = m_user AND room_key = m_room) THEN
+        SELECT count(*) INTO n FROM memberships WHERE user_key = m_user;
+        IF n >= max_rooms THEN
+          RETURN 'full';
+        END IF;
+      END IF;
+    END IF;
+    INSERT INTO memberships (user_key, room_key, joined_at)
+    SELECT m_user, key, greatest(m_at, coalesce(
+      (SELECT max(joined_at) + 1 FROM memberships WHERE user_key = m_user), 0))
+    FROM rooms WHERE key = m_room
+    ON CONFLICT DO NOTHING
+    RETURNING room_key INTO added;
+    IF added IS NULL THEN
+      RETURN 'member';
+    END IF;
+    INSERT INTO read_positions (user_key, stream, last_read_seq)
+    SELECT m_user, s.key, s.last_seq FROM streams s WHERE s.key = m_room
+    ON CONFLICT (user_key, stream)
+      DO UPDATE SET last_read_seq = excluded.last_read_seq;
+    RETURN 'added';
+  END
+  $$;
+  `,
 ];

@@ -2569,9 +2569,22 @@ export class SqliteStore implements Store {
     );
   }
 
-  addMember(userKey: string, roomKey: string): Promise<boolean> {
+  addMember(
+    userKey: string,
+    roomKey: string,
+    max = 0,
+  ): Promise<boolean | "full"> {
     return this.#run(() =>
-      this.#transaction(() => {
+      this.#transaction((): boolean | "full" => {
+        // One writer at a time: the count cannot change before the insert.
+        // The primary key's prefix makes it a range of at most `max` rows.
+        if (max > 0) {
+          const { n, member } = this.#q(
+            `SELECT count(*) AS n, coalesce(max(room_key = ?), 0) AS member
+             FROM memberships WHERE user_key = ?`,
+          ).get(roomKey, userKey) as { n: number; member: number };
+          if (member === 0 && n >= max) return "full";
+        }
         // Strictly increasing for an account: memberships list the oldest
         // first, and two joined in one millisecond would list by name.
         const added = this.#q(

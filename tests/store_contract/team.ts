@@ -55,6 +55,27 @@ export function teamChat(test: StoreTest): void {
     assert.deepEqual(await memberships(store, "bob"), []);
   });
 
+  test("addMember with a cap: full once the account belongs to that many rooms, a member already or a gone room false as without it; joins at once never pass it", async (store) => {
+    for (const room of ["a", "b", "c", "d", "e"]) {
+      await store.createRoom(room, room);
+    }
+    assert.equal(await store.addMember("bob", "a", 2), true);
+    assert.equal(await store.addMember("bob", "nowhere", 2), false);
+    assert.equal(await store.addMember("bob", "b", 2), true);
+    assert.equal(await store.addMember("bob", "c", 2), "full");
+    assert.equal(await store.addMember("bob", "a", 2), false);
+    assert.equal(await store.addMember("carol", "c", 2), true);
+    assert.equal(await store.addMember("bob", "c", 0), true);
+    assert.deepEqual(await store.memberRooms("bob"), ["a", "b", "c"]);
+    // Racing joins of one account: exactly as many as the cap allows.
+    const results = await Promise.all(
+      ["a", "b", "c", "d", "e"].map((room) => store.addMember("dan", room, 3)),
+    );
+    assert.equal(results.filter((r) => r === true).length, 3);
+    assert.equal(results.filter((r) => r === "full").length, 2);
+    assert.equal((await store.memberRooms("dan")).length, 3);
+  });
+
   test("memberships list the oldest first, also two joined in one millisecond", async (store) => {
     await store.createRoom("zed", "zed");
     await store.createRoom("abc", "abc");
