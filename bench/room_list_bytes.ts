@@ -27,6 +27,9 @@ const server = new Deno.Command(Deno.execPath(), {
     "off",
     "--max-rooms-per-user",
     "0",
+    // One account makes every room, and belongs to each.
+    "--max-memberships",
+    "0",
     "--log-level",
     "warning",
   ],
