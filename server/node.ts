@@ -38,6 +38,7 @@ import {
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomListChanges } from "./room_changes.ts";
+import { frameOf, type RoomList, RoomListPace } from "./room_list_pace.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
@@ -104,6 +105,11 @@ export type RateLimitsMaker = <C extends string>(
 // costs every bystander four lists a second, not one per room.
 const ROOM_LIST_INTERVAL_MS = 250;
 
+// Whole room lists a connection without `room_changes` may get, in bytes a
+// second (room_list_pace.ts): lists up to 4 KiB (about 150 rooms) keep the
+// 250 ms pace, longer ones wait in proportion.
+const PLAIN_ROOM_LIST_BYTES_PER_SECOND = 16 * 1024;
+
 /**
  * Index entries a login counts in one turn of the event loop (each room's
  * unread messages and mentions, up to 1000 each, and one more): 0.4 to 1 µs
@@ -160,6 +166,11 @@ export class ChatNode {
   #nextConnectionId = 1;
   #roomListTimer?: ReturnType<typeof setTimeout>;
   #roomListSentAt = -Infinity;
+  // Lists held back from connections without room_changes, and the pass
+  // that sends them once their wait is over.
+  #roomListPace = new RoomListPace(PLAIN_ROOM_LIST_BYTES_PER_SECOND);
+  #roomListCatchUp?: ReturnType<typeof setTimeout>;
+  #lastSharedList = "";
   #roomChanges = new RoomListChanges();
   #expiry: RoomExpiry;
   #announceLimit: number;
@@ -831,25 +842,28 @@ export class ChatNode {
   // Connections that asked for changes get them instead (room_changes.ts):
   // nothing at all when nothing they may see changed.
   #sendRoomList(counts: Map<string, number>): void {
-    this.#roomListSentAt = performance.now();
+    const now = this.#roomListSentAt = performance.now();
     const publicRooms = this.#summaries(counts);
-    const shared = encodeEvent("room_list", { rooms: publicRooms });
     this.#roomChanges.next(publicRooms);
+    const shared: RoomList = { rooms: publicRooms };
     const anyPrivate = this.registry.rooms().some((room) => room.private);
-    const own = new Map<string, string>();
+    const own = new Map<string, RoomList>();
     let delivered = 0;
     this.registry.everyone().forEach((member) => {
       const mine = anyPrivate && !member.guest &&
           this.registry.hasPrivateRooms(member.userKey)
         ? this.registry.roomsOf(member.userKey)
         : undefined;
-      const full = () => {
+      const list = (): RoomList => {
         if (!mine) return shared;
-        const frame = own.get(member.userKey) ??
-          encodeEvent("room_list", { rooms: this.#summaries(counts, mine) });
-        own.set(member.userKey, frame);
-        return frame;
+        let list = own.get(member.userKey);
+        if (!list) {
+          list = { rooms: this.#summaries(counts, mine) };
+          own.set(member.userKey, list);
+        }
+        return list;
       };
+      const full = () => frameOf(list());
       const view = member.roomView;
       const frame = view
         ? this.#roomChanges.frameFor(
@@ -859,12 +873,48 @@ export class ChatNode {
             : [],
           full,
         )
-        : full();
+        : this.#paced(member, list(), shared, now);
       if (frame === undefined) return;
       member.outbox.push(frame);
       delivered++;
     });
     this.metrics.eventsDelivered += delivered;
+    this.#catchUpRoomLists(now);
+  }
+
+  // A connection without room_changes gets a whole list only when it
+  // differs from its last, and not too soon after it (room_list_pace.ts).
+  // The public list's text is made once a pass, and when unchanged it is
+  // the same string as the pass before: compared by reference.
+  #paced(
+    member: Member,
+    list: RoomList,
+    shared: RoomList,
+    now: number,
+  ): string | undefined {
+    if (list === shared && shared.text === undefined) {
+      const text = JSON.stringify(shared.rooms);
+      shared.text = text === this.#lastSharedList
+        ? this.#lastSharedList
+        : this.#lastSharedList = text;
+    }
+    list.text ??= JSON.stringify(list.rooms);
+    if (!this.#roomListPace.take(member, list.text, now)) return undefined;
+    return frameOf(list);
+  }
+
+  // Lists held back go out with the pass made when the earliest is due
+  // (each pass sees every connection again, so the latest pass's time is
+  // the one to keep). A pass costs O(rooms) even if nothing changed.
+  #catchUpRoomLists(now: number): void {
+    const due = this.#roomListPace.due();
+    clearTimeout(this.#roomListCatchUp);
+    this.#roomListCatchUp = undefined;
+    if (due === Infinity || this.#closed) return;
+    this.#roomListCatchUp = setTimeout(() => {
+      this.#roomListCatchUp = undefined;
+      this.#scheduleRoomList();
+    }, Math.max(0, due - now));
   }
 
   // Public rooms, and the private ones the viewer belongs to (or those
@@ -1075,6 +1125,7 @@ export class ChatNode {
     this.#closed = true;
     this.metrics.loopDelay.stop();
     clearTimeout(this.#roomListTimer);
+    clearTimeout(this.#roomListCatchUp);
     await this.#expiry.close();
     this.#sessionExpiry.close();
     this.#sequencer.close();

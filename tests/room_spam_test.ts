@@ -2,12 +2,20 @@
  * Room spam and the room list's cost: guests' rooms are limited per
  * address, an account's by how many it owns (`--max-rooms-per-user`),
  * guest-made rooms nobody uses expire (`--guest-room-ttl`), and a storm of
- * new rooms reaches bystanders as a few coalesced `room_list` events.
+ * new rooms reaches bystanders as a few coalesced `room_list` events, and
+ * a long list reaches a client without `room_changes` at a bounded pace.
  * Clients act as other machines through a trusted proxy's X-Forwarded-For.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
-import { range, roomsOf, withClients } from "./harness.ts";
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import {
+  type Frame,
+  range,
+  roomsOf,
+  roundTrip,
+  usersIn,
+  withClients,
+} from "./harness.ts";
 
 const ROOM_BURST = DEFAULT_RATE_LIMITS.perAddress!.room!.burst;
 const FROM = (address: string) => ({
@@ -116,3 +124,62 @@ Deno.test("room_list: a storm of create_room reaches a bystander as a few coales
     assert.ok(lists.length < 40, `${lists.length} lists for 40 rooms`);
     assert.ok(lists.includes(last));
   }, { maxRoomsPerUser: 0 }));
+
+Deno.test("room_list: a client without room_changes gets a long list at most once per its length at 16 KiB a second, then the latest, and none that did not change", () =>
+  withClients(async (pool) => {
+    const maker = await pool.register("maker");
+    // About 25 KiB of list: one every 1.5 s at most.
+    for (const batch of range(0, 9)) {
+      await Promise.all(
+        range(1, 50).map((n) =>
+          maker.ok("create_room", {
+            room: `room-with-a-long-name-${batch * 50 + n}`,
+          })
+        ),
+      );
+    }
+    const bystander = await pool.guest("bystander");
+    const first = await bystander.event(
+      "room_list",
+      (d) => roomsOf(d).length === 501,
+    );
+    // Six newcomers, each changing general's count, one after another.
+    for (const n of range(1, 6)) {
+      await pool.guest(`newcomer${n}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // The latest comes, once its wait is over.
+    const last = await bystander.event(
+      "room_list",
+      (d) => usersIn(roomsOf(d), "general") === 8,
+    );
+    const lists = bystander.events("room_list");
+    const at = (f: Frame) => Date.parse(f.timestamp);
+    for (let i = lists.indexOf(first) + 1; i < lists.length; i++) {
+      const wait = JSON.stringify(lists[i - 1].data.rooms).length * 1000 /
+        16384;
+      assert.ok(
+        at(lists[i]) - at(lists[i - 1]) >= wait - 5,
+        `lists ${at(lists[i]) - at(lists[i - 1])} ms apart, ${
+          Math.round(wait)
+        } ms the least`,
+      );
+    }
+    assert.ok(lists.length - lists.indexOf(first) <= 3, `${lists.length}`);
+    // A private room of someone else changes nothing it sees: no list, while
+    // its maker gets one with it.
+    const from = bystander.received.length;
+    await maker.ok("create_room", { room: "hideout", private: true });
+    await maker.event(
+      "room_list",
+      (d) => roomsOf(d).some((r) => r.name === "hideout"),
+      { timeoutMs: 10_000 },
+    );
+    await roundTrip(bystander);
+    assert.equal(
+      bystander.received.slice(from).filter((f) => f.action === "room_list")
+        .length,
+      0,
+    );
+    assert.ok(bystander.events("room_list").includes(last));
+  }, { maxRoomsPerUser: 0, maxMemberships: 0, rateLimits: NO_RATE_LIMITS }));
