@@ -128,6 +128,21 @@ export function isParty(
 }
 
 /**
+ * True when the account `userKey` may read the room and is not banned from
+ * it nor from the server: what something it made to read on its behalf (an
+ * outgoing webhook) must still hold at every use.
+ */
+export async function makerMayRead(
+  node: ChatNode,
+  userKey: string,
+  roomKey: string,
+): Promise<boolean> {
+  const reader: Reader = { userKey };
+  return await canRead(node, reader, roomKey) &&
+    await roomRefusal(node.store, reader, roomKey) === undefined;
+}
+
+/**
  * A logged-in connection as a reader: guests read as nobody known, but
  * bans of their name apply (or a room ban would leave them reading it).
  */

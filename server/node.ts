@@ -1,3 +1,4 @@
+import { makerMayRead } from "./access.ts";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { MemoryBuckets } from "./buckets/memory.ts";
 import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
@@ -211,7 +212,11 @@ export class ChatNode {
       days: parts.retentionDays,
     });
     const guard = new OutboundGuard(parts.webhookAllow ?? [], parts.resolve);
-    this.webhooks = new WebhookDispatcher(parts.store, guard);
+    this.webhooks = new WebhookDispatcher(
+      parts.store,
+      guard,
+      (hook) => makerMayRead(this, hook.createdBy, hook.roomKey),
+    );
     this.push = new PushNotifier(
       parts.store,
       guard,

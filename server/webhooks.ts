@@ -52,12 +52,20 @@ export interface WebhookPayload {
   message: ChatMessage;
 }
 
+/**
+ * True while the account that made a hook may still read its room: a hook
+ * is its maker's eyes, so a removal or a ban (of the room or the server)
+ * must close them as it closes the maker's sockets.
+ */
+export type HookReader = (hook: StoredWebhook) => Promise<boolean>;
+
 /** Delivers new room messages to the rooms' outgoing webhooks. */
 export class WebhookDispatcher {
   /** Pacing of retries and timeouts (tests shorten it). */
   readonly timing: WebhookTiming;
   #store: OutboundStore;
   #guard: OutboundGuard;
+  #mayRead: HookReader;
   #limit: LimitFunction = pLimit(WEBHOOK_MAX_IN_FLIGHT);
   #hooks?: Promise<Map<string, StoredWebhook[]>>;
   // The same list once it has arrived, to see at once that a room has no
@@ -72,10 +80,12 @@ export class WebhookDispatcher {
   constructor(
     store: OutboundStore,
     guard: OutboundGuard,
+    mayRead: HookReader,
     timing: WebhookTiming = DEFAULT_WEBHOOK_TIMING,
   ) {
     this.#store = store;
     this.#guard = guard;
+    this.#mayRead = mayRead;
     this.timing = { ...timing, retryDelaysMs: [...timing.retryDelaysMs] };
   }
 
@@ -118,6 +128,10 @@ export class WebhookDispatcher {
       return;
     }
     for (const hook of hooks) {
+      // Asked per message, not cached: a ban must stop the very next
+      // delivery. Costs a ban look-up (and, for a private room whose maker
+      // is offline, a membership read) per hook of a room with hooks.
+      if (!await this.#mayReadNow(hook)) continue;
       const payload: WebhookPayload = {
         event: "message",
         delivery: crypto.randomUUID(),
@@ -126,6 +140,19 @@ export class WebhookDispatcher {
         message,
       };
       this.#attempt(hook, JSON.stringify(payload), payload.delivery, 0);
+    }
+  }
+
+  async #mayReadNow(hook: StoredWebhook): Promise<boolean> {
+    try {
+      return await this.#mayRead(hook);
+    } catch (error) {
+      // Unknown is no: a delivery lost beats one to a reader shut out.
+      logger.error("Cannot check webhook {hook}'s maker: {error}", {
+        hook: hook.id,
+        error,
+      });
+      return false;
     }
   }
 

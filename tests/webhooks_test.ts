@@ -627,3 +627,65 @@ Deno.test("outgoing webhooks: at most a few deliveries are in flight at once", a
     await receiver.close();
   }
 });
+
+Deno.test("outgoing webhooks: an owner banned from the room gets none of its new messages through the hook, and neither it nor an admin outside the room can make one", async () => {
+  const receiver = startReceiver();
+  const { server, pool, admin, bob, close } = await setUp();
+  const carol = await pool.register("carol");
+  try {
+    const path = "/api/rooms/team/outgoing-hooks";
+    const made = await api(server, path, {
+      method: "POST",
+      token: bob.token,
+      body: { url: receiver.url },
+    });
+    assert.equal(made.status, 201);
+    await bob.ok("invite", { room: "team", user: "carol" });
+    await carol.ok("join_room", { room: "team" });
+    await carol.ok("send_message", { text: "before the ban" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
+
+    await admin.ok("ban", { user: "bob", room: "team", reason: "leaks" });
+    await carol.ok("send_message", { text: "after the ban" });
+    // The admin's hook on general, fed after carol's message, tells when
+    // the deliveries of that message have run.
+    const other = startReceiver();
+    try {
+      const marker = await api(server, "/api/rooms/general/outgoing-hooks", {
+        method: "POST",
+        token: admin.token,
+        body: { url: other.url },
+      });
+      assert.equal(marker.status, 201);
+      await admin.ok("send_message", { room: "general", text: "marker" });
+      await eventually(() => assert.equal(other.received.length, 1));
+    } finally {
+      await other.close();
+    }
+    assert.deepEqual(
+      receiver.received.map((r) => JSON.parse(r.body).message.text),
+      ["before the ban"],
+    );
+    // Nor the admin, who is not in the private room: the WebSocket shows
+    // it nothing of it either.
+    for (
+      const [method, token] of [["POST", bob.token], ["GET", bob.token], [
+        "POST",
+        admin.token,
+      ]]
+    ) {
+      const again = await api(server, path, {
+        method,
+        token,
+        body: method === "POST" ? { url: receiver.url } : undefined,
+      });
+      assert.deepEqual([again.status, again.body.error], [
+        404,
+        "room_not_found",
+      ]);
+    }
+  } finally {
+    await close();
+    await receiver.close();
+  }
+});

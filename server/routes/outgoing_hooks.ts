@@ -7,6 +7,7 @@ import { type Context, Hono } from "hono";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
+import { makerMayRead } from "../access.ts";
 import { auditRequest } from "../api/audit.ts";
 import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
@@ -145,7 +146,11 @@ async function roomOwner(
   if (roomKey === undefined || !room) {
     return fail("room_not_found", `No room named '${name}'.`);
   }
-  if (mayManage(node, account, roomKey)) {
+  // Its hooks deliver only while their maker may read the room (see
+  // webhooks.ts): an owner or admin banned from it, or an admin not in a
+  // private room, makes none, as the WebSocket would show it nothing.
+  const reads = await makerMayRead(node, account.key, roomKey);
+  if (reads && mayManage(node, account, roomKey)) {
     return { account, roomKey, room: room.name };
   }
   // A private room the account is not in does not exist, as everywhere.
