@@ -128,16 +128,16 @@ export function isParty(
 }
 
 /**
- * True when the account `userKey` may read the room and is not banned from
- * it nor from the server: what something it made to read on its behalf (an
- * outgoing webhook) must still hold at every use.
+ * True when the reader may read the room and is not banned from it nor
+ * from the server: what must still hold at each use for something made or
+ * written while it did (an outgoing webhook reading for its maker, an
+ * edit of one's own message there).
  */
-export async function makerMayRead(
+export async function mayReadRoom(
   node: ChatNode,
-  userKey: string,
+  reader: Reader,
   roomKey: string,
 ): Promise<boolean> {
-  const reader: Reader = { userKey };
   return await canRead(node, reader, roomKey) &&
     await roomRefusal(node.store, reader, roomKey) === undefined;
 }

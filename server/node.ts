@@ -1,4 +1,4 @@
-import { makerMayRead } from "./access.ts";
+import { mayReadRoom } from "./access.ts";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { MemoryBuckets } from "./buckets/memory.ts";
 import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
@@ -215,7 +215,7 @@ export class ChatNode {
     this.webhooks = new WebhookDispatcher(
       parts.store,
       guard,
-      (hook) => makerMayRead(this, hook.createdBy, hook.roomKey),
+      (hook) => mayReadRoom(this, { userKey: hook.createdBy }, hook.roomKey),
     );
     this.push = new PushNotifier(
       parts.store,

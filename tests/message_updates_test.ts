@@ -148,3 +148,52 @@ Deno.test("edit_message: the replies an edit brings up to date live are paid fro
       strikesBeforeDisconnect: 0,
     },
   }));
+
+Deno.test("edit_message: an author removed from a private room, or banned from a room, edits nothing there and never sees the reactions and pin that came after; deleting stays", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await bob.ok("create_room", { room: "team", private: true });
+    await bob.ok("invite", { room: "team", user: "carol" });
+    await carol.ok("join_room", { room: "team" });
+    const said = (await carol.ok("send_message", { text: "plan A" }))
+      .message as Message;
+    const kept = (await carol.ok("send_message", { text: "plan B" }))
+      .message as Message;
+    await bob.ok("remove_member", { room: "team", user: "carol" });
+    await bob.ok("react", { id: said.id, emoji: "👍" });
+    await bob.ok("pin", { id: said.id });
+    const refused = await expectError(
+      carol,
+      "edit_message",
+      { id: said.id, text: "plan C" },
+      "forbidden",
+    );
+    assert.equal(JSON.stringify(refused).includes("👍"), false);
+    const history = await bob.ok("history", { room: "team" });
+    assert.equal((history.messages as Message[])[0].text, "plan A");
+    // Taking back one's own words stays possible, and shows nothing new.
+    const gone = (await carol.ok("delete_message", { id: kept.id }))
+      .message as Message & { reactions?: unknown; pinned?: boolean };
+    assert.deepEqual([gone.deleted, gone.reactions, gone.pinned], [
+      true,
+      undefined,
+      undefined,
+    ]);
+
+    // A room ban of a public room: the same.
+    await root.ok("create_room", { room: "lobby" });
+    await carol.ok("join_room", { room: "lobby" });
+    const shout = (await carol.ok("send_message", { text: "hello all" }))
+      .message as Message;
+    await root.ok("ban", { user: "carol", room: "lobby", reason: "spam" });
+    await root.ok("react", { id: shout.id, emoji: "👎" });
+    const banned = await expectError(
+      carol,
+      "edit_message",
+      { id: shout.id, text: "worse words" },
+      "forbidden",
+    );
+    assert.equal(JSON.stringify(banned).includes("👎"), false);
+  }));

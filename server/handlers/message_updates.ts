@@ -1,3 +1,4 @@
+import { mayReadRoom, readerOf } from "../access.ts";
 import {
   fail,
   type Failure,
@@ -25,6 +26,16 @@ export async function editMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, false);
   if (isFailure(record)) return record;
+  // An author shut out of the room (removed from a private one, banned
+  // from it or the server) edits nothing there: the reply, the message as
+  // it now is, showed the reactions and pin that came after, and the room
+  // saw a banned author's new words. A delete shows nothing and stays.
+  if (
+    conversationUsers(record.stream) === undefined &&
+    !await mayReadRoom(ctx.node, readerOf(ctx.client.member), record.stream)
+  ) {
+    return fail("forbidden", "You can no longer write in this room.");
+  }
   const text = cleanText(
     data.text,
     (record.message.attachments ?? []).length > 0,

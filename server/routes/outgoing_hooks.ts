@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
-import { makerMayRead } from "../access.ts";
+import { mayReadRoom } from "../access.ts";
 import { auditRequest } from "../api/audit.ts";
 import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
@@ -149,7 +149,7 @@ async function roomOwner(
   // Its hooks deliver only while their maker may read the room (see
   // webhooks.ts): an owner or admin banned from it, or an admin not in a
   // private room, makes none, as the WebSocket would show it nothing.
-  const reads = await makerMayRead(node, account.key, roomKey);
+  const reads = await mayReadRoom(node, { userKey: account.key }, roomKey);
   if (reads && mayManage(node, account, roomKey)) {
     return { account, roomKey, room: room.name };
   }
