@@ -296,6 +296,8 @@ export class ChatNode {
       exceptConnection?: number;
       /** Only connections looking at the room (typing). */
       viewersOnly?: boolean;
+      /** Only connections whose name was theirs then (ms). */
+      sentAt?: number;
     } = {},
   ): void {
     const publication: EventPublication = {
@@ -310,6 +312,7 @@ export class ChatNode {
       publication.exceptConnection = `${this.id}:${options.exceptConnection}`;
     }
     if (options.viewersOnly) publication.viewersOnly = true;
+    if (options.sentAt !== undefined) publication.sentAt = options.sentAt;
     this.broker.publish(publication);
   }
 
@@ -733,6 +736,7 @@ export class ChatNode {
     const viewing = publication.viewersOnly && topic.kind === "room"
       ? topic.key
       : undefined;
+    const sentAt = publication.sentAt ?? Number.POSITIVE_INFINITY;
     let delivered = 0;
     // forEach, not for...of: iterating the Set made an object per member
     // (850 bytes per message to a room of 20, docs/performance.md).
@@ -740,6 +744,7 @@ export class ChatNode {
       if (member.userKey === exceptUser) return;
       if (except !== undefined && member.id === except) return;
       if (viewing !== undefined && member.roomKey !== viewing) return;
+      if (member.since > sentAt) return;
       member.outbox.push(frame);
       delivered++;
     });

@@ -284,3 +284,36 @@ Deno.test("history: a new guest reusing a name does not read the previous holder
       "the sender still has both",
     );
   }));
+
+Deno.test("message_updated: an edit, reaction or pin of a private message never reaches a later holder of the name", () =>
+  withClients(async (pool) => {
+    // Guests: the name is free once its holder leaves.
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const old = await send(alice, "bob", "the code is 1234");
+    await bob.close();
+    await alice.event("system", (d) => d.kind === "left" && d.user === "bob");
+    await delay(5);
+    const newBob = await pool.guest("bob");
+    await alice.ok("edit_message", { id: old.id, text: "the code is 5678" });
+    // Accounts: a deleted account's name registered again.
+    const root = await pool.register("root");
+    const carol = await pool.register("carol");
+    const dave = await pool.register("dave");
+    const said = await send(carol, "dave", "meet at the north gate");
+    await dave.close();
+    await root.ok("delete_account", { user: "dave", messages: "keep" });
+    await delay(5);
+    const newDave = await pool.register("dave");
+    await carol.ok("react", { id: said.id, emoji: "👍" });
+    await carol.ok("pin", { id: said.id });
+    // What was sent after the updates reaches them: the updates had their
+    // chance, and the old side still got them.
+    const hello = await send(alice, "bob", "hello, new bob");
+    const hi = await send(carol, "dave", "hello, new dave");
+    await newBob.event("private_message", (d) => d.id === hello.id);
+    await newDave.event("private_message", (d) => d.id === hi.id);
+    assert.deepEqual(newBob.events("message_updated"), []);
+    assert.deepEqual(newDave.events("message_updated"), []);
+    assert.equal(carol.events("message_updated").length, 2);
+  }));

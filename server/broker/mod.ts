@@ -21,6 +21,13 @@ export interface EventPublication {
   exceptConnection?: string;
   /** Only connections looking at the room get it (typing). */
   viewersOnly?: boolean;
+  /**
+   * For the update of a private message: when it was sent (ms). A
+   * connection whose name became its own later (a new guest under a freed
+   * name, an account registered again) does not get it: the message was
+   * never its to read.
+   */
+  sentAt?: number;
   /** For room messages: receivers deliver in this order, filling gaps. */
   sequence?: { roomKey: string; seq: number };
 }

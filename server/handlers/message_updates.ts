@@ -139,7 +139,8 @@ function noSuchMessage(id: string): Failure {
 
 /**
  * Sends `message_updated` to everyone who can see the message: the room's
- * members, or both sides of a private conversation.
+ * members, or both sides of a private conversation (as they were when it
+ * was sent).
  */
 export function publishUpdate(
   node: ChatNode,
@@ -151,8 +152,12 @@ export function publishUpdate(
     node.publish({ kind: "room", key: stream }, "message_updated", message);
     return;
   }
+  // Only to those who held the names when it was sent, as history reads
+  // it (isParty in access.ts): a later guest or account under one of the
+  // names got each edit, reaction and pin of the old conversation.
   const signed = node.files.signed(message);
+  const sentAt = Date.parse(message.ts);
   for (const key of new Set(users)) {
-    node.publish({ kind: "user", key }, "message_updated", signed);
+    node.publish({ kind: "user", key }, "message_updated", signed, { sentAt });
   }
 }
