@@ -29,20 +29,29 @@ async function alertsHook(
   return { root, path: pathOf(made.body.url) };
 }
 
+/**
+ * alice, an account, logged in over the WebSocket, owning the public room
+ * "builds" and its hook "CI" (the 201 answer in `made`).
+ */
+async function aliceBuildsHook(server: TestServer) {
+  const alice = await accountWithToken(server, "alice");
+  const owner = await TestClient.loginWith(server.wsUrl, {
+    token: alice.token,
+  });
+  await owner.ok("create_room", { room: "builds" });
+  const made = await call(server, "POST", "/api/rooms/builds/hooks", {
+    body: { name: "CI" },
+    token: alice.token,
+  });
+  assert.equal(made.status, 201);
+  return { alice, owner, made };
+}
+
 Deno.test("a room owner's webhook posts under its name with a HOOK badge, and its URL is shown once", () =>
   withServer(async (server) => {
     await accountWithToken(server, "root");
-    const alice = await accountWithToken(server, "alice");
-    const owner = await TestClient.loginWith(server.wsUrl, {
-      token: alice.token,
-    });
+    const { alice, owner, made } = await aliceBuildsHook(server);
     try {
-      await owner.ok("create_room", { room: "builds" });
-      const made = await call(server, "POST", "/api/rooms/builds/hooks", {
-        body: { name: "CI" },
-        token: alice.token,
-      });
-      assert.equal(made.status, 201);
       assert.equal(made.body.name, "CI");
       assert.equal(made.body.room, "builds");
       assert.match(
@@ -429,5 +438,42 @@ Deno.test("deleting a room removes its webhooks", () =>
       assert.equal(after.status, 404);
     } finally {
       await admin.close();
+    }
+  }));
+
+Deno.test("a webhook posts for its maker: once the maker is banned from the room its hooks get 403 and post nothing, and it makes no new one", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: root.token,
+    });
+    const { alice, owner, made } = await aliceBuildsHook(server);
+    try {
+      await admin.ok("ban", { user: "alice", room: "builds", reason: "spam" });
+      const posted = await call(server, "POST", pathOf(made.body.url), {
+        body: { text: "still here" },
+      });
+      assert.deepEqual([posted.status, posted.body.error], [403, "forbidden"]);
+      const again = await call(server, "POST", "/api/rooms/builds/hooks", {
+        body: { name: "CI 2" },
+        token: alice.token,
+      });
+      assert.deepEqual([again.status, again.body.error], [403, "banned"]);
+      const history = await call(
+        server,
+        "GET",
+        "/api/rooms/builds/messages",
+        { token: root.token },
+      );
+      assert.deepEqual(history.body.messages, []);
+      // Lifted, the same URL posts again.
+      await admin.ok("unban", { user: "alice", room: "builds" });
+      const back = await call(server, "POST", pathOf(made.body.url), {
+        body: { text: "back" },
+      });
+      assert.equal(back.status, 200);
+    } finally {
+      await admin.close();
+      await owner.close();
     }
   }));

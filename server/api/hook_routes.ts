@@ -8,7 +8,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
-import { findReadableRoom } from "../access.ts";
+import { findReadableRoom, mayReadRoom, roomRefusal } from "../access.ts";
 import { hookIdentity } from "../accounts/identity.ts";
 import { hashToken, newPublicId, newSessionToken } from "../accounts/tokens.ts";
 import { cleanText } from "../handlers/messages.ts";
@@ -113,7 +113,10 @@ export function hookRoutes(
     if (key === undefined) {
       return fail("room_not_found", `No room named '${room}'.`);
     }
-    return mayManage(who, key) ?? key;
+    // An owner banned from the room makes and lists no hooks of it: its
+    // hooks would post for it (see the post below).
+    return mayManage(who, key) ??
+      await roomRefusal(node.store, who.reader, key) ?? key;
   }
 
   api.openapi(
@@ -251,7 +254,7 @@ export function hookRoutes(
       },
       responses: {
         200: json(messageReply, "Posted"),
-        ...errors(400, 404, 413, 415, 429),
+        ...errors(400, 403, 404, 413, 415, 429),
       },
     }),
     async (c) => {
@@ -262,6 +265,20 @@ export function hookRoutes(
         return refuse(
           c,
           fail("not_found", "No such webhook: it may have been removed."),
+        );
+      }
+      // A hook posts for its maker: while the maker is banned from the
+      // room or the server (or out of a private room) it posts nothing, as
+      // the maker's own sends get `banned`. A ban look-up per post; the
+      // URL works again once the ban is lifted.
+      const maker = { userKey: nameKey(hook.createdBy) };
+      if (!await mayReadRoom(node, maker, hook.roomKey)) {
+        return refuse(
+          c,
+          fail(
+            "forbidden",
+            "This webhook's maker may no longer post in this room.",
+          ),
         );
       }
       const wait = await admitPost(hook);
