@@ -659,6 +659,15 @@ Deno.test("outgoing webhooks: an owner banned from the room gets none of its new
       assert.equal(marker.status, 201);
       await admin.ok("send_message", { room: "general", text: "marker" });
       await eventually(() => assert.equal(other.received.length, 1));
+      // The owner of a public room banned from it: 403 banned.
+      await bob.ok("create_room", { room: "lobby" });
+      await admin.ok("ban", { user: "bob", room: "lobby", reason: "leaks" });
+      const lobby = await api(server, "/api/rooms/lobby/outgoing-hooks", {
+        method: "POST",
+        token: bob.token,
+        body: { url: receiver.url },
+      });
+      assert.deepEqual([lobby.status, lobby.body.error], [403, "banned"]);
     } finally {
       await other.close();
     }

@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
-import { mayReadRoom } from "../access.ts";
+import { canRead, roomRefusal } from "../access.ts";
 import { auditRequest } from "../api/audit.ts";
 import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
@@ -146,16 +146,17 @@ async function roomOwner(
   if (roomKey === undefined || !room) {
     return fail("room_not_found", `No room named '${name}'.`);
   }
-  // Its hooks deliver only while their maker may read the room (see
-  // webhooks.ts): an owner or admin banned from it, or an admin not in a
-  // private room, makes none, as the WebSocket would show it nothing.
-  const reads = await mayReadRoom(node, { userKey: account.key }, roomKey);
-  if (reads && mayManage(node, account, roomKey)) {
-    return { account, roomKey, room: room.name };
-  }
-  // A private room the account is not in does not exist, as everywhere.
-  if (room.private && !await node.store.isMember(account.key, roomKey)) {
+  // A private room the account is not in does not exist, as everywhere,
+  // admins included: its hooks deliver only while their maker may read the
+  // room (see webhooks.ts), so an owner or admin banned from it makes none.
+  const reader = { userKey: account.key };
+  if (!await canRead(node, reader, roomKey)) {
     return fail("room_not_found", `No room named '${name}'.`);
+  }
+  const banned = await roomRefusal(node.store, reader, roomKey);
+  if (banned) return banned;
+  if (mayManage(node, account, roomKey)) {
+    return { account, roomKey, room: room.name };
   }
   return fail(
     "forbidden",
