@@ -1075,3 +1075,24 @@ teamTest(
     });
   },
 );
+
+teamTest(
+  "invites: an owner banned from its public room no longer lists, makes or revokes its links",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    await alice.ok("create_room", { room: "lobby" });
+    const made = await alice.ok("create_invite", { room: "lobby" });
+    await root.ok("ban", { user: "alice", room: "lobby", reason: "spam" });
+    await expectError(alice, "list_invites", { room: "lobby" }, "forbidden");
+    await expectError(alice, "create_invite", { room: "lobby" }, "forbidden");
+    await expectError(
+      alice,
+      "revoke_invite",
+      { code: made.code },
+      "forbidden",
+    );
+    const left = await root.ok("list_invites", { room: "lobby" });
+    assert.equal((left.invites as unknown[]).length, 1);
+  },
+);

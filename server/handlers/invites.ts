@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { findReadableRoom, readerOf } from "../access.ts";
+import { findReadableRoom, readerOf, roomRefusal } from "../access.ts";
 import { log } from "../log.ts";
 import {
   fail,
@@ -268,6 +268,11 @@ async function managedRoom(
       "forbidden",
       `Only the owner of ${room.name} or a moderator may do that.`,
     );
+  }
+  // An owner banned from its public room (a private one's ban ended the
+  // membership, so it is not found above) reads no links and makes none.
+  if (await roomRefusal(node.store, readerOf(member), key)) {
+    return fail("forbidden", `You are banned from ${room.name}.`);
   }
   return room;
 }
