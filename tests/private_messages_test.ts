@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  type ClientPool,
   delay,
   expectError,
   type Frame,
@@ -285,26 +286,61 @@ Deno.test("history: a new guest reusing a name does not read the previous holder
     );
   }));
 
+/**
+ * The guest bob gets `text` from `from`, leaves, and another guest takes
+ * the name: the old message and the new bob.
+ */
+async function guestNameTaken(
+  pool: ClientPool,
+  from: TestClient,
+  text: string,
+) {
+  const bob = await pool.guest("bob");
+  const old = await send(from, "bob", text);
+  await bob.close();
+  await from.event("system", (d) => d.kind === "left" && d.user === "bob");
+  // Timestamps have millisecond resolution: the new login comes later.
+  await delay(5);
+  return { old, newBob: await pool.guest("bob") };
+}
+
+/**
+ * The account dave gets `text` from `from`, `admin` deletes dave's account
+ * and the name is registered again: the old message and the new dave.
+ */
+async function accountNameTaken(
+  pool: ClientPool,
+  admin: TestClient,
+  from: TestClient,
+  text: string,
+) {
+  const dave = await pool.register("dave");
+  const old = await send(from, "dave", text);
+  await dave.close();
+  await admin.ok("delete_account", { user: "dave", messages: "keep" });
+  await delay(5);
+  return { old, newDave: await pool.register("dave") };
+}
+
 Deno.test("message_updated: an edit, reaction or pin of a private message never reaches a later holder of the name", () =>
   withClients(async (pool) => {
     // Guests: the name is free once its holder leaves.
     const alice = await pool.guest("alice");
-    const bob = await pool.guest("bob");
-    const old = await send(alice, "bob", "the code is 1234");
-    await bob.close();
-    await alice.event("system", (d) => d.kind === "left" && d.user === "bob");
-    await delay(5);
-    const newBob = await pool.guest("bob");
+    const { old, newBob } = await guestNameTaken(
+      pool,
+      alice,
+      "the code is 1234",
+    );
     await alice.ok("edit_message", { id: old.id, text: "the code is 5678" });
     // Accounts: a deleted account's name registered again.
     const root = await pool.register("root");
     const carol = await pool.register("carol");
-    const dave = await pool.register("dave");
-    const said = await send(carol, "dave", "meet at the north gate");
-    await dave.close();
-    await root.ok("delete_account", { user: "dave", messages: "keep" });
-    await delay(5);
-    const newDave = await pool.register("dave");
+    const { old: said, newDave } = await accountNameTaken(
+      pool,
+      root,
+      carol,
+      "meet at the north gate",
+    );
     await carol.ok("react", { id: said.id, emoji: "👍" });
     await carol.ok("pin", { id: said.id });
     // What was sent after the updates reaches them: the updates had their
@@ -316,4 +352,39 @@ Deno.test("message_updated: an edit, reaction or pin of a private message never 
     assert.deepEqual(newBob.events("message_updated"), []);
     assert.deepEqual(newDave.events("message_updated"), []);
     assert.equal(carol.events("message_updated").length, 2);
+  }));
+
+Deno.test("private_message: a reply cannot quote to a later holder of the name a message sent before the name was theirs", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const carol = await pool.register("carol");
+    // A guest's name is free once it leaves (guests themselves quote no
+    // private message: they read none); a deleted account's likewise.
+    const { old, newBob } = await guestNameTaken(pool, alice, "code 1234");
+    const { old: said, newDave } = await accountNameTaken(
+      pool,
+      root,
+      carol,
+      "meet at the north gate",
+    );
+    const quotes: [TestClient, string, string][] = [
+      [alice, "bob", old.id],
+      [carol, "dave", said.id],
+    ];
+    for (const [from, to, id] of quotes) {
+      await expectError(
+        from,
+        "private_message",
+        { to, text: "as I said", reply_to: id },
+        "message_not_found",
+      );
+    }
+    // A message of the new holder's time may be quoted.
+    const fresh = await send(alice, "bob", "hello, new bob");
+    await send(alice, "bob", "and again", { reply_to: fresh.id });
+    await roundTrip(newBob);
+    await roundTrip(newDave);
+    const seen = JSON.stringify([newBob.received, newDave.received]);
+    assert.equal(seen.includes("1234") || seen.includes("north gate"), false);
   }));

@@ -21,7 +21,9 @@ import {
   banRefusal,
   findReadable,
   findReadableRoom,
+  isParty,
   memberBan,
+  type Reader,
   readerOf,
   roomRefusal,
 } from "../access.ts";
@@ -192,17 +194,23 @@ function textContent(raw: string): { text: string } | Failure {
 
 /**
  * The id a new message answers: `reply_to` must name a message the user
- * may read in the same room or conversation (`stream`), not deleted;
- * anything else is `message_not_found`, whatever the reason.
+ * may read in the same room or conversation (`stream`), not deleted, and
+ * in a conversation one the `recipient` may read too; anything else is
+ * `message_not_found`, whatever the reason.
  */
 export async function replyTarget(
   ctx: MemberContext,
   id: string | undefined,
   stream: string,
+  recipient?: () => Promise<Reader>,
 ): Promise<string | undefined | Failure> {
   if (id === undefined) return undefined;
   const record = await findReadable(ctx.node, readerOf(ctx.client.member), id);
-  if (record?.stream !== stream) {
+  if (
+    record?.stream !== stream ||
+    (recipient !== undefined &&
+      !isParty(await recipient(), stream, Date.parse(record.message.ts)))
+  ) {
     return fail(
       "message_not_found",
       `No message with id '${id.slice(0, 64)}' in this conversation.`,

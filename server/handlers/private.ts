@@ -5,6 +5,7 @@ import {
   MAX_WAITING_PER_RECIPIENT,
   MAX_WAITING_PER_SENDER,
 } from "../protocol/limits.ts";
+import type { Reader } from "../access.ts";
 import { conversationKey } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import {
@@ -40,7 +41,12 @@ export async function privateMessage(
     return fail("user_not_found", `Nobody is called '${data.to}'.`);
   }
   const stream = conversationKey(member.userKey, toKey);
-  const replyTo = await replyTarget(ctx, data.reply_to, stream);
+  const replyTo = await replyTarget(
+    ctx,
+    data.reply_to,
+    stream,
+    () => recipient(ctx, data.to),
+  );
   // A server ban, kick or account deletion acknowledged while this send
   // awaited closed the connection: stored now, it would come after it.
   // A retry of a message stored before a ban gets that first copy, as below.
@@ -97,4 +103,24 @@ export async function privateMessage(
       );
     }
   });
+}
+
+/**
+ * The other side as a reader, for a reply's quote: it reads only what was
+ * sent since the name became its own, so a later holder of a freed guest
+ * name, or of a deleted account's name registered again, is never quoted
+ * the old conversation. An account's since is its creation; a guest's its
+ * login, known here only when the guest is on this node (one on another
+ * node counts from 0: see docs/security.md, Known limits).
+ */
+async function recipient(ctx: MemberContext, to: string): Promise<Reader> {
+  const { node } = ctx;
+  const userKey = nameKey(to);
+  const account = await node.accounts.find(to);
+  if (account) return { userKey, since: account.createdAt };
+  let since = 0;
+  node.registry.connectionsOf(userKey).forEach((member) => {
+    since = Math.max(since, member.since);
+  });
+  return { userKey, since };
 }
