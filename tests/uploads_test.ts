@@ -259,6 +259,27 @@ async function rssMiB(pid: number): Promise<number> {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
 }
 
+/**
+ * How far a process's resident memory rose above where it was while
+ * `work` ran, in MiB (sampled every 20 ms).
+ */
+async function rssGrowth(
+  pid: number,
+  work: () => Promise<void>,
+): Promise<number> {
+  const before = await rssMiB(pid);
+  let peak = before;
+  const sampler = setInterval(async () => {
+    peak = Math.max(peak, await rssMiB(pid).catch(() => 0));
+  }, 20);
+  try {
+    await work();
+  } finally {
+    clearInterval(sampler);
+  }
+  return peak - before;
+}
+
 Deno.test({
   name:
     "uploads: 20 parallel maximum-size uploads and an endless chunked upload keep the server's memory bounded and leave no partial file",
@@ -278,12 +299,7 @@ Deno.test({
       >[0];
       const alice = await member(base, "alice");
       await alice.client.close();
-      const before = await rssMiB(pid);
-      let peak = before;
-      const sampler = setInterval(async () => {
-        peak = Math.max(peak, await rssMiB(pid).catch(() => 0));
-      }, 20);
-      try {
+      const grew = await rssGrowth(pid, async () => {
         const max = new Uint8Array(10 * 1024 * 1024);
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, i) => {
@@ -298,10 +314,7 @@ Deno.test({
           413,
           "an endless body is cut at the limit",
         );
-      } finally {
-        clearInterval(sampler);
-      }
-      const grew = peak - before;
+      });
       // Buffered whole, 20 x 10 MiB went up by 400+ MiB; streamed, by a
       // few chunks each. The margin is wide for a busy machine.
       assert.ok(grew < 150, `RSS grew by ${grew.toFixed(0)} MiB`);
@@ -311,6 +324,44 @@ Deno.test({
         files.every((f) => !f.startsWith(".staging/")),
         `nothing staged is left: ${files.join(", ")}`,
       );
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "uploads: GIFs of 699,000 empty frames have their frames counted without the server's memory growing by hundreds of MiB",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-uploads-" });
+    const server = await spawnServer(["--db", `${dir}/chat.db`]);
+    const pid = server.process.pid;
+    try {
+      const base = { url: server.url, wsUrl: server.wsUrl };
+      const alice = await member(base, "alice");
+      await alice.client.close();
+      // 10 MiB, the default --max-file-bytes, in frames of 15 bytes.
+      const gif = gifOfFrames(699_000, 1, 1);
+      // A plain file of that size first: what any upload grows by is not
+      // what the frames cost.
+      const plain = await upload(base, alice.cookie, new File([gif], "a"));
+      assert.equal(plain.status, 201);
+      const grew = await rssGrowth(pid, async () => {
+        for (let i = 1; i <= 4; i++) {
+          const copy = gif.slice();
+          copy[20] = i; // four different files (the first frame's left edge)
+          const up = await upload(base, alice.cookie, new File([copy], "a"));
+          assert.equal(up.status, 201, JSON.stringify(up.body));
+          assert.equal(up.body.frames, 699_000);
+        }
+      });
+      // Counted by omggif, which made an object per frame, four such GIFs
+      // took the server up by 275 to 300 MiB (and held the event loop 80
+      // to 500 ms each); walked, by 20 to 35 MiB.
+      assert.ok(grew < 150, `RSS grew by ${grew.toFixed(0)} MiB`);
     } finally {
       await server.stop();
       await Deno.remove(dir, { recursive: true });
