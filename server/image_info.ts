@@ -131,13 +131,17 @@ function apngFrames(head: Uint8Array): number | undefined {
 
 // An animated WebP holds one ANMF chunk per frame (RIFF chunks: a FourCC,
 // a little-endian size, the data padded to an even length).
+const ANMF = 0x414e4d46; // "ANMF", big-endian
+
 function webpFrames(bytes: Uint8Array): number | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let frames = 0;
   for (let at = 12; at + 8 <= bytes.length;) {
-    const kind = String.fromCharCode(...bytes.subarray(at, at + 4));
-    if (kind === "ANMF") frames++;
-    at += 8 + view.getUint32(at + 4, true) + (view.getUint32(at + 4, true) & 1);
+    // The FourCC compared as a number: a string made for each chunk held
+    // the event loop 330 ms to 1 s for 10 MiB of empty 8-byte chunks.
+    if (view.getUint32(at) === ANMF) frames++;
+    const size = view.getUint32(at + 4, true);
+    at += 8 + size + (size & 1);
   }
   return frames;
 }

@@ -169,6 +169,31 @@ export function gifOfFrames(
   return bytes;
 }
 
+/**
+ * An animated WebP of `frames` empty frames (ANMF chunks of no data, which
+ * is all a frame count looks at) of `width` x `height` pixels.
+ */
+export function webpOfFrames(
+  frames: number,
+  width: number,
+  height: number,
+): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(12 + 18 + frames * 8);
+  const view = new DataView(bytes.buffer);
+  const ascii = (at: number, text: string) =>
+    bytes.set(new TextEncoder().encode(text), at);
+  ascii(0, "RIFF");
+  view.setUint32(4, bytes.length - 8, true);
+  ascii(8, "WEBP");
+  ascii(12, "VP8X");
+  view.setUint32(16, 10, true);
+  bytes[20] = 0x02; // animated
+  view.setUint32(24, width - 1, true); // 24 bits, then the height's
+  view.setUint32(27, height - 1, true);
+  for (let i = 0; i < frames; i++) ascii(30 + i * 8, "ANMF");
+  return bytes;
+}
+
 /** Every file under a folder, staging included, as relative paths. */
 export async function filesUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
