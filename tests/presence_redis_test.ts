@@ -3,11 +3,14 @@
  * contract with several nodes, and a node that dies, on one Redis emptied
  * before each test.
  */
+import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { MemoryPresence } from "../server/presence/memory.ts";
 import type { PresenceManager } from "../server/presence/mod.ts";
 import { RedisPresence } from "../server/presence/redis.ts";
+import { RoomRegistry } from "../server/registry.ts";
+import { delay, eventually } from "./harness.ts";
 import { presenceContract } from "./presence_contract.ts";
 import {
   REDIS,
@@ -47,4 +50,46 @@ function registerTests(redis: RedisService): void {
       },
     };
   }, { nodes: true, crash: true });
+
+  Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers", async () => {
+    const admin = redisClient(redis.url);
+    await admin.flushall();
+    const info = await admin.info("server");
+    const pid = Number(/process_id:(\d+)/.exec(info)![1]);
+    const connection = redisClient(redis.url);
+    const presence = new RedisPresence(connection, {
+      nodeId: "n1",
+      fallback: new MemoryPresence(new RoomRegistry()),
+      ttlMs: 600,
+    });
+    await presence.start();
+    try {
+      await presence.add({
+        id: "n1:1",
+        userKey: "alice",
+        username: "alice",
+        roomKey: "general",
+        guest: false,
+        address: "127.0.0.1",
+      });
+      assert.deepEqual([...await presence.roomCounts()], [["general", 1]]);
+      // Frozen (a VM paused, SIGSTOP) for three TTLs: the connection stays
+      // up, so ioredis never reconnects, and the node's hashes expire the
+      // moment Redis runs again.
+      Deno.kill(pid, "SIGSTOP");
+      try {
+        await delay(1800);
+      } finally {
+        Deno.kill(pid, "SIGCONT");
+      }
+      await eventually(async () => {
+        assert.deepEqual([...await presence.roomCounts()], [["general", 1]]);
+      }, { timeoutMs: 20_000 });
+    } finally {
+      await presence.close();
+      for (const client of [connection, admin]) {
+        await client.quit().catch(() => client.disconnect());
+      }
+    }
+  });
 }

@@ -317,6 +317,8 @@ export class RedisPresence implements PresenceManager {
   // Also notices nodes that stopped heartbeating and tells the handlers.
   async #heartbeat(rewrite = false): Promise<void> {
     const now = Date.now();
+    // Whether this node's hashes should exist as the beat is sent.
+    const holding = this.#entries.size > 0;
     try {
       const pipeline = this.#redis.pipeline()
         .zadd(NODES, now + this.#ttl, this.#node)
@@ -347,6 +349,15 @@ export class RedisPresence implements PresenceManager {
         .pexpire(hiddenUsers(this.#node), this.#ttl)
         .zrangebyscore(NODES, now, "+inf");
       const results = await pipeline.exec() ?? [];
+      // PEXPIRE answers 0 for a key that is gone. Redis frozen (SIGSTOP, a
+      // VM paused) past the TTL expires our hashes while the connection
+      // stays up, so no "ready" comes to write them again: this node's
+      // users left every count for good (25 s frozen at a 15 s TTL: a room
+      // of 6 showed 0 until they reconnected). Finding them gone, write
+      // them all again now; costs one rewrite beat, no extra round trip.
+      if (!rewrite && holding && results.at(-4)?.[1] === 0) {
+        return await this.#heartbeat(true);
+      }
       const live = new Set(results.at(-1)?.[1] as string[] ?? []);
       const gone = [...this.#liveNodes].some((node) => !live.has(node));
       const added = [...live].some((node) => !this.#liveNodes.has(node));
