@@ -671,3 +671,46 @@ Deno.test("export: --include-files copies each file's bytes once, and the import
     await Deno.remove(before.dir, { recursive: true });
   }
 });
+
+Deno.test("import: a read position in a private conversation and a file sent in one come back (the check meant for messages refused them)", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-copy-" });
+  try {
+    const alice = await member(server, "alice");
+    const bob = await member(server, "bob");
+    const hello = await bob.client.ok("private_message", {
+      to: "alice",
+      text: "hello",
+    });
+    const seq = (hello.message as { seq: number }).seq;
+    await alice.client.ok("mark_read", { with: "bob", seq });
+    const image = await uploaded(
+      server,
+      alice.cookie,
+      new File([PNG], "dot.png", { type: "image/png" }),
+    );
+    await alice.client.ok("private_message", {
+      to: "bob",
+      text: "",
+      attachments: [{ url: image.url }],
+    });
+    await alice.client.close();
+    await bob.client.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`);
+    const kinds = lines.map((l) => JSON.parse(l));
+    assert.ok(
+      kinds.some((l) => l.kind === "read_position" && l.stream[0] === "@"),
+    );
+    assert.ok(kinds.some((l) => l.kind === "file_ref" && l.stream[0] === "@"));
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    assert.deepEqual(
+      await exportLines(copy).then((l) => l.slice(1)),
+      lines.slice(1),
+    );
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});

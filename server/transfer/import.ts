@@ -213,7 +213,13 @@ async function readLines(
       progress.table(found.spec.table);
     }
     const row = completed(found.spec, parsed.data);
-    if (kind === "private_message" !== String(row.stream).startsWith("@")) {
+    // Messages only: read positions and file references are in rooms and
+    // conversations alike (checked on all rows, a private conversation's
+    // read position or file refused every export that held one).
+    if (
+      found.spec.table === "messages" &&
+      kind === "private_message" !== String(row.stream).startsWith("@")
+    ) {
       throw new ImportError(
         number,
         `a ${kind} in stream "${row.stream}": private messages are in ` +
