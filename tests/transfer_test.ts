@@ -535,6 +535,21 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
         lines.with(at, JSON.stringify({ ...message, text: undefined })),
         /^line \d+: bad message: text/,
       ],
+      [
+        "a seq below 1",
+        lines.with(at, JSON.stringify({ ...message, seq: -5 })),
+        /^line \d+: bad message: seq/,
+      ],
+      [
+        "a NUL in a text",
+        lines.with(at, JSON.stringify({ ...message, text: "a\0b" })),
+        /^line \d+: bad message: text/,
+      ],
+      [
+        "a lone surrogate in a name",
+        lines.with(at, JSON.stringify({ ...message, user: "al\uD800ce" })),
+        /^line \d+: bad message: user/,
+      ],
       ["a cut-short file", lines.slice(0, -1), /cut short/],
       [
         "no header",

@@ -8,6 +8,7 @@
  * operators how to use it.
  */
 import { z } from "zod";
+import { noNul } from "../protocol/schemas.ts";
 
 /** What the header line says; an import refuses another `format`. */
 export const FORMAT = "chat-server-export";
@@ -36,6 +37,8 @@ export interface ColumnSpec {
    * column existed still imports.
    */
   missing?: boolean;
+  /** The least an int may be: 0 unless said (no count, time or seq is less). */
+  min?: number;
 }
 
 /** A table as the export walks it. */
@@ -233,7 +236,7 @@ export const TABLES: readonly TableSpec[] = [
     kind: "message",
     columns: [
       text("stream"),
-      int("seq"),
+      int("seq", { min: 1 }),
       text("id"),
       text("user_key"),
       text("user", { postgres: "user_name" }),
@@ -372,11 +375,16 @@ export const endLine = z.object({
   counts: z.record(z.string(), z.number().int().min(0)),
 }).strict();
 
+// A line is checked as strictly as the doors it would have come through:
+// no text with a NUL or a lone surrogate (see `noNul`: PostgreSQL cannot
+// hold the one, the other comes back changed), no negative seq, count or
+// time (a message at seq -5 sorted before every other and was never read
+// by a resume).
 function columnSchema(column: ColumnSpec): z.ZodType {
   const base = column.type === "text"
-    ? z.string()
+    ? noNul(Number.MAX_SAFE_INTEGER)
     : column.type === "int"
-    ? z.number().int()
+    ? z.number().int().min(column.min ?? 0)
     : column.type === "bool"
     ? z.boolean()
     : z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
