@@ -895,7 +895,8 @@ export class ChatNode {
   // A connection without room_changes gets a whole list only when it
   // differs from its last, and not too soon after it (room_list_pace.ts).
   // The public list's text is made once a pass, and when unchanged it is
-  // the same string as the pass before: compared by reference.
+  // the very string of the pass before, so each connection's comparison
+  // stops at the pointer instead of reading the whole list.
   #paced(
     member: Member,
     list: RoomList,

@@ -45,8 +45,8 @@ export class RoomListPace {
   take(who: object, text: string, now: number): boolean {
     const last = this.#sent.get(who);
     if (last !== undefined) {
-      // Usually the same string (the node reuses an unchanged shared list's
-      // text): compared by reference, not by content.
+      // Usually the very same string (the node reuses an unchanged shared
+      // list's text), which V8 finds equal by its pointer before reading it.
       if (last.text === text) return false;
       const wait = text.length * 1000 / this.#bytesPerSecond;
       if (now - last.at < wait) {

@@ -131,8 +131,9 @@ export interface OvertakenSend {
  * a retry (same `client_id`) of a message stored before the ban: a ban
  * refuses new messages only, so it gets that first copy as stored, which
  * the caller answers as it answers the retry the append recognises (in a
- * room, stripped as `retried` strips it), as had it not awaited. `internal` for a closed connection (nobody reads it; a client
- * that comes back sends it again); `room_not_found` otherwise. The check
+ * room, stripped as `retried` strips it), as had it not awaited.
+ * `internal` for a closed connection (nobody reads it; a client that comes
+ * back sends it again); `room_not_found` otherwise. The check
  * before the append is a comparison; only a refused send reads the bans,
  * and only a banned one with a `client_id` looks for its first copy.
  */

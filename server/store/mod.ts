@@ -471,7 +471,7 @@ export interface RoomStore {
    * The message first stored in `stream` (room key, or conversation key)
    * under this retry key, as an append of it would return it, without
    * appending: for a retry whose sender a ban overtook before its append
-   * (handlers/messages.ts, firstCopy). Undefined when none was.
+   * (handlers/messages.ts, `overtaken`). Undefined when none was.
    */
   findFirstSent(
     stream: string,
