@@ -173,6 +173,16 @@ const GIN_SLOW_MS = 50;
 
 type SearchRow = MessageRow & { user_key: string; stream: string };
 
+// What both ways of reading a search page share: the reader's scope (`m`
+// is the message), the cursor's bound on `id`, the page's size and work.
+type SearchRead = {
+  sql: Sql;
+  scope: postgres.Fragment;
+  below: postgres.Fragment;
+  limit: number;
+  budget: number;
+};
+
 function searchRecord(row: SearchRow): MessageRecord {
   return { message: toMessage(row), userKey: row.user_key, stream: row.stream };
 }
@@ -197,6 +207,58 @@ async function guarded<T>(
     }
     throw error;
   }
+}
+
+// A window: the newest rows below the cursor through the id btree, at most
+// the budget's worth, each checked for the words (GIN, which reads whole
+// lists whatever the range, kept out by the subquery's LIMIT), stopping
+// when the page fills. The window's top comes back (a row even with no
+// match): a short page then asks where the window ended, below that top,
+// whatever was stored since. (A row_number in the window instead cost 6 ms
+// more a full window.)
+async function searchWindows(
+  { sql, scope, below, limit, budget }: SearchRead,
+  words: string[],
+): Promise<SearchPage> {
+  const kept = sql`m.search @@ ${tsQuery(words)}::tsquery AND ${scope}`;
+  const span = Math.max(1, Math.floor(budget / ROW_COST));
+  const rows = await sql<(SearchRow & { top: string | null })[]>`
+    SELECT t.top, x.* FROM (SELECT max(id) AS top FROM messages
+                            WHERE ${below}) t
+    LEFT JOIN LATERAL (
+      SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+      FROM (SELECT * FROM messages WHERE id <= t.top ORDER BY id DESC
+            LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
+      WHERE ${kept}
+      ORDER BY m.id DESC LIMIT ${limit}
+    ) x ON true`;
+  const top = rows[0].top;
+  const found: SearchRow[] = rows.filter((row) => row.id !== null);
+  if (found.length >= limit || top === null) {
+    return { records: found.map(searchRecord) };
+  }
+  const [edge] = await sql<{ id: string }[]>`
+    SELECT id FROM messages WHERE id <= ${top} ORDER BY id DESC
+    OFFSET ${span - 1} LIMIT 1`;
+  // The window held the oldest message: the search is done.
+  if (!edge) return { records: found.map(searchRecord) };
+  // The page ends at the start of the edge's millisecond (a cursor that
+  // names no message, as SQLite's): what that millisecond holds below the
+  // edge is read too, through the btree (OFFSET 0 keeps GIN out).
+  const next = searchCursor(edge.id);
+  const rest = await sql<SearchRow[]>`
+    SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+    FROM (SELECT * FROM messages
+          WHERE id >= ${next} AND id < ${edge.id} OFFSET 0) m
+      ${sql.unsafe(REPLY_JOIN)}
+    WHERE ${kept}
+    ORDER BY m.id DESC LIMIT ${limit - found.length}`;
+  found.push(...rest);
+  // Filled there: the next page starts below its last result instead (the
+  // millisecond may hold more).
+  return found.length >= limit
+    ? { records: found.map(searchRecord) }
+    : { records: found.map(searchRecord), next };
 }
 
 /** A message to append to a room (`to` absent) or a conversation. */
@@ -779,11 +841,15 @@ export class PostgresStore implements Store {
             OR right(m.stream, ${[...conversations.userKey].length + 1})
               = ${`:${conversations.userKey}`})
           AND m.ts >= ${conversations.since})`;
-      const kept = sql`m.search @@ ${
-        tsQuery(query.words)
-      }::tsquery AND NOT m.deleted AND (${rooms} OR ${own})`;
-      const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
-      const budget = query.budget ?? SEARCH_BUDGET;
+      const read: SearchRead = {
+        sql,
+        scope: sql`NOT m.deleted AND (${rooms} OR ${own})`,
+        below: query.before === undefined
+          ? sql`true`
+          : sql`id < ${query.before}`,
+        limit: Math.min(query.limit, SEARCH_MAX_LIMIT + 1),
+        budget: query.budget ?? SEARCH_BUDGET,
+      };
       const last = query.words[query.words.length - 1];
       const prefix = [...last].length > 1;
       const entries = await this.#wordShares.entries(sql, query.words, prefix);
@@ -799,78 +865,40 @@ export class PostgresStore implements Store {
       const indexed = prefix && lists[lists.length - 1] > cost
         ? query.words.slice(0, -1)
         : query.words;
-      if (cost * ROW_COST <= budget) {
-        // The matches first, with no order nor LIMIT to tempt the planner
-        // into walking the id btree down to a rare word's few messages
-        // (550 ms for a word in one message of 530,000). The statistics
-        // may be stale: a time guard stops a read that took far longer
-        // than the budget should, and the windows take over.
-        const started = performance.now();
-        const rows = await guarded(sql, (tx) =>
-          tx<SearchRow[]>`
-            WITH hits AS MATERIALIZED (
-              SELECT * FROM messages m
-              WHERE m.search @@ ${
-            tsQuery(indexed, indexed === query.words)
-          }::tsquery AND NOT m.deleted AND (${rooms} OR ${own}) ${
-            query.before === undefined ? sql`` : sql`AND m.id < ${query.before}`
-          })
-            SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-            FROM hits m ${sql.unsafe(REPLY_JOIN)}
-            WHERE ${kept}
-            ORDER BY m.id DESC LIMIT ${limit}`);
-        if (rows === undefined || performance.now() - started > GIN_SLOW_MS) {
-          this.#wordShares.stale(indexed, rows === undefined);
-        }
-        if (rows !== undefined) return { records: rows.map(searchRecord) };
+      if (cost * ROW_COST <= read.budget) {
+        const records = await this.#searchGin(read, query.words, indexed);
+        if (records !== undefined) return { records };
       }
-      // A window: the newest rows below the cursor through the id btree,
-      // at most the budget's worth, each checked for the words (GIN, which
-      // reads whole lists whatever the range, kept out by the subquery's
-      // LIMIT), stopping when the page fills. The window's top comes back
-      // (a row even with no match): a short page then asks where the
-      // window ended, below that top, whatever was stored since. (A
-      // row_number in the window instead cost 6 ms more a full window.)
-      const span = Math.max(1, Math.floor(budget / ROW_COST));
-      const rows = await sql<(SearchRow & { top: string | null })[]>`
-        SELECT t.top, x.* FROM (SELECT max(id) AS top FROM messages ${
-        query.before === undefined ? sql`` : sql`WHERE id < ${query.before}`
-      }) t
-        LEFT JOIN LATERAL (
-          SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-          FROM (SELECT * FROM messages WHERE id <= t.top ORDER BY id DESC
-                LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
-          WHERE ${kept}
-          ORDER BY m.id DESC LIMIT ${limit}
-        ) x ON true`;
-      const top = rows[0].top;
-      const found: SearchRow[] = rows.filter((row) => row.id !== null);
-      if (found.length >= limit || top === null) {
-        return { records: found.map(searchRecord) };
-      }
-      const [edge] = await sql<{ id: string }[]>`
-        SELECT id FROM messages WHERE id <= ${top} ORDER BY id DESC
-        OFFSET ${span - 1} LIMIT 1`;
-      // The window held the oldest message: the search is done.
-      if (!edge) return { records: found.map(searchRecord) };
-      // The page ends at the start of the edge's millisecond (a cursor that
-      // names no message, as SQLite's): what that millisecond holds below
-      // the edge is read too, through the btree (OFFSET 0 keeps GIN out).
-      const next = searchCursor(edge.id);
-      const rest = await sql<SearchRow[]>`
-        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-        FROM (SELECT * FROM messages
-              WHERE id >= ${next} AND id < ${edge.id} OFFSET 0) m
-          ${sql.unsafe(REPLY_JOIN)}
-        WHERE ${kept}
-        ORDER BY m.id DESC LIMIT ${limit - found.length}`;
-      found.push(...rest);
-      // Filled there: the next page starts below its last result instead
-      // (the millisecond may hold more).
-      return found.length >= limit
-        ? { records: found.map(searchRecord) }
-        : { records: found.map(searchRecord), next };
+      return await searchWindows(read, query.words);
     });
+  }
+
+  // The matches first, with no order nor LIMIT to tempt the planner into
+  // walking the id btree down to a rare word's few messages (550 ms for a
+  // word in one message of 530,000). The statistics may be stale: a time
+  // guard stops a read that took far longer than the budget should
+  // (undefined: the windows take over), and a slow one has them read again.
+  async #searchGin(
+    { sql, scope, below, limit }: SearchRead,
+    words: string[],
+    indexed: string[],
+  ): Promise<MessageRecord[] | undefined> {
+    const started = performance.now();
+    const rows = await guarded(sql, (tx) =>
+      tx<SearchRow[]>`
+        WITH hits AS MATERIALIZED (
+          SELECT * FROM messages m
+          WHERE m.search @@ ${
+        tsQuery(indexed, indexed === words)
+      }::tsquery AND ${scope} AND ${below})
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+        FROM hits m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.search @@ ${tsQuery(words)}::tsquery AND ${scope}
+        ORDER BY m.id DESC LIMIT ${limit}`);
+    if (rows === undefined || performance.now() - started > GIN_SLOW_MS) {
+      this.#wordShares.stale(indexed, rows === undefined);
+    }
+    return rows?.map(searchRecord);
   }
 
   saveUpload(
