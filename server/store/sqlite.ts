@@ -19,7 +19,6 @@ import {
   MAX_PINS,
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
-  SEARCH_MAX_LIMIT,
 } from "../protocol/limits.ts";
 import {
   type Account,
@@ -47,8 +46,6 @@ import {
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
-  SEARCH_BUDGET,
-  searchCursor,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -84,68 +81,27 @@ import {
   toAuditEntry,
   toBan,
   toHook,
-  toMessage as rowToMessage,
   toRoom,
   toStoredInvite,
   toStoredUpload,
   uploadIdsOf,
   type UploadRow,
 } from "./rows.ts";
-import { searchWords, textHolds } from "./search_text.ts";
+import { searchWords } from "./search_text.ts";
+import { SqliteSearch } from "./sqlite_search.ts";
+import {
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  messageRowOf,
+  MESSAGES,
+  toMessage,
+} from "./sqlite_rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
-
-// Which of a search's terms (by position) FTS5 intersects and which are
-// checked on its candidates, and how many candidates are expected.
-interface SearchOrder {
-  walked: number[];
-  checked: number[];
-  expected: number;
-}
-
-// A search's row: the message, its owner and stream.
-type SearchRow = MessageRow & { user_key: string; stream: string };
-
-// Whether a message's text holds each of the query's words listed in
-// `which` (by position), matched as FTS5 does (#ftsTerms): the last word
-// also as a prefix when it has two letters or more.
-function holdsWords(text: string, words: string[], which: number[]): boolean {
-  const last = words.length - 1;
-  const prefix = which.includes(last) && [...words[last]].length > 1;
-  return textHolds(
-    text,
-    which.filter((i) => !prefix || i !== last).map((i) => words[i]),
-    prefix ? words[last] : undefined,
-  );
-}
-
-interface MessageRow {
-  seq: number;
-  id: string;
-  user: string;
-  room: string | null;
-  to_user: string | null;
-  text: string;
-  ts: number;
-  client_id: string | null;
-  attachments: string | null;
-  edited_at: number | null;
-  deleted: number;
-  reply_to: string | null;
-  reactions: string | null;
-  pinned_at: number | null;
-  // The answered message's columns (LEFT JOIN: null when there is none).
-  reply_seq: number | null;
-  reply_user: string | null;
-  reply_text: string | null;
-  reply_deleted: number | null;
-  sender: string;
-  reply_sender: string | null;
-}
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -197,101 +153,6 @@ interface Banned {
   banned: Ban;
 }
 
-// Every read of messages goes through this join: a reply quotes its
-// original as the original now is (edited, deleted).
-const MESSAGE_COLUMNS = "m.seq, m.id, m.user, m.room, m.to_user, m.text, " +
-  "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
-  "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
-  "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
-  "r.sender AS reply_sender";
-const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
-
-// A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
-// driver builds an object row by setting its 20 properties one by one
-// through V8's API, which took 2.5 µs a row; an array and the literal below
-// cost half (docs/performance.md, "Reads of the history").
-function messageRowOf(v: SQLOutputValue[]): MessageRow {
-  return {
-    seq: v[0] as number,
-    id: v[1] as string,
-    user: v[2] as string,
-    room: v[3] as string | null,
-    to_user: v[4] as string | null,
-    text: v[5] as string,
-    ts: v[6] as number,
-    client_id: v[7] as string | null,
-    attachments: v[8] as string | null,
-    edited_at: v[9] as number | null,
-    deleted: v[10] as number,
-    reply_to: v[11] as string | null,
-    reactions: v[12] as string | null,
-    pinned_at: v[13] as number | null,
-    reply_seq: v[14] as number | null,
-    reply_user: v[15] as string | null,
-    reply_text: v[16] as string | null,
-    reply_deleted: v[17] as number | null,
-    sender: v[18] as string,
-    reply_sender: v[19] as string | null,
-  };
-}
-
-// The rowids of a page's first window at least (search): reading a list
-// in a window costs its seeks first, 0.2 ms or so, whatever its width.
-const FIRST_SPAN = 256;
-// Each window at most this many times as wide as the last (search): words
-// that come together every few hundred messages stop early.
-const GROWTH = 8;
-// Windows one page may read at most (search): the budget ends it sooner
-// but for windows where the words' lists are all but empty.
-const MAX_WINDOWS = 8;
-// Candidates read at once, and what reading one weighs in list entries
-// (its row, 5 to 10 µs, against about 0.25 µs an entry read and
-// intersected).
-const FETCHED = 64;
-const FETCH_COST = 32;
-const NO_RESULTS: SearchPage = { records: [] };
-// One word's list of index entries between two rowids (bound as BigInts:
-// FTS5 seeks to an integer bound and walks the whole list past a float).
-const LIST_IN_WINDOW = `SELECT rowid FROM messages_fts
-  WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?`;
-
-// The rowids in every one of `lists` (each newest first), newest first.
-function intersect(lists: number[][]): number[] {
-  const [first, ...rest] = lists;
-  const others = rest.map((list) => new Set(list));
-  return first.filter((rowid) => others.every((set) => set.has(rowid)));
-}
-
-// The page of a search's rows.
-function recordsOf(rows: SearchRow[]): SearchPage {
-  return {
-    records: rows.map((row) => ({
-      message: toMessage(row),
-      userKey: row.user_key,
-      stream: row.stream,
-    })),
-  };
-}
-
-// Past this many words with the searched prefix, FTS5 merges their lists
-// itself (ORing a few hundred costs as much).
-const MAX_PREFIX_WORDS = 64;
-
-// A search of more words than this has FTS5 intersect only the rarest few
-// (#searchOrder): with so few, FTS5 walks no more than a search of them
-// alone would.
-const PLANNED_FROM = 3;
-// A word's share of the messages is guessed from how far back the newest
-// this many of its list go (#share).
-const SAMPLE_ROWS = 64;
-// Checking a candidate costs about as much as FTS5 walking this many
-// entries of a list (its row read, 5 to 10 µs, and its words looked for,
-// under 1 µs, against 25 ns an entry when FTS5 intersects lists).
-const CHECK_COST = 300;
-// Terms whose share is kept, and for how long (#share).
-const MAX_SHARES = 4096;
-const SHARES_KEPT_MS = 60_000;
-
 // Words are indexed for search a moment after their message is stored, many
 // messages in one transaction: FTS5 writes a segment per commit, and with
 // chat's one message a commit that was a third of an append's CPU
@@ -329,9 +190,11 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, string>();
   #touched = new Set<string>();
-  // Terms' shares of the messages, for many-word searches (#share).
-  #shares = new Map<string, number>();
-  #sharesSince = 0;
+  // Search pages, read through this connection's statements.
+  #search = new SqliteSearch({
+    q: (sql) => this.#q(sql),
+    arrays: (sql) => this.#arrays(sql),
+  });
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -591,94 +454,6 @@ export class SqliteStore implements Store {
     this.#q(
       "INSERT OR IGNORE INTO search_words (word) SELECT value FROM json_each(?)",
     ).run(JSON.stringify([...seen]));
-  }
-
-  // The FTS5 query of each word: quoted (so FTS5 reads none of its
-  // syntax), the last one as a prefix too. FTS5 answers a prefix by merging
-  // the lists of every word it starts before it can return the newest
-  // match; a few whole words ORed are read newest first and stop at the
-  // page's end. Null when no word has that prefix.
-  #ftsTerms(words: string[]): string[] | null {
-    const quote = (word: string) => `"${word.replaceAll('"', '""')}"`;
-    const whole = words.slice(0, -1).map(quote);
-    const prefix = words[words.length - 1];
-    // One letter is a word, not a prefix: its prefix merged the lists of
-    // nearly every word (190 ms at 500,000 messages, on the thread that
-    // serves the sockets: two guests searching "t" twice a second each
-    // took everyone's sends from 3 ms to 71 ms). 2 and 3 letters have
-    // their own index.
-    if ([...prefix].length === 1) return [...whole, quote(prefix)];
-    if ([...prefix].length <= 3) return [...whole, `${quote(prefix)}*`];
-    const expanded = (this.#q(
-      `SELECT word FROM search_words WHERE word >= ? AND word < ?
-       ORDER BY word LIMIT ${MAX_PREFIX_WORDS + 1}`,
-    ).all(prefix, `${prefix}\u{10ffff}`) as { word: string }[])
-      .map((row) => quote(row.word));
-    if (expanded.length === 0) return null;
-    const last = expanded.length > MAX_PREFIX_WORDS
-      ? `${quote(prefix)}*`
-      : `(${expanded.join(" OR ")})`;
-    return [...whole, last];
-  }
-
-  // Which words' lists a search reads and intersects (#searchWindow),
-  // rarest first: reading 32 common lists cost the sum of them (80 ms at
-  // 500,000 messages when FTS5 walked them whole). Words join, rarest
-  // first (#share), while the candidates expected (the product of the
-  // shares so far, as if the words were independent) would cost more to
-  // check than the next list costs to read; the others are checked on the
-  // candidates' text. Searches of up to PLANNED_FROM words read them all.
-  #searchOrder(terms: string[]): SearchOrder {
-    const all = terms.map((_, i) => i);
-    if (terms.length <= PLANNED_FROM) {
-      return { walked: all, checked: [], expected: 0 };
-    }
-    const [newest] = this.#arrays("SELECT max(rowid) FROM messages")
-      .get() as unknown as [number | null];
-    const share = terms.map((term) => this.#share(term, newest ?? 0));
-    all.sort((a, b) => share[a] - share[b]);
-    let candidates = share[all[0]];
-    let walked = 1;
-    while (
-      walked < all.length && candidates * CHECK_COST > share[all[walked]]
-    ) {
-      candidates *= share[all[walked]];
-      walked++;
-    }
-    return {
-      walked: all.slice(0, walked),
-      checked: all.slice(walked),
-      expected: candidates * (newest ?? 0),
-    };
-  }
-
-  // A term's share of the messages, guessed from how far back the newest
-  // SAMPLE_ROWS of its list go (reading them walks nothing older, where a
-  // bound on rowid walks from the newest down to it). That costs 0.3 ms
-  // or so a term, mostly FTS5 finding the end of the list in each segment,
-  // so shares are kept a while: they change slowly.
-  #share(term: string, newest: number): number {
-    if (
-      this.#shares.size >= MAX_SHARES ||
-      Date.now() - this.#sharesSince > SHARES_KEPT_MS
-    ) {
-      this.#shares.clear();
-      this.#sharesSince = Date.now();
-    }
-    let share = this.#shares.get(term);
-    if (share === undefined) {
-      const [count, oldest] = this.#arrays(
-        `SELECT count(*), min(rowid) FROM (SELECT rowid FROM messages_fts
-         WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE_ROWS})`,
-      ).get(term) as unknown as [number, number];
-      // None: the word is in no message, not kept (its first message
-      // would be missed). Fewer than asked: that is the whole list.
-      if (count === 0) return 0;
-      const span = count < SAMPLE_ROWS ? newest : newest - oldest + 1;
-      share = (count + 1) / (span + 1);
-      this.#shares.set(term, share);
-    }
-    return share;
   }
 
   // Takes a message's words out of the search index; one still pending
@@ -1543,327 +1318,8 @@ export class SqliteStore implements Store {
       // first. Should that fail (a full disk), the search still answers,
       // without them.
       this.#tryIndexPending();
-      const { scope } = query;
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (scope.roomKeys.length > 0) {
-        where.push("m.stream IN (SELECT value FROM json_each(?))");
-        params.push(JSON.stringify(scope.roomKeys));
-      }
-      const conversations = scope.conversations;
-      if (conversations?.withKey !== undefined) {
-        where.push("(m.stream = ? AND m.ts >= ?)");
-        params.push(
-          conversationKey(conversations.userKey, conversations.withKey),
-          conversations.since,
-        );
-      } else if (conversations) {
-        // '@a:b' with the reader as a or b (':' is in no key).
-        const first = `@${conversations.userKey}:`;
-        const second = `:${conversations.userKey}`;
-        where.push(
-          `((substr(m.stream, 1, ?) = ? OR substr(m.stream, ?) = ?)
-            AND m.ts >= ?)`,
-        );
-        params.push(
-          [...first].length,
-          first,
-          -[...second].length,
-          second,
-          conversations.since,
-        );
-      }
-      if (where.length === 0 || query.words.length === 0) return NO_RESULTS;
-      let before = "";
-      if (query.before !== undefined) {
-        before = "AND m.id < ?";
-        params.push(query.before);
-      }
-      const terms = this.#ftsTerms(query.words);
-      if (terms === null) return NO_RESULTS;
-      // Rowids grow in the order ids were made: the index is read from the
-      // message before the cursor down to the oldest.
-      const [top, bottom] = this.#arrays(
-        query.before === undefined
-          ? `SELECT (SELECT max(rowid) FROM messages),
-               (SELECT min(rowid) FROM messages)`
-          : `SELECT (SELECT rowid FROM messages WHERE id < ?
-               ORDER BY id DESC LIMIT 1), (SELECT min(rowid) FROM messages)`,
-      ).get(
-        ...(query.before === undefined ? [] : [query.before]),
-      ) as unknown as [
-        number | null,
-        number | null,
-      ];
-      if (top === null || bottom === null) return NO_RESULTS;
-      const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
-      const order = this.#searchOrder(terms);
-      const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
-      // Each word's share of the messages (#share, kept a minute): a word
-      // in no message ends the search at once, no window holding it.
-      const shares = terms.map((term) => this.#share(term, top));
-      if (shares.includes(0)) return NO_RESULTS;
-      const walked = order.walked.map((i) => shares[i]);
-      const budget = query.budget ?? SEARCH_BUDGET;
-      // Entries of the walked lists a rowid of the index holds, guessed
-      // (FTS5 tells no count cheaper than reading them).
-      const density = walked.reduce((sum, share) => sum + share, 0);
-      // FTS5's own AND, newest first from `hi` (down to the index rowid
-      // `lo` if given), stopping when `count` are found: as fast as search
-      // gets (reading a list in a window costs 0.2 ms or so in seeks alone).
-      const read = (hi: number, lo?: number, count = limit) =>
-        this.#q(
-          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-           FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-             LEFT JOIN messages r ON r.id = m.reply_to
-           WHERE messages_fts MATCH ? AND messages_fts.rowid <= ?
-             ${lo === undefined ? "" : "AND messages_fts.rowid >= ?"}
-             AND ${kept}
-           ORDER BY messages_fts.rowid DESC LIMIT ?`,
-        ).all(
-          terms.join(" AND "),
-          BigInt(hi),
-          ...(lo === undefined ? [] : [BigInt(lo)]),
-          ...params,
-          count,
-        ) as unknown as SearchRow[];
-      const reads = Math.max(1, Math.floor(budget / FETCH_COST));
-      // One word, however common: the page reads the newest `reads`
-      // entries of its list at most, each a message read should the scope
-      // refuse them all (a common word in a quiet room: 160 to 250 ms at
-      // 500,000 messages when it walked the whole list), in one query
-      // that stops when the page fills: as fast as an unbounded read.
-      if (terms.length === 1) {
-        const rows = this.#q(
-          `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-           FROM (SELECT rowid AS entry FROM messages_fts
-                 WHERE messages_fts MATCH ? AND rowid <= ?
-                 ORDER BY rowid DESC LIMIT ?) f
-             JOIN messages m ON m.rowid = f.entry
-             LEFT JOIN messages r ON r.id = m.reply_to
-           WHERE ${kept}
-           ORDER BY f.entry DESC LIMIT ?`,
-        ).all(
-          terms[0],
-          BigInt(top),
-          reads,
-          ...params,
-          limit,
-        ) as unknown as SearchRow[];
-        if (rows.length >= limit) return recordsOf(rows);
-        // A short page: counted only now, the list either ended within
-        // the budget or the page ends where the budget did, and the rest
-        // of that millisecond, so `next` misses none of it.
-        const { floor } = this.#listFloor(terms[0], bottom, top, reads);
-        if (floor === undefined || floor <= bottom) return recordsOf(rows);
-        const { lo, next } = this.#searchBoundary(floor);
-        if (lo < floor) rows.push(...read(floor - 1, lo, limit - rows.length));
-        return lo <= bottom ? recordsOf(rows) : { ...recordsOf(rows), next };
-      }
-      // Words whose rarest list is short: the AND walks no more than that
-      // list, and reads at most its messages (should none be in the
-      // scope), within the budget.
-      // The shares are guesses from the newest entries: a word common long
-      // ago and rare lately looked short and its whole list was walked, a
-      // message read for each entry (138 ms at 400,000 messages, that word
-      // in a room without it). So a list guessed short is counted first, at
-      // most as far as the budget reads its messages; one guessed long is
-      // not (the windows below bound it).
-      const rarest = order.walked[walked.indexOf(Math.min(...walked))];
-      if (
-        order.checked.length === 0 &&
-        Math.min(...walked) * (top - bottom + 1) * FETCH_COST <= budget &&
-        this.#listFloor(terms[rarest], bottom, top, reads).floor === undefined
-      ) {
-        return recordsOf(read(top));
-      }
-      // Otherwise windows of the index, newest first: the first as wide as
-      // the page should fill in were the words independent (half as much
-      // again), the next as wide as the rate results came at asks, at most
-      // GROWTH times wider, as wide as the rest of the budget lets the lists
-      // be read. A page that ends short before the oldest gives `next`.
-      const rows: SearchRow[] = [];
-      const together = walked.reduce((product, share) => product * share, 1);
-      let hi = top;
-      let span = Math.max(
-        1,
-        Math.min(
-          Math.max(FIRST_SPAN, Math.ceil(1.5 * limit / together)),
-          Math.floor(budget / density),
-        ),
-      );
-      let spent = 0;
-      for (let windows = 1;; windows++) {
-        // The window ends where any walked list holds its share of what is
-        // left of the budget: the span is a guess from the shares, which
-        // miss words common long ago (445 ms for four such words in a room
-        // without them when the windows trusted it).
-        let lo = Math.max(bottom, hi - span + 1);
-        let next: string | undefined;
-        if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
-        const cap = Math.max(
-          1,
-          Math.floor((budget - spent) / (3 * order.walked.length)),
-        );
-        // Each list is read once, at most `cap` entries, newest first; each
-        // entry weighs 3, as when it was counted and then intersected. When
-        // none reaches its cap (an ordinary search's first window) the
-        // window is whole and what was read is intersected here; else the
-        // window ends at the highest floor (and the start of its
-        // millisecond), and FTS5 intersects the lists there.
-        const lists = order.walked.map((i) =>
-          (this.#arrays(
-            `${LIST_IN_WINDOW} ORDER BY rowid DESC LIMIT ?`,
-          ).all(terms[i], BigInt(lo), BigInt(hi), cap) as unknown as [
-            number,
-          ][]).map(([rowid]) => rowid)
-        );
-        let listed = 0;
-        let floor = lo;
-        for (const list of lists) {
-          listed += 3 * list.length;
-          if (list.length === cap) {
-            floor = Math.max(floor, list[list.length - 1]);
-          }
-        }
-        const whole = floor === lo;
-        if (!whole) ({ lo, next } = this.#searchBoundary(floor));
-        const found = this.#searchWindow(query.words, terms, order, kept, {
-          candidates: whole ? intersect(lists) : undefined,
-          lo,
-          hi,
-          count: limit - rows.length,
-          reads: Math.max(
-            1,
-            Math.floor((budget - spent - listed) / FETCH_COST),
-          ),
-          params,
-        });
-        rows.push(...found.rows);
-        if (rows.length >= limit) return recordsOf(rows);
-        if (found.cut) return { ...recordsOf(rows), next: found.cut.next };
-        if (lo <= bottom) return recordsOf(rows);
-        spent += listed + found.fetched * FETCH_COST;
-        if (spent >= budget || windows === MAX_WINDOWS) {
-          return { ...recordsOf(rows), next };
-        }
-        const rate = found.rows.length / (hi - lo + 1);
-        span = Math.max(
-          1,
-          Math.min(
-            span * GROWTH,
-            rate > 0 ? Math.ceil(1.5 * (limit - rows.length) / rate) : Infinity,
-            Math.floor((budget - spent) / density),
-          ),
-        );
-        hi = lo - 1;
-      }
+      return this.#search.page(query);
     });
-  }
-
-  // How many of a term's list's entries between rowids `lo` and `hi` (at
-  // most `cap`, newest first) and, when there are `cap`, the lowest rowid
-  // of them: a window down to it holds `cap` entries of that list.
-  // Counting costs no more than reading them (0.3 to 0.6 µs an entry: the
-  // rowid bounds bound as integers, see #searchWindow).
-  #listFloor(
-    term: string,
-    lo: number,
-    hi: number,
-    cap: number,
-  ): { count: number; floor?: number } {
-    const [count, floor] = this.#arrays(
-      `SELECT count(*), min(rowid) FROM (${LIST_IN_WINDOW}
-       ORDER BY rowid DESC LIMIT ?)`,
-    ).get(term, BigInt(lo), BigInt(hi), cap) as unknown as [number, number];
-    return count < cap ? { count } : { count, floor };
-  }
-
-  // Where a page cut at `rowid` stops, and the cursor that continues
-  // below it (searchCursor: the start of that message's millisecond), and
-  // the first message of that millisecond, so the window reaches it.
-  #searchBoundary(rowid: number): { lo: number; next: string } {
-    const [first, id] = this.#arrays(
-      "SELECT rowid, id FROM messages WHERE rowid >= ? ORDER BY rowid LIMIT 1",
-    ).get(rowid) as unknown as [number, string];
-    const next = searchCursor(id);
-    if (next === id) return { lo: first, next };
-    const [lo] = this.#arrays(
-      "SELECT rowid FROM messages WHERE id >= ? ORDER BY id LIMIT 1",
-    ).get(next) as unknown as [number];
-    return { lo: Math.min(lo, first), next };
-  }
-
-  // The messages of one window of the index (rowids `lo` to `hi`) that
-  // hold the words, newest first, at most `count`, and how many candidates
-  // were read. The candidates are given when the caller read the lists
-  // whole already; else FTS5 reads each walked word's list in the window
-  // alone and SQLite intersects them (INTERSECT): FTS5's own AND honours no rowid
-  // bound until it has a match, so words that never meet walked their
-  // whole lists whatever the window. The other words (#searchOrder) are
-  // checked on the candidates' text. Rowids are bound as BigInts: FTS5
-  // seeks to an integer bound and walks the whole list past a float one
-  // (as node:sqlite binds a number), 15 ms a common word at 500,000.
-  #searchWindow(
-    words: string[],
-    terms: string[],
-    order: SearchOrder,
-    kept: string,
-    { candidates: given, lo, hi, count, reads, params }: {
-      candidates?: number[];
-      lo: number;
-      hi: number;
-      count: number;
-      reads: number;
-      params: (string | number)[];
-    },
-  ): {
-    rows: SearchRow[];
-    fetched: number;
-    cut?: { lo: number; next: string };
-  } {
-    const candidates = given ?? (this.#arrays(
-      `${
-        order.walked.map(() => LIST_IN_WINDOW).join(" INTERSECT ")
-      } ORDER BY 1 DESC`,
-    ).all(
-      ...order.walked.flatMap((i) => [terms[i], BigInt(lo), BigInt(hi)]),
-    ) as unknown as [number][]).map(([rowid]) => rowid);
-    const rows: SearchRow[] = [];
-    let fetched = 0;
-    let cut: { lo: number; next: string } | undefined;
-    while (fetched < candidates.length && rows.length < count && !cut) {
-      // The first chunk no more than the page needs: most searches fill
-      // with it.
-      let chunk = candidates.slice(
-        fetched,
-        fetched + (fetched === 0 ? Math.min(FETCHED, count) : FETCHED),
-      );
-      // Past `reads` the window ends at the last candidate read (and the
-      // rest of its millisecond): a scope that refuses them all read every
-      // one (1,066 for words common long ago in a room without them).
-      if (fetched >= reads) {
-        cut = this.#searchBoundary(candidates[fetched - 1]);
-        const from = cut.lo;
-        chunk = candidates.slice(fetched).filter((rowid) => rowid >= from);
-      }
-      fetched += chunk.length;
-      const got = this.#q(
-        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
-           AND ${kept}
-         ORDER BY m.rowid DESC`,
-      ).all(JSON.stringify(chunk), ...params) as unknown as SearchRow[];
-      for (const row of got) {
-        if (
-          order.checked.length > 0 &&
-          !holdsWords(row.text, words, order.checked)
-        ) continue;
-        rows.push(row);
-        if (rows.length === count) break;
-      }
-    }
-    return { rows, fetched, cut };
   }
 
   saveUpload(
@@ -2861,34 +2317,6 @@ export class SqliteStore implements Store {
       );
     }
   }
-}
-
-// The row as the shared mapping takes it (store/rows.ts).
-function toMessage<M extends MessageBase>(row: MessageRow): M {
-  return rowToMessage<M>({
-    id: row.id,
-    seq: row.seq,
-    user: row.user,
-    room: row.room,
-    to: row.to_user,
-    text: row.text,
-    ts: row.ts,
-    clientId: row.client_id,
-    attachments: row.attachments === null ? null : JSON.parse(row.attachments),
-    editedAt: row.edited_at,
-    deleted: row.deleted !== 0,
-    replyTo: row.reply_to,
-    reply: row.reply_seq === null ? null : {
-      seq: row.reply_seq,
-      user: row.reply_user!,
-      text: row.reply_text!,
-      deleted: row.reply_deleted !== 0,
-      sender: row.reply_sender!,
-    },
-    reactions: row.reactions === null ? null : JSON.parse(row.reactions),
-    pinned: row.pinned_at !== null,
-    sender: row.sender,
-  });
 }
 
 // One entry per emoji, in the order each was first used, from the rows in

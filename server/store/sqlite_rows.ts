@@ -1,0 +1,98 @@
+import type { SQLOutputValue } from "node:sqlite";
+import type { MessageBase } from "../protocol/types.ts";
+import { toMessage as rowToMessage } from "./rows.ts";
+
+// SQLite's rows of messages, as every read of them (the store, its
+// search) selects and maps them.
+
+/** A message's row, with the columns of the message it answers. */
+export interface MessageRow {
+  seq: number;
+  id: string;
+  user: string;
+  room: string | null;
+  to_user: string | null;
+  text: string;
+  ts: number;
+  client_id: string | null;
+  attachments: string | null;
+  edited_at: number | null;
+  deleted: number;
+  reply_to: string | null;
+  reactions: string | null;
+  pinned_at: number | null;
+  // The answered message's columns (LEFT JOIN: null when there is none).
+  reply_seq: number | null;
+  reply_user: string | null;
+  reply_text: string | null;
+  reply_deleted: number | null;
+  sender: string;
+  reply_sender: string | null;
+}
+
+// Every read of messages goes through this join: a reply quotes its
+// original as the original now is (edited, deleted).
+export const MESSAGE_COLUMNS =
+  "m.seq, m.id, m.user, m.room, m.to_user, m.text, " +
+  "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
+  "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
+  "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
+  "r.sender AS reply_sender";
+export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
+
+// A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
+// driver builds an object row by setting its 20 properties one by one
+// through V8's API, which took 2.5 µs a row; an array and the literal below
+// cost half (docs/performance.md, "Reads of the history").
+export function messageRowOf(v: SQLOutputValue[]): MessageRow {
+  return {
+    seq: v[0] as number,
+    id: v[1] as string,
+    user: v[2] as string,
+    room: v[3] as string | null,
+    to_user: v[4] as string | null,
+    text: v[5] as string,
+    ts: v[6] as number,
+    client_id: v[7] as string | null,
+    attachments: v[8] as string | null,
+    edited_at: v[9] as number | null,
+    deleted: v[10] as number,
+    reply_to: v[11] as string | null,
+    reactions: v[12] as string | null,
+    pinned_at: v[13] as number | null,
+    reply_seq: v[14] as number | null,
+    reply_user: v[15] as string | null,
+    reply_text: v[16] as string | null,
+    reply_deleted: v[17] as number | null,
+    sender: v[18] as string,
+    reply_sender: v[19] as string | null,
+  };
+}
+
+// The row as the shared mapping takes it (store/rows.ts).
+export function toMessage<M extends MessageBase>(row: MessageRow): M {
+  return rowToMessage<M>({
+    id: row.id,
+    seq: row.seq,
+    user: row.user,
+    room: row.room,
+    to: row.to_user,
+    text: row.text,
+    ts: row.ts,
+    clientId: row.client_id,
+    attachments: row.attachments === null ? null : JSON.parse(row.attachments),
+    editedAt: row.edited_at,
+    deleted: row.deleted !== 0,
+    replyTo: row.reply_to,
+    reply: row.reply_seq === null ? null : {
+      seq: row.reply_seq,
+      user: row.reply_user!,
+      text: row.reply_text!,
+      deleted: row.reply_deleted !== 0,
+      sender: row.reply_sender!,
+    },
+    reactions: row.reactions === null ? null : JSON.parse(row.reactions),
+    pinned: row.pinned_at !== null,
+    sender: row.sender,
+  });
+}
