@@ -15,7 +15,6 @@ import {
   MAX_PINS,
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
-  SEARCH_MAX_LIMIT,
 } from "../protocol/limits.ts";
 import {
   type Account,
@@ -43,8 +42,6 @@ import {
   type RoomChange,
   type RoomOptions,
   type SaveUploadOptions,
-  SEARCH_BUDGET,
-  searchCursor,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -84,14 +81,20 @@ import {
   toAuditEntry,
   toBan,
   toHook,
-  toMessage as rowToMessage,
   toRoom,
   toStoredInvite,
   toStoredUpload,
   type UploadRow,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
-import { WordShares } from "./postgres_word_shares.ts";
+import { PostgresSearch } from "./postgres_search.ts";
+import {
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  REPLY_JOIN,
+  type Sql,
+  toMessage,
+} from "./postgres_rows.ts";
 
 /** Options of {@link PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -111,8 +114,6 @@ export const TYPES = {
   },
 };
 
-type Sql = postgres.Sql<{ bigint: number }>;
-
 // The key of the advisory lock migrations take: arbitrary, but fixed for
 // every process sharing a database (chat_create_account uses "chat", 2).
 const MIGRATION_LOCK = 0x63686174_01; // "chat", 1
@@ -120,146 +121,8 @@ const MIGRATION_LOCK = 0x63686174_01; // "chat", 1
 // One group commit holds its rooms' row locks until it ends: bound it.
 const MAX_APPENDS_PER_COMMIT = 256;
 
-interface MessageRow {
-  seq: number;
-  id: string;
-  user_name: string;
-  room: string | null;
-  to_user: string | null;
-  text: string;
-  ts: number;
-  client_id: string | null;
-  attachments: Attachment[] | null;
-  edited_at: number | null;
-  deleted: boolean;
-  reply_to: string | null;
-  reactions: Reaction[] | null;
-  pinned_at: number | null;
-  // The answered message's columns (LEFT JOIN: null when there is none).
-  reply_seq: number | null;
-  reply_user: string | null;
-  reply_text: string | null;
-  reply_deleted: boolean | null;
-  sender: string;
-  reply_sender: string | null;
-}
-
 const BAN_COLUMNS =
   "user_key, address, room_key, reason, by_user, created_at, expires_at";
-
-// Every read of messages goes through this join: a reply quotes its
-// original as the original now is (edited, deleted). chat_append returns
-// the same columns.
-const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
-  "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
-  "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
-  "o.user_name AS reply_user, o.text AS reply_text, " +
-  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender";
-const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
-
-// What a row read in a search window weighs against SearchQuery.budget,
-// in list entries: 0.6 to 0.9 µs to reach it through the id btree and
-// check its words, where SQLite reads an entry in about 0.25 µs. MEASURED:
-// docs/performance.md, "A page's work bounded (PostgreSQL)".
-const ROW_COST = 4;
-// How long a search read through GIN may take before the windows take
-// over: many times what a list within the budget costs (a few ms), so only
-// statistics gone stale trip it, on a busy machine too. A read slower than
-// GIN_SLOW_MS still answers, and has the statistics refreshed
-// (WordShares.stale); the words of a stopped one go through the windows
-// until then.
-const GIN_TIMEOUT_MS = 100;
-const GIN_SLOW_MS = 50;
-
-type SearchRow = MessageRow & { user_key: string; stream: string };
-
-// What both ways of reading a search page share: the reader's scope (`m`
-// is the message), the cursor's bound on `id`, the page's size and work.
-type SearchRead = {
-  sql: Sql;
-  scope: postgres.Fragment;
-  below: postgres.Fragment;
-  limit: number;
-  budget: number;
-};
-
-function searchRecord(row: SearchRow): MessageRecord {
-  return { message: toMessage(row), userKey: row.user_key, stream: row.stream };
-}
-
-// The rows of `read`, or undefined when it ran past GIN_TIMEOUT_MS
-// (PostgreSQL cancels it: query_canceled). In a transaction of its own, so
-// the timeout ends with it.
-async function guarded<T>(
-  sql: Sql,
-  read: (tx: postgres.TransactionSql<{ bigint: number }>) => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await sql.begin(async (tx) => {
-      await tx`SELECT set_config('statement_timeout', ${
-        String(GIN_TIMEOUT_MS)
-      }, true)`;
-      return await read(tx);
-    }) as T;
-  } catch (error) {
-    if (error instanceof postgres.PostgresError && error.code === "57014") {
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-// A window: the newest rows below the cursor through the id btree, at most
-// the budget's worth, each checked for the words (GIN, which reads whole
-// lists whatever the range, kept out by the subquery's LIMIT), stopping
-// when the page fills. The window's top comes back (a row even with no
-// match): a short page then asks where the window ended, below that top,
-// whatever was stored since. (A row_number in the window instead cost 6 ms
-// more a full window.)
-async function searchWindows(
-  { sql, scope, below, limit, budget }: SearchRead,
-  words: string[],
-): Promise<SearchPage> {
-  const kept = sql`m.search @@ ${tsQuery(words)}::tsquery AND ${scope}`;
-  const span = Math.max(1, Math.floor(budget / ROW_COST));
-  const rows = await sql<(SearchRow & { top: string | null })[]>`
-    SELECT t.top, x.* FROM (SELECT max(id) AS top FROM messages
-                            WHERE ${below}) t
-    LEFT JOIN LATERAL (
-      SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-      FROM (SELECT * FROM messages WHERE id <= t.top ORDER BY id DESC
-            LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
-      WHERE ${kept}
-      ORDER BY m.id DESC LIMIT ${limit}
-    ) x ON true`;
-  const top = rows[0].top;
-  const found: SearchRow[] = rows.filter((row) => row.id !== null);
-  if (found.length >= limit || top === null) {
-    return { records: found.map(searchRecord) };
-  }
-  const [edge] = await sql<{ id: string }[]>`
-    SELECT id FROM messages WHERE id <= ${top} ORDER BY id DESC
-    OFFSET ${span - 1} LIMIT 1`;
-  // The window held the oldest message: the search is done.
-  if (!edge) return { records: found.map(searchRecord) };
-  // The page ends at the start of the edge's millisecond (a cursor that
-  // names no message, as SQLite's): what that millisecond holds below the
-  // edge is read too, through the btree (OFFSET 0 keeps GIN out).
-  const next = searchCursor(edge.id);
-  const rest = await sql<SearchRow[]>`
-    SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-    FROM (SELECT * FROM messages
-          WHERE id >= ${next} AND id < ${edge.id} OFFSET 0) m
-      ${sql.unsafe(REPLY_JOIN)}
-    WHERE ${kept}
-    ORDER BY m.id DESC LIMIT ${limit - found.length}`;
-  found.push(...rest);
-  // Filled there: the next page starts below its last result instead (the
-  // millisecond may hold more).
-  return found.length >= limit
-    ? { records: found.map(searchRecord) }
-    : { records: found.map(searchRecord), next };
-}
 
 /** A message to append to a room (`to` absent) or a conversation. */
 interface Append {
@@ -331,7 +194,7 @@ export class PostgresStore implements Store {
   #sql: Sql;
   #where: string;
   #nextId = monotonicFactory();
-  #wordShares = new WordShares();
+  #search = new PostgresSearch();
   #closed = false;
   #closing: Promise<void> | undefined;
   #queued: QueuedAppend[] = [];
@@ -820,85 +683,13 @@ export class PostgresStore implements Store {
 
   search(query: SearchQuery): Promise<SearchPage> {
     const { scope } = query;
-    const conversations = scope.conversations;
     if (
       query.words.length === 0 ||
-      (scope.roomKeys.length === 0 && conversations === undefined)
+      (scope.roomKeys.length === 0 && scope.conversations === undefined)
     ) {
       return Promise.resolve({ records: [] });
     }
-    return this.#run(async (sql) => {
-      const rooms = scope.roomKeys.length === 0 ? sql`false` : sql`m.stream IN (
-        SELECT jsonb_array_elements_text(${sql.json(scope.roomKeys)}))`;
-      const own = conversations === undefined
-        ? sql`false`
-        : conversations.withKey !== undefined
-        ? sql`(m.stream = ${
-          conversationKey(conversations.userKey, conversations.withKey)
-        } AND m.ts >= ${conversations.since})`
-        // '@a:b' with the reader as a or b (':' is in no key).
-        : sql`((starts_with(m.stream, ${`@${conversations.userKey}:`})
-            OR right(m.stream, ${[...conversations.userKey].length + 1})
-              = ${`:${conversations.userKey}`})
-          AND m.ts >= ${conversations.since})`;
-      const read: SearchRead = {
-        sql,
-        scope: sql`NOT m.deleted AND (${rooms} OR ${own})`,
-        below: query.before === undefined
-          ? sql`true`
-          : sql`id < ${query.before}`,
-        limit: Math.min(query.limit, SEARCH_MAX_LIMIT + 1),
-        budget: query.budget ?? SEARCH_BUDGET,
-      };
-      const last = query.words[query.words.length - 1];
-      const prefix = [...last].length > 1;
-      const entries = await this.#wordShares.entries(sql, query.words, prefix);
-      // GIN's AND walks little more than the rarest whole word's list
-      // (then a heap visit for each message holding every word), but a
-      // prefix's lists whole (a word in one message and `the` as a prefix:
-      // 13 ms at 500,000): a prefix longer than the rarest whole word's
-      // list is left out of GIN's query and checked on what it gives.
-      // Through GIN when that list is short (or a word is rare or new:
-      // missing from the statistics), to the oldest message.
-      const lists = entries.map((n) => n ?? 0);
-      const cost = Math.min(...lists);
-      const indexed = prefix && lists[lists.length - 1] > cost
-        ? query.words.slice(0, -1)
-        : query.words;
-      if (cost * ROW_COST <= read.budget) {
-        const records = await this.#searchGin(read, query.words, indexed);
-        if (records !== undefined) return { records };
-      }
-      return await searchWindows(read, query.words);
-    });
-  }
-
-  // The matches first, with no order nor LIMIT to tempt the planner into
-  // walking the id btree down to a rare word's few messages (550 ms for a
-  // word in one message of 530,000). The statistics may be stale: a time
-  // guard stops a read that took far longer than the budget should
-  // (undefined: the windows take over), and a slow one has them read again.
-  async #searchGin(
-    { sql, scope, below, limit }: SearchRead,
-    words: string[],
-    indexed: string[],
-  ): Promise<MessageRecord[] | undefined> {
-    const started = performance.now();
-    const rows = await guarded(sql, (tx) =>
-      tx<SearchRow[]>`
-        WITH hits AS MATERIALIZED (
-          SELECT * FROM messages m
-          WHERE m.search @@ ${
-        tsQuery(indexed, indexed === words)
-      }::tsquery AND ${scope} AND ${below})
-        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-        FROM hits m ${sql.unsafe(REPLY_JOIN)}
-        WHERE m.search @@ ${tsQuery(words)}::tsquery AND ${scope}
-        ORDER BY m.id DESC LIMIT ${limit}`);
-    if (rows === undefined || performance.now() - started > GIN_SLOW_MS) {
-      this.#wordShares.stale(indexed, rows === undefined);
-    }
-    return rows?.map(searchRecord);
+    return this.#run((sql) => this.#search.page(sql, query));
   }
 
   saveUpload(
@@ -1867,18 +1658,6 @@ function wordsOf(text: string): string {
   return [...new Set(searchWords(text))].join(" ");
 }
 
-// Each word a quoted lexeme (tsquery reads no syntax inside quotes, and
-// words hold only letters and digits), all required, the last one as a
-// prefix too unless it is one letter (as SQLite's #ftsQuery: such a prefix
-// stands for nearly every word, at a cost that grows with the store).
-function tsQuery(words: string[], prefix = true): string {
-  return words.map((word, i) =>
-    `'${word.replaceAll("'", "''").replaceAll("\\", "\\\\")}'${
-      prefix && i === words.length - 1 && [...word].length > 1 ? ":*" : ""
-    }`
-  ).join(" & ");
-}
-
 // True when the server refused a statement for what it carried (bad
 // data, a constraint, a limit, a deadlock) rather than for its own state:
 // then the same appends sent one at a time can succeed.
@@ -1901,32 +1680,4 @@ export function describeUrl(url: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-// The row as the shared mapping takes it (store/rows.ts).
-function toMessage<M extends MessageBase>(row: MessageRow): M {
-  return rowToMessage<M>({
-    id: row.id,
-    seq: row.seq,
-    user: row.user_name,
-    room: row.room,
-    to: row.to_user,
-    text: row.text,
-    ts: row.ts,
-    clientId: row.client_id,
-    attachments: row.attachments,
-    editedAt: row.edited_at,
-    deleted: row.deleted,
-    replyTo: row.reply_to,
-    reply: row.reply_seq === null ? null : {
-      seq: row.reply_seq,
-      user: row.reply_user!,
-      text: row.reply_text!,
-      deleted: row.reply_deleted!,
-      sender: row.reply_sender!,
-    },
-    reactions: row.reactions,
-    pinned: row.pinned_at !== null,
-    sender: row.sender,
-  });
 }

@@ -1,0 +1,72 @@
+import type postgres from "postgres";
+import type { Attachment, MessageBase, Reaction } from "../protocol/types.ts";
+import { toMessage as rowToMessage } from "./rows.ts";
+
+// PostgreSQL's rows of messages, as every read of them (the store, its
+// search) selects and maps them.
+
+/** The driver as the store configures it (TYPES: BIGINT as number). */
+export type Sql = postgres.Sql<{ bigint: number }>;
+
+/** A message's row, with the columns of the message it answers. */
+export interface MessageRow {
+  seq: number;
+  id: string;
+  user_name: string;
+  room: string | null;
+  to_user: string | null;
+  text: string;
+  ts: number;
+  client_id: string | null;
+  attachments: Attachment[] | null;
+  edited_at: number | null;
+  deleted: boolean;
+  reply_to: string | null;
+  reactions: Reaction[] | null;
+  pinned_at: number | null;
+  // The answered message's columns (LEFT JOIN: null when there is none).
+  reply_seq: number | null;
+  reply_user: string | null;
+  reply_text: string | null;
+  reply_deleted: boolean | null;
+  sender: string;
+  reply_sender: string | null;
+}
+
+// Every read of messages goes through this join: a reply quotes its
+// original as the original now is (edited, deleted). chat_append returns
+// the same columns.
+export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
+  "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
+  "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
+  "o.user_name AS reply_user, o.text AS reply_text, " +
+  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender";
+export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
+
+// The row as the shared mapping takes it (store/rows.ts).
+export function toMessage<M extends MessageBase>(row: MessageRow): M {
+  return rowToMessage<M>({
+    id: row.id,
+    seq: row.seq,
+    user: row.user_name,
+    room: row.room,
+    to: row.to_user,
+    text: row.text,
+    ts: row.ts,
+    clientId: row.client_id,
+    attachments: row.attachments,
+    editedAt: row.edited_at,
+    deleted: row.deleted,
+    replyTo: row.reply_to,
+    reply: row.reply_seq === null ? null : {
+      seq: row.reply_seq,
+      user: row.reply_user!,
+      text: row.reply_text!,
+      deleted: row.reply_deleted!,
+      sender: row.reply_sender!,
+    },
+    reactions: row.reactions,
+    pinned: row.pinned_at !== null,
+    sender: row.sender,
+  });
+}
