@@ -388,3 +388,40 @@ Deno.test("private_message: a reply cannot quote to a later holder of the name a
     const seen = JSON.stringify([newBob.received, newDave.received]);
     assert.equal(seen.includes("1234") || seen.includes("north gate"), false);
   }));
+
+Deno.test("mark_read: a later holder of the name counts only the messages sent since the name was theirs", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const carol = await pool.register("carol");
+    // A guest's name registered as an account once the guest left (two
+    // messages before), and a deleted account's name registered again
+    // (one): each old side has a mention of the name.
+    const bob = await pool.guest("bob");
+    await send(alice, "bob", "@bob the code is 1234");
+    await send(alice, "bob", "and 5678");
+    await bob.close();
+    await alice.event("system", (d) => d.kind === "left" && d.user === "bob");
+    await delay(5);
+    const newBob = await pool.register("bob");
+    const { newDave } = await accountNameTaken(pool, root, carol, "@dave hi");
+    await send(alice, "bob", "hello, new bob");
+    await send(carol, "dave", "hello, new dave");
+    // Nothing read yet (seq 0, or an old message's seq): the counts start
+    // where the holder's reading starts, the one new message unread.
+    const holders: [TestClient, string, number][] = [
+      [newBob, "alice", 2],
+      [newDave, "carol", 1],
+    ];
+    for (const [holder, other, before] of holders) {
+      for (const seq of [0, 1]) {
+        assert.deepEqual(await holder.ok("mark_read", { with: other, seq }), {
+          request: "mark_read",
+          with: other,
+          last_read_seq: before,
+          unread: 1,
+          mentions: 0,
+        });
+      }
+    }
+  }));

@@ -44,10 +44,14 @@ export async function markRead(
   // every other connection of the account, so its connections, each within
   // its own rate limit, cost the server N x N events (20 of them slowed
   // everyone's sends from 2 ms to 140 ms).
+  // In a conversation the name may have been someone else's before (a
+  // guest's, a deleted account's): its messages then are no more counted
+  // than history shows them.
   const { moved, state } = await node.store.markRead(
     member.userKey,
     stream,
     data.seq,
+    where.with === undefined ? undefined : member.since,
   );
   if (!moved) return succeed({ ...where, ...toReadState(state) });
   const event: ReadStateEvent = { ...where, ...toReadState(state) };

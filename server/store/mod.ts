@@ -722,12 +722,17 @@ export interface MembershipStore {
    * Moves an account's read position in a stream (room key or
    * conversation key) forward to `seq`, capped at the stream's newest;
    * never back, in one atomic step. Returns whether it moved (when it did
-   * not, nothing is written) and the read state after it.
+   * not, nothing is written) and the read state after it. With `since`
+   * (ms: when the name became the account's), the stream's messages stored
+   * before it, a former holder's of the name, are read already: the
+   * position moves past them whatever `seq` says, so they are never
+   * counted (history shows none of them either).
    */
   markRead(
     userKey: string,
     stream: string,
     seq: number,
+    since?: number,
   ): Promise<MarkedRead>;
   /** An account's read state in a stream (0 read when never marked). */
   readState(userKey: string, stream: string): Promise<StreamReadState>;

@@ -1273,16 +1273,36 @@ export class PostgresStore implements Store {
     userKey: string,
     stream: string,
     seq: number,
+    since = 0,
   ): Promise<MarkedRead> {
     // One statement: the row is written only when the position moves (the
     // conflict's WHERE, under the row's lock), and the counts are read from
     // the new position, or from the stored one (the statement's snapshot,
-    // from before the write) when it did not move.
+    // from before the write) when it did not move. A former holder's
+    // messages past the position (stored before `since`) are skipped as
+    // in sqlite.ts: one probe when there are none, else one read of them.
     return this.#run(async (sql) => {
       const [row] = await sql<(ReadRow & { moved: boolean })[]>`
-        WITH target AS (
-          SELECT LEAST(${seq}::bigint, coalesce(
-            (SELECT last_seq FROM streams WHERE key = ${stream}), 0)) AS seq
+        WITH stored AS (
+          SELECT coalesce((
+            SELECT last_read_seq FROM read_positions
+            WHERE user_key = ${userKey} AND stream = ${stream}
+          ), 0) AS seq
+        ), former AS (
+          SELECT CASE WHEN ${since}::bigint > 0 AND (
+              SELECT m.ts FROM messages m
+              WHERE m.stream = ${stream} AND m.seq > s.seq
+              ORDER BY m.seq LIMIT 1
+            ) < ${since}::bigint
+            THEN (SELECT max(m.seq) FROM messages m
+              WHERE m.stream = ${stream} AND m.seq > s.seq
+                AND m.ts < ${since}::bigint)
+            ELSE 0 END AS seq
+          FROM stored s
+        ), target AS (
+          SELECT GREATEST(f.seq, LEAST(${seq}::bigint, coalesce(
+            (SELECT last_seq FROM streams WHERE key = ${stream}), 0))) AS seq
+          FROM former f
         ), marked AS (
           INSERT INTO read_positions AS p (user_key, stream, last_read_seq)
           SELECT ${userKey}, ${stream}, t.seq FROM target t WHERE t.seq > 0

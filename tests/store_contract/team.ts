@@ -10,7 +10,7 @@ import {
   MAX_UNREAD,
   type Store,
 } from "../../server/store/mod.ts";
-import { append, draft, type StoreTest } from "./support.ts";
+import { after, append, dm, draft, type StoreTest } from "./support.ts";
 
 /** An account's rooms with their read states, as a login lists them. */
 async function memberships(store: Store, userKey: string) {
@@ -213,6 +213,39 @@ export function teamChat(test: StoreTest): void {
       lastSeq: 3,
     });
     assert.equal((await store.readState("alice", stream)).unread, 0);
+  });
+
+  test("markRead with since starts past the messages stored before it: a former holder's of the name", async (store) => {
+    const stream = conversationKey("alice", "bob");
+    const say = async (text: string) =>
+      (await store.appendPrivate(dm("alice", "bob", text))).message;
+    await say("@bob one");
+    const old = await say("@bob two");
+    await after(Date.parse(old.ts));
+    const since = Date.now();
+    await say("three");
+    await say("@bob four");
+    const state = { lastReadSeq: 2, unread: 2, mentions: 1, lastSeq: 4 };
+    // Nothing read yet, or an old message: the position moves past the
+    // old ones, once.
+    assert.deepEqual(await store.markRead("bob", stream, 0, since), {
+      moved: true,
+      state,
+    });
+    assert.deepEqual(await store.markRead("bob", stream, 1, since), {
+      moved: false,
+      state,
+    });
+    assert.deepEqual((await store.markRead("bob", stream, 3, since)).state, {
+      ...state,
+      lastReadSeq: 3,
+      unread: 1,
+    });
+    // A holder since before the conversation began starts at its start.
+    assert.deepEqual(
+      (await store.markRead("alice", stream, 0, since - 60_000)).moved,
+      false,
+    );
   });
 
   test("an edit's mentions follow its new text", async (store) => {
