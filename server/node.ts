@@ -420,6 +420,11 @@ export class ChatNode {
     return this.presence.onlineName(userKey);
   }
 
+  /** When the guest holding a name on any node logged in; undefined: none does. */
+  guestSince(userKey: string): Promise<number | undefined> {
+    return this.presence.guestSince(userKey);
+  }
+
   /** Records whether a member's client is hidden (`visibility`), for Web Push. */
   setHidden(member: Member, hidden: boolean): void {
     member.hidden = hidden;
@@ -439,6 +444,7 @@ export class ChatNode {
       roomKey: member.roomKey,
       rooms: this.#presenceRooms(member),
       guest: member.guest,
+      since: member.since,
       address: member.address,
     });
     if (granted) this.#sessionExpiry.watch(member);

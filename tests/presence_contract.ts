@@ -52,6 +52,8 @@ interface Login {
   guest?: boolean;
   address?: string;
   room?: string;
+  /** Since when the name is its own (ms): 0 unless told. */
+  since?: number;
 }
 
 /**
@@ -82,7 +84,7 @@ class PresenceNode {
       roomKey: "",
       role: "user",
       guest: login.guest ?? true,
-      since: 0,
+      since: login.since ?? 0,
       identity: `g:${username}`,
       disconnect() {},
     };
@@ -94,6 +96,7 @@ class PresenceNode {
       roomKey: member.roomKey,
       rooms: this.#rooms(member),
       guest: member.guest,
+      since: member.since,
       address: member.address,
     });
     if (!granted) {
@@ -274,6 +277,19 @@ export function presenceContract(
     assert.equal(await node.presence.onlineName("nobody"), undefined);
   });
 
+  test("guestSince is when the guest holding the name logged in; nothing for an account, nobody, or a guest gone", async (open) => {
+    const node = await open();
+    const gus = (await node.join("Gus", { since: 1_700_000_000_123 }))!;
+    await node.join("Ann", { guest: false, since: 1_600_000_000_000 });
+    assert.equal(await node.presence.guestSince("gus"), 1_700_000_000_123);
+    assert.equal(await node.presence.guestSince("ann"), undefined);
+    assert.equal(await node.presence.guestSince("nobody"), undefined);
+    node.leave(gus);
+    await eventually(async () =>
+      assert.equal(await node.presence.guestSince("gus"), undefined)
+    );
+  });
+
   test("guestAddresses lists the addresses a guest is online from, none for an account", async (open) => {
     const node = await open();
     await node.join("Gus", { address: "192.0.2.7" });
@@ -445,6 +461,25 @@ export function presenceContract(
       assert.deepEqual(await a.presence.guestAddresses("gus"), ["192.0.2.1"])
     );
   }, { nodes: true });
+
+  test(
+    "guestSince answers for a guest on another node, then for the name's next holder",
+    async (open) => {
+      const [a, b] = [await open(), await open()];
+      const gus = (await a.join("Gus", { since: 1_700_000_000_123 }))!;
+      await eventually(async () =>
+        assert.equal(await b.presence.guestSince("gus"), 1_700_000_000_123)
+      );
+      a.leave(gus);
+      await eventually(async () =>
+        assert.ok(await b.join("Gus", { since: 1_700_000_009_999 }))
+      );
+      await eventually(async () =>
+        assert.equal(await a.presence.guestSince("gus"), 1_700_000_009_999)
+      );
+    },
+    { nodes: true },
+  );
 
   test("guestAddresses lists a guest's address on every node", async (open) => {
     const [a, b] = [await open(), await open()];

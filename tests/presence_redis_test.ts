@@ -70,6 +70,7 @@ function registerTests(redis: RedisService): void {
         username: "alice",
         roomKey: "general",
         guest: false,
+        since: 0,
         address: "127.0.0.1",
       });
       assert.deepEqual([...await presence.roomCounts()], [["general", 1]]);

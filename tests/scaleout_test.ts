@@ -26,6 +26,7 @@ import {
   startCluster,
   TEST_PASSWORD,
   type TestClient,
+  wentOffline,
 } from "./harness.ts";
 import {
   needing,
@@ -731,6 +732,44 @@ function registerTests(pg: PostgresService): void {
         assert.equal(privateCopies(client, message.id).length, 1);
       }
       assert.deepEqual(bystander.events("private_message"), []);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a reply cannot quote to the next guest holding a name on another node what was sent to the guest before",
+    async ({ pools }) => {
+      const erin = await pools[0].register("erin");
+      const gus = await pools[1].guest("gus");
+      const old = (await erin.ok("private_message", {
+        to: "gus",
+        text: "the code is 1234",
+      })).message as Message;
+      await gus.event("private_message", (d) => d.id === old.id);
+      await gus.close();
+      // The name is free once the nodes know the guest left; the new
+      // guest logs in on a third node, and later than the message.
+      await wentOffline(erin, "gus");
+      await delay(5);
+      const next = await pools[2].guest("gus");
+      await expectError(
+        erin,
+        "private_message",
+        { to: "gus", text: "as I said", reply_to: old.id },
+        "message_not_found",
+      );
+      // A message of the new guest's time may be quoted across nodes.
+      const fresh = (await erin.ok("private_message", {
+        to: "gus",
+        text: "hello, new gus",
+      })).message as Message;
+      await erin.ok("private_message", {
+        to: "gus",
+        text: "and again",
+        reply_to: fresh.id,
+      });
+      await roundTrip(next);
+      assert.equal(JSON.stringify(next.received).includes("1234"), false);
     },
   );
 

@@ -110,17 +110,15 @@ export async function privateMessage(
  * sent since the name became its own, so a later holder of a freed guest
  * name, or of a deleted account's name registered again, is never quoted
  * the old conversation. An account's since is its creation; a guest's its
- * login, known here only when the guest is on this node (one on another
- * node counts from 0: see docs/security.md, Known limits).
+ * login, on whichever node (presence carries it). A name no guest holds
+ * (it left meanwhile, or Redis is away and the guest is on another node)
+ * reads nothing yet: the quote is refused rather than checked against
+ * nothing.
  */
 async function recipient(ctx: MemberContext, to: string): Promise<Reader> {
   const { node } = ctx;
   const userKey = nameKey(to);
   const account = await node.accounts.find(to);
   if (account) return { userKey, since: account.createdAt };
-  let since = 0;
-  node.registry.connectionsOf(userKey).forEach((member) => {
-    since = Math.max(since, member.since);
-  });
-  return { userKey, since };
+  return { userKey, since: await node.guestSince(userKey) ?? Date.now() };
 }

@@ -57,6 +57,14 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.isGuestOnline(userKey));
   }
 
+  guestSince(userKey: string): Promise<number | undefined> {
+    let since: number | undefined;
+    for (const member of this.#registry.connectionsOf(userKey)) {
+      if (member.guest) since = Math.max(since ?? 0, member.since);
+    }
+    return Promise.resolve(since);
+  }
+
   // The node sets Member.hidden itself: the registry answers.
   setHidden(_id: string, _hidden: boolean): void {}
 

@@ -12,6 +12,11 @@ export interface PresenceEntry {
    */
   rooms?: string[];
   guest: boolean;
+  /**
+   * Since when the name is this user's (ms, Member.since): a guest's login.
+   * Private messages to the name from before were a former holder's.
+   */
+  since: number;
   /** The client's address (guest bans cover it). */
   address: string;
   /** True while the client says none of its views is shown (`visibility`). */
@@ -51,6 +56,12 @@ export interface PresenceManager {
   onlineName(userKey: string): Promise<string | undefined>;
   /** True when a guest holds this name anywhere. */
   isGuestOnline(userKey: string): Promise<boolean>;
+  /**
+   * When the guest holding this name, on any node, logged in (its
+   * `since`); undefined when no guest holds it. A reply quotes to a guest
+   * only what was sent since (handlers/private.ts).
+   */
+  guestSince(userKey: string): Promise<number | undefined>;
   /** Records that a connection's client is hidden, or shown again (`visibility`). */
   setHidden(id: string, hidden: boolean): void;
   /**

@@ -11,10 +11,14 @@ const names = (node: string) => `chat:v1:names:${node}`;
 // Users all of whose connections on the node are hidden (`visibility`):
 // written only when a client says so, so other clients cost nothing.
 const hiddenUsers = (node: string) => `chat:v1:hidden:${node}`;
+// When each guest on the node logged in (ms): a reply on another node
+// quotes to it only what was sent since (presence/mod.ts, guestSince).
+const guestLogins = (node: string) => `chat:v1:guest_since:${node}`;
 
 // Atomically: refuse the name when another live node holds it as a guest,
 // or when a guest asks for a name another live node holds at all; else
-// record it for this node. Values are "g:<name>" or "a:<name>".
+// record it for this node, with a guest's login time. Values are
+// "g:<name>" or "a:<name>".
 const CLAIM_SCRIPT = `
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], '+inf')
 for _, node in ipairs(live) do
@@ -27,12 +31,18 @@ for _, node in ipairs(live) do
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[6])
+if ARGV[2] == 'g' then
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[7])
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+end
 return 1
 `;
 
 interface LocalUser {
   name: string;
   guest: boolean;
+  /** Since when the name is the user's (a guest's login). */
+  since: number;
   connections: number;
   /** How many of the connections are hidden. */
   hidden: number;
@@ -88,15 +98,17 @@ export class RedisPresence implements PresenceManager {
       const now = Date.now();
       const granted = await this.#redis.eval(
         CLAIM_SCRIPT,
-        2,
+        3,
         NODES,
         names(this.#node),
+        guestLogins(this.#node),
         entry.userKey,
         entry.guest ? "g" : "a",
         String(now),
         this.#node,
         entry.username,
         String(this.#ttl),
+        String(entry.since),
       );
       if (granted !== 1) return false;
     } catch (error) {
@@ -116,6 +128,7 @@ export class RedisPresence implements PresenceManager {
       this.#users.set(entry.userKey, {
         name: entry.username,
         guest: entry.guest,
+        since: entry.since,
         connections: 1,
         hidden: 0,
       });
@@ -144,7 +157,8 @@ export class RedisPresence implements PresenceManager {
     if (user && --user.connections <= 0) {
       this.#users.delete(entry.userKey);
       pipeline.hdel(names(this.#node), entry.userKey)
-        .hdel(hiddenUsers(this.#node), entry.userKey);
+        .hdel(hiddenUsers(this.#node), entry.userKey)
+        .hdel(guestLogins(this.#node), entry.userKey);
     } else if (user && (user.hidden > 0 || entry.hidden)) {
       this.#hiddenChange(pipeline, entry.userKey, user);
     }
@@ -289,6 +303,23 @@ export class RedisPresence implements PresenceManager {
     return held.some((value) => value.startsWith("g:"));
   }
 
+  async guestSince(userKey: string): Promise<number | undefined> {
+    try {
+      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const pipeline = this.#redis.pipeline();
+      for (const node of live) pipeline.hget(guestLogins(node), userKey);
+      let since: number | undefined;
+      for (const [error, value] of await pipeline.exec() ?? []) {
+        if (error) throw error;
+        if (value !== null) since = Math.max(since ?? 0, Number(value));
+      }
+      return since;
+    } catch (error) {
+      this.#lost(error);
+      return await this.#fallback.guestSince(userKey);
+    }
+  }
+
   // The name's entries on every live node ("g:<name>" or "a:<name>").
   async #held(userKey: string): Promise<string[] | undefined> {
     try {
@@ -328,6 +359,7 @@ export class RedisPresence implements PresenceManager {
           conns(this.#node),
           names(this.#node),
           hiddenUsers(this.#node),
+          guestLogins(this.#node),
         );
         for (const entry of this.#entries.values()) {
           pipeline.hset(conns(this.#node), entry.id, JSON.stringify(entry));
@@ -341,9 +373,15 @@ export class RedisPresence implements PresenceManager {
           if (user.hidden > 0 && user.hidden >= user.connections) {
             pipeline.hset(hiddenUsers(this.#node), key, "1");
           }
+          if (user.guest) {
+            pipeline.hset(guestLogins(this.#node), key, String(user.since));
+          }
         }
       }
+      // The guests' logins first: the check below reads the answer of
+      // conns' PEXPIRE fourth from the end.
       pipeline
+        .pexpire(guestLogins(this.#node), this.#ttl)
         .pexpire(conns(this.#node), this.#ttl)
         .pexpire(names(this.#node), this.#ttl)
         .pexpire(hiddenUsers(this.#node), this.#ttl)
@@ -381,7 +419,12 @@ export class RedisPresence implements PresenceManager {
     try {
       await this.#redis.pipeline()
         .zrem(NODES, this.#node)
-        .del(conns(this.#node), names(this.#node), hiddenUsers(this.#node))
+        .del(
+          conns(this.#node),
+          names(this.#node),
+          hiddenUsers(this.#node),
+          guestLogins(this.#node),
+        )
         .exec();
     } catch {
       // Redis is away: the keys expire on their own.
