@@ -51,7 +51,7 @@ function registerTests(redis: RedisService): void {
     };
   }, { nodes: true, crash: true });
 
-  Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers", async () => {
+  Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers, its guests' logins too", async () => {
     const admin = redisClient(redis.url);
     await admin.flushall();
     const info = await admin.info("server");
@@ -73,7 +73,16 @@ function registerTests(redis: RedisService): void {
         since: 0,
         address: "127.0.0.1",
       });
-      assert.deepEqual([...await presence.roomCounts()], [["general", 1]]);
+      await presence.add({
+        id: "n1:2",
+        userKey: "gus",
+        username: "gus",
+        roomKey: "general",
+        guest: true,
+        since: 1_700_000_000_123,
+        address: "127.0.0.1",
+      });
+      assert.deepEqual([...await presence.roomCounts()], [["general", 2]]);
       // Frozen (a VM paused, SIGSTOP) for three TTLs: the connection stays
       // up, so ioredis never reconnects, and the node's hashes expire the
       // moment Redis runs again.
@@ -84,7 +93,8 @@ function registerTests(redis: RedisService): void {
         Deno.kill(pid, "SIGCONT");
       }
       await eventually(async () => {
-        assert.deepEqual([...await presence.roomCounts()], [["general", 1]]);
+        assert.deepEqual([...await presence.roomCounts()], [["general", 2]]);
+        assert.equal(await presence.guestSince("gus"), 1_700_000_000_123);
       }, { timeoutMs: 20_000 });
     } finally {
       await presence.close();
