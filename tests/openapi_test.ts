@@ -742,3 +742,103 @@ Deno.test("OpenAPI: every documented route answers with a documented status and 
       "documented but never called",
     );
   }, { webhookAllow: ["127.0.0.1"] }));
+
+/** One probe of {@link probes}: what is sent, and the status it must get. */
+interface Probe {
+  what: string;
+  options: CallOptions;
+  /** Undefined: any status the operation documents. */
+  status?: number;
+}
+
+/**
+ * What every operation is sent by the walk below, whatever it does: a
+ * wrong token, a session cookie from another site's page, a body that is
+ * not JSON to one that takes JSON, a body over 64 KiB. `fresh` is a new
+ * token of the admin for each probe that carries one (`POST /api/logout`
+ * ends the token it is sent with).
+ */
+function probes(
+  method: string,
+  operation: Operation & {
+    requestBody?: { content?: Record<string, unknown> };
+  },
+  cookie: string,
+  fresh: () => Promise<string>,
+): (() => Probe | Promise<Probe>)[] {
+  const write = method !== "GET";
+  const types = Object.keys(operation.requestBody?.content ?? {});
+  const list: (() => Probe | Promise<Probe>)[] = [
+    () => ({
+      what: "a wrong token",
+      options: { token: "chat_wrong", ...(write ? { body: {} } : {}) },
+    }),
+  ];
+  if (!write) return list;
+  list.push(() => ({
+    what: "another site's page with the session cookie",
+    options: {
+      body: {},
+      headers: { cookie, origin: "https://elsewhere.example" },
+    },
+  }));
+  list.push(async () => ({
+    what: "a body over 64 KiB",
+    options: { token: await fresh(), body: { text: "x".repeat(70_000) } },
+  }));
+  if (types.length === 1 && types[0] === "application/json") {
+    list.push(async () => ({
+      what: "a JSON body sent as text/plain",
+      options: {
+        token: await fresh(),
+        body: "{}",
+        headers: { "content-type": "text/plain" },
+      },
+      status: 415,
+    }));
+  }
+  return list;
+}
+
+Deno.test("OpenAPI: every documented operation answers a wrong token, another site's cookie, a body not sent as JSON and one over 64 KiB with a status and body it documents", () =>
+  withServer(async (server) => {
+    const doc = (await call(server, "GET", "/api/openapi.json"))
+      .body as Document;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const root = await accountWithToken(server, "root");
+    const fresh = async () =>
+      (await call(server, "POST", "/api/tokens", {
+        token: root.token,
+        body: { name: "probe" },
+      })).body.token as string;
+    const wrong: string[] = [];
+    for (const [route, operations] of Object.entries(doc.paths)) {
+      // Path parameters name things that exist where a name is needed.
+      const path = route.replace("{room}", "general").replace("{bot}", "root")
+        .replace("{user}", "root").replace(/\{[^}]+\}/g, "nothing");
+      for (const [lower, operation] of Object.entries(operations)) {
+        const method = lower.toUpperCase();
+        for (const make of probes(method, operation, root.cookie, fresh)) {
+          const probe = await make();
+          const answer = await call(server, method, path, probe.options);
+          const where = `${method} ${route}, ${probe.what}: ${answer.status}`;
+          const documented = operation.responses[String(answer.status)];
+          const schema = documented?.content?.["application/json"]?.schema;
+          if (probe.status !== undefined && answer.status !== probe.status) {
+            wrong.push(`${where}, not ${probe.status}`);
+          } else if (documented === undefined) {
+            wrong.push(`${where}, not documented`);
+          } else if (schema !== undefined) {
+            const check = ajv.compile({
+              ...schema,
+              components: doc.components,
+            });
+            if (!check(answer.body)) {
+              wrong.push(`${where}, ${ajv.errorsText(check.errors)}`);
+            }
+          }
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+  }, { webhookAllow: ["127.0.0.1"] }));

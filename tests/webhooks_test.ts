@@ -297,7 +297,11 @@ Deno.test("outgoing webhooks: only the room's owner or an admin manages them", a
     await foreign.body?.cancel();
     const own = await fetch(`${server.url}${path}`, {
       method: "POST",
-      headers: { cookie, origin: server.url },
+      headers: {
+        cookie,
+        origin: server.url,
+        "content-type": "application/json",
+      },
       body: JSON.stringify(body),
     });
     assert.equal(own.status, 201);

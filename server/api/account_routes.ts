@@ -148,7 +148,7 @@ export function accountRoutes(
       request: { params: idParam },
       responses: {
         204: { description: "Revoked: it opens nothing any more" },
-        ...errors(401, 403, 404, 429),
+        ...errors(401, 403, 404, 413, 429),
       },
     }),
     async (c) => {
@@ -278,7 +278,7 @@ export function accountRoutes(
       request: { params: botParam.extend(idParam.shape) },
       responses: {
         204: { description: "Revoked" },
-        ...errors(401, 403, 404, 429),
+        ...errors(401, 403, 404, 413, 429),
       },
     }),
     async (c) => {

@@ -209,7 +209,7 @@ export function hookRoutes(
       request: { params: idParam },
       responses: {
         204: { description: "Removed" },
-        ...errors(401, 403, 404, 429),
+        ...errors(401, 403, 404, 413, 429),
       },
     }),
     async (c) => {
@@ -254,7 +254,7 @@ export function hookRoutes(
       },
       responses: {
         200: json(messageReply, "Posted"),
-        ...errors(400, 403, 404, 413, 415, 429),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
       },
     }),
     async (c) => {

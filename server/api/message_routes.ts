@@ -61,7 +61,10 @@ export function messageRoutes(
       description:
         "Without a token, the public rooms; with one, the account's private rooms too.",
       security: [...BEARER, {}],
-      responses: { 200: json(roomsReply, "The rooms"), ...errors(403) },
+      responses: {
+        200: json(roomsReply, "The rooms"),
+        ...errors(401, 403),
+      },
     }),
     async (c) => {
       // A banned account's session reads as no session here.
@@ -82,7 +85,7 @@ export function messageRoutes(
       request: { params: roomParam, query: historyQuery },
       responses: {
         200: json(historyReply, "The page"),
-        ...errors(400, 403, 404, 409, 429),
+        ...errors(400, 401, 403, 404, 409, 429),
       },
     }),
     async (c) => {

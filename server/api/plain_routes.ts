@@ -83,7 +83,10 @@ function documentAccountRoutes(api: OpenAPIHono): void {
     method: "post",
     path: "/api/logout",
     summary: "End the session (and its sockets) and clear the cookie",
-    responses: { 204: { description: "Logged out" }, ...errors(403) },
+    responses: {
+      204: { description: "Logged out" },
+      ...errors(403, 413),
+    },
   });
   registry.registerPath({
     method: "post",
@@ -189,7 +192,7 @@ function documentOutgoingHookRoutes(api: OpenAPIHono): void {
     request: { params: roomParam, body: jsonBody(hookBody) },
     responses: {
       201: json(newOutgoingHook, "The hook, with its signing secret"),
-      ...errors(400, 401, 403, 404, 413),
+      ...errors(400, 401, 403, 404, 413, 415),
     },
   });
   registry.registerPath({
@@ -210,7 +213,10 @@ function documentOutgoingHookRoutes(api: OpenAPIHono): void {
     description: "Another room's hook, or none, answers `not_found`.",
     security: BEARER,
     request: { params: idParam },
-    responses: { 204: { description: "Removed" }, ...errors(401, 404) },
+    responses: {
+      204: { description: "Removed" },
+      ...errors(401, 403, 404, 413),
+    },
   });
 }
 
@@ -232,7 +238,7 @@ function documentPushRoutes(api: OpenAPIHono): void {
     request: { body: jsonBody(subscriptionBody) },
     responses: {
       201: json(z.object({ endpoint: z.string() }), "Saved"),
-      ...errors(400, 401, 413),
+      ...errors(400, 401, 403, 413, 415),
     },
   });
   registry.registerPath({
@@ -243,7 +249,7 @@ function documentPushRoutes(api: OpenAPIHono): void {
     request: { body: jsonBody(endpointBody) },
     responses: {
       204: { description: "Forgotten" },
-      ...errors(400, 401, 404, 413),
+      ...errors(400, 401, 403, 404, 413, 415),
     },
   });
 }

@@ -10,9 +10,18 @@ export async function jsonOnly(
   c: Context,
   next: Next,
 ): Promise<Response | void> {
+  return notJson(c) ?? await next();
+}
+
+/**
+ * {@link jsonOnly} for a route that first looks its caller up (a wrong
+ * token is told as such, before the body's type): the 415 answer, or
+ * undefined for a JSON body.
+ */
+export function notJson(c: Context): Response | undefined {
   const type = c.req.header("content-type")?.split(";")[0].trim()
     .toLowerCase();
-  if (type === "application/json") return await next();
+  if (type === "application/json") return undefined;
   return httpError(
     c,
     "invalid_message",

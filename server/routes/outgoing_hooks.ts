@@ -7,6 +7,7 @@ import { type Context, Hono } from "hono";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
+import { notJson } from "../http/json_only.ts";
 import { canRead, roomRefusal } from "../access.ts";
 import { auditRequest } from "../api/audit.ts";
 import { requestAccount } from "../http/request_account.ts";
@@ -53,6 +54,8 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
   routes.post("/api/rooms/:room/outgoing-hooks", async (c) => {
     const owner = await roomOwner(c, node, c.req.param("room"));
     if (isFailure(owner)) return httpFailure(c, owner);
+    const refused = notJson(c);
+    if (refused) return refused;
     let raw: unknown;
     try {
       raw = await c.req.json();

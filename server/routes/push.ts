@@ -6,6 +6,7 @@ import { Buffer } from "node:buffer";
 import { Hono } from "hono";
 import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
+import { notJson } from "../http/json_only.ts";
 import { requestAccount, requestCredential } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure } from "../protocol/errors.ts";
@@ -40,6 +41,8 @@ export function pushRoutes(node: ChatNode): Hono {
     const credential = await requestCredential(c, node);
     if (isFailure(credential)) return httpFailure(c, credential);
     const { account, session, apiToken } = credential;
+    const refused = notJson(c);
+    if (refused) return refused;
     const body = subscriptionBody.safeParse(await json(c.req.raw));
     if (!body.success) {
       return httpError(
@@ -87,6 +90,8 @@ export function pushRoutes(node: ChatNode): Hono {
   routes.delete("/api/push/subscriptions", async (c) => {
     const account = await requestAccount(c, node);
     if (isFailure(account)) return httpFailure(c, account);
+    const refused = notJson(c);
+    if (refused) return refused;
     const body = endpointBody.safeParse(await json(c.req.raw));
     if (!body.success) {
       return httpError(c, "invalid_message", 'Send {"endpoint"} as JSON.');
