@@ -9,7 +9,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createECDH, createHash } from "node:crypto";
-import pLimit, { type LimitFunction } from "p-limit";
+import { Lanes } from "./lanes.ts";
 import { log } from "./log.ts";
 import { mentionKeys } from "./mentions.ts";
 import type { OutboundGuard } from "./outbound.ts";
@@ -81,8 +81,8 @@ export type PushStore = Pick<
 
 /** Longest text in a push. */
 const TEXT_MAX = 140;
-/** Pushes at a time. */
-const MAX_IN_FLIGHT = 8;
+/** Pushes at a time, and waiting, per account and in all (see Lanes). */
+const LANE_LIMITS = { inFlight: 8, perLane: 100, waiting: 2000 };
 /** A push service that has not answered by then has failed. */
 const TIMEOUT_MS = 10_000;
 /** How long a push service keeps an undelivered notification: a day-old mention is still news. */
@@ -96,7 +96,9 @@ export class PushNotifier {
   #guard: OutboundGuard;
   #isWatching: (userKey: string) => Promise<boolean>;
   #keys?: { publicKey: string; privateKey: string };
-  #limit: LimitFunction = pLimit(MAX_IN_FLIGHT);
+  // One lane per account: endpoints that never answer hold one slot of
+  // eight, whatever they are sent, and keep at most 100 pushes waiting.
+  #lanes = new Lanes(LANE_LIMITS);
   #running = new Set<Promise<void>>();
   #stop = new AbortController();
 
@@ -189,8 +191,15 @@ export class PushNotifier {
     const topic = createHash("sha256").update(conversation).digest(
       "base64url",
     ).slice(0, 32);
-    for (const subscription of subscriptions) {
-      this.#track(this.#limit(() => this.#send(subscription, body, topic)));
+    const queued = await Promise.all(
+      subscriptions.map((subscription) =>
+        this.#lanes.run(userKey, () => this.#send(subscription, body, topic))
+      ),
+    );
+    // Best effort, as push itself: dropped, and said so (once a message).
+    const dropped = queued.filter((ran) => !ran).length;
+    if (dropped > 0) {
+      logger.warn("Too many pushes waiting: {dropped} dropped", { dropped });
     }
   }
 
