@@ -2,13 +2,13 @@
  * Outgoing webhooks: every new message of a room is POSTed as JSON to each
  * URL its owner registered, signed with the hook's secret
  * (`X-Chat-Signature-256: sha256=<hex HMAC-SHA256 of the body>`), retried
- * with backoff, a few at a time. The node that stored a message delivers
+ * with backoff, a few at a time and one at a time per hook. The node that stored a message delivers
  * it; a delivery waiting for its retry when the process stops is lost (at
  * most once, never twice from two nodes). Each failed attempt is recorded
  * on the hook, for its owner to see.
  */
 import { createHmac } from "node:crypto";
-import pLimit, { type LimitFunction } from "p-limit";
+import { Lanes } from "./lanes.ts";
 import { log } from "./log.ts";
 import type { OutboundGuard } from "./outbound.ts";
 import { postOutbound } from "./outbound_post.ts";
@@ -28,8 +28,17 @@ export interface WebhookTiming {
 
 /** Attempts at a time, over every hook of this node. */
 export const WEBHOOK_MAX_IN_FLIGHT = 8;
-/** Deliveries waiting for a slot past which new ones are dropped (and recorded as failed). */
-const MAX_WAITING = 2000;
+/**
+ * One lane per hook (see Lanes): a receiver that never answers holds one
+ * of the 8 slots, not all of them, and other hooks' deliveries go out
+ * meanwhile. Past 500 waiting for a hook, or 2000 in all, a delivery is
+ * dropped (and recorded as failed).
+ */
+const LANE_LIMITS = {
+  inFlight: WEBHOOK_MAX_IN_FLIGHT,
+  perLane: 500,
+  waiting: 2000,
+};
 /** How long the list of hooks is trusted: another node's change shows within it. */
 const CACHE_MS = 5000;
 /** A success is written at most this often while nothing fails (a write per message is too many). */
@@ -66,7 +75,7 @@ export class WebhookDispatcher {
   #store: OutboundStore;
   #guard: OutboundGuard;
   #mayRead: HookReader;
-  #limit: LimitFunction = pLimit(WEBHOOK_MAX_IN_FLIGHT);
+  #lanes = new Lanes(LANE_LIMITS);
   #hooks?: Promise<Map<string, StoredWebhook[]>>;
   // The same list once it has arrived, to see at once that a room has no
   // hook: most rooms have none, and their messages then cost no promise.
@@ -181,28 +190,33 @@ export class WebhookDispatcher {
     delivery: string,
     attempt: number,
   ): void {
-    if (this.#limit.pendingCount >= MAX_WAITING) {
-      this.#record(hook, { ok: false, error: "too many deliveries waiting" });
-      return;
-    }
-    this.#track(this.#limit(async () => {
-      if (this.#stop.signal.aborted) return;
-      // A retry goes only to a hook that is still there: one deleted (on
-      // any node) since the first attempt answered 204 to its owner, who
-      // expects no more calls to its URL with its secret. A read per
-      // retry; first attempts, the many, read nothing.
-      if (attempt > 0 && !await this.#store.findWebhook(hook.id)) return;
-      const result = await this.#send(hook, body, delivery);
-      this.#record(hook, result);
-      if (result.ok || !result.retry) return;
-      const delay = this.timing.retryDelaysMs[attempt];
-      if (delay === undefined || this.#stop.signal.aborted) return;
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#attempt(hook, body, delivery, attempt + 1);
-      }, delay);
-      this.#timers.add(timer);
-    }));
+    this.#track(
+      this.#lanes.run(hook.id, async () => {
+        if (this.#stop.signal.aborted) return;
+        // A retry goes only to a hook that is still there: one deleted (on
+        // any node) since the first attempt answered 204 to its owner, who
+        // expects no more calls to its URL with its secret. A read per
+        // retry; first attempts, the many, read nothing.
+        if (attempt > 0 && !await this.#store.findWebhook(hook.id)) return;
+        const result = await this.#send(hook, body, delivery);
+        this.#record(hook, result);
+        if (result.ok || !result.retry) return;
+        const delay = this.timing.retryDelaysMs[attempt];
+        if (delay === undefined || this.#stop.signal.aborted) return;
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.#attempt(hook, body, delivery, attempt + 1);
+        }, delay);
+        this.#timers.add(timer);
+      }).then((queued) => {
+        if (!queued) {
+          this.#record(hook, {
+            ok: false,
+            error: "too many deliveries waiting",
+          });
+        }
+      }),
+    );
   }
 
   async #send(

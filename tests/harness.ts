@@ -469,6 +469,51 @@ export async function withPool(
   }
 }
 
+/**
+ * A receiver on 127.0.0.1 that takes connections and never answers (a
+ * push service or webhook receiver gone silent), counting how many the
+ * server holds open at once and how many it ended.
+ */
+export function startSilentListener(): {
+  url: string;
+  /** Most connections open at once so far. */
+  mostOpen(): number;
+  /** Connections the other side closed. */
+  ended(): number;
+  close(): Promise<void>;
+} {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  let open = 0;
+  let most = 0;
+  let ended = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      most = Math.max(most, ++open);
+      conn.readable.pipeTo(new WritableStream()).catch(() => {})
+        .finally(() => {
+          open--;
+          ended++;
+        });
+    }
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    mostOpen: () => most,
+    ended: () => ended,
+    async close() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* already closed: the server ended the call */ }
+      }
+      await accepting;
+    },
+  };
+}
+
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

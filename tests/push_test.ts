@@ -12,6 +12,7 @@ import {
   ClientPool,
   eventually,
   expectError,
+  startSilentListener,
   startTestServer,
   TEST_PASSWORD,
   type TestServer,
@@ -547,28 +548,17 @@ Deno.test("web push: a webhook's mention says it came from a hook, whatever name
 
 Deno.test("web push: an account's endpoints that never answer take one call at a time, and another account's push goes out at once", async () => {
   const t = await setUp();
-  // A push service that takes connections and never answers; how many the
-  // server holds open at once.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  let open = 0;
-  let mostOpen = 0;
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      mostOpen = Math.max(mostOpen, ++open);
-      conn.readable.pipeTo(new WritableStream()).catch(() => {})
-        .finally(() => open--);
-    }
-  })().catch(() => {});
+  const silent = startSilentListener();
   const carol = await t.pool.register("carol");
   try {
-    const base = `http://127.0.0.1:${listener.addr.port}`;
     for (let i = 0; i < 20; i++) {
       const subscribed = await api(t.server, "/api/push/subscriptions", {
         method: "POST",
         token: carol.token!,
-        body: { endpoint: `${base}/push/carol/${i}`, keys: browserKeys().keys },
+        body: {
+          endpoint: `${silent.url}/push/carol/${i}`,
+          keys: browserKeys().keys,
+        },
       });
       assert.equal(subscribed.status, 201);
     }
@@ -583,15 +573,9 @@ Deno.test("web push: an account's endpoints that never answer take one call at a
     await t.alice.ok("private_message", { to: "bob", text: "meanwhile" });
     await eventually(() => assert.equal(t.service.pushed.length, 1));
     assert.equal(t.service.pushed[0].payload?.text, "meanwhile");
-    assert.equal(mostOpen, 1);
+    assert.equal(silent.mostOpen(), 1);
   } finally {
-    listener.close();
-    for (const conn of conns) {
-      try {
-        conn.close();
-      } catch { /* already closed: the server ended the call */ }
-    }
-    await accepting;
+    await silent.close();
     await t.close();
   }
 });

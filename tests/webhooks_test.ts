@@ -12,6 +12,7 @@ import { WEBHOOK_MAX_IN_FLIGHT } from "../server/webhooks.ts";
 import {
   ClientPool,
   eventually,
+  startSilentListener,
   startTestServer,
   TEST_PASSWORD,
   type TestServer,
@@ -592,7 +593,7 @@ Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that n
   }
 });
 
-Deno.test("outgoing webhooks: at most a few deliveries are in flight at once", async () => {
+Deno.test("outgoing webhooks: at most a few deliveries are in flight at once, one per hook", async () => {
   let inFlight = 0;
   let most = 0;
   let release!: () => void;
@@ -606,12 +607,16 @@ Deno.test("outgoing webhooks: at most a few deliveries are in flight at once", a
   });
   const { server, bob, close } = await setUp();
   try {
-    await api(server, "/api/rooms/team/outgoing-hooks", {
-      method: "POST",
-      token: bob.token,
-      body: { url: receiver.url },
-    });
-    const count = WEBHOOK_MAX_IN_FLIGHT * 2 + 3;
+    // A room's most hooks, all to one receiver: more lanes than slots.
+    const hooks = 10;
+    for (let i = 0; i < hooks; i++) {
+      await api(server, "/api/rooms/team/outgoing-hooks", {
+        method: "POST",
+        token: bob.token,
+        body: { url: receiver.url },
+      });
+    }
+    const count = 3;
     for (let i = 0; i < count; i++) {
       await bob.ok("send_message", { room: "team", text: `m${i}` });
     }
@@ -619,14 +624,54 @@ Deno.test("outgoing webhooks: at most a few deliveries are in flight at once", a
     // Held: no more start while these wait.
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(receiver.received.length, WEBHOOK_MAX_IN_FLIGHT);
+    const held = receiver.received.map((r) => JSON.parse(r.body).hook);
+    assert.equal(new Set(held).size, WEBHOOK_MAX_IN_FLIGHT, "one per hook");
     release();
-    await eventually(() => assert.equal(receiver.received.length, count));
+    await eventually(() =>
+      assert.equal(receiver.received.length, count * hooks)
+    );
     assert.equal(most, WEBHOOK_MAX_IN_FLIGHT);
-    const texts = receiver.received.map((r) => JSON.parse(r.body).message.text)
-      .sort();
-    assert.equal(new Set(texts).size, count);
+    const deliveries = receiver.received.map((r) => JSON.parse(r.body))
+      .map((d) => `${d.hook} ${d.message.text}`);
+    assert.equal(new Set(deliveries).size, count * hooks);
   } finally {
     release();
+    await close();
+    await receiver.close();
+  }
+});
+
+Deno.test("outgoing webhooks: a receiver that never answers gets one delivery at a time, and another room's hook gets its messages meanwhile", async () => {
+  const silent = startSilentListener();
+  const receiver = startReceiver();
+  const { server, admin, bob, close } = await setUp();
+  // No attempt times out during the test: in one queue, the other hook's
+  // delivery would wait for that.
+  server.node.webhooks.timing.timeoutMs = 600_000;
+  try {
+    const mute = await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url: `${silent.url}/hook` },
+    });
+    assert.equal(mute.status, 201);
+    const healthy = await api(server, "/api/rooms/general/outgoing-hooks", {
+      method: "POST",
+      token: admin.token,
+      body: { url: receiver.url },
+    });
+    assert.equal(healthy.status, 201);
+    for (let i = 0; i < 20; i++) {
+      await bob.ok("send_message", { room: "team", text: `m${i}` });
+    }
+    await admin.ok("send_message", { room: "general", text: "meanwhile" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
+    const [delivery] = receiver.received;
+    assert.equal(JSON.parse(delivery.body).message.text, "meanwhile");
+    assert.equal(silent.ended(), 0);
+    assert.equal(silent.mostOpen(), 1);
+  } finally {
+    await silent.close();
     await close();
     await receiver.close();
   }
