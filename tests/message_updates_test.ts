@@ -88,6 +88,28 @@ Deno.test("delete_message: authors delete their own, moderators anyone's, the te
     );
   }));
 
+Deno.test("delete_message: a moderator's delete of someone else's message is in the audit log (who, whose, where, which), an author's own is not", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    const bob = await pool.guest("bob");
+    const own = (await bob.ok("send_message", { text: "typo" }))
+      .message as Message;
+    const spam = (await bob.ok("send_message", { text: "buy now" }))
+      .message as Message;
+    await bob.ok("delete_message", { id: own.id });
+    await root.ok("delete_message", { id: spam.id });
+    const { entries } = await root.ok("audit_log", {});
+    const deletes = (entries as Record<string, unknown>[])
+      .filter((e) => e.action === "delete_message")
+      .map(({ by, target, room, details }) => ({ by, target, room, details }));
+    assert.deepEqual(deletes, [{
+      by: "root",
+      target: "bob",
+      room: "general",
+      details: { id: spam.id },
+    }]);
+  }));
+
 Deno.test("edit_message: private messages are edited for both sides", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");

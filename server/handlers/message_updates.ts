@@ -8,8 +8,9 @@ import {
 } from "../protocol/errors.ts";
 import type { ChatNode } from "../node.ts";
 import { deleteMessageData, editMessageData } from "../protocol/schemas.ts";
-import type { MessageBase } from "../protocol/types.ts";
+import type { ChatMessage, MessageBase } from "../protocol/types.ts";
 import { conversationUsers, type MessageRecord } from "../store/mod.ts";
+import { audit } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
 
@@ -62,6 +63,16 @@ export async function deleteMessage(
     deleted: true,
   });
   if (!message) return noSuchMessage(data.id);
+  // Someone else's message is a moderator's act, and leaves a trace as a
+  // ban does (the text stays deleted: the entry names the message only).
+  if (record.userKey !== ctx.client.member.userKey) {
+    await audit(ctx, {
+      action: "delete_message",
+      target: record.message.user,
+      room: (record.message as ChatMessage).room,
+      details: { id: data.id },
+    });
+  }
   const outcome = await changed(ctx, record.stream, message);
   // Its files are no longer served; bytes nobody else shares go now.
   if (record.message.attachments?.length) void ctx.node.files.sweep();
