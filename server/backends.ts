@@ -68,6 +68,12 @@ export async function openBackends(
     )
     : await openSqlite(config, early);
   const contents = await openFileContents(config);
+  if (contents instanceof DiskFileContents) {
+    await contents.ready().catch(async (error) => {
+      await store.close();
+      throw error;
+    });
+  }
   if (filesInDatabase(config)) warnOfOldFilesDir(config.db);
   const describe = `${
     config.databaseUrl

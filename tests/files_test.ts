@@ -11,6 +11,7 @@ import {
   withClients,
 } from "./harness.ts";
 import type { Uploaded } from "./file_helpers.ts";
+import { startServer } from "../server/mod.ts";
 
 // A 1x1 transparent PNG.
 const PNG = Uint8Array.from(
@@ -252,3 +253,24 @@ Deno.test("files: a name with '=' or quotes survives, and the same bytes keep ea
       .map((a) => a.name);
     assert.deepEqual(names, ['a b=c "d".txt', "copy.txt"]);
   }));
+
+Deno.test("files: a --files-dir that cannot be a folder (under a file) stops the start with an error naming it, instead of answering every upload 500", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-files-dir-" });
+  try {
+    await Deno.writeTextFile(`${dir}/a-file`, "not a folder");
+    await assert.rejects(
+      startServer({
+        hostname: "127.0.0.1",
+        port: 0,
+        db: `${dir}/chat.db`,
+        filesDir: `${dir}/a-file/files`,
+      }),
+      (error: Error) => {
+        assert.match(error.message, /^Cannot keep files in '.*a-file\/files'/);
+        return true;
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -26,6 +26,23 @@ export class DiskFileContents implements FileContents {
     return `folder ${this.#dir}`;
   }
 
+  /**
+   * Makes the folder and writes a file in it, at start: a `--files-dir`
+   * that cannot be a folder (under a file, not writable) is a clear error
+   * then, not an `internal` answer to every upload while /healthz says ok.
+   */
+  async ready(): Promise<void> {
+    try {
+      await Deno.mkdir(this.#dir, { recursive: true });
+      await Deno.remove(await Deno.makeTempFile({ dir: this.#dir }));
+    } catch (error) {
+      throw new Error(
+        `Cannot keep files in '${this.#dir}': ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
   async put(hash: string, stagedPath: string): Promise<void> {
     const path = this.#path(hash);
     await Deno.mkdir(dirname(path), { recursive: true });
@@ -49,8 +66,9 @@ export class DiskFileContents implements FileContents {
   }
 
   async freeBytes(): Promise<number> {
-    // The folder is made with the first upload: until then its file
-    // system is that of the nearest folder above it that exists.
+    // A server makes the folder at start (ready), an export or import
+    // with its first file: until then its file system is that of the
+    // nearest folder above it that exists.
     for (let dir = this.#dir;; dir = dirname(dir)) {
       try {
         const { bavail, bsize } = await statfs(dir);
