@@ -330,6 +330,50 @@ stores.test("delete_account: the account goes, its messages stay under its name 
     await pool.register("bob");
   }));
 
+stores.test("delete_account: a message its sockets send while it is deleted is anonymised or refused, never stored under its name", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const reader = await pool.guest("reader");
+    const acked = new Set<string>();
+    // Three accounts, each sending without pause until the deletion closes
+    // its socket: some of its messages are waiting for their commit, or
+    // arrive after the deletion, when the deletion commits.
+    for (const name of ["bob", "carol", "dave"]) {
+      const victim = await pool.register(name);
+      let sent = 0;
+      const flood = (async () => {
+        while (victim.closeCode === undefined) {
+          victim.send({
+            action: "send_message",
+            data: { text: `${name} ${sent}` },
+            id: `flood${sent++}`,
+          });
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      })();
+      await victim.waitFor((f) => f.data.request === "send_message");
+      await root.ok("delete_account", { user: name, messages: "anonymise" });
+      await victim.closed;
+      await flood;
+      for (const f of victim.received) {
+        if (f.action === "success" && f.data.request === "send_message") {
+          acked.add((f.data.message as { id: string }).id);
+        }
+      }
+    }
+    const history = await historyOf<{ seq: number; id: string; user: string }>(
+      reader,
+      "general",
+    );
+    assert.deepEqual(
+      history.filter((m) => m.user !== "deleted user").map((m) => m.user),
+      [],
+    );
+    // Nothing acknowledged is missing: each is there, anonymised.
+    const kept = new Set(history.map((m) => m.id));
+    assert.deepEqual([...acked].filter((id) => !kept.has(id)), []);
+  }));
+
 stores.test("update_room: an admin makes a room private with an owner; guests looking at it go back to general", (server) =>
   withPool(server, async (pool) => {
     const root = await admin(pool);

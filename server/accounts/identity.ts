@@ -16,6 +16,16 @@ export function accountIdentity(
   return `${account.bot ? "b" : "a"}:${account.createdAt}`;
 }
 
+/**
+ * When an account identity's account was created (the number after `a:`
+ * or `b:`); undefined for a guest's or a hook's: a store refuses the
+ * appends of an account identity whose account is gone (deleted since).
+ */
+export function accountCreatedAt(identity: string): number | undefined {
+  const found = /^[ab]:(\d+)$/.exec(identity);
+  return found ? Number(found[1]) : undefined;
+}
+
 /** The identity an incoming webhook posts under (HOOK badge). */
 export function hookIdentity(hookId: string): string {
   return `h:${hookId}`;

@@ -1,4 +1,8 @@
-import { type MessageDraft, SenderBannedError } from "../store/mod.ts";
+import {
+  type MessageDraft,
+  SenderBannedError,
+  SenderGoneError,
+} from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
 import {
   fail,
@@ -165,10 +169,15 @@ export async function overtaken(
 /**
  * The answer to an append the store refused: `banned` for a ban that came
  * into force while it waited for its commit (the store checks as it
- * inserts); anything else is the store's failure, thrown on (`internal`).
+ * inserts), `forbidden` for an account deleted meanwhile (its sockets are
+ * being closed); anything else is the store's failure, thrown on
+ * (`internal`).
  */
 export function refusedByBan(error: unknown): Failure {
   if (error instanceof SenderBannedError) return banRefusal(error.ban);
+  if (error instanceof SenderGoneError) {
+    return fail("forbidden", "Your account was deleted.");
+  }
   throw error;
 }
 

@@ -154,6 +154,21 @@ export class SenderBannedError extends Error {
   }
 }
 
+/**
+ * An append refused because its sender's account was deleted before it
+ * committed (a message its sockets sent while an admin deleted it, queued
+ * for its commit or sent before the sockets closed): stored under the name,
+ * it escaped the deletion's anonymising. Nothing was stored. Handlers
+ * answer it with `forbidden`.
+ */
+export class SenderGoneError extends Error {
+  override name = "SenderGoneError";
+
+  constructor() {
+    super("The sender's account was deleted.");
+  }
+}
+
 /** What makes a send a retry of an earlier one (`appendMessage`). */
 export interface RetryKey {
   /** Name key of the sender. */
@@ -457,7 +472,9 @@ export interface RoomStore {
    * {@link SenderBannedError}, storing nothing, when a ban of the sender's
    * name (room or server) is in force as the store inserts: a ban added
    * after the append was made but before its commit refuses it, and once
-   * `addBan` resolves no append of that name commits after it.
+   * `addBan` resolves no append of that name commits after it. Likewise
+   * {@link SenderGoneError} when the draft's `sender` is an account
+   * identity whose account no longer exists (`deleteAccount`).
    */
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   /**

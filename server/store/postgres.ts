@@ -45,6 +45,7 @@ import {
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
+  SenderGoneError,
   type Session,
   type Store,
   type StoredApiToken,
@@ -173,6 +174,8 @@ interface AppendRow {
   r_reply_sender: string | null;
   /** The sender's ban that refused the append (the rest is then meaningless). */
   r_ban: BanRow | null;
+  /** The sender's account was deleted before the append: nothing stored. */
+  r_gone: boolean;
 }
 
 /**
@@ -492,6 +495,10 @@ export class PostgresStore implements Store {
   #settle(job: QueuedAppend, row: AppendRow): void {
     if (row.r_ban !== null) {
       job.reject(new SenderBannedError(toBan(row.r_ban)));
+      return;
+    }
+    if (row.r_gone) {
+      job.reject(new SenderGoneError());
       return;
     }
     if (row.r_full !== null) {

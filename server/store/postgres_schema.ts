@@ -1665,4 +1665,218 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- An account's messages that commit after its deletion are refused: a
+  -- message its sockets sent while an admin deleted it (its sockets close
+  -- only after the reply, and on other nodes once the event reaches them)
+  -- stayed under its name and key, escaping the anonymising. The deletion
+  -- takes the name's lock alone, as a ban does (see chat_add_ban): it
+  -- waits for the appends of that name past their checks to commit, then
+  -- anonymises them with the rest; an append that comes later reads the
+  -- account gone (r_gone), its sender an account identity ('a:' or 'b:'
+  -- and the account's creation time, so a name registered again since is
+  -- another account). Costs a primary-key probe of accounts per account
+  -- message. chat_append returns r_gone: dropped and made again.
+  CREATE OR REPLACE FUNCTION chat_delete_account(
+    target text, anon_name text, max_users integer
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    reacted text;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1667785076, hashtext(target));
+    DELETE FROM accounts a WHERE a.key = target;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    DELETE FROM memberships m WHERE m.user_key = target;
+    DELETE FROM read_positions r WHERE r.user_key = target;
+    DELETE FROM mentions n WHERE n.user_key = target;
+    DELETE FROM messages m WHERE m.pending_to = target;
+    IF anon_name IS NOT NULL THEN
+      UPDATE messages m SET user_name = anon_name, user_key = '',
+        client_id = NULL
+      WHERE m.user_key = target;
+      FOR reacted IN
+        WITH changed AS (
+          UPDATE reactions x SET user_name = anon_name,
+            user_key = ' deleted ' || md5(random()::text || x.ord::text)
+          WHERE x.user_key = target RETURNING x.message_id
+        ) SELECT DISTINCT c.message_id FROM changed c
+      LOOP
+        PERFORM chat_sum_reactions(reacted, max_users);
+      END LOOP;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  DROP FUNCTION chat_append(jsonb);
+  CREATE FUNCTION chat_append(appends jsonb)
+  RETURNS TABLE (
+    r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
+    r_to text, r_text text, r_ts bigint, r_client_id text,
+    r_attachments jsonb, r_edited_at bigint, r_deleted boolean,
+    r_duplicate boolean, r_full text, r_reply_to text, r_reactions jsonb,
+    r_pinned_at bigint, r_reply_seq bigint, r_reply_user text,
+    r_reply_text text, r_reply_deleted boolean, r_reply_sender text,
+    r_ban jsonb, r_gone boolean
+  )
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    app record;
+    next_seq bigint;
+    room_name text;
+    sender_lock integer;
+  BEGIN
+    -- Every sender's lock first, in one order for every process, before
+    -- any stream's row: a ban waiting for one of them then never stands
+    -- between two appends that wait for each other's rows.
+    FOR sender_lock IN
+      SELECT DISTINCT hashtext(a.user_key)
+      FROM jsonb_to_recordset(appends) AS a(user_key text) ORDER BY 1
+    LOOP
+      PERFORM pg_advisory_xact_lock_shared(1667785076, sender_lock);
+    END LOOP;
+    FOR app IN
+      SELECT * FROM jsonb_to_recordset(appends) AS a(
+        ord integer, stream text, in_room boolean, id text, user_key text,
+        user_name text, to_user text, body text, ts bigint, client_id text,
+        sender text, attachments jsonb, pending_to text,
+        max_for_recipient integer, max_from_sender integer, reply_to text,
+        words text)
+      ORDER BY a.ord
+    LOOP
+      r_ord := app.ord;
+      r_duplicate := false;
+      r_full := NULL;
+      room_name := NULL;
+      r_reply_seq := NULL;
+      r_reply_user := NULL;
+      r_reply_text := NULL;
+      r_reply_deleted := NULL;
+      r_reply_sender := NULL;
+      r_ban := NULL;
+      r_gone := false;
+      IF app.in_room THEN
+        UPDATE streams s SET last_seq = s.last_seq + 1
+        FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+        RETURNING s.last_seq, r.name INTO next_seq, room_name;
+        IF NOT FOUND THEN
+          r_seq := NULL;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      ELSE
+        INSERT INTO streams AS s (key, last_seq) VALUES (app.stream, 1)
+        ON CONFLICT (key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq INTO next_seq;
+      END IF;
+      IF app.client_id IS NOT NULL THEN
+        SELECT m.seq, m.id, m.user_name, m.room, m.to_user, m.text, m.ts,
+               m.client_id, m.attachments, m.edited_at, m.deleted,
+               m.reply_to, m.reactions, m.pinned_at
+        INTO r_seq, r_id, r_user, r_room, r_to, r_text, r_ts, r_client_id,
+             r_attachments, r_edited_at, r_deleted, r_reply_to, r_reactions,
+             r_pinned_at
+        FROM messages m
+        WHERE m.stream = app.stream AND m.user_key = app.user_key
+          AND m.sender = app.sender AND m.client_id = app.client_id;
+        IF FOUND THEN
+          -- Give the seq back: the row lock is still ours, nobody took one since.
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          r_duplicate := true;
+          SELECT o.seq, o.user_name, o.text, o.deleted, o.sender
+          INTO r_reply_seq, r_reply_user, r_reply_text, r_reply_deleted,
+               r_reply_sender
+          FROM messages o WHERE o.id = r_reply_to;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      -- A statement after the sender's lock, so its snapshot holds every
+      -- ban committed before the lock was granted (see chat_add_ban).
+      SELECT to_jsonb(b) INTO r_ban FROM (
+        SELECT x.user_key, x.address, x.room_key, x.reason, x.by_user,
+               x.created_at, x.expires_at
+        FROM bans x
+        WHERE x.user_key = app.user_key AND x.address = ''
+          AND x.room_key IN ('', CASE WHEN app.in_room THEN app.stream
+                                      ELSE '' END)
+          AND (x.expires_at IS NULL OR x.expires_at > app.ts)
+        ORDER BY x.room_key LIMIT 1) b;
+      IF r_ban IS NOT NULL THEN
+        UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+        r_seq := NULL;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      -- An account identity ('a:' or 'b:' and its creation time) whose
+      -- account is gone: deleted before this append took its sender lock.
+      IF app.sender ~ '^[ab]:[0-9]+$' AND NOT EXISTS (
+        SELECT 1 FROM accounts a
+        WHERE a.key = app.user_key
+          AND a.created_at = substr(app.sender, 3)::bigint) THEN
+        UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+        r_seq := NULL;
+        r_gone := true;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      IF app.pending_to IS NOT NULL AND app.max_for_recipient IS NOT NULL THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.pending_to = app.pending_to
+              LIMIT app.max_for_recipient) w) >= app.max_for_recipient THEN
+          r_full := 'recipient';
+        ELSIF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.user_key = app.user_key AND m.pending_to IS NOT NULL
+              LIMIT app.max_from_sender) w) >= app.max_from_sender THEN
+          r_full := 'sender';
+        END IF;
+        IF r_full IS NOT NULL THEN
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      INSERT INTO messages (stream, seq, id, user_key, user_name, room,
+        to_user, text, ts, client_id, sender, attachments, pending_to,
+        reply_to, search)
+      VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
+        room_name, app.to_user, app.body, app.ts, app.client_id, app.sender,
+        app.attachments, app.pending_to, app.reply_to,
+        array_to_tsvector(string_to_array(app.words, ' ')));
+      IF app.attachments IS NOT NULL THEN
+        INSERT INTO file_refs (upload_id, message_id, stream)
+        SELECT DISTINCT
+          substring(a->>'url' from '^/files/([0-9a-f]{32}(?:[0-9a-f]{32})?)/'),
+          app.id, app.stream
+        FROM jsonb_array_elements(app.attachments) a
+        WHERE a->>'url' ~ '^/files/[0-9a-f]{32}([0-9a-f]{32})?/'
+        ON CONFLICT DO NOTHING;
+      END IF;
+      r_seq := next_seq;
+      r_id := app.id;
+      r_user := app.user_name;
+      r_room := room_name;
+      r_to := app.to_user;
+      r_text := app.body;
+      r_ts := app.ts;
+      r_client_id := app.client_id;
+      r_attachments := app.attachments;
+      r_edited_at := NULL;
+      r_deleted := false;
+      r_reply_to := app.reply_to;
+      r_reactions := NULL;
+      r_pinned_at := NULL;
+      IF app.reply_to IS NOT NULL THEN
+        SELECT o.seq, o.user_name, o.text, o.deleted, o.sender
+        INTO r_reply_seq, r_reply_user, r_reply_text, r_reply_deleted,
+             r_reply_sender
+        FROM messages o WHERE o.id = app.reply_to;
+      END IF;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $$;
+  `,
 ];

@@ -6,6 +6,7 @@ import {
 } from "node:sqlite";
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
+import { accountCreatedAt } from "../accounts/identity.ts";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
@@ -49,6 +50,7 @@ import {
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
+  SenderGoneError,
   type Session,
   type Store,
   type StoredApiToken,
@@ -140,7 +142,7 @@ const HOLD_FOR_RESET_MS = 50;
 
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
-  run: () => Appended<MessageBase> | Banned;
+  run: () => Appended<MessageBase> | Refused;
   resolve: (result: Appended<MessageBase>) => void;
   reject: (error: unknown) => void;
 }
@@ -148,10 +150,11 @@ interface QueuedAppend {
 /** What one append did. */
 type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 
-/** An append its sender's ban refused: rejected with SenderBannedError. */
-interface Banned {
-  banned: Ban;
-}
+/**
+ * An append refused for its sender: a ban (rejected with SenderBannedError)
+ * or its account deleted (SenderGoneError).
+ */
+type Refused = { banned: Ban } | { gone: true };
 
 // Words are indexed for search a moment after their message is stored, many
 // messages in one transaction: FTS5 writes a segment per commit, and with
@@ -670,7 +673,7 @@ export class SqliteStore implements Store {
         sender: draft.sender ?? "",
         attachments: draft.attachments,
         replyTo: draft.replyTo,
-      }) as AppendResult | Banned;
+      }) as AppendResult | Refused;
     });
   }
 
@@ -709,7 +712,9 @@ export class SqliteStore implements Store {
   // only once its commit is done, so an acknowledgement still means "on
   // disk". Should one append fail, the batch is rolled back and each append
   // retried in a transaction of its own, so one bad append fails alone.
-  #enqueue<R extends Appended<MessageBase>>(run: () => R | Banned): Promise<R> {
+  #enqueue<R extends Appended<MessageBase>>(
+    run: () => R | Refused,
+  ): Promise<R> {
     if (this.#closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
@@ -759,7 +764,7 @@ export class SqliteStore implements Store {
       for (const job of batch) job.reject(closed);
       return;
     }
-    let results: (Appended<MessageBase> | Banned)[];
+    let results: (Appended<MessageBase> | Refused)[];
     try {
       results = this.#appendAll(batch);
     } catch (error) {
@@ -782,7 +787,7 @@ export class SqliteStore implements Store {
   // One transaction: the appends, then each touched stream's counter. On
   // failure the counters read during it are forgotten (they were rolled
   // back with it) and read again next time.
-  #appendAll(jobs: QueuedAppend[]): (Appended<MessageBase> | Banned)[] {
+  #appendAll(jobs: QueuedAppend[]): (Appended<MessageBase> | Refused)[] {
     const before = this.#totalChanges();
     let indexed = false;
     try {
@@ -945,7 +950,7 @@ export class SqliteStore implements Store {
     replyTo?: string;
     pendingTo?: string;
     waitingLimits?: WaitingLimits;
-  }): Appended<M> | Banned {
+  }): Appended<M> | Refused {
     // Read here, inside the commit's transaction on the one connection that
     // writes: every addBan that resolved before this commit began is seen,
     // however long ago the append was queued, and a ban added after it
@@ -964,6 +969,19 @@ export class SqliteStore implements Store {
         : this.#first(stream, m.userKey, m.sender, m.clientId);
       if (first) return { message: toMessage<M>(first), duplicate: true };
       return { banned: ban };
+    }
+    // The account deleted before this commit: its deletion anonymised (or
+    // kept) what had committed, and this would stay under its name and key.
+    // Read here for the reason the ban is: a deletion that resolved before
+    // the commit began is seen. Another primary-key probe per account
+    // message (docs/security.md).
+    const created = accountCreatedAt(m.sender);
+    if (
+      created !== undefined &&
+      this.#q("SELECT 1 FROM accounts WHERE key = ? AND created_at = ?")
+          .get(m.userKey, created) === undefined
+    ) {
+      return { gone: true };
     }
     if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
       // A retry is answered first: it takes no room in the mailbox.
@@ -2366,9 +2384,10 @@ function summarizeReactions(
 }
 
 // Resolves an append's promise with what it did, or rejects it when a ban
-// refused it.
-function settle(job: QueuedAppend, result: Appended<MessageBase> | Banned) {
+// (or its sender's account deleted) refused it.
+function settle(job: QueuedAppend, result: Appended<MessageBase> | Refused) {
   if ("banned" in result) job.reject(new SenderBannedError(result.banned));
+  else if ("gone" in result) job.reject(new SenderGoneError());
   else job.resolve(result);
 }
 

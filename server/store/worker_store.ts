@@ -12,7 +12,8 @@
  * promise resolves when the worker's store resolved it, so an append is
  * committed before it is acknowledged. Errors cross as name and message:
  * `StoreUnavailableError` stays one, `SenderBannedError` too (with its
- * ban), and a worker that dies fails every call with it.
+ * ban), `SenderGoneError` by its name, and a worker that dies fails every
+ * call with it.
  *
  * Costs a structured clone each way per call (about 2 µs in batches) and
  * a thread wake-up per batch; pages of messages cross as JSON text instead
@@ -25,6 +26,7 @@ import {
   type HistoryQuery,
   type MessageDraft,
   SenderBannedError,
+  SenderGoneError,
   type Store,
 } from "./mod.ts";
 import { RecentPages } from "./recent_pages.ts";
@@ -76,6 +78,7 @@ function toError(shape: ErrorShape): Error {
     return new StoreUnavailableError(shape.message);
   }
   if (shape.ban !== undefined) return new SenderBannedError(shape.ban);
+  if (shape.name === "SenderGoneError") return new SenderGoneError();
   const error = new Error(shape.message);
   error.name = shape.name;
   if (shape.code !== undefined) {

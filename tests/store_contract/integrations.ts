@@ -7,7 +7,26 @@
  */
 import assert from "node:assert/strict";
 import type { MessageBase } from "../../server/protocol/types.ts";
+import { accountIdentity } from "../../server/accounts/identity.ts";
+import { SenderGoneError, type Store } from "../../server/store/mod.ts";
 import { draft, type StoreTest } from "./support.ts";
+
+// Creates an account and returns its identity, what its messages carry.
+async function senderOf(
+  store: Store,
+  key: string,
+  options: { bot?: boolean } = {},
+): Promise<string> {
+  const account = await store.createAccount({
+    key,
+    username: key,
+    passwordHash: "hash",
+    role: "user",
+    ...options,
+  });
+  assert.ok(account);
+  return accountIdentity(account);
+}
 
 /** The contract of tokens, bots and webhooks. */
 export function integrations(test: StoreTest): void {
@@ -77,14 +96,16 @@ export function integrations(test: StoreTest): void {
   });
 
   test("messages from a bot or a hook identity carry their badge, in history and on append", async (store) => {
+    const ci = await senderOf(store, "ci", { bot: true });
+    const alice = await senderOf(store, "alice");
     const bot = await store.appendMessage(
-      draft("general", "from a bot", { sender: "b:1" }),
+      draft("general", "from a bot", { sender: ci, userKey: "ci", user: "ci" }),
     );
     const hook = await store.appendMessage(
       draft("general", "from a hook", { sender: "h:x", userKey: "hook:x" }),
     );
     const person = await store.appendMessage(
-      draft("general", "from a person", { sender: "a:1" }),
+      draft("general", "from a person", { sender: alice }),
     );
     assert.equal(bot.message.badge, "bot");
     assert.equal(hook.message.badge, "hook");
@@ -96,9 +117,45 @@ export function integrations(test: StoreTest): void {
     ]);
   });
 
+  test("an account's append that commits after its deletion is refused with SenderGoneError, nothing stored; a name registered again is another account", async (store) => {
+    const old = await senderOf(store, "alice");
+    await store.appendMessage(draft("general", "before", { sender: old }));
+    const queued = store.appendMessage(
+      draft("general", "queued", { sender: old }),
+    );
+    // The deletion resolves first on every store: the append still waits
+    // for its commit (or, on PostgreSQL, may commit first and be kept).
+    await store.deleteAccount("alice", "anonymise");
+    const outcome = await queued.then(() => "stored", (e) => e);
+    assert.ok(outcome === "stored" || outcome instanceof SenderGoneError);
+    const late = await store.appendMessage(
+      draft("general", "late", { sender: old }),
+    ).then(() => "stored", (e) => e);
+    assert.ok(late instanceof SenderGoneError);
+    const again = await senderOf(store, "alice");
+    await store.appendMessage(draft("general", "new", { sender: again }));
+    const history = await store.history("general", {});
+    assert.deepEqual(
+      history.map((m) => [m.user, m.text]),
+      outcome === "stored"
+        ? [["deleted user", "before"], ["deleted user", "queued"], [
+          "Alice",
+          "new",
+        ]]
+        : [["deleted user", "before"], ["Alice", "new"]],
+    );
+    assert.deepEqual(history.map((m) => m.seq), history.map((_, i) => i + 1));
+  });
+
   test("a reply to a bot's or a hook's message quotes it with its badge, on append, on a retry, when read and once deleted", async (store) => {
+    const ci = await senderOf(store, "ci", { bot: true });
+    const bob = await senderOf(store, "bob");
     const { message: bot } = await store.appendMessage(
-      draft("general", "build passed", { sender: "b:1", user: "ci" }),
+      draft("general", "build passed", {
+        sender: ci,
+        userKey: "ci",
+        user: "ci",
+      }),
     );
     // A hook may post under a person's name: only the badge tells.
     const { message: hook } = await store.appendMessage(
@@ -109,12 +166,12 @@ export function integrations(test: StoreTest): void {
       }),
     );
     const { message: person } = await store.appendMessage(
-      draft("general", "no", { sender: "a:1", userKey: "bob", user: "Bob" }),
+      draft("general", "no", { sender: bob, userKey: "bob", user: "Bob" }),
     );
     const reply = async (original: MessageBase, clientId: string) =>
       (await store.appendMessage(
         draft("general", "ok", {
-          sender: "a:1",
+          sender: bob,
           userKey: "bob",
           user: "Bob",
           replyTo: original.id,
