@@ -924,6 +924,35 @@ teamTest(
 );
 
 teamTest(
+  "create_invite: a use is spent only by a join that made a member: one account's devices opening the link at once spend one",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const bobPhone = await pool.login({ token: bob.token });
+    const carol = await pool.register("carol");
+    for (const room of ["one", "two", "three"]) {
+      await alice.ok("create_room", { room, private: true });
+      const { code } = await alice.ok("create_invite", { room, max_uses: 2 });
+      // Both devices enter: one of them made bob a member.
+      const joins = await Promise.all(
+        [bob, bobPhone].map((device) =>
+          device.request("join_room", { room, invite: code })
+        ),
+      );
+      assert.deepEqual(joins.map((j) => j.data.room), [room, room]);
+      const { invites } = await alice.ok("list_invites", { room });
+      assert.deepEqual(
+        (invites as { code: string; uses: number }[]).map((i) => i.uses),
+        [1],
+        room,
+      );
+      // The second use is carol's.
+      await carol.ok("join_room", { room, invite: code });
+    }
+  },
+);
+
+teamTest(
   "create_invite: only the owner or a moderator manages invites",
   async (pool) => {
     const root = await pool.register("root");

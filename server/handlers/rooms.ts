@@ -202,9 +202,11 @@ export async function joinRoom(
     const full = membershipCap(ctx);
     if (full) return full;
   }
+  let used: string | undefined;
   if (!isMember && data.invite !== undefined) {
     const invite = await takeInvite(ctx, data.invite, key);
     if (isFailure(invite)) return invite;
+    used = invite.code;
   }
   const joined = member.guest || isMember
     ? undefined
@@ -212,6 +214,13 @@ export async function joinRoom(
       { key: member.userKey, name: member.username },
       key,
     );
+  // A use that made no member goes back: another device of the account
+  // joined first (both saw no membership, so a 2-use link was spent by
+  // one account opening it in two tabs), the cap, the room gone. A guest's
+  // (a public room's link) made no member either, but opened the room.
+  if (used !== undefined && !member.guest && typeof joined !== "function") {
+    await node.store.returnInvite(used);
+  }
   if (joined === "full") return membershipsFull(node);
   return await enter(ctx, key, joined, banOf);
 }

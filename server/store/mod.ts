@@ -778,6 +778,12 @@ export interface MembershipStore {
    * nodes cannot both take an invite's last use.
    */
   useInvite(code: string, now: number): Promise<StoredInvite | undefined>;
+  /**
+   * Gives back one use taken by `useInvite` that made no member (another
+   * device of the account joined first, the cap, the room gone); nothing
+   * when no use is counted.
+   */
+  returnInvite(code: string): Promise<void>;
   /** Revokes an invite; false when there is no such code. */
   revokeInvite(code: string): Promise<boolean>;
   /** A room's invites still usable at `now`, oldest first. */

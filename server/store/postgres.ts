@@ -1397,6 +1397,13 @@ export class PostgresStore implements Store {
     });
   }
 
+  returnInvite(code: string): Promise<void> {
+    return this.#run(async (sql) => {
+      await sql`
+        UPDATE invites SET uses = uses - 1 WHERE code = ${code} AND uses > 0`;
+    });
+  }
+
   revokeInvite(code: string): Promise<boolean> {
     return this.#run(async (sql) =>
       (await sql`UPDATE invites SET revoked = true WHERE code = ${code}`)

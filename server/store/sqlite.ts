@@ -2265,6 +2265,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  returnInvite(code: string): Promise<void> {
+    return this.#run(() => {
+      this.#q("UPDATE invites SET uses = uses - 1 WHERE code = ? AND uses > 0")
+        .run(code);
+    });
+  }
+
   revokeInvite(code: string): Promise<boolean> {
     return this.#run(() =>
       Number(

@@ -2,7 +2,7 @@
  * The store contract for team chat: private rooms, memberships and read
  * state (addMember, removeMember, isMember, memberRooms, markRead,
  * readState, readStates) and invites (createInvite, findInvite, useInvite,
- * revokeInvite, listInvites, deleteDeadInvites).
+ * returnInvite, revokeInvite, listInvites, deleteDeadInvites).
  */
 import assert from "node:assert/strict";
 import {
@@ -363,6 +363,21 @@ export function teamChat(test: StoreTest): void {
     );
     assert.deepEqual(await store.listInvites("dev", now + 1000), []);
     assert.equal(await store.useInvite("nothing", now), undefined);
+  });
+
+  test("returnInvite gives back one use, so a used-up invite is usable again; never below no use", async (store) => {
+    await store.createRoom("dev", "dev");
+    const now = Date.now();
+    const base = { roomKey: "dev", createdBy: "alice", createdAt: now };
+    await store.createInvite({ ...base, code: "once", maxUses: 1 });
+    await store.createInvite({ ...base, code: "fresh", maxUses: 1 });
+    assert.equal((await store.useInvite("once", now))?.uses, 1);
+    await store.returnInvite("once");
+    assert.equal((await store.findInvite("once"))?.uses, 0);
+    assert.equal((await store.useInvite("once", now))?.uses, 1);
+    await store.returnInvite("fresh");
+    await store.returnInvite("nothing");
+    assert.equal((await store.findInvite("fresh"))?.uses, 0);
   });
 
   test("deleteDeadInvites drops a room's revoked, expired and used-up invites, and only those", async (store) => {
