@@ -101,6 +101,8 @@ interface RoomEntry extends RoomInfo {
   members: Set<Member>;
   /** Connections per user in this room: users count once. */
   users: Map<string, { name: string; connections: number }>;
+  /** When it was created (ms), its epoch's number. */
+  createdAt: number;
 }
 
 interface UserEntry {
@@ -159,6 +161,7 @@ export class RoomRegistry {
       key,
       name,
       epoch: roomEpoch(options.createdAt ?? 0),
+      createdAt: options.createdAt ?? 0,
       private: options.private ?? false,
       members: new Set(),
       users: new Map(),
@@ -224,6 +227,11 @@ export class RoomRegistry {
   /** The room's display name, or undefined when there is no such room. */
   roomName(key: string): string | undefined {
     return this.#rooms.get(key)?.name;
+  }
+
+  /** When a room was created (ms); undefined when absent. */
+  createdAtOf(key: string): number | undefined {
+    return this.#rooms.get(key)?.createdAt;
   }
 
   /** A room's epoch; undefined when absent. */

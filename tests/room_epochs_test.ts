@@ -75,6 +75,28 @@ Deno.test("room epochs: a room created again under its name has another epoch, a
     assert.equal(typeof joined.epoch, "string");
   }));
 
+Deno.test("room epochs: a message still waiting for its commit when its room is deleted and created again is refused (room_not_found), never stored in the new room", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.register("carol");
+    const gus = await pool.guest("gus");
+    await root.ok("create_room", { room: "dev" });
+    await gus.ok("join_room", { room: "dev" });
+    await gus.ok("send_message", { text: "committed" });
+    // Right after a commit, a lone message waits --db-commit-wait (long
+    // here) for others to share its commit: the room goes and comes back
+    // meanwhile, as another client may make it at any moment.
+    const waiting = gus.request("send_message", { text: "for the old dev" });
+    await root.ok("delete_room", { room: "dev" });
+    await root.event("system", (d) => d.kind === "deleted");
+    await carol.ok("create_room", { room: "dev", private: true });
+    const reply = await waiting;
+    assert.equal(reply.action, "error");
+    assert.equal(reply.data.code, "room_not_found");
+    const { messages } = await carol.ok("history", { room: "dev" });
+    assert.deepEqual(messages, []);
+  }, { dbCommitWaitMs: 3000 }));
+
 Deno.test("room epochs: GET /api/rooms/:room/messages answers 409 stale_epoch for another epoch, and carries the epoch", () =>
   withClients(async (pool, server) => {
     const alice = await pool.guest("alice");

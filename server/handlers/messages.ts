@@ -70,6 +70,7 @@ export async function sendMessage(
     user: member.username,
     clientId: data.client_id,
     sender: member.identity,
+    roomCreatedAt: node.registry.createdAtOf(roomKey),
     ...content,
   };
   if (replyTo !== undefined) input.replyTo = replyTo;
@@ -79,6 +80,11 @@ export async function sendMessage(
   try {
     result = await appended;
   } catch (error) {
+    // The room was deleted (and perhaps made again) while the message
+    // waited for its commit: the store refused it, as the sender is told.
+    if (node.registry.createdAtOf(roomKey) !== input.roomCreatedAt) {
+      return fail("room_not_found", "You are no longer in that room.");
+    }
     return refusedByBan(error);
   }
   const { message, duplicate } = result;

@@ -101,6 +101,13 @@ export interface MessageDraft {
   attachments?: Attachment[];
   /** The id of the message answered, checked by the caller: same room. */
   replyTo?: string;
+  /**
+   * The room's creation time as the sender saw it (which incarnation of
+   * the name): an append for a room deleted and created again before it
+   * commits is refused (it would land in the new room, seen by its
+   * members, a private room's included), as one for a room deleted.
+   */
+  roomCreatedAt?: number;
 }
 
 /** A private message about to be stored. */

@@ -138,6 +138,8 @@ interface Append {
   pendingTo?: string;
   waitingLimits?: WaitingLimits;
   replyTo?: string;
+  /** MessageDraft.roomCreatedAt. */
+  roomCreatedAt?: number;
 }
 
 /** An append waiting for the next group commit. */
@@ -330,6 +332,7 @@ export class PostgresStore implements Store {
       sender: draft.sender ?? "",
       attachments: draft.attachments,
       replyTo: draft.replyTo,
+      roomCreatedAt: draft.roomCreatedAt,
     });
   }
 
@@ -461,6 +464,7 @@ export class PostgresStore implements Store {
         max_for_recipient: a.waitingLimits?.perRecipient ?? null,
         max_from_sender: a.waitingLimits?.perSender ?? null,
         reply_to: a.replyTo ?? null,
+        room_created_at: a.roomCreatedAt ?? null,
         words: wordsOf(a.text),
       };
     });

@@ -1676,7 +1676,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- account gone (r_gone), its sender an account identity ('a:' or 'b:'
   -- and the account's creation time, so a name registered again since is
   -- another account). Costs a primary-key probe of accounts per account
-  -- message. chat_append returns r_gone: dropped and made again.
+  -- message. chat_append returns r_gone: dropped and made again. And a
+  -- room message names the room's creation time as its sender saw it
+  -- (room_created_at, NULL: any): one queued while its room was deleted and
+  -- made again under the name went into the new room.
   CREATE OR REPLACE FUNCTION chat_delete_account(
     target text, anon_name text, max_users integer
   ) RETURNS boolean
@@ -1743,7 +1746,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
         user_name text, to_user text, body text, ts bigint, client_id text,
         sender text, attachments jsonb, pending_to text,
         max_for_recipient integer, max_from_sender integer, reply_to text,
-        words text)
+        words text, room_created_at bigint)
       ORDER BY a.ord
     LOOP
       r_ord := app.ord;
@@ -1758,8 +1761,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       r_ban := NULL;
       r_gone := false;
       IF app.in_room THEN
+        -- Not into another incarnation of the name (deleted and made
+        -- again since the sender saw it): refused as for a room gone.
         UPDATE streams s SET last_seq = s.last_seq + 1
         FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+          AND (app.room_created_at IS NULL
+               OR r.created_at = app.room_created_at)
         RETURNING s.last_seq, r.name INTO next_seq, room_name;
         IF NOT FOUND THEN
           r_seq := NULL;

@@ -188,10 +188,11 @@ export class SqliteStore implements Store {
   #sql: Record<string, StatementSync> = {};
   #queued: QueuedAppend[] = [];
   // This process owns the file, so it keeps each stream's last seq and each
-  // room's name once read: an append is then one INSERT, and a stream's
-  // counter is written once per group commit (#touched), not per message.
+  // room's name and creation time once read: an append is then one INSERT,
+  // and a stream's counter is written once per group commit (#touched), not
+  // per message.
   #lastSeq = new Map<string, number>();
-  #roomNames = new Map<string, string>();
+  #roomNames = new Map<string, { name: string; createdAt: number }>();
   #touched = new Set<string>();
   // Search pages, read through this connection's statements.
   #search = new SqliteSearch({
@@ -654,15 +655,25 @@ export class SqliteStore implements Store {
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {
     return this.#enqueue(() => {
-      let name = this.#roomNames.get(draft.roomKey);
-      if (name === undefined) {
-        const room = this.#q("SELECT name FROM rooms WHERE key = ?").get(
-          draft.roomKey,
-        ) as { name: string } | undefined;
-        if (!room) throw new Error(`No room with key '${draft.roomKey}'`);
-        name = room.name;
-        this.#roomNames.set(draft.roomKey, name);
+      let room = this.#roomNames.get(draft.roomKey);
+      if (room === undefined) {
+        const row = this.#q("SELECT name, created_at FROM rooms WHERE key = ?")
+          .get(draft.roomKey) as
+            | { name: string; created_at: number }
+            | undefined;
+        if (!row) throw new Error(`No room with key '${draft.roomKey}'`);
+        room = { name: row.name, createdAt: row.created_at };
+        this.#roomNames.set(draft.roomKey, room);
       }
+      // Another incarnation of the name: the sender's room was deleted
+      // since (the insert and delete of rooms clear this cache).
+      if (
+        draft.roomCreatedAt !== undefined &&
+        draft.roomCreatedAt !== room.createdAt
+      ) {
+        throw new Error(`Room '${draft.roomKey}' was created again`);
+      }
+      const name = room.name;
       // Without waitingLimits no mailbox is ever full (a ban still refuses).
       return this.#append<ChatMessage>(draft.roomKey, {
         userKey: draft.userKey,

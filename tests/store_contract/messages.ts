@@ -44,6 +44,24 @@ export function messageRecords(test: StoreTest): void {
     ]);
   });
 
+  test("appendMessage into another incarnation of its room (deleted and made again since the sender saw it) is refused, nothing stored; the room's own creation time or none is taken", async (store) => {
+    const room = await store.createRoom("dev", "dev");
+    assert.ok(room);
+    const own = await store.appendMessage(
+      draft("dev", "mine", { roomCreatedAt: room.createdAt }),
+    );
+    assert.equal(own.message.seq, 1);
+    await store.appendMessage(draft("dev", "any"));
+    const stale = await store.appendMessage(
+      draft("dev", "for the old dev", { roomCreatedAt: room.createdAt - 1 }),
+    ).then(() => "stored", () => "refused");
+    assert.equal(stale, "refused");
+    assert.deepEqual(
+      (await store.history("dev", {})).map((m) => [m.seq, m.text]),
+      [[1, "mine"], [2, "any"]],
+    );
+  });
+
   test("findMessage finds a room message with its author's key and its room", async (store) => {
     await store.createRoom("Dev", "dev");
     const { message } = await store.appendMessage(
