@@ -6,6 +6,7 @@
  * SQLite and PostgreSQL.
  */
 import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { bothStores } from "./both_stores.ts";
 import {
   ClientPool,
@@ -373,6 +374,47 @@ stores.test("delete_account: a message its sockets send while it is deleted is a
     const kept = new Set(history.map((m) => m.id));
     assert.deepEqual([...acked].filter((id) => !kept.has(id)), []);
   }));
+
+stores.test(
+  "delete_account: a reaction its sockets add while it is deleted is anonymised or refused, never listed under its name",
+  (server) =>
+    withPool(server, async (pool) => {
+      const root = await admin(pool);
+      const emoji = ["👍", "🎉", "👀", "🔥", "🚀", "✅", "😀", "🙏"];
+      for (const name of ["bob", "carol", "dave", "erin", "frank", "gina"]) {
+        const ids: string[] = [];
+        for (let n = 0; n < 8; n++) {
+          const { message } = await root.ok("send_message", { text: `m${n}` });
+          ids.push((message as { id: string }).id);
+        }
+        const victim = await pool.register(name);
+        const phone = await pool.login({ token: victim.token });
+        // Two devices reacting without pause until the deletion closes them.
+        let sent = 0;
+        const flood = (device: TestClient) =>
+          (async () => {
+            while (device.closeCode === undefined) {
+              const n = sent++;
+              device.send({
+                action: "react",
+                data: { id: ids[n % 8], emoji: emoji[(n >> 3) % 8] },
+                id: `flood${n}`,
+              });
+              await new Promise((resolve) => setTimeout(resolve, 0));
+            }
+          })();
+        const floods = [flood(victim), flood(phone)];
+        await victim.waitFor((f) => f.data.request === "react");
+        await root.ok("delete_account", { user: name, messages: "anonymise" });
+        await Promise.all([victim.closed, phone.closed, ...floods]);
+        const { messages } = await root.ok("history", { room: "general" });
+        const users = (messages as { reactions?: { users: string[] }[] }[])
+          .flatMap((m) => (m.reactions ?? []).flatMap((r) => r.users));
+        assert.deepEqual(users.filter((u) => u !== "deleted user"), [], name);
+      }
+    }),
+  { rateLimits: NO_RATE_LIMITS },
+);
 
 stores.test("update_room: an admin makes a room private with an owner; guests looking at it go back to general", (server) =>
   withPool(server, async (pool) => {

@@ -1,3 +1,4 @@
+import { accountCreatedAt } from "../accounts/identity.ts";
 import { findReadable, readerOf } from "../access.ts";
 import { reactionEmoji } from "../protocol/emoji.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
@@ -36,8 +37,12 @@ export async function react(
     user: member.username,
     emoji,
     on: data.on ?? true,
+    accountCreatedAt: accountCreatedAt(member.identity),
   });
   if (result.status === "not_found") return messageNotFound(data.id);
+  if (result.status === "gone") {
+    return fail("forbidden", "Your account was deleted.");
+  }
   if (result.status === "full") {
     return fail(
       "invalid_message",

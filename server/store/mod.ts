@@ -364,6 +364,13 @@ export interface ReactionChange {
   emoji: string;
   /** True to add the reaction, false to take it back. */
   on: boolean;
+  /**
+   * When the reacting account was created (accountCreatedAt of its
+   * identity); none for a guest. A reaction of an account deleted since
+   * is refused (`gone`): it would list under the name after the deletion
+   * anonymised its others.
+   */
+  accountCreatedAt?: number;
 }
 
 /**
@@ -375,6 +382,9 @@ export type MarkResult =
   | { status: "done"; message: MessageBase; changed: boolean }
   | { status: "not_found" }
   | { status: "full" };
+
+/** What a reaction did: also `gone`, its account deleted (ReactionChange). */
+export type ReactResult = MarkResult | { status: "gone" };
 
 /** The messages a search may find. */
 export interface SearchScope {
@@ -531,7 +541,7 @@ export interface RoomStore {
    * Adds or takes back a reaction; at most MAX_REACTIONS_PER_MESSAGE
    * different emoji per message (`full` past them).
    */
-  react(change: ReactionChange): Promise<MarkResult>;
+  react(change: ReactionChange): Promise<ReactResult>;
   /** Pins or unpins a message; at most MAX_PINS pinned per stream. */
   pin(id: string, on: boolean): Promise<MarkResult>;
   /** The pinned messages of a room or conversation, latest pinned first. */

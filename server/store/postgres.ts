@@ -38,6 +38,7 @@ import {
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
+  type ReactResult,
   type RetryKey,
   type RoomChange,
   type RoomOptions,
@@ -663,12 +664,14 @@ export class PostgresStore implements Store {
 
   // Two statements: the function's changes, then the message as it is
   // after them (a statement cannot read what a function it calls wrote).
-  react(change: ReactionChange): Promise<MarkResult> {
+  react(change: ReactionChange): Promise<ReactResult> {
     return this.#run(async (sql) => {
       const [{ status }] = await sql<{ status: string }[]>`
-        SELECT chat_react(${change.id}, ${change.userKey}, ${change.user},
-          ${change.emoji}, ${change.on}, ${MAX_REACTIONS_PER_MESSAGE},
-          ${MAX_REACTION_USERS}) AS status`;
+        SELECT chat_react_as(${change.accountCreatedAt ?? null}::bigint,
+          ${change.id}, ${change.userKey}, ${change.user}, ${change.emoji},
+          ${change.on}, ${MAX_REACTIONS_PER_MESSAGE}, ${MAX_REACTION_USERS})
+          AS status`;
+      if (status === "gone") return { status };
       return await marked(sql, change.id, status);
     });
   }

@@ -1680,6 +1680,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- room message names the room's creation time as its sender saw it
   -- (room_created_at, NULL: any): one queued while its room was deleted and
   -- made again under the name went into the new room.
+  -- A reaction likewise (chat_react_as): under the name's lock, shared, as
+  -- an append's, and refused ('gone') once the account is deleted; NULL
+  -- for a guest, who has no account.
+  CREATE FUNCTION chat_react_as(
+    who_since bigint, target text, who text, who_name text, reaction text,
+    turn_on boolean, max_emoji integer, max_users integer
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF who_since IS NOT NULL THEN
+      PERFORM pg_advisory_xact_lock_shared(1667785076, hashtext(who));
+      IF NOT EXISTS (SELECT 1 FROM accounts a
+                     WHERE a.key = who AND a.created_at = who_since) THEN
+        RETURN 'gone';
+      END IF;
+    END IF;
+    RETURN chat_react(target, who, who_name, reaction, turn_on, max_emoji,
+      max_users);
+  END
+  $$;
   CREATE OR REPLACE FUNCTION chat_delete_account(
     target text, anon_name text, max_users integer
   ) RETURNS boolean

@@ -43,6 +43,7 @@ import {
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
+  type ReactResult,
   type RetryKey,
   type RoomChange,
   type RoomOptions,
@@ -986,12 +987,7 @@ export class SqliteStore implements Store {
     // Read here for the reason the ban is: a deletion that resolved before
     // the commit began is seen. Another primary-key probe per account
     // message (docs/security.md).
-    const created = accountCreatedAt(m.sender);
-    if (
-      created !== undefined &&
-      this.#q("SELECT 1 FROM accounts WHERE key = ? AND created_at = ?")
-          .get(m.userKey, created) === undefined
-    ) {
+    if (this.#accountGone(m.userKey, accountCreatedAt(m.sender))) {
       return { gone: true };
     }
     if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
@@ -1146,6 +1142,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  // Whether the account created at `createdAt` under this key is gone
+  // (deleted, perhaps registered again since); a guest (no time) never is.
+  #accountGone(userKey: string, createdAt: number | undefined): boolean {
+    return createdAt !== undefined &&
+      this.#q("SELECT 1 FROM accounts WHERE key = ? AND created_at = ?")
+          .get(userKey, createdAt) === undefined;
+  }
+
   #record(id: string): MessageRecord | undefined {
     const row = this.#q(
       `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream FROM ${MESSAGES}
@@ -1264,9 +1268,14 @@ export class SqliteStore implements Store {
     );
   }
 
-  react(change: ReactionChange): Promise<MarkResult> {
+  react(change: ReactionChange): Promise<ReactResult> {
     return this.#run(() =>
-      this.#transaction((): MarkResult => {
+      this.#transaction((): ReactResult => {
+        // As an append does (#append): an account deleted before this
+        // commit reacts no more.
+        if (this.#accountGone(change.userKey, change.accountCreatedAt)) {
+          return { status: "gone" };
+        }
         const target = this.#q("SELECT deleted FROM messages WHERE id = ?")
           .get(change.id) as { deleted: number } | undefined;
         if (!target || target.deleted) return { status: "not_found" };

@@ -165,6 +165,35 @@ export function administration(test: StoreTest): void {
     assert.equal(again.status === "done" && again.changed, false);
   });
 
+  test("react of an account deleted since (its accountCreatedAt) is gone, nothing listed; a guest's (none) and a name registered again react", async (store) => {
+    const hi = await store.appendMessage(draft("general", "hi"));
+    const old = await store.createAccount(account("ann"));
+    assert.ok(old);
+    const react = (emoji: string, accountCreatedAt?: number) =>
+      store.react({
+        id: hi.message.id,
+        userKey: "ann",
+        user: "ann",
+        emoji,
+        on: true,
+        accountCreatedAt,
+      });
+    assert.equal((await react("👍", old.createdAt)).status, "done");
+    assert.equal(await store.deleteAccount("ann", "anonymise"), true);
+    assert.deepEqual(await react("🎉", old.createdAt), { status: "gone" });
+    const [message] = await store.history("general", {});
+    assert.deepEqual(message.reactions, [{
+      emoji: "👍",
+      count: 1,
+      users: [ANONYMOUS_NAME],
+    }]);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const again = await store.createAccount(account("ann"));
+    assert.ok(again && again.createdAt !== old.createdAt);
+    assert.equal((await react("🎉", again.createdAt)).status, "done");
+    assert.equal((await react("👀")).status, "done");
+  });
+
   test("a password reset works once, before it expires", async (store) => {
     await store.createAccount({
       key: "ann",
