@@ -119,6 +119,9 @@ const PLAIN_ROOM_LIST_BYTES_PER_SECOND = 16 * 1024;
  */
 const LOGIN_SLICE_ROWS = 4000;
 
+// Deleted messages whose later updates a node drops (#afterDelete).
+const DELETES_KEPT = 1024;
+
 /**
  * One server process: it holds the registry, the store, the broker and
  * presence it was given, and delivers what the broker hands it to its own
@@ -176,6 +179,7 @@ export class ChatNode {
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
+  #deletes = new Set<string>();
   #accessChanges = 0;
   #sessionExpiry = new SessionExpiry((member) =>
     member.disconnect(CLOSE_SESSION_ENDED, "Session expired")
@@ -298,6 +302,8 @@ export class ChatNode {
       viewersOnly?: boolean;
       /** Only connections whose name was theirs then (ms). */
       sentAt?: number;
+      /** A `message_updated`'s message (EventPublication.updated). */
+      updated?: { id: string; deleted: boolean };
     } = {},
   ): void {
     const publication: EventPublication = {
@@ -313,6 +319,7 @@ export class ChatNode {
     }
     if (options.viewersOnly) publication.viewersOnly = true;
     if (options.sentAt !== undefined) publication.sentAt = options.sentAt;
+    if (options.updated !== undefined) publication.updated = options.updated;
     this.broker.publish(publication);
   }
 
@@ -718,6 +725,7 @@ export class ChatNode {
       this.#apply(publication.event);
       return;
     }
+    if (publication.updated && this.#afterDelete(publication.updated)) return;
     const sequence = publication.sequence;
     if (sequence) {
       this.#sequencer.offer(
@@ -728,6 +736,20 @@ export class ChatNode {
     } else {
       this.#deliver(publication);
     }
+  }
+
+  // Whether an update comes after the delete of its message, delivered
+  // already: a stale edit, reaction or pin would show the message again,
+  // text and all, to every reader until they reload. Remembers the last
+  // DELETES_KEPT deletes (an id each, about 100 KiB); a stale update comes
+  // within milliseconds of its delete.
+  #afterDelete(updated: { id: string; deleted: boolean }): boolean {
+    if (!updated.deleted) return this.#deletes.has(updated.id);
+    this.#deletes.add(updated.id);
+    if (this.#deletes.size > DELETES_KEPT) {
+      this.#deletes.delete(this.#deletes.values().next().value!);
+    }
+    return false;
   }
 
   #deliver(publication: EventPublication): void {

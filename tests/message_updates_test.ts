@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
-import { expectError, roundTrip, withClients } from "./harness.ts";
+import {
+  clusterSkipReason,
+  expectError,
+  roundTrip,
+  withClients,
+  withCluster,
+} from "./harness.ts";
 
 type Message = {
   id: string;
@@ -219,3 +225,50 @@ Deno.test("edit_message: an author removed from a private room, or banned from a
     );
     assert.equal(JSON.stringify(banned).includes("👎"), false);
   }));
+
+Deno.test({
+  name:
+    "edit_message and delete_message of one message at once, from two nodes: every reader's last update of it is the delete, never the edit's text",
+  ignore: clusterSkipReason() !== undefined,
+  fn: () =>
+    withCluster(2, async (_cluster, [one, two]) => {
+      const alice = await one.register("alice");
+      // Another device of hers, on the other node, deletes while this one
+      // edits.
+      const phone = await two.login({ token: alice.token });
+      const readers = [await one.guest("reader1"), await two.guest("reader2")];
+      for (let i = 0; i < 100; i++) {
+        const { message } = await alice.ok("send_message", { text: `m${i}` });
+        const { id } = message as { id: string };
+        const [, deleted] = await Promise.all([
+          alice.request("edit_message", { id, text: `edited ${i}` }),
+          phone.ok("delete_message", { id }),
+        ]);
+        assert.equal((deleted.message as { deleted?: boolean }).deleted, true);
+        // A message from each device after both replies: a reader that got
+        // both got every earlier event of both nodes (a node delivers its
+        // own at once, the other's in the order it published them).
+        const after = await Promise.all(
+          [alice, phone].map(async (device) =>
+            ((await device.ok("send_message", { text: `after ${i}` }))
+              .message as { id: string }).id
+          ),
+        );
+        for (const reader of readers) {
+          for (const next of after) {
+            await reader.event("receive_message", (m) => m.id === next);
+          }
+          const updates = reader.events("message_updated")
+            .map((f) => f.data as { id: string; deleted?: boolean })
+            .filter((m) => m.id === id);
+          assert.deepEqual(
+            updates.slice(-1).map((m) => m.deleted),
+            [true],
+            `round ${i} reader ${readers.indexOf(reader)} ${
+              JSON.stringify(updates)
+            }`,
+          );
+        }
+      }
+    }),
+});

@@ -30,6 +30,14 @@ export interface EventPublication {
   sentAt?: number;
   /** For room messages: receivers deliver in this order, filling gaps. */
   sequence?: { roomKey: string; seq: number };
+  /**
+   * For `message_updated`: which message, and whether this update deletes
+   * it. A delete is final: a receiver drops a later update of a message it
+   * delivered deleted (an edit, reaction or pin read before the delete
+   * committed whose event came after it, from another node or another
+   * database connection).
+   */
+  updated?: { id: string; deleted: boolean };
 }
 
 /** Something every node must do to its own connections and rooms. */

@@ -159,8 +159,11 @@ export function publishUpdate(
   message: MessageBase,
 ): void {
   const users = conversationUsers(stream);
+  const updated = { id: message.id, deleted: message.deleted === true };
   if (users === undefined) {
-    node.publish({ kind: "room", key: stream }, "message_updated", message);
+    node.publish({ kind: "room", key: stream }, "message_updated", message, {
+      updated,
+    });
     return;
   }
   // Only to those who held the names when it was sent, as history reads
@@ -169,6 +172,9 @@ export function publishUpdate(
   const signed = node.files.signed(message);
   const sentAt = Date.parse(message.ts);
   for (const key of new Set(users)) {
-    node.publish({ kind: "user", key }, "message_updated", signed, { sentAt });
+    node.publish({ kind: "user", key }, "message_updated", signed, {
+      sentAt,
+      updated,
+    });
   }
 }
