@@ -1146,7 +1146,7 @@ export class SqliteStore implements Store {
   // (deleted, perhaps registered again since); a guest (no time) never is.
   #accountGone(userKey: string, createdAt: number | undefined): boolean {
     return createdAt !== undefined &&
-      this.#q("SELECT 1 FROM accounts WHERE key = ? AND created_at = ?")
+      this.#arrays("SELECT 1 FROM accounts WHERE key = ? AND created_at = ?")
           .get(userKey, createdAt) === undefined;
   }
 
