@@ -365,6 +365,34 @@ Deno.test("registry: membersOf, connectionsOf and everyone find the right connec
   assert.deepEqual(new Set(r.everyone()), new Set([a1, a2, bob]));
 });
 
+Deno.test("registry: a room's members read after a join, a move, a leave or a release are the current ones; a list read before stays as it was", () => {
+  const r = registry();
+  const ann = account("Ann");
+  const gus = guest("Gus");
+  const ida = guest("Ida");
+  r.claim(ann);
+  r.claim(gus);
+  r.claim(ida);
+  r.enter(gus, "dev");
+  const before = r.membersOf("dev");
+  assert.deepEqual([...before], [gus]);
+  // Read once per delivery: each change must show in the next read.
+  r.enter(ida, "dev");
+  assert.deepEqual(new Set(r.membersOf("dev")), new Set([gus, ida]));
+  r.enter(ann, "general");
+  r.joinRooms("ann", ["dev"]);
+  assert.deepEqual(new Set(r.membersOf("dev")), new Set([gus, ida, ann]));
+  r.enter(ida, "general");
+  assert.deepEqual(new Set(r.membersOf("dev")), new Set([gus, ann]));
+  r.leaveRoom("ann", "dev");
+  assert.deepEqual([...r.membersOf("dev")], [gus]);
+  r.release(gus);
+  assert.deepEqual([...r.membersOf("dev")], []);
+  // A delivery walking the earlier list (one that closes a socket) goes on
+  // over what it read.
+  assert.deepEqual([...before], [gus]);
+});
+
 Deno.test("registry: a renamed room keeps its place, members and viewers under the new key; the old name is free", () => {
   const r = registry();
   r.addRoom("ops", "ops");
