@@ -47,6 +47,7 @@ import { Retention } from "./retention.ts";
 import type { Store, StreamReadState } from "./store/mod.ts";
 import { TurnQueue } from "./turns.ts";
 import { WebhookDispatcher } from "./webhooks.ts";
+import { WIDE_BROADCAST } from "./writer.ts";
 
 const logger = log("node");
 
@@ -766,12 +767,14 @@ export class ChatNode {
       : undefined;
     const sentAt = publication.sentAt ?? Number.POSITIVE_INFINITY;
     let delivered = 0;
+    const wide = ("size" in members ? members.size : members.length) >=
+      WIDE_BROADCAST;
     const deliver = (member: Member) => {
       if (member.userKey === exceptUser) return;
       if (except !== undefined && member.id === except) return;
       if (viewing !== undefined && member.roomKey !== viewing) return;
       if (member.since > sentAt) return;
-      member.outbox.push(frame);
+      member.outbox.push(frame, wide);
       delivered++;
     };
     // A room's or a user's members come as an array, walked with a plain

@@ -4,7 +4,11 @@ import type { RoomView } from "./room_changes.ts";
 
 /** Where a member's frames go; the registry never looks inside. */
 export interface Outbox {
-  push(frame: string): void;
+  /**
+   * `wide`: the frame goes to a room of WIDE_BROADCAST connections or more
+   * (writer.ts), so a busy server may let it wait to share a frame.
+   */
+  push(frame: string, wide?: boolean): void;
 }
 
 /** The session behind an account's connection. */

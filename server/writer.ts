@@ -41,6 +41,22 @@ let busyUntil = 0;
  */
 const BUSY_FLUSH_WRITERS = 256;
 
+/**
+ * A broadcast to this many connections or more is wide: its frames may
+ * wait while the server is busy (see ConnectionWriter.waits).
+ */
+export const WIDE_BROADCAST = BUSY_FLUSH_WRITERS;
+
+/**
+ * While busy, a writer holding only wide events, fewer than this many,
+ * waits for more (up to WAIT_MS): see ConnectionWriter.waits.
+ */
+const FULL_FRAME = 16;
+/** Longest a busy writer's events wait for more to share their frame. */
+const WAIT_MS = 20;
+// The flush that ends the waits if nothing else comes first.
+let waitTimer: ReturnType<typeof setTimeout> | undefined;
+
 function scheduleFlush(): void {
   flushScheduled = true;
   if (performance.now() < busyUntil) {
@@ -94,13 +110,23 @@ function flushAll(): void {
   const count = dirtyCount;
   dirty = spare;
   dirtyCount = 0;
-  if (count >= BUSY_FLUSH_WRITERS) busyUntil = performance.now() + 100;
+  const now = performance.now();
+  const busy = now < busyUntil;
+  if (count >= BUSY_FLUSH_WRITERS) busyUntil = now + 100;
   for (let i = 0; i < count; i++) {
     const writer = writers[i]!;
     writers[i] = undefined;
-    writer.flush();
+    // Kept for the next flush (its queue stays, so it is not listed again).
+    if (busy && writer.waits(now)) dirty[dirtyCount++] = writer;
+    else writer.flush();
   }
   spare = writers;
+  if (dirtyCount > 0 && !flushScheduled && waitTimer === undefined) {
+    waitTimer = setTimeout(() => {
+      waitTimer = undefined;
+      if (!flushScheduled) flushAll();
+    }, WAIT_MS);
+  }
   keptBatches.length = 0;
   keptJoined.length = 0;
 }
@@ -132,6 +158,11 @@ export class ConnectionWriter implements Outbox {
   // login, which a crowded turn queue can stretch while a room floods).
   #heldChars = 0;
   #closed = false;
+  // A reply, or an event that is not wide, is queued: the flush never
+  // waits (see waits).
+  #mustGo = false;
+  // When a busy flush first let this queue wait (ms, performance.now).
+  #waitingSince = -1;
   #maxBuffered: number;
   #maxBatch: number;
   // Characters sent since bufferedAmount was last asked: asking is a call
@@ -144,8 +175,11 @@ export class ConnectionWriter implements Outbox {
     this.#maxBatch = options.maxBatch;
   }
 
-  /** Queues one encoded JSON object (an event: kept back while held). */
-  push(frame: string): void {
+  /**
+   * Queues one encoded JSON object (an event: kept back while held);
+   * `wide` for a broadcast to WIDE_BROADCAST connections or more.
+   */
+  push(frame: string, wide = false): void {
     if (this.#held !== undefined) {
       if (this.#closed) return;
       this.#held.push(frame);
@@ -156,7 +190,8 @@ export class ConnectionWriter implements Outbox {
       }
       return;
     }
-    this.answer(frame);
+    if (!wide) this.#mustGo = true;
+    this.#queueFrame(frame);
   }
 
   /**
@@ -174,11 +209,40 @@ export class ConnectionWriter implements Outbox {
     const held = this.#held;
     this.#held = undefined;
     this.#heldChars = 0;
-    for (const frame of held ?? []) this.answer(frame);
+    if (held !== undefined && held.length > 0) this.#mustGo = true;
+    for (const frame of held ?? []) this.#queueFrame(frame);
   }
 
   /** Queues a reply: never kept back. */
   answer(frame: string): void {
+    if (this.#closed) return;
+    this.#mustGo = true;
+    this.#queueFrame(frame);
+  }
+
+  /**
+   * While the server is busy (a flush to BUSY_FLUSH_WRITERS sockets or more
+   * in the last 100 ms), a queue of fewer than FULL_FRAME events, all of
+   * wide broadcasts, waits for later flushes, up to WAIT_MS after the
+   * first that let it wait. In a fan-out, commits split into a large group
+   * of the messages in flight and a small one (docs/performance.md,
+   * "Fan-out: the members' loop, and where a flush's messages come from"),
+   * each flushed to every socket; the small group's events now share the
+   * large group's frames, so a frame costs the server, and the reader,
+   * once where it cost twice. A sender's writer has its reply queued and
+   * never waits, so its acknowledgements are not delayed; events of
+   * smaller rooms (chat) never wait; and nothing is reordered: a queue
+   * goes whole, in order. The price: a small group's events reach a big
+   * room's readers up to WAIT_MS later while the server is that busy.
+   */
+  waits(now: number): boolean {
+    if (this.#mustGo || this.#closed) return false;
+    if ((this.#queue?.length ?? 1) >= FULL_FRAME) return false;
+    if (this.#waitingSince < 0) this.#waitingSince = now;
+    return now - this.#waitingSince < WAIT_MS;
+  }
+
+  #queueFrame(frame: string): void {
     if (this.#closed) return;
     if (this.#first === undefined) {
       this.#first = frame;
@@ -197,6 +261,8 @@ export class ConnectionWriter implements Outbox {
     const queue = this.#queue;
     if (first === undefined || this.#closed) return;
     this.#first = this.#queue = undefined;
+    this.#mustGo = false;
+    this.#waitingSince = -1;
     try {
       if (this.#sentSinceCheck > this.#maxBuffered / 8) {
         this.#sentSinceCheck = 0;
