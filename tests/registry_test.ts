@@ -370,9 +370,7 @@ Deno.test("registry: a room's members read after a join, a move, a leave or a re
   const ann = account("Ann");
   const gus = guest("Gus");
   const ida = guest("Ida");
-  r.claim(ann);
-  r.claim(gus);
-  r.claim(ida);
+  for (const member of [ann, gus, ida]) r.claim(member);
   r.enter(gus, "dev");
   const before = r.membersOf("dev");
   assert.deepEqual([...before], [gus]);
