@@ -284,7 +284,12 @@ export function privateMessageReceived(
     updateLog(
       state,
       logKey,
-      (log) => insertMessage(log, { ...message, room: logKey }),
+      (log) =>
+        insertMessage(
+          log,
+          { ...message, room: logKey },
+          readingBack(state, logKey),
+        ),
     );
   });
 }
@@ -322,7 +327,7 @@ export function messageReceived(state: AppState, message: ChatMessage): void {
       if (elsewhere && last > 0 && message.seq > last + 1) {
         return insertMessage({ ...emptyLog(), pending: log.pending }, message);
       }
-      return insertMessage(log, message);
+      return insertMessage(log, message, readingBack(state, message.room));
     })
   );
 }
@@ -906,6 +911,11 @@ function forget(state: AppState, key: string): void {
   markRead(state, key);
   const { [key]: _line, ...firstUnread } = state.firstUnread.value;
   state.firstUnread.value = firstUnread;
+}
+
+/** Whether the user is scrolled up in this log, on screen, reading older messages. */
+function readingBack(state: AppState, room: string): boolean {
+  return state.scrolledBack.value && roomKey(room) === state.viewKey.value;
 }
 
 /** Applies `change` to one room's log, creating the log on first use. */

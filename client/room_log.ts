@@ -135,8 +135,17 @@ export function firstSeq(log: RoomLog | undefined): number {
   return log?.messages[0]?.seq ?? 0;
 }
 
-/** Inserts one live message in seq order; a seq already held is ignored. */
-export function insertMessage(log: RoomLog, message: ChatMessage): RoomLog {
+/**
+ * Inserts one live message in seq order; a seq already held is ignored.
+ * `reading`: the user is scrolled up in this log, reading older messages,
+ * which a trim would pull from under their eyes; it waits until they are
+ * back at the bottom (as Element unloads only what is far off screen).
+ */
+export function insertMessage(
+  log: RoomLog,
+  message: ChatMessage,
+  reading = false,
+): RoomLog {
   const pending = withoutConfirmed(log.pending, [message]);
   const held = log.messages;
   const last = held.at(-1);
@@ -150,7 +159,7 @@ export function insertMessage(log: RoomLog, message: ChatMessage): RoomLog {
     messages = [...held, message].sort((a, b) => a.seq - b.seq);
   }
   const next = { messages, notices: log.notices, pending };
-  return messages.length > 2 * MAX_MESSAGES_PER_ROOM
+  return messages.length > 2 * MAX_MESSAGES_PER_ROOM && !reading
     ? trim(next, MAX_MESSAGES_PER_ROOM)
     : next;
 }

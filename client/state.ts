@@ -184,6 +184,12 @@ export interface AppState {
   hooksOpen: Signal<string | null>;
   /** Log keys whose older history is being fetched. */
   loadingOlder: Signal<Record<string, true>>;
+  /**
+   * Whether the user has scrolled up from the newest line of the log on
+   * screen: its older messages are being read, so live messages must not
+   * trim them away.
+   */
+  scrolledBack: Signal<boolean>;
   /** Desktop notification permission. */
   notifyPermission: Signal<NotifyPermission>;
   /** Whether the user said "not now" to desktop notifications. */
@@ -296,6 +302,7 @@ export function createAppState(): AppState {
     tokensOpen: signal(false),
     hooksOpen: signal(null),
     loadingOlder: signal({}),
+    scrolledBack: signal(false),
     notifyPermission: signal("unsupported"),
     notifyDismissed: signal(false),
     totalUnread,

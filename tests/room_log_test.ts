@@ -152,6 +152,20 @@ Deno.test("an older page the user scrolled up for is kept, while live messages t
   assert.equal(lastSeq(log), seq);
 });
 
+Deno.test("live messages do not trim a log the user is reading back in", () => {
+  const held = Array.from(
+    { length: 2 * MAX_MESSAGES_PER_ROOM },
+    (_, i) => message(i + 1),
+  );
+  // As scrolling up leaves it: older pages are never trimmed on arrival.
+  const log: RoomLog = { ...emptyLog(), messages: held };
+  const next = message(2 * MAX_MESSAGES_PER_ROOM + 1);
+  const reading = insertMessage(log, next, true);
+  assert.equal(firstSeq(reading), 1);
+  assert.equal(reading.messages.length, 2 * MAX_MESSAGES_PER_ROOM + 1);
+  assert.equal(insertMessage(log, next).messages.length, MAX_MESSAGES_PER_ROOM);
+});
+
 Deno.test("a late live message goes in seq order, not at the end", () => {
   let log = mergePage(emptyLog(), [message(1), message(3)]);
   log = insertMessage(log, message(2));

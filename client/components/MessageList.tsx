@@ -73,6 +73,7 @@ export function MessageList(): JSX.Element {
     if (!el) return;
     const below = el.scrollHeight - el.scrollTop - el.clientHeight;
     atBottom.current = below < STICK_SLACK;
+    state.scrolledBack.value = !atBottom.current;
     if (atBottom.current) newBelow.value = 0;
     // A little way up is still "here"; a screen up, or news below, is not.
     away.value = below > el.clientHeight ||

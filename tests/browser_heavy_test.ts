@@ -1,0 +1,100 @@
+/**
+ * The web client under heavy traffic, in a real browser: long rooms scrolled
+ * far back while messages keep coming. Needs /usr/bin/chromium; without it
+ * the tests are reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import type { Locator, Page } from "playwright-core";
+import { browserTest, guest, openPage } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+import { MAX_MESSAGES_PER_ROOM } from "../client/room_log.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
+
+/** Posts `n` numbered messages from a bot, a hundred in flight at a time. */
+async function fill(bot: TestClient, n: number): Promise<void> {
+  for (let from = 1; from <= n; from += 100) {
+    const batch = [];
+    for (let i = from; i < Math.min(n + 1, from + 100); i++) {
+      batch.push(bot.ok("send_message", { text: `history line ${i}` }));
+    }
+    await Promise.all(batch);
+  }
+}
+
+/** The row of the message with this seq. */
+function row(page: Page, seq: number): Locator {
+  return page.locator(`[data-testid="message"][data-seq="${seq}"]`);
+}
+
+/** The seq of the first message row on screen. */
+async function firstShown(page: Page): Promise<number> {
+  const first = page.locator('[data-testid="message"][data-seq]').first();
+  return Number(await first.getAttribute("data-seq"));
+}
+
+/** Scrolls to the top page after page, each time waiting for the older page. */
+async function scrollToOldest(page: Page, list: Locator): Promise<void> {
+  let first = await firstShown(page);
+  while (first > 1) {
+    await list.evaluate((el) => el.scrollTop = 0);
+    await page.waitForFunction((before) => {
+      const top = document.querySelector('[data-testid="message"][data-seq]');
+      return Number(top?.getAttribute("data-seq")) < before;
+    }, first);
+    first = await firstShown(page);
+  }
+}
+
+browserTest(
+  "a live message leaves the old messages the user scrolled far back to read where they are",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "archivist");
+    try {
+      // More than twice what the client keeps of a room: the most the
+      // live end trims back from.
+      const total = 2 * MAX_MESSAGES_PER_ROOM + 50;
+      await fill(bot, total);
+      const page = await openPage(browser, server);
+      await guest(page, "olga");
+      await row(page, total).waitFor();
+      const list = page.getByTestId("message-list");
+      await scrollToOldest(page, list);
+      await page.getByText("Welcome to #general").waitFor();
+      await row(page, 1).scrollIntoViewIfNeeded();
+      const before = await row(page, 1).boundingBox();
+      assert.ok(before, "the first message has a box");
+
+      await bot.ok("send_message", { text: "fresh news below" });
+      await page.getByTestId("jump-latest").filter({
+        hasText: "1 new message",
+      }).waitFor();
+      assert.equal(
+        await row(page, 1).count(),
+        1,
+        "the first message, being read, is still there",
+      );
+      const kept = await row(page, 1).boundingBox();
+      assert.ok(kept, "the first message still has a box");
+      assert.ok(
+        Math.abs(kept.y - before.y) < 40,
+        `the row being read moved (${before.y} to ${kept.y})`,
+      );
+
+      // Back at the bottom, the next message trims the log back.
+      await page.getByTestId("jump-latest").click();
+      await page.getByTestId("jump-latest").waitFor({ state: "detached" });
+      await bot.ok("send_message", { text: "and more news" });
+      await page.getByTestId("message").filter({ hasText: "and more news" })
+        .waitFor();
+      await page.waitForFunction(
+        (most) =>
+          document.querySelectorAll('[data-testid="message"]').length <= most,
+        MAX_MESSAGES_PER_ROOM + 1,
+      );
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
