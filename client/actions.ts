@@ -189,8 +189,16 @@ export function roomEntered(
     state.view.value = { kind: "room" };
     if (moved) {
       state.members.value = [];
-      // Pages scrolled up for in an earlier visit need not stay in memory.
-      updateLog(state, room, (log) => trim(log, KEPT_ON_ENTRY));
+      // Pages scrolled up for in an earlier visit need not stay in memory;
+      // a log that stopped following live messages starts again.
+      updateLog(
+        state,
+        room,
+        (log) =>
+          log.unloaded === undefined
+            ? trim(log, KEPT_ON_ENTRY)
+            : { ...emptyLog(), pending: log.pending },
+      );
     }
     state.drawerOpen.value = false;
     updateLog(state, room, (log) => mergePage(log, history));
@@ -302,13 +310,20 @@ export function roomLogReset(state: AppState, room: string): void {
   batch(() => updateLog(state, room, () => emptyLog()));
 }
 
-/** Merges a page of history into a room's log. */
+/**
+ * Merges a page of history into a room's log; `end`: the page reached the
+ * newest message the server had.
+ */
 export function historyLoaded(
   state: AppState,
-  page: { room: string; messages: ChatMessage[] },
+  page: { room: string; messages: ChatMessage[]; end?: boolean },
 ): void {
   batch(() =>
-    updateLog(state, page.room, (log) => mergePage(log, page.messages))
+    updateLog(
+      state,
+      page.room,
+      (log) => mergePage(log, page.messages, page.end),
+    )
   );
 }
 

@@ -17,6 +17,16 @@ import type {
  */
 export const MAX_MESSAGES_PER_ROOM = 500;
 
+/**
+ * Most messages held while the user reads back: an older page past this
+ * unloads the newest ones, which scrolling down fetches again, as Element
+ * unloads the part of a timeline far off screen and Slack keeps a window of
+ * a channel. Scrolling back through 50,000 messages held them all, and a
+ * row each: 25,900 DOM nodes at 1,500 messages, and every older page took
+ * longer to render than the one before (5,000 messages: 88 s of scrolling).
+ */
+export const MAX_SCROLLED_BACK = 2 * MAX_MESSAGES_PER_ROOM;
+
 /** Most notices kept per room. */
 const MAX_NOTICES_PER_ROOM = 200;
 
@@ -66,6 +76,13 @@ export interface RoomLog {
   notices: Notice[];
   /** This user's unconfirmed messages, in the order typed. */
   pending: PendingMessage[];
+  /**
+   * Present when messages after the newest one held are not held (unloaded
+   * while reading back, or never loaded after a jump to an old message):
+   * live messages are not added, since they would show after a gap; the
+   * highest seq of those that came meanwhile, 0 if none.
+   */
+  unloaded?: number;
 }
 
 /** A log with nothing in it. */
@@ -81,10 +98,16 @@ export function lastSeq(log: RoomLog | undefined): number {
 /**
  * Merges a page of history (oldest first). A page that leaves a gap after
  * what we hold replaces it: showing old and new side by side would hide the
- * missing messages in between.
+ * missing messages in between. `end`: the page reached the newest message
+ * the server had; the log follows live messages again once it also holds
+ * those that came while it did not.
  */
-export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
-  if (page.length === 0) return log;
+export function mergePage(
+  log: RoomLog,
+  page: ChatMessage[],
+  end = false,
+): RoomLog {
+  if (page.length === 0) return end ? attached(log) : log;
   const sorted = [...page].sort((a, b) => a.seq - b.seq);
   const held = log.messages;
   const heldFirst = held[0]?.seq ?? 0;
@@ -93,6 +116,7 @@ export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
   const pageLast = sorted[sorted.length - 1].seq;
   let messages: ChatMessage[];
   let notices = log.notices;
+  let unloaded = log.unloaded;
   if (held.length === 0) {
     messages = dedupe(sorted);
     // Notices seen while we knew no messages happened after this history.
@@ -102,18 +126,39 @@ export function mergePage(log: RoomLog, page: ChatMessage[]): RoomLog {
   } else if (pageFirst > heldLast + 1 || pageLast < heldFirst - 1) {
     messages = dedupe(sorted);
     notices = notices.filter((n) => n.afterSeq >= pageFirst - 1);
+    // An old page in place of newer ones: those are not held any more.
+    if (pageLast < heldFirst) unloaded = log.unloaded ?? 0;
   } else {
     // A page may have been read before or after an edit we already hold:
     // of two copies, dedupe keeps the later state, whichever came last.
     messages = dedupe([...sorted, ...held].sort((a, b) => a.seq - b.seq));
   }
-  const merged = {
+  const merged: RoomLog = {
     messages,
     notices,
     pending: withoutConfirmed(log.pending, sorted),
+    ...(unloaded === undefined ? {} : { unloaded }),
   };
-  // An older page is what the user scrolled up for: keep it.
-  return pageLast < heldLast ? merged : trim(merged, MAX_MESSAGES_PER_ROOM);
+  // An older page is what the user scrolled up for: keep it, up to a window.
+  if (pageLast < heldLast) return unloadNewest(merged, MAX_SCROLLED_BACK);
+  const trimmed = trim(merged, MAX_MESSAGES_PER_ROOM);
+  return end ? attached(trimmed) : trimmed;
+}
+
+/** Keeps the oldest `max` messages, the newer ones unloaded. */
+function unloadNewest(log: RoomLog, max: number): RoomLog {
+  if (log.messages.length <= max) return log;
+  const messages = log.messages.slice(0, max);
+  const last = messages[max - 1].seq;
+  const notices = log.notices.filter((n) => n.afterSeq <= last);
+  return { ...log, messages, notices, unloaded: log.unloaded ?? 0 };
+}
+
+/** The log following live messages again, unless some that came are still missing. */
+function attached(log: RoomLog): RoomLog {
+  if (log.unloaded === undefined || log.unloaded > lastSeq(log)) return log;
+  const { unloaded: _, ...rest } = log;
+  return rest;
 }
 
 /**
@@ -139,7 +184,8 @@ export function firstSeq(log: RoomLog | undefined): number {
  * Inserts one live message in seq order; a seq already held is ignored.
  * `reading`: the user is scrolled up in this log, reading older messages,
  * which a trim would pull from under their eyes; it waits until they are
- * back at the bottom (as Element unloads only what is far off screen).
+ * back at the bottom (as Element unloads only what is far off screen), and
+ * past {@linkcode MAX_SCROLLED_BACK} held the log stops taking live ones.
  */
 export function insertMessage(
   log: RoomLog,
@@ -147,6 +193,14 @@ export function insertMessage(
   reading = false,
 ): RoomLog {
   const pending = withoutConfirmed(log.pending, [message]);
+  if (log.unloaded !== undefined) {
+    const unloaded = Math.max(log.unloaded, message.seq);
+    if (unloaded === log.unloaded && pending === log.pending) return log;
+    return { ...log, pending, unloaded };
+  }
+  if (reading && log.messages.length >= MAX_SCROLLED_BACK) {
+    return { ...log, pending, unloaded: message.seq };
+  }
   const held = log.messages;
   const last = held.at(-1);
   let messages: ChatMessage[];

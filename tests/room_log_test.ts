@@ -12,6 +12,7 @@ import {
   insertMessage,
   lastSeq,
   MAX_MESSAGES_PER_ROOM,
+  MAX_SCROLLED_BACK,
   mergePage,
   replaceMessage,
   type RoomLog,
@@ -152,18 +153,71 @@ Deno.test("an older page the user scrolled up for is kept, while live messages t
   assert.equal(lastSeq(log), seq);
 });
 
-Deno.test("live messages do not trim a log the user is reading back in", () => {
+Deno.test("live messages do not trim a log the user is reading back in, and stop at the window", () => {
   const held = Array.from(
-    { length: 2 * MAX_MESSAGES_PER_ROOM },
+    { length: MAX_MESSAGES_PER_ROOM + 10 },
     (_, i) => message(i + 1),
   );
-  // As scrolling up leaves it: older pages are never trimmed on arrival.
-  const log: RoomLog = { ...emptyLog(), messages: held };
-  const next = message(2 * MAX_MESSAGES_PER_ROOM + 1);
-  const reading = insertMessage(log, next, true);
-  assert.equal(firstSeq(reading), 1);
-  assert.equal(reading.messages.length, 2 * MAX_MESSAGES_PER_ROOM + 1);
-  assert.equal(insertMessage(log, next).messages.length, MAX_MESSAGES_PER_ROOM);
+  // As scrolling up leaves it: older pages are not trimmed on arrival.
+  let log: RoomLog = { ...emptyLog(), messages: held };
+  let seq = held.length + 1;
+  while (log.messages.length < MAX_SCROLLED_BACK) {
+    log = insertMessage(log, message(seq++), true);
+  }
+  assert.equal(firstSeq(log), 1);
+  assert.equal(log.unloaded, undefined);
+  // Past the window, the log stops taking them, and remembers the newest.
+  log = insertMessage(log, message(seq), true);
+  assert.equal(log.messages.length, MAX_SCROLLED_BACK);
+  assert.equal(firstSeq(log), 1);
+  assert.equal(log.unloaded, seq);
+});
+
+Deno.test("an older page past the window unloads the newest messages, and live ones wait", () => {
+  let log = mergePage(
+    emptyLog(),
+    Array.from({ length: 50 }, (_, i) => message(2001 + i)),
+  );
+  for (let before = 2001; log.messages.length < MAX_SCROLLED_BACK;) {
+    before -= 50;
+    log = mergePage(
+      log,
+      Array.from({ length: 50 }, (_, i) => message(before + i)),
+    );
+  }
+  log = mergePage(log, Array.from({ length: 50 }, (_, i) => message(1001 + i)));
+  assert.equal(log.messages.length, MAX_SCROLLED_BACK);
+  assert.equal(firstSeq(log), 1001);
+  assert.equal(lastSeq(log), 2000);
+  assert.equal(log.unloaded, 0);
+  // A live message would show after a gap: it waits, remembered.
+  log = insertMessage(log, message(2051));
+  assert.equal(lastSeq(log), 2000);
+  assert.equal(log.unloaded, 2051);
+});
+
+Deno.test("a page reaching the end follows live messages again, once none that came is missing", () => {
+  let log: RoomLog = {
+    ...emptyLog(),
+    messages: [message(1), message(2)],
+    unloaded: 5,
+  };
+  // The end as read before message 5 was stored: 5 is still to fetch.
+  log = mergePage(log, [message(3), message(4)], true);
+  assert.equal(log.unloaded, 5);
+  log = mergePage(log, [message(5)], true);
+  assert.equal(log.unloaded, undefined);
+  log = insertMessage(log, message(6));
+  assert.equal(lastSeq(log), 6);
+});
+
+Deno.test("a jump to an old page leaves the newer messages unloaded", () => {
+  let log = mergePage(emptyLog(), [message(500), message(501)]);
+  log = mergePage(log, [message(10), message(11)]);
+  assert.deepEqual(log.messages.map((m) => m.seq), [10, 11]);
+  assert.equal(log.unloaded, 0);
+  log = insertMessage(log, message(502));
+  assert.equal(lastSeq(log), 11);
 });
 
 Deno.test("a late live message goes in seq order, not at the end", () => {

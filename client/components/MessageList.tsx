@@ -50,6 +50,8 @@ export function MessageList(): JSX.Element {
   const lines = state.lines.value;
   const first = state.currentLog.value?.messages[0];
   const atStart = first === undefined || first.seq === 1;
+  // Newer messages were unloaded while reading back: the bottom is not the end.
+  const cut = state.currentLog.value?.unloaded !== undefined;
   const loading = state.loadingOlder.value[key] === true;
 
   /** Brings the view to the bottom, or keeps the anchored row where it was. */
@@ -80,7 +82,16 @@ export function MessageList(): JSX.Element {
       (!atBottom.current && newBelow.value > 0);
     anchor.current = topRow(el, inner.current);
     // The newest message is in sight: read, on every device.
-    if (atBottom.current) connection.markSeen();
+    if (atBottom.current && !cut) connection.markSeen();
+  }
+
+  /** Near the top or the bottom, fetches the page beyond it. */
+  function loadMore(): void {
+    const el = scroller.current;
+    if (!el) return;
+    if (!atStart && el.scrollTop < LOAD_SLACK) void connection.loadOlder();
+    const below = el.scrollHeight - el.scrollTop - el.clientHeight;
+    if (cut && below < LOAD_SLACK) void connection.loadNewer();
   }
 
   useLayoutEffect(() => {
@@ -105,16 +116,14 @@ export function MessageList(): JSX.Element {
     // The user's own new message always brings the view down to it.
     if (last?.kind === "pending" && last.key !== previous) {
       atBottom.current = true;
+      if (cut) void connection.loadNewer(true);
     } else if (!atBottom.current && previous && last?.key !== previous) {
       newBelow.value += countAfter(lines, previous);
     }
     settle();
     measure();
     // A short page (or a tall screen) leaves nothing to scroll: load more.
-    const el = scroller.current;
-    if (el && !atStart && el.scrollTop < LOAD_SLACK) {
-      void connection.loadOlder();
-    }
+    loadMore();
   }, [lines, key]);
 
   // After the effects above, which keep the view at the bottom.
@@ -140,10 +149,7 @@ export function MessageList(): JSX.Element {
 
   function onScroll(): void {
     measure();
-    const el = scroller.current;
-    if (el && !atStart && el.scrollTop < LOAD_SLACK) {
-      void connection.loadOlder();
-    }
+    loadMore();
   }
 
   /** Up and Down walk the messages; Home and End go to the first and last. */
@@ -177,6 +183,8 @@ export function MessageList(): JSX.Element {
     atBottom.current = true;
     newBelow.value = 0;
     away.value = false;
+    // The newest messages were unloaded: fetch them rather than page down.
+    if (cut) void connection.loadNewer(true);
     el.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
   }
 

@@ -438,6 +438,15 @@ export class Connection {
     return this.#sync.loadOlder();
   }
 
+  /**
+   * Fetches the page after the newest message held, when newer ones were
+   * unloaded while reading back (`latest`: the newest page instead, to jump
+   * to the present); nothing otherwise.
+   */
+  loadNewer(latest = false): Promise<void> {
+    return this.#sync.loadNewer(latest);
+  }
+
   /** Fetches one page of a room's or conversation's history into its log (`before_seq`, `around_seq`, `limit`). */
   loadPage(
     where: { room: string } | { with: string },

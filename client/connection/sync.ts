@@ -53,6 +53,8 @@ export class Sync {
   // Each room's epoch as last heard: seqs of another epoch are another
   // room's (server/room_history.ts).
   #epochs = new Map<string, string>();
+  // Whether a page after an unloaded log's newest message is on its way.
+  #loadingNewer = false;
 
   constructor(state: AppState, options: SyncOptions) {
     this.#state = state;
@@ -81,7 +83,7 @@ export class Sync {
     });
     if (!page.ok) return;
     this.noteEpoch(room, page.data.epoch);
-    actions.historyLoaded(this.#state, page.data);
+    actions.historyLoaded(this.#state, { ...page.data, end: true });
   }
 
   /**
@@ -103,19 +105,30 @@ export class Sync {
     actions.roomEntered(state, { room, history: [] });
     // A reconnect keeps an open conversation on screen.
     if (shown.kind === "dm") actions.conversationOpened(state, shown.with);
-    let after = lastSeq(state.logs.value[roomKey(room)]);
+    const held = state.logs.value[roomKey(room)];
+    // Read back far enough to unload the newest: scrolling down fetches them.
+    if (held?.unloaded !== undefined) return;
+    let after = lastSeq(held);
     if (
       joinHistory &&
       (after === 0 || (joinHistory[0]?.seq ?? Infinity) <= after + 1)
     ) {
-      actions.historyLoaded(state, { room, messages: joinHistory });
+      actions.historyLoaded(state, {
+        room,
+        messages: joinHistory,
+        end: true,
+      });
       return;
     }
     if (after === 0) {
       const page = await requests.request("history", { room, limit: RECENT });
       if (page.ok && link === this.#options.link()) {
         this.noteEpoch(room, page.data.epoch);
-        actions.historyLoaded(state, { room, messages: page.data.messages });
+        actions.historyLoaded(state, {
+          room,
+          messages: page.data.messages,
+          end: true,
+        });
       }
       return;
     }
@@ -136,15 +149,24 @@ export class Sync {
         return;
       }
       if (!page.ok) return;
-      actions.historyLoaded(state, { room, messages: page.data.messages });
+      const end = page.data.messages.length < PAGE_SIZE;
+      actions.historyLoaded(state, {
+        room,
+        messages: page.data.messages,
+        end,
+      });
       const newest = page.data.messages.at(-1);
-      if (!newest || page.data.messages.length < PAGE_SIZE) return;
+      if (!newest || end) return;
       after = newest.seq;
     }
     // Too far behind to page through: the newest messages matter most.
     const page = await requests.request("history", { room, limit: RECENT });
     if (page.ok && link === this.#options.link()) {
-      actions.historyLoaded(state, { room, messages: page.data.messages });
+      actions.historyLoaded(state, {
+        room,
+        messages: page.data.messages,
+        end: true,
+      });
     }
   }
 
@@ -156,6 +178,9 @@ export class Sync {
     const state = this.#state;
     const current = roomKey(message.room) === roomKey(state.currentRoom.value);
     if (!current || before <= 0 || message.seq <= before + 1) return;
+    // Newer messages were unloaded: scrolling down fetches them in turn.
+    const log = state.logs.value[roomKey(message.room)];
+    if (log?.unloaded !== undefined) return;
     const limit = Math.min(PAGE_SIZE, message.seq - before - 1);
     void this.#options.requests.request("history", {
       room: message.room,
@@ -210,6 +235,38 @@ export class Sync {
   }
 
   /**
+   * Fetches the page after the newest message held of the log on screen,
+   * when newer ones were unloaded, for scrolling down; `latest`: its
+   * newest page instead, to jump to the present. One fetch at a time.
+   */
+  async loadNewer(latest = false): Promise<void> {
+    const state = this.#state;
+    const key = state.viewKey.value;
+    const log = state.logs.value[key];
+    if (
+      log?.unloaded === undefined || this.#loadingNewer ||
+      !this.#options.ready()
+    ) {
+      return;
+    }
+    const shown = state.view.value;
+    const where = shown.kind === "dm"
+      ? { with: shown.with }
+      : { room: state.currentRoom.value };
+    this.#loadingNewer = true;
+    try {
+      await this.loadPage(
+        where,
+        latest
+          ? { limit: RECENT }
+          : { after_seq: lastSeq(log), limit: OLDER_PAGE },
+      );
+    } finally {
+      this.#loadingNewer = false;
+    }
+  }
+
+  /**
    * Fetches one page of a room's or a conversation's history into its log
    * (`params`: `before_seq`, `around_seq`, `limit`), as jumping to an
    * older message needs; resolves to the page's messages.
@@ -229,7 +286,8 @@ export class Sync {
       if (!page.ok) return page;
       const key = dmKey(where.with);
       const messages = asLog(key, page.data.messages);
-      actions.historyLoaded(state, { room: key, messages });
+      const end = reachesEnd(params, messages.length);
+      actions.historyLoaded(state, { room: key, messages, end });
       return { ok: true, data: messages };
     }
     const page = await requests.request("history", {
@@ -237,7 +295,8 @@ export class Sync {
       ...params,
     });
     if (!page.ok) return page;
-    actions.historyLoaded(state, page.data);
+    const end = reachesEnd(params, page.data.messages.length);
+    actions.historyLoaded(state, { ...page.data, end });
     return { ok: true, data: page.data.messages };
   }
 
@@ -253,6 +312,9 @@ export class Sync {
   catchUpConversation(): void {
     const shown = this.#state.view.value;
     if (shown.kind !== "dm") return;
+    const held = this.#state.logs.value[dmKey(shown.with)];
+    // Read back far enough to unload the newest: scrolling down fetches them.
+    if (held?.unloaded !== undefined) return;
     void this.loadConversation(
       shown.with,
       lastSeq(this.#state.logs.value[dmKey(shown.with)]),
@@ -274,6 +336,7 @@ export class Sync {
     actions.historyLoaded(this.#state, {
       room: key,
       messages: asLog(key, page.data.messages),
+      end: afterSeq === 0 || page.data.messages.length < PAGE_SIZE,
     });
   }
 
@@ -306,6 +369,17 @@ export class Sync {
       text: t("notice.moved", { text }),
     });
   }
+}
+
+/**
+ * Whether a page read with these parameters reached the newest message: a
+ * page of the newest, or one after a seq that came back short.
+ */
+function reachesEnd(params: Fields, count: number): boolean {
+  if (params.before_seq !== undefined || params.around_seq !== undefined) {
+    return false;
+  }
+  return params.after_seq === undefined || count < Number(params.limit);
 }
 
 /** A conversation's messages filed under its log key. */
