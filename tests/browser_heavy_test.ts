@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "playwright-core";
-import { browserTest, guest, openPage } from "./browser_support.ts";
+import { browserTest, guest, openPage, signIn } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { MAX_SCROLLED_BACK } from "../client/room_log.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
@@ -109,4 +109,52 @@ browserTest(
     }
   },
   { rateLimits: NO_RATE_LIMITS },
+);
+
+/** Rooms an account belongs to in the sidebar test. */
+const ROOMS = 300;
+
+browserTest(
+  "a room list change costs the sidebar of an account in many rooms work in proportion to the rooms, not rooms times memberships",
+  async (browser, server) => {
+    const owner = await TestClient.register(server.wsUrl, "owner");
+    const other = await TestClient.register(server.wsUrl, "other");
+    try {
+      for (let from = 1; from < ROOMS; from += 100) {
+        await Promise.all(
+          Array.from(
+            { length: Math.min(100, ROOMS - from) },
+            (_, i) => owner.ok("create_room", { room: `room${from + i}` }),
+          ),
+        );
+      }
+      const page = await openPage(browser, server);
+      await signIn(page, "owner");
+      await page.locator('[data-testid="room-item"]').nth(ROOMS - 1).waitFor();
+      // Names are compared by key (NFKC, case-folded): count the keys made.
+      await page.evaluate(() => {
+        const counted = globalThis as unknown as { normalized: number };
+        counted.normalized = 0;
+        const normalize = String.prototype.normalize;
+        String.prototype.normalize = function (form?: string) {
+          counted.normalized++;
+          return normalize.call(this, form);
+        };
+      });
+      await other.ok("create_room", { room: "elsewhere" });
+      await page.getByTestId("more-rooms").filter({ hasText: "(1)" })
+        .waitFor();
+      const normalized = await page.evaluate(() =>
+        (globalThis as unknown as { normalized: number }).normalized
+      );
+      assert.ok(
+        normalized < 20 * ROOMS,
+        `${normalized} name keys made for one new room among ${ROOMS}`,
+      );
+    } finally {
+      await owner.close();
+      await other.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS, maxRoomsPerUser: 0 },
 );
