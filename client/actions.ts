@@ -292,12 +292,14 @@ export function privateMessageReceived(
     updateLog(
       state,
       logKey,
-      (log) =>
-        insertMessage(
+      (log) => {
+        const kept = insertMessage(
           log,
           { ...message, room: logKey },
           readingBack(state, logKey),
-        ),
+        );
+        return open ? kept : keptAside(kept);
+      },
     );
   });
 }
@@ -342,7 +344,12 @@ export function messageReceived(state: AppState, message: ChatMessage): void {
       if (elsewhere && last > 0 && message.seq > last + 1) {
         return insertMessage({ ...emptyLog(), pending: log.pending }, message);
       }
-      return insertMessage(log, message, readingBack(state, message.room));
+      const kept = insertMessage(
+        log,
+        message,
+        readingBack(state, message.room),
+      );
+      return elsewhere ? keptAside(kept) : kept;
     })
   );
 }
@@ -926,6 +933,17 @@ function forget(state: AppState, key: string): void {
   markRead(state, key);
   const { [key]: _line, ...firstUnread } = state.firstUnread.value;
   state.firstUnread.value = firstUnread;
+}
+
+/**
+ * A log not on screen, trimmed back to what entering it keeps once it holds
+ * twice that: more would only cost memory (about 250 bytes a message; an
+ * account in 100 busy rooms held 1,000 of each).
+ */
+function keptAside(log: RoomLog): RoomLog {
+  return log.messages.length > 2 * KEPT_ON_ENTRY
+    ? trim(log, KEPT_ON_ENTRY)
+    : log;
 }
 
 /** Whether the user is scrolled up in this log, on screen, reading older messages. */

@@ -19,6 +19,7 @@ import type { Fields } from "../client/wire.ts";
 import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
 import * as actions from "../client/actions.ts";
+import { lastSeq } from "../client/room_log.ts";
 import {
   backOnline,
   enterRoom,
@@ -1017,6 +1018,31 @@ Deno.test("connection counts live messages of an account's other rooms from the 
     await until(() => state.unread.value.dev === undefined, "all read");
     assert.equal(state.mentions.value.dev, undefined);
     assert.equal(state.readMarks.value.dev.lastRead, 12);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection keeps of a busy room not on screen no more than twice what entering it keeps", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general", { last_seq: 5 }),
+      membership("dev", { last_seq: 0 }),
+    ]);
+    for (let seq = 1; seq <= 1000; seq++) {
+      server.socket.push({
+        action: "receive_message",
+        data: roomMessage(seq, { room: "dev", text: `dev ${seq}` }),
+      });
+    }
+    await until(() => lastSeq(state.logs.value.dev) === 1000, "all heard");
+    assert.ok(
+      state.logs.value.dev.messages.length <= 400,
+      `${state.logs.value.dev.messages.length} messages held of a room not shown`,
+    );
+    assert.equal(state.currentRoom.value, "general", "the view stays");
   } finally {
     await r.stop();
   }
