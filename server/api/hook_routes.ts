@@ -19,7 +19,7 @@ import { describeIssue } from "../protocol/schemas.ts";
 import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
-import type { StoredHook } from "../store/mod.ts";
+import { RoomGoneError, type StoredHook } from "../store/mod.ts";
 import { auditRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
@@ -33,6 +33,12 @@ import {
 } from "./schemas.ts";
 
 const logger = log("hooks");
+
+// A secret that names no hook, or the hook of a room deleted meanwhile.
+const NO_SUCH_HOOK = fail(
+  "not_found",
+  "No such webhook: it may have been removed.",
+);
 
 /** Most incoming webhooks one room may have (outgoing ones have their own). */
 export const MAX_INCOMING_HOOKS_PER_ROOM = 10;
@@ -262,10 +268,7 @@ export function hookRoutes(
         hashToken(c.req.valid("param").secret),
       );
       if (!hook) {
-        return refuse(
-          c,
-          fail("not_found", "No such webhook: it may have been removed."),
-        );
+        return refuse(c, NO_SUCH_HOOK);
       }
       // A hook posts for its maker: while the maker is banned from the
       // room or the server (or out of a private room) it posts nothing, as
@@ -298,13 +301,22 @@ export function hookRoutes(
       if (isFailure(payload)) return refuse(c, payload);
       const text = cleanText(slackText(payload));
       if (isFailure(text)) return refuse(c, text);
-      const { message } = await node.store.appendMessage({
-        roomKey: hook.roomKey,
-        userKey: `hook:${hook.id}`,
-        user: payload.username ?? hook.name,
-        text,
-        sender: hookIdentity(hook.id),
-      });
+      let appended;
+      try {
+        appended = await node.store.appendMessage({
+          roomKey: hook.roomKey,
+          userKey: `hook:${hook.id}`,
+          user: payload.username ?? hook.name,
+          text,
+          sender: hookIdentity(hook.id),
+        });
+      } catch (error) {
+        // Its room deleted while the post waited for its commit: the hook
+        // went with it, as a post after the deletion finds.
+        if (!(error instanceof RoomGoneError)) throw error;
+        return refuse(c, NO_SUCH_HOOK);
+      }
+      const { message } = appended;
       node.metrics.messagesStored++;
       node.publishMessage(hook.roomKey, message);
       return c.json({ message }, 200);

@@ -1,5 +1,6 @@
 import {
   type MessageDraft,
+  RoomGoneError,
   SenderBannedError,
   SenderGoneError,
 } from "../store/mod.ts";
@@ -85,7 +86,7 @@ export async function sendMessage(
     if (node.registry.createdAtOf(roomKey) !== input.roomCreatedAt) {
       return fail("room_not_found", "You are no longer in that room.");
     }
-    return refusedByBan(error);
+    return refusedAppend(error);
   }
   const { message, duplicate } = result;
   node.metrics.storeLatency.observe(performance.now() - started);
@@ -176,13 +177,20 @@ export async function overtaken(
  * The answer to an append the store refused: `banned` for a ban that came
  * into force while it waited for its commit (the store checks as it
  * inserts), `forbidden` for an account deleted meanwhile (its sockets are
- * being closed); anything else is the store's failure, thrown on
+ * being closed), `room_not_found` for a room deleted meanwhile (as a send
+ * after the deletion gets); anything else is the store's failure, thrown on
  * (`internal`).
  */
-export function refusedByBan(error: unknown): Failure {
+export function refusedAppend(error: unknown): Failure {
   if (error instanceof SenderBannedError) return banRefusal(error.ban);
   if (error instanceof SenderGoneError) {
     return fail("forbidden", "Your account was deleted.");
+  }
+  if (error instanceof RoomGoneError) {
+    return fail(
+      "room_not_found",
+      "The room was deleted before your message was stored.",
+    );
   }
   throw error;
 }

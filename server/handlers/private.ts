@@ -11,7 +11,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import {
   messageContent,
   overtaken,
-  refusedByBan,
+  refusedAppend,
   replyTarget,
 } from "./messages.ts";
 
@@ -74,7 +74,7 @@ export async function privateMessage(
   try {
     result = await appended;
   } catch (error) {
-    return refusedByBan(error);
+    return refusedAppend(error);
   }
   if ("full" in result) {
     return fail(

@@ -176,6 +176,23 @@ export class SenderGoneError extends Error {
   }
 }
 
+/**
+ * An append to a room deleted before its commit (a `delete_room`, an
+ * expiry or a retention of the room raced the send): nothing was stored.
+ * Thrown like SenderBannedError; handlers answer it with `room_not_found`,
+ * as they answer a send that arrives after the deletion.
+ */
+export class RoomGoneError extends Error {
+  override name = "RoomGoneError";
+  /** The key of the room that was gone. */
+  readonly roomKey: string;
+
+  constructor(roomKey: string) {
+    super(`No room with key '${roomKey}'`);
+    this.roomKey = roomKey;
+  }
+}
+
 /** What makes a send a retry of an earlier one (`appendMessage`). */
 export interface RetryKey {
   /** Name key of the sender. */

@@ -41,6 +41,7 @@ import {
   type ReactResult,
   type RetryKey,
   type RoomChange,
+  RoomGoneError,
   type RoomOptions,
   type SaveUploadOptions,
   type SearchPage,
@@ -511,9 +512,7 @@ export class PostgresStore implements Store {
       return;
     }
     if (row.r_seq === null) {
-      job.reject(
-        this.#unavailable(new Error(`No room with key '${job.append.stream}'`)),
-      );
+      job.reject(new RoomGoneError(job.append.stream));
       return;
     }
     job.resolve({

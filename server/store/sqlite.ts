@@ -46,6 +46,7 @@ import {
   type ReactResult,
   type RetryKey,
   type RoomChange,
+  RoomGoneError,
   type RoomOptions,
   type SaveUploadOptions,
   type SearchPage,
@@ -152,10 +153,12 @@ interface QueuedAppend {
 type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 
 /**
- * An append refused for its sender: a ban (rejected with SenderBannedError)
- * or its account deleted (SenderGoneError).
+ * An append refused for its own reason, settled on its own without failing
+ * the batch it shares a transaction with: a ban of its sender (rejected
+ * with SenderBannedError), its sender's account deleted (SenderGoneError),
+ * or its room deleted meanwhile, perhaps made again (RoomGoneError).
  */
-type Refused = { banned: Ban } | { gone: true };
+type Refused = { banned: Ban } | { gone: true } | { roomGone: string };
 
 // Words are indexed for search a moment after their message is stored, many
 // messages in one transaction: FTS5 writes a segment per commit, and with
@@ -662,7 +665,7 @@ export class SqliteStore implements Store {
           .get(draft.roomKey) as
             | { name: string; created_at: number }
             | undefined;
-        if (!row) throw new Error(`No room with key '${draft.roomKey}'`);
+        if (!row) return { roomGone: draft.roomKey };
         room = { name: row.name, createdAt: row.created_at };
         this.#roomNames.set(draft.roomKey, room);
       }
@@ -672,7 +675,7 @@ export class SqliteStore implements Store {
         draft.roomCreatedAt !== undefined &&
         draft.roomCreatedAt !== room.createdAt
       ) {
-        throw new Error(`Room '${draft.roomKey}' was created again`);
+        return { roomGone: draft.roomKey };
       }
       const name = room.name;
       // Without waitingLimits no mailbox is ever full (a ban still refuses).
@@ -2415,6 +2418,7 @@ function summarizeReactions(
 function settle(job: QueuedAppend, result: Appended<MessageBase> | Refused) {
   if ("banned" in result) job.reject(new SenderBannedError(result.banned));
   else if ("gone" in result) job.reject(new SenderGoneError());
+  else if ("roomGone" in result) job.reject(new RoomGoneError(result.roomGone));
   else job.resolve(result);
 }
 

@@ -5,7 +5,7 @@
  * each way, so a thousand appends cost two messages, not two thousand.
  * Everything in them is structured-cloned: plain data only.
  */
-import { type Ban, SenderBannedError } from "./mod.ts";
+import { type Ban, RoomGoneError, SenderBannedError } from "./mod.ts";
 import type { SqliteStoreOptions } from "./sqlite.ts";
 
 /** Which store the worker opens, and with what. */
@@ -27,6 +27,8 @@ export interface ErrorShape {
   code?: string;
   /** A SenderBannedError's ban. */
   ban?: Ban;
+  /** A RoomGoneError's room. */
+  roomKey?: string;
 }
 
 /**
@@ -76,6 +78,9 @@ export type FromWorker =
 export function errorShape(error: unknown): ErrorShape {
   if (error instanceof SenderBannedError) {
     return { name: error.name, message: error.message, ban: error.ban };
+  }
+  if (error instanceof RoomGoneError) {
+    return { name: error.name, message: error.message, roomKey: error.roomKey };
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
