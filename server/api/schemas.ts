@@ -88,7 +88,7 @@ export const historyQuery = z.object({
   after_seq: z.coerce.number().int().min(0).optional(),
   /** A page centred on this seq (alone: not with before_seq or after_seq). */
   around_seq: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
+  limit: z.coerce.number().min(1).max(200).int().optional(),
   /** The epoch the asker saw: another one answers `stale_epoch`. */
   epoch: z.string().max(32).optional(),
 }).refine(aroundSeqAlone, AROUND_SEQ_ALONE);
@@ -214,7 +214,7 @@ export const searchQuery = z.object({
   room: searchData.shape.room,
   with: searchData.shape.with,
   before: searchData.shape.before,
-  limit: z.coerce.number().int().min(1).max(50).optional(),
+  limit: z.coerce.number().min(1).max(50).int().optional(),
 });
 
 /** Search results, newest first; `next` is the `before` of the next page. */

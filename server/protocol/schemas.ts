@@ -20,6 +20,13 @@ export const noNul = (max: number) =>
     .refine((s) => !s.includes("\0"), "NUL is not allowed")
     .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 const seq = z.number().int().min(0);
+/**
+ * A whole number from `min` to `max`. The range is checked before the
+ * kind: zod reports the first check that fails, and `int()` bounds a
+ * number by JavaScript's largest safe integer, so 1e308 would be told
+ * "expected int to be <=9007199254740991" rather than its field's maximum.
+ */
+const intIn = (min: number, max: number) => z.number().min(min).max(max).int();
 const messageId = z.string().min(1).max(64);
 
 /**
@@ -95,8 +102,8 @@ export const roomUserData = z.object({ room: name, user: name });
 /** `create_invite` data: limits are optional. */
 export const createInviteData = z.object({
   room: name,
-  max_uses: z.number().int().min(1).max(1_000_000).optional(),
-  expires_in_s: z.number().int().min(1).max(365 * 24 * 3600).optional(),
+  max_uses: intIn(1, 1_000_000).optional(),
+  expires_in_s: intIn(1, 365 * 24 * 3600).optional(),
 });
 
 /** `revoke_invite` data. */
@@ -141,7 +148,7 @@ export const historyData = z.object({
   before_seq: seq.optional(),
   after_seq: seq.optional(),
   around_seq: seq.optional(),
-  limit: z.number().int().min(1).max(200).optional(),
+  limit: intIn(1, 200).optional(),
   /** The room's epoch the asker's seqs belong to (room_history.ts). */
   epoch: z.string().max(32).optional(),
 }).refine(aroundSeqAlone, AROUND_SEQ_ALONE);
@@ -192,7 +199,7 @@ export const searchData = z.object({
   room: name.optional(),
   with: name.optional(),
   before: messageId.optional(),
-  limit: z.number().int().min(1).max(50).optional(),
+  limit: intIn(1, 50).optional(),
 });
 
 const reason = noNul(500).optional();
@@ -205,7 +212,7 @@ export const banData = z.object({
   user: name,
   room: name.optional(),
   reason,
-  duration_s: z.number().int().min(1).max(10 * 365 * 24 * 3600).optional(),
+  duration_s: intIn(1, 10 * 365 * 24 * 3600).optional(),
 });
 
 /** `unban` data. */
@@ -217,7 +224,7 @@ export const setRoleData = z.object({
   role: z.enum(["admin", "moderator", "user"]),
 });
 
-const pageLimit = z.number().int().min(1).max(200).optional();
+const pageLimit = intIn(1, 200).optional();
 
 /** `audit_log` data: a page of entries older than `before`. */
 export const auditLogData = z.object({
@@ -252,7 +259,7 @@ export const updateRoomData = z.object({
   private: z.boolean().optional(),
   owner: name.nullable().optional(),
   /** Its own retention in days, 0 for forever; null: the server's. */
-  retention_days: z.number().int().min(0).max(36500).nullable().optional(),
+  retention_days: intIn(0, 36500).nullable().optional(),
   reason,
 });
 
