@@ -313,10 +313,12 @@ async function enterServer(
   const release = identity.guest ? undefined : client.holdEvents?.();
   let succeeded = false;
   try {
-    const pending = identity.guest
-      ? []
-      : await node.store.takeUndelivered(userKey)
-        .catch(() => []);
+    // Only what was sent to this account: a message stored after a former
+    // holder of the name was deleted (it waited for its commit meanwhile)
+    // is taken and dropped, as its history is out of this one's reach.
+    const pending = identity.guest ? [] : (
+      await node.store.takeUndelivered(userKey).catch(() => [])
+    ).filter((message) => Date.parse(message.ts) >= identity.since);
     logger.info("{name} logged in ({how}) from {address}", {
       name: identity.username,
       how: identity.guest
