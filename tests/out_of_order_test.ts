@@ -5,30 +5,67 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
-import { eventually, metric, withClients } from "./harness.ts";
+import {
+  type ClientPool,
+  eventually,
+  type Frame,
+  metric,
+  type TestClient,
+  type TestServer,
+  withClients,
+} from "./harness.ts";
 
 // The longest --db-commit-wait: a send queued behind a commit still waits
 // for its own when a delete from another connection has been answered (a
 // few ms); the server has counted the send before the delete is sent.
 const COMMIT_WAIT_MS = 1_000;
 
+/**
+ * Sends a message right after a commit, so that it waits COMMIT_WAIT_MS
+ * for company, and resolves once the server has read it (its append is
+ * queued in the store) with the promise of its reply.
+ */
+async function queuedSend(
+  server: TestServer,
+  client: TestClient,
+  action: string,
+  data: Record<string, unknown>,
+): Promise<{ reply: Promise<Frame> }> {
+  await client.ok(action, { ...data, text: "first", client_id: undefined });
+  const frames = await metric(server.url, "chat_frames_received_total");
+  const reply = client.request(action, data);
+  await eventually(async () =>
+    assert.ok(await metric(server.url, "chat_frames_received_total") > frames)
+  );
+  return { reply };
+}
+
+/**
+ * The admin `boss` and `alice` in her room `doomed`: her message waits for
+ * its commit while `change` (by boss) is carried out; returns its reply.
+ */
+async function raceInRoom(
+  pool: ClientPool,
+  server: TestServer,
+  data: Record<string, unknown>,
+  change: (boss: TestClient) => Promise<unknown>,
+): Promise<{ alice: TestClient; reply: Frame }> {
+  const boss = await pool.register("boss");
+  const alice = await pool.register("alice");
+  await alice.ok("create_room", { room: "doomed" });
+  const racing = await queuedSend(server, alice, "send_message", data);
+  await change(boss);
+  return { alice, reply: await racing.reply };
+}
+
 Deno.test("a message whose room is deleted while it waits for its commit gets room_not_found, not internal, and the sender goes on in general", () =>
   withClients(async (pool, server) => {
-    const boss = await pool.register("boss");
-    const alice = await pool.register("alice");
-    await alice.ok("create_room", { room: "doomed" });
-    // A commit just now: the next append waits COMMIT_WAIT_MS for company.
-    await alice.ok("send_message", { text: "first" });
-    const frames = await metric(server.url, "chat_frames_received_total");
-    const racing = alice.request("send_message", { text: "too late" });
-    // The server has read the send, so its append is queued in the store.
-    await eventually(async () =>
-      assert.ok(
-        await metric(server.url, "chat_frames_received_total") > frames,
-      )
+    const { alice, reply } = await raceInRoom(
+      pool,
+      server,
+      { text: "too late" },
+      (boss) => boss.ok("delete_room", { room: "doomed" }),
     );
-    await boss.ok("delete_room", { room: "doomed" });
-    const reply = await racing;
     assert.equal(reply.action, "error", JSON.stringify(reply.data));
     assert.equal(reply.data.code, "room_not_found", String(reply.data.message));
     assert.equal(reply.data.request, "send_message");
@@ -48,20 +85,12 @@ Deno.test("a private message waiting for its commit while its offline recipient'
           .includes("bob"),
       )
     );
-    // A commit just now: the next append waits COMMIT_WAIT_MS for company.
-    await alice.ok("private_message", { to: "bob", text: "first" });
-    const frames = await metric(server.url, "chat_frames_received_total");
-    const racing = alice.request("private_message", {
+    const racing = await queuedSend(server, alice, "private_message", {
       to: "bob",
       text: "for the bob I know",
     });
-    await eventually(async () =>
-      assert.ok(
-        await metric(server.url, "chat_frames_received_total") > frames,
-      )
-    );
     await boss.ok("delete_account", { user: "bob", messages: "keep" });
-    await racing;
+    await racing.reply;
     // Someone else takes the freed name: nothing of the former bob's reaches it.
     const newBob = await pool.register("bob");
     await newBob.ok("list_rooms");
@@ -71,4 +100,26 @@ Deno.test("a private message waiting for its commit while its offline recipient'
     );
     const history = await newBob.ok("history", { with: "alice" });
     assert.deepEqual(history.messages, []);
+  }, { rateLimits: NO_RATE_LIMITS, dbCommitWaitMs: COMMIT_WAIT_MS }));
+
+Deno.test("a message whose room is renamed while it waits for its commit gets room_not_found, and sent again with its client_id lands in the renamed room", () =>
+  withClients(async (pool, server) => {
+    const { alice, reply } = await raceInRoom(
+      pool,
+      server,
+      { text: "during the rename", client_id: "k1" },
+      (boss) => boss.ok("update_room", { room: "doomed", name: "new" }),
+    );
+    assert.equal(reply.data.code, "room_not_found", JSON.stringify(reply.data));
+    const again = await alice.ok("send_message", {
+      text: "during the rename",
+      client_id: "k1",
+    });
+    assert.deepEqual(
+      [
+        (again.message as { room: string }).room,
+        (again.message as { seq: number }).seq,
+      ],
+      ["new", 2],
+    );
   }, { rateLimits: NO_RATE_LIMITS, dbCommitWaitMs: COMMIT_WAIT_MS }));

@@ -177,9 +177,9 @@ export async function overtaken(
  * The answer to an append the store refused: `banned` for a ban that came
  * into force while it waited for its commit (the store checks as it
  * inserts), `forbidden` for an account deleted meanwhile (its sockets are
- * being closed), `room_not_found` for a room deleted meanwhile (as a send
- * after the deletion gets); anything else is the store's failure, thrown on
- * (`internal`).
+ * being closed), `room_not_found` for a room deleted or renamed meanwhile
+ * (its key is gone either way, as for a send after it); anything else is
+ * the store's failure, thrown on (`internal`).
  */
 export function refusedAppend(error: unknown): Failure {
   if (error instanceof SenderBannedError) return banRefusal(error.ban);
@@ -189,7 +189,7 @@ export function refusedAppend(error: unknown): Failure {
   if (error instanceof RoomGoneError) {
     return fail(
       "room_not_found",
-      "The room was deleted before your message was stored.",
+      "The room was deleted or renamed before your message was stored: send it again.",
     );
   }
   throw error;
