@@ -197,6 +197,11 @@ async function walk(
     if (typeof message !== "string" || message.length < 10) {
       failures.push(`${where}: ${code} without a message`);
     }
+    // A name the request wrote is quoted: an empty one, or one of spaces
+    // or an RTL override, would otherwise garble the sentence.
+    if (/^\s/.test(String(message))) {
+      failures.push(`${where}: ${code} (${message}) begins with a space`);
+    }
     // A number past its field's own bound is told that bound, not
     // JavaScript's largest safe integer.
     if (

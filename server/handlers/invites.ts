@@ -96,7 +96,7 @@ export async function removeMember(
   const account = await node.accounts.find(data.user);
   const notMember = fail(
     "user_not_found",
-    `${data.user} is not a member of ${room.name}.`,
+    `'${data.user}' is not a member of ${room.name}.`,
   );
   if (!account) return notMember;
   if (account.key === member.userKey) {

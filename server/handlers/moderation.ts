@@ -232,7 +232,7 @@ export async function unban(
   }
   const lifted = await node.store.removeBans(nameKey(data.user), roomKey);
   if (lifted === 0) {
-    return fail("user_not_found", `${data.user} is not banned there.`);
+    return fail("user_not_found", `'${data.user}' is not banned there.`);
   }
   logger.warn("{user} unbanned by {by}", {
     user: data.user,

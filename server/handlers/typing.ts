@@ -24,7 +24,7 @@ export async function typing(
   const toKey = data.to === undefined ? undefined : nameKey(data.to);
   const to = toKey === undefined ? undefined : await node.onlineName(toKey);
   if (toKey !== undefined && to === undefined) {
-    return fail("user_not_found", `${data.to} is not online.`);
+    return fail("user_not_found", `'${data.to}' is not online.`);
   }
   // Nobody needs to hear that they type themselves: told to every
   // connection of the account, each connection's one notice per 2 s was
