@@ -10,6 +10,7 @@ import {
   eventually,
   type Frame,
   metric,
+  TEST_PASSWORD,
   type TestClient,
   type TestServer,
   withClients,
@@ -123,3 +124,26 @@ Deno.test("a message whose room is renamed while it waits for its commit gets ro
       ["new", 2],
     );
   }, { rateLimits: NO_RATE_LIMITS, dbCommitWaitMs: COMMIT_WAIT_MS }));
+
+Deno.test("a login whose account is deleted while its password is checked gets bad_credentials, not internal, and the connection can log in otherwise", () =>
+  withClients(async (pool, server) => {
+    const boss = await pool.register("boss");
+    await (await pool.register("xena")).close();
+    const client = await pool.connect();
+    const login = client.request("login", {
+      username: "xena",
+      password: TEST_PASSWORD,
+    });
+    // Its password hash is being computed: the account was found already.
+    await eventually(async () =>
+      assert.ok(await metric(server.url, "chat_password_hashes_running") > 0)
+    );
+    await boss.ok("delete_account", { user: "xena", messages: "keep" });
+    const reply = await login;
+    assert.equal(
+      reply.data.code,
+      "bad_credentials",
+      JSON.stringify(reply.data),
+    );
+    await client.ok("login", { username: "visitor" });
+  }, { rateLimits: NO_RATE_LIMITS }));

@@ -632,17 +632,26 @@ export class AccountService {
     await this.#store.deleteSession(tokenHash);
   }
 
-  async #newSession(account: Account): Promise<Authenticated> {
+  async #newSession(account: Account): Promise<Authenticated | Failure> {
     const token = newSessionToken();
     const session = {
       tokenHash: hashToken(token),
       userKey: account.key,
       expiresAt: Date.now() + this.#ttl,
     };
-    await this.#store.createSession(session.tokenHash, {
-      userKey: session.userKey,
-      expiresAt: session.expiresAt,
-    });
+    try {
+      await this.#store.createSession(session.tokenHash, {
+        userKey: session.userKey,
+        expiresAt: session.expiresAt,
+      });
+    } catch (error) {
+      // The account was deleted while its password was checked: the
+      // session's row has no account to belong to. Told as a wrong
+      // password, as a login a moment later is; one look-up, on failure
+      // only.
+      if (await this.#store.findAccount(account.key)) throw error;
+      return fail("bad_credentials", BAD_CREDENTIALS);
+    }
     return { account, token, session };
   }
 }
