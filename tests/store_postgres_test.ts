@@ -12,6 +12,7 @@ import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { MessageBase, Role } from "../server/protocol/types.ts";
 import {
   type MessageDraft,
+  RoomGoneError,
   SEARCH_BUDGET,
   SenderBannedError,
   type Store,
@@ -485,7 +486,7 @@ function registerTests(pg: PostgresService): void {
             await b.appendMessage(draft(`w${w}`, { roomKey: "dev" }));
             stored[w]++;
           } catch (error) {
-            if (!(error instanceof StoreUnavailableError)) throw error;
+            if (!(error instanceof RoomGoneError)) throw error;
             return;
           }
         }

@@ -7,7 +7,12 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
-import type { HistoryQuery, Store } from "../server/store/mod.ts";
+import type { Role } from "../server/protocol/types.ts";
+import {
+  type HistoryQuery,
+  RoomGoneError,
+  type Store,
+} from "../server/store/mod.ts";
 import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
 import { openWorkerStore } from "../server/store/worker_store.ts";
 import { storeContract } from "./store_contract.ts";
@@ -101,11 +106,24 @@ Deno.test("WorkerStore: open fails with StoreUnavailableError when the store's c
 
 Deno.test("WorkerStore: an error in the worker's store arrives as StoreUnavailableError with its message", () =>
   withStore(async (store) => {
+    await store.createAccount({
+      key: "al",
+      username: "al",
+      passwordHash: "x",
+      role: "user",
+    });
+    // A role the schema's CHECK refuses: SQLite throws in the worker.
+    await assert.rejects(
+      store.setRole("al", "owner" as Role),
+      (error: unknown) =>
+        error instanceof StoreUnavailableError &&
+        error.message.includes("CHECK constraint failed"),
+    );
+    // A room that is gone crosses as what it is, with its room.
     await assert.rejects(
       store.appendMessage(draft("nowhere", "no-such-room")),
       (error: unknown) =>
-        error instanceof StoreUnavailableError &&
-        error.message.includes("no-such-room"),
+        error instanceof RoomGoneError && error.roomKey === "no-such-room",
     );
     // The store goes on working after a failed call.
     const { message } = await store.appendMessage(draft("still here"));
