@@ -97,8 +97,12 @@ export class PushNotifier {
   #isWatching: (userKey: string) => Promise<boolean>;
   #keys?: { publicKey: string; privateKey: string };
   // One lane per account: endpoints that never answer hold one slot of
-  // eight, whatever they are sent, and keep at most 100 pushes waiting.
+  // eight, whatever they are sent, and keep at most 100 pushes waiting;
+  // once they have failed, the account cools down and shares 4 slots with
+  // the other failing accounts.
   #lanes = new Lanes(LANE_LIMITS);
+  /** How long a push service has to answer; tests shorten it. */
+  readonly timing = { timeoutMs: TIMEOUT_MS };
   #running = new Set<Promise<void>>();
   #stop = new AbortController();
 
@@ -203,18 +207,20 @@ export class PushNotifier {
     }
   }
 
+  // False when the push service failed (no answer, no connection, 429,
+  // 5xx): the account's lane cools down (see Lanes).
   async #send(
     subscription: StoredPushSubscription,
     body: string,
     topic: string,
-  ): Promise<void> {
-    if (this.#stop.signal.aborted || !this.#keys) return;
+  ): Promise<boolean> {
+    if (this.#stop.signal.aborted || !this.#keys) return true;
     const verdict = await this.#guard.check(subscription.endpoint, "push");
     if (!verdict.ok) {
       logger.warn("Push endpoint refused: {reason}", {
         reason: verdict.reason,
       });
-      return;
+      return true;
     }
     const webpush = await loadWebPush();
     const request = webpush.generateRequestDetails(
@@ -244,7 +250,7 @@ export class PushNotifier {
         headers,
         body: request.body ? new Uint8Array(request.body) : new Uint8Array(),
         signal: AbortSignal.any([
-          AbortSignal.timeout(TIMEOUT_MS),
+          AbortSignal.timeout(this.timing.timeoutMs),
           this.#stop.signal,
         ]),
       });
@@ -258,9 +264,12 @@ export class PushNotifier {
         logger.warn("Push service answered {status}", {
           status: response.status,
         });
+        return response.status !== 429 && response.status < 500;
       }
+      return true;
     } catch (error) {
       logger.warn("Push failed: {error}", { error: (error as Error).message });
+      return false;
     }
   }
 
@@ -273,6 +282,8 @@ export class PushNotifier {
   /** Aborts pushes under way and waits for them. */
   async close(): Promise<void> {
     this.#stop.abort();
+    // Pushes waiting in cooling lanes too: they see the abort and end.
+    this.#lanes.stop();
     while (this.#running.size > 0) {
       await Promise.allSettled([...this.#running]);
     }

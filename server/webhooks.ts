@@ -31,8 +31,9 @@ export const WEBHOOK_MAX_IN_FLIGHT = 8;
 /**
  * One lane per hook (see Lanes): a receiver that never answers holds one
  * of the 8 slots, not all of them, and other hooks' deliveries go out
- * meanwhile. Past 500 waiting for a hook, or 2000 in all, a delivery is
- * dropped (and recorded as failed).
+ * meanwhile; once its calls have failed it is cooled down and shares 4
+ * slots with the other failing hooks. Past 500 waiting for a hook, or 2000
+ * in all, a delivery is dropped (and recorded as failed).
  */
 const LANE_LIMITS = {
   inFlight: WEBHOOK_MAX_IN_FLIGHT,
@@ -200,14 +201,18 @@ export class WebhookDispatcher {
         if (attempt > 0 && !await this.#store.findWebhook(hook.id)) return;
         const result = await this.#send(hook, body, delivery);
         this.#record(hook, result);
-        if (result.ok || !result.retry) return;
+        if (result.ok || !result.retry) return true;
         const delay = this.timing.retryDelaysMs[attempt];
-        if (delay === undefined || this.#stop.signal.aborted) return;
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          this.#attempt(hook, body, delivery, attempt + 1);
-        }, delay);
-        this.#timers.add(timer);
+        if (delay !== undefined && !this.#stop.signal.aborted) {
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            this.#attempt(hook, body, delivery, attempt + 1);
+          }, delay);
+          this.#timers.add(timer);
+        }
+        // A failure worth a retry (no answer, 408, 429, 5xx) cools the
+        // hook's lane down (see Lanes); a refusal does not.
+        return false;
       }).then((queued) => {
         if (!queued) {
           this.#record(hook, {
@@ -303,8 +308,9 @@ export class WebhookDispatcher {
     this.#stop.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    // Queued attempts see the abort and end at once (clearQueue would
-    // leave their promises pending for ever).
+    // Queued attempts, cooling lanes' too, see the abort and end at once
+    // (clearQueue would leave their promises pending for ever).
+    this.#lanes.stop();
     while (this.#running.size > 0) {
       await Promise.allSettled([...this.#running]);
     }

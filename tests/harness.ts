@@ -476,6 +476,8 @@ export async function withPool(
  */
 export function startSilentListener(): {
   url: string;
+  /** Connections open now. */
+  open(): number;
   /** Most connections open at once so far. */
   mostOpen(): number;
   /** Connections the other side closed. */
@@ -500,6 +502,7 @@ export function startSilentListener(): {
   })().catch(() => {});
   return {
     url: `http://127.0.0.1:${listener.addr.port}`,
+    open: () => open,
     mostOpen: () => most,
     ended: () => ended,
     async close() {

@@ -579,3 +579,51 @@ Deno.test("web push: an account's endpoints that never answer take one call at a
     await t.close();
   }
 });
+
+Deno.test("web push: ten accounts whose endpoints never answer, once they have timed out, are cooled down and hold at most half the calls, and another account's push goes out at once", async () => {
+  const t = await setUp();
+  const silent = startSilentListener();
+  const timing = t.server.node.push.timing;
+  timing.timeoutMs = 200;
+  const mute: string[] = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      const name = `mute${i}`;
+      const client = await t.pool.register(name);
+      const subscribed = await api(t.server, "/api/push/subscriptions", {
+        method: "POST",
+        token: client.token!,
+        body: {
+          endpoint: `${silent.url}/push/${name}`,
+          keys: browserKeys().keys,
+        },
+      });
+      assert.equal(subscribed.status, 201);
+      await client.close();
+      await wentOffline(t.alice, name);
+      mute.push(name);
+    }
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    for (const name of mute) {
+      await t.alice.ok("private_message", { to: name, text: "first" });
+    }
+    await eventually(() => assert.equal(silent.ended(), 10));
+    // From now on no push times out during the test: without the
+    // cool-down, the next ten hold all eight calls.
+    timing.timeoutMs = 600_000;
+    for (const name of mute) {
+      await t.alice.ok("private_message", { to: name, text: "second" });
+    }
+    // Their cool-down (1 s) over, four go, and no more while they wait.
+    await eventually(() => assert.equal(silent.open(), 4));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(silent.open(), 4);
+    await t.alice.ok("private_message", { to: "bob", text: "meanwhile" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.equal(t.service.pushed[0].payload?.text, "meanwhile");
+  } finally {
+    await silent.close();
+    await t.close();
+  }
+});

@@ -71,6 +71,21 @@ async function api(
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }
 
+/** Makes an outgoing hook in `room` to `url`; it must be made (201). */
+async function addHook(
+  server: TestServer,
+  token: string | undefined,
+  room: string,
+  url: string,
+): Promise<void> {
+  const made = await api(server, `/api/rooms/${room}/outgoing-hooks`, {
+    method: "POST",
+    token,
+    body: { url },
+  });
+  assert.equal(made.status, 201);
+}
+
 /** A server allowing loopback, with an admin, and bob owning private room "team". */
 async function setUp(allow = ["127.0.0.1"], parts: StartParts = {}) {
   const server = await startTestServer({ webhookAllow: allow }, parts);
@@ -649,18 +664,8 @@ Deno.test("outgoing webhooks: a receiver that never answers gets one delivery at
   // delivery would wait for that.
   server.node.webhooks.timing.timeoutMs = 600_000;
   try {
-    const mute = await api(server, "/api/rooms/team/outgoing-hooks", {
-      method: "POST",
-      token: bob.token,
-      body: { url: `${silent.url}/hook` },
-    });
-    assert.equal(mute.status, 201);
-    const healthy = await api(server, "/api/rooms/general/outgoing-hooks", {
-      method: "POST",
-      token: admin.token,
-      body: { url: receiver.url },
-    });
-    assert.equal(healthy.status, 201);
+    await addHook(server, bob.token, "team", `${silent.url}/hook`);
+    await addHook(server, admin.token, "general", receiver.url);
     for (let i = 0; i < 20; i++) {
       await bob.ok("send_message", { room: "team", text: `m${i}` });
     }
@@ -670,6 +675,41 @@ Deno.test("outgoing webhooks: a receiver that never answers gets one delivery at
     assert.equal(JSON.parse(delivery.body).message.text, "meanwhile");
     assert.equal(silent.ended(), 0);
     assert.equal(silent.mostOpen(), 1);
+  } finally {
+    await silent.close();
+    await close();
+    await receiver.close();
+  }
+});
+
+Deno.test("outgoing webhooks: ten receivers that never answer, once they have timed out, are cooled down and hold at most half the calls, and another room's hook gets its message at once", async () => {
+  const silent = startSilentListener();
+  const receiver = startReceiver();
+  const { server, admin, bob, close } = await setUp();
+  const timing = server.node.webhooks.timing;
+  timing.retryDelaysMs.length = 0;
+  timing.timeoutMs = 200;
+  try {
+    for (let i = 0; i < 10; i++) {
+      await addHook(server, bob.token, "team", `${silent.url}/hook/${i}`);
+    }
+    await addHook(server, admin.token, "general", receiver.url);
+    await bob.ok("send_message", { room: "team", text: "first" });
+    await eventually(() => assert.equal(silent.ended(), 10));
+    // From now on no attempt times out during the test: without the
+    // cool-down, the next message's ten attempts hold all eight calls.
+    timing.timeoutMs = 600_000;
+    await bob.ok("send_message", { room: "team", text: "second" });
+    // Their cool-down (1 s) over, four go, and no more while they wait.
+    await eventually(() => assert.equal(silent.open(), 4));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(silent.open(), 4);
+    await admin.ok("send_message", { room: "general", text: "meanwhile" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
+    assert.equal(
+      JSON.parse(receiver.received[0].body).message.text,
+      "meanwhile",
+    );
   } finally {
     await silent.close();
     await close();
