@@ -30,6 +30,23 @@ export type OutboundUse = "webhook" | "push";
 /** How a guard resolves names (node:dns by default, as fetch does). */
 export type Resolver = (host: string) => Promise<string[]>;
 
+// A host name as a URL's hostname shows it (letters lower-cased, an
+// international name in its xn-- form).
+const HOST_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+
+/**
+ * What is wrong with one `--webhook-allow` entry, or `undefined`: an empty
+ * one, or a URL, would match no host, silently.
+ */
+export function webhookAllowProblem(raw: string): string | undefined {
+  const entry = raw.trim().toLowerCase();
+  if (
+    entry === "*" || ipaddr.isValidCIDR(entry) || ipaddr.isValid(bare(entry)) ||
+    HOST_NAME.test(entry)
+  ) return undefined;
+  return `takes a host name, an address, a CIDR range or *, not '${raw}'`;
+}
+
 /** Checks outbound URLs against `--webhook-allow` and the address rules. */
 export class OutboundGuard {
   #names = new Set<string>();

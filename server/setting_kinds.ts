@@ -84,9 +84,22 @@ export function integer(limits: IntegerLimits): Kind<number> {
   };
 }
 
-/** Any text: `--host 127.0.0.1`. */
-export function text(): Kind<string> {
-  return { form: "value", parse: (value) => value };
+/**
+ * A text: `--host 127.0.0.1`. `problem`, when given, says what is wrong
+ * with it (the flag's name comes first), or `undefined` when it is
+ * acceptable.
+ */
+export function text(
+  problem?: (value: string) => string | undefined,
+): Kind<string> {
+  return {
+    form: "value",
+    parse(value, flag) {
+      const wrong = problem?.(value);
+      if (wrong !== undefined) throw new SettingError(`--${flag} ${wrong}`);
+      return value;
+    },
+  };
 }
 
 /** One of a few words: `--log-format json`. */

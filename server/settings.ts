@@ -6,6 +6,8 @@
  * a new setting is one entry below, in the order README lists them.
  */
 import { allowedHostProblem } from "./http/allowed_hosts.ts";
+import { webhookAllowProblem } from "./outbound.ts";
+import { cleanName } from "./protocol/names.ts";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
 import {
   choice,
@@ -103,7 +105,13 @@ export const SETTINGS = {
   admin: setting({
     flag: "admin",
     placeholder: "NAME",
-    kind: text(),
+    // A name no account can have would leave the server with no admin
+    // (not even the first account), silently.
+    kind: text((name) =>
+      cleanName(name) === null
+        ? `takes an account name (letters, digits, _ - ., 1 to 32), not '${name}'`
+        : undefined
+    ),
     default: undefined,
     shownDefault: "first account",
     help: "this account is an admin",
@@ -175,7 +183,7 @@ export const SETTINGS = {
   webhookAllow: setting({
     flag: "webhook-allow",
     placeholder: "HOST",
-    kind: textList(),
+    kind: textList(webhookAllowProblem),
     default: [],
     help:
       "outgoing webhooks may call this host name, address or CIDR range (only those); private and own addresses only by address or range; repeatable; `*`: any public host",

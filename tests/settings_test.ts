@@ -132,6 +132,35 @@ Deno.test("command line: a bad value is refused with the flag named", () => {
     "--rate-limits must be on or off",
   );
   assert.equal(
+    refusal(["--admin", ""]),
+    "--admin takes an account name (letters, digits, _ - ., 1 to 32), not ''",
+  );
+  assert.equal(
+    refusal(["--admin", "the boss"]),
+    "--admin takes an account name (letters, digits, _ - ., 1 to 32), not 'the boss'",
+  );
+  assert.equal(
+    refusal(["--webhook-allow", ""]),
+    "--webhook-allow takes a host name, an address, a CIDR range or *, not ''",
+  );
+  assert.equal(
+    refusal(["--webhook-allow", "https://hooks.example"]),
+    "--webhook-allow takes a host name, an address, a CIDR range or *, not 'https://hooks.example'",
+  );
+  assert.deepEqual(
+    read([
+      "--webhook-allow",
+      "hooks.example",
+      "--webhook-allow",
+      "10.0.0.0/8",
+      "--webhook-allow",
+      "[::1]",
+      "--webhook-allow",
+      "*",
+    ]).webhookAllow,
+    ["hooks.example", "10.0.0.0/8", "[::1]", "*"],
+  );
+  assert.equal(
     refusal(["--allowed-host", "https://chat.example"]),
     "--allowed-host takes a host name with an optional port (chat.example, chat.example:8443), not 'https://chat.example'",
   );
