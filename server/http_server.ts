@@ -204,8 +204,12 @@ export async function startHttpServer(
     });
     if (socket.writable && error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
       socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    } else if (socket.writable && error.code === "HPE_HEADER_OVERFLOW") {
+      // node:http's bound on a request's head (16 KiB): a long token or
+      // cookie ends here, and its sender should learn why.
+      return refuse(socket as net.Socket, "headers");
     } else if (socket.writable && error.code !== "ECONNRESET") {
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      return refuse(socket as net.Socket, "malformed");
     }
     socket.destroy();
   });
@@ -408,7 +412,7 @@ class ConnectionSlots {
   }
 }
 
-type Refusal = "full" | "address";
+type Refusal = "full" | "address" | "headers" | "malformed";
 
 const REFUSALS: Record<Refusal, { status: string; body: string }> = {
   full: {
@@ -425,6 +429,22 @@ const REFUSALS: Record<Refusal, { status: string; body: string }> = {
       message: "Too many connections from your address.",
     }),
   },
+  headers: {
+    status: "431 Request Header Fields Too Large",
+    body: JSON.stringify({
+      error: "invalid_message",
+      message: `A request's headers are at most ${
+        http.maxHeaderSize / 1024
+      } KiB in all.`,
+    }),
+  },
+  malformed: {
+    status: "400 Bad Request",
+    body: JSON.stringify({
+      error: "invalid_message",
+      message: "This is not an HTTP/1.1 request the server can read.",
+    }),
+  },
 };
 
 function refuse(socket: net.Socket, refusal: Refusal): void {
@@ -432,6 +452,10 @@ function refuse(socket: net.Socket, refusal: Refusal): void {
   // Answered before the request is read: a client that waits for a reply
   // gets one, and the descriptor is freed at once either way.
   socket.on("error", () => {});
+  // What the client still sends is read and dropped: closing on unread
+  // bytes would send a reset, which can destroy the answer before the
+  // client reads it.
+  socket.resume();
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${
@@ -499,6 +523,10 @@ async function writeRaw(socket: net.Socket, response: Response): Promise<void> {
   response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
   lines.push(`content-length: ${body.byteLength}`, "connection: close");
   socket.on("error", () => {});
+  // What the client still sends is read and dropped: closing on unread
+  // bytes would send a reset, which can destroy the answer before the
+  // client reads it.
+  socket.resume();
   socket.end(Buffer.concat([
     Buffer.from(lines.join("\r\n") + "\r\n\r\n"),
     Buffer.from(body),

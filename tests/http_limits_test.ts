@@ -399,6 +399,27 @@ Deno.test("http: TRACE and CONNECT get 501 and a JSON error, never a 500", () =>
     assert.equal(await healthz(server), 200);
   }));
 
+Deno.test("http: headers over 16 KiB (a 20 KB Authorization) and a request that is not HTTP get a JSON error, not an empty 400", () =>
+  withServer(async (server) => {
+    const big = await exchange(
+      server,
+      `GET /api/me HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n` +
+        `Authorization: Bearer ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    assert.equal(big.status, 431, big.head);
+    assert.deepEqual(JSON.parse(big.body), {
+      error: "invalid_message",
+      message: "A request's headers are at most 16 KiB in all.",
+    });
+    const garbled = await exchange(server, "HELLO\r\n\r\n");
+    assert.equal(garbled.status, 400, garbled.head);
+    assert.deepEqual(JSON.parse(garbled.body), {
+      error: "invalid_message",
+      message: "This is not an HTTP/1.1 request the server can read.",
+    });
+    assert.equal(await healthz(server), 200);
+  }));
+
 /** A request with `Host: HOST` (`{port}` is the server's), read whole. */
 function askAs(
   server: { url: string },
