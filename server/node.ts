@@ -38,8 +38,7 @@ import {
   type RateLimits,
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
-import { RoomListChanges } from "./room_changes.ts";
-import { frameOf, type RoomList, RoomListPace } from "./room_list_pace.ts";
+import { RoomLists } from "./room_lists.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
@@ -103,15 +102,6 @@ export type RateLimitsMaker = <C extends string>(
   specs: Partial<Record<C, BucketSpec>>,
 ) => RateLimits<C>;
 
-// Room lists go out at most this often per node: a storm of create_room
-// costs every bystander four lists a second, not one per room.
-const ROOM_LIST_INTERVAL_MS = 250;
-
-// Whole room lists a connection without `room_changes` may get, in bytes a
-// second (room_list_pace.ts): lists up to 4 KiB (about 150 rooms) keep the
-// 250 ms pace, longer ones wait in proportion.
-const PLAIN_ROOM_LIST_BYTES_PER_SECOND = 16 * 1024;
-
 /**
  * Index entries a login counts in one turn of the event loop (each room's
  * unread messages and mentions, up to 1000 each, and one more): 0.4 to 1 µs
@@ -169,14 +159,7 @@ export class ChatNode {
   #sequencer: RoomSequencer;
   #retention: Retention;
   #nextConnectionId = 1;
-  #roomListTimer?: ReturnType<typeof setTimeout>;
-  #roomListSentAt = -Infinity;
-  // Lists held back from connections without room_changes, and the pass
-  // that sends them once their wait is over.
-  #roomListPace = new RoomListPace(PLAIN_ROOM_LIST_BYTES_PER_SECOND);
-  #roomListCatchUp?: ReturnType<typeof setTimeout>;
-  #lastSharedList = "";
-  #roomChanges = new RoomListChanges();
+  #roomLists: RoomLists;
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
@@ -192,6 +175,7 @@ export class ChatNode {
     this.broker = parts.broker;
     this.files = parts.files;
     this.presence = parts.presence(this.registry);
+    this.#roomLists = new RoomLists(this);
     this.limits = parts.limits;
     this.#announceLimit = parts.announceLimit;
     this.maxRoomsPerUser = parts.maxRoomsPerUser;
@@ -231,7 +215,7 @@ export class ChatNode {
       this.#missed(roomKey, afterSeq, beforeSeq)
     );
     this.broker.onDelivery((publication) => this.#receive(publication));
-    this.presence.onChange(() => this.#scheduleRoomList());
+    this.presence.onChange(() => this.#roomLists.schedule());
   }
 
   /** Loads the stored rooms; call once before serving. */
@@ -415,7 +399,7 @@ export class ChatNode {
     if (viewer !== undefined && mine === undefined) {
       mine = new Set(await this.store.memberRooms(viewer));
     }
-    return this.#summaries(counts, mine);
+    return this.#roomLists.summaries(counts, mine);
   }
 
   /** Names of the distinct users in a room across nodes. */
@@ -675,7 +659,7 @@ export class ChatNode {
       this.#updatePresence(member);
       for (const frame of frames) member.outbox.push(frame);
     }
-    this.#scheduleRoomList();
+    this.#roomLists.schedule();
   }
 
   /** Removes a member that disconnected, with the notices it calls for. */
@@ -817,13 +801,13 @@ export class ChatNode {
     if (refuses(event)) this.#accessChanges++;
     switch (event.kind) {
       case "presence_changed":
-        this.#scheduleRoomList();
+        this.#roomLists.schedule();
         return;
       case "room_created":
         if (this.registry.addRoom(event.key, event.name, event)) {
           this.#sequencer.expect(event.key, 1);
         }
-        this.#scheduleRoomList();
+        this.#roomLists.schedule();
         return;
       case "membership_changed":
         this.#membershipChanged(event);
@@ -850,140 +834,6 @@ export class ChatNode {
         this.#endSessions(event);
         return;
     }
-  }
-
-  // A small server sends the room list at once, in the same turn as the
-  // reply that changed it, so a client sees both together, unless it sent
-  // one less than ROOM_LIST_INTERVAL_MS ago: then the changes until then
-  // go out together. A busy one (or one that must ask Redis) coalesces
-  // bursts, hundreds of logins at once, into one list per connection,
-  // pausing longer the more it carries.
-  #scheduleRoomList(): void {
-    if (this.#roomListTimer !== undefined || this.#closed) return;
-    const members = this.registry.memberCount;
-    const wait = this.#roomListSentAt + ROOM_LIST_INTERVAL_MS -
-      performance.now();
-    const counts = members < 200 && wait <= 0
-      ? this.presence.roomCountsNow()
-      : undefined;
-    if (counts) {
-      this.#sendRoomList(counts);
-      return;
-    }
-    const pause = Math.max(
-      wait,
-      members < 200 ? 0 : Math.min(1000, members / 10),
-    );
-    this.#roomListTimer = setTimeout(async () => {
-      this.#roomListTimer = undefined;
-      try {
-        this.#sendRoomList(await this.presence.roomCounts());
-      } catch (error) {
-        logger.error("Cannot build the room list: {error}", { error });
-      }
-    }, pause);
-  }
-
-  // One encoded list for everyone; only accounts that belong to private
-  // rooms get one of their own (one per account, shared by its
-  // connections), and a node without private rooms never looks.
-  // Connections that asked for changes get them instead (room_changes.ts):
-  // nothing at all when nothing they may see changed.
-  #sendRoomList(counts: Map<string, number>): void {
-    const now = this.#roomListSentAt = performance.now();
-    const publicRooms = this.#summaries(counts);
-    this.#roomChanges.next(publicRooms);
-    const shared: RoomList = { rooms: publicRooms };
-    const anyPrivate = this.registry.rooms().some((room) => room.private);
-    const own = new Map<string, RoomList>();
-    let delivered = 0;
-    this.registry.everyone().forEach((member) => {
-      const mine = anyPrivate && !member.guest &&
-          this.registry.hasPrivateRooms(member.userKey)
-        ? this.registry.roomsOf(member.userKey)
-        : undefined;
-      const list = (): RoomList => {
-        if (!mine) return shared;
-        let list = own.get(member.userKey);
-        if (!list) {
-          list = { rooms: this.#summaries(counts, mine) };
-          own.set(member.userKey, list);
-        }
-        return list;
-      };
-      const full = () => frameOf(list());
-      const view = member.roomView;
-      const frame = view
-        ? this.#roomChanges.frameFor(
-          view,
-          mine || view.private.size > 0
-            ? this.#summaries(counts, mine, true)
-            : [],
-          full,
-        )
-        : this.#paced(member, list(), shared, now);
-      if (frame === undefined) return;
-      member.outbox.push(frame);
-      delivered++;
-    });
-    this.metrics.eventsDelivered += delivered;
-    this.#catchUpRoomLists(now);
-  }
-
-  // A connection without room_changes gets a whole list only when it
-  // differs from its last, and not too soon after it (room_list_pace.ts).
-  // The public list's text is made once a pass, and when unchanged it is
-  // the very string of the pass before, so each connection's comparison
-  // stops at the pointer instead of reading the whole list.
-  #paced(
-    member: Member,
-    list: RoomList,
-    shared: RoomList,
-    now: number,
-  ): string | undefined {
-    if (list === shared && shared.text === undefined) {
-      const text = JSON.stringify(shared.rooms);
-      shared.text = text === this.#lastSharedList
-        ? this.#lastSharedList
-        : this.#lastSharedList = text;
-    }
-    list.text ??= JSON.stringify(list.rooms);
-    if (!this.#roomListPace.take(member, list.text, now)) return undefined;
-    return frameOf(list);
-  }
-
-  // Lists held back go out with the pass made when the earliest is due
-  // (each pass sees every connection again, so the latest pass's time is
-  // the one to keep). A pass costs O(rooms) even if nothing changed.
-  #catchUpRoomLists(now: number): void {
-    const due = this.#roomListPace.due();
-    clearTimeout(this.#roomListCatchUp);
-    this.#roomListCatchUp = undefined;
-    if (due === Infinity || this.#closed) return;
-    this.#roomListCatchUp = setTimeout(() => {
-      this.#roomListCatchUp = undefined;
-      this.#scheduleRoomList();
-    }, Math.max(0, due - now));
-  }
-
-  // Public rooms, and the private ones the viewer belongs to (or those
-  // alone: `onlyPrivate`).
-  #summaries(
-    counts: Map<string, number>,
-    mine?: ReadonlySet<string>,
-    onlyPrivate = false,
-  ): RoomSummary[] {
-    const summaries: RoomSummary[] = [];
-    for (const room of this.registry.rooms()) {
-      if (room.private ? !mine?.has(room.key) : onlyPrivate) continue;
-      const summary: RoomSummary = {
-        name: room.name,
-        users: counts.get(room.key) ?? 0,
-      };
-      if (room.private) summary.private = true;
-      summaries.push(summary);
-    }
-    return summaries;
   }
 
   // Every connection of a user here gets the notice and is closed; its
@@ -1014,7 +864,7 @@ export class ChatNode {
       const room = this.registry.roomName(roomKey) ?? roomKey;
       this.notifyRoom(roomKey, { room, kind, user: name, text }, userKey);
     }
-    if (members.length > 0) this.#scheduleRoomList();
+    if (members.length > 0) this.#roomLists.schedule();
   }
 
   // A room ban: the user's connections in that room go back to `general`.
@@ -1083,7 +933,7 @@ export class ChatNode {
     }
     this.#sequencer.forget(roomKey);
     for (const announce of announcements) announce();
-    this.#scheduleRoomList();
+    this.#roomLists.schedule();
   }
 
   #endSessions(event: Extract<ControlEvent, { kind: "end_sessions" }>): void {
@@ -1123,7 +973,7 @@ export class ChatNode {
       }
     }
     for (const announce of announcements) announce();
-    this.#scheduleRoomList();
+    this.#roomLists.schedule();
   }
 
   // Everyone who gets the room's events hears the new name; connections
@@ -1143,7 +993,7 @@ export class ChatNode {
       this.#updatePresence(member);
       member.outbox.push(notice);
     }
-    this.#scheduleRoomList();
+    this.#roomLists.schedule();
   }
 
   #applyRole(userKey: string, role: Role, by: string): void {
@@ -1173,8 +1023,7 @@ export class ChatNode {
   async close(): Promise<void> {
     this.#closed = true;
     this.metrics.loopDelay.stop();
-    clearTimeout(this.#roomListTimer);
-    clearTimeout(this.#roomListCatchUp);
+    this.#roomLists.close();
     await this.#expiry.close();
     this.#sessionExpiry.close();
     this.#sequencer.close();
