@@ -15,7 +15,7 @@ import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { OutboundGuard, type Resolver } from "./outbound.ts";
 import { PushNotifier } from "./push.ts";
-import { CLOSE_REMOVED, CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
+import { CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
 import { nameKey } from "./protocol/names.ts";
 import {
@@ -23,7 +23,6 @@ import {
   GENERAL_ROOM,
   type Membership,
   type MembershipEvent,
-  type Role,
   type RoomSummary,
   type ServerLimits,
   type SystemEvent,
@@ -39,6 +38,7 @@ import {
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomLists } from "./room_lists.ts";
+import { ControlEvents } from "./control_events.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
@@ -164,7 +164,7 @@ export class ChatNode {
   #announceLimit: number;
   #closed = false;
   #deletes = new Set<string>();
-  #accessChanges = 0;
+  #control: ControlEvents;
   #sessionExpiry = new SessionExpiry((member) =>
     member.disconnect(CLOSE_SESSION_ENDED, "Session expired")
   );
@@ -214,6 +214,22 @@ export class ChatNode {
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)
     );
+    this.#control = new ControlEvents({
+      id: this.id,
+      registry: this.registry,
+      presence: this.presence,
+      sequencer: this.#sequencer,
+      sessionExpiry: this.#sessionExpiry,
+      roomLists: this.#roomLists,
+      notifyRoom: (roomKey, event, exceptUser) =>
+        this.notifyRoom(roomKey, event, exceptUser),
+      moveMember: (member, roomKey) => this.moveMember(member, roomKey),
+      presenceChanged: () => this.presenceChanged(),
+      updatePresence: (member) => this.#updatePresence(member),
+      leaveHere: (userKey, roomKey) => this.#leaveHere(userKey, roomKey),
+      announceUnlessElsewhere: (roomKey, member, kind, expected) =>
+        this.#announceUnlessElsewhere(roomKey, member, kind, expected),
+    });
     this.broker.onDelivery((publication) => this.#receive(publication));
     this.presence.onChange(() => this.#roomLists.schedule());
   }
@@ -370,7 +386,7 @@ export class ChatNode {
    * (api/caller.ts). Counted for everyone: they are rare.
    */
   get accessChanges(): number {
-    return this.#accessChanges;
+    return this.#control.accessChanges;
   }
 
   /** Asks every node to apply a control event (this one included). */
@@ -643,25 +659,6 @@ export class ChatNode {
     this.notifyRoom(roomKey, { room, user, ...notice }, nameKey(user));
   }
 
-  // On every node: the account's connections here follow the change, are
-  // told, and everyone's room list is refreshed.
-  #membershipChanged(
-    event: Extract<ControlEvent, { kind: "membership_changed" }>,
-  ): void {
-    if (event.event.member) {
-      this.registry.joinRooms(event.userKey, [event.roomKey]);
-    } else {
-      this.#leaveHere(event.userKey, event.roomKey);
-    }
-    const frames = [encodeEvent("membership", event.event)];
-    if (event.notice) frames.push(encodeEvent("system", event.notice));
-    for (const member of this.registry.connectionsOf(event.userKey)) {
-      this.#updatePresence(member);
-      for (const frame of frames) member.outbox.push(frame);
-    }
-    this.#roomLists.schedule();
-  }
-
   /** Removes a member that disconnected, with the notices it calls for. */
   removeMember(member: Member): void {
     this.#sessionExpiry.forget(member);
@@ -707,7 +704,7 @@ export class ChatNode {
   #receive(publication: Publication): void {
     if (this.#closed) return;
     if (publication.type === "control") {
-      this.#apply(publication.event);
+      this.#control.apply(publication.event);
       return;
     }
     if (publication.updated && this.#afterDelete(publication.updated)) return;
@@ -797,219 +794,6 @@ export class ChatNode {
     }));
   }
 
-  #apply(event: ControlEvent): void {
-    if (refuses(event)) this.#accessChanges++;
-    switch (event.kind) {
-      case "presence_changed":
-        this.#roomLists.schedule();
-        return;
-      case "room_created":
-        if (this.registry.addRoom(event.key, event.name, event)) {
-          this.#sequencer.expect(event.key, 1);
-        }
-        this.#roomLists.schedule();
-        return;
-      case "membership_changed":
-        this.#membershipChanged(event);
-        return;
-      case "room_deleted":
-        this.#roomDeleted(event.key, event.name, event.by);
-        return;
-      case "room_changed":
-        this.#roomChanged(event);
-        return;
-      case "room_renamed":
-        this.#roomRenamed(event);
-        return;
-      case "remove_user":
-        this.#removeUser(event.userKey, event.reason, event.text);
-        return;
-      case "evict_user":
-        this.#evict(event.userKey, event.roomKey, event.text);
-        return;
-      case "role_changed":
-        this.#applyRole(event.userKey, event.role, event.by);
-        return;
-      case "end_sessions":
-        this.#endSessions(event);
-        return;
-    }
-  }
-
-  // Every connection of a user here gets the notice and is closed; its
-  // room hears it instead of "left".
-  #removeUser(userKey: string, kind: "kicked" | "banned", text: string): void {
-    const members = [...this.registry.connectionsOf(userKey)];
-    const rooms = new Set<string>();
-    for (const member of members) {
-      rooms.add(member.roomKey);
-      const room = this.registry.roomName(member.roomKey) ?? member.roomKey;
-      member.outbox.push(
-        encodeEvent("system", {
-          room,
-          kind,
-          user: member.username,
-          text,
-          scope: "server",
-        }),
-      );
-      this.registry.release(member);
-      this.#sessionExpiry.forget(member);
-      this.presence.remove(`${this.id}:${member.id}`);
-      member.disconnect(CLOSE_REMOVED, text.slice(0, 120));
-    }
-    // The node that held the connections tells their rooms, on every node.
-    const name = members[0]?.username;
-    for (const roomKey of rooms) {
-      const room = this.registry.roomName(roomKey) ?? roomKey;
-      this.notifyRoom(roomKey, { room, kind, user: name, text }, userKey);
-    }
-    if (members.length > 0) this.#roomLists.schedule();
-  }
-
-  // A room ban: the user's connections in that room go back to `general`.
-  #evict(userKey: string, roomKey: string, text: string): void {
-    const room = this.registry.roomName(roomKey) ?? roomKey;
-    let name: string | undefined;
-    for (const member of [...this.registry.connectionsOf(userKey)]) {
-      if (member.roomKey !== roomKey) continue;
-      name = member.username;
-      member.outbox.push(
-        encodeEvent("system", {
-          room,
-          kind: "banned",
-          user: name,
-          text,
-          scope: "room",
-        }),
-      );
-      // The room hears "banned" below, not "left".
-      const change = this.registry.enter(member, GENERAL_ROOM);
-      if (change.joinedTo) {
-        this.#announceUnlessElsewhere(GENERAL_ROOM, member, "joined", 1);
-      }
-    }
-    // An account's membership ended with the ban (the handler stored it).
-    const members = [...this.registry.connectionsOf(userKey)];
-    const wasMember = this.registry.isMemberOf(userKey, roomKey);
-    this.#leaveHere(userKey, roomKey);
-    const left = encodeEvent("membership", { room, member: false });
-    for (const member of members) {
-      this.#updatePresence(member);
-      if (wasMember) member.outbox.push(left);
-    }
-    if (members.length > 0) this.presenceChanged();
-    if (name !== undefined) {
-      this.notifyRoom(
-        roomKey,
-        { room, kind: "banned", user: name, text },
-        userKey,
-      );
-    }
-  }
-
-  // Members here are told; those looking at it move to `general`; then
-  // the room and every membership of it are gone.
-  #roomDeleted(roomKey: string, room: string, by: string): void {
-    const deleted = encodeEvent("system", {
-      room,
-      kind: "deleted",
-      text: `${by} deleted ${room}`,
-    });
-    const announcements: (() => void)[] = [];
-    const members = [...this.registry.membersOf(roomKey)];
-    for (const member of members) {
-      member.outbox.push(deleted);
-      if (member.roomKey === roomKey) {
-        announcements.push(this.moveMember(member, GENERAL_ROOM));
-      }
-    }
-    this.registry.removeRoom(roomKey);
-    const ended = encodeEvent("membership", { room, member: false });
-    for (const member of members) {
-      if (member.guest) continue;
-      this.#updatePresence(member);
-      member.outbox.push(ended);
-    }
-    this.#sequencer.forget(roomKey);
-    for (const announce of announcements) announce();
-    this.#roomLists.schedule();
-  }
-
-  #endSessions(event: Extract<ControlEvent, { kind: "end_sessions" }>): void {
-    for (const member of [...this.registry.connectionsOf(event.userKey)]) {
-      if (event.token !== undefined) {
-        if (member.apiToken === event.token) {
-          member.disconnect(CLOSE_SESSION_ENDED, event.reason);
-        }
-        continue;
-      }
-      const hash = member.session?.tokenHash;
-      if (hash === undefined) continue;
-      const ends = event.session !== undefined
-        ? hash === event.session
-        : hash !== event.except;
-      if (ends) member.disconnect(CLOSE_SESSION_ENDED, event.reason);
-    }
-  }
-
-  // A room made private keeps its members; guests and others looking at
-  // it without being members go back to `general`.
-  #roomChanged(event: Extract<ControlEvent, { kind: "room_changed" }>): void {
-    if (!this.registry.updateRoom(event.key, event)) return;
-    const announcements: (() => void)[] = [];
-    if (event.private) {
-      for (const member of [...this.registry.membersOf(event.key)]) {
-        if (member.roomKey !== event.key) continue;
-        if (this.registry.isMemberOf(member.userKey, event.key)) continue;
-        const room = this.registry.roomName(event.key) ?? event.key;
-        member.outbox.push(encodeEvent("system", {
-          room,
-          kind: "removed",
-          user: member.username,
-          text: `${room} is now private: for its members only`,
-        }));
-        announcements.push(this.moveMember(member, GENERAL_ROOM));
-      }
-    }
-    for (const announce of announcements) announce();
-    this.#roomLists.schedule();
-  }
-
-  // Everyone who gets the room's events hears the new name; connections
-  // looking at it stay, now under the new key, and presence follows.
-  #roomRenamed(event: Extract<ControlEvent, { kind: "room_renamed" }>): void {
-    const members = [...this.registry.membersOf(event.key)];
-    if (!this.registry.renameRoom(event.key, event.newKey, event.name)) return;
-    this.#sequencer.rename(event.key, event.newKey);
-    const notice = encodeEvent("system", {
-      room: event.name,
-      kind: "renamed",
-      from: event.from,
-      user: event.by,
-      text: `${event.by} renamed ${event.from} to ${event.name}`,
-    });
-    for (const member of members) {
-      this.#updatePresence(member);
-      member.outbox.push(notice);
-    }
-    this.#roomLists.schedule();
-  }
-
-  #applyRole(userKey: string, role: Role, by: string): void {
-    for (const member of this.registry.connectionsOf(userKey)) {
-      member.role = role;
-      const room = this.registry.roomName(member.roomKey) ?? member.roomKey;
-      member.outbox.push(encodeEvent("system", {
-        room,
-        kind: "info",
-        user: member.username,
-        text: `${by} made you ${role}`,
-        role,
-      }));
-    }
-  }
-
   /**
    * The limits a client keeps to before it asks, as the login reply and
    * `GET /api/me` give them: so it refuses a file too large at once, rather
@@ -1055,22 +839,4 @@ export function toReadState(
 
 function toMembership(room: string, m: StreamReadState): Membership {
   return { room, ...toReadState(m), last_seq: m.lastSeq };
-}
-
-/** Whether a control event can refuse someone's next request. */
-function refuses(event: ControlEvent): boolean {
-  switch (event.kind) {
-    case "remove_user":
-    case "evict_user":
-    case "room_deleted":
-    case "room_renamed":
-    case "end_sessions":
-      return true;
-    case "room_changed":
-      return event.private === true;
-    case "membership_changed":
-      return !event.event.member;
-    default:
-      return false;
-  }
 }
