@@ -81,10 +81,11 @@ export async function sendMessage(
   try {
     result = await appended;
   } catch (error) {
-    // The room was deleted (and perhaps made again) while the message
-    // waited for its commit: the store refused it, as the sender is told.
+    // The room was deleted, renamed or made again while the message
+    // waited for its commit: whatever the store's refusal said, the
+    // sender is told that, as refusedAppend tells a RoomGoneError.
     if (node.registry.createdAtOf(roomKey) !== input.roomCreatedAt) {
-      return fail("room_not_found", "You are no longer in that room.");
+      return roomChanged();
     }
     return refusedAppend(error);
   }
@@ -186,13 +187,16 @@ export function refusedAppend(error: unknown): Failure {
   if (error instanceof SenderGoneError) {
     return fail("forbidden", "Your account was deleted.");
   }
-  if (error instanceof RoomGoneError) {
-    return fail(
-      "room_not_found",
-      "The room was deleted or renamed before your message was stored: send it again.",
-    );
-  }
+  if (error instanceof RoomGoneError) return roomChanged();
   throw error;
+}
+
+// A send whose room went (deleted, renamed, made again) before its commit.
+function roomChanged(): Failure {
+  return fail(
+    "room_not_found",
+    "The room was deleted or renamed before your message was stored; if it was renamed, send it again to its new name.",
+  );
 }
 
 /**
