@@ -180,8 +180,13 @@ async function mayFetch(
   if (uses.length === 0) {
     // Not yet sent: its uploader's alone. Sent, then every message that
     // carried it deleted: gone for everyone, before the sweep forgets it.
+    // The sweep takes the upload and its references at once, so one that
+    // ran since `upload` was read shows here as no references: the upload
+    // is read again (a look-up more, for the uploader's drafts only), or
+    // its uploader got its deleted message's file during the sweep.
     const draft = reader.userKey === upload.uploader &&
-      !await node.store.uploadCarried(upload.id);
+      !await node.store.uploadCarried(upload.id) &&
+      await node.store.findUpload(upload.id) !== undefined;
     return draft ? "ok" : "gone";
   }
   if (reader.userKey === upload.uploader) return "ok";
