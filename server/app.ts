@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { serveStatic } from "hono/deno";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
@@ -29,7 +28,11 @@ import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
-import { serveStaticFiles, type StaticFiles } from "./static_files.ts";
+import {
+  serveStaticFiles,
+  serveStaticFolder,
+  type StaticFiles,
+} from "./static_files.ts";
 import type { Account } from "./store/mod.ts";
 import type { WebSocketEndpoint } from "./websocket.ts";
 
@@ -361,7 +364,7 @@ export function createApp(parts: AppParts): Hono {
   const clientFiles = (path?: string) =>
     parts.staticFiles
       ? serveStaticFiles(parts.staticFiles, path)
-      : serveStatic({ root: parts.staticDir, path });
+      : serveStaticFolder(parts.staticDir, path);
   app.get("/admin", clientFiles("index.html"));
   app.get("/reset", clientFiles("index.html"));
   app.use("/*", clientFiles());

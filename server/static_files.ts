@@ -1,12 +1,16 @@
 /**
- * The web client's files held in memory, for the one-file builds
- * (`deno task dist`, `deno task compile`): the release entry embeds the
- * static/ folder (scripts/release.ts) and the app serves it from here
- * instead of the disk. Hono's own static middleware does the rest (index
- * document, content types, HEAD), fed from a map rather than files.
+ * The web client's files: from the static/ folder, or held in memory for
+ * the one-file builds (`deno task dist`, `deno task compile`: the release
+ * entry embeds the folder, scripts/release.ts). Hono's own static
+ * middleware does the rest (index document, content types, HEAD, refusing
+ * climbs out), fed from the disk or from a map.
  */
+import { join } from "node:path";
 import type { MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/serve-static";
+import { log } from "./log.ts";
+
+const logger = log("http");
 
 /** The static files by URL path (`/index.html`, `/app.js`). */
 export type StaticFiles = ReadonlyMap<string, Uint8Array<ArrayBuffer>>;
@@ -56,5 +60,42 @@ export function serveStaticFiles(
     isDir: (path) => folders.has(path),
     // The body is copied into each response, so the map stays intact.
     getContent: (path) => Promise.resolve(files.get(path) ?? null),
+  });
+}
+
+/**
+ * Middleware that answers GET and HEAD from the folder `root`, as
+ * `hono/deno`'s serveStatic does, but quietly: a path the disk cannot open
+ * for any reason is simply not there. The adapter printed every error but
+ * NotFound with console.warn, outside the log and its format, so any
+ * client could write lines to the server's output at will: a NUL
+ * (`/x%00`), a file taken for a folder (`/index.html/x`), a name over 255
+ * bytes. Those go to the debug log now, as the client's doing.
+ */
+export function serveStaticFolder(
+  root: string,
+  path?: string,
+): MiddlewareHandler {
+  return serveStatic({
+    root,
+    path,
+    join,
+    isDir: async (path) => {
+      try {
+        return (await Deno.stat(path)).isDirectory;
+      } catch {
+        return false;
+      }
+    },
+    getContent: async (path) => {
+      try {
+        return (await Deno.open(path)).readable;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) {
+          logger.debug("Cannot serve {path}: {error}", { path, error });
+        }
+        return null;
+      }
+    },
   });
 }
