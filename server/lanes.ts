@@ -20,13 +20,17 @@
  * its calls meanwhile waiting (past `perLane`, dropped); and lanes that
  * failed lately hold at most half the slots at once. So eight or more
  * receivers that never answer no longer hold all the slots: the other
- * half stays for lanes that answer. What it costs: one success ends the
+ * half stays for lanes that answer. A lane that has not yet answered
+ * (new, or forgotten) counts with the failing: eight new receivers that
+ * never answer held all eight slots for their first timeout, before any
+ * had failed; now they hold four. What it costs: one success ends the
  * cool-down, so a receiver that fails one call in two keeps its pace; a
  * lane's healthy receiver (an account's phone, beside its dead old
- * browser) waits out the lane's cool-down too; and a receiver's first
- * failures still each hold a slot for the whole timeout, until they have
- * ended: eight new receivers that never answer hold all eight slots once,
- * for one timeout.
+ * browser) waits out the lane's cool-down too; and new lanes share half
+ * the slots with the failing until their first call answers, so a burst
+ * to many accounts or hooks never called before goes four at a time, not
+ * eight, and a new healthy receiver behind four silent ones waits its
+ * turn among them (at most one timeout).
  */
 
 /** The bounds of a {@link Lanes}. */
@@ -51,6 +55,8 @@ export const COOL_FIRST_MS = 1000;
 export const COOL_MOST_MS = 60_000;
 /** Lanes remembered as failing; past it the oldest is forgotten (treated as new). */
 const FAILING_KEPT = 10_000;
+/** Lanes remembered as having answered; past it the oldest is forgotten (new again). */
+const PROVEN_KEPT = 10_000;
 
 /** Calls run a few at a time, one per lane at a time, the lanes in turn. */
 export class Lanes {
@@ -60,7 +66,9 @@ export class Lanes {
   #busy = new Set<string>();
   // Lanes that failed lately: failures in a row, and when the next may go.
   #failing = new Map<string, { streak: number; until: number }>();
-  // Busy lanes that had failed when their call started.
+  // Lanes whose last call answered (in the order they last did).
+  #proven = new Set<string>();
+  // Busy lanes that had failed, or never answered, when their call started.
   #suspect = new Set<string>();
   #waiting = 0;
   #wake?: ReturnType<typeof setTimeout>;
@@ -129,7 +137,7 @@ export class Lanes {
       if (queue.length > 0) this.#queues.set(key, queue);
       this.#waiting--;
       this.#busy.add(key);
-      if (this.#failing.has(key)) this.#suspect.add(key);
+      if (!this.#proven.has(key)) this.#suspect.add(key);
       call().then((ok) => {
         this.#busy.delete(key);
         this.#suspect.delete(key);
@@ -141,17 +149,17 @@ export class Lanes {
   }
 
   // The first lane in turn with no call under way and not cooling down;
-  // one that failed lately only while under half the slots hold such.
-  // The busy are at most `inFlight`, and the cooling are passed over for
-  // a comparison each.
+  // one that failed lately or never answered only while under half the
+  // slots hold such. The busy are at most `inFlight`, and the cooling are
+  // passed over for a comparison each.
   #next(now: number): string | undefined {
     const suspectFull = this.#suspect.size >= this.#limits.inFlight / 2;
     for (const key of this.#queues.keys()) {
       if (this.#busy.has(key)) continue;
+      if (this.#stopped) return key;
       const failing = this.#failing.get(key);
-      if (failing && !this.#stopped) {
-        if (suspectFull || failing.until > now) continue;
-      }
+      if (failing && failing.until > now) continue;
+      if (suspectFull && !this.#proven.has(key)) continue;
       return key;
     }
     return undefined;
@@ -161,8 +169,14 @@ export class Lanes {
     const failing = this.#failing.get(key);
     if (ok) {
       this.#failing.delete(key);
+      this.#proven.delete(key);
+      this.#proven.add(key);
+      if (this.#proven.size > PROVEN_KEPT) {
+        this.#proven.delete(this.#proven.values().next().value!);
+      }
       return;
     }
+    this.#proven.delete(key);
     const streak = (failing?.streak ?? 0) + 1;
     const cool = Math.min(COOL_FIRST_MS * 2 ** (streak - 1), COOL_MOST_MS);
     this.#failing.delete(key);

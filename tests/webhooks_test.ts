@@ -611,9 +611,11 @@ Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that n
 Deno.test("outgoing webhooks: at most a few deliveries are in flight at once, one per hook", async () => {
   let inFlight = 0;
   let most = 0;
+  let hold = false;
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
   const receiver = startReceiver(async () => {
+    if (!hold) return 200;
     inFlight++;
     most = Math.max(most, inFlight);
     await released;
@@ -631,6 +633,12 @@ Deno.test("outgoing webhooks: at most a few deliveries are in flight at once, on
         body: { url: receiver.url },
       });
     }
+    // Each receiver answers once first: new lanes share half the calls
+    // (see the test of eight new receivers), proven ones all of them.
+    await bob.ok("send_message", { room: "team", text: "first" });
+    await eventually(() => assert.equal(receiver.received.length, hooks));
+    receiver.received.length = 0;
+    hold = true;
     const count = 3;
     for (let i = 0; i < count; i++) {
       await bob.ok("send_message", { room: "team", text: `m${i}` });
@@ -682,7 +690,7 @@ Deno.test("outgoing webhooks: a receiver that never answers gets one delivery at
   }
 });
 
-Deno.test("outgoing webhooks: ten receivers that never answer, once they have timed out, are cooled down and hold at most half the calls, and another room's hook gets its message at once", async () => {
+Deno.test("outgoing webhooks: ten receivers that never answer, once they have timed out, are cooled down and hold at most half the calls, and the hook of another room whose receiver has answered before gets its message at once", async () => {
   const silent = startSilentListener();
   const receiver = startReceiver();
   const { server, admin, bob, close } = await setUp();
@@ -693,7 +701,10 @@ Deno.test("outgoing webhooks: ten receivers that never answer, once they have ti
     for (let i = 0; i < 10; i++) {
       await addHook(server, bob.token, "team", `${silent.url}/hook/${i}`);
     }
+    // The general room's receiver has answered before: its lane is proven.
     await addHook(server, admin.token, "general", receiver.url);
+    await admin.ok("send_message", { room: "general", text: "before" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
     await bob.ok("send_message", { room: "team", text: "first" });
     await eventually(() => assert.equal(silent.ended(), 10));
     // From now on no attempt times out during the test: without the
@@ -705,11 +716,44 @@ Deno.test("outgoing webhooks: ten receivers that never answer, once they have ti
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(silent.open(), 4);
     await admin.ok("send_message", { room: "general", text: "meanwhile" });
-    await eventually(() => assert.equal(receiver.received.length, 1));
+    await eventually(() => assert.equal(receiver.received.length, 2));
     assert.equal(
-      JSON.parse(receiver.received[0].body).message.text,
+      JSON.parse(receiver.received[1].body).message.text,
       "meanwhile",
     );
+  } finally {
+    await silent.close();
+    await close();
+    await receiver.close();
+  }
+});
+
+Deno.test("outgoing webhooks: eight new receivers that never answer hold at most half the calls from their first delivery, and the hook of another room whose receiver has answered before gets its message at once", async () => {
+  const silent = startSilentListener();
+  const receiver = startReceiver();
+  const { server, admin, bob, close } = await setUp();
+  // No attempt times out during the test: before the first failure, only
+  // being new keeps them to half the calls.
+  server.node.webhooks.timing.timeoutMs = 600_000;
+  try {
+    for (let i = 0; i < 8; i++) {
+      await addHook(server, bob.token, "team", `${silent.url}/hook/${i}`);
+    }
+    // The general room's receiver has answered before: its lane is proven.
+    await addHook(server, admin.token, "general", receiver.url);
+    await admin.ok("send_message", { room: "general", text: "before" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
+    await bob.ok("send_message", { room: "team", text: "first" });
+    await eventually(() => assert.equal(silent.open(), 4));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(silent.open(), 4);
+    await admin.ok("send_message", { room: "general", text: "meanwhile" });
+    await eventually(() => assert.equal(receiver.received.length, 2));
+    assert.equal(
+      JSON.parse(receiver.received[1].body).message.text,
+      "meanwhile",
+    );
+    assert.equal(silent.mostOpen(), 4);
   } finally {
     await silent.close();
     await close();
