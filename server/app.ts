@@ -95,6 +95,17 @@ export function createApp(parts: AppParts): Hono {
   const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
 
+  // HEAD is served by the GET route, and Hono then drops its body without
+  // cancelling it: a file's stream (a shared file, the client's files) kept
+  // its descriptor open until the garbage collector found it. A flood of
+  // HEADs on a public room's file, no account needed, held 4,000 at once
+  // (past a `ulimit -n` of 1,024, nothing more could be opened or
+  // accepted); cancelled here, the file is closed at once.
+  app.use(async (c, next) => {
+    await next();
+    if (c.req.method === "HEAD") await c.res.body?.cancel().catch(() => {});
+  });
+
   // The live session of the request's cookie or bearer token, if any.
   async function sessionOf(c: Context): Promise<Resumed | undefined> {
     const token = sessionTokenOf(c);
