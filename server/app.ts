@@ -9,6 +9,7 @@ import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
 import { sameOriginOnly } from "./http/same_origin.ts";
+import { refuseWrongBearer } from "./http/wrong_bearer.ts";
 import {
   clearSessionCookie,
   sessionTokenOf,
@@ -239,6 +240,12 @@ export function createApp(parts: AppParts): Hono {
     "/api/*",
     (c, next) => c.req.path === "/api/files" ? next() : smallBodies(c, next),
   );
+
+  // The routes a token is optional on, outside the REST API (which checks
+  // its own): a wrong one is 401, never read as no token.
+  const wrongBearer = refuseWrongBearer(node);
+  app.get("/files/*", wrongBearer);
+  app.get("/api/push/vapid-public-key", wrongBearer);
 
   app.route("/", fileRoutes(node));
   app.route("/", outgoingHookRoutes(node));

@@ -88,3 +88,48 @@ Deno.test("REST API: every route answers a wrong or revoked token, an oversized 
     }
     assert.deepEqual(problems, []);
   }));
+
+Deno.test("REST API: a wrong or revoked token on a route that needs none (a public room's file, the VAPID key) is 401, never read as no token", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const revoked = await call(server, "POST", "/api/tokens", {
+      token: root.token,
+      body: { name: "old" },
+    });
+    assert.equal(
+      (await call(server, "DELETE", `/api/tokens/${revoked.body.id}`, {
+        token: root.token,
+      })).status,
+      204,
+    );
+    const form = new FormData();
+    form.append("file", new File(["hello"], "hello.txt"));
+    const file = await call(server, "POST", "/api/files", {
+      token: root.token,
+      body: form,
+    });
+    assert.equal(file.status, 201);
+    const sent = await call(server, "POST", "/api/rooms/general/messages", {
+      token: root.token,
+      body: { text: "a file", attachments: [file.body] },
+    });
+    assert.equal(sent.status, 201);
+    for (const path of [file.body.url, "/api/push/vapid-public-key"]) {
+      for (const method of ["GET", "HEAD"]) {
+        const open = await call(server, method, path);
+        assert.equal(open.status, 200, `${method} ${path} without a token`);
+        for (const token of ["chat_wrong", revoked.body.token]) {
+          const answer = await call(server, method, path, { token });
+          assert.equal(answer.status, 401, `${method} ${path} ${token}`);
+          if (method === "GET") {
+            assert.equal(answer.body.error, "bad_credentials");
+          }
+        }
+      }
+    }
+    // The right token still reads both.
+    const mine = await call(server, "GET", file.body.url, {
+      token: root.token,
+    });
+    assert.equal(mine.body, "hello");
+  }));

@@ -6,9 +6,8 @@
  * client's cookie works too, from its own pages (see caller.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { httpError, httpFailure } from "../http/errors.ts";
-import { sessionTokenOf } from "../http/session_cookie.ts";
-import { fail, isFailure } from "../protocol/errors.ts";
+import { httpError } from "../http/errors.ts";
+import { refuseWrongBearer } from "../http/wrong_bearer.ts";
 import type { ChatNode } from "../node.ts";
 import { describeIssue } from "../protocol/schemas.ts";
 import { VERSION } from "../version.ts";
@@ -33,20 +32,8 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
     },
   });
   // A wrong, expired or revoked bearer token is refused before anything
-  // else, as Slack's `invalid_auth`: never read as no token (public rooms
-  // would answer) nor hidden behind a body's validation error. Costs one
-  // token lookup more on the routes that then look the caller up.
-  api.use("/api/*", async (c, next) => {
-    if (c.req.header("authorization") === undefined) return await next();
-    const token = sessionTokenOf(c);
-    const account = token === undefined
-      ? fail("bad_credentials", "Send 'Authorization: Bearer <token>'.")
-      : await node.accounts.resume(token);
-    if (isFailure(account) && account.code !== "banned") {
-      return httpFailure(c, account);
-    }
-    return await next();
-  });
+  // else (http/wrong_bearer.ts).
+  api.use("/api/*", refuseWrongBearer(node));
   const limits = new ApiLimits(node, node.limits);
   accountRoutes(api, node, limits);
   messageRoutes(api, node, limits);

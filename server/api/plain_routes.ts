@@ -228,6 +228,7 @@ function documentPushRoutes(api: OpenAPIHono): void {
     summary: "The VAPID public key for `pushManager.subscribe()`",
     responses: {
       200: json(z.object({ key: z.string() }), "The key, in base64url"),
+      ...errors(401),
     },
   });
   registry.registerPath({
