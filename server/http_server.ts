@@ -14,7 +14,7 @@
 import http from "node:http";
 import net from "node:net";
 import { Buffer } from "node:buffer";
-import { getRequestListener } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import { isLoopback } from "./addresses.ts";
 import { log } from "./log.ts";
 
@@ -173,9 +173,23 @@ export async function startHttpServer(
         active--;
       }
     },
-    { overrideGlobalObjects: false },
+    {
+      overrideGlobalObjects: false,
+      // A request node-server cannot make a `Request` of (a Host that is no
+      // host, none, a target that is not a path) got an empty 400; it gets
+      // the JSON error an upgrade request gets (upgradeRefusal).
+      errorHandler: (error) => {
+        if (error instanceof RequestError) return requestRefusal();
+        logger.error("Crash serving a request: {error}", { error });
+        return jsonRefusal(500, "The server failed.");
+      },
+    },
   );
   const server = http.createServer({
+    // node:http answered an HTTP/1.1 request without a Host itself, an
+    // empty 400; node-server refuses it too, and its errorHandler above
+    // says why.
+    requireHostHeader: false,
     headersTimeout: options.headerTimeoutSeconds * 1000,
     // A request has at least as long as its headers (node:http refuses to
     // start otherwise, which `--header-timeout` above 300 did).
@@ -470,6 +484,15 @@ const UNSERVED_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 function unserved(method: string): Response {
   return jsonRefusal(501, `This server does not answer ${method} requests.`);
+}
+
+// node-server's words do not tell a bad Host from a bad target reliably (a
+// Host with a space is an "Invalid URL"): the answer names both.
+function requestRefusal(): Response {
+  return jsonRefusal(
+    400,
+    "The request target must be a path, and the Host header a host and an optional port.",
+  );
 }
 
 function jsonRefusal(status: number, message: string): Response {

@@ -381,6 +381,34 @@ Deno.test("http: an upgrade request's Host cannot change which page is served", 
     assert.match(opened.head, /^HTTP\/1\.1 426 Upgrade Required\r\n/);
   }));
 
+Deno.test("http: a request whose Host is no host, or whose target is not a path, gets 400 and a JSON error saying so, not an empty 400", () =>
+  withServer(async (server) => {
+    const message =
+      "The request target must be a path, and the Host header a host and an optional port.";
+    for (
+      const request of [
+        "GET / HTTP/1.1\r\nHost: a b\r\n",
+        "GET /api/rooms HTTP/1.1\r\nHost: {host}/metrics#\r\n",
+        "GET / HTTP/1.1\r\n",
+        "GET * HTTP/1.1\r\nHost: {host}\r\n",
+        "OPTIONS * HTTP/1.1\r\nHost: {host}\r\n",
+        "GET /a\\..\\deno.json HTTP/1.1\r\nHost: {host}\r\n",
+      ]
+    ) {
+      const answer = await exchange(
+        server,
+        `${request}Connection: close\r\n\r\n`,
+      );
+      assert.equal(answer.status, 400, `${request}: ${answer.head}`);
+      assert.match(answer.head, /\r\ncontent-type: application\/json\r\n/i);
+      assert.deepEqual(JSON.parse(answer.body), {
+        error: "invalid_message",
+        message,
+      }, request);
+    }
+    assert.equal(await healthz(server), 200);
+  }));
+
 Deno.test("http: TRACE and CONNECT get 501 and a JSON error, never a 500", () =>
   withServer(async (server) => {
     for (const method of ["TRACE", "CONNECT"]) {
