@@ -675,6 +675,15 @@ Deno.test("/api/admin/*: the same actions over HTTP with the same rules, audited
       token: rootToken,
     });
     assert.equal(wrongMethod.status, 405);
+    // HEAD answers as GET would, without the body.
+    for (const [action, status] of [["list_accounts", 200], ["ban", 405]]) {
+      const head = await fetch(`${server.url}/api/admin/${action}`, {
+        method: "HEAD",
+        headers: { authorization: `Bearer ${rootToken}` },
+      });
+      assert.equal(head.status, status, `HEAD ${action}`);
+      assert.equal(await head.text(), "");
+    }
     const broken = await fetch(`${server.url}/api/admin/ban`, {
       method: "POST",
       headers: {

@@ -34,7 +34,10 @@ export function adminRoutes(node: ChatNode): Hono {
     if (method === undefined) {
       return httpError(c, "not_found", `No admin action '${action}'.`);
     }
-    if (c.req.method !== method) {
+    // HEAD asks what GET would answer (a monitor's probe): it got 405,
+    // "Use GET".
+    const asked = c.req.method === "HEAD" ? "GET" : c.req.method;
+    if (asked !== method) {
       return httpError(c, "invalid_message", `Use ${method} for ${action}.`, {
         status: 405,
       });
