@@ -114,23 +114,29 @@ function registerTests(pg: PostgresService): void {
 
   Deno.test("shared limits: what three nodes granted past one budget, each before it heard of the others, is a debt paid in full before the account sends again", async () => {
     await onNodes(pg, "shared_limits_debt", 3, SMALL, async (clients) => {
-      // One node after another: each grants the burst it holds for a key
-      // it has not taken for yet, whatever the others took.
+      // One node after another: each grants what it holds for a key it
+      // has not taken for yet, whatever the others took, until its next
+      // sync (100 ms) lowers it to the shared level. On a quiet machine
+      // that is its whole burst; on a busy one a send can take longer than
+      // a sync, but each later node still grants its first.
       let total = 0;
       for (const client of clients) total += await sendUntilRefused(client);
-      assert.ok(total > SMALL_BUDGET * 2, `${total} messages accepted`);
-      // The last node learns what all three took at its sync (100 ms).
+      assert.ok(total >= SMALL_BUDGET + 2, `${total} messages accepted`);
+      // Over the wait the account gets its budget and the refill, no more:
+      // every message granted past the budget is paid before the next one.
+      // Without the debt the wait would be one refill, a minute.
+      const owed = total - SMALL_BUDGET + 1;
+      // The last node learns what all three took at a sync of each; the
+      // deadline is wide for a busy machine.
       const last = clients[2];
+      const deadline = performance.now() + 30_000;
       let wait = 0;
-      for (let i = 0; i < 100 && wait <= 2 * MINUTE; i++) {
+      while (wait <= (owed - 0.1) * MINUTE && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         const reply = await last.request("send_message", { text: "again" });
         assert.equal(reply.data.code, "rate_limited");
         wait = reply.data.retry_after_ms as number;
       }
-      // Over the wait the account gets its budget and the refill, no more:
-      // every message granted past the budget is paid before the next one.
-      const owed = total - SMALL_BUDGET + 1;
       assert.ok(
         wait > (owed - 0.1) * MINUTE,
         `${total} accepted, ${(wait / MINUTE).toFixed(2)} min to wait`,
