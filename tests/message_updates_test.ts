@@ -116,6 +116,45 @@ Deno.test("delete_message: a moderator's delete of someone else's message is in 
     }]);
   }));
 
+Deno.test("delete_message: a moderator outside a private room, never a member or removed from it, deletes nothing there: the id is answered as unknown, naming no room", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    const mod = await pool.register("mod");
+    const outsider = await pool.register("outsider");
+    const bob = await pool.register("bob");
+    await root.ok("set_role", { user: "mod", role: "moderator" });
+    await root.ok("set_role", { user: "outsider", role: "moderator" });
+    await bob.ok("create_room", { room: "team", private: true });
+    await bob.ok("invite", { room: "team", user: "mod" });
+    const plan = (await bob.ok("send_message", { text: "plan A" }))
+      .message as Message;
+    const spam = (await bob.ok("send_message", { text: "spam" }))
+      .message as Message;
+    // A member moderator deletes there; once removed, no more.
+    await mod.ok("delete_message", { id: spam.id });
+    await bob.ok("remove_member", { room: "team", user: "mod" });
+    await root.ok("update_room", { room: "team", name: "hideout" });
+    for (const who of [mod, outsider]) {
+      const refused = await expectError(
+        who,
+        "delete_message",
+        { id: plan.id },
+        "invalid_message",
+      );
+      assert.equal(refused.data.message, `No message with id '${plan.id}'.`);
+    }
+    const history = await bob.ok("history", { room: "hideout" });
+    assert.deepEqual(
+      (history.messages as Message[]).map((m) => [m.text, m.deleted]),
+      [["plan A", undefined], ["", true]],
+    );
+    await roundTrip(bob);
+    assert.deepEqual(
+      bob.events("message_updated").map((f) => f.data.id),
+      [spam.id],
+    );
+  }));
+
 Deno.test("edit_message: private messages are edited for both sides", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");

@@ -1,4 +1,4 @@
-import { mayReadRoom, readerOf } from "../access.ts";
+import { canRead, mayReadRoom, readerOf } from "../access.ts";
 import {
   fail,
   type Failure,
@@ -134,6 +134,21 @@ async function findOwn(
   const moderator = member.role === "admin" || member.role === "moderator";
   if (record.userKey === member.userKey && record.message.ts >= since(ctx)) {
     return record;
+  }
+  // Someone else's message the member may not read (a private room it
+  // does not belong to, or was removed from) is answered as no message:
+  // a moderator outside a private room deleted its messages, and the
+  // reply named the room, renamed or not.
+  const reader = readerOf(member);
+  if (
+    !await canRead(
+      ctx.node,
+      reader,
+      record.stream,
+      Date.parse(record.message.ts),
+    )
+  ) {
+    return noSuchMessage(id);
   }
   if (moderatorsToo && moderator && isRoom) return record;
   return fail("forbidden", "You can only change your own messages.");
