@@ -1125,3 +1125,54 @@ teamTest(
     assert.equal((left.invites as unknown[]).length, 1);
   },
 );
+
+teamTest(
+  "delete_account: a deleted account's rooms go to nobody: the next account registered under its name manages none of them, and they stay",
+  async (pool, server) => {
+    const root = await pool.register("root");
+    const carol = await pool.register("carol");
+    const bob = await pool.register("bob");
+    await bob.ok("create_room", { room: "lobby" });
+    await bob.ok("create_room", { room: "den", private: true });
+    await bob.ok("invite", { room: "den", user: "carol" });
+    await carol.ok("join_room", { room: "lobby" });
+    const said = await say(carol, "hello lobby");
+    await root.ok("delete_account", { user: "bob", messages: "keep" });
+    await bob.closed;
+
+    const heir = await pool.register("bob");
+    await expectError(heir, "create_invite", { room: "lobby" }, "forbidden");
+    await expectError(heir, "list_invites", { room: "lobby" }, "forbidden");
+    await expectError(heir, "pin", { id: said.id }, "forbidden");
+    await expectError(
+      heir,
+      "remove_member",
+      { room: "lobby", user: "carol" },
+      "forbidden",
+    );
+    const hook = await fetch(`${server.url}/api/rooms/lobby/hooks`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${heir.token}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ name: "heir" }),
+    });
+    assert.equal(hook.status, 403);
+    await hook.body?.cancel();
+    // Both rooms are kept, shown without an owner; an admin may give one.
+    const { rooms } = await root.ok("list_all_rooms");
+    assert.deepEqual(
+      (rooms as { name: string; owner?: string }[])
+        .filter((r) => r.name !== "general")
+        .map((r) => [r.name, r.owner]),
+      [["lobby", undefined], ["den", undefined]],
+    );
+    const given = await root.ok("update_room", {
+      room: "lobby",
+      owner: "carol",
+    });
+    assert.equal(given.owner, "carol");
+    await carol.ok("create_invite", { room: "lobby" });
+  },
+);

@@ -14,7 +14,7 @@ import {
   updateRoomData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
-import type { Ban } from "../store/mod.ts";
+import { type Ban, DELETED_OWNER, shownOwner } from "../store/mod.ts";
 import type {
   AccountSummary,
   BanSummary,
@@ -106,7 +106,8 @@ export async function listAllRooms(ctx: MemberContext): Promise<Outcome> {
         users: counts.get(room.key) ?? 0,
         private: room.private,
       };
-      if (room.owner !== undefined) shown.owner = room.owner;
+      const owner = shownOwner(room.owner);
+      if (owner !== undefined) shown.owner = owner;
       if (room.retentionDays !== undefined) {
         shown.retention_days = room.retentionDays;
       }
@@ -190,6 +191,12 @@ export async function deleteAccount(
   if (isFailure(account)) return account;
   const { node } = ctx;
   const by = ctx.client.member.username;
+  // Its rooms keep an owner nobody can become (the store sets it as it
+  // deletes); every node's copy follows below. A room another node made
+  // a moment ago is read from the store with it.
+  const owned = node.registry.rooms().filter((room) =>
+    room.owner === account.key
+  );
   if (!await node.store.deleteAccount(account.key, data.messages)) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
@@ -206,13 +213,22 @@ export async function deleteAccount(
   });
   return succeed(
     { user: account.username, messages: data.messages },
-    () =>
+    () => {
       node.control({
         kind: "remove_user",
         userKey: account.key,
         reason: "kicked",
         text,
-      }),
+      });
+      for (const room of owned) {
+        node.control({
+          kind: "room_changed",
+          key: room.key,
+          private: room.private,
+          owner: DELETED_OWNER,
+        });
+      }
+    },
   );
 }
 
@@ -298,10 +314,11 @@ export async function updateRoom(
   if (room.retentionDays !== undefined) {
     reply.retention_days = room.retentionDays;
   }
-  if (room.owner !== undefined) {
+  const shown = shownOwner(room.owner);
+  if (shown !== undefined) {
     reply.owner = ownerName ??
-      (await node.accounts.find(room.owner))?.username ??
-      room.owner;
+      (await node.accounts.find(shown))?.username ??
+      shown;
   }
   return succeed(reply, () => {
     renamed?.announce();

@@ -336,6 +336,19 @@ export type DeletedMessages = "keep" | "anonymise";
 export const ANONYMOUS_NAME = "deleted user";
 
 /**
+ * The owner a deleted account's rooms keep: a key no account can have (a
+ * name has no leading space). Left under the account's key, its rooms went
+ * to whoever registered the name next (invites, members, pins, webhooks);
+ * left without an owner, they would expire as guests' rooms do.
+ */
+export const DELETED_OWNER = " deleted";
+
+/** A room's owner as shown: none once its account was deleted. */
+export function shownOwner(owner: string | undefined): string | undefined {
+  return owner === DELETED_OWNER ? undefined : owner;
+}
+
+/**
  * One upload: its own name, type and uploader; the bytes are kept once per
  * content hash, whoever uploaded them and under whatever name.
  */

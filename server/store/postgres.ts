@@ -26,6 +26,7 @@ import {
   type Ban,
   conversationKey,
   DAY_MS,
+  DELETED_OWNER,
   type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
@@ -1186,9 +1187,17 @@ export class PostgresStore implements Store {
   deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
     return this.#run(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
+      // One statement: the function (volatile, so run once) and the rooms
+      // it leaves without their owner, only when the account was there.
       const [{ gone }] = await sql<{ gone: boolean }[]>`
-        SELECT chat_delete_account(${key}, ${anonymous}::text,
-          ${MAX_REACTION_USERS}) AS gone`;
+        WITH deleted AS (
+          SELECT chat_delete_account(${key}, ${anonymous}::text,
+            ${MAX_REACTION_USERS}) AS gone
+        ), owned AS (
+          UPDATE rooms SET owner = ${DELETED_OWNER}
+          WHERE owner = ${key} AND (SELECT gone FROM deleted)
+        )
+        SELECT gone FROM deleted`;
       return gone;
     });
   }

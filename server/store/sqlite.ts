@@ -31,6 +31,7 @@ import {
   type Ban,
   conversationKey,
   DAY_MS,
+  DELETED_OWNER,
   type DeletedMessages,
   type HistoryQuery,
   type MailboxFull,
@@ -1988,6 +1989,10 @@ export class SqliteStore implements Store {
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
+        this.#q("UPDATE rooms SET owner = ? WHERE owner = ?").run(
+          DELETED_OWNER,
+          key,
+        );
         if (messages === "anonymise") {
           // The key goes too, so nobody who takes the name later owns them.
           this.#q(
