@@ -1,5 +1,9 @@
 import type { ControlEvent } from "./broker/mod.ts";
-import { CLOSE_REMOVED, CLOSE_SESSION_ENDED } from "./protocol/close_codes.ts";
+import {
+  CLOSE_REMOVED,
+  CLOSE_SESSION_ENDED,
+  closeReason,
+} from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
 import { GENERAL_ROOM, type Role, type SystemEvent } from "./protocol/types.ts";
 import type { PresenceManager } from "./presence/mod.ts";
@@ -123,7 +127,7 @@ export class ControlEvents {
       this.#node.registry.release(member);
       this.#node.sessionExpiry.forget(member);
       this.#node.presence.remove(`${this.#node.id}:${member.id}`);
-      member.disconnect(CLOSE_REMOVED, text.slice(0, 120));
+      member.disconnect(CLOSE_REMOVED, closeReason(text));
     }
     // The node that held the connections tells their rooms, on every node.
     const name = members[0]?.username;

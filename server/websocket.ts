@@ -7,7 +7,11 @@ import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
 import type { ServeInfo, UpgradeSocket } from "./http_server.ts";
 import { log } from "./log.ts";
-import { CLOSE_LOGIN_TIMEOUT, CLOSE_TOO_BIG } from "./protocol/close_codes.ts";
+import {
+  CLOSE_LOGIN_TIMEOUT,
+  CLOSE_TOO_BIG,
+  closeReason,
+} from "./protocol/close_codes.ts";
 import { MAX_OBJECTS_PER_FRAME } from "./protocol/limits.ts";
 import type { ChatNode } from "./node.ts";
 import { ConnectionWriter, type FrameSink } from "./writer.ts";
@@ -376,7 +380,7 @@ class SocketSession implements FrameSink {
   // The member leaves when the server decides to close (too slow, too
   // big), not when a peer that stopped reading acknowledges it.
   close(code: number, reason: string): void {
-    this.#socket.close(code, reason);
+    this.#socket.close(code, closeReason(reason));
     this.#connection?.closed(code);
   }
 }

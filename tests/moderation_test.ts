@@ -22,6 +22,7 @@ import {
   type TestServer,
   wentOffline,
   withClients,
+  within,
 } from "./harness.ts";
 
 /** The 4003 close code of a connection ended by a moderator. */
@@ -118,6 +119,25 @@ Deno.test("kick: every connection of the user hears kicked, then closes with 400
       assert.equal(typeof event.data.text, "string");
       await bob.closed;
       assert.equal(bob.closeCode, CLOSE_REMOVED);
+    }
+  }));
+
+Deno.test("kick and ban: a reason past a close frame's 123 bytes (CJK, a name not ASCII) still closes the connection with 4003, the close reason cut on a character", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const yulia = await pool.register("Юлия");
+    const reason = "日本語".repeat(30);
+    await root.ok("kick", { user: "bob", reason });
+    await root.ok("ban", { user: "Юлия", reason });
+    for (const [who, kind] of [[bob, "kicked"], [yulia, "banned"]] as const) {
+      const told = await notice(who, kind);
+      // Without the cut the socket never closed: a wide margin, not forever.
+      const closed = await within(60_000, who.closed, `${kind}: the close`);
+      assert.equal(closed.code, CLOSE_REMOVED);
+      const bytes = new TextEncoder().encode(closed.reason).length;
+      assert.ok(bytes <= 123 && bytes > 100, `${bytes} bytes`);
+      assert.ok((told.data.text as string).startsWith(closed.reason));
     }
   }));
 

@@ -21,3 +21,26 @@ export const CLOSE_REMOVED = 4003;
 export const CLOSE_SESSION_ENDED = 4004;
 /** A reader that fell too far behind (too many unsent bytes). */
 export const CLOSE_TOO_SLOW = 4008;
+
+/** Most UTF-8 bytes a close frame's reason may hold (RFC 6455: 125 less the code). */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * A close reason as a socket takes it: the text's first 120 UTF-16 units,
+ * cut further to 123 bytes of UTF-8, never inside a character. Longer, the
+ * runtime's close threw and the socket stayed open: a kick or ban whose
+ * reason or names were not ASCII (40 CJK characters) left the connection
+ * open, unanswered, for ever.
+ */
+export function closeReason(text: string): string {
+  let reason = "";
+  let bytes = 0;
+  for (const char of text) {
+    const size = new TextEncoder().encode(char).length;
+    if (reason.length + char.length > 120) break;
+    if (bytes + size > MAX_CLOSE_REASON_BYTES) break;
+    reason += char;
+    bytes += size;
+  }
+  return reason;
+}
