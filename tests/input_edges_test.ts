@@ -278,6 +278,84 @@ onBothStores(
   },
 );
 
+onBothStores(
+  "NUL in a name, message id, invite code or search cursor, over the WebSocket and HTTP: invalid_message (or 404 for an id in a path), never internal",
+  async (pool, server) => {
+    const root = await pool.register("root");
+    const nul = "a\0b";
+    const requests: [string, Record<string, unknown>][] = [
+      ["history", { with: nul }],
+      ["history", { room: nul }],
+      ["private_message", { to: nul, text: "x" }],
+      ["send_message", { text: "x", reply_to: nul }],
+      ["private_message", { to: "root", text: "x", reply_to: nul }],
+      ["edit_message", { id: nul, text: "x" }],
+      ["delete_message", { id: nul }],
+      ["react", { id: nul, emoji: "👍" }],
+      ["pin", { id: nul }],
+      ["list_pins", { with: nul }],
+      ["search", { query: "x", with: nul }],
+      ["search", { query: "x", before: nul }],
+      ["mark_read", { with: nul, seq: 1 }],
+      ["join_room", { room: "general", invite: nul }],
+      ["revoke_invite", { code: nul }],
+      ["invite", { room: "general", user: nul }],
+      ["remove_member", { room: "general", user: nul }],
+      ["kick", { user: nul }],
+      ["ban", { user: nul }],
+      ["unban", { user: nul }],
+      ["set_role", { user: nul, role: "user" }],
+      ["list_accounts", { query: nul }],
+      ["reset_password", { user: nul }],
+      ["delete_account", { user: nul, messages: "keep" }],
+      ["update_room", { room: "general", owner: nul }],
+    ];
+    for (const [action, data] of requests) {
+      const reply = await root.request(action, data);
+      assert.equal(
+        reply.data.code,
+        "invalid_message",
+        `${action} ${JSON.stringify(data)}: ${JSON.stringify(reply.data)}`,
+      );
+    }
+    const stranger = await pool.connect();
+    const login = await stranger.request("login", {
+      username: nul,
+      password: TEST_PASSWORD,
+    });
+    assert.equal(login.data.code, "invalid_message");
+
+    const headers = {
+      authorization: `Bearer ${root.token}`,
+      "content-type": "application/json",
+    };
+    const calls: [string, string, unknown?][] = [
+      ["GET", "/api/search?q=x&before=a%00b"],
+      ["GET", "/api/search?q=x&with=a%00b"],
+      ["POST", "/api/private/a%00b/messages", { text: "x" }],
+      ["POST", "/api/rooms/general/messages", { text: "x", reply_to: nul }],
+      ["GET", "/api/rooms/a%00b/messages"],
+      ["DELETE", "/api/hooks/a%00b"],
+      ["DELETE", "/api/outgoing-hooks/a%00b"],
+      ["GET", "/api/bots/a%00b/tokens"],
+      ["POST", "/api/bots/a%00b/tokens", { name: "x" }],
+      ["DELETE", "/api/push/subscriptions", { endpoint: `https://x/${nul}` }],
+    ];
+    for (const [method, path, body] of calls) {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const answer = await response.json();
+      assert.ok(
+        [400, 404].includes(response.status),
+        `${method} ${path}: ${response.status} ${JSON.stringify(answer)}`,
+      );
+    }
+  },
+);
+
 if (pg) {
   // Last, inside a test so the sanitizers see the server stop.
   Deno.test("input edges: stop PostgreSQL", async () => {

@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure } from "../protocol/errors.ts";
+import { lookup } from "../protocol/schemas.ts";
 import type { Account, StoredApiToken } from "../store/mod.ts";
 import { auditRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
@@ -21,8 +22,8 @@ import {
   tokensReply,
 } from "./schemas.ts";
 
-const idParam = z.object({ id: z.string().max(64) });
-const botParam = z.object({ bot: z.string().max(4096) });
+const idParam = z.object({ id: lookup(0, 64) });
+const botParam = z.object({ bot: lookup(0, 4096) });
 
 function tokenInfo(token: StoredApiToken) {
   return {

@@ -15,7 +15,7 @@ import { cleanText } from "../handlers/messages.ts";
 import { isHttps } from "../http/client_info.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
-import { describeIssue } from "../protocol/schemas.ts";
+import { describeIssue, lookup } from "../protocol/schemas.ts";
 import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
@@ -43,8 +43,8 @@ const NO_SUCH_HOOK = fail(
 /** Most incoming webhooks one room may have (outgoing ones have their own). */
 export const MAX_INCOMING_HOOKS_PER_ROOM = 10;
 
-const roomParam = z.object({ room: z.string().max(4096) });
-const idParam = z.object({ id: z.string().max(64) });
+const roomParam = z.object({ room: lookup(0, 4096) });
+const idParam = z.object({ id: lookup(0, 64) });
 const secretParam = z.object({ secret: z.string().max(256) });
 
 /** Options of {@link hookRoutes}. */

@@ -19,7 +19,7 @@ import {
   type Outcome,
   rateLimited,
 } from "../protocol/errors.ts";
-import { sendMessageData } from "../protocol/schemas.ts";
+import { lookup, sendMessageData } from "../protocol/schemas.ts";
 import { readRoomPage } from "../room_history.ts";
 import { requestReader } from "../routes/files.ts";
 import { type ApiCaller, type ApiLimits, sendAsCaller } from "./caller.ts";
@@ -32,8 +32,8 @@ import {
   roomsReply,
 } from "./schemas.ts";
 
-const roomParam = z.object({ room: z.string().max(4096) });
-const userParam = z.object({ user: z.string().max(4096) });
+const roomParam = z.object({ room: lookup(0, 4096) });
+const userParam = z.object({ user: lookup(0, 4096) });
 
 /** Registers the room and message routes on the API. */
 export function messageRoutes(

@@ -7,8 +7,17 @@ import { z } from "zod";
  * fields are ignored, so newer clients can talk to older servers.
  */
 
+/**
+ * A string something is looked up by (a name, a message id, an invite
+ * code, a search cursor): no name, id or code holds NUL, and PostgreSQL's
+ * text type refuses it outright, so such a lookup was `internal` there
+ * (and not found on SQLite). Now `invalid_message` on both.
+ */
+export const lookup = (min: number, max: number) =>
+  z.string().min(min).max(max)
+    .refine((s) => !s.includes("\0"), "NUL is not allowed");
 // Generous type bounds: the handlers apply the real rules with their codes.
-const name = z.string().max(4096);
+const name = lookup(0, 4096);
 /**
  * Text that becomes part of a message (or is stored as said): NUL has no
  * place in chat text, and PostgreSQL's text type cannot hold it (SQLite
@@ -27,7 +36,7 @@ const seq = z.number().int().min(0);
  * "expected int to be <=9007199254740991" rather than its field's maximum.
  */
 const intIn = (min: number, max: number) => z.number().min(min).max(max).int();
-const messageId = z.string().min(1).max(64);
+const messageId = lookup(1, 64);
 
 /**
  * `login` data of a guest; `guest_key` is the secret of an earlier login
@@ -80,7 +89,7 @@ export const createRoomData = z.object({
 /** `join_room` data: an invite code opens a private room. */
 export const joinRoomData = z.object({
   room: name,
-  invite: z.string().min(1).max(64).optional(),
+  invite: lookup(1, 64).optional(),
 });
 
 /** `leave_room` data: a room, or the current one. */
@@ -107,7 +116,7 @@ export const createInviteData = z.object({
 });
 
 /** `revoke_invite` data. */
-export const inviteCodeData = z.object({ code: z.string().min(1).max(64) });
+export const inviteCodeData = z.object({ code: lookup(1, 64) });
 
 /** `leave_room` and `list_rooms` data. */
 export const emptyData = z.object({});
@@ -234,7 +243,7 @@ export const auditLogData = z.object({
 
 /** `list_accounts` data: names containing `query`. */
 export const listAccountsData = z.object({
-  query: z.string().max(64).optional(),
+  query: lookup(0, 64).optional(),
   limit: pageLimit,
 });
 

@@ -109,7 +109,11 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
   routes.delete("/api/outgoing-hooks/:id", async (c) => {
     const account = await requestAccount(c, node);
     if (isFailure(account)) return httpFailure(c, account);
-    const hook = await node.store.findWebhook(c.req.param("id"));
+    // No id holds NUL (PostgreSQL refuses it in a lookup: a 500).
+    const id = c.req.param("id");
+    const hook = id.includes("\0")
+      ? undefined
+      : await node.store.findWebhook(id);
     // Someone else's hook reads as no hook: ids are not for guessing.
     if (!hook || !mayManage(node, account, hook.roomKey)) {
       return httpError(c, "not_found", "No such outgoing webhook.");

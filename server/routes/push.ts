@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import { Hono } from "hono";
 import { z } from "zod";
+import { lookup } from "../protocol/schemas.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { notJson } from "../http/json_only.ts";
 import { requestAccount, requestCredential } from "../http/request_account.ts";
@@ -24,7 +25,7 @@ export const subscriptionBody = z.object({
 });
 
 /** What `DELETE /api/push/subscriptions` takes: `{"endpoint"}`. */
-export const endpointBody = z.object({ endpoint: z.string().max(2048) });
+export const endpointBody = z.object({ endpoint: lookup(0, 2048) });
 
 /**
  * `GET /api/push/vapid-public-key`, `POST` and `DELETE
