@@ -1552,11 +1552,18 @@ async function insertRoom(
   now: number,
   options: RoomOptions,
 ): Promise<StoredRoom | null> {
+  // Created at `now`, or just past the last room made if that is later
+  // (room_clock, whose row lock orders the nodes' creations): no two rooms
+  // ever share a creation time, so a room made again under a name within a
+  // millisecond is another incarnation. A name taken moves the clock too.
   const [row] = await sql<RoomRow[]>`
-    WITH room AS (
+    WITH clock AS (
+      UPDATE room_clock SET last = greatest(last + 1, ${now}) RETURNING last
+    ), room AS (
       INSERT INTO rooms (key, name, created_at, private, owner)
-      VALUES (${key}, ${name}, ${now}, ${options.private ?? false},
-        ${options.owner ?? null})
+      SELECT ${key}, ${name}, clock.last, ${options.private ?? false},
+        ${options.owner ?? null}
+      FROM clock
       ON CONFLICT (key) DO NOTHING
       RETURNING key, name, created_at, private, owner, retention_days
     ), stream AS (

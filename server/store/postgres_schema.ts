@@ -1906,4 +1906,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- A room's creation time is which incarnation of its name it is (the
+  -- epoch clients resume from, and what an append names so that it never
+  -- lands in a room made again under the name): a room deleted and made
+  -- again within one millisecond had the same one, and a send queued for
+  -- the old room went into the new. Creation times now come from this
+  -- clock, each past the last one handed out (the wall clock when it is
+  -- ahead), so no two rooms of one database ever share one, whichever node
+  -- made them: a room's creation takes this row's lock until it commits.
+  CREATE TABLE room_clock (
+    one  BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    last BIGINT NOT NULL
+  );
+  INSERT INTO room_clock (last) SELECT coalesce(max(created_at), 0) FROM rooms;
+  `,
 ];

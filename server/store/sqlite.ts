@@ -508,6 +508,9 @@ export class SqliteStore implements Store {
     }
   }
 
+  // Created at `now`, or just past the last room made if that is later
+  // (room_clock): no two rooms ever share a creation time, so a room made
+  // again under a name within a millisecond is another incarnation.
   #insertRoom(
     key: string,
     name: string,
@@ -515,9 +518,10 @@ export class SqliteStore implements Store {
     options: RoomOptions,
   ): StoredRoom | null {
     return this.#transaction(() => {
+      // WHERE true: SQLite reads ON CONFLICT after a bare SELECT as a join's.
       const row = this.#q(
         `INSERT INTO rooms (key, name, created_at, private, owner)
-         VALUES (?, ?, ?, ?, ?)
+         SELECT ?, ?, max(last + 1, ?), ?, ? FROM room_clock WHERE true
          ON CONFLICT (key) DO NOTHING
          RETURNING key, name, created_at, private, owner, retention_days`,
       ).get(
@@ -528,6 +532,7 @@ export class SqliteStore implements Store {
         options.owner ?? null,
       ) as RoomRow | undefined;
       if (!row) return null;
+      this.#q("UPDATE room_clock SET last = ?").run(row.created_at);
       this.#q(
         `INSERT INTO streams (key) VALUES (?)
          ON CONFLICT (key) DO UPDATE SET last_seq = 0`,

@@ -357,4 +357,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       WHERE uploader = old.uploader;
   END;
   `,
+  `
+  -- A room's creation time is which incarnation of its name it is (the
+  -- epoch clients resume from, and what an append names so that it never
+  -- lands in a room made again under the name): a room deleted and made
+  -- again within one millisecond had the same one, and a send queued for
+  -- the old room went into the new. Creation times now come from this
+  -- clock, each past the last one handed out (the wall clock when it is
+  -- ahead), so no two rooms of one database ever share one, whichever keys
+  -- they had. One row; a room made costs its update.
+  CREATE TABLE room_clock (
+    one  INTEGER PRIMARY KEY CHECK (one = 1),
+    last INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO room_clock (one, last)
+    SELECT 1, coalesce(max(created_at), 0) FROM rooms;
+  `,
 ];

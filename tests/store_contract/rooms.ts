@@ -371,6 +371,58 @@ export function roomDeletion(test: StoreTest): void {
     );
   });
 
+  test("a room made again under its name within one millisecond is another incarnation: a later creation time, and an append naming the old one is refused, nothing stored", async (store) => {
+    // A clock that stands still (where the store runs in this thread):
+    // the old room and the new one made in the same millisecond.
+    const now = Date.now;
+    const frozen = now();
+    Date.now = () => frozen;
+    try {
+      const old = await store.createRoom("dev", "dev");
+      assert.ok(old);
+      assert.ok(old.createdAt >= frozen);
+      await store.deleteRoom("dev");
+      const made = await store.createRoom("dev", "dev");
+      assert.ok(made);
+      assert.ok(made.createdAt > old.createdAt);
+      await assert.rejects(
+        store.appendMessage(
+          draft("dev", "for the old dev", { roomCreatedAt: old.createdAt }),
+        ),
+        RoomGoneError,
+      );
+      assert.deepEqual(await store.history("dev", {}), []);
+    } finally {
+      Date.now = now;
+    }
+  });
+
+  test("no two rooms share a creation time: made in one millisecond, or with the clock set back, each is later than the last", async (store) => {
+    const now = Date.now;
+    const frozen = now();
+    const times: number[] = [];
+    try {
+      Date.now = () => frozen;
+      for (const key of ["a", "b", "c"]) {
+        times.push((await store.createRoom(key, key))!.createdAt);
+      }
+      Date.now = () => frozen - 3_600_000;
+      times.push((await store.createRoom("d", "d"))!.createdAt);
+      // A name taken creates nothing, and the next room is still later.
+      assert.equal(await store.createRoom("a", "a"), null);
+      times.push((await store.createRoom("e", "e"))!.createdAt);
+    } finally {
+      Date.now = now;
+    }
+    for (let i = 1; i < times.length; i++) {
+      assert.ok(times[i] > times[i - 1], `${times}`);
+    }
+    assert.deepEqual(
+      (await store.listRooms()).map((r) => [r.key, r.createdAt]).slice(1),
+      ["a", "b", "c", "d", "e"].map((key, i) => [key, times[i]]),
+    );
+  });
+
   test("a room created again after deleteRoom starts at seq 1, and old client_ids are new messages", async (store) => {
     await store.createRoom("dev", "dev");
     await store.appendMessage(draft("dev", "one", { clientId: "k1" }));
