@@ -1,16 +1,17 @@
 /**
- * A room deleted and made again under its name is another room: a send
- * under way for the old one is refused, never stored in the new one,
- * however fast the name came back.
+ * A room deleted and made again under its name is another room: whatever
+ * was under way for the old one (a send, an incoming webhook's post) is
+ * refused, never stored in the new one, however fast the name came back.
  * Each race is forced, not hoped for: the append is held on its way into
  * the real store until the room is gone and made again. Each scenario runs
  * on SQLite and on PostgreSQL.
  */
 import assert from "node:assert/strict";
+import { accountWithToken, call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import type { MessageDraft } from "../server/store/mod.ts";
-import type { TestServer } from "./harness.ts";
+import { TestClient, type TestServer } from "./harness.ts";
 
 const stores = await bothStores();
 
@@ -74,6 +75,46 @@ stores.clients(
       assert.notEqual(made.epoch, old.epoch);
     } finally {
       Date.now = now;
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.test(
+  "an incoming webhook's post under way when its room is deleted and another of the name made gets 404 not_found, and the new room gets nothing",
+  async (server) => {
+    const root = await accountWithToken(server, "root");
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: root.token,
+    });
+    try {
+      await admin.ok("create_room", { room: "builds" });
+      const made = await call(server, "POST", "/api/rooms/builds/hooks", {
+        body: { name: "CI" },
+        token: root.token,
+      });
+      assert.equal(made.status, 201);
+      const path = new URL(made.body.url).pathname;
+      // Past every check of the post (the hook found, its maker allowed,
+      // its pace): its append is on its way into the store.
+      const { reaching, letGo } = holdAppend(
+        server,
+        (draft) => draft.userKey.startsWith("hook:"),
+      );
+      const posting = call(server, "POST", path, {
+        body: { text: "build 12 passed" },
+      });
+      await reaching;
+      await admin.ok("delete_room", { room: "builds" });
+      await admin.ok("create_room", { room: "builds" });
+      letGo.resolve();
+      const posted = await posting;
+      assert.equal(posted.status, 404, JSON.stringify(posted.body));
+      assert.equal(posted.body.error, "not_found");
+      const { messages } = await admin.ok("history", { room: "builds" });
+      assert.deepEqual(messages, []);
+    } finally {
+      await admin.close();
     }
   },
   { rateLimits: NO_RATE_LIMITS },

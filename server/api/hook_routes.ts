@@ -309,10 +309,13 @@ export function hookRoutes(
           user: payload.username ?? hook.name,
           text,
           sender: hookIdentity(hook.id),
+          // The room the hook was found in: deleted and made again under
+          // its name since, the new room has no such hook.
+          roomCreatedAt: hook.roomCreatedAt,
         });
       } catch (error) {
-        // Its room deleted while the post waited for its commit: the hook
-        // went with it, as a post after the deletion finds.
+        // Its room deleted (perhaps made again) while the post was under
+        // way: the hook went with it, as a post after the deletion finds.
         if (!(error instanceof RoomGoneError)) throw error;
         return refuse(c, NO_SUCH_HOOK);
       }

@@ -265,6 +265,12 @@ export interface StoredHook {
   createdAt: number;
 }
 
+/** An incoming webhook as `findHook` finds it: with its room's creation time. */
+export interface FoundHook extends StoredHook {
+  /** Which incarnation of its room the hook belongs to (its creation time). */
+  roomCreatedAt: number;
+}
+
 /** A login session, found by the hash of its token. */
 export interface Session {
   userKey: string;
@@ -929,8 +935,13 @@ export interface IntegrationStore {
   createHook(hook: StoredHook): Promise<void>;
   /** A room's webhooks, oldest first. */
   listHooks(roomKey: string): Promise<StoredHook[]>;
-  /** The webhook with this secret hash, if not removed. */
-  findHook(secretHash: string): Promise<StoredHook | undefined>;
+  /**
+   * The webhook with this secret hash, if not removed, with the creation
+   * time of its room as read with it: its post names that incarnation of
+   * the room (MessageDraft.roomCreatedAt), so a post under way while the
+   * room is deleted and made again is refused, not posted in the new one.
+   */
+  findHook(secretHash: string): Promise<FoundHook | undefined>;
   findHookById(id: string): Promise<StoredHook | undefined>;
   /** Removes a webhook; false when absent. Deleting its room removes it too. */
   deleteHook(id: string): Promise<boolean>;

@@ -28,6 +28,7 @@ import {
   DAY_MS,
   DELETED_OWNER,
   type DeletedMessages,
+  type FoundHook,
   type HistoryQuery,
   type MailboxFull,
   type MarkedRead,
@@ -77,6 +78,7 @@ import {
   type ApiTokenRow,
   type AuditRow,
   type BanRow,
+  type FoundHookRow,
   type HookRow,
   type InviteRow,
   type RoomRow,
@@ -84,6 +86,7 @@ import {
   toApiToken,
   toAuditEntry,
   toBan,
+  toFoundHook,
   toHook,
   toRoom,
   toStoredInvite,
@@ -1073,11 +1076,13 @@ export class PostgresStore implements Store {
     );
   }
 
-  findHook(secretHash: string): Promise<StoredHook | undefined> {
+  findHook(secretHash: string): Promise<FoundHook | undefined> {
     return this.#run(async (sql) => {
-      const [row] = await sql<HookRow[]>`
-        SELECT * FROM hooks WHERE secret_hash = ${secretHash}`;
-      return row ? toHook(row) : undefined;
+      const [row] = await sql<FoundHookRow[]>`
+        SELECT h.*, r.created_at AS room_created_at
+        FROM hooks h JOIN rooms r ON r.key = h.room_key
+        WHERE h.secret_hash = ${secretHash}`;
+      return row ? toFoundHook(row) : undefined;
     });
   }
 

@@ -15,6 +15,7 @@ import type {
   Account,
   AuditEntry,
   Ban,
+  FoundHook,
   StoredApiToken,
   StoredHook,
   StoredInvite,
@@ -180,6 +181,16 @@ export function toHook(row: HookRow): StoredHook {
     createdBy: row.created_by,
     createdAt: Number(row.created_at),
   };
+}
+
+/** A `hooks` row with its room's creation time (`findHook`). */
+export interface FoundHookRow extends HookRow {
+  room_created_at: number | string;
+}
+
+/** A hook and its room's creation time, from a FoundHookRow. */
+export function toFoundHook(row: FoundHookRow): FoundHook {
+  return { ...toHook(row), roomCreatedAt: Number(row.room_created_at) };
 }
 
 /** The `bans` table's columns ('' for "no address" and "no room"). */

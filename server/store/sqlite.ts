@@ -33,6 +33,7 @@ import {
   DAY_MS,
   DELETED_OWNER,
   type DeletedMessages,
+  type FoundHook,
   type HistoryQuery,
   type MailboxFull,
   type MarkedRead,
@@ -78,6 +79,7 @@ import {
   type ApiTokenRow,
   type AuditRow,
   type BanRow,
+  type FoundHookRow,
   type HookRow,
   type InviteRow,
   type RoomRow,
@@ -85,6 +87,7 @@ import {
   toApiToken,
   toAuditEntry,
   toBan,
+  toFoundHook,
   toHook,
   toRoom,
   toStoredInvite,
@@ -1835,11 +1838,14 @@ export class SqliteStore implements Store {
     );
   }
 
-  findHook(secretHash: string): Promise<StoredHook | undefined> {
+  findHook(secretHash: string): Promise<FoundHook | undefined> {
     return this.#run(() => {
-      const row = this.#q("SELECT * FROM hooks WHERE secret_hash = ?")
-        .get(secretHash) as HookRow | undefined;
-      return row ? toHook(row) : undefined;
+      const row = this.#q(
+        `SELECT h.*, r.created_at AS room_created_at
+         FROM hooks h JOIN rooms r ON r.key = h.room_key
+         WHERE h.secret_hash = ?`,
+      ).get(secretHash) as FoundHookRow | undefined;
+      return row ? toFoundHook(row) : undefined;
     });
   }
 

@@ -214,8 +214,11 @@ export function integrations(test: StoreTest): void {
     });
   });
 
-  test("hooks are found by secret hash or id, listed per room, removed, and go with their room", async (store) => {
-    await store.createRoom("dev", "dev");
+  test("hooks are found by secret hash (with their room's creation time) or id, listed per room, removed, and go with their room", async (store) => {
+    const dev = await store.createRoom("dev", "dev");
+    assert.ok(dev);
+    const general = (await store.listRooms()).find((r) => r.key === "general");
+    assert.ok(general);
     const now = Date.now();
     const hook = {
       id: "k1",
@@ -238,7 +241,10 @@ export function integrations(test: StoreTest): void {
       secretHash: "s3",
       roomKey: "general",
     });
-    assert.deepEqual(await store.findHook("s1"), hook);
+    assert.deepEqual(await store.findHook("s1"), {
+      ...hook,
+      roomCreatedAt: dev.createdAt,
+    });
     assert.deepEqual(await store.findHookById("k1"), hook);
     assert.equal(await store.findHook("nothing"), undefined);
     assert.deepEqual((await store.listHooks("dev")).map((h) => h.id), [
@@ -253,10 +259,15 @@ export function integrations(test: StoreTest): void {
     await store.createRoom("dev", "dev");
     assert.deepEqual(await store.listHooks("dev"), []);
     assert.equal((await store.findHook("s3"))?.id, "k3");
+    assert.equal(
+      (await store.findHook("s3"))?.roomCreatedAt,
+      general.createdAt,
+    );
   });
 
   test("renameRoom takes a room's incoming hooks to its new key", async (store) => {
-    await store.createRoom("dev", "dev");
+    const dev = await store.createRoom("dev", "dev");
+    assert.ok(dev);
     const hook = {
       id: "k1",
       roomKey: "dev",
@@ -267,9 +278,11 @@ export function integrations(test: StoreTest): void {
     };
     await store.createHook(hook);
     assert.notEqual(await store.renameRoom("dev", "devops", "DevOps"), "taken");
+    // Renamed, the room is the same incarnation: its creation time stays.
     assert.deepEqual(await store.findHook("s1"), {
       ...hook,
       roomKey: "devops",
+      roomCreatedAt: dev.createdAt,
     });
     assert.deepEqual((await store.listHooks("devops")).map((h) => h.id), [
       "k1",
