@@ -196,6 +196,35 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: rooms made, deleted and made again through two stores (two nodes) at once in one millisecond never share a creation time",
+    withStores(2, async ([a, b]) => {
+      // A clock that stands still: every room is made in one millisecond,
+      // so only the database's room clock tells them apart.
+      const now = Date.now;
+      const frozen = now();
+      Date.now = () => frozen;
+      const times: number[] = [];
+      try {
+        for (let round = 1; round <= 10; round++) {
+          const made = await Promise.all(
+            range(1, 6).map((n) =>
+              (n % 2 ? a : b).createRoom(`r${n}`, `r${n}`)
+            ),
+          );
+          times.push(...made.map((room) => room!.createdAt));
+          await Promise.all(
+            range(1, 6).map((n) => (n % 2 ? b : a).deleteRoom(`r${n}`)),
+          );
+        }
+      } finally {
+        Date.now = now;
+      }
+      assert.equal(new Set(times).size, 60, `${times}`);
+      assert.ok(times.every((t) => t >= frozen));
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: the same clientId sent through two stores at once is stored once",
     withStores(2, async ([a, b]) => {
       for (let round = 1; round <= 20; round++) {
