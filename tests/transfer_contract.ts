@@ -387,6 +387,33 @@ export function transferContract(
   );
 
   test(
+    "after an import, a room made again under an imported room's name is later than every imported room, one made ahead of the clock too",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      // Made a day ahead of this clock (another machine's, or a clock set
+      // back since), where the store runs in this thread.
+      const now = Date.now;
+      const ahead = now() + 86_400_000;
+      Date.now = () => ahead;
+      let made;
+      try {
+        made = await store.createRoom("dev", "dev");
+      } finally {
+        Date.now = now;
+      }
+      assert.ok(made);
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.equal(await imported.deleteRoom("dev"), true);
+      const again = await imported.createRoom("dev", "dev");
+      assert.ok(again);
+      assert.ok(again.createdAt > made.createdAt, `${again.createdAt}`);
+    },
+  );
+
+  test(
     "after an import, the store goes on from the imported seqs and audit ids",
     async (storage, fresh) => {
       const store = await storage.store();

@@ -208,6 +208,14 @@ function writer(tx: Transaction): TableWriter {
     },
     async insert(spec, rows) {
       await insertRows(spec, rows);
+      // The next room made is later than every room imported, as the
+      // store's room clock promises (its rooms' creation times differ).
+      if (spec.table === "rooms") {
+        await tx.unsafe(
+          `UPDATE room_clock SET last = greatest(last,
+             (SELECT coalesce(max(created_at), 0) FROM rooms))`,
+        );
+      }
       if (spec.identity !== undefined) {
         // The next entry the server adds takes the number after these.
         const column = `"${spec.identity}"`;
