@@ -1,15 +1,19 @@
 /** Who is in the current room: click a name to message them; moderators get a menu each. */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
 import { t } from "../i18n.ts";
+import { WINDOW_FROM } from "../list_window.ts";
+import { filterByName } from "../name_filter.ts";
 import { roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
 import { MemberMenu } from "./MemberMenu.tsx";
+import { WindowedList } from "./WindowedList.tsx";
 
 /**
  * The right column; a panel from the right on narrow screens. Everyone in
@@ -17,7 +21,12 @@ import { MemberMenu } from "./MemberMenu.tsx";
  */
 export function MemberList(): JSX.Element {
   const { state, connection } = useApp();
-  const members = state.members.value;
+  const query = useSignal("");
+  const everyone = state.members.value;
+  // Past a few hundred members only the rows in view are rendered (the
+  // browser's find cannot see the others): a find box narrows the list.
+  const long = everyone.length > WINDOW_FROM;
+  const members = filterByName(everyone, long ? query.value : "", (n) => n);
   const username = state.username.value;
   const me = username === null ? undefined : nameKey(username);
   const moderator = canModerate(state.role.value);
@@ -33,7 +42,7 @@ export function MemberList(): JSX.Element {
     >
       <div class="members-head">
         <h2 class="section-title">
-          {t("members.title", { n: members.length })}
+          {t("members.title", { n: everyone.length })}
         </h2>
         <button
           type="button"
@@ -44,12 +53,28 @@ export function MemberList(): JSX.Element {
           <CloseIcon />
         </button>
       </div>
-      <ul>
-        {members.map((name) => {
+      {long && (
+        <div class="list-find">
+          <input
+            type="search"
+            class="field small"
+            data-testid="member-find"
+            aria-label={t("members.find")}
+            placeholder={t("members.find")}
+            value={query.value}
+            onInput={(e) => query.value = e.currentTarget.value}
+          />
+        </div>
+      )}
+      <WindowedList
+        items={members}
+        keyOf={nameKey}
+        row={(name, position) => {
           const self = nameKey(name) === me;
           return (
             <li
               key={nameKey(name)}
+              {...position}
               class="member"
               data-testid="member"
               data-user={name}
@@ -79,8 +104,8 @@ export function MemberList(): JSX.Element {
               )}
             </li>
           );
-        })}
-      </ul>
+        }}
+      />
     </aside>
   );
 }

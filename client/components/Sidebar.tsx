@@ -10,6 +10,8 @@ import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t } from "../i18n.ts";
 import { type Conversation, dmKey, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
+import { WINDOW_FROM } from "../list_window.ts";
+import { filterByName } from "../name_filter.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CreateRoomForm } from "./CreateRoomForm.tsx";
 import {
@@ -24,12 +26,14 @@ import {
   PlusIcon,
 } from "./Icons.tsx";
 import { RoleBadge } from "./RoleBadge.tsx";
+import { WindowedList } from "./WindowedList.tsx";
 
 /** The left column (a drawer on narrow screens). */
 export function Sidebar(): JSX.Element {
   const { state } = useApp();
   const creating = useSignal(false);
   const browsing = useSignal(false);
+  const query = useSignal("");
   const account = state.account.value;
   const memberships = state.memberships.value;
   const all = state.rooms.value;
@@ -38,7 +42,7 @@ export function Sidebar(): JSX.Element {
   // By key, once: looking each membership up in the list instead made a
   // key per room per membership (275,000 for one new room among 300).
   const byKey = new Map(all.map((r) => [roomKey(r.name), r]));
-  const mine = account
+  const allMine = account
     ? sortRooms(
       Object.entries(memberships).map(([key, m]) => ({
         name: m.room,
@@ -47,9 +51,16 @@ export function Sidebar(): JSX.Element {
       })),
     )
     : sortRooms(all);
-  const others = account
+  const allOthers = account
     ? sortRooms(all.filter((r) => !memberships[roomKey(r.name)]))
     : [];
+  // Past a few hundred rooms only the rows in view are rendered, so the
+  // browser's find cannot see the others: a find box narrows the lists.
+  const long = allMine.length + allOthers.length > WINDOW_FROM;
+  const wanted = long ? query.value : "";
+  const mine = filterByName(allMine, wanted, (r) => r.name);
+  const others = filterByName(allOthers, wanted, (r) => r.name);
+  const finding = wanted.trim() !== "";
   return (
     <nav id="sidebar" class="sidebar" aria-label={t("sidebar.label")}>
       <div class="sidebar-brand">
@@ -84,6 +95,24 @@ export function Sidebar(): JSX.Element {
         {creating.value && (
           <CreateRoomForm onDone={() => creating.value = false} />
         )}
+        {long && (
+          <div class="list-find">
+            <input
+              type="search"
+              class="field small"
+              data-testid="room-find"
+              aria-label={t("sidebar.findRoom")}
+              placeholder={t("sidebar.findRoom")}
+              value={query.value}
+              onInput={(e) => query.value = e.currentTarget.value}
+            />
+          </div>
+        )}
+        {finding && mine.length + others.length === 0 && (
+          <p class="sidebar-empty" role="status">
+            {t("sidebar.noRoomFound")}
+          </p>
+        )}
         <RoomList rooms={mine} testId="room-list" />
         {others.length > 0 && (
           <>
@@ -93,7 +122,7 @@ export function Sidebar(): JSX.Element {
                   type="button"
                   class="disclosure"
                   data-testid="more-rooms"
-                  aria-expanded={browsing.value}
+                  aria-expanded={browsing.value || finding}
                   aria-controls="more-rooms"
                   onClick={() => browsing.value = !browsing.value}
                 >
@@ -102,7 +131,7 @@ export function Sidebar(): JSX.Element {
                 </button>
               </h2>
             </div>
-            {browsing.value && (
+            {(browsing.value || finding) && (
               <RoomList
                 rooms={others}
                 testId="more-room-list"
@@ -132,15 +161,18 @@ function RoomList(
     actions.errorShown(state, await connection.joinRoom(room));
   }
   return (
-    <ul class="room-list" data-testid={props.testId} id={props.id}>
-      {props.rooms.map((room) => {
+    <WindowedList
+      items={props.rooms}
+      keyOf={(room) => roomKey(room.name)}
+      list={{ class: "room-list", "data-testid": props.testId, id: props.id }}
+      row={(room, position) => {
         const key = roomKey(room.name);
         const active = key === current;
         const unread = active ? 0 : state.unread.value[key] ?? 0;
         const mentions = active ? 0 : state.mentions.value[key] ?? 0;
         const muted = state.muted.value[key] === true;
         return (
-          <li key={key}>
+          <li key={key} {...position}>
             <button
               type="button"
               class={`room-item${active ? " active" : ""}${
@@ -198,8 +230,8 @@ function RoomList(
             </button>
           </li>
         );
-      })}
-    </ul>
+      }}
+    />
   );
 }
 

@@ -1,0 +1,280 @@
+/**
+ * The web client's long lists in a real browser: a sidebar of 3,000 rooms
+ * and a member list of 1,000 people keep a bounded number of rows in the
+ * DOM, show the right rows wherever they are scrolled, and every row stays
+ * reachable by keyboard and by the find box. Needs /usr/bin/chromium;
+ * without it the tests are reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import type { Locator, Page } from "playwright-core";
+import {
+  axeAudit,
+  browserTest,
+  currentConversation,
+  currentRoom,
+  guest,
+  openPage,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
+
+/** Rooms in the sidebar test, besides #general. */
+const ROOMS = 3000;
+/** Guests in #general in the member list test, besides the reader. */
+const MEMBERS = 1000;
+/** At most this many rows in the DOM: the view and its margins, far below the list. */
+const BOUNDED = 150;
+
+/** `room-0001` … : zero-padded, so the sidebar's order is the numbers'. */
+function roomName(i: number): string {
+  return `room-${String(i).padStart(4, "0")}`;
+}
+
+/** Runs `make(i)` for 1 ≤ i ≤ n, `width` at a time. */
+async function inBatches<T>(
+  n: number,
+  width: number,
+  make: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let from = 1; from <= n; from += width) {
+    const batch = [];
+    for (let i = from; i <= Math.min(n, from + width - 1); i++) {
+      batch.push(make(i));
+    }
+    out.push(...await Promise.all(batch));
+  }
+  return out;
+}
+
+/**
+ * The rows of `list` that the scroller shows, as [aria-posinset, the row's
+ * name]: what a person sees there.
+ */
+async function rowsInView(
+  list: Locator,
+  scroller: string,
+  name: string,
+): Promise<[number, string][]> {
+  return await list.evaluate((ul, { scroller, name }) => {
+    const view = ul.closest(scroller)!.getBoundingClientRect();
+    return [...ul.querySelectorAll("li")].filter((li) => {
+      const box = li.getBoundingClientRect();
+      return box.bottom > view.top + 1 && box.top < view.bottom - 1;
+    }).map((li) => [
+      Number(li.getAttribute("aria-posinset")),
+      li.querySelector(`[${name}]`)?.getAttribute(name) ??
+        li.getAttribute(name) ?? "",
+    ]);
+  }, { scroller, name }) as [number, string][];
+}
+
+/** Scrolls the scroller to a share (0 to 1) of its height. */
+async function scrollTo(page: Page, scroller: string, share: number) {
+  await page.locator(scroller).evaluate((el, share) => {
+    el.scrollTop = (el.scrollHeight - el.clientHeight) * share;
+  }, share);
+}
+
+/**
+ * Scrolls the sidebar to a share of its height and waits until the row
+ * in the middle of the view is the list's row there (rendered after the
+ * scroll event).
+ */
+async function scrolledTo(page: Page, share: number): Promise<void> {
+  await scrollTo(page, ".sidebar-scroll", share);
+  await page.waitForFunction((share) => {
+    const el = document.querySelector(".sidebar-scroll")!;
+    const view = el.getBoundingClientRect();
+    const middle = document.elementFromPoint(
+      view.left + 40,
+      view.top + view.height / 2,
+    )?.closest("li");
+    const at = Number(middle?.getAttribute("aria-posinset"));
+    const size = Number(middle?.getAttribute("aria-setsize"));
+    return Math.abs(at / size - share) < 0.05;
+  }, share);
+}
+
+/** The data-room (or data-user) of the focused element. */
+async function focused(page: Page, name: string): Promise<string | null> {
+  return await page.evaluate(
+    (name) =>
+      document.activeElement?.closest(`[${name}]`)?.getAttribute(name) ?? null,
+    name,
+  );
+}
+
+browserTest(
+  "a sidebar of 3,000 rooms holds a bounded window of rows that follows the scroll, and any room is reached by keyboard or by the find box",
+  async (browser, server) => {
+    const maker = await TestClient.login(server.wsUrl, "maker");
+    try {
+      await inBatches(
+        ROOMS,
+        100,
+        (i) => maker.ok("create_room", { room: roomName(i) }),
+      );
+      const page = await openPage(browser, server);
+      await guest(page, "reader");
+      const list = page.getByTestId("room-list");
+      const rows = list.getByTestId("room-item");
+      // #general first, then the rooms by name; 3,001 in all.
+      await list.locator(`li[aria-setsize="${ROOMS + 1}"]`).first().waitFor();
+      assert.ok(
+        await rows.count() < BOUNDED,
+        `${await rows.count()} room rows in the DOM`,
+      );
+      // Each row says where it stands in the whole list, the find box has
+      // a name: axe-core's WCAG rules hold on the windowed list.
+      assert.deepEqual(await axeAudit(page), []);
+      const first = await rowsInView(list, ".sidebar-scroll", "data-room");
+      assert.deepEqual(first[0], [1, "general"]);
+      assert.deepEqual(first[1], [2, roomName(1)]);
+
+      // Scrolled anywhere, the rows in view are the list's rows there, in
+      // order, with no gap, and the DOM stays bounded.
+      for (const share of [0.5, 1, 0.25]) {
+        await scrolledTo(page, share);
+        const shown = await rowsInView(list, ".sidebar-scroll", "data-room");
+        assert.ok(shown.length >= 5, `only ${shown.length} rows in view`);
+        shown.forEach(([position, name], i) => {
+          assert.equal(position, shown[0][0] + i, "rows in view are in order");
+          assert.equal(
+            name,
+            position === 1 ? "general" : roomName(position - 1),
+          );
+        });
+        assert.ok(await rows.count() < BOUNDED);
+      }
+      const last = await (async () => {
+        await scrollTo(page, ".sidebar-scroll", 1);
+        await list.locator(`[data-room="${roomName(ROOMS)}"]`).waitFor();
+        return true;
+      })();
+      assert.ok(last, "the last room shows at the bottom");
+
+      // By keyboard: from the first row, arrows walk the rows and End goes
+      // to the last room, which was not rendered; Enter opens it.
+      await scrollTo(page, ".sidebar-scroll", 0);
+      await list.locator('[data-room="general"]').focus();
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("ArrowDown");
+      assert.equal(await focused(page, "data-room"), roomName(2));
+      await page.keyboard.press("End");
+      await page.waitForFunction(
+        (room) => document.activeElement?.getAttribute("data-room") === room,
+        roomName(ROOMS),
+      );
+      await page.keyboard.press("ArrowUp");
+      assert.equal(await focused(page, "data-room"), roomName(ROOMS - 1));
+      await page.keyboard.press("Home");
+      await page.waitForFunction(() =>
+        document.activeElement?.getAttribute("data-room") === "general"
+      );
+      await page.keyboard.press("PageDown");
+      await page.keyboard.press("End");
+      await page.waitForFunction(
+        (room) => document.activeElement?.getAttribute("data-room") === room,
+        roomName(ROOMS),
+      );
+      await page.keyboard.press("Enter");
+      await currentRoom(page, roomName(ROOMS));
+
+      // By the find box: one room out of 3,000, opened with a click.
+      await page.getByTestId("room-find").fill("ROOM-1234");
+      await list.locator(`[data-room="${roomName(1234)}"]`).waitFor();
+      assert.equal(await rows.count(), 1);
+      await rows.first().click();
+      await currentRoom(page, roomName(1234));
+      await page.getByTestId("room-find").fill("no such room");
+      await page.getByText("No room by that name.").waitFor();
+      await page.getByTestId("room-find").fill("");
+
+      // A live update while read in the middle: a new room sorted above the
+      // view keeps the rows in view where they were.
+      await scrolledTo(page, 0.5);
+      const before = await rowsInView(list, ".sidebar-scroll", "data-room");
+      const anchor = list.locator(`[data-room="${before[2][1]}"]`);
+      const y = (await anchor.boundingBox())!.y;
+      await maker.ok("create_room", { room: "aaa-new" });
+      await list.locator(`li[aria-setsize="${ROOMS + 2}"]`).first().waitFor();
+      const moved = (await anchor.boundingBox())!.y;
+      assert.ok(
+        Math.abs(moved - y) < 2,
+        `the row read moved from ${y} to ${moved} px`,
+      );
+      assert.ok(await rows.count() < BOUNDED);
+    } finally {
+      await maker.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "a member list of 1,000 holds a bounded window of rows, and anyone is reached by scroll, keyboard or the find box",
+  async (browser, server) => {
+    const members = await inBatches(
+      MEMBERS,
+      50,
+      (i) =>
+        TestClient.login(server.wsUrl, `member-${String(i).padStart(4, "0")}`),
+    );
+    try {
+      const page = await openPage(browser, server);
+      await guest(page, "reader");
+      const panel = page.getByTestId("member-list");
+      const rows = panel.getByTestId("member");
+      await panel.getByText(`Members — ${MEMBERS + 1}`).waitFor();
+      await panel.locator(`li[aria-setsize="${MEMBERS + 1}"]`).first()
+        .waitFor();
+      assert.ok(
+        await rows.count() < BOUNDED,
+        `${await rows.count()} member rows in the DOM`,
+      );
+
+      assert.deepEqual(await axeAudit(page), []);
+
+      // The bottom of the list: the reader's own row, sorted last.
+      await scrollTo(page, "#member-list", 1);
+      await panel.locator('[data-user="reader"]').waitFor();
+      const shown = await rowsInView(
+        panel.locator("ul"),
+        "#member-list",
+        "data-user",
+      );
+      assert.deepEqual(shown.at(-1), [MEMBERS + 1, "reader"]);
+
+      // Keyboard: End skips the reader's own row (nothing to press there)
+      // to the last member with a button.
+      await scrollTo(page, "#member-list", 0);
+      await panel.locator('[data-user="member-0001"] button').first().focus();
+      await page.keyboard.press("ArrowDown");
+      assert.equal(await focused(page, "data-user"), "member-0002");
+      await page.keyboard.press("End");
+      await page.waitForFunction(() =>
+        document.activeElement?.closest("[data-user]")?.getAttribute(
+          "data-user",
+        ) === "member-1000"
+      );
+
+      // A member joining while the list is scrolled: counted, still bounded.
+      const late = await TestClient.login(server.wsUrl, "member-late");
+      members.push(late);
+      await panel.getByText(`Members — ${MEMBERS + 2}`).waitFor();
+      assert.ok(await rows.count() < BOUNDED);
+
+      // The find box: one member out of a thousand, messaged with a click.
+      await page.getByTestId("member-find").fill("member-0777");
+      await panel.locator('[data-user="member-0777"]').waitFor();
+      assert.equal(await rows.count(), 1);
+      await panel.locator('[data-user="member-0777"] button').first().click();
+      await currentConversation(page, "member-0777");
+    } finally {
+      await Promise.all(members.map((m) => m.close()));
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
