@@ -40,6 +40,7 @@ import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomLists } from "./room_lists.ts";
 import { ControlEvents } from "./control_events.ts";
 import { RoomExpiry } from "./room_expiry.ts";
+import { recheckStanding } from "./standing.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
 import { Retention } from "./retention.ts";
@@ -231,6 +232,13 @@ export class ChatNode {
         this.#announceUnlessElsewhere(roomKey, member, kind, expected),
     });
     this.broker.onDelivery((publication) => this.#receive(publication));
+    this.broker.onReturn(() =>
+      void recheckStanding(
+        this.registry.everyone(),
+        this.store,
+        (event) => this.#control.apply(event),
+      )
+    );
     this.presence.onChange(() => this.#roomLists.schedule());
   }
 

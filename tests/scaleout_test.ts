@@ -41,6 +41,8 @@ import {
 
 /** The close code of a connection ended by a moderator. */
 const CLOSE_REMOVED = 4003;
+/** The close code of a socket whose session ended. */
+const CLOSE_SESSION_ENDED = 4004;
 
 interface Message {
   id: string;
@@ -1268,6 +1270,50 @@ function registerTests(pg: PostgresService): void {
       await roundTrip(ben);
       const seqs = messagesIn(ben, "general").map((m) => m.seq);
       assert.deepEqual(seqs, Array.from(seqs, (_, i) => i + 1));
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a password change, a ban and a new role made while Redis is down reach the other nodes once it is back",
+    async (ctx) => {
+      const { nodes, pools } = ctx;
+      const boss = await registerAdmin(pools[0]);
+      const carol = await pools[0].register("carol");
+      const carolAway = await pools[1].login({
+        username: "carol",
+        password: TEST_PASSWORD,
+      });
+      const dave = await pools[1].register("dave");
+      const erin = await pools[2].register("erin");
+      const ann = await pools[0].guest("ann");
+
+      const port = ctx.redis.port;
+      await ctx.redis.stop();
+      for (const node of nodes) {
+        await eventually(async () => {
+          assert.equal((await health(node)).body.redis, "down");
+        }, { timeoutMs: 60_000, intervalMs: 100 });
+      }
+      // Each is stored, then published to a Redis that is not there.
+      await carol.ok("change_password", {
+        old_password: TEST_PASSWORD,
+        new_password: "a brand new password",
+      });
+      await boss.ok("ban", { user: "dave", reason: "cool off" });
+      await boss.ok("set_role", { user: "erin", role: "moderator" });
+      ctx.redis = (await startRedisOnPort(port))!;
+
+      // Never, before: each stayed open and read on for good.
+      await eventually(() => {
+        assert.equal(carolAway.closeCode, CLOSE_SESSION_ENDED);
+        assert.equal(dave.closeCode, CLOSE_REMOVED);
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+      const told = await notice(erin, "info", "erin", "erin");
+      assert.equal(told.data.role, "moderator");
+      await erin.ok("kick", { user: "ann" });
+      await ann.closed;
+      assert.equal(carol.closeCode, undefined, "the changing socket stays");
     },
   );
 

@@ -9,6 +9,10 @@ export class MemoryBroker implements Broker {
     this.#handler = handler;
   }
 
+  onReturn(): void {
+    // One process: nothing published can miss it.
+  }
+
   publish(publication: Publication): void {
     if (!this.#closed) this.#handler(publication);
   }

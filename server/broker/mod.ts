@@ -123,6 +123,13 @@ export type DeliveryHandler = (publication: Publication) => void;
 export interface Broker {
   /** Sets the local handler; called once at start-up. */
   onDelivery(handler: DeliveryHandler): void;
+  /**
+   * Sets what to do when publications reach this node again after an
+   * outage (the subscription was lost and is back): what other nodes
+   * published meanwhile never came. Never called by a broker that cannot
+   * lose any.
+   */
+  onReturn(handler: () => void): void;
   /** Delivers a publication here and on every other node. */
   publish(publication: Publication): void;
   /** True while publications reach the other nodes. */

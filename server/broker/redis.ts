@@ -4,6 +4,12 @@ import type { Broker, DeliveryHandler, Publication } from "./mod.ts";
 
 const logger = log("broker");
 
+/**
+ * Control events whose publish failed, kept to publish again: at most this
+ * many (the oldest go first), about 200 bytes each.
+ */
+const UNSENT_CONTROLS = 1000;
+
 /** The channel every node publishes to; the version guards the format. */
 export const REDIS_CHANNEL = "chat:v1:publications";
 
@@ -39,6 +45,12 @@ export class RedisBroker implements Broker {
   #closed = false;
   #closing: Promise<void> | undefined;
   #subscribed = false;
+  /** True once a subscription was made: a later one follows an outage. */
+  #everSubscribed = false;
+  #onReturn: () => void = () => {};
+  /** Control envelopes whose publish failed, oldest first. */
+  #unsent: string[] = [];
+  #resending = false;
 
   constructor(options: RedisBrokerOptions) {
     this.#node = options.nodeId;
@@ -51,6 +63,11 @@ export class RedisBroker implements Broker {
       this.#subscribed = false;
       void this.#subscribe();
     });
+    // A control event (a ban, an ended session) lost in an outage is not
+    // filled from the store as messages are: publish it again once Redis
+    // is back. A node whose subscription came back before this publish
+    // gets it; one that came back after reads the store then (onReturn).
+    this.#publisher.on("ready", () => void this.#resend());
   }
 
   /** Subscribes; call once at start. */
@@ -63,6 +80,9 @@ export class RedisBroker implements Broker {
     try {
       await this.#subscriber.subscribe(REDIS_CHANNEL);
       this.#subscribed = true;
+      const returned = this.#everSubscribed;
+      this.#everSubscribed = true;
+      if (returned) this.#onReturn();
     } catch (error) {
       logger.error("Cannot subscribe to Redis: {error}", {
         error: (error as Error).message,
@@ -74,20 +94,57 @@ export class RedisBroker implements Broker {
     this.#handler = handler;
   }
 
+  onReturn(handler: () => void): void {
+    this.#onReturn = handler;
+  }
+
   publish(publication: Publication): void {
     if (this.#closed) return;
     this.#handler(publication);
     const envelope: Envelope = { v: 1, node: this.#node, p: publication };
-    this.#publisher.publish(REDIS_CHANNEL, JSON.stringify(envelope)).catch(
-      (error: Error) => {
-        logger.error(
-          "Redis publish failed, delivered on this node only: {error}",
-          {
-            error: error.message,
-          },
-        );
-      },
-    );
+    const text = JSON.stringify(envelope);
+    const control = publication.type === "control";
+    // Controls keep their order: one behind a failed one waits for it.
+    if (control && this.#unsent.length > 0) {
+      this.#keep(text);
+      if (this.#publisher.status === "ready") void this.#resend();
+      return;
+    }
+    this.#publisher.publish(REDIS_CHANNEL, text).catch((error: Error) => {
+      logger.error(
+        "Redis publish failed, delivered on this node only: {error}",
+        { error: error.message },
+      );
+      if (control) {
+        this.#keep(text);
+        // Redis may be back already, its "ready" gone by.
+        if (this.#publisher.status === "ready") void this.#resend();
+      }
+    });
+  }
+
+  #keep(text: string): void {
+    this.#unsent.push(text);
+    if (this.#unsent.length > UNSENT_CONTROLS) this.#unsent.shift();
+  }
+
+  // Publishes the kept control events in order; stops at the first failure
+  // (the next "ready" goes on).
+  async #resend(): Promise<void> {
+    if (this.#resending || this.#closed) return;
+    this.#resending = true;
+    try {
+      while (this.#unsent.length > 0 && !this.#closed) {
+        await this.#publisher.publish(REDIS_CHANNEL, this.#unsent[0]);
+        this.#unsent.shift();
+      }
+    } catch (error) {
+      logger.error("Redis publish of a kept control event failed: {error}", {
+        error: (error as Error).message,
+      });
+    } finally {
+      this.#resending = false;
+    }
   }
 
   #receive(text: string): void {
