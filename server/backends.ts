@@ -206,6 +206,9 @@ function warnOfOldFilesDir(db: string): void {
   );
 }
 
+/** How long a Redis command may take before the node treats Redis as away. */
+const REDIS_COMMAND_TIMEOUT_MS = 2000;
+
 // Commands fail fast while Redis is away (the node degrades to local
 // delivery) and the client reconnects by itself with a capped backoff.
 function connectRedis(
@@ -216,6 +219,11 @@ function connectRedis(
   const redis = new RedisClient(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    // A Redis that stops answering with its connection open (SIGSTOP, a
+    // paused VM, a full machine) is away too: without a bound a command
+    // waited for as long, and with it the login, list_users or private
+    // message that asked.
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
   let reported = false;

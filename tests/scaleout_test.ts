@@ -1275,6 +1275,64 @@ function registerTests(pg: PostgresService): void {
 
   clusterTest(
     pg,
+    "scale-out: with Redis frozen (SIGSTOP), logins, list_users and private messages are answered within seconds, /healthz says degraded, and all is back after",
+    async (ctx) => {
+      const { nodes, pools } = ctx;
+      const ann = await pools[0].guest("ann");
+      const ben = await pools[1].guest("ben");
+      const info = await new Deno.Command("redis-cli", {
+        args: ["-p", String(ctx.redis.port), "info", "server"],
+        stdout: "piped",
+      }).output();
+      const pid = Number(
+        /process_id:(\d+)/.exec(new TextDecoder().decode(info.stdout))![1],
+      );
+      Deno.kill(pid, "SIGSTOP");
+      try {
+        // Frozen, its connections stay open: before, each of these waited
+        // for as long as Redis did, with no answer, and /healthz said ok.
+        const answers = await Promise.all([
+          ann.request("list_users", {}, { timeoutMs: 20_000 }),
+          ann.request("private_message", { to: "ben", text: "hi" }, {
+            timeoutMs: 20_000,
+          }),
+          pools[0].connect().then((client) =>
+            client.request("login", { username: "newbie" }, {
+              timeoutMs: 20_000,
+            })
+          ),
+        ]);
+        assert.deepEqual(answers.map((a) => a.action !== undefined), [
+          true,
+          true,
+          true,
+        ]);
+        for (const node of nodes) {
+          await eventually(async () => {
+            const { status, body } = await health(node);
+            assert.deepEqual([status, body.status], [200, "degraded"]);
+          }, { timeoutMs: 20_000, intervalMs: 200 });
+        }
+      } finally {
+        Deno.kill(pid, "SIGCONT");
+      }
+      for (const node of nodes) {
+        await eventually(async () => {
+          const { status, body } = await health(node);
+          assert.deepEqual([status, body], [200, { status: "ok" }]);
+        }, { timeoutMs: 60_000, intervalMs: 200 });
+      }
+      await eventually(async () => {
+        const m = await send(ann, "after the thaw");
+        await ben.event("receive_message", (d) => d.id === m.id, {
+          timeoutMs: 5000,
+        });
+      }, { timeoutMs: 60_000 });
+    },
+  );
+
+  clusterTest(
+    pg,
     "scale-out: a password change, a ban and a new role made while Redis is down reach the other nodes once it is back",
     async (ctx) => {
       const { nodes, pools } = ctx;

@@ -18,6 +18,12 @@ interface Envelope {
   v: 1;
   /** The publishing node, which already delivered it locally. */
   node: string;
+  /**
+   * A control event's number on its node: one published again after a
+   * failed publish (a timeout: Redis may have got it after all) is applied
+   * once.
+   */
+  c?: number;
   p: Publication;
 }
 
@@ -51,6 +57,9 @@ export class RedisBroker implements Broker {
   /** Control envelopes whose publish failed, oldest first. */
   #unsent: string[] = [];
   #resending = false;
+  #controls = 0;
+  /** `<node>:<c>` of the last control events received, oldest first. */
+  #seen = new Set<string>();
 
   constructor(options: RedisBrokerOptions) {
     this.#node = options.nodeId;
@@ -101,9 +110,10 @@ export class RedisBroker implements Broker {
   publish(publication: Publication): void {
     if (this.#closed) return;
     this.#handler(publication);
-    const envelope: Envelope = { v: 1, node: this.#node, p: publication };
-    const text = JSON.stringify(envelope);
     const control = publication.type === "control";
+    const envelope: Envelope = { v: 1, node: this.#node, p: publication };
+    if (control) envelope.c = ++this.#controls;
+    const text = JSON.stringify(envelope);
     // Controls keep their order: one behind a failed one waits for it.
     if (control && this.#unsent.length > 0) {
       this.#keep(text);
@@ -155,6 +165,14 @@ export class RedisBroker implements Broker {
       return;
     }
     if (envelope.v !== 1 || envelope.node === this.#node) return;
+    if (envelope.c !== undefined) {
+      const id = `${envelope.node}:${envelope.c}`;
+      if (this.#seen.has(id)) return;
+      this.#seen.add(id);
+      if (this.#seen.size > UNSENT_CONTROLS * 2) {
+        this.#seen.delete(this.#seen.values().next().value!);
+      }
+    }
     try {
       this.#handler(envelope.p);
     } catch (error) {

@@ -73,6 +73,8 @@ export class RedisPresence implements PresenceManager {
   #users = new Map<string, LocalUser>();
   #timer: ReturnType<typeof setInterval>;
   #liveNodes = new Set<string>();
+  /** False after a command failed, until the next heartbeat is answered. */
+  #answering = true;
   #handlers: (() => void)[] = [];
   #ttl: number;
 
@@ -183,6 +185,7 @@ export class RedisPresence implements PresenceManager {
         pipeline.hget(names(node), userKey).hget(hiddenUsers(node), userKey);
       }
       const results = await pipeline.exec() ?? [];
+      this.#answering = true;
       for (let i = 0; i + 1 < results.length; i += 2) {
         const [error, held] = results[i];
         if (error) throw error;
@@ -230,6 +233,7 @@ export class RedisPresence implements PresenceManager {
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hvals(conns(node));
       const results = await pipeline.exec() ?? [];
+      this.#answering = true;
       const all: PresenceEntry[] = [];
       for (const [error, values] of results) {
         if (error) throw error;
@@ -327,6 +331,7 @@ export class RedisPresence implements PresenceManager {
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hget(names(node), userKey);
       const results = await pipeline.exec() ?? [];
+      this.#answering = true;
       return results.map(([, value]) => value as string | null).filter((
         v,
       ): v is string => v !== null);
@@ -341,7 +346,7 @@ export class RedisPresence implements PresenceManager {
   }
 
   healthy(): boolean {
-    return this.#redis.status === "ready";
+    return this.#redis.status === "ready" && this.#answering;
   }
 
   // Renews this node's lease; with `rewrite`, writes every entry again.
@@ -387,6 +392,7 @@ export class RedisPresence implements PresenceManager {
         .pexpire(hiddenUsers(this.#node), this.#ttl)
         .zrangebyscore(NODES, now, "+inf");
       const results = await pipeline.exec() ?? [];
+      this.#answering = true;
       // PEXPIRE answers 0 for a key that is gone. Redis frozen (SIGSTOP, a
       // VM paused) past the TTL expires our hashes while the connection
       // stays up, so no "ready" comes to write them again: this node's
@@ -409,6 +415,9 @@ export class RedisPresence implements PresenceManager {
   }
 
   #lost(error: unknown): void {
+    // Redis frozen with its connection open stays "ready": the heartbeat's
+    // timeout is what tells /healthz (within a heartbeat and a timeout).
+    this.#answering = false;
     logger.error("Redis presence error: {error}", {
       error: (error as Error).message,
     });
