@@ -187,7 +187,7 @@ export function createApp(parts: AppParts): Hono {
   // only Redis is, since the node still serves its own members.
   app.get("/healthz", async (c) => {
     try {
-      await node.store.ping();
+      await withinHealthWait(node.store.ping());
     } catch (error) {
       logger.error("Health check failed: {error}", { error });
       // A full or read-only disk says so: it is the operator's to fix.
@@ -422,4 +422,32 @@ export function createApp(parts: AppParts): Hono {
 function isAbortedBody(error: unknown): boolean {
   return error instanceof Error && error.message === "aborted" &&
     (error as { code?: string }).code === "ECONNRESET";
+}
+
+/**
+ * How long /healthz waits for the store. A database frozen with its
+ * connections open (SIGSTOP, a paused VM) never answers nor fails: the
+ * check waited as long, so a load balancer saw a timeout and no reason.
+ */
+const HEALTH_WAIT_MS = 10_000;
+
+/** The ping's outcome, or a failure once {@link HEALTH_WAIT_MS} passed. */
+async function withinHealthWait(ping: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      ping,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`The store did not answer in ${HEALTH_WAIT_MS} ms`),
+            ),
+          HEALTH_WAIT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

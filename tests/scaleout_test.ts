@@ -1415,6 +1415,49 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  clusterTest(
+    pg,
+    "scale-out: with PostgreSQL frozen (SIGSTOP), /healthz answers 503 store down within seconds, and 200 once it wakes",
+    async ({ nodes, pools, pg }) => {
+      const ann = await pools[0].guest("ann");
+      const ben = await pools[1].guest("ben");
+      await received(ben, await send(ann, "before"));
+      const dir = (await pg.psql("SHOW data_directory")).split("\n")
+        .map((line) => line.trim()).find((line) => line.startsWith("/"))!;
+      const master = (await Deno.readTextFile(`${dir}/postmaster.pid`))
+        .split("\n")[0];
+      const children = new TextDecoder().decode(
+        (await new Deno.Command("ps", {
+          args: ["--ppid", master, "-o", "pid="],
+          stdout: "piped",
+        }).output()).stdout,
+      ).trim().split(/\s+/);
+      const pids = [master, ...children].map(Number);
+      for (const pid of pids) Deno.kill(pid, "SIGSTOP");
+      try {
+        for (const node of nodes) {
+          // It had waited as long as the database slept, with no answer.
+          const response = await fetch(`${node.url}/healthz`, {
+            signal: AbortSignal.timeout(40_000),
+          });
+          assert.equal(response.status, 503);
+          assert.equal((await response.json()).store, "down");
+        }
+      } finally {
+        for (const pid of pids) Deno.kill(pid, "SIGCONT");
+      }
+      for (const node of nodes) {
+        await eventually(async () => {
+          assert.equal((await health(node)).status, 200);
+        }, { timeoutMs: 60_000, intervalMs: 100 });
+      }
+      const after = await eventually(() => send(ann, "after"), {
+        timeoutMs: 60_000,
+      });
+      await received(ben, after);
+    },
+  );
+
   // --------------------------------------------------------- team chat
 
   clusterTest(
