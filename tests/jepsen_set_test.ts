@@ -604,6 +604,34 @@ function registerTests(pg: PostgresService): void {
 
   worldTest(
     pg,
+    "jepsen set: a node SIGKILLed and started again under its id has its moderation heard by the others",
+    async (world) => {
+      const n2 = world.nodes.list[1]!;
+      let n1 = world.nodes.list[0]!;
+      const first = await guest(world, n1, { username: "owner" });
+      // Control events of the first n1, which the others have seen.
+      for (const room of ["a", "b", "c"]) {
+        await ask(first, "create_room", { room });
+      }
+      await world.nodes.kill(0);
+      n1 = await world.nodes.start(0);
+      const boss = await open(world, n1);
+      await ask(boss, "register", {
+        username: "boss",
+        password: TEST_PASSWORD,
+      });
+      const troll = await guest(world, n2, { username: "troll" });
+      await ask(boss, "kick", { user: "troll" });
+      // The new n1 numbers its control events from 1 again: the others
+      // had dropped them as already seen.
+      await waitFor(async () => {
+        assert.equal(troll.closeCode, 4003);
+      }, "the troll's socket is closed");
+    },
+  );
+
+  worldTest(
+    pg,
     "jepsen set: edits and deletes made on other nodes while a reader was away are final in the pages it reads after catching up",
     async (world) => {
       const [n1, n2, n3] = world.nodes.list as ServerProcess[];

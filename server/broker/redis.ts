@@ -21,9 +21,9 @@ interface Envelope {
   /**
    * A control event's number on its node: one published again after a
    * failed publish (a timeout: Redis may have got it after all) is applied
-   * once.
+   * once. `<process>.<n>`: a node started again under its id counts anew.
    */
-  c?: number;
+  c?: string;
   p: Publication;
 }
 
@@ -58,6 +58,8 @@ export class RedisBroker implements Broker {
   #unsent: string[] = [];
   #resending = false;
   #controls = 0;
+  /** This process among the nodes started under this id. */
+  #incarnation = crypto.randomUUID().slice(0, 8);
   /** `<node>:<c>` of the last control events received, oldest first. */
   #seen = new Set<string>();
 
@@ -112,7 +114,7 @@ export class RedisBroker implements Broker {
     this.#handler(publication);
     const control = publication.type === "control";
     const envelope: Envelope = { v: 1, node: this.#node, p: publication };
-    if (control) envelope.c = ++this.#controls;
+    if (control) envelope.c = `${this.#incarnation}.${++this.#controls}`;
     const text = JSON.stringify(envelope);
     // Controls keep their order: one behind a failed one waits for it.
     if (control && this.#unsent.length > 0) {
