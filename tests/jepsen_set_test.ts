@@ -624,8 +624,9 @@ function registerTests(pg: PostgresService): void {
       await ask(boss, "kick", { user: "troll" });
       // The new n1 numbers its control events from 1 again: the others
       // had dropped them as already seen.
-      await waitFor(async () => {
+      await waitFor(() => {
         assert.equal(troll.closeCode, 4003);
+        return Promise.resolve();
       }, "the troll's socket is closed");
     },
   );
