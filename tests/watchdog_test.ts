@@ -1,0 +1,74 @@
+/**
+ * The test runner's watchdog (scripts/test_run.ts, scripts/watchdog.ts) over
+ * a run of which one test hangs (tests/fixtures/hanging_tests.ts), with a
+ * silence limit of seconds instead of minutes.
+ */
+import assert from "node:assert/strict";
+
+const FIXTURE = "tests/fixtures/hanging_tests.ts";
+// Long enough for a busy machine to start deno and run the first test; the
+// whole test takes about this long.
+const SILENCE_MS = 15_000;
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !==
+      "Z";
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "a hung test is killed with the processes it started, named, and counted as one failure",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-watchdog-" });
+    const pidsFile = `${dir}/pids`;
+    let pids: number[] = [];
+    try {
+      const { stdout } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          "scripts/test_run.ts",
+          "--silence-ms",
+          String(SILENCE_MS),
+          "--",
+          "test",
+          "--allow-all",
+          "--no-check",
+          FIXTURE,
+        ],
+        env: { HANGING_TESTS_PIDS: pidsFile, NO_COLOR: "1" },
+        // Without a working watchdog the run would hang this test too.
+        signal: AbortSignal.timeout(SILENCE_MS + 120_000),
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const out = new TextDecoder().decode(stdout);
+      pids = Deno.readTextFileSync(pidsFile).split(" ").map(Number);
+      assert.equal(pids.length, 2);
+
+      const lines = out.trimEnd().split("\n");
+      assert.equal(lines.at(-1), "1 passed, 1 failed, 0 skipped", out);
+      assert.match(
+        out,
+        /HUNG: .* "hangs with a child and a daemon running" in \.\/tests\/fixtures\/hanging_tests\.ts/,
+      );
+      assert.doesNotMatch(out, /never reached/);
+
+      // Killed, not merely orphaned: the daemon left the run's session.
+      const deadline = Date.now() + 30_000;
+      while (pids.some(alive) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.deepEqual(pids.filter(alive), [], "left running");
+    } finally {
+      for (const pid of pids.filter(alive)) Deno.kill(pid, "SIGKILL");
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
