@@ -44,6 +44,8 @@ export function plain(line: string): string {
  */
 export class Progress {
   file = "";
+  /** Every file started, in order (the last one is running). */
+  files: string[] = [];
   test = "";
   tally: Tally = { passed: 0, failed: 0, skipped: 0 };
   lastMove = Date.now();
@@ -54,6 +56,7 @@ export class Progress {
     const running = RUNNING.exec(line);
     if (running) {
       this.file = running[1];
+      this.files.push(running[1]);
       this.test = "";
       this.lastMove = Date.now();
       return;

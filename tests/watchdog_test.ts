@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 
 const FIXTURE = "tests/fixtures/hanging_tests.ts";
+const AFTER = "tests/fixtures/after_hang.ts";
 // Long enough for a busy machine to start deno and run the first test; the
 // whole test takes about this long.
 const SILENCE_MS = 15_000;
@@ -22,7 +23,7 @@ function alive(pid: number): boolean {
 
 Deno.test({
   name:
-    "a hung test is killed with the processes it started, named, and counted as one failure",
+    "a hung test is killed with the processes it started, named, counted as one failure, and the next file runs",
   ignore: Deno.build.os !== "linux",
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "chat-watchdog-" });
@@ -41,6 +42,7 @@ Deno.test({
           "--allow-all",
           "--no-check",
           FIXTURE,
+          AFTER,
         ],
         env: { HANGING_TESTS_PIDS: pidsFile, NO_COLOR: "1" },
         // Without a working watchdog the run would hang this test too.
@@ -53,12 +55,13 @@ Deno.test({
       assert.equal(pids.length, 2);
 
       const lines = out.trimEnd().split("\n");
-      assert.equal(lines.at(-1), "1 passed, 1 failed, 0 skipped", out);
+      assert.equal(lines.at(-1), "2 passed, 1 failed, 0 skipped", out);
       assert.match(
         out,
         /HUNG: .* "hangs with a child and a daemon running" in \.\/tests\/fixtures\/hanging_tests\.ts/,
       );
       assert.doesNotMatch(out, /never reached/);
+      assert.match(out, /^runs after the hang \.\.\. ok/m);
 
       // Killed, not merely orphaned: the daemon left the run's session.
       const deadline = Date.now() + 30_000;
