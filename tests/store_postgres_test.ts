@@ -24,7 +24,9 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { eventually } from "./harness.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  checkOrphanedOwnersCleared,
   checkUsageBackfilled,
+  OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
 } from "./store_contract/support.ts";
 import {
@@ -335,6 +337,34 @@ function registerTests(pg: PostgresService): void {
         const store = await PostgresStore.open(db.url, OPTIONS);
         try {
           await checkUsageBackfilled(store);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
+  Deno.test(
+    "PostgresStore: rooms of accounts deleted before deletions gave them an owner nobody can be belong to nobody once it opens, even with the name registered again",
+    async () => {
+      const db = await pg.freshSchema();
+      try {
+        // A database as the schema before this migration left it.
+        const before = POSTGRES_MIGRATIONS.length - 1;
+        await inspect(db.url, async (sql) => {
+          await sql`CREATE TABLE schema_version (
+            version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+          for (let version = 1; version <= before; version++) {
+            await sql.unsafe(POSTGRES_MIGRATIONS[version - 1]);
+            await sql`INSERT INTO schema_version VALUES (${version}, 0)`;
+          }
+          await sql.unsafe(OLD_OWNERS_SQL);
+        });
+        const store = await PostgresStore.open(db.url, OPTIONS);
+        try {
+          await checkOrphanedOwnersCleared(store);
         } finally {
           await store.close();
         }

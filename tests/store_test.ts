@@ -8,7 +8,9 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  checkOrphanedOwnersCleared,
   checkUsageBackfilled,
+  OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
 } from "./store_contract/support.ts";
 import {
@@ -321,6 +323,30 @@ Deno.test("SqliteStore: uploads kept before their bytes were summed per uploader
     const store = new SqliteStore(path, OPTIONS);
     try {
       await checkUsageBackfilled(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: rooms of accounts deleted before deletions gave them an owner nobody can be belong to nobody once it opens, even with the name registered again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  try {
+    // A database as the schema before this migration left it.
+    const before = SQLITE_MIGRATIONS.length - 1;
+    const old = new DatabaseSync(path);
+    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) {
+      old.exec(migration);
+    }
+    old.exec(`PRAGMA user_version = ${before}`);
+    old.exec(OLD_OWNERS_SQL);
+    old.close();
+    const store = new SqliteStore(path, OPTIONS);
+    try {
+      await checkOrphanedOwnersCleared(store);
     } finally {
       await store.close();
     }

@@ -4,9 +4,13 @@
  * installed, on a fresh PostgreSQL database of its own.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import postgres from "postgres";
 import type { Config } from "../server/config.ts";
 import { startServer } from "../server/mod.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
+import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   ClientPool,
   delay,
@@ -17,6 +21,7 @@ import {
   roomsOf,
   roundTrip,
   startTestServer,
+  TEST_PASSWORD,
   type TestClient,
   type TestServer,
 } from "./harness.ts";
@@ -1176,3 +1181,109 @@ teamTest(
     await carol.ok("create_invite", { room: "lobby" });
   },
 );
+
+/**
+ * Deletes an account as servers did before its rooms were given an owner
+ * nobody can be (its row and memberships go, its rooms keep its key), and
+ * sets the schema back one version, to the database such a server left.
+ */
+async function deleteAccountTheOldWay(
+  options: Partial<Config>,
+  dbPath: string,
+  key: string,
+): Promise<void> {
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`DELETE FROM memberships WHERE user_key = ${key}`;
+      await sql`DELETE FROM accounts WHERE key = ${key}`;
+      await sql`DELETE FROM schema_version
+        WHERE version = ${POSTGRES_MIGRATIONS.length}`;
+    } finally {
+      await sql.end();
+    }
+    return;
+  }
+  const db = new DatabaseSync(dbPath);
+  try {
+    db.prepare("DELETE FROM memberships WHERE user_key = ?").run(key);
+    db.prepare("DELETE FROM accounts WHERE key = ?").run(key);
+    db.exec(`PRAGMA user_version = ${SQLITE_MIGRATIONS.length - 1}`);
+  } finally {
+    db.close();
+  }
+}
+
+for (const backend of BACKENDS) {
+  Deno.test(`upgrading: the rooms of an account deleted before the upgrade go to nobody at start-up: the next account registered under its name manages none of them; other accounts' and guests' rooms keep their owners (${backend.name})`, async () => {
+    const store = await backend.fresh();
+    const old = await startTestServer(store.options);
+    const dbPath = `${old.dir}/chat.db`;
+    let server: TestServer | undefined;
+    try {
+      const before = new ClientPool(old.wsUrl);
+      try {
+        await before.register("root");
+        const bob = await before.register("Bob");
+        const carol = await before.register("carol");
+        const gus = await before.guest("gus");
+        await bob.ok("create_room", { room: "lobby" });
+        await bob.ok("create_room", { room: "den", private: true });
+        await carol.ok("create_room", { room: "kitchen" });
+        await gus.ok("create_room", { room: "porch" });
+        await carol.ok("join_room", { room: "lobby" });
+      } finally {
+        await before.closeAll();
+        await old.shutdown();
+      }
+      // Registered as Bob, owning under the name key bob: the heir's bob.
+      await deleteAccountTheOldWay(store.options, dbPath, "bob");
+
+      server = await startTestServer({ ...store.options, db: dbPath });
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        const root = await pool.login({
+          username: "root",
+          password: TEST_PASSWORD,
+        });
+        const heir = await pool.register("bob");
+        await expectError(
+          heir,
+          "create_invite",
+          { room: "lobby" },
+          "forbidden",
+        );
+        await expectError(
+          heir,
+          "remove_member",
+          { room: "lobby", user: "carol" },
+          "forbidden",
+        );
+        const { rooms } = await root.ok("list_all_rooms");
+        assert.deepEqual(
+          (rooms as { name: string; owner?: string }[])
+            .filter((r) => r.name !== "general")
+            .map((r) => [r.name, r.owner])
+            .sort(),
+          [
+            ["den", undefined],
+            ["kitchen", "carol"],
+            ["lobby", undefined],
+            ["porch", undefined],
+          ],
+        );
+        const carol = await pool.login({
+          username: "carol",
+          password: TEST_PASSWORD,
+        });
+        await carol.ok("create_invite", { room: "kitchen" });
+      } finally {
+        await pool.closeAll();
+      }
+    } finally {
+      await server?.close();
+      await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+      await store.drop();
+    }
+  });
+}

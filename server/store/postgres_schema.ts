@@ -1,3 +1,5 @@
+import { DELETED_OWNER } from "./mod.ts";
+
 /**
  * The PostgreSQL schema, as versioned migrations: entry i brings a database
  * from schema version i to i + 1 (the highest `version` in the
@@ -1920,5 +1922,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     last BIGINT NOT NULL
   );
   INSERT INTO room_clock (last) SELECT coalesce(max(created_at), 0) FROM rooms;
+  `,
+  `
+  -- A deleted account's rooms kept its name key as their owner, so whoever
+  -- registered the name next owned them (invites, members, pins, webhooks).
+  -- Deletions now leave them an owner no account can be; this gives that
+  -- owner to the rooms of accounts deleted before, the rooms whose owner
+  -- is no account's key. Owners are account keys (name keys, compared
+  -- exactly, as the server does); guests' rooms have none and stay so.
+  -- Costs one pass over the rooms (a key look-up each), once. The marker
+  -- is interpolated: it has no quote, and is fixed for good (stored).
+  UPDATE rooms SET owner = '${DELETED_OWNER}'
+  WHERE owner IS NOT NULL AND owner <> '${DELETED_OWNER}'
+    AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.key = rooms.owner);
   `,
 ];

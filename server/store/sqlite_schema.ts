@@ -1,3 +1,5 @@
+import { DELETED_OWNER } from "./mod.ts";
+
 /**
  * The SQLite schema, as versioned migrations: entry i brings a database
  * from `PRAGMA user_version` i to i + 1. Never edit a shipped entry; add one.
@@ -372,5 +374,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   INSERT INTO room_clock (one, last)
     SELECT 1, coalesce(max(created_at), 0) FROM rooms;
+  `,
+  `
+  -- A deleted account's rooms kept its name key as their owner, so whoever
+  -- registered the name next owned them (invites, members, pins, webhooks).
+  -- Deletions now leave them an owner no account can be; this gives that
+  -- owner to the rooms of accounts deleted before, the rooms whose owner
+  -- is no account's key. Owners are account keys (name keys, compared
+  -- exactly, as the server does); guests' rooms have none and stay so.
+  -- Costs one pass over the rooms (a key look-up each), once. The marker
+  -- is interpolated: it has no quote, and is fixed for good (stored).
+  UPDATE rooms SET owner = '${DELETED_OWNER}'
+  WHERE owner IS NOT NULL AND owner <> '${DELETED_OWNER}'
+    AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.key = rooms.owner);
   `,
 ];

@@ -9,11 +9,12 @@ import type {
   Role,
 } from "../../server/protocol/types.ts";
 import assert from "node:assert/strict";
-import type {
-  MessageDraft,
-  PrivateDraft,
-  Store,
-  StoredUpload,
+import {
+  DELETED_OWNER,
+  type MessageDraft,
+  type PrivateDraft,
+  type Store,
+  type StoredUpload,
 } from "../../server/store/mod.ts";
 
 /**
@@ -145,4 +146,38 @@ export async function checkUsageBackfilled(store: Store): Promise<void> {
   const upload = { ...UPLOAD, id: "u4", size: 100 };
   assert.equal(await store.saveUpload(upload, { quotaBytes: 599 }), false);
   assert.equal(await store.saveUpload(upload, { quotaBytes: 600 }), true);
+}
+
+/**
+ * Rooms as a schema from before deletions gave a deleted account's rooms an
+ * owner nobody can be: Bob's (his account there, under the key `bob`), two
+ * of Dave's (his account deleted, its key kept as their owner) and a
+ * guest's (no owner). Each backend's migration test inserts these rows,
+ * then opens its store and runs {@link checkOrphanedOwnersCleared}.
+ */
+export const OLD_OWNERS_SQL = `
+  INSERT INTO accounts (key, username, password_hash, role, created_at)
+  VALUES ('bob', 'Bob', 'hash-bob', 'user', 1);
+  INSERT INTO streams (key) VALUES ('kitchen'), ('lobby'), ('den'), ('porch');
+  INSERT INTO rooms (key, name, created_at, owner)
+  VALUES ('kitchen', 'kitchen', 1, 'bob'),
+         ('lobby', 'lobby', 2, 'dave'),
+         ('den', 'den', 3, 'dave'),
+         ('porch', 'porch', 4, NULL)`;
+
+/**
+ * Dave's rooms of {@link OLD_OWNERS_SQL} belong to nobody, even once Dave
+ * registers again; Bob's and the guest's are as they were.
+ */
+export async function checkOrphanedOwnersCleared(store: Store): Promise<void> {
+  assert.ok(await store.createAccount(account("dave")));
+  const owners = (await store.listRooms())
+    .filter((room) => room.key !== "general")
+    .map((room) => [room.key, room.owner]);
+  assert.deepEqual(owners, [
+    ["kitchen", "bob"],
+    ["lobby", DELETED_OWNER],
+    ["den", DELETED_OWNER],
+    ["porch", undefined],
+  ]);
 }
