@@ -19,6 +19,13 @@ export const lookup = (min: number, max: number) =>
 // Generous type bounds: the handlers apply the real rules with their codes.
 const name = lookup(0, 4096);
 /**
+ * A name being chosen (a guest's, an account's being registered, a room's
+ * being made): its handler checks it against the naming rules before any
+ * look-up, so NUL, like every control character, gets that rule's code
+ * (`username_invalid`, `room_name_invalid`), as the docs promise.
+ */
+const newName = z.string().max(4096);
+/**
  * Text that becomes part of a message (or is stored as said): NUL has no
  * place in chat text, and PostgreSQL's text type cannot hold it (SQLite
  * cuts the text there); a lone surrogate is not text at all and would come
@@ -43,7 +50,7 @@ const messageId = lookup(1, 64);
  * under this name, to be recognised as the same guest (at least 128 bits).
  */
 export const guestLoginData = z.object({
-  username: name,
+  username: newName,
   guest_key: z.string().regex(
     /^[A-Za-z0-9_-]{22,128}$/,
     "22 to 128 letters, digits, '_' or '-'",
@@ -69,7 +76,10 @@ export const loginOptionsData = z.object({
 });
 
 /** `register` data. */
-export const registerData = passwordLoginData;
+export const registerData = z.object({
+  username: newName,
+  password: z.string().max(8192),
+});
 
 /** `change_password` data (and the body of `POST /api/password`). */
 export const changePasswordData = z.object({
@@ -82,7 +92,7 @@ export const roomData = z.object({ room: name });
 
 /** `create_room` data: `private` makes an invite-only room. */
 export const createRoomData = z.object({
-  room: name,
+  room: newName,
   private: z.boolean().optional(),
 });
 
