@@ -19,6 +19,11 @@ import {
   wentOffline,
 } from "./harness.ts";
 import { startRebinding } from "./rebinding.ts";
+import {
+  holdsExactly,
+  silentLanes,
+  type SilentListener,
+} from "./silent_lanes.ts";
 
 interface Pushed {
   path: string;
@@ -176,6 +181,41 @@ async function setUp(status?: () => number) {
       await service.close();
     },
   };
+}
+
+/**
+ * bob goes offline and gets a push ("before"), which his push service
+ * answers: his lane is proven.
+ */
+async function provenBob(t: Awaited<ReturnType<typeof setUp>>) {
+  await t.bob.close();
+  await wentOffline(t.alice, "bob");
+  await t.alice.ok("private_message", { to: "bob", text: "before" });
+  await eventually(() => assert.equal(t.service.pushed.length, 1));
+}
+
+/**
+ * `n` accounts (mute0, mute1, ...) each subscribed to an endpoint of its
+ * own on `silent`, which never answers, and offline: pushes go to them.
+ */
+function muteAccounts(
+  t: Awaited<ReturnType<typeof setUp>>,
+  silent: SilentListener,
+  n: number,
+): Promise<string[]> {
+  return silentLanes(silent, n, async (endpoint, i) => {
+    const name = `mute${i}`;
+    const client = await t.pool.register(name);
+    const subscribed = await api(t.server, "/api/push/subscriptions", {
+      method: "POST",
+      token: client.token!,
+      body: { endpoint, keys: browserKeys().keys },
+    });
+    assert.equal(subscribed.status, 201);
+    await client.close();
+    await wentOffline(t.alice, name);
+    return name;
+  });
 }
 
 Deno.test("web push: the VAPID public key is an uncompressed P-256 point, the same after a restart", async () => {
@@ -586,35 +626,13 @@ Deno.test("web push: eight new accounts whose endpoints never answer hold at mos
   // No push times out during the test: before the first failure, only
   // being new keeps them to half the calls.
   t.server.node.push.timing.timeoutMs = 600_000;
-  const mute: string[] = [];
   try {
-    // bob's push service has answered before: its lane is proven.
-    await t.bob.close();
-    await wentOffline(t.alice, "bob");
-    await t.alice.ok("private_message", { to: "bob", text: "before" });
-    await eventually(() => assert.equal(t.service.pushed.length, 1));
-    for (let i = 0; i < 8; i++) {
-      const name = `mute${i}`;
-      const client = await t.pool.register(name);
-      const subscribed = await api(t.server, "/api/push/subscriptions", {
-        method: "POST",
-        token: client.token!,
-        body: {
-          endpoint: `${silent.url}/push/${name}`,
-          keys: browserKeys().keys,
-        },
-      });
-      assert.equal(subscribed.status, 201);
-      await client.close();
-      await wentOffline(t.alice, name);
-      mute.push(name);
-    }
+    await provenBob(t);
+    const mute = await muteAccounts(t, silent, 8);
     for (const name of mute) {
       await t.alice.ok("private_message", { to: name, text: "first" });
     }
-    await eventually(() => assert.equal(silent.open(), 4));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(silent.open(), 4);
+    await holdsExactly(silent, 4);
     await t.alice.ok("private_message", { to: "bob", text: "meanwhile" });
     await eventually(() => assert.equal(t.service.pushed.length, 2));
     assert.equal(t.service.pushed[1].payload?.text, "meanwhile");
@@ -630,29 +648,9 @@ Deno.test("web push: ten accounts whose endpoints never answer, once they have t
   const silent = startSilentListener();
   const timing = t.server.node.push.timing;
   timing.timeoutMs = 200;
-  const mute: string[] = [];
   try {
-    // bob's push service has answered before: its lane is proven.
-    await t.bob.close();
-    await wentOffline(t.alice, "bob");
-    await t.alice.ok("private_message", { to: "bob", text: "before" });
-    await eventually(() => assert.equal(t.service.pushed.length, 1));
-    for (let i = 0; i < 10; i++) {
-      const name = `mute${i}`;
-      const client = await t.pool.register(name);
-      const subscribed = await api(t.server, "/api/push/subscriptions", {
-        method: "POST",
-        token: client.token!,
-        body: {
-          endpoint: `${silent.url}/push/${name}`,
-          keys: browserKeys().keys,
-        },
-      });
-      assert.equal(subscribed.status, 201);
-      await client.close();
-      await wentOffline(t.alice, name);
-      mute.push(name);
-    }
+    await provenBob(t);
+    const mute = await muteAccounts(t, silent, 10);
     for (const name of mute) {
       await t.alice.ok("private_message", { to: name, text: "first" });
     }
@@ -664,9 +662,7 @@ Deno.test("web push: ten accounts whose endpoints never answer, once they have t
       await t.alice.ok("private_message", { to: name, text: "second" });
     }
     // Their cool-down (1 s) over, four go, and no more while they wait.
-    await eventually(() => assert.equal(silent.open(), 4));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(silent.open(), 4);
+    await holdsExactly(silent, 4);
     await t.alice.ok("private_message", { to: "bob", text: "meanwhile" });
     await eventually(() => assert.equal(t.service.pushed.length, 2));
     assert.equal(t.service.pushed[1].payload?.text, "meanwhile");

@@ -15,9 +15,11 @@ import {
   startSilentListener,
   startTestServer,
   TEST_PASSWORD,
+  type TestClient,
   type TestServer,
 } from "./harness.ts";
 import { startRebinding } from "./rebinding.ts";
+import { holdsExactly, silentLanes } from "./silent_lanes.ts";
 
 interface Received {
   headers: Headers;
@@ -84,6 +86,20 @@ async function addHook(
     body: { url },
   });
   assert.equal(made.status, 201);
+}
+
+/**
+ * The admin's hook on general to `receiver`, which has answered one
+ * delivery ("before"): its lane is proven.
+ */
+async function provenHook(
+  server: TestServer,
+  admin: TestClient,
+  receiver: ReturnType<typeof startReceiver>,
+): Promise<void> {
+  await addHook(server, admin.token, "general", receiver.url);
+  await admin.ok("send_message", { room: "general", text: "before" });
+  await eventually(() => assert.equal(receiver.received.length, 1));
 }
 
 /** A server allowing loopback, with an admin, and bob owning private room "team". */
@@ -698,13 +714,12 @@ Deno.test("outgoing webhooks: ten receivers that never answer, once they have ti
   timing.retryDelaysMs.length = 0;
   timing.timeoutMs = 200;
   try {
-    for (let i = 0; i < 10; i++) {
-      await addHook(server, bob.token, "team", `${silent.url}/hook/${i}`);
-    }
-    // The general room's receiver has answered before: its lane is proven.
-    await addHook(server, admin.token, "general", receiver.url);
-    await admin.ok("send_message", { room: "general", text: "before" });
-    await eventually(() => assert.equal(receiver.received.length, 1));
+    await silentLanes(
+      silent,
+      10,
+      (url) => addHook(server, bob.token, "team", url),
+    );
+    await provenHook(server, admin, receiver);
     await bob.ok("send_message", { room: "team", text: "first" });
     await eventually(() => assert.equal(silent.ended(), 10));
     // From now on no attempt times out during the test: without the
@@ -712,9 +727,7 @@ Deno.test("outgoing webhooks: ten receivers that never answer, once they have ti
     timing.timeoutMs = 600_000;
     await bob.ok("send_message", { room: "team", text: "second" });
     // Their cool-down (1 s) over, four go, and no more while they wait.
-    await eventually(() => assert.equal(silent.open(), 4));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(silent.open(), 4);
+    await holdsExactly(silent, 4);
     await admin.ok("send_message", { room: "general", text: "meanwhile" });
     await eventually(() => assert.equal(receiver.received.length, 2));
     assert.equal(
@@ -736,17 +749,14 @@ Deno.test("outgoing webhooks: eight new receivers that never answer hold at most
   // being new keeps them to half the calls.
   server.node.webhooks.timing.timeoutMs = 600_000;
   try {
-    for (let i = 0; i < 8; i++) {
-      await addHook(server, bob.token, "team", `${silent.url}/hook/${i}`);
-    }
-    // The general room's receiver has answered before: its lane is proven.
-    await addHook(server, admin.token, "general", receiver.url);
-    await admin.ok("send_message", { room: "general", text: "before" });
-    await eventually(() => assert.equal(receiver.received.length, 1));
+    await silentLanes(
+      silent,
+      8,
+      (url) => addHook(server, bob.token, "team", url),
+    );
+    await provenHook(server, admin, receiver);
     await bob.ok("send_message", { room: "team", text: "first" });
-    await eventually(() => assert.equal(silent.open(), 4));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(silent.open(), 4);
+    await holdsExactly(silent, 4);
     await admin.ok("send_message", { room: "general", text: "meanwhile" });
     await eventually(() => assert.equal(receiver.received.length, 2));
     assert.equal(
