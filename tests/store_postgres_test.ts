@@ -28,6 +28,9 @@ import {
   checkUsageBackfilled,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
+  OWNERS_MIGRATION,
+  QUOTA_MIGRATION,
+  versionBefore,
 } from "./store_contract/support.ts";
 import {
   POSTGRES,
@@ -318,65 +321,56 @@ function registerTests(pg: PostgresService): void {
     }),
   );
 
+  /**
+   * Opens a store on a fresh database as version `version` of the schema
+   * left it, holding `rows` (SQL): what an older server leaves to upgrade.
+   * Runs `body` with it, then closes it and drops the database.
+   */
+  async function withOldDatabase(
+    version: number,
+    rows: string,
+    body: (store: PostgresStore) => Promise<void>,
+  ): Promise<void> {
+    const db = await pg.freshSchema();
+    try {
+      await inspect(db.url, async (sql) => {
+        await sql`CREATE TABLE schema_version (
+          version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+        for (let v = 1; v <= version; v++) {
+          await sql.unsafe(POSTGRES_MIGRATIONS[v - 1]);
+          await sql`INSERT INTO schema_version VALUES (${v}, 0)`;
+        }
+        await sql.unsafe(rows);
+      });
+      const store = await PostgresStore.open(db.url, OPTIONS);
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  }
+
   Deno.test(
     "PostgresStore: uploads kept before their bytes were summed per uploader count against its quota once it opens",
-    async () => {
-      const db = await pg.freshSchema();
-      try {
-        // A database as the schema before the quota's left it.
-        // Found by its text: migrations added after it (the room clock, the
-        // owners of deleted accounts) would otherwise build it in already.
-        const before = POSTGRES_MIGRATIONS.findIndex((m) =>
-          m.includes("--upload-quota")
-        );
-        assert.ok(before > 0, "the quota's migration");
-        await inspect(db.url, async (sql) => {
-          await sql`CREATE TABLE schema_version (
-            version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`;
-          for (let version = 1; version <= before; version++) {
-            await sql.unsafe(POSTGRES_MIGRATIONS[version - 1]);
-            await sql`INSERT INTO schema_version VALUES (${version}, 0)`;
-          }
-          await sql.unsafe(OLD_UPLOADS_SQL);
-        });
-        const store = await PostgresStore.open(db.url, OPTIONS);
-        try {
-          await checkUsageBackfilled(store);
-        } finally {
-          await store.close();
-        }
-      } finally {
-        await db.drop();
-      }
-    },
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, QUOTA_MIGRATION),
+        OLD_UPLOADS_SQL,
+        checkUsageBackfilled,
+      ),
   );
 
   Deno.test(
     "PostgresStore: rooms of accounts deleted before deletions gave them an owner nobody can be belong to nobody once it opens, even with the name registered again",
-    async () => {
-      const db = await pg.freshSchema();
-      try {
-        // A database as the schema before this migration left it.
-        const before = POSTGRES_MIGRATIONS.length - 1;
-        await inspect(db.url, async (sql) => {
-          await sql`CREATE TABLE schema_version (
-            version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`;
-          for (let version = 1; version <= before; version++) {
-            await sql.unsafe(POSTGRES_MIGRATIONS[version - 1]);
-            await sql`INSERT INTO schema_version VALUES (${version}, 0)`;
-          }
-          await sql.unsafe(OLD_OWNERS_SQL);
-        });
-        const store = await PostgresStore.open(db.url, OPTIONS);
-        try {
-          await checkOrphanedOwnersCleared(store);
-        } finally {
-          await store.close();
-        }
-      } finally {
-        await db.drop();
-      }
-    },
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, OWNERS_MIGRATION),
+        OLD_OWNERS_SQL,
+        checkOrphanedOwnersCleared,
+      ),
   );
 
   Deno.test(

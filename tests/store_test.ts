@@ -12,6 +12,9 @@ import {
   checkUsageBackfilled,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
+  OWNERS_MIGRATION,
+  QUOTA_MIGRATION,
+  versionBefore,
 } from "./store_contract/support.ts";
 import {
   expectError,
@@ -261,25 +264,52 @@ Deno.test("store: /healthz answers 503 while the database is locked and 200 once
     assert.deepEqual(await healthy.json(), { status: "ok" });
   }, { dbBusyTimeoutMs: 100 }));
 
-Deno.test("SqliteStore: messages stored before search existed are indexed when it opens", async () => {
+/**
+ * Opens a store on a database file as version `version` of the schema
+ * left it, holding `rows` (SQL): what an older server leaves to upgrade.
+ * Runs `body` with it, then closes it and removes the file.
+ */
+async function withOldDatabase(
+  version: number,
+  rows: string,
+  body: (store: SqliteStore) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
   try {
-    // A database as version 2 of the schema left it.
     const old = new DatabaseSync(path);
-    for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) old.exec(migration);
-    old.exec("PRAGMA user_version = 2");
-    old.exec(`
-      INSERT INTO rooms (key, name, created_at) VALUES ('general', 'general', 1);
-      INSERT INTO streams (key, last_seq) VALUES ('general', 3);
-      INSERT INTO messages (stream, seq, id, user_key, user, room, text, ts, deleted)
-      VALUES ('general', 1, '01A', 'alice', 'alice', 'general', 'Une école', 1, 0),
-             ('general', 2, '01B', 'alice', 'alice', 'general', '', 2, 1),
-             ('general', 3, '01C', 'bob', 'bob', 'general', 'écoles', 3, 0);
-    `);
-    old.close();
+    try {
+      for (const migration of SQLITE_MIGRATIONS.slice(0, version)) {
+        old.exec(migration);
+      }
+      old.exec(`PRAGMA user_version = ${version}`);
+      old.exec(rows);
+    } finally {
+      old.close();
+    }
     const store = new SqliteStore(path, OPTIONS);
     try {
+      await body(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SqliteStore: messages stored before search existed are indexed when it opens", () =>
+  withOldDatabase(
+    2,
+    `
+    INSERT INTO rooms (key, name, created_at) VALUES ('general', 'general', 1);
+    INSERT INTO streams (key, last_seq) VALUES ('general', 3);
+    INSERT INTO messages (stream, seq, id, user_key, user, room, text, ts, deleted)
+    VALUES ('general', 1, '01A', 'alice', 'alice', 'general', 'Une école', 1, 0),
+           ('general', 2, '01B', 'alice', 'alice', 'general', '', 2, 1),
+           ('general', 3, '01C', 'bob', 'bob', 'general', 'écoles', 3, 0);
+    `,
+    async (store) => {
       const found = (await store.search({
         words: ["ecole"],
         scope: { roomKeys: ["general"] },
@@ -299,66 +329,22 @@ Deno.test("SqliteStore: messages stored before search existed are indexed when i
         limit: 10,
       })).records;
       assert.deepEqual(again.length, 3);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    },
+  ));
 
-Deno.test("SqliteStore: uploads kept before their bytes were summed per uploader count against its quota once it opens", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  try {
-    // A database as the schema before the quota's left it.
-    // Found by its text: migrations added after it (the room clock, the
-    // owners of deleted accounts) would otherwise build it in already.
-    const before = SQLITE_MIGRATIONS.findIndex((m) =>
-      m.includes("--upload-quota")
-    );
-    assert.ok(before > 0, "the quota's migration");
-    const old = new DatabaseSync(path);
-    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) {
-      old.exec(migration);
-    }
-    old.exec(`PRAGMA user_version = ${before}`);
-    old.exec(OLD_UPLOADS_SQL);
-    old.close();
-    const store = new SqliteStore(path, OPTIONS);
-    try {
-      await checkUsageBackfilled(store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test("SqliteStore: uploads kept before their bytes were summed per uploader count against its quota once it opens", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, QUOTA_MIGRATION),
+    OLD_UPLOADS_SQL,
+    checkUsageBackfilled,
+  ));
 
-Deno.test("SqliteStore: rooms of accounts deleted before deletions gave them an owner nobody can be belong to nobody once it opens, even with the name registered again", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  try {
-    // A database as the schema before this migration left it.
-    const before = SQLITE_MIGRATIONS.length - 1;
-    const old = new DatabaseSync(path);
-    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) {
-      old.exec(migration);
-    }
-    old.exec(`PRAGMA user_version = ${before}`);
-    old.exec(OLD_OWNERS_SQL);
-    old.close();
-    const store = new SqliteStore(path, OPTIONS);
-    try {
-      await checkOrphanedOwnersCleared(store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test("SqliteStore: rooms of accounts deleted before deletions gave them an owner nobody can be belong to nobody once it opens, even with the name registered again", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, OWNERS_MIGRATION),
+    OLD_OWNERS_SQL,
+    checkOrphanedOwnersCleared,
+  ));
 
 // Words are indexed a moment after the append, many messages at once
 // (sqlite.ts, #indexPending); these check what that must not change.

@@ -128,6 +128,27 @@ export function account(key: string, role: Role = "user") {
 export const BAN = { reason: "spam", by: "root", createdAt: 1_700_000_000_000 };
 
 /**
+ * The schema version just before the first migration whose text has
+ * `marker`: a database at that version is as the schema before that
+ * migration left it. Found by text, so that the migrations added after it
+ * are never built into the old database.
+ */
+export function versionBefore(
+  migrations: readonly string[],
+  marker: string,
+): number {
+  const before = migrations.findIndex((m) => m.includes(marker));
+  assert.ok(before > 0, `a migration after the first with "${marker}"`);
+  return before;
+}
+
+/** Text of the migration that sums each uploader's bytes, in both schemas. */
+export const QUOTA_MIGRATION = "--upload-quota";
+
+/** Text of the migration that gives deleted accounts' rooms no owner. */
+export const OWNERS_MIGRATION = "A deleted account's rooms kept its name key";
+
+/**
  * Uploads as a schema from before the running totals of uploaded bytes
  * held them (Alice's 500 bytes, Bob's 50): each backend's migration test
  * inserts these rows, then opens its store and runs
