@@ -91,6 +91,45 @@ export async function accountWithToken(
 }
 
 /**
+ * A token of the account `token` belongs to, made and revoked at once (the
+ * DELETE answered 204): one the server knew and no longer takes.
+ */
+export async function revokedToken(
+  server: TestServer,
+  token: string,
+): Promise<string> {
+  const made = await call(server, "POST", "/api/tokens", {
+    token,
+    body: { name: "old" },
+  });
+  const revoked = await call(server, "DELETE", `/api/tokens/${made.body.id}`, {
+    token,
+  });
+  assert.equal(revoked.status, 204);
+  return made.body.token;
+}
+
+/**
+ * Uploads hello.txt ("hello") with `token` and shares it in general (both
+ * answered 201); returns the upload, whose `url` is then anyone's to read.
+ */
+export async function sharedFile(
+  server: TestServer,
+  token: string,
+): Promise<{ id: string; url: string }> {
+  const form = new FormData();
+  form.append("file", new File(["hello"], "hello.txt"));
+  const file = await call(server, "POST", "/api/files", { token, body: form });
+  assert.equal(file.status, 201);
+  const sent = await call(server, "POST", "/api/rooms/general/messages", {
+    token,
+    body: { text: "a file", attachments: [file.body] },
+  });
+  assert.equal(sent.status, 201);
+  return file.body;
+}
+
+/**
  * Checks a cap on what an account keeps (tokens, hooks): at the cap,
  * `make` gets 403 `forbidden` with `message`; once `remove` took one away
  * (204), `make` succeeds (201).

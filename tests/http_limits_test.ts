@@ -18,7 +18,7 @@ import {
   type TestServer,
   withServer,
 } from "./harness.ts";
-import { accountWithToken, call } from "./api_helpers.ts";
+import { accountWithToken, sharedFile } from "./api_helpers.ts";
 
 /**
  * Waits until the server's log matches `pattern`: for what only its log
@@ -562,28 +562,17 @@ Deno.test({
   fn: () =>
     withServer(async (server) => {
       const root = await accountWithToken(server, "root");
-      const form = new FormData();
-      form.append("file", new File(["hello"], "hello.txt"));
-      const file = await call(server, "POST", "/api/files", {
-        token: root.token,
-        body: form,
-      });
-      assert.equal(file.status, 201);
-      const sent = await call(server, "POST", "/api/rooms/general/messages", {
-        token: root.token,
-        body: { text: "a file", attachments: [file.body] },
-      });
-      assert.equal(sent.status, 201);
+      const file = await sharedFile(server, root.token);
       const before = await openDescriptors();
       // No account needed: a public room's file is anyone's to ask for.
       for (let i = 0; i < 200; i++) {
-        for (const path of [file.body.url, "/app.js"]) {
+        for (const path of [file.url, "/app.js"]) {
           const head = await fetch(server.url + path, { method: "HEAD" });
           assert.equal(head.status, 200, path);
           assert.equal(await head.text(), "");
         }
       }
-      const file200 = await fetch(server.url + file.body.url);
+      const file200 = await fetch(server.url + file.url);
       assert.equal(await file200.text(), "hello");
       // Hono dropped a HEAD's body without cancelling it: each left its
       // file open until the garbage collector found it (400 here).
