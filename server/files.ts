@@ -347,7 +347,10 @@ export function cleanFileName(raw: string): string {
   const base = raw.split(/[\\/]/).pop() ?? "";
   // Control characters, and those that disguise a name ("exe.png").
   const name = base.replace(/\p{Cc}/gu, "").replace(EVERY_DISGUISING, "")
-    .trim().slice(0, 200);
+    .trim().slice(0, 200)
+    // The cut at 200 UTF-16 units may fall inside an emoji: its lone first
+    // half made encodeURIComponent (the URL, the download's header) throw.
+    .replace(/[\uD800-\uDBFF]$/, "");
   return name === "" || name === "." || name === ".." ? "file" : name;
 }
 

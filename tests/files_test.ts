@@ -207,6 +207,27 @@ Deno.test("files: a name loses the direction marks and invisible spaces that wou
     assert.equal(emoji.body.name, "👩‍👩‍👧 family ❤️.txt");
   }));
 
+Deno.test("files: a long name is cut between characters, never inside an emoji, and the file is shared and served", () =>
+  withClients(async (pool, server) => {
+    const { cookie } = await accountWithCookie(pool, server);
+    // Names keep 200 UTF-16 units: here the 200th is the first half of an
+    // emoji. Cut there, the lone half made encodeURIComponent throw: 500
+    // `internal`, the upload recorded against the quota all the same.
+    const long = `${"a".repeat(199)}😀 notes.txt`;
+    const up = await upload(server, cookie, new File(["z"], long));
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.name, "a".repeat(199));
+    const got = await fetch(`${server.url}${up.body.url}`, {
+      headers: { cookie },
+    });
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), "z");
+    assert.match(
+      got.headers.get("content-disposition")!,
+      new RegExp(`filename\\*=UTF-8''${"a".repeat(199)}$`),
+    );
+  }));
+
 Deno.test("files: a bot uploads with its session token as a bearer token", () =>
   withClients(async (pool, server) => {
     const bot = await pool.register("bot");
