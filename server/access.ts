@@ -143,6 +143,26 @@ export async function mayReadRoom(
 }
 
 /**
+ * True while the account that made a hook (incoming or outgoing) may still
+ * read its room: that account, not merely its name. A hook outlived its
+ * maker's deletion, posting (and reading) for a name nobody held, and then
+ * for whoever registered the name next; now an account made after the
+ * hook is not its maker. One account read per post or delivery more.
+ */
+export async function hookMakerMayRead(
+  node: ChatNode,
+  hook: { makerKey: string; createdAt: number; roomKey: string },
+): Promise<boolean> {
+  const maker = await node.store.findAccount(hook.makerKey);
+  if (!maker || maker.createdAt > hook.createdAt) return false;
+  return await mayReadRoom(
+    node,
+    { userKey: maker.key, since: maker.createdAt },
+    hook.roomKey,
+  );
+}
+
+/**
  * A logged-in connection as a reader: guests read as nobody known, but
  * bans of their name apply (or a room ban would leave them reading it).
  */

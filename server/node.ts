@@ -1,4 +1,4 @@
-import { mayReadRoom } from "./access.ts";
+import { hookMakerMayRead } from "./access.ts";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { MemoryBuckets } from "./buckets/memory.ts";
 import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
@@ -205,7 +205,12 @@ export class ChatNode {
     this.webhooks = new WebhookDispatcher(
       parts.store,
       guard,
-      (hook) => mayReadRoom(this, { userKey: hook.createdBy }, hook.roomKey),
+      (hook) =>
+        hookMakerMayRead(this, {
+          makerKey: hook.createdBy,
+          createdAt: hook.createdAt,
+          roomKey: hook.roomKey,
+        }),
     );
     this.push = new PushNotifier(
       parts.store,

@@ -441,6 +441,40 @@ Deno.test("deleting a room removes its webhooks", () =>
     }
   }));
 
+Deno.test("a webhook posts for its maker's account: once that account is deleted its hook gets 403 and posts nothing, also after someone registers the name again", () =>
+  withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: root.token,
+    });
+    const { made, owner } = await aliceBuildsHook(server);
+    try {
+      await owner.close();
+      await admin.ok("delete_account", { user: "alice", messages: "keep" });
+      const refused = [403, "forbidden"];
+      const posted = await call(server, "POST", pathOf(made.body.url), {
+        body: { text: "spam from a deleted account" },
+      });
+      assert.deepEqual([posted.status, posted.body.error], refused);
+      // The next alice is not the hook's maker, though its name is.
+      const next = await accountWithToken(server, "alice");
+      const again = await call(server, "POST", pathOf(made.body.url), {
+        body: { text: "spam through the next alice" },
+      });
+      assert.deepEqual([again.status, again.body.error], refused);
+      const history = await call(
+        server,
+        "GET",
+        "/api/rooms/builds/messages",
+        { token: next.token },
+      );
+      assert.deepEqual(history.body.messages, []);
+    } finally {
+      await admin.close();
+      await owner.close();
+    }
+  }));
+
 Deno.test("a webhook posts for its maker: once the maker is banned from the room its hooks get 403 and post nothing, and it makes no new one", () =>
   withServer(async (server) => {
     const root = await accountWithToken(server, "root");

@@ -771,6 +771,42 @@ Deno.test("outgoing webhooks: eight new receivers that never answer hold at most
   }
 });
 
+Deno.test("outgoing webhooks: a deleted account's hook gets none of the room's new messages, also after someone registers the name again", async () => {
+  const receiver = startReceiver();
+  const other = startReceiver();
+  const { server, pool, admin, bob, close } = await setUp();
+  const carol = await pool.register("carol");
+  try {
+    await bob.ok("create_room", { room: "lobby" });
+    await addHook(server, bob.token, "lobby", receiver.url);
+    await carol.ok("join_room", { room: "lobby" });
+    await carol.ok("send_message", { text: "before the deletion" });
+    await eventually(() => assert.equal(receiver.received.length, 1));
+    // The admin's hook on general, fed after each of carol's messages,
+    // tells when that message's deliveries have run.
+    await addHook(server, admin.token, "general", other.url);
+    const delivered = async (marks: number) => {
+      await admin.ok("send_message", { room: "general", text: "marker" });
+      await eventually(() => assert.equal(other.received.length, marks));
+    };
+    await admin.ok("delete_account", { user: "bob", messages: "keep" });
+    await carol.ok("send_message", { text: "after the deletion" });
+    await delivered(1);
+    // The next bob is another account: the hook was not its making.
+    await pool.register("bob");
+    await carol.ok("send_message", { text: "after the name came back" });
+    await delivered(2);
+    assert.deepEqual(
+      receiver.received.map((r) => JSON.parse(r.body).message.text),
+      ["before the deletion"],
+    );
+  } finally {
+    await close();
+    await receiver.close();
+    await other.close();
+  }
+});
+
 Deno.test("outgoing webhooks: an owner banned from the room gets none of its new messages through the hook, and neither it nor an admin outside the room can make one", async () => {
   const receiver = startReceiver();
   const { server, pool, admin, bob, close } = await setUp();

@@ -8,7 +8,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
-import { findReadableRoom, mayReadRoom, roomRefusal } from "../access.ts";
+import { findReadableRoom, hookMakerMayRead, roomRefusal } from "../access.ts";
 import { hookIdentity } from "../accounts/identity.ts";
 import { hashToken, newPublicId, newSessionToken } from "../accounts/tokens.ts";
 import { cleanText } from "../handlers/messages.ts";
@@ -274,8 +274,12 @@ export function hookRoutes(
       // room or the server (or out of a private room) it posts nothing, as
       // the maker's own sends get `banned`. A ban look-up per post; the
       // URL works again once the ban is lifted.
-      const maker = { userKey: nameKey(hook.createdBy) };
-      if (!await mayReadRoom(node, maker, hook.roomKey)) {
+      const maker = {
+        makerKey: nameKey(hook.createdBy),
+        createdAt: hook.createdAt,
+        roomKey: hook.roomKey,
+      };
+      if (!await hookMakerMayRead(node, maker)) {
         return refuse(
           c,
           fail(
