@@ -46,7 +46,17 @@ export async function inspectImage(
   }
   const info: ImageInfo = { type, width: size.width, height: size.height };
   let frames: number | undefined;
-  if (type === "image/png") frames = apngFrames(head);
+  if (type === "image/png") {
+    const found = apngFrames(head);
+    // The chunks before the first IDAT ran past the head (ancillary ones
+    // may be as long as the file): the acTL may be behind them. Read from
+    // the head alone, 600 KiB of text before it made an animation of any
+    // frames a still image, previewed past the cap on all frames.
+    frames = found !== PAST_THE_END ? found : await wholeFiles(async () => {
+      const whole = apngFrames(await Deno.readFile(path));
+      return whole === PAST_THE_END ? undefined : whole;
+    });
+  }
   if (type === "image/gif" || type === "image/webp") {
     frames = await wholeFiles(async () => {
       const bytes = await Deno.readFile(path);
@@ -113,20 +123,23 @@ function skipSubBlocks(bytes: Uint8Array, at: number): number {
   return -1;
 }
 
+// The chunks of a PNG's bytes ended before its first IDAT.
+const PAST_THE_END = "past the end";
+
 // An animated PNG announces its frames in an acTL chunk before the first
 // IDAT (the APNG specification); a plain PNG has none.
-function apngFrames(head: Uint8Array): number | undefined {
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  for (let at = 8; at + 12 <= head.length;) {
+function apngFrames(
+  bytes: Uint8Array,
+): number | undefined | typeof PAST_THE_END {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 8; at + 12 <= bytes.length;) {
     const length = view.getUint32(at);
-    const kind = String.fromCharCode(...head.subarray(at + 4, at + 8));
+    const kind = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
     if (kind === "IDAT") return undefined;
-    if (kind === "acTL" && at + 12 <= head.length) {
-      return view.getUint32(at + 8);
-    }
+    if (kind === "acTL") return view.getUint32(at + 8);
     at += 12 + length;
   }
-  return undefined;
+  return PAST_THE_END;
 }
 
 // An animated WebP holds one ANMF chunk per frame (RIFF chunks: a FourCC,

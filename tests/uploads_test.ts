@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { bothStores } from "./both_stores.ts";
 import {
+  apngOfFrames,
   fetchFile,
   filesUnder,
   gifOfFrames,
@@ -180,6 +181,45 @@ stores.test(
       await alice.client.close();
     }
   },
+);
+
+Deno.test(
+  "uploads: an animated PNG's frames are counted wherever its acTL chunk is, 600 KiB of text before it included, and past the preview cap it is served as a download",
+  () =>
+    withServer(async (server) => {
+      const alice = await member(server, "alice");
+      try {
+        // 1,000 frames of a megapixel: ten times the cap over all frames.
+        // Read from the file's first 512 KiB only, the acTL behind the
+        // text was never seen: a still image, previewed inline.
+        const files = [0, 600 * 1024].map((text) =>
+          new File([apngOfFrames(1000, 1000, 1000, text)], `a${text}.png`, {
+            type: "image/png",
+          })
+        );
+        const sent = [];
+        for (const file of files) {
+          const up = await uploaded(server, alice.cookie, file);
+          assert.deepEqual(
+            [up.type, up.width, up.height, up.frames],
+            ["image/png", 1000, 1000, 1000],
+            file.name,
+          );
+          sent.push(up);
+        }
+        await alice.client.ok("send_message", {
+          text: "",
+          attachments: sent.map((f) => ({ url: f.url })),
+        });
+        for (const file of sent) {
+          const got = await fetchFile(server, file.url);
+          assert.equal(got.status, 200);
+          assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+        }
+      } finally {
+        await alice.client.close();
+      }
+    }),
 );
 
 stores.test(
