@@ -419,6 +419,25 @@ Deno.test("web push: subscriptions need an account, real keys and an allowed end
       400,
       "invalid_message",
     ]);
+    // The shape of a P-256 point (65 bytes, 0x04 first) off the curve:
+    // every push to it would fail as it is encrypted.
+    const offCurve = await api(t.server, path, {
+      method: "POST",
+      token: t.token,
+      body: {
+        ...good,
+        keys: {
+          ...good.keys,
+          p256dh: Buffer.from([4, ...new Array(64).fill(7)]).toString(
+            "base64url",
+          ),
+        },
+      },
+    });
+    assert.deepEqual([offCurve.status, offCurve.body.error], [
+      400,
+      "invalid_message",
+    ]);
     const noKeys = await api(t.server, path, {
       method: "POST",
       token: t.token,
