@@ -73,7 +73,7 @@ export class RedisPresence implements PresenceManager {
   #users = new Map<string, LocalUser>();
   #timer: ReturnType<typeof setInterval>;
   #liveNodes = new Set<string>();
-  /** False after a command failed, until the next heartbeat is answered. */
+  /** False after a command failed, until a read or a heartbeat is answered (`#exec`). */
   #answering = true;
   #handlers: (() => void)[] = [];
   #ttl: number;
@@ -184,8 +184,7 @@ export class RedisPresence implements PresenceManager {
       for (const node of live) {
         pipeline.hget(names(node), userKey).hget(hiddenUsers(node), userKey);
       }
-      const results = await pipeline.exec() ?? [];
-      this.#answering = true;
+      const results = await this.#exec(pipeline);
       for (let i = 0; i + 1 < results.length; i += 2) {
         const [error, held] = results[i];
         if (error) throw error;
@@ -232,8 +231,7 @@ export class RedisPresence implements PresenceManager {
       const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hvals(conns(node));
-      const results = await pipeline.exec() ?? [];
-      this.#answering = true;
+      const results = await this.#exec(pipeline);
       const all: PresenceEntry[] = [];
       for (const [error, values] of results) {
         if (error) throw error;
@@ -313,7 +311,7 @@ export class RedisPresence implements PresenceManager {
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hget(guestLogins(node), userKey);
       let since: number | undefined;
-      for (const [error, value] of await pipeline.exec() ?? []) {
+      for (const [error, value] of await this.#exec(pipeline)) {
         if (error) throw error;
         if (value !== null) since = Math.max(since ?? 0, Number(value));
       }
@@ -330,8 +328,7 @@ export class RedisPresence implements PresenceManager {
       const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hget(names(node), userKey);
-      const results = await pipeline.exec() ?? [];
-      this.#answering = true;
+      const results = await this.#exec(pipeline);
       return results.map(([, value]) => value as string | null).filter((
         v,
       ): v is string => v !== null);
@@ -391,8 +388,7 @@ export class RedisPresence implements PresenceManager {
         .pexpire(names(this.#node), this.#ttl)
         .pexpire(hiddenUsers(this.#node), this.#ttl)
         .zrangebyscore(NODES, now, "+inf");
-      const results = await pipeline.exec() ?? [];
-      this.#answering = true;
+      const results = await this.#exec(pipeline);
       // PEXPIRE answers 0 for a key that is gone. Redis frozen (SIGSTOP, a
       // VM paused) past the TTL expires our hashes while the connection
       // stays up, so no "ready" comes to write them again: this node's
@@ -412,6 +408,21 @@ export class RedisPresence implements PresenceManager {
     } catch (error) {
       this.#lost(error);
     }
+  }
+
+  /**
+   * Sends `pipeline` and notes that Redis answered: the one place that
+   * makes {@linkcode RedisPresence.healthy} true again after a failure.
+   * The writes sent without waiting (`#write`, `remove`) do not come
+   * here: their answers are not awaited, and a heartbeat follows within
+   * a third of the TTL.
+   */
+  async #exec(
+    pipeline: ReturnType<Redis["pipeline"]>,
+  ): Promise<[Error | null, unknown][]> {
+    const results = await pipeline.exec() ?? [];
+    this.#answering = true;
+    return results;
   }
 
   #lost(error: unknown): void {
