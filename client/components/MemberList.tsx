@@ -12,6 +12,7 @@ import { filterByName } from "../name_filter.ts";
 import { roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
+import { ListFind } from "./ListFind.tsx";
 import { MemberMenu } from "./MemberMenu.tsx";
 import { WindowedList } from "./WindowedList.tsx";
 
@@ -54,17 +55,11 @@ export function MemberList(): JSX.Element {
         </button>
       </div>
       {long && (
-        <div class="list-find">
-          <input
-            type="search"
-            class="field small"
-            data-testid="member-find"
-            aria-label={t("members.find")}
-            placeholder={t("members.find")}
-            value={query.value}
-            onInput={(e) => query.value = e.currentTarget.value}
-          />
-        </div>
+        <ListFind
+          query={query}
+          label={t("members.find")}
+          testId="member-find"
+        />
       )}
       <WindowedList
         items={members}

@@ -25,6 +25,7 @@ import {
   LogoIcon,
   PlusIcon,
 } from "./Icons.tsx";
+import { ListFind } from "./ListFind.tsx";
 import { RoleBadge } from "./RoleBadge.tsx";
 import { WindowedList } from "./WindowedList.tsx";
 
@@ -96,17 +97,11 @@ export function Sidebar(): JSX.Element {
           <CreateRoomForm onDone={() => creating.value = false} />
         )}
         {long && (
-          <div class="list-find">
-            <input
-              type="search"
-              class="field small"
-              data-testid="room-find"
-              aria-label={t("sidebar.findRoom")}
-              placeholder={t("sidebar.findRoom")}
-              value={query.value}
-              onInput={(e) => query.value = e.currentTarget.value}
-            />
-          </div>
+          <ListFind
+            query={query}
+            label={t("sidebar.findRoom")}
+            testId="room-find"
+          />
         )}
         {finding && mine.length + others.length === 0 && (
           <p class="sidebar-empty" role="status">
