@@ -230,72 +230,98 @@ function RoomList(
   );
 }
 
-/** The private conversations, the most recent first, with unread counts. */
+/**
+ * The private conversations, the most recent first, with unread counts.
+ * Windowed and with a find box past {@linkcode WINDOW_FROM}, as the rooms
+ * are: a reader of hundreds of guests' messages would otherwise render a
+ * row per conversation at each new message.
+ */
 function DirectMessages(): JSX.Element {
   const { state, connection } = useApp();
+  const query = useSignal("");
   const shown = state.view.value;
   const open = shown.kind === "dm" ? roomKey(shown.with) : "";
-  const conversations = sortConversations(state.conversations.value);
-  if (conversations.length === 0) {
+  const all = sortConversations(state.conversations.value);
+  if (all.length === 0) {
     return (
       <p class="sidebar-empty">
         {t("sidebar.dmsEmpty")} <kbd>/msg name text</kbd>.
       </p>
     );
   }
+  const long = all.length > WINDOW_FROM;
+  const wanted = long ? query.value : "";
+  const conversations = filterByName(all, wanted, (c) => c.name);
   const online = new Set(state.members.value.map(roomKey));
   return (
-    <ul class="room-list" data-testid="dm-list">
-      {conversations.map((c) => {
-        const key = dmKey(c.name);
-        const active = roomKey(c.name) === open;
-        const count = active ? 0 : state.unread.value[key] ?? 0;
-        const unread = count > 0;
-        const muted = state.muted.value[key] === true;
-        return (
-          <li key={roomKey(c.name)} class="dm-row">
-            <button
-              type="button"
-              class={`room-item dm-item${active ? " active" : ""}${
-                unread ? " unread" : ""
-              }${muted ? " muted" : ""}`}
-              data-testid="dm-item"
-              data-user={c.name}
-              aria-current={active ? "page" : undefined}
-              onClick={() => void connection.openConversation(c.name)}
-            >
-              <span class="presence-wrap">
-                <Avatar name={c.name} size="tiny" />
-                {online.has(roomKey(c.name)) && <span class="presence" />}
-              </span>
-              <span class="room-name">{c.name}</span>
-              {muted && (
-                <span class="muted-icon" aria-hidden="true">
-                  <BellOffIcon />
+    <>
+      {long && (
+        <ListFind
+          query={query}
+          label={t("sidebar.findDm")}
+          testId="dm-find"
+        />
+      )}
+      {wanted.trim() !== "" && conversations.length === 0 && (
+        <p class="sidebar-empty" role="status">
+          {t("sidebar.noDmFound")}
+        </p>
+      )}
+      <WindowedList
+        items={conversations}
+        keyOf={(c) => roomKey(c.name)}
+        list={{ class: "room-list", "data-testid": "dm-list" }}
+        row={(c, position) => {
+          const key = dmKey(c.name);
+          const active = roomKey(c.name) === open;
+          const count = active ? 0 : state.unread.value[key] ?? 0;
+          const unread = count > 0;
+          const muted = state.muted.value[key] === true;
+          return (
+            <li key={roomKey(c.name)} {...position} class="dm-row">
+              <button
+                type="button"
+                class={`room-item dm-item${active ? " active" : ""}${
+                  unread ? " unread" : ""
+                }${muted ? " muted" : ""}`}
+                data-testid="dm-item"
+                data-user={c.name}
+                aria-current={active ? "page" : undefined}
+                onClick={() => void connection.openConversation(c.name)}
+              >
+                <span class="presence-wrap">
+                  <Avatar name={c.name} size="tiny" />
+                  {online.has(roomKey(c.name)) && <span class="presence" />}
                 </span>
-              )}
-              {unread && (
-                <>
-                  <span class="unread-badge" data-testid="dm-unread">
-                    {count > 99 ? "99+" : count}
+                <span class="room-name">{c.name}</span>
+                {muted && (
+                  <span class="muted-icon" aria-hidden="true">
+                    <BellOffIcon />
                   </span>
-                  <span class="sr-only">{t("sidebar.unreadCount")}</span>
-                </>
-              )}
-            </button>
-            <button
-              type="button"
-              class="dm-close"
-              aria-label={t("sidebar.closeDm", { name: c.name })}
-              title={t("sidebar.close")}
-              onClick={() => actions.conversationClosed(state, c.name)}
-            >
-              ×
-            </button>
-          </li>
-        );
-      })}
-    </ul>
+                )}
+                {unread && (
+                  <>
+                    <span class="unread-badge" data-testid="dm-unread">
+                      {count > 99 ? "99+" : count}
+                    </span>
+                    <span class="sr-only">{t("sidebar.unreadCount")}</span>
+                  </>
+                )}
+              </button>
+              <button
+                type="button"
+                class="dm-close"
+                aria-label={t("sidebar.closeDm", { name: c.name })}
+                title={t("sidebar.close")}
+                onClick={() => actions.conversationClosed(state, c.name)}
+              >
+                ×
+              </button>
+            </li>
+          );
+        }}
+      />
+    </>
   );
 }
 
