@@ -1,15 +1,20 @@
 /**
  * What long lists cost the web client, measured from outside in real
  * Chromium: a server with `--rooms` rooms (put in its store), then one with
- * `--members` guests in #general; each time a guest opens the client.
+ * `--members` guests in #general; each time a guest opens the client. Then
+ * a guest with `--conversations` private conversations (as many guests each
+ * send it one message and leave). A count of 0 skips its server.
  *
- *   deno task build && deno run -A bench/client_lists.ts [--rooms 3000] [--members 3000]
+ *   deno task build && deno run -A bench/client_lists.ts [--rooms 3000] [--members 3000] [--conversations 3000]
  *
  * Prints the page's element count (and CDP's `Nodes`), the time from the
  * login click until the sidebar shows its rooms and until the member list
  * shows everyone (a MutationObserver's clock, before paint), and the
  * main-thread time (CDP `TaskDuration`) of one live update: a new room, a
- * member joining, a member leaving; medians of five each.
+ * member joining, a member leaving; medians of five each. For the
+ * conversations: the element count, the rows in the DOM, and the main-thread
+ * time of a private message that brings a conversation from the bottom of
+ * the list to its top; median of five.
  */
 import { parseArgs } from "node:util";
 import { chromium, type Page } from "playwright-core";
@@ -22,10 +27,12 @@ const args = parseArgs({
   options: {
     rooms: { type: "string", default: "3000" },
     members: { type: "string", default: "3000" },
+    conversations: { type: "string", default: "3000" },
   },
 });
 const ROOMS = Number(args.values.rooms);
 const MEMBERS = Number(args.values.members);
+const CONVERSATIONS = Number(args.values.conversations);
 const RUNS = 5;
 
 /** Runs `make(i)` for 0 ≤ i < n, twenty at a time. */
@@ -200,8 +207,87 @@ async function measure(rooms: number, members: number) {
   }
 }
 
+/** A guest with `count` private conversations, measured. */
+async function measureConversations(count: number) {
+  const server = await startTestServer({
+    rateLimits: NO_RATE_LIMITS,
+    maxRoomsPerUser: 0,
+    guestRoomTtlSeconds: 0,
+  });
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+  });
+  /** A guest logs in, sends the viewer one private message, and leaves. */
+  async function writes(name: string): Promise<void> {
+    const sender = await TestClient.login(server.wsUrl, name);
+    try {
+      await sender.ok("private_message", { to: "viewer", text: "hello" });
+    } finally {
+      await sender.close();
+    }
+  }
+  try {
+    const page = await (await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      baseURL: server.url,
+    })).newPage();
+    page.setDefaultTimeout(120_000);
+    await page.goto("/");
+    await page.getByTestId("login-username").fill("viewer");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("me-name").filter({ hasText: "viewer" }).waitFor();
+    await inBatches(count, (i) => writes(`pen-${i}`));
+    // Every conversation in: its window says so, or the whole list has them.
+    await page.waitForFunction(
+      (count) =>
+        document.querySelector(`li[aria-setsize="${count}"]`) !== null ||
+        document.querySelectorAll('[data-testid="dm-item"]').length === count,
+      count,
+    );
+    const elements = await page.evaluate(() =>
+      document.getElementsByTagName("*").length
+    );
+    const dmRows = await page.getByTestId("dm-item").count();
+    // One of the first batch each time: it moves from the bottom of the
+    // list to the top.
+    const moved: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const name = `pen-${run}`;
+      // Logged in before and out after: its joining and leaving #general
+      // (a member row, a notice) are not the conversation list's cost.
+      const sender = await TestClient.login(server.wsUrl, name);
+      moved.push(
+        await taskMs(
+          page,
+          () => sender.ok("private_message", { to: "viewer", text: "again" }),
+          () =>
+            page.locator(
+              `[data-testid="dm-list"] li:first-child [data-user="${name}"]`,
+            ).waitFor(),
+        ),
+      );
+      await sender.close();
+    }
+    console.log(JSON.stringify(
+      {
+        conversations: count,
+        elements,
+        dmRows,
+        messageMovesConversationTaskMs: Math.round(median(moved)),
+      },
+      null,
+      2,
+    ));
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 // Apart: one server holding both would send each of thousands of guests
 // a list of thousands of rooms at every login (the server's cost, measured
 // by bench/room_list_bytes.ts), and this measures the client.
-await measure(ROOMS, 1);
-await measure(1, MEMBERS);
+if (ROOMS > 0) await measure(ROOMS, 1);
+if (MEMBERS > 0) await measure(1, MEMBERS);
+if (CONVERSATIONS > 0) await measureConversations(CONVERSATIONS);
