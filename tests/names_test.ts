@@ -25,6 +25,18 @@ Deno.test("names: root, Cyrillic rооt and r००t with Devanagari digits shar
   assert.notEqual(nameSkeleton("root"), nameSkeleton("boot"));
 });
 
+Deno.test("names: R00T with zeros and root, ADM1N and ADMIN, BiII with capital I and Bill share one skeleton; admin and ADM1N, ali and all do not", () => {
+  assert.equal(nameSkeleton("R00T"), nameSkeleton("root"));
+  assert.equal(nameSkeleton("r00t"), nameSkeleton("ROOT"));
+  assert.equal(nameSkeleton("ADM1N"), nameSkeleton("ADMIN"));
+  assert.equal(nameSkeleton("BiII"), nameSkeleton("Bill"));
+  assert.equal(nameSkeleton("m0d"), nameSkeleton("mod"));
+  assert.equal(nameSkeleton("rnod"), nameSkeleton("Mod"));
+  // Names that do not look alike stay apart.
+  assert.notEqual(nameSkeleton("ADM1N"), nameSkeleton("admin"));
+  assert.notEqual(nameSkeleton("ali"), nameSkeleton("all"));
+});
+
 Deno.test("names: one script, or Latin with Japanese, Chinese or Korean writing, is highly restrictive; Latin with Cyrillic or Devanagari is not", () => {
   for (
     const ok of [
@@ -116,6 +128,32 @@ Deno.test("login and register: a look-alike of an offline account gets username_
       "username_taken",
     );
     await other.ok("login", { username: "copse" });
+  }));
+
+Deno.test("login and register: look-alikes written with digits for letters (R00T for root, ADM1N for ADMIN, BiII for Bill) get username_taken", () =>
+  withClients(async (pool) => {
+    for (const name of ["root", "ADMIN"]) {
+      await (await pool.register(name)).close();
+    }
+    await pool.guest("Bill");
+    const other = await pool.connect();
+    for (const username of ["R00T", "r00t", "ADM1N", "BiII"]) {
+      await expectError(other, "login", { username }, "username_taken");
+    }
+    await expectError(
+      other,
+      "register",
+      { username: "R00T", password: TEST_PASSWORD },
+      "username_taken",
+    );
+    await other.ok("login", { username: "rooted" });
+  }));
+
+Deno.test("create_room: R00T beside a room called root gets room_exists", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    await alice.ok("create_room", { room: "root" });
+    await expectError(alice, "create_room", { room: "R00T" }, "room_exists");
   }));
 
 const INVISIBLE_OR_CONTROL = [

@@ -1936,4 +1936,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   WHERE owner IS NOT NULL AND owner <> '${DELETED_OWNER}'
     AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.key = rooms.owner);
   `,
+  `
+  -- Account skeletons are computed another way (protocol/skeleton.ts: the
+  -- name as written mapped too, and lower-cased last, so that R00T meets
+  -- root and ADM1N meets ADMIN): the start-up fill (fillSkeletons) computes
+  -- every account's again. Costs one skeleton per account, once.
+  UPDATE accounts SET skeleton = NULL;
+  `,
 ];

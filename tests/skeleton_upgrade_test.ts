@@ -1,0 +1,122 @@
+/**
+ * Upgrading to the skeletons that meet capitals (protocol/skeleton.ts):
+ * the accounts a server stored with the skeletons of before get theirs
+ * computed again at start-up, on SQLite and PostgreSQL, so a look-alike of
+ * an account registered before the upgrade is refused too.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import postgres from "postgres";
+import type { Config } from "../server/config.ts";
+import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
+import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
+import {
+  ClientPool,
+  expectError,
+  startTestServer,
+  type TestServer,
+} from "./harness.ts";
+import { postgresSkipReason, startPostgres } from "./services.ts";
+
+const pg = postgresSkipReason() ? null : await startPostgres();
+
+interface Backend {
+  name: string;
+  /** Options for a fresh store, and a way to drop it afterwards. */
+  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [{
+  name: "sqlite",
+  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
+}];
+if (pg) {
+  BACKENDS.push({
+    name: "postgres",
+    async fresh() {
+      const databaseUrl = await pg.createDatabase("skeleton_upgrade");
+      return {
+        options: { databaseUrl },
+        drop: () => pg.dropDatabase("skeleton_upgrade"),
+      };
+    },
+  });
+}
+
+/**
+ * Gives the account the skeleton servers stored before (taken of the key
+ * alone: `R00T` was `rOOt`) and sets the schema back one version, to the
+ * database such a server left.
+ */
+async function storeOldSkeleton(
+  options: Partial<Config>,
+  dbPath: string,
+  key: string,
+  skeleton: string,
+): Promise<void> {
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`UPDATE accounts SET skeleton = ${skeleton} WHERE key = ${key}`;
+      await sql`DELETE FROM schema_version
+        WHERE version = ${POSTGRES_MIGRATIONS.length}`;
+    } finally {
+      await sql.end();
+    }
+    return;
+  }
+  const db = new DatabaseSync(dbPath);
+  try {
+    db.prepare("UPDATE accounts SET skeleton = ? WHERE key = ?").run(
+      skeleton,
+      key,
+    );
+    db.exec(`PRAGMA user_version = ${SQLITE_MIGRATIONS.length - 1}`);
+  } finally {
+    db.close();
+  }
+}
+
+for (const backend of BACKENDS) {
+  Deno.test(`upgrading: an account registered as R00T before skeletons met capitals is looked like by root once the server starts: a guest or a new account called root gets username_taken (${backend.name})`, async () => {
+    const store = await backend.fresh();
+    const old = await startTestServer(store.options);
+    const dbPath = `${old.dir}/chat.db`;
+    let server: TestServer | undefined;
+    try {
+      const before = new ClientPool(old.wsUrl);
+      try {
+        await before.register("R00T");
+      } finally {
+        await before.closeAll();
+        await old.shutdown();
+      }
+      await storeOldSkeleton(store.options, dbPath, "r00t", "rOOt");
+
+      server = await startTestServer({ ...store.options, db: dbPath });
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        const other = await pool.connect();
+        await expectError(
+          other,
+          "login",
+          { username: "root" },
+          "username_taken",
+        );
+        const reply = await expectError(
+          other,
+          "register",
+          { username: "ROOT", password: "another good password" },
+          "username_taken",
+        );
+        assert.match(String(reply.data.message), /R00T/);
+      } finally {
+        await pool.closeAll();
+      }
+    } finally {
+      await server?.close();
+      await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+      await store.drop();
+    }
+  });
+}
