@@ -729,3 +729,37 @@ Deno.test("import: a read position in a private conversation and a file sent in 
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("import: an account's look-alike skeleton is computed from its name, not read from the dump: R00T exported by an older server (skeleton rOOt) keeps root taken", async () => {
+  const old = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-skeleton-" });
+  try {
+    await (await TestClient.register(old.wsUrl, "R00T")).close();
+    await old.shutdown();
+    // What servers before the skeletons met capitals wrote for R00T.
+    const lines = (await exportLines(`${old.dir}/chat.db`)).map((line) => {
+      const row = JSON.parse(line);
+      if (row.kind !== "account" || row.key !== "r00t") return line;
+      return JSON.stringify({ ...row, skeleton: "rOOt" });
+    });
+    assert.ok(lines.some((line) => line.includes('"rOOt"')), "the account");
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    const server = await startTestServer({ db: copy });
+    try {
+      const client = await TestClient.connect(server.wsUrl);
+      await expectError(
+        client,
+        "login",
+        { username: "root" },
+        "username_taken",
+      );
+      await client.close();
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+  }
+});

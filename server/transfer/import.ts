@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import type { FileContents } from "../file_contents/mod.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
   endLine,
   FORMAT,
@@ -213,6 +214,12 @@ async function readLines(
       progress.table(found.spec.table);
     }
     const row = completed(found.spec, parsed.data);
+    // A skeleton is this server's reading of the name (protocol/skeleton.ts),
+    // never the dump's: an older server's (R00T stored as rOOt) or a forged
+    // one would leave the account's look-alikes free.
+    if (found.spec.table === "accounts") {
+      row.skeleton = nameSkeleton(String(row.username));
+    }
     // Messages only: read positions and file references are in rooms and
     // conversations alike (checked on all rows, a private conversation's
     // read position or file refused every export that held one).
