@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
-import type { BucketSpec, RateLimitConfig } from "../server/rate_limit.ts";
+import {
+  type BucketSpec,
+  categoryOf,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitConfig,
+} from "../server/rate_limit.ts";
 import {
   delay,
   expectError,
@@ -151,6 +156,44 @@ Deno.test("rate limits: two connections of one account share its per-user messag
     const dave = await pool.guest("dave");
     await dave.ok("send_message", { text: "d1" });
   }, { rateLimits: limits({ perUser: { message: FIVE_THEN_ONE_A_MINUTE } }) }));
+
+Deno.test("rate limits: mark_read draws on a per-user bucket of its own: an account's connections together get rate_limited past it, while they still send and another account still marks", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const again = await pool.login({ token: alice.token });
+    await alice.ok("send_message", { text: "one" });
+    for (let i = 1; i <= 3; i++) {
+      await alice.ok("mark_read", { room: "general", seq: 1 });
+    }
+    for (let i = 1; i <= 2; i++) {
+      await again.ok("mark_read", { room: "general", seq: 1 });
+    }
+    // Each connection alone is far under its own (unlimited) budget.
+    const refused = await expectError(
+      again,
+      "mark_read",
+      { room: "general", seq: 1 },
+      "rate_limited",
+    );
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    await expectError(
+      alice,
+      "mark_read",
+      { room: "general", seq: 1 },
+      "rate_limited",
+    );
+    await again.ok("send_message", { text: "still talking" });
+    const bob = await pool.register("bob");
+    await bob.ok("mark_read", { room: "general", seq: 2 });
+  }, { rateLimits: limits({ perUser: { read: FIVE_THEN_ONE_A_MINUTE } }) }));
+
+Deno.test("rate limits: by default an account's mark_reads are 100 at once, then 10 a second, whatever its connections", () => {
+  assert.deepEqual(DEFAULT_RATE_LIMITS.perUser.read, {
+    burst: 100,
+    perSecond: 10,
+  });
+  assert.equal(categoryOf("mark_read"), "read");
+});
 
 Deno.test("rate limits: the tenth refusal within 10 s closes the connection with 1008, after its reply", () =>
   withClients(async (pool) => {
