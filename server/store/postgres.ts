@@ -1504,9 +1504,17 @@ export function databaseFailed(
 async function fillSkeletons(sql: Sql): Promise<void> {
   const rows = await sql<{ key: string; username: string }[]>`
     SELECT key, username FROM accounts WHERE skeleton IS NULL`;
-  for (const row of rows) {
-    await sql`UPDATE accounts SET skeleton = ${nameSkeleton(row.username)}
-      WHERE key = ${row.key}`;
+  // A thousand a statement: a migration has every account's computed
+  // again, and one round trip each made a large server's start wait.
+  for (let at = 0; at < rows.length; at += 1000) {
+    const batch = rows.slice(at, at + 1000).map((row) => ({
+      key: row.key,
+      skeleton: nameSkeleton(row.username),
+    }));
+    await sql`UPDATE accounts a SET skeleton = v.skeleton
+      FROM jsonb_to_recordset(${sql.json(batch)})
+        AS v(key TEXT, skeleton TEXT)
+      WHERE a.key = v.key`;
   }
 }
 
