@@ -69,6 +69,8 @@ interface ClusterContext {
   /** The Redis the nodes use; a test that restarts it replaces it here. */
   redis: RedisService;
   pg: PostgresService;
+  /** The test's own database on `pg`. */
+  database: string;
 }
 
 await testsOnService(
@@ -95,7 +97,7 @@ function clusterTest(
     const url = await pg.createDatabase(database);
     const redis = (await startRedis())!;
     let cluster: Cluster | undefined;
-    const ctx = { redis, pg } as ClusterContext;
+    const ctx = { redis, pg, database } as ClusterContext;
     try {
       cluster = await startCluster(url, redis.url, { args: options.args });
       ctx.cluster = cluster;
@@ -1416,6 +1418,80 @@ function registerTests(pg: PostgresService): void {
       });
       assert.equal(after.seq, 2);
       await received(ben, after);
+    },
+  );
+
+  clusterTest(
+    pg,
+    "scale-out: a PostgreSQL restart that cut reads short costs no request after it",
+    async ({ pools, pg, database }) => {
+      const readers: TestClient[] = [];
+      for (let i = 0; i < 10; i++) {
+        readers.push(await pools[0].guest(`reader${i}`));
+      }
+      await send(readers[0], "before");
+      // A transaction holds the messages: every history read waits on it.
+      const holder = pg.psql(
+        "BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)",
+        { database },
+      ).catch(() => {});
+      // The nodes' statements under way.
+      const underWay = async () =>
+        Number(
+          /n=(\d+)/.exec(
+            await pg.psql(
+              `SELECT 'n=' || count(*) FROM pg_stat_activity WHERE application_name = 'chat-server' AND state = 'active' AND datname = '${database}'`,
+            ),
+          )![1],
+        );
+      // Each reads a page of its own (limits 10 to 29).
+      const readAll = (from: number) =>
+        Promise.all(
+          readers.flatMap((reader, i) =>
+            [0, 10].map((n) =>
+              reader.request("history", {
+                room: "general",
+                limit: from + i + n,
+              }, { timeoutMs: PATIENT_WAIT_MS })
+            )
+          ),
+        );
+      let cut;
+      try {
+        await eventually(async () => {
+          assert.equal(await underWay(), 0);
+          assert.match(
+            await pg.psql(
+              "SELECT 'held=' || count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted AND relation = 'messages'::regclass",
+              { database },
+            ),
+            /held=1/,
+          );
+        }, { timeoutMs: 60_000, intervalMs: 50 });
+        cut = readAll(10);
+        await eventually(async () => {
+          assert.ok(await underWay() > 0);
+        }, { timeoutMs: 60_000, intervalMs: 50 });
+      } finally {
+        await pg.shutdown();
+        await pg.start();
+      }
+      await holder;
+      const codes = (await cut).map((reply) => reply.data.code ?? "ok");
+      assert.ok(codes.includes("internal"), "reads were cut");
+      assert.deepEqual(
+        codes.filter((code) => code !== "ok" && code !== "internal"),
+        [],
+      );
+      // The driver alone kept each cut read's error and failed the first
+      // request of each of those connections with it, the database back.
+      for (const reply of await readAll(30)) {
+        assert.equal(reply.action, "success", JSON.stringify(reply.data));
+        assert.deepEqual(
+          (reply.data.messages as Message[]).map((m) => m.text),
+          ["before"],
+        );
+      }
     },
   );
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import pLimit from "p-limit";
 import postgres from "postgres";
 import { databaseFailed, describeUrl } from "../store/postgres.ts";
+import { RenewingPool } from "../store/postgres_pool.ts";
 import type { FileContents } from "./mod.ts";
 
 /**
@@ -11,7 +12,7 @@ import type { FileContents } from "./mod.ts";
  * 10 MB transfer from holding up the connections that store messages.
  */
 export class PostgresFileContents implements FileContents {
-  #sql: postgres.Sql;
+  #pool: RenewingPool<postgres.Sql>;
   #where: string;
 
   readonly stagingDir: string;
@@ -25,14 +26,16 @@ export class PostgresFileContents implements FileContents {
     this.stagingDir = staging.path;
     this.#ownStaging = staging.own;
     this.#where = describeUrl(url);
-    this.#sql = postgres(url, {
-      max: 4,
-      connect_timeout: 5,
-      idle_timeout: 30,
-      fetch_types: false,
-      onnotice: () => {},
-      connection: { application_name: "chat-server files" },
-    });
+    const connect = () =>
+      postgres(url, {
+        max: 4,
+        connect_timeout: 5,
+        idle_timeout: 30,
+        fetch_types: false,
+        onnotice: () => {},
+        connection: { application_name: "chat-server files" },
+      });
+    this.#pool = new RenewingPool(connect(), connect);
   }
 
   get describe(): string {
@@ -45,9 +48,11 @@ export class PostgresFileContents implements FileContents {
       await this.#inMemory(async () => {
         const bytes = await Deno.readFile(stagedPath);
         try {
-          await this.#sql`
+          await this.#pool.run((sql) =>
+            sql`
             INSERT INTO file_contents (hash, bytes) VALUES (${hash}, ${bytes})
-            ON CONFLICT (hash) DO NOTHING`;
+            ON CONFLICT (hash) DO NOTHING`
+          );
         } catch (error) {
           throw databaseFailed(this.#where, error);
         }
@@ -60,9 +65,11 @@ export class PostgresFileContents implements FileContents {
   async delete(hash: string): Promise<void> {
     try {
       // An upload of the same bytes recorded meanwhile keeps them.
-      await this.#sql`
+      await this.#pool.run((sql) =>
+        sql`
         DELETE FROM file_contents c WHERE c.hash = ${hash}
-          AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.hash = c.hash)`;
+          AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.hash = c.hash)`
+      );
     } catch (error) {
       throw databaseFailed(this.#where, error);
     }
@@ -71,8 +78,10 @@ export class PostgresFileContents implements FileContents {
   async get(hash: string): Promise<ReadableStream<Uint8Array> | undefined> {
     let rows: { bytes: Uint8Array }[];
     try {
-      rows = await this.#sql<{ bytes: Uint8Array }[]>`
-        SELECT bytes FROM file_contents WHERE hash = ${hash}`;
+      rows = await this.#pool.run((sql) =>
+        sql<{ bytes: Uint8Array }[]>`
+        SELECT bytes FROM file_contents WHERE hash = ${hash}`
+      );
     } catch (error) {
       throw databaseFailed(this.#where, error);
     }
@@ -87,7 +96,7 @@ export class PostgresFileContents implements FileContents {
   }
 
   async close(): Promise<void> {
-    await this.#sql.end({ timeout: 5 });
+    await this.#pool.end(5);
     if (this.#ownStaging) {
       await Deno.remove(this.stagingDir, { recursive: true }).catch(() => {});
     }

@@ -71,6 +71,7 @@ import {
 } from "./outbound_rows.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
+import { RenewingPool } from "./postgres_pool.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
@@ -202,7 +203,7 @@ interface AppendRow {
 // (porsager/postgres#1133, #1154, #1208; fixes not released).
 export class PostgresStore implements Store {
   #appendCommits = 0;
-  #sql: Sql;
+  #pool: RenewingPool<Sql>;
   #where: string;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
@@ -215,8 +216,8 @@ export class PostgresStore implements Store {
     return this.#appendCommits;
   }
 
-  private constructor(sql: Sql, where: string) {
-    this.#sql = sql;
+  private constructor(pool: RenewingPool<Sql>, where: string) {
+    this.#pool = pool;
     this.#where = where;
   }
 
@@ -230,9 +231,8 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const where = describeUrl(url);
-    let sql: Sql;
-    try {
-      sql = postgres(url, {
+    const connect = () =>
+      postgres(url, {
         max: 10,
         connect_timeout: 5,
         idle_timeout: 30,
@@ -244,6 +244,9 @@ export class PostgresStore implements Store {
         connection: { application_name: "chat-server" },
         types: TYPES,
       });
+    let sql: Sql;
+    try {
+      sql = connect();
     } catch (error) {
       throw new StoreUnavailableError(
         `Cannot open database '${where}': ${messageOf(error)}`,
@@ -265,7 +268,7 @@ export class PostgresStore implements Store {
         { cause: error },
       );
     }
-    return new PostgresStore(sql, where);
+    return new PostgresStore(new RenewingPool(sql, connect), where);
   }
 
   listRooms(): Promise<StoredRoom[]> {
@@ -476,8 +479,9 @@ export class PostgresStore implements Store {
     });
     // One statement, so one transaction: the mentions of the appends that
     // stored a message go in with them (chat_append ignores the field).
-    const payload = this.#sql.json(json as unknown as postgres.JSONValue);
-    const rows = await this.#sql<AppendRow[]>`
+    const rows = await this.#pool.run((sql) => {
+      const payload = sql.json(json as unknown as postgres.JSONValue);
+      return sql<AppendRow[]>`
       WITH appended AS (SELECT * FROM chat_append(${payload})),
       noted AS (
         INSERT INTO mentions (user_key, stream, seq)
@@ -493,6 +497,7 @@ export class PostgresStore implements Store {
         ON CONFLICT DO NOTHING
       )
       SELECT * FROM appended ORDER BY r_ord`;
+    });
     if (rows.length !== appends.length) {
       throw new Error(
         `chat_append returned ${rows.length} rows for ${appends.length} appends`,
@@ -1464,7 +1469,7 @@ export class PostgresStore implements Store {
       this.#closed = true;
       // Appends already accepted are committed before the pool closes.
       await this.#flushing;
-      await this.#sql.end({ timeout: 5 });
+      await this.#pool.end(5);
     })();
     return this.#closing;
   }
@@ -1474,7 +1479,7 @@ export class PostgresStore implements Store {
   async #run<T>(step: (sql: Sql) => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreUnavailableError("The store is closed.");
     try {
-      return await step(this.#sql);
+      return await this.#pool.run(step);
     } catch (error) {
       throw this.#unavailable(error);
     }
