@@ -351,7 +351,7 @@ async function enterServer(
       // message pushed to a socket that dies on the way is beyond what the
       // server can know: the conversation's history still has it.
       node.removeMember(member);
-      await returnPending(ctx, userKey, pending);
+      await returnPending(ctx, userKey, pending, identity.since);
       return fail("internal", "The connection closed during login.");
     }
     succeeded = true;
@@ -373,17 +373,37 @@ async function enterServer(
 
 // Puts taken private messages back to wait; a store failure only loses the
 // push, never the message (the conversation's history keeps it).
+//
+// A login of the same account on another socket meanwhile (another device)
+// may have looked for waiting messages before these were back, and would
+// never get them pushed. It claimed the name before it looked, and this
+// login left before putting them back: so either it found them, or it is
+// seen online here, and they are taken again and pushed to it. Costs one
+// presence read per login whose socket died while it was made.
 async function returnPending(
   ctx: RequestContext,
   userKey: string,
   pending: { id: string }[],
+  since: number,
 ): Promise<void> {
   if (pending.length === 0) return;
-  await ctx.node.store.returnUndelivered(userKey, pending.map((m) => m.id))
-    .catch((error) => {
-      logger.error("Could not put back {count} private messages: {error}", {
-        count: pending.length,
-        error,
-      });
+  const { node } = ctx;
+  try {
+    await node.store.returnUndelivered(userKey, pending.map((m) => m.id));
+    if (await node.onlineName(userKey) === undefined) return;
+    const again = (await node.store.takeUndelivered(userKey))
+      .filter((message) => Date.parse(message.ts) >= since);
+    for (const message of again) {
+      node.publish(
+        { kind: "user", key: userKey },
+        "private_message",
+        node.files.signed(message),
+      );
+    }
+  } catch (error) {
+    logger.error("Could not put back {count} private messages: {error}", {
+      count: pending.length,
+      error,
     });
+  }
 }
