@@ -26,11 +26,14 @@ import { storeContract } from "./store_contract.ts";
 import {
   checkOrphanedOwnersCleared,
   checkUsageBackfilled,
+  checkVersionsFromZero,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
+  oldMessagesSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
   versionBefore,
+  VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
 import {
   POSTGRES,
@@ -370,6 +373,16 @@ function registerTests(pg: PostgresService): void {
         versionBefore(POSTGRES_MIGRATIONS, OWNERS_MIGRATION),
         OLD_OWNERS_SQL,
         checkOrphanedOwnersCleared,
+      ),
+  );
+
+  Deno.test(
+    "PostgresStore: messages stored before versions read with none, and their next changes count 1, 2",
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, VERSIONS_MIGRATION),
+        oldMessagesSql("user_name"),
+        checkVersionsFromZero,
       ),
   );
 

@@ -10,11 +10,14 @@ import { storeContract } from "./store_contract.ts";
 import {
   checkOrphanedOwnersCleared,
   checkUsageBackfilled,
+  checkVersionsFromZero,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
+  oldMessagesSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
   versionBefore,
+  VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
 import {
   expectError,
@@ -344,6 +347,13 @@ Deno.test("SqliteStore: rooms of accounts deleted before deletions gave them an 
     versionBefore(SQLITE_MIGRATIONS, OWNERS_MIGRATION),
     OLD_OWNERS_SQL,
     checkOrphanedOwnersCleared,
+  ));
+
+Deno.test("SqliteStore: messages stored before versions read with none, and their next changes count 1, 2", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, VERSIONS_MIGRATION),
+    oldMessagesSql("user"),
+    checkVersionsFromZero,
   ));
 
 // Words are indexed a moment after the append, many messages at once

@@ -69,6 +69,8 @@ export const message = z.object({
   })).optional(),
   pinned: z.boolean().optional(),
   badge: badge.optional(),
+  /** Changes committed to it; of two copies, the higher is the later. */
+  version: z.number().int().optional(),
 }).openapi("Message");
 
 /** `{"message"}`: what a send answers. */

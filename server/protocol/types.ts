@@ -57,6 +57,14 @@ export interface MessageBase {
    * incoming webhook (whose `user` is the name the hook gave).
    */
   badge?: MessageBadge;
+  /**
+   * How many changes (edits, reactions, pins, its delete) the store has
+   * committed to it, absent while none: of two states of one message, the
+   * one with the higher version is the later. A `message_updated` with a
+   * lower version than the one shown is stale (it can arrive after a later
+   * one) and is ignored.
+   */
+  version?: number;
 }
 
 /** The message a reply answers, as the reply quotes it (read when served). */

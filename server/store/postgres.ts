@@ -172,6 +172,8 @@ interface AppendRow {
   r_edited_at: number | null;
   r_deleted: boolean;
   r_duplicate: boolean;
+  /** A retry's message's version; null for a new message (0). */
+  r_version: number | null;
   r_full: MailboxFull["full"] | null;
   r_reply_to: string | null;
   r_reactions: Reaction[] | null;
@@ -496,7 +498,14 @@ export class PostgresStore implements Store {
           AND ap.r_full IS NULL
         ON CONFLICT DO NOTHING
       )
-      SELECT * FROM appended ORDER BY r_ord`;
+      -- A retry answers with the message as it is now, its version too
+      -- (read in this statement's snapshot, maybe before an edit the
+      -- function saw: lower, so the edit's own event still replaces it).
+      -- New messages are at 0, and cost no look-up.
+      SELECT ap.*, CASE WHEN ap.r_duplicate THEN
+          (SELECT m.version FROM messages m WHERE m.id = ap.r_id)
+        END AS r_version
+      FROM appended ap ORDER BY r_ord`;
     });
     if (rows.length !== appends.length) {
       throw new Error(
@@ -547,6 +556,7 @@ export class PostgresStore implements Store {
         // A retry's first message had the same sender: it is in the key.
         sender: job.append.sender,
         reply_sender: row.r_reply_sender,
+        version: row.r_version ?? 0,
       }),
       duplicate: row.r_duplicate,
     });

@@ -31,6 +31,7 @@ export interface MessageRow {
   reply_deleted: boolean | null;
   sender: string;
   reply_sender: string | null;
+  version: number;
 }
 
 // Every read of messages goes through this join: a reply quotes its
@@ -40,7 +41,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
-  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender";
+  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version";
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -68,5 +69,6 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     reactions: row.reactions,
     pinned: row.pinned_at !== null,
     sender: row.sender,
+    version: row.version,
   });
 }

@@ -1943,4 +1943,32 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- every account's again. Costs one skeleton per account, once.
   UPDATE accounts SET skeleton = NULL;
   `,
+  `
+  -- Each message's version: 0 when stored, one more at every change of
+  -- what a reader sees of it (edit, delete, reaction, pin), in the same
+  -- statement, so a message and its version are always read together. An
+  -- update waits for the row's lock and sees the last committed row, so
+  -- versions follow the commits' order whichever node made them. Nodes and
+  -- clients drop an update older than one they already showed (two edits
+  -- from two nodes, or an edit and a reaction, may reach them in either
+  -- order). A trigger, so that every way a message changes (the functions
+  -- too) bumps it; it costs a comparison per changed row, never per send.
+  -- The column's constant default rewrites no rows.
+  ALTER TABLE messages ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+  CREATE FUNCTION chat_message_version() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF (new.text, new.deleted, new.attachments, new.reactions, new.pinned_at,
+        new.edited_at)
+       IS DISTINCT FROM (old.text, old.deleted, old.attachments,
+        old.reactions, old.pinned_at, old.edited_at) THEN
+      new.version := old.version + 1;
+    END IF;
+    RETURN new;
+  END
+  $$;
+  CREATE TRIGGER messages_version
+  BEFORE UPDATE OF text, deleted, attachments, reactions, pinned_at, edited_at
+  ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();
+  `,
 ];

@@ -51,6 +51,8 @@ export interface MessageFields {
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
+  /** Changes committed to it (store schemas: messages_version). */
+  version: number;
 }
 
 /**
@@ -109,6 +111,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
   if (row.pinned) message.pinned = true;
   const badge = badgeOf(row.sender);
   if (badge !== undefined) message.badge = badge;
+  if (row.version > 0) message.version = row.version;
   return message as M;
 }
 

@@ -1085,6 +1085,7 @@ export class SqliteStore implements Store {
         reply_deleted: reply?.reply_deleted ?? null,
         sender: m.sender,
         reply_sender: reply?.reply_sender ?? null,
+        version: 0,
       }),
       duplicate: false,
     };

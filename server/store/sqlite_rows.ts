@@ -28,6 +28,7 @@ export interface MessageRow {
   reply_deleted: number | null;
   sender: string;
   reply_sender: string | null;
+  version: number;
 }
 
 // Every read of messages goes through this join: a reply quotes its
@@ -37,11 +38,11 @@ export const MESSAGE_COLUMNS =
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
-  "r.sender AS reply_sender";
+  "r.sender AS reply_sender, m.version";
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
-// driver builds an object row by setting its 20 properties one by one
+// driver builds an object row by setting its 21 properties one by one
 // through V8's API, which took 2.5 µs a row; an array and the literal below
 // cost half (docs/performance.md, "Reads of the history").
 export function messageRowOf(v: SQLOutputValue[]): MessageRow {
@@ -66,6 +67,7 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     reply_deleted: v[17] as number | null,
     sender: v[18] as string,
     reply_sender: v[19] as string | null,
+    version: v[20] as number,
   };
 }
 
@@ -94,5 +96,6 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     reactions: row.reactions === null ? null : JSON.parse(row.reactions),
     pinned: row.pinned_at !== null,
     sender: row.sender,
+    version: row.version,
   });
 }

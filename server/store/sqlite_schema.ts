@@ -395,4 +395,25 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- every account's again. Costs one skeleton per account, once.
   UPDATE accounts SET skeleton = NULL;
   `,
+  `
+  -- Each message's version: 0 when stored, one more at every change of
+  -- what a reader sees of it (edit, delete, reaction, pin), in the same
+  -- transaction, so a message and its version are always read together.
+  -- Nodes and clients drop an update older than one they already showed
+  -- (two edits from two nodes, or an edit and a reaction, may reach them in
+  -- either order). A trigger, so that every way a message changes bumps it;
+  -- it costs one more row write per change, never per send.
+  ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  CREATE TRIGGER messages_version
+  AFTER UPDATE OF text, deleted, attachments, reactions, pinned_at, edited_at
+  ON messages
+  WHEN old.text IS NOT new.text OR old.deleted IS NOT new.deleted
+    OR old.attachments IS NOT new.attachments
+    OR old.reactions IS NOT new.reactions
+    OR old.pinned_at IS NOT new.pinned_at
+    OR old.edited_at IS NOT new.edited_at
+  BEGIN
+    UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
+  END;
+  `,
 ];

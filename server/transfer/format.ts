@@ -36,7 +36,7 @@ export interface ColumnSpec {
    * Stored when a line leaves the field out: a file exported before the
    * column existed still imports.
    */
-  missing?: boolean;
+  missing?: boolean | number;
   /** The least an int may be: 0 unless said (no count, time or seq is less). */
   min?: number;
 }
@@ -254,6 +254,9 @@ export const TABLES: readonly TableSpec[] = [
       // The summary of the reactions lines, as reads serve it.
       { name: "reactions", type: "json", nullable: true },
       int("pinned_at", { nullable: true }),
+      // Kept, so that a client's copy from before a move never reads as
+      // later than the moved message's next change.
+      int("version", { missing: 0 }),
     ],
     key: ["stream", "seq"],
   },

@@ -142,7 +142,7 @@ export function messageRecords(test: StoreTest): void {
     assert.ok(edited);
     assert.deepEqual(
       { ...edited, edited_at: undefined },
-      { ...message, text: "hello", edited_at: undefined },
+      { ...message, text: "hello", edited_at: undefined, version: 1 },
     );
     assert.match(edited.edited_at!, ISO_MS);
     const editedAt = Date.parse(edited.edited_at!);
@@ -172,6 +172,7 @@ export function messageRecords(test: StoreTest): void {
       ts: message.ts,
       client_id: "k1",
       deleted: true,
+      version: 1,
     };
     assert.deepEqual(deleted, expected);
     assert.deepEqual(await store.history("general", {}), [sent[0], expected]);
@@ -197,6 +198,60 @@ export function messageRecords(test: StoreTest): void {
       deleted,
     );
     assert.deepEqual(await store.history("general", {}), [deleted]);
+  });
+
+  test("every change the store commits to a message counts one more version, wherever it is read; what changes nothing counts none", async (store) => {
+    const { message } = await store.appendMessage(draft("general", "v0"));
+    assert.equal("version" in message, false);
+    const react = (emoji: string, on: boolean) =>
+      store.react({ id: message.id, userKey: "bob", user: "bob", emoji, on });
+    const versions: (number | undefined)[] = [];
+    const note = async (result: { version?: number } | undefined) => {
+      versions.push(result?.version);
+      const now = await store.findMessage(message.id);
+      assert.equal(now?.message.version, result?.version);
+    };
+    await note(await store.updateMessage(message.id, { text: "v1" }));
+    const reacted = await react("👍", true);
+    assert.ok(reacted.status === "done");
+    await note(reacted.message);
+    // The same reaction again, or a pin of a pinned message, changes
+    // nothing: the version stays.
+    const again = await react("👍", true);
+    assert.ok(again.status === "done" && !again.changed);
+    await note(again.message);
+    const pinned = await store.pin(message.id, true);
+    assert.ok(pinned.status === "done");
+    await note(pinned.message);
+    const pinnedAgain = await store.pin(message.id, true);
+    assert.ok(pinnedAgain.status === "done" && !pinnedAgain.changed);
+    await note(pinnedAgain.message);
+    const unreacted = await react("👍", false);
+    assert.ok(unreacted.status === "done");
+    await note(unreacted.message);
+    await note(await store.updateMessage(message.id, { text: "v5" }));
+    await note(await store.updateMessage(message.id, { deleted: true }));
+    // Deleting again changes nothing.
+    await note(await store.updateMessage(message.id, { deleted: true }));
+    assert.deepEqual(versions, [1, 2, 2, 3, 3, 4, 5, 6, 6]);
+    assert.equal((await store.history("general", {}))[0].version, 6);
+    // Other messages count their own.
+    const other = await store.appendMessage(draft("general", "other"));
+    const otherEdit = await store.updateMessage(other.message.id, {
+      text: "other, edited",
+    });
+    assert.equal(otherEdit?.version, 1);
+    // A private message too.
+    const { message: secret } = await store.appendPrivate(
+      dm("alice", "bob", "psst"),
+    );
+    const pinnedSecret = await store.pin(secret.id, true);
+    assert.ok(pinnedSecret.status === "done");
+    assert.equal(pinnedSecret.message.version, 1);
+    assert.equal(
+      (await store.conversation("alice", "bob", {}))[0].version,
+      1,
+    );
   });
 
   test("updateMessage of an unknown id returns undefined and changes nothing", async (store) => {

@@ -148,6 +148,9 @@ export const QUOTA_MIGRATION = "--upload-quota";
 /** Text of the migration that gives deleted accounts' rooms no owner. */
 export const OWNERS_MIGRATION = "A deleted account's rooms kept its name key";
 
+/** Text of the migration that gives each message a version. */
+export const VERSIONS_MIGRATION = "Each message's version";
+
 /**
  * Uploads as a schema from before the running totals of uploaded bytes
  * held them (Alice's 500 bytes, Bob's 50): each backend's migration test
@@ -201,4 +204,44 @@ export async function checkOrphanedOwnersCleared(store: Store): Promise<void> {
     ["den", DELETED_OWNER],
     ["porch", undefined],
   ]);
+}
+
+/**
+ * Messages as a schema from before versions: one edited (its text changed
+ * twice, say), one not. Each backend's migration test inserts these rows
+ * (`userColumn`: the author's column, `user` in SQLite, `user_name` in
+ * PostgreSQL), then opens its store and runs {@link checkVersionsFromZero}.
+ */
+export function oldMessagesSql(userColumn: "user" | "user_name"): string {
+  return `
+  INSERT INTO streams (key, last_seq) VALUES ('lobby', 2);
+  INSERT INTO rooms (key, name, created_at) VALUES ('lobby', 'lobby', 1);
+  INSERT INTO messages (stream, seq, id, user_key, ${userColumn}, room, text,
+    ts, edited_at)
+  VALUES ('lobby', 1, 'm1', 'alice', 'Alice', 'lobby', 'third words', 1000, 2000),
+         ('lobby', 2, 'm2', 'alice', 'Alice', 'lobby', 'plain', 3000, NULL)`;
+}
+
+/**
+ * The messages of {@link oldMessagesSql} read as they were, with no version
+ * (none counted yet), and each next change counts from there: 1, then 2.
+ */
+export async function checkVersionsFromZero(store: Store): Promise<void> {
+  const before = await store.history("lobby", {});
+  assert.deepEqual(
+    before.map((m) => [m.id, m.text, m.version]),
+    [["m1", "third words", undefined], ["m2", "plain", undefined]],
+  );
+  assert.equal("version" in before[0], false);
+  const edited = await store.updateMessage("m1", { text: "fourth words" });
+  assert.equal(edited?.version, 1);
+  const pinned = await store.pin("m2", true);
+  assert.ok(pinned.status === "done");
+  assert.equal(pinned.message.version, 1);
+  const deleted = await store.updateMessage("m1", { deleted: true });
+  assert.equal(deleted?.version, 2);
+  assert.deepEqual(
+    (await store.history("lobby", {})).map((m) => [m.id, m.version]),
+    [["m1", 2], ["m2", 1]],
+  );
 }

@@ -298,7 +298,10 @@ export function threads(test: StoreTest): void {
       "text",
       "ts",
       "user",
+      "version",
     ]);
+    // Reacted, pinned, deleted.
+    assert.equal(deleted?.version, 3);
     assert.deepEqual(await store.listPins("general"), []);
     assert.deepEqual(await current(store, reply.id), deleted);
   });
