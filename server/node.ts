@@ -8,6 +8,7 @@ import type {
   Broker,
   ControlEvent,
   EventPublication,
+  MessageUpdate,
   Publication,
   Topic,
 } from "./broker/mod.ts";
@@ -111,8 +112,9 @@ export type RateLimitsMaker = <C extends string>(
  */
 const LOGIN_SLICE_ROWS = 4000;
 
-// Deleted messages whose later updates a node drops (#afterDelete).
-const DELETES_KEPT = 1024;
+// Messages whose delivered version a node remembers, to drop the older
+// updates that come after (#stale).
+const VERSIONS_KEPT = 4096;
 
 /**
  * One server process: it holds the registry, the store, the broker and
@@ -164,7 +166,8 @@ export class ChatNode {
   #expiry: RoomExpiry;
   #announceLimit: number;
   #closed = false;
-  #deletes = new Set<string>();
+  // Message id -> the newest version delivered (Infinity once deleted).
+  #versions = new Map<string, number>();
   #control: ControlEvents;
   #sessionExpiry = new SessionExpiry((member) =>
     member.disconnect(CLOSE_SESSION_ENDED, "Session expired")
@@ -317,7 +320,7 @@ export class ChatNode {
       /** Only connections whose name was theirs then (ms). */
       sentAt?: number;
       /** A `message_updated`'s message (EventPublication.updated). */
-      updated?: { id: string; deleted: boolean };
+      updated?: MessageUpdate;
     } = {},
   ): void {
     const publication: EventPublication = {
@@ -720,7 +723,7 @@ export class ChatNode {
       this.#control.apply(publication.event);
       return;
     }
-    if (publication.updated && this.#afterDelete(publication.updated)) return;
+    if (publication.updated && this.#stale(publication.updated)) return;
     const sequence = publication.sequence;
     if (sequence) {
       this.#sequencer.offer(
@@ -733,16 +736,33 @@ export class ChatNode {
     }
   }
 
-  // Whether an update comes after the delete of its message, delivered
-  // already: a stale edit, reaction or pin would show the message again,
-  // text and all, to every reader until they reload. Remembers the last
-  // DELETES_KEPT deletes (an id each, about 100 KiB); a stale update comes
-  // within milliseconds of its delete.
-  #afterDelete(updated: { id: string; deleted: boolean }): boolean {
-    if (!updated.deleted) return this.#deletes.has(updated.id);
-    this.#deletes.add(updated.id);
-    if (this.#deletes.size > DELETES_KEPT) {
-      this.#deletes.delete(this.#deletes.values().next().value!);
+  // Whether an update is older than one this node delivered for its
+  // message: of two edits committed at once by two nodes (or an edit and
+  // a reaction), each node delivers its own at once and the other's when
+  // Redis brings it, and the older last left its readers on the older
+  // text until their next page; after a delete, a stale edit, reaction or
+  // pin showed the message again, text and all. An equal version passes
+  // (a reply's quote changed with its original, not the reply). Remembers
+  // the last VERSIONS_KEPT messages updated (an id and a number each,
+  // about 400 KiB); a stale update comes within milliseconds of the newer.
+  #stale(updated: MessageUpdate): boolean {
+    const known = this.#versions.get(updated.id) ?? 0;
+    if (!updated.deleted) {
+      if (known === Number.POSITIVE_INFINITY) return true;
+      // From a node that predates versions: only a delete is known final.
+      if (updated.version === undefined) return false;
+      if (updated.version < known) return true;
+    }
+    // Newest last: the entry updated longest ago is the first to go.
+    this.#versions.delete(updated.id);
+    this.#versions.set(
+      updated.id,
+      updated.deleted
+        ? Number.POSITIVE_INFINITY
+        : Math.max(known, updated.version!),
+    );
+    if (this.#versions.size > VERSIONS_KEPT) {
+      this.#versions.delete(this.#versions.keys().next().value!);
     }
     return false;
   }

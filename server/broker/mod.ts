@@ -31,13 +31,22 @@ export interface EventPublication {
   /** For room messages: receivers deliver in this order, filling gaps. */
   sequence?: { roomKey: string; seq: number };
   /**
-   * For `message_updated`: which message, and whether this update deletes
-   * it. A delete is final: a receiver drops a later update of a message it
-   * delivered deleted (an edit, reaction or pin read before the delete
-   * committed whose event came after it, from another node or another
-   * database connection).
+   * For `message_updated`: which message, whether this update deletes it,
+   * and its version (MessageBase.version). A receiver drops an update older
+   * than one it delivered for that message (two edits, or an edit and a
+   * reaction, committed by two nodes or two database connections, whose
+   * events crossed on the way), and any update after a delete, which is
+   * final. `version` is absent from a node that predates it: only the
+   * delete's rule applies to its updates.
    */
-  updated?: { id: string; deleted: boolean };
+  updated?: MessageUpdate;
+}
+
+/** Which message a `message_updated` is about (EventPublication.updated). */
+export interface MessageUpdate {
+  id: string;
+  deleted: boolean;
+  version?: number;
 }
 
 /** Something every node must do to its own connections and rooms. */

@@ -174,7 +174,11 @@ export function publishUpdate(
   message: MessageBase,
 ): void {
   const users = conversationUsers(stream);
-  const updated = { id: message.id, deleted: message.deleted === true };
+  const updated = {
+    id: message.id,
+    deleted: message.deleted === true,
+    version: message.version ?? 0,
+  };
   if (users === undefined) {
     node.publish({ kind: "room", key: stream }, "message_updated", message, {
       updated,
