@@ -254,12 +254,18 @@ function dedupe(sorted: ChatMessage[]): ChatMessage[] {
 
 /**
  * Of two copies of one message, the one in the later state: a deletion is
- * final, then the later edit wins; on a tie, the first. Replies and events
- * can cross (a history page read before an edit may arrive after its event),
- * so arrival order alone would bring an old text back.
+ * final, then the higher version (the store counts each change it commits:
+ * edits, reactions, pins), then the later edit; on a tie, the first.
+ * Replies and events can cross (a history page read before an edit may
+ * arrive after its event, two nodes' updates may reach one in either
+ * order), so arrival order alone would bring an old text back. Without
+ * versions (a server before them) edits' times decide, which a reaction
+ * read before an edit, or two nodes' clocks, can get wrong.
  */
 function later(first: ChatMessage, second: ChatMessage): ChatMessage {
   if (!first.deleted !== !second.deleted) return first.deleted ? first : second;
+  const versions = (first.version ?? 0) - (second.version ?? 0);
+  if (versions !== 0) return versions > 0 ? first : second;
   return (second.edited_at ?? "") > (first.edited_at ?? "") ? second : first;
 }
 

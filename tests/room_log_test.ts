@@ -95,6 +95,37 @@ Deno.test("an older edit event does not undo a newer one", () => {
   assert.equal(replaceMessage(log, message(9, { edited_at: EDIT_2 })), log);
 });
 
+Deno.test("an update with a lower version does not undo a higher one, whatever the edit times say", () => {
+  // Two nodes' clocks: the edit committed last was stamped earlier.
+  let log = mergePage(emptyLog(), [message(1)]);
+  log = replaceMessage(
+    log,
+    message(1, { text: "second", edited_at: EDIT_1, version: 2 }),
+  );
+  log = replaceMessage(
+    log,
+    message(1, { text: "first", edited_at: EDIT_2, version: 1 }),
+  );
+  assert.deepEqual(texts(log), ["1:second"]);
+  // A page read before both keeps the held state too.
+  log = mergePage(log, [message(1)]);
+  assert.deepEqual(texts(log), ["1:second"]);
+});
+
+Deno.test("an edit's stale event does not take away the reaction that came after it", () => {
+  let log = mergePage(emptyLog(), [message(1)]);
+  const reactions = [{ emoji: "👍", count: 1, users: ["bo"] }];
+  log = replaceMessage(
+    log,
+    message(1, { text: "edited", edited_at: EDIT_1, reactions, version: 2 }),
+  );
+  log = replaceMessage(
+    log,
+    message(1, { text: "edited", edited_at: EDIT_1, version: 1 }),
+  );
+  assert.deepEqual(log.messages[0].reactions, reactions);
+});
+
 Deno.test("a page after a gap replaces what is held", () => {
   let log = mergePage(emptyLog(), [message(1), message(2)]);
   log = mergePage(log, [message(10), message(11)]);
