@@ -117,10 +117,12 @@ async function retried<M extends MessageBase>(
 
 /**
  * What a banned sender gets of its own message: what it wrote, without the
- * reactions, the pin and the quoted message's text now (retried).
+ * reactions, the pin and the quoted message's text now (retried), nor the
+ * version, which counts those reactions and pins too (without one, a copy
+ * is never taken for later than another).
  */
 function ownPart<M extends MessageBase>(message: M): M {
-  const { reactions: _, pinned: __, reply_to, ...own } = message;
+  const { reactions: _, pinned: __, version: _v, reply_to, ...own } = message;
   if (reply_to === undefined) return own as M;
   const { text: ___, deleted: ____, ...quoted } = reply_to;
   return { ...own, reply_to: { ...quoted, text: "" } } as M;
