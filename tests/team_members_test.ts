@@ -1186,8 +1186,9 @@ teamTest(
  * Deletes an account as servers did before its rooms were given an owner
  * nobody can be (its row and memberships go, its rooms keep its key), and
  * sets the schema back to before the owners' migration (found by its
- * text: migrations added after it are run again too), to the database such
- * a server left.
+ * text: migrations added after it are run again too, the versions' undone
+ * first, as its ALTER TABLE cannot run twice), to the database such a
+ * server left.
  */
 async function deleteAccountTheOldWay(
   options: Partial<Config>,
@@ -1199,6 +1200,9 @@ async function deleteAccountTheOldWay(
     try {
       await sql`DELETE FROM memberships WHERE user_key = ${key}`;
       await sql`DELETE FROM accounts WHERE key = ${key}`;
+      await sql`DROP TRIGGER messages_version ON messages`;
+      await sql`DROP FUNCTION chat_message_version()`;
+      await sql`ALTER TABLE messages DROP COLUMN version`;
       await sql`DELETE FROM schema_version
         WHERE version > ${ownersMigration(POSTGRES_MIGRATIONS)}`;
     } finally {
@@ -1210,6 +1214,8 @@ async function deleteAccountTheOldWay(
   try {
     db.prepare("DELETE FROM memberships WHERE user_key = ?").run(key);
     db.prepare("DELETE FROM accounts WHERE key = ?").run(key);
+    db.exec("DROP TRIGGER messages_version");
+    db.exec("ALTER TABLE messages DROP COLUMN version");
     db.exec(`PRAGMA user_version = ${ownersMigration(SQLITE_MIGRATIONS)}`);
   } finally {
     db.close();
