@@ -8,15 +8,17 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
 import type { Config } from "../server/config.ts";
-import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
-import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   ClientPool,
   expectError,
   startTestServer,
   type TestServer,
 } from "./harness.ts";
+import { rewindPostgres, rewindSqlite } from "./old_schema.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
+
+/** Text of the migration that computes the skeletons again. */
+const SKELETONS_MIGRATION = "Account skeletons are computed another way";
 
 const pg = postgresSkipReason() ? null : await startPostgres();
 
@@ -45,8 +47,8 @@ if (pg) {
 
 /**
  * Gives the account the skeleton servers stored before (taken of the key
- * alone: `R00T` was `rOOt`) and sets the schema back one version, to the
- * database such a server left.
+ * alone: `R00T` was `rOOt`) and sets the schema back to before the
+ * migration that computes them again, to the database such a server left.
  */
 async function storeOldSkeleton(
   options: Partial<Config>,
@@ -58,8 +60,7 @@ async function storeOldSkeleton(
     const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
     try {
       await sql`UPDATE accounts SET skeleton = ${skeleton} WHERE key = ${key}`;
-      await sql`DELETE FROM schema_version
-        WHERE version = ${POSTGRES_MIGRATIONS.length}`;
+      await rewindPostgres(sql, SKELETONS_MIGRATION);
     } finally {
       await sql.end();
     }
@@ -71,7 +72,7 @@ async function storeOldSkeleton(
       skeleton,
       key,
     );
-    db.exec(`PRAGMA user_version = ${SQLITE_MIGRATIONS.length - 1}`);
+    rewindSqlite(db, SKELETONS_MIGRATION);
   } finally {
     db.close();
   }

@@ -9,8 +9,8 @@ import postgres from "postgres";
 import type { Config } from "../server/config.ts";
 import { startServer } from "../server/mod.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
-import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
-import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
+import { rewindPostgres, rewindSqlite } from "./old_schema.ts";
+import { OWNERS_MIGRATION } from "./store_contract/support.ts";
 import {
   ClientPool,
   delay,
@@ -1185,10 +1185,8 @@ teamTest(
 /**
  * Deletes an account as servers did before its rooms were given an owner
  * nobody can be (its row and memberships go, its rooms keep its key), and
- * sets the schema back to before the owners' migration (found by its
- * text: migrations added after it are run again too, the versions' undone
- * first, as its ALTER TABLE cannot run twice), to the database such a
- * server left.
+ * sets the schema back to before the owners' migration, to the database
+ * such a server left.
  */
 async function deleteAccountTheOldWay(
   options: Partial<Config>,
@@ -1200,11 +1198,7 @@ async function deleteAccountTheOldWay(
     try {
       await sql`DELETE FROM memberships WHERE user_key = ${key}`;
       await sql`DELETE FROM accounts WHERE key = ${key}`;
-      await sql`DROP TRIGGER messages_version ON messages`;
-      await sql`DROP FUNCTION chat_message_version()`;
-      await sql`ALTER TABLE messages DROP COLUMN version`;
-      await sql`DELETE FROM schema_version
-        WHERE version > ${ownersMigration(POSTGRES_MIGRATIONS)}`;
+      await rewindPostgres(sql, OWNERS_MIGRATION);
     } finally {
       await sql.end();
     }
@@ -1214,21 +1208,10 @@ async function deleteAccountTheOldWay(
   try {
     db.prepare("DELETE FROM memberships WHERE user_key = ?").run(key);
     db.prepare("DELETE FROM accounts WHERE key = ?").run(key);
-    db.exec("DROP TRIGGER messages_version");
-    db.exec("ALTER TABLE messages DROP COLUMN version");
-    db.exec(`PRAGMA user_version = ${ownersMigration(SQLITE_MIGRATIONS)}`);
+    rewindSqlite(db, OWNERS_MIGRATION);
   } finally {
     db.close();
   }
-}
-
-/** The schema version the owners' migration starts from. */
-function ownersMigration(migrations: readonly string[]): number {
-  const version = migrations.findIndex((m) =>
-    m.includes("A deleted account's rooms kept its name key")
-  );
-  assert.ok(version > 0, "the owners' migration");
-  return version;
 }
 
 for (const backend of BACKENDS) {

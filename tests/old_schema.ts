@@ -1,0 +1,37 @@
+/**
+ * A database a server of before some migration left, made from a running
+ * server's: the schema version is set back to just before the migration
+ * whose text has `marker` (found by text: later migrations come and go),
+ * and the later migrations that cannot run twice are undone first (the
+ * messages' versions: an ALTER TABLE ADD COLUMN). The start-up after it
+ * then runs that migration and every later one, as an upgrade does.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type postgres from "postgres";
+import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
+import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
+import { versionBefore, VERSIONS_MIGRATION } from "./store_contract/support.ts";
+
+/** Sets a PostgreSQL database back to before the migration with `marker`. */
+export async function rewindPostgres(
+  sql: postgres.Sql,
+  marker: string,
+): Promise<void> {
+  const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before < versionBefore(POSTGRES_MIGRATIONS, VERSIONS_MIGRATION)) {
+    await sql`DROP TRIGGER messages_version ON messages`;
+    await sql`DROP FUNCTION chat_message_version()`;
+    await sql`ALTER TABLE messages DROP COLUMN version`;
+  }
+  await sql`DELETE FROM schema_version WHERE version > ${before}`;
+}
+
+/** Sets a SQLite database back to before the migration with `marker`. */
+export function rewindSqlite(db: DatabaseSync, marker: string): void {
+  const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before < versionBefore(SQLITE_MIGRATIONS, VERSIONS_MIGRATION)) {
+    db.exec("DROP TRIGGER messages_version");
+    db.exec("ALTER TABLE messages DROP COLUMN version");
+  }
+  db.exec(`PRAGMA user_version = ${before}`);
+}
