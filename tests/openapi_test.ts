@@ -4,6 +4,7 @@
  * document lists for it, and every JSON body matches the listed schema.
  */
 import assert from "node:assert/strict";
+import { createECDH } from "node:crypto";
 import process from "node:process";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import {
@@ -615,14 +616,15 @@ function outgoingHookSteps(
   ];
 }
 
-// A subscription whose keys pass the checks; removed before any push.
+// A subscription whose keys pass the checks (a real P-256 point: the
+// server checks it is on the curve); removed before any push.
 function pushSteps(user: CallOptions): Step[] {
   const route = "/api/push/subscriptions";
   const endpoint = "http://127.0.0.1:9/push/bob";
-  const p256dh = new Uint8Array(65);
-  p256dh[0] = 4;
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
   const keys = {
-    p256dh: base64url(p256dh),
+    p256dh: base64url(new Uint8Array(ecdh.getPublicKey())),
     auth: base64url(new Uint8Array(16)),
   };
   return [
