@@ -223,19 +223,35 @@ export class PushNotifier {
       return true;
     }
     const webpush = await loadWebPush();
-    const request = webpush.generateRequestDetails(
-      {
-        endpoint: subscription.endpoint,
-        keys: { p256dh: subscription.p256dh, auth: subscription.auth },
-      },
-      body,
-      {
-        vapidDetails: { subject: SUBJECT, ...this.#keys },
-        TTL: TTL_SECONDS,
-        topic,
-        contentEncoding: "aes128gcm",
-      },
-    );
+    let request;
+    try {
+      request = webpush.generateRequestDetails(
+        {
+          endpoint: subscription.endpoint,
+          keys: { p256dh: subscription.p256dh, auth: subscription.auth },
+        },
+        body,
+        {
+          vapidDetails: { subject: SUBJECT, ...this.#keys },
+          TTL: TTL_SECONDS,
+          topic,
+          contentEncoding: "aes128gcm",
+        },
+      );
+    } catch (error) {
+      // Keys nothing can encrypt to (off the curve: stored before the
+      // route checked them) would fail every push, each a stack in the log
+      // and the account's lane held up: the subscription goes, as a gone
+      // one does.
+      await this.#store.deletePushSubscription(subscription.endpoint);
+      logger.warn(
+        "Push subscription's keys cannot encrypt ({error}): removed",
+        {
+          error: (error as Error).message,
+        },
+      );
+      return true;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       // postOutbound sets the length itself.

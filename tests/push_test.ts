@@ -397,6 +397,35 @@ Deno.test("web push: a 410 from the push service removes the subscription", asyn
   }
 });
 
+Deno.test("web push: a subscription stored with keys off the curve (before the route checked them) is removed at its first push, and the account's other device still gets it", async () => {
+  const t = await setUp();
+  try {
+    // As a server from before the check stored it, beside bob's real one.
+    const offCurve = `${t.service.base}/push/bob-old`;
+    await t.server.node.store.savePushSubscription({
+      endpoint: offCurve,
+      userKey: "bob",
+      p256dh: Buffer.from([4, ...new Array(64).fill(7)]).toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
+      createdAt: Date.now(),
+    });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("private_message", { to: "bob", text: "hello" });
+    await eventually(async () => {
+      const left = await t.server.node.store.pushSubscriptions("bob");
+      assert.deepEqual(left.map((s) => s.endpoint), [
+        `${t.service.base}/push/bob`,
+      ]);
+    });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.equal(t.service.pushed[0].path, "/push/bob");
+    assert.equal(t.service.pushed[0].payload?.text, "hello");
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: subscriptions need an account, real keys and an allowed endpoint; DELETE removes one", async () => {
   const t = await setUp();
   const other = await startTestServer();
