@@ -504,7 +504,8 @@ async function inUse(target: ImportTarget): Promise<string | undefined> {
 function rowOf(table: string, values: Row): Row {
   const row: Row = {};
   for (const column of spec(table).columns) {
-    const value = values[column.name] ?? null;
+    // A column added later has what an import stores when a line lacks it.
+    const value = values[column.name] ?? column.missing ?? null;
     if (value === null && !column.nullable) {
       throw new Error(`${table}.${column.name} needs a value`);
     }
