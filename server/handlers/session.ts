@@ -26,6 +26,7 @@ import {
 import {
   GENERAL_ROOM,
   type LoginSuccess,
+  type PrivateMessage,
   type Role,
 } from "../protocol/types.ts";
 import type { Member, MemberSession } from "../registry.ts";
@@ -36,6 +37,7 @@ import {
   type RequestContext,
 } from "./context.ts";
 import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
+import type { ChatNode } from "../node.ts";
 
 const logger = log("session");
 
@@ -316,9 +318,9 @@ async function enterServer(
     // Only what was sent to this account: a message stored after a former
     // holder of the name was deleted (it waited for its commit meanwhile)
     // is taken and dropped, as its history is out of this one's reach.
-    const pending = identity.guest ? [] : (
-      await node.store.takeUndelivered(userKey).catch(() => [])
-    ).filter((message) => Date.parse(message.ts) >= identity.since);
+    const pending = identity.guest
+      ? []
+      : await takePending(node, userKey, identity.since).catch(() => []);
     logger.info("{name} logged in ({how}) from {address}", {
       name: identity.username,
       how: identity.guest
@@ -358,16 +360,36 @@ async function enterServer(
     return succeed(reply, () => {
       release?.();
       announce();
-      for (const message of pending) {
-        node.publish(
-          { kind: "user", key: userKey },
-          "private_message",
-          node.files.signed(message),
-        );
-      }
+      pushPending(node, userKey, pending);
     });
   } finally {
     if (!succeeded) release?.();
+  }
+}
+
+// Takes the private messages waiting for this account: those from before
+// `since` were sent to a former holder of the name and are dropped.
+async function takePending(
+  node: ChatNode,
+  userKey: string,
+  since: number,
+): Promise<PrivateMessage[]> {
+  return (await node.store.takeUndelivered(userKey))
+    .filter((message) => Date.parse(message.ts) >= since);
+}
+
+// Pushes taken private messages to the account's sockets, on every node.
+function pushPending(
+  node: ChatNode,
+  userKey: string,
+  messages: PrivateMessage[],
+): void {
+  for (const message of messages) {
+    node.publish(
+      { kind: "user", key: userKey },
+      "private_message",
+      node.files.signed(message),
+    );
   }
 }
 
@@ -388,22 +410,25 @@ async function returnPending(
 ): Promise<void> {
   if (pending.length === 0) return;
   const { node } = ctx;
+  let putBack = false;
   try {
     await node.store.returnUndelivered(userKey, pending.map((m) => m.id));
+    putBack = true;
     if (await node.onlineName(userKey) === undefined) return;
-    const again = (await node.store.takeUndelivered(userKey))
-      .filter((message) => Date.parse(message.ts) >= since);
-    for (const message of again) {
-      node.publish(
-        { kind: "user", key: userKey },
-        "private_message",
-        node.files.signed(message),
-      );
-    }
+    pushPending(node, userKey, await takePending(node, userKey, since));
   } catch (error) {
-    logger.error("Could not put back {count} private messages: {error}", {
-      count: pending.length,
-      error,
-    });
+    // Which step failed: once put back, the messages wait for the next
+    // login and only their push to the other socket is lost.
+    if (putBack) {
+      logger.error(
+        "Put back {count} private messages, but could not take them again for another login: {error}",
+        { count: pending.length, error },
+      );
+    } else {
+      logger.error("Could not put back {count} private messages: {error}", {
+        count: pending.length,
+        error,
+      });
+    }
   }
 }
