@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { RenewingPool } from "../server/store/postgres_pool.ts";
+import { poolOptions, RenewingPool } from "../server/store/postgres_pool.ts";
 import { delay } from "./harness.ts";
 import { POSTGRES, type PostgresService, testsOnService } from "./services.ts";
 
@@ -125,16 +125,15 @@ await testsOnService("postgres pool", POSTGRES, (pg) => {
 
 /** A pool as the store makes it, under a name these tests count by. */
 function poolOn(pg: PostgresService) {
-  const connect = () =>
+  return RenewingPool.open(() =>
     postgres(pg.url, {
-      max: 10,
-      connect_timeout: 5,
-      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-      fetch_types: false,
-      onnotice: () => {},
-      connection: { application_name: "pool-test" },
-    });
-  return new RenewingPool(connect(), connect);
+      ...poolOptions("pool-test", { max: 10 }),
+      // Never idle out: the driver would close a retired pool's idle
+      // connection by itself, and the test that sees it ended by the pool
+      // could not fail.
+      idle_timeout: 0,
+    })
+  );
 }
 
 /** Waits until `count` statements of the pool sleep in the database. */

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import pLimit from "p-limit";
 import postgres from "postgres";
 import { databaseFailed, describeUrl } from "../store/postgres.ts";
-import { RenewingPool } from "../store/postgres_pool.ts";
+import { poolOptions, RenewingPool } from "../store/postgres_pool.ts";
 import type { FileContents } from "./mod.ts";
 
 /**
@@ -26,16 +26,9 @@ export class PostgresFileContents implements FileContents {
     this.stagingDir = staging.path;
     this.#ownStaging = staging.own;
     this.#where = describeUrl(url);
-    const connect = () =>
-      postgres(url, {
-        max: 4,
-        connect_timeout: 5,
-        idle_timeout: 30,
-        fetch_types: false,
-        onnotice: () => {},
-        connection: { application_name: "chat-server files" },
-      });
-    this.#pool = new RenewingPool(connect(), connect);
+    this.#pool = RenewingPool.open(() =>
+      postgres(url, poolOptions("chat-server files", { max: 4 }))
+    );
   }
 
   get describe(): string {

@@ -71,7 +71,7 @@ import {
 } from "./outbound_rows.ts";
 import { mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
-import { RenewingPool } from "./postgres_pool.ts";
+import { poolOptions, RenewingPool } from "./postgres_pool.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
@@ -233,44 +233,38 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const where = describeUrl(url);
-    const connect = () =>
-      postgres(url, {
-        max: 10,
-        connect_timeout: 5,
-        idle_timeout: 30,
-        // The driver retries a lost server with a backoff up to 20 s by
-        // default; a health check should notice a recovery within a second.
-        backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-        fetch_types: false,
-        onnotice: () => {},
-        connection: { application_name: "chat-server" },
-        types: TYPES,
+    let pool: RenewingPool<Sql>;
+    try {
+      pool = RenewingPool.open(() =>
+        postgres(url, {
+          ...poolOptions("chat-server", { max: 10 }),
+          types: TYPES,
+        })
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(
+        `Cannot open database '${where}': ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
+    try {
+      await pool.run(async (sql) => {
+        await migrate(sql);
+        await fillSkeletons(sql);
+        await indexOlderMessages(sql);
+        const now = Date.now();
+        for (const room of options.permanentRooms ?? []) {
+          await insertRoom(sql, room.key, room.name, now, {});
+        }
       });
-    let sql: Sql;
-    try {
-      sql = connect();
     } catch (error) {
+      await pool.end(0).catch(() => {});
       throw new StoreUnavailableError(
         `Cannot open database '${where}': ${messageOf(error)}`,
         { cause: error },
       );
     }
-    try {
-      await migrate(sql);
-      await fillSkeletons(sql);
-      await indexOlderMessages(sql);
-      const now = Date.now();
-      for (const room of options.permanentRooms ?? []) {
-        await insertRoom(sql, room.key, room.name, now, {});
-      }
-    } catch (error) {
-      await sql.end({ timeout: 0 }).catch(() => {});
-      throw new StoreUnavailableError(
-        `Cannot open database '${where}': ${messageOf(error)}`,
-        { cause: error },
-      );
-    }
-    return new PostgresStore(new RenewingPool(sql, connect), where);
+    return new PostgresStore(pool, where);
   }
 
   listRooms(): Promise<StoredRoom[]> {

@@ -1,3 +1,5 @@
+import type postgres from "postgres";
+
 /**
  * A postgres.js pool that is replaced once its server cut statements
  * short (a restart, a failover, `pg_terminate_backend`).
@@ -23,8 +25,12 @@ export class RenewingPool<S extends Endable> {
   #ended = false;
   #renewals = 0;
 
-  /** `first`: the pool made at start-up; `make`: how to make the next. */
-  constructor(first: S, make: () => S) {
+  /** `make`: how to make a pool; the first is made now, the next at each cut. */
+  static open<S extends Endable>(make: () => S): RenewingPool<S> {
+    return new RenewingPool(make(), make);
+  }
+
+  private constructor(first: S, make: () => S) {
     this.#make = make;
     this.#current = { sql: first, steps: 0 };
   }
@@ -53,7 +59,10 @@ export class RenewingPool<S extends Endable> {
     }
   }
 
-  /** Ends every pool, the current one last, waiting `timeout` seconds at most. */
+  /**
+   * Ends every pool at once (the retired ones, those ending, the current
+   * one), waiting `timeout` seconds at most.
+   */
   async end(timeout: number): Promise<void> {
     this.#ended = true;
     const retired = [...this.#retired];
@@ -80,6 +89,27 @@ export class RenewingPool<S extends Endable> {
     if (old.steps === 0) this.#endOf(old);
     else this.#retired.add(old);
   }
+}
+
+/**
+ * The driver's options of this server's pools (the store's, the files'):
+ * `applicationName` names their connections in pg_stat_activity.
+ */
+export function poolOptions(
+  applicationName: string,
+  options: { max: number },
+): postgres.Options<Record<string, never>> {
+  return {
+    max: options.max,
+    connect_timeout: 5,
+    idle_timeout: 30,
+    // The driver retries a lost server with a backoff up to 20 s by
+    // default; a health check should notice a recovery within a second.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    fetch_types: false,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  };
 }
 
 /** What the pool needs of a postgres.js `Sql`. */
