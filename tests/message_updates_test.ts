@@ -9,6 +9,7 @@ import {
   clusterSkipReason,
   expectError,
   roundTrip,
+  type TestClient,
   withClients,
   withCluster,
 } from "./harness.ts";
@@ -284,30 +285,18 @@ Deno.test({
           phone.ok("delete_message", { id }),
         ]);
         assert.equal((deleted.message as { deleted?: boolean }).deleted, true);
-        // A message from each device after both replies: a reader that got
-        // both got every earlier event of both nodes (a node delivers its
-        // own at once, the other's in the order it published them).
-        const after = await Promise.all(
-          [alice, phone].map(async (device) =>
-            ((await device.ok("send_message", { text: `after ${i}` }))
-              .message as { id: string }).id
-          ),
-        );
-        for (const reader of readers) {
-          for (const next of after) {
-            await reader.event("receive_message", (m) => m.id === next);
-          }
-          const updates = reader.events("message_updated")
-            .map((f) => f.data as { id: string; deleted?: boolean })
-            .filter((m) => m.id === id);
+        const seen = await updatesSeen(id, {
+          devices: [alice, phone],
+          readers,
+          round: i,
+        });
+        seen.forEach((updates, r) =>
           assert.deepEqual(
             updates.slice(-1).map((m) => m.deleted),
             [true],
-            `round ${i} reader ${readers.indexOf(reader)} ${
-              JSON.stringify(updates)
-            }`,
-          );
-        }
+            `round ${i} reader ${r} ${JSON.stringify(updates)}`,
+          )
+        );
       }
     }),
 });
@@ -339,30 +328,50 @@ Deno.test({
           edits.map((r) => (r.message as { version: number }).version).sort(),
           [1, 2],
         );
-        // A message from each device after both replies: a reader that got
-        // both got every earlier event of both nodes (a node delivers its
-        // own at once, the other's in the order it published them).
-        const after = await Promise.all(
-          [alice, phone].map(async (device) =>
-            ((await device.ok("send_message", { text: `after ${i}` }))
-              .message as { id: string }).id
-          ),
-        );
-        for (const reader of readers) {
-          for (const next of after) {
-            await reader.event("receive_message", (m) => m.id === next);
-          }
-          const updates = reader.events("message_updated")
-            .map((f) => f.data as Message & { version?: number })
-            .filter((m) => m.id === id);
+        const seen = await updatesSeen(id, {
+          devices: [alice, phone],
+          readers,
+          round: i,
+        });
+        seen.forEach((updates, r) =>
           assert.deepEqual(
             updates.slice(-1).map((m) => [m.text, m.version]),
             [[last.text, 2]],
-            `round ${i} reader ${readers.indexOf(reader)} ${
+            `round ${i} reader ${r} ${
               JSON.stringify(updates.map((m) => [m.text, m.version]))
             }`,
-          );
-        }
+          )
+        );
       }
     }),
 });
+
+/**
+ * Each reader's `message_updated` events of `id`, read once a message
+ * sent by each device after their replies reached it: a reader that got
+ * both got every earlier event of both nodes (a node delivers its own at
+ * once, the other's in the order it published them).
+ */
+async function updatesSeen(
+  id: string,
+  options: { devices: TestClient[]; readers: TestClient[]; round: number },
+): Promise<(Message & { version?: number })[][]> {
+  const after = await Promise.all(
+    options.devices.map(async (device) =>
+      ((await device.ok("send_message", { text: `after ${options.round}` }))
+        .message as { id: string }).id
+    ),
+  );
+  const seen = [];
+  for (const reader of options.readers) {
+    for (const next of after) {
+      await reader.event("receive_message", (m) => m.id === next);
+    }
+    seen.push(
+      reader.events("message_updated")
+        .map((f) => f.data as Message & { version?: number })
+        .filter((m) => m.id === id),
+    );
+  }
+  return seen;
+}
