@@ -6,14 +6,54 @@
  * messages' versions: an ALTER TABLE ADD COLUMN). The start-up after it
  * then runs that migration and every later one, as an upgrade does.
  */
-import type { DatabaseSync } from "node:sqlite";
-import type postgres from "postgres";
+import { DatabaseSync } from "node:sqlite";
+import postgres from "postgres";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { versionBefore, VERSIONS_MIGRATION } from "./store_contract/support.ts";
 
-/** Sets a PostgreSQL database back to before the migration with `marker`. */
-export async function rewindPostgres(
+/** What {@link rewindServerDatabase} does to a database. */
+export interface OldDatabase {
+  /** Text of the first migration the database has not had yet. */
+  marker: string;
+  /** Changes the rows as a server of before did, on PostgreSQL. */
+  postgres(sql: postgres.Sql): Promise<void>;
+  /** The same on SQLite. */
+  sqlite(db: DatabaseSync): void;
+}
+
+/**
+ * Makes a stopped test server's database the one a server of before the
+ * migration with `old.marker` left: opens it (PostgreSQL when
+ * `options.databaseUrl` is set, else the SQLite file at `dbPath`), changes
+ * its rows, sets the schema back, and closes it.
+ */
+export async function rewindServerDatabase(
+  options: { databaseUrl?: string },
+  dbPath: string,
+  old: OldDatabase,
+): Promise<void> {
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await old.postgres(sql);
+      await rewindPostgres(sql, old.marker);
+    } finally {
+      await sql.end();
+    }
+    return;
+  }
+  const db = new DatabaseSync(dbPath);
+  try {
+    old.sqlite(db);
+    rewindSqlite(db, old.marker);
+  } finally {
+    db.close();
+  }
+}
+
+// Sets a PostgreSQL database back to before the migration with `marker`.
+async function rewindPostgres(
   sql: postgres.Sql,
   marker: string,
 ): Promise<void> {
@@ -26,8 +66,8 @@ export async function rewindPostgres(
   await sql`DELETE FROM schema_version WHERE version > ${before}`;
 }
 
-/** Sets a SQLite database back to before the migration with `marker`. */
-export function rewindSqlite(db: DatabaseSync, marker: string): void {
+// Sets a SQLite database back to before the migration with `marker`.
+function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
   if (before < versionBefore(SQLITE_MIGRATIONS, VERSIONS_MIGRATION)) {
     db.exec("DROP TRIGGER messages_version");

@@ -5,8 +5,6 @@
  * an account registered before the upgrade is refused too.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import postgres from "postgres";
 import type { Config } from "../server/config.ts";
 import {
   ClientPool,
@@ -14,7 +12,7 @@ import {
   startTestServer,
   type TestServer,
 } from "./harness.ts";
-import { rewindPostgres, rewindSqlite } from "./old_schema.ts";
+import { rewindServerDatabase } from "./old_schema.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
 
 /** Text of the migration that computes the skeletons again. */
@@ -56,26 +54,18 @@ async function storeOldSkeleton(
   key: string,
   skeleton: string,
 ): Promise<void> {
-  if (options.databaseUrl) {
-    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
-    try {
+  await rewindServerDatabase(options, dbPath, {
+    marker: SKELETONS_MIGRATION,
+    postgres: async (sql) => {
       await sql`UPDATE accounts SET skeleton = ${skeleton} WHERE key = ${key}`;
-      await rewindPostgres(sql, SKELETONS_MIGRATION);
-    } finally {
-      await sql.end();
-    }
-    return;
-  }
-  const db = new DatabaseSync(dbPath);
-  try {
-    db.prepare("UPDATE accounts SET skeleton = ? WHERE key = ?").run(
-      skeleton,
-      key,
-    );
-    rewindSqlite(db, SKELETONS_MIGRATION);
-  } finally {
-    db.close();
-  }
+    },
+    sqlite: (db) => {
+      db.prepare("UPDATE accounts SET skeleton = ? WHERE key = ?").run(
+        skeleton,
+        key,
+      );
+    },
+  });
 }
 
 for (const backend of BACKENDS) {

@@ -4,12 +4,10 @@
  * installed, on a fresh PostgreSQL database of its own.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import postgres from "postgres";
 import type { Config } from "../server/config.ts";
 import { startServer } from "../server/mod.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
-import { rewindPostgres, rewindSqlite } from "./old_schema.ts";
+import { rewindServerDatabase } from "./old_schema.ts";
 import { OWNERS_MIGRATION } from "./store_contract/support.ts";
 import {
   ClientPool,
@@ -1193,25 +1191,17 @@ async function deleteAccountTheOldWay(
   dbPath: string,
   key: string,
 ): Promise<void> {
-  if (options.databaseUrl) {
-    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
-    try {
+  await rewindServerDatabase(options, dbPath, {
+    marker: OWNERS_MIGRATION,
+    postgres: async (sql) => {
       await sql`DELETE FROM memberships WHERE user_key = ${key}`;
       await sql`DELETE FROM accounts WHERE key = ${key}`;
-      await rewindPostgres(sql, OWNERS_MIGRATION);
-    } finally {
-      await sql.end();
-    }
-    return;
-  }
-  const db = new DatabaseSync(dbPath);
-  try {
-    db.prepare("DELETE FROM memberships WHERE user_key = ?").run(key);
-    db.prepare("DELETE FROM accounts WHERE key = ?").run(key);
-    rewindSqlite(db, OWNERS_MIGRATION);
-  } finally {
-    db.close();
-  }
+    },
+    sqlite: (db) => {
+      db.prepare("DELETE FROM memberships WHERE user_key = ?").run(key);
+      db.prepare("DELETE FROM accounts WHERE key = ?").run(key);
+    },
+  });
 }
 
 for (const backend of BACKENDS) {
