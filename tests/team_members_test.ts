@@ -1001,6 +1001,47 @@ teamTest(
 );
 
 teamTest(
+  "update_room: a room made private ends the links made while it was public; new ones admit",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const mallory = await pool.register("mallory");
+    await alice.ok("create_room", { room: "lobby" });
+    const open = (await alice.ok("create_invite", { room: "lobby" }))
+      .code as string;
+    const limited = (await alice.ok("create_invite", {
+      room: "lobby",
+      max_uses: 5,
+      expires_in_s: 3600,
+    })).code as string;
+    await root.ok("update_room", { room: "lobby", private: true });
+    for (const code of [open, limited]) {
+      await expectError(
+        mallory,
+        "join_room",
+        { room: "lobby", invite: code },
+        "invite_invalid",
+      );
+    }
+    assert.deepEqual(
+      (await alice.ok("list_invites", { room: "lobby" })).invites,
+      [],
+    );
+    await expectError(mallory, "history", { room: "lobby" }, "room_not_found");
+    // The owner admits whom it wants with a new link, which a change of
+    // the room that keeps it private leaves alone.
+    const fresh = (await alice.ok("create_invite", { room: "lobby" }))
+      .code as string;
+    await root.ok("update_room", { room: "lobby", private: true });
+    const joined = await mallory.ok("join_room", {
+      room: "lobby",
+      invite: fresh,
+    });
+    assert.equal(joined.room, "lobby");
+  },
+);
+
+teamTest(
   "remove_member: the removed account's devices are told, leave the room and lose access",
   async (pool) => {
     const alice = await pool.register("alice");

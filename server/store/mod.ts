@@ -515,7 +515,8 @@ export interface RoomStore {
   ): Promise<StoredRoom | "taken" | undefined>;
   /**
    * Makes a room private or public and gives it an owner (name key; null:
-   * none); returns it as it now is, undefined when absent.
+   * none); returns it as it now is, undefined when absent. Making a public
+   * room private revokes every invite link it has, in the same commit.
    */
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined>;
   /**

@@ -311,7 +311,20 @@ export class PostgresStore implements Store {
 
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
     return this.#run(async (sql) => {
+      // One statement (see the class comment): `before` reads the room as
+      // the statement's snapshot has it, before this change (not FOR
+      // UPDATE: a row this very statement updates is then not returned).
+      // Made private (it was public), the links made while anyone could
+      // come in end with it.
       const [row] = await sql<RoomRow[]>`
+        WITH before AS (
+          SELECT private FROM rooms WHERE key = ${key}
+        ), revoked AS (
+          UPDATE invites SET revoked = true
+          WHERE room_key = ${key} AND NOT revoked
+            AND ${change.private === true}::boolean
+            AND (SELECT NOT private FROM before)
+        )
         UPDATE rooms SET
           private = coalesce(${change.private ?? null}::boolean, private),
           owner = CASE WHEN ${change.owner !== undefined} THEN ${

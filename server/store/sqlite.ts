@@ -646,24 +646,36 @@ export class SqliteStore implements Store {
   }
 
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        `UPDATE rooms SET
-           private = coalesce(?, private),
-           owner = CASE WHEN ? THEN ? ELSE owner END,
-           retention_days = CASE WHEN ? THEN ? ELSE retention_days END
-         WHERE key = ?
-         RETURNING key, name, created_at, private, owner, retention_days`,
-      ).get(
-        change.private === undefined ? null : change.private ? 1 : 0,
-        change.owner === undefined ? 0 : 1,
-        change.owner ?? null,
-        change.retentionDays === undefined ? 0 : 1,
-        change.retentionDays ?? null,
-        key,
-      ) as RoomRow | undefined;
-      return row ? toRoom(row) : undefined;
-    });
+    return this.#run(() =>
+      this.#transaction(() => {
+        const before = this.#q("SELECT private FROM rooms WHERE key = ?")
+          .get(key) as { private: number } | undefined;
+        const row = this.#q(
+          `UPDATE rooms SET
+             private = coalesce(?, private),
+             owner = CASE WHEN ? THEN ? ELSE owner END,
+             retention_days = CASE WHEN ? THEN ? ELSE retention_days END
+           WHERE key = ?
+           RETURNING key, name, created_at, private, owner, retention_days`,
+        ).get(
+          change.private === undefined ? null : change.private ? 1 : 0,
+          change.owner === undefined ? 0 : 1,
+          change.owner ?? null,
+          change.retentionDays === undefined ? 0 : 1,
+          change.retentionDays ?? null,
+          key,
+        ) as RoomRow | undefined;
+        // Made private: the links made while anyone could come in end
+        // with it (the owner makes new ones for the people it wants).
+        if (row && change.private && before?.private === 0) {
+          this.#q(
+            "UPDATE invites SET revoked = 1 WHERE room_key = ? AND revoked = 0",
+          )
+            .run(key);
+        }
+        return row ? toRoom(row) : undefined;
+      })
+    );
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {

@@ -365,6 +365,31 @@ export function teamChat(test: StoreTest): void {
     assert.equal(await store.useInvite("nothing", now), undefined);
   });
 
+  test("making a public room private revokes every invite it had; changes of a private room keep them", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.createRoom("ops", "ops");
+    const now = Date.now();
+    const base = { roomKey: "dev", createdBy: "alice", createdAt: now };
+    await store.createInvite({ ...base, code: "open" });
+    await store.createInvite({ ...base, code: "once", maxUses: 1 });
+    await store.createInvite({ ...base, roomKey: "ops", code: "elsewhere" });
+    await store.updateRoom("dev", { private: true });
+    for (const code of ["open", "once"]) {
+      assert.equal((await store.findInvite(code))?.revoked, true, code);
+      assert.equal(await store.useInvite(code, now), undefined, code);
+    }
+    assert.equal((await store.findInvite("elsewhere"))?.revoked, false);
+    // Links made once it is private survive its other changes.
+    await store.createInvite({ ...base, code: "later" });
+    await store.updateRoom("dev", { private: true, owner: "alice" });
+    await store.updateRoom("dev", { retentionDays: 3 });
+    await store.updateRoom("dev", { private: false });
+    assert.deepEqual(
+      (await store.listInvites("dev", now)).map((i) => i.code),
+      ["later"],
+    );
+  });
+
   test("returnInvite gives back one use, so a used-up invite is usable again; never below no use", async (store) => {
     await store.createRoom("dev", "dev");
     const now = Date.now();
