@@ -113,6 +113,47 @@ Deno.test("a room owner's webhook posts under its name with a HOOK badge, and it
     }
   }));
 
+Deno.test("a hook post that is neither JSON nor Slack's form gets 415 and posts nothing: multipart, text, none, +json", () =>
+  withServer(async (server) => {
+    const { path } = await alertsHook(server);
+    const multipart = new FormData();
+    multipart.set("payload", JSON.stringify({ text: "as multipart" }));
+    const refused = [
+      await call(server, "POST", path, { body: multipart }),
+      await call(server, "POST", path, {
+        body: JSON.stringify({ text: "as text" }),
+        headers: { "content-type": "text/plain" },
+      }),
+      await call(server, "POST", path, {
+        body: JSON.stringify({ text: "as vnd" }),
+        headers: { "content-type": "application/vnd.api+json" },
+      }),
+      await call(server, "POST", path),
+    ];
+    for (const answer of refused) {
+      assert.equal(answer.status, 415, JSON.stringify(answer.body));
+      assert.equal(answer.body.error, "invalid_message");
+    }
+    // The documented two, with a charset and in capitals, still post.
+    const json = await call(server, "POST", path, {
+      body: JSON.stringify({ text: "as json" }),
+      headers: { "content-type": "Application/JSON; charset=utf-8" },
+    });
+    assert.equal(json.status, 200);
+    const form = await call(server, "POST", path, {
+      body: `payload=${encodeURIComponent(JSON.stringify({ text: "form" }))}`,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      },
+    });
+    assert.equal(form.status, 200);
+    const history = await call(server, "GET", "/api/rooms/general/messages");
+    assert.deepEqual(
+      history.body.messages.map((m: { text: string }) => m.text),
+      ["as json", "form"],
+    );
+  }));
+
 Deno.test("a reply to a hook's message posted under a person's name quotes it with the HOOK badge, live, in history and over HTTP", () =>
   withServer(async (server) => {
     const { path } = await alertsHook(server);

@@ -13,6 +13,7 @@ import { hookIdentity } from "../accounts/identity.ts";
 import { hashToken, newPublicId, newSessionToken } from "../accounts/tokens.ts";
 import { cleanText } from "../handlers/messages.ts";
 import { isHttps } from "../http/client_info.ts";
+import { jsonOrForm } from "../http/json_only.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { describeIssue, lookup } from "../protocol/schemas.ts";
@@ -244,6 +245,7 @@ export function hookRoutes(
     createRoute({
       method: "post",
       path: "/api/hooks/{secret}",
+      middleware: [jsonOrForm],
       summary: "Post to a room through an incoming webhook",
       description:
         "Slack's payload: `text`, and optionally `username` (shown instead of the hook's name) and `attachments` (Slack's; written into the text). As JSON, or as a form with `payload=<json>`. No token: the URL is the secret.",

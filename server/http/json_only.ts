@@ -29,3 +29,31 @@ export function notJson(c: Context): Response | undefined {
     { status: 415 },
   );
 }
+
+/**
+ * Refuses (415) a webhook post that is neither JSON nor Slack's form
+ * (`application/x-www-form-urlencoded`, its `payload=<json>`). The route's
+ * form validator would read `multipart/form-data` too, which the API does
+ * not offer: one documented way in, and no multipart parser fed by anyone
+ * who holds a hook's URL.
+ */
+export async function jsonOrForm(
+  c: Context,
+  next: Next,
+): Promise<Response | void> {
+  const type = c.req.header("content-type")?.split(";")[0].trim()
+    .toLowerCase();
+  if (
+    type === "application/json" ||
+    type === "application/x-www-form-urlencoded"
+  ) {
+    return await next();
+  }
+  return httpError(
+    c,
+    "invalid_message",
+    "Send the body as JSON (Content-Type: application/json) or as a form " +
+      "with payload=<json> (application/x-www-form-urlencoded).",
+    { status: 415 },
+  );
+}
