@@ -28,15 +28,18 @@ const ENTRY = new URL("build/entry.ts", ROOT);
  * database, the files folder and backups may be anywhere. Env: all of it,
  * because ioredis's `debug` reads the whole environment when it loads (and
  * postgres reads `PG*`). Sys: only what postgres asks for its default user
- * name, and `statfs` for the free space under the files folder
- * (`--disk-reserve`). No run, ffi or import.
+ * name, `statfs` for the free space under the files folder
+ * (`--disk-reserve`), and `networkInterfaces`, the machine's own addresses,
+ * which outgoing webhooks and Web Push may not call (server/outbound.ts;
+ * without it a public address of the machine passed). No run, ffi or
+ * import.
  */
 export const PERMISSIONS: readonly string[] = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-sys=uid,gid,userInfo,statfs",
+  "--allow-sys=uid,gid,userInfo,statfs,networkInterfaces",
 ];
 
 /**

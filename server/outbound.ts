@@ -12,6 +12,9 @@
  */
 import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
+import { log } from "./log.ts";
+
+const logger = log("outbound");
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -172,13 +175,21 @@ async function resolveAll(host: string): Promise<string[]> {
 }
 
 // Every address of this machine's interfaces: a public one is still "us".
+// Without the permission (--allow-sys=networkInterfaces) the private ranges
+// still cover loopback, but a public address of this machine would pass:
+// said once, at start, so an operator does not run that way unknowingly.
 function ownAddresses(): Address[] {
   try {
     return Deno.networkInterfaces()
       .filter((i) => ipaddr.isValid(i.address))
       .map((i) => normal(ipaddr.parse(i.address)));
-  } catch {
-    // Without --allow-sys: the private ranges still cover loopback.
+  } catch (error) {
+    logger.warn(
+      "Cannot list this machine's addresses ({error}): outgoing webhooks " +
+        "and Web Push are not kept from its public ones; run with " +
+        "--allow-sys=networkInterfaces",
+      { error: (error as Error).message },
+    );
     return [];
   }
 }
