@@ -514,6 +514,19 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
     const lines = await exportLines(`${before.dir}/chat.db`);
     const at = lines.findIndex((l) => JSON.parse(l).kind === "message");
     const message = JSON.parse(lines[at]);
+    const find = (kind: string, key: string, value: string) =>
+      lines.findIndex((l) => {
+        const row = JSON.parse(l);
+        return row.kind === kind && row[key] === value;
+      });
+    const stream = find("stream", "key", "general");
+    const streamLine = JSON.parse(lines[stream]);
+    const account = find("account", "key", "bob");
+    const accountLine = JSON.parse(lines[account]);
+    const room = find("room", "key", "team");
+    const roomLine = JSON.parse(lines[room]);
+    const membership = find("membership", "user_key", "bob");
+    const membershipLine = JSON.parse(lines[membership]);
     const cases: [string, string[], RegExp][] = [
       [
         "a broken line",
@@ -549,6 +562,54 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
         "a lone surrogate in a name",
         lines.with(at, JSON.stringify({ ...message, user: "al\uD800ce" })),
         /^line \d+: bad message: user/,
+      ],
+      // What the doors never let in, and a server then served or choked on.
+      [
+        "a time later than a date holds",
+        lines.with(at, JSON.stringify({ ...message, ts: 9e15 })),
+        /^line \d+: bad message: ts: Too big/,
+      ],
+      [
+        "a seq the store cannot count past",
+        lines.with(
+          stream,
+          JSON.stringify({ ...streamLine, last_seq: 2 ** 53 - 1 }),
+        ),
+        /^line \d+: bad stream: last_seq: Too big/,
+      ],
+      [
+        "a message over 4000 characters",
+        lines.with(at, JSON.stringify({ ...message, text: "x".repeat(4001) })),
+        /^line \d+: bad message: text: at most 4000 characters/,
+      ],
+      [
+        "an attachment that is no file",
+        lines.with(
+          at,
+          JSON.stringify({
+            ...message,
+            attachments: [{ url: "javascript:alert(1)" }, 5, null],
+          }),
+        ),
+        /^line \d+: bad message: attachments\.0\.url/,
+      ],
+      [
+        "an account whose key is not its name's",
+        lines.with(account, JSON.stringify({ ...accountLine, key: "mallory" })),
+        /^line \d+: the account "bob" has the key "mallory", not its name's \("bob"\)/,
+      ],
+      [
+        "a room whose key is not its name's",
+        lines.with(room, JSON.stringify({ ...roomLine, name: "Ops" })),
+        /^line \d+: the room "Ops" has the key "team", not its name's \("ops"\)/,
+      ],
+      [
+        "a membership of no account",
+        lines.with(
+          membership,
+          JSON.stringify({ ...membershipLine, user_key: "ghost" }),
+        ),
+        /^line \d+: a membership of "ghost", which has no account line/,
       ],
       ["a cut-short file", lines.slice(0, -1), /cut short/],
       [
@@ -755,6 +816,51 @@ Deno.test("import: an account's look-alike skeleton is computed from its name, n
         "username_taken",
       );
       await client.close();
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("import: a room owned by a name with no account is owned by nobody: whoever registers the name later does not manage it", async () => {
+  const old = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-owner-" });
+  try {
+    const alice = await TestClient.register(old.wsUrl, "alice");
+    await alice.ok("create_room", { room: "lobby" });
+    await alice.close();
+    await old.shutdown();
+    const lines = (await exportLines(`${old.dir}/chat.db`, {
+      includeSecrets: true,
+    })).map((line) => {
+      const row = JSON.parse(line);
+      return row.kind === "room" && row.key === "lobby"
+        ? JSON.stringify({ ...row, owner: "ghost" })
+        : line;
+    });
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    const server = await startTestServer({ db: copy });
+    try {
+      const ghost = await TestClient.register(server.wsUrl, "ghost");
+      await expectError(ghost, "create_invite", { room: "lobby" }, "forbidden");
+      await ghost.close();
+      const root = await TestClient.loginWith(server.wsUrl, {
+        username: "alice",
+        password: TEST_PASSWORD,
+      });
+      const { rooms } = await root.ok("list_all_rooms");
+      const lobby = (rooms as { name: string; owner?: string }[])
+        .find((r) => r.name === "lobby");
+      assert.deepEqual(lobby && { ...lobby, users: 0 }, {
+        name: "lobby",
+        users: 0,
+        private: false,
+      });
+      await root.close();
     } finally {
       await server.close();
     }

@@ -8,12 +8,28 @@
  * operators how to use it.
  */
 import { z } from "zod";
+import { MAX_ATTACHMENTS, MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import { noNul } from "../protocol/schemas.ts";
 
 /** What the header line says; an import refuses another `format`. */
 export const FORMAT = "chat-server-export";
 /** Bumped when a line's meaning changes; an import refuses a newer one. */
 export const FORMAT_VERSION = 1;
+
+/**
+ * The most any int of a line may be: the latest time a JavaScript Date
+ * holds. A later time (a message's `ts` of 9e15) made the server unable to
+ * start at all: reading the room's last messages threw (toISOString).
+ */
+export const MAX_INT = 8_640_000_000_000_000;
+
+/**
+ * The most a seq (or a stream's last seq) may be: past 2^53 the store's
+ * next seq is no longer a whole number JavaScript holds exactly, and every
+ * send after the first got `internal` (two messages at one seq). At 2^52 a
+ * stream still has 2^52 sends to go.
+ */
+export const MAX_SEQ = 2 ** 52;
 
 /** How a column's value is written in a line. */
 export type ColumnType = "text" | "int" | "bool" | "json";
@@ -39,6 +55,13 @@ export interface ColumnSpec {
   missing?: boolean | number;
   /** The least an int may be: 0 unless said (no count, time or seq is less). */
   min?: number;
+  /**
+   * The most an int may be ({@link MAX_INT} unless said), or the most
+   * characters (code points) a text may have (no bound unless said).
+   */
+  max?: number;
+  /** What a json column's value must be, when more than a list or object. */
+  shape?: z.ZodType;
 }
 
 /** A table as the export walks it. */
@@ -79,6 +102,21 @@ const bool = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
   type: "bool",
   ...more,
 });
+
+/**
+ * A message's files as the store writes them (server/files.ts): served to
+ * readers as they are, so anything else reached every client that showed
+ * the room (a `5` or `null` where a file was, a `javascript:` link).
+ */
+const ATTACHMENTS = z.array(z.object({
+  url: z.string().startsWith("/files/"),
+  name: z.string(),
+  size: z.number().int().min(0),
+  type: z.string(),
+  width: z.number().int().min(0).optional(),
+  height: z.number().int().min(0).optional(),
+  frames: z.number().int().min(0).optional(),
+})).max(MAX_ATTACHMENTS);
 
 /**
  * Every table an export holds, in the order it writes them: what a line
@@ -169,7 +207,7 @@ export const TABLES: readonly TableSpec[] = [
   {
     table: "streams",
     kind: "stream",
-    columns: [text("key"), int("last_seq")],
+    columns: [text("key"), int("last_seq", { max: MAX_SEQ })],
     key: ["key"],
   },
   {
@@ -181,7 +219,11 @@ export const TABLES: readonly TableSpec[] = [
   {
     table: "read_positions",
     kind: "read_position",
-    columns: [text("user_key"), text("stream"), int("last_read_seq")],
+    columns: [
+      text("user_key"),
+      text("stream"),
+      int("last_read_seq", { max: MAX_SEQ }),
+    ],
     key: ["user_key", "stream"],
   },
   {
@@ -236,18 +278,20 @@ export const TABLES: readonly TableSpec[] = [
     kind: "message",
     columns: [
       text("stream"),
-      int("seq", { min: 1 }),
+      int("seq", { min: 1, max: MAX_SEQ }),
       text("id"),
       text("user_key"),
       text("user", { postgres: "user_name" }),
       text("room", { nullable: true }),
       text("to_user", { nullable: true }),
-      text("text"),
+      // As sends and edits have always bounded it: a longer one made every
+      // history page that held it that much longer.
+      text("text", { max: MAX_MESSAGE_LENGTH }),
       int("ts"),
       text("client_id", { nullable: true }),
       text("sender"),
       text("pending_to", { nullable: true }),
-      { name: "attachments", type: "json", nullable: true },
+      { name: "attachments", type: "json", nullable: true, shape: ATTACHMENTS },
       int("edited_at", { nullable: true }),
       bool("deleted"),
       text("reply_to", { nullable: true }),
@@ -282,7 +326,11 @@ export const TABLES: readonly TableSpec[] = [
   {
     table: "mentions",
     kind: "mention",
-    columns: [text("user_key"), text("stream"), int("seq")],
+    columns: [
+      text("user_key"),
+      text("stream"),
+      int("seq", { max: MAX_SEQ }),
+    ],
     key: ["user_key", "stream", "seq"],
   },
   {
@@ -384,13 +432,20 @@ export const endLine = z.object({
 // time (a message at seq -5 sorted before every other and was never read
 // by a resume).
 function columnSchema(column: ColumnSpec): z.ZodType {
+  const most = column.max;
   const base = column.type === "text"
-    ? noNul(Number.MAX_SAFE_INTEGER)
+    ? most === undefined ? noNul(Number.MAX_SAFE_INTEGER) : noNul(
+      Number.MAX_SAFE_INTEGER,
+    ).refine(
+      (s) => s.length <= most || [...s].length <= most,
+      `at most ${most} characters`,
+    )
     : column.type === "int"
-    ? z.number().int().min(column.min ?? 0)
+    ? z.number().int().min(column.min ?? 0).max(most ?? MAX_INT)
     : column.type === "bool"
     ? z.boolean()
-    : z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+    : column.shape ??
+      z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
   return column.nullable
     ? base.nullable().optional()
     : column.missing !== undefined

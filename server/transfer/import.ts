@@ -7,7 +7,9 @@
  */
 import { join } from "node:path";
 import type { FileContents } from "../file_contents/mod.ts";
+import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
+import { DELETED_OWNER } from "../store/mod.ts";
 import {
   endLine,
   FORMAT,
@@ -131,6 +133,9 @@ async function readLines(
   let tableIndex = -1;
   let ended = false;
   let number = 0;
+  // The accounts read so far (they come before every line that names
+  // one): one short string each.
+  const accounts = new Set<string>();
   const flush = async () => {
     if (!batch || batch.rows.length === 0) return;
     try {
@@ -214,11 +219,13 @@ async function readLines(
       progress.table(found.spec.table);
     }
     const row = completed(found.spec, parsed.data);
+    checkNames(found.spec, row, accounts, number);
     // A skeleton is this server's reading of the name (protocol/skeleton.ts),
     // never the dump's: an older server's (R00T stored as rOOt) or a forged
     // one would leave the account's look-alikes free.
     if (found.spec.table === "accounts") {
       row.skeleton = nameSkeleton(String(row.username));
+      accounts.add(String(row.key));
     }
     // Messages only: read positions and file references are in rooms and
     // conversations alike (checked on all rows, a private conversation's
@@ -251,6 +258,53 @@ async function readLines(
   }
   progress.done(counts);
   return counts;
+}
+
+/**
+ * What a line says of names that the store cannot check: that an account's
+ * or a room's key is the key of its name (a dump's "alice" named "mallory"
+ * could be logged into as alice and showed as mallory, whose name was then
+ * taken by an account nobody could log into; a room whose key was not its
+ * name's could be neither joined nor made again), and that the account a
+ * membership or an owner names exists. An owner that is no account is
+ * given the owner no account can be, as the store's own migration does
+ * (a dump made before it holds such rooms): kept, whoever registered the
+ * name later managed the room. A membership of no account is refused: the
+ * name's next account would have been a member of a private room.
+ */
+function checkNames(
+  spec: TableSpec,
+  row: Row,
+  accounts: Set<string>,
+  number: number,
+): void {
+  const name = spec.table === "accounts"
+    ? String(row.username)
+    : spec.table === "rooms"
+    ? String(row.name)
+    : undefined;
+  if (name !== undefined && nameKey(name) !== row.key) {
+    const shown = (text: string) =>
+      JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+    throw new ImportError(
+      number,
+      `the ${spec.kind} ${shown(name)} has the key ${
+        shown(String(row.key))
+      }, not its name's (${shown(nameKey(name))})`,
+    );
+  }
+  if (
+    spec.table === "rooms" && typeof row.owner === "string" &&
+    row.owner !== DELETED_OWNER && !accounts.has(row.owner)
+  ) {
+    row.owner = DELETED_OWNER;
+  }
+  if (spec.table === "memberships" && !accounts.has(String(row.user_key))) {
+    throw new ImportError(
+      number,
+      `a membership of "${row.user_key}", which has no account line`,
+    );
+  }
 }
 
 function readHeader(
