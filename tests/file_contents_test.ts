@@ -20,6 +20,24 @@ fileContentsContract("DiskFileContents", async () => {
   };
 });
 
+Deno.test("DiskFileContents: a hash that is no SHA-256 in hex names no file, so a stored '../x' neither reads nor deletes outside the folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-files-test-" });
+  try {
+    const outside = join(dir, "secret.txt");
+    await Deno.writeTextFile(outside, "not a chat file");
+    const contents = new DiskFileContents(join(dir, "files"));
+    await contents.ready();
+    for (const hash of ["../secret.txt", "../../secret.txt", outside]) {
+      assert.equal(await contents.get(hash), undefined, hash);
+      await contents.delete(hash);
+      await assert.rejects(contents.put(hash, outside), /Not a SHA-256/);
+    }
+    assert.equal(await Deno.readTextFile(outside), "not a chat file");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 await testsOnService("PostgresFileContents", POSTGRES, registerPostgresTests);
 
 function registerPostgresTests(pg: PostgresService): void {

@@ -525,6 +525,8 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
     const accountLine = JSON.parse(lines[account]);
     const room = find("room", "key", "team");
     const roomLine = JSON.parse(lines[room]);
+    const file = lines.findIndex((l) => JSON.parse(l).kind === "file");
+    const fileLine = JSON.parse(lines[file]);
     const membership = find("membership", "user_key", "bob");
     const membershipLine = JSON.parse(lines[membership]);
     const cases: [string, string[], RegExp][] = [
@@ -592,6 +594,14 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
           }),
         ),
         /^line \d+: bad message: attachments\.0\.url/,
+      ],
+      [
+        "a file whose hash is a path",
+        lines.with(
+          file,
+          JSON.stringify({ ...fileLine, hash: "../../../etc/passwd" }),
+        ),
+        /^line \d+: bad file: hash: does not match/,
       ],
       [
         "an account whose key is not its name's",

@@ -2,6 +2,8 @@ import { statfs } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FileContents } from "./mod.ts";
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /**
  * Files in a folder, two levels by hash (`ab/abcd…`), with uploads staged
  * in its `.staging` folder. Several nodes can share it only through a
@@ -45,6 +47,7 @@ export class DiskFileContents implements FileContents {
 
   async put(hash: string, stagedPath: string): Promise<void> {
     const path = this.#path(hash);
+    if (path === undefined) throw new Error(`Not a SHA-256 hash: ${hash}`);
     await Deno.mkdir(dirname(path), { recursive: true });
     // A rename within one file system: a crash never leaves half a file
     // under the name of a whole one.
@@ -52,15 +55,19 @@ export class DiskFileContents implements FileContents {
   }
 
   async get(hash: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    const path = this.#path(hash);
+    if (path === undefined) return undefined;
     try {
-      return (await Deno.open(this.#path(hash))).readable;
+      return (await Deno.open(path)).readable;
     } catch {
       return undefined;
     }
   }
 
   async delete(hash: string): Promise<void> {
-    await Deno.remove(this.#path(hash)).catch((error) => {
+    const path = this.#path(hash);
+    if (path === undefined) return;
+    await Deno.remove(path).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
   }
@@ -86,7 +93,11 @@ export class DiskFileContents implements FileContents {
     }
   }
 
-  #path(hash: string): string {
+  // Only a SHA-256 in hex names a file here: a stored hash is a path, and
+  // one imported as "../../etc/passwd" was served to anyone who could read
+  // its message, and deleted with it.
+  #path(hash: string): string | undefined {
+    if (!SHA256_HEX.test(hash)) return undefined;
     return join(this.#dir, hash.slice(0, 2), hash);
   }
 }

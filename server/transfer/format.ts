@@ -62,6 +62,8 @@ export interface ColumnSpec {
   max?: number;
   /** What a json column's value must be, when more than a list or object. */
   shape?: z.ZodType;
+  /** What a text column's value must match. */
+  pattern?: RegExp;
 }
 
 /** A table as the export walks it. */
@@ -261,7 +263,9 @@ export const TABLES: readonly TableSpec[] = [
     kind: "file",
     columns: [
       text("id"),
-      text("hash"),
+      // A file's name in the files folder: anything but a SHA-256 in hex
+      // was a path there ("../../etc/passwd", served and deleted).
+      text("hash", { pattern: /^[0-9a-f]{64}$/ }),
       text("name"),
       text("type"),
       int("size"),
@@ -433,12 +437,14 @@ export const endLine = z.object({
 // by a resume).
 function columnSchema(column: ColumnSpec): z.ZodType {
   const most = column.max;
+  const pattern = column.pattern;
   const base = column.type === "text"
-    ? most === undefined ? noNul(Number.MAX_SAFE_INTEGER) : noNul(
-      Number.MAX_SAFE_INTEGER,
-    ).refine(
-      (s) => s.length <= most || [...s].length <= most,
+    ? noNul(Number.MAX_SAFE_INTEGER).refine(
+      (s) => most === undefined || s.length <= most || [...s].length <= most,
       `at most ${most} characters`,
+    ).refine(
+      (s) => pattern === undefined || pattern.test(s),
+      `does not match ${pattern}`,
     )
     : column.type === "int"
     ? z.number().int().min(column.min ?? 0).max(most ?? MAX_INT)
