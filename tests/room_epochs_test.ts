@@ -97,6 +97,33 @@ Deno.test("room epochs: a message still waiting for its commit when its room is 
     assert.deepEqual(messages, []);
   }, { dbCommitWaitMs: 3000 }));
 
+Deno.test("room epochs: every reply that puts a connection in a room carries that room's epoch, an account's leave_room too", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const visitor = await pool.guest("visitor");
+    const general = (await alice.ok("history", { room: "general" })).epoch;
+    assert.equal(typeof general, "string");
+    const created = await alice.ok("create_room", { room: "dev" });
+    assert.equal(typeof created.epoch, "string");
+    const joined = await visitor.ok("join_room", { room: "dev" });
+    assert.equal(joined.epoch, created.epoch);
+    // An account leaving the room it looks at is back in general: the
+    // reply's history is general's, and so must its epoch be, or a client
+    // resuming from it has no epoch to send.
+    const left = await alice.ok("leave_room", { room: "dev" });
+    assert.equal(left.room, "general");
+    assert.equal(left.left, "dev");
+    assert.equal(left.epoch, general);
+    // Leaving a room it does not look at: the reply is the current room's.
+    await alice.ok("create_room", { room: "ops" });
+    await alice.ok("join_room", { room: "general" });
+    const away = await alice.ok("leave_room", { room: "ops" });
+    assert.equal(away.room, "general");
+    assert.equal(away.epoch, general);
+    const guestLeft = await visitor.ok("leave_room", {});
+    assert.equal(guestLeft.epoch, general);
+  }));
+
 Deno.test("room epochs: GET /api/rooms/:room/messages answers 409 stale_epoch for another epoch, and carries the epoch", () =>
   withClients(async (pool, server) => {
     const alice = await pool.guest("alice");

@@ -261,7 +261,10 @@ export async function leaveRoom(
   const announce = node.moveMember(member, member.roomKey);
   const current = node.registry.roomName(member.roomKey) ?? member.roomKey;
   const history = await node.store.history(member.roomKey, {});
-  return succeed({ room: current, history, left: room }, () => {
+  // The room entered's epoch, as `enter` gives it: without it a client
+  // resuming from this history had no epoch to send.
+  const epoch = node.registry.epochOf(member.roomKey);
+  return succeed({ room: current, epoch, history, left: room }, () => {
     left();
     announce();
   });
