@@ -1,0 +1,268 @@
+/**
+ * What docs/protocol.md and docs/api.md say against what the server
+ * answers and serves: the keys of every action's success reply (the
+ * Actions table), every route of /api/openapi.json in the route tables
+ * (and every route those tables name answered), and each action's rate
+ * limit. The docs are the contract outside clients are written against;
+ * each of these had drifted (an account's `leave_room` reply without the
+ * `epoch` the table promised, `limits` in every login reply but not in the
+ * table, routes served but not listed, `invite` on `create_room`'s budget).
+ */
+import assert from "node:assert/strict";
+import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "../server/handlers/mod.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
+import { categoryOf, DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import {
+  type Frame,
+  TEST_PASSWORD,
+  type TestClient,
+  withClients,
+  withServer,
+} from "./harness.ts";
+
+const PROTOCOL = new URL("../docs/protocol.md", import.meta.url);
+const API = new URL("../docs/api.md", import.meta.url);
+
+/** The text of a `## title` section, up to the next `## `. */
+function section(doc: string, title: string): string {
+  return doc.split(`\n## ${title}\n`)[1].split("\n## ")[0];
+}
+
+/** A table's rows as cells, bars escaped as `\|` kept inside their cell. */
+function rows(table: string): string[][] {
+  return table.split("\n")
+    .filter((line) => line.startsWith("|") && !/^\|\s*-/.test(line))
+    .map((line) =>
+      line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim())
+    );
+}
+
+/** One object a success cell shows: its keys, which are required, and `…`. */
+interface Shape {
+  allowed: Set<string>;
+  required: Set<string>;
+  open: boolean;
+}
+
+/**
+ * The objects of a success cell, read at their top level only:
+ * `{"room","epoch","history":[…],"left"?}` is room, epoch and history
+ * required, left allowed; `"a"\|"b"` allows either; `…` among the keys
+ * leaves the object open; a name outside the braces (`"expires_at"` too)
+ * is allowed in every object.
+ */
+function shapesOf(cell: string): Shape[] {
+  const shapes: Shape[] = [];
+  const loose: string[] = [];
+  const stack: string[] = [];
+  let previous = "";
+  for (let i = 0; i < cell.length; i++) {
+    const char = cell[i];
+    if (char === "{" || char === "[") {
+      if (stack.length === 0 && char === "{") {
+        shapes.push({ allowed: new Set(), required: new Set(), open: false });
+      }
+      stack.push(char);
+    } else if (char === "}" || char === "]") {
+      stack.pop();
+    } else if (char === "…" && stack.length === 1) {
+      shapes[shapes.length - 1].open = true;
+    } else if (char === '"') {
+      const end = cell.indexOf('"', i + 1);
+      const name = cell.slice(i + 1, end);
+      const after = cell[end + 1];
+      const optional = after === "?" || after === "\\" ||
+        cell.slice(0, i).endsWith("\\|");
+      // A value (`"epoch":"…"`) is no key.
+      if (previous !== ":" && stack.length === 1) {
+        const shape = shapes[shapes.length - 1];
+        shape.allowed.add(name);
+        if (!optional) shape.required.add(name);
+      } else if (stack.length === 0) {
+        loose.push(name);
+      }
+      i = end;
+    }
+    if (char.trim() !== "") previous = char;
+  }
+  for (const shape of shapes) for (const name of loose) shape.allowed.add(name);
+  return shapes;
+}
+
+/** Why `data` fits none of the shapes, or undefined when it fits one. */
+function misfit(data: Frame["data"], shapes: Shape[]): string | undefined {
+  const keys = Object.keys(data).filter((key) => key !== "request");
+  const reasons = shapes.map((shape) => {
+    const extra = shape.open ? [] : keys.filter((k) => !shape.allowed.has(k));
+    const missing = [...shape.required].filter((k) => !keys.includes(k));
+    return extra.length === 0 && missing.length === 0
+      ? undefined
+      : `not documented: [${extra}], missing: [${missing}]`;
+  });
+  return reasons.includes(undefined) ? undefined : reasons.join("; or ");
+}
+
+Deno.test("documented replies: every action's success reply has exactly the keys the Actions table of docs/protocol.md shows", () =>
+  withClients(async (pool) => {
+    const doc = await Deno.readTextFile(PROTOCOL);
+    const documented = new Map<string, Shape[]>();
+    for (const cells of rows(section(doc, "Actions"))) {
+      const action = /^`([a-z_]+)`$/.exec(cells[0])?.[1];
+      if (action !== undefined) documented.set(action, shapesOf(cells[2]));
+    }
+    const replies: [string, string, Frame["data"]][] = [];
+    const ok = async (
+      client: TestClient,
+      action: string,
+      data: Record<string, unknown>,
+    ) => {
+      const reply = await client.request(action, data);
+      assert.equal(
+        reply.action,
+        "success",
+        `${action} ${JSON.stringify(data)}: ${JSON.stringify(reply.data)}`,
+      );
+      replies.push([action, JSON.stringify(data), reply.data]);
+      return reply.data;
+    };
+    const entered = (client: TestClient, how: string) => {
+      const reply = client.received.find((f) =>
+        f.action === "success" && f.data.request === how.split(" ")[0]
+      )!;
+      replies.push([reply.data.request!, how, reply.data]);
+    };
+    const boss = await pool.register("boss");
+    entered(boss, "register");
+    const bob = await pool.register("bob");
+    entered(await pool.login({ token: bob.token }), "login with a token");
+    entered(
+      await pool.login({ username: "bob", password: TEST_PASSWORD }),
+      "login with a password",
+    );
+    const visitor = await pool.guest("visitor");
+    entered(visitor, "login as a guest");
+
+    await ok(boss, "list_rooms", {});
+    await ok(boss, "create_room", { room: "dev" });
+    await ok(boss, "list_users", {});
+    const sent = await ok(boss, "send_message", {
+      text: "hello",
+      client_id: "k",
+    });
+    const id = (sent.message as { id: string }).id;
+    await ok(boss, "history", { room: "dev" });
+    await ok(boss, "history", { with: "bob" });
+    await ok(boss, "private_message", { to: "bob", text: "psst" });
+    await ok(boss, "typing", {});
+    await ok(boss, "visibility", { hidden: false });
+    await ok(boss, "react", { id, emoji: "👍" });
+    await ok(boss, "pin", { id });
+    await ok(boss, "list_pins", {});
+    await ok(boss, "list_pins", { with: "bob" });
+    await ok(boss, "search", { query: "hello" });
+    await ok(boss, "edit_message", { id, text: "hello again" });
+    await ok(boss, "mark_read", { room: "dev", seq: 1 });
+    await ok(boss, "mark_read", { with: "bob", seq: 1 });
+    await ok(boss, "create_room", { room: "club", private: true });
+    await ok(boss, "invite", { room: "club", user: "bob" });
+    const { code } = await ok(boss, "create_invite", { room: "club" });
+    await ok(boss, "list_invites", { room: "club" });
+    await ok(boss, "revoke_invite", { code });
+    await ok(boss, "remove_member", { room: "club", user: "bob" });
+    await ok(boss, "delete_message", { id });
+    await ok(visitor, "join_room", { room: "dev" });
+    await ok(visitor, "leave_room", {});
+    await ok(boss, "leave_room", { room: "dev" });
+    await ok(boss, "set_role", { user: "bob", role: "moderator" });
+    await ok(boss, "set_role", { user: "bob", role: "user" });
+    await ok(boss, "ban", { user: "bob", room: "dev" });
+    await ok(boss, "ban", { user: "bob", room: "dev", duration_s: 60 });
+    await ok(boss, "unban", { user: "bob", room: "dev" });
+    await ok(boss, "ban", { user: "bob", duration_s: 60 });
+    await ok(boss, "unban", { user: "bob" });
+    await ok(boss, "kick", { user: "visitor" });
+    await ok(boss, "delete_room", { room: "dev" });
+    await ok(boss, "change_password", {
+      old_password: TEST_PASSWORD,
+      new_password: `${TEST_PASSWORD} 2`,
+    });
+    await ok(boss, "logout", {});
+
+    const failures = replies.flatMap(([action, how, data]) => {
+      const shapes = documented.get(action);
+      if (shapes === undefined) return [`${action}: not in the table`];
+      const wrong = misfit(data, shapes);
+      return wrong === undefined ? [] : [`${action} ${how}: ${wrong}`];
+    });
+    assert.deepEqual(failures, []);
+    // Every action of the table was answered above.
+    const answered = new Set(replies.map(([action]) => action));
+    assert.deepEqual(
+      [...documented.keys()].filter((a) => !answered.has(a)),
+      [],
+    );
+  }, { rateLimits: NO_RATE_LIMITS, admin: "boss" }));
+
+/** The paths a route table names, `[/:id]` read as with and without. */
+function documentedPaths(table: string): Set<string> {
+  const paths = new Set<string>();
+  for (const cells of rows(table)) {
+    for (const [, path] of cells[0].matchAll(/(\/[^\s`,]*)/g)) {
+      paths.add(path.replace(/\[.*\]$/, ""));
+      if (path.includes("[")) paths.add(path.replace(/[[\]]/g, ""));
+    }
+  }
+  return paths;
+}
+
+Deno.test("documented routes: the route tables of docs/protocol.md and docs/api.md name every route of /api/openapi.json, and every route they name is served", () =>
+  withServer(async (server) => {
+    const tables = [
+      section(await Deno.readTextFile(PROTOCOL), "HTTP endpoints"),
+      section(await Deno.readTextFile(API), "Routes"),
+    ];
+    const documented = new Set(tables.flatMap((t) => [...documentedPaths(t)]));
+    const answer = await fetch(`${server.url}/api/openapi.json`);
+    const openapi = (await answer.json()) as { paths: Record<string, unknown> };
+    const served = Object.keys(openapi.paths)
+      .map((path) => path.replace(/\{([a-z_]+)\}/g, ":$1"));
+    assert.deepEqual(served.filter((path) => !documented.has(path)), []);
+    // The others, outside the OpenAPI document: each answers something
+    // other than the catch-all 404 (a parameter taken as a name).
+    const unknown: string[] = [];
+    for (const path of documented) {
+      if (served.includes(path)) continue;
+      const url = server.url +
+        path.replace("<action>", "list_bans").replace(/:[a-z_]+/g, "x");
+      const response = await fetch(url);
+      const body = await response.text();
+      if (response.status === 404 && body.includes("No such page.")) {
+        unknown.push(path);
+      }
+    }
+    assert.deepEqual(unknown, []);
+  }));
+
+Deno.test("documented rate limits: each action outside 'everything else' is named in the table's row with its per-connection figures", async () => {
+  const doc = await Deno.readTextFile(PROTOCOL);
+  const table = doc.split("\n**Request rate limits**")[1].split("\n**")[0];
+  const limits = rows(table).slice(1);
+  const failures: string[] = [];
+  for (
+    const action of [
+      ...Object.keys(PUBLIC_HANDLERS),
+      ...Object.keys(MEMBER_HANDLERS),
+    ]
+  ) {
+    const category = categoryOf(action);
+    if (category === "request") continue;
+    const row = limits.find((cells) => cells[0].includes(`\`${action}\``));
+    const { burst, perSecond } = DEFAULT_RATE_LIMITS.perConnection[category];
+    const figures = `burst ${burst}, then ${perSecond}/s`;
+    if (row === undefined) failures.push(`${action}: in no row`);
+    else if (row[1] !== figures) {
+      failures.push(`${action}: '${row[1]}', the server's is '${figures}'`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
