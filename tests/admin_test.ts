@@ -683,7 +683,20 @@ Deno.test("/api/admin/*: the same actions over HTTP with the same rules, audited
       });
       assert.equal(head.status, status, `HEAD ${action}`);
       assert.equal(await head.text(), "");
+      // A 405 says which method the action takes (RFC 9110, 15.5.6).
+      if (status === 405) assert.equal(head.headers.get("allow"), "POST");
     }
+    const posted = await fetch(`${server.url}/api/admin/list_accounts`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${rootToken}`,
+        "content-type": "application/json",
+      },
+      body: "{}",
+    });
+    assert.equal(posted.status, 405);
+    assert.equal(posted.headers.get("allow"), "GET, HEAD");
+    assert.equal((await posted.json()).error, "invalid_message");
     const broken = await fetch(`${server.url}/api/admin/ban`, {
       method: "POST",
       headers: {

@@ -38,6 +38,8 @@ export function adminRoutes(node: ChatNode): Hono {
     // "Use GET".
     const asked = c.req.method === "HEAD" ? "GET" : c.req.method;
     if (asked !== method) {
+      // RFC 9110 asks a 405 to name the methods the resource takes.
+      c.header("Allow", method === "GET" ? "GET, HEAD" : "POST");
       return httpError(c, "invalid_message", `Use ${method} for ${action}.`, {
         status: 405,
       });
