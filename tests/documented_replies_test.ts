@@ -102,14 +102,19 @@ function misfit(data: Frame["data"], shapes: Shape[]): string | undefined {
   return reasons.includes(undefined) ? undefined : reasons.join("; or ");
 }
 
+/** Each action of the Actions table and the shapes of its success data. */
+function documentedShapes(doc: string): Map<string, Shape[]> {
+  const documented = new Map<string, Shape[]>();
+  for (const cells of rows(section(doc, "Actions"))) {
+    const action = /^`([a-z_]+)`$/.exec(cells[0])?.[1];
+    if (action !== undefined) documented.set(action, shapesOf(cells[2]));
+  }
+  return documented;
+}
+
 Deno.test("documented replies: every action's success reply has exactly the keys the Actions table of docs/protocol.md shows", () =>
   withClients(async (pool) => {
-    const doc = await Deno.readTextFile(PROTOCOL);
-    const documented = new Map<string, Shape[]>();
-    for (const cells of rows(section(doc, "Actions"))) {
-      const action = /^`([a-z_]+)`$/.exec(cells[0])?.[1];
-      if (action !== undefined) documented.set(action, shapesOf(cells[2]));
-    }
+    const documented = documentedShapes(await Deno.readTextFile(PROTOCOL));
     const replies: [string, string, Frame["data"]][] = [];
     const ok = async (
       client: TestClient,
@@ -202,6 +207,28 @@ Deno.test("documented replies: every action's success reply has exactly the keys
       [],
     );
   }, { rateLimits: NO_RATE_LIMITS, admin: "boss" }));
+
+Deno.test("documented replies: the success replies of docs/protocol.md's examples have the keys of its Actions table", async () => {
+  const doc = await Deno.readTextFile(PROTOCOL);
+  const documented = documentedShapes(doc);
+  const failures: string[] = [];
+  let checked = 0;
+  for (const line of doc.split("\n")) {
+    const at = line.indexOf('{"action":"success"');
+    if (at < 0) continue;
+    // Examples elide lists and objects as […] and {…}.
+    const json = line.slice(at).replace(/\s*\(batched\)\s*$/, "")
+      .replaceAll("[…]", "[]").replaceAll("{…}", "{}");
+    const data = (JSON.parse(json) as Frame).data;
+    const shapes = documented.get(data.request!);
+    if (shapes === undefined) continue;
+    checked++;
+    const wrong = misfit(data, shapes);
+    if (wrong !== undefined) failures.push(`${data.request}: ${wrong}`);
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(checked > 20, `only ${checked} examples read`);
+});
 
 /** The paths a route table names, `[/:id]` read as with and without. */
 function documentedPaths(table: string): Set<string> {
