@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import {
+  AFTER_PASSWORD,
   axeAudit,
   type AxeFinding,
   browserTest,
@@ -243,7 +244,7 @@ browserTest(
     await page.keyboard.press("Tab");
     await page.keyboard.type(TEST_PASSWORD);
     await page.keyboard.press("Enter");
-    await currentRoom(page, "general");
+    await currentRoom(page, "general", AFTER_PASSWORD);
 
     // The composer has the focus: type and send.
     assert.ok(await focusedIs(page, "composer"));

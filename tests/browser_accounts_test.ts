@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
+  AFTER_PASSWORD,
   artifact,
   browserTest,
   confirmedFrom,
@@ -47,7 +48,7 @@ browserTest(
     await carol.getByTestId("login-password").fill(TEST_PASSWORD);
     await carol.screenshot({ path: artifact("accounts_register.png") });
     await carol.getByTestId("login-submit").click();
-    await currentRoom(carol, "general");
+    await currentRoom(carol, "general", AFTER_PASSWORD);
     await carol.getByTestId("role-badge").filter({ hasText: /^admin$/ })
       .waitFor();
 
@@ -104,11 +105,11 @@ browserTest(
     await carol.getByTestId("login-submit").click();
     await carol.getByTestId("login-error").filter({
       hasText: "Wrong username or password",
-    }).waitFor();
+    }).waitFor(AFTER_PASSWORD);
     await carol.screenshot({ path: artifact("accounts_bad_password.png") });
     await carol.getByTestId("login-password").fill(TEST_PASSWORD);
     await carol.getByTestId("login-submit").click();
-    await currentRoom(carol, "general");
+    await currentRoom(carol, "general", AFTER_PASSWORD);
   },
 );
 

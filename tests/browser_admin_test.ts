@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import {
+  AFTER_PASSWORD,
   artifact,
   browserTest,
   currentRoom,
@@ -100,7 +101,7 @@ browserTest(
     await owner.goto(url);
     await owner.locator('input[type="password"]').fill("a brand new secret");
     await owner.getByRole("button").click();
-    await currentRoom(owner, "general");
+    await currentRoom(owner, "general", AFTER_PASSWORD);
 
     // A room renamed on the page: whoever is in it follows to the new name.
     const chat = await openPage(browser, server);

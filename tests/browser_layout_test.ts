@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
 import {
+  AFTER_PASSWORD,
   artifact,
   browserTest,
   confirmedFrom,
@@ -155,7 +156,7 @@ browserTest(
     await rosa.getByTestId("login-username").fill("rosa");
     await rosa.getByTestId("login-password").fill("correct horse battery");
     await rosa.getByTestId("login-submit").click();
-    await currentRoom(rosa, "general");
+    await currentRoom(rosa, "general", AFTER_PASSWORD);
     await rosa.getByPlaceholder("Écrire dans #general").waitFor();
 
     await send(paul, "Bonjour Rosa! the *slides* are ready: `deck-v3.pdf`");

@@ -8,9 +8,11 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import {
+  AFTER_PASSWORD,
   browserTest,
   confirmedFrom,
   currentConversation,
+  currentRoom,
   openPage,
   register,
   send,
@@ -42,7 +44,7 @@ browserTest(
     await second.getByTestId("login-password").fill(TEST_PASSWORD);
     await second.getByTestId("login-submit").click();
     await second.getByTestId("me-name").filter({ hasText: /^carol$/ })
-      .waitFor();
+      .waitFor(AFTER_PASSWORD);
   },
 );
 
@@ -186,6 +188,7 @@ browserTest(
     await alice.getByTestId("login-username").fill("alice");
     await alice.getByTestId("login-password").fill("another long password");
     await alice.getByTestId("login-submit").click();
+    await currentRoom(alice, "general", AFTER_PASSWORD);
     await talkPrivately(alice, "bob", "more secret plans");
     await alice.reload();
     await alice.locator('[data-testid="dm-item"][data-user="bob"]').waitFor();

@@ -12,7 +12,12 @@ import {
   type Page,
 } from "playwright-core";
 import axe from "axe-core";
-import { startTestServer, TEST_PASSWORD, type TestServer } from "./harness.ts";
+import {
+  PATIENT_WAIT_MS,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from "./harness.ts";
 import type { Config } from "../server/config.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -23,6 +28,15 @@ const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
  * 10 s on a 2-core machine running other suites), short enough to fail.
  */
 export const STEP_TIMEOUT = 30_000;
+/**
+ * The wait for what follows a password sent from a page (registering,
+ * signing in, a reset): the server checks it with scrypt in turn with its
+ * other checks, 0.2 s alone and seconds each on a busy machine, and the
+ * page then opens its socket and logs in. A sign-in ran past 30 s on a
+ * 2-core machine at load 23 (registering took 8 s there): as long as the
+ * harness waits for such a reply.
+ */
+export const AFTER_PASSWORD = { timeout: PATIENT_WAIT_MS };
 /** Playwright's longest wait between two tries of a step. */
 const PLAYWRIGHT_BACKOFF_MS = 1_100;
 /** Flags that work as root on the build machines (NOTES.md); the last ones keep Chromium off the internet. */
@@ -137,7 +151,7 @@ export async function register(page: Page, name: string): Promise<void> {
   await page.getByTestId("login-username").fill(name);
   await page.getByTestId("login-password").fill(TEST_PASSWORD);
   await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general");
+  await currentRoom(page, "general", AFTER_PASSWORD);
 }
 
 /** Signs in to an existing account and lands in #general. */
@@ -147,7 +161,7 @@ export async function signIn(page: Page, name: string): Promise<void> {
   await page.getByTestId("login-username").fill(name);
   await page.getByTestId("login-password").fill(TEST_PASSWORD);
   await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general");
+  await currentRoom(page, "general", AFTER_PASSWORD);
 }
 
 /** Joins as a guest and lands in #general. */
@@ -164,11 +178,15 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId("composer").press("Enter");
 }
 
-/** Waits until the header names this room. */
-export async function currentRoom(page: Page, room: string): Promise<void> {
+/** Waits until the header names this room (`options.timeout`: a step's by default). */
+export async function currentRoom(
+  page: Page,
+  room: string,
+  options: { timeout?: number } = {},
+): Promise<void> {
   await page.getByTestId("current-room").filter({
     hasText: new RegExp(`^${room}$`),
-  }).waitFor();
+  }).waitFor(options);
 }
 
 /** Waits until the header names this private conversation. */

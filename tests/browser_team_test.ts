@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
+  AFTER_PASSWORD,
   artifact,
   axeAudit,
   browserTest,
@@ -161,7 +162,7 @@ browserTest(
     await bob.getByTestId("login-username").fill("bob");
     await bob.getByTestId("login-password").fill(TEST_PASSWORD);
     await bob.getByTestId("login-submit").click();
-    await currentRoom(bob, "secret");
+    await currentRoom(bob, "secret", AFTER_PASSWORD);
     await bob.getByTestId("header-lock").waitFor();
     await bob.getByTestId("intro-lock").waitFor();
     await alice.locator('[data-testid="member"][data-user="bob"]').waitFor();
