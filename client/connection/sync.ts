@@ -34,6 +34,11 @@ const RECENT = 50;
 /** Messages fetched per page when scrolling up through history. */
 const OLDER_PAGE = 50;
 
+/** A page of history as a log takes it (see `actions.historyLoaded`). */
+type LoadedPage = Parameters<typeof actions.historyLoaded>[1] & {
+  messages: ChatMessage[];
+};
+
 /** What {@linkcode Sync} works with. */
 export interface SyncOptions {
   /** Sends requests. */
@@ -254,16 +259,21 @@ export class Sync {
       ? { with: shown.with }
       : { room: state.currentRoom.value };
     this.#loadingNewer = true;
+    let page: Result<LoadedPage>;
     try {
-      await this.loadPage(
+      page = await this.#fetchPage(
         where,
         latest
           ? { limit: RECENT }
           : { after_seq: lastSeq(log), limit: OLDER_PAGE },
       );
     } finally {
+      // Cleared before the page is shown: the list looks for more as it
+      // shows it, and a reader at the bottom of a cut log has no scroll
+      // to look again (a full log trims as many rows as the page adds).
       this.#loadingNewer = false;
     }
+    if (page.ok) actions.historyLoaded(this.#state, page.data);
   }
 
   /**
@@ -275,7 +285,17 @@ export class Sync {
     where: { room: string } | { with: string },
     params: Fields,
   ): Promise<Result<ChatMessage[]>> {
-    const state = this.#state;
+    const page = await this.#fetchPage(where, params);
+    if (!page.ok) return page;
+    actions.historyLoaded(this.#state, page.data);
+    return { ok: true, data: page.data.messages };
+  }
+
+  /** Reads one page of history, as its log will take it. */
+  async #fetchPage(
+    where: { room: string } | { with: string },
+    params: Fields,
+  ): Promise<Result<LoadedPage>> {
     const { requests } = this.#options;
     if ("with" in where) {
       const page = await requests.ask<ConversationPage>(
@@ -287,8 +307,7 @@ export class Sync {
       const key = dmKey(where.with);
       const messages = asLog(key, page.data.messages);
       const end = reachesEnd(params, messages.length);
-      actions.historyLoaded(state, { room: key, messages, end });
-      return { ok: true, data: messages };
+      return { ok: true, data: { room: key, messages, end } };
     }
     const page = await requests.request("history", {
       room: where.room,
@@ -296,8 +315,7 @@ export class Sync {
     });
     if (!page.ok) return page;
     const end = reachesEnd(params, page.data.messages.length);
-    actions.historyLoaded(state, { ...page.data, end });
-    return { ok: true, data: page.data.messages };
+    return { ok: true, data: { ...page.data, end } };
   }
 
   /** Opens a private conversation (starting it if new) and loads its newest messages. */
