@@ -69,7 +69,7 @@ import {
   toStoredWebhook,
   type WebhookRow,
 } from "./outbound_rows.ts";
-import { mentionKeys } from "../mentions.ts";
+import { MAX_MENTIONS, mentionCandidates, mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { poolOptions, RenewingPool } from "./postgres_pool.ts";
 import { nameKey } from "../protocol/names.ts";
@@ -653,8 +653,9 @@ export class PostgresStore implements Store {
       }
       // An edit may add or drop mentions: they follow the new text, in the
       // same statement. The author's key is known only from the row, so
-      // the author's own name is dropped in SQL.
-      const keys = mentionKeys(change.text, "");
+      // the author's own name is dropped in SQL, before the cap: one name
+      // more is sent, so that the author's never takes another's place.
+      const keys = mentionCandidates(change.text);
       const [row] = await sql<MessageRow[]>`
         WITH m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
@@ -668,8 +669,10 @@ export class PostgresStore implements Store {
           INSERT INTO mentions (user_key, stream, seq)
           SELECT x.key, m.stream, m.seq
           FROM m
-          CROSS JOIN jsonb_array_elements_text(${sql.json(keys)}) AS x(key)
+          CROSS JOIN jsonb_array_elements_text(${sql.json(keys)})
+            WITH ORDINALITY AS x(key, ord)
           WHERE x.key <> m.user_key
+          ORDER BY x.ord LIMIT ${MAX_MENTIONS}
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         )
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;

@@ -10,7 +10,7 @@ import {
   MAX_UNREAD,
   type Store,
 } from "../../server/store/mod.ts";
-import { after, append, dm, draft, type StoreTest } from "./support.ts";
+import { after, append, dm, draft, range, type StoreTest } from "./support.ts";
 
 /** An account's rooms with their read states, as a login lists them. */
 async function memberships(store: Store, userKey: string) {
@@ -257,6 +257,19 @@ export function teamChat(test: StoreTest): void {
     assert.equal((await store.readState("carol", "general")).mentions, 1);
     // The author's own name is never a mention.
     assert.equal((await store.readState("alice", "general")).mentions, 0);
+  });
+
+  test("a message mentions the first 50 other names it holds, as written and as edited: the author's own name takes no place", async (store) => {
+    // The author's name first, then 51 others: the cap is 50 others.
+    const text = ["@Alice", ...range(1, 51).map((i) => `@user${i}`)].join(" ");
+    const [, plain] = await append(store, "general", [text, "nobody yet"]);
+    await store.updateMessage(plain.id, { text });
+    const mentions = async (userKey: string) =>
+      (await store.readState(userKey, "general")).mentions;
+    assert.equal(await mentions("user1"), 2);
+    assert.equal(await mentions("user50"), 2, "the 50th other name, twice");
+    assert.equal(await mentions("user51"), 0, "past the cap");
+    assert.equal(await mentions("alice"), 0);
   });
 
   test("readStates count streams in order; with a row budget, the first ones only, never none", async (store) => {
