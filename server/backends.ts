@@ -183,10 +183,13 @@ function filesInDatabase(
   return config.databaseUrl !== undefined && config.filesDir === undefined;
 }
 
-// Files live beside the database. An in-memory database gets a temporary
-// folder instead (openFileContents), removed when the server stops: its
-// files go with the process, like its messages.
-function defaultFilesDir(db: string): string {
+/**
+ * Where a SQLite server keeps shared files without `--files-dir`: beside
+ * the database. An in-memory database gets a temporary folder instead
+ * (openFileContents), removed when the server stops: its files go with
+ * the process, like its messages.
+ */
+export function defaultFilesDir(db: string): string {
   return join(dirname(db), "files");
 }
 

@@ -507,7 +507,7 @@ async function importInto(
   }
 }
 
-Deno.test("import: bad input stops with its line number and imports nothing", async () => {
+Deno.test("import: bad input stops with its line number, imports nothing and leaves no file it made", async () => {
   const before = await populated();
   const work = await Deno.makeTempDir({ prefix: "chat-bad-" });
   try {
@@ -642,21 +642,39 @@ Deno.test("import: bad input stops with its line number and imports nothing", as
       }
       assert.equal(await messageCount(path), 0, `${what}: nothing imported`);
     }
-    // The command says the same, and exits 1.
+    // The command says the same, and exits 1. Into a new file it leaves
+    // nothing it made: no empty database, no -wal or -shm, no files
+    // folder for the bytes it placed before the bad line.
+    const bytes = `${work}/bytes`;
+    const withFiles = await exportLines(`${before.dir}/chat.db`, {
+      filesDir: bytes,
+      contents: new DiskFileContents(`${before.dir}/files`),
+    });
+    const badAt = withFiles.findIndex((l) => JSON.parse(l).kind === "message");
     const bad = `${work}/bad.jsonl`;
     await Deno.writeTextFile(
       bad,
-      lines.toSpliced(at, 0, "{not json").join("\n") + "\n",
+      withFiles.toSpliced(badAt, 0, "{not json").join("\n") + "\n",
     );
-    const run = await task("import", ["--db", `${work}/cli.db`], {
-      stdin: bad,
-    });
+    const cli = `${work}/cli`;
+    await Deno.mkdir(cli);
+    const importBad = () =>
+      task("import", ["--db", `${cli}/chat.db`, "--include-files", bytes], {
+        stdin: bad,
+      });
+    const run = await importBad();
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,
-      new RegExp(`error: line ${at + 1}: not JSON.*nothing was imported`),
+      new RegExp(`error: line ${badAt + 1}: not JSON.*nothing was imported`),
     );
-    assert.equal(await messageCount(`${work}/cli.db`), 0);
+    const left = () => [...Deno.readDirSync(cli)].map((e) => e.name).sort();
+    assert.deepEqual(left(), [], "nothing left in the folder");
+    // A file that was there (a server only started on it) stays, empty.
+    assert.equal(await messageCount(`${cli}/chat.db`), 0);
+    assert.equal((await importBad()).code, 1);
+    assert.deepEqual(left(), ["chat.db"]);
+    assert.equal(await messageCount(`${cli}/chat.db`), 0);
   } finally {
     await Deno.remove(work, { recursive: true });
     await Deno.remove(before.dir, { recursive: true });

@@ -11,6 +11,7 @@ import { SettingError } from "../setting_kinds.ts";
 import { SETTINGS } from "../settings.ts";
 import { exportStore } from "./export.ts";
 import { importStore, linesOf } from "./import.ts";
+import { noteLeftovers, type Undo } from "./leftovers.ts";
 import { PostgresSource, PostgresTarget } from "./postgres.ts";
 import { SqliteSource, SqliteTarget } from "./sqlite.ts";
 
@@ -47,7 +48,8 @@ export const IMPORT_HELP =
 
 Reads an export from stdin into an empty store, every id and seq as it was,
 so clients resume where they were. One transaction: the first bad line
-stops it with its number and nothing is imported.
+stops it with its number and nothing is imported (a new SQLite file and
+files folder it made are removed again).
 
 Options:
 ${WHERE}
@@ -167,16 +169,21 @@ export async function importCommand(args: string[]): Promise<number> {
     console.log(IMPORT_HELP);
     return 0;
   }
+  const undo: Undo = options.databaseUrl
+    ? () => Promise.resolve()
+    : await noteLeftovers(options);
   let target;
   try {
     target = options.databaseUrl
       ? await PostgresTarget.open(options.databaseUrl)
       : await SqliteTarget.open(options.db, options);
   } catch (error) {
+    await undo().catch(() => {});
     console.error(`error: ${(error as Error).message}`);
     return 1;
   }
   const contents = await openFileContents(options);
+  let imported = false;
   try {
     say(`Importing into ${target.describe}`);
     await importStore(linesOf(Deno.stdin.readable), target, {
@@ -184,6 +191,7 @@ export async function importCommand(args: string[]): Promise<number> {
       contents,
       progress: say,
     });
+    imported = true;
     return 0;
   } catch (error) {
     // An ImportError names the line; anything else (the database went
@@ -193,5 +201,11 @@ export async function importCommand(args: string[]): Promise<number> {
   } finally {
     await target.close();
     await contents.close();
+    // Closed first: SQLite writes no more to a file it no longer holds.
+    if (!imported) {
+      await undo().catch((error) =>
+        say(`error: could not remove what it made: ${error.message}`)
+      );
+    }
   }
 }
