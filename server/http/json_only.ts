@@ -19,9 +19,7 @@ export async function jsonOnly(
  * undefined for a JSON body.
  */
 export function notJson(c: Context): Response | undefined {
-  const type = c.req.header("content-type")?.split(";")[0].trim()
-    .toLowerCase();
-  if (type === "application/json") return undefined;
+  if (mediaType(c) === "application/json") return undefined;
   return httpError(
     c,
     "invalid_message",
@@ -41,8 +39,7 @@ export async function jsonOrForm(
   c: Context,
   next: Next,
 ): Promise<Response | void> {
-  const type = c.req.header("content-type")?.split(";")[0].trim()
-    .toLowerCase();
+  const type = mediaType(c);
   if (
     type === "application/json" ||
     type === "application/x-www-form-urlencoded"
@@ -56,4 +53,9 @@ export async function jsonOrForm(
       "with payload=<json> (application/x-www-form-urlencoded).",
     { status: 415 },
   );
+}
+
+/** The body's media type, lower case, without its parameters (`charset`). */
+function mediaType(c: Context): string | undefined {
+  return c.req.header("content-type")?.split(";")[0].trim().toLowerCase();
 }
