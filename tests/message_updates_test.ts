@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
+  type ClientPool,
   clusterSkipReason,
   expectError,
   roundTrip,
@@ -272,11 +273,8 @@ Deno.test({
   ignore: clusterSkipReason() !== undefined,
   fn: () =>
     withCluster(2, async (_cluster, [one, two]) => {
-      const alice = await one.register("alice");
-      // Another device of hers, on the other node, deletes while this one
-      // edits.
-      const phone = await two.login({ token: alice.token });
-      const readers = [await one.guest("reader1"), await two.guest("reader2")];
+      // Her phone deletes while her laptop edits.
+      const { alice, phone, readers } = await onBothNodes(one, two);
       for (let i = 0; i < 100; i++) {
         const { message } = await alice.ok("send_message", { text: `m${i}` });
         const { id } = message as { id: string };
@@ -307,10 +305,8 @@ Deno.test({
   ignore: clusterSkipReason() !== undefined,
   fn: () =>
     withCluster(2, async (_cluster, [one, two]) => {
-      const alice = await one.register("alice");
-      // Another device of hers, on the other node, edits too.
-      const phone = await two.login({ token: alice.token });
-      const readers = [await one.guest("reader1"), await two.guest("reader2")];
+      // Her laptop and her phone edit at once.
+      const { alice, phone, readers } = await onBothNodes(one, two);
       // Each node delivers its own update at once and the other's when
       // Redis brings it, so without versions a reader on each side can end
       // on the edit committed first: 40 rounds gave it within a few.
@@ -345,6 +341,21 @@ Deno.test({
       }
     }),
 });
+
+/**
+ * The two-node scene: alice with a device on each node (`alice` on `one`,
+ * `phone` on `two`), and a reader on each node, so every update is seen
+ * both as its own node delivers it and as Redis brings it from the other.
+ */
+async function onBothNodes(
+  one: ClientPool,
+  two: ClientPool,
+): Promise<{ alice: TestClient; phone: TestClient; readers: TestClient[] }> {
+  const alice = await one.register("alice");
+  const phone = await two.login({ token: alice.token });
+  const readers = [await one.guest("reader1"), await two.guest("reader2")];
+  return { alice, phone, readers };
+}
 
 /**
  * Each reader's `message_updated` events of `id`, read once a message
