@@ -701,12 +701,67 @@ Deno.test("import: refuses a store that already holds messages or accounts", asy
 Deno.test({
   name: pgSkip
     ? `import: skipped PostgreSQL, ${pgSkip}`
-    : "import: a duplicate id in PostgreSQL names its line and imports nothing",
+    : "import: a refused import into PostgreSQL names its line, imports nothing and leaves no files folder it made",
   ignore: pgSkip !== undefined,
   async fn() {
     const before = await populated();
     const pg = (await startPostgres())!;
+    const work = await Deno.makeTempDir({ prefix: "chat-bad-pg-" });
     try {
+      // The command, with the bytes of files kept in a --files-dir folder:
+      // a bad line after a file's bytes were placed leaves no folder it
+      // made (it left the folder, with the file's empty subfolder).
+      const bytes = `${work}/bytes`;
+      const withFiles = await exportLines(`${before.dir}/chat.db`, {
+        filesDir: bytes,
+        contents: new DiskFileContents(`${before.dir}/files`),
+      });
+      const badAt = withFiles.findIndex((l) =>
+        JSON.parse(l).kind === "message"
+      );
+      assert.ok(
+        withFiles.slice(0, badAt).some((l) => JSON.parse(l).kind === "file"),
+        "a file's bytes are placed before the bad line",
+      );
+      const bad = `${work}/bad.jsonl`;
+      await Deno.writeTextFile(
+        bad,
+        withFiles.toSpliced(badAt, 0, "{not json").join("\n") + "\n",
+      );
+      const filesDir = `${work}/files`;
+      const importBad = () =>
+        task("import", [
+          "--database-url",
+          pg.url,
+          "--files-dir",
+          filesDir,
+          "--include-files",
+          bytes,
+        ], { stdin: bad });
+      const run = await importBad();
+      assert.equal(run.code, 1);
+      assert.match(
+        run.stderr,
+        new RegExp(`error: line ${badAt + 1}: not JSON.*nothing was imported`),
+      );
+      assert.deepEqual(
+        [...Deno.readDirSync(work)].map((e) => e.name).sort(),
+        ["bad.jsonl", "bytes"],
+        "no files folder left",
+      );
+      // A folder that was there stays, with what it held, and without the
+      // bytes the refused import placed in it.
+      await Deno.mkdir(filesDir);
+      await Deno.writeTextFile(`${filesDir}/keep.txt`, "mine");
+      assert.equal((await importBad()).code, 1);
+      const filesIn = (dir: string): string[] =>
+        [...Deno.readDirSync(dir)].flatMap((e) =>
+          e.isDirectory ? filesIn(`${dir}/${e.name}`) : [e.name]
+        );
+      assert.deepEqual(filesIn(filesDir), ["keep.txt"]);
+      assert.equal(await Deno.readTextFile(`${filesDir}/keep.txt`), "mine");
+      assert.match(await pg.psql("SELECT count(*) FROM messages"), /\b0\b/);
+
       const lines = await exportLines(`${before.dir}/chat.db`);
       const at = lines.findIndex((l) => JSON.parse(l).kind === "message");
       const copy = JSON.stringify({ ...JSON.parse(lines[at]), seq: 999 });
@@ -741,6 +796,7 @@ Deno.test({
       }
     } finally {
       await pg.stop();
+      await Deno.remove(work, { recursive: true });
       await Deno.remove(before.dir, { recursive: true });
     }
   },

@@ -11,7 +11,7 @@ import { SettingError } from "../setting_kinds.ts";
 import { SETTINGS } from "../settings.ts";
 import { exportStore } from "./export.ts";
 import { importStore, linesOf } from "./import.ts";
-import { noteLeftovers, type Undo } from "./leftovers.ts";
+import { noteLeftovers } from "./leftovers.ts";
 import { PostgresSource, PostgresTarget } from "./postgres.ts";
 import { SqliteSource, SqliteTarget } from "./sqlite.ts";
 
@@ -48,8 +48,8 @@ export const IMPORT_HELP =
 
 Reads an export from stdin into an empty store, every id and seq as it was,
 so clients resume where they were. One transaction: the first bad line
-stops it with its number and nothing is imported (a new SQLite file and
-files folder it made are removed again).
+stops it with its number and nothing is imported (a new SQLite file, and
+a files folder it made, with SQLite or PostgreSQL, are removed again).
 
 Options:
 ${WHERE}
@@ -169,9 +169,7 @@ export async function importCommand(args: string[]): Promise<number> {
     console.log(IMPORT_HELP);
     return 0;
   }
-  const undo: Undo = options.databaseUrl
-    ? () => Promise.resolve()
-    : await noteLeftovers(options);
+  const undo = await noteLeftovers(options);
   let target;
   try {
     target = options.databaseUrl

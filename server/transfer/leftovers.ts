@@ -1,34 +1,47 @@
 /**
- * A refused import into SQLite leaves nothing it made: not the empty
- * database SQLite makes on opening a new path (a look at the folder would
- * find a database that never held anything, and a script that tests for
- * the file would think the import done), nor its -wal and -shm, nor the
- * files folder the import made for the bytes of files. What was there
- * before stays as it was.
+ * A refused import leaves nothing it made on disk. Into SQLite: not the
+ * empty database SQLite makes on opening a new path (a look at the folder
+ * would find a database that never held anything, and a script that tests
+ * for the file would think the import done), nor its -wal and -shm, nor
+ * the files folder the import made for the bytes of files. Into
+ * PostgreSQL: not the `--files-dir` folder it made (the rows, and bytes
+ * kept in the database, go with the rolled-back transaction). What was
+ * there before stays as it was.
  */
 import { defaultFilesDir } from "../backends.ts";
 
 /** Removes what the import made; nothing when it made nothing. */
 export type Undo = () => Promise<void>;
 
-/** Where an import into SQLite writes: as the server's flags name them. */
-export interface SqlitePlaces {
-  /** The SQLite file (`--db`). */
+/** Where an import writes: as the server's flags name them. */
+export interface ImportPlaces {
+  /** The SQLite file (`--db`); unused with `databaseUrl`. */
   db: string;
-  /** The files folder (`--files-dir`), else the default beside `db`. */
+  /** PostgreSQL instead (`--database-url`): no file of `db` is touched. */
+  databaseUrl?: string;
+  /**
+   * The files folder (`--files-dir`), else with SQLite the default beside
+   * `db`, with PostgreSQL the database itself.
+   */
   filesDir?: string;
 }
 
 const SIDE_FILES = ["-wal", "-shm", "-journal"];
 
 /**
- * Notes, before the import opens anything, which of the database, its
- * side files and the files folder are not there yet; the answer removes
- * them. The side files go only with a database that is new: those of a
- * file that was there may be a running server's.
+ * Notes, before the import opens anything, which of the SQLite database,
+ * its side files and the files folder are not there yet; the answer
+ * removes them. The side files go only with a database that is new: those
+ * of a file that was there may be a running server's.
  */
-export async function noteLeftovers(places: SqlitePlaces): Promise<Undo> {
+export async function noteLeftovers(places: ImportPlaces): Promise<Undo> {
   const made: string[] = [];
+  if (places.databaseUrl !== undefined) {
+    if (places.filesDir !== undefined && !await exists(places.filesDir)) {
+      made.push(places.filesDir);
+    }
+    return undo(made);
+  }
   if (places.db !== ":memory:" && !await exists(places.db)) {
     made.push(places.db, ...SIDE_FILES.map((suffix) => places.db + suffix));
   }
@@ -37,6 +50,10 @@ export async function noteLeftovers(places: SqlitePlaces): Promise<Undo> {
   const filesDir = places.filesDir ??
     (places.db === ":memory:" ? undefined : defaultFilesDir(places.db));
   if (filesDir !== undefined && !await exists(filesDir)) made.push(filesDir);
+  return undo(made);
+}
+
+function undo(made: string[]): Undo {
   return async () => {
     for (const path of made) {
       try {
