@@ -1,7 +1,8 @@
 /**
  * What docs/protocol.md and docs/api.md say against what the server
- * answers and serves: the keys of every action's success reply (the
- * Actions table), every route of /api/openapi.json in the route tables
+ * answers and serves: the keys of every action's success reply, and of
+ * the items of the lists it shows (the Actions and Administration
+ * tables), every route of /api/openapi.json in the route tables
  * (and every route those tables name answered), and each action's rate
  * limit. The docs are the contract outside clients are written against;
  * each of these had drifted (an account's `leave_room` reply without the
@@ -37,19 +38,24 @@ function rows(table: string): string[][] {
     );
 }
 
-/** One object a success cell shows: its keys, which are required, and `…`. */
+/**
+ * One object a success cell shows: its keys, which are required, `…`, and
+ * the shapes of the items of a key shown as a list of objects.
+ */
 interface Shape {
   allowed: Set<string>;
   required: Set<string>;
   open: boolean;
+  items: Map<string, Shape[]>;
 }
 
 /**
- * The objects of a success cell, read at their top level only:
- * `{"room","epoch","history":[…],"left"?}` is room, epoch and history
- * required, left allowed; `"a"\|"b"` allows either; `…` among the keys
- * leaves the object open; a name outside the braces (`"expires_at"` too)
- * is allowed in every object.
+ * The objects of a success cell: `{"room","epoch","history":[…],"left"?}`
+ * is room, epoch and history required, left allowed; `"a"\|"b"` allows
+ * either; `…` among the keys leaves the object open; a name outside the
+ * braces (`"expires_at"` too) is allowed in every object. A key shown as
+ * a list of objects (`"bans":[{"user","room"?}…]`) holds items of that
+ * shape, read the same way.
  */
 function shapesOf(cell: string): Shape[] {
   const shapes: Shape[] = [];
@@ -60,7 +66,12 @@ function shapesOf(cell: string): Shape[] {
     const char = cell[i];
     if (char === "{" || char === "[") {
       if (stack.length === 0 && char === "{") {
-        shapes.push({ allowed: new Set(), required: new Set(), open: false });
+        shapes.push({
+          allowed: new Set(),
+          required: new Set(),
+          open: false,
+          items: new Map(),
+        });
       }
       stack.push(char);
     } else if (char === "}" || char === "]") {
@@ -78,6 +89,9 @@ function shapesOf(cell: string): Shape[] {
         const shape = shapes[shapes.length - 1];
         shape.allowed.add(name);
         if (!optional) shape.required.add(name);
+        if (cell.startsWith(":[{", end + 1)) {
+          shape.items.set(name, shapesOf(listAt(cell, end + 2)));
+        }
       } else if (stack.length === 0) {
         loose.push(name);
       }
@@ -89,30 +103,63 @@ function shapesOf(cell: string): Shape[] {
   return shapes;
 }
 
+/** What is inside the brackets of the list that opens at `start`. */
+function listAt(cell: string, start: number): string {
+  let depth = 0;
+  for (let i = start; i < cell.length; i++) {
+    if (cell[i] === "[" || cell[i] === "{") depth++;
+    else if (cell[i] === "]" || cell[i] === "}") depth--;
+    else if (cell[i] === '"') i = cell.indexOf('"', i + 1);
+    if (depth === 0) return cell.slice(start + 1, i);
+  }
+  throw new Error(`an unclosed list in ${cell}`);
+}
+
 /** Why `data` fits none of the shapes, or undefined when it fits one. */
-function misfit(data: Frame["data"], shapes: Shape[]): string | undefined {
+function misfit(
+  data: Record<string, unknown>,
+  shapes: Shape[],
+): string | undefined {
   const keys = Object.keys(data).filter((key) => key !== "request");
   const reasons = shapes.map((shape) => {
     const extra = shape.open ? [] : keys.filter((k) => !shape.allowed.has(k));
     const missing = [...shape.required].filter((k) => !keys.includes(k));
-    return extra.length === 0 && missing.length === 0
-      ? undefined
-      : `not documented: [${extra}], missing: [${missing}]`;
+    if (extra.length > 0 || missing.length > 0) {
+      return `not documented: [${extra}], missing: [${missing}]`;
+    }
+    for (const [key, items] of shape.items) {
+      const list = data[key];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) return `${key}: not a list`;
+      for (const [i, item] of list.entries()) {
+        const wrong = misfit(item, items);
+        if (wrong !== undefined) return `${key}[${i}]: ${wrong}`;
+      }
+    }
+    return undefined;
   });
   return reasons.includes(undefined) ? undefined : reasons.join("; or ");
 }
 
-/** Each action of the Actions table and the shapes of its success data. */
+/**
+ * Each action of the Actions and Administration tables and the shapes of
+ * its success data (the column so headed).
+ */
 function documentedShapes(doc: string): Map<string, Shape[]> {
   const documented = new Map<string, Shape[]>();
-  for (const cells of rows(section(doc, "Actions"))) {
-    const action = /^`([a-z_]+)`$/.exec(cells[0])?.[1];
-    if (action !== undefined) documented.set(action, shapesOf(cells[2]));
+  for (const title of ["Actions", "Administration"]) {
+    const [header, ...table] = rows(section(doc, title));
+    const column = header.indexOf("success data");
+    assert.ok(column > 0, `${title}: no success data column`);
+    for (const cells of table) {
+      const action = /^`([a-z_]+)`$/.exec(cells[0])?.[1];
+      if (action !== undefined) documented.set(action, shapesOf(cells[column]));
+    }
   }
   return documented;
 }
 
-Deno.test("documented replies: every action's success reply has exactly the keys the Actions table of docs/protocol.md shows", () =>
+Deno.test("documented replies: every action's success reply, administration's too, has exactly the keys (and its lists' items those) that the Actions and Administration tables of docs/protocol.md show", () =>
   withClients(async (pool) => {
     const documented = documentedShapes(await Deno.readTextFile(PROTOCOL));
     const replies: [string, string, Frame["data"]][] = [];
@@ -182,10 +229,34 @@ Deno.test("documented replies: every action's success reply has exactly the keys
     await ok(boss, "set_role", { user: "bob", role: "user" });
     await ok(boss, "ban", { user: "bob", room: "dev" });
     await ok(boss, "ban", { user: "bob", room: "dev", duration_s: 60 });
+    await ok(boss, "list_bans", {});
     await ok(boss, "unban", { user: "bob", room: "dev" });
     await ok(boss, "ban", { user: "bob", duration_s: 60 });
+    await ok(boss, "list_accounts", {});
+    await ok(boss, "list_accounts", { query: "bo", limit: 1 });
+    await ok(boss, "list_bans", { limit: 1 });
     await ok(boss, "unban", { user: "bob" });
     await ok(boss, "kick", { user: "visitor" });
+    await ok(boss, "update_room", {
+      room: "club",
+      owner: "bob",
+      retention_days: 30,
+    });
+    await ok(boss, "list_all_rooms", {});
+    await ok(boss, "update_room", {
+      room: "club",
+      name: "Club",
+      private: false,
+      owner: null,
+      retention_days: null,
+    });
+    await ok(boss, "reset_password", { user: "bob", reason: "forgot it" });
+    await pool.register("carol");
+    await pool.register("dave");
+    await ok(boss, "delete_account", { user: "carol", messages: "keep" });
+    await ok(boss, "delete_account", { user: "dave", messages: "anonymise" });
+    await ok(boss, "audit_log", { limit: 2 });
+    await ok(boss, "audit_log", {});
     await ok(boss, "delete_room", { room: "dev" });
     await ok(boss, "change_password", {
       old_password: TEST_PASSWORD,
@@ -208,7 +279,7 @@ Deno.test("documented replies: every action's success reply has exactly the keys
     );
   }, { rateLimits: NO_RATE_LIMITS, admin: "boss" }));
 
-Deno.test("documented replies: the success replies of docs/protocol.md's examples have the keys of its Actions table", async () => {
+Deno.test("documented replies: the success replies of docs/protocol.md's examples have the keys of its Actions and Administration tables", async () => {
   const doc = await Deno.readTextFile(PROTOCOL);
   const documented = documentedShapes(doc);
   const failures: string[] = [];
