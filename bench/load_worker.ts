@@ -1,6 +1,6 @@
 /**
  * Load generator process: real WebSocket clients against one server on
- * 127.0.0.1. Started by bench/main.ts with a JSON spec as its argument; it
+ * 127.0.0.1. Started by bench/workers.ts with a JSON spec as its argument; it
  * connects and logs in its clients, prepares its scenario, then answers
  * commands read from stdin (one JSON object a line) and reports on stdout
  * (one JSON object a line).

@@ -1,7 +1,7 @@
 /**
  * Process helpers for the bench: CPU time and RSS of a process read from
- * /proc, the port a process listens on, and line-by-line reading of a
- * child's output.
+ * /proc, the port a process listens on, the open-file limit, and
+ * line-by-line reading of a child's output.
  */
 
 let clockTicks: number | undefined;
@@ -132,4 +132,16 @@ export async function machineBusySeconds(): Promise<number> {
   // user nice system idle iowait irq softirq steal (guest is in user).
   const busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0);
   return busy / await clkTck();
+}
+
+/** Open-file limit of this process (the workers and server inherit it). */
+export async function openFileLimit(): Promise<number> {
+  try {
+    const text = await Deno.readTextFile("/proc/self/limits");
+    const m = /^Max open files\s+(\d+)/m.exec(text);
+    if (m) return Number(m[1]);
+  } catch {
+    // Unknown.
+  }
+  return 1024;
 }

@@ -5,7 +5,7 @@
  * the runs' ratios with --runs N), with its target and whether it is met.
  */
 
-/** One scenario's figures (see the scenarios in bench/main.ts). */
+/** One scenario's figures (see bench/scenarios/). */
 // deno-lint-ignore no-explicit-any
 export type Result = Record<string, any>;
 

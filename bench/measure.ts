@@ -1,0 +1,170 @@
+/**
+ * The measured windows: every generator is told when a window starts and
+ * ends (on the epoch clock they share); around it the bench reads the
+ * target's CPU time, the generators', the whole machine's, the target's
+ * event-loop delay and, when asked, its collections and allocations.
+ */
+import { cpuSeconds, machineBusySeconds, sleep } from "./proc.ts";
+import type { Result } from "./report.ts";
+import {
+  type DelayBuckets,
+  readDelayBuckets,
+  windowDelay,
+} from "./loop_delay.ts";
+import type { GcWindow } from "./gc_trace.ts";
+import {
+  type HeapProfile,
+  HeapSampler,
+  topAllocators,
+} from "./heap_sampling.ts";
+import { round } from "./stats.ts";
+import { HOST, type Target } from "./targets.ts";
+import { genCpu, type Message, type Worker } from "./workers.ts";
+
+/** Now, in ms since the epoch, on the clock the generators share. */
+function nowEpoch(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+async function sleepUntilEpoch(t: number): Promise<void> {
+  await sleep(t - nowEpoch());
+}
+
+/** What one measured window gave. */
+export interface Measured {
+  results: Message[];
+  cpu: number;
+  seconds: number;
+  genCpu: number;
+  /** CPU seconds used by everything else on the machine meanwhile. */
+  otherCpu: number;
+  /** The project's event-loop delay over the window (ms, "at most"). */
+  loop?: { samples: number; p50: number; p99: number; max: number };
+  /** The server's collections in the window, with --gc. */
+  gc?: { main: GcWindow; workers: GcWindow };
+  /** The main thread's sampled allocations, with --heap-profile. */
+  profile?: HeapProfile;
+}
+
+/** Runs one measured window on every worker, reading CPU around it. */
+export async function measure(
+  target: Target,
+  workers: Worker[],
+  phase: string,
+  seconds: number,
+  resultTimeoutMs: number,
+): Promise<Measured> {
+  const start = nowEpoch() + 300;
+  const end = start + seconds * 1000;
+  await Promise.all(
+    workers.map((w) => w.send({ cmd: "go", phase, start, end })),
+  );
+  // The event-loop delay histogram (the server's /metrics, and the
+  // relays' own, made the same way) is read around the window, just
+  // outside it.
+  const delays = (): Promise<DelayBuckets | undefined> =>
+    readDelayBuckets(`http://${HOST}:${target.port}`);
+  const delay0 = await delays();
+  const sampler = target.inspector && new HeapSampler(target.inspector.url);
+  await sampler?.start(4096, !Deno.env.get("BENCH_HEAP_LIVE"));
+  await sleepUntilEpoch(start);
+  const cpu0 = await cpuSeconds(target.pid);
+  const gen0 = await genCpu(workers);
+  const all0 = await machineBusySeconds();
+  await sleepUntilEpoch(end);
+  const cpu1 = await cpuSeconds(target.pid);
+  const gen1 = await genCpu(workers);
+  const all1 = await machineBusySeconds();
+  const profile = await sampler?.stop();
+  const delay1 = await delays();
+  const results = await Promise.all(
+    workers.map((w) => w.expect("result", resultTimeoutMs)),
+  );
+  const cpu = cpu1 - cpu0;
+  const gen = gen1 - gen0;
+  const other = Math.max(0, all1 - all0 - cpu - gen);
+  return {
+    results,
+    cpu,
+    seconds,
+    genCpu: gen,
+    otherCpu: other,
+    loop: windowDelay(delay0, delay1),
+    // The trace lines of the window have arrived by the time the results
+    // have.
+    gc: target.gc?.window(start, end),
+    profile,
+  };
+}
+
+/**
+ * With --heap-profile: writes the window's profile to
+ * `<FILE>.<name>.heapprofile` and prints who allocated most per message.
+ */
+export async function saveProfile(
+  m: Measured,
+  name: string,
+  options: { messages: number; heapProfile?: string },
+): Promise<void> {
+  const { messages, heapProfile } = options;
+  if (!m.profile || !heapProfile) return;
+  const file = `${heapProfile}.${name}.heapprofile`;
+  await Deno.writeTextFile(file, JSON.stringify(m.profile));
+  console.log(`bench: ${name}: heap profile in ${file}`);
+  for (const line of topAllocators(m.profile, Math.max(1, messages))) {
+    console.log(`bench: ${line}`);
+  }
+}
+
+/**
+ * The main thread's collections in the window (--gc), per 10,000 messages
+ * and per delivery: counts and bytes do not depend on the machine's load,
+ * pause lengths do. The store's and checkpointer's threads are summed
+ * apart (`gc_workers_*`).
+ */
+export function gcFields(
+  m: Measured,
+  messages: number,
+  deliveries: number,
+): Result {
+  if (!m.gc) return {};
+  const { main, workers } = m.gc;
+  const per10k = (x: number) => round((x * 10_000) / Math.max(1, messages), 2);
+  return {
+    gc_scavenges: main.scavenges,
+    gc_mark_compacts: main.markCompacts,
+    gc_pause_ms: round(main.pauseMs, 1),
+    gc_pause_p50_ms: round(main.pauseP50Ms, 2),
+    gc_pause_max_ms: round(main.pauseMaxMs, 2),
+    gc_pauses_over_10ms: main.pausesOver10Ms,
+    gc_marking_ms: round(main.markingMs, 1),
+    gc_scavenges_per_10k_msgs: per10k(main.scavenges),
+    gc_mark_compacts_per_10k_msgs: per10k(main.markCompacts),
+    gc_pause_ms_per_10k_msgs: per10k(main.pauseMs),
+    gc_alloc_bytes_per_msg: round(
+      main.allocatedBytes / Math.max(1, messages),
+      0,
+    ),
+    gc_alloc_bytes_per_delivery: round(
+      main.allocatedBytes / Math.max(1, deliveries),
+      0,
+    ),
+    gc_survived_bytes_per_scavenge: round(main.survivedBytesPerScavenge, 0),
+    gc_workers_pause_ms: round(workers.pauseMs, 1),
+    gc_workers_alloc_bytes_per_msg: round(
+      workers.allocatedBytes / Math.max(1, messages),
+      0,
+    ),
+  };
+}
+
+/** The loop-delay fields of a result (none when the target gave no histogram). */
+export function loopFields(m: Measured, prefix = "loop"): Result {
+  if (!m.loop) return {};
+  return {
+    [`${prefix}_p50_ms`]: m.loop.p50,
+    [`${prefix}_p99_ms`]: m.loop.p99,
+    [`${prefix}_max_ms`]: m.loop.max,
+    [`${prefix}_samples`]: m.loop.samples,
+  };
+}
