@@ -22,6 +22,7 @@ import { startTestServer, TestClient } from "../tests/harness.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { nameKey } from "../server/protocol/names.ts";
+import { median } from "./stats.ts";
 
 const args = parseArgs({
   options: {
@@ -47,11 +48,6 @@ async function inBatches<T>(
     out.push(...await Promise.all(batch));
   }
   return out;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Main-thread milliseconds (CDP TaskDuration) spent from `act` until `done` and a quiet 300 ms after. */

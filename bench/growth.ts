@@ -20,11 +20,11 @@
  */
 import { parseArgs } from "node:util";
 import { seedMessages } from "./seed.ts";
-import { V8_FLAGS } from "../scripts/release.ts";
 import { cpuSeconds, eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
-const HOST = "127.0.0.1";
+import { CHILD_ENV, HOST, ROOT, serverArgs } from "./targets.ts";
+import { stopChild } from "./children.ts";
+import { Prober } from "./prober.ts";
+import { msQuantiles } from "./stats.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -65,15 +65,7 @@ interface Server {
 async function startServer(db: string): Promise<Server> {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      // As `deno task start` runs it.
-      ...V8_FLAGS,
-      // e.g. BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
-      ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ??
-        []),
-      "main.ts",
+    args: serverArgs([
       "--rate-limits",
       "off",
       "--host",
@@ -82,10 +74,9 @@ async function startServer(db: string): Promise<Server> {
       "0",
       "--db",
       db,
-      ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
-    ],
+    ]),
     cwd: ROOT,
-    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    env: CHILD_ENV,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -114,83 +105,6 @@ async function startServer(db: string): Promise<Server> {
     port: p,
     startupMs: performance.now() - started,
     startupCpu: await cpuSeconds(child.pid),
-  };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  server.child.kill("SIGTERM");
-  try {
-    await withTimeout(server.child.status, 15_000, "server stop");
-  } catch {
-    server.child.kill("SIGKILL");
-    await server.child.status;
-  }
-}
-
-// deno-lint-ignore no-explicit-any
-type Frame = Record<string, any>;
-
-/** One WebSocket client that sends a request and times its reply. */
-class Prober {
-  #ws: WebSocket;
-  #waiting = new Map<string, (frame: Frame) => void>();
-  #next = 0;
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.onmessage = (event) => {
-      for (const line of String(event.data).split("\n")) {
-        const frame = JSON.parse(line) as Frame;
-        if (frame.id === undefined) continue;
-        this.#waiting.get(frame.id)?.(frame);
-        this.#waiting.delete(frame.id);
-      }
-    };
-  }
-
-  static async open(url: string): Promise<Prober> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = () => reject(new Error("cannot connect"));
-    });
-    return new Prober(ws);
-  }
-
-  /** Sends one request; resolves with its reply and the round trip in ms. */
-  request(action: string, data: Frame): Promise<{ reply: Frame; ms: number }> {
-    const id = `r${this.#next++}`;
-    const { promise, resolve } = Promise.withResolvers<Frame>();
-    this.#waiting.set(id, resolve);
-    const t = performance.now();
-    this.#ws.send(JSON.stringify({ action, id, data }));
-    return withTimeout(promise, 30_000, action).then((reply) => {
-      if (reply.action !== "success") {
-        throw new Error(`${action}: ${JSON.stringify(reply.data)}`);
-      }
-      return { reply, ms: performance.now() - t };
-    });
-  }
-
-  async close(): Promise<void> {
-    const closed = new Promise((resolve) => this.#ws.onclose = resolve);
-    this.#ws.close();
-    await closed;
-  }
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-
-function summary(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    p50: r(quantile(s, 0.5)),
-    p99: r(quantile(s, 0.99)),
-    max: r(s.at(-1) ?? NaN),
   };
 }
 
@@ -310,13 +224,13 @@ async function measureSize(messages: number) {
         search_cpu_us: work(cpu3 - cpu2, t3 - t2),
         search_results_per_query: Math.round(found / REQUESTS * 10) / 10,
         rss_kib: rss,
-        join_room: summary(joins),
-        history_before_seq: summary(pages),
-        search: summary(searches),
+        join_room: msQuantiles(joins),
+        history_before_seq: msQuantiles(pages),
+        search: msQuantiles(searches),
         load: await loadAverage(),
       };
     } finally {
-      await stopServer(server);
+      await stopChild(server.child, 15_000);
     }
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

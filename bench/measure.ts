@@ -122,7 +122,7 @@ export async function saveProfile(
  * pause lengths do. The store's and checkpointer's threads are summed
  * apart (`gc_workers_*`).
  */
-export function gcFields(
+function gcFields(
   m: Measured,
   messages: number,
   deliveries: number,
@@ -155,6 +155,34 @@ export function gcFields(
       workers.allocatedBytes / Math.max(1, messages),
       0,
     ),
+  };
+}
+
+/**
+ * The figures fan-out and chat both give of their window, in this order:
+ * latency quantiles, CPU shares, CPU per delivery, loop delay and (--gc)
+ * collections per message and per delivery.
+ */
+export function deliveryFields(
+  m: Measured,
+  of: {
+    latency: { p50: number; p99: number; max: number };
+    messages: number;
+    deliveries: number;
+  },
+): Result {
+  const { latency: lat, messages, deliveries } = of;
+  return {
+    p50_ms: round(lat.p50, 3),
+    p99_ms: round(lat.p99, 3),
+    max_ms: round(lat.max, 3),
+    server_cpu_s: round(m.cpu, 3),
+    server_cpu_util: round(m.cpu / m.seconds, 3),
+    gen_cpu_util: round(m.genCpu / m.seconds, 3),
+    other_cpu_util: round(m.otherCpu / m.seconds, 3),
+    cpu_us_per_delivery: round((m.cpu * 1e6) / deliveries, 3),
+    ...loopFields(m),
+    ...gcFields(m, messages, deliveries),
   };
 }
 

@@ -4,6 +4,7 @@
  * each a ratio against a relay measured in the same run (the median of
  * the runs' ratios with --runs N), with its target and whether it is met.
  */
+import { median, round } from "./stats.ts";
 
 /** One scenario's figures (see bench/scenarios/). */
 // deno-lint-ignore no-explicit-any
@@ -53,18 +54,6 @@ function loop(r: Result, prefix = "loop"): string {
   if (typeof p50 !== "number") return "";
   return [p50, r[`${prefix}_p99_ms`], r[`${prefix}_max_ms`]]
     .map((x) => `≤${fmt(x, 2)}`).join("/");
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function round(x: number, digits = 3): number {
-  if (!Number.isFinite(x)) return x;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 const COLUMNS = [
@@ -456,7 +445,7 @@ export function printReport(input: ReportInput): void {
     });
   }
   const ratios = Object.fromEntries(
-    measured.map(({ target, value }) => [target.what, round(value)]),
+    measured.map(({ target, value }) => [target.what, round(value, 3)]),
   );
   console.log(
     "BENCH_JSON " + JSON.stringify({
@@ -468,7 +457,7 @@ export function printReport(input: ReportInput): void {
       duration_s: input.durationS,
       limits: input.limits,
       elapsed_s: round(input.elapsedS, 1),
-      max_other_cpu_util: round(maxOther),
+      max_other_cpu_util: round(maxOther, 3),
       scenarios: input.results,
       targets: ratios,
       skipped: input.skipped,

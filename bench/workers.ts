@@ -142,6 +142,12 @@ export async function genCpu(workers: Worker[]): Promise<number> {
   return total;
 }
 
+/** After a failure: stops the generators (if they started), then the target. */
+export async function abandon(target: Target, setup?: Setup): Promise<void> {
+  if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
+  await stopTarget(target);
+}
+
 /** Stops the target, then the generators; the target's stop figures. */
 export async function finish(target: Target, workers: Worker[]) {
   // The server first: it closes every socket (1001) while the clients can

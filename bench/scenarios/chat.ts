@@ -5,15 +5,9 @@
  */
 import type { Result } from "../report.ts";
 import type { BenchOptions } from "../options.ts";
-import {
-  HOST,
-  type Kind,
-  serverLog,
-  startTarget,
-  stopTarget,
-} from "../targets.ts";
-import { finish, type Setup, spawnWorkers } from "../workers.ts";
-import { gcFields, loopFields, measure, saveProfile } from "../measure.ts";
+import { HOST, type Kind, serverLog, startTarget } from "../targets.ts";
+import { abandon, finish, type Setup, spawnWorkers } from "../workers.ts";
+import { deliveryFields, measure, saveProfile } from "../measure.ts";
 import {
   mergeCounts,
   quantiles,
@@ -91,16 +85,11 @@ export async function chat(o: BenchOptions, kind: Kind): Promise<Result> {
       misrouted: sum(r, "misrouted"),
       unacked_delivered: sum(r, "unackedDelivered"),
       seq_gaps: sum(r, "seqGaps"),
-      p50_ms: round(lat.p50, 3),
-      p99_ms: round(lat.p99, 3),
-      max_ms: round(lat.max, 3),
-      server_cpu_s: round(m.cpu, 3),
-      server_cpu_util: round(m.cpu / m.seconds, 3),
-      gen_cpu_util: round(m.genCpu / m.seconds, 3),
-      other_cpu_util: round(m.otherCpu / m.seconds, 3),
-      cpu_us_per_delivery: round((m.cpu * 1e6) / inWindow, 3),
-      ...loopFields(m),
-      ...gcFields(m, sum(r, "sent"), inWindow),
+      ...deliveryFields(m, {
+        latency: lat,
+        messages: sum(r, "sent"),
+        deliveries: inWindow,
+      }),
       errors: sum(r, "errors"),
       error_samples: samples([...ready, ...r]),
       closes_during_run: sum(r, "closesDuringRun"),
@@ -109,8 +98,7 @@ export async function chat(o: BenchOptions, kind: Kind): Promise<Result> {
       ...serverLog(target, stopped, o.limits),
     };
   } catch (error) {
-    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
-    await stopTarget(target);
+    await abandon(target, setup);
     throw error;
   }
 }

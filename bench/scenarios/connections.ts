@@ -12,14 +12,14 @@ import {
 import type { WorkerSpec } from "../load_worker.ts";
 import type { Result } from "../report.ts";
 import type { BenchOptions } from "../options.ts";
+import { HOST, type Kind, serverLog, startTarget } from "../targets.ts";
 import {
-  HOST,
-  type Kind,
-  serverLog,
-  startTarget,
-  stopTarget,
-} from "../targets.ts";
-import { finish, genCpu, type Setup, spawnWorkers } from "../workers.ts";
+  abandon,
+  finish,
+  genCpu,
+  type Setup,
+  spawnWorkers,
+} from "../workers.ts";
 import { measure } from "../measure.ts";
 import { mergeCounts, reasons, round, samples, sum } from "../stats.ts";
 
@@ -105,8 +105,7 @@ export async function connections(
       ...serverLog(target, stopped, o.limits),
     };
   } catch (error) {
-    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
-    await stopTarget(target);
+    await abandon(target, setup);
     throw error;
   }
 }

@@ -12,15 +12,9 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import { SqliteStore } from "../../server/store/sqlite.ts";
 import { DEFAULT_CONFIG } from "../../server/config.ts";
 import type { BenchOptions } from "../options.ts";
-import {
-  HOST,
-  type Kind,
-  serverLog,
-  startTarget,
-  stopTarget,
-} from "../targets.ts";
-import { finish, type Setup, spawnWorkers } from "../workers.ts";
-import { gcFields, loopFields, measure, saveProfile } from "../measure.ts";
+import { HOST, type Kind, serverLog, startTarget } from "../targets.ts";
+import { abandon, finish, type Setup, spawnWorkers } from "../workers.ts";
+import { deliveryFields, measure, saveProfile } from "../measure.ts";
 import {
   mergeCounts,
   quantiles,
@@ -147,16 +141,11 @@ export async function fanout(
       unacked: sum(m.results, "unacked"),
       receivers_open: sum(m.results, "receivers"),
       latency_samples: lat.n,
-      p50_ms: round(lat.p50, 3),
-      p99_ms: round(lat.p99, 3),
-      max_ms: round(lat.max, 3),
-      server_cpu_s: round(m.cpu, 3),
-      server_cpu_util: round(m.cpu / m.seconds, 3),
-      gen_cpu_util: round(m.genCpu / m.seconds, 3),
-      other_cpu_util: round(m.otherCpu / m.seconds, 3),
-      cpu_us_per_delivery: round((m.cpu * 1e6) / deliveries, 3),
-      ...loopFields(m),
-      ...gcFields(m, sum(m.results, "sentInWindow"), deliveries),
+      ...deliveryFields(m, {
+        latency: lat,
+        messages: sum(m.results, "sentInWindow"),
+        deliveries,
+      }),
       rss_before_kib: rss0,
       rss_after_kib: rss1,
       errors: sum(m.results, "errors"),
@@ -167,8 +156,7 @@ export async function fanout(
       ...serverLog(target, stopped, o.limits),
     };
   } catch (error) {
-    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
-    await stopTarget(target);
+    await abandon(target, setup);
     throw error;
   }
 }

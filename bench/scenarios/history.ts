@@ -4,8 +4,8 @@
  */
 import type { Result } from "../report.ts";
 import type { BenchOptions } from "../options.ts";
-import { HOST, serverLog, startTarget, stopTarget } from "../targets.ts";
-import { finish, type Setup, spawnWorkers } from "../workers.ts";
+import { HOST, serverLog, startTarget } from "../targets.ts";
+import { abandon, finish, type Setup, spawnWorkers } from "../workers.ts";
 import { loopFields, measure } from "../measure.ts";
 import { mergeCounts, reasons, round, samples, sum } from "../stats.ts";
 
@@ -81,8 +81,7 @@ export async function history(o: BenchOptions): Promise<Result> {
       ...serverLog(target, stopped, o.limits),
     };
   } catch (error) {
-    if (setup) await Promise.all(setup.workers.map((w) => w.stop()));
-    await stopTarget(target);
+    await abandon(target, setup);
     throw error;
   }
 }

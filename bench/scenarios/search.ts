@@ -3,7 +3,8 @@
  * starts (SQLite, or a schema of its own on PostgreSQL), then one client's
  * searches timed one at a time.
  */
-import { cpuSeconds, machineBusySeconds, withTimeout } from "../proc.ts";
+import { cpuSeconds, machineBusySeconds } from "../proc.ts";
+import { Prober } from "../prober.ts";
 import type { Result } from "../report.ts";
 import { fillCorpus, searchKinds } from "../search_corpus.ts";
 import { nameKey } from "../../server/protocol/names.ts";
@@ -20,7 +21,6 @@ import {
   stopTarget,
   type Target,
 } from "../targets.ts";
-import type { Message } from "../workers.ts";
 import { msQuantiles, round } from "../stats.ts";
 
 const SEARCH_ROUNDS = 10;
@@ -73,7 +73,8 @@ export async function search(o: BenchOptions): Promise<Result> {
       args: url ? ["--database-url", url] : [],
       dir,
     });
-    const client = await SearchClient.open(`ws://${HOST}:${target.port}/ws`);
+    const client = await Prober.open(`ws://${HOST}:${target.port}/ws`);
+    await client.request("login", { username: "searcher" });
     const kinds = searchKinds();
     const latencies: Record<string, number[]> = {};
     const found: Record<string, number> = {};
@@ -88,20 +89,21 @@ export async function search(o: BenchOptions): Promise<Result> {
       }
       for (const kind of kinds) {
         for (const query of kind.queries) {
-          const started = performance.now();
-          const results = await client.search(query);
+          const { reply, ms } = await client.request("search", query);
           if (round === 0) {
-            found[kind.label] = (found[kind.label] ?? 0) + results;
+            // How many results the first page had.
+            found[kind.label] = (found[kind.label] ?? 0) +
+              reply.data.results.length;
             continue;
           }
-          (latencies[kind.label] ??= []).push(performance.now() - started);
+          (latencies[kind.label] ??= []).push(ms);
         }
       }
     }
     const seconds = (performance.now() - began) / 1000;
     const cpu = await cpuSeconds(target.pid) - cpu0;
     const other = Math.max(0, await machineBusySeconds() - all0 - cpu);
-    client.close();
+    await client.close();
     const stopped = await stopTarget(target);
     const log = serverLog(target, stopped, o.limits);
     target = undefined;
@@ -132,59 +134,5 @@ export async function search(o: BenchOptions): Promise<Result> {
     if (target) await stopTarget(target);
     else await Deno.remove(dir, { recursive: true }).catch(() => {});
     await dropSchema?.();
-  }
-}
-
-/** One logged-in WebSocket that sends searches one at a time. */
-class SearchClient {
-  #socket: WebSocket;
-  #waiting?: (frame: Message) => void;
-  #next = 1;
-
-  private constructor(socket: WebSocket) {
-    this.#socket = socket;
-    socket.addEventListener("message", (event) => {
-      for (const line of String(event.data).split("\n")) {
-        const frame = JSON.parse(line);
-        if (frame.id !== undefined) this.#waiting?.(frame);
-      }
-    });
-  }
-
-  static async open(url: string): Promise<SearchClient> {
-    const socket = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      socket.onopen = resolve;
-      socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
-    });
-    const client = new SearchClient(socket);
-    await client.#request("login", { username: "searcher" });
-    return client;
-  }
-
-  /** Searches; returns how many results the first page had. */
-  async search(data: Record<string, unknown>): Promise<number> {
-    const reply = await this.#request("search", data);
-    return reply.data.results.length;
-  }
-
-  #request(action: string, data: Record<string, unknown>): Promise<Message> {
-    const id = String(this.#next++);
-    return withTimeout(
-      new Promise<Message>((resolve, reject) => {
-        this.#waiting = (frame) => {
-          if (frame.id !== id) return;
-          if (frame.action === "success") resolve(frame);
-          else reject(new Error(`${action}: ${JSON.stringify(frame.data)}`));
-        };
-        this.#socket.send(JSON.stringify({ action, data, id }));
-      }),
-      30_000,
-      action,
-    );
-  }
-
-  close(): void {
-    this.#socket.close();
   }
 }
