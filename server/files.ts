@@ -69,6 +69,9 @@ export class FileStorage {
   // Saving and deleting the bytes of one hash take turns, so a sweep never
   // deletes bytes that an upload of the same content is recording.
   #hashLocks = new Map<string, Promise<unknown>>();
+  // The look for bytes a crash left, from start; close waits for it.
+  #leftovers: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(options: FileStorageOptions) {
     this.maxFileBytes = options.maxFileBytes;
@@ -91,7 +94,7 @@ export class FileStorage {
   async start(): Promise<void> {
     this.#key = new TextEncoder().encode(await this.#store.secret("files"));
     await this.#clearStaging();
-    this.sweep();
+    this.#leftovers = this.sweep().then(() => this.#deleteLeftovers());
     if (this.#sweepEveryMs > 0) {
       this.#timer = setInterval(() => this.sweep(), this.#sweepEveryMs);
     }
@@ -309,6 +312,40 @@ export class FileStorage {
     }
   }
 
+  /**
+   * Deletes the bytes no upload refers to. Only an interruption leaves
+   * them: a sweep commits the deletion of uploads, then deletes their
+   * bytes one by one, and a process killed in between (or an import killed
+   * after placing bytes) left the rest for good, since no later sweep
+   * lists a hash whose uploads are gone. Runs once, at start, after the
+   * first sweep, in the background: a walk of every hash kept and one
+   * store lookup each. Each is checked and deleted under its hash's turn,
+   * as a sweep does, so an upload of the same bytes under way keeps them.
+   */
+  async #deleteLeftovers(): Promise<void> {
+    let count = 0;
+    try {
+      for await (const hash of this.#contents.hashes()) {
+        if (this.#closed) break;
+        const deleted = await this.#withHash(hash, async () => {
+          if (await this.#store.hashInUse(hash)) return false;
+          await this.#contents.delete(hash);
+          return true;
+        });
+        if (deleted) count++;
+      }
+    } catch (error) {
+      logger.error("Looking for files nobody refers to failed: {error}", {
+        error,
+      });
+    }
+    if (count > 0) {
+      logger.info("Deleted {count} files an interruption left behind", {
+        count,
+      });
+    }
+  }
+
   async #withHash<T>(hash: string, step: () => Promise<T>): Promise<T> {
     const before = this.#hashLocks.get(hash) ?? Promise.resolve();
     const mine = before.catch(() => {}).then(step);
@@ -322,8 +359,10 @@ export class FileStorage {
 
   /** Stops sweeping and releases what holds the bytes (a database pool). */
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
     await this.#sweeps.idle();
+    await this.#leftovers;
     await this.#contents.close();
   }
 }

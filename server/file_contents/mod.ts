@@ -20,6 +20,11 @@ export interface FileContents {
   /** Removes the bytes kept under this hash (none: nothing happens). */
   delete(hash: string): Promise<void>;
   /**
+   * Every hash bytes are kept under, in no set order, each once; bytes
+   * put or deleted while it runs may or may not be listed.
+   */
+  hashes(): AsyncIterable<string>;
+  /**
    * Bytes free to this process on the file system where the bytes are
    * kept, for `--disk-reserve`; absent where they are not on this
    * machine's disk (the database's is not ours to look at).
