@@ -17,6 +17,8 @@
  * rollback mode (one self-contained file, no -wal or -shm to carry around),
  * checked (`PRAGMA quick_check`), flushed to disk, then linked to the target
  * name, which must not exist: a failure or an interruption leaves no file.
+ * A kill leaves the hidden copy, which the next backup into the folder
+ * removes (see removeAbandoned).
  */
 import { backup, DatabaseSync } from "node:sqlite";
 import { basename, dirname, join } from "node:path";
@@ -190,10 +192,15 @@ export async function backupSqlite(
     folder,
     `.${basename(to)}.partial-${crypto.randomUUID().slice(0, 8)}`,
   );
+  await removeAbandoned(folder);
+  // Held (flock) until the copy has its name: what tells another backup
+  // that this one is under way.
+  let held: Deno.FsFile;
   try {
     // Made empty first (an empty file is an empty database): an unwritable
     // folder is found before any copying.
-    (await Deno.open(partial, { createNew: true, write: true })).close();
+    held = await Deno.open(partial, { createNew: true, write: true });
+    await held.lock(true);
   } catch (error) {
     throw new BackupError(
       isNotFound(error)
@@ -230,11 +237,48 @@ export async function backupSqlite(
     const { size } = await Deno.stat(to);
     return { bytes: size, messages, ms: performance.now() - started };
   } catch (error) {
-    for (const suffix of ["", "-journal", "-wal", "-shm"]) {
-      await removeIfThere(partial + suffix).catch(() => {});
-    }
+    await removePartial(partial);
     throw error instanceof BackupError
       ? error
       : new BackupError(`Cannot back up '${db}': ${why(error)}`);
+  } finally {
+    // Only now: closing any descriptor of a file drops the locks SQLite's
+    // own hold on it (POSIX), and its connections are closed by now.
+    held.close();
+  }
+}
+
+async function removePartial(partial: string): Promise<void> {
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) {
+    await removeIfThere(partial + suffix).catch(() => {});
+  }
+}
+
+const PARTIAL = /^\..+\.partial-[0-9a-f]{8}$/;
+
+/**
+ * Removes the partial copies of backups that were killed outright
+ * (SIGKILL, the OOM killer, a power cut), which no cleanup of theirs
+ * removed: whole hidden copies of the database, left beside the backups
+ * for good (a later backup, under a new name, never looked at them). One
+ * whose lock is held is a backup under way, and stays.
+ */
+async function removeAbandoned(folder: string): Promise<void> {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder)]
+      .filter((entry) => entry.isFile && PARTIAL.test(entry.name))
+      .map((entry) => entry.name);
+  } catch {
+    return; // No folder: said when the copy is made.
+  }
+  for (const name of names) {
+    const path = join(folder, name);
+    try {
+      using file = await Deno.open(path, { read: true });
+      if (await file.tryLock(true)) await removePartial(path);
+    } catch {
+      // Gone meanwhile, or not ours to open: left as it is.
+    }
   }
 }

@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Frame, startTestServer, TestClient } from "./harness.ts";
+import {
+  eventually,
+  type Frame,
+  startTestServer,
+  TestClient,
+} from "./harness.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { fillHistory } from "./history_fixture.ts";
 
@@ -262,6 +267,79 @@ Deno.test("backup: interrupted with Ctrl-C, it leaves a whole copy or none", asy
       [],
     );
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("backup: a copy killed outright leaves a partial file that the next backup into its folder removes; one still under way stays and finishes", async () => {
+  const dir = await folderWithHistory();
+  // The database held by another process in exclusive mode: each backup
+  // makes its partial file, then waits to read.
+  const holder = new DatabaseSync(`${dir}/chat.db`);
+  holder.exec("PRAGMA locking_mode = EXCLUSIVE");
+  holder.exec("BEGIN EXCLUSIVE");
+  let held = true;
+  const started: Deno.ChildProcess[] = [];
+  const backup = (to: string) => {
+    const child = backupCommand([
+      "--db",
+      `${dir}/chat.db`,
+      "--to",
+      `${dir}/${to}`,
+      "--db-busy-timeout",
+      "300000",
+    ]).spawn();
+    started.push(child);
+    return child;
+  };
+  const partialOf = (to: string) =>
+    names(dir).filter((name) => name.startsWith(`.${to}.partial-`));
+  try {
+    const killed = backup("monday.db");
+    await eventually(() => assert.equal(partialOf("monday.db").length, 1));
+    killed.kill("SIGKILL");
+    await killed.output();
+    assert.equal(partialOf("monday.db").length, 1);
+
+    // Each looks at the folder before it makes its own partial file.
+    const tuesday = backup("tuesday.db");
+    await eventually(() => assert.equal(partialOf("tuesday.db").length, 1));
+    assert.deepEqual(partialOf("monday.db"), []);
+    const wednesday = backup("wednesday.db");
+    await eventually(() => assert.equal(partialOf("wednesday.db").length, 1));
+    assert.equal(partialOf("tuesday.db").length, 1);
+
+    holder.exec("ROLLBACK");
+    holder.close();
+    held = false;
+    for (const child of [tuesday, wednesday]) {
+      const output = await child.output();
+      assert.equal(
+        output.code,
+        0,
+        new TextDecoder().decode(output.stderr),
+      );
+    }
+    for (const name of ["tuesday.db", "wednesday.db"]) {
+      const copy = new DatabaseSync(`${dir}/${name}`, { readOnly: true });
+      const { n } = copy.prepare("SELECT count(*) AS n FROM messages").get()!;
+      copy.close();
+      assert.equal(n, STORED);
+    }
+    assert.deepEqual(
+      names(dir).filter((name) => !name.startsWith("chat.db")),
+      ["tuesday.db", "wednesday.db"],
+    );
+  } finally {
+    if (held) holder.close();
+    for (const child of started) {
+      try {
+        child.kill("SIGKILL");
+        await child.output();
+      } catch {
+        // Already gone, its output read.
+      }
+    }
     await Deno.remove(dir, { recursive: true });
   }
 });
