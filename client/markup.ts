@@ -5,6 +5,7 @@
  * through innerHTML, and links are only ever http or https.
  */
 
+import { EVERY_DISGUISING } from "../server/protocol/disguises.ts";
 import { nameKey } from "../server/protocol/names.ts";
 
 /** A run of text inside a paragraph. */
@@ -93,7 +94,16 @@ export function parseInline(text: string, depth = 0): Inline[] {
       const trimmed = trimUrl(url);
       const href = safeHref(trimmed);
       end = match.index + trimmed.length;
-      token = href ? { kind: "link", href, text: trimmed } : null;
+      // Shown without direction controls, which would turn part of it
+      // around (the href has them percent-encoded): the text shows the
+      // host the link goes to, in the order it is written.
+      token = href
+        ? {
+          kind: "link",
+          href,
+          text: trimmed.replace(EVERY_DISGUISING, ""),
+        }
+        : null;
     } else if (mention !== undefined) {
       token = { kind: "mention", name: mention };
     } else if (depth < MAX_DEPTH && bold !== undefined) {

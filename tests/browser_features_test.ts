@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import {
   artifact,
   browserTest,
@@ -505,6 +505,71 @@ browserTest(
     await lea.screenshot({ path: artifact("features_markdown.png") });
   },
 );
+
+browserTest(
+  "web client shows a link's URL as written, left to right, whatever direction controls the message holds",
+  async (browser, server) => {
+    const kim = await openPage(browser, server);
+    const lea = await openPage(browser, server);
+    await guest(kim, "kim");
+    await guest(lea, "lea");
+
+    // U+202E before the link turns the rest of the line around: the URL
+    // was drawn backwards, reading "https://accounts.google.com/..." for a
+    // link to evil.example.
+    await send(
+      kim,
+      "Session expired, sign in again: \u202Ehttps://evil.example/moc.elgoog.stnuocca//:sptth",
+    );
+    // One inside the URL turned its path around the same way.
+    await send(kim, "or here https://evil.example/\u202E/moc.elgoog//:sptth");
+
+    const before = confirmedFrom(lea, "kim", "sign in again").locator("a");
+    await before.waitFor();
+    assert.equal(
+      await before.getAttribute("href"),
+      "https://evil.example/moc.elgoog.stnuocca//:sptth",
+    );
+    assert.deepEqual(await drawnOrder(before), {
+      text: "https://evil.example/moc.elgoog.stnuocca//:sptth",
+      leftToRight: true,
+    });
+
+    const inside = confirmedFrom(lea, "kim", "or here").locator("a");
+    await inside.waitFor();
+    assert.equal(
+      await inside.getAttribute("href"),
+      "https://evil.example/%E2%80%AE/moc.elgoog//:sptth",
+    );
+    assert.deepEqual(await drawnOrder(inside), {
+      text: "https://evil.example//moc.elgoog//:sptth",
+      leftToRight: true,
+    });
+  },
+);
+
+/**
+ * A link's text, and whether its characters are drawn in the order they
+ * are written (each one's left edge right of the one before).
+ */
+async function drawnOrder(
+  link: Locator,
+): Promise<{ text: string; leftToRight: boolean }> {
+  return await link.evaluate((element) => {
+    const node = element.firstChild as Text;
+    const text = node.data;
+    const lefts = [...text].map((_, i) => {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      return range.getBoundingClientRect().left;
+    });
+    return {
+      text,
+      leftToRight: lefts.every((left, i) => i === 0 || left > lefts[i - 1]),
+    };
+  });
+}
 
 browserTest(
   "web client: a desktop notification of a webhook's message says HOOK beside whatever name it shows",

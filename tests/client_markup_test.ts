@@ -88,6 +88,14 @@ Deno.test("markup never makes a link of another scheme", () => {
   assert.equal(safeHref("http://x.test/a b"), "http://x.test/a%20b");
 });
 
+Deno.test("markup shows a link's URL without the direction controls that would turn it around", () => {
+  assert.deepEqual(runs("https://evil.example/\u202E/moc.elgoog\u2066x"), [{
+    kind: "link",
+    href: "https://evil.example/%E2%80%AE/moc.elgoog%E2%81%A6x",
+    text: "https://evil.example//moc.elgoogx",
+  }]);
+});
+
 Deno.test("markup reads @mentions, not e-mail addresses", () => {
   assert.deepEqual(runs("hi @Ida.B, mail ida@example.com"), [
     { kind: "text", text: "hi " },

@@ -61,6 +61,11 @@ function renderInline(
             key={i}
             class="md-link"
             href={node.href}
+            // Isolated, left to right: a direction override in the text
+            // before it (U+202E) would otherwise show the URL backwards,
+            // `https://evil.example/moc.elgoog//:sptth` read as
+            // `https://google.com/elpmaxe.live//:sptth`.
+            dir="ltr"
             target="_blank"
             rel="noopener noreferrer"
           >
