@@ -548,6 +548,44 @@ browserTest(
   },
 );
 
+browserTest(
+  "web client keeps a message's stacked accents within its own row, off the message above",
+  async (browser, server) => {
+    const kim = await openPage(browser, server);
+    const lea = await openPage(browser, server);
+    await guest(kim, "kim");
+    await guest(lea, "lea");
+    await send(lea, "the release is at five");
+    await confirmedFrom(kim, "lea", "the release is at five").waitFor();
+
+    // 600 combining marks above and below one letter: drawn in a column
+    // hundreds of pixels tall, over the rows around the message.
+    let marks = "";
+    for (let i = 0; i < 600; i++) {
+      marks += String.fromCodePoint(0x300 + i % 0x30);
+    }
+    await send(kim, `Z${marks} see above`);
+    await confirmedFrom(lea, "kim", "see above").waitFor();
+    const above = confirmedFrom(lea, "lea", "the release is at five");
+    await lea.mouse.move(0, 0);
+    const covered = await above.screenshot({ animations: "disabled" });
+
+    // The same row beside the same message without its marks (an edit
+    // keeps every row where it was) is the row as it should look.
+    await kim.getByTestId("composer").press("ArrowUp");
+    await kim.getByTestId("edit-input").fill("Z see above");
+    await kim.getByTestId("edit-input").press("Enter");
+    await confirmedFrom(lea, "kim", "Z see above").getByTestId("message-edited")
+      .waitFor();
+    await lea.mouse.move(0, 0);
+    const plain = await above.screenshot({ animations: "disabled" });
+    assert.ok(
+      Buffer.compare(covered, plain) === 0,
+      "the message above is drawn as without the marks",
+    );
+  },
+);
+
 /**
  * A link's text, and whether its characters are drawn in the order they
  * are written (each one's left edge right of the one before).
