@@ -50,9 +50,18 @@ export async function postCredentials(
 /** How long a logout waits for the server before the login screen shows. */
 const LOGOUT_TIMEOUT_MS = 10_000;
 
-/** Ends the session and clears its cookie; best effort, and bounded. */
-export async function postLogout(): Promise<void> {
-  await call("POST", "/api/logout", undefined, LOGOUT_TIMEOUT_MS);
+/**
+ * Ends the session and clears its cookie, within a bound; true once the
+ * server said so. Without its answer the HttpOnly cookie stays, and logs in.
+ */
+export async function postLogout(): Promise<boolean> {
+  const response = await call(
+    "POST",
+    "/api/logout",
+    undefined,
+    LOGOUT_TIMEOUT_MS,
+  );
+  return response !== null && response.ok;
 }
 
 /** A same-origin request with an optional JSON body; null when offline. */

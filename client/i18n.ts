@@ -56,6 +56,8 @@ const EN = {
   "error.accountTaken": 'The name "{name}" is already taken. Pick another one.',
   "error.badCredentials": "Wrong username or password.",
   "error.sessionEnded": "Your session has ended. Sign in again.",
+  "error.logoutFailed":
+    "You are still signed in: the server could not be reached to sign you out. Sign out again.",
   "error.enterName": "Enter a username.",
   "error.passwordShort": "A password needs at least {n} characters.",
   "error.enterPassword": "Enter your password.",
@@ -457,6 +459,8 @@ const FR: Record<MessageKey, string> = {
     "Le nom « {name} » est déjà pris. Choisissez-en un autre.",
   "error.badCredentials": "Nom d'utilisateur ou mot de passe incorrect.",
   "error.sessionEnded": "Votre session a pris fin. Reconnectez-vous.",
+  "error.logoutFailed":
+    "Vous êtes toujours connecté : le serveur n'a pas pu être joint pour vous déconnecter. Déconnectez-vous à nouveau.",
   "error.enterName": "Saisissez un nom d'utilisateur.",
   "error.passwordShort": "Un mot de passe compte au moins {n} caractères.",
   "error.enterPassword": "Saisissez votre mot de passe.",

@@ -114,6 +114,35 @@ browserTest(
 );
 
 browserTest(
+  "web client: a logout the server never answered keeps the chat and says so, since the session cookie still logs in",
+  async (browser, server) => {
+    const dana = await openPage(browser, server);
+    await register(dana, "dana");
+    // The network drops as she logs out on a shared computer: the
+    // HttpOnly cookie, which only the server's answer clears, stays.
+    await dana.route("**/api/logout", (route) => route.abort());
+    await dana.getByTestId("logout").click();
+    await dana.locator(".notice.error").filter({
+      hasText: "You are still signed in",
+    }).waitFor();
+    await currentRoom(dana, "general");
+    assert.equal(await dana.getByTestId("login-username").count(), 0);
+    // What the login screen would have hidden: the next person's reload
+    // is in her account.
+    await dana.reload();
+    await dana.getByTestId("me-name").filter({ hasText: /^dana$/ }).waitFor();
+
+    // With the server's answer the logout goes through, cookie and all.
+    await dana.unroute("**/api/logout");
+    await dana.getByTestId("logout").click();
+    await dana.getByTestId("login-username").waitFor();
+    await dana.reload();
+    await dana.getByTestId("login-username").waitFor();
+    assert.equal(await dana.getByTestId("me-name").count(), 0);
+  },
+);
+
+browserTest(
   "web client: logging out leaves nothing of the account in the browser, and a reload keeps the sidebar until then",
   async (browser, server) => {
     const alice = await aliceAndBob(browser, server);

@@ -749,6 +749,68 @@ Deno.test("connection shows the login screen after a logout only once the server
   }
 });
 
+Deno.test("connection stays signed in, and says so, when its logout gets no answer", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    await loginAsAccount(r, "Ida");
+
+    // No network, or the server down: the HttpOnly cookie is still there
+    // and still logs in, so no login screen tells Ida she is out.
+    auth.logoutUnanswered = true;
+    await r.connection.logout();
+    assert.equal(state.username.value, "Ida", "no login screen");
+    assert.deepEqual(auth.session, { username: "Ida", role: "user" });
+    // Back in with the cookie on a fresh socket, then told.
+    (await server.socketCount(2)).accept();
+    server.reply(await server.next("login"), {
+      ...loginReply("Ida", { rooms: [{ name: "general", users: 1 }] }),
+      memberships: [membership("general")],
+    });
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    await until(
+      () =>
+        state.logs.value.general?.notices.some((n) =>
+          n.text.startsWith("You are still signed in")
+        ) === true,
+      "the failed logout is told",
+    );
+    assert.equal(state.username.value, "Ida");
+
+    // Once the server answers, the logout goes through.
+    auth.logoutUnanswered = false;
+    await r.connection.logout();
+    assert.equal(state.username.value, null);
+    assert.equal(auth.session, null);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection shows the login screen when a logout whose answer was lost went through", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  try {
+    await loginAsAccount(r, "Ida");
+    // The server ended the session, but its answer never came (timed out).
+    auth.logoutUnanswered = true;
+    await r.connection.logout();
+    (await server.socketCount(2)).accept();
+    server.refuse(
+      await server.next("login"),
+      "bad_credentials",
+      "Session expired.",
+    );
+    await until(() => state.username.value === null, "the login screen");
+    assert.equal(state.loginError.value, null);
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection follows the server to general when the room it is in is deleted", async () => {
   const r = rig();
   const { server, state } = r;

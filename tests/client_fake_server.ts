@@ -255,11 +255,15 @@ export class FakeAuth implements AuthApi {
 
   /** When set, a logout's request is answered only once this resolves. */
   logoutAnswered?: Promise<void>;
+  /** When set, logouts get no answer (offline, timed out): the session stays. */
+  logoutUnanswered = false;
 
-  async postLogout(): Promise<void> {
+  async postLogout(): Promise<boolean> {
     this.calls.push("logout");
     await this.logoutAnswered;
+    if (this.logoutUnanswered) return false;
     this.session = null;
+    return true;
   }
 }
 

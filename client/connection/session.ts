@@ -34,8 +34,8 @@ export interface AuthApi {
     mode: CredentialMode,
     credentials: { username: string; password: string },
   ): Promise<AuthResult<SessionInfo>>;
-  /** Ends the session and clears its cookie; best effort. */
-  postLogout(): Promise<void>;
+  /** Ends the session and clears its cookie; true once the server said so. */
+  postLogout(): Promise<boolean>;
 }
 
 /** What the {@linkcode Session} works with. */
@@ -99,6 +99,8 @@ export class Session {
   #removal: string | null = null;
   /** Guest logins waiting for a socket to open. */
   #openWaiters: ((open: boolean) => void)[] = [];
+  /** A logout the server never confirmed: said once the cookie is back in. */
+  #logoutFailed = false;
 
   constructor(state: AppState, options: SessionOptions) {
     this.#state = state;
@@ -249,10 +251,19 @@ export class Session {
     // Before the wait below, which a closed tab would never end; with the
     // socket gone nothing writes it again.
     if (account) this.#options.sessionOver();
-    // The login screen shows once the server has ended the session (or
-    // could not be reached): whoever sees it and leaves a shared computer
-    // has logged out, cookie and all.
-    if (account) await auth.postLogout();
+    // The login screen shows once the server has ended the session:
+    // whoever sees it and leaves a shared computer has logged out, cookie
+    // and all. Without its answer (no network, the server down or slow)
+    // the HttpOnly cookie, which only that answer clears, still logs in:
+    // the login screen told a person leaving that they were out, and the
+    // next person's reload was in their account. The chat comes back
+    // instead, saying the logout failed.
+    if (account && !await auth.postLogout()) {
+      this.#cookieLogin = "yes";
+      this.#logoutFailed = true;
+      if (transport.running && transport.link === null) transport.open();
+      return;
+    }
     actions.loggedOut(this.#state);
     // Again: a mute clicked during the wait wrote the account's list back.
     if (account) this.#options.sessionOver();
@@ -286,6 +297,7 @@ export class Session {
   }
 
   #forget(): void {
+    this.#logoutFailed = false;
     this.#current = null;
     this.#me = null;
     this.#removal = null;
@@ -337,17 +349,24 @@ export class Session {
   async #enterWithCookie(): Promise<void> {
     const mode = this.#cookieLogin;
     this.#cookieLogin = "no";
+    const logoutFailed = this.#logoutFailed;
+    this.#logoutFailed = false;
     const { transport } = this.#options;
     const link = transport.link;
     const error = await this.#enter({}, true);
     if (!error) {
       transport.resetBackoff();
+      if (logoutFailed) {
+        actions.errorShown(this.#state, { message: t("error.logoutFailed") });
+      }
       return;
     }
     if (error.code === "offline") {
       // The socket dropped before the reply: the next one tries again.
       this.#cookieLogin = mode;
+      this.#logoutFailed = logoutFailed;
     } else if (RETRY_LOGIN.has(error.code)) {
+      this.#logoutFailed = logoutFailed;
       // Refused for now: an account's logins share one bucket (20 at
       // once), and a browser restoring 25 tabs of it asks 25 times at
       // once. The cookie is still good: try again after the backoff.
@@ -364,7 +383,10 @@ export class Session {
     } else {
       // A cookie that no longer logs in: its session is over.
       if (error.code === "bad_credentials") this.#options.sessionOver();
-      actions.loginFailed(this.#state, cookieErrorText(error));
+      // After a logout whose answer was lost, the logout went through.
+      if (logoutFailed && error.code === "bad_credentials") {
+        actions.loggedOut(this.#state);
+      } else actions.loginFailed(this.#state, cookieErrorText(error));
     }
   }
 
