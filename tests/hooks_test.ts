@@ -338,6 +338,50 @@ Deno.test("a webhook's display name and a hook's name refuse direction marks and
   });
 });
 
+Deno.test("a webhook's display name and a hook's name refuse a letter under a pile of marks, and keep accents", async () => {
+  await withServer(async (server) => {
+    const { root, path } = await alertsHook(server);
+    // 60 combining marks on one letter drew the name in a column hundreds
+    // of pixels tall, over the messages around it.
+    let marks = "";
+    for (let i = 0; i < 60; i++) {
+      marks += String.fromCodePoint(0x300 + i % 0x30);
+    }
+    for (const name of [`Z${marks}`, "a\u0300\u0301\u0302\u0303\u0304"]) {
+      const posted = await call(server, "POST", path, {
+        body: { text: "hi", username: name },
+      });
+      assert.deepEqual([posted.status, posted.body.error], [
+        400,
+        "invalid_message",
+      ]);
+      const made = await call(server, "POST", "/api/rooms/general/hooks", {
+        body: { name },
+        token: root.token,
+      });
+      assert.deepEqual([made.status, made.body.error], [
+        400,
+        "invalid_message",
+      ]);
+    }
+    // Vietnamese written decomposed (two marks on a letter), a keycap.
+    for (
+      const name of ["Nguye\u0302\u0303n Thi\u0323", "Build 1\uFE0F\u20E3"]
+    ) {
+      const posted = await call(server, "POST", path, {
+        body: { text: "hi", username: name },
+      });
+      assert.equal(posted.status, 200, name);
+      assert.equal(posted.body.message.user, name);
+    }
+    const history = await call(server, "GET", "/api/rooms/general/messages");
+    assert.deepEqual(
+      history.body.messages.map((m: { user: string }) => m.user),
+      ["Nguye\u0302\u0303n Thi\u0323", "Build 1\uFE0F\u20E3"],
+    );
+  });
+});
+
 Deno.test("a webhook over its rate limit gets 429 with the wait, and the room gets nothing more", () =>
   withServer(async (server) => {
     const root = await accountWithToken(server, "root");
