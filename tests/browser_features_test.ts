@@ -559,7 +559,7 @@ browserTest(
     await confirmedFrom(kim, "lea", "the release is at five").waitFor();
 
     // 600 combining marks above and below one letter: drawn in a column
-    // hundreds of pixels tall, over the rows around the message.
+    // nearly 200 pixels tall, over the rows around the message.
     let marks = "";
     for (let i = 0; i < 600; i++) {
       marks += String.fromCodePoint(0x300 + i % 0x30);

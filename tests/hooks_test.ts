@@ -341,8 +341,8 @@ Deno.test("a webhook's display name and a hook's name refuse direction marks and
 Deno.test("a webhook's display name and a hook's name refuse a letter under a pile of marks, and keep accents", async () => {
   await withServer(async (server) => {
     const { root, path } = await alertsHook(server);
-    // 60 combining marks on one letter drew the name in a column hundreds
-    // of pixels tall, over the messages around it.
+    // 60 combining marks on one letter drew the name in a column about
+    // 100 pixels tall, over the messages around it.
     let marks = "";
     for (let i = 0; i < 60; i++) {
       marks += String.fromCodePoint(0x300 + i % 0x30);

@@ -120,9 +120,9 @@ export const me = z.object({
 
 // Names of tokens and hooks are labels people read: no control characters,
 // and none of the characters that disguise a name (protocol/disguises.ts).
-// Nor a letter under a pile of combining marks ("Zalgo"): 60 of them on
-// one letter, as a hook's display name, were drawn in a column hundreds
-// of pixels tall over the messages around it. Four are more than any
+// Nor a letter under a pile of combining marks ("Zalgo"): 63 of them on
+// one letter, as a hook's display name, were drawn in a column about 100
+// pixels tall over the messages around it. Four are more than any
 // language's letter needs (Vietnamese uses two; a keycap emoji two).
 const label = z.string().trim().min(1).max(64)
   .refine((s) => !/\p{Cc}/u.test(s), "no control characters")
