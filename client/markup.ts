@@ -149,11 +149,17 @@ export function mentions(text: string, me: string | null): boolean {
   return mentionedNames(text).some((name) => nameKey(name) === mine);
 }
 
-/** The URL as a link target if it is http or https, else null. */
+/**
+ * The URL as a link target if it is http or https, with no user name or
+ * password before its host, else null. `https://accounts.google.com@evil.example/`
+ * goes to evil.example, and the browser follows it without a word: it
+ * stays text, for the reader to read.
+ */
 export function safeHref(raw: string): string | null {
   try {
     const url = new URL(raw);
-    return url.protocol === "http:" || url.protocol === "https:"
+    return (url.protocol === "http:" || url.protocol === "https:") &&
+        url.username === "" && url.password === ""
       ? url.href
       : null;
   } catch {

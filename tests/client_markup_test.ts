@@ -96,6 +96,24 @@ Deno.test("markup shows a link's URL without the direction controls that would t
   }]);
 });
 
+Deno.test("markup makes no link of a URL with a user name before its host", () => {
+  // It goes to evil.example, whatever the reader takes the start for.
+  for (
+    const text of [
+      "https://accounts.google.com@evil.example/login",
+      "https://accounts.google.com:x@evil.example/",
+    ]
+  ) {
+    assert.deepEqual(runs(text), [{ kind: "text", text }], text);
+  }
+  // An @ after the host is a path's, as on Mastodon.
+  assert.deepEqual(runs("https://mastodon.social/@ida"), [{
+    kind: "link",
+    href: "https://mastodon.social/@ida",
+    text: "https://mastodon.social/@ida",
+  }]);
+});
+
 Deno.test("markup reads @mentions, not e-mail addresses", () => {
   assert.deepEqual(runs("hi @Ida.B, mail ida@example.com"), [
     { kind: "text", text: "hi " },
