@@ -17,6 +17,7 @@ import {
   startCluster,
   type TestClient,
 } from "./harness.ts";
+import { fetchFile, member, uploaded } from "./file_helpers.ts";
 import {
   freePort,
   needing,
@@ -265,6 +266,40 @@ function registerTests(pg: PostgresService): void {
       await chat(via, "hello from behind nginx", everyone);
       await chat(one, "hello from node one", everyone);
       await chat(two, "hello from node two", everyone);
+    },
+  );
+
+  proxyTest(
+    pg,
+    "nginx: a file as large as --max-file-bytes uploads through the proxy and downloads back",
+    async ({ proxyUrl }) => {
+      // nginx refuses bodies over 1 MiB unless told otherwise
+      // (client_max_body_size): the example must let through what the
+      // nodes take, a file of --max-file-bytes in its multipart envelope.
+      const server = {
+        url: proxyUrl,
+        wsUrl: `${proxyUrl.replace("http", "ws")}/ws`,
+      };
+      const uploader = await member(server, "uploader");
+      try {
+        const bytes = new Uint8Array(DEFAULT_CONFIG.maxFileBytes);
+        crypto.getRandomValues(bytes.subarray(0, 65536));
+        bytes.set(bytes.subarray(0, 65536), bytes.length - 65536);
+        const file = new File([bytes], "largest.bin", {
+          type: "application/octet-stream",
+        });
+        const sent = await uploaded(server, uploader.cookie, file);
+        assert.equal(sent.size, DEFAULT_CONFIG.maxFileBytes);
+        await uploader.client.ok("send_message", {
+          text: "the largest file",
+          attachments: [sent],
+        });
+        const back = await fetchFile(server, sent.url, uploader.cookie);
+        assert.equal(back.status, 200);
+        assert.deepEqual(back.bytes, bytes);
+      } finally {
+        await uploader.client.close();
+      }
     },
   );
 
