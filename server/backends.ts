@@ -151,7 +151,13 @@ async function openSqlite(
     return await openWorkerStore(spec);
   }
   const threads = storeThreadsAvailable();
-  if (!threads) {
+  if (!threads && config.dbThread && !config.databaseUrl) {
+    // Asked for, and not given: an operator who copied the flag from
+    // `deno task start` must not believe the fsyncs are off the sockets.
+    logger.warning(
+      "--db-thread on is not available in this build (the one file of deno task dist): SQLite runs on the main thread",
+    );
+  } else if (!threads) {
     logger.info("This build has no store threads: SQLite runs on the main one");
   }
   return await SqliteStore.open(config.db, sqliteOptions(config, threads));

@@ -399,7 +399,7 @@ export const SETTINGS = {
     default: false,
     shownDefault: "off",
     help:
-      "`on`: SQLite on a thread of its own, its fsyncs never holding up the sockets (for a slow disk), at about 25% more CPU per chat message",
+      "`on`: SQLite on a thread of its own, its fsyncs never holding up the sockets (for a slow disk), at about 25% more CPU per chat message; not in the one file of `deno task dist`",
   }),
   /** Folder the web client is served from (no flag: tests and `compile`). */
   staticDir: setting({

@@ -153,6 +153,28 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
   }
 });
 
+Deno.test("dist: chat-server warns that --db-thread on is not in the one file, and serves on the main thread", async () => {
+  const dir = await installAlone();
+  try {
+    const server = await spawnServer(["--db-thread", "on"], {
+      executable: `${dir}/chat-server`,
+      cwd: dir,
+    });
+    try {
+      assert.match(
+        server.output(),
+        / WRN .*--db-thread on is not available in this build/,
+      );
+      await chat(server.wsUrl, "stored on the main thread");
+    } finally {
+      const status = await server.stop("SIGTERM");
+      assert.equal(status.code, 0, server.output());
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("dist: chat-server answers --help and --version without starting", async () => {
   const dir = await installAlone();
   try {
