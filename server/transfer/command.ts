@@ -56,8 +56,10 @@ ${WHERE}
   --include-files DIR     the folder the export copied the bytes of files into
   -h, --help              print this help
 
-Without --include-secrets at export, accounts have no password: they log in
-again after an admin sets one.`;
+Without --include-secrets at export, accounts have no password: each logs in
+again with a reset link an admin makes for it. Admins act only on lower
+ranks, so the admins of the file stay locked out: start the server once with
+--admin NAME and register NAME (a new name) to have one.`;
 
 interface Parsed {
   db: string;
