@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { exportStore } from "../server/transfer/export.ts";
 import { ImportError, importStore } from "../server/transfer/import.ts";
+import { Progress } from "../server/transfer/progress.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { call } from "./api_helpers.ts";
@@ -952,4 +953,25 @@ Deno.test("import: a room owned by a name with no account is owned by nobody: wh
     await Deno.remove(work, { recursive: true });
     await Deno.remove(old.dir, { recursive: true }).catch(() => {});
   }
+});
+
+Deno.test("export: progress names each table once, also one whose count was said while it ran", async () => {
+  // A table's count is said while it runs at most once a second, counted
+  // from the process's start: past that second the first rows are said.
+  while (performance.now() < 1_100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const lines: string[] = [];
+  const progress = new Progress("Exported", (line) => lines.push(line));
+  progress.table("accounts", 2);
+  progress.advance(2);
+  progress.table("rooms", 1);
+  progress.advance(1);
+  progress.table("bans", 0);
+  progress.done({ account: 2, room: 1 });
+  assert.deepEqual(lines.slice(0, -1), [
+    "Exported accounts: 2 of 2 (100%)",
+    "Exported rooms: 1 of 1 (100%)",
+  ]);
+  assert.match(lines.at(-1)!, /^Exported 2 account, 1 room in \d+\.\d s$/);
 });

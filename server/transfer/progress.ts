@@ -12,6 +12,9 @@ export class Progress {
   #table = "";
   #total = 0;
   #done = 0;
+  // Rows of the table said in the last line: a table whose count was just
+  // said is not said again when it ends.
+  #said = 0;
   #saidAt = 0;
   #started = performance.now();
 
@@ -26,6 +29,7 @@ export class Progress {
     this.#table = name;
     this.#total = total;
     this.#done = 0;
+    this.#said = 0;
   }
 
   /** `n` more rows of the table are done. */
@@ -51,10 +55,11 @@ export class Progress {
   }
 
   #flush(): void {
-    if (this.#table !== "" && this.#done > 0) this.#report();
+    if (this.#table !== "" && this.#done > this.#said) this.#report();
   }
 
   #report(): void {
+    this.#said = this.#done;
     const of = this.#total > 0
       ? ` of ${this.#total.toLocaleString("en")} (${
         Math.floor(this.#done / this.#total * 100)
