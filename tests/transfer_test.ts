@@ -975,3 +975,63 @@ Deno.test("export: progress names each table once, also one whose count was said
   ]);
   assert.match(lines.at(-1)!, /^Exported 2 account, 1 room in \d+\.\d s$/);
 });
+
+const SCRIPT = "/usr/bin/script";
+const hasScript = await Deno.stat(SCRIPT).then(() => true, () => false);
+
+/**
+ * Runs a deno script under `script`, its stdin and stdout a terminal, as an
+ * operator who forgot the `<` or `>` would; its exit code and output.
+ */
+async function onTerminal(
+  file: string,
+  args: string[],
+): Promise<{ code: number; output: string }> {
+  const command = [Deno.execPath(), "run", "-A", `${ROOT}${file}`, ...args]
+    .join(" ");
+  const run = await new Deno.Command(SCRIPT, {
+    args: ["-qec", command, "/dev/null"],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return {
+    code: run.code,
+    output: decode(run.stdout) + decode(run.stderr),
+  };
+}
+
+Deno.test({
+  name:
+    "export and import: a terminal instead of a file (a forgotten > or <) is refused with the command to type, and nothing is made",
+  ignore: !hasScript,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-transfer-tty-" });
+    try {
+      await new SqliteStore(`${dir}/chat.db`, OPTIONS).close();
+      const exported = await onTerminal("scripts/export.ts", [
+        "--db",
+        `${dir}/chat.db`,
+      ]);
+      assert.equal(exported.code, 2, exported.output);
+      assert.match(exported.output, /chat-server export > chat\.jsonl/);
+      assert.doesNotMatch(exported.output, /"kind":"header"/);
+      const imported = await onTerminal("scripts/import.ts", [
+        "--db",
+        `${dir}/new.db`,
+      ]);
+      assert.equal(imported.code, 2, imported.output);
+      assert.match(imported.output, /chat-server import < chat\.jsonl/);
+      assert.equal(
+        await Deno.stat(`${dir}/new.db`).then(() => true, () => false),
+        false,
+        "no database made",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

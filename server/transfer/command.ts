@@ -122,6 +122,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     console.log(EXPORT_HELP);
     return 0;
   }
+  // An export holds every message (and with --include-secrets, password
+  // hashes): not for a terminal's scrollback; a forgotten `>` says so.
+  if (Deno.stdout.isTerminal()) {
+    return usage(
+      "the export goes to stdout, not a terminal: chat-server export > chat.jsonl",
+      EXPORT_HELP,
+    );
+  }
   const contents = options.includeFiles !== undefined
     ? await openFileContents(options)
     : undefined;
@@ -170,6 +178,13 @@ export async function importCommand(args: string[]): Promise<number> {
   if (options.help) {
     console.log(IMPORT_HELP);
     return 0;
+  }
+  // A forgotten `<` would wait, silent, for an export typed by hand.
+  if (Deno.stdin.isTerminal()) {
+    return usage(
+      "the import reads the export on stdin, not a terminal: chat-server import < chat.jsonl",
+      IMPORT_HELP,
+    );
   }
   const undo = await noteLeftovers(options);
   let target;
