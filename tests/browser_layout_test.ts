@@ -139,6 +139,51 @@ browserTest(
 );
 
 browserTest(
+  "web client keeps the newest message in sight when the composer grows under it",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "archivist");
+    try {
+      for (let i = 1; i <= 40; i++) {
+        await bot.ok("send_message", { text: `status line ${i}` });
+      }
+      const page = await openPage(browser, server);
+      await register(page, "ines");
+      await seq(page, 40).waitFor();
+      await newestInSight(page);
+      const list = page.getByTestId("message-list");
+      const full = await list.evaluate((el) => el.clientHeight);
+
+      // Each of these takes height from the list, with no scroll: a reader
+      // at the bottom must still see the newest message, not its top half.
+      const composer = page.getByTestId("composer");
+      await composer.fill("first point\nsecond point\nthird point");
+      await shrunkBelow(page, full);
+      await newestInSight(page);
+      await composer.fill("");
+
+      await seq(page, 40).hover();
+      await seq(page, 40).getByTestId("message-reply").click();
+      await page.getByTestId("reply-bar").waitFor();
+      await shrunkBelow(page, full);
+      await newestInSight(page);
+      await page.getByTestId("reply-cancel").click();
+      await page.getByTestId("reply-bar").waitFor({ state: "detached" });
+
+      await page.getByTestId("file-input").setInputFiles({
+        name: "chart.png",
+        mimeType: "image/png",
+        buffer: await picture(page),
+      });
+      await page.getByTestId("upload").waitFor();
+      await shrunkBelow(page, full);
+      await newestInSight(page);
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
   "web client in the light theme and in French",
   async (browser, server) => {
     const paul = await openPage(browser, server, { colorScheme: "light" });
@@ -243,6 +288,28 @@ browserTest(
     await phone.screenshot({ path: artifact("mobile_light_chat.png") });
   },
 );
+
+/** Waits until the newest message's bottom edge is inside the list's view. */
+async function newestInSight(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const list = document.querySelector('[data-testid="message-list"]');
+    const rows = document.querySelectorAll('[data-testid="message"]');
+    const newest = rows[rows.length - 1];
+    if (!list || !newest) return false;
+    return newest.getBoundingClientRect().bottom <=
+      list.getBoundingClientRect().bottom + 1;
+  });
+}
+
+/** Waits until the list's view is shorter than `height` px (something took its room). */
+async function shrunkBelow(page: Page, height: number): Promise<void> {
+  await page.waitForFunction(
+    (h) =>
+      document.querySelector('[data-testid="message-list"]')!.clientHeight <
+        h,
+    height,
+  );
+}
 
 /** The row of the message with this seq. */
 function seq(page: Page, n: number) {

@@ -137,13 +137,19 @@ export function MessageList(): JSX.Element {
 
   useEffect(() => {
     // Images load after layout and change heights: stay put regardless.
+    // The view itself shrinks too, with no scroll event, when a reply bar,
+    // a staged file or a second line of text grows the composer (or a
+    // phone's keyboard opens): watched as well, or the newest message slid
+    // under the composer.
     const box = inner.current;
-    if (!box || typeof ResizeObserver === "undefined") return;
+    const view = scroller.current;
+    if (!box || !view || typeof ResizeObserver === "undefined") return;
     const observer = new ResizeObserver(() => {
       settle();
       measure();
     });
     observer.observe(box);
+    observer.observe(view);
     return () => observer.disconnect();
   }, []);
 
