@@ -369,13 +369,24 @@ browserTest(
     assert.equal(await messages(jon, "3pm").count(), 0);
     await confirmedFrom(ida, "ida", "4pm").getByTestId("message-edited")
       .waitFor();
+    // The keys typed next go to the composer, not to the page.
+    await box.waitFor({ state: "detached" });
+    await ida.keyboard.type("bring slides");
+    assert.equal(
+      await ida.getByTestId("composer").inputValue(),
+      "bring slides",
+    );
+    await ida.getByTestId("composer").fill("");
 
-    // Esc leaves an edit without a change.
+    // Esc leaves an edit without a change, the composer taking the keys.
     await ida.getByTestId("composer").press("ArrowUp");
     await box.waitFor();
     await box.fill("never saved");
     await box.press("Escape");
     await box.waitFor({ state: "detached" });
+    await ida.keyboard.type("or not");
+    assert.equal(await ida.getByTestId("composer").inputValue(), "or not");
+    await ida.getByTestId("composer").fill("");
 
     // Delete, from the hover actions, after a confirmation.
     await send(ida, "oops, wrong room");

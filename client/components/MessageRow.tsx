@@ -272,10 +272,28 @@ function EditBox({ message }: { message: ChatMessage }): JSX.Element {
   const confirming = useSignal(false);
   const error = useSignal<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
   useLayoutEffect(() => {
     if (confirming.value) deleteRef.current?.focus();
   }, [confirming.value]);
+  useLayoutEffect(() => {
+    const form = formRef.current;
+    // Saved, given up or deleted, the box goes with the focus in it (or,
+    // while saving, on the page: a disabled box loses it): the keys typed
+    // next went nowhere. The composer takes them, where the next message
+    // is written, as in Slack; where there is a mouse only, as the
+    // composer's own focus, for a phone would open its keyboard again.
+    return () => {
+      const at = document.activeElement;
+      const lost = at === null || at === document.body ||
+        (form !== null && form.contains(at));
+      if (lost && matchMedia("(hover: hover)").matches) {
+        document.querySelector<HTMLElement>('[data-testid="composer"]')
+          ?.focus();
+      }
+    };
+  }, []);
   // Before the first paint, not after it: a deferred effect could move the
   // caret while the user (or a quick script) already selected the text.
   useLayoutEffect(() => {
@@ -323,6 +341,7 @@ function EditBox({ message }: { message: ChatMessage }): JSX.Element {
   }
   return (
     <form
+      ref={formRef}
       class="edit-box"
       onSubmit={(e) => {
         e.preventDefault();
