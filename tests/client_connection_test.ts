@@ -14,7 +14,7 @@ import {
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { backoffBound, openWebSocket } from "../client/connection/transport.ts";
 import { Transport } from "../client/connection/transport.ts";
-import type { Envelope } from "../server/protocol/types.ts";
+import type { ChatMessage, Envelope } from "../server/protocol/types.ts";
 import type { Fields } from "../client/wire.ts";
 import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
@@ -1080,6 +1080,71 @@ Deno.test("connection counts live messages of an account's other rooms from the 
     await until(() => state.unread.value.dev === undefined, "all read");
     assert.equal(state.mentions.value.dev, undefined);
     assert.equal(state.readMarks.value.dev.lastRead, 12);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection takes a deleted or edited unread message off the badge, by the server's count", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general", { last_seq: 5 }),
+      membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
+    ]);
+    const dev = (seq: number, more: Partial<ChatMessage> = {}) =>
+      roomMessage(seq, { room: "dev", text: `dev ${seq}`, ...more });
+    server.socket.push({
+      action: "receive_message",
+      data: dev(8, { text: "@ida the key is hunter2" }),
+    });
+    server.socket.push({ action: "receive_message", data: dev(9) });
+    await until(() => state.unread.value.dev === 2, "two unread");
+    assert.equal(state.mentions.value.dev, 1);
+
+    // A reaction changes no count: nothing is asked.
+    server.socket.push({
+      action: "message_updated",
+      data: dev(9, { reactions: [{ emoji: "👍", count: 1, users: ["bob"] }] }),
+    });
+    await settle();
+    assert.deepEqual(server.waiting, []);
+
+    // bob deletes his message: the badge asks the server again, at the
+    // read position, and shows its count (it kept 2 and @1 before).
+    server.socket.push({
+      action: "message_updated",
+      data: dev(8, { text: "", deleted: true }),
+    });
+    await until(() => server.waiting.length > 0, "the counts are asked for");
+    const recount = await server.next("mark_read");
+    assert.deepEqual(recount.data, { room: "dev", seq: 7 });
+    server.reply(recount, {
+      room: "dev",
+      last_read_seq: 7,
+      unread: 1,
+      mentions: 0,
+    });
+    await until(() => state.mentions.value.dev === undefined, "@ cleared");
+    assert.equal(state.unread.value.dev, 1);
+    assert.equal(state.readMarks.value.dev.lastRead, 7, "nothing read");
+
+    // An edit that @names her counts again too.
+    server.socket.push({
+      action: "message_updated",
+      data: dev(9, { text: "@ida sorry", edited_at: "2026-12-01T11:01:00Z" }),
+    });
+    await until(() => server.waiting.length > 0, "asked for again");
+    const again = await server.next("mark_read");
+    assert.deepEqual(again.data, { room: "dev", seq: 7 });
+    server.reply(again, {
+      room: "dev",
+      last_read_seq: 7,
+      unread: 1,
+      mentions: 1,
+    });
+    await until(() => state.mentions.value.dev === 1, "@1 again");
   } finally {
     await r.stop();
   }

@@ -54,6 +54,8 @@ export interface ServerEventsOptions {
   openRoom(room: string): void;
   /** Called for each new message from someone else (sound, notification). */
   onIncoming(incoming: Incoming): void;
+  /** Asks the server for a log's unread and mention counts again. */
+  recount(key: string, target: { room: string } | { with: string }): void;
 }
 
 /** Turns server events into state changes. */
@@ -167,17 +169,46 @@ export class ServerEvents {
   /** An edited or deleted message, room or private, replaces the copy held. */
   updated(message: ChatMessage | PrivateMessage): void {
     const state = this.#state;
+    const me = this.#options.me();
     if ("room" in message && typeof message.room === "string") {
+      const key = roomKey(message.room);
+      const counted = this.#countChanged(key, message, me);
       actions.messageUpdated(state, message as ChatMessage);
+      if (counted) this.#options.recount(key, { room: message.room });
       return;
     }
-    const me = this.#options.me();
     if (me === null || !("to" in message)) return;
     const other = roomKey(message.user) === roomKey(me)
       ? message.to
       : message.user;
+    const key = dmKey(other);
+    const counted = this.#countChanged(key, message, me);
     const { to: _to, ...rest } = message;
-    actions.messageUpdated(state, { ...rest, room: dmKey(other) });
+    actions.messageUpdated(state, { ...rest, room: key });
+    if (counted) this.#options.recount(key, { with: other });
+  }
+
+  /**
+   * Whether a change to a message may change the log's unread or mention
+   * count: someone else's unread message was deleted or edited (not a
+   * reaction or a pin, which change neither), the badge showing it.
+   */
+  #countChanged(
+    key: string,
+    message: ChatMessage | PrivateMessage,
+    me: string | null,
+  ): boolean {
+    const state = this.#state;
+    if (me === null || writtenBy(message, roomKey(me))) return false;
+    if ((state.unread.value[key] ?? 0) === 0) return false;
+    const read = state.readMarks.value[key]?.lastRead;
+    if (read === undefined || message.seq <= read) return false;
+    const held = state.logs.value[key]?.messages.find((m) =>
+      m.seq === message.seq
+    );
+    if (message.deleted) return held?.deleted !== true;
+    return message.edited_at !== undefined &&
+      message.edited_at !== held?.edited_at;
   }
 
   /** Counts a new message from someone else as unread and lets the notifier know. */
