@@ -342,6 +342,35 @@ browserTest(
 );
 
 browserTest(
+  "web client counts down the characters left near the length limit, and says why a message over it does not go",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await guest(page, "lena");
+    const composer = page.getByTestId("composer");
+    const count = page.getByTestId("composer-count");
+    await composer.fill("a short one");
+    assert.equal(await count.count(), 0, "no counter far from the limit");
+
+    // 500 characters from the 4,000 limit the counter shows what is left.
+    await composer.fill("x".repeat(3600));
+    await count.filter({ hasText: /^400$/ }).waitFor();
+    await composer.fill("x".repeat(4010));
+    await count.filter({ hasText: /^-10$/ }).waitFor();
+    assert.match(await count.getAttribute("class") ?? "", /\bover\b/);
+    assert.equal(await page.getByTestId("send").isDisabled(), true);
+    await composer.press("Enter");
+    assert.equal(await composer.inputValue(), "x".repeat(4010), "kept");
+
+    // Back at the limit it goes.
+    await composer.fill("y".repeat(4000));
+    await count.filter({ hasText: /^0$/ }).waitFor();
+    await composer.press("Enter");
+    await confirmedFrom(page, "lena", "yyyy").waitFor();
+    await count.waitFor({ state: "detached" });
+  },
+);
+
+browserTest(
   "web client edits and deletes one's own messages for everyone",
   async (browser, server) => {
     const ida = await openPage(browser, server);

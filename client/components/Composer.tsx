@@ -67,9 +67,11 @@ export function Composer(): JSX.Element {
     const length = [...text.value.trim()].length;
     const canSend = !busy && (length > 0 || ready.length > 0) &&
       length <= MAX_MESSAGE_LENGTH;
-    return { ready, canSend };
+    return { ready, canSend, length };
   };
-  const { canSend } = sendable();
+  // The counter's `length` is this one: without it, the name fell through to
+  // the page's global `length` (0, its frames), and the counter never showed.
+  const { canSend, length } = sendable();
 
   function submit(): void {
     const { ready, canSend } = sendable();
@@ -195,6 +197,7 @@ export function Composer(): JSX.Element {
         />
         {length > MAX_MESSAGE_LENGTH - 500 && (
           <span
+            data-testid="composer-count"
             class={`composer-count${
               length > MAX_MESSAGE_LENGTH ? " over" : ""
             }`}
