@@ -153,6 +153,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.muted.value = {};
     state.typing.value = {};
     state.uploads.value = {};
+    state.drafts.value = {};
     state.editing.value = null;
     state.lightbox.value = null;
     state.tokensOpen.value = false;
@@ -464,7 +465,9 @@ export function roomsChanged(state: AppState, changes: RoomChangesEvent): void {
 
 /**
  * An admin renamed a room: what the client keeps under its old key moves
- * to the new one (membership, read mark, counts); its log is read again.
+ * to the new one (membership, read mark, counts, and what the user was
+ * writing there: the text, its files, the message it answers); its log
+ * is read again.
  */
 export function roomRenamed(state: AppState, from: string, to: string): void {
   const oldKey = roomKey(from);
@@ -487,6 +490,9 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
     move(state.unread);
     move(state.mentions);
     move(state.muted);
+    move(state.drafts);
+    move(state.uploads);
+    move(state.team.replyTo);
     const { [oldKey]: _log, ...logs } = state.logs.value;
     state.logs.value = logs;
     forget(state, oldKey);
@@ -747,6 +753,19 @@ export function uploadsRemoved(
     if (kept.length === 0) delete uploads[removed.key];
     else uploads[removed.key] = kept;
     state.uploads.value = uploads;
+  });
+}
+
+/** The text being written in a room or conversation changed ("" forgets it). */
+export function draftChanged(
+  state: AppState,
+  draft: { key: string; text: string },
+): void {
+  batch(() => {
+    const { [draft.key]: _was, ...rest } = state.drafts.value;
+    state.drafts.value = draft.text === ""
+      ? rest
+      : { ...rest, [draft.key]: draft.text };
   });
 }
 

@@ -170,6 +170,12 @@ export interface AppState {
   /** Files in the composer, by log key. */
   uploads: Signal<Record<string, Upload[]>>;
   /**
+   * The unsent text of each room and conversation, by log key: kept in
+   * the state, not in the composer, so that it follows a room an admin
+   * renames (memory only, gone at logout).
+   */
+  drafts: Signal<Record<string, string>>;
+  /**
    * The largest file the server takes, from the login reply; larger ones
    * are refused here, before any upload. `null`: not said (an older server).
    */
@@ -296,6 +302,7 @@ export function createAppState(): AppState {
     muted: signal({}),
     typing: signal({}),
     uploads: signal({}),
+    drafts: signal({}),
     maxFileBytes: signal(null),
     editing: signal(null),
     lightbox: signal(null),

@@ -110,6 +110,12 @@ browserTest(
     await currentRoom(chat, "dev");
     await send(chat, "before the rename");
     await messages(chat, "before the rename").waitFor(WIDE);
+    // Half-way through an answer as the rename comes: it follows too.
+    const before = messages(chat, "before the rename");
+    await before.hover();
+    await before.getByTestId("message-reply").click();
+    await chat.getByTestId("reply-bar").waitFor();
+    await chat.getByTestId("composer").fill("a half-typed answer");
     await root.getByTestId("admin-tab-rooms").click();
     const dev = root.locator('[data-testid="admin-room"][data-room="dev"]');
     await dev.waitFor(WIDE);
@@ -126,6 +132,13 @@ browserTest(
     await chat.getByTestId("current-room").filter({ hasText: /^ops$/ })
       .waitFor(WIDE);
     await messages(chat, "before the rename").waitFor(WIDE);
+    assert.equal(
+      await chat.getByTestId("composer").inputValue(),
+      "a half-typed answer",
+    );
+    await chat.getByTestId("reply-bar").filter({
+      hasText: "before the rename",
+    }).waitFor();
     await root.screenshot({ path: artifact("admin_rooms.png") });
 
     // At phone size the page still fits and works; a plain user is refused.

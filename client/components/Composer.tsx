@@ -4,7 +4,6 @@
  * a drop, upload at once and wait above the text until the message goes.
  */
 
-import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../server/protocol/types.ts";
@@ -31,21 +30,14 @@ export function Composer(): JSX.Element {
   const target = shown.kind === "dm"
     ? `@${shown.with}`
     : `#${state.currentRoom.value}`;
-  const text = useSignal("");
-  const drafts = useRef(new Map<string, string>());
-  const draftKey = useRef(key);
+  // Each room and conversation keeps its own unsent text, in the state.
+  const text = state.drafts.value[key] ?? "";
   const ref = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const uploads = state.uploads.value[key] ?? [];
   const account = state.account.value;
 
-  // Each room and conversation keeps its own unsent text.
   useLayoutEffect(() => {
-    if (draftKey.current !== key) {
-      drafts.current.set(draftKey.current, text.value);
-      text.value = drafts.current.get(key) ?? "";
-      draftKey.current = key;
-    }
     if (ref.current) fit(ref.current);
   }, [key]);
   useLayoutEffect(() => {
@@ -54,17 +46,18 @@ export function Composer(): JSX.Element {
   }, [key]);
   useLayoutEffect(() => {
     if (ref.current) fit(ref.current);
-  }, [text.value]);
+  }, [text]);
 
   // Read from the signals when asked, not when last rendered: an Enter that
   // comes before the re-render of the last keystroke sees the text as it is.
+  const draft = () => state.drafts.value[key] ?? "";
   const sendable = () => {
     const uploads = state.uploads.value[key] ?? [];
     const ready: Attachment[] = uploads.flatMap((u) =>
       u.status === "done" && u.attachment ? [u.attachment] : []
     );
     const busy = uploads.some((u) => u.status === "uploading");
-    const length = [...text.value.trim()].length;
+    const length = [...draft().trim()].length;
     const canSend = !busy && (length > 0 || ready.length > 0) &&
       length <= MAX_MESSAGE_LENGTH;
     return { ready, canSend, length };
@@ -76,9 +69,9 @@ export function Composer(): JSX.Element {
   function submit(): void {
     const { ready, canSend } = sendable();
     if (!canSend) return;
-    const input = text.value;
+    const input = draft();
     const command = parseInput(input).kind === "command";
-    text.value = "";
+    actions.draftChanged(state, { key, text: "" });
     void runInput(services, input, command ? [] : ready);
     if (!command) discardUploads(state, { key });
     ref.current?.focus();
@@ -109,7 +102,7 @@ export function Composer(): JSX.Element {
       event.preventDefault();
       teamActions.replyChosen(state, key, null);
     } else if (
-      event.key === "ArrowUp" && text.value === "" && uploads.length === 0 &&
+      event.key === "ArrowUp" && draft() === "" && uploads.length === 0 &&
       !event.shiftKey && !event.altKey && !event.metaKey && !event.ctrlKey
     ) {
       if (editLast()) event.preventDefault();
@@ -117,7 +110,7 @@ export function Composer(): JSX.Element {
   }
 
   function onInput(value: string): void {
-    text.value = value;
+    actions.draftChanged(state, { key, text: value });
     const trimmed = value.trim();
     if (trimmed !== "" && !trimmed.startsWith("/")) connection.typing();
   }
@@ -190,7 +183,7 @@ export function Composer(): JSX.Element {
           placeholder={t("composer.message", { target })}
           rows={1}
           enterkeyhint="send"
-          value={text.value}
+          value={text}
           onInput={(e) => onInput(e.currentTarget.value)}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
