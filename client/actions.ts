@@ -628,6 +628,27 @@ export function messageCounted(
   });
 }
 
+/**
+ * Takes back from a log's badge what a message counted (`unread` messages
+ * and `mentions`; a negative `mentions` adds one: an edit that now names
+ * this user). Never below 0.
+ */
+export function messageUncounted(
+  state: AppState,
+  change: { key: string; unread: number; mentions: number },
+): void {
+  const { key } = change;
+  batch(() => {
+    setCounts(state, key, {
+      unread: Math.max(0, (state.unread.value[key] ?? 0) - change.unread),
+      mentions: Math.max(
+        0,
+        (state.mentions.value[key] ?? 0) - change.mentions,
+      ),
+    });
+  });
+}
+
 /** Records whether the page is visible; coming back marks the open log as read. */
 export function visibilityChanged(state: AppState, visible: boolean): void {
   batch(() => {

@@ -1085,7 +1085,7 @@ Deno.test("connection counts live messages of an account's other rooms from the 
   }
 });
 
-Deno.test("connection takes a deleted or edited unread message off the badge, by the server's count", async () => {
+Deno.test("connection takes a deleted unread message off the badge, and moves its @ with an edit, asking the server nothing", async () => {
   const r = rig();
   const { server, state } = r;
   try {
@@ -1100,51 +1100,49 @@ Deno.test("connection takes a deleted or edited unread message off the badge, by
       data: dev(8, { text: "@ida the key is hunter2" }),
     });
     server.socket.push({ action: "receive_message", data: dev(9) });
-    await until(() => state.unread.value.dev === 2, "two unread");
+    server.socket.push({ action: "receive_message", data: dev(10) });
+    await until(() => state.unread.value.dev === 3, "three unread");
     assert.equal(state.mentions.value.dev, 1);
 
-    // A reaction changes no count: nothing is asked.
+    // A reaction changes no count.
     server.socket.push({
       action: "message_updated",
       data: dev(9, { reactions: [{ emoji: "👍", count: 1, users: ["bob"] }] }),
     });
     await settle();
-    assert.deepEqual(server.waiting, []);
+    assert.equal(state.unread.value.dev, 3);
 
-    // bob deletes his message: the badge asks the server again, at the
-    // read position, and shows its count (it kept 2 and @1 before).
-    server.socket.push({
+    // bob deletes his mention: one message and the @ go (it kept 3 and
+    // @1 before); deleted again, nothing more goes.
+    const deleted = {
       action: "message_updated",
       data: dev(8, { text: "", deleted: true }),
-    });
-    await until(() => server.waiting.length > 0, "the counts are asked for");
-    const recount = await server.next("mark_read");
-    assert.deepEqual(recount.data, { room: "dev", seq: 7 });
-    server.reply(recount, {
-      room: "dev",
-      last_read_seq: 7,
-      unread: 1,
-      mentions: 0,
-    });
-    await until(() => state.mentions.value.dev === undefined, "@ cleared");
-    assert.equal(state.unread.value.dev, 1);
-    assert.equal(state.readMarks.value.dev.lastRead, 7, "nothing read");
+    };
+    server.socket.push(deleted);
+    await until(() => state.unread.value.dev === 2, "one message off");
+    assert.equal(state.mentions.value.dev, undefined, "@ cleared");
+    server.socket.push(deleted);
+    await settle();
+    assert.equal(state.unread.value.dev, 2, "a deletion counts once");
 
-    // An edit that @names her counts again too.
+    // An edit that @names her counts the @ again; one that drops it, not.
     server.socket.push({
       action: "message_updated",
       data: dev(9, { text: "@ida sorry", edited_at: "2026-12-01T11:01:00Z" }),
     });
-    await until(() => server.waiting.length > 0, "asked for again");
-    const again = await server.next("mark_read");
-    assert.deepEqual(again.data, { room: "dev", seq: 7 });
-    server.reply(again, {
-      room: "dev",
-      last_read_seq: 7,
-      unread: 1,
-      mentions: 1,
-    });
     await until(() => state.mentions.value.dev === 1, "@1 again");
+    assert.equal(state.unread.value.dev, 2);
+    server.socket.push({
+      action: "message_updated",
+      data: dev(9, { text: "sorry", edited_at: "2026-12-01T11:02:00Z" }),
+    });
+    await until(() => state.mentions.value.dev === undefined, "@ gone");
+    assert.equal(state.unread.value.dev, 2);
+    assert.equal(state.readMarks.value.dev.lastRead, 7, "nothing read");
+
+    // Every member's client counts for itself: none asked the server.
+    await settle();
+    assert.deepEqual(server.waiting, []);
   } finally {
     await r.stop();
   }

@@ -155,7 +155,6 @@ export class Connection {
       removing: (text) => this.#session.removing(text),
       openRoom: (room) => void this.joinRoom(room),
       onIncoming: options.onIncoming ?? (() => {}),
-      recount: (key, target) => this.#readMarks.recount(key, target),
     });
     this.#outbox = new Outbox(state, {
       requests: this.#requests,

@@ -37,8 +37,6 @@ export class ReadMarks {
   #seenUpTo = new Map<string, number>();
   /** Logs waiting for their throttle window to end. */
   #waiting = new Map<string, TimerId>();
-  /** Logs whose counts are being asked for again: true if asked once more meanwhile. */
-  #recounting = new Map<string, boolean>();
 
   constructor(state: AppState, options: ReadMarksOptions) {
     this.#state = state;
@@ -61,44 +59,12 @@ export class ReadMarks {
     this.#mark(key, target);
   }
 
-  /**
-   * A message someone else wrote past the read position was deleted or
-   * edited: the counts the badge holds may now be too high (a deleted
-   * message is no longer unread; an edit may drop or add a mention), and
-   * only the server counts by its rule. Asks for them with a `mark_read`
-   * at the position, which moves nothing and tells no other device. One
-   * request per log at a time: a moderator deleting fifty spam messages
-   * costs two, not fifty (the action has its own rate limit).
-   */
-  recount(key: string, target: { room: string } | { with: string }): void {
-    const state = this.#state;
-    if (!state.account.value || !this.#options.ready()) return;
-    if (this.#recounting.has(key)) {
-      this.#recounting.set(key, true);
-      return;
-    }
-    const seq = state.readMarks.value[key]?.lastRead;
-    if (seq === undefined) return;
-    this.#recounting.set(key, false);
-    void this.#options.requests.request("mark_read", { ...target, seq }).then(
-      (result) => {
-        const again = this.#recounting.get(key) === true;
-        this.#recounting.delete(key);
-        if (result.ok) {
-          actions.readStateApplied(state, { ...result.data, key });
-        }
-        if (again) this.recount(key, target);
-      },
-    );
-  }
-
   /** Forgets what was asked (a new session starts from the server's numbers). */
   reset(): void {
     for (const timer of this.#waiting.values()) {
       this.#options.clock.cancel(timer);
     }
     this.#waiting.clear();
-    this.#recounting.clear();
     this.#seenUpTo.clear();
     this.#asked.clear();
     this.#sentAt.clear();
