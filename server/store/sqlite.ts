@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   DatabaseSync,
   type SQLOutputValue,
@@ -33,6 +32,7 @@ import {
   DAY_MS,
   DELETED_OWNER,
   type DeletedMessages,
+  type FileStore,
   type FoundHook,
   type HistoryQuery,
   type MailboxFull,
@@ -50,7 +50,6 @@ import {
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
-  type SaveUploadOptions,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -62,7 +61,6 @@ import {
   type StoredInvite,
   type StoredPushSubscription,
   type StoredRoom,
-  type StoredUpload,
   type StoredWebhook,
   type StreamReadState,
   type WaitingLimits,
@@ -91,9 +89,7 @@ import {
   toHook,
   toRoom,
   toStoredInvite,
-  toStoredUpload,
   uploadIdsOf,
-  type UploadRow,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
 import { SqliteSearch } from "./sqlite_search.ts";
@@ -110,6 +106,9 @@ import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
+import { delegate } from "./parts.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+import { SqliteFiles } from "./sqlite_files.ts";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -180,9 +179,15 @@ const INDEX_DELAY_MS = 100;
 // committed without waiting: it already shares its commit.
 const FULL_COMMIT = 8;
 
+/** The slices of the store its parts answer (see `delegate`). */
+export interface SqliteStore extends FileStore {}
+
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
  * before its promise resolves, so an acknowledged message survives SIGKILL.
+ * It keeps the connection, the group commits of appends and search
+ * indexing, rooms and private conversations; each other slice of `Store`
+ * is a part over the same connection (sqlite_files.ts...).
  */
 export class SqliteStore implements Store {
   #appendCommits = 0;
@@ -202,11 +207,16 @@ export class SqliteStore implements Store {
   #lastSeq = new Map<string, number>();
   #roomNames = new Map<string, { name: string; createdAt: number }>();
   #touched = new Set<string>();
-  // Search pages, read through this connection's statements.
-  #search = new SqliteSearch({
+  // What the parts and search use of this connection.
+  #context: SqliteContext = {
     q: (sql) => this.#q(sql),
     arrays: (sql) => this.#arrays(sql),
-  });
+    transaction: (body) => this.#transaction(body),
+    run: (step) => this.#run(step),
+  };
+  // Search pages, read through this connection's statements.
+  #search = new SqliteSearch(this.#context);
+  #files = new SqliteFiles(this.#context);
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -228,6 +238,10 @@ export class SqliteStore implements Store {
   // none has succeeded since. A tiny write such as ping's may still fit in
   // pages SQLite already owns, so ping then probes the disk itself.
   #storageError?: Error;
+
+  static {
+    delegate(SqliteStore, SqliteFiles, (store) => store.#files);
+  }
 
   get appendCommits(): number {
     return this.#appendCommits;
@@ -1382,132 +1396,6 @@ export class SqliteStore implements Store {
       // without them.
       this.#tryIndexPending();
       return this.#search.page(query);
-    });
-  }
-
-  saveUpload(
-    upload: StoredUpload,
-    options: SaveUploadOptions = {},
-  ): Promise<boolean> {
-    const quota = options.quotaBytes ?? 0;
-    // One statement: in WAL mode its write cannot commit on a snapshot
-    // another process wrote after, so the sum it checks is the latest; the
-    // trigger adds the upload to that sum in the same statement.
-    return this.#run(() => {
-      const inserted = this.#q(
-        `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
-           height, frames, created_at)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-         WHERE ? = 0 OR ? + coalesce((SELECT bytes FROM upload_usage
-                                      WHERE uploader = ?), 0) <= ?`,
-      ).run(
-        upload.id,
-        upload.hash,
-        upload.name,
-        upload.type,
-        upload.size,
-        upload.uploader,
-        upload.width ?? null,
-        upload.height ?? null,
-        upload.frames ?? null,
-        upload.createdAt,
-        quota,
-        upload.size,
-        upload.uploader,
-        quota,
-      );
-      return Number(inserted.changes) === 1;
-    });
-  }
-
-  uploadedBytes(uploader: string): Promise<number> {
-    return this.#run(() =>
-      (this.#q(
-        "SELECT bytes FROM upload_usage WHERE uploader = ?",
-      ).get(uploader) as { bytes: number } | undefined)?.bytes ?? 0
-    );
-  }
-
-  findUpload(id: string): Promise<StoredUpload | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM uploads WHERE id = ?").get(id) as
-        | UploadRow
-        | undefined;
-      return row ? toStoredUpload(row) : undefined;
-    });
-  }
-
-  deleteUpload(id: string): Promise<void> {
-    return this.#run(() => {
-      this.#q("DELETE FROM uploads WHERE id = ?").run(id);
-    });
-  }
-
-  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT f.stream, max(m.ts) AS ts FROM file_refs f
-         JOIN messages m ON m.id = f.message_id
-         WHERE f.upload_id = ? AND m.deleted = 0
-         GROUP BY f.stream`,
-      ).all(id) as { stream: string; ts: number }[]).map((row) => ({
-        stream: row.stream,
-        ts: row.ts,
-      }))
-    );
-  }
-
-  uploadCarried(id: string): Promise<boolean> {
-    return this.#run(() =>
-      this.#q(`SELECT 1 FROM file_refs WHERE upload_id = ? LIMIT 1`).get(id) !==
-        undefined
-    );
-  }
-
-  sweepUploads(unattachedBefore: number): Promise<string[]> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const gone = this.#q(
-          `DELETE FROM uploads AS u
-           WHERE NOT EXISTS (SELECT 1 FROM file_refs f
-               JOIN messages m ON m.id = f.message_id
-               WHERE f.upload_id = u.id AND m.deleted = 0)
-             AND (u.created_at < ?
-               OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
-           RETURNING hash`,
-        ).all(unattachedBefore) as { hash: string }[];
-        if (gone.length === 0) return [];
-        this.#q(
-          `DELETE FROM file_refs
-           WHERE upload_id NOT IN (SELECT id FROM uploads)`,
-        ).run();
-        const unused = this.#q(
-          "SELECT 1 FROM uploads WHERE hash = ? LIMIT 1",
-        );
-        return [...new Set(gone.map((row) => row.hash))]
-          .filter((hash) => unused.get(hash) === undefined);
-      })
-    );
-  }
-
-  hashInUse(hash: string): Promise<boolean> {
-    return this.#run(() =>
-      this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1").get(hash) !==
-        undefined
-    );
-  }
-
-  secret(name: string, fresh?: string): Promise<string> {
-    return this.#run(() => {
-      const existing = this.#q("SELECT value FROM secrets WHERE name = ?")
-        .get(name) as { value: string } | undefined;
-      if (existing) return existing.value;
-      this.#q(
-        "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
-      ).run(name, fresh ?? randomBytes(32).toString("base64url"));
-      return (this.#q("SELECT value FROM secrets WHERE name = ?").get(
-        name,
-      ) as { value: string }).value;
     });
   }
 

@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import type { StatementSync } from "node:sqlite";
+import type { FileStore, SaveUploadOptions, StoredUpload } from "./mod.ts";
+import { toStoredUpload, type UploadRow } from "./rows.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/**
+ * The SQLite store's shared files (FileStore): uploads, the messages that
+ * carry them, and the server's secrets, over the store's connection.
+ */
+export class SqliteFiles implements FileStore {
+  #q: (sql: string) => StatementSync;
+  #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
+
+  constructor(context: SqliteContext) {
+    this.#q = (sql) => context.q(sql);
+    this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
+  }
+
+  saveUpload(
+    upload: StoredUpload,
+    options: SaveUploadOptions = {},
+  ): Promise<boolean> {
+    const quota = options.quotaBytes ?? 0;
+    // One statement: in WAL mode its write cannot commit on a snapshot
+    // another process wrote after, so the sum it checks is the latest; the
+    // trigger adds the upload to that sum in the same statement.
+    return this.#run(() => {
+      const inserted = this.#q(
+        `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+           height, frames, created_at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE ? = 0 OR ? + coalesce((SELECT bytes FROM upload_usage
+                                      WHERE uploader = ?), 0) <= ?`,
+      ).run(
+        upload.id,
+        upload.hash,
+        upload.name,
+        upload.type,
+        upload.size,
+        upload.uploader,
+        upload.width ?? null,
+        upload.height ?? null,
+        upload.frames ?? null,
+        upload.createdAt,
+        quota,
+        upload.size,
+        upload.uploader,
+        quota,
+      );
+      return Number(inserted.changes) === 1;
+    });
+  }
+
+  uploadedBytes(uploader: string): Promise<number> {
+    return this.#run(() =>
+      (this.#q(
+        "SELECT bytes FROM upload_usage WHERE uploader = ?",
+      ).get(uploader) as { bytes: number } | undefined)?.bytes ?? 0
+    );
+  }
+
+  findUpload(id: string): Promise<StoredUpload | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM uploads WHERE id = ?").get(id) as
+        | UploadRow
+        | undefined;
+      return row ? toStoredUpload(row) : undefined;
+    });
+  }
+
+  deleteUpload(id: string): Promise<void> {
+    return this.#run(() => {
+      this.#q("DELETE FROM uploads WHERE id = ?").run(id);
+    });
+  }
+
+  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT f.stream, max(m.ts) AS ts FROM file_refs f
+         JOIN messages m ON m.id = f.message_id
+         WHERE f.upload_id = ? AND m.deleted = 0
+         GROUP BY f.stream`,
+      ).all(id) as { stream: string; ts: number }[]).map((row) => ({
+        stream: row.stream,
+        ts: row.ts,
+      }))
+    );
+  }
+
+  uploadCarried(id: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#q(`SELECT 1 FROM file_refs WHERE upload_id = ? LIMIT 1`).get(id) !==
+        undefined
+    );
+  }
+
+  sweepUploads(unattachedBefore: number): Promise<string[]> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q(
+          `DELETE FROM uploads AS u
+           WHERE NOT EXISTS (SELECT 1 FROM file_refs f
+               JOIN messages m ON m.id = f.message_id
+               WHERE f.upload_id = u.id AND m.deleted = 0)
+             AND (u.created_at < ?
+               OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+           RETURNING hash`,
+        ).all(unattachedBefore) as { hash: string }[];
+        if (gone.length === 0) return [];
+        this.#q(
+          `DELETE FROM file_refs
+           WHERE upload_id NOT IN (SELECT id FROM uploads)`,
+        ).run();
+        const unused = this.#q(
+          "SELECT 1 FROM uploads WHERE hash = ? LIMIT 1",
+        );
+        return [...new Set(gone.map((row) => row.hash))]
+          .filter((hash) => unused.get(hash) === undefined);
+      })
+    );
+  }
+
+  hashInUse(hash: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1").get(hash) !==
+        undefined
+    );
+  }
+
+  secret(name: string, fresh?: string): Promise<string> {
+    return this.#run(() => {
+      const existing = this.#q("SELECT value FROM secrets WHERE name = ?")
+        .get(name) as { value: string } | undefined;
+      if (existing) return existing.value;
+      this.#q(
+        "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      ).run(name, fresh ?? randomBytes(32).toString("base64url"));
+      return (this.#q("SELECT value FROM secrets WHERE name = ?").get(
+        name,
+      ) as { value: string }).value;
+    });
+  }
+}
