@@ -42,6 +42,7 @@ import {
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
+  type OutboundStore,
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
@@ -59,19 +60,10 @@ import {
   type StoredApiToken,
   type StoredHook,
   type StoredInvite,
-  type StoredPushSubscription,
   type StoredRoom,
-  type StoredWebhook,
   type StreamReadState,
   type WaitingLimits,
-  type WebhookOutcome,
 } from "./mod.ts";
-import {
-  type PushSubscriptionRow,
-  toPushSubscription,
-  toStoredWebhook,
-  type WebhookRow,
-} from "./outbound_rows.ts";
 import {
   type AccountRow,
   type ApiTokenRow,
@@ -109,6 +101,7 @@ import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
+import { SqliteOutbound } from "./sqlite_outbound.ts";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -180,7 +173,7 @@ const INDEX_DELAY_MS = 100;
 const FULL_COMMIT = 8;
 
 /** The slices of the store its parts answer (see `delegate`). */
-export interface SqliteStore extends FileStore {}
+export interface SqliteStore extends FileStore, OutboundStore {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -217,6 +210,7 @@ export class SqliteStore implements Store {
   // Search pages, read through this connection's statements.
   #search = new SqliteSearch(this.#context);
   #files = new SqliteFiles(this.#context);
+  #outbound = new SqliteOutbound(this.#context);
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -241,6 +235,7 @@ export class SqliteStore implements Store {
 
   static {
     delegate(SqliteStore, SqliteFiles, (store) => store.#files);
+    delegate(SqliteStore, SqliteOutbound, (store) => store.#outbound);
   }
 
   get appendCommits(): number {
@@ -1397,121 +1392,6 @@ export class SqliteStore implements Store {
       this.#tryIndexPending();
       return this.#search.page(query);
     });
-  }
-
-  createWebhook(
-    hook: Parameters<Store["createWebhook"]>[0],
-  ): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        this.#q(
-          `INSERT INTO webhooks (id, room_key, url, secret, created_by,
-             created_at)
-           SELECT ?, key, ?, ?, ?, ? FROM rooms WHERE key = ?`,
-        ).run(
-          hook.id,
-          hook.url,
-          hook.secret,
-          hook.createdBy,
-          hook.createdAt,
-          hook.roomKey,
-        ).changes,
-      ) > 0
-    );
-  }
-
-  listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
-    return this.#run(() => {
-      const rows = roomKey === undefined
-        ? this.#q("SELECT * FROM webhooks ORDER BY created_at, id").all()
-        : this.#q(
-          "SELECT * FROM webhooks WHERE room_key = ? ORDER BY created_at, id",
-        ).all(roomKey);
-      return (rows as unknown as WebhookRow[]).map(toStoredWebhook);
-    });
-  }
-
-  findWebhook(id: string): Promise<StoredWebhook | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM webhooks WHERE id = ?").get(id) as
-        | WebhookRow
-        | undefined;
-      return row ? toStoredWebhook(row) : undefined;
-    });
-  }
-
-  deleteWebhook(id: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(this.#q("DELETE FROM webhooks WHERE id = ?").run(id).changes) > 0
-    );
-  }
-
-  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
-    return this.#run(() => {
-      if (outcome.ok) {
-        this.#q(
-          "UPDATE webhooks SET failures = 0, last_success_at = ? WHERE id = ?",
-        ).run(outcome.at, id);
-        return;
-      }
-      this.#q(
-        `UPDATE webhooks SET failures = failures + 1, last_error = ?,
-           last_status = ?, last_failure_at = ?
-         WHERE id = ?`,
-      ).run(outcome.error ?? null, outcome.status ?? null, outcome.at, id);
-    });
-  }
-
-  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
-    return this.#run(() => {
-      const saved = this.#q(
-        `INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
-           created_at, session, api_token)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-         WHERE (?6 IS NULL
-             OR EXISTS (SELECT 1 FROM sessions WHERE token_hash = ?6))
-           AND (?7 IS NULL
-             OR EXISTS (SELECT 1 FROM api_tokens WHERE token_hash = ?7))
-         ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
-           p256dh = excluded.p256dh, auth = excluded.auth,
-           created_at = excluded.created_at, session = excluded.session,
-           api_token = excluded.api_token`,
-      ).run(
-        subscription.endpoint,
-        subscription.userKey,
-        subscription.p256dh,
-        subscription.auth,
-        subscription.createdAt,
-        subscription.session ?? null,
-        subscription.apiToken ?? null,
-      );
-      return Number(saved.changes) > 0;
-    });
-  }
-
-  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT * FROM push_subscriptions WHERE user_key = ?
-         ORDER BY created_at, endpoint`,
-      ).all(userKey) as unknown as PushSubscriptionRow[]).map(
-        toPushSubscription,
-      )
-    );
-  }
-
-  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        (userKey === undefined
-          ? this.#q("DELETE FROM push_subscriptions WHERE endpoint = ?").run(
-            endpoint,
-          )
-          : this.#q(
-            "DELETE FROM push_subscriptions WHERE endpoint = ? AND user_key = ?",
-          ).run(endpoint, userKey)).changes,
-      ) > 0
-    );
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {

@@ -1,0 +1,145 @@
+import type { StatementSync } from "node:sqlite";
+import type {
+  OutboundStore,
+  Store,
+  StoredPushSubscription,
+  StoredWebhook,
+  WebhookOutcome,
+} from "./mod.ts";
+import {
+  type PushSubscriptionRow,
+  toPushSubscription,
+  toStoredWebhook,
+  type WebhookRow,
+} from "./outbound_rows.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/**
+ * The SQLite store's outbound deliveries (OutboundStore): outgoing webhooks
+ * and their outcomes, and Web Push subscriptions, over the store's
+ * connection.
+ */
+export class SqliteOutbound implements OutboundStore {
+  #q: (sql: string) => StatementSync;
+  #run: <T>(step: () => T) => Promise<T>;
+
+  constructor(context: SqliteContext) {
+    this.#q = (sql) => context.q(sql);
+    this.#run = (step) => context.run(step);
+  }
+
+  createWebhook(
+    hook: Parameters<Store["createWebhook"]>[0],
+  ): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q(
+          `INSERT INTO webhooks (id, room_key, url, secret, created_by,
+             created_at)
+           SELECT ?, key, ?, ?, ?, ? FROM rooms WHERE key = ?`,
+        ).run(
+          hook.id,
+          hook.url,
+          hook.secret,
+          hook.createdBy,
+          hook.createdAt,
+          hook.roomKey,
+        ).changes,
+      ) > 0
+    );
+  }
+
+  listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
+    return this.#run(() => {
+      const rows = roomKey === undefined
+        ? this.#q("SELECT * FROM webhooks ORDER BY created_at, id").all()
+        : this.#q(
+          "SELECT * FROM webhooks WHERE room_key = ? ORDER BY created_at, id",
+        ).all(roomKey);
+      return (rows as unknown as WebhookRow[]).map(toStoredWebhook);
+    });
+  }
+
+  findWebhook(id: string): Promise<StoredWebhook | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM webhooks WHERE id = ?").get(id) as
+        | WebhookRow
+        | undefined;
+      return row ? toStoredWebhook(row) : undefined;
+    });
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(this.#q("DELETE FROM webhooks WHERE id = ?").run(id).changes) > 0
+    );
+  }
+
+  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
+    return this.#run(() => {
+      if (outcome.ok) {
+        this.#q(
+          "UPDATE webhooks SET failures = 0, last_success_at = ? WHERE id = ?",
+        ).run(outcome.at, id);
+        return;
+      }
+      this.#q(
+        `UPDATE webhooks SET failures = failures + 1, last_error = ?,
+           last_status = ?, last_failure_at = ?
+         WHERE id = ?`,
+      ).run(outcome.error ?? null, outcome.status ?? null, outcome.at, id);
+    });
+  }
+
+  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
+    return this.#run(() => {
+      const saved = this.#q(
+        `INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
+           created_at, session, api_token)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+         WHERE (?6 IS NULL
+             OR EXISTS (SELECT 1 FROM sessions WHERE token_hash = ?6))
+           AND (?7 IS NULL
+             OR EXISTS (SELECT 1 FROM api_tokens WHERE token_hash = ?7))
+         ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
+           p256dh = excluded.p256dh, auth = excluded.auth,
+           created_at = excluded.created_at, session = excluded.session,
+           api_token = excluded.api_token`,
+      ).run(
+        subscription.endpoint,
+        subscription.userKey,
+        subscription.p256dh,
+        subscription.auth,
+        subscription.createdAt,
+        subscription.session ?? null,
+        subscription.apiToken ?? null,
+      );
+      return Number(saved.changes) > 0;
+    });
+  }
+
+  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM push_subscriptions WHERE user_key = ?
+         ORDER BY created_at, endpoint`,
+      ).all(userKey) as unknown as PushSubscriptionRow[]).map(
+        toPushSubscription,
+      )
+    );
+  }
+
+  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        (userKey === undefined
+          ? this.#q("DELETE FROM push_subscriptions WHERE endpoint = ?").run(
+            endpoint,
+          )
+          : this.#q(
+            "DELETE FROM push_subscriptions WHERE endpoint = ? AND user_key = ?",
+          ).run(endpoint, userKey)).changes,
+      ) > 0
+    );
+  }
+}
