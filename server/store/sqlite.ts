@@ -33,8 +33,8 @@ import {
   DELETED_OWNER,
   type DeletedMessages,
   type FileStore,
-  type FoundHook,
   type HistoryQuery,
+  type IntegrationStore,
   type MailboxFull,
   type MarkedRead,
   type MarkResult,
@@ -57,8 +57,6 @@ import {
   SenderGoneError,
   type Session,
   type Store,
-  type StoredApiToken,
-  type StoredHook,
   type StoredInvite,
   type StoredRoom,
   type StreamReadState,
@@ -66,19 +64,13 @@ import {
 } from "./mod.ts";
 import {
   type AccountRow,
-  type ApiTokenRow,
   type AuditRow,
   type BanRow,
-  type FoundHookRow,
-  type HookRow,
   type InviteRow,
   type RoomRow,
   toAccount,
-  toApiToken,
   toAuditEntry,
   toBan,
-  toFoundHook,
-  toHook,
   toRoom,
   toStoredInvite,
   uploadIdsOf,
@@ -101,6 +93,7 @@ import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
+import { SqliteIntegrations } from "./sqlite_integrations.ts";
 import { SqliteOutbound } from "./sqlite_outbound.ts";
 
 /** Options of {@link SqliteStore}. */
@@ -173,7 +166,8 @@ const INDEX_DELAY_MS = 100;
 const FULL_COMMIT = 8;
 
 /** The slices of the store its parts answer (see `delegate`). */
-export interface SqliteStore extends FileStore, OutboundStore {}
+export interface SqliteStore
+  extends FileStore, OutboundStore, IntegrationStore {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -211,6 +205,7 @@ export class SqliteStore implements Store {
   #search = new SqliteSearch(this.#context);
   #files = new SqliteFiles(this.#context);
   #outbound = new SqliteOutbound(this.#context);
+  #integrations = new SqliteIntegrations(this.#context);
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -236,6 +231,7 @@ export class SqliteStore implements Store {
   static {
     delegate(SqliteStore, SqliteFiles, (store) => store.#files);
     delegate(SqliteStore, SqliteOutbound, (store) => store.#outbound);
+    delegate(SqliteStore, SqliteIntegrations, (store) => store.#integrations);
   }
 
   get appendCommits(): number {
@@ -1543,105 +1539,6 @@ export class SqliteStore implements Store {
             .run(passwordHash, key).changes,
         ) > 0;
       })
-    );
-  }
-
-  createApiToken(token: StoredApiToken): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
-         VALUES (?, ?, ?, ?, ?)`,
-      ).run(
-        token.id,
-        token.userKey,
-        token.name,
-        token.tokenHash,
-        token.createdAt,
-      );
-    });
-  }
-
-  listApiTokens(userKey: string): Promise<StoredApiToken[]> {
-    return this.#run(() =>
-      (this.#q(
-        "SELECT * FROM api_tokens WHERE user_key = ? ORDER BY created_at, id",
-      ).all(userKey) as unknown as ApiTokenRow[]).map(toApiToken)
-    );
-  }
-
-  findApiToken(tokenHash: string): Promise<StoredApiToken | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM api_tokens WHERE token_hash = ?")
-        .get(tokenHash) as ApiTokenRow | undefined;
-      return row ? toApiToken(row) : undefined;
-    });
-  }
-
-  deleteApiToken(userKey: string, id: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        this.#q("DELETE FROM api_tokens WHERE user_key = ? AND id = ?")
-          .run(userKey, id).changes,
-      ) > 0
-    );
-  }
-
-  listBots(): Promise<Account[]> {
-    return this.#run(() =>
-      (this.#q(
-        "SELECT * FROM accounts WHERE bot = 1 ORDER BY created_at, key",
-      ).all() as unknown as AccountRow[]).map(toAccount)
-    );
-  }
-
-  createHook(hook: StoredHook): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO hooks
-           (id, room_key, name, secret_hash, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(
-        hook.id,
-        hook.roomKey,
-        hook.name,
-        hook.secretHash,
-        hook.createdBy,
-        hook.createdAt,
-      );
-    });
-  }
-
-  listHooks(roomKey: string): Promise<StoredHook[]> {
-    return this.#run(() =>
-      (this.#q(
-        "SELECT * FROM hooks WHERE room_key = ? ORDER BY created_at, id",
-      ).all(roomKey) as unknown as HookRow[]).map(toHook)
-    );
-  }
-
-  findHook(secretHash: string): Promise<FoundHook | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        `SELECT h.*, r.created_at AS room_created_at
-         FROM hooks h JOIN rooms r ON r.key = h.room_key
-         WHERE h.secret_hash = ?`,
-      ).get(secretHash) as FoundHookRow | undefined;
-      return row ? toFoundHook(row) : undefined;
-    });
-  }
-
-  findHookById(id: string): Promise<StoredHook | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM hooks WHERE id = ?").get(id) as
-        | HookRow
-        | undefined;
-      return row ? toHook(row) : undefined;
-    });
-  }
-
-  deleteHook(id: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(this.#q("DELETE FROM hooks WHERE id = ?").run(id).changes) > 0
     );
   }
 
