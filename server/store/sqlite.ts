@@ -25,8 +25,7 @@ import {
   type AccountQuery,
   ANONYMOUS_NAME,
   type AppendResult,
-  type AuditEntry,
-  type AuditQuery,
+  type AuditStore,
   type Ban,
   conversationKey,
   DAY_MS,
@@ -64,12 +63,10 @@ import {
 } from "./mod.ts";
 import {
   type AccountRow,
-  type AuditRow,
   type BanRow,
   type InviteRow,
   type RoomRow,
   toAccount,
-  toAuditEntry,
   toBan,
   toRoom,
   toStoredInvite,
@@ -92,6 +89,7 @@ import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { SqliteAudit } from "./sqlite_audit.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
 import { SqliteIntegrations } from "./sqlite_integrations.ts";
 import { SqliteOutbound } from "./sqlite_outbound.ts";
@@ -167,7 +165,7 @@ const FULL_COMMIT = 8;
 
 /** The slices of the store its parts answer (see `delegate`). */
 export interface SqliteStore
-  extends FileStore, OutboundStore, IntegrationStore {}
+  extends FileStore, OutboundStore, IntegrationStore, AuditStore {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -206,6 +204,7 @@ export class SqliteStore implements Store {
   #files = new SqliteFiles(this.#context);
   #outbound = new SqliteOutbound(this.#context);
   #integrations = new SqliteIntegrations(this.#context);
+  #audit = new SqliteAudit(this.#context);
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -232,6 +231,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteFiles, (store) => store.#files);
     delegate(SqliteStore, SqliteOutbound, (store) => store.#outbound);
     delegate(SqliteStore, SqliteIntegrations, (store) => store.#integrations);
+    delegate(SqliteStore, SqliteAudit, (store) => store.#audit);
   }
 
   get appendCommits(): number {
@@ -1727,37 +1727,6 @@ export class SqliteStore implements Store {
       ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
       return row && row.expires_at > now ? row.user_key : undefined;
     });
-  }
-
-  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
-    return this.#run(() => {
-      const row = this.#q(
-        `INSERT INTO audit_log
-           (at, by_user, action, target, room, reason, address, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(
-        entry.at,
-        entry.by,
-        entry.action,
-        entry.target ?? null,
-        entry.room ?? null,
-        entry.reason ?? null,
-        entry.address,
-        entry.details ? JSON.stringify(entry.details) : null,
-      ) as unknown as AuditRow;
-      return toAuditEntry(row);
-    });
-  }
-
-  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`,
-      ).all(
-        query.before ?? Number.MAX_SAFE_INTEGER,
-        query.limit,
-      ) as unknown as AuditRow[]).map(toAuditEntry)
-    );
   }
 
   addMember(
