@@ -35,9 +35,8 @@ import {
   type HistoryQuery,
   type IntegrationStore,
   type MailboxFull,
-  type MarkedRead,
   type MarkResult,
-  MAX_UNREAD,
+  type MembershipStore,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
@@ -56,20 +55,16 @@ import {
   SenderGoneError,
   type Session,
   type Store,
-  type StoredInvite,
   type StoredRoom,
-  type StreamReadState,
   type WaitingLimits,
 } from "./mod.ts";
 import {
   type AccountRow,
   type BanRow,
-  type InviteRow,
   type RoomRow,
   toAccount,
   toBan,
   toRoom,
-  toStoredInvite,
   uploadIdsOf,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
@@ -92,6 +87,7 @@ import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
 import { SqliteIntegrations } from "./sqlite_integrations.ts";
+import { SqliteMemberships } from "./sqlite_memberships.ts";
 import { SqliteOutbound } from "./sqlite_outbound.ts";
 
 /** Options of {@link SqliteStore}. */
@@ -165,7 +161,12 @@ const FULL_COMMIT = 8;
 
 /** The slices of the store its parts answer (see `delegate`). */
 export interface SqliteStore
-  extends FileStore, OutboundStore, IntegrationStore, AuditStore {}
+  extends
+    FileStore,
+    OutboundStore,
+    IntegrationStore,
+    AuditStore,
+    MembershipStore {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -205,6 +206,10 @@ export class SqliteStore implements Store {
   #outbound = new SqliteOutbound(this.#context);
   #integrations = new SqliteIntegrations(this.#context);
   #audit = new SqliteAudit(this.#context);
+  #memberships = new SqliteMemberships(
+    this.#context,
+    (stream) => this.#lastSeqOf(stream),
+  );
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -232,6 +237,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteOutbound, (store) => store.#outbound);
     delegate(SqliteStore, SqliteIntegrations, (store) => store.#integrations);
     delegate(SqliteStore, SqliteAudit, (store) => store.#audit);
+    delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
   }
 
   get appendCommits(): number {
@@ -1729,180 +1735,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  addMember(
-    userKey: string,
-    roomKey: string,
-    max = 0,
-  ): Promise<boolean | "full"> {
-    return this.#run(() =>
-      this.#transaction((): boolean | "full" => {
-        // One writer at a time: the count cannot change before the insert.
-        // The primary key's prefix makes it a range of at most `max` rows.
-        if (max > 0) {
-          const { n, member } = this.#q(
-            `SELECT count(*) AS n, coalesce(max(room_key = ?), 0) AS member
-             FROM memberships WHERE user_key = ?`,
-          ).get(roomKey, userKey) as { n: number; member: number };
-          if (member === 0 && n >= max) return "full";
-        }
-        // Strictly increasing for an account: memberships list the oldest
-        // first, and two joined in one millisecond would list by name.
-        const added = this.#q(
-          `INSERT INTO memberships (user_key, room_key, joined_at)
-           SELECT ?, key, max(?, coalesce(
-             (SELECT max(joined_at) + 1 FROM memberships WHERE user_key = ?),
-             0))
-           FROM rooms WHERE key = ?
-           ON CONFLICT DO NOTHING`,
-        ).run(userKey, Date.now(), userKey, roomKey);
-        if (Number(added.changes) === 0) return false;
-        this.#q(
-          `INSERT INTO read_positions (user_key, stream, last_read_seq)
-           VALUES (?, ?, ?)
-           ON CONFLICT DO UPDATE SET last_read_seq = excluded.last_read_seq`,
-        ).run(userKey, roomKey, this.#lastSeqOf(roomKey));
-        return true;
-      })
-    );
-  }
-
-  removeMember(userKey: string, roomKey: string): Promise<boolean> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const gone = this.#q(
-          "DELETE FROM memberships WHERE user_key = ? AND room_key = ?",
-        ).run(userKey, roomKey);
-        this.#q("DELETE FROM read_positions WHERE user_key = ? AND stream = ?")
-          .run(userKey, roomKey);
-        return Number(gone.changes) > 0;
-      })
-    );
-  }
-
-  isMember(userKey: string, roomKey: string): Promise<boolean> {
-    return this.#run(() =>
-      this.#q(
-        "SELECT 1 FROM memberships WHERE user_key = ? AND room_key = ?",
-      ).get(userKey, roomKey) !== undefined
-    );
-  }
-
-  memberRooms(userKey: string): Promise<string[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT room_key FROM memberships WHERE user_key = ?
-         ORDER BY joined_at, room_key`,
-      ).all(userKey) as { room_key: string }[]).map((row) => row.room_key)
-    );
-  }
-
-  markRead(
-    userKey: string,
-    stream: string,
-    seq: number,
-    since = 0,
-  ): Promise<MarkedRead> {
-    return this.#run(() => {
-      const target = Math.max(
-        Math.min(seq, this.#lastSeqOf(stream)),
-        this.#formerHoldersEnd(userKey, stream, since),
-      );
-      // No row stands for 0: a position of 0 or less never moves.
-      const changes = target <= 0 ? 0 : this.#q(
-        `INSERT INTO read_positions (user_key, stream, last_read_seq)
-         VALUES (?, ?, ?)
-         ON CONFLICT DO UPDATE SET last_read_seq = excluded.last_read_seq
-         WHERE excluded.last_read_seq > read_positions.last_read_seq`,
-      ).run(userKey, stream, target).changes;
-      return {
-        moved: Number(changes) > 0,
-        state: this.#readStateOf(userKey, stream),
-      };
-    });
-  }
-
-  // The newest seq of the stream stored before `since` past the account's
-  // position (0: none). Its common answer, nothing, costs one probe: the
-  // first message past the position is from `since` on. Else the old
-  // messages past the position are read once (400,000 of them: 8 ms, warm)
-  // and the position then stands past them.
-  #formerHoldersEnd(userKey: string, stream: string, since: number): number {
-    if (since <= 0) return 0;
-    const position = this.#q(
-      `SELECT last_read_seq FROM read_positions
-       WHERE user_key = ? AND stream = ?`,
-    ).get(userKey, stream) as { last_read_seq: number } | undefined;
-    const from = position?.last_read_seq ?? 0;
-    const next = this.#q(
-      `SELECT ts FROM messages WHERE stream = ? AND seq > ?
-       ORDER BY seq LIMIT 1`,
-    ).get(stream, from) as { ts: number } | undefined;
-    if (next === undefined || next.ts >= since) return 0;
-    const row = this.#q(
-      `SELECT max(seq) AS seq FROM messages
-       WHERE stream = ? AND seq > ? AND ts < ?`,
-    ).get(stream, from, since) as { seq: number };
-    return row.seq;
-  }
-
-  readState(userKey: string, stream: string): Promise<StreamReadState> {
-    return this.#run(() => this.#readStateOf(userKey, stream));
-  }
-
-  // Counted here, on the calling thread: a budget makes it one slice.
-  readStates(
-    userKey: string,
-    streams: readonly string[],
-    rowBudget = Infinity,
-  ): Promise<StreamReadState[]> {
-    return this.#run(() => {
-      const states: StreamReadState[] = [];
-      let rows = 0;
-      for (const stream of streams) {
-        if (states.length > 0 && rows >= rowBudget) break;
-        const state = this.#readStateOf(userKey, stream);
-        states.push(state);
-        rows += 1 + state.unread + state.mentions;
-      }
-      return states;
-    });
-  }
-
-  #readStateOf(userKey: string, stream: string): StreamReadState {
-    const row = this.#q(
-      `SELECT last_read_seq FROM read_positions
-       WHERE user_key = ? AND stream = ?`,
-    ).get(userKey, stream) as { last_read_seq: number } | undefined;
-    return this.#countFrom(userKey, stream, row?.last_read_seq ?? 0);
-  }
-
-  // Two index ranges: the unread messages of a stream (capped), and the
-  // account's mentions after its read position.
-  #countFrom(
-    userKey: string,
-    stream: string,
-    lastReadSeq: number,
-  ): StreamReadState {
-    const lastSeq = this.#lastSeqOf(stream);
-    if (lastReadSeq >= lastSeq) {
-      return { lastReadSeq, unread: 0, mentions: 0, lastSeq };
-    }
-    const { unread } = this.#q(
-      `SELECT count(*) AS unread FROM (
-         SELECT 1 FROM messages
-         WHERE stream = ? AND seq > ? AND user_key <> ? AND deleted = 0
-         LIMIT ?)`,
-    ).get(stream, lastReadSeq, userKey, MAX_UNREAD) as { unread: number };
-    const { mentions } = this.#q(
-      `SELECT count(*) AS mentions FROM (
-         SELECT 1 FROM mentions n
-         JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
-         WHERE n.user_key = ? AND n.stream = ? AND n.seq > ? AND m.deleted = 0
-         LIMIT ?)`,
-    ).get(userKey, stream, lastReadSeq, MAX_UNREAD) as { mentions: number };
-    return { lastReadSeq, unread, mentions, lastSeq };
-  }
-
   // The committed newest seq of a stream (0 for one without messages).
   #lastSeqOf(stream: string): number {
     const cached = this.#lastSeq.get(stream);
@@ -1911,85 +1743,6 @@ export class SqliteStore implements Store {
       stream,
     ) as { last_seq: number } | undefined;
     return row?.last_seq ?? 0;
-  }
-
-  createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO invites (code, room_key, created_by, created_at,
-           expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(
-        invite.code,
-        invite.roomKey,
-        invite.createdBy,
-        invite.createdAt,
-        invite.expiresAt ?? null,
-        invite.maxUses ?? null,
-      );
-    });
-  }
-
-  findInvite(code: string): Promise<StoredInvite | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM invites WHERE code = ?").get(code) as
-        | InviteRow
-        | undefined;
-      return row ? toStoredInvite(row) : undefined;
-    });
-  }
-
-  useInvite(code: string, now: number): Promise<StoredInvite | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        `UPDATE invites SET uses = uses + 1
-         WHERE code = ? AND revoked = 0
-           AND (expires_at IS NULL OR expires_at > ?)
-           AND (max_uses IS NULL OR uses < max_uses)
-         RETURNING *`,
-      ).get(code, now) as InviteRow | undefined;
-      return row ? toStoredInvite(row) : undefined;
-    });
-  }
-
-  returnInvite(code: string): Promise<void> {
-    return this.#run(() => {
-      this.#q("UPDATE invites SET uses = uses - 1 WHERE code = ? AND uses > 0")
-        .run(code);
-    });
-  }
-
-  revokeInvite(code: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        this.#q("UPDATE invites SET revoked = 1 WHERE code = ?").run(code)
-          .changes,
-      ) > 0
-    );
-  }
-
-  deleteDeadInvites(roomKey: string, now: number): Promise<number> {
-    return this.#run(() =>
-      Number(
-        this.#q(
-          `DELETE FROM invites
-           WHERE room_key = ? AND (revoked = 1
-             OR (expires_at IS NOT NULL AND expires_at <= ?)
-             OR (max_uses IS NOT NULL AND uses >= max_uses))`,
-        ).run(roomKey, now).changes,
-      )
-    );
-  }
-
-  listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT * FROM invites
-         WHERE room_key = ? AND revoked = 0
-           AND (expires_at IS NULL OR expires_at > ?)
-           AND (max_uses IS NULL OR uses < max_uses)
-         ORDER BY created_at, code`,
-      ).all(roomKey, now) as unknown as InviteRow[]).map(toStoredInvite)
-    );
   }
 
   // Commits a one-row write: a database another process keeps locked, on
