@@ -13,7 +13,6 @@ import type {
   MessageBase,
   PrivateMessage,
   Reaction,
-  Role,
 } from "../protocol/types.ts";
 import {
   MAX_PINS,
@@ -21,16 +20,12 @@ import {
   MAX_REACTIONS_PER_MESSAGE,
 } from "../protocol/limits.ts";
 import {
-  type Account,
-  type AccountQuery,
-  ANONYMOUS_NAME,
+  type AccountStore,
   type AppendResult,
   type AuditStore,
   type Ban,
   conversationKey,
   DAY_MS,
-  DELETED_OWNER,
-  type DeletedMessages,
   type FileStore,
   type HistoryQuery,
   type IntegrationStore,
@@ -53,16 +48,13 @@ import {
   type SearchQuery,
   SenderBannedError,
   SenderGoneError,
-  type Session,
   type Store,
   type StoredRoom,
   type WaitingLimits,
 } from "./mod.ts";
 import {
-  type AccountRow,
   type BanRow,
   type RoomRow,
-  toAccount,
   toBan,
   toRoom,
   uploadIdsOf,
@@ -78,12 +70,12 @@ import {
 } from "./sqlite_rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { mentionKeys } from "../mentions.ts";
-import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
 import { SqliteIntegrations } from "./sqlite_integrations.ts";
@@ -166,7 +158,8 @@ export interface SqliteStore
     OutboundStore,
     IntegrationStore,
     AuditStore,
-    MembershipStore {}
+    MembershipStore,
+    AccountStore {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -210,6 +203,10 @@ export class SqliteStore implements Store {
     this.#context,
     (stream) => this.#lastSeqOf(stream),
   );
+  #accounts = new SqliteAccounts(this.#context, {
+    banOf: (who, roomKey) => this.#banOf(who, roomKey),
+    sumReactions: (id) => this.#sumReactions(id),
+  });
   // Rowids of messages stored and not yet indexed (search_pending's rows),
   // and the messages the batch being committed added.
   #unindexed = new Set<number>();
@@ -238,6 +235,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteIntegrations, (store) => store.#integrations);
     delegate(SqliteStore, SqliteAudit, (store) => store.#audit);
     delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
+    delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
   }
 
   get appendCommits(): number {
@@ -1477,150 +1475,6 @@ export class SqliteStore implements Store {
     );
   }
 
-  createAccount(
-    account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
-    options: { firstRole?: Role } = {},
-  ): Promise<Account | null> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const none = options.firstRole !== undefined &&
-          this.#q("SELECT 1 FROM accounts LIMIT 1").get() === undefined;
-        const role = none ? options.firstRole! : account.role;
-        const skeleton = nameSkeleton(account.username);
-        const lookalike = this.#q(
-          "SELECT 1 FROM accounts WHERE skeleton = ? AND key <> ?",
-        ).get(skeleton, account.key);
-        if (lookalike) return null;
-        const row = this.#q(
-          `INSERT INTO accounts
-             (key, username, password_hash, role, created_at, skeleton, bot)
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
-        ).get(
-          account.key,
-          account.username,
-          account.passwordHash,
-          role,
-          Date.now(),
-          skeleton,
-          account.bot ? 1 : 0,
-        ) as AccountRow | undefined;
-        return row ? toAccount(row) : null;
-      })
-    );
-  }
-
-  findAccount(key: string): Promise<Account | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM accounts WHERE key = ?").get(key) as
-        | AccountRow
-        | undefined;
-      return row ? toAccount(row) : undefined;
-    });
-  }
-
-  findAccountLookingLike(username: string): Promise<Account | undefined> {
-    return this.#run(() => {
-      const row = this.#q("SELECT * FROM accounts WHERE skeleton = ? LIMIT 1")
-        .get(nameSkeleton(username)) as AccountRow | undefined;
-      return row ? toAccount(row) : undefined;
-    });
-  }
-
-  setRole(key: string, role: Role): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        this.#q("UPDATE accounts SET role = ? WHERE key = ?").run(role, key)
-          .changes,
-      ) > 0
-    );
-  }
-
-  setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        // A new password ends the links that would have set another.
-        this.#q("DELETE FROM password_resets WHERE user_key = ?").run(key);
-        return Number(
-          this.#q("UPDATE accounts SET password_hash = ? WHERE key = ?")
-            .run(passwordHash, key).changes,
-        ) > 0;
-      })
-    );
-  }
-
-  createSession(tokenHash: string, session: Session): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        "INSERT INTO sessions (token_hash, user_key, expires_at) VALUES (?, ?, ?)",
-      ).run(tokenHash, session.userKey, session.expiresAt);
-      // Expired sessions go as new ones come: no timer needed.
-      this.#q("DELETE FROM sessions WHERE expires_at < ?").run(Date.now());
-    });
-  }
-
-  findSession(tokenHash: string): Promise<Session | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        "SELECT user_key, expires_at FROM sessions WHERE token_hash = ?",
-      ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
-      return row
-        ? { userKey: row.user_key, expiresAt: row.expires_at }
-        : undefined;
-    });
-  }
-
-  deleteSession(tokenHash: string): Promise<void> {
-    return this.#run(() => {
-      this.#q("DELETE FROM sessions WHERE token_hash = ?").run(tokenHash);
-    });
-  }
-
-  deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
-    return this.#run(() =>
-      Number(
-        this.#q("DELETE FROM sessions WHERE user_key = ? AND token_hash <> ?")
-          .run(userKey, exceptTokenHash).changes,
-      )
-    );
-  }
-
-  addBan(ban: Ban): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO bans
-           (user_key, address, room_key, reason, by_user, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET reason = excluded.reason,
-           by_user = excluded.by_user, created_at = excluded.created_at,
-           expires_at = excluded.expires_at`,
-      ).run(
-        ban.userKey,
-        ban.address ?? "",
-        ban.roomKey ?? "",
-        ban.reason,
-        ban.by,
-        ban.createdAt,
-        ban.expiresAt ?? null,
-      );
-    });
-  }
-
-  removeBans(userKey: string, roomKey?: string): Promise<number> {
-    return this.#run(() =>
-      Number(
-        this.#q("DELETE FROM bans WHERE user_key = ? AND room_key = ?")
-          .run(userKey, roomKey ?? "").changes,
-      )
-    );
-  }
-
-  findBan(
-    who: { userKey?: string; address?: string },
-    roomKey?: string,
-  ): Promise<Ban | undefined> {
-    return this.#run(() => this.#banOf(who, roomKey ?? ""));
-  }
-
   // The ban in force now of a name or an address, server-wide or in
   // `roomKey` ('' for none), the server's first. An append asks it for its
   // sender's name alone ('' for a private message: room bans do not apply
@@ -1655,84 +1509,6 @@ export class SqliteStore implements Store {
       | BanRow
       | undefined;
     return row ? toBan(row) : undefined;
-  }
-
-  listBans(now: number, limit: number): Promise<Ban[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT * FROM bans WHERE expires_at IS NULL OR expires_at > ?
-         ORDER BY created_at DESC, user_key LIMIT ?`,
-      ).all(now, limit) as unknown as BanRow[]).map(toBan)
-    );
-  }
-
-  listAccounts(query: AccountQuery): Promise<Account[]> {
-    return this.#run(() =>
-      (this.#q(
-        `SELECT * FROM accounts WHERE instr(key, ?) > 0 ORDER BY key LIMIT ?`,
-      ).all(nameKey(query.query ?? ""), query.limit) as unknown as AccountRow[])
-        .map(toAccount)
-    );
-  }
-
-  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const gone = this.#q("DELETE FROM accounts WHERE key = ?").run(key);
-        if (Number(gone.changes) === 0) return false;
-        this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
-        this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
-        this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
-        this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
-        this.#q("UPDATE rooms SET owner = ? WHERE owner = ?").run(
-          DELETED_OWNER,
-          key,
-        );
-        if (messages === "anonymise") {
-          // The key goes too, so nobody who takes the name later owns them.
-          this.#q(
-            `UPDATE messages SET user = ?, user_key = '', client_id = NULL
-             WHERE user_key = ?`,
-          ).run(ANONYMOUS_NAME, key);
-          // Its reactions too; each gets a key no account can have (a
-          // name has no leading space), unique so two deleted users'
-          // same emoji still count twice. UPDATE keeps the rowid order.
-          const reacted = this.#q(
-            `UPDATE reactions SET user = ?,
-               user_key = ' deleted ' || lower(hex(randomblob(8)))
-             WHERE user_key = ? RETURNING message_id`,
-          ).all(ANONYMOUS_NAME, key) as { message_id: string }[];
-          for (const id of new Set(reacted.map((r) => r.message_id))) {
-            this.#sumReactions(id);
-          }
-        }
-        return true;
-      })
-    );
-  }
-
-  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO password_resets (token_hash, user_key, expires_at)
-         VALUES (?, ?, ?)`,
-      ).run(tokenHash, reset.userKey, reset.expiresAt);
-      this.#q("DELETE FROM password_resets WHERE expires_at < ?").run(
-        Date.now(),
-      );
-    });
-  }
-
-  takePasswordReset(
-    tokenHash: string,
-    now: number,
-  ): Promise<string | undefined> {
-    return this.#run(() => {
-      const row = this.#q(
-        `DELETE FROM password_resets WHERE token_hash = ? RETURNING *`,
-      ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
-      return row && row.expires_at > now ? row.user_key : undefined;
-    });
   }
 
   // The committed newest seq of a stream (0 for one without messages).

@@ -1,0 +1,273 @@
+import type { StatementSync } from "node:sqlite";
+import type { Role } from "../protocol/types.ts";
+import { nameKey } from "../protocol/names.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
+import {
+  type Account,
+  type AccountQuery,
+  type AccountStore,
+  ANONYMOUS_NAME,
+  type Ban,
+  DELETED_OWNER,
+  type DeletedMessages,
+  type Session,
+} from "./mod.ts";
+import { type AccountRow, type BanRow, toAccount, toBan } from "./rows.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/** What the accounts need of the store's own state (sqlite.ts). */
+export interface SqliteAccountsOfStore {
+  /**
+   * The ban in force now of a name or an address, server-wide or in
+   * `roomKey` ('' for none): the store's, which its appends ask too.
+   */
+  banOf(
+    who: { userKey?: string; address?: string },
+    roomKey: string,
+  ): Ban | undefined;
+  /** Sums a message's reactions up again into messages.reactions. */
+  sumReactions(id: string): void;
+}
+
+/**
+ * The SQLite store's accounts (AccountStore): accounts and their roles and
+ * passwords, sessions, bans, password resets, and an account's deletion,
+ * over the store's connection.
+ */
+export class SqliteAccounts implements AccountStore {
+  #q: (sql: string) => StatementSync;
+  #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
+  #banOf: SqliteAccountsOfStore["banOf"];
+  #sumReactions: SqliteAccountsOfStore["sumReactions"];
+
+  constructor(context: SqliteContext, store: SqliteAccountsOfStore) {
+    this.#q = (sql) => context.q(sql);
+    this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
+    this.#banOf = (who, roomKey) => store.banOf(who, roomKey);
+    this.#sumReactions = (id) => store.sumReactions(id);
+  }
+
+  createAccount(
+    account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
+    options: { firstRole?: Role } = {},
+  ): Promise<Account | null> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const none = options.firstRole !== undefined &&
+          this.#q("SELECT 1 FROM accounts LIMIT 1").get() === undefined;
+        const role = none ? options.firstRole! : account.role;
+        const skeleton = nameSkeleton(account.username);
+        const lookalike = this.#q(
+          "SELECT 1 FROM accounts WHERE skeleton = ? AND key <> ?",
+        ).get(skeleton, account.key);
+        if (lookalike) return null;
+        const row = this.#q(
+          `INSERT INTO accounts
+             (key, username, password_hash, role, created_at, skeleton, bot)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *`,
+        ).get(
+          account.key,
+          account.username,
+          account.passwordHash,
+          role,
+          Date.now(),
+          skeleton,
+          account.bot ? 1 : 0,
+        ) as AccountRow | undefined;
+        return row ? toAccount(row) : null;
+      })
+    );
+  }
+
+  findAccount(key: string): Promise<Account | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM accounts WHERE key = ?").get(key) as
+        | AccountRow
+        | undefined;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  findAccountLookingLike(username: string): Promise<Account | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM accounts WHERE skeleton = ? LIMIT 1")
+        .get(nameSkeleton(username)) as AccountRow | undefined;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  setRole(key: string, role: Role): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q("UPDATE accounts SET role = ? WHERE key = ?").run(role, key)
+          .changes,
+      ) > 0
+    );
+  }
+
+  setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        // A new password ends the links that would have set another.
+        this.#q("DELETE FROM password_resets WHERE user_key = ?").run(key);
+        return Number(
+          this.#q("UPDATE accounts SET password_hash = ? WHERE key = ?")
+            .run(passwordHash, key).changes,
+        ) > 0;
+      })
+    );
+  }
+
+  createSession(tokenHash: string, session: Session): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        "INSERT INTO sessions (token_hash, user_key, expires_at) VALUES (?, ?, ?)",
+      ).run(tokenHash, session.userKey, session.expiresAt);
+      // Expired sessions go as new ones come: no timer needed.
+      this.#q("DELETE FROM sessions WHERE expires_at < ?").run(Date.now());
+    });
+  }
+
+  findSession(tokenHash: string): Promise<Session | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        "SELECT user_key, expires_at FROM sessions WHERE token_hash = ?",
+      ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
+      return row
+        ? { userKey: row.user_key, expiresAt: row.expires_at }
+        : undefined;
+    });
+  }
+
+  deleteSession(tokenHash: string): Promise<void> {
+    return this.#run(() => {
+      this.#q("DELETE FROM sessions WHERE token_hash = ?").run(tokenHash);
+    });
+  }
+
+  deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM sessions WHERE user_key = ? AND token_hash <> ?")
+          .run(userKey, exceptTokenHash).changes,
+      )
+    );
+  }
+
+  addBan(ban: Ban): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO bans
+           (user_key, address, room_key, reason, by_user, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET reason = excluded.reason,
+           by_user = excluded.by_user, created_at = excluded.created_at,
+           expires_at = excluded.expires_at`,
+      ).run(
+        ban.userKey,
+        ban.address ?? "",
+        ban.roomKey ?? "",
+        ban.reason,
+        ban.by,
+        ban.createdAt,
+        ban.expiresAt ?? null,
+      );
+    });
+  }
+
+  removeBans(userKey: string, roomKey?: string): Promise<number> {
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM bans WHERE user_key = ? AND room_key = ?")
+          .run(userKey, roomKey ?? "").changes,
+      )
+    );
+  }
+
+  findBan(
+    who: { userKey?: string; address?: string },
+    roomKey?: string,
+  ): Promise<Ban | undefined> {
+    return this.#run(() => this.#banOf(who, roomKey ?? ""));
+  }
+
+  listBans(now: number, limit: number): Promise<Ban[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM bans WHERE expires_at IS NULL OR expires_at > ?
+         ORDER BY created_at DESC, user_key LIMIT ?`,
+      ).all(now, limit) as unknown as BanRow[]).map(toBan)
+    );
+  }
+
+  listAccounts(query: AccountQuery): Promise<Account[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT * FROM accounts WHERE instr(key, ?) > 0 ORDER BY key LIMIT ?`,
+      ).all(nameKey(query.query ?? ""), query.limit) as unknown as AccountRow[])
+        .map(toAccount)
+    );
+  }
+
+  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q("DELETE FROM accounts WHERE key = ?").run(key);
+        if (Number(gone.changes) === 0) return false;
+        this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
+        this.#q("UPDATE rooms SET owner = ? WHERE owner = ?").run(
+          DELETED_OWNER,
+          key,
+        );
+        if (messages === "anonymise") {
+          // The key goes too, so nobody who takes the name later owns them.
+          this.#q(
+            `UPDATE messages SET user = ?, user_key = '', client_id = NULL
+             WHERE user_key = ?`,
+          ).run(ANONYMOUS_NAME, key);
+          // Its reactions too; each gets a key no account can have (a
+          // name has no leading space), unique so two deleted users'
+          // same emoji still count twice. UPDATE keeps the rowid order.
+          const reacted = this.#q(
+            `UPDATE reactions SET user = ?,
+               user_key = ' deleted ' || lower(hex(randomblob(8)))
+             WHERE user_key = ? RETURNING message_id`,
+          ).all(ANONYMOUS_NAME, key) as { message_id: string }[];
+          for (const id of new Set(reacted.map((r) => r.message_id))) {
+            this.#sumReactions(id);
+          }
+        }
+        return true;
+      })
+    );
+  }
+
+  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
+    return this.#run(() => {
+      this.#q(
+        `INSERT INTO password_resets (token_hash, user_key, expires_at)
+         VALUES (?, ?, ?)`,
+      ).run(tokenHash, reset.userKey, reset.expiresAt);
+      this.#q("DELETE FROM password_resets WHERE expires_at < ?").run(
+        Date.now(),
+      );
+    });
+  }
+
+  takePasswordReset(
+    tokenHash: string,
+    now: number,
+  ): Promise<string | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `DELETE FROM password_resets WHERE token_hash = ? RETURNING *`,
+      ).get(tokenHash) as { user_key: string; expires_at: number } | undefined;
+      return row && row.expires_at > now ? row.user_key : undefined;
+    });
+  }
+}
