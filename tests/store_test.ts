@@ -4,7 +4,10 @@ import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
-import { SqliteStore } from "../server/store/sqlite.ts";
+import {
+  SqliteStore,
+  type SqliteStoreOptions,
+} from "../server/store/sqlite.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
@@ -449,10 +452,11 @@ Deno.test("SqliteStore: a search finds a message acknowledged a moment ago, as e
 // A store, and a connection of its own that reads the file beside it.
 async function withStoreAndReader(
   test: (store: SqliteStore, reader: DatabaseSync) => Promise<void>,
+  options: Partial<SqliteStoreOptions> = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
-  const store = await SqliteStore.open(path, OPTIONS);
+  const store = await SqliteStore.open(path, { ...OPTIONS, ...options });
   const reader = new DatabaseSync(path, { readOnly: true });
   try {
     await test(store, reader);
@@ -505,10 +509,15 @@ Deno.test("SqliteStore: under a steady stream of appends the words are indexed a
 
 Deno.test("SqliteStore: a commit that brings a pass's worth of unindexed messages indexes them all itself, those waiting before it too", () =>
   withStoreAndReader(async (store, reader) => {
-    // Five commits of one: each waits for a pass.
+    // Five commits of one: each waits for a pass, put off here for a
+    // minute so that a slow machine's turns cannot let it run first.
     for (let i = 0; i < 5; i++) {
       await store.appendMessage(inGeneral(`earlier ${i}`));
     }
+    assert.equal(
+      countOf(reader, "SELECT count(*) AS n FROM search_pending"),
+      5,
+    );
     // Sixty appends in one turn share one commit: 65 unindexed with it.
     await Promise.all(Array.from(
       { length: 60 },
@@ -526,7 +535,7 @@ Deno.test("SqliteStore: a commit that brings a pass's worth of unindexed message
       ),
       65,
     );
-  }));
+  }, { indexDelayMs: 60_000 }));
 
 Deno.test("SqliteStore: a search index that refuses words leaves the batch stored and its messages pending, found once it takes them", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });

@@ -96,6 +96,12 @@ export interface SqliteStoreOptions {
    */
   commitWaitMs?: number;
   /**
+   * How long stored messages wait for their search pass when fewer than a
+   * pass's worth wait (100 ms). A test that needs messages still pending
+   * a moment later sets it long rather than racing the machine's speed.
+   */
+  indexDelayMs?: number;
+  /**
    * Checkpoint the WAL on a thread of its own instead of inside commits
    * (store/checkpoints.ts), as the server's store does
    * (`BACKGROUND_CHECKPOINTS` of checkpoints.ts). Default: SQLite's automatic
@@ -220,6 +226,7 @@ export class SqliteStore implements Store {
   #held = false;
   #holdTimer?: ReturnType<typeof setTimeout>;
   #commitWaitMs: number;
+  #indexDelayMs: number;
   // When the last commit of appends began (performance.now()).
   #lastCommitAt = -Infinity;
   #commitTimer?: ReturnType<typeof setTimeout>;
@@ -294,6 +301,7 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteStoreOptions) {
     this.#path = path;
     this.#commitWaitMs = options.commitWaitMs ?? 0;
+    this.#indexDelayMs = options.indexDelayMs ?? INDEX_DELAY_MS;
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec("PRAGMA journal_mode = WAL");
@@ -926,7 +934,10 @@ export class SqliteStore implements Store {
       this.#indexFull = true;
       this.#indexTimer = setTimeout(() => this.#indexLater(), 0);
     } else if (this.#indexTimer === undefined) {
-      this.#indexTimer = setTimeout(() => this.#indexLater(), INDEX_DELAY_MS);
+      this.#indexTimer = setTimeout(
+        () => this.#indexLater(),
+        this.#indexDelayMs,
+      );
     }
   }
 
