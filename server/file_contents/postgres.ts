@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import pLimit from "p-limit";
 import postgres from "postgres";
-import { databaseFailed, describeUrl } from "../store/postgres.ts";
+import { databaseFailed } from "../store/postgres_context.ts";
+import { describeUrl } from "../store/postgres.ts";
 import { poolOptions, RenewingPool } from "../store/postgres_pool.ts";
 import type { FileContents } from "./mod.ts";
 

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
@@ -28,6 +27,7 @@ import {
   DAY_MS,
   DELETED_OWNER,
   type DeletedMessages,
+  type FileStore,
   type FoundHook,
   type HistoryQuery,
   type MailboxFull,
@@ -45,7 +45,6 @@ import {
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
-  type SaveUploadOptions,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -57,7 +56,6 @@ import {
   type StoredInvite,
   type StoredPushSubscription,
   type StoredRoom,
-  type StoredUpload,
   type StoredWebhook,
   type StreamReadState,
   type WaitingLimits,
@@ -91,10 +89,11 @@ import {
   toHook,
   toRoom,
   toStoredInvite,
-  toStoredUpload,
-  type UploadRow,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
+import { messageOf, PostgresContext } from "./postgres_context.ts";
+import { PostgresFiles } from "./postgres_files.ts";
+import { delegate } from "./parts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -189,6 +188,9 @@ interface AppendRow {
   r_gone: boolean;
 }
 
+/** The slices PostgresStore's parts lend it (parts.ts). */
+export interface PostgresStore extends FileStore {}
+
 /**
  * The shared store: PostgreSQL through a small connection pool, for
  * several server processes on one database. Seqs are handed out by the
@@ -197,7 +199,9 @@ interface AppendRow {
  * promise resolves. Each call is one statement; work that needs several
  * runs in the database's own functions (see postgres_schema.ts), so no
  * transaction stays open across round trips and a lost connection cannot
- * leave one half done.
+ * leave one half done. Rooms and private messages live here (they share the
+ * append path); every other slice of `Store` is a part (postgres_files.ts
+ * and its siblings) over the same PostgresContext.
  */
 // Not `sql.begin()`: in postgres.js 3.4.9 a connection lost inside it makes
 // the driver write its ROLLBACK to a closed socket from a setImmediate
@@ -205,11 +209,10 @@ interface AppendRow {
 // (porsager/postgres#1133, #1154, #1208; fixes not released).
 export class PostgresStore implements Store {
   #appendCommits = 0;
-  #pool: RenewingPool<Sql>;
-  #where: string;
+  #context: PostgresContext;
+  #files: PostgresFiles;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
-  #closed = false;
   #closing: Promise<void> | undefined;
   #queued: QueuedAppend[] = [];
   #flushing: Promise<void> | undefined;
@@ -219,8 +222,15 @@ export class PostgresStore implements Store {
   }
 
   private constructor(pool: RenewingPool<Sql>, where: string) {
-    this.#pool = pool;
-    this.#where = where;
+    this.#context = new PostgresContext(pool, where);
+    this.#files = new PostgresFiles(this.#context);
+  }
+
+  static {
+    // delegate takes a class with a public constructor (parts.ts) and uses
+    // only its prototype; this one's is private: open() is the way in.
+    const lender = PostgresStore as unknown as abstract new () => PostgresStore;
+    delegate(lender, PostgresFiles, (store) => store.#files);
   }
 
   /**
@@ -268,7 +278,7 @@ export class PostgresStore implements Store {
   }
 
   listRooms(): Promise<StoredRoom[]> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql<RoomRow[]>`
         SELECT key, name, created_at, private, owner, retention_days FROM rooms
         ORDER BY created_at, position`;
@@ -281,11 +291,13 @@ export class PostgresStore implements Store {
     key: string,
     options: RoomOptions = {},
   ): Promise<StoredRoom | null> {
-    return this.#run((sql) => insertRoom(sql, key, name, Date.now(), options));
+    return this.#context.run((sql) =>
+      insertRoom(sql, key, name, Date.now(), options)
+    );
   }
 
   deleteRoom(key: string): Promise<boolean> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [{ gone }] = await sql<{ gone: boolean }[]>`
         SELECT chat_delete_room(${key}) AS gone`;
       return gone;
@@ -297,7 +309,7 @@ export class PostgresStore implements Store {
     newKey: string,
     newName: string,
   ): Promise<StoredRoom | "taken" | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [{ outcome }] = await sql<{ outcome: string }[]>`
         SELECT chat_rename_room(${key}, ${newKey}, ${newName}) AS outcome`;
       if (outcome === "not_found") return undefined;
@@ -310,7 +322,7 @@ export class PostgresStore implements Store {
   }
 
   updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       // One statement (see the class comment): `before` reads the room as
       // the statement's snapshot has it, before this change (not FOR
       // UPDATE: a row this very statement updates is then not returned).
@@ -385,7 +397,7 @@ export class PostgresStore implements Store {
   #enqueue<R extends AppendResult<MessageBase> | MailboxFull>(
     append: Append,
   ): Promise<R> {
-    if (this.#closed) {
+    if (this.#context.closed) {
       return Promise.reject(new StoreUnavailableError("The store is closed."));
     }
     // PostgreSQL text cannot hold U+0000. Refused here, such an append
@@ -437,7 +449,7 @@ export class PostgresStore implements Store {
       jobs.forEach((job, i) => this.#settle(job, rows[i]));
     } catch (error) {
       if (!refusedData(error) || jobs.length === 1) {
-        const failure = this.#unavailable(error);
+        const failure = this.#context.unavailable(error);
         for (const job of jobs) job.reject(failure);
         return;
       }
@@ -447,9 +459,9 @@ export class PostgresStore implements Store {
         try {
           this.#settle(job, (await this.#appendAll([job.append]))[0]);
         } catch (error) {
-          job.reject(this.#unavailable(error));
+          job.reject(this.#context.unavailable(error));
           if (!refusedData(error)) {
-            const failure = this.#unavailable(error);
+            const failure = this.#context.unavailable(error);
             for (const rest of jobs.slice(i + 1)) rest.reject(failure);
             return;
           }
@@ -488,7 +500,7 @@ export class PostgresStore implements Store {
     });
     // One statement, so one transaction: the mentions of the appends that
     // stored a message go in with them (chat_append ignores the field).
-    const rows = await this.#pool.run((sql) => {
+    const rows = await this.#context.pool.run((sql) => {
       const payload = sql.json(json as unknown as postgres.JSONValue);
       return sql<AppendRow[]>`
       WITH appended AS (SELECT * FROM chat_append(${payload})),
@@ -570,14 +582,14 @@ export class PostgresStore implements Store {
   }
 
   findMessage(id: string): Promise<MessageRecord | undefined> {
-    return this.#run((sql) => findRecord(sql, id));
+    return this.#context.run((sql) => findRecord(sql, id));
   }
 
   findFirstSent(
     stream: string,
     key: RetryKey,
   ): Promise<ChatMessage | PrivateMessage | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       // The unique index chat_append decides retries by answers it.
       const [row] = await sql<MessageRow[]>`
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
@@ -593,7 +605,7 @@ export class PostgresStore implements Store {
     limit: number,
     now = Date.now(),
   ): Promise<number> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       // As SQLite's: each stream's oldest messages up to its first one
       // stored at or after its cutoff (a room's own retention_days gives
       // its own), in one statement.
@@ -635,7 +647,7 @@ export class PostgresStore implements Store {
   ): Promise<MessageBase | undefined> {
     // One statement each; the join reads the answered message, which the
     // update does not touch, so the statement's snapshot serves.
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       if ("deleted" in change) {
         const [row] = await sql<MessageRow[]>`
           WITH gone AS (
@@ -681,7 +693,7 @@ export class PostgresStore implements Store {
   }
 
   findReplies(id: string, limit: number): Promise<MessageBase[]> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql<MessageRow[]>`
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
         FROM messages m ${sql.unsafe(REPLY_JOIN)}
@@ -693,7 +705,7 @@ export class PostgresStore implements Store {
   // Two statements: the function's changes, then the message as it is
   // after them (a statement cannot read what a function it calls wrote).
   react(change: ReactionChange): Promise<ReactResult> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [{ status }] = await sql<{ status: string }[]>`
         SELECT chat_react_as(${change.accountCreatedAt ?? null}::bigint,
           ${change.id}, ${change.userKey}, ${change.user}, ${change.emoji},
@@ -705,7 +717,7 @@ export class PostgresStore implements Store {
   }
 
   pin(id: string, on: boolean): Promise<MarkResult> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [{ status }] = await sql<{ status: string }[]>`
         SELECT chat_pin(${id}, ${on}, ${MAX_PINS}, ${Date.now()}) AS status`;
       return await marked(sql, id, status);
@@ -713,7 +725,7 @@ export class PostgresStore implements Store {
   }
 
   listPins(stream: string): Promise<MessageBase[]> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql<MessageRow[]>`
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
         FROM messages m ${sql.unsafe(REPLY_JOIN)}
@@ -731,125 +743,13 @@ export class PostgresStore implements Store {
     ) {
       return Promise.resolve({ records: [] });
     }
-    return this.#run((sql) => this.#search.page(sql, query));
-  }
-
-  saveUpload(
-    upload: StoredUpload,
-    options: SaveUploadOptions = {},
-  ): Promise<boolean> {
-    // The quota's check and the insert under a lock of the uploader's
-    // usage row: one function (postgres_schema.ts), one round trip.
-    return this.#run(async (sql) => {
-      const [row] = await sql<{ saved: boolean }[]>`
-        SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
-          ${upload.type}, ${upload.size}, ${upload.uploader},
-          ${upload.width ?? null}, ${upload.height ?? null},
-          ${upload.frames ?? null}, ${upload.createdAt},
-          ${options.quotaBytes ?? 0}) AS saved`;
-      return row.saved;
-    });
-  }
-
-  uploadedBytes(uploader: string): Promise<number> {
-    return this.#run(async (sql) => {
-      const [row] = await sql<{ bytes: number }[]>`
-        SELECT bytes FROM upload_usage WHERE uploader = ${uploader}`;
-      return row?.bytes ?? 0;
-    });
-  }
-
-  findUpload(id: string): Promise<StoredUpload | undefined> {
-    return this.#run(async (sql) => {
-      const [row] = await sql<UploadRow[]>`
-        SELECT id, hash, name, type, size, uploader, width, height, frames,
-          created_at
-        FROM uploads WHERE id = ${id}`;
-      return row ? toStoredUpload(row) : undefined;
-    });
-  }
-
-  deleteUpload(id: string): Promise<void> {
-    return this.#run(async (sql) => {
-      await sql`DELETE FROM uploads WHERE id = ${id}`;
-    });
-  }
-
-  uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
-    return this.#run(async (sql) =>
-      (await sql<{ stream: string; ts: number }[]>`
-        SELECT f.stream, max(m.ts) AS ts FROM file_refs f
-        JOIN messages m ON m.id = f.message_id
-        WHERE f.upload_id = ${id} AND NOT m.deleted
-        GROUP BY f.stream`).map((row) => ({ stream: row.stream, ts: row.ts }))
-    );
-  }
-
-  uploadCarried(id: string): Promise<boolean> {
-    return this.#run(async (sql) =>
-      (await sql`SELECT 1 FROM file_refs WHERE upload_id = ${id} LIMIT 1`)
-        .length > 0
-    );
-  }
-
-  sweepUploads(unattachedBefore: number): Promise<string[]> {
-    // One statement: the uploads, then their references, then the hashes
-    // no upload left standing uses.
-    return this.#run(async (sql) =>
-      (await sql<{ hash: string }[]>`
-        WITH gone AS (
-          DELETE FROM uploads u
-          WHERE NOT EXISTS (SELECT 1 FROM file_refs f
-              JOIN messages m ON m.id = f.message_id
-              WHERE f.upload_id = u.id AND NOT m.deleted)
-            AND (u.created_at < ${unattachedBefore}
-              OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
-          RETURNING u.id, u.hash
-        ), refs AS (
-          DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id
-        )
-        SELECT DISTINCT gone.hash FROM gone
-        WHERE NOT EXISTS (SELECT 1 FROM uploads u
-          WHERE u.hash = gone.hash
-            AND u.id NOT IN (SELECT id FROM gone))`).map((row) => row.hash)
-    );
-  }
-
-  hashInUse(hash: string): Promise<boolean> {
-    return this.#run(async (sql) =>
-      (await sql`SELECT 1 FROM uploads WHERE hash = ${hash} LIMIT 1`)
-        .length > 0
-    );
-  }
-
-  secret(name: string, fresh?: string): Promise<string> {
-    return this.#run(async (sql) => {
-      const [existing] = await sql<{ value: string }[]>`
-        SELECT value FROM secrets WHERE name = ${name}`;
-      if (existing) return existing.value;
-      const value = fresh ?? randomBytes(32).toString("base64url");
-      const [row] = await sql<{ value: string }[]>`
-        WITH fresh AS (
-          INSERT INTO secrets (name, value)
-          VALUES (${name}, ${value})
-          ON CONFLICT (name) DO NOTHING
-          RETURNING value
-        )
-        SELECT value FROM fresh
-        UNION ALL SELECT value FROM secrets WHERE name = ${name}
-        LIMIT 1`;
-      if (row) return row.value;
-      // Another process inserted it after this statement's snapshot.
-      const [theirs] = await sql<{ value: string }[]>`
-        SELECT value FROM secrets WHERE name = ${name}`;
-      return theirs.value;
-    });
+    return this.#context.run((sql) => this.#search.page(sql, query));
   }
 
   createWebhook(
     hook: Parameters<Store["createWebhook"]>[0],
   ): Promise<boolean> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql`
         INSERT INTO webhooks (id, room_key, url, secret, created_by, created_at)
         SELECT ${hook.id}, key, ${hook.url}, ${hook.secret}, ${hook.createdBy},
@@ -860,7 +760,7 @@ export class PostgresStore implements Store {
   }
 
   listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = roomKey === undefined
         ? await sql<WebhookRow[]>`
           SELECT * FROM webhooks ORDER BY created_at, id`
@@ -872,7 +772,7 @@ export class PostgresStore implements Store {
   }
 
   findWebhook(id: string): Promise<StoredWebhook | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<WebhookRow[]>`
         SELECT * FROM webhooks WHERE id = ${id}`;
       return row ? toStoredWebhook(row) : undefined;
@@ -880,13 +780,13 @@ export class PostgresStore implements Store {
   }
 
   deleteWebhook(id: string): Promise<boolean> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`DELETE FROM webhooks WHERE id = ${id}`).count > 0
     );
   }
 
   recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       if (outcome.ok) {
         await sql`
           UPDATE webhooks SET failures = 0, last_success_at = ${outcome.at}
@@ -905,7 +805,7 @@ export class PostgresStore implements Store {
   savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
     const session = subscription.session ?? null;
     const apiToken = subscription.apiToken ?? null;
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       try {
         const saved = await sql`
           INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
@@ -932,7 +832,7 @@ export class PostgresStore implements Store {
   }
 
   pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<PushSubscriptionRow[]>`
         SELECT * FROM push_subscriptions WHERE user_key = ${userKey}
         ORDER BY created_at, endpoint`).map(toPushSubscription)
@@ -940,7 +840,7 @@ export class PostgresStore implements Store {
   }
 
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = userKey === undefined
         ? await sql`
           DELETE FROM push_subscriptions WHERE endpoint = ${endpoint}`
@@ -952,7 +852,7 @@ export class PostgresStore implements Store {
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.#run((sql) => page<ChatMessage>(sql, roomKey, query));
+    return this.#context.run((sql) => page<ChatMessage>(sql, roomKey, query));
   }
 
   conversation(
@@ -960,7 +860,7 @@ export class PostgresStore implements Store {
     otherKey: string,
     query: HistoryQuery,
   ): Promise<PrivateMessage[]> {
-    return this.#run((sql) =>
+    return this.#context.run((sql) =>
       page<PrivateMessage>(sql, conversationKey(userKey, otherKey), query)
     );
   }
@@ -968,7 +868,7 @@ export class PostgresStore implements Store {
   takeUndelivered(userKey: string): Promise<PrivateMessage[]> {
     // One statement: two processes logging the same user in take each
     // message once between them.
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql<MessageRow[]>`
         WITH m AS (
           UPDATE messages SET pending_to = NULL WHERE pending_to = ${userKey}
@@ -982,7 +882,7 @@ export class PostgresStore implements Store {
 
   returnUndelivered(userKey: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         UPDATE messages SET pending_to = ${userKey}
         WHERE id IN ${sql(ids)} AND room IS NULL AND pending_to IS NULL`;
@@ -993,7 +893,7 @@ export class PostgresStore implements Store {
     account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
     options: { firstRole?: Role } = {},
   ): Promise<Account | null> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at, bot
         FROM chat_create_account_flagged(${account.key},
@@ -1005,7 +905,7 @@ export class PostgresStore implements Store {
   }
 
   findAccount(key: string): Promise<Account | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at, bot
         FROM accounts WHERE key = ${key}`;
@@ -1014,7 +914,7 @@ export class PostgresStore implements Store {
   }
 
   findAccountLookingLike(username: string): Promise<Account | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at, bot
         FROM accounts WHERE skeleton = ${nameSkeleton(username)} LIMIT 1`;
@@ -1023,7 +923,7 @@ export class PostgresStore implements Store {
   }
 
   setRole(key: string, role: Role): Promise<boolean> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`UPDATE accounts SET role = ${role} WHERE key = ${key}`)
         .count > 0
     );
@@ -1032,7 +932,7 @@ export class PostgresStore implements Store {
   setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
     // A new password ends the links that would have set another; one
     // statement, so both happen or neither.
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`
         WITH gone AS (
           DELETE FROM password_resets WHERE user_key = ${key}
@@ -1043,7 +943,7 @@ export class PostgresStore implements Store {
   }
 
   createApiToken(token: StoredApiToken): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
         VALUES (${token.id}, ${token.userKey}, ${token.name},
@@ -1052,7 +952,7 @@ export class PostgresStore implements Store {
   }
 
   listApiTokens(userKey: string): Promise<StoredApiToken[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<ApiTokenRow[]>`
         SELECT * FROM api_tokens WHERE user_key = ${userKey}
         ORDER BY created_at, id`).map(toApiToken)
@@ -1060,7 +960,7 @@ export class PostgresStore implements Store {
   }
 
   findApiToken(tokenHash: string): Promise<StoredApiToken | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<ApiTokenRow[]>`
         SELECT * FROM api_tokens WHERE token_hash = ${tokenHash}`;
       return row ? toApiToken(row) : undefined;
@@ -1068,7 +968,7 @@ export class PostgresStore implements Store {
   }
 
   deleteApiToken(userKey: string, id: string): Promise<boolean> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`
         DELETE FROM api_tokens WHERE user_key = ${userKey} AND id = ${id}`)
         .count > 0
@@ -1076,7 +976,7 @@ export class PostgresStore implements Store {
   }
 
   listBots(): Promise<Account[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at, bot
         FROM accounts WHERE bot ORDER BY created_at, key`).map(toAccount)
@@ -1084,7 +984,7 @@ export class PostgresStore implements Store {
   }
 
   createHook(hook: StoredHook): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         INSERT INTO hooks
           (id, room_key, name, secret_hash, created_by, created_at)
@@ -1094,7 +994,7 @@ export class PostgresStore implements Store {
   }
 
   listHooks(roomKey: string): Promise<StoredHook[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<HookRow[]>`
         SELECT * FROM hooks WHERE room_key = ${roomKey}
         ORDER BY created_at, id`).map(toHook)
@@ -1102,7 +1002,7 @@ export class PostgresStore implements Store {
   }
 
   findHook(secretHash: string): Promise<FoundHook | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<FoundHookRow[]>`
         SELECT h.*, r.created_at AS room_created_at
         FROM hooks h JOIN rooms r ON r.key = h.room_key
@@ -1112,20 +1012,20 @@ export class PostgresStore implements Store {
   }
 
   findHookById(id: string): Promise<StoredHook | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<HookRow[]>`SELECT * FROM hooks WHERE id = ${id}`;
       return row ? toHook(row) : undefined;
     });
   }
 
   deleteHook(id: string): Promise<boolean> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`DELETE FROM hooks WHERE id = ${id}`).count > 0
     );
   }
 
   createSession(tokenHash: string, session: Session): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         INSERT INTO sessions (token_hash, user_key, expires_at)
         VALUES (${tokenHash}, ${session.userKey}, ${session.expiresAt})`;
@@ -1135,7 +1035,7 @@ export class PostgresStore implements Store {
   }
 
   findSession(tokenHash: string): Promise<Session | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<{ user_key: string; expires_at: number }[]>`
         SELECT user_key, expires_at FROM sessions WHERE token_hash = ${tokenHash}`;
       return row
@@ -1145,13 +1045,13 @@ export class PostgresStore implements Store {
   }
 
   deleteSession(tokenHash: string): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
     });
   }
 
   deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`
         DELETE FROM sessions
         WHERE user_key = ${userKey} AND token_hash <> ${exceptTokenHash}`)
@@ -1160,7 +1060,7 @@ export class PostgresStore implements Store {
   }
 
   addBan(ban: Ban): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       // After the name's lock: no append of it commits after this one
       // (postgres_schema.ts, chat_add_ban).
       await sql`
@@ -1171,7 +1071,7 @@ export class PostgresStore implements Store {
   }
 
   removeBans(userKey: string, roomKey?: string): Promise<number> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`
         DELETE FROM bans WHERE user_key = ${userKey} AND room_key = ${
         roomKey ?? ""
@@ -1183,7 +1083,7 @@ export class PostgresStore implements Store {
     who: { userKey?: string; address?: string },
     roomKey?: string,
   ): Promise<Ban | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<BanRow[]>`
         SELECT ${sql.unsafe(BAN_COLUMNS)}
         FROM bans
@@ -1197,7 +1097,7 @@ export class PostgresStore implements Store {
   }
 
   listBans(now: number, limit: number): Promise<Ban[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<BanRow[]>`
         SELECT ${sql.unsafe(BAN_COLUMNS)} FROM bans
         WHERE expires_at IS NULL OR expires_at > ${now}
@@ -1206,7 +1106,7 @@ export class PostgresStore implements Store {
   }
 
   listAccounts(query: AccountQuery): Promise<Account[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at FROM accounts
         WHERE strpos(key, ${nameKey(query.query ?? "")}) > 0
@@ -1215,7 +1115,7 @@ export class PostgresStore implements Store {
   }
 
   deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
       // One statement: the function (volatile, so run once) and the rooms
       // it leaves without their owner, only when the account was there.
@@ -1233,7 +1133,7 @@ export class PostgresStore implements Store {
   }
 
   createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         INSERT INTO password_resets (token_hash, user_key, expires_at)
         VALUES (${tokenHash}, ${reset.userKey}, ${reset.expiresAt})`;
@@ -1245,7 +1145,7 @@ export class PostgresStore implements Store {
     tokenHash: string,
     now: number,
   ): Promise<string | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<{ user_key: string; expires_at: number }[]>`
         DELETE FROM password_resets WHERE token_hash = ${tokenHash}
         RETURNING user_key, expires_at`;
@@ -1254,7 +1154,7 @@ export class PostgresStore implements Store {
   }
 
   addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const details = entry.details ? JSON.stringify(entry.details) : null;
       const [row] = await sql<AuditRow[]>`
         INSERT INTO audit_log
@@ -1268,7 +1168,7 @@ export class PostgresStore implements Store {
   }
 
   auditLog(query: AuditQuery): Promise<AuditEntry[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<AuditRow[]>`
         SELECT * FROM audit_log
         WHERE id < ${query.before ?? Number.MAX_SAFE_INTEGER}
@@ -1281,7 +1181,7 @@ export class PostgresStore implements Store {
     roomKey: string,
     max = 0,
   ): Promise<boolean | "full"> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<{ added: string }[]>`
         SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
           ${max}) AS added`;
@@ -1290,7 +1190,7 @@ export class PostgresStore implements Store {
   }
 
   removeMember(userKey: string, roomKey: string): Promise<boolean> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql`
         WITH gone AS (
           DELETE FROM memberships
@@ -1306,7 +1206,7 @@ export class PostgresStore implements Store {
   }
 
   isMember(userKey: string, roomKey: string): Promise<boolean> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`
         SELECT 1 FROM memberships
         WHERE user_key = ${userKey} AND room_key = ${roomKey}`).length > 0
@@ -1314,7 +1214,7 @@ export class PostgresStore implements Store {
   }
 
   memberRooms(userKey: string): Promise<string[]> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql<{ room_key: string }[]>`
         SELECT room_key FROM memberships WHERE user_key = ${userKey}
         ORDER BY joined_at, room_key`).map((row) => row.room_key)
@@ -1333,7 +1233,7 @@ export class PostgresStore implements Store {
     // from before the write) when it did not move. A former holder's
     // messages past the position (stored before `since`) are skipped as
     // in sqlite.ts: one probe when there are none, else one read of them.
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<(ReadRow & { moved: boolean })[]>`
         WITH stored AS (
           SELECT coalesce((
@@ -1377,7 +1277,7 @@ export class PostgresStore implements Store {
   }
 
   readState(userKey: string, stream: string): Promise<StreamReadState> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<ReadRow[]>`
         SELECT r.* FROM (SELECT (
           SELECT last_read_seq FROM read_positions
@@ -1396,7 +1296,7 @@ export class PostgresStore implements Store {
     userKey: string,
     streams: readonly string[],
   ): Promise<StreamReadState[]> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql<ReadRow[]>`
         SELECT r.*
         FROM jsonb_array_elements_text(${sql.json([...streams])})
@@ -1412,7 +1312,7 @@ export class PostgresStore implements Store {
   }
 
   createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         INSERT INTO invites (code, room_key, created_by, created_at,
           expires_at, max_uses)
@@ -1423,7 +1323,7 @@ export class PostgresStore implements Store {
   }
 
   findInvite(code: string): Promise<StoredInvite | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<InviteRow[]>`
         SELECT * FROM invites WHERE code = ${code}`;
       return row ? toStoredInvite(row) : undefined;
@@ -1431,7 +1331,7 @@ export class PostgresStore implements Store {
   }
 
   useInvite(code: string, now: number): Promise<StoredInvite | undefined> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const [row] = await sql<InviteRow[]>`
         UPDATE invites SET uses = uses + 1
         WHERE code = ${code} AND NOT revoked
@@ -1443,21 +1343,21 @@ export class PostgresStore implements Store {
   }
 
   returnInvite(code: string): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`
         UPDATE invites SET uses = uses - 1 WHERE code = ${code} AND uses > 0`;
     });
   }
 
   revokeInvite(code: string): Promise<boolean> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`UPDATE invites SET revoked = true WHERE code = ${code}`)
         .count > 0
     );
   }
 
   deleteDeadInvites(roomKey: string, now: number): Promise<number> {
-    return this.#run(async (sql) =>
+    return this.#context.run(async (sql) =>
       (await sql`
         DELETE FROM invites
         WHERE room_key = ${roomKey} AND (revoked
@@ -1467,7 +1367,7 @@ export class PostgresStore implements Store {
   }
 
   listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       const rows = await sql<InviteRow[]>`
         SELECT * FROM invites
         WHERE room_key = ${roomKey} AND NOT revoked
@@ -1479,47 +1379,20 @@ export class PostgresStore implements Store {
   }
 
   ping(): Promise<void> {
-    return this.#run(async (sql) => {
+    return this.#context.run(async (sql) => {
       await sql`SELECT 1`;
     });
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#closed = true;
+      this.#context.closed = true;
       // Appends already accepted are committed before the pool closes.
       await this.#flushing;
-      await this.#pool.end(5);
+      await this.#context.pool.end(5);
     })();
     return this.#closing;
   }
-
-  // Runs database steps, turning every driver error into
-  // StoreUnavailableError so callers need one catch.
-  async #run<T>(step: (sql: Sql) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StoreUnavailableError("The store is closed.");
-    try {
-      return await this.#pool.run(step);
-    } catch (error) {
-      throw this.#unavailable(error);
-    }
-  }
-
-  #unavailable(error: unknown): StoreUnavailableError {
-    return databaseFailed(this.#where, error);
-  }
-}
-
-/** A driver error as the error every store caller catches, naming the database. */
-export function databaseFailed(
-  where: string,
-  error: unknown,
-): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error;
-  return new StoreUnavailableError(
-    `Database '${where}' failed: ${messageOf(error)}`,
-    { cause: error },
-  );
 }
 
 /**
@@ -1770,8 +1643,4 @@ export function describeUrl(url: string): string {
   } catch {
     return "(unparsable database URL)";
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
