@@ -37,6 +37,7 @@ import {
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
+  type OutboundStore,
   pageLimit,
   type PrivateDraft,
   type ReactionChange,
@@ -54,19 +55,10 @@ import {
   type StoredApiToken,
   type StoredHook,
   type StoredInvite,
-  type StoredPushSubscription,
   type StoredRoom,
-  type StoredWebhook,
   type StreamReadState,
   type WaitingLimits,
-  type WebhookOutcome,
 } from "./mod.ts";
-import {
-  type PushSubscriptionRow,
-  toPushSubscription,
-  toStoredWebhook,
-  type WebhookRow,
-} from "./outbound_rows.ts";
 import { MAX_MENTIONS, mentionCandidates, mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { poolOptions, RenewingPool } from "./postgres_pool.ts";
@@ -93,6 +85,7 @@ import {
 import { searchWords } from "./search_text.ts";
 import { messageOf, PostgresContext } from "./postgres_context.ts";
 import { PostgresFiles } from "./postgres_files.ts";
+import { PostgresOutbound } from "./postgres_outbound.ts";
 import { delegate } from "./parts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
@@ -189,7 +182,7 @@ interface AppendRow {
 }
 
 /** The slices PostgresStore's parts lend it (parts.ts). */
-export interface PostgresStore extends FileStore {}
+export interface PostgresStore extends FileStore, OutboundStore {}
 
 /**
  * The shared store: PostgreSQL through a small connection pool, for
@@ -211,6 +204,7 @@ export class PostgresStore implements Store {
   #appendCommits = 0;
   #context: PostgresContext;
   #files: PostgresFiles;
+  #outbound: PostgresOutbound;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -224,6 +218,7 @@ export class PostgresStore implements Store {
   private constructor(pool: RenewingPool<Sql>, where: string) {
     this.#context = new PostgresContext(pool, where);
     this.#files = new PostgresFiles(this.#context);
+    this.#outbound = new PostgresOutbound(this.#context);
   }
 
   static {
@@ -231,6 +226,7 @@ export class PostgresStore implements Store {
     // only its prototype; this one's is private: open() is the way in.
     const lender = PostgresStore as unknown as abstract new () => PostgresStore;
     delegate(lender, PostgresFiles, (store) => store.#files);
+    delegate(lender, PostgresOutbound, (store) => store.#outbound);
   }
 
   /**
@@ -744,111 +740,6 @@ export class PostgresStore implements Store {
       return Promise.resolve({ records: [] });
     }
     return this.#context.run((sql) => this.#search.page(sql, query));
-  }
-
-  createWebhook(
-    hook: Parameters<Store["createWebhook"]>[0],
-  ): Promise<boolean> {
-    return this.#context.run(async (sql) => {
-      const rows = await sql`
-        INSERT INTO webhooks (id, room_key, url, secret, created_by, created_at)
-        SELECT ${hook.id}, key, ${hook.url}, ${hook.secret}, ${hook.createdBy},
-          ${hook.createdAt}
-        FROM rooms WHERE key = ${hook.roomKey}`;
-      return rows.count > 0;
-    });
-  }
-
-  listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
-    return this.#context.run(async (sql) => {
-      const rows = roomKey === undefined
-        ? await sql<WebhookRow[]>`
-          SELECT * FROM webhooks ORDER BY created_at, id`
-        : await sql<WebhookRow[]>`
-          SELECT * FROM webhooks WHERE room_key = ${roomKey}
-          ORDER BY created_at, id`;
-      return rows.map(toStoredWebhook);
-    });
-  }
-
-  findWebhook(id: string): Promise<StoredWebhook | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<WebhookRow[]>`
-        SELECT * FROM webhooks WHERE id = ${id}`;
-      return row ? toStoredWebhook(row) : undefined;
-    });
-  }
-
-  deleteWebhook(id: string): Promise<boolean> {
-    return this.#context.run(async (sql) =>
-      (await sql`DELETE FROM webhooks WHERE id = ${id}`).count > 0
-    );
-  }
-
-  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
-    return this.#context.run(async (sql) => {
-      if (outcome.ok) {
-        await sql`
-          UPDATE webhooks SET failures = 0, last_success_at = ${outcome.at}
-          WHERE id = ${id}`;
-        return;
-      }
-      await sql`
-        UPDATE webhooks SET failures = failures + 1,
-          last_error = ${outcome.error ?? null},
-          last_status = ${outcome.status ?? null},
-          last_failure_at = ${outcome.at}
-        WHERE id = ${id}`;
-    });
-  }
-
-  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
-    const session = subscription.session ?? null;
-    const apiToken = subscription.apiToken ?? null;
-    return this.#context.run(async (sql) => {
-      try {
-        const saved = await sql`
-          INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
-            created_at, session, api_token)
-          SELECT ${subscription.endpoint}, ${subscription.userKey},
-            ${subscription.p256dh}, ${subscription.auth},
-            ${subscription.createdAt}, ${session}::text, ${apiToken}::text
-          WHERE (${session}::text IS NULL OR EXISTS (
-              SELECT 1 FROM sessions WHERE token_hash = ${session}::text))
-            AND (${apiToken}::text IS NULL OR EXISTS (
-              SELECT 1 FROM api_tokens WHERE token_hash = ${apiToken}::text))
-          ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
-            p256dh = excluded.p256dh, auth = excluded.auth,
-            created_at = excluded.created_at, session = excluded.session,
-            api_token = excluded.api_token`;
-        return saved.count > 0;
-      } catch (error) {
-        // The credential's delete committed between the check and the
-        // insert: the same answer as when it was gone before.
-        if ((error as { code?: string }).code === "23503") return false;
-        throw error;
-      }
-    });
-  }
-
-  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<PushSubscriptionRow[]>`
-        SELECT * FROM push_subscriptions WHERE user_key = ${userKey}
-        ORDER BY created_at, endpoint`).map(toPushSubscription)
-    );
-  }
-
-  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
-    return this.#context.run(async (sql) => {
-      const rows = userKey === undefined
-        ? await sql`
-          DELETE FROM push_subscriptions WHERE endpoint = ${endpoint}`
-        : await sql`
-          DELETE FROM push_subscriptions
-          WHERE endpoint = ${endpoint} AND user_key = ${userKey}`;
-      return rows.count > 0;
-    });
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {

@@ -1,0 +1,131 @@
+import type {
+  OutboundStore,
+  Store,
+  StoredPushSubscription,
+  StoredWebhook,
+  WebhookOutcome,
+} from "./mod.ts";
+import {
+  type PushSubscriptionRow,
+  toPushSubscription,
+  toStoredWebhook,
+  type WebhookRow,
+} from "./outbound_rows.ts";
+import type { PostgresContext } from "./postgres_context.ts";
+
+/**
+ * PostgresStore's outbound deliveries: webhooks and Web Push subscriptions
+ * (postgres.ts lends these methods to the store).
+ */
+export class PostgresOutbound implements OutboundStore {
+  #context: PostgresContext;
+
+  constructor(context: PostgresContext) {
+    this.#context = context;
+  }
+
+  createWebhook(
+    hook: Parameters<Store["createWebhook"]>[0],
+  ): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const rows = await sql`
+        INSERT INTO webhooks (id, room_key, url, secret, created_by, created_at)
+        SELECT ${hook.id}, key, ${hook.url}, ${hook.secret}, ${hook.createdBy},
+          ${hook.createdAt}
+        FROM rooms WHERE key = ${hook.roomKey}`;
+      return rows.count > 0;
+    });
+  }
+
+  listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
+    return this.#context.run(async (sql) => {
+      const rows = roomKey === undefined
+        ? await sql<WebhookRow[]>`
+          SELECT * FROM webhooks ORDER BY created_at, id`
+        : await sql<WebhookRow[]>`
+          SELECT * FROM webhooks WHERE room_key = ${roomKey}
+          ORDER BY created_at, id`;
+      return rows.map(toStoredWebhook);
+    });
+  }
+
+  findWebhook(id: string): Promise<StoredWebhook | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<WebhookRow[]>`
+        SELECT * FROM webhooks WHERE id = ${id}`;
+      return row ? toStoredWebhook(row) : undefined;
+    });
+  }
+
+  deleteWebhook(id: string): Promise<boolean> {
+    return this.#context.run(async (sql) =>
+      (await sql`DELETE FROM webhooks WHERE id = ${id}`).count > 0
+    );
+  }
+
+  recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
+    return this.#context.run(async (sql) => {
+      if (outcome.ok) {
+        await sql`
+          UPDATE webhooks SET failures = 0, last_success_at = ${outcome.at}
+          WHERE id = ${id}`;
+        return;
+      }
+      await sql`
+        UPDATE webhooks SET failures = failures + 1,
+          last_error = ${outcome.error ?? null},
+          last_status = ${outcome.status ?? null},
+          last_failure_at = ${outcome.at}
+        WHERE id = ${id}`;
+    });
+  }
+
+  savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {
+    const session = subscription.session ?? null;
+    const apiToken = subscription.apiToken ?? null;
+    return this.#context.run(async (sql) => {
+      try {
+        const saved = await sql`
+          INSERT INTO push_subscriptions (endpoint, user_key, p256dh, auth,
+            created_at, session, api_token)
+          SELECT ${subscription.endpoint}, ${subscription.userKey},
+            ${subscription.p256dh}, ${subscription.auth},
+            ${subscription.createdAt}, ${session}::text, ${apiToken}::text
+          WHERE (${session}::text IS NULL OR EXISTS (
+              SELECT 1 FROM sessions WHERE token_hash = ${session}::text))
+            AND (${apiToken}::text IS NULL OR EXISTS (
+              SELECT 1 FROM api_tokens WHERE token_hash = ${apiToken}::text))
+          ON CONFLICT (endpoint) DO UPDATE SET user_key = excluded.user_key,
+            p256dh = excluded.p256dh, auth = excluded.auth,
+            created_at = excluded.created_at, session = excluded.session,
+            api_token = excluded.api_token`;
+        return saved.count > 0;
+      } catch (error) {
+        // The credential's delete committed between the check and the
+        // insert: the same answer as when it was gone before.
+        if ((error as { code?: string }).code === "23503") return false;
+        throw error;
+      }
+    });
+  }
+
+  pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<PushSubscriptionRow[]>`
+        SELECT * FROM push_subscriptions WHERE user_key = ${userKey}
+        ORDER BY created_at, endpoint`).map(toPushSubscription)
+    );
+  }
+
+  deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const rows = userKey === undefined
+        ? await sql`
+          DELETE FROM push_subscriptions WHERE endpoint = ${endpoint}`
+        : await sql`
+          DELETE FROM push_subscriptions
+          WHERE endpoint = ${endpoint} AND user_key = ${userKey}`;
+      return rows.count > 0;
+    });
+  }
+}
