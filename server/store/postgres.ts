@@ -28,8 +28,8 @@ import {
   DELETED_OWNER,
   type DeletedMessages,
   type FileStore,
-  type FoundHook,
   type HistoryQuery,
+  type IntegrationStore,
   type MailboxFull,
   type MarkedRead,
   type MarkResult,
@@ -52,8 +52,6 @@ import {
   SenderGoneError,
   type Session,
   type Store,
-  type StoredApiToken,
-  type StoredHook,
   type StoredInvite,
   type StoredRoom,
   type StreamReadState,
@@ -66,19 +64,13 @@ import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
   type AccountRow,
-  type ApiTokenRow,
   type AuditRow,
   type BanRow,
-  type FoundHookRow,
-  type HookRow,
   type InviteRow,
   type RoomRow,
   toAccount,
-  toApiToken,
   toAuditEntry,
   toBan,
-  toFoundHook,
-  toHook,
   toRoom,
   toStoredInvite,
 } from "./rows.ts";
@@ -86,6 +78,7 @@ import { searchWords } from "./search_text.ts";
 import { messageOf, PostgresContext } from "./postgres_context.ts";
 import { PostgresFiles } from "./postgres_files.ts";
 import { PostgresOutbound } from "./postgres_outbound.ts";
+import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { delegate } from "./parts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
@@ -182,7 +175,8 @@ interface AppendRow {
 }
 
 /** The slices PostgresStore's parts lend it (parts.ts). */
-export interface PostgresStore extends FileStore, OutboundStore {}
+export interface PostgresStore
+  extends FileStore, OutboundStore, IntegrationStore {}
 
 /**
  * The shared store: PostgreSQL through a small connection pool, for
@@ -205,6 +199,7 @@ export class PostgresStore implements Store {
   #context: PostgresContext;
   #files: PostgresFiles;
   #outbound: PostgresOutbound;
+  #integrations: PostgresIntegrations;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -219,6 +214,7 @@ export class PostgresStore implements Store {
     this.#context = new PostgresContext(pool, where);
     this.#files = new PostgresFiles(this.#context);
     this.#outbound = new PostgresOutbound(this.#context);
+    this.#integrations = new PostgresIntegrations(this.#context);
   }
 
   static {
@@ -227,6 +223,7 @@ export class PostgresStore implements Store {
     const lender = PostgresStore as unknown as abstract new () => PostgresStore;
     delegate(lender, PostgresFiles, (store) => store.#files);
     delegate(lender, PostgresOutbound, (store) => store.#outbound);
+    delegate(lender, PostgresIntegrations, (store) => store.#integrations);
   }
 
   /**
@@ -830,88 +827,6 @@ export class PostgresStore implements Store {
         )
         UPDATE accounts SET password_hash = ${passwordHash} WHERE key = ${key}`)
         .count > 0
-    );
-  }
-
-  createApiToken(token: StoredApiToken): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`
-        INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
-        VALUES (${token.id}, ${token.userKey}, ${token.name},
-          ${token.tokenHash}, ${token.createdAt})`;
-    });
-  }
-
-  listApiTokens(userKey: string): Promise<StoredApiToken[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<ApiTokenRow[]>`
-        SELECT * FROM api_tokens WHERE user_key = ${userKey}
-        ORDER BY created_at, id`).map(toApiToken)
-    );
-  }
-
-  findApiToken(tokenHash: string): Promise<StoredApiToken | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<ApiTokenRow[]>`
-        SELECT * FROM api_tokens WHERE token_hash = ${tokenHash}`;
-      return row ? toApiToken(row) : undefined;
-    });
-  }
-
-  deleteApiToken(userKey: string, id: string): Promise<boolean> {
-    return this.#context.run(async (sql) =>
-      (await sql`
-        DELETE FROM api_tokens WHERE user_key = ${userKey} AND id = ${id}`)
-        .count > 0
-    );
-  }
-
-  listBots(): Promise<Account[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at, bot
-        FROM accounts WHERE bot ORDER BY created_at, key`).map(toAccount)
-    );
-  }
-
-  createHook(hook: StoredHook): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`
-        INSERT INTO hooks
-          (id, room_key, name, secret_hash, created_by, created_at)
-        VALUES (${hook.id}, ${hook.roomKey}, ${hook.name}, ${hook.secretHash},
-          ${hook.createdBy}, ${hook.createdAt})`;
-    });
-  }
-
-  listHooks(roomKey: string): Promise<StoredHook[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<HookRow[]>`
-        SELECT * FROM hooks WHERE room_key = ${roomKey}
-        ORDER BY created_at, id`).map(toHook)
-    );
-  }
-
-  findHook(secretHash: string): Promise<FoundHook | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<FoundHookRow[]>`
-        SELECT h.*, r.created_at AS room_created_at
-        FROM hooks h JOIN rooms r ON r.key = h.room_key
-        WHERE h.secret_hash = ${secretHash}`;
-      return row ? toFoundHook(row) : undefined;
-    });
-  }
-
-  findHookById(id: string): Promise<StoredHook | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<HookRow[]>`SELECT * FROM hooks WHERE id = ${id}`;
-      return row ? toHook(row) : undefined;
-    });
-  }
-
-  deleteHook(id: string): Promise<boolean> {
-    return this.#context.run(async (sql) =>
-      (await sql`DELETE FROM hooks WHERE id = ${id}`).count > 0
     );
   }
 
