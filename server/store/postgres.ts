@@ -20,8 +20,7 @@ import {
   type AccountQuery,
   ANONYMOUS_NAME,
   type AppendResult,
-  type AuditEntry,
-  type AuditQuery,
+  type AuditStore,
   type Ban,
   conversationKey,
   DAY_MS,
@@ -64,12 +63,10 @@ import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
   type AccountRow,
-  type AuditRow,
   type BanRow,
   type InviteRow,
   type RoomRow,
   toAccount,
-  toAuditEntry,
   toBan,
   toRoom,
   toStoredInvite,
@@ -78,6 +75,7 @@ import { searchWords } from "./search_text.ts";
 import { messageOf, PostgresContext } from "./postgres_context.ts";
 import { PostgresFiles } from "./postgres_files.ts";
 import { PostgresOutbound } from "./postgres_outbound.ts";
+import { PostgresAudit } from "./postgres_audit.ts";
 import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { delegate } from "./parts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
@@ -176,7 +174,7 @@ interface AppendRow {
 
 /** The slices PostgresStore's parts lend it (parts.ts). */
 export interface PostgresStore
-  extends FileStore, OutboundStore, IntegrationStore {}
+  extends FileStore, OutboundStore, IntegrationStore, AuditStore {}
 
 /**
  * The shared store: PostgreSQL through a small connection pool, for
@@ -200,6 +198,7 @@ export class PostgresStore implements Store {
   #files: PostgresFiles;
   #outbound: PostgresOutbound;
   #integrations: PostgresIntegrations;
+  #audit: PostgresAudit;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -215,6 +214,7 @@ export class PostgresStore implements Store {
     this.#files = new PostgresFiles(this.#context);
     this.#outbound = new PostgresOutbound(this.#context);
     this.#integrations = new PostgresIntegrations(this.#context);
+    this.#audit = new PostgresAudit(this.#context);
   }
 
   static {
@@ -224,6 +224,7 @@ export class PostgresStore implements Store {
     delegate(lender, PostgresFiles, (store) => store.#files);
     delegate(lender, PostgresOutbound, (store) => store.#outbound);
     delegate(lender, PostgresIntegrations, (store) => store.#integrations);
+    delegate(lender, PostgresAudit, (store) => store.#audit);
   }
 
   /**
@@ -957,29 +958,6 @@ export class PostgresStore implements Store {
         RETURNING user_key, expires_at`;
       return row && row.expires_at > now ? row.user_key : undefined;
     });
-  }
-
-  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
-    return this.#context.run(async (sql) => {
-      const details = entry.details ? JSON.stringify(entry.details) : null;
-      const [row] = await sql<AuditRow[]>`
-        INSERT INTO audit_log
-          (at, by_user, action, target, room, reason, address, details)
-        VALUES (${entry.at}, ${entry.by}, ${entry.action},
-          ${entry.target ?? null}, ${entry.room ?? null},
-          ${entry.reason ?? null}, ${entry.address}, ${details}::jsonb)
-        RETURNING *`;
-      return toAuditEntry(row);
-    });
-  }
-
-  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<AuditRow[]>`
-        SELECT * FROM audit_log
-        WHERE id < ${query.before ?? Number.MAX_SAFE_INTEGER}
-        ORDER BY id DESC LIMIT ${query.limit}`).map(toAuditEntry)
-    );
   }
 
   addMember(
