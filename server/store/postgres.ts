@@ -30,9 +30,8 @@ import {
   type HistoryQuery,
   type IntegrationStore,
   type MailboxFull,
-  type MarkedRead,
   type MarkResult,
-  MAX_UNREAD,
+  type MembershipStore,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
@@ -51,9 +50,7 @@ import {
   SenderGoneError,
   type Session,
   type Store,
-  type StoredInvite,
   type StoredRoom,
-  type StreamReadState,
   type WaitingLimits,
 } from "./mod.ts";
 import { MAX_MENTIONS, mentionCandidates, mentionKeys } from "../mentions.ts";
@@ -64,12 +61,10 @@ import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
   type AccountRow,
   type BanRow,
-  type InviteRow,
   type RoomRow,
   toAccount,
   toBan,
   toRoom,
-  toStoredInvite,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
 import { messageOf, PostgresContext } from "./postgres_context.ts";
@@ -77,6 +72,7 @@ import { PostgresFiles } from "./postgres_files.ts";
 import { PostgresOutbound } from "./postgres_outbound.ts";
 import { PostgresAudit } from "./postgres_audit.ts";
 import { PostgresIntegrations } from "./postgres_integrations.ts";
+import { PostgresMemberships } from "./postgres_memberships.ts";
 import { delegate } from "./parts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
@@ -174,7 +170,12 @@ interface AppendRow {
 
 /** The slices PostgresStore's parts lend it (parts.ts). */
 export interface PostgresStore
-  extends FileStore, OutboundStore, IntegrationStore, AuditStore {}
+  extends
+    FileStore,
+    OutboundStore,
+    IntegrationStore,
+    AuditStore,
+    MembershipStore {}
 
 /**
  * The shared store: PostgreSQL through a small connection pool, for
@@ -199,6 +200,7 @@ export class PostgresStore implements Store {
   #outbound: PostgresOutbound;
   #integrations: PostgresIntegrations;
   #audit: PostgresAudit;
+  #memberships: PostgresMemberships;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -215,6 +217,7 @@ export class PostgresStore implements Store {
     this.#outbound = new PostgresOutbound(this.#context);
     this.#integrations = new PostgresIntegrations(this.#context);
     this.#audit = new PostgresAudit(this.#context);
+    this.#memberships = new PostgresMemberships(this.#context);
   }
 
   static {
@@ -225,6 +228,7 @@ export class PostgresStore implements Store {
     delegate(lender, PostgresOutbound, (store) => store.#outbound);
     delegate(lender, PostgresIntegrations, (store) => store.#integrations);
     delegate(lender, PostgresAudit, (store) => store.#audit);
+    delegate(lender, PostgresMemberships, (store) => store.#memberships);
   }
 
   /**
@@ -960,208 +964,6 @@ export class PostgresStore implements Store {
     });
   }
 
-  addMember(
-    userKey: string,
-    roomKey: string,
-    max = 0,
-  ): Promise<boolean | "full"> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<{ added: string }[]>`
-        SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
-          ${max}) AS added`;
-      return row.added === "full" ? "full" : row.added === "added";
-    });
-  }
-
-  removeMember(userKey: string, roomKey: string): Promise<boolean> {
-    return this.#context.run(async (sql) => {
-      const rows = await sql`
-        WITH gone AS (
-          DELETE FROM memberships
-          WHERE user_key = ${userKey} AND room_key = ${roomKey}
-          RETURNING room_key
-        ), forgotten AS (
-          DELETE FROM read_positions
-          WHERE user_key = ${userKey} AND stream = ${roomKey}
-        )
-        SELECT room_key FROM gone`;
-      return rows.length > 0;
-    });
-  }
-
-  isMember(userKey: string, roomKey: string): Promise<boolean> {
-    return this.#context.run(async (sql) =>
-      (await sql`
-        SELECT 1 FROM memberships
-        WHERE user_key = ${userKey} AND room_key = ${roomKey}`).length > 0
-    );
-  }
-
-  memberRooms(userKey: string): Promise<string[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<{ room_key: string }[]>`
-        SELECT room_key FROM memberships WHERE user_key = ${userKey}
-        ORDER BY joined_at, room_key`).map((row) => row.room_key)
-    );
-  }
-
-  markRead(
-    userKey: string,
-    stream: string,
-    seq: number,
-    since = 0,
-  ): Promise<MarkedRead> {
-    // One statement: the row is written only when the position moves (the
-    // conflict's WHERE, under the row's lock), and the counts are read from
-    // the new position, or from the stored one (the statement's snapshot,
-    // from before the write) when it did not move. A former holder's
-    // messages past the position (stored before `since`) are skipped as
-    // in sqlite.ts: one probe when there are none, else one read of them.
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<(ReadRow & { moved: boolean })[]>`
-        WITH stored AS (
-          SELECT coalesce((
-            SELECT last_read_seq FROM read_positions
-            WHERE user_key = ${userKey} AND stream = ${stream}
-          ), 0) AS seq
-        ), former AS (
-          SELECT CASE WHEN ${since}::bigint > 0 AND (
-              SELECT m.ts FROM messages m
-              WHERE m.stream = ${stream} AND m.seq > s.seq
-              ORDER BY m.seq LIMIT 1
-            ) < ${since}::bigint
-            THEN (SELECT max(m.seq) FROM messages m
-              WHERE m.stream = ${stream} AND m.seq > s.seq
-                AND m.ts < ${since}::bigint)
-            ELSE 0 END AS seq
-          FROM stored s
-        ), target AS (
-          SELECT GREATEST(f.seq, LEAST(${seq}::bigint, coalesce(
-            (SELECT last_seq FROM streams WHERE key = ${stream}), 0))) AS seq
-          FROM former f
-        ), marked AS (
-          INSERT INTO read_positions AS p (user_key, stream, last_read_seq)
-          SELECT ${userKey}, ${stream}, t.seq FROM target t WHERE t.seq > 0
-          ON CONFLICT (user_key, stream) DO UPDATE
-            SET last_read_seq = excluded.last_read_seq
-            WHERE p.last_read_seq < excluded.last_read_seq
-          RETURNING last_read_seq
-        ), position AS (
-          SELECT coalesce((SELECT last_read_seq FROM marked), (
-            SELECT last_read_seq FROM read_positions
-            WHERE user_key = ${userKey} AND stream = ${stream}
-          )) AS last_read_seq
-        )
-        SELECT r.*, EXISTS (SELECT 1 FROM marked) AS moved
-        FROM position p CROSS JOIN LATERAL (${
-        countsFrom(sql, userKey, sql`${stream}::text`, sql`p.last_read_seq`)
-      }) r`;
-      return { moved: row.moved, state: toReadState(row) };
-    });
-  }
-
-  readState(userKey: string, stream: string): Promise<StreamReadState> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<ReadRow[]>`
-        SELECT r.* FROM (SELECT (
-          SELECT last_read_seq FROM read_positions
-          WHERE user_key = ${userKey} AND stream = ${stream}
-        ) AS last_read_seq) p CROSS JOIN LATERAL (${
-        countsFrom(sql, userKey, sql`${stream}::text`, sql`p.last_read_seq`)
-      }) r`;
-      return toReadState(row);
-    });
-  }
-
-  // One statement for every stream, whatever the budget: the counting runs
-  // in PostgreSQL's processes, never on this thread, and a login costs one
-  // round trip.
-  readStates(
-    userKey: string,
-    streams: readonly string[],
-  ): Promise<StreamReadState[]> {
-    return this.#context.run(async (sql) => {
-      const rows = await sql<ReadRow[]>`
-        SELECT r.*
-        FROM jsonb_array_elements_text(${sql.json([...streams])})
-          WITH ORDINALITY AS w(stream, ord)
-        LEFT JOIN read_positions p
-          ON p.user_key = ${userKey} AND p.stream = w.stream
-        CROSS JOIN LATERAL (${
-        countsFrom(sql, userKey, sql`w.stream`, sql`p.last_read_seq`)
-      }) r
-        ORDER BY w.ord`;
-      return rows.map(toReadState);
-    });
-  }
-
-  createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`
-        INSERT INTO invites (code, room_key, created_by, created_at,
-          expires_at, max_uses)
-        VALUES (${invite.code}, ${invite.roomKey}, ${invite.createdBy},
-          ${invite.createdAt}, ${invite.expiresAt ?? null},
-          ${invite.maxUses ?? null})`;
-    });
-  }
-
-  findInvite(code: string): Promise<StoredInvite | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<InviteRow[]>`
-        SELECT * FROM invites WHERE code = ${code}`;
-      return row ? toStoredInvite(row) : undefined;
-    });
-  }
-
-  useInvite(code: string, now: number): Promise<StoredInvite | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<InviteRow[]>`
-        UPDATE invites SET uses = uses + 1
-        WHERE code = ${code} AND NOT revoked
-          AND (expires_at IS NULL OR expires_at > ${now})
-          AND (max_uses IS NULL OR uses < max_uses)
-        RETURNING *`;
-      return row ? toStoredInvite(row) : undefined;
-    });
-  }
-
-  returnInvite(code: string): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`
-        UPDATE invites SET uses = uses - 1 WHERE code = ${code} AND uses > 0`;
-    });
-  }
-
-  revokeInvite(code: string): Promise<boolean> {
-    return this.#context.run(async (sql) =>
-      (await sql`UPDATE invites SET revoked = true WHERE code = ${code}`)
-        .count > 0
-    );
-  }
-
-  deleteDeadInvites(roomKey: string, now: number): Promise<number> {
-    return this.#context.run(async (sql) =>
-      (await sql`
-        DELETE FROM invites
-        WHERE room_key = ${roomKey} AND (revoked
-          OR (expires_at IS NOT NULL AND expires_at <= ${now})
-          OR (max_uses IS NOT NULL AND uses >= max_uses))`).count
-    );
-  }
-
-  listInvites(roomKey: string, now: number): Promise<StoredInvite[]> {
-    return this.#context.run(async (sql) => {
-      const rows = await sql<InviteRow[]>`
-        SELECT * FROM invites
-        WHERE room_key = ${roomKey} AND NOT revoked
-          AND (expires_at IS NULL OR expires_at > ${now})
-          AND (max_uses IS NULL OR uses < max_uses)
-        ORDER BY created_at, code`;
-      return rows.map(toStoredInvite);
-    });
-  }
-
   ping(): Promise<void> {
     return this.#context.run(async (sql) => {
       await sql`SELECT 1`;
@@ -1267,49 +1069,6 @@ async function insertRoom(
     )
     SELECT key, name, created_at, private, owner, retention_days FROM room`;
   return row ? toRoom(row) : null;
-}
-
-/** What `countsFrom` selects. */
-interface ReadRow {
-  last_read_seq: number;
-  unread: number;
-  mentions: number;
-  last_seq: number;
-}
-
-// The read state of one stream from a read position (NULL: nothing read):
-// two index ranges, the unread messages (capped) and the account's
-// mentions after the position, to use in a LATERAL join.
-function countsFrom(
-  sql: Sql,
-  userKey: string,
-  stream: postgres.PendingQuery<postgres.Row[]>,
-  lastRead: postgres.PendingQuery<postgres.Row[]>,
-) {
-  return sql`
-    SELECT coalesce(${lastRead}, 0) AS last_read_seq,
-      (SELECT count(*)::int FROM (
-        SELECT 1 FROM messages x
-        WHERE x.stream = ${stream} AND x.seq > coalesce(${lastRead}, 0)
-          AND x.user_key <> ${userKey} AND NOT x.deleted
-        LIMIT ${MAX_UNREAD}) u) AS unread,
-      (SELECT count(*)::int FROM (
-        SELECT 1 FROM mentions n
-        JOIN messages x ON x.stream = n.stream AND x.seq = n.seq
-        WHERE n.user_key = ${userKey} AND n.stream = ${stream}
-          AND n.seq > coalesce(${lastRead}, 0) AND NOT x.deleted
-        LIMIT ${MAX_UNREAD}) c) AS mentions,
-      coalesce((SELECT s.last_seq FROM streams s WHERE s.key = ${stream}), 0)
-        AS last_seq`;
-}
-
-function toReadState(row: ReadRow): StreamReadState {
-  return {
-    lastReadSeq: row.last_read_seq,
-    unread: row.unread,
-    mentions: row.mentions,
-    lastSeq: row.last_seq,
-  };
 }
 
 async function page<M extends MessageBase>(
