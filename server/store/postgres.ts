@@ -8,7 +8,6 @@ import type {
   MessageBase,
   PrivateMessage,
   Reaction,
-  Role,
 } from "../protocol/types.ts";
 import {
   MAX_PINS,
@@ -16,16 +15,11 @@ import {
   MAX_REACTIONS_PER_MESSAGE,
 } from "../protocol/limits.ts";
 import {
-  type Account,
-  type AccountQuery,
-  ANONYMOUS_NAME,
+  type AccountStore,
   type AppendResult,
   type AuditStore,
-  type Ban,
   conversationKey,
   DAY_MS,
-  DELETED_OWNER,
-  type DeletedMessages,
   type FileStore,
   type HistoryQuery,
   type IntegrationStore,
@@ -48,7 +42,6 @@ import {
   type SearchQuery,
   SenderBannedError,
   SenderGoneError,
-  type Session,
   type Store,
   type StoredRoom,
   type WaitingLimits,
@@ -56,16 +49,8 @@ import {
 import { MAX_MENTIONS, mentionCandidates, mentionKeys } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { poolOptions, RenewingPool } from "./postgres_pool.ts";
-import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
-import {
-  type AccountRow,
-  type BanRow,
-  type RoomRow,
-  toAccount,
-  toBan,
-  toRoom,
-} from "./rows.ts";
+import { type BanRow, type RoomRow, toBan, toRoom } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
 import { messageOf, PostgresContext } from "./postgres_context.ts";
 import { PostgresFiles } from "./postgres_files.ts";
@@ -73,6 +58,7 @@ import { PostgresOutbound } from "./postgres_outbound.ts";
 import { PostgresAudit } from "./postgres_audit.ts";
 import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { PostgresMemberships } from "./postgres_memberships.ts";
+import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
@@ -107,9 +93,6 @@ const MIGRATION_LOCK = 0x63686174_01; // "chat", 1
 
 // One group commit holds its rooms' row locks until it ends: bound it.
 const MAX_APPENDS_PER_COMMIT = 256;
-
-const BAN_COLUMNS =
-  "user_key, address, room_key, reason, by_user, created_at, expires_at";
 
 /** A message to append to a room (`to` absent) or a conversation. */
 interface Append {
@@ -175,7 +158,8 @@ export interface PostgresStore
     OutboundStore,
     IntegrationStore,
     AuditStore,
-    MembershipStore {}
+    MembershipStore,
+    AccountStore {}
 
 /**
  * The shared store: PostgreSQL through a small connection pool, for
@@ -201,6 +185,7 @@ export class PostgresStore implements Store {
   #integrations: PostgresIntegrations;
   #audit: PostgresAudit;
   #memberships: PostgresMemberships;
+  #accounts: PostgresAccounts;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -218,6 +203,7 @@ export class PostgresStore implements Store {
     this.#integrations = new PostgresIntegrations(this.#context);
     this.#audit = new PostgresAudit(this.#context);
     this.#memberships = new PostgresMemberships(this.#context);
+    this.#accounts = new PostgresAccounts(this.#context);
   }
 
   static {
@@ -229,6 +215,7 @@ export class PostgresStore implements Store {
     delegate(lender, PostgresIntegrations, (store) => store.#integrations);
     delegate(lender, PostgresAudit, (store) => store.#audit);
     delegate(lender, PostgresMemberships, (store) => store.#memberships);
+    delegate(lender, PostgresAccounts, (store) => store.#accounts);
   }
 
   /**
@@ -779,188 +766,6 @@ export class PostgresStore implements Store {
       await sql`
         UPDATE messages SET pending_to = ${userKey}
         WHERE id IN ${sql(ids)} AND room IS NULL AND pending_to IS NULL`;
-    });
-  }
-
-  createAccount(
-    account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
-    options: { firstRole?: Role } = {},
-  ): Promise<Account | null> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at, bot
-        FROM chat_create_account_flagged(${account.key},
-          ${account.username}, ${account.passwordHash}, ${account.role},
-          ${options.firstRole ?? null}::text, ${Date.now()},
-          ${nameSkeleton(account.username)}, ${account.bot ?? false})`;
-      return row ? toAccount(row) : null;
-    });
-  }
-
-  findAccount(key: string): Promise<Account | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at, bot
-        FROM accounts WHERE key = ${key}`;
-      return row ? toAccount(row) : undefined;
-    });
-  }
-
-  findAccountLookingLike(username: string): Promise<Account | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at, bot
-        FROM accounts WHERE skeleton = ${nameSkeleton(username)} LIMIT 1`;
-      return row ? toAccount(row) : undefined;
-    });
-  }
-
-  setRole(key: string, role: Role): Promise<boolean> {
-    return this.#context.run(async (sql) =>
-      (await sql`UPDATE accounts SET role = ${role} WHERE key = ${key}`)
-        .count > 0
-    );
-  }
-
-  setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
-    // A new password ends the links that would have set another; one
-    // statement, so both happen or neither.
-    return this.#context.run(async (sql) =>
-      (await sql`
-        WITH gone AS (
-          DELETE FROM password_resets WHERE user_key = ${key}
-        )
-        UPDATE accounts SET password_hash = ${passwordHash} WHERE key = ${key}`)
-        .count > 0
-    );
-  }
-
-  createSession(tokenHash: string, session: Session): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`
-        INSERT INTO sessions (token_hash, user_key, expires_at)
-        VALUES (${tokenHash}, ${session.userKey}, ${session.expiresAt})`;
-      // Expired sessions go as new ones come: no timer needed.
-      await sql`DELETE FROM sessions WHERE expires_at < ${Date.now()}`;
-    });
-  }
-
-  findSession(tokenHash: string): Promise<Session | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<{ user_key: string; expires_at: number }[]>`
-        SELECT user_key, expires_at FROM sessions WHERE token_hash = ${tokenHash}`;
-      return row
-        ? { userKey: row.user_key, expiresAt: row.expires_at }
-        : undefined;
-    });
-  }
-
-  deleteSession(tokenHash: string): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
-    });
-  }
-
-  deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
-    return this.#context.run(async (sql) =>
-      (await sql`
-        DELETE FROM sessions
-        WHERE user_key = ${userKey} AND token_hash <> ${exceptTokenHash}`)
-        .count
-    );
-  }
-
-  addBan(ban: Ban): Promise<void> {
-    return this.#context.run(async (sql) => {
-      // After the name's lock: no append of it commits after this one
-      // (postgres_schema.ts, chat_add_ban).
-      await sql`
-        SELECT chat_add_ban(${ban.userKey}, ${ban.address ?? ""},
-          ${ban.roomKey ?? ""}, ${ban.reason}, ${ban.by}, ${ban.createdAt},
-          ${ban.expiresAt ?? null}::bigint)`;
-    });
-  }
-
-  removeBans(userKey: string, roomKey?: string): Promise<number> {
-    return this.#context.run(async (sql) =>
-      (await sql`
-        DELETE FROM bans WHERE user_key = ${userKey} AND room_key = ${
-        roomKey ?? ""
-      }`).count
-    );
-  }
-
-  findBan(
-    who: { userKey?: string; address?: string },
-    roomKey?: string,
-  ): Promise<Ban | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<BanRow[]>`
-        SELECT ${sql.unsafe(BAN_COLUMNS)}
-        FROM bans
-        WHERE room_key IN ('', ${roomKey ?? ""})
-          AND ((address = '' AND user_key = ${who.userKey ?? null}::text)
-            OR (address <> '' AND address = ${who.address ?? null}::text))
-          AND (expires_at IS NULL OR expires_at > ${Date.now()})
-        ORDER BY room_key LIMIT 1`;
-      return row ? toBan(row) : undefined;
-    });
-  }
-
-  listBans(now: number, limit: number): Promise<Ban[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<BanRow[]>`
-        SELECT ${sql.unsafe(BAN_COLUMNS)} FROM bans
-        WHERE expires_at IS NULL OR expires_at > ${now}
-        ORDER BY created_at DESC, user_key LIMIT ${limit}`).map(toBan)
-    );
-  }
-
-  listAccounts(query: AccountQuery): Promise<Account[]> {
-    return this.#context.run(async (sql) =>
-      (await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at FROM accounts
-        WHERE strpos(key, ${nameKey(query.query ?? "")}) > 0
-        ORDER BY key COLLATE "C" LIMIT ${query.limit}`).map(toAccount)
-    );
-  }
-
-  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
-    return this.#context.run(async (sql) => {
-      const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
-      // One statement: the function (volatile, so run once) and the rooms
-      // it leaves without their owner, only when the account was there.
-      const [{ gone }] = await sql<{ gone: boolean }[]>`
-        WITH deleted AS (
-          SELECT chat_delete_account(${key}, ${anonymous}::text,
-            ${MAX_REACTION_USERS}) AS gone
-        ), owned AS (
-          UPDATE rooms SET owner = ${DELETED_OWNER}
-          WHERE owner = ${key} AND (SELECT gone FROM deleted)
-        )
-        SELECT gone FROM deleted`;
-      return gone;
-    });
-  }
-
-  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
-    return this.#context.run(async (sql) => {
-      await sql`
-        INSERT INTO password_resets (token_hash, user_key, expires_at)
-        VALUES (${tokenHash}, ${reset.userKey}, ${reset.expiresAt})`;
-      await sql`DELETE FROM password_resets WHERE expires_at < ${Date.now()}`;
-    });
-  }
-
-  takePasswordReset(
-    tokenHash: string,
-    now: number,
-  ): Promise<string | undefined> {
-    return this.#context.run(async (sql) => {
-      const [row] = await sql<{ user_key: string; expires_at: number }[]>`
-        DELETE FROM password_resets WHERE token_hash = ${tokenHash}
-        RETURNING user_key, expires_at`;
-      return row && row.expires_at > now ? row.user_key : undefined;
     });
   }
 

@@ -1,0 +1,214 @@
+import type { Role } from "../protocol/types.ts";
+import { MAX_REACTION_USERS } from "../protocol/limits.ts";
+import { nameKey } from "../protocol/names.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
+import {
+  type Account,
+  type AccountQuery,
+  type AccountStore,
+  ANONYMOUS_NAME,
+  type Ban,
+  DELETED_OWNER,
+  type DeletedMessages,
+  type Session,
+} from "./mod.ts";
+import type { PostgresContext } from "./postgres_context.ts";
+import { type AccountRow, type BanRow, toAccount, toBan } from "./rows.ts";
+
+const BAN_COLUMNS =
+  "user_key, address, room_key, reason, by_user, created_at, expires_at";
+
+/**
+ * PostgresStore's accounts: accounts and their roles and passwords,
+ * sessions, bans, deletion, password resets (postgres.ts lends these
+ * methods to the store).
+ */
+export class PostgresAccounts implements AccountStore {
+  #context: PostgresContext;
+
+  constructor(context: PostgresContext) {
+    this.#context = context;
+  }
+
+  createAccount(
+    account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
+    options: { firstRole?: Role } = {},
+  ): Promise<Account | null> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at, bot
+        FROM chat_create_account_flagged(${account.key},
+          ${account.username}, ${account.passwordHash}, ${account.role},
+          ${options.firstRole ?? null}::text, ${Date.now()},
+          ${nameSkeleton(account.username)}, ${account.bot ?? false})`;
+      return row ? toAccount(row) : null;
+    });
+  }
+
+  findAccount(key: string): Promise<Account | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at, bot
+        FROM accounts WHERE key = ${key}`;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  findAccountLookingLike(username: string): Promise<Account | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at, bot
+        FROM accounts WHERE skeleton = ${nameSkeleton(username)} LIMIT 1`;
+      return row ? toAccount(row) : undefined;
+    });
+  }
+
+  setRole(key: string, role: Role): Promise<boolean> {
+    return this.#context.run(async (sql) =>
+      (await sql`UPDATE accounts SET role = ${role} WHERE key = ${key}`)
+        .count > 0
+    );
+  }
+
+  setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
+    // A new password ends the links that would have set another; one
+    // statement, so both happen or neither.
+    return this.#context.run(async (sql) =>
+      (await sql`
+        WITH gone AS (
+          DELETE FROM password_resets WHERE user_key = ${key}
+        )
+        UPDATE accounts SET password_hash = ${passwordHash} WHERE key = ${key}`)
+        .count > 0
+    );
+  }
+
+  createSession(tokenHash: string, session: Session): Promise<void> {
+    return this.#context.run(async (sql) => {
+      await sql`
+        INSERT INTO sessions (token_hash, user_key, expires_at)
+        VALUES (${tokenHash}, ${session.userKey}, ${session.expiresAt})`;
+      // Expired sessions go as new ones come: no timer needed.
+      await sql`DELETE FROM sessions WHERE expires_at < ${Date.now()}`;
+    });
+  }
+
+  findSession(tokenHash: string): Promise<Session | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<{ user_key: string; expires_at: number }[]>`
+        SELECT user_key, expires_at FROM sessions WHERE token_hash = ${tokenHash}`;
+      return row
+        ? { userKey: row.user_key, expiresAt: row.expires_at }
+        : undefined;
+    });
+  }
+
+  deleteSession(tokenHash: string): Promise<void> {
+    return this.#context.run(async (sql) => {
+      await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
+    });
+  }
+
+  deleteSessionsOf(userKey: string, exceptTokenHash = ""): Promise<number> {
+    return this.#context.run(async (sql) =>
+      (await sql`
+        DELETE FROM sessions
+        WHERE user_key = ${userKey} AND token_hash <> ${exceptTokenHash}`)
+        .count
+    );
+  }
+
+  addBan(ban: Ban): Promise<void> {
+    return this.#context.run(async (sql) => {
+      // After the name's lock: no append of it commits after this one
+      // (postgres_schema.ts, chat_add_ban).
+      await sql`
+        SELECT chat_add_ban(${ban.userKey}, ${ban.address ?? ""},
+          ${ban.roomKey ?? ""}, ${ban.reason}, ${ban.by}, ${ban.createdAt},
+          ${ban.expiresAt ?? null}::bigint)`;
+    });
+  }
+
+  removeBans(userKey: string, roomKey?: string): Promise<number> {
+    return this.#context.run(async (sql) =>
+      (await sql`
+        DELETE FROM bans WHERE user_key = ${userKey} AND room_key = ${
+        roomKey ?? ""
+      }`).count
+    );
+  }
+
+  findBan(
+    who: { userKey?: string; address?: string },
+    roomKey?: string,
+  ): Promise<Ban | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<BanRow[]>`
+        SELECT ${sql.unsafe(BAN_COLUMNS)}
+        FROM bans
+        WHERE room_key IN ('', ${roomKey ?? ""})
+          AND ((address = '' AND user_key = ${who.userKey ?? null}::text)
+            OR (address <> '' AND address = ${who.address ?? null}::text))
+          AND (expires_at IS NULL OR expires_at > ${Date.now()})
+        ORDER BY room_key LIMIT 1`;
+      return row ? toBan(row) : undefined;
+    });
+  }
+
+  listBans(now: number, limit: number): Promise<Ban[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<BanRow[]>`
+        SELECT ${sql.unsafe(BAN_COLUMNS)} FROM bans
+        WHERE expires_at IS NULL OR expires_at > ${now}
+        ORDER BY created_at DESC, user_key LIMIT ${limit}`).map(toBan)
+    );
+  }
+
+  listAccounts(query: AccountQuery): Promise<Account[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<AccountRow[]>`
+        SELECT key, username, password_hash, role, created_at FROM accounts
+        WHERE strpos(key, ${nameKey(query.query ?? "")}) > 0
+        ORDER BY key COLLATE "C" LIMIT ${query.limit}`).map(toAccount)
+    );
+  }
+
+  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
+      // One statement: the function (volatile, so run once) and the rooms
+      // it leaves without their owner, only when the account was there.
+      const [{ gone }] = await sql<{ gone: boolean }[]>`
+        WITH deleted AS (
+          SELECT chat_delete_account(${key}, ${anonymous}::text,
+            ${MAX_REACTION_USERS}) AS gone
+        ), owned AS (
+          UPDATE rooms SET owner = ${DELETED_OWNER}
+          WHERE owner = ${key} AND (SELECT gone FROM deleted)
+        )
+        SELECT gone FROM deleted`;
+      return gone;
+    });
+  }
+
+  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
+    return this.#context.run(async (sql) => {
+      await sql`
+        INSERT INTO password_resets (token_hash, user_key, expires_at)
+        VALUES (${tokenHash}, ${reset.userKey}, ${reset.expiresAt})`;
+      await sql`DELETE FROM password_resets WHERE expires_at < ${Date.now()}`;
+    });
+  }
+
+  takePasswordReset(
+    tokenHash: string,
+    now: number,
+  ): Promise<string | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<{ user_key: string; expires_at: number }[]>`
+        DELETE FROM password_resets WHERE token_hash = ${tokenHash}
+        RETURNING user_key, expires_at`;
+      return row && row.expires_at > now ? row.user_key : undefined;
+    });
+  }
+}
