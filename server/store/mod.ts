@@ -457,7 +457,7 @@ export interface SearchQuery {
  * How much of the index one search page may walk by default
  * (SearchQuery.budget), in entries of its words' lists: measured on SQLite
  * (docs/performance.md, "Search"); PostgreSQL weighs a row it reads as
- * several entries (postgres.ts, ROW_COST).
+ * several entries (postgres_search.ts, ROW_COST).
  */
 export const SEARCH_BUDGET = 16_384;
 

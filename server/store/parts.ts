@@ -15,8 +15,12 @@
  * a hand-written forwarding line per method in each store.
  */
 
-// deno-lint-ignore no-explicit-any
-type Class<T> = abstract new (...args: any[]) => T;
+// Only its prototype and name are used: a class whose constructor is
+// private (a store opened by a static `open`) lends and borrows as well.
+interface Class<T> {
+  readonly prototype: T;
+  readonly name: string;
+}
 
 /**
  * Forwards every public method of `part`'s class from `store`'s prototype to

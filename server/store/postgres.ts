@@ -207,15 +207,16 @@ export class PostgresStore implements Store {
   }
 
   static {
-    // delegate takes a class with a public constructor (parts.ts) and uses
-    // only its prototype; this one's is private: open() is the way in.
-    const lender = PostgresStore as unknown as abstract new () => PostgresStore;
-    delegate(lender, PostgresFiles, (store) => store.#files);
-    delegate(lender, PostgresOutbound, (store) => store.#outbound);
-    delegate(lender, PostgresIntegrations, (store) => store.#integrations);
-    delegate(lender, PostgresAudit, (store) => store.#audit);
-    delegate(lender, PostgresMemberships, (store) => store.#memberships);
-    delegate(lender, PostgresAccounts, (store) => store.#accounts);
+    delegate(PostgresStore, PostgresFiles, (store) => store.#files);
+    delegate(PostgresStore, PostgresOutbound, (store) => store.#outbound);
+    delegate(
+      PostgresStore,
+      PostgresIntegrations,
+      (store) => store.#integrations,
+    );
+    delegate(PostgresStore, PostgresAudit, (store) => store.#audit);
+    delegate(PostgresStore, PostgresMemberships, (store) => store.#memberships);
+    delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
   }
 
   /**
