@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { exportStore } from "../server/transfer/export.ts";
 import { ImportError, importStore } from "../server/transfer/import.ts";
+import { FORMAT, FORMAT_VERSION } from "../server/transfer/format.ts";
 import { Progress } from "../server/transfer/progress.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
@@ -1034,4 +1035,94 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("import: SIGTERM while it runs stops it as a refused line does: exit 143, nothing imported, and no file or folder it made is left", async () => {
+  const work = await Deno.makeTempDir({ prefix: "chat-stopped-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}scripts/import.ts`, "--db", `${work}/chat.db`],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let stopped = false;
+  try {
+    // 600 accounts and a room: the room line ends the accounts, whose rows
+    // are then written in the transaction and said on stderr. The input
+    // stays open, as a long export still on its way.
+    const header = {
+      kind: "header",
+      format: FORMAT,
+      version: FORMAT_VERSION,
+      server_version: "test",
+      exported_at: Date.now(),
+      secrets: false,
+      files: false,
+    };
+    const account = (n: number) => ({
+      kind: "account",
+      key: `user${n}`,
+      username: `user${n}`,
+      role: "user",
+      created_at: Date.now(),
+      bot: false,
+    });
+    const room = {
+      kind: "room",
+      key: "general",
+      name: "general",
+      created_at: Date.now(),
+      private: false,
+      owner: null,
+    };
+    const lines = [
+      header,
+      ...Array.from({ length: 600 }, (_, n) => account(n)),
+      room,
+    ];
+    const stdin = child.stdin.getWriter();
+    await stdin.write(
+      new TextEncoder().encode(
+        lines.map((l) => JSON.stringify(l) + "\n").join(""),
+      ),
+    );
+    // Waits for the line, however long a busy machine takes.
+    let stderr = "";
+    const reader = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    while (!stderr.includes("Imported accounts: 600")) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `the import ended before its progress: ${stderr}`);
+      stderr += value;
+    }
+    assert.ok(
+      await Deno.stat(`${work}/chat.db`).then(() => true, () => false),
+      "the import made its database",
+    );
+    child.kill("SIGTERM");
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      stderr += r.value;
+    }
+    const status = await child.status;
+    stopped = true;
+    await stdin.close().catch(() => {});
+    const left = [];
+    for await (const entry of Deno.readDir(work)) left.push(entry.name);
+    assert.deepEqual(left, [], stderr);
+    // Ended by itself, not by the signal's default action.
+    assert.equal(status.signal, null, stderr);
+    assert.equal(status.code, 143, stderr);
+    assert.match(
+      stderr.trimEnd().split("\n").at(-1)!,
+      /^error: stopped by SIGTERM; nothing was imported$/,
+    );
+  } finally {
+    if (!stopped) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await Deno.remove(work, { recursive: true });
+  }
 });

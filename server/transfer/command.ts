@@ -3,7 +3,8 @@
  * `deno task import`): flags -> a source or target -> exportStore or
  * importStore. Lines go to stdout and come from stdin; progress and errors
  * go to stderr. Exit codes: 0 done, 1 failed (nothing imported), 2 bad
- * usage.
+ * usage; an import stopped by Ctrl-C or SIGTERM 130 or 143 (nothing
+ * imported).
  */
 import { parseArgs } from "node:util";
 import { openFileContents } from "../backends.ts";
@@ -11,6 +12,7 @@ import { SettingError } from "../setting_kinds.ts";
 import { SETTINGS } from "../settings.ts";
 import { exportStore } from "./export.ts";
 import { importStore, linesOf } from "./import.ts";
+import { Interrupted, Interruption } from "./interruption.ts";
 import { noteLeftovers } from "./leftovers.ts";
 import { PostgresSource, PostgresTarget } from "./postgres.ts";
 import { SqliteSource, SqliteTarget } from "./sqlite.ts";
@@ -50,6 +52,9 @@ Reads an export from stdin into an empty store, every id and seq as it was,
 so clients resume where they were. One transaction: the first bad line
 stops it with its number and nothing is imported (a new SQLite file, and
 a files folder it made, with SQLite or PostgreSQL, are removed again).
+Ctrl-C or SIGTERM stops it the same way: nothing imported, nothing it
+made left, exit code 130 (Ctrl-C) or 143 (SIGTERM); other failures exit
+with 1.
 
 Options:
 ${WHERE}
@@ -187,6 +192,8 @@ export async function importCommand(args: string[]): Promise<number> {
     );
   }
   const undo = await noteLeftovers(options);
+  // From here a signal rolls back and removes what the import made.
+  using interruption = new Interruption();
   let target;
   try {
     target = options.databaseUrl
@@ -200,8 +207,10 @@ export async function importCommand(args: string[]): Promise<number> {
   const contents = await openFileContents(options);
   let imported = false;
   try {
+    interruption.check();
     say(`Importing into ${target.describe}`);
-    await importStore(linesOf(Deno.stdin.readable), target, {
+    const lines = interruption.lines(linesOf(Deno.stdin.readable));
+    await importStore(lines, target, {
       filesDir: options.includeFiles,
       contents,
       progress: say,
@@ -212,7 +221,7 @@ export async function importCommand(args: string[]): Promise<number> {
     // An ImportError names the line; anything else (the database went
     // away) rolled the transaction back all the same.
     console.error(`error: ${(error as Error).message}; nothing was imported`);
-    return 1;
+    return error instanceof Interrupted ? error.code : 1;
   } finally {
     await target.close();
     await contents.close();
