@@ -13,7 +13,7 @@ import { Progress } from "../server/transfer/progress.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { call } from "./api_helpers.ts";
-import { fetchFile, member, PNG, uploaded } from "./file_helpers.ts";
+import { fetchFile, member, PNG, pngOfSize, uploaded } from "./file_helpers.ts";
 import {
   expectError,
   historyOf,
@@ -1124,5 +1124,92 @@ Deno.test("import: SIGTERM while it runs stops it as a refused line does: exit 1
       await child.status;
     }
     await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("export: --include-files leaves out a file whose bytes are gone, with its references; the import takes the rest, and the message keeps a link that answers 404", async () => {
+  const old = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-gone-" });
+  try {
+    const alice = await member(old, "alice");
+    const kept = await uploaded(
+      old,
+      alice.cookie,
+      new File([PNG], "dot.png", { type: "image/png" }),
+    );
+    const wide = pngOfSize(3, 2);
+    const gone = await uploaded(
+      old,
+      alice.cookie,
+      new File([wide], "wide.png", { type: "image/png" }),
+    );
+    await alice.client.ok("send_message", {
+      text: "kept",
+      attachments: [{ url: kept.url }],
+    });
+    await alice.client.ok("send_message", {
+      text: "gone",
+      attachments: [{ url: gone.url }],
+    });
+    await alice.client.close();
+    await old.shutdown();
+    // The bytes go as they do when a file's last message is deleted while
+    // an export runs: the upload's row is in the snapshot, its bytes not.
+    const hash = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", wide)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    await Deno.remove(`${old.dir}/files/${hash.slice(0, 2)}/${hash}`);
+
+    const dump = `${work}/chat.jsonl`;
+    const exported = await task("export", [
+      "--db",
+      `${old.dir}/chat.db`,
+      "--include-secrets",
+      "--include-files",
+      `${work}/bytes`,
+    ], { stdout: dump });
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(
+      exported.stderr,
+      new RegExp(`warning: the bytes of file ${hash} are missing: .* left out`),
+    );
+    const imported = await task("import", [
+      "--db",
+      `${work}/copy.db`,
+      "--include-files",
+      `${work}/bytes`,
+    ], { stdin: dump });
+    assert.equal(imported.code, 0, imported.stderr);
+
+    const server = await startTestServer({ db: `${work}/copy.db` });
+    try {
+      const fetched = await fetchFile(server, kept.url, alice.cookie);
+      assert.equal(fetched.status, 200);
+      assert.deepEqual(fetched.bytes, PNG);
+      assert.equal(
+        (await fetchFile(server, gone.url, alice.cookie)).status,
+        404,
+      );
+      const client = await TestClient.loginWith(server.wsUrl, {}, {
+        headers: { cookie: alice.cookie },
+      });
+      const history = await historyOf<
+        { seq: number; text: string; attachments?: { url: string }[] }
+      >(client, "general");
+      await client.close();
+      assert.deepEqual(
+        history.filter((m) => m.attachments).map((m) => [
+          m.text,
+          m.attachments!.map((a) => a.url),
+        ]),
+        [["kept", [kept.url]], ["gone", [gone.url]]],
+      );
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(old.dir, { recursive: true }).catch(() => {});
   }
 });

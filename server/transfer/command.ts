@@ -40,7 +40,8 @@ Options:
 ${WHERE}
   --include-secrets       password hashes, sessions, invite codes and the
                           server's secrets too (keep the file safe)
-  --include-files DIR     copy the bytes of every file into DIR
+  --include-files DIR     copy the bytes of every file into DIR (a file
+                          whose bytes are gone is left out, with a warning)
   -h, --help              print this help`;
 
 /** The text of `chat-server import --help`. */
