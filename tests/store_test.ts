@@ -376,10 +376,13 @@ const searchGeneral = async (store: SqliteStore, word: string) =>
 
 Deno.test("SqliteStore: with a commit wait, appends that come soon after a commit share the next one; an idle store commits at once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  // Long, so that a busy machine's pauses stay inside it.
+  // Long, so that a busy machine's pauses stay inside it: from the first
+  // commit to the third append is a turn, a 20 ms timer and another turn,
+  // which a machine at load 20 can stretch past a second. The test sits
+  // out the whole wait.
   const store = await SqliteStore.open(`${dir}/chat.db`, {
     ...OPTIONS,
-    commitWaitMs: 1_000,
+    commitWaitMs: 5_000,
   });
   try {
     const before = store.appendCommits;
