@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode, Role } from "../server/protocol/types.ts";
+import { t } from "./i18n.ts";
 import { isRole } from "./wire.ts";
 
 /** An account the server vouches for. */
@@ -106,7 +107,7 @@ async function read(response: Response): Promise<AuthResult<SessionInfo>> {
       ok: false,
       error: {
         code: "internal",
-        message: "The server sent an answer this page cannot read.",
+        message: t("error.answerUnreadable"),
       },
     };
   }
@@ -118,7 +119,7 @@ async function read(response: Response): Promise<AuthResult<SessionInfo>> {
         : "internal",
       message: typeof body.message === "string"
         ? body.message
-        : `The server answered ${response.status}.`,
+        : t("error.status", { status: response.status }),
     },
   };
 }
@@ -128,7 +129,7 @@ function offline(): { ok: false; error: AuthError } {
     ok: false,
     error: {
       code: "offline",
-      message: "Cannot reach the server. Check your connection and try again.",
+      message: t("error.unreachable"),
     },
   };
 }

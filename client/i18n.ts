@@ -68,6 +68,10 @@ const EN = {
   "error.timeout": "The server did not answer in time.",
   "error.lost": "The connection was lost.",
   "error.unreadable": "The server sent a reply this client cannot read.",
+  "error.unreachable":
+    "Cannot reach the server. Check your connection and try again.",
+  "error.answerUnreadable": "The server sent an answer this page cannot read.",
+  "error.status": "The server answered {status}.",
   "error.removed": "A moderator removed you from the chat.",
   "error.enterRoom": "Enter a room name.",
   "notice.moved": "You were moved to #general: {text}",
@@ -83,9 +87,7 @@ const EN = {
   "sidebar.findDm": "Find a conversation",
   "sidebar.noDmFound": "No conversation with that name.",
   "sidebar.roomLabel": "{room}, {n} online",
-  "sidebar.roomUnread": "{room}, {n} unread",
   "sidebar.dmLabel": "Conversation with {name}",
-  "sidebar.dmUnread": "{name}, {n} unread",
   "sidebar.closeDm": "Close conversation with {name}",
   "sidebar.close": "Close",
   "sidebar.muted": "Muted",
@@ -94,6 +96,7 @@ const EN = {
   "sidebar.private": "private",
   "sidebar.online": "online",
   "sidebar.unreadCount": "unread",
+  "sidebar.unreadCount.one": "unread",
   "sidebar.mentionCount": "mentioning you",
 
   "create.private": "Private: invite only",
@@ -354,6 +357,7 @@ const EN = {
   "admin.retentionDefault": "kept as the server says",
   "admin.retentionForever": "kept forever",
   "admin.retentionFor": "kept {n} days",
+  "admin.retentionFor.one": "kept {n} day",
   "admin.makePublic": "Make public",
   "admin.makePrivate": "Make private",
   "admin.owner": "Owner",
@@ -396,13 +400,15 @@ const EN = {
   "reply.cancel": "Cancel the reply",
   "reply.deleted": "Original message deleted",
   "reply.jump": "Go to the message of {user} it answers: {text}",
-  "reply.files": "{n} file(s)",
+  "reply.files": "{n} files",
+  "reply.files.one": "{n} file",
 
   "react.action": "Add a reaction",
   "react.picker": "Pick a reaction",
   "react.group": "Reactions",
   "react.chipLabel": "{emoji} {n}: {who}",
   "react.more": "and {n} more",
+  "react.more.one": "and {n} more",
 
   "pin.action": "Pin",
   "pin.label": "Pin this message",
@@ -471,6 +477,11 @@ const FR: Record<MessageKey, string> = {
   "error.timeout": "Le serveur n'a pas répondu à temps.",
   "error.lost": "La connexion a été perdue.",
   "error.unreadable": "Le serveur a envoyé une réponse illisible.",
+  "error.unreachable":
+    "Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.",
+  "error.answerUnreadable":
+    "Le serveur a envoyé une réponse que cette page ne sait pas lire.",
+  "error.status": "Le serveur a répondu {status}.",
   "error.removed": "Un modérateur vous a retiré du chat.",
   "error.enterRoom": "Saisissez un nom de salon.",
   "notice.moved": "Vous avez été déplacé dans #general : {text}",
@@ -486,9 +497,7 @@ const FR: Record<MessageKey, string> = {
   "sidebar.findDm": "Chercher une conversation",
   "sidebar.noDmFound": "Aucune conversation avec ce nom.",
   "sidebar.roomLabel": "{room}, {n} en ligne",
-  "sidebar.roomUnread": "{room}, {n} non lus",
   "sidebar.dmLabel": "Conversation avec {name}",
-  "sidebar.dmUnread": "{name}, {n} non lus",
   "sidebar.closeDm": "Fermer la conversation avec {name}",
   "sidebar.close": "Fermer",
   "sidebar.muted": "En sourdine",
@@ -497,6 +506,7 @@ const FR: Record<MessageKey, string> = {
   "sidebar.private": "privé",
   "sidebar.online": "en ligne",
   "sidebar.unreadCount": "non lus",
+  "sidebar.unreadCount.one": "non lu",
   "sidebar.mentionCount": "vous mentionnant",
 
   "create.private": "Privé : sur invitation",
@@ -760,6 +770,7 @@ const FR: Record<MessageKey, string> = {
   "admin.retentionDefault": "gardé selon le serveur",
   "admin.retentionForever": "gardé toujours",
   "admin.retentionFor": "gardé {n} jours",
+  "admin.retentionFor.one": "gardé {n} jour",
   "admin.makePublic": "Rendre public",
   "admin.makePrivate": "Rendre privé",
   "admin.owner": "Propriétaire",
@@ -803,13 +814,15 @@ const FR: Record<MessageKey, string> = {
   "reply.cancel": "Annuler la réponse",
   "reply.deleted": "Message d'origine supprimé",
   "reply.jump": "Aller au message de {user} auquel il répond : {text}",
-  "reply.files": "{n} fichier(s)",
+  "reply.files": "{n} fichiers",
+  "reply.files.one": "{n} fichier",
 
   "react.action": "Ajouter une réaction",
   "react.picker": "Choisir une réaction",
   "react.group": "Réactions",
   "react.chipLabel": "{emoji} {n} : {who}",
   "react.more": "et {n} autres",
+  "react.more.one": "et {n} autre",
 
   "pin.action": "Épingler",
   "pin.label": "Épingler ce message",
@@ -840,6 +853,24 @@ export function t(
     /\{(\w+)\}/g,
     (whole, name: string) => name in params ? String(params[name]) : whole,
   );
+}
+
+/**
+ * The sentence for a count `n`: the key's `.one` form when the language's
+ * plural rules put `n` there (French says "0 non lu", "1 non lu", English
+ * "1 day" but "0 days"), else the key itself; `{n}` is filled with `n`.
+ */
+export function tn(
+  key: MessageKey,
+  n: number,
+  params: Record<string, string | number> = {},
+): string {
+  const one = `${key}.one` as MessageKey;
+  const form = new Intl.PluralRules(lang.value).select(n) === "one" &&
+      one in DICTIONARIES[lang.value]
+    ? one
+    : key;
+  return t(form, { n, ...params });
 }
 
 /** Switches the language and remembers the choice. */

@@ -5,6 +5,7 @@
  */
 
 import { call } from "./auth_api.ts";
+import { t } from "./i18n.ts";
 
 /** An answer, or the server's sentence for why not. */
 export type RestResult<T> = { ok: true; data: T } | {
@@ -20,7 +21,7 @@ export async function rest(
 ): Promise<RestResult<unknown>> {
   const response = await call(method, path, body);
   if (response === null) {
-    return { ok: false, message: "Cannot reach the server." };
+    return { ok: false, message: t("error.unreachable") };
   }
   let data: unknown = null;
   try {
@@ -34,7 +35,7 @@ export async function rest(
     ok: false,
     message: typeof message === "string"
       ? message
-      : `The server answered ${response.status}.`,
+      : t("error.status", { status: response.status }),
   };
 }
 
@@ -42,7 +43,7 @@ export async function rest(
 export function unreadable(): { ok: false; message: string } {
   return {
     ok: false,
-    message: "The server sent an answer this page cannot read.",
+    message: t("error.answerUnreadable"),
   };
 }
 

@@ -8,7 +8,7 @@ import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import type { Role } from "../../server/protocol/types.ts";
-import { type MessageKey, t } from "../i18n.ts";
+import { type MessageKey, t, tn } from "../i18n.ts";
 import type { AccountRow, AuditRow, BanRow, RoomRow } from "./api.ts";
 import type { AdminService } from "./service.ts";
 import type { AdminState, AdminTab } from "./state.ts";
@@ -432,7 +432,7 @@ function RoomItem(
             ? t("admin.retentionDefault")
             : room.retention_days === 0
             ? t("admin.retentionForever")
-            : t("admin.retentionFor", { n: room.retention_days })
+            : tn("admin.retentionFor", room.retention_days)
         }`}
       </span>
       {admin && !general && (

@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode, Role } from "../../server/protocol/types.ts";
+import { t } from "../i18n.ts";
 
 /** The outcome of an admin call: the reply's data or the server's error. */
 export type AdminResult<T> = { ok: true; data: T } | {
@@ -116,7 +117,7 @@ async function call<T>(
     return {
       ok: false,
       code: "offline",
-      message: "The server cannot be reached.",
+      message: t("error.unreachable"),
     };
   }
   let body: Record<string, unknown> = {};
@@ -134,6 +135,6 @@ async function call<T>(
     code: typeof body.error === "string" ? body.error as ErrorCode : "internal",
     message: typeof body.message === "string"
       ? body.message
-      : `The server answered ${response.status}.`,
+      : t("error.status", { status: response.status }),
   };
 }

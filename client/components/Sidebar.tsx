@@ -7,7 +7,7 @@ import type { RoomSummary } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { lang, LANGS, setLang, t } from "../i18n.ts";
+import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
 import { type Conversation, dmKey, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { WINDOW_FROM } from "../list_window.ts";
@@ -208,7 +208,7 @@ function RoomList(
                       {unread > 999 ? "999+" : unread}
                     </span>
                     <span class="sr-only">
-                      {t("sidebar.unreadCount")}
+                      {tn("sidebar.unreadCount", unread)}
                       {mentions > 0 &&
                         `, ${mentions} ${t("sidebar.mentionCount")}`}
                     </span>
@@ -311,7 +311,9 @@ function DirectMessages(): JSX.Element {
                     <span class="unread-badge" data-testid="dm-unread">
                       {count > 99 ? "99+" : count}
                     </span>
-                    <span class="sr-only">{t("sidebar.unreadCount")}</span>
+                    <span class="sr-only">
+                      {tn("sidebar.unreadCount", count)}
+                    </span>
                   </>
                 )}
               </button>

@@ -10,7 +10,7 @@ import type {
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime, senderLabel } from "../format.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, listPins, shownPlace } from "./api.ts";
 
@@ -73,7 +73,7 @@ export function PinsPanel(): JSX.Element {
                   <span class="result-text">
                     {pin.text !== ""
                       ? pin.text
-                      : t("reply.files", { n: pin.attachments?.length ?? 0 })}
+                      : tn("reply.files", pin.attachments?.length ?? 0)}
                   </span>
                 </button>
               </li>

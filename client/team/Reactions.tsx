@@ -14,7 +14,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import { REACTION_NAMES } from "../../server/protocol/emoji.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { SmileIcon } from "./icons.tsx";
 
@@ -45,7 +45,7 @@ const PICKER: { emoji: string; name: string }[] = (() => {
 export function whoReacted(reaction: Reaction): string {
   const names = reaction.users.join(", ");
   const more = reaction.count - reaction.users.length;
-  return more > 0 ? `${names} ${t("react.more", { n: more })}` : names;
+  return more > 0 ? `${names} ${tn("react.more", more)}` : names;
 }
 
 /** The reaction chips of a message; nothing when it has none. */

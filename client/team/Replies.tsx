@@ -7,7 +7,7 @@
 import type { JSX } from "preact";
 import type { ChatMessage, ReplyQuote } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { CloseIcon } from "../components/Icons.tsx";
 import { SenderBadge } from "../components/SenderBadge.tsx";
 import { senderLabel } from "../format.ts";
@@ -73,7 +73,7 @@ export function ReplyBar(): JSX.Element | null {
   if (!message) return null;
   const text = message.text !== ""
     ? message.text
-    : t("reply.files", { n: message.attachments?.length ?? 0 });
+    : tn("reply.files", message.attachments?.length ?? 0);
   return (
     <div class="reply-bar" data-testid="reply-bar">
       <ReplyIcon />

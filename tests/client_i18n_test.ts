@@ -1,0 +1,109 @@
+/**
+ * The interface's words (client/i18n.ts) as a reader hears them: counts
+ * agree with their number in both languages, and the sentences the client
+ * writes itself when the server cannot answer come in the chosen language.
+ */
+
+import assert from "node:assert/strict";
+import { type Lang, lang, tn } from "../client/i18n.ts";
+import { rest } from "../client/rest.ts";
+import { fetchSession } from "../client/auth_api.ts";
+
+/** Runs `body` with the interface in `next`, then puts the language back. */
+async function inLang<T>(next: Lang, body: () => T | Promise<T>): Promise<T> {
+  const before = lang.value;
+  lang.value = next;
+  try {
+    return await body();
+  } finally {
+    lang.value = before;
+  }
+}
+
+Deno.test("i18n reads one unread message as 'non lu' and two as 'non lus' in French", async () => {
+  await inLang("fr", () => {
+    assert.equal(tn("sidebar.unreadCount", 1), "non lu");
+    assert.equal(tn("sidebar.unreadCount", 2), "non lus");
+  });
+  await inLang("en", () => {
+    assert.equal(tn("sidebar.unreadCount", 1), "unread");
+    assert.equal(tn("sidebar.unreadCount", 2), "unread");
+  });
+});
+
+Deno.test("i18n counts days, files and other reactors in the singular for one, in both languages", async () => {
+  await inLang("en", () => {
+    assert.equal(tn("admin.retentionFor", 1), "kept 1 day");
+    assert.equal(tn("admin.retentionFor", 30), "kept 30 days");
+    assert.equal(tn("reply.files", 1), "1 file");
+    assert.equal(tn("reply.files", 3), "3 files");
+    assert.equal(tn("react.more", 1), "and 1 more");
+  });
+  await inLang("fr", () => {
+    assert.equal(tn("admin.retentionFor", 1), "gardé 1 jour");
+    assert.equal(tn("admin.retentionFor", 30), "gardé 30 jours");
+    assert.equal(tn("reply.files", 1), "1 fichier");
+    assert.equal(tn("reply.files", 3), "3 fichiers");
+    assert.equal(tn("react.more", 1), "et 1 autre");
+    assert.equal(tn("react.more", 4), "et 4 autres");
+  });
+});
+
+Deno.test("i18n has no '(s)' plurals left: every count picks its form", async () => {
+  // The dictionaries as written: a "(s)" is a count that guesses its number
+  // instead of asking tn().
+  const source = await Deno.readTextFile(
+    new URL("../client/i18n.ts", import.meta.url),
+  );
+  assert.doesNotMatch(source, /\(s\)/);
+});
+
+/** A loopback port nothing listens on: a connection to it is refused at once. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("settings and login say 'cannot reach the server' in French when the server is down", async () => {
+  const url = `http://127.0.0.1:${closedPort()}/api/session`;
+  const realFetch = globalThis.fetch;
+  // The page calls same-origin paths; here they go to a port nobody serves.
+  globalThis.fetch = (_input, init) => realFetch(url, init);
+  try {
+    await inLang("fr", async () => {
+      const settings = await rest("GET", "/api/tokens");
+      assert.equal(settings.ok, false);
+      assert.equal(
+        !settings.ok && settings.message,
+        "Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.",
+      );
+      const login = await fetchSession();
+      assert.equal(login.ok, false);
+      assert.equal(
+        !login.ok && login.error.message,
+        "Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.",
+      );
+    });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
+Deno.test("settings report a bare status in the chosen language when the server gives no sentence", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("", { status: 502 }),
+  );
+  const realFetch = globalThis.fetch;
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  globalThis.fetch = (input, init) => realFetch(base + String(input), init);
+  try {
+    const answer = await inLang("fr", () => rest("GET", "/api/tokens"));
+    assert.equal(!answer.ok && answer.message, "Le serveur a répondu 502.");
+  } finally {
+    globalThis.fetch = realFetch;
+    await server.shutdown();
+  }
+});
