@@ -145,6 +145,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.manages.value = {};
     state.inviteOpen.value = false;
     state.announcement.value = "";
+    state.announcedId.value = null;
     state.drawerOpen.value = false;
     state.membersOpen.value = false;
     state.unread.value = {};
@@ -578,9 +579,13 @@ export function inviteDialogToggled(state: AppState, open: boolean): void {
 }
 
 /** Says a new message to screen readers (the polite live region). */
-export function announced(state: AppState, text: string): void {
+export function announced(
+  state: AppState,
+  said: { id: string; text: string },
+): void {
   batch(() => {
-    state.announcement.value = text;
+    state.announcement.value = said.text;
+    state.announcedId.value = said.id;
   });
 }
 
@@ -671,6 +676,12 @@ export function messageUpdated(state: AppState, message: ChatMessage): void {
     updateLog(state, message.room, (log) => replaceMessage(log, message));
     if (message.deleted && state.editing.value === message.id) {
       state.editing.value = null;
+    }
+    // The live region stays in the page (a screen reader can walk back to
+    // it): a deleted message's text must not stay readable there.
+    if (message.deleted && state.announcedId.value === message.id) {
+      state.announcement.value = "";
+      state.announcedId.value = null;
     }
   });
 }

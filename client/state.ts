@@ -146,6 +146,8 @@ export interface AppState {
   inviteOpen: Signal<boolean>;
   /** The latest new message, for screen readers (a polite live region). */
   announcement: Signal<string>;
+  /** The id of the message announced, so its deletion takes its text back. */
+  announcedId: Signal<string | null>;
   /** Whether the room drawer is open (narrow screens). */
   drawerOpen: Signal<boolean>;
   /** Whether the member panel is open (narrow screens). */
@@ -293,6 +295,7 @@ export function createAppState(): AppState {
     manages: signal({}),
     inviteOpen: signal(false),
     announcement: signal(""),
+    announcedId: signal<string | null>(null),
     drawerOpen: signal(false),
     membersOpen: signal(false),
     visible: signal(true),

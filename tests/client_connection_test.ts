@@ -861,6 +861,35 @@ Deno.test("connection counts and announces a private message from someone else",
   }
 });
 
+Deno.test("connection takes a deleted message's text out of the screen reader's live region", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    server.socket.push({
+      action: "receive_message",
+      data: roomMessage(1, { text: "the key is hunter2" }),
+    });
+    await until(
+      () => state.announcement.value === "bob: the key is hunter2",
+      "announced",
+    );
+    // Another message's deletion leaves the announcement alone.
+    server.socket.push({
+      action: "message_updated",
+      data: roomMessage(0, { id: "m0", text: "", deleted: true }),
+    });
+    server.socket.push({
+      action: "message_updated",
+      data: roomMessage(1, { text: "", deleted: true }),
+    });
+    await until(() => state.announcement.value === "", "text taken out");
+    assert.deepEqual(logTexts(state, "general"), ["1:"]);
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection explains failed requests in words: offline, timeout, lost, unreadable", async () => {
   const r = rig({ requestTimeoutMs: 10_000 });
   const { server } = r;

@@ -239,10 +239,10 @@ export class ServerEvents {
     const mention = mentions(message.text, me);
     actions.messageCounted(state, { key, seq: message.seq, mention });
     if (state.viewKey.value === key) {
-      actions.announced(
-        state,
-        `${senderLabel(message.user, message.badge)}: ${message.text}`,
-      );
+      actions.announced(state, {
+        id: message.id,
+        text: `${senderLabel(message.user, message.badge)}: ${message.text}`,
+      });
     }
     const files = message.attachments?.length ?? 0;
     let body = message.text;
