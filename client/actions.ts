@@ -56,6 +56,7 @@ export function connectionChanged(
   batch(() => {
     state.status.value = status;
     state.resuming.value = resuming;
+    if (status.kind !== "online") state.presenceKnown.value = false;
   });
 }
 
@@ -597,6 +598,7 @@ export function membersUpdated(
   batch(() => {
     if (roomKey(list.room) !== roomKey(state.currentRoom.value)) return;
     state.members.value = [...list.users].sort((a, b) => a.localeCompare(b));
+    state.presenceKnown.value = state.status.value.kind === "online";
   });
 }
 

@@ -136,6 +136,12 @@ export interface AppState {
   view: Signal<View>;
   /** Users in the current room. */
   members: Signal<string[]>;
+  /**
+   * Whether `members` says who is online now: false from the moment the
+   * socket drops until the next member list arrives, so no green dot shows
+   * a presence this client can no longer see.
+   */
+  presenceKnown: Signal<boolean>;
   /** An account's rooms by room key (empty for guests, who have one room at a time). */
   memberships: Signal<Record<string, Membership>>;
   /** An account's read positions by log key, from the server. */
@@ -290,6 +296,7 @@ export function createAppState(): AppState {
     conversations: signal({}),
     view,
     members: signal([]),
+    presenceKnown: signal(false),
     memberships: signal({}),
     readMarks: signal({}),
     manages: signal({}),

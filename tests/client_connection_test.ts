@@ -861,6 +861,32 @@ Deno.test("connection counts and announces a private message from someone else",
   }
 });
 
+Deno.test("connection shows presence as unknown while the socket is down, and again once the member list is fresh", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    await until(() => state.members.value.includes("ida"), "members listed");
+    assert.equal(state.presenceKnown.value, true);
+
+    // Someone may leave while this client cannot hear it: no green dots.
+    r.server.socket.drop();
+    await until(() => state.status.value.kind !== "online", "offline");
+    assert.equal(state.presenceKnown.value, false);
+
+    // Back, but the list is the old one until the server sends a new one.
+    await backOnline(r);
+    await resumeInGeneral(r);
+    const ask = await server.next("list_users");
+    assert.equal(state.presenceKnown.value, false, "old list, still unknown");
+    server.reply(ask, { users: ["bob", "ida"] });
+    await until(() => state.presenceKnown.value, "presence known again");
+    assert.deepEqual(state.members.value, ["bob", "ida"]);
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection takes a deleted message's text out of the screen reader's live region", async () => {
   const r = rig();
   const { server, state } = r;

@@ -18,12 +18,14 @@ import { WindowedList } from "./WindowedList.tsx";
 
 /**
  * The right column; a panel from the right on narrow screens. Everyone in
- * a room is online (a closed connection leaves it), so each gets a dot.
+ * a room is online (a closed connection leaves it), so each gets a dot,
+ * unless this client is offline and cannot know.
  */
 export function MemberList(): JSX.Element {
   const { state, connection } = useApp();
   const query = useSignal("");
   const everyone = state.members.value;
+  const known = state.presenceKnown.value;
   // Past a few hundred members only the rows in view are rendered (the
   // browser's find cannot see the others): a find box narrows the list.
   const long = everyone.length > WINDOW_FROM;
@@ -77,7 +79,7 @@ export function MemberList(): JSX.Element {
               {self
                 ? (
                   <span class="member-main">
-                    <Online name={name} />
+                    <Online name={name} known={known} />
                     <span class="member-name">{name}</span>
                     <span class="member-you">{t("members.you")}</span>
                   </span>
@@ -89,7 +91,7 @@ export function MemberList(): JSX.Element {
                     title={t("members.message", { name })}
                     onClick={() => void connection.openConversation(name)}
                   >
-                    <Online name={name} />
+                    <Online name={name} known={known} />
                     <span class="sr-only">{t("members.messagePrefix")}</span>
                     <span class="member-name">{name}</span>
                   </button>
@@ -105,16 +107,20 @@ export function MemberList(): JSX.Element {
   );
 }
 
-/** A member's avatar with the green "online" dot. */
-function Online({ name }: { name: string }): JSX.Element {
+/** A member's avatar with the green "online" dot, when presence is known. */
+function Online(
+  { name, known }: { name: string; known: boolean },
+): JSX.Element {
   return (
     <span class="presence-wrap">
       <Avatar name={name} size="small" />
-      <span
-        class="presence"
-        data-testid="presence"
-        title={t("members.online")}
-      />
+      {known && (
+        <span
+          class="presence"
+          data-testid="presence"
+          title={t("members.online")}
+        />
+      )}
     </span>
   );
 }

@@ -62,9 +62,8 @@ export function RoomHeader(): JSX.Element {
     </span>
   );
   if (shown.kind === "dm") {
-    const online = state.members.value.some((m) =>
-      roomKey(m) === roomKey(shown.with)
-    );
+    const online = state.presenceKnown.value &&
+      state.members.value.some((m) => roomKey(m) === roomKey(shown.with));
     return (
       <header class="room-header">
         {toggle}

@@ -259,7 +259,9 @@ function DirectMessages(): JSX.Element {
   const long = all.length > WINDOW_FROM;
   const wanted = long ? query.value : "";
   const conversations = filterByName(all, wanted, (c) => c.name);
-  const online = new Set(state.members.value.map(roomKey));
+  const online = new Set(
+    state.presenceKnown.value ? state.members.value.map(roomKey) : [],
+  );
   return (
     <>
       {long && (
