@@ -142,6 +142,30 @@ export function mentionedNames(text: string): string[] {
   return names;
 }
 
+/**
+ * A message's words without their markup, as a one-line preview shows
+ * them (a search result): `**bold**` reads "bold", a link its text, a code
+ * block its code; paragraphs and blocks are joined by a space.
+ */
+export function plainText(text: string): string {
+  function flat(nodes: Inline[]): string {
+    return nodes.map((node) => {
+      switch (node.kind) {
+        case "bold":
+        case "italic":
+          return flat(node.children);
+        case "mention":
+          return `@${node.name}`;
+        default:
+          return node.text;
+      }
+    }).join("");
+  }
+  return parseMarkup(text).map((block) =>
+    block.kind === "codeblock" ? block.text : flat(block.children)
+  ).join(" ");
+}
+
 /** Whether a message mentions this user (names compare by {@linkcode nameKey}, as on the server). */
 export function mentions(text: string, me: string | null): boolean {
   if (me === null || !text.includes("@")) return false;

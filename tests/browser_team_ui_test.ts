@@ -281,7 +281,7 @@ browserTest(
     const bot = await TestClient.login(server.wsUrl, "bob");
     try {
       const sent = await bot.ok("send_message", {
-        text: "L'école ouvre à 8 h, <b>pas</b> avant",
+        text: "L'école **ouvre** à 8 h, <b>pas</b> avant",
       }) as { message: { seq: number } };
       await fill(bot, 25, "needle");
       await fill(bot, FILLER);
@@ -312,8 +312,10 @@ browserTest(
         "école",
         "ouvre",
       ]);
-      // User text stays text: the tags show as typed.
+      // User text stays text: the tags show as typed; the message's
+      // markdown reads as words, not as stars.
       assert.match(await hit.textContent() ?? "", /<b>pas<\/b>/);
+      assert.doesNotMatch(await hit.textContent() ?? "", /\*/);
       await page.screenshot({ path: artifact("team_ui_search_phone.png") });
       assert.deepEqual(await axeAudit(page), [], "axe: search, dark phone");
       const flash = await noteFlash(page, sent.message.seq);

@@ -11,8 +11,10 @@ import {
   mentions,
   parseInline,
   parseMarkup,
+  plainText,
   safeHref,
 } from "../client/markup.ts";
+import { highlight } from "../client/team/highlight.ts";
 
 /** A paragraph's runs, as a test reads them. */
 function runs(text: string): unknown[] {
@@ -142,4 +144,20 @@ Deno.test("markup mentions a user whatever the case, outside code only", () => {
   assert.equal(mentions("hey `@ida`", "ida"), false);
   assert.equal(mentions("hey @idaho", "ida"), false);
   assert.equal(mentions("hey @ida", null), false);
+});
+
+Deno.test("markup's plain text shows a search result's words without ** or `, and the match is still marked", () => {
+  const text =
+    "the **deploy** of `main` by @bob, see https://ex.example/x\n```\nmake\n```";
+  const plain = plainText(text);
+  assert.equal(
+    plain,
+    "the deploy of main by @bob, see https://ex.example/x make",
+  );
+  assert.deepEqual(
+    highlight(plain, "deploy").filter((s) => s.hit).map((s) => s.text),
+    ["deploy"],
+  );
+  // Tags typed by the user stay text: nothing here is HTML.
+  assert.equal(plainText("<b>pas</b> *si* vite"), "<b>pas</b> si vite");
 });

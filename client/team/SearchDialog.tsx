@@ -12,6 +12,7 @@ import type { SearchResult } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime, senderLabel } from "../format.ts";
+import { plainText } from "../markup.ts";
 import { t } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, resultPlace, search } from "./api.ts";
@@ -169,7 +170,7 @@ export function SearchDialog(): JSX.Element {
                   <time dateTime={result.ts}>{formatDateTime(result.ts)}</time>
                 </span>
                 <span class="result-text">
-                  {highlight(result.text, asked.value).map((s, i) =>
+                  {highlight(plainText(result.text), asked.value).map((s, i) =>
                     s.hit ? <mark key={i}>{s.text}</mark> : s.text
                   )}
                 </span>
