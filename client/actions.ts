@@ -579,6 +579,11 @@ export function inviteDialogToggled(state: AppState, open: boolean): void {
   });
 }
 
+/** Counts a `joined` event of the current room (the invite dialog follows it). */
+export function joinHeard(state: AppState): void {
+  state.roomJoins.value++;
+}
+
 /** Says a new message to screen readers (the polite live region). */
 export function announced(
   state: AppState,

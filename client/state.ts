@@ -150,6 +150,12 @@ export interface AppState {
   manages: Signal<Record<string, true>>;
   /** Whether the invite dialog of the current room is open. */
   inviteOpen: Signal<boolean>;
+  /**
+   * How many `joined` events the current room has heard: the invite dialog
+   * reads its links again on each, so a link's use count follows the people
+   * who come in through it.
+   */
+  roomJoins: Signal<number>;
   /** The latest new message, for screen readers (a polite live region). */
   announcement: Signal<string>;
   /** The id of the message announced, so its deletion takes its text back. */
@@ -301,6 +307,7 @@ export function createAppState(): AppState {
     readMarks: signal({}),
     manages: signal({}),
     inviteOpen: signal(false),
+    roomJoins: signal(0),
     announcement: signal(""),
     announcedId: signal<string | null>(null),
     drawerOpen: signal(false),

@@ -155,6 +155,11 @@ browserTest(
     );
 
     // bob opens the link before logging in: it waits through the login.
+    // alice keeps the dialog open: the link, used up, leaves its list.
+    await alice.getByTestId("room-menu").click();
+    await alice.getByTestId("invite-open").click();
+    await dialog.getByTestId("invite-row").filter({ hasText: "used 0 of 1" })
+      .waitFor();
     await createAccount(server, "bob");
     const bob = await openPage(browser, server, { colorScheme: "light" });
     await bob.goto(url);
@@ -169,6 +174,9 @@ browserTest(
     await alice.getByTestId("system-line").filter({
       hasText: "bob joined secret",
     }).waitFor();
+    await dialog.getByTestId("invite-row").waitFor({ state: "detached" });
+    await alice.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
     assert.ok(!bob.url().includes("invite"), "the used link left the address");
     await bob.screenshot({ path: artifact("team_private_room.png") });
     assert.deepEqual(await axeAudit(bob), [], "axe: private room, light");

@@ -108,7 +108,12 @@ function AddByName(props: { room: string }): JSX.Element {
 
 /** The room's links: a form to make one, then each link to copy or revoke. */
 function InviteLinks(props: { room: string }): JSX.Element {
-  const { connection } = useApp();
+  const { state, connection } = useApp();
+  // Someone came in, maybe through a link, whose use count then changed:
+  // the server sends no event for a use, a join is what one looks like from
+  // here. Each join costs one list_invites, and only while a manager has
+  // this dialog open.
+  const joins = state.roomJoins.value;
   const links = useSignal<InviteInfo[] | null>(null);
   const uses = useSignal(0);
   const expiry = useSignal(0);
@@ -122,7 +127,7 @@ function InviteLinks(props: { room: string }): JSX.Element {
   }
   useEffect(() => {
     void load();
-  }, [props.room]);
+  }, [props.room, joins]);
 
   async function create(event: Event): Promise<void> {
     event.preventDefault();

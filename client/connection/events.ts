@@ -345,6 +345,7 @@ export class ServerEvents {
       return;
     }
     if (!here) return;
+    if (event.kind === "joined") actions.joinHeard(state);
     actions.noticeAdded(state, {
       room: current,
       kind: "system",
