@@ -11,6 +11,7 @@ import {
 import * as actions from "./actions.ts";
 import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
+import { type MessageKey, t } from "./i18n.ts";
 import { type AppState, roomKey } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
@@ -25,8 +26,8 @@ export interface CommandContext {
 export interface CommandSpec {
   /** How to call it, shown by /help. */
   usage: string;
-  /** What it does, shown by /help. */
-  summary: string;
+  /** What it does, shown by /help (a key of client/i18n.ts). */
+  summary: MessageKey;
   /** The least role that may use it; /help hides it from others. Default: user. */
   role?: Role;
   /** Runs it with the text after the command name (trimmed); what it resolves to is not used. */
@@ -54,7 +55,7 @@ const ROLES: Role[] = ["admin", "moderator", "user"];
 export const COMMANDS: Record<string, CommandSpec> = {
   join: {
     usage: "/join <room>",
-    summary: "Move to a room.",
+    summary: "cmd.join",
     run: (ctx, arg) =>
       needsRoom(
         ctx,
@@ -65,7 +66,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   create: {
     usage: "/create <room>",
-    summary: "Create a room and move into it.",
+    summary: "cmd.create",
     run: (ctx, arg) =>
       needsRoom(
         ctx,
@@ -76,24 +77,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   leave: {
     usage: "/leave",
-    summary: "Go back to #general.",
+    summary: "cmd.leave",
     run: async (ctx) => report(ctx, await ctx.connection.leaveRoom()),
   },
   rooms: {
     usage: "/rooms",
-    summary: "List the rooms and how many people are in each.",
+    summary: "cmd.rooms",
     run: async (ctx) => {
       const result = await ctx.connection.listRooms();
       if (!result.ok) return report(ctx, result.error);
       const list = result.data.rooms.map((r) => `${r.name} (${r.users})`).join(
         ", ",
       );
-      say(ctx, "info", `Rooms: ${list}`);
+      say(ctx, "info", t("cmd.roomList", { list }));
     },
   },
   search: {
     usage: "/search <words>",
-    summary: "Search the messages you may read (also Ctrl+K).",
+    summary: "cmd.search",
     run: (ctx, arg) => {
       teamActions.searchToggled(ctx.state, true, arg);
       return Promise.resolve();
@@ -101,11 +102,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   msg: {
     usage: "/msg <user> <text>",
-    summary: "Send a private message.",
+    summary: "cmd.msg",
     run: (ctx, arg) => {
       const match = /^@?(\S+)\s+([\s\S]+)$/.exec(arg);
       if (!match) {
-        say(ctx, "error", "Usage: /msg <user> <text>");
+        say(ctx, "error", t("cmd.usage", { usage: "/msg <user> <text>" }));
         return Promise.resolve();
       }
       const [, user, text] = match;
@@ -116,7 +117,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   kick: {
     usage: "/kick <user> [reason]",
-    summary: "Disconnect a user (they may come back).",
+    summary: "cmd.kick",
     role: "moderator",
     run: (ctx, arg) => {
       const [user, ...rest] = words(arg);
@@ -126,7 +127,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   ban: {
     usage: "/ban <user> [#room] [reason]",
-    summary: "Ban a user from the server, or from one room.",
+    summary: "cmd.ban",
     role: "moderator",
     run: (ctx, arg) => {
       const [user, ...rest] = words(arg);
@@ -142,7 +143,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   unban: {
     usage: "/unban <user> [#room]",
-    summary: "Lift a server or room ban.",
+    summary: "cmd.unban",
     role: "moderator",
     run: (ctx, arg) => {
       const [user, room, extra] = words(arg);
@@ -158,7 +159,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   delete: {
     usage: "/delete [room]",
-    summary: "Delete a room (default: this one); its members move to #general.",
+    summary: "cmd.delete",
     role: "moderator",
     run: (ctx, arg) => {
       const [room, extra] = words(arg);
@@ -171,7 +172,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   role: {
     usage: "/role <user> <admin|moderator|user>",
-    summary: "Change an account's role.",
+    summary: "cmd.role",
     role: "admin",
     run: (ctx, arg) => {
       const [user, role, extra] = words(arg);
@@ -184,7 +185,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   help: {
     usage: "/help",
-    summary: "Show this list.",
+    summary: "cmd.help",
     run: (ctx) => {
       say(ctx, "info", helpText(ctx.state.role.value ?? "user"));
       return Promise.resolve();
@@ -233,7 +234,7 @@ export async function runInput(
     say(
       context,
       "error",
-      `Unknown command /${parsed.name}. Type /help for the list.`,
+      t("cmd.unknown", { name: parsed.name }),
     );
     return;
   }
@@ -244,9 +245,8 @@ export async function runInput(
 export function helpText(role: Role): string {
   const lines = Object.values(COMMANDS)
     .filter((c) => RANK[role] >= RANK[c.role ?? "user"])
-    .map((c) => `${c.usage} — ${c.summary}`);
-  return ["Commands:", ...lines, "//text — Send a message that starts with /."]
-    .join("\n");
+    .map((c) => `${c.usage} — ${t(c.summary)}`);
+  return [t("cmd.list"), ...lines, t("cmd.slash")].join("\n");
 }
 
 /** Whether a role may kick, ban and delete rooms. */
@@ -306,19 +306,19 @@ function done(step: Moderation, reply: unknown): string {
   const because = "reason" in step && step.reason ? `: ${step.reason}` : "";
   switch (step.action) {
     case "kick":
-      return `${user} was kicked${because}`;
+      return t("cmd.kicked", { user, because });
     case "ban":
       return room
-        ? `${user} was banned from #${room}${because}`
-        : `${user} was banned from the server${because}`;
+        ? t("cmd.bannedRoom", { user, room, because })
+        : t("cmd.banned", { user, because });
     case "unban":
       return room
-        ? `${user} was unbanned from #${room}`
-        : `${user} was unbanned`;
+        ? t("cmd.unbannedRoom", { user, room })
+        : t("cmd.unbanned", { user });
     case "delete_room":
-      return `#${room} was deleted`;
+      return t("cmd.deleted", { room: room ?? "" });
     case "set_role":
-      return `${user} is now ${step.role}`;
+      return t("cmd.role.set", { user, role: step.role });
   }
 }
 
@@ -342,7 +342,7 @@ function joined(rest: string[]): string | undefined {
 }
 
 function usage(context: CommandContext, text: string): Promise<void> {
-  say(context, "error", `Usage: ${text}`);
+  say(context, "error", t("cmd.usage", { usage: text }));
   return Promise.resolve();
 }
 
@@ -353,7 +353,7 @@ async function needsRoom(
   run: (room: string) => Promise<RequestError | null>,
 ): Promise<void> {
   if (arg === "" || /\s/.test(arg)) {
-    say(context, "error", `Usage: ${usage}`);
+    say(context, "error", t("cmd.usage", { usage }));
     return;
   }
   report(context, await run(arg));

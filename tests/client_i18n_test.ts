@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { type Lang, lang, tn } from "../client/i18n.ts";
+import { type Lang, lang, t, tn } from "../client/i18n.ts";
+import { helpText } from "../client/commands.ts";
 import { rest } from "../client/rest.ts";
 import { fetchSession } from "../client/auth_api.ts";
 
@@ -106,4 +107,30 @@ Deno.test("settings report a bare status in the chosen language when the server 
     globalThis.fetch = realFetch;
     await server.shutdown();
   }
+});
+
+Deno.test("slash commands answer in French: /help's list, a wrong usage, an unknown command", async () => {
+  const help = await inLang("fr", () => helpText("moderator"));
+  const lines = help.split("\n");
+  assert.equal(lines[0], "Commandes :");
+  assert.ok(lines.includes("/join <room> — Aller dans un salon."), help);
+  assert.ok(
+    lines.includes(
+      "/kick <user> [reason] — Déconnecter quelqu'un (qui peut revenir).",
+    ),
+    help,
+  );
+  assert.equal(
+    lines.at(-1),
+    "//texte — Envoyer un message qui commence par /.",
+  );
+  await inLang("fr", () => {
+    assert.equal(
+      t("cmd.unknown", { name: "jion" }),
+      "Commande inconnue /jion. Tapez /help pour la liste.",
+    );
+  });
+  // English stays as it was.
+  const english = await inLang("en", () => helpText("user"));
+  assert.ok(english.includes("/join <room> — Move to a room."), english);
 });
