@@ -72,6 +72,7 @@ const EN = {
     "Cannot reach the server. Check your connection and try again.",
   "error.answerUnreadable": "The server sent an answer this page cannot read.",
   "error.status": "The server answered {status}.",
+  "error.unexplained": "The server reported an error.",
   "error.removed": "A moderator removed you from the chat.",
   "error.enterRoom": "Enter a room name.",
   "notice.moved": "You were moved to #general: {text}",
@@ -507,6 +508,7 @@ const FR: Record<MessageKey, string> = {
   "error.answerUnreadable":
     "Le serveur a envoyé une réponse que cette page ne sait pas lire.",
   "error.status": "Le serveur a répondu {status}.",
+  "error.unexplained": "Le serveur a signalé une erreur.",
   "error.removed": "Un modérateur vous a retiré du chat.",
   "error.enterRoom": "Saisissez un nom de salon.",
   "notice.moved": "Vous avez été déplacé dans #general : {text}",

@@ -229,15 +229,17 @@ export function isSystemEvent(value: unknown): value is SystemEvent {
     (value.from === undefined || typeof value.from === "string");
 }
 
-/** Reads an `error` reply's data, filling in what a broken server left out. */
-export function toErrorData(data: Fields): ErrorData {
+/**
+ * Reads an `error` reply's data, filling in what a broken server left out:
+ * `unexplained` is the sentence for a missing message, in the reader's
+ * language (this module knows no words of the interface).
+ */
+export function toErrorData(data: Fields, unexplained: string): ErrorData {
   return {
     request: typeof data.request === "string" ? data.request : undefined,
     code: (typeof data.code === "string" ? data.code : "internal") as ErrorData[
       "code"
     ],
-    message: typeof data.message === "string"
-      ? data.message
-      : "The server reported an error.",
+    message: typeof data.message === "string" ? data.message : unexplained,
   };
 }

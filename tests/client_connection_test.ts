@@ -952,6 +952,28 @@ Deno.test("connection explains failed requests in words: offline, timeout, lost,
       error: { code: "room_not_found", message: "No #x." },
     });
 
+    // A refusal without its sentence gets one in the reader's language.
+    const bare = r.connection.request("join_room", { room: "y" });
+    const asked = await server.next("join_room");
+    const before = lang.value;
+    lang.value = "fr";
+    asked.socket.push({
+      action: "error",
+      id: asked.id,
+      data: { request: "join_room", code: "room_not_found" },
+    });
+    try {
+      assert.deepEqual(await bare, {
+        ok: false,
+        error: {
+          code: "room_not_found",
+          message: "Le serveur a signalé une erreur.",
+        },
+      });
+    } finally {
+      lang.value = before;
+    }
+
     const lost = r.connection.request("list_rooms");
     await server.next("list_rooms");
     server.socket.drop();

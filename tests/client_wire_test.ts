@@ -102,13 +102,16 @@ Deno.test("wire checks room lists and system events field by field", () => {
 
 Deno.test("wire fills in an error reply a broken server left incomplete", () => {
   assert.deepEqual(
-    toErrorData({ request: "login", code: "banned", message: "No." }),
+    toErrorData(
+      { request: "login", code: "banned", message: "No." },
+      "unexplained",
+    ),
     { request: "login", code: "banned", message: "No." },
   );
-  assert.deepEqual(toErrorData({ code: 5 }), {
+  assert.deepEqual(toErrorData({ code: 5 }, "unexplained"), {
     request: undefined,
     code: "internal",
-    message: "The server reported an error.",
+    message: "unexplained",
   });
 });
 

@@ -114,7 +114,10 @@ export class ServerEvents {
         break;
       case "error":
         // An error without an id answers nothing we asked: show it where the user looks.
-        actions.errorShown(this.#state, toErrorData(data));
+        actions.errorShown(
+          this.#state,
+          toErrorData(data, t("error.unexplained")),
+        );
         break;
     }
   }

@@ -174,7 +174,7 @@ export class Requests {
     this.#waiters.delete(id);
     this.#options.clock.cancel(waiter.timer);
     if (!ok) {
-      const error = toErrorData(data);
+      const error = toErrorData(data, t("error.unexplained"));
       waiter.resolve(failure(error.code, error.message));
     } else if (waiter.check(data)) {
       this.#options.answered(waiter.action, data);
