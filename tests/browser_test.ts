@@ -104,10 +104,16 @@ browserTest(
     const bob = await TestClient.login(server.wsUrl, "bob");
     try {
       await bob.ok("join_room", { room: "dev" });
+      const bobOnline = alice.locator(
+        '[data-testid="member"][data-user="bob"] [data-testid="presence"]',
+      );
+      await bobOnline.waitFor();
 
       const first = links.length - 1;
       await links[first].page.close();
       await alice.getByTestId("connection-banner").waitFor();
+      // Offline, alice cannot see who is there: no green dot for bob.
+      await bobOnline.waitFor({ state: "detached" });
       await send(alice, "typed while offline");
       await alice.locator('[data-testid="message"][data-pending="true"]')
         .filter({ hasText: "typed while offline" }).waitFor();
@@ -128,6 +134,8 @@ browserTest(
       await alice.getByTestId("connection-banner").waitFor({
         state: "detached",
       });
+      // Back, with a fresh member list: his dot again.
+      await bobOnline.waitFor();
       await currentRoom(alice, "dev");
       // Sent once bob had alice's queued message: her own copy of it, and
       // a second one had it gone out twice, come before this.
