@@ -22,6 +22,7 @@
  */
 import { backup, DatabaseSync } from "node:sqlite";
 import { basename, dirname, join } from "node:path";
+import { flushFile, flushFolder } from "./flush.ts";
 
 /** A backup that cannot be made, with a message saying why. */
 export class BackupError extends Error {
@@ -142,22 +143,6 @@ function seal(path: string, db: string): number {
   }
 }
 
-async function flush(path: string): Promise<void> {
-  using file = await Deno.open(path, { read: true, write: true });
-  await file.sync();
-}
-
-// The new name survives a power cut only once its folder is flushed too;
-// some systems cannot open a folder, and then the rename is as good as it gets.
-async function flushFolder(folder: string): Promise<void> {
-  try {
-    using dir = await Deno.open(folder, { read: true });
-    await dir.sync();
-  } catch {
-    // Best effort.
-  }
-}
-
 // Gives the finished copy its name, refusing to replace a file that
 // appeared meanwhile (a hard link fails if the name is taken).
 async function publish(partial: string, to: string): Promise<void> {
@@ -230,7 +215,7 @@ export async function backupSqlite(
     }
     stopIfAsked();
     const messages = seal(partial, db);
-    await flush(partial);
+    await flushFile(partial);
     stopIfAsked();
     await publish(partial, to);
     await flushFolder(folder);

@@ -1,5 +1,6 @@
 import { statfs } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { flushFile, flushFolder } from "../flush.ts";
 import type { FileContents } from "./mod.ts";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -57,7 +58,7 @@ export class DiskFileContents implements FileContents {
     // flushed: the message came back from a cut, its file empty or gone).
     // Costs one fsync of the file and one of its folder per upload, and
     // one more for each of the 256 folders the first time.
-    await flushFile(stagedPath);
+    await flushFile(stagedPath, { dataOnly: true });
     const folder = dirname(path);
     const made = await makeFolder(folder);
     // A rename within one file system: a crash never leaves half a file
@@ -123,23 +124,6 @@ export class DiskFileContents implements FileContents {
   #path(hash: string): string | undefined {
     if (!SHA256_HEX.test(hash)) return undefined;
     return join(this.#dir, hash.slice(0, 2), hash);
-  }
-}
-
-async function flushFile(path: string): Promise<void> {
-  using file = await Deno.open(path, { read: true, write: true });
-  await file.syncData();
-}
-
-// A folder is flushed as a file is, through a descriptor opened to read.
-// Some file systems cannot flush a folder: then the rename is as good as
-// it gets there (as for a backup's name, backup.ts).
-async function flushFolder(path: string): Promise<void> {
-  try {
-    using folder = await Deno.open(path, { read: true });
-    await folder.sync();
-  } catch {
-    // Best effort.
   }
 }
 
