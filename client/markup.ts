@@ -7,6 +7,7 @@
 
 import { EVERY_DISGUISING } from "../server/protocol/disguises.ts";
 import { nameKey } from "../server/protocol/names.ts";
+import { shownLink } from "./link_host.ts";
 
 /** A run of text inside a paragraph. */
 export type Inline =
@@ -96,12 +97,13 @@ export function parseInline(text: string, depth = 0): Inline[] {
       end = match.index + trimmed.length;
       // Shown without direction controls, which would turn part of it
       // around (the href has them percent-encoded): the text shows the
-      // host the link goes to, in the order it is written.
+      // host the link goes to, in the order it is written; a host that
+      // reads as another (Cyrillic `аррӏе.com`) in its ASCII form.
       token = href
         ? {
           kind: "link",
           href,
-          text: trimmed.replace(EVERY_DISGUISING, ""),
+          text: shownLink(trimmed.replace(EVERY_DISGUISING, ""), href),
         }
         : null;
     } else if (mention !== undefined) {
