@@ -2,7 +2,8 @@
  * The `chat-server` program: flags and environment -> Config ->
  * startServer, and SIGINT/SIGTERM -> graceful shutdown; `chat-server
  * backup` (backup_command.ts), `chat-server export` and `import`
- * (transfer/command.ts). main.ts (the
+ * (transfer/command.ts), `chat-server reset-password` (reset_command.ts).
+ * main.ts (the
  * development entry) and the generated release entry of `deno task dist`
  * and `deno task compile` (scripts/release.ts) both run it; the release
  * passes the web client in memory.
@@ -31,8 +32,9 @@ function readOrExit(args: string[]): CommandLine {
 
 /**
  * Runs the program with these arguments until a signal stops it; `--help`,
- * `--version` and bad flags exit at once (0, 0 and 2). `backup …`, `export …`
- * and `import …` run those commands instead and exit with their code.
+ * `--version` and bad flags exit at once (0, 0 and 2). `backup …`, `export …`,
+ * `import …` and `reset-password …` run those commands instead and exit
+ * with their code.
  */
 export async function runCli(
   args: string[],
@@ -43,6 +45,10 @@ export async function runCli(
   if (args[0] === "backup") {
     const { backupCommand } = await import("./backup_command.ts");
     Deno.exit(await backupCommand(args.slice(1)));
+  }
+  if (args[0] === "reset-password") {
+    const { resetCommand } = await import("./reset_command.ts");
+    Deno.exit(await resetCommand(args.slice(1)));
   }
   if (args[0] === "export" || args[0] === "import") {
     const { exportCommand, importCommand } = await import(

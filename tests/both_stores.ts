@@ -25,6 +25,8 @@ export interface StoreUnderTest {
   kind: StoreKind;
   /** Runs SQL on the test's PostgreSQL database (psql's output), else undefined. */
   psql?(command: string): Promise<string>;
+  /** The test's PostgreSQL database, for a command run beside the server; else undefined. */
+  databaseUrl?: string;
 }
 
 /** Registers scenarios on both stores; `finish()` stops PostgreSQL. */
@@ -73,6 +75,7 @@ export async function bothStores(): Promise<BothStores> {
               body(server, {
                 kind: "PostgreSQL",
                 psql: (command) => pg.psql(command, { database: name }),
+                databaseUrl,
               }),
             { ...options, databaseUrl },
           );

@@ -144,6 +144,19 @@ Deno.test("dist: chat-server copied alone into an empty folder serves the client
       assert.equal(lines[0].kind, "header");
       assert.equal(lines.at(-1).kind, "end");
       assert.ok(lines.some((l) => l.text === "hello from one file"));
+      // And makes the operator's password reset link for bob, while it serves.
+      const reset = await run(dir, [
+        "reset-password",
+        "bob",
+        "--url",
+        server.url,
+      ]);
+      assert.equal(reset.code, 0, new TextDecoder().decode(reset.stderr));
+      assert.ok(
+        new TextDecoder().decode(reset.stdout).startsWith(
+          `${server.url}/reset#`,
+        ),
+      );
     } finally {
       const status = await server.stop("SIGTERM");
       assert.equal(status.code, 0, server.output());
@@ -190,6 +203,7 @@ Deno.test("dist: chat-server answers --help and --version without starting", asy
     assert.match(text, /--database-url URL/);
     assert.match(text, /chat-server backup --to FILE/);
     assert.match(text, /chat-server export > chat.jsonl/);
+    assert.match(text, /chat-server reset-password NAME/);
     const bad = await run(dir, ["--port", "x"]);
     assert.equal(bad.code, 2);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [

@@ -18,6 +18,7 @@ import {
 } from "../protocol/limits.ts";
 import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
 import { PasswordQueue } from "./password_queue.ts";
+import { createPasswordReset, type PasswordReset } from "./password_reset.ts";
 import {
   API_TOKEN_PREFIX,
   hashToken,
@@ -98,9 +99,6 @@ export interface PasswordChange {
 }
 
 const BAD_CREDENTIALS = "Wrong username or password.";
-
-/** How long a password reset link works: a day. */
-export const PASSWORD_RESET_MS = 24 * 3600 * 1000;
 
 /** Most API tokens one account (a bot included) holds at once. */
 export const MAX_TOKENS_PER_ACCOUNT = 100;
@@ -533,18 +531,10 @@ export class AccountService {
 
   /**
    * A one-time password reset for an account: the token for its link,
-   * valid for {@link PASSWORD_RESET_MS}; only its hash is stored.
+   * valid a day (password_reset.ts); only its hash is stored.
    */
-  async createPasswordReset(
-    account: Account,
-  ): Promise<{ token: string; expiresAt: number }> {
-    const token = newSessionToken();
-    const expiresAt = Date.now() + PASSWORD_RESET_MS;
-    await this.#store.createPasswordReset(hashToken(token), {
-      userKey: account.key,
-      expiresAt,
-    });
-    return { token, expiresAt };
+  createPasswordReset(account: Account): Promise<PasswordReset> {
+    return createPasswordReset(this.#store, account);
   }
 
   /**

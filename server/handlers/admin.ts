@@ -20,6 +20,7 @@ import type {
   BanSummary,
   RoomDetails,
 } from "../protocol/admin_types.ts";
+import { resetLinkPath } from "../accounts/password_reset.ts";
 import { audit } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
@@ -169,7 +170,7 @@ export async function resetPassword(
   });
   return succeed({
     user: account.username,
-    link: `/reset#${reset.token}`,
+    link: resetLinkPath(reset.token),
     expires_at: iso(reset.expiresAt),
   });
 }

@@ -32,6 +32,9 @@ export async function audit(
 /** Who acted when the server did by itself (an expired room). */
 export const SERVER_ACTOR = "the server";
 
+/** Who acted through a command on the server's machine (`chat-server reset-password`). */
+export const OPERATOR_ACTOR = "the operator";
+
 /** An entry as the store takes it: optional facts only when given. */
 export function auditEntry(
   by: string,

@@ -64,8 +64,8 @@ ${WHERE}
 
 Without --include-secrets at export, accounts have no password: each logs in
 again with a reset link an admin makes for it. Admins act only on lower
-ranks, so the admins of the file stay locked out: start the server once with
---admin NAME and register NAME (a new name) to have one.`;
+ranks: an admin of the file gets a link from the operator's command,
+chat-server reset-password NAME (--help says how).`;
 
 interface Parsed {
   db: string;

@@ -1,0 +1,43 @@
+/**
+ * A one-time password reset link, as the admin's `reset_password` and the
+ * operator's `chat-server reset-password` (reset_command.ts) both make it:
+ * a random token whose hash alone is stored, used up by
+ * `POST /api/reset-password` (AccountService.resetPassword).
+ */
+import type { Account, AccountStore } from "../store/mod.ts";
+import { hashToken, newSessionToken } from "./tokens.ts";
+
+/** How long a password reset link works: a day. */
+export const PASSWORD_RESET_MS = 24 * 3600 * 1000;
+
+/** A reset just made: the only time its token is told. */
+export interface PasswordReset {
+  token: string;
+  /** When the link stops working (ms since the epoch). */
+  expiresAt: number;
+}
+
+/**
+ * Stores a reset of an account, valid for {@link PASSWORD_RESET_MS}, and
+ * returns its token; only the token's hash is stored.
+ */
+export async function createPasswordReset(
+  store: Pick<AccountStore, "createPasswordReset">,
+  account: Account,
+): Promise<PasswordReset> {
+  const token = newSessionToken();
+  const expiresAt = Date.now() + PASSWORD_RESET_MS;
+  await store.createPasswordReset(hashToken(token), {
+    userKey: account.key,
+    expiresAt,
+  });
+  return { token, expiresAt };
+}
+
+/**
+ * The link's path on the server: the client's form reads the token after
+ * `#`, which no browser sends in a request nor a proxy logs.
+ */
+export function resetLinkPath(token: string): string {
+  return `/reset#${token}`;
+}

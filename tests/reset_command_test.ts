@@ -1,0 +1,172 @@
+/**
+ * `deno task reset-password NAME` (server/reset_command.ts): the operator's
+ * one-time password reset link, made beside a running server on SQLite
+ * and PostgreSQL, run as its own process exactly as the task runs it, then
+ * used through the server's real reset route.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { bothStores, type StoreUnderTest } from "./both_stores.ts";
+import {
+  eventually,
+  TEST_PASSWORD,
+  type TestServer,
+  withClients,
+  withPool,
+} from "./harness.ts";
+
+const stores = await bothStores();
+
+const SCRIPT = new URL("../scripts/reset_password.ts", import.meta.url)
+  .pathname;
+// The task's own permissions (deno.json), so a missing one fails here.
+const TASK = JSON.parse(
+  await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+).tasks["reset-password"] as string;
+const PERMISSIONS = TASK.split(" ").filter((word) => word.startsWith("--"));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function resetPassword(args: string[]): Promise<Run> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, SCRIPT, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+/** The flags naming the store a test server runs on. */
+function storeOf(server: TestServer, store: StoreUnderTest): string[] {
+  return store.databaseUrl
+    ? ["--database-url", store.databaseUrl]
+    : ["--db", `${server.dir}/chat.db`];
+}
+
+/** POST /api/reset-password as the reset form sends it. */
+async function choosePassword(
+  server: TestServer,
+  token: string,
+  password: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}/api/reset-password`, {
+    method: "POST",
+    headers: { origin: server.url, "content-type": "application/json" },
+    body: JSON.stringify({ token, password }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+stores.test(
+  "reset-password: the operator's link lets a locked-out admin choose a new password while the server runs, and the audit log says who made it",
+  (server, store) =>
+    withPool(server, async (pool) => {
+      const root = await pool.register("root");
+      await pool.register("bob");
+      const run = await resetPassword([
+        "Root",
+        ...storeOf(server, store),
+        "--url",
+        `${server.url}/some/page`,
+        "--reason",
+        "every admin forgot",
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const link = new RegExp(
+        `^${server.url.replaceAll(".", "\\.")}/reset#([A-Za-z0-9_-]{43})\n$`,
+      ).exec(run.stdout);
+      assert.ok(link, `a whole link on stdout: ${run.stdout}`);
+      assert.match(run.stderr, /for root \(admin\), valid until 20/);
+
+      const done = await choosePassword(server, link[1], "a brand new secret");
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.deepEqual(done.body, { username: "root", role: "admin" });
+      // The link works once; the old session ends with its socket.
+      const again = await choosePassword(server, link[1], "another secret");
+      assert.equal(again.body.error, "bad_credentials");
+      await eventually(() => assert.equal(root.closeCode, 4004));
+      const back = await pool.login({
+        username: "root",
+        password: "a brand new secret",
+      });
+      const { entries } = await back.ok("audit_log", {});
+      assert.deepEqual(
+        (entries as Record<string, unknown>[]).map((
+          { by, action, target, reason, address },
+        ) => ({ by, action, target, reason, address })),
+        [{
+          by: "the operator",
+          action: "reset_password",
+          target: "root",
+          reason: "every admin forgot",
+          address: "",
+        }],
+      );
+    }),
+);
+
+stores.test(
+  "reset-password: an unknown name exits with code 2, says so, and logs nothing",
+  (server, store) =>
+    withPool(server, async (pool) => {
+      const root = await pool.register("root");
+      // A guest online has a name but no account, so no password to reset.
+      await pool.guest("visitor");
+      for (const name of ["nobody", "visitor"]) {
+        const run = await resetPassword([name, ...storeOf(server, store)]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, new RegExp(`no account is called '${name}'`));
+        assert.equal(run.stdout, "");
+      }
+      assert.deepEqual((await root.ok("audit_log", {})).entries, []);
+    }),
+);
+
+Deno.test("reset-password: without --url it prints the link's path, which the server's reset route takes", () =>
+  withClients(async (pool, server) => {
+    await pool.register("root");
+    const run = await resetPassword(["root", "--db", `${server.dir}/chat.db`]);
+    assert.equal(run.code, 0, run.stderr);
+    const path = /^\/reset#([A-Za-z0-9_-]{43})\n$/.exec(run.stdout);
+    assert.ok(path, `a path on stdout: ${run.stdout}`);
+    assert.match(run.stderr, /Put the server's address before it/);
+    const done = await choosePassword(server, path[1], "a brand new secret");
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    await pool.login({ username: "root", password: "a brand new secret" });
+    // The old password is gone.
+    const stale = await pool.connect();
+    const reply = await stale.request("login", {
+      username: "root",
+      password: TEST_PASSWORD,
+    });
+    assert.equal(reply.data.code, "bad_credentials");
+  }));
+
+Deno.test("reset-password: bad usage exits with code 2, a missing database with 1, and makes no file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-reset-" });
+  try {
+    const none = await resetPassword(["--db", `${dir}/chat.db`]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /name one account/);
+    const badUrl = await resetPassword(["root", "--url", "ftp://x.example"]);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.stderr, /must be an http or https address/);
+    const missing = await resetPassword(["root", "--db", `${dir}/chat.db`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no database at /);
+    assert.equal(existsSync(`${dir}/chat.db`), false);
+    const help = await resetPassword(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: chat-server reset-password NAME/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+stores.finish();
