@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { bothStores, type StoreUnderTest } from "./both_stores.ts";
 import {
   eventually,
@@ -68,7 +69,17 @@ stores.test(
   (server, store) =>
     withPool(server, async (pool) => {
       const root = await pool.register("root");
-      await pool.register("bob");
+      const bob = await pool.register("bob");
+      // Bob keeps chatting meanwhile: each send must still be stored.
+      let sending = true;
+      const sender = (async () => {
+        for (let i = 0; sending; i++) {
+          await bob.ok("send_message", {
+            text: `busy ${i}`,
+            client_id: `${i}`,
+          });
+        }
+      })();
       const run = await resetPassword([
         "Root",
         ...storeOf(server, store),
@@ -77,6 +88,8 @@ stores.test(
         "--reason",
         "every admin forgot",
       ]);
+      sending = false;
+      await sender;
       assert.equal(run.code, 0, run.stderr);
       const link = new RegExp(
         `^${server.url.replaceAll(".", "\\.")}/reset#([A-Za-z0-9_-]{43})\n$`,
@@ -109,6 +122,7 @@ stores.test(
         }],
       );
     }),
+  { rateLimits: NO_RATE_LIMITS },
 );
 
 stores.test(
