@@ -6,11 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
+import { rewindServerDatabase } from "./old_schema.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { bothStores, type StoreUnderTest } from "./both_stores.ts";
 import {
   eventually,
+  startTestServer,
   TEST_PASSWORD,
+  TestClient,
   type TestServer,
   withClients,
   withPool,
@@ -182,5 +187,47 @@ Deno.test("reset-password: bad usage exits with code 2, a missing database with 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reset-password: a database an older version left is brought up to date first, and one a newer version wrote is refused", async () => {
+  const server = await startTestServer();
+  const db = `${server.dir}/chat.db`;
+  try {
+    try {
+      await (await TestClient.register(server.wsUrl, "root")).close();
+    } finally {
+      await server.shutdown();
+    }
+    // As a server from before the skeletons' last change left it.
+    await rewindServerDatabase({}, db, {
+      marker: "UPDATE accounts SET skeleton = NULL",
+      postgres: () => Promise.resolve(),
+      sqlite: () => {},
+    });
+    assert.ok(versionOf(db) < SQLITE_MIGRATIONS.length);
+    const run = await resetPassword(["root", "--db", db]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(versionOf(db), SQLITE_MIGRATIONS.length);
+    // A schema this version does not know is not written to.
+    const file = new DatabaseSync(db);
+    file.exec(`PRAGMA user_version = ${SQLITE_MIGRATIONS.length + 1}`);
+    file.close();
+    const newer = await resetPassword(["root", "--db", db]);
+    assert.equal(newer.code, 1);
+    assert.match(newer.stderr, /written by a newer chat-server/);
+  } finally {
+    await Deno.remove(server.dir, { recursive: true });
+  }
+});
+
+function versionOf(path: string): number {
+  const db = new DatabaseSync(path);
+  try {
+    return (db.prepare("PRAGMA user_version").get() as {
+      user_version: number;
+    }).user_version;
+  } finally {
+    db.close();
+  }
+}
 
 stores.finish();
