@@ -146,8 +146,9 @@ export function mentionedNames(text: string): string[] {
 
 /**
  * A message's words without their markup, as a one-line preview shows
- * them (a search result): `**bold**` reads "bold", a link its text, a code
- * block its code; paragraphs and blocks are joined by a space.
+ * them (a search result, a pin, a reply's quote, a notification, the
+ * screen reader's announcement): `**bold**` reads "bold", a link its text,
+ * a code block its code; paragraphs and blocks are joined by a space.
  */
 export function plainText(text: string): string {
   function flat(nodes: Inline[]): string {

@@ -67,7 +67,7 @@ browserTest(
     const bot = await TestClient.login(server.wsUrl, "bob");
     try {
       const original = await bot.ok("send_message", {
-        text: "the original plan: ship on friday",
+        text: "the original plan: **ship on friday**",
       }) as { message: { id: string; seq: number } };
       await fill(bot, FILLER);
       await bot.ok("send_message", {
@@ -80,6 +80,12 @@ browserTest(
       await reply.getByTestId("reply-quote").filter({
         hasText: "the original plan",
       }).waitFor();
+      // A quote reads the words, not their markdown.
+      assert.equal(
+        await reply.getByTestId("reply-quote").locator(".reply-text")
+          .textContent(),
+        "the original plan: ship on friday",
+      );
       assert.equal(await row(page, original.message.seq).count(), 0);
 
       const flash = await noteFlash(page, original.message.seq);
@@ -97,7 +103,9 @@ browserTest(
       // Answer it from the composer: the quote shows while composing and on the reply.
       await target.hover();
       await target.getByTestId("message-reply").click();
-      await page.getByTestId("reply-bar").filter({ hasText: "bob" }).waitFor();
+      await page.getByTestId("reply-bar").filter({
+        hasText: /bob.*the original plan: ship on friday/,
+      }).waitFor();
       await page.screenshot({ path: artifact("team_ui_reply_bar.png") });
       await page.getByTestId("composer").press("Escape");
       await page.getByTestId("reply-bar").waitFor({ state: "detached" });
@@ -233,7 +241,7 @@ browserTest(
       // The first account is the admin: it may pin.
       await register(page, "alice");
       const sent = await bot.ok("send_message", {
-        text: "wifi password is on the fridge",
+        text: "wifi password is *on the fridge*",
       }) as { message: { seq: number } };
       const message = confirmedFrom(page, "bob", "wifi password");
       await message.hover();
@@ -249,6 +257,12 @@ browserTest(
       const panel = page.getByTestId("pins-panel");
       await panel.getByTestId("pin-item").filter({ hasText: "wifi password" })
         .waitFor();
+      // The panel reads the words, not their markdown.
+      assert.equal(
+        await panel.getByTestId("pin-item").locator(".result-text")
+          .textContent(),
+        "wifi password is on the fridge",
+      );
       await page.screenshot({ path: artifact("team_ui_pins.png") });
       assert.deepEqual(await axeAudit(page), [], "axe: pins panel, light");
       const flash = await noteFlash(page, sent.message.seq);

@@ -861,6 +861,29 @@ Deno.test("connection counts and announces a private message from someone else",
   }
 });
 
+Deno.test("connection reads a message's words, not its markdown, aloud and in its notification", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    server.socket.push({
+      action: "receive_message",
+      data: roomMessage(1, {
+        text: "**Rules**: be *kind*, no `spam`",
+      }),
+    });
+    await until(
+      () => state.announcement.value === "bob: Rules: be kind, no spam",
+      "announced without stars",
+    );
+    assert.deepEqual(r.incoming.map((i) => i.body), [
+      "Rules: be kind, no spam",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection shows presence as unknown while the socket is down, and again once the member list is fresh", async () => {
   const r = rig();
   const { server, state } = r;

@@ -16,7 +16,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
-import { mentions } from "../markup.ts";
+import { mentions, plainText } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq } from "../room_log.ts";
 import { type AppState, dmKey, roomKey, writtenBy } from "../state.ts";
@@ -240,15 +240,17 @@ export class ServerEvents {
     // Not one's own message (a hook's under one's name counts).
     if (me === null || writtenBy(message, roomKey(me))) return;
     const mention = mentions(message.text, me);
+    // Read aloud and in a notification, '**now**' is 'now'.
+    const words = plainText(message.text);
     actions.messageCounted(state, { key, seq: message.seq, mention });
     if (state.viewKey.value === key) {
       actions.announced(state, {
         id: message.id,
-        text: `${senderLabel(message.user, message.badge)}: ${message.text}`,
+        text: `${senderLabel(message.user, message.badge)}: ${words}`,
       });
     }
     const files = message.attachments?.length ?? 0;
-    let body = message.text;
+    let body = words;
     if (body === "" && files > 0) {
       body = files === 1 ? t("file.sent") : t("file.sentMany", { n: files });
     }

@@ -10,6 +10,7 @@ import type {
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime, senderLabel } from "../format.ts";
+import { plainText } from "../markup.ts";
 import { t, tn } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, listPins, shownPlace } from "./api.ts";
@@ -72,7 +73,7 @@ export function PinsPanel(): JSX.Element {
                   </span>
                   <span class="result-text">
                     {pin.text !== ""
-                      ? pin.text
+                      ? plainText(pin.text)
                       : tn("reply.files", pin.attachments?.length ?? 0)}
                   </span>
                 </button>

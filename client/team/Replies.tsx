@@ -11,6 +11,7 @@ import { t, tn } from "../i18n.ts";
 import { CloseIcon } from "../components/Icons.tsx";
 import { SenderBadge } from "../components/SenderBadge.tsx";
 import { senderLabel } from "../format.ts";
+import { plainText } from "../markup.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, shownPlace } from "./api.ts";
 import { ReplyIcon } from "./icons.tsx";
@@ -21,7 +22,7 @@ export function QuoteLine(
 ): JSX.Element {
   const services = useApp();
   const { quote } = props;
-  const text = quote.deleted ? t("reply.deleted") : quote.text;
+  const text = quote.deleted ? t("reply.deleted") : plainText(quote.text);
   return (
     <button
       type="button"
@@ -72,7 +73,7 @@ export function ReplyBar(): JSX.Element | null {
   const message = state.team.replyTo.value[key];
   if (!message) return null;
   const text = message.text !== ""
-    ? message.text
+    ? plainText(message.text)
     : tn("reply.files", message.attachments?.length ?? 0);
   return (
     <div class="reply-bar" data-testid="reply-bar">
