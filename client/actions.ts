@@ -553,6 +553,17 @@ export function readStateApplied(
       lastSeq: Math.max(mark?.lastSeq ?? 0, read.last_read_seq),
     });
     setCounts(state, key, read);
+    // What another device read is not new here either: the "new" line of
+    // a log not on screen moves below it (or goes). The log on screen
+    // keeps its line until the view moves on, as its own reads do.
+    const line = state.firstUnread.value[key];
+    const onScreen = state.visible.value && state.viewKey.value === key;
+    if (!onScreen && line !== undefined && line <= read.last_read_seq) {
+      const { [key]: _line, ...firstUnread } = state.firstUnread.value;
+      state.firstUnread.value = read.unread > 0
+        ? { ...firstUnread, [key]: read.last_read_seq + 1 }
+        : firstUnread;
+    }
   });
 }
 

@@ -1185,6 +1185,40 @@ Deno.test("connection counts live messages of an account's other rooms from the 
   }
 });
 
+Deno.test("connection moves a room's new-messages line below what another device read", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsAccount(r, "ida", [
+      membership("general", { last_seq: 5 }),
+      membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
+    ]);
+    const dev = (seq: number) =>
+      roomMessage(seq, { room: "dev", text: `dev ${seq}` });
+    for (const seq of [8, 9, 10]) {
+      server.socket.push({ action: "receive_message", data: dev(seq) });
+    }
+    await until(() => state.unread.value.dev === 3, "three unread");
+    assert.equal(state.firstUnread.value.dev, 8);
+    // The phone read up to 9: the laptop's line goes to 10.
+    server.socket.push({
+      action: "read_state",
+      data: { room: "dev", last_read_seq: 9, unread: 1, mentions: 0 },
+    });
+    await until(() => state.unread.value.dev === 1, "the phone read two");
+    assert.equal(state.firstUnread.value.dev, 10);
+    // Then all of it: no line above messages read elsewhere.
+    server.socket.push({
+      action: "read_state",
+      data: { room: "dev", last_read_seq: 10, unread: 0, mentions: 0 },
+    });
+    await until(() => state.unread.value.dev === undefined, "all read");
+    assert.equal(state.firstUnread.value.dev, undefined);
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("connection takes a deleted unread message off the badge, and moves its @ with an edit, asking the server nothing", async () => {
   const r = rig();
   const { server, state } = r;
