@@ -1,7 +1,9 @@
 /**
  * The interface's words in English and French. The language comes from a
  * choice remembered in localStorage, else from navigator.language. Sentences
- * the server writes (errors, system notices) stay as the server wrote them.
+ * the server writes (errors, most system notices) stay as the server wrote
+ * them; joins, leaves, pins and renames are said again from their fields
+ * (system_text.ts).
  */
 
 import { signal } from "@preact/signals";
@@ -76,6 +78,13 @@ const EN = {
   "error.removed": "A moderator removed you from the chat.",
   "error.enterRoom": "Enter a room name.",
   "notice.moved": "You were moved to #general: {text}",
+  "system.joined": "{user} joined {room}",
+  "system.left": "{user} left {room}",
+  "system.renamed": "{user} renamed {from} to {room}",
+  "system.pinned": "{user} pinned a message",
+  "system.pinnedBy": "{user} pinned a message by {author}",
+  "system.unpinned": "{user} unpinned a message",
+  "system.unpinnedBy": "{user} unpinned a message by {author}",
 
   "sidebar.label": "Rooms and conversations",
   "sidebar.rooms": "Rooms",
@@ -512,6 +521,13 @@ const FR: Record<MessageKey, string> = {
   "error.removed": "Un modérateur vous a retiré du chat.",
   "error.enterRoom": "Saisissez un nom de salon.",
   "notice.moved": "Vous avez été déplacé dans #general : {text}",
+  "system.joined": "{user} a rejoint {room}",
+  "system.left": "{user} a quitté {room}",
+  "system.renamed": "{user} a renommé {from} en {room}",
+  "system.pinned": "{user} a épinglé un message",
+  "system.pinnedBy": "{user} a épinglé un message de {author}",
+  "system.unpinned": "{user} a désépinglé un message",
+  "system.unpinnedBy": "{user} a désépinglé un message de {author}",
 
   "sidebar.label": "Salons et conversations",
   "sidebar.rooms": "Salons",

@@ -884,6 +884,73 @@ Deno.test("connection reads a message's words, not its markdown, aloud and in it
   }
 });
 
+Deno.test("connection says a room's joins, leaves, pins and renames in the chosen language", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida", [
+      roomMessage(1, { user: "mme_martin", text: "Règles" }),
+    ]);
+    lang.value = "fr";
+    const system = (data: Record<string, unknown>) =>
+      server.socket.push({ action: "system", data });
+    system({
+      room: "general",
+      kind: "joined",
+      user: "lea",
+      text: "lea joined general",
+    });
+    system({
+      room: "general",
+      kind: "pinned",
+      user: "bob",
+      id: "m1",
+      text: "bob pinned a message by mme_martin",
+    });
+    system({
+      room: "general",
+      kind: "unpinned",
+      user: "bob",
+      id: "m0",
+      text: "bob unpinned a message by tom",
+    });
+    system({
+      room: "general",
+      kind: "left",
+      user: "lea",
+      text: "lea left general",
+    });
+    system({
+      room: "cm2",
+      kind: "renamed",
+      user: "mme_martin",
+      from: "cm1",
+      text: "mme_martin renamed cm1 to cm2",
+    });
+    // A kick names its moderator only in the server's sentence: kept.
+    system({
+      room: "general",
+      kind: "kicked",
+      user: "tom",
+      text: "tom was kicked by bob",
+    });
+    const notices = () =>
+      (state.logs.value.general?.notices ?? []).map((n) => n.text);
+    await until(() => notices().length === 6, "six notices");
+    assert.deepEqual(notices(), [
+      "lea a rejoint general",
+      "bob a épinglé un message de mme_martin",
+      "bob a désépinglé un message",
+      "lea a quitté general",
+      "mme_martin a renommé cm1 en cm2",
+      "tom was kicked by bob",
+    ]);
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
 Deno.test("connection shows presence as unknown while the socket is down, and again once the member list is fresh", async () => {
   const r = rig();
   const { server, state } = r;

@@ -20,6 +20,7 @@ import { mentions, plainText } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq } from "../room_log.ts";
 import { type AppState, dmKey, roomKey, writtenBy } from "../state.ts";
+import { systemText } from "../system_text.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
@@ -279,6 +280,15 @@ export class ServerEvents {
     }
   }
 
+  /** A notice's sentence in the interface's language, its pin's author from the log. */
+  #said(event: SystemEvent): string {
+    const log = this.#state.logs.value[roomKey(event.room)];
+    return systemText(
+      event,
+      (id) => log?.messages.find((m) => m.id === id)?.user,
+    );
+  }
+
   #system(event: SystemEvent, role: Role | undefined): void {
     const state = this.#state;
     const me = this.#options.me() ?? "";
@@ -306,7 +316,7 @@ export class ServerEvents {
           ? event.room
           : state.viewKey.value,
         kind: "info",
-        text: event.text,
+        text: this.#said(event),
       });
       return;
     }
@@ -354,7 +364,7 @@ export class ServerEvents {
     actions.noticeAdded(state, {
       room: current,
       kind: "system",
-      text: event.text,
+      text: this.#said(event),
     });
     if (event.kind !== "info" && event.kind !== "created") {
       void this.#options.members.refresh();
