@@ -205,6 +205,8 @@ const EN = {
   "header.showMembers": "Show members ({n})",
   "header.leave": "Leave",
   "header.leaveRoom": "Leave {room}",
+  "header.leavePrivate": "It is private: only an invite brings you back.",
+  "header.stay": "Stay",
   "header.options": "Options for {name}",
   "header.mute": "Mute notifications",
   "header.unmute": "Unmute notifications",
@@ -650,6 +652,9 @@ const FR: Record<MessageKey, string> = {
   "header.showMembers": "Afficher les membres ({n})",
   "header.leave": "Quitter",
   "header.leaveRoom": "Quitter {room}",
+  "header.leavePrivate":
+    "Il est privé : vous n'y reviendrez que sur invitation.",
+  "header.stay": "Rester",
   "header.options": "Options de {name}",
   "header.mute": "Mettre en sourdine",
   "header.unmute": "Réactiver les notifications",

@@ -119,7 +119,7 @@ browserTest(
 );
 
 browserTest(
-  "web client private room: an invite link opens it in another account's page, once",
+  "web client private room: an invite link opens it in another account's page, once, and leaving it asks first",
   async (browser, server) => {
     await createAccount(server, "root");
     const alice = await openPage(browser, server);
@@ -215,6 +215,29 @@ browserTest(
       hasText: "alice removed you from secret",
     }).waitFor();
     assert.equal(await roomItem(bob, "secret").count(), 0);
+
+    // On her phone carol leaves: a private room asks first, since only an
+    // invite brings her back, and "Stay" keeps her in.
+    await carol.getByTestId("drawer-toggle").click();
+    await roomItem(carol, "secret").click();
+    await currentRoom(carol, "secret");
+    await carol.getByTestId("room-menu").click();
+    await carol.getByTestId("leave-room").click();
+    await carol.getByTestId("leave-confirm").filter({
+      hasText: "only an invite brings you back",
+    }).waitFor();
+    await carol.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") === "leave-cancel"
+    );
+    await carol.screenshot({ path: artifact("team_leave_private.png") });
+    await carol.getByTestId("leave-cancel").click();
+    await carol.getByTestId("leave-confirm").waitFor({ state: "detached" });
+    await currentRoom(carol, "secret");
+    await carol.getByTestId("room-menu").click();
+    await carol.getByTestId("leave-room").click();
+    await carol.getByTestId("leave-confirm").click();
+    await currentRoom(carol, "general");
+    assert.equal(await roomItem(carol, "secret").count(), 0);
   },
 );
 

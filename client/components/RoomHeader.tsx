@@ -5,7 +5,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
@@ -138,6 +138,7 @@ export function RoomHeader(): JSX.Element {
         name={`#${room}`}
         muteKey={key}
         leave={roomKey(room) !== GENERAL_ROOM}
+        private={isPrivate}
         invite={state.account.value && roomKey(room) !== GENERAL_ROOM}
         hooks={state.account.value &&
           (state.role.value === "admin" || state.manages.value[key] === true)}
@@ -152,6 +153,8 @@ function HeaderMenu(
     name: string;
     muteKey: string;
     leave?: boolean;
+    /** A private room: leaving asks first, since only an invite brings one back. */
+    private?: boolean;
     invite?: boolean;
     /** Room owners and admins manage webhooks (moderators are told no). */
     hooks?: boolean;
@@ -160,16 +163,28 @@ function HeaderMenu(
 ): JSX.Element {
   const { state, connection } = useApp();
   const open = useSignal(false);
+  /** Leaving a private room was chosen once: the menu asks to confirm. */
+  const confirming = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
+  const keep = useRef<HTMLButtonElement>(null);
   const muted = state.muted.value[props.muteKey] === true;
 
-  useDismiss(open.value, root, () => open.value = false, {
+  function close(): void {
+    open.value = false;
+    confirming.value = false;
+  }
+
+  useDismiss(open.value, root, close, {
     focusFirst: '[role="menuitem"]',
     refocus: true,
   });
+  // The item that was clicked is gone: the safe answer takes the focus.
+  useLayoutEffect(() => {
+    if (confirming.value) keep.current?.focus();
+  }, [confirming.value]);
 
   async function leave(): Promise<void> {
-    open.value = false;
+    close();
     actions.errorShown(state, await connection.leaveRoom());
   }
 
@@ -183,7 +198,7 @@ function HeaderMenu(
         title={t("header.options", { name: props.name })}
         aria-haspopup="menu"
         aria-expanded={open.value}
-        onClick={() => open.value = !open.value}
+        onClick={() => open.value ? close() : open.value = true}
       >
         <MoreIcon />
       </button>
@@ -235,17 +250,47 @@ function HeaderMenu(
               {t("hooks.open")}
             </button>
           )}
-          {props.leave && (
+          {props.leave && !confirming.value && (
             <button
               type="button"
               role="menuitem"
               class="menu-item with-icon danger"
               data-testid="leave-room"
-              onClick={() => void leave()}
+              onClick={() =>
+                props.private ? confirming.value = true : void leave()}
             >
               <ExitIcon />
               {t("header.leaveRoom", { room: props.name })}
             </button>
+          )}
+          {props.leave && confirming.value && (
+            <>
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item with-icon danger leave-confirm"
+                data-testid="leave-confirm"
+                onClick={() => void leave()}
+              >
+                <ExitIcon />
+                <span>
+                  {t("header.leaveRoom", { room: props.name })}
+                  <span class="menu-item-note">
+                    {t("header.leavePrivate")}
+                  </span>
+                </span>
+              </button>
+              <button
+                ref={keep}
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="leave-cancel"
+                onClick={close}
+              >
+                {t("header.stay")}
+              </button>
+            </>
           )}
           {props.dm !== undefined && (
             <button
