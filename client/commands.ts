@@ -11,7 +11,7 @@ import {
 import * as actions from "./actions.ts";
 import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
-import { type MessageKey, t } from "./i18n.ts";
+import { type MessageKey, roleName, t } from "./i18n.ts";
 import { type AppState, roomKey } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
@@ -318,7 +318,7 @@ function done(step: Moderation, reply: unknown): string {
     case "delete_room":
       return t("cmd.deleted", { room: room ?? "" });
     case "set_role":
-      return t("cmd.role.set", { user, role: step.role });
+      return t("cmd.role.set", { user, role: roleName(step.role) });
   }
 }
 

@@ -352,6 +352,9 @@ const EN = {
   "admin.banned": "banned",
   "admin.accountOf": "Account {user}",
   "admin.role": "Role",
+  "role.user": "user",
+  "role.moderator": "moderator",
+  "role.admin": "admin",
   "admin.setRole": "Set role",
   "admin.unban": "Unban",
   "admin.reason": "Reason",
@@ -801,6 +804,9 @@ const FR: Record<MessageKey, string> = {
   "admin.banned": "banni",
   "admin.accountOf": "Compte {user}",
   "admin.role": "Rôle",
+  "role.user": "utilisateur",
+  "role.moderator": "modérateur",
+  "role.admin": "admin",
   "admin.setRole": "Changer le rôle",
   "admin.unban": "Lever le bannissement",
   "admin.reason": "Motif",
@@ -927,6 +933,11 @@ export function t(
     /\{(\w+)\}/g,
     (whole, name: string) => name in params ? String(params[name]) : whole,
   );
+}
+
+/** A role's name as the interface says it ("modérateur" in French). */
+export function roleName(role: "user" | "moderator" | "admin"): string {
+  return t(`role.${role}` as const);
 }
 
 /**

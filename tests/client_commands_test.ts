@@ -11,6 +11,7 @@ import {
   parseInput,
   runInput,
 } from "../client/commands.ts";
+import { lang } from "../client/i18n.ts";
 import type { AppState } from "../client/state.ts";
 import {
   enterRoom,
@@ -109,6 +110,26 @@ Deno.test("commands ban from one room with a reason, in the server's spelling of
     await refused;
     assert.equal(notices(state, "general")[1], "error: You cannot.");
   } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("commands name a role in the chosen language: '/role tom moderator' reads 'modérateur' in French", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    lang.value = "fr";
+    const done = runInput({ state, connection }, "/role tom moderator");
+    const request = await server.next("set_role");
+    assert.deepEqual(request.data, { user: "tom", role: "moderator" });
+    server.reply(request, { user: "tom", role: "moderator" });
+    await done;
+    assert.deepEqual(notices(state, "general"), [
+      "info: tom est maintenant modérateur",
+    ]);
+  } finally {
+    lang.value = "en";
     await r.stop();
   }
 });

@@ -8,7 +8,7 @@ import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import type { Role } from "../../server/protocol/types.ts";
-import { type MessageKey, t, tn } from "../i18n.ts";
+import { type MessageKey, roleName, t, tn } from "../i18n.ts";
 import type { AccountRow, AuditRow, BanRow, RoomRow } from "./api.ts";
 import type { AdminService } from "./service.ts";
 import type { AdminState, AdminTab } from "./state.ts";
@@ -60,7 +60,10 @@ export function AdminPage({ state, service }: PageProps): JSX.Element {
       <header class="admin-header">
         <h1>{t("admin.title")}</h1>
         <span class="admin-who">
-          {t("admin.signedIn", { user: session.username, role: session.role })}
+          {t("admin.signedIn", {
+            user: session.username,
+            role: roleName(session.role),
+          })}
         </span>
         <a href="/">{t("admin.back")}</a>
       </header>
@@ -188,7 +191,9 @@ function Accounts({ state, service }: PageProps): JSX.Element {
               onClick={() => selected.value = account.username}
             >
               <span class="admin-name">{account.username}</span>
-              <span class={`admin-role ${account.role}`}>{account.role}</span>
+              <span class={`admin-role ${account.role}`}>
+                {roleName(account.role)}
+              </span>
               {account.banned && (
                 <span class="admin-banned">{t("admin.banned")}</span>
               )}
@@ -233,9 +238,9 @@ function AccountPanel(
               value={role.value}
               onChange={(e) => role.value = e.currentTarget.value as Role}
             >
-              <option value="user">user</option>
-              <option value="moderator">moderator</option>
-              <option value="admin">admin</option>
+              <option value="user">{roleName("user")}</option>
+              <option value="moderator">{roleName("moderator")}</option>
+              <option value="admin">{roleName("admin")}</option>
             </select>
           </label>
           <button

@@ -2,6 +2,7 @@
 
 import type { JSX } from "preact";
 import type { Role } from "../../server/protocol/types.ts";
+import { roleName } from "../i18n.ts";
 
 /** Props of {@linkcode RoleBadge}. */
 export interface RoleBadgeProps {
@@ -14,7 +15,7 @@ export function RoleBadge({ role }: RoleBadgeProps): JSX.Element | null {
   if (role !== "admin" && role !== "moderator") return null;
   return (
     <span class={`role-badge ${role}`} data-testid="role-badge">
-      {role}
+      {roleName(role)}
     </span>
   );
 }
