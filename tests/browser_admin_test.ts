@@ -123,8 +123,10 @@ browserTest(
     await dev.getByTestId("admin-room-rename").click();
     const ops = root.locator('[data-testid="admin-room"][data-room="ops"]');
     await ops.waitFor(WIDE);
-    // The notice names the room by its new name; the row shows its retention.
-    await root.getByTestId("admin-notice-ok").filter({ hasText: "ops" })
+    // The notice says what was done, in words; the row shows its retention.
+    await root.getByTestId("admin-notice-ok").filter({
+      hasText: "Room #dev renamed to #ops",
+    })
       .waitFor(WIDE);
     await ops.getByTestId("admin-room-retention").fill("30");
     await ops.getByTestId("admin-room-set-retention").click();

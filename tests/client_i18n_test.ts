@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { type Lang, lang, t, tn } from "../client/i18n.ts";
+import { actionDone } from "../client/admin/service.ts";
 import { helpText } from "../client/commands.ts";
 import { rest } from "../client/rest.ts";
 import { fetchSession } from "../client/auth_api.ts";
@@ -133,4 +134,27 @@ Deno.test("slash commands answer in French: /help's list, a wrong usage, an unkn
   // English stays as it was.
   const english = await inLang("en", () => helpText("user"));
   assert.ok(english.includes("/join <room> — Move to a room."), english);
+});
+
+Deno.test("the admin page says what it did in a sentence of the chosen language, not an action's name", async () => {
+  await inLang("fr", () => {
+    assert.equal(
+      actionDone("update_room", { room: "groupe-b", name: "groupe-b2" }),
+      "Salon #groupe-b renommé en #groupe-b2",
+    );
+    assert.equal(
+      actionDone("set_role", { user: "lea", role: "moderator" }),
+      "lea est maintenant modérateur",
+    );
+    assert.equal(
+      actionDone("ban", { user: "tom", reason: "spam" }),
+      "Compte tom banni",
+    );
+  });
+  await inLang("en", () => {
+    assert.equal(
+      actionDone("update_room", { room: "dev", private: true }),
+      "Room #dev updated",
+    );
+  });
 });

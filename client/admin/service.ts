@@ -5,6 +5,7 @@
 
 import type { Role } from "../../server/protocol/types.ts";
 import { fetchSession } from "../auth_api.ts";
+import { roleName, t } from "../i18n.ts";
 import * as actions from "./actions.ts";
 import {
   type AccountRow,
@@ -185,7 +186,10 @@ export class AdminService {
     const result = await adminPost<Record<string, unknown>>(action, data);
     if (this.#failed(result)) return;
     await then();
-    actions.noticeShown(this.#state, { kind: "ok", text: done(action, data) });
+    actions.noticeShown(this.#state, {
+      kind: "ok",
+      text: actionDone(action, data),
+    });
   }
 
   #failed<T>(
@@ -197,9 +201,33 @@ export class AdminService {
   }
 }
 
-// What was done, in the words of the audit log: action and whom.
-function done(action: string, data: Record<string, unknown>): string {
-  // A rename names the room by its new name.
-  const whom = data.name ?? data.user ?? data.room ?? "";
-  return `${action.replace("_", " ")}: ${whom}`;
+/**
+ * What was done, as a sentence in the page's language ("Salon #groupe-b
+ * renommé en #groupe-b2"); the audit log keeps the action's own name.
+ */
+export function actionDone(
+  action: string,
+  data: Record<string, unknown>,
+): string {
+  const user = String(data.user ?? "");
+  const room = String(data.room ?? "");
+  switch (action) {
+    case "set_role":
+      return t("cmd.role.set", { user, role: roleName(data.role as Role) });
+    case "ban":
+      return t("admin.done.ban", { user });
+    case "unban":
+      return t("admin.done.unban", { user });
+    case "delete_account":
+      return t("admin.done.deleteAccount", { user });
+    case "delete_room":
+      return t("admin.done.deleteRoom", { room });
+    case "update_room":
+      // A rename names the room by its new name too.
+      return typeof data.name === "string"
+        ? t("admin.done.renameRoom", { from: room, room: data.name })
+        : t("admin.done.updateRoom", { room });
+    default:
+      return `${action}: ${user || room}`;
+  }
 }
