@@ -423,6 +423,7 @@ const EN = {
   "reply.jump": "Go to the message of {user} it answers: {text}",
   "reply.files": "{n} files",
   "reply.files.one": "{n} file",
+  "reply.fileOnly": "a file",
 
   "react.action": "Add a reaction",
   "react.picker": "Pick a reaction",
@@ -882,6 +883,7 @@ const FR: Record<MessageKey, string> = {
   "reply.jump": "Aller au message de {user} auquel il répond : {text}",
   "reply.files": "{n} fichiers",
   "reply.files.one": "{n} fichier",
+  "reply.fileOnly": "un fichier",
 
   "react.action": "Ajouter une réaction",
   "react.picker": "Choisir une réaction",

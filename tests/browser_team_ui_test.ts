@@ -19,6 +19,7 @@ import {
   send,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
+import { member, PNG, uploaded } from "./file_helpers.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 
 const PHONE = { width: 390, height: 844 };
@@ -136,6 +137,35 @@ browserTest(
     }
   },
   { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "web client reply to a photo sent without words quotes it as a file, not as nothing",
+  async (browser, server) => {
+    const bob = await member(server, "bob");
+    try {
+      const photo = await uploaded(
+        server,
+        bob.cookie,
+        new File([PNG], "photo.png", { type: "image/png" }),
+      );
+      const sent = await bob.client.ok("send_message", {
+        text: "",
+        attachments: [{ url: photo.url }],
+      }) as { message: { id: string } };
+      await bob.client.ok("send_message", {
+        text: "here is my homework",
+        reply_to: sent.message.id,
+      });
+      const page = await openPage(browser, server, { viewport: PHONE });
+      await register(page, "alice");
+      await confirmedFrom(page, "bob", "here is my homework")
+        .getByTestId("reply-quote").filter({ hasText: /bob\s*a file/ })
+        .waitFor();
+    } finally {
+      await bob.client.close();
+    }
+  },
 );
 
 browserTest(

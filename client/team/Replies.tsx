@@ -22,7 +22,12 @@ export function QuoteLine(
 ): JSX.Element {
   const services = useApp();
   const { quote } = props;
-  const text = quote.deleted ? t("reply.deleted") : plainText(quote.text);
+  // A quote carries no attachments: an original with no text had files.
+  const text = quote.deleted
+    ? t("reply.deleted")
+    : quote.text === ""
+    ? t("reply.fileOnly")
+    : plainText(quote.text);
   return (
     <button
       type="button"
