@@ -3,14 +3,18 @@
  * server's: the schema version is set back to just before the migration
  * whose text has `marker` (found by text: later migrations come and go),
  * and the later migrations that cannot run twice are undone first (the
- * messages' versions: an ALTER TABLE ADD COLUMN). The start-up after it
+ * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table). The start-up after it
  * then runs that migration and every later one, as an upgrade does.
  */
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
-import { versionBefore, VERSIONS_MIGRATION } from "./store_contract/support.ts";
+import {
+  CONVERSATIONS_MIGRATION,
+  versionBefore,
+  VERSIONS_MIGRATION,
+} from "./store_contract/support.ts";
 
 /** What {@link rewindServerDatabase} does to a database. */
 export interface OldDatabase {
@@ -58,6 +62,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before < versionBefore(POSTGRES_MIGRATIONS, CONVERSATIONS_MIGRATION)) {
+    await sql`DROP TRIGGER messages_conversations ON messages`;
+    await sql`DROP FUNCTION chat_note_conversation()`;
+    await sql`DROP TABLE conversations`;
+  }
   if (before < versionBefore(POSTGRES_MIGRATIONS, VERSIONS_MIGRATION)) {
     await sql`DROP TRIGGER messages_version ON messages`;
     await sql`DROP FUNCTION chat_message_version()`;
@@ -69,6 +78,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before < versionBefore(SQLITE_MIGRATIONS, CONVERSATIONS_MIGRATION)) {
+    db.exec("DROP TRIGGER messages_conversations");
+    db.exec("DROP TABLE conversations");
+  }
   if (before < versionBefore(SQLITE_MIGRATIONS, VERSIONS_MIGRATION)) {
     db.exec("DROP TRIGGER messages_version");
     db.exec("ALTER TABLE messages DROP COLUMN version");

@@ -24,12 +24,15 @@ import { SqliteStore } from "../server/store/sqlite.ts";
 import { eventually } from "./harness.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  checkConversationsBackfilled,
   checkOrphanedOwnersCleared,
   checkUsageBackfilled,
   checkVersionsFromZero,
+  CONVERSATIONS_MIGRATION,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
   oldMessagesSql,
+  oldPrivateSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
   versionBefore,
@@ -373,6 +376,16 @@ function registerTests(pg: PostgresService): void {
         versionBefore(POSTGRES_MIGRATIONS, OWNERS_MIGRATION),
         OLD_OWNERS_SQL,
         checkOrphanedOwnersCleared,
+      ),
+  );
+
+  Deno.test(
+    "PostgresStore: private conversations stored before their list are listed once it opens",
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, CONVERSATIONS_MIGRATION),
+        oldPrivateSql("user_name"),
+        checkConversationsBackfilled,
       ),
   );
 

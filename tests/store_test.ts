@@ -11,12 +11,15 @@ import {
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  checkConversationsBackfilled,
   checkOrphanedOwnersCleared,
   checkUsageBackfilled,
   checkVersionsFromZero,
+  CONVERSATIONS_MIGRATION,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
   oldMessagesSql,
+  oldPrivateSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
   versionBefore,
@@ -350,6 +353,13 @@ Deno.test("SqliteStore: rooms of accounts deleted before deletions gave them an 
     versionBefore(SQLITE_MIGRATIONS, OWNERS_MIGRATION),
     OLD_OWNERS_SQL,
     checkOrphanedOwnersCleared,
+  ));
+
+Deno.test("SqliteStore: private conversations stored before their list are listed once it opens", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, CONVERSATIONS_MIGRATION),
+    oldPrivateSql("user"),
+    checkConversationsBackfilled,
   ));
 
 Deno.test("SqliteStore: messages stored before versions read with none, and their next changes count 1, 2", () =>

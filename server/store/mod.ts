@@ -736,6 +736,33 @@ export interface OutboundStore {
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean>;
 }
 
+/** One private conversation of an account, as `listConversations` lists it. */
+export interface ConversationEntry {
+  /** The other side's name key. */
+  withKey: string;
+  /** The other side's display name, as its newest message wrote it. */
+  with: string;
+  /** The conversation's newest seq. */
+  lastSeq: number;
+  /** The id of its newest message: the order, and the page cursor. */
+  lastId: string;
+  /** When its newest message was stored (ms since the epoch). */
+  lastAt: number;
+}
+
+/** Which page of an account's conversations to list: newest first. */
+export interface ConversationQuery {
+  /**
+   * When the name became the account's (its creation): a conversation
+   * whose newest message is older was a former holder's of the name.
+   */
+  since: number;
+  /** Only conversations whose newest message id sorts below this one. */
+  before?: string;
+  /** At most this many. */
+  limit: number;
+}
+
 /** Private conversations between two users. */
 export interface PrivateStore {
   /**
@@ -757,6 +784,15 @@ export interface PrivateStore {
     otherKey: string,
     query: HistoryQuery,
   ): Promise<PrivateMessage[]>;
+  /**
+   * An account's conversations, the one with the newest message first,
+   * one index range: each side's row is written with every private
+   * message, in its transaction (a trigger in both schemas).
+   */
+  listConversations(
+    userKey: string,
+    query: ConversationQuery,
+  ): Promise<ConversationEntry[]>;
   /** Private messages not yet delivered to a user, oldest first; marks them delivered. */
   takeUndelivered(userKey: string): Promise<PrivateMessage[]>;
   /**

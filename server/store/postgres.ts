@@ -32,6 +32,7 @@ import {
   type OutboundStore,
   pageLimit,
   type PrivateDraft,
+  type PrivateStore,
   type ReactionChange,
   type ReactResult,
   type RetryKey,
@@ -56,6 +57,7 @@ import { messageOf, PostgresContext } from "./postgres_context.ts";
 import { PostgresFiles } from "./postgres_files.ts";
 import { PostgresOutbound } from "./postgres_outbound.ts";
 import { PostgresAudit } from "./postgres_audit.ts";
+import { PostgresConversations } from "./postgres_conversations.ts";
 import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { PostgresMemberships } from "./postgres_memberships.ts";
 import { PostgresAccounts } from "./postgres_accounts.ts";
@@ -159,7 +161,8 @@ export interface PostgresStore
     IntegrationStore,
     AuditStore,
     MembershipStore,
-    AccountStore {}
+    AccountStore,
+    Pick<PrivateStore, "listConversations"> {}
 
 /**
  * The shared store: PostgreSQL through a small connection pool, for
@@ -184,6 +187,7 @@ export class PostgresStore implements Store {
   #outbound: PostgresOutbound;
   #integrations: PostgresIntegrations;
   #audit: PostgresAudit;
+  #conversations: PostgresConversations;
   #memberships: PostgresMemberships;
   #accounts: PostgresAccounts;
   #nextId = monotonicFactory();
@@ -202,6 +206,7 @@ export class PostgresStore implements Store {
     this.#outbound = new PostgresOutbound(this.#context);
     this.#integrations = new PostgresIntegrations(this.#context);
     this.#audit = new PostgresAudit(this.#context);
+    this.#conversations = new PostgresConversations(this.#context);
     this.#memberships = new PostgresMemberships(this.#context);
     this.#accounts = new PostgresAccounts(this.#context);
   }
@@ -215,6 +220,11 @@ export class PostgresStore implements Store {
       (store) => store.#integrations,
     );
     delegate(PostgresStore, PostgresAudit, (store) => store.#audit);
+    delegate(
+      PostgresStore,
+      PostgresConversations,
+      (store) => store.#conversations,
+    );
     delegate(PostgresStore, PostgresMemberships, (store) => store.#memberships);
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
   }

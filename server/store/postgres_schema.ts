@@ -1971,4 +1971,76 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   BEFORE UPDATE OF text, deleted, attachments, reactions, pinned_at, edited_at
   ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();
   `,
+  `
+  -- Each account's private conversations, one row per side, so that
+  -- list_conversations is one index range, newest first, however many
+  -- messages and conversations there are (a walk of the '@a:b' streams
+  -- cannot find the ones where the account is b by index). A trigger, so
+  -- that every way a private message is stored writes it in its own
+  -- transaction (chat_append, imports); two small upserts per private
+  -- message, none per room message. A conversation's rows change only
+  -- under its stream's row lock (chat_append takes it first), so two nodes
+  -- never wait on each other here. An anonymised message (user_key '')
+  -- names no side and is left out. Rows outlive a deleted account: a
+  -- later holder of the name reads them with its creation time as a floor
+  -- (as history does), so it never sees them. Ids sort as bytes ("C").
+  CREATE TABLE conversations (
+    user_key  TEXT NOT NULL,
+    with_key  TEXT NOT NULL,
+    with_name TEXT NOT NULL,  -- as its newest message wrote it
+    last_seq  BIGINT NOT NULL,
+    last_id   TEXT COLLATE "C" NOT NULL,  -- ULID: by time, unique (the cursor)
+    last_at   BIGINT NOT NULL,
+    PRIMARY KEY (user_key, with_key)
+  );
+  CREATE INDEX conversations_recent ON conversations (user_key, last_id);
+  CREATE FUNCTION chat_note_conversation() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    colon integer := strpos(new.stream, ':');
+    a text := substr(new.stream, 2, colon - 2);
+    other text := CASE WHEN a = new.user_key
+      THEN substr(new.stream, colon + 1) ELSE a END;
+  BEGIN
+    INSERT INTO conversations AS c
+      (user_key, with_key, with_name, last_seq, last_id, last_at)
+    VALUES (new.user_key, other, new.to_user, new.seq, new.id, new.ts)
+    ON CONFLICT (user_key, with_key) DO UPDATE SET
+      with_name = excluded.with_name, last_seq = excluded.last_seq,
+      last_id = excluded.last_id, last_at = excluded.last_at
+    WHERE excluded.last_seq > c.last_seq;
+    IF other <> new.user_key THEN
+      INSERT INTO conversations AS c
+        (user_key, with_key, with_name, last_seq, last_id, last_at)
+      VALUES (other, new.user_key, new.user_name, new.seq, new.id, new.ts)
+      ON CONFLICT (user_key, with_key) DO UPDATE SET
+        with_name = excluded.with_name, last_seq = excluded.last_seq,
+        last_id = excluded.last_id, last_at = excluded.last_at
+      WHERE excluded.last_seq > c.last_seq;
+    END IF;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER messages_conversations AFTER INSERT ON messages
+  FOR EACH ROW WHEN (new.to_user IS NOT NULL AND new.user_key <> '')
+  EXECUTE FUNCTION chat_note_conversation();
+  -- The conversations stored before: each one's newest message names both
+  -- sides. One pass over the private messages, once.
+  WITH newest AS (
+    SELECT DISTINCT ON (m.stream) m.user_key, m.user_name, m.to_user, m.seq,
+      m.id, m.ts,
+      CASE WHEN substr(m.stream, 2, strpos(m.stream, ':') - 2) = m.user_key
+        THEN substr(m.stream, strpos(m.stream, ':') + 1)
+        ELSE substr(m.stream, 2, strpos(m.stream, ':') - 2) END AS other
+    FROM messages m
+    WHERE m.to_user IS NOT NULL AND m.user_key <> ''
+    ORDER BY m.stream, m.seq DESC
+  )
+  INSERT INTO conversations
+    (user_key, with_key, with_name, last_seq, last_id, last_at)
+  SELECT user_key, other, to_user, seq, id, ts FROM newest
+  UNION ALL
+  SELECT other, user_key, user_name, seq, id, ts FROM newest
+  WHERE other <> user_key;
+  `,
 ];

@@ -38,6 +38,7 @@ import {
   type OutboundStore,
   pageLimit,
   type PrivateDraft,
+  type PrivateStore,
   type ReactionChange,
   type ReactResult,
   type RetryKey,
@@ -80,6 +81,7 @@ import { SqliteAudit } from "./sqlite_audit.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
 import { SqliteIntegrations } from "./sqlite_integrations.ts";
 import { SqliteMemberships } from "./sqlite_memberships.ts";
+import { SqliteConversations } from "./sqlite_conversations.ts";
 import { SqliteOutbound } from "./sqlite_outbound.ts";
 
 /** Options of {@link SqliteStore}. */
@@ -165,7 +167,8 @@ export interface SqliteStore
     IntegrationStore,
     AuditStore,
     MembershipStore,
-    AccountStore {}
+    AccountStore,
+    Pick<PrivateStore, "listConversations"> {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write is committed
@@ -205,6 +208,7 @@ export class SqliteStore implements Store {
   #outbound = new SqliteOutbound(this.#context);
   #integrations = new SqliteIntegrations(this.#context);
   #audit = new SqliteAudit(this.#context);
+  #conversations = new SqliteConversations(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -241,6 +245,11 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteOutbound, (store) => store.#outbound);
     delegate(SqliteStore, SqliteIntegrations, (store) => store.#integrations);
     delegate(SqliteStore, SqliteAudit, (store) => store.#audit);
+    delegate(
+      SqliteStore,
+      SqliteConversations,
+      (store) => store.#conversations,
+    );
     delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
   }

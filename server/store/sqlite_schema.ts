@@ -1,5 +1,12 @@
 import { DELETED_OWNER } from "./mod.ts";
 
+// The side of a private message's conversation ('@a:b', keys sorted) that
+// is not its author's: ':' is in no name key.
+const OTHER_SIDE = `CASE
+      WHEN substr(new.stream, 2, instr(new.stream, ':') - 2) = new.user_key
+      THEN substr(new.stream, instr(new.stream, ':') + 1)
+      ELSE substr(new.stream, 2, instr(new.stream, ':') - 2) END`;
+
 /**
  * The SQLite schema, as versioned migrations: entry i brings a database
  * from `PRAGMA user_version` i to i + 1. Never edit a shipped entry; add one.
@@ -415,5 +422,63 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   BEGIN
     UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
   END;
+  `,
+  `
+  -- Each account's private conversations, one row per side, so that
+  -- list_conversations is one index range, newest first, however many
+  -- messages and conversations there are (a walk of the '@a:b' streams
+  -- cannot find the ones where the account is b by index). A trigger, so
+  -- that every way a private message is stored writes it in its own
+  -- transaction (appends, imports); it costs two small upserts per private
+  -- message, none per room message. An anonymised message (its author's
+  -- account deleted: user_key '') names no side and is left out. Rows
+  -- outlive a deleted account: a later holder of the name reads them with
+  -- its creation time as a floor (as history does), so it never sees them.
+  CREATE TABLE conversations (
+    user_key  TEXT NOT NULL,
+    with_key  TEXT NOT NULL,
+    with_name TEXT NOT NULL,  -- as its newest message wrote it
+    last_seq  INTEGER NOT NULL,
+    last_id   TEXT NOT NULL,  -- ULID: sorts by time, unique (the cursor)
+    last_at   INTEGER NOT NULL,
+    PRIMARY KEY (user_key, with_key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX conversations_recent ON conversations (user_key, last_id);
+  CREATE TRIGGER messages_conversations AFTER INSERT ON messages
+  WHEN new.to_user IS NOT NULL AND new.user_key <> ''
+  BEGIN
+    INSERT INTO conversations
+      (user_key, with_key, with_name, last_seq, last_id, last_at)
+    VALUES (new.user_key, ${OTHER_SIDE}, new.to_user, new.seq, new.id, new.ts)
+    ON CONFLICT DO UPDATE SET with_name = excluded.with_name,
+      last_seq = excluded.last_seq, last_id = excluded.last_id,
+      last_at = excluded.last_at
+    WHERE excluded.last_seq > conversations.last_seq;
+    INSERT INTO conversations
+      (user_key, with_key, with_name, last_seq, last_id, last_at)
+    VALUES (${OTHER_SIDE}, new.user_key, new.user, new.seq, new.id, new.ts)
+    ON CONFLICT DO UPDATE SET with_name = excluded.with_name,
+      last_seq = excluded.last_seq, last_id = excluded.last_id,
+      last_at = excluded.last_at
+    WHERE excluded.last_seq > conversations.last_seq;
+  END;
+  -- The conversations stored before: each one's newest message names both
+  -- sides. One pass over the private messages (the newest of each stream
+  -- by its index), once.
+  WITH newest AS (
+    SELECT m.user_key, m.user, m.to_user, m.seq, m.id, m.ts,
+      ${OTHER_SIDE.replaceAll("new.", "m.")} AS other
+    FROM messages m
+    WHERE m.to_user IS NOT NULL AND m.user_key <> ''
+      AND m.seq = (SELECT max(x.seq) FROM messages x
+        WHERE x.stream = m.stream AND x.to_user IS NOT NULL
+          AND x.user_key <> '')
+  )
+  INSERT INTO conversations
+    (user_key, with_key, with_name, last_seq, last_id, last_at)
+  SELECT user_key, other, to_user, seq, id, ts FROM newest
+  UNION ALL
+  SELECT other, user_key, user, seq, id, ts FROM newest
+  WHERE other <> user_key;
   `,
 ];

@@ -1,11 +1,12 @@
 /**
  * The store contract for private conversations: appendPrivate,
- * conversation and takeUndelivered.
+ * conversation, takeUndelivered and listConversations.
  */
 import assert from "node:assert/strict";
 import type { PrivateMessage } from "../../server/protocol/types.ts";
 import { conversationKey, type HistoryQuery } from "../../server/store/mod.ts";
 import {
+  after,
   append,
   dm,
   draft,
@@ -276,5 +277,107 @@ export function privateMessages(test: StoreTest): void {
     const state = await store.readState("bob", conversationKey("bob", "d"));
     assert.equal(state.mentions, 0);
     assert.equal(state.lastSeq, 3);
+  });
+
+  test("listConversations lists an account's conversations, the newest message first, with the other side's name, seq, id and time", async (store) => {
+    await append(store, "general", ["a room message lists nothing"]);
+    await store.appendPrivate(dm("alice", "bob", "1"));
+    await store.appendPrivate(dm("carol", "alice", "2"));
+    await store.appendPrivate(dm("alice", "alice", "a note to self"));
+    const newest = (await store.appendPrivate(dm("bob", "alice", "3")))
+      .message;
+    const list = await store.listConversations("alice", {
+      since: 0,
+      limit: 10,
+    });
+    assert.deepEqual(
+      list.map((c) => [c.withKey, c.with, c.lastSeq]),
+      [["bob", "BOB", 2], ["alice", "ALICE", 1], ["carol", "CAROL", 1]],
+    );
+    assert.equal(list[0].lastId, newest.id);
+    assert.equal(list[0].lastAt, Date.parse(newest.ts));
+    assert.deepEqual(
+      (await store.listConversations("bob", { since: 0, limit: 10 }))
+        .map((c) => [c.with, c.lastSeq]),
+      [["ALICE", 2]],
+    );
+    assert.deepEqual(
+      (await store.listConversations("carol", { since: 0, limit: 10 }))
+        .map((c) => c.with),
+      ["ALICE"],
+    );
+    assert.deepEqual(
+      await store.listConversations("dave", { since: 0, limit: 10 }),
+      [],
+    );
+  });
+
+  test(
+    "listConversations pages by the newest message's id, and leaves out conversations older than since",
+    async (store, reopen) => {
+      for (const other of ["b", "c", "d", "e"]) {
+        await store.appendPrivate(dm("a", other, "hi"));
+      }
+      const since = Date.parse(
+        (await store.conversation("a", "e", {}))[0].ts,
+      );
+      await after(since);
+      store = await reopen();
+      const first = await store.listConversations("a", { since: 0, limit: 2 });
+      assert.deepEqual(first.map((c) => c.withKey), ["e", "d"]);
+      const second = await store.listConversations("a", {
+        since: 0,
+        before: first[1].lastId,
+        limit: 2,
+      });
+      assert.deepEqual(second.map((c) => c.withKey), ["c", "b"]);
+      assert.deepEqual(
+        await store.listConversations("a", {
+          since: 0,
+          before: second[1].lastId,
+          limit: 2,
+        }),
+        [],
+      );
+      // A former holder's conversations (before the account's creation) are
+      // not the account's; a new message brings one back, at the top.
+      assert.deepEqual(
+        (await store.listConversations("a", { since, limit: 10 }))
+          .map((c) => c.withKey),
+        ["e"],
+      );
+      await store.appendPrivate(dm("b", "a", "again"));
+      assert.deepEqual(
+        (await store.listConversations("a", { since, limit: 10 }))
+          .map((c) => c.withKey),
+        ["b", "e"],
+      );
+    },
+  );
+
+  test("a retried or refused private message moves no conversation", async (store) => {
+    const limits = { perRecipient: 1, perSender: 5 };
+    await store.appendPrivate({
+      ...dm("eve", "alice", "waiting"),
+      delivered: false,
+      waitingLimits: limits,
+    });
+    await store.appendPrivate(dm("alice", "bob", "first", { clientId: "k" }));
+    await store.appendPrivate(dm("alice", "carol", "later"));
+    const retry = await store.appendPrivate(
+      dm("alice", "bob", "first again", { clientId: "k" }),
+    );
+    assert.equal(retry.duplicate, true);
+    const refused = await store.appendPrivate({
+      ...dm("dan", "alice", "refused"),
+      delivered: false,
+      waitingLimits: limits,
+    });
+    assert.deepEqual(refused, { full: "recipient" });
+    assert.deepEqual(
+      (await store.listConversations("alice", { since: 0, limit: 10 }))
+        .map((c) => [c.withKey, c.lastSeq]),
+      [["carol", 1], ["bob", 1], ["eve", 1]],
+    );
   });
 }

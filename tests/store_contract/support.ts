@@ -222,6 +222,59 @@ export function oldMessagesSql(userColumn: "user" | "user_name"): string {
          ('lobby', 2, 'm2', 'alice', 'Alice', 'lobby', 'plain', 3000, NULL)`;
 }
 
+/** Text of the migration that lists each account's conversations. */
+export const CONVERSATIONS_MIGRATION =
+  "Each account's private conversations, one row per side";
+
+/**
+ * Private messages as a schema from before the list of conversations
+ * held them: Alice and Bob's two, Alice's note to herself, and one from a
+ * deleted (anonymised) account to Bob.
+ */
+export function oldPrivateSql(userColumn: "user" | "user_name"): string {
+  return `
+  INSERT INTO streams (key, last_seq)
+  VALUES ('@alice:bob', 2), ('@alice:alice', 1), ('@bob:carol', 1);
+  INSERT INTO messages (stream, seq, id, user_key, ${userColumn}, to_user,
+    text, ts)
+  VALUES ('@alice:bob', 1, '01A', 'alice', 'Alice', 'Bob', 'hi', 1000),
+         ('@alice:alice', 1, '01B', 'alice', 'Alice', 'Alice', 'me', 2000),
+         ('@alice:bob', 2, '01C', 'bob', 'Bob', 'Alice', 'hello', 3000),
+         ('@bob:carol', 1, '01D', '', 'deleted user', 'Bob', 'gone', 4000)`;
+}
+
+/**
+ * The conversations of {@link oldPrivateSql} are listed once the store
+ * opens, each side's with the other's name and the newest message; the
+ * anonymised message names nobody.
+ */
+export async function checkConversationsBackfilled(
+  store: Store,
+): Promise<void> {
+  const list = (userKey: string) =>
+    store.listConversations(userKey, { since: 0, limit: 10 });
+  assert.deepEqual(await list("alice"), [
+    { withKey: "bob", with: "Bob", lastSeq: 2, lastId: "01C", lastAt: 3000 },
+    {
+      withKey: "alice",
+      with: "Alice",
+      lastSeq: 1,
+      lastId: "01B",
+      lastAt: 2000,
+    },
+  ]);
+  assert.deepEqual(await list("bob"), [
+    {
+      withKey: "alice",
+      with: "Alice",
+      lastSeq: 2,
+      lastId: "01C",
+      lastAt: 3000,
+    },
+  ]);
+  assert.deepEqual(await list("carol"), []);
+}
+
 /**
  * The messages of {@link oldMessagesSql} read as they were, with no version
  * (none counted yet), and each next change counts from there: 1, then 2.

@@ -1,0 +1,70 @@
+import type { StatementSync } from "node:sqlite";
+import type {
+  ConversationEntry,
+  ConversationQuery,
+  PrivateStore,
+} from "./mod.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/** A row of `conversations` (sqlite_schema.ts). */
+interface ConversationRow {
+  with_key: string;
+  with_name: string;
+  last_seq: number;
+  last_id: string;
+  last_at: number;
+}
+
+/**
+ * The SQLite store's list of an account's private conversations (part of
+ * PrivateStore), over the store's connection. The rows are written by a
+ * trigger with each private message; this only reads them.
+ */
+export class SqliteConversations
+  implements Pick<PrivateStore, "listConversations"> {
+  #q: (sql: string) => StatementSync;
+  #run: <T>(step: () => T) => Promise<T>;
+
+  constructor(context: SqliteContext) {
+    this.#q = (sql) => context.q(sql);
+    this.#run = (step) => context.run(step);
+  }
+
+  listConversations(
+    userKey: string,
+    query: ConversationQuery,
+  ): Promise<ConversationEntry[]> {
+    return this.#run(() => {
+      // One range of conversations_recent, read backwards from the cursor.
+      // A former holder's rows (older than `since`) are skipped there: few.
+      const rows = (query.before === undefined
+        ? this.#q(
+          `SELECT with_key, with_name, last_seq, last_id, last_at
+           FROM conversations WHERE user_key = ? AND last_at >= ?
+           ORDER BY last_id DESC LIMIT ?`,
+        ).all(userKey, query.since, query.limit)
+        : this.#q(
+          `SELECT with_key, with_name, last_seq, last_id, last_at
+           FROM conversations
+           WHERE user_key = ? AND last_id < ? AND last_at >= ?
+           ORDER BY last_id DESC LIMIT ?`,
+        ).all(
+          userKey,
+          query.before,
+          query.since,
+          query.limit,
+        )) as unknown as ConversationRow[];
+      return rows.map(toEntry);
+    });
+  }
+}
+
+function toEntry(row: ConversationRow): ConversationEntry {
+  return {
+    withKey: row.with_key,
+    with: row.with_name,
+    lastSeq: row.last_seq,
+    lastId: row.last_id,
+    lastAt: row.last_at,
+  };
+}
