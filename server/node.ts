@@ -564,21 +564,37 @@ export class ChatNode {
       const room = this.registry.roomName(key);
       return room === undefined ? [] : [{ key, room }];
     });
+    const states = await this.countReadStates(
+      member.userKey,
+      rooms.map((r) => r.key),
+    );
+    return rooms.map(({ room }, i) => toMembership(room, states[i]));
+  }
+
+  /**
+   * An account's read states in these streams (rooms or conversations),
+   * counted in slices of about LOGIN_SLICE_ROWS index entries, one per
+   * turn of the event loop node-wide, as a login counts its rooms.
+   */
+  async countReadStates(
+    userKey: string,
+    streams: readonly string[],
+  ): Promise<StreamReadState[]> {
     const states: StreamReadState[] = [];
-    while (states.length < rooms.length) {
+    while (states.length < streams.length) {
       // The first slice at once: most logins need no other, and a server
       // that many clients reconnect to at once must not line them all up
       // (a turn is a millisecond or two); only the rest take turns.
-      if (states.length > 0) await this.#countTurns.turn(member.userKey);
+      if (states.length > 0) await this.#countTurns.turn(userKey);
       const slice = await this.store.readStates(
-        member.userKey,
-        rooms.slice(states.length).map((r) => r.key),
+        userKey,
+        streams.slice(states.length),
         LOGIN_SLICE_ROWS,
       );
       if (slice.length === 0) throw new Error("readStates counted nothing");
       states.push(...slice);
     }
-    return rooms.map(({ room }, i) => toMembership(room, states[i]));
+    return states;
   }
 
   /**

@@ -153,7 +153,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // that serves the sockets). 20 at once covers every tab and device of
     // a person reconnecting after a network drop (each tab is a socket of
     // its own); then one every 3 s bounds a reconnect loop to about 3 % of
-    // that thread per account. Also draws on: register, change_password.
+    // that thread per account. Also draws on: register, change_password,
+    // list_conversations.
     login: { burst: 20, perSecond: 1 / 3 },
   },
   perAddress: {
@@ -214,6 +215,9 @@ export function categoryOf(action: string): RateCategory {
     case "login":
     case "register":
     case "change_password":
+    // Counts the unread messages of up to 100 conversations, as a login
+    // counts its rooms', and is asked after each login: the same budget.
+    case "list_conversations":
       return "login";
     case "react":
       return "reaction";

@@ -39,6 +39,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   delete_message: { id: "nothing" },
   change_password: { old_password: "wrong one!", new_password: "short" },
   mark_read: { room: "general", seq: 1 },
+  list_conversations: { before: "M", limit: 5 },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

@@ -312,6 +312,33 @@ async function steps(server: TestServer): Promise<Step[]> {
     },
     {
       method: "GET",
+      route: "/api/conversations",
+      path: "/api/conversations",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/conversations",
+      path: "/api/conversations?limit=1",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/conversations",
+      path: "/api/conversations",
+      status: 401,
+    },
+    {
+      method: "GET",
+      route: "/api/conversations",
+      path: "/api/conversations?limit=101",
+      options: user,
+      status: 400,
+    },
+    {
+      method: "GET",
       route: "/api/rooms/{room}/messages",
       path: "/api/rooms/general/messages?limit=0",
       status: 400,

@@ -12,6 +12,7 @@ import type { ChatNode } from "../node.ts";
 import { describeIssue } from "../protocol/schemas.ts";
 import { VERSION } from "../version.ts";
 import { accountRoutes } from "./account_routes.ts";
+import { conversationRoutes } from "./conversation_routes.ts";
 import { ApiLimits } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
@@ -38,6 +39,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   accountRoutes(api, node, limits);
   messageRoutes(api, node, limits);
   searchRoutes(api, node);
+  conversationRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });
   documentPlainRoutes(api);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -8,9 +8,11 @@
 import { z } from "zod";
 import { DISGUISING } from "../protocol/disguises.ts";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
+import { CONVERSATIONS_MAX_LIMIT } from "../protocol/limits.ts";
 import {
   AROUND_SEQ_ALONE,
   aroundSeqAlone,
+  listConversationsData,
   noNul,
   privateMessageData,
   searchData,
@@ -103,6 +105,27 @@ export const roomsReply = z.object({
     private: z.boolean().optional(),
   })),
 }).openapi("Rooms");
+
+/** `GET /api/conversations`'s query: the `list_conversations` action's fields. */
+export const conversationsQuery = z.object({
+  before: listConversationsData.shape.before,
+  limit: z.coerce.number().min(1).max(CONVERSATIONS_MAX_LIMIT).int()
+    .optional(),
+});
+
+/** An account's conversations, newest first; `next` is the `before` of the next page. */
+export const conversationsReply = z.object({
+  conversations: z.array(z.object({
+    with: z.string(),
+    last_seq: z.number().int(),
+    last_id: z.string(),
+    last_ts: z.string(),
+    last_read_seq: z.number().int(),
+    unread: z.number().int(),
+    mentions: z.number().int(),
+  })),
+  next: z.string().optional(),
+}).openapi("Conversations");
 
 /** `GET /api/me`. */
 export const me = z.object({

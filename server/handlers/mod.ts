@@ -25,6 +25,7 @@ import {
   revokeInvite,
 } from "./invites.ts";
 import { markRead } from "./read_state.ts";
+import { listConversations } from "./conversations.ts";
 import { auditLog } from "./audit.ts";
 import {
   deleteAccount,
@@ -63,6 +64,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   logout,
   change_password: changePassword,
   mark_read: markRead,
+  list_conversations: listConversations,
   invite,
   remove_member: removeMember,
   create_invite: createInvite,

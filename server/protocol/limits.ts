@@ -55,6 +55,10 @@ export const MAX_REACTION_USERS = 50;
 /** Pinned messages in one room or conversation. */
 export const MAX_PINS = 100;
 
+/** Default and largest page sizes of `list_conversations`. */
+export const CONVERSATIONS_DEFAULT_LIMIT = 50;
+export const CONVERSATIONS_MAX_LIMIT = 100;
+
 /** Default and largest page sizes of `search`. */
 export const SEARCH_DEFAULT_LIMIT = 20;
 export const SEARCH_MAX_LIMIT = 50;

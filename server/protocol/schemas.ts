@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CONVERSATIONS_MAX_LIMIT } from "./limits.ts";
 
 /**
  * Shapes of every request's `data`. They check types and sizes only; the
@@ -210,6 +211,12 @@ export const pinData = z.object({ id: messageId, on: z.boolean().optional() });
 export const listPinsData = z.object({
   room: name.optional(),
   with: name.optional(),
+});
+
+/** `list_conversations` data: a page, newest first. */
+export const listConversationsData = z.object({
+  before: messageId.optional(),
+  limit: intIn(1, CONVERSATIONS_MAX_LIMIT).optional(),
 });
 
 /** `search` data (and `GET /api/search`, its query read as this). */

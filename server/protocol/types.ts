@@ -139,6 +139,28 @@ export interface Membership extends ReadState {
   last_seq: number;
 }
 
+/**
+ * One private conversation of an account (`list_conversations` reply), with
+ * the account's read state in it.
+ */
+export interface ConversationSummary extends ReadState {
+  /** The other side's name, as its newest message wrote it. */
+  with: string;
+  /** The conversation's newest seq. */
+  last_seq: number;
+  /** The id of its newest message: the order, and `next`'s value. */
+  last_id: string;
+  /** When its newest message was stored (ISO-8601, as a message's `ts`). */
+  last_ts: string;
+}
+
+/** Data of a `list_conversations` reply: newest first. */
+export interface ConversationList {
+  conversations: ConversationSummary[];
+  /** Present when older conversations follow: send it back as `before`. */
+  next?: string;
+}
+
 /** Data of a `read_state` event: one of `room` or `with`. */
 export interface ReadStateEvent extends ReadState {
   room?: string;
