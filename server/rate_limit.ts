@@ -93,6 +93,7 @@ export type RateCategory =
   | "reaction"
   | "search"
   | "read"
+  | "conversations"
   | "request";
 
 /** What is limited per client address, whoever asks. */
@@ -135,6 +136,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // Each one reads the index: more than typing ahead needs.
     search: { burst: 20, perSecond: 2 },
     read: { burst: 100, perSecond: 10 },
+    conversations: { burst: 20, perSecond: 1 },
     request: { burst: 1000, perSecond: 200 },
   },
   perUser: {
@@ -153,9 +155,13 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // that serves the sockets). 20 at once covers every tab and device of
     // a person reconnecting after a network drop (each tab is a socket of
     // its own); then one every 3 s bounds a reconnect loop to about 3 % of
-    // that thread per account. Also draws on: register, change_password,
-    // list_conversations.
+    // that thread per account. Also draws on: register, change_password.
     login: { burst: 20, perSecond: 1 / 3 },
+    // list_conversations counts the unread messages of up to 100
+    // conversations, as a login counts its rooms', and the web client asks
+    // once per login: the login's figures, in a bucket of its own so that
+    // the lists of many tabs never refuse their logins.
+    conversations: { burst: 20, perSecond: 1 / 3 },
   },
   perAddress: {
     // A reconnect catching up on 20 rooms takes 20 pages: well inside.
@@ -184,6 +190,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     reaction: { burst: 0, perSecond: 0 },
     search: { burst: 0, perSecond: 0 },
     read: { burst: 0, perSecond: 0 },
+    conversations: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
@@ -215,10 +222,9 @@ export function categoryOf(action: string): RateCategory {
     case "login":
     case "register":
     case "change_password":
-    // Counts the unread messages of up to 100 conversations, as a login
-    // counts its rooms', and is asked after each login: the same budget.
-    case "list_conversations":
       return "login";
+    case "list_conversations":
+      return "conversations";
     case "react":
       return "reaction";
     case "search":

@@ -20,7 +20,7 @@ export function conversationRoutes(api: OpenAPIHono, node: ChatNode): void {
       summary:
         "The account's private conversations, the newest message first, with its read state",
       description:
-        "As the WebSocket `list_conversations`: at most `limit` (1 to 100, default 50); `next` is the `before` of the following page, present only when older ones follow. Limited with the user's logins.",
+        "As the WebSocket `list_conversations`: at most `limit` (1 to 100, default 50); `next` is the `before` of the following page, present only when older ones follow. Limited with the user's WebSocket `list_conversations`.",
       security: BEARER,
       request: { query: conversationsQuery },
       responses: {
@@ -37,9 +37,9 @@ export function conversationRoutes(api: OpenAPIHono, node: ChatNode): void {
           fail("bad_credentials", "Sign in to list your conversations."),
         );
       }
-      // The user's login bucket, as over the WebSocket: a page counts the
-      // unread messages of up to 100 conversations, as a login its rooms'.
-      const wait = node.userLimits.take(reader.userKey, "login");
+      // The user's bucket of lists, shared with its WebSocket connections:
+      // a page counts the unread messages of up to 100 conversations.
+      const wait = node.userLimits.take(reader.userKey, "conversations");
       if (wait > 0) return refuse(c, rateLimited(wait));
       const outcome = await conversationPage(
         node,
