@@ -4,8 +4,8 @@
  *
  * Everything the client keeps in the browser, by kind:
  * - the account's, under its name: the private conversations of the
- *   sidebar (`dms.<name>`: there is no "my conversations" request, so a
- *   reload would empty it) and the muted rooms and conversations
+ *   sidebar (`dms.<name>`: shown at a reload before the server's
+ *   `list_conversations` answers) and the muted rooms and conversations
  *   (`muted.<name>`). They name the people it talks to and its private
  *   rooms, so they go at logout and whenever the client learns the
  *   session ended elsewhere (a logout in another tab, a password change,

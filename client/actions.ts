@@ -7,6 +7,7 @@ import { batch } from "@preact/signals";
 import type {
   Attachment,
   ChatMessage,
+  ConversationSummary,
   LoginSuccess,
   Membership as ServerMembership,
   MembershipEvent,
@@ -247,6 +248,41 @@ export function conversationsRestored(
     for (const c of saved) {
       const key = roomKey(c.name);
       if (!conversations[key]) conversations[key] = c;
+    }
+    state.conversations.value = conversations;
+  });
+}
+
+/**
+ * The account's conversations as the server lists them (after a login and
+ * each resume), merged into the sidebar: each one is added (or its time
+ * moved up), and its read state taken from the server unless this page
+ * has counted a message newer than the list's.
+ */
+export function conversationsListed(
+  state: AppState,
+  listed: ConversationSummary[],
+): void {
+  batch(() => {
+    const conversations = { ...state.conversations.value };
+    for (const c of listed) {
+      const key = roomKey(c.with);
+      const known = conversations[key];
+      conversations[key] = {
+        name: known?.name ?? c.with,
+        lastTs: known && known.lastTs > c.last_ts ? known.lastTs : c.last_ts,
+      };
+      const logKey = dmKey(c.with);
+      const mark = state.readMarks.value[logKey];
+      // Events past the list's newest message were counted on top of it.
+      if (mark && mark.lastSeq > c.last_seq) continue;
+      setMark(state, logKey, {
+        lastRead: Math.max(mark?.lastRead ?? 0, c.last_read_seq),
+        lastSeq: c.last_seq,
+      });
+      // The conversation on screen is being read: no badge for it.
+      if (state.visible.value && state.viewKey.value === logKey) continue;
+      setCounts(state, logKey, c);
     }
     state.conversations.value = conversations;
   });

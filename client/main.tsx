@@ -82,9 +82,11 @@ function remember(state: AppState): void {
   if (readPref("notify-banner") === "dismissed") {
     actions.notifyBannerDismissed(state);
   }
-  // There is no "my conversations" request: an account's browser keeps the
-  // list (and its mutes) so a reload does not empty the sidebar, until the
-  // session is over (client/account_storage.ts). Guests' names do not last.
+  // The server lists an account's conversations after each login
+  // (list_conversations); the browser keeps the list too (and the mutes,
+  // which only it knows), so a reload shows them before that answer, until
+  // the session is over (client/account_storage.ts). Guests' names do not
+  // last.
   let restored: string | null = null;
   effect(() => {
     const me = state.username.value;

@@ -6,6 +6,7 @@
 import type {
   Attachment,
   ChatMessage,
+  ConversationSummary,
   Envelope,
   ErrorData,
   InviteInfo,
@@ -208,6 +209,15 @@ export function isMembershipEvent(value: unknown): value is MembershipEvent {
 export function isReadStateEvent(value: unknown): value is ReadStateEvent {
   return isFields(value) && isReadState(value) &&
     (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is one conversation of a `list_conversations` reply. */
+export function isConversationSummary(
+  value: unknown,
+): value is ConversationSummary {
+  return isFields(value) && isReadState(value) &&
+    typeof value.with === "string" && isCount(value.last_seq) &&
+    typeof value.last_id === "string" && typeof value.last_ts === "string";
 }
 
 /** Whether a value is an invite link as `create_invite` and `list_invites` give it. */

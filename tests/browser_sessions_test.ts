@@ -265,6 +265,43 @@ browserTest(
   },
 );
 
+browserTest(
+  "web client: an account's private conversations come back in the sidebar after a logout and a sign-in, and show in another browser with what is unread",
+  async (browser, server) => {
+    const alice = await aliceAndBob(browser, server);
+    await talkPrivately(alice, "bob", "lunch at noon?");
+    await alice.getByTestId("logout").click();
+    await alice.getByTestId("login-username").waitFor();
+    await assertNothingOfAlice(alice);
+
+    // Signed in again: the browser forgot the sidebar, the server did not.
+    await signIn(alice, "alice");
+    const withBob = (page: Page) =>
+      page.locator('[data-testid="dm-item"][data-user="bob"]');
+    await withBob(alice).waitFor();
+    const bob = await TestClient.loginWith(server.wsUrl, {
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    try {
+      await bob.ok("private_message", { to: "alice", text: "yes, noon" });
+    } finally {
+      await bob.close();
+    }
+    await withBob(alice).getByTestId("dm-unread").filter({ hasText: /^1$/ })
+      .waitFor();
+
+    // Another browser that never saw the conversation: listed, unread.
+    const laptop = await openPage(browser, server);
+    await signIn(laptop, "alice");
+    await withBob(laptop).getByTestId("dm-unread").filter({ hasText: /^1$/ })
+      .waitFor();
+    await withBob(laptop).click();
+    await currentConversation(laptop, "bob");
+    await confirmedFrom(laptop, "bob", "yes, noon").waitFor();
+  },
+);
+
 /** Registers bob, then alice, each in a browser of their own; returns alice's page. */
 async function aliceAndBob(
   browser: Browser,

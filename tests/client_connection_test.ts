@@ -1544,3 +1544,59 @@ Deno.test("connection opens an invite link with its code, and says why a used-up
     await r.stop();
   }
 });
+
+Deno.test("connection lists the account's conversations after its login with the server's unread counts, and counts only messages newer than the list", async () => {
+  const r = rig();
+  const { server, state, auth } = r;
+  server.scriptsConversations = true;
+  const dm = (seq: number) => ({
+    action: "private_message",
+    data: {
+      id: `01B${seq}`,
+      seq,
+      user: "Bob",
+      to: "Ida",
+      text: `m${seq}`,
+      ts: `2026-12-05T01:00:0${seq}.000Z`,
+    },
+  });
+  try {
+    auth.session = { username: "Ida", role: "user" };
+    r.connection.start();
+    (await server.socketCount(1)).accept();
+    server.reply(await server.next("login"), loginReply("Ida"));
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["Ida"] });
+    const listed = await server.next("list_conversations");
+    // A message the server had stored before it counted reaches the
+    // client before the list (an offline account's, pushed at login).
+    server.socket.push(dm(3));
+    server.reply(listed, {
+      conversations: [{
+        with: "Bob",
+        last_seq: 3,
+        last_id: "01B3",
+        last_ts: "2026-12-05T01:00:03.000Z",
+        last_read_seq: 1,
+        unread: 2,
+        mentions: 1,
+      }],
+    });
+    await until(
+      () => state.readMarks.value["@bob"]?.lastSeq === 3,
+      "the list applied",
+    );
+    assert.deepEqual(state.conversations.value["bob"]?.name, "Bob");
+    assert.equal(state.unread.value["@bob"], 2);
+    assert.equal(state.mentions.value["@bob"], 1);
+    // Already counted by the list: seq 3 again changes nothing; 4 is new.
+    server.socket.push(dm(3), dm(4));
+    await until(() => state.unread.value["@bob"] === 3, "seq 4 counted");
+    assert.equal(state.mentions.value["@bob"], 1);
+  } finally {
+    await r.stop();
+  }
+});

@@ -146,8 +146,24 @@ export class ScriptedServer {
     return socket;
   }
 
+  /**
+   * Whether the test answers `list_conversations` itself; by default the
+   * one an account's client sends after each login is answered at once
+   * with no conversations and never reaches {@linkcode next}.
+   */
+  scriptsConversations = false;
+
   /** Called by a socket with what the client sent. */
   received(request: Received): void {
+    if (
+      request.action === "list_conversations" && !this.scriptsConversations
+    ) {
+      // After the send returns, as a server's answer comes.
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { conversations: [] });
+      });
+      return;
+    }
     this.#requests.push(request);
     this.#wake?.();
   }

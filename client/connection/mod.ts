@@ -175,6 +175,7 @@ export class Connection {
         this.#outbox.flush();
         void this.#members.refresh();
         this.#sync.catchUpConversation();
+        void this.#sync.listConversations();
       },
     });
   }

@@ -5,6 +5,7 @@
 
 import type {
   ChatMessage,
+  ConversationList,
   HistoryPage,
   InviteInfo,
   LoginSuccess,
@@ -18,6 +19,7 @@ import type {
 import {
   type Fields,
   isChatMessage,
+  isConversationSummary,
   isInvite,
   isMembershipList,
   isMessageList,
@@ -56,6 +58,7 @@ export interface Replies {
   create_invite: InviteInfo;
   list_invites: { room: string; invites: InviteInfo[] };
   revoke_invite: { code: string; room: string };
+  list_conversations: ConversationList;
   search: { results: SearchResult[]; next?: string };
   react: { message: ChatMessage | PrivateMessage };
   pin: { message: ChatMessage | PrivateMessage };
@@ -109,6 +112,10 @@ export const REPLY_CHECKS: {
     d.invites.every(isInvite),
   revoke_invite: (d) =>
     typeof d.code === "string" && typeof d.room === "string",
+  list_conversations: (d) =>
+    Array.isArray(d.conversations) &&
+    d.conversations.every(isConversationSummary) &&
+    (d.next === undefined || typeof d.next === "string"),
   search: (d) =>
     isSearchResults(d.results) &&
     (d.next === undefined || typeof d.next === "string"),

@@ -342,6 +342,7 @@ export class Session {
     actions.loggedIn(this.#state, result.data, account);
     await sync.recent(result.data.room);
     void members.refresh();
+    void sync.listConversations();
     return null;
   }
 

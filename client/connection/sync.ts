@@ -10,7 +10,10 @@ import type {
   PrivateMessage,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
-import { HISTORY_MAX_LIMIT } from "../../server/protocol/limits.ts";
+import {
+  CONVERSATIONS_MAX_LIMIT,
+  HISTORY_MAX_LIMIT,
+} from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import { t } from "../i18n.ts";
 import { firstSeq, lastSeq } from "../room_log.ts";
@@ -324,6 +327,23 @@ export class Sync {
     if (other === "") return;
     actions.conversationOpened(this.#state, other);
     await this.loadConversation(other, 0);
+  }
+
+  /**
+   * Lists the account's conversations in the sidebar, with their unread
+   * counts, after a login and each resume: the server keeps them, so a
+   * reload, another login or another device shows the same ones. The
+   * newest page only; older ones come back with their next message.
+   * Guests have none; a refusal keeps what the sidebar shows.
+   */
+  async listConversations(): Promise<void> {
+    if (!this.#state.account.value) return;
+    const listed = await this.#options.requests.request(
+      "list_conversations",
+      { limit: CONVERSATIONS_MAX_LIMIT },
+    );
+    if (!listed.ok || !this.#state.account.value) return;
+    actions.conversationsListed(this.#state, listed.data.conversations);
   }
 
   /** Fetches what the open conversation missed while offline (after a resume). */
