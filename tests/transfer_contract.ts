@@ -414,12 +414,18 @@ export function transferContract(
   );
 
   test(
-    "after an import, the store goes on from the imported seqs and audit ids",
+    "after an import, the store goes on from the imported seqs and audit ids, and lists each account's conversations as before",
     async (storage, fresh) => {
       const store = await storage.store();
       await populate(store);
       const history = await store.history("general", { limit: 100 });
       const audit = await store.auditLog({ limit: 100 });
+      // Not a table of the export: its rows come back with the messages.
+      const conversations = await store.listConversations("alice", {
+        since: 0,
+        limit: 10,
+      });
+      assert.deepEqual(conversations.map((c) => c.withKey), ["carol", "bob"]);
       const lines = await exportLines(await storage.source());
       const copy = await fresh();
       await importStore(each(lines), await copy.target());
@@ -429,6 +435,10 @@ export function transferContract(
         history,
       );
       assert.deepEqual(await imported.auditLog({ limit: 100 }), audit);
+      assert.deepEqual(
+        await imported.listConversations("alice", { since: 0, limit: 10 }),
+        conversations,
+      );
       const next = await imported.appendMessage(draft("general", "next"));
       assert.equal(next.message.seq, history.at(-1)!.seq + 1);
       const entry = await imported.addAuditEntry({
