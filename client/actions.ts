@@ -141,6 +141,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.view.value = { kind: "room" };
     state.logs.value = {};
     state.conversations.value = {};
+    state.closedConversations.value = {};
     state.members.value = [];
     state.memberships.value = {};
     state.readMarks.value = {};
@@ -267,6 +268,8 @@ export function conversationsListed(
     const conversations = { ...state.conversations.value };
     for (const c of listed) {
       const key = roomKey(c.with);
+      const closed = state.closedConversations.value[key];
+      if (closed !== undefined && closed >= c.last_ts) continue;
       const known = conversations[key];
       conversations[key] = {
         name: known?.name ?? c.with,
@@ -288,12 +291,21 @@ export function conversationsListed(
   });
 }
 
-/** Removes a conversation from the sidebar; it comes back with its next message. */
+/**
+ * Removes a conversation from the sidebar; it comes back with its next
+ * message (the server's list too brings it back only then).
+ */
 export function conversationClosed(state: AppState, name: string): void {
   batch(() => {
     const key = roomKey(name);
-    const { [key]: _gone, ...conversations } = state.conversations.value;
+    const { [key]: gone, ...conversations } = state.conversations.value;
     state.conversations.value = conversations;
+    if (gone) {
+      state.closedConversations.value = {
+        ...state.closedConversations.value,
+        [key]: gone.lastTs,
+      };
+    }
     const { [dmKey(name)]: _log, ...logs } = state.logs.value;
     state.logs.value = logs;
     forget(state, dmKey(name));

@@ -132,6 +132,12 @@ export interface AppState {
   logs: Signal<Record<string, RoomLog>>;
   /** Private conversations by the other user's key. */
   conversations: Signal<Record<string, Conversation>>;
+  /**
+   * Conversations closed from the sidebar in this page, by the other
+   * user's key: the time of the last message then (ISO-8601). The server's
+   * list brings one back only with a newer message.
+   */
+  closedConversations: Signal<Record<string, string>>;
   /** What the middle column shows. */
   view: Signal<View>;
   /** Users in the current room. */
@@ -300,6 +306,7 @@ export function createAppState(): AppState {
     rooms: signal([]),
     logs,
     conversations: signal({}),
+    closedConversations: signal({}),
     view,
     members: signal([]),
     presenceKnown: signal(false),

@@ -1545,7 +1545,7 @@ Deno.test("connection opens an invite link with its code, and says why a used-up
   }
 });
 
-Deno.test("connection lists the account's conversations after its login with the server's unread counts, and counts only messages newer than the list", async () => {
+Deno.test("connection lists the account's conversations after its login with the server's unread counts, counts only messages newer than the list, and keeps one closed until a newer message", async () => {
   const r = rig();
   const { server, state, auth } = r;
   server.scriptsConversations = true;
@@ -1596,6 +1596,31 @@ Deno.test("connection lists the account's conversations after its login with the
     server.socket.push(dm(3), dm(4));
     await until(() => state.unread.value["@bob"] === 3, "seq 4 counted");
     assert.equal(state.mentions.value["@bob"], 1);
+    // Closed from the sidebar, it stays closed through the next lists
+    // (each resume asks again) until a newer message.
+    const bob = {
+      with: "Bob",
+      last_seq: 4,
+      last_id: "01B4",
+      last_ts: "2026-12-05T01:00:04.000Z",
+      last_read_seq: 1,
+      unread: 3,
+      mentions: 1,
+    };
+    const listedName = () => state.conversations.value["bob"]?.name;
+    actions.conversationClosed(state, "Bob");
+    actions.conversationsListed(state, [bob]);
+    assert.equal(listedName(), undefined);
+    assert.equal(state.unread.value["@bob"], undefined);
+    actions.conversationsListed(state, [{
+      ...bob,
+      last_seq: 5,
+      last_id: "01B5",
+      last_ts: "2026-12-05T01:00:05.000Z",
+      unread: 4,
+    }]);
+    assert.equal(listedName(), "Bob");
+    assert.equal(state.unread.value["@bob"], 4);
   } finally {
     await r.stop();
   }
