@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Coalesced } from "./coalesced.ts";
 import { DiskReserve, type SpaceClaim } from "./disk_reserve.ts";
-import type { FileContents } from "./file_contents/mod.ts";
+import { type FileContents, PLACED_LIST } from "./file_contents/mod.ts";
 import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
 import { EVERY_DISGUISING } from "./protocol/disguises.ts";
@@ -24,6 +24,9 @@ const STALE_STAGED_MS = 3600 * 1000;
 
 /** An upload nobody attached is forgotten after this long. */
 const UNATTACHED_MS = DAY_MS;
+
+/** Recorded deletions read from the store at a time. */
+const DELETIONS_PAGE = 1000;
 
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
@@ -66,11 +69,10 @@ export class FileStorage {
   #timer: ReturnType<typeof setInterval> | undefined;
   // One sweep at a time; a delete during one gets another after it.
   #sweeps = new Coalesced(() => this.#sweep());
-  // Saving and deleting the bytes of one hash take turns, so a sweep never
-  // deletes bytes that an upload of the same content is recording.
+  // Saving and deleting the bytes of one hash take turns in this process,
+  // so a sweep never deletes bytes that an upload of the same content is
+  // recording (the store's deletion turn does the same across processes).
   #hashLocks = new Map<string, Promise<unknown>>();
-  // The look for bytes a crash left, from start; close waits for it.
-  #leftovers: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(options: FileStorageOptions) {
@@ -94,25 +96,36 @@ export class FileStorage {
   async start(): Promise<void> {
     this.#key = new TextEncoder().encode(await this.#store.secret("files"));
     await this.#clearStaging();
-    this.#leftovers = this.sweep().then(() => this.#deleteLeftovers());
+    // The first sweep also finishes the deletions a stop cut short.
+    void this.sweep();
     if (this.#sweepEveryMs > 0) {
       this.#timer = setInterval(() => this.sweep(), this.#sweepEveryMs);
     }
   }
 
   // Whatever a crash left half uploaded. Only old files: another node
-  // sharing the folder may be receiving one right now.
+  // sharing the folder may be receiving one right now. The list of the
+  // hashes a killed import placed is recorded for deletion first (the
+  // first sweep then deletes those no upload refers to).
   async #clearStaging(): Promise<void> {
     try {
       for await (const entry of Deno.readDir(this.stagingDir)) {
         const path = `${this.stagingDir}/${entry.name}`;
         const { mtime } = await Deno.stat(path);
-        if (mtime && Date.now() - mtime.getTime() > STALE_STAGED_MS) {
-          await Deno.remove(path).catch(() => {});
+        if (!mtime || Date.now() - mtime.getTime() <= STALE_STAGED_MS) {
+          continue;
         }
+        if (entry.name.endsWith(PLACED_LIST)) {
+          const hashes = (await Deno.readTextFile(path)).split("\n")
+            .filter((line) => /^[0-9a-f]{64}$/.test(line));
+          await this.#store.recordFileDeletions(hashes);
+        }
+        await Deno.remove(path).catch(() => {});
       }
-    } catch {
-      // No staging folder yet.
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        logger.error("Clearing the staging folder failed: {error}", { error });
+      }
     }
   }
 
@@ -197,7 +210,11 @@ export class FileStorage {
       try {
         await this.#contents.put(file.hash, file.path);
       } catch (error) {
-        await this.#store.deleteUpload(upload.id).catch(() => {});
+        // Recorded for deletion if no other upload has these bytes: a put
+        // cut short may have left some.
+        await this.#store.deleteUpload(upload.id)
+          .then(() => this.#deleteRecorded(file.hash))
+          .catch(() => {});
         throw error;
       }
       return true;
@@ -282,7 +299,7 @@ export class FileStorage {
   /**
    * Forgets the uploads no live message carries (at once for those whose
    * messages or rooms were deleted, after a day for those never attached)
-   * and deletes bytes no upload uses. Runs one at a time; failures are
+   * and deletes the bytes no upload uses. Runs one at a time; failures are
    * logged and retried at the next sweep. Resolves once a sweep that
    * started after this call has finished.
    */
@@ -290,22 +307,34 @@ export class FileStorage {
     return this.#sweeps.run();
   }
 
+  // The store records the hashes whose last upload goes in the commit that
+  // forgets the uploads; their bytes go after it, then each record. So the
+  // sweep deletes the bytes of every recorded hash: those it just recorded,
+  // and those a process killed after such a commit left (the start's
+  // sweep finishes them). It reads the records, never every file kept.
   async #sweep(): Promise<void> {
     try {
-      const hashes = await this.#store.sweepUploads(
-        Date.now() - UNATTACHED_MS,
-      );
-      for (const hash of hashes) {
-        await this.#withHash(hash, async () => {
-          if (!await this.#store.hashInUse(hash)) {
-            await this.#contents.delete(hash);
-          }
-        });
+      await this.#store.sweepUploads(Date.now() - UNATTACHED_MS);
+      let count = 0;
+      let after = "";
+      for (;;) {
+        const hashes = await this.#store.pendingFileDeletions(
+          after,
+          DELETIONS_PAGE,
+        );
+        for (const hash of hashes) {
+          if (this.#closed) break;
+          const deleted = await this.#withHash(
+            hash,
+            () => this.#deleteRecorded(hash),
+          );
+          if (deleted) count++;
+        }
+        if (hashes.length < DELETIONS_PAGE || this.#closed) break;
+        after = hashes[hashes.length - 1];
       }
-      if (hashes.length > 0) {
-        logger.info("Deleted {count} files nobody refers to", {
-          count: hashes.length,
-        });
+      if (count > 0) {
+        logger.info("Deleted {count} files nobody refers to", { count });
       }
     } catch (error) {
       logger.error("Sweeping files failed: {error}", { error });
@@ -313,37 +342,21 @@ export class FileStorage {
   }
 
   /**
-   * Deletes the bytes no upload refers to. Only an interruption leaves
-   * them: a sweep commits the deletion of uploads, then deletes their
-   * bytes one by one, and a process killed in between (or an import killed
-   * after placing bytes) left the rest for good, since no later sweep
-   * lists a hash whose uploads are gone. Runs once, at start, after the
-   * first sweep, in the background: a walk of every hash kept and one
-   * store lookup each. Each is checked and deleted under its hash's turn,
-   * as a sweep does, so an upload of the same bytes under way keeps them.
+   * Deletes the bytes of a hash recorded for deletion, in the store's turn
+   * for it, and clears the record; false when they stay (an upload uses
+   * them again, or another process is deleting them). Call it in the
+   * hash's turn of this process.
    */
-  async #deleteLeftovers(): Promise<void> {
-    let count = 0;
+  async #deleteRecorded(hash: string): Promise<boolean> {
+    if (!await this.#store.claimFileDeletion(hash)) return false;
+    let deleted = false;
     try {
-      for await (const hash of this.#contents.hashes()) {
-        if (this.#closed) break;
-        const deleted = await this.#withHash(hash, async () => {
-          if (await this.#store.hashInUse(hash)) return false;
-          await this.#contents.delete(hash);
-          return true;
-        });
-        if (deleted) count++;
-      }
-    } catch (error) {
-      logger.error("Looking for files nobody refers to failed: {error}", {
-        error,
-      });
+      await this.#contents.delete(hash);
+      deleted = true;
+    } finally {
+      await this.#store.finishFileDeletion(hash, deleted);
     }
-    if (count > 0) {
-      logger.info("Deleted {count} files an interruption left behind", {
-        count,
-      });
-    }
+    return true;
   }
 
   async #withHash<T>(hash: string, step: () => Promise<T>): Promise<T> {
@@ -362,7 +375,6 @@ export class FileStorage {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#sweeps.idle();
-    await this.#leftovers;
     await this.#contents.close();
   }
 }

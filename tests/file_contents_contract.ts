@@ -84,26 +84,6 @@ export function fileContentsContract(
     );
   });
 
-  test("lists every hash it keeps, once, and neither deleted bytes nor staged files", async (contents) => {
-    assert.deepEqual(await hashesOf(contents), []);
-    const kept = [];
-    for (let i = 0; i < 3; i++) {
-      const { hash, path } = await stage(
-        contents,
-        new TextEncoder().encode(`page ${i}`),
-      );
-      await contents.put(hash, path);
-      kept.push(hash);
-    }
-    const again = await stage(contents, new TextEncoder().encode("page 0"));
-    await contents.put(again.hash, again.path);
-    const gone = await stage(contents, new TextEncoder().encode("gone"));
-    await contents.put(gone.hash, gone.path);
-    await contents.delete(gone.hash);
-    await stage(contents, new TextEncoder().encode("still arriving"));
-    assert.deepEqual(await hashesOf(contents), kept.sort());
-  });
-
   test(
     "bytes put through one are read through another on the same storage",
     async (contents, another) => {
@@ -125,12 +105,6 @@ export async function stage(
   const path = join(contents.stagingDir, `${crypto.randomUUID()}.part`);
   await Deno.writeFile(path, bytes);
   return { hash: createHash("sha256").update(bytes).digest("hex"), path };
-}
-
-async function hashesOf(contents: FileContents): Promise<string[]> {
-  const hashes = [];
-  for await (const hash of contents.hashes()) hashes.push(hash);
-  return hashes.sort();
 }
 
 async function read(

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import postgres from "postgres";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { PostgresFileContents } from "../server/file_contents/postgres.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
@@ -72,30 +71,6 @@ function registerPostgresTests(pg: PostgresService): void {
         ),
       dispose: () => place.drop(),
     };
-  });
-
-  Deno.test("PostgresFileContents: lists every hash of a table of thousands, each once, though it reads them a page at a time", async () => {
-    const place = await freshPlace();
-    const sql = postgres(place.url, { onnotice: () => {} });
-    const contents = new PostgresFileContents(place.url, {
-      tempDir: place.tempDir,
-    });
-    try {
-      await sql`
-        INSERT INTO file_contents (hash, bytes)
-        SELECT encode(sha256(i::text::bytea), 'hex'), '\\x00'
-        FROM generate_series(1, 2500) AS i`;
-      const listed = [];
-      for await (const hash of contents.hashes()) listed.push(hash);
-      const stored = await sql<{ hash: string }[]>`
-        SELECT hash FROM file_contents`;
-      assert.equal(listed.length, 2500);
-      assert.deepEqual(listed.sort(), stored.map((row) => row.hash).sort());
-    } finally {
-      await contents.close();
-      await sql.end();
-      await place.drop();
-    }
   });
 
   /** Runs a body with a fresh place, closing every node it opened. */

@@ -29,6 +29,12 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
     uploadStreams: (id) => store.uploadStreams(id),
     uploadCarried: (id) => store.uploadCarried(id),
     hashInUse: (hash) => store.hashInUse(hash),
+    recordFileDeletions: (hashes) => store.recordFileDeletions(hashes),
+    pendingFileDeletions: (after, limit) =>
+      store.pendingFileDeletions(after, limit),
+    claimFileDeletion: (hash) => store.claimFileDeletion(hash),
+    finishFileDeletion: (hash, deleted) =>
+      store.finishFileDeletion(hash, deleted),
     secret: (name, fresh) => store.secret(name, fresh),
     async sweepUploads(before) {
       const hashes = await store.sweepUploads(before);

@@ -35,6 +35,7 @@ import {
   oldPrivateSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
+  UPLOAD,
   versionBefore,
   VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
@@ -295,6 +296,65 @@ function registerTests(pg: PostgresService): void {
         await db.drop();
       }
     },
+  );
+
+  Deno.test(
+    "PostgresStore: a hash's deletion turn is one store's at a time, and an upload of those bytes through another store waits for it to end, so its bytes are put after the old ones went",
+    withStores(2, async ([a, b], url) => {
+      await a.saveUpload({ ...UPLOAD, createdAt: 1000 });
+      assert.deepEqual(await a.sweepUploads(Date.now() - 60_000), [
+        UPLOAD.hash,
+      ]);
+      assert.equal(await a.claimFileDeletion(UPLOAD.hash), true);
+      // Another node finds the turn taken: the holder finishes.
+      assert.equal(await b.claimFileDeletion(UPLOAD.hash), false);
+      const again = { ...UPLOAD, id: "e".repeat(32), createdAt: Date.now() };
+      const saving = b.saveUpload(again);
+      await lockWaits(url, "chat_save_upload", 1);
+      assert.equal(await a.hashInUse(UPLOAD.hash), false);
+      // The bytes are gone now; the turn ends and the upload is recorded.
+      await a.finishFileDeletion(UPLOAD.hash, true);
+      assert.equal(await saving, true);
+      assert.deepEqual(await b.findUpload(again.id), again);
+      assert.deepEqual(await b.pendingFileDeletions("", 10), []);
+      // Recorded again by a sweep that did not see the upload, the hash is
+      // kept by the next claim, which sees it.
+      await inspect(
+        url,
+        (sql) => sql`INSERT INTO file_deletions (hash) VALUES (${UPLOAD.hash})`,
+      );
+      assert.equal(await a.claimFileDeletion(UPLOAD.hash), false);
+      assert.deepEqual(await a.pendingFileDeletions("", 10), []);
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: a deletion turn goes with its holder's connection, and another store then finishes the deletion",
+    withStores(2, async ([a, b], url) => {
+      await a.saveUpload({ ...UPLOAD, createdAt: 1000 });
+      await a.sweepUploads(Date.now() - 60_000);
+      assert.equal(await a.claimFileDeletion(UPLOAD.hash), true);
+      assert.equal(await b.claimFileDeletion(UPLOAD.hash), false);
+      // The holder's process dies: its connections with it.
+      const [{ ended }] = await inspect(
+        url,
+        (sql) =>
+          sql<{ ended: number }[]>`
+          SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_locks
+          WHERE locktype = 'advisory' AND classid = 1718185061`,
+      );
+      assert.equal(ended, 1);
+      await eventually(async () => {
+        assert.equal(await b.claimFileDeletion(UPLOAD.hash), true);
+      });
+      await b.finishFileDeletion(UPLOAD.hash, true);
+      assert.deepEqual(await b.pendingFileDeletions("", 10), []);
+      // The dead turn's end says so, and the process goes on.
+      await assert.rejects(
+        a.finishFileDeletion(UPLOAD.hash, true),
+        StoreUnavailableError,
+      );
+    }),
   );
 
   Deno.test(

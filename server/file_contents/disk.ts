@@ -86,17 +86,6 @@ export class DiskFileContents implements FileContents {
     });
   }
 
-  // Only what `put` names (`ab/abcd…`): anything else in the folder
-  // (`.staging`, an operator's notes) is not a file of ours.
-  async *hashes(): AsyncIterable<string> {
-    for (const prefix of await names(this.#dir, "folder")) {
-      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
-      for (const name of await names(join(this.#dir, prefix), "file")) {
-        if (SHA256_HEX.test(name) && name.startsWith(prefix)) yield name;
-      }
-    }
-  }
-
   async freeBytes(): Promise<number> {
     // A server makes the folder at start (ready), an export or import
     // with its first file: until then its file system is that of the
@@ -139,21 +128,4 @@ async function makeFolder(path: string): Promise<boolean> {
   }
   await Deno.mkdir(path, { recursive: true });
   return true;
-}
-
-// The names of a folder's entries of one kind, read in full before any is
-// acted on (removing entries while a folder is read may skip others);
-// none when there is no folder.
-async function names(dir: string, kind: "file" | "folder"): Promise<string[]> {
-  const found: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (kind === "file" ? entry.isFile : entry.isDirectory) {
-        found.push(entry.name);
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return found;
 }

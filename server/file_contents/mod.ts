@@ -3,6 +3,12 @@
  * machine, or the database when several nodes share one. Names, types and
  * sizes are the store's (`FileStore`); this holds the bytes only.
  */
+/**
+ * How the list of the hashes an import placed ends its name, in the
+ * staging folder: a server's start has those no upload refers to deleted.
+ */
+export const PLACED_LIST = ".placed";
+
 export interface FileContents {
   /**
    * A folder where an upload is written while it arrives, from which `put`
@@ -19,11 +25,6 @@ export interface FileContents {
   get(hash: string): Promise<ReadableStream<Uint8Array> | undefined>;
   /** Removes the bytes kept under this hash (none: nothing happens). */
   delete(hash: string): Promise<void>;
-  /**
-   * Every hash bytes are kept under, in no set order, each once; bytes
-   * put or deleted while it runs may or may not be listed.
-   */
-  hashes(): AsyncIterable<string>;
   /**
    * Bytes free to this process on the file system where the bytes are
    * kept, for `--disk-reserve`; absent where they are not on this

@@ -6,9 +6,6 @@ import { describeUrl } from "../store/postgres.ts";
 import { poolOptions, RenewingPool } from "../store/postgres_pool.ts";
 import type { FileContents } from "./mod.ts";
 
-/** Hashes read at a time by `hashes`. */
-const HASHES_PAGE = 1000;
-
 /**
  * Files in the database every node shares (table `file_contents`, made by
  * the store's migrations), so a file uploaded through one node downloads
@@ -69,27 +66,6 @@ export class PostgresFileContents implements FileContents {
       );
     } catch (error) {
       throw databaseFailed(this.#where, error);
-    }
-  }
-
-  // In pages by hash, each a short statement: a cursor would hold one of
-  // the pool's connections for as long as the caller takes over them.
-  async *hashes(): AsyncIterable<string> {
-    let after = "";
-    for (;;) {
-      let rows: { hash: string }[];
-      try {
-        rows = await this.#pool.run((sql) =>
-          sql<{ hash: string }[]>`
-          SELECT hash FROM file_contents WHERE hash > ${after}
-          ORDER BY hash LIMIT ${HASHES_PAGE}`
-        );
-      } catch (error) {
-        throw databaseFailed(this.#where, error);
-      }
-      for (const row of rows) yield row.hash;
-      if (rows.length < HASHES_PAGE) return;
-      after = rows[rows.length - 1].hash;
     }
   }
 

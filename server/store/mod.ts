@@ -619,7 +619,11 @@ export interface FileStore {
    */
   uploadedBytes(uploader: string): Promise<number>;
   findUpload(id: string): Promise<StoredUpload | undefined>;
-  /** Forgets an upload at once (one whose bytes could not be kept). */
+  /**
+   * Forgets an upload at once (one whose bytes could not be kept); when no
+   * upload uses its bytes any more, records their hash for deletion in the
+   * same transaction (see `claimFileDeletion`).
+   */
   deleteUpload(id: string): Promise<void>;
   /**
    * The streams (room keys, conversation keys `@a:b`) of the live messages
@@ -635,11 +639,44 @@ export interface FileStore {
   /**
    * Forgets uploads no live message carries: those that were attached
    * once, and those never attached that were made before
-   * `unattachedBefore` (ms). Returns the hashes no upload uses any more.
+   * `unattachedBefore` (ms). Returns the hashes no upload uses any more,
+   * recorded for deletion in the same transaction: the caller deletes
+   * their bytes after it (`claimFileDeletion`), and a process killed
+   * before it did leaves them recorded for the next.
    */
   sweepUploads(unattachedBefore: number): Promise<string[]>;
   /** Whether an upload still uses these bytes. */
   hashInUse(hash: string): Promise<boolean>;
+  /**
+   * Records hashes for deletion (each once): bytes that go unless an upload
+   * uses them, as `claimFileDeletion` finds. For bytes placed outside any
+   * upload's commit (an import killed before its own).
+   */
+  recordFileDeletions(hashes: string[]): Promise<void>;
+  /**
+   * Hashes recorded for deletion and not yet finished, in order, each
+   * after `after` ("" for the first), at most `limit`: deletions under
+   * way, or cut short by a process killed after the commit that recorded
+   * them. Only these rows are read, never every file kept.
+   */
+  pendingFileDeletions(after: string, limit: number): Promise<string[]>;
+  /**
+   * Takes the turn to delete the bytes of a hash recorded for deletion;
+   * true when they may go now: recorded, no upload uses them, and the
+   * turn is this caller's until `finishFileDeletion`. Every process
+   * sharing the store respects the turn: an upload of the same bytes
+   * recorded meanwhile waits for it to end (its bytes are put after), and
+   * one recorded before is seen, so the bytes stay. False when the hash
+   * is not recorded, when another process holds its turn (it finishes),
+   * or when an upload uses the bytes again (the record is then cleared:
+   * the upload wins).
+   */
+  claimFileDeletion(hash: string): Promise<boolean>;
+  /**
+   * Ends a turn `claimFileDeletion` gave: with `deleted`, the bytes are
+   * gone and the record is cleared; without, it stays for the next try.
+   */
+  finishFileDeletion(hash: string, deleted: boolean): Promise<void>;
   /**
    * A secret that every node sharing this store reads the same, created on
    * first use: random (signs file URLs), or `fresh` (a key pair made by the

@@ -4,11 +4,25 @@ import type { PostgresContext } from "./postgres_context.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
 
 /**
+ * The class of the advisory locks of file deletions ("file"), the other
+ * key a hash's hashtext: chat_save_upload takes the same one.
+ */
+const FILE_LOCK = 1718185061;
+
+/**
  * PostgresStore's files: uploads, their quota and references, and the
  * server's secrets (postgres.ts lends these methods to the store).
  */
 export class PostgresFiles implements FileStore {
   #context: PostgresContext;
+  // The deletion turns this process holds: per hash, the end of the
+  // transaction that holds the hash's advisory lock, from
+  // claimFileDeletion to finishFileDeletion. A process that dies loses its
+  // connections, and their locks with them: no turn outlives its holder.
+  #turns = new Map<
+    string,
+    { end: (deleted: boolean) => void; done: Promise<unknown> }
+  >();
 
   constructor(context: PostgresContext) {
     this.#context = context;
@@ -50,8 +64,16 @@ export class PostgresFiles implements FileStore {
   }
 
   deleteUpload(id: string): Promise<void> {
+    // One statement: the upload, and its hash recorded when no other
+    // upload uses it.
     return this.#context.run(async (sql) => {
-      await sql`DELETE FROM uploads WHERE id = ${id}`;
+      await sql`
+        WITH gone AS (DELETE FROM uploads WHERE id = ${id} RETURNING id, hash)
+        INSERT INTO file_deletions (hash)
+        SELECT hash FROM gone
+        WHERE NOT EXISTS (SELECT 1 FROM uploads u
+          WHERE u.hash = gone.hash AND u.id <> gone.id)
+        ON CONFLICT DO NOTHING`;
     });
   }
 
@@ -74,7 +96,9 @@ export class PostgresFiles implements FileStore {
 
   sweepUploads(unattachedBefore: number): Promise<string[]> {
     // One statement: the uploads, then their references, then the hashes
-    // no upload left standing uses.
+    // no upload left standing uses, recorded for deletion. An upload of
+    // one of them committed meanwhile is not seen here: the deletion's
+    // claim sees it, and clears the record.
     return this.#context.run(async (sql) =>
       (await sql<{ hash: string }[]>`
         WITH gone AS (
@@ -87,12 +111,100 @@ export class PostgresFiles implements FileStore {
           RETURNING u.id, u.hash
         ), refs AS (
           DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id
+        ), unused AS (
+          SELECT DISTINCT gone.hash FROM gone
+          WHERE NOT EXISTS (SELECT 1 FROM uploads u
+            WHERE u.hash = gone.hash
+              AND u.id NOT IN (SELECT id FROM gone))
+        ), recorded AS (
+          INSERT INTO file_deletions (hash) SELECT hash FROM unused
+          ON CONFLICT DO NOTHING
         )
-        SELECT DISTINCT gone.hash FROM gone
-        WHERE NOT EXISTS (SELECT 1 FROM uploads u
-          WHERE u.hash = gone.hash
-            AND u.id NOT IN (SELECT id FROM gone))`).map((row) => row.hash)
+        SELECT hash FROM unused`).map((row) => row.hash)
     );
+  }
+
+  recordFileDeletions(hashes: string[]): Promise<void> {
+    return this.#context.run(async (sql) => {
+      await sql`
+        INSERT INTO file_deletions (hash)
+        SELECT DISTINCT jsonb_array_elements_text(${sql.json(hashes)})
+        ON CONFLICT DO NOTHING`;
+    });
+  }
+
+  pendingFileDeletions(after: string, limit: number): Promise<string[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ hash: string }[]>`
+        SELECT hash FROM file_deletions WHERE hash > ${after}
+        ORDER BY hash LIMIT ${limit}`).map((row) => row.hash)
+    );
+  }
+
+  // The turn is a transaction's advisory lock, the transaction left open
+  // until finishFileDeletion (one per deletion under way, and a process
+  // deletes one at a time: a connection of the pool for milliseconds). An
+  // upload takes the same lock in its transaction (chat_save_upload), so
+  // it is recorded either before the lock is held (the check below, a
+  // statement started after, sees it) or after the turn ends (its bytes
+  // are put after its commit): never bytes deleted under an upload,
+  // whichever nodes do each.
+  claimFileDeletion(hash: string): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const claimed = Promise.withResolvers<boolean>();
+      const ended = Promise.withResolvers<boolean>();
+      const done = sql.begin(async (tx) => {
+        const [{ locked }] = await tx<{ locked: boolean }[]>`
+          SELECT pg_try_advisory_xact_lock(${FILE_LOCK}, hashtext(${hash}))
+            AS locked`;
+        if (!locked) return claimed.resolve(false);
+        // Cleared, with the commit, when an upload uses the bytes again.
+        const [row] = await tx<{ pending: boolean; used: boolean }[]>`
+          WITH state AS (
+            SELECT
+              EXISTS (SELECT 1 FROM file_deletions WHERE hash = ${hash})
+                AS pending,
+              EXISTS (SELECT 1 FROM uploads WHERE hash = ${hash}) AS used
+          ), cleared AS (
+            DELETE FROM file_deletions
+            WHERE hash = ${hash} AND (SELECT used FROM state)
+          )
+          SELECT pending, used FROM state`;
+        if (!row.pending || row.used) return claimed.resolve(false);
+        claimed.resolve(true);
+        if (await ended.promise) {
+          await tx`DELETE FROM file_deletions WHERE hash = ${hash}`;
+        }
+      });
+      // A connection lost during the turn fails its end, never the process:
+      // the transaction is then left waiting for good (the driver would
+      // write its next statement to the closed socket, an uncaught error).
+      let lost = false;
+      done.catch((error) => {
+        lost = true;
+        claimed.reject(error);
+      });
+      const kept = await claimed.promise;
+      if (kept) {
+        const end = (deleted: boolean) => {
+          if (!lost) ended.resolve(deleted);
+        };
+        this.#turns.set(hash, { end, done });
+      } else await done;
+      return kept;
+    });
+  }
+
+  async finishFileDeletion(hash: string, deleted: boolean): Promise<void> {
+    const turn = this.#turns.get(hash);
+    if (!turn) return;
+    this.#turns.delete(hash);
+    turn.end(deleted);
+    try {
+      await turn.done;
+    } catch (error) {
+      throw this.#context.unavailable(error);
+    }
   }
 
   hashInUse(hash: string): Promise<boolean> {

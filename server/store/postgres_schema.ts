@@ -2043,4 +2043,45 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   SELECT other, user_key, user_name, seq, id, ts FROM newest
   WHERE other <> user_key;
   `,
+  `
+  -- The journal of file deletions: the hashes whose bytes must go unless an
+  -- upload uses them again, recorded in the transaction that forgets their
+  -- last upload (a sweep, or an upload whose bytes could not be kept). A
+  -- node deletes the bytes after the commit, holding the hash's advisory
+  -- lock (class 1718185061, "file"), then the row; a process killed in
+  -- between leaves the row (its lock goes with its connection), and the
+  -- next start of any node finishes what it holds instead of walking every
+  -- file kept. Empty but for deletions under way or cut short.
+  CREATE TABLE file_deletions (hash TEXT PRIMARY KEY);
+  -- An upload takes its hash's lock before it is recorded: a node deleting
+  -- these bytes finishes first (the upload's bytes are put after its
+  -- commit, so they are put again), and a node that takes the lock after
+  -- sees the upload and keeps them. Costs a lock per upload, held until its
+  -- commit; uploads of other bytes never wait (but for a 32-bit clash).
+  CREATE OR REPLACE FUNCTION chat_save_upload(
+    u_id text, u_hash text, u_name text, u_type text, u_size bigint,
+    u_uploader text, u_width bigint, u_height bigint, u_frames bigint,
+    u_created_at bigint, quota bigint
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    used bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1718185061, hashtext(u_hash));
+    IF quota > 0 THEN
+      INSERT INTO upload_usage AS g (uploader, bytes) VALUES (u_uploader, 0)
+      ON CONFLICT (uploader) DO UPDATE SET bytes = g.bytes
+      RETURNING g.bytes INTO used;
+      IF u_size + used > quota THEN
+        RETURN false;
+      END IF;
+    END IF;
+    INSERT INTO uploads (id, hash, name, type, size, uploader, width, height,
+      frames, created_at)
+    VALUES (u_id, u_hash, u_name, u_type, u_size, u_uploader, u_width,
+      u_height, u_frames, u_created_at);
+    RETURN true;
+  END
+  $$;
+  `,
 ];

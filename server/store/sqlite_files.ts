@@ -72,9 +72,13 @@ export class SqliteFiles implements FileStore {
   }
 
   deleteUpload(id: string): Promise<void> {
-    return this.#run(() => {
-      this.#q("DELETE FROM uploads WHERE id = ?").run(id);
-    });
+    return this.#run(() =>
+      this.#transaction(() => {
+        const gone = this.#q("DELETE FROM uploads WHERE id = ? RETURNING hash")
+          .get(id) as { hash: string } | undefined;
+        if (gone) this.#recordIfUnused([gone.hash]);
+      })
+    );
   }
 
   uploadStreams(id: string): Promise<{ stream: string; ts: number }[]> {
@@ -115,13 +119,70 @@ export class SqliteFiles implements FileStore {
           `DELETE FROM file_refs
            WHERE upload_id NOT IN (SELECT id FROM uploads)`,
         ).run();
-        const unused = this.#q(
-          "SELECT 1 FROM uploads WHERE hash = ? LIMIT 1",
-        );
-        return [...new Set(gone.map((row) => row.hash))]
-          .filter((hash) => unused.get(hash) === undefined);
+        return this.#recordIfUnused(gone.map((row) => row.hash));
       })
     );
+  }
+
+  // Inside a write transaction: the hashes no upload uses, recorded for
+  // deletion with the deletion of their last upload.
+  #recordIfUnused(hashes: string[]): string[] {
+    const used = this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1");
+    const record = this.#q(
+      "INSERT INTO file_deletions (hash) VALUES (?) ON CONFLICT DO NOTHING",
+    );
+    const unused = [...new Set(hashes)]
+      .filter((hash) => used.get(hash) === undefined);
+    for (const hash of unused) record.run(hash);
+    return unused;
+  }
+
+  recordFileDeletions(hashes: string[]): Promise<void> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const record = this.#q(
+          "INSERT INTO file_deletions (hash) VALUES (?) ON CONFLICT DO NOTHING",
+        );
+        for (const hash of hashes) record.run(hash);
+      })
+    );
+  }
+
+  pendingFileDeletions(after: string, limit: number): Promise<string[]> {
+    return this.#run(() =>
+      (this.#q(
+        "SELECT hash FROM file_deletions WHERE hash > ? ORDER BY hash LIMIT ?",
+      ).all(after, limit) as { hash: string }[]).map((row) => row.hash)
+    );
+  }
+
+  // The turn across processes is FileStorage's turn per hash: a SQLite
+  // database has one server (the export and backup commands upload
+  // nothing), and its writes take turns, so what is read here is the last
+  // committed.
+  claimFileDeletion(hash: string): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        if (
+          this.#q("SELECT 1 FROM file_deletions WHERE hash = ?").get(hash) ===
+            undefined
+        ) return false;
+        if (
+          this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1").get(hash) ===
+            undefined
+        ) return true;
+        this.#q("DELETE FROM file_deletions WHERE hash = ?").run(hash);
+        return false;
+      })
+    );
+  }
+
+  finishFileDeletion(hash: string, deleted: boolean): Promise<void> {
+    return this.#run(() => {
+      if (deleted) {
+        this.#q("DELETE FROM file_deletions WHERE hash = ?").run(hash);
+      }
+    });
   }
 
   hashInUse(hash: string): Promise<boolean> {

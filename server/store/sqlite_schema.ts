@@ -481,4 +481,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   SELECT other, user_key, user, seq, id, ts FROM newest
   WHERE other <> user_key;
   `,
+  `
+  -- The journal of file deletions: the hashes whose bytes must go unless an
+  -- upload uses them again, recorded in the transaction that forgets their
+  -- last upload (a sweep, or an upload whose bytes could not be kept). The
+  -- server deletes the bytes after the commit and then the row, so a
+  -- process killed in between leaves the row, and the next start finishes
+  -- what it holds instead of walking every file kept. Empty but for
+  -- deletions under way or cut short.
+  CREATE TABLE file_deletions (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+  `,
 ];

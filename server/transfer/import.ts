@@ -6,7 +6,7 @@
  * import with its line number, and the transaction is rolled back.
  */
 import { join } from "node:path";
-import type { FileContents } from "../file_contents/mod.ts";
+import { type FileContents, PLACED_LIST } from "../file_contents/mod.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { DELETED_OWNER } from "../store/mod.ts";
@@ -88,6 +88,7 @@ export async function importStore(
   options: ImportOptions = {},
 ): Promise<Record<string, number>> {
   const placed = new Set<string>();
+  const list = options.contents ? new PlacedList(options.contents) : undefined;
   try {
     let counts: Record<string, number> = {};
     await target.transaction(async (writer) => {
@@ -99,15 +100,45 @@ export async function importStore(
         );
       }
       await writer.clear();
-      counts = await readLines(lines, writer, options, placed);
+      counts = await readLines(lines, writer, options, placed, list);
       const problem = await writer.check();
       if (problem) throw new ImportError(0, `inconsistent export: ${problem}`);
     });
+    await list?.remove();
     return counts;
   } catch (error) {
     // The bytes placed for files the rolled-back rows named.
     for (const hash of placed) await options.contents?.delete(hash);
+    await list?.remove();
     throw error;
+  }
+}
+
+/**
+ * The hashes an import placed, one a line, in the staging folder
+ * (`import-<random>.placed`), each written before its bytes are put and the
+ * list removed once the import committed or took its bytes back. An import
+ * killed in between leaves the list, and a server's start (files.ts) has
+ * the bytes no upload refers to deleted: no walk of every file kept.
+ */
+class PlacedList {
+  readonly path: string;
+  #made = false;
+
+  constructor(contents: FileContents) {
+    this.path = join(
+      contents.stagingDir,
+      `import-${crypto.randomUUID()}${PLACED_LIST}`,
+    );
+  }
+
+  async add(hash: string): Promise<void> {
+    this.#made = true;
+    await Deno.writeTextFile(this.path, `${hash}\n`, { append: true });
+  }
+
+  async remove(): Promise<void> {
+    if (this.#made) await Deno.remove(this.path).catch(() => {});
   }
 }
 
@@ -124,6 +155,7 @@ async function readLines(
   writer: TableWriter,
   options: ImportOptions,
   placed: Set<string>,
+  list: PlacedList | undefined,
 ): Promise<Record<string, number>> {
   const progress = new Progress("Imported", options.progress);
   const counts: Record<string, number> = {};
@@ -241,7 +273,7 @@ async function readLines(
       );
     }
     if (found.spec.table === "uploads" && header.files) {
-      await placeBytes(String(row.hash), number, options, placed);
+      await placeBytes(String(row.hash), number, options, placed, list);
     }
     batch!.rows.push(row);
     batch!.lines.push(number);
@@ -387,6 +419,7 @@ async function placeBytes(
   number: number,
   options: ImportOptions,
   placed: Set<string>,
+  list: PlacedList | undefined,
 ): Promise<void> {
   if (placed.has(hash)) return;
   const contents = options.contents!;
@@ -406,6 +439,7 @@ async function placeBytes(
       })`,
     );
   }
+  await list?.add(hash);
   await contents.put(hash, staged);
   placed.add(hash);
 }

@@ -1,7 +1,10 @@
 /**
  * The store contract for the records of uploads: saveUpload (and its
  * quota), uploadedBytes, findUpload, deleteUpload, uploadStreams,
- * uploadCarried, sweepUploads, hashInUse, and secret.
+ * uploadCarried, sweepUploads, hashInUse, the journal of file deletions
+ * (recordFileDeletions, pendingFileDeletions, claimFileDeletion,
+ * finishFileDeletion), and
+ * secret.
  */
 import assert from "node:assert/strict";
 import type { StoredUpload } from "../../server/store/mod.ts";
@@ -204,6 +207,115 @@ export function files(test: StoreTest): void {
     );
     assert.equal(saved.filter((ok) => ok).length, 2);
     assert.equal(await store.uploadedBytes("alice"), quotaBytes);
+  });
+
+  test("a sweep records the hashes it returns for deletion, and a finished deletion clears its record", async (store) => {
+    const shared = "1".repeat(64);
+    const kept = { ...UPLOAD, id: "a".repeat(32), createdAt: Date.now() };
+    const old = (id: string, hash: string) => ({
+      ...UPLOAD,
+      id,
+      hash,
+      createdAt: 1000,
+    });
+    await store.saveUpload(kept);
+    await store.saveUpload(old("b".repeat(32), shared));
+    await store.saveUpload(old("c".repeat(32), shared));
+    await store.saveUpload(old("d".repeat(32), UPLOAD.hash));
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+    // The hash another upload still uses is neither returned nor recorded.
+    assert.deepEqual(await store.sweepUploads(Date.now() - 60_000), [shared]);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), [shared]);
+    // Recorded, unused: the bytes may go; the record stays until finished.
+    assert.equal(await store.claimFileDeletion(shared), true);
+    await store.finishFileDeletion(shared, true);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+    // Not recorded (any more, or ever): nothing to delete.
+    assert.equal(await store.claimFileDeletion(shared), false);
+    assert.equal(await store.claimFileDeletion(UPLOAD.hash), false);
+    assert.equal(await store.hashInUse(UPLOAD.hash), true);
+  });
+
+  test(
+    "a deletion that did not finish keeps its record for the next try, which a reopened store still holds",
+    async (store, reopen) => {
+      await store.saveUpload({ ...UPLOAD, createdAt: 1000 });
+      await store.sweepUploads(Date.now() - 60_000);
+      assert.equal(await store.claimFileDeletion(UPLOAD.hash), true);
+      await store.finishFileDeletion(UPLOAD.hash, false);
+      assert.deepEqual(await store.pendingFileDeletions("", 10), [UPLOAD.hash]);
+      // What a process killed after the sweep's commit leaves.
+      const again = await reopen();
+      assert.deepEqual(await again.pendingFileDeletions("", 10), [UPLOAD.hash]);
+      assert.equal(await again.claimFileDeletion(UPLOAD.hash), true);
+      await again.finishFileDeletion(UPLOAD.hash, true);
+      assert.deepEqual(await again.pendingFileDeletions("", 10), []);
+    },
+  );
+
+  test("an upload of bytes recorded for deletion wins: the claim clears the record and keeps the bytes", async (store) => {
+    await store.saveUpload({ ...UPLOAD, createdAt: 1000 });
+    await store.sweepUploads(Date.now() - 60_000);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), [UPLOAD.hash]);
+    await store.saveUpload({ ...UPLOAD, id: "e".repeat(32) });
+    assert.equal(await store.claimFileDeletion(UPLOAD.hash), false);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+    assert.equal(await store.hashInUse(UPLOAD.hash), true);
+  });
+
+  test("deleteUpload records its bytes' hash for deletion only when no other upload uses them", async (store) => {
+    const twin = { ...UPLOAD, id: "e".repeat(32) };
+    await store.saveUpload(UPLOAD);
+    await store.saveUpload(twin);
+    await store.deleteUpload(UPLOAD.id);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+    await store.deleteUpload(twin.id);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), [UPLOAD.hash]);
+    // An unknown id records nothing more.
+    await store.deleteUpload(twin.id);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), [UPLOAD.hash]);
+  });
+
+  test("recordFileDeletions records bytes placed outside any upload: those an upload uses are kept at the claim, the others may go", async (store) => {
+    const placed = ["1".repeat(64), "2".repeat(64)];
+    await store.saveUpload({ ...UPLOAD, hash: placed[0] });
+    await store.recordFileDeletions([...placed, placed[1]]);
+    await store.recordFileDeletions([placed[1]]);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), placed);
+    assert.equal(await store.claimFileDeletion(placed[0]), false);
+    assert.equal(await store.claimFileDeletion(placed[1]), true);
+    await store.finishFileDeletion(placed[1], true);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+    await store.recordFileDeletions([]);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+  });
+
+  test("pendingFileDeletions pages through the records in hash order", async (store) => {
+    const hashes = range(1, 5).map((n) => n.toString(16).repeat(64));
+    for (const [n, hash] of hashes.entries()) {
+      await store.saveUpload({
+        ...UPLOAD,
+        id: n.toString(16).padStart(32, "0"),
+        hash,
+        createdAt: 1000,
+      });
+    }
+    assert.deepEqual(
+      (await store.sweepUploads(Date.now() - 60_000)).sort(),
+      hashes,
+    );
+    assert.deepEqual(
+      await store.pendingFileDeletions("", 2),
+      hashes.slice(0, 2),
+    );
+    assert.deepEqual(
+      await store.pendingFileDeletions(hashes[1], 2),
+      hashes.slice(2, 4),
+    );
+    assert.deepEqual(
+      await store.pendingFileDeletions(hashes[3], 2),
+      hashes.slice(4),
+    );
   });
 
   test("secret is stable per name", async (store) => {
