@@ -3,7 +3,8 @@
  * server's: the schema version is set back to just before the migration
  * whose text has `marker` (found by text: later migrations come and go),
  * and the later migrations that cannot run twice are undone first (the
- * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table). The start-up after it
+ * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table;
+ * the journal of file deletions). The start-up after it
  * then runs that migration and every later one, as an upgrade does.
  */
 import { DatabaseSync } from "node:sqlite";
@@ -12,6 +13,7 @@ import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   CONVERSATIONS_MIGRATION,
+  FILE_DELETIONS_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
@@ -62,6 +64,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before < versionBefore(POSTGRES_MIGRATIONS, FILE_DELETIONS_MIGRATION)) {
+    // Its chat_save_upload is CREATE OR REPLACE: it runs again as is.
+    await sql`DROP TABLE file_deletions`;
+  }
   if (before < versionBefore(POSTGRES_MIGRATIONS, CONVERSATIONS_MIGRATION)) {
     await sql`DROP TRIGGER messages_conversations ON messages`;
     await sql`DROP FUNCTION chat_note_conversation()`;
@@ -78,6 +84,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before < versionBefore(SQLITE_MIGRATIONS, FILE_DELETIONS_MIGRATION)) {
+    db.exec("DROP TABLE file_deletions");
+  }
   if (before < versionBefore(SQLITE_MIGRATIONS, CONVERSATIONS_MIGRATION)) {
     db.exec("DROP TRIGGER messages_conversations");
     db.exec("DROP TABLE conversations");

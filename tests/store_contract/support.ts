@@ -222,6 +222,9 @@ export function oldMessagesSql(userColumn: "user" | "user_name"): string {
          ('lobby', 2, 'm2', 'alice', 'Alice', 'lobby', 'plain', 3000, NULL)`;
 }
 
+/** Text of the migration that journals file deletions. */
+export const FILE_DELETIONS_MIGRATION = "The journal of file deletions";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
