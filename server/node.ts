@@ -45,7 +45,7 @@ import { recheckStanding } from "./standing.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
 import { Retention } from "./retention.ts";
-import type { Store, StreamReadState } from "./store/mod.ts";
+import type { NewAuditEntry, Store, StreamReadState } from "./store/mod.ts";
 import { TurnQueue } from "./turns.ts";
 import { WebhookDispatcher } from "./webhooks.ts";
 import { WIDE_BROADCAST } from "./writer.ts";
@@ -269,13 +269,16 @@ export class ChatNode {
    * Deletes a room from the store. If this call deleted it, returns the
    * announcement that deletes it from every node (its members hear `by`
    * deleted it and return to `general`), to make once a reply is queued.
+   * `audit` is written in the deletion's commit, only if this call
+   * deleted it.
    */
   async deleteRoom(
     roomKey: string,
     by: string,
+    audit?: NewAuditEntry,
   ): Promise<(() => void) | undefined> {
     const room = this.registry.roomName(roomKey) ?? roomKey;
-    if (!await this.store.deleteRoom(roomKey)) return undefined;
+    if (!await this.store.deleteRoom(roomKey, audit)) return undefined;
     return () => {
       this.control({ kind: "room_deleted", key: roomKey, name: room, by });
       // The room's files are no longer served; their bytes go now.

@@ -17,7 +17,7 @@ import { auditEntry, OPERATOR_ACTOR } from "./handlers/audit.ts";
 import { nameKey } from "./protocol/names.ts";
 import { SettingError } from "./setting_kinds.ts";
 import { SETTINGS } from "./settings.ts";
-import type { AccountStore, AuditStore } from "./store/mod.ts";
+import type { AccountStore } from "./store/mod.ts";
 
 /** The text of `chat-server reset-password --help`. */
 export const RESET_HELP =
@@ -45,7 +45,6 @@ Options:
 /** What the command needs of a store, on either backend. */
 type ResetStore =
   & Pick<AccountStore, "findAccount" | "createPasswordReset">
-  & Pick<AuditStore, "addAuditEntry">
   & { close(): Promise<void> | void };
 
 interface Parsed {
@@ -87,10 +86,11 @@ export async function resetCommand(args: string[]): Promise<number> {
       );
       return 2;
     }
-    // The link is printed only once the log holds its entry: a command
-    // killed in between leaves a reset nobody was told, which expires.
-    const reset = await createPasswordReset(store, account);
-    await store.addAuditEntry(
+    // The reset and its audit entry are one commit, and the link is
+    // printed after it: a command killed before leaves neither.
+    const reset = await createPasswordReset(
+      store,
+      account,
       auditEntry(OPERATOR_ACTOR, "", {
         action: "reset_password",
         target: account.username,
@@ -171,9 +171,8 @@ async function openStore(options: Parsed): Promise<ResetStore> {
   const side = await openSqliteSide(options.db, options);
   return {
     findAccount: (key) => side.accounts.findAccount(key),
-    createPasswordReset: (hash, reset) =>
-      side.accounts.createPasswordReset(hash, reset),
-    addAuditEntry: (entry) => side.audit.addAuditEntry(entry),
+    createPasswordReset: (hash, reset, audit) =>
+      side.accounts.createPasswordReset(hash, reset, audit),
     close: () => side.close(),
   };
 }

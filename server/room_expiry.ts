@@ -72,21 +72,23 @@ export class RoomExpiry {
       try {
         const [last] = await node.store.history(room.key, { limit: 1 });
         if (last && now - Date.parse(last.ts) < this.#ttlMs) continue;
-        const announce = await node.deleteRoom(room.key, SERVER_ACTOR);
+        // No one's address: the server did it. The entry is written
+        // with the deletion, in its commit.
+        const announce = await node.deleteRoom(
+          room.key,
+          SERVER_ACTOR,
+          auditEntry(SERVER_ACTOR, "", {
+            action: "delete_room",
+            room: room.name,
+            reason: "expired",
+          }),
+        );
         if (announce) {
           announce();
           logger.info("Room {room}, made by a guest, expired", {
             room: room.name,
           });
           deleted.push(room.name);
-          // No one's address: the server did it.
-          await node.store.addAuditEntry(
-            auditEntry(SERVER_ACTOR, "", {
-              action: "delete_room",
-              room: room.name,
-              reason: "expired",
-            }),
-          );
         }
       } catch (error) {
         logger.warning("Cannot expire room {room}: {error}", {

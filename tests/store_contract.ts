@@ -2,7 +2,8 @@
  * The contract every Store implementation keeps, member by member: rooms
  * and their messages, edits and deletes, private conversations, accounts,
  * sessions, bans, files, memberships and invites, replies, reactions, pins,
- * search, tokens, bots and webhooks, and the store's own life
+ * search, tokens, bots and webhooks, the audit entries written with
+ * moderation's and administration's writes, and the store's own life
  * (group commits, ping, close). Each implementation's test file calls {@link storeContract} with
  * a way to open it; the same scenarios then run against each, so the
  * stores cannot drift apart unnoticed (they did once, on the history
@@ -14,6 +15,7 @@ import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { Store, StoredUpload } from "../server/store/mod.ts";
 import { accounts, bans, sessions } from "./store_contract/accounts.ts";
 import { administration } from "./store_contract/admin.ts";
+import { auditedWrites } from "./store_contract/audited.ts";
 import { files } from "./store_contract/files.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
@@ -84,6 +86,7 @@ export function storeContract(
   teamChat(test);
   threads(test);
   administration(test);
+  auditedWrites(test);
   integrations(test);
   lifecycle(test);
 }

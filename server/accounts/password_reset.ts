@@ -4,7 +4,7 @@
  * a random token whose hash alone is stored, used up by
  * `POST /api/reset-password` (AccountService.resetPassword).
  */
-import type { Account, AccountStore } from "../store/mod.ts";
+import type { Account, AccountStore, NewAuditEntry } from "../store/mod.ts";
 import { hashToken, newSessionToken } from "./tokens.ts";
 
 /** How long a password reset link works: a day. */
@@ -19,18 +19,20 @@ export interface PasswordReset {
 
 /**
  * Stores a reset of an account, valid for {@link PASSWORD_RESET_MS}, and
- * returns its token; only the token's hash is stored.
+ * returns its token; only the token's hash is stored, with `audit` in the
+ * same commit.
  */
 export async function createPasswordReset(
   store: Pick<AccountStore, "createPasswordReset">,
   account: Account,
+  audit?: NewAuditEntry,
 ): Promise<PasswordReset> {
   const token = newSessionToken();
   const expiresAt = Date.now() + PASSWORD_RESET_MS;
   await store.createPasswordReset(hashToken(token), {
     userKey: account.key,
     expiresAt,
-  });
+  }, audit);
   return { token, expiresAt };
 }
 

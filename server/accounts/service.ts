@@ -5,6 +5,7 @@ import type {
   Account,
   AccountStore,
   IntegrationStore,
+  NewAuditEntry,
   StoredApiToken,
 } from "../store/mod.ts";
 import {
@@ -237,7 +238,10 @@ export class AccountService {
    * Creates a bot account (for an admin): marked `bot`, with no password
    * that could ever match, so it acts only through its tokens.
    */
-  async createBot(rawName: string): Promise<Account | Failure> {
+  async createBot(
+    rawName: string,
+    audit?: (username: string) => NewAuditEntry,
+  ): Promise<Account | Failure> {
     const username = cleanName(rawName);
     if (username === null) return invalidName();
     const refused = await this.#nameRefused(username);
@@ -249,7 +253,7 @@ export class AccountService {
       passwordHash: "!bot",
       role: "user",
       bot: true,
-    });
+    }, { audit: audit?.(username) });
     return account ??
       fail("username_taken", `The name '${username}' is taken.`);
   }
@@ -291,6 +295,7 @@ export class AccountService {
   async createToken(
     userKey: string,
     name: string,
+    audit?: (token: StoredApiToken) => NewAuditEntry,
   ): Promise<NewApiToken | Failure> {
     const held = await this.#store.listApiTokens(userKey);
     if (held.length >= MAX_TOKENS_PER_ACCOUNT) {
@@ -307,7 +312,7 @@ export class AccountService {
       tokenHash: hashToken(secret),
       createdAt: Date.now(),
     };
-    await this.#store.createApiToken(token);
+    await this.#store.createApiToken(token, audit?.(token));
     return { token, secret };
   }
 
@@ -324,11 +329,12 @@ export class AccountService {
   async revokeToken(
     userKey: string,
     id: string,
+    audit?: NewAuditEntry,
   ): Promise<StoredApiToken | undefined> {
     const token = (await this.#store.listApiTokens(userKey)).find((t) =>
       t.id === id
     );
-    if (!token || !await this.#store.deleteApiToken(userKey, id)) {
+    if (!token || !await this.#store.deleteApiToken(userKey, id, audit)) {
       return undefined;
     }
     return token;
@@ -531,10 +537,14 @@ export class AccountService {
 
   /**
    * A one-time password reset for an account: the token for its link,
-   * valid a day (password_reset.ts); only its hash is stored.
+   * valid a day (password_reset.ts); only its hash is stored, with
+   * `audit` in the same commit.
    */
-  createPasswordReset(account: Account): Promise<PasswordReset> {
-    return createPasswordReset(this.#store, account);
+  createPasswordReset(
+    account: Account,
+    audit?: NewAuditEntry,
+  ): Promise<PasswordReset> {
+    return createPasswordReset(this.#store, account, audit);
   }
 
   /**

@@ -8,8 +8,8 @@ import { z } from "zod";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure } from "../protocol/errors.ts";
 import { lookup } from "../protocol/schemas.ts";
-import type { Account, StoredApiToken } from "../store/mod.ts";
-import { auditRequest } from "./audit.ts";
+import type { Account, NewAuditEntry, StoredApiToken } from "../store/mod.ts";
+import { auditOfRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
@@ -183,12 +183,15 @@ export function accountRoutes(
       if (who.account.role !== "admin") {
         return refuse(c, fail("forbidden", "Only an admin makes bots."));
       }
-      const made = await node.accounts.createBot(c.req.valid("json").name);
+      const made = await node.accounts.createBot(
+        c.req.valid("json").name,
+        (username) =>
+          auditOfRequest(c, who.account.username, {
+            action: "create_bot",
+            target: username,
+          }),
+      );
       if (isFailure(made)) return refuse(c, made);
-      await auditRequest(c, node, who.account.username, {
-        action: "create_bot",
-        target: made.username,
-      });
       return c.json(botInfo(made), 201);
     },
   );
@@ -237,13 +240,14 @@ export function accountRoutes(
       const made = await node.accounts.createToken(
         account.key,
         c.req.valid("json").name,
+        (token) =>
+          auditOfRequest(c, who.account.username, {
+            action: "create_bot_token",
+            target: account.username,
+            details: { token: token.id, name: token.name },
+          }),
       );
       if (isFailure(made)) return refuse(c, made);
-      await auditRequest(c, node, who.account.username, {
-        action: "create_bot_token",
-        target: account.username,
-        details: { token: made.token.id, name: made.token.name },
-      });
       return c.json({ ...tokenInfo(made.token), token: made.secret }, 201);
     },
   );
@@ -288,13 +292,17 @@ export function accountRoutes(
       const params = c.req.valid("param");
       const account = await botOf(who, params.bot);
       if (isFailure(account)) return refuse(c, account);
-      const gone = await revokeToken(node, account.key, params.id);
+      const gone = await revokeToken(
+        node,
+        account.key,
+        params.id,
+        auditOfRequest(c, who.account.username, {
+          action: "revoke_bot_token",
+          target: account.username,
+          details: { token: params.id },
+        }),
+      );
       if (!gone) return refuse(c, fail("not_found", "No such token."));
-      await auditRequest(c, node, who.account.username, {
-        action: "revoke_bot_token",
-        target: account.username,
-        details: { token: params.id },
-      });
       return c.body(null, 204);
     },
   );
@@ -310,8 +318,9 @@ async function revokeToken(
   node: ChatNode,
   userKey: string,
   id: string,
+  audit?: NewAuditEntry,
 ): Promise<boolean> {
-  const token = await node.accounts.revokeToken(userKey, id);
+  const token = await node.accounts.revokeToken(userKey, id, audit);
   if (!token) return false;
   node.endSessions(userKey, { token: token.tokenHash }, "Token revoked");
   return true;

@@ -6,17 +6,18 @@
 import type { Context } from "hono";
 import { auditEntry, type AuditFacts } from "../handlers/audit.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
-import type { ChatNode } from "../node.ts";
+import type { NewAuditEntry } from "../store/mod.ts";
 
 /**
- * Writes an action done over HTTP to the audit log, once it is done and
- * before it is answered: an action someone saw succeed is in the log.
+ * The entry of an action a request is about to make, for the store method
+ * that makes it: the store writes both in one commit, only when the action
+ * is done, so an action someone saw succeed is in the log and no crash
+ * leaves one done without its entry.
  */
-export async function auditRequest(
+export function auditOfRequest(
   c: Context,
-  node: ChatNode,
   by: string,
   facts: AuditFacts,
-): Promise<void> {
-  await node.store.addAuditEntry(auditEntry(by, remoteAddressOf(c), facts));
+): NewAuditEntry {
+  return auditEntry(by, remoteAddressOf(c), facts);
 }

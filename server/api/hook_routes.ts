@@ -21,7 +21,7 @@ import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
 import { RoomGoneError, type StoredHook } from "../store/mod.ts";
-import { auditRequest } from "./audit.ts";
+import { auditOfRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
@@ -167,12 +167,14 @@ export function hookRoutes(
         createdBy: who.account.username,
         createdAt: Date.now(),
       };
-      await node.store.createHook(hook);
-      await auditRequest(c, node, who.account.username, {
-        action: "create_webhook",
-        room: describeHook(node, hook).room,
-        details: { hook: hook.id, name: hook.name },
-      });
+      await node.store.createHook(
+        hook,
+        auditOfRequest(c, who.account.username, {
+          action: "create_webhook",
+          room: describeHook(node, hook).room,
+          details: { hook: hook.id, name: hook.name },
+        }),
+      );
       logger.info("{user} made webhook {hook} for {room}", {
         user: who.account.username,
         hook: hook.id,
@@ -231,12 +233,16 @@ export function hookRoutes(
       }
       const refused = mayManage(who, hook.roomKey);
       if (refused) return refuse(c, refused);
-      await node.store.deleteHook(hook.id);
-      await auditRequest(c, node, who.account.username, {
-        action: "delete_webhook",
-        room: describeHook(node, hook).room,
-        details: { hook: hook.id, name: hook.name },
-      });
+      // Removed a moment ago by another request: done all the same (the
+      // entry is the removal's, written with it).
+      await node.store.deleteHook(
+        hook.id,
+        auditOfRequest(c, who.account.username, {
+          action: "delete_webhook",
+          room: describeHook(node, hook).room,
+          details: { hook: hook.id, name: hook.name },
+        }),
+      );
       return c.body(null, 204);
     },
   );

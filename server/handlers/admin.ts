@@ -21,7 +21,7 @@ import type {
   RoomDetails,
 } from "../protocol/admin_types.ts";
 import { resetLinkPath } from "../accounts/password_reset.ts";
-import { audit } from "./audit.ts";
+import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
 import { requireRole } from "./roles.ts";
@@ -158,15 +158,17 @@ export async function resetPassword(
   if (isFailure(data)) return data;
   const account = await targetAccount(ctx, data.user);
   if (isFailure(account)) return account;
-  const reset = await ctx.node.accounts.createPasswordReset(account);
+  const reset = await ctx.node.accounts.createPasswordReset(
+    account,
+    auditOf(ctx, {
+      action: "reset_password",
+      target: account.username,
+      reason: data.reason,
+    }),
+  );
   logger.warn("{by} made a password reset link for {user}", {
     by: ctx.client.member.username,
     user: account.username,
-  });
-  await audit(ctx, {
-    action: "reset_password",
-    target: account.username,
-    reason: data.reason,
   });
   return succeed({
     user: account.username,
@@ -198,19 +200,24 @@ export async function deleteAccount(
   const owned = node.registry.rooms().filter((room) =>
     room.owner === account.key
   );
-  if (!await node.store.deleteAccount(account.key, data.messages)) {
+  // The entry is written in the deletion's commit, only if it deleted.
+  const deleted = await node.store.deleteAccount(
+    account.key,
+    data.messages,
+    auditOf(ctx, {
+      action: "delete_account",
+      target: account.username,
+      reason: data.reason,
+      details: { messages: data.messages },
+    }),
+  );
+  if (!deleted) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
   const text = `${account.username}'s account was deleted by ${by}`;
   logger.warn("{text} ({messages} messages)", {
     text,
     messages: data.messages,
-  });
-  await audit(ctx, {
-    action: "delete_account",
-    target: account.username,
-    reason: data.reason,
-    details: { messages: data.messages },
   });
   return succeed(
     { user: account.username, messages: data.messages },
@@ -264,17 +271,37 @@ export async function updateRoom(
     owner = account.key;
     ownerName = account.username;
   }
+  // The entry says what was asked: the room private or not as it will be.
+  const details: Record<string, string | boolean | number> = {
+    private: data.private ?? node.registry.roomInfo(roomKey)?.private ??
+      false,
+  };
+  if (data.owner !== undefined) details.owner = ownerName ?? "";
+  if (data.retention_days !== undefined) {
+    // "default": the room follows --retention-days again.
+    details.retention_days = data.retention_days ?? "default";
+  }
+  const entry = (room: string, from?: string) =>
+    auditOf(ctx, {
+      action: "update_room",
+      room,
+      reason: data.reason,
+      details: from === undefined ? details : { ...details, from },
+    });
   // The rename first: what follows applies to the room under its new key.
+  // The entry goes with the first commit, the rename's when there is one:
+  // a crash before the second leaves the entry with half the change
+  // made, never a change made with no entry.
   const renamed = data.name === undefined
     ? undefined
-    : await renameRoom(ctx, roomKey, data.name);
+    : await renameRoom(ctx, roomKey, data.name, entry);
   if (isFailure(renamed)) return renamed;
   if (renamed) roomKey = renamed.key;
-  const room = await node.store.updateRoom(roomKey, {
-    private: data.private,
-    owner,
-    retentionDays: data.retention_days,
-  });
+  const room = await node.store.updateRoom(
+    roomKey,
+    { private: data.private, owner, retentionDays: data.retention_days },
+    renamed ? undefined : entry(node.registry.roomName(roomKey) ?? data.room),
+  );
   if (!room) return fail("room_not_found", `No room named '${data.room}'.`);
   // A new private owner belongs to the room, or it could not see it: an
   // admin's choice, past --max-memberships too (one room more at most).
@@ -286,21 +313,7 @@ export async function updateRoom(
       0,
     )
     : undefined;
-  const details: Record<string, string | boolean | number> = {
-    private: room.private,
-  };
-  if (data.owner !== undefined) details.owner = ownerName ?? "";
   if (renamed) details.from = renamed.from;
-  if (data.retention_days !== undefined) {
-    // "default": the room follows --retention-days again.
-    details.retention_days = data.retention_days ?? "default";
-  }
-  await audit(ctx, {
-    action: "update_room",
-    room: room.name,
-    reason: data.reason,
-    details,
-  });
   logger.warn("{by} changed room {room}: {details}", {
     by: ctx.client.member.username,
     room: room.name,

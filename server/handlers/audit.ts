@@ -4,7 +4,7 @@
  */
 import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { auditLogData } from "../protocol/schemas.ts";
-import type { AuditEntry } from "../store/mod.ts";
+import type { AuditEntry, NewAuditEntry } from "../store/mod.ts";
 import type { AuditEntrySummary } from "../protocol/admin_types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { requireRole } from "./roles.ts";
@@ -16,17 +16,27 @@ export type AuditFacts = Omit<AuditEntry, "id" | "at" | "by" | "address">;
 export const AUDIT_PAGE = 50;
 
 /**
- * Writes an action to the audit log, once it is done and before it is
- * acknowledged: an action someone saw succeed is in the log.
+ * The entry of an action the member is about to make, for the store
+ * method that makes it: the store writes both in one transaction, so no
+ * crash between two commits leaves the action done with no entry
+ * (NewAuditEntry).
+ */
+export function auditOf(ctx: MemberContext, facts: AuditFacts): NewAuditEntry {
+  const { member, remoteAddress } = ctx.client;
+  return auditEntry(member.username, remoteAddress, facts);
+}
+
+/**
+ * Writes an action that changes nothing stored (a kick) to the audit log,
+ * before it is acknowledged: an action someone saw succeed is in the log.
+ * Actions that write to the store give their entry to that write instead
+ * (auditOf).
  */
 export async function audit(
   ctx: MemberContext,
   facts: AuditFacts,
 ): Promise<void> {
-  const { member, remoteAddress } = ctx.client;
-  await ctx.node.store.addAuditEntry(
-    auditEntry(member.username, remoteAddress, facts),
-  );
+  await ctx.node.store.addAuditEntry(auditOf(ctx, facts));
 }
 
 /** Who acted when the server did by itself (an expired room). */
@@ -40,8 +50,8 @@ export function auditEntry(
   by: string,
   address: string,
   facts: AuditFacts,
-): Omit<AuditEntry, "id"> {
-  const entry: Omit<AuditEntry, "id"> = {
+): NewAuditEntry {
+  const entry: NewAuditEntry = {
     at: Date.now(),
     by,
     action: facts.action,

@@ -10,7 +10,7 @@ import type { ChatNode } from "../node.ts";
 import { deleteMessageData, editMessageData } from "../protocol/schemas.ts";
 import type { ChatMessage, MessageBase } from "../protocol/types.ts";
 import { conversationUsers, type MessageRecord } from "../store/mod.ts";
-import { audit } from "./audit.ts";
+import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
 
@@ -59,20 +59,23 @@ export async function deleteMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, true);
   if (isFailure(record)) return record;
-  const message = await ctx.node.store.updateMessage(data.id, {
-    deleted: true,
-  });
-  if (!message) return noSuchMessage(data.id);
   // Someone else's message is a moderator's act, and leaves a trace as a
-  // ban does (the text stays deleted: the entry names the message only).
-  if (record.userKey !== ctx.client.member.userKey) {
-    await audit(ctx, {
+  // ban does (the text stays deleted: the entry names the message only),
+  // written in the deletion's commit.
+  const entry = record.userKey === ctx.client.member.userKey
+    ? undefined
+    : auditOf(ctx, {
       action: "delete_message",
       target: record.message.user,
       room: (record.message as ChatMessage).room,
       details: { id: data.id },
     });
-  }
+  const message = await ctx.node.store.updateMessage(
+    data.id,
+    { deleted: true },
+    entry,
+  );
+  if (!message) return noSuchMessage(data.id);
   const outcome = await changed(ctx, record.stream, message);
   // Its files are no longer served; bytes nobody else shares go now.
   if (record.message.attachments?.length) void ctx.node.files.sweep();

@@ -17,7 +17,7 @@ import {
 import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
 import { isLoopback } from "../addresses.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { audit } from "./audit.ts";
+import { audit, auditOf } from "./audit.ts";
 import { RANK, requireRole } from "./roles.ts";
 
 const logger = log("moderation");
@@ -152,6 +152,9 @@ export async function ban(
         "A ban from 'general' is a server-wide ban: leave out 'room'.",
       );
     }
+    const room = node.registry.roomName(roomKey)!;
+    // A room ban ends the membership (the store, in the ban's commit with
+    // its audit entry); every node drops it (evict_user).
     await node.store.addBan({
       userKey: target.key,
       roomKey,
@@ -159,19 +162,17 @@ export async function ban(
       by,
       createdAt,
       expiresAt,
+    }, {
+      audit: auditOf(ctx, {
+        action: "ban",
+        target: target.name,
+        room,
+        reason,
+        details,
+      }),
     });
-    // A room ban ends the membership; every node drops it (evict_user).
-    await node.store.removeMember(target.key, roomKey);
-    const room = node.registry.roomName(roomKey)!;
     const text = `${target.name} was banned from ${room} by ${by}: ${reason}`;
     logger.warn("{text}", { text });
-    await audit(ctx, {
-      action: "ban",
-      target: target.name,
-      room,
-      reason,
-      details,
-    });
     return succeed({ user: target.name, room, ...until }, () =>
       node.control({
         kind: "evict_user",
@@ -180,30 +181,28 @@ export async function ban(
         text,
       }));
   }
+  // A guest's addresses, on every node, go too, so it cannot come back
+  // under another name; address bans only ever stop guests.
+  // This machine's own addresses are never banned (http/client_info.ts).
+  // One commit: the name, its addresses and the audit entry.
+  const addresses = await node.presence.guestAddresses(target.key);
   await node.store.addBan({
     userKey: target.key,
     reason,
     by,
     createdAt,
     expiresAt,
-  });
-  // A guest's addresses, on every node, go too, so it cannot come back
-  // under another name; address bans only ever stop guests.
-  // This machine's own addresses are never banned (http/client_info.ts).
-  const addresses = await node.presence.guestAddresses(target.key);
-  for (const address of addresses.filter((a) => !isLoopback(a))) {
-    await node.store.addBan({
-      userKey: target.key,
-      address,
+  }, {
+    addresses: addresses.filter((a) => !isLoopback(a)),
+    audit: auditOf(ctx, {
+      action: "ban",
+      target: target.name,
       reason,
-      by,
-      createdAt,
-      expiresAt,
-    });
-  }
+      details,
+    }),
+  });
   const text = `${target.name} was banned by ${by}: ${reason}`;
   logger.warn("{text}", { text });
-  await audit(ctx, { action: "ban", target: target.name, reason, details });
   return succeed({ user: target.name, ...until }, () =>
     node.control({
       kind: "remove_user",
@@ -230,7 +229,15 @@ export async function unban(
       return fail("room_not_found", `No room named '${data.room}'.`);
     }
   }
-  const lifted = await node.store.removeBans(nameKey(data.user), roomKey);
+  const room = roomKey === undefined
+    ? undefined
+    : node.registry.roomName(roomKey) ?? data.room;
+  // The entry is written only if a ban was lifted, in the same commit.
+  const lifted = await node.store.removeBans(
+    nameKey(data.user),
+    roomKey,
+    auditOf(ctx, { action: "unban", target: data.user, room }),
+  );
   if (lifted === 0) {
     return fail("user_not_found", `'${data.user}' is not banned there.`);
   }
@@ -238,10 +245,6 @@ export async function unban(
     user: data.user,
     by: ctx.client.member.username,
   });
-  const room = roomKey === undefined
-    ? undefined
-    : node.registry.roomName(roomKey) ?? data.room;
-  await audit(ctx, { action: "unban", target: data.user, room });
   return succeed({ user: data.user });
 }
 
@@ -264,12 +267,14 @@ export async function deleteRoom(
   }
   const room = node.registry.roomName(roomKey)!;
   const by = ctx.client.member.username;
-  // Another moderator may have deleted it a moment ago: done all the same.
-  const announce = await node.deleteRoom(roomKey, by);
-  if (announce) {
-    logger.warn("{by} deleted room {room}", { by, room });
-    await audit(ctx, { action: "delete_room", room });
-  }
+  // Another moderator may have deleted it a moment ago: done all the same
+  // (the entry is the deletion's, written with it).
+  const announce = await node.deleteRoom(
+    roomKey,
+    by,
+    auditOf(ctx, { action: "delete_room", room }),
+  );
+  if (announce) logger.warn("{by} deleted room {room}", { by, room });
   return succeed({ room }, announce);
 }
 
@@ -293,17 +298,23 @@ export async function setRole(
   if (account.role === "admin") {
     return fail("forbidden", `You cannot act on ${account.username} (admin).`);
   }
-  await node.store.setRole(account.key, data.role);
+  const changed = await node.store.setRole(
+    account.key,
+    data.role,
+    auditOf(ctx, {
+      action: "set_role",
+      target: account.username,
+      details: { role: data.role },
+    }),
+  );
+  if (!changed) {
+    return fail("user_not_found", `No account is called '${data.user}'.`);
+  }
   const by = ctx.client.member.username;
   logger.warn("{by} made {user} {role}", {
     by,
     user: account.username,
     role: data.role,
-  });
-  await audit(ctx, {
-    action: "set_role",
-    target: account.username,
-    details: { role: data.role },
   });
   return succeed(
     { user: account.username, role: data.role },

@@ -6,6 +6,7 @@
 import { fail, type Failure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
+import type { NewAuditEntry } from "../store/mod.ts";
 import type { MemberContext } from "./context.ts";
 import { ROOM_NAME_RULE } from "./rooms.ts";
 
@@ -23,12 +24,14 @@ export interface Renamed {
 /**
  * Renames the room `roomKey` to `newName`: `forbidden` for `general`,
  * `room_name_invalid`, or `room_exists` when another room has the name or
- * one that looks like it.
+ * one that looks like it. `audit` makes the entry (given the new name and
+ * the old) that the store writes with the rename, only if it is done.
  */
 export async function renameRoom(
   ctx: MemberContext,
   roomKey: string,
   newName: string,
+  audit?: (name: string, from: string) => NewAuditEntry,
 ): Promise<Renamed | Failure> {
   const { node } = ctx;
   if (roomKey === GENERAL_ROOM) {
@@ -50,7 +53,12 @@ export async function renameRoom(
   }
   const from = node.registry.roomName(roomKey) ?? roomKey;
   // The store decides, across nodes, whether the name is still free.
-  const stored = await node.store.renameRoom(roomKey, key, name);
+  const stored = await node.store.renameRoom(
+    roomKey,
+    key,
+    name,
+    audit?.(name, from),
+  );
   if (stored === "taken") return fail("room_exists", taken);
   if (stored === undefined) {
     return fail("room_not_found", `No room named '${from}'.`);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { notJson } from "../http/json_only.ts";
 import { canRead, roomRefusal } from "../access.ts";
-import { auditRequest } from "../api/audit.ts";
+import { auditOfRequest } from "../api/audit.ts";
 import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
@@ -84,15 +84,18 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
       createdBy: owner.account.key,
       createdAt: Date.now(),
     };
-    if (!await node.store.createWebhook(hook)) {
+    const made = await node.store.createWebhook(
+      hook,
+      auditOfRequest(c, owner.account.username, {
+        action: "create_outgoing_webhook",
+        room: owner.room,
+        details: { hook: hook.id, url: hook.url },
+      }),
+    );
+    if (!made) {
       return httpError(c, "room_not_found", "The room was just deleted.");
     }
     node.webhooks.changed();
-    await auditRequest(c, node, owner.account.username, {
-      action: "create_outgoing_webhook",
-      room: owner.room,
-      details: { hook: hook.id, url: hook.url },
-    });
     return c.json({
       ...describe({ ...hook, failures: 0 }, owner.room),
       secret: hook.secret,
@@ -118,13 +121,17 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
     if (!hook || !mayManage(node, account, hook.roomKey)) {
       return httpError(c, "not_found", "No such outgoing webhook.");
     }
-    await node.store.deleteWebhook(hook.id);
+    // Removed a moment ago by another request: done all the same (the
+    // entry is the removal's, written with it).
+    await node.store.deleteWebhook(
+      hook.id,
+      auditOfRequest(c, account.username, {
+        action: "delete_outgoing_webhook",
+        room: node.registry.roomName(hook.roomKey) ?? hook.roomKey,
+        details: { hook: hook.id, url: hook.url },
+      }),
+    );
     node.webhooks.changed();
-    await auditRequest(c, node, account.username, {
-      action: "delete_outgoing_webhook",
-      room: node.registry.roomName(hook.roomKey) ?? hook.roomKey,
-      details: { hook: hook.id, url: hook.url },
-    });
     return c.body(null, 204);
   });
 

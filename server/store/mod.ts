@@ -319,12 +319,28 @@ export interface AuditEntry {
   details?: Record<string, string | number | boolean>;
 }
 
+/**
+ * An audit entry to write (the store assigns its id). The store methods of
+ * moderation and administration take one as their last argument: it is
+ * written in the same transaction as the action, only when the action is
+ * done (an unknown target writes nothing), so no kill or crash between
+ * two commits can leave an action done with no entry.
+ */
+export type NewAuditEntry = Omit<AuditEntry, "id">;
+
 /** Which page of the audit log to read: newest first. */
 export interface AuditQuery {
   /** Only entries with a smaller id. */
   before?: number;
   /** At most this many. */
   limit: number;
+}
+
+/** What else an `addBan` writes in its commit. */
+export interface BanOptions {
+  /** Addresses banned with the user (a guest's), as the same ban. */
+  addresses?: string[];
+  audit?: NewAuditEntry;
 }
 
 /** Which accounts to list: by name, oldest first. */
@@ -499,26 +515,33 @@ export interface RoomStore {
    * Deletes a room with its messages, room bans, memberships, read
    * positions, mentions and invites; false when absent.
    */
-  deleteRoom(key: string): Promise<boolean>;
+  deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean>;
   /**
    * Renames a room in one transaction: its key becomes `newKey` wherever
    * it is (stream, messages and their room name, memberships, read
    * positions, mentions, invites, bans, webhooks, file references), seqs,
    * ids, epoch and settings unchanged, and the old key is free. Returns
    * the room as it now is, `"taken"` when another room holds `newKey`
-   * (nothing changed), undefined when there is no room `key`.
+   * (nothing changed), undefined when there is no room `key`. `audit` is
+   * written with the rename, only when it is done.
    */
   renameRoom(
     key: string,
     newKey: string,
     newName: string,
+    audit?: NewAuditEntry,
   ): Promise<StoredRoom | "taken" | undefined>;
   /**
    * Makes a room private or public and gives it an owner (name key; null:
    * none); returns it as it now is, undefined when absent. Making a public
    * room private revokes every invite link it has, in the same commit.
+   * `audit` is written in that commit too, unless the room is absent.
    */
-  updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined>;
+  updateRoom(
+    key: string,
+    change: RoomChange,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined>;
   /**
    * Stores a message with the room's next seq, or returns the first message
    * sent with the same (room, user, sender, clientId), banned sender or
@@ -550,11 +573,14 @@ export interface RoomStore {
   ): Promise<ChatMessage | PrivateMessage | undefined>;
   /**
    * Edits or deletes a message; returns it as it now is. A delete also
-   * drops its reactions, its pin and its own reply_to.
+   * drops its reactions, its pin and its own reply_to. `audit` (a
+   * moderator's delete) is written in the same commit, unless there is no
+   * such message.
    */
   updateMessage(
     id: string,
     change: MessageChange,
+    audit?: NewAuditEntry,
   ): Promise<MessageBase | undefined>;
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and
@@ -742,7 +768,10 @@ export interface StoredPushSubscription {
 
 /** What the server sends out on its own: outgoing webhooks and Web Push subscriptions. */
 export interface OutboundStore {
-  /** Registers a webhook (no delivery yet); false when its room is gone. */
+  /**
+   * Registers a webhook (no delivery yet); false when its room is gone.
+   * `audit` is written in the same commit, only when it is registered.
+   */
   createWebhook(
     hook: Omit<
       StoredWebhook,
@@ -752,12 +781,16 @@ export interface OutboundStore {
       | "lastFailureAt"
       | "lastSuccessAt"
     >,
+    audit?: NewAuditEntry,
   ): Promise<boolean>;
   /** A room's webhooks, or every room's, oldest first. */
   listWebhooks(roomKey?: string): Promise<StoredWebhook[]>;
   findWebhook(id: string): Promise<StoredWebhook | undefined>;
-  /** Removes a webhook; false when there is none. Deleting its room removes it too. */
-  deleteWebhook(id: string): Promise<boolean>;
+  /**
+   * Removes a webhook; false when there is none. Deleting its room removes
+   * it too. `audit` is written in the same commit, only when one was.
+   */
+  deleteWebhook(id: string, audit?: NewAuditEntry): Promise<boolean>;
   /** Records how a delivery ended: a success clears the failure count. */
   recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void>;
   /**
@@ -929,19 +962,21 @@ export interface AccountStore {
    * Creates an account; null when the name is taken, or another account's
    * name looks like it (same UTS #39 skeleton, `nameSkeleton`). The first
    * account gets `firstRole` (the operator's admin when none was named).
+   * `audit` (an admin's bot) is written in the same commit, only when the
+   * account is created.
    */
   createAccount(
     account: Omit<Account, "createdAt" | "role" | "bot"> & {
       role: Role;
       bot?: boolean;
     },
-    options?: { firstRole?: Role },
+    options?: { firstRole?: Role; audit?: NewAuditEntry },
   ): Promise<Account | null>;
   findAccount(key: string): Promise<Account | undefined>;
   /** An account whose name looks like `username` (same skeleton), itself included. */
   findAccountLookingLike(username: string): Promise<Account | undefined>;
-  /** Changes a role; false when there is no such account. */
-  setRole(key: string, role: Role): Promise<boolean>;
+  /** Changes a role (with `audit`, in one commit); false when there is no such account. */
+  setRole(key: string, role: Role, audit?: NewAuditEntry): Promise<boolean>;
   /** Replaces an account's password hash and ends its unused reset links; false when there is no such account. */
   setPasswordHash(key: string, passwordHash: string): Promise<boolean>;
   createSession(tokenHash: string, session: Session): Promise<void>;
@@ -949,9 +984,21 @@ export interface AccountStore {
   deleteSession(tokenHash: string): Promise<void>;
   /** Ends every session of an account but `exceptTokenHash`; returns how many. */
   deleteSessionsOf(userKey: string, exceptTokenHash?: string): Promise<number>;
-  addBan(ban: Ban): Promise<void>;
-  /** Lifts the bans of a user (and the addresses banned with it); returns how many. */
-  removeBans(userKey: string, roomKey?: string): Promise<number>;
+  /**
+   * Bans, in one commit: the ban, the same ban of each of `addresses` (a
+   * guest's), the end of the user's membership of the ban's room, and
+   * `audit`.
+   */
+  addBan(ban: Ban, options?: BanOptions): Promise<void>;
+  /**
+   * Lifts the bans of a user (and the addresses banned with it); returns
+   * how many. `audit` is written in the same commit, only when one was.
+   */
+  removeBans(
+    userKey: string,
+    roomKey?: string,
+    audit?: NewAuditEntry,
+  ): Promise<number>;
   /**
    * The ban that applies to this user or address, server-wide or in
    * `roomKey`; expired bans no longer apply.
@@ -968,10 +1015,22 @@ export interface AccountStore {
    * Deletes an account with its sessions, memberships, read positions,
    * password resets and waiting private messages. Its messages stay, under
    * its name (`keep`) or under {@link ANONYMOUS_NAME}. False when absent.
+   * `audit` is written in the same commit, only when it was there.
    */
-  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean>;
-  /** Records a one-time password reset, found by the hash of its token. */
-  createPasswordReset(tokenHash: string, reset: Session): Promise<void>;
+  deleteAccount(
+    key: string,
+    messages: DeletedMessages,
+    audit?: NewAuditEntry,
+  ): Promise<boolean>;
+  /**
+   * Records a one-time password reset, found by the hash of its token,
+   * with `audit` in the same commit.
+   */
+  createPasswordReset(
+    tokenHash: string,
+    reset: Session,
+    audit?: NewAuditEntry,
+  ): Promise<void>;
   /**
    * Uses up a password reset that is live at `now`: its account's key, or
    * undefined (unknown, used or expired). Atomic: a token works once.
@@ -985,7 +1044,7 @@ export interface AccountStore {
 /** The audit log: who did what to whom, kept whatever it describes. */
 export interface AuditStore {
   /** Appends an entry; returns it with its id. */
-  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry>;
+  addAuditEntry(entry: NewAuditEntry): Promise<AuditEntry>;
   /** A page of entries, newest first. */
   auditLog(query: AuditQuery): Promise<AuditEntry[]>;
 }
@@ -995,18 +1054,25 @@ export interface AuditStore {
  * other programs talk to the chat. Secrets are kept only as hashes.
  */
 export interface IntegrationStore {
-  /** Records a token. */
-  createApiToken(token: StoredApiToken): Promise<void>;
+  /** Records a token (with `audit`, in one commit). */
+  createApiToken(token: StoredApiToken, audit?: NewAuditEntry): Promise<void>;
   /** An account's tokens, oldest first. */
   listApiTokens(userKey: string): Promise<StoredApiToken[]>;
   /** The token with this secret hash, if not revoked. */
   findApiToken(tokenHash: string): Promise<StoredApiToken | undefined>;
-  /** Revokes one of an account's tokens; false when it has none by that id. */
-  deleteApiToken(userKey: string, id: string): Promise<boolean>;
+  /**
+   * Revokes one of an account's tokens; false when it has none by that id.
+   * `audit` is written in the same commit, only when one was revoked.
+   */
+  deleteApiToken(
+    userKey: string,
+    id: string,
+    audit?: NewAuditEntry,
+  ): Promise<boolean>;
   /** Bot accounts, oldest first. */
   listBots(): Promise<Account[]>;
-  /** Records an incoming webhook (its room must exist). */
-  createHook(hook: StoredHook): Promise<void>;
+  /** Records an incoming webhook (its room must exist), with `audit` in one commit. */
+  createHook(hook: StoredHook, audit?: NewAuditEntry): Promise<void>;
   /** A room's webhooks, oldest first. */
   listHooks(roomKey: string): Promise<StoredHook[]>;
   /**
@@ -1017,8 +1083,11 @@ export interface IntegrationStore {
    */
   findHook(secretHash: string): Promise<FoundHook | undefined>;
   findHookById(id: string): Promise<StoredHook | undefined>;
-  /** Removes a webhook; false when absent. Deleting its room removes it too. */
-  deleteHook(id: string): Promise<boolean>;
+  /**
+   * Removes a webhook; false when absent. Deleting its room removes it too.
+   * `audit` is written in the same commit, only when one was removed.
+   */
+  deleteHook(id: string, audit?: NewAuditEntry): Promise<boolean>;
 }
 
 /**

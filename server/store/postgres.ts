@@ -29,6 +29,7 @@ import {
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
+  type NewAuditEntry,
   type OutboundStore,
   pageLimit,
   type PrivateDraft,
@@ -56,7 +57,7 @@ import { searchWords } from "./search_text.ts";
 import { messageOf, PostgresContext } from "./postgres_context.ts";
 import { PostgresFiles } from "./postgres_files.ts";
 import { PostgresOutbound } from "./postgres_outbound.ts";
-import { PostgresAudit } from "./postgres_audit.ts";
+import { auditStep, PostgresAudit } from "./postgres_audit.ts";
 import { PostgresConversations } from "./postgres_conversations.ts";
 import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { PostgresMemberships } from "./postgres_memberships.ts";
@@ -292,10 +293,13 @@ export class PostgresStore implements Store {
     );
   }
 
-  deleteRoom(key: string): Promise<boolean> {
+  deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean> {
     return this.#context.run(async (sql) => {
+      // The function is volatile: run once, read twice.
       const [{ gone }] = await sql<{ gone: boolean }[]>`
-        SELECT chat_delete_room(${key}) AS gone`;
+        WITH deleted AS (SELECT chat_delete_room(${key}) AS gone)
+        ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
+        SELECT gone FROM deleted`;
       return gone;
     });
   }
@@ -304,10 +308,14 @@ export class PostgresStore implements Store {
     key: string,
     newKey: string,
     newName: string,
+    audit?: NewAuditEntry,
   ): Promise<StoredRoom | "taken" | undefined> {
     return this.#context.run(async (sql) => {
       const [{ outcome }] = await sql<{ outcome: string }[]>`
-        SELECT chat_rename_room(${key}, ${newKey}, ${newName}) AS outcome`;
+        WITH renamed AS (
+          SELECT chat_rename_room(${key}, ${newKey}, ${newName}) AS outcome
+        ) ${auditStep(sql, audit, sql`(SELECT outcome FROM renamed) = 'done'`)}
+        SELECT outcome FROM renamed`;
       if (outcome === "not_found") return undefined;
       if (outcome === "taken") return "taken";
       const [row] = await sql<RoomRow[]>`
@@ -317,7 +325,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
+  updateRoom(
+    key: string,
+    change: RoomChange,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
     return this.#context.run(async (sql) => {
       // One statement (see the class comment): `before` reads the room as
       // the statement's snapshot has it, before this change (not FOR
@@ -332,7 +344,7 @@ export class PostgresStore implements Store {
           WHERE room_key = ${key} AND NOT revoked
             AND ${change.private === true}::boolean
             AND (SELECT NOT private FROM before)
-        )
+        ), updated AS (
         UPDATE rooms SET
           private = coalesce(${change.private ?? null}::boolean, private),
           owner = CASE WHEN ${change.owner !== undefined} THEN ${
@@ -342,7 +354,9 @@ export class PostgresStore implements Store {
         change.retentionDays !== undefined
       } THEN ${change.retentionDays ?? null}::integer ELSE retention_days END
         WHERE key = ${key}
-        RETURNING key, name, created_at, private, owner, retention_days`;
+        RETURNING key, name, created_at, private, owner, retention_days
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
+        SELECT * FROM updated`;
       return row ? toRoom(row) : undefined;
     });
   }
@@ -640,10 +654,12 @@ export class PostgresStore implements Store {
   updateMessage(
     id: string,
     change: MessageChange,
+    audit?: NewAuditEntry,
   ): Promise<MessageBase | undefined> {
     // One statement each; the join reads the answered message, which the
     // update does not touch, so the statement's snapshot serves.
     return this.#context.run(async (sql) => {
+      const audited = auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM m)`);
       if ("deleted" in change) {
         const [row] = await sql<MessageRow[]>`
           WITH gone AS (
@@ -653,7 +669,7 @@ export class PostgresStore implements Store {
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
               search = NULL
             WHERE id = ${id} RETURNING *
-          )
+          ) ${audited}
           SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
           sql.unsafe(REPLY_JOIN)
         }`;
@@ -682,7 +698,7 @@ export class PostgresStore implements Store {
           WHERE x.key <> m.user_key
           ORDER BY x.ord LIMIT ${MAX_MENTIONS}
           ON CONFLICT (user_key, stream, seq) DO NOTHING
-        )
+        ) ${audited}
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;
       return row ? toMessage(row) : undefined;
     });

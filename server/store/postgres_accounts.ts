@@ -8,10 +8,13 @@ import {
   type AccountStore,
   ANONYMOUS_NAME,
   type Ban,
+  type BanOptions,
   DELETED_OWNER,
   type DeletedMessages,
+  type NewAuditEntry,
   type Session,
 } from "./mod.ts";
+import { auditStep } from "./postgres_audit.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { type AccountRow, type BanRow, toAccount, toBan } from "./rows.ts";
 
@@ -32,15 +35,18 @@ export class PostgresAccounts implements AccountStore {
 
   createAccount(
     account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
-    options: { firstRole?: Role } = {},
+    options: { firstRole?: Role; audit?: NewAuditEntry } = {},
   ): Promise<Account | null> {
     return this.#context.run(async (sql) => {
       const [row] = await sql<AccountRow[]>`
-        SELECT key, username, password_hash, role, created_at, bot
-        FROM chat_create_account_flagged(${account.key},
-          ${account.username}, ${account.passwordHash}, ${account.role},
-          ${options.firstRole ?? null}::text, ${Date.now()},
-          ${nameSkeleton(account.username)}, ${account.bot ?? false})`;
+        WITH made AS (
+          SELECT key, username, password_hash, role, created_at, bot
+          FROM chat_create_account_flagged(${account.key},
+            ${account.username}, ${account.passwordHash}, ${account.role},
+            ${options.firstRole ?? null}::text, ${Date.now()},
+            ${nameSkeleton(account.username)}, ${account.bot ?? false})
+        ) ${auditStep(sql, options.audit, sql`EXISTS (SELECT 1 FROM made)`)}
+        SELECT * FROM made`;
       return row ? toAccount(row) : null;
     });
   }
@@ -63,10 +69,13 @@ export class PostgresAccounts implements AccountStore {
     });
   }
 
-  setRole(key: string, role: Role): Promise<boolean> {
+  setRole(key: string, role: Role, audit?: NewAuditEntry): Promise<boolean> {
     return this.#context.run(async (sql) =>
-      (await sql`UPDATE accounts SET role = ${role} WHERE key = ${key}`)
-        .count > 0
+      (await sql`
+        WITH set AS (
+          UPDATE accounts SET role = ${role} WHERE key = ${key} RETURNING key
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM set)`)}
+        SELECT key FROM set`).length > 0
     );
   }
 
@@ -118,24 +127,50 @@ export class PostgresAccounts implements AccountStore {
     );
   }
 
-  addBan(ban: Ban): Promise<void> {
+  addBan(ban: Ban, options: BanOptions = {}): Promise<void> {
+    const addresses = [ban.address ?? "", ...options.addresses ?? []];
+    const roomKey = ban.roomKey ?? "";
     return this.#context.run(async (sql) => {
-      // After the name's lock: no append of it commits after this one
-      // (postgres_schema.ts, chat_add_ban).
+      // One statement: the bans, each after the name's lock so that no
+      // append of it commits after this one (postgres_schema.ts,
+      // chat_add_ban), a room ban's end of the membership (as
+      // removeMember), and the audit entry. The function is volatile: it
+      // runs once per address, and `banned` is read whole.
       await sql`
-        SELECT chat_add_ban(${ban.userKey}, ${ban.address ?? ""},
-          ${ban.roomKey ?? ""}, ${ban.reason}, ${ban.by}, ${ban.createdAt},
-          ${ban.expiresAt ?? null}::bigint)`;
+        WITH banned AS (
+          SELECT chat_add_ban(${ban.userKey}, a.address, ${roomKey},
+            ${ban.reason}, ${ban.by}, ${ban.createdAt},
+            ${ban.expiresAt ?? null}::bigint)
+          FROM jsonb_array_elements_text(${sql.json(addresses)}) AS a(address)
+        ), left_room AS (
+          DELETE FROM memberships
+          WHERE ${roomKey} <> '' AND user_key = ${ban.userKey}
+            AND room_key = ${roomKey}
+        ), forgotten AS (
+          DELETE FROM read_positions
+          WHERE ${roomKey} <> '' AND user_key = ${ban.userKey}
+            AND stream = ${roomKey}
+        ) ${auditStep(sql, options.audit, sql`true`)}
+        SELECT count(*) FROM banned`;
     });
   }
 
-  removeBans(userKey: string, roomKey?: string): Promise<number> {
-    return this.#context.run(async (sql) =>
-      (await sql`
-        DELETE FROM bans WHERE user_key = ${userKey} AND room_key = ${
+  removeBans(
+    userKey: string,
+    roomKey?: string,
+    audit?: NewAuditEntry,
+  ): Promise<number> {
+    return this.#context.run(async (sql) => {
+      const [{ n }] = await sql<{ n: number }[]>`
+        WITH lifted AS (
+          DELETE FROM bans WHERE user_key = ${userKey} AND room_key = ${
         roomKey ?? ""
-      }`).count
-    );
+      }
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM lifted)`)}
+        SELECT count(*)::bigint AS n FROM lifted`;
+      return n;
+    });
   }
 
   findBan(
@@ -173,7 +208,11 @@ export class PostgresAccounts implements AccountStore {
     );
   }
 
-  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
+  deleteAccount(
+    key: string,
+    messages: DeletedMessages,
+    audit?: NewAuditEntry,
+  ): Promise<boolean> {
     return this.#context.run(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
       // One statement: the function (volatile, so run once) and the rooms
@@ -185,17 +224,25 @@ export class PostgresAccounts implements AccountStore {
         ), owned AS (
           UPDATE rooms SET owner = ${DELETED_OWNER}
           WHERE owner = ${key} AND (SELECT gone FROM deleted)
-        )
+        ) ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;
       return gone;
     });
   }
 
-  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
+  createPasswordReset(
+    tokenHash: string,
+    reset: Session,
+    audit?: NewAuditEntry,
+  ): Promise<void> {
     return this.#context.run(async (sql) => {
       await sql`
-        INSERT INTO password_resets (token_hash, user_key, expires_at)
-        VALUES (${tokenHash}, ${reset.userKey}, ${reset.expiresAt})`;
+        WITH made AS (
+          INSERT INTO password_resets (token_hash, user_key, expires_at)
+          VALUES (${tokenHash}, ${reset.userKey}, ${reset.expiresAt})
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM made)`)}
+        SELECT 1 FROM made`;
       await sql`DELETE FROM password_resets WHERE expires_at < ${Date.now()}`;
     });
   }

@@ -1,6 +1,12 @@
-import type { AuditEntry, AuditQuery, AuditStore } from "./mod.ts";
+import type {
+  AuditEntry,
+  AuditQuery,
+  AuditStore,
+  NewAuditEntry,
+} from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { type AuditRow, toAuditEntry } from "./rows.ts";
+import type { Sql } from "./postgres_rows.ts";
 
 /**
  * PostgresStore's audit log of administration actions (postgres.ts lends
@@ -13,15 +19,12 @@ export class PostgresAudit implements AuditStore {
     this.#context = context;
   }
 
-  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
+  addAuditEntry(entry: NewAuditEntry): Promise<AuditEntry> {
     return this.#context.run(async (sql) => {
-      const details = entry.details ? JSON.stringify(entry.details) : null;
       const [row] = await sql<AuditRow[]>`
         INSERT INTO audit_log
           (at, by_user, action, target, room, reason, address, details)
-        VALUES (${entry.at}, ${entry.by}, ${entry.action},
-          ${entry.target ?? null}, ${entry.room ?? null},
-          ${entry.reason ?? null}, ${entry.address}, ${details}::jsonb)
+        ${auditValues(sql, entry)}
         RETURNING *`;
       return toAuditEntry(row);
     });
@@ -35,4 +38,35 @@ export class PostgresAudit implements AuditStore {
         ORDER BY id DESC LIMIT ${query.limit}`).map(toAuditEntry)
     );
   }
+}
+
+// The entry as one row of an INSERT ... SELECT, typed (the columns do not
+// type a SELECT's parameters).
+function auditValues(sql: Sql, entry: NewAuditEntry) {
+  const details = entry.details ? JSON.stringify(entry.details) : null;
+  return sql`SELECT ${entry.at}::bigint, ${entry.by}::text,
+    ${entry.action}::text, ${entry.target ?? null}::text,
+    ${entry.room ?? null}::text, ${entry.reason ?? null}::text,
+    ${entry.address}::text, ${details}::jsonb`;
+}
+
+/**
+ * The audit entry of a statement's action, as one more step of its WITH
+ * list (`, audited AS (...)`): written in the statement's transaction when
+ * `done` (SQL over the statement's other steps) is true; nothing without
+ * an entry. Each store call is one statement (postgres.ts), so this is how
+ * an action and its entry commit together.
+ */
+export function auditStep(
+  sql: Sql,
+  entry: NewAuditEntry | undefined,
+  done: ReturnType<Sql>,
+): ReturnType<Sql> {
+  if (entry === undefined) return sql``;
+  return sql`, audited AS (
+    INSERT INTO audit_log
+      (at, by_user, action, target, room, reason, address, details)
+    ${auditValues(sql, entry)}
+    WHERE ${done}
+  )`;
 }

@@ -2,9 +2,11 @@ import type {
   Account,
   FoundHook,
   IntegrationStore,
+  NewAuditEntry,
   StoredApiToken,
   StoredHook,
 } from "./mod.ts";
+import { auditStep } from "./postgres_audit.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import {
   type AccountRow,
@@ -28,12 +30,16 @@ export class PostgresIntegrations implements IntegrationStore {
     this.#context = context;
   }
 
-  createApiToken(token: StoredApiToken): Promise<void> {
+  createApiToken(token: StoredApiToken, audit?: NewAuditEntry): Promise<void> {
     return this.#context.run(async (sql) => {
       await sql`
-        INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
-        VALUES (${token.id}, ${token.userKey}, ${token.name},
-          ${token.tokenHash}, ${token.createdAt})`;
+        WITH made AS (
+          INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
+          VALUES (${token.id}, ${token.userKey}, ${token.name},
+            ${token.tokenHash}, ${token.createdAt})
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM made)`)}
+        SELECT 1 FROM made`;
     });
   }
 
@@ -53,11 +59,18 @@ export class PostgresIntegrations implements IntegrationStore {
     });
   }
 
-  deleteApiToken(userKey: string, id: string): Promise<boolean> {
+  deleteApiToken(
+    userKey: string,
+    id: string,
+    audit?: NewAuditEntry,
+  ): Promise<boolean> {
     return this.#context.run(async (sql) =>
       (await sql`
-        DELETE FROM api_tokens WHERE user_key = ${userKey} AND id = ${id}`)
-        .count > 0
+        WITH gone AS (
+          DELETE FROM api_tokens WHERE user_key = ${userKey} AND id = ${id}
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM gone)`)}
+        SELECT 1 FROM gone`).length > 0
     );
   }
 
@@ -69,13 +82,17 @@ export class PostgresIntegrations implements IntegrationStore {
     );
   }
 
-  createHook(hook: StoredHook): Promise<void> {
+  createHook(hook: StoredHook, audit?: NewAuditEntry): Promise<void> {
     return this.#context.run(async (sql) => {
       await sql`
-        INSERT INTO hooks
-          (id, room_key, name, secret_hash, created_by, created_at)
-        VALUES (${hook.id}, ${hook.roomKey}, ${hook.name}, ${hook.secretHash},
-          ${hook.createdBy}, ${hook.createdAt})`;
+        WITH made AS (
+          INSERT INTO hooks
+            (id, room_key, name, secret_hash, created_by, created_at)
+          VALUES (${hook.id}, ${hook.roomKey}, ${hook.name},
+            ${hook.secretHash}, ${hook.createdBy}, ${hook.createdAt})
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM made)`)}
+        SELECT 1 FROM made`;
     });
   }
 
@@ -104,9 +121,12 @@ export class PostgresIntegrations implements IntegrationStore {
     });
   }
 
-  deleteHook(id: string): Promise<boolean> {
+  deleteHook(id: string, audit?: NewAuditEntry): Promise<boolean> {
     return this.#context.run(async (sql) =>
-      (await sql`DELETE FROM hooks WHERE id = ${id}`).count > 0
+      (await sql`
+        WITH gone AS (DELETE FROM hooks WHERE id = ${id} RETURNING 1)
+        ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM gone)`)}
+        SELECT 1 FROM gone`).length > 0
     );
   }
 }

@@ -1,10 +1,12 @@
 import type {
+  NewAuditEntry,
   OutboundStore,
   Store,
   StoredPushSubscription,
   StoredWebhook,
   WebhookOutcome,
 } from "./mod.ts";
+import { auditStep } from "./postgres_audit.ts";
 import {
   type PushSubscriptionRow,
   toPushSubscription,
@@ -26,14 +28,20 @@ export class PostgresOutbound implements OutboundStore {
 
   createWebhook(
     hook: Parameters<Store["createWebhook"]>[0],
+    audit?: NewAuditEntry,
   ): Promise<boolean> {
     return this.#context.run(async (sql) => {
       const rows = await sql`
-        INSERT INTO webhooks (id, room_key, url, secret, created_by, created_at)
-        SELECT ${hook.id}, key, ${hook.url}, ${hook.secret}, ${hook.createdBy},
-          ${hook.createdAt}
-        FROM rooms WHERE key = ${hook.roomKey}`;
-      return rows.count > 0;
+        WITH made AS (
+          INSERT INTO webhooks
+            (id, room_key, url, secret, created_by, created_at)
+          SELECT ${hook.id}, key, ${hook.url}, ${hook.secret},
+            ${hook.createdBy}, ${hook.createdAt}
+          FROM rooms WHERE key = ${hook.roomKey}
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM made)`)}
+        SELECT 1 FROM made`;
+      return rows.length > 0;
     });
   }
 
@@ -57,9 +65,12 @@ export class PostgresOutbound implements OutboundStore {
     });
   }
 
-  deleteWebhook(id: string): Promise<boolean> {
+  deleteWebhook(id: string, audit?: NewAuditEntry): Promise<boolean> {
     return this.#context.run(async (sql) =>
-      (await sql`DELETE FROM webhooks WHERE id = ${id}`).count > 0
+      (await sql`
+        WITH gone AS (DELETE FROM webhooks WHERE id = ${id} RETURNING 1)
+        ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM gone)`)}
+        SELECT 1 FROM gone`).length > 0
     );
   }
 

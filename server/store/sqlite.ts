@@ -35,6 +35,7 @@ import {
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
+  type NewAuditEntry,
   type OutboundStore,
   pageLimit,
   type PrivateDraft,
@@ -61,6 +62,7 @@ import {
   uploadIdsOf,
 } from "./rows.ts";
 import { searchWords } from "./search_text.ts";
+import { writeAuditEntry } from "./sqlite_audit.ts";
 import { SqliteSearch } from "./sqlite_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -525,6 +527,12 @@ export class SqliteStore implements Store {
     return statement;
   }
 
+  // An action's audit entry, in its transaction, when it was done; `done`.
+  #audited(done: boolean, audit: NewAuditEntry | undefined): boolean {
+    if (done && audit) writeAuditEntry((sql) => this.#q(sql), audit);
+    return done;
+  }
+
   #transaction<T>(body: () => T): T {
     this.#q("BEGIN IMMEDIATE").run();
     try {
@@ -589,7 +597,7 @@ export class SqliteStore implements Store {
     return this.#run(() => this.#insertRoom(key, name, Date.now(), options));
   }
 
-  deleteRoom(key: string): Promise<boolean> {
+  deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean> {
     return this.#run(() =>
       this.#transaction(() => {
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
@@ -603,7 +611,7 @@ export class SqliteStore implements Store {
         this.#q("DELETE FROM bans WHERE room_key = ?").run(key);
         this.#lastSeq.delete(key);
         this.#roomNames.delete(key);
-        return Number(gone.changes) > 0;
+        return this.#audited(Number(gone.changes) > 0, audit);
       })
     );
   }
@@ -612,6 +620,7 @@ export class SqliteStore implements Store {
     key: string,
     newKey: string,
     newName: string,
+    audit?: NewAuditEntry,
   ): Promise<StoredRoom | "taken" | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
@@ -666,12 +675,17 @@ export class SqliteStore implements Store {
           this.#lastSeq.delete(k);
           this.#roomNames.delete(k);
         }
+        this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
       })
     );
   }
 
-  updateRoom(key: string, change: RoomChange): Promise<StoredRoom | undefined> {
+  updateRoom(
+    key: string,
+    change: RoomChange,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
         const before = this.#q("SELECT private FROM rooms WHERE key = ?")
@@ -699,6 +713,7 @@ export class SqliteStore implements Store {
           )
             .run(key);
         }
+        this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
       })
     );
@@ -1264,6 +1279,7 @@ export class SqliteStore implements Store {
   updateMessage(
     id: string,
     change: MessageChange,
+    audit?: NewAuditEntry,
   ): Promise<MessageBase | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
@@ -1281,6 +1297,7 @@ export class SqliteStore implements Store {
             | { rowid: number; stream: string; seq: number; user_key: string }
             | undefined;
         if (!row) return undefined;
+        this.#audited(true, audit);
         this.#unindex(row.rowid);
         if ("deleted" in change) {
           this.#q("DELETE FROM reactions WHERE message_id = ?").run(id);

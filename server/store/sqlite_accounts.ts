@@ -8,11 +8,14 @@ import {
   type AccountStore,
   ANONYMOUS_NAME,
   type Ban,
+  type BanOptions,
   DELETED_OWNER,
   type DeletedMessages,
+  type NewAuditEntry,
   type Session,
 } from "./mod.ts";
 import { type AccountRow, type BanRow, toAccount, toBan } from "./rows.ts";
+import { writeAuditEntry } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /** What the accounts need of the store's own state (sqlite.ts). */
@@ -51,7 +54,7 @@ export class SqliteAccounts implements AccountStore {
 
   createAccount(
     account: Omit<Account, "createdAt" | "bot"> & { bot?: boolean },
-    options: { firstRole?: Role } = {},
+    options: { firstRole?: Role; audit?: NewAuditEntry } = {},
   ): Promise<Account | null> {
     return this.#run(() =>
       this.#transaction(() => {
@@ -76,6 +79,7 @@ export class SqliteAccounts implements AccountStore {
           skeleton,
           account.bot ? 1 : 0,
         ) as AccountRow | undefined;
+        this.#audited(row !== undefined, options.audit);
         return row ? toAccount(row) : null;
       })
     );
@@ -98,13 +102,22 @@ export class SqliteAccounts implements AccountStore {
     });
   }
 
-  setRole(key: string, role: Role): Promise<boolean> {
+  setRole(key: string, role: Role, audit?: NewAuditEntry): Promise<boolean> {
     return this.#run(() =>
-      Number(
-        this.#q("UPDATE accounts SET role = ? WHERE key = ?").run(role, key)
-          .changes,
-      ) > 0
+      this.#transaction(() => {
+        const set = Number(
+          this.#q("UPDATE accounts SET role = ? WHERE key = ?").run(role, key)
+            .changes,
+        ) > 0;
+        this.#audited(set, audit);
+        return set;
+      })
     );
+  }
+
+  // An action's audit entry, in its transaction, when it was done.
+  #audited(done: boolean, audit: NewAuditEntry | undefined): void {
+    if (done && audit) writeAuditEntry(this.#q, audit);
   }
 
   setPasswordHash(key: string, passwordHash: string): Promise<boolean> {
@@ -156,33 +169,55 @@ export class SqliteAccounts implements AccountStore {
     );
   }
 
-  addBan(ban: Ban): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO bans
-           (user_key, address, room_key, reason, by_user, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET reason = excluded.reason,
-           by_user = excluded.by_user, created_at = excluded.created_at,
-           expires_at = excluded.expires_at`,
-      ).run(
-        ban.userKey,
-        ban.address ?? "",
-        ban.roomKey ?? "",
-        ban.reason,
-        ban.by,
-        ban.createdAt,
-        ban.expiresAt ?? null,
-      );
-    });
+  addBan(ban: Ban, options: BanOptions = {}): Promise<void> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        for (const address of [ban.address, ...options.addresses ?? []]) {
+          this.#q(
+            `INSERT INTO bans
+               (user_key, address, room_key, reason, by_user, created_at,
+                expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT DO UPDATE SET reason = excluded.reason,
+               by_user = excluded.by_user, created_at = excluded.created_at,
+               expires_at = excluded.expires_at`,
+          ).run(
+            ban.userKey,
+            address ?? "",
+            ban.roomKey ?? "",
+            ban.reason,
+            ban.by,
+            ban.createdAt,
+            ban.expiresAt ?? null,
+          );
+        }
+        // A room ban ends the membership (as removeMember does).
+        if (ban.roomKey !== undefined) {
+          this.#q("DELETE FROM memberships WHERE user_key = ? AND room_key = ?")
+            .run(ban.userKey, ban.roomKey);
+          this.#q(
+            "DELETE FROM read_positions WHERE user_key = ? AND stream = ?",
+          ).run(ban.userKey, ban.roomKey);
+        }
+        this.#audited(true, options.audit);
+      })
+    );
   }
 
-  removeBans(userKey: string, roomKey?: string): Promise<number> {
+  removeBans(
+    userKey: string,
+    roomKey?: string,
+    audit?: NewAuditEntry,
+  ): Promise<number> {
     return this.#run(() =>
-      Number(
-        this.#q("DELETE FROM bans WHERE user_key = ? AND room_key = ?")
-          .run(userKey, roomKey ?? "").changes,
-      )
+      this.#transaction(() => {
+        const lifted = Number(
+          this.#q("DELETE FROM bans WHERE user_key = ? AND room_key = ?")
+            .run(userKey, roomKey ?? "").changes,
+        );
+        this.#audited(lifted > 0, audit);
+        return lifted;
+      })
     );
   }
 
@@ -211,11 +246,16 @@ export class SqliteAccounts implements AccountStore {
     );
   }
 
-  deleteAccount(key: string, messages: DeletedMessages): Promise<boolean> {
+  deleteAccount(
+    key: string,
+    messages: DeletedMessages,
+    audit?: NewAuditEntry,
+  ): Promise<boolean> {
     return this.#run(() =>
       this.#transaction(() => {
         const gone = this.#q("DELETE FROM accounts WHERE key = ?").run(key);
         if (Number(gone.changes) === 0) return false;
+        this.#audited(true, audit);
         this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
@@ -247,16 +287,23 @@ export class SqliteAccounts implements AccountStore {
     );
   }
 
-  createPasswordReset(tokenHash: string, reset: Session): Promise<void> {
-    return this.#run(() => {
-      this.#q(
-        `INSERT INTO password_resets (token_hash, user_key, expires_at)
-         VALUES (?, ?, ?)`,
-      ).run(tokenHash, reset.userKey, reset.expiresAt);
-      this.#q("DELETE FROM password_resets WHERE expires_at < ?").run(
-        Date.now(),
-      );
-    });
+  createPasswordReset(
+    tokenHash: string,
+    reset: Session,
+    audit?: NewAuditEntry,
+  ): Promise<void> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        this.#q(
+          `INSERT INTO password_resets (token_hash, user_key, expires_at)
+           VALUES (?, ?, ?)`,
+        ).run(tokenHash, reset.userKey, reset.expiresAt);
+        this.#q("DELETE FROM password_resets WHERE expires_at < ?").run(
+          Date.now(),
+        );
+        this.#audited(true, audit);
+      })
+    );
   }
 
   takePasswordReset(

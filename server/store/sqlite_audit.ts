@@ -1,5 +1,10 @@
 import type { StatementSync } from "node:sqlite";
-import type { AuditEntry, AuditQuery, AuditStore } from "./mod.ts";
+import type {
+  AuditEntry,
+  AuditQuery,
+  AuditStore,
+  NewAuditEntry,
+} from "./mod.ts";
 import { type AuditRow, toAuditEntry } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
@@ -16,24 +21,8 @@ export class SqliteAudit implements AuditStore {
     this.#run = (step) => context.run(step);
   }
 
-  addAuditEntry(entry: Omit<AuditEntry, "id">): Promise<AuditEntry> {
-    return this.#run(() => {
-      const row = this.#q(
-        `INSERT INTO audit_log
-           (at, by_user, action, target, room, reason, address, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(
-        entry.at,
-        entry.by,
-        entry.action,
-        entry.target ?? null,
-        entry.room ?? null,
-        entry.reason ?? null,
-        entry.address,
-        entry.details ? JSON.stringify(entry.details) : null,
-      ) as unknown as AuditRow;
-      return toAuditEntry(row);
-    });
+  addAuditEntry(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.#run(() => writeAuditEntry(this.#q, entry));
   }
 
   auditLog(query: AuditQuery): Promise<AuditEntry[]> {
@@ -46,4 +35,30 @@ export class SqliteAudit implements AuditStore {
       ) as unknown as AuditRow[]).map(toAuditEntry)
     );
   }
+}
+
+/**
+ * Writes an audit entry over the store's connection: inside the
+ * transaction of the action it describes (the store methods that take an
+ * `audit`), or alone.
+ */
+export function writeAuditEntry(
+  q: (sql: string) => StatementSync,
+  entry: NewAuditEntry,
+): AuditEntry {
+  const row = q(
+    `INSERT INTO audit_log
+       (at, by_user, action, target, room, reason, address, details)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).get(
+    entry.at,
+    entry.by,
+    entry.action,
+    entry.target ?? null,
+    entry.room ?? null,
+    entry.reason ?? null,
+    entry.address,
+    entry.details ? JSON.stringify(entry.details) : null,
+  ) as unknown as AuditRow;
+  return toAuditEntry(row);
 }

@@ -3,6 +3,7 @@ import type {
   Account,
   FoundHook,
   IntegrationStore,
+  NewAuditEntry,
   StoredApiToken,
   StoredHook,
 } from "./mod.ts";
@@ -16,6 +17,7 @@ import {
   toFoundHook,
   toHook,
 } from "./rows.ts";
+import { writeAuditEntry } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
@@ -25,14 +27,33 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteIntegrations implements IntegrationStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
   }
 
-  createApiToken(token: StoredApiToken): Promise<void> {
-    return this.#run(() => {
+  // A step and, when it was done, its audit entry: one transaction.
+  #audited(
+    step: () => boolean,
+    audit: NewAuditEntry | undefined,
+  ): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const done = step();
+        if (done && audit) writeAuditEntry(this.#q, audit);
+        return done;
+      })
+    );
+  }
+
+  async createApiToken(
+    token: StoredApiToken,
+    audit?: NewAuditEntry,
+  ): Promise<void> {
+    await this.#audited(() => {
       this.#q(
         `INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
          VALUES (?, ?, ?, ?, ?)`,
@@ -43,7 +64,8 @@ export class SqliteIntegrations implements IntegrationStore {
         token.tokenHash,
         token.createdAt,
       );
-    });
+      return true;
+    }, audit);
   }
 
   listApiTokens(userKey: string): Promise<StoredApiToken[]> {
@@ -62,12 +84,18 @@ export class SqliteIntegrations implements IntegrationStore {
     });
   }
 
-  deleteApiToken(userKey: string, id: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        this.#q("DELETE FROM api_tokens WHERE user_key = ? AND id = ?")
-          .run(userKey, id).changes,
-      ) > 0
+  deleteApiToken(
+    userKey: string,
+    id: string,
+    audit?: NewAuditEntry,
+  ): Promise<boolean> {
+    return this.#audited(
+      () =>
+        Number(
+          this.#q("DELETE FROM api_tokens WHERE user_key = ? AND id = ?")
+            .run(userKey, id).changes,
+        ) > 0,
+      audit,
     );
   }
 
@@ -79,8 +107,8 @@ export class SqliteIntegrations implements IntegrationStore {
     );
   }
 
-  createHook(hook: StoredHook): Promise<void> {
-    return this.#run(() => {
+  async createHook(hook: StoredHook, audit?: NewAuditEntry): Promise<void> {
+    await this.#audited(() => {
       this.#q(
         `INSERT INTO hooks
            (id, room_key, name, secret_hash, created_by, created_at)
@@ -93,7 +121,8 @@ export class SqliteIntegrations implements IntegrationStore {
         hook.createdBy,
         hook.createdAt,
       );
-    });
+      return true;
+    }, audit);
   }
 
   listHooks(roomKey: string): Promise<StoredHook[]> {
@@ -124,9 +153,11 @@ export class SqliteIntegrations implements IntegrationStore {
     });
   }
 
-  deleteHook(id: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(this.#q("DELETE FROM hooks WHERE id = ?").run(id).changes) > 0
+  deleteHook(id: string, audit?: NewAuditEntry): Promise<boolean> {
+    return this.#audited(
+      () =>
+        Number(this.#q("DELETE FROM hooks WHERE id = ?").run(id).changes) > 0,
+      audit,
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { StatementSync } from "node:sqlite";
 import type {
+  NewAuditEntry,
   OutboundStore,
   Store,
   StoredPushSubscription,
@@ -12,6 +13,7 @@ import {
   toStoredWebhook,
   type WebhookRow,
 } from "./outbound_rows.ts";
+import { writeAuditEntry } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
@@ -22,16 +24,33 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteOutbound implements OutboundStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
+  }
+
+  // A step and, when it was done, its audit entry: one transaction.
+  #audited(
+    step: () => boolean,
+    audit: NewAuditEntry | undefined,
+  ): Promise<boolean> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const done = step();
+        if (done && audit) writeAuditEntry(this.#q, audit);
+        return done;
+      })
+    );
   }
 
   createWebhook(
     hook: Parameters<Store["createWebhook"]>[0],
+    audit?: NewAuditEntry,
   ): Promise<boolean> {
-    return this.#run(() =>
+    return this.#audited(() =>
       Number(
         this.#q(
           `INSERT INTO webhooks (id, room_key, url, secret, created_by,
@@ -45,8 +64,7 @@ export class SqliteOutbound implements OutboundStore {
           hook.createdAt,
           hook.roomKey,
         ).changes,
-      ) > 0
-    );
+      ) > 0, audit);
   }
 
   listWebhooks(roomKey?: string): Promise<StoredWebhook[]> {
@@ -69,9 +87,12 @@ export class SqliteOutbound implements OutboundStore {
     });
   }
 
-  deleteWebhook(id: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(this.#q("DELETE FROM webhooks WHERE id = ?").run(id).changes) > 0
+  deleteWebhook(id: string, audit?: NewAuditEntry): Promise<boolean> {
+    return this.#audited(
+      () =>
+        Number(this.#q("DELETE FROM webhooks WHERE id = ?").run(id).changes) >
+          0,
+      audit,
     );
   }
 

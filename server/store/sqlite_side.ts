@@ -1,9 +1,9 @@
 /**
  * A second connection to a SQLite file a server may be serving, for the
  * operator's commands (`chat-server reset-password`): the store's own
- * accounts and audit parts over it, so a command writes what the server
- * would, with the server's SQL. WAL lets both write; each waits for the
- * other's lock up to its busy timeout.
+ * accounts part over it (which writes audit entries with its changes), so
+ * a command writes what the server would, with the server's SQL. WAL lets
+ * both write; each waits for the other's lock up to its busy timeout.
  *
  * Not a whole SqliteStore: opening one runs the search indexing of the
  * messages a running server has stored and not yet indexed, which that
@@ -13,7 +13,6 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
-import { SqliteAudit } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
 import { SqliteStore } from "./sqlite.ts";
@@ -21,7 +20,6 @@ import { SqliteStore } from "./sqlite.ts";
 /** The parts of the store a command uses, over their own connection. */
 export interface SqliteSide {
   accounts: Pick<SqliteAccounts, "findAccount" | "createPasswordReset">;
-  audit: Pick<SqliteAudit, "addAuditEntry">;
   close(): void;
 }
 
@@ -98,7 +96,6 @@ export async function openSqliteSide(
       banOf: notHere,
       sumReactions: notHere,
     }),
-    audit: new SqliteAudit(context),
     close: () => db.close(),
   };
 }
