@@ -1518,8 +1518,21 @@ function registerTests(pg: PostgresService): void {
         }).output()).stdout,
       ).trim().split(/\s+/);
       const pids = [master, ...children].map(Number);
-      for (const pid of pids) Deno.kill(pid, "SIGSTOP");
+      // A child listed may be gone by now (the backend of the psql above,
+      // exiting): its ESRCH ended the test with the others stopped for
+      // good, since the stops were outside the try. Each signal now goes
+      // to whoever is still there, and the finally wakes every one.
+      const signal = (sig: Deno.Signal) => {
+        for (const pid of pids) {
+          try {
+            Deno.kill(pid, sig);
+          } catch (error) {
+            if (!(error instanceof Deno.errors.NotFound)) throw error;
+          }
+        }
+      };
       try {
+        signal("SIGSTOP");
         for (const node of nodes) {
           // It had waited as long as the database slept, with no answer.
           const response = await fetch(`${node.url}/healthz`, {
@@ -1529,7 +1542,7 @@ function registerTests(pg: PostgresService): void {
           assert.equal((await response.json()).store, "down");
         }
       } finally {
-        for (const pid of pids) Deno.kill(pid, "SIGCONT");
+        signal("SIGCONT");
       }
       for (const node of nodes) {
         await eventually(async () => {
