@@ -8,6 +8,7 @@ import { allowedHostsOnly } from "./http/allowed_hosts.ts";
 import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
+import { loggablePath } from "./http/loggable_path.ts";
 import { sameOriginOnly } from "./http/same_origin.ts";
 import { refuseWrongBearer } from "./http/wrong_bearer.ts";
 import {
@@ -408,11 +409,14 @@ export function createApp(parts: AppParts): Hono {
     if (c.req.raw.signal.aborted || isAbortedBody(error)) {
       logger.debug("{method} {path}: the body was cut off", {
         method: c.req.method,
-        path: c.req.path,
+        path: loggablePath(c.req.path),
       });
       return httpError(c, "invalid_message", "The body was cut off.");
     }
-    logger.error("Crash serving {path}: {error}", { path: c.req.path, error });
+    logger.error("Crash serving {path}: {error}", {
+      path: loggablePath(c.req.path),
+      error,
+    });
     return httpError(c, "internal", "The server failed.");
   });
   return app;

@@ -284,9 +284,13 @@ export class WebhookDispatcher {
       this.#noted.set(hook.id, at);
     } else {
       this.#noted.delete(hook.id);
-      logger.warn("Webhook {id} to {url} failed: {error}", {
+      // The receiver's origin, not its URL: a chat's or CI's incoming hook
+      // URL (Slack's /services/…, Discord's /api/webhooks/<id>/<token>)
+      // holds that service's credential in its path or query, and logs go
+      // further than the hook's owner, who sees the whole URL in its list.
+      logger.warn("Webhook {id} to {origin} failed: {error}", {
         id: hook.id,
-        url: hook.url,
+        origin: originOf(hook.url),
         error: result.error,
       });
     }
@@ -314,5 +318,15 @@ export class WebhookDispatcher {
     while (this.#running.size > 0) {
       await Promise.allSettled([...this.#running]);
     }
+  }
+}
+
+// An imported hook's URL may be no URL at all (the guard refuses it): said
+// as such rather than thrown while its failure is recorded.
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(not a URL)";
   }
 }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
   ClientPool,
+  eventually,
   PATIENT_WAIT_MS,
   postAsPage,
   spawnServer,
@@ -143,4 +144,106 @@ Deno.test("logs: no password, token, cookie or Authorization header is logged, e
     );
   }
   assert.doesNotMatch(output, /authorization|bearer|set-cookie/i);
+});
+
+// One request over raw TCP, for a Host that fetch would not send; the
+// status line of the answer.
+async function postWithHost(
+  serverUrl: string,
+  path: string,
+  host: string,
+): Promise<string> {
+  const connection = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(new URL(serverUrl).port),
+  });
+  try {
+    const body = '{"text":"deploy done"}';
+    await connection.write(
+      new TextEncoder().encode(
+        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ),
+    );
+    const answer = await new Response(connection.readable).text();
+    return answer.split("\r\n")[0];
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+Deno.test("logs: an incoming webhook's secret URL and an outgoing webhook's receiver URL are not logged, even at trace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
+  // A port nothing listens on: every delivery fails and is logged.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const server = await spawnServer([
+    "--log-level",
+    "trace",
+    "--log-format",
+    "json",
+    "--allowed-host",
+    "chat.example",
+    "--webhook-allow",
+    "127.0.0.1",
+    "--db",
+    `${dir}/chat.db`,
+  ]);
+  const pool = new ClientPool(server.wsUrl);
+  const secrets: string[] = [];
+  try {
+    const alice = await pool.connect();
+    const registered = await ok(alice, "register", {
+      username: "alice",
+      password: "alice-secret-password-1",
+    });
+    const bearer = { authorization: `Bearer ${registered.token}` };
+    // An incoming hook, posted to by a page on a name the server does not
+    // answer to (refused with 421, and logged at debug).
+    const made = await fetch(`${server.url}/api/rooms/general/hooks`, {
+      method: "POST",
+      headers: { ...bearer, "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci" }),
+    });
+    assert.equal(made.status, 201);
+    const hookPath = new URL((await made.json()).url).pathname;
+    secrets.push(hookPath.slice("/api/hooks/".length));
+    assert.match(
+      await postWithHost(server.url, hookPath, "evil.example"),
+      / 421 /,
+    );
+    // An outgoing hook to a receiver whose URL holds its own credential,
+    // as Slack's and Discord's incoming-hook URLs do.
+    const receiverSecret = "T0001-B0002-receiver-credential-3";
+    secrets.push(receiverSecret);
+    const outgoing = await fetch(
+      `${server.url}/api/rooms/general/outgoing-hooks`,
+      {
+        method: "POST",
+        headers: { ...bearer, "content-type": "application/json" },
+        body: JSON.stringify({
+          url: `http://127.0.0.1:${deadPort}/services/${receiverSecret}`,
+        }),
+      },
+    );
+    assert.equal(outgoing.status, 201, await outgoing.text());
+    await ok(alice, "send_message", { text: "to the receiver" });
+    await eventually(() => assert.match(server.output(), /Webhook .* failed/));
+  } finally {
+    await pool.closeAll();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+  const output = server.output();
+  // The log did record both: it is the secrets that are missing.
+  assert.match(output, /Refused .*POST.* for Host/);
+  assert.match(output, new RegExp(`127\\.0\\.0\\.1:${deadPort}.* failed`));
+  for (const value of secrets) {
+    assert.ok(
+      !output.includes(value),
+      `the log holds a secret: ${value.slice(0, 6)}…`,
+    );
+  }
 });

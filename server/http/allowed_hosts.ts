@@ -10,6 +10,7 @@ import type { MiddlewareHandler } from "hono";
 import { log } from "../log.ts";
 import { remoteAddressOf } from "./client_info.ts";
 import { httpError } from "./errors.ts";
+import { loggablePath } from "./loggable_path.ts";
 
 const logger = log("http");
 
@@ -60,7 +61,7 @@ export function allowedHostsOnly(hosts: readonly string[]): MiddlewareHandler {
     if (hostAllowed(host, allowed)) return await next();
     logger.debug("Refused {method} {path} from {address} for Host {host}", {
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       address: remoteAddressOf(c),
       host: host.slice(0, 200),
     });

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { log } from "../log.ts";
 import { remoteAddressOf } from "./client_info.ts";
 import { httpError } from "./errors.ts";
+import { loggablePath } from "./loggable_path.ts";
 
 const logger = log("http");
 
@@ -70,7 +71,7 @@ function sameHost(origin: string, c: Context): boolean {
 function refuse(c: Context, message: string): Response {
   logger.warn("Refused {method} {path} from {address}: {message}", {
     method: c.req.method,
-    path: c.req.path,
+    path: loggablePath(c.req.path),
     address: remoteAddressOf(c),
     message,
   });
