@@ -28,6 +28,7 @@ import {
 import { adminRoutes } from "./routes/admin.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
+import { outboundSetupLimit } from "./routes/outbound_setups.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
 import {
@@ -249,8 +250,10 @@ export function createApp(parts: AppParts): Hono {
   app.get("/api/push/vapid-public-key", wrongBearer);
 
   app.route("/", fileRoutes(node));
-  app.route("/", outgoingHookRoutes(node));
-  app.route("/", pushRoutes(node));
+  // Push subscriptions and outgoing webhooks share one pace per account.
+  const setupLimit = outboundSetupLimit(node);
+  app.route("/", outgoingHookRoutes(node, setupLimit));
+  app.route("/", pushRoutes(node, setupLimit));
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.

@@ -119,6 +119,11 @@ export interface RateLimitConfig {
    * costs its share); left out, none are limited.
    */
   perUploader?: BucketSpec;
+  /**
+   * Push subscriptions and outgoing webhooks one account registers or
+   * removes (routes/outbound_setups.ts); left out, none are limited.
+   */
+  perOutboundSetup?: BucketSpec;
 }
 
 /**
@@ -179,6 +184,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // that pace. 30 full-size files at once (an album), then one a minute:
   // at most 14 GiB a day per account at the default 10 MiB.
   perUploader: { burst: 30, perSecond: 1 / 60 },
+  // Each a commit after a key check or a DNS look-up; a browser subscribes
+  // once per page it loads, so 30 at once covers one restoring its tabs.
+  perOutboundSetup: { burst: 30, perSecond: 1 / 10 },
 };
 
 /** No limits at all (benchmarks). */

@@ -505,6 +505,60 @@ Deno.test("web push: subscriptions need an account, real keys and an allowed end
   }
 });
 
+Deno.test("web push: one account saving subscriptions in a loop is refused rate_limited past 30 at once, its outgoing webhooks sharing the pace, while another account's is saved", async () => {
+  const t = await setUp();
+  try {
+    const path = "/api/push/subscriptions";
+    const keys = browserKeys().keys;
+    // setUp saved bob's first; each is a commit, before which the key is
+    // checked and the endpoint looked up.
+    let saved = 1;
+    let refused: Awaited<ReturnType<typeof api>> | undefined;
+    while (saved < 100) {
+      const answer = await api(t.server, path, {
+        method: "POST",
+        token: t.token,
+        body: { endpoint: `${t.service.base}/push/loop${saved}`, keys },
+      });
+      if (answer.status !== 201) {
+        refused = answer;
+        break;
+      }
+      saved++;
+    }
+    assert.equal(refused?.status, 429, JSON.stringify(refused?.body));
+    assert.equal(refused?.body.error, "rate_limited");
+    assert.ok((refused?.body.retry_after_ms as number) > 0);
+    // 30 at once, and one more every 10 s a slow machine may have taken.
+    assert.ok(saved >= 30 && saved <= 40, `saved ${saved}`);
+    // The same budget: an outgoing webhook of a room bob owns, and a
+    // removal, wait too.
+    await t.bob.ok("create_room", { room: "bots" });
+    const hook = await api(t.server, "/api/rooms/bots/outgoing-hooks", {
+      method: "POST",
+      token: t.token,
+      body: { url: `${t.service.base}/hook` },
+    });
+    assert.deepEqual([hook.status, hook.body.error], [429, "rate_limited"]);
+    const removal = await api(t.server, path, {
+      method: "DELETE",
+      token: t.token,
+      body: { endpoint: `${t.service.base}/push/loop1` },
+    });
+    assert.equal(removal.status, 429);
+    // Another account is not held up by bob's loop.
+    const alice = await t.pool.register("alice2");
+    const hers = await api(t.server, path, {
+      method: "POST",
+      token: alice.token!,
+      body: { endpoint: `${t.service.base}/push/alice2`, keys },
+    });
+    assert.equal(hers.status, 201);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a subscription ends with the session that made it: a password changed elsewhere stops its pushes", async () => {
   const t = await setUp();
   try {

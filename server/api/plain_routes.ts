@@ -192,7 +192,7 @@ function documentOutgoingHookRoutes(api: OpenAPIHono): void {
     request: { params: roomParam, body: jsonBody(hookBody) },
     responses: {
       201: json(newOutgoingHook, "The hook, with its signing secret"),
-      ...errors(400, 401, 403, 404, 413, 415),
+      ...errors(400, 401, 403, 404, 413, 415, 429),
     },
   });
   registry.registerPath({
@@ -215,7 +215,7 @@ function documentOutgoingHookRoutes(api: OpenAPIHono): void {
     request: { params: idParam },
     responses: {
       204: { description: "Removed" },
-      ...errors(401, 403, 404, 413),
+      ...errors(401, 403, 404, 413, 429),
     },
   });
 }
@@ -239,7 +239,7 @@ function documentPushRoutes(api: OpenAPIHono): void {
     request: { body: jsonBody(subscriptionBody) },
     responses: {
       201: json(z.object({ endpoint: z.string() }), "Saved"),
-      ...errors(400, 401, 403, 413, 415),
+      ...errors(400, 401, 403, 413, 415, 429),
     },
   });
   registry.registerPath({
@@ -250,7 +250,7 @@ function documentPushRoutes(api: OpenAPIHono): void {
     request: { body: jsonBody(endpointBody) },
     responses: {
       204: { description: "Forgotten" },
-      ...errors(400, 401, 403, 404, 413, 415),
+      ...errors(400, 401, 403, 404, 413, 415, 429),
     },
   });
 }

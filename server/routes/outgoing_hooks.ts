@@ -14,6 +14,7 @@ import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { Account, StoredWebhook } from "../store/mod.ts";
+import type { OutboundSetupLimit } from "./outbound_setups.ts";
 
 /** Most outgoing webhooks one room may have. */
 export const MAX_HOOKS_PER_ROOM = 10;
@@ -48,7 +49,10 @@ function iso(ms: number | undefined): string | null {
  * `POST` and `GET /api/rooms/:room/outgoing-hooks`,
  * `DELETE /api/outgoing-hooks/:id`.
  */
-export function outgoingHookRoutes(node: ChatNode): Hono {
+export function outgoingHookRoutes(
+  node: ChatNode,
+  setupLimit: OutboundSetupLimit,
+): Hono {
   const routes = new Hono();
 
   routes.post("/api/rooms/:room/outgoing-hooks", async (c) => {
@@ -56,6 +60,9 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
     if (isFailure(owner)) return httpFailure(c, owner);
     const refused = notJson(c);
     if (refused) return refused;
+    // Before the URL's look-up and the commit.
+    const slow = await setupLimit(owner.account.key);
+    if (slow) return httpFailure(c, slow);
     let raw: unknown;
     try {
       raw = await c.req.json();
@@ -112,6 +119,8 @@ export function outgoingHookRoutes(node: ChatNode): Hono {
   routes.delete("/api/outgoing-hooks/:id", async (c) => {
     const account = await requestAccount(c, node);
     if (isFailure(account)) return httpFailure(c, account);
+    const slow = await setupLimit(account.key);
+    if (slow) return httpFailure(c, slow);
     // No id holds NUL (PostgreSQL refuses it in a lookup: a 500).
     const id = c.req.param("id");
     const hook = id.includes("\0")

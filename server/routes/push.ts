@@ -12,6 +12,7 @@ import { notJson } from "../http/json_only.ts";
 import { requestAccount, requestCredential } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure } from "../protocol/errors.ts";
+import type { OutboundSetupLimit } from "./outbound_setups.ts";
 
 /** Most subscriptions one account keeps (browsers, phones): the oldest go. */
 export const MAX_PUSH_SUBSCRIPTIONS = 20;
@@ -32,7 +33,10 @@ export const endpointBody = z.object({ endpoint: lookup(0, 2048) });
  * `GET /api/push/vapid-public-key`, `POST` and `DELETE
  * /api/push/subscriptions`.
  */
-export function pushRoutes(node: ChatNode): Hono {
+export function pushRoutes(
+  node: ChatNode,
+  setupLimit: OutboundSetupLimit,
+): Hono {
   const routes = new Hono();
 
   routes.get("/api/push/vapid-public-key", (c) => {
@@ -45,6 +49,9 @@ export function pushRoutes(node: ChatNode): Hono {
     const { account, session, apiToken } = credential;
     const refused = notJson(c);
     if (refused) return refused;
+    // Before the key check and the endpoint's look-up it saves.
+    const slow = await setupLimit(account.key);
+    if (slow) return httpFailure(c, slow);
     const body = subscriptionBody.safeParse(await json(c.req.raw));
     if (!body.success) {
       return httpError(
@@ -94,6 +101,8 @@ export function pushRoutes(node: ChatNode): Hono {
     if (isFailure(account)) return httpFailure(c, account);
     const refused = notJson(c);
     if (refused) return refused;
+    const slow = await setupLimit(account.key);
+    if (slow) return httpFailure(c, slow);
     const body = endpointBody.safeParse(await json(c.req.raw));
     if (!body.success) {
       return httpError(c, "invalid_message", 'Send {"endpoint"} as JSON.');
