@@ -9,6 +9,7 @@ import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
 import { loggablePath } from "./http/loggable_path.ts";
+import { setupPace } from "./http/setup_pace.ts";
 import { sameOriginOnly } from "./http/same_origin.ts";
 import { refuseWrongBearer } from "./http/wrong_bearer.ts";
 import {
@@ -28,7 +29,6 @@ import {
 import { adminRoutes } from "./routes/admin.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
-import { outboundSetupLimit } from "./routes/outbound_setups.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
 import {
@@ -250,10 +250,9 @@ export function createApp(parts: AppParts): Hono {
   app.get("/api/push/vapid-public-key", wrongBearer);
 
   app.route("/", fileRoutes(node));
-  // Push subscriptions and outgoing webhooks share one pace per account.
-  const setupLimit = outboundSetupLimit(node);
-  app.route("/", outgoingHookRoutes(node, setupLimit));
-  app.route("/", pushRoutes(node, setupLimit));
+  // Integrations share one pace per account, the REST API's too.
+  app.route("/", outgoingHookRoutes(node, setupPace(node)));
+  app.route("/", pushRoutes(node, setupPace(node)));
 
   // Accounts over HTTP, for the web client: the session lives in an
   // HttpOnly cookie that the WebSocket upgrade accepts.

@@ -120,10 +120,11 @@ export interface RateLimitConfig {
    */
   perUploader?: BucketSpec;
   /**
-   * Push subscriptions and outgoing webhooks one account registers or
-   * removes (routes/outbound_setups.ts); left out, none are limited.
+   * Integrations one account sets up or removes: access tokens, incoming
+   * and outgoing webhooks, push subscriptions (http/setup_pace.ts); left
+   * out, none are limited.
    */
-  perOutboundSetup?: BucketSpec;
+  perIntegrationSetup?: BucketSpec;
 }
 
 /**
@@ -184,9 +185,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // that pace. 30 full-size files at once (an album), then one a minute:
   // at most 14 GiB a day per account at the default 10 MiB.
   perUploader: { burst: 30, perSecond: 1 / 60 },
-  // Each a commit after a key check or a DNS look-up; a browser subscribes
+  // Each a commit of its own (an fsync); a browser subscribes to pushes
   // once per page it loads, so 30 at once covers one restoring its tabs.
-  perOutboundSetup: { burst: 30, perSecond: 1 / 10 },
+  perIntegrationSetup: { burst: 30, perSecond: 1 / 10 },
 };
 
 /** No limits at all (benchmarks). */

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { accountWithToken, assertCapped, call } from "./api_helpers.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import { TEST_PASSWORD, TestClient, within, withServer } from "./harness.ts";
 
 Deno.test("tokens are shown once, listed without their secret, and stop working when revoked", () =>
@@ -553,6 +554,62 @@ Deno.test("an account keeps at most 100 tokens, a bot too; revoking one makes ro
         call(server, "DELETE", `/api/bots/ci/tokens/${first.body.id}`, alice),
       message,
     );
+  }, {
+    // 200 tokens made in a row: past the pace of setups (its own test).
+    rateLimits: { ...DEFAULT_RATE_LIMITS, perIntegrationSetup: undefined },
+  }));
+
+Deno.test("an account making and revoking tokens in a loop gets 429 rate_limited past 30 at once, its incoming webhooks sharing the pace; another account is not held up", () =>
+  withServer(async (server) => {
+    await accountWithToken(server, "alice");
+    // Its first token, made as the web client does, is one of the 30.
+    const bob = await accountWithToken(server, "bob");
+    const room = await TestClient.loginWith(server.wsUrl, {
+      token: bob.token,
+    });
+    try {
+      await room.ok("create_room", { room: "bobs" });
+    } finally {
+      await room.close();
+    }
+    // Each one a commit of its own (an fsync on the server's thread).
+    let setups = 1;
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    while (setups < 100 && !refused) {
+      const made = await call(server, "POST", "/api/tokens", {
+        body: { name: "loop" },
+        token: bob.token,
+      });
+      if (made.status !== 201) {
+        refused = made;
+        break;
+      }
+      setups++;
+      const gone = await call(
+        server,
+        "DELETE",
+        `/api/tokens/${made.body.id}`,
+        bob,
+      );
+      if (gone.status !== 204) refused = gone;
+      else setups++;
+    }
+    assert.equal(refused?.status, 429, JSON.stringify(refused?.body));
+    assert.equal(refused?.body.error, "rate_limited");
+    assert.ok(Number(refused?.headers.get("retry-after")) > 0);
+    // 30 at once, and one more every 10 s a slow machine may have taken.
+    assert.ok(setups >= 30 && setups <= 40, `setups ${setups}`);
+    const hook = await call(server, "POST", "/api/rooms/bobs/hooks", {
+      body: { name: "ci" },
+      token: bob.token,
+    });
+    assert.deepEqual([hook.status, hook.body.error], [429, "rate_limited"]);
+    const carol = await accountWithToken(server, "carol");
+    const hers = await call(server, "POST", "/api/tokens", {
+      body: { name: "ci" },
+      token: carol.token,
+    });
+    assert.equal(hers.status, 201);
   }));
 
 Deno.test("POST /api/logout with an access token revokes that token, as with a session's", () =>

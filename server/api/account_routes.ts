@@ -9,6 +9,7 @@ import type { ChatNode } from "../node.ts";
 import { fail, isFailure } from "../protocol/errors.ts";
 import { lookup } from "../protocol/schemas.ts";
 import type { Account, NewAuditEntry, StoredApiToken } from "../store/mod.ts";
+import { setupPace } from "../http/setup_pace.ts";
 import { auditOfRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
@@ -48,6 +49,8 @@ export function accountRoutes(
   limits: ApiLimits,
 ): void {
   const caller = (c: Context) => limitedCaller(c, node, limits, "request");
+  // Making and revoking tokens, each a commit (http/setup_pace.ts).
+  const pace = setupPace(node);
 
   // Who may manage `/api/tokens`: any account but a bot. A bot's tokens
   // are its admin's (`/api/bots/:bot/tokens`): a leaked one must not mint
@@ -112,6 +115,8 @@ export function accountRoutes(
     async (c) => {
       const who = await tokenOwner(c);
       if (isFailure(who)) return refuse(c, who);
+      const slow = await pace(who.account.key);
+      if (slow) return refuse(c, slow);
       const made = await node.accounts.createToken(
         who.account.key,
         c.req.valid("json").name,
@@ -155,6 +160,8 @@ export function accountRoutes(
     async (c) => {
       const who = await tokenOwner(c);
       if (isFailure(who)) return refuse(c, who);
+      const slow = await pace(who.account.key);
+      if (slow) return refuse(c, slow);
       const gone = await revokeToken(
         node,
         who.account.key,
@@ -237,6 +244,9 @@ export function accountRoutes(
       if (isFailure(who)) return refuse(c, who);
       const account = await botOf(who, c.req.valid("param").bot);
       if (isFailure(account)) return refuse(c, account);
+      // The admin's budget: a bot's tokens are its admin's doing.
+      const slow = await pace(who.account.key);
+      if (slow) return refuse(c, slow);
       const made = await node.accounts.createToken(
         account.key,
         c.req.valid("json").name,
@@ -292,6 +302,8 @@ export function accountRoutes(
       const params = c.req.valid("param");
       const account = await botOf(who, params.bot);
       if (isFailure(account)) return refuse(c, account);
+      const slow = await pace(who.account.key);
+      if (slow) return refuse(c, slow);
       const gone = await revokeToken(
         node,
         account.key,

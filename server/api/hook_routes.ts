@@ -21,6 +21,7 @@ import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
 import { RoomGoneError, type StoredHook } from "../store/mod.ts";
+import { setupPace } from "../http/setup_pace.ts";
 import { auditOfRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
@@ -99,6 +100,8 @@ export function hookRoutes(
   }
 
   const caller = (c: Context) => limitedCaller(c, node, limits, "request");
+  // Making and removing hooks, each a commit (http/setup_pace.ts).
+  const pace = setupPace(node);
 
   // Admins manage every room's hooks; a room's owner those of the room.
   function mayManage(who: ApiCaller, roomKey: string): Failure | undefined {
@@ -145,6 +148,8 @@ export function hookRoutes(
       if (isFailure(who)) return refuse(c, who);
       const key = await managedRoom(who, c.req.valid("param").room);
       if (isFailure(key)) return refuse(c, key);
+      const slow = await pace(who.account.key);
+      if (slow) return refuse(c, slow);
       // Each hook is a row kept until it is removed, and making them is
       // only rate-limited: bounded per room, as outgoing hooks are.
       if (
@@ -233,6 +238,8 @@ export function hookRoutes(
       }
       const refused = mayManage(who, hook.roomKey);
       if (refused) return refuse(c, refused);
+      const slow = await pace(who.account.key);
+      if (slow) return refuse(c, slow);
       // Removed a moment ago by another request: done all the same (the
       // entry is the removal's, written with it).
       await node.store.deleteHook(

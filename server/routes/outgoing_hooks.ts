@@ -14,7 +14,7 @@ import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { Account, StoredWebhook } from "../store/mod.ts";
-import type { OutboundSetupLimit } from "./outbound_setups.ts";
+import type { SetupPace } from "../http/setup_pace.ts";
 
 /** Most outgoing webhooks one room may have. */
 export const MAX_HOOKS_PER_ROOM = 10;
@@ -51,7 +51,7 @@ function iso(ms: number | undefined): string | null {
  */
 export function outgoingHookRoutes(
   node: ChatNode,
-  setupLimit: OutboundSetupLimit,
+  setupPace: SetupPace,
 ): Hono {
   const routes = new Hono();
 
@@ -61,7 +61,7 @@ export function outgoingHookRoutes(
     const refused = notJson(c);
     if (refused) return refused;
     // Before the URL's look-up and the commit.
-    const slow = await setupLimit(owner.account.key);
+    const slow = await setupPace(owner.account.key);
     if (slow) return httpFailure(c, slow);
     let raw: unknown;
     try {
@@ -119,7 +119,7 @@ export function outgoingHookRoutes(
   routes.delete("/api/outgoing-hooks/:id", async (c) => {
     const account = await requestAccount(c, node);
     if (isFailure(account)) return httpFailure(c, account);
-    const slow = await setupLimit(account.key);
+    const slow = await setupPace(account.key);
     if (slow) return httpFailure(c, slow);
     // No id holds NUL (PostgreSQL refuses it in a lookup: a 500).
     const id = c.req.param("id");

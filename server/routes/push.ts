@@ -12,7 +12,7 @@ import { notJson } from "../http/json_only.ts";
 import { requestAccount, requestCredential } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure } from "../protocol/errors.ts";
-import type { OutboundSetupLimit } from "./outbound_setups.ts";
+import type { SetupPace } from "../http/setup_pace.ts";
 
 /** Most subscriptions one account keeps (browsers, phones): the oldest go. */
 export const MAX_PUSH_SUBSCRIPTIONS = 20;
@@ -35,7 +35,7 @@ export const endpointBody = z.object({ endpoint: lookup(0, 2048) });
  */
 export function pushRoutes(
   node: ChatNode,
-  setupLimit: OutboundSetupLimit,
+  setupPace: SetupPace,
 ): Hono {
   const routes = new Hono();
 
@@ -50,7 +50,7 @@ export function pushRoutes(
     const refused = notJson(c);
     if (refused) return refused;
     // Before the key check and the endpoint's look-up it saves.
-    const slow = await setupLimit(account.key);
+    const slow = await setupPace(account.key);
     if (slow) return httpFailure(c, slow);
     const body = subscriptionBody.safeParse(await json(c.req.raw));
     if (!body.success) {
@@ -101,7 +101,7 @@ export function pushRoutes(
     if (isFailure(account)) return httpFailure(c, account);
     const refused = notJson(c);
     if (refused) return refused;
-    const slow = await setupLimit(account.key);
+    const slow = await setupPace(account.key);
     if (slow) return httpFailure(c, slow);
     const body = endpointBody.safeParse(await json(c.req.raw));
     if (!body.success) {
