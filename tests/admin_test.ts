@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import { bothStores } from "./both_stores.ts";
 import {
   ClientPool,
@@ -611,6 +612,47 @@ Deno.test("admin actions: a plain user and a guest get forbidden, a moderator on
     assert.deepEqual((await mod.ok("list_bans")).bans, []);
     // Nothing refused is in the log.
     assert.deepEqual((await entries(root)).map((e) => e.action), ["set_role"]);
+  }));
+
+Deno.test("/api/admin/*: a token's requests draw on the buckets its REST requests do, and past them get 429 rate_limited", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    await pool.register("plain");
+    const token = tokenOf(root);
+    // Five at once (this server's setting), as over the REST API: a
+    // moderator's token, or a leaked one, banned and listed without end.
+    const answers: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      answers.push(
+        (await api(server, "/api/admin/list_bans", { token })).status,
+      );
+    }
+    assert.deepEqual(answers, [200, 200, 200, 200, 200]);
+    const refused = await api(server, "/api/admin/ban", {
+      token,
+      body: { user: "plain", reason: "spam" },
+    });
+    assert.deepEqual(
+      [refused.status, refused.body.error],
+      [429, "rate_limited"],
+    );
+    assert.ok((refused.body.retry_after_ms as number) > 0);
+    // The same bucket as the REST API's.
+    const me = await fetch(`${server.url}/api/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await me.body?.cancel();
+    assert.equal(me.status, 429);
+    // The ban was not made.
+    assert.deepEqual((await root.ok("list_bans", {})).bans, []);
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: {
+        ...DEFAULT_RATE_LIMITS.perConnection,
+        request: { burst: 5, perSecond: 1 / 3600 },
+      },
+    },
   }));
 
 Deno.test("/api/admin/*: the same actions over HTTP with the same rules, audited with the client's address", () =>

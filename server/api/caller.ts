@@ -81,7 +81,10 @@ export class ApiLimits {
   }
 
   /** Takes one request of this category: undefined, or `rate_limited` with the wait. */
-  take(caller: ApiCaller, category: RateCategory): Failure | undefined {
+  take(
+    caller: Pick<ApiCaller, "account" | "credential">,
+    category: RateCategory,
+  ): Failure | undefined {
     const now = performance.now();
     let wait = this.#perCredential.take(caller.credential, category, now);
     if (wait === 0) {
@@ -90,6 +93,20 @@ export class ApiLimits {
     if (wait === 0) return undefined;
     return rateLimited(wait);
   }
+}
+
+// One per node: the REST API (loaded later, api/lazy.ts) and /api/admin
+// (routes/admin.ts) count a token's requests in the same buckets.
+const shared = new WeakMap<ChatNode, ApiLimits>();
+
+/** The request buckets of `node`'s HTTP callers, per token or session. */
+export function apiLimitsOf(node: ChatNode): ApiLimits {
+  let limits = shared.get(node);
+  if (!limits) {
+    limits = new ApiLimits(node, node.limits);
+    shared.set(node, limits);
+  }
+  return limits;
 }
 
 /**

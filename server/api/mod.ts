@@ -13,7 +13,7 @@ import { describeIssue } from "../protocol/schemas.ts";
 import { VERSION } from "../version.ts";
 import { accountRoutes } from "./account_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
-import { ApiLimits } from "./caller.ts";
+import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { documentPlainRoutes } from "./plain_routes.ts";
@@ -35,7 +35,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   // A wrong, expired or revoked bearer token is refused before anything
   // else (http/wrong_bearer.ts).
   api.use("/api/*", refuseWrongBearer(node));
-  const limits = new ApiLimits(node, node.limits);
+  const limits = apiLimitsOf(node);
   accountRoutes(api, node, limits);
   messageRoutes(api, node, limits);
   searchRoutes(api, node);

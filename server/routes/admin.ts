@@ -5,14 +5,18 @@
  * without a session (a guest) the answer is `forbidden`.
  */
 import { type Context, Hono } from "hono";
+import { hashToken } from "../accounts/tokens.ts";
+import { apiLimitsOf } from "../api/caller.ts";
 import type { MemberContext } from "../handlers/context.ts";
 import { ADMIN_ACTIONS, MEMBER_HANDLERS } from "../handlers/mod.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { jsonOnly } from "../http/json_only.ts";
+import { sessionTokenOf } from "../http/session_cookie.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
+import { categoryOf } from "../rate_limit.ts";
 import type { Member } from "../registry.ts";
 import type { Account } from "../store/mod.ts";
 import { sessionAccount } from "./files.ts";
@@ -49,6 +53,14 @@ export function adminRoutes(node: ChatNode): Hono {
     if (!account) {
       return httpError(c, "forbidden", "Log in as a moderator or an admin.");
     }
+    // The buckets of the REST API's requests with this token or session,
+    // as each socket has its own: these drew on none, so a moderator's
+    // token (or a leaked one) could ban, unban and list without end.
+    const slow = apiLimitsOf(node).take({
+      account,
+      credential: hashToken(sessionTokenOf(c)!),
+    }, categoryOf(action));
+    if (slow) return httpFailure(c, slow);
     const data = method === "GET" ? queryData(c) : await bodyData(c);
     if (isFailure(data)) return httpFailure(c, data);
     const outcome = await MEMBER_HANDLERS[action](
