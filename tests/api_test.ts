@@ -612,6 +612,34 @@ Deno.test("an account making and revoking tokens in a loop gets 429 rate_limited
     assert.equal(hers.status, 201);
   }));
 
+Deno.test("a bot gets no password reset link: reset_password answers forbidden, so no session outlives the revocation of its tokens", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    assert.equal(
+      (await call(server, "POST", "/api/bots", {
+        body: { name: "ci" },
+        token: alice.token,
+      })).status,
+      201,
+    );
+    // A link gave the bot a password and whoever opened it a session (a
+    // cookie for the web client as the bot), listed nowhere: revoking
+    // every one of the bot's tokens left it working.
+    const reset = await call(server, "POST", "/api/admin/reset_password", {
+      body: { user: "ci" },
+      token: alice.token,
+    });
+    assert.deepEqual([reset.status, reset.body.error], [403, "forbidden"]);
+    assert.match(reset.body.message, /bot/);
+    // A person's link is still made.
+    await accountWithToken(server, "bob");
+    const person = await call(server, "POST", "/api/admin/reset_password", {
+      body: { user: "bob" },
+      token: alice.token,
+    });
+    assert.equal(person.status, 200);
+  }));
+
 Deno.test("POST /api/logout with an access token revokes that token, as with a session's", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");

@@ -576,7 +576,8 @@ export class AccountService {
     const account = key === undefined
       ? undefined
       : await this.#store.findAccount(key);
-    if (!account) {
+    // A bot's link (made before reset_password refused bots) opens nothing.
+    if (!account || account.bot) {
       return fail(
         "bad_credentials",
         "This reset link is unknown, used or expired: ask an admin for a new one.",
