@@ -28,7 +28,8 @@ Prints a one-time link with which NAME's owner chooses a new password, the
 link an admin makes on the admin page: valid for 24 hours, it works once,
 and ends the account's sessions when used. Hand it over a channel you
 trust. Works while the server runs; written to the audit log as
-reset_password by "the operator". An unknown NAME exits with code 2.
+reset_password by "the operator". An unknown NAME, or a bot's, exits with
+code 2.
 
 Options:
   --db PATH               the SQLite file (default ${SETTINGS.db.default})
@@ -83,6 +84,14 @@ export async function resetCommand(args: string[]): Promise<number> {
     if (!account) {
       console.error(
         `error: no account is called '${parsed.name}' (a guest's name has no password to reset)`,
+      );
+      return 2;
+    }
+    if (account.bot) {
+      // The reset route opens nothing for a bot (its link would be a
+      // credential no token list shows).
+      console.error(
+        `error: ${account.username} is a bot: it has no password; make and revoke its tokens under /api/bots`,
       );
       return 2;
     }

@@ -11,6 +11,7 @@ import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { rewindServerDatabase } from "./old_schema.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { bothStores, type StoreUnderTest } from "./both_stores.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
 import {
   eventually,
   startTestServer,
@@ -146,6 +147,32 @@ stores.test(
       assert.deepEqual((await root.ok("audit_log", {})).entries, []);
     }),
 );
+
+Deno.test("reset-password: a bot is refused with code 2, as the admin's reset_password refuses it, and nothing is logged", async () => {
+  const server = await startTestServer();
+  try {
+    const root = await accountWithToken(server, "root");
+    const made = await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: root.token,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const run = await resetPassword(["ci", "--db", `${server.dir}/chat.db`]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /ci is a bot: it has no password/);
+    assert.equal(run.stdout, "");
+    const log = await call(server, "GET", "/api/admin/audit_log", {
+      token: root.token,
+    });
+    assert.ok(
+      !JSON.stringify(log.body).includes("reset_password"),
+      JSON.stringify(log.body),
+    );
+  } finally {
+    await server.shutdown();
+    await Deno.remove(server.dir, { recursive: true });
+  }
+});
 
 Deno.test("reset-password: without --url it prints the link's path, which the server's reset route takes", () =>
   withClients(async (pool, server) => {
