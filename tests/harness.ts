@@ -765,6 +765,26 @@ export class RawSocket {
     }
   }
 
+  /**
+   * Reads every frame up to the server's close frame (included) or the end
+   * of the TCP connection; `code` is the close frame's status, if one came.
+   */
+  async readUntilClose(): Promise<{
+    frames: { opcode: number; payload: Uint8Array }[];
+    code?: number;
+  }> {
+    const frames = [];
+    for (;;) {
+      const frame = await this.readFrame();
+      if (frame === null) return { frames };
+      frames.push(frame);
+      if (frame.opcode === 0x8) {
+        const { payload } = frame;
+        return { frames, code: (payload[0] << 8) | payload[1] };
+      }
+    }
+  }
+
   /** Drops the TCP connection at once, without a WebSocket close frame. */
   abort(): void {
     if (this.#closed) return;
