@@ -250,13 +250,17 @@ export const SETTINGS = {
     help:
       "free bytes uploads never take on the files folder's file system (not with files in PostgreSQL); an upload that would leave less gets 507 `insufficient_storage`; 0 = no reserve",
   }),
-  /** Seconds without traffic before a ping; no pong in as long closes it. */
+  /**
+   * Seconds a silent connection lasts: Deno pings it after half, and closes
+   * it (1001) if nothing, pong included, comes in the other half.
+   */
   idleTimeoutSeconds: setting({
     flag: "idle-timeout",
     placeholder: "S",
     kind: integer({ min: 1 }),
     default: 30,
-    help: "silence before a ping; no pong within as long closes the socket",
+    help:
+      "a client silent this long is closed (1001): pinged after half, closed if no pong in the other half",
   }),
   /** Seconds a new connection has to log in before it is closed (4001). */
   loginTimeoutSeconds: setting({

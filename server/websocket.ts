@@ -22,7 +22,10 @@ const logger = log("ws");
 export interface WebSocketOptions {
   /** Largest accepted client frame, in bytes. */
   maxFrameBytes: number;
-  /** Seconds of silence before a ping; as many again without pong closes. */
+  /**
+   * Seconds a silent socket lasts: Deno pings after half of it and closes
+   * the socket if nothing, pong included, comes in the other half.
+   */
   idleTimeoutSeconds: number;
   /** Unsent bytes a socket may hold before it is closed as too slow. */
   maxBufferedBytes: number;
