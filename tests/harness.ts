@@ -780,6 +780,8 @@ export class RawSocket {
       frames.push(frame);
       if (frame.opcode === 0x8) {
         const { payload } = frame;
+        // A close frame may carry no status (RFC 6455 5.5.1).
+        if (payload.length < 2) return { frames };
         return { frames, code: (payload[0] << 8) | payload[1] };
       }
     }
