@@ -38,8 +38,16 @@ function limits(options: {
   };
 }
 
-/** For tests that wait for the refill: one token back every 500 ms. */
-const FIVE_THEN_TWO_A_SECOND: BucketSpec = { burst: 5, perSecond: 2 };
+/**
+ * For tests that wait for the refill: one token back every 10 s. Their
+ * burst is sent at once and limits apply on arrival, but the server may
+ * still be held up between two frames: at two a second, a pause of 500 ms
+ * there earned the next token back and the refusal did not come.
+ */
+const FIVE_THEN_ONE_IN_TEN_SECONDS: BucketSpec = {
+  burst: 5,
+  perSecond: 1 / 10,
+};
 
 /**
  * For tests that expect a refusal after several round trips: at two a
@@ -136,7 +144,9 @@ Deno.test("rate limits: after waiting retry_after_ms the sender can post again",
     const sent = await alice.ok("send_message", { text: "m6 again" });
     assert.equal((sent.message as Message).seq, 6);
   }, {
-    rateLimits: limits({ perConnection: { message: FIVE_THEN_TWO_A_SECOND } }),
+    rateLimits: limits({
+      perConnection: { message: FIVE_THEN_ONE_IN_TEN_SECONDS },
+    }),
   }));
 
 Deno.test("rate limits: two connections of one account share its per-user message budget", () =>
@@ -248,7 +258,7 @@ Deno.test("rate limits: create_room has its own bucket, messages and joins still
     rateLimits: limits({
       perConnection: {
         room: { burst: 2, perSecond: 0.1 },
-        message: FIVE_THEN_TWO_A_SECOND,
+        message: FIVE_THEN_ONE_IN_TEN_SECONDS,
       },
     }),
   }));
@@ -257,7 +267,8 @@ Deno.test("rate limits: login attempts have their own bucket: the fourth is refu
   withClients(async (pool) => {
     const client = await pool.connect();
     // Sent at once: limits apply on arrival, so the refill (a token every
-    // 500 ms) has no round trips to catch up during.
+    // 10 s, not to be earned during a busy machine's pause between two of
+    // these frames) has no round trips to catch up during.
     const from = client.received.length;
     for (let i = 1; i <= 3; i++) {
       client.send({ action: "login", data: { username: "" }, id: `l${i}` });
@@ -279,8 +290,11 @@ Deno.test("rate limits: login attempts have their own bucket: the fourth is refu
     await client.ok("login", { username: "alice" });
   }, {
     rateLimits: limits({
-      perConnection: { login: { burst: 3, perSecond: 2 } },
+      perConnection: { login: { burst: 3, perSecond: 1 / 10 } },
     }),
+    // Not logged in through that wait: the login timeout (10 s by default)
+    // must not close the connection first.
+    loginTimeoutSeconds: 60,
   }));
 
 Deno.test("rate limits: an account's logins share one bucket across sockets: past 20 at once they get rate_limited, another account still logs in", () =>
