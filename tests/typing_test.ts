@@ -12,12 +12,20 @@ Deno.test("typing: the others in the room hear it, throttled to one per 2 s", ()
     const bob = await pool.guest("bob");
     // Both sent at once: with a round trip between them, a busy machine
     // could let the 2 s pass and the second one would rightly be heard.
+    const started = performance.now();
     await Promise.all([alice.ok("typing"), alice.ok("typing")]);
+    const elapsed = performance.now() - started;
     const heard = await bob.event("typing");
     assert.deepEqual(heard.data, { room: "general", user: "alice" });
     await alice.ok("send_message", { text: "marker" });
     await bob.event("receive_message");
-    assert.equal(bob.events("typing").length, 1, "the second one was dropped");
+    // The server handled both between the sends and the replies: only a
+    // machine that held it up 2 s between them may let the second through.
+    const count = bob.events("typing").length;
+    assert.ok(
+      count === 1 || (count === 2 && elapsed >= 2000),
+      `${count} heard, sent within ${Math.round(elapsed)} ms`,
+    );
     assert.equal(alice.events("typing").length, 0, "not to the typist");
   }));
 
