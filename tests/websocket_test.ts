@@ -246,8 +246,9 @@ Deno.test("upgrade: a WebSocket that closed leaves no TCP handle behind", () =>
     // Gone from the server too (it sees each close a little later). One
     // handle more stays after the first connection, whatever the count (1,
     // 10 or 20 closed each left one, measured): something keeps the last;
-    // ten leaked ones would never go. Handles closing meanwhile, or a watchdog probe's two, do go:
-    // a count taken once could catch them, so it is taken until it is down.
+    // ten leaked ones would never go. Handles closing meanwhile, or a
+    // watchdog probe's two, do go: a count taken once could catch them, so
+    // it is taken until it is down.
     await eventually(async () => {
       assert.equal(server.node.registry.memberCount, 0);
       const left = await liveObjects("TCPWrap") - before;
