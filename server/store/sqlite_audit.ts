@@ -62,3 +62,22 @@ export function writeAuditEntry(
   ) as unknown as AuditRow;
   return toAuditEntry(row);
 }
+
+/**
+ * Runs `step` and, when it says it was done, writes `audit`: one
+ * transaction on the store's thread, so no crash leaves the change
+ * without its entry.
+ */
+export function runAudited(
+  context: SqliteContext,
+  step: () => boolean,
+  audit: NewAuditEntry | undefined,
+): Promise<boolean> {
+  return context.run(() =>
+    context.transaction(() => {
+      const done = step();
+      if (done && audit) writeAuditEntry((sql) => context.q(sql), audit);
+      return done;
+    })
+  );
+}

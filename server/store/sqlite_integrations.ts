@@ -17,7 +17,7 @@ import {
   toFoundHook,
   toHook,
 } from "./rows.ts";
-import { writeAuditEntry } from "./sqlite_audit.ts";
+import { runAudited } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
@@ -27,33 +27,19 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteIntegrations implements IntegrationStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
-  #transaction: <T>(body: () => T) => T;
+  #context: SqliteContext;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
-    this.#transaction = (body) => context.transaction(body);
-  }
-
-  // A step and, when it was done, its audit entry: one transaction.
-  #audited(
-    step: () => boolean,
-    audit: NewAuditEntry | undefined,
-  ): Promise<boolean> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const done = step();
-        if (done && audit) writeAuditEntry(this.#q, audit);
-        return done;
-      })
-    );
+    this.#context = context;
   }
 
   async createApiToken(
     token: StoredApiToken,
     audit?: NewAuditEntry,
   ): Promise<void> {
-    await this.#audited(() => {
+    await runAudited(this.#context, () => {
       this.#q(
         `INSERT INTO api_tokens (id, user_key, name, token_hash, created_at)
          VALUES (?, ?, ?, ?, ?)`,
@@ -89,14 +75,11 @@ export class SqliteIntegrations implements IntegrationStore {
     id: string,
     audit?: NewAuditEntry,
   ): Promise<boolean> {
-    return this.#audited(
-      () =>
-        Number(
-          this.#q("DELETE FROM api_tokens WHERE user_key = ? AND id = ?")
-            .run(userKey, id).changes,
-        ) > 0,
-      audit,
-    );
+    return runAudited(this.#context, () =>
+      Number(
+        this.#q("DELETE FROM api_tokens WHERE user_key = ? AND id = ?")
+          .run(userKey, id).changes,
+      ) > 0, audit);
   }
 
   listBots(): Promise<Account[]> {
@@ -108,7 +91,7 @@ export class SqliteIntegrations implements IntegrationStore {
   }
 
   async createHook(hook: StoredHook, audit?: NewAuditEntry): Promise<void> {
-    await this.#audited(() => {
+    await runAudited(this.#context, () => {
       this.#q(
         `INSERT INTO hooks
            (id, room_key, name, secret_hash, created_by, created_at)
@@ -154,7 +137,8 @@ export class SqliteIntegrations implements IntegrationStore {
   }
 
   deleteHook(id: string, audit?: NewAuditEntry): Promise<boolean> {
-    return this.#audited(
+    return runAudited(
+      this.#context,
       () =>
         Number(this.#q("DELETE FROM hooks WHERE id = ?").run(id).changes) > 0,
       audit,

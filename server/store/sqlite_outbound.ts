@@ -13,7 +13,7 @@ import {
   toStoredWebhook,
   type WebhookRow,
 } from "./outbound_rows.ts";
-import { writeAuditEntry } from "./sqlite_audit.ts";
+import { runAudited } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
@@ -24,33 +24,19 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteOutbound implements OutboundStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
-  #transaction: <T>(body: () => T) => T;
+  #context: SqliteContext;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
-    this.#transaction = (body) => context.transaction(body);
-  }
-
-  // A step and, when it was done, its audit entry: one transaction.
-  #audited(
-    step: () => boolean,
-    audit: NewAuditEntry | undefined,
-  ): Promise<boolean> {
-    return this.#run(() =>
-      this.#transaction(() => {
-        const done = step();
-        if (done && audit) writeAuditEntry(this.#q, audit);
-        return done;
-      })
-    );
+    this.#context = context;
   }
 
   createWebhook(
     hook: Parameters<Store["createWebhook"]>[0],
     audit?: NewAuditEntry,
   ): Promise<boolean> {
-    return this.#audited(() =>
+    return runAudited(this.#context, () =>
       Number(
         this.#q(
           `INSERT INTO webhooks (id, room_key, url, secret, created_by,
@@ -88,7 +74,8 @@ export class SqliteOutbound implements OutboundStore {
   }
 
   deleteWebhook(id: string, audit?: NewAuditEntry): Promise<boolean> {
-    return this.#audited(
+    return runAudited(
+      this.#context,
       () =>
         Number(this.#q("DELETE FROM webhooks WHERE id = ?").run(id).changes) >
           0,
