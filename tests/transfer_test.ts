@@ -5,6 +5,7 @@
  * changes nothing.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { exportStore } from "../server/transfer/export.ts";
 import { ImportError, importStore } from "../server/transfer/import.ts";
@@ -1211,5 +1212,49 @@ Deno.test("export: --include-files leaves out a file whose bytes are gone, with 
   } finally {
     await Deno.remove(work, { recursive: true });
     await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("export: beside a running server it leaves the messages the server has not yet indexed for search to the server, which would index them a second time", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-export-beside-" });
+  const path = `${dir}/chat.db`;
+  const pending = () => {
+    const db = new DatabaseSync(path);
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM search_pending").get() as {
+        n: number;
+      }).n;
+    } finally {
+      db.close();
+    }
+  };
+  // The server's store, its search pass put off for a minute.
+  const server = new SqliteStore(path, {
+    ...OPTIONS,
+    indexDelayMs: 60_000,
+    permanentRooms: [{ key: "general", name: "general" }],
+  });
+  try {
+    for (const text of ["one", "two", "three"]) {
+      await server.appendMessage({
+        roomKey: "general",
+        userKey: "alice",
+        user: "Alice",
+        text,
+      });
+    }
+    assert.equal(pending(), 3);
+    const exported = await task("export", ["--db", path], {
+      stdout: `${dir}/chat.jsonl`,
+    });
+    assert.equal(exported.code, 0, exported.stderr);
+    const kinds = (await body(`${dir}/chat.jsonl`)).map((line) =>
+      JSON.parse(line).kind
+    );
+    assert.equal(kinds.filter((kind) => kind === "message").length, 3);
+    assert.equal(pending(), 3, "the export indexed the server's messages");
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -38,19 +38,8 @@ export async function openSqliteSide(
     // SQLite would make an empty database there, with no account in it.
     throw new StoreUnavailableError(`no database at ${path}`);
   }
-  let db = connect(path, options.busyTimeoutMs);
-  const version = schemaVersion(db);
-  if (version > SQLITE_MIGRATIONS.length) {
-    db.close();
-    throw new StoreUnavailableError(
-      `${path} was written by a newer chat-server (schema ${version}): run that version's command`,
-    );
-  }
-  if (version < SQLITE_MIGRATIONS.length) {
-    db.close();
-    await new SqliteStore(path, options).close();
-    db = connect(path, options.busyTimeoutMs);
-  }
+  await bringUpToDate(path, options);
+  const db = connect(path, options.busyTimeoutMs);
   const statements = new Map<string, StatementSync>();
   const q = (sql: string) => {
     let statement = statements.get(sql);
@@ -98,6 +87,34 @@ export async function openSqliteSide(
     }),
     close: () => db.close(),
   };
+}
+
+/**
+ * Brings an existing SQLite file's schema up to date, as the server's start
+ * would, and does nothing else to a current one: a whole SqliteStore's open
+ * also indexes for search the messages a running server has stored and not
+ * yet indexed, which that server then indexes again (each word twice in
+ * the index). A schema this version does not know is refused.
+ */
+export async function bringUpToDate(
+  path: string,
+  options: { busyTimeoutMs: number },
+): Promise<void> {
+  const db = connect(path, options.busyTimeoutMs);
+  let version: number;
+  try {
+    version = schemaVersion(db);
+  } finally {
+    db.close();
+  }
+  if (version > SQLITE_MIGRATIONS.length) {
+    throw new StoreUnavailableError(
+      `${path} was written by a newer chat-server (schema ${version}): run that version's command`,
+    );
+  }
+  if (version < SQLITE_MIGRATIONS.length) {
+    await new SqliteStore(path, options).close();
+  }
 }
 
 function connect(path: string, busyTimeoutMs: number): DatabaseSync {

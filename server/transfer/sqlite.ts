@@ -5,6 +5,7 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { SqliteStore } from "../store/sqlite.ts";
+import { bringUpToDate } from "../store/sqlite_side.ts";
 import { type Row, rowFrom, type TableSpec } from "./format.ts";
 import {
   type ExportSource,
@@ -25,13 +26,19 @@ function orderOf(spec: TableSpec): string[] {
   return spec.order ? [spec.order.sqlite] : [...spec.key];
 }
 
-// Opened as the server opens it first, which migrates an older schema.
+// A new file gets the server's schema; an existing one is only migrated if
+// older (bringUpToDate), since a server may be serving it.
 async function openFile(
   path: string,
   options: SqliteTransferOptions,
 ): Promise<DatabaseSync> {
-  await new SqliteStore(path, { busyTimeoutMs: options.busyTimeoutMs })
-    .close();
+  const exists = await Deno.stat(path).then(() => true, () => false);
+  if (exists) {
+    await bringUpToDate(path, { busyTimeoutMs: options.busyTimeoutMs });
+  } else {
+    await new SqliteStore(path, { busyTimeoutMs: options.busyTimeoutMs })
+      .close();
+  }
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
   db.exec("PRAGMA foreign_keys = ON");
