@@ -224,6 +224,10 @@ export class PostgresAccounts implements AccountStore {
         ), owned AS (
           UPDATE rooms SET owner = ${DELETED_OWNER}
           WHERE owner = ${key} AND (SELECT gone FROM deleted)
+        ), listed AS (
+          -- Its own list of conversations; the other sides keep theirs.
+          DELETE FROM conversations
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ) ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;
       return gone;

@@ -259,6 +259,8 @@ export class SqliteAccounts implements AccountStore {
         this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
+        // Its own list of conversations; the other sides keep theirs.
+        this.#q("DELETE FROM conversations WHERE user_key = ?").run(key);
         this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
         this.#q("UPDATE rooms SET owner = ? WHERE owner = ?").run(
           DELETED_OWNER,

@@ -355,6 +355,38 @@ export function privateMessages(test: StoreTest): void {
     },
   );
 
+  test("deleteAccount forgets the account's own conversations; the other side keeps its", async (store) => {
+    await store.createAccount({
+      key: "ann",
+      username: "ann",
+      passwordHash: "h",
+      role: "user",
+    });
+    await store.appendPrivate(dm("ann", "bob", "hi bob"));
+    await store.appendPrivate(dm("carol", "ann", "hi ann"));
+    await store.appendPrivate(dm("ann", "ann", "a note to self"));
+    assert.equal(
+      (await store.listConversations("ann", { since: 0, limit: 10 })).length,
+      3,
+    );
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    // Even read without the creation-time floor: the rows are gone.
+    assert.deepEqual(
+      await store.listConversations("ann", { since: 0, limit: 10 }),
+      [],
+    );
+    assert.deepEqual(
+      (await store.listConversations("bob", { since: 0, limit: 10 }))
+        .map((c) => c.withKey),
+      ["ann"],
+    );
+    assert.deepEqual(
+      (await store.listConversations("carol", { since: 0, limit: 10 }))
+        .map((c) => c.withKey),
+      ["ann"],
+    );
+  });
+
   test("a retried or refused private message moves no conversation", async (store) => {
     const limits = { perRecipient: 1, perSender: 5 };
     await store.appendPrivate({
