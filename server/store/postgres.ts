@@ -645,6 +645,23 @@ export class PostgresStore implements Store {
         ), unmentioned AS (
           DELETE FROM mentions x USING gone g
           WHERE x.stream = g.stream AND x.seq = g.seq
+        ), emptied AS (
+          -- A conversation whose newest message went has none left to
+          -- show: it leaves both sides' lists, as its history is empty.
+          -- The statement sees the messages as before it, so the ones it
+          -- deletes do not count as left. A send committed meanwhile
+          -- moved last_seq: the row is checked again and stays.
+          DELETE FROM conversations c USING gone g
+          WHERE g.stream LIKE '@%' AND c.last_seq = g.seq
+            AND ((c.user_key = split_part(substr(g.stream, 2), ':', 1)
+                  AND c.with_key = split_part(g.stream, ':', 2))
+              OR (c.user_key = split_part(g.stream, ':', 2)
+                  AND c.with_key = split_part(substr(g.stream, 2), ':', 1)))
+            AND NOT EXISTS (
+              SELECT 1 FROM messages x
+              WHERE x.stream = g.stream AND x.seq > g.seq
+                AND NOT EXISTS (SELECT 1 FROM gone y
+                  WHERE y.stream = x.stream AND y.seq = x.seq))
         )
         SELECT count(*)::bigint AS n FROM gone`;
       return n;

@@ -1271,6 +1271,20 @@ export class SqliteStore implements Store {
           // Its words too: a later message may be given the same rowid.
           this.#unindex(row.id);
         }
+        // A conversation whose newest message went has none left to show:
+        // it leaves both sides' lists, as its history is empty.
+        const emptied = this.#q(
+          `DELETE FROM conversations
+           WHERE last_seq = ? AND NOT EXISTS
+             (SELECT 1 FROM messages WHERE stream = ? AND seq > ?)
+             AND ((user_key = ? AND with_key = ?)
+               OR (user_key = ? AND with_key = ?))`,
+        );
+        for (const row of doomed) {
+          if (!row.stream.startsWith("@")) continue;
+          const [a, b] = row.stream.slice(1).split(":");
+          emptied.run(row.seq, row.stream, row.seq, a, b, b, a);
+        }
         return doomed.length;
       })
     );

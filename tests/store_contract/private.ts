@@ -387,6 +387,36 @@ export function privateMessages(test: StoreTest): void {
     );
   });
 
+  test("a conversation whose messages all expired leaves both sides' lists; one with messages left stays", async (store) => {
+    await store.appendPrivate(dm("alice", "bob", "old"));
+    await store.appendPrivate(dm("bob", "alice", "old reply"));
+    await store.appendPrivate(dm("alice", "carol", "old too"));
+    await store.appendPrivate(dm("alice", "alice", "old note"));
+    const cutoff = Date.now() + 1;
+    await after(cutoff);
+    await store.appendPrivate(dm("carol", "alice", "new"));
+    // Batches of one: the pass that deletes a conversation's newest
+    // message may come before or after the one deleting its older ones.
+    while (await store.expireMessages(cutoff, 1) > 0);
+    assert.deepEqual(await store.conversation("alice", "bob", {}), []);
+    assert.deepEqual(
+      (await store.listConversations("alice", { since: 0, limit: 10 }))
+        .map((c) => [c.withKey, c.lastSeq]),
+      [["carol", 2]],
+    );
+    assert.deepEqual(
+      await store.listConversations("bob", { since: 0, limit: 10 }),
+      [],
+    );
+    // A new message brings it back, its seq going on.
+    await store.appendPrivate(dm("bob", "alice", "again"));
+    assert.deepEqual(
+      (await store.listConversations("alice", { since: 0, limit: 10 }))
+        .map((c) => [c.withKey, c.lastSeq]),
+      [["bob", 3], ["carol", 2]],
+    );
+  });
+
   test("a retried or refused private message moves no conversation", async (store) => {
     const limits = { perRecipient: 1, perSender: 5 };
     await store.appendPrivate({
