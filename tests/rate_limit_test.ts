@@ -205,6 +205,44 @@ Deno.test("rate limits: by default an account's mark_reads are 100 at once, then
   assert.equal(categoryOf("mark_read"), "read");
 });
 
+Deno.test("rate limits: join_room and leave_room draw on a per-user bucket of their own: an account's connections together get rate_limited past it, while they still send and another account still joins", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const again = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await bob.ok("create_room", { room: "den" });
+    await alice.ok("join_room", { room: "den" });
+    await alice.ok("leave_room", { room: "den" });
+    await alice.ok("join_room", { room: "den" });
+    await again.ok("leave_room", { room: "den" });
+    await again.ok("join_room", { room: "den" });
+    // Each connection alone is far under its own (unlimited) budget.
+    const refused = await expectError(
+      again,
+      "leave_room",
+      { room: "den" },
+      "rate_limited",
+    );
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    await expectError(alice, "leave_room", { room: "den" }, "rate_limited");
+    // Refused, she is still in the room: her message is heard there.
+    await again.ok("send_message", { room: "den", text: "still here" });
+    await bob.event("receive_message", (data) => data.text === "still here");
+    const carol = await pool.register("carol");
+    await carol.ok("join_room", { room: "den" });
+  }, {
+    rateLimits: limits({ perUser: { membership: FIVE_THEN_ONE_A_MINUTE } }),
+  }));
+
+Deno.test("rate limits: by default an account's join_room and leave_room are 100 at once, then 10 a second, whatever its connections", () => {
+  assert.deepEqual(DEFAULT_RATE_LIMITS.perUser.membership, {
+    burst: 100,
+    perSecond: 10,
+  });
+  assert.equal(categoryOf("join_room"), "membership");
+  assert.equal(categoryOf("leave_room"), "membership");
+});
+
 Deno.test("rate limits: the tenth refusal within 10 s closes the connection with 1008, after its reply", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");
