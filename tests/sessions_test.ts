@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { hashToken } from "../server/accounts/tokens.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { accountWithToken, call } from "./api_helpers.ts";
 import {
   type ClientPool,
@@ -334,6 +335,45 @@ Deno.test("http: POST /api/password changes the password and ends the account's 
       body: { username: "alice", password: newPassword },
     });
     assert.equal(login.status, 200);
+  }));
+
+Deno.test("http: POST /api/password draws on the account's login bucket, as change_password does: past it 429 rate_limited with the wait, nothing changed, while another account still changes its own", () =>
+  withClients(async (pool, server) => {
+    const cookie = await cookieOf(server, "alice");
+    for (let i = 1; i <= 2; i++) {
+      const same = await post(server.url, "/api/password", {
+        cookie,
+        body: { old_password: TEST_PASSWORD, new_password: TEST_PASSWORD },
+      });
+      assert.equal(same.status, 204, JSON.stringify(same.body));
+    }
+    const refused = await post(server.url, "/api/password", {
+      cookie,
+      body: {
+        old_password: TEST_PASSWORD,
+        new_password: "a brand new password",
+      },
+    });
+    assert.equal(refused.status, 429);
+    const body = refused.body as { error: string; retry_after_ms: number };
+    assert.equal(body.error, "rate_limited");
+    assert.ok(body.retry_after_ms > 0);
+    // Her password is the old one still.
+    const login = await post(server.url, "/api/login", {
+      body: { username: "alice", password: TEST_PASSWORD },
+    });
+    assert.equal(login.status, 200);
+    const bob = await cookieOf(server, "bob");
+    const his = await post(server.url, "/api/password", {
+      cookie: bob,
+      body: { old_password: TEST_PASSWORD, new_password: TEST_PASSWORD },
+    });
+    assert.equal(his.status, 204, JSON.stringify(his.body));
+  }, {
+    rateLimits: {
+      ...NO_RATE_LIMITS,
+      perUser: { login: { burst: 2, perSecond: 1 / 60 } },
+    },
   }));
 
 // ------------------------------------------------------------ several nodes
