@@ -338,7 +338,7 @@ Deno.test("http: POST /api/password changes the password and ends the account's 
   }));
 
 Deno.test("http: POST /api/password draws on the account's login bucket, as change_password does: past it 429 rate_limited with the wait, nothing changed, while another account still changes its own", () =>
-  withClients(async (pool, server) => {
+  withClients(async (_pool, server) => {
     const cookie = await cookieOf(server, "alice");
     for (let i = 1; i <= 2; i++) {
       const same = await post(server.url, "/api/password", {
