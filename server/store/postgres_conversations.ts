@@ -4,15 +4,7 @@ import type {
   PrivateStore,
 } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
-
-/** A row of `conversations` (postgres_schema.ts). */
-interface ConversationRow {
-  with_key: string;
-  with_name: string;
-  last_seq: number;
-  last_id: string;
-  last_at: number;
-}
+import { type ConversationRow, toConversationEntry } from "./rows.ts";
 
 /**
  * PostgresStore's list of an account's private conversations (part of
@@ -43,13 +35,7 @@ export class PostgresConversations
         query.before === undefined ? sql`` : sql`AND last_id < ${query.before}`
       }
         ORDER BY last_id DESC LIMIT ${query.limit}`;
-      return rows.map((row) => ({
-        withKey: row.with_key,
-        with: row.with_name,
-        lastSeq: Number(row.last_seq),
-        lastId: row.last_id,
-        lastAt: Number(row.last_at),
-      }));
+      return rows.map(toConversationEntry);
     });
   }
 }

@@ -15,6 +15,7 @@ import type {
   Account,
   AuditEntry,
   Ban,
+  ConversationEntry,
   FoundHook,
   StoredApiToken,
   StoredHook,
@@ -349,3 +350,22 @@ export function uploadIdsOf(attachments: Attachment[] | undefined): string[] {
 /** An upload's URL: its id (32 hex digits, or a former file's 64), then the name. */
 export const UPLOAD_URL =
   /^\/files\/([0-9a-f]{32}(?:[0-9a-f]{32})?)\/([^/?#]*)(?:\?[^#]*)?$/;
+
+/** A row of `conversations` (PostgreSQL's BIGINTs may come as strings). */
+export interface ConversationRow {
+  with_key: string;
+  with_name: string;
+  last_seq: number | string;
+  last_id: string;
+  last_at: number | string;
+}
+
+export function toConversationEntry(row: ConversationRow): ConversationEntry {
+  return {
+    withKey: row.with_key,
+    with: row.with_name,
+    lastSeq: Number(row.last_seq),
+    lastId: row.last_id,
+    lastAt: Number(row.last_at),
+  };
+}

@@ -4,16 +4,8 @@ import type {
   ConversationQuery,
   PrivateStore,
 } from "./mod.ts";
+import { type ConversationRow, toConversationEntry } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
-
-/** A row of `conversations` (sqlite_schema.ts). */
-interface ConversationRow {
-  with_key: string;
-  with_name: string;
-  last_seq: number;
-  last_id: string;
-  last_at: number;
-}
 
 /**
  * The SQLite store's list of an account's private conversations (part of
@@ -54,17 +46,7 @@ export class SqliteConversations
           query.since,
           query.limit,
         )) as unknown as ConversationRow[];
-      return rows.map(toEntry);
+      return rows.map(toConversationEntry);
     });
   }
-}
-
-function toEntry(row: ConversationRow): ConversationEntry {
-  return {
-    withKey: row.with_key,
-    with: row.with_name,
-    lastSeq: row.last_seq,
-    lastId: row.last_id,
-    lastAt: row.last_at,
-  };
 }
