@@ -10,18 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fetchFile, filesUnder, member, uploaded } from "./file_helpers.ts";
 import { eventually, spawnServer } from "./harness.ts";
-
-const STRACE = "/usr/bin/strace";
-
-function straceMissing(): string | undefined {
-  if (Deno.build.os !== "linux") return "strace runs on Linux only";
-  try {
-    Deno.statSync(STRACE);
-  } catch {
-    return "strace is not installed (apt-get install strace)";
-  }
-  return undefined;
-}
+import { STRACE, straceSkipReason } from "./services.ts";
 
 // Enough files that deleting them one by one takes longer than noticing
 // the first one go and killing the process, on a busy machine too.
@@ -101,7 +90,7 @@ Deno.test("crash: a server killed while it deletes the files of a deleted room d
 Deno.test({
   name:
     "crash: a clean restart lists no folder of the files folder: it finishes only the deletions the store recorded, and leaves bytes nobody recorded alone",
-  ignore: straceMissing() !== undefined,
+  ignore: straceSkipReason() !== undefined,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "chat-clean-files-" });
     const filesDir = join(dir, "files");

@@ -11,20 +11,9 @@ import { createHash } from "node:crypto";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { member, uploaded } from "./file_helpers.ts";
 import { spawnServer, TestClient } from "./harness.ts";
+import { STRACE, straceSkipReason } from "./services.ts";
 
-const STRACE = "/usr/bin/strace";
-
-function skipReason(): string | undefined {
-  if (Deno.build.os !== "linux") return "strace runs on Linux only";
-  try {
-    Deno.statSync(STRACE);
-  } catch {
-    return "strace is not installed (apt-get install strace)";
-  }
-  return undefined;
-}
-
-const skip = skipReason();
+const skip = straceSkipReason();
 
 /**
  * The server under strace; `cut()` kills it at once (the power goes).

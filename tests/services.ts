@@ -132,6 +132,18 @@ export function postgresSkipReason(): string | undefined {
   return undefined;
 }
 
+/** Where the power-loss and crash tests find strace. */
+export const STRACE = "/usr/bin/strace";
+
+/** Why tests that watch system calls cannot run here, or undefined. */
+export function straceSkipReason(): string | undefined {
+  if (Deno.build.os !== "linux") return "strace runs on Linux only";
+  if (!exists(STRACE)) {
+    return "strace is not installed (apt-get install strace)";
+  }
+  return undefined;
+}
+
 /** Why Redis tests cannot run here, or undefined when they can. */
 export function redisSkipReason(): string | undefined {
   if (!exists(REDIS_SERVER) || !exists(REDIS_CLI)) {
