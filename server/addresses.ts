@@ -1,3 +1,5 @@
+import ipaddr from "ipaddr.js";
+
 /**
  * True for the loopback addresses a reverse proxy on this host connects
  * from, 127.0.0.1 and ::1 (IPv4-mapped too). They are never capped nor
@@ -9,4 +11,26 @@
 export function isLoopback(address: string): boolean {
   return address === "127.0.0.1" || address === "::1" ||
     address === "::ffff:127.0.0.1";
+}
+
+/**
+ * What the per-address limits count by: an IPv4 address (IPv4-mapped IPv6
+ * written as IPv4), or the /64 an IPv6 address lies in. One IPv6 machine
+ * holds a whole /64 (every home line and hosted server is given one at
+ * least, and picks its addresses within it at will), so counting each of
+ * its 2^64 addresses apart gave it as many budgets: 22 accounts in a row
+ * from one /64 where an address gets 20 an hour. The cost: people sharing
+ * a /64 (one home, one office) share its budgets, as people behind one
+ * IPv4 NAT do. Anything that is no address (`unknown`) is its own key.
+ */
+export function addressKey(address: string): string {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.process(address);
+  } catch {
+    return address;
+  }
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${parts.map((part) => part.toString(16)).join(":")}::/64`;
 }

@@ -1,4 +1,4 @@
-import { isLoopback } from "./addresses.ts";
+import { addressKey, isLoopback } from "./addresses.ts";
 import type {
   ClientState,
   MemberContext,
@@ -259,7 +259,11 @@ export class ClientConnection implements ClientState {
       wait === 0 && HISTORY_PAGES.has(request.action) &&
       !isLoopback(this.remoteAddress)
     ) {
-      wait = this.#node.addressLimits.take(this.remoteAddress, "history", now);
+      wait = this.#node.addressLimits.take(
+        addressKey(this.remoteAddress),
+        "history",
+        now,
+      );
     }
     if (wait === 0) return request;
     this.#strike(now);

@@ -15,7 +15,7 @@ import http from "node:http";
 import net from "node:net";
 import { Buffer } from "node:buffer";
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { isLoopback } from "./addresses.ts";
+import { addressKey, isLoopback } from "./addresses.ts";
 import { log } from "./log.ts";
 
 const logger = log("http");
@@ -396,7 +396,9 @@ class ConnectionSlots {
       });
       return "full";
     }
-    const count = this.#perAddress.get(address) ?? 0;
+    // An IPv6 peer counts with the rest of its /64 (addressKey).
+    const key = addressKey(address);
+    const count = this.#perAddress.get(key) ?? 0;
     const cap = this.#perAddressMax;
     if (cap > 0 && count >= cap && !isLoopback(address)) {
       this.#logRefusal("{address} has {count} connections open", {
@@ -405,16 +407,17 @@ class ConnectionSlots {
       });
       return "address";
     }
-    this.#perAddress.set(address, count + 1);
+    this.#perAddress.set(key, count + 1);
     this.total++;
     return undefined;
   }
 
   release(address: string): void {
     this.total--;
-    const left = (this.#perAddress.get(address) ?? 1) - 1;
-    if (left > 0) this.#perAddress.set(address, left);
-    else this.#perAddress.delete(address);
+    const key = addressKey(address);
+    const left = (this.#perAddress.get(key) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(key, left);
+    else this.#perAddress.delete(key);
   }
 
   // A flood would log a line per refused connection: one a second.

@@ -140,7 +140,10 @@ export class ChatNode {
   readonly limits: RateLimitConfig;
   /** Per-user buckets, shared by HTTP and WebSocket (and by the nodes, with Redis). */
   readonly userLimits: RateLimits<RateCategory>;
-  /** Per-address buckets (history pages, guest rooms), likewise. */
+  /**
+   * Per-address buckets (history pages, guest rooms), likewise, keyed by
+   * `addressKey` (an IPv6 address's /64).
+   */
   readonly addressLimits: RateLimits<AddressCategory>;
   /**
    * Makes the buckets of rare, costly requests (uploads, webhook posts):

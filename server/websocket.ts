@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Socket as NetSocket } from "node:net";
 import { ClientConnection } from "./connection.ts";
-import { isLoopback } from "./addresses.ts";
+import { addressKey, isLoopback } from "./addresses.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
 import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
@@ -148,7 +148,7 @@ export function createWebSocketEndpoint(
       );
     }
     const address = remoteAddressOf(c);
-    const count = perAddress.get(address) ?? 0;
+    const count = perAddress.get(addressKey(address)) ?? 0;
     const cap = options.maxConnectionsPerAddress;
     if (cap > 0 && count >= cap && !isLoopback(address)) {
       logger.warn("Refused upgrade from {address}: {count} sockets open", {
@@ -178,7 +178,7 @@ export function createWebSocketEndpoint(
       );
     }
     // Counted once upgraded; the close gives it back.
-    perAddress.set(address, count + 1);
+    perAddress.set(addressKey(address), count + 1);
     new SocketSession(
       endpoint,
       address,
@@ -363,9 +363,10 @@ class SocketSession implements FrameSink {
     this.#raw.release();
     const { perAddress, open, loginDeadlines } = this.#endpoint;
     if (this.#connection) loginDeadlines.delete(this.#connection);
-    const left = (perAddress.get(this.#remoteAddress) ?? 1) - 1;
-    if (left > 0) perAddress.set(this.#remoteAddress, left);
-    else perAddress.delete(this.#remoteAddress);
+    const slot = addressKey(this.#remoteAddress);
+    const left = (perAddress.get(slot) ?? 1) - 1;
+    if (left > 0) perAddress.set(slot, left);
+    else perAddress.delete(slot);
     if (this.#writer) open.delete(this.#writer);
     this.#connection?.closed((event as CloseEvent).code ?? 1006);
   }

@@ -195,3 +195,23 @@ Deno.test("login: guesses from ten other addresses slow the owner down but never
     assert.equal(byWebSocket.action, "success", JSON.stringify(byWebSocket));
     assert.equal(byWebSocket.data.username, "alice");
   }, { trustProxy: true }));
+
+Deno.test("register: the addresses of one IPv6 /64 share the 20 registrations an hour of an address", () =>
+  withClients(async (_pool, server) => {
+    // One machine holds a whole /64 and picks a new address in it for each.
+    const statuses: number[] = [];
+    for (let i = 1; i <= 21; i++) {
+      const reply = await post(server, "/api/register", {
+        username: `user${i}`,
+        password: TEST_PASSWORD,
+      }, `2001:db8:1:2::${i.toString(16)}`);
+      statuses.push(reply.status);
+    }
+    assert.deepEqual(statuses, [...Array(20).fill(201), 429]);
+    // Another /64 is another address.
+    const elsewhere = await post(server, "/api/register", {
+      username: "elsewhere",
+      password: TEST_PASSWORD,
+    }, "2001:db8:1:3::1");
+    assert.equal(elsewhere.status, 201);
+  }, { trustProxy: true }));

@@ -193,6 +193,34 @@ Deno.test("upgrade: past maxConnectionsPerAddress the next socket gets 429 rate_
     await pool.connect({ headers: { "x-forwarded-for": "192.0.2.8" } });
   }, { maxConnectionsPerAddress: 3, trustProxy: true }));
 
+Deno.test("upgrade: the addresses of one IPv6 /64 share the per-address cap, another /64 does not", () =>
+  withClients(async (pool, server) => {
+    // One machine holds a whole /64 and picks its addresses in it at will.
+    const inSlash64 = (i: number) => ({
+      "x-forwarded-for": `2001:db8:1:2::${i.toString(16)}`,
+    });
+    const first = await pool.connect({ headers: inSlash64(1) });
+    await pool.connect({ headers: inSlash64(2) });
+    await pool.connect({ headers: inSlash64(3) });
+    const refused = await RawSocket.open(server.wsUrl, inSlash64(4));
+    refused.abort();
+    assert.equal(refused.status, 429);
+    await pool.connect({
+      headers: { "x-forwarded-for": "2001:db8:1:3::1" },
+    });
+    // The close gives the slot back to the /64: poll until the server saw it.
+    await first.close();
+    let status = 0;
+    const deadline = Date.now() + 60_000;
+    for (let i = 5; status !== 101 && Date.now() < deadline; i++) {
+      const raw = await RawSocket.open(server.wsUrl, inSlash64(i));
+      raw.abort();
+      status = raw.status;
+      if (status !== 101) await delay(20);
+    }
+    assert.equal(status, 101);
+  }, { maxConnectionsPerAddress: 3, trustProxy: true }));
+
 Deno.test("upgrade: loopback addresses are never capped", () =>
   withClients(async (pool) => {
     for (let i = 0; i < 4; i++) await pool.connect();

@@ -1,3 +1,4 @@
+import { addressKey } from "../addresses.ts";
 import { banRefusal } from "../access.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
@@ -202,7 +203,10 @@ export class AccountService {
     from: Requester,
   ): Promise<Authenticated | Failure> {
     // Every well-formed registration counts, successful or not.
-    const admission = await this.#registrations.admit("", from.address);
+    const admission = await this.#registrations.admit(
+      "",
+      addressKey(from.address),
+    );
     if (!admission.admitted) {
       return fail(
         "rate_limited",
@@ -416,7 +420,10 @@ export class AccountService {
     from: Requester,
     messages: { refused: string; wrong: string },
   ): Promise<Account | Failure> {
-    const attempt = await this.#throttle.admit(userKey, from.address);
+    const attempt = await this.#throttle.admit(
+      userKey,
+      addressKey(from.address),
+    );
     if (!attempt.admitted) {
       const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(

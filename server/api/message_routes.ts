@@ -7,7 +7,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { findReadableRoom, roomRefusal } from "../access.ts";
-import { isLoopback } from "../addresses.ts";
+import { addressKey, isLoopback } from "../addresses.ts";
 import type { MemberContext } from "../handlers/context.ts";
 import { sendMessage } from "../handlers/messages.ts";
 import { privateMessage } from "../handlers/private.ts";
@@ -93,7 +93,7 @@ export function messageRoutes(
       const address = remoteAddressOf(c);
       const wait = isLoopback(address)
         ? 0
-        : node.addressLimits.take(address, "history");
+        : node.addressLimits.take(addressKey(address), "history");
       if (wait > 0) {
         return refuse(c, rateLimited(wait));
       }

@@ -1,6 +1,6 @@
 import { canRead, findReadableRoom, memberBan, readerOf } from "../access.ts";
 import { log } from "../log.ts";
-import { isLoopback } from "../addresses.ts";
+import { addressKey, isLoopback } from "../addresses.ts";
 import {
   fail,
   type Failure,
@@ -110,7 +110,7 @@ function roomQuota(ctx: MemberContext): Failure | undefined {
   const { node } = ctx;
   if (member.guest) {
     if (isLoopback(member.address)) return undefined;
-    const wait = node.addressLimits.take(member.address, "room");
+    const wait = node.addressLimits.take(addressKey(member.address), "room");
     if (wait === 0) return undefined;
     return fail(
       "rate_limited",
