@@ -6,6 +6,7 @@
  * accounts; a private conversation only to its two parties, each since the
  * name became theirs.
  */
+import { addressKey } from "./addresses.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { Member } from "./registry.ts";
@@ -102,15 +103,25 @@ export function banRefusal(ban: Ban): Failure {
  * `roomKey`, off the server): by name, and by address for guests only, as
  * at login (a moderator sharing an address with a banned guest stays).
  */
-export function memberBan(
+export async function memberBan(
   store: AccountStore,
   member: { userKey: string; guest: boolean; address: string },
   roomKey?: string,
 ): Promise<Ban | undefined> {
-  return store.findBan({
-    userKey: member.userKey,
-    address: member.guest ? member.address : undefined,
-  }, roomKey);
+  if (!member.guest) {
+    return await store.findBan({ userKey: member.userKey }, roomKey);
+  }
+  // A guest's address as its ban names it: an IPv6 address by its /64
+  // (addressKey), from which one machine picks addresses at will. Bans made
+  // before name the address itself, so an IPv6 guest with no ban by its
+  // /64 costs a second lookup.
+  const key = addressKey(member.address);
+  const ban = await store.findBan(
+    { userKey: member.userKey, address: key },
+    roomKey,
+  );
+  if (ban !== undefined || key === member.address) return ban;
+  return await store.findBan({ address: member.address }, roomKey);
 }
 
 /**

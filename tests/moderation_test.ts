@@ -254,6 +254,31 @@ Deno.test("ban: a banned guest cannot come back under another name from its addr
     await pool.guest("carol");
   }, { trustProxy: true }));
 
+Deno.test("ban: a banned IPv6 guest cannot come back from another address of its /64", () =>
+  withClients(async (pool) => {
+    // One machine picks its IPv6 addresses in its /64 at will.
+    const from = (address: string) => ({
+      headers: { "x-forwarded-for": address },
+    });
+    const root = await admin(pool);
+    const mallory = await pool.login(
+      { username: "mallory" },
+      from("2001:db8:1:2::66"),
+    );
+    await root.ok("ban", { user: "mallory" });
+    await mallory.closed;
+    const next = await pool.connect(from("2001:db8:1:2:ffff::9"));
+    await expectError(next, "login", { username: "mallory2" }, "banned");
+    // Another /64 is someone else.
+    await pool.login({ username: "carol" }, from("2001:db8:1:3::66"));
+    // Its ban names the /64, as the admin page shows it.
+    const bans = await root.ok("list_bans");
+    assert.ok(
+      JSON.stringify(bans).includes("2001:db8:1:2::/64"),
+      JSON.stringify(bans),
+    );
+  }, { trustProxy: true }));
+
 Deno.test("ban: a guest on this machine's own address is banned by name only", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

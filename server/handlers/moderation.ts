@@ -15,7 +15,7 @@ import {
   unbanData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
-import { isLoopback } from "../addresses.ts";
+import { addressKey, isLoopback } from "../addresses.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { audit, auditOf } from "./audit.ts";
 import { RANK, requireRole } from "./roles.ts";
@@ -184,8 +184,14 @@ export async function ban(
   // A guest's addresses, on every node, go too, so it cannot come back
   // under another name; address bans only ever stop guests.
   // This machine's own addresses are never banned (http/client_info.ts).
-  // One commit: the name, its addresses and the audit entry.
-  const addresses = await node.presence.guestAddresses(target.key);
+  // An IPv6 address goes as its /64 (addressKey), all of which one machine
+  // may send from. One commit: the name, its addresses and the audit entry.
+  const addresses = [
+    ...new Set(
+      (await node.presence.guestAddresses(target.key))
+        .filter((a) => !isLoopback(a)).map(addressKey),
+    ),
+  ];
   await node.store.addBan({
     userKey: target.key,
     reason,
@@ -193,7 +199,7 @@ export async function ban(
     createdAt,
     expiresAt,
   }, {
-    addresses: addresses.filter((a) => !isLoopback(a)),
+    addresses,
     audit: auditOf(ctx, {
       action: "ban",
       target: target.name,

@@ -4,6 +4,7 @@ import type {
   LiveSession,
   Requester,
 } from "../accounts/service.ts";
+import { memberBan } from "../access.ts";
 import { accountIdentity } from "../accounts/identity.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
@@ -267,7 +268,11 @@ async function enterServer(
   }
   // Accounts were checked by name already; guests by name and address.
   const ban = identity.guest
-    ? await node.store.findBan({ userKey, address: client.remoteAddress })
+    ? await memberBan(node.store, {
+      userKey,
+      guest: true,
+      address: client.remoteAddress,
+    })
     : undefined;
   if (ban) {
     return fail("banned", `You are banned from this server: ${ban.reason}`);
