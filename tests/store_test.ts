@@ -31,6 +31,7 @@ import {
   type Message,
   receivedTexts,
   roundTrip,
+  spawnServer,
   withClients,
 } from "./harness.ts";
 
@@ -65,6 +66,41 @@ Deno.test("SqliteStore: a file that is not a database fails with StoreUnavailabl
         error instanceof StoreUnavailableError &&
         error.message.includes(path),
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: a server going back to an older version refuses the database a newer one wrote: exit 1 naming the schema, the file untouched", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  try {
+    const path = `${dir}/chat.db`;
+    await new SqliteStore(path, OPTIONS).close();
+    const db = new DatabaseSync(path);
+    const newer = SQLITE_MIGRATIONS.length + 1;
+    db.exec(`PRAGMA user_version = ${newer}`);
+    db.close();
+    // The real command, as an operator rolling back an upgrade runs it.
+    await assert.rejects(
+      spawnServer(["--db", path]),
+      (error: Error) => {
+        assert.match(error.message, /Server exited \(1\) before listening/);
+        assert.match(
+          error.message,
+          new RegExp(`written by a newer chat-server \\(schema ${newer},`),
+        );
+        return true;
+      },
+    );
+    const after = new DatabaseSync(path);
+    try {
+      const { user_version } = after.prepare("PRAGMA user_version").get() as {
+        user_version: number;
+      };
+      assert.equal(user_version, newer);
+    } finally {
+      after.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

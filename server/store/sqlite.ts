@@ -313,8 +313,9 @@ export class SqliteStore implements Store {
     this.#path = path;
     this.#commitWaitMs = options.commitWaitMs ?? 0;
     this.#indexDelayMs = options.indexDelayMs ?? INDEX_DELAY_MS;
+    let opened: DatabaseSync | undefined;
     try {
-      this.#db = new DatabaseSync(path);
+      this.#db = opened = new DatabaseSync(path);
       this.#db.exec("PRAGMA journal_mode = WAL");
       // FULL: the WAL is fsynced at every commit, so an acknowledged message
       // survives power loss too, not only a crash of the process (NORMAL).
@@ -348,6 +349,12 @@ export class SqliteStore implements Store {
         });
       }
     } catch (error) {
+      // Opened and then refused (a newer schema): not left open.
+      try {
+        opened?.close();
+      } catch {
+        // Already closed, or never opened.
+      }
       throw new StoreUnavailableError(
         `Cannot open database '${path}': ${(error as Error).message}`,
         { cause: error },
@@ -419,6 +426,15 @@ export class SqliteStore implements Store {
     const { user_version } = this.#db.prepare("PRAGMA user_version").get() as {
       user_version: number;
     };
+    // An operator going back to the version before an upgrade: this code
+    // does not know the tables the newer one made or changed, and would
+    // write rows that version then misreads. PostgreSQL's migrate refuses
+    // the same (postgres.ts); `bringUpToDate` does for the commands.
+    if (user_version > SQLITE_MIGRATIONS.length) {
+      throw new Error(
+        `it was written by a newer chat-server (schema ${user_version}, this one knows ${SQLITE_MIGRATIONS.length}): run that version, or restore the backup taken before the upgrade`,
+      );
+    }
     for (let v = user_version; v < SQLITE_MIGRATIONS.length; v++) {
       this.#transaction(() => {
         this.#db.exec(SQLITE_MIGRATIONS[v]);
