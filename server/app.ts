@@ -6,6 +6,7 @@ import { lazyApiRoutes } from "./api/lazy.ts";
 import { storageProblem } from "./disk_errors.ts";
 import { allowedHostsOnly } from "./http/allowed_hosts.ts";
 import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
+import { proxyCheck } from "./http/proxy_check.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
 import { loggablePath } from "./http/loggable_path.ts";
@@ -122,6 +123,7 @@ export function createApp(parts: AppParts): Hono {
     return isFailure(resumed) ? undefined : resumed;
   }
   app.use(clientInfo(parts.trustProxy));
+  app.use(proxyCheck(parts.trustProxy));
 
   const pageHeaders = secureHeaders({
     contentSecurityPolicy: {
