@@ -96,6 +96,7 @@ export class FileStorage {
   async start(): Promise<void> {
     this.#key = new TextEncoder().encode(await this.#store.secret("files"));
     await this.#clearStaging();
+    await this.#reserve.warnIfBelow();
     // The first sweep also finishes the deletions a stop cut short.
     void this.sweep();
     if (this.#sweepEveryMs > 0) {

@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import { statfs } from "node:fs/promises";
 import { filesUnder, member, PNG, upload } from "./file_helpers.ts";
-import { eventually, type TestServer, withServer } from "./harness.ts";
+import {
+  eventually,
+  spawnServer,
+  type TestServer,
+  withServer,
+} from "./harness.ts";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 
 const MiB = 1024 * 1024;
@@ -275,4 +280,44 @@ Deno.test("disk reserve: an upload cut off after its space was set aside costs t
       perUploader: { burst: 3, perSecond: 1 / 3600 },
     },
   });
+});
+
+Deno.test("disk reserve: the operator's log says so at start when the disk already keeps less than the reserve, and at the first refused upload, not at each", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-reserve-log-" });
+  // Far above any disk's free space: every upload is refused.
+  const server = await spawnServer([
+    "--db",
+    `${dir}/chat.db`,
+    "--disk-reserve",
+    String(2 ** 52),
+  ]);
+  try {
+    const alice = await member(server, "alice");
+    try {
+      for (let i = 0; i < 3; i++) {
+        const refused = await upload(
+          server,
+          alice.cookie,
+          new File([PNG], `dot${i}.png`, { type: "image/png" }),
+        );
+        assert.equal(refused.status, 507, JSON.stringify(refused.body));
+      }
+    } finally {
+      await alice.client.close();
+    }
+  } finally {
+    // Stopped, the process has written all it will: the counts are final.
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+  const output = server.output();
+  const atStart = output.match(
+    /The files folder's disk has \d+ bytes free, less than --disk-reserve keeps \(4503599627370496\): every upload will be refused/g,
+  );
+  assert.equal(atStart?.length, 1, output);
+  const refusals = output.match(
+    /Uploads refused \(507 insufficient_storage, 1 since the last such line\): the files folder's disk has \d+ bytes free and --disk-reserve keeps 4503599627370496/g,
+  );
+  assert.equal(refusals?.length, 1, output);
+  assert.equal(output.match(/Uploads refused/g)?.length, 1, output);
 });
