@@ -345,6 +345,8 @@ const EN = {
   "admin.roomCount": "Rooms",
   "admin.perMinute": "Messages / min",
   "admin.store": "Store",
+  "admin.storeFull": "down: disk full",
+  "admin.storeReadOnly": "down: disk read-only",
   "admin.redis": "Redis",
   "admin.resetFor": "Reset link for {user} (works once, for a day):",
   "admin.search": "Search accounts",
@@ -803,6 +805,8 @@ const FR: Record<MessageKey, string> = {
   "admin.roomCount": "Salons",
   "admin.perMinute": "Messages / min",
   "admin.store": "Stockage",
+  "admin.storeFull": "arrêté : disque plein",
+  "admin.storeReadOnly": "arrêté : disque en lecture seule",
   "admin.redis": "Redis",
   "admin.resetFor":
     "Lien de réinitialisation pour {user} (une fois, pendant un jour) :",

@@ -2,7 +2,8 @@
  * The admin page (/admin) in a real browser against a real server: live
  * figures, an account banned for an hour with a reason, the bans and the
  * audit log that show it, a password reset link its owner uses, a room
- * renamed while someone is in it, and a plain user turned away; screenshots at desktop and phone size. Needs
+ * renamed while someone is in it, and a plain user turned away; screenshots at desktop and phone size; a
+ * full disk named in the live figures (on a tmpfs, as root). Needs
  * /usr/bin/chromium; without it the test is reported as ignored.
  */
 
@@ -19,7 +20,13 @@ import {
   signIn,
   STEP_TIMEOUT,
 } from "./browser_support.ts";
-import { postAsPage, TEST_PASSWORD } from "./harness.ts";
+import {
+  postAsPage,
+  startTestServer,
+  TEST_PASSWORD,
+  TestClient,
+} from "./harness.ts";
+import { fill, mountSkipReason, withTmpfs } from "./tmpfs.ts";
 
 // Every wait below is for the server's answer on a busy machine: wide.
 const WIDE = { timeout: 3 * STEP_TIMEOUT };
@@ -165,5 +172,51 @@ browserTest(
     await owner.goto("/admin");
     await owner.getByTestId("admin-refused").waitFor(WIDE);
     assert.equal(await owner.getByTestId("admin-page").count(), 0);
+  },
+);
+
+const tmpfsSkip = await mountSkipReason();
+
+browserTest(
+  `admin page: a full disk under the store reads "down: disk full" in the live figures, not a bare "down", and "ok" once there is room${
+    tmpfsSkip ? ` (skipped: ${tmpfsSkip})` : ""
+  }`,
+  async (browser) => {
+    if (tmpfsSkip) return;
+    await withTmpfs(async (dir) => {
+      // Its own server, on the small disk (no reserve: the disk itself
+      // runs out, as in disk_full_test.ts).
+      const server = await startTestServer({
+        db: `${dir}/chat.db`,
+        diskReserveBytes: 0,
+      });
+      let sender: TestClient | undefined;
+      try {
+        const root = await openPage(browser, server);
+        await register(root, "root");
+        await root.goto("/admin");
+        await root.getByTestId("admin-page").waitFor(WIDE);
+        const store = root.locator('[data-figure="store"] dd');
+        await store.filter({ hasText: /^ok$/ }).waitFor(WIDE);
+
+        sender = await TestClient.login(server.wsUrl, "sender");
+        await fill(`${dir}/filler`);
+        // Until a commit needs space the disk no longer has.
+        for (let i = 0;; i++) {
+          assert.ok(i < 1000, "the full disk never refused a message");
+          const reply = await sender.request("send_message", {
+            text: `while full ${i} ${"x".repeat(3000)}`,
+          });
+          if (reply.action === "error") break;
+        }
+        await store.filter({ hasText: /^down: disk full$/ }).waitFor(WIDE);
+
+        await Deno.remove(`${dir}/filler`);
+        await store.filter({ hasText: /^ok$/ }).waitFor(WIDE);
+      } finally {
+        await sender?.close();
+        await server.close();
+      }
+    });
   },
 );

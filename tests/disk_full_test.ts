@@ -17,56 +17,9 @@ import {
   type TestServer,
   withServer,
 } from "./harness.ts";
+import { fill, mountSkipReason, withTmpfs } from "./tmpfs.ts";
 
 const skip = await mountSkipReason();
-
-/** Why a tmpfs cannot be mounted here, or undefined when it can. */
-async function mountSkipReason(): Promise<string | undefined> {
-  if (Deno.build.os !== "linux") return "tmpfs mounts are Linux only";
-  if (Deno.uid() !== 0) return "mounting a tmpfs needs root";
-  const dir = await Deno.makeTempDir();
-  try {
-    await run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir);
-    await run("umount", dir);
-    return undefined;
-  } catch (error) {
-    return `cannot mount a tmpfs (${(error as Error).message})`;
-  } finally {
-    await Deno.remove(dir).catch(() => {});
-  }
-}
-
-async function run(...command: string[]): Promise<void> {
-  const { code, stderr } = await new Deno.Command(command[0], {
-    args: command.slice(1),
-    stderr: "piped",
-    stdout: "null",
-  }).output();
-  if (code !== 0) throw new Error(new TextDecoder().decode(stderr).trim());
-}
-
-/** Runs a body with a 4 MiB tmpfs mounted on a fresh folder. */
-async function withTmpfs(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "chat-tmpfs-" });
-  await run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir);
-  try {
-    await body(dir);
-  } finally {
-    await run("umount", "-l", dir);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Writes a file until the file system is full. */
-async function fill(path: string): Promise<void> {
-  using file = await Deno.open(path, { write: true, create: true });
-  const block = new Uint8Array(16 * 1024);
-  try {
-    for (;;) await file.write(block);
-  } catch {
-    // ENOSPC: full.
-  }
-}
 
 async function health(server: TestServer) {
   const res = await fetch(`${server.url}/healthz`);

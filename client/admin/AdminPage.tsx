@@ -9,7 +9,13 @@ import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import type { Role } from "../../server/protocol/types.ts";
 import { type MessageKey, roleName, t, tn } from "../i18n.ts";
-import type { AccountRow, AuditRow, BanRow, RoomRow } from "./api.ts";
+import type {
+  AccountRow,
+  AuditRow,
+  BanRow,
+  Figures as FiguresRead,
+  RoomRow,
+} from "./api.ts";
 import type { AdminService } from "./service.ts";
 import type { AdminState, AdminTab } from "./state.ts";
 
@@ -95,6 +101,15 @@ export function AdminPage({ state, service }: PageProps): JSX.Element {
   );
 }
 
+// A full or read-only disk says so: "down" alone reads as the store's
+// failure, when the fix is the operator's (free space, remount).
+function storeText(figures: FiguresRead | undefined): string {
+  if (!figures) return "…";
+  if (figures.storage === "full") return t("admin.storeFull");
+  if (figures.storage === "read_only") return t("admin.storeReadOnly");
+  return figures.store;
+}
+
 function Figures({ state }: { state: AdminState }): JSX.Element {
   const now = state.figures.value.at(-1);
   const rate = state.messagesPerMinute.value;
@@ -103,7 +118,7 @@ function Figures({ state }: { state: AdminState }): JSX.Element {
     ["admin.online", String(now?.users ?? "…")],
     ["admin.roomCount", String(now?.rooms ?? "…")],
     ["admin.perMinute", rate === null ? "…" : String(rate)],
-    ["admin.store", now?.store ?? "…"],
+    ["admin.store", storeText(now)],
     ["admin.redis", now?.redis ?? "…"],
   ];
   return (

@@ -32,6 +32,11 @@ export interface Figures {
   /** `/healthz` status: ok, degraded or unavailable. */
   health: string;
   store: string;
+  /**
+   * `/healthz` `storage` when the store is down for its disk: `full` or
+   * `read_only`, the operator's to fix (not the store's own failure).
+   */
+  storage?: string;
   redis: string;
   /** When read, ms since the epoch. */
   at: number;
@@ -78,6 +83,7 @@ export async function fetchFigures(): Promise<Figures | null> {
       messagesStored: metricValue(metrics, "chat_messages_stored_total"),
       health: health.status ?? "unknown",
       store: health.store ?? (health.status === "ok" ? "ok" : "unknown"),
+      storage: health.storage,
       // /healthz names Redis only when it is down; "—" otherwise (up, or
       // not used: the page cannot tell those apart).
       redis: health.redis ?? "—",
