@@ -4,8 +4,10 @@
  * whose text has `marker` (found by text: later migrations come and go),
  * and the later migrations that cannot run twice are undone first (the
  * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table;
- * the journal of file deletions). The start-up after it
- * then runs that migration and every later one, as an upgrade does.
+ * the journal of file deletions). Those that only delete rows (the
+ * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
+ * run again as they are. The start-up after it then runs that migration
+ * and every later one, as an upgrade does.
  */
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";

@@ -26,6 +26,7 @@ import { storeContract } from "./store_contract.ts";
 import {
   checkConversationsBackfilled,
   checkOrphanedOwnersCleared,
+  checkStaleConversationsGone,
   checkUsageBackfilled,
   checkVersionsFromZero,
   CONVERSATIONS_MIGRATION,
@@ -35,6 +36,8 @@ import {
   oldPrivateSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
+  STALE_CONVERSATIONS_MIGRATION,
+  staleConversationsSql,
   UPLOAD,
   versionBefore,
   VERSIONS_MIGRATION,
@@ -446,6 +449,16 @@ function registerTests(pg: PostgresService): void {
         versionBefore(POSTGRES_MIGRATIONS, CONVERSATIONS_MIGRATION),
         oldPrivateSql("user_name"),
         checkConversationsBackfilled,
+      ),
+  );
+
+  Deno.test(
+    "PostgresStore: conversations of accounts deleted, and emptied by retention, before their rows went with them are gone once it opens",
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, STALE_CONVERSATIONS_MIGRATION),
+        staleConversationsSql("user_name"),
+        checkStaleConversationsGone,
       ),
   );
 

@@ -13,6 +13,7 @@ import { storeContract } from "./store_contract.ts";
 import {
   checkConversationsBackfilled,
   checkOrphanedOwnersCleared,
+  checkStaleConversationsGone,
   checkUsageBackfilled,
   checkVersionsFromZero,
   CONVERSATIONS_MIGRATION,
@@ -22,6 +23,8 @@ import {
   oldPrivateSql,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
+  STALE_CONVERSATIONS_MIGRATION,
+  staleConversationsSql,
   versionBefore,
   VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
@@ -396,6 +399,13 @@ Deno.test("SqliteStore: private conversations stored before their list are liste
     versionBefore(SQLITE_MIGRATIONS, CONVERSATIONS_MIGRATION),
     oldPrivateSql("user"),
     checkConversationsBackfilled,
+  ));
+
+Deno.test("SqliteStore: conversations of accounts deleted, and emptied by retention, before their rows went with them are gone once it opens", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, STALE_CONVERSATIONS_MIGRATION),
+    staleConversationsSql("user"),
+    checkStaleConversationsGone,
   ));
 
 Deno.test("SqliteStore: messages stored before versions read with none, and their next changes count 1, 2", () =>

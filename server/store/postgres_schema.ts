@@ -2084,4 +2084,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Conversations no list may show, left by servers of before: the rows of
+  -- accounts deleted before delete_account forgot them (no account holds
+  -- their key), and the rows of conversations whose messages had all
+  -- expired before retention deleted their rows (their stream holds no
+  -- message). Rows under a guest's name go too: no one ever reads them
+  -- (guests get no list; a later account of the name reads from its
+  -- creation on, and its first message writes a row again). One pass over
+  -- the rows, two index probes each; deletes only, so it may run again.
+  DELETE FROM conversations c
+  WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.key = c.user_key)
+    OR NOT EXISTS (SELECT 1 FROM messages m
+      WHERE m.stream IN ('@' || c.user_key || ':' || c.with_key,
+                         '@' || c.with_key || ':' || c.user_key));
+  `,
 ];

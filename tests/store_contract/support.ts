@@ -231,11 +231,14 @@ export const CONVERSATIONS_MIGRATION =
 
 /**
  * Private messages as a schema from before the list of conversations
- * held them: Alice and Bob's two, Alice's note to herself, and one from a
- * deleted (anonymised) account to Bob.
+ * held them: Alice and Bob's two (both accounts), Alice's note to herself,
+ * and one from a deleted (anonymised) account to Bob.
  */
 export function oldPrivateSql(userColumn: "user" | "user_name"): string {
   return `
+  INSERT INTO accounts (key, username, password_hash, role, created_at)
+  VALUES ('alice', 'Alice', 'hash-alice', 'user', 1),
+         ('bob', 'Bob', 'hash-bob', 'user', 1);
   INSERT INTO streams (key, last_seq)
   VALUES ('@alice:bob', 2), ('@alice:alice', 1), ('@bob:carol', 1);
   INSERT INTO messages (stream, seq, id, user_key, ${userColumn}, to_user,
@@ -276,6 +279,55 @@ export async function checkConversationsBackfilled(
     },
   ]);
   assert.deepEqual(await list("carol"), []);
+}
+
+/** Text of the migration that deletes the conversations no list may show. */
+export const STALE_CONVERSATIONS_MIGRATION = "Conversations no list may show";
+
+/**
+ * Conversations as servers of before left them: Alice and Bob's (both
+ * accounts, a message each way), Alice's with Dave, whose account was
+ * deleted before deleteAccount forgot its rows (his messages anonymised,
+ * hers to him kept: her row stays, his goes), and Alice and Carol's, whose
+ * messages all expired before retention deleted its rows (no message left).
+ */
+export function staleConversationsSql(
+  userColumn: "user" | "user_name",
+): string {
+  return `
+  INSERT INTO accounts (key, username, password_hash, role, created_at)
+  VALUES ('alice', 'Alice', 'hash-alice', 'user', 1),
+         ('bob', 'Bob', 'hash-bob', 'user', 1),
+         ('carol', 'Carol', 'hash-carol', 'user', 1);
+  INSERT INTO streams (key, last_seq)
+  VALUES ('@alice:bob', 2), ('@alice:dave', 2), ('@alice:carol', 3);
+  INSERT INTO messages (stream, seq, id, user_key, ${userColumn}, to_user,
+    text, ts)
+  VALUES ('@alice:bob', 1, '01A', 'alice', 'Alice', 'Bob', 'hi', 1000),
+         ('@alice:bob', 2, '01C', 'bob', 'Bob', 'Alice', 'hello', 3000),
+         ('@alice:dave', 1, '01D', 'alice', 'Alice', 'Dave', 'hey', 4000),
+         ('@alice:dave', 2, '01E', '', 'deleted user', 'Alice', 'bye', 5000);
+  INSERT INTO conversations
+    (user_key, with_key, with_name, last_seq, last_id, last_at)
+  VALUES ('alice', 'carol', 'Carol', 3, '01B', 2000),
+         ('carol', 'alice', 'Alice', 3, '01B', 2000)`;
+}
+
+/**
+ * Of {@link staleConversationsSql}'s rows, the deleted account's and the
+ * emptied conversation's are gone once the store opens; the others are as
+ * they were.
+ */
+export async function checkStaleConversationsGone(
+  store: Store,
+): Promise<void> {
+  const list = async (userKey: string) =>
+    (await store.listConversations(userKey, { since: 0, limit: 10 }))
+      .map((c) => [c.withKey, c.lastId]);
+  assert.deepEqual(await list("alice"), [["dave", "01D"], ["bob", "01C"]]);
+  assert.deepEqual(await list("bob"), [["alice", "01C"]]);
+  assert.deepEqual(await list("carol"), []);
+  assert.deepEqual(await list("dave"), []);
 }
 
 /**
