@@ -34,6 +34,7 @@ import {
   type AppState,
   type ConnectionStatus,
   type Conversation,
+  type ConversationsCursor,
   dmKey,
   type Membership,
   type NotifyPermission,
@@ -142,6 +143,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.logs.value = {};
     state.conversations.value = {};
     state.closedConversations.value = {};
+    state.conversationsNext.value = null;
     state.members.value = [];
     state.memberships.value = {};
     state.readMarks.value = {};
@@ -230,7 +232,7 @@ export function conversationOpened(state: AppState, name: string): void {
     if (!known) {
       state.conversations.value = {
         ...state.conversations.value,
-        [key]: { name, lastTs: new Date().toISOString() },
+        [key]: { name, lastTs: new Date().toISOString(), opened: true },
       };
     }
     state.view.value = { kind: "dm", with: known?.name ?? name };
@@ -254,20 +256,42 @@ export function conversationsRestored(
   });
 }
 
+/** A page of `list_conversations` as the sidebar takes it. */
+export interface ListedConversations {
+  /** The page, newest first. */
+  conversations: ConversationSummary[];
+  /** The reply's `next`: older conversations follow. */
+  next?: string;
+  /** The cursor the page was asked below; none for the newest page. */
+  above?: ConversationsCursor;
+  /**
+   * The sidebar's rows when the page was asked. Only a row still the same
+   * may be dropped: one changed since (a message came, the list answered
+   * meanwhile) may be newer than what the server counted.
+   */
+  asked?: Record<string, Conversation>;
+}
+
 /**
  * The account's conversations as the server lists them (after a login and
- * each resume), merged into the sidebar: each one is added (or its time
- * moved up), and its read state taken from the server unless this page
- * has counted a message newer than the list's.
+ * each resume, and each "show more"), merged into the sidebar: each one is
+ * added (or its time moved up), and its read state taken from the server
+ * unless this page has counted a message newer than the list's. A row the
+ * page's range covers that the server no longer lists (its messages
+ * expired, its partner's account deleted) goes, unless it was opened here
+ * with no message yet or is on screen (it goes at a later list).
  */
 export function conversationsListed(
   state: AppState,
-  listed: ConversationSummary[],
+  page: ListedConversations,
 ): void {
   batch(() => {
+    const listed = page.conversations;
     const conversations = { ...state.conversations.value };
+    const keys = new Set<string>();
     for (const c of listed) {
       const key = roomKey(c.with);
+      keys.add(key);
       const closed = state.closedConversations.value[key];
       if (closed !== undefined && closed >= c.last_ts) continue;
       const known = conversations[key];
@@ -287,7 +311,30 @@ export function conversationsListed(
       if (state.visible.value && state.viewKey.value === logKey) continue;
       setCounts(state, logKey, c);
     }
+    // The page covers the times from its cursor's (the newest page: from
+    // now) down to its last one's when older ones follow, else to the
+    // start. Ties at either end may be on the next page: kept.
+    const oldest = listed.length > 0 && page.next !== undefined
+      ? listed[listed.length - 1].last_ts
+      : null;
+    const newest = page.above?.lastTs ?? null;
+    const shown = state.view.value;
+    for (const [key, c] of Object.entries(conversations)) {
+      if (keys.has(key) || c.opened || page.asked?.[key] !== c) continue;
+      if (oldest !== null && c.lastTs <= oldest) continue;
+      if (newest !== null && c.lastTs >= newest) continue;
+      if (shown.kind === "dm" && roomKey(shown.with) === key) continue;
+      delete conversations[key];
+      forgetConversation(state, c.name);
+    }
     state.conversations.value = conversations;
+    if (
+      page.above === undefined || state.conversationsNext.value === page.above
+    ) {
+      state.conversationsNext.value = oldest === null
+        ? null
+        : { before: page.next!, lastTs: oldest };
+    }
   });
 }
 
@@ -306,9 +353,7 @@ export function conversationClosed(state: AppState, name: string): void {
         [key]: gone.lastTs,
       };
     }
-    const { [dmKey(name)]: _log, ...logs } = state.logs.value;
-    state.logs.value = logs;
-    forget(state, dmKey(name));
+    forgetConversation(state, name);
     const shown = state.view.value;
     if (shown.kind === "dm" && roomKey(shown.with) === key) {
       state.view.value = { kind: "room" };
@@ -1043,6 +1088,13 @@ function membershipsLoaded(state: AppState, data: LoginSuccess): void {
   state.memberships.value = memberships;
   state.readMarks.value = marks;
   for (const m of list) setCounts(state, roomKey(m.room), m);
+}
+
+/** Drops what the page holds of a conversation gone from the sidebar: its log and counts. */
+function forgetConversation(state: AppState, name: string): void {
+  const { [dmKey(name)]: _log, ...logs } = state.logs.value;
+  state.logs.value = logs;
+  forget(state, dmKey(name));
 }
 
 /** Forgets everything counted for a log. */

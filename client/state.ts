@@ -40,6 +40,23 @@ export interface Conversation {
   name: string;
   /** When the last message came, ISO-8601 (for ordering). */
   lastTs: string;
+  /**
+   * Opened in this page with no message yet: the server cannot list it, so
+   * no list drops it. Not remembered: a later visit has it only if listed.
+   */
+  opened?: boolean;
+}
+
+/**
+ * Where the server's list of conversations goes on past the pages the
+ * sidebar fetched: the `next` of the oldest page, and the time of that
+ * page's last conversation (the rows older than it are not fetched yet).
+ */
+export interface ConversationsCursor {
+  /** The reply's `next`, sent back as `before`. */
+  before: string;
+  /** The `last_ts` of the fetched page's last conversation, ISO-8601. */
+  lastTs: string;
 }
 
 /** Someone typing in a room or conversation, until a time (ms since epoch). */
@@ -138,6 +155,11 @@ export interface AppState {
    * list brings one back only with a newer message.
    */
   closedConversations: Signal<Record<string, string>>;
+  /**
+   * Where the account's list of conversations goes on past the pages
+   * fetched, or null when they hold it whole (or none was fetched).
+   */
+  conversationsNext: Signal<ConversationsCursor | null>;
   /** What the middle column shows. */
   view: Signal<View>;
   /** Users in the current room. */
@@ -307,6 +329,7 @@ export function createAppState(): AppState {
     logs,
     conversations: signal({}),
     closedConversations: signal({}),
+    conversationsNext: signal(null),
     view,
     members: signal([]),
     presenceKnown: signal(false),

@@ -2,7 +2,9 @@
  * The web client's long lists in a real browser: a sidebar of 3,000 rooms,
  * a member list of 1,000 people and 520 private conversations keep a
  * bounded number of rows in the DOM, show the right rows wherever they are
- * scrolled, and every row stays reachable by keyboard and by the find box.
+ * scrolled, and every row stays reachable by keyboard and by the find box;
+ * an account's 520 conversations come 100 at a time, the older ones at a
+ * click on "show more".
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 
@@ -15,6 +17,7 @@ import {
   currentRoom,
   guest,
   openPage,
+  signIn,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
@@ -376,6 +379,88 @@ browserTest(
     await badge.waitFor({ state: "attached" });
     assert.equal(await badge.textContent(), "2");
     assert.ok(await rows.count() < BOUNDED);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "an account's 520 private conversations come 100 at a time, the older ones at each click on show more, and the whole list keeps a bounded window of rows",
+  async (browser, server) => {
+    // Online while written to: an offline account takes 200 at most.
+    const reader = await TestClient.register(server.wsUrl, "reader");
+    try {
+      /** One guest logs in, sends the reader one private message, and leaves. */
+      const writes = async (name: string) => {
+        const sender = await TestClient.login(server.wsUrl, name);
+        try {
+          await sender.ok("private_message", { to: "reader", text: "hello" });
+        } finally {
+          await sender.close();
+        }
+      };
+      // The list's ends known whatever order a batch commits in (as above).
+      await writes("zz-oldest");
+      await inBatches(
+        CONVERSATIONS - 2,
+        50,
+        (i) => writes(`pen-${String(i).padStart(4, "0")}`),
+      );
+      await writes("a-newest");
+    } finally {
+      await reader.close();
+    }
+
+    const page = await openPage(browser, server);
+    await signIn(page, "reader");
+    const list = page.getByTestId("dm-list");
+    const rows = list.getByTestId("dm-item");
+    const more = page.getByTestId("more-dms");
+    await more.waitFor();
+    assert.equal(await more.textContent(), "Show older conversations");
+    assert.equal(await rows.count(), 100, "the newest page");
+    assert.equal(await list.locator('[data-user="zz-oldest"]').count(), 0);
+    assert.deepEqual(await axeAudit(page), []);
+    for (let shown = 200; shown <= 500; shown += 100) {
+      await more.click();
+      await page.waitForFunction(
+        (n) =>
+          document.querySelectorAll('[data-testid="dm-item"]').length === n,
+        shown,
+      );
+    }
+    // Past 500 the list is windowed, the button under it until the end.
+    await more.click();
+    await list.locator(`li[aria-setsize="${CONVERSATIONS}"]`).first()
+      .waitFor();
+    await more.waitFor({ state: "detached" });
+    assert.ok(
+      await rows.count() < BOUNDED,
+      `${await rows.count()} conversation rows in the DOM`,
+    );
+    // The view stays where the button was, at the end: the window there
+    // holds the rows in view, each one in its place.
+    const end = await rowsInView(list, ".sidebar-scroll", "data-user");
+    assert.ok(end.length > 0, "rows in view at the end");
+    assert.deepEqual(
+      end.map(([at]) => at),
+      end.map((_, i) => end[0][0] + i),
+    );
+    await scrollTo(page, ".sidebar-scroll", 0);
+    await list.locator('li[aria-posinset="1"] [data-user="a-newest"]')
+      .waitFor();
+    await list.locator('[data-user="a-newest"]').focus();
+    await page.keyboard.press("End");
+    await page.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-user") === "zz-oldest"
+    );
+    assert.equal(
+      await list.locator('li:has([data-user="zz-oldest"])').getAttribute(
+        "aria-posinset",
+      ),
+      String(CONVERSATIONS),
+    );
+    await page.keyboard.press("Enter");
+    await currentConversation(page, "zz-oldest");
   },
   { rateLimits: NO_RATE_LIMITS },
 );

@@ -1609,18 +1609,143 @@ Deno.test("connection lists the account's conversations after its login with the
     };
     const listedName = () => state.conversations.value["bob"]?.name;
     actions.conversationClosed(state, "Bob");
-    actions.conversationsListed(state, [bob]);
+    actions.conversationsListed(state, { conversations: [bob] });
     assert.equal(listedName(), undefined);
     assert.equal(state.unread.value["@bob"], undefined);
-    actions.conversationsListed(state, [{
-      ...bob,
-      last_seq: 5,
-      last_id: "01B5",
-      last_ts: "2026-12-05T01:00:05.000Z",
-      unread: 4,
-    }]);
+    actions.conversationsListed(state, {
+      conversations: [{
+        ...bob,
+        last_seq: 5,
+        last_id: "01B5",
+        last_ts: "2026-12-05T01:00:05.000Z",
+        unread: 4,
+      }],
+    });
     assert.equal(listedName(), "Bob");
     assert.equal(state.unread.value["@bob"], 4);
+  } finally {
+    await r.stop();
+  }
+});
+
+/** One conversation of a `list_conversations` reply, its newest message at second `second`. */
+function listed(name: string, second: number, unread = 0) {
+  return {
+    with: name,
+    last_seq: 1,
+    last_id: `01${name}`,
+    last_ts: `2026-12-05T01:00:${String(second).padStart(2, "0")}.000Z`,
+    last_read_seq: 1 - Math.min(unread, 1),
+    unread,
+    mentions: 0,
+  };
+}
+
+/** The conversations in the sidebar, most recent first. */
+function sidebarNames(r: Rig): string[] {
+  return Object.values(r.state.conversations.value)
+    .sort((a, b) => b.lastTs.localeCompare(a.lastTs))
+    .map((c) => c.name);
+}
+
+Deno.test("connection fetches the account's older conversations a page at a time below the last one fetched, until the list is whole", async () => {
+  const r = rig();
+  const { server, state } = r;
+  server.scriptsConversations = true;
+  try {
+    await loginAsAccount(r, "Ida");
+    const first = await server.next("list_conversations");
+    assert.deepEqual(first.data, { limit: 100 });
+    server.reply(first, {
+      conversations: [listed("Bob", 9), listed("Carol", 8)],
+      next: "01Carol",
+    });
+    await until(() => state.conversationsNext.value !== null, "a next page");
+    assert.deepEqual(state.conversationsNext.value, {
+      before: "01Carol",
+      lastTs: "2026-12-05T01:00:08.000Z",
+    });
+
+    const more = r.connection.moreConversations();
+    const second = await server.next("list_conversations");
+    assert.deepEqual(second.data, { before: "01Carol", limit: 100 });
+    server.reply(second, {
+      conversations: [listed("Dave", 7, 2), listed("Erin", 6)],
+    });
+    await more;
+    assert.deepEqual(sidebarNames(r), ["Bob", "Carol", "Dave", "Erin"]);
+    assert.equal(state.unread.value["@dave"], 2);
+    assert.equal(state.conversationsNext.value, null, "the list is whole");
+    await r.connection.moreConversations();
+    assert.deepEqual(server.waiting, [], "nothing more to ask");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("connection drops the conversations the server no longer lists within the pages it fetches, and keeps older ones and one opened here with no message yet", async () => {
+  const r = rig();
+  const { server, state } = r;
+  server.scriptsConversations = true;
+  try {
+    await loginAsAccount(r, "Ida");
+    server.reply(await server.next("list_conversations"), {
+      conversations: [listed("Bob", 9), listed("Carol", 8, 2)],
+      next: "01Carol",
+    });
+    await until(() => state.conversationsNext.value !== null, "a next page");
+    const more = r.connection.moreConversations();
+    server.reply(await server.next("list_conversations"), {
+      conversations: [listed("Dave", 7), listed("Erin", 6)],
+    });
+    await more;
+    // Zed's conversation is opened here, with no message yet: the server
+    // cannot list it. Ida goes back to the room.
+    actions.conversationOpened(state, "Zed");
+    actions.roomShown(state);
+    assert.equal(state.unread.value["@carol"], 2);
+
+    // While she was away Carol's messages expired: the newest page after
+    // the resume (down to Dave's) lists Bob and Dave only.
+    await reconnect(r);
+    server.reply(await server.next("login"), {
+      ...loginReply("Ida"),
+      memberships: [membership("general")],
+    });
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    server.reply(await server.next("list_users"), { users: ["Ida"] });
+    server.reply(await server.next("list_conversations"), {
+      conversations: [listed("Bob", 9), listed("Dave", 7)],
+      next: "01Dave",
+    });
+    await until(() => !("carol" in state.conversations.value), "Carol gone");
+    assert.deepEqual(sidebarNames(r).filter((n) => n !== "Zed"), [
+      "Bob",
+      "Dave",
+      "Erin",
+    ], "Erin, older than the page, stays");
+    assert.ok("zed" in state.conversations.value, "Zed stays");
+    assert.equal(state.unread.value["@carol"], undefined);
+    assert.deepEqual(state.conversationsNext.value, {
+      before: "01Dave",
+      lastTs: "2026-12-05T01:00:07.000Z",
+    });
+
+    // Erin's account was deleted: the next page, the end of the list,
+    // has none.
+    const end = r.connection.moreConversations();
+    server.reply(await server.next("list_conversations"), {
+      conversations: [],
+    });
+    await end;
+    assert.deepEqual(sidebarNames(r).filter((n) => n !== "Zed"), [
+      "Bob",
+      "Dave",
+    ]);
+    assert.ok("zed" in state.conversations.value, "Zed stays");
   } finally {
     await r.stop();
   }

@@ -239,6 +239,7 @@ function RoomList(
 function DirectMessages(): JSX.Element {
   const { state, connection } = useApp();
   const query = useSignal("");
+  const fetching = useSignal(false);
   const shown = state.view.value;
   const open = shown.kind === "dm" ? roomKey(shown.with) : "";
   const conversationsNow = state.conversations.value;
@@ -249,11 +250,37 @@ function DirectMessages(): JSX.Element {
     () => sortConversations(conversationsNow),
     [conversationsNow],
   );
+  // The server lists an account's conversations a page at a time (the
+  // newest 100 after each login): older ones are a click away.
+  const more = state.conversationsNext.value !== null && (
+    <p class="sidebar-empty">
+      <button
+        type="button"
+        class="link-button"
+        data-testid="more-dms"
+        disabled={fetching.value}
+        aria-busy={fetching.value || undefined}
+        onClick={async () => {
+          fetching.value = true;
+          try {
+            await connection.moreConversations();
+          } finally {
+            fetching.value = false;
+          }
+        }}
+      >
+        {t("sidebar.moreDms")}
+      </button>
+    </p>
+  );
   if (all.length === 0) {
     return (
-      <p class="sidebar-empty">
-        {t("sidebar.dmsEmpty")} <kbd>/msg name text</kbd>.
-      </p>
+      <>
+        <p class="sidebar-empty">
+          {t("sidebar.dmsEmpty")} <kbd>/msg name text</kbd>.
+        </p>
+        {more}
+      </>
     );
   }
   const long = all.length > WINDOW_FROM;
@@ -332,6 +359,7 @@ function DirectMessages(): JSX.Element {
           );
         }}
       />
+      {more}
     </>
   );
 }

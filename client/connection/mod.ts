@@ -456,6 +456,11 @@ export class Connection {
     return this.#sync.loadPage(where, params);
   }
 
+  /** Fetches the next page of the account's conversations into the sidebar ("show more"). */
+  moreConversations(): Promise<void> {
+    return this.#sync.moreConversations();
+  }
+
   /** Opens a private conversation (starting it if new) and loads its newest messages. */
   openConversation(name: string): Promise<void> {
     return this.#sync.openConversation(name);

@@ -333,17 +333,39 @@ export class Sync {
    * Lists the account's conversations in the sidebar, with their unread
    * counts, after a login and each resume: the server keeps them, so a
    * reload, another login or another device shows the same ones. The
-   * newest page only; older ones come back with their next message.
+   * newest page; {@linkcode moreConversations} fetches the next ones.
    * Guests have none; a refusal keeps what the sidebar shows.
    */
   async listConversations(): Promise<void> {
     if (!this.#state.account.value) return;
+    const asked = this.#state.conversations.value;
     const listed = await this.#options.requests.request(
       "list_conversations",
       { limit: CONVERSATIONS_MAX_LIMIT },
     );
     if (!listed.ok || !this.#state.account.value) return;
-    actions.conversationsListed(this.#state, listed.data.conversations);
+    actions.conversationsListed(this.#state, { ...listed.data, asked });
+  }
+
+  /**
+   * Fetches the page of conversations below the oldest the sidebar has
+   * fetched ("show more"). A page asked before the newest was fetched
+   * again (a resume) is left: its cursor is no longer the sidebar's.
+   */
+  async moreConversations(): Promise<void> {
+    const above = this.#state.conversationsNext.value;
+    if (!above || !this.#state.account.value) return;
+    const asked = this.#state.conversations.value;
+    const listed = await this.#options.requests.request(
+      "list_conversations",
+      { before: above.before, limit: CONVERSATIONS_MAX_LIMIT },
+    );
+    if (!listed.ok || this.#state.conversationsNext.value !== above) return;
+    actions.conversationsListed(this.#state, {
+      ...listed.data,
+      above,
+      asked,
+    });
   }
 
   /** Fetches what the open conversation missed while offline (after a resume). */
