@@ -1750,3 +1750,36 @@ Deno.test("connection drops the conversations the server no longer lists within 
     await r.stop();
   }
 });
+
+Deno.test("connection keeps a conversation whose first message comes while the list is on its way, though the list does not have it", async () => {
+  const r = rig();
+  const { server, state } = r;
+  server.scriptsConversations = true;
+  try {
+    await loginAsAccount(r, "Ida");
+    const asked = await server.next("list_conversations");
+    // Nia writes first just after the server read the list: her message
+    // reaches the client before the list, which does not have her.
+    server.socket.push({
+      action: "private_message",
+      data: {
+        id: "01N1",
+        seq: 1,
+        user: "Nia",
+        to: "Ida",
+        text: "hi",
+        ts: "2026-12-05T01:00:10.000Z",
+      },
+    });
+    await until(() => "nia" in state.conversations.value, "Nia's message");
+    server.reply(asked, { conversations: [listed("Bob", 9)] });
+    await until(
+      () => "bob" in state.conversations.value,
+      "the list applied",
+    );
+    assert.deepEqual(sidebarNames(r), ["Nia", "Bob"]);
+    assert.equal(state.unread.value["@nia"], 1);
+  } finally {
+    await r.stop();
+  }
+});
