@@ -2,7 +2,9 @@
  * Soak test: runs the chat server as a child process on 127.0.0.1 with a
  * temporary database, keeps N guest clients talking in several rooms for a
  * few minutes (a message every few seconds each, now and then a room
- * switch or a reconnect), and samples the server's memory (VmRSS), open
+ * switch or a reconnect), beside them M members with accounts doing what a
+ * team does (soak/member.ts: private messages, replies, reactions, edits,
+ * read marks, conversation lists, searches), and samples the server's memory (VmRSS), open
  * file descriptors and connections every 5 s. Prints one row per sample,
  * then totals and a verdict comparing RSS in the last quarter of the run
  * with the quarter before it (soak/verdict.ts). Stops by itself and removes what it made.
@@ -14,10 +16,17 @@
 import { parseArgs } from "node:util";
 import { listeningPort, rssKiB, sleep, withTimeout } from "../bench/proc.ts";
 import { soakVerdict } from "./verdict.ts";
+import {
+  type MemberTotals,
+  memberTotals,
+  SoakMember,
+  storedPrivate,
+} from "./member.ts";
 
 const HELP = `deno task soak -- [options]
 
   --clients N    guest clients (default 300)
+  --accounts N   members with accounts, 0 to 1000 (default 50)
   --minutes M    how long they talk, 0.1 to 240 (default 2)
   --rooms N      rooms they spread over, general included (default 8)
   --interval S   mean seconds between two messages of one client (default 3)
@@ -34,6 +43,7 @@ const RECONNECT_CHANCE = 0.02;
 /** What the command line asked for. */
 interface Options {
   clients: number;
+  accounts: number;
   minutes: number;
   rooms: number;
   intervalS: number;
@@ -48,6 +58,7 @@ function parseOptions(args: string[]): Options {
       args: rest,
       options: {
         clients: { type: "string", default: "300" },
+        accounts: { type: "string", default: "50" },
         minutes: { type: "string", default: "2" },
         rooms: { type: "string", default: "8" },
         interval: { type: "string", default: "3" },
@@ -65,12 +76,15 @@ function parseOptions(args: string[]): Options {
   }
   const options = {
     clients: Number(values.clients),
+    accounts: Number(values.accounts),
     minutes: Number(values.minutes),
     rooms: Number(values.rooms),
     intervalS: Number(values.interval),
   };
   const bad = !(Number.isInteger(options.clients) && options.clients >= 1 &&
     options.clients <= 20_000) ||
+    !(Number.isInteger(options.accounts) && options.accounts >= 0 &&
+      options.accounts <= 1000) ||
     !(options.minutes >= 0.1 && options.minutes <= 240) ||
     !(Number.isInteger(options.rooms) && options.rooms >= 1 &&
       options.rooms <= 100) ||
@@ -118,9 +132,11 @@ async function startServer(): Promise<Server> {
       "0",
       "--db",
       `${dir}/soak.db`,
-      // Every client comes from 127.0.0.1.
+      // Every guest comes from 127.0.0.1.
       "--max-connections-per-address",
       "0",
+      // Members say their own address (registrations count per address).
+      "--trust-proxy",
       "--log-level",
       "warning",
     ],
@@ -481,6 +497,19 @@ async function main(): Promise<void> {
     (_, i) =>
       new SoakClient(i, server.wsUrl, rooms, totals, options.intervalS * 1000),
   );
+  const team: MemberTotals = memberTotals();
+  const members = Array.from(
+    { length: options.accounts },
+    (_, i) =>
+      new SoakMember(
+        i,
+        server.wsUrl,
+        rooms,
+        options.accounts,
+        team,
+        options.intervalS * 1000,
+      ),
+  );
   let stopRequested = false;
   const onSignal = () => stopRequested = true;
   Deno.addSignalListener("SIGINT", onSignal);
@@ -488,7 +517,7 @@ async function main(): Promise<void> {
   let exitCode: number | null = null;
   try {
     console.log(
-      `soak: ${options.clients} clients, ${options.rooms} rooms, a message every ~${options.intervalS} s each, ${options.minutes} min; server pid ${server.pid} at ${server.url}`,
+      `soak: ${options.clients} guests, ${options.accounts} members, ${options.rooms} rooms, a message every ~${options.intervalS} s each, ${options.minutes} min; server pid ${server.pid} at ${server.url}`,
     );
     // The rooms first, made by a client that then leaves.
     const maker = new WebSocket(server.wsUrl);
@@ -518,12 +547,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < clients.length; i += 25) {
       await Promise.all(clients.slice(i, i + 25).map((c) => c.connect()));
     }
+    // Each registration hashes a password: a few at a time.
+    for (let i = 0; i < members.length; i += 4) {
+      await Promise.all(members.slice(i, i + 4).map((m) => m.connect()));
+    }
     console.log(
-      `soak: ${clients.length} clients connected in ${
+      `soak: ${clients.length} guests and ${members.length} members connected in ${
         ((performance.now() - ramp) / 1000).toFixed(1)
       } s`,
     );
     for (const client of clients) client.start();
+    for (const member of members) member.start();
 
     console.log(HEADER);
     const started = performance.now();
@@ -537,9 +571,10 @@ async function main(): Promise<void> {
           rssMiB: (await rssKiB(server.pid)) / 1024,
           fds: await countFds(server.pid),
           serverConnections: await serverConnections(server.url),
-          clientsOpen: clients.filter((c) => c.open).length,
-          acked: totals.acked,
-          delivered: totals.delivered,
+          clientsOpen: clients.filter((c) => c.open).length +
+            members.filter((m) => m.open).length,
+          acked: totals.acked + team.roomAcked + team.privateAcked,
+          delivered: totals.delivered + team.delivered,
         };
         console.log(row(sample, samples.at(-1)));
         samples.push(sample);
@@ -549,18 +584,34 @@ async function main(): Promise<void> {
       await sleep(Math.min(nextSample, end) - performance.now());
     }
     await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all(members.map((m) => m.pause()));
     // Let the last replies and deliveries land before counting.
     await sleep(500);
     const { stored, gaps } = await storedMessages(server.wsUrl);
+    const privateStored = await storedPrivate(members);
+    await Promise.all(members.map((m) => m.stop()));
+    const roomSent = totals.sent + team.roomSent;
+    const roomAcked = totals.acked + team.roomAcked;
 
     console.log("");
     console.log(
-      `totals: ${totals.sent} sent, ${totals.acked} acknowledged, ${stored} stored, ${totals.delivered} delivered, ` +
-        `${totals.switches} room switches, ${totals.reconnects} reconnects, ${totals.dropped} dropped by the server`,
+      `totals: ${roomSent} room messages sent, ${roomAcked} acknowledged, ${stored} stored; ` +
+        `${team.privateSent} private sent, ${team.privateAcked} acknowledged, ${privateStored} stored; ` +
+        `${totals.delivered + team.delivered} delivered, ` +
+        `${totals.switches} guest room switches, ${
+          totals.reconnects + team.reconnects
+        } reconnects, ${totals.dropped + team.dropped} dropped by the server`,
     );
-    const errors = [...totals.errors].map(([code, n]) => `${code} x${n}`).join(
-      ", ",
+    console.log(
+      `members' requests answered: ${
+        [...team.acked].sort().map(([action, n]) => `${action} ${n}`).join(
+          ", ",
+        )
+      }`,
     );
+    const errors = [...totals.errors, ...team.errors].map(([code, n]) =>
+      `${code} x${n}`
+    ).join(", ");
     console.log(`errors: ${errors || "none"}`);
     console.log(
       `history: ${
@@ -576,14 +627,32 @@ async function main(): Promise<void> {
         ? `verdict: ${verdict.text}`
         : "verdict: too short to compare quarters (run at least 25 s)",
     );
-    if (totals.acked > stored) {
+    if (roomAcked > stored) {
       console.log(
-        `LOST: ${totals.acked - stored} acknowledged messages are not stored`,
+        `LOST: ${roomAcked - stored} acknowledged room messages are not stored`,
+      );
+    }
+    if (stored > roomSent) {
+      console.log(`DUPLICATED: ${stored - roomSent} more stored than sent`);
+    }
+    if (team.privateAcked > privateStored) {
+      console.log(
+        `LOST: ${
+          team.privateAcked - privateStored
+        } acknowledged private messages are not stored`,
+      );
+    }
+    if (privateStored > team.privateSent) {
+      console.log(
+        `DUPLICATED: ${
+          privateStored - team.privateSent
+        } more private messages stored than sent`,
       );
     }
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all(members.map((m) => m.stop()));
     exitCode = await stopServer(server);
     if (exitCode !== 0) {
       console.log(
