@@ -61,6 +61,47 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(full)))
 return 0
 `;
 
+// KEYS: the bucket. ARGV: as TAKE's. Answers 0 or the ms to wait, as
+// TAKE, and writes nothing (a bucket missing is full).
+const WAIT_FOR = `
+local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
+local burst = tonumber(ARGV[2])
+local perSecond = tonumber(ARGV[3])
+local needed = tonumber(ARGV[4])
+local key = KEYS[1]
+${REFILL}
+if tokens < needed then
+  return math.ceil((needed - tokens) * 1000 / perSecond)
+end
+return 0
+`;
+
+// KEYS: the bucket. ARGV: as TAKE's. Takes the tokens whatever is left
+// (below 0: a debt), and the bucket expires once the refill has paid it
+// and filled it up again.
+const CHARGE = `
+local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
+local burst = tonumber(ARGV[2])
+local perSecond = tonumber(ARGV[3])
+local needed = tonumber(ARGV[4])
+local key = KEYS[1]
+${REFILL}
+tokens = tokens - needed
+redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens),
+  'u', string.format('%.17g', updated))
+local full = (updated - now) + (burst - tokens) * 1000 / perSecond
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(full)))
+return 0
+`;
+
 // KEYS: the bucket. ARGV: burst, tokens. A bucket gone is full: nothing to
 // give. Its expiry stays: later than needed at worst, and a bucket that
 // outlives its refill reads as full.
@@ -88,12 +129,47 @@ export class RedisBuckets implements KeyedBuckets {
     this.#fallback = new MemoryBuckets(options);
   }
 
-  async take(key: string, cost = 1, now?: number): Promise<number> {
+  take(key: string, cost = 1, now?: number): Promise<number> {
+    return this.#run(
+      TAKE,
+      key,
+      cost,
+      now,
+      () => this.#fallback.takeNow(key, cost, now),
+    );
+  }
+
+  waitFor(key: string, cost = 1, now?: number): Promise<number> {
+    return this.#run(
+      WAIT_FOR,
+      key,
+      cost,
+      now,
+      () => this.#fallback.waitForNow(key, cost, now),
+    );
+  }
+
+  async charge(key: string, cost = 1, now?: number): Promise<void> {
+    await this.#run(CHARGE, key, cost, now, () => {
+      this.#fallback.charge(key, cost, now);
+      return 0;
+    });
+  }
+
+  // One of the scripts taking TAKE's arguments; Redis unreachable, the
+  // node's own buckets answer.
+  async #run(
+    script: string,
+    key: string,
+    cost: number,
+    now: number | undefined,
+    fallback: () => number,
+  ): Promise<number> {
     const spec = this.#spec;
     if (!limiting(spec)) return 0;
     try {
       const wait = await this.#redis.eval(
-        TAKE,
+        script,
         1,
         this.#prefix + key,
         now ?? -1,
@@ -105,7 +181,7 @@ export class RedisBuckets implements KeyedBuckets {
       return wait;
     } catch (error) {
       this.#lost(error as Error);
-      return this.#fallback.takeNow(key, cost, now);
+      return fallback();
     }
   }
 
