@@ -200,6 +200,10 @@ export class ChatNode {
       passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
       throttles: parts.throttles,
+      passwordBudget: this.buckets({
+        name: "password_login",
+        spec: this.limits.perPasswordLogin,
+      }),
     });
     // Always on: a room may have its own retention without the flag.
     this.#retention = new Retention({

@@ -149,6 +149,12 @@ export interface RateLimitConfig {
    * out, none are limited.
    */
   perIntegrationSetup?: BucketSpec;
+  /**
+   * Password logins of one account whose password was right, counted
+   * after each check and refused before the next once spent
+   * (accounts/password_budget.ts); left out, none are limited.
+   */
+  perPasswordLogin?: BucketSpec;
 }
 
 /**
@@ -222,6 +228,13 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // Each a commit of its own (an fsync); a browser subscribes to pushes
   // once per page it loads, so 30 at once covers one restoring its tabs.
   perIntegrationSetup: { burst: 30, perSecond: 1 / 10 },
+  // Each a scrypt hash (about 0.2 s of a core) in the queue every login
+  // waits in. A person proves the password once per device and session
+  // (--session-days; reconnects and tabs use the session), so 20 at once
+  // covers every device signing in together; then one every 10 s keeps a
+  // script that logs in with its password each run, and holds one account
+  // to about 2 % of a worker (one every 3 s, the login bucket's pace, is 7 %).
+  perPasswordLogin: { burst: 20, perSecond: 1 / 10 },
 };
 
 /** No limits at all (benchmarks). */

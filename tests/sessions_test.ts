@@ -376,6 +376,58 @@ Deno.test("http: POST /api/password draws on the account's login bucket, as chan
     },
   }));
 
+Deno.test("password logins: past an account's budget of right passwords (over HTTP and the WebSocket) the password is not checked: rate_limited with the wait, whatever the password; wrong ones never spend it, and its sessions, password changes and other accounts go on", () =>
+  withClients(async (pool, server) => {
+    const cookie = await cookieOf(server, "alice");
+    await cookieOf(server, "bob");
+    const as = (username: string, password: string) =>
+      postAsPage(server.url, "/api/login", { body: { username, password } });
+    for (let i = 1; i <= 3; i++) {
+      const wrong = await as("alice", "not her password");
+      assert.equal(wrong.status, 401, `wrong ${i}: ${wrong.text}`);
+    }
+    for (let i = 1; i <= 2; i++) {
+      const right = await as("alice", TEST_PASSWORD);
+      assert.equal(right.status, 200, `right ${i}: ${right.text}`);
+    }
+    const refused = await as("alice", TEST_PASSWORD);
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.body?.error, "rate_limited");
+    assert.ok(Number(refused.body?.retry_after_ms) > 0, refused.text);
+    assert.ok(Number(refused.headers.get("retry-after")) > 0);
+    // Not checked: a wrong password gets the same answer.
+    const unchecked = await as("alice", "not her password");
+    assert.equal(unchecked.status, 429, unchecked.text);
+    const socket = await pool.connect();
+    const overSocket = await expectError(
+      socket,
+      "login",
+      {
+        username: "alice",
+        password: TEST_PASSWORD,
+      },
+      "rate_limited",
+      patiently,
+    );
+    assert.ok(Number(overSocket.data.retry_after_ms) > 0);
+    // Her session goes on, and from it she may still change the password
+    // (how an owner takes the account back from whoever spends it).
+    await pool.login({}, { headers: { cookie } });
+    const change = await post(server.url, "/api/password", {
+      cookie,
+      body: { old_password: TEST_PASSWORD, new_password: "a brand new one" },
+    });
+    assert.equal(change.status, 204, JSON.stringify(change.body));
+    // Other accounts log in.
+    const bob = await as("bob", TEST_PASSWORD);
+    assert.equal(bob.status, 200, bob.text);
+  }, {
+    rateLimits: {
+      ...NO_RATE_LIMITS,
+      perPasswordLogin: { burst: 2, perSecond: 1 / 3600 },
+    },
+  }));
+
 // ------------------------------------------------------------ several nodes
 
 const skipReason = clusterSkipReason();

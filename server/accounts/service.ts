@@ -1,5 +1,7 @@
 import { addressKey } from "../addresses.ts";
 import { banRefusal } from "../access.ts";
+import type { KeyedBuckets } from "../buckets/mod.ts";
+import { MemoryBuckets } from "../buckets/memory.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import type {
@@ -19,6 +21,7 @@ import {
   PASSWORD_MIN_LENGTH,
 } from "../protocol/limits.ts";
 import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
+import { PasswordBudget } from "./password_budget.ts";
 import { PasswordQueue } from "./password_queue.ts";
 import { createPasswordReset, type PasswordReset } from "./password_reset.ts";
 import {
@@ -44,6 +47,11 @@ export interface AccountServiceOptions {
   throttles?: (options: ThrottleOptions) => Throttle;
   /** Password hashes computed at once (`--password-workers`). */
   passwordWorkers: number;
+  /**
+   * Each account's budget of passwords proven right (password_budget.ts);
+   * left out, none is limited.
+   */
+  passwordBudget?: KeyedBuckets;
 }
 
 /** A name and password to check. */
@@ -122,6 +130,7 @@ export class AccountService {
   // Slowed-down attempts waiting for their turn; close() ends them.
   #pauses = new Set<() => void>();
   #registrations: Throttle;
+  #budget: PasswordBudget;
 
   constructor(
     store: AccountStore & IntegrationStore,
@@ -145,6 +154,9 @@ export class AccountService {
       windowMs: 3600 * 1000,
     });
     this.#queue = new PasswordQueue({ workers: options.passwordWorkers });
+    this.#budget = new PasswordBudget(
+      options.passwordBudget ?? new MemoryBuckets({ name: "password" }),
+    );
   }
 
   /** Password hashes running and waiting for a worker now, for /metrics. */
@@ -347,7 +359,8 @@ export class AccountService {
   /**
    * Checks a password. The attempt counts before the check: refused with
    * `rate_limited` past the throttle's limits, slowed down while its name
-   * fails often.
+   * fails often; and once the account's budget of right passwords is
+   * spent (password_budget.ts), refused before it, with the wait.
    */
   authenticate(
     credentials: Credentials,
@@ -360,11 +373,19 @@ export class AccountService {
     { username, password }: Credentials,
     from: Requester,
   ): Promise<Authenticated | Failure> {
-    const account = await this.#prove(nameKey(username), password, from, {
+    const userKey = nameKey(username);
+    // Before the throttle: a refusal here is no failed attempt, and costs
+    // no hash. Password changes are left out: they draw on the login
+    // bucket before their check, and are how the owner takes the account
+    // back from someone who holds the password and spends this budget.
+    const spent = await this.#budget.refusal(userKey);
+    if (spent) return spent;
+    const account = await this.#prove(userKey, password, from, {
       refused: "Too many failed logins",
       wrong: BAD_CREDENTIALS,
     });
     if (isFailure(account)) return account;
+    await this.#budget.spent(userKey);
     return await this.#banned(account.key) ?? await this.#newSession(account);
   }
 
