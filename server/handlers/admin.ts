@@ -297,19 +297,22 @@ export async function updateRoom(
       reason: data.reason,
       details: from === undefined ? details : { ...details, from },
     });
-  // The rename first: what follows applies to the room under its new key.
-  // The entry goes with the first commit, the rename's when there is one:
-  // a crash before the second leaves the entry with half the change
-  // made, never a change made with no entry.
+  const change = {
+    private: data.private,
+    owner,
+    retentionDays: data.retention_days,
+  };
+  // A rename makes the change in its own commit, with the entry: one
+  // commit either way, so the log never lists a change half made.
   const renamed = data.name === undefined
     ? undefined
-    : await renameRoom(ctx, roomKey, data.name, entry);
+    : await renameRoom(ctx, roomKey, data.name, { audit: entry, change });
   if (isFailure(renamed)) return renamed;
   if (renamed) roomKey = renamed.key;
-  const room = await node.store.updateRoom(
+  const room = renamed ? renamed.room : await node.store.updateRoom(
     roomKey,
-    { private: data.private, owner, retentionDays: data.retention_days },
-    renamed ? undefined : entry(node.registry.roomName(roomKey) ?? data.room),
+    change,
+    entry(node.registry.roomName(roomKey) ?? data.room),
   );
   if (!room) return fail("room_not_found", `No room named '${data.room}'.`);
   // A new private owner belongs to the room, or it could not see it: an

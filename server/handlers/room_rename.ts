@@ -6,7 +6,7 @@
 import { fail, type Failure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
-import type { NewAuditEntry } from "../store/mod.ts";
+import type { NewAuditEntry, RoomChange, StoredRoom } from "../store/mod.ts";
 import type { MemberContext } from "./context.ts";
 import { ROOM_NAME_RULE } from "./rooms.ts";
 
@@ -17,22 +17,35 @@ export interface Renamed {
   /** Its name now, and before. */
   name: string;
   from: string;
+  /** The room as the store has it now, the change made. */
+  room: StoredRoom;
   /** Tells every node (to make once the reply is queued). */
   announce(): void;
+}
+
+/** What else {@link renameRoom} does in the rename's commit. */
+export interface RenameOptions {
+  /**
+   * Makes the entry (given the new name and the old) that the store
+   * writes with the rename, only if it is done.
+   */
+  audit?: (name: string, from: string) => NewAuditEntry;
+  /** Settings changed with the rename (`update_room` with more fields). */
+  change?: RoomChange;
 }
 
 /**
  * Renames the room `roomKey` to `newName`: `forbidden` for `general`,
  * `room_name_invalid`, or `room_exists` when another room has the name or
- * one that looks like it. `audit` makes the entry (given the new name and
- * the old) that the store writes with the rename, only if it is done.
+ * one that looks like it.
  */
 export async function renameRoom(
   ctx: MemberContext,
   roomKey: string,
   newName: string,
-  audit?: (name: string, from: string) => NewAuditEntry,
+  options: RenameOptions = {},
 ): Promise<Renamed | Failure> {
+  const { audit, change } = options;
   const { node } = ctx;
   if (roomKey === GENERAL_ROOM) {
     return fail("forbidden", "'general' cannot be renamed.");
@@ -58,6 +71,7 @@ export async function renameRoom(
     key,
     name,
     audit?.(name, from),
+    change,
   );
   if (stored === "taken") return fail("room_exists", taken);
   if (stored === undefined) {
@@ -68,6 +82,7 @@ export async function renameRoom(
     key,
     name,
     from,
+    room: stored,
     announce: () =>
       node.control({
         kind: "room_renamed",

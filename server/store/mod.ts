@@ -523,13 +523,18 @@ export interface RoomStore {
    * ids, epoch and settings unchanged, and the old key is free. Returns
    * the room as it now is, `"taken"` when another room holds `newKey`
    * (nothing changed), undefined when there is no room `key`. `audit` is
-   * written with the rename, only when it is done.
+   * written with the rename, only when it is done. `change`, when given,
+   * is made to the renamed room in the same transaction, as `updateRoom`
+   * makes it (invite links revoked when it becomes private): one
+   * `update_room` that renames and changes settings is one commit, its
+   * entry with all of it.
    */
   renameRoom(
     key: string,
     newKey: string,
     newName: string,
     audit?: NewAuditEntry,
+    change?: RoomChange,
   ): Promise<StoredRoom | "taken" | undefined>;
   /**
    * Makes a room private or public and gives it an owner (name key; null:

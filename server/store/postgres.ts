@@ -309,11 +309,21 @@ export class PostgresStore implements Store {
     newKey: string,
     newName: string,
     audit?: NewAuditEntry,
+    change?: RoomChange,
   ): Promise<StoredRoom | "taken" | undefined> {
     return this.#context.run(async (sql) => {
+      // With a change, one function makes both (a second statement would
+      // be a second commit, and a CTE beside the rename would not see it).
+      const renaming = change === undefined
+        ? sql`chat_rename_room(${key}, ${newKey}, ${newName})`
+        : sql`chat_rename_change_room(${key}, ${newKey}, ${newName},
+            ${change.private ?? null}::boolean,
+            ${change.owner !== undefined}, ${change.owner ?? null}::text,
+            ${change.retentionDays !== undefined},
+            ${change.retentionDays ?? null}::integer)`;
       const [{ outcome }] = await sql<{ outcome: string }[]>`
         WITH renamed AS (
-          SELECT chat_rename_room(${key}, ${newKey}, ${newName}) AS outcome
+          SELECT ${renaming} AS outcome
         ) ${auditStep(sql, audit, sql`(SELECT outcome FROM renamed) = 'done'`)}
         SELECT outcome FROM renamed`;
       if (outcome === "not_found") return undefined;

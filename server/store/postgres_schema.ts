@@ -2099,4 +2099,40 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       WHERE m.stream IN ('@' || c.user_key || ':' || c.with_key,
                          '@' || c.with_key || ':' || c.user_key));
   `,
+  `
+  -- chat_rename_room, then updateRoom's change made to the renamed room, in
+  -- the one statement's transaction: an update_room that renames and
+  -- changes settings commits once, its audit entry with it. A null
+  -- new_private keeps the room's; set_owner and set_retention say whether
+  -- new_owner and new_retention are given (null in them clears).
+  CREATE FUNCTION chat_rename_change_room(
+    target text, new_key text, new_name text, new_private boolean,
+    set_owner boolean, new_owner text, set_retention boolean,
+    new_retention integer
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    outcome text;
+    was_private boolean;
+  BEGIN
+    outcome := chat_rename_room(target, new_key, new_name);
+    IF outcome <> 'done' THEN
+      RETURN outcome;
+    END IF;
+    SELECT r.private INTO was_private FROM rooms r WHERE r.key = new_key;
+    -- Made private: the links made while anyone could come in end with it.
+    IF new_private AND NOT was_private THEN
+      UPDATE invites x SET revoked = true
+      WHERE x.room_key = new_key AND NOT x.revoked;
+    END IF;
+    UPDATE rooms r SET
+      private = coalesce(new_private, r.private),
+      owner = CASE WHEN set_owner THEN new_owner ELSE r.owner END,
+      retention_days = CASE WHEN set_retention THEN new_retention
+        ELSE r.retention_days END
+    WHERE r.key = new_key;
+    RETURN 'done';
+  END
+  $$;
+  `,
 ];

@@ -637,6 +637,7 @@ export class SqliteStore implements Store {
     newKey: string,
     newName: string,
     audit?: NewAuditEntry,
+    change?: RoomChange,
   ): Promise<StoredRoom | "taken" | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
@@ -683,10 +684,11 @@ export class SqliteStore implements Store {
           newName,
           newKey,
         );
-        const row = this.#q(
+        let row = this.#q(
           `UPDATE rooms SET name = ? WHERE key = ?
            RETURNING key, name, created_at, private, owner, retention_days`,
         ).get(newName, newKey) as RoomRow | undefined;
+        if (row && change) row = this.#changeRoom(newKey, change);
         for (const k of [key, newKey]) {
           this.#lastSeq.delete(k);
           this.#roomNames.delete(k);
@@ -704,35 +706,41 @@ export class SqliteStore implements Store {
   ): Promise<StoredRoom | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
-        const before = this.#q("SELECT private FROM rooms WHERE key = ?")
-          .get(key) as { private: number } | undefined;
-        const row = this.#q(
-          `UPDATE rooms SET
-             private = coalesce(?, private),
-             owner = CASE WHEN ? THEN ? ELSE owner END,
-             retention_days = CASE WHEN ? THEN ? ELSE retention_days END
-           WHERE key = ?
-           RETURNING key, name, created_at, private, owner, retention_days`,
-        ).get(
-          change.private === undefined ? null : change.private ? 1 : 0,
-          change.owner === undefined ? 0 : 1,
-          change.owner ?? null,
-          change.retentionDays === undefined ? 0 : 1,
-          change.retentionDays ?? null,
-          key,
-        ) as RoomRow | undefined;
-        // Made private: the links made while anyone could come in end
-        // with it (the owner makes new ones for the people it wants).
-        if (row && change.private && before?.private === 0) {
-          this.#q(
-            "UPDATE invites SET revoked = 1 WHERE room_key = ? AND revoked = 0",
-          )
-            .run(key);
-        }
+        const row = this.#changeRoom(key, change);
         this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
       })
     );
+  }
+
+  // updateRoom's change, inside the caller's transaction (renameRoom makes
+  // it too, so a rename with settings is one commit).
+  #changeRoom(key: string, change: RoomChange): RoomRow | undefined {
+    const before = this.#q("SELECT private FROM rooms WHERE key = ?")
+      .get(key) as { private: number } | undefined;
+    const row = this.#q(
+      `UPDATE rooms SET
+         private = coalesce(?, private),
+         owner = CASE WHEN ? THEN ? ELSE owner END,
+         retention_days = CASE WHEN ? THEN ? ELSE retention_days END
+       WHERE key = ?
+       RETURNING key, name, created_at, private, owner, retention_days`,
+    ).get(
+      change.private === undefined ? null : change.private ? 1 : 0,
+      change.owner === undefined ? 0 : 1,
+      change.owner ?? null,
+      change.retentionDays === undefined ? 0 : 1,
+      change.retentionDays ?? null,
+      key,
+    ) as RoomRow | undefined;
+    // Made private: the links made while anyone could come in end with it
+    // (the owner makes new ones for the people it wants).
+    if (row && change.private && before?.private === 0) {
+      this.#q(
+        "UPDATE invites SET revoked = 1 WHERE room_key = ? AND revoked = 0",
+      ).run(key);
+    }
+    return row;
   }
 
   appendMessage(draft: MessageDraft): Promise<AppendResult> {

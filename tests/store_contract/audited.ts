@@ -104,6 +104,49 @@ export function auditedWrites(test: StoreTest): void {
     assert.deepEqual(await logged(store), ["set_role", "delete_account"]);
   });
 
+  test("renameRoom with a change renames the room and changes its settings in the commit of its audit entry; taken or unknown, neither", async (store) => {
+    await store.createAccount(account("ann"));
+    for (const name of ["dev", "ops"]) {
+      await store.createRoom(name, name);
+    }
+    await store.createInvite({
+      code: "inv",
+      roomKey: "dev",
+      createdBy: "ann",
+      createdAt: Date.now(),
+    });
+    const change = { private: true, owner: "ann", retentionDays: 7 };
+    assert.equal(
+      await store.renameRoom("dev", "ops", "ops", entry("taken"), change),
+      "taken",
+    );
+    assert.equal(
+      await store.renameRoom("nothing", "x", "x", entry("unknown"), change),
+      undefined,
+    );
+    const untouched = (await store.listRooms()).find((r) => r.key === "dev");
+    assert.equal(untouched?.private, false);
+    assert.equal((await store.findInvite("inv"))?.revoked, false);
+
+    const renamed = await store.renameRoom(
+      "dev",
+      "lab",
+      "Lab",
+      entry("update_room"),
+      change,
+    ) as StoredRoom;
+    assert.deepEqual(
+      [renamed.key, renamed.name, renamed.private, renamed.owner],
+      ["lab", "Lab", true, "ann"],
+    );
+    assert.equal(renamed.retentionDays, 7);
+    const stored = (await store.listRooms()).find((r) => r.key === "lab");
+    assert.deepEqual(stored, renamed);
+    // Made private as updateRoom makes it: the open links end with it.
+    assert.equal((await store.findInvite("inv"))?.revoked, true);
+    assert.deepEqual(await logged(store), ["update_room"]);
+  });
+
   test("createPasswordReset writes its audit entry with the link", async (store) => {
     await store.createAccount(account("ann"));
     const now = Date.now();
