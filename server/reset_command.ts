@@ -14,6 +14,7 @@ import {
   resetLinkPath,
 } from "./accounts/password_reset.ts";
 import { auditEntry, OPERATOR_ACTOR } from "./handlers/audit.ts";
+import { isFailure } from "./protocol/errors.ts";
 import { nameKey } from "./protocol/names.ts";
 import { SettingError } from "./setting_kinds.ts";
 import { SETTINGS } from "./settings.ts";
@@ -87,16 +88,9 @@ export async function resetCommand(args: string[]): Promise<number> {
       );
       return 2;
     }
-    if (account.bot) {
-      // The reset route opens nothing for a bot (its link would be a
-      // credential no token list shows).
-      console.error(
-        `error: ${account.username} is a bot: it has no password; make and revoke its tokens under /api/bots`,
-      );
-      return 2;
-    }
     // The reset and its audit entry are one commit, and the link is
-    // printed after it: a command killed before leaves neither.
+    // printed after it: a command killed before leaves neither. A bot is
+    // refused there, as the admin's reset_password refuses it.
     const reset = await createPasswordReset(
       store,
       account,
@@ -106,6 +100,10 @@ export async function resetCommand(args: string[]): Promise<number> {
         reason: parsed.reason,
       }),
     );
+    if (isFailure(reset)) {
+      console.error(`error: ${reset.message}`);
+      return 2;
+    }
     const path = resetLinkPath(reset.token);
     console.log(parsed.origin ? `${parsed.origin}${path}` : path);
     const until = new Date(reset.expiresAt).toISOString();

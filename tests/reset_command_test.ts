@@ -10,6 +10,12 @@ import { DatabaseSync } from "node:sqlite";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { rewindServerDatabase } from "./old_schema.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
+import { createPasswordReset } from "../server/accounts/password_reset.ts";
+import { hashToken } from "../server/accounts/tokens.ts";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { auditEntry, OPERATOR_ACTOR } from "../server/handlers/audit.ts";
+import { isFailure } from "../server/protocol/errors.ts";
+import { SqliteStore } from "../server/store/sqlite.ts";
 import { bothStores, type StoreUnderTest } from "./both_stores.ts";
 import { accountWithToken, call } from "./api_helpers.ts";
 import {
@@ -171,6 +177,49 @@ Deno.test("reset-password: a bot is refused with code 2, as the admin's reset_pa
   } finally {
     await server.shutdown();
     await Deno.remove(server.dir, { recursive: true });
+  }
+});
+
+Deno.test("reset links: createPasswordReset, which the admin's reset_password and the operator's command both call, refuses a bot with forbidden and stores neither link nor entry", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-reset-" });
+  const store = await SqliteStore.open(`${dir}/chat.db`, {
+    busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+  });
+  try {
+    const bot = await store.createAccount({
+      key: "ci",
+      username: "ci",
+      passwordHash: "",
+      role: "user",
+      bot: true,
+    });
+    assert.ok(bot);
+    const entry = auditEntry(OPERATOR_ACTOR, "", {
+      action: "reset_password",
+      target: "ci",
+    });
+    const refused = await createPasswordReset(store, bot, entry);
+    assert.ok(isFailure(refused), JSON.stringify(refused));
+    assert.equal(refused.code, "forbidden");
+    assert.match(refused.message, /ci is a bot: it has no password/);
+    assert.deepEqual(await store.auditLog({ limit: 10 }), []);
+    // A person's account gets its link, with the entry.
+    const ann = await store.createAccount({
+      key: "ann",
+      username: "ann",
+      passwordHash: "x",
+      role: "user",
+    });
+    const made = await createPasswordReset(store, ann!, entry);
+    assert.ok(!isFailure(made));
+    assert.equal(
+      await store.takePasswordReset(hashToken(made.token), Date.now()),
+      "ann",
+    );
+    assert.equal((await store.auditLog({ limit: 10 })).length, 1);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -4,6 +4,7 @@
  * a random token whose hash alone is stored, used up by
  * `POST /api/reset-password` (AccountService.resetPassword).
  */
+import { fail, type Failure } from "../protocol/errors.ts";
 import type { Account, AccountStore, NewAuditEntry } from "../store/mod.ts";
 import { hashToken, newSessionToken } from "./tokens.ts";
 
@@ -20,13 +21,23 @@ export interface PasswordReset {
 /**
  * Stores a reset of an account, valid for {@link PASSWORD_RESET_MS}, and
  * returns its token; only the token's hash is stored, with `audit` in the
- * same commit.
+ * same commit. A bot is refused (`forbidden`), nothing stored: the one
+ * place the rule lives, for the admin and the operator alike.
  */
 export async function createPasswordReset(
   store: Pick<AccountStore, "createPasswordReset">,
   account: Account,
   audit?: NewAuditEntry,
-): Promise<PasswordReset> {
+): Promise<PasswordReset | Failure> {
+  // A link would give the bot a password and whoever opens it a session,
+  // a credential listed nowhere that outlives the revocation of every one
+  // of the bot's tokens.
+  if (account.bot) {
+    return fail(
+      "forbidden",
+      `${account.username} is a bot: it has no password; make and revoke its tokens under /api/bots.`,
+    );
+  }
   const token = newSessionToken();
   const expiresAt = Date.now() + PASSWORD_RESET_MS;
   await store.createPasswordReset(hashToken(token), {

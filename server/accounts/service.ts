@@ -566,12 +566,12 @@ export class AccountService {
   /**
    * A one-time password reset for an account: the token for its link,
    * valid a day (password_reset.ts); only its hash is stored, with
-   * `audit` in the same commit.
+   * `audit` in the same commit. `forbidden` for a bot.
    */
   createPasswordReset(
     account: Account,
     audit?: NewAuditEntry,
-  ): Promise<PasswordReset> {
+  ): Promise<PasswordReset | Failure> {
     return createPasswordReset(this.#store, account, audit);
   }
 

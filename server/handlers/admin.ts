@@ -158,15 +158,7 @@ export async function resetPassword(
   if (isFailure(data)) return data;
   const account = await targetAccount(ctx, data.user);
   if (isFailure(account)) return account;
-  // A link would give the bot a password and whoever opens it a session,
-  // a credential listed nowhere that outlives the revocation of every one
-  // of the bot's tokens.
-  if (account.bot) {
-    return fail(
-      "forbidden",
-      `${account.username} is a bot: it has no password; make and revoke its tokens under /api/bots.`,
-    );
-  }
+  // A bot is refused there (password_reset.ts), as the operator's is.
   const reset = await ctx.node.accounts.createPasswordReset(
     account,
     auditOf(ctx, {
@@ -175,6 +167,7 @@ export async function resetPassword(
       reason: data.reason,
     }),
   );
+  if (isFailure(reset)) return reset;
   logger.warn("{by} made a password reset link for {user}", {
     by: ctx.client.member.username,
     user: account.username,
