@@ -18,7 +18,7 @@ import type { InviteInfo } from "../protocol/types.ts";
 import type { RoomInfo } from "../registry.ts";
 import type { StoredInvite } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { RANK } from "./roles.ts";
+import { RANK, refuseRank } from "./roles.ts";
 import { membershipsFull } from "./rooms.ts";
 
 const logger = log("invites");
@@ -105,14 +105,11 @@ export async function removeMember(
   if (account.key === room.owner) {
     return fail("forbidden", `${account.username} owns ${room.name}.`);
   }
-  if (
-    member.userKey !== room.owner && RANK[account.role] >= RANK[member.role]
-  ) {
-    return fail(
-      "forbidden",
-      `You cannot act on ${account.username} (${account.role}).`,
-    );
-  }
+  // The owner removes anyone from its room; others only those below them.
+  const outranked = member.userKey === room.owner
+    ? undefined
+    : refuseRank(member.role, { name: account.username, role: account.role });
+  if (outranked) return outranked;
   const text =
     `${member.username} removed ${account.username} from ${room.name}`;
   const removed = await node.removeMembership(

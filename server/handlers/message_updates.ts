@@ -13,6 +13,7 @@ import { conversationUsers, type MessageRecord } from "../store/mod.ts";
 import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
+import { refuseRank } from "./roles.ts";
 
 // Replies whose quote is brought up to date live after an edit or delete
 // of their original; older ones show it the next time they are read.
@@ -59,6 +60,10 @@ export async function deleteMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, true);
   if (isFailure(record)) return record;
+  const outranked = record.userKey === ctx.client.member.userKey
+    ? undefined
+    : await refuseAuthor(ctx, record);
+  if (outranked) return outranked;
   // Someone else's message is a moderator's act, and leaves a trace as a
   // ban does (the text stays deleted: the entry names the message only),
   // written in the deletion's commit.
@@ -80,6 +85,25 @@ export async function deleteMessage(
   // Its files are no longer served; bytes nobody else shares go now.
   if (record.message.attachments?.length) void ctx.node.files.sweep();
   return outcome;
+}
+
+// A moderator deletes the messages of those below it, as it kicks and
+// bans them: not an admin's, nor another moderator's (before, a moderator
+// deleted an admin's messages). The author's role is its account's now; a
+// message sent under the name before the account was made was someone
+// else's (a guest's), a user's.
+async function refuseAuthor(
+  ctx: MemberContext,
+  record: MessageRecord,
+): Promise<Failure | undefined> {
+  const account = await ctx.node.store.findAccount(record.userKey);
+  const role = account && Date.parse(record.message.ts) >= account.createdAt
+    ? account.role
+    : "user";
+  return refuseRank(ctx.client.member.role, {
+    name: record.message.user,
+    role,
+  });
 }
 
 // The reply, then `message_updated` for the message and for the replies

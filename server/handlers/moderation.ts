@@ -18,7 +18,7 @@ import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
 import { addressKey, isLoopback } from "../addresses.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { audit, auditOf } from "./audit.ts";
-import { RANK, requireRole } from "./roles.ts";
+import { refuseRank, requireRole } from "./roles.ts";
 
 const logger = log("moderation");
 
@@ -55,13 +55,7 @@ function outranks(ctx: MemberContext, target: Target): Failure | undefined {
   if (target.key === actor.userKey) {
     return fail("forbidden", "You cannot do that to yourself.");
   }
-  if (RANK[target.role] >= RANK[actor.role]) {
-    return fail(
-      "forbidden",
-      `You cannot act on ${target.name} (${target.role}).`,
-    );
-  }
-  return undefined;
+  return refuseRank(actor.role, target);
 }
 
 /**
@@ -272,6 +266,8 @@ export async function deleteRoom(
     return fail("forbidden", "'general' cannot be deleted.");
   }
   const room = node.registry.roomName(roomKey)!;
+  const outranked = await refuseOwner(ctx, roomKey);
+  if (outranked) return outranked;
   const by = ctx.client.member.username;
   // Another moderator may have deleted it a moment ago: done all the same
   // (the entry is the deletion's, written with it).
@@ -282,6 +278,26 @@ export async function deleteRoom(
   );
   if (announce) logger.warn("{by} deleted room {room}", { by, room });
   return succeed({ room }, announce);
+}
+
+// A room is its owner's: a moderator deletes those of users (and of
+// guests, which have no owner), not an admin's nor another moderator's
+// (before, a moderator deleted an admin's rooms with their history).
+async function refuseOwner(
+  ctx: MemberContext,
+  roomKey: string,
+): Promise<Failure | undefined> {
+  const owner = ctx.node.registry.roomInfo(roomKey)?.owner;
+  if (owner === undefined || owner === ctx.client.member.userKey) {
+    return undefined;
+  }
+  // An owner whose account was deleted (DELETED_OWNER) ranks as nobody.
+  const account = await ctx.node.store.findAccount(owner);
+  if (!account) return undefined;
+  return refuseRank(ctx.client.member.role, {
+    name: account.username,
+    role: account.role,
+  });
 }
 
 /** `set_role`: admins make accounts admins, moderators or users. */
@@ -301,9 +317,12 @@ export async function setRole(
   if (account.key === ctx.client.member.userKey) {
     return fail("forbidden", "Admins cannot change their own role.");
   }
-  if (account.role === "admin") {
-    return fail("forbidden", `You cannot act on ${account.username} (admin).`);
-  }
+  // Only an admin gets here: it changes any role but another admin's.
+  const outranked = refuseRank(ctx.client.member.role, {
+    name: account.username,
+    role: account.role,
+  });
+  if (outranked) return outranked;
   const changed = await node.store.setRole(
     account.key,
     data.role,

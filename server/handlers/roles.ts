@@ -17,3 +17,20 @@ export function requireRole(
     `Only a${role === "admin" ? "n" : ""} ${role} may do that.`,
   );
 }
+
+/**
+ * `forbidden` unless `actor` ranks above `target` (named `name`): nobody
+ * acts on an equal or a higher rank (kick, ban, remove_member, a
+ * moderator's delete_message and delete_room). The one sentence every
+ * such refusal says.
+ */
+export function refuseRank(
+  actor: Role,
+  target: { name: string; role: Role },
+): Failure | undefined {
+  if (RANK[target.role] < RANK[actor]) return undefined;
+  return fail(
+    "forbidden",
+    `You cannot act on ${target.name} (${target.role}).`,
+  );
+}
