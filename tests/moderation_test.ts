@@ -989,6 +989,24 @@ Deno.test("moderation: a moderator deletes neither the messages nor the rooms of
     );
   }));
 
+Deno.test("moderation: a guest's message stays a user's to a moderator after an admin registers the guest's name", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const mod = await pool.register("mod");
+    await promote(root, mod, "mod", "moderator");
+    const guest = await pool.guest("zed");
+    const spam = (await guest.ok("send_message", { text: "spam" }))
+      .message as { id: string };
+    await guest.close();
+    const zed = await pool.register("zed");
+    await promote(root, zed, "zed", "admin");
+    const mine = (await zed.ok("send_message", { text: "mine" }))
+      .message as { id: string };
+    await expectError(mod, "delete_message", { id: mine.id }, "forbidden");
+    // Sent before the account existed: the guest's, a user's.
+    await mod.ok("delete_message", { id: spam.id });
+  }));
+
 Deno.test("moderation: a user and a guest get forbidden for kick, ban, unban, delete_room and set_role", () =>
   withClients(async (pool) => {
     const root = await admin(pool);
