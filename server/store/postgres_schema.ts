@@ -2104,8 +2104,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- the one statement's transaction: an update_room that renames and
   -- changes settings commits once, its audit entry with it. A null
   -- new_private keeps the room's; set_owner and set_retention say whether
-  -- new_owner and new_retention are given (null in them clears).
-  CREATE FUNCTION chat_rename_change_room(
+  -- new_owner and new_retention are given (null in them clears). OR
+  -- REPLACE: a database rewound to an older version runs this again.
+  CREATE OR REPLACE FUNCTION chat_rename_change_room(
     target text, new_key text, new_name text, new_private boolean,
     set_owner boolean, new_owner text, set_retention boolean,
     new_retention integer
