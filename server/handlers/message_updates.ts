@@ -87,9 +87,9 @@ export async function deleteMessage(
   return outcome;
 }
 
-// A moderator deletes the messages of those below it, as it kicks and
-// bans them: not an admin's, nor another moderator's (before, a moderator
-// deleted an admin's messages). The author's role is its account's now; a
+// A moderator deletes the messages of those below it and of other
+// moderators, not an admin's (before, a moderator deleted an admin's
+// messages); an admin deletes anyone's. The author's role is its account's now; a
 // message sent under the name before the account was made was someone
 // else's (a guest's), a user's.
 async function refuseAuthor(
@@ -103,7 +103,7 @@ async function refuseAuthor(
   return refuseRank(ctx.client.member.role, {
     name: record.message.user,
     role,
-  });
+  }, { equal: true });
 }
 
 // The reply, then `message_updated` for the message and for the replies

@@ -297,7 +297,7 @@ async function refuseOwner(
   return refuseRank(ctx.client.member.role, {
     name: account.username,
     role: account.role,
-  });
+  }, { equal: true });
 }
 
 /** `set_role`: admins make accounts admins, moderators or users. */

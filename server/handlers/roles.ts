@@ -20,15 +20,20 @@ export function requireRole(
 
 /**
  * `forbidden` unless `actor` ranks above `target` (named `name`): nobody
- * acts on an equal or a higher rank (kick, ban, remove_member, a
- * moderator's delete_message and delete_room). The one sentence every
- * such refusal says.
+ * acts on an equal or a higher rank (kick, ban, remove_member, set_role).
+ * With `equal: true`, an equal rank may be acted on, a higher one not:
+ * deleting content (delete_message, delete_room), where a moderator must
+ * be able to clean up after another moderator's account gone bad, and an
+ * admin after another admin's, as Slack and Discord let them. The one
+ * sentence every such refusal says.
  */
 export function refuseRank(
   actor: Role,
   target: { name: string; role: Role },
+  { equal = false }: { equal?: boolean } = {},
 ): Failure | undefined {
   if (RANK[target.role] < RANK[actor]) return undefined;
+  if (equal && RANK[target.role] === RANK[actor]) return undefined;
   return fail(
     "forbidden",
     `You cannot act on ${target.name} (${target.role}).`,
