@@ -1,4 +1,5 @@
 import type { ControlEvent } from "./broker/mod.ts";
+import { NO_REASON, SERVER_ACTOR } from "./handlers/audit.ts";
 import {
   CLOSE_REMOVED,
   CLOSE_SESSION_ENDED,
@@ -92,10 +93,10 @@ export class ControlEvents {
         this.#roomRenamed(event);
         return;
       case "remove_user":
-        this.#removeUser(event.userKey, event.reason, event.text);
+        this.#removeUser(event);
         return;
       case "evict_user":
-        this.#evict(event.userKey, event.roomKey, event.text);
+        this.#evict(event);
         return;
       case "role_changed":
         this.#applyRole(event.userKey, event.role, event.by);
@@ -108,7 +109,9 @@ export class ControlEvents {
 
   // Every connection of a user here gets the notice and is closed; its
   // room hears it instead of "left".
-  #removeUser(userKey: string, kind: "kicked" | "banned", text: string): void {
+  #removeUser(event: Extract<ControlEvent, { kind: "remove_user" }>): void {
+    const { userKey, reason: kind, text } = event;
+    const who = actor(event.by, event.because);
     const members = [...this.#node.registry.connectionsOf(userKey)];
     const rooms = new Set<string>();
     for (const member of members) {
@@ -121,6 +124,7 @@ export class ControlEvents {
           kind,
           user: member.username,
           text,
+          ...who,
           scope: "server",
         }),
       );
@@ -133,13 +137,19 @@ export class ControlEvents {
     const name = members[0]?.username;
     for (const roomKey of rooms) {
       const room = this.#node.registry.roomName(roomKey) ?? roomKey;
-      this.#node.notifyRoom(roomKey, { room, kind, user: name, text }, userKey);
+      this.#node.notifyRoom(
+        roomKey,
+        { room, kind, user: name, text, ...who },
+        userKey,
+      );
     }
     if (members.length > 0) this.#node.roomLists.schedule();
   }
 
   // A room ban: the user's connections in that room go back to `general`.
-  #evict(userKey: string, roomKey: string, text: string): void {
+  #evict(event: Extract<ControlEvent, { kind: "evict_user" }>): void {
+    const { userKey, roomKey, text } = event;
+    const who = actor(event.by, event.because);
     const room = this.#node.registry.roomName(roomKey) ?? roomKey;
     let name: string | undefined;
     for (const member of [...this.#node.registry.connectionsOf(userKey)]) {
@@ -151,6 +161,7 @@ export class ControlEvents {
           kind: "banned",
           user: name,
           text,
+          ...who,
           scope: "room",
         }),
       );
@@ -173,7 +184,7 @@ export class ControlEvents {
     if (name !== undefined) {
       this.#node.notifyRoom(
         roomKey,
-        { room, kind: "banned", user: name, text },
+        { room, kind: "banned", user: name, text, ...who },
         userKey,
       );
     }
@@ -186,6 +197,7 @@ export class ControlEvents {
       room,
       kind: "deleted",
       text: `${by} deleted ${room}`,
+      ...actor(by),
     });
     const announcements: (() => void)[] = [];
     const members = [...this.#node.registry.membersOf(roomKey)];
@@ -241,6 +253,7 @@ export class ControlEvents {
           kind: "removed",
           user: member.username,
           text: `${room} is now private: for its members only`,
+          private: true,
         }));
         announcements.push(this.#node.moveMember(member, GENERAL_ROOM));
       }
@@ -282,6 +295,7 @@ export class ControlEvents {
         user: member.username,
         text: `${by} made you ${role}`,
         role,
+        ...actor(by),
       }));
     }
   }
@@ -304,6 +318,22 @@ export class ControlEvents {
     }
     this.#node.roomLists.schedule();
   }
+}
+
+/**
+ * A notice's `by` and `reason`: who acted, left out when the server did
+ * (its sentence says "the server", and a client says that in its own
+ * words), and why, left out when no reason was given (the sentence's "no
+ * reason given" is English, a client leaves it out).
+ */
+function actor(
+  by: string | undefined,
+  reason?: string,
+): { by?: string; reason?: string } {
+  const who: { by?: string; reason?: string } = {};
+  if (by !== undefined && by !== SERVER_ACTOR) who.by = by;
+  if (reason !== undefined && reason !== NO_REASON) who.reason = reason;
+  return who;
 }
 
 /** Whether a control event can refuse someone's next request. */

@@ -662,7 +662,13 @@ export class ChatNode {
   async removeMembership(
     user: { key: string; name: string },
     roomKey: string,
-    how: { kind: "left" | "removed"; text: string; notice?: SystemEvent },
+    how: {
+      kind: "left" | "removed";
+      text: string;
+      /** `removed`: who removed the user (the room's notice says). */
+      by?: string;
+      notice?: SystemEvent;
+    },
   ): Promise<(() => void) | undefined> {
     if (!await this.store.removeMember(user.key, roomKey)) return undefined;
     const name = this.registry.roomName(roomKey) ?? roomKey;
@@ -679,6 +685,7 @@ export class ChatNode {
       this.#announceMembership(roomKey, user.name, {
         kind: how.kind,
         text: how.text,
+        ...(how.by === undefined ? {} : { by: how.by }),
       });
     };
   }
@@ -694,7 +701,7 @@ export class ChatNode {
   #announceMembership(
     roomKey: string,
     user: string,
-    notice: { kind: "joined" | "left" | "removed"; text: string },
+    notice: { kind: "joined" | "left" | "removed"; text: string; by?: string },
   ): void {
     if (this.registry.userCountIn(roomKey) > this.#announceLimit) return;
     const room = this.registry.roomName(roomKey) ?? roomKey;

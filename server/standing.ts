@@ -1,14 +1,12 @@
 import type { ControlEvent } from "./broker/mod.ts";
 import { memberBan } from "./access.ts";
+import { SERVER_ACTOR } from "./handlers/audit.ts";
 import { log } from "./log.ts";
 import { GENERAL_ROOM } from "./protocol/types.ts";
 import type { Member, Members } from "./registry.ts";
 import type { Store } from "./store/mod.ts";
 
 const logger = log("standing");
-
-/** Who a node is closing or moving when it re-reads what it missed. */
-const BY = "the server";
 
 /**
  * Re-reads from the store the standing of every connection of this node
@@ -90,13 +88,20 @@ async function recheckMember(
         userKey,
         reason: "banned",
         text: `${member.username} was banned by ${ban.by}: ${ban.reason}`,
+        by: ban.by,
+        because: ban.reason,
       });
       return;
     }
     if (!member.guest) {
       const account = await store.findAccount(userKey);
       if (account !== undefined && account.role !== member.role) {
-        apply({ kind: "role_changed", userKey, role: account.role, by: BY });
+        apply({
+          kind: "role_changed",
+          userKey,
+          role: account.role,
+          by: SERVER_ACTOR,
+        });
       }
     }
   }
@@ -110,6 +115,8 @@ async function recheckMember(
         roomKey,
         text:
           `${member.username} was banned from ${roomKey} by ${roomBan.by}: ${roomBan.reason}`,
+        by: roomBan.by,
+        because: roomBan.reason,
       });
     }
   }

@@ -820,6 +820,79 @@ Deno.test("set_role: a user made moderator is told and can kick at once", () =>
     assert.equal(carol.closeCode, CLOSE_REMOVED);
   }));
 
+Deno.test("moderation notices name who acted, why and the new role in fields, beside their English text", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const fields = (frame: Frame) => {
+      const { by, reason, role, scope, user, room } = frame.data;
+      return { by, reason, role, scope, user, room };
+    };
+    await root.ok("set_role", { user: "bob", role: "moderator" });
+    const promoted = await notice(bob, "info");
+    assert.equal(promoted.data.text, "root made you moderator");
+    assert.deepEqual(fields(promoted), {
+      by: "root",
+      reason: undefined,
+      role: "moderator",
+      scope: undefined,
+      user: "bob",
+      room: "general",
+    });
+
+    const carol = await pool.guest("carol");
+    await carol.ok("create_room", { room: "dev" });
+    const dave = await pool.guest("dave");
+    await dave.ok("join_room", { room: "dev" });
+    await notice(carol, "joined", "dave");
+    await bob.ok("ban", { user: "dave", room: "dev", reason: "spam" });
+    const banned = await notice(dave, "banned", "dave");
+    assert.equal(banned.data.text, "dave was banned from dev by bob: spam");
+    assert.deepEqual(fields(banned), {
+      by: "bob",
+      reason: "spam",
+      role: undefined,
+      scope: "room",
+      user: "dave",
+      room: "dev",
+    });
+    const roomHeard = await notice(carol, "banned", "dave");
+    assert.deepEqual(fields(roomHeard), {
+      ...fields(banned),
+      scope: undefined,
+    });
+
+    // No reason given: the sentence says so in English, the fields not at all.
+    const from = dave.received.length;
+    await bob.ok("ban", { user: "dave" });
+    const serverBan = await dave.event(
+      "system",
+      (d) => d.kind === "banned" && d.scope === "server",
+      { from },
+    );
+    assert.equal(
+      serverBan.data.text,
+      "dave was banned by bob: no reason given",
+    );
+    assert.equal(serverBan.data.by, "bob");
+    assert.equal("reason" in serverBan.data, false);
+    assert.equal(serverBan.data.scope, "server");
+
+    await bob.ok("kick", { user: "carol", reason: "flood" });
+    const kicked = await notice(carol, "kicked", "carol");
+    assert.equal(kicked.data.text, "carol was kicked by bob: flood");
+    assert.equal(kicked.data.by, "bob");
+    assert.equal(kicked.data.reason, "flood");
+
+    const erin = await pool.guest("erin");
+    await erin.ok("create_room", { room: "ops" });
+    await root.ok("delete_room", { room: "ops" });
+    const deleted = await notice(erin, "deleted");
+    assert.equal(deleted.data.text, "root deleted ops");
+    assert.equal(deleted.data.by, "root");
+    assert.equal(deleted.data.room, "ops");
+  }));
+
 Deno.test("set_role: only accounts, and never the admin's own role", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

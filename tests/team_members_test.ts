@@ -744,10 +744,13 @@ teamTest(
         last_seq: 1,
         private: true,
       });
-      await device.event(
+      const invited = await device.event(
         "system",
         (d) => d.kind === "invited" && d.room === "secret",
       );
+      // Who added it, as a field too: a client says it in its own words.
+      assert.equal(invited.data.text, "alice added you to secret");
+      assert.equal(invited.data.by, "alice");
       await device.event("room_list", (d) => names(d).includes("secret"));
     }
     await alice.event("system", (d) => d.kind === "joined" && d.user === "bob");
@@ -1042,6 +1045,30 @@ teamTest(
 );
 
 teamTest(
+  "update_room: a guest looking at a room made private is told so in fields (private, no by) and moved to general",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    await alice.ok("create_room", { room: "lobby" });
+    const zoe = await pool.guest("zoe");
+    await zoe.ok("join_room", { room: "lobby" });
+    await root.ok("update_room", { room: "lobby", private: true });
+    const told = await zoe.event(
+      "system",
+      (d) => d.kind === "removed" && d.room === "lobby",
+    );
+    assert.deepEqual(told.data, {
+      room: "lobby",
+      kind: "removed",
+      user: "zoe",
+      text: "lobby is now private: for its members only",
+      private: true,
+    });
+    assert.equal((await zoe.ok("list_users")).room, "general");
+  },
+);
+
+teamTest(
   "remove_member: the removed account's devices are told, leave the room and lose access",
   async (pool) => {
     const alice = await pool.register("alice");
@@ -1084,15 +1111,18 @@ teamTest(
         "membership",
         (d) => d.room === "secret" && d.member === false,
       );
-      await device.event(
+      const told = await device.event(
         "system",
         (d) => d.kind === "removed" && d.room === "secret",
       );
+      assert.equal(told.data.text, "alice removed you from secret");
+      assert.equal(told.data.by, "alice");
     }
-    await carol.event(
+    const heard = await carol.event(
       "system",
       (d) => d.kind === "removed" && d.user === "bob",
     );
+    assert.equal(heard.data.by, "alice");
     await expectError(
       bobPhone,
       "history",

@@ -92,8 +92,20 @@ export type ControlEvent =
     userKey: string;
     reason: "kicked" | "banned";
     text: string;
+    /** The moderator, for the notice's `by` (none: an account deleted). */
+    by?: string;
+    /** The moderator's reason, for the notice's `reason`. */
+    because?: string;
   }
-  | { kind: "evict_user"; userKey: string; roomKey: string; text: string }
+  | {
+    kind: "evict_user";
+    userKey: string;
+    roomKey: string;
+    text: string;
+    /** The moderator and the reason, for the notice's `by` and `reason`. */
+    by?: string;
+    because?: string;
+  }
   | { kind: "role_changed"; userKey: string; role: Role; by: string }
   | {
     kind: "end_sessions";

@@ -42,6 +42,9 @@ export async function audit(
 /** Who acted when the server did by itself (an expired room). */
 export const SERVER_ACTOR = "the server";
 
+/** The reason a ban stores (and its sentence says) when none was given. */
+export const NO_REASON = "no reason given";
+
 /** Who acted through a command on the server's machine (`chat-server reset-password`). */
 export const OPERATOR_ACTOR = "the operator";
 

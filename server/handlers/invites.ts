@@ -68,6 +68,7 @@ export async function invite(
       kind: "invited",
       user: account.username,
       text: `${member.username} added you to ${room.name}`,
+      by: member.username,
     },
   );
   if (joined === "full") return membershipsFull(node, account.username);
@@ -118,11 +119,13 @@ export async function removeMember(
     {
       kind: "removed",
       text,
+      by: member.username,
       notice: {
         room: room.name,
         kind: "removed",
         user: account.username,
         text: `${member.username} removed you from ${room.name}`,
+        by: member.username,
       },
     },
   );

@@ -17,7 +17,7 @@ import {
 import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
 import { addressKey, isLoopback } from "../addresses.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { audit, auditOf } from "./audit.ts";
+import { audit, auditOf, NO_REASON } from "./audit.ts";
 import { refuseRank, requireRole } from "./roles.ts";
 
 const logger = log("moderation");
@@ -105,6 +105,8 @@ export async function kick(
       userKey: target.key,
       reason: "kicked",
       text,
+      by,
+      because: data.reason || undefined,
     }));
 }
 
@@ -124,7 +126,7 @@ export async function ban(
   if (isFailure(target)) return target;
   const { node } = ctx;
   const by = ctx.client.member.username;
-  const reason = data.reason?.trim() || "no reason given";
+  const reason = data.reason?.trim() || NO_REASON;
   const createdAt = Date.now();
   const expiresAt = data.duration_s === undefined
     ? undefined
@@ -173,6 +175,8 @@ export async function ban(
         userKey: target.key,
         roomKey,
         text,
+        by,
+        because: reason,
       }));
   }
   // A guest's addresses, on every node, go too, so it cannot come back
@@ -209,6 +213,8 @@ export async function ban(
       userKey: target.key,
       reason: "banned",
       text,
+      by,
+      because: reason,
     }));
 }
 

@@ -305,6 +305,8 @@ async function enter(
       userKey: member.userKey,
       roomKey: key,
       text: `${member.username} was banned from ${room}: ${ban.reason}`,
+      by: ban.by,
+      because: ban.reason,
     });
     return fail("banned", `You are banned from ${room}: ${ban.reason}`);
   }

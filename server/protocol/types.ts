@@ -218,6 +218,21 @@ export interface SystemEvent {
   id?: string;
   /** `renamed`: the room's name before. */
   from?: string;
+  /**
+   * `info`, `deleted`, `kicked`, `banned`, `invited`, `removed`: who did it
+   * (the admin, moderator, owner or member); absent when the server did.
+   * With `reason` and `role`, a client says the notice in its own language
+   * instead of showing `text`, which is English.
+   */
+  by?: string;
+  /** `kicked` (when one was given), `banned`: the moderator's reason. */
+  reason?: string;
+  /** `info`: the user's new role. */
+  role?: Role;
+  /** `removed`: the room became private, and the user is no member. */
+  private?: true;
+  /** `kicked`, `banned`, to the user only: the whole server, or one room. */
+  scope?: "server" | "room";
 }
 
 /** Data of `room_list` events and `list_rooms` replies. */
