@@ -1,9 +1,8 @@
 /**
  * The interface's words in English and French. The language comes from a
  * choice remembered in localStorage, else from navigator.language. Sentences
- * the server writes (errors, most system notices) stay as the server wrote
- * them; joins, leaves, pins and renames are said again from their fields
- * (system_text.ts).
+ * the server writes (errors) stay as the server wrote them; system notices
+ * are said again from their fields (system_text.ts).
  */
 
 import { signal } from "@preact/signals";
@@ -85,6 +84,20 @@ const EN = {
   "system.pinnedBy": "{user} pinned a message by {author}",
   "system.unpinned": "{user} unpinned a message",
   "system.unpinnedBy": "{user} unpinned a message by {author}",
+  "system.role": "{by} made you {role}",
+  "system.roleByServer": "the server made you {role}",
+  "system.deleted": "{by} deleted {room}",
+  "system.deletedByServer": "the server deleted {room}",
+  "system.kicked": "{user} was kicked by {by}",
+  "system.kickedFor": "{user} was kicked by {by}: {reason}",
+  "system.banned": "{user} was banned by {by}",
+  "system.bannedFor": "{user} was banned by {by}: {reason}",
+  "system.bannedFrom": "{user} was banned from {room} by {by}",
+  "system.bannedFromFor": "{user} was banned from {room} by {by}: {reason}",
+  "system.invited": "{by} added you to {room}",
+  "system.removedYou": "{by} removed you from {room}",
+  "system.removed": "{by} removed {user} from {room}",
+  "system.private": "{room} is now private: for its members only",
 
   "sidebar.label": "Rooms and conversations",
   "sidebar.rooms": "Rooms",
@@ -543,6 +556,20 @@ const FR: Record<MessageKey, string> = {
   "system.pinnedBy": "{user} a épinglé un message de {author}",
   "system.unpinned": "{user} a désépinglé un message",
   "system.unpinnedBy": "{user} a désépinglé un message de {author}",
+  "system.role": "{by} vous a nommé {role}",
+  "system.roleByServer": "Le serveur vous a nommé {role}",
+  "system.deleted": "{by} a supprimé {room}",
+  "system.deletedByServer": "Le serveur a supprimé {room}",
+  "system.kicked": "{user} a été expulsé par {by}",
+  "system.kickedFor": "{user} a été expulsé par {by} : {reason}",
+  "system.banned": "{user} a été banni par {by}",
+  "system.bannedFor": "{user} a été banni par {by} : {reason}",
+  "system.bannedFrom": "{user} a été banni de {room} par {by}",
+  "system.bannedFromFor": "{user} a été banni de {room} par {by} : {reason}",
+  "system.invited": "{by} vous a ajouté à {room}",
+  "system.removedYou": "{by} vous a retiré de {room}",
+  "system.removed": "{by} a retiré {user} de {room}",
+  "system.private": "{room} est maintenant privé : réservé à ses membres",
 
   "sidebar.label": "Salons et conversations",
   "sidebar.rooms": "Salons",

@@ -1,49 +1,107 @@
 /**
  * The sentence of a `system` notice in the interface's language. The
  * server writes each notice in English (its `text`, which other clients
- * show as is); the notices a class sees every day (someone joined or left,
- * a message pinned, a room renamed) are said again here from the event's
- * fields. The others (kicks, bans, deletions) name a moderator only in
- * that text, so they keep the server's sentence.
+ * show as is) and gives the facts in fields too: who joined or left, who
+ * pinned, renamed, deleted, kicked, banned, added or removed (`by`), why
+ * (`reason`), the new role. Said again here from those fields; a notice
+ * missing the fields its sentence needs keeps the server's text.
  */
 
 import type { SystemEvent } from "../server/protocol/types.ts";
-import { lang, t } from "./i18n.ts";
+import { roomKey } from "./state.ts";
+import { lang, roleName, t } from "./i18n.ts";
 
-/**
- * The words to show for `event`; `authorOf` finds who wrote a message the
- * client holds (a pin names the author only in its text).
- */
+/** What a notice's sentence needs beyond the event. */
+export interface SystemTextContext {
+  /** Who wrote a message the client holds (a pin names the author only in its text). */
+  authorOf(id: string): string | undefined;
+  /** This user's name: "removed you" and "removed lea" differ. */
+  me: string;
+}
+
+/** The words to show for `event`. */
 export function systemText(
   event: SystemEvent,
-  authorOf: (id: string) => string | undefined,
+  context: SystemTextContext,
 ): string {
   // English is the server's own sentence, exact (it may say "was added to").
-  if (lang.value === "en" || event.user === undefined) return event.text;
-  const user = event.user;
-  const room = event.room;
+  if (lang.value === "en") return event.text;
+  return said(event, context) ?? event.text;
+}
+
+function said(
+  event: SystemEvent,
+  context: SystemTextContext,
+): string | undefined {
+  const { user, room, by, reason } = event;
   switch (event.kind) {
     case "joined":
-      return t("system.joined", { user, room });
+      return user === undefined
+        ? undefined
+        : t("system.joined", { user, room });
     case "left":
-      return t("system.left", { user, room });
+      return user === undefined ? undefined : t("system.left", { user, room });
     case "renamed":
-      return event.from === undefined
-        ? event.text
+      return user === undefined || event.from === undefined
+        ? undefined
         : t("system.renamed", { user, from: event.from, room });
     case "pinned":
-    case "unpinned": {
-      const author = event.id === undefined ? undefined : authorOf(event.id);
-      const pinned = event.kind === "pinned";
-      if (author === undefined) {
-        return t(pinned ? "system.pinned" : "system.unpinned", { user });
+    case "unpinned":
+      return user === undefined ? undefined : pin(event, user, context);
+    case "info":
+      // Sent to the user whose role changed; no `by`: the server did it.
+      if (event.role === undefined) return undefined;
+      return by === undefined
+        ? t("system.roleByServer", { role: roleName(event.role) })
+        : t("system.role", { by, role: roleName(event.role) });
+    case "deleted":
+      return by === undefined
+        ? t("system.deletedByServer", { room })
+        : t("system.deleted", { by, room });
+    case "kicked":
+      // No `by`: an account deleted, whose sentence says so.
+      if (user === undefined || by === undefined) return undefined;
+      return reason === undefined
+        ? t("system.kicked", { user, by })
+        : t("system.kickedFor", { user, by, reason });
+    case "banned": {
+      if (user === undefined || by === undefined) return undefined;
+      // Only the banned user's notice says which ban (`scope`); the rooms
+      // hear that the user was banned.
+      const from = event.scope === "room";
+      if (reason === undefined) {
+        return from
+          ? t("system.bannedFrom", { user, by, room })
+          : t("system.banned", { user, by });
       }
-      return t(pinned ? "system.pinnedBy" : "system.unpinnedBy", {
-        user,
-        author,
-      });
+      return from
+        ? t("system.bannedFromFor", { user, by, room, reason })
+        : t("system.bannedFor", { user, by, reason });
     }
+    case "invited":
+      return by === undefined ? undefined : t("system.invited", { by, room });
+    case "removed":
+      if (event.private) return t("system.private", { room });
+      if (user === undefined || by === undefined) return undefined;
+      return roomKey(user) === roomKey(context.me)
+        ? t("system.removedYou", { by, room })
+        : t("system.removed", { by, user, room });
     default:
-      return event.text;
+      return undefined;
   }
+}
+
+function pin(
+  event: SystemEvent,
+  user: string,
+  context: SystemTextContext,
+): string {
+  const author = event.id === undefined
+    ? undefined
+    : context.authorOf(event.id);
+  const pinned = event.kind === "pinned";
+  if (author === undefined) {
+    return t(pinned ? "system.pinned" : "system.unpinned", { user });
+  }
+  return t(pinned ? "system.pinnedBy" : "system.unpinnedBy", { user, author });
 }

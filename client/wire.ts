@@ -236,7 +236,10 @@ export function isSystemEvent(value: unknown): value is SystemEvent {
     typeof value.kind === "string" &&
     typeof value.text === "string" &&
     (value.user === undefined || typeof value.user === "string") &&
-    (value.from === undefined || typeof value.from === "string");
+    (value.from === undefined || typeof value.from === "string") &&
+    (value.by === undefined || typeof value.by === "string") &&
+    (value.reason === undefined || typeof value.reason === "string") &&
+    (value.role === undefined || isRole(value.role));
 }
 
 /**

@@ -182,6 +182,34 @@ browserTest(
 );
 
 browserTest(
+  "web client in French says who made you moderator, and who deleted the room it moved you out of",
+  async (browser, server) => {
+    const boss = await openPage(browser, server);
+    const lea = await openPage(browser, server, { locale: "fr-FR" });
+    await register(boss, "boss");
+    await register(lea, "lea");
+
+    // The server's sentences are English; a French page says them from
+    // the notices' fields (by, role).
+    await send(boss, "/role lea moderator");
+    await lea.getByTestId("system-line").filter({
+      hasText: "boss vous a nommé modérateur",
+    }).waitFor();
+
+    await send(boss, "/create atelier");
+    await currentRoom(boss, "atelier");
+    await send(lea, "/join atelier");
+    await currentRoom(lea, "atelier");
+    await send(boss, "/delete");
+    await currentRoom(lea, "general");
+    await lea.getByTestId("system-line").filter({
+      hasText: "Vous avez été déplacé dans #general : boss a supprimé atelier",
+    }).waitFor();
+    await lea.screenshot({ path: artifact("notices_french.png") });
+  },
+);
+
+browserTest(
   "web client moderator kicks a guest from the member list, and deletes a room",
   async (browser, server) => {
     const admin = await openPage(browser, server);

@@ -840,6 +840,131 @@ Deno.test("connection follows the server to general when the room it is in is de
   }
 });
 
+Deno.test("connection says in French who deleted the room it was in when it follows the server to general", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    await enterRoom(r, "dev");
+    lang.value = "fr";
+    server.socket.push({
+      action: "system",
+      data: {
+        room: "dev",
+        kind: "deleted",
+        by: "mod",
+        text: "mod deleted dev",
+      },
+    });
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    server.reply(await server.next("history"), {
+      room: "general",
+      messages: [],
+    });
+    await until(
+      () => (state.logs.value.general?.notices.length ?? 0) > 0,
+      "the notice",
+    );
+    assert.deepEqual(
+      state.logs.value.general.notices.map((n) => n.text),
+      ["Vous avez été déplacé dans #general : mod a supprimé dev"],
+    );
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
+Deno.test("connection says a new role, who gave it, and a ban's moderator and reason in the chosen language", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const system = (data: Record<string, unknown>) =>
+      server.socket.push({ action: "system", data });
+    lang.value = "fr";
+    system({
+      room: "general",
+      kind: "info",
+      user: "ida",
+      role: "moderator",
+      by: "root",
+      text: "root made you moderator",
+    });
+    system({
+      room: "general",
+      kind: "info",
+      user: "ida",
+      role: "admin",
+      text: "the server made you admin",
+    });
+    system({
+      room: "general",
+      kind: "banned",
+      user: "tom",
+      by: "ida",
+      reason: "insultes",
+      text: "tom was banned by ida: insultes",
+    });
+    // An account an admin deleted: no `by`, the server's sentence stays.
+    system({
+      room: "general",
+      kind: "kicked",
+      user: "zoe",
+      text: "zoe's account was deleted by root",
+    });
+    lang.value = "en";
+    system({
+      room: "general",
+      kind: "info",
+      user: "ida",
+      role: "user",
+      by: "root",
+      text: "root made you user",
+    });
+    const notices = () =>
+      (state.logs.value.general?.notices ?? []).map((n) => n.text);
+    await until(() => notices().length === 5, "five notices");
+    assert.deepEqual(notices(), [
+      "root vous a nommé modérateur",
+      "Le serveur vous a nommé admin",
+      "tom a été banni par ida : insultes",
+      "zoe's account was deleted by root",
+      "root made you user",
+    ]);
+    assert.equal(state.role.value, "user");
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
+Deno.test("connection ends the session with a French kick notice on a French page", async () => {
+  const r = rig();
+  const { server, state } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    lang.value = "fr";
+    server.socket.push({
+      action: "system",
+      data: {
+        room: "general",
+        kind: "kicked",
+        user: "ida",
+        by: "mod",
+        reason: "spam",
+        scope: "server",
+        text: "ida was kicked by mod: spam",
+      },
+    });
+    server.socket.drop(CLOSE_REMOVED, "kicked");
+    assert.equal(state.removal.value, "ida a été expulsé par mod : spam");
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
 Deno.test("connection counts and announces a private message from someone else", async () => {
   const r = rig();
   const { server, state } = r;

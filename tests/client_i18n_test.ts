@@ -10,6 +10,8 @@ import { actionDone } from "../client/admin/service.ts";
 import { helpText } from "../client/commands.ts";
 import { rest } from "../client/rest.ts";
 import { fetchSession } from "../client/auth_api.ts";
+import { systemText } from "../client/system_text.ts";
+import type { SystemEvent } from "../server/protocol/types.ts";
 
 /** Runs `body` with the interface in `next`, then puts the language back. */
 async function inLang<T>(next: Lang, body: () => T | Promise<T>): Promise<T> {
@@ -156,5 +158,88 @@ Deno.test("the admin page says what it did in a sentence of the chosen language,
       actionDone("update_room", { room: "dev", private: true }),
       "Room #dev updated",
     );
+  });
+});
+
+Deno.test("system notices say who added, removed or banned whom in French from their fields, and keep the server's English sentence in English", async () => {
+  const context = { authorOf: () => undefined, me: "ida" };
+  const cases: [SystemEvent, string][] = [
+    [
+      {
+        room: "cm2",
+        kind: "invited",
+        user: "ida",
+        by: "mme_martin",
+        text: "mme_martin added you to cm2",
+      },
+      "mme_martin vous a ajouté à cm2",
+    ],
+    [
+      {
+        room: "cm2",
+        kind: "removed",
+        user: "ida",
+        by: "mme_martin",
+        text: "mme_martin removed you from cm2",
+      },
+      "mme_martin vous a retiré de cm2",
+    ],
+    [
+      {
+        room: "cm2",
+        kind: "removed",
+        user: "lea",
+        by: "mme_martin",
+        text: "mme_martin removed lea from cm2",
+      },
+      "mme_martin a retiré lea de cm2",
+    ],
+    [
+      {
+        room: "cm2",
+        kind: "removed",
+        user: "ida",
+        private: true,
+        text: "cm2 is now private: for its members only",
+      },
+      "cm2 est maintenant privé : réservé à ses membres",
+    ],
+    [
+      {
+        room: "cm2",
+        kind: "banned",
+        user: "ida",
+        by: "mod",
+        reason: "spam",
+        scope: "room",
+        text: "ida was banned from cm2 by mod: spam",
+      },
+      "ida a été banni de cm2 par mod : spam",
+    ],
+    [
+      {
+        room: "general",
+        kind: "banned",
+        user: "tom",
+        by: "mod",
+        scope: "server",
+        text: "tom was banned by mod: no reason given",
+      },
+      "tom a été banni par mod",
+    ],
+    [
+      { room: "cm2", kind: "deleted", text: "the server deleted cm2" },
+      "Le serveur a supprimé cm2",
+    ],
+  ];
+  await inLang("fr", () => {
+    for (const [event, said] of cases) {
+      assert.equal(systemText(event, context), said);
+    }
+  });
+  await inLang("en", () => {
+    for (const [event] of cases) {
+      assert.equal(systemText(event, context), event.text);
+    }
   });
 });

@@ -283,10 +283,10 @@ export class ServerEvents {
   /** A notice's sentence in the interface's language, its pin's author from the log. */
   #said(event: SystemEvent): string {
     const log = this.#state.logs.value[roomKey(event.room)];
-    return systemText(
-      event,
-      (id) => log?.messages.find((m) => m.id === id)?.user,
-    );
+    return systemText(event, {
+      authorOf: (id) => log?.messages.find((m) => m.id === id)?.user,
+      me: this.#options.me() ?? "",
+    });
   }
 
   #system(event: SystemEvent, role: Role | undefined): void {
@@ -302,7 +302,7 @@ export class ServerEvents {
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "warning",
-        text: event.text,
+        text: this.#said(event),
       });
       return;
     }
@@ -324,9 +324,10 @@ export class ServerEvents {
       // A kick or server ban closes the socket (4003) right after: the
       // close ends the session with this text. A room ban (same event,
       // no close) moved the connection to general.
-      this.#options.removing(event.text);
+      const said = this.#said(event);
+      this.#options.removing(said);
       if (event.kind === "banned" && here && !inGeneral) {
-        void this.#options.sync.followToGeneral(event.text);
+        void this.#options.sync.followToGeneral(said);
       }
       return;
     }
@@ -334,7 +335,7 @@ export class ServerEvents {
     const gone = event.kind === "deleted" ||
       (event.kind === "removed" && aboutMe);
     if (gone && here && !inGeneral) {
-      void this.#options.sync.followToGeneral(event.text);
+      void this.#options.sync.followToGeneral(this.#said(event));
       return;
     }
     if (
@@ -347,7 +348,7 @@ export class ServerEvents {
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "warning",
-        text: event.text,
+        text: this.#said(event),
       });
       return;
     }
@@ -355,7 +356,7 @@ export class ServerEvents {
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "info",
-        text: event.text,
+        text: this.#said(event),
       });
       return;
     }
