@@ -59,8 +59,10 @@ function said(
         ? t("system.deletedByServer", { room })
         : t("system.deleted", { by, room });
     case "kicked":
-      // No `by`: an account deleted, whose sentence says so.
       if (user === undefined || by === undefined) return undefined;
+      if (event.account_deleted) {
+        return t("system.accountDeleted", { user, by });
+      }
       return reason === undefined
         ? t("system.kicked", { user, by })
         : t("system.kickedFor", { user, by, reason });

@@ -111,7 +111,11 @@ export class ControlEvents {
   // room hears it instead of "left".
   #removeUser(event: Extract<ControlEvent, { kind: "remove_user" }>): void {
     const { userKey, reason: kind, text } = event;
-    const who = actor(event.by, event.because);
+    const who: Pick<SystemEvent, "by" | "reason" | "account_deleted"> = actor(
+      event.by,
+      event.because,
+    );
+    if (event.accountDeleted) who.account_deleted = true;
     const members = [...this.#node.registry.connectionsOf(userKey)];
     const rooms = new Set<string>();
     for (const member of members) {

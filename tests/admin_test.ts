@@ -299,6 +299,11 @@ stores.test("delete_account: the account goes, its messages stay under its name 
       user: "bob",
       messages: "anonymise",
     });
+    // Not a kick, though of kind kicked: a field says so, and who did it.
+    const told = await bob.event("system", (d) => d.kind === "kicked");
+    assert.equal(told.data.text, "bob's account was deleted by root");
+    assert.equal(told.data.account_deleted, true);
+    assert.equal(told.data.by, "root");
     await bob.closed;
     assert.equal(bob.closeCode, CLOSE_REMOVED);
     await root.ok("delete_account", { user: "dave", messages: "keep" });

@@ -906,12 +906,20 @@ Deno.test("connection says a new role, who gave it, and a ban's moderator and re
       reason: "insultes",
       text: "tom was banned by ida: insultes",
     });
-    // An account an admin deleted: no `by`, the server's sentence stays.
     system({
       room: "general",
       kind: "kicked",
       user: "zoe",
+      by: "root",
+      account_deleted: true,
       text: "zoe's account was deleted by root",
+    });
+    // Without the fields its sentence needs, the server's text stays.
+    system({
+      room: "general",
+      kind: "kicked",
+      user: "max",
+      text: "max was kicked by mod",
     });
     lang.value = "en";
     system({
@@ -924,12 +932,13 @@ Deno.test("connection says a new role, who gave it, and a ban's moderator and re
     });
     const notices = () =>
       (state.logs.value.general?.notices ?? []).map((n) => n.text);
-    await until(() => notices().length === 5, "five notices");
+    await until(() => notices().length === 6, "six notices");
     assert.deepEqual(notices(), [
       "root vous a nommé modérateur",
       "Le serveur vous a nommé admin",
       "tom a été banni par ida : insultes",
-      "zoe's account was deleted by root",
+      "Le compte de zoe a été supprimé par root",
+      "max was kicked by mod",
       "root made you user",
     ]);
     assert.equal(state.role.value, "user");

@@ -92,10 +92,12 @@ export type ControlEvent =
     userKey: string;
     reason: "kicked" | "banned";
     text: string;
-    /** The moderator, for the notice's `by` (none: an account deleted). */
+    /** The moderator or admin, for the notice's `by`. */
     by?: string;
     /** The moderator's reason, for the notice's `reason`. */
     because?: string;
+    /** An admin deleted the account (the notice's `account_deleted`). */
+    accountDeleted?: true;
   }
   | {
     kind: "evict_user";

@@ -229,6 +229,8 @@ export async function deleteAccount(
         userKey: account.key,
         reason: "kicked",
         text,
+        by,
+        accountDeleted: true,
       });
       for (const room of owned) {
         node.control({

@@ -231,6 +231,8 @@ export interface SystemEvent {
   role?: Role;
   /** `removed`: the room became private, and the user is no member. */
   private?: true;
+  /** `kicked`: an admin deleted the account (`by`), not a moderator's kick. */
+  account_deleted?: true;
   /** `kicked`, `banned`, to the user only: the whole server, or one room. */
   scope?: "server" | "room";
 }
