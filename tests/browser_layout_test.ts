@@ -363,3 +363,34 @@ async function picture(page: Page): Promise<Buffer> {
   });
   return Buffer.from(dataUrl.split(",")[1], "base64");
 }
+
+browserTest(
+  "web client: a moderator's name stays readable beside its badge in French",
+  async (browser, server) => {
+    // The first account is the admin, who names lea moderator.
+    const root = await TestClient.register(server.wsUrl, "root");
+    try {
+      const lea = await openPage(browser, server, { locale: "fr-FR" });
+      await register(lea, "lea");
+      await root.ok("set_role", { user: "lea", role: "moderator" });
+      const footer = lea.getByTestId("me");
+      await footer.locator(".role-badge.moderator").waitFor();
+      await transitionsDone(lea);
+      // "MODÉRATEUR" is twice "MODERATOR"'s width in the footer: before, it
+      // never gave way and "lea" was cut down to "l…".
+      const name = footer.getByTestId("me-name");
+      // Its box as wide as its text: any less, even a fraction of a pixel,
+      // and the browser draws an ellipsis.
+      const cut = await name.evaluate((el) => {
+        const text = document.createRange();
+        text.selectNodeContents(el);
+        return el.getBoundingClientRect().width <
+          text.getBoundingClientRect().width;
+      });
+      assert.equal(cut, false, "the name is cut short");
+      await lea.screenshot({ path: artifact("french_moderator_footer.png") });
+    } finally {
+      await root.close();
+    }
+  },
+);
