@@ -10,6 +10,7 @@ import { openBackends } from "./backends.ts";
 import type { EarlyStore } from "./early_store.ts";
 import { FileStorage } from "./files.ts";
 import type { Resolver } from "./outbound.ts";
+import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
 import type { StaticFiles } from "./static_files.ts";
 import { createWebSocketEndpoint } from "./websocket.ts";
@@ -67,6 +68,12 @@ export interface StartParts {
    * changes its answers (DNS rebinding).
    */
   resolve?: Resolver;
+  /**
+   * The login throttles; default: the settings' (Redis, else this
+   * process). The door through which tests hold a login under way for as
+   * long as they need, whatever the machine's speed.
+   */
+  throttles?: (options: ThrottleOptions) => Throttle;
 }
 
 /** Starts a server; every setting left out takes its default. */
@@ -89,7 +96,7 @@ export async function startServer(
     store: backends.store,
     broker: backends.broker,
     presence: backends.presence,
-    throttles: backends.throttles,
+    throttles: parts.throttles ?? backends.throttles,
     buckets: backends.buckets,
     rateLimits: backends.rateLimits,
     admin: config.admin,

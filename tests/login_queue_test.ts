@@ -9,53 +9,78 @@
 import assert from "node:assert/strict";
 import {
   ClientPool,
-  type Frame,
   metric,
   PATIENT_WAIT_MS,
   spawnServer,
+  startTestServer,
   TestClient,
-  withClients,
 } from "./harness.ts";
+import {
+  LoginThrottle,
+  type Throttle,
+  type ThrottleOptions,
+} from "../server/accounts/login_throttle.ts";
 
-/** Sends a request and waits for its reply as long as the server needs. */
-async function answer(
-  client: TestClient,
-  id: string,
-  action: string,
-  data: Record<string, unknown>,
-): Promise<Frame> {
-  client.send({ action, data, id });
-  return await client.waitFor((f) => f.id === id, `reply to ${action}`, {
-    timeoutMs: PATIENT_WAIT_MS,
-  });
-}
-
-Deno.test("login: a password login still being checked when the login timeout passes is answered, not closed", () =>
-  withClients(async (pool) => {
-    // One worker and a dozen logins at once: the last waits for eleven
-    // hashes, well over the one-second login timeout on any machine.
-    const clients: TestClient[] = [];
-    const replies = await Promise.all(
-      Array.from({ length: 12 }, async (_, i) => {
-        // Each asks as soon as it is open: the timeout counts from its own
-        // upgrade, and waiting for all twelve to open first could let a
-        // busy machine pass it before the login was even sent.
-        const client = clients[i] = await pool.connect();
-        return await answer(client, "in", "login", {
-          username: `nobody${i}`,
-          password: "not the password",
-        });
-      }),
-    );
-    // Each got its answer: none was closed while its login waited.
-    for (const reply of replies) {
-      assert.equal(reply.action, "error");
-      assert.equal(reply.data.code, "bad_credentials");
+Deno.test("login: a password login still being checked when the login timeout passes is answered, not closed", async () => {
+  // The login waits at a gate in its first step (the throttle) until the
+  // server has closed, for want of a login, a connection opened after it:
+  // its own timeout has then passed as well, however slow the machine.
+  const arrived = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<void>();
+  const throttles = (options: ThrottleOptions): Throttle => {
+    const throttle = new LoginThrottle(options);
+    return {
+      async admit(userKey, address, now) {
+        if (options.name === "login") {
+          arrived.resolve();
+          await gate.promise;
+        }
+        return await throttle.admit(userKey, address, now);
+      },
+    };
+  };
+  const server = await startTestServer(
+    { loginTimeoutSeconds: 1, passwordWorkers: 1 },
+    { throttles },
+  );
+  const pool = new ClientPool(server.wsUrl);
+  try {
+    // The timeout counts from the upgrade: a machine that holds the server
+    // a second before it reads the login closes the socket first. That
+    // proves nothing either way, so the test asks again on a new socket.
+    let client: TestClient | undefined;
+    for (let attempt = 0; attempt < 10 && !client; attempt++) {
+      const candidate = await pool.connect();
+      candidate.send({
+        action: "login",
+        data: { username: "nobody", password: "not the password" },
+        id: "in",
+      });
+      const first = await Promise.race([
+        arrived.promise.then(() => "arrived"),
+        candidate.closed.then(() => "closed"),
+      ]);
+      if (first === "arrived") client = candidate;
     }
+    assert.ok(client, "no login reached the server within its timeout");
+    // Opened after the login arrived, so its deadline is later: once the
+    // server has closed it, the login's deadline has passed too.
+    const later = await pool.connect();
+    assert.equal((await later.closed).code, 4001);
+    gate.resolve();
+    const reply = await client.waitFor((f) => f.id === "in", "login reply", {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    assert.equal(reply.action, "error");
+    assert.equal(reply.data.code, "bad_credentials");
     // Refused, a connection gets a fresh timeout to try again, then goes.
-    const closed = await clients[0].closed;
-    assert.equal(closed.code, 4001);
-  }, { loginTimeoutSeconds: 1, passwordWorkers: 1 }));
+    assert.equal((await client.closed).code, 4001);
+  } finally {
+    gate.resolve();
+    await pool.closeAll();
+    await server.close();
+  }
+});
 
 Deno.test("login: 200 sockets sending logins under fresh names keep memory bounded and a bystander chatting", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
