@@ -45,6 +45,9 @@ const BUCKETS = BOUNDS_MS.length + 1;
 // The histogram in /metrics starts at 0.1 ms: finer says nothing more.
 const FIRST_SHOWN = BOUNDS_MS.indexOf(0.1);
 
+/** A delay this long (ms) or longer counts as a stall (stalledMs). */
+const STALL_MS = 50;
+
 /** The upper bound (ms) of bucket `i`; the last one is open. */
 function upperBound(i: number): number {
   return i < BOUNDS_MS.length ? BOUNDS_MS[i] : Infinity;
@@ -111,6 +114,7 @@ export class LoopDelayMonitor {
   #current = new DelayCounts();
   #previous = new DelayCounts();
   #windowStart = 0;
+  #stalledMs = 0;
 
   constructor(options: LoopDelayOptions = {}) {
     this.#resolutionMs = options.resolutionMs ?? 10;
@@ -152,11 +156,22 @@ export class LoopDelayMonitor {
     }
     this.#all.add(ms);
     this.#current.add(ms);
+    if (ms >= STALL_MS) this.#stalledMs += ms;
   }
 
   /** p50, p99 and maximum over the last one to two windows. */
   recent(): DelaySummary {
     return summarize([this.#previous, this.#current]);
+  }
+
+  /**
+   * The delays of 50 ms or more since the monitor was made, added up, in
+   * ms: how long something held the loop (a stopped process, a starved
+   * one). Shorter ones are left out: each wake-up is late by a millisecond
+   * or so, which adds up to a tenth of any idle time.
+   */
+  get stalledMs(): number {
+    return this.#stalledMs;
   }
 
   /** p50, p99 and maximum since the monitor was made. */
@@ -205,6 +220,9 @@ export class LoopDelayMonitor {
       `${histogram}_bucket{le="+Inf"} ${this.#all.count}`,
       `${histogram}_sum ${seconds(this.#all.sum)}`,
       `${histogram}_count ${this.#all.count}`,
+      `# HELP chat_event_loop_stalls_seconds_total Event-loop delays of ${STALL_MS} ms or more since the server started, added up.`,
+      `# TYPE chat_event_loop_stalls_seconds_total counter`,
+      `chat_event_loop_stalls_seconds_total ${seconds(this.#stalledMs)}`,
     );
     return lines.join("\n");
   }

@@ -156,6 +156,7 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   function shutdown(): Promise<void> {
     stopping ??= (async () => {
+      const began = performance.now();
       logger.info("Shutting down");
       // Password checks still waiting are refused at once (they could keep
       // the HTTP server and the sockets busy for seconds); those running end.
@@ -164,8 +165,18 @@ export async function startServer(
         node.accounts.close(),
       ]);
       await server.shutdown();
+      // Read before node.close() stops the monitor. With the loop's stalls
+      // since start, a reader (the shutdown tests) tells a slow shutdown
+      // from a machine that held the process.
+      const stalledMs = node.metrics.loopDelay.stalledMs;
       await node.close();
-      logger.info("Stopped");
+      logger.info(
+        "Stopped in {ms} ms (event loop stalls since start: {stalledMs} ms)",
+        {
+          ms: Math.round(performance.now() - began),
+          stalledMs: Math.round(stalledMs),
+        },
+      );
     })();
     return stopping;
   }

@@ -37,6 +37,19 @@ Deno.test("loop delay: a stall older than two windows leaves the recent figures"
   assert.equal(monitor.sinceStart().count, 4);
 });
 
+Deno.test("loop delay: delays of 50 ms or more add up as stalls, in stalledMs and /metrics", () => {
+  const monitor = new LoopDelayMonitor();
+  for (let i = 0; i < 100; i++) monitor.record(1);
+  monitor.record(49);
+  monitor.record(50);
+  monitor.record(1200);
+  assert.equal(monitor.stalledMs, 1250);
+  assert.match(
+    monitor.render(),
+    /^chat_event_loop_stalls_seconds_total 1\.25$/m,
+  );
+});
+
 Deno.test("loop delay: /metrics text has the summary, the max and a cumulative histogram", () => {
   const monitor = new LoopDelayMonitor();
   monitor.record(0.3);
