@@ -33,13 +33,9 @@ if now > updated then
   updated = now
 end`;
 
-// KEYS: the bucket. ARGV: now (ms; negative: Redis's clock), burst, per
-// second, tokens needed (from tokensNeeded: a number within the burst).
-// Answers 0 (taken)
-// or the ms to wait. TokenBucket.take's arithmetic, in the same order so
-// that both round alike; one difference: a node whose clock is behind the
-// last taker's refills nothing rather than draining the bucket.
-const TAKE = `
+// The start of TAKE, WAIT_FOR and CHARGE: their arguments read (a
+// negative now: Redis's clock), then the bucket refilled to now.
+const BEGIN = `
 local now = tonumber(ARGV[1])
 if now < 0 then
   local t = redis.call('TIME')
@@ -49,7 +45,16 @@ local burst = tonumber(ARGV[2])
 local perSecond = tonumber(ARGV[3])
 local needed = tonumber(ARGV[4])
 local key = KEYS[1]
-${REFILL}
+${REFILL}`;
+
+// KEYS: the bucket. ARGV: now (ms; negative: Redis's clock), burst, per
+// second, tokens needed (from tokensNeeded: a number within the burst).
+// Answers 0 (taken)
+// or the ms to wait. TokenBucket.take's arithmetic, in the same order so
+// that both round alike; one difference: a node whose clock is behind the
+// last taker's refills nothing rather than draining the bucket.
+const TAKE = `
+${BEGIN}
 if tokens < needed then
   return math.ceil((needed - tokens) * 1000 / perSecond)
 end
@@ -64,16 +69,7 @@ return 0
 // KEYS: the bucket. ARGV: as TAKE's. Answers 0 or the ms to wait, as
 // TAKE, and writes nothing (a bucket missing is full).
 const WAIT_FOR = `
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
-local burst = tonumber(ARGV[2])
-local perSecond = tonumber(ARGV[3])
-local needed = tonumber(ARGV[4])
-local key = KEYS[1]
-${REFILL}
+${BEGIN}
 if tokens < needed then
   return math.ceil((needed - tokens) * 1000 / perSecond)
 end
@@ -84,16 +80,7 @@ return 0
 // (below 0: a debt), and the bucket expires once the refill has paid it
 // and filled it up again.
 const CHARGE = `
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
-local burst = tonumber(ARGV[2])
-local perSecond = tonumber(ARGV[3])
-local needed = tonumber(ARGV[4])
-local key = KEYS[1]
-${REFILL}
+${BEGIN}
 tokens = tokens - needed
 redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens),
   'u', string.format('%.17g', updated))
