@@ -6,7 +6,6 @@
  * accounts; a private conversation only to its two parties, each since the
  * name became theirs.
  */
-import { addressKey } from "./addresses.ts";
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { Member } from "./registry.ts";
@@ -111,17 +110,13 @@ export async function memberBan(
   if (!member.guest) {
     return await store.findBan({ userKey: member.userKey }, roomKey);
   }
-  // A guest's address as its ban names it: an IPv6 address by its /64
-  // (addressKey), from which one machine picks addresses at will. Bans made
-  // before name the address itself, so an IPv6 guest with no ban by its
-  // /64 costs a second lookup.
-  const key = addressKey(member.address);
-  const ban = await store.findBan(
-    { userKey: member.userKey, address: key },
+  // The store matches an IPv6 guest's /64 (how bans name it: one machine
+  // picks its addresses there at will) and its exact address (bans made
+  // before) in one lookup.
+  return await store.findBan(
+    { userKey: member.userKey, address: member.address },
     roomKey,
   );
-  if (ban !== undefined || key === member.address) return ban;
-  return await store.findBan({ address: member.address }, roomKey);
 }
 
 /**

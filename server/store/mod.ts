@@ -1006,7 +1006,8 @@ export interface AccountStore {
   ): Promise<number>;
   /**
    * The ban that applies to this user or address, server-wide or in
-   * `roomKey`; expired bans no longer apply.
+   * `roomKey`; expired bans no longer apply. An address ban applies to its
+   * address and, named by an IPv6 /64 (addressKey), to every address in it.
    */
   findBan(
     who: { userKey?: string; address?: string },

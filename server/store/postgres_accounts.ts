@@ -1,3 +1,4 @@
+import { addressKey } from "../addresses.ts";
 import type { Role } from "../protocol/types.ts";
 import { MAX_REACTION_USERS } from "../protocol/limits.ts";
 import { nameKey } from "../protocol/names.ts";
@@ -177,13 +178,17 @@ export class PostgresAccounts implements AccountStore {
     who: { userKey?: string; address?: string },
     roomKey?: string,
   ): Promise<Ban | undefined> {
+    // An address ban names an IPv6 address by its /64 (addressKey), or,
+    // made before that, by the address itself: both in one query.
+    const key = who.address === undefined ? null : addressKey(who.address);
     return this.#context.run(async (sql) => {
       const [row] = await sql<BanRow[]>`
         SELECT ${sql.unsafe(BAN_COLUMNS)}
         FROM bans
         WHERE room_key IN ('', ${roomKey ?? ""})
           AND ((address = '' AND user_key = ${who.userKey ?? null}::text)
-            OR (address <> '' AND address = ${who.address ?? null}::text))
+            OR (address <> '' AND address IN (${who.address ?? null}::text,
+              ${key}::text)))
           AND (expires_at IS NULL OR expires_at > ${Date.now()})
         ORDER BY room_key LIMIT 1`;
       return row ? toBan(row) : undefined;

@@ -6,6 +6,7 @@ import {
 import { setImmediate } from "node:timers";
 import { monotonicFactory } from "ulid";
 import { accountCreatedAt } from "../accounts/identity.ts";
+import { addressKey } from "../addresses.ts";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
@@ -1569,16 +1570,21 @@ export class SqliteStore implements Store {
       this.#arrays("SELECT 1 FROM bans WHERE user_key = ? LIMIT 1")
           .get(who.userKey ?? null) === undefined
     ) return undefined;
+    // An address ban names an IPv6 address by its /64 (addressKey), or,
+    // made before that, by the address itself: both in one probe of the
+    // address index.
     const row = this.#q(
       `SELECT * FROM bans
        WHERE room_key IN ('', ?)
-         AND ((address = '' AND user_key = ?) OR (address <> '' AND address = ?))
+         AND ((address = '' AND user_key = ?)
+           OR (address <> '' AND address IN (?, ?)))
          AND (expires_at IS NULL OR expires_at > ?)
        ORDER BY room_key LIMIT 1`,
     ).get(
       roomKey,
       who.userKey ?? null,
       who.address ?? null,
+      who.address === undefined ? null : addressKey(who.address),
       Date.now(),
     ) as
       | BanRow

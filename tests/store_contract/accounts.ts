@@ -355,6 +355,39 @@ export function bans(test: StoreTest): void {
     assert.equal(await store.findBan({ userKey: "eve" }), undefined);
   });
 
+  test("an IPv6 address ban by its /64 applies to every address in it; one by the exact address (older bans) to that address only", async (store) => {
+    await store.addBan({
+      userKey: "eve",
+      address: "2001:db8:1:2::/64",
+      ...BAN,
+    });
+    await store.addBan({ userKey: "old", address: "2001:db8:9::7", ...BAN });
+    assert.equal(
+      (await store.findBan({ address: "2001:db8:1:2:ffff::9" }))?.userKey,
+      "eve",
+    );
+    assert.equal(
+      (await store.findBan({ address: "2001:db8:1:2::66" }, "dev"))?.userKey,
+      "eve",
+    );
+    assert.equal(
+      await store.findBan({ address: "2001:db8:1:3::66" }),
+      undefined,
+    );
+    assert.equal(
+      (await store.findBan({ userKey: "someone", address: "2001:db8:9::7" }))
+        ?.userKey,
+      "old",
+    );
+    assert.equal(await store.findBan({ address: "2001:db8:9::8" }), undefined);
+    // An IPv4 address written as IPv6 is the IPv4 address a ban names.
+    await store.addBan({ userKey: "v4", address: "10.0.0.9", ...BAN });
+    assert.equal(
+      (await store.findBan({ address: "::ffff:10.0.0.9" }))?.userKey,
+      "v4",
+    );
+  });
+
   test("findBan prefers the server ban when a room ban applies too", async (store) => {
     await store.addBan({
       userKey: "eve",
