@@ -22,6 +22,7 @@ import {
   SoakMember,
   storedPrivate,
 } from "./member.ts";
+import { SoakSocket, type SoakSocketOptions } from "./socket.ts";
 
 const HELP = `deno task soak -- [options]
 
@@ -202,50 +203,25 @@ async function stopServer(server: Server): Promise<number | null> {
  * One simulated user: logs in as a guest, joins a room, then on each tick
  * sends a message, sometimes switches rooms or reconnects under a new name.
  */
-class SoakClient {
-  readonly index: number;
-  #url: string;
-  #rooms: string[];
+class SoakClient extends SoakSocket {
   #totals: Totals;
-  #intervalMs: number;
-  #socket?: WebSocket;
   #generation = 0;
   #next = 1;
-  #timer?: ReturnType<typeof setTimeout>;
-  #stopped = false;
-  #closing = false;
   #room = "general";
 
-  constructor(
-    index: number,
-    url: string,
-    rooms: string[],
-    totals: Totals,
-    intervalMs: number,
-  ) {
-    this.index = index;
-    this.#url = url;
-    this.#rooms = rooms;
-    this.#totals = totals;
-    this.#intervalMs = intervalMs;
-  }
-
-  get open(): boolean {
-    return this.#socket?.readyState === WebSocket.OPEN;
+  constructor(index: number, options: SoakSocketOptions & { totals: Totals }) {
+    super(index, options);
+    this.#totals = options.totals;
   }
 
   /** Connects, logs in, joins its room; resolves once in. */
   async connect(): Promise<void> {
     this.#generation++;
-    const socket = new WebSocket(this.#url);
-    this.#socket = socket;
-    this.#closing = false;
     const loggedIn = Promise.withResolvers<void>();
     // Rejected when the socket closes first; awaited only once open.
     loggedIn.promise.catch(() => {});
-    socket.onmessage = (event) => {
-      for (const line of String(event.data).split("\n")) {
-        const frame = JSON.parse(line);
+    await this.openSocket({
+      onFrame: (frame) => {
         if (frame.action === "receive_message") this.#totals.delivered++;
         else if (frame.action === "error") {
           const code = String(frame.data?.code);
@@ -257,107 +233,49 @@ class SoakClient {
             loggedIn.reject(new Error(`login: ${code}`));
           }
         } else if (frame.action === "success") {
-          if (frame.data.request === "send_message") this.#totals.acked++;
+          if (frame.data?.request === "send_message") this.#totals.acked++;
           if (frame.id === "login") loggedIn.resolve();
         }
-      }
-    };
-    socket.onclose = () => {
-      loggedIn.reject(new Error("closed before login"));
-      if (!this.#closing && !this.#stopped) {
-        this.#totals.dropped++;
-        // Come back, as a real client would.
-        this.#schedule(1000);
-      }
-    };
-    await new Promise<void>((resolve, reject) => {
-      socket.onopen = () => resolve();
-      socket.onerror = () => reject(new Error("cannot connect"));
+      },
+      onClose: () => loggedIn.reject(new Error("closed before login")),
     });
-    this.#send(
-      "login",
-      { username: `s${this.index}x${this.#generation}` },
-      "login",
-    );
+    this.send({
+      action: "login",
+      data: { username: `s${this.index}x${this.#generation}` },
+      id: "login",
+    });
     await loggedIn.promise;
-    const room = this.#rooms[this.index % this.#rooms.length];
+    const room = this.rooms[this.index % this.rooms.length];
     this.#room = room;
-    if (room !== "general") this.#send("join_room", { room });
+    if (room !== "general") this.send({ action: "join_room", data: { room } });
   }
 
-  /** Starts ticking, at a random phase so clients do not move in step. */
-  start(): void {
-    this.#schedule(Math.random() * this.#intervalMs);
-  }
-
-  #schedule(ms: number): void {
-    clearTimeout(this.#timer);
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => this.#tick(), ms);
-  }
-
-  async #tick(): Promise<void> {
-    if (this.#stopped) return;
-    try {
-      if (!this.open) {
-        this.#totals.reconnects++;
-        await this.connect();
-      } else {
-        const roll = Math.random();
-        if (roll < RECONNECT_CHANCE) {
-          this.#totals.reconnects++;
-          await this.#close();
-          await this.connect();
-        } else if (roll < RECONNECT_CHANCE + SWITCH_CHANCE) {
-          // Another room than the current one.
-          const others = this.#rooms.filter((r) => r !== this.#room);
-          const room = others[Math.floor(Math.random() * others.length)];
-          this.#totals.switches++;
-          this.#room = room;
-          this.#send(
-            room === "general" ? "leave_room" : "join_room",
-            room === "general" ? {} : { room },
-          );
-        } else {
-          const n = this.#next++;
-          this.#totals.sent++;
-          this.#send("send_message", {
-            text: `soak message ${n} from client ${this.index}`,
-            client_id: `${this.index}-${this.#generation}-${n}`,
-          });
-        }
-      }
-    } catch (error) {
-      const code = `client: ${(error as Error).message}`;
-      this.#totals.errors.set(code, (this.#totals.errors.get(code) ?? 0) + 1);
+  protected async act(): Promise<void> {
+    const roll = Math.random();
+    if (roll < RECONNECT_CHANCE) {
+      await this.reconnect();
+    } else if (roll < RECONNECT_CHANCE + SWITCH_CHANCE) {
+      // Another room than the current one.
+      const others = this.rooms.filter((r) => r !== this.#room);
+      const room = others[Math.floor(Math.random() * others.length)];
+      this.#totals.switches++;
+      this.#room = room;
+      this.send(
+        room === "general"
+          ? { action: "leave_room", data: {} }
+          : { action: "join_room", data: { room } },
+      );
+    } else {
+      const n = this.#next++;
+      this.#totals.sent++;
+      this.send({
+        action: "send_message",
+        data: {
+          text: `soak message ${n} from client ${this.index}`,
+          client_id: `${this.index}-${this.#generation}-${n}`,
+        },
+      });
     }
-    // Every interval on average, between half and one and a half of it.
-    this.#schedule(this.#intervalMs * (0.5 + Math.random()));
-  }
-
-  #send(action: string, data: Record<string, unknown>, id?: string): void {
-    if (!this.open) return;
-    this.#socket!.send(
-      JSON.stringify(id ? { action, data, id } : { action, data }),
-    );
-  }
-
-  async #close(): Promise<void> {
-    const socket = this.#socket;
-    if (!socket || socket.readyState === WebSocket.CLOSED) return;
-    this.#closing = true;
-    const closed = new Promise<void>((resolve) =>
-      socket.addEventListener("close", () => resolve())
-    );
-    socket.close(1000);
-    await withTimeout(closed, 5000, "close").catch(() => {});
-  }
-
-  /** Stops ticking and closes the socket. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#close();
   }
 }
 
@@ -492,23 +410,20 @@ async function main(): Promise<void> {
     "general",
     ...Array.from({ length: options.rooms - 1 }, (_, i) => `soak-${i + 1}`),
   ];
+  const shared = {
+    url: server.wsUrl,
+    rooms,
+    intervalMs: options.intervalS * 1000,
+  };
   const clients = Array.from(
     { length: options.clients },
-    (_, i) =>
-      new SoakClient(i, server.wsUrl, rooms, totals, options.intervalS * 1000),
+    (_, i) => new SoakClient(i, { ...shared, totals }),
   );
   const team: MemberTotals = memberTotals();
   const members = Array.from(
     { length: options.accounts },
     (_, i) =>
-      new SoakMember(
-        i,
-        server.wsUrl,
-        rooms,
-        options.accounts,
-        team,
-        options.intervalS * 1000,
-      ),
+      new SoakMember(i, { ...shared, totals: team, members: options.accounts }),
   );
   let stopRequested = false;
   const onSignal = () => stopRequested = true;

@@ -11,6 +11,11 @@
  * never grows.
  */
 import { withTimeout } from "../bench/proc.ts";
+import {
+  type ServerFrame,
+  SoakSocket,
+  type SoakSocketOptions,
+} from "./socket.ts";
 
 /** Counters shared by every member. */
 export interface MemberTotals {
@@ -82,22 +87,12 @@ function memberAddress(i: number): string {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 }
 
-export class SoakMember {
-  readonly index: number;
-  #url: string;
-  #rooms: string[];
+/** One member with an account; see the module's comment. */
+export class SoakMember extends SoakSocket {
   #members: number;
   #totals: MemberTotals;
-  #intervalMs: number;
-  #socket?: WebSocket;
   #token?: string;
   #next = 1;
-  #timer?: ReturnType<typeof setTimeout>;
-  #stopped = false;
-  #paused = false;
-  /** The tick under way, if one is. */
-  #ticking: Promise<void> = Promise.resolve();
-  #closing = false;
   #room = "general";
   /** Ids of recent messages of the current room (for replies, reactions). */
   #recent: string[] = [];
@@ -109,22 +104,15 @@ export class SoakMember {
 
   constructor(
     index: number,
-    url: string,
-    rooms: string[],
-    members: number,
-    totals: MemberTotals,
-    intervalMs: number,
+    options: SoakSocketOptions & {
+      totals: MemberTotals;
+      /** How many members there are (private messages go to one of them). */
+      members: number;
+    },
   ) {
-    this.index = index;
-    this.#url = url;
-    this.#rooms = rooms;
-    this.#members = members;
-    this.#totals = totals;
-    this.#intervalMs = intervalMs;
-  }
-
-  get open(): boolean {
-    return this.#socket?.readyState === WebSocket.OPEN;
+    super(index, options);
+    this.#members = options.members;
+    this.#totals = options.totals;
   }
 
   /**
@@ -132,28 +120,17 @@ export class SoakMember {
    * token, then joins its room; resolves once in.
    */
   async connect(): Promise<void> {
-    // Deno's WebSocket takes headers: the member's own address.
-    const socket = new WebSocket(this.#url, {
-      headers: { "X-Forwarded-For": memberAddress(this.index) },
-    } as unknown as string[]);
-    this.#socket = socket;
-    this.#closing = false;
     this.#waiting.clear();
-    socket.onmessage = (event) => {
-      for (const line of String(event.data).split("\n")) this.#frame(line);
-    };
-    socket.onclose = () => {
-      for (const resolve of this.#waiting.values()) resolve({ closed: true });
-      this.#waiting.clear();
-      if (!this.#closing && !this.#stopped) {
-        // Counted; a paused member comes back when asked to count.
-        this.#totals.dropped++;
-        this.#schedule(1000);
-      }
-    };
-    await new Promise<void>((resolve, reject) => {
-      socket.onopen = () => resolve();
-      socket.onerror = () => reject(new Error("cannot connect"));
+    await this.openSocket({
+      // The member's own address.
+      headers: { "X-Forwarded-For": memberAddress(this.index) },
+      onFrame: (frame) => this.#frame(frame),
+      onClose: () => {
+        for (const resolve of this.#waiting.values()) {
+          resolve({ closed: true });
+        }
+        this.#waiting.clear();
+      },
     });
     const name = memberName(this.index);
     const reply = this.#token === undefined
@@ -168,14 +145,10 @@ export class SoakMember {
     const data = reply.data as { token?: string; room: string };
     this.#token = data.token ?? this.#token;
     this.#room = data.room;
-    const room = this.#rooms[this.index % this.#rooms.length];
+    const room = this.rooms[this.index % this.rooms.length];
     if (room.toLowerCase() !== this.#room.toLowerCase()) {
       await this.#enter(room);
     }
-  }
-
-  start(): void {
-    this.#schedule(Math.random() * this.#intervalMs);
   }
 
   /** Sends a request and resolves with its answer (or `{closed}`). */
@@ -188,13 +161,12 @@ export class SoakMember {
     const answer = new Promise<Record<string, unknown>>((resolve) =>
       this.#waiting.set(id, resolve)
     );
-    this.#socket!.send(JSON.stringify({ action, data, id }));
+    this.send({ action, data, id });
     return withTimeout(answer, 30_000, action);
   }
 
-  #frame(line: string): void {
-    const frame = JSON.parse(line);
-    const id = frame.id as string | undefined;
+  #frame(frame: ServerFrame): void {
+    const id = frame.id;
     if (id !== undefined && this.#waiting.has(id)) {
       this.#waiting.get(id)!(frame);
       this.#waiting.delete(id);
@@ -210,7 +182,7 @@ export class SoakMember {
     } else if (frame.action === "error") {
       count(this.#totals.errors, errorCode(frame));
     } else if (frame.action === "success") {
-      count(this.#totals.acked, String(frame.data.request));
+      count(this.#totals.acked, String(frame.data?.request));
     }
   }
 
@@ -235,30 +207,8 @@ export class SoakMember {
     for (const m of history) this.#remember(m.id, m.seq);
   }
 
-  #schedule(ms: number): void {
-    clearTimeout(this.#timer);
-    if (this.#stopped || this.#paused) return;
-    this.#timer = setTimeout(() => {
-      this.#ticking = this.#tick();
-    }, ms);
-  }
-
-  async #tick(): Promise<void> {
-    if (this.#stopped || this.#paused) return;
-    try {
-      if (!this.open) {
-        this.#totals.reconnects++;
-        await this.connect();
-      } else {
-        await this.#act(pick(Math.random()));
-      }
-    } catch (error) {
-      count(this.#totals.errors, `client: ${(error as Error).message}`);
-    }
-    this.#schedule(this.#intervalMs * (0.5 + Math.random()));
-  }
-
-  async #act(what: string): Promise<void> {
+  protected async act(): Promise<void> {
+    const what = pick(Math.random());
     const words = () =>
       Array.from(
         { length: 4 },
@@ -266,12 +216,10 @@ export class SoakMember {
       ).join(" ");
     switch (what) {
       case "reconnect":
-        this.#totals.reconnects++;
-        await this.#close();
-        await this.connect();
+        await this.reconnect();
         return;
       case "switch": {
-        const others = this.#rooms.filter((r) => r !== this.#room);
+        const others = this.rooms.filter((r) => r !== this.#room);
         await this.#enter(others[Math.floor(Math.random() * others.length)]);
         return;
       }
@@ -340,34 +288,6 @@ export class SoakMember {
       if (this.#own.length > 10) this.#own.shift();
       this.#remember(message.id, message.seq);
     }
-  }
-
-  async #close(): Promise<void> {
-    const socket = this.#socket;
-    if (!socket || socket.readyState === WebSocket.CLOSED) return;
-    this.#closing = true;
-    const closed = new Promise<void>((resolve) =>
-      socket.addEventListener("close", () => resolve())
-    );
-    socket.close(1000);
-    await withTimeout(closed, 5000, "close").catch(() => {});
-  }
-
-  /**
-   * Stops ticking and waits for the tick under way, connected again if it
-   * was away, so the end's counting can ask on an idle connection.
-   */
-  async pause(): Promise<void> {
-    this.#paused = true;
-    clearTimeout(this.#timer);
-    await this.#ticking;
-    if (!this.open) await this.connect();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#close();
   }
 }
 
