@@ -15,6 +15,7 @@ import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { backoffBound, openWebSocket } from "../client/connection/transport.ts";
 import { Transport } from "../client/connection/transport.ts";
 import type { ChatMessage, Envelope } from "../server/protocol/types.ts";
+import type { ConnectionOptions } from "../client/connection/mod.ts";
 import type { Fields } from "../client/wire.ts";
 import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
@@ -50,9 +51,40 @@ async function resumeInGeneral(r: Rig, name = "ida"): Promise<void> {
   server.reply(page, { room: GENERAL_ROOM, messages: [] });
 }
 
-Deno.test("connection waits a full-jitter backoff before each reconnect, doubling up to its cap", async () => {
-  const r = rig({ baseDelayMs: 500, maxDelayMs: 4000 });
-  try {
+/** Pushes a `system` event: the server telling what happened in a room. */
+function system(r: Rig, data: Record<string, unknown>): void {
+  r.server.socket.push({ action: "system", data });
+}
+
+/** The texts of general's notices, as the user reads them. */
+function notices(r: Rig): string[] {
+  return (r.state.logs.value.general?.notices ?? []).map((n) => n.text);
+}
+
+/**
+ * Registers a test of the connection on a fresh rig (with `options`, see
+ * {@linkcode rig}), stopped after it, pass or fail, with the page's
+ * language set back to English for the tests after it.
+ */
+function test(
+  name: string,
+  body: (r: Rig) => Promise<void>,
+  options?: ConnectionOptions,
+): void {
+  Deno.test(name, async () => {
+    const r = rig(options);
+    try {
+      await body(r);
+    } finally {
+      lang.value = "en";
+      await r.stop();
+    }
+  });
+}
+
+test(
+  "connection waits a full-jitter backoff before each reconnect, doubling up to its cap",
+  async (r) => {
     await loginAsGuest(r, "ida");
     r.server.socket.drop();
     // Jitter 0.5: each wait is half its bound.
@@ -81,14 +113,13 @@ Deno.test("connection waits a full-jitter backoff before each reconnect, doublin
     // A resumed session starts the backoff again from the shortest wait.
     r.server.socket.drop();
     assert.deepEqual(r.clock.pending, [250]);
-  } finally {
-    await r.stop();
-  }
-});
+  },
+  { baseDelayMs: 500, maxDelayMs: 4000 },
+);
 
-Deno.test("connection reconnects at once when asked, without waiting out the backoff", async () => {
-  const r = rig({ baseDelayMs: 10_000 });
-  try {
+test(
+  "connection reconnects at once when asked, without waiting out the backoff",
+  async (r) => {
     await loginAsGuest(r, "ida");
     r.server.socket.drop();
     assert.equal(r.clock.pending.length, 1);
@@ -98,10 +129,9 @@ Deno.test("connection reconnects at once when asked, without waiting out the bac
     // Not offline any more: asking again opens nothing.
     r.connection.reconnectNow();
     assert.equal(r.server.sockets.length, 2);
-  } finally {
-    await r.stop();
-  }
-});
+  },
+  { baseDelayMs: 10_000 },
+);
 
 Deno.test("backoff bounds double from the base delay and stop at the cap", () => {
   const options = { baseDelayMs: 500, maxDelayMs: 15_000 };
@@ -111,1039 +141,854 @@ Deno.test("backoff bounds double from the base delay and stop at the cap", () =>
   );
 });
 
-Deno.test("connection resumes a guest by name, rejoins its room and fetches what it missed by after_seq", async () => {
-  const r = rig();
+test("connection resumes a guest by name, rejoins its room and fetches what it missed by after_seq", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    const dev = (seq: number) => roomMessage(seq, { room: "dev" });
-    await enterRoom(r, "#dev", [dev(1), dev(2), dev(3)]);
+  await loginAsGuest(r, "ida");
+  const dev = (seq: number) => roomMessage(seq, { room: "dev" });
+  await enterRoom(r, "#dev", [dev(1), dev(2), dev(3)]);
 
-    await reconnect(r);
-    assert.equal(state.resuming.value, true);
-    const login = await server.next("login");
-    assert.deepEqual(login.data, { username: "ida", room_changes: true });
-    server.reply(login, loginReply("ida"));
-    const rejoin = await server.next("join_room");
-    assert.deepEqual(rejoin.data, { room: "dev" });
-    // The join brings the newest messages, with a gap after what is held.
-    server.reply(rejoin, { room: "dev", history: [dev(10), dev(11)] });
-    const page = await server.next("history");
-    assert.deepEqual(page.data, { room: "dev", after_seq: 3, limit: 200 });
-    server.reply(page, {
-      room: "dev",
-      messages: [4, 5, 6, 7, 8, 9, 10, 11].map(dev),
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await until(() => state.status.value.kind === "online", "online");
-    assert.equal(state.resuming.value, false);
-    assert.equal(state.currentRoom.value, "dev");
-    assert.deepEqual(
-      state.logs.value.dev.messages.map((m) => m.seq),
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-    );
-  } finally {
-    await r.stop();
-  }
+  await reconnect(r);
+  assert.equal(state.resuming.value, true);
+  const login = await server.next("login");
+  assert.deepEqual(login.data, { username: "ida", room_changes: true });
+  server.reply(login, loginReply("ida"));
+  const rejoin = await server.next("join_room");
+  assert.deepEqual(rejoin.data, { room: "dev" });
+  // The join brings the newest messages, with a gap after what is held.
+  server.reply(rejoin, { room: "dev", history: [dev(10), dev(11)] });
+  const page = await server.next("history");
+  assert.deepEqual(page.data, { room: "dev", after_seq: 3, limit: 200 });
+  server.reply(page, {
+    room: "dev",
+    messages: [4, 5, 6, 7, 8, 9, 10, 11].map(dev),
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await until(() => state.status.value.kind === "online", "online");
+  assert.equal(state.resuming.value, false);
+  assert.equal(state.currentRoom.value, "dev");
+  assert.deepEqual(
+    state.logs.value.dev.messages.map((m) => m.seq),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  );
 });
 
-Deno.test("connection drops a room's old messages when its epoch changed: the room was created again", async () => {
-  const r = rig();
+test("connection drops a room's old messages when its epoch changed: the room was created again", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    const dev = (seq: number, text = `m${seq}`) =>
-      roomMessage(seq, { room: "dev", text });
-    const joined = r.connection.joinRoom("#dev");
-    const join = await server.next("join_room");
-    server.reply(join, {
-      room: "dev",
-      epoch: "e1",
-      history: [1, 2, 3].map((n) => dev(n)),
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    assert.equal(await joined, null);
+  await loginAsGuest(r, "ida");
+  const dev = (seq: number, text = `m${seq}`) =>
+    roomMessage(seq, { room: "dev", text });
+  const joined = r.connection.joinRoom("#dev");
+  const join = await server.next("join_room");
+  server.reply(join, {
+    room: "dev",
+    epoch: "e1",
+    history: [1, 2, 3].map((n) => dev(n)),
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  assert.equal(await joined, null);
 
-    await reconnect(r);
-    server.reply(await server.next("login"), loginReply("ida"));
-    const rejoin = await server.next("join_room");
-    server.reply(rejoin, {
-      room: "dev",
-      epoch: "e2",
-      history: [dev(1, "new one"), dev(2, "new two")],
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await until(() => state.status.value.kind === "online", "online");
-    assert.deepEqual(
-      state.logs.value.dev.messages.map((m) => m.text),
-      ["new one", "new two"],
-    );
-  } finally {
-    await r.stop();
-  }
+  await reconnect(r);
+  server.reply(await server.next("login"), loginReply("ida"));
+  const rejoin = await server.next("join_room");
+  server.reply(rejoin, {
+    room: "dev",
+    epoch: "e2",
+    history: [dev(1, "new one"), dev(2, "new two")],
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await until(() => state.status.value.kind === "online", "online");
+  assert.deepEqual(
+    state.logs.value.dev.messages.map((m) => m.text),
+    ["new one", "new two"],
+  );
 });
 
-Deno.test("connection resumes with the room's epoch and starts the room afresh on stale_epoch", async () => {
-  const r = rig();
+test("connection resumes with the room's epoch and starts the room afresh on stale_epoch", async (r) => {
   const { server, state } = r;
-  try {
-    const gen = (seq: number, text = `m${seq}`) => roomMessage(seq, { text });
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    const done = r.connection.login("ida");
-    server.reply(await server.next("login"), loginReply("ida"));
-    server.reply(await server.next("history"), {
-      room: GENERAL_ROOM,
-      epoch: "e1",
-      messages: [1, 2, 3, 4, 5].map((n) => gen(n)),
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await done;
-    await reconnect(r);
-    server.reply(await server.next("login"), loginReply("ida"));
-    const resume = await server.next("history");
-    assert.deepEqual(resume.data, {
-      room: GENERAL_ROOM,
-      after_seq: 5,
-      limit: 200,
-      epoch: "e1",
-    });
-    server.refuse(resume, "stale_epoch", "general is not the room you saw.");
-    const fresh = await server.next("history");
-    assert.deepEqual(fresh.data, { room: GENERAL_ROOM, limit: 50 });
-    server.reply(fresh, {
-      room: GENERAL_ROOM,
-      epoch: "e2",
-      messages: [gen(1, "restored")],
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await until(() => state.status.value.kind === "online", "online");
-    assert.deepEqual(
-      state.logs.value.general.messages.map((m) => m.text),
-      ["restored"],
-    );
-  } finally {
-    await r.stop();
-  }
+  const gen = (seq: number, text = `m${seq}`) => roomMessage(seq, { text });
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  const done = r.connection.login("ida");
+  server.reply(await server.next("login"), loginReply("ida"));
+  server.reply(await server.next("history"), {
+    room: GENERAL_ROOM,
+    epoch: "e1",
+    messages: [1, 2, 3, 4, 5].map((n) => gen(n)),
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await done;
+  await reconnect(r);
+  server.reply(await server.next("login"), loginReply("ida"));
+  const resume = await server.next("history");
+  assert.deepEqual(resume.data, {
+    room: GENERAL_ROOM,
+    after_seq: 5,
+    limit: 200,
+    epoch: "e1",
+  });
+  server.refuse(resume, "stale_epoch", "general is not the room you saw.");
+  const fresh = await server.next("history");
+  assert.deepEqual(fresh.data, { room: GENERAL_ROOM, limit: 50 });
+  server.reply(fresh, {
+    room: GENERAL_ROOM,
+    epoch: "e2",
+    messages: [gen(1, "restored")],
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await until(() => state.status.value.kind === "online", "online");
+  assert.deepEqual(
+    state.logs.value.general.messages.map((m) => m.text),
+    ["restored"],
+  );
 });
 
-Deno.test("connection catches up page by page until a page comes back short", async () => {
-  const r = rig();
+test("connection catches up page by page until a page comes back short", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida", [roomMessage(1)]);
-    await reconnect(r);
-    server.reply(await server.next("login"), loginReply("ida"));
-    const first = await server.next("history");
-    assert.deepEqual(first.data, { room: "general", after_seq: 1, limit: 200 });
-    const full = Array.from({ length: 200 }, (_, i) => roomMessage(i + 2));
-    server.reply(first, { room: "general", messages: full });
-    const second = await server.next("history");
-    assert.deepEqual(second.data, {
-      room: "general",
-      after_seq: 201,
-      limit: 200,
-    });
-    server.reply(second, {
-      room: "general",
-      messages: [roomMessage(202), roomMessage(203)],
-    });
-    // A short page: caught up; the member list comes next.
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await until(() => state.status.value.kind === "online", "online");
-    assert.equal(state.logs.value.general.messages.at(-1)?.seq, 203);
-  } finally {
-    await r.stop();
-  }
+  await loginAsGuest(r, "ida", [roomMessage(1)]);
+  await reconnect(r);
+  server.reply(await server.next("login"), loginReply("ida"));
+  const first = await server.next("history");
+  assert.deepEqual(first.data, { room: "general", after_seq: 1, limit: 200 });
+  const full = Array.from({ length: 200 }, (_, i) => roomMessage(i + 2));
+  server.reply(first, { room: "general", messages: full });
+  const second = await server.next("history");
+  assert.deepEqual(second.data, {
+    room: "general",
+    after_seq: 201,
+    limit: 200,
+  });
+  server.reply(second, {
+    room: "general",
+    messages: [roomMessage(202), roomMessage(203)],
+  });
+  // A short page: caught up; the member list comes next.
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await until(() => state.status.value.kind === "online", "online");
+  assert.equal(state.logs.value.general.messages.at(-1)?.seq, 203);
 });
 
-Deno.test("connection fills a gap a live message reveals, by seq", async () => {
-  const r = rig();
+test("connection fills a gap a live message reveals, by seq", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
-    server.socket.push({ action: "receive_message", data: roomMessage(5) });
-    const page = await server.next("history");
-    assert.deepEqual(page.data, { room: "general", after_seq: 2, limit: 2 });
-    server.reply(page, {
-      room: "general",
-      messages: [roomMessage(3), roomMessage(4)],
-    });
-    await until(
-      () => state.logs.value.general.messages.length === 5,
-      "the gap is filled",
-    );
-    assert.deepEqual(logTexts(state, "general"), [
-      "1:message 1",
-      "2:message 2",
-      "3:message 3",
-      "4:message 4",
-      "5:message 5",
-    ]);
-  } finally {
-    await r.stop();
-  }
+  await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
+  server.socket.push({ action: "receive_message", data: roomMessage(5) });
+  const page = await server.next("history");
+  assert.deepEqual(page.data, { room: "general", after_seq: 2, limit: 2 });
+  server.reply(page, {
+    room: "general",
+    messages: [roomMessage(3), roomMessage(4)],
+  });
+  await until(
+    () => state.logs.value.general.messages.length === 5,
+    "the gap is filled",
+  );
+  assert.deepEqual(logTexts(state, "general"), [
+    "1:message 1",
+    "2:message 2",
+    "3:message 3",
+    "4:message 4",
+    "5:message 5",
+  ]);
 });
 
-Deno.test("connection sends a message typed offline once the session is back, by its client_id", async () => {
-  const r = rig();
+test("connection sends a message typed offline once the session is back, by its client_id", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida", [roomMessage(1)]);
-    server.socket.drop();
-    r.connection.sendMessage("written offline");
-    const [pending] = state.logs.value.general.pending;
-    assert.equal(pending.status, "pending");
-    assert.deepEqual(server.waiting, [], "nothing goes out while offline");
+  await loginAsGuest(r, "ida", [roomMessage(1)]);
+  server.socket.drop();
+  r.connection.sendMessage("written offline");
+  const [pending] = state.logs.value.general.pending;
+  assert.equal(pending.status, "pending");
+  assert.deepEqual(server.waiting, [], "nothing goes out while offline");
 
-    await backOnline(r);
-    server.reply(await server.next("login"), loginReply("ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    const send = await server.next("send_message");
-    assert.deepEqual(send.data, {
-      text: "written offline",
-      client_id: pending.clientId,
-    });
-    const stored = roomMessage(2, {
-      user: "ida",
-      text: "written offline",
-      client_id: pending.clientId,
-    });
-    // The server's reply and its event come in one frame.
-    server.reply(send, { message: stored }, {
-      action: "receive_message",
-      data: stored,
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await settle();
-    assert.deepEqual(logTexts(state, "general"), [
-      "1:message 1",
-      "2:written offline",
-    ]);
-    assert.deepEqual(state.logs.value.general.pending, []);
-    assert.deepEqual(server.waiting, [], "sent once");
-  } finally {
-    await r.stop();
-  }
+  await backOnline(r);
+  server.reply(await server.next("login"), loginReply("ida"));
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  const send = await server.next("send_message");
+  assert.deepEqual(send.data, {
+    text: "written offline",
+    client_id: pending.clientId,
+  });
+  const stored = roomMessage(2, {
+    user: "ida",
+    text: "written offline",
+    client_id: pending.clientId,
+  });
+  // The server's reply and its event come in one frame.
+  server.reply(send, { message: stored }, {
+    action: "receive_message",
+    data: stored,
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await settle();
+  assert.deepEqual(logTexts(state, "general"), [
+    "1:message 1",
+    "2:written offline",
+  ]);
+  assert.deepEqual(state.logs.value.general.pending, []);
+  assert.deepEqual(server.waiting, [], "sent once");
 });
 
-Deno.test("connection does not post a message twice when the catch-up shows the server stored it", async () => {
-  const r = rig();
+test("connection does not post a message twice when the catch-up shows the server stored it", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida", [roomMessage(1)]);
-    r.connection.sendMessage("hello");
-    const send = await server.next("send_message");
-    // The connection drops before the reply: the message stays pending.
-    server.socket.drop();
-    await settle();
-    assert.equal(state.logs.value.general.pending[0].status, "pending");
+  await loginAsGuest(r, "ida", [roomMessage(1)]);
+  r.connection.sendMessage("hello");
+  const send = await server.next("send_message");
+  // The connection drops before the reply: the message stays pending.
+  server.socket.drop();
+  await settle();
+  assert.equal(state.logs.value.general.pending[0].status, "pending");
 
-    await backOnline(r);
-    server.reply(await server.next("login"), loginReply("ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [
-        roomMessage(2, {
-          user: "ida",
-          text: "hello",
-          client_id: send.data.client_id as string,
-        }),
-      ],
-    });
-    // Straight to the member list: nothing left to send.
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await settle();
-    assert.deepEqual(state.logs.value.general.pending, []);
-    assert.deepEqual(logTexts(state, "general"), ["1:message 1", "2:hello"]);
-    assert.deepEqual(server.waiting, []);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection sends a message again with the same client_id when its reply was lost", async () => {
-  const r = rig();
-  const { server } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    r.connection.sendPrivate("@bob", "are you there?");
-    const first = await server.next("private_message");
-    server.socket.drop();
-    await settle();
-    await backOnline(r);
-    await resumeInGeneral(r);
-    const again = await server.next("private_message");
-    assert.deepEqual(again.data, first.data);
-    assert.deepEqual(again.data, {
-      to: "bob",
-      text: "are you there?",
-      client_id: first.data.client_id,
-    });
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection fails a room message written offline in a room it is no longer in", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    await enterRoom(r, "dev");
-    server.socket.drop();
-    r.connection.sendMessage("for dev");
-    await backOnline(r);
-    server.reply(await server.next("login"), loginReply("ida"));
-    server.refuse(
-      await server.next("join_room"),
-      "banned",
-      "You are banned from #dev.",
-    );
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await settle();
-    assert.equal(state.currentRoom.value, "general");
-    const [failed] = state.logs.value.dev.pending;
-    assert.equal(failed.status, "failed");
-    assert.equal(failed.error, "you are no longer in #dev.");
-    assert.deepEqual(
-      state.logs.value.general.notices.map((n) => n.text),
-      ["Could not rejoin #dev: You are banned from #dev."],
-    );
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection runs a reply's requester before the events batched behind it", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    const seen: string[] = [];
-    const rooms = () => state.rooms.value.map((room) => room.name).join(",");
-    const first = r.connection.request("list_rooms").then(() =>
-      seen.push(`first saw ${rooms()}`)
-    );
-    const second = r.connection.request("list_rooms").then(() =>
-      seen.push(`second saw ${rooms()}`)
-    );
-    const a = await server.next("list_rooms");
-    const b = await server.next("list_rooms");
-    const list = (...names: string[]) => ({
-      action: "room_list",
-      data: { rooms: names.map((name) => ({ name, users: 1 })) },
-    });
-    // One frame: reply, event, reply, event.
-    server.socket.push(
-      { action: "success", id: a.id, data: { rooms: [] } },
-      list("general", "dev"),
-      { action: "success", id: b.id, data: { rooms: [] } },
-      list("general", "dev", "ops"),
-    );
-    await Promise.all([first, second]);
-    await until(() => rooms() === "general,dev,ops", "the last event");
-    assert.deepEqual(seen, ["first saw general", "second saw general,dev"]);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection asks for room_changes and applies them to the whole list it got first", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    const rooms = () =>
-      state.rooms.value.map((room) => `${room.name}:${room.users}`).join(",");
-    server.socket.push({
-      action: "room_list",
-      data: {
-        rooms: [
-          { name: "general", users: 2 },
-          { name: "dev", users: 0 },
-          { name: "ops", users: 3 },
-        ],
-      },
-    });
-    await until(() => rooms() === "general:2,dev:0,ops:3", "the whole list");
-    server.socket.push({
-      action: "room_changes",
-      data: {
-        rooms: [{ name: "dev", users: 1 }, { name: "qa", users: 1 }],
-        removed: ["ops"],
-      },
-    });
-    await until(() => rooms() === "general:2,dev:1,qa:1", "the changes");
-    server.socket.push({
-      action: "room_changes",
-      data: { rooms: [{ name: "general", users: 1 }], removed: [] },
-    });
-    await until(() => rooms() === "general:1,dev:1,qa:1", "one change");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection keeps an edit that came behind the gap-filling page read before it", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida", [roomMessage(1)]);
-    server.socket.push({ action: "receive_message", data: roomMessage(3) });
-    const page = await server.next("history");
-    const edited = roomMessage(2, {
-      text: "edited",
-      edited_at: "2026-12-01T12:00:00.000Z",
-    });
-    server.reply(page, { room: "general", messages: [roomMessage(2)] }, {
-      action: "message_updated",
-      data: edited,
-    });
-    await until(
-      () => logTexts(state, "general")[1] === "2:edited",
-      "the edit shows",
-    );
-    await settle();
-    assert.deepEqual(logTexts(state, "general"), [
-      "1:message 1",
-      "2:edited",
-      "3:message 3",
-    ]);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection logs in with the session cookie after a reload, and resumes with it", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    auth.session = { username: "Ida", role: "user" };
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    const login = await server.next("login");
-    assert.deepEqual(
-      login.data,
-      { room_changes: true },
-      "the cookie logs in, not a name",
-    );
-    server.reply(login, loginReply("Ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["Ida"] });
-    await until(() => state.username.value === "Ida", "logged in");
-    assert.equal(state.account.value, true);
-    assert.equal(state.sessionCheck.value, false);
-
-    await reconnect(r);
-    const again = await server.next("login");
-    assert.deepEqual(
-      again.data,
-      { room_changes: true },
-      "an account resumes with the cookie",
-    );
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection says the session ended when the server refuses the cookie", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    auth.session = { username: "ida", role: "user" };
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    server.refuse(await server.next("login"), "bad_credentials", "No.");
-    await until(() => state.loginError.value !== null, "an error");
-    assert.equal(
-      state.loginError.value,
-      "Your session has ended. Sign in again.",
-    );
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection shows the login form quietly when it could only probe for a session", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    auth.session = "offline";
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    server.refuse(await server.next("login"), "bad_credentials", "No.");
-    await until(() => !state.sessionCheck.value, "the form shows");
-    assert.equal(state.loginError.value, null);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection signs in over HTTP, then logs in on a fresh socket that carries the cookie", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    await r.connection.signIn("signin", {
-      username: " ida ",
-      password: "wrong",
-    });
-    assert.equal(state.loginError.value, "Wrong username or password.");
-    await r.connection.signIn("register", {
-      username: "ida",
-      password: "short",
-    });
-    assert.equal(
-      state.loginError.value,
-      "A password needs at least 8 characters.",
-    );
-    assert.deepEqual(auth.calls, ["session", "signin ida"]);
-
-    await r.connection.signIn("signin", {
-      username: "ida",
-      password: "correct horse",
-    });
-    assert.equal(server.sockets[0].closedByClient, true);
-    (await server.socketCount(2)).accept();
-    const login = await server.next("login");
-    assert.deepEqual(login.data, { room_changes: true });
-    server.reply(login, loginReply("ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await until(() => state.account.value, "signed in");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection keeps a guest's name and tries again later when the re-login is refused for now", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    await reconnect(r);
-    // The server has not noticed the old socket died yet.
-    server.refuse(await server.next("login"), "username_taken", "Taken.");
-    await until(
-      () => server.sockets[1].closedByClient,
-      "the socket is dropped",
-    );
-    assert.equal(state.username.value, "ida");
-    assert.deepEqual(state.status.value, {
-      kind: "offline",
-      retryAt: r.clock.now() + 500,
-    });
-    r.clock.advance(500);
-    (await server.socketCount(3)).accept();
-    await resumeInGeneral(r);
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    await until(() => state.status.value.kind === "online", "online");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection returns to the login form when the re-login is refused for good", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    await reconnect(r);
-    server.refuse(await server.next("login"), "banned", "You are banned.");
-    await until(() => state.username.value === null, "logged out");
-    assert.equal(
-      state.loginError.value,
-      "Could not log in again: You are banned.",
-    );
-    assert.deepEqual(state.status.value, { kind: "online" });
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection ends the session for good when a moderator kicks, with the kick's text", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    server.socket.push({
-      action: "system",
-      data: {
-        room: "general",
-        kind: "kicked",
+  await backOnline(r);
+  server.reply(await server.next("login"), loginReply("ida"));
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [
+      roomMessage(2, {
         user: "ida",
-        text: "ida was kicked by mod: spam",
-      },
-    });
-    server.socket.drop(CLOSE_REMOVED, "kicked");
-    assert.equal(state.removal.value, "ida was kicked by mod: spam");
-    assert.equal(state.username.value, null);
-    assert.deepEqual(state.status.value, { kind: "idle" });
-    assert.deepEqual(r.clock.pending, [], "no reconnect");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection returns to the login form on a fresh socket when its session ends elsewhere (4004)", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsAccount(r, "Ida");
-
-    // A logout in another tab: the server closes this tab's socket.
-    server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
-    assert.equal(state.username.value, null);
-    assert.equal(
-      state.loginError.value,
-      "Your session has ended. Sign in again.",
-    );
-    assert.deepEqual(r.clock.pending, [], "no reconnect with the old session");
-    // A fresh socket for the login form, which logs nothing in by itself.
-    (await server.socketCount(2)).accept();
-    await settle();
-    assert.deepEqual(server.waiting, [], "nothing was sent");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection shows the login screen after a logout only once the server has ended the session", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    await loginAsAccount(r, "Ida");
-
-    const answer = Promise.withResolvers<void>();
-    auth.logoutAnswered = answer.promise;
-    const loggedOut = r.connection.logout();
-    await settle();
-    assert.deepEqual(auth.calls.at(-1), "logout");
-    assert.equal(state.username.value, "Ida", "logged out before the server");
-    assert.equal(server.sockets[0].closedByClient, true, "the socket is gone");
-    answer.resolve();
-    await loggedOut;
-    assert.equal(state.username.value, null);
-    assert.equal(auth.session, null);
-    // A fresh socket for the login form, opened after the cookie is gone.
-    (await server.socketCount(2)).accept();
-    await settle();
-    assert.deepEqual(server.waiting, [], "nothing was sent");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection stays signed in, and says so, when its logout gets no answer", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    await loginAsAccount(r, "Ida");
-
-    // No network, or the server down: the HttpOnly cookie is still there
-    // and still logs in, so no login screen tells Ida she is out.
-    auth.logoutUnanswered = true;
-    await r.connection.logout();
-    assert.equal(state.username.value, "Ida", "no login screen");
-    assert.deepEqual(auth.session, { username: "Ida", role: "user" });
-    // Back in with the cookie on a fresh socket, then told.
-    (await server.socketCount(2)).accept();
-    server.reply(await server.next("login"), {
-      ...loginReply("Ida", { rooms: [{ name: "general", users: 1 }] }),
-      memberships: [membership("general")],
-    });
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    await until(
-      () =>
-        state.logs.value.general?.notices.some((n) =>
-          n.text.startsWith("You are still signed in")
-        ) === true,
-      "the failed logout is told",
-    );
-    assert.equal(state.username.value, "Ida");
-
-    // Once the server answers, the logout goes through.
-    auth.logoutUnanswered = false;
-    await r.connection.logout();
-    assert.equal(state.username.value, null);
-    assert.equal(auth.session, null);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection shows the login screen when a logout whose answer was lost went through", async () => {
-  const r = rig();
-  const { server, state, auth } = r;
-  try {
-    await loginAsAccount(r, "Ida");
-    // The server ended the session, but its answer never came (timed out).
-    auth.logoutUnanswered = true;
-    await r.connection.logout();
-    (await server.socketCount(2)).accept();
-    server.refuse(
-      await server.next("login"),
-      "bad_credentials",
-      "Session expired.",
-    );
-    await until(() => state.username.value === null, "the login screen");
-    assert.equal(state.loginError.value, null);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection follows the server to general when the room it is in is deleted", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    await enterRoom(r, "dev");
-    server.socket.push({
-      action: "system",
-      data: { room: "dev", kind: "deleted", text: "#dev was deleted by mod" },
-    });
-    assert.equal(state.currentRoom.value, "general");
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    await until(
-      () => (state.logs.value.general?.notices.length ?? 0) > 0,
-      "the notice",
-    );
-    assert.deepEqual(
-      state.logs.value.general.notices.map((n) => [n.kind, n.text]),
-      [["warning", "You were moved to #general: #dev was deleted by mod"]],
-    );
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection says in French who deleted the room it was in when it follows the server to general", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    await enterRoom(r, "dev");
-    lang.value = "fr";
-    server.socket.push({
-      action: "system",
-      data: {
-        room: "dev",
-        kind: "deleted",
-        by: "mod",
-        text: "mod deleted dev",
-      },
-    });
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    await until(
-      () => (state.logs.value.general?.notices.length ?? 0) > 0,
-      "the notice",
-    );
-    assert.deepEqual(
-      state.logs.value.general.notices.map((n) => n.text),
-      ["Vous avez été déplacé dans #general : mod a supprimé dev"],
-    );
-  } finally {
-    lang.value = "en";
-    await r.stop();
-  }
-});
-
-Deno.test("connection says a new role, who gave it, and a ban's moderator and reason in the chosen language", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    const system = (data: Record<string, unknown>) =>
-      server.socket.push({ action: "system", data });
-    lang.value = "fr";
-    system({
-      room: "general",
-      kind: "info",
-      user: "ida",
-      role: "moderator",
-      by: "root",
-      text: "root made you moderator",
-    });
-    system({
-      room: "general",
-      kind: "info",
-      user: "ida",
-      role: "admin",
-      text: "the server made you admin",
-    });
-    system({
-      room: "general",
-      kind: "banned",
-      user: "tom",
-      by: "ida",
-      reason: "insultes",
-      text: "tom was banned by ida: insultes",
-    });
-    system({
-      room: "general",
-      kind: "kicked",
-      user: "zoe",
-      by: "root",
-      account_deleted: true,
-      text: "zoe's account was deleted by root",
-    });
-    // Without the fields its sentence needs, the server's text stays.
-    system({
-      room: "general",
-      kind: "kicked",
-      user: "max",
-      text: "max was kicked by mod",
-    });
-    lang.value = "en";
-    system({
-      room: "general",
-      kind: "info",
-      user: "ida",
-      role: "user",
-      by: "root",
-      text: "root made you user",
-    });
-    const notices = () =>
-      (state.logs.value.general?.notices ?? []).map((n) => n.text);
-    await until(() => notices().length === 6, "six notices");
-    assert.deepEqual(notices(), [
-      "root vous a nommé modérateur",
-      "Le serveur vous a nommé admin",
-      "tom a été banni par ida : insultes",
-      "Le compte de zoe a été supprimé par root",
-      "max was kicked by mod",
-      "root made you user",
-    ]);
-    assert.equal(state.role.value, "user");
-  } finally {
-    lang.value = "en";
-    await r.stop();
-  }
-});
-
-Deno.test("connection ends the session with a French kick notice on a French page", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    lang.value = "fr";
-    server.socket.push({
-      action: "system",
-      data: {
-        room: "general",
-        kind: "kicked",
-        user: "ida",
-        by: "mod",
-        reason: "spam",
-        scope: "server",
-        text: "ida was kicked by mod: spam",
-      },
-    });
-    server.socket.drop(CLOSE_REMOVED, "kicked");
-    assert.equal(state.removal.value, "ida a été expulsé par mod : spam");
-  } finally {
-    lang.value = "en";
-    await r.stop();
-  }
-});
-
-Deno.test("connection counts and announces a private message from someone else", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    server.socket.push({
-      action: "private_message",
-      data: privateMessage(1, { text: "hi @ida" }),
-    });
-    assert.deepEqual(logTexts(state, "@bob"), ["1:hi @ida"]);
-    assert.equal(state.unread.value["@bob"], 1);
-    assert.equal(state.mentions.value["@bob"], 1);
-    assert.deepEqual(
-      r.incoming.map((i) => [i.key, i.dm, i.mention, i.body]),
-      [["@bob", true, true, "hi @ida"]],
-    );
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection reads a message's words, not its markdown, aloud and in its notification", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    server.socket.push({
-      action: "receive_message",
-      data: roomMessage(1, {
-        text: "**Rules**: be *kind*, no `spam`",
+        text: "hello",
+        client_id: send.data.client_id as string,
       }),
-    });
-    await until(
-      () => state.announcement.value === "bob: Rules: be kind, no spam",
-      "announced without stars",
-    );
-    assert.deepEqual(r.incoming.map((i) => i.body), [
-      "Rules: be kind, no spam",
-    ]);
-  } finally {
-    await r.stop();
-  }
+    ],
+  });
+  // Straight to the member list: nothing left to send.
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await settle();
+  assert.deepEqual(state.logs.value.general.pending, []);
+  assert.deepEqual(logTexts(state, "general"), ["1:message 1", "2:hello"]);
+  assert.deepEqual(server.waiting, []);
 });
 
-Deno.test("connection says a room's joins, leaves, pins and renames in the chosen language", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida", [
-      roomMessage(1, { user: "mme_martin", text: "Règles" }),
-    ]);
-    lang.value = "fr";
-    const system = (data: Record<string, unknown>) =>
-      server.socket.push({ action: "system", data });
-    system({
-      room: "general",
-      kind: "joined",
-      user: "lea",
-      text: "lea joined general",
-    });
-    system({
-      room: "general",
-      kind: "pinned",
-      user: "bob",
-      id: "m1",
-      text: "bob pinned a message by mme_martin",
-    });
-    system({
-      room: "general",
-      kind: "unpinned",
-      user: "bob",
-      id: "m0",
-      text: "bob unpinned a message by tom",
-    });
-    system({
-      room: "general",
-      kind: "left",
-      user: "lea",
-      text: "lea left general",
-    });
-    system({
-      room: "cm2",
-      kind: "renamed",
-      user: "mme_martin",
-      from: "cm1",
-      text: "mme_martin renamed cm1 to cm2",
-    });
-    // A kick names its moderator only in the server's sentence: kept.
-    system({
-      room: "general",
-      kind: "kicked",
-      user: "tom",
-      text: "tom was kicked by bob",
-    });
-    const notices = () =>
-      (state.logs.value.general?.notices ?? []).map((n) => n.text);
-    await until(() => notices().length === 6, "six notices");
-    assert.deepEqual(notices(), [
-      "lea a rejoint general",
-      "bob a épinglé un message de mme_martin",
-      "bob a désépinglé un message",
-      "lea a quitté general",
-      "mme_martin a renommé cm1 en cm2",
-      "tom was kicked by bob",
-    ]);
-  } finally {
-    lang.value = "en";
-    await r.stop();
-  }
-});
-
-Deno.test("connection shows presence as unknown while the socket is down, and again once the member list is fresh", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    await until(() => state.members.value.includes("ida"), "members listed");
-    assert.equal(state.presenceKnown.value, true);
-
-    // Someone may leave while this client cannot hear it: no green dots.
-    r.server.socket.drop();
-    await until(() => state.status.value.kind !== "online", "offline");
-    assert.equal(state.presenceKnown.value, false);
-
-    // Back, but the list is the old one until the server sends a new one.
-    await backOnline(r);
-    await resumeInGeneral(r);
-    const ask = await server.next("list_users");
-    assert.equal(state.presenceKnown.value, false, "old list, still unknown");
-    server.reply(ask, { users: ["bob", "ida"] });
-    await until(() => state.presenceKnown.value, "presence known again");
-    assert.deepEqual(state.members.value, ["bob", "ida"]);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection takes a deleted message's text out of the screen reader's live region", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsGuest(r, "ida");
-    server.socket.push({
-      action: "receive_message",
-      data: roomMessage(1, { text: "the key is hunter2" }),
-    });
-    await until(
-      () => state.announcement.value === "bob: the key is hunter2",
-      "announced",
-    );
-    // Another message's deletion leaves the announcement alone.
-    server.socket.push({
-      action: "message_updated",
-      data: roomMessage(0, { id: "m0", text: "", deleted: true }),
-    });
-    server.socket.push({
-      action: "message_updated",
-      data: roomMessage(1, { text: "", deleted: true }),
-    });
-    await until(() => state.announcement.value === "", "text taken out");
-    assert.deepEqual(logTexts(state, "general"), ["1:"]);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection explains failed requests in words: offline, timeout, lost, unreadable", async () => {
-  const r = rig({ requestTimeoutMs: 10_000 });
+test("connection sends a message again with the same client_id when its reply was lost", async (r) => {
   const { server } = r;
-  try {
+  await loginAsGuest(r, "ida");
+  r.connection.sendPrivate("@bob", "are you there?");
+  const first = await server.next("private_message");
+  server.socket.drop();
+  await settle();
+  await backOnline(r);
+  await resumeInGeneral(r);
+  const again = await server.next("private_message");
+  assert.deepEqual(again.data, first.data);
+  assert.deepEqual(again.data, {
+    to: "bob",
+    text: "are you there?",
+    client_id: first.data.client_id,
+  });
+});
+
+test("connection fails a room message written offline in a room it is no longer in", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  await enterRoom(r, "dev");
+  server.socket.drop();
+  r.connection.sendMessage("for dev");
+  await backOnline(r);
+  server.reply(await server.next("login"), loginReply("ida"));
+  server.refuse(
+    await server.next("join_room"),
+    "banned",
+    "You are banned from #dev.",
+  );
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await settle();
+  assert.equal(state.currentRoom.value, "general");
+  const [failed] = state.logs.value.dev.pending;
+  assert.equal(failed.status, "failed");
+  assert.equal(failed.error, "you are no longer in #dev.");
+  assert.deepEqual(
+    state.logs.value.general.notices.map((n) => n.text),
+    ["Could not rejoin #dev: You are banned from #dev."],
+  );
+});
+
+test("connection runs a reply's requester before the events batched behind it", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  const seen: string[] = [];
+  const rooms = () => state.rooms.value.map((room) => room.name).join(",");
+  const first = r.connection.request("list_rooms").then(() =>
+    seen.push(`first saw ${rooms()}`)
+  );
+  const second = r.connection.request("list_rooms").then(() =>
+    seen.push(`second saw ${rooms()}`)
+  );
+  const a = await server.next("list_rooms");
+  const b = await server.next("list_rooms");
+  const list = (...names: string[]) => ({
+    action: "room_list",
+    data: { rooms: names.map((name) => ({ name, users: 1 })) },
+  });
+  // One frame: reply, event, reply, event.
+  server.socket.push(
+    { action: "success", id: a.id, data: { rooms: [] } },
+    list("general", "dev"),
+    { action: "success", id: b.id, data: { rooms: [] } },
+    list("general", "dev", "ops"),
+  );
+  await Promise.all([first, second]);
+  await until(() => rooms() === "general,dev,ops", "the last event");
+  assert.deepEqual(seen, ["first saw general", "second saw general,dev"]);
+});
+
+test("connection asks for room_changes and applies them to the whole list it got first", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  const rooms = () =>
+    state.rooms.value.map((room) => `${room.name}:${room.users}`).join(",");
+  server.socket.push({
+    action: "room_list",
+    data: {
+      rooms: [
+        { name: "general", users: 2 },
+        { name: "dev", users: 0 },
+        { name: "ops", users: 3 },
+      ],
+    },
+  });
+  await until(() => rooms() === "general:2,dev:0,ops:3", "the whole list");
+  server.socket.push({
+    action: "room_changes",
+    data: {
+      rooms: [{ name: "dev", users: 1 }, { name: "qa", users: 1 }],
+      removed: ["ops"],
+    },
+  });
+  await until(() => rooms() === "general:2,dev:1,qa:1", "the changes");
+  server.socket.push({
+    action: "room_changes",
+    data: { rooms: [{ name: "general", users: 1 }], removed: [] },
+  });
+  await until(() => rooms() === "general:1,dev:1,qa:1", "one change");
+});
+
+test("connection keeps an edit that came behind the gap-filling page read before it", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida", [roomMessage(1)]);
+  server.socket.push({ action: "receive_message", data: roomMessage(3) });
+  const page = await server.next("history");
+  const edited = roomMessage(2, {
+    text: "edited",
+    edited_at: "2026-12-01T12:00:00.000Z",
+  });
+  server.reply(page, { room: "general", messages: [roomMessage(2)] }, {
+    action: "message_updated",
+    data: edited,
+  });
+  await until(
+    () => logTexts(state, "general")[1] === "2:edited",
+    "the edit shows",
+  );
+  await settle();
+  assert.deepEqual(logTexts(state, "general"), [
+    "1:message 1",
+    "2:edited",
+    "3:message 3",
+  ]);
+});
+
+test("connection logs in with the session cookie after a reload, and resumes with it", async (r) => {
+  const { server, state, auth } = r;
+  auth.session = { username: "Ida", role: "user" };
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  const login = await server.next("login");
+  assert.deepEqual(
+    login.data,
+    { room_changes: true },
+    "the cookie logs in, not a name",
+  );
+  server.reply(login, loginReply("Ida"));
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  server.reply(await server.next("list_users"), { users: ["Ida"] });
+  await until(() => state.username.value === "Ida", "logged in");
+  assert.equal(state.account.value, true);
+  assert.equal(state.sessionCheck.value, false);
+
+  await reconnect(r);
+  const again = await server.next("login");
+  assert.deepEqual(
+    again.data,
+    { room_changes: true },
+    "an account resumes with the cookie",
+  );
+});
+
+test("connection says the session ended when the server refuses the cookie", async (r) => {
+  const { server, state, auth } = r;
+  auth.session = { username: "ida", role: "user" };
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  server.refuse(await server.next("login"), "bad_credentials", "No.");
+  await until(() => state.loginError.value !== null, "an error");
+  assert.equal(
+    state.loginError.value,
+    "Your session has ended. Sign in again.",
+  );
+});
+
+test("connection shows the login form quietly when it could only probe for a session", async (r) => {
+  const { server, state, auth } = r;
+  auth.session = "offline";
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  server.refuse(await server.next("login"), "bad_credentials", "No.");
+  await until(() => !state.sessionCheck.value, "the form shows");
+  assert.equal(state.loginError.value, null);
+});
+
+test("connection signs in over HTTP, then logs in on a fresh socket that carries the cookie", async (r) => {
+  const { server, state, auth } = r;
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  await r.connection.signIn("signin", {
+    username: " ida ",
+    password: "wrong",
+  });
+  assert.equal(state.loginError.value, "Wrong username or password.");
+  await r.connection.signIn("register", {
+    username: "ida",
+    password: "short",
+  });
+  assert.equal(
+    state.loginError.value,
+    "A password needs at least 8 characters.",
+  );
+  assert.deepEqual(auth.calls, ["session", "signin ida"]);
+
+  await r.connection.signIn("signin", {
+    username: "ida",
+    password: "correct horse",
+  });
+  assert.equal(server.sockets[0].closedByClient, true);
+  (await server.socketCount(2)).accept();
+  const login = await server.next("login");
+  assert.deepEqual(login.data, { room_changes: true });
+  server.reply(login, loginReply("ida"));
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await until(() => state.account.value, "signed in");
+});
+
+test("connection keeps a guest's name and tries again later when the re-login is refused for now", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  await reconnect(r);
+  // The server has not noticed the old socket died yet.
+  server.refuse(await server.next("login"), "username_taken", "Taken.");
+  await until(
+    () => server.sockets[1].closedByClient,
+    "the socket is dropped",
+  );
+  assert.equal(state.username.value, "ida");
+  assert.deepEqual(state.status.value, {
+    kind: "offline",
+    retryAt: r.clock.now() + 500,
+  });
+  r.clock.advance(500);
+  (await server.socketCount(3)).accept();
+  await resumeInGeneral(r);
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await until(() => state.status.value.kind === "online", "online");
+});
+
+test("connection returns to the login form when the re-login is refused for good", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  await reconnect(r);
+  server.refuse(await server.next("login"), "banned", "You are banned.");
+  await until(() => state.username.value === null, "logged out");
+  assert.equal(
+    state.loginError.value,
+    "Could not log in again: You are banned.",
+  );
+  assert.deepEqual(state.status.value, { kind: "online" });
+});
+
+test("connection ends the session for good when a moderator kicks, with the kick's text", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  system(r, {
+    room: "general",
+    kind: "kicked",
+    user: "ida",
+    text: "ida was kicked by mod: spam",
+  });
+  server.socket.drop(CLOSE_REMOVED, "kicked");
+  assert.equal(state.removal.value, "ida was kicked by mod: spam");
+  assert.equal(state.username.value, null);
+  assert.deepEqual(state.status.value, { kind: "idle" });
+  assert.deepEqual(r.clock.pending, [], "no reconnect");
+});
+
+test("connection returns to the login form on a fresh socket when its session ends elsewhere (4004)", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "Ida");
+
+  // A logout in another tab: the server closes this tab's socket.
+  server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
+  assert.equal(state.username.value, null);
+  assert.equal(
+    state.loginError.value,
+    "Your session has ended. Sign in again.",
+  );
+  assert.deepEqual(r.clock.pending, [], "no reconnect with the old session");
+  // A fresh socket for the login form, which logs nothing in by itself.
+  (await server.socketCount(2)).accept();
+  await settle();
+  assert.deepEqual(server.waiting, [], "nothing was sent");
+});
+
+test("connection shows the login screen after a logout only once the server has ended the session", async (r) => {
+  const { server, state, auth } = r;
+  await loginAsAccount(r, "Ida");
+
+  const answer = Promise.withResolvers<void>();
+  auth.logoutAnswered = answer.promise;
+  const loggedOut = r.connection.logout();
+  await settle();
+  assert.deepEqual(auth.calls.at(-1), "logout");
+  assert.equal(state.username.value, "Ida", "logged out before the server");
+  assert.equal(server.sockets[0].closedByClient, true, "the socket is gone");
+  answer.resolve();
+  await loggedOut;
+  assert.equal(state.username.value, null);
+  assert.equal(auth.session, null);
+  // A fresh socket for the login form, opened after the cookie is gone.
+  (await server.socketCount(2)).accept();
+  await settle();
+  assert.deepEqual(server.waiting, [], "nothing was sent");
+});
+
+test("connection stays signed in, and says so, when its logout gets no answer", async (r) => {
+  const { server, state, auth } = r;
+  await loginAsAccount(r, "Ida");
+
+  // No network, or the server down: the HttpOnly cookie is still there
+  // and still logs in, so no login screen tells Ida she is out.
+  auth.logoutUnanswered = true;
+  await r.connection.logout();
+  assert.equal(state.username.value, "Ida", "no login screen");
+  assert.deepEqual(auth.session, { username: "Ida", role: "user" });
+  // Back in with the cookie on a fresh socket, then told.
+  (await server.socketCount(2)).accept();
+  server.reply(await server.next("login"), {
+    ...loginReply("Ida", { rooms: [{ name: "general", users: 1 }] }),
+    memberships: [membership("general")],
+  });
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  await until(
+    () =>
+      state.logs.value.general?.notices.some((n) =>
+        n.text.startsWith("You are still signed in")
+      ) === true,
+    "the failed logout is told",
+  );
+  assert.equal(state.username.value, "Ida");
+
+  // Once the server answers, the logout goes through.
+  auth.logoutUnanswered = false;
+  await r.connection.logout();
+  assert.equal(state.username.value, null);
+  assert.equal(auth.session, null);
+});
+
+test("connection shows the login screen when a logout whose answer was lost went through", async (r) => {
+  const { server, state, auth } = r;
+  await loginAsAccount(r, "Ida");
+  // The server ended the session, but its answer never came (timed out).
+  auth.logoutUnanswered = true;
+  await r.connection.logout();
+  (await server.socketCount(2)).accept();
+  server.refuse(
+    await server.next("login"),
+    "bad_credentials",
+    "Session expired.",
+  );
+  await until(() => state.username.value === null, "the login screen");
+  assert.equal(state.loginError.value, null);
+});
+
+test("connection follows the server to general when the room it is in is deleted", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  await enterRoom(r, "dev");
+  system(r, { room: "dev", kind: "deleted", text: "#dev was deleted by mod" });
+  assert.equal(state.currentRoom.value, "general");
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  await until(
+    () => (state.logs.value.general?.notices.length ?? 0) > 0,
+    "the notice",
+  );
+  assert.deepEqual(
+    state.logs.value.general.notices.map((n) => [n.kind, n.text]),
+    [["warning", "You were moved to #general: #dev was deleted by mod"]],
+  );
+});
+
+test("connection says in French who deleted the room it was in when it follows the server to general", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  await enterRoom(r, "dev");
+  lang.value = "fr";
+  system(r, {
+    room: "dev",
+    kind: "deleted",
+    by: "mod",
+    text: "mod deleted dev",
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  await until(
+    () => (state.logs.value.general?.notices.length ?? 0) > 0,
+    "the notice",
+  );
+  assert.deepEqual(
+    state.logs.value.general.notices.map((n) => n.text),
+    ["Vous avez été déplacé dans #general : mod a supprimé dev"],
+  );
+});
+
+test("connection says a new role, who gave it, and a ban's moderator and reason in the chosen language", async (r) => {
+  const { state } = r;
+  await loginAsGuest(r, "ida");
+  lang.value = "fr";
+  system(r, {
+    room: "general",
+    kind: "info",
+    user: "ida",
+    role: "moderator",
+    by: "root",
+    text: "root made you moderator",
+  });
+  system(r, {
+    room: "general",
+    kind: "info",
+    user: "ida",
+    role: "admin",
+    text: "the server made you admin",
+  });
+  system(r, {
+    room: "general",
+    kind: "banned",
+    user: "tom",
+    by: "ida",
+    reason: "insultes",
+    text: "tom was banned by ida: insultes",
+  });
+  system(r, {
+    room: "general",
+    kind: "kicked",
+    user: "zoe",
+    by: "root",
+    account_deleted: true,
+    text: "zoe's account was deleted by root",
+  });
+  // Without the fields its sentence needs, the server's text stays.
+  system(r, {
+    room: "general",
+    kind: "kicked",
+    user: "max",
+    text: "max was kicked by mod",
+  });
+  lang.value = "en";
+  system(r, {
+    room: "general",
+    kind: "info",
+    user: "ida",
+    role: "user",
+    by: "root",
+    text: "root made you user",
+  });
+  await until(() => notices(r).length === 6, "six notices");
+  assert.deepEqual(notices(r), [
+    "root vous a nommé modérateur",
+    "Le serveur vous a nommé admin",
+    "tom a été banni par ida : insultes",
+    "Le compte de zoe a été supprimé par root",
+    "max was kicked by mod",
+    "root made you user",
+  ]);
+  assert.equal(state.role.value, "user");
+});
+
+test("connection ends the session with a French kick notice on a French page", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  lang.value = "fr";
+  system(r, {
+    room: "general",
+    kind: "kicked",
+    user: "ida",
+    by: "mod",
+    reason: "spam",
+    scope: "server",
+    text: "ida was kicked by mod: spam",
+  });
+  server.socket.drop(CLOSE_REMOVED, "kicked");
+  assert.equal(state.removal.value, "ida a été expulsé par mod : spam");
+});
+
+test("connection counts and announces a private message from someone else", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  server.socket.push({
+    action: "private_message",
+    data: privateMessage(1, { text: "hi @ida" }),
+  });
+  assert.deepEqual(logTexts(state, "@bob"), ["1:hi @ida"]);
+  assert.equal(state.unread.value["@bob"], 1);
+  assert.equal(state.mentions.value["@bob"], 1);
+  assert.deepEqual(
+    r.incoming.map((i) => [i.key, i.dm, i.mention, i.body]),
+    [["@bob", true, true, "hi @ida"]],
+  );
+});
+
+test("connection reads a message's words, not its markdown, aloud and in its notification", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  server.socket.push({
+    action: "receive_message",
+    data: roomMessage(1, {
+      text: "**Rules**: be *kind*, no `spam`",
+    }),
+  });
+  await until(
+    () => state.announcement.value === "bob: Rules: be kind, no spam",
+    "announced without stars",
+  );
+  assert.deepEqual(r.incoming.map((i) => i.body), [
+    "Rules: be kind, no spam",
+  ]);
+});
+
+test("connection says a room's joins, leaves, pins and renames in the chosen language", async (r) => {
+  await loginAsGuest(r, "ida", [
+    roomMessage(1, { user: "mme_martin", text: "Règles" }),
+  ]);
+  lang.value = "fr";
+  system(r, {
+    room: "general",
+    kind: "joined",
+    user: "lea",
+    text: "lea joined general",
+  });
+  system(r, {
+    room: "general",
+    kind: "pinned",
+    user: "bob",
+    id: "m1",
+    text: "bob pinned a message by mme_martin",
+  });
+  system(r, {
+    room: "general",
+    kind: "unpinned",
+    user: "bob",
+    id: "m0",
+    text: "bob unpinned a message by tom",
+  });
+  system(r, {
+    room: "general",
+    kind: "left",
+    user: "lea",
+    text: "lea left general",
+  });
+  system(r, {
+    room: "cm2",
+    kind: "renamed",
+    user: "mme_martin",
+    from: "cm1",
+    text: "mme_martin renamed cm1 to cm2",
+  });
+  // A kick names its moderator only in the server's sentence: kept.
+  system(r, {
+    room: "general",
+    kind: "kicked",
+    user: "tom",
+    text: "tom was kicked by bob",
+  });
+  await until(() => notices(r).length === 6, "six notices");
+  assert.deepEqual(notices(r), [
+    "lea a rejoint general",
+    "bob a épinglé un message de mme_martin",
+    "bob a désépinglé un message",
+    "lea a quitté general",
+    "mme_martin a renommé cm1 en cm2",
+    "tom was kicked by bob",
+  ]);
+});
+
+test("connection shows presence as unknown while the socket is down, and again once the member list is fresh", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  await until(() => state.members.value.includes("ida"), "members listed");
+  assert.equal(state.presenceKnown.value, true);
+
+  // Someone may leave while this client cannot hear it: no green dots.
+  r.server.socket.drop();
+  await until(() => state.status.value.kind !== "online", "offline");
+  assert.equal(state.presenceKnown.value, false);
+
+  // Back, but the list is the old one until the server sends a new one.
+  await backOnline(r);
+  await resumeInGeneral(r);
+  const ask = await server.next("list_users");
+  assert.equal(state.presenceKnown.value, false, "old list, still unknown");
+  server.reply(ask, { users: ["bob", "ida"] });
+  await until(() => state.presenceKnown.value, "presence known again");
+  assert.deepEqual(state.members.value, ["bob", "ida"]);
+});
+
+test("connection takes a deleted message's text out of the screen reader's live region", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida");
+  server.socket.push({
+    action: "receive_message",
+    data: roomMessage(1, { text: "the key is hunter2" }),
+  });
+  await until(
+    () => state.announcement.value === "bob: the key is hunter2",
+    "announced",
+  );
+  // Another message's deletion leaves the announcement alone.
+  server.socket.push({
+    action: "message_updated",
+    data: roomMessage(0, { id: "m0", text: "", deleted: true }),
+  });
+  server.socket.push({
+    action: "message_updated",
+    data: roomMessage(1, { text: "", deleted: true }),
+  });
+  await until(() => state.announcement.value === "", "text taken out");
+  assert.deepEqual(logTexts(state, "general"), ["1:"]);
+});
+
+test(
+  "connection explains failed requests in words: offline, timeout, lost, unreadable",
+  async (r) => {
+    const { server } = r;
     const offline = await r.connection.request("list_rooms");
     assert.deepEqual(offline, {
       ok: false,
@@ -1205,42 +1050,35 @@ Deno.test("connection explains failed requests in words: offline, timeout, lost,
       ok: false,
       error: { code: "offline", message: "The connection was lost." },
     });
-  } finally {
-    await r.stop();
-  }
-});
+  },
+  { requestTimeoutMs: 10_000 },
+);
 
-Deno.test("connection words a refused guest login for the login form, in the chosen language", async () => {
-  const r = rig();
+test("connection words a refused guest login for the login form, in the chosen language", async (r) => {
   const { server, state } = r;
-  try {
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    await r.connection.login("   ");
-    assert.equal(state.loginError.value, "Enter a username.");
-    let done = r.connection.login("ida");
-    server.refuse(await server.next("login"), "username_taken", "Taken.");
-    await done;
-    assert.equal(
-      state.loginError.value,
-      'The name "ida" is taken. Pick another one, or sign in if it is your account.',
-    );
-    lang.value = "fr";
-    done = r.connection.login("ida");
-    server.refuse(await server.next("login"), "username_invalid", "Bad.");
-    await done;
-    assert.equal(
-      state.loginError.value,
-      "Un nom compte de 1 à 32 lettres ou chiffres, plus _ - . et aucune espace.",
-    );
-    done = r.connection.login("ida");
-    server.refuse(await server.next("login"), "rate_limited", "Wait 3 s.");
-    await done;
-    assert.equal(state.loginError.value, "Wait 3 s.", "the server's sentence");
-  } finally {
-    lang.value = "en";
-    await r.stop();
-  }
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  await r.connection.login("   ");
+  assert.equal(state.loginError.value, "Enter a username.");
+  let done = r.connection.login("ida");
+  server.refuse(await server.next("login"), "username_taken", "Taken.");
+  await done;
+  assert.equal(
+    state.loginError.value,
+    'The name "ida" is taken. Pick another one, or sign in if it is your account.',
+  );
+  lang.value = "fr";
+  done = r.connection.login("ida");
+  server.refuse(await server.next("login"), "username_invalid", "Bad.");
+  await done;
+  assert.equal(
+    state.loginError.value,
+    "Un nom compte de 1 à 32 lettres ou chiffres, plus _ - . et aucune espace.",
+  );
+  done = r.connection.login("ida");
+  server.refuse(await server.next("login"), "rate_limited", "Wait 3 s.");
+  await done;
+  assert.equal(state.loginError.value, "Wait 3 s.", "the server's sentence");
 });
 
 Deno.test("transport reads a real WebSocket's batched frame as separate objects, and a 4003 close is final", async () => {
@@ -1307,380 +1145,329 @@ Deno.test("transport reads a real WebSocket's batched frame as separate objects,
   }
 });
 
-Deno.test("connection lists an account's rooms from the login reply, with the server's unread and mention counts", async () => {
-  const r = rig();
+test("connection lists an account's rooms from the login reply, with the server's unread and mention counts", async (r) => {
   const { state } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general", { last_seq: 5 }),
-      membership("dev", {
-        last_read_seq: 7,
-        unread: 3,
-        mentions: 1,
-        last_seq: 10,
-      }),
-      membership("secret", { last_seq: 2 }),
-    ], [
-      { name: "general", users: 2 },
-      { name: "dev", users: 1 },
-      { name: "lobby", users: 4 },
-      { name: "secret", users: 1, private: true },
-    ]);
-    assert.deepEqual(Object.keys(state.memberships.value).sort(), [
-      "dev",
-      "general",
-      "secret",
-    ]);
-    assert.equal(state.memberships.value.secret.private, true);
-    assert.equal(state.memberships.value.dev.private, false);
-    assert.deepEqual(state.unread.value, { dev: 3 });
-    assert.deepEqual(state.mentions.value, { dev: 1 });
-    assert.equal(state.totalUnread.value, 3);
-    assert.deepEqual(state.readMarks.value.dev, { lastRead: 7, lastSeq: 10 });
-  } finally {
-    await r.stop();
-  }
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", {
+      last_read_seq: 7,
+      unread: 3,
+      mentions: 1,
+      last_seq: 10,
+    }),
+    membership("secret", { last_seq: 2 }),
+  ], [
+    { name: "general", users: 2 },
+    { name: "dev", users: 1 },
+    { name: "lobby", users: 4 },
+    { name: "secret", users: 1, private: true },
+  ]);
+  assert.deepEqual(Object.keys(state.memberships.value).sort(), [
+    "dev",
+    "general",
+    "secret",
+  ]);
+  assert.equal(state.memberships.value.secret.private, true);
+  assert.equal(state.memberships.value.dev.private, false);
+  assert.deepEqual(state.unread.value, { dev: 3 });
+  assert.deepEqual(state.mentions.value, { dev: 1 });
+  assert.equal(state.totalUnread.value, 3);
+  assert.deepEqual(state.readMarks.value.dev, { lastRead: 7, lastSeq: 10 });
 });
 
-Deno.test("connection counts live messages of an account's other rooms from the server's numbers", async () => {
-  const r = rig();
+test("connection counts live messages of an account's other rooms from the server's numbers", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general", { last_seq: 5 }),
-      membership("dev", { last_read_seq: 7, unread: 3, last_seq: 10 }),
-    ]);
-    const dev = (seq: number, text = `dev ${seq}`) =>
-      roomMessage(seq, { room: "dev", text });
-    // Already in the server's count: not counted twice.
-    server.socket.push({ action: "receive_message", data: dev(10) });
-    server.socket.push({ action: "receive_message", data: dev(11) });
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_read_seq: 7, unread: 3, last_seq: 10 }),
+  ]);
+  const dev = (seq: number, text = `dev ${seq}`) =>
+    roomMessage(seq, { room: "dev", text });
+  // Already in the server's count: not counted twice.
+  server.socket.push({ action: "receive_message", data: dev(10) });
+  server.socket.push({ action: "receive_message", data: dev(11) });
+  server.socket.push({
+    action: "receive_message",
+    data: dev(12, "@ida look"),
+  });
+  await until(() => state.unread.value.dev === 5, "two more unread");
+  assert.equal(state.mentions.value.dev, 1);
+  assert.equal(state.readMarks.value.dev.lastSeq, 12);
+  assert.equal(state.currentRoom.value, "general", "the view stays");
+  // Another device read up to 11: this one clears what it read.
+  server.socket.push({
+    action: "read_state",
+    data: { room: "dev", last_read_seq: 11, unread: 1, mentions: 1 },
+  });
+  await until(() => state.unread.value.dev === 1, "the other device read");
+  // An older position never moves it back.
+  server.socket.push({
+    action: "read_state",
+    data: { room: "dev", last_read_seq: 9, unread: 3, mentions: 1 },
+  });
+  server.socket.push({
+    action: "read_state",
+    data: { room: "dev", last_read_seq: 12, unread: 0, mentions: 0 },
+  });
+  await until(() => state.unread.value.dev === undefined, "all read");
+  assert.equal(state.mentions.value.dev, undefined);
+  assert.equal(state.readMarks.value.dev.lastRead, 12);
+});
+
+test("connection moves a room's new-messages line below what another device read", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
+  ]);
+  const dev = (seq: number) =>
+    roomMessage(seq, { room: "dev", text: `dev ${seq}` });
+  for (const seq of [8, 9, 10]) {
+    server.socket.push({ action: "receive_message", data: dev(seq) });
+  }
+  await until(() => state.unread.value.dev === 3, "three unread");
+  assert.equal(state.firstUnread.value.dev, 8);
+  // The phone read up to 9: the laptop's line goes to 10.
+  server.socket.push({
+    action: "read_state",
+    data: { room: "dev", last_read_seq: 9, unread: 1, mentions: 0 },
+  });
+  await until(() => state.unread.value.dev === 1, "the phone read two");
+  assert.equal(state.firstUnread.value.dev, 10);
+  // Then all of it: no line above messages read elsewhere.
+  server.socket.push({
+    action: "read_state",
+    data: { room: "dev", last_read_seq: 10, unread: 0, mentions: 0 },
+  });
+  await until(() => state.unread.value.dev === undefined, "all read");
+  assert.equal(state.firstUnread.value.dev, undefined);
+});
+
+test("connection takes a deleted unread message off the badge, and moves its @ with an edit, asking the server nothing", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
+  ]);
+  const dev = (seq: number, more: Partial<ChatMessage> = {}) =>
+    roomMessage(seq, { room: "dev", text: `dev ${seq}`, ...more });
+  server.socket.push({
+    action: "receive_message",
+    data: dev(8, { text: "@ida the key is hunter2" }),
+  });
+  server.socket.push({ action: "receive_message", data: dev(9) });
+  server.socket.push({ action: "receive_message", data: dev(10) });
+  await until(() => state.unread.value.dev === 3, "three unread");
+  assert.equal(state.mentions.value.dev, 1);
+
+  // A reaction changes no count.
+  server.socket.push({
+    action: "message_updated",
+    data: dev(9, { reactions: [{ emoji: "👍", count: 1, users: ["bob"] }] }),
+  });
+  await settle();
+  assert.equal(state.unread.value.dev, 3);
+
+  // bob deletes his mention: one message and the @ go (it kept 3 and
+  // @1 before); deleted again, nothing more goes.
+  const deleted = {
+    action: "message_updated",
+    data: dev(8, { text: "", deleted: true }),
+  };
+  server.socket.push(deleted);
+  await until(() => state.unread.value.dev === 2, "one message off");
+  assert.equal(state.mentions.value.dev, undefined, "@ cleared");
+  server.socket.push(deleted);
+  await settle();
+  assert.equal(state.unread.value.dev, 2, "a deletion counts once");
+
+  // An edit that @names her counts the @ again; one that drops it, not.
+  server.socket.push({
+    action: "message_updated",
+    data: dev(9, { text: "@ida sorry", edited_at: "2026-12-01T11:01:00Z" }),
+  });
+  await until(() => state.mentions.value.dev === 1, "@1 again");
+  assert.equal(state.unread.value.dev, 2);
+  server.socket.push({
+    action: "message_updated",
+    data: dev(9, { text: "sorry", edited_at: "2026-12-01T11:02:00Z" }),
+  });
+  await until(() => state.mentions.value.dev === undefined, "@ gone");
+  assert.equal(state.unread.value.dev, 2);
+  assert.equal(state.readMarks.value.dev.lastRead, 7, "nothing read");
+
+  // Every member's client counts for itself: none asked the server.
+  await settle();
+  assert.deepEqual(server.waiting, []);
+});
+
+test("connection keeps of a busy room not on screen no more than twice what entering it keeps", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_seq: 0 }),
+  ]);
+  for (let seq = 1; seq <= 1000; seq++) {
     server.socket.push({
       action: "receive_message",
-      data: dev(12, "@ida look"),
+      data: roomMessage(seq, { room: "dev", text: `dev ${seq}` }),
     });
-    await until(() => state.unread.value.dev === 5, "two more unread");
-    assert.equal(state.mentions.value.dev, 1);
-    assert.equal(state.readMarks.value.dev.lastSeq, 12);
-    assert.equal(state.currentRoom.value, "general", "the view stays");
-    // Another device read up to 11: this one clears what it read.
-    server.socket.push({
-      action: "read_state",
-      data: { room: "dev", last_read_seq: 11, unread: 1, mentions: 1 },
-    });
-    await until(() => state.unread.value.dev === 1, "the other device read");
-    // An older position never moves it back.
-    server.socket.push({
-      action: "read_state",
-      data: { room: "dev", last_read_seq: 9, unread: 3, mentions: 1 },
-    });
-    server.socket.push({
-      action: "read_state",
-      data: { room: "dev", last_read_seq: 12, unread: 0, mentions: 0 },
-    });
-    await until(() => state.unread.value.dev === undefined, "all read");
-    assert.equal(state.mentions.value.dev, undefined);
-    assert.equal(state.readMarks.value.dev.lastRead, 12);
-  } finally {
-    await r.stop();
   }
+  await until(() => lastSeq(state.logs.value.dev) === 1000, "all heard");
+  assert.ok(
+    state.logs.value.dev.messages.length <= 400,
+    `${state.logs.value.dev.messages.length} messages held of a room not shown`,
+  );
+  assert.equal(state.currentRoom.value, "general", "the view stays");
 });
 
-Deno.test("connection moves a room's new-messages line below what another device read", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general", { last_seq: 5 }),
-      membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
-    ]);
-    const dev = (seq: number) =>
-      roomMessage(seq, { room: "dev", text: `dev ${seq}` });
-    for (const seq of [8, 9, 10]) {
-      server.socket.push({ action: "receive_message", data: dev(seq) });
-    }
-    await until(() => state.unread.value.dev === 3, "three unread");
-    assert.equal(state.firstUnread.value.dev, 8);
-    // The phone read up to 9: the laptop's line goes to 10.
-    server.socket.push({
-      action: "read_state",
-      data: { room: "dev", last_read_seq: 9, unread: 1, mentions: 0 },
-    });
-    await until(() => state.unread.value.dev === 1, "the phone read two");
-    assert.equal(state.firstUnread.value.dev, 10);
-    // Then all of it: no line above messages read elsewhere.
-    server.socket.push({
-      action: "read_state",
-      data: { room: "dev", last_read_seq: 10, unread: 0, mentions: 0 },
-    });
-    await until(() => state.unread.value.dev === undefined, "all read");
-    assert.equal(state.firstUnread.value.dev, undefined);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection takes a deleted unread message off the badge, and moves its @ with an edit, asking the server nothing", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general", { last_seq: 5 }),
-      membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
-    ]);
-    const dev = (seq: number, more: Partial<ChatMessage> = {}) =>
-      roomMessage(seq, { room: "dev", text: `dev ${seq}`, ...more });
-    server.socket.push({
-      action: "receive_message",
-      data: dev(8, { text: "@ida the key is hunter2" }),
-    });
-    server.socket.push({ action: "receive_message", data: dev(9) });
-    server.socket.push({ action: "receive_message", data: dev(10) });
-    await until(() => state.unread.value.dev === 3, "three unread");
-    assert.equal(state.mentions.value.dev, 1);
-
-    // A reaction changes no count.
-    server.socket.push({
-      action: "message_updated",
-      data: dev(9, { reactions: [{ emoji: "👍", count: 1, users: ["bob"] }] }),
-    });
-    await settle();
-    assert.equal(state.unread.value.dev, 3);
-
-    // bob deletes his mention: one message and the @ go (it kept 3 and
-    // @1 before); deleted again, nothing more goes.
-    const deleted = {
-      action: "message_updated",
-      data: dev(8, { text: "", deleted: true }),
-    };
-    server.socket.push(deleted);
-    await until(() => state.unread.value.dev === 2, "one message off");
-    assert.equal(state.mentions.value.dev, undefined, "@ cleared");
-    server.socket.push(deleted);
-    await settle();
-    assert.equal(state.unread.value.dev, 2, "a deletion counts once");
-
-    // An edit that @names her counts the @ again; one that drops it, not.
-    server.socket.push({
-      action: "message_updated",
-      data: dev(9, { text: "@ida sorry", edited_at: "2026-12-01T11:01:00Z" }),
-    });
-    await until(() => state.mentions.value.dev === 1, "@1 again");
-    assert.equal(state.unread.value.dev, 2);
-    server.socket.push({
-      action: "message_updated",
-      data: dev(9, { text: "sorry", edited_at: "2026-12-01T11:02:00Z" }),
-    });
-    await until(() => state.mentions.value.dev === undefined, "@ gone");
-    assert.equal(state.unread.value.dev, 2);
-    assert.equal(state.readMarks.value.dev.lastRead, 7, "nothing read");
-
-    // Every member's client counts for itself: none asked the server.
-    await settle();
-    assert.deepEqual(server.waiting, []);
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection keeps of a busy room not on screen no more than twice what entering it keeps", async () => {
-  const r = rig();
-  const { server, state } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general", { last_seq: 5 }),
-      membership("dev", { last_seq: 0 }),
-    ]);
-    for (let seq = 1; seq <= 1000; seq++) {
-      server.socket.push({
-        action: "receive_message",
-        data: roomMessage(seq, { room: "dev", text: `dev ${seq}` }),
-      });
-    }
-    await until(() => lastSeq(state.logs.value.dev) === 1000, "all heard");
-    assert.ok(
-      state.logs.value.dev.messages.length <= 400,
-      `${state.logs.value.dev.messages.length} messages held of a room not shown`,
-    );
-    assert.equal(state.currentRoom.value, "general", "the view stays");
-  } finally {
-    await r.stop();
-  }
-});
-
-Deno.test("connection sends mark_read for the newest message seen, forward only and at most once a second per room", async () => {
-  const r = rig();
+test("connection sends mark_read for the newest message seen, forward only and at most once a second per room", async (r) => {
   const { server, state, clock, connection } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general", { last_read_seq: 1, unread: 2, last_seq: 3 }),
-    ]);
-    server.socket.push({ action: "receive_message", data: roomMessage(2) });
-    server.socket.push({ action: "receive_message", data: roomMessage(3) });
-    await until(() => state.logs.value.general?.messages.length === 2, "held");
-    connection.markSeen();
-    const mark = await server.next("mark_read");
-    assert.deepEqual(mark.data, { room: "general", seq: 3 });
-    server.reply(mark, {
-      room: "general",
-      last_read_seq: 3,
-      unread: 0,
-      mentions: 0,
-    });
-    await until(() => state.unread.value.general === undefined, "cleared");
-    // Seen again: nothing new, nothing sent.
-    connection.markSeen();
-    await settle();
-    assert.deepEqual(server.waiting, []);
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_read_seq: 1, unread: 2, last_seq: 3 }),
+  ]);
+  server.socket.push({ action: "receive_message", data: roomMessage(2) });
+  server.socket.push({ action: "receive_message", data: roomMessage(3) });
+  await until(() => state.logs.value.general?.messages.length === 2, "held");
+  connection.markSeen();
+  const mark = await server.next("mark_read");
+  assert.deepEqual(mark.data, { room: "general", seq: 3 });
+  server.reply(mark, {
+    room: "general",
+    last_read_seq: 3,
+    unread: 0,
+    mentions: 0,
+  });
+  await until(() => state.unread.value.general === undefined, "cleared");
+  // Seen again: nothing new, nothing sent.
+  connection.markSeen();
+  await settle();
+  assert.deepEqual(server.waiting, []);
 
-    // A new message within the second waits for the window to end.
-    server.socket.push({ action: "receive_message", data: roomMessage(4) });
-    server.socket.push({ action: "receive_message", data: roomMessage(5) });
-    await until(() => state.logs.value.general?.messages.length === 4, "held");
-    connection.markSeen();
-    await settle();
-    assert.deepEqual(server.waiting, []);
-    clock.advance(1000);
-    const later = await server.next("mark_read");
-    assert.deepEqual(later.data, { room: "general", seq: 5 });
+  // A new message within the second waits for the window to end.
+  server.socket.push({ action: "receive_message", data: roomMessage(4) });
+  server.socket.push({ action: "receive_message", data: roomMessage(5) });
+  await until(() => state.logs.value.general?.messages.length === 4, "held");
+  connection.markSeen();
+  await settle();
+  assert.deepEqual(server.waiting, []);
+  clock.advance(1000);
+  const later = await server.next("mark_read");
+  assert.deepEqual(later.data, { room: "general", seq: 5 });
 
-    // A hidden page reads nothing.
-    actions.visibilityChanged(state, false);
-    server.socket.push({ action: "receive_message", data: roomMessage(6) });
-    await until(() => state.logs.value.general?.messages.length === 5, "held");
-    clock.advance(5000);
-    connection.markSeen();
-    await settle();
-    assert.deepEqual(server.waiting, []);
-  } finally {
-    await r.stop();
-  }
+  // A hidden page reads nothing.
+  actions.visibilityChanged(state, false);
+  server.socket.push({ action: "receive_message", data: roomMessage(6) });
+  await until(() => state.logs.value.general?.messages.length === 5, "held");
+  clock.advance(5000);
+  connection.markSeen();
+  await settle();
+  assert.deepEqual(server.waiting, []);
 });
 
-Deno.test("connection sends no mark_read for a guest", async () => {
-  const r = rig();
-  try {
-    await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
-    r.connection.markSeen();
-    await settle();
-    assert.deepEqual(r.server.waiting, []);
-  } finally {
-    await r.stop();
-  }
+test("connection sends no mark_read for a guest", async (r) => {
+  await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
+  r.connection.markSeen();
+  await settle();
+  assert.deepEqual(r.server.waiting, []);
 });
 
-Deno.test("connection puts the new messages line at the server's read position when a room opens", async () => {
-  const r = rig();
+test("connection puts the new messages line at the server's read position when a room opens", async (r) => {
   const { state } = r;
-  try {
-    await loginAsAccount(r, "ida", [
-      membership("general"),
-      membership("dev", { last_read_seq: 2, unread: 2, last_seq: 4 }),
-    ]);
-    const dev = (seq: number, user = "bob") =>
-      roomMessage(seq, { room: "dev", user });
-    await enterRoom(r, "dev", [dev(1), dev(2), dev(3, "ida"), dev(4)]);
-    const kinds = state.lines.value.map((l) =>
-      l.kind === "message" ? `m${l.message.seq}` : l.kind
-    );
-    // Above the first message by someone else after seq 2.
-    assert.deepEqual(kinds.filter((k) => k !== "day"), [
-      "m1",
-      "m2",
-      "m3",
-      "unread",
-      "m4",
-    ]);
-  } finally {
-    await r.stop();
-  }
+  await loginAsAccount(r, "ida", [
+    membership("general"),
+    membership("dev", { last_read_seq: 2, unread: 2, last_seq: 4 }),
+  ]);
+  const dev = (seq: number, user = "bob") =>
+    roomMessage(seq, { room: "dev", user });
+  await enterRoom(r, "dev", [dev(1), dev(2), dev(3, "ida"), dev(4)]);
+  const kinds = state.lines.value.map((l) =>
+    l.kind === "message" ? `m${l.message.seq}` : l.kind
+  );
+  // Above the first message by someone else after seq 2.
+  assert.deepEqual(kinds.filter((k) => k !== "day"), [
+    "m1",
+    "m2",
+    "m3",
+    "unread",
+    "m4",
+  ]);
 });
 
-Deno.test("connection follows membership events: a room joined elsewhere shows, one that ends takes the view back to general", async () => {
-  const r = rig();
+test("connection follows membership events: a room joined elsewhere shows, one that ends takes the view back to general", async (r) => {
   const { server, state } = r;
-  try {
-    await loginAsAccount(r, "ida");
-    server.socket.push({
-      action: "membership",
+  await loginAsAccount(r, "ida");
+  server.socket.push({
+    action: "membership",
+    data: {
+      room: "secret",
+      member: true,
+      last_read_seq: 4,
+      unread: 2,
+      mentions: 0,
+      last_seq: 6,
+      private: true,
+    },
+  });
+  await until(() => state.memberships.value.secret !== undefined, "joined");
+  assert.equal(state.memberships.value.secret.private, true);
+  assert.equal(state.unread.value.secret, 2);
+
+  await enterRoom(r, "secret", [roomMessage(6, { room: "secret" })]);
+  server.socket.push(
+    { action: "membership", data: { room: "secret", member: false } },
+    {
+      action: "system",
       data: {
-        room: "secret",
-        member: true,
-        last_read_seq: 4,
-        unread: 2,
-        mentions: 0,
-        last_seq: 6,
-        private: true,
+        room: "general",
+        kind: "removed",
+        user: "ida",
+        text: "bob removed you from secret",
       },
-    });
-    await until(() => state.memberships.value.secret !== undefined, "joined");
-    assert.equal(state.memberships.value.secret.private, true);
-    assert.equal(state.unread.value.secret, 2);
-
-    await enterRoom(r, "secret", [roomMessage(6, { room: "secret" })]);
-    server.socket.push(
-      { action: "membership", data: { room: "secret", member: false } },
-      {
-        action: "system",
-        data: {
-          room: "general",
-          kind: "removed",
-          user: "ida",
-          text: "bob removed you from secret",
-        },
-      },
-    );
-    await until(() => state.currentRoom.value === "general", "moved");
-    assert.equal(state.memberships.value.secret, undefined);
-    assert.equal(state.unread.value.secret, undefined);
-    await until(
-      () =>
-        state.logs.value.general?.notices.some((n) =>
-          n.text === "bob removed you from secret"
-        ) === true,
-      "the notice where the user is",
-    );
-  } finally {
-    await r.stop();
-  }
+    },
+  );
+  await until(() => state.currentRoom.value === "general", "moved");
+  assert.equal(state.memberships.value.secret, undefined);
+  assert.equal(state.unread.value.secret, undefined);
+  await until(
+    () =>
+      state.logs.value.general?.notices.some((n) =>
+        n.text === "bob removed you from secret"
+      ) === true,
+    "the notice where the user is",
+  );
 });
 
-Deno.test("connection opens an invite link with its code, and says why a used-up link does not", async () => {
-  const r = rig();
+test("connection opens an invite link with its code, and says why a used-up link does not", async (r) => {
   const { server, state, connection } = r;
-  try {
-    await loginAsAccount(r, "ida");
-    const opened = connection.openInvite({ code: "abc", room: "secret" });
-    const join = await server.next("join_room");
-    assert.deepEqual(join.data, { room: "secret", invite: "abc" });
-    server.reply(join, { room: "secret", history: [] });
-    // An account's move asks whether it manages the room.
-    server.refuse(await server.next("list_invites"), "forbidden", "No.");
-    server.reply(await server.next("list_users"), { users: ["ida"] });
-    assert.equal(await opened, null);
-    assert.equal(state.currentRoom.value, "secret");
-    assert.deepEqual(state.manages.value, {});
+  await loginAsAccount(r, "ida");
+  const opened = connection.openInvite({ code: "abc", room: "secret" });
+  const join = await server.next("join_room");
+  assert.deepEqual(join.data, { room: "secret", invite: "abc" });
+  server.reply(join, { room: "secret", history: [] });
+  // An account's move asks whether it manages the room.
+  server.refuse(await server.next("list_invites"), "forbidden", "No.");
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  assert.equal(await opened, null);
+  assert.equal(state.currentRoom.value, "secret");
+  assert.deepEqual(state.manages.value, {});
 
-    const stale = connection.openInvite({ code: "old", room: "other" });
-    server.refuse(
-      await server.next("join_room"),
-      "invite_invalid",
-      "This invite is no longer valid.",
-    );
-    const error = await stale;
-    assert.equal(error?.code, "invite_invalid");
-    assert.match(
-      error?.message ?? "",
-      /revoked, has expired or has been used up/,
-    );
-    assert.equal(state.currentRoom.value, "secret");
-  } finally {
-    await r.stop();
-  }
+  const stale = connection.openInvite({ code: "old", room: "other" });
+  server.refuse(
+    await server.next("join_room"),
+    "invite_invalid",
+    "This invite is no longer valid.",
+  );
+  const error = await stale;
+  assert.equal(error?.code, "invite_invalid");
+  assert.match(
+    error?.message ?? "",
+    /revoked, has expired or has been used up/,
+  );
+  assert.equal(state.currentRoom.value, "secret");
 });
 
-Deno.test("connection lists the account's conversations after its login with the server's unread counts, counts only messages newer than the list, and keeps one closed until a newer message", async () => {
-  const r = rig();
+test("connection lists the account's conversations after its login with the server's unread counts, counts only messages newer than the list, and keeps one closed until a newer message", async (r) => {
   const { server, state, auth } = r;
   server.scriptsConversations = true;
   const dm = (seq: number) => ({
@@ -1694,72 +1481,68 @@ Deno.test("connection lists the account's conversations after its login with the
       ts: `2026-12-05T01:00:0${seq}.000Z`,
     },
   });
-  try {
-    auth.session = { username: "Ida", role: "user" };
-    r.connection.start();
-    (await server.socketCount(1)).accept();
-    server.reply(await server.next("login"), loginReply("Ida"));
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["Ida"] });
-    const listed = await server.next("list_conversations");
-    // A message the server had stored before it counted reaches the
-    // client before the list (an offline account's, pushed at login).
-    server.socket.push(dm(3));
-    server.reply(listed, {
-      conversations: [{
-        with: "Bob",
-        last_seq: 3,
-        last_id: "01B3",
-        last_ts: "2026-12-05T01:00:03.000Z",
-        last_read_seq: 1,
-        unread: 2,
-        mentions: 1,
-      }],
-    });
-    await until(
-      () => state.readMarks.value["@bob"]?.lastSeq === 3,
-      "the list applied",
-    );
-    assert.deepEqual(state.conversations.value["bob"]?.name, "Bob");
-    assert.equal(state.unread.value["@bob"], 2);
-    assert.equal(state.mentions.value["@bob"], 1);
-    // Already counted by the list: seq 3 again changes nothing; 4 is new.
-    server.socket.push(dm(3), dm(4));
-    await until(() => state.unread.value["@bob"] === 3, "seq 4 counted");
-    assert.equal(state.mentions.value["@bob"], 1);
-    // Closed from the sidebar, it stays closed through the next lists
-    // (each resume asks again) until a newer message.
-    const bob = {
+  auth.session = { username: "Ida", role: "user" };
+  r.connection.start();
+  (await server.socketCount(1)).accept();
+  server.reply(await server.next("login"), loginReply("Ida"));
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  server.reply(await server.next("list_users"), { users: ["Ida"] });
+  const listed = await server.next("list_conversations");
+  // A message the server had stored before it counted reaches the
+  // client before the list (an offline account's, pushed at login).
+  server.socket.push(dm(3));
+  server.reply(listed, {
+    conversations: [{
       with: "Bob",
-      last_seq: 4,
-      last_id: "01B4",
-      last_ts: "2026-12-05T01:00:04.000Z",
+      last_seq: 3,
+      last_id: "01B3",
+      last_ts: "2026-12-05T01:00:03.000Z",
       last_read_seq: 1,
-      unread: 3,
+      unread: 2,
       mentions: 1,
-    };
-    const listedName = () => state.conversations.value["bob"]?.name;
-    actions.conversationClosed(state, "Bob");
-    actions.conversationsListed(state, { conversations: [bob] });
-    assert.equal(listedName(), undefined);
-    assert.equal(state.unread.value["@bob"], undefined);
-    actions.conversationsListed(state, {
-      conversations: [{
-        ...bob,
-        last_seq: 5,
-        last_id: "01B5",
-        last_ts: "2026-12-05T01:00:05.000Z",
-        unread: 4,
-      }],
-    });
-    assert.equal(listedName(), "Bob");
-    assert.equal(state.unread.value["@bob"], 4);
-  } finally {
-    await r.stop();
-  }
+    }],
+  });
+  await until(
+    () => state.readMarks.value["@bob"]?.lastSeq === 3,
+    "the list applied",
+  );
+  assert.deepEqual(state.conversations.value["bob"]?.name, "Bob");
+  assert.equal(state.unread.value["@bob"], 2);
+  assert.equal(state.mentions.value["@bob"], 1);
+  // Already counted by the list: seq 3 again changes nothing; 4 is new.
+  server.socket.push(dm(3), dm(4));
+  await until(() => state.unread.value["@bob"] === 3, "seq 4 counted");
+  assert.equal(state.mentions.value["@bob"], 1);
+  // Closed from the sidebar, it stays closed through the next lists
+  // (each resume asks again) until a newer message.
+  const bob = {
+    with: "Bob",
+    last_seq: 4,
+    last_id: "01B4",
+    last_ts: "2026-12-05T01:00:04.000Z",
+    last_read_seq: 1,
+    unread: 3,
+    mentions: 1,
+  };
+  const listedName = () => state.conversations.value["bob"]?.name;
+  actions.conversationClosed(state, "Bob");
+  actions.conversationsListed(state, { conversations: [bob] });
+  assert.equal(listedName(), undefined);
+  assert.equal(state.unread.value["@bob"], undefined);
+  actions.conversationsListed(state, {
+    conversations: [{
+      ...bob,
+      last_seq: 5,
+      last_id: "01B5",
+      last_ts: "2026-12-05T01:00:05.000Z",
+      unread: 4,
+    }],
+  });
+  assert.equal(listedName(), "Bob");
+  assert.equal(state.unread.value["@bob"], 4);
 });
 
 /** One conversation of a `list_conversations` reply, its newest message at second `second`. */
@@ -1782,138 +1565,123 @@ function sidebarNames(r: Rig): string[] {
     .map((c) => c.name);
 }
 
-Deno.test("connection fetches the account's older conversations a page at a time below the last one fetched, until the list is whole", async () => {
-  const r = rig();
+test("connection fetches the account's older conversations a page at a time below the last one fetched, until the list is whole", async (r) => {
   const { server, state } = r;
   server.scriptsConversations = true;
-  try {
-    await loginAsAccount(r, "Ida");
-    const first = await server.next("list_conversations");
-    assert.deepEqual(first.data, { limit: 100 });
-    server.reply(first, {
-      conversations: [listed("Bob", 9), listed("Carol", 8)],
-      next: "01Carol",
-    });
-    await until(() => state.conversationsNext.value !== null, "a next page");
-    assert.deepEqual(state.conversationsNext.value, {
-      before: "01Carol",
-      lastTs: "2026-12-05T01:00:08.000Z",
-    });
+  await loginAsAccount(r, "Ida");
+  const first = await server.next("list_conversations");
+  assert.deepEqual(first.data, { limit: 100 });
+  server.reply(first, {
+    conversations: [listed("Bob", 9), listed("Carol", 8)],
+    next: "01Carol",
+  });
+  await until(() => state.conversationsNext.value !== null, "a next page");
+  assert.deepEqual(state.conversationsNext.value, {
+    before: "01Carol",
+    lastTs: "2026-12-05T01:00:08.000Z",
+  });
 
-    const more = r.connection.moreConversations();
-    const second = await server.next("list_conversations");
-    assert.deepEqual(second.data, { before: "01Carol", limit: 100 });
-    server.reply(second, {
-      conversations: [listed("Dave", 7, 2), listed("Erin", 6)],
-    });
-    await more;
-    assert.deepEqual(sidebarNames(r), ["Bob", "Carol", "Dave", "Erin"]);
-    assert.equal(state.unread.value["@dave"], 2);
-    assert.equal(state.conversationsNext.value, null, "the list is whole");
-    await r.connection.moreConversations();
-    assert.deepEqual(server.waiting, [], "nothing more to ask");
-  } finally {
-    await r.stop();
-  }
+  const more = r.connection.moreConversations();
+  const second = await server.next("list_conversations");
+  assert.deepEqual(second.data, { before: "01Carol", limit: 100 });
+  server.reply(second, {
+    conversations: [listed("Dave", 7, 2), listed("Erin", 6)],
+  });
+  await more;
+  assert.deepEqual(sidebarNames(r), ["Bob", "Carol", "Dave", "Erin"]);
+  assert.equal(state.unread.value["@dave"], 2);
+  assert.equal(state.conversationsNext.value, null, "the list is whole");
+  await r.connection.moreConversations();
+  assert.deepEqual(server.waiting, [], "nothing more to ask");
 });
 
-Deno.test("connection drops the conversations the server no longer lists within the pages it fetches, and keeps older ones and one opened here with no message yet", async () => {
-  const r = rig();
+test("connection drops the conversations the server no longer lists within the pages it fetches, and keeps older ones and one opened here with no message yet", async (r) => {
   const { server, state } = r;
   server.scriptsConversations = true;
-  try {
-    await loginAsAccount(r, "Ida");
-    server.reply(await server.next("list_conversations"), {
-      conversations: [listed("Bob", 9), listed("Carol", 8, 2)],
-      next: "01Carol",
-    });
-    await until(() => state.conversationsNext.value !== null, "a next page");
-    const more = r.connection.moreConversations();
-    server.reply(await server.next("list_conversations"), {
-      conversations: [listed("Dave", 7), listed("Erin", 6)],
-    });
-    await more;
-    // Zed's conversation is opened here, with no message yet: the server
-    // cannot list it. Ida goes back to the room.
-    actions.conversationOpened(state, "Zed");
-    actions.roomShown(state);
-    assert.equal(state.unread.value["@carol"], 2);
+  await loginAsAccount(r, "Ida");
+  server.reply(await server.next("list_conversations"), {
+    conversations: [listed("Bob", 9), listed("Carol", 8, 2)],
+    next: "01Carol",
+  });
+  await until(() => state.conversationsNext.value !== null, "a next page");
+  const more = r.connection.moreConversations();
+  server.reply(await server.next("list_conversations"), {
+    conversations: [listed("Dave", 7), listed("Erin", 6)],
+  });
+  await more;
+  // Zed's conversation is opened here, with no message yet: the server
+  // cannot list it. Ida goes back to the room.
+  actions.conversationOpened(state, "Zed");
+  actions.roomShown(state);
+  assert.equal(state.unread.value["@carol"], 2);
 
-    // While she was away Carol's messages expired: the newest page after
-    // the resume (down to Dave's) lists Bob and Dave only.
-    await reconnect(r);
-    server.reply(await server.next("login"), {
-      ...loginReply("Ida"),
-      memberships: [membership("general")],
-    });
-    server.reply(await server.next("history"), {
-      room: "general",
-      messages: [],
-    });
-    server.reply(await server.next("list_users"), { users: ["Ida"] });
-    server.reply(await server.next("list_conversations"), {
-      conversations: [listed("Bob", 9), listed("Dave", 7)],
-      next: "01Dave",
-    });
-    await until(() => !("carol" in state.conversations.value), "Carol gone");
-    assert.deepEqual(sidebarNames(r).filter((n) => n !== "Zed"), [
-      "Bob",
-      "Dave",
-      "Erin",
-    ], "Erin, older than the page, stays");
-    assert.ok("zed" in state.conversations.value, "Zed stays");
-    assert.equal(state.unread.value["@carol"], undefined);
-    assert.deepEqual(state.conversationsNext.value, {
-      before: "01Dave",
-      lastTs: "2026-12-05T01:00:07.000Z",
-    });
+  // While she was away Carol's messages expired: the newest page after
+  // the resume (down to Dave's) lists Bob and Dave only.
+  await reconnect(r);
+  server.reply(await server.next("login"), {
+    ...loginReply("Ida"),
+    memberships: [membership("general")],
+  });
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [],
+  });
+  server.reply(await server.next("list_users"), { users: ["Ida"] });
+  server.reply(await server.next("list_conversations"), {
+    conversations: [listed("Bob", 9), listed("Dave", 7)],
+    next: "01Dave",
+  });
+  await until(() => !("carol" in state.conversations.value), "Carol gone");
+  assert.deepEqual(sidebarNames(r).filter((n) => n !== "Zed"), [
+    "Bob",
+    "Dave",
+    "Erin",
+  ], "Erin, older than the page, stays");
+  assert.ok("zed" in state.conversations.value, "Zed stays");
+  assert.equal(state.unread.value["@carol"], undefined);
+  assert.deepEqual(state.conversationsNext.value, {
+    before: "01Dave",
+    lastTs: "2026-12-05T01:00:07.000Z",
+  });
 
-    // Erin's account was deleted: the next page, the end of the list,
-    // has none.
-    const end = r.connection.moreConversations();
-    server.reply(await server.next("list_conversations"), {
-      conversations: [],
-    });
-    await end;
-    assert.deepEqual(sidebarNames(r).filter((n) => n !== "Zed"), [
-      "Bob",
-      "Dave",
-    ]);
-    assert.ok("zed" in state.conversations.value, "Zed stays");
-  } finally {
-    await r.stop();
-  }
+  // Erin's account was deleted: the next page, the end of the list,
+  // has none.
+  const end = r.connection.moreConversations();
+  server.reply(await server.next("list_conversations"), {
+    conversations: [],
+  });
+  await end;
+  assert.deepEqual(sidebarNames(r).filter((n) => n !== "Zed"), [
+    "Bob",
+    "Dave",
+  ]);
+  assert.ok("zed" in state.conversations.value, "Zed stays");
 });
 
-Deno.test("connection keeps a conversation whose first message comes while the list is on its way, though the list does not have it", async () => {
-  const r = rig();
+test("connection keeps a conversation whose first message comes while the list is on its way, though the list does not have it", async (r) => {
   const { server, state } = r;
   server.scriptsConversations = true;
-  try {
-    await loginAsAccount(r, "Ida");
-    const asked = await server.next("list_conversations");
-    // Nia writes first just after the server read the list: her message
-    // reaches the client before the list, which does not have her.
-    server.socket.push({
-      action: "private_message",
-      data: {
-        id: "01N1",
-        seq: 1,
-        user: "Nia",
-        to: "Ida",
-        text: "hi",
-        ts: "2026-12-05T01:00:10.000Z",
-      },
-    });
-    await until(() => "nia" in state.conversations.value, "Nia's message");
-    server.reply(asked, { conversations: [listed("Bob", 9)] });
-    await until(
-      () => "bob" in state.conversations.value,
-      "the list applied",
-    );
-    assert.deepEqual(sidebarNames(r), ["Nia", "Bob"]);
-    assert.equal(state.unread.value["@nia"], 1);
-  } finally {
-    await r.stop();
-  }
+  await loginAsAccount(r, "Ida");
+  const asked = await server.next("list_conversations");
+  // Nia writes first just after the server read the list: her message
+  // reaches the client before the list, which does not have her.
+  server.socket.push({
+    action: "private_message",
+    data: {
+      id: "01N1",
+      seq: 1,
+      user: "Nia",
+      to: "Ida",
+      text: "hi",
+      ts: "2026-12-05T01:00:10.000Z",
+    },
+  });
+  await until(() => "nia" in state.conversations.value, "Nia's message");
+  server.reply(asked, { conversations: [listed("Bob", 9)] });
+  await until(
+    () => "bob" in state.conversations.value,
+    "the list applied",
+  );
+  assert.deepEqual(sidebarNames(r), ["Nia", "Bob"]);
+  assert.equal(state.unread.value["@nia"], 1);
 });
