@@ -19,7 +19,7 @@ import {
   openPage,
   signIn,
 } from "./browser_support.ts";
-import { TestClient } from "./harness.ts";
+import { TestClient, type TestServer } from "./harness.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 
 /** Rooms in the sidebar test, besides #general. */
@@ -75,6 +75,23 @@ async function rowsInView(
   }, { scroller, name }) as [number, string][];
 }
 
+/**
+ * Waits for a row of `list` to say the whole list holds `whole.size` rows,
+ * then checks that fewer than {@link BOUNDED} of its `rows` (`whole.of`
+ * rows, in the failure's message) are in the DOM.
+ */
+async function windowed(
+  list: Locator,
+  rows: Locator,
+  whole: { size: number; of: string },
+): Promise<void> {
+  await list.locator(`li[aria-setsize="${whole.size}"]`).first().waitFor();
+  assert.ok(
+    await rows.count() < BOUNDED,
+    `${await rows.count()} ${whole.of} rows in the DOM`,
+  );
+}
+
 /** Scrolls the scroller to a share (0 to 1) of its height. */
 async function scrollTo(page: Page, scroller: string, share: number) {
   await page.locator(scroller).evaluate((el, share) => {
@@ -111,6 +128,70 @@ async function focused(page: Page, name: string): Promise<string | null> {
   );
 }
 
+/**
+ * Waits until the focused element is the one whose `name` attribute is
+ * `value`: a key that moves focus to a row not rendered yet moves it once
+ * the row is.
+ */
+async function focusReaches(
+  page: Page,
+  name: string,
+  value: string,
+): Promise<void> {
+  await page.waitForFunction(
+    ({ name, value }) => document.activeElement?.getAttribute(name) === value,
+    { name, value },
+  );
+}
+
+/**
+ * Presses End in the conversations' list and waits for the focus on the
+ * oldest, which was not rendered: the list's last row, in its place.
+ */
+async function endReachesOldest(page: Page, list: Locator): Promise<void> {
+  await page.keyboard.press("End");
+  await focusReaches(page, "data-user", "zz-oldest");
+  assert.equal(
+    await list.locator('li:has([data-user="zz-oldest"])').getAttribute(
+      "aria-posinset",
+    ),
+    String(CONVERSATIONS),
+  );
+}
+
+/** Guest `name` logs in, sends `to` one private message, and leaves. */
+async function writes(
+  server: TestServer,
+  name: string,
+  to: string,
+): Promise<void> {
+  const sender = await TestClient.login(server.wsUrl, name);
+  try {
+    await sender.ok("private_message", { to, text: "hello" });
+  } finally {
+    await sender.close();
+  }
+}
+
+/**
+ * {@link CONVERSATIONS} guests write to `to` once each: `zz-oldest` alone
+ * first, then `pen-0001` … in batches, and `a-newest` alone last, so the
+ * list's ends (most recent first) are known whatever order a batch commits
+ * in. Ties of one millisecond sort by name, so "zz-" and "a-" keep them.
+ */
+async function manyConversations(
+  server: TestServer,
+  to: string,
+): Promise<void> {
+  await writes(server, "zz-oldest", to);
+  await inBatches(
+    CONVERSATIONS - 2,
+    50,
+    (i) => writes(server, `pen-${String(i).padStart(4, "0")}`, to),
+  );
+  await writes(server, "a-newest", to);
+}
+
 browserTest(
   "a sidebar of 3,000 rooms holds a bounded window of rows that follows the scroll, and any room is reached by keyboard or by the find box",
   async (browser, server) => {
@@ -126,11 +207,7 @@ browserTest(
       const list = page.getByTestId("room-list");
       const rows = list.getByTestId("room-item");
       // #general first, then the rooms by name; 3,001 in all.
-      await list.locator(`li[aria-setsize="${ROOMS + 1}"]`).first().waitFor();
-      assert.ok(
-        await rows.count() < BOUNDED,
-        `${await rows.count()} room rows in the DOM`,
-      );
+      await windowed(list, rows, { size: ROOMS + 1, of: "room" });
       // Each row says where it stands in the whole list, the find box has
       // a name: axe-core's WCAG rules hold on the windowed list.
       assert.deepEqual(await axeAudit(page), []);
@@ -168,22 +245,14 @@ browserTest(
       await page.keyboard.press("ArrowDown");
       assert.equal(await focused(page, "data-room"), roomName(2));
       await page.keyboard.press("End");
-      await page.waitForFunction(
-        (room) => document.activeElement?.getAttribute("data-room") === room,
-        roomName(ROOMS),
-      );
+      await focusReaches(page, "data-room", roomName(ROOMS));
       await page.keyboard.press("ArrowUp");
       assert.equal(await focused(page, "data-room"), roomName(ROOMS - 1));
       await page.keyboard.press("Home");
-      await page.waitForFunction(() =>
-        document.activeElement?.getAttribute("data-room") === "general"
-      );
+      await focusReaches(page, "data-room", "general");
       await page.keyboard.press("PageDown");
       await page.keyboard.press("End");
-      await page.waitForFunction(
-        (room) => document.activeElement?.getAttribute("data-room") === room,
-        roomName(ROOMS),
-      );
+      await focusReaches(page, "data-room", roomName(ROOMS));
       await page.keyboard.press("Enter");
       await currentRoom(page, roomName(ROOMS));
 
@@ -233,12 +302,7 @@ browserTest(
       const panel = page.getByTestId("member-list");
       const rows = panel.getByTestId("member");
       await panel.getByText(`Members — ${MEMBERS + 1}`).waitFor();
-      await panel.locator(`li[aria-setsize="${MEMBERS + 1}"]`).first()
-        .waitFor();
-      assert.ok(
-        await rows.count() < BOUNDED,
-        `${await rows.count()} member rows in the DOM`,
-      );
+      await windowed(panel, rows, { size: MEMBERS + 1, of: "member" });
 
       assert.deepEqual(await axeAudit(page), []);
 
@@ -289,34 +353,11 @@ browserTest(
   async (browser, server) => {
     const page = await openPage(browser, server);
     await guest(page, "reader");
-    /** One guest logs in, sends the reader one private message, and leaves. */
-    async function writes(name: string): Promise<void> {
-      const sender = await TestClient.login(server.wsUrl, name);
-      try {
-        await sender.ok("private_message", { to: "reader", text: "hello" });
-      } finally {
-        await sender.close();
-      }
-    }
-    // The oldest alone first and the newest alone last: the list's ends
-    // (most recent first) are known whatever order a batch commits in.
-    // Ties of one millisecond sort by name, so "zz-" and "a-" keep them.
-    await writes("zz-oldest");
-    await inBatches(
-      CONVERSATIONS - 2,
-      50,
-      (i) => writes(`pen-${String(i).padStart(4, "0")}`),
-    );
-    await writes("a-newest");
+    await manyConversations(server, "reader");
 
     const list = page.getByTestId("dm-list");
     const rows = list.getByTestId("dm-item");
-    await list.locator(`li[aria-setsize="${CONVERSATIONS}"]`).first()
-      .waitFor();
-    assert.ok(
-      await rows.count() < BOUNDED,
-      `${await rows.count()} conversation rows in the DOM`,
-    );
+    await windowed(list, rows, { size: CONVERSATIONS, of: "conversation" });
     // Each row says where it stands in the whole list, the find box has a
     // name: axe-core's WCAG rules hold.
     assert.deepEqual(await axeAudit(page), []);
@@ -334,24 +375,11 @@ browserTest(
       /^pen-\d{4}$/,
       "ArrowDown goes to the second conversation",
     );
-    await page.keyboard.press("End");
-    await page.waitForFunction(() =>
-      document.activeElement?.getAttribute("data-user") === "zz-oldest"
-    );
-    assert.equal(
-      await list.locator('li:has([data-user="zz-oldest"])').getAttribute(
-        "aria-posinset",
-      ),
-      String(CONVERSATIONS),
-    );
+    await endReachesOldest(page, list);
     await page.keyboard.press("Home");
-    await page.waitForFunction(() =>
-      document.activeElement?.getAttribute("data-user") === "a-newest"
-    );
+    await focusReaches(page, "data-user", "a-newest");
     await page.keyboard.press("End");
-    await page.waitForFunction(() =>
-      document.activeElement?.getAttribute("data-user") === "zz-oldest"
-    );
+    await focusReaches(page, "data-user", "zz-oldest");
     await page.keyboard.press("Enter");
     await currentConversation(page, "zz-oldest");
     assert.ok(await rows.count() < BOUNDED);
@@ -370,7 +398,7 @@ browserTest(
     // A new message from a conversation far down the list brings it to the
     // top, where it shows unread.
     await scrollTo(page, ".sidebar-scroll", 0);
-    await writes("pen-0400");
+    await writes(server, "pen-0400", "reader");
     const top = list.locator('li[aria-posinset="1"]');
     await top.locator('[data-user="pen-0400"]').waitFor();
     // Attached, not visible: the pointer left on the list hides a hovered
@@ -389,23 +417,7 @@ browserTest(
     // Online while written to: an offline account takes 200 at most.
     const reader = await TestClient.register(server.wsUrl, "reader");
     try {
-      /** One guest logs in, sends the reader one private message, and leaves. */
-      const writes = async (name: string) => {
-        const sender = await TestClient.login(server.wsUrl, name);
-        try {
-          await sender.ok("private_message", { to: "reader", text: "hello" });
-        } finally {
-          await sender.close();
-        }
-      };
-      // The list's ends known whatever order a batch commits in (as above).
-      await writes("zz-oldest");
-      await inBatches(
-        CONVERSATIONS - 2,
-        50,
-        (i) => writes(`pen-${String(i).padStart(4, "0")}`),
-      );
-      await writes("a-newest");
+      await manyConversations(server, "reader");
     } finally {
       await reader.close();
     }
@@ -449,16 +461,7 @@ browserTest(
     await list.locator('li[aria-posinset="1"] [data-user="a-newest"]')
       .waitFor();
     await list.locator('[data-user="a-newest"]').focus();
-    await page.keyboard.press("End");
-    await page.waitForFunction(() =>
-      document.activeElement?.getAttribute("data-user") === "zz-oldest"
-    );
-    assert.equal(
-      await list.locator('li:has([data-user="zz-oldest"])').getAttribute(
-        "aria-posinset",
-      ),
-      String(CONVERSATIONS),
-    );
+    await endReachesOldest(page, list);
     await page.keyboard.press("Enter");
     await currentConversation(page, "zz-oldest");
   },
