@@ -74,14 +74,21 @@ export async function findReadableRoom(
   return await canRead(node, reader, key) ? key : undefined;
 }
 
-/** Why this reader may not read the room (a ban), or undefined when it may. */
+/**
+ * Why this reader may not read the room (a ban), or undefined when it may.
+ * By name, and by address for guests and anonymous readers only, as
+ * {@linkcode memberBan} does for joins: an account on the address of a
+ * banned guest (a school's or an office's one NAT address) reads on.
+ */
 export async function roomRefusal(
   store: AccountStore,
   reader: Reader,
   roomKey: string,
 ): Promise<Failure | undefined> {
   const ban = await store.findBan(
-    { userKey: reader.userKey ?? reader.guest, address: reader.address },
+    reader.userKey === undefined
+      ? { userKey: reader.guest, address: reader.address }
+      : { userKey: reader.userKey },
     roomKey,
   );
   return ban && banRefusal(ban);
