@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode, Role } from "../server/protocol/types.ts";
+import { errorText } from "./error_text.ts";
 import { t } from "./i18n.ts";
 import { isRole } from "./wire.ts";
 
@@ -117,8 +118,8 @@ async function read(response: Response): Promise<AuthResult<SessionInfo>> {
       code: typeof body.error === "string"
         ? body.error as ErrorCode
         : "internal",
-      message: typeof body.message === "string"
-        ? body.message
+      message: typeof body.error === "string"
+        ? errorText(body.error, body)
         : t("error.status", { status: response.status }),
     },
   };

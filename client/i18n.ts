@@ -1,8 +1,9 @@
 /**
  * The interface's words in English and French. The language comes from a
- * choice remembered in localStorage, else from navigator.language. Sentences
- * the server writes (errors) stay as the server wrote them; system notices
- * are said again from their fields (system_text.ts).
+ * choice remembered in localStorage, else from navigator.language. The
+ * server's error sentences are English: other languages say the error's
+ * code instead (error_text.ts); system notices are said again from their
+ * fields (system_text.ts).
  */
 
 import { signal } from "@preact/signals";
@@ -76,6 +77,42 @@ const EN = {
   "error.unexplained": "The server reported an error.",
   "error.removed": "A moderator removed you from the chat.",
   "error.enterRoom": "Enter a room name.",
+  // One sentence per protocol error code (server/protocol/error_codes.ts),
+  // for a reader whose language the server does not write (error_text.ts).
+  "code.invalid_json": "The server could not read this request.",
+  "code.invalid_message": "The server refused this request as malformed.",
+  "code.unknown_action": "This server does not know that request.",
+  "code.not_logged_in": "Log in first.",
+  "code.already_logged_in": "You are logged in already.",
+  "code.username_invalid":
+    "Usernames are 1 to {n} letters or digits, plus _ - . and no spaces.",
+  "code.username_taken": "That name is taken.",
+  "code.bad_credentials": "Wrong username or password, or your session ended.",
+  "code.room_name_invalid":
+    "Room names are 1 to {n} letters or digits, plus _ - . and no spaces.",
+  "code.room_exists": "A room with that name exists already.",
+  "code.room_not_found": "No such room, or you are not one of its members.",
+  "code.cannot_leave_general": "Nobody leaves #general.",
+  "code.empty_message": "The message is empty.",
+  "code.message_too_long": "A message is at most {n} characters.",
+  "code.user_not_found": "Nobody by that name is here.",
+  "code.message_not_found": "That message is gone or out of your reach.",
+  "code.rate_limited": "Slow down: try again in a moment.",
+  "code.rate_limited.wait": "Slow down: try again in {s} s.",
+  "code.forbidden": "You are not allowed to do that.",
+  "code.banned": "You are banned from there.",
+  "code.invite_invalid":
+    "This invite link is not valid: revoked, expired or used up.",
+  "code.mailbox_full":
+    "Too many private messages are waiting: try again once they are read.",
+  "code.too_many_rooms": "You have reached the most rooms you may have.",
+  "code.stale_epoch": "This room changed on the server: reload it.",
+  "code.internal": "The server failed to do that: try again.",
+  "code.url_not_allowed": "The server will not call that address.",
+  "code.not_found": "Not found.",
+  "code.quota_exceeded": "Your files are at your quota.",
+  "code.insufficient_storage":
+    "The server is short of disk space: try again later.",
   "notice.moved": "You were moved to #general: {text}",
   "system.joined": "{user} joined {room}",
   "system.left": "{user} left {room}",
@@ -549,6 +586,42 @@ const FR: Record<MessageKey, string> = {
   "error.unexplained": "Le serveur a signalé une erreur.",
   "error.removed": "Un modérateur vous a retiré du chat.",
   "error.enterRoom": "Saisissez un nom de salon.",
+  "code.invalid_json": "Le serveur n'a pas pu lire cette demande.",
+  "code.invalid_message": "Le serveur a refusé cette demande mal formée.",
+  "code.unknown_action": "Ce serveur ne connaît pas cette demande.",
+  "code.not_logged_in": "Connectez-vous d'abord.",
+  "code.already_logged_in": "Vous êtes déjà connecté.",
+  "code.username_invalid":
+    "Un nom compte de 1 à {n} lettres ou chiffres, plus _ - . et aucune espace.",
+  "code.username_taken": "Ce nom est déjà pris.",
+  "code.bad_credentials":
+    "Nom d'utilisateur ou mot de passe incorrect, ou session terminée.",
+  "code.room_name_invalid":
+    "Un nom de salon compte de 1 à {n} lettres ou chiffres, plus _ - . et aucune espace.",
+  "code.room_exists": "Un salon de ce nom existe déjà.",
+  "code.room_not_found": "Ce salon n'existe pas, ou vous n'en êtes pas membre.",
+  "code.cannot_leave_general": "Personne ne quitte #general.",
+  "code.empty_message": "Le message est vide.",
+  "code.message_too_long": "Un message compte au plus {n} caractères.",
+  "code.user_not_found": "Personne de ce nom ici.",
+  "code.message_not_found":
+    "Ce message n'existe plus ou vous est inaccessible.",
+  "code.rate_limited": "Doucement : réessayez dans un instant.",
+  "code.rate_limited.wait": "Doucement : réessayez dans {s} s.",
+  "code.forbidden": "Vous n'avez pas le droit de faire cela.",
+  "code.banned": "Vous y êtes banni.",
+  "code.invite_invalid":
+    "Ce lien d'invitation n'est pas valable : révoqué, expiré ou épuisé.",
+  "code.mailbox_full":
+    "Trop de messages privés attendent : réessayez quand ils auront été lus.",
+  "code.too_many_rooms": "Vous avez atteint le nombre maximal de salons.",
+  "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
+  "code.internal": "Le serveur n'a pas pu le faire : réessayez.",
+  "code.url_not_allowed": "Le serveur n'appellera pas cette adresse.",
+  "code.not_found": "Introuvable.",
+  "code.quota_exceeded": "Vos fichiers ont atteint votre quota.",
+  "code.insufficient_storage":
+    "Le serveur manque d'espace disque : réessayez plus tard.",
   "notice.moved": "Vous avez été déplacé dans #general : {text}",
   "system.joined": "{user} a rejoint {room}",
   "system.left": "{user} a quitté {room}",

@@ -5,6 +5,7 @@
  */
 
 import { call } from "./auth_api.ts";
+import { errorText } from "./error_text.ts";
 import { t } from "./i18n.ts";
 
 /** An answer, or the server's sentence for why not. */
@@ -30,11 +31,12 @@ export async function rest(
     // An empty or broken body: judged by the status alone.
   }
   if (response.ok) return { ok: true, data };
-  const message = (data as { message?: unknown } | null)?.message;
+  const answer = (data ?? {}) as Record<string, unknown>;
   return {
     ok: false,
-    message: typeof message === "string"
-      ? message
+    // A body without a code (a proxy's page) is judged by the status.
+    message: typeof answer.error === "string"
+      ? errorText(answer.error, answer)
       : t("error.status", { status: response.status }),
   };
 }

@@ -11,6 +11,7 @@ import type { Attachment } from "../server/protocol/types.ts";
 import { MAX_ATTACHMENTS } from "../server/protocol/limits.ts";
 import { isPreviewable } from "../server/protocol/previews.ts";
 import * as actions from "./actions.ts";
+import { errorText } from "./error_text.ts";
 import { formatSize } from "./format.ts";
 import { t } from "./i18n.ts";
 import type { AppState, Upload } from "./state.ts";
@@ -60,11 +61,11 @@ export async function uploadFile(file: File): Promise<UploadResult> {
   if ((body as { error?: unknown } | null)?.error === "insufficient_storage") {
     return { ok: false, error: t("upload.noRoom") };
   }
-  const message = (body as { message?: unknown } | null)?.message;
+  const fields = (body ?? {}) as Record<string, unknown>;
   return {
     ok: false,
-    error: typeof message === "string"
-      ? message
+    error: typeof fields.error === "string"
+      ? errorText(fields.error, fields)
       : t("upload.failed", { status: response.status }),
   };
 }

@@ -1021,7 +1021,7 @@ test(
       error: { code: "room_not_found", message: "No #x." },
     });
 
-    // A refusal without its sentence gets one in the reader's language.
+    // A refusal without its sentence gets its code's, in the reader's language.
     const bare = r.connection.request("join_room", { room: "y" });
     const asked = await server.next("join_room");
     const before = lang.value;
@@ -1036,7 +1036,7 @@ test(
         ok: false,
         error: {
           code: "room_not_found",
-          message: "Le serveur a signalé une erreur.",
+          message: "Ce salon n'existe pas, ou vous n'en êtes pas membre.",
         },
       });
     } finally {
@@ -1078,7 +1078,11 @@ test("connection words a refused guest login for the login form, in the chosen l
   done = r.connection.login("ida");
   server.refuse(await server.next("login"), "rate_limited", "Wait 3 s.");
   await done;
-  assert.equal(state.loginError.value, "Wait 3 s.", "the server's sentence");
+  // The server writes English: a French reader gets the code's sentence.
+  assert.equal(
+    state.loginError.value,
+    "Doucement : réessayez dans un instant.",
+  );
 });
 
 Deno.test("transport reads a real WebSocket's batched frame as separate objects, and a 4003 close is final", async () => {

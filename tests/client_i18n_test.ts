@@ -12,6 +12,9 @@ import { rest } from "../client/rest.ts";
 import { fetchSession } from "../client/auth_api.ts";
 import { systemText } from "../client/system_text.ts";
 import type { SystemEvent } from "../server/protocol/types.ts";
+import { ERROR_CODES } from "../server/protocol/error_codes.ts";
+import { codeText, errorText } from "../client/error_text.ts";
+import { withServer } from "./harness.ts";
 
 /** Runs `body` with the interface in `next`, then puts the language back. */
 async function inLang<T>(next: Lang, body: () => T | Promise<T>): Promise<T> {
@@ -243,3 +246,71 @@ Deno.test("system notices say who added, removed or banned whom in French from t
     }
   });
 });
+
+Deno.test("every error code the server can send has its own sentence in English and in French", async () => {
+  const missing: string[] = [];
+  for (const code of ERROR_CODES) {
+    // A key missing from both dictionaries throws; one missing from French
+    // falls back to the English sentence: both are a missing translation.
+    const said = async (next: Lang) => {
+      try {
+        return await inLang(next, () => codeText(code));
+      } catch {
+        return "";
+      }
+    };
+    const [en, fr] = [await said("en"), await said("fr")];
+    if (en === "" || en.startsWith("code.")) missing.push(`${code} (en)`);
+    if (fr === "" || fr.startsWith("code.") || fr === en) {
+      missing.push(`${code} (fr)`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+Deno.test("a French reader gets the code's sentence in French; an English reader the server's own sentence", async () => {
+  const reply = {
+    code: "forbidden",
+    message: "You cannot act on carol (admin).",
+  };
+  assert.equal(
+    await inLang("fr", () => errorText("forbidden", reply)),
+    "Vous n'avez pas le droit de faire cela.",
+  );
+  assert.equal(
+    await inLang("en", () => errorText("forbidden", reply)),
+    "You cannot act on carol (admin).",
+  );
+  // The wait the server gives, in the reader's way of writing numbers.
+  const slow = {
+    message: "Slow down: try again in 1.5 s.",
+    retry_after_ms: 1500,
+  };
+  assert.equal(
+    await inLang("fr", () => errorText("rate_limited", slow)),
+    "Doucement : réessayez dans 1,5 s.",
+  );
+  // A code this client does not know keeps the server's sentence.
+  assert.equal(
+    await inLang("fr", () => errorText("brand_new", { message: "Later." })),
+    "Later.",
+  );
+});
+
+Deno.test("settings say a real server's refusal in French: a call without a session", () =>
+  withServer(async (server) => {
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) =>
+      realFetch(server.url + String(input), init);
+    try {
+      const answer = await inLang("fr", () => rest("GET", "/api/tokens"));
+      assert.equal(
+        !answer.ok && answer.message,
+        "Connectez-vous d'abord.",
+      );
+      const english = await inLang("en", () => rest("GET", "/api/tokens"));
+      assert.match(!english.ok && english.message || "", /^Send /);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  }));

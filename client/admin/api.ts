@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode, Role } from "../../server/protocol/types.ts";
+import { errorText } from "../error_text.ts";
 import { t } from "../i18n.ts";
 
 /** The outcome of an admin call: the reply's data or the server's error. */
@@ -139,8 +140,8 @@ async function call<T>(
   return {
     ok: false,
     code: typeof body.error === "string" ? body.error as ErrorCode : "internal",
-    message: typeof body.message === "string"
-      ? body.message
+    message: typeof body.error === "string"
+      ? errorText(body.error, body)
       : t("error.status", { status: response.status }),
   };
 }

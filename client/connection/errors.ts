@@ -1,7 +1,7 @@
 /**
  * Why a request failed, as a value, and the sentences the login screen
- * shows for the refusals people meet most. Other errors keep the server's
- * own sentence.
+ * shows for the refusals people meet most. Other errors say what
+ * error_text.ts made of the server's reply.
  */
 
 import type { ErrorCode } from "../../server/protocol/types.ts";

@@ -14,6 +14,7 @@ import type {
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
+import { errorText } from "../error_text.ts";
 import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions, plainText } from "../markup.ts";
@@ -113,13 +114,15 @@ export class ServerEvents {
           actions.readStateApplied(this.#state, { ...data, key });
         }
         break;
-      case "error":
+      case "error": {
         // An error without an id answers nothing we asked: show it where the user looks.
-        actions.errorShown(
-          this.#state,
-          toErrorData(data, t("error.unexplained")),
-        );
+        const error = toErrorData(data, t("error.unexplained"));
+        actions.errorShown(this.#state, {
+          ...error,
+          message: errorText(error.code, data),
+        });
         break;
+      }
     }
   }
 

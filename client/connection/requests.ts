@@ -12,6 +12,7 @@
 import type { Envelope } from "../../server/protocol/types.ts";
 import type { Clock, TimerId } from "../clock.ts";
 import { t } from "../i18n.ts";
+import { errorText } from "../error_text.ts";
 import { type Fields, toErrorData } from "../wire.ts";
 import { failure, type Result } from "./errors.ts";
 import { type Replies, REPLY_CHECKS } from "./replies.ts";
@@ -175,7 +176,7 @@ export class Requests {
     this.#options.clock.cancel(waiter.timer);
     if (!ok) {
       const error = toErrorData(data, t("error.unexplained"));
-      waiter.resolve(failure(error.code, error.message));
+      waiter.resolve(failure(error.code, errorText(error.code, data)));
     } else if (waiter.check(data)) {
       this.#options.answered(waiter.action, data);
       waiter.resolve({ ok: true, data });
