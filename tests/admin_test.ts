@@ -614,6 +614,12 @@ Deno.test("admin actions: a plain user and a guest get forbidden, a moderator on
       ]),
       [["mo", "moderator"], ["plain", "user"], ["root", "admin"]],
     );
+    // The staff alone: what the web client reads to know others' ranks.
+    const staff = await mod.ok("list_accounts", { staff: true });
+    assert.deepEqual(
+      (staff.accounts as { username: string }[]).map((a) => a.username),
+      ["mo", "root"],
+    );
     assert.deepEqual((await mod.ok("list_bans")).bans, []);
     // Nothing refused is in the log.
     assert.deepEqual((await entries(root)).map((e) => e.action), ["set_role"]);
@@ -677,6 +683,13 @@ Deno.test("/api/admin/*: the same actions over HTTP with the same rules, audited
     assert.deepEqual(
       (listed.body.accounts as { username: string }[]).map((a) => a.username),
       ["plain"],
+    );
+    const staff = await api(server, "/api/admin/list_accounts?staff=true", {
+      token: rootToken,
+    });
+    assert.deepEqual(
+      (staff.body.accounts as { username: string }[]).map((a) => a.username),
+      ["root"],
     );
     const banned = await api(server, "/api/admin/ban", {
       token: rootToken,

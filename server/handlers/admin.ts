@@ -50,7 +50,11 @@ export async function listAccounts(
   if (isFailure(data)) return data;
   const { store } = ctx.node;
   const [accounts, bans] = await Promise.all([
-    store.listAccounts({ query: data.query, limit: data.limit ?? PAGE }),
+    store.listAccounts({
+      query: data.query,
+      staff: data.staff,
+      limit: data.limit ?? PAGE,
+    }),
     store.listBans(Date.now(), BANS_SCANNED),
   ]);
   const banned = new Set(

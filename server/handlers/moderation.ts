@@ -286,9 +286,9 @@ export async function deleteRoom(
   return succeed({ room }, announce);
 }
 
-// A room is its owner's: a moderator deletes those of users (and of
-// guests, which have no owner), not an admin's nor another moderator's
-// (before, a moderator deleted an admin's rooms with their history).
+// A room is its owner's: a moderator deletes those of users, of guests
+// (which have no owner) and of other moderators, not an admin's (before,
+// a moderator deleted an admin's rooms with their history).
 async function refuseOwner(
   ctx: MemberContext,
   roomKey: string,

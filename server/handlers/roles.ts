@@ -1,10 +1,10 @@
 /** Who may do what: the ranks of roles and the checks handlers share. */
 import { fail, type Failure } from "../protocol/errors.ts";
+import { mayActOn, RANK } from "../protocol/ranks.ts";
 import type { Role } from "../protocol/types.ts";
 import type { MemberContext } from "./context.ts";
 
-/** Roles in order of rank: one acts only on those below. */
-export const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
+export { RANK };
 
 /** `forbidden` unless the sender has at least this role. */
 export function requireRole(
@@ -32,8 +32,7 @@ export function refuseRank(
   target: { name: string; role: Role },
   { equal = false }: { equal?: boolean } = {},
 ): Failure | undefined {
-  if (RANK[target.role] < RANK[actor]) return undefined;
-  if (equal && RANK[target.role] === RANK[actor]) return undefined;
+  if (mayActOn(actor, target.role, { equal })) return undefined;
   return fail(
     "forbidden",
     `You cannot act on ${target.name} (${target.role}).`,

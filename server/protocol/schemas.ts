@@ -258,9 +258,10 @@ export const auditLogData = z.object({
   limit: pageLimit,
 });
 
-/** `list_accounts` data: names containing `query`. */
+/** `list_accounts` data: names containing `query`; with `staff`, moderators and admins only. */
 export const listAccountsData = z.object({
   query: lookup(0, 64).optional(),
+  staff: z.boolean().optional(),
   limit: pageLimit,
 });
 

@@ -23,6 +23,8 @@ import { sessionAccount } from "./files.ts";
 
 // Query parameters that are numbers on the wire.
 const NUMERIC = new Set(["before", "limit"]);
+// Query parameters that are booleans on the wire ("true" or "false").
+const BOOLEAN = new Set(["staff"]);
 
 /** The admin routes: GET for the read-only actions, POST for the rest. */
 export function adminRoutes(node: ChatNode): Hono {
@@ -79,6 +81,8 @@ function queryData(c: Context): Record<string, unknown> {
   for (const [key, value] of Object.entries(c.req.query())) {
     data[key] = NUMERIC.has(key) && /^\d{1,15}$/.test(value)
       ? Number(value)
+      : BOOLEAN.has(key) && (value === "true" || value === "false")
+      ? value === "true"
       : value;
   }
   return data;

@@ -347,6 +347,8 @@ export interface BanOptions {
 export interface AccountQuery {
   /** Only names containing this text (case-insensitive). */
   query?: string;
+  /** Only moderators and admins (the web client hides what they cannot do). */
+  staff?: boolean;
   /** At most this many. */
   limit: number;
 }

@@ -209,6 +209,7 @@ export class PostgresAccounts implements AccountStore {
       (await sql<AccountRow[]>`
         SELECT key, username, password_hash, role, created_at FROM accounts
         WHERE strpos(key, ${nameKey(query.query ?? "")}) > 0
+        AND (${!query.staff} OR role <> 'user')
         ORDER BY key COLLATE "C" LIMIT ${query.limit}`).map(toAccount)
     );
   }

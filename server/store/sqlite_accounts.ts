@@ -240,8 +240,13 @@ export class SqliteAccounts implements AccountStore {
   listAccounts(query: AccountQuery): Promise<Account[]> {
     return this.#run(() =>
       (this.#q(
-        `SELECT * FROM accounts WHERE instr(key, ?) > 0 ORDER BY key LIMIT ?`,
-      ).all(nameKey(query.query ?? ""), query.limit) as unknown as AccountRow[])
+        `SELECT * FROM accounts WHERE instr(key, ?) > 0
+         AND (? = 0 OR role <> 'user') ORDER BY key LIMIT ?`,
+      ).all(
+        nameKey(query.query ?? ""),
+        query.staff ? 1 : 0,
+        query.limit,
+      ) as unknown as AccountRow[])
         .map(toAccount)
     );
   }

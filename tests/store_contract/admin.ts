@@ -92,6 +92,36 @@ export function administration(test: StoreTest): void {
     assert.deepEqual(await names("zed"), []);
   });
 
+  test("listAccounts with staff lists only moderators and admins, in name order", async (store) => {
+    const roles = { root: "admin", mo: "moderator", bea: "user", al: "admin" };
+    for (const [key, role] of Object.entries(roles)) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "h",
+        role: role as "admin" | "moderator" | "user",
+      });
+    }
+    await store.setRole("bea", "moderator");
+    await store.setRole("al", "user");
+    const staff = async (query?: string) =>
+      (await store.listAccounts({ query, staff: true, limit: 10 }))
+        .map((a) => [a.username, a.role]);
+    assert.deepEqual(await staff(), [
+      ["bea", "moderator"],
+      ["mo", "moderator"],
+      ["root", "admin"],
+    ]);
+    assert.deepEqual(await staff("o"), [["mo", "moderator"], [
+      "root",
+      "admin",
+    ]]);
+    assert.equal(
+      (await store.listAccounts({ staff: false, limit: 10 })).length,
+      4,
+    );
+  });
+
   test("deleteAccount keeps or anonymises the messages and forgets the rest", async (store) => {
     for (const key of ["ann", "ben"]) {
       await store.createAccount({
