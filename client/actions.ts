@@ -18,6 +18,7 @@ import type {
   RoomSummary,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
+import { nameKey } from "../server/protocol/names.ts";
 import {
   addNotice,
   emptyLog,
@@ -106,6 +107,7 @@ export function loggedIn(
     state.removal.value = null;
     state.username.value = data.username;
     state.role.value = data.role;
+    state.staff.value = null;
     state.account.value = account;
     state.currentRoom.value = data.room;
     state.view.value = { kind: "room" };
@@ -134,6 +136,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
   batch(() => {
     state.username.value = null;
     state.role.value = null;
+    state.staff.value = null;
     state.account.value = false;
     state.loginBusy.value = false;
     state.loginError.value = reason;
@@ -176,10 +179,26 @@ export function removedByModerator(state: AppState, text: string): void {
   });
 }
 
-/** Records a role the server gave this user. */
+/** Records the moderators and admins the server listed; the rest are users. */
+export function staffListed(
+  state: AppState,
+  accounts: { username: string; role: Role; created_at: string }[],
+): void {
+  batch(() => {
+    state.staff.value = Object.fromEntries(
+      accounts.map((a) => [
+        nameKey(a.username),
+        { role: a.role, since: Date.parse(a.created_at) },
+      ]),
+    );
+  });
+}
+
+/** Records a role the server gave this user; others' ranks are read again. */
 export function roleChanged(state: AppState, role: Role): void {
   batch(() => {
     state.role.value = role;
+    state.staff.value = null;
   });
 }
 

@@ -8,6 +8,7 @@ import {
   GENERAL_ROOM,
   type Role,
 } from "../server/protocol/types.ts";
+import { RANK } from "../server/protocol/ranks.ts";
 import * as actions from "./actions.ts";
 import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
@@ -48,7 +49,6 @@ export type Moderation =
   | { action: "delete_room"; room: string }
   | { action: "set_role"; user: string; role: Role };
 
-const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
 const ROLES: Role[] = ["admin", "moderator", "user"];
 
 /** Every command, by name. */

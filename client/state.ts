@@ -122,6 +122,13 @@ export type Line =
   | { kind: "unread"; key: string };
 
 /** All client state, as signals. */
+/** A moderator or admin account, as `list_accounts` with `staff` lists it. */
+export interface StaffMember {
+  role: Role;
+  /** When the account was made (ms): a message older than that was a guest's. */
+  since: number;
+}
+
 export interface AppState {
   /** The socket's state. */
   status: Signal<ConnectionStatus>;
@@ -131,6 +138,13 @@ export interface AppState {
   username: Signal<string | null>;
   /** The logged-in user's role. */
   role: Signal<Role | null>;
+  /**
+   * For a moderator or admin: the accounts ranked above `user`, by name
+   * key, so the page hides what the rank rule would refuse (client/ranks.ts);
+   * null until read, when nobody's rank is known. Empty for everyone else,
+   * to whom no one's rank matters.
+   */
+  staff: Signal<Record<string, StaffMember> | null>;
   /** Whether the session is an account's (cookie) rather than a guest's. */
   account: Signal<boolean>;
   /** True while the page looks for a saved session, before showing the login form. */
@@ -319,6 +333,7 @@ export function createAppState(): AppState {
     resuming: signal(false),
     username,
     role: signal(null),
+    staff: signal(null),
     account: signal(false),
     sessionCheck: signal(true),
     removal: signal(null),

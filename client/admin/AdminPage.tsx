@@ -7,6 +7,8 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
+import { nameKey } from "../../server/protocol/names.ts";
+import { mayActOn } from "../../server/protocol/ranks.ts";
 import type { Role } from "../../server/protocol/types.ts";
 import { type MessageKey, roleName, t, tn } from "../i18n.ts";
 import type {
@@ -235,8 +237,14 @@ function AccountPanel(
   const duration = useSignal(0);
   const role = useSignal<Role>(account.role);
   const messages = useSignal<"keep" | "anonymise">("keep");
-  const admin = state.isAdmin.value;
   const user = account.username;
+  // Nobody acts on themselves or on an equal or a higher rank (the server
+  // refuses); lifting a ban needs no rank.
+  const session = state.session.value;
+  const acts = session != null &&
+    nameKey(user) !== nameKey(session.username) &&
+    mayActOn(session.role, account.role);
+  const admin = state.isAdmin.value && acts;
   return (
     <div
       class="admin-panel"
@@ -267,53 +275,56 @@ function AccountPanel(
           </button>
         </div>
       )}
-      <div class="admin-line">
-        {account.banned
-          ? (
-            <button
-              type="button"
-              data-testid="admin-unban"
-              onClick={() => void service.unban(user)}
-            >
-              {t("admin.unban")}
-            </button>
-          )
-          : (
-            <>
-              <input
-                data-testid="admin-ban-reason"
-                aria-label={t("admin.reason")}
-                placeholder={t("admin.reason")}
-                maxLength={500}
-                value={reason.value}
-                onInput={(e) => reason.value = e.currentTarget.value}
-              />
-              <select
-                data-testid="admin-ban-duration"
-                aria-label={t("admin.duration")}
-                value={duration.value}
-                onChange={(e) => duration.value = Number(e.currentTarget.value)}
-              >
-                {DURATIONS.map((d, i) => (
-                  <option key={i} value={i}>{t(d.label)}</option>
-                ))}
-              </select>
+      {(account.banned || acts) && (
+        <div class="admin-line">
+          {account.banned
+            ? (
               <button
                 type="button"
-                class="danger"
-                data-testid="admin-ban"
-                onClick={() =>
-                  void service.ban(
-                    user,
-                    reason.value,
-                    DURATIONS[duration.value].seconds,
-                  )}
+                data-testid="admin-unban"
+                onClick={() => void service.unban(user)}
               >
-                {t("admin.ban")}
+                {t("admin.unban")}
               </button>
-            </>
-          )}
-      </div>
+            )
+            : acts && (
+              <>
+                <input
+                  data-testid="admin-ban-reason"
+                  aria-label={t("admin.reason")}
+                  placeholder={t("admin.reason")}
+                  maxLength={500}
+                  value={reason.value}
+                  onInput={(e) => reason.value = e.currentTarget.value}
+                />
+                <select
+                  data-testid="admin-ban-duration"
+                  aria-label={t("admin.duration")}
+                  value={duration.value}
+                  onChange={(e) =>
+                    duration.value = Number(e.currentTarget.value)}
+                >
+                  {DURATIONS.map((d, i) => (
+                    <option key={i} value={i}>{t(d.label)}</option>
+                  ))}
+                </select>
+                <button
+                  type="button"
+                  class="danger"
+                  data-testid="admin-ban"
+                  onClick={() =>
+                    void service.ban(
+                      user,
+                      reason.value,
+                      DURATIONS[duration.value].seconds,
+                    )}
+                >
+                  {t("admin.ban")}
+                </button>
+              </>
+            )}
+        </div>
+      )}
       {admin && (
         <div class="admin-line">
           <button
@@ -435,6 +446,15 @@ function RoomItem(
 ): JSX.Element {
   const admin = state.isAdmin.value;
   const general = room.name.toLowerCase() === "general";
+  // A room someone else owns is deleted by its owner's peers and betters
+  // only (a guest's room has no owner); the server refuses the rest.
+  const session = state.session.value;
+  const owner = room.owner;
+  const deletable = !general && session != null &&
+    (owner === undefined || owner === nameKey(session.username) ||
+      mayActOn(session.role, state.staff.value[owner] ?? "user", {
+        equal: true,
+      }));
   return (
     <li
       class="admin-room"
@@ -493,7 +513,7 @@ function RoomItem(
           />
         </>
       )}
-      {!general && (
+      {deletable && (
         <ConfirmButton
           label={t("admin.deleteRoom")}
           testId="admin-delete-room"

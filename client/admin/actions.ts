@@ -1,6 +1,7 @@
 /** The only writers of the admin page's state, each inside batch(). */
 
 import { batch } from "@preact/signals";
+import { nameKey } from "../../server/protocol/names.ts";
 import type { Role } from "../../server/protocol/types.ts";
 import type { AccountRow, AuditRow, BanRow, Figures, RoomRow } from "./api.ts";
 import type { AdminNotice, AdminState, AdminTab } from "./state.ts";
@@ -39,9 +40,18 @@ export function bansLoaded(state: AdminState, bans: BanRow[]): void {
   state.bans.value = bans;
 }
 
-/** The rooms arrived. */
-export function roomsLoaded(state: AdminState, rooms: RoomRow[]): void {
-  state.rooms.value = rooms;
+/** The rooms arrived, with the moderators and admins who may own them. */
+export function roomsLoaded(
+  state: AdminState,
+  rooms: RoomRow[],
+  staff: AccountRow[],
+): void {
+  batch(() => {
+    state.rooms.value = rooms;
+    state.staff.value = Object.fromEntries(
+      staff.map((a) => [nameKey(a.username), a.role]),
+    );
+  });
 }
 
 /** A page of the audit log arrived: the first page replaces, later ones add. */

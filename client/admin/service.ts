@@ -158,10 +158,18 @@ export class AdminService {
     return this.#act("update_room", data, () => this.#loadRooms());
   }
 
+  // With the rooms, their owners' ranks: a moderator sees no Delete on a
+  // room an admin owns, which the server would refuse.
   async #loadRooms(): Promise<void> {
-    const result = await adminGet<{ rooms: RoomRow[] }>("list_all_rooms");
-    if (this.#failed(result)) return;
-    actions.roomsLoaded(this.#state, result.data.rooms);
+    const [result, staff] = await Promise.all([
+      adminGet<{ rooms: RoomRow[] }>("list_all_rooms"),
+      adminGet<{ accounts: AccountRow[] }>("list_accounts", {
+        staff: "true",
+        limit: 200,
+      }),
+    ]);
+    if (this.#failed(result) || this.#failed(staff)) return;
+    actions.roomsLoaded(this.#state, result.data.rooms, staff.data.accounts);
   }
 
   async #loadBans(): Promise<void> {

@@ -27,6 +27,8 @@ export interface AdminState {
   accounts: Signal<AccountRow[]>;
   bans: Signal<BanRow[]>;
   rooms: Signal<RoomRow[]>;
+  /** Moderators' and admins' roles by name key (rooms' owners are keys). */
+  staff: Signal<Record<string, Role>>;
   audit: Signal<AuditRow[]>;
   /** `before` of the next audit page; undefined at the end. */
   auditNext: Signal<number | undefined>;
@@ -54,6 +56,7 @@ export function createAdminState(): AdminState {
     accounts: signal<AccountRow[]>([]),
     bans: signal<BanRow[]>([]),
     rooms: signal<RoomRow[]>([]),
+    staff: signal<Record<string, Role>>({}),
     audit: signal<AuditRow[]>([]),
     auditNext: signal<number | undefined>(undefined),
     figures,

@@ -9,6 +9,7 @@ import { canModerate } from "../commands.ts";
 import { t } from "../i18n.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
+import { mayModerate } from "../ranks.ts";
 import { roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
@@ -97,7 +98,10 @@ export function MemberList(): JSX.Element {
                   </button>
                 )}
               {(moderator || manages) && !self && (
-                <MemberMenu name={name} moderator={moderator} />
+                <MemberMenu
+                  name={name}
+                  moderator={moderator && mayModerate(state, name)}
+                />
               )}
             </li>
           );

@@ -18,7 +18,7 @@ import { useDismiss } from "../use_dismiss.ts";
 export interface MemberMenuProps {
   /** The member it acts on. */
   name: string;
-  /** Whether this user moderates the server (kick, ban). */
+  /** Whether this user may kick and ban this member (a moderator or admin who outranks it). */
   moderator: boolean;
 }
 

@@ -11,11 +11,11 @@ import type { ChatMessage } from "../../server/protocol/types.ts";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { canModerate } from "../commands.ts";
 import { fit } from "../dom.ts";
 import { colourClass, formatDateTime, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
+import { mayDeleteOthers } from "../ranks.ts";
 import type { PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
@@ -54,9 +54,11 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const editing = message !== undefined &&
     state.editing.value === message.id;
   const canEdit = own && message !== undefined && !deleted;
+  // Others' room messages: a moderator's or admin's, when the author
+  // ranks no higher (the server refuses the rest).
   const canDelete = message !== undefined && !deleted &&
     (own ||
-      (state.view.value.kind === "room" && canModerate(state.role.value)));
+      (state.view.value.kind === "room" && mayDeleteOthers(state, message)));
   const mentioned = !own && !deleted && mentions(text, me);
   const quote = deleted ? undefined : message?.reply_to ?? pending?.replyTo;
   const pinned = message?.pinned === true && !deleted;

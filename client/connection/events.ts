@@ -36,6 +36,7 @@ import {
   toErrorData,
 } from "../wire.ts";
 import type { Members } from "./members.ts";
+import type { Staff } from "./staff.ts";
 import type { Sync } from "./sync.ts";
 
 /** What {@linkcode ServerEvents} works with. */
@@ -44,6 +45,8 @@ export interface ServerEventsOptions {
   sync: Sync;
   /** Refreshes the member list. */
   members: Members;
+  /** Reads the moderators and admins again (this user's role changed). */
+  staff: Staff;
   /** Shows and clears typing indicators. */
   typing: TypingTracker;
   /** This user's name, known from the login reply before the state shows it. */
@@ -302,6 +305,7 @@ export class ServerEvents {
     const inGeneral = roomKey(current) === GENERAL_ROOM;
     if (event.kind === "info" && aboutMe && role !== undefined) {
       actions.roleChanged(state, role);
+      void this.#options.staff.refresh();
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "warning",

@@ -35,6 +35,7 @@ import type { Fields } from "../wire.ts";
 import type { RequestError, Result } from "./errors.ts";
 import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
+import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
 import type { Replies } from "./replies.ts";
@@ -47,6 +48,16 @@ export type { ClientErrorCode, RequestError, Result } from "./errors.ts";
 export type { ConversationPage, Replies } from "./replies.ts";
 export type { AuthApi } from "./session.ts";
 export type { Socket, SocketFactory, SocketHandlers } from "./transport.ts";
+
+// Requests the rank rule may refuse (server/protocol/ranks.ts).
+const RANKED = new Set<string>([
+  "delete_message",
+  "delete_room",
+  "kick",
+  "ban",
+  "remove_member",
+  "set_role",
+]);
 
 /** Options of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -92,6 +103,7 @@ export class Connection {
   #outbox: Outbox;
   #events: ServerEvents;
   #members: Members;
+  #staff: Staff;
   #readMarks: ReadMarks;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
@@ -134,6 +146,7 @@ export class Connection {
       answered: (action, data) => this.#session.answered(action, data),
     });
     this.#members = new Members(state, this.#requests);
+    this.#staff = new Staff(state, this.#requests);
     const ready = () => this.#session.ready();
     this.#readMarks = new ReadMarks(state, {
       requests: this.#requests,
@@ -149,6 +162,7 @@ export class Connection {
     this.#events = new ServerEvents(state, {
       sync: this.#sync,
       members: this.#members,
+      staff: this.#staff,
       typing: this.#typing,
       me: () => this.#session.me(),
       loggedIn: () => this.#session.active,
@@ -169,11 +183,13 @@ export class Connection {
       requests: this.#requests,
       sync: this.#sync,
       members: this.#members,
+      staff: this.#staff,
       auth: options.auth ?? { fetchSession, postCredentials, postLogout },
       sessionOver: options.onSessionOver ?? (() => {}),
       resumed: () => {
         this.#outbox.flush();
         void this.#members.refresh();
+        void this.#staff.refresh();
         this.#sync.catchUpConversation();
         void this.#sync.listConversations();
       },
@@ -199,11 +215,19 @@ export class Connection {
   }
 
   /** Sends a request and waits for its reply; never rejects. */
-  request<A extends keyof Replies>(
+  async request<A extends keyof Replies>(
     action: A,
     data: Fields = {},
   ): Promise<Result<Replies[A]>> {
-    return this.#requests.request(action, data);
+    const result = await this.#requests.request(action, data);
+    // A rank refusal the page did not foresee: someone's role changed
+    // since the login; the next look hides what it offered.
+    if (
+      !result.ok && result.error.code === "forbidden" && RANKED.has(action)
+    ) {
+      void this.#staff.refresh();
+    }
+    return result;
   }
 
   /** Logs in as a guest; on success enters the chat and loads recent history. */

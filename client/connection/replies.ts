@@ -3,6 +3,7 @@
  * rest of the client trust it: replies are data from the network.
  */
 
+import type { AccountSummary } from "../../server/protocol/admin_types.ts";
 import type {
   ChatMessage,
   ConversationList,
@@ -67,6 +68,7 @@ export interface Replies {
     with?: string;
     messages: (ChatMessage | PrivateMessage)[];
   };
+  list_accounts: { accounts: AccountSummary[] };
 }
 
 /** A page of a private conversation (`history` with `with`). */
@@ -90,6 +92,8 @@ export const REPLY_CHECKS: {
   leave_room: isRoomEntered,
   list_users: (d) =>
     Array.isArray(d.users) && d.users.every((u) => typeof u === "string"),
+  list_accounts: (d) =>
+    Array.isArray(d.accounts) && d.accounts.every(isAccount),
   history: (d) => typeof d.room === "string" && isMessageList(d.messages),
   send_message: (d) => isChatMessage(d.message),
   private_message: (d) => isPrivateMessage(d.message),
@@ -139,4 +143,11 @@ export function isConversationPage(data: Fields): boolean {
 
 function isRoomEntered(data: Fields): boolean {
   return typeof data.room === "string" && isMessageList(data.history);
+}
+
+function isAccount(value: unknown): value is AccountSummary {
+  const a = value as Partial<AccountSummary> | null;
+  return typeof a === "object" && a !== null &&
+    typeof a.username === "string" && isRole(a.role) &&
+    typeof a.created_at === "string";
 }

@@ -21,6 +21,7 @@ import {
   resumeErrorText,
 } from "./errors.ts";
 import type { Members } from "./members.ts";
+import type { Staff } from "./staff.ts";
 import type { Requests } from "./requests.ts";
 import type { Sync } from "./sync.ts";
 import type { Socket, Transport } from "./transport.ts";
@@ -48,6 +49,8 @@ export interface SessionOptions {
   sync: Sync;
   /** Refreshes the member list after a login. */
   members: Members;
+  /** Reads the moderators and admins after a login. */
+  staff: Staff;
   /** Account calls over HTTP. */
   auth: AuthApi;
   /** The session is back after a reconnect: send what waited. */
@@ -327,7 +330,7 @@ export class Session {
 
   /** Logs in on the open socket, then enters the chat; resolves to the error, or null. */
   async #enter(data: Fields, account: boolean): Promise<RequestError | null> {
-    const { requests, sync, members } = this.#options;
+    const { requests, sync, members, staff } = this.#options;
     const result = await requests.request("login", {
       ...data,
       ...LOGIN_OPTIONS,
@@ -342,6 +345,7 @@ export class Session {
     actions.loggedIn(this.#state, result.data, account);
     await sync.recent(result.data.room);
     void members.refresh();
+    void staff.refresh();
     void sync.listConversations();
     return null;
   }

@@ -1,0 +1,54 @@
+/**
+ * What this user may do to someone else's message, room or account, by the
+ * server's rank rule (server/protocol/ranks.ts): the page hides a button
+ * the server would refuse. Ranks come from the staff list a moderator's or
+ * admin's page reads at login (state.staff); anyone not on it is a user.
+ */
+
+import { mayActOn } from "../server/protocol/ranks.ts";
+import { nameKey } from "../server/protocol/names.ts";
+import type { Role } from "../server/protocol/types.ts";
+import type { AppState } from "./state.ts";
+
+/**
+ * The role the server gives the author `name` of a message written at
+ * `ts` (ISO): its account's role now, but a user's for a message written
+ * under the name before the account was made (a guest's). Undefined until
+ * the staff list is read.
+ */
+export function authorRole(
+  state: AppState,
+  name: string,
+  ts?: string,
+): Role | undefined {
+  const staff = state.staff.value;
+  if (staff === null) return undefined;
+  const known = staff[nameKey(name)];
+  if (!known) return "user";
+  if (ts !== undefined && Date.parse(ts) < known.since) return "user";
+  return known.role;
+}
+
+/**
+ * Whether a moderator or admin may delete someone else's room message:
+ * its author ranks no higher (a moderator deletes another moderator's,
+ * never an admin's). Not before the ranks are known: a button that would
+ * vanish a moment later is a button clicked in vain.
+ */
+export function mayDeleteOthers(
+  state: AppState,
+  message: { user: string; ts: string },
+): boolean {
+  const me = state.role.value;
+  const author = authorRole(state, message.user, message.ts);
+  if (me === null || me === "user" || author === undefined) return false;
+  return mayActOn(me, author, { equal: true });
+}
+
+/** Whether a moderator or admin may kick or ban `name`: it ranks below. */
+export function mayModerate(state: AppState, name: string): boolean {
+  const me = state.role.value;
+  const target = authorRole(state, name);
+  if (me === null || me === "user" || target === undefined) return false;
+  return mayActOn(me, target);
+}

@@ -1,0 +1,92 @@
+/**
+ * The web client offers a moderator only what the server's rank rule lets
+ * it do: no Delete on an admin's message or room, no kick or ban of an
+ * admin, while a peer's message and room, and a guest, keep theirs. Needs
+ * /usr/bin/chromium; without it the test is reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import {
+  artifact,
+  browserTest,
+  confirmedFrom,
+  openPage,
+  register,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+
+browserTest(
+  "a moderator sees no Delete on an admin's message or room, nor kick and ban for an admin, and keeps them for a peer's and a guest's",
+  async (browser, server) => {
+    // The first account is the admin; mo is a moderator, gus a guest.
+    const root = await TestClient.register(server.wsUrl, "root");
+    const mo = await TestClient.register(server.wsUrl, "mo");
+    const gus = await TestClient.login(server.wsUrl, "gus");
+    try {
+      await root.ok("set_role", { user: "mo", role: "moderator" });
+      await root.ok("send_message", { text: "from the admin" });
+      await mo.ok("send_message", { text: "from a moderator" });
+      await gus.ok("send_message", { text: "from a guest" });
+      // Rooms their makers own; the moderator will look at them on /admin.
+      await root.ok("create_room", { room: "hq" });
+      await mo.ok("create_room", { room: "mods" });
+      // Back in #general, where lea's member list shows them.
+      await root.ok("join_room", { room: "general" });
+      await mo.ok("join_room", { room: "general" });
+
+      const lea = await openPage(browser, server);
+      await register(lea, "lea");
+      const row = (user: string, text: string) =>
+        confirmedFrom(lea, user, text);
+      await row("gus", "from a guest").waitFor();
+      // A user deletes only her own.
+      assert.equal(await lea.getByTestId("message-delete").count(), 0);
+
+      await root.ok("set_role", { user: "lea", role: "moderator" });
+      await lea.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
+        .waitFor();
+      // Others' Delete shows once the page knows their ranks, all at once.
+      await row("gus", "from a guest").getByTestId("message-delete")
+        .waitFor({ state: "attached" });
+      assert.equal(
+        await row("mo", "from a moderator").getByTestId("message-delete")
+          .count(),
+        1,
+        "a peer's message keeps its Delete",
+      );
+      assert.equal(
+        await row("root", "from the admin").getByTestId("message-delete")
+          .count(),
+        0,
+        "an admin's message shows Delete, which the server refuses",
+      );
+
+      // The member menu: kick and ban for the guest, not for the admin.
+      await lea.getByRole("button", { name: "Actions for gus" }).click();
+      await lea.getByTestId("menu-kick").waitFor();
+      await lea.keyboard.press("Escape");
+      await lea.getByRole("menu").waitFor({ state: "detached" });
+      await lea.getByRole("button", { name: "Actions for root" }).click();
+      await lea.getByRole("menu").waitFor();
+      assert.equal(await lea.getByTestId("menu-kick").count(), 0);
+      assert.equal(await lea.getByTestId("menu-ban-server").count(), 0);
+      await lea.screenshot({ path: artifact("ranks_member_menu.png") });
+      await lea.keyboard.press("Escape");
+
+      // The admin page's rooms: a peer's room may go, the admin's not.
+      await lea.goto("/admin");
+      await lea.getByTestId("admin-tab-rooms").click();
+      const room = (name: string) =>
+        lea.locator(`[data-testid="admin-room"][data-room="${name}"]`);
+      await room("mods").getByTestId("admin-delete-room").waitFor();
+      assert.equal(
+        await room("hq").getByTestId("admin-delete-room").count(),
+        0,
+        "the admin's room shows Delete, which the server refuses",
+      );
+      await lea.screenshot({ path: artifact("ranks_admin_rooms.png") });
+    } finally {
+      await Promise.all([root.close(), mo.close(), gus.close()]);
+    }
+  },
+);
