@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { BackupError, backupSqlite } from "./backup.ts";
 import { SettingError } from "./setting_kinds.ts";
 import { SETTINGS } from "./settings.ts";
+import { usageError } from "./usage_error.ts";
 
 /** The text of `chat-server backup --help`. */
 export const BACKUP_HELP =
@@ -101,6 +102,6 @@ export async function backupCommand(args: string[]): Promise<number> {
 }
 
 function usage(message: string): number {
-  console.error(`error: ${message}\n\n${BACKUP_HELP}`);
+  console.error(usageError(message, "chat-server backup --help"));
   return 2;
 }

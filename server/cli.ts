@@ -19,13 +19,14 @@ import {
   startServer,
   VERSION,
 } from "./mod.ts";
+import { usageError } from "./usage_error.ts";
 
 function readOrExit(args: string[]): CommandLine {
   try {
     return readCommandLine(args, (name) => Deno.env.get(name));
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
-    console.error(`error: ${error.message}\n\n${helpText()}`);
+    console.error(usageError(error.message, "--help"));
     Deno.exit(2);
   }
 }

@@ -19,6 +19,7 @@ import { nameKey } from "./protocol/names.ts";
 import { SettingError } from "./setting_kinds.ts";
 import { SETTINGS } from "./settings.ts";
 import type { AccountStore } from "./store/mod.ts";
+import { usageError } from "./usage_error.ts";
 
 /** The text of `chat-server reset-password --help`. */
 export const RESET_HELP =
@@ -185,6 +186,6 @@ async function openStore(options: Parsed): Promise<ResetStore> {
 }
 
 function usage(message: string): number {
-  console.error(`error: ${message}\n\n${RESET_HELP}`);
+  console.error(usageError(message, "chat-server reset-password --help"));
   return 2;
 }

@@ -214,6 +214,14 @@ Deno.test("backup: bad input gets a clear error and exit code and leaves no file
       assert.equal(outputs[i].code, code, `${args.join(" ")}: ${stderr}`);
       assert.match(stderr, /^error: /, args.join(" "));
       assert.match(stderr, message, args.join(" "));
+      // Bad usage points at the help rather than printing it.
+      if (code === 2) {
+        assert.match(
+          stderr,
+          /\nSee 'chat-server backup --help' for the options\.\n$/,
+        );
+        assert.equal(stderr.split("\n").length, 3, stderr);
+      }
     });
     assert.deepEqual(names(dir), before, "no file written or left");
     assert.equal(await Deno.readTextFile(`${dir}/taken.db`), "keep me");

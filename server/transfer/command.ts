@@ -16,6 +16,7 @@ import { Interrupted, Interruption } from "./interruption.ts";
 import { noteLeftovers } from "./leftovers.ts";
 import { PostgresSource, PostgresTarget } from "./postgres.ts";
 import { SqliteSource, SqliteTarget } from "./sqlite.ts";
+import { usageError } from "../usage_error.ts";
 
 const WHERE =
   `  --db PATH               the SQLite file (default ${SETTINGS.db.default})
@@ -107,8 +108,8 @@ function parse(args: string[], exporting: boolean): Parsed {
   };
 }
 
-function usage(message: string, help: string): number {
-  console.error(`error: ${message}\n\n${help}`);
+function usage(message: string, command: string): number {
+  console.error(usageError(message, `${command} --help`));
   return 2;
 }
 
@@ -122,7 +123,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   try {
     options = parse(args, true);
   } catch (error) {
-    return usage((error as Error).message, EXPORT_HELP);
+    return usage((error as Error).message, "chat-server export");
   }
   if (options.help) {
     console.log(EXPORT_HELP);
@@ -133,7 +134,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (Deno.stdout.isTerminal()) {
     return usage(
       "the export goes to stdout, not a terminal: chat-server export > chat.jsonl",
-      EXPORT_HELP,
+      "chat-server export",
     );
   }
   const contents = options.includeFiles !== undefined
@@ -177,7 +178,7 @@ export async function importCommand(args: string[]): Promise<number> {
     options = parse(args, false);
   } catch (error) {
     if (error instanceof SettingError || error instanceof TypeError) {
-      return usage(error.message, IMPORT_HELP);
+      return usage(error.message, "chat-server import");
     }
     throw error;
   }
@@ -189,7 +190,7 @@ export async function importCommand(args: string[]): Promise<number> {
   if (Deno.stdin.isTerminal()) {
     return usage(
       "the import reads the export on stdin, not a terminal: chat-server import < chat.jsonl",
-      IMPORT_HELP,
+      "chat-server import",
     );
   }
   const undo = await noteLeftovers(options);
