@@ -114,7 +114,7 @@ export const SETTINGS = {
     ),
     default: undefined,
     shownDefault: "first account",
-    help: "this account is an admin",
+    help: "this account is an admin, and a server ban of it is lifted at start",
   }),
   /** How long a login session lasts, in days. */
   sessionDays: setting({

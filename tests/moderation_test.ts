@@ -347,6 +347,57 @@ Deno.test("ban: a server ban survives a restart", async () => {
   }
 });
 
+Deno.test("--admin: a server ban of the account it names is lifted at start, in the audit log and the log, so a banned operator gets back in", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-ban-" });
+  const db = ["--db", `${dir}/chat.db`];
+  try {
+    let server = await spawnServer(db);
+    let pool = new ClientPool(server.wsUrl);
+    try {
+      const root = await admin(pool);
+      const op = await pool.register("Op");
+      await op.close();
+      await wentOffline(root, "Op");
+      await root.ok("ban", { user: "op", reason: "by mistake" });
+      const locked = await pool.connect();
+      await expectError(
+        locked,
+        "login",
+        { username: "op", password: TEST_PASSWORD },
+        "banned",
+      );
+    } finally {
+      await pool.closeAll();
+      await server.stop();
+    }
+    server = await spawnServer([...db, "--admin", "op"]);
+    pool = new ClientPool(server.wsUrl);
+    try {
+      const op = await pool.login({
+        username: "op",
+        password: TEST_PASSWORD,
+      });
+      const reply = op.received.find((f) => f.data.request === "login");
+      assert.equal(reply?.data.role, "admin");
+      const [entry] = (await op.ok("audit_log", { limit: 1 }))
+        .entries as Record<string, unknown>[];
+      assert.deepEqual(
+        [entry.by, entry.action, entry.target, entry.reason],
+        ["the operator", "unban", "Op", "named by --admin"],
+      );
+      assert.match(
+        server.output(),
+        /Op's server ban lifted: --admin names this account/,
+      );
+    } finally {
+      await pool.closeAll();
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ban: a room ban sends the user's connections in that room to general, told banned", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

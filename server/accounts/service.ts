@@ -1,5 +1,7 @@
 import { addressKey } from "../addresses.ts";
 import { banRefusal } from "../access.ts";
+import { auditEntry, OPERATOR_ACTOR } from "../handlers/audit.ts";
+import { log } from "../log.ts";
 import type { KeyedBuckets } from "../buckets/mod.ts";
 import { MemoryBuckets } from "../buckets/memory.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
@@ -108,6 +110,8 @@ export interface PasswordChange {
   keepSession?: string;
 }
 
+const logger = log("accounts");
+
 const BAD_CREDENTIALS = "Wrong username or password.";
 
 /** Most API tokens one account (a bot included) holds at once. */
@@ -120,6 +124,7 @@ export const MAX_TOKENS_PER_ACCOUNT = 100;
  */
 export class AccountService {
   #store: AccountStore & IntegrationStore;
+  #admin?: string;
   #adminKey?: string;
   #ttl: number;
   #isGuestOnline: (userKey: string) => Promise<boolean>;
@@ -137,6 +142,7 @@ export class AccountService {
     options: AccountServiceOptions,
   ) {
     this.#store = store;
+    this.#admin = options.admin;
     this.#adminKey = options.admin === undefined
       ? undefined
       : nameKey(options.admin);
@@ -182,10 +188,32 @@ export class AccountService {
     return work;
   }
 
-  /** Makes the operator's named admin an admin, if that account exists. */
+  /**
+   * Makes the operator's named admin an admin, if that account exists, and
+   * lifts a server ban of that name: otherwise an operator whom a ban
+   * locked out had no way back in (an admin cannot be banned, but the
+   * account may have been banned before `--admin` named it). Audited as
+   * the operator's `unban`; only when there was a ban.
+   */
   async start(): Promise<void> {
-    if (this.#adminKey !== undefined) {
-      await this.#store.setRole(this.#adminKey, "admin");
+    const key = this.#adminKey;
+    if (key === undefined) return;
+    await this.#store.setRole(key, "admin");
+    const user = (await this.#store.findAccount(key))?.username ??
+      this.#admin!;
+    const lifted = await this.#store.removeBans(
+      key,
+      undefined,
+      auditEntry(OPERATOR_ACTOR, "", {
+        action: "unban",
+        target: user,
+        reason: "named by --admin",
+      }),
+    );
+    if (lifted > 0) {
+      logger.warn("{user}'s server ban lifted: --admin names this account", {
+        user,
+      });
     }
   }
 
