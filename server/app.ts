@@ -3,7 +3,6 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { lazyApiRoutes } from "./api/lazy.ts";
-import { storageProblem } from "./disk_errors.ts";
 import { allowedHostsOnly } from "./http/allowed_hosts.ts";
 import { clientInfo, isHttps, remoteAddressOf } from "./http/client_info.ts";
 import { proxyCheck } from "./http/proxy_check.ts";
@@ -20,6 +19,7 @@ import {
 } from "./http/session_cookie.ts";
 import type { Requester, Resumed } from "./accounts/service.ts";
 import { log } from "./log.ts";
+import { checkStore } from "./store_health.ts";
 import type { ChatNode } from "./node.ts";
 import {
   fail,
@@ -195,12 +195,9 @@ export function createApp(parts: AppParts): Hono {
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.
   app.get("/healthz", async (c) => {
-    try {
-      await withinHealthWait(node.store.ping());
-    } catch (error) {
-      logger.error("Health check failed: {error}", { error });
+    const { up, storage } = await checkStore(node.store);
+    if (!up) {
       // A full or read-only disk says so: it is the operator's to fix.
-      const storage = storageProblem(error);
       return c.json(
         storage
           ? { status: "unavailable", store: "down", storage }
@@ -214,8 +211,12 @@ export function createApp(parts: AppParts): Hono {
     return c.json({ status: "ok" });
   });
 
-  app.get("/metrics", (c) => {
+  // The store's check as /healthz makes it, so an alert on the gauges
+  // needs no second probe: a frozen store makes this wait up to 10 s.
+  app.get("/metrics", async (c) => {
+    const store = await checkStore(node.store);
     const body = node.metrics.render({
+      store,
       connections: websocket.openSockets,
       users: node.registry.userCount,
       rooms: node.registry.roomCount,
@@ -442,32 +443,4 @@ export function createApp(parts: AppParts): Hono {
 function isAbortedBody(error: unknown): boolean {
   return error instanceof Error && error.message === "aborted" &&
     (error as { code?: string }).code === "ECONNRESET";
-}
-
-/**
- * How long /healthz waits for the store. A database frozen with its
- * connections open (SIGSTOP, a paused VM) never answers nor fails: the
- * check waited as long, so a load balancer saw a timeout and no reason.
- */
-const HEALTH_WAIT_MS = 10_000;
-
-/** The ping's outcome, or a failure once {@link HEALTH_WAIT_MS} passed. */
-async function withinHealthWait(ping: Promise<void>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      ping,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(`The store did not answer in ${HEALTH_WAIT_MS} ms`),
-            ),
-          HEALTH_WAIT_MS,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

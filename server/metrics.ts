@@ -3,6 +3,7 @@
  * hand: a handful of numbers does not need a client library.
  */
 import { LoopDelayMonitor } from "./loop_delay.ts";
+import type { StoreHealth } from "./store_health.ts";
 
 const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
@@ -66,9 +67,27 @@ export class Metrics {
       rooms: number;
       appendCommits: number;
       passwordChecks: { running: number; waiting: number };
+      /** The store's check, as /healthz makes it. */
+      store: StoreHealth;
     },
   ): string {
+    const { store } = readings;
     const out = [
+      gauge(
+        "chat_store_up",
+        "1 when the store answered and wrote within 10 s (as /healthz asks), else 0.",
+        store.up ? 1 : 0,
+      ),
+      gauge(
+        "chat_disk_full",
+        "1 when the store cannot write because its disk is full, else 0.",
+        store.storage === "full" ? 1 : 0,
+      ),
+      gauge(
+        "chat_disk_read_only",
+        "1 when the store cannot write because its disk is read-only, else 0.",
+        store.storage === "read_only" ? 1 : 0,
+      ),
       gauge(
         "chat_connections",
         "Open WebSocket connections.",

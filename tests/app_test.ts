@@ -4,7 +4,13 @@
  * page.
  */
 import assert from "node:assert/strict";
-import { type Message, range, sendMany, withClients } from "./harness.ts";
+import {
+  type Message,
+  metric,
+  range,
+  sendMany,
+  withClients,
+} from "./harness.ts";
 
 Deno.test("http: /healthz answers 200 {status: ok}", () =>
   withClients(async (_pool, server) => {
@@ -45,6 +51,20 @@ Deno.test("http: /metrics is Prometheus text with connections, messages and room
         line,
       );
     }
+  }));
+
+Deno.test("http: /metrics has the store's health as /healthz sees it: chat_store_up 1, then 0 once the store is down", () =>
+  withClients(async (_pool, server) => {
+    assert.equal(await metric(server.url, "chat_store_up"), 1);
+    assert.equal(await metric(server.url, "chat_disk_full"), 0);
+    assert.equal(await metric(server.url, "chat_disk_read_only"), 0);
+    await server.node.store.close();
+    assert.equal(await metric(server.url, "chat_store_up"), 0);
+    // Down, but not for want of disk.
+    assert.equal(await metric(server.url, "chat_disk_full"), 0);
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 503);
+    await health.body?.cancel();
   }));
 
 Deno.test("http: /api/rooms lists rooms with their user counts", () =>

@@ -12,6 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import { filesUnder, member, PNG, upload } from "./file_helpers.ts";
 import {
   historyOf,
+  metric,
   roundTrip,
   TestClient,
   type TestServer,
@@ -58,7 +59,7 @@ async function sendUntilRefused(
 
 Deno.test({
   name:
-    `disk full: sends get internal, uploads 507, /healthz says so, and service resumes when space returns${
+    `disk full: sends get internal, uploads 507, /healthz and /metrics (chat_disk_full) say so, and service resumes when space returns${
       skip ? ` (skipped: ${skip})` : ""
     }`,
   ignore: skip !== undefined,
@@ -84,9 +85,13 @@ Deno.test({
             store: "down",
             storage: "full",
           });
+          assert.equal(await metric(server.url, "chat_store_up"), 0);
+          assert.equal(await metric(server.url, "chat_disk_full"), 1);
 
           await Deno.remove(`${dir}/filler`);
           assert.equal((await health(server)).status, 200);
+          assert.equal(await metric(server.url, "chat_store_up"), 1);
+          assert.equal(await metric(server.url, "chat_disk_full"), 0);
           await alice.client.ok("send_message", { text: "after" });
           const file = await upload(
             server,
