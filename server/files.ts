@@ -25,6 +25,16 @@ const STALE_STAGED_MS = 3600 * 1000;
 /** An upload nobody attached is forgotten after this long. */
 const UNATTACHED_MS = DAY_MS;
 
+/**
+ * Bytes no upload names are removed only once they are this old: an
+ * upload's bytes are placed after its row is committed, an import's before
+ * its commit, and neither takes near this long.
+ */
+const UNNAMED_GRACE_MS = 3600 * 1000;
+
+/** How often the files folder is walked for bytes no upload names. */
+const WALK_EVERY_MS = DAY_MS;
+
 /** Recorded deletions read from the store at a time. */
 const DELETIONS_PAGE = 1000;
 
@@ -69,6 +79,9 @@ export class FileStorage {
   #timer: ReturnType<typeof setInterval> | undefined;
   // One sweep at a time; a delete during one gets another after it.
   #sweeps = new Coalesced(() => this.#sweep());
+  // One walk of the folder at a time, and when the last one began.
+  #walks = new Coalesced(() => this.#removeUnnamed());
+  #walkedAt = 0;
   // Saving and deleting the bytes of one hash take turns in this process,
   // so a sweep never deletes bytes that an upload of the same content is
   // recording (the store's deletion turn does the same across processes).
@@ -100,7 +113,15 @@ export class FileStorage {
     // The first sweep also finishes the deletions a stop cut short.
     void this.sweep();
     if (this.#sweepEveryMs > 0) {
-      this.#timer = setInterval(() => this.sweep(), this.#sweepEveryMs);
+      this.#timer = setInterval(() => {
+        void this.sweep();
+        // Not at start: a clean restart reads no folder of the files
+        // (crash_files_test), and what a crash left is an hour old, so
+        // removable, by the first timed sweep anyway.
+        if (Date.now() - this.#walkedAt >= WALK_EVERY_MS) {
+          void this.removeUnnamed();
+        }
+      }, this.#sweepEveryMs);
     }
   }
 
@@ -343,6 +364,66 @@ export class FileStorage {
   }
 
   /**
+   * Removes the bytes that no upload names and nobody recorded for
+   * deletion, written over an hour ago: what the sweep, which reads only
+   * the records, never finds. A crash leaves them (an import killed before
+   * it listed what it placed), and so does a database restored from a
+   * backup older than the files. Each goes through the deletion turn, as
+   * the sweep's do, so an upload of the same bytes recorded meanwhile
+   * keeps them; staged uploads are never looked at. Runs with the first
+   * timed sweep after a day since the last walk (the first an hour after
+   * start), since it reads the whole folder: one look at the store per
+   * file. Resolves with what a walk that started after this call removed.
+   */
+  removeUnnamed(): Promise<{ files: number; bytes: number }> {
+    return this.#walks.run();
+  }
+
+  async #removeUnnamed(): Promise<{ files: number; bytes: number }> {
+    const removed = { files: 0, bytes: 0 };
+    const list = this.#contents.list?.bind(this.#contents);
+    if (list === undefined) return removed;
+    this.#walkedAt = Date.now();
+    const before = Date.now() - UNNAMED_GRACE_MS;
+    try {
+      for await (const kept of list()) {
+        if (this.#closed) break;
+        if (kept.writtenAt > before) continue;
+        if (await this.#store.hashInUse(kept.hash)) continue;
+        // Recorded first: a stop before the removal leaves it to the
+        // next sweep, as a recorded deletion.
+        await this.#store.recordFileDeletions([kept.hash]);
+        const gone = await this.#withHash(
+          kept.hash,
+          () => this.#deleteRecorded(kept.hash),
+        );
+        if (!gone) continue;
+        removed.files++;
+        removed.bytes += kept.size;
+        logger.info(
+          "Removed {hash} ({size} bytes, written {writtenAt}): no upload names it",
+          {
+            hash: kept.hash,
+            size: kept.size,
+            writtenAt: new Date(kept.writtenAt).toISOString(),
+          },
+        );
+      }
+    } catch (error) {
+      logger.error("Looking for files no upload names failed: {error}", {
+        error,
+      });
+    }
+    if (removed.files > 0) {
+      logger.warn(
+        "Removed {files} files ({bytes} bytes) that no upload names",
+        removed,
+      );
+    }
+    return removed;
+  }
+
+  /**
    * Deletes the bytes of a hash recorded for deletion, in the store's turn
    * for it, and clears the record; false when they stay (an upload uses
    * them again, or another process is deleting them). Call it in the
@@ -376,6 +457,7 @@ export class FileStorage {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#sweeps.idle();
+    await this.#walks.idle();
     await this.#contents.close();
   }
 }

@@ -112,7 +112,9 @@ Deno.test({
         await first.stop();
       }
       // Bytes no upload refers to and no deletion recorded: put there by
-      // hand (an operator's copy), never by the server.
+      // hand (an operator's copy), never by the server. The start leaves
+      // them; the daily walk, from an hour after start, removes such bytes
+      // once an hour old (unnamed_files_test.ts).
       const stray = "ee".repeat(32);
       await Deno.mkdir(join(filesDir, "ee"), { recursive: true });
       await Deno.writeTextFile(join(filesDir, "ee", stray), "not ours");

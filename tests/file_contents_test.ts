@@ -38,6 +38,38 @@ Deno.test("DiskFileContents: a hash that is no SHA-256 in hex names no file, so 
   }
 });
 
+Deno.test("DiskFileContents: list gives every hash kept with its size and time, and leaves out staged uploads and names not shaped like its own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-files-test-" });
+  try {
+    const folder = join(dir, "files");
+    const contents = new DiskFileContents(folder);
+    assert.deepEqual(await Array.fromAsync(contents.list()), []);
+    await contents.ready();
+    const kept = await stage(contents, new TextEncoder().encode("kept"));
+    await contents.put(kept.hash, kept.path);
+    const written = new Date("2026-01-02T03:04:05Z");
+    await Deno.utime(
+      join(folder, kept.hash.slice(0, 2), kept.hash),
+      written,
+      written,
+    );
+    await stage(contents, new TextEncoder().encode("arriving"));
+    const other = kept.hash.startsWith("aa") ? "bb" : "aa";
+    await Deno.mkdir(join(folder, other));
+    // A hash in the wrong folder, a file that is no hash, a folder that is
+    // no two hex digits: not the server's to list.
+    await Deno.writeTextFile(join(folder, other, kept.hash), "misplaced");
+    await Deno.writeTextFile(join(folder, other, "notes.txt"), "mine");
+    await Deno.mkdir(join(folder, "backup"));
+    await Deno.writeTextFile(join(folder, "backup", other.repeat(32)), "x");
+    assert.deepEqual(await Array.fromAsync(contents.list()), [
+      { hash: kept.hash, size: 4, writtenAt: written.getTime() },
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 await testsOnService("PostgresFileContents", POSTGRES, registerPostgresTests);
 
 function registerPostgresTests(pg: PostgresService): void {

@@ -1,7 +1,7 @@
 import { statfs } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { flushFile, flushFolder } from "../flush.ts";
-import type { FileContents } from "./mod.ts";
+import type { FileContents, KeptFile } from "./mod.ts";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -86,6 +86,30 @@ export class DiskFileContents implements FileContents {
     });
   }
 
+  // A folder of two hex digits holding files named by their hash; a name
+  // of any other shape is not the server's and stays. An entry removed
+  // between the listing and the look at it is passed over.
+  async *list(): AsyncIterable<KeptFile> {
+    for (const folder of await namesIn(this.#dir)) {
+      if (!/^[0-9a-f]{2}$/.test(folder)) continue;
+      for (const name of await namesIn(join(this.#dir, folder))) {
+        if (!SHA256_HEX.test(name) || !name.startsWith(folder)) continue;
+        try {
+          const info = await Deno.lstat(join(this.#dir, folder, name));
+          if (!info.isFile) continue;
+          yield {
+            hash: name,
+            size: info.size,
+            // No time known: counted as new, so it stays.
+            writtenAt: info.mtime?.getTime() ?? Date.now(),
+          };
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        }
+      }
+    }
+  }
+
   async freeBytes(): Promise<number> {
     // A server makes the folder at start (ready), an export or import
     // with its first file: until then its file system is that of the
@@ -114,6 +138,18 @@ export class DiskFileContents implements FileContents {
     if (!SHA256_HEX.test(hash)) return undefined;
     return join(this.#dir, hash.slice(0, 2), hash);
   }
+}
+
+// The names in a folder, sorted; none when it is not there (a server
+// that never kept a file).
+async function namesIn(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names.sort();
 }
 
 // True when the folder was not there (and the files folder may not be

@@ -9,6 +9,15 @@
  */
 export const PLACED_LIST = ".placed";
 
+/** Bytes kept under a hash, as {@link FileContents.list} finds them. */
+export interface KeptFile {
+  hash: string;
+  /** Their length in bytes. */
+  size: number;
+  /** When they were last written (ms since the epoch). */
+  writtenAt: number;
+}
+
 export interface FileContents {
   /**
    * A folder where an upload is written while it arrives, from which `put`
@@ -31,6 +40,13 @@ export interface FileContents {
    * machine's disk (the database's is not ours to look at).
    */
   freeBytes?(): Promise<number>;
+  /**
+   * Every hash kept (staged uploads left out), for the walk that finds
+   * bytes no upload names (FileStorage.removeUnnamed). Absent for the
+   * database's bytes: a query against the uploads would find those, and
+   * none is written yet.
+   */
+  list?(): AsyncIterable<KeptFile>;
   /** Releases what it holds open (connections). */
   close(): Promise<void>;
   /** Where the bytes are, for the log. */
