@@ -36,7 +36,18 @@ async function folderWithHistory(): Promise<string> {
 
 function backupCommand(args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", BACKUP, ...args],
+    // manual: the command uses node_modules as it is, taking no lock on
+    // it. With "auto" (deno.json) the eight runs of one test queued on the
+    // lock, and a run that waited printed "Blocking waiting for file lock
+    // on node_modules directory" before its error.
+    args: [
+      "run",
+      "--node-modules-dir=manual",
+      "--allow-read",
+      "--allow-write",
+      BACKUP,
+      ...args,
+    ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
