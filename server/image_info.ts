@@ -57,12 +57,22 @@ export async function inspectImage(
       return whole === PAST_THE_END ? undefined : whole;
     });
   }
-  if (type === "image/gif" || type === "image/webp") {
-    frames = await wholeFiles(async () => {
-      const bytes = await Deno.readFile(path);
-      return type === "image/gif" ? gifFrames(bytes) : webpFrames(bytes);
-    });
-    if (frames === undefined) return undefined;
+  if (type === "image/gif") {
+    const gif = await wholeFiles(async () =>
+      readGif(await Deno.readFile(path))
+    );
+    if (gif === undefined) return undefined;
+    // What a browser draws on: its first frame past the screen the header
+    // declares enlarges it (Chromium 156 decoded a 43-byte GIF of a 1 x 1
+    // screen as 10,000 x 10,000, past the preview cap that 1 x 1 passed).
+    info.width = Math.max(info.width, gif.width);
+    info.height = Math.max(info.height, gif.height);
+    frames = gif.frames;
+  }
+  if (type === "image/webp") {
+    frames = await wholeFiles(async () =>
+      webpFrames(await Deno.readFile(path))
+    );
   }
   if (frames !== undefined && frames > 1) info.frames = frames;
   return info;
@@ -80,6 +90,14 @@ async function readHead(path: string): Promise<Uint8Array> {
   return head.subarray(0, filled);
 }
 
+/** What walking a GIF's blocks tells: its frames, and its first frame's extent. */
+interface GifBlocks {
+  frames: number;
+  /** Right and bottom edges of the first frame (its offset plus its size). */
+  width: number;
+  height: number;
+}
+
 // A GIF's frames, counted by walking its blocks (GIF89a: an image
 // descriptor per frame; extensions and image data are sub-blocks, each a
 // length byte, ended by a zero). omggif's GifReader built an object per
@@ -87,25 +105,37 @@ async function readHead(path: string): Promise<Uint8Array> {
 // held 350 MiB and the event loop for half a second per upload. Walking
 // keeps nothing and costs a few milliseconds. Undefined when the blocks run
 // past the end or a block is unknown (not an image we can show).
-function gifFrames(bytes: Uint8Array): number | undefined {
+//
+// The first frame's edges too: Chromium enlarges the screen to hold the
+// first frame (offset included) and Firefox to the first frame's size, so
+// a frame larger than the declared screen is what a reader decodes. Later
+// frames are cut to the screen by both.
+function readGif(bytes: Uint8Array): GifBlocks | undefined {
   let at = 13 + colourTableBytes(bytes[10]);
-  let frames = 0;
+  const found: GifBlocks = { frames: 0, width: 0, height: 0 };
   while (at < bytes.length) {
     const block = bytes[at++];
-    if (block === 0x3b) return frames; // the trailer
+    if (block === 0x3b) return found; // the trailer
     if (block === 0x21) {
       at = skipSubBlocks(bytes, at + 1); // past the extension's label
     } else if (block === 0x2c) {
+      if (at + 9 > bytes.length) return undefined;
+      if (found.frames === 0) {
+        // Left, top, width and height, little-endian 16-bit each.
+        const word = (i: number) => bytes[at + i] | bytes[at + i + 1] << 8;
+        found.width = word(0) + word(4);
+        found.height = word(2) + word(6);
+      }
       at += 9 + colourTableBytes(bytes[at + 8]);
       at = skipSubBlocks(bytes, at + 1); // past the LZW code size
-      frames++;
+      found.frames++;
     } else {
       return undefined;
     }
     if (at < 0) return undefined;
   }
   // No trailer: browsers show the frames that came, as omggif counted them.
-  return frames;
+  return found;
 }
 
 // A global or local colour table's size, from its descriptor's flags.

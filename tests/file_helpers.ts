@@ -161,18 +161,29 @@ export function apngOfFrames(
   return bytes;
 }
 
+/** Options of {@link gifOfFrames}: a header that says other than the frames. */
+export interface GifShape {
+  /** The logical screen the header declares (default: the frames' size). */
+  screen?: [number, number];
+  /** Where each frame sits on the screen (default 0, 0). */
+  offset?: [number, number];
+}
+
 /** A GIF of `frames` frames of `width` x `height` pixels. */
 export function gifOfFrames(
   frames: number,
   width: number,
   height: number,
+  shape: GifShape = {},
 ): Uint8Array<ArrayBuffer> {
+  const [screenWidth, screenHeight] = shape.screen ?? [width, height];
+  const [left, top] = shape.offset ?? [0, 0];
   const head = [
     ...new TextEncoder().encode("GIF89a"),
-    width & 0xff,
-    width >> 8,
-    height & 0xff,
-    height >> 8,
+    screenWidth & 0xff,
+    screenWidth >> 8,
+    screenHeight & 0xff,
+    screenHeight >> 8,
     0x80, // a global colour table of 2 entries
     0,
     0,
@@ -185,10 +196,10 @@ export function gifOfFrames(
   ];
   const frame = [
     0x2c,
-    0,
-    0,
-    0,
-    0,
+    left & 0xff,
+    left >> 8,
+    top & 0xff,
+    top >> 8,
     width & 0xff,
     width >> 8,
     height & 0xff,

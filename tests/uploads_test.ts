@@ -184,6 +184,56 @@ stores.test(
 );
 
 Deno.test(
+  "uploads: a GIF whose first frame is larger than the screen its header declares is recorded at the frame's size, past the preview cap, and served as a download",
+  () =>
+    withServer(async (server) => {
+      const alice = await member(server, "alice");
+      try {
+        // Header: a 1 x 1 screen. Chromium decodes both as 10,000 x 10,000
+        // (100 megapixels, four times the cap): it enlarges the screen to
+        // hold the first frame, offset included. Recorded as 1 x 1, each
+        // was shown inline to every reader.
+        const shapes = {
+          "big.gif": gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] }),
+          "far.gif": gifOfFrames(1, 1000, 1000, {
+            screen: [1, 1],
+            offset: [9000, 9000],
+          }),
+        };
+        const sent = [];
+        for (const [name, bytes] of Object.entries(shapes)) {
+          const up = await uploaded(
+            server,
+            alice.cookie,
+            new File([bytes], name, { type: "image/gif" }),
+          );
+          assert.deepEqual(
+            [up.type, up.width, up.height, up.frames],
+            ["image/gif", 10_000, 10_000, undefined],
+            name,
+          );
+          sent.push(up);
+        }
+        await alice.client.ok("send_message", {
+          text: "",
+          attachments: sent.map((f) => ({ url: f.url })),
+        });
+        for (const file of sent) {
+          const got = await fetchFile(server, file.url);
+          assert.equal(got.status, 200);
+          assert.equal(
+            got.headers.get("content-type"),
+            "application/octet-stream",
+          );
+          assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+        }
+      } finally {
+        await alice.client.close();
+      }
+    }),
+);
+
+Deno.test(
   "uploads: an animated PNG's frames are counted wherever its acTL chunk is, 600 KiB of text before it included, and past the preview cap it is served as a download",
   () =>
     withServer(async (server) => {
