@@ -45,6 +45,22 @@ export async function inspectImage(
     return undefined;
   }
   const info: ImageInfo = { type, width: size.width, height: size.height };
+  if (type === "image/jpeg") {
+    // image-size resyncs on any 0xFF it meets and reads past the image's
+    // start: a 0xFF fill byte before the frame header (which decoders
+    // skip) sent it to a 1 x 1 header planted 48 KiB on, and a 6,000 x
+    // 6,000 JPEG was recorded as 1 x 1 and previewed inline.
+    const found = jpegSize(head);
+    const frame = found !== PAST_THE_END
+      ? found
+      : await wholeFiles(async () => {
+        const whole = jpegSize(await Deno.readFile(path));
+        return whole === PAST_THE_END ? undefined : whole;
+      });
+    if (frame === undefined) return undefined;
+    info.width = frame.width;
+    info.height = frame.height;
+  }
   let frames: number | undefined;
   if (type === "image/png") {
     const found = apngFrames(head);
@@ -96,6 +112,50 @@ interface GifBlocks {
   /** Right and bottom edges of the first frame (its offset plus its size). */
   width: number;
   height: number;
+}
+
+// A JPEG's frame header (SOFn) is one of these markers; the 4 between
+// them are DHT, JPG and DAC, the rest past them what follows the header.
+function isFrameHeader(marker: number): boolean {
+  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 &&
+    marker !== 0xc8 && marker !== 0xcc;
+}
+
+// The dimensions of a JPEG's first frame header, found as libjpeg (in
+// Chromium and Firefox) finds it: SOI first, then each marker after any
+// bytes that are not 0xFF and any 0xFF fill bytes (an FF 00 is skipped
+// too), segments skipped by their length; libjpeg refuses a second frame
+// header, so the first is what a reader decodes. Undefined when the image
+// data (SOS) or the end (EOI) comes first, or the height or width is 0
+// (libjpeg refuses it; a DNL marker would give it later); PAST_THE_END
+// when the bytes end first.
+function jpegSize(
+  bytes: Uint8Array,
+): { width: number; height: number } | undefined | typeof PAST_THE_END {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  for (let at = 2;;) {
+    let marker = 0;
+    while (marker === 0) {
+      while (at < bytes.length && bytes[at] !== 0xff) at++;
+      while (at < bytes.length && bytes[at] === 0xff) at++;
+      if (at >= bytes.length) return PAST_THE_END;
+      marker = bytes[at++];
+    }
+    if (isFrameHeader(marker)) {
+      // Length (2), precision (1), height (2), width (2).
+      if (at + 7 > bytes.length) return PAST_THE_END;
+      const height = bytes[at + 3] << 8 | bytes[at + 4];
+      const width = bytes[at + 5] << 8 | bytes[at + 6];
+      return width > 0 && height > 0 ? { width, height } : undefined;
+    }
+    if (marker === 0xda || marker === 0xd9 || marker === 0xd8) {
+      return undefined;
+    }
+    // RST0 to RST7 and TEM stand alone; every other marker has a length.
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
+    if (at + 2 > bytes.length) return PAST_THE_END;
+    at += bytes[at] << 8 | bytes[at + 1];
+  }
 }
 
 // A GIF's frames, counted by walking its blocks (GIF89a: an image

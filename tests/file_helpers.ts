@@ -245,6 +245,45 @@ export function webpOfFrames(
   return bytes;
 }
 
+/**
+ * The head of a JPEG whose frame header says `width` x `height`, as a
+ * decoder reads it, with a 0xFF fill byte before that header (decoders
+ * skip fill bytes) and, where a reader that takes the fill byte for a
+ * marker and the marker for a length lands (48 KiB on), another frame
+ * header of 1 x 1. No image data: only headers are read on upload.
+ */
+export function jpegBehindFill(
+  width: number,
+  height: number,
+): Uint8Array<ArrayBuffer> {
+  const jfif = [0xff, 0xe0, 0, 16, ...new TextEncoder().encode("JFIF\0")];
+  const head = [0xff, 0xd8, ...jfif, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+  const frame = (w: number, h: number) => [
+    0xff,
+    0xc0,
+    0,
+    11, // length
+    8, // precision
+    h >> 8,
+    h & 0xff,
+    w >> 8,
+    w & 0xff,
+    1, // one component: id, sampling, table
+    1,
+    0x11,
+    0,
+  ];
+  // The fill byte, then the real frame header.
+  const real = [0xff, ...frame(width, height)];
+  // Past the fill byte, C0 00 read as a length: 0xC000 bytes on.
+  const planted = head.length + 2 + 0xc000;
+  const bytes = new Uint8Array(planted + 13 + 2);
+  bytes.set([...head, ...real]);
+  bytes.set(frame(1, 1), planted);
+  bytes.set([0xff, 0xd9], planted + 13);
+  return bytes;
+}
+
 /** Every file under a folder, staging included, as relative paths. */
 export async function filesUnder(dir: string): Promise<string[]> {
   const found: string[] = [];

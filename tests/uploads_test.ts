@@ -11,6 +11,7 @@ import {
   fetchFile,
   filesUnder,
   gifOfFrames,
+  jpegBehindFill,
   member,
   PNG,
   pngOfSize,
@@ -227,6 +228,45 @@ Deno.test(
           );
           assert.match(got.headers.get("content-disposition")!, /^attachment;/);
         }
+      } finally {
+        await alice.client.close();
+      }
+    }),
+);
+
+Deno.test(
+  "uploads: a JPEG is recorded at the size of the frame header a decoder reads, not of one planted past a fill byte, and past the preview cap it is served as a download",
+  () =>
+    withServer(async (server) => {
+      const alice = await member(server, "alice");
+      try {
+        // 6,000 x 6,000 is 36 megapixels (the cap is 25). image-size took
+        // the 0xFF fill byte for a marker and landed on the planted 1 x 1:
+        // recorded so, the JPEG was shown inline to every reader, and
+        // Chromium 156 decodes such a file (one of its own, the fill byte
+        // added) as 6,000 x 6,000.
+        const up = await uploaded(
+          server,
+          alice.cookie,
+          new File([jpegBehindFill(6000, 6000)], "photo.jpg", {
+            type: "image/jpeg",
+          }),
+        );
+        assert.deepEqual(
+          [up.type, up.width, up.height],
+          ["image/jpeg", 6000, 6000],
+        );
+        await alice.client.ok("send_message", {
+          text: "",
+          attachments: [{ url: up.url }],
+        });
+        const got = await fetchFile(server, up.url);
+        assert.equal(got.status, 200);
+        assert.equal(
+          got.headers.get("content-type"),
+          "application/octet-stream",
+        );
+        assert.match(got.headers.get("content-disposition")!, /^attachment;/);
       } finally {
         await alice.client.close();
       }
