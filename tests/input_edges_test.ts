@@ -6,6 +6,7 @@
  * never `internal`.
  */
 import assert from "node:assert/strict";
+import { createECDH, randomBytes } from "node:crypto";
 import type { Config } from "../server/config.ts";
 import {
   type ClientPool,
@@ -24,8 +25,9 @@ let databases = 0;
 function onBothStores(
   name: string,
   body: (pool: ClientPool, server: TestServer) => Promise<void>,
+  config: Partial<Config> = {},
 ): void {
-  Deno.test(`${name} (SQLite)`, () => withClients(body));
+  Deno.test(`${name} (SQLite)`, () => withClients(body, config));
   if (!pg) {
     Deno.test({
       name: `${name} (PostgreSQL): skipped, ${postgresSkipReason()}`,
@@ -36,7 +38,7 @@ function onBothStores(
   }
   Deno.test(`${name} (PostgreSQL)`, async () => {
     const databaseUrl = await pg.createDatabase(`edges_${++databases}`);
-    const options: Partial<Config> = { databaseUrl };
+    const options: Partial<Config> = { ...config, databaseUrl };
     await withClients(body, options);
   });
 }
@@ -354,6 +356,62 @@ onBothStores(
       );
     }
   },
+);
+
+onBothStores(
+  "a push endpoint or outgoing webhook URL holding a NUL or a lone surrogate: 400 invalid_message and nothing stored, never internal",
+  async (pool, server) => {
+    const root = await pool.register("root");
+    const headers = {
+      authorization: `Bearer ${root.token}`,
+      "content-type": "application/json",
+    };
+    const keys = {
+      p256dh: createECDH("prime256v1").generateKeys().toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
+    };
+    // A URL parser takes both (it percent-encodes them), so the address
+    // checks passed and the URL was stored as sent: PostgreSQL's text
+    // refused the NUL (500 internal); the surrogate was taken (201), a
+    // string that is not text, which PostgreSQL keeps in UTF-8.
+    for (const odd of ["\0", "\uD800"]) {
+      const calls: [string, unknown][] = [
+        ["/api/push/subscriptions", {
+          endpoint: `https://8.8.8.8/a${odd}b`,
+          keys,
+        }],
+        ["/api/rooms/general/outgoing-hooks", {
+          url: `https://8.8.8.8/a${odd}b`,
+        }],
+      ];
+      for (const [path, body] of calls) {
+        const response = await fetch(`${server.url}${path}`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+        });
+        const answer = await response.json();
+        assert.deepEqual(
+          [response.status, answer.error],
+          [400, "invalid_message"],
+          `${path} ${JSON.stringify(body)}: ${JSON.stringify(answer)}`,
+        );
+      }
+    }
+    const hooks = await fetch(
+      `${server.url}/api/rooms/general/outgoing-hooks`,
+      { headers },
+    );
+    assert.deepEqual((await hooks.json()).hooks, []);
+    // The same URLs, well formed, are taken.
+    const fine = await fetch(`${server.url}/api/push/subscriptions`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ endpoint: "https://8.8.8.8/ab", keys }),
+    });
+    assert.equal(fine.status, 201, await fine.text());
+  },
+  { webhookAllow: ["8.8.8.8"] },
 );
 
 if (pg) {

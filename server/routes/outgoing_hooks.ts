@@ -6,6 +6,7 @@
 import { type Context, Hono } from "hono";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { noNul } from "../protocol/schemas.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { notJson } from "../http/json_only.ts";
 import { canRead, roomRefusal } from "../access.ts";
@@ -19,8 +20,12 @@ import type { SetupPace } from "../http/setup_pace.ts";
 /** Most outgoing webhooks one room may have. */
 export const MAX_HOOKS_PER_ROOM = 10;
 
-/** What registers an outgoing webhook: `{"url"}`. */
-export const hookBody = z.object({ url: z.string().max(2048) });
+/**
+ * What registers an outgoing webhook: `{"url"}`. A URL parser takes a NUL
+ * or a lone surrogate (it percent-encodes them), but the URL is stored as
+ * sent, where they cannot be: PostgreSQL refused the NUL (500 `internal`).
+ */
+export const hookBody = z.object({ url: noNul(2048) });
 
 /** A hook as the API shows it (without its secret). */
 function describe(

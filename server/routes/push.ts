@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { createECDH } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
-import { lookup } from "../protocol/schemas.ts";
+import { lookup, noNul } from "../protocol/schemas.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import { notJson } from "../http/json_only.ts";
 import { requestAccount, requestCredential } from "../http/request_account.ts";
@@ -22,7 +22,8 @@ const base64url = z.string().max(200).regex(/^[A-Za-z0-9_-]+={0,2}$/);
 // A browser's PushSubscription.toJSON(); other fields are ignored.
 /** A browser's PushSubscription.toJSON() as `POST /api/push/subscriptions` takes it. */
 export const subscriptionBody = z.object({
-  endpoint: z.string().max(2048),
+  // Stored as sent: no NUL nor lone surrogate, as a webhook's URL.
+  endpoint: noNul(2048),
   keys: z.object({ p256dh: base64url, auth: base64url }),
 });
 
