@@ -514,6 +514,90 @@ Deno.test({
     }),
 });
 
+Deno.test(
+  "uploads: a form that ends before its closing boundary gets 400 invalid_message and the server serves on",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-uploads-" });
+    const server = await spawnServer(["--db", `${dir}/chat.db`]);
+    try {
+      const base = { url: server.url, wsUrl: server.wsUrl };
+      const alice = await member(base, "alice");
+      await alice.client.close();
+      const part = (name: string) =>
+        `--X\r\nContent-Disposition: form-data; name="file"; ` +
+        `filename="${name}"\r\nContent-Type: text/plain\r\n\r\nabc`;
+      // A whole request whose form stops inside the file (the part kept),
+      // or inside a second file (the part skipped). busboy destroyed the
+      // part's stream with "Unexpected end of form", and when that came
+      // before anything read it (the file it goes to still being opened:
+      // the request in one write, its end read at once) the error was
+      // uncaught and the server process exited. Ten of each.
+      const shapes = [part("a.txt"), `${part("a.txt")}\r\n${part("b.txt")}`];
+      for (let i = 0; i < 10; i++) {
+        for (const form of shapes) {
+          const answer = await postInOneWrite(server.url, "/api/files", {
+            headers: {
+              cookie: alice.cookie,
+              origin: server.url,
+              "content-type": "multipart/form-data; boundary=X",
+            },
+            body: form,
+          });
+          assert.match(answer, /^HTTP\/1\.1 400 /, answer);
+          assert.match(answer, /"error":"invalid_message"/, answer);
+        }
+      }
+      const after = await uploaded(
+        base,
+        alice.cookie,
+        new File(["abc"], "a.txt", { type: "text/plain" }),
+      );
+      assert.equal(after.size, 3);
+      assert.deepEqual(
+        (await filesUnder(dir)).filter((f) => f.endsWith(".part")),
+        [],
+      );
+      // Drained and stopped by the signal (0), not gone before it (1).
+      assert.equal((await server.stop()).code, 0, server.output());
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+/**
+ * POSTs `body` over a connection of its own, the whole request in one
+ * write, and reads the answer until the server closes; the answer's text.
+ */
+async function postInOneWrite(
+  url: string,
+  path: string,
+  request: { headers: Record<string, string>; body: string },
+): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const body = new TextEncoder().encode(request.body);
+  const head = Object.entries({
+    ...request.headers,
+    host: `${hostname}:${port}`,
+    "content-length": String(body.length),
+    connection: "close",
+  }).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  const bytes = new Uint8Array([
+    ...new TextEncoder().encode(`POST ${path} HTTP/1.1\r\n${head}\r\n`),
+    ...body,
+  ]);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    for (let at = 0; at < bytes.length;) {
+      at += await conn.write(bytes.subarray(at));
+    }
+    return await new Response(conn.readable).text();
+  } catch (error) {
+    return `no answer: ${error}`;
+  }
+}
+
 /**
  * Sends an upload with a chunked body that never ends (64 KiB chunks of a
  * file part, up to 100 MiB) over a raw connection; returns the status the

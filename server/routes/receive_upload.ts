@@ -135,6 +135,15 @@ export async function receiveUpload(
     if (field === "name") state.name = value;
   });
   parser.on("file", (field, stream, info) => {
+    // A form that ends inside a part (no closing boundary) has busboy
+    // destroy the part's stream with "Unexpected end of form", maybe
+    // before anything reads it (writeStaged is still opening its file):
+    // with no listener that error was uncaught and the process exited,
+    // one request from any account. The parser reports it too.
+    stream.on("error", (error) => {
+      failure ??= error;
+      halt();
+    });
     if (field !== "file" || written) {
       stream.resume();
       return;
