@@ -19,7 +19,7 @@ import {
 } from "./http/session_cookie.ts";
 import type { Requester, Resumed } from "./accounts/service.ts";
 import { log } from "./log.ts";
-import { checkStore } from "./store_health.ts";
+import { storeHealth } from "./store_health.ts";
 import type { ChatNode } from "./node.ts";
 import {
   fail,
@@ -194,8 +194,9 @@ export function createApp(parts: AppParts): Hono {
 
   // 503 when the store is down (nothing can be sent); 200 "degraded" when
   // only Redis is, since the node still serves its own members.
+  const checkStore = storeHealth(node.store);
   app.get("/healthz", async (c) => {
-    const { up, storage } = await checkStore(node.store);
+    const { up, storage } = await checkStore();
     if (!up) {
       // A full or read-only disk says so: it is the operator's to fix.
       return c.json(
@@ -214,7 +215,7 @@ export function createApp(parts: AppParts): Hono {
   // The store's check as /healthz makes it, so an alert on the gauges
   // needs no second probe: a frozen store makes this wait up to 10 s.
   app.get("/metrics", async (c) => {
-    const store = await checkStore(node.store);
+    const store = await checkStore();
     const body = node.metrics.render({
       store,
       connections: websocket.openSockets,

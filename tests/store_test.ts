@@ -29,6 +29,7 @@ import {
   VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
 import {
+  eventually,
   expectError,
   historyOf,
   type Message,
@@ -299,17 +300,23 @@ Deno.test("store: while another process holds the write lock, send_message gets 
 
 Deno.test("store: /healthz answers 503 while the database is locked and 200 once it is released", () =>
   withClients(async (_pool, server) => {
+    // A check's answer stands for 100 ms: each state is asked until seen.
     const lock = lockDatabase(`${server.dir}/chat.db`);
     try {
-      const locked = await fetch(`${server.url}/healthz`);
-      assert.equal(locked.status, 503);
-      await locked.body?.cancel();
+      await eventually(async () => {
+        const locked = await fetch(`${server.url}/healthz`);
+        await locked.body?.cancel();
+        assert.equal(locked.status, 503);
+      });
     } finally {
       unlock(lock);
     }
-    const healthy = await fetch(`${server.url}/healthz`);
-    assert.equal(healthy.status, 200);
-    assert.deepEqual(await healthy.json(), { status: "ok" });
+    await eventually(async () => {
+      const healthy = await fetch(`${server.url}/healthz`);
+      const body = await healthy.json();
+      assert.equal(healthy.status, 200);
+      assert.deepEqual(body, { status: "ok" });
+    });
   }, { dbBusyTimeoutMs: 100 }));
 
 /**
