@@ -55,29 +55,6 @@ export class TokenBucket {
     this.#tokens = Math.min(burst, this.#tokens + tokensGiven(tokens, burst));
   }
 
-  /** The ms until the bucket holds `cost` tokens (one by default); takes none. */
-  waitFor(now = performance.now(), cost = 1): number {
-    const { burst, perSecond } = this.spec;
-    if (perSecond <= 0) return 0;
-    const needed = tokensNeeded(cost, burst);
-    this.#refill(now);
-    if (this.#tokens >= needed) return 0;
-    return Math.ceil((needed - this.#tokens) * 1000 / perSecond);
-  }
-
-  /**
-   * Takes `cost` tokens (one by default, at most the burst) whatever is
-   * left: below 0 is a debt, whole, that the refill pays before a take or
-   * waitFor passes. For work counted once it is done (a login that proved
-   * its password), which a take before it could not know would happen.
-   */
-  charge(now = performance.now(), cost = 1): void {
-    const { burst, perSecond } = this.spec;
-    if (perSecond <= 0) return;
-    this.#refill(now);
-    this.#tokens -= tokensNeeded(cost, burst);
-  }
-
   /**
    * Lowers the tokens to `level` when they are more (never raises them):
    * what the nodes sharing this bucket left of it. A level below 0 is a
@@ -355,27 +332,6 @@ export class KeyedRateLimits<C extends string> implements RateLimits<C> {
       this.#buckets.set(key, bucket);
     }
     return bucket;
-  }
-
-  /** The ms until this key's bucket holds `cost` tokens (TokenBucket.waitFor). */
-  waitFor(
-    userKey: string,
-    category: C,
-    now = performance.now(),
-    cost = 1,
-  ): number {
-    return this.#buckets.get(`${category}:${userKey}`)?.waitFor(now, cost) ??
-      0;
-  }
-
-  /** Takes `cost` tokens whatever is left (TokenBucket.charge). */
-  charge(
-    userKey: string,
-    category: C,
-    now = performance.now(),
-    cost = 1,
-  ): void {
-    this.#bucket(userKey, category, now)?.charge(now, cost);
   }
 
   /** Gives back tokens taken for more than was used (a bucket swept: none). */

@@ -5,8 +5,7 @@
  * wait and takes nothing; what is given back never passes the burst; keys
  * and names count apart; no spec limits nothing (`--rate-limits off`).
  * Where several nodes share one (Redis), what one node takes, the others
- * see. A charge takes past empty (a debt paid whole before the next take);
- * waitFor takes nothing. Each implementation's test file calls {@link bucketsContract}; the
+ * see. Each implementation's test file calls {@link bucketsContract}; the
  * clock is the `now` each take passes. Refills are slow (a token a minute)
  * so that no real time a busy machine takes between two steps matters.
  */
@@ -104,33 +103,23 @@ export function bucketsContract(
     assert.equal(await buckets.take("nangift", 1, T0 + MINUTE), 0);
   });
 
-  test("waitFor says how long until a take would pass, and takes nothing", async (open) => {
+  test("takes held by work under way refuse the next past the burst; each given back, after a refill too, lets one more through and no more", async (open) => {
+    // The password budget's reservations: taken before the work, given
+    // back when it failed.
     const buckets = await open();
-    assert.equal(await buckets.waitFor("ann", 1, T0), 0);
-    await takeAll(buckets, "ann", 29, T0);
-    assert.equal(await buckets.waitFor("ann", 1, T0), 0);
-    assert.equal(await buckets.waitFor("ann", 1, T0), 0);
-    assert.equal(await buckets.waitFor("ann", 2, T0), MINUTE);
+    await takeAll(buckets, "ann", 30, T0);
+    assert.equal(await buckets.take("ann", 1, T0), MINUTE);
+    await buckets.give("ann", 1);
     assert.equal(await buckets.take("ann", 1, T0), 0);
-    assert.equal(await buckets.waitFor("ann", 1, T0), MINUTE);
-    assert.equal(await buckets.waitFor("ann", 1, T0 + 45_000), 15_000);
-    assert.equal(await buckets.take("ann", 1, T0 + MINUTE), 0);
-  });
-
-  test("a charge takes past empty, and the debt is paid whole before a take or waitFor passes", async (open) => {
-    const buckets = await open();
-    // Thirty charged at once, then three more that were under way.
-    for (let i = 0; i < 33; i++) await buckets.charge("ann", 1, T0);
-    assert.equal(await buckets.waitFor("ann", 1, T0), 4 * MINUTE);
-    assert.equal(await buckets.take("ann", 1, T0 + 3 * MINUTE), MINUTE);
-    assert.equal(await buckets.waitFor("ann", 1, T0 + 4 * MINUTE), 0);
-    assert.equal(await buckets.take("ann", 1, T0 + 4 * MINUTE), 0);
-    assert.equal(await buckets.take("ann", 1, T0 + 4 * MINUTE), MINUTE);
-    // A charge counts at most the burst, and NaN as the burst.
-    await buckets.charge("bob", 1000, T0);
-    assert.equal(await buckets.waitFor("bob", 1, T0), MINUTE);
-    await buckets.charge("cat", NaN, T0);
-    assert.equal(await buckets.waitFor("cat", 1, T0), MINUTE);
+    assert.equal(await buckets.take("ann", 1, T0), MINUTE);
+    // A minute later one came back by the refill; a reservation given
+    // back then is one more, never past the burst.
+    await buckets.give("ann", 1);
+    await takeAll(buckets, "ann", 2, T0 + MINUTE);
+    assert.equal(await buckets.take("ann", 1, T0 + MINUTE), MINUTE);
+    for (let i = 0; i < 40; i++) await buckets.give("ann", 1);
+    await takeAll(buckets, "ann", 30, T0 + MINUTE);
+    assert.equal(await buckets.take("ann", 1, T0 + MINUTE), MINUTE);
   });
 
   test("keys of any characters and length count apart", async (open) => {
@@ -170,8 +159,6 @@ export function bucketsContract(
     for (const buckets of [none, off]) {
       await takeAll(buckets, "ann", 100, T0);
       await buckets.give("ann", 1);
-      await buckets.charge("ann", 100, T0);
-      assert.equal(await buckets.waitFor("ann", 1, T0), 0);
     }
   });
 
@@ -197,8 +184,6 @@ export function bucketsContract(
       await b.give("ann", 1);
       assert.equal(await a.take("ann", 1, T0), 0);
       assert.equal(await b.take("ann", 1, T0), MINUTE);
-      await a.charge("ann", 1, T0);
-      assert.equal(await b.waitFor("ann", 1, T0), 2 * MINUTE);
     },
     { nodes: true },
   );

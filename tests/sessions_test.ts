@@ -428,6 +428,33 @@ Deno.test("password logins: past an account's budget of right passwords (over HT
     },
   }));
 
+Deno.test("password logins: sent all at once past an account's budget of right passwords, only the budget's logins pass and the rest get rate_limited", () =>
+  withClients(async (_pool, server) => {
+    await cookieOf(server, "alice");
+    // Five at once: the throttle's attempts per name and address, so
+    // that only the budget refuses.
+    const replies = await Promise.all(
+      Array.from(
+        { length: 5 },
+        () =>
+          postAsPage(server.url, "/api/login", {
+            body: { username: "alice", password: TEST_PASSWORD },
+          }),
+      ),
+    );
+    const statuses = replies.map((reply) => reply.status).sort();
+    assert.deepEqual(
+      statuses,
+      [200, 200, 429, 429, 429],
+      replies.map((r) => r.text).join("\n"),
+    );
+  }, {
+    rateLimits: {
+      ...NO_RATE_LIMITS,
+      perPasswordLogin: { burst: 2, perSecond: 1 / 3600 },
+    },
+  }));
+
 // ------------------------------------------------------------ several nodes
 
 const skipReason = clusterSkipReason();

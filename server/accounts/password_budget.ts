@@ -5,22 +5,25 @@
  * the login throttle (login_throttle.ts) counts only failures: whoever
  * holds the password (its owner, or a thief) could log in at will, 16 at
  * a time, and every other account's login waited behind those hashes
- * (1.5 s alone, 31 s beside them, on a busy machine). So a login that
- * succeeds is counted, after its check; once the budget is spent, the
- * account's password is not checked again (no hash) until it refills.
- * Failures are never counted here: someone without the password cannot
- * spend it, so cannot lock the owner out (the throttle slows guessers
- * instead). Logins already under way when it ran out still count, as a
- * debt paid before the next: so many hashes at once cost as long a wait.
+ * (1.5 s alone, 31 s beside them, on a busy machine). So each login
+ * reserves one login of the budget before its hash, and gives it back
+ * when the password was wrong (or never checked): failures are never
+ * counted, so someone without the password cannot spend it. At most the
+ * budget's logins pass, however many come at once; before, they were
+ * counted after their check, and a flood of 16 at a time got 16 hashes
+ * and 16 sessions each time the budget had one login left. The cost: a
+ * wrong password holds its reservation while it waits for its hash and
+ * while that runs (not while the throttle slows its name down), so as
+ * many wrong logins under way as the burst refuse the owner's meanwhile.
  * Password changes are not counted: they draw on the login bucket before
  * their check, and one is how the owner takes the account back.
  * Counted for every node with Redis (buckets/mod.ts), a round trip before
- * and after each check.
+ * each check and one more after a wrong one.
  */
 import type { KeyedBuckets } from "../buckets/mod.ts";
 import { fail, type Failure } from "../protocol/errors.ts";
 
-/** Before and after a password login's check: refuses past the budget, counts a success. */
+/** Before a password login's hash: reserves one login of the account's budget, given back unless the password was right. */
 export class PasswordBudget {
   #buckets: KeyedBuckets;
 
@@ -28,9 +31,12 @@ export class PasswordBudget {
     this.#buckets = buckets;
   }
 
-  /** `rate_limited` with the wait when this account's budget is spent; else undefined. */
-  async refusal(userKey: string): Promise<Failure | undefined> {
-    const wait = await this.#buckets.waitFor(userKey);
+  /**
+   * Reserves one login of this account's budget: undefined, or
+   * `rate_limited` with the wait when it is spent (nothing reserved then).
+   */
+  async reserve(userKey: string): Promise<Failure | undefined> {
+    const wait = await this.#buckets.take(userKey);
     if (wait === 0) return undefined;
     return fail(
       "rate_limited",
@@ -41,8 +47,8 @@ export class PasswordBudget {
     );
   }
 
-  /** Counts a password login proven right. */
-  spent(userKey: string): Promise<void> {
-    return this.#buckets.charge(userKey);
+  /** Gives back a reservation whose password was wrong or never checked. */
+  giveBack(userKey: string): Promise<void> {
+    return this.#buckets.give(userKey, 1);
   }
 }

@@ -387,8 +387,9 @@ export class AccountService {
   /**
    * Checks a password. The attempt counts before the check: refused with
    * `rate_limited` past the throttle's limits, slowed down while its name
-   * fails often; and once the account's budget of right passwords is
-   * spent (password_budget.ts), refused before it, with the wait.
+   * fails often; and it reserves one login of the account's budget of
+   * right passwords before its hash, given back when wrong: once that is
+   * spent (password_budget.ts), refused before the hash, with the wait.
    */
   authenticate(
     credentials: Credentials,
@@ -402,18 +403,16 @@ export class AccountService {
     from: Requester,
   ): Promise<Authenticated | Failure> {
     const userKey = nameKey(username);
-    // Before the throttle: a refusal here is no failed attempt, and costs
-    // no hash. Password changes are left out: they draw on the login
-    // bucket before their check, and are how the owner takes the account
-    // back from someone who holds the password and spends this budget.
-    const spent = await this.#budget.refusal(userKey);
-    if (spent) return spent;
+    // Draws on the account's budget of right passwords (password changes
+    // do not: they draw on the login bucket before their check, and are
+    // how the owner takes the account back from someone who holds the
+    // password and spends this budget).
     const account = await this.#prove(userKey, password, from, {
       refused: "Too many failed logins",
       wrong: BAD_CREDENTIALS,
+      budgeted: true,
     });
     if (isFailure(account)) return account;
-    await this.#budget.spent(userKey);
     return await this.#banned(account.key) ?? await this.#newSession(account);
   }
 
@@ -467,7 +466,7 @@ export class AccountService {
     userKey: string,
     password: string,
     from: Requester,
-    messages: { refused: string; wrong: string },
+    options: { refused: string; wrong: string; budgeted?: boolean },
   ): Promise<Account | Failure> {
     const attempt = await this.#throttle.admit(
       userKey,
@@ -477,12 +476,22 @@ export class AccountService {
       const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(
         "rate_limited",
-        `${messages.refused}: try again in ${seconds} s.`,
+        `${options.refused}: try again in ${seconds} s.`,
       );
     }
     let checked = false;
+    let reserved = false;
+    let proven = false;
     try {
       if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
+      // After the throttle's slow-down, so that a guesser's wrong logins
+      // hold the owner's budget only while their hashes wait and run; a
+      // refusal here withdraws the attempt (no failure) and costs no hash.
+      if (options.budgeted) {
+        const spent = await this.#budget.reserve(userKey);
+        if (spent) return spent;
+        reserved = true;
+      }
       const account = await this.#store.findAccount(userKey);
       const ok = await this.#queue.run(
         () =>
@@ -494,11 +503,13 @@ export class AccountService {
       );
       if (isFailure(ok)) return ok;
       checked = true;
-      if (!account || !ok) return fail("bad_credentials", messages.wrong);
+      if (!account || !ok) return fail("bad_credentials", options.wrong);
       attempt.succeeded();
+      proven = true;
       return account;
     } finally {
       if (!checked && !from.signal?.aborted) attempt.withdrawn();
+      if (reserved && !proven) await this.#budget.giveBack(userKey);
     }
   }
 

@@ -21,20 +21,6 @@ export class MemoryBuckets implements KeyedBuckets {
     return this.#limits.take(key, "take", now, cost);
   }
 
-  waitFor(key: string, cost = 1, now = performance.now()): Promise<number> {
-    return Promise.resolve(this.waitForNow(key, cost, now));
-  }
-
-  /** {@link waitFor}, answered at once. */
-  waitForNow(key: string, cost = 1, now = performance.now()): number {
-    return this.#limits.waitFor(key, "take", now, cost);
-  }
-
-  charge(key: string, cost = 1, now = performance.now()): Promise<void> {
-    this.#limits.charge(key, "take", now, cost);
-    return Promise.resolve();
-  }
-
   give(key: string, tokens: number): Promise<void> {
     this.#limits.give(key, "take", tokens);
     return Promise.resolve();

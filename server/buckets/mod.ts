@@ -27,17 +27,6 @@ export interface KeyedBuckets {
   take(key: string, cost?: number, now?: number): Promise<number>;
   /** Gives back tokens taken for more than was used, up to the burst. */
   give(key: string, tokens: number): Promise<void>;
-  /**
-   * The ms until this key's bucket holds `cost` tokens (one by default),
-   * taking none: 0 when it does.
-   */
-  waitFor(key: string, cost?: number, now?: number): Promise<number>;
-  /**
-   * Takes `cost` tokens (one by default, at most the burst) whatever is
-   * left: below 0 is a debt, kept whole, that the refill pays before a
-   * take or waitFor passes. For work counted once done, after a waitFor.
-   */
-  charge(key: string, cost?: number, now?: number): Promise<void>;
 }
 
 /** Whether a spec limits anything: `--rate-limits off` leaves none. */

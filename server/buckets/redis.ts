@@ -33,8 +33,8 @@ if now > updated then
   updated = now
 end`;
 
-// The start of TAKE, WAIT_FOR and CHARGE: their arguments read (a
-// negative now: Redis's clock), then the bucket refilled to now.
+// The start of TAKE: its arguments read (a negative now: Redis's clock),
+// then the bucket refilled to now.
 const BEGIN = `
 local now = tonumber(ARGV[1])
 if now < 0 then
@@ -58,29 +58,6 @@ ${BEGIN}
 if tokens < needed then
   return math.ceil((needed - tokens) * 1000 / perSecond)
 end
-tokens = tokens - needed
-redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens),
-  'u', string.format('%.17g', updated))
-local full = (updated - now) + (burst - tokens) * 1000 / perSecond
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(full)))
-return 0
-`;
-
-// KEYS: the bucket. ARGV: as TAKE's. Answers 0 or the ms to wait, as
-// TAKE, and writes nothing (a bucket missing is full).
-const WAIT_FOR = `
-${BEGIN}
-if tokens < needed then
-  return math.ceil((needed - tokens) * 1000 / perSecond)
-end
-return 0
-`;
-
-// KEYS: the bucket. ARGV: as TAKE's. Takes the tokens whatever is left
-// (below 0: a debt), and the bucket expires once the refill has paid it
-// and filled it up again.
-const CHARGE = `
-${BEGIN}
 tokens = tokens - needed
 redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens),
   'u', string.format('%.17g', updated))
@@ -124,23 +101,6 @@ export class RedisBuckets implements KeyedBuckets {
       now,
       () => this.#fallback.takeNow(key, cost, now),
     );
-  }
-
-  waitFor(key: string, cost = 1, now?: number): Promise<number> {
-    return this.#run(
-      WAIT_FOR,
-      key,
-      cost,
-      now,
-      () => this.#fallback.waitForNow(key, cost, now),
-    );
-  }
-
-  async charge(key: string, cost = 1, now?: number): Promise<void> {
-    await this.#run(CHARGE, key, cost, now, () => {
-      this.#fallback.charge(key, cost, now);
-      return 0;
-    });
   }
 
   // One of the scripts taking TAKE's arguments; Redis unreachable, the
