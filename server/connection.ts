@@ -40,6 +40,14 @@ export interface ClientConnectionOptions {
   cookieToken?: string;
   /** Request limits of this connection. */
   limits: RateLimitConfig;
+  /** Told when the connection logs in to an account (not as a guest). */
+  watcher?: LoginWatcher;
+}
+
+/** What learns that a connection logged in to an account: its socket, which weighs less against its address's share then (address_share.ts). */
+export interface LoginWatcher {
+  /** The connection logged in to an account. */
+  loggedInToAccount(): void;
 }
 
 /**
@@ -77,7 +85,8 @@ export class ClientConnection implements ClientState {
   readonly remoteAddress: string;
   readonly outbox: ConnectionWriter;
   readonly cookieToken?: string;
-  member?: Member;
+  #member?: Member;
+  #watcher?: LoginWatcher;
   #node: ChatNode;
   #context: RequestContext;
   // Every request so far has been answered once this resolves.
@@ -108,12 +117,23 @@ export class ClientConnection implements ClientState {
     this.remoteAddress = options.remoteAddress;
     this.cookieToken = options.cookieToken;
     this.#limits = options.limits;
+    this.#watcher = options.watcher;
     this.#context = { node, client: this };
     node.metrics.connectionsOpened++;
     logger.info("Connection {id} opened from {address}", {
       id: this.id,
       address: this.remoteAddress,
     });
+  }
+
+  /** Set by a successful login. */
+  get member(): Member | undefined {
+    return this.#member;
+  }
+
+  set member(member: Member | undefined) {
+    this.#member = member;
+    if (member && !member.guest) this.#watcher?.loggedInToAccount();
   }
 
   /**

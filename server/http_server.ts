@@ -15,7 +15,7 @@ import http from "node:http";
 import net from "node:net";
 import { Buffer } from "node:buffer";
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { addressKey, isLoopback } from "./addresses.ts";
+import { AddressCounts, type AddressRefusal } from "./address_share.ts";
 import { log } from "./log.ts";
 
 const logger = log("http");
@@ -46,12 +46,12 @@ export class UpgradeSocket {
   /** The TCP handle, which Deno's upgrade takes the stream of. */
   _handle: unknown;
   #socket: net.Socket | undefined;
-  #release: () => void;
+  #slot: ConnectionSlot;
 
-  constructor(socket: net.Socket, head: Uint8Array, release: () => void) {
+  constructor(socket: net.Socket, head: Uint8Array, slot: ConnectionSlot) {
     this.#socket = socket;
     this.head = head.byteLength > 0 ? head : NO_BYTES;
-    this.#release = release;
+    this.#slot = slot;
     this._handle = (socket as unknown as { _handle: unknown })._handle;
   }
 
@@ -70,11 +70,19 @@ export class UpgradeSocket {
    * Safe to call more than once.
    */
   release(): void {
-    this.#release();
+    this.#slot.release();
     // Still held: the WebSocket never opened (its upgrade failed), and the
     // connection is still `node:net`'s to close.
     this.#socket?.destroy();
     this.#socket = undefined;
+  }
+
+  /**
+   * The WebSocket logged in to an account: its connection weighs half
+   * against its address's share (address_share.ts).
+   */
+  favour(): void {
+    this.#slot.favour();
   }
 
   /**
@@ -129,6 +137,11 @@ export interface HttpServerOptions {
    * addresses of `isLoopback` are never capped.
    */
   maxConnectionsPerAddress: number;
+  /**
+   * Past half of `maxConnections`, the percent of it one peer address may
+   * hold (address_share.ts); 0 or left out: none.
+   */
+  addressSharePercent?: number;
 }
 
 /** A running front. */
@@ -153,10 +166,7 @@ const PROBE_INTERVAL_MS = 5000;
 export async function startHttpServer(
   options: HttpServerOptions,
 ): Promise<HttpServer> {
-  const slots = new ConnectionSlots(
-    options.maxConnections,
-    options.maxConnectionsPerAddress,
-  );
+  const slots = new ConnectionSlots(options);
   let active = 0;
   const listener = getRequestListener(
     async (request, env) => {
@@ -249,19 +259,13 @@ export async function startHttpServer(
       return;
     }
     const address = socket.remoteAddress ?? "unknown";
-    const refusal = slots.acquire(address);
-    if (refusal) {
-      refuse(socket, refusal);
+    const slot = slots.acquire(address);
+    if (typeof slot === "string") {
+      refuse(socket, slot);
       return;
     }
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      slots.release(address);
-    };
-    socket.once("close", release);
-    (socket as SlotSocket)[SLOT] = release;
+    socket.once("close", () => slot.release());
+    (socket as SlotSocket)[SLOT] = slot;
     server.emit("connection", socket);
   }
 
@@ -280,7 +284,7 @@ export async function startHttpServer(
       ?.readStop?.();
     const buffered = socket.read() as Buffer | null;
     if (buffered) head = Buffer.concat([head, buffered]);
-    const release = (socket as SlotSocket)[SLOT] ?? (() => {});
+    const slot = (socket as SlotSocket)[SLOT] ?? UNCOUNTED;
     const refusal = upgradeRefusal(request);
     if (refusal) {
       await writeRaw(socket, refusal);
@@ -291,7 +295,7 @@ export async function startHttpServer(
     try {
       response = await options.fetch(upgradeRequestOf(request, url), {
         remoteAddr: peerOf(socket),
-        upgrade: new UpgradeSocket(socket, new Uint8Array(head), release),
+        upgrade: new UpgradeSocket(socket, new Uint8Array(head), slot),
       });
     } catch (error) {
       logger.error("Crash upgrading {url}: {error}", { url, error });
@@ -373,51 +377,55 @@ export async function startHttpServer(
 }
 
 const SLOT = Symbol("slot");
-type SlotSocket = net.Socket & { [SLOT]?: () => void };
+type SlotSocket = net.Socket & { [SLOT]?: ConnectionSlot };
 
-/** Open connections in all and per address, against their caps. */
+/** One accepted connection's place in the counts. */
+interface ConnectionSlot {
+  /** Gives the place back; more than once is safe. */
+  release(): void;
+  /** Its WebSocket logged in to an account (address_share.ts). */
+  favour(): void;
+}
+
+const UNCOUNTED: ConnectionSlot = { release() {}, favour() {} };
+
+/** Open connections in all and per address, against their caps and shares. */
 class ConnectionSlots {
   #max: number;
-  #perAddressMax: number;
-  #perAddress = new Map<string, number>();
+  #addresses: AddressCounts;
   #refusedLogged = 0;
   total = 0;
 
-  constructor(max: number, perAddressMax: number) {
-    this.#max = max;
-    this.#perAddressMax = perAddressMax;
+  constructor(options: HttpServerOptions) {
+    this.#max = options.maxConnections;
+    this.#addresses = new AddressCounts({
+      perAddressMax: options.maxConnectionsPerAddress,
+      max: options.maxConnections,
+      sharePercent: options.addressSharePercent ?? 0,
+    });
   }
 
-  /** Takes a slot, or says why not. */
-  acquire(address: string): Refusal | undefined {
+  /** Takes a place, or says why not. */
+  acquire(address: string): ConnectionSlot | Refusal {
     if (this.#max > 0 && this.total >= this.#max) {
       this.#logRefusal("{open} connections open, the most allowed", {
         open: this.total,
       });
       return "full";
     }
-    // An IPv6 peer counts with the rest of its /64 (addressKey).
-    const key = addressKey(address);
-    const count = this.#perAddress.get(key) ?? 0;
-    const cap = this.#perAddressMax;
-    if (cap > 0 && count >= cap && !isLoopback(address)) {
-      this.#logRefusal("{address} has {count} connections open", {
-        address,
-        count,
-      });
-      return "address";
+    const refusal = this.#addresses.refusal(address, this.total);
+    if (refusal) {
+      this.#logRefusal(
+        refusal === "share"
+          ? "{address} has {count} connections open, its share of a server half full"
+          : "{address} has {count} connections open",
+        { address, count: this.#addresses.count(address) },
+      );
+      return refusal;
     }
-    this.#perAddress.set(key, count + 1);
+    this.#addresses.add(address);
     this.total++;
-    return undefined;
-  }
-
-  release(address: string): void {
-    this.total--;
-    const key = addressKey(address);
-    const left = (this.#perAddress.get(key) ?? 1) - 1;
-    if (left > 0) this.#perAddress.set(key, left);
-    else this.#perAddress.delete(key);
+    return new Slot(this, this.#addresses, address);
   }
 
   // A flood would log a line per refused connection: one a second.
@@ -429,7 +437,38 @@ class ConnectionSlots {
   }
 }
 
-type Refusal = "full" | "address" | "headers" | "malformed";
+class Slot implements ConnectionSlot {
+  #slots: ConnectionSlots;
+  #addresses: AddressCounts;
+  #address: string;
+  #released = false;
+  #favoured = false;
+
+  constructor(
+    slots: ConnectionSlots,
+    addresses: AddressCounts,
+    address: string,
+  ) {
+    this.#slots = slots;
+    this.#addresses = addresses;
+    this.#address = address;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#slots.total--;
+    this.#addresses.remove(this.#address, this.#favoured);
+  }
+
+  favour(): void {
+    if (this.#released || this.#favoured) return;
+    this.#favoured = true;
+    this.#addresses.favour(this.#address);
+  }
+}
+
+type Refusal = "full" | AddressRefusal | "headers" | "malformed";
 
 const REFUSALS: Record<Refusal, { status: string; body: string }> = {
   full: {
@@ -444,6 +483,14 @@ const REFUSALS: Record<Refusal, { status: string; body: string }> = {
     body: JSON.stringify({
       error: "rate_limited",
       message: "Too many connections from your address.",
+    }),
+  },
+  share: {
+    status: "429 Too Many Requests",
+    body: JSON.stringify({
+      error: "rate_limited",
+      message:
+        "Too many connections from your address while the server is busy: try again shortly.",
     }),
   },
   headers: {

@@ -112,7 +112,15 @@ export async function startServer(
     retentionDays: config.retentionDays,
   });
   await node.start();
-  const websocket = createWebSocketEndpoint(node, config);
+  const maxConnections = config.maxConnections || connectionBudget();
+  let server: HttpServer;
+  const websocket = createWebSocketEndpoint(node, {
+    ...config,
+    maxConnections,
+    addressSharePercent: config.addressShare,
+    // Read once the server listens: no upgrade comes before.
+    openConnections: () => server.openConnections,
+  });
   const app = createApp({
     node,
     websocket,
@@ -124,7 +132,6 @@ export async function startServer(
     sessionSeconds: config.sessionDays * 24 * 3600,
   });
 
-  let server: HttpServer;
   try {
     server = await startHttpServer({
       hostname: config.hostname,
@@ -132,12 +139,13 @@ export async function startServer(
       fetch: (request, info) => app.fetch(request, info),
       headerTimeoutSeconds: config.headerTimeoutSeconds,
       keepAliveTimeoutSeconds: config.keepAliveTimeoutSeconds,
-      maxConnections: config.maxConnections || connectionBudget(),
+      maxConnections,
       // Behind a proxy every connection comes from the proxy: WebSockets
-      // are capped per forwarded address instead (websocket.ts).
+      // are capped and shared per forwarded address instead (websocket.ts).
       maxConnectionsPerAddress: config.trustProxy
         ? 0
         : config.maxConnectionsPerAddress,
+      addressSharePercent: config.trustProxy ? 0 : config.addressShare,
     });
   } catch (error) {
     await node.close();

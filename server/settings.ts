@@ -294,6 +294,18 @@ export const SETTINGS = {
     help:
       "open connections in all, more get HTTP 503; `0`: the open-file limit (`ulimit -n`) less 64 and a tenth (857 at 1024)",
   }),
+  /**
+   * Past half of `maxConnections`, the percent of it one address may hold
+   * (an account's connection counting half); 0 for none.
+   */
+  addressShare: setting({
+    flag: "address-share",
+    placeholder: "P",
+    kind: integer({ min: 0, max: 100 }),
+    default: 10,
+    help:
+      "once half of `--max-connections` are open, an address holding this percent of it (a connection logged in to an account counting half) gets HTTP 429 for more; 0 = no share",
+  }),
   /** Seconds a client has to send a request's headers. */
   // Long enough for a saturated server: with 20 parallel 10 MiB uploads on
   // a loaded 2-core machine, the last connection's headers were read 11 s

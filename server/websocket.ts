@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Socket as NetSocket } from "node:net";
-import { ClientConnection } from "./connection.ts";
-import { addressKey, isLoopback } from "./addresses.ts";
+import { ClientConnection, type LoginWatcher } from "./connection.ts";
+import { AddressCounts } from "./address_share.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
 import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
@@ -33,6 +33,16 @@ export interface WebSocketOptions {
   allowOrigins: string[];
   /** Open sockets allowed per address; 0 for no limit. */
   maxConnectionsPerAddress: number;
+  /**
+   * The server's connection cap, resolved (`--max-connections`, or what
+   * the open-file limit allows): past half of it, an address may hold
+   * `addressSharePercent` of it in sockets (address_share.ts).
+   */
+  maxConnections: number;
+  /** Percent of `maxConnections` one address may weigh past half full; 0: none. */
+  addressSharePercent: number;
+  /** Connections open on the server now (HTTP and WebSocket); none: 0. */
+  openConnections?: () => number;
   /** Seconds to log in before the socket is closed with 4001. */
   loginTimeoutSeconds: number;
 }
@@ -60,7 +70,11 @@ export function createWebSocketEndpoint(
 ): WebSocketEndpoint {
   const open = new Map<ConnectionWriter, ClientConnection>();
   let draining = false;
-  const perAddress = new Map<string, number>();
+  const perAddress = new AddressCounts({
+    perAddressMax: options.maxConnectionsPerAddress,
+    max: options.maxConnections,
+    sharePercent: options.addressSharePercent,
+  });
   // Connections that have not logged in yet, with their deadline. One sweep
   // a second checks them all: a timer per connection would cost every one
   // of ten thousand idle connections its own.
@@ -148,9 +162,12 @@ export function createWebSocketEndpoint(
       );
     }
     const address = remoteAddressOf(c);
-    const count = perAddress.get(addressKey(address)) ?? 0;
-    const cap = options.maxConnectionsPerAddress;
-    if (cap > 0 && count >= cap && !isLoopback(address)) {
+    const refusal = perAddress.refusal(
+      address,
+      options.openConnections?.() ?? 0,
+    );
+    if (refusal) {
+      const count = perAddress.count(address);
       logger.warn("Refused upgrade from {address}: {count} sockets open", {
         address,
         count,
@@ -158,7 +175,9 @@ export function createWebSocketEndpoint(
       return httpError(
         c,
         "rate_limited",
-        `Too many connections from your address (at most ${cap}).`,
+        refusal === "share"
+          ? `Too many connections from your address while the server is busy (at most ${perAddress.share}, an account's counting half): try again shortly.`
+          : `Too many connections from your address (at most ${options.maxConnectionsPerAddress}).`,
       );
     }
     let upgraded: { response: Response; socket: WebSocket };
@@ -178,7 +197,7 @@ export function createWebSocketEndpoint(
       );
     }
     // Counted once upgraded; the close gives it back.
-    perAddress.set(addressKey(address), count + 1);
+    perAddress.add(address);
     new SocketSession(
       endpoint,
       address,
@@ -261,7 +280,7 @@ interface Endpoint {
   node: ChatNode;
   options: WebSocketOptions;
   open: Map<ConnectionWriter, ClientConnection>;
-  perAddress: Map<string, number>;
+  perAddress: AddressCounts;
   loginDeadlines: Map<ClientConnection, number>;
   awaitLogin(connection: ClientConnection): void;
   tooBig(data: string | ArrayBuffer | Blob): boolean;
@@ -273,7 +292,7 @@ interface Endpoint {
  * ten thousand idle sockets share these methods instead of holding closures
  * each.
  */
-class SocketSession implements FrameSink {
+class SocketSession implements FrameSink, LoginWatcher {
   #endpoint: Endpoint;
   #remoteAddress: string;
   #raw: UpgradeSocket;
@@ -283,6 +302,7 @@ class SocketSession implements FrameSink {
   #connection?: ClientConnection;
   #writer?: ConnectionWriter;
   #counted = true;
+  #favoured = false;
 
   constructor(
     endpoint: Endpoint,
@@ -321,6 +341,7 @@ class SocketSession implements FrameSink {
       remoteAddress: this.#remoteAddress,
       cookieToken: this.#cookieToken,
       limits: node.limits,
+      watcher: this,
     });
     this.#writer = writer;
     this.#connection = connection;
@@ -363,12 +384,17 @@ class SocketSession implements FrameSink {
     this.#raw.release();
     const { perAddress, open, loginDeadlines } = this.#endpoint;
     if (this.#connection) loginDeadlines.delete(this.#connection);
-    const slot = addressKey(this.#remoteAddress);
-    const left = (perAddress.get(slot) ?? 1) - 1;
-    if (left > 0) perAddress.set(slot, left);
-    else perAddress.delete(slot);
+    perAddress.remove(this.#remoteAddress, this.#favoured);
     if (this.#writer) open.delete(this.#writer);
     this.#connection?.closed((event as CloseEvent).code ?? 1006);
+  }
+
+  /** Its connection logged in to an account: it weighs half against its address's share. */
+  loggedInToAccount(): void {
+    if (!this.#counted || this.#favoured) return;
+    this.#favoured = true;
+    this.#endpoint.perAddress.favour(this.#remoteAddress);
+    this.#raw.favour();
   }
 
   // The writer's sink.

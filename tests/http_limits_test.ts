@@ -200,6 +200,44 @@ Deno.test("http: past the per-address cap a connection gets 429 rate_limited, ot
     }
   }, { maxConnectionsPerAddress: 3 }));
 
+Deno.test("http: once half of --max-connections are open, an address holding its --address-share gets 429 rate_limited, and other addresses still come in", () =>
+  withServer(async (server: TestServer) => {
+    // A cap of 20: past 10 open, an address may hold 2 (10%).
+    const held = [];
+    const refusedFrom = async (localAddress: string) => {
+      const refused = await RawClient.open(server, localAddress);
+      await refused.closed;
+      return refused.received;
+    };
+    try {
+      // Below half full nobody is held to a share: three from one address.
+      for (let i = 0; i < 3; i++) {
+        held.push(await RawClient.open(server, "127.0.0.2"));
+      }
+      // 127.0.0.1 (a local proxy) is never held to it, and takes the
+      // server past half full.
+      for (let i = 0; i < 8; i++) held.push(await RawClient.open(server));
+      const refused = await refusedFrom("127.0.0.2");
+      assert.match(refused, /^HTTP\/1\.1 429/);
+      assert.match(refused, /"error":"rate_limited"/);
+      assert.match(refused, /while the server is busy/);
+      // A new address gets its share, no more.
+      for (let i = 0; i < 2; i++) {
+        held.push(await RawClient.open(server, "127.0.0.3"));
+      }
+      assert.match(await refusedFrom("127.0.0.3"), /^HTTP\/1\.1 429/);
+      const other = await RawClient.open(server, "127.0.0.4");
+      held.push(other);
+      other.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      while (!other.received.includes("\r\n\r\n")) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.match(other.received, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const client of held) await client.close();
+    }
+  }, { maxConnections: 20, addressShare: 10 }));
+
 Deno.test("http: past --max-connections a connection gets 503 and the server keeps serving the others", () =>
   withServer(async (server: TestServer) => {
     const held = [];
@@ -224,9 +262,14 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "chat-fds-" });
-    const server = await spawnServer(["--db", `${dir}/chat.db`], {
-      limitOpenFiles: 256,
-    });
+    // No address share: past half of the budget it would refuse these
+    // four addresses (429) before the budget does (503).
+    const server = await spawnServer([
+      "--db",
+      `${dir}/chat.db`,
+      "--address-share",
+      "0",
+    ], { limitOpenFiles: 256 });
     const clients: RawClient[] = [];
     try {
       // From other addresses than 127.0.0.1 (which is never capped), 100 a

@@ -19,6 +19,7 @@ import {
   within,
   withServer,
 } from "./harness.ts";
+import { accountWithToken } from "./api_helpers.ts";
 
 // Loopback addresses are never capped (a local proxy, the operator's
 // tools): these tests reach the server "from" 192.0.2.7 through a trusted
@@ -192,6 +193,48 @@ Deno.test("upgrade: past maxConnectionsPerAddress the next socket gets 429 rate_
     // Another address is not affected.
     await pool.connect({ headers: { "x-forwarded-for": "192.0.2.8" } });
   }, { maxConnectionsPerAddress: 3, trustProxy: true }));
+
+Deno.test("upgrade: once half the connection cap is open, an address holding its share gets 429 rate_limited, an account's sockets counting half, while other addresses still come in", () =>
+  withClients(async (pool, server) => {
+    // A cap of 40: past 20 open, an address may weigh 4 (10%).
+    const from = (last: number) => ({
+      headers: { "x-forwarded-for": `192.0.2.${last}` },
+    });
+    const upgrade = async (last: number) => {
+      const raw = await RawSocket.open(server.wsUrl, from(last).headers);
+      raw.abort();
+      return raw;
+    };
+    const guest = (name: string, last: number) =>
+      pool.login({ username: name }, from(last));
+    // Below half full nobody is held to a share: five from one address.
+    for (let i = 0; i < 5; i++) await pool.connect(from(1));
+    // Loopback (the proxy's own address here) is never held to it, and
+    // takes the server past half full.
+    for (let i = 0; i < 16; i++) await pool.connect();
+    const refused = await fetch(server.wsUrl.replace("ws", "http"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+        ...from(1).headers,
+      },
+    });
+    assert.equal(refused.status, 429);
+    const body = await refused.json();
+    assert.equal(body.error, "rate_limited");
+    assert.match(body.message, /while the server is busy \(at most 4,/);
+    // A new address gets its share of guests' sockets, no more.
+    for (let i = 0; i < 4; i++) await guest(`guest${i}`, 2);
+    assert.equal((await upgrade(2)).status, 429);
+    // Four sockets logged in to an account weigh 2: two more may come.
+    const { token } = await accountWithToken(server, "carol");
+    for (let i = 0; i < 4; i++) await pool.login({ token }, from(3));
+    await pool.connect(from(3));
+    await pool.connect(from(3));
+    assert.equal((await upgrade(3)).status, 429);
+  }, { maxConnections: 40, addressShare: 10, trustProxy: true }));
 
 Deno.test("upgrade: the addresses of one IPv6 /64 share the per-address cap, another /64 does not", () =>
   withClients(async (pool, server) => {
