@@ -12,6 +12,7 @@ import net from "node:net";
 import { Buffer } from "node:buffer";
 import {
   delay,
+  encodeFrame,
   type ServerProcess,
   spawnServer,
   TestClient,
@@ -233,6 +234,46 @@ Deno.test("http: once half of --max-connections are open, an address holding its
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.match(other.received, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const client of held) await client.close();
+    }
+  }, { maxConnections: 20, addressShare: 10 }));
+
+Deno.test("http: once half of --max-connections are open, a connection whose WebSocket logged in to an account weighs half against its address's share", () =>
+  withServer(async (server: TestServer) => {
+    // A cap of 20: past 10 open, an address may weigh 2 (10%).
+    const { token } = await accountWithToken(server, "carol");
+    const held: RawClient[] = [];
+    const healthzFrom = async (localAddress: string) => {
+      const client = await RawClient.open(server, localAddress);
+      held.push(client);
+      client.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      while (!client.received.includes("\r\n\r\n")) await delay(20);
+      return client.received;
+    };
+    try {
+      // Two sockets from 127.0.0.2 logged in to carol's account weigh 1.
+      for (let i = 0; i < 2; i++) {
+        const client = await RawClient.open(server, "127.0.0.2");
+        held.push(client);
+        client.write(`GET /ws HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`);
+        while (!client.received.includes("\r\n\r\n")) await delay(20);
+        assert.match(client.received, /^HTTP\/1\.1 101/);
+        client.socket.write(encodeFrame({
+          opcode: 1,
+          payload: JSON.stringify({
+            action: "login",
+            id: "in",
+            data: { token },
+          }),
+        }));
+        while (!client.received.includes('"carol"')) await delay(20);
+      }
+      for (let i = 0; i < 9; i++) held.push(await RawClient.open(server));
+      // Past half full: one more fits (1 + 1), as it would not beside two
+      // guests' sockets (2 + 1); the next does not.
+      assert.match(await healthzFrom("127.0.0.2"), /^HTTP\/1\.1 200/);
+      assert.match(await healthzFrom("127.0.0.2"), /^HTTP\/1\.1 429/);
     } finally {
       for (const client of held) await client.close();
     }
