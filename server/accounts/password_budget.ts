@@ -11,10 +11,14 @@
  * counted, so someone without the password cannot spend it. At most the
  * budget's logins pass, however many come at once; before, they were
  * counted after their check, and a flood of 16 at a time got 16 hashes
- * and 16 sessions each time the budget had one login left. The cost: a
- * wrong password holds its reservation while it waits for its hash and
- * while that runs (not while the throttle slows its name down), so as
- * many wrong logins under way as the burst refuse the owner's meanwhile.
+ * and 16 sessions each time the budget had one login left. The
+ * reservation is taken once the login's turn in the password queue has
+ * come, just before its hash: a wrong password holds it only while its
+ * hash runs, so guessers hold at most a node's workers (1 to 4) of the
+ * burst (20) at once, and cannot keep the owner out. The cost: a login
+ * refused because the budget is spent waits its turn in the queue first
+ * (then no hash), and a worker waits for the reservation's round trip to
+ * Redis (at most its 2 s timeout while Redis is away).
  * Password changes are not counted: they draw on the login bucket before
  * their check, and one is how the owner takes the account back.
  * Counted for every node with Redis (buckets/mod.ts), a round trip before

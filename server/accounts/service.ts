@@ -484,23 +484,24 @@ export class AccountService {
     let proven = false;
     try {
       if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
-      // After the throttle's slow-down, so that a guesser's wrong logins
-      // hold the owner's budget only while their hashes wait and run; a
-      // refusal here withdraws the attempt (no failure) and costs no hash.
-      if (options.budgeted) {
-        const spent = await this.#budget.reserve(userKey);
-        if (spent) return spent;
-        reserved = true;
-      }
       const account = await this.#store.findAccount(userKey);
-      const ok = await this.#queue.run(
-        () =>
-          // A bot has no password: it costs the same time as a wrong name.
-          account && !account.bot
-            ? verifyPassword(password, account.passwordHash)
-            : verifyNothing(password),
-        from.signal,
-      );
+      const ok = await this.#queue.run(async () => {
+        // Reserved once a worker is ours, just before the hash: wrong
+        // passwords then hold at most a node's workers (1 to 4) of the
+        // owner's budget at once, never all of it. Taken before the queue,
+        // 50 guesses at once held all 20 and the owner was refused until
+        // they were checked. A refusal here withdraws the attempt (no
+        // failure) and costs no hash.
+        if (options.budgeted) {
+          const spent = await this.#budget.reserve(userKey);
+          if (spent) return spent;
+          reserved = true;
+        }
+        // A bot has no password: it costs the same time as a wrong name.
+        return account && !account.bot
+          ? verifyPassword(password, account.passwordHash)
+          : verifyNothing(password);
+      }, from.signal);
       if (isFailure(ok)) return ok;
       checked = true;
       if (!account || !ok) return fail("bad_credentials", options.wrong);
