@@ -394,3 +394,42 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: the sign-in card fits a phone's width in French and in English",
+  async (browser, server) => {
+    for (const width of [320, 390]) {
+      for (const locale of ["fr-FR", "en-US"]) {
+        const page = await openPage(browser, server, {
+          viewport: { width, height: 740 },
+          locale,
+        });
+        await page.goto("/");
+        await page.getByTestId("login-tab-register").waitFor();
+        // "Invité · Se connecter · Créer un compte" never wrapped: at 390 px
+        // the tabs made the card 22 px wider than the screen, its right
+        // edge and the username field's cut off.
+        // Against the screen's width, not innerWidth: a phone's browser
+        // widens its layout to the content that overflows.
+        const box = await page.locator(".login-card").evaluate((el) => {
+          const card = el.getBoundingClientRect();
+          return {
+            left: card.left,
+            right: card.right,
+            page: document.documentElement.scrollWidth,
+          };
+        });
+        assert.ok(
+          box.left >= 0 && box.right <= width && box.page <= width,
+          `${locale} at ${width} px: the card spans ${box.left}..${box.right} px, the page ${box.page} px`,
+        );
+        if (locale === "fr-FR") {
+          await page.screenshot({
+            path: artifact(`phone_french_login_${width}.png`),
+          });
+        }
+        await page.context().close();
+      }
+    }
+  },
+);
