@@ -512,13 +512,20 @@ export function pendingRemoved(
 /** Adds a system, info, warning or error line to a log (room or `@name`); `ts` defaults to now. */
 export function noticeAdded(
   state: AppState,
-  notice: { room: string; kind: Notice["kind"]; text: string; ts?: string },
+  notice: {
+    room: string;
+    kind: Notice["kind"];
+    text: string;
+    system?: Notice["system"];
+    ts?: string;
+  },
 ): void {
   noticeCounter++;
   const line = {
     key: `n${noticeCounter}`,
     kind: notice.kind,
     text: notice.text,
+    system: notice.system,
     ts: notice.ts ?? new Date().toISOString(),
   };
   batch(() => updateLog(state, notice.room, (log) => addNotice(log, line)));

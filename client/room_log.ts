@@ -8,6 +8,7 @@ import type {
   Attachment,
   ChatMessage,
   ReplyQuote,
+  SystemEvent,
 } from "../server/protocol/types.ts";
 
 /**
@@ -38,10 +39,26 @@ export interface Notice {
   kind: "system" | "info" | "error" | "warning";
   /** What to show. */
   text: string;
+  /**
+   * For a server event: the event and what its sentence needs, so the line
+   * is said again in the interface's language when it changes (`text` is
+   * the sentence in the language it arrived in).
+   */
+  system?: SaidNotice;
   /** When it happened, ISO-8601. */
   ts: string;
   /** Shown after the message with this seq (0 = before every message). */
   afterSeq: number;
+}
+
+/** A server event a notice says, with the facts its sentence needs beyond it. */
+export interface SaidNotice {
+  /** The event as the server sent it. */
+  event: SystemEvent;
+  /** A pinned message's author, looked up when the event came. */
+  author?: string;
+  /** This user's name then ("removed you"). */
+  me: string;
 }
 
 /** A message the user sent that the server has not confirmed yet. */

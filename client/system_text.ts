@@ -8,6 +8,7 @@
  */
 
 import type { SystemEvent } from "../server/protocol/types.ts";
+import type { Notice } from "./room_log.ts";
 import { roomKey } from "./state.ts";
 import { lang, roleName, t } from "./i18n.ts";
 
@@ -27,6 +28,19 @@ export function systemText(
   // English is the server's own sentence, exact (it may say "was added to").
   if (lang.value === "en") return event.text;
   return said(event, context) ?? event.text;
+}
+
+/**
+ * A notice's words in the interface's language now: a server event's are
+ * said again (reading `lang`, so a line re-renders when it changes).
+ */
+export function noticeText(notice: Pick<Notice, "text" | "system">): string {
+  const system = notice.system;
+  if (system === undefined) return notice.text;
+  return systemText(system.event, {
+    authorOf: () => system.author,
+    me: system.me,
+  });
 }
 
 function said(

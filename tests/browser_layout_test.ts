@@ -433,3 +433,35 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: notices already shown change language with the interface",
+  async (browser, server) => {
+    // The first account is the admin: mia may pin.
+    const mia = await TestClient.register(server.wsUrl, "mia");
+    const page = await openPage(browser, server);
+    try {
+      await register(page, "bob");
+      const pinned = await mia.ok("send_message", { text: "the plan" }) as {
+        message: { id: string };
+      };
+      await confirmedFrom(page, "mia", "the plan").waitFor();
+      await mia.ok("pin", { id: pinned.message.id });
+      const lines = page.getByTestId("system-line");
+      await lines.filter({ hasText: "mia pinned a message by mia" })
+        .waitFor();
+
+      await page.getByTestId("settings").click();
+      await page.getByTestId("lang-fr").click();
+      await page.getByPlaceholder("Écrire dans #general").waitFor();
+      // Before, the lines kept the words of their arrival: a French
+      // interface with English notices until the page was reloaded.
+      await lines.filter({ hasText: "mia a épinglé un message de mia" })
+        .waitFor();
+      assert.equal(await lines.filter({ hasText: "pinned" }).count(), 0);
+      await page.screenshot({ path: artifact("notices_in_french.png") });
+    } finally {
+      await mia.close();
+    }
+  },
+);

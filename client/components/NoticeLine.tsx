@@ -3,6 +3,7 @@
 import type { JSX } from "preact";
 import { formatDateTime, formatTime } from "../format.ts";
 import type { Notice } from "../room_log.ts";
+import { noticeText } from "../system_text.ts";
 
 /** Props of {@linkcode NoticeLine}. */
 export interface NoticeLineProps {
@@ -27,7 +28,7 @@ export function NoticeLine({ notice }: NoticeLineProps): JSX.Element {
       >
         {formatTime(notice.ts)}
       </time>
-      <span class="notice-text">{notice.text}</span>
+      <span class="notice-text">{noticeText(notice)}</span>
     </div>
   );
 }

@@ -19,9 +19,9 @@ import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions, plainText } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
-import { lastSeq } from "../room_log.ts";
+import { lastSeq, type SaidNotice } from "../room_log.ts";
 import { type AppState, dmKey, roomKey, writtenBy } from "../state.ts";
-import { systemText } from "../system_text.ts";
+import { noticeText } from "../system_text.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
@@ -288,11 +288,21 @@ export class ServerEvents {
 
   /** A notice's sentence in the interface's language, its pin's author from the log. */
   #said(event: SystemEvent): string {
+    return this.#line(event).text;
+  }
+
+  /**
+   * A notice line for `event`: its sentence now, and what says it again
+   * when the language changes (the pin's author is looked up now: the
+   * message may leave the log).
+   */
+  #line(event: SystemEvent): { text: string; system: SaidNotice } {
     const log = this.#state.logs.value[roomKey(event.room)];
-    return systemText(event, {
-      authorOf: (id) => log?.messages.find((m) => m.id === id)?.user,
-      me: this.#options.me() ?? "",
-    });
+    const author = event.id === undefined
+      ? undefined
+      : log?.messages.find((m) => m.id === event.id)?.user;
+    const system = { event, author, me: this.#options.me() ?? "" };
+    return { text: noticeText({ text: event.text, system }), system };
   }
 
   #system(event: SystemEvent, role: Role | undefined): void {
@@ -309,7 +319,7 @@ export class ServerEvents {
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "warning",
-        text: this.#said(event),
+        ...this.#line(event),
       });
       return;
     }
@@ -323,7 +333,7 @@ export class ServerEvents {
           ? event.room
           : state.viewKey.value,
         kind: "info",
-        text: this.#said(event),
+        ...this.#line(event),
       });
       return;
     }
@@ -355,7 +365,7 @@ export class ServerEvents {
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "warning",
-        text: this.#said(event),
+        ...this.#line(event),
       });
       return;
     }
@@ -363,7 +373,7 @@ export class ServerEvents {
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "info",
-        text: this.#said(event),
+        ...this.#line(event),
       });
       return;
     }
@@ -372,7 +382,7 @@ export class ServerEvents {
     actions.noticeAdded(state, {
       room: current,
       kind: "system",
-      text: this.#said(event),
+      ...this.#line(event),
     });
     if (event.kind !== "info" && event.kind !== "created") {
       void this.#options.members.refresh();
