@@ -330,3 +330,23 @@ browserTest(
     assert.ok(await focusedIs(page, "settings"));
   },
 );
+
+browserTest(
+  "web client on a phone gives the focus back to the drawer's button after creating a room there",
+  async (browser, server) => {
+    const page = await openPage(browser, server, { viewport: PHONE });
+    await register(page, "noor");
+    await page.getByTestId("drawer-toggle").click();
+    await page.getByTestId("create-room").click();
+    await page.getByTestId("create-room-input").fill("design");
+    await page.getByTestId("create-room-submit").click();
+    await currentRoom(page, "design");
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    // The form went away with the drawer, and the focus with it: before,
+    // it fell to the page's body, where a screen reader starts over from
+    // the top (the composer is not focused on phones: it opens the keyboard).
+    await page.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") === "drawer-toggle"
+    );
+  },
+);

@@ -31,11 +31,20 @@ export function ChatScreen(): JSX.Element {
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
-  // A drawer that opens takes the focus; closed, it gives it back.
+  // A drawer that opens takes the focus; closed, it gives it back. The
+  // focus may have gone with what the drawer held (the new-room form is
+  // gone once the room is made): then it fell to the body.
+  const drawerWas = useRef(drawer);
   useLayoutEffect(() => {
+    const closed = drawerWas.current && !drawer;
+    drawerWas.current = drawer;
+    const focused = document.activeElement;
     if (drawer) {
       document.querySelector<HTMLElement>("#sidebar .drawer-close")?.focus();
-    } else if (document.activeElement?.closest("#sidebar")) {
+    } else if (
+      focused?.closest("#sidebar") ||
+      (closed && (focused === null || focused === document.body))
+    ) {
       document.querySelector<HTMLElement>('[data-testid="drawer-toggle"]')
         ?.focus();
     }
