@@ -106,7 +106,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: (ctx, arg) => {
       const match = /^@?(\S+)\s+([\s\S]+)$/.exec(arg);
       if (!match) {
-        say(ctx, "error", t("cmd.usage", { usage: "/msg <user> <text>" }));
+        say(
+          ctx,
+          "error",
+          t("cmd.usage", { usage: said("/msg <user> <text>") }),
+        );
         return Promise.resolve();
       }
       const [, user, text] = match;
@@ -245,7 +249,7 @@ export async function runInput(
 export function helpText(role: Role): string {
   const lines = Object.values(COMMANDS)
     .filter((c) => RANK[role] >= RANK[c.role ?? "user"])
-    .map((c) => `${c.usage} — ${t(c.summary)}`);
+    .map((c) => `${said(c.usage)} — ${t(c.summary)}`);
   return [t("cmd.list"), ...lines, t("cmd.slash")].join("\n");
 }
 
@@ -341,8 +345,30 @@ function joined(rest: string[]): string | undefined {
   return rest.length > 0 ? rest.join(" ") : undefined;
 }
 
+/** The placeholders a usage line names, and how each is said. */
+const ARGS = {
+  room: "cmd.arg.room",
+  user: "cmd.arg.user",
+  text: "cmd.arg.text",
+  words: "cmd.arg.words",
+  reason: "cmd.arg.reason",
+} as const;
+
+/**
+ * A usage line in the interface's language: `<room>`, `[#room]`,
+ * `[reason]`... are words to replace, the rest (the command, a role's
+ * name in `<admin|moderator|user>`) is typed as is.
+ */
+function said(usage: string): string {
+  return usage.replace(
+    /([<[]#?)(room|user|text|words|reason)([\]>])/g,
+    (_, open: string, arg: keyof typeof ARGS, close: string) =>
+      `${open}${t(ARGS[arg])}${close}`,
+  );
+}
+
 function usage(context: CommandContext, text: string): Promise<void> {
-  say(context, "error", t("cmd.usage", { usage: text }));
+  say(context, "error", t("cmd.usage", { usage: said(text) }));
   return Promise.resolve();
 }
 
@@ -353,7 +379,7 @@ async function needsRoom(
   run: (room: string) => Promise<RequestError | null>,
 ): Promise<void> {
   if (arg === "" || /\s/.test(arg)) {
-    say(context, "error", t("cmd.usage", { usage }));
+    say(context, "error", t("cmd.usage", { usage: said(usage) }));
     return;
   }
   report(context, await run(arg));

@@ -435,7 +435,7 @@ browserTest(
 );
 
 browserTest(
-  "web client: notices already shown change language with the interface",
+  "web client: notices already shown, and the hint for a conversation, change language with the interface",
   async (browser, server) => {
     // The first account is the admin: mia may pin.
     const mia = await TestClient.register(server.wsUrl, "mia");
@@ -459,6 +459,9 @@ browserTest(
       await lines.filter({ hasText: "mia a épinglé un message de mia" })
         .waitFor();
       assert.equal(await lines.filter({ hasText: "pinned" }).count(), 0);
+      // So does the hint for starting a conversation ("/msg name text").
+      await page.locator(".sidebar kbd", { hasText: "/msg nom texte" })
+        .waitFor();
       await page.screenshot({ path: artifact("notices_in_french.png") });
     } finally {
       await mia.close();

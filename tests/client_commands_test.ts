@@ -114,6 +114,33 @@ Deno.test("commands ban from one room with a reason, in the server's spelling of
   }
 });
 
+Deno.test("commands name their placeholders in the chosen language: '/msg <nom> <texte>' in French", async () => {
+  const r = rig();
+  const { state, connection } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    lang.value = "fr";
+    const help = helpText("admin");
+    for (const line of ["/join <salon>", "/msg <nom> <texte>"]) {
+      assert.ok(help.includes(line), `/help names ${line}`);
+    }
+    assert.ok(help.includes("/ban <nom> [#salon] [raison]"));
+    assert.ok(help.includes("/search <mots>"));
+    // A role is typed as is, in any language.
+    assert.ok(help.includes("/role <nom> <admin|moderator|user>"));
+    assert.doesNotMatch(help, /<room>|<user>|<text>|<words>|\[reason\]/);
+    await runInput({ state, connection }, "/msg");
+    await runInput({ state, connection }, "/join");
+    assert.deepEqual(notices(state, "general"), [
+      "error: Syntaxe : /msg <nom> <texte>",
+      "error: Syntaxe : /join <salon>",
+    ]);
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
 Deno.test("commands name a role in the chosen language: '/role tom moderator' reads 'modérateur' in French", async () => {
   const r = rig();
   const { state, connection, server } = r;

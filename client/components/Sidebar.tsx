@@ -277,7 +277,7 @@ function DirectMessages(): JSX.Element {
     return (
       <>
         <p class="sidebar-empty">
-          {t("sidebar.dmsEmpty")} <kbd>/msg name text</kbd>.
+          {t("sidebar.dmsEmpty")} <kbd>{t("sidebar.dmsCommand")}</kbd>.
         </p>
         {more}
       </>
