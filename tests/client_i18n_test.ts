@@ -119,10 +119,10 @@ Deno.test("slash commands answer in French: /help's list, a wrong usage, an unkn
   const help = await inLang("fr", () => helpText("moderator"));
   const lines = help.split("\n");
   assert.equal(lines[0], "Commandes :");
-  assert.ok(lines.includes("/join <room> — Aller dans un salon."), help);
+  assert.ok(lines.includes("/join <salon> — Aller dans un salon."), help);
   assert.ok(
     lines.includes(
-      "/kick <user> [reason] — Déconnecter quelqu'un (qui peut revenir).",
+      "/kick <nom> [raison] — Déconnecter quelqu'un (qui peut revenir).",
     ),
     help,
   );
