@@ -1,8 +1,8 @@
 /**
  * Server tests that must hold on each store: every scenario registered
- * here runs once on SQLite and once on PostgreSQL (a fresh database per
- * test on a server this file starts), or is skipped with the reason when
- * PostgreSQL is not installed.
+ * here runs once on SQLite and once on PostgreSQL (a database of its own
+ * per test, copied from one migrated once, on a server this file starts),
+ * or is skipped with the reason when PostgreSQL is not installed.
  */
 import type { Config } from "../server/config.ts";
 import {
@@ -11,6 +11,7 @@ import {
   withPool,
   withServer,
 } from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
 import {
   type PostgresService,
   postgresSkipReason,
@@ -52,7 +53,6 @@ export interface BothStores {
 /** Starts PostgreSQL (when installed) for one test file. */
 export async function bothStores(): Promise<BothStores> {
   const pg = await startPostgres();
-  let databases = 0;
   const stores: BothStores = {
     postgres: pg,
     test(title, body, options = {}) {
@@ -67,20 +67,21 @@ export async function bothStores(): Promise<BothStores> {
         return;
       }
       Deno.test(`${title} (PostgreSQL)`, async () => {
-        const name = `t_${++databases}`;
-        const databaseUrl = await pg.createDatabase(name);
+        const database = await migratedDatabase(pg);
+        const databaseUrl = database.url;
         try {
           await withServer(
             (server) =>
               body(server, {
                 kind: "PostgreSQL",
-                psql: (command) => pg.psql(command, { database: name }),
+                psql: (command) =>
+                  pg.psql(command, { database: database.name }),
                 databaseUrl,
               }),
             { ...options, databaseUrl },
           );
         } finally {
-          await pg.dropDatabase(name);
+          await database.drop();
         }
       });
     },

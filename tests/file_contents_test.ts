@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { PostgresFileContents } from "../server/file_contents/postgres.ts";
-import { PostgresStore } from "../server/store/postgres.ts";
 import { fileContentsContract, stage } from "./file_contents_contract.ts";
+import { migratedDatabase } from "./migrated_database.ts";
 import { POSTGRES, type PostgresService, testsOnService } from "./services.ts";
 
 fileContentsContract("DiskFileContents", async () => {
@@ -74,21 +74,20 @@ await testsOnService("PostgresFileContents", POSTGRES, registerPostgresTests);
 
 function registerPostgresTests(pg: PostgresService): void {
   /**
-   * A fresh schema with the store's tables (file_contents is one of them),
-   * and a temporary folder of its own for the staging folders.
+   * A database of its own with the store's tables (file_contents is one
+   * of them), and a temporary folder of its own for the staging folders.
    */
   async function freshPlace(): Promise<
     { url: string; tempDir: string; drop(): Promise<void> }
   > {
-    const schema = await pg.freshSchema();
-    const url = schema.url;
-    await (await PostgresStore.open(url, { permanentRooms: [] })).close();
+    const database = await migratedDatabase(pg);
+    const url = database.url;
     const tempDir = await Deno.makeTempDir({ prefix: "chat-tmp-test-" });
     return {
       url,
       tempDir,
       async drop() {
-        await schema.drop();
+        await database.drop();
         await Deno.remove(tempDir, { recursive: true });
       },
     };

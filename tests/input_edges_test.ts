@@ -16,10 +16,10 @@ import {
   type TestServer,
   withClients,
 } from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
 
 const pg = postgresSkipReason() ? null : await startPostgres();
-let databases = 0;
 
 /** Registers `name` once per store: SQLite, then PostgreSQL when present. */
 function onBothStores(
@@ -37,8 +37,8 @@ function onBothStores(
     return;
   }
   Deno.test(`${name} (PostgreSQL)`, async () => {
-    const databaseUrl = await pg.createDatabase(`edges_${++databases}`);
-    const options: Partial<Config> = { ...config, databaseUrl };
+    const { url } = await migratedDatabase(pg);
+    const options: Partial<Config> = { ...config, databaseUrl: url };
     await withClients(body, options);
   });
 }

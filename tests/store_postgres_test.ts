@@ -1,9 +1,11 @@
 /**
  * PostgresStore against a real PostgreSQL server started for this file:
- * the store contract (tests/store_contract.ts) on a fresh schema per test,
- * then what only a shared database has to get right (several stores, as
- * several server processes would hold, on one database), schema versions,
- * refused appends and outages.
+ * the store contract (tests/store_contract.ts) on a database of its own
+ * per test (a copy of one migrated once: tests/migrated_database.ts), then
+ * what only a shared database has to get right (several stores, as
+ * several server processes would hold, on one database), schema versions
+ * (from an empty schema: migrations run for real), refused appends and
+ * outages.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -22,6 +24,7 @@ import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { searchWords } from "../server/store/search_text.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { eventually } from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   checkConversationsBackfilled,
@@ -65,7 +68,7 @@ function registerTests(pg: PostgresService): void {
     body: (stores: PostgresStore[], url: string) => Promise<void>,
   ): () => Promise<void> {
     return async () => {
-      const db = await pg.freshSchema();
+      const db = await migratedDatabase(pg);
       const stores: PostgresStore[] = [];
       try {
         for (let i = 0; i < count; i++) {
@@ -107,7 +110,7 @@ function registerTests(pg: PostgresService): void {
   }
 
   storeContract("PostgresStore", async () => {
-    const db = await pg.freshSchema();
+    const db = await migratedDatabase(pg);
     return {
       open: () => PostgresStore.open(db.url, OPTIONS),
       dispose: () => db.drop(),
@@ -672,7 +675,7 @@ function registerTests(pg: PostgresService): void {
   Deno.test(
     "PostgresStore: a database from a newer server is refused with a clear error",
     async () => {
-      const db = await pg.freshSchema();
+      const db = await migratedDatabase(pg);
       try {
         await (await PostgresStore.open(db.url, OPTIONS)).close();
         await inspect(
@@ -905,7 +908,7 @@ function registerTests(pg: PostgresService): void {
   ): () => Promise<void> {
     return async () => {
       const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-      const db = await pg.freshSchema();
+      const db = await migratedDatabase(pg);
       const sqlite = new SqliteStore(`${dir}/chat.db`, SQLITE_OPTIONS);
       const pgStore = await PostgresStore.open(db.url, OPTIONS);
       try {

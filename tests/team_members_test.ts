@@ -23,6 +23,7 @@ import {
   type TestClient,
   type TestServer,
 } from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
 import {
   type PostgresService,
   postgresSkipReason,
@@ -30,7 +31,6 @@ import {
 } from "./services.ts";
 
 const pg = postgresSkipReason() ? null : await startPostgres();
-let databases = 0;
 
 interface Backend {
   name: string;
@@ -50,12 +50,8 @@ function postgresBackend(pg: PostgresService): Backend {
   return {
     name: "postgres",
     async fresh() {
-      const database = `team_${++databases}`;
-      const databaseUrl = await pg.createDatabase(database);
-      return {
-        options: { databaseUrl },
-        drop: () => pg.dropDatabase(database),
-      };
+      const database = await migratedDatabase(pg);
+      return { options: { databaseUrl: database.url }, drop: database.drop };
     },
   };
 }

@@ -1,14 +1,15 @@
 /**
  * Export and import on both stores: the transfer contract
  * (tests/transfer_contract.ts) on a SQLite file in a temporary folder and
- * on a real PostgreSQL server started for this file, a fresh schema per
- * test.
+ * on a real PostgreSQL server started for this file, a database of its
+ * own per test (a copy of one migrated once).
  */
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { PostgresSource, PostgresTarget } from "../server/transfer/postgres.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
+import { migratedDatabase } from "./migrated_database.ts";
 import { transferContract } from "./transfer_contract.ts";
 import { POSTGRES, type PostgresService, testsOnService } from "./services.ts";
 
@@ -39,7 +40,7 @@ await testsOnService("PostgreSQL transfer", POSTGRES, registerPostgresTests);
 
 function registerPostgresTests(pg: PostgresService): void {
   transferContract("PostgreSQL transfer", async () => {
-    const { url, drop } = await pg.freshSchema();
+    const { url, drop } = await migratedDatabase(pg);
     const open = () => PostgresStore.open(url, { permanentRooms: [GENERAL] });
     try {
       // As a server's first start leaves it.
