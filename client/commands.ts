@@ -9,6 +9,7 @@ import {
   type Role,
 } from "../server/protocol/types.ts";
 import { RANK } from "../server/protocol/ranks.ts";
+import { nameKey } from "../server/protocol/names.ts";
 import * as actions from "./actions.ts";
 import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
@@ -289,6 +290,7 @@ export async function moderate(
     say(context, "error", result.error.message);
     return result.error;
   }
+  if (noticeComes(context.state, step, result.data)) return null;
   // Deleting the room one is in: the server moves this user to general,
   // where the sentence is to be read.
   const movedOut = step.action === "delete_room" &&
@@ -300,6 +302,35 @@ export async function moderate(
     movedOut ? GENERAL_ROOM : undefined,
   );
   return null;
+}
+
+/**
+ * Whether the room on screen will hear this kick or ban from the server
+ * ("dave was kicked by alice: …"), so that the moderator's own line would
+ * say it twice. The server (server/control_events.ts) tells a kick or a
+ * server-wide ban to each room the user's connections were looking at,
+ * and a room ban to that room only if the user was looking at it: none
+ * for a user offline (an account's ban) or elsewhere. The reply comes
+ * before the notice, and the member list is who is looking at the room
+ * on screen. A room the moderator is a member of but not looking at may
+ * hear it too: its line is read there, and this one here.
+ */
+function noticeComes(
+  state: AppState,
+  step: Moderation,
+  reply: unknown,
+): boolean {
+  if (step.action !== "kick" && step.action !== "ban") return false;
+  if (state.view.value.kind !== "room") return false;
+  const data = (reply ?? {}) as { user?: string; room?: string };
+  const room = step.action === "ban" ? data.room ?? step.room : undefined;
+  if (
+    room !== undefined && roomKey(room) !== roomKey(state.currentRoom.value)
+  ) {
+    return false;
+  }
+  const user = nameKey(data.user ?? step.user);
+  return state.members.value.some((name) => nameKey(name) === user);
 }
 
 /** The sentence for a moderation step that succeeded, in the server's spelling of names. */

@@ -210,7 +210,7 @@ browserTest(
 );
 
 browserTest(
-  "web client moderator kicks a guest from the member list, and deletes a room",
+  "web client moderator kicks a guest from the member list and reads it once, and deletes a room",
   async (browser, server) => {
     const admin = await openPage(browser, server);
     const gina = await openPage(browser, server);
@@ -232,9 +232,12 @@ browserTest(
     await admin.screenshot({ path: artifact("moderation_menu.png") });
     const sockets = countSockets(gina);
     await admin.getByTestId("moderation-confirm").click();
+    // gina was in the room on screen: its notice says it, and the reply,
+    // which comes before it, wrote nothing of its own (before, both).
     await admin.getByTestId("system-line").filter({
-      hasText: "gina was kicked: too many capitals",
+      hasText: "gina was kicked by boss: too many capitals",
     }).waitFor();
+    assert.equal(await lines(admin, "gina was kicked"), 1);
 
     await admin.screenshot({ path: artifact("moderation_admin.png") });
 
@@ -264,8 +267,9 @@ browserTest(
     await admin.getByTestId("menu-ban-room").click();
     await admin.getByTestId("moderation-confirm").click();
     await admin.getByTestId("system-line").filter({
-      hasText: "hank was banned from #ops",
+      hasText: "hank was banned from ops by boss",
     }).waitFor();
+    assert.equal(await lines(admin, "hank was banned"), 1);
     await currentRoom(hank, "general");
     await hank.getByTestId("system-line").filter({
       hasText: "You were moved to #general: hank was banned from ops",
@@ -303,8 +307,27 @@ browserTest(
     await admin.getByTestId("system-line").filter({ hasText: "/role" })
       .waitFor();
     await hank.screenshot({ path: artifact("moderation_moved.png") });
+
+    // No room hears of an offline account's ban: the reply's line says it.
+    await createAccount(server, "ivan");
+    await send(admin, "/ban ivan spam");
+    await admin.getByTestId("system-line").filter({
+      hasText: "ivan was banned from the server: spam",
+    }).waitFor();
+    // A ban from a room hank is not looking at: that room hears nothing.
+    await send(admin, "/create den");
+    await currentRoom(admin, "den");
+    await send(admin, "/ban hank #den");
+    await admin.getByTestId("system-line").filter({
+      hasText: "hank was banned from #den",
+    }).waitFor();
   },
 );
+
+/** How many of a page's notice lines say `text`. */
+function lines(page: Page, text: string): Promise<number> {
+  return page.getByTestId("system-line").filter({ hasText: text }).count();
+}
 
 /** Registers an account over HTTP, without a browser. */
 async function createAccount(
