@@ -305,6 +305,19 @@ export function isPrivateRoom(state: AppState, room: string): boolean {
     );
 }
 
+/**
+ * How the welcome, the composer and the message region name what is
+ * shown: "@bob", "#design", or a private room's bare name, as its header
+ * does (a lock where a public room has its "#"); before, a private room's
+ * text said "#design" under a header with a lock.
+ */
+export function viewTitle(state: AppState): string {
+  const shown = state.view.value;
+  if (shown.kind === "dm") return `@${shown.with}`;
+  const room = state.currentRoom.value;
+  return isPrivateRoom(state, room) ? room : `#${room}`;
+}
+
 /** Creates the state of a fresh, logged-out client. */
 export function createAppState(): AppState {
   const status = signal<ConnectionStatus>({ kind: "connecting" });

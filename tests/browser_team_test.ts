@@ -130,6 +130,14 @@ browserTest(
     await alice.getByTestId("create-room-submit").click();
     await currentRoom(alice, "secret");
     await alice.getByTestId("header-lock").waitFor();
+    // Its welcome and composer name it as its header does: a lock, no "#".
+    await alice.locator(".room-intro h2").filter({
+      hasText: /^Welcome to secret$/,
+    }).waitFor();
+    await alice.locator(
+      '[data-testid="composer"][placeholder="Message secret"]',
+    )
+      .waitFor();
     await roomItem(alice, "secret").getByTestId("room-lock").waitFor();
 
     // The owner makes a one-use link and copies it.

@@ -11,6 +11,7 @@ import { helpText } from "../client/commands.ts";
 import { rest } from "../client/rest.ts";
 import { fetchSession } from "../client/auth_api.ts";
 import { systemText } from "../client/system_text.ts";
+import { createAppState, viewTitle } from "../client/state.ts";
 import type { SystemEvent } from "../server/protocol/types.ts";
 import { ERROR_CODES } from "../server/protocol/error_codes.ts";
 import { codeText, errorText } from "../client/error_text.ts";
@@ -314,3 +315,24 @@ Deno.test("settings say a real server's refusal in French: a call without a sess
       globalThis.fetch = realFetch;
     }
   }));
+
+Deno.test("i18n names a private room without '#' in its welcome and composer, as its header does, in English and French", async () => {
+  const state = createAppState();
+  state.currentRoom.value = "design";
+  state.memberships.value = { design: { room: "design", private: true } };
+  const said = () => [
+    t("list.welcome", { title: viewTitle(state) }),
+    t("composer.message", { target: viewTitle(state) }),
+  ];
+  await inLang("en", () => {
+    assert.deepEqual(said(), ["Welcome to design", "Message design"]);
+  });
+  await inLang("fr", () => {
+    assert.deepEqual(said(), ["Bienvenue dans design", "Écrire dans design"]);
+  });
+  // A public room keeps its "#", a conversation its "@".
+  state.memberships.value = { design: { room: "design", private: false } };
+  await inLang("en", () => assert.equal(said()[0], "Welcome to #design"));
+  state.view.value = { kind: "dm", with: "bob" };
+  await inLang("fr", () => assert.equal(said()[1], "Écrire dans @bob"));
+});

@@ -14,7 +14,7 @@ import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";
 import { formatSize } from "../format.ts";
 import { t } from "../i18n.ts";
-import type { Upload } from "../state.ts";
+import { type Upload, viewTitle } from "../state.ts";
 import { discardUploads, shareFiles } from "../uploads.ts";
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
 import { fit } from "../dom.ts";
@@ -25,11 +25,8 @@ import { ReplyBar } from "../team/Replies.tsx";
 export function Composer(): JSX.Element {
   const services = useApp();
   const { state, connection } = services;
-  const shown = state.view.value;
   const key = state.viewKey.value;
-  const target = shown.kind === "dm"
-    ? `@${shown.with}`
-    : `#${state.currentRoom.value}`;
+  const target = viewTitle(state);
   // Each room and conversation keeps its own unsent text, in the state.
   const text = state.drafts.value[key] ?? "";
   const ref = useRef<HTMLTextAreaElement>(null);

@@ -11,7 +11,7 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
 import { formatDay } from "../format.ts";
 import { t } from "../i18n.ts";
-import { isPrivateRoom, type Line } from "../state.ts";
+import { isPrivateRoom, type Line, viewTitle } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
@@ -44,9 +44,7 @@ export function MessageList(): JSX.Element {
   const newBelow = useSignal(0);
   const shown = state.view.value;
   const key = state.viewKey.value;
-  const title = shown.kind === "dm"
-    ? `@${shown.with}`
-    : `#${state.currentRoom.value}`;
+  const title = viewTitle(state);
   const lines = state.lines.value;
   const first = state.currentLog.value?.messages[0];
   const atStart = first === undefined || first.seq === 1;
