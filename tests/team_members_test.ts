@@ -1155,6 +1155,37 @@ teamTest(
 );
 
 teamTest(
+  "list_users: names the room's owner by name key, the new one after update_room, none in general, a guest's room or once the owner's account is deleted",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("Alice");
+    const bob = await pool.register("bob");
+    const gus = await pool.guest("gus");
+    await alice.ok("create_room", { room: "Den" });
+    await bob.ok("join_room", { room: "den" });
+    assert.deepEqual(await bob.ok("list_users"), {
+      request: "list_users",
+      room: "Den",
+      users: ["Alice", "bob"],
+      owner: "alice",
+    });
+    assert.equal((await bob.ok("list_users", { room: "den" })).owner, "alice");
+    assert.equal(
+      "owner" in await bob.ok("list_users", { room: "general" }),
+      false,
+    );
+    await gus.ok("create_room", { room: "nook" });
+    assert.equal("owner" in await gus.ok("list_users"), false);
+
+    await root.ok("update_room", { room: "den", owner: "bob" });
+    assert.equal((await alice.ok("list_users")).owner, "bob");
+    await root.ok("delete_account", { user: "bob", messages: "keep" });
+    await bob.closed;
+    assert.equal("owner" in await alice.ok("list_users"), false);
+  },
+);
+
+teamTest(
   "delete_room: a private room's members are told, their memberships end",
   async (pool) => {
     const root = await pool.register("root");

@@ -16,7 +16,7 @@ import {
   listUsersData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
-import type { Ban } from "../store/mod.ts";
+import { type Ban, shownOwner } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { takeInvite } from "./invites.ts";
 
@@ -340,5 +340,12 @@ export async function listUsers(
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
   const users = await ctx.node.usersIn(key);
-  return succeed({ room: ctx.node.registry.roomName(key), users });
+  const room = ctx.node.registry.roomName(key);
+  // The owner goes with the list, so that a client beside it offers
+  // remove_member only where the server allows it (the owner cannot be
+  // removed, and removes anyone).
+  const owner = shownOwner(ctx.node.registry.roomInfo(key)?.owner);
+  return succeed(
+    owner === undefined ? { room, users } : { room, users, owner },
+  );
 }
