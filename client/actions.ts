@@ -114,6 +114,7 @@ export function loggedIn(
     state.rooms.value = data.rooms;
     state.maxFileBytes.value = data.limits?.max_file_bytes ?? null;
     state.members.value = [];
+    state.membersOwner.value = null;
     state.manages.value = {};
     membershipsLoaded(state, data);
   });
@@ -148,6 +149,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
     state.closedConversations.value = {};
     state.conversationsNext.value = null;
     state.members.value = [];
+    state.membersOwner.value = null;
     state.memberships.value = {};
     state.readMarks.value = {};
     state.manages.value = {};
@@ -215,6 +217,8 @@ export function roomEntered(
     state.view.value = { kind: "room" };
     if (moved) {
       state.members.value = [];
+      state.membersOwner.value = null;
+      state.membersOwner.value = null;
       // Pages scrolled up for in an earlier visit need not stay in memory;
       // a log that stopped following live messages starts again.
       updateLog(
@@ -728,11 +732,12 @@ export function announced(
 /** Replaces the member list, if it is still for the current room. */
 export function membersUpdated(
   state: AppState,
-  list: { room: string; users: string[] },
+  list: { room: string; users: string[]; owner?: string },
 ): void {
   batch(() => {
     if (roomKey(list.room) !== roomKey(state.currentRoom.value)) return;
     state.members.value = [...list.users].sort((a, b) => a.localeCompare(b));
+    state.membersOwner.value = list.owner ?? null;
     state.presenceKnown.value = state.status.value.kind === "online";
   });
 }

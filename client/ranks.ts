@@ -7,8 +7,8 @@
 
 import { mayActOn } from "../server/protocol/ranks.ts";
 import { nameKey } from "../server/protocol/names.ts";
-import type { Role } from "../server/protocol/types.ts";
-import type { AppState } from "./state.ts";
+import { GENERAL_ROOM, type Role } from "../server/protocol/types.ts";
+import { type AppState, roomKey } from "./state.ts";
 
 /**
  * The role the server gives the author `name` of a message written at
@@ -51,4 +51,27 @@ export function mayModerate(state: AppState, name: string): boolean {
   const target = authorRole(state, name);
   if (me === null || me === "user" || target === undefined) return false;
   return mayActOn(me, target);
+}
+
+/**
+ * Whether this user may remove `name` from the current room, by
+ * `remove_member`'s rule (server/handlers/invites.ts): in a room it
+ * manages (its owner, a moderator or an admin: `state.manages`) other
+ * than general, nobody removes the owner or themselves; the owner removes
+ * anyone else, the others only a lower rank (a moderator no moderator nor
+ * admin). The owner comes with the member list (`list_users`), so a row
+ * is never shown before its room's owner is known; a moderator or admin
+ * who does not own the room waits for the ranks, as for kick and ban.
+ */
+export function mayRemoveMember(state: AppState, name: string): boolean {
+  const room = roomKey(state.currentRoom.value);
+  if (room === GENERAL_ROOM || state.manages.value[room] !== true) {
+    return false;
+  }
+  const owner = state.membersOwner.value;
+  const me = state.username.value;
+  const target = nameKey(name);
+  if (me === null || target === nameKey(me) || target === owner) return false;
+  if (owner === nameKey(me)) return true;
+  return mayModerate(state, name);
 }

@@ -179,6 +179,12 @@ export interface AppState {
   /** Users in the current room. */
   members: Signal<string[]>;
   /**
+   * The current room's owner (a name key) as its member list says, or null:
+   * none (general, a guest's room) or no list yet. Nobody removes the
+   * owner, and the owner removes anyone.
+   */
+  membersOwner: Signal<string | null>;
+  /**
    * Whether `members` says who is online now: false from the moment the
    * socket drops until the next member list arrives, so no green dot shows
    * a presence this client can no longer see.
@@ -360,6 +366,7 @@ export function createAppState(): AppState {
     conversationsNext: signal(null),
     view,
     members: signal([]),
+    membersOwner: signal(null),
     presenceKnown: signal(false),
     memberships: signal({}),
     readMarks: signal({}),

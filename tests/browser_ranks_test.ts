@@ -1,8 +1,10 @@
 /**
  * The web client offers a moderator only what the server's rank rule lets
  * it do: no Delete on an admin's message or room, no kick or ban of an
- * admin, while a peer's message and room, and a guest, keep theirs. Needs
- * /usr/bin/chromium; without it the test is reported as ignored.
+ * admin, while a peer's message and room, and a guest, keep theirs; and
+ * "Remove from room" only where remove_member's rule, which also asks who
+ * owns the room, allows it. Needs /usr/bin/chromium; without it the test
+ * is reported as ignored.
  */
 
 import assert from "node:assert/strict";
@@ -10,8 +12,10 @@ import {
   artifact,
   browserTest,
   confirmedFrom,
+  currentRoom,
   openPage,
   register,
+  send,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 
@@ -87,6 +91,79 @@ browserTest(
       await lea.screenshot({ path: artifact("ranks_admin_rooms.png") });
     } finally {
       await Promise.all([root.close(), mo.close(), gus.close()]);
+    }
+  },
+);
+
+browserTest(
+  "the member menu offers Remove from room exactly where remove_member succeeds: its owner on anyone, even an admin; a moderator on a user, never on the owner, a peer or an admin",
+  async (browser, server) => {
+    // The first account is the admin; owen owns den; mo is a moderator.
+    const root = await TestClient.register(server.wsUrl, "root");
+    const owen = await TestClient.register(server.wsUrl, "owen");
+    const mo = await TestClient.register(server.wsUrl, "mo");
+    const uma = await TestClient.register(server.wsUrl, "uma");
+    try {
+      await root.ok("set_role", { user: "mo", role: "moderator" });
+      await owen.ok("create_room", { room: "den" });
+      for (const member of [root, mo, uma]) {
+        await member.ok("join_room", { room: "den" });
+      }
+
+      const lea = await openPage(browser, server);
+      await register(lea, "lea");
+      const menuOf = async (user: string) => {
+        await lea.locator(`[data-testid="member"][data-user="${user}"]`)
+          .getByTestId("member-actions").click();
+        await lea.getByRole("menu").waitFor();
+      };
+      const closeMenu = async () => {
+        await lea.keyboard.press("Escape");
+        await lea.getByRole("menu").waitFor({ state: "detached" });
+      };
+
+      // lea, a user, owns nest: she may remove anyone from it, an admin too.
+      await send(lea, "/create nest");
+      await currentRoom(lea, "nest");
+      await root.ok("join_room", { room: "nest" });
+      await menuOf("root");
+      await lea.getByTestId("menu-remove").click();
+      await root.event(
+        "membership",
+        (d) => d.room === "nest" && d.member === false,
+      );
+
+      // A moderator in owen's den: uma may go; owen, mo and root may not.
+      await root.ok("set_role", { user: "lea", role: "moderator" });
+      await lea.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
+        .waitFor();
+      await send(lea, "/join den");
+      await currentRoom(lea, "den");
+      // Shown once the page knows it manages den and everyone's rank: from
+      // then on, a missing item is the rule, not a reply still on its way.
+      await menuOf("uma");
+      await lea.getByTestId("menu-remove").waitFor();
+      await closeMenu();
+      for (const user of ["owen", "mo", "root"]) {
+        await menuOf(user);
+        assert.equal(
+          await lea.getByTestId("menu-remove").count(),
+          0,
+          `Remove from room offered for ${user}, which the server refuses`,
+        );
+        if (user === "owen") {
+          await lea.screenshot({ path: artifact("ranks_remove_owner.png") });
+        }
+        await closeMenu();
+      }
+      await menuOf("uma");
+      await lea.getByTestId("menu-remove").click();
+      await uma.event(
+        "membership",
+        (d) => d.room === "den" && d.member === false,
+      );
+    } finally {
+      await Promise.all([root.close(), owen.close(), mo.close(), uma.close()]);
     }
   },
 );

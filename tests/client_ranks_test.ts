@@ -1,11 +1,16 @@
 /**
  * client/ranks.ts: the page offers a moderator or admin what the server's
- * rank rule (server/protocol/ranks.ts) allows, from the staff list it read.
+ * rank rule (server/protocol/ranks.ts) allows, from the staff list it read,
+ * and Remove from room where remove_member's rule allows it.
  */
 
 import assert from "node:assert/strict";
 import * as actions from "../client/actions.ts";
-import { mayDeleteOthers, mayModerate } from "../client/ranks.ts";
+import {
+  mayDeleteOthers,
+  mayModerate,
+  mayRemoveMember,
+} from "../client/ranks.ts";
 import { createAppState } from "../client/state.ts";
 import type { Role } from "../server/protocol/types.ts";
 
@@ -48,4 +53,52 @@ Deno.test("ranks: a plain user deletes and moderates nobody else's", () => {
   actions.staffListed(state, []);
   assert.equal(mayDeleteOthers(state, { user: "gus", ts: MADE }), false);
   assert.equal(mayModerate(state, "gus"), false);
+});
+
+/** `me` in the room `room`, owned by `owner`, which the server said `me` manages. */
+function inRoom(
+  me: string,
+  role: Role,
+  room: string,
+  owner: string | undefined,
+) {
+  const state = viewer(role);
+  state.username.value = me;
+  actions.staffListed(state, [
+    { username: "Root", role: "admin", created_at: MADE },
+    { username: "mo", role: "moderator", created_at: MADE },
+  ]);
+  actions.roomEntered(state, { room, history: [] });
+  actions.managesChanged(state, { room, manages: true });
+  actions.membersUpdated(state, { room, users: [me, "owen"], owner });
+  return state;
+}
+
+Deno.test("ranks: a room's owner removes anyone else from it, an admin too", () => {
+  const state = inRoom("Owen", "user", "den", "owen");
+  assert.equal(mayRemoveMember(state, "root"), true);
+  assert.equal(mayRemoveMember(state, "mo"), true);
+  assert.equal(mayRemoveMember(state, "gus"), true);
+  assert.equal(mayRemoveMember(state, "OWEN"), false, "not oneself");
+});
+
+Deno.test("ranks: a moderator removes a user, never the room's owner, a peer or an admin", () => {
+  const state = inRoom("lea", "moderator", "den", "owen");
+  assert.equal(mayRemoveMember(state, "gus"), true);
+  assert.equal(mayRemoveMember(state, "Owen"), false);
+  assert.equal(mayRemoveMember(state, "mo"), false);
+  assert.equal(mayRemoveMember(state, "root"), false);
+  // A room without an owner (a guest's): the rank rule alone.
+  const unowned = inRoom("lea", "moderator", "nook", undefined);
+  assert.equal(mayRemoveMember(unowned, "owen"), true);
+});
+
+Deno.test("ranks: nobody is removed from general, nor from a room the server did not say one manages", () => {
+  assert.equal(
+    mayRemoveMember(inRoom("Root", "admin", "general", undefined), "gus"),
+    false,
+  );
+  const state = inRoom("lea", "moderator", "den", "owen");
+  actions.managesChanged(state, { room: "den", manages: false });
+  assert.equal(mayRemoveMember(state, "gus"), false);
 });

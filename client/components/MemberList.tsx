@@ -9,7 +9,7 @@ import { canModerate } from "../commands.ts";
 import { t } from "../i18n.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
-import { mayModerate } from "../ranks.ts";
+import { mayModerate, mayRemoveMember } from "../ranks.ts";
 import { roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
@@ -101,6 +101,7 @@ export function MemberList(): JSX.Element {
                 <MemberMenu
                   name={name}
                   moderator={moderator && mayModerate(state, name)}
+                  removable={mayRemoveMember(state, name)}
                 />
               )}
             </li>

@@ -20,6 +20,8 @@ export interface MemberMenuProps {
   name: string;
   /** Whether this user may kick and ban this member (a moderator or admin who outranks it). */
   moderator: boolean;
+  /** Whether this user may remove this member from the current room (ranks.ts's mayRemoveMember). */
+  removable: boolean;
 }
 
 /** What the moderator picked, waiting for a reason. */
@@ -27,7 +29,7 @@ type Step = "kick" | "ban-room" | "ban-server";
 
 /** A menu button and its popover; the server decides whether the step is allowed. */
 export function MemberMenu(
-  { name, moderator }: MemberMenuProps,
+  { name, moderator, removable }: MemberMenuProps,
 ): JSX.Element {
   const services = useApp();
   const { state, connection } = services;
@@ -38,7 +40,6 @@ export function MemberMenu(
   const root = useRef<HTMLDivElement>(null);
   const room = state.currentRoom.value;
   const inGeneral = roomKey(room) === GENERAL_ROOM;
-  const manages = state.manages.value[roomKey(room)] === true;
 
   async function remove(): Promise<void> {
     close();
@@ -112,7 +113,7 @@ export function MemberMenu(
           >
             {t("menu.sendMessage")}
           </button>
-          {manages && !inGeneral && (
+          {removable && (
             <>
               <div class="menu-separator" role="separator" />
               <button

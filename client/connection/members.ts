@@ -31,7 +31,8 @@ export class Members {
       const room = this.#state.currentRoom.value;
       const result = await this.#requests.request("list_users", { room });
       if (result.ok) {
-        actions.membersUpdated(this.#state, { room, users: result.data.users });
+        const { users, owner } = result.data;
+        actions.membersUpdated(this.#state, { room, users, owner });
       }
     } while (seen !== this.#asks);
     this.#busy = false;

@@ -40,7 +40,8 @@ export interface Replies {
   create_room: RoomEntered;
   join_room: RoomEntered;
   leave_room: RoomEntered;
-  list_users: { users: string[] };
+  /** `owner`: the room owner's name key, when it has one. */
+  list_users: { users: string[]; owner?: string };
   history: HistoryPage;
   send_message: { message: ChatMessage };
   private_message: { message: PrivateMessage };
@@ -91,7 +92,8 @@ export const REPLY_CHECKS: {
   join_room: isRoomEntered,
   leave_room: isRoomEntered,
   list_users: (d) =>
-    Array.isArray(d.users) && d.users.every((u) => typeof u === "string"),
+    Array.isArray(d.users) && d.users.every((u) => typeof u === "string") &&
+    (d.owner === undefined || typeof d.owner === "string"),
   list_accounts: (d) =>
     Array.isArray(d.accounts) && d.accounts.every(isAccount),
   history: (d) => typeof d.room === "string" && isMessageList(d.messages),
