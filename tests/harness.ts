@@ -145,8 +145,12 @@ export class TestClient {
   }
 
   /** Opens a connection and logs in as a guest; fails the test otherwise. */
-  static async login(url: string, username: string): Promise<TestClient> {
-    return await TestClient.#enter(url, "login", { username });
+  static async login(
+    url: string,
+    username: string,
+    init?: { headers?: HeadersInit },
+  ): Promise<TestClient> {
+    return await TestClient.#enter(url, "login", { username }, init);
   }
 
   /** Opens a connection and registers an account; fails the test otherwise. */
@@ -154,8 +158,14 @@ export class TestClient {
     url: string,
     username: string,
     password: string = TEST_PASSWORD,
+    init?: { headers?: HeadersInit },
   ): Promise<TestClient> {
-    return await TestClient.#enter(url, "register", { username, password });
+    return await TestClient.#enter(
+      url,
+      "register",
+      { username, password },
+      init,
+    );
   }
 
   /**
@@ -407,25 +417,35 @@ export async function metric(serverUrl: string, name: string): Promise<number> {
 export class ClientPool {
   readonly wsUrl: string;
   #clients: TestClient[] = [];
+  #init: { headers: HeadersInit } | undefined;
 
-  constructor(wsUrl: string) {
+  /**
+   * `headers` go with every connection of the pool that is given none of
+   * its own (e.g. an X-Forwarded-For, for an address of the pool's own).
+   */
+  constructor(wsUrl: string, options: { headers?: HeadersInit } = {}) {
     this.wsUrl = wsUrl;
+    this.#init = options.headers ? { headers: options.headers } : undefined;
   }
 
   /** Connects without logging in. */
   async connect(init?: { headers?: HeadersInit }): Promise<TestClient> {
-    return this.#track(await TestClient.connect(this.wsUrl, init));
+    return this.#track(
+      await TestClient.connect(this.wsUrl, init ?? this.#init),
+    );
   }
 
   /** Connects and logs in as a guest. */
   async guest(username: string): Promise<TestClient> {
-    return this.#track(await TestClient.login(this.wsUrl, username));
+    return this.#track(
+      await TestClient.login(this.wsUrl, username, this.#init),
+    );
   }
 
   /** Connects and registers an account. */
   async register(username: string, password?: string): Promise<TestClient> {
     return this.#track(
-      await TestClient.register(this.wsUrl, username, password),
+      await TestClient.register(this.wsUrl, username, password, this.#init),
     );
   }
 
@@ -434,7 +454,9 @@ export class ClientPool {
     data?: Record<string, unknown>,
     init?: { headers?: HeadersInit },
   ): Promise<TestClient> {
-    return this.#track(await TestClient.loginWith(this.wsUrl, data, init));
+    return this.#track(
+      await TestClient.loginWith(this.wsUrl, data, init ?? this.#init),
+    );
   }
 
   /** Closes every client opened so far. */
@@ -533,7 +555,14 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** The server's main module, which test processes run. */
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** The URL a server's output says it listens on, once it says so. */
+export function listeningUrl(output: string): string | undefined {
+  // Pretty logs print the URL bare, JSON logs in quotes.
+  return /Listening on \\?"?(http:\/\/[^\s"\\]+)/.exec(output)?.[1];
+}
 
 /**
  * Starts the server as a child process on a free port and waits until it
@@ -579,9 +608,8 @@ export async function spawnServer(
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
-      // Pretty logs print the URL bare, JSON logs in quotes.
-      const found = /Listening on \\?"?(http:\/\/[^\s"\\]+)/.exec(text);
-      if (found) resolve(found[1]);
+      const url = listeningUrl(text);
+      if (url) resolve(url);
     }
   };
   const pumps = Promise.all([pump(process.stdout), pump(process.stderr)]);

@@ -6,10 +6,17 @@
  * retries, private messages, moderation, and surviving a dead node, a Redis
  * restart and a database outage.
  *
- * One PostgreSQL server serves the whole file; each test gets a database of
- * its own, a Redis of its own (presence and the pub/sub channel start
- * empty, and a test that stops Redis disturbs nobody) and three fresh
- * nodes, so tests share nothing but the PostgreSQL process.
+ * One PostgreSQL server serves the whole file. The tests that stop, kill
+ * or freeze a part, that start nodes with flags of their own, or whose
+ * assertions cover the whole server (every room listed, `general`'s
+ * members and counts) each get a database, a Redis and three nodes of
+ * their own (`clusterTest`). The others (`sharedTest`) share one such
+ * cluster, started by the first of them: each uses names of its own
+ * (`name("ann")` is ann with the test's number), rooms of its own and an
+ * address of its own, and closes its clients at its end; the cluster's
+ * admin is its first account, registered once. Starting three nodes and a Redis took seconds a test on
+ * a busy machine. The shared cluster is stopped before the fresh clusters
+ * start, so the machine never runs both.
  */
 import assert from "node:assert/strict";
 import {
@@ -39,6 +46,12 @@ import {
   startRedisOnPort,
   testsOnService,
 } from "./services.ts";
+import {
+  type DetachedNode,
+  type SharedCluster,
+  SharedOnce,
+  startSharedCluster,
+} from "./shared_cluster.ts";
 import { LoopDelayMonitor } from "../server/loop_delay.ts";
 
 /** The close code of a connection ended by a moderator. */
@@ -75,24 +88,109 @@ interface ClusterContext {
   database: string;
 }
 
+/** What a test on the shared cluster gets: its nodes and a pool per node. */
+interface SharedContext {
+  nodes: DetachedNode[];
+  /**
+   * `pools[i]` connects to `nodes[i]`, from the test's own address (an
+   * X-Forwarded-For the nodes trust); closed at the test's end.
+   */
+  pools: ClientPool[];
+  /** A name of this test's own: `base` and the test's number. */
+  name(base: string): string;
+  /** The cluster's admin (the first account), logged in on `pools[0]`. */
+  admin(): Promise<TestClient>;
+}
+
+/** The shared cluster's admin account. */
+const ADMIN = "boss";
+
+let databases = 0;
+let sharedTests = 0;
+let shared: SharedOnce<SharedCluster>;
+const freshTests: (() => void)[] = [];
+
 await testsOnService(
   "scale-out",
   needing(POSTGRES, redisSkipReason),
-  registerTests,
+  (pg) => {
+    shared = new SharedOnce(() =>
+      startSharedCluster(pg, {
+        database: `scaleout_${++databases}`,
+        admin: ADMIN,
+        // Each test's clients come through a proxy, from an address of the
+        // test's own (see sharedTest).
+        args: ["--trust-proxy"],
+      })
+    );
+    registerTests(pg);
+    // Once every shared test is registered: they run first, then its stop,
+    // then the tests on clusters of their own.
+    Deno.test("scale-out: stop the shared cluster", () => shared.stop());
+    for (const register of freshTests) register();
+  },
 );
 
-let databases = 0;
+/**
+ * A test on the cluster the file's shared tests share (started by the
+ * first of them), with a client pool per node, closed at the end. On
+ * failure the nodes' logs are added to the error.
+ */
+function sharedTest(
+  name: string,
+  body: (ctx: SharedContext) => Promise<void>,
+): void {
+  Deno.test(name, async () => {
+    const cluster = await shared.get();
+    const number = ++sharedTests;
+    // What is counted by address stays the test's own: an address may make
+    // 20 accounts an hour (the tests together make more), and loopback is
+    // spared the limits on guests' rooms and history pages.
+    const headers = { "x-forwarded-for": `198.51.100.${number % 254 + 1}` };
+    const pools = cluster.nodes.map((node) =>
+      new ClientPool(node.wsUrl, { headers })
+    );
+    try {
+      await body({
+        nodes: cluster.nodes,
+        pools,
+        name: (base) => `${base}_${number}`,
+        admin: () => pools[0].login({ token: cluster.admin!.token }),
+      });
+    } catch (error) {
+      throw withLogs(error, cluster.output());
+    } finally {
+      await Promise.all(pools.map((pool) => pool.closeAll()));
+    }
+  });
+}
+
+function withLogs(error: unknown, output: string): Error {
+  return new Error(
+    `${(error as Error).stack ?? error}\n\nNode logs:\n${tail(output, 60)}`,
+  );
+}
 
 /**
  * A test on a fresh cluster: a database and a Redis of its own, three
  * nodes, one client pool per node; everything is stopped at the end. On
- * failure the nodes' logs are added to the error.
+ * failure the nodes' logs are added to the error. Registered after the
+ * shared tests (see above).
  */
 function clusterTest(
   pg: PostgresService,
   name: string,
   body: (ctx: ClusterContext) => Promise<void>,
   options: { args?: string[] } = {},
+): void {
+  freshTests.push(() => freshTest(pg, name, body, options));
+}
+
+function freshTest(
+  pg: PostgresService,
+  name: string,
+  body: (ctx: ClusterContext) => Promise<void>,
+  options: { args?: string[] },
 ): void {
   Deno.test(name, async () => {
     const database = `scaleout_${++databases}`;
@@ -108,11 +206,7 @@ function clusterTest(
       try {
         await body(ctx);
       } catch (error) {
-        throw new Error(
-          `${(error as Error).stack ?? error}\n\nNode logs:\n${
-            tail(cluster.output(), 60)
-          }`,
-        );
+        throw withLogs(error, cluster.output());
       }
     } finally {
       await Promise.all((ctx.pools ?? []).map((pool) => pool.closeAll()));
@@ -259,56 +353,65 @@ async function running(node: ServerProcess): Promise<boolean> {
 function registerTests(pg: PostgresService): void {
   // ---------------------------------------------------------- delivery
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a message sent on one node reaches members on every node",
-    async ({ pools }) => {
+    async ({ pools, name }) => {
       const [ann, ben, cat] = await Promise.all([
-        pools[0].guest("ann"),
-        pools[1].guest("ben"),
-        pools[2].guest("cat"),
+        pools[0].guest(name("ann")),
+        pools[1].guest(name("ben")),
+        pools[2].guest(name("cat")),
       ]);
+      // A room of the test's own: general is the shared cluster's.
+      const hall = name("hall");
+      await ann.ok("create_room", { room: hall });
+      await ben.ok("join_room", { room: hall });
+      await cat.ok("join_room", { room: hall });
       const message = await send(ben, "hello from node two");
       assert.equal(message.seq, 1);
-      assert.equal(message.room, "general");
+      assert.equal(message.room, hall);
       for (const client of [ann, ben, cat]) await received(client, message);
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a room created on one node is joinable on another at once",
-    async ({ pools }) => {
+    async ({ pools, name }) => {
       const [ann, ben, cat] = await Promise.all([
-        pools[0].guest("ann"),
-        pools[1].guest("ben"),
-        pools[2].guest("cat"),
+        pools[0].guest(name("ann")),
+        pools[1].guest(name("ben")),
+        pools[2].guest(name("cat")),
       ]);
-      const created = await ann.ok("create_room", { room: "Fresh" });
-      assert.equal(created.room, "Fresh");
-      const joined = await ben.ok("join_room", { room: "fresh" });
-      assert.equal(joined.room, "Fresh");
-      const joined3 = await cat.ok("join_room", { room: "FRESH" });
-      assert.equal(joined3.room, "Fresh");
-      await expectError(cat, "create_room", { room: "fresh" }, "room_exists");
+      const room = name("Fresh");
+      const created = await ann.ok("create_room", { room });
+      assert.equal(created.room, room);
+      const joined = await ben.ok("join_room", { room: room.toLowerCase() });
+      assert.equal(joined.room, room);
+      const joined3 = await cat.ok("join_room", { room: room.toUpperCase() });
+      assert.equal(joined3.room, room);
+      await expectError(
+        cat,
+        "create_room",
+        { room: room.toLowerCase() },
+        "room_exists",
+      );
       const message = await send(cat, "first words");
       assert.equal(message.seq, 1);
-      assert.equal(message.room, "Fresh");
+      assert.equal(message.room, room);
       for (const client of [ann, ben, cat]) await received(client, message);
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: two nodes creating the same room at once give it to exactly one",
-    async ({ pools }) => {
+    async ({ pools, name }) => {
       const [ann, ben] = await Promise.all([
-        pools[0].guest("ann"),
-        pools[1].guest("ben"),
+        pools[0].guest(name("ann")),
+        pools[1].guest(name("ben")),
       ]);
+      const twin = name("twin");
       const replies = await Promise.all([
-        ann.request("create_room", { room: "twin" }),
-        ben.request("create_room", { room: "TWIN" }),
+        ann.request("create_room", { room: twin }),
+        ben.request("create_room", { room: twin.toUpperCase() }),
       ]);
       const outcomes = replies.map((r) =>
         r.action === "success" ? "success" : r.data.code
@@ -317,9 +420,9 @@ function registerTests(pg: PostgresService): void {
       for (const client of [ann, ben]) {
         const rooms = roomsOf(await client.ok("list_rooms"));
         assert.equal(
-          rooms.filter((r) => r.name.toLowerCase() === "twin").length,
+          rooms.filter((r) => r.name.toLowerCase() === twin).length,
           1,
-          `one room 'twin' on every node: ${JSON.stringify(rooms)}`,
+          `one room '${twin}' on every node: ${JSON.stringify(rooms)}`,
         );
       }
     },
@@ -327,12 +430,12 @@ function registerTests(pg: PostgresService): void {
 
   // ---------------------------------------------------------- logins
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: wrong passwords for one name from one address count on every node, so the sixth, on a third node, is rate_limited",
-    async ({ pools }) => {
-      await pools[0].register("alice");
-      const wrong = { username: "alice", password: "not the password" };
+    async ({ pools, name }) => {
+      const alice = name("alice");
+      await pools[0].register(alice);
+      const wrong = { username: alice, password: "not the password" };
       // Password checks take what the machine takes: wait for each answer.
       const patiently = { timeoutMs: PATIENT_WAIT_MS };
       for (const pool of [pools[0], pools[1], pools[0], pools[1], pools[2]]) {
@@ -497,19 +600,18 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a guest name claimed on two nodes at once goes to exactly one",
-    async ({ pools }) => {
+    async ({ pools, name }) => {
       for (let round = 0; round < 5; round++) {
-        const name = `racer${round}`;
+        const racer = name(`racer${round}`);
         const clients = await Promise.all(
           pools.map((pool) => pool.connect()),
         );
         const replies = await Promise.all(
           clients.map((client, i) =>
             client.request("login", {
-              username: i === 0 ? name : name.toUpperCase(),
+              username: i === 0 ? racer : racer.toUpperCase(),
             })
           ),
         );
@@ -528,20 +630,19 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a private message reaches a user on another node; only nobody is user_not_found",
-    async ({ pools }) => {
+    async ({ pools, name }) => {
       const [ann, ben] = await Promise.all([
-        pools[0].guest("ann"),
-        pools[2].guest("ben"),
+        pools[0].guest(name("ann")),
+        pools[2].guest(name("ben")),
       ]);
       const reply = await ann.ok("private_message", {
-        to: "BEN",
+        to: name("ben").toUpperCase(),
         text: "psst",
       });
       const message = reply.message as Message;
-      assert.equal(message.to, "ben");
+      assert.equal(message.to, name("ben"));
       assert.equal(message.room, undefined);
       for (const client of [ann, ben]) {
         const event = await client.event(
@@ -553,7 +654,7 @@ function registerTests(pg: PostgresService): void {
       await expectError(
         ann,
         "private_message",
-        { to: "nobody", text: "hello?" },
+        { to: name("nobody"), text: "hello?" },
         "user_not_found",
       );
     },
@@ -622,19 +723,19 @@ function registerTests(pg: PostgresService): void {
 
   // ----------------------------------------------------- idempotency
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a client_id retried by the same account on another node returns the first message",
-    async ({ pools }) => {
-      const carol1 = await pools[0].register("carol");
+    async ({ pools, name }) => {
+      const carol1 = await pools[0].register(name("carol"));
       const carol2 = await pools[1].login({
-        username: "carol",
+        username: name("carol"),
         password: TEST_PASSWORD,
       });
-      const watcher = await pools[2].guest("watcher");
-      await carol1.ok("create_room", { room: "retry" });
-      await carol2.ok("join_room", { room: "retry" });
-      await watcher.ok("join_room", { room: "retry" });
+      const watcher = await pools[2].guest(name("watcher"));
+      const room = name("retry");
+      await carol1.ok("create_room", { room });
+      await carol2.ok("join_room", { room });
+      await watcher.ok("join_room", { room });
       const first = await send(carol1, "only once", "k1");
       const again = await send(carol2, "only once", "k1");
       assert.deepEqual(again, first);
@@ -643,7 +744,7 @@ function registerTests(pg: PostgresService): void {
       for (const client of [carol1, carol2, watcher]) {
         await received(client, next);
         assert.deepEqual(
-          messagesIn(client, "retry").map((m) => m.id),
+          messagesIn(client, room).map((m) => m.id),
           [first.id, next.id],
           "nothing new was broadcast for the retry",
         );
@@ -651,13 +752,17 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: one client_id sent at the same moment on two nodes is stored and broadcast once",
-    async ({ pools }) => {
-      const carol1 = await pools[0].register("carol");
+    async ({ pools, name }) => {
+      const carol1 = await pools[0].register(name("carol"));
       const carol2 = await pools[1].login({ token: carol1.token });
-      const watcher = await pools[2].guest("watcher");
+      const watcher = await pools[2].guest(name("watcher"));
+      // A room of the test's own: general is the shared cluster's.
+      const room = name("same");
+      await carol1.ok("create_room", { room });
+      await carol2.ok("join_room", { room });
+      await watcher.ok("join_room", { room });
       for (let round = 0; round < 5; round++) {
         const clientId = `same-${round}`;
         const [a, b] = await Promise.all([
@@ -671,7 +776,7 @@ function registerTests(pg: PostgresService): void {
       for (const client of [carol1, carol2, watcher]) {
         await received(client, marker);
         assert.deepEqual(
-          messagesIn(client, "general").map((m) => m.seq),
+          messagesIn(client, room).map((m) => m.seq),
           [1, 2, 3, 4, 5, 6],
           "each message was broadcast once",
         );
@@ -679,12 +784,11 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a client_id retried after reconnecting to another node returns the first message",
-    async ({ pools }) => {
-      const watcher = await pools[2].guest("watcher");
-      const dave = await pools[0].guest("dave");
+    async ({ pools, name }) => {
+      const watcher = await pools[2].guest(name("watcher"));
+      const dave = await pools[0].guest(name("dave"));
       const first = await send(dave, "are you there?", "k2");
       await received(watcher, first);
       // The same guest comes back with the key its login returned.
@@ -692,7 +796,7 @@ function registerTests(pg: PostgresService): void {
         .data.guest_key;
       await dave.close();
       const back = await eventually(
-        () => pools[1].login({ username: "dave", guest_key: key }),
+        () => pools[1].login({ username: name("dave"), guest_key: key }),
         { timeoutMs: 60_000 },
       );
       const again = await send(back, "are you there?", "k2");
@@ -702,7 +806,7 @@ function registerTests(pg: PostgresService): void {
       for (const client of [back, watcher]) {
         await received(client, next);
         assert.deepEqual(
-          messagesIn(client, "general").filter((m) => m.user === "dave")
+          messagesIn(client, "general").filter((m) => m.user === name("dave"))
             .map((m) => m.id),
           client === back ? [next.id] : [first.id, next.id],
           "nothing new was broadcast for the retry",
@@ -711,14 +815,13 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: an account's per-user rate limit is shared by its connections on one node (each node counts its own)",
-    async ({ pools }) => {
+    async ({ pools, name }) => {
       // Room creation: 50 at once per connection, 100 at once per user. The
       // per-user buckets live in each node (README): three connections on
       // one node share one budget.
-      const owner = await pools[0].register("owner");
+      const owner = await pools[0].register(name("owner"));
       const connections = [
         owner,
         await pools[0].login({ token: owner.token }),
@@ -729,7 +832,7 @@ function registerTests(pg: PostgresService): void {
         const results: string[] = [];
         for (let i = 0; i < 45; i++) {
           const reply = await client.request("create_room", {
-            room: `r${c}_${i}`,
+            room: name(`r${c}_${i}`),
           });
           results.push(reply.action === "success" ? "ok" : reply.data.code!);
         }
@@ -747,17 +850,16 @@ function registerTests(pg: PostgresService): void {
 
   // ------------------------------------------------ private messages
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a private message reaches every connection of both sides on every node",
-    async ({ pools }) => {
-      const erin1 = await pools[0].register("erin");
+    async ({ pools, name }) => {
+      const erin1 = await pools[0].register(name("erin"));
       const erin2 = await pools[1].login({ token: erin1.token });
-      const frank2 = await pools[1].register("frank");
+      const frank2 = await pools[1].register(name("frank"));
       const frank3 = await pools[2].login({ token: frank2.token });
-      const bystander = await pools[2].guest("bystander");
+      const bystander = await pools[2].guest(name("bystander"));
       const reply = await erin1.ok("private_message", {
-        to: "frank",
+        to: name("frank"),
         text: "for all of you",
       });
       const message = reply.message as Message;
@@ -778,36 +880,35 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a reply cannot quote to the next guest holding a name on another node what was sent to the guest before",
-    async ({ pools }) => {
-      const erin = await pools[0].register("erin");
-      const gus = await pools[1].guest("gus");
+    async ({ pools, name }) => {
+      const erin = await pools[0].register(name("erin"));
+      const gus = await pools[1].guest(name("gus"));
       const old = (await erin.ok("private_message", {
-        to: "gus",
+        to: name("gus"),
         text: "the code is 1234",
       })).message as Message;
       await gus.event("private_message", (d) => d.id === old.id);
       await gus.close();
       // The name is free once the nodes know the guest left; the new
       // guest logs in on a third node, and later than the message.
-      await wentOffline(erin, "gus");
+      await wentOffline(erin, name("gus"));
       await delay(5);
-      const next = await pools[2].guest("gus");
+      const next = await pools[2].guest(name("gus"));
       await expectError(
         erin,
         "private_message",
-        { to: "gus", text: "as I said", reply_to: old.id },
+        { to: name("gus"), text: "as I said", reply_to: old.id },
         "message_not_found",
       );
       // A message of the new guest's time may be quoted across nodes.
       const fresh = (await erin.ok("private_message", {
-        to: "gus",
+        to: name("gus"),
         text: "hello, new gus",
       })).message as Message;
       await erin.ok("private_message", {
-        to: "gus",
+        to: name("gus"),
         text: "and again",
         reply_to: fresh.id,
       });
@@ -816,25 +917,24 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a private message to an offline account arrives when it logs in on another node",
-    async ({ pools }) => {
-      const gail = await pools[0].register("gail");
-      const sender = await pools[1].guest("sender");
+    async ({ pools, name }) => {
+      const gail = await pools[0].register(name("gail"));
+      const sender = await pools[1].guest(name("sender"));
       await gail.close();
       // Offline means gone from presence, which a close reaches a moment later.
       await eventually(async () => {
         const users = await sender.ok("list_users");
-        assert.deepEqual(users.users, ["sender"]);
+        assert.deepEqual(users.users, [name("sender")]);
       });
       const reply = await sender.ok("private_message", {
-        to: "gail",
+        to: name("gail"),
         text: "read me later",
       });
       const message = reply.message as Message;
       const back = await pools[2].login({
-        username: "gail",
+        username: name("gail"),
         password: TEST_PASSWORD,
       });
       const event = await back.event(
@@ -851,12 +951,11 @@ function registerTests(pg: PostgresService): void {
 
   // ----------------------------------------------------------- files
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a file uploaded through one node downloads through the others, with no shared folder",
-    async ({ nodes, pools }) => {
-      const ann = await pools[0].register("ann");
-      const ben = await pools[2].guest("ben");
+    async ({ nodes, pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const ben = await pools[2].guest(name("ben"));
       // Bytes that are not text, so a lossy round trip would show.
       const bytes = new Uint8Array(70_000).map((_, i) => (i * 7919) % 256);
       const form = new FormData();
@@ -925,11 +1024,10 @@ function registerTests(pg: PostgresService): void {
     { args: ["--max-file-bytes", "1000"] },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a webhook's posts spread over the nodes share its pace: past its burst of 30, only its refill of one a second goes through, then 429",
-    async ({ nodes, pools }) => {
-      const boss = await registerAdmin(pools[0]);
+    async ({ nodes, admin }) => {
+      const boss = await admin();
       const made = await fetch(`${nodes[0].url}/api/rooms/general/hooks`, {
         method: "POST",
         body: JSON.stringify({ name: "ci" }),
@@ -940,7 +1038,7 @@ function registerTests(pg: PostgresService): void {
       });
       assert.equal(made.status, 201);
       const path = new URL((await made.json()).url).pathname;
-      const post = async (node: ServerProcess, text: string) => {
+      const post = async (node: { url: string }, text: string) => {
         const res = await fetch(`${node.url}${path}`, {
           method: "POST",
           body: JSON.stringify({ text }),
@@ -975,96 +1073,99 @@ function registerTests(pg: PostgresService): void {
 
   // ------------------------------------------------------ moderation
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a kick on one node closes the target's connection on another with 4003",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      const troll = await pools[1].guest("troll");
-      const reply = await boss.ok("kick", { user: "TROLL", reason: "spam" });
-      assert.equal(reply.user, "troll");
-      const told = await notice(troll, "kicked", "troll");
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const troll = await pools[1].guest(name("troll"));
+      const reply = await boss.ok("kick", {
+        user: name("troll").toUpperCase(),
+        reason: "spam",
+      });
+      assert.equal(reply.user, name("troll"));
+      const told = await notice(troll, "kicked", name("troll"));
       assert.equal(typeof told.data.text, "string");
       await troll.closed;
       assert.equal(troll.closeCode, CLOSE_REMOVED);
       // The kicked user may come back, on any node.
-      await eventually(() => pools[2].guest("troll"), { timeoutMs: 60_000 });
+      await eventually(() => pools[2].guest(name("troll")), {
+        timeoutMs: 60_000,
+      });
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a room renamed on one node is followed by its people on another; their next message is in the renamed room's history",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      await boss.ok("create_room", { room: "dev" });
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const [dev, ops] = [name("dev"), name("Ops")];
+      await boss.ok("create_room", { room: dev });
       await boss.ok("send_message", { text: "one" });
-      const carol = await pools[1].register("carol");
-      await carol.ok("join_room", { room: "dev" });
-      const gus = await pools[2].guest("gus");
-      await gus.ok("join_room", { room: "dev" });
-      await boss.ok("update_room", { room: "dev", name: "Ops" });
+      const carol = await pools[1].register(name("carol"));
+      await carol.ok("join_room", { room: dev });
+      const gus = await pools[2].guest(name("gus"));
+      await gus.ok("join_room", { room: dev });
+      await boss.ok("update_room", { room: dev, name: ops });
       for (const [who, client] of [["carol", carol], ["gus", gus]] as const) {
-        const told = await notice(client, "renamed", "boss", who);
-        assert.deepEqual([told.data.room, told.data.from], ["Ops", "dev"]);
-        assert.equal(await currentRoom(client), "Ops");
+        const told = await notice(client, "renamed", ADMIN, who);
+        assert.deepEqual([told.data.room, told.data.from], [ops, dev]);
+        assert.equal(await currentRoom(client), ops);
       }
       await carol.ok("send_message", { text: "two" });
       await gus.ok("send_message", { text: "three" });
       for (const client of [boss, carol, gus]) {
         await client.event("receive_message", (d) => d.text === "three");
       }
-      const history = (await carol.ok("history", { room: "ops" }))
+      const history = (await carol.ok("history", { room: ops.toLowerCase() }))
         .messages as Message[];
       assert.deepEqual(history.map((m) => [m.seq, m.text, m.room]), [
-        [1, "one", "Ops"],
-        [2, "two", "Ops"],
-        [3, "three", "Ops"],
+        [1, "one", ops],
+        [2, "two", ops],
+        [3, "three", ops],
       ]);
-      await expectError(carol, "history", { room: "dev" }, "room_not_found");
+      await expectError(carol, "history", { room: dev }, "room_not_found");
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: the target's room hears kicked on every node, not only the target's",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      const near = await pools[1].guest("near");
-      const far = await pools[2].guest("far");
-      await near.ok("create_room", { room: "dev" });
-      await far.ok("join_room", { room: "dev" });
-      const troll = await pools[1].guest("troll");
-      await troll.ok("join_room", { room: "dev" });
-      await notice(far, "joined", "troll");
-      await boss.ok("kick", { user: "troll" });
-      await troll.closed;
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const [dev, troll] = [name("dev"), name("troll")];
+      const near = await pools[1].guest(name("near"));
+      const far = await pools[2].guest(name("far"));
+      await near.ok("create_room", { room: dev });
+      await far.ok("join_room", { room: dev });
+      const trolling = await pools[1].guest(troll);
+      await trolling.ok("join_room", { room: dev });
+      await notice(far, "joined", troll);
+      await boss.ok("kick", { user: troll });
+      await trolling.closed;
       for (const [who, member] of [["near (n2)", near], ["far (n3)", far]]) {
         const heard = await notice(
           member as TestClient,
           "kicked",
-          "troll",
+          troll,
           `${who}, in troll's room`,
         );
-        assert.equal(heard.data.room, "dev");
+        assert.equal(heard.data.room, dev);
       }
       await eventually(async () => {
         const users = await far.ok("list_users");
-        assert.deepEqual(users.users, ["far", "near"]);
+        assert.deepEqual(users.users, [name("far"), name("near")]);
       });
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a ban on one node closes the target on every other node and keeps it out of all",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      const villain = await pools[1].register("villain");
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const villain = await pools[1].register(name("villain"));
       const villainToo = await pools[2].login({ token: villain.token });
-      await boss.ok("ban", { user: "villain", reason: "rude" });
+      await boss.ok("ban", { user: name("villain"), reason: "rude" });
       for (const connection of [villain, villainToo]) {
-        const told = await notice(connection, "banned", "villain");
+        const told = await notice(connection, "banned", name("villain"));
         assert.equal(typeof told.data.text, "string");
         await connection.closed;
         assert.equal(connection.closeCode, CLOSE_REMOVED);
@@ -1072,22 +1173,21 @@ function registerTests(pg: PostgresService): void {
       for (const pool of pools) {
         const client = await pool.connect();
         await expectError(client, "login", {
-          username: "villain",
+          username: name("villain"),
           password: TEST_PASSWORD,
         }, "banned");
       }
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a guest banned from another node cannot come back under another name",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      // Through a trusted proxy, so the guest has an address of its own.
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      // Through the trusted proxy, from an address of the guest's own.
       const away = { headers: { "x-forwarded-for": "192.0.2.13" } };
-      const troll = await pools[1].login({ username: "troll" }, away);
-      await boss.ok("ban", { user: "troll" });
+      const troll = await pools[1].login({ username: name("troll") }, away);
+      await boss.ok("ban", { user: name("troll") });
       await troll.closed;
       assert.equal(troll.closeCode, CLOSE_REMOVED);
       // As on one node: the ban covers the address the guest was online from.
@@ -1096,38 +1196,45 @@ function registerTests(pg: PostgresService): void {
         await expectError(
           client,
           "login",
-          { username: "troll_again" },
+          { username: name("troll_again") },
           "banned",
         );
       }
     },
-    { args: ["--trust-proxy"] },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a room ban on one node sends the target on another node back to general",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      const carol = await pools[2].guest("carol");
-      await carol.ok("create_room", { room: "dev" });
-      const bob = await pools[1].guest("bob");
-      await bob.ok("join_room", { room: "dev" });
-      await notice(carol, "joined", "bob");
-      const reply = await boss.ok("ban", { user: "bob", room: "DEV" });
-      assert.equal(reply.room, "dev");
-      const told = await notice(bob, "banned", "bob", "bob (n2)");
-      assert.equal(told.data.room, "dev");
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const [dev, bobName] = [name("dev"), name("bob")];
+      const carol = await pools[2].guest(name("carol"));
+      await carol.ok("create_room", { room: dev });
+      const bob = await pools[1].guest(name("bob"));
+      await bob.ok("join_room", { room: dev });
+      await notice(carol, "joined", bobName);
+      const reply = await boss.ok("ban", {
+        user: bobName,
+        room: dev.toUpperCase(),
+      });
+      assert.equal(reply.room, dev);
+      const told = await notice(bob, "banned", bobName, "bob (n2)");
+      assert.equal(told.data.room, dev);
       assert.equal(await currentRoom(bob), "general");
       assert.equal(bob.closeCode, undefined);
-      await expectError(bob, "join_room", { room: "dev" }, "banned");
+      await expectError(bob, "join_room", { room: dev }, "banned");
       await eventually(async () => {
         const users = await carol.ok("list_users");
-        assert.deepEqual(users.users, ["carol"]);
+        assert.deepEqual(users.users, [name("carol")]);
       });
       // As on one node, the room hears it, on every node.
-      const heard = await notice(carol, "banned", "bob", "carol (n3), in dev");
-      assert.equal(heard.data.room, "dev");
+      const heard = await notice(
+        carol,
+        "banned",
+        bobName,
+        "carol (n3), in dev",
+      );
+      assert.equal(heard.data.room, dev);
     },
   );
 
@@ -1178,18 +1285,17 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: set_role on one node applies at once to the user on another",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      const mod = await pools[1].register("mod");
-      const guest = await pools[2].guest("guest");
-      await expectError(mod, "kick", { user: "guest" }, "forbidden");
-      await boss.ok("set_role", { user: "mod", role: "moderator" });
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const mod = await pools[1].register(name("mod"));
+      const guest = await pools[2].guest(name("guest"));
+      await expectError(mod, "kick", { user: name("guest") }, "forbidden");
+      await boss.ok("set_role", { user: name("mod"), role: "moderator" });
       const told = await notice(mod, "info");
       assert.equal(told.data.role, "moderator");
-      await mod.ok("kick", { user: "guest" });
+      await mod.ok("kick", { user: name("guest") });
       await guest.closed;
       assert.equal(guest.closeCode, CLOSE_REMOVED);
     },
@@ -1578,22 +1684,22 @@ function registerTests(pg: PostgresService): void {
 
   // --------------------------------------------------------- team chat
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: an account's devices on three nodes hear all its rooms, and a join on one shows on all",
-    async ({ pools }) => {
-      const ann = await pools[0].register("ann");
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
       const [phone, laptop] = await Promise.all([
         pools[1].login({ token: ann.token }),
         pools[2].login({ token: ann.token }),
       ]);
-      const ben = await pools[1].register("ben");
-      await ben.ok("create_room", { room: "dev" });
-      await ann.ok("join_room", { room: "dev" });
+      const ben = await pools[1].register(name("ben"));
+      const dev = name("dev");
+      await ben.ok("create_room", { room: dev });
+      await ann.ok("join_room", { room: dev });
       for (const device of [phone, laptop]) {
         await device.event(
           "membership",
-          (d) => d.room === "dev" && d.member === true,
+          (d) => d.room === dev && d.member === true,
         );
       }
       const message = await send(ben, "to every device");
@@ -1603,39 +1709,38 @@ function registerTests(pg: PostgresService): void {
       }
       await eventually(async () => {
         const rooms = await ben.ok("list_rooms");
-        assert.equal(countIn(rooms, "dev"), 2);
+        assert.equal(countIn(rooms, dev), 2);
       });
-      await phone.ok("leave_room", { room: "dev" });
+      await phone.ok("leave_room", { room: dev });
       await ann.event(
         "membership",
-        (d) => d.room === "dev" && d.member === false,
+        (d) => d.room === dev && d.member === false,
       );
       await laptop.event(
         "membership",
-        (d) => d.room === "dev" && d.member === false,
+        (d) => d.room === dev && d.member === false,
       );
-      await notice(ben, "left", "ann", "ben");
+      await notice(ben, "left", name("ann"), "ben");
       const after = await send(ben, "ann is gone");
       await received(ben, after);
       await roundTrip(laptop);
       assert.equal(
-        messagesIn(laptop, "dev").some((m) => m.id === after.id),
+        messagesIn(laptop, dev).some((m) => m.id === after.id),
         false,
       );
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: mark_read on one node clears the account's other devices on the others",
-    async ({ pools }) => {
-      const ann = await pools[0].register("ann");
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
       const [phone, laptop] = await Promise.all([
         pools[1].login({ token: ann.token }),
         pools[2].login({ token: ann.token }),
       ]);
-      const ben = await pools[2].register("ben");
-      await send(ben, "one @ann");
+      const ben = await pools[2].register(name("ben"));
+      await send(ben, `one @${name("ann")}`);
       const two = await send(ben, "two");
       const reply = await phone.ok("mark_read", {
         room: "general",
@@ -1729,13 +1834,17 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: a reply, a reaction, a pin and an edit made on one node reach readers on the others",
-    async ({ pools }) => {
-      const boss = await registerAdmin(pools[0]);
-      const ben = await pools[1].register("ben");
-      const cat = await pools[2].register("cat");
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const ben = await pools[1].register(name("ben"));
+      const cat = await pools[2].register(name("cat"));
+      // A room of the test's own: general is the shared cluster's.
+      const room = name("lunch");
+      await boss.ok("create_room", { room });
+      await ben.ok("join_room", { room });
+      await cat.ok("join_room", { room });
       const original = await send(ben, "lunch at noon?");
       await received(boss, original);
       await received(cat, original);
@@ -1752,7 +1861,7 @@ function registerTests(pg: PostgresService): void {
           (d) => d.id === original.id && Array.isArray(d.reactions),
         );
         assert.deepEqual(updated.data.reactions, [
-          { emoji: "👍", count: 1, users: ["ben"] },
+          { emoji: "👍", count: 1, users: [name("ben")] },
         ]);
       }
       await boss.ok("pin", { id: original.id, on: true });
@@ -1760,9 +1869,9 @@ function registerTests(pg: PostgresService): void {
         "message_updated",
         (d) => d.id === original.id && d.pinned === true,
       );
-      const pinned = await notice(ben, "pinned", "boss", "ben");
+      const pinned = await notice(ben, "pinned", ADMIN, "ben");
       assert.equal(pinned.data.id, original.id);
-      const pins = await cat.ok("list_pins", { room: "general" });
+      const pins = await cat.ok("list_pins", { room });
       assert.deepEqual(
         (pins.messages as Message[]).map((m) => m.id),
         [original.id],
@@ -1778,46 +1887,49 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
-  clusterTest(
-    pg,
+  sharedTest(
     "scale-out: search on any node finds words said on another; a private room's only for its members",
-    async ({ pools, nodes }) => {
-      const ann = await pools[0].register("ann");
-      const ben = await pools[1].register("ben");
-      const cat = await pools[2].register("cat");
-      await ann.ok("create_room", { room: "secret", private: true });
-      await ann.ok("invite", { room: "secret", user: "ben" });
+    async ({ pools, nodes, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const ben = await pools[1].register(name("ben"));
+      const cat = await pools[2].register(name("cat"));
+      const secret = name("secret");
+      await ann.ok("create_room", { room: secret, private: true });
+      await ann.ok("invite", { room: secret, user: name("ben") });
       await ben.event(
         "membership",
-        (d) => d.room === "secret" && d.member === true,
+        (d) => d.room === secret && d.member === true,
       );
       await ann.ok("send_message", { text: "the zebra plan" });
       await ann.ok("join_room", { room: "general" });
       await send(ann, "a public zebra");
-      await ann.ok("private_message", { to: "cat", text: "zebra between us" });
+      await ann.ok("private_message", {
+        to: name("cat"),
+        text: "zebra between us",
+      });
       const texts = async (client: TestClient, data = {}) =>
         ((await client.ok("search", { query: "zeb", ...data }))
           .results as (Message & { with?: string })[])
           .map((m) => m.with === undefined ? m.text : `${m.text} @${m.with}`);
       assert.deepEqual(await texts(ben), ["a public zebra", "the zebra plan"]);
       assert.deepEqual(await texts(cat), [
-        "zebra between us @ann",
+        `zebra between us @${name("ann")}`,
         "a public zebra",
       ]);
-      assert.deepEqual(await texts(ben, { room: "secret" }), [
+      assert.deepEqual(await texts(ben, { room: secret }), [
         "the zebra plan",
       ]);
       await expectError(
         cat,
         "search",
-        { query: "zebra", room: "secret" },
+        { query: "zebra", room: secret },
         "room_not_found",
       );
       // Over HTTP on node 3, with cat's token: the same answer.
       const token = cat.received.find((f) => f.data.request === "register")
         ?.data.token as string;
       const response = await fetch(
-        `${nodes[2].url}/api/search?q=zebra&room=secret`,
+        `${nodes[2].url}/api/search?q=zebra&room=${secret}`,
         { headers: { authorization: `Bearer ${token}` } },
       );
       assert.equal(response.status, 404);
