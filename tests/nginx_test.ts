@@ -9,12 +9,11 @@ import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import {
   ClientPool,
-  type Cluster,
+  delay,
   eventually,
   httpGet,
   metric,
   RawSocket,
-  startCluster,
   type TestClient,
 } from "./harness.ts";
 import { fetchFile, member, uploaded } from "./file_helpers.ts";
@@ -24,9 +23,14 @@ import {
   POSTGRES,
   type PostgresService,
   redisSkipReason,
-  startRedis,
   testsOnService,
 } from "./services.ts";
+import {
+  isRunning,
+  type SharedCluster,
+  SharedOnce,
+  startSharedCluster,
+} from "./shared_cluster.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const EXAMPLE = new URL("../docs/nginx.conf.example", import.meta.url);
@@ -42,7 +46,7 @@ function nginxSkipReason(): string | undefined {
 
 /** What a proxied test gets: the nodes, nginx, and client pools. */
 interface ProxyContext {
-  cluster: Cluster;
+  cluster: SharedCluster;
   /** `http://127.0.0.1:PORT` of nginx. */
   proxyUrl: string;
   /** Clients through nginx. */
@@ -71,10 +75,16 @@ Deno.test("nginx example: proxy_read_timeout outlasts the server's idle ping", a
   assert.doesNotMatch(conf, /^\s*(ip_hash|hash|sticky)\b/m, "no stickiness");
 });
 
+let proxy: SharedOnce<Proxy>;
+
 await testsOnService(
   "nginx",
   needing(POSTGRES, nginxSkipReason, redisSkipReason),
-  registerTests,
+  (pg) => {
+    proxy = new SharedOnce(() => startProxy(pg));
+    registerTests();
+    Deno.test("nginx: stop the proxy and its nodes", () => proxy.stop());
+  },
 );
 
 /**
@@ -117,84 +127,124 @@ function renderConfig(
   return conf;
 }
 
-let databases = 0;
+/**
+ * The file's proxy: two nodes on one database and Redis, and nginx in
+ * front of them, started by the first test that needs them and stopped by
+ * a test of its own after the last. nginx runs as a daemon (as the nodes
+ * run detached, see shared_cluster.ts) so that nothing of one test waits
+ * in the next. Starting them took seconds a test on a busy machine; the
+ * tests use names of their own.
+ */
+interface Proxy {
+  cluster: SharedCluster;
+  proxyUrl: string;
+  /** nginx's folder: its configuration, pid, logs. */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function startProxy(pg: PostgresService): Promise<Proxy> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-nginx-" });
+  // nginx's workers run as nobody: let them reach the temp folders.
+  await Deno.chmod(dir, 0o755);
+  let cluster: SharedCluster | undefined;
+  let nginx: number | undefined;
+  const stop = async () => {
+    if (nginx !== undefined) await stopNginx(nginx);
+    await cluster?.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    cluster = await startSharedCluster(pg, {
+      database: "nginx",
+      nodes: 2,
+      // Behind the proxy every client comes from its address.
+      args: ["--trust-proxy"],
+    });
+    const port = freePort();
+    const conf = renderConfig(await Deno.readTextFile(EXAMPLE), {
+      port,
+      upstreams: cluster.nodes.map((node) => new URL(node.url).host),
+      dir,
+    });
+    await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
+    const started = await new Deno.Command(NGINX, {
+      args: ["-c", `${dir}/nginx.conf`, "-p", dir, "-g", "daemon on;"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!started.success) {
+      throw new Error(
+        `nginx did not start: ${new TextDecoder().decode(started.stderr)}`,
+      );
+    }
+    // The daemon writes its pid once the launcher has returned.
+    nginx = await eventually(async () => {
+      const pid = Number((await Deno.readTextFile(`${dir}/nginx.pid`)).trim());
+      assert.ok(pid > 0);
+      return pid;
+    });
+    nginxes.add(nginx);
+    const proxyUrl = `http://127.0.0.1:${port}`;
+    await eventually(async () => {
+      const { status } = await httpGet(`${proxyUrl}/healthz`);
+      assert.equal(status, 200);
+    }, { timeoutMs: 60_000 });
+    return { cluster, proxyUrl, dir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// A run that never reaches the stop test must not leave nginx behind.
+const nginxes = new Set<number>();
+globalThis.addEventListener("unload", () => {
+  for (const pid of nginxes) signal(pid, "SIGTERM");
+});
+
+/** A fast shutdown (SIGTERM to the master), waiting until it is gone. */
+async function stopNginx(pid: number): Promise<void> {
+  signal(pid, "SIGTERM");
+  while (isRunning(pid)) await delay(50);
+  nginxes.delete(pid);
+}
+
+function signal(pid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
 
 /**
- * A test with a fresh database, Redis, two nodes and nginx in front of
- * them; everything is stopped at the end. On failure nginx's error log and
- * the nodes' logs are added to the error.
+ * A test through the file's proxy, with client pools of its own (closed
+ * at the end). On failure nginx's error log and the nodes' logs are added
+ * to the error.
  */
 function proxyTest(
-  pg: PostgresService,
   name: string,
   body: (ctx: ProxyContext) => Promise<void>,
 ): void {
   Deno.test(name, async () => {
-    const database = `nginx_${++databases}`;
-    const url = await pg.createDatabase(database);
-    const redis = (await startRedis())!;
-    const dir = await Deno.makeTempDir({ prefix: "chat-nginx-" });
-    // nginx's workers run as nobody: let them reach the temp folders.
-    await Deno.chmod(dir, 0o755);
-    let cluster: Cluster | undefined;
-    let nginx: Deno.ChildProcess | undefined;
-    const pools: ClientPool[] = [];
+    const { cluster, proxyUrl, dir } = await proxy.get();
+    const proxied = new ClientPool(`${proxyUrl.replace("http", "ws")}/ws`);
+    const direct = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
     try {
-      cluster = await startCluster(url, redis.url, {
-        nodes: 2,
-        // Behind the proxy every client comes from its address.
-        args: ["--trust-proxy"],
-      });
-      const port = freePort();
-      const conf = renderConfig(await Deno.readTextFile(EXAMPLE), {
-        port,
-        upstreams: cluster.nodes.map((node) => new URL(node.url).host),
-        dir,
-      });
-      await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
-      nginx = new Deno.Command(NGINX, {
-        args: ["-c", `${dir}/nginx.conf`, "-p", dir, "-g", "daemon off;"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      const proxyUrl = `http://127.0.0.1:${port}`;
-      const exited = nginx.status.then((status) => {
-        throw new Error(`nginx exited (${status.code})`);
-      });
-      exited.catch(() => {});
-      await Promise.race([
-        exited,
-        eventually(async () => {
-          const { status } = await httpGet(`${proxyUrl}/healthz`);
-          assert.equal(status, 200);
-        }, { timeoutMs: 60_000 }),
-      ]);
-      const proxied = new ClientPool(`ws://127.0.0.1:${port}/ws`);
-      const direct = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
-      pools.push(proxied, ...direct);
       await body({ cluster, proxyUrl, proxied, direct });
     } catch (error) {
       const log = await Deno.readTextFile(`${dir}/error.log`).catch(() => "");
       throw new Error(
         `${(error as Error).stack ?? error}\n\nnginx error log:\n${
           log.split("\n").slice(-20).join("\n")
-        }\nNode logs:\n${cluster?.output() ?? ""}`,
+        }\nNode logs:\n${cluster.output()}`,
       );
     } finally {
-      await Promise.all(pools.map((pool) => pool.closeAll()));
-      if (nginx) {
-        try {
-          nginx.kill("SIGTERM");
-        } catch {
-          // Already gone.
-        }
-        await nginx.status;
-      }
-      await cluster?.stop();
-      await redis.stop();
-      await pg.dropDatabase(database);
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await Promise.all(
+        [proxied, ...direct].map((pool) => pool.closeAll()),
+      );
     }
   });
 }
@@ -215,9 +265,8 @@ async function chat(
   }
 }
 
-function registerTests(pg: PostgresService): void {
+function registerTests(): void {
   proxyTest(
-    pg,
     "nginx: serves the web client and /healthz of the nodes",
     async ({ proxyUrl }) => {
       const page = await fetch(`${proxyUrl}/`);
@@ -231,15 +280,17 @@ function registerTests(pg: PostgresService): void {
   );
 
   proxyTest(
-    pg,
     "nginx: two clients through the proxy land on different nodes and chat",
     async ({ cluster, proxied }) => {
+      const online = () =>
+        Promise.all(
+          cluster.nodes.map((node) => metric(node.url, "chat_users_online")),
+        );
+      // The earlier tests' users have left the shared nodes.
+      await eventually(async () => assert.deepEqual(await online(), [0, 0]));
       const ann = await proxied.guest("ann");
       const ben = await proxied.guest("ben");
-      const online = await Promise.all(
-        cluster.nodes.map((node) => metric(node.url, "chat_users_online")),
-      );
-      assert.deepEqual(online, [1, 1], "one user on each node");
+      assert.deepEqual(await online(), [1, 1], "one user on each node");
       await chat(ann, "hi ben", [ann, ben]);
       await chat(ben, "hi ann", [ann, ben]);
       const reply = await ben.ok("private_message", {
@@ -254,7 +305,6 @@ function registerTests(pg: PostgresService): void {
   );
 
   proxyTest(
-    pg,
     "nginx: clients through the proxy chat with clients on each node directly",
     async ({ proxied, direct }) => {
       const [one, two] = await Promise.all([
@@ -270,7 +320,6 @@ function registerTests(pg: PostgresService): void {
   );
 
   proxyTest(
-    pg,
     "nginx: a file as large as --max-file-bytes uploads through the proxy and downloads back",
     async ({ proxyUrl }) => {
       // nginx refuses bodies over 1 MiB unless told otherwise
@@ -304,7 +353,6 @@ function registerTests(pg: PostgresService): void {
   );
 
   proxyTest(
-    pg,
     "nginx: the WebSocket takes the proxy's own Origin and refuses another site",
     async ({ proxyUrl }) => {
       const wsUrl = `${proxyUrl.replace("http", "ws")}/ws`;
