@@ -1506,6 +1506,13 @@ function registerTests(pg: PostgresService): void {
       }, { timeoutMs: 60_000, intervalMs: 100 });
       const told = await notice(erin, "info", "erin", "erin");
       assert.equal(told.data.role, "moderator");
+      // Redis came back empty: erin's node finds ann once ann's node has
+      // written its users again (user_not_found, once, when ann had logged
+      // in a moment before Redis stopped).
+      await eventually(async () => {
+        const users = (await erin.ok("list_users")).users as string[];
+        assert.ok(users.includes("ann"), JSON.stringify(users));
+      }, { timeoutMs: 60_000 });
       await erin.ok("kick", { user: "ann" });
       await ann.closed;
       assert.equal(carol.closeCode, undefined, "the changing socket stays");
