@@ -6,14 +6,15 @@
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
-  type ClientPool,
+  ClientPool,
   clusterSkipReason,
   expectError,
   roundTrip,
   type TestClient,
   withClients,
-  withCluster,
 } from "./harness.ts";
+import { startPostgres } from "./services.ts";
+import { SharedOnce, startSharedCluster } from "./shared_cluster.ts";
 
 type Message = {
   id: string;
@@ -267,14 +268,54 @@ Deno.test("edit_message: an author removed from a private room, or banned from a
     assert.equal(JSON.stringify(banned).includes("👎"), false);
   }));
 
+// The two tests on two nodes share them (and their PostgreSQL and Redis),
+// started by the first: starting them took seconds a test on a busy
+// machine. Each test has names of its own and closes its clients.
+const twoNodes = new SharedOnce(async () => {
+  const pg = (await startPostgres())!;
+  try {
+    const cluster = await startSharedCluster(pg, {
+      database: "updates",
+      nodes: 2,
+    });
+    return {
+      cluster,
+      async stop() {
+        await cluster.stop();
+        await pg.stop();
+      },
+    };
+  } catch (error) {
+    await pg.stop();
+    throw error;
+  }
+});
+let twoNodeTests = 0;
+
+/**
+ * Runs a body on the shared two nodes with a client pool on each, and the
+ * test's own suffix for names; closes the pools after.
+ */
+async function onTwoNodes(
+  body: (pools: ClientPool[], suffix: string) => Promise<void>,
+): Promise<void> {
+  const { cluster } = await twoNodes.get();
+  const pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+  try {
+    await body(pools, `_${++twoNodeTests}`);
+  } finally {
+    await Promise.all(pools.map((pool) => pool.closeAll()));
+  }
+}
+
 Deno.test({
   name:
     "edit_message and delete_message of one message at once, from two nodes: every reader's last update of it is the delete, never the edit's text",
   ignore: clusterSkipReason() !== undefined,
   fn: () =>
-    withCluster(2, async (_cluster, [one, two]) => {
+    onTwoNodes(async ([one, two], suffix) => {
       // Her phone deletes while her laptop edits.
-      const { alice, phone, readers } = await onBothNodes(one, two);
+      const { alice, phone, readers } = await onBothNodes(one, two, suffix);
       for (let i = 0; i < 100; i++) {
         const { message } = await alice.ok("send_message", { text: `m${i}` });
         const { id } = message as { id: string };
@@ -304,9 +345,9 @@ Deno.test({
     "edit_message of one message at once from two nodes: every reader's last update of it is the edit committed last (the higher version), never the older text",
   ignore: clusterSkipReason() !== undefined,
   fn: () =>
-    withCluster(2, async (_cluster, [one, two]) => {
+    onTwoNodes(async ([one, two], suffix) => {
       // Her laptop and her phone edit at once.
-      const { alice, phone, readers } = await onBothNodes(one, two);
+      const { alice, phone, readers } = await onBothNodes(one, two, suffix);
       // Each node delivers its own update at once and the other's when
       // Redis brings it, so without versions a reader on each side can end
       // on the edit committed first: 40 rounds gave it within a few.
@@ -342,18 +383,29 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "edits on two nodes: stop the nodes",
+  ignore: clusterSkipReason() !== undefined,
+  fn: () => twoNodes.stop(),
+});
+
 /**
  * The two-node scene: alice with a device on each node (`alice` on `one`,
  * `phone` on `two`), and a reader on each node, so every update is seen
  * both as its own node delivers it and as Redis brings it from the other.
+ * Names end with `suffix`.
  */
 async function onBothNodes(
   one: ClientPool,
   two: ClientPool,
+  suffix: string,
 ): Promise<{ alice: TestClient; phone: TestClient; readers: TestClient[] }> {
-  const alice = await one.register("alice");
+  const alice = await one.register(`alice${suffix}`);
   const phone = await two.login({ token: alice.token });
-  const readers = [await one.guest("reader1"), await two.guest("reader2")];
+  const readers = [
+    await one.guest(`reader1${suffix}`),
+    await two.guest(`reader2${suffix}`),
+  ];
   return { alice, phone, readers };
 }
 
