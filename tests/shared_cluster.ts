@@ -57,9 +57,17 @@ export interface SharedClusterOptions {
 
 // A run that never reaches a file's stop test (filtered, or failed in a
 // way that skips it) must not leave nodes behind: killed at unload.
-const running = new Set<number>();
+// Their log files go too.
+const running = new Map<number, string>();
 globalThis.addEventListener("unload", () => {
-  for (const pid of running) kill(pid, "SIGKILL");
+  for (const [pid, log] of running) {
+    kill(pid, "SIGKILL");
+    try {
+      Deno.removeSync(log);
+    } catch {
+      // Already gone.
+    }
+  }
 });
 
 /**
@@ -168,7 +176,7 @@ export async function spawnDetachedServer(
       `could not start a node: ${new TextDecoder().decode(launched.stderr)}`,
     );
   }
-  running.add(pid);
+  running.set(pid, log);
   const output = () => {
     try {
       return Deno.readTextFileSync(log);
