@@ -75,22 +75,29 @@ export async function findReadableRoom(
 }
 
 /**
- * Why this reader may not read the room (a ban), or undefined when it may.
- * By name, and by address for guests and anonymous readers only, as
- * {@linkcode memberBan} does for joins: an account on the address of a
- * banned guest (a school's or an office's one NAT address) reads on.
+ * Whom a ban lookup names for this reader: an account by its name only,
+ * a guest or an anonymous reader by name and address. An account on the
+ * address of a banned guest (a school's or an office's one NAT address)
+ * reads, joins and writes on. Reads ({@linkcode roomRefusal}) and joins
+ * and sends ({@linkcode memberBan}) both ask through here: written twice,
+ * the rule drifted once (reads refused accounts that joins let in).
  */
+function banSubject(reader: Reader): { userKey?: string; address?: string } {
+  // The store matches an IPv6 guest's /64 (how bans name it: one machine
+  // picks its addresses there at will) and its exact address (bans made
+  // before) in one lookup.
+  return reader.userKey === undefined
+    ? { userKey: reader.guest, address: reader.address }
+    : { userKey: reader.userKey };
+}
+
+/** Why this reader may not read the room (a ban), or undefined when it may. */
 export async function roomRefusal(
   store: AccountStore,
   reader: Reader,
   roomKey: string,
 ): Promise<Failure | undefined> {
-  const ban = await store.findBan(
-    reader.userKey === undefined
-      ? { userKey: reader.guest, address: reader.address }
-      : { userKey: reader.userKey },
-    roomKey,
-  );
+  const ban = await store.findBan(banSubject(reader), roomKey);
   return ban && banRefusal(ban);
 }
 
@@ -106,22 +113,15 @@ export function banRefusal(ban: Ban): Failure {
 
 /**
  * The ban that keeps a connection's member out of a room (or, without
- * `roomKey`, off the server): by name, and by address for guests only, as
- * at login (a moderator sharing an address with a banned guest stays).
+ * `roomKey`, off the server), as {@linkcode banSubject} names it.
  */
 export async function memberBan(
   store: AccountStore,
   member: { userKey: string; guest: boolean; address: string },
   roomKey?: string,
 ): Promise<Ban | undefined> {
-  if (!member.guest) {
-    return await store.findBan({ userKey: member.userKey }, roomKey);
-  }
-  // The store matches an IPv6 guest's /64 (how bans name it: one machine
-  // picks its addresses there at will) and its exact address (bans made
-  // before) in one lookup.
   return await store.findBan(
-    { userKey: member.userKey, address: member.address },
+    banSubject(readerOf({ ...member, since: 0 })),
     roomKey,
   );
 }

@@ -64,7 +64,7 @@ export function storeHealth(
 }
 
 /** Pings the store, waiting at most 10 s; a failure is logged. */
-export async function checkStore(store: Pick<Store, "ping">): Promise<
+async function checkStore(store: Pick<Store, "ping">): Promise<
   StoreHealth
 > {
   try {

@@ -25,8 +25,8 @@ import {
   redisSkipReason,
   testsOnService,
 } from "./services.ts";
+import { isRunning } from "./processes.ts";
 import {
-  isRunning,
   type SharedCluster,
   SharedOnce,
   startSharedCluster,

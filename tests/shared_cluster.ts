@@ -17,6 +17,7 @@ import {
   MAIN,
   TEST_PASSWORD,
 } from "./harness.ts";
+import { isRunning } from "./processes.ts";
 import type { PostgresService, RedisService } from "./services.ts";
 import { startRedis } from "./services.ts";
 
@@ -215,18 +216,6 @@ export async function spawnDetachedServer(
       throw new Error(`Node did not start:\n${text}`);
     }
     await delay(50);
-  }
-}
-
-/** True while a process exists and is not a zombie waiting to be reaped. */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // "pid (name) S ...": the state follows the name's closing parenthesis.
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !==
-      "Z";
-  } catch {
-    return false;
   }
 }
 

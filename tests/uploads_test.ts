@@ -15,6 +15,7 @@ import {
   member,
   PNG,
   pngOfSize,
+  type ServerAddress,
   upload,
   type Uploaded,
   uploaded,
@@ -101,13 +102,7 @@ stores.test(
           text: "",
           attachments: [{ url: file.url }],
         });
-        const got = await fetchFile(server, file.url);
-        assert.equal(got.status, 200);
-        assert.equal(
-          got.headers.get("content-type"),
-          "application/octet-stream",
-        );
-        assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+        const got = await assertDownload(server, file.url);
         assert.equal(got.headers.get("x-content-type-options"), "nosniff");
         assert.match(
           got.headers.get("content-security-policy")!,
@@ -167,13 +162,7 @@ stores.test(
         attachments: [huge, long, small].map((f) => ({ url: f.url })),
       });
       for (const file of [huge, long]) {
-        const got = await fetchFile(server, file.url);
-        assert.equal(got.status, 200);
-        assert.equal(
-          got.headers.get("content-type"),
-          "application/octet-stream",
-        );
-        assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+        await assertDownload(server, file.url);
       }
       const inline = await fetchFile(server, small.url);
       assert.equal(inline.headers.get("content-type"), "image/gif");
@@ -220,13 +209,7 @@ Deno.test(
           attachments: sent.map((f) => ({ url: f.url })),
         });
         for (const file of sent) {
-          const got = await fetchFile(server, file.url);
-          assert.equal(got.status, 200);
-          assert.equal(
-            got.headers.get("content-type"),
-            "application/octet-stream",
-          );
-          assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+          await assertDownload(server, file.url);
         }
       } finally {
         await alice.client.close();
@@ -260,13 +243,7 @@ Deno.test(
           text: "",
           attachments: [{ url: up.url }],
         });
-        const got = await fetchFile(server, up.url);
-        assert.equal(got.status, 200);
-        assert.equal(
-          got.headers.get("content-type"),
-          "application/octet-stream",
-        );
-        assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+        await assertDownload(server, up.url);
       } finally {
         await alice.client.close();
       }
@@ -302,9 +279,7 @@ Deno.test(
           attachments: sent.map((f) => ({ url: f.url })),
         });
         for (const file of sent) {
-          const got = await fetchFile(server, file.url);
-          assert.equal(got.status, 200);
-          assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+          await assertDownload(server, file.url);
         }
       } finally {
         await alice.client.close();
@@ -384,6 +359,21 @@ stores.test(
 );
 
 stores.finish();
+
+/**
+ * Fetches an uploaded file and checks it is served as a download (not
+ * shown by the browser): what a file that is not a safe preview gets.
+ */
+async function assertDownload(
+  server: ServerAddress,
+  url: string,
+): ReturnType<typeof fetchFile> {
+  const got = await fetchFile(server, url);
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get("content-type"), "application/octet-stream");
+  assert.match(got.headers.get("content-disposition")!, /^attachment;/);
+  return got;
+}
 
 /** Resident memory of a process, in MiB (Linux). */
 async function rssMiB(pid: number): Promise<number> {

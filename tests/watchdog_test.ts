@@ -4,6 +4,7 @@
  * silence limit of seconds instead of minutes.
  */
 import assert from "node:assert/strict";
+import { isRunning } from "./processes.ts";
 
 const FIXTURE = "tests/fixtures/hanging_tests.ts";
 const AFTER = "tests/fixtures/after_hang.ts";
@@ -11,16 +12,6 @@ const AFTER = "tests/fixtures/after_hang.ts";
 // each run (up to 8.7 s and 6.1 s at a load of 20 on 2 cores, against 15 s
 // before); the whole test takes this long plus the starts.
 const SILENCE_MS = 30_000;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !==
-      "Z";
-  } catch {
-    return false;
-  }
-}
 
 Deno.test({
   name:
@@ -66,12 +57,12 @@ Deno.test({
 
       // Killed, not merely orphaned: the daemon left the run's session.
       const deadline = Date.now() + 30_000;
-      while (pids.some(alive) && Date.now() < deadline) {
+      while (pids.some(isRunning) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      assert.deepEqual(pids.filter(alive), [], "left running");
+      assert.deepEqual(pids.filter(isRunning), [], "left running");
     } finally {
-      for (const pid of pids.filter(alive)) Deno.kill(pid, "SIGKILL");
+      for (const pid of pids.filter(isRunning)) Deno.kill(pid, "SIGKILL");
       await Deno.remove(dir, { recursive: true });
     }
   },
