@@ -34,3 +34,22 @@ export function addressKey(address: string): string {
   const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
   return `${parts.map((part) => part.toString(16)).join(":")}::/64`;
 }
+
+/**
+ * The /48 an IPv6 address lies in (`2001:db8:1::/48`), or undefined for an
+ * IPv4 address or anything else. A /48 is what one site is given (a
+ * company, a hosting customer, some home lines): 65,536 /64s, each an
+ * address of its own to addressKey, so it is also counted whole
+ * (address_share.ts), with a larger share than one /64's.
+ */
+export function siteKey(address: string): string | undefined {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.process(address);
+  } catch {
+    return undefined;
+  }
+  if (parsed.kind() === "ipv4") return undefined;
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 3);
+  return `${parts.map((part) => part.toString(16)).join(":")}::/48`;
+}

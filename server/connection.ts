@@ -48,6 +48,8 @@ export interface ClientConnectionOptions {
 export interface LoginWatcher {
   /** The connection logged in to an account. */
   loggedInToAccount(): void;
+  /** False while it may not log in as a guest (it came in to the accounts' reserve). */
+  mayLogInAsGuest(): boolean;
 }
 
 /**
@@ -134,6 +136,11 @@ export class ClientConnection implements ClientState {
   set member(member: Member | undefined) {
     this.#member = member;
     if (member && !member.guest) this.#watcher?.loggedInToAccount();
+  }
+
+  /** False while the connection may not log in as a guest (see LoginWatcher). */
+  mayLogInAsGuest(): boolean {
+    return this.#watcher?.mayLogInAsGuest() ?? true;
   }
 
   /**

@@ -142,6 +142,11 @@ export interface HttpServerOptions {
    * hold (address_share.ts); 0 or left out: none.
    */
   addressSharePercent?: number;
+  /**
+   * Past half of `maxConnections`, the percent of it the peer addresses of
+   * one IPv6 /48 may hold together (address_share.ts); 0 or left out: none.
+   */
+  siteSharePercent?: number;
 }
 
 /** A running front. */
@@ -402,6 +407,9 @@ class ConnectionSlots {
       perAddressMax: options.maxConnectionsPerAddress,
       max: options.maxConnections,
       sharePercent: options.addressSharePercent ?? 0,
+      siteSharePercent: options.siteSharePercent ?? 0,
+      // No accounts' reserve here: every connection is a stranger when it
+      // is accepted, a member's too; the WebSocket endpoint keeps it.
     });
   }
 
@@ -416,9 +424,7 @@ class ConnectionSlots {
     const refusal = this.#addresses.refusal(address, this.total);
     if (refusal) {
       this.#logRefusal(
-        refusal === "share"
-          ? "{address} has {count} connections open, its share of a server half full"
-          : "{address} has {count} connections open",
+        REFUSAL_LOG[refusal],
         { address, count: this.#addresses.count(address) },
       );
       return refusal;
@@ -436,6 +442,14 @@ class ConnectionSlots {
     logger.warn(`Refusing connections: ${message}`, values);
   }
 }
+
+const REFUSAL_LOG: Record<AddressRefusal, string> = {
+  address: "{address} has {count} connections open",
+  share:
+    "{address} has {count} connections open, its share of a server half full",
+  site: "the IPv6 /48 of {address} holds its share of a server half full",
+  guests: "the guests' part of the connections is full",
+};
 
 class Slot implements ConnectionSlot {
   #slots: ConnectionSlots;
@@ -491,6 +505,22 @@ const REFUSALS: Record<Refusal, { status: string; body: string }> = {
       error: "rate_limited",
       message:
         "Too many connections from your address while the server is busy: try again shortly.",
+    }),
+  },
+  site: {
+    status: "429 Too Many Requests",
+    body: JSON.stringify({
+      error: "rate_limited",
+      message:
+        "Too many connections from your network (its IPv6 /48) while the server is busy: try again shortly.",
+    }),
+  },
+  guests: {
+    status: "429 Too Many Requests",
+    body: JSON.stringify({
+      error: "rate_limited",
+      message:
+        "The server keeps its last connections for accounts: log in to one, or try again shortly.",
     }),
   },
   headers: {

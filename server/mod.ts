@@ -118,6 +118,8 @@ export async function startServer(
     ...config,
     maxConnections,
     addressSharePercent: config.addressShare,
+    siteSharePercent: config.siteShare,
+    accountReservePercent: config.accountReserve,
     // Read once the server listens: no upgrade comes before.
     openConnections: () => server.openConnections,
   });
@@ -146,6 +148,7 @@ export async function startServer(
         ? 0
         : config.maxConnectionsPerAddress,
       addressSharePercent: config.trustProxy ? 0 : config.addressShare,
+      siteSharePercent: config.trustProxy ? 0 : config.siteShare,
     });
   } catch (error) {
     await node.close();

@@ -306,6 +306,31 @@ export const SETTINGS = {
     help:
       "once half of `--max-connections` are open, an address holding this percent of it (a connection logged in to an account counting half) gets HTTP 429 for more; 0 = no share",
   }),
+  /**
+   * Past half of `maxConnections`, the percent of it one IPv6 /48 (its
+   * /64s together) may hold, as `addressShare` counts; 0 for none.
+   */
+  siteShare: setting({
+    flag: "site-share",
+    placeholder: "P",
+    kind: integer({ min: 0, max: 100 }),
+    default: 25,
+    help:
+      "the same for all the /64s of one IPv6 /48 (a site, 65,536 of them) together: once half of `--max-connections` are open, a /48 holding this percent gets HTTP 429 for more; 0 = none",
+  }),
+  /**
+   * Percent of `maxConnections` kept for WebSockets of accounts: the others
+   * (guests, and sockets not logged in that carry no live session token)
+   * may hold the rest; 0 for none.
+   */
+  accountReserve: setting({
+    flag: "account-reserve",
+    placeholder: "P",
+    kind: integer({ min: 0, max: 100 }),
+    default: 20,
+    help:
+      "percent of `--max-connections` kept for WebSockets logged in to an account: once the others (guests, and sockets not logged in yet without a live session cookie or Bearer token) hold the rest, more get HTTP 429; 0 = none",
+  }),
   /** Seconds a client has to send a request's headers. */
   // Long enough for a saturated server: with 20 parallel 10 MiB uploads on
   // a loaded 2-core machine, the last connection's headers were read 11 s

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Socket as NetSocket } from "node:net";
 import { ClientConnection, type LoginWatcher } from "./connection.ts";
-import { AddressCounts } from "./address_share.ts";
+import { AddressCounts, type AddressRefusal } from "./address_share.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
 import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
@@ -13,6 +13,7 @@ import {
   closeReason,
 } from "./protocol/close_codes.ts";
 import { MAX_OBJECTS_PER_FRAME } from "./protocol/limits.ts";
+import { isFailure } from "./protocol/errors.ts";
 import type { ChatNode } from "./node.ts";
 import { ConnectionWriter, type FrameSink } from "./writer.ts";
 
@@ -41,6 +42,13 @@ export interface WebSocketOptions {
   maxConnections: number;
   /** Percent of `maxConnections` one address may weigh past half full; 0: none. */
   addressSharePercent: number;
+  /** Percent of `maxConnections` one IPv6 /48 may weigh past half full; 0 or left out: none. */
+  siteSharePercent?: number;
+  /**
+   * Percent of `maxConnections` kept for sockets of accounts: the others
+   * may hold the rest (address_share.ts); 0 or left out: none.
+   */
+  accountReservePercent?: number;
   /** Connections open on the server now (HTTP and WebSocket); none: 0. */
   openConnections?: () => number;
   /** Seconds to log in before the socket is closed with 4001. */
@@ -74,19 +82,30 @@ export function createWebSocketEndpoint(
     perAddressMax: options.maxConnectionsPerAddress,
     max: options.maxConnections,
     sharePercent: options.addressSharePercent,
+    siteSharePercent: options.siteSharePercent,
+    accountReservePercent: options.accountReservePercent,
   });
   // Connections that have not logged in yet, with their deadline. One sweep
   // a second checks them all: a timer per connection would cost every one
   // of ten thousand idle connections its own.
   const loginDeadlines = new Map<ClientConnection, number>();
+  // Of them, those let in to the accounts' reserve: their deadline stands
+  // (see sweepLogins).
+  const firmDeadlines = new Set<ClientConnection>();
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
-  function awaitLogin(connection: ClientConnection): void {
+  function awaitLogin(connection: ClientConnection, firm: boolean): void {
     loginDeadlines.set(
       connection,
       Date.now() + options.loginTimeoutSeconds * 1000,
     );
+    if (firm) firmDeadlines.add(connection);
     sweeper ??= setInterval(sweepLogins, 250);
+  }
+
+  function forgetLogin(connection: ClientConnection): void {
+    loginDeadlines.delete(connection);
+    firmDeadlines.delete(connection);
   }
 
   function sweepLogins(): void {
@@ -94,13 +113,17 @@ export function createWebSocketEndpoint(
     const timeout = options.loginTimeoutSeconds * 1000;
     for (const [connection, deadline] of loginDeadlines) {
       if (connection.member) {
-        loginDeadlines.delete(connection);
+        forgetLogin(connection);
       } else if (connection.loggingIn) {
         // A login under way stops the clock; a refused one gets a fresh
-        // timeout to try again.
-        loginDeadlines.set(connection, now + timeout);
+        // timeout to try again. Not in the accounts' reserve: a socket
+        // there that fails login after login would hold its place for
+        // good, and a few of them the whole reserve.
+        if (!firmDeadlines.has(connection)) {
+          loginDeadlines.set(connection, now + timeout);
+        }
       } else if (deadline <= now) {
-        loginDeadlines.delete(connection);
+        forgetLogin(connection);
         logger.info("Closing {address}: no login within {s} s", {
           address: connection.remoteAddress,
           s: options.loginTimeoutSeconds,
@@ -131,14 +154,26 @@ export function createWebSocketEndpoint(
     options,
     open,
     perAddress,
-    loginDeadlines,
     awaitLogin,
+    forgetLogin,
     tooBig,
     get draining() {
       return draining;
     },
   };
-  // deno-lint-ignore require-await
+  function refusalMessage(refusal: AddressRefusal): string {
+    switch (refusal) {
+      case "address":
+        return `Too many connections from your address (at most ${options.maxConnectionsPerAddress}).`;
+      case "share":
+        return `Too many connections from your address while the server is busy (at most ${perAddress.share}, an account's counting half): try again shortly.`;
+      case "site":
+        return `Too many connections from your network (its IPv6 /48) while the server is busy (at most ${perAddress.siteShare}, an account's counting half): try again shortly.`;
+      case "guests":
+        return `The server keeps its last connections for accounts (guests may hold ${perAddress.guestMax}): log in to one, or try again shortly.`;
+    }
+  }
+
   const handler: MiddlewareHandler = async (c) => {
     const origin = c.req.header("origin");
     if (origin !== undefined && !originAllowed(origin, c, options)) {
@@ -162,23 +197,28 @@ export function createWebSocketEndpoint(
       );
     }
     const address = remoteAddressOf(c);
-    const refusal = perAddress.refusal(
+    const token = sessionTokenOf(c);
+    let refusal = perAddress.refusal(
       address,
       options.openConnections?.() ?? 0,
     );
+    // The guests' part is full: a socket that will log in to an account
+    // may come in to the reserve. Its token is checked now (a store read,
+    // only while the guests' part is full), or any made-up cookie would
+    // let a stranger in.
+    const reserved = refusal === "guests" && token !== undefined;
+    if (reserved && await liveSession(node, token)) refusal = undefined;
     if (refusal) {
       const count = perAddress.count(address);
-      logger.warn("Refused upgrade from {address}: {count} sockets open", {
-        address,
-        count,
-      });
-      return httpError(
-        c,
-        "rate_limited",
-        refusal === "share"
-          ? `Too many connections from your address while the server is busy (at most ${perAddress.share}, an account's counting half): try again shortly.`
-          : `Too many connections from your address (at most ${options.maxConnectionsPerAddress}).`,
+      logger.warn(
+        "Refused upgrade from {address} ({refusal}): {count} sockets open",
+        {
+          address,
+          refusal,
+          count,
+        },
       );
+      return httpError(c, "rate_limited", refusalMessage(refusal));
     }
     let upgraded: { response: Response; socket: WebSocket };
     const request = c.req.raw;
@@ -198,15 +238,11 @@ export function createWebSocketEndpoint(
     }
     // Counted once upgraded; the close gives it back.
     perAddress.add(address);
-    new SocketSession(
-      endpoint,
-      address,
-      raw,
-      request,
-      upgraded.socket,
+    new SocketSession(endpoint, address, raw, request, upgraded.socket, {
       // A program's token, or the web client's cookie: `login` with no data.
-      sessionTokenOf(c),
-    );
+      cookieToken: token,
+      reserved,
+    });
     return upgraded.response;
   };
 
@@ -217,6 +253,7 @@ export function createWebSocketEndpoint(
       clearInterval(sweeper);
       sweeper = undefined;
       loginDeadlines.clear();
+      firmDeadlines.clear();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.all([...open.values()].map((c) => c.settled())),
@@ -235,6 +272,15 @@ export function createWebSocketEndpoint(
       return open.size;
     },
   };
+}
+
+// A store that fails leaves the socket out, as a dead token would.
+async function liveSession(node: ChatNode, token: string): Promise<boolean> {
+  try {
+    return !isFailure(await node.accounts.resumeSession(token));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -281,10 +327,18 @@ interface Endpoint {
   options: WebSocketOptions;
   open: Map<ConnectionWriter, ClientConnection>;
   perAddress: AddressCounts;
-  loginDeadlines: Map<ClientConnection, number>;
-  awaitLogin(connection: ClientConnection): void;
+  awaitLogin(connection: ClientConnection, firm: boolean): void;
+  forgetLogin(connection: ClientConnection): void;
   tooBig(data: string | ArrayBuffer | Blob): boolean;
   readonly draining: boolean;
+}
+
+/** How a socket came in. */
+interface SessionOptions {
+  /** The session token its upgrade carried (Bearer, else cookie). */
+  cookieToken?: string;
+  /** Let in to the places kept for accounts (address_share.ts). */
+  reserved: boolean;
 }
 
 /**
@@ -303,6 +357,7 @@ class SocketSession implements FrameSink, LoginWatcher {
   #writer?: ConnectionWriter;
   #counted = true;
   #favoured = false;
+  #reserved: boolean;
 
   constructor(
     endpoint: Endpoint,
@@ -310,13 +365,14 @@ class SocketSession implements FrameSink, LoginWatcher {
     raw: UpgradeSocket,
     request: Request,
     socket: WebSocket,
-    cookieToken?: string,
+    options: SessionOptions,
   ) {
     this.#endpoint = endpoint;
     this.#remoteAddress = remoteAddress;
     this.#raw = raw;
     this.#request = request;
-    this.#cookieToken = cookieToken;
+    this.#cookieToken = options.cookieToken;
+    this.#reserved = options.reserved;
     this.#socket = socket;
     socket.addEventListener("open", this);
     socket.addEventListener("message", this);
@@ -346,7 +402,7 @@ class SocketSession implements FrameSink, LoginWatcher {
     this.#writer = writer;
     this.#connection = connection;
     open.set(writer, connection);
-    this.#endpoint.awaitLogin(connection);
+    this.#endpoint.awaitLogin(connection, this.#reserved);
   }
 
   /** The socket's events. */
@@ -382,8 +438,8 @@ class SocketSession implements FrameSink, LoginWatcher {
     if (!this.#counted) return;
     this.#counted = false;
     this.#raw.release();
-    const { perAddress, open, loginDeadlines } = this.#endpoint;
-    if (this.#connection) loginDeadlines.delete(this.#connection);
+    const { perAddress, open, forgetLogin } = this.#endpoint;
+    if (this.#connection) forgetLogin(this.#connection);
     perAddress.remove(this.#remoteAddress, this.#favoured);
     if (this.#writer) open.delete(this.#writer);
     this.#connection?.closed((event as CloseEvent).code ?? 1006);
@@ -395,6 +451,17 @@ class SocketSession implements FrameSink, LoginWatcher {
     this.#favoured = true;
     this.#endpoint.perAddress.favour(this.#remoteAddress);
     this.#raw.favour();
+  }
+
+  /**
+   * Let in to the accounts' reserve, it may log in as a guest only once
+   * the guests' part has room for it again.
+   */
+  mayLogInAsGuest(): boolean {
+    if (!this.#reserved) return true;
+    if (!this.#endpoint.perAddress.guestsRoom(true)) return false;
+    this.#reserved = false;
+    return true;
   }
 
   // The writer's sink.

@@ -236,6 +236,101 @@ Deno.test("upgrade: once half the connection cap is open, an address holding its
     assert.equal((await upgrade(3)).status, 429);
   }, { maxConnections: 40, addressShare: 10, trustProxy: true }));
 
+Deno.test("upgrade: guests of many addresses together hold at most the part of --max-connections not kept for accounts, then get 429 rate_limited, while a socket with a live session token comes in and logs in to its account", () =>
+  withClients(async (pool, server) => {
+    // A cap of 40 with 20% kept for accounts: guests may hold 32. Past
+    // half full an address may hold 4 (10%), so ten addresses of 4 guests
+    // each would take all 40.
+    const { token } = await accountWithToken(server, "carol");
+    const from = (last: number, extra: Record<string, string> = {}) => ({
+      "x-forwarded-for": `192.0.2.${last}`,
+      ...extra,
+    });
+    const guests = [];
+    for (let address = 1; address <= 8; address++) {
+      for (let i = 0; i < 4; i++) {
+        guests.push(
+          await pool.login({ username: `g${address}x${i}` }, {
+            headers: from(address),
+          }),
+        );
+      }
+    }
+    const refused = await fetch(server.wsUrl.replace("ws", "http"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+        ...from(9),
+      },
+    });
+    assert.equal(refused.status, 429);
+    const body = await refused.json();
+    assert.equal(body.error, "rate_limited");
+    assert.match(body.message, /for accounts \(guests may hold 32\)/);
+    // A made-up token does not open the reserve.
+    const madeUp = await RawSocket.open(
+      server.wsUrl,
+      from(10, { authorization: "Bearer made-up" }),
+    );
+    madeUp.abort();
+    assert.equal(madeUp.status, 429);
+    // A live one does, for its account only.
+    const bearer = { authorization: `Bearer ${token}` };
+    const carol = await pool.login({ token }, { headers: from(10, bearer) });
+    await carol.ok("list_rooms");
+    const sneaky = await pool.connect({ headers: from(11, bearer) });
+    await expectError(sneaky, "login", { username: "sneaky" }, "rate_limited");
+    // Once a guest leaves, it may log in as one, in the guests' part.
+    await guests[0].close();
+    await eventually(() => sneaky.ok("login", { username: "sneaky" }), {
+      intervalMs: 250,
+    });
+  }, {
+    maxConnections: 40,
+    addressShare: 10,
+    accountReserve: 20,
+    trustProxy: true,
+    // Sockets wait for their login while the test fills the server.
+    loginTimeoutSeconds: 3600,
+  }));
+
+Deno.test("upgrade: once half of --max-connections are open, the /64s of one IPv6 /48 together holding its --site-share get 429 rate_limited, while another /48 still comes in", () =>
+  withClients(async (pool, server) => {
+    // A cap of 40: past 20 open, a /48 may hold 10 (25%), each /64 4.
+    for (let i = 0; i < 20; i++) await pool.connect();
+    const inSite = (site: number, net: number) => ({
+      "x-forwarded-for": `2001:db8:${site}:${net.toString(16)}::1`,
+    });
+    for (let net = 0; net < 10; net++) {
+      await pool.connect({ headers: inSite(1, net) });
+    }
+    const refused = await fetch(server.wsUrl.replace("ws", "http"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+        ...inSite(1, 10),
+      },
+    });
+    assert.equal(refused.status, 429);
+    const body = await refused.json();
+    assert.equal(body.error, "rate_limited");
+    assert.match(
+      body.message,
+      /IPv6 \/48\) while the server is busy \(at most 10,/,
+    );
+    await pool.connect({ headers: inSite(2, 0) });
+  }, {
+    maxConnections: 40,
+    addressShare: 10,
+    siteShare: 25,
+    trustProxy: true,
+    loginTimeoutSeconds: 3600,
+  }));
+
 Deno.test("upgrade: the addresses of one IPv6 /64 share the per-address cap, another /64 does not", () =>
   withClients(async (pool, server) => {
     // One machine holds a whole /64 and picks its addresses in it at will.

@@ -21,6 +21,12 @@ export interface ClientState {
   /** Set by a successful login. */
   member?: Member;
   /**
+   * False while the connection may not log in as a guest: it came in to
+   * the places the server keeps for accounts (address_share.ts). Left out:
+   * it may.
+   */
+  mayLogInAsGuest?(): boolean;
+  /**
    * A message's handler calls this once its append is queued in the store:
    * the client's next message may then start before this one's commit.
    */

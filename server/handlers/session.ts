@@ -216,6 +216,12 @@ async function guest(
   rawName: string,
   givenKey: string | undefined,
 ): Promise<Identity | Failure> {
+  if (ctx.client.mayLogInAsGuest?.() === false) {
+    return fail(
+      "rate_limited",
+      "The server keeps its last connections for accounts, and guests hold the rest: log in to an account, or try again shortly.",
+    );
+  }
   const username = cleanName(rawName);
   if (username === null) {
     return fail(
