@@ -1,7 +1,9 @@
 /**
  * The WebSocket edge (server/websocket.ts) against a real server: frame
  * size limits, binary frames, the per-address cap (and behind a trusted
- * proxy), the login timeout, idle pings, and clients that go away.
+ * proxy), the shares of an address and of an IPv6 /48, the part of the
+ * connections kept for accounts, the login timeout, idle pings, and
+ * clients that go away.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
