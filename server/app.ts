@@ -223,6 +223,7 @@ export function createApp(parts: AppParts): Hono {
       rooms: node.registry.roomCount,
       appendCommits: node.store.appendCommits,
       passwordChecks: node.accounts.passwordChecks,
+      filesMissing: node.files.missingFiles,
     });
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

@@ -38,6 +38,20 @@ const WALK_EVERY_MS = DAY_MS;
 /** Recorded deletions read from the store at a time. */
 const DELETIONS_PAGE = 1000;
 
+/** Uploads read from the store at a time by the walk for missing bytes. */
+const UPLOADS_PAGE = 1000;
+
+/** Uploads whose bytes are gone that the walk's log line names. */
+const MISSING_NAMED = 5;
+
+/** What a walk for uploads whose bytes are gone found. */
+export interface MissingFiles {
+  /** Uploads recorded over an hour ago whose bytes are not kept. */
+  count: number;
+  /** The first few of them, by id. */
+  ids: string[];
+}
+
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
   /** Where the bytes are kept, by content hash. */
@@ -79,9 +93,12 @@ export class FileStorage {
   #timer: ReturnType<typeof setInterval> | undefined;
   // One sweep at a time; a delete during one gets another after it.
   #sweeps = new Coalesced(() => this.#sweep());
-  // One walk of the folder at a time, and when the last one began.
+  // One walk of the files kept at a time, and when the last one began.
   #walks = new Coalesced(() => this.#removeUnnamed());
   #walkedAt = 0;
+  // One walk of the uploads at a time, and what the last one counted.
+  #missingWalks = new Coalesced(() => this.#findMissing());
+  #missing = 0;
   // Saving and deleting the bytes of one hash take turns in this process,
   // so a sweep never deletes bytes that an upload of the same content is
   // recording (the store's deletion turn does the same across processes).
@@ -119,7 +136,7 @@ export class FileStorage {
         // (crash_files_test), and what a crash left is an hour old, so
         // removable, by the first timed sweep anyway.
         if (Date.now() - this.#walkedAt >= WALK_EVERY_MS) {
-          void this.removeUnnamed();
+          void this.removeUnnamed().then(() => this.findMissing());
         }
       }, this.#sweepEveryMs);
     }
@@ -372,8 +389,9 @@ export class FileStorage {
    * the sweep's do, so an upload of the same bytes recorded meanwhile
    * keeps them; staged uploads are never looked at. Runs with the first
    * timed sweep after a day since the last walk (the first an hour after
-   * start), since it reads the whole folder: one look at the store per
-   * file. Resolves with what a walk that started after this call removed.
+   * start), since it reads every file kept (the folder, or the rows of
+   * `file_contents` a page at a time): one look at the store per file.
+   * Resolves with what a walk that started after this call removed.
    */
   removeUnnamed(): Promise<{ files: number; bytes: number }> {
     return this.#walks.run();
@@ -381,12 +399,10 @@ export class FileStorage {
 
   async #removeUnnamed(): Promise<{ files: number; bytes: number }> {
     const removed = { files: 0, bytes: 0 };
-    const list = this.#contents.list?.bind(this.#contents);
-    if (list === undefined) return removed;
     this.#walkedAt = Date.now();
     const before = Date.now() - UNNAMED_GRACE_MS;
     try {
-      for await (const kept of list()) {
+      for await (const kept of this.#contents.list()) {
         if (this.#closed) break;
         if (kept.writtenAt > before) continue;
         if (await this.#store.hashInUse(kept.hash)) continue;
@@ -424,6 +440,79 @@ export class FileStorage {
   }
 
   /**
+   * Counts the uploads whose bytes are gone (a file removed by hand, a
+   * restore of the database newer than its files, a `file_contents` row
+   * deleted): each one's download answers 404, and nothing else shows it.
+   * Only uploads recorded over an hour ago count (an upload's bytes are
+   * put after its row's commit, so a newer one may still be arriving),
+   * and one whose bytes are found gone is looked up again, so an upload a
+   * sweep forgot meanwhile (its bytes then go) is not counted. Logs one
+   * line each walk, with the count and the first few ids, and keeps the
+   * count for /metrics ({@link FileStorage.missingFiles}). Runs after the
+   * daily walk for bytes no upload names: one look at the store per page
+   * of uploads, and one at the bytes per upload (one query a page for
+   * the database's bytes). Resolves with what a walk that started after
+   * this call found; a walk that fails logs why and keeps the last count.
+   */
+  findMissing(): Promise<MissingFiles> {
+    return this.#missingWalks.run();
+  }
+
+  /** Uploads whose bytes were gone at the last walk (0 before the first). */
+  get missingFiles(): number {
+    return this.#missing;
+  }
+
+  async #findMissing(): Promise<MissingFiles> {
+    const missing: MissingFiles = { count: 0, ids: [] };
+    const before = Date.now() - UNNAMED_GRACE_MS;
+    let looked = 0;
+    try {
+      let after = "";
+      for (;;) {
+        const page = await this.#store.listUploads(after, UPLOADS_PAGE);
+        const old = page.filter((upload) => upload.createdAt <= before);
+        looked += old.length;
+        const gone = new Set(
+          await this.#contents.absent([...new Set(old.map((u) => u.hash))]),
+        );
+        for (const upload of old) {
+          if (this.#closed) return missing;
+          if (!gone.has(upload.hash)) continue;
+          if (await this.#store.findUpload(upload.id) === undefined) continue;
+          missing.count++;
+          if (missing.ids.length < MISSING_NAMED) missing.ids.push(upload.id);
+        }
+        if (page.length < UPLOADS_PAGE) break;
+        after = page[page.length - 1].id;
+      }
+    } catch (error) {
+      logger.error("Looking for uploads whose file is gone failed: {error}", {
+        error,
+      });
+      return missing;
+    }
+    this.#missing = missing.count;
+    if (missing.count > 0) {
+      logger.warn(
+        "{count} of {looked} uploads name a file that is gone from {where} " +
+          "(their downloads answer 404), among them {ids}",
+        {
+          count: missing.count,
+          looked,
+          where: this.#contents.describe,
+          ids: missing.ids.join(", "),
+        },
+      );
+    } else {
+      logger.info("Every upload's file is kept ({looked} uploads)", {
+        looked,
+      });
+    }
+    return missing;
+  }
+
+  /**
    * Deletes the bytes of a hash recorded for deletion, in the store's turn
    * for it, and clears the record; false when they stay (an upload uses
    * them again, or another process is deleting them). Call it in the
@@ -458,6 +547,7 @@ export class FileStorage {
     clearInterval(this.#timer);
     await this.#sweeps.idle();
     await this.#walks.idle();
+    await this.#missingWalks.idle();
     await this.#contents.close();
   }
 }

@@ -69,6 +69,8 @@ export class Metrics {
       passwordChecks: { running: number; waiting: number };
       /** The store's check, as /healthz makes it. */
       store: StoreHealth;
+      /** Uploads whose bytes were gone at the last daily walk. */
+      filesMissing: number;
     },
   ): string {
     const { store } = readings;
@@ -99,6 +101,11 @@ export class Metrics {
         readings.users,
       ),
       gauge("chat_rooms", "Rooms that exist.", readings.rooms),
+      gauge(
+        "chat_files_missing",
+        "Uploads whose file was gone at the last daily walk of the files (0 before the first).",
+        readings.filesMissing,
+      ),
       gauge(
         "chat_password_hashes_running",
         "Password hashes being computed now (at most --password-workers).",

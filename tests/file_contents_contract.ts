@@ -1,7 +1,8 @@
 /**
  * The contract every FileContents implementation keeps: the bytes of a
  * staged upload kept under their hash, once, read back whole, deleted on
- * demand, and the staging folder the uploads arrive in. Each
+ * demand, listed with their size and time, found absent, and the staging
+ * folder the uploads arrive in. Each
  * implementation's test file calls {@link fileContentsContract} with a way
  * to open it on fresh storage; what only one of them has (a folder shared
  * by the nodes of one machine) is tested beside it.
@@ -94,6 +95,58 @@ export function fileContentsContract(
       assert.deepEqual(await read(other, hash), bytes);
     },
   );
+
+  test("list gives each hash kept once, with its size and when it was written, and leaves out uploads still arriving", async (contents) => {
+    // A file system stamps times from a coarse clock (a tick or so behind
+    // the one Date.now reads): a second either side is plenty.
+    const start = Date.now() - 1000;
+    const minutes = new TextEncoder().encode("the minutes");
+    const photo = randomBytes(70_000);
+    for (const bytes of [minutes, photo, minutes]) {
+      const { hash, path } = await stage(contents, bytes);
+      await contents.put(hash, path);
+    }
+    await stage(contents, new TextEncoder().encode("half an upload"));
+    const end = Date.now() + 1000;
+    const listed = await Array.fromAsync(contents.list());
+    assert.deepEqual(
+      listed.map(({ hash, size }) => ({ hash, size })).sort(byHash),
+      [
+        { hash: sha256(minutes), size: minutes.length },
+        { hash: sha256(photo), size: photo.length },
+      ].sort(byHash),
+    );
+    for (const kept of listed) {
+      assert.ok(
+        kept.writtenAt >= start && kept.writtenAt <= end,
+        `${new Date(kept.writtenAt).toISOString()} is not between ` +
+          `${new Date(start).toISOString()} and ${new Date(end).toISOString()}`,
+      );
+    }
+  });
+
+  test("absent names those of the hashes given that keep no bytes, and nothing when all do", async (contents) => {
+    const kept = await stage(contents, new TextEncoder().encode("kept"));
+    await contents.put(kept.hash, kept.path);
+    const gone = await stage(contents, new TextEncoder().encode("gone"));
+    await contents.put(gone.hash, gone.path);
+    await contents.delete(gone.hash);
+    const never = "0".repeat(64);
+    assert.deepEqual(
+      (await contents.absent([kept.hash, gone.hash, never])).sort(),
+      [gone.hash, never].sort(),
+    );
+    assert.deepEqual(await contents.absent([kept.hash]), []);
+    assert.deepEqual(await contents.absent([]), []);
+  });
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function byHash(a: { hash: string }, b: { hash: string }): number {
+  return a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
 }
 
 /** Writes bytes into the staging folder as an upload arrives there. */

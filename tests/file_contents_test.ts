@@ -78,7 +78,12 @@ function registerPostgresTests(pg: PostgresService): void {
    * of them), and a temporary folder of its own for the staging folders.
    */
   async function freshPlace(): Promise<
-    { url: string; tempDir: string; drop(): Promise<void> }
+    {
+      url: string;
+      tempDir: string;
+      psql(command: string): Promise<string>;
+      drop(): Promise<void>;
+    }
   > {
     const database = await migratedDatabase(pg);
     const url = database.url;
@@ -86,6 +91,7 @@ function registerPostgresTests(pg: PostgresService): void {
     return {
       url,
       tempDir,
+      psql: (command) => pg.psql(command, { database: database.name }),
       async drop() {
         await database.drop();
         await Deno.remove(tempDir, { recursive: true });
@@ -109,19 +115,24 @@ function registerPostgresTests(pg: PostgresService): void {
     body: (
       open: () => PostgresFileContents,
       tempDir: string,
+      psql: (command: string) => Promise<string>,
     ) => Promise<void>,
   ): () => Promise<void> {
     return async () => {
       const place = await freshPlace();
       const opened: PostgresFileContents[] = [];
       try {
-        await body(() => {
-          const node = new PostgresFileContents(place.url, {
-            tempDir: place.tempDir,
-          });
-          opened.push(node);
-          return node;
-        }, place.tempDir);
+        await body(
+          () => {
+            const node = new PostgresFileContents(place.url, {
+              tempDir: place.tempDir,
+            });
+            opened.push(node);
+            return node;
+          },
+          place.tempDir,
+          place.psql,
+        );
       } finally {
         for (const node of opened) await node.close();
         await place.drop();
@@ -176,6 +187,43 @@ function registerPostgresTests(pg: PostgresService): void {
       for (const dir of own) {
         await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
       }
+    }),
+  );
+
+  Deno.test(
+    "PostgresFileContents: list reads every row, a page at a time, with the time each was written",
+    withPlace(async (open, _tempDir, psql) => {
+      // 1,001 rows: a page of 1,000 and one more after it.
+      await psql(`
+        INSERT INTO file_contents (hash, bytes, written_at)
+        SELECT lpad(to_hex(i), 64, '0'), '\\x0102'::bytea, i
+        FROM generate_series(1, 1001) AS i`);
+      const listed = await Array.fromAsync(open().list());
+      assert.equal(listed.length, 1001);
+      listed.forEach((kept, i) => {
+        assert.deepEqual(kept, {
+          hash: (i + 1).toString(16).padStart(64, "0"),
+          size: 2,
+          writtenAt: i + 1,
+        });
+      });
+    }),
+  );
+
+  Deno.test(
+    "PostgresFileContents: bytes put again are written anew, so the walk for bytes no upload names leaves them an hour more",
+    withPlace(async (open, _tempDir, psql) => {
+      const contents = open();
+      const bytes = new TextEncoder().encode("placed by an import");
+      const first = await stage(contents, bytes);
+      await contents.put(first.hash, first.path);
+      await psql(`UPDATE file_contents SET written_at = 1`);
+      const before = Date.now() - 1000;
+      const again = await stage(contents, bytes);
+      await contents.put(again.hash, again.path);
+      const [kept] = await Array.fromAsync(contents.list());
+      assert.equal(kept.hash, first.hash);
+      assert.ok(kept.writtenAt >= before, String(kept.writtenAt));
     }),
   );
 }

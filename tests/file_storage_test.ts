@@ -29,6 +29,7 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
     uploadStreams: (id) => store.uploadStreams(id),
     uploadCarried: (id) => store.uploadCarried(id),
     hashInUse: (hash) => store.hashInUse(hash),
+    listUploads: (after, limit) => store.listUploads(after, limit),
     recordFileDeletions: (hashes) => store.recordFileDeletions(hashes),
     pendingFileDeletions: (after, limit) =>
       store.pendingFileDeletions(after, limit),

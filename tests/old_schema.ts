@@ -4,7 +4,7 @@
  * whose text has `marker` (found by text: later migrations come and go),
  * and the later migrations that cannot run twice are undone first (the
  * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table;
- * the journal of file deletions). Those that only delete rows (the
+ * the journal of file deletions; the time of PostgreSQL's file contents). Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
  * run again as they are. The start-up after it then runs that migration
  * and every later one, as an upgrade does.
@@ -16,6 +16,7 @@ import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   CONVERSATIONS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
+  FILE_TIMES_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
@@ -66,6 +67,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before < versionBefore(POSTGRES_MIGRATIONS, FILE_TIMES_MIGRATION)) {
+    await sql`ALTER TABLE file_contents DROP COLUMN written_at`;
+  }
   if (before < versionBefore(POSTGRES_MIGRATIONS, FILE_DELETIONS_MIGRATION)) {
     // Its chat_save_upload is CREATE OR REPLACE: it runs again as is.
     await sql`DROP TABLE file_deletions`;

@@ -263,6 +263,7 @@ function lifecycle(test: StoreTest): void {
       ["uploadCarried", () => store.uploadCarried("u".repeat(32))],
       ["sweepUploads", () => store.sweepUploads(0)],
       ["hashInUse", () => store.hashInUse("ab".repeat(32))],
+      ["listUploads", () => store.listUploads("", 10)],
       ["recordFileDeletions", () => store.recordFileDeletions(["ab"])],
       ["pendingFileDeletions", () => store.pendingFileDeletions("", 10)],
       ["claimFileDeletion", () => store.claimFileDeletion("ab".repeat(32))],

@@ -33,6 +33,7 @@ import {
   checkUsageBackfilled,
   checkVersionsFromZero,
   CONVERSATIONS_MIGRATION,
+  FILE_TIMES_MIGRATION,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
   oldMessagesSql,
@@ -401,7 +402,7 @@ function registerTests(pg: PostgresService): void {
   async function withOldDatabase(
     version: number,
     rows: string,
-    body: (store: PostgresStore) => Promise<void>,
+    body: (store: PostgresStore, url: string) => Promise<void>,
   ): Promise<void> {
     const db = await pg.freshSchema();
     try {
@@ -416,7 +417,7 @@ function registerTests(pg: PostgresService): void {
       });
       const store = await PostgresStore.open(db.url, OPTIONS);
       try {
-        await body(store);
+        await body(store, db.url);
       } finally {
         await store.close();
       }
@@ -424,6 +425,31 @@ function registerTests(pg: PostgresService): void {
       await db.drop();
     }
   }
+
+  Deno.test(
+    "PostgresStore: file contents kept before their time was recorded count as written when it opens, so the walk for bytes no upload names leaves them an hour",
+    async () => {
+      const opened = Date.now() - 1000;
+      await withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, FILE_TIMES_MIGRATION),
+        "INSERT INTO file_contents (hash, bytes) VALUES ('h', '\\x01')",
+        async (_store, url) => {
+          const rows = await inspect(
+            url,
+            (sql) =>
+              sql<{ written_at: string }[]>`
+              SELECT written_at FROM file_contents WHERE hash = 'h'`,
+          );
+          assert.equal(rows.length, 1);
+          const writtenAt = Number(rows[0].written_at);
+          assert.ok(
+            writtenAt >= opened && writtenAt <= Date.now() + 1000,
+            String(writtenAt),
+          );
+        },
+      );
+    },
+  );
 
   Deno.test(
     "PostgresStore: uploads kept before their bytes were summed per uploader count against its quota once it opens",

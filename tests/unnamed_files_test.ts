@@ -1,15 +1,28 @@
 /**
- * Bytes in the files folder that no upload names and nobody recorded for
- * deletion (what a crash, a killed import or a database restored from an
- * older backup leaves): a real server on a real folder removes those an
- * hour old when it walks the folder (FileStorage.removeUnnamed, which its
- * hourly sweep runs once a day), and nothing else.
+ * The daily walk of the files a server keeps, on a real server with real
+ * files: in its folder (SQLite) or in PostgreSQL's `file_contents`.
+ * Bytes no upload names and nobody recorded for deletion (what a crash,
+ * a killed import or a database restored from an older backup leaves)
+ * are removed once an hour old (FileStorage.removeUnnamed), and nothing
+ * else; uploads whose bytes are gone are counted, logged and shown in
+ * /metrics (FileStorage.findMissing). Its hourly sweep runs both once a
+ * day; the tests run them at once.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { fetchFile, filesUnder, member, uploaded } from "./file_helpers.ts";
-import { withServer } from "./harness.ts";
+import { DatabaseSync } from "node:sqlite";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { bothStores, type StoreUnderTest } from "./both_stores.ts";
+import {
+  fetchFile,
+  filesUnder,
+  type Member,
+  member,
+  type Uploaded,
+  uploaded,
+} from "./file_helpers.ts";
+import { metric, type TestServer, withServer } from "./harness.ts";
 
 const TWO_HOURS_AGO = new Date(Date.now() - 2 * 3600 * 1000);
 
@@ -82,3 +95,221 @@ Deno.test("unnamed files: a walk removes bytes no upload names once they are an 
     });
     await alice.client.close();
   }));
+
+/**
+ * Where a server keeps the bytes of its files, for a test to look inside:
+ * its folder (SQLite) or the `file_contents` table (PostgreSQL, with no
+ * `--files-dir`), and the uploads' rows beside them.
+ */
+interface Kept {
+  /** Puts bytes there as the server would, written at `when`; their hash. */
+  place(text: string, when: Date): Promise<string>;
+  /** Sets when the bytes of a hash were written. */
+  age(hash: string, when: Date): Promise<void>;
+  /** Takes the bytes of a hash away, as a hand or a mishap would. */
+  remove(hash: string): Promise<void>;
+  /** The hashes kept, sorted. */
+  hashes(): Promise<string[]>;
+  /** Sets when every upload but those of `except` (ids) was recorded. */
+  ageUploads(when: Date, except: string[]): Promise<void>;
+}
+
+function keptOf(server: TestServer, store: StoreUnderTest): Kept {
+  const { psql } = store;
+  if (psql) {
+    return {
+      async place(text, when) {
+        const hash = sha256(text);
+        await psql(`
+          INSERT INTO file_contents (hash, bytes, written_at)
+          VALUES ('${hash}', convert_to('${text}', 'UTF8'), ${when.getTime()})`);
+        return hash;
+      },
+      async age(hash, when) {
+        await psql(`UPDATE file_contents SET written_at = ${when.getTime()}
+          WHERE hash = '${hash}'`);
+      },
+      async remove(hash) {
+        await psql(`DELETE FROM file_contents WHERE hash = '${hash}'`);
+      },
+      async hashes() {
+        const out = await psql(
+          "SELECT hash FROM file_contents ORDER BY hash",
+        );
+        return out.split("\n").map((line) => line.trim())
+          .filter((line) => /^[0-9a-f]{64}$/.test(line)).sort();
+      },
+      async ageUploads(when, except) {
+        await psql(`UPDATE uploads SET created_at = ${when.getTime()}
+          WHERE id NOT IN ('${except.join("', '")}')`);
+      },
+    };
+  }
+  const folder = join(server.dir, "files");
+  const path = (hash: string) => join(folder, hash.slice(0, 2), hash);
+  return {
+    async place(text, when) {
+      const hash = sha256(text);
+      await Deno.mkdir(join(folder, hash.slice(0, 2)), { recursive: true });
+      await Deno.writeTextFile(path(hash), text);
+      await Deno.utime(path(hash), when, when);
+      return hash;
+    },
+    age: (hash, when) => Deno.utime(path(hash), when, when),
+    remove: (hash) => Deno.remove(path(hash)),
+    async hashes() {
+      return (await filesUnder(folder)).map((file) => file.slice(3)).sort();
+    },
+    ageUploads(when, except) {
+      // Beside the server's own connection, as the reset command writes.
+      const db = new DatabaseSync(join(server.dir, "chat.db"));
+      try {
+        db.exec("PRAGMA busy_timeout = 60000");
+        db.prepare(
+          `UPDATE uploads SET created_at = ? WHERE id NOT IN (${
+            except.map(() => "?").join(", ")
+          })`,
+        ).run(when.getTime(), ...except);
+      } finally {
+        db.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The id of an upload, from its URL `/files/<id>/<name>`. */
+function idOf(upload: Uploaded): string {
+  return upload.url.split("/")[2];
+}
+
+/** Uploads a text file as `member`. */
+function uploadText(
+  server: TestServer,
+  member: Member,
+  text: string,
+): Promise<Uploaded> {
+  return uploaded(
+    server,
+    member.cookie,
+    new File([text], `${text}.txt`, { type: "text/plain" }),
+  );
+}
+
+/** The lines the files' logger writes while `body` runs. */
+async function filesLog<T>(
+  body: () => Promise<T>,
+): Promise<{ result: T; lines: { level: string; text: string }[] }> {
+  const lines: { level: string; text: string }[] = [];
+  await configure({
+    reset: true,
+    sinks: {
+      memory: (record: LogRecord) =>
+        lines.push({
+          level: record.level,
+          text: record.message.map(String).join(""),
+        }),
+    },
+    loggers: [
+      { category: ["chat", "files"], lowestLevel: "info", sinks: ["memory"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+  try {
+    return { result: await body(), lines };
+  } finally {
+    await reset();
+  }
+}
+
+const stores = await bothStores();
+
+stores.test(
+  "unnamed files: a walk of the bytes kept (a folder, or PostgreSQL's file_contents) removes those no upload names once an hour old, and keeps sent files, drafts and recent bytes",
+  async (server, store) => {
+    const kept = keptOf(server, store);
+    const alice = await member(server, "alice");
+    const minutes = await uploadText(server, alice, "the minutes");
+    await alice.client.ok("send_message", {
+      text: "minutes",
+      attachments: [{ url: minutes.url }],
+    });
+    const draft = await uploadText(server, alice, "a draft");
+    const named = await kept.hashes();
+    assert.deepEqual(named, [sha256("the minutes"), sha256("a draft")].sort());
+    for (const hash of named) await kept.age(hash, TWO_HOURS_AGO);
+    await kept.place("left by a crash", TWO_HOURS_AGO);
+    // May be an import's, placed before its commit.
+    const recent = await kept.place("placed a minute ago", new Date());
+
+    assert.deepEqual(await server.node.files.removeUnnamed(), {
+      files: 1,
+      bytes: "left by a crash".length,
+    });
+    assert.deepEqual(await kept.hashes(), [...named, recent].sort());
+    for (const { url } of [minutes, draft]) {
+      const file = await fetchFile(server, url, alice.cookie);
+      assert.equal(file.status, 200, url);
+    }
+    // Nothing is left recorded for deletion: a second walk finds nothing.
+    assert.deepEqual(await server.node.files.removeUnnamed(), {
+      files: 0,
+      bytes: 0,
+    });
+    await alice.client.close();
+  },
+);
+
+stores.test(
+  "missing files: a walk counts the uploads whose file is gone, says so in the log with a few ids and in /metrics (chat_files_missing), and counts none once the file is back",
+  async (server, store) => {
+    const kept = keptOf(server, store);
+    const alice = await member(server, "alice");
+    const sent = await uploadText(server, alice, "the minutes");
+    const lost = await uploadText(server, alice, "the budget");
+    await alice.client.ok("send_message", {
+      text: "minutes and budget",
+      attachments: [{ url: sent.url }, { url: lost.url }],
+    });
+    const lostDraft = await uploadText(server, alice, "a draft");
+    // Its bytes may still be on their way: an hour's grace.
+    const arriving = await uploadText(server, alice, "just uploaded");
+    await kept.ageUploads(TWO_HOURS_AGO, [idOf(arriving)]);
+    for (const text of ["the budget", "a draft", "just uploaded"]) {
+      await kept.remove(sha256(text));
+    }
+    assert.equal(await metric(server.url, "chat_files_missing"), 0);
+
+    const missing = await filesLog(() => server.node.files.findMissing());
+    const ids = [idOf(lost), idOf(lostDraft)].sort();
+    assert.deepEqual(
+      { ...missing.result, ids: missing.result.ids.sort() },
+      { count: 2, ids },
+    );
+    assert.equal(await metric(server.url, "chat_files_missing"), 2);
+    const warnings = missing.lines.filter((line) => line.level === "warning");
+    assert.equal(warnings.length, 1, JSON.stringify(missing.lines));
+    assert.match(warnings[0].text, /^2 of 3 uploads name a file that is gone/);
+    for (const id of ids) assert.ok(warnings[0].text.includes(id), id);
+    const download = await fetchFile(server, lost.url, alice.cookie);
+    assert.equal(download.status, 404);
+
+    // The same bytes uploaded again are the lost uploads' bytes too.
+    for (const text of ["the budget", "a draft"]) {
+      await uploadText(server, alice, text);
+    }
+    const found = await filesLog(() => server.node.files.findMissing());
+    assert.deepEqual(found.result, { count: 0, ids: [] });
+    assert.equal(await metric(server.url, "chat_files_missing"), 0);
+    assert.deepEqual(found.lines, [
+      { level: "info", text: "Every upload's file is kept (3 uploads)" },
+    ]);
+    await alice.client.close();
+  },
+);
+
+stores.finish();

@@ -110,6 +110,25 @@ export class DiskFileContents implements FileContents {
     }
   }
 
+  // One look at the file a hash: what it costs the daily walk.
+  async absent(hashes: string[]): Promise<string[]> {
+    const gone: string[] = [];
+    for (const hash of hashes) {
+      const path = this.#path(hash);
+      if (path === undefined) {
+        gone.push(hash);
+        continue;
+      }
+      try {
+        if (!(await Deno.lstat(path)).isFile) gone.push(hash);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        gone.push(hash);
+      }
+    }
+    return gone;
+  }
+
   async freeBytes(): Promise<number> {
     // A server makes the folder at start (ready), an export or import
     // with its first file: until then its file system is that of the

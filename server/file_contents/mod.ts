@@ -42,11 +42,14 @@ export interface FileContents {
   freeBytes?(): Promise<number>;
   /**
    * Every hash kept (staged uploads left out), for the walk that finds
-   * bytes no upload names (FileStorage.removeUnnamed). Absent for the
-   * database's bytes: a query against the uploads would find those, and
-   * none is written yet.
+   * bytes no upload names (FileStorage.removeUnnamed).
    */
-  list?(): AsyncIterable<KeptFile>;
+  list(): AsyncIterable<KeptFile>;
+  /**
+   * Those of `hashes` that keep no bytes here, for the walk that finds
+   * uploads whose bytes are gone (FileStorage.findMissing).
+   */
+  absent(hashes: string[]): Promise<string[]>;
   /** Releases what it holds open (connections). */
   close(): Promise<void>;
   /** Where the bytes are, for the log. */

@@ -4,7 +4,10 @@ import postgres from "postgres";
 import { databaseFailed } from "../store/postgres_context.ts";
 import { describeUrl } from "../store/postgres.ts";
 import { poolOptions, RenewingPool } from "../store/postgres_pool.ts";
-import type { FileContents } from "./mod.ts";
+import type { FileContents, KeptFile } from "./mod.ts";
+
+/** Rows of `file_contents` read at a time by `list`. */
+const LIST_PAGE = 1000;
 
 /**
  * Files in the database every node shares (table `file_contents`, made by
@@ -39,13 +42,17 @@ export class PostgresFileContents implements FileContents {
   async put(hash: string, stagedPath: string): Promise<void> {
     try {
       // Whole in memory for the insert: a few at a time keeps that bounded.
+      // The same bytes again are written anew, as a rename into a folder
+      // writes a file anew: their time is now, so the daily walk leaves
+      // them an hour, as it leaves an import's bytes placed before its
+      // commit. The old bytes stay (the row's new version points at them).
       await this.#inMemory(async () => {
         const bytes = await Deno.readFile(stagedPath);
         try {
           await this.#pool.run((sql) =>
             sql`
             INSERT INTO file_contents (hash, bytes) VALUES (${hash}, ${bytes})
-            ON CONFLICT (hash) DO NOTHING`
+            ON CONFLICT (hash) DO UPDATE SET written_at = DEFAULT`
           );
         } catch (error) {
           throw databaseFailed(this.#where, error);
@@ -64,6 +71,49 @@ export class PostgresFileContents implements FileContents {
         DELETE FROM file_contents c WHERE c.hash = ${hash}
           AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.hash = c.hash)`
       );
+    } catch (error) {
+      throw databaseFailed(this.#where, error);
+    }
+  }
+
+  // Paged by hash, each page its own statement: no transaction or cursor
+  // is held open while the walk looks at the store. The size is read from
+  // the value's header (no bytes are read).
+  async *list(): AsyncIterable<KeptFile> {
+    let after = "";
+    for (;;) {
+      let rows: { hash: string; size: number; written_at: string }[];
+      try {
+        rows = await this.#pool.run((sql) =>
+          sql<{ hash: string; size: number; written_at: string }[]>`
+          SELECT hash, octet_length(bytes) AS size, written_at
+          FROM file_contents WHERE hash > ${after}
+          ORDER BY hash LIMIT ${LIST_PAGE}`
+        );
+      } catch (error) {
+        throw databaseFailed(this.#where, error);
+      }
+      for (const row of rows) {
+        yield {
+          hash: row.hash,
+          size: Number(row.size),
+          writtenAt: Number(row.written_at),
+        };
+      }
+      if (rows.length < LIST_PAGE) return;
+      after = rows[rows.length - 1].hash;
+    }
+  }
+
+  async absent(hashes: string[]): Promise<string[]> {
+    if (hashes.length === 0) return [];
+    try {
+      return (await this.#pool.run((sql) =>
+        sql<{ hash: string }[]>`
+        SELECT h.hash FROM jsonb_array_elements_text(${sql.json(hashes)})
+          AS h(hash)
+        WHERE NOT EXISTS (SELECT 1 FROM file_contents c WHERE c.hash = h.hash)`
+      )).map((row) => row.hash);
     } catch (error) {
       throw databaseFailed(this.#where, error);
     }

@@ -629,6 +629,14 @@ export interface SaveUploadOptions {
   quotaBytes?: number;
 }
 
+/** An upload's id and the bytes it names, as `FileStore.listUploads` gives them. */
+export interface UploadBytes {
+  id: string;
+  hash: string;
+  /** When it was recorded (ms since the epoch). */
+  createdAt: number;
+}
+
 /**
  * Records of uploads, and which messages show them. An upload is attached
  * when a message carrying its URL is appended (the stores record that in
@@ -680,6 +688,12 @@ export interface FileStore {
   sweepUploads(unattachedBefore: number): Promise<string[]>;
   /** Whether an upload still uses these bytes. */
   hashInUse(hash: string): Promise<boolean>;
+  /**
+   * Uploads recorded, in order of id, each after `after` ("" for the
+   * first), at most `limit`: for the daily walk that finds those whose
+   * bytes are gone (FileStorage.findMissing).
+   */
+  listUploads(after: string, limit: number): Promise<UploadBytes[]>;
   /**
    * Records hashes for deletion (each once): bytes that go unless an upload
    * uses them, as `claimFileDeletion` finds. For bytes placed outside any

@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { FileStore, SaveUploadOptions, StoredUpload } from "./mod.ts";
+import type {
+  FileStore,
+  SaveUploadOptions,
+  StoredUpload,
+  UploadBytes,
+} from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
 
@@ -211,6 +216,18 @@ export class PostgresFiles implements FileStore {
     return this.#context.run(async (sql) =>
       (await sql`SELECT 1 FROM uploads WHERE hash = ${hash} LIMIT 1`)
         .length > 0
+    );
+  }
+
+  listUploads(after: string, limit: number): Promise<UploadBytes[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ id: string; hash: string; created_at: string }[]>`
+        SELECT id, hash, created_at FROM uploads WHERE id > ${after}
+        ORDER BY id LIMIT ${limit}`).map((row) => ({
+        id: row.id,
+        hash: row.hash,
+        createdAt: Number(row.created_at),
+      }))
     );
   }
 

@@ -2136,4 +2136,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- When the bytes of a file were last written (ms), so the daily walk
+  -- removes only those no upload names that are over an hour old, as a
+  -- folder's modification time tells it for files on disk (an upload's
+  -- bytes are put after its row's commit, an import's before its own).
+  -- Rows of before get the time of this migration: kept an hour more.
+  -- now() is evaluated once here, so no row is rewritten (PostgreSQL 11+).
+  ALTER TABLE file_contents ADD COLUMN written_at BIGINT NOT NULL
+    DEFAULT (extract(epoch FROM now()) * 1000)::bigint;
+  `,
 ];

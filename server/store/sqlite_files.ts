@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { StatementSync } from "node:sqlite";
-import type { FileStore, SaveUploadOptions, StoredUpload } from "./mod.ts";
+import type {
+  FileStore,
+  SaveUploadOptions,
+  StoredUpload,
+  UploadBytes,
+} from "./mod.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
@@ -189,6 +194,20 @@ export class SqliteFiles implements FileStore {
     return this.#run(() =>
       this.#q("SELECT 1 FROM uploads WHERE hash = ? LIMIT 1").get(hash) !==
         undefined
+    );
+  }
+
+  listUploads(after: string, limit: number): Promise<UploadBytes[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT id, hash, created_at FROM uploads WHERE id > ?
+         ORDER BY id LIMIT ?`,
+      ).all(after, limit) as { id: string; hash: string; created_at: number }[])
+        .map((row) => ({
+          id: row.id,
+          hash: row.hash,
+          createdAt: Number(row.created_at),
+        }))
     );
   }
 

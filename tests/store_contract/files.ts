@@ -1,7 +1,7 @@
 /**
  * The store contract for the records of uploads: saveUpload (and its
  * quota), uploadedBytes, findUpload, deleteUpload, uploadStreams,
- * uploadCarried, sweepUploads, hashInUse, the journal of file deletions
+ * uploadCarried, sweepUploads, hashInUse, listUploads, the journal of file deletions
  * (recordFileDeletions, pendingFileDeletions, claimFileDeletion,
  * finishFileDeletion), and
  * secret.
@@ -316,6 +316,32 @@ export function files(test: StoreTest): void {
       await store.pendingFileDeletions(hashes[3], 2),
       hashes.slice(4),
     );
+  });
+
+  test("listUploads pages through the uploads in id order, each with the hash of its bytes and when it was recorded", async (store) => {
+    const ids = ["3", "1", "4", "2"].map((digit) => digit.repeat(32));
+    for (const [i, id] of ids.entries()) {
+      await store.saveUpload({
+        ...UPLOAD,
+        id,
+        hash: String(i).repeat(64),
+        createdAt: 1000 + i,
+      });
+    }
+    const row = (id: string) => {
+      const i = ids.indexOf(id);
+      return { id, hash: String(i).repeat(64), createdAt: 1000 + i };
+    };
+    const sorted = [...ids].sort();
+    assert.deepEqual(
+      await store.listUploads("", 3),
+      sorted.slice(0, 3).map(row),
+    );
+    assert.deepEqual(
+      await store.listUploads(sorted[2], 3),
+      sorted.slice(3).map(row),
+    );
+    assert.deepEqual(await store.listUploads(sorted[3], 3), []);
   });
 
   test("secret is stable per name", async (store) => {

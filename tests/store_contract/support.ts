@@ -225,6 +225,13 @@ export function oldMessagesSql(userColumn: "user" | "user_name"): string {
 /** Text of the migration that journals file deletions. */
 export const FILE_DELETIONS_MIGRATION = "The journal of file deletions";
 
+/**
+ * Text of the migration that gives PostgreSQL's file contents the time
+ * they were written (SQLite keeps no file contents).
+ */
+export const FILE_TIMES_MIGRATION =
+  "When the bytes of a file were last written";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
