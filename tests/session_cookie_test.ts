@@ -3,7 +3,7 @@
  * https), the session cookie is `__Host-chat_session` and Secure, and
  * every response carries HSTS for a year; over plain HTTP the cookie is
  * `chat_session` and no HSTS is sent. The WebSocket upgrade and the HTTP
- * routes take either name.
+ * routes take either name, except a browser's plain one over HTTPS.
  */
 import assert from "node:assert/strict";
 import {
@@ -80,6 +80,43 @@ Deno.test("https: the WebSocket upgrade and the HTTP routes take the __Host- coo
     );
     const again = await pool.connect({ headers: { ...HTTPS, cookie } });
     await expectError(again, "login", {}, "bad_credentials");
+  }, { trustProxy: true }));
+
+Deno.test("https: a plain chat_session cookie written by another host logs no browser in to its account", () =>
+  withClients(async (pool, server) => {
+    // Mallory's session, as a sibling subdomain (or whoever answered a
+    // plain-HTTP request of this host) writes it for the victim's browser:
+    // `chat_session=…; Domain=example.com`, which browsers also send over
+    // HTTPS.
+    const made = await post(server, "/api/register", {
+      body: { username: "mallory", password: TEST_PASSWORD },
+      headers: HTTPS,
+    });
+    const token = made.headers.get("set-cookie")!.split(";")[0].split("=")[1];
+    const tossed = { ...HTTPS, cookie: `chat_session=${token}` };
+    const browser = { ...tossed, "sec-fetch-site": "same-origin" };
+    // The browser holds no __Host- cookie (a first visit, or after a
+    // logout): before, the page was signed in as mallory.
+    assert.equal((await get(server, "/api/session", browser)).status, 401);
+    assert.equal((await get(server, "/api/me", browser)).status, 401);
+    const socket = await pool.connect({ headers: browser });
+    await expectError(socket, "login", {}, "invalid_message");
+    // Beside the browser's own __Host- cookie, its own session still wins.
+    const own = await post(server, "/api/register", {
+      body: alice,
+      headers: HTTPS,
+    });
+    const both = {
+      ...browser,
+      cookie: `${
+        own.headers.get("set-cookie")!.split(";")[0]
+      }; ${tossed.cookie}`,
+    };
+    const session = await fetch(`${server.url}/api/session`, { headers: both });
+    assert.equal((await session.json()).username, "alice");
+    // A program (no Sec-Fetch-Site), which no other site can hand a
+    // cookie, may still send the plain name.
+    assert.equal((await get(server, "/api/session", tossed)).status, 200);
   }, { trustProxy: true }));
 
 Deno.test("https: every response carries HSTS for one year", () =>

@@ -10,14 +10,31 @@ import { isHttps } from "./client_info.ts";
  * The cookie that carries the web client's session token. Over HTTPS it
  * is set as `__Host-chat_session`: browsers then only keep it if it is
  * Secure, for `/`, and for this exact host (no subdomain can set or
- * overwrite it). Both names are read, so a session made over plain HTTP
- * keeps working, and bots may send either.
+ * overwrite it). Programs may send either name; a browser over HTTPS
+ * only the `__Host-` one (see {@link sessionCookie}).
  */
 export const SESSION_COOKIE = "chat_session";
 
-/** The session token the request's cookie carries, if any (`__Host-` first). */
+/**
+ * The session token the request's cookie carries, if any (`__Host-`
+ * first). Over HTTPS a browser's plain `chat_session` is not read: any
+ * other host of the site (a sibling subdomain), or whoever answered one
+ * of its plain-HTTP requests, can write that name for this host, so
+ * reading it let them log the browser in to an account of theirs
+ * whenever it held no `__Host-` cookie (after a logout, or on a first
+ * visit) and read what its user then wrote there. Browsers send
+ * `Sec-Fetch-Site` on every request to an HTTPS origin; programs, which
+ * no other site can hand a cookie, still may send either name. Cost: a
+ * browser session made over plain HTTP before the server moved to HTTPS
+ * logs in again.
+ */
 export function sessionCookie(c: Context): string | undefined {
-  return getCookie(c, SESSION_COOKIE, "host") ?? getCookie(c, SESSION_COOKIE);
+  const prefixed = getCookie(c, SESSION_COOKIE, "host");
+  if (prefixed !== undefined) return prefixed;
+  if (isHttps(c) && c.req.header("sec-fetch-site") !== undefined) {
+    return undefined;
+  }
+  return getCookie(c, SESSION_COOKIE);
 }
 
 /**
