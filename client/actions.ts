@@ -37,8 +37,10 @@ import {
   type Conversation,
   type ConversationsCursor,
   dmKey,
+  entry,
   type Membership,
   type NotifyPermission,
+  put,
   type ReadMark,
   roomKey,
   type Typist,
@@ -250,7 +252,7 @@ export function roomShown(state: AppState): void {
 export function conversationOpened(state: AppState, name: string): void {
   batch(() => {
     const key = roomKey(name);
-    const known = state.conversations.value[key];
+    const known = entry(state.conversations.value, key);
     const before = state.viewKey.value;
     if (!known) {
       state.conversations.value = {
@@ -315,7 +317,7 @@ export function conversationsListed(
     for (const c of listed) {
       const key = roomKey(c.with);
       keys.add(key);
-      const closed = state.closedConversations.value[key];
+      const closed = entry(state.closedConversations.value, key);
       if (closed !== undefined && closed >= c.last_ts) continue;
       const known = conversations[key];
       conversations[key] = {
@@ -323,7 +325,7 @@ export function conversationsListed(
         lastTs: known && known.lastTs > c.last_ts ? known.lastTs : c.last_ts,
       };
       const logKey = dmKey(c.with);
-      const mark = state.readMarks.value[logKey];
+      const mark = entry(state.readMarks.value, logKey);
       // Events past the list's newest message were counted on top of it.
       if (mark && mark.lastSeq > c.last_seq) continue;
       setMark(state, logKey, {
@@ -397,7 +399,7 @@ export function privateMessageReceived(
     const logKey = dmKey(other);
     const shown = state.view.value;
     const open = shown.kind === "dm" && roomKey(shown.with) === key;
-    const known = state.conversations.value[key];
+    const known = entry(state.conversations.value, key);
     const lastTs = known && known.lastTs > message.ts
       ? known.lastTs
       : message.ts;
@@ -602,7 +604,7 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
       const { [oldKey]: value, ...rest } = signal.value;
       signal.value = value === undefined ? rest : { ...rest, [newKey]: value };
     };
-    const membership = state.memberships.value[oldKey];
+    const membership = entry(state.memberships.value, oldKey);
     move(state.memberships);
     if (membership) {
       state.memberships.value = {
@@ -669,7 +671,7 @@ export function readStateApplied(
 ): void {
   batch(() => {
     const { key } = read;
-    const mark = state.readMarks.value[key];
+    const mark = entry(state.readMarks.value, key);
     if (mark && read.last_read_seq < mark.lastRead) return;
     setMark(state, key, {
       lastRead: read.last_read_seq,
@@ -679,7 +681,7 @@ export function readStateApplied(
     // What another device read is not new here either: the "new" line of
     // a log not on screen moves below it (or goes). The log on screen
     // keeps its line until the view moves on, as its own reads do.
-    const line = state.firstUnread.value[key];
+    const line = entry(state.firstUnread.value, key);
     const onScreen = state.visible.value && state.viewKey.value === key;
     if (!onScreen && line !== undefined && line <= read.last_read_seq) {
       const { [key]: _line, ...firstUnread } = state.firstUnread.value;
@@ -752,7 +754,7 @@ export function messageCounted(
 ): void {
   const { key, seq, mention } = counted;
   batch(() => {
-    const mark = state.readMarks.value[key];
+    const mark = entry(state.readMarks.value, key);
     if (mark) {
       // The server's numbers count what it had stored when it sent them.
       if (seq <= mark.lastSeq) return;
@@ -761,15 +763,15 @@ export function messageCounted(
     if (state.visible.value && state.viewKey.value === key) return;
     state.unread.value = {
       ...state.unread.value,
-      [key]: (state.unread.value[key] ?? 0) + 1,
+      [key]: (entry(state.unread.value, key) ?? 0) + 1,
     };
     if (mention) {
       state.mentions.value = {
         ...state.mentions.value,
-        [key]: (state.mentions.value[key] ?? 0) + 1,
+        [key]: (entry(state.mentions.value, key) ?? 0) + 1,
       };
     }
-    if (state.firstUnread.value[key] === undefined) {
+    if (entry(state.firstUnread.value, key) === undefined) {
       state.firstUnread.value = { ...state.firstUnread.value, [key]: seq };
     }
   });
@@ -787,10 +789,13 @@ export function messageUncounted(
   const { key } = change;
   batch(() => {
     setCounts(state, key, {
-      unread: Math.max(0, (state.unread.value[key] ?? 0) - change.unread),
+      unread: Math.max(
+        0,
+        (entry(state.unread.value, key) ?? 0) - change.unread,
+      ),
       mentions: Math.max(
         0,
-        (state.mentions.value[key] ?? 0) - change.mentions,
+        (entry(state.mentions.value, key) ?? 0) - change.mentions,
       ),
     });
   });
@@ -804,7 +809,7 @@ export function visibilityChanged(state: AppState, visible: boolean): void {
     if (visible) {
       placeUnreadLine(state, key);
       markRead(state, key);
-    } else if (state.firstUnread.value[key] !== undefined) {
+    } else if (entry(state.firstUnread.value, key) !== undefined) {
       // Everything on screen was seen: the next "new" line goes lower.
       const { [key]: _line, ...firstUnread } = state.firstUnread.value;
       state.firstUnread.value = firstUnread;
@@ -835,7 +840,7 @@ export function typingStarted(
 ): void {
   const { key, typist } = typing;
   batch(() => {
-    const others = (state.typing.value[key] ?? []).filter((t) =>
+    const others = (entry(state.typing.value, key) ?? []).filter((t) =>
       roomKey(t.name) !== roomKey(typist.name)
     );
     state.typing.value = { ...state.typing.value, [key]: [...others, typist] };
@@ -851,7 +856,7 @@ export function typingStopped(
   stop: { key: string; name: string; force?: boolean },
 ): void {
   batch(() => {
-    const list = state.typing.value[stop.key];
+    const list = entry(state.typing.value, stop.key);
     if (!list) return;
     const now = Date.now();
     const kept = list.filter((t) =>
@@ -860,7 +865,7 @@ export function typingStopped(
     if (kept.length === list.length) return;
     const typing = { ...state.typing.value };
     if (kept.length === 0) delete typing[stop.key];
-    else typing[stop.key] = kept;
+    else put(typing, stop.key, kept);
     state.typing.value = typing;
   });
 }
@@ -869,8 +874,8 @@ export function typingStopped(
 export function muteToggled(state: AppState, key: string): void {
   batch(() => {
     const muted = { ...state.muted.value };
-    if (muted[key]) delete muted[key];
-    else muted[key] = true;
+    if (entry(muted, key)) delete muted[key];
+    else put(muted, key, true);
     state.muted.value = muted;
   });
 }
@@ -888,7 +893,7 @@ export function uploadAdded(
   added: { key: string; upload: Upload },
 ): void {
   batch(() => {
-    const list = state.uploads.value[added.key] ?? [];
+    const list = entry(state.uploads.value, added.key) ?? [];
     state.uploads.value = {
       ...state.uploads.value,
       [added.key]: [...list, added.upload],
@@ -902,7 +907,7 @@ export function uploadChanged(
   change: { key: string; id: string; patch: Partial<Upload> },
 ): void {
   batch(() => {
-    const list = state.uploads.value[change.key];
+    const list = entry(state.uploads.value, change.key);
     if (!list) return;
     state.uploads.value = {
       ...state.uploads.value,
@@ -919,13 +924,13 @@ export function uploadsRemoved(
   removed: { key: string; ids?: string[] },
 ): void {
   batch(() => {
-    const list = state.uploads.value[removed.key];
+    const list = entry(state.uploads.value, removed.key);
     if (!list) return;
     const ids = removed.ids;
     const kept = ids ? list.filter((u) => !ids.includes(u.id)) : [];
     const uploads = { ...state.uploads.value };
     if (kept.length === 0) delete uploads[removed.key];
-    else uploads[removed.key] = kept;
+    else put(uploads, removed.key, kept);
     state.uploads.value = uploads;
   });
 }
@@ -1047,8 +1052,8 @@ function viewChanged(state: AppState, before: string): void {
  * position, when there is something unread below it.
  */
 function placeUnreadLine(state: AppState, key: string): void {
-  const mark = state.readMarks.value[key];
-  if (!mark || (state.unread.value[key] ?? 0) === 0) return;
+  const mark = entry(state.readMarks.value, key);
+  if (!mark || (entry(state.unread.value, key) ?? 0) === 0) return;
   state.firstUnread.value = {
     ...state.firstUnread.value,
     [key]: mark.lastRead + 1,
@@ -1062,11 +1067,11 @@ function placeUnreadLine(state: AppState, key: string): void {
  */
 function markRead(state: AppState, key: string): void {
   if (serverCounted(state, key)) return;
-  if (state.unread.value[key] !== undefined) {
+  if (entry(state.unread.value, key) !== undefined) {
     const { [key]: _n, ...unread } = state.unread.value;
     state.unread.value = unread;
   }
-  if (state.mentions.value[key] !== undefined) {
+  if (entry(state.mentions.value, key) !== undefined) {
     const { [key]: _n, ...mentions } = state.mentions.value;
     state.mentions.value = mentions;
   }
@@ -1074,7 +1079,7 @@ function markRead(state: AppState, key: string): void {
 
 /** Whether the server keeps this log's counts: an account's room. */
 function serverCounted(state: AppState, key: string): boolean {
-  return state.memberships.value[key] !== undefined;
+  return entry(state.memberships.value, key) !== undefined;
 }
 
 /** Sets one log's read position. */
@@ -1090,8 +1095,8 @@ function setCounts(
 ): void {
   const { [key]: _u, ...unread } = state.unread.value;
   const { [key]: _m, ...mentions } = state.mentions.value;
-  if (counts.unread > 0) unread[key] = counts.unread;
-  if (counts.mentions > 0) mentions[key] = counts.mentions;
+  if (counts.unread > 0) put(unread, key, counts.unread);
+  if (counts.mentions > 0) put(mentions, key, counts.mentions);
   state.unread.value = unread;
   state.mentions.value = mentions;
 }
@@ -1110,11 +1115,13 @@ function membershipsLoaded(state: AppState, data: LoginSuccess): void {
   );
   for (const m of list) {
     const key = roomKey(m.room);
-    memberships[key] = { room: m.room, private: privateRooms.has(key) };
-    marks[key] = { lastRead: m.last_read_seq, lastSeq: m.last_seq };
+    put(memberships, key, { room: m.room, private: privateRooms.has(key) });
+    put(marks, key, { lastRead: m.last_read_seq, lastSeq: m.last_seq });
   }
   for (const key of Object.keys(state.memberships.value)) {
-    if (!memberships[key]) setCounts(state, key, { unread: 0, mentions: 0 });
+    if (!entry(memberships, key)) {
+      setCounts(state, key, { unread: 0, mentions: 0 });
+    }
   }
   state.memberships.value = memberships;
   state.readMarks.value = marks;
@@ -1159,9 +1166,9 @@ function updateLog(
 ): void {
   const key = roomKey(room);
   const logs = state.logs.value;
-  const before = logs[key] ?? emptyLog();
+  const before = entry(logs, key) ?? emptyLog();
   const after = change(before);
-  if (after !== before || !(key in logs)) {
+  if (after !== before || !Object.hasOwn(logs, key)) {
     state.logs.value = { ...logs, [key]: after };
   }
 }

@@ -7,7 +7,7 @@
 
 import * as actions from "./actions.ts";
 import { t } from "./i18n.ts";
-import { type AppState, roomKey } from "./state.ts";
+import { type AppState, entry, roomKey } from "./state.ts";
 
 /** A new message from someone else, as the notifier needs it. */
 export interface Incoming {
@@ -47,7 +47,7 @@ export function shouldAlert(
   incoming: Pick<Incoming, "key" | "dm" | "mention">,
 ): boolean {
   const { key, dm, mention } = incoming;
-  if (state.muted.value[key]) return false;
+  if (entry(state.muted.value, key)) return false;
   const open = state.viewKey.value === key;
   if (open && state.visible.value) return false;
   // An account hears all its rooms: the other rooms' plain messages only

@@ -8,7 +8,7 @@
 import { mayActOn } from "../server/protocol/ranks.ts";
 import { nameKey } from "../server/protocol/names.ts";
 import { GENERAL_ROOM, type Role } from "../server/protocol/types.ts";
-import { type AppState, roomKey } from "./state.ts";
+import { type AppState, entry, roomKey } from "./state.ts";
 
 /**
  * The role the server gives the author `name` of a message written at
@@ -65,7 +65,7 @@ export function mayModerate(state: AppState, name: string): boolean {
  */
 export function mayRemoveMember(state: AppState, name: string): boolean {
   const room = roomKey(state.currentRoom.value);
-  if (room === GENERAL_ROOM || state.manages.value[room] !== true) {
+  if (room === GENERAL_ROOM || entry(state.manages.value, room) !== true) {
     return false;
   }
   const owner = state.membersOwner.value;

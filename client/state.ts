@@ -282,6 +282,33 @@ const GROUP_WINDOW_MS = 5 * 60 * 1000;
  * {@linkcode nameKey} (NFKC and full case folding), so "Straße" and
  * "STRASSE" are one name here too.
  */
+/**
+ * The entry of `key` in one of the state's records keyed by name, never a
+ * member every object inherits: people choose names, and a room called
+ * `constructor` or `toString` found Object's own (`Object` itself for
+ * `constructor`) where the page meant "nothing yet", so the room's first
+ * message threw.
+ */
+export function entry<T>(
+  record: Readonly<Record<string, T>>,
+  key: string,
+): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * Sets `key` in a record as an entry of its own, also for `__proto__`,
+ * which a plain assignment takes for the object's prototype.
+ */
+export function put<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
+
 export function roomKey(name: string): string {
   return nameKey(name);
 }
@@ -305,7 +332,7 @@ export function dmKey(name: string): string {
 /** Whether a room is invite-only, as the memberships or the room list say. */
 export function isPrivateRoom(state: AppState, room: string): boolean {
   const key = roomKey(room);
-  return state.memberships.value[key]?.private === true ||
+  return entry(state.memberships.value, key)?.private === true ||
     state.rooms.value.some((r) =>
       r.private === true && roomKey(r.name) === key
     );
@@ -335,12 +362,12 @@ export function createAppState(): AppState {
     const shown = view.value;
     return shown.kind === "dm" ? dmKey(shown.with) : roomKey(currentRoom.value);
   });
-  const currentLog = computed(() => logs.value[viewKey.value]);
+  const currentLog = computed(() => entry(logs.value, viewKey.value));
   const firstUnread = signal<Record<string, number>>({});
   const lines = computed(() =>
     buildLines(currentLog.value, {
       me: username.value,
-      unreadFrom: firstUnread.value[viewKey.value],
+      unreadFrom: entry(firstUnread.value, viewKey.value),
     })
   );
   const unread = signal<Record<string, number>>({});

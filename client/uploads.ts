@@ -16,6 +16,7 @@ import { formatSize } from "./format.ts";
 import { t } from "./i18n.ts";
 import type { AppState, Upload } from "./state.ts";
 import { isAttachment } from "./wire.ts";
+import { entry } from "./state.ts";
 
 /** The outcome of one upload. */
 export type UploadResult = { ok: true; attachment: Attachment } | {
@@ -81,7 +82,7 @@ export function shareFiles(
   const { key } = share;
   const room = Math.max(
     0,
-    MAX_ATTACHMENTS - (state.uploads.value[key]?.length ?? 0),
+    MAX_ATTACHMENTS - (entry(state.uploads.value, key)?.length ?? 0),
   );
   if (share.files.length > room) {
     actions.noticeAdded(state, {
@@ -132,7 +133,7 @@ export function discardUploads(
   state: AppState,
   discard: { key: string; ids?: string[] },
 ): void {
-  for (const upload of state.uploads.value[discard.key] ?? []) {
+  for (const upload of entry(state.uploads.value, discard.key) ?? []) {
     if (discard.ids && !discard.ids.includes(upload.id)) continue;
     if (upload.preview) URL.revokeObjectURL(upload.preview);
   }

@@ -20,6 +20,7 @@ import type {
 } from "./api.ts";
 import type { AdminService } from "./service.ts";
 import type { AdminState, AdminTab } from "./state.ts";
+import { entry } from "../state.ts";
 
 /** What every part of the page gets. */
 interface PageProps {
@@ -452,7 +453,7 @@ function RoomItem(
   const owner = room.owner;
   const deletable = !general && session != null &&
     (owner === undefined || owner === nameKey(session.username) ||
-      mayActOn(session.role, state.staff.value[owner] ?? "user", {
+      mayActOn(session.role, entry(state.staff.value, owner) ?? "user", {
         equal: true,
       }));
   return (

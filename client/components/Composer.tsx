@@ -14,7 +14,7 @@ import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";
 import { formatSize } from "../format.ts";
 import { t } from "../i18n.ts";
-import { type Upload, viewTitle } from "../state.ts";
+import { entry, type Upload, viewTitle } from "../state.ts";
 import { discardUploads, shareFiles } from "../uploads.ts";
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
 import { fit } from "../dom.ts";
@@ -28,10 +28,10 @@ export function Composer(): JSX.Element {
   const key = state.viewKey.value;
   const target = viewTitle(state);
   // Each room and conversation keeps its own unsent text, in the state.
-  const text = state.drafts.value[key] ?? "";
+  const text = entry(state.drafts.value, key) ?? "";
   const ref = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const uploads = state.uploads.value[key] ?? [];
+  const uploads = entry(state.uploads.value, key) ?? [];
   const account = state.account.value;
 
   useLayoutEffect(() => {
@@ -47,9 +47,9 @@ export function Composer(): JSX.Element {
 
   // Read from the signals when asked, not when last rendered: an Enter that
   // comes before the re-render of the last keystroke sees the text as it is.
-  const draft = () => state.drafts.value[key] ?? "";
+  const draft = () => entry(state.drafts.value, key) ?? "";
   const sendable = () => {
-    const uploads = state.uploads.value[key] ?? [];
+    const uploads = entry(state.uploads.value, key) ?? [];
     const ready: Attachment[] = uploads.flatMap((u) =>
       u.status === "done" && u.attachment ? [u.attachment] : []
     );
@@ -95,7 +95,7 @@ export function Composer(): JSX.Element {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
-    } else if (event.key === "Escape" && state.team.replyTo.value[key]) {
+    } else if (event.key === "Escape" && entry(state.team.replyTo.value, key)) {
       event.preventDefault();
       teamActions.replyChosen(state, key, null);
     } else if (

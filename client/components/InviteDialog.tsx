@@ -14,7 +14,7 @@ import { useApp } from "../app_context.ts";
 import { formatDateTime } from "../format.ts";
 import { type MessageKey, t } from "../i18n.ts";
 import { inviteLink } from "../invite_link.ts";
-import { roomKey } from "../state.ts";
+import { entry, roomKey } from "../state.ts";
 import { Dialog } from "./Dialog.tsx";
 
 /** Choices of "Uses": 0 means no limit. */
@@ -31,7 +31,7 @@ const EXPIRY: { seconds: number; label: MessageKey }[] = [
 export function InviteDialog(): JSX.Element {
   const { state } = useApp();
   const room = state.currentRoom.value;
-  const manages = state.manages.value[roomKey(room)] === true;
+  const manages = entry(state.manages.value, roomKey(room)) === true;
   return (
     <Dialog
       title={t("invite.title", { room })}

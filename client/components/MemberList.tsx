@@ -10,7 +10,7 @@ import { t } from "../i18n.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
 import { mayModerate, mayRemoveMember } from "../ranks.ts";
-import { roomKey } from "../state.ts";
+import { entry, roomKey } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
 import { ListFind } from "./ListFind.tsx";
@@ -35,7 +35,7 @@ export function MemberList(): JSX.Element {
   const me = username === null ? undefined : nameKey(username);
   const moderator = canModerate(state.role.value);
   const manages =
-    state.manages.value[roomKey(state.currentRoom.value)] === true;
+    entry(state.manages.value, roomKey(state.currentRoom.value)) === true;
   const open = state.membersOpen.value;
   return (
     <aside

@@ -11,7 +11,7 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
 import { formatDay } from "../format.ts";
 import { t } from "../i18n.ts";
-import { isPrivateRoom, type Line, viewTitle } from "../state.ts";
+import { entry, isPrivateRoom, type Line, viewTitle } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
@@ -50,7 +50,7 @@ export function MessageList(): JSX.Element {
   const atStart = first === undefined || first.seq === 1;
   // Newer messages were unloaded while reading back: the bottom is not the end.
   const cut = state.currentLog.value?.unloaded !== undefined;
-  const loading = state.loadingOlder.value[key] === true;
+  const loading = entry(state.loadingOlder.value, key) === true;
 
   /** Brings the view to the bottom, or keeps the anchored row where it was. */
   function settle(): void {

@@ -10,7 +10,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
-import { isPrivateRoom, roomKey } from "../state.ts";
+import { entry, isPrivateRoom, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
@@ -33,11 +33,11 @@ export function RoomHeader(): JSX.Element {
   const room = state.currentRoom.value;
   const shown = state.view.value;
   const key = state.viewKey.value;
-  const muted = state.muted.value[key] === true;
+  const muted = entry(state.muted.value, key) === true;
   const count = state.members.value.length;
   const isPrivate = isPrivateRoom(state, room);
   const unreadElsewhere = state.totalUnread.value -
-    (state.unread.value[key] ?? 0);
+    (entry(state.unread.value, key) ?? 0);
   const toggle = (
     <button
       type="button"
@@ -141,7 +141,8 @@ export function RoomHeader(): JSX.Element {
         private={isPrivate}
         invite={state.account.value && roomKey(room) !== GENERAL_ROOM}
         hooks={state.account.value &&
-          (state.role.value === "admin" || state.manages.value[key] === true)}
+          (state.role.value === "admin" ||
+            entry(state.manages.value, key) === true)}
       />
     </header>
   );
@@ -167,7 +168,7 @@ function HeaderMenu(
   const confirming = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
-  const muted = state.muted.value[props.muteKey] === true;
+  const muted = entry(state.muted.value, props.muteKey) === true;
 
   function close(): void {
     open.value = false;

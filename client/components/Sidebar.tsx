@@ -8,7 +8,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
-import { type Conversation, dmKey, roomKey } from "../state.ts";
+import { type Conversation, dmKey, entry, roomKey } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
@@ -53,7 +53,7 @@ export function Sidebar(): JSX.Element {
     )
     : sortRooms(all);
   const allOthers = account
-    ? sortRooms(all.filter((r) => !memberships[roomKey(r.name)]))
+    ? sortRooms(all.filter((r) => !entry(memberships, roomKey(r.name))))
     : [];
   // Past a few hundred rooms only the rows in view are rendered, so the
   // browser's find cannot see the others: a find box narrows the lists.
@@ -163,9 +163,9 @@ function RoomList(
       row={(room, position) => {
         const key = roomKey(room.name);
         const active = key === current;
-        const unread = active ? 0 : state.unread.value[key] ?? 0;
-        const mentions = active ? 0 : state.mentions.value[key] ?? 0;
-        const muted = state.muted.value[key] === true;
+        const unread = active ? 0 : entry(state.unread.value, key) ?? 0;
+        const mentions = active ? 0 : entry(state.mentions.value, key) ?? 0;
+        const muted = entry(state.muted.value, key) === true;
         return (
           <li key={key} {...position}>
             <button
@@ -310,9 +310,9 @@ function DirectMessages(): JSX.Element {
         row={(c, position) => {
           const key = dmKey(c.name);
           const active = roomKey(c.name) === open;
-          const count = active ? 0 : state.unread.value[key] ?? 0;
+          const count = active ? 0 : entry(state.unread.value, key) ?? 0;
           const unread = count > 0;
-          const muted = state.muted.value[key] === true;
+          const muted = entry(state.muted.value, key) === true;
           return (
             <li key={roomKey(c.name)} {...position} class="dm-row">
               <button

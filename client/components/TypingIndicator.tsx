@@ -3,11 +3,12 @@
 import type { JSX } from "preact";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
+import { entry } from "../state.ts";
 
 /** Who is typing in what the middle column shows. */
 export function TypingIndicator(): JSX.Element {
   const { state } = useApp();
-  const typists = state.typing.value[state.viewKey.value] ?? [];
+  const typists = entry(state.typing.value, state.viewKey.value) ?? [];
   let text = "";
   if (typists.length === 1) {
     text = t("typing.one", { a: typists[0].name });

@@ -20,7 +20,7 @@ import { t } from "../i18n.ts";
 import { mentions, plainText } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq, type SaidNotice } from "../room_log.ts";
-import { type AppState, dmKey, roomKey, writtenBy } from "../state.ts";
+import { type AppState, dmKey, entry, roomKey, writtenBy } from "../state.ts";
 import { noticeText } from "../system_text.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
@@ -133,7 +133,7 @@ export class ServerEvents {
   message(message: ChatMessage, live: boolean): void {
     const state = this.#state;
     const key = roomKey(message.room);
-    const log = state.logs.value[key];
+    const log = entry(state.logs.value, key);
     const before = lastSeq(log);
     const known = log?.messages.some((m) => m.seq === message.seq) ?? false;
     actions.messageReceived(state, message);
@@ -160,7 +160,9 @@ export class ServerEvents {
       : message.user;
     const key = dmKey(other);
     const known =
-      state.logs.value[key]?.messages.some((m) => m.seq === message.seq) ??
+      entry(state.logs.value, key)?.messages.some((m) =>
+        m.seq === message.seq
+      ) ??
         false;
     actions.privateMessageReceived(state, { message, me });
     if (live && !known) {
@@ -211,10 +213,10 @@ export class ServerEvents {
   ): void {
     const state = this.#state;
     if (me === null || writtenBy(message, roomKey(me))) return;
-    if ((state.unread.value[key] ?? 0) === 0) return;
-    const read = state.readMarks.value[key]?.lastRead;
+    if ((entry(state.unread.value, key) ?? 0) === 0) return;
+    const read = entry(state.readMarks.value, key)?.lastRead;
     if (read === undefined || message.seq <= read) return;
-    const held = state.logs.value[key]?.messages.find((m) =>
+    const held = entry(state.logs.value, key)?.messages.find((m) =>
       m.seq === message.seq
     );
     if (held === undefined || held.deleted === true) return;
@@ -297,7 +299,7 @@ export class ServerEvents {
    * message may leave the log).
    */
   #line(event: SystemEvent): { text: string; system: SaidNotice } {
-    const log = this.#state.logs.value[roomKey(event.room)];
+    const log = entry(this.#state.logs.value, roomKey(event.room));
     const author = event.id === undefined
       ? undefined
       : log?.messages.find((m) => m.id === event.id)?.user;

@@ -16,7 +16,7 @@ import * as actions from "../actions.ts";
 import * as teamActions from "../team/actions.ts";
 import { t } from "../i18n.ts";
 import type { PendingMessage } from "../room_log.ts";
-import { type AppState, dmKey, roomKey } from "../state.ts";
+import { type AppState, dmKey, entry, roomKey } from "../state.ts";
 import type { Fields } from "../wire.ts";
 import type { RequestError } from "./errors.ts";
 import type { Requests } from "./requests.ts";
@@ -119,7 +119,7 @@ export class Outbox {
 
   /** The message the composer of log `key` answers, as a quote; the composer lets go of it. */
   #takeReply(key: string): ReplyQuote | undefined {
-    const message = this.#state.team.replyTo.value[key];
+    const message = entry(this.#state.team.replyTo.value, key);
     if (!message) return undefined;
     teamActions.replyChosen(this.#state, key, null);
     const { id, seq, user, text, badge } = message;

@@ -11,6 +11,7 @@ import type { Clock, TimerId } from "../clock.ts";
 import { lastSeq } from "../room_log.ts";
 import type { AppState } from "../state.ts";
 import type { Requests } from "./requests.ts";
+import { entry } from "../state.ts";
 
 /** Least time between two `mark_read` requests for one log, in ms. */
 export const MARK_READ_MS = 1000;
@@ -55,7 +56,7 @@ export class ReadMarks {
     const target = shown.kind === "dm"
       ? { with: shown.with }
       : { room: state.currentRoom.value };
-    if (shown.kind === "room" && !state.memberships.value[key]) return;
+    if (shown.kind === "room" && !entry(state.memberships.value, key)) return;
     this.#mark(key, target);
   }
 
@@ -72,9 +73,9 @@ export class ReadMarks {
 
   #mark(key: string, target: { room: string } | { with: string }): void {
     const state = this.#state;
-    const seq = lastSeq(state.logs.value[key]);
+    const seq = lastSeq(entry(state.logs.value, key));
     const read = Math.max(
-      state.readMarks.value[key]?.lastRead ?? 0,
+      entry(state.readMarks.value, key)?.lastRead ?? 0,
       this.#asked.get(key) ?? 0,
     );
     if (seq === 0 || seq <= read || !this.#options.ready()) return;

@@ -17,7 +17,7 @@ import {
 import * as actions from "../actions.ts";
 import { t } from "../i18n.ts";
 import { firstSeq, lastSeq } from "../room_log.ts";
-import { type AppState, dmKey, roomKey } from "../state.ts";
+import { type AppState, dmKey, entry, roomKey } from "../state.ts";
 import type { Fields } from "../wire.ts";
 import type { Result } from "./errors.ts";
 import type { Members } from "./members.ts";
@@ -113,7 +113,7 @@ export class Sync {
     actions.roomEntered(state, { room, history: [] });
     // A reconnect keeps an open conversation on screen.
     if (shown.kind === "dm") actions.conversationOpened(state, shown.with);
-    const held = state.logs.value[roomKey(room)];
+    const held = entry(state.logs.value, roomKey(room));
     // Read back far enough to unload the newest: scrolling down fetches them.
     if (held?.unloaded !== undefined) return;
     let after = lastSeq(held);
@@ -187,7 +187,7 @@ export class Sync {
     const current = roomKey(message.room) === roomKey(state.currentRoom.value);
     if (!current || before <= 0 || message.seq <= before + 1) return;
     // Newer messages were unloaded: scrolling down fetches them in turn.
-    const log = state.logs.value[roomKey(message.room)];
+    const log = entry(state.logs.value, roomKey(message.room));
     if (log?.unloaded !== undefined) return;
     const limit = Math.min(PAGE_SIZE, message.seq - before - 1);
     void this.#options.requests.request("history", {
@@ -208,9 +208,10 @@ export class Sync {
     const state = this.#state;
     const { requests } = this.#options;
     const key = state.viewKey.value;
-    const first = firstSeq(state.logs.value[key]);
+    const first = firstSeq(entry(state.logs.value, key));
     if (
-      first <= 1 || state.loadingOlder.value[key] || !this.#options.ready()
+      first <= 1 || entry(state.loadingOlder.value, key) ||
+      !this.#options.ready()
     ) {
       return;
     }
@@ -250,7 +251,7 @@ export class Sync {
   async loadNewer(latest = false): Promise<void> {
     const state = this.#state;
     const key = state.viewKey.value;
-    const log = state.logs.value[key];
+    const log = entry(state.logs.value, key);
     if (
       log?.unloaded === undefined || this.#loadingNewer ||
       !this.#options.ready()
@@ -372,12 +373,12 @@ export class Sync {
   catchUpConversation(): void {
     const shown = this.#state.view.value;
     if (shown.kind !== "dm") return;
-    const held = this.#state.logs.value[dmKey(shown.with)];
+    const held = entry(this.#state.logs.value, dmKey(shown.with));
     // Read back far enough to unload the newest: scrolling down fetches them.
     if (held?.unloaded !== undefined) return;
     void this.loadConversation(
       shown.with,
-      lastSeq(this.#state.logs.value[dmKey(shown.with)]),
+      lastSeq(entry(this.#state.logs.value, dmKey(shown.with))),
     );
   }
 

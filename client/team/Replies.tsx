@@ -15,6 +15,7 @@ import { plainText } from "../markup.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, shownPlace } from "./api.ts";
 import { ReplyIcon } from "./icons.tsx";
+import { entry } from "../state.ts";
 
 /** The quote of the message a reply answers, as plain text. */
 export function QuoteLine(
@@ -75,7 +76,7 @@ export function ReplyButton(props: { message: ChatMessage }): JSX.Element {
 export function ReplyBar(): JSX.Element | null {
   const { state } = useApp();
   const key = state.viewKey.value;
-  const message = state.team.replyTo.value[key];
+  const message = entry(state.team.replyTo.value, key);
   if (!message) return null;
   const text = message.text !== ""
     ? plainText(message.text)

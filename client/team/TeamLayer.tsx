@@ -12,7 +12,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
 import { t } from "../i18n.ts";
-import { type AppState, roomKey } from "../state.ts";
+import { type AppState, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { PinIcon, SearchIcon } from "./icons.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
@@ -87,7 +87,7 @@ export function HeaderTools(): JSX.Element {
 export function canPin(state: AppState): boolean {
   if (state.view.value.kind === "dm") return state.account.value;
   return canModerate(state.role.value) ||
-    state.manages.value[roomKey(state.currentRoom.value)] === true;
+    entry(state.manages.value, roomKey(state.currentRoom.value)) === true;
 }
 
 /** The pin or unpin action of a message. */

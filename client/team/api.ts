@@ -13,7 +13,7 @@ import * as actions from "../actions.ts";
 import type { AppServices } from "../app_context.ts";
 import type { RequestError, Result } from "../connection/mod.ts";
 import { firstSeq, lastSeq } from "../room_log.ts";
-import { type AppState, dmKey, roomKey } from "../state.ts";
+import { type AppState, dmKey, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 
 /** Where a message lives: a room, or the conversation with a user. */
@@ -116,9 +116,9 @@ async function load(
   const { state, connection } = services;
   const key = placeKey(place);
   const held = () =>
-    state.logs.value[key]?.messages.some((m) => m.seq === seq) === true;
+    entry(state.logs.value, key)?.messages.some((m) => m.seq === seq) === true;
   for (let i = 0; i < MAX_BACK_PAGES && !held(); i++) {
-    const log = state.logs.value[key];
+    const log = entry(state.logs.value, key);
     const first = firstSeq(log);
     // Newer than the log, or too far back: the page around it will do.
     if (
