@@ -866,6 +866,57 @@ test("connection counts and announces a private message from someone else", asyn
   );
 });
 
+const heard: string[] = [];
+test(
+  "connection goes on with the frames after one whose handling threw (a notification the browser refused)",
+  async (r) => {
+    const { server, state } = r;
+    await loginAsGuest(r, "ida");
+    // As a browser does with an error thrown out of a socket's onmessage:
+    // reported, and the next frame comes all the same.
+    const deliver = (...objects: unknown[]) => {
+      try {
+        server.socket.push(...objects);
+      } catch (error) {
+        console.error("uncaught:", error);
+      }
+    };
+    const joined = {
+      action: "system",
+      data: {
+        room: "general",
+        kind: "joined",
+        user: "lea",
+        text: "lea joined general",
+      },
+    };
+    const message = (seq: number) => ({
+      action: "receive_message",
+      data: roomMessage(seq),
+    });
+    deliver(joined, message(1));
+    deliver(message(2));
+    deliver(message(3));
+    // Before, the throw left its frame's objects in the inbox, handled
+    // again at the next frame: lea joined twice.
+    assert.deepEqual(notices(r), ["lea joined general"]);
+    assert.deepEqual(logTexts(state, "general"), [
+      "1:message 1",
+      "2:message 2",
+      "3:message 3",
+    ]);
+    assert.deepEqual(heard, ["message 2", "message 3"]);
+  },
+  {
+    onIncoming: (incoming) => {
+      if (incoming.body === "message 1") {
+        throw new Error("Notification: permission denied");
+      }
+      heard.push(incoming.body);
+    },
+  },
+);
+
 test("connection reads a message's words, not its markdown, aloud and in its notification", async (r) => {
   const { server, state } = r;
   await loginAsGuest(r, "ida");

@@ -132,7 +132,7 @@ export class Requests {
     const inbox = this.#inbox;
     let next = 0;
     while (next < inbox.length) {
-      const answered = this.#dispatch(inbox[next++]);
+      const answered = this.#dispatchAlone(inbox[next++]);
       // The socket was dropped meanwhile: what it still held is not wanted.
       if (inbox !== this.#inbox) return;
       if (pause && answered && next < inbox.length) {
@@ -150,6 +150,22 @@ export class Requests {
       this.#resume.port1.onmessage = () => this.#drain();
     }
     this.#resume.port2.postMessage(null);
+  }
+
+  /**
+   * Dispatches one object, whatever its handling throws: thrown out of
+   * {@linkcode Requests.#drain}, the error left the object at the head of
+   * the inbox, so every later frame (messages, replies) waited behind it,
+   * handled again and throwing again, and the page showed nothing more
+   * until reloaded. Now that object alone is lost, and the error logged.
+   */
+  #dispatchAlone(envelope: Envelope<Fields>): boolean {
+    try {
+      return this.#dispatch(envelope);
+    } catch (error) {
+      console.error(`Could not handle '${envelope.action}':`, error);
+      return false;
+    }
   }
 
   /** Handles one object from the server; true when it answered a request. */
