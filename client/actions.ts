@@ -601,6 +601,8 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
   const newKey = roomKey(to);
   batch(() => {
     const move = <T>(signal: { value: Record<string, T> }) => {
+      // Only an entry of its own: `constructor` would move Object itself.
+      if (!Object.hasOwn(signal.value, oldKey)) return;
       const { [oldKey]: value, ...rest } = signal.value;
       signal.value = value === undefined ? rest : { ...rest, [newKey]: value };
     };

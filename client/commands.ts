@@ -234,7 +234,9 @@ export async function runInput(
     }
     return;
   }
-  const command = COMMANDS[parsed.name];
+  const command = Object.hasOwn(COMMANDS, parsed.name)
+    ? COMMANDS[parsed.name]
+    : undefined;
   if (!command) {
     say(
       context,

@@ -23,7 +23,7 @@ export function authorRole(
 ): Role | undefined {
   const staff = state.staff.value;
   if (staff === null) return undefined;
-  const known = staff[nameKey(name)];
+  const known = entry(staff, nameKey(name));
   if (!known) return "user";
   if (ts !== undefined && Date.parse(ts) < known.since) return "user";
   return known.role;

@@ -68,6 +68,8 @@ Deno.test("commands answer an unknown command or a wrong usage with a line, aski
         "/role ida boss",
         "/unban ida dev",
         "/msg bob",
+        // A property every object has: before, taken for a command.
+        "/constructor",
       ]
     ) {
       await runInput(context, input);
@@ -82,6 +84,7 @@ Deno.test("commands answer an unknown command or a wrong usage with a line, aski
       "error: Usage: /role <user> <admin|moderator|user>",
       "error: Usage: /unban <user> [#room]",
       "error: Usage: /msg <user> <text>",
+      "error: Unknown command /constructor. Type /help for the list.",
     ]);
   } finally {
     await r.stop();

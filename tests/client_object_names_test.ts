@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { Connection } from "../client/connection/mod.ts";
 import type { Socket, SocketHandlers } from "../client/connection/transport.ts";
 import { createAppState } from "../client/state.ts";
+import { authorRole } from "../client/ranks.ts";
 import { postAsPage, TEST_PASSWORD, withClients } from "./harness.ts";
 import { logTexts, until } from "./client_fake_server.ts";
 
@@ -46,7 +47,7 @@ function socketWith(cookie: string, origin: string) {
 }
 
 for (const room of ["constructor"]) {
-  Deno.test(`client: a room named ${room} counts its unread messages, from the login and live, and what follows still shows`, () =>
+  Deno.test(`client: a room named ${room} counts its unread messages and the frames after them still show; the name ranks as a user; a rename moves nothing inherited`, () =>
     withClients(async (pool, server) => {
       const made = await postAsPage(server.url, "/api/register", {
         body: { username: "vera", password: TEST_PASSWORD },
@@ -91,6 +92,23 @@ for (const room of ["constructor"]) {
         );
         assert.equal(state.unread.value[room], 2);
         assert.equal(state.memberships.value[room]?.room, room);
+        // A name every object has is no one's rank: before, `constructor`
+        // had none (Object's own `role`), neither user nor staff.
+        await until(() => state.staff.value !== null, "the ranks are read");
+        assert.equal(authorRole(state, room), "user");
+        // An admin (vera, the first account) renames the room: before,
+        // each record with no entry for it moved Object itself to the new
+        // name (the composer's draft of the room was a function).
+        const admin = await pool.login({}, {
+          headers: { cookie, origin: server.url },
+        });
+        await admin.ok("update_room", { room, name: "lounge" });
+        await until(
+          () => Object.hasOwn(state.memberships.value, "lounge"),
+          "the room is renamed",
+        );
+        assert.equal(state.drafts.value.lounge, undefined);
+        assert.equal(state.muted.value.lounge, undefined);
       } finally {
         connection.stop();
       }
