@@ -386,7 +386,10 @@ teamTest(
       { room: "secret", user: "alice" },
       "too_many_rooms",
     );
-    assert.match(invited.data.message as string, /alice belongs to 3 rooms/);
+    assert.match(
+      invited.data.message as string,
+      /alice belongs to too many rooms/,
+    );
     assert.equal(
       membershipsOf(await pool.login({ token: alice.token })).length,
       3,
@@ -397,6 +400,40 @@ teamTest(
     await expectError(alice, "join_room", { room: "open1" }, "too_many_rooms");
   },
   { maxMemberships: 3 },
+);
+
+teamTest(
+  "memberships: others' invites fill at most nine tenths of an account's --max-memberships, the rest is for the rooms it joins itself",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const mallory = await pool.register("mallory");
+    const bob = await pool.guest("bob");
+    await bob.ok("create_room", { room: "open" });
+    // Nobody asks alice before adding her: mallory makes private rooms
+    // and invites her to each (10 places: general and 9).
+    for (let i = 1; i <= 8; i++) {
+      await mallory.ok("create_room", { room: `trap${i}`, private: true });
+      await mallory.ok("invite", { room: `trap${i}`, user: "alice" });
+    }
+    await mallory.ok("create_room", { room: "trap9", private: true });
+    // Before, this invite took alice's last place, and every room she
+    // then tried to join herself was too_many_rooms.
+    const refused = await expectError(
+      mallory,
+      "invite",
+      { room: "trap9", user: "alice" },
+      "too_many_rooms",
+    );
+    assert.match(refused.data.message as string, /alice/);
+    await alice.ok("join_room", { room: "open" });
+    assert.equal(
+      membershipsOf(await pool.login({ token: alice.token })).length,
+      10,
+    );
+    // Inviting a member again still changes nothing and succeeds.
+    await mallory.ok("invite", { room: "trap1", user: "alice" });
+  },
+  { maxMemberships: 10 },
 );
 
 teamTest(

@@ -19,7 +19,6 @@ import type { RoomInfo } from "../registry.ts";
 import type { StoredInvite } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { RANK, refuseRank } from "./roles.ts";
-import { membershipsFull } from "./rooms.ts";
 
 const logger = log("invites");
 
@@ -29,6 +28,22 @@ export const MAX_INVITES_PER_ROOM = 100;
 /** Where the web client opens an invite: a route of the page, after login. */
 export function inviteUrl(code: string): string {
   return `/#/invite/${code}`;
+}
+
+/**
+ * The memberships others may fill by `invite`: nine tenths of
+ * `--max-memberships` (0 for no cap; "none" when that leaves no place).
+ * An invite asks the account nothing, so before, anyone could add it to
+ * private rooms of theirs until its last place was taken, and every room
+ * it then tried to join itself got `too_many_rooms`. The tenth kept is
+ * for its own joins (by name or invite code) and creations. Cost: an
+ * account others keep adding to rooms stops being added at nine tenths,
+ * though it may still join more itself.
+ */
+export function inviteShare(maxMemberships: number): number | "none" {
+  if (maxMemberships === 0) return 0;
+  const share = maxMemberships - Math.ceil(maxMemberships / 10);
+  return share > 0 ? share : "none";
 }
 
 /**
@@ -60,7 +75,8 @@ export async function invite(
       `${account.username} is banned from ${room.name}.`,
     );
   }
-  const joined = await node.addMembership(
+  const share = inviteShare(node.maxMemberships);
+  const joined = share === "none" ? "full" : await node.addMembership(
     { key: account.key, name: account.username },
     room.key,
     {
@@ -70,8 +86,16 @@ export async function invite(
       text: `${member.username} added you to ${room.name}`,
       by: member.username,
     },
+    share,
   );
-  if (joined === "full") return membershipsFull(node, account.username);
+  if (joined === "full") {
+    return fail(
+      "too_many_rooms",
+      `${account.username} belongs to too many rooms to be added to another: others may fill ${
+        share === "none" ? 0 : share
+      } of their ${node.maxMemberships} places.`,
+    );
+  }
   logger.info("{by} invited {user} to {room}", {
     by: member.username,
     user: account.username,

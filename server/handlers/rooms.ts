@@ -143,20 +143,11 @@ function membershipCap(ctx: MemberContext): Failure | undefined {
   return rooms >= node.maxMemberships ? membershipsFull(node) : undefined;
 }
 
-/**
- * The refusal of a membership past `--max-memberships`; `user` names the
- * account when it is not the caller's (`invite_member`).
- */
-export function membershipsFull(
-  node: { maxMemberships: number },
-  user?: string,
-): Failure {
-  const max = node.maxMemberships;
+/** The refusal of a membership past `--max-memberships`, to the caller. */
+export function membershipsFull(node: { maxMemberships: number }): Failure {
   return fail(
     "too_many_rooms",
-    user === undefined
-      ? `You belong to ${max} rooms already: leave one before joining another.`
-      : `${user} belongs to ${max} rooms already.`,
+    `You belong to ${node.maxMemberships} rooms already: leave one before joining another.`,
   );
 }
 
