@@ -117,6 +117,7 @@ export async function openBackends(
         nodeId,
         fallback: new MemoryPresence(registry),
         ttlMs: config.presenceTtlSeconds * 1000,
+        hearing: () => broker.hearing(),
       }),
     throttles: (options) => new RedisThrottle(publisher, options),
     buckets: (options) => new RedisBuckets(publisher, options),

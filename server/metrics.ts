@@ -48,6 +48,8 @@ export class Metrics {
   eventsDelivered = 0;
   framesReceived = 0;
   connectionsOpened = 0;
+  /** Moderation requests that waited for presence to be whole (presence/mod.ts `settled`). */
+  presenceWaits = 0;
   errors = new Map<string, number>();
   storeLatency = new Histogram();
   requestLatency = new Histogram();
@@ -135,6 +137,11 @@ export class Metrics {
         "chat_store_append_commits_total",
         "Commits of stored messages (several messages can share one).",
         readings.appendCommits,
+      ),
+      counter(
+        "chat_presence_waits_total",
+        "Moderation requests that waited for another node to write its users again after Redis came back empty.",
+        this.presenceWaits,
       ),
       counter(
         "chat_events_delivered_total",

@@ -191,6 +191,14 @@ export function presenceContract(
     assert.equal(await node.presence.connectionsIn("alice", "general"), 0);
   });
 
+  test("presence that lost nothing is whole: not settling, and settled answers at once", async (open) => {
+    const node = await open();
+    await node.join("Alice", { room: "dev" });
+    assert.equal(node.presence.settling(), false);
+    await node.presence.settled();
+    assert.equal(await node.presence.onlineName("alice"), "Alice");
+  });
+
   test("a user with several connections in a room counts once, until the last goes", async (open) => {
     const node = await open();
     const first = (await node.join("Bob", { guest: false }))!;

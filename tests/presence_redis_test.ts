@@ -51,6 +51,63 @@ function registerTests(redis: RedisService): void {
     };
   }, { nodes: true, crash: true });
 
+  Deno.test("RedisPresence: after Redis lost everything, a node is listed again only with its users, and a lookup that finds nobody waits for the nodes not back yet", async () => {
+    const admin = redisClient(redis.url);
+    await admin.flushall();
+    // n2 hears publications again only when the test says (its broker's
+    // subscription, in a node): it writes its users back only then.
+    let held = false;
+    const { promise: heard, resolve: hear } = Promise.withResolvers<void>();
+    const connections = [redisClient(redis.url), redisClient(redis.url)];
+    // A TTL no step of the test comes near: nothing here waits on a clock.
+    const ttlMs = 600_000;
+    const [a, b] = connections.map((connection, i) =>
+      new RedisPresence(connection, {
+        nodeId: `n${i + 1}`,
+        fallback: new MemoryPresence(new RoomRegistry()),
+        ttlMs,
+        hearing: () => i === 1 && held ? heard : Promise.resolve(),
+      })
+    );
+    try {
+      await a.start();
+      await b.start();
+      await b.add({
+        id: "n2:1",
+        userKey: "ann",
+        username: "ann",
+        roomKey: "general",
+        guest: true,
+        since: 1,
+        address: "127.0.0.1",
+      });
+      assert.equal(await a.onlineName("ann"), "ann");
+      // Redis restarted empty, as both nodes see it: data gone, connections cut.
+      held = true;
+      await admin.flushall();
+      await admin.client("KILL", "TYPE", "normal", "SKIPME", "yes");
+      await eventually(async () => {
+        assert.deepEqual(await admin.zrange("chat:v1:nodes", 0, -1), ["n1"]);
+        assert.equal(a.settling(), true);
+      }, { timeoutMs: 60_000 });
+      // What a kick asks: nobody, while n2 is not back; so it waits.
+      const lookup = (async () =>
+        await a.onlineName("ann") ??
+          (await a.settled(), await a.onlineName("ann")))();
+      // n2's renewals meanwhile do not list it without ann.
+      assert.deepEqual(await admin.zrange("chat:v1:nodes", 0, -1), ["n1"]);
+      hear();
+      assert.equal(await lookup, "ann");
+      assert.equal(a.settling(), false);
+    } finally {
+      await a.close();
+      await b.close();
+      for (const client of [...connections, admin]) {
+        await client.quit().catch(() => client.disconnect());
+      }
+    }
+  });
+
   Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers, its guests' logins too", async () => {
     const admin = redisClient(redis.url);
     await admin.flushall();

@@ -51,6 +51,8 @@ export class RedisBroker implements Broker {
   #closed = false;
   #closing: Promise<void> | undefined;
   #subscribed = false;
+  /** Waiting for the subscription to be back (`hearing`). */
+  #hearers: (() => void)[] = [];
   /** True once a subscription was made: a later one follows an outage. */
   #everSubscribed = false;
   #onReturn: () => void = () => {};
@@ -70,6 +72,7 @@ export class RedisBroker implements Broker {
     this.#subscriber.on("message", (_channel: string, text: string) => {
       this.#receive(text);
     });
+    this.#subscriber.on("close", () => this.#subscribed = false);
     this.#subscriber.on("ready", () => {
       this.#subscribed = false;
       void this.#subscribe();
@@ -91,6 +94,7 @@ export class RedisBroker implements Broker {
     try {
       await this.#subscriber.subscribe(REDIS_CHANNEL);
       this.#subscribed = true;
+      for (const resolve of this.#hearers.splice(0)) resolve();
       const returned = this.#everSubscribed;
       this.#everSubscribed = true;
       if (returned) this.#onReturn();
@@ -99,6 +103,16 @@ export class RedisBroker implements Broker {
         error: (error as Error).message,
       });
     }
+  }
+
+  /**
+   * Resolves once other nodes' publications reach this node: at once while
+   * subscribed, else when the subscription is back (or the broker closed).
+   * Presence waits for it before listing the node again (presence/redis.ts).
+   */
+  hearing(): Promise<void> {
+    if (this.#subscribed || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#hearers.push(resolve));
   }
 
   onDelivery(handler: DeliveryHandler): void {
@@ -196,6 +210,7 @@ export class RedisBroker implements Broker {
     // 2-second disconnect timer on the old socket that nothing clears.
     this.#closing ??= (async () => {
       this.#closed = true;
+      for (const resolve of this.#hearers.splice(0)) resolve();
       for (const redis of [this.#subscriber, this.#publisher]) {
         try {
           await redis.quit();

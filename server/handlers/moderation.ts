@@ -35,12 +35,22 @@ async function findTarget(
   user: string,
 ): Promise<Target | Failure> {
   const key = nameKey(user);
-  const online = await ctx.node.onlineName(key);
-  const account = await ctx.node.accounts.find(user);
+  const { node } = ctx;
+  let online = await node.onlineName(key);
+  // Redis came back empty and a node has not written its users again yet:
+  // "not online" may be that node's user. Wait until it has (a second or
+  // two, a TTL at most) and ask again, rather than answer user_not_found
+  // to a kick of someone online.
+  if (online === undefined && node.presence.settling()) {
+    node.metrics.presenceWaits++;
+    await node.presence.settled();
+    online = await node.onlineName(key);
+  }
+  const account = await node.accounts.find(user);
   if (online === undefined && !account) {
     return fail("user_not_found", `Nobody is called '${user}'.`);
   }
-  const onlineRole = [...ctx.node.registry.connectionsOf(key)][0]?.role;
+  const onlineRole = [...node.registry.connectionsOf(key)][0]?.role;
   return {
     key,
     name: online ?? account!.username,

@@ -21,6 +21,15 @@ export class MemoryPresence implements PresenceManager {
 
   remove(_id: string): void {}
 
+  // One process: nothing to wait for.
+  settling(): boolean {
+    return false;
+  }
+
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+
   roomCounts(): Promise<Map<string, number>> {
     return Promise.resolve(this.#registry.localCounts());
   }

@@ -69,6 +69,21 @@ export interface PresenceManager {
    * not hidden: someone may be looking, so no push is needed.
    */
   isWatching(userKey: string): Promise<boolean>;
+  /**
+   * True while presence may lack the users of a live node: the shared
+   * store came back empty (a Redis restart) and some node that was live
+   * before, or this one, has not written its users again yet. A "not
+   * online" read now may be wrong; {@linkcode settled} waits it out.
+   */
+  settling(): boolean;
+  /**
+   * Resolves once presence is whole again (see {@linkcode settling}): the
+   * nodes awaited wrote their users, or one TTL passed since Redis came
+   * back without them (then they are dead for presence anyway). Resolves
+   * at once when nothing is awaited, and while the shared store is away
+   * (this node's own view is the answer then).
+   */
+  settled(): Promise<void>;
   /** Called when presence changed in a way no publication announced (a node died). */
   onChange(handler: () => void): void;
   /** True while the shared presence store answers. */

@@ -56,7 +56,22 @@ export interface RedisPresenceOptions {
   fallback: MemoryPresence;
   /** Entries of a node that stops heartbeating expire after this (`--presence-ttl`). */
   ttlMs: number;
+  /**
+   * Resolves when this node hears publications again (the broker's
+   * subscription is back). After a lost connection the node writes its
+   * users again only then, or a beat later at most: another node that
+   * finds them (a kick) publishes to them at once, and a node not yet
+   * subscribed would never hear it. Default: at once.
+   */
+  hearing?: () => Promise<void>;
 }
+
+/**
+ * How often a request that waits for presence to be whole (`settled`)
+ * looks for the nodes it awaits: one ZRANGEBYSCORE, only in the seconds
+ * after Redis came back empty.
+ */
+const SETTLE_POLL_MS = 100;
 
 /**
  * Presence shared through Redis. Each node keeps its connections in its own
@@ -73,20 +88,46 @@ export class RedisPresence implements PresenceManager {
   #users = new Map<string, LocalUser>();
   #timer: ReturnType<typeof setInterval>;
   #liveNodes = new Set<string>();
+  /**
+   * Nodes known live: the last beat's and any a read found since. Those
+   * Redis no longer lists when this node writes its users again are
+   * awaited (#awaited): a beat alone comes a third of a TTL apart, and may
+   * not have seen a node started since.
+   */
+  #known = new Set<string>();
   /** False after a command failed, until a read or a heartbeat is answered (`#exec`). */
   #answering = true;
   #handlers: (() => void)[] = [];
   #ttl: number;
+  #hearing: () => Promise<void>;
+  /**
+   * Nodes live before Redis came back without them, and until when (ms)
+   * they are awaited: presence lacks their users until they write them
+   * again (`settling`).
+   */
+  #awaited = new Map<string, number>();
+  /**
+   * False from a lost connection until this node wrote its entries again.
+   * Meanwhile its beats do not list it (ZADD XX): a node listed is a node
+   * whose users are written, so one missing from a list is really gone.
+   */
+  #written = false;
+  #rejoining: Promise<void> | undefined;
+  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   constructor(redis: Redis, options: RedisPresenceOptions) {
     this.#redis = redis;
     this.#node = options.nodeId;
     this.#fallback = options.fallback;
     this.#ttl = options.ttlMs;
+    this.#hearing = options.hearing ?? (() => Promise.resolve());
     // Three heartbeats per TTL: one lost beat does not expire a live node.
-    this.#timer = setInterval(() => this.#heartbeat(), this.#ttl / 3);
-    // After a reconnect our keys may have expired: write them all again.
-    redis.on("ready", () => void this.#heartbeat(true));
+    this.#timer = setInterval(() => this.#beat(), this.#ttl / 3);
+    // After a reconnect our keys may be gone (Redis restarted empty): write
+    // them all again, and be listed only with them.
+    redis.on("close", () => this.#written = false);
+    redis.on("ready", () => void this.#rejoin());
   }
 
   /** Registers this node; call once at start. */
@@ -179,7 +220,7 @@ export class RedisPresence implements PresenceManager {
 
   async isWatching(userKey: string): Promise<boolean> {
     try {
-      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const live = await this.#liveNow();
       const pipeline = this.#redis.pipeline();
       for (const node of live) {
         pipeline.hget(names(node), userKey).hget(hiddenUsers(node), userKey);
@@ -225,10 +266,17 @@ export class RedisPresence implements PresenceManager {
       .catch((error) => this.#lost(error));
   }
 
+  // The nodes whose lease runs, noted as known.
+  async #liveNow(): Promise<string[]> {
+    const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+    for (const node of live) this.#known.add(node);
+    return live;
+  }
+
   // Every live node's entries, or undefined when Redis does not answer.
   async #everyone(): Promise<PresenceEntry[] | undefined> {
     try {
-      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const live = await this.#liveNow();
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hvals(conns(node));
       const results = await this.#exec(pipeline);
@@ -307,7 +355,7 @@ export class RedisPresence implements PresenceManager {
 
   async guestSince(userKey: string): Promise<number | undefined> {
     try {
-      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const live = await this.#liveNow();
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hget(guestLogins(node), userKey);
       let since: number | undefined;
@@ -325,7 +373,7 @@ export class RedisPresence implements PresenceManager {
   // The name's entries on every live node ("g:<name>" or "a:<name>").
   async #held(userKey: string): Promise<string[] | undefined> {
     try {
-      const live = await this.#redis.zrangebyscore(NODES, Date.now(), "+inf");
+      const live = await this.#liveNow();
       const pipeline = this.#redis.pipeline();
       for (const node of live) pipeline.hget(names(node), userKey);
       const results = await this.#exec(pipeline);
@@ -338,6 +386,37 @@ export class RedisPresence implements PresenceManager {
     }
   }
 
+  settling(): boolean {
+    if (this.#closed || this.#redis.status !== "ready") return false;
+    if (!this.#written) return true;
+    const now = Date.now();
+    for (const [node, until] of this.#awaited) {
+      if (until > now) return true;
+      this.#awaited.delete(node);
+    }
+    return false;
+  }
+
+  async settled(): Promise<void> {
+    // A node awaited is dead for presence one TTL after Redis came back;
+    // this node's own rewrite waits a beat at most (#rejoin).
+    const until = Date.now() + this.#ttl;
+    while (this.settling() && Date.now() < until) {
+      if (this.#written) {
+        try {
+          for (const node of await this.#liveNow()) {
+            this.#awaited.delete(node);
+          }
+          if (!this.settling()) return;
+        } catch (error) {
+          this.#lost(error);
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
+  }
+
   onChange(handler: () => void): void {
     this.#handlers.push(handler);
   }
@@ -346,16 +425,50 @@ export class RedisPresence implements PresenceManager {
     return this.#redis.status === "ready" && this.#answering;
   }
 
-  // Renews this node's lease; with `rewrite`, writes every entry again.
+  // The timer's beat: a renewal, or, after a lost connection, the rewrite.
+  #beat(): void {
+    if (this.#written) void this.#heartbeat();
+    else if (this.#redis.status === "ready") void this.#rejoin();
+  }
+
+  // Writes every entry again once this node hears publications
+  // (RedisPresenceOptions.hearing), or a beat later at most: a
+  // subscription that does not come back must not keep its users out of
+  // presence for good. One at a time.
+  #rejoin(): Promise<void> {
+    this.#rejoining ??= (async () => {
+      try {
+        await Promise.race([
+          this.#hearing(),
+          new Promise((resolve) =>
+            this.#rejoinTimer = setTimeout(resolve, this.#ttl / 3)
+          ),
+        ]);
+        clearTimeout(this.#rejoinTimer);
+        await this.#heartbeat(true);
+      } finally {
+        clearTimeout(this.#rejoinTimer);
+        this.#rejoining = undefined;
+      }
+    })();
+    return this.#rejoining;
+  }
+
+  // Renews this node's lease; with `rewrite`, writes every entry again and
+  // lists the node, in one MULTI: nobody sees it listed without them.
   // Also notices nodes that stopped heartbeating and tells the handlers.
   async #heartbeat(rewrite = false): Promise<void> {
+    if (this.#closed) return;
     const now = Date.now();
     // Whether this node's hashes should exist as the beat is sent.
     const holding = this.#entries.size > 0;
     try {
-      const pipeline = this.#redis.pipeline()
-        .zadd(NODES, now + this.#ttl, this.#node)
-        .zremrangebyscore(NODES, "-inf", now - this.#ttl);
+      const pipeline = rewrite ? this.#redis.multi() : this.#redis.pipeline();
+      if (!rewrite) {
+        // XX: a renewal never lists the node again once Redis lost it (a
+        // restart); CH answers 0 then, and the rewrite below lists it.
+        pipeline.zadd(NODES, "XX", "CH", now + this.#ttl, this.#node);
+      }
       if (rewrite) {
         pipeline.del(
           conns(this.#node),
@@ -380,9 +493,11 @@ export class RedisPresence implements PresenceManager {
           }
         }
       }
+      if (rewrite) pipeline.zadd(NODES, now + this.#ttl, this.#node);
       // The guests' logins first: the check below reads the answer of
       // conns' PEXPIRE fourth from the end.
       pipeline
+        .zremrangebyscore(NODES, "-inf", now - this.#ttl)
         .pexpire(guestLogins(this.#node), this.#ttl)
         .pexpire(conns(this.#node), this.#ttl)
         .pexpire(names(this.#node), this.#ttl)
@@ -395,13 +510,31 @@ export class RedisPresence implements PresenceManager {
       // users left every count for good (25 s frozen at a 15 s TTL: a room
       // of 6 showed 0 until they reconnected). Finding them gone, write
       // them all again now; costs one rewrite beat, no extra round trip.
-      if (!rewrite && holding && results.at(-4)?.[1] === 0) {
-        return await this.#heartbeat(true);
+      // Not listed any more (Redis restarted, or frozen past the TTL and
+      // the node swept out): the same.
+      if (
+        !rewrite &&
+        (results[0]?.[1] === 0 || (holding && results.at(-4)?.[1] === 0))
+      ) {
+        return await this.#rejoin();
       }
       const live = new Set(results.at(-1)?.[1] as string[] ?? []);
+      if (rewrite) {
+        this.#written = true;
+        // Nodes live at our last beat that Redis no longer lists lost
+        // their entries with it (a restart), or stopped: awaited one TTL,
+        // after which they would have expired anyway.
+        for (const node of this.#known) {
+          if (!live.has(node) && node !== this.#node) {
+            this.#awaited.set(node, now + this.#ttl);
+          }
+        }
+      }
+      for (const node of live) this.#awaited.delete(node);
       const gone = [...this.#liveNodes].some((node) => !live.has(node));
       const added = [...live].some((node) => !this.#liveNodes.has(node));
       this.#liveNodes = live;
+      this.#known = new Set(live);
       if (gone || added || rewrite) {
         for (const handler of this.#handlers) handler();
       }
@@ -435,7 +568,9 @@ export class RedisPresence implements PresenceManager {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#rejoinTimer);
     try {
       await this.#redis.pipeline()
         .zrem(NODES, this.#node)
