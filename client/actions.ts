@@ -320,9 +320,12 @@ export function conversationsListed(
       const closed = entry(state.closedConversations.value, key);
       if (closed !== undefined && closed >= c.last_ts) continue;
       const known = conversations[key];
+      // A message newer than the list's came here: it is the news.
+      const newer = known !== undefined && known.lastTs > c.last_ts;
       conversations[key] = {
         name: known?.name ?? c.with,
-        lastTs: known && known.lastTs > c.last_ts ? known.lastTs : c.last_ts,
+        lastTs: newer ? known.lastTs : c.last_ts,
+        ...(c.deleted && !newer ? { deleted: true } : {}),
       };
       const logKey = dmKey(c.with);
       const mark = entry(state.readMarks.value, logKey);

@@ -45,6 +45,12 @@ export interface Conversation {
    * no list drops it. Not remembered: a later visit has it only if listed.
    */
   opened?: boolean;
+  /**
+   * The other side's account was deleted after the last message (the
+   * server's list says so): shown greyed, as a deleted account. A newer
+   * message, with whoever holds the name now, ends it.
+   */
+  deleted?: boolean;
 }
 
 /**

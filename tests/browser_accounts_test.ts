@@ -22,7 +22,7 @@ import {
   signIn,
   STEP_TIMEOUT,
 } from "./browser_support.ts";
-import { TEST_PASSWORD, type TestServer } from "./harness.ts";
+import { ClientPool, TEST_PASSWORD, type TestServer } from "./harness.ts";
 
 browserTest(
   "web client keeps an account signed in across a reload, until it logs out",
@@ -330,6 +330,33 @@ function lines(page: Page, text: string): Promise<number> {
 }
 
 /** Registers an account over HTTP, without a browser. */
+browserTest(
+  "web client shows a conversation with an account since deleted greyed, as a deleted account",
+  async (browser, server) => {
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const boss = await pool.register("boss");
+      const gina = await openPage(browser, server);
+      await register(gina, "gina");
+      const hal = await pool.register("hal");
+      await hal.ok("private_message", { to: "gina", text: "bye gina" });
+      const row = gina.locator('[data-testid="dm-item"][data-user="hal"]');
+      await row.waitFor();
+      assert.equal(await row.getByTestId("dm-deleted").count(), 0);
+      await boss.ok("delete_account", { user: "hal", messages: "keep" });
+      // The list says so from the next one on: at the next login.
+      await gina.reload();
+      await row.getByTestId("dm-deleted").filter({
+        hasText: /^deleted account$/,
+      }).waitFor();
+      assert.match(await row.getAttribute("class") ?? "", /\bdeleted\b/);
+      await gina.screenshot({ path: artifact("dm_deleted_account.png") });
+    } finally {
+      await pool.closeAll();
+    }
+  },
+);
+
 async function createAccount(
   server: TestServer,
   name: string,

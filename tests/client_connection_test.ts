@@ -1650,6 +1650,40 @@ test("connection fetches the account's older conversations a page at a time belo
   assert.deepEqual(server.waiting, [], "nothing more to ask");
 });
 
+test("connection marks a conversation the server lists as with a deleted account, until a newer message comes in it", async (r) => {
+  const { server, state } = r;
+  server.scriptsConversations = true;
+  await loginAsAccount(r, "Ida");
+  server.reply(await server.next("list_conversations"), {
+    conversations: [{ ...listed("Bob", 9), deleted: true }, listed("Carol", 8)],
+  });
+  await until(() => state.conversations.value["bob"] !== undefined, "listed");
+  assert.equal(state.conversations.value["bob"].deleted, true);
+  assert.equal(state.conversations.value["carol"].deleted, undefined);
+  // A new account took the name and wrote: the conversation is with it.
+  server.socket.push({
+    action: "private_message",
+    data: {
+      id: "01B2",
+      seq: 2,
+      user: "Bob",
+      to: "Ida",
+      text: "I am the new Bob",
+      ts: "2026-12-05T01:00:10.000Z",
+    },
+  });
+  await until(
+    () => state.conversations.value["bob"].lastTs.endsWith("10.000Z"),
+    "the message filed",
+  );
+  assert.equal(state.conversations.value["bob"].deleted, undefined);
+  // A list from before that message does not mark it again.
+  actions.conversationsListed(state, {
+    conversations: [{ ...listed("Bob", 9), deleted: true }],
+  });
+  assert.equal(state.conversations.value["bob"].deleted, undefined);
+});
+
 test("connection drops the conversations the server no longer lists within the pages it fetches, and keeps older ones and one opened here with no message yet", async (r) => {
   const { server, state } = r;
   server.scriptsConversations = true;

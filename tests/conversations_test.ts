@@ -154,6 +154,30 @@ Deno.test("list_conversations: an account registered under a former guest's name
     ]);
   }));
 
+Deno.test("list_conversations: a conversation with an account since deleted says deleted, until someone under the name writes again", () =>
+  withClients(async (pool) => {
+    const boss = await pool.register("boss");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await send(bob, "alice", "hi alice");
+    await send(alice, "boss", "hi boss");
+    await boss.ok("delete_account", { user: "bob", messages: "keep" });
+    await bob.closed;
+    const listed = (await list(alice)).conversations;
+    assert.deepEqual(
+      listed.map((c) => [c.with, c.deleted]),
+      [["boss", undefined], ["bob", true]],
+    );
+    // The name is free again: a new bob's words are with the new account.
+    await delay(5);
+    const newBob = await pool.register("bob");
+    await send(newBob, "alice", "I am the new bob");
+    assert.deepEqual(
+      (await list(alice)).conversations.map((c) => [c.with, c.deleted]),
+      [["bob", undefined], ["boss", undefined]],
+    );
+  }));
+
 Deno.test("GET /api/conversations: the same list over HTTP with the account's token; none without one", () =>
   withServer((server) =>
     withPool(server, async (pool) => {

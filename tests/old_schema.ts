@@ -3,8 +3,9 @@
  * server's: the schema version is set back to just before the migration
  * whose text has `marker` (found by text: later migrations come and go),
  * and the later migrations that cannot run twice are undone first (the
- * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table;
- * the journal of file deletions; the time of PostgreSQL's file contents). Those that only delete rows (the
+ * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table
+ * and its column of deleted partners; the journal of file deletions; the
+ * time of PostgreSQL's file contents). Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
  * run again as they are. The start-up after it then runs that migration
  * and every later one, as an upgrade does.
@@ -15,6 +16,7 @@ import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   CONVERSATIONS_MIGRATION,
+  DELETED_PARTNERS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   versionBefore,
@@ -67,6 +69,12 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (
+    before < versionBefore(POSTGRES_MIGRATIONS, DELETED_PARTNERS_MIGRATION) &&
+    before >= versionBefore(POSTGRES_MIGRATIONS, CONVERSATIONS_MIGRATION)
+  ) {
+    await sql`ALTER TABLE conversations DROP COLUMN with_deleted_at`;
+  }
   if (before < versionBefore(POSTGRES_MIGRATIONS, FILE_TIMES_MIGRATION)) {
     await sql`ALTER TABLE file_contents DROP COLUMN written_at`;
   }
@@ -90,6 +98,12 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (
+    before < versionBefore(SQLITE_MIGRATIONS, DELETED_PARTNERS_MIGRATION) &&
+    before >= versionBefore(SQLITE_MIGRATIONS, CONVERSATIONS_MIGRATION)
+  ) {
+    db.exec("ALTER TABLE conversations DROP COLUMN with_deleted_at");
+  }
   if (before < versionBefore(SQLITE_MIGRATIONS, FILE_DELETIONS_MIGRATION)) {
     db.exec("DROP TABLE file_deletions");
   }

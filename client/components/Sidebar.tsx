@@ -319,7 +319,7 @@ function DirectMessages(): JSX.Element {
                 type="button"
                 class={`room-item dm-item${active ? " active" : ""}${
                   unread ? " unread" : ""
-                }${muted ? " muted" : ""}`}
+                }${muted ? " muted" : ""}${c.deleted ? " deleted" : ""}`}
                 data-testid="dm-item"
                 data-user={c.name}
                 aria-current={active ? "page" : undefined}
@@ -330,6 +330,11 @@ function DirectMessages(): JSX.Element {
                   {online.has(roomKey(c.name)) && <span class="presence" />}
                 </span>
                 <span class="room-name">{c.name}</span>
+                {c.deleted && (
+                  <span class="dm-deleted" data-testid="dm-deleted">
+                    {t("sidebar.deletedAccount")}
+                  </span>
+                )}
                 {muted && (
                   <span class="muted-icon" aria-hidden="true">
                     <BellOffIcon />

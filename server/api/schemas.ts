@@ -123,6 +123,8 @@ export const conversationsReply = z.object({
     last_read_seq: z.number().int(),
     unread: z.number().int(),
     mentions: z.number().int(),
+    /** Present when the other side's account was deleted since. */
+    deleted: z.literal(true).optional(),
   })),
   next: z.string().optional(),
 }).openapi("Conversations");

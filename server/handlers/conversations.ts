@@ -87,6 +87,7 @@ export async function conversationPage(
     last_id: entry.lastId,
     last_ts: new Date(entry.lastAt).toISOString(),
     ...toReadState(states[i]),
+    ...(entry.withDeleted ? { deleted: true as const } : {}),
   }));
   const list: ConversationList = entries.length > limit
     ? { conversations, next: page[page.length - 1].lastId }

@@ -152,6 +152,8 @@ export interface ConversationSummary extends ReadState {
   last_id: string;
   /** When its newest message was stored (ISO-8601, as a message's `ts`). */
   last_ts: string;
+  /** Present when the other side's account was deleted since that message. */
+  deleted?: true;
 }
 
 /** Data of a `list_conversations` reply: newest first. */

@@ -839,6 +839,11 @@ export interface ConversationEntry {
   lastId: string;
   /** When its newest message was stored (ms since the epoch). */
   lastAt: number;
+  /**
+   * The other side's account was deleted since its newest message:
+   * nobody answers under that name (`deleted` in list_conversations).
+   */
+  withDeleted?: true;
 }
 
 /** Which page of an account's conversations to list: newest first. */

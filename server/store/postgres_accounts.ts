@@ -230,8 +230,17 @@ export class PostgresAccounts implements AccountStore {
         ), owned AS (
           UPDATE rooms SET owner = ${DELETED_OWNER}
           WHERE owner = ${key} AND (SELECT gone FROM deleted)
+        ), marked AS (
+          -- The other sides keep their rows, marked: the account they
+          -- wrote with is gone (found through its own rows, a key probe
+          -- each; the snapshot still has them).
+          UPDATE conversations SET with_deleted_at = ${Date.now()}
+          WHERE with_key = ${key} AND user_key <> ${key}
+            AND user_key IN
+              (SELECT with_key FROM conversations WHERE user_key = ${key})
+            AND (SELECT gone FROM deleted)
         ), listed AS (
-          -- Its own list of conversations; the other sides keep theirs.
+          -- Its own list of conversations.
           DELETE FROM conversations
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ) ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}

@@ -28,7 +28,7 @@ export class PostgresConversations
       // (last_id sorts as bytes, as ULIDs do). A former holder's rows
       // (older than `since`) are skipped there: few.
       const rows = await sql<ConversationRow[]>`
-        SELECT with_key, with_name, last_seq, last_id, last_at
+        SELECT with_key, with_name, last_seq, last_id, last_at, with_deleted_at
         FROM conversations
         WHERE user_key = ${userKey} AND last_at >= ${query.since}
           ${

@@ -2146,4 +2146,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE file_contents ADD COLUMN written_at BIGINT NOT NULL
     DEFAULT (extract(epoch FROM now()) * 1000)::bigint;
   `,
+  `
+  -- When the other side's account was deleted (ms), on the rows of those
+  -- who wrote with it (deleteAccount writes it, one key probe per row of
+  -- the account's own list): list_conversations says \`deleted\` while no
+  -- message came since (a newer one is with whoever holds the name now).
+  -- Conversations with accounts deleted before this version say nothing:
+  -- a deleted account's rows were its partners' only record of it.
+  ALTER TABLE conversations ADD COLUMN with_deleted_at BIGINT;
+  `,
 ];

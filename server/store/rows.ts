@@ -358,14 +358,21 @@ export interface ConversationRow {
   last_seq: number | string;
   last_id: string;
   last_at: number | string;
+  with_deleted_at: number | string | null;
 }
 
 export function toConversationEntry(row: ConversationRow): ConversationEntry {
-  return {
+  const entry: ConversationEntry = {
     withKey: row.with_key,
     with: row.with_name,
     lastSeq: Number(row.last_seq),
     lastId: row.last_id,
     lastAt: Number(row.last_at),
   };
+  // Nothing said since the deletion: still the deleted account's.
+  if (
+    row.with_deleted_at !== null &&
+    Number(row.with_deleted_at) >= entry.lastAt
+  ) entry.withDeleted = true;
+  return entry;
 }

@@ -264,7 +264,14 @@ export class SqliteAccounts implements AccountStore {
         this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
-        // Its own list of conversations; the other sides keep theirs.
+        // Its own list of conversations; the other sides keep theirs,
+        // marked: the account they wrote with is gone (found through its
+        // own rows, a key probe each).
+        this.#q(
+          `UPDATE conversations SET with_deleted_at = ?
+           WHERE with_key = ? AND user_key <> ? AND user_key IN
+             (SELECT with_key FROM conversations WHERE user_key = ?)`,
+        ).run(Date.now(), key, key, key);
         this.#q("DELETE FROM conversations WHERE user_key = ?").run(key);
         this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
         this.#q("UPDATE rooms SET owner = ? WHERE owner = ?").run(

@@ -31,12 +31,14 @@ export class SqliteConversations
       // A former holder's rows (older than `since`) are skipped there: few.
       const rows = (query.before === undefined
         ? this.#q(
-          `SELECT with_key, with_name, last_seq, last_id, last_at
+          `SELECT with_key, with_name, last_seq, last_id, last_at,
+             with_deleted_at
            FROM conversations WHERE user_key = ? AND last_at >= ?
            ORDER BY last_id DESC LIMIT ?`,
         ).all(userKey, query.since, query.limit)
         : this.#q(
-          `SELECT with_key, with_name, last_seq, last_id, last_at
+          `SELECT with_key, with_name, last_seq, last_id, last_at,
+             with_deleted_at
            FROM conversations
            WHERE user_key = ? AND last_id < ? AND last_at >= ?
            ORDER BY last_id DESC LIMIT ?`,

@@ -506,4 +506,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       WHERE m.stream IN ('@' || c.user_key || ':' || c.with_key,
                          '@' || c.with_key || ':' || c.user_key));
   `,
+  `
+  -- When the other side's account was deleted (ms), on the rows of those
+  -- who wrote with it (deleteAccount writes it, one key probe per row of
+  -- the account's own list): list_conversations says \`deleted\` while no
+  -- message came since (a newer one is with whoever holds the name now).
+  -- Conversations with accounts deleted before this version say nothing:
+  -- a deleted account's rows were its partners' only record of it.
+  ALTER TABLE conversations ADD COLUMN with_deleted_at INTEGER;
+  `,
 ];

@@ -393,6 +393,40 @@ export function privateMessages(test: StoreTest): void {
     );
   });
 
+  test("deleteAccount marks the other sides' conversations with it deleted, until a message comes in them again", async (store) => {
+    for (const key of ["ann", "bob", "carol"]) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "h",
+        role: "user",
+      });
+    }
+    await store.appendPrivate(dm("ann", "bob", "hi bob"));
+    await store.appendPrivate(dm("carol", "ann", "hi ann"));
+    await store.appendPrivate(dm("ann", "ann", "a note to self"));
+    await store.appendPrivate(dm("bob", "carol", "hi carol"));
+    const list = async (key: string) =>
+      (await store.listConversations(key, { since: 0, limit: 10 }))
+        .map((c) => [c.withKey, c.withDeleted ?? false]);
+    assert.deepEqual(await list("bob"), [["carol", false], ["ann", false]]);
+    await after(Date.now() + 1);
+    assert.equal(await store.deleteAccount("ann", "anonymise"), true);
+    assert.deepEqual(await list("bob"), [["carol", false], ["ann", true]]);
+    assert.deepEqual(await list("carol"), [["bob", false], ["ann", true]]);
+    // A new account under the name: what is said now is with it.
+    await after(Date.now() + 1);
+    await store.createAccount({
+      key: "ann",
+      username: "Ann",
+      passwordHash: "h",
+      role: "user",
+    });
+    await store.appendPrivate(dm("ann", "bob", "I am the new ann"));
+    assert.deepEqual(await list("bob"), [["ann", false], ["carol", false]]);
+    assert.deepEqual(await list("carol"), [["bob", false], ["ann", true]]);
+  });
+
   test("a conversation whose messages all expired leaves both sides' lists; one with messages left stays", async (store) => {
     await store.appendPrivate(dm("alice", "bob", "old"));
     await store.appendPrivate(dm("bob", "alice", "old reply"));

@@ -288,6 +288,10 @@ export async function checkConversationsBackfilled(
   assert.deepEqual(await list("carol"), []);
 }
 
+/** Text of the migration that marks conversations with a deleted account. */
+export const DELETED_PARTNERS_MIGRATION =
+  "When the other side's account was deleted";
+
 /** Text of the migration that deletes the conversations no list may show. */
 export const STALE_CONVERSATIONS_MIGRATION = "Conversations no list may show";
 
