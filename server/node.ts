@@ -200,10 +200,16 @@ export class ChatNode {
       passwordWorkers: parts.passwordWorkers,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
       throttles: parts.throttles,
-      passwordBudget: this.buckets({
-        name: "password_login",
-        spec: this.limits.perPasswordLogin,
-      }),
+      passwordBudget: {
+        perAddress: this.buckets({
+          name: "password_login_address",
+          spec: this.limits.perPasswordLogin,
+        }),
+        perAccount: this.buckets({
+          name: "password_login",
+          spec: this.limits.perAccountPasswordLogin,
+        }),
+      },
     });
     // Always on: a room may have its own retention without the flag.
     this.#retention = new Retention({

@@ -127,11 +127,18 @@ export interface RateLimitConfig {
    */
   perIntegrationSetup?: BucketSpec;
   /**
-   * Password logins of one account whose password was right, counted
-   * after each check and refused before the next once spent
+   * Password logins of one account from one address (an IPv4 address or
+   * an IPv6 /64, addresses.ts) whose password was right, reserved before
+   * each hash and given back when it was wrong
    * (accounts/password_budget.ts); left out, none are limited.
    */
   perPasswordLogin?: BucketSpec;
+  /**
+   * The same of one account from every address together: a cap well above
+   * one address's budget, so that its hashes stay bounded however many
+   * addresses log in with its password; left out, none is.
+   */
+  perAccountPasswordLogin?: BucketSpec;
 }
 
 /**
@@ -210,8 +217,15 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // (--session-days; reconnects and tabs use the session), so 20 at once
   // covers every device signing in together; then one every 10 s keeps a
   // script that logs in with its password each run, and holds one account
-  // to about 2 % of a worker (one every 3 s, the login bucket's pace, is 7 %).
+  // at one address to about 2 % of a worker (one every 3 s, the login
+  // bucket's pace, is 7 %). Per address, so that someone who holds the
+  // password and spends it from theirs leaves the owner's own.
   perPasswordLogin: { burst: 20, perSecond: 1 / 10 },
+  // Five addresses' worth: one account's hashes stay within 10 % of a
+  // worker however many addresses use its password. The cost: a thief
+  // flooding from five addresses or more (or /64s) at once keeps the
+  // owner's password logins out again (docs/security.md).
+  perAccountPasswordLogin: { burst: 100, perSecond: 1 / 2 },
 };
 
 /** No limits at all (benchmarks). */

@@ -27,38 +27,84 @@
  * took what they take alone (docs/security.md).
  * Password changes are not counted: they draw on the login bucket before
  * their check, and one is how the owner takes the account back.
- * Counted for every node with Redis (buckets/mod.ts), a round trip before
- * each check and one more after a wrong one.
+ *
+ * The budget is kept per account and address (an IPv4 address or an IPv6
+ * /64: addresses.ts), under a cap per account five times as large. Kept
+ * per account alone, whoever held the password could spend it from one
+ * address, and the owner's password logins from anywhere were refused
+ * until the thief stopped (sessions, tokens and a password change still
+ * worked). Now a thief spends only their address's budget, and holds the
+ * owner out only by flooding from five addresses or more at once, enough
+ * to spend the account's cap; the cap bounds one account's hashes however
+ * many addresses it logs in from. Not charging addresses that hold a
+ * session of the account instead would be no fix: the thief's own logins
+ * give theirs one (and sessions do not keep their address).
+ * Counted for every node with Redis (buckets/mod.ts): both reservations
+ * in one round trip (sent together) before each check, one more after a
+ * wrong one or a refusal by one bucket alone.
  */
 import type { KeyedBuckets } from "../buckets/mod.ts";
 import { fail, type Failure } from "../protocol/errors.ts";
 
-/** Before a password login's hash: reserves one login of the account's budget, given back unless the password was right. */
-export class PasswordBudget {
-  #buckets: KeyedBuckets;
+/** The buckets of a {@link PasswordBudget}. */
+export interface PasswordBuckets {
+  /** Keyed by account and address: each address's budget. */
+  perAddress: KeyedBuckets;
+  /** Keyed by account: the cap of all its addresses together. */
+  perAccount: KeyedBuckets;
+}
 
-  constructor(buckets: KeyedBuckets) {
+/** A login of the budget held until its password is checked. */
+export interface Reservation {
+  /** Gives it back: the password was wrong or never checked. */
+  giveBack(): Promise<void>;
+}
+
+/** Before a password login's hash: reserves one login of the account's budget at its address, given back unless the password was right. */
+export class PasswordBudget {
+  #buckets: PasswordBuckets;
+
+  constructor(buckets: PasswordBuckets) {
     this.#buckets = buckets;
   }
 
   /**
-   * Reserves one login of this account's budget: undefined, or
-   * `rate_limited` with the wait when it is spent (nothing reserved then).
+   * Reserves one login from this address's budget for the account and one
+   * from the account's cap: a reservation, or `rate_limited` with the
+   * wait when either is spent (nothing held then). `address` is an
+   * addressKey (addresses.ts).
    */
-  async reserve(userKey: string): Promise<Failure | undefined> {
-    const wait = await this.#buckets.take(userKey);
-    if (wait === 0) return undefined;
+  async reserve(
+    userKey: string,
+    address: string,
+  ): Promise<Reservation | Failure> {
+    const { perAddress, perAccount } = this.#buckets;
+    // Any characters in either part: JSON keeps the pairs apart.
+    const pairKey = JSON.stringify([userKey, address]);
+    const [here, everywhere] = await Promise.all([
+      perAddress.take(pairKey),
+      perAccount.take(userKey),
+    ]);
+    if (here === 0 && everywhere === 0) {
+      return {
+        giveBack: () =>
+          Promise.all([
+            perAddress.give(pairKey, 1),
+            perAccount.give(userKey, 1),
+          ]).then(() => {}),
+      };
+    }
+    // A refused take took nothing; the other's is given back.
+    if (here === 0) await perAddress.give(pairKey, 1);
+    if (everywhere === 0) await perAccount.give(userKey, 1);
+    const wait = Math.max(here, everywhere);
+    const where = everywhere === 0 ? " from your address" : "";
     return fail(
       "rate_limited",
-      `Too many logins with this account's password: try again in ${
+      `Too many logins with this account's password${where}: try again in ${
         Math.ceil(wait / 1000)
       } s.`,
       { retry_after_ms: wait },
     );
-  }
-
-  /** Gives back a reservation whose password was wrong or never checked. */
-  giveBack(userKey: string): Promise<void> {
-    return this.#buckets.give(userKey, 1);
   }
 }

@@ -2,7 +2,6 @@ import { addressKey } from "../addresses.ts";
 import { banRefusal } from "../access.ts";
 import { auditEntry, OPERATOR_ACTOR } from "../handlers/audit.ts";
 import { log } from "../log.ts";
-import type { KeyedBuckets } from "../buckets/mod.ts";
 import { MemoryBuckets } from "../buckets/memory.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
@@ -23,7 +22,11 @@ import {
   PASSWORD_MIN_LENGTH,
 } from "../protocol/limits.ts";
 import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
-import { PasswordBudget } from "./password_budget.ts";
+import {
+  type PasswordBuckets,
+  PasswordBudget,
+  type Reservation,
+} from "./password_budget.ts";
 import { PasswordQueue } from "./password_queue.ts";
 import { createPasswordReset, type PasswordReset } from "./password_reset.ts";
 import {
@@ -50,10 +53,10 @@ export interface AccountServiceOptions {
   /** Password hashes computed at once (`--password-workers`). */
   passwordWorkers: number;
   /**
-   * Each account's budget of passwords proven right (password_budget.ts);
-   * left out, none is limited.
+   * Each account's budget of passwords proven right, per address and for
+   * the account (password_budget.ts); left out, none is limited.
    */
-  passwordBudget?: KeyedBuckets;
+  passwordBudget?: PasswordBuckets;
 }
 
 /** A name and password to check. */
@@ -161,7 +164,10 @@ export class AccountService {
     });
     this.#queue = new PasswordQueue({ workers: options.passwordWorkers });
     this.#budget = new PasswordBudget(
-      options.passwordBudget ?? new MemoryBuckets({ name: "password" }),
+      options.passwordBudget ?? {
+        perAddress: new MemoryBuckets({ name: "password_login_address" }),
+        perAccount: new MemoryBuckets({ name: "password_login" }),
+      },
     );
   }
 
@@ -388,8 +394,9 @@ export class AccountService {
    * Checks a password. The attempt counts before the check: refused with
    * `rate_limited` past the throttle's limits, slowed down while its name
    * fails often; and it reserves one login of the account's budget of
-   * right passwords before its hash, given back when wrong: once that is
-   * spent (password_budget.ts), refused before the hash, with the wait.
+   * right passwords at its address, and of the account's cap, before its
+   * hash, given back when wrong: once either is spent
+   * (password_budget.ts), refused before the hash, with the wait.
    */
   authenticate(
     credentials: Credentials,
@@ -468,10 +475,8 @@ export class AccountService {
     from: Requester,
     options: { refused: string; wrong: string; budgeted?: boolean },
   ): Promise<Account | Failure> {
-    const attempt = await this.#throttle.admit(
-      userKey,
-      addressKey(from.address),
-    );
+    const address = addressKey(from.address);
+    const attempt = await this.#throttle.admit(userKey, address);
     if (!attempt.admitted) {
       const seconds = Math.ceil(attempt.retryAfterMs / 1000);
       return fail(
@@ -480,7 +485,7 @@ export class AccountService {
       );
     }
     let checked = false;
-    let reserved = false;
+    let reserved: Reservation | undefined;
     let proven = false;
     try {
       if (attempt.delayMs > 0) await this.#pause(attempt.delayMs, from.signal);
@@ -493,9 +498,9 @@ export class AccountService {
         // they were checked. A refusal here withdraws the attempt (no
         // failure) and costs no hash.
         if (options.budgeted) {
-          const spent = await this.#budget.reserve(userKey);
-          if (spent) return spent;
-          reserved = true;
+          const reservation = await this.#budget.reserve(userKey, address);
+          if (isFailure(reservation)) return reservation;
+          reserved = reservation;
         }
         // A bot has no password: it costs the same time as a wrong name.
         return account && !account.bot
@@ -510,7 +515,7 @@ export class AccountService {
       return account;
     } finally {
       if (!checked && !from.signal?.aborted) attempt.withdrawn();
-      if (reserved && !proven) await this.#budget.giveBack(userKey);
+      if (reserved && !proven) await reserved.giveBack();
     }
   }
 
