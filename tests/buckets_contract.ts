@@ -122,6 +122,16 @@ export function bucketsContract(
     assert.equal(await buckets.take("ann", 1, T0 + MINUTE), MINUTE);
   });
 
+  test("takes sent all at once pass up to the burst and no further", async (open) => {
+    // The password budget's cap: logins from many addresses at once.
+    const buckets = await open();
+    const waits = await Promise.all(
+      Array.from({ length: 35 }, () => buckets.take("ann", 1, T0)),
+    );
+    assert.equal(waits.filter((wait) => wait === 0).length, 30);
+    assert.equal(await buckets.take("ann", 1, T0), MINUTE);
+  });
+
   test("keys of any characters and length count apart", async (open) => {
     const buckets = await open();
     const keys = [
@@ -133,6 +143,9 @@ export function bucketsContract(
       "{a}:b",
       "a*",
       "a b",
+      // The password budget's: an account and an address, as JSON.
+      '["a","2001:db8:1:2::/64"]',
+      '["a","203.0.113.7"]',
       "x".repeat(10_000),
     ];
     for (const key of keys) {
