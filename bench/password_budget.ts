@@ -5,6 +5,7 @@
  *
  *   deno run -A bench/password_budget.ts flood [seconds=30] [atOnce=16] [redis]
  *   deno run -A bench/password_budget.ts rate [logins=64] [atOnce=8] [redis]
+ *   deno run -A bench/password_budget.ts thief [seconds=30] [addresses=1] [redis]
  *
  * flood: one account logs in with its right password `atOnce` at a time,
  * each from a forwarded address of its own, for `seconds`; prints the
@@ -14,6 +15,10 @@
  * distinct accounts (so never refused), `atOnce` at a time, per second.
  * The reservation is taken once a login's turn in the password queue has
  * come, so its round trip (to Redis, with `redis`) holds a worker.
+ * thief: someone who holds an account's password logs in with it 16 at a
+ * time from `addresses` forwarded addresses (IPv4) until refused, then for
+ * `seconds` more while the owner logs in with it from an address of its
+ * own every 2 s; prints both sides' statuses and the owner's login time.
  * With `redis`, a Redis is started for the server (tests/services.ts).
  * Prints the load average at the start and the end: on a busy machine the
  * figures follow it.
@@ -189,10 +194,100 @@ async function rate(logins = 64, atOnce = 8) {
   );
 }
 
+/**
+ * A right-password login of `username` from `address`, as what answered:
+ * 200, the budget at that address, the account's, the guessing throttle
+ * (16 at once from one address pass its 5 attempts per name and address).
+ */
+async function classifiedLogin(
+  username: string,
+  address: string,
+): Promise<string> {
+  const response = await fetch(`${server.url}/api/login`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      origin,
+      "x-forwarded-for": address,
+    },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  const text = await response.text();
+  if (response.status !== 429) return String(response.status);
+  if (text.includes("from your address")) return "address";
+  if (text.includes("this account's password")) return "account";
+  if (text.includes("failed logins")) return "throttle";
+  return "429";
+}
+
+async function thief(duration = 30, addresses = 1) {
+  await register(["owner"]);
+  // Two windows, as in flood: the thief's burst (until its first
+  // refusal), then `duration` seconds of a spent budget, in which the
+  // owner tries.
+  const burst = new Map<string, number>();
+  const spent = new Map<string, number>();
+  let window = burst;
+  let flooding = true;
+  const firstRefusal = Promise.withResolvers<void>();
+  const loadAtStart = load();
+  const started = performance.now();
+  const attackers = Array.from({ length: 16 }, async (_, i) => {
+    const address = `10.7.0.${(i % addresses) + 1}`;
+    while (flooding) {
+      const status = await classifiedLogin("owner", address);
+      window.set(status, (window.get(status) ?? 0) + 1);
+      if (status === "address" || status === "account") {
+        firstRefusal.resolve();
+      }
+    }
+  });
+  await firstRefusal.promise;
+  const burstSeconds = (performance.now() - started) / 1000;
+  window = spent;
+  const loadAtSpent = load();
+  const owners = new Map<string, number>();
+  const ownerTimes: number[] = [];
+  const until = performance.now() + duration * 1000;
+  while (performance.now() < until) {
+    const begun = performance.now();
+    const status = await classifiedLogin("owner", "10.5.0.1");
+    ownerTimes.push(performance.now() - begun);
+    owners.set(status, (owners.get(status) ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  flooding = false;
+  window = new Map();
+  await Promise.all(attackers);
+  ownerTimes.sort((a, b) => a - b);
+  const counts = (statuses: Map<string, number>) =>
+    JSON.stringify(Object.fromEntries(statuses));
+  console.log(
+    `thief (${
+      redis ? "Redis" : "memory"
+    } budget): 16 at a time from ${addresses} address(es); load ${loadAtStart} at its start, ${loadAtSpent} once spent, ${load()} at its end`,
+  );
+  console.log(
+    `  burst: ${burstSeconds.toFixed(1)} s until the first refusal, statuses ${
+      counts(burst)
+    }`,
+  );
+  console.log(
+    `  then ${duration} s: the thief's statuses ${
+      counts(spent)
+    }; the owner's, from another address every 2 s: ${
+      counts(owners)
+    }, each p50 ${seconds(ownerTimes, 0.5)} s p90 ${
+      seconds(ownerTimes, 0.9)
+    } s`,
+  );
+}
+
 try {
   if (mode === "flood") await flood(first, second);
   else if (mode === "rate") await rate(first, second);
-  else throw new Error(`unknown mode ${mode}: flood or rate`);
+  else if (mode === "thief") await thief(first, second);
+  else throw new Error(`unknown mode ${mode}: flood, rate or thief`);
 } finally {
   await server.stop();
   await redis?.stop();
