@@ -1,9 +1,11 @@
 /**
  * The message box: Enter sends, Shift+Enter adds a line, Up edits the last
- * message, "/" starts a command. Files come from the paperclip, a paste or
- * a drop, upload at once and wait above the text until the message goes.
+ * message, "/" starts a command, "@" offers the names to mention. Files
+ * come from the paperclip, a paste or a drop, upload at once and wait
+ * above the text until the message goes.
  */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../server/protocol/types.ts";
@@ -14,9 +16,21 @@ import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";
 import { formatSize } from "../format.ts";
 import { t } from "../i18n.ts";
+import {
+  completeMention,
+  mentionAt,
+  mentionCandidates,
+  type MentionQuery,
+  spelledOut,
+} from "../mention_query.ts";
 import { entry, type Upload, viewTitle } from "../state.ts";
 import { discardUploads, shareFiles } from "../uploads.ts";
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
+import {
+  MENTION_LIST_ID,
+  MentionList,
+  mentionOptionId,
+} from "./MentionList.tsx";
 import { fit } from "../dom.ts";
 import * as teamActions from "../team/actions.ts";
 import { ReplyBar } from "../team/Replies.tsx";
@@ -33,9 +47,16 @@ export function Composer(): JSX.Element {
   const fileInput = useRef<HTMLInputElement>(null);
   const uploads = entry(state.uploads.value, key) ?? [];
   const account = state.account.value;
+  // Where the caret is, for the mention list; the highlighted name in it;
+  // and the "@" whose list Esc closed (it stays closed for that mention).
+  const caret = useSignal(0);
+  const picked = useSignal(0);
+  const dismissed = useSignal<number | null>(null);
 
   useLayoutEffect(() => {
     if (ref.current) fit(ref.current);
+    caret.value = ref.current?.selectionStart ?? 0;
+    dismissed.value = null;
   }, [key]);
   useLayoutEffect(() => {
     // Phones open the keyboard on focus: only focus where there is a mouse.
@@ -59,6 +80,73 @@ export function Composer(): JSX.Element {
       length <= MAX_MESSAGE_LENGTH;
     return { ready, canSend, length };
   };
+  /**
+   * The mention typed at the caret and the names it may stand for: the
+   * people in the room, or in a conversation the other person too. Read
+   * from the box itself in a key handler (`at`), as `draft()` is.
+   */
+  function offered(at: number): {
+    mention: MentionQuery | null;
+    names: string[];
+  } {
+    const mention = mentionAt(draft(), at);
+    if (!mention || dismissed.value === mention.start) {
+      return { mention: null, names: [] };
+    }
+    const shown = state.view.value;
+    const people = shown.kind === "dm"
+      ? [shown.with, ...state.members.value]
+      : state.members.value;
+    const names = mentionCandidates(people, mention.query, {
+      me: state.username.value,
+    });
+    return { mention: names.length > 0 ? mention : null, names };
+  }
+  const mentionList = offered(caret.value).names;
+  const active = Math.min(picked.value, mentionList.length - 1);
+
+  function pickMention(mention: MentionQuery, name: string): void {
+    const done = completeMention(draft(), mention, name);
+    actions.draftChanged(state, { key, text: done.text });
+    const box = ref.current;
+    if (box) {
+      // Set now, not at the next render, so that the caret lands after it.
+      box.value = done.text;
+      box.setSelectionRange(done.caret, done.caret);
+      box.focus();
+    }
+    caret.value = done.caret;
+    picked.value = 0;
+  }
+
+  /** Arrows, Tab, Enter and Esc while names are offered; true if it took the key. */
+  function mentionKey(event: KeyboardEvent): boolean {
+    if (event.isComposing || event.altKey || event.ctrlKey || event.metaKey) {
+      return false;
+    }
+    const box = ref.current;
+    const { mention, names } = offered(box?.selectionStart ?? caret.value);
+    if (!mention) return false;
+    const n = names.length;
+    const at = Math.min(picked.value, n - 1);
+    if (event.key === "ArrowDown") picked.value = (at + 1) % n;
+    else if (event.key === "ArrowUp") picked.value = (at - 1 + n) % n;
+    else if (
+      // "thanks @bob" and Enter sends, as it did before the list: the name
+      // is whole. Tab still adds the space after it.
+      event.key === "Tab" ||
+      (event.key === "Enter" && !spelledOut(mention, names[at]))
+    ) {
+      if (event.shiftKey) return false;
+      pickMention(mention, names[at]);
+    } else if (event.key === "Escape") {
+      // Only the list closes: the reply being written stays.
+      dismissed.value = mention.start;
+    } else return false;
+    event.preventDefault();
+    return true;
+  }
+
   // The counter's `length` is this one: without it, the name fell through to
   // the page's global `length` (0, its frames), and the counter never showed.
   const { canSend, length } = sendable();
@@ -92,6 +180,7 @@ export function Composer(): JSX.Element {
   }
 
   function onKeyDown(event: KeyboardEvent): void {
+    if (mentionKey(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
@@ -106,8 +195,13 @@ export function Composer(): JSX.Element {
     }
   }
 
-  function onInput(value: string): void {
+  function onInput(value: string, at: number): void {
     actions.draftChanged(state, { key, text: value });
+    caret.value = at;
+    picked.value = 0;
+    if (dismissed.value !== null && value[dismissed.value] !== "@") {
+      dismissed.value = null;
+    }
     const trimmed = value.trim();
     if (trimmed !== "" && !trimmed.startsWith("/")) connection.typing();
   }
@@ -143,6 +237,16 @@ export function Composer(): JSX.Element {
       <ReplyBar />
       {uploads.length > 0 && <UploadTray uploadKey={key} uploads={uploads} />}
       <div class="composer-box">
+        {mentionList.length > 0 && (
+          <MentionList
+            names={mentionList}
+            active={active}
+            onPick={(name) => {
+              const { mention } = offered(caret.value);
+              if (mention) pickMention(mention, name);
+            }}
+          />
+        )}
         <button
           type="button"
           class={`attach-button${account ? "" : " unavailable"}`}
@@ -181,8 +285,20 @@ export function Composer(): JSX.Element {
           rows={1}
           enterkeyhint="send"
           value={text}
-          onInput={(e) => onInput(e.currentTarget.value)}
+          aria-autocomplete="list"
+          aria-controls={mentionList.length > 0 ? MENTION_LIST_ID : undefined}
+          aria-activedescendant={mentionList.length > 0
+            ? mentionOptionId(active)
+            : undefined}
+          onInput={(e) =>
+            onInput(
+              e.currentTarget.value,
+              e.currentTarget.selectionStart ?? e.currentTarget.value.length,
+            )}
           onKeyDown={onKeyDown}
+          // The caret moves without input too: arrows, a click, a tap.
+          onKeyUp={(e) => caret.value = e.currentTarget.selectionStart ?? 0}
+          onClick={(e) => caret.value = e.currentTarget.selectionStart ?? 0}
           onPaste={onPaste}
         />
         {length > MAX_MESSAGE_LENGTH - 500 && (
@@ -212,7 +328,8 @@ export function Composer(): JSX.Element {
           Enter
         </kbd>{" "}
         {t("composer.hintLine")} · <kbd>↑</kbd> {t("composer.hintEdit")} ·{" "}
-        <kbd>/help</kbd> {t("composer.hintHelp")}
+        <kbd>@</kbd> {t("composer.hintMention")} · <kbd>/help</kbd>{" "}
+        {t("composer.hintHelp")}
       </p>
     </form>
   );

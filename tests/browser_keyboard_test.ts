@@ -1,0 +1,155 @@
+/**
+ * What a team coming from Slack or Zulip reaches for in its first hour,
+ * in a real browser against a real server: "@" offers the names to
+ * mention, picked from the keyboard or by a tap, in English and French,
+ * on a wide screen and a phone.
+ * Needs /usr/bin/chromium; without it the tests are reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { TestClient } from "./harness.ts";
+import {
+  artifact,
+  browserTest,
+  confirmedFrom,
+  guest,
+  openPage,
+  send,
+} from "./browser_support.ts";
+
+/** The names the mention list offers, top to bottom. */
+async function offered(page: Page): Promise<string[]> {
+  return await page.getByTestId("mention-option").locator(".mention-name")
+    .allInnerTexts();
+}
+
+/** The composer's text. */
+async function composerText(page: Page): Promise<string> {
+  return await page.getByTestId("composer").inputValue();
+}
+
+browserTest(
+  "web client offers the room's people when @ is typed, picked with the arrows and Tab, Enter or a click",
+  async (browser, server) => {
+    const people = await Promise.all(
+      ["bob", "bonnie", "elbow", "carol"].map((name) =>
+        TestClient.login(server.wsUrl, name)
+      ),
+    );
+    try {
+      const alice = await openPage(browser, server);
+      await guest(alice, "alice");
+      await alice.getByTestId("member-list").getByText("carol").waitFor();
+      const composer = alice.getByTestId("composer");
+
+      // Names that start with it first, then those that hold it; not me.
+      await composer.pressSequentially("hello @bo");
+      await alice.getByTestId("mention-picker").waitFor();
+      const names = await offered(alice);
+      assert.deepEqual(names.slice(0, 2).sort(), ["bob", "bonnie"]);
+      assert.deepEqual(names.slice(2), ["elbow"]);
+      const options = alice.getByTestId("mention-option");
+      assert.equal(await options.nth(0).getAttribute("aria-selected"), "true");
+
+      // Down moves the highlight, and the box says which one it is.
+      await alice.screenshot({ path: artifact("keyboard_mentions.png") });
+      await composer.press("ArrowDown");
+      assert.equal(await options.nth(1).getAttribute("aria-selected"), "true");
+      assert.equal(
+        await composer.getAttribute("aria-activedescendant"),
+        await options.nth(1).getAttribute("id"),
+      );
+      await composer.press("Tab");
+      await alice.getByTestId("mention-picker").waitFor({ state: "detached" });
+      assert.equal(await composerText(alice), `hello @${names[1]} `);
+      assert.ok(
+        await composer.evaluate((box) => box === document.activeElement),
+        "the composer keeps the focus after Tab",
+      );
+
+      // Typing goes on after the name; Enter then sends as always.
+      await composer.pressSequentially("and @el");
+      assert.deepEqual(await offered(alice), ["elbow"]);
+      await composer.press("Enter");
+      assert.equal(await composerText(alice), `hello @${names[1]} and @elbow `);
+      await composer.pressSequentially("see you");
+      await composer.press("Enter");
+      await confirmedFrom(
+        alice,
+        "alice",
+        `hello @${names[1]} and @elbow see you`,
+      ).waitFor();
+
+      // A name typed in full is whole: Enter sends at once, as before.
+      await composer.pressSequentially("thanks @elbow");
+      assert.deepEqual(await offered(alice), ["elbow"]);
+      await composer.press("Enter");
+      await confirmedFrom(alice, "alice", "thanks @elbow").waitFor();
+      assert.equal(await composerText(alice), "");
+
+      // Esc closes the list and keeps the text; the next "@" offers again.
+      await composer.pressSequentially("@ca");
+      assert.deepEqual(await offered(alice), ["carol"]);
+      await composer.press("Escape");
+      await alice.getByTestId("mention-picker").waitFor({ state: "detached" });
+      assert.equal(await composerText(alice), "@ca");
+      await composer.pressSequentially("rol, @");
+      assert.ok((await offered(alice)).includes("carol"));
+
+      // A click picks too, and leaves the caret in the box.
+      await composer.fill("");
+      await composer.pressSequentially("ping @elb");
+      await alice.getByTestId("mention-option").filter({ hasText: "elbow" })
+        .click();
+      assert.equal(await composerText(alice), "ping @elbow ");
+      await composer.pressSequentially("now");
+      assert.equal(await composerText(alice), "ping @elbow now");
+
+      // No list inside a word, an address, or a command's bare names.
+      await composer.fill("");
+      await composer.pressSequentially("mail bob@bo");
+      assert.equal(await alice.getByTestId("mention-picker").count(), 0);
+      await composer.fill("");
+      await composer.pressSequentially("/msg @bo");
+      assert.equal(await alice.getByTestId("mention-picker").count(), 0);
+    } finally {
+      await Promise.all(people.map((p) => p.close()));
+    }
+  },
+);
+
+browserTest(
+  "web client offers names to mention on a phone in French, and a tap picks one",
+  async (browser, server) => {
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const chloe = await openPage(browser, server, {
+        viewport: { width: 390, height: 780 },
+        locale: "fr-FR",
+      });
+      await guest(chloe, "chloe");
+      // The member list is a drawer here: wait for bob through the list.
+      const composer = chloe.getByTestId("composer");
+      await composer.pressSequentially("salut @b");
+      const list = chloe.getByRole("listbox", {
+        name: "Personnes à mentionner",
+      });
+      await list.waitFor();
+      await chloe.getByText("Tab ou Entrée choisit · Échap ferme").waitFor();
+      const box = await chloe.getByTestId("mention-picker").boundingBox();
+      assert.ok(
+        box && box.x >= 0 && box.x + box.width <= 390 && box.y >= 0,
+        `the list is on screen: ${JSON.stringify(box)}`,
+      );
+      await chloe.screenshot({ path: artifact("keyboard_mentions_phone.png") });
+      await chloe.getByTestId("mention-option").filter({ hasText: "bob" })
+        .tap();
+      assert.equal(await composerText(chloe), "salut @bob ");
+      await send(chloe, "salut @bob, ça va ?");
+      await confirmedFrom(chloe, "chloe", "ça va").waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
