@@ -253,7 +253,16 @@ export function helpText(role: Role): string {
   const lines = Object.values(COMMANDS)
     .filter((c) => RANK[role] >= RANK[c.role ?? "user"])
     .map((c) => `${said(c.usage)} — ${t(c.summary)}`);
-  return [t("cmd.list"), ...lines, t("cmd.slash")].join("\n");
+  // The keys too: those coming from Slack try them, the others learn them here.
+  const keys = [
+    t("cmd.keys"),
+    t("cmd.keyRooms"),
+    t("cmd.keyUnread"),
+    t("cmd.keyEdit"),
+    t("cmd.keyMention"),
+    t("cmd.keySearch"),
+  ];
+  return [t("cmd.list"), ...lines, t("cmd.slash"), ...keys].join("\n");
 }
 
 /** Whether a role may kick, ban and delete rooms. */

@@ -523,6 +523,13 @@ const EN = {
   "cmd.roomList": "Rooms: {list}",
   "cmd.list": "Commands:",
   "cmd.slash": "//text — Send a message that starts with /.",
+  "cmd.keys": "Keys:",
+  "cmd.keyRooms": "Alt+↑ / Alt+↓ — The room or conversation above or below.",
+  "cmd.keyUnread":
+    "Alt+Shift+↑ / Alt+Shift+↓ — The nearest one with unread messages.",
+  "cmd.keyEdit": "↑ — Edit your last message (from an empty box).",
+  "cmd.keyMention": "@ — Mention someone: Tab or Enter picks the name.",
+  "cmd.keySearch": "Ctrl+K — Search.",
   "cmd.kicked": "{user} was kicked{because}",
   "cmd.bannedRoom": "{user} was banned from #{room}{because}",
   "cmd.banned": "{user} was banned from the server{because}",
@@ -1048,6 +1055,14 @@ const FR: Record<MessageKey, string> = {
   "cmd.roomList": "Salons : {list}",
   "cmd.list": "Commandes :",
   "cmd.slash": "//texte — Envoyer un message qui commence par /.",
+  "cmd.keys": "Touches :",
+  "cmd.keyRooms":
+    "Alt+↑ / Alt+↓ — Le salon ou la conversation au-dessus ou en dessous.",
+  "cmd.keyUnread":
+    "Alt+Maj+↑ / Alt+Maj+↓ — Le plus proche qui a des messages non lus.",
+  "cmd.keyEdit": "↑ — Modifier votre dernier message (depuis une zone vide).",
+  "cmd.keyMention": "@ — Mentionner quelqu’un : Tab ou Entrée choisit le nom.",
+  "cmd.keySearch": "Ctrl+K — Rechercher.",
   "cmd.kicked": "{user} a été expulsé{because}",
   "cmd.bannedRoom": "{user} a été banni de #{room}{because}",
   "cmd.banned": "{user} a été banni du serveur{because}",

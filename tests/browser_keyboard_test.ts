@@ -2,7 +2,8 @@
  * What a team coming from Slack or Zulip reaches for in its first hour,
  * in a real browser against a real server: "@" offers the names to
  * mention, picked from the keyboard or by a tap, in English and French,
- * on a wide screen and a phone.
+ * on a wide screen and a phone; Alt+Up and Alt+Down (with Shift: unread
+ * only) move between rooms and conversations.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 
@@ -13,8 +14,11 @@ import {
   artifact,
   browserTest,
   confirmedFrom,
+  currentConversation,
+  currentRoom,
   guest,
   openPage,
+  register,
   send,
 } from "./browser_support.ts";
 
@@ -148,6 +152,68 @@ browserTest(
       assert.equal(await composerText(chloe), "salut @bob ");
       await send(chloe, "salut @bob, ça va ?");
       await confirmedFrom(chloe, "chloe", "ça va").waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client moves to the room above or below with Alt+Up and Alt+Down, and to the next unread one with Shift",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await send(alice, "/create design");
+    await currentRoom(alice, "design");
+    await send(alice, "/create ops");
+    await currentRoom(alice, "ops");
+
+    // While alice is in #ops: bob writes in #design and to her.
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bob.ok("join_room", { room: "design" });
+      await bob.ok("send_message", { text: "the mockups are up" });
+      await bob.ok("private_message", { to: "alice", text: "psst, lunch?" });
+      await alice.locator('[data-testid="room-item"][data-room="design"]')
+        .getByTestId("room-unread").waitFor();
+      await alice.locator('[data-testid="dm-item"][data-user="bob"]')
+        .getByTestId("dm-unread").waitFor();
+
+      // From the composer, as Slack users do: the nearest unread below
+      // (the conversation), then round the list to #design.
+      const composer = alice.getByTestId("composer");
+      await composer.focus();
+      await alice.keyboard.press("Alt+Shift+ArrowDown");
+      await currentConversation(alice, "bob");
+      await confirmedFrom(alice, "bob", "psst, lunch?").waitFor();
+      await alice.keyboard.press("Alt+Shift+ArrowDown");
+      await currentRoom(alice, "design");
+      await confirmedFrom(alice, "bob", "the mockups are up").waitFor();
+
+      // Without Shift: the row above or below, with the draft kept.
+      await composer.fill("half a thought");
+      await alice.keyboard.press("Alt+ArrowUp");
+      await currentRoom(alice, "general");
+      assert.equal(await composerText(alice), "");
+      await alice.keyboard.press("Alt+ArrowDown");
+      await currentRoom(alice, "design");
+      assert.equal(await composerText(alice), "half a thought");
+      await alice.keyboard.press("Alt+ArrowDown");
+      await currentRoom(alice, "ops");
+      await alice.keyboard.press("Alt+ArrowDown");
+      await currentConversation(alice, "bob");
+
+      // From the message list too (its own Up and Down walk messages).
+      await alice.getByTestId("message-list").focus();
+      await alice.keyboard.press("Alt+ArrowUp");
+      await currentRoom(alice, "ops");
+
+      // /help lists the keys.
+      await send(alice, "/help");
+      await alice.getByText(
+        "Alt+Shift+↑ / Alt+Shift+↓ — The nearest one with unread messages.",
+      )
+        .waitFor();
     } finally {
       await bob.close();
     }

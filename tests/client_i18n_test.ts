@@ -127,9 +127,17 @@ Deno.test("slash commands answer in French: /help's list, a wrong usage, an unkn
     ),
     help,
   );
-  assert.equal(
-    lines.at(-1),
-    "//texte — Envoyer un message qui commence par /.",
+  assert.ok(
+    lines.includes("//texte — Envoyer un message qui commence par /."),
+    help,
+  );
+  // Then the keys, in French too.
+  assert.ok(lines.includes("Touches :"), help);
+  assert.ok(
+    lines.includes(
+      "Alt+Maj+↑ / Alt+Maj+↓ — Le plus proche qui a des messages non lus.",
+    ),
+    help,
   );
   await inLang("fr", () => {
     assert.equal(

@@ -5,11 +5,12 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { carriesFiles } from "../dom.ts";
 import { t } from "../i18n.ts";
+import { nextStop } from "../sidebar_order.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
@@ -28,6 +29,7 @@ import { TeamLayer } from "../team/TeamLayer.tsx";
 /** The logged-in screen. */
 export function ChatScreen(): JSX.Element {
   const { state } = useApp();
+  useSwitchKeys();
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
@@ -101,6 +103,40 @@ export function ChatScreen(): JSX.Element {
       <TeamLayer />
     </div>
   );
+}
+
+/**
+ * Alt+Up and Alt+Down open the room or conversation above or below in the
+ * sidebar; with Shift, the nearest one with unread messages (Slack's keys;
+ * Option on a Mac). Anywhere on the screen, the composer too, but not
+ * under a dialog, which has the page to itself.
+ */
+function useSwitchKeys(): void {
+  const { state, connection } = useApp();
+  useEffect(() => {
+    async function onKey(event: KeyboardEvent): Promise<void> {
+      const up = event.key === "ArrowUp";
+      if (!up && event.key !== "ArrowDown") return;
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.defaultPrevented || event.isComposing) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      event.preventDefault();
+      const stop = nextStop(state, {
+        step: up ? -1 : 1,
+        unread: event.shiftKey,
+      });
+      if (stop?.kind === "room") {
+        actions.errorShown(state, await connection.joinRoom(stop.name));
+      } else if (stop) {
+        await connection.openConversation(stop.name);
+      }
+    }
+    function listener(event: KeyboardEvent): void {
+      void onKey(event);
+    }
+    addEventListener("keydown", listener);
+    return () => removeEventListener("keydown", listener);
+  }, []);
 }
 
 /**

@@ -158,6 +158,8 @@ export function MessageList(): JSX.Element {
 
   /** Up and Down walk the messages; Home and End go to the first and last. */
   function onKeyDown(event: KeyboardEvent): void {
+    // Alt+Up and Alt+Down switch rooms (ChatScreen), from here too.
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const el = scroller.current;
     const target = event.target as HTMLElement;
     if (!el || (target !== el && !target.matches('[data-testid="message"]'))) {

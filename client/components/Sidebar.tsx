@@ -4,11 +4,11 @@ import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useMemo, useRef } from "preact/hooks";
 import type { RoomSummary } from "../../server/protocol/types.ts";
-import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
-import { type Conversation, dmKey, entry, roomKey } from "../state.ts";
+import { dmKey, entry, roomKey } from "../state.ts";
+import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
@@ -35,26 +35,7 @@ export function Sidebar(): JSX.Element {
   const creating = useSignal(false);
   const browsing = useSignal(false);
   const query = useSignal("");
-  const account = state.account.value;
-  const memberships = state.memberships.value;
-  const all = state.rooms.value;
-  // An account lists its rooms; the public rooms it has not joined wait
-  // under "More rooms". A guest has one room at a time: every room.
-  // By key, once: looking each membership up in the list instead made a
-  // key per room per membership (275,000 for one new room among 300).
-  const byKey = new Map(all.map((r) => [roomKey(r.name), r]));
-  const allMine = account
-    ? sortRooms(
-      Object.entries(memberships).map(([key, m]) => ({
-        name: m.room,
-        users: byKey.get(key)?.users ?? 0,
-        private: m.private || byKey.get(key)?.private === true,
-      })),
-    )
-    : sortRooms(all);
-  const allOthers = account
-    ? sortRooms(all.filter((r) => !entry(memberships, roomKey(r.name))))
-    : [];
+  const { mine: allMine, others: allOthers } = listedRooms(state);
   // Past a few hundred rooms only the rows in view are rendered, so the
   // browser's find cannot see the others: a find box narrows the lists.
   const long = allMine.length + allOthers.length > WINDOW_FROM;
@@ -513,34 +494,5 @@ function SettingsMenu(): JSX.Element {
         </div>
       )}
     </div>
-  );
-}
-
-/** #general first, then the rest by name. */
-function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
-  // Keys made once per room, not twice per comparison.
-  const general = rooms.find((r) => roomKey(r.name) === GENERAL_ROOM);
-  const rest = rooms.filter((r) => r !== general)
-    .sort((a, b) => BY_NAME.compare(a.name, b.name));
-  return general ? [general, ...rest] : rest;
-}
-
-/** What `localeCompare` does, without making a collator per comparison. */
-const BY_NAME = new Intl.Collator();
-
-/** The most recent conversation first. */
-function sortConversations(
-  conversations: Record<string, Conversation>,
-): Conversation[] {
-  // ISO-8601 times in UTC sort as plain strings: `localeCompare` asked the
-  // locale's collation at each of the ~35,000 comparisons of 3,000
-  // conversations. With the sort made only when they change, a new
-  // message's main-thread time went 90 → 46 ms (docs/performance.md).
-  return Object.values(conversations).sort((a, b) =>
-    a.lastTs === b.lastTs
-      ? BY_NAME.compare(a.name, b.name)
-      : a.lastTs < b.lastTs
-      ? 1
-      : -1
   );
 }

@@ -1,0 +1,77 @@
+/**
+ * Where Alt+Up and Alt+Down go (client/sidebar_order.ts), without a
+ * browser: the sidebar's rows in its order, rooms then conversations;
+ * with Shift, the nearest unread one that is not muted.
+ */
+
+import assert from "node:assert/strict";
+import { nextStop } from "../client/sidebar_order.ts";
+import { type AppState, createAppState } from "../client/state.ts";
+
+/** An account in general, design and ops, talking with bob (newest) and carol. */
+function account(): AppState {
+  const state = createAppState();
+  state.account.value = true;
+  state.memberships.value = {
+    ops: { room: "ops", private: false },
+    general: { room: "general", private: false },
+    design: { room: "design", private: true },
+  };
+  state.rooms.value = [{ name: "random", users: 3 }];
+  state.conversations.value = {
+    carol: { name: "carol", lastTs: "2026-12-01T10:00:00.000Z" },
+    bob: { name: "bob", lastTs: "2026-12-02T10:00:00.000Z" },
+  };
+  return state;
+}
+
+/** Where the key goes: "#room", "@name", or null. */
+function go(state: AppState, step: 1 | -1, unread = false): string | null {
+  const stop = nextStop(state, { step, unread });
+  if (!stop) return null;
+  return stop.kind === "room" ? `#${stop.name}` : `@${stop.name}`;
+}
+
+Deno.test("Alt+Down walks general first, the rooms by name, then the newest conversation first, and stops at the end", () => {
+  const state = account();
+  assert.equal(go(state, 1), "#design");
+  state.currentRoom.value = "design";
+  assert.equal(go(state, 1), "#ops");
+  state.currentRoom.value = "ops";
+  assert.equal(go(state, 1), "@bob");
+  state.view.value = { kind: "dm", with: "bob" };
+  assert.equal(go(state, 1), "@carol");
+  state.view.value = { kind: "dm", with: "carol" };
+  assert.equal(go(state, 1), null);
+  assert.equal(go(state, -1), "@bob");
+  // Rooms not joined ("More rooms") are not stops.
+  state.view.value = { kind: "room" };
+  state.currentRoom.value = "general";
+  assert.equal(go(state, -1), null);
+});
+
+Deno.test("Alt+Shift+Down goes round to the nearest unread room or conversation, past muted ones", () => {
+  const state = account();
+  state.currentRoom.value = "design";
+  state.unread.value = { general: 2, "@carol": 1, ops: 4 };
+  state.muted.value = { ops: true };
+  assert.equal(go(state, 1, true), "@carol");
+  assert.equal(go(state, -1, true), "#general");
+  state.view.value = { kind: "dm", with: "carol" };
+  assert.equal(go(state, 1, true), "#general");
+  // Nothing else unread: nowhere to go.
+  state.unread.value = { "@carol": 1, ops: 4 };
+  assert.equal(go(state, 1, true), null);
+});
+
+Deno.test("a guest's Alt+Down walks every room, as its sidebar lists them", () => {
+  const state = createAppState();
+  state.rooms.value = [
+    { name: "zoo", users: 1 },
+    { name: "general", users: 2 },
+    { name: "art", users: 1 },
+  ];
+  assert.equal(go(state, 1), "#art");
+  state.unread.value = { zoo: 1 };
+  assert.equal(go(state, -1, true), "#zoo");
+});
