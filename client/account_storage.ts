@@ -5,17 +5,19 @@
  * Everything the client keeps in the browser, by kind:
  * - the account's, under its name: the private conversations of the
  *   sidebar (`dms.<name>`: shown at a reload before the server's
- *   `list_conversations` answers) and the muted rooms and conversations
- *   (`muted.<name>`). They name the people it talks to and its private
- *   rooms, so they go at logout and whenever the client learns the
- *   session ended elsewhere (a logout in another tab, a password change,
- *   expiry); a mute is then set again after the next sign-in.
+ *   `list_conversations` answers), the muted rooms and conversations
+ *   (`muted.<name>`) and the unsent text of each (`drafts.<name>`: a
+ *   half-written message outlives a reload, as in Slack). They name the
+ *   people it talks to and its private rooms, and hold what it wrote, so
+ *   they go at logout and whenever the client learns the session ended
+ *   elsewhere (a logout in another tab, a password change, expiry); a
+ *   mute is then set again after the next sign-in.
  * - the device's, kept for whoever comes next: the language (`lang`) and
  *   the dismissed notification banner (`notify-banner`).
  * - the service worker's cache holds the app shell only, the same for
  *   everyone (static/sw.js never caches `/api`, `/ws` or `/files`); its
  *   notifications already shown are closed with the account's data.
- * Drafts, read positions and history live in memory only. Guests keep
+ * Read positions and history live in memory only. Guests keep
  * nothing: their name does not outlast the page either.
  */
 
@@ -32,6 +34,11 @@ export function mutedPref(me: string): string {
   return `muted.${nameKey(me)}`;
 }
 
+/** Where an account's unsent text is remembered, by log key. */
+export function draftsPref(me: string): string {
+  return `drafts.${nameKey(me)}`;
+}
+
 /**
  * Forgets every account's remembered data in this browser, not only the
  * last one's: one left by a session that ended while no page was open
@@ -39,7 +46,8 @@ export function mutedPref(me: string): string {
  */
 export function forgetAccounts(): void {
   forgetPrefs((name) =>
-    name.startsWith("dms.") || name.startsWith("muted.") || name === "muted"
+    name.startsWith("dms.") || name.startsWith("muted.") ||
+    name.startsWith("drafts.") || name === "muted"
   );
   void closeNotifications();
 }

@@ -953,6 +953,19 @@ export function draftChanged(
   });
 }
 
+/**
+ * The unsent text the browser kept from an earlier page, by log key; what
+ * was typed in this page since wins.
+ */
+export function draftsRestored(
+  state: AppState,
+  saved: Record<string, string>,
+): void {
+  batch(() => {
+    state.drafts.value = { ...saved, ...state.drafts.value };
+  });
+}
+
 /** Starts editing a message in place (its id), or stops (null). */
 export function editingChanged(state: AppState, id: string | null): void {
   batch(() => {

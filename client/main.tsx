@@ -5,6 +5,7 @@ import { render } from "preact";
 import * as actions from "./actions.ts";
 import {
   conversationsPref,
+  draftsPref,
   forgetAccounts,
   mutedPref,
 } from "./account_storage.ts";
@@ -110,6 +111,28 @@ function remember(state: AppState): void {
     );
     writeList(mutedPref(me), Object.keys(muted));
   });
+  // The unsent text, apart: a keystroke writes the drafts alone, not a
+  // sidebar of conversations with them (a few hundred bytes, not 200 kB).
+  let draftsOf: string | null = null;
+  effect(() => {
+    const me = state.username.value;
+    const drafts = state.drafts.value;
+    if (me === null || !state.account.value) {
+      draftsOf = null;
+      return;
+    }
+    if (draftsOf !== me) {
+      draftsOf = me;
+      untracked(() =>
+        actions.draftsRestored(state, readDrafts(draftsPref(me)))
+      );
+      return;
+    }
+    writePref(
+      draftsPref(me),
+      Object.keys(drafts).length === 0 ? null : JSON.stringify(drafts),
+    );
+  });
   effect(() => {
     if (state.notifyDismissed.value) writePref("notify-banner", "dismissed");
   });
@@ -175,6 +198,23 @@ function readSaved(key: string): Conversation[] {
     ).map((c) => ({ name: c.name, lastTs: c.lastTs }));
   } catch {
     return [];
+  }
+}
+
+/** The remembered drafts under `key`: text by log key; anything else reads as none. */
+function readDrafts(key: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(readPref(key) ?? "{}");
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return {};
+    }
+    return Object.fromEntries(
+      Object.entries(value).filter(([, text]) =>
+        typeof text === "string" && text !== ""
+      ),
+    );
+  } catch {
+    return {};
   }
 }
 

@@ -3,7 +3,8 @@
  * in a real browser against a real server: "@" offers the names to
  * mention, picked from the keyboard or by a tap, in English and French,
  * on a wide screen and a phone; Alt+Up and Alt+Down (with Shift: unread
- * only) move between rooms and conversations.
+ * only) move between rooms and conversations; a half-written message
+ * outlives a reload.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 
@@ -20,6 +21,7 @@ import {
   openPage,
   register,
   send,
+  signIn,
 } from "./browser_support.ts";
 
 /** The names the mention list offers, top to bottom. */
@@ -217,5 +219,61 @@ browserTest(
     } finally {
       await bob.close();
     }
+  },
+);
+
+/** Waits until the composer holds exactly this text. */
+async function draftIs(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(
+    (wanted) =>
+      document.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')
+        ?.value === wanted,
+    text,
+  );
+}
+
+/** Opens a room from the sidebar. */
+async function openRoom(page: Page, room: string): Promise<void> {
+  await page.locator(`[data-testid="room-item"][data-room="${room}"]`).click();
+  await currentRoom(page, room);
+}
+
+browserTest(
+  "web client keeps each room's unsent text through a reload, and forgets it at logout",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await send(alice, "/create design");
+    await currentRoom(alice, "design");
+    const composer = alice.getByTestId("composer");
+    await composer.fill("half a thought about the logo");
+    await openRoom(alice, "general");
+    await composer.fill("and one for everyone");
+
+    await alice.reload();
+    await currentRoom(alice, "general");
+    await draftIs(alice, "and one for everyone");
+    await openRoom(alice, "design");
+    await draftIs(alice, "half a thought about the logo");
+
+    // Sent, a draft is gone for good: no ghost of it after a reload.
+    await composer.press("Enter");
+    await confirmedFrom(alice, "alice", "half a thought about the logo")
+      .waitFor();
+    await alice.reload();
+    await currentRoom(alice, "general");
+    await draftIs(alice, "and one for everyone");
+    await openRoom(alice, "design");
+    await draftIs(alice, "");
+
+    // The text is the account's: it goes with the session.
+    await alice.getByTestId("logout").click();
+    await alice.getByTestId("login-submit").waitFor();
+    const kept = await alice.evaluate(() =>
+      Object.keys(localStorage).filter((k) => k.includes("drafts"))
+    );
+    assert.deepEqual(kept, []);
+    await signIn(alice, "alice");
+    await draftIs(alice, "");
   },
 );
