@@ -154,6 +154,7 @@ const EN = {
   "sidebar.dmLabel": "Conversation with {name}",
   "sidebar.closeDm": "Close conversation with {name}",
   "sidebar.close": "Close",
+  "sidebar.draft": "draft",
   "sidebar.muted": "Muted",
 
   "sidebar.moreRooms": "More rooms",
@@ -680,6 +681,7 @@ const FR: Record<MessageKey, string> = {
   "sidebar.dmLabel": "Conversation avec {name}",
   "sidebar.closeDm": "Fermer la conversation avec {name}",
   "sidebar.close": "Fermer",
+  "sidebar.draft": "brouillon",
   "sidebar.muted": "En sourdine",
 
   "sidebar.moreRooms": "Autres salons",

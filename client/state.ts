@@ -244,6 +244,12 @@ export interface AppState {
    */
   drafts: Signal<Record<string, string>>;
   /**
+   * The log keys with unsent text, sorted, one a line: it changes when a
+   * draft starts or goes, not at each keystroke, so the sidebar's pencils
+   * do not render the sidebar again as the user types.
+   */
+  drafted: ReadonlySignal<string>;
+  /**
    * The largest file the server takes, from the login reply; larger ones
    * are refused here, before any upload. `null`: not said (an older server).
    */
@@ -377,6 +383,7 @@ export function createAppState(): AppState {
     })
   );
   const unread = signal<Record<string, number>>({});
+  const drafts = signal<Record<string, string>>({});
   const totalUnread = computed(() =>
     Object.values(unread.value).reduce((sum, n) => sum + n, 0)
   );
@@ -417,7 +424,8 @@ export function createAppState(): AppState {
     muted: signal({}),
     typing: signal({}),
     uploads: signal({}),
-    drafts: signal({}),
+    drafts,
+    drafted: computed(() => Object.keys(drafts.value).sort().join("\n")),
     maxFileBytes: signal(null),
     editing: signal(null),
     lightbox: signal(null),

@@ -239,7 +239,7 @@ async function openRoom(page: Page, room: string): Promise<void> {
 }
 
 browserTest(
-  "web client keeps each room's unsent text through a reload, and forgets it at logout",
+  "web client marks the rooms with unsent text and keeps it through a reload, and forgets it at logout",
   async (browser, server) => {
     const alice = await openPage(browser, server);
     await register(alice, "alice");
@@ -248,6 +248,12 @@ browserTest(
     const composer = alice.getByTestId("composer");
     await composer.fill("half a thought about the logo");
     await openRoom(alice, "general");
+    // The sidebar marks the room with unsent text, as Slack does.
+    const designRow = alice.locator(
+      '[data-testid="room-item"][data-room="design"]',
+    );
+    await designRow.getByTestId("draft-mark").waitFor();
+    assert.match(await designRow.innerText(), /\(draft\)/);
     await composer.fill("and one for everyone");
 
     await alice.reload();
@@ -265,6 +271,9 @@ browserTest(
     await draftIs(alice, "and one for everyone");
     await openRoom(alice, "design");
     await draftIs(alice, "");
+    assert.equal(await designRow.getByTestId("draft-mark").count(), 0);
+    await alice.locator('[data-testid="room-item"][data-room="general"]')
+      .getByTestId("draft-mark").waitFor();
 
     // The text is the account's: it goes with the session.
     await alice.getByTestId("logout").click();

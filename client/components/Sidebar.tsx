@@ -23,6 +23,7 @@ import {
   GearIcon,
   LockIcon,
   LogoIcon,
+  PencilIcon,
   PlusIcon,
 } from "./Icons.tsx";
 import { ListFind } from "./ListFind.tsx";
@@ -136,6 +137,7 @@ function RoomList(
   async function join(room: string): Promise<void> {
     actions.errorShown(state, await connection.joinRoom(room));
   }
+  const drafted = useDrafted();
   return (
     <WindowedList
       items={props.rooms}
@@ -176,6 +178,7 @@ function RoomList(
                   <BellOffIcon />
                 </span>
               )}
+              {!active && drafted.has(key) && <DraftMark />}
               {unread > 0
                 ? (
                   <>
@@ -231,6 +234,7 @@ function DirectMessages(): JSX.Element {
     () => sortConversations(conversationsNow),
     [conversationsNow],
   );
+  const drafted = useDrafted();
   // The server lists an account's conversations a page at a time (the
   // newest 100 after each login): older ones are a click away.
   const more = state.conversationsNext.value !== null && (
@@ -321,6 +325,7 @@ function DirectMessages(): JSX.Element {
                     <BellOffIcon />
                   </span>
                 )}
+                {!active && drafted.has(key) && <DraftMark />}
                 {unread && (
                   <>
                     <span class="unread-badge" data-testid="dm-unread">
@@ -494,5 +499,26 @@ function SettingsMenu(): JSX.Element {
         </div>
       )}
     </div>
+  );
+}
+
+/** The log keys with unsent text, as a set. */
+function useDrafted(): Set<string> {
+  const { state } = useApp();
+  const drafted = state.drafted.value;
+  return useMemo(() => new Set(drafted.split("\n")), [drafted]);
+}
+
+/** A pencil on a row whose text is not sent yet, as Slack marks it. */
+function DraftMark(): JSX.Element {
+  return (
+    <span
+      class="draft-mark"
+      data-testid="draft-mark"
+      title={t("sidebar.draft")}
+    >
+      <PencilIcon />
+      <span class="sr-only">({t("sidebar.draft")})</span>
+    </span>
   );
 }
