@@ -85,7 +85,10 @@ export function nextStop(
   const from = at >= 0 ? at : options.step > 0 ? -1 : n;
   for (let i = 1; i <= n; i++) {
     const stop = stops[(((from + i * options.step) % n) + n) % n];
-    if (stop.key !== here && (unread[stop.key] ?? 0) > 0 && !muted[stop.key]) {
+    if (
+      stop.key !== here && (entry(unread, stop.key) ?? 0) > 0 &&
+      entry(muted, stop.key) !== true
+    ) {
       return stop;
     }
   }
