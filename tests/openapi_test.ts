@@ -447,6 +447,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...await fileSteps(server, user),
     ...outgoingHookSteps(admin, user),
     ...pushSteps(user),
+    ...await messageChangeSteps(server, admin, user),
   ];
 }
 
@@ -641,6 +642,97 @@ function outgoingHookSteps(
       options: { token: "wrong" },
       status: 401,
     },
+  ];
+}
+
+// Edit, react, pin and delete one message of the user's, by its id.
+async function messageChangeSteps(
+  server: TestServer,
+  admin: CallOptions,
+  user: CallOptions,
+): Promise<Step[]> {
+  const posted = await call(server, "POST", "/api/rooms/general/messages", {
+    ...user,
+    body: { text: "build running" },
+  });
+  const path = `/api/messages/${posted.body.message.id}`;
+  const route = "/api/messages/{id}";
+  const reactions = "/api/messages/{id}/reactions";
+  const pin = "/api/messages/{id}/pin";
+  return [
+    {
+      method: "PATCH",
+      route,
+      path,
+      options: { ...user, body: { text: "build passed" } },
+      status: 200,
+    },
+    {
+      method: "PATCH",
+      route,
+      path,
+      options: { ...admin, body: { text: "mine now" } },
+      status: 403,
+    },
+    {
+      method: "PATCH",
+      route,
+      path,
+      options: { ...user, body: { text: " " } },
+      status: 400,
+    },
+    {
+      method: "PATCH",
+      route,
+      path,
+      options: { token: "wrong", body: { text: "who?" } },
+      status: 401,
+    },
+    {
+      method: "POST",
+      route: reactions,
+      path: `${path}/reactions`,
+      options: { ...user, body: { emoji: ":tada:" } },
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: reactions,
+      path: `${path}/reactions`,
+      options: { ...user, body: { emoji: "not an emoji" } },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route: reactions,
+      path: "/api/messages/nothing/reactions",
+      options: { ...user, body: { emoji: ":tada:" } },
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: pin,
+      path: `${path}/pin`,
+      options: { ...user, body: {} },
+      status: 403,
+    },
+    {
+      method: "POST",
+      route: pin,
+      path: `${path}/pin`,
+      options: { ...admin, body: { on: true } },
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: pin,
+      path: "/api/messages/nothing/pin",
+      options: { ...admin, body: {} },
+      status: 404,
+    },
+    { method: "DELETE", route, path, options: { token: "wrong" }, status: 401 },
+    { method: "DELETE", route, path, options: user, status: 200 },
+    { method: "DELETE", route, path, options: user, status: 400 },
   ];
 }
 

@@ -175,8 +175,19 @@ function memberContext(
 /** Checks and sends again at most this many times in all (sendAsCaller). */
 const SEND_ATTEMPTS = 3;
 
+/** Options of {@link sendAsCaller}. */
+export interface SendOptions {
+  /**
+   * The bucket the request draws on, as the WebSocket action's
+   * (rate_limit.ts categoryOf): `message` (the default) for sends, edits,
+   * deletes and pins, `reaction` for reactions.
+   */
+  category?: RateCategory;
+}
+
 /**
- * Sends for the caller of a request, within its `message` limits, with the
+ * Sends for the caller of a request, within its limits (`message` unless
+ * `options.category` says otherwise), with the
  * WebSocket's handler, as from a socket looking at the room `check` returns
  * ("" for a private message). A socket learns of a ban, a removal or a
  * revoked token by being moved or closed, and its handler refuses an append
@@ -193,9 +204,15 @@ export async function sendAsCaller(
   limits: ApiLimits,
   check: (caller: ApiCaller) => Promise<string | Failure>,
   send: (ctx: MemberContext) => Promise<Outcome>,
+  options: SendOptions = {},
 ): Promise<Outcome> {
   let since = node.accessChanges;
-  let who = await limitedCaller(c, node, limits, "message");
+  let who = await limitedCaller(
+    c,
+    node,
+    limits,
+    options.category ?? "message",
+  );
   for (let attempt = 1;; attempt++) {
     if (isFailure(who)) return who;
     const roomKey = await check(who);

@@ -15,6 +15,7 @@ import { accountRoutes } from "./account_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
+import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { documentPlainRoutes } from "./plain_routes.ts";
 import { searchRoutes } from "./search_routes.ts";
@@ -38,6 +39,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   const limits = apiLimitsOf(node);
   accountRoutes(api, node, limits);
   messageRoutes(api, node, limits);
+  messageChangeRoutes(api, node, limits);
   searchRoutes(api, node);
   conversationRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });
