@@ -711,3 +711,60 @@ Deno.test("the WebSocket takes a token in the Authorization header: login with n
       await client.close();
     }
   }));
+
+Deno.test("a bot reads its private conversation with a user over REST, page by page after a seq, and sees no one else's", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const carol = await accountWithToken(server, "carol");
+    await call(server, "POST", "/api/bots", {
+      body: { name: "ci" },
+      token: alice.token,
+    });
+    const bot = (await call(server, "POST", "/api/bots/ci/tokens", {
+      body: { name: "pipeline" },
+      token: alice.token,
+    })).body.token as string;
+    const sent = [];
+    for (const text of ["deploy prod", "status?", "thanks"]) {
+      const answer = await call(server, "POST", "/api/private/ci/messages", {
+        body: { text },
+        token: alice.token,
+      });
+      assert.equal(answer.status, 201);
+      sent.push(answer.body.message);
+    }
+    await call(server, "POST", "/api/private/ci/messages", {
+      body: { text: "not for alice" },
+      token: carol.token,
+    });
+
+    const whole = await call(server, "GET", "/api/private/alice/messages", {
+      token: bot,
+    });
+    assert.equal(whole.status, 200, JSON.stringify(whole.body));
+    assert.deepEqual(whole.body, { with: "alice", messages: sent });
+    const after = await call(
+      server,
+      "GET",
+      `/api/private/alice/messages?after_seq=${sent[0].seq}&limit=1`,
+      { token: bot },
+    );
+    assert.equal(after.status, 200);
+    assert.deepEqual(after.body.messages, [sent[1]]);
+    // Carol's own conversation with alice is empty: she reads no other's.
+    const other = await call(server, "GET", "/api/private/alice/messages", {
+      token: carol.token,
+    });
+    assert.deepEqual(other.body, { with: "alice", messages: [] });
+    const anonymous = await call(server, "GET", "/api/private/alice/messages");
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.body.error, "not_logged_in");
+    const bad = await call(
+      server,
+      "GET",
+      "/api/private/alice/messages?after_seq=1&around_seq=2",
+      { token: bot },
+    );
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, "invalid_message");
+  }));

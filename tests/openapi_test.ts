@@ -374,6 +374,26 @@ async function steps(server: TestServer): Promise<Step[]> {
       status: 201,
     },
     {
+      method: "GET",
+      route: "/api/private/{user}/messages",
+      path: "/api/private/bob/messages?after_seq=0&limit=50",
+      options: admin,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/private/{user}/messages",
+      path: "/api/private/bob/messages?limit=0",
+      options: admin,
+      status: 400,
+    },
+    {
+      method: "GET",
+      route: "/api/private/{user}/messages",
+      path: "/api/private/bob/messages",
+      status: 401,
+    },
+    {
       method: "POST",
       route: "/api/private/{user}/messages",
       path: "/api/private/nobody/messages",

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { findReadableRoom, roomRefusal } from "../access.ts";
 import { addressKey, isLoopback } from "../addresses.ts";
 import type { MemberContext } from "../handlers/context.ts";
-import { sendMessage } from "../handlers/messages.ts";
+import { history, sendMessage } from "../handlers/messages.ts";
 import { privateMessage } from "../handlers/private.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import type { ChatNode } from "../node.ts";
@@ -25,6 +25,8 @@ import { requestReader } from "../routes/files.ts";
 import { type ApiCaller, type ApiLimits, sendAsCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
 import {
+  conversationHistoryQuery,
+  conversationHistoryReply,
   historyQuery,
   historyReply,
   messageReply,
@@ -145,6 +147,44 @@ export function messageRoutes(
           fail("room_not_found", `No room named '${room}'.`);
       const send = (ctx: MemberContext) => sendMessage(ctx, body);
       return sent(c, await sendAsCaller(c, node, limits, check, send));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/private/{user}/messages",
+      summary:
+        "A page of the caller's private conversation with a user, oldest first",
+      description:
+        "As the WebSocket `history` with `with`: the same `before_seq`, `after_seq`, `around_seq` and `limit` as a room's history; only what was said since the name became the caller's account. An unknown name gives an empty page. Pages are limited per address, with the WebSocket's `history`.",
+      security: BEARER,
+      request: { params: userParam, query: conversationHistoryQuery },
+      responses: {
+        200: json(conversationHistoryReply, "The page"),
+        ...errors(400, 401, 403, 429),
+      },
+    }),
+    async (c) => {
+      // The same per-address budget as the WebSocket `history` action.
+      const address = remoteAddressOf(c);
+      const wait = isLoopback(address)
+        ? 0
+        : node.addressLimits.take(addressKey(address), "history");
+      if (wait > 0) return refuse(c, rateLimited(wait));
+      const query = c.req.valid("query");
+      const data = { ...query, with: c.req.valid("param").user };
+      // A read, run as a send is (sendAsCaller) to be the WebSocket's own
+      // handler for the caller: its bucket is that of any request, and a
+      // read changes nothing, so the handler never sees it as overtaken.
+      const check = () => Promise.resolve("");
+      const read = (ctx: MemberContext) => history(ctx, data);
+      const outcome = await sendAsCaller(c, node, limits, check, read, {
+        category: "request",
+      });
+      if (!outcome.ok) return refuse(c, outcome);
+      // The handler's data is untyped: tests/openapi_test.ts checks it.
+      return c.json(outcome.data, 200) as never;
     },
   );
 

@@ -97,6 +97,22 @@ export const historyQuery = z.object({
   epoch: z.string().max(32).optional(),
 }).refine(aroundSeqAlone, AROUND_SEQ_ALONE);
 
+/** A page of a private conversation, as the WebSocket `history` `{"with"}` answers it. */
+export const conversationHistoryReply = z.object({
+  /** The other side, as the request wrote it. */
+  with: z.string(),
+  messages: z.array(message),
+}).openapi("ConversationHistory");
+
+/** Conversation paging, as the WebSocket `history` takes it (no epoch: rooms only). */
+export const conversationHistoryQuery = z.object({
+  before_seq: z.coerce.number().int().min(0).optional(),
+  after_seq: z.coerce.number().int().min(0).optional(),
+  /** A page centred on this seq (alone: not with before_seq or after_seq). */
+  around_seq: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().min(1).max(200).int().optional(),
+}).refine(aroundSeqAlone, AROUND_SEQ_ALONE);
+
 /** The rooms a caller may see. */
 export const roomsReply = z.object({
   rooms: z.array(z.object({
