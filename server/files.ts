@@ -3,15 +3,15 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Coalesced } from "./coalesced.ts";
 import { DiskReserve, type SpaceClaim } from "./disk_reserve.ts";
 import { type FileContents, PLACED_LIST } from "./file_contents/mod.ts";
-import { inspectImage } from "./image_info.ts";
 import { log } from "./log.ts";
 import { EVERY_DISGUISING } from "./protocol/disguises.ts";
-import { INLINE_TYPES } from "./protocol/previews.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { Attachment, MessageBase } from "./protocol/types.ts";
 import type { ReceivedFile } from "./routes/receive_upload.ts";
 import type { FileStore, StoredUpload } from "./store/mod.ts";
 import { UPLOAD_URL } from "./store/rows.ts";
+import { readUploadFacts } from "./upload_facts.ts";
+import { rereadUploads } from "./upload_rereads.ts";
 
 const logger = log("files");
 
@@ -93,6 +93,14 @@ export class FileStorage {
   #timer: ReturnType<typeof setInterval> | undefined;
   // One sweep at a time; a delete during one gets another after it.
   #sweeps = new Coalesced(() => this.#sweep());
+  // One pass reading marked uploads again at a time (upload_rereads.ts).
+  #rereads = new Coalesced(() =>
+    rereadUploads({
+      store: this.#store,
+      contents: this.#contents,
+      stopped: () => this.#closed,
+    })
+  );
   // One walk of the files kept at a time, and when the last one began.
   #walks = new Coalesced(() => this.#removeUnnamed());
   #walkedAt = 0;
@@ -129,9 +137,12 @@ export class FileStorage {
     await this.#reserve.warnIfBelow();
     // The first sweep also finishes the deletions a stop cut short.
     void this.sweep();
+    void this.rereadMarked();
     if (this.#sweepEveryMs > 0) {
       this.#timer = setInterval(() => {
         void this.sweep();
+        // What a failed or stopped pass left (none marked: one look).
+        void this.rereadMarked();
         // Not at start: a clean restart reads no folder of the files
         // (crash_files_test), and what a crash left is an hour old, so
         // removable, by the first timed sweep anyway.
@@ -222,24 +233,15 @@ export class FileStorage {
     file: ReceivedFile,
     uploader: string,
   ): Promise<Attachment | Failure> {
-    const image = await inspectImage(file.path);
-    const declared = cleanType(file.type);
     const upload: StoredUpload = {
       id: randomBytes(16).toString("hex"),
       hash: file.hash,
       name: cleanFileName(file.name),
-      // An image type only for bytes that are that image.
-      type: image?.type ??
-        (INLINE_TYPES.has(declared) ? "application/octet-stream" : declared),
+      ...await readUploadFacts(file.path, cleanType(file.type)),
       size: file.size,
       uploader,
       createdAt: Date.now(),
     };
-    if (image) {
-      upload.width = image.width;
-      upload.height = image.height;
-      if (image.frames !== undefined) upload.frames = image.frames;
-    }
     const saved = await this.#withHash(file.hash, async () => {
       // The record first: a sweep then sees the hash in use.
       const saved = await this.#store.saveUpload(upload, {
@@ -378,6 +380,16 @@ export class FileStorage {
     } catch (error) {
       logger.error("Sweeping files failed: {error}", { error });
     }
+  }
+
+  /**
+   * Reads again the bytes of the uploads a migration marked, in the
+   * background (upload_rereads.ts): at start, and with each timed sweep
+   * while some are left. Resolves with how many a pass that started after
+   * this call read.
+   */
+  rereadMarked(): Promise<number> {
+    return this.#rereads.run();
   }
 
   /**
@@ -546,6 +558,7 @@ export class FileStorage {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#sweeps.idle();
+    await this.#rereads.idle();
     await this.#walks.idle();
     await this.#missingWalks.idle();
     await this.#contents.close();

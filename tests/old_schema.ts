@@ -5,7 +5,8 @@
  * and the later migrations that cannot run twice are undone first (the
  * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table
  * and its column of deleted partners; the journal of file deletions; the
- * time of PostgreSQL's file contents). Those that only delete rows (the
+ * time of PostgreSQL's file contents; the marks of uploads to read again).
+ * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
  * run again as they are. The start-up after it then runs that migration
  * and every later one, as an upgrade does.
@@ -19,6 +20,7 @@ import {
   DELETED_PARTNERS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
+  UPLOAD_REREADS_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
 } from "./store_contract/support.ts";
@@ -69,6 +71,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  // Its updates run again as they are (they clear what it marks).
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, UPLOAD_REREADS_MIGRATION)) {
+    await sql`DROP TABLE upload_rereads`;
+  }
   if (
     before < versionBefore(POSTGRES_MIGRATIONS, DELETED_PARTNERS_MIGRATION) &&
     before >= versionBefore(POSTGRES_MIGRATIONS, CONVERSATIONS_MIGRATION)
@@ -98,6 +104,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, UPLOAD_REREADS_MIGRATION)) {
+    db.exec("DROP TABLE upload_rereads");
+  }
   if (
     before < versionBefore(SQLITE_MIGRATIONS, DELETED_PARTNERS_MIGRATION) &&
     before >= versionBefore(SQLITE_MIGRATIONS, CONVERSATIONS_MIGRATION)

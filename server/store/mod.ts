@@ -395,6 +395,15 @@ export interface StoredUpload {
   createdAt: number;
 }
 
+/**
+ * What an upload's bytes say of it (upload_facts.ts): its checked type, and
+ * dimensions and frames for an image read as such.
+ */
+export type UploadFacts = Pick<
+  StoredUpload,
+  "type" | "width" | "height" | "frames"
+>;
+
 /** A stored message with what only the server needs to know about it. */
 export interface MessageRecord {
   message: ChatMessage | PrivateMessage;
@@ -694,6 +703,22 @@ export interface FileStore {
    * bytes are gone (FileStorage.findMissing).
    */
   listUploads(after: string, limit: number): Promise<UploadBytes[]>;
+  /**
+   * Uploads whose facts are to be read again from their bytes, in id order,
+   * each after `after` ("" for the first), at most `limit`: those a
+   * migration marked when the readers of their type changed (their
+   * dimensions cleared meanwhile, so that they download), and the images
+   * an import took without their bytes. Only the marked rows are read.
+   */
+  uploadsToReread(after: string, limit: number): Promise<StoredUpload[]>;
+  /**
+   * Writes what an upload's bytes read as now into its record and into
+   * every message that carries it (type, width, height, frames of its
+   * attachments; the rest as it was), and clears its mark, in one commit.
+   * May run again, and on two nodes at once: the same facts give the same
+   * rows.
+   */
+  finishReread(id: string, facts: UploadFacts): Promise<void>;
   /**
    * Records hashes for deletion (each once): bytes that go unless an upload
    * uses them, as `claimFileDeletion` finds. For bytes placed outside any

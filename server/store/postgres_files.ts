@@ -4,6 +4,7 @@ import type {
   SaveUploadOptions,
   StoredUpload,
   UploadBytes,
+  UploadFacts,
 } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
@@ -229,6 +230,49 @@ export class PostgresFiles implements FileStore {
         createdAt: Number(row.created_at),
       }))
     );
+  }
+
+  uploadsToReread(after: string, limit: number): Promise<StoredUpload[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<UploadRow[]>`
+        SELECT u.id, u.hash, u.name, u.type, u.size, u.uploader, u.width,
+          u.height, u.frames, u.created_at
+        FROM upload_rereads r JOIN uploads u ON u.id = r.id
+        WHERE r.id > ${after} ORDER BY r.id LIMIT ${limit}`).map(toStoredUpload)
+    );
+  }
+
+  finishReread(id: string, facts: UploadFacts): Promise<void> {
+    // One statement, one commit: the row, the messages' attachments (the
+    // keys the facts leave out dropped; the version trigger counts the
+    // change) and the mark.
+    return this.#context.run(async (sql) => {
+      const patch = {
+        type: facts.type,
+        ...(facts.width !== undefined ? { width: facts.width } : {}),
+        ...(facts.height !== undefined ? { height: facts.height } : {}),
+        ...(facts.frames !== undefined ? { frames: facts.frames } : {}),
+      };
+      await sql`
+        WITH upload AS (
+          UPDATE uploads SET type = ${facts.type},
+            width = ${facts.width ?? null}, height = ${facts.height ?? null},
+            frames = ${facts.frames ?? null}
+          WHERE id = ${id}
+        ), carried AS (
+          UPDATE messages m SET attachments = (
+            SELECT jsonb_agg(CASE
+              WHEN a.value ->> 'url' LIKE '/files/' || ${id}::text || '/%'
+              THEN (a.value - 'width' - 'height' - 'frames') ||
+                ${sql.json(patch)}::jsonb
+              ELSE a.value END ORDER BY a.ord)
+            FROM jsonb_array_elements(m.attachments) WITH ORDINALITY
+              a(value, ord))
+          WHERE jsonb_typeof(m.attachments) = 'array' AND m.id IN (
+            SELECT message_id FROM file_refs WHERE upload_id = ${id})
+        )
+        DELETE FROM upload_rereads WHERE id = ${id}`;
+    });
   }
 
   secret(name: string, fresh?: string): Promise<string> {

@@ -2155,4 +2155,35 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- a deleted account's rows were its partners' only record of it.
   ALTER TABLE conversations ADD COLUMN with_deleted_at BIGINT;
   `,
+  `
+  -- Uploads whose recorded dimensions the readers of before got wrong, to
+  -- be read again from their bytes: a GIF's (its first frame may be larger
+  -- than the screen its header declares: a 10,000 x 10,000 frame was
+  -- recorded 1 x 1 and previewed inline), a JPEG's (a fill byte sent the
+  -- reader to a planted 1 x 1 frame header) and an animated PNG's frames
+  -- (an acTL chunk past the first 512 KiB was not seen). Their dimensions
+  -- are cleared here, in the upload and in every message that carries it,
+  -- so that they download from the first start on; the server then reads
+  -- each one's bytes in the background (FileStorage, finishReread) and
+  -- writes back what they are, a commit each. One pass over the uploads
+  -- and the messages that carry the marked ones, once; a start stopped
+  -- midway leaves the rest marked for the next.
+  CREATE TABLE upload_rereads (id TEXT PRIMARY KEY);
+  INSERT INTO upload_rereads (id)
+  SELECT id FROM uploads
+  WHERE width IS NOT NULL AND (type IN ('image/gif', 'image/jpeg')
+    OR (type = 'image/png' AND size > 512 * 1024));
+  UPDATE uploads SET width = NULL, height = NULL, frames = NULL
+  WHERE id IN (SELECT id FROM upload_rereads);
+  UPDATE messages m SET attachments = (
+    SELECT jsonb_agg(CASE
+      -- The id in '/files/<id>/<name>', looked up by key.
+      WHEN substring(a.value ->> 'url' from '^/files/([0-9a-f]+)/')
+        IN (SELECT id FROM upload_rereads)
+      THEN a.value - 'width' - 'height' - 'frames'
+      ELSE a.value END ORDER BY a.ord)
+    FROM jsonb_array_elements(m.attachments) WITH ORDINALITY a(value, ord))
+  WHERE jsonb_typeof(m.attachments) = 'array' AND m.id IN (SELECT f.message_id
+    FROM file_refs f JOIN upload_rereads r ON r.id = f.upload_id);
+  `,
 ];

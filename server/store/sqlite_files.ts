@@ -5,6 +5,7 @@ import type {
   SaveUploadOptions,
   StoredUpload,
   UploadBytes,
+  UploadFacts,
 } from "./mod.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
@@ -211,6 +212,24 @@ export class SqliteFiles implements FileStore {
     );
   }
 
+  uploadsToReread(after: string, limit: number): Promise<StoredUpload[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT u.* FROM upload_rereads r JOIN uploads u ON u.id = r.id
+         WHERE r.id > ? ORDER BY r.id LIMIT ?`,
+      ).all(after, limit) as unknown as UploadRow[]).map(toStoredUpload)
+    );
+  }
+
+  finishReread(id: string, facts: UploadFacts): Promise<void> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        writeFacts(this.#q, id, facts);
+        this.#q("DELETE FROM upload_rereads WHERE id = ?").run(id);
+      })
+    );
+  }
+
   secret(name: string, fresh?: string): Promise<string> {
     return this.#run(() => {
       const existing = this.#q("SELECT value FROM secrets WHERE name = ?")
@@ -224,4 +243,38 @@ export class SqliteFiles implements FileStore {
       ) as { value: string }).value;
     });
   }
+}
+
+// An upload's facts into its row and into its attachment in each message
+// that carries it (json_patch drops the keys the facts leave out); the
+// messages' version trigger counts the change.
+function writeFacts(
+  q: (sql: string) => StatementSync,
+  id: string,
+  facts: UploadFacts,
+): void {
+  q(
+    "UPDATE uploads SET type = ?, width = ?, height = ?, frames = ? WHERE id = ?",
+  ).run(
+    facts.type,
+    facts.width ?? null,
+    facts.height ?? null,
+    facts.frames ?? null,
+    id,
+  );
+  const patch = JSON.stringify({
+    type: facts.type,
+    width: facts.width ?? null,
+    height: facts.height ?? null,
+    frames: facts.frames ?? null,
+  });
+  q(
+    `UPDATE messages SET attachments = (
+       SELECT json_group_array(CASE
+         WHEN a.value ->> 'url' LIKE '/files/' || ?1 || '/%'
+         THEN json_patch(a.value, ?2) ELSE json(a.value) END ORDER BY a.key)
+       FROM json_each(messages.attachments) a)
+     WHERE json_type(attachments) = 'array' AND id IN (
+       SELECT message_id FROM file_refs WHERE upload_id = ?1)`,
+  ).run(id, patch);
 }

@@ -3,12 +3,12 @@
  * quota), uploadedBytes, findUpload, deleteUpload, uploadStreams,
  * uploadCarried, sweepUploads, hashInUse, listUploads, the journal of file deletions
  * (recordFileDeletions, pendingFileDeletions, claimFileDeletion,
- * finishFileDeletion), and
- * secret.
+ * finishFileDeletion), reading uploads again (uploadsToReread,
+ * finishReread), and secret.
  */
 import assert from "node:assert/strict";
 import type { StoredUpload } from "../../server/store/mod.ts";
-import { draft, range, type StoreTest, UPLOAD } from "./support.ts";
+import { dm, draft, range, type StoreTest, UPLOAD } from "./support.ts";
 
 /** The contract of the upload records. */
 export function files(test: StoreTest): void {
@@ -98,6 +98,62 @@ export function files(test: StoreTest): void {
     await store.deleteRoom("dev");
     assert.deepEqual(await store.sweepUploads(0), []);
     assert.equal(await store.hashInUse(a.hash), true);
+  });
+
+  test("finishReread writes an upload's facts into its record and into its attachment in every message that carries it, other attachments as they were", async (store) => {
+    const gif = { ...UPLOAD, id: "a".repeat(32), name: "a.gif" };
+    gif.type = "image/gif";
+    const other = { ...UPLOAD, id: "b".repeat(32), hash: "cd".repeat(32) };
+    await store.saveUpload(gif);
+    await store.saveUpload(other);
+    await store.createRoom("dev", "dev");
+    const attachment = (upload: StoredUpload) => ({
+      url: `/files/${upload.id}/${upload.name}`,
+      name: upload.name,
+      size: upload.size,
+      type: upload.type,
+      width: 1,
+      height: 1,
+    });
+    const { message } = await store.appendMessage(
+      draft("dev", "", { attachments: [attachment(gif), attachment(other)] }),
+    );
+    await store.appendPrivate(
+      dm("alice", "bob", "", { attachments: [attachment(gif)] }),
+    );
+    // Nothing is marked but by a migration: none to read on a new store.
+    assert.deepEqual(await store.uploadsToReread("", 10), []);
+    await store.finishReread(gif.id, {
+      type: "image/gif",
+      width: 10_000,
+      height: 10_000,
+      frames: 2,
+    });
+    const read = { ...gif, width: 10_000, height: 10_000, frames: 2 };
+    assert.deepEqual(await store.findUpload(gif.id), read);
+    const [room] = await store.history("dev", {});
+    assert.deepEqual(room.attachments, [
+      { ...attachment(gif), width: 10_000, height: 10_000, frames: 2 },
+      attachment(other),
+    ]);
+    // What readers see of it changed: its version counts it.
+    assert.deepEqual([message.version, room.version], [undefined, 1]);
+    const [sent] = await store.conversation("alice", "bob", {});
+    assert.deepEqual(sent.attachments, [
+      { ...attachment(gif), width: 10_000, height: 10_000, frames: 2 },
+    ]);
+    // Bytes that are no image: no dimensions left anywhere.
+    await store.finishReread(gif.id, { type: "application/octet-stream" });
+    const plain = { ...gif, type: "application/octet-stream" };
+    delete plain.width;
+    delete plain.height;
+    assert.deepEqual(await store.findUpload(gif.id), plain);
+    const { width: _w, height: _h, ...bare } = attachment(gif);
+    const [again] = await store.history("dev", {});
+    assert.deepEqual(again.attachments, [
+      { ...bare, type: "application/octet-stream" },
+      attachment(other),
+    ]);
   });
 
   test("an upload counts as carried once a message carried it, even after that message is deleted", async (store) => {

@@ -232,6 +232,13 @@ export const FILE_DELETIONS_MIGRATION = "The journal of file deletions";
 export const FILE_TIMES_MIGRATION =
   "When the bytes of a file were last written";
 
+/**
+ * Text of the migration that marks the uploads whose dimensions are read
+ * again (GIFs, JPEGs, large PNGs), clearing them meanwhile.
+ */
+export const UPLOAD_REREADS_MIGRATION =
+  "Uploads whose recorded dimensions the readers of before got wrong";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
