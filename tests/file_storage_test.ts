@@ -36,6 +36,8 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
     claimFileDeletion: (hash) => store.claimFileDeletion(hash),
     finishFileDeletion: (hash, deleted) =>
       store.finishFileDeletion(hash, deleted),
+    uploadsToReread: (after, limit) => store.uploadsToReread(after, limit),
+    finishReread: (id, facts) => store.finishReread(id, facts),
     secret: (name, fresh) => store.secret(name, fresh),
     async sweepUploads(before) {
       const hashes = await store.sweepUploads(before);
