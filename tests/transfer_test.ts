@@ -14,13 +14,21 @@ import { Progress } from "../server/transfer/progress.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { call } from "./api_helpers.ts";
-import { fetchFile, member, PNG, pngOfSize, uploaded } from "./file_helpers.ts";
+import {
+  fetchFile,
+  gifOfFrames,
+  member,
+  PNG,
+  pngOfSize,
+  uploaded,
+} from "./file_helpers.ts";
 import {
   expectError,
   historyOf,
   startTestServer,
   TEST_PASSWORD,
   TestClient,
+  type TestServer,
 } from "./harness.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
 
@@ -832,6 +840,164 @@ Deno.test("export: --include-files copies each file's bytes once, and the import
   } finally {
     await Deno.remove(work, { recursive: true });
     await Deno.remove(before.dir, { recursive: true });
+  }
+});
+
+Deno.test("import: with --include-files a file line is held to its bytes: a GIF claimed 1 x 1 comes in at its first frame's 10,000 x 10,000, its message too, and bytes or a size not the file's stop the import at its line", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-claims-" });
+  try {
+    const alice = await member(server, "alice");
+    // Chromium decodes it as 10,000 x 10,000: four times the preview cap.
+    const bomb = gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] });
+    const file = await uploaded(
+      server,
+      alice.cookie,
+      new File([bomb], "bomb.gif", { type: "image/gif" }),
+    );
+    await alice.client.ok("send_message", {
+      text: "",
+      attachments: [{ url: file.url }],
+    });
+    await alice.client.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`, {
+      filesDir: `${work}/bytes`,
+      contents: new DiskFileContents(`${server.dir}/files`),
+    });
+    const at = (kind: string) =>
+      lines.findIndex((l) => JSON.parse(l).kind === kind);
+    const fileAt = at("file");
+    const messageAt = at("message");
+    const hash = JSON.parse(lines[fileAt]).hash;
+    // As a server whose reader got it wrong recorded it, or a hand did.
+    const oneByOne = [...lines];
+    oneByOne[fileAt] = JSON.stringify({
+      ...JSON.parse(lines[fileAt]),
+      width: 1,
+      height: 1,
+    });
+    const message = JSON.parse(lines[messageAt]);
+    message.attachments[0] = {
+      ...message.attachments[0],
+      width: 1,
+      height: 1,
+      size: 1,
+    };
+    oneByOne[messageAt] = JSON.stringify(message);
+    const attempt = async (name: string, input: string[]) => {
+      const target = await SqliteTarget.open(`${work}/${name}.db`, OPTIONS);
+      const said: string[] = [];
+      try {
+        await importStore(each(input), target, {
+          filesDir: `${work}/bytes`,
+          contents: new DiskFileContents(`${work}/${name}-files`),
+          progress: (line) => said.push(line),
+        });
+      } finally {
+        await target.close();
+      }
+      return said.filter((line) => line.startsWith("warning:"));
+    };
+    assert.deepEqual(await attempt("read", oneByOne), [
+      `warning: line ${fileAt + 1}: file ${file.url.split("/")[2]} ` +
+      '("bomb.gif") was recorded as image/gif 1 x 1, its bytes read as ' +
+      "image/gif 10000 x 10000: imported as read",
+      "warning: 1 attachments of messages said other than their file's " +
+      "bytes: imported as the bytes read",
+    ]);
+    // Exported again, the copy says what the first server said.
+    assert.deepEqual(
+      (await exportLines(`${work}/read.db`)).slice(1),
+      lines.slice(1),
+    );
+
+    const lying = [...lines];
+    lying[fileAt] = JSON.stringify({ ...JSON.parse(lines[fileAt]), size: 5 });
+    await assert.rejects(
+      attempt("size", lying),
+      (error: Error) =>
+        error instanceof ImportError && error.line === fileAt + 1 &&
+        error.message.includes(
+          `the file says it is 5 bytes, its bytes are ${bomb.length}`,
+        ),
+    );
+    // Other bytes under the file's hash: a later upload of the real
+    // bytes would have been served these.
+    await Deno.writeFile(`${work}/bytes/${hash}`, gifOfFrames(1, 2, 2));
+    await assert.rejects(
+      attempt("bytes", lines),
+      (error: Error) =>
+        error instanceof ImportError && error.line === fileAt + 1 &&
+        /its bytes are not this file's: their SHA-256 is [0-9a-f]{64}/
+          .test(error.message),
+    );
+    // Neither refused import left bytes where the target keeps files.
+    for (const refused of ["size", "bytes"]) {
+      const kept = new DiskFileContents(`${work}/${refused}-files`).list();
+      assert.deepEqual(await Array.fromAsync(kept), [], refused);
+    }
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("import: without --include-files an image claimed 1 x 1 is read from its bytes by the first server started on the store: a GIF whose first frame is 10,000 x 10,000 is then recorded so, its message too", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-unread-" });
+  let copy: TestServer | undefined;
+  try {
+    const alice = await member(server, "alice");
+    const bomb = gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] });
+    const file = await uploaded(
+      server,
+      alice.cookie,
+      new File([bomb], "bomb.gif", { type: "image/gif" }),
+    );
+    await alice.client.ok("send_message", {
+      text: "",
+      attachments: [{ url: file.url }],
+    });
+    await alice.client.close();
+    await server.shutdown();
+    const lines = (await exportLines(`${server.dir}/chat.db`)).map((line) => {
+      const row = JSON.parse(line);
+      if (row.kind === "file") {
+        return JSON.stringify({ ...row, width: 1, height: 1 });
+      }
+      if (row.kind !== "message" || !row.attachments) return line;
+      row.attachments[0] = { ...row.attachments[0], width: 1, height: 1 };
+      return JSON.stringify(row);
+    });
+    const said: string[] = [];
+    const target = await SqliteTarget.open(`${work}/chat.db`, OPTIONS);
+    await importStore(each(lines), target, {
+      progress: (line) => said.push(line),
+    }).finally(() => target.close());
+    assert.ok(
+      said.includes(
+        "warning: 1 images came without their bytes (no --include-files): " +
+          "their sizes are the file's word until a server started on this " +
+          "store has read them from the bytes",
+      ),
+      said.join("\n"),
+    );
+    // The operator copies the files folder, as README says, and starts.
+    await Deno.rename(`${server.dir}/files`, `${work}/files`);
+    copy = await startTestServer({ db: `${work}/chat.db` });
+    await copy.node.files.rereadMarked();
+    const id = file.url.split("/")[2];
+    const record = await copy.node.store.findUpload(id);
+    assert.deepEqual([record?.width, record?.height], [10_000, 10_000]);
+    const shown = (await copy.node.store.history("general", {}))
+      .flatMap((m) => m.attachments ?? [])
+      .map((a) => [a.width, a.height]);
+    assert.deepEqual(shown, [[10_000, 10_000]]);
+  } finally {
+    await copy?.close();
+    await server.close();
+    await Deno.remove(work, { recursive: true });
   }
 });
 

@@ -121,6 +121,19 @@ const ATTACHMENTS = z.array(z.object({
 })).max(MAX_ATTACHMENTS);
 
 /**
+ * The marks of uploads whose files a server reads at its start
+ * (store migration "Uploads whose recorded dimensions the readers of before
+ * got wrong"; upload_rereads.ts). Never exported: an import writes them for
+ * the files whose bytes it did not have (no `--include-files`).
+ */
+export const REREADS: TableSpec = {
+  table: "upload_rereads",
+  kind: "upload_reread",
+  columns: [text("id")],
+  key: ["id"],
+};
+
+/**
  * Every table an export holds, in the order it writes them: what a line
  * refers to comes before it (a session after its account, a membership
  * after its room), which is the order an import inserts them in.

@@ -18,10 +18,12 @@ import {
   headerLine,
   type LineKind,
   lineKinds,
+  REREADS,
   type Row,
   TABLES,
   type TableSpec,
 } from "./format.ts";
+import { FileChecks, FileRefusal } from "./file_checks.ts";
 import { type ImportTarget, RowError, type TableWriter } from "./mod.ts";
 import { Progress } from "./progress.ts";
 
@@ -168,6 +170,7 @@ async function readLines(
   // The accounts read so far (they come before every line that names
   // one): one short string each.
   const accounts = new Set<string>();
+  const checks = new FileChecks();
   const flush = async () => {
     if (!batch || batch.rows.length === 0) return;
     try {
@@ -215,6 +218,10 @@ async function readLines(
     if (kind === "end") {
       await flush();
       checkEnd(value, counts, number);
+      // After every file line: read by the server at its start.
+      if (checks.unread.length > 0) {
+        await writer.insert(REREADS, checks.unread.map((id) => ({ id })));
+      }
       ended = true;
       continue;
     }
@@ -273,8 +280,20 @@ async function readLines(
       );
     }
     if (found.spec.table === "uploads" && header.files) {
-      await placeBytes(String(row.hash), number, options, placed, list);
+      const hash = String(row.hash);
+      await placeBytes(hash, number, options, placed, list, checks);
+      let warning: string | undefined;
+      try {
+        warning = checks.hold(row);
+      } catch (error) {
+        fileError(number, error);
+      }
+      if (warning) options.progress?.(`warning: line ${number}: ${warning}`);
     }
+    if (found.spec.table === "uploads" && !header.files) {
+      checks.holdUnread(row);
+    }
+    if (found.spec.table === "messages") checks.holdAttachments(row);
     batch!.rows.push(row);
     batch!.lines.push(number);
     batch!.kinds.push(kind);
@@ -288,8 +307,27 @@ async function readLines(
       "the input ends without its end line: the export was cut short",
     );
   }
+  if (checks.unread.length > 0) {
+    options.progress?.(
+      `warning: ${checks.unread.length} images came without their bytes ` +
+        "(no --include-files): their sizes are the file's word until a " +
+        "server started on this store has read them from the bytes",
+    );
+  }
+  if (checks.attachmentsCorrected > 0) {
+    options.progress?.(
+      `warning: ${checks.attachmentsCorrected} attachments of messages said ` +
+        "other than their file's bytes: imported as the bytes read",
+    );
+  }
   progress.done(counts);
   return counts;
+}
+
+// A file line's refusal as the import's error at its line.
+function fileError(number: number, error: unknown): never {
+  if (!(error instanceof FileRefusal)) throw error;
+  throw new ImportError(number, `bad file: ${error.message}`);
 }
 
 /**
@@ -420,6 +458,7 @@ async function placeBytes(
   options: ImportOptions,
   placed: Set<string>,
   list: PlacedList | undefined,
+  checks: FileChecks,
 ): Promise<void> {
   if (placed.has(hash)) return;
   const contents = options.contents!;
@@ -438,6 +477,12 @@ async function placeBytes(
         (error as Error).message
       })`,
     );
+  }
+  try {
+    await checks.readBytes(hash, staged);
+  } catch (error) {
+    await Deno.remove(staged).catch(() => {});
+    fileError(number, error);
   }
   await list?.add(hash);
   await contents.put(hash, staged);
