@@ -14,6 +14,7 @@ import type {
   PrivateMessage,
   ReadState,
   Role,
+  RoleChangedEvent,
   RoomChangesEvent,
   RoomSummary,
 } from "../server/protocol/types.ts";
@@ -198,6 +199,26 @@ export function staffListed(
   });
 }
 
+/**
+ * Records someone's new role (`role_changed`) in the staff list, so the
+ * menus follow at once. Nothing while the list is unread: the list that
+ * comes says it.
+ */
+export function staffChanged(state: AppState, change: RoleChangedEvent): void {
+  batch(() => {
+    const staff = state.staff.value;
+    if (staff === null) return;
+    const { [nameKey(change.user)]: _was, ...rest } = staff;
+    state.staff.value = change.role === "user" ? rest : {
+      ...rest,
+      [nameKey(change.user)]: {
+        role: change.role,
+        since: Date.parse(change.created_at),
+      },
+    };
+  });
+}
+
 /** Records a role the server gave this user; others' ranks are read again. */
 export function roleChanged(state: AppState, role: Role): void {
   batch(() => {
@@ -219,7 +240,6 @@ export function roomEntered(
     state.view.value = { kind: "room" };
     if (moved) {
       state.members.value = [];
-      state.membersOwner.value = null;
       state.membersOwner.value = null;
       // Pages scrolled up for in an earlier visit need not stay in memory;
       // a log that stopped following live messages starts again.
@@ -733,6 +753,17 @@ export function announced(
   batch(() => {
     state.announcement.value = said.text;
     state.announcedId.value = said.id;
+  });
+}
+
+/** Records a room's new owner (`room_owner`), if it is the current room. */
+export function ownerChanged(
+  state: AppState,
+  change: { room: string; owner?: string },
+): void {
+  batch(() => {
+    if (roomKey(change.room) !== roomKey(state.currentRoom.value)) return;
+    state.membersOwner.value = change.owner ?? null;
   });
 }
 

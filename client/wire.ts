@@ -15,7 +15,9 @@ import type {
   PrivateMessage,
   ReadStateEvent,
   Role,
+  RoleChangedEvent,
   RoomChangesEvent,
+  RoomOwnerEvent,
   RoomSummary,
   SearchResult,
   ServerLimits,
@@ -135,6 +137,18 @@ export function isPrivateList(value: unknown): value is PrivateMessage[] {
 /** Whether a value is one of the three roles. */
 export function isRole(value: unknown): value is Role {
   return value === "admin" || value === "moderator" || value === "user";
+}
+
+/** Whether a value is a `role_changed` event's data. */
+export function isRoleChangedEvent(value: unknown): value is RoleChangedEvent {
+  return isFields(value) && typeof value.user === "string" &&
+    isRole(value.role) && typeof value.created_at === "string";
+}
+
+/** Whether a value is a `room_owner` event's data. */
+export function isRoomOwnerEvent(value: unknown): value is RoomOwnerEvent {
+  return isFields(value) && typeof value.room === "string" &&
+    (value.owner === undefined || typeof value.owner === "string");
 }
 
 /** Whether a value is a list of search results: room messages, or private ones with `with`. */

@@ -6,12 +6,19 @@ import {
   closeReason,
 } from "./protocol/close_codes.ts";
 import { encodeEvent } from "./protocol/envelope.ts";
-import { GENERAL_ROOM, type Role, type SystemEvent } from "./protocol/types.ts";
+import { RANK } from "./protocol/ranks.ts";
+import {
+  GENERAL_ROOM,
+  type RoleChangedEvent,
+  type RoomOwnerEvent,
+  type SystemEvent,
+} from "./protocol/types.ts";
 import type { PresenceManager } from "./presence/mod.ts";
 import type { Member, RoomRegistry } from "./registry.ts";
 import type { RoomLists } from "./room_lists.ts";
 import type { RoomSequencer } from "./sequencer.ts";
 import type { SessionExpiry } from "./session_expiry.ts";
+import { shownOwner } from "./store/mod.ts";
 
 /**
  * The node's parts a control event changes: its registry, presence,
@@ -99,7 +106,7 @@ export class ControlEvents {
         this.#evict(event);
         return;
       case "role_changed":
-        this.#applyRole(event.userKey, event.role, event.by);
+        this.#applyRole(event);
         return;
       case "end_sessions":
         this.#endSessions(event);
@@ -244,8 +251,23 @@ export class ControlEvents {
 
   // A room made private keeps its members; guests and others looking at
   // it without being members go back to `general`.
+  // A new owner changes who may remove whom (remove_member): everyone
+  // getting the room's events hears it, so the pages showing its member
+  // list follow at once.
   #roomChanged(event: Extract<ControlEvent, { kind: "room_changed" }>): void {
+    const before = this.#node.registry.roomInfo(event.key)?.owner;
     if (!this.#node.registry.updateRoom(event.key, event)) return;
+    const owner = shownOwner(event.owner);
+    if (owner !== shownOwner(before)) {
+      const room = this.#node.registry.roomName(event.key) ?? event.key;
+      const data: RoomOwnerEvent = owner === undefined
+        ? { room }
+        : { room, owner };
+      const frame = encodeEvent("room_owner", data);
+      for (const member of this.#node.registry.membersOf(event.key)) {
+        member.outbox.push(frame);
+      }
+    }
     const announcements: (() => void)[] = [];
     if (event.private) {
       for (const member of [...this.#node.registry.membersOf(event.key)]) {
@@ -288,7 +310,12 @@ export class ControlEvents {
     this.#node.roomLists.schedule();
   }
 
-  #applyRole(userKey: string, role: Role, by: string): void {
+  // The account's connections take the role and are told; then every
+  // moderator and admin here (the account too, if it now is one) hears
+  // it, so their pages offer on it what the rank rule now allows. A walk
+  // of this node's connections, for an admin's rare act.
+  #applyRole(event: Extract<ControlEvent, { kind: "role_changed" }>): void {
+    const { userKey, role, by } = event;
     for (const member of this.#node.registry.connectionsOf(userKey)) {
       member.role = role;
       const room = this.#node.registry.roomName(member.roomKey) ??
@@ -302,6 +329,15 @@ export class ControlEvents {
         ...actor(by),
       }));
     }
+    const data: RoleChangedEvent = {
+      user: event.user,
+      role,
+      created_at: new Date(event.createdAt).toISOString(),
+    };
+    const frame = encodeEvent("role_changed", data);
+    this.#node.registry.everyone().forEach((member) => {
+      if (RANK[member.role] >= RANK.moderator) member.outbox.push(frame);
+    });
   }
 
   // On every node: the account's connections here follow the change, are

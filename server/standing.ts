@@ -101,6 +101,8 @@ async function recheckMember(
           userKey,
           role: account.role,
           by: SERVER_ACTOR,
+          user: account.username,
+          createdAt: account.createdAt,
         });
       }
     }

@@ -14,6 +14,7 @@ import {
   eventually,
   expectError,
   historyOf,
+  roundTrip,
   TEST_PASSWORD,
   type TestClient,
   type TestServer,
@@ -475,6 +476,45 @@ stores.test("update_room: an admin makes a room private with an owner; guests lo
       [entry.action, entry.room, entry.reason, entry.details],
       ["update_room", "Dev", undefined, { private: false }],
     );
+  }));
+
+stores.test("update_room: everyone getting a room's events hears room_owner when its owner changes, given, taken or gone with its deleted account, and nothing when it stays", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const carol = await pool.register("carol");
+    const dave = await pool.register("dave");
+    const gus = await pool.guest("gus");
+    await carol.ok("create_room", { room: "Dev" });
+    await dave.ok("join_room", { room: "dev" });
+    await gus.ok("join_room", { room: "dev" });
+    const owners = (client: TestClient) =>
+      client.events("room_owner").map((f) => f.data);
+
+    await root.ok("update_room", { room: "dev", owner: "Dave" });
+    for (const reader of [carol, dave, gus]) {
+      await reader.event("room_owner");
+      assert.deepEqual(owners(reader), [{ room: "Dev", owner: "dave" }]);
+    }
+    // The same owner again, or only the room's retention: nothing to hear.
+    await root.ok("update_room", { room: "dev", owner: "dave" });
+    await root.ok("update_room", { room: "dev", retention_days: 30 });
+    await root.ok("update_room", { room: "dev", owner: null });
+    await dave.event("room_owner", (d) => d.owner === undefined);
+    assert.deepEqual(owners(dave), [
+      { room: "Dev", owner: "dave" },
+      { room: "Dev" },
+    ]);
+    // Root never looked at dev: it hears nothing.
+    await roundTrip(root);
+    assert.deepEqual(owners(root), []);
+
+    // An owner whose account is deleted leaves the room with none.
+    await root.ok("update_room", { room: "dev", owner: "carol" });
+    await dave.event("room_owner", (d) => d.owner === "carol");
+    await root.ok("delete_account", { user: "carol", messages: "keep" });
+    await dave.event("room_owner", (d) => d.owner === undefined, {
+      from: dave.received.findLastIndex((f) => f.data.owner === "carol"),
+    });
   }));
 
 stores.test("update_room: an admin renames a room; its people stay in it under the new name with its history, and the old name is free", (server) =>

@@ -272,7 +272,14 @@ function everyControl(): Publication[] {
     { kind: "room_deleted", key: "dev", name: "Dev", by: "root" },
     { kind: "remove_user", userKey: "eve", reason: "banned", text: "bye" },
     { kind: "evict_user", userKey: "eve", roomKey: "dev", text: "out" },
-    { kind: "role_changed", userKey: "bob", role: "moderator", by: "root" },
+    {
+      kind: "role_changed",
+      userKey: "bob",
+      role: "moderator",
+      by: "root",
+      user: "Bob",
+      createdAt: 1764590400000,
+    },
     { kind: "presence_changed" },
   ];
   return events.map((event) => ({ type: "control", event }));

@@ -167,3 +167,68 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "a role or an owner an admin changes in one page reaches a moderator's member menus in another at once: no kick for a new moderator, kick again once demoted, Remove from room following the room's new owner",
+  async (browser, server) => {
+    // The admin's page registers first; owen owns den, bob and uma use it.
+    const root = await openPage(browser, server);
+    await register(root, "root");
+    const owen = await TestClient.register(server.wsUrl, "owen");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const uma = await TestClient.register(server.wsUrl, "uma");
+    try {
+      await owen.ok("create_room", { room: "den" });
+      for (const member of [bob, uma]) {
+        await member.ok("join_room", { room: "den" });
+      }
+      const lea = await openPage(browser, server);
+      await register(lea, "lea");
+      await send(root, "/role lea moderator");
+      await lea.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
+        .waitFor();
+      await send(lea, "/join den");
+      await currentRoom(lea, "den");
+      const menuOf = async (user: string) => {
+        await lea.locator(`[data-testid="member"][data-user="${user}"]`)
+          .getByTestId("member-actions").click();
+        await lea.getByRole("menu").waitFor();
+      };
+      const closeMenu = async () => {
+        await lea.keyboard.press("Escape");
+        await lea.getByRole("menu").waitFor({ state: "detached" });
+      };
+
+      // bob is a user: lea may kick him. Made a moderator in root's page,
+      // he loses the kick in lea's open menu, with no reload nor refusal.
+      await menuOf("bob");
+      await lea.getByTestId("menu-kick").waitFor();
+      await send(root, "/role bob moderator");
+      await lea.getByTestId("menu-kick").waitFor({ state: "detached" });
+      await lea.screenshot({ path: artifact("ranks_live_role.png") });
+      await send(root, "/role bob user");
+      await lea.getByTestId("menu-kick").waitFor();
+      await closeMenu();
+
+      // owen owns den: lea may not remove him, uma she may. The admin
+      // gives den to uma on /admin: the menus swap without a reload.
+      await menuOf("uma");
+      await lea.getByTestId("menu-remove").waitFor();
+      await closeMenu();
+      await menuOf("owen");
+      assert.equal(await lea.getByTestId("menu-remove").count(), 0);
+      await root.goto("/admin");
+      await root.getByTestId("admin-tab-rooms").click();
+      const den = root.locator('[data-testid="admin-room"][data-room="den"]');
+      await den.getByTestId("admin-room-owner").fill("uma");
+      await den.getByTestId("admin-room-set-owner").click();
+      await lea.getByTestId("menu-remove").waitFor();
+      await closeMenu();
+      await menuOf("uma");
+      await lea.getByTestId("menu-remove").waitFor({ state: "detached" });
+      await closeMenu();
+    } finally {
+      await Promise.all([owen.close(), bob.close(), uma.close()]);
+    }
+  },
+);

@@ -879,6 +879,45 @@ Deno.test("set_role: a user made moderator is told and can kick at once", () =>
     assert.equal(carol.closeCode, CLOSE_REMOVED);
   }));
 
+Deno.test("set_role: every moderator and admin hears role_changed with the account's name, new role and creation time; users and guests do not", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const mia = await pool.register("mia");
+    await promote(root, mia, "mia", "moderator");
+    const bob = await pool.register("Bob");
+    const dan = await pool.register("dan");
+    const gus = await pool.guest("gus");
+    const made = (await root.ok("list_accounts", { query: "bob" }))
+      .accounts as { created_at: string }[];
+    const heard = (client: TestClient, role: string) =>
+      client.event("role_changed", (d) => d.user === "Bob" && d.role === role);
+
+    await root.ok("set_role", { user: "bob", role: "moderator" });
+    for (const staff of [root, mia, bob]) {
+      const { data } = await heard(staff, "moderator");
+      assert.deepEqual(data, {
+        user: "Bob",
+        role: "moderator",
+        created_at: made[0].created_at,
+      });
+    }
+    await roundTrip(dan);
+    await roundTrip(gus);
+    assert.deepEqual(dan.events("role_changed"), []);
+    assert.deepEqual(gus.events("role_changed"), []);
+
+    // Made a user again, bob is told by his notice alone.
+    const from = bob.received.length;
+    await root.ok("set_role", { user: "bob", role: "user" });
+    await heard(root, "user");
+    await heard(mia, "user");
+    await roundTrip(bob);
+    assert.deepEqual(
+      bob.received.slice(from).filter((f) => f.action === "role_changed"),
+      [],
+    );
+  }));
+
 Deno.test("moderation notices name who acted, why and the new role in fields, beside their English text", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

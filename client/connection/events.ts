@@ -13,6 +13,7 @@ import type {
   SystemEvent,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
+import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { errorText } from "../error_text.ts";
 import { senderLabel } from "../format.ts";
@@ -30,8 +31,10 @@ import {
   isPrivateMessage,
   isReadStateEvent,
   isRole,
+  isRoleChangedEvent,
   isRoomChanges,
   isRoomList,
+  isRoomOwnerEvent,
   isSystemEvent,
   toErrorData,
 } from "../wire.ts";
@@ -47,6 +50,11 @@ export interface ServerEventsOptions {
   members: Members;
   /** Reads the moderators and admins again (this user's role changed). */
   staff: Staff;
+  /**
+   * Asks the server again whether this user manages the current room (its
+   * owner, a moderator or an admin): its role or the room's owner changed.
+   */
+  checkManages(): void;
   /** Shows and clears typing indicators. */
   typing: TypingTracker;
   /** This user's name, known from the login reply before the state shows it. */
@@ -102,6 +110,12 @@ export class ServerEvents {
           actions.roomsChanged(this.#state, data);
           this.#roomsSeen();
         }
+        break;
+      case "role_changed":
+        if (isRoleChangedEvent(data)) actions.staffChanged(this.#state, data);
+        break;
+      case "room_owner":
+        if (isRoomOwnerEvent(data)) this.#ownerChanged(data);
         break;
       case "private_message":
         if (isPrivateMessage(data)) this.privateMessage(data, true);
@@ -318,6 +332,7 @@ export class ServerEvents {
     if (event.kind === "info" && aboutMe && role !== undefined) {
       actions.roleChanged(state, role);
       void this.#options.staff.refresh();
+      this.#options.checkManages();
       actions.noticeAdded(state, {
         room: state.viewKey.value,
         kind: "warning",
@@ -388,6 +403,27 @@ export class ServerEvents {
     });
     if (event.kind !== "info" && event.kind !== "created") {
       void this.#options.members.refresh();
+    }
+  }
+
+  /**
+   * A room got another owner: the member menus follow it, and a user who
+   * gains or loses the room asks whether it manages it (a moderator or an
+   * admin manages it either way). Only those two ask, not every reader.
+   */
+  #ownerChanged(event: { room: string; owner?: string }): void {
+    const state = this.#state;
+    const current = roomKey(state.currentRoom.value);
+    if (roomKey(event.room) !== current) return;
+    const me = this.#options.me();
+    const mine = me === null ? undefined : nameKey(me);
+    const was = state.membersOwner.value;
+    actions.ownerChanged(state, event);
+    if (
+      mine !== undefined && state.role.value === "user" &&
+      (event.owner === mine || was === mine)
+    ) {
+      this.#options.checkManages();
     }
   }
 

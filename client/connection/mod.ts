@@ -163,6 +163,7 @@ export class Connection {
       sync: this.#sync,
       members: this.#members,
       staff: this.#staff,
+      checkManages: () => this.#checkManages(state.currentRoom.value),
       typing: this.#typing,
       me: () => this.#session.me(),
       loggedIn: () => this.#session.active,
@@ -509,13 +510,16 @@ export class Connection {
     this.#sync.noteEpoch(result.data.room, result.data.epoch);
     const state = this.#state;
     actions.roomEntered(state, result.data);
-    const room = result.data.room;
-    // Whether this account manages the room (owner, moderator) shows
-    // only in what the server lets it do: ask for the invite links.
-    if (state.account.value && roomKey(room) !== GENERAL_ROOM) {
-      void this.listInvites(room);
-    }
+    this.#checkManages(result.data.room);
     await this.#members.refresh();
     return null;
+  }
+
+  // Whether this account manages the room (owner, moderator) shows only
+  // in what the server lets it do: ask for the invite links.
+  #checkManages(room: string): void {
+    if (this.#state.account.value && roomKey(room) !== GENERAL_ROOM) {
+      void this.listInvites(room);
+    }
   }
 }

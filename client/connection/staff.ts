@@ -2,8 +2,9 @@
  * The moderators and admins a moderator's or admin's page knows of, read
  * at each login and whenever this user's own role changes: the rank rule
  * (client/ranks.ts) needs the rank of whoever a button acts on. Someone
- * promoted meanwhile is known at the next login, or at the next refusal
- * that says so; until then the server refuses what the page still offers.
+ * promoted or demoted meanwhile comes as `role_changed`, which every
+ * moderator and admin gets (actions.staffChanged); a refusal of a ranked
+ * request reads the list again too.
  */
 
 import { canModerate } from "../commands.ts";

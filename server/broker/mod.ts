@@ -108,7 +108,15 @@ export type ControlEvent =
     by?: string;
     because?: string;
   }
-  | { kind: "role_changed"; userKey: string; role: Role; by: string }
+  | {
+    kind: "role_changed";
+    userKey: string;
+    role: Role;
+    by: string;
+    /** The account's name and creation time, for moderators' `role_changed`. */
+    user: string;
+    createdAt: number;
+  }
   | {
     kind: "end_sessions";
     userKey: string;

@@ -365,6 +365,8 @@ export async function setRole(
         userKey: account.key,
         role: data.role,
         by,
+        user: account.username,
+        createdAt: account.createdAt,
       }),
   );
 }

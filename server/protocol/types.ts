@@ -182,6 +182,28 @@ export interface MembershipEvent {
   private?: boolean;
 }
 
+/**
+ * Data of a `role_changed` event, which every moderator and admin gets when
+ * an account's role changes: their pages hide what the rank rule refuses.
+ */
+export interface RoleChangedEvent {
+  /** The account's name. */
+  user: string;
+  role: Role;
+  /** When the account was made (ISO-8601), as `list_accounts` says it. */
+  created_at: string;
+}
+
+/**
+ * Data of a `room_owner` event, which every connection getting a room's
+ * events gets when an admin gives it another owner, or none.
+ */
+export interface RoomOwnerEvent {
+  room: string;
+  /** The new owner's name key, as `list_users` gives it; absent: none. */
+  owner?: string;
+}
+
 /** An invite link to a room, as `create_invite` and `list_invites` give it. */
 export interface InviteInfo {
   code: string;
