@@ -14,7 +14,7 @@ import * as actions from "./actions.ts";
 import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
 import { type MessageKey, roleName, t } from "./i18n.ts";
-import { type AppState, roomKey } from "./state.ts";
+import { type AppState, roomKey, roomTitle } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
 export interface CommandContext {
@@ -279,6 +279,10 @@ export async function moderate(
   step: Moderation,
 ): Promise<RequestError | null> {
   const { connection } = context;
+  // Named as the room was before the step (a deleted room is no longer
+  // known to be private).
+  const named = (room: string) => roomTitle(context.state, room);
+  const title = "room" in step && step.room ? named(step.room) : undefined;
   let result: Result<unknown>;
   switch (step.action) {
     case "kick":
@@ -309,7 +313,7 @@ export async function moderate(
   say(
     context,
     "info",
-    done(step, result.data),
+    done(step, result.data, title),
     movedOut ? GENERAL_ROOM : undefined,
   );
   return null;
@@ -345,10 +349,19 @@ function noticeComes(
 }
 
 /** The sentence for a moderation step that succeeded, in the server's spelling of names. */
-function done(step: Moderation, reply: unknown): string {
+function done(
+  step: Moderation,
+  reply: unknown,
+  title: string | undefined,
+): string {
   const data = (reply ?? {}) as { user?: string; room?: string };
   const user = data.user ?? ("user" in step ? step.user : "");
-  const room = data.room ?? ("room" in step ? step.room : undefined);
+  // The server's spelling of the room, marked as `title` marks it.
+  const room = data.room === undefined || title === undefined
+    ? title
+    : title.startsWith("#")
+    ? `#${data.room}`
+    : data.room;
   const because = "reason" in step && step.reason ? `: ${step.reason}` : "";
   switch (step.action) {
     case "kick":

@@ -3,7 +3,8 @@
  * choice remembered in localStorage, else from navigator.language. The
  * server's error sentences are English: other languages say the error's
  * code instead (error_text.ts); system notices are said again from their
- * fields (system_text.ts).
+ * fields (system_text.ts). A `{room}` comes named by state.ts roomTitle:
+ * "#dev", or a private room's bare name (shown with a lock, never a "#").
  */
 
 import { signal } from "@preact/signals";
@@ -64,8 +65,8 @@ const EN = {
   "error.passwordShort": "A password needs at least {n} characters.",
   "error.enterPassword": "Enter your password.",
   "error.reLogin": "Could not log in again: {message}",
-  "error.rejoin": "Could not rejoin #{room}: {message}",
-  "error.notInRoom": "you are no longer in #{room}.",
+  "error.rejoin": "Could not rejoin {room}: {message}",
+  "error.notInRoom": "you are no longer in {room}.",
   "error.notConnected": "Not connected to the server.",
   "error.timeout": "The server did not answer in time.",
   "error.lost": "The connection was lost.",
@@ -170,11 +171,11 @@ const EN = {
   "header.invite": "Invite people",
   "header.private": "Private room",
 
-  "invite.title": "Invite people to #{room}",
+  "invite.title": "Invite people to {room}",
   "invite.byName": "Add someone by name",
   "invite.name": "Username",
   "invite.add": "Add",
-  "invite.added": "{user} was added to #{room}.",
+  "invite.added": "{user} was added to {room}.",
   "invite.links": "Invite links",
   "invite.maxUses": "Uses",
   "invite.unlimited": "No limit",
@@ -200,8 +201,8 @@ const EN = {
   "invite.unknown": "This invite link does not open any room.",
   "invite.needsAccount": "Sign in with an account to join this private room.",
 
-  "menu.remove": "Remove from #{room}",
-  "menu.removed": "{user} was removed from #{room}.",
+  "menu.remove": "Remove from {room}",
+  "menu.removed": "{user} was removed from {room}.",
 
   "me.online": "Online",
   "me.onlineGuest": "Online · guest",
@@ -210,7 +211,7 @@ const EN = {
   "me.admin": "Administration",
   "me.menu": "Settings",
   "hooks.open": "Webhooks…",
-  "hooks.title": "Webhooks of #{room}",
+  "hooks.title": "Webhooks of {room}",
   "hooks.close": "Close",
   "hooks.incoming": "Incoming",
   "hooks.incomingIntro":
@@ -255,7 +256,7 @@ const EN = {
 
   "header.showRooms": "Show rooms",
   "header.dm": "Direct message",
-  "header.back": "Back to #{room}",
+  "header.back": "Back to {room}",
   "header.people": "People in this room",
   "header.showMembers": "Show members ({n})",
   "header.leave": "Leave",
@@ -287,7 +288,7 @@ const EN = {
   "menu.generalBan":
     "Nobody can be banned from #general alone: ban from the server.",
   "menu.kickTitle": "Kick {name}",
-  "menu.banRoomTitle": "Ban {name} from #{room}",
+  "menu.banRoomTitle": "Ban {name} from {room}",
   "menu.banServerTitle": "Ban {name} from the server",
   "menu.reason": "Reason (optional)",
   "menu.reasonPlaceholder": "Shown to them",
@@ -375,7 +376,7 @@ const EN = {
     "Get a desktop notification for direct messages and mentions.",
   "notify.enable": "Enable desktop notifications",
   "notify.later": "Not now",
-  "notify.roomTitle": "{user} in #{room}",
+  "notify.roomTitle": "{user} in {room}",
   "notify.dmTitle": "{user}",
   "notify.dmTag": "Direct message",
 
@@ -532,11 +533,11 @@ const EN = {
   "cmd.keyMention": "@ — Mention someone: Tab or Enter picks the name.",
   "cmd.keySearch": "Ctrl+K — Search.",
   "cmd.kicked": "{user} was kicked{because}",
-  "cmd.bannedRoom": "{user} was banned from #{room}{because}",
+  "cmd.bannedRoom": "{user} was banned from {room}{because}",
   "cmd.banned": "{user} was banned from the server{because}",
-  "cmd.unbannedRoom": "{user} was unbanned from #{room}",
+  "cmd.unbannedRoom": "{user} was unbanned from {room}",
   "cmd.unbanned": "{user} was unbanned",
-  "cmd.deleted": "#{room} was deleted",
+  "cmd.deleted": "{room} was deleted",
   "cmd.role.set": "{user} is now {role}",
 };
 
@@ -590,8 +591,8 @@ const FR: Record<MessageKey, string> = {
   "error.passwordShort": "Un mot de passe compte au moins {n} caractères.",
   "error.enterPassword": "Saisissez votre mot de passe.",
   "error.reLogin": "Impossible de se reconnecter : {message}",
-  "error.rejoin": "Impossible de revenir dans #{room} : {message}",
-  "error.notInRoom": "vous n'êtes plus dans #{room}.",
+  "error.rejoin": "Impossible de revenir dans {room} : {message}",
+  "error.notInRoom": "vous n'êtes plus dans {room}.",
   "error.notConnected": "Pas connecté au serveur.",
   "error.timeout": "Le serveur n'a pas répondu à temps.",
   "error.lost": "La connexion a été perdue.",
@@ -697,11 +698,11 @@ const FR: Record<MessageKey, string> = {
   "header.invite": "Inviter des personnes",
   "header.private": "Salon privé",
 
-  "invite.title": "Inviter dans #{room}",
+  "invite.title": "Inviter dans {room}",
   "invite.byName": "Ajouter quelqu'un par son nom",
   "invite.name": "Nom d'utilisateur",
   "invite.add": "Ajouter",
-  "invite.added": "{user} a été ajouté à #{room}.",
+  "invite.added": "{user} a été ajouté à {room}.",
   "invite.links": "Liens d'invitation",
   "invite.maxUses": "Utilisations",
   "invite.unlimited": "Sans limite",
@@ -728,8 +729,8 @@ const FR: Record<MessageKey, string> = {
   "invite.needsAccount":
     "Connectez-vous avec un compte pour rejoindre ce salon privé.",
 
-  "menu.remove": "Retirer de #{room}",
-  "menu.removed": "{user} a été retiré de #{room}.",
+  "menu.remove": "Retirer de {room}",
+  "menu.removed": "{user} a été retiré de {room}.",
 
   "me.online": "En ligne",
   "me.onlineGuest": "En ligne · invité",
@@ -738,7 +739,7 @@ const FR: Record<MessageKey, string> = {
   "me.admin": "Administration",
   "me.menu": "Réglages",
   "hooks.open": "Webhooks…",
-  "hooks.title": "Webhooks de #{room}",
+  "hooks.title": "Webhooks de {room}",
   "hooks.close": "Fermer",
   "hooks.incoming": "Entrants",
   "hooks.incomingIntro":
@@ -784,7 +785,7 @@ const FR: Record<MessageKey, string> = {
 
   "header.showRooms": "Afficher les salons",
   "header.dm": "Message privé",
-  "header.back": "Retour à #{room}",
+  "header.back": "Retour à {room}",
   "header.people": "Personnes dans ce salon",
   "header.showMembers": "Afficher les membres ({n})",
   "header.leave": "Quitter",
@@ -817,7 +818,7 @@ const FR: Record<MessageKey, string> = {
   "menu.generalBan":
     "On ne peut pas bannir de #general seul : bannissez du serveur.",
   "menu.kickTitle": "Expulser {name}",
-  "menu.banRoomTitle": "Bannir {name} de #{room}",
+  "menu.banRoomTitle": "Bannir {name} de {room}",
   "menu.banServerTitle": "Bannir {name} du serveur",
   "menu.reason": "Motif (facultatif)",
   "menu.reasonPlaceholder": "Affiché à la personne",
@@ -905,7 +906,7 @@ const FR: Record<MessageKey, string> = {
     "Recevez une notification de bureau pour les messages privés et les mentions.",
   "notify.enable": "Activer les notifications de bureau",
   "notify.later": "Plus tard",
-  "notify.roomTitle": "{user} dans #{room}",
+  "notify.roomTitle": "{user} dans {room}",
   "notify.dmTitle": "{user}",
   "notify.dmTag": "Message privé",
 
@@ -1066,11 +1067,11 @@ const FR: Record<MessageKey, string> = {
   "cmd.keyMention": "@ — Mentionner quelqu’un : Tab ou Entrée choisit le nom.",
   "cmd.keySearch": "Ctrl+K — Rechercher.",
   "cmd.kicked": "{user} a été expulsé{because}",
-  "cmd.bannedRoom": "{user} a été banni de #{room}{because}",
+  "cmd.bannedRoom": "{user} a été banni de {room}{because}",
   "cmd.banned": "{user} a été banni du serveur{because}",
-  "cmd.unbannedRoom": "{user} n'est plus banni de #{room}",
+  "cmd.unbannedRoom": "{user} n'est plus banni de {room}",
   "cmd.unbanned": "{user} n'est plus banni",
-  "cmd.deleted": "#{room} a été supprimé",
+  "cmd.deleted": "{room} a été supprimé",
   "cmd.role.set": "{user} est maintenant {role}",
 };
 

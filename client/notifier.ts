@@ -19,7 +19,7 @@ export interface Incoming {
   mention: boolean;
   /** The author, with its badge when a bot or a hook (format.ts senderLabel). */
   user: string;
-  /** The room, for a room message. */
+  /** The room, for a room message, as the interface names it (state.ts roomTitle). */
   room?: string;
   /** The text, or a word about its files. */
   body: string;

@@ -351,16 +351,23 @@ export function isPrivateRoom(state: AppState, room: string): boolean {
 }
 
 /**
+ * How the interface's words name a room: "#design", or a private room's
+ * bare name, as its header and the sidebar show it (a lock where a public
+ * room has its "#").
+ */
+export function roomTitle(state: AppState, room: string): string {
+  return isPrivateRoom(state, room) ? room : `#${room}`;
+}
+
+/**
  * How the welcome, the composer and the message region name what is
- * shown: "@bob", "#design", or a private room's bare name, as its header
- * does (a lock where a public room has its "#"); before, a private room's
- * text said "#design" under a header with a lock.
+ * shown: "@bob", or the room as {@linkcode roomTitle} names it; before, a
+ * private room's text said "#design" under a header with a lock.
  */
 export function viewTitle(state: AppState): string {
   const shown = state.view.value;
   if (shown.kind === "dm") return `@${shown.with}`;
-  const room = state.currentRoom.value;
-  return isPrivateRoom(state, room) ? room : `#${room}`;
+  return roomTitle(state, state.currentRoom.value);
 }
 
 /** Creates the state of a fresh, logged-out client. */

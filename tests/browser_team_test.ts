@@ -15,6 +15,7 @@ import {
   currentRoom,
   openPage,
   register,
+  send,
   signIn,
   transitionsDone,
   waitForTitle,
@@ -256,3 +257,78 @@ async function createAccount(server: TestServer, name: string): Promise<void> {
   });
   assert.equal(reply.status, 201);
 }
+
+browserTest(
+  "web client names a private room without '#' wherever it names it: search results, the pins panel, the invite dialog, the member and room menus, the way back from a conversation",
+  async (browser, server) => {
+    await createAccount(server, "root");
+    // bob is online, so he shows in the room's members once added.
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const alice = await openPage(browser, server);
+      await register(alice, "alice");
+      await alice.getByTestId("create-room").click();
+      await alice.getByTestId("create-room-input").fill("secret");
+      await alice.getByTestId("create-room-private").check();
+      await alice.getByTestId("create-room-submit").click();
+      await currentRoom(alice, "secret");
+      await alice.getByTestId("header-lock").waitFor();
+      const exactly = (text: string) => ({ hasText: new RegExp(`^${text}$`) });
+
+      // The invite dialog's title, and the line after adding bob by name.
+      await alice.getByTestId("room-menu").click();
+      await alice.getByTestId("invite-open").click();
+      const dialog = alice.getByTestId("invite-dialog");
+      await dialog.locator("h2").filter(exactly("Invite people to secret"))
+        .waitFor();
+      await dialog.getByTestId("invite-user").fill("bob");
+      await dialog.getByTestId("invite-add").click();
+      await dialog.getByTestId("invite-status")
+        .filter(exactly("bob was added to secret.")).waitFor();
+      await alice.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+
+      // The member menu and the room menu.
+      const bobRow = alice.locator('[data-testid="member"][data-user="bob"]');
+      await bobRow.getByTestId("member-actions").click();
+      await alice.getByTestId("menu-remove").filter(
+        exactly("Remove from secret"),
+      ).waitFor();
+      await alice.keyboard.press("Escape");
+      await alice.getByRole("menu").waitFor({ state: "detached" });
+      await alice.getByTestId("room-menu").click();
+      await alice.getByTestId("leave-room").filter(exactly("Leave secret"))
+        .waitFor();
+      await alice.keyboard.press("Escape");
+
+      // A search result, and the pins panel, say where they are.
+      await send(alice, "a needle in the haystack");
+      const message = confirmedFrom(alice, "alice", "a needle");
+      await message.waitFor();
+      await alice.getByTestId("search-open").click();
+      await alice.getByTestId("search-input").fill("needle");
+      await alice.getByTestId("search-result").locator(".result-where")
+        .filter(exactly("secret")).waitFor();
+      await alice.screenshot({ path: artifact("team_private_search.png") });
+      await alice.keyboard.press("Escape");
+      await alice.getByTestId("search-dialog").waitFor({ state: "detached" });
+      await message.hover();
+      await message.getByTestId("message-pin").click();
+      await message.getByTestId("pinned-mark").waitFor();
+      await alice.getByTestId("pins-open").click();
+      await alice.getByTestId("pins-panel").locator("h2")
+        .filter(exactly("Pinned in secret")).waitFor();
+      await alice.keyboard.press("Escape");
+
+      // From a conversation, the way back shows the room's lock, not "#".
+      await bobRow.locator(".member-main").click();
+      await alice.getByTestId("current-conversation").filter(exactly("bob"))
+        .waitFor();
+      const back = alice.getByRole("button", { name: "Back to secret" });
+      await back.waitFor();
+      assert.equal(await back.textContent(), "secret");
+    } finally {
+      await bob.close();
+    }
+  },
+);

@@ -117,6 +117,32 @@ Deno.test("commands ban from one room with a reason, in the server's spelling of
   }
 });
 
+Deno.test("commands name a private room without '#' in what they say, as its header does, even once it is deleted", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    state.memberships.value = {
+      secret: { room: "Secret", private: true },
+    } as typeof state.memberships.value;
+    const banned = runInput({ state, connection }, "/ban bob #secret");
+    server.reply(await server.next("ban"), { user: "bob", room: "Secret" });
+    await banned;
+    const deleted = runInput({ state, connection }, "/delete secret");
+    const step = await server.next("delete_room");
+    // The room is gone (and its privacy with it) before the reply comes.
+    state.memberships.value = {};
+    server.reply(step, { room: "Secret" });
+    await deleted;
+    assert.deepEqual(notices(state, "general"), [
+      "info: bob was banned from Secret",
+      "info: Secret was deleted",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
 Deno.test("commands name their placeholders in the chosen language: '/msg <nom> <texte>' in French", async () => {
   const r = rig();
   const { state, connection } = r;

@@ -11,6 +11,7 @@ import { useApp } from "../app_context.ts";
 import { carriesFiles } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { nextStop } from "../sidebar_order.ts";
+import { viewTitle } from "../state.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
@@ -148,10 +149,7 @@ function DropZone(props: { children: JSX.Element[] }): JSX.Element {
   const depth = useRef(0);
   const over = useSignal(false);
   const account = state.account.value;
-  const shown = state.view.value;
-  const target = shown.kind === "dm"
-    ? `@${shown.with}`
-    : `#${state.currentRoom.value}`;
+  const target = viewTitle(state);
 
   function onDragEnter(event: DragEvent): void {
     if (!carriesFiles(event)) return;

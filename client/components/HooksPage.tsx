@@ -22,6 +22,7 @@ import {
   type OutgoingHook,
 } from "../hooks_api.ts";
 import { t } from "../i18n.ts";
+import { roomTitle } from "../state.ts";
 import type { RestResult } from "../rest.ts";
 import { SettingsPage } from "./SettingsPage.tsx";
 
@@ -109,7 +110,7 @@ function OpenHooksPage(props: { room: string }): JSX.Element {
   return (
     <SettingsPage
       name="hooks"
-      title={t("hooks.title", { room })}
+      title={t("hooks.title", { room: roomTitle(state, room) })}
       closeLabel={t("hooks.close")}
       onClose={close}
     >

@@ -14,7 +14,7 @@ import { useApp } from "../app_context.ts";
 import { formatDateTime } from "../format.ts";
 import { type MessageKey, t } from "../i18n.ts";
 import { inviteLink } from "../invite_link.ts";
-import { entry, roomKey } from "../state.ts";
+import { entry, roomKey, roomTitle } from "../state.ts";
 import { Dialog } from "./Dialog.tsx";
 
 /** Choices of "Uses": 0 means no limit. */
@@ -34,7 +34,7 @@ export function InviteDialog(): JSX.Element {
   const manages = entry(state.manages.value, roomKey(room)) === true;
   return (
     <Dialog
-      title={t("invite.title", { room })}
+      title={t("invite.title", { room: roomTitle(state, room) })}
       testId="invite-dialog"
       onClose={() => actions.inviteDialogToggled(state, false)}
     >
@@ -49,7 +49,7 @@ export function InviteDialog(): JSX.Element {
 
 /** "Add someone by name": the server adds the account at once. */
 function AddByName(props: { room: string }): JSX.Element {
-  const { connection } = useApp();
+  const { state, connection } = useApp();
   const name = useSignal("");
   const busy = useSignal(false);
   const outcome = useSignal<{ ok: boolean; text: string } | null>(null);
@@ -60,9 +60,13 @@ function AddByName(props: { room: string }): JSX.Element {
     busy.value = true;
     const error = await connection.invite(props.room, user);
     busy.value = false;
-    outcome.value = error
-      ? { ok: false, text: error.message }
-      : { ok: true, text: t("invite.added", { user, room: props.room }) };
+    outcome.value = error ? { ok: false, text: error.message } : {
+      ok: true,
+      text: t("invite.added", {
+        user,
+        room: roomTitle(state, props.room),
+      }),
+    };
     if (!error) name.value = "";
   }
   return (

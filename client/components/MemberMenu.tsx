@@ -11,7 +11,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
 import { t } from "../i18n.ts";
-import { roomKey } from "../state.ts";
+import { roomKey, roomTitle } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 
 /** Props of {@linkcode MemberMenu}. */
@@ -39,6 +39,7 @@ export function MemberMenu(
   const busy = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const room = state.currentRoom.value;
+  const named = roomTitle(state, room);
   const inGeneral = roomKey(room) === GENERAL_ROOM;
 
   async function remove(): Promise<void> {
@@ -47,7 +48,7 @@ export function MemberMenu(
     actions.noticeAdded(state, {
       room: state.viewKey.value,
       kind: error ? "error" : "info",
-      text: error?.message ?? t("menu.removed", { user: name, room }),
+      text: error?.message ?? t("menu.removed", { user: name, room: named }),
     });
     void connection.refreshMembers();
   }
@@ -79,7 +80,7 @@ export function MemberMenu(
 
   const titles: Record<Step, string> = {
     "kick": t("menu.kickTitle", { name }),
-    "ban-room": t("menu.banRoomTitle", { name, room }),
+    "ban-room": t("menu.banRoomTitle", { name, room: named }),
     "ban-server": t("menu.banServerTitle", { name }),
   };
 
@@ -123,7 +124,7 @@ export function MemberMenu(
                 data-testid="menu-remove"
                 onClick={() => void remove()}
               >
-                {t("menu.remove", { room })}
+                {t("menu.remove", { room: named })}
               </button>
             </>
           )}

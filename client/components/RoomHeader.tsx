@@ -10,7 +10,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
-import { entry, isPrivateRoom, roomKey } from "../state.ts";
+import { entry, isPrivateRoom, roomKey, roomTitle } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
@@ -83,10 +83,16 @@ export function RoomHeader(): JSX.Element {
         <button
           type="button"
           class="button ghost header-end back-button"
-          aria-label={t("header.back", { room })}
+          aria-label={t("header.back", { room: roomTitle(state, room) })}
           onClick={() => actions.roomShown(state)}
         >
-          <span class="room-hash" aria-hidden="true">#</span>
+          {isPrivate
+            ? (
+              <span class="room-hash lock" aria-hidden="true">
+                <LockIcon />
+              </span>
+            )
+            : <span class="room-hash" aria-hidden="true">#</span>}
           <span class="button-text">{room}</span>
         </button>
         <HeaderTools />
@@ -135,7 +141,7 @@ export function RoomHeader(): JSX.Element {
       </button>
       <HeaderTools />
       <HeaderMenu
-        name={`#${room}`}
+        name={roomTitle(state, room)}
         muteKey={key}
         leave={roomKey(room) !== GENERAL_ROOM}
         private={isPrivate}

@@ -21,7 +21,14 @@ import { t } from "../i18n.ts";
 import { mentions, plainText } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq, type SaidNotice } from "../room_log.ts";
-import { type AppState, dmKey, entry, roomKey, writtenBy } from "../state.ts";
+import {
+  type AppState,
+  dmKey,
+  entry,
+  roomKey,
+  roomTitle,
+  writtenBy,
+} from "../state.ts";
 import { noticeText } from "../system_text.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
@@ -157,7 +164,7 @@ export class ServerEvents {
         key,
         dm: false,
         message,
-        room: message.room,
+        room: roomTitle(state, message.room),
         open: () => this.#options.openRoom(message.room),
       });
     }

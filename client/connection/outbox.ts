@@ -16,7 +16,7 @@ import * as actions from "../actions.ts";
 import * as teamActions from "../team/actions.ts";
 import { t } from "../i18n.ts";
 import type { PendingMessage } from "../room_log.ts";
-import { type AppState, dmKey, entry, roomKey } from "../state.ts";
+import { type AppState, dmKey, entry, roomKey, roomTitle } from "../state.ts";
 import type { Fields } from "../wire.ts";
 import type { RequestError } from "./errors.ts";
 import type { Requests } from "./requests.ts";
@@ -110,7 +110,9 @@ export class Outbox {
             room: pending.room,
             clientId: pending.clientId,
             status: "failed",
-            error: t("error.notInRoom", { room: pending.room }),
+            error: t("error.notInRoom", {
+              room: roomTitle(state, pending.room),
+            }),
           });
         }
       }

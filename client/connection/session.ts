@@ -10,7 +10,7 @@ import { PASSWORD_MIN_LENGTH } from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import type { AuthResult, CredentialMode, SessionInfo } from "../auth_api.ts";
 import { t } from "../i18n.ts";
-import { type AppState, roomKey } from "../state.ts";
+import { type AppState, roomKey, roomTitle } from "../state.ts";
 import type { Fields } from "../wire.ts";
 import {
   accountErrorText,
@@ -452,7 +452,10 @@ export class Session {
     actions.noticeAdded(state, {
       room: login.room,
       kind: "error",
-      text: t("error.rejoin", { room: wanted, message: joined.error.message }),
+      text: t("error.rejoin", {
+        room: roomTitle(state, wanted),
+        message: joined.error.message,
+      }),
     });
   }
 }

@@ -12,6 +12,7 @@ import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime, senderLabel } from "../format.ts";
 import { plainText } from "../markup.ts";
 import { t, tn } from "../i18n.ts";
+import { roomTitle } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, listPins, shownPlace } from "./api.ts";
 
@@ -38,7 +39,9 @@ export function PinsPanel(): JSX.Element {
     const copy = held.find((m) => m.seq === pin.seq);
     return copy === undefined || (copy.pinned === true && !copy.deleted);
   });
-  const title = "with" in place ? `@${place.with}` : `#${place.room}`;
+  const title = "with" in place
+    ? `@${place.with}`
+    : roomTitle(state, place.room);
   return (
     <Dialog
       title={t("pin.panel", { where: title })}

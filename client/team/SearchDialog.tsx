@@ -14,6 +14,7 @@ import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime, senderLabel } from "../format.ts";
 import { plainText } from "../markup.ts";
 import { t } from "../i18n.ts";
+import { type AppState, roomTitle } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, resultPlace, search } from "./api.ts";
 import { highlight } from "./highlight.ts";
@@ -32,9 +33,9 @@ const SHORT_PAGES = 4;
 /** The server's default page, which a short page falls short of. */
 const PAGE = 20;
 
-/** Where a result is, for people: `#room` or `@name`. */
-function where(result: SearchResult): string {
-  return "with" in result ? `@${result.with}` : `#${result.room}`;
+/** Where a result is, for people: `@name`, `#room` or a private room's name. */
+function where(state: AppState, result: SearchResult): string {
+  return "with" in result ? `@${result.with}` : roomTitle(state, result.room);
 }
 
 /** The search dialog. */
@@ -163,7 +164,7 @@ export function SearchDialog(): JSX.Element {
                 onClick={() => open(result)}
               >
                 <span class="result-meta">
-                  <span class="result-where">{where(result)}</span>
+                  <span class="result-where">{where(state, result)}</span>
                   <span class="result-user">
                     {senderLabel(result.user, result.badge)}
                   </span>
