@@ -31,6 +31,7 @@ import {
   replaceMessage,
   type RoomLog,
   trim,
+  type Words,
 } from "./room_log.ts";
 import {
   type AppState,
@@ -538,23 +539,29 @@ export function pendingRemoved(
   );
 }
 
-/** Adds a system, info, warning or error line to a log (room or `@name`); `ts` defaults to now. */
+/**
+ * Adds a system, info, warning or error line to a log (room or `@name`);
+ * `ts` defaults to now. `text` given as {@linkcode Words} is said again in
+ * the interface's language when it changes; a string stays as written.
+ */
 export function noticeAdded(
   state: AppState,
   notice: {
     room: string;
     kind: Notice["kind"];
-    text: string;
+    text: string | Words;
     system?: Notice["system"];
     ts?: string;
   },
 ): void {
   noticeCounter++;
+  const words = typeof notice.text === "function" ? notice.text : undefined;
   const line = {
     key: `n${noticeCounter}`,
     kind: notice.kind,
-    text: notice.text,
+    text: words?.() ?? notice.text as string,
     system: notice.system,
+    words,
     ts: notice.ts ?? new Date().toISOString(),
   };
   batch(() => updateLog(state, notice.room, (log) => addNotice(log, line)));
@@ -562,17 +569,17 @@ export function noticeAdded(
 
 /**
  * Shows why a request failed where the user is looking (nothing when it
- * did not fail).
+ * did not fail), said again when the language changes if `words` says it.
  */
 export function errorShown(
   state: AppState,
-  error: { message: string } | null | undefined,
+  error: { message: string; words?: Words } | null | undefined,
 ): void {
   if (!error) return;
   noticeAdded(state, {
     room: state.viewKey.value,
     kind: "error",
-    text: error.message,
+    text: error.words ?? error.message,
   });
 }
 

@@ -13,6 +13,8 @@ import { nameKey } from "../server/protocol/names.ts";
 import * as actions from "./actions.ts";
 import * as teamActions from "./team/actions.ts";
 import type { Connection, RequestError, Result } from "./connection/mod.ts";
+import { errorWords } from "./connection/errors.ts";
+import type { Words } from "./room_log.ts";
 import { type MessageKey, roleName, t } from "./i18n.ts";
 import { type AppState, roomKey, roomTitle } from "./state.ts";
 
@@ -90,7 +92,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const list = result.data.rooms.map((r) => `${r.name} (${r.users})`).join(
         ", ",
       );
-      say(ctx, "info", t("cmd.roomList", { list }));
+      say(ctx, "info", () => t("cmd.roomList", { list }));
     },
   },
   search: {
@@ -110,7 +112,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         say(
           ctx,
           "error",
-          t("cmd.usage", { usage: said("/msg <user> <text>") }),
+          () => t("cmd.usage", { usage: said("/msg <user> <text>") }),
         );
         return Promise.resolve();
       }
@@ -192,7 +194,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "/help",
     summary: "cmd.help",
     run: (ctx) => {
-      say(ctx, "info", helpText(ctx.state.role.value ?? "user"));
+      const role = ctx.state.role.value ?? "user";
+      say(ctx, "info", () => helpText(role));
       return Promise.resolve();
     },
   },
@@ -241,7 +244,7 @@ export async function runInput(
     say(
       context,
       "error",
-      t("cmd.unknown", { name: parsed.name }),
+      () => t("cmd.unknown", { name: parsed.name }),
     );
     return;
   }
@@ -302,7 +305,7 @@ export async function moderate(
       break;
   }
   if (!result.ok) {
-    say(context, "error", result.error.message);
+    say(context, "error", errorWords(result.error));
     return result.error;
   }
   if (noticeComes(context.state, step, result.data)) return null;
@@ -313,7 +316,7 @@ export async function moderate(
   say(
     context,
     "info",
-    done(step, result.data, title),
+    () => done(step, result.data, title),
     movedOut ? GENERAL_ROOM : undefined,
   );
   return null;
@@ -423,7 +426,7 @@ function said(usage: string): string {
 }
 
 function usage(context: CommandContext, text: string): Promise<void> {
-  say(context, "error", t("cmd.usage", { usage: said(text) }));
+  say(context, "error", () => t("cmd.usage", { usage: said(text) }));
   return Promise.resolve();
 }
 
@@ -434,20 +437,20 @@ async function needsRoom(
   run: (room: string) => Promise<RequestError | null>,
 ): Promise<void> {
   if (arg === "" || /\s/.test(arg)) {
-    say(context, "error", t("cmd.usage", { usage: said(usage) }));
+    say(context, "error", () => t("cmd.usage", { usage: said(usage) }));
     return;
   }
   report(context, await run(arg));
 }
 
 function report(context: CommandContext, error: RequestError | null): void {
-  if (error) say(context, "error", error.message);
+  if (error) say(context, "error", errorWords(error));
 }
 
 function say(
   context: CommandContext,
   kind: "info" | "error",
-  text: string,
+  text: Words,
   room = context.state.viewKey.value,
 ): void {
   actions.noticeAdded(context.state, {

@@ -31,6 +31,14 @@ export const MAX_SCROLLED_BACK = 2 * MAX_MESSAGES_PER_ROOM;
 /** Most notices kept per room. */
 const MAX_NOTICES_PER_ROOM = 200;
 
+/**
+ * Says a line the client wrote itself in the interface's language now: it
+ * reads `lang` (through t()), so the line is said again when it changes. A
+ * function, not a key and its values: a line may hold another sentence
+ * ("Could not rejoin dev: " and the server's refusal, itself re-said).
+ */
+export type Words = () => string;
+
 /** A line the client shows that is not a chat message. */
 export interface Notice {
   /** Unique key for rendering. */
@@ -45,6 +53,8 @@ export interface Notice {
    * the sentence in the language it arrived in).
    */
   system?: SaidNotice;
+  /** For a line the client wrote: what says it again (`text` is it then). */
+  words?: Words;
   /** When it happened, ISO-8601. */
   ts: string;
   /** Shown after the message with this seq (0 = before every message). */

@@ -31,12 +31,15 @@ export function systemText(
 }
 
 /**
- * A notice's words in the interface's language now: a server event's are
- * said again (reading `lang`, so a line re-renders when it changes).
+ * A notice's words in the interface's language now: a server event's, and
+ * a line the client wrote, are said again (reading `lang`, so a line
+ * re-renders when it changes).
  */
-export function noticeText(notice: Pick<Notice, "text" | "system">): string {
+export function noticeText(
+  notice: Pick<Notice, "text" | "system" | "words">,
+): string {
   const system = notice.system;
-  if (system === undefined) return notice.text;
+  if (system === undefined) return notice.words?.() ?? notice.text;
   return systemText(system.event, {
     authorOf: () => system.author,
     me: system.me,

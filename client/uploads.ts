@@ -88,7 +88,7 @@ export function shareFiles(
     actions.noticeAdded(state, {
       room: key,
       kind: "error",
-      text: t("composer.tooMany", { n: MAX_ATTACHMENTS }),
+      text: () => t("composer.tooMany", { n: MAX_ATTACHMENTS }),
     });
   }
   const max = state.maxFileBytes.value;

@@ -468,3 +468,31 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: lines the client wrote itself, command results and refusals, change language with the interface too",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "bob");
+    const lines = page.getByTestId("system-line");
+    const errors = page.getByTestId("error-line");
+    await send(page, "/rooms");
+    await lines.filter({ hasText: "Rooms: general (1)" }).waitFor();
+    await send(page, "/nope");
+    await errors.filter({ hasText: "Unknown command /nope." }).waitFor();
+    // A refusal the server wrote in English (bob, the first account, is
+    // the admin: nobody is not there to kick).
+    await send(page, "/kick nobody");
+    await errors.filter({ hasText: "Nobody is called 'nobody'." }).waitFor();
+
+    await page.getByTestId("settings").click();
+    await page.getByTestId("lang-fr").click();
+    await page.getByPlaceholder("Écrire dans #general").waitFor();
+    // Before, they kept the words they were written in.
+    await lines.filter({ hasText: "Salons : general (1)" }).waitFor();
+    await errors.filter({ hasText: "Commande inconnue /nope." }).waitFor();
+    await errors.filter({ hasText: "Personne de ce nom ici." }).waitFor();
+    assert.equal(await errors.filter({ hasText: /Unknown|Nobody/ }).count(), 0);
+    await page.screenshot({ path: artifact("own_lines_in_french.png") });
+  },
+);

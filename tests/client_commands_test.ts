@@ -12,6 +12,7 @@ import {
   runInput,
 } from "../client/commands.ts";
 import { lang } from "../client/i18n.ts";
+import { noticeText } from "../client/system_text.ts";
 import type { AppState } from "../client/state.ts";
 import {
   enterRoom,
@@ -163,6 +164,29 @@ Deno.test("commands name their placeholders in the chosen language: '/msg <nom> 
     assert.deepEqual(notices(state, "general"), [
       "error: Syntaxe : /msg <nom> <texte>",
       "error: Syntaxe : /join <salon>",
+    ]);
+  } finally {
+    lang.value = "en";
+    await r.stop();
+  }
+});
+
+Deno.test("commands' lines, and the server's refusals they show, are said again in the language chosen after them", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    await runInput({ state, connection }, "/join");
+    const kicked = runInput({ state, connection }, "/kick bob");
+    server.refuse(await server.next("kick"), "forbidden", "You cannot.");
+    await kicked;
+    const said = () =>
+      (state.logs.value.general?.notices ?? []).map((n) => noticeText(n));
+    assert.deepEqual(said(), ["Usage: /join <room>", "You cannot."]);
+    lang.value = "fr";
+    assert.deepEqual(said(), [
+      "Syntaxe : /join <salon>",
+      "Vous n'avez pas le droit de faire cela.",
     ]);
   } finally {
     lang.value = "en";

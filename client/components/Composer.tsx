@@ -212,7 +212,7 @@ export function Composer(): JSX.Element {
       actions.noticeAdded(state, {
         room: key,
         kind: "error",
-        text: t("upload.signIn"),
+        text: () => t("upload.signIn"),
       });
       return;
     }

@@ -10,6 +10,7 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
+import { errorWords } from "../connection/errors.ts";
 import { t } from "../i18n.ts";
 import { roomKey, roomTitle } from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
@@ -48,7 +49,9 @@ export function MemberMenu(
     actions.noticeAdded(state, {
       room: state.viewKey.value,
       kind: error ? "error" : "info",
-      text: error?.message ?? t("menu.removed", { user: name, room: named }),
+      text: error
+        ? errorWords(error)
+        : () => t("menu.removed", { user: name, room: named }),
     });
     void connection.refreshMembers();
   }

@@ -8,6 +8,7 @@ import type { ErrorCode } from "../../server/protocol/types.ts";
 import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import type { AuthError } from "../auth_api.ts";
 import { t } from "../i18n.ts";
+import type { Words } from "../room_log.ts";
 
 /** A protocol error code, or one the client makes up when there is no reply. */
 export type ClientErrorCode = ErrorCode | "offline" | "timeout";
@@ -15,7 +16,10 @@ export type ClientErrorCode = ErrorCode | "offline" | "timeout";
 /** Why a request failed: a code for programs and a sentence for people. */
 export interface RequestError {
   code: ClientErrorCode;
+  /** The sentence in the language it was said in. */
   message: string;
+  /** Says it again in the interface's language now, when the client can. */
+  words?: Words;
 }
 
 /** The outcome of a request: its success data or its error. */
@@ -24,12 +28,17 @@ export type Result<T> = { ok: true; data: T } | {
   error: RequestError;
 };
 
-/** A failed {@linkcode Result}. */
+/** A failed {@linkcode Result}; its sentence said by `words`, now and after a language change. */
 export function failure(
   code: ClientErrorCode,
-  message: string,
+  words: Words,
 ): { ok: false; error: RequestError } {
-  return { ok: false, error: { code, message } };
+  return { ok: false, error: { code, message: words(), words } };
+}
+
+/** What says an error's sentence in the interface's language now. */
+export function errorWords(error: RequestError): Words {
+  return error.words ?? (() => error.message);
 }
 
 /** A sentence for the login screen after a guest login; common refusals get their own. */

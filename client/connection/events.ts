@@ -20,7 +20,7 @@ import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions, plainText } from "../markup.ts";
 import type { Incoming } from "../notifier.ts";
-import { lastSeq, type SaidNotice } from "../room_log.ts";
+import { lastSeq, type SaidNotice, type Words } from "../room_log.ts";
 import {
   type AppState,
   dmKey,
@@ -141,10 +141,8 @@ export class ServerEvents {
       case "error": {
         // An error without an id answers nothing we asked: show it where the user looks.
         const error = toErrorData(data, t("error.unexplained"));
-        actions.errorShown(this.#state, {
-          ...error,
-          message: errorText(error.code, data),
-        });
+        const words = () => errorText(error.code, data);
+        actions.errorShown(this.#state, { message: words(), words });
         break;
       }
     }
@@ -314,6 +312,12 @@ export class ServerEvents {
     return this.#line(event).text;
   }
 
+  /** What says a notice's sentence again in the interface's language. */
+  #words(event: SystemEvent): Words {
+    const { system } = this.#line(event);
+    return () => noticeText({ text: event.text, system });
+  }
+
   /**
    * A notice line for `event`: its sentence now, and what says it again
    * when the language changes (the pin's author is looked up now: the
@@ -368,7 +372,7 @@ export class ServerEvents {
       const said = this.#said(event);
       this.#options.removing(said);
       if (event.kind === "banned" && here && !inGeneral) {
-        void this.#options.sync.followToGeneral(said);
+        void this.#options.sync.followToGeneral(this.#words(event));
       }
       return;
     }
@@ -376,7 +380,7 @@ export class ServerEvents {
     const gone = event.kind === "deleted" ||
       (event.kind === "removed" && aboutMe);
     if (gone && here && !inGeneral) {
-      void this.#options.sync.followToGeneral(this.#said(event));
+      void this.#options.sync.followToGeneral(this.#words(event));
       return;
     }
     if (

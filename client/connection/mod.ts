@@ -32,7 +32,7 @@ import { t } from "../i18n.ts";
 import { type AppState, roomKey } from "../state.ts";
 import { Throttle, TYPING_SEND_MS, TypingTracker } from "../typing.ts";
 import type { Fields } from "../wire.ts";
-import type { RequestError, Result } from "./errors.ts";
+import { errorWords, type RequestError, type Result } from "./errors.ts";
 import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
 import { Staff } from "./staff.ts";
@@ -291,16 +291,16 @@ export class Connection {
       )
       : await this.joinRoom(invite.room, invite.code);
     if (!error) return null;
-    let message = error.message;
-    if (error.code === "invite_invalid") message = t("invite.invalid");
+    let words = errorWords(error);
+    if (error.code === "invite_invalid") words = () => t("invite.invalid");
     else if (
       error.code === "room_not_found" || error.code === "invalid_message"
     ) {
-      message = t("invite.unknown");
+      words = () => t("invite.unknown");
     } else if (error.code === "forbidden" && !this.#state.account.value) {
-      message = t("invite.needsAccount");
+      words = () => t("invite.needsAccount");
     }
-    return { code: error.code, message };
+    return { code: error.code, message: words(), words };
   }
 
   /** Creates a room (invite-only when `private`) and moves into it; resolves to the error, or null. */

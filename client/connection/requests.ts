@@ -78,14 +78,14 @@ export class Requests {
     check: (data: Fields) => boolean,
   ): Promise<Result<T>> {
     if (!this.#options.isOpen()) {
-      return Promise.resolve(failure("offline", t("error.notConnected")));
+      return Promise.resolve(failure("offline", () => t("error.notConnected")));
     }
     this.#nextId++;
     const id = `c${this.#nextId}`;
     return new Promise((resolve) => {
       const timer = this.#options.clock.after(this.#options.timeoutMs, () => {
         this.#waiters.delete(id);
-        resolve(failure("timeout", t("error.timeout")));
+        resolve(failure("timeout", () => t("error.timeout")));
       });
       this.#waiters.set(id, {
         action,
@@ -113,7 +113,7 @@ export class Requests {
     this.#inbox = [];
     for (const waiter of this.#waiters.values()) {
       this.#options.clock.cancel(waiter.timer);
-      waiter.resolve(failure("offline", t("error.lost")));
+      waiter.resolve(failure("offline", () => t("error.lost")));
     }
     this.#waiters.clear();
   }
@@ -192,12 +192,12 @@ export class Requests {
     this.#options.clock.cancel(waiter.timer);
     if (!ok) {
       const error = toErrorData(data, t("error.unexplained"));
-      waiter.resolve(failure(error.code, errorText(error.code, data)));
+      waiter.resolve(failure(error.code, () => errorText(error.code, data)));
     } else if (waiter.check(data)) {
       this.#options.answered(waiter.action, data);
       waiter.resolve({ ok: true, data });
     } else {
-      waiter.resolve(failure("invalid_message", t("error.unreadable")));
+      waiter.resolve(failure("invalid_message", () => t("error.unreadable")));
     }
     return true;
   }

@@ -16,6 +16,7 @@ import {
   accountErrorText,
   type ClientErrorCode,
   cookieErrorText,
+  errorWords,
   loginErrorText,
   type RequestError,
   resumeErrorText,
@@ -362,7 +363,8 @@ export class Session {
     if (!error) {
       transport.resetBackoff();
       if (logoutFailed) {
-        actions.errorShown(this.#state, { message: t("error.logoutFailed") });
+        const words = () => t("error.logoutFailed");
+        actions.errorShown(this.#state, { message: words(), words });
       }
       return;
     }
@@ -449,13 +451,12 @@ export class Session {
       return;
     }
     await sync.catchUp(link, login.room, null);
+    const room = roomTitle(state, wanted);
+    const refusal = errorWords(joined.error);
     actions.noticeAdded(state, {
       room: login.room,
       kind: "error",
-      text: t("error.rejoin", {
-        room: roomTitle(state, wanted),
-        message: joined.error.message,
-      }),
+      text: () => t("error.rejoin", { room, message: refusal() }),
     });
   }
 }

@@ -16,7 +16,7 @@ import {
 } from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import { t } from "../i18n.ts";
-import { firstSeq, lastSeq } from "../room_log.ts";
+import { firstSeq, lastSeq, type Words } from "../room_log.ts";
 import { type AppState, dmKey, entry, roomKey } from "../state.ts";
 import type { Fields } from "../wire.ts";
 import type { Result } from "./errors.ts";
@@ -417,7 +417,7 @@ export class Sync {
    * The server moved this connection to general (room ban, room deleted,
    * membership ended): follow it, saying why when `text` tells.
    */
-  async followToGeneral(text: string | null): Promise<void> {
+  async followToGeneral(text: Words | null): Promise<void> {
     const link = this.#options.link();
     if (!link) return;
     await this.followTo(GENERAL_ROOM);
@@ -427,7 +427,7 @@ export class Sync {
     actions.noticeAdded(this.#state, {
       room: GENERAL_ROOM,
       kind: "warning",
-      text: t("notice.moved", { text }),
+      text: () => t("notice.moved", { text: text() }),
     });
   }
 }
