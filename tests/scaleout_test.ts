@@ -1301,6 +1301,64 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: set_role on one node is heard as role_changed by a moderator on another and by the new moderator on a third",
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const mod = await pools[1].register(name("mod"));
+      await boss.ok("set_role", { user: name("mod"), role: "moderator" });
+      await notice(mod, "info");
+      const bob = await pools[2].register(name("Bob"));
+      const made = (await boss.ok("list_accounts", { query: name("Bob") }))
+        .accounts as { username: string; created_at: string }[];
+      assert.equal(made.length, 1);
+
+      await boss.ok("set_role", { user: name("bob"), role: "moderator" });
+      const expected = {
+        user: name("Bob"),
+        role: "moderator",
+        created_at: made[0].created_at,
+      };
+      for (const staff of [boss, mod, bob]) {
+        const heard = await staff.event(
+          "role_changed",
+          (d) => d.user === name("Bob"),
+        );
+        assert.deepEqual(heard.data, expected);
+      }
+    },
+  );
+
+  sharedTest(
+    "scale-out: an owner given or taken on one node is heard as room_owner by the room's readers on the others",
+    async ({ pools, name, admin }) => {
+      const boss = await admin();
+      const dev = name("Dev");
+      const carol = await pools[2].register(name("carol"));
+      await carol.ok("create_room", { room: dev });
+      const dave = await pools[1].register(name("dave"));
+      await dave.ok("join_room", { room: dev });
+      const gus = await pools[1].guest(name("gus"));
+      await gus.ok("join_room", { room: dev });
+      const owners = (client: TestClient) =>
+        client.events("room_owner").map((f) => f.data);
+
+      await boss.ok("update_room", { room: dev, owner: name("Dave") });
+      for (const reader of [carol, dave, gus]) {
+        await reader.event("room_owner");
+        assert.deepEqual(owners(reader), [{ room: dev, owner: name("dave") }]);
+      }
+      await boss.ok("update_room", { room: dev, owner: null });
+      for (const reader of [carol, dave, gus]) {
+        await reader.event("room_owner", (d) => d.owner === undefined);
+        assert.deepEqual(owners(reader), [
+          { room: dev, owner: name("dave") },
+          { room: dev },
+        ]);
+      }
+    },
+  );
+
   // -------------------------------------------------------- failures
 
   clusterTest(
