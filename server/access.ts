@@ -8,6 +8,7 @@
  */
 import type { ChatNode } from "./node.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
+import { GENERAL_ROOM } from "./protocol/types.ts";
 import type { Member } from "./registry.ts";
 import {
   type AccountStore,
@@ -53,10 +54,26 @@ export async function canRead(
   if (!room) return false;
   if (!room.private) return true;
   if (reader.userKey === undefined) return false;
-  if (node.registry.roomsOf(reader.userKey) !== undefined) {
-    return node.registry.isMemberOf(reader.userKey, stream);
+  return await belongsTo(node, reader.userKey, stream);
+}
+
+/**
+ * True when the account is a member of the room: of `general` always (from
+ * its registration, though the store writes that row only at its first
+ * login: a bot that only ever used REST has none); else from this node's
+ * registry while the account is online here (what its sockets were told),
+ * else from the store (a REST request of an account with no socket here).
+ */
+export async function belongsTo(
+  node: ChatNode,
+  userKey: string,
+  roomKey: string,
+): Promise<boolean> {
+  if (roomKey === GENERAL_ROOM) return true;
+  if (node.registry.roomsOf(userKey) !== undefined) {
+    return node.registry.isMemberOf(userKey, roomKey);
   }
-  return await node.store.isMember(reader.userKey, stream);
+  return await node.store.isMember(userKey, roomKey);
 }
 
 /**

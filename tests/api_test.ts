@@ -768,3 +768,109 @@ Deno.test("a bot reads its private conversation with a user over REST, page by p
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, "invalid_message");
   }));
+
+Deno.test("a bot lists a room's users over REST, as list_users answers, and a private room it does not belong to is room_not_found", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const socket = await TestClient.loginWith(server.wsUrl, {
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    try {
+      const general = await call(server, "GET", "/api/rooms/general/members", {
+        token: alice.token,
+      });
+      assert.equal(general.status, 200, JSON.stringify(general.body));
+      assert.deepEqual(general.body, { room: "general", users: ["bob"] });
+      await socket.ok("create_room", { room: "ops", private: true });
+      const own = await call(server, "GET", "/api/rooms/ops/members", {
+        token: bob.token,
+      });
+      assert.equal(own.status, 200, JSON.stringify(own.body));
+      assert.deepEqual(own.body, { room: "ops", users: ["bob"], owner: "bob" });
+      const hidden = await call(server, "GET", "/api/rooms/ops/members", {
+        token: alice.token,
+      });
+      assert.equal(hidden.status, 404);
+      assert.equal(hidden.body.error, "room_not_found");
+      const anonymous = await call(server, "GET", "/api/rooms/general/members");
+      assert.equal(anonymous.status, 401);
+      assert.equal(anonymous.body.error, "not_logged_in");
+    } finally {
+      await socket.close();
+    }
+  }));
+
+Deno.test("a bot marks a room read over REST: the account's sockets get read_state, and with no socket online the store's membership answers, general's for every account", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const socket = await TestClient.loginWith(server.wsUrl, {
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    const seqs: number[] = [];
+    try {
+      for (const text of ["one", "two", "three"]) {
+        const sent = await call(server, "POST", "/api/rooms/general/messages", {
+          body: { text },
+          token: bob.token,
+        });
+        assert.equal(sent.status, 201);
+        seqs.push(sent.body.message.seq);
+      }
+      const read = await call(server, "POST", "/api/rooms/general/read", {
+        body: { seq: seqs[1] },
+        token: alice.token,
+      });
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      const state = {
+        room: "general",
+        last_read_seq: seqs[1],
+        unread: 1,
+        mentions: 0,
+      };
+      assert.deepEqual(read.body, state);
+      assert.deepEqual((await socket.event("read_state")).data, state);
+    } finally {
+      await socket.close();
+    }
+    // Alice has no socket now: her membership of general comes from the store.
+    const rest = await call(server, "POST", "/api/rooms/general/read", {
+      body: { seq: seqs[2] },
+      token: alice.token,
+    });
+    assert.equal(rest.status, 200, JSON.stringify(rest.body));
+    assert.deepEqual(rest.body, {
+      room: "general",
+      last_read_seq: seqs[2],
+      unread: 0,
+      mentions: 0,
+    });
+    // Bob never logged in on a socket: every account belongs to general
+    // all the same.
+    const bobs = await call(server, "POST", "/api/rooms/general/read", {
+      body: { seq: seqs[0] },
+      token: bob.token,
+    });
+    assert.equal(bobs.status, 200, JSON.stringify(bobs.body));
+    assert.deepEqual(bobs.body, {
+      room: "general",
+      last_read_seq: seqs[0],
+      unread: 0,
+      mentions: 0,
+    });
+    const nowhere = await call(server, "POST", "/api/rooms/nowhere/read", {
+      body: { seq: 1 },
+      token: alice.token,
+    });
+    assert.equal(nowhere.status, 404);
+    assert.equal(nowhere.body.error, "room_not_found");
+    const bad = await call(server, "POST", "/api/rooms/general/read", {
+      body: { seq: -1 },
+      token: alice.token,
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, "invalid_message");
+  }));

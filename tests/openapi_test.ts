@@ -468,6 +468,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...outgoingHookSteps(admin, user),
     ...pushSteps(user),
     ...await messageChangeSteps(server, admin, user),
+    ...roomMemberSteps(user),
   ];
 }
 
@@ -661,6 +662,56 @@ function outgoingHookSteps(
       path: "/api/outgoing-hooks/nothing",
       options: { token: "wrong" },
       status: 401,
+    },
+  ];
+}
+
+// A room's users, and the user's read state in it (every account belongs
+// to general, a socket or not).
+function roomMemberSteps(user: CallOptions): Step[] {
+  const members = "/api/rooms/{room}/members";
+  const read = "/api/rooms/{room}/read";
+  return [
+    {
+      method: "GET",
+      route: members,
+      path: "/api/rooms/general/members",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: members,
+      path: "/api/rooms/general/members",
+      status: 401,
+    },
+    {
+      method: "GET",
+      route: members,
+      path: "/api/rooms/nowhere/members",
+      options: user,
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: read,
+      path: "/api/rooms/general/read",
+      options: { ...user, body: { seq: 1 } },
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: read,
+      path: "/api/rooms/general/read",
+      options: { ...user, body: { seq: "1" } },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route: read,
+      path: "/api/rooms/nowhere/read",
+      options: { ...user, body: { seq: 1 } },
+      status: 404,
     },
   ];
 }

@@ -17,6 +17,7 @@ import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
+import { roomMemberRoutes } from "./room_member_routes.ts";
 import { documentPlainRoutes } from "./plain_routes.ts";
 import { searchRoutes } from "./search_routes.ts";
 
@@ -40,6 +41,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   accountRoutes(api, node, limits);
   messageRoutes(api, node, limits);
   messageChangeRoutes(api, node, limits);
+  roomMemberRoutes(api, node, limits);
   searchRoutes(api, node);
   conversationRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });

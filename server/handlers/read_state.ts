@@ -1,4 +1,4 @@
-import { findReadableRoom, readerOf } from "../access.ts";
+import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { markReadData } from "../protocol/schemas.ts";
@@ -30,7 +30,11 @@ export async function markRead(
   const where: { room?: string; with?: string } = {};
   if (data.room !== undefined) {
     const key = await findReadableRoom(node, readerOf(member), data.room);
-    if (key === undefined || !node.registry.isMemberOf(member.userKey, key)) {
+    // A REST request's account may have no socket here: belongsTo asks
+    // the store then (one read), as the registry knows only online ones.
+    if (
+      key === undefined || !await belongsTo(node, member.userKey, key)
+    ) {
       return fail("room_not_found", `No room named '${data.room}'.`);
     }
     stream = key;

@@ -36,7 +36,8 @@ export const noNul = (max: number) =>
   z.string().max(max)
     .refine((s) => !s.includes("\0"), "NUL is not allowed")
     .refine((s) => s.isWellFormed(), "not well-formed Unicode");
-const seq = z.number().int().min(0);
+/** A message's place in its stream (exported for the REST `read` body). */
+export const seq = z.number().int().min(0);
 /**
  * A whole number from `min` to `max`. The range is checked before the
  * kind: zod reports the first check that fails, and `int()` bounds a

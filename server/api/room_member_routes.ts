@@ -1,0 +1,108 @@
+/**
+ * A room's members and the caller's read state in it over HTTP, for bots:
+ * `GET /api/rooms/{room}/members` runs the WebSocket's `list_users` and
+ * `POST /api/rooms/{room}/read` its `mark_read`, as the caller, so who may
+ * ask, the limits, the error codes and the `read_state` events the
+ * account's sockets get are the same whichever way the request came.
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { MemberContext } from "../handlers/context.ts";
+import { markRead } from "../handlers/read_state.ts";
+import { listUsers } from "../handlers/rooms.ts";
+import type { ChatNode } from "../node.ts";
+import type { Outcome } from "../protocol/errors.ts";
+import { lookup, seq } from "../protocol/schemas.ts";
+import type { RateCategory } from "../rate_limit.ts";
+import { type ApiLimits, sendAsCaller } from "./caller.ts";
+import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+
+// Checked by the handlers, which answer a wrong name as over the WebSocket.
+const roomParam = z.object({ room: lookup(0, 4096) });
+
+const readBody = z.object({ seq }).openapi("MarkRead");
+
+const membersReply = z.object({
+  room: z.string(),
+  /** Distinct users online in it, sorted. */
+  users: z.array(z.string()),
+  /** The room's owner (name key), when it has one. */
+  owner: z.string().optional(),
+}).openapi("RoomMembers");
+
+const readReply = z.object({
+  room: z.string(),
+  last_read_seq: z.number().int(),
+  unread: z.number().int(),
+  mentions: z.number().int(),
+}).openapi("ReadState");
+
+/** Registers the routes of a room's members and read state on the API. */
+export function roomMemberRoutes(
+  api: OpenAPIHono,
+  node: ChatNode,
+  limits: ApiLimits,
+): void {
+  // Runs `handler` as the caller, drawing on its `category` bucket, as the
+  // WebSocket action does (rate_limit.ts categoryOf). No room to check
+  // first: each handler finds the room and checks who may read it.
+  async function answer(
+    c: Parameters<typeof refuse>[0],
+    category: RateCategory,
+    handler: (ctx: MemberContext) => Promise<Outcome>,
+  ): Promise<never> {
+    const outcome = await sendAsCaller(
+      c,
+      node,
+      limits,
+      () => Promise.resolve(""),
+      handler,
+      { category },
+    );
+    if (!outcome.ok) return refuse(c, outcome);
+    outcome.after?.();
+    // The handlers' data is untyped: tests/openapi_test.ts checks it.
+    return c.json(outcome.data, 200) as never;
+  }
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/rooms/{room}/members",
+      summary: "The distinct users online in a room, and its owner",
+      description:
+        "As the WebSocket `list_users`: `users` sorted, `owner` when the room has one. A private room the caller does not belong to is 404 `room_not_found`, as one that does not exist.",
+      security: BEARER,
+      request: { params: roomParam },
+      responses: {
+        200: json(membersReply, "The room's users"),
+        ...errors(400, 401, 403, 404, 429),
+      },
+    }),
+    (c) => {
+      const { room } = c.req.valid("param");
+      return answer(c, "request", (ctx) => listUsers(ctx, { room }));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/rooms/{room}/read",
+      summary: "Mark a room read up to a seq",
+      description:
+        'As the WebSocket `mark_read` `{"room","seq"}`: the position only moves forward and stops at the newest message; the answer is the account\'s read state after. A room the account does not belong to is 404 `room_not_found`. The account\'s sockets get `read_state` when the position moved. Limited with the user\'s WebSocket `mark_read`.',
+      security: BEARER,
+      request: { params: roomParam, body: jsonBody(readBody) },
+      responses: {
+        200: json(readReply, "The read state"),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
+      },
+    }),
+    (c) => {
+      const { room } = c.req.valid("param");
+      const { seq } = c.req.valid("json");
+      return answer(c, "read", (ctx) => markRead(ctx, { room, seq }));
+    },
+  );
+}
