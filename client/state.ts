@@ -356,7 +356,12 @@ export function isPrivateRoom(state: AppState, room: string): boolean {
  * room has its "#").
  */
 export function roomTitle(state: AppState, room: string): string {
-  return isPrivateRoom(state, room) ? room : `#${room}`;
+  return roomNamed(room, isPrivateRoom(state, room));
+}
+
+/** A room named as {@linkcode roomTitle} does, by what the caller knows of it (the admin page's rows). */
+export function roomNamed(room: string, isPrivate: boolean): string {
+  return isPrivate ? room : `#${room}`;
 }
 
 /**

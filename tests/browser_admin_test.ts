@@ -175,6 +175,29 @@ browserTest(
   },
 );
 
+browserTest(
+  'admin page: its notices name a private room as the chat does, without "#"',
+  async (browser, server) => {
+    const root = await openPage(browser, server);
+    await register(root, "root");
+    await send(root, "/create dev");
+    await currentRoom(root, "dev");
+    await root.goto("/admin");
+    await root.getByTestId("admin-page").waitFor(WIDE);
+    await root.getByTestId("admin-tab-rooms").click();
+    const dev = root.locator('[data-testid="admin-room"][data-room="dev"]');
+    await dev.getByTestId("admin-room-private").click();
+    // Before, "Room #dev updated" and "Room #dev renamed to #ops".
+    const notice = root.getByTestId("admin-notice-ok");
+    await notice.filter({ hasText: /^Room dev updated$/ }).waitFor(WIDE);
+    await dev.filter({ hasText: "private" }).waitFor(WIDE);
+    await dev.getByTestId("admin-room-name").fill("ops");
+    await dev.getByTestId("admin-room-rename").click();
+    await notice.filter({ hasText: /^Room dev renamed to ops$/ })
+      .waitFor(WIDE);
+  },
+);
+
 const tmpfsSkip = await mountSkipReason();
 
 browserTest(

@@ -166,9 +166,27 @@ Deno.test("the admin page says what it did in a sentence of the chosen language,
     );
   });
   await inLang("en", () => {
+    // A room is named as the chat names it: a private one without "#".
     assert.equal(
       actionDone("update_room", { room: "dev", private: true }),
+      "Room dev updated",
+    );
+    assert.equal(
+      actionDone("update_room", { room: "dev", private: false }),
       "Room #dev updated",
+    );
+    const secret = (room: string) => room === "secret";
+    assert.equal(
+      actionDone("update_room", { room: "secret", name: "hush" }, secret),
+      "Room secret renamed to hush",
+    );
+    assert.equal(
+      actionDone("delete_room", { room: "secret" }, secret),
+      "Room secret deleted",
+    );
+    assert.equal(
+      actionDone("delete_room", { room: "dev" }, secret),
+      "Room #dev deleted",
     );
   });
 });

@@ -6,6 +6,8 @@
 import type { Role } from "../../server/protocol/types.ts";
 import { fetchSession } from "../auth_api.ts";
 import { roleName, t } from "../i18n.ts";
+import { nameKey } from "../../server/protocol/names.ts";
+import { roomNamed } from "../state.ts";
 import * as actions from "./actions.ts";
 import {
   type AccountRow,
@@ -191,12 +193,19 @@ export class AdminService {
     data: Record<string, unknown>,
     then: () => Promise<void>,
   ): Promise<void> {
+    // Read before the action: a deleted room's row is gone after it.
+    const rows = this.#state.rooms.value;
     const result = await adminPost<Record<string, unknown>>(action, data);
     if (this.#failed(result)) return;
     await then();
     actions.noticeShown(this.#state, {
       kind: "ok",
-      text: actionDone(action, data),
+      text: actionDone(
+        action,
+        data,
+        (room) =>
+          rows.some((r) => r.private && nameKey(r.name) === nameKey(room)),
+      ),
     });
   }
 
@@ -211,14 +220,22 @@ export class AdminService {
 
 /**
  * What was done, as a sentence in the page's language ("Salon #groupe-b
- * renommé en #groupe-b2"); the audit log keeps the action's own name.
+ * renommé en #groupe-b2"); the audit log keeps the action's own name. A
+ * room is named as the chat names it (state.ts roomNamed): a private one
+ * without "#", by `wasPrivate` (its row before the action) or by the
+ * privacy the action gave it.
  */
 export function actionDone(
   action: string,
   data: Record<string, unknown>,
+  wasPrivate: (room: string) => boolean = () => false,
 ): string {
   const user = String(data.user ?? "");
-  const room = String(data.room ?? "");
+  const name = String(data.room ?? "");
+  const isPrivate = typeof data.private === "boolean"
+    ? data.private
+    : wasPrivate(name);
+  const room = roomNamed(name, isPrivate);
   switch (action) {
     case "set_role":
       return t("cmd.role.set", { user, role: roleName(data.role as Role) });
@@ -233,9 +250,12 @@ export function actionDone(
     case "update_room":
       // A rename names the room by its new name too.
       return typeof data.name === "string"
-        ? t("admin.done.renameRoom", { from: room, room: data.name })
+        ? t("admin.done.renameRoom", {
+          from: room,
+          room: roomNamed(data.name, isPrivate),
+        })
         : t("admin.done.updateRoom", { room });
     default:
-      return `${action}: ${user || room}`;
+      return `${action}: ${user || name}`;
   }
 }
