@@ -178,7 +178,7 @@ export function loggedOut(state: AppState, reason: string | null = null): void {
 }
 
 /** Returns to the login screen because a moderator kicked or banned this user. */
-export function removedByModerator(state: AppState, text: string): void {
+export function removedByModerator(state: AppState, text: Words): void {
   batch(() => {
     loggedOut(state);
     state.removal.value = text;

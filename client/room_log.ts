@@ -91,8 +91,11 @@ export interface PendingMessage {
   ts: string;
   /** `pending` until confirmed; `failed` when the server refused it. */
   status: "pending" | "failed";
-  /** The server's sentence when it failed. */
-  error?: string;
+  /**
+   * Why it failed, said in the interface's language now: a label written
+   * once kept the language it failed in after a switch.
+   */
+  error?: Words;
 }
 
 /** Everything the client knows about one room's conversation. */

@@ -18,7 +18,7 @@ import type {
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { nameKey } from "../server/protocol/names.ts";
-import type { Notice, PendingMessage, RoomLog } from "./room_log.ts";
+import type { Notice, PendingMessage, RoomLog, Words } from "./room_log.ts";
 import { createTeamState, type TeamState } from "./team/state.ts";
 
 /**
@@ -155,8 +155,11 @@ export interface AppState {
   account: Signal<boolean>;
   /** True while the page looks for a saved session, before showing the login form. */
   sessionCheck: Signal<boolean>;
-  /** Why a moderator removed this user (kick or ban), shown on the login screen. */
-  removal: Signal<string | null>;
+  /**
+   * Why a moderator removed this user (kick or ban), shown on the login
+   * screen in the interface's language now (room_log.ts Words).
+   */
+  removal: Signal<Words | null>;
   /** The last login error, a sentence for people. */
   loginError: Signal<string | null>;
   /** True while a login request is in flight. */
@@ -407,7 +410,7 @@ export function createAppState(): AppState {
     staff: signal(null),
     account: signal(false),
     sessionCheck: signal(true),
-    removal: signal(null),
+    removal: signal<Words | null>(null),
     loginError: signal(null),
     loginBusy: signal(false),
     currentRoom,

@@ -496,3 +496,36 @@ browserTest(
     await page.screenshot({ path: artifact("own_lines_in_french.png") });
   },
 );
+
+browserTest(
+  "web client: a failed message's label and the login screen's removal text change language with the interface too",
+  async (browser, server) => {
+    const bob = await openPage(browser, server);
+    const gina = await openPage(browser, server);
+    await register(bob, "bob");
+    await guest(gina, "gina");
+
+    // A private message to nobody: the server refuses it, in English.
+    await send(bob, "/msg nobody hello?");
+    const failed = bob.getByTestId("message-error");
+    await failed.filter({ hasText: "Not sent:" }).waitFor();
+
+    // bob, the first account, is the admin: gina lands on the login screen.
+    await send(bob, "/kick gina spam");
+    const removed = gina.getByTestId("removed-notice");
+    await removed.filter({ hasText: "gina was kicked by bob: spam" })
+      .waitFor();
+
+    await bob.getByTestId("settings").click();
+    await bob.getByTestId("lang-fr").click();
+    // Before, the label said "Non envoyé : " and the English refusal.
+    await failed.filter({ hasText: "Non envoyé : Personne de ce nom ici." })
+      .waitFor();
+
+    await gina.getByRole("button", { name: "Français" }).click();
+    // Before, the heading changed and the kick's sentence stayed English.
+    await removed.filter({ hasText: "Vous avez été retiré du chat" })
+      .filter({ hasText: "gina a été expulsé par bob : spam" }).waitFor();
+    await gina.screenshot({ path: artifact("removed_in_french.png") });
+  },
+);

@@ -400,7 +400,7 @@ test("connection fails a room message written offline in a room it is no longer 
   assert.equal(state.currentRoom.value, "general");
   const [failed] = state.logs.value.dev.pending;
   assert.equal(failed.status, "failed");
-  assert.equal(failed.error, "you are no longer in #dev.");
+  assert.equal(failed.error?.(), "you are no longer in #dev.");
   assert.deepEqual(
     state.logs.value.general.notices.map((n) => n.text),
     ["Could not rejoin #dev: You are banned from #dev."],
@@ -626,7 +626,7 @@ test("connection ends the session for good when a moderator kicks, with the kick
     text: "ida was kicked by mod: spam",
   });
   server.socket.drop(CLOSE_REMOVED, "kicked");
-  assert.equal(state.removal.value, "ida was kicked by mod: spam");
+  assert.equal(state.removal.value?.(), "ida was kicked by mod: spam");
   assert.equal(state.username.value, null);
   assert.deepEqual(state.status.value, { kind: "idle" });
   assert.deepEqual(r.clock.pending, [], "no reconnect");
@@ -847,7 +847,10 @@ test("connection ends the session with a French kick notice on a French page", a
     text: "ida was kicked by mod: spam",
   });
   server.socket.drop(CLOSE_REMOVED, "kicked");
-  assert.equal(state.removal.value, "ida a été expulsé par mod : spam");
+  assert.equal(state.removal.value?.(), "ida a été expulsé par mod : spam");
+  // Said again in the language chosen on the login screen.
+  lang.value = "en";
+  assert.equal(state.removal.value?.(), "ida was kicked by mod: spam");
 });
 
 test("connection counts and announces a private message from someone else", async (r) => {

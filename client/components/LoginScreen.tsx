@@ -74,7 +74,7 @@ export function LoginScreen(): JSX.Element {
         {removal && (
           <div class="login-removed" role="alert" data-testid="removed-notice">
             <strong>{t("login.removed")}</strong>
-            <span>{removal}</span>
+            <span>{removal()}</span>
           </div>
         )}
         <div class="tabs" role="tablist" aria-label={t("login.how")}>

@@ -450,7 +450,9 @@ function FailedNote(
   return (
     <div class="msg-failed" role="alert" data-testid="message-error">
       <span>
-        {t("msg.notSent", { error: pending.error ?? t("msg.unknownError") })}
+        {t("msg.notSent", {
+          error: pending.error?.() ?? t("msg.unknownError"),
+        })}
       </span>
       {props.onRetry && (
         <button

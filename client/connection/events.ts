@@ -69,7 +69,7 @@ export interface ServerEventsOptions {
   /** Whether a session is logged in (or resuming). */
   loggedIn(): boolean;
   /** A kick or ban notice about this user: its text, for the close that follows. */
-  removing(text: string): void;
+  removing(words: Words): void;
   /** Shows a room (a notification was clicked). */
   openRoom(room: string): void;
   /** Called for each new message from someone else (sound, notification). */
@@ -307,11 +307,6 @@ export class ServerEvents {
     }
   }
 
-  /** A notice's sentence in the interface's language, its pin's author from the log. */
-  #said(event: SystemEvent): string {
-    return this.#line(event).text;
-  }
-
   /** What says a notice's sentence again in the interface's language. */
   #words(event: SystemEvent): Words {
     const { system } = this.#line(event);
@@ -369,8 +364,7 @@ export class ServerEvents {
       // A kick or server ban closes the socket (4003) right after: the
       // close ends the session with this text. A room ban (same event,
       // no close) moved the connection to general.
-      const said = this.#said(event);
-      this.#options.removing(said);
+      this.#options.removing(this.#words(event));
       if (event.kind === "banned" && here && !inGeneral) {
         void this.#options.sync.followToGeneral(this.#words(event));
       }

@@ -18,7 +18,7 @@ import { t } from "../i18n.ts";
 import type { PendingMessage } from "../room_log.ts";
 import { type AppState, dmKey, entry, roomKey, roomTitle } from "../state.ts";
 import type { Fields } from "../wire.ts";
-import type { RequestError } from "./errors.ts";
+import { errorWords, type RequestError } from "./errors.ts";
 import type { Requests } from "./requests.ts";
 
 /** What the {@linkcode Outbox} works with. */
@@ -110,9 +110,8 @@ export class Outbox {
             room: pending.room,
             clientId: pending.clientId,
             status: "failed",
-            error: t("error.notInRoom", {
-              room: roomTitle(state, pending.room),
-            }),
+            error: () =>
+              t("error.notInRoom", { room: roomTitle(state, pending.room) }),
           });
         }
       }
@@ -166,7 +165,7 @@ export class Outbox {
         room: pending.room,
         clientId: pending.clientId,
         status: "failed",
-        error: error.message,
+        error: errorWords(error),
       });
     }
   }

@@ -11,6 +11,7 @@ import * as actions from "../actions.ts";
 import type { AuthResult, CredentialMode, SessionInfo } from "../auth_api.ts";
 import { t } from "../i18n.ts";
 import { type AppState, roomKey, roomTitle } from "../state.ts";
+import type { Words } from "../room_log.ts";
 import type { Fields } from "../wire.ts";
 import {
   accountErrorText,
@@ -99,8 +100,8 @@ export class Session {
   #cookieLogin: CookieLogin = "no";
   /** The name of the latest login reply, known before the state shows it. */
   #me: string | null = null;
-  /** What the server said when it kicked or banned this user; the close follows. */
-  #removal: string | null = null;
+  /** What says the kick or ban of this user in the interface's language; the close follows. */
+  #removal: Words | null = null;
   /** Guest logins waiting for a socket to open. */
   #openWaiters: ((open: boolean) => void)[] = [];
   /** A logout the server never confirmed: said once the cookie is back in. */
@@ -138,8 +139,8 @@ export class Session {
   }
 
   /** A moderator's kick or ban notice about this user; the close that follows shows it. */
-  removing(text: string): void {
-    this.#removal = text;
+  removing(words: Words): void {
+    this.#removal = words;
   }
 
   /** Asks the server for a saved session, so a reload does not flash the login form, then opens the socket. */
@@ -281,7 +282,9 @@ export class Session {
    * That is final: coming back is the user's choice, not the backoff's.
    */
   removed(reason: string): void {
-    const text = this.#removal ?? (reason || t("error.removed"));
+    // The close's reason is the server's English sentence: it stays as is.
+    const text: Words = this.#removal ??
+      (reason ? () => reason : () => t("error.removed"));
     this.#forget();
     actions.removedByModerator(this.#state, text);
     actions.connectionChanged(this.#state, { kind: "idle" });
