@@ -9,6 +9,7 @@ import { hashToken } from "../accounts/tokens.ts";
 import type { Reader } from "../access.ts";
 import type { MemberContext } from "../handlers/context.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
+import { httpFailure } from "../http/errors.ts";
 import { sessionTokenOf } from "../http/session_cookie.ts";
 import type { ChatNode } from "../node.ts";
 import {
@@ -233,4 +234,32 @@ export async function sendAsCaller(
     since = node.accessChanges;
     who = await apiCaller(c, node);
   }
+}
+
+/**
+ * Answers a request with what the WebSocket's `handler` answers for the
+ * caller (200 and its data, or the refusal's status and code), drawing on
+ * its `category` bucket as the WebSocket action does (rate_limit.ts
+ * categoryOf). No room is checked first: each handler finds what it acts
+ * on and checks who may.
+ */
+export async function answerAsCaller(
+  c: Context,
+  node: ChatNode,
+  limits: ApiLimits,
+  category: RateCategory,
+  handler: (ctx: MemberContext) => Promise<Outcome>,
+): Promise<never> {
+  const outcome = await sendAsCaller(
+    c,
+    node,
+    limits,
+    () => Promise.resolve(""),
+    handler,
+    { category },
+  );
+  if (!outcome.ok) return httpFailure(c, outcome) as never;
+  outcome.after?.();
+  // The handlers' data is untyped: tests/openapi_test.ts checks it.
+  return c.json(outcome.data, 200) as never;
 }

@@ -7,6 +7,7 @@
  * alike, as over the WebSocket.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { MemberContext } from "../handlers/context.ts";
 import { deleteMessage, editMessage } from "../handlers/message_updates.ts";
@@ -21,8 +22,8 @@ import {
   reactData,
 } from "../protocol/schemas.ts";
 import type { RateCategory } from "../rate_limit.ts";
-import { type ApiLimits, sendAsCaller } from "./caller.ts";
-import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import { answerAsCaller, type ApiLimits } from "./caller.ts";
+import { BEARER, errors, json, jsonBody } from "./openapi.ts";
 import { messageReply } from "./schemas.ts";
 
 // Checked by the handler (`lookup(1, 64)`), which answers a wrong id as it
@@ -39,27 +40,11 @@ export function messageChangeRoutes(
   node: ChatNode,
   limits: ApiLimits,
 ): void {
-  // Runs `handler` as the caller, drawing on its `category` bucket, as the
-  // WebSocket action does (rate_limit.ts categoryOf). No room to check
-  // first: the handler finds the message and checks who may change it.
-  async function change(
-    c: Parameters<typeof refuse>[0],
+  const change = (
+    c: Context,
     category: RateCategory,
     handler: (ctx: MemberContext) => Promise<Outcome>,
-  ): Promise<never> {
-    const outcome = await sendAsCaller(
-      c,
-      node,
-      limits,
-      () => Promise.resolve(""),
-      handler,
-      { category },
-    );
-    if (!outcome.ok) return refuse(c, outcome);
-    outcome.after?.();
-    // The handlers' data is untyped: tests/openapi_test.ts checks it.
-    return c.json(outcome.data, 200) as never;
-  }
+  ) => answerAsCaller(c, node, limits, category, handler);
 
   const changed = json(messageReply, "The message as it now is");
 

@@ -6,6 +6,7 @@
  * account's sockets get are the same whichever way the request came.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { MemberContext } from "../handlers/context.ts";
 import { markRead } from "../handlers/read_state.ts";
@@ -14,8 +15,8 @@ import type { ChatNode } from "../node.ts";
 import type { Outcome } from "../protocol/errors.ts";
 import { lookup, seq } from "../protocol/schemas.ts";
 import type { RateCategory } from "../rate_limit.ts";
-import { type ApiLimits, sendAsCaller } from "./caller.ts";
-import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import { answerAsCaller, type ApiLimits } from "./caller.ts";
+import { BEARER, errors, json, jsonBody } from "./openapi.ts";
 
 // Checked by the handlers, which answer a wrong name as over the WebSocket.
 const roomParam = z.object({ room: lookup(0, 4096) });
@@ -43,27 +44,11 @@ export function roomMemberRoutes(
   node: ChatNode,
   limits: ApiLimits,
 ): void {
-  // Runs `handler` as the caller, drawing on its `category` bucket, as the
-  // WebSocket action does (rate_limit.ts categoryOf). No room to check
-  // first: each handler finds the room and checks who may read it.
-  async function answer(
-    c: Parameters<typeof refuse>[0],
+  const answer = (
+    c: Context,
     category: RateCategory,
     handler: (ctx: MemberContext) => Promise<Outcome>,
-  ): Promise<never> {
-    const outcome = await sendAsCaller(
-      c,
-      node,
-      limits,
-      () => Promise.resolve(""),
-      handler,
-      { category },
-    );
-    if (!outcome.ok) return refuse(c, outcome);
-    outcome.after?.();
-    // The handlers' data is untyped: tests/openapi_test.ts checks it.
-    return c.json(outcome.data, 200) as never;
-  }
+  ) => answerAsCaller(c, node, limits, category, handler);
 
   api.openapi(
     createRoute({
