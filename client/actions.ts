@@ -75,11 +75,11 @@ export function loginStarted(state: AppState): void {
   });
 }
 
-/** Shows why a login failed. */
-export function loginFailed(state: AppState, message: string): void {
+/** Shows why a login failed, said in the interface's language at each render. */
+export function loginFailed(state: AppState, words: Words): void {
   batch(() => {
     state.loginBusy.value = false;
-    state.loginError.value = message;
+    state.loginError.value = words;
     state.sessionCheck.value = false;
   });
 }
@@ -137,7 +137,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
 }
 
 /** Returns to the login screen, forgetting the session's conversations. */
-export function loggedOut(state: AppState, reason: string | null = null): void {
+export function loggedOut(state: AppState, reason: Words | null = null): void {
   batch(() => {
     state.username.value = null;
     state.role.value = null;

@@ -7,6 +7,7 @@
 import type { ErrorCode, Role } from "../server/protocol/types.ts";
 import { errorText } from "./error_text.ts";
 import { t } from "./i18n.ts";
+import type { Words } from "./room_log.ts";
 import { isRole } from "./wire.ts";
 
 /** An account the server vouches for. */
@@ -18,7 +19,15 @@ export interface SessionInfo {
 /** Why an HTTP call failed: the server's code and sentence, or `offline`. */
 export interface AuthError {
   code: ErrorCode | "offline";
+  /** The sentence in the language it was said in. */
   message: string;
+  /** Says it again in the interface's language now. */
+  words?: Words;
+}
+
+/** An {@linkcode AuthError} whose sentence `words` says, now and after a language change. */
+function authError(code: AuthError["code"], words: Words): AuthError {
+  return { code, message: words(), words };
 }
 
 /** The outcome of an HTTP call. */
@@ -106,31 +115,24 @@ async function read(response: Response): Promise<AuthResult<SessionInfo>> {
     }
     return {
       ok: false,
-      error: {
-        code: "internal",
-        message: t("error.answerUnreadable"),
-      },
+      error: authError("internal", () => t("error.answerUnreadable")),
     };
   }
+  const code = body.error;
   return {
     ok: false,
-    error: {
-      code: typeof body.error === "string"
-        ? body.error as ErrorCode
-        : "internal",
-      message: typeof body.error === "string"
-        ? errorText(body.error, body)
-        : t("error.status", { status: response.status }),
-    },
+    error: typeof code === "string"
+      ? authError(code as ErrorCode, () => errorText(code, body))
+      : authError(
+        "internal",
+        () => t("error.status", { status: response.status }),
+      ),
   };
 }
 
 function offline(): { ok: false; error: AuthError } {
   return {
     ok: false,
-    error: {
-      code: "offline",
-      message: t("error.unreachable"),
-    },
+    error: authError("offline", () => t("error.unreachable")),
   };
 }

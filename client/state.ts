@@ -160,8 +160,12 @@ export interface AppState {
    * screen in the interface's language now (room_log.ts Words).
    */
   removal: Signal<Words | null>;
-  /** The last login error, a sentence for people. */
-  loginError: Signal<string | null>;
+  /**
+   * Why the last login failed or the session ended: words said in the
+   * interface's language now (room_log.ts Words), so the login form's
+   * language buttons turn it too.
+   */
+  loginError: Signal<Words | null>;
   /** True while a login request is in flight. */
   loginBusy: Signal<boolean>;
   /** The room this connection is in. */
@@ -411,7 +415,7 @@ export function createAppState(): AppState {
     account: signal(false),
     sessionCheck: signal(true),
     removal: signal<Words | null>(null),
-    loginError: signal(null),
+    loginError: signal<Words | null>(null),
     loginBusy: signal(false),
     currentRoom,
     rooms: signal([]),

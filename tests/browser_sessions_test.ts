@@ -54,6 +54,48 @@ browserTest(
 );
 
 browserTest(
+  'web client: the login form\'s errors, "Your session has ended" too, change language with the interface',
+  async (browser, server) => {
+    const first = await openPage(browser, server);
+    await register(first, "gus");
+    const second = await first.context().newPage();
+    await second.goto("/");
+    await second.getByTestId("me-name").filter({ hasText: /^gus$/ })
+      .waitFor();
+
+    // Logged out in one tab: the other says why, then the reader picks
+    // French under the form. Before, the sentence stayed English.
+    await first.getByTestId("logout").click();
+    const error = second.getByTestId("login-error");
+    await error.filter({ hasText: "Your session has ended. Sign in again." })
+      .waitFor();
+    await second.getByRole("button", { name: "Français" }).click();
+    await error.filter({
+      hasText: "Votre session a pris fin. Reconnectez-vous.",
+    }).waitFor();
+
+    // A refused sign-in, said in French, turns English with the form.
+    await second.getByTestId("login-tab-signin").click();
+    await second.getByTestId("login-username").fill("gus");
+    await second.getByTestId("login-password").fill("not the password");
+    await second.getByTestId("login-submit").click();
+    await error.filter({
+      hasText: "Nom d'utilisateur ou mot de passe incorrect.",
+    }).waitFor(AFTER_PASSWORD);
+    await second.getByRole("button", { name: "English" }).click();
+    await error.filter({ hasText: "Wrong username or password." }).waitFor();
+
+    // And one the page says before asking the server.
+    await second.getByTestId("login-username").fill("");
+    await second.getByTestId("login-submit").click();
+    await error.filter({ hasText: "Enter a username." }).waitFor();
+    await second.getByRole("button", { name: "Français" }).click();
+    await error.filter({ hasText: "Saisissez un nom d'utilisateur." })
+      .waitFor();
+  },
+);
+
+browserTest(
   "web client: a tab whose cookie login is refused for now (the account's logins spent) gets in after the backoff",
   async (browser, server) => {
     const first = await openPage(browser, server);

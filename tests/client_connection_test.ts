@@ -530,7 +530,7 @@ test("connection says the session ended when the server refuses the cookie", asy
   server.refuse(await server.next("login"), "bad_credentials", "No.");
   await until(() => state.loginError.value !== null, "an error");
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     "Your session has ended. Sign in again.",
   );
 });
@@ -553,13 +553,13 @@ test("connection signs in over HTTP, then logs in on a fresh socket that carries
     username: " ida ",
     password: "wrong",
   });
-  assert.equal(state.loginError.value, "Wrong username or password.");
+  assert.equal(state.loginError.value?.(), "Wrong username or password.");
   await r.connection.signIn("register", {
     username: "ida",
     password: "short",
   });
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     "A password needs at least 8 characters.",
   );
   assert.deepEqual(auth.calls, ["session", "signin ida"]);
@@ -610,7 +610,7 @@ test("connection returns to the login form when the re-login is refused for good
   server.refuse(await server.next("login"), "banned", "You are banned.");
   await until(() => state.username.value === null, "logged out");
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     "Could not log in again: You are banned.",
   );
   assert.deepEqual(state.status.value, { kind: "online" });
@@ -640,7 +640,7 @@ test("connection returns to the login form on a fresh socket when its session en
   server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
   assert.equal(state.username.value, null);
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     "Your session has ended. Sign in again.",
   );
   assert.deepEqual(r.clock.pending, [], "no reconnect with the old session");
@@ -1114,17 +1114,17 @@ test(
   { requestTimeoutMs: 10_000 },
 );
 
-test("connection words a refused guest login for the login form, in the chosen language", async (r) => {
+test("connection words a refused guest login for the login form, in the language chosen before or after", async (r) => {
   const { server, state } = r;
   r.connection.start();
   (await server.socketCount(1)).accept();
   await r.connection.login("   ");
-  assert.equal(state.loginError.value, "Enter a username.");
+  assert.equal(state.loginError.value?.(), "Enter a username.");
   let done = r.connection.login("ida");
   server.refuse(await server.next("login"), "username_taken", "Taken.");
   await done;
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     'The name "ida" is taken. Pick another one, or sign in if it is your account.',
   );
   lang.value = "fr";
@@ -1132,7 +1132,7 @@ test("connection words a refused guest login for the login form, in the chosen l
   server.refuse(await server.next("login"), "username_invalid", "Bad.");
   await done;
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     "Un nom compte de 1 à 32 lettres ou chiffres, plus _ - . et aucune espace.",
   );
   done = r.connection.login("ida");
@@ -1140,9 +1140,12 @@ test("connection words a refused guest login for the login form, in the chosen l
   await done;
   // The server writes English: a French reader gets the code's sentence.
   assert.equal(
-    state.loginError.value,
+    state.loginError.value?.(),
     "Doucement : réessayez dans un instant.",
   );
+  // Shown, it follows the language picked under the form.
+  lang.value = "en";
+  assert.equal(state.loginError.value?.(), "Wait 3 s.");
 });
 
 Deno.test("transport reads a real WebSocket's batched frame as separate objects, and a 4003 close is final", async () => {

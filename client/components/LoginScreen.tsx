@@ -158,7 +158,7 @@ export function LoginScreen(): JSX.Element {
               role="alert"
               data-testid="login-error"
             >
-              {error}
+              {error()}
             </p>
           )}
           <button

@@ -41,45 +41,51 @@ export function errorWords(error: RequestError): Words {
   return error.words ?? (() => error.message);
 }
 
-/** A sentence for the login screen after a guest login; common refusals get their own. */
-export function loginErrorText(name: string, error: RequestError): string {
+/**
+ * What the login screen says after a guest login failed; common refusals
+ * get their own sentence. Words, not a sentence: the form says it again in
+ * the language picked under it.
+ */
+export function loginErrorText(name: string, error: RequestError): Words {
   switch (error.code) {
     case "username_taken":
-      return t("error.nameTaken", { name });
+      return () => t("error.nameTaken", { name });
     case "username_invalid":
-      return t("error.nameRules", { n: MAX_NAME_LENGTH });
+      return () => t("error.nameRules", { n: MAX_NAME_LENGTH });
     case "offline":
-      return t("error.offline");
+      return () => t("error.offline");
     default:
-      return error.message;
+      return errorWords(error);
   }
 }
 
-/** A sentence for the login screen after a sign-in or sign-up over HTTP. */
-export function accountErrorText(name: string, error: AuthError): string {
+/** What the login screen says after a sign-in or sign-up over HTTP failed. */
+export function accountErrorText(name: string, error: AuthError): Words {
   switch (error.code) {
     case "bad_credentials":
-      return t("error.badCredentials");
+      return () => t("error.badCredentials");
     case "username_taken":
-      return t("error.accountTaken", { name });
+      return () => t("error.accountTaken", { name });
     case "username_invalid":
-      return t("error.nameRules", { n: MAX_NAME_LENGTH });
+      return () => t("error.nameRules", { n: MAX_NAME_LENGTH });
     default:
       // rate_limited says when to try again; banned says why.
-      return error.message;
+      return error.words ?? (() => error.message);
   }
 }
 
-/** A sentence for the login screen when the session cookie did not log in. */
-export function cookieErrorText(error: RequestError): string {
+/** What the login screen says when the session cookie did not log in. */
+export function cookieErrorText(error: RequestError): Words {
   return error.code === "bad_credentials"
-    ? t("error.sessionEnded")
-    : error.message;
+    ? () => t("error.sessionEnded")
+    : errorWords(error);
 }
 
-/** A sentence for the login screen when a session could not be resumed after a reconnect. */
-export function resumeErrorText(account: boolean, error: RequestError): string {
-  return account && error.code === "bad_credentials"
-    ? t("error.sessionEnded")
-    : t("error.reLogin", { message: error.message });
+/** What the login screen says when a session could not be resumed after a reconnect. */
+export function resumeErrorText(account: boolean, error: RequestError): Words {
+  if (account && error.code === "bad_credentials") {
+    return () => t("error.sessionEnded");
+  }
+  const message = errorWords(error);
+  return () => t("error.reLogin", { message: message() });
 }

@@ -189,12 +189,12 @@ export class Session {
     const state = this.#state;
     const name = username.trim();
     if (name === "") {
-      actions.loginFailed(state, t("error.enterName"));
+      actions.loginFailed(state, () => t("error.enterName"));
       return;
     }
     actions.loginStarted(state);
     if (!(await this.#whenOpen())) {
-      actions.loginFailed(state, t("error.offline"));
+      actions.loginFailed(state, () => t("error.offline"));
       return;
     }
     const error = await this.#enter({ username: name }, false);
@@ -214,18 +214,18 @@ export class Session {
     const name = credentials.username.trim();
     const { password } = credentials;
     if (name === "") {
-      actions.loginFailed(state, t("error.enterName"));
+      actions.loginFailed(state, () => t("error.enterName"));
       return;
     }
     if (mode === "register" && [...password].length < PASSWORD_MIN_LENGTH) {
       actions.loginFailed(
         state,
-        t("error.passwordShort", { n: PASSWORD_MIN_LENGTH }),
+        () => t("error.passwordShort", { n: PASSWORD_MIN_LENGTH }),
       );
       return;
     }
     if (password === "") {
-      actions.loginFailed(state, t("error.enterPassword"));
+      actions.loginFailed(state, () => t("error.enterPassword"));
       return;
     }
     actions.loginStarted(state);
@@ -298,7 +298,7 @@ export class Session {
   sessionEnded(): void {
     const { transport, sessionOver } = this.#options;
     this.#forget();
-    actions.loggedOut(this.#state, t("error.sessionEnded"));
+    actions.loggedOut(this.#state, () => t("error.sessionEnded"));
     sessionOver();
     if (transport.running && transport.link === null) transport.open();
   }
