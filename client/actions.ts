@@ -160,6 +160,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.inviteOpen.value = false;
     state.announcement.value = "";
     state.announcedId.value = null;
+    state.switcherOpen.value = false;
     state.drawerOpen.value = false;
     state.membersOpen.value = false;
     state.unread.value = {};
@@ -1073,6 +1074,25 @@ export function membersToggled(
   batch(() => {
     state.membersOpen.value = open;
     if (open) state.drawerOpen.value = false;
+  });
+}
+
+/**
+ * Opens or closes the quick switcher (Ctrl+K); opening it closes the
+ * search dialog and the pins panel, and the drawers it would sit over.
+ */
+export function switcherToggled(
+  state: AppState,
+  open: boolean = !state.switcherOpen.value,
+): void {
+  batch(() => {
+    state.switcherOpen.value = open;
+    if (!open) return;
+    state.team.searchOpen.value = false;
+    state.team.searchQuery.value = "";
+    state.team.pinsOpen.value = false;
+    state.drawerOpen.value = false;
+    state.membersOpen.value = false;
   });
 }
 

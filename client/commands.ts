@@ -263,6 +263,7 @@ export function helpText(role: Role): string {
     t("cmd.keyUnread"),
     t("cmd.keyEdit"),
     t("cmd.keyMention"),
+    t("cmd.keyJump"),
     t("cmd.keySearch"),
   ];
   return [t("cmd.list"), ...lines, t("cmd.slash"), ...keys].join("\n");

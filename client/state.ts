@@ -221,6 +221,8 @@ export interface AppState {
   announcement: Signal<string>;
   /** The id of the message announced, so its deletion takes its text back. */
   announcedId: Signal<string | null>;
+  /** Whether the quick switcher (Ctrl+K) is open. */
+  switcherOpen: Signal<boolean>;
   /** Whether the room drawer is open (narrow screens). */
   drawerOpen: Signal<boolean>;
   /** Whether the member panel is open (narrow screens). */
@@ -434,6 +436,7 @@ export function createAppState(): AppState {
     roomJoins: signal(0),
     announcement: signal(""),
     announcedId: signal<string | null>(null),
+    switcherOpen: signal(false),
     drawerOpen: signal(false),
     membersOpen: signal(false),
     visible: signal(true),

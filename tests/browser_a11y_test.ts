@@ -115,8 +115,15 @@ async function auditScreens(
     await page.getByTestId("member-list").waitFor({ state: "hidden" });
   }
 
-  // Search (Ctrl+K), with results and their marks.
+  // The quick switcher (Ctrl+K), its first choice chosen.
   await page.keyboard.press("Control+k");
+  await page.getByTestId("switch-option").first().waitFor();
+  await audit.check(page, `${options.label} quick switcher`);
+  await page.keyboard.press("Escape");
+  await page.getByTestId("quick-switcher").waitFor({ state: "detached" });
+
+  // Search (Ctrl+Shift+F), with results and their marks.
+  await page.keyboard.press("Control+Shift+F");
   await page.getByTestId("search-input").fill("welcome");
   await page.getByTestId("search-result").first().waitFor();
   await audit.check(page, `${options.label} search`);

@@ -233,7 +233,7 @@ browserTest(
     );
     await page.screenshot({ path: artifact("integrations_hook_quoted.png") });
     // Nor in search results.
-    await page.keyboard.press("Control+k");
+    await page.keyboard.press("Control+Shift+F");
     await page.getByTestId("search-input").fill("paste the key");
     await page.getByTestId("search-result").filter({ hasText: "paste the key" })
       .locator(".result-user").filter({ hasText: /^kate \(HOOK\)$/ })

@@ -286,3 +286,131 @@ browserTest(
     await draftIs(alice, "");
   },
 );
+
+/** The names the quick switcher offers, top to bottom. */
+async function jumpChoices(page: Page): Promise<string[]> {
+  return await page.getByTestId("switch-option").evaluateAll((options) =>
+    options.map((o) => o.getAttribute("data-name") ?? "")
+  );
+}
+
+/** Waits until the quick switcher offers these names, top to bottom. */
+async function offersJumps(page: Page, names: string[]): Promise<void> {
+  await page.waitForFunction(
+    (wanted) =>
+      [...document.querySelectorAll('[data-testid="switch-option"]')]
+        .map((o) => o.getAttribute("data-name")).join("\n") === wanted,
+    names.join("\n"),
+  ).catch(() => {});
+  assert.deepEqual(await jumpChoices(page), names);
+}
+
+browserTest(
+  "web client jumps with Ctrl+K, as in Slack: one's places unread first, rooms to join, people to write to; arrows, Enter, Esc; Ctrl+Shift+F searches",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await send(alice, "/create design");
+    await currentRoom(alice, "design");
+    await send(alice, "/create ops");
+    await currentRoom(alice, "ops");
+    await openRoom(alice, "general");
+
+    // bob opens #dev-talk, which alice is not in, and writes to her;
+    // carol is in #general, and alice has never written to her.
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const carol = await TestClient.login(server.wsUrl, "carol");
+    try {
+      await bob.ok("create_room", { room: "dev-talk" });
+      await bob.ok("private_message", { to: "alice", text: "psst, lunch?" });
+      await alice.locator('[data-testid="dm-item"][data-user="bob"]')
+        .getByTestId("dm-unread").waitFor();
+      await alice.getByTestId("member-list").getByText("carol").waitFor();
+
+      // From the composer: the box opens focused, the unread first.
+      const composer = alice.getByTestId("composer");
+      await composer.focus();
+      await alice.keyboard.press("Control+k");
+      const box = alice.getByTestId("switch-input");
+      await box.waitFor();
+      assert.ok(await box.evaluate((el) => el === document.activeElement));
+      const options = alice.getByTestId("switch-option");
+      await options.first().waitFor();
+      assert.equal((await jumpChoices(alice))[0], "bob");
+      assert.equal(await options.first().getAttribute("aria-selected"), "true");
+
+      // A person to write to, by letters in order.
+      await box.pressSequentially("crl");
+      await offersJumps(alice, ["carol"]);
+      assert.match(await options.first().innerText(), /Message/);
+      await box.press("Enter");
+      await currentConversation(alice, "carol");
+      await alice.getByTestId("quick-switcher").waitFor({ state: "detached" });
+
+      // Joined first, then the room to join, which says so.
+      await alice.keyboard.press("Control+k");
+      await box.pressSequentially("de");
+      await offersJumps(alice, ["design", "dev-talk"]);
+      assert.match(await options.nth(1).innerText(), /Join/);
+      await alice.screenshot({ path: artifact("keyboard_jump.png") });
+      await box.press("ArrowDown");
+      assert.equal(await options.nth(1).getAttribute("aria-selected"), "true");
+      assert.equal(
+        await box.getAttribute("aria-activedescendant"),
+        await options.nth(1).getAttribute("id"),
+      );
+      await box.press("Enter");
+      await currentRoom(alice, "dev-talk");
+      await alice.getByTestId("quick-switcher").waitFor({ state: "detached" });
+
+      // Esc closes it, as Ctrl+K again does, and nothing moves.
+      await alice.keyboard.press("Control+k");
+      await box.waitFor();
+      await alice.keyboard.press("Escape");
+      await alice.getByTestId("quick-switcher").waitFor({ state: "detached" });
+      await alice.keyboard.press("Control+k");
+      await box.waitFor();
+      await alice.keyboard.press("Control+k");
+      await alice.getByTestId("quick-switcher").waitFor({ state: "detached" });
+      await currentRoom(alice, "dev-talk");
+
+      // Message search has Mattermost's key now.
+      await alice.keyboard.press("Control+Shift+F");
+      await alice.getByTestId("search-dialog").waitFor();
+      await alice.keyboard.press("Control+k");
+      await box.waitFor();
+      assert.equal(await alice.getByTestId("search-dialog").count(), 0);
+      await alice.keyboard.press("Escape");
+
+      // /help lists both keys.
+      await send(alice, "/help");
+      await alice.getByText("Ctrl+K — Jump to a room or a person.").waitFor();
+      await alice.getByText("Ctrl+Shift+F — Search messages.").waitFor();
+    } finally {
+      await bob.close();
+      await carol.close();
+    }
+
+    // On a phone, in French: "Aller à…" atop the drawer, a tap to go.
+    const chloe = await openPage(browser, server, {
+      viewport: { width: 390, height: 844 },
+      locale: "fr-FR",
+    });
+    await guest(chloe, "chloe");
+    await chloe.getByTestId("drawer-toggle").tap();
+    await chloe.getByTestId("switch-open").filter({ hasText: "Aller à…" })
+      .tap();
+    const dialog = chloe.getByTestId("quick-switcher");
+    await dialog.getByText("Aller à…").waitFor();
+    await chloe.getByTestId("switch-input").fill("desi");
+    await chloe.getByTestId("switch-option").filter({ hasText: "design" })
+      .tap();
+    await currentRoom(chloe, "design");
+    const width = await chloe.evaluate(() => innerWidth);
+    await chloe.getByTestId("drawer-toggle").tap();
+    await chloe.getByTestId("switch-open").tap();
+    const card = await dialog.boundingBox();
+    assert.ok(card && card.x >= 0 && card.x + card.width <= width);
+    await chloe.screenshot({ path: artifact("keyboard_jump_phone.png") });
+  },
+);

@@ -333,7 +333,7 @@ browserTest(
       await register(page, "alice");
       await confirmedFrom(page, "bob", `filler ${FILLER}`).waitFor();
 
-      await page.keyboard.press("Control+k");
+      await page.keyboard.press("Control+Shift+F");
       const dialog = page.getByTestId("search-dialog");
       await dialog.waitFor();
       await page.getByTestId("search-input").fill("needle");
@@ -428,7 +428,7 @@ browserTest(
       await register(page, "alice");
       await confirmedFrom(page, "bob", "pear 150").waitFor();
 
-      await page.keyboard.press("Control+k");
+      await page.keyboard.press("Control+Shift+F");
       const dialog = page.getByTestId("search-dialog");
       await page.getByTestId("search-input").fill("apple pear");
       const status = dialog.getByTestId("search-status");

@@ -17,6 +17,7 @@ import { Composer } from "./Composer.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
+import { QuickSwitcher } from "./QuickSwitcher.tsx";
 import { HooksPage } from "./HooksPage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
 import { MemberList } from "./MemberList.tsx";
@@ -31,6 +32,7 @@ import { TeamLayer } from "../team/TeamLayer.tsx";
 export function ChatScreen(): JSX.Element {
   const { state } = useApp();
   useSwitchKeys();
+  useJumpKey();
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
@@ -102,6 +104,7 @@ export function ChatScreen(): JSX.Element {
       <TokensPage />
       <HooksPage />
       <TeamLayer />
+      {state.switcherOpen.value && <QuickSwitcher />}
     </div>
   );
 }
@@ -137,6 +140,29 @@ function useSwitchKeys(): void {
     }
     addEventListener("keydown", listener);
     return () => removeEventListener("keydown", listener);
+  }, []);
+}
+
+/**
+ * Ctrl+K (Cmd+K on a Mac) opens the quick switcher anywhere, and closes
+ * it, as in Slack, Discord and Mattermost; from the search dialog it goes
+ * to the switcher. Logged out, the next session starts with it closed.
+ */
+function useJumpKey(): void {
+  const { state } = useApp();
+  useEffect(() => {
+    function onKey(event: KeyboardEvent): void {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+      if (event.shiftKey || event.key.toLowerCase() !== "k") return;
+      if (event.isComposing) return;
+      event.preventDefault();
+      actions.switcherToggled(state);
+    }
+    addEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("keydown", onKey);
+      actions.switcherToggled(state, false);
+    };
   }, []);
 }
 

@@ -60,6 +60,18 @@ export function Sidebar(): JSX.Element {
           <CloseIcon />
         </button>
       </div>
+      <button
+        type="button"
+        class="switch-open"
+        data-testid="switch-open"
+        aria-haspopup="dialog"
+        aria-keyshortcuts="Control+K"
+        title={t("switch.openHint")}
+        onClick={() => actions.switcherToggled(state, true)}
+      >
+        <span>{t("switch.open")}</span>
+        <kbd aria-hidden="true">Ctrl+K</kbd>
+      </button>
       <div class="sidebar-scroll">
         <div class="sidebar-section">
           <h2 class="section-title">{t("sidebar.rooms")}</h2>

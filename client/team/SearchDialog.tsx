@@ -1,5 +1,5 @@
 /**
- * The search dialog (Ctrl+K, or the header's button): results newest
+ * The search dialog (Ctrl+Shift+F, or the header's button): results newest
  * first with the matched words marked, more by the reply's `next` (short
  * pages, cut by the server's work budget, followed a few at once), and a
  * click opens the room or conversation at that message.

@@ -1,6 +1,7 @@
 /**
  * Where the team features meet the chat screen: the search dialog and
- * pins panel (Ctrl+K opens search anywhere), the header's buttons for
+ * pins panel (Ctrl+Shift+F opens search anywhere, as in Mattermost; Ctrl+K
+ * is the quick switcher's), the header's buttons for
  * them, the pin action of a message, and the hook that brings a jumped-to
  * message into view and highlights it for a moment.
  */
@@ -21,14 +22,15 @@ import { SearchDialog } from "./SearchDialog.tsx";
 /** How long a jumped-to message stays highlighted, in ms. */
 const FLASH_MS = 2500;
 
-/** The search dialog and pins panel when open, and the Ctrl+K shortcut. */
+/** The search dialog and pins panel when open, and the Ctrl+Shift+F shortcut. */
 export function TeamLayer(): JSX.Element | null {
   const { state } = useApp();
   useEffect(() => {
     function onKey(event: KeyboardEvent): void {
+      // Not Ctrl+F, Mattermost's other key: it stays the browser's find.
       if (
-        (event.ctrlKey || event.metaKey) && !event.altKey &&
-        event.key.toLowerCase() === "k"
+        (event.ctrlKey || event.metaKey) && event.shiftKey && !event.altKey &&
+        event.key.toLowerCase() === "f"
       ) {
         event.preventDefault();
         teamActions.searchToggled(state, true);
@@ -58,7 +60,7 @@ export function HeaderTools(): JSX.Element {
         data-testid="search-open"
         aria-label={t("search.open")}
         title={t("search.openHint")}
-        aria-keyshortcuts="Control+K"
+        aria-keyshortcuts="Control+Shift+F"
         aria-haspopup="dialog"
         onClick={() => teamActions.searchToggled(state, true)}
       >

@@ -7,7 +7,7 @@ import type { JumpTarget } from "./state.ts";
 
 /**
  * Opens the search dialog, with `query` to search at once, or closes it;
- * opening it closes the pins panel.
+ * opening it closes the pins panel and the quick switcher.
  */
 export function searchToggled(
   state: AppState,
@@ -18,14 +18,16 @@ export function searchToggled(
     state.team.searchOpen.value = open;
     state.team.searchQuery.value = open ? query : "";
     if (open) state.team.pinsOpen.value = false;
+    if (open) state.switcherOpen.value = false;
   });
 }
 
-/** Opens or closes the pins panel (opening it closes the search dialog). */
+/** Opens or closes the pins panel (opening it closes the search dialog and the quick switcher). */
 export function pinsToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.pinsOpen.value = open;
     if (open) state.team.searchOpen.value = false;
+    if (open) state.switcherOpen.value = false;
   });
 }
 

@@ -1,0 +1,160 @@
+/**
+ * What the quick switcher (Ctrl+K, as in Slack, Discord and Mattermost)
+ * offers for what is typed: the rooms and conversations one has, then
+ * the public rooms one may join and the people one may write to, each
+ * ranked by how well its name matches (whole, start, start of a word,
+ * inside, letters in order), then unread first, then the most recent.
+ * Names compare as the server compares them (NFKC, case-folded). Pure:
+ * it reads the state and writes nothing.
+ */
+
+import { nameKey } from "../server/protocol/names.ts";
+import { listedRooms, sortConversations } from "./sidebar_order.ts";
+import { type AppState, dmKey, entry, roomKey } from "./state.ts";
+
+/** How many choices the switcher lists at most: more is a scroll nobody reads. */
+export const SWITCH_LIMIT = 30;
+
+/** A place the switcher can go to. */
+export interface SwitchChoice {
+  /** `room`: join or show it; `dm`: open the conversation with `name`. */
+  kind: "room" | "dm";
+  /** The room's name, or the other person's, as the server spelled it. */
+  name: string;
+  /** Its log key (state.unread's, state.viewKey's): unique among choices. */
+  key: string;
+  /** Whether it is already one's own: a joined room or a listed conversation. */
+  mine: boolean;
+  /** Whether the room is invite-only (rooms only). */
+  private: boolean;
+  /** Its unread messages. */
+  unread: number;
+}
+
+/** The rank of a name that holds the query's letters only in order. */
+const FUZZY = 4;
+
+/**
+ * How well a name key matches a query key, best first: 0 the whole name,
+ * 1 its start, 2 the start of a word in it ("ops" in "dev-ops"), 3
+ * anywhere in it, 4 its letters in order ("dvps" in "devops"); null when
+ * it does not match. A blank query matches everything alike; a single
+ * letter only a start, as nearly every name holds it somewhere.
+ */
+export function matchRank(name: string, query: string): number | null {
+  if (query === "") return 0;
+  if (name === query) return 0;
+  if (name.startsWith(query)) return 1;
+  const at = name.indexOf(query);
+  if (at > 0) {
+    // A word starts after anything that is not a letter or a digit.
+    for (let i = at; i >= 0; i = name.indexOf(query, i + 1)) {
+      if (!/[\p{L}\p{N}]/u.test(name[i - 1])) return 2;
+    }
+  }
+  if ([...query].length < 2) return null;
+  if (at > 0) return 3;
+  let next = 0;
+  for (const char of query) {
+    next = name.indexOf(char, next);
+    if (next < 0) return null;
+    next += char.length;
+  }
+  return FUZZY;
+}
+
+/**
+ * The choices for `query`, best first. A leading `#` asks for rooms only
+ * and `@` for people only. People are those one has a conversation with,
+ * the current room's members and who wrote in the rooms' messages held
+ * (the client knows no other names), never oneself.
+ */
+export function switchChoices(
+  state: AppState,
+  query: string,
+  options: { limit?: number } = {},
+): SwitchChoice[] {
+  let typed = query.trim();
+  const only = typed.startsWith("#")
+    ? "room"
+    : typed.startsWith("@")
+    ? "dm"
+    : null;
+  if (only) typed = typed.slice(1);
+  const wanted = nameKey(typed.trim());
+  const unread = state.unread.value;
+  const logs = state.logs.value;
+  const me = state.username.value === null
+    ? null
+    : nameKey(state.username.value);
+
+  const choices: SwitchChoice[] = [];
+  const seen = new Set<string>();
+  function offer(choice: Omit<SwitchChoice, "key" | "unread">): void {
+    const key = choice.kind === "room"
+      ? roomKey(choice.name)
+      : dmKey(choice.name);
+    if (seen.has(key)) return;
+    seen.add(key);
+    choices.push({ ...choice, key, unread: entry(unread, key) ?? 0 });
+  }
+  const rooms = listedRooms(state);
+  const conversations = sortConversations(state.conversations.value);
+  if (only !== "dm") {
+    for (const r of rooms.mine) {
+      offer({ kind: "room", name: r.name, mine: true, private: !!r.private });
+    }
+  }
+  if (only !== "room") {
+    for (const c of conversations) {
+      if (c.deleted) continue;
+      offer({ kind: "dm", name: c.name, mine: true, private: false });
+    }
+  }
+  if (only !== "dm") {
+    for (const r of rooms.others) {
+      if (r.private) continue;
+      offer({ kind: "room", name: r.name, mine: false, private: false });
+    }
+  }
+  if (only !== "room") {
+    const people = [...state.members.value];
+    for (const [key, log] of Object.entries(logs)) {
+      if (key.startsWith("@")) continue;
+      // A hook's or a bot's message may bear anyone's name: not a person.
+      for (const m of log.messages) if (!m.badge) people.push(m.user);
+    }
+    for (const name of people) {
+      if (nameKey(name) === me) continue;
+      offer({ kind: "dm", name, mine: false, private: false });
+    }
+  }
+
+  /** When something last happened there, ISO-8601 ("" when unknown). */
+  function lastTs(choice: SwitchChoice): string {
+    if (choice.kind === "dm") {
+      const c = entry(state.conversations.value, roomKey(choice.name));
+      if (c) return c.lastTs;
+    }
+    return entry(logs, choice.key)?.messages.at(-1)?.ts ?? "";
+  }
+
+  const ranked = [];
+  for (const choice of choices) {
+    const rank = matchRank(nameKey(choice.name), wanted);
+    if (rank === null) continue;
+    ranked.push({ choice, rank, ts: lastTs(choice) });
+  }
+  // Names that hold the words before letters merely in order; among
+  // them one's own places before the others (joined rooms before rooms to
+  // join), then the better match, then unread, then the most recent; the
+  // order offered breaks ties (the sidebar's, which is stable).
+  ranked.sort((a, b) =>
+    Number(a.rank === FUZZY) - Number(b.rank === FUZZY) ||
+    Number(b.choice.mine) - Number(a.choice.mine) ||
+    a.rank - b.rank ||
+    Number(b.choice.unread > 0) - Number(a.choice.unread > 0) ||
+    (a.ts === b.ts ? 0 : a.ts < b.ts ? 1 : -1)
+  );
+  return ranked.slice(0, options.limit ?? SWITCH_LIMIT).map((r) => r.choice);
+}
