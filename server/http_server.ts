@@ -219,11 +219,17 @@ export async function startHttpServer(
       options.headerTimeoutSeconds * 500,
     ),
   }, listener);
+  // Every request, whatever answers it (node-server's errorHandler too).
+  server.on(
+    "request",
+    (request: http.IncomingMessage) => spoke(request.socket),
+  );
   server.on("upgrade", (request, socket, head) => {
     upgrade(request, socket as net.Socket, head as Buffer);
   });
   // node:http hands a CONNECT to this event, or closes it unanswered.
   server.on("connect", (request, socket) => {
+    spoke(socket as net.Socket);
     writeRaw(socket as net.Socket, unserved(request.method ?? "CONNECT"));
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
@@ -264,7 +270,7 @@ export async function startHttpServer(
       return;
     }
     const address = socket.remoteAddress ?? "unknown";
-    const slot = slots.acquire(address);
+    const slot = slots.acquire(address, socket);
     if (typeof slot === "string") {
       refuse(socket, slot);
       return;
@@ -285,6 +291,7 @@ export async function startHttpServer(
     // sees the 101, would be read here and lost: stop reading now, and hand
     // over whatever was read already.
     socket.pause();
+    spoke(socket);
     (socket as unknown as { _handle?: { readStop?(): number } })._handle
       ?.readStop?.();
     const buffered = socket.read() as Buffer | null;
@@ -384,21 +391,49 @@ export async function startHttpServer(
 const SLOT = Symbol("slot");
 type SlotSocket = net.Socket & { [SLOT]?: ConnectionSlot };
 
+/** The connection sent a whole request head: it no longer gives way (ConnectionSlots). */
+function spoke(socket: net.Socket): void {
+  (socket as SlotSocket)[SLOT]?.spoke();
+}
+
 /** One accepted connection's place in the counts. */
 interface ConnectionSlot {
   /** Gives the place back; more than once is safe. */
   release(): void;
   /** Its WebSocket logged in to an account (address_share.ts). */
   favour(): void;
+  /** It sent a whole request head (ConnectionSlots). */
+  spoke(): void;
 }
 
-const UNCOUNTED: ConnectionSlot = { release() {}, favour() {} };
+const UNCOUNTED: ConnectionSlot = { release() {}, favour() {}, spoke() {} };
 
-/** Open connections in all and per address, against their caps and shares. */
+/**
+ * Open connections in all and per address, against their caps and shares.
+ *
+ * At the cap, a newcomer takes the place of the connection that has waited
+ * longest without sending a whole request head, which gets 408 and is
+ * closed; only when every open connection has sent one is the newcomer
+ * refused (503). Why: a raw TCP connection costs nothing to open and may
+ * stay silent until `--header-timeout` (20 s); with no proxy in front, 400
+ * silent sockets from 40 addresses (each within its share) against a cap
+ * of 200 had every WebSocket login refused with 503 for as long as they
+ * stayed; now ten logins in a row come in (docs/security.md). Now a flood of them only shortens each one's life: a silent connection
+ * lasts until as many newcomers came as the cap, and a real client, whose
+ * request head follows its connection within a round trip, is not one of
+ * the silent for long. The cost: at the cap, a client whose request head
+ * comes later than that many newcomers (a very slow link, under a flood)
+ * gets 408 and must try again; the per-address rules are checked first,
+ * so an address at its share cannot push others out.
+ */
 class ConnectionSlots {
   #max: number;
   #addresses: AddressCounts;
   #refusedLogged = 0;
+  #evictedLogged = 0;
+  // Connections with no whole request head yet, oldest first (a Set keeps
+  // the order things were added in).
+  #silent = new Set<Slot>();
   total = 0;
 
   constructor(options: HttpServerOptions) {
@@ -413,9 +448,10 @@ class ConnectionSlots {
     });
   }
 
-  /** Takes a place, or says why not. */
-  acquire(address: string): ConnectionSlot | Refusal {
-    if (this.#max > 0 && this.total >= this.#max) {
+  /** Takes a place for `socket`, or says why not. */
+  acquire(address: string, socket: net.Socket): ConnectionSlot | Refusal {
+    const full = this.#max > 0 && this.total >= this.#max;
+    if (full && this.#silent.size === 0) {
       this.#logRefusal("{open} connections open, the most allowed", {
         open: this.total,
       });
@@ -429,9 +465,31 @@ class ConnectionSlots {
       );
       return refusal;
     }
+    if (full) this.#closeOldestSilent();
     this.#addresses.add(address);
     this.total++;
-    return new Slot(this, this.#addresses, address);
+    const slot = new Slot(this, this.#addresses, address, socket);
+    this.#silent.add(slot);
+    return slot;
+  }
+
+  /** `slot` sent a request head, or closed: it no longer gives way. */
+  heard(slot: Slot): void {
+    this.#silent.delete(slot);
+  }
+
+  #closeOldestSilent(): void {
+    const [oldest] = this.#silent;
+    this.#silent.delete(oldest);
+    const now = Date.now();
+    if (now - this.#evictedLogged >= 1000) {
+      this.#evictedLogged = now;
+      logger.warn(
+        "Connections full ({open}): closing the oldest that sent no request",
+        { open: this.total },
+      );
+    }
+    oldest.giveWay();
   }
 
   // A flood would log a line per refused connection: one a second.
@@ -455,6 +513,9 @@ class Slot implements ConnectionSlot {
   #slots: ConnectionSlots;
   #addresses: AddressCounts;
   #address: string;
+  // Until it speaks: what giveWay closes. Let go of then, so an upgraded
+  // connection's slot does not keep its `node:net` socket alive.
+  #socket: net.Socket | undefined;
   #released = false;
   #favoured = false;
 
@@ -462,17 +523,34 @@ class Slot implements ConnectionSlot {
     slots: ConnectionSlots,
     addresses: AddressCounts,
     address: string,
+    socket: net.Socket,
   ) {
     this.#slots = slots;
     this.#addresses = addresses;
     this.#address = address;
+    this.#socket = socket;
   }
 
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.#socket = undefined;
+    this.#slots.heard(this);
     this.#slots.total--;
     this.#addresses.remove(this.#address, this.#favoured);
+  }
+
+  spoke(): void {
+    if (!this.#socket) return;
+    this.#socket = undefined;
+    this.#slots.heard(this);
+  }
+
+  /** Closes the connection, silent yet, for a newcomer: its place is free at once. */
+  giveWay(): void {
+    const socket = this.#socket;
+    this.release();
+    if (socket) refuse(socket, "silent");
   }
 
   favour(): void {
@@ -482,7 +560,7 @@ class Slot implements ConnectionSlot {
   }
 }
 
-type Refusal = "full" | AddressRefusal | "headers" | "malformed";
+type Refusal = "full" | "silent" | AddressRefusal | "headers" | "malformed";
 
 const REFUSALS: Record<Refusal, { status: string; body: string }> = {
   full: {
@@ -490,6 +568,14 @@ const REFUSALS: Record<Refusal, { status: string; body: string }> = {
     body: JSON.stringify({
       error: "internal",
       message: "The server has too many connections: try again shortly.",
+    }),
+  },
+  silent: {
+    status: "408 Request Timeout",
+    body: JSON.stringify({
+      error: "internal",
+      message:
+        "The server has too many connections and needed this one, which had sent no request yet: try again.",
     }),
   },
   address: {

@@ -17,6 +17,7 @@ import {
   spawnServer,
   TestClient,
   type TestServer,
+  within,
   withServer,
 } from "./harness.ts";
 import { accountWithToken, sharedFile } from "./api_helpers.ts";
@@ -279,23 +280,62 @@ Deno.test("http: once half of --max-connections are open, a connection whose Web
     }
   }, { maxConnections: 20, addressShare: 10 }));
 
-Deno.test("http: past --max-connections a connection gets 503 and the server keeps serving the others", () =>
+Deno.test("http: past --max-connections, with every connection past its first request, a connection gets 503 and the server keeps serving the others", () =>
   withServer(async (server: TestServer) => {
     const held = [];
-    for (let i = 0; i < 5; i++) held.push(await RawClient.open(server));
+    // Each has had its answer and waits, kept alive, for its next request:
+    // none gives way to a newcomer as a silent one would (next test).
+    for (let i = 0; i < 5; i++) {
+      const client = await RawClient.open(server);
+      held.push(client);
+      client.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      while (!client.received.includes("\r\n\r\n")) await delay(20);
+      client.received = "";
+    }
     try {
       const refused = await RawClient.open(server);
       await refused.closed;
       assert.match(refused.received, /^HTTP\/1\.1 503/);
       held[0].write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-      while (!held[0].received.includes("\r\n\r\n")) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      while (!held[0].received.includes("\r\n\r\n")) await delay(20);
       assert.match(held[0].received, /^HTTP\/1\.1 200/);
     } finally {
       for (const client of held) await client.close();
     }
-  }, { maxConnections: 5 }));
+  }, { maxConnections: 5, keepAliveTimeoutSeconds: 3600 }));
+
+Deno.test("http: at --max-connections, the connection that has sent no request the longest gives way to a newcomer with 408, so a user still logs in while silent sockets of many addresses fill the server", () =>
+  withServer(async (server: TestServer) => {
+    // A cap of 20, filled by sockets that never speak, two from each of
+    // ten addresses (within their share). The header timeout, an hour,
+    // never ends one: only the newcomers do.
+    const silent: RawClient[] = [];
+    for (let i = 0; i < 20; i++) {
+      silent.push(
+        await RawClient.open(server, `127.0.0.${2 + Math.floor(i / 2)}`),
+      );
+    }
+    // One that has sent half a request head is as silent.
+    silent[1].write("GET /healthz HTTP/1.1\r\nHost:");
+    try {
+      // Before, this got 503 until the header timeout.
+      const alice = await TestClient.login(server.wsUrl, "alice");
+      await within(60_000, silent[0].closed, "the oldest's close");
+      assert.match(silent[0].received, /^HTTP\/1\.1 408/);
+      assert.match(silent[0].received, /"error":"internal"/);
+      assert.match(silent[0].received, /needed this one/);
+      // Oldest first: the next newcomer ends the next oldest.
+      const response = await fetch(`${server.url}/healthz`);
+      await response.body?.cancel();
+      assert.equal(response.status, 200);
+      await within(60_000, silent[1].closed, "the next oldest's close");
+      assert.match(silent[1].received, /^HTTP\/1\.1 408/);
+      await alice.ok("send_message", { text: "still in" });
+      await alice.close();
+    } finally {
+      for (const client of silent) await client.close();
+    }
+  }, { maxConnections: 20, headerTimeoutSeconds: 3600 }));
 
 Deno.test({
   name:
@@ -320,9 +360,10 @@ Deno.test({
           await RawClient.open(server, `127.0.0.${10 + Math.floor(i / 100)}`),
         );
       }
-      // Every one was accepted by the kernel; the server answers those past
-      // its budget with 503 (before it closes them) and keeps its
-      // descriptors for the rest. A busy server may take long to reach them.
+      // Every one was accepted by the kernel; past its budget the server
+      // closes the oldest of them, which sent nothing, with 408 (a newcomer
+      // that found none to close would get 503) and keeps its descriptors
+      // for the rest. A busy server may take long to reach them.
       let timer: ReturnType<typeof setTimeout> | undefined;
       const refusedSoon = await Promise.race([
         Promise.any(clients.map((c) => c.closed)),
@@ -330,14 +371,14 @@ Deno.test({
       ]);
       clearTimeout(timer);
       assert.notEqual(refusedSoon, undefined, "no connection was refused");
-      const refused = clients.filter((c) => c.received.includes(" 503 "));
-      assert.ok(refused.length > 0, "no 503 among the refused");
+      const refused = clients.filter((c) => c.received.includes(" 408 "));
+      assert.ok(refused.length > 0, "no 408 among the closed");
       for (const client of clients) await client.close();
       // Back to normal: the server still runs and answers.
       const status = await healthz(server);
       assert.equal(status, 200, server.output());
       assert.doesNotMatch(server.output(), /Too many open files|Uncaught/);
-      assert.match(server.output(), /Refusing connections/);
+      assert.match(server.output(), /closing the oldest that sent no request/);
     } finally {
       for (const client of clients) await client.close();
       const status = await server.stop("SIGTERM");
