@@ -21,6 +21,11 @@ import {
   withServer,
 } from "./harness.ts";
 import { accountWithToken, sharedFile } from "./api_helpers.ts";
+import {
+  addLoopbackIpv6,
+  loopbackIpv6SkipReason,
+  randomSite,
+} from "./loopback_ipv6.ts";
 
 /**
  * Waits until the server's log matches `pattern`: for what only its log
@@ -92,7 +97,8 @@ class RawClient {
     const opened = performance.now();
     return new Promise((resolve, reject) => {
       const socket = net.connect({
-        host: url.hostname,
+        // An IPv6 host comes bracketed in a URL, not to connect.
+        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
         port: Number(url.port),
         localAddress,
       });
@@ -279,6 +285,67 @@ Deno.test("http: once half of --max-connections are open, a connection whose Web
       for (const client of held) await client.close();
     }
   }, { maxConnections: 20, addressShare: 10 }));
+
+// Loopback's only IPv6 address, ::1, is never capped: these addresses of
+// other networks are added to lo for the test, which takes root.
+const ipv6Skip = await loopbackIpv6SkipReason();
+if (ipv6Skip) console.warn(`The IPv6 /48 test is skipped: ${ipv6Skip}`);
+
+Deno.test({
+  name:
+    "http: once half of --max-connections are open, the /64s of one IPv6 /48 together holding its --site-share get 429 rate_limited, while another /48 still comes in",
+  ignore: ipv6Skip !== undefined,
+  async fn() {
+    const site = randomSite();
+    let other = randomSite();
+    while (other === site) other = randomSite();
+    // One address in each of eleven /64s of one /48, one of another /48.
+    const inSite = (net: number) => `${site}:${net.toString(16)}::1`;
+    const outside = `${other}::1`;
+    const remove = await addLoopbackIpv6([
+      ...Array.from({ length: 11 }, (_, net) => inSite(net)),
+      outside,
+    ]);
+    try {
+      await withServer(async (server: TestServer) => {
+        // A cap of 40: past 20 open, a /48 may hold 10 (25%), a /64 4.
+        const held: RawClient[] = [];
+        try {
+          // ::1 (a local proxy) is never held to a share, and takes the
+          // server to half full.
+          for (let i = 0; i < 20; i++) {
+            held.push(await RawClient.open(server, "::1"));
+          }
+          for (let net = 0; net < 10; net++) {
+            held.push(await RawClient.open(server, inSite(net)));
+          }
+          // Its /64 holds nothing yet: only the /48 is at its share.
+          const refused = await RawClient.open(server, inSite(10));
+          await within(60_000, refused.closed, "the refusal");
+          assert.match(refused.received, /^HTTP\/1\.1 429/);
+          assert.match(refused.received, /"error":"rate_limited"/);
+          assert.match(refused.received, /your network \(its IPv6 \/48\)/);
+          const welcome = await RawClient.open(server, outside);
+          held.push(welcome);
+          welcome.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+          while (!welcome.received.includes("\r\n\r\n")) await delay(20);
+          assert.match(welcome.received, /^HTTP\/1\.1 200/);
+        } finally {
+          for (const client of held) await client.close();
+        }
+      }, {
+        hostname: "::1",
+        maxConnections: 40,
+        addressShare: 10,
+        siteShare: 25,
+        // Only the shares end a connection here.
+        headerTimeoutSeconds: 3600,
+      });
+    } finally {
+      await remove();
+    }
+  },
+});
 
 Deno.test("http: past --max-connections, with every connection past its first request, a connection gets 503 and the server keeps serving the others", () =>
   withServer(async (server: TestServer) => {
