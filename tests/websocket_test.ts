@@ -453,6 +453,47 @@ Deno.test("upgrade: a client that keeps failing to log in is still closed with 4
     }
   }, { loginTimeoutSeconds: 1 }));
 
+Deno.test("upgrade: a socket let in to the accounts' reserve by its session token must still log in within --login-timeout: silent, or asking again and again for a guest login it is refused, it is closed with 4001", () =>
+  withClients(async (pool, server) => {
+    // A cap of 20 with half kept for accounts: guests may hold 10. (The
+    // cap counts TCP connections: fetch's kept-alive ones too.)
+    const { token } = await accountWithToken(server, "carol");
+    // Each logs in as it connects: 10 s is far above that pause, even on
+    // a busy machine (as in the test below).
+    for (let i = 0; i < 10; i++) await pool.guest(`guest${i}`);
+    const stranger = await RawSocket.open(server.wsUrl);
+    stranger.abort();
+    assert.equal(stranger.status, 429, "the guests' part is not full");
+    const bearer = { headers: { authorization: `Bearer ${token}` } };
+    const silent = await pool.connect(bearer);
+    const asking = await pool.connect(bearer);
+    // Its tries never end in a login. Four a second, under the
+    // per-connection login limit (5 a second), so that its own rate limit
+    // never closes it; how many fit in its time does not matter. (Whether
+    // a try renews its timeout is not shown here: only a sweep that finds
+    // a login under way renews one, and these are answered at once.)
+    const tries = (async () => {
+      while (asking.closeCode === undefined) {
+        const reply = await asking.request("login", { username: "sneaky" })
+          .catch(() => undefined);
+        if (!reply) break;
+        assert.equal(reply.data.code, "rate_limited");
+        await delay(250);
+      }
+    })();
+    // The server's own clock ends both; the deadline here only bounds a
+    // server that never would.
+    for (const socket of [silent, asking]) {
+      const event = await within(120_000, socket.closed, "a close");
+      assert.equal(event.code, 4001);
+    }
+    await tries;
+  }, {
+    maxConnections: 20,
+    accountReserve: 50,
+    loginTimeoutSeconds: 10,
+  }));
+
 Deno.test("upgrade: a logged-in connection outlives the login timeout", () =>
   withClients(async (pool) => {
     // alice's login must come within the timeout of her upgrade: 10 s, for
