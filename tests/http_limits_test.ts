@@ -347,6 +347,51 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "http: the addresses of one IPv6 /64 share the per-address cap, another /64 of the same /48 does not",
+  ignore: ipv6Skip !== undefined,
+  async fn() {
+    const site = randomSite();
+    // One machine holds a whole /64 and picks its addresses in it at will.
+    const inNet = (net: number, host: number) => `${site}:${net}::${host}`;
+    const remove = await addLoopbackIpv6([
+      inNet(1, 1),
+      inNet(1, 2),
+      inNet(1, 3),
+      inNet(1, 4),
+      inNet(2, 1),
+    ]);
+    try {
+      await withServer(async (server: TestServer) => {
+        const held: RawClient[] = [];
+        try {
+          for (let host = 1; host <= 3; host++) {
+            held.push(await RawClient.open(server, inNet(1, host)));
+          }
+          const refused = await RawClient.open(server, inNet(1, 4));
+          await within(60_000, refused.closed, "the refusal");
+          assert.match(refused.received, /^HTTP\/1\.1 429/);
+          assert.match(refused.received, /from your address\./);
+          const welcome = await RawClient.open(server, inNet(2, 1));
+          held.push(welcome);
+          welcome.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+          while (!welcome.received.includes("\r\n\r\n")) await delay(20);
+          assert.match(welcome.received, /^HTTP\/1\.1 200/);
+        } finally {
+          for (const client of held) await client.close();
+        }
+      }, {
+        hostname: "::1",
+        maxConnectionsPerAddress: 3,
+        headerTimeoutSeconds: 3600,
+      });
+    } finally {
+      await remove();
+    }
+  },
+});
+
 Deno.test("http: past --max-connections, with every connection past its first request, a connection gets 503 and the server keeps serving the others", () =>
   withServer(async (server: TestServer) => {
     const held = [];
