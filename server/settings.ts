@@ -292,7 +292,7 @@ export const SETTINGS = {
     kind: integer({ min: 0 }),
     default: 0,
     help:
-      "open connections in all, more get HTTP 503; `0`: the open-file limit (`ulimit -n`) less 64 and a tenth (857 at 1024)",
+      "open connections in all; past it a newcomer takes the place of the oldest that has sent no request (which gets 408), else gets HTTP 503; `0`: the open-file limit (`ulimit -n`) less 64 and a tenth (857 at 1024)",
   }),
   /**
    * Past half of `maxConnections`, the percent of it one address may hold
