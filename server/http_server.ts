@@ -418,10 +418,11 @@ const UNCOUNTED: ConnectionSlot = { release() {}, favour() {}, spoke() {} };
  * stay silent until `--header-timeout` (20 s); with no proxy in front, 400
  * silent sockets from 40 addresses (each within its share) against a cap
  * of 200 had every WebSocket login refused with 503 for as long as they
- * stayed; now ten logins in a row come in (docs/security.md). Now a flood of them only shortens each one's life: a silent connection
- * lasts until as many newcomers came as the cap, and a real client, whose
- * request head follows its connection within a round trip, is not one of
- * the silent for long. The cost: at the cap, a client whose request head
+ * stayed; now ten logins in a row come in (docs/security.md). A flood of
+ * them only shortens each one's life: a silent connection lasts until as
+ * many newcomers came as the cap, and a real client, whose request head
+ * follows its connection within a round trip, is not one of the silent for
+ * long. The cost: at the cap, a client whose request head
  * comes later than that many newcomers (a very slow link, under a flood)
  * gets 408 and must try again; the per-address rules are checked first,
  * so an address at its share cannot push others out.
