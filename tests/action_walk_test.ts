@@ -25,6 +25,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   join_room: { room: "general", invite: "abc" },
   leave_room: { room: "walkroom" },
   list_users: { room: "general" },
+  list_members: { room: "general", prefix: "vi" },
   send_message: { text: "hi", client_id: "c1", attachments: [], reply_to: "M" },
   history: { room: "general", before_seq: 5, after_seq: 1, limit: 10 },
   private_message: { to: "victim", text: "hi", client_id: "p1" },

@@ -197,6 +197,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "list_rooms", {});
     await ok(boss, "create_room", { room: "dev" });
     await ok(boss, "list_users", {});
+    await ok(boss, "list_members", { prefix: "b" });
     const sent = await ok(boss, "send_message", {
       text: "hello",
       client_id: "k",

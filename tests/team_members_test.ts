@@ -166,6 +166,58 @@ teamTest(
 );
 
 teamTest(
+  "list_members names a room's accounts that start with a prefix, offline ones too; general every account; a private room only to its members",
+  async (pool) => {
+    const bob = await pool.register("bob");
+    const bonnie = await pool.register("Bonnie");
+    const carol = await pool.register("carol");
+    await bob.ok("create_room", { room: "dev" });
+    await bonnie.ok("join_room", { room: "dev" });
+    await bonnie.close();
+    // Bonnie is offline: list_users no longer names her, list_members does.
+    assert.deepEqual((await carol.ok("list_users", { room: "dev" })).users, [
+      "bob",
+    ]);
+    assert.deepEqual(
+      await carol.ok("list_members", { room: "dev", prefix: "BO" }),
+      { request: "list_members", room: "dev", members: ["bob", "Bonnie"] },
+    );
+    assert.deepEqual(
+      (await carol.ok("list_members", { room: "dev" })).members,
+      ["bob", "Bonnie"],
+    );
+    assert.deepEqual(
+      (await carol.ok("list_members", { room: "dev", prefix: "c" })).members,
+      [],
+    );
+    // Every account belongs to general; a guest is nobody's member.
+    const visitor = await pool.guest("visitor");
+    assert.deepEqual((await visitor.ok("list_members", {})).members, [
+      "bob",
+      "Bonnie",
+      "carol",
+    ]);
+    await bob.ok("create_room", { room: "secret", private: true });
+    assert.deepEqual(
+      (await bob.ok("list_members", { prefix: "b" })).members,
+      ["bob"],
+    );
+    await expectError(
+      carol,
+      "list_members",
+      { room: "secret" },
+      "room_not_found",
+    );
+    await expectError(
+      carol,
+      "list_members",
+      { prefix: "b".repeat(65) },
+      "invalid_message",
+    );
+  },
+);
+
+teamTest(
   "memberships: an account hears messages of all its rooms, typing only where it looks",
   async (pool) => {
     const alice = await pool.register("alice");

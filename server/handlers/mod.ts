@@ -4,6 +4,7 @@ import {
   createRoom,
   joinRoom,
   leaveRoom,
+  listMembers,
   listRooms,
   listUsers,
 } from "./rooms.ts";
@@ -49,6 +50,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   join_room: joinRoom,
   leave_room: leaveRoom,
   list_users: listUsers,
+  list_members: listMembers,
   send_message: sendMessage,
   history,
   private_message: privateMessage,

@@ -13,8 +13,10 @@ import {
   createRoomData,
   joinRoomData,
   leaveRoomData,
+  listMembersData,
   listUsersData,
 } from "../protocol/schemas.ts";
+import { LIST_MEMBERS_LIMIT } from "../protocol/limits.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { type Ban, shownOwner } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -339,4 +341,31 @@ export async function listUsers(
   return succeed(
     owner === undefined ? { room, users } : { room, users, owner },
   );
+}
+
+/**
+ * `list_members`: the accounts that belong to a room, online or not, whose
+ * names start with `prefix` (compared as names are), by name key: for a
+ * composer that offers members who are offline too. A room one may read
+ * (as `list_users`); `general` lists every account.
+ */
+export async function listMembers(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(listMembersData, raw);
+  if (isFailure(data)) return data;
+  const member = ctx.client.member;
+  const key = data.room === undefined
+    ? member.roomKey
+    : await findReadableRoom(ctx.node, readerOf(member), data.room);
+  if (key === undefined) {
+    return fail("room_not_found", `No room named '${data.room}'.`);
+  }
+  const members = await ctx.node.store.roomMembers(
+    key,
+    nameKey(data.prefix ?? ""),
+    LIST_MEMBERS_LIMIT,
+  );
+  return succeed({ room: ctx.node.registry.roomName(key), members });
 }

@@ -14,6 +14,9 @@ export const MAX_ATTACHMENTS = 10;
 /** Longest user or room name, in characters (code points). */
 export const MAX_NAME_LENGTH = 32;
 
+/** Most names one `list_members` answer gives (a mention list shows 8). */
+export const LIST_MEMBERS_LIMIT = 20;
+
 /** Shortest and longest password, in characters (code points). */
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;

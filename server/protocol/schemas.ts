@@ -136,6 +136,12 @@ export const emptyData = z.object({});
 /** `list_users` data: a room, or the sender's current room. */
 export const listUsersData = z.object({ room: name.optional() });
 
+/** `list_members` data: a room (or the current one), the start of names. */
+export const listMembersData = z.object({
+  room: name.optional(),
+  prefix: noNul(64).optional(),
+});
+
 /** Attachments as clients send them: the server reads the rest itself. */
 const attachments = z.array(z.object({ url: z.string().max(2048) })).max(10)
   .optional();

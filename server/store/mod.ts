@@ -947,6 +947,18 @@ export interface MembershipStore {
   /** An account's rooms (their keys), oldest membership first. */
   memberRooms(userKey: string): Promise<string[]>;
   /**
+   * The names of the accounts that belong to a room whose key starts
+   * with `prefix` (a name key, or ""), by key, at most `limit`: every
+   * account for `general`, which all belong to from their registration
+   * (the row is written at the first login). For the composer's mentions,
+   * which offer members who are offline too.
+   */
+  roomMembers(
+    roomKey: string,
+    prefix: string,
+    limit: number,
+  ): Promise<string[]>;
+  /**
    * Moves an account's read position in a stream (room key or
    * conversation key) forward to `seq`, capped at the stream's newest;
    * never back, in one atomic step. Returns whether it moved (when it did

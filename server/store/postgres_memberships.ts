@@ -9,6 +9,7 @@ import {
 import type { PostgresContext } from "./postgres_context.ts";
 import type { Sql } from "./postgres_rows.ts";
 import { type InviteRow, toStoredInvite } from "./rows.ts";
+import { GENERAL_ROOM } from "../protocol/types.ts";
 
 /**
  * PostgresStore's memberships: who belongs to which room, read positions
@@ -65,6 +66,26 @@ export class PostgresMemberships implements MembershipStore {
         SELECT room_key FROM memberships WHERE user_key = ${userKey}
         ORDER BY joined_at, room_key`).map((row) => row.room_key)
     );
+  }
+
+  roomMembers(
+    roomKey: string,
+    prefix: string,
+    limit: number,
+  ): Promise<string[]> {
+    // Keys by code point (COLLATE "C"), as SQLite orders them.
+    return this.#context.run(async (sql) => {
+      const rows = roomKey === GENERAL_ROOM
+        ? await sql<{ username: string }[]>`
+          SELECT username FROM accounts WHERE starts_with(key, ${prefix})
+          ORDER BY key COLLATE "C" LIMIT ${limit}`
+        : await sql<{ username: string }[]>`
+          SELECT a.username FROM memberships m
+          JOIN accounts a ON a.key = m.user_key
+          WHERE m.room_key = ${roomKey} AND starts_with(m.user_key, ${prefix})
+          ORDER BY m.user_key COLLATE "C" LIMIT ${limit}`;
+      return rows.map((row) => row.username);
+    });
   }
 
   markRead(

@@ -8,6 +8,7 @@ import {
 } from "./mod.ts";
 import { type InviteRow, toStoredInvite } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { GENERAL_ROOM } from "../protocol/types.ts";
 
 /**
  * The SQLite store's memberships (MembershipStore): who is in which room,
@@ -99,6 +100,30 @@ export class SqliteMemberships implements MembershipStore {
          ORDER BY joined_at, room_key`,
       ).all(userKey) as { room_key: string }[]).map((row) => row.room_key)
     );
+  }
+
+  roomMembers(
+    roomKey: string,
+    prefix: string,
+    limit: number,
+  ): Promise<string[]> {
+    // A range of keys, not LIKE, whose "_" would match any character: a
+    // key that starts with the prefix sorts below prefix + U+10FFFF.
+    const end = `${prefix}\u{10ffff}`;
+    return this.#run(() => {
+      const rows = roomKey === GENERAL_ROOM
+        ? this.#q(
+          `SELECT username FROM accounts WHERE key >= ? AND key < ?
+           ORDER BY key LIMIT ?`,
+        ).all(prefix, end, limit)
+        : this.#q(
+          `SELECT a.username FROM memberships m
+           JOIN accounts a ON a.key = m.user_key
+           WHERE m.room_key = ? AND m.user_key >= ? AND m.user_key < ?
+           ORDER BY m.user_key LIMIT ?`,
+        ).all(roomKey, prefix, end, limit);
+      return (rows as { username: string }[]).map((row) => row.username);
+    });
   }
 
   markRead(

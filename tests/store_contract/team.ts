@@ -1,6 +1,6 @@
 /**
  * The store contract for team chat: private rooms, memberships and read
- * state (addMember, removeMember, isMember, memberRooms, markRead,
+ * state (addMember, removeMember, isMember, memberRooms, roomMembers, markRead,
  * readState, readStates) and invites (createInvite, findInvite, useInvite,
  * returnInvite, revokeInvite, listInvites, deleteDeadInvites).
  */
@@ -10,7 +10,15 @@ import {
   MAX_UNREAD,
   type Store,
 } from "../../server/store/mod.ts";
-import { after, append, dm, draft, range, type StoreTest } from "./support.ts";
+import {
+  account,
+  after,
+  append,
+  dm,
+  draft,
+  range,
+  type StoreTest,
+} from "./support.ts";
 
 /** An account's rooms with their read states, as a login lists them. */
 async function memberships(store: Store, userKey: string) {
@@ -53,6 +61,38 @@ export function teamChat(test: StoreTest): void {
     assert.equal(await store.removeMember("bob", "dev"), true);
     assert.equal(await store.removeMember("bob", "dev"), false);
     assert.deepEqual(await memberships(store, "bob"), []);
+  });
+
+  test("roomMembers names a room's accounts that start with a prefix, by key, at most the limit; general every account", async (store) => {
+    await store.createRoom("dev", "dev");
+    for (const name of ["carol", "bonnie", "bob", "boxer"]) {
+      await store.createAccount(account(name));
+    }
+    for (const name of ["bob", "bonnie", "carol", "ghost"]) {
+      await store.addMember(name, "dev");
+    }
+    assert.deepEqual(await store.roomMembers("dev", "bo", 20), [
+      "BOB",
+      "BONNIE",
+    ]);
+    // A member without an account (none here for "ghost") is nobody.
+    assert.deepEqual(await store.roomMembers("dev", "", 20), [
+      "BOB",
+      "BONNIE",
+      "CAROL",
+    ]);
+    assert.deepEqual(await store.roomMembers("dev", "", 2), ["BOB", "BONNIE"]);
+    // "_" is a name's character, not a wildcard.
+    assert.deepEqual(await store.roomMembers("dev", "b_", 20), []);
+    // Every account belongs to general, rows or not.
+    assert.deepEqual(await store.roomMembers("general", "bo", 20), [
+      "BOB",
+      "BONNIE",
+      "BOXER",
+    ]);
+    await store.removeMember("carol", "dev");
+    assert.deepEqual(await store.roomMembers("dev", "c", 20), []);
+    assert.deepEqual(await store.roomMembers("nowhere", "", 20), []);
   });
 
   test("addMember with a cap: full once the account belongs to that many rooms, a member already or a gone room false as without it; joins at once never pass it", async (store) => {
