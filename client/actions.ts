@@ -4,6 +4,8 @@
  */
 
 import { batch } from "@preact/signals";
+import type { EmojiNames } from "./emoji_names.ts";
+import type { Lang } from "./i18n.ts";
 import type {
   Attachment,
   ChatMessage,
@@ -40,6 +42,7 @@ import {
   type ConversationsCursor,
   dmKey,
   entry,
+  memberMatchKey,
   type Membership,
   type NotifyPermission,
   put,
@@ -989,6 +992,28 @@ export function draftChanged(
     state.drafts.value = draft.text === ""
       ? rest
       : { ...rest, [draft.key]: draft.text };
+  });
+}
+
+/** The emoji shortcodes fetched for an interface language, for the composer. */
+export function emojiNamesLoaded(
+  state: AppState,
+  loaded: { lang: Lang; names: EmojiNames },
+): void {
+  batch(() => {
+    state.emojiNames.value = loaded;
+  });
+}
+
+/** The accounts of a room that start with a prefix, as `list_members` answered. */
+export function memberMatchesLoaded(
+  state: AppState,
+  matches: { room: string; prefix: string; names: string[] },
+): void {
+  batch(() => {
+    const next = { ...state.memberMatches.value };
+    put(next, memberMatchKey(matches.room, matches.prefix), matches.names);
+    state.memberMatches.value = next;
   });
 }
 

@@ -66,6 +66,31 @@ export function mentionCandidates(
   );
 }
 
+/**
+ * The names to offer for a query, the people online first (as
+ * {@linkcode mentionCandidates} ranks them), then the room's other
+ * members, each once, at most `limit` in all.
+ */
+export function mentionChoices(
+  online: string[],
+  offline: string[],
+  query: string,
+  options: { me?: string | null; limit?: number } = {},
+): { name: string; online: boolean }[] {
+  const limit = options.limit ?? MENTION_LIMIT;
+  const first = mentionCandidates(online, query, { ...options, limit });
+  const known = new Set(first.map(nameKey));
+  const rest = mentionCandidates(
+    offline.filter((name) => !known.has(nameKey(name))),
+    query,
+    { ...options, limit: limit - first.length },
+  );
+  return [
+    ...first.map((name) => ({ name, online: true })),
+    ...rest.map((name) => ({ name, online: false })),
+  ];
+}
+
 /** Whether the mention already names this person in full: nothing to complete. */
 export function spelledOut(mention: MentionQuery, name: string): boolean {
   return nameKey(mention.query) === nameKey(name);

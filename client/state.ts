@@ -19,6 +19,8 @@ import type {
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { nameKey } from "../server/protocol/names.ts";
 import type { Notice, PendingMessage, RoomLog, Words } from "./room_log.ts";
+import type { EmojiNames } from "./emoji_names.ts";
+import type { Lang } from "./i18n.ts";
 import { createTeamState, type TeamState } from "./team/state.ts";
 
 /**
@@ -244,6 +246,17 @@ export interface AppState {
   muted: Signal<Record<string, true>>;
   /** Who is typing, by log key. */
   typing: Signal<Record<string, Typist[]>>;
+  /**
+   * The emoji shortcodes the composer offers after ":", and the interface
+   * language they were fetched for; null until the first ":" asks.
+   */
+  emojiNames: Signal<{ lang: Lang; names: EmojiNames } | null>;
+  /**
+   * Accounts of a room, online or not, whose names start with a prefix
+   * (`list_members`), by {@linkcode memberMatchKey}: what "@" offers after
+   * the people online.
+   */
+  memberMatches: Signal<Record<string, string[]>>;
   /** Files in the composer, by log key. */
   uploads: Signal<Record<string, Upload[]>>;
   /**
@@ -328,6 +341,11 @@ export function put<T>(record: Record<string, T>, key: string, value: T): void {
     enumerable: true,
     configurable: true,
   });
+}
+
+/** The key of a room's members that start with `prefix`, in `memberMatches`. */
+export function memberMatchKey(room: string, prefix: string): string {
+  return `${roomKey(room)}\n${nameKey(prefix)}`;
 }
 
 export function roomKey(name: string): string {
@@ -445,6 +463,8 @@ export function createAppState(): AppState {
     firstUnread,
     muted: signal({}),
     typing: signal({}),
+    emojiNames: signal(null),
+    memberMatches: signal({}),
     uploads: signal({}),
     drafts,
     drafted: computed(() => Object.keys(drafts.value).sort().join("\n")),

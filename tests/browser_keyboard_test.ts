@@ -1,7 +1,8 @@
 /**
  * What a team coming from Slack or Zulip reaches for in its first hour,
  * in a real browser against a real server: "@" offers the names to
- * mention, picked from the keyboard or by a tap, in English and French,
+ * mention, "#" the rooms and ":" emoji by shortcode, picked from the
+ * keyboard or by a tap, in English and French,
  * on a wide screen and a phone; Alt+Up and Alt+Down (with Shift: unread
  * only) move between rooms and conversations; a half-written message
  * outlives a reload.
@@ -126,6 +127,41 @@ browserTest(
 );
 
 browserTest(
+  "web client offers the room's members who are offline after the people online when @ is typed",
+  async (browser, server) => {
+    // Accounts belong to general from their registration: bonnie and
+    // boris are members, gone offline; bob is a guest, online.
+    for (const name of ["bonnie", "boris"]) {
+      await (await TestClient.register(server.wsUrl, name)).close();
+    }
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const alice = await openPage(browser, server);
+      await guest(alice, "alice");
+      await alice.getByTestId("member-list").getByText("bob").waitFor();
+      const composer = alice.getByTestId("composer");
+      await composer.pressSequentially("hi @bo");
+      await alice.getByTestId("mention-option").filter({ hasText: "boris" })
+        .waitFor();
+      assert.deepEqual(await offered(alice), ["bob", "bonnie", "boris"]);
+      const options = alice.getByTestId("mention-option");
+      assert.doesNotMatch(
+        await options.nth(0).getAttribute("class") ?? "",
+        /offline/,
+      );
+      assert.match(await options.nth(1).getAttribute("class") ?? "", /offline/);
+      // Typing on narrows them; Enter picks one who is offline as any other.
+      await composer.pressSequentially("n");
+      assert.deepEqual(await offered(alice), ["bonnie"]);
+      await composer.press("Enter");
+      assert.equal(await composerText(alice), "hi @bonnie ");
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
   "web client offers names to mention on a phone in French, and a tap picks one",
   async (browser, server) => {
     const bob = await TestClient.login(server.wsUrl, "bob");
@@ -157,6 +193,103 @@ browserTest(
     } finally {
       await bob.close();
     }
+  },
+);
+
+browserTest(
+  "web client offers rooms after # and emoji by shortcode after :, picked with the arrows, Tab, Enter or a click",
+  async (browser, server) => {
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      await bob.ok("create_room", { room: "design" });
+      await bob.ok("create_room", { room: "dev-ops" });
+      const alice = await openPage(browser, server);
+      await guest(alice, "alice");
+      await alice.locator("#sidebar").getByText("dev-ops").waitFor();
+      const composer = alice.getByTestId("composer");
+
+      // "#" offers the rooms, those that start with what follows it first.
+      await composer.pressSequentially("see #de");
+      await alice.getByRole("listbox", { name: "Rooms to name" }).waitFor();
+      assert.deepEqual(await offered(alice), ["design", "dev-ops"]);
+      await composer.press("ArrowDown");
+      await composer.press("Tab");
+      assert.equal(await composerText(alice), "see #dev-ops ");
+
+      // ":" and two letters offer emoji; Enter puts the emoji in, not the name.
+      await composer.pressSequentially("and :thu");
+      await alice.getByRole("listbox", { name: "Emoji" }).waitFor();
+      const emoji = await offered(alice);
+      assert.equal(emoji[0], ":thumbsup:");
+      assert.ok(emoji.includes(":thumbsdown:"), emoji.join(" "));
+      await alice.screenshot({ path: artifact("keyboard_emoji.png") });
+      await composer.press("Enter");
+      await alice.getByTestId("mention-picker").waitFor({ state: "detached" });
+      assert.equal(await composerText(alice), "see #dev-ops and 👍 ");
+      await composer.pressSequentially("now");
+      await composer.press("Enter");
+      await confirmedFrom(alice, "alice", "see #dev-ops and 👍 now")
+        .waitFor();
+
+      // Esc closes the list and keeps the text; a click picks.
+      await composer.pressSequentially("ok :smi");
+      await alice.getByRole("listbox", { name: "Emoji" }).waitFor();
+      await composer.press("Escape");
+      await alice.getByTestId("mention-picker").waitFor({ state: "detached" });
+      assert.equal(await composerText(alice), "ok :smi");
+      await composer.fill("");
+      await composer.pressSequentially("ok :tad");
+      await alice.getByTestId("mention-option").filter({ hasText: ":tada:" })
+        .click();
+      assert.equal(await composerText(alice), "ok 🎉 ");
+
+      // No list for a time, one letter, a word's "#", or /join's bare name.
+      for (const typed of ["at 12:30", "ok :p", "issue#4", "/join #de"]) {
+        await composer.fill("");
+        await composer.pressSequentially(typed);
+        assert.equal(
+          await alice.getByTestId("mention-picker").count(),
+          0,
+          typed,
+        );
+      }
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client offers emoji by their French shortcodes and rooms on a phone in French, and a tap picks one",
+  async (browser, server) => {
+    const chloe = await openPage(browser, server, {
+      viewport: { width: 390, height: 780 },
+      locale: "fr-FR",
+    });
+    await guest(chloe, "chloe");
+    const composer = chloe.getByTestId("composer");
+    await composer.pressSequentially("merci :pouce_vers_le_h");
+    await chloe.getByRole("listbox", { name: "Émojis" }).waitFor();
+    assert.equal((await offered(chloe))[0], ":pouce_vers_le_haut:");
+    const box = await chloe.getByTestId("mention-picker").boundingBox();
+    assert.ok(
+      box && box.x >= 0 && box.x + box.width <= 390 && box.y >= 0,
+      `the list is on screen: ${JSON.stringify(box)}`,
+    );
+    await chloe.screenshot({ path: artifact("keyboard_emoji_phone.png") });
+    await chloe.getByTestId("mention-option").first().tap();
+    assert.equal(await composerText(chloe), "merci 👍 ");
+    // English shortcodes work in French too.
+    await composer.pressSequentially("dans #gen");
+    await chloe.getByRole("listbox", { name: "Salons à citer" }).waitFor();
+    await chloe.getByTestId("mention-option").filter({ hasText: "general" })
+      .tap();
+    await composer.pressSequentially(":tada");
+    await chloe.getByTestId("mention-option").filter({ hasText: ":tada:" })
+      .tap();
+    assert.equal(await composerText(chloe), "merci 👍 dans #general 🎉 ");
+    await composer.press("Enter");
+    await confirmedFrom(chloe, "chloe", "merci 👍 dans #general 🎉").waitFor();
   },
 );
 

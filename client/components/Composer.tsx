@@ -1,39 +1,88 @@
 /**
  * The message box: Enter sends, Shift+Enter adds a line, Up edits the last
- * message, "/" starts a command, "@" offers the names to mention. Files
+ * message, "/" starts a command, "@" offers the names to mention, "#" the
+ * rooms, ":" and two letters the emoji by shortcode. Files
  * come from the paperclip, a paste or a drop, upload at once and wait
  * above the text until the message goes.
  */
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { Attachment } from "../../server/protocol/types.ts";
-import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
+import {
+  LIST_MEMBERS_LIMIT,
+  MAX_MESSAGE_LENGTH,
+} from "../../server/protocol/limits.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";
 import { formatSize } from "../format.ts";
-import { t } from "../i18n.ts";
+import { lang, t } from "../i18n.ts";
 import {
-  completeMention,
-  mentionAt,
-  mentionCandidates,
-  type MentionQuery,
-  spelledOut,
-} from "../mention_query.ts";
-import { entry, type Upload, viewTitle } from "../state.ts";
+  completeWith,
+  type Completion,
+  completionAt,
+  SIGNS,
+} from "../completion.ts";
+import { emojiCandidates, loadEmojiNames } from "../emoji_names.ts";
+import { mentionCandidates, mentionChoices } from "../mention_query.ts";
+import {
+  type AppState,
+  entry,
+  memberMatchKey,
+  type Upload,
+  viewTitle,
+} from "../state.ts";
 import { discardUploads, shareFiles } from "../uploads.ts";
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
 import {
-  MENTION_LIST_ID,
-  MentionList,
-  mentionOptionId,
-} from "./MentionList.tsx";
+  COMPLETION_LIST_ID,
+  CompletionList,
+  type CompletionOption,
+  completionOptionId,
+} from "./CompletionList.tsx";
 import { fit } from "../dom.ts";
 import * as teamActions from "../team/actions.ts";
 import { ReplyBar } from "../team/Replies.tsx";
+
+/**
+ * Whether the choice is what was typed already, a name in full: Enter then
+ * sends rather than picks. Never for an emoji, whose shortcode is not it.
+ */
+function spelledOut(completion: Completion, option: CompletionOption): boolean {
+  return option.emoji === undefined &&
+    nameKey(completion.query) === nameKey(option.name);
+}
+
+/**
+ * The room's members (online or not) whose names start with `query`, as
+ * far as `list_members` told: its answer for the query, or for a shorter
+ * start of it (the list filters them); `complete` when that answer holds
+ * every one (it was for the query, or it was not cut at the limit).
+ */
+function knownMembers(
+  state: AppState,
+  room: string,
+  query: string,
+): { names: string[]; complete: boolean } | null {
+  const wanted = [...nameKey(query)];
+  for (let n = wanted.length; n >= 0; n--) {
+    const prefix = wanted.slice(0, n).join("");
+    const names = entry(
+      state.memberMatches.value,
+      memberMatchKey(room, prefix),
+    );
+    if (names !== undefined) {
+      return {
+        names,
+        complete: n === wanted.length || names.length < LIST_MEMBERS_LIMIT,
+      };
+    }
+  }
+  return null;
+}
 
 /** The composer under the message list. */
 export function Composer(): JSX.Element {
@@ -47,8 +96,8 @@ export function Composer(): JSX.Element {
   const fileInput = useRef<HTMLInputElement>(null);
   const uploads = entry(state.uploads.value, key) ?? [];
   const account = state.account.value;
-  // Where the caret is, for the mention list; the highlighted name in it;
-  // and the "@" whose list Esc closed (it stays closed for that mention).
+  // Where the caret is, for the completion list; the highlighted choice in
+  // it; and the "@", "#" or ":" whose list Esc closed (it stays closed).
   const caret = useSignal(0);
   const picked = useSignal(0);
   const dismissed = useSignal<number | null>(null);
@@ -81,32 +130,87 @@ export function Composer(): JSX.Element {
     return { ready, canSend, length };
   };
   /**
-   * The mention typed at the caret and the names it may stand for: the
-   * people in the room, or in a conversation the other person too. Read
-   * from the box itself in a key handler (`at`), as `draft()` is.
+   * The completion typed at the caret and what it may stand for: the
+   * people in the room (in a conversation the other person too), the
+   * rooms, or emoji. Read from the box itself in a key handler (`at`), as
+   * `draft()` is.
    */
   function offered(at: number): {
-    mention: MentionQuery | null;
-    names: string[];
+    completion: Completion | null;
+    options: CompletionOption[];
   } {
-    const mention = mentionAt(draft(), at);
-    if (!mention || dismissed.value === mention.start) {
-      return { mention: null, names: [] };
+    const completion = completionAt(draft(), at);
+    if (!completion || dismissed.value === completion.start) {
+      return { completion: null, options: [] };
+    }
+    const options = choices(completion);
+    return { completion: options.length > 0 ? completion : null, options };
+  }
+  function choices(completion: Completion): CompletionOption[] {
+    if (completion.kind === "emoji") {
+      // Until the names for this language arrive, those of the last one.
+      const loaded = state.emojiNames.value;
+      return loaded ? emojiCandidates(loaded.names, completion.query) : [];
+    }
+    if (completion.kind === "room") {
+      const rooms = state.rooms.value.map((room) => room.name);
+      return mentionCandidates(rooms, completion.query).map((name) => ({
+        name,
+      }));
     }
     const shown = state.view.value;
-    const people = shown.kind === "dm"
-      ? [shown.with, ...state.members.value]
-      : state.members.value;
-    const names = mentionCandidates(people, mention.query, {
-      me: state.username.value,
-    });
-    return { mention: names.length > 0 ? mention : null, names };
+    const me = state.username.value;
+    if (shown.kind === "dm") {
+      return mentionCandidates(
+        [shown.with, ...state.members.value],
+        completion.query,
+        { me },
+      ).map((name) => ({ name }));
+    }
+    // The people online first, then the room's other members.
+    const offline = knownMembers(
+      state,
+      state.currentRoom.value,
+      completion.query,
+    );
+    return mentionChoices(
+      state.members.value,
+      offline?.names ?? [],
+      completion.query,
+      { me },
+    ).map(({ name, online }) => ({ name, offline: !online }));
   }
-  const mentionList = offered(caret.value).names;
-  const active = Math.min(picked.value, mentionList.length - 1);
+  const shown = offered(caret.value);
+  const options = shown.options;
+  const active = Math.min(picked.value, options.length - 1);
 
-  function pickMention(mention: MentionQuery, name: string): void {
-    const done = completeMention(draft(), mention, name);
+  // The room's members who match an "@" are asked for unless known.
+  const typed = completionAt(text, caret.value);
+  const memberQuery = typed?.kind === "mention" &&
+      state.view.value.kind === "room"
+    ? typed.query
+    : null;
+  useEffect(() => {
+    if (memberQuery === null) return;
+    const room = state.currentRoom.value;
+    if (knownMembers(state, room, memberQuery)?.complete) return;
+    void connection.findMembers(room, memberQuery);
+  }, [memberQuery, state.currentRoom.value]);
+
+  // The emoji names are fetched at the first ":" that asks for them.
+  const wantsEmoji = typed?.kind === "emoji";
+  useEffect(() => {
+    const want = lang.value;
+    if (!wantsEmoji || state.emojiNames.value?.lang === want) return;
+    loadEmojiNames(want).then(
+      (names) => actions.emojiNamesLoaded(state, { lang: want, names }),
+      () => {/* Nothing offered; the next ":" tries again. */},
+    );
+  }, [wantsEmoji, lang.value]);
+
+  function pick(completion: Completion, option: CompletionOption): void {
+    const inserted = option.emoji ?? SIGNS[completion.kind] + option.name;
+    const done = completeWith(draft(), completion, inserted);
     actions.draftChanged(state, { key, text: done.text });
     const box = ref.current;
     if (box) {
@@ -119,29 +223,32 @@ export function Composer(): JSX.Element {
     picked.value = 0;
   }
 
-  /** Arrows, Tab, Enter and Esc while names are offered; true if it took the key. */
-  function mentionKey(event: KeyboardEvent): boolean {
+  /** Arrows, Tab, Enter and Esc while choices are offered; true if it took the key. */
+  function completionKey(event: KeyboardEvent): boolean {
     if (event.isComposing || event.altKey || event.ctrlKey || event.metaKey) {
       return false;
     }
     const box = ref.current;
-    const { mention, names } = offered(box?.selectionStart ?? caret.value);
-    if (!mention) return false;
-    const n = names.length;
+    const { completion, options } = offered(
+      box?.selectionStart ?? caret.value,
+    );
+    if (!completion) return false;
+    const n = options.length;
     const at = Math.min(picked.value, n - 1);
     if (event.key === "ArrowDown") picked.value = (at + 1) % n;
     else if (event.key === "ArrowUp") picked.value = (at - 1 + n) % n;
     else if (
       // "thanks @bob" and Enter sends, as it did before the list: the name
-      // is whole. Tab still adds the space after it.
+      // is whole. Tab still adds the space after it. An emoji's shortcode
+      // is never the message: Enter puts the emoji in.
       event.key === "Tab" ||
-      (event.key === "Enter" && !spelledOut(mention, names[at]))
+      (event.key === "Enter" && !spelledOut(completion, options[at]))
     ) {
       if (event.shiftKey) return false;
-      pickMention(mention, names[at]);
+      pick(completion, options[at]);
     } else if (event.key === "Escape") {
       // Only the list closes: the reply being written stays.
-      dismissed.value = mention.start;
+      dismissed.value = completion.start;
     } else return false;
     event.preventDefault();
     return true;
@@ -180,7 +287,7 @@ export function Composer(): JSX.Element {
   }
 
   function onKeyDown(event: KeyboardEvent): void {
-    if (mentionKey(event)) return;
+    if (completionKey(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
@@ -199,7 +306,9 @@ export function Composer(): JSX.Element {
     actions.draftChanged(state, { key, text: value });
     caret.value = at;
     picked.value = 0;
-    if (dismissed.value !== null && value[dismissed.value] !== "@") {
+    if (
+      dismissed.value !== null && !/^[@#:]$/.test(value[dismissed.value] ?? "")
+    ) {
       dismissed.value = null;
     }
     const trimmed = value.trim();
@@ -237,13 +346,16 @@ export function Composer(): JSX.Element {
       <ReplyBar />
       {uploads.length > 0 && <UploadTray uploadKey={key} uploads={uploads} />}
       <div class="composer-box">
-        {mentionList.length > 0 && (
-          <MentionList
-            names={mentionList}
+        {shown.completion && (
+          <CompletionList
+            kind={shown.completion.kind}
+            options={options}
             active={active}
-            onPick={(name) => {
-              const { mention } = offered(caret.value);
-              if (mention) pickMention(mention, name);
+            onPick={(index) => {
+              const { completion, options } = offered(caret.value);
+              if (completion && options[index]) {
+                pick(completion, options[index]);
+              }
             }}
           />
         )}
@@ -286,9 +398,9 @@ export function Composer(): JSX.Element {
           enterkeyhint="send"
           value={text}
           aria-autocomplete="list"
-          aria-controls={mentionList.length > 0 ? MENTION_LIST_ID : undefined}
-          aria-activedescendant={mentionList.length > 0
-            ? mentionOptionId(active)
+          aria-controls={shown.completion ? COMPLETION_LIST_ID : undefined}
+          aria-activedescendant={shown.completion
+            ? completionOptionId(active)
             : undefined}
           onInput={(e) =>
             onInput(
@@ -328,8 +440,8 @@ export function Composer(): JSX.Element {
           Enter
         </kbd>{" "}
         {t("composer.hintLine")} · <kbd>↑</kbd> {t("composer.hintEdit")} ·{" "}
-        <kbd>@</kbd> {t("composer.hintMention")} · <kbd>/help</kbd>{" "}
-        {t("composer.hintHelp")}
+        <kbd>@</kbd> {t("composer.hintMention")} · <kbd>:</kbd>{" "}
+        {t("composer.hintEmoji")} · <kbd>/help</kbd> {t("composer.hintHelp")}
       </p>
     </form>
   );

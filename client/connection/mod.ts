@@ -369,6 +369,22 @@ export class Connection {
     return result.ok ? null : result.error;
   }
 
+  /**
+   * Fetches the accounts of a room whose names start with `prefix`, online
+   * or not, for the composer's mentions (state `memberMatches`). Failures
+   * are quiet: the list then offers the people online only.
+   */
+  async findMembers(room: string, prefix: string): Promise<void> {
+    const result = await this.request("list_members", { room, prefix });
+    if (result.ok) {
+      actions.memberMatchesLoaded(this.#state, {
+        room,
+        prefix,
+        names: result.data.members,
+      });
+    }
+  }
+
   /** Fetches the room list (and updates the sidebar with it). */
   async listRooms(): Promise<Result<RoomListEvent>> {
     const result = await this.request("list_rooms");

@@ -42,6 +42,7 @@ export interface Replies {
   leave_room: RoomEntered;
   /** `owner`: the room owner's name key, when it has one. */
   list_users: { users: string[]; owner?: string };
+  list_members: { room: string; members: string[] };
   history: HistoryPage;
   send_message: { message: ChatMessage };
   private_message: { message: PrivateMessage };
@@ -94,6 +95,9 @@ export const REPLY_CHECKS: {
   list_users: (d) =>
     Array.isArray(d.users) && d.users.every((u) => typeof u === "string") &&
     (d.owner === undefined || typeof d.owner === "string"),
+  list_members: (d) =>
+    typeof d.room === "string" && Array.isArray(d.members) &&
+    d.members.every((m) => typeof m === "string"),
   list_accounts: (d) =>
     Array.isArray(d.accounts) && d.accounts.every(isAccount),
   history: (d) => typeof d.room === "string" && isMessageList(d.messages),
