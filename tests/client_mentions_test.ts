@@ -9,6 +9,7 @@ import {
   completeMention,
   mentionAt,
   mentionCandidates,
+  mentionChoices,
   spelledOut,
 } from "../client/mention_query.ts";
 
@@ -67,4 +68,26 @@ Deno.test("a picked mention replaces what was typed and ends with one space", ()
 Deno.test("a mention that spells a name out in full needs no completing", () => {
   assert.equal(spelledOut({ start: 0, query: "BOB" }, "bob"), true);
   assert.equal(spelledOut({ start: 0, query: "bo" }, "bob"), false);
+});
+
+Deno.test("mention choices put the people online first, then the room's other members, each once, at most the limit", () => {
+  const online = ["alice", "elbow", "Bob"];
+  const offline = ["bob", "bonnie", "boris", "alice"];
+  assert.deepEqual(mentionChoices(online, offline, "bo", { me: "alice" }), [
+    { name: "Bob", online: true },
+    { name: "elbow", online: true },
+    { name: "bonnie", online: false },
+    { name: "boris", online: false },
+  ]);
+  assert.deepEqual(
+    mentionChoices(online, offline, "bo", { me: "alice", limit: 3 }).map((
+      c,
+    ) => c.name),
+    ["Bob", "elbow", "bonnie"],
+  );
+  assert.deepEqual(mentionChoices([], offline, "", { me: "alice" }), [
+    { name: "bob", online: false },
+    { name: "bonnie", online: false },
+    { name: "boris", online: false },
+  ]);
 });
