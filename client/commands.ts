@@ -264,6 +264,7 @@ export function helpText(role: Role): string {
     t("cmd.keyEdit"),
     t("cmd.keyMention"),
     t("cmd.keyJump"),
+    t("cmd.keyComplete"),
     t("cmd.keySearch"),
   ];
   return [t("cmd.list"), ...lines, t("cmd.slash"), ...keys].join("\n");

@@ -544,6 +544,7 @@ const EN = {
     "Alt+Shift+↑ / Alt+Shift+↓ — The nearest one with unread messages.",
   "cmd.keyEdit": "↑ — Edit your last message (from an empty box).",
   "cmd.keyMention": "@ — Mention someone: Tab or Enter picks the name.",
+  "cmd.keyComplete": "# — A room; :thu — An emoji by its name (👍 :thumbsup:).",
   "cmd.keyJump": "Ctrl+K — Jump to a room or a person.",
   "cmd.keySearch": "Ctrl+Shift+F — Search messages.",
   "cmd.kicked": "{user} was kicked{because}",
@@ -1092,6 +1093,8 @@ const FR: Record<MessageKey, string> = {
     "Alt+Maj+↑ / Alt+Maj+↓ — Le plus proche qui a des messages non lus.",
   "cmd.keyEdit": "↑ — Modifier votre dernier message (depuis une zone vide).",
   "cmd.keyMention": "@ — Mentionner quelqu’un : Tab ou Entrée choisit le nom.",
+  "cmd.keyComplete":
+    "# — Un salon ; :pou — Un émoji par son nom (👍 :pouce_vers_le_haut:).",
   "cmd.keyJump": "Ctrl+K — Aller à un salon ou une personne.",
   "cmd.keySearch": "Ctrl+Maj+F — Rechercher des messages.",
   "cmd.kicked": "{user} a été expulsé{because}",

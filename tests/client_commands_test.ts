@@ -51,6 +51,9 @@ Deno.test("commands list in /help only what the user's role may do", () => {
   assert.ok(helpText("admin").includes("/role <user> <admin|moderator|user>"));
   assert.equal(canModerate("user"), false);
   assert.equal(canModerate("moderator"), true);
+  // The keys, the composer's completions among them.
+  assert.ok(user.includes("@ — Mention someone"));
+  assert.ok(user.includes("# — A room; :thu — An emoji by its name"));
   assert.equal(canModerate(null), false);
 });
 
