@@ -30,8 +30,25 @@ export type OutboundVerdict =
 /** What an outbound call is for: webhooks need their host allowed by name. */
 export type OutboundUse = "webhook" | "push";
 
-/** How a guard resolves names (node:dns by default, as fetch does). */
-export type Resolver = (host: string) => Promise<string[]>;
+/**
+ * How a guard resolves names (node:dns by default, as fetch does). The
+ * signal aborts when the caller gives up; a resolver that cannot stop
+ * (node:dns) may ignore it: the guard stops waiting all the same.
+ */
+export type Resolver = (
+  host: string,
+  options?: { signal?: AbortSignal },
+) => Promise<string[]>;
+
+/** Options of {@link OutboundGuard.check}. */
+export interface CheckOptions {
+  /**
+   * Aborts the look-up: the call's own deadline, so that a name whose
+   * server never answers holds the call no longer than a receiver that
+   * never answers. Default: none (the resolver's own time-outs).
+   */
+  signal?: AbortSignal;
+}
 
 // A host name as a URL's hostname shows it (letters lower-cased, an
 // international name in its xn-- form).
@@ -81,7 +98,11 @@ export class OutboundGuard {
   }
 
   /** Whether `url` may be called for `use`, resolving its host now, and at which addresses. */
-  async check(url: string, use: OutboundUse): Promise<OutboundVerdict> {
+  async check(
+    url: string,
+    use: OutboundUse,
+    options: CheckOptions = {},
+  ): Promise<OutboundVerdict> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -103,11 +124,17 @@ export class OutboundGuard {
     }
     let addresses: Address[];
     try {
-      addresses = literal
-        ? [literal]
-        : (await this.#resolve(host)).map((a) => normal(ipaddr.parse(a)));
+      if (literal) addresses = [literal];
+      else {
+        const found = await resolveWithin(this.#resolve, host, options.signal);
+        addresses = found.map((a) => normal(ipaddr.parse(a)));
+      }
     } catch {
-      return refuse(`${host} does not resolve.`);
+      return refuse(
+        options.signal?.aborted
+          ? `${host} did not resolve in time.`
+          : `${host} does not resolve.`,
+      );
     }
     if (addresses.length === 0) return refuse(`${host} does not resolve.`);
     for (const address of addresses) {
@@ -159,6 +186,25 @@ function normal(address: Address): Address {
   return compatible
     ? ipaddr.fromByteArray(v6.toByteArray().slice(12))
     : address;
+}
+
+// The resolver's answer, or a rejection as soon as `signal` aborts. The
+// system resolver cannot be stopped: its look-up goes on in its thread
+// until its own time-out (glibc: 5 s a try, two tries a name server), but
+// the call no longer waits for it.
+function resolveWithin(
+  resolve: Resolver,
+  host: string,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  if (!signal) return resolve(host);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const gaveUp = Promise.withResolvers<never>();
+  const onAbort = () => gaveUp.reject(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return Promise.race([resolve(host, { signal }), gaveUp.promise]).finally(
+    () => signal.removeEventListener("abort", onAbort),
+  );
 }
 
 function sameAddress(a: Address, b: Address): boolean {

@@ -207,22 +207,32 @@ export class PushNotifier {
     }
   }
 
-  // False when the push service failed (no answer, no connection, 429,
-  // 5xx): the account's lane cools down (see Lanes).
+  // False when the push service failed (no answer, its name or itself
+  // within the timeout; no connection, 429, 5xx): the account's lane cools
+  // down (see Lanes).
   async #send(
     subscription: StoredPushSubscription,
     body: string,
     topic: string,
   ): Promise<boolean> {
     if (this.#stop.signal.aborted || !this.#keys) return true;
-    const verdict = await this.#guard.check(subscription.endpoint, "push");
+    const webpush = await loadWebPush();
+    // One deadline for the look-up and the call: the look-up had none of
+    // its own, so a name whose server went silent after the subscription
+    // was checked held a call for the system resolver's time-outs, and,
+    // a refusal being no failure, its lane was never cooled down: eight
+    // such accounts, each once answered, held every call.
+    const timeout = AbortSignal.timeout(this.timing.timeoutMs);
+    const signal = AbortSignal.any([timeout, this.#stop.signal]);
+    const verdict = await this.#guard.check(subscription.endpoint, "push", {
+      signal,
+    });
     if (!verdict.ok) {
       logger.warn("Push endpoint refused: {reason}", {
         reason: verdict.reason,
       });
-      return true;
+      return !timeout.aborted;
     }
-    const webpush = await loadWebPush();
     let request;
     try {
       request = webpush.generateRequestDetails(
@@ -265,10 +275,7 @@ export class PushNotifier {
         addresses: verdict.addresses,
         headers,
         body: request.body ? new Uint8Array(request.body) : new Uint8Array(),
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.timing.timeoutMs),
-          this.#stop.signal,
-        ]),
+        signal,
       });
       // The browser unsubscribed or the subscription expired (RFC 8030 §7.3).
       if (response.status === 404 || response.status === 410) {

@@ -231,19 +231,27 @@ export class WebhookDispatcher {
   ): Promise<
     { ok: true } | { ok: false; retry: boolean; status?: number; error: string }
   > {
+    // One deadline for the look-up and the call: a name whose server went
+    // silent held the call for the system resolver's time-outs, and, its
+    // refusal being no failure, never cooled the hook's lane down.
+    const timeout = AbortSignal.timeout(this.timing.timeoutMs);
+    const signal = AbortSignal.any([timeout, this.#stop.signal]);
     // Checked at every attempt: what a name resolves to can change.
-    const verdict = await this.#guard.check(hook.url, "webhook");
-    if (!verdict.ok) return { ok: false, retry: false, error: verdict.reason };
+    const verdict = await this.#guard.check(hook.url, "webhook", { signal });
+    if (!verdict.ok) {
+      return timeout.aborted
+        ? { ok: false, retry: true, error: noAnswer(this.timing.timeoutMs) }
+        : { ok: false, retry: false, error: verdict.reason };
+    }
     const signature = createHmac("sha256", hook.secret).update(body).digest(
       "hex",
     );
-    const timeout = AbortSignal.timeout(this.timing.timeoutMs);
     try {
       // To the addresses just checked: the name is not resolved again.
       const response = await postOutbound(hook.url, {
         addresses: verdict.addresses,
         body,
-        signal: AbortSignal.any([timeout, this.#stop.signal]),
+        signal,
         headers: {
           "content-type": "application/json",
           "user-agent": `chat-server/${VERSION} webhook`,
@@ -267,7 +275,7 @@ export class WebhookDispatcher {
         ok: false,
         retry: true,
         error: timeout.aborted
-          ? `no answer within ${this.timing.timeoutMs / 1000} s`
+          ? noAnswer(this.timing.timeoutMs)
           : `cannot connect: ${(error as Error).message}`.slice(0, 300),
       };
     }
@@ -319,6 +327,10 @@ export class WebhookDispatcher {
       await Promise.allSettled([...this.#running]);
     }
   }
+}
+
+function noAnswer(timeoutMs: number): string {
+  return `no answer within ${timeoutMs / 1000} s`;
 }
 
 // An imported hook's URL may be no URL at all (the guard refuses it): said

@@ -23,6 +23,7 @@ import {
   holdsExactly,
   silentLanes,
   type SilentListener,
+  silentNames,
 } from "./silent_lanes.ts";
 
 interface Pushed {
@@ -774,5 +775,74 @@ Deno.test("web push: ten accounts whose endpoints never answer, once they have t
   } finally {
     await silent.close();
     await t.close();
+  }
+});
+
+Deno.test("web push: endpoints whose name server falls silent after they answered hold their calls no longer than the timeout, are then cooled down and hold at most half the calls, and another account's push goes out at once", async () => {
+  // Eight accounts whose endpoints answered once (their lanes proven),
+  // then their names stop resolving: each look-up waits for ever, as the
+  // system resolver waits out a silent name server. Without a deadline on
+  // the look-up, they held all eight calls and bob's push waited.
+  const names = silentNames("127.0.0.1");
+  const server = await startTestServer({ webhookAllow: ["127.0.0.1"] }, {
+    resolve: names.resolve,
+  });
+  const vapidKey = (await api(server, "/api/push/vapid-public-key")).body
+    .key as string;
+  const browsers = new Map<string, ReturnType<typeof browserKeys>>();
+  const service = startPushService(() => vapidKey, browsers);
+  const pool = new ClientPool(server.wsUrl);
+  const timing = server.node.push.timing;
+  try {
+    const alice = await pool.register("alice");
+    const port = new URL(service.base).port;
+    const subscribe = async (name: string, endpoint: string) => {
+      const client = await pool.register(name);
+      const browser = browserKeys();
+      browsers.set(new URL(endpoint).pathname, browser);
+      const subscribed = await api(server, "/api/push/subscriptions", {
+        method: "POST",
+        token: client.token!,
+        body: { endpoint, keys: browser.keys },
+      });
+      assert.equal(subscribed.status, 201);
+      await client.close();
+      await wentOffline(alice, name);
+    };
+    await subscribe("bob", `${service.base}/push/bob`);
+    const mute = Array.from({ length: 8 }, (_, i) => `mute${i}`);
+    for (const name of mute) {
+      await subscribe(name, `http://${name}.example:${port}/push/${name}`);
+    }
+    for (const name of ["bob", ...mute]) {
+      await alice.ok("private_message", { to: name, text: "first" });
+    }
+    await eventually(() => assert.equal(service.pushed.length, 9));
+    assert.deepEqual(
+      service.pushed.map((p) => p.error),
+      Array(9).fill(undefined),
+    );
+    names.silence();
+    // Short only while no push may succeed: the silent names' look-ups.
+    timing.timeoutMs = 1000;
+    for (const name of mute) {
+      await alice.ok("private_message", { to: name, text: "second" });
+    }
+    await eventually(() => assert.equal(names.ended(), 8));
+    // From now on no look-up is given up on during the test: without the
+    // cool-down, the next eight hold all eight calls.
+    timing.timeoutMs = 600_000;
+    for (const name of mute) {
+      await alice.ok("private_message", { to: name, text: "third" });
+    }
+    await holdsExactly(names, 4);
+    await alice.ok("private_message", { to: "bob", text: "meanwhile" });
+    await eventually(() => assert.equal(service.pushed.length, 10));
+    assert.equal(service.pushed[9].payload?.text, "meanwhile");
+  } finally {
+    names.release();
+    await pool.closeAll();
+    await server.close();
+    await service.close();
   }
 });

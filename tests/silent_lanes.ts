@@ -5,6 +5,7 @@
  * new or cooled down after timing out may hold at most half the calls.
  */
 import assert from "node:assert/strict";
+import type { Resolver } from "../server/outbound.ts";
 import { delay, eventually, type startSilentListener } from "./harness.ts";
 
 /** A listener on loopback that takes calls and never answers them. */
@@ -34,10 +35,62 @@ export async function silentLanes<T>(
  * server that is right.
  */
 export async function holdsExactly(
-  silent: SilentListener,
+  silent: Pick<SilentListener, "open">,
   calls: number,
 ): Promise<void> {
   await eventually(() => assert.equal(silent.open(), calls));
   await delay(300);
   assert.equal(silent.open(), calls);
+}
+
+/** Names that resolve, then fall silent: see {@link silentNames}. */
+export interface SilentNames {
+  /** Give the server this (StartParts.resolve). */
+  resolve: Resolver;
+  /** From now on no name answers. */
+  silence(): void;
+  /** Look-ups waiting now. */
+  open(): number;
+  /** Look-ups the server gave up on. */
+  ended(): number;
+  /** Ends the look-ups still waiting (before the server is closed). */
+  release(): void;
+}
+
+/**
+ * A resolver whose every name answers `address` until `silence()`, then
+ * never: each look-up waits until the server gives up on it (its signal),
+ * as the system resolver waits for a name server that went silent.
+ */
+export function silentNames(address: string): SilentNames {
+  let silent = false;
+  let ended = 0;
+  const waiting = new Set<() => void>();
+  return {
+    resolve(host, options) {
+      if (!silent) return Promise.resolve([address]);
+      return new Promise((_, reject) => {
+        const end = () => {
+          waiting.delete(end);
+          options?.signal?.removeEventListener("abort", giveUp);
+          reject(new Error(`${host}: no answer`));
+        };
+        const giveUp = () => {
+          ended++;
+          end();
+        };
+        waiting.add(end);
+        options?.signal?.addEventListener("abort", giveUp, { once: true });
+        if (options?.signal?.aborted) giveUp();
+      });
+    },
+    silence() {
+      silent = true;
+    },
+    open: () => waiting.size,
+    ended: () => ended,
+    release() {
+      for (const end of [...waiting]) end();
+    },
+  };
 }

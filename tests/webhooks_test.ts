@@ -19,7 +19,7 @@ import {
   type TestServer,
 } from "./harness.ts";
 import { startRebinding } from "./rebinding.ts";
-import { holdsExactly, silentLanes } from "./silent_lanes.ts";
+import { holdsExactly, silentLanes, silentNames } from "./silent_lanes.ts";
 
 interface Received {
   headers: Headers;
@@ -621,6 +621,41 @@ Deno.test("outgoing webhooks: a receiver that refuses is not retried; one that n
     await close();
     await refusing.close();
     await slow.close();
+  }
+});
+
+Deno.test("outgoing webhooks: a receiver whose name stops resolving fails at the timeout and is retried, as one that never answers", async () => {
+  // The name answers the check at registration, then its name server
+  // falls silent: the look-up before each call waited for ever.
+  const names = silentNames("127.0.0.1");
+  const receiver = startReceiver();
+  const { server, bob, close } = await setUp(
+    ["silent.example", "127.0.0.1"],
+    { resolve: names.resolve },
+  );
+  server.node.webhooks.timing.retryDelaysMs = [50];
+  // Short only while no delivery may succeed: the silent name's look-ups.
+  server.node.webhooks.timing.timeoutMs = 1000;
+  try {
+    const url = `http://silent.example:${new URL(receiver.url).port}/hook`;
+    await addHook(server, bob.token, "team", url);
+    names.silence();
+    await bob.ok("send_message", { room: "team", text: "anyone there?" });
+    const [hook] = await eventually(async () => {
+      const listed = await api(server, "/api/rooms/team/outgoing-hooks", {
+        token: bob.token,
+      });
+      const hooks = listed.body.hooks as Record<string, unknown>[];
+      assert.equal(hooks[0].failures, 2);
+      return hooks;
+    }, { timeoutMs: 60_000 });
+    assert.match(hook.last_error as string, /no answer within 1 s/);
+    assert.equal(names.ended(), 2);
+    assert.equal(receiver.received.length, 0);
+  } finally {
+    names.release();
+    await close();
+    await receiver.close();
   }
 });
 
