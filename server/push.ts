@@ -313,8 +313,14 @@ export class PushNotifier {
   }
 }
 
+// Cut by code points: cut by UTF-16 units, an emoji across the cut left
+// half of itself, a lone surrogate that shows as a replacement mark.
 function shorten(message: { text: string; attachments?: unknown[] }): string {
   const text = message.text.trim() ||
     (message.attachments?.length ? "(file)" : "");
-  return text.length > TEXT_MAX ? `${text.slice(0, TEXT_MAX - 1)}…` : text;
+  if (text.length <= TEXT_MAX) return text;
+  const characters = [...text];
+  return characters.length > TEXT_MAX
+    ? `${characters.slice(0, TEXT_MAX - 1).join("")}…`
+    : text;
 }

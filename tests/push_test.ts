@@ -269,6 +269,24 @@ Deno.test("web push: a private message to an offline account arrives encrypted a
   }
 });
 
+Deno.test("web push: a long message is cut to 140 characters between two, never inside an emoji", async () => {
+  const t = await setUp();
+  try {
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    // 138 letters, then emoji (two UTF-16 units each): the 139th
+    // character is the first emoji, whose halves the cut fell between.
+    const text = `${"a".repeat(138)}${"😀".repeat(10)}`;
+    await t.alice.ok("private_message", { to: "bob", text });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    const shown = t.service.pushed[0].payload?.text as string;
+    assert.ok(shown.isWellFormed(), JSON.stringify(shown.slice(-3)));
+    assert.equal(shown, `${"a".repeat(138)}😀…`);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a mention pushes to an offline member, not to one online nor outside the room", async () => {
   const t = await setUp();
   try {
