@@ -369,6 +369,33 @@ Deno.test("outgoing webhooks: hosts --webhook-allow does not name, and private a
     assert.match(await refused("http://[::7f00:1]:9/hook"), /127\.0\.0\.1/);
     await refused("http://[::a9fe:a9fe]/latest/meta-data");
     await refused("http://[::10.1.2.3]/hook");
+    // Other spellings of loopback and the unspecified address: decimal,
+    // hexadecimal, octal, shortened, percent-encoded, full-width, with a
+    // trailing dot; IPv6 ones that reach IPv4 through a translator.
+    for (
+      const spelling of [
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "127.1",
+        "%31%32%37.0.0.1",
+        "１２７.０.０.１",
+        "127.0.0.1.",
+        "0",
+        "0.0.0.0",
+        "[::]",
+        "[0:0:0:0:0:ffff:7f00:1]",
+        "[64:ff9b::7f00:1]",
+        "[2002:7f00:1::]",
+        "[fec0::1]",
+      ]
+    ) {
+      assert.match(
+        await refused(`http://${spelling}:9/hook`),
+        /private or reserved/,
+        spelling,
+      );
+    }
     await refused("ftp://ci.example/hook");
     await refused("http://user:pw@ci.example/hook");
     await refused("not a url");
