@@ -138,9 +138,7 @@ export class Notifier {
         user: incoming.user,
         room: incoming.room ?? "",
       });
-    const body = incoming.body.length > BODY_MAX
-      ? `${incoming.body.slice(0, BODY_MAX - 1)}…`
-      : incoming.body;
+    const body = shortened(incoming.body);
     try {
       const notification = new Notification(title, {
         body,
@@ -169,4 +167,14 @@ function currentPermission(): NotificationPermission | "unsupported" {
     return "unsupported";
   }
   return Notification.permission;
+}
+
+// Cut by code points, as the server's pushes are: cut by UTF-16 units, an
+// emoji across the cut left half of itself, shown as a replacement mark.
+function shortened(text: string): string {
+  if (text.length <= BODY_MAX) return text;
+  const characters = [...text];
+  return characters.length > BODY_MAX
+    ? `${characters.slice(0, BODY_MAX - 1).join("")}…`
+    : text;
 }

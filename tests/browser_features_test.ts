@@ -682,6 +682,40 @@ browserTest(
   },
 );
 
+browserTest(
+  "web client: a long message's desktop notification is cut between two characters, never inside an emoji",
+  async (browser, server) => {
+    const erin = await openPage(browser, server);
+    await recordNotifications(erin);
+    await register(erin, "erin");
+    await erin.getByTestId("notify-enable").click();
+    await erin.getByTestId("notify-banner").waitFor({ state: "detached" });
+    const made = await erin.request.post("/api/rooms/general/hooks", {
+      data: { name: "Alerts" },
+      headers: { origin: server.url },
+    });
+    assert.equal(made.status(), 201);
+    const { url } = await made.json() as { url: string };
+    await setHidden(erin, true);
+    // 138 UTF-16 units, then emoji (two each): the cut at 139 units fell
+    // between the first emoji's halves.
+    const text = `@erin ${"a".repeat(132)}${"😀".repeat(5)}`;
+    const posted = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text }),
+    });
+    assert.equal(posted.status, 200);
+    await posted.body?.cancel();
+    await erin.waitForFunction(() =>
+      (globalThis as unknown as { shown: unknown[] }).shown.length === 1
+    );
+    const [shown] = await notifications(erin);
+    assert.ok(shown.body.isWellFormed(), JSON.stringify(shown.body.slice(-3)));
+    assert.equal(shown.body, `@erin ${"a".repeat(132)}😀…`);
+  },
+);
+
 /**
  * Replaces the page's Notification API with one that grants permission
  * when asked and records what it would show.
