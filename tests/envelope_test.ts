@@ -294,9 +294,11 @@ Deno.test("frames: unbalanced, nested-in-data and nested-in-text brackets are re
     const alice = await pool.guest("alice");
     const bob = await pool.guest("bob");
     const nest = (n: number) => "[".repeat(n) + "]".repeat(n);
+    // Deeper than 32: refused before the parse (invalid_message).
     const cases: [string, string][] = [
-      ["[".repeat(60_000), "invalid_json"],
-      ["{".repeat(60_000), "invalid_json"],
+      ["[".repeat(60_000), "invalid_message"],
+      ["{".repeat(60_000), "invalid_message"],
+      ["[".repeat(30), "invalid_json"],
       [
         `{"action":"send_message","id":"a","data":{"text":${nest(25_000)}}}`,
         "invalid_message",
@@ -314,13 +316,14 @@ Deno.test("frames: unbalanced, nested-in-data and nested-in-text brackets are re
       assert.equal(reply.action, "error", frame.slice(0, 40));
       assert.equal(reply.data.code, code, frame.slice(0, 40));
     }
-    // An unknown field may hold anything: it is ignored, the message goes.
+    // An unknown field may hold anything up to that depth: it is
+    // ignored, the message goes.
     const ignored = await within(
       ANSWER_MS,
       replyTo(
         alice,
         `{"action":"send_message","id":"c","data":{"text":"deep","x":${
-          nest(25_000)
+          nest(30)
         }}}`,
       ),
       "nested unknown field",

@@ -74,6 +74,37 @@ Deno.test("transport: a binary frame gets invalid_message and the connection sta
     await alice.ok("send_message", { text: "still here" });
   }));
 
+Deno.test("transport: a frame nesting arrays or objects over 32 deep gets invalid_message before it is parsed, and nothing is sent", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    // 32,000 arrays in 64 KB: V8 took 31 ms to parse it (1 ms flat), so
+    // a few sockets sending these in a loop held every other client up.
+    const deep = "[".repeat(32_000) + "]".repeat(32_000);
+    for (const nested of [deep, "[".repeat(33) + "]".repeat(33)]) {
+      const from = alice.received.length;
+      alice.send(
+        `{"action":"send_message","id":"deep","data":{"text":"deep","x":${nested}}}`,
+      );
+      // Unparsed, its id is unknown: the reply has none, as for bad JSON.
+      const reply = await alice.waitFor((f) => f.action === "error", "error", {
+        from,
+      });
+      assert.equal(reply.data.code, "invalid_message");
+      assert.match(reply.data.message as string, /more than 32 deep/);
+    }
+    // 32 deep is a frame like any other; brackets in strings do not count.
+    await alice.ok("send_message", {
+      text: "[[[[".repeat(20),
+      x: JSON.parse("[".repeat(30) + "]".repeat(30)),
+    });
+    const { messages } = await bob.ok("history", { room: "general" });
+    assert.deepEqual(
+      (messages as { text: string }[]).map((m) => m.text),
+      ["[[[[".repeat(20)],
+    );
+  }));
+
 Deno.test("transport: an idle connection that answers pings stays, one that does not is closed", () =>
   withClients(async (pool, server) => {
     const alice = await pool.guest("alice");

@@ -1,6 +1,7 @@
 import type { Failure } from "./errors.ts";
 import { fail } from "./errors.ts";
 import type { ErrorCode } from "./error_codes.ts";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "./json_depth.ts";
 
 /** A request frame after its envelope was checked. */
 export interface Request {
@@ -17,9 +18,17 @@ export interface RejectedFrame extends Failure {
 
 /**
  * Parses one client frame. Anything that is not a JSON object with a string
- * `action` is rejected with `invalid_json` or `invalid_message`.
+ * `action`, or that nests deeper than {@link MAX_JSON_DEPTH}, is rejected
+ * with `invalid_json` or `invalid_message`.
  */
 export function decodeRequest(text: string): Request | RejectedFrame {
+  // Before the parse, which is what a deep frame costs (json_depth.ts).
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+    return fail(
+      "invalid_message",
+      `The frame nests arrays and objects more than ${MAX_JSON_DEPTH} deep.`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
