@@ -278,6 +278,7 @@ export function categoryOf(action: string): RateCategory {
     case "search":
       return "search";
     case "mark_read":
+    case "mark_unread":
       return "read";
     case "join_room":
     case "leave_room":

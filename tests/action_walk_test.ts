@@ -40,6 +40,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   delete_message: { id: "nothing" },
   change_password: { old_password: "wrong one!", new_password: "short" },
   mark_read: { room: "general", seq: 1 },
+  mark_unread: { room: "general", seq: 1 },
   list_conversations: { before: "M", limit: 5 },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },

@@ -874,3 +874,49 @@ Deno.test("a bot marks a room read over REST: the account's sockets get read_sta
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, "invalid_message");
   }));
+
+Deno.test("a bot marks a room unread from a message over REST: the position goes back to just before it, and the account's sockets get read_state", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    const seqs: number[] = [];
+    for (const text of ["one", "two @alice", "three"]) {
+      const sent = await call(server, "POST", "/api/rooms/general/messages", {
+        body: { text },
+        token: bob.token,
+      });
+      seqs.push(sent.body.message.seq);
+    }
+    const read = await call(server, "POST", "/api/rooms/general/read", {
+      body: { seq: seqs[2] },
+      token: alice.token,
+    });
+    assert.equal(read.body.unread, 0);
+    const socket = await TestClient.loginWith(server.wsUrl, {
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    try {
+      const unread = await call(server, "POST", "/api/rooms/general/unread", {
+        body: { seq: seqs[1] },
+        token: alice.token,
+      });
+      assert.equal(unread.status, 200, JSON.stringify(unread.body));
+      const state = {
+        room: "general",
+        last_read_seq: seqs[0],
+        unread: 2,
+        mentions: 1,
+      };
+      assert.deepEqual(unread.body, state);
+      assert.deepEqual((await socket.event("read_state")).data, state);
+    } finally {
+      await socket.close();
+    }
+    const nowhere = await call(server, "POST", "/api/rooms/nowhere/unread", {
+      body: { seq: 1 },
+      token: alice.token,
+    });
+    assert.equal(nowhere.status, 404);
+    assert.equal(nowhere.body.error, "room_not_found");
+  }));

@@ -671,6 +671,7 @@ function outgoingHookSteps(
 function roomMemberSteps(user: CallOptions): Step[] {
   const members = "/api/rooms/{room}/members";
   const read = "/api/rooms/{room}/read";
+  const unread = "/api/rooms/{room}/unread";
   return [
     {
       method: "GET",
@@ -710,6 +711,27 @@ function roomMemberSteps(user: CallOptions): Step[] {
       method: "POST",
       route: read,
       path: "/api/rooms/nowhere/read",
+      options: { ...user, body: { seq: 1 } },
+      status: 404,
+    },
+    {
+      method: "POST",
+      route: unread,
+      path: "/api/rooms/general/unread",
+      options: { ...user, body: { seq: 1 } },
+      status: 200,
+    },
+    {
+      method: "POST",
+      route: unread,
+      path: "/api/rooms/general/unread",
+      options: { ...user, body: {} },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route: unread,
+      path: "/api/rooms/nowhere/unread",
       options: { ...user, body: { seq: 1 } },
       status: 404,
     },

@@ -1892,6 +1892,39 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: mark_unread on one node makes the message unread again on the account's other devices on the others",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const ben = await pools[2].register(name("ben"));
+      const one = await send(ben, `one @${name("ann")}`);
+      const two = await send(ben, "two");
+      await ann.ok("mark_read", { room: "general", seq: two.seq });
+      const reply = await phone.ok("mark_unread", {
+        room: "general",
+        seq: one.seq,
+      });
+      const state = {
+        room: "general",
+        last_read_seq: one.seq - 1,
+        unread: 2,
+        mentions: 1,
+      };
+      assert.deepEqual(reply, { request: "mark_unread", ...state });
+      for (const device of [ann, laptop]) {
+        const event = await device.event(
+          "read_state",
+          (d) => d.room === "general" && d.last_read_seq === one.seq - 1,
+        );
+        assert.deepEqual(event.data, state);
+      }
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",

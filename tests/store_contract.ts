@@ -232,6 +232,7 @@ function lifecycle(test: StoreTest): void {
       ["memberRooms", () => store.memberRooms("bob")],
       ["readStates", () => store.readStates("bob", ["general"])],
       ["markRead", () => store.markRead("bob", "general", 1)],
+      ["markUnread", () => store.markUnread("bob", "general", 1)],
       ["readState", () => store.readState("bob", "general")],
       ["createInvite", () =>
         store.createInvite({

@@ -682,6 +682,94 @@ teamTest(
   },
 );
 
+teamTest(
+  "mark_unread: a message marked unread is unread again on every device of the account, and the next mark_read reads it",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const phone = await pool.login({ token: alice.token });
+    const bob = await pool.register("bob");
+    await say(bob, "one");
+    const two = await say(bob, "two @alice");
+    await say(bob, "three");
+    await alice.ok("mark_read", { room: "general", seq: 3 });
+    await phone.event("read_state", (d) => d.last_read_seq === 3);
+    const reply = await alice.ok("mark_unread", {
+      room: "general",
+      seq: two.seq,
+    });
+    const state = {
+      room: "general",
+      last_read_seq: 1,
+      unread: 2,
+      mentions: 1,
+    };
+    assert.deepEqual(reply, { request: "mark_unread", ...state });
+    assert.deepEqual(
+      (await phone.event("read_state", (d) => d.last_read_seq === 1)).data,
+      state,
+    );
+    // Never forward (message 3 is unread already), which tells nobody.
+    assert.equal(
+      (await alice.ok("mark_unread", { room: "general", seq: 3 }))
+        .last_read_seq,
+      1,
+    );
+    // The position now moves forward again, and it was stored.
+    const laptop = await pool.login({ token: alice.token });
+    assert.deepEqual(membershipsOf(laptop)[0], {
+      ...state,
+      room: "general",
+      last_seq: 3,
+    });
+    await phone.ok("mark_read", { room: "general", seq: 3 });
+    await alice.event("read_state", (d) => d.last_read_seq === 3);
+    await roundTrip(phone);
+    assert.deepEqual(
+      phone.events("read_state").map((e) => e.data.last_read_seq),
+      [3, 1],
+    );
+  },
+);
+
+teamTest(
+  "mark_unread: a private conversation's message is unread again; guests, other rooms and bad data are refused",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await bob.ok("create_room", { room: "dev" });
+    await bob.ok("private_message", { to: "alice", text: "psst" });
+    await bob.ok("private_message", { to: "alice", text: "hey" });
+    await alice.ok("mark_read", { with: "bob", seq: 2 });
+    assert.deepEqual(await alice.ok("mark_unread", { with: "Bob", seq: 2 }), {
+      request: "mark_unread",
+      with: "Bob",
+      last_read_seq: 1,
+      unread: 1,
+      mentions: 0,
+    });
+    const zoe = await pool.guest("zoe");
+    await expectError(
+      zoe,
+      "mark_unread",
+      { room: "general", seq: 1 },
+      "forbidden",
+    );
+    await expectError(
+      alice,
+      "mark_unread",
+      { room: "dev", seq: 1 },
+      "room_not_found",
+    );
+    await expectError(alice, "mark_unread", { seq: 1 }, "invalid_message");
+    await expectError(
+      alice,
+      "mark_unread",
+      { room: "general", seq: -1 },
+      "invalid_message",
+    );
+  },
+);
+
 // ---------------------------------------------------------- private rooms
 
 teamTest(

@@ -1,7 +1,8 @@
 /**
  * A room's members and the caller's read state in it over HTTP, for bots:
  * `GET /api/rooms/{room}/members` runs the WebSocket's `list_users` and
- * `POST /api/rooms/{room}/read` its `mark_read`, as the caller, so who may
+ * `POST /api/rooms/{room}/read` its `mark_read` (`/unread` its
+ * `mark_unread`), as the caller, so who may
  * ask, the limits, the error codes and the `read_state` events the
  * account's sockets get are the same whichever way the request came.
  */
@@ -9,7 +10,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { MemberContext } from "../handlers/context.ts";
-import { markRead } from "../handlers/read_state.ts";
+import { markRead, markUnread } from "../handlers/read_state.ts";
 import { listUsers } from "../handlers/rooms.ts";
 import type { ChatNode } from "../node.ts";
 import type { Outcome } from "../protocol/errors.ts";
@@ -22,6 +23,8 @@ import { BEARER, errors, json, jsonBody } from "./openapi.ts";
 const roomParam = z.object({ room: lookup(0, 4096) });
 
 const readBody = z.object({ seq }).openapi("MarkRead");
+
+const unreadBody = z.object({ seq }).openapi("MarkUnread");
 
 const membersReply = z.object({
   room: z.string(),
@@ -88,6 +91,27 @@ export function roomMemberRoutes(
       const { room } = c.req.valid("param");
       const { seq } = c.req.valid("json");
       return answer(c, "read", (ctx) => markRead(ctx, { room, seq }));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/rooms/{room}/unread",
+      summary: "Mark a room unread from a message (its seq) on",
+      description:
+        'As the WebSocket `mark_unread` `{"room","seq"}`: the message `seq` and the later ones are unread again, the position moving back to `seq - 1`, never forward; the answer is the account\'s read state after. A room the account does not belong to is 404 `room_not_found`. The account\'s sockets get `read_state` when the position moved. Limited with the user\'s WebSocket `mark_read`.',
+      security: BEARER,
+      request: { params: roomParam, body: jsonBody(unreadBody) },
+      responses: {
+        200: json(readReply, "The read state"),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
+      },
+    }),
+    (c) => {
+      const { room } = c.req.valid("param");
+      const { seq } = c.req.valid("json");
+      return answer(c, "read", (ctx) => markUnread(ctx, { room, seq }));
     },
   );
 }

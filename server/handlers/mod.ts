@@ -25,7 +25,7 @@ import {
   removeMember,
   revokeInvite,
 } from "./invites.ts";
-import { markRead } from "./read_state.ts";
+import { markRead, markUnread } from "./read_state.ts";
 import { listConversations } from "./conversations.ts";
 import { auditLog } from "./audit.ts";
 import {
@@ -66,6 +66,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   logout,
   change_password: changePassword,
   mark_read: markRead,
+  mark_unread: markUnread,
   list_conversations: listConversations,
   invite,
   remove_member: removeMember,

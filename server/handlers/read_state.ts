@@ -1,10 +1,10 @@
 import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
-import { markReadData } from "../protocol/schemas.ts";
+import { markReadData, markUnreadData } from "../protocol/schemas.ts";
 import type { ReadStateEvent } from "../protocol/types.ts";
 import { toReadState } from "../node.ts";
-import { conversationKey } from "../store/mod.ts";
+import { conversationKey, type MarkedRead } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 /**
@@ -12,12 +12,50 @@ import { type MemberContext, parseData } from "./context.ts";
  * `seq` (the position only moves forward). Its other connections, on
  * every node, get `read_state` with the new counts when it moved.
  */
-export async function markRead(
+export function markRead(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
   const data = parseData(markReadData, raw);
-  if (isFailure(data)) return data;
+  if (isFailure(data)) return Promise.resolve(data);
+  return moveReadPosition(
+    ctx,
+    data,
+    (user, stream, since) =>
+      ctx.node.store.markRead(user, stream, data.seq, since),
+  );
+}
+
+/**
+ * `mark_unread`: the message `seq` of a room or a private conversation, and
+ * every later one, are unread again ("Mark unread" on a message): the
+ * position moves back to just before it, never forward. The account's
+ * other connections get `read_state` when it moved, as for `mark_read`.
+ */
+export function markUnread(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(markUnreadData, raw);
+  if (isFailure(data)) return Promise.resolve(data);
+  return moveReadPosition(
+    ctx,
+    data,
+    (user, stream, since) =>
+      ctx.node.store.markUnread(user, stream, data.seq, since),
+  );
+}
+
+/** Finds the stream, moves the position with `move`, tells the account's other connections. */
+async function moveReadPosition(
+  ctx: MemberContext,
+  data: { room?: string; with?: string },
+  move: (
+    userKey: string,
+    stream: string,
+    since: number | undefined,
+  ) => Promise<MarkedRead>,
+): Promise<Outcome> {
   const { node } = ctx;
   const member = ctx.client.member;
   if (member.guest) {
@@ -51,10 +89,9 @@ export async function markRead(
   // In a conversation the name may have been someone else's before (a
   // guest's, a deleted account's): its messages then are no more counted
   // than history shows them.
-  const { moved, state } = await node.store.markRead(
+  const { moved, state } = await move(
     member.userKey,
     stream,
-    data.seq,
     where.with === undefined ? undefined : member.since,
   );
   if (!moved) return succeed({ ...where, ...toReadState(state) });

@@ -117,6 +117,12 @@ export const markReadData = z.object({
   "give one of 'room' or 'with'",
 );
 
+/**
+ * `mark_unread` data: a room or a private conversation, and the seq of the
+ * first message to be unread again.
+ */
+export const markUnreadData = markReadData;
+
 /** `invite` and `remove_member` data. */
 export const roomUserData = z.object({ room: name, user: name });
 

@@ -57,9 +57,9 @@ export interface StreamReadState {
   lastSeq: number;
 }
 
-/** What `markRead` did: whether the position moved, and the state after. */
+/** What `markRead` or `markUnread` did: whether the position moved, and the state after. */
 export interface MarkedRead {
-  /** False when it stood at `seq` or beyond already: nothing was written. */
+  /** False when it stood where asked or beyond already: nothing was written. */
   moved: boolean;
   state: StreamReadState;
 }
@@ -969,6 +969,20 @@ export interface MembershipStore {
    * counted (history shows none of them either).
    */
   markRead(
+    userKey: string,
+    stream: string,
+    seq: number,
+    since?: number,
+  ): Promise<MarkedRead>;
+  /**
+   * Moves an account's read position in a stream back to just before
+   * `seq` (`seq - 1`: that message and the later ones are unread again);
+   * never forward, in one atomic step. Returns whether it moved (when it
+   * did not, nothing is written) and the read state after it. With
+   * `since`, as for markRead: the messages stored before it, a former
+   * holder's of the name, stay read, whatever `seq` says.
+   */
+  markUnread(
     userKey: string,
     stream: string,
     seq: number,

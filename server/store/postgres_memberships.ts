@@ -143,6 +143,49 @@ export class PostgresMemberships implements MembershipStore {
     });
   }
 
+  markUnread(
+    userKey: string,
+    stream: string,
+    seq: number,
+    since = 0,
+  ): Promise<MarkedRead> {
+    // One statement, as markRead: the row is written only when the
+    // position moves back (the UPDATE's WHERE, under the row's lock), the
+    // counts read from the new position or the stored one. A former
+    // holder's messages past the target stay read, as in sqlite.ts.
+    const from = Math.max(0, seq - 1);
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<(ReadRow & { moved: boolean })[]>`
+        WITH target AS (
+          SELECT GREATEST(${from}::bigint, CASE WHEN ${since}::bigint > 0 AND (
+              SELECT m.ts FROM messages m
+              WHERE m.stream = ${stream} AND m.seq > ${from}::bigint
+              ORDER BY m.seq LIMIT 1
+            ) < ${since}::bigint
+            THEN (SELECT max(m.seq) FROM messages m
+              WHERE m.stream = ${stream} AND m.seq > ${from}::bigint
+                AND m.ts < ${since}::bigint)
+            ELSE 0 END) AS seq
+        ), marked AS (
+          UPDATE read_positions p SET last_read_seq = t.seq
+          FROM target t
+          WHERE p.user_key = ${userKey} AND p.stream = ${stream}
+            AND p.last_read_seq > t.seq
+          RETURNING p.last_read_seq
+        ), position AS (
+          SELECT coalesce((SELECT last_read_seq FROM marked), (
+            SELECT last_read_seq FROM read_positions
+            WHERE user_key = ${userKey} AND stream = ${stream}
+          )) AS last_read_seq
+        )
+        SELECT r.*, EXISTS (SELECT 1 FROM marked) AS moved
+        FROM position p CROSS JOIN LATERAL (${
+        countsFrom(sql, userKey, sql`${stream}::text`, sql`p.last_read_seq`)
+      }) r`;
+      return { moved: row.moved, state: toReadState(row) };
+    });
+  }
+
   readState(userKey: string, stream: string): Promise<StreamReadState> {
     return this.#context.run(async (sql) => {
       const [row] = await sql<ReadRow[]>`

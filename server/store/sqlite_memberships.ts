@@ -151,18 +151,48 @@ export class SqliteMemberships implements MembershipStore {
     });
   }
 
-  // The newest seq of the stream stored before `since` past the account's
-  // position (0: none). Its common answer, nothing, costs one probe: the
-  // first message past the position is from `since` on. Else the old
-  // messages past the position are read once (400,000 of them: 8 ms, warm)
+  markUnread(
+    userKey: string,
+    stream: string,
+    seq: number,
+    since = 0,
+  ): Promise<MarkedRead> {
+    return this.#run(() => {
+      // Never below a former holder's messages: they stay read, as
+      // markRead leaves them.
+      const from = Math.max(0, seq - 1);
+      const target = Math.max(
+        from,
+        this.#formerHoldersEnd(userKey, stream, since, from),
+      );
+      const changes = this.#q(
+        `UPDATE read_positions SET last_read_seq = ?
+         WHERE user_key = ? AND stream = ? AND last_read_seq > ?`,
+      ).run(target, userKey, stream, target).changes;
+      return {
+        moved: Number(changes) > 0,
+        state: this.#readStateOf(userKey, stream),
+      };
+    });
+  }
+
+  // The newest seq of the stream stored before `since` past `from` (by
+  // default the account's position; 0: none). Its common answer, nothing,
+  // costs one probe: the first message past it is from `since` on. Else
+  // the old messages past it are read once (400,000 of them: 8 ms, warm)
   // and the position then stands past them.
-  #formerHoldersEnd(userKey: string, stream: string, since: number): number {
+  #formerHoldersEnd(
+    userKey: string,
+    stream: string,
+    since: number,
+    start?: number,
+  ): number {
     if (since <= 0) return 0;
-    const position = this.#q(
+    const position = start !== undefined ? undefined : this.#q(
       `SELECT last_read_seq FROM read_positions
        WHERE user_key = ? AND stream = ?`,
     ).get(userKey, stream) as { last_read_seq: number } | undefined;
-    const from = position?.last_read_seq ?? 0;
+    const from = start ?? position?.last_read_seq ?? 0;
     const next = this.#q(
       `SELECT ts FROM messages WHERE stream = ? AND seq > ?
        ORDER BY seq LIMIT 1`,

@@ -288,6 +288,69 @@ export function teamChat(test: StoreTest): void {
     );
   });
 
+  test(
+    "markUnread moves the position back to just before a message, never forward, and survives a reopen",
+    async (store, reopen) => {
+      await store.addMember("bob", "general");
+      await append(store, "general", ["1", "@bob 2", "3"]);
+      await store.markRead("bob", "general", 3);
+      const unread = async (seq: number) => {
+        const { moved, state } = await store.markUnread("bob", "general", seq);
+        return [moved, state.lastReadSeq, state.unread, state.mentions];
+      };
+      // Message 2 and after are unread again, its mention too.
+      assert.deepEqual(await unread(2), [true, 1, 2, 1]);
+      assert.deepEqual(await unread(2), [false, 1, 2, 1]);
+      // Never forward: message 3 is unread already.
+      assert.deepEqual(await unread(3), [false, 1, 2, 1]);
+      assert.deepEqual(await unread(99), [false, 1, 2, 1]);
+      // The first message, or 0: all of it.
+      assert.deepEqual(await unread(1), [true, 0, 3, 1]);
+      assert.deepEqual(await unread(0), [false, 0, 3, 1]);
+      // Two at once (two of the account's sockets): one moved it.
+      await store.markRead("bob", "general", 3);
+      const both = await Promise.all([
+        store.markUnread("bob", "general", 3),
+        store.markUnread("bob", "general", 3),
+      ]);
+      assert.deepEqual(both.map((m) => m.moved).sort(), [false, true]);
+      const again = await reopen();
+      assert.deepEqual(await memberships(again, "bob"), [
+        {
+          roomKey: "general",
+          lastReadSeq: 2,
+          unread: 1,
+          mentions: 0,
+          lastSeq: 3,
+        },
+      ]);
+      // An account with no position there, or no such stream: nothing moves.
+      const stream = conversationKey("alice", "bob");
+      assert.equal((await again.markUnread("bob", stream, 1)).moved, false);
+    },
+  );
+
+  test("markUnread with since leaves a former holder's messages read", async (store) => {
+    const stream = conversationKey("alice", "bob");
+    const say = async (text: string) =>
+      (await store.appendPrivate(dm("alice", "bob", text))).message;
+    await say("@bob one");
+    const old = await say("@bob two");
+    await after(Date.parse(old.ts));
+    const since = Date.now();
+    await say("three");
+    await say("@bob four");
+    await store.markRead("bob", stream, 4, since);
+    assert.deepEqual(await store.markUnread("bob", stream, 1, since), {
+      moved: true,
+      state: { lastReadSeq: 2, unread: 2, mentions: 1, lastSeq: 4 },
+    });
+    assert.deepEqual(
+      (await store.markUnread("bob", stream, 4, since)).moved,
+      false,
+    );
+  });
+
   test("an edit's mentions follow its new text", async (store) => {
     await store.addMember("bob", "general");
     await store.addMember("carol", "general");
