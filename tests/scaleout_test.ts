@@ -1920,7 +1920,7 @@ function registerTests(pg: PostgresService): void {
           "read_state",
           (d) => d.room === "general" && d.last_read_seq === one.seq - 1,
         );
-        assert.deepEqual(event.data, state);
+        assert.deepEqual(event.data, { ...state, marked_unread: true });
       }
     },
   );

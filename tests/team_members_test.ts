@@ -706,7 +706,7 @@ teamTest(
     assert.deepEqual(reply, { request: "mark_unread", ...state });
     assert.deepEqual(
       (await phone.event("read_state", (d) => d.last_read_seq === 1)).data,
-      state,
+      { ...state, marked_unread: true },
     );
     // Never forward (message 3 is unread already), which tells nobody.
     assert.equal(

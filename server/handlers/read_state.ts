@@ -43,10 +43,14 @@ export function markUnread(
     data,
     (user, stream, since) =>
       ctx.node.store.markUnread(user, stream, data.seq, since),
+    { marked_unread: true },
   );
 }
 
-/** Finds the stream, moves the position with `move`, tells the account's other connections. */
+/**
+ * Finds the stream, moves the position with `move`, and tells the
+ * account's other connections (`read_state` with `tell` added).
+ */
 async function moveReadPosition(
   ctx: MemberContext,
   data: { room?: string; with?: string },
@@ -55,6 +59,7 @@ async function moveReadPosition(
     stream: string,
     since: number | undefined,
   ) => Promise<MarkedRead>,
+  tell: Pick<ReadStateEvent, "marked_unread"> = {},
 ): Promise<Outcome> {
   const { node } = ctx;
   const member = ctx.client.member;
@@ -95,9 +100,9 @@ async function moveReadPosition(
     where.with === undefined ? undefined : member.since,
   );
   if (!moved) return succeed({ ...where, ...toReadState(state) });
-  const event: ReadStateEvent = { ...where, ...toReadState(state) };
+  const event: ReadStateEvent = { ...where, ...toReadState(state), ...tell };
   return succeed(
-    { ...event },
+    { ...where, ...toReadState(state) },
     () =>
       node.publish({ kind: "user", key: member.userKey }, "read_state", event, {
         exceptConnection: member.id,

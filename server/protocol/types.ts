@@ -167,6 +167,11 @@ export interface ConversationList {
 export interface ReadStateEvent extends ReadState {
   room?: string;
   with?: string;
+  /**
+   * Present when `mark_unread` moved the position back: take it although
+   * it is behind the one held (any other behind it is a late copy).
+   */
+  marked_unread?: true;
 }
 
 /** Data of a `membership` event: the account joined or left a room. */
