@@ -169,6 +169,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.unread.value = {};
     state.mentions.value = {};
     state.firstUnread.value = {};
+    state.readHeld.value = null;
     state.muted.value = {};
     state.typing.value = {};
     state.uploads.value = {};
@@ -698,22 +699,33 @@ export function membershipChanged(
 }
 
 /**
- * The server's read state of a room or conversation (a `mark_read` reply,
- * or another device's `read_state`): positions only move forward.
+ * The server's read state of a room or conversation (a `mark_read` or
+ * `mark_unread` reply, or another device's `read_state`): positions only
+ * move forward, except when marked unread (`marked_unread`), which also
+ * puts the "new" line there and, for the log on screen, holds it unread
+ * until the view moves on.
  */
 export function readStateApplied(
   state: AppState,
-  read: ReadState & { key: string },
+  read: ReadState & { key: string; marked_unread?: true },
 ): void {
   batch(() => {
     const { key } = read;
     const mark = entry(state.readMarks.value, key);
-    if (mark && read.last_read_seq < mark.lastRead) return;
+    const back = read.marked_unread === true;
+    if (mark && read.last_read_seq < mark.lastRead && !back) return;
     setMark(state, key, {
       lastRead: read.last_read_seq,
       lastSeq: Math.max(mark?.lastSeq ?? 0, read.last_read_seq),
     });
     setCounts(state, key, read);
+    if (back) {
+      const { [key]: _line, ...firstUnread } = state.firstUnread.value;
+      if (read.unread > 0) put(firstUnread, key, read.last_read_seq + 1);
+      state.firstUnread.value = firstUnread;
+      if (state.viewKey.value === key) state.readHeld.value = key;
+      return;
+    }
     // What another device read is not new here either: the "new" line of
     // a log not on screen moves below it (or goes). The log on screen
     // keeps its line until the view moves on, as its own reads do.
@@ -725,6 +737,23 @@ export function readStateApplied(
         ? { ...firstUnread, [key]: read.last_read_seq + 1 }
         : firstUnread;
     }
+  });
+}
+
+/** The log on screen was marked unread (`key`; null: not after all): it is not read again until the view moves on. */
+export function readHeld(state: AppState, key: string | null): void {
+  state.readHeld.value = key;
+}
+
+/**
+ * The "new messages" bar's "Mark as read": the log's "new" line goes, as
+ * when the view moves on, and a log marked unread may be read again.
+ */
+export function unreadLineDismissed(state: AppState, key: string): void {
+  batch(() => {
+    const { [key]: _line, ...firstUnread } = state.firstUnread.value;
+    state.firstUnread.value = firstUnread;
+    if (state.readHeld.value === key) state.readHeld.value = null;
   });
 }
 
@@ -807,7 +836,11 @@ export function messageCounted(
       if (seq <= mark.lastSeq) return;
       setMark(state, key, { ...mark, lastSeq: seq });
     }
-    if (state.visible.value && state.viewKey.value === key) return;
+    // Watched, it is read, unless marked unread here: then it counts too.
+    if (
+      state.visible.value && state.viewKey.value === key &&
+      state.readHeld.value !== key
+    ) return;
     state.unread.value = {
       ...state.unread.value,
       [key]: (entry(state.unread.value, key) ?? 0) + 1,
@@ -1141,6 +1174,7 @@ function viewChanged(state: AppState, before: string): void {
   if (now === before) return;
   const { [before]: _line, ...firstUnread } = state.firstUnread.value;
   state.firstUnread.value = firstUnread;
+  state.readHeld.value = null;
   state.editing.value = null;
   state.membersOpen.value = false;
   state.inviteOpen.value = false;

@@ -242,6 +242,11 @@ export interface AppState {
   mentions: Signal<Record<string, number>>;
   /** The seq of the first message that came while a log was not watched: the "new" line goes above it. */
   firstUnread: Signal<Record<string, number>>;
+  /**
+   * The log on screen that was marked unread ("Mark unread" here or on
+   * another device): not marked read again until the view moves on.
+   */
+  readHeld: Signal<string | null>;
   /** Log keys (rooms and `@name`) that make no sound and no notification. */
   muted: Signal<Record<string, true>>;
   /** Who is typing, by log key. */
@@ -461,6 +466,7 @@ export function createAppState(): AppState {
     unread,
     mentions: signal({}),
     firstUnread,
+    readHeld: signal(null),
     muted: signal({}),
     typing: signal({}),
     emojiNames: signal(null),

@@ -21,6 +21,7 @@ import {
   waitForTitle,
 } from "./browser_support.ts";
 import {
+  eventually,
   postAsPage,
   TEST_PASSWORD,
   TestClient,
@@ -113,6 +114,165 @@ browserTest(
         '[data-testid="room-item"][data-room="dev"]',
       ).waitFor({ state: "detached" });
       await laptop.getByTestId("more-rooms").waitFor();
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client Mark unread on a message: the new line goes above it, the room stays unread while on screen, and the account's other device shows it unread until it is opened again",
+  async (browser, server) => {
+    await createAccount(server, "root");
+    const laptop = await openPage(browser, server);
+    await register(laptop, "alice");
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    // A third connection of alice's: sees each read_state the server sends.
+    const watcher = await TestClient.loginWith(server.wsUrl, {
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    try {
+      await bot.ok("create_room", { room: "dev" });
+      await bot.ok("join_room", { room: "general" });
+      const phone = await openPage(browser, server, { locale: "fr-FR" });
+      await signIn(phone, "alice");
+      await phone.getByTestId("more-rooms").click();
+      await roomItem(phone, "dev").click();
+      await currentRoom(phone, "dev");
+
+      const seqs: number[] = [];
+      for (const text of ["first note", "second note", "third note"]) {
+        const sent = await bot.ok("send_message", { text });
+        seqs.push((sent.message as { seq: number }).seq);
+      }
+      // The laptop has general on screen: it reads all three.
+      await confirmedFrom(laptop, "bob", "third note").waitFor();
+      await watcher.event(
+        "read_state",
+        (d) => d.room === "general" && d.last_read_seq === seqs[2],
+      );
+
+      const second = confirmedFrom(laptop, "bob", "second note");
+      await second.hover();
+      await second.getByTestId("message-mark-unread").click();
+      // The "new" line stands right above the message marked unread.
+      await laptop.getByTestId("unread-line").waitFor();
+      assert.equal(
+        await laptop.getByTestId("unread-line").evaluate((line) =>
+          (line.nextElementSibling as HTMLElement | null)?.dataset.seq
+        ),
+        String(seqs[1]),
+      );
+      await watcher.event(
+        "read_state",
+        (d) =>
+          d.room === "general" && d.last_read_seq === seqs[0] &&
+          d.marked_unread === true,
+      );
+      // The other device (in French) shows general unread again.
+      await roomItem(phone, "general").getByTestId("room-unread").filter({
+        hasText: /^2$/,
+      }).waitFor();
+      await laptop.screenshot({ path: artifact("team_marked_unread.png") });
+
+      // Still unread on the laptop once it moves on (to dev, which the
+      // phone joined for the account): its badge says so.
+      await roomItem(laptop, "dev").click();
+      await currentRoom(laptop, "dev");
+      await roomItem(laptop, "general").getByTestId("room-unread").filter({
+        hasText: /^2$/,
+      }).waitFor();
+
+      // Opened again, from the phone: read on every device.
+      await roomItem(phone, "general").click();
+      await currentRoom(phone, "general");
+      await phone.getByTestId("unread-line").filter({ hasText: /^Nouveau$/i })
+        .waitFor();
+      await roomItem(laptop, "general").getByTestId("room-unread").waitFor({
+        state: "detached",
+      });
+      // Nothing read it meanwhile: the marked position held until then.
+      await eventually(() => {
+        const states = watcher.events("read_state").map((e) => [
+          e.data.last_read_seq,
+          e.data.marked_unread ?? false,
+        ]);
+        const marked = states.findIndex(([, unread]) => unread);
+        assert.deepEqual(states.slice(marked), [
+          [seqs[0], true],
+          [seqs[2], false],
+        ]);
+      });
+    } finally {
+      await watcher.close();
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client entering a room with more new messages than a screen: once scrolled past them, a bar says how many and jumps back to the first",
+  async (browser, server) => {
+    await createAccount(server, "root");
+    const page = await openPage(browser, server);
+    await register(page, "alice");
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      await bot.ok("create_room", { room: "dev" });
+      await page.getByTestId("more-rooms").click();
+      await roomItem(page, "dev").click();
+      await currentRoom(page, "dev");
+      await bot.ok("join_room", { room: "general" });
+      const total = 80;
+      for (let i = 1; i <= total; i++) {
+        const text = `note ${String(i).padStart(3, "0")}`;
+        await bot.ok("send_message", { text });
+      }
+      await roomItem(page, "general").getByTestId("room-unread").filter({
+        hasText: new RegExp(`^${total}$`),
+      }).waitFor();
+
+      await roomItem(page, "general").click();
+      await currentRoom(page, "general");
+      await confirmedFrom(page, "bob", `note ${String(total).padStart(3, "0")}`)
+        .waitFor({
+          state: "attached",
+        });
+      await page.getByTestId("unread-line").waitFor();
+      // Down to the newest: the first unread is far above, the bar says so.
+      await page.getByTestId("message-list").evaluate((list) => {
+        list.scrollTop = list.scrollHeight;
+      });
+      const bar = page.getByTestId("unread-bar");
+      await bar.filter({ hasText: `${total} new messages` }).waitFor();
+      await page.screenshot({ path: artifact("unread_bar.png") });
+      await page.getByTestId("unread-bar-jump").click();
+      await confirmedFrom(page, "bob", "note 001").waitFor();
+      await page.waitForFunction(() => {
+        const list = document.querySelector('[data-testid="message-list"]');
+        const line = document.querySelector('[data-testid="unread-line"]');
+        if (!list || !line) return false;
+        const box = list.getBoundingClientRect();
+        const at = line.getBoundingClientRect();
+        return at.top >= box.top && at.bottom <= box.bottom;
+      });
+      assert.equal(
+        await page.getByTestId("unread-line").evaluate((line) =>
+          line.nextElementSibling?.textContent?.includes("note 001")
+        ),
+        true,
+      );
+      await bar.waitFor({ state: "detached" });
+
+      // Scrolled down again, "Mark as read" dismisses the bar and its line.
+      await page.getByTestId("message-list").evaluate((list) => {
+        list.scrollTop = list.scrollHeight;
+      });
+      await bar.waitFor();
+      await page.getByTestId("unread-bar-read").click();
+      await bar.waitFor({ state: "detached" });
+      await page.getByTestId("unread-line").waitFor({ state: "detached" });
     } finally {
       await bot.close();
     }

@@ -178,6 +178,16 @@ export function ArrowDownIcon(): JSX.Element {
   );
 }
 
+/** A dot on a speech bubble: marks a message unread. */
+export function MarkUnreadIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M13 4H5a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h2v3l4-3h8a2 2 0 0 0 2-2v-5" />
+      <circle cx="19" cy="5" r="3" />
+    </Svg>
+  );
+}
+
 /** A gear: settings. */
 export function GearIcon(): JSX.Element {
   return (

@@ -11,7 +11,17 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useApp } from "../app_context.ts";
 import { formatDay } from "../format.ts";
 import { t } from "../i18n.ts";
-import { entry, isPrivateRoom, type Line, viewTitle } from "../state.ts";
+import {
+  entry,
+  isPrivateRoom,
+  type Line,
+  viewTitle,
+  writtenBy,
+} from "../state.ts";
+import { nameKey } from "../../server/protocol/names.ts";
+import * as actions from "../actions.ts";
+import { jumpTo, shownPlace } from "../team/api.ts";
+import { newSince, UnreadBar } from "./UnreadBar.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
@@ -34,7 +44,8 @@ interface Anchor {
 
 /** The message list of the current room or conversation. */
 export function MessageList(): JSX.Element {
-  const { state, connection } = useApp();
+  const services = useApp();
+  const { state, connection } = services;
   const scroller = useRef<HTMLDivElement>(null);
   const inner = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -42,6 +53,8 @@ export function MessageList(): JSX.Element {
   const lastKey = useRef<string | undefined>(undefined);
   const away = useSignal(false);
   const newBelow = useSignal(0);
+  // The "new" line is above the view (or not loaded): the bar shows.
+  const lineAbove = useSignal(false);
   const shown = state.view.value;
   const key = state.viewKey.value;
   const title = viewTitle(state);
@@ -79,6 +92,8 @@ export function MessageList(): JSX.Element {
     away.value = below > el.clientHeight ||
       (!atBottom.current && newBelow.value > 0);
     anchor.current = topRow(el, inner.current);
+    const marker = el.querySelector<HTMLElement>('[data-key="unread"]');
+    lineAbove.value = marker === null || offsetIn(el, marker) < 0;
     // The newest message is in sight: read, on every device.
     if (atBottom.current && !cut) connection.markSeen();
   }
@@ -183,6 +198,16 @@ export function MessageList(): JSX.Element {
     next?.scrollIntoView({ block: "nearest" });
   }
 
+  const unreadFrom = entry(state.firstUnread.value, key);
+  const me = state.username.value;
+  const unreadCount = unreadFrom === undefined || !lineAbove.value
+    ? 0
+    : newSince(
+      state.currentLog.value,
+      unreadFrom,
+      (m) => writtenBy(m, me === null ? undefined : nameKey(me)),
+    );
+
   function jump(): void {
     const el = scroller.current;
     if (!el) return;
@@ -253,6 +278,16 @@ export function MessageList(): JSX.Element {
       >
         {state.announcement.value}
       </div>
+      {unreadCount > 0 && (
+        <UnreadBar
+          count={unreadCount}
+          onJump={() => void jumpTo(services, shownPlace(state), unreadFrom!)}
+          onRead={() => {
+            actions.unreadLineDismissed(state, key);
+            measure();
+          }}
+        />
+      )}
       {away.value && (
         <button
           type="button"

@@ -16,10 +16,11 @@ import { colourClass, formatDateTime, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
 import { mayDeleteOthers } from "../ranks.ts";
+import { type AppState, entry } from "../state.ts";
 import type { PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
-import { PencilIcon, TrashIcon } from "./Icons.tsx";
+import { MarkUnreadIcon, PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
 import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
@@ -185,6 +186,9 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 <ReactButton message={message!} />
                 <ReplyButton message={message!} />
                 {canPin(state) && <PinButton message={message!} />}
+                {keepsReadState(state) && (
+                  <MarkUnreadButton seq={message!.seq} />
+                )}
                 {canEdit && (
                   <button
                     type="button"
@@ -214,6 +218,35 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * Whether the log on screen has a read state on the server: a room the
+ * account belongs to, or one of its conversations (guests keep none).
+ */
+function keepsReadState(state: AppState): boolean {
+  if (!state.account.value) return false;
+  return state.view.value.kind === "dm" ||
+    entry(state.memberships.value, state.viewKey.value) !== undefined;
+}
+
+/** "Mark unread": this message and the later ones are unread again, on every device. */
+function MarkUnreadButton(props: { seq: number }): JSX.Element {
+  const { state, connection } = useApp();
+  return (
+    <button
+      type="button"
+      class="msg-action"
+      data-testid="message-mark-unread"
+      aria-label={t("msg.markUnreadLabel")}
+      title={t("msg.markUnread")}
+      onClick={async () => {
+        actions.errorShown(state, await connection.markUnread(props.seq));
+      }}
+    >
+      <MarkUnreadIcon />
+    </button>
   );
 }
 

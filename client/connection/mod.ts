@@ -328,6 +328,15 @@ export class Connection {
     this.#readMarks.seen();
   }
 
+  /**
+   * "Mark unread" on the message `seq` of the log on screen: it and the
+   * later ones are unread again, on every device; resolves to the error,
+   * or null.
+   */
+  markUnread(seq: number): Promise<RequestError | null> {
+    return this.#readMarks.unread(seq);
+  }
+
   /** Adds an account to a room; resolves to the error, or null. */
   async invite(room: string, user: string): Promise<RequestError | null> {
     const result = await this.request("invite", { room, user });

@@ -1,7 +1,8 @@
 /**
  * Telling the server what an account has read, so every device shows the
  * same badges: `mark_read` when the newest message of the log on screen
- * is in sight and the page is visible. Positions only move forward, and
+ * is in sight and the page is visible, `mark_unread` for "Mark unread".
+ * Positions move forward but for that one, and
  * one log is marked at most once per {@linkcode MARK_READ_MS}: scrolling
  * through a busy room sends one request a second, not one a message.
  */
@@ -10,6 +11,7 @@ import * as actions from "../actions.ts";
 import type { Clock, TimerId } from "../clock.ts";
 import { lastSeq } from "../room_log.ts";
 import type { AppState } from "../state.ts";
+import type { RequestError } from "./errors.ts";
 import type { Requests } from "./requests.ts";
 import { entry } from "../state.ts";
 
@@ -57,7 +59,44 @@ export class ReadMarks {
       ? { with: shown.with }
       : { room: state.currentRoom.value };
     if (shown.kind === "room" && !entry(state.memberships.value, key)) return;
+    // Marked unread while on screen: it stays so until the view moves on.
+    if (state.readHeld.value === key) return;
     this.#mark(key, target);
+  }
+
+  /**
+   * "Mark unread" on the message `seq` of the log on screen: `mark_unread`,
+   * after which the log stays unread while it stays on screen (a mark
+   * waiting for its window is dropped, or it would read it again at once).
+   * Resolves to the error, or null.
+   */
+  async unread(seq: number): Promise<RequestError | null> {
+    const state = this.#state;
+    const key = state.viewKey.value;
+    const shown = state.view.value;
+    const target = shown.kind === "dm"
+      ? { with: shown.with }
+      : { room: state.currentRoom.value };
+    const timer = this.#waiting.get(key);
+    if (timer !== undefined) this.#options.clock.cancel(timer);
+    this.#waiting.delete(key);
+    this.#seenUpTo.delete(key);
+    this.#asked.delete(key);
+    actions.readHeld(state, key);
+    const result = await this.#options.requests.request("mark_unread", {
+      ...target,
+      seq,
+    });
+    if (!result.ok) {
+      if (state.readHeld.value === key) actions.readHeld(state, null);
+      return result.error;
+    }
+    actions.readStateApplied(state, {
+      ...result.data,
+      key,
+      marked_unread: true,
+    });
+    return null;
   }
 
   /** Forgets what was asked (a new session starts from the server's numbers). */
@@ -109,6 +148,9 @@ export class ReadMarks {
       (result) => {
         if (result.ok) {
           actions.readStateApplied(state, { ...result.data, key });
+          // The position now says what was read: a later "Mark unread"
+          // may move it back below what was asked.
+          if (this.#asked.get(key) === seq) this.#asked.delete(key);
         } else if (this.#asked.get(key) === seq) {
           // Refused or lost: a later look may try again.
           this.#asked.delete(key);

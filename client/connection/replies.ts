@@ -56,6 +56,7 @@ export interface Replies {
   edit_message: { message: ChatMessage | PrivateMessage };
   delete_message: { message: ChatMessage | PrivateMessage };
   mark_read: ReadStateEvent;
+  mark_unread: ReadStateEvent;
   invite: { room: string; user: string };
   remove_member: { room: string; user: string };
   create_invite: InviteInfo;
@@ -114,6 +115,7 @@ export const REPLY_CHECKS: {
   delete_message: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),
   mark_read: isReadStateEvent,
+  mark_unread: isReadStateEvent,
   invite: isRoomUser,
   remove_member: isRoomUser,
   create_invite: isInvite,
