@@ -167,7 +167,7 @@ Deno.test("rate limits: two connections of one account share its per-user messag
     await dave.ok("send_message", { text: "d1" });
   }, { rateLimits: limits({ perUser: { message: FIVE_THEN_ONE_A_MINUTE } }) }));
 
-Deno.test("rate limits: mark_read draws on a per-user bucket of its own: an account's connections together get rate_limited past it, while they still send and another account still marks", () =>
+Deno.test("rate limits: mark_read (and mark_unread) draws on a per-user bucket of its own: an account's connections together get rate_limited past it, while they still send and another account still marks", () =>
   withClients(async (pool) => {
     const alice = await pool.register("alice");
     const again = await pool.login({ token: alice.token });
@@ -189,6 +189,13 @@ Deno.test("rate limits: mark_read draws on a per-user bucket of its own: an acco
     await expectError(
       alice,
       "mark_read",
+      { room: "general", seq: 1 },
+      "rate_limited",
+    );
+    // mark_unread draws on the same bucket.
+    await expectError(
+      alice,
+      "mark_unread",
       { room: "general", seq: 1 },
       "rate_limited",
     );
