@@ -1432,6 +1432,77 @@ test("connection sends mark_read for the newest message seen, forward only and a
   assert.deepEqual(server.waiting, []);
 });
 
+test("connection marks a message unread: mark_unread, the new line above it, and no mark_read while the room stays on screen, not even one waiting for its second", async (r) => {
+  const { server, state, clock, connection } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_read_seq: 1, unread: 2, last_seq: 3 }),
+  ]);
+  server.socket.push({ action: "receive_message", data: roomMessage(2) });
+  server.socket.push({ action: "receive_message", data: roomMessage(3) });
+  await until(() => state.logs.value.general?.messages.length === 2, "held");
+  connection.markSeen();
+  const mark = await server.next("mark_read");
+  server.reply(mark, {
+    room: "general",
+    last_read_seq: 3,
+    unread: 0,
+    mentions: 0,
+  });
+  await until(() => state.unread.value.general === undefined, "read");
+  // A message within the second: its mark waits for the window.
+  server.socket.push({ action: "receive_message", data: roomMessage(4) });
+  await until(() => state.logs.value.general?.messages.length === 3, "held");
+  connection.markSeen();
+  await settle();
+  assert.deepEqual(server.waiting, []);
+
+  const done = connection.markUnread(3);
+  const unread = await server.next("mark_unread");
+  assert.deepEqual(unread.data, { room: "general", seq: 3 });
+  server.reply(unread, {
+    room: "general",
+    last_read_seq: 2,
+    unread: 2,
+    mentions: 0,
+  });
+  assert.equal(await done, null);
+  assert.equal(state.readMarks.value.general.lastRead, 2);
+  assert.equal(state.unread.value.general, 2);
+  assert.equal(state.firstUnread.value.general, 3);
+  // Held: neither the waiting mark nor a new look reads it again.
+  clock.advance(5000);
+  connection.markSeen();
+  await settle();
+  assert.deepEqual(server.waiting, []);
+  // The bar's "Mark as read" lets the next look read it.
+  actions.unreadLineDismissed(state, "general");
+  connection.markSeen();
+  const again = await server.next("mark_read");
+  assert.deepEqual(again.data, { room: "general", seq: 4 });
+});
+
+test("connection takes another device's Mark unread, the one read_state behind its position it takes: the badge and the new line come back", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_read_seq: 10, unread: 0, last_seq: 10 }),
+  ]);
+  server.socket.push({
+    action: "read_state",
+    data: {
+      room: "dev",
+      last_read_seq: 8,
+      unread: 2,
+      mentions: 1,
+      marked_unread: true,
+    },
+  });
+  await until(() => state.unread.value.dev === 2, "unread again");
+  assert.equal(state.mentions.value.dev, 1);
+  assert.equal(state.readMarks.value.dev.lastRead, 8);
+  assert.equal(state.firstUnread.value.dev, 9);
+});
+
 test("connection sends no mark_read for a guest", async (r) => {
   await loginAsGuest(r, "ida", [roomMessage(1), roomMessage(2)]);
   r.connection.markSeen();
