@@ -186,9 +186,6 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 <ReactButton message={message!} />
                 <ReplyButton message={message!} />
                 {canPin(state) && <PinButton message={message!} />}
-                {keepsReadState(state) && (
-                  <MarkUnreadButton seq={message!.seq} />
-                )}
                 {canEdit && (
                   <button
                     type="button"
@@ -200,6 +197,10 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                   >
                     <PencilIcon />
                   </button>
+                )}
+                {/* After edit: the keyboard order of the others stays. */}
+                {keepsReadState(state) && (
+                  <MarkUnreadButton seq={message!.seq} />
                 )}
                 {canDelete && (
                   <button
