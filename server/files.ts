@@ -99,8 +99,11 @@ export class FileStorage {
       store: this.#store,
       contents: this.#contents,
       stopped: () => this.#closed,
+      corrected: async (ids) => await this.#corrected?.(ids),
     })
   );
+  // Who sends the messages a pass corrected to their readers (start()).
+  #corrected: ((messageIds: string[]) => Promise<void>) | undefined;
   // One walk of the files kept at a time, and when the last one began.
   #walks = new Coalesced(() => this.#removeUnnamed());
   #walkedAt = 0;
@@ -130,8 +133,15 @@ export class FileStorage {
     return this.#contents.stagingDir;
   }
 
-  /** Reads the signing key and starts sweeping; call once before serving. */
-  async start(): Promise<void> {
+  /**
+   * Reads the signing key and starts sweeping; call once before serving.
+   * `corrected` is told the ids of the messages whose attachments a pass
+   * reading uploads again changed (their previews), after each commit.
+   */
+  async start(
+    options: { corrected?: (messageIds: string[]) => Promise<void> } = {},
+  ): Promise<void> {
+    this.#corrected = options.corrected;
     this.#key = new TextEncoder().encode(await this.#store.secret("files"));
     await this.#clearStaging();
     await this.#reserve.warnIfBelow();

@@ -12,6 +12,7 @@ import type {
   Publication,
   Topic,
 } from "./broker/mod.ts";
+import { publishCorrections } from "./handlers/message_updates.ts";
 import { log } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { OutboundGuard, type Resolver } from "./outbound.ts";
@@ -270,7 +271,13 @@ export class ChatNode {
       throw new Error(`The store has no '${GENERAL_ROOM}' room`);
     }
     await this.accounts.start();
-    await this.files.start();
+    await this.files.start({
+      // Their previews changed: readers must not wait for a reload.
+      corrected: (ids) =>
+        publishCorrections(this, ids).catch((error) =>
+          logger.error("Sending corrected previews failed: {error}", { error })
+        ),
+    });
     this.#retention.start();
     await this.push.start();
     await this.presence.start();

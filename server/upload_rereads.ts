@@ -15,14 +15,22 @@ export interface RereadOptions {
   contents: FileContents;
   /** True once the server stops: the pass ends after the upload under way. */
   stopped: () => boolean;
+  /**
+   * Told the ids of the messages an upload's correction changed, after its
+   * commit, so that those who see them are sent them again; the pass waits
+   * for it (a stop then waits for the sending under way).
+   */
+  corrected?: (messageIds: string[]) => Promise<void>;
 }
 
 /**
  * Reads again the bytes of every upload a migration marked (its type's
  * reader changed: store migration "Uploads whose recorded dimensions the
  * readers of before got wrong") and records what they are, in the upload
- * and the messages that carry it, a commit each. In the background, one
- * upload at a time: a start never waits for it, and the marked uploads
+ * and the messages that carry it, a commit each (those messages' readers
+ * then get them again: {@link RereadOptions.corrected}). In the
+ * background, one upload at a time: a start never waits for it, and the
+ * marked uploads
  * download meanwhile (their dimensions were cleared with the mark). The
  * bytes are copied to the staging folder to be read (the database's are
  * nowhere else), so the pass costs each marked file's size in reads and
@@ -48,7 +56,8 @@ export async function rereadUploads(options: RereadOptions): Promise<number> {
           missing++;
           continue;
         }
-        await store.finishReread(upload.id, facts);
+        const changed = await store.finishReread(upload.id, facts);
+        if (changed.length > 0) await options.corrected?.(changed);
         count++;
       }
       if (page.length < PAGE) break;

@@ -21,6 +21,12 @@ import {
   setHidden,
   waitForTitle,
 } from "./browser_support.ts";
+import {
+  gifOfFrames,
+  markToReadAgain,
+  member,
+  uploaded,
+} from "./file_helpers.ts";
 
 browserTest(
   "web client shares an image the other user sees as a preview and opens full size",
@@ -93,6 +99,36 @@ browserTest(
     await send(bob, "looks great @alice, ship it");
     await confirmedFrom(alice, "bob", "ship it").waitFor();
     await alice.screenshot({ path: artifact("features_images.png") });
+  },
+);
+
+browserTest(
+  "web client shows an image the server read again as a preview at once, without a reload",
+  async (browser, server) => {
+    const alice = await member(server, "alice");
+    try {
+      const dot = await uploaded(
+        server,
+        alice.cookie,
+        new File([gifOfFrames(1, 2, 3)], "dot.gif", { type: "image/gif" }),
+      );
+      await alice.client.ok("send_message", {
+        text: "the dot",
+        attachments: [{ url: dot.url }],
+      });
+      // As an upgrade past the readers that got GIF sizes wrong leaves it:
+      // marked, its dimensions cleared, so a download card meanwhile.
+      markToReadAgain(`${server.dir}/chat.db`, dot.url.split("/")[2]);
+      const bob = await openPage(browser, server);
+      await register(bob, "bob");
+      const row = confirmedFrom(bob, "alice", "the dot");
+      await row.getByTestId("attachment-file").waitFor();
+      assert.equal(await server.node.files.rereadMarked(), 1);
+      await row.getByTestId("attachment-image").waitFor();
+      assert.equal(await row.getByTestId("attachment-file").count(), 0);
+    } finally {
+      await alice.client.close();
+    }
   },
 );
 

@@ -3,6 +3,7 @@
  * uploads over HTTP, fetches as someone, and image bytes made to measure.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import type { Attachment } from "../server/protocol/types.ts";
 import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
 
@@ -300,4 +301,35 @@ export async function filesUnder(dir: string): Promise<string[]> {
   };
   await walk(dir, "");
   return found.sort();
+}
+
+/**
+ * Marks an upload of a running server's SQLite file to be read again, and
+ * records it in its row and in the first attachment of the messages that
+ * carry it at `size` (dimensions cleared when undefined, as the migration
+ * that marks uploads does): as an import without its bytes, or an upgrade,
+ * leaves it. The server reads it at its next pass (`rereadMarked`).
+ */
+export function markToReadAgain(
+  dbPath: string,
+  id: string,
+  size?: { width: number; height: number },
+): void {
+  const db = new DatabaseSync(dbPath);
+  try {
+    db.exec("PRAGMA busy_timeout = 10000");
+    db.prepare("INSERT INTO upload_rereads (id) VALUES (?)").run(id);
+    db.prepare("UPDATE uploads SET width = ?, height = ? WHERE id = ?")
+      .run(size?.width ?? null, size?.height ?? null, id);
+    const attachments = size === undefined
+      ? "json_remove(attachments, '$[0].width', '$[0].height')"
+      : `json_set(attachments, '$[0].width', ${size.width},
+           '$[0].height', ${size.height})`;
+    db.prepare(
+      `UPDATE messages SET attachments = ${attachments}
+       WHERE id IN (SELECT message_id FROM file_refs WHERE upload_id = ?)`,
+    ).run(id);
+  } finally {
+    db.close();
+  }
 }

@@ -14,12 +14,18 @@ import {
   fetchFile,
   gifOfFrames,
   jpegBehindFill,
+  markToReadAgain,
   member,
   uploaded,
 } from "./file_helpers.ts";
 import { startTestServer, TestClient, type TestServer } from "./harness.ts";
 import { rewindServerDatabase } from "./old_schema.ts";
-import { postgresSkipReason, startPostgres } from "./services.ts";
+import {
+  postgresSkipReason,
+  redisSkipReason,
+  startPostgres,
+  startRedis,
+} from "./services.ts";
 import { UPLOAD_REREADS_MIGRATION } from "./store_contract/support.ts";
 
 const pg = postgresSkipReason() ? null : await startPostgres();
@@ -236,6 +242,125 @@ Deno.test("upgrading: a pass over the uploads to read again that is stopped afte
     await Deno.remove(old.dir, { recursive: true }).catch(() => {});
   }
 });
+
+interface Nodes {
+  name: string;
+  /**
+   * Two servers sharing a store, or one; `mark` records an upload at
+   * 1 x 1 and marks it to be read again; all stopped by `stop`.
+   */
+  start(): Promise<{
+    first: TestServer;
+    second: TestServer;
+    mark(id: string): Promise<void>;
+    stop(): Promise<void>;
+  }>;
+}
+
+const NODES: Nodes[] = [{
+  name: "SQLite, one node",
+  async start() {
+    const server = await startTestServer();
+    return {
+      first: server,
+      second: server,
+      mark: (id) =>
+        Promise.resolve(
+          markToReadAgain(`${server.dir}/chat.db`, id, { width: 1, height: 1 }),
+        ),
+      stop: () => server.close(),
+    };
+  },
+}];
+if (pg && !redisSkipReason()) {
+  NODES.push({
+    name: "PostgreSQL and Redis, read on one node, seen on another",
+    async start() {
+      const databaseUrl = await pg.createDatabase("upload_reread_live");
+      const redis = (await startRedis())!;
+      const options = { databaseUrl, redisUrl: redis.url };
+      const first = await startTestServer(options);
+      const second = await startTestServer(options);
+      return {
+        first,
+        second,
+        // As markToReadAgain does on SQLite.
+        mark: (id) =>
+          pg.psql(
+            `INSERT INTO upload_rereads (id) VALUES ('${id}');
+             UPDATE uploads SET width = 1, height = 1 WHERE id = '${id}';
+             UPDATE messages SET attachments = jsonb_set(jsonb_set(
+               attachments, '{0,width}', '1'), '{0,height}', '1')
+             WHERE id IN (
+               SELECT message_id FROM file_refs WHERE upload_id = '${id}');`,
+            { database: "upload_reread_live" },
+          ).then(() => {}),
+        async stop() {
+          await second.close();
+          await first.close();
+          await redis.stop();
+          await pg.dropDatabase("upload_reread_live");
+        },
+      };
+    },
+  });
+}
+
+for (const nodes of NODES) {
+  Deno.test(`upload_reread: those who see a message carrying a file read again get it with its new size at once, in a room and in a private conversation (${nodes.name})`, async () => {
+    const { first, second, mark, stop } = await nodes.start();
+    const clients: TestClient[] = [];
+    try {
+      const alice = await member(first, "alice");
+      const bob = await member(second, "bob");
+      clients.push(alice.client, bob.client);
+      // Chromium decodes it as 10,000 x 10,000: four times the cap.
+      const bomb = await uploaded(
+        first,
+        alice.cookie,
+        new File(
+          [gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] })],
+          "b.gif",
+          {
+            type: "image/gif",
+          },
+        ),
+      );
+      const attachments = [{ url: bomb.url }];
+      const sent = [
+        await alice.client.ok("send_message", { text: "", attachments }),
+        await alice.client.ok("private_message", {
+          to: "bob",
+          text: "",
+          attachments,
+        }),
+      ];
+      const [inRoom, inPrivate] = sent.map((reply) =>
+        (reply.message as { id: string }).id
+      );
+      await bob.client.event("receive_message", (m) => m.id === inRoom);
+      await bob.client.event("private_message", (m) => m.id === inPrivate);
+      await mark(idOf(bomb));
+      const from = bob.client.received.length;
+      assert.equal(await first.node.files.rereadMarked(), 1);
+      const seen = [];
+      for (const id of [inRoom, inPrivate]) {
+        const { data } = await bob.client.event(
+          "message_updated",
+          (m) => m.id === id,
+          { from },
+        );
+        const [file] = data.attachments as Attachment[];
+        seen.push([file.width, file.height, file.url.startsWith(bomb.url)]);
+        assert.ok(Number(data.version) >= 1, "its version counts the change");
+      }
+      assert.deepEqual(seen, [[10_000, 10_000, true], [10_000, 10_000, true]]);
+    } finally {
+      for (const client of clients) await client.close();
+      await stop();
+    }
+  });
+}
 
 Deno.test({
   name: "upload_reread: PostgreSQL stops",

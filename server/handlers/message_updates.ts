@@ -191,6 +191,24 @@ function noSuchMessage(id: string): Failure {
 }
 
 /**
+ * Sends `message_updated` for messages the server itself changed (their
+ * attachments' previews, once an upload's bytes were read again) to
+ * everyone who sees them, as for an edit. One store read per message;
+ * one that is gone or deleted meanwhile is left out. Nobody's budget pays:
+ * the server reads each upload again once.
+ */
+export async function publishCorrections(
+  node: ChatNode,
+  messageIds: string[],
+): Promise<void> {
+  for (const id of messageIds) {
+    const record = await node.store.findMessage(id);
+    if (record === undefined || record.message.deleted) continue;
+    publishUpdate(node, record.stream, record.message);
+  }
+}
+
+/**
  * Sends `message_updated` to everyone who can see the message: the room's
  * members, or both sides of a private conversation (as they were when it
  * was sent).

@@ -716,9 +716,10 @@ export interface FileStore {
    * every message that carries it (type, width, height, frames of its
    * attachments; the rest as it was), and clears its mark, in one commit.
    * May run again, and on two nodes at once: the same facts give the same
-   * rows.
+   * rows. Resolves with the ids of the messages it changed (their readers
+   * are sent the correction), in no set order.
    */
-  finishReread(id: string, facts: UploadFacts): Promise<void>;
+  finishReread(id: string, facts: UploadFacts): Promise<string[]>;
   /**
    * Records hashes for deletion (each once): bytes that go unless an upload
    * uses them, as `claimFileDeletion` finds. For bytes placed outside any

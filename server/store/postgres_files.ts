@@ -242,10 +242,10 @@ export class PostgresFiles implements FileStore {
     );
   }
 
-  finishReread(id: string, facts: UploadFacts): Promise<void> {
+  finishReread(id: string, facts: UploadFacts): Promise<string[]> {
     // One statement, one commit: the row, the messages' attachments (the
     // keys the facts leave out dropped; the version trigger counts the
-    // change) and the mark.
+    // change) and the mark; it answers with the messages changed.
     return this.#context.run(async (sql) => {
       const patch = {
         type: facts.type,
@@ -253,7 +253,7 @@ export class PostgresFiles implements FileStore {
         ...(facts.height !== undefined ? { height: facts.height } : {}),
         ...(facts.frames !== undefined ? { frames: facts.frames } : {}),
       };
-      await sql`
+      const changed = await sql<{ id: string }[]>`
         WITH upload AS (
           UPDATE uploads SET type = ${facts.type},
             width = ${facts.width ?? null}, height = ${facts.height ?? null},
@@ -270,8 +270,12 @@ export class PostgresFiles implements FileStore {
               a(value, ord))
           WHERE jsonb_typeof(m.attachments) = 'array' AND m.id IN (
             SELECT message_id FROM file_refs WHERE upload_id = ${id})
+          RETURNING m.id
+        ), mark AS (
+          DELETE FROM upload_rereads WHERE id = ${id}
         )
-        DELETE FROM upload_rereads WHERE id = ${id}`;
+        SELECT id FROM carried`;
+      return changed.map((row) => row.id);
     });
   }
 

@@ -221,11 +221,12 @@ export class SqliteFiles implements FileStore {
     );
   }
 
-  finishReread(id: string, facts: UploadFacts): Promise<void> {
+  finishReread(id: string, facts: UploadFacts): Promise<string[]> {
     return this.#run(() =>
       this.#transaction(() => {
-        writeFacts(this.#q, id, facts);
+        const changed = writeFacts(this.#q, id, facts);
         this.#q("DELETE FROM upload_rereads WHERE id = ?").run(id);
+        return changed;
       })
     );
   }
@@ -247,12 +248,13 @@ export class SqliteFiles implements FileStore {
 
 // An upload's facts into its row and into its attachment in each message
 // that carries it (json_patch drops the keys the facts leave out); the
-// messages' version trigger counts the change.
+// messages' version trigger counts the change. Returns the ids of the
+// messages changed.
 function writeFacts(
   q: (sql: string) => StatementSync,
   id: string,
   facts: UploadFacts,
-): void {
+): string[] {
   q(
     "UPDATE uploads SET type = ?, width = ?, height = ?, frames = ? WHERE id = ?",
   ).run(
@@ -268,13 +270,14 @@ function writeFacts(
     height: facts.height ?? null,
     frames: facts.frames ?? null,
   });
-  q(
+  return q(
     `UPDATE messages SET attachments = (
        SELECT json_group_array(CASE
          WHEN a.value ->> 'url' LIKE '/files/' || ?1 || '/%'
          THEN json_patch(a.value, ?2) ELSE json(a.value) END ORDER BY a.key)
        FROM json_each(messages.attachments) a)
      WHERE json_type(attachments) = 'array' AND id IN (
-       SELECT message_id FROM file_refs WHERE upload_id = ?1)`,
-  ).run(id, patch);
+       SELECT message_id FROM file_refs WHERE upload_id = ?1)
+     RETURNING id`,
+  ).all(id, patch).map((row) => String(row.id));
 }

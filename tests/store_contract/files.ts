@@ -100,7 +100,7 @@ export function files(test: StoreTest): void {
     assert.equal(await store.hashInUse(a.hash), true);
   });
 
-  test("finishReread writes an upload's facts into its record and into its attachment in every message that carries it, other attachments as they were", async (store) => {
+  test("finishReread writes an upload's facts into its record and into its attachment in every message that carries it, other attachments as they were, and names the messages it changed", async (store) => {
     const gif = { ...UPLOAD, id: "a".repeat(32), name: "a.gif" };
     gif.type = "image/gif";
     const other = { ...UPLOAD, id: "b".repeat(32), hash: "cd".repeat(32) };
@@ -118,20 +118,27 @@ export function files(test: StoreTest): void {
     const { message } = await store.appendMessage(
       draft("dev", "", { attachments: [attachment(gif), attachment(other)] }),
     );
-    await store.appendPrivate(
+    const { message: privately } = await store.appendPrivate(
       dm("alice", "bob", "", { attachments: [attachment(gif)] }),
+    );
+    await store.appendMessage(
+      draft("dev", "", { attachments: [attachment(other)] }),
     );
     // Nothing is marked but by a migration: none to read on a new store.
     assert.deepEqual(await store.uploadsToReread("", 10), []);
-    await store.finishReread(gif.id, {
+    // The messages changed, for their readers to be told: not the one
+    // carrying only the other file.
+    const changed = await store.finishReread(gif.id, {
       type: "image/gif",
       width: 10_000,
       height: 10_000,
       frames: 2,
     });
+    assert.deepEqual(changed.sort(), [message.id, privately.id].sort());
     const read = { ...gif, width: 10_000, height: 10_000, frames: 2 };
     assert.deepEqual(await store.findUpload(gif.id), read);
-    const [room] = await store.history("dev", {});
+    const [room] = (await store.history("dev", {}))
+      .filter((m) => m.id === message.id);
     assert.deepEqual(room.attachments, [
       { ...attachment(gif), width: 10_000, height: 10_000, frames: 2 },
       attachment(other),
@@ -149,7 +156,8 @@ export function files(test: StoreTest): void {
     delete plain.height;
     assert.deepEqual(await store.findUpload(gif.id), plain);
     const { width: _w, height: _h, ...bare } = attachment(gif);
-    const [again] = await store.history("dev", {});
+    const [again] = (await store.history("dev", {}))
+      .filter((m) => m.id === message.id);
     assert.deepEqual(again.attachments, [
       { ...bare, type: "application/octet-stream" },
       attachment(other),
