@@ -692,6 +692,31 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
   }
 });
 
+Deno.test("import: --help says what --include-files checks of the bytes and what happens without it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-help-" });
+  try {
+    const { code } = await task("import", ["--help"], {
+      stdout: `${dir}/help.txt`,
+    });
+    assert.equal(code, 0);
+    // One paragraph, as the terminal shows it.
+    const help = (await Deno.readTextFile(`${dir}/help.txt`))
+      .replace(/\s+/g, " ");
+    for (
+      const said of [
+        "their SHA-256 must be the file's hash and their length its size",
+        "stop the import at that line, and nothing is imported",
+        "its type, width, height and frames are read again from the bytes",
+        "An export made with --include-files is refused without it.",
+        "the file lines are taken at their word",
+        "reads their bytes again in the background",
+      ]
+    ) assert.ok(help.includes(said), `${said}\n---\n${help}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("import: refuses a store that already holds messages or accounts", async () => {
   const before = await populated();
   try {

@@ -63,6 +63,19 @@ ${WHERE}
   --include-files DIR     the folder the export copied the bytes of files into
   -h, --help              print this help
 
+With --include-files, each file's bytes are checked against its line:
+their SHA-256 must be the file's hash and their length its size (bytes
+missing from DIR, or not the file's, stop the import at that line, and
+nothing is imported); its type, width, height and frames are read again
+from the bytes, whatever the line says, and so are those of the
+attachments that carry it (a warning counts what was corrected). An
+export made with --include-files is refused without it. Of an export made
+without it, the file lines are taken at their word and their bytes are
+copied into the files folder by hand: images are marked, and a server
+started on this store reads their bytes again in the background and
+corrects their dimensions and previews (until then, as the lines said;
+one whose bytes are not there yet is tried again at each hourly sweep).
+
 Without --include-secrets at export, accounts have no password: each logs in
 again with a reset link an admin makes for it. Admins act only on lower
 ranks: an admin of the file gets a link from the operator's command,
