@@ -145,8 +145,14 @@ export class FileStorage {
     this.#key = new TextEncoder().encode(await this.#store.secret("files"));
     await this.#clearStaging();
     await this.#reserve.warnIfBelow();
-    // The first sweep also finishes the deletions a stop cut short.
-    void this.sweep();
+    // The first sweep also finishes the deletions a stop cut short. Then
+    // the count of uploads whose bytes are gone, for /metrics: read 0 for
+    // the hour before the first timed walk, so a restore that lost files
+    // went unseen for that hour. In the background, after the sweep (which
+    // forgets uploads nobody carries): a start does not wait for it, and it
+    // reads the store a page at a time and looks at each upload's bytes
+    // (lstat; one query a page in the database), never lists the folder.
+    void this.sweep().then(() => this.findMissing());
     void this.rereadMarked();
     if (this.#sweepEveryMs > 0) {
       this.#timer = setInterval(() => {
@@ -471,16 +477,19 @@ export class FileStorage {
    * sweep forgot meanwhile (its bytes then go) is not counted. Logs one
    * line each walk, with the count and the first few ids, and keeps the
    * count for /metrics ({@link FileStorage.missingFiles}). Runs after the
-   * daily walk for bytes no upload names: one look at the store per page
-   * of uploads, and one at the bytes per upload (one query a page for
-   * the database's bytes). Resolves with what a walk that started after
+   * start's sweep, and after the daily walk for bytes no upload names:
+   * one look at the store per page of uploads, and one at the bytes per
+   * upload (one query a page for the database's bytes). Resolves with what a walk that started after
    * this call found; a walk that fails logs why and keeps the last count.
    */
   findMissing(): Promise<MissingFiles> {
     return this.#missingWalks.run();
   }
 
-  /** Uploads whose bytes were gone at the last walk (0 before the first). */
+  /**
+   * Uploads whose bytes were gone at the last walk (0 before the first, the
+   * one a start begins after its sweep).
+   */
   get missingFiles(): number {
     return this.#missing;
   }

@@ -105,7 +105,7 @@ export class Metrics {
       gauge("chat_rooms", "Rooms that exist.", readings.rooms),
       gauge(
         "chat_files_missing",
-        "Uploads whose file was gone at the last daily walk of the files (0 before the first).",
+        "Uploads whose file was gone at the last count of them (one soon after start, then daily; 0 before the first).",
         readings.filesMissing,
       ),
       gauge(

@@ -22,7 +22,13 @@ import {
   type Uploaded,
   uploaded,
 } from "./file_helpers.ts";
-import { metric, type TestServer, withServer } from "./harness.ts";
+import {
+  eventually,
+  metric,
+  startTestServer,
+  type TestServer,
+  withServer,
+} from "./harness.ts";
 
 const TWO_HOURS_AGO = new Date(Date.now() - 2 * 3600 * 1000);
 
@@ -309,6 +315,37 @@ stores.test(
       { level: "info", text: "Every upload's file is kept (3 uploads)" },
     ]);
     await alice.client.close();
+  },
+);
+
+stores.test(
+  "missing files: a server started on a store whose uploads lost their files counts them in /metrics (chat_files_missing) soon after its start, not at the daily walk an hour later",
+  async (server, store) => {
+    const kept = keptOf(server, store);
+    const alice = await member(server, "alice");
+    const lost = await uploadText(server, alice, "the lost budget");
+    await alice.client.ok("send_message", {
+      text: "the budget",
+      attachments: [{ url: lost.url }],
+    });
+    await alice.client.close();
+    await kept.ageUploads(TWO_HOURS_AGO, []);
+    await kept.remove(sha256("the lost budget"));
+    // Another node on the store, as after a restore: nothing asks it to
+    // walk, and its first timed walk is an hour away.
+    const next = await startTestServer(
+      store.databaseUrl === undefined
+        ? { db: join(server.dir, "chat.db") }
+        : { databaseUrl: store.databaseUrl },
+    );
+    try {
+      // Polled until it holds, within the harness's wide deadline.
+      await eventually(async () =>
+        assert.equal(await metric(next.url, "chat_files_missing"), 1)
+      );
+    } finally {
+      await next.close();
+    }
   },
 );
 
