@@ -10,7 +10,7 @@ import type { Attachment, MessageBase } from "./protocol/types.ts";
 import type { ReceivedFile } from "./routes/receive_upload.ts";
 import type { FileStore, StoredUpload } from "./store/mod.ts";
 import { UPLOAD_URL } from "./store/rows.ts";
-import { readUploadFacts } from "./upload_facts.ts";
+import { attachmentOf, readUploadFacts } from "./upload_facts.ts";
 import { rereadUploads } from "./upload_rereads.ts";
 
 const logger = log("files");
@@ -584,18 +584,12 @@ export class FileStorage {
   }
 }
 
-/** How a message refers to an upload; dimensions only for images read. */
+/** How a message sent now refers to an upload: at its own URL and name. */
 function toAttachment(upload: StoredUpload): Attachment {
-  const attachment: Attachment = {
+  return attachmentOf(upload, {
     url: `/files/${upload.id}/${encodeURIComponent(upload.name)}`,
     name: upload.name,
-    size: upload.size,
-    type: upload.type,
-  };
-  if (upload.width !== undefined) attachment.width = upload.width;
-  if (upload.height !== undefined) attachment.height = upload.height;
-  if (upload.frames !== undefined) attachment.frames = upload.frames;
-  return attachment;
+  });
 }
 
 /** A file name safe to show and to send back in a header. */

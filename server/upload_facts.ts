@@ -1,5 +1,6 @@
 import { type ImageInfo, inspectImage } from "./image_info.ts";
 import { INLINE_TYPES } from "./protocol/previews.ts";
+import type { Attachment } from "./protocol/types.ts";
 import type { UploadFacts } from "./store/mod.ts";
 
 /**
@@ -33,4 +34,26 @@ export function uploadFacts(
   };
   if (image.frames !== undefined) facts.frames = image.frames;
   return facts;
+}
+
+/**
+ * How a message refers to an upload: the record's size, type and (for an
+ * image read) dimensions and frames, under `shown`'s URL and name: the
+ * upload's own for a message sent now, a message's own for one imported
+ * (kept as exported, query and all).
+ */
+export function attachmentOf(
+  record: UploadFacts & { size: number },
+  shown: { url: string; name: string },
+): Attachment {
+  const attachment: Attachment = {
+    url: shown.url,
+    name: shown.name,
+    size: record.size,
+    type: record.type,
+  };
+  if (record.width !== undefined) attachment.width = record.width;
+  if (record.height !== undefined) attachment.height = record.height;
+  if (record.frames !== undefined) attachment.frames = record.frames;
+  return attachment;
 }

@@ -19,7 +19,7 @@ import { INLINE_TYPES } from "../protocol/previews.ts";
 import type { Attachment } from "../protocol/types.ts";
 import type { UploadFacts } from "../store/mod.ts";
 import { UPLOAD_URL } from "../store/rows.ts";
-import { uploadFacts } from "../upload_facts.ts";
+import { attachmentOf, uploadFacts } from "../upload_facts.ts";
 import type { Row } from "./format.ts";
 
 /** What the bytes of a file say of it: the facts a record must hold. */
@@ -121,15 +121,7 @@ export class FileChecks {
       const id = UPLOAD_URL.exec(attachment.url)?.[1];
       const checked = id === undefined ? undefined : this.#uploads.get(id);
       if (checked === undefined) return attachment;
-      const held: Attachment = {
-        url: attachment.url,
-        name: attachment.name,
-        size: checked.size,
-        type: checked.type,
-      };
-      if (checked.width !== undefined) held.width = checked.width;
-      if (checked.height !== undefined) held.height = checked.height;
-      if (checked.frames !== undefined) held.frames = checked.frames;
+      const held = attachmentOf(checked, attachment);
       if (
         describe(attachment) !== describe(held) ||
         attachment.size !== held.size
