@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
 import {
   artifact,
   browserTest,
@@ -17,17 +18,56 @@ import {
   register,
   send,
 } from "./browser_support.ts";
-import { TestClient } from "./harness.ts";
+import { TestClient, type TestServer } from "./harness.ts";
+
+/**
+ * The first account, root (so the admin), and mo, whom root makes a
+ * moderator: two clients for the test to close.
+ */
+async function adminAndModerator(
+  server: TestServer,
+): Promise<{ root: TestClient; mo: TestClient }> {
+  const root = await TestClient.register(server.wsUrl, "root");
+  const mo = await TestClient.register(server.wsUrl, "mo");
+  await root.ok("set_role", { user: "mo", role: "moderator" });
+  return { root, mo };
+}
+
+/** Makes a page's account a moderator with `promote`; waits for its badge. */
+async function promoted(
+  page: Page,
+  promote: () => Promise<unknown>,
+): Promise<void> {
+  await promote();
+  await page.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
+    .waitFor();
+}
+
+/** Opens and closes the member menus of a page's member list. */
+function memberMenus(page: Page): {
+  open(user: string): Promise<void>;
+  close(): Promise<void>;
+} {
+  return {
+    async open(user) {
+      await page.locator(`[data-testid="member"][data-user="${user}"]`)
+        .getByTestId("member-actions").click();
+      await page.getByRole("menu").waitFor();
+    },
+    async close() {
+      await page.keyboard.press("Escape");
+      await page.getByRole("menu").waitFor({ state: "detached" });
+    },
+  };
+}
 
 browserTest(
   "a moderator sees no Delete on an admin's message or room, nor kick and ban for an admin, and keeps them for a peer's and a guest's",
   async (browser, server) => {
     // The first account is the admin; mo is a moderator, gus a guest.
-    const root = await TestClient.register(server.wsUrl, "root");
-    const mo = await TestClient.register(server.wsUrl, "mo");
+    const { root, mo } = await adminAndModerator(server);
     const gus = await TestClient.login(server.wsUrl, "gus");
     try {
-      await root.ok("set_role", { user: "mo", role: "moderator" });
       await root.ok("send_message", { text: "from the admin" });
       await mo.ok("send_message", { text: "from a moderator" });
       await gus.ok("send_message", { text: "from a guest" });
@@ -46,9 +86,10 @@ browserTest(
       // A user deletes only her own.
       assert.equal(await lea.getByTestId("message-delete").count(), 0);
 
-      await root.ok("set_role", { user: "lea", role: "moderator" });
-      await lea.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
-        .waitFor();
+      await promoted(
+        lea,
+        () => root.ok("set_role", { user: "lea", role: "moderator" }),
+      );
       // Others' Delete shows once the page knows their ranks, all at once.
       await row("gus", "from a guest").getByTestId("message-delete")
         .waitFor({ state: "attached" });
@@ -99,12 +140,10 @@ browserTest(
   "the member menu offers Remove from room exactly where remove_member succeeds: its owner on anyone, even an admin; a moderator on a user, never on the owner, a peer or an admin",
   async (browser, server) => {
     // The first account is the admin; owen owns den; mo is a moderator.
-    const root = await TestClient.register(server.wsUrl, "root");
+    const { root, mo } = await adminAndModerator(server);
     const owen = await TestClient.register(server.wsUrl, "owen");
-    const mo = await TestClient.register(server.wsUrl, "mo");
     const uma = await TestClient.register(server.wsUrl, "uma");
     try {
-      await root.ok("set_role", { user: "mo", role: "moderator" });
       await owen.ok("create_room", { room: "den" });
       for (const member of [root, mo, uma]) {
         await member.ok("join_room", { room: "den" });
@@ -112,15 +151,7 @@ browserTest(
 
       const lea = await openPage(browser, server);
       await register(lea, "lea");
-      const menuOf = async (user: string) => {
-        await lea.locator(`[data-testid="member"][data-user="${user}"]`)
-          .getByTestId("member-actions").click();
-        await lea.getByRole("menu").waitFor();
-      };
-      const closeMenu = async () => {
-        await lea.keyboard.press("Escape");
-        await lea.getByRole("menu").waitFor({ state: "detached" });
-      };
+      const { open: menuOf, close: closeMenu } = memberMenus(lea);
 
       // lea, a user, owns nest: she may remove anyone from it, an admin too.
       await send(lea, "/create nest");
@@ -134,9 +165,10 @@ browserTest(
       );
 
       // A moderator in owen's den: uma may go; owen, mo and root may not.
-      await root.ok("set_role", { user: "lea", role: "moderator" });
-      await lea.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
-        .waitFor();
+      await promoted(
+        lea,
+        () => root.ok("set_role", { user: "lea", role: "moderator" }),
+      );
       await send(lea, "/join den");
       await currentRoom(lea, "den");
       // Shown once the page knows it manages den and everyone's rank: from
@@ -184,20 +216,10 @@ browserTest(
       }
       const lea = await openPage(browser, server);
       await register(lea, "lea");
-      await send(root, "/role lea moderator");
-      await lea.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
-        .waitFor();
+      await promoted(lea, () => send(root, "/role lea moderator"));
       await send(lea, "/join den");
       await currentRoom(lea, "den");
-      const menuOf = async (user: string) => {
-        await lea.locator(`[data-testid="member"][data-user="${user}"]`)
-          .getByTestId("member-actions").click();
-        await lea.getByRole("menu").waitFor();
-      };
-      const closeMenu = async () => {
-        await lea.keyboard.press("Escape");
-        await lea.getByRole("menu").waitFor({ state: "detached" });
-      };
+      const { open: menuOf, close: closeMenu } = memberMenus(lea);
 
       // bob is a user: lea may kick him. Made a moderator in root's page,
       // he loses the kick in lea's open menu, with no reload nor refusal.

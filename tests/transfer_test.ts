@@ -13,6 +13,7 @@ import { FORMAT, FORMAT_VERSION } from "../server/transfer/format.ts";
 import { Progress } from "../server/transfer/progress.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
+import type { Attachment } from "../server/protocol/types.ts";
 import { call } from "./api_helpers.ts";
 import {
   fetchFile,
@@ -868,25 +869,38 @@ Deno.test("export: --include-files copies each file's bytes once, and the import
   }
 });
 
+/**
+ * Stops `server` with one message in general carrying a GIF whose screen
+ * says 1 x 1 and whose first frame Chromium decodes as 10,000 x 10,000
+ * (four times the preview cap), and exports its store (`options` as
+ * exportStore's): the bytes, the file as sent, and the export's lines.
+ */
+async function exportedBomb(
+  server: TestServer,
+  options: Parameters<typeof exportStore>[2] = {},
+): Promise<{ bomb: Uint8Array; file: Attachment; lines: string[] }> {
+  const alice = await member(server, "alice");
+  const bomb = gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] });
+  const file = await uploaded(
+    server,
+    alice.cookie,
+    new File([bomb], "bomb.gif", { type: "image/gif" }),
+  );
+  await alice.client.ok("send_message", {
+    text: "",
+    attachments: [{ url: file.url }],
+  });
+  await alice.client.close();
+  await server.shutdown();
+  const lines = await exportLines(`${server.dir}/chat.db`, options);
+  return { bomb, file, lines };
+}
+
 Deno.test("import: with --include-files a file line is held to its bytes: a GIF claimed 1 x 1 comes in at its first frame's 10,000 x 10,000, its message too, and bytes or a size not the file's stop the import at its line", async () => {
   const server = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-claims-" });
   try {
-    const alice = await member(server, "alice");
-    // Chromium decodes it as 10,000 x 10,000: four times the preview cap.
-    const bomb = gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] });
-    const file = await uploaded(
-      server,
-      alice.cookie,
-      new File([bomb], "bomb.gif", { type: "image/gif" }),
-    );
-    await alice.client.ok("send_message", {
-      text: "",
-      attachments: [{ url: file.url }],
-    });
-    await alice.client.close();
-    await server.shutdown();
-    const lines = await exportLines(`${server.dir}/chat.db`, {
+    const { bomb, file, lines } = await exportedBomb(server, {
       filesDir: `${work}/bytes`,
       contents: new DiskFileContents(`${server.dir}/files`),
     });
@@ -973,20 +987,8 @@ Deno.test("import: without --include-files an image claimed 1 x 1 is read from i
   const work = await Deno.makeTempDir({ prefix: "chat-unread-" });
   let copy: TestServer | undefined;
   try {
-    const alice = await member(server, "alice");
-    const bomb = gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] });
-    const file = await uploaded(
-      server,
-      alice.cookie,
-      new File([bomb], "bomb.gif", { type: "image/gif" }),
-    );
-    await alice.client.ok("send_message", {
-      text: "",
-      attachments: [{ url: file.url }],
-    });
-    await alice.client.close();
-    await server.shutdown();
-    const lines = (await exportLines(`${server.dir}/chat.db`)).map((line) => {
+    const { file, lines: exported } = await exportedBomb(server);
+    const lines = exported.map((line) => {
       const row = JSON.parse(line);
       if (row.kind === "file") {
         return JSON.stringify({ ...row, width: 1, height: 1 });

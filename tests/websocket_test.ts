@@ -28,6 +28,31 @@ import { accountWithToken } from "./api_helpers.ts";
 // proxy's X-Forwarded-For.
 const FROM_AWAY = { "x-forwarded-for": "192.0.2.7" };
 
+/**
+ * A WebSocket upgrade with these headers, which the server must refuse
+ * with 429 `rate_limited` in JSON; the refusal's message.
+ */
+async function refusedUpgrade(
+  wsUrl: string,
+  headers: Record<string, string>,
+): Promise<string> {
+  const response = await fetch(wsUrl.replace("ws", "http"), {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      ...headers,
+    },
+  });
+  assert.equal(response.status, 429);
+  assert.match(response.headers.get("content-type") ?? "", /json/);
+  const body = await response.json();
+  assert.equal(body.error, "rate_limited");
+  assert.equal(typeof body.message, "string");
+  return body.message;
+}
+
 Deno.test("transport: a frame over the size limit closes the socket with 1009", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");
@@ -206,20 +231,7 @@ Deno.test("disconnect: a client whose TCP connection drops is gone for everyone"
 Deno.test("upgrade: past maxConnectionsPerAddress the next socket gets 429 rate_limited", () =>
   withClients(async (pool, server) => {
     for (let i = 0; i < 3; i++) await pool.connect({ headers: FROM_AWAY });
-    const response = await fetch(server.wsUrl.replace("ws", "http"), {
-      headers: {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...FROM_AWAY,
-      },
-    });
-    assert.equal(response.status, 429);
-    assert.match(response.headers.get("content-type") ?? "", /json/);
-    const body = await response.json();
-    assert.equal(body.error, "rate_limited");
-    assert.equal(typeof body.message, "string");
+    await refusedUpgrade(server.wsUrl, FROM_AWAY);
     await assert.rejects(
       TestClient.connect(server.wsUrl, { headers: FROM_AWAY }),
     );
@@ -245,19 +257,10 @@ Deno.test("upgrade: once half the connection cap is open, an address holding its
     // Loopback (the proxy's own address here) is never held to it, and
     // takes the server past half full.
     for (let i = 0; i < 16; i++) await pool.connect();
-    const refused = await fetch(server.wsUrl.replace("ws", "http"), {
-      headers: {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...from(1).headers,
-      },
-    });
-    assert.equal(refused.status, 429);
-    const body = await refused.json();
-    assert.equal(body.error, "rate_limited");
-    assert.match(body.message, /while the server is busy \(at most 4,/);
+    assert.match(
+      await refusedUpgrade(server.wsUrl, from(1).headers),
+      /while the server is busy \(at most 4,/,
+    );
     // A new address gets its share of guests' sockets, no more.
     for (let i = 0; i < 4; i++) await guest(`guest${i}`, 2);
     assert.equal((await upgrade(2)).status, 429);
@@ -289,19 +292,10 @@ Deno.test("upgrade: guests of many addresses together hold at most the part of -
         );
       }
     }
-    const refused = await fetch(server.wsUrl.replace("ws", "http"), {
-      headers: {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...from(9),
-      },
-    });
-    assert.equal(refused.status, 429);
-    const body = await refused.json();
-    assert.equal(body.error, "rate_limited");
-    assert.match(body.message, /for accounts \(guests may hold 32\)/);
+    assert.match(
+      await refusedUpgrade(server.wsUrl, from(9)),
+      /for accounts \(guests may hold 32\)/,
+    );
     // A made-up token does not open the reserve.
     const madeUp = await RawSocket.open(
       server.wsUrl,
@@ -339,20 +333,8 @@ Deno.test("upgrade: once half of --max-connections are open, the /64s of one IPv
     for (let net = 0; net < 10; net++) {
       await pool.connect({ headers: inSite(1, net) });
     }
-    const refused = await fetch(server.wsUrl.replace("ws", "http"), {
-      headers: {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...inSite(1, 10),
-      },
-    });
-    assert.equal(refused.status, 429);
-    const body = await refused.json();
-    assert.equal(body.error, "rate_limited");
     assert.match(
-      body.message,
+      await refusedUpgrade(server.wsUrl, inSite(1, 10)),
       /IPv6 \/48\) while the server is busy \(at most 10,/,
     );
     await pool.connect({ headers: inSite(2, 0) });
@@ -566,17 +548,7 @@ Deno.test("upgrade: behind a trusted proxy the per-address cap counts the forwar
       await TestClient.connect(server.wsUrl, as("192.0.2.2")),
     ];
     try {
-      const refused = await fetch(`${server.url}/ws`, {
-        headers: {
-          upgrade: "websocket",
-          connection: "Upgrade",
-          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-          "sec-websocket-version": "13",
-          "x-forwarded-for": "192.0.2.1",
-        },
-      });
-      await refused.body?.cancel();
-      assert.equal(refused.status, 429);
+      await refusedUpgrade(server.wsUrl, { "x-forwarded-for": "192.0.2.1" });
     } finally {
       for (const client of open) await client.close();
     }
