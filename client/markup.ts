@@ -1,6 +1,6 @@
 /**
  * The light markdown of chat messages, as data: ```code blocks```, `code`,
- * **bold**, *italic*, http(s) links and @mentions. The tokenizer returns
+ * **bold**, *italic*, http(s) links, @mentions and #room references. The tokenizer returns
  * nodes that `RichText` turns into Preact elements; no user text ever goes
  * through innerHTML, and links are only ever http or https.
  */
@@ -16,7 +16,8 @@ export type Inline =
   | { kind: "italic"; children: Inline[] }
   | { kind: "code"; text: string }
   | { kind: "link"; href: string; text: string }
-  | { kind: "mention"; name: string };
+  | { kind: "mention"; name: string }
+  | { kind: "room"; name: string };
 
 /** A paragraph of inline runs, or a code block. */
 export type Block =
@@ -29,14 +30,21 @@ const MAX_DEPTH = 4;
 const CODE_BLOCK = /```(?:[\w+#.-]{1,20}\n|\n)?([\s\S]*?)```/g;
 
 /**
- * One inline token, first match wins: a code span, a link, a mention, bold,
- * italic. Stars next to letters (`2*3*4`, `snake*case`) are not emphasis.
+ * One inline token, first match wins: a code span, a link, a mention, a
+ * room, bold, italic. Stars next to letters (`2*3*4`, `snake*case`) are not
+ * emphasis. A room is "#" and a name in the server's alphabet
+ * (server/protocol/names.ts) where a word may start, as the composer
+ * completes it (client/completion.ts): `a#b`, `C#` and `##x` are text, and
+ * a "#" inside a URL or a code span goes with them. A dot ends the name
+ * when nothing follows it, for the sentence's full stop ("see #dev.").
+ * Whether the name is a room the reader knows is the renderer's question.
  */
 const INLINE = new RegExp(
   [
     "`([^`\\n]+)`",
     '(https?:\\/\\/[^\\s<>"]+)',
     "(?<![\\p{L}\\p{N}_.@-])@([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
+    "(?<![\\p{L}\\p{N}_.#&/-])#([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
     "(?<![\\p{L}\\p{N}*])\\*\\*(?=\\S)([\\s\\S]*?\\S)\\*\\*(?![\\p{L}\\p{N}])",
     "(?<![\\p{L}\\p{N}*])\\*(?=[^\\s*])([^*\\n]*?[^\\s*])\\*(?![\\p{L}\\p{N}*])",
   ].join("|"),
@@ -86,7 +94,7 @@ export function parseInline(text: string, depth = 0): Inline[] {
   let last = 0;
   let match: RegExpExecArray | null;
   while ((match = pattern.exec(text)) !== null) {
-    const [whole, code, url, mention, bold, italic] = match;
+    const [whole, code, url, mention, room, bold, italic] = match;
     let token: Inline | null = null;
     let end = match.index + whole.length;
     if (code !== undefined) {
@@ -108,6 +116,8 @@ export function parseInline(text: string, depth = 0): Inline[] {
         : null;
     } else if (mention !== undefined) {
       token = { kind: "mention", name: mention };
+    } else if (room !== undefined) {
+      token = { kind: "room", name: room };
     } else if (depth < MAX_DEPTH && bold !== undefined) {
       token = { kind: "bold", children: parseInline(bold, depth + 1) };
     } else if (depth < MAX_DEPTH && italic !== undefined) {
@@ -159,6 +169,8 @@ export function plainText(text: string): string {
           return flat(node.children);
         case "mention":
           return `@${node.name}`;
+        case "room":
+          return `#${node.name}`;
         default:
           return node.text;
       }

@@ -174,6 +174,14 @@ export interface AppState {
   currentRoom: Signal<string>;
   /** Every room with its user count, from `room_list`. */
   rooms: Signal<RoomSummary[]>;
+  /**
+   * The rooms this reader knows, by room key, with their names as the
+   * server spells them: the room list (public rooms, and the private ones
+   * the account is in), its memberships and the current room. A `#name`
+   * in a message is a link only to one of these, so a private room's name
+   * reveals nothing to someone outside it.
+   */
+  knownRooms: ReadonlySignal<Record<string, string>>;
   /** Logs by key: a room's key, or {@linkcode dmKey} of a private conversation. */
   logs: Signal<Record<string, RoomLog>>;
   /** Private conversations by the other user's key. */
@@ -426,6 +434,17 @@ export function createAppState(): AppState {
       unreadFrom: entry(firstUnread.value, viewKey.value),
     })
   );
+  const rooms = signal<RoomSummary[]>([]);
+  const memberships = signal<Record<string, Membership>>({});
+  const knownRooms = computed(() => {
+    const known: Record<string, string> = {};
+    put(known, roomKey(currentRoom.value), currentRoom.value);
+    for (const room of rooms.value) put(known, roomKey(room.name), room.name);
+    for (const [key, membership] of Object.entries(memberships.value)) {
+      put(known, key, membership.room);
+    }
+    return known;
+  });
   const unread = signal<Record<string, number>>({});
   const drafts = signal<Record<string, string>>({});
   const totalUnread = computed(() =>
@@ -443,7 +462,8 @@ export function createAppState(): AppState {
     loginError: signal<Words | null>(null),
     loginBusy: signal(false),
     currentRoom,
-    rooms: signal([]),
+    rooms,
+    knownRooms,
     logs,
     conversations: signal({}),
     closedConversations: signal({}),
@@ -452,7 +472,7 @@ export function createAppState(): AppState {
     members: signal([]),
     membersOwner: signal(null),
     presenceKnown: signal(false),
-    memberships: signal({}),
+    memberships,
     readMarks: signal({}),
     manages: signal({}),
     inviteOpen: signal(false),

@@ -7,11 +7,13 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
+import { TestClient } from "./harness.ts";
 import {
   artifact,
   browserTest,
   confirmedFrom,
   currentConversation,
+  currentRoom,
   guest,
   messages,
   noteAppearance,
@@ -579,6 +581,42 @@ browserTest(
     }).waitFor();
     assert.equal(await code.locator("b").count(), 0);
     await lea.screenshot({ path: artifact("features_markdown.png") });
+  },
+);
+
+browserTest(
+  "web client links #room to a room the reader knows, and a click opens it; a private room it does not know stays text",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      // "constructor": a name every object inherits, found only as a room.
+      await bob.ok("create_room", { room: "constructor" });
+      await bob.ok("create_room", { room: "hideout", private: true });
+      await bob.ok("join_room", { room: "general" });
+      const ann = await openPage(browser, server);
+      await guest(ann, "ann");
+      await ann.locator("#sidebar").getByText("constructor").waitFor();
+
+      await bob.ok("send_message", {
+        text:
+          "meet in #Constructor, not #hideout or #nowhere; `#constructor` is code, a#constructor a word",
+      });
+      const row = confirmedFrom(ann, "bob", "meet in");
+      await row.waitFor();
+      const links = row.getByTestId("room-link");
+      assert.deepEqual(await links.allInnerTexts(), ["#Constructor"]);
+      assert.equal(await links.getAttribute("title"), "Open #constructor");
+      assert.match(
+        await row.getByTestId("message-text").innerText(),
+        /not #hideout or #nowhere; #constructor is code, a#constructor a word/,
+      );
+
+      await links.click();
+      await currentRoom(ann, "constructor");
+      assert.equal(new URL(ann.url()).hash, "", "the hash is left alone");
+    } finally {
+      await bob.close();
+    }
   },
 );
 

@@ -125,6 +125,41 @@ Deno.test("markup reads @mentions, not e-mail addresses", () => {
   assert.deepEqual(mentionedNames("@ann **@bob** `@carl`"), ["ann", "bob"]);
 });
 
+Deno.test("markup reads #room where a word may start, not inside words, URLs or code", () => {
+  assert.deepEqual(runs("see #dev, #Café_2 and #ops.eu."), [
+    { kind: "text", text: "see " },
+    { kind: "room", name: "dev" },
+    { kind: "text", text: ", " },
+    { kind: "room", name: "Café_2" },
+    { kind: "text", text: " and " },
+    { kind: "room", name: "ops.eu" },
+    { kind: "text", text: "." },
+  ]);
+  assert.deepEqual(runs("**#constructor**"), [
+    { kind: "bold", children: [{ kind: "room", name: "constructor" }] },
+  ]);
+  for (
+    const text of [
+      "a#b",
+      "C# and F#",
+      "##dev",
+      "# heading",
+      "&#39;",
+    ]
+  ) {
+    assert.deepEqual(runs(text), [{ kind: "text", text }], text);
+  }
+  assert.deepEqual(runs("https://example.com/#dev"), [
+    {
+      kind: "link",
+      href: "https://example.com/#dev",
+      text: "https://example.com/#dev",
+    },
+  ]);
+  assert.deepEqual(runs("`#dev`"), [{ kind: "code", text: "#dev" }]);
+  assert.equal(plainText("join **#dev** now"), "join #dev now");
+});
+
 Deno.test("markup splits ```code blocks``` from paragraphs, dropping a language tag", () => {
   const blocks: Block[] = parseMarkup(
     "before\n```ts\nconst x = 1;\n```\nafter",

@@ -1,9 +1,13 @@
-/** A message's text with its light markdown, links and @mentions, built as elements (never HTML). */
+/** A message's text with its light markdown, links, @mentions and #rooms, built as elements (never HTML). */
 
 import type { JSX } from "preact";
 import { useMemo } from "preact/hooks";
+import * as actions from "../actions.ts";
+import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { type Inline, parseMarkup } from "../markup.ts";
+import { entry, roomKey, roomTitle } from "../state.ts";
 
 /** Props of {@linkcode RichText}. */
 export interface RichTextProps {
@@ -84,6 +88,36 @@ function renderInline(
           </span>
         );
       }
+      case "room":
+        return <RoomReference key={i} name={node.name} />;
     }
   });
+}
+
+/**
+ * `#name` as written: a link that opens the room (joining a public one, as
+ * the quick switcher's "Join" does) when the reader knows a room of that
+ * name, else plain text, so a private room's name tells an outsider
+ * nothing, not even that it exists.
+ */
+function RoomReference({ name }: { name: string }): JSX.Element | string {
+  const { state, connection } = useApp();
+  const room = entry(state.knownRooms.value, roomKey(name));
+  if (room === undefined) return `#${name}`;
+  async function open(event: MouseEvent): Promise<void> {
+    // The hash is the invite links' (client/invite_link.ts): left alone.
+    event.preventDefault();
+    actions.errorShown(state, await connection.joinRoom(room!));
+  }
+  return (
+    <a
+      class="md-room"
+      href="#"
+      data-testid="room-link"
+      title={t("msg.roomLink", { room: roomTitle(state, room) })}
+      onClick={open}
+    >
+      #{name}
+    </a>
+  );
 }
