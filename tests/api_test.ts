@@ -802,6 +802,68 @@ Deno.test("a bot lists a room's users over REST, as list_users answers, and a pr
     }
   }));
 
+Deno.test("a bot lists a room's accounts over REST, online or not, by prefix, as list_members answers", () =>
+  withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const bob = await accountWithToken(server, "bob");
+    await accountWithToken(server, "Bea");
+    // Nobody has a socket open: every account is offline.
+    const all = await call(server, "GET", "/api/rooms/general/accounts", {
+      token: alice.token,
+    });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.deepEqual(all.body, {
+      room: "general",
+      members: ["alice", "Bea", "bob"],
+    });
+    const online = await call(server, "GET", "/api/rooms/general/members", {
+      token: alice.token,
+    });
+    assert.deepEqual(online.body, { room: "general", users: [] });
+    const b = await call(
+      server,
+      "GET",
+      "/api/rooms/GENERAL/accounts?prefix=B",
+      {
+        token: alice.token,
+      },
+    );
+    assert.equal(b.status, 200, JSON.stringify(b.body));
+    assert.deepEqual(b.body, { room: "general", members: ["Bea", "bob"] });
+
+    const socket = await TestClient.loginWith(server.wsUrl, {
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    try {
+      await socket.ok("create_room", { room: "ops", private: true });
+    } finally {
+      await socket.close();
+    }
+    const own = await call(server, "GET", "/api/rooms/ops/accounts", {
+      token: bob.token,
+    });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    assert.deepEqual(own.body, { room: "ops", members: ["bob"] });
+    const hidden = await call(server, "GET", "/api/rooms/ops/accounts", {
+      token: alice.token,
+    });
+    assert.equal(hidden.status, 404);
+    assert.equal(hidden.body.error, "room_not_found");
+
+    const long = await call(
+      server,
+      "GET",
+      `/api/rooms/general/accounts?prefix=${"a".repeat(65)}`,
+      { token: alice.token },
+    );
+    assert.equal(long.status, 400);
+    assert.equal(long.body.error, "invalid_message");
+    const anonymous = await call(server, "GET", "/api/rooms/general/accounts");
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.body.error, "not_logged_in");
+  }));
+
 Deno.test("a bot marks a room read over REST: the account's sockets get read_state, and with no socket online the store's membership answers, general's for every account", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");

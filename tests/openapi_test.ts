@@ -666,13 +666,35 @@ function outgoingHookSteps(
   ];
 }
 
-// A room's users, and the user's read state in it (every account belongs
-// to general, a socket or not).
+// A room's users, its accounts, and the user's read state in it (every
+// account belongs to general, a socket or not).
 function roomMemberSteps(user: CallOptions): Step[] {
   const members = "/api/rooms/{room}/members";
+  const accounts = "/api/rooms/{room}/accounts";
   const read = "/api/rooms/{room}/read";
   const unread = "/api/rooms/{room}/unread";
   return [
+    {
+      method: "GET",
+      route: accounts,
+      path: "/api/rooms/general/accounts?prefix=a",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: accounts,
+      path: `/api/rooms/general/accounts?prefix=${"a".repeat(65)}`,
+      options: user,
+      status: 400,
+    },
+    {
+      method: "GET",
+      route: accounts,
+      path: "/api/rooms/nowhere/accounts",
+      options: user,
+      status: 404,
+    },
     {
       method: "GET",
       route: members,

@@ -1,6 +1,8 @@
 /**
  * A room's members and the caller's read state in it over HTTP, for bots:
- * `GET /api/rooms/{room}/members` runs the WebSocket's `list_users` and
+ * `GET /api/rooms/{room}/members` runs the WebSocket's `list_users` (who
+ * is online), `GET /api/rooms/{room}/accounts` its `list_members` (the
+ * accounts that belong to the room, online or not, by prefix) and
  * `POST /api/rooms/{room}/read` its `mark_read` (`/unread` its
  * `mark_unread`), as the caller, so who may
  * ask, the limits, the error codes and the `read_state` events the
@@ -11,16 +13,20 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { MemberContext } from "../handlers/context.ts";
 import { markRead, markUnread } from "../handlers/read_state.ts";
-import { listUsers } from "../handlers/rooms.ts";
+import { listMembers, listUsers } from "../handlers/rooms.ts";
 import type { ChatNode } from "../node.ts";
 import type { Outcome } from "../protocol/errors.ts";
-import { lookup, seq } from "../protocol/schemas.ts";
+import { listMembersData, lookup, seq } from "../protocol/schemas.ts";
 import type { RateCategory } from "../rate_limit.ts";
 import { answerAsCaller, type ApiLimits } from "./caller.ts";
 import { BEARER, errors, json, jsonBody } from "./openapi.ts";
 
 // Checked by the handlers, which answer a wrong name as over the WebSocket.
 const roomParam = z.object({ room: lookup(0, 4096) });
+
+// A second route rather than a flag on `/members`, whose reply a client
+// already reads as `users`: each route keeps one reply shape.
+const accountsQuery = z.object({ prefix: listMembersData.shape.prefix });
 
 const readBody = z.object({ seq }).openapi("MarkRead");
 
@@ -33,6 +39,12 @@ const membersReply = z.object({
   /** The room's owner (name key), when it has one. */
   owner: z.string().optional(),
 }).openapi("RoomMembers");
+
+const accountsReply = z.object({
+  room: z.string(),
+  /** Account names, online or not, sorted by name key; at most 20. */
+  members: z.array(z.string()),
+}).openapi("RoomAccounts");
 
 const readReply = z.object({
   room: z.string(),
@@ -70,6 +82,28 @@ export function roomMemberRoutes(
     (c) => {
       const { room } = c.req.valid("param");
       return answer(c, "request", (ctx) => listUsers(ctx, { room }));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/rooms/{room}/accounts",
+      summary:
+        "The accounts of a room, online or not, that start with a prefix",
+      description:
+        "As the WebSocket `list_members`: at most 20 account names that belong to the room and start with `prefix` (compared as names are: `BO` finds `bob`; none: any name), sorted by name key. `general` lists every account. A private room the caller does not belong to is 404 `room_not_found`, as one that does not exist.",
+      security: BEARER,
+      request: { params: roomParam, query: accountsQuery },
+      responses: {
+        200: json(accountsReply, "The room's accounts"),
+        ...errors(400, 401, 403, 404, 429),
+      },
+    }),
+    (c) => {
+      const { room } = c.req.valid("param");
+      const { prefix } = c.req.valid("query");
+      return answer(c, "request", (ctx) => listMembers(ctx, { room, prefix }));
     },
   );
 
