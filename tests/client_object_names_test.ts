@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { Connection } from "../client/connection/mod.ts";
 import type { Socket, SocketHandlers } from "../client/connection/transport.ts";
-import { createAppState } from "../client/state.ts";
+import { createAppState, entry } from "../client/state.ts";
 import { authorRole } from "../client/ranks.ts";
 import { postAsPage, TEST_PASSWORD, withClients } from "./harness.ts";
 import { logTexts, until } from "./client_fake_server.ts";
@@ -114,3 +114,54 @@ for (const room of ["constructor"]) {
       }
     }));
 }
+
+Deno.test("client: the rooms a message may link to are the listed ones and the reader's own, never a private room it is not in", () =>
+  withClients(async (pool, server) => {
+    const made = await postAsPage(server.url, "/api/register", {
+      body: { username: "vera", password: TEST_PASSWORD },
+    });
+    const cookie = made.headers.get("set-cookie")!.split(";")[0];
+    const mallory = await pool.register("mallory");
+    await mallory.ok("create_room", { room: "constructor", private: true });
+    await mallory.ok("invite", { room: "constructor", user: "vera" });
+    await mallory.ok("create_room", { room: "hideout", private: true });
+    await mallory.ok("create_room", { room: "Lobby" });
+
+    const state = createAppState();
+    const connection = new Connection(state, {
+      url: server.wsUrl,
+      connect: socketWith(cookie, server.url),
+      auth: {
+        fetchSession: () =>
+          Promise.resolve({
+            ok: true,
+            data: { username: "vera", role: "user" },
+          }),
+        postCredentials: () => Promise.reject(new Error("not used")),
+        postLogout: () => Promise.resolve(true),
+      },
+    });
+    try {
+      connection.start();
+      await until(
+        () => entry(state.knownRooms.value, "lobby") !== undefined,
+        "vera sees the room list",
+      );
+      const known = () => ({ ...state.knownRooms.value });
+      assert.deepEqual(known(), {
+        general: "general",
+        constructor: "constructor",
+        lobby: "Lobby",
+      });
+      assert.equal(entry(state.knownRooms.value, "tostring"), undefined);
+      // Removed from the private room, vera no longer knows it.
+      await mallory.ok("remove_member", { room: "constructor", user: "vera" });
+      await until(
+        () => entry(state.knownRooms.value, "constructor") === undefined,
+        "the private room is forgotten",
+      );
+      assert.deepEqual(known(), { general: "general", lobby: "Lobby" });
+    } finally {
+      connection.stop();
+    }
+  }));
