@@ -5,7 +5,8 @@
  * and the later migrations that cannot run twice are undone first (the
  * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table
  * and its column of deleted partners; the journal of file deletions; the
- * time of PostgreSQL's file contents; the marks of uploads to read again).
+ * time of PostgreSQL's file contents; the marks of uploads to read again;
+ * the ignores' table and the memberships' inviters).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
  * run again as they are. The start-up after it then runs that migration
@@ -20,6 +21,7 @@ import {
   DELETED_PARTNERS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
+  IGNORES_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
@@ -71,6 +73,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, IGNORES_MIGRATION)) {
+    await sql`DROP FUNCTION chat_add_invited_member`;
+    await sql`ALTER TABLE memberships DROP COLUMN invited_by`;
+    await sql`DROP TABLE ignores`;
+  }
   // Its updates run again as they are (they clear what it marks).
   if (before <= versionBefore(POSTGRES_MIGRATIONS, UPLOAD_REREADS_MIGRATION)) {
     await sql`DROP TABLE upload_rereads`;
@@ -104,6 +111,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, IGNORES_MIGRATION)) {
+    db.exec("ALTER TABLE memberships DROP COLUMN invited_by");
+    db.exec("DROP TABLE ignores");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, UPLOAD_REREADS_MIGRATION)) {
     db.exec("DROP TABLE upload_rereads");
   }

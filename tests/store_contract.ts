@@ -1,7 +1,7 @@
 /**
  * The contract every Store implementation keeps, member by member: rooms
  * and their messages, edits and deletes, private conversations, accounts,
- * sessions, bans, files, memberships and invites, replies, reactions, pins,
+ * sessions, bans, files, memberships and invites, ignores, replies, reactions, pins,
  * search, tokens, bots and webhooks, the audit entries written with
  * moderation's and administration's writes, and the store's own life
  * (group commits, ping, close). Each implementation's test file calls {@link storeContract} with
@@ -17,6 +17,7 @@ import { accounts, bans, sessions } from "./store_contract/accounts.ts";
 import { administration } from "./store_contract/admin.ts";
 import { auditedWrites } from "./store_contract/audited.ts";
 import { files } from "./store_contract/files.ts";
+import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
@@ -84,6 +85,7 @@ export function storeContract(
   bans(test);
   files(test);
   teamChat(test);
+  ignores(test);
   threads(test);
   administration(test);
   auditedWrites(test);

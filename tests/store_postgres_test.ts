@@ -28,12 +28,15 @@ import { migratedDatabase } from "./migrated_database.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   checkConversationsBackfilled,
+  checkIgnoresFromNone,
   checkOrphanedOwnersCleared,
   checkStaleConversationsGone,
   checkUsageBackfilled,
   checkVersionsFromZero,
   CONVERSATIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
+  IGNORES_MIGRATION,
+  OLD_MEMBERSHIPS_SQL,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
   oldMessagesSql,
@@ -468,6 +471,16 @@ function registerTests(pg: PostgresService): void {
         versionBefore(POSTGRES_MIGRATIONS, OWNERS_MIGRATION),
         OLD_OWNERS_SQL,
         checkOrphanedOwnersCleared,
+      ),
+  );
+
+  Deno.test(
+    "PostgresStore: memberships stored before ignores name no inviter once it opens, and ignores are kept",
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, IGNORES_MIGRATION),
+        OLD_MEMBERSHIPS_SQL,
+        checkIgnoresFromNone,
       ),
   );
 

@@ -12,11 +12,14 @@ import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
   checkConversationsBackfilled,
+  checkIgnoresFromNone,
   checkOrphanedOwnersCleared,
   checkStaleConversationsGone,
   checkUsageBackfilled,
   checkVersionsFromZero,
   CONVERSATIONS_MIGRATION,
+  IGNORES_MIGRATION,
+  OLD_MEMBERSHIPS_SQL,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
   oldMessagesSql,
@@ -399,6 +402,13 @@ Deno.test("SqliteStore: rooms of accounts deleted before deletions gave them an 
     versionBefore(SQLITE_MIGRATIONS, OWNERS_MIGRATION),
     OLD_OWNERS_SQL,
     checkOrphanedOwnersCleared,
+  ));
+
+Deno.test("SqliteStore: memberships stored before ignores name no inviter once it opens, and ignores are kept", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, IGNORES_MIGRATION),
+    OLD_MEMBERSHIPS_SQL,
+    checkIgnoresFromNone,
   ));
 
 Deno.test("SqliteStore: private conversations stored before their list are listed once it opens", () =>

@@ -924,6 +924,48 @@ export interface PrivateStore {
   returnUndelivered(userKey: string, ids: string[]): Promise<void>;
 }
 
+/** An account another ignores, as `listIgnored` lists it. */
+export interface IgnoredAccount {
+  /** Its name key. */
+  key: string;
+  /** Its display name when it was ignored. */
+  name: string;
+  /** When it was ignored (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * Whom each account ignores (Matrix's "ignore", Discord's "block"): the
+ * ignored account's private messages and invites to it are refused, its
+ * mentions of it push nothing. Rows go with either account's deletion.
+ */
+export interface IgnoreStore {
+  /**
+   * Records that `userKey` ignores `target`: true when it was new, false
+   * when it ignored it already, "full" when it ignores `max` accounts.
+   */
+  ignore(
+    userKey: string,
+    target: { key: string; name: string; max: number },
+  ): Promise<boolean | "full">;
+  /** Forgets that `userKey` ignores `targetKey`; false when it did not. */
+  unignore(userKey: string, targetKey: string): Promise<boolean>;
+  /** Whom `userKey` ignores, by name key. */
+  listIgnored(userKey: string): Promise<IgnoredAccount[]>;
+  /** Whether `userKey` ignores `otherKey`: one key probe. */
+  isIgnoring(userKey: string, otherKey: string): Promise<boolean>;
+  /**
+   * The rooms (keys) `userKey` is a member of because `inviter.key` added
+   * it with `invite` since `inviter.since` (the inviter's account's
+   * creation: an invite by a former holder of the name is not its).
+   * Memberships of before this was recorded name no inviter.
+   */
+  roomsInvitedBy(
+    userKey: string,
+    inviter: { key: string; since: number },
+  ): Promise<string[]>;
+}
+
 /**
  * Which rooms each account belongs to, where it has read up to in every
  * room and conversation, and the invite links that open rooms. Read
@@ -935,12 +977,15 @@ export interface MembershipStore {
    * newest message; false when it was one already or the room is gone;
    * "full" when `max` (> 0) is given and the account belongs to that many
    * rooms already. The count and the insert are one step here, so joins
-   * racing on several nodes cannot pass the cap together.
+   * racing on several nodes cannot pass the cap together. `invitedBy`:
+   * the name key of the account that added it (`invite`), recorded with
+   * the membership for `roomsInvitedBy`.
    */
   addMember(
     userKey: string,
     roomKey: string,
     max?: number,
+    invitedBy?: string,
   ): Promise<boolean | "full">;
   /** Ends a membership and forgets its read position; false when absent. */
   removeMember(userKey: string, roomKey: string): Promise<boolean>;
@@ -1092,7 +1137,8 @@ export interface AccountStore {
   listAccounts(query: AccountQuery): Promise<Account[]>;
   /**
    * Deletes an account with its sessions, memberships, read positions,
-   * password resets and waiting private messages. Its messages stay, under
+   * password resets, waiting private messages and ignores (its own and
+   * others' of it). Its messages stay, under
    * its name (`keep`) or under {@link ANONYMOUS_NAME}. False when absent.
    * `audit` is written in the same commit, only when it was there.
    */
@@ -1183,7 +1229,8 @@ export interface Store
     MembershipStore,
     OutboundStore,
     AuditStore,
-    IntegrationStore {
+    IntegrationStore,
+    IgnoreStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

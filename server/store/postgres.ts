@@ -22,6 +22,7 @@ import {
   DAY_MS,
   type FileStore,
   type HistoryQuery,
+  type IgnoreStore,
   type IntegrationStore,
   type MailboxFull,
   type MarkResult,
@@ -59,6 +60,7 @@ import { PostgresFiles } from "./postgres_files.ts";
 import { PostgresOutbound } from "./postgres_outbound.ts";
 import { auditStep, PostgresAudit } from "./postgres_audit.ts";
 import { PostgresConversations } from "./postgres_conversations.ts";
+import { PostgresIgnores } from "./postgres_ignores.ts";
 import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { PostgresMemberships } from "./postgres_memberships.ts";
 import { PostgresAccounts } from "./postgres_accounts.ts";
@@ -163,6 +165,7 @@ export interface PostgresStore
     AuditStore,
     MembershipStore,
     AccountStore,
+    IgnoreStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -189,6 +192,7 @@ export class PostgresStore implements Store {
   #integrations: PostgresIntegrations;
   #audit: PostgresAudit;
   #conversations: PostgresConversations;
+  #ignores: PostgresIgnores;
   #memberships: PostgresMemberships;
   #accounts: PostgresAccounts;
   #nextId = monotonicFactory();
@@ -208,6 +212,7 @@ export class PostgresStore implements Store {
     this.#integrations = new PostgresIntegrations(this.#context);
     this.#audit = new PostgresAudit(this.#context);
     this.#conversations = new PostgresConversations(this.#context);
+    this.#ignores = new PostgresIgnores(this.#context);
     this.#memberships = new PostgresMemberships(this.#context);
     this.#accounts = new PostgresAccounts(this.#context);
   }
@@ -226,6 +231,7 @@ export class PostgresStore implements Store {
       PostgresConversations,
       (store) => store.#conversations,
     );
+    delegate(PostgresStore, PostgresIgnores, (store) => store.#ignores);
     delegate(PostgresStore, PostgresMemberships, (store) => store.#memberships);
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
   }

@@ -239,6 +239,12 @@ export class PostgresAccounts implements AccountStore {
             AND user_key IN
               (SELECT with_key FROM conversations WHERE user_key = ${key})
             AND (SELECT gone FROM deleted)
+        ), unignored AS (
+          -- Whom it ignores and who ignores it: a later holder of the
+          -- name is someone else.
+          DELETE FROM ignores
+          WHERE (user_key = ${key} OR ignored_key = ${key})
+            AND (SELECT gone FROM deleted)
         ), listed AS (
           -- Its own list of conversations.
           DELETE FROM conversations

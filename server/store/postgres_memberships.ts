@@ -27,11 +27,16 @@ export class PostgresMemberships implements MembershipStore {
     userKey: string,
     roomKey: string,
     max = 0,
+    invitedBy?: string,
   ): Promise<boolean | "full"> {
     return this.#context.run(async (sql) => {
-      const [row] = await sql<{ added: string }[]>`
-        SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
-          ${max}) AS added`;
+      const [row] = await sql<{ added: string }[]>`${
+        invitedBy === undefined
+          ? sql`SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
+              ${max}) AS added`
+          : sql`SELECT chat_add_invited_member(${userKey}, ${roomKey},
+              ${Date.now()}, ${max}, ${invitedBy}) AS added`
+      }`;
       return row.added === "full" ? "full" : row.added === "added";
     });
   }

@@ -2186,4 +2186,39 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   WHERE jsonb_typeof(m.attachments) = 'array' AND m.id IN (SELECT f.message_id
     FROM file_refs f JOIN upload_rereads r ON r.id = f.upload_id);
   `,
+  `
+  -- Whom each account ignores (ignore_user): the ignored account's private
+  -- messages and invites to the ignorer are refused (a key probe each) and
+  -- its mentions of it push nothing. At most MAX_IGNORED rows an account;
+  -- deleteAccount deletes the rows on both sides (the index on
+  -- ignored_key finds the others'). And who added each member with
+  -- \`invite\` (its name key; NULL for a join of its own and for every
+  -- membership of before): ignoring an account leaves the rooms it added
+  -- the ignorer to, found in the ignorer's own range of memberships.
+  CREATE TABLE ignores (
+    user_key     text NOT NULL,
+    ignored_key  text NOT NULL,
+    ignored_name text NOT NULL,
+    at           bigint NOT NULL,
+    PRIMARY KEY (user_key, ignored_key)
+  );
+  CREATE INDEX ignores_ignored ON ignores (ignored_key);
+  ALTER TABLE memberships ADD COLUMN invited_by text;
+  -- chat_add_member, and the inviter recorded in the same transaction.
+  CREATE FUNCTION chat_add_invited_member(
+    m_user text, m_room text, m_at bigint, max_rooms integer, m_by text
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    outcome text;
+  BEGIN
+    outcome := chat_add_member(m_user, m_room, m_at, max_rooms);
+    IF outcome = 'added' THEN
+      UPDATE memberships SET invited_by = m_by
+      WHERE user_key = m_user AND room_key = m_room;
+    END IF;
+    RETURN outcome;
+  END
+  $$;
+  `,
 ];

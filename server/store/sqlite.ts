@@ -29,6 +29,7 @@ import {
   DAY_MS,
   type FileStore,
   type HistoryQuery,
+  type IgnoreStore,
   type IntegrationStore,
   type MailboxFull,
   type MarkResult,
@@ -85,6 +86,7 @@ import { SqliteFiles } from "./sqlite_files.ts";
 import { SqliteIntegrations } from "./sqlite_integrations.ts";
 import { SqliteMemberships } from "./sqlite_memberships.ts";
 import { SqliteConversations } from "./sqlite_conversations.ts";
+import { SqliteIgnores } from "./sqlite_ignores.ts";
 import { SqliteOutbound } from "./sqlite_outbound.ts";
 
 /** Options of {@link SqliteStore}. */
@@ -171,6 +173,7 @@ export interface SqliteStore
     AuditStore,
     MembershipStore,
     AccountStore,
+    IgnoreStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -212,6 +215,7 @@ export class SqliteStore implements Store {
   #integrations = new SqliteIntegrations(this.#context);
   #audit = new SqliteAudit(this.#context);
   #conversations = new SqliteConversations(this.#context);
+  #ignores = new SqliteIgnores(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -253,6 +257,7 @@ export class SqliteStore implements Store {
       SqliteConversations,
       (store) => store.#conversations,
     );
+    delegate(SqliteStore, SqliteIgnores, (store) => store.#ignores);
     delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
   }

@@ -264,6 +264,10 @@ export class SqliteAccounts implements AccountStore {
         this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
+        // Whom it ignores and who ignores it: a later holder of the name
+        // is someone else.
+        this.#q("DELETE FROM ignores WHERE user_key = ? OR ignored_key = ?")
+          .run(key, key);
         // Its own list of conversations; the other sides keep theirs,
         // marked: the account they wrote with is gone (found through its
         // own rows, a key probe each).

@@ -39,6 +39,7 @@ export class SqliteMemberships implements MembershipStore {
     userKey: string,
     roomKey: string,
     max = 0,
+    invitedBy?: string,
   ): Promise<boolean | "full"> {
     return this.#run(() =>
       this.#transaction((): boolean | "full" => {
@@ -54,13 +55,13 @@ export class SqliteMemberships implements MembershipStore {
         // Strictly increasing for an account: memberships list the oldest
         // first, and two joined in one millisecond would list by name.
         const added = this.#q(
-          `INSERT INTO memberships (user_key, room_key, joined_at)
+          `INSERT INTO memberships (user_key, room_key, joined_at, invited_by)
            SELECT ?, key, max(?, coalesce(
              (SELECT max(joined_at) + 1 FROM memberships WHERE user_key = ?),
-             0))
+             0)), ?
            FROM rooms WHERE key = ?
            ON CONFLICT DO NOTHING`,
-        ).run(userKey, Date.now(), userKey, roomKey);
+        ).run(userKey, Date.now(), userKey, invitedBy ?? null, roomKey);
         if (Number(added.changes) === 0) return false;
         this.#q(
           `INSERT INTO read_positions (user_key, stream, last_read_seq)

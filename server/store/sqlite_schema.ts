@@ -547,4 +547,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   WHERE json_type(attachments) = 'array' AND id IN (SELECT f.message_id
     FROM file_refs f JOIN upload_rereads r ON r.id = f.upload_id);
   `,
+  `
+  -- Whom each account ignores (ignore_user): the ignored account's private
+  -- messages and invites to the ignorer are refused (a key probe each) and
+  -- its mentions of it push nothing. At most MAX_IGNORED rows an account;
+  -- deleteAccount deletes the rows on both sides (the index on
+  -- ignored_key finds the others'). And who added each member with
+  -- \`invite\` (its name key; NULL for a join of its own and for every
+  -- membership of before): ignoring an account leaves the rooms it added
+  -- the ignorer to, found in the ignorer's own range of memberships.
+  CREATE TABLE ignores (
+    user_key     TEXT NOT NULL,
+    ignored_key  TEXT NOT NULL,
+    ignored_name TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (user_key, ignored_key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX ignores_ignored ON ignores (ignored_key);
+  ALTER TABLE memberships ADD COLUMN invited_by TEXT;
+  `,
 ];

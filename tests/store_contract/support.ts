@@ -299,6 +299,31 @@ export async function checkConversationsBackfilled(
 export const DELETED_PARTNERS_MIGRATION =
   "When the other side's account was deleted";
 
+/** Text of the migration that records ignores and who invited a member. */
+export const IGNORES_MIGRATION = "Whom each account ignores";
+
+/** Memberships as a schema from before ignores held them: Alice's of dev. */
+export const OLD_MEMBERSHIPS_SQL = `
+  INSERT INTO rooms (key, name, created_at, private)
+  VALUES ('dev', 'dev', 1, true);
+  INSERT INTO memberships (user_key, room_key, joined_at)
+  VALUES ('alice', 'dev', 1000);`;
+
+/**
+ * The memberships of {@link OLD_MEMBERSHIPS_SQL} name no inviter once the
+ * store opens (nobody's ignore leaves them), and ignores are kept.
+ */
+export async function checkIgnoresFromNone(store: Store): Promise<void> {
+  assert.equal(await store.isMember("alice", "dev"), true);
+  assert.deepEqual(
+    await store.roomsInvitedBy("alice", { key: "mallory", since: 0 }),
+    [],
+  );
+  assert.deepEqual(await store.listIgnored("alice"), []);
+  await store.ignore("alice", { key: "mallory", name: "Mallory", max: 5 });
+  assert.equal(await store.isIgnoring("alice", "mallory"), true);
+}
+
 /** Text of the migration that deletes the conversations no list may show. */
 export const STALE_CONVERSATIONS_MIGRATION = "Conversations no list may show";
 

@@ -1,0 +1,82 @@
+import type { IgnoredAccount, IgnoreStore } from "./mod.ts";
+import type { PostgresContext } from "./postgres_context.ts";
+
+/**
+ * PostgresStore's ignores (IgnoreStore; postgres.ts lends it to the
+ * store): whom each account ignores, and the rooms an account was added
+ * to by another.
+ */
+export class PostgresIgnores implements IgnoreStore {
+  #context: PostgresContext;
+
+  constructor(context: PostgresContext) {
+    this.#context = context;
+  }
+
+  ignore(
+    userKey: string,
+    target: { key: string; name: string; max: number },
+  ): Promise<boolean | "full"> {
+    return this.#context.run(async (sql) => {
+      // One statement: the count and the insert see one snapshot, so two
+      // ignores racing on two nodes may pass the cap by one each; the cap
+      // bounds rows, it is no quota anyone counts on.
+      const [row] = await sql<{ outcome: string }[]>`
+        WITH mine AS (
+          SELECT count(*) AS n,
+            coalesce(bool_or(ignored_key = ${target.key}), false) AS ignored
+          FROM ignores WHERE user_key = ${userKey}
+        ), added AS (
+          INSERT INTO ignores (user_key, ignored_key, ignored_name, at)
+          SELECT ${userKey}, ${target.key}, ${target.name}, ${Date.now()}
+          FROM mine WHERE NOT ignored AND n < ${target.max}
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        )
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM added) THEN 'added'
+          -- Under the cap and not added: a racing ignore of it won.
+          WHEN (SELECT ignored OR n < ${target.max} FROM mine) THEN 'ignored'
+          ELSE 'full' END AS outcome`;
+      return row.outcome === "full" ? "full" : row.outcome === "added";
+    });
+  }
+
+  unignore(userKey: string, targetKey: string): Promise<boolean> {
+    return this.#context.run(async (sql) =>
+      (await sql`
+        DELETE FROM ignores
+        WHERE user_key = ${userKey} AND ignored_key = ${targetKey}
+        RETURNING 1`).length > 0
+    );
+  }
+
+  listIgnored(userKey: string): Promise<IgnoredAccount[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ key: string; name: string; at: string | number }[]>`
+        SELECT ignored_key AS key, ignored_name AS name, at FROM ignores
+        WHERE user_key = ${userKey} ORDER BY ignored_key COLLATE "C"`)
+        .map((row) => ({ key: row.key, name: row.name, at: Number(row.at) }))
+    );
+  }
+
+  isIgnoring(userKey: string, otherKey: string): Promise<boolean> {
+    return this.#context.run(async (sql) =>
+      (await sql`
+        SELECT 1 FROM ignores
+        WHERE user_key = ${userKey} AND ignored_key = ${otherKey}`).length > 0
+    );
+  }
+
+  roomsInvitedBy(
+    userKey: string,
+    inviter: { key: string; since: number },
+  ): Promise<string[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ room_key: string }[]>`
+        SELECT room_key FROM memberships
+        WHERE user_key = ${userKey} AND invited_by = ${inviter.key}
+          AND joined_at >= ${inviter.since}
+        ORDER BY joined_at`).map((row) => row.room_key)
+    );
+  }
+}

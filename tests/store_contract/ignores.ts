@@ -1,0 +1,114 @@
+/**
+ * The store contract for ignores (ignore, unignore, listIgnored,
+ * isIgnoring) and the inviter recorded with a membership
+ * (addMember's invitedBy, roomsInvitedBy).
+ */
+import assert from "node:assert/strict";
+import { account, type StoreTest } from "./support.ts";
+
+/** The contract of whom each account ignores. */
+export function ignores(test: StoreTest): void {
+  test("ignore records one account once, per ignorer; unignore forgets it", async (store) => {
+    assert.equal(
+      await store.ignore("alice", { key: "mallory", name: "Mallory", max: 5 }),
+      true,
+    );
+    assert.equal(
+      await store.ignore("alice", { key: "mallory", name: "Mallory", max: 5 }),
+      false,
+    );
+    assert.equal(await store.isIgnoring("alice", "mallory"), true);
+    // One way only: Mallory does not ignore Alice, Bob ignores nobody.
+    assert.equal(await store.isIgnoring("mallory", "alice"), false);
+    assert.equal(await store.isIgnoring("bob", "mallory"), false);
+    assert.equal(await store.unignore("alice", "mallory"), true);
+    assert.equal(await store.unignore("alice", "mallory"), false);
+    assert.equal(await store.isIgnoring("alice", "mallory"), false);
+    assert.deepEqual(await store.listIgnored("alice"), []);
+  });
+
+  test("listIgnored lists by name key with the name and time ignored; past max: full", async (store) => {
+    const before = Date.now();
+    for (const name of ["Zed", "Eve", "Mallory"]) {
+      assert.equal(
+        await store.ignore("alice", {
+          key: name.toLowerCase(),
+          name,
+          max: 3,
+        }),
+        true,
+      );
+    }
+    assert.equal(
+      await store.ignore("alice", { key: "trent", name: "Trent", max: 3 }),
+      "full",
+    );
+    // One ignored already is no new row: false, not full.
+    assert.equal(
+      await store.ignore("alice", { key: "eve", name: "Eve", max: 3 }),
+      false,
+    );
+    const list = await store.listIgnored("alice");
+    assert.deepEqual(list.map(({ key, name }) => [key, name]), [
+      ["eve", "Eve"],
+      ["mallory", "Mallory"],
+      ["zed", "Zed"],
+    ]);
+    for (const entry of list) {
+      assert.ok(entry.at >= before && entry.at <= Date.now(), String(entry.at));
+    }
+    assert.deepEqual(await store.listIgnored("bob"), []);
+  });
+
+  test("deleteAccount forgets whom the account ignored and who ignored it", async (store) => {
+    for (const key of ["alice", "mallory", "bob"]) {
+      await store.createAccount(account(key));
+    }
+    await store.ignore("alice", { key: "mallory", name: "MALLORY", max: 5 });
+    await store.ignore("mallory", { key: "bob", name: "BOB", max: 5 });
+    await store.ignore("bob", { key: "alice", name: "ALICE", max: 5 });
+    assert.equal(await store.deleteAccount("mallory", "keep"), true);
+    assert.equal(await store.isIgnoring("alice", "mallory"), false);
+    assert.deepEqual(await store.listIgnored("mallory"), []);
+    assert.equal(await store.isIgnoring("bob", "alice"), true);
+  });
+
+  test("roomsInvitedBy lists the rooms an account was added to by one inviter since a time; joins of its own name none", async (store) => {
+    for (const room of ["a", "b", "c", "d"]) {
+      await store.createRoom(room, room, { private: true });
+    }
+    assert.equal(await store.addMember("alice", "a", 0, "mallory"), true);
+    assert.equal(await store.addMember("alice", "b", 10, "bob"), true);
+    assert.equal(await store.addMember("alice", "c"), true);
+    assert.equal(await store.addMember("alice", "d", 10, "mallory"), true);
+    // A member already: the first inviter stays.
+    assert.equal(await store.addMember("alice", "b", 10, "mallory"), false);
+    assert.deepEqual(
+      await store.roomsInvitedBy("alice", { key: "mallory", since: 0 }),
+      ["a", "d"],
+    );
+    assert.deepEqual(
+      await store.roomsInvitedBy("alice", { key: "bob", since: 0 }),
+      ["b"],
+    );
+    assert.deepEqual(
+      await store.roomsInvitedBy("bob", { key: "mallory", since: 0 }),
+      [],
+    );
+    // An inviter's name created after the invites: a former holder's.
+    assert.deepEqual(
+      await store.roomsInvitedBy("alice", {
+        key: "mallory",
+        since: Date.now() + 1000,
+      }),
+      [],
+    );
+    // Left and joined again by itself: no inviter any more.
+    await store.removeMember("alice", "a");
+    await store.addMember("alice", "a");
+    assert.deepEqual(
+      await store.roomsInvitedBy("alice", { key: "mallory", since: 0 }),
+      ["d"],
+    );
+  });
+}
