@@ -626,15 +626,17 @@ export class ChatNode {
    * announcements to make once the reply is queued (every node tells the
    * account's connections; the room hears "joined"), undefined when the
    * account was a member already, or "full" when it belongs to `max` rooms
-   * (`--max-memberships` unless told).
+   * (`--max-memberships` unless told). `invitedBy`: the name key of the
+   * account that added it (`invite`), kept for `ignore_user`.
    */
   async addMembership(
     user: { key: string; name: string },
     roomKey: string,
     notice?: SystemEvent,
     max: number = this.maxMemberships,
+    invitedBy?: string,
   ): Promise<(() => void) | undefined | "full"> {
-    const added = await this.store.addMember(user.key, roomKey, max);
+    const added = await this.store.addMember(user.key, roomKey, max, invitedBy);
     if (added === "full") return "full";
     if (!added) return undefined;
     const state = await this.store.readState(user.key, roomKey);

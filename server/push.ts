@@ -76,6 +76,7 @@ export type PushStore = Pick<
   | "pushSubscriptions"
   | "deletePushSubscription"
   | "isMember"
+  | "isIgnoring"
   | "findBan"
 >;
 
@@ -157,8 +158,10 @@ export class PushNotifier {
     };
     for (const key of keys) {
       this.#track(this.#notify(key, payload, room.key, async () =>
-        // Only members: a mention must not be a way to page anyone.
-        await this.#store.isMember(key, room.key)));
+        // Only members: a mention must not be a way to page anyone; and
+        // not by an account the member ignores.
+        await this.#store.isMember(key, room.key) &&
+        !await this.#store.isIgnoring(key, authorKey)));
     }
   }
 

@@ -218,6 +218,9 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "mark_read", { with: "bob", seq: 1 });
     await ok(boss, "mark_unread", { room: "dev", seq: 1 });
     await ok(boss, "list_conversations", {});
+    await ok(boss, "ignore_user", { user: "bob" });
+    await ok(boss, "list_ignored", {});
+    await ok(boss, "unignore_user", { user: "bob" });
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });

@@ -469,6 +469,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...pushSteps(user),
     ...await messageChangeSteps(server, admin, user),
     ...roomMemberSteps(user),
+    ...ignoreSteps(user),
   ];
 }
 
@@ -756,6 +757,58 @@ function roomMemberSteps(user: CallOptions): Step[] {
       path: "/api/rooms/nowhere/unread",
       options: { ...user, body: { seq: 1 } },
       status: 404,
+    },
+  ];
+}
+
+// The user ignores root, lists, and stops; the refusals of each route.
+function ignoreSteps(user: CallOptions): Step[] {
+  const list = "/api/ignores";
+  const one = "/api/ignores/{user}";
+  return [
+    {
+      method: "PUT",
+      route: one,
+      path: "/api/ignores/root",
+      options: user,
+      status: 200,
+    },
+    { method: "GET", route: list, path: list, options: user, status: 200 },
+    { method: "GET", route: list, path: list, status: 401 },
+    {
+      method: "DELETE",
+      route: one,
+      path: "/api/ignores/root",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "DELETE",
+      route: one,
+      path: "/api/ignores/root",
+      options: user,
+      status: 404,
+    },
+    {
+      method: "PUT",
+      route: one,
+      path: "/api/ignores/nobody",
+      options: user,
+      status: 404,
+    },
+    {
+      method: "PUT",
+      route: one,
+      path: "/api/ignores/bob",
+      options: user,
+      status: 403,
+    },
+    {
+      method: "PUT",
+      route: one,
+      path: "/api/ignores/a%00b",
+      options: user,
+      status: 400,
     },
   ];
 }

@@ -316,6 +316,30 @@ Deno.test("web push: a mention pushes to an offline member, not to one online no
   }
 });
 
+Deno.test("web push: a mention by an account the member ignores pushes nothing; others' still do", async () => {
+  const t = await setUp();
+  try {
+    const mallory = await t.pool.register("mallory");
+    await t.bob.ok("ignore_user", { user: "mallory" });
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await mallory.ok("join_room", { room: "ops" });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    // Started before the others: its push would come first.
+    await mallory.ok("send_message", { text: "@bob answer me" });
+    await t.alice.ok("send_message", { text: "@bob the disk is full" });
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 2));
+    assert.deepEqual(t.service.pushed.map((p) => p.payload?.text), [
+      "@bob the disk is full",
+      "marker",
+    ]);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an account whose every tab says it is hidden gets pushes, as if offline", async () => {
   const t = await setUp();
   try {

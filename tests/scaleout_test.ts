@@ -2097,4 +2097,50 @@ function registerTests(pg: PostgresService): void {
       assert.equal((await response.json()).error, "room_not_found");
     },
   );
+
+  sharedTest(
+    "scale-out: an ignore made on one node refuses the ignored account's private messages and invites on another, leaves its rooms there, and every node's connection of the ignorer hears it",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const annPhone = await pools[2].login({ token: ann.token });
+      const mal = await pools[1].register(name("mal"));
+      const trap = name("trap");
+      await mal.ok("create_room", { room: trap, private: true });
+      await mal.ok("invite", { room: trap, user: name("ann") });
+      await annPhone.event(
+        "membership",
+        (d) => d.room === trap && d.member === true,
+      );
+      const reply = await ann.ok("ignore_user", { user: name("mal") });
+      assert.deepEqual(reply.left, [trap]);
+      await annPhone.event(
+        "ignored",
+        (d) => d.user === name("mal") && d.ignored === true,
+      );
+      await annPhone.event(
+        "membership",
+        (d) => d.room === trap && d.member === false,
+      );
+      await mal.event(
+        "system",
+        (d) => d.kind === "left" && d.room === trap && d.user === name("ann"),
+      );
+      await expectError(
+        mal,
+        "private_message",
+        { to: name("ann"), text: "from node two" },
+        "not_accepted",
+      );
+      await expectError(
+        mal,
+        "invite",
+        { room: trap, user: name("ann") },
+        "not_accepted",
+      );
+      // Unignored on node 3: node 2 lets him write again.
+      await annPhone.ok("unignore_user", { user: name("mal") });
+      await mal.ok("private_message", { to: name("ann"), text: "sorry" });
+      await ann.event("private_message", (d) => d.text === "sorry");
+    },
+  );
 }

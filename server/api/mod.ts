@@ -15,6 +15,7 @@ import { accountRoutes } from "./account_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
+import { ignoreRoutes } from "./ignore_routes.ts";
 import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { roomMemberRoutes } from "./room_member_routes.ts";
@@ -42,6 +43,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   messageRoutes(api, node, limits);
   messageChangeRoutes(api, node, limits);
   roomMemberRoutes(api, node, limits);
+  ignoreRoutes(api, node, limits);
   searchRoutes(api, node);
   conversationRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });

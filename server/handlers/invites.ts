@@ -68,6 +68,12 @@ export async function invite(
   if (!account) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
+  if (await node.store.isIgnoring(account.key, member.userKey)) {
+    return fail(
+      "not_accepted",
+      `${account.username} does not accept invitations from you.`,
+    );
+  }
   const ban = await node.store.findBan({ userKey: account.key }, room.key);
   if (ban) {
     return fail(
@@ -87,6 +93,7 @@ export async function invite(
       by: member.username,
     },
     share,
+    member.userKey,
   );
   if (joined === "full") {
     return fail(

@@ -27,6 +27,7 @@ import {
 } from "./invites.ts";
 import { markRead, markUnread } from "./read_state.ts";
 import { listConversations } from "./conversations.ts";
+import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { auditLog } from "./audit.ts";
 import {
   deleteAccount,
@@ -68,6 +69,9 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   mark_read: markRead,
   mark_unread: markUnread,
   list_conversations: listConversations,
+  ignore_user: ignoreUser,
+  unignore_user: unignoreUser,
+  list_ignored: listIgnored,
   invite,
   remove_member: removeMember,
   create_invite: createInvite,

@@ -40,6 +40,18 @@ export async function privateMessage(
   if (to === undefined) {
     return fail("user_not_found", `Nobody is called '${data.to}'.`);
   }
+  // One key probe: the recipient's ignore of the sender. The refusal says
+  // no more than that it was not accepted (not since when, nor whether
+  // the recipient is online).
+  if (
+    toKey !== member.userKey &&
+    await node.store.isIgnoring(toKey, member.userKey)
+  ) {
+    return fail(
+      "not_accepted",
+      `${to} does not accept private messages from you.`,
+    );
+  }
   const stream = conversationKey(member.userKey, toKey);
   const replyTo = await replyTarget(
     ctx,

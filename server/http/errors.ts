@@ -33,6 +33,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   banned: 403,
   invite_invalid: 410,
   mailbox_full: 429,
+  not_accepted: 403,
   too_many_rooms: 403,
   stale_epoch: 409,
   internal: 500,

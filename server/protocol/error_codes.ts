@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   "banned",
   "invite_invalid",
   "mailbox_full",
+  // A private message or invite to an account that ignores the sender.
+  "not_accepted",
   "too_many_rooms",
   "stale_epoch",
   "internal",

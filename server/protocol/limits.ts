@@ -69,3 +69,9 @@ export const SEARCH_MAX_LIMIT = 50;
 /** Longest search query, in characters, and most words in it. */
 export const SEARCH_MAX_QUERY_LENGTH = 500;
 export const SEARCH_MAX_WORDS = 32;
+
+/**
+ * Most accounts one account ignores (`ignore_user`): a bounded range of
+ * rows to list at each login; past it, `forbidden` until one is unignored.
+ */
+export const MAX_IGNORED = 1000;

@@ -232,6 +232,9 @@ export const listConversationsData = z.object({
   limit: intIn(1, CONVERSATIONS_MAX_LIMIT).optional(),
 });
 
+/** `ignore_user` and `unignore_user` data: the account, by name. */
+export const userData = z.object({ user: name });
+
 /** `search` data (and `GET /api/search`, its query read as this). */
 export const searchData = z.object({
   query: noNul(8192),

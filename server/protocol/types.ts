@@ -163,6 +163,20 @@ export interface ConversationList {
   next?: string;
 }
 
+/** One account the caller ignores (`list_ignored` reply). */
+export interface IgnoredUser {
+  /** Its name, as when it was ignored. */
+  user: string;
+  /** When it was ignored (ISO-8601). */
+  ignored_at: string;
+}
+
+/** Data of an `ignored` event: the account ignored or unignored someone. */
+export interface IgnoredEvent {
+  user: string;
+  ignored: boolean;
+}
+
 /** Data of a `read_state` event: one of `room` or `with`. */
 export interface ReadStateEvent extends ReadState {
   room?: string;
