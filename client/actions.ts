@@ -145,6 +145,8 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.username.value = null;
     state.role.value = null;
     state.staff.value = null;
+    state.ignored.value = {};
+    state.shownIgnored.value = {};
     state.account.value = false;
     state.loginBusy.value = false;
     state.loginError.value = reason;
@@ -187,6 +189,35 @@ export function removedByModerator(state: AppState, text: Words): void {
   batch(() => {
     loggedOut(state);
     state.removal.value = text;
+  });
+}
+
+/** Records whom this account ignores, as `list_ignored` listed them. */
+export function ignoredListed(state: AppState, users: string[]): void {
+  batch(() => {
+    state.ignored.value = Object.fromEntries(
+      users.map((user) => [nameKey(user), user]),
+    );
+  });
+}
+
+/** Applies an `ignored` event, or this page's own ignore or unignore. */
+export function ignoreChanged(
+  state: AppState,
+  change: { user: string; ignored: boolean },
+): void {
+  batch(() => {
+    const { [nameKey(change.user)]: _was, ...rest } = state.ignored.value;
+    state.ignored.value = change.ignored
+      ? { ...rest, [nameKey(change.user)]: change.user }
+      : rest;
+  });
+}
+
+/** Shows one hidden message of an ignored account. */
+export function ignoredMessageShown(state: AppState, id: string): void {
+  batch(() => {
+    state.shownIgnored.value = { ...state.shownIgnored.value, [id]: true };
   });
 }
 

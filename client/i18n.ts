@@ -106,6 +106,7 @@ const EN = {
     "This invite link is not valid: revoked, expired or used up.",
   "code.mailbox_full":
     "Too many private messages are waiting: try again once they are read.",
+  "code.not_accepted": "This person does not accept that from you.",
   "code.too_many_rooms": "You have reached the most rooms you may have.",
   "code.stale_epoch": "This room changed on the server: reload it.",
   "code.internal": "The server failed to do that: try again.",
@@ -282,6 +283,15 @@ const EN = {
 
   "menu.actionsFor": "Actions for {name}",
   "menu.sendMessage": "Send message",
+  "menu.ignore": "Ignore",
+  "menu.unignore": "Stop ignoring",
+  "menu.ignored":
+    "You ignore {user}: their messages are hidden, and they cannot write to you nor add you to rooms.",
+  "menu.ignoredLeft":
+    "You ignore {user}: their messages are hidden, and you left the rooms they added you to ({rooms}).",
+  "menu.unignored": "You no longer ignore {user}.",
+  "msg.ignoredHidden": "Message from {user}, whom you ignore",
+  "msg.showIgnored": "Show",
   "menu.kick": "Kick",
   "menu.banRoom": "Ban from this room",
   "menu.banServer": "Ban from server",
@@ -655,6 +665,7 @@ const FR: Record<MessageKey, string> = {
     "Ce lien d'invitation n'est pas valable : révoqué, expiré ou épuisé.",
   "code.mailbox_full":
     "Trop de messages privés attendent : réessayez quand ils auront été lus.",
+  "code.not_accepted": "Cette personne n'accepte pas cela de votre part.",
   "code.too_many_rooms": "Vous avez atteint le nombre maximal de salons.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",
@@ -834,6 +845,15 @@ const FR: Record<MessageKey, string> = {
 
   "menu.actionsFor": "Actions pour {name}",
   "menu.sendMessage": "Envoyer un message",
+  "menu.ignore": "Ignorer",
+  "menu.unignore": "Ne plus ignorer",
+  "menu.ignored":
+    "Vous ignorez {user} : ses messages sont masqués, et cette personne ne peut plus vous écrire ni vous ajouter à des salons.",
+  "menu.ignoredLeft":
+    "Vous ignorez {user} : ses messages sont masqués, et vous avez quitté les salons où cette personne vous avait ajouté ({rooms}).",
+  "menu.unignored": "Vous n'ignorez plus {user}.",
+  "msg.ignoredHidden": "Message de {user}, que vous ignorez",
+  "msg.showIgnored": "Afficher",
   "menu.kick": "Expulser",
   "menu.banRoom": "Bannir de ce salon",
   "menu.banServer": "Bannir du serveur",

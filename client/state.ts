@@ -153,6 +153,14 @@ export interface AppState {
    * to whom no one's rank matters.
    */
   staff: Signal<Record<string, StaffMember> | null>;
+  /**
+   * The accounts this account ignores (`list_ignored`, `ignored` events),
+   * by name key, each with its name: their messages in rooms are hidden
+   * behind a "show" button, and nothing of theirs sounds or notifies.
+   */
+  ignored: Signal<Record<string, string>>;
+  /** The ids of ignored accounts' messages this user asked to see. */
+  shownIgnored: Signal<Record<string, true>>;
   /** Whether the session is an account's (cookie) rather than a guest's. */
   account: Signal<boolean>;
   /** True while the page looks for a saved session, before showing the login form. */
@@ -456,6 +464,8 @@ export function createAppState(): AppState {
     username,
     role: signal(null),
     staff: signal(null),
+    ignored: signal({}),
+    shownIgnored: signal({}),
     account: signal(false),
     sessionCheck: signal(true),
     removal: signal<Words | null>(null),

@@ -1368,6 +1368,42 @@ test("connection takes a deleted unread message off the badge, and moves its @ w
   assert.deepEqual(server.waiting, []);
 });
 
+test("connection counts nothing of an ignored account's messages, its mentions included, and counts again once it is unignored", async (r) => {
+  const { server, state } = r;
+  const heard: string[] = [];
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
+  ]);
+  const dev = (seq: number, more: Partial<ChatMessage> = {}) =>
+    roomMessage(seq, { room: "dev", text: `dev ${seq}`, ...more });
+  server.socket.push({
+    action: "ignored",
+    data: { user: "Mallory", ignored: true },
+  });
+  await until(() => state.ignored.value.mallory === "Mallory", "ignored");
+  server.socket.push({
+    action: "receive_message",
+    data: dev(8, { user: "mallory", text: "@ida look at me" }),
+  });
+  server.socket.push({ action: "receive_message", data: dev(9) });
+  await until(() => state.unread.value.dev === 1, "bob's one counted");
+  assert.equal(state.mentions.value.dev, undefined, "no @ from mallory");
+  heard.push(...(state.logs.value.dev?.messages ?? []).map((m) => m.user));
+  // Kept in the log (the page shows a line for it), only not counted.
+  assert.deepEqual(heard, ["mallory", "bob"]);
+  server.socket.push({
+    action: "ignored",
+    data: { user: "Mallory", ignored: false },
+  });
+  server.socket.push({
+    action: "receive_message",
+    data: dev(10, { user: "mallory", text: "@ida hello again" }),
+  });
+  await until(() => state.unread.value.dev === 2, "counted again");
+  assert.equal(state.mentions.value.dev, 1);
+});
+
 test("connection keeps of a busy room not on screen no more than twice what entering it keeps", async (r) => {
   const { server, state } = r;
   await loginAsAccount(r, "ida", [

@@ -164,6 +164,14 @@ export class ScriptedServer {
       });
       return;
     }
+    // The list of ignored accounts an account's client reads after each
+    // login: none, answered at once, as the conversations above.
+    if (request.action === "list_ignored") {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { users: [] });
+      });
+      return;
+    }
     this.#requests.push(request);
     this.#wake?.();
   }

@@ -97,7 +97,7 @@ export function MemberList(): JSX.Element {
                     <span class="member-name">{name}</span>
                   </button>
                 )}
-              {(moderator || manages) && !self && (
+              {(moderator || manages || state.account.value) && !self && (
                 <MemberMenu
                   name={name}
                   moderator={moderator && mayModerate(state, name)}

@@ -1,6 +1,7 @@
 /**
- * The "⋯" menu beside a member, for moderators (message, kick, ban with an
- * optional reason) and for those who manage the room (remove from it).
+ * The "⋯" menu beside a member: message, ignore or stop ignoring (for
+ * accounts), for moderators kick and ban with an optional reason, and
+ * for those who manage the room remove from it.
  */
 
 import { useSignal } from "@preact/signals";
@@ -12,7 +13,8 @@ import { useApp } from "../app_context.ts";
 import { moderate, type Moderation } from "../commands.ts";
 import { errorWords } from "../connection/errors.ts";
 import { t } from "../i18n.ts";
-import { roomKey, roomTitle } from "../state.ts";
+import { entry, roomKey, roomTitle } from "../state.ts";
+import { nameKey } from "../../server/protocol/names.ts";
 import { useDismiss } from "../use_dismiss.ts";
 
 /** Props of {@linkcode MemberMenu}. */
@@ -54,6 +56,32 @@ export function MemberMenu(
         : () => t("menu.removed", { user: name, room: named }),
     });
     void connection.refreshMembers();
+  }
+
+  const ignored = entry(state.ignored.value, nameKey(name)) !== undefined;
+
+  async function toggleIgnore(): Promise<void> {
+    close();
+    const outcome = await connection.setIgnored(name, !ignored);
+    const where = state.viewKey.value;
+    if ("error" in outcome) {
+      actions.noticeAdded(state, {
+        room: where,
+        kind: "error",
+        text: errorWords(outcome.error),
+      });
+      return;
+    }
+    const rooms = outcome.left.join(", ");
+    actions.noticeAdded(state, {
+      room: where,
+      kind: "info",
+      text: ignored
+        ? () => t("menu.unignored", { user: name })
+        : outcome.left.length > 0
+        ? () => t("menu.ignoredLeft", { user: name, rooms })
+        : () => t("menu.ignored", { user: name }),
+    });
   }
 
   function close(): void {
@@ -117,6 +145,17 @@ export function MemberMenu(
           >
             {t("menu.sendMessage")}
           </button>
+          {state.account.value && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid={ignored ? "menu-unignore" : "menu-ignore"}
+              onClick={() => void toggleIgnore()}
+            >
+              {ignored ? t("menu.unignore") : t("menu.ignore")}
+            </button>
+          )}
           {removable && (
             <>
               <div class="menu-separator" role="separator" />

@@ -17,6 +17,7 @@ import { t } from "../i18n.ts";
 import { mentions } from "../markup.ts";
 import { mayDeleteOthers } from "../ranks.ts";
 import { type AppState, entry } from "../state.ts";
+import { nameKey } from "../../server/protocol/names.ts";
 import type { PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
@@ -41,6 +42,37 @@ export interface MessageRowProps {
   onRetry?: () => void;
 }
 
+/** An ignored account's message, hidden: who, and a button that shows it. */
+function IgnoredRow({ message }: { message: ChatMessage }): JSX.Element {
+  const { state } = useApp();
+  return (
+    <div
+      class="msg ignored"
+      data-testid="message"
+      data-user={message.user}
+      data-seq={message.seq}
+      data-key={`m${message.seq}`}
+      data-ignored="true"
+      tabIndex={-1}
+    >
+      <div class="msg-gutter" />
+      <div class="msg-body">
+        <span class="msg-text msg-ignored">
+          {t("msg.ignoredHidden", { user: message.user })}
+        </span>{" "}
+        <button
+          type="button"
+          class="link-button"
+          data-testid="show-ignored"
+          onClick={() => actions.ignoredMessageShown(state, message.id)}
+        >
+          {t("msg.showIgnored")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
 /** A message row. */
 export function MessageRow(props: MessageRowProps): JSX.Element {
   const { state } = useApp();
@@ -49,6 +81,14 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const confirming = useSignal(false);
   const source = message ?? pending!;
   const { user, text, ts } = source;
+  // An ignored account's room message: one line and a button, until shown.
+  if (
+    message !== undefined && !own && state.view.value.kind === "room" &&
+    entry(state.ignored.value, nameKey(user)) !== undefined &&
+    entry(state.shownIgnored.value, message.id) === undefined
+  ) {
+    return <IgnoredRow message={message} />;
+  }
   const deleted = message?.deleted === true;
   const me = state.username.value;
   const failed = pending?.status === "failed";

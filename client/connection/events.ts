@@ -118,6 +118,16 @@ export class ServerEvents {
           this.#roomsSeen();
         }
         break;
+      case "ignored":
+        if (
+          typeof data.user === "string" && typeof data.ignored === "boolean"
+        ) {
+          actions.ignoreChanged(this.#state, {
+            user: data.user,
+            ignored: data.ignored,
+          });
+        }
+        break;
       case "role_changed":
         if (isRoleChangedEvent(data)) actions.staffChanged(this.#state, data);
         break;
@@ -267,6 +277,11 @@ export class ServerEvents {
     const me = this.#options.me();
     // Not one's own message (a hook's under one's name counts).
     if (me === null || writtenBy(message, roomKey(me))) return;
+    // An ignored account's messages are hidden: no count, sound, nor
+    // notification (its mentions included).
+    if (entry(state.ignored.value, nameKey(message.user)) !== undefined) {
+      return;
+    }
     const mention = mentions(message.text, me);
     // Read aloud and in a notification, '**now**' is 'now'.
     const words = plainText(message.text);

@@ -35,6 +35,7 @@ import type { Fields } from "../wire.ts";
 import { errorWords, type RequestError, type Result } from "./errors.ts";
 import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
+import { Ignores } from "./ignores.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
@@ -104,6 +105,7 @@ export class Connection {
   #events: ServerEvents;
   #members: Members;
   #staff: Staff;
+  #ignores: Ignores;
   #readMarks: ReadMarks;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
@@ -147,6 +149,7 @@ export class Connection {
     });
     this.#members = new Members(state, this.#requests);
     this.#staff = new Staff(state, this.#requests);
+    this.#ignores = new Ignores(state, this.#requests);
     const ready = () => this.#session.ready();
     this.#readMarks = new ReadMarks(state, {
       requests: this.#requests,
@@ -185,12 +188,14 @@ export class Connection {
       sync: this.#sync,
       members: this.#members,
       staff: this.#staff,
+      ignores: this.#ignores,
       auth: options.auth ?? { fetchSession, postCredentials, postLogout },
       sessionOver: options.onSessionOver ?? (() => {}),
       resumed: () => {
         this.#outbox.flush();
         void this.#members.refresh();
         void this.#staff.refresh();
+        void this.#ignores.refresh();
         this.#sync.catchUpConversation();
         void this.#sync.listConversations();
       },
@@ -341,6 +346,17 @@ export class Connection {
   async invite(room: string, user: string): Promise<RequestError | null> {
     const result = await this.request("invite", { room, user });
     return result.ok ? null : result.error;
+  }
+
+  /**
+   * Ignores an account (`on`) or stops ignoring it; resolves to the error,
+   * or to the rooms left because that account had added this one to them.
+   */
+  setIgnored(
+    user: string,
+    on: boolean,
+  ): Promise<{ error: RequestError } | { left: string[] }> {
+    return this.#ignores.set(user, on);
   }
 
   /** Ends someone's membership of a room (owner, moderators); resolves to the error, or null. */

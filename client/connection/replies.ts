@@ -8,6 +8,7 @@ import type {
   ChatMessage,
   ConversationList,
   HistoryPage,
+  IgnoredUser,
   InviteInfo,
   LoginSuccess,
   PrivateMessage,
@@ -63,6 +64,9 @@ export interface Replies {
   list_invites: { room: string; invites: InviteInfo[] };
   revoke_invite: { code: string; room: string };
   list_conversations: ConversationList;
+  ignore_user: { user: string; left: string[] };
+  unignore_user: { user: string };
+  list_ignored: { users: IgnoredUser[] };
   search: { results: SearchResult[]; next?: string };
   react: { message: ChatMessage | PrivateMessage };
   pin: { message: ChatMessage | PrivateMessage };
@@ -128,6 +132,17 @@ export const REPLY_CHECKS: {
     Array.isArray(d.conversations) &&
     d.conversations.every(isConversationSummary) &&
     (d.next === undefined || typeof d.next === "string"),
+  ignore_user: (d) =>
+    typeof d.user === "string" && Array.isArray(d.left) &&
+    d.left.every((room) => typeof room === "string"),
+  unignore_user: (d) => typeof d.user === "string",
+  list_ignored: (d) =>
+    Array.isArray(d.users) &&
+    d.users.every((u) =>
+      typeof u === "object" && u !== null &&
+      typeof (u as Fields).user === "string" &&
+      typeof (u as Fields).ignored_at === "string"
+    ),
   search: (d) =>
     isSearchResults(d.results) &&
     (d.next === undefined || typeof d.next === "string"),

@@ -23,6 +23,7 @@ import {
   resumeErrorText,
 } from "./errors.ts";
 import type { Members } from "./members.ts";
+import type { Ignores } from "./ignores.ts";
 import type { Staff } from "./staff.ts";
 import type { Requests } from "./requests.ts";
 import type { Sync } from "./sync.ts";
@@ -53,6 +54,8 @@ export interface SessionOptions {
   members: Members;
   /** Reads the moderators and admins after a login. */
   staff: Staff;
+  /** Reads whom the account ignores after a login. */
+  ignores: Ignores;
   /** Account calls over HTTP. */
   auth: AuthApi;
   /** The session is back after a reconnect: send what waited. */
@@ -334,7 +337,7 @@ export class Session {
 
   /** Logs in on the open socket, then enters the chat; resolves to the error, or null. */
   async #enter(data: Fields, account: boolean): Promise<RequestError | null> {
-    const { requests, sync, members, staff } = this.#options;
+    const { requests, sync, members, staff, ignores } = this.#options;
     const result = await requests.request("login", {
       ...data,
       ...LOGIN_OPTIONS,
@@ -350,6 +353,7 @@ export class Session {
     await sync.recent(result.data.room);
     void members.refresh();
     void staff.refresh();
+    void ignores.refresh();
     void sync.listConversations();
     return null;
   }
