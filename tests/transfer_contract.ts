@@ -618,7 +618,8 @@ async function populate(store: Store): Promise<void> {
     createdBy: "alice",
     createdAt: now,
   });
-  await store.addMember("bob", "team");
+  await store.addMember("bob", "team", 0, "alice");
+  await store.ignore("bob", { key: "mallory", name: "Mallory", max: 10 });
   await store.createInvite({
     code: "invite-code",
     roomKey: "team",

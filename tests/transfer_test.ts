@@ -103,6 +103,7 @@ async function populated(): Promise<Before> {
     await a.ok("private_message", { to: "bob", text: "psst bob" });
     await bob.client.ok("private_message", { to: "alice", text: "hi alice" });
     await a.ok("private_message", { to: "carol", text: "for later" });
+    await bob.client.ok("ignore_user", { user: "carol" });
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
     await guest.close();
@@ -402,6 +403,7 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "incoming_hook",
         "stream",
         "membership",
+        "ignore",
         "read_position",
         "invite",
         "ban",
@@ -418,6 +420,11 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "end",
       ]
     ) assert.ok(kinds.has(kind), `${kind} lines`);
+    // Who invited a member goes too: ignoring its inviter leaves the room.
+    assert.ok(
+      lines.some((l) => JSON.parse(l).invited_by === "alice"),
+      "a membership's inviter",
+    );
     assert.deepEqual(
       (await exportLines(db, { includeSecrets: true, pageSize: 2 })).slice(1),
       lines.slice(1),

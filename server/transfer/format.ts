@@ -228,8 +228,26 @@ export const TABLES: readonly TableSpec[] = [
   {
     table: "memberships",
     kind: "membership",
-    columns: [text("user_key"), text("room_key"), int("joined_at")],
+    columns: [
+      text("user_key"),
+      text("room_key"),
+      int("joined_at"),
+      // Who added the member with `invite` (ignoring leaves those rooms);
+      // absent from files exported before it was kept.
+      text("invited_by", { nullable: true }),
+    ],
     key: ["user_key", "room_key"],
+  },
+  {
+    table: "ignores",
+    kind: "ignore",
+    columns: [
+      text("user_key"),
+      text("ignored_key"),
+      text("ignored_name"),
+      int("at"),
+    ],
+    key: ["user_key", "ignored_key"],
   },
   {
     table: "read_positions",

@@ -55,6 +55,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "sessions",
   "password_resets",
   "memberships",
+  "ignores",
   "read_positions",
   "invites",
   "bans",
