@@ -193,6 +193,21 @@ export async function hookMakerMayRead(
 }
 
 /**
+ * True while a bot's private-message hook may deliver: its account is the
+ * one it was made for (deleting it deletes its hooks; this also holds
+ * while a deletion commits) and is not banned from the server: a banned
+ * account reads no private message, so its hooks get none either.
+ */
+export async function privateHookMayRead(
+  node: ChatNode,
+  hook: { userKey: string; createdAt: number },
+): Promise<boolean> {
+  const account = await node.store.findAccount(hook.userKey);
+  if (!account || account.createdAt > hook.createdAt) return false;
+  return !await node.store.findBan({ userKey: account.key });
+}
+
+/**
  * A logged-in connection as a reader: guests read as nobody known, but
  * bans of their name apply (or a room ban would leave them reading it).
  */

@@ -1,4 +1,4 @@
-import { hookMakerMayRead } from "./access.ts";
+import { hookMakerMayRead, privateHookMayRead } from "./access.ts";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import { MemoryBuckets } from "./buckets/memory.ts";
 import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
@@ -223,11 +223,13 @@ export class ChatNode {
       parts.store,
       guard,
       (hook) =>
-        hookMakerMayRead(this, {
-          makerKey: hook.createdBy,
-          createdAt: hook.createdAt,
-          roomKey: hook.roomKey,
-        }),
+        "userKey" in hook
+          ? privateHookMayRead(this, hook)
+          : hookMakerMayRead(this, {
+            makerKey: hook.createdBy,
+            createdAt: hook.createdAt,
+            roomKey: hook.roomKey,
+          }),
     );
     this.push = new PushNotifier(
       parts.store,

@@ -1,6 +1,7 @@
 /**
  * Outgoing webhooks: every new message of a room is POSTed as JSON to each
- * URL its owner registered, signed with the hook's secret
+ * URL its owner registered, and every private message to a bot to each URL
+ * an admin registered for the bot, signed with the hook's secret
  * (`X-Chat-Signature-256: sha256=<hex HMAC-SHA256 of the body>`), retried
  * with backoff, a few at a time and one at a time per hook. The node that stored a message delivers
  * it; a delivery waiting for its retry when the process stops is lost (at
@@ -12,8 +13,12 @@ import { Lanes } from "./lanes.ts";
 import { log } from "./log.ts";
 import type { OutboundGuard } from "./outbound.ts";
 import { postOutbound } from "./outbound_post.ts";
-import type { ChatMessage } from "./protocol/types.ts";
-import type { OutboundStore, StoredWebhook } from "./store/mod.ts";
+import type { ChatMessage, PrivateMessage } from "./protocol/types.ts";
+import type {
+  OutboundStore,
+  StoredPrivateWebhook,
+  StoredWebhook,
+} from "./store/mod.ts";
 import { VERSION } from "./version.ts";
 
 const logger = log("webhooks");
@@ -51,25 +56,100 @@ export const DEFAULT_WEBHOOK_TIMING: WebhookTiming = {
   timeoutMs: 10_000,
 };
 
-/** The JSON body of a delivery. */
-export interface WebhookPayload {
-  event: "message";
-  /** Unique per delivery, the same on its retries: receivers drop repeats by it. */
-  delivery: string;
-  /** The hook's id. */
-  hook: string;
-  room: string;
-  message: ChatMessage;
+/** The JSON body of a delivery: a room's message, or a private one to a bot. */
+export type WebhookPayload =
+  & {
+    /** Unique per delivery, the same on its retries: receivers drop repeats by it. */
+    delivery: string;
+    /** The hook's id. */
+    hook: string;
+  }
+  & (
+    | { event: "message"; room: string; message: ChatMessage }
+    | {
+      event: "private_message";
+      /** The bot's username (the message's `to`). */
+      to: string;
+      message: PrivateMessage;
+    }
+  );
+
+/** A room's hook or a bot's private-message hook. */
+export type AnyWebhook = StoredWebhook | StoredPrivateWebhook;
+
+/**
+ * True while the account that made a room's hook may still read its room
+ * (a hook is its maker's eyes, so a removal or a ban, of the room or the
+ * server, must close them as it closes the maker's sockets), or while the
+ * account of a private-message hook may still read its messages.
+ */
+export type HookReader = (hook: AnyWebhook) => Promise<boolean>;
+
+/**
+ * The hooks of every room (or every account), read from the store at most
+ * every CACHE_MS: another node's change shows within it.
+ */
+class HookList<T> {
+  #read: () => Promise<Map<string, T[]>>;
+  #hooks?: Promise<Map<string, T[]>>;
+  // The same list once it has arrived, to see at once that a room has no
+  // hook: most rooms have none, and their messages then cost no promise.
+  #loaded?: Map<string, T[]>;
+  #loadedAt = 0;
+
+  constructor(read: () => Promise<T[]>, keyOf: (hook: T) => string) {
+    this.#read = async () => {
+      const byKey = new Map<string, T[]>();
+      for (const hook of await read()) {
+        const key = keyOf(hook);
+        byKey.set(key, [...byKey.get(key) ?? [], hook]);
+      }
+      return byKey;
+    };
+  }
+
+  /** True when the list, read lately, holds no hook of `key`. */
+  knownEmpty(key: string): boolean {
+    return this.#loaded !== undefined && !this.#loaded.has(key) &&
+      Date.now() - this.#loadedAt < CACHE_MS;
+  }
+
+  /** The hooks of `key`; a failed read is forgotten, to read again. */
+  async of(key: string): Promise<T[]> {
+    try {
+      return (await this.#list()).get(key) ?? [];
+    } catch (error) {
+      this.changed();
+      throw error;
+    }
+  }
+
+  /** Forgets the list (a hook was added or removed here). */
+  changed(): void {
+    this.#hooks = undefined;
+    this.#loaded = undefined;
+  }
+
+  #list(): Promise<Map<string, T[]>> {
+    if (this.#hooks && Date.now() - this.#loadedAt < CACHE_MS) {
+      return this.#hooks;
+    }
+    this.#loadedAt = Date.now();
+    this.#loaded = undefined;
+    const hooks = this.#read().then((byKey) => {
+      // Unless a change made while reading has made this list old.
+      if (this.#hooks === hooks) this.#loaded = byKey;
+      return byKey;
+    });
+    this.#hooks = hooks;
+    return hooks;
+  }
 }
 
 /**
- * True while the account that made a hook may still read its room: a hook
- * is its maker's eyes, so a removal or a ban (of the room or the server)
- * must close them as it closes the maker's sockets.
+ * Delivers new room messages to the rooms' outgoing webhooks, and private
+ * messages to a bot to the bot's.
  */
-export type HookReader = (hook: StoredWebhook) => Promise<boolean>;
-
-/** Delivers new room messages to the rooms' outgoing webhooks. */
 export class WebhookDispatcher {
   /** Pacing of retries and timeouts (tests shorten it). */
   readonly timing: WebhookTiming;
@@ -77,11 +157,8 @@ export class WebhookDispatcher {
   #guard: OutboundGuard;
   #mayRead: HookReader;
   #lanes = new Lanes(LANE_LIMITS);
-  #hooks?: Promise<Map<string, StoredWebhook[]>>;
-  // The same list once it has arrived, to see at once that a room has no
-  // hook: most rooms have none, and their messages then cost no promise.
-  #loaded?: Map<string, StoredWebhook[]>;
-  #loadedAt = 0;
+  #rooms: HookList<StoredWebhook>;
+  #accounts: HookList<StoredPrivateWebhook>;
   #noted = new Map<string, number>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #running = new Set<Promise<void>>();
@@ -97,6 +174,11 @@ export class WebhookDispatcher {
     this.#guard = guard;
     this.#mayRead = mayRead;
     this.timing = { ...timing, retryDelaysMs: [...timing.retryDelaysMs] };
+    this.#rooms = new HookList(() => store.listWebhooks(), (h) => h.roomKey);
+    this.#accounts = new HookList(
+      () => store.listPrivateWebhooks(),
+      (h) => h.userKey,
+    );
   }
 
   /** The guard webhook URLs are checked with. */
@@ -104,10 +186,10 @@ export class WebhookDispatcher {
     return this.#guard;
   }
 
-  /** Forgets the cached list of hooks (one was added or removed here). */
+  /** Forgets the cached lists of hooks (one was added or removed here). */
   changed(): void {
-    this.#hooks = undefined;
-    this.#loaded = undefined;
+    this.#rooms.changed();
+    this.#accounts.changed();
   }
 
   /** A message was stored in a room by this node: queue it for the room's hooks. */
@@ -118,22 +200,48 @@ export class WebhookDispatcher {
     // delivery with a message would otherwise call itself forever. A bot
     // that wants other bots' messages reads history over the REST API.
     if (message.badge !== undefined) return;
-    if (
-      this.#loaded && !this.#loaded.has(room.key) &&
-      Date.now() - this.#loadedAt < CACHE_MS
-    ) return;
-    this.#track(this.#dispatch(room, message));
+    if (this.#rooms.knownEmpty(room.key)) return;
+    this.#track(
+      this.#dispatch(this.#rooms, room.key, (hook, delivery) => ({
+        event: "message",
+        delivery,
+        hook: hook.id,
+        room: room.name,
+        message,
+      })),
+    );
   }
 
-  async #dispatch(
-    room: { key: string; name: string },
-    message: ChatMessage,
+  /**
+   * A private message to the account `toKey` (not from itself) was stored
+   * by this node: queue it for the account's hooks (a bot's). One from a
+   * bot is not delivered, as in rooms: two bots answering each other's
+   * private messages would otherwise call each other forever.
+   */
+  privateMessageStored(toKey: string, message: PrivateMessage): void {
+    if (this.#stop.signal.aborted) return;
+    if (message.badge !== undefined) return;
+    if (this.#accounts.knownEmpty(toKey)) return;
+    this.#track(
+      this.#dispatch(this.#accounts, toKey, (hook, delivery) => ({
+        event: "private_message",
+        delivery,
+        hook: hook.id,
+        to: message.to,
+        message,
+      })),
+    );
+  }
+
+  async #dispatch<T extends AnyWebhook>(
+    list: HookList<T>,
+    key: string,
+    payloadOf: (hook: T, delivery: string) => WebhookPayload,
   ): Promise<void> {
-    let hooks: StoredWebhook[];
+    let hooks: T[];
     try {
-      hooks = (await this.#list()).get(room.key) ?? [];
+      hooks = await list.of(key);
     } catch (error) {
-      this.changed();
       logger.error("Cannot read the webhooks: {error}", { error });
       return;
     }
@@ -142,18 +250,12 @@ export class WebhookDispatcher {
       // delivery. Costs a ban look-up (and, for a private room whose maker
       // is offline, a membership read) per hook of a room with hooks.
       if (!await this.#mayReadNow(hook)) continue;
-      const payload: WebhookPayload = {
-        event: "message",
-        delivery: crypto.randomUUID(),
-        hook: hook.id,
-        room: room.name,
-        message,
-      };
-      this.#attempt(hook, JSON.stringify(payload), payload.delivery, 0);
+      const payload = payloadOf(hook, crypto.randomUUID());
+      this.#attempt(hook, payload, JSON.stringify(payload), 0);
     }
   }
 
-  async #mayReadNow(hook: StoredWebhook): Promise<boolean> {
+  async #mayReadNow(hook: AnyWebhook): Promise<boolean> {
     try {
       return await this.#mayRead(hook);
     } catch (error) {
@@ -166,29 +268,10 @@ export class WebhookDispatcher {
     }
   }
 
-  #list(): Promise<Map<string, StoredWebhook[]>> {
-    if (this.#hooks && Date.now() - this.#loadedAt < CACHE_MS) {
-      return this.#hooks;
-    }
-    this.#loadedAt = Date.now();
-    this.#loaded = undefined;
-    const hooks = this.#store.listWebhooks().then((all) => {
-      const byRoom = new Map<string, StoredWebhook[]>();
-      for (const hook of all) {
-        byRoom.set(hook.roomKey, [...byRoom.get(hook.roomKey) ?? [], hook]);
-      }
-      // Unless a change made while reading has made this list old.
-      if (this.#hooks === hooks) this.#loaded = byRoom;
-      return byRoom;
-    });
-    this.#hooks = hooks;
-    return hooks;
-  }
-
   #attempt(
-    hook: StoredWebhook,
+    hook: AnyWebhook,
+    payload: WebhookPayload,
     body: string,
-    delivery: string,
     attempt: number,
   ): void {
     this.#track(
@@ -198,15 +281,15 @@ export class WebhookDispatcher {
         // any node) since the first attempt answered 204 to its owner, who
         // expects no more calls to its URL with its secret. A read per
         // retry; first attempts, the many, read nothing.
-        if (attempt > 0 && !await this.#store.findWebhook(hook.id)) return;
-        const result = await this.#send(hook, body, delivery);
+        if (attempt > 0 && !await this.#stillThere(hook)) return;
+        const result = await this.#send(hook, payload, body);
         this.#record(hook, result);
         if (result.ok || !result.retry) return true;
         const delay = this.timing.retryDelaysMs[attempt];
         if (delay !== undefined && !this.#stop.signal.aborted) {
           const timer = setTimeout(() => {
             this.#timers.delete(timer);
-            this.#attempt(hook, body, delivery, attempt + 1);
+            this.#attempt(hook, payload, body, attempt + 1);
           }, delay);
           this.#timers.add(timer);
         }
@@ -224,10 +307,16 @@ export class WebhookDispatcher {
     );
   }
 
+  #stillThere(hook: AnyWebhook): Promise<unknown> {
+    return "userKey" in hook
+      ? this.#store.findPrivateWebhook(hook.id)
+      : this.#store.findWebhook(hook.id);
+  }
+
   async #send(
-    hook: StoredWebhook,
+    hook: AnyWebhook,
+    payload: WebhookPayload,
     body: string,
-    delivery: string,
   ): Promise<
     { ok: true } | { ok: false; retry: boolean; status?: number; error: string }
   > {
@@ -255,8 +344,8 @@ export class WebhookDispatcher {
         headers: {
           "content-type": "application/json",
           "user-agent": `chat-server/${VERSION} webhook`,
-          "x-chat-event": "message",
-          "x-chat-delivery": delivery,
+          "x-chat-event": payload.event,
+          "x-chat-delivery": payload.delivery,
           "x-chat-signature-256": `sha256=${signature}`,
         },
       });
@@ -282,7 +371,7 @@ export class WebhookDispatcher {
   }
 
   #record(
-    hook: StoredWebhook,
+    hook: AnyWebhook,
     result: { ok: boolean; status?: number; error?: string },
   ): void {
     const at = Date.now();

@@ -6,7 +6,8 @@
  * messages' versions: an ALTER TABLE ADD COLUMN; the conversations' table
  * and its column of deleted partners; the journal of file deletions; the
  * time of PostgreSQL's file contents; the marks of uploads to read again;
- * the ignores' table and the memberships' inviters).
+ * the ignores' table and the memberships' inviters; the bots' private-message
+ * webhooks).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
  * run again as they are. The start-up after it then runs that migration
@@ -22,6 +23,7 @@ import {
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   IGNORES_MIGRATION,
+  PRIVATE_WEBHOOKS_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
@@ -73,6 +75,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (
+    before <= versionBefore(POSTGRES_MIGRATIONS, PRIVATE_WEBHOOKS_MIGRATION)
+  ) {
+    await sql`DROP TABLE private_webhooks`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, IGNORES_MIGRATION)) {
     await sql`DROP FUNCTION chat_add_invited_member`;
     await sql`ALTER TABLE memberships DROP COLUMN invited_by`;
@@ -111,6 +118,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, PRIVATE_WEBHOOKS_MIGRATION)) {
+    db.exec("DROP TABLE private_webhooks");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, IGNORES_MIGRATION)) {
     db.exec("ALTER TABLE memberships DROP COLUMN invited_by");
     db.exec("DROP TABLE ignores");

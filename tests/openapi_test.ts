@@ -466,6 +466,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...await accountSteps(server),
     ...await fileSteps(server, user),
     ...outgoingHookSteps(admin, user),
+    ...botHookSteps(admin, user),
     ...pushSteps(user),
     ...await messageChangeSteps(server, admin, user),
     ...roomMemberSteps(user),
@@ -595,6 +596,91 @@ async function fileSteps(
 }
 
 // Registered last, so no message is sent to it; nothing listens there.
+// The bot "ci"'s hook; nothing listens there either.
+function botHookSteps(admin: CallOptions, user: CallOptions): Step[] {
+  const route = "/api/bots/{bot}/outgoing-hooks";
+  const path = "/api/bots/ci/outgoing-hooks";
+  const one = "/api/bots/{bot}/outgoing-hooks/{id}";
+  const url = "http://127.0.0.1:9/ci";
+  let id = "";
+  return [
+    {
+      method: "POST",
+      route,
+      path,
+      options: { token: "wrong", body: { url } },
+      status: 401,
+    },
+    {
+      method: "POST",
+      route,
+      path,
+      options: { ...user, body: { url } },
+      status: 403,
+    },
+    {
+      method: "POST",
+      route,
+      path: "/api/bots/bob/outgoing-hooks",
+      options: { ...admin, body: { url } },
+      status: 404,
+    },
+    {
+      method: "POST",
+      route,
+      path,
+      options: { ...admin, body: { link: url } },
+      status: 400,
+    },
+    {
+      method: "POST",
+      route,
+      path,
+      options: { ...admin, body: { url } },
+      status: 201,
+      then: (answer) => id = answer.body.id,
+    },
+    { method: "GET", route, path, options: admin, status: 200 },
+    { method: "GET", route, path, options: user, status: 403 },
+    {
+      method: "GET",
+      route,
+      path: "/api/bots/nobody/outgoing-hooks",
+      options: admin,
+      status: 404,
+    },
+    { method: "GET", route, path, status: 401 },
+    {
+      method: "DELETE",
+      route: one,
+      path: () => `${path}/${id}`,
+      options: user,
+      status: 403,
+    },
+    {
+      method: "DELETE",
+      route: one,
+      path: () => `${path}/${id}`,
+      options: admin,
+      status: 204,
+    },
+    {
+      method: "DELETE",
+      route: one,
+      path: () => `${path}/${id}`,
+      options: admin,
+      status: 404,
+    },
+    {
+      method: "DELETE",
+      route: one,
+      path: `${path}/nothing`,
+      options: { token: "wrong" },
+      status: 401,
+    },
+  ];
+}
+
 function outgoingHookSteps(
   admin: CallOptions,
   user: CallOptions,

@@ -397,6 +397,67 @@ function lifecycle(test: StoreTest): void {
     assert.deepEqual(await store.listWebhooks(), []);
   });
 
+  test("a bot's private-message webhooks are kept per account, record how deliveries went, and go with the account", async (store) => {
+    for (const name of ["echo", "lint"]) {
+      await store.createAccount({
+        key: name,
+        username: name,
+        passwordHash: "",
+        role: "user",
+        bot: true,
+      });
+    }
+    const base = { url: "https://bot.example/dm", createdBy: "root" };
+    const made = (id: string, userKey: string, createdAt: number) =>
+      store.createPrivateWebhook({
+        ...base,
+        id,
+        userKey,
+        secret: `s-${id}`,
+        createdAt,
+      });
+    assert.equal(await made("p1", "echo", 1000), true);
+    assert.equal(await made("p2", "lint", 2000), true);
+    assert.equal(await made("p3", "nobody", 3000), false);
+    assert.deepEqual(await store.findPrivateWebhook("p1"), {
+      ...base,
+      id: "p1",
+      userKey: "echo",
+      secret: "s-p1",
+      createdAt: 1000,
+      failures: 0,
+    });
+    // Not a room's hook, and a room's hook is not one of these.
+    assert.equal(await store.findWebhook("p1"), undefined);
+    assert.deepEqual(
+      (await store.listPrivateWebhooks()).map((h) => h.id),
+      ["p1", "p2"],
+    );
+    assert.deepEqual(
+      (await store.listPrivateWebhooks("lint")).map((h) => h.id),
+      ["p2"],
+    );
+    await store.recordWebhookOutcome("p1", {
+      at: 5000,
+      ok: false,
+      status: 503,
+      error: "HTTP 503",
+    });
+    const failing = await store.findPrivateWebhook("p1");
+    assert.equal(failing?.failures, 1);
+    assert.equal(failing?.lastStatus, 503);
+    assert.equal(failing?.lastFailureAt, 5000);
+    await store.recordWebhookOutcome("p1", { at: 6000, ok: true });
+    const healed = await store.findPrivateWebhook("p1");
+    assert.equal(healed?.failures, 0);
+    assert.equal(healed?.lastSuccessAt, 6000);
+    assert.equal(await store.deletePrivateWebhook("p2"), true);
+    assert.equal(await store.deletePrivateWebhook("p2"), false);
+    assert.equal(await store.deleteAccount("echo", "keep"), true);
+    assert.equal(await store.findPrivateWebhook("p1"), undefined);
+    assert.deepEqual(await store.listPrivateWebhooks(), []);
+  });
+
   test("push subscriptions belong to one account per endpoint and are removed", async (store) => {
     for (const name of ["alice", "bob"]) {
       await store.createAccount({

@@ -692,6 +692,14 @@ async function populate(store: Store): Promise<void> {
     status: 500,
     error: "HTTP 500",
   });
+  await store.createPrivateWebhook({
+    id: "private-webhook-1",
+    userKey: "ci",
+    url: "https://hooks.example/ci",
+    secret: "bot-signing-secret",
+    createdBy: "alice",
+    createdAt: now,
+  });
   await store.savePushSubscription({
     endpoint: "https://push.example/bob",
     userKey: "bob",

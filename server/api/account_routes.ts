@@ -6,7 +6,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { ChatNode } from "../node.ts";
-import { fail, isFailure } from "../protocol/errors.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { lookup } from "../protocol/schemas.ts";
 import type { Account, NewAuditEntry, StoredApiToken } from "../store/mod.ts";
 import { setupPace } from "../http/setup_pace.ts";
@@ -64,20 +64,7 @@ export function accountRoutes(
     );
   }
 
-  // A bot account, for an admin caller.
-  async function botOf(
-    who: ApiCaller,
-    name: string,
-  ) {
-    if (who.account.role !== "admin") {
-      return fail("forbidden", "Only an admin manages bots.");
-    }
-    const account = await node.accounts.find(name);
-    if (!account?.bot) {
-      return fail("user_not_found", `No bot is called '${name}'.`);
-    }
-    return account;
-  }
+  const botOf = (who: ApiCaller, name: string) => adminsBot(node, who, name);
 
   api.openapi(
     createRoute({
@@ -318,6 +305,26 @@ export function accountRoutes(
       return c.body(null, 204);
     },
   );
+}
+
+/**
+ * The bot account called `name`, for an admin caller (a bot's tokens and
+ * hooks are its admin's); 403 `forbidden` for anyone else, 404
+ * `user_not_found` for a name that is not a bot.
+ */
+export async function adminsBot(
+  node: ChatNode,
+  who: ApiCaller,
+  name: string,
+): Promise<Account | Failure> {
+  if (who.account.role !== "admin") {
+    return fail("forbidden", "Only an admin manages bots.");
+  }
+  const account = await node.accounts.find(name);
+  if (!account?.bot) {
+    return fail("user_not_found", `No bot is called '${name}'.`);
+  }
+  return account;
 }
 
 /**

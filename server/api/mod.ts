@@ -12,6 +12,7 @@ import type { ChatNode } from "../node.ts";
 import { describeIssue } from "../protocol/schemas.ts";
 import { VERSION } from "../version.ts";
 import { accountRoutes } from "./account_routes.ts";
+import { botHookRoutes } from "./bot_hook_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
@@ -40,6 +41,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   api.use("/api/*", refuseWrongBearer(node));
   const limits = apiLimitsOf(node);
   accountRoutes(api, node, limits);
+  botHookRoutes(api, node, limits);
   messageRoutes(api, node, limits);
   messageChangeRoutes(api, node, limits);
   roomMemberRoutes(api, node, limits);

@@ -105,6 +105,7 @@ export async function privateMessage(
     // Offline, or online with every client hidden: push decides (presence).
     if (toKey !== member.userKey) {
       node.push.privateMessage(toKey, member.userKey, message);
+      node.webhooks.privateMessageStored(toKey, message);
     }
     node.publish({ kind: "user", key: toKey }, "private_message", message);
     if (toKey !== member.userKey) {

@@ -782,6 +782,16 @@ export interface StoredWebhook {
   lastSuccessAt?: number;
 }
 
+/**
+ * An outgoing webhook of an account's private messages (a bot's): every
+ * private message sent to the account is POSTed to its URL, signed with
+ * its secret, as a room's hooks are.
+ */
+export interface StoredPrivateWebhook extends Omit<StoredWebhook, "roomKey"> {
+  /** Name key of the account whose private messages it receives. */
+  userKey: string;
+}
+
 /** How one delivery of a webhook ended. */
 export interface WebhookOutcome {
   /** When it ended (ms since the epoch). */
@@ -838,8 +848,35 @@ export interface OutboundStore {
    * it too. `audit` is written in the same commit, only when one was.
    */
   deleteWebhook(id: string, audit?: NewAuditEntry): Promise<boolean>;
-  /** Records how a delivery ended: a success clears the failure count. */
+  /**
+   * Records how a delivery of a hook (a room's or an account's: their ids
+   * are random and never meet) ended: a success clears the failure count.
+   */
   recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void>;
+  /**
+   * Registers a hook of an account's private messages; false when the
+   * account is gone. `audit` is written in the same commit, only when it is.
+   */
+  createPrivateWebhook(
+    hook: Omit<
+      StoredPrivateWebhook,
+      | "failures"
+      | "lastError"
+      | "lastStatus"
+      | "lastFailureAt"
+      | "lastSuccessAt"
+    >,
+    audit?: NewAuditEntry,
+  ): Promise<boolean>;
+  /** An account's private-message hooks, or every account's, oldest first. */
+  listPrivateWebhooks(userKey?: string): Promise<StoredPrivateWebhook[]>;
+  findPrivateWebhook(id: string): Promise<StoredPrivateWebhook | undefined>;
+  /**
+   * Removes a private-message hook; false when there is none. Deleting its
+   * account removes it too. `audit` is written in the same commit, only
+   * when one was.
+   */
+  deletePrivateWebhook(id: string, audit?: NewAuditEntry): Promise<boolean>;
   /**
    * Keeps a subscription; the same endpoint again replaces the old one (a
    * browser that moved to another account notifies the new one only).

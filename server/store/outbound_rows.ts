@@ -1,8 +1,12 @@
 /**
- * Rows of the `webhooks` and `push_subscriptions` tables as both drivers
+ * Rows of the `webhooks`, `private_webhooks` and `push_subscriptions` tables as both drivers
  * give them, and the values the Store returns.
  */
-import type { StoredPushSubscription, StoredWebhook } from "./mod.ts";
+import type {
+  StoredPrivateWebhook,
+  StoredPushSubscription,
+  StoredWebhook,
+} from "./mod.ts";
 
 /** The `webhooks` table's columns. */
 export interface WebhookRow {
@@ -35,6 +39,19 @@ export function toStoredWebhook(row: WebhookRow): StoredWebhook {
   if (row.last_failure_at !== null) hook.lastFailureAt = row.last_failure_at;
   if (row.last_success_at !== null) hook.lastSuccessAt = row.last_success_at;
   return hook;
+}
+
+/** The `private_webhooks` table's columns. */
+export interface PrivateWebhookRow extends Omit<WebhookRow, "room_key"> {
+  user_key: string;
+}
+
+/** A private-message hook from its row. */
+export function toStoredPrivateWebhook(
+  row: PrivateWebhookRow,
+): StoredPrivateWebhook {
+  const { roomKey: _, ...hook } = toStoredWebhook({ ...row, room_key: "" });
+  return { ...hook, userKey: row.user_key };
 }
 
 /** The `push_subscriptions` table's columns. */

@@ -2,14 +2,17 @@ import type {
   NewAuditEntry,
   OutboundStore,
   Store,
+  StoredPrivateWebhook,
   StoredPushSubscription,
   StoredWebhook,
   WebhookOutcome,
 } from "./mod.ts";
 import { auditStep } from "./postgres_audit.ts";
 import {
+  type PrivateWebhookRow,
   type PushSubscriptionRow,
   toPushSubscription,
+  toStoredPrivateWebhook,
   toStoredWebhook,
   type WebhookRow,
 } from "./outbound_rows.ts";
@@ -76,19 +79,72 @@ export class PostgresOutbound implements OutboundStore {
 
   recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
     return this.#context.run(async (sql) => {
-      if (outcome.ok) {
+      // The id is in one of the two tables: a key probe in the other.
+      for (const table of ["webhooks", "private_webhooks"]) {
+        if (outcome.ok) {
+          await sql`
+            UPDATE ${sql(table)} SET failures = 0,
+              last_success_at = ${outcome.at}
+            WHERE id = ${id}`;
+          continue;
+        }
         await sql`
-          UPDATE webhooks SET failures = 0, last_success_at = ${outcome.at}
+          UPDATE ${sql(table)} SET failures = failures + 1,
+            last_error = ${outcome.error ?? null},
+            last_status = ${outcome.status ?? null},
+            last_failure_at = ${outcome.at}
           WHERE id = ${id}`;
-        return;
       }
-      await sql`
-        UPDATE webhooks SET failures = failures + 1,
-          last_error = ${outcome.error ?? null},
-          last_status = ${outcome.status ?? null},
-          last_failure_at = ${outcome.at}
-        WHERE id = ${id}`;
     });
+  }
+
+  createPrivateWebhook(
+    hook: Parameters<Store["createPrivateWebhook"]>[0],
+    audit?: NewAuditEntry,
+  ): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const rows = await sql`
+        WITH made AS (
+          INSERT INTO private_webhooks
+            (id, user_key, url, secret, created_by, created_at)
+          SELECT ${hook.id}, key, ${hook.url}, ${hook.secret},
+            ${hook.createdBy}, ${hook.createdAt}
+          FROM accounts WHERE key = ${hook.userKey}
+          RETURNING 1
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM made)`)}
+        SELECT 1 FROM made`;
+      return rows.length > 0;
+    });
+  }
+
+  listPrivateWebhooks(userKey?: string): Promise<StoredPrivateWebhook[]> {
+    return this.#context.run(async (sql) => {
+      const rows = userKey === undefined
+        ? await sql<PrivateWebhookRow[]>`
+          SELECT * FROM private_webhooks ORDER BY created_at, id`
+        : await sql<PrivateWebhookRow[]>`
+          SELECT * FROM private_webhooks WHERE user_key = ${userKey}
+          ORDER BY created_at, id`;
+      return rows.map(toStoredPrivateWebhook);
+    });
+  }
+
+  findPrivateWebhook(id: string): Promise<StoredPrivateWebhook | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<PrivateWebhookRow[]>`
+        SELECT * FROM private_webhooks WHERE id = ${id}`;
+      return row ? toStoredPrivateWebhook(row) : undefined;
+    });
+  }
+
+  deletePrivateWebhook(id: string, audit?: NewAuditEntry): Promise<boolean> {
+    return this.#context.run(async (sql) =>
+      (await sql`
+        WITH gone AS (DELETE FROM private_webhooks WHERE id = ${id}
+          RETURNING 1)
+        ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM gone)`)}
+        SELECT 1 FROM gone`).length > 0
+    );
   }
 
   savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {

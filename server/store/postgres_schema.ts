@@ -2221,4 +2221,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Outgoing webhooks of an account's private messages (a bot's, made by
+  -- an admin as its tokens are): each one sent to the account is POSTed to
+  -- the URL, signed with the secret, as a room's hooks are. They go with
+  -- the account; the last columns say how deliveries went.
+  CREATE TABLE private_webhooks (
+    id              TEXT PRIMARY KEY,
+    user_key        TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    url             TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    failures        BIGINT NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_status     BIGINT,
+    last_failure_at BIGINT,
+    last_success_at BIGINT
+  );
+  CREATE INDEX private_webhooks_user ON private_webhooks (user_key, created_at);
+  `,
 ];

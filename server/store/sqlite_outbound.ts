@@ -3,13 +3,16 @@ import type {
   NewAuditEntry,
   OutboundStore,
   Store,
+  StoredPrivateWebhook,
   StoredPushSubscription,
   StoredWebhook,
   WebhookOutcome,
 } from "./mod.ts";
 import {
+  type PrivateWebhookRow,
   type PushSubscriptionRow,
   toPushSubscription,
+  toStoredPrivateWebhook,
   toStoredWebhook,
   type WebhookRow,
 } from "./outbound_rows.ts";
@@ -85,18 +88,78 @@ export class SqliteOutbound implements OutboundStore {
 
   recordWebhookOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
     return this.#run(() => {
-      if (outcome.ok) {
+      // The id is in one of the two tables: a key probe in the other.
+      for (const table of ["webhooks", "private_webhooks"]) {
+        if (outcome.ok) {
+          this.#q(
+            `UPDATE ${table} SET failures = 0, last_success_at = ?
+             WHERE id = ?`,
+          ).run(outcome.at, id);
+          continue;
+        }
         this.#q(
-          "UPDATE webhooks SET failures = 0, last_success_at = ? WHERE id = ?",
-        ).run(outcome.at, id);
-        return;
+          `UPDATE ${table} SET failures = failures + 1, last_error = ?,
+             last_status = ?, last_failure_at = ?
+           WHERE id = ?`,
+        ).run(outcome.error ?? null, outcome.status ?? null, outcome.at, id);
       }
-      this.#q(
-        `UPDATE webhooks SET failures = failures + 1, last_error = ?,
-           last_status = ?, last_failure_at = ?
-         WHERE id = ?`,
-      ).run(outcome.error ?? null, outcome.status ?? null, outcome.at, id);
     });
+  }
+
+  createPrivateWebhook(
+    hook: Parameters<Store["createPrivateWebhook"]>[0],
+    audit?: NewAuditEntry,
+  ): Promise<boolean> {
+    return runAudited(this.#context, () =>
+      Number(
+        this.#q(
+          `INSERT INTO private_webhooks (id, user_key, url, secret,
+             created_by, created_at)
+           SELECT ?, key, ?, ?, ?, ? FROM accounts WHERE key = ?`,
+        ).run(
+          hook.id,
+          hook.url,
+          hook.secret,
+          hook.createdBy,
+          hook.createdAt,
+          hook.userKey,
+        ).changes,
+      ) > 0, audit);
+  }
+
+  listPrivateWebhooks(userKey?: string): Promise<StoredPrivateWebhook[]> {
+    return this.#run(() => {
+      const rows = userKey === undefined
+        ? this.#q("SELECT * FROM private_webhooks ORDER BY created_at, id")
+          .all()
+        : this.#q(
+          `SELECT * FROM private_webhooks WHERE user_key = ?
+           ORDER BY created_at, id`,
+        ).all(userKey);
+      return (rows as unknown as PrivateWebhookRow[]).map(
+        toStoredPrivateWebhook,
+      );
+    });
+  }
+
+  findPrivateWebhook(id: string): Promise<StoredPrivateWebhook | undefined> {
+    return this.#run(() => {
+      const row = this.#q("SELECT * FROM private_webhooks WHERE id = ?").get(
+        id,
+      ) as PrivateWebhookRow | undefined;
+      return row ? toStoredPrivateWebhook(row) : undefined;
+    });
+  }
+
+  deletePrivateWebhook(id: string, audit?: NewAuditEntry): Promise<boolean> {
+    return runAudited(
+      this.#context,
+      () =>
+        Number(
+          this.#q("DELETE FROM private_webhooks WHERE id = ?").run(id).changes,
+        ) > 0,
+      audit,
+    );
   }
 
   savePushSubscription(subscription: StoredPushSubscription): Promise<boolean> {

@@ -566,4 +566,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX ignores_ignored ON ignores (ignored_key);
   ALTER TABLE memberships ADD COLUMN invited_by TEXT;
   `,
+  `
+  -- Outgoing webhooks of an account's private messages (a bot's, made by
+  -- an admin as its tokens are): each one sent to the account is POSTed to
+  -- the URL, signed with the secret, as a room's hooks are. They go with
+  -- the account; the last columns say how deliveries went.
+  CREATE TABLE private_webhooks (
+    id              TEXT PRIMARY KEY,
+    user_key        TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    url             TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_status     INTEGER,
+    last_failure_at INTEGER,
+    last_success_at INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX private_webhooks_user ON private_webhooks (user_key, created_at);
+  `,
 ];

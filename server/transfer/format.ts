@@ -138,7 +138,7 @@ export const REREADS: TableSpec = {
  * refers to comes before it (a session after its account, a membership
  * after its room), which is the order an import inserts them in.
  * Sessions, password resets, secrets, invite codes, API tokens, incoming
- * and outgoing webhooks and push subscriptions are secrets: a file without
+ * and outgoing webhooks (a room's and a bot's) and push subscriptions are secrets: a file without
  * them can be handed on without letting anyone in (nor anyone post, call out
  * or push in the server's name).
  */
@@ -377,6 +377,26 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("room_key"),
+      text("url"),
+      text("secret"),
+      text("created_by"),
+      int("created_at"),
+      int("failures"),
+      text("last_error", { nullable: true }),
+      int("last_status", { nullable: true }),
+      int("last_failure_at", { nullable: true }),
+      int("last_success_at", { nullable: true }),
+    ],
+    key: ["id"],
+  },
+  {
+    // Secret as a whole, as a room's outgoing webhooks.
+    table: "private_webhooks",
+    kind: "private_webhook",
+    secret: true,
+    columns: [
+      text("id"),
+      text("user_key"),
       text("url"),
       text("secret"),
       text("created_by"),

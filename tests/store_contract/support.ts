@@ -239,6 +239,10 @@ export const FILE_TIMES_MIGRATION =
 export const UPLOAD_REREADS_MIGRATION =
   "Uploads whose recorded dimensions the readers of before got wrong";
 
+/** Text of the migration that keeps the bots' private-message webhooks. */
+export const PRIVATE_WEBHOOKS_MIGRATION =
+  "Outgoing webhooks of an account's private messages";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
