@@ -59,8 +59,8 @@ export async function canRead(
 
 /**
  * True when the account is a member of the room: of `general` always (from
- * its registration, though the store writes that row only at its first
- * login: a bot that only ever used REST has none); else from this node's
+ * its registration, when the store writes that row too; answered without
+ * a read); else from this node's
  * registry while the account is online here (what its sockets were told),
  * else from the store (a REST request of an account with no socket here).
  */

@@ -562,7 +562,9 @@ export class ChatNode {
   /**
    * An account's stored rooms, now joined on this node for this connection
    * and its others (`general` is added when missing: every account belongs
-   * to it), with their read state as the `login` reply lists them.
+   * to it, and its creation stores that row, but an import of an export
+   * made by a server of before may hold none), with their read state
+   * as the `login` reply lists them.
    *
    * The rooms are joined first, then counted: a message that arrives in
    * between reaches the connection as an event (as it does when the account

@@ -9,8 +9,9 @@
  * the ignores' table and the memberships' inviters; the bots' private-message
  * webhooks).
  * Those that only delete rows (the
- * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`)
- * run again as they are. The start-up after it then runs that migration
+ * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`) or only
+ * insert what is missing (the rows in general of accounts that never
+ * logged in: `GENERAL_ROWS_MIGRATION`) run again as they are. The start-up after it then runs that migration
  * and every later one, as an upgrade does.
  */
 import { DatabaseSync } from "node:sqlite";

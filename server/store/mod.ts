@@ -1122,6 +1122,8 @@ export interface AccountStore {
    * Creates an account; null when the name is taken, or another account's
    * name looks like it (same UTS #39 skeleton, `nameSkeleton`). The first
    * account gets `firstRole` (the operator's admin when none was named).
+   * The account is a member of `general` from then on, read to its end (a
+   * bot that only uses the REST API never logs in to be made one).
    * `audit` (an admin's bot) is written in the same commit, only when the
    * account is created.
    */

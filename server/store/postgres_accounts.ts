@@ -1,5 +1,5 @@
 import { addressKey } from "../addresses.ts";
-import type { Role } from "../protocol/types.ts";
+import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
 import { MAX_REACTION_USERS } from "../protocol/limits.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
@@ -46,6 +46,23 @@ export class PostgresAccounts implements AccountStore {
             ${account.username}, ${account.passwordHash}, ${account.role},
             ${options.firstRole ?? null}::text, ${Date.now()},
             ${nameSkeleton(account.username)}, ${account.bot ?? false})
+        ),
+        -- Every account belongs to general from its creation, read to its
+        -- end, stored so: a bot that only ever uses the REST API (and so
+        -- never logs in, where a login used to write this row) is listed
+        -- and exported as a member as everyone else is.
+        joined AS (
+          INSERT INTO memberships (user_key, room_key, joined_at)
+          SELECT m.key, r.key, m.created_at FROM made m, rooms r
+          WHERE r.key = ${GENERAL_ROOM}
+          ON CONFLICT DO NOTHING
+          RETURNING user_key, room_key
+        ),
+        positioned AS (
+          INSERT INTO read_positions (user_key, stream, last_read_seq)
+          SELECT j.user_key, s.key, s.last_seq FROM joined j
+          JOIN streams s ON s.key = j.room_key
+          ON CONFLICT DO NOTHING
         ) ${auditStep(sql, options.audit, sql`EXISTS (SELECT 1 FROM made)`)}
         SELECT * FROM made`;
       return row ? toAccount(row) : null;

@@ -2241,4 +2241,20 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX private_webhooks_user ON private_webhooks (user_key, created_at);
   `,
+  `
+  -- Accounts that never logged in (a bot that only ever used the REST API)
+  -- had no row in general, though every account belongs to it: a login
+  -- wrote it. Accounts now get it at their creation; these get theirs
+  -- here, read to the end, as the first members did. Inserts of what is
+  -- missing only, so it may run again.
+  INSERT INTO memberships (user_key, room_key, joined_at)
+    SELECT a.key, r.key, a.created_at FROM accounts a, rooms r
+    WHERE r.key = 'general'
+    ON CONFLICT DO NOTHING;
+  INSERT INTO read_positions (user_key, stream, last_read_seq)
+    SELECT m.user_key, m.room_key, s.last_seq
+    FROM memberships m JOIN streams s ON s.key = m.room_key
+    WHERE m.room_key = 'general'
+    ON CONFLICT DO NOTHING;
+  `,
 ];

@@ -1,5 +1,5 @@
 import type { StatementSync } from "node:sqlite";
-import type { Role } from "../protocol/types.ts";
+import { GENERAL_ROOM, type Role } from "../protocol/types.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import {
@@ -79,6 +79,22 @@ export class SqliteAccounts implements AccountStore {
           skeleton,
           account.bot ? 1 : 0,
         ) as AccountRow | undefined;
+        // Every account belongs to general from its creation, read to its
+        // end, stored so: a bot that only ever uses the REST API (and so
+        // never logs in, where a login used to write this row) is listed
+        // and exported as a member as everyone else is.
+        if (row) {
+          this.#q(
+            `INSERT INTO memberships (user_key, room_key, joined_at)
+             SELECT ?, key, ? FROM rooms WHERE key = ?
+             ON CONFLICT DO NOTHING`,
+          ).run(row.key, row.created_at, GENERAL_ROOM);
+          this.#q(
+            `INSERT INTO read_positions (user_key, stream, last_read_seq)
+             SELECT ?, key, last_seq FROM streams WHERE key = ?
+             ON CONFLICT DO NOTHING`,
+          ).run(row.key, GENERAL_ROOM);
+        }
         this.#audited(row !== undefined, options.audit);
         return row ? toAccount(row) : null;
       })

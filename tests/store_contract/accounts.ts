@@ -1,5 +1,6 @@
 /**
- * The store contract for accounts, sessions and bans: createAccount,
+ * The store contract for accounts, sessions and bans: createAccount (with
+ * its row in general),
  * findAccount, findAccountLookingLike, setRole, setPasswordHash, createSession,
  * findSession, deleteSession, deleteSessionsOf, addBan,
  * removeBans and findBan.
@@ -24,6 +25,20 @@ export function accounts(test: StoreTest): void {
     });
     assert.ok(createdAt >= before - 1000 && createdAt <= Date.now() + 1000);
     assert.deepEqual(await store.findAccount("dave"), created);
+  });
+
+  test("createAccount makes the account a member of general, read to its end, and a taken key leaves the first one's position", async (store) => {
+    await store.appendMessage(draft("general", "before dave"));
+    assert.ok(await store.createAccount(account("dave")));
+    assert.deepEqual(await store.memberRooms("dave"), ["general"]);
+    const [state] = await store.readStates("dave", ["general"]);
+    assert.equal(state.lastReadSeq, 1);
+    assert.equal(state.unread, 0);
+    await store.appendMessage(draft("general", "after"));
+    assert.equal(await store.createAccount(account("dave")), null);
+    const [still] = await store.readStates("dave", ["general"]);
+    assert.equal(still.lastReadSeq, 1);
+    assert.equal(still.unread, 1);
   });
 
   test("findAccount of an unknown key is undefined", async (store) => {

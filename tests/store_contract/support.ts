@@ -243,6 +243,12 @@ export const UPLOAD_REREADS_MIGRATION =
 export const PRIVATE_WEBHOOKS_MIGRATION =
   "Outgoing webhooks of an account's private messages";
 
+/**
+ * Text of the migration that gives accounts that never logged in their row
+ * in general (inserts only: it runs again as it is).
+ */
+export const GENERAL_ROWS_MIGRATION = "Accounts that never logged in";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
