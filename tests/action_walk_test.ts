@@ -54,6 +54,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   pin: { id: "M", on: false },
   list_pins: { with: "victim" },
   search: { query: "hello", room: "general", before: "M", limit: 5 },
+  find_people: { query: "vi", limit: 5 },
   audit_log: { before: 5, limit: 5 },
   list_accounts: { query: "a", limit: 5 },
   list_bans: { limit: 5 },

@@ -7,12 +7,13 @@
  * and its column of deleted partners; the journal of file deletions; the
  * time of PostgreSQL's file contents; the marks of uploads to read again;
  * the ignores' table and the memberships' inviters; the bots' private-message
- * webhooks).
+ * webhooks; PostgreSQL's index of account keys in byte order).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`) or only
  * insert what is missing (the rows in general of accounts that never
- * logged in: `GENERAL_ROWS_MIGRATION`) run again as they are. The start-up after it then runs that migration
- * and every later one, as an upgrade does.
+ * logged in: `GENERAL_ROWS_MIGRATION`) run again as they are. The
+ * start-up after it then runs that migration and every later one, as an
+ * upgrade does.
  */
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
@@ -24,6 +25,7 @@ import {
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   IGNORES_MIGRATION,
+  KEY_BYTES_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
@@ -76,6 +78,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, KEY_BYTES_MIGRATION)) {
+    await sql`DROP INDEX accounts_key_bytes`;
+  }
   if (
     before <= versionBefore(POSTGRES_MIGRATIONS, PRIVATE_WEBHOOKS_MIGRATION)
   ) {

@@ -313,6 +313,26 @@ async function steps(server: TestServer): Promise<Step[]> {
     },
     {
       method: "GET",
+      route: "/api/people",
+      path: "/api/people?q=ro&limit=5",
+      options: user,
+      status: 200,
+    },
+    {
+      method: "GET",
+      route: "/api/people",
+      path: "/api/people?q=ro",
+      status: 401,
+    },
+    {
+      method: "GET",
+      route: "/api/people",
+      path: "/api/people?q=",
+      options: user,
+      status: 400,
+    },
+    {
+      method: "GET",
       route: "/api/conversations",
       path: "/api/conversations",
       options: user,

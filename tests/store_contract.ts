@@ -274,6 +274,10 @@ function lifecycle(test: StoreTest): void {
       ["updateRoom", () => store.updateRoom("general", { owner: null })],
       ["listBans", () => store.listBans(Date.now(), 10)],
       ["listAccounts", () => store.listAccounts({ limit: 10 })],
+      [
+        "findPeople",
+        () => store.findPeople({ prefix: "a", viewerKey: "alice", limit: 10 }),
+      ],
       ["deleteAccount", () => store.deleteAccount("dave", "keep")],
       ["setPasswordHash", () => store.setPasswordHash("dave", "h")],
       [

@@ -20,6 +20,7 @@ import { ignoreRoutes } from "./ignore_routes.ts";
 import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { roomMemberRoutes } from "./room_member_routes.ts";
+import { peopleRoutes } from "./people_routes.ts";
 import { documentPlainRoutes } from "./plain_routes.ts";
 import { searchRoutes } from "./search_routes.ts";
 
@@ -47,6 +48,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   roomMemberRoutes(api, node, limits);
   ignoreRoutes(api, node, limits);
   searchRoutes(api, node);
+  peopleRoutes(api, node, limits);
   conversationRoutes(api, node);
   hookRoutes(api, node, limits, { perHook: node.limits.perHook });
   documentPlainRoutes(api);

@@ -12,6 +12,7 @@ import { deleteMessage, editMessage } from "./message_updates.ts";
 import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
 import { listPins, pin } from "./pins.ts";
 import { privateMessage } from "./private.ts";
+import { findPeople } from "./people.ts";
 import { react } from "./reactions.ts";
 import { search } from "./search.ts";
 import { login, logout, register } from "./session.ts";
@@ -81,6 +82,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   pin,
   list_pins: listPins,
   search,
+  find_people: findPeople,
   audit_log: auditLog,
   list_accounts: listAccounts,
   list_bans: listBans,

@@ -281,6 +281,15 @@ export const listAccountsData = z.object({
   limit: pageLimit,
 });
 
+/**
+ * `find_people` data: the start of a name; the handler checks its length
+ * and folds it as names are compared.
+ */
+export const findPeopleData = z.object({
+  query: lookup(0, 4096),
+  limit: intIn(1, 20).optional(),
+});
+
 /** `list_bans` data. */
 export const listBansData = z.object({ limit: pageLimit });
 

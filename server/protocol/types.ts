@@ -362,3 +362,10 @@ export interface HistoryPage {
 
 /** The name of the room that always exists. */
 export const GENERAL_ROOM = "general";
+
+/** An account as the user directory (`find_people`) shows it. */
+export interface Person {
+  username: string;
+  /** Connected now, on any node. */
+  online: boolean;
+}

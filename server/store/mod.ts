@@ -353,6 +353,24 @@ export interface AccountQuery {
   limit: number;
 }
 
+/** Who `findPeople` looks for, and for whom. */
+export interface PeopleQuery {
+  /** The start of their name key (`nameKey`), not empty. */
+  prefix: string;
+  /** Whose directory: the account asking, never in the answer. */
+  viewerKey: string;
+  /** At most this many. */
+  limit: number;
+}
+
+/**
+ * The key just above every key that starts with `prefix` in code-point
+ * (UTF-8 byte) order: no name holds U+10FFFF, the largest code point.
+ */
+export function prefixEnd(prefix: string): string {
+  return prefix + "\u{10FFFF}";
+}
+
 /** What happens to a deleted account's messages. */
 export type DeletedMessages = "keep" | "anonymise";
 
@@ -1174,6 +1192,13 @@ export interface AccountStore {
   listBans(now: number, limit: number): Promise<Ban[]>;
   /** Accounts whose names match, by name key. */
   listAccounts(query: AccountQuery): Promise<Account[]>;
+  /**
+   * The user directory: accounts whose name key starts with the prefix
+   * and who share a room with the viewer or belong to a public room, in
+   * name-key order (code points), the viewer left out. A range of the
+   * accounts' key index, each checked by its memberships' keys.
+   */
+  findPeople(query: PeopleQuery): Promise<Account[]>;
   /**
    * Deletes an account with its sessions, memberships, read positions,
    * password resets, waiting private messages and ignores (its own and

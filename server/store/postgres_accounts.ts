@@ -13,6 +13,8 @@ import {
   DELETED_OWNER,
   type DeletedMessages,
   type NewAuditEntry,
+  type PeopleQuery,
+  prefixEnd,
   type Session,
 } from "./mod.ts";
 import { auditStep } from "./postgres_audit.ts";
@@ -228,6 +230,26 @@ export class PostgresAccounts implements AccountStore {
         WHERE strpos(key, ${nameKey(query.query ?? "")}) > 0
         AND (${!query.staff} OR role <> 'user')
         ORDER BY key COLLATE "C" LIMIT ${query.limit}`).map(toAccount)
+    );
+  }
+
+  findPeople(query: PeopleQuery): Promise<Account[]> {
+    // A range of accounts_key_bytes (keys in byte order, whatever the
+    // database's collation), each account kept by its memberships
+    // (primary key, user first) in a public room or one of the viewer's.
+    return this.#context.run(async (sql) =>
+      (await sql<AccountRow[]>`
+        SELECT a.key, a.username, a.password_hash, a.role, a.created_at, a.bot
+        FROM accounts a
+        WHERE a.key COLLATE "C" >= ${query.prefix}
+        AND a.key COLLATE "C" < ${prefixEnd(query.prefix)}
+        AND a.key <> ${query.viewerKey}
+        AND EXISTS (SELECT 1 FROM memberships m
+          JOIN rooms r ON r.key = m.room_key
+          WHERE m.user_key = a.key AND (NOT r.private OR EXISTS (
+            SELECT 1 FROM memberships v
+            WHERE v.user_key = ${query.viewerKey} AND v.room_key = m.room_key)))
+        ORDER BY a.key COLLATE "C" LIMIT ${query.limit}`).map(toAccount)
     );
   }
 

@@ -12,6 +12,8 @@ import {
   DELETED_OWNER,
   type DeletedMessages,
   type NewAuditEntry,
+  type PeopleQuery,
+  prefixEnd,
   type Session,
 } from "./mod.ts";
 import { type AccountRow, type BanRow, toAccount, toBan } from "./rows.ts";
@@ -264,6 +266,31 @@ export class SqliteAccounts implements AccountStore {
         query.limit,
       ) as unknown as AccountRow[])
         .map(toAccount)
+    );
+  }
+
+  findPeople(query: PeopleQuery): Promise<Account[]> {
+    // The key range walks the accounts' primary key; each one is kept by
+    // its first membership (primary key, user first) in a public room or
+    // in one of the viewer's (primary key again). A prefix most accounts
+    // share costs a walk until `limit` are found.
+    return this.#run(() =>
+      (this.#q(
+        `SELECT a.* FROM accounts a
+         WHERE a.key >= ? AND a.key < ? AND a.key <> ?
+         AND EXISTS (SELECT 1 FROM memberships m
+           JOIN rooms r ON r.key = m.room_key
+           WHERE m.user_key = a.key AND (r.private = 0 OR EXISTS (
+             SELECT 1 FROM memberships v
+             WHERE v.user_key = ? AND v.room_key = m.room_key)))
+         ORDER BY a.key LIMIT ?`,
+      ).all(
+        query.prefix,
+        prefixEnd(query.prefix),
+        query.viewerKey,
+        query.viewerKey,
+        query.limit,
+      ) as unknown as AccountRow[]).map(toAccount)
     );
   }
 

@@ -122,6 +122,47 @@ export function administration(test: StoreTest): void {
     );
   });
 
+  test("findPeople finds by the start of the key those who share a room with the viewer or are in a public room", async (store) => {
+    await store.createRoom("lobby", "lobby");
+    await store.createRoom("team", "team", { private: true, owner: "alice" });
+    await store.createRoom("secret", "secret", {
+      private: true,
+      owner: "andy",
+    });
+    const rooms: Record<string, string[]> = {
+      alice: ["team"],
+      ann: ["team"], // shares a private room with alice
+      "anö": ["lobby"], // a public room's member; ö sorts after z
+      anz: ["lobby", "secret"],
+      andy: ["secret"], // only in a private room alice is not in
+      ada: ["secret"],
+      amy: [], // in no room
+      bob: ["lobby"],
+      "an": ["lobby"], // the whole prefix is a name too
+    };
+    for (const [key, keys] of Object.entries(rooms)) {
+      await store.createAccount(account(key));
+      for (const room of keys) await store.addMember(key, room);
+    }
+    const found = async (prefix: string, viewerKey = "alice", limit = 20) =>
+      (await store.findPeople({ prefix, viewerKey, limit })).map((a) => a.key);
+    assert.deepEqual(await found("an"), ["an", "ann", "anz", "anö"]);
+    assert.deepEqual(await found("a"), ["an", "ann", "anz", "anö"]);
+    assert.deepEqual(await found("an", "alice", 2), ["an", "ann"]);
+    assert.deepEqual(await found("anö"), ["anö"]);
+    // andy finds his private room's members, not alice's.
+    assert.deepEqual(await found("a", "andy"), ["ada", "an", "anz", "anö"]);
+    assert.deepEqual(await found("al", "ann"), ["alice"]);
+    assert.deepEqual(await found("al"), [], "the viewer is left out");
+    assert.deepEqual(await found("zed"), []);
+    const [anz] = await store.findPeople({
+      prefix: "anz",
+      viewerKey: "alice",
+      limit: 1,
+    });
+    assert.equal(anz.username, "ANZ");
+  });
+
   test("deleteAccount keeps or anonymises the messages and forgets the rest", async (store) => {
     for (const key of ["ann", "ben"]) {
       await store.createAccount({

@@ -148,6 +148,9 @@ export const QUOTA_MIGRATION = "--upload-quota";
 /** Text of the migration that gives deleted accounts' rooms no owner. */
 export const OWNERS_MIGRATION = "A deleted account's rooms kept its name key";
 
+/** Text of PostgreSQL's migration that indexes account keys in byte order. */
+export const KEY_BYTES_MIGRATION = "The user directory (findPeople)";
+
 /** Text of the migration that gives each message a version. */
 export const VERSIONS_MIGRATION = "Each message's version";
 

@@ -1,0 +1,151 @@
+/**
+ * The user directory (docs/protocol.md, `find_people`, `GET /api/people`):
+ * accounts by the start of their name, folded as names are, online ones
+ * first; guests and bad input refused; a bucket of its own.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
+import {
+  expectError,
+  type TestClient,
+  withClients,
+  withPool,
+  withServer,
+} from "./harness.ts";
+
+/** The people a `find_people` finds, as [name, online] pairs in order. */
+async function found(
+  client: TestClient,
+  data: Record<string, unknown>,
+): Promise<[string, boolean][]> {
+  const reply = await client.ok("find_people", data);
+  return (reply.people as { username: string; online: boolean }[])
+    .map((p) => [p.username, p.online]);
+}
+
+Deno.test("find_people: finds accounts by the start of the name, any case, online ones first, among those who share a room with the caller or are in a public one", () =>
+  withServer((server) =>
+    withPool(server, async (pool) => {
+      const alice = await pool.register("alice");
+      // Made over HTTP, never connected: offline. It joins general at its
+      // first login; until then alice's private room is its only one.
+      await accountWithToken(server, "Bobby");
+      await alice.ok("create_room", { room: "team", private: true });
+      await alice.ok("invite", { room: "team", user: "Bobby" });
+      await pool.register("Boris");
+      const bob = await pool.register("bob");
+      await pool.register("carol");
+      const online: [string, boolean][] = [
+        ["bob", true],
+        ["Boris", true],
+        ["Bobby", false],
+      ];
+      assert.deepEqual(await found(alice, { query: "BO" }), online);
+      assert.deepEqual(await found(alice, { query: " @bo " }), online);
+      assert.deepEqual(await found(alice, { query: "bob" }), [
+        ["bob", true],
+        ["Bobby", false],
+      ]);
+      assert.deepEqual(await found(alice, { query: "bo", limit: 1 }), [
+        ["bob", true],
+      ]);
+      assert.deepEqual(await found(alice, { query: "al" }), []);
+      assert.deepEqual(await found(alice, { query: "zed" }), []);
+      // Folded as names are compared: full-width letters meet plain ones.
+      assert.deepEqual(await found(alice, { query: "ＣＡＲ" }), [
+        ["carol", true],
+      ]);
+      // bob shares no room with Bobby, who is in no public room.
+      assert.deepEqual(await found(bob, { query: "bo" }), [["Boris", true]]);
+    })
+  ));
+
+Deno.test("find_people: a guest gets forbidden, and an empty or overlong name or a limit out of bounds invalid_message", () =>
+  withClients(async (pool) => {
+    const guest = await pool.guest("visitor");
+    const error = await expectError(
+      guest,
+      "find_people",
+      { query: "a" },
+      "forbidden",
+    );
+    assert.match(String(error.data.message), /account/);
+    const alice = await pool.register("alice");
+    for (
+      const data of [
+        {},
+        { query: "" },
+        { query: "  " },
+        { query: "@" },
+        { query: "a".repeat(33) },
+        { query: 7 },
+        { query: "a\0" },
+        { query: "a", limit: 0 },
+        { query: "a", limit: 21 },
+        { query: "a", limit: 1.5 },
+      ]
+    ) {
+      await expectError(alice, "find_people", data, "invalid_message");
+    }
+  }));
+
+Deno.test("find_people: its own bucket runs out without touching the others'", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    await pool.register("bob");
+    for (let i = 0; i < 3; i++) await found(alice, { query: "b" });
+    const refused = await expectError(
+      alice,
+      "find_people",
+      { query: "b" },
+      "rate_limited",
+    );
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    // Other requests still pass.
+    await alice.ok("list_rooms", {});
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: {
+        ...DEFAULT_RATE_LIMITS.perConnection,
+        people: { burst: 3, perSecond: 1 / 3600 },
+      },
+    },
+  }));
+
+Deno.test("GET /api/people: the same directory over HTTP with the account's token; none without one", () =>
+  withServer((server) =>
+    withPool(server, async (pool) => {
+      const alice = await pool.register("alice");
+      const bob = await pool.register("bob");
+      await accountWithToken(server, "bobby");
+      await alice.ok("create_room", { room: "team", private: true });
+      await alice.ok("invite", { room: "team", user: "bobby" });
+      const asked = await call(server, "GET", "/api/people?q=BO&limit=5", {
+        token: alice.token,
+      });
+      assert.equal(asked.status, 200, JSON.stringify(asked.body));
+      assert.deepEqual(asked.body, {
+        people: [
+          { username: "bob", online: true },
+          { username: "bobby", online: false },
+        ],
+      });
+      const { request: _, ...over } = await bob.ok("find_people", {
+        query: "al",
+      });
+      assert.deepEqual(over, { people: [{ username: "alice", online: true }] });
+      // An account made over HTTP that never logged in belongs to no room
+      // yet (general is joined at a login): nobody finds it.
+      await accountWithToken(server, "albert");
+      assert.deepEqual(await found(bob, { query: "al" }), [["alice", true]]);
+      const empty = await call(server, "GET", "/api/people?q=", {
+        token: alice.token,
+      });
+      assert.equal(empty.status, 400);
+      assert.equal(empty.body.error, "invalid_message");
+      const anonymous = await call(server, "GET", "/api/people?q=bo");
+      assert.equal(anonymous.status, 401);
+    })
+  ));
