@@ -78,9 +78,9 @@ export interface SwitchPlace extends SwitchChoice {
  * Every place the switcher may offer, in the sidebar's order: one's rooms,
  * one's conversations, public rooms to join, then people to write to. People
  * are those one has a conversation with, the current room's members and who
- * wrote in the rooms' messages held (the client knows no other names),
- * never oneself. Reads the state's signals: inside a `computed`, it is made
- * again only when they change.
+ * wrote in the rooms' messages held, never oneself ({@linkcode withPeople}
+ * adds those the server's directory finds). Reads the state's signals:
+ * inside a `computed`, it is made again only when they change.
  */
 export function switchPlaces(state: AppState): SwitchPlace[] {
   const unread = state.unread.value;
@@ -131,6 +131,49 @@ export function switchPlaces(state: AppState): SwitchPlace[] {
     offer({ kind: "dm", name, mine: false, private: false });
   }
   return places;
+}
+
+/**
+ * The places with the people the server's directory found (`find_people`)
+ * added after them, those already offered left as they are: the server
+ * knows the accounts the client has never seen a name of.
+ */
+export function withPeople(
+  places: SwitchPlace[],
+  people: readonly { username: string }[],
+  me?: string | null,
+): SwitchPlace[] {
+  if (people.length === 0) return places;
+  const seen = new Set(places.map((p) => p.key));
+  const mine = me ? nameKey(me) : null;
+  const added: SwitchPlace[] = [];
+  for (const person of people) {
+    const fold = nameKey(person.username);
+    const key = `@${fold}`;
+    if (seen.has(key) || fold === mine) continue;
+    seen.add(key);
+    added.push({
+      kind: "dm",
+      name: person.username,
+      key,
+      fold,
+      mine: false,
+      private: false,
+      unread: 0,
+      ts: "",
+    });
+  }
+  return added.length === 0 ? places : [...places, ...added];
+}
+
+/**
+ * The text of `query` worth asking the directory about: what follows an
+ * `@`, or the whole of it; none for rooms only (`#`) or nothing typed.
+ */
+export function peopleQuery(query: string): string {
+  const typed = query.trim();
+  if (typed.startsWith("#")) return "";
+  return typed.replace(/^@/, "").trim();
 }
 
 /**

@@ -547,3 +547,35 @@ browserTest(
     await chloe.screenshot({ path: artifact("keyboard_jump_phone.png") });
   },
 );
+
+browserTest(
+  "web client's Ctrl+K finds, as the person types, a teammate the page has never seen a name of, and opens the conversation",
+  async (browser, server) => {
+    // dana logged in once (so she is in #general) and left before alice's
+    // page opened: she wrote nothing and no list the page holds names her.
+    const watcher = await TestClient.register(server.wsUrl, "watcher");
+    const dana = await TestClient.register(server.wsUrl, "dana");
+    await dana.close();
+    try {
+      for (;;) {
+        const { users } = await watcher.ok("list_users", { room: "general" });
+        if (!(users as string[]).includes("dana")) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    } finally {
+      await watcher.close();
+    }
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await alice.keyboard.press("Control+k");
+    const box = alice.getByTestId("switch-input");
+    await box.waitFor();
+    await box.pressSequentially("dan");
+    await offersJumps(alice, ["dana"]);
+    const option = alice.getByTestId("switch-option").first();
+    assert.match(await option.innerText(), /Message/);
+    await box.press("Enter");
+    await currentConversation(alice, "dana");
+    await alice.getByTestId("quick-switcher").waitFor({ state: "detached" });
+  },
+);

@@ -6,7 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import { matchRank, switchChoices } from "../client/quick_switch.ts";
+import {
+  matchRank,
+  peopleQuery,
+  rankPlaces,
+  switchChoices,
+  switchPlaces,
+  withPeople,
+} from "../client/quick_switch.ts";
 import { type AppState, createAppState, put } from "../client/state.ts";
 
 /** Alice's account: in general, design (private) and dev-ops; talking with bob and carol. */
@@ -146,4 +153,27 @@ Deno.test("quick switcher finds rooms and people named constructor or __proto__ 
   assert.deepEqual(offered(state, "proto"), ["+#__proto__"]);
   assert.deepEqual(offered(state, "tostr"), ["+@toString"]);
   assert.equal(switchChoices(state, "")[0].unread, 0);
+});
+
+Deno.test("quick switcher adds the people the server's directory found after what the page knows, once each, never oneself", () => {
+  const state = account();
+  const found = [
+    { username: "Daria", online: true },
+    { username: "DAVE", online: true }, // a member already: offered once
+    { username: "Alice", online: true }, // oneself, as the server spells it
+  ];
+  const places = withPeople(switchPlaces(state), found, "alice");
+  const choices = rankPlaces(places, "da").map((c) =>
+    `${c.mine ? "" : "+"}@${c.name}`
+  );
+  assert.deepEqual(choices, ["+@dave", "+@Daria"]);
+  assert.equal(withPeople(switchPlaces(state), []).length, places.length - 1);
+});
+
+Deno.test("quick switcher asks the directory about a name typed, with or without @, never about rooms only or nothing", () => {
+  assert.equal(peopleQuery("  da "), "da");
+  assert.equal(peopleQuery("@da"), "da");
+  assert.equal(peopleQuery("#da"), "");
+  assert.equal(peopleQuery("  "), "");
+  assert.equal(peopleQuery("@"), "");
 });

@@ -17,6 +17,7 @@ import type {
   Attachment,
   ChatMessage,
   InviteInfo,
+  Person,
   PrivateMessage,
   RoomEntered,
   RoomListEvent,
@@ -408,6 +409,15 @@ export class Connection {
         names: result.data.members,
       });
     }
+  }
+
+  /**
+   * The user directory: accounts whose name starts with `query` that this
+   * account may find (`find_people`), online ones first. Guests may not.
+   */
+  async findPeople(query: string): Promise<Result<Person[]>> {
+    const result = await this.request("find_people", { query });
+    return result.ok ? { ok: true, data: result.data.people } : result;
   }
 
   /** Fetches the room list (and updates the sidebar with it). */

@@ -11,6 +11,7 @@ import type {
   IgnoredUser,
   InviteInfo,
   LoginSuccess,
+  Person,
   PrivateMessage,
   ReadStateEvent,
   Role,
@@ -68,6 +69,7 @@ export interface Replies {
   unignore_user: { user: string };
   list_ignored: { users: IgnoredUser[] };
   search: { results: SearchResult[]; next?: string };
+  find_people: { people: Person[] };
   react: { message: ChatMessage | PrivateMessage };
   pin: { message: ChatMessage | PrivateMessage };
   list_pins: {
@@ -146,6 +148,7 @@ export const REPLY_CHECKS: {
   search: (d) =>
     isSearchResults(d.results) &&
     (d.next === undefined || typeof d.next === "string"),
+  find_people: (d) => Array.isArray(d.people) && d.people.every(isPerson),
   react: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
   pin: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
   // A conversation's pins are private messages: checked as such, then
@@ -166,6 +169,12 @@ export function isConversationPage(data: Fields): boolean {
 
 function isRoomEntered(data: Fields): boolean {
   return typeof data.room === "string" && isMessageList(data.history);
+}
+
+function isPerson(value: unknown): value is Person {
+  const p = value as Partial<Person> | null;
+  return typeof p === "object" && p !== null &&
+    typeof p.username === "string" && typeof p.online === "boolean";
 }
 
 function isAccount(value: unknown): value is AccountSummary {
