@@ -28,8 +28,8 @@ Deno.test("find_people: finds accounts by the start of the name, any case, onlin
   withServer((server) =>
     withPool(server, async (pool) => {
       const alice = await pool.register("alice");
-      // Made over HTTP, never connected: offline. It joins general at its
-      // first login; until then alice's private room is its only one.
+      // Made over HTTP, never connected: offline, and in general from its
+      // creation, as every account is.
       await accountWithToken(server, "Bobby");
       await alice.ok("create_room", { room: "team", private: true });
       await alice.ok("invite", { room: "team", user: "Bobby" });
@@ -56,8 +56,11 @@ Deno.test("find_people: finds accounts by the start of the name, any case, onlin
       assert.deepEqual(await found(alice, { query: "ＣＡＲ" }), [
         ["carol", true],
       ]);
-      // bob shares no room with Bobby, who is in no public room.
-      assert.deepEqual(await found(bob, { query: "bo" }), [["Boris", true]]);
+      // bob shares only general, a public room, with Boris and Bobby.
+      assert.deepEqual(await found(bob, { query: "bo" }), [
+        ["Boris", true],
+        ["Bobby", false],
+      ]);
     })
   ));
 
@@ -136,10 +139,13 @@ Deno.test("GET /api/people: the same directory over HTTP with the account's toke
         query: "al",
       });
       assert.deepEqual(over, { people: [{ username: "alice", online: true }] });
-      // An account made over HTTP that never logged in belongs to no room
-      // yet (general is joined at a login): nobody finds it.
+      // An account made over HTTP that never logged in belongs to general
+      // from its creation: it is found, offline.
       await accountWithToken(server, "albert");
-      assert.deepEqual(await found(bob, { query: "al" }), [["alice", true]]);
+      assert.deepEqual(await found(bob, { query: "al" }), [
+        ["alice", true],
+        ["albert", false],
+      ]);
       const empty = await call(server, "GET", "/api/people?q=", {
         token: alice.token,
       });
