@@ -94,6 +94,7 @@ export type RateCategory =
   | "search"
   | "read"
   | "conversations"
+  | "draft"
   | "membership"
   | "people"
   | "request";
@@ -158,6 +159,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     search: { burst: 20, perSecond: 2 },
     read: { burst: 100, perSecond: 10 },
     conversations: { burst: 20, perSecond: 1 },
+    draft: { burst: 30, perSecond: 2 },
     membership: { burst: 100, perSecond: 10 },
     // The user directory as a person types a name (the web client waits
     // for a pause in the typing): a few a second; a script walking every
@@ -188,6 +190,12 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // once per login: the login's figures, in a bucket of its own so that
     // the lists of many tabs never refuse their logins.
     conversations: { burst: 20, perSecond: 1 / 3 },
+    // Each set_draft is a commit (an fsync, about 10 ms of the thread with
+    // SQLite on it) and an event to every other socket of the account.
+    // The web client sends one when typing stops for 1.5 s and when the
+    // box loses focus: a person in several tabs stays far inside; a script
+    // is held to two commits a second.
+    draft: { burst: 60, perSecond: 2 },
     // A join_room or leave_room writes the membership (a commit: its fsync
     // holds the server's thread about 10 ms with SQLite on it) and tells
     // the room. At the 200/s of any request, one account toggling a room
@@ -248,6 +256,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     search: { burst: 0, perSecond: 0 },
     read: { burst: 0, perSecond: 0 },
     conversations: { burst: 0, perSecond: 0 },
+    draft: { burst: 0, perSecond: 0 },
     membership: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
@@ -284,6 +293,8 @@ export function categoryOf(action: string): RateCategory {
       return "login";
     case "list_conversations":
       return "conversations";
+    case "set_draft":
+      return "draft";
     case "react":
       return "reaction";
     case "search":

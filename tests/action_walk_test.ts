@@ -45,6 +45,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   ignore_user: { user: "victim" },
   unignore_user: { user: "victim" },
   list_ignored: {},
+  set_draft: { room: "general", text: "half a thought" },
+  list_drafts: {},
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

@@ -222,6 +222,9 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "ignore_user", { user: "bob" });
     await ok(boss, "list_ignored", {});
     await ok(boss, "unignore_user", { user: "bob" });
+    await ok(boss, "set_draft", { room: "dev", text: "half" });
+    await ok(boss, "set_draft", { with: "bob", text: "hi" });
+    await ok(boss, "list_drafts", {});
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });

@@ -7,7 +7,8 @@
  * and its column of deleted partners; the journal of file deletions; the
  * time of PostgreSQL's file contents; the marks of uploads to read again;
  * the ignores' table and the memberships' inviters; the bots' private-message
- * webhooks; PostgreSQL's index of account keys in byte order).
+ * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
+ * table).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`) or only
  * insert what is missing (the rows in general of accounts that never
@@ -22,6 +23,7 @@ import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   CONVERSATIONS_MIGRATION,
   DELETED_PARTNERS_MIGRATION,
+  DRAFTS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   IGNORES_MIGRATION,
@@ -78,6 +80,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, DRAFTS_MIGRATION)) {
+    await sql`DROP TABLE drafts`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, KEY_BYTES_MIGRATION)) {
     await sql`DROP INDEX accounts_key_bytes`;
   }
@@ -124,6 +129,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, DRAFTS_MIGRATION)) {
+    db.exec("DROP TABLE drafts");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, PRIVATE_WEBHOOKS_MIGRATION)) {
     db.exec("DROP TABLE private_webhooks");
   }

@@ -1925,6 +1925,41 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: set_draft on one node reaches the account's devices on the others, and its clearing too",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const set = await phone.ok("set_draft", {
+        room: "general",
+        text: "half a thought",
+      });
+      for (const device of [ann, laptop]) {
+        const draft = await device.event(
+          "draft",
+          (d) => d.room === "general" && d.text === "half a thought",
+        );
+        assert.equal(draft.data.updated_at, set.updated_at);
+      }
+      await laptop.ok("set_draft", { room: "general", text: "" });
+      for (const device of [ann, phone]) {
+        await device.event(
+          "draft",
+          (d) => d.room === "general" && d.text === "",
+        );
+      }
+      assert.deepEqual((await ann.ok("list_drafts")).drafts, []);
+      await roundTrip(phone);
+      assert.equal(
+        phone.events("draft").filter((f) => f.data.text !== "").length,
+        0,
+      );
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",

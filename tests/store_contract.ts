@@ -20,6 +20,7 @@ import { files } from "./store_contract/files.ts";
 import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
+import { drafts } from "./store_contract/drafts.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
 import { integrations } from "./store_contract/integrations.ts";
@@ -80,6 +81,7 @@ export function storeContract(
   roomDeletion(test);
   messageRecords(test);
   privateMessages(test);
+  drafts(test);
   accounts(test);
   sessions(test);
   bans(test);

@@ -27,6 +27,7 @@ import {
   revokeInvite,
 } from "./invites.ts";
 import { markRead, markUnread } from "./read_state.ts";
+import { listDrafts, setDraft } from "./drafts.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { auditLog } from "./audit.ts";
@@ -69,6 +70,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   change_password: changePassword,
   mark_read: markRead,
   mark_unread: markUnread,
+  set_draft: setDraft,
+  list_drafts: listDrafts,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   // A private message or invite to an account that ignores the sender.
   "not_accepted",
   "too_many_rooms",
+  "too_many_drafts",
   "stale_epoch",
   "internal",
   // HTTP only: a webhook or push URL the server will not call.

@@ -123,6 +123,19 @@ export const markReadData = z.object({
  */
 export const markUnreadData = markReadData;
 
+/**
+ * `set_draft` data: a room or a private conversation, and the unsent text
+ * (empty: none). The handler caps the text at a message's length.
+ */
+export const setDraftData = z.object({
+  room: name.optional(),
+  with: name.optional(),
+  text: noNul(1_000_000),
+}).refine(
+  (d) => (d.room === undefined) !== (d.with === undefined),
+  "give one of 'room' or 'with'",
+);
+
 /** `invite` and `remove_member` data. */
 export const roomUserData = z.object({ room: name, user: name });
 

@@ -188,6 +188,19 @@ export interface ReadStateEvent extends ReadState {
   marked_unread?: true;
 }
 
+/**
+ * An account's unsent text in a room or a conversation (one of `room` or
+ * `with`): a `draft` event, and each entry of `list_drafts`. An empty
+ * `text` says the draft is gone (sent, or cleared).
+ */
+export interface DraftEvent {
+  room?: string;
+  with?: string;
+  text: string;
+  /** When it was set, ISO 8601: the newer of two wins. */
+  updated_at: string;
+}
+
 /** Data of a `membership` event: the account joined or left a room. */
 export interface MembershipEvent {
   room: string;

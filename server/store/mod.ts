@@ -64,6 +64,17 @@ export interface MarkedRead {
   state: StreamReadState;
 }
 
+/** An account's unsent text in one place, as `listDrafts` reads it. */
+export interface StoredDraft {
+  /** The room key, or the conversation's key (`conversationKey`). */
+  stream: string;
+  /** For a conversation: the other side's name as the account wrote it. */
+  with?: string;
+  text: string;
+  /** When it was last set (ms since the epoch). */
+  updatedAt: number;
+}
+
 /** An invite link to a room. */
 export interface StoredInvite {
   /** The secret in the link. */
@@ -1284,6 +1295,26 @@ export interface IntegrationStore {
  * database) and survives a crash. Implementations throw
  * `StoreUnavailableError` when they cannot reach their storage.
  */
+/**
+ * Each account's unsent text per room and conversation, so that it follows
+ * the account to its other devices: one row per account and stream.
+ */
+export interface DraftStore {
+  /**
+   * Sets an account's draft in a stream (`withName` for a conversation),
+   * or deletes it when `text` is empty. False, and nothing written, when
+   * the account has `max` drafts already and none in this stream: a cap
+   * so that an account cannot fill the disk with drafts to names.
+   */
+  setDraft(
+    userKey: string,
+    draft: StoredDraft,
+    max: number,
+  ): Promise<boolean>;
+  /** An account's drafts, the newest first. */
+  listDrafts(userKey: string): Promise<StoredDraft[]>;
+}
+
 export interface Store
   extends
     RoomStore,
@@ -1294,7 +1325,8 @@ export interface Store
     OutboundStore,
     AuditStore,
     IntegrationStore,
-    IgnoreStore {
+    IgnoreStore,
+    DraftStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

@@ -20,6 +20,7 @@ import {
   type AuditStore,
   conversationKey,
   DAY_MS,
+  type DraftStore,
   type FileStore,
   type HistoryQuery,
   type IgnoreStore,
@@ -65,6 +66,7 @@ import { PostgresIntegrations } from "./postgres_integrations.ts";
 import { PostgresMemberships } from "./postgres_memberships.ts";
 import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
+import { PostgresDrafts } from "./postgres_drafts.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -166,6 +168,7 @@ export interface PostgresStore
     MembershipStore,
     AccountStore,
     IgnoreStore,
+    DraftStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -195,6 +198,7 @@ export class PostgresStore implements Store {
   #ignores: PostgresIgnores;
   #memberships: PostgresMemberships;
   #accounts: PostgresAccounts;
+  #drafts: PostgresDrafts;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -215,6 +219,7 @@ export class PostgresStore implements Store {
     this.#ignores = new PostgresIgnores(this.#context);
     this.#memberships = new PostgresMemberships(this.#context);
     this.#accounts = new PostgresAccounts(this.#context);
+    this.#drafts = new PostgresDrafts(this.#context);
   }
 
   static {
@@ -234,6 +239,7 @@ export class PostgresStore implements Store {
     delegate(PostgresStore, PostgresIgnores, (store) => store.#ignores);
     delegate(PostgresStore, PostgresMemberships, (store) => store.#memberships);
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
+    delegate(PostgresStore, PostgresDrafts, (store) => store.#drafts);
   }
 
   /**

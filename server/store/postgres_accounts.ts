@@ -284,6 +284,9 @@ export class PostgresAccounts implements AccountStore {
           DELETE FROM ignores
           WHERE (user_key = ${key} OR ignored_key = ${key})
             AND (SELECT gone FROM deleted)
+        ), drafted AS (
+          DELETE FROM drafts
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ), listed AS (
           -- Its own list of conversations.
           DELETE FROM conversations

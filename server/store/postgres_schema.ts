@@ -2264,4 +2264,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- compares keys by their bytes: its primary key serves already.
   CREATE INDEX accounts_key_bytes ON accounts (key COLLATE "C");
   `,
+  `
+  -- Each account's unsent text per room or conversation (stream: a room
+  -- key or a conversation's key; with_name: the other side's name as the
+  -- account wrote it), so that it follows the account to its devices. The
+  -- primary key is the one index: a login lists an account's drafts, a
+  -- change writes one row.
+  CREATE TABLE drafts (
+    user_key TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    with_name TEXT,
+    text TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  );
+  `,
 ];

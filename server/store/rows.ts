@@ -18,6 +18,7 @@ import type {
   ConversationEntry,
   FoundHook,
   StoredApiToken,
+  StoredDraft,
   StoredHook,
   StoredInvite,
   StoredRoom,
@@ -375,4 +376,22 @@ export function toConversationEntry(row: ConversationRow): ConversationEntry {
     Number(row.with_deleted_at) >= entry.lastAt
   ) entry.withDeleted = true;
   return entry;
+}
+
+/** A row of `drafts` as both stores return it. */
+export interface DraftRow {
+  stream: string;
+  with_name: string | null;
+  text: string;
+  updated_at: number;
+}
+
+/** A row as the store's callers see it. */
+export function toDraft(row: DraftRow): StoredDraft {
+  return {
+    stream: row.stream,
+    ...(row.with_name === null ? {} : { with: row.with_name }),
+    text: row.text,
+    updatedAt: Number(row.updated_at),
+  };
 }

@@ -27,6 +27,7 @@ import {
   type Ban,
   conversationKey,
   DAY_MS,
+  type DraftStore,
   type FileStore,
   type HistoryQuery,
   type IgnoreStore,
@@ -79,6 +80,7 @@ import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
+import { SqliteDrafts } from "./sqlite_drafts.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
@@ -174,6 +176,7 @@ export interface SqliteStore
     MembershipStore,
     AccountStore,
     IgnoreStore,
+    DraftStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -216,6 +219,7 @@ export class SqliteStore implements Store {
   #audit = new SqliteAudit(this.#context);
   #conversations = new SqliteConversations(this.#context);
   #ignores = new SqliteIgnores(this.#context);
+  #drafts = new SqliteDrafts(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -260,6 +264,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteIgnores, (store) => store.#ignores);
     delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
+    delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
   }
 
   get appendCommits(): number {

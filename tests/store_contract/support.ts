@@ -251,6 +251,9 @@ export const PRIVATE_WEBHOOKS_MIGRATION =
  * in general (inserts only: it runs again as it is).
  */
 export const GENERAL_ROWS_MIGRATION = "Accounts that never logged in";
+/** Text of the migration that keeps each account's drafts. */
+export const DRAFTS_MIGRATION =
+  "Each account's unsent text per room or conversation";
 
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =

@@ -1,0 +1,207 @@
+/**
+ * Drafts that follow an account to its devices: `set_draft`, `list_drafts`
+ * and the `draft` event, through a real server, on SQLite and, when
+ * PostgreSQL is installed, on a fresh PostgreSQL database of its own.
+ */
+import assert from "node:assert/strict";
+import type { Config } from "../server/config.ts";
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { MAX_DRAFTS } from "../server/handlers/drafts.ts";
+import {
+  ClientPool,
+  expectError,
+  roundTrip,
+  startTestServer,
+} from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
+import { postgresSkipReason, startPostgres } from "./services.ts";
+
+const pg = postgresSkipReason() ? null : await startPostgres();
+
+/** Options for a fresh store of each backend, and a way to drop it. */
+const BACKENDS: {
+  name: string;
+  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
+}[] = [{
+  name: "sqlite",
+  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
+}];
+if (pg) {
+  BACKENDS.push({
+    name: "postgres",
+    async fresh() {
+      const database = await migratedDatabase(pg);
+      return { options: { databaseUrl: database.url }, drop: database.drop };
+    },
+  });
+} else {
+  Deno.test({
+    name: `drafts: PostgreSQL runs skipped, ${postgresSkipReason()}`,
+    ignore: true,
+    fn() {},
+  });
+}
+
+/** One scenario on every backend, with a server and a client pool. */
+function draftTest(
+  name: string,
+  body: (pool: ClientPool) => Promise<void>,
+  options: Partial<Config> = {},
+): void {
+  for (const backend of BACKENDS) {
+    Deno.test(`${name} (${backend.name})`, async () => {
+      const store = await backend.fresh();
+      const server = await startTestServer({ ...store.options, ...options });
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        await body(pool);
+      } finally {
+        await pool.closeAll();
+        await server.close();
+        await store.drop();
+      }
+    });
+  }
+}
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+draftTest(
+  "set_draft: the account's other devices get the draft, a later login lists it, and an empty text clears it everywhere",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    const set = await ann.ok("set_draft", {
+      room: "general",
+      text: "see you at ",
+    });
+    assert.equal(set.request, "set_draft");
+    assert.equal(set.room, "general");
+    assert.equal(set.text, "see you at ");
+    assert.match(String(set.updated_at), ISO);
+    const seen = await phone.event("draft", (d) => d.room === "general");
+    assert.deepEqual(seen.data, {
+      room: "general",
+      text: "see you at ",
+      updated_at: set.updated_at,
+    });
+    const toBen = await phone.ok("set_draft", { with: "ben", text: "hi" });
+    await ann.event("draft", (d) => d.with === "ben");
+
+    const laptop = await pool.login({ token: ann.token });
+    const listed = await laptop.ok("list_drafts");
+    assert.deepEqual(listed.drafts, [
+      { with: "ben", text: "hi", updated_at: toBen.updated_at },
+      { room: "general", text: "see you at ", updated_at: set.updated_at },
+    ]);
+
+    // The message is sent: the client clears the draft on every device.
+    await ann.ok("set_draft", { room: "general", text: "" });
+    for (const device of [phone, laptop]) {
+      await device.event("draft", (d) => d.room === "general" && d.text === "");
+    }
+    assert.deepEqual(
+      (await laptop.ok("list_drafts")).drafts,
+      [{ with: "ben", text: "hi", updated_at: toBen.updated_at }],
+    );
+    // The sender never hears its own; other accounts never hear any.
+    await roundTrip(ann);
+    assert.deepEqual(
+      ann.events("draft").map((f) => f.data.with ?? f.data.room),
+      ["ben"],
+    );
+    await roundTrip(ben);
+    assert.deepEqual(ben.events("draft"), []);
+  },
+);
+
+draftTest(
+  "set_draft is refused with a clear code to guests, outside the account's rooms, past a message's length and past the drafts an account keeps",
+  async (pool) => {
+    const guest = await pool.guest("gus");
+    await expectError(
+      guest,
+      "set_draft",
+      { room: "general", text: "x" },
+      "forbidden",
+    );
+    await expectError(guest, "list_drafts", {}, "forbidden");
+    const ann = await pool.register("ann");
+    await expectError(
+      ann,
+      "set_draft",
+      { room: "nowhere", text: "x" },
+      "room_not_found",
+    );
+    await expectError(ann, "set_draft", { text: "x" }, "invalid_message");
+    await expectError(
+      ann,
+      "set_draft",
+      { room: "general", with: "ben", text: "x" },
+      "invalid_message",
+    );
+    await expectError(
+      ann,
+      "set_draft",
+      { room: "general", text: "é".repeat(4001) },
+      "message_too_long",
+    );
+    // 4000 characters, each two UTF-16 units, is a message's length.
+    await ann.ok("set_draft", { room: "general", text: "😀".repeat(4000) });
+    // A private room one is not in reads as one that does not exist.
+    const ben = await pool.register("ben");
+    await ben.ok("create_room", { room: "secret", private: true });
+    await expectError(
+      ann,
+      "set_draft",
+      { room: "secret", text: "x" },
+      "room_not_found",
+    );
+
+    for (let i = 1; i < MAX_DRAFTS; i++) {
+      await ann.ok("set_draft", { with: `p${i}`, text: "x" });
+    }
+    await expectError(
+      ann,
+      "set_draft",
+      { with: "one_more", text: "x" },
+      "too_many_drafts",
+    );
+    // The ones kept may still change or go.
+    await ann.ok("set_draft", { with: "p1", text: "y" });
+    await ann.ok("set_draft", { with: "p2", text: "" });
+    await ann.ok("set_draft", { with: "one_more", text: "x" });
+    const kept = (await ann.ok("list_drafts")).drafts as unknown[];
+    assert.equal(kept.length, MAX_DRAFTS);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+// A bucket that refills once an hour: what is counted, not how fast.
+const SLOW = { burst: 3, perSecond: 1 / 3600 };
+
+draftTest(
+  "set_draft has a rate limit of its own: past its bucket it is rate_limited, and other requests still pass",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    for (let i = 0; i < SLOW.burst; i++) {
+      await ann.ok("set_draft", { room: "general", text: `x${i}` });
+    }
+    const refused = await expectError(
+      ann,
+      "set_draft",
+      { room: "general", text: "one more" },
+      "rate_limited",
+    );
+    assert.equal(typeof refused.data.retry_after_ms, "number");
+    await ann.ok("list_rooms");
+    await ann.ok("list_drafts");
+  },
+  {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, draft: SLOW },
+    },
+  },
+);

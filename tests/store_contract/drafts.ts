@@ -1,0 +1,102 @@
+/**
+ * The store contract for drafts: setDraft and listDrafts, one row per
+ * account and stream, capped per account, gone with the account.
+ */
+import assert from "node:assert/strict";
+import { conversationKey, type StoredDraft } from "../../server/store/mod.ts";
+import { account, type StoreTest } from "./support.ts";
+
+function roomDraft(stream: string, text: string, updatedAt: number) {
+  return { stream, text, updatedAt };
+}
+
+/** The contract of setDraft and listDrafts. */
+export function drafts(test: StoreTest): void {
+  test(
+    "setDraft keeps one draft per account and stream, the last set; listDrafts reads them newest first, across a reopen",
+    async (store, reopen) => {
+      const withBen = conversationKey("ann", "ben");
+      assert.equal(
+        await store.setDraft("ann", roomDraft("general", "first", 1_000), 10),
+        true,
+      );
+      assert.equal(
+        await store.setDraft(
+          "ann",
+          {
+            stream: withBen,
+            with: "Ben",
+            text: "  hi ben\n",
+            updatedAt: 2_000,
+          },
+          10,
+        ),
+        true,
+      );
+      assert.equal(
+        await store.setDraft("ann", roomDraft("general", "second", 3_000), 10),
+        true,
+      );
+      await store.setDraft("cat", roomDraft("general", "cat's", 4_000), 10);
+      const expected: StoredDraft[] = [
+        { stream: "general", text: "second", updatedAt: 3_000 },
+        { stream: withBen, with: "Ben", text: "  hi ben\n", updatedAt: 2_000 },
+      ];
+      assert.deepEqual(await store.listDrafts("ann"), expected);
+      const again = await reopen();
+      assert.deepEqual(await again.listDrafts("ann"), expected);
+      assert.deepEqual(await again.listDrafts("nobody"), []);
+    },
+  );
+
+  test("setDraft with an empty text deletes the draft, and one that was never there is no error", async (store) => {
+    await store.setDraft("ann", roomDraft("general", "hello", 1_000), 10);
+    assert.equal(
+      await store.setDraft("ann", roomDraft("general", "", 2_000), 10),
+      true,
+    );
+    assert.equal(
+      await store.setDraft("ann", roomDraft("dev", "", 2_000), 10),
+      true,
+    );
+    assert.deepEqual(await store.listDrafts("ann"), []);
+  });
+
+  test("setDraft refuses a new stream past max drafts, and still replaces or deletes the ones kept", async (store) => {
+    for (const stream of ["a", "b", "c"]) {
+      assert.equal(
+        await store.setDraft("ann", roomDraft(stream, stream, 1_000), 3),
+        true,
+      );
+    }
+    assert.equal(
+      await store.setDraft("ann", roomDraft("d", "d", 2_000), 3),
+      false,
+    );
+    assert.equal(
+      await store.setDraft("ann", roomDraft("a", "a2", 3_000), 3),
+      true,
+    );
+    // Another account's cap is its own.
+    assert.equal(
+      await store.setDraft("ben", roomDraft("d", "d", 2_000), 3),
+      true,
+    );
+    await store.setDraft("ann", roomDraft("b", "", 4_000), 3);
+    assert.equal(
+      await store.setDraft("ann", roomDraft("d", "d", 5_000), 3),
+      true,
+    );
+    assert.deepEqual(
+      (await store.listDrafts("ann")).map((d) => [d.stream, d.text]),
+      [["d", "d"], ["a", "a2"], ["c", "c"]],
+    );
+  });
+
+  test("deleteAccount forgets the account's drafts", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.setDraft("ann", roomDraft("general", "bye", 1_000), 10);
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    assert.deepEqual(await store.listDrafts("ann"), []);
+  });
+}
