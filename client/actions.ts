@@ -176,6 +176,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.typing.value = {};
     state.uploads.value = {};
     state.drafts.value = {};
+    state.composing.value = null;
     state.editing.value = null;
     state.lightbox.value = null;
     state.tokensOpen.value = false;
@@ -1078,6 +1079,26 @@ export function memberMatchesLoaded(
     const next = { ...state.memberMatches.value };
     put(next, memberMatchKey(matches.room, matches.prefix), matches.names);
     state.memberMatches.value = next;
+  });
+}
+
+/**
+ * The account's drafts as the server keeps them (by log key), after a
+ * login: they replace the browser's, which another device may have sent.
+ */
+export function draftsListed(
+  state: AppState,
+  drafts: Record<string, string>,
+): void {
+  batch(() => {
+    state.drafts.value = drafts;
+  });
+}
+
+/** The message box of a log got the focus (its key) or lost it (null). */
+export function composingChanged(state: AppState, key: string | null): void {
+  batch(() => {
+    state.composing.value = key;
   });
 }
 

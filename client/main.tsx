@@ -75,6 +75,9 @@ export function startClient(root: HTMLElement): AppServices {
   });
   // The browser knows before our backoff does when the network is back.
   addEventListener("online", () => connection.reconnectNow());
+  // A reload or a closed tab within the pause after typing: the draft goes
+  // now, so the account's next page (or other device) has it.
+  addEventListener("pagehide", () => connection.draftLeft());
   return services;
 }
 

@@ -293,6 +293,11 @@ export interface AppState {
    */
   drafted: ReadonlySignal<string>;
   /**
+   * The log key whose message box has the focus, or null: a draft another
+   * device sets there does not replace what is being typed.
+   */
+  composing: Signal<string | null>;
+  /**
    * The largest file the server takes, from the login reply; larger ones
    * are refused here, before any upload. `null`: not said (an older server).
    */
@@ -504,6 +509,7 @@ export function createAppState(): AppState {
     uploads: signal({}),
     drafts,
     drafted: computed(() => Object.keys(drafts.value).sort().join("\n")),
+    composing: signal(null),
     maxFileBytes: signal(null),
     editing: signal(null),
     lightbox: signal(null),

@@ -7,6 +7,7 @@ import type {
   Attachment,
   ChatMessage,
   ConversationSummary,
+  DraftEvent,
   Envelope,
   ErrorData,
   InviteInfo,
@@ -222,6 +223,13 @@ export function isMembershipEvent(value: unknown): value is MembershipEvent {
 /** Whether a value is a `read_state` event's data (or a `mark_read` reply). */
 export function isReadStateEvent(value: unknown): value is ReadStateEvent {
   return isFields(value) && isReadState(value) &&
+    (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is a `draft` event or an entry of `list_drafts`. */
+export function isDraftEvent(value: unknown): value is DraftEvent {
+  return isFields(value) && typeof value.text === "string" &&
+    typeof value.updated_at === "string" &&
     (typeof value.room === "string") !== (typeof value.with === "string");
 }
 

@@ -372,7 +372,7 @@ async function openRoom(page: Page, room: string): Promise<void> {
 }
 
 browserTest(
-  "web client marks the rooms with unsent text and keeps it through a reload, and forgets it at logout",
+  "web client marks the rooms with unsent text and keeps it through a reload; the browser forgets it at logout, the server gives it back at sign-in",
   async (browser, server) => {
     const alice = await openPage(browser, server);
     await register(alice, "alice");
@@ -408,7 +408,8 @@ browserTest(
     await alice.locator('[data-testid="room-item"][data-room="general"]')
       .getByTestId("draft-mark").waitFor();
 
-    // The text is the account's: it goes with the session.
+    // The text is the account's: the browser forgets it with the session,
+    // and the server gives it back at the account's next sign-in.
     await alice.getByTestId("logout").click();
     await alice.getByTestId("login-submit").waitFor();
     const kept = await alice.evaluate(() =>
@@ -416,7 +417,7 @@ browserTest(
     );
     assert.deepEqual(kept, []);
     await signIn(alice, "alice");
-    await draftIs(alice, "");
+    await draftIs(alice, "and one for everyone");
   },
 );
 

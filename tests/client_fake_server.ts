@@ -153,6 +153,9 @@ export class ScriptedServer {
    */
   scriptsConversations = false;
 
+  /** Whether the test answers `list_drafts` itself (by default: none, at once). */
+  scriptsDrafts = false;
+
   /** Called by a socket with what the client sent. */
   received(request: Received): void {
     if (
@@ -169,6 +172,14 @@ export class ScriptedServer {
     if (request.action === "list_ignored") {
       queueMicrotask(() => {
         if (request.socket.open) this.reply(request, { users: [] });
+      });
+      return;
+    }
+    // The drafts an account's client asks for after each login and resume:
+    // none, unless a test is about them.
+    if (request.action === "list_drafts" && !this.scriptsDrafts) {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { drafts: [] });
       });
       return;
     }

@@ -110,6 +110,12 @@ export function Composer(): JSX.Element {
   useLayoutEffect(() => {
     // Phones open the keyboard on focus: only focus where there is a mouse.
     if (matchMedia("(hover: hover)").matches) ref.current?.focus();
+    // The box stays focused across views: it now writes in this one.
+    if (document.activeElement === ref.current) {
+      actions.composingChanged(state, key);
+    }
+    // Leaving the view: its draft goes to the other devices now.
+    return () => connection.draftLeft();
   }, [key]);
   useLayoutEffect(() => {
     if (ref.current) fit(ref.current);
@@ -212,6 +218,7 @@ export function Composer(): JSX.Element {
     const inserted = option.emoji ?? SIGNS[completion.kind] + option.name;
     const done = completeWith(draft(), completion, inserted);
     actions.draftChanged(state, { key, text: done.text });
+    connection.draftTyped(done.text);
     const box = ref.current;
     if (box) {
       // Set now, not at the next render, so that the caret lands after it.
@@ -264,6 +271,7 @@ export function Composer(): JSX.Element {
     const input = draft();
     const command = parseInput(input).kind === "command";
     actions.draftChanged(state, { key, text: "" });
+    connection.draftSent();
     void runInput(services, input, command ? [] : ready);
     if (!command) discardUploads(state, { key });
     ref.current?.focus();
@@ -304,6 +312,7 @@ export function Composer(): JSX.Element {
 
   function onInput(value: string, at: number): void {
     actions.draftChanged(state, { key, text: value });
+    connection.draftTyped(value);
     caret.value = at;
     picked.value = 0;
     if (
@@ -408,6 +417,11 @@ export function Composer(): JSX.Element {
               e.currentTarget.selectionStart ?? e.currentTarget.value.length,
             )}
           onKeyDown={onKeyDown}
+          onFocus={() => actions.composingChanged(state, key)}
+          onBlur={() => {
+            actions.composingChanged(state, null);
+            connection.draftLeft();
+          }}
           // The caret moves without input too: arrows, a click, a tap.
           onKeyUp={(e) => caret.value = e.currentTarget.selectionStart ?? 0}
           onClick={(e) => caret.value = e.currentTarget.selectionStart ?? 0}

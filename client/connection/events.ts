@@ -6,6 +6,7 @@
 
 import type {
   ChatMessage,
+  DraftEvent,
   Envelope,
   MembershipEvent,
   PrivateMessage,
@@ -34,6 +35,7 @@ import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
   isChatMessage,
+  isDraftEvent,
   isMembershipEvent,
   isPrivateMessage,
   isReadStateEvent,
@@ -55,6 +57,8 @@ export interface ServerEventsOptions {
   sync: Sync;
   /** Refreshes the member list. */
   members: Members;
+  /** Another device of the account set a draft. */
+  draft(event: DraftEvent): void;
   /** Reads the moderators and admins again (this user's role changed). */
   staff: Staff;
   /**
@@ -139,6 +143,9 @@ export class ServerEvents {
         break;
       case "membership":
         if (isMembershipEvent(data)) this.#membership(data);
+        break;
+      case "draft":
+        if (isDraftEvent(data)) this.#options.draft(data);
         break;
       case "read_state":
         if (isReadStateEvent(data)) {

@@ -40,6 +40,7 @@ import { Ignores } from "./ignores.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
+import { type DraftPlace, DraftSync } from "./drafts.ts";
 import type { Replies } from "./replies.ts";
 import { Requests } from "./requests.ts";
 import { type AuthApi, Session } from "./session.ts";
@@ -108,6 +109,7 @@ export class Connection {
   #staff: Staff;
   #ignores: Ignores;
   #readMarks: ReadMarks;
+  #drafts: DraftSync;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
 
@@ -152,6 +154,12 @@ export class Connection {
     this.#staff = new Staff(state, this.#requests);
     this.#ignores = new Ignores(state, this.#requests);
     const ready = () => this.#session.ready();
+    this.#drafts = new DraftSync(state, {
+      requests: this.#requests,
+      clock,
+      ready,
+      here: () => this.#place(),
+    });
     this.#readMarks = new ReadMarks(state, {
       requests: this.#requests,
       clock,
@@ -166,6 +174,7 @@ export class Connection {
     this.#events = new ServerEvents(state, {
       sync: this.#sync,
       members: this.#members,
+      draft: (event) => this.#drafts.received(event),
       staff: this.#staff,
       checkManages: () => this.#checkManages(state.currentRoom.value),
       typing: this.#typing,
@@ -199,7 +208,9 @@ export class Connection {
         void this.#ignores.refresh();
         this.#sync.catchUpConversation();
         void this.#sync.listConversations();
+        void this.#drafts.list();
       },
+      entered: () => void this.#drafts.list(),
     });
   }
 
@@ -257,6 +268,7 @@ export class Connection {
   logout(): Promise<void> {
     this.#typing.clear();
     this.#readMarks.reset();
+    this.#drafts.reset();
     return this.#session.logout();
   }
 
@@ -454,6 +466,31 @@ export class Connection {
     if (!this.#typingSent.allow(key)) return;
     const shown = state.view.value;
     void this.request("typing", shown.kind === "dm" ? { to: shown.with } : {});
+  }
+
+  /**
+   * The text in the open room's or conversation's box changed: it goes to
+   * the account's other devices once typing stops (accounts only).
+   */
+  draftTyped(text: string): void {
+    this.#drafts.typed(this.#state.viewKey.value, this.#place(), text);
+  }
+
+  /** The box lost focus or the view changes: the draft goes now. */
+  draftLeft(): void {
+    this.#drafts.flush();
+  }
+
+  /** The open room's or conversation's message went: its draft goes everywhere. */
+  draftSent(): void {
+    this.#drafts.sent(this.#state.viewKey.value, this.#place());
+  }
+
+  #place(): DraftPlace {
+    const shown = this.#state.view.value;
+    return shown.kind === "dm"
+      ? { with: shown.with }
+      : { room: this.#state.currentRoom.value };
   }
 
   /**

@@ -7,6 +7,7 @@ import type { AccountSummary } from "../../server/protocol/admin_types.ts";
 import type {
   ChatMessage,
   ConversationList,
+  DraftEvent,
   HistoryPage,
   IgnoredUser,
   InviteInfo,
@@ -23,6 +24,7 @@ import {
   type Fields,
   isChatMessage,
   isConversationSummary,
+  isDraftEvent,
   isInvite,
   isMembershipList,
   isMessageList,
@@ -59,6 +61,8 @@ export interface Replies {
   delete_message: { message: ChatMessage | PrivateMessage };
   mark_read: ReadStateEvent;
   mark_unread: ReadStateEvent;
+  set_draft: DraftEvent;
+  list_drafts: { drafts: DraftEvent[] };
   invite: { room: string; user: string };
   remove_member: { room: string; user: string };
   create_invite: InviteInfo;
@@ -122,6 +126,8 @@ export const REPLY_CHECKS: {
     isChatMessage(d.message) || isPrivateMessage(d.message),
   mark_read: isReadStateEvent,
   mark_unread: isReadStateEvent,
+  set_draft: isDraftEvent,
+  list_drafts: (d) => Array.isArray(d.drafts) && d.drafts.every(isDraftEvent),
   invite: isRoomUser,
   remove_member: isRoomUser,
   create_invite: isInvite,

@@ -60,6 +60,8 @@ export interface SessionOptions {
   auth: AuthApi;
   /** The session is back after a reconnect: send what waited. */
   resumed(): void;
+  /** A login is done and its room loaded: fetch what the account keeps. */
+  entered(): void;
   /** An account's session is over: forget what the browser kept for it. */
   sessionOver(): void;
 }
@@ -355,6 +357,7 @@ export class Session {
     void staff.refresh();
     void ignores.refresh();
     void sync.listConversations();
+    this.#options.entered();
     return null;
   }
 
