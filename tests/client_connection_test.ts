@@ -21,6 +21,10 @@ import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
 import * as actions from "../client/actions.ts";
 import { lastSeq } from "../client/room_log.ts";
+import { DRAFT_SEND_MS } from "../client/connection/drafts.ts";
+
+/** A draft's time; the client keeps no clock of them. */
+const ISO_NOW = "2026-12-05T14:00:00.000Z";
 import {
   backOnline,
   enterRoom,
@@ -1892,4 +1896,40 @@ test("connection keeps a conversation whose first message comes while the list i
   );
   assert.deepEqual(sidebarNames(r), ["Nia", "Bob"]);
   assert.equal(state.unread.value["@nia"], 1);
+});
+
+test("connection sends a draft once typing stops, applies another device's, but never over the box being typed in", async (r) => {
+  const { server, state, connection, clock } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general"),
+    membership("dev"),
+  ]);
+  // Another device wrote in dev: this one shows it.
+  server.socket.push({
+    action: "draft",
+    data: { room: "dev", text: "from the phone", updated_at: ISO_NOW },
+  });
+  await until(() => state.drafts.value.dev === "from the phone", "dev draft");
+  // Typing in general: sent once typing stops, not at each keystroke.
+  actions.composingChanged(state, "general");
+  actions.draftChanged(state, { key: "general", text: "hel" });
+  connection.draftTyped("hel");
+  actions.draftChanged(state, { key: "general", text: "hello" });
+  connection.draftTyped("hello");
+  assert.deepEqual(server.waiting, []);
+  clock.advance(DRAFT_SEND_MS);
+  const sent = await server.next("set_draft");
+  assert.deepEqual(sent.data, { room: "general", text: "hello" });
+  server.reply(sent, { room: "general", text: "hello", updated_at: ISO_NOW });
+  // Another device's text for the box being typed in does not replace it.
+  server.socket.push({
+    action: "draft",
+    data: { room: "general", text: "older", updated_at: ISO_NOW },
+  });
+  await settle();
+  assert.equal(state.drafts.value.general, "hello");
+  // Sent: the draft goes on every device.
+  connection.draftSent();
+  const cleared = await server.next("set_draft");
+  assert.deepEqual(cleared.data, { room: "general", text: "" });
 });
