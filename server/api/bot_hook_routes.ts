@@ -12,8 +12,7 @@ import { setupPace } from "../http/setup_pace.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure } from "../protocol/errors.ts";
 import { lookup } from "../protocol/schemas.ts";
-import { hookBody } from "../routes/outgoing_hooks.ts";
-import type { StoredPrivateWebhook } from "../store/mod.ts";
+import { describeHook, hookBody } from "../routes/outgoing_hooks.ts";
 import { adminsBot } from "./account_routes.ts";
 import { auditOfRequest } from "./audit.ts";
 import { type ApiLimits, limitedCaller } from "./caller.ts";
@@ -46,25 +45,6 @@ const newBotHook = botHook.extend({ secret: z.string() }).openapi(
 const botHooks = z.object({ hooks: z.array(botHook) }).openapi(
   "BotOutgoingHooks",
 );
-
-function describe(hook: StoredPrivateWebhook, bot: string) {
-  return {
-    id: hook.id,
-    bot,
-    url: hook.url,
-    created_by: hook.createdBy,
-    created_at: new Date(hook.createdAt).toISOString(),
-    failures: hook.failures,
-    last_error: hook.lastError ?? null,
-    last_status: hook.lastStatus ?? null,
-    last_failure_at: iso(hook.lastFailureAt),
-    last_success_at: iso(hook.lastSuccessAt),
-  };
-}
-
-function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
-}
 
 /**
  * `POST`, `GET /api/bots/:bot/outgoing-hooks` and
@@ -138,7 +118,7 @@ export function botHookRoutes(
       }
       node.webhooks.changed();
       return c.json({
-        ...describe({ ...hook, failures: 0 }, bot.username),
+        ...describeHook({ ...hook, failures: 0 }, { bot: bot.username }),
         secret: hook.secret,
       }, 201);
     },
@@ -164,7 +144,7 @@ export function botHookRoutes(
       if (isFailure(bot)) return refuse(c, bot);
       const hooks = await node.store.listPrivateWebhooks(bot.key);
       return c.json({
-        hooks: hooks.map((hook) => describe(hook, bot.username)),
+        hooks: hooks.map((hook) => describeHook(hook, { bot: bot.username })),
       }, 200);
     },
   );

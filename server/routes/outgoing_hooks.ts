@@ -27,14 +27,29 @@ export const MAX_HOOKS_PER_ROOM = 10;
  */
 export const hookBody = z.object({ url: noNul(2048) });
 
-/** A hook as the API shows it (without its secret). */
-function describe(
-  hook: StoredWebhook,
-  room: string,
-): Record<string, unknown> {
+/** What the API shows of an outgoing hook beside its id and owner. */
+interface HookFacts {
+  url: string;
+  created_by: string;
+  created_at: string;
+  failures: number;
+  last_error: string | null;
+  last_status: number | null;
+  last_failure_at: string | null;
+  last_success_at: string | null;
+}
+
+/**
+ * An outgoing hook as the API shows it (without its secret), a room's or a
+ * bot's (api/bot_hook_routes.ts): `owner` names which, `{room}` or `{bot}`.
+ */
+export function describeHook<Owner extends { room: string } | { bot: string }>(
+  hook: Omit<StoredWebhook, "roomKey" | "secret">,
+  owner: Owner,
+): { id: string } & Owner & HookFacts {
   return {
     id: hook.id,
-    room,
+    ...owner,
     url: hook.url,
     created_by: hook.createdBy,
     created_at: new Date(hook.createdAt).toISOString(),
@@ -109,7 +124,7 @@ export function outgoingHookRoutes(
     }
     node.webhooks.changed();
     return c.json({
-      ...describe({ ...hook, failures: 0 }, owner.room),
+      ...describeHook({ ...hook, failures: 0 }, { room: owner.room }),
       secret: hook.secret,
     }, 201);
   });
@@ -118,7 +133,9 @@ export function outgoingHookRoutes(
     const owner = await roomOwner(c, node, c.req.param("room"));
     if (isFailure(owner)) return httpFailure(c, owner);
     const hooks = await node.store.listWebhooks(owner.roomKey);
-    return c.json({ hooks: hooks.map((hook) => describe(hook, owner.room)) });
+    return c.json({
+      hooks: hooks.map((hook) => describeHook(hook, { room: owner.room })),
+    });
   });
 
   routes.delete("/api/outgoing-hooks/:id", async (c) => {
