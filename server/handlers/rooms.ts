@@ -318,6 +318,21 @@ async function enter(
   });
 }
 
+/**
+ * The key of the room `room` names, when the member may read it, or of its
+ * current room when it names none (`list_users`, `list_members`).
+ */
+async function namedOrCurrentRoom(
+  ctx: MemberContext,
+  room: string | undefined,
+): Promise<string | Failure> {
+  const member = ctx.client.member;
+  const key = room === undefined
+    ? member.roomKey
+    : await findReadableRoom(ctx.node, readerOf(member), room);
+  return key ?? fail("room_not_found", `No room named '${room}'.`);
+}
+
 /** `list_users`: distinct users online in a room, the current one by default. */
 export async function listUsers(
   ctx: MemberContext,
@@ -325,13 +340,8 @@ export async function listUsers(
 ): Promise<Outcome> {
   const data = parseData(listUsersData, raw);
   if (isFailure(data)) return data;
-  const member = ctx.client.member;
-  const key = data.room === undefined
-    ? member.roomKey
-    : await findReadableRoom(ctx.node, readerOf(member), data.room);
-  if (key === undefined) {
-    return fail("room_not_found", `No room named '${data.room}'.`);
-  }
+  const key = await namedOrCurrentRoom(ctx, data.room);
+  if (isFailure(key)) return key;
   const users = await ctx.node.usersIn(key);
   const room = ctx.node.registry.roomName(key);
   // The owner goes with the list, so that a client beside it offers
@@ -355,13 +365,8 @@ export async function listMembers(
 ): Promise<Outcome> {
   const data = parseData(listMembersData, raw);
   if (isFailure(data)) return data;
-  const member = ctx.client.member;
-  const key = data.room === undefined
-    ? member.roomKey
-    : await findReadableRoom(ctx.node, readerOf(member), data.room);
-  if (key === undefined) {
-    return fail("room_not_found", `No room named '${data.room}'.`);
-  }
+  const key = await namedOrCurrentRoom(ctx, data.room);
+  if (isFailure(key)) return key;
   const members = await ctx.node.store.roomMembers(
     key,
     nameKey(data.prefix ?? ""),
