@@ -108,6 +108,7 @@ const EN = {
     "Too many private messages are waiting: try again once they are read.",
   "code.not_accepted": "This person does not accept that from you.",
   "code.too_many_rooms": "You have reached the most rooms you may have.",
+  "code.too_many_drafts": "You keep too many drafts: send or clear one first.",
   "code.stale_epoch": "This room changed on the server: reload it.",
   "code.internal": "The server failed to do that: try again.",
   "code.url_not_allowed": "The server will not call that address.",
@@ -667,6 +668,8 @@ const FR: Record<MessageKey, string> = {
     "Trop de messages privés attendent : réessayez quand ils auront été lus.",
   "code.not_accepted": "Cette personne n'accepte pas cela de votre part.",
   "code.too_many_rooms": "Vous avez atteint le nombre maximal de salons.",
+  "code.too_many_drafts":
+    "Vous gardez trop de brouillons : envoyez-en ou effacez-en un d'abord.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",
   "code.url_not_allowed": "Le serveur n'appellera pas cette adresse.",
