@@ -106,6 +106,24 @@ const bool = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({
 });
 
 /**
+ * An outgoing webhook's columns: a room's (`room_key`) and a bot's for its
+ * private messages (`user_key`) differ only in their owner.
+ */
+const outgoingHookColumns = (owner: "room_key" | "user_key"): ColumnSpec[] => [
+  text("id"),
+  text(owner),
+  text("url"),
+  text("secret"),
+  text("created_by"),
+  int("created_at"),
+  int("failures"),
+  text("last_error", { nullable: true }),
+  int("last_status", { nullable: true }),
+  int("last_failure_at", { nullable: true }),
+  int("last_success_at", { nullable: true }),
+];
+
+/**
  * A message's files as the store writes them (server/files.ts): served to
  * readers as they are, so anything else reached every client that showed
  * the room (a `5` or `null` where a file was, a `javascript:` link).
@@ -374,19 +392,7 @@ export const TABLES: readonly TableSpec[] = [
     table: "webhooks",
     kind: "webhook",
     secret: true,
-    columns: [
-      text("id"),
-      text("room_key"),
-      text("url"),
-      text("secret"),
-      text("created_by"),
-      int("created_at"),
-      int("failures"),
-      text("last_error", { nullable: true }),
-      int("last_status", { nullable: true }),
-      int("last_failure_at", { nullable: true }),
-      int("last_success_at", { nullable: true }),
-    ],
+    columns: outgoingHookColumns("room_key"),
     key: ["id"],
   },
   {
@@ -394,19 +400,7 @@ export const TABLES: readonly TableSpec[] = [
     table: "private_webhooks",
     kind: "private_webhook",
     secret: true,
-    columns: [
-      text("id"),
-      text("user_key"),
-      text("url"),
-      text("secret"),
-      text("created_by"),
-      int("created_at"),
-      int("failures"),
-      text("last_error", { nullable: true }),
-      int("last_status", { nullable: true }),
-      int("last_failure_at", { nullable: true }),
-      int("last_success_at", { nullable: true }),
-    ],
+    columns: outgoingHookColumns("user_key"),
     key: ["id"],
   },
   {
