@@ -7,11 +7,13 @@ import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_DRAFTS } from "../server/handlers/drafts.ts";
+import { call } from "./api_helpers.ts";
 import {
   ClientPool,
   expectError,
   roundTrip,
   startTestServer,
+  type TestServer,
 } from "./harness.ts";
 import { migratedDatabase } from "./migrated_database.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
@@ -45,7 +47,7 @@ if (pg) {
 /** One scenario on every backend, with a server and a client pool. */
 function draftTest(
   name: string,
-  body: (pool: ClientPool) => Promise<void>,
+  body: (pool: ClientPool, server: TestServer) => Promise<void>,
   options: Partial<Config> = {},
 ): void {
   for (const backend of BACKENDS) {
@@ -54,7 +56,7 @@ function draftTest(
       const server = await startTestServer({ ...store.options, ...options });
       const pool = new ClientPool(server.wsUrl);
       try {
-        await body(pool);
+        await body(pool, server);
       } finally {
         await pool.closeAll();
         await server.close();
@@ -202,6 +204,129 @@ draftTest(
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, draft: SLOW },
+    },
+  },
+);
+
+draftTest(
+  "REST drafts: PUT sets a room's or a conversation's draft, GET /api/drafts lists them, DELETE clears one, and every socket of the account hears each",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const token = ann.token!;
+    const set = await call(server, "PUT", "/api/rooms/general/draft", {
+      token,
+      body: { text: "see you at " },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body.room, "general");
+    assert.equal(set.body.text, "see you at ");
+    assert.match(set.body.updated_at, ISO);
+    // A request is no socket of hers: the one she has open hears it.
+    const seen = await ann.event("draft", (d) => d.room === "general");
+    assert.deepEqual(seen.data, set.body);
+    const toBen = await call(server, "PUT", "/api/private/Ben/draft", {
+      token,
+      body: { text: "hi" },
+    });
+    assert.equal(toBen.status, 200, JSON.stringify(toBen.body));
+    assert.deepEqual(toBen.body, {
+      with: "Ben",
+      text: "hi",
+      updated_at: toBen.body.updated_at,
+    });
+    await ann.event("draft", (d) => d.with === "Ben" && d.text === "hi");
+
+    const listed = await call(server, "GET", "/api/drafts", { token });
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body, {
+      drafts: [toBen.body, set.body],
+    });
+    assert.deepEqual(listed.body.drafts, (await ann.ok("list_drafts")).drafts);
+
+    const cleared = await call(server, "DELETE", "/api/rooms/general/draft", {
+      token,
+    });
+    assert.equal(cleared.status, 200);
+    assert.equal(cleared.body.text, "");
+    await ann.event("draft", (d) => d.room === "general" && d.text === "");
+    const gone = await call(server, "DELETE", "/api/private/ben/draft", {
+      token,
+    });
+    assert.equal(gone.status, 200);
+    assert.deepEqual((await ann.ok("list_drafts")).drafts, []);
+  },
+);
+
+draftTest(
+  "REST drafts are refused with the WebSocket's codes: no token, a room the account is not in, past a message's length, no text",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ben.ok("create_room", { room: "secret", private: true });
+    const token = ann.token!;
+    const put = (path: string, body: unknown, auth = token) =>
+      call(server, "PUT", path, { token: auth, body });
+    const refusals: [
+      Promise<{ status: number; body: { error: string } }>,
+      number,
+      string,
+    ][] = [
+      [call(server, "GET", "/api/drafts"), 401, "not_logged_in"],
+      [put("/api/rooms/nowhere/draft", { text: "x" }), 404, "room_not_found"],
+      [put("/api/rooms/secret/draft", { text: "x" }), 404, "room_not_found"],
+      [
+        call(server, "DELETE", "/api/rooms/secret/draft", { token }),
+        404,
+        "room_not_found",
+      ],
+      [
+        put("/api/rooms/general/draft", { text: "é".repeat(4001) }),
+        400,
+        "message_too_long",
+      ],
+      [put("/api/rooms/general/draft", {}), 400, "invalid_message"],
+      [put("/api/private/a%00b/draft", { text: "x" }), 400, "invalid_message"],
+    ];
+    for (const [answer, status, code] of refusals) {
+      const { status: got, body } = await answer;
+      assert.deepEqual([got, body.error], [status, code], JSON.stringify(body));
+    }
+    assert.deepEqual((await ann.ok("list_drafts")).drafts, []);
+  },
+);
+
+draftTest(
+  "REST drafts draw on the account's set_draft bucket: past it, PUT gets 429 and the socket's set_draft rate_limited",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    await ann.ok("set_draft", { room: "general", text: "a" });
+    const put = () =>
+      call(server, "PUT", "/api/rooms/general/draft", {
+        token: ann.token,
+        body: { text: "b" },
+      });
+    for (let i = 1; i < SLOW.burst; i++) {
+      assert.equal((await put()).status, 200);
+    }
+    const refused = await put();
+    assert.equal(refused.status, 429, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, "rate_limited");
+    await expectError(
+      ann,
+      "set_draft",
+      { room: "general", text: "c" },
+      "rate_limited",
+    );
+    // Reading them is any request's.
+    assert.equal(
+      (await call(server, "GET", "/api/drafts", { token: ann.token })).status,
+      200,
+    );
+  },
+  {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUser: { ...DEFAULT_RATE_LIMITS.perUser, draft: SLOW },
     },
   },
 );

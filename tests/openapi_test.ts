@@ -491,6 +491,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...await messageChangeSteps(server, admin, user),
     ...roomMemberSteps(user),
     ...ignoreSteps(user),
+    ...draftSteps(user),
   ];
 }
 
@@ -916,6 +917,34 @@ function ignoreSteps(user: CallOptions): Step[] {
       options: user,
       status: 400,
     },
+  ];
+}
+
+// The user sets a draft in a room and a conversation, lists, and clears
+// them; the refusals of each route.
+function draftSteps(user: CallOptions): Step[] {
+  const room = "/api/rooms/{room}/draft";
+  const peer = "/api/private/{user}/draft";
+  const step = (
+    method: string,
+    route: string,
+    path: string,
+    status: number,
+    options: CallOptions = user,
+  ): Step => ({ method, route, path, options, status });
+  const text = (t: string) => ({ ...user, body: { text: t } });
+  return [
+    step("PUT", room, "/api/rooms/general/draft", 200, text("see you")),
+    step("PUT", room, "/api/rooms/nowhere/draft", 404, text("x")),
+    step("PUT", room, "/api/rooms/general/draft", 400, { ...user, body: {} }),
+    step("PUT", peer, "/api/private/root/draft", 200, text("hi")),
+    step("PUT", peer, "/api/private/a%00b/draft", 400, text("x")),
+    step("GET", "/api/drafts", "/api/drafts", 200),
+    step("GET", "/api/drafts", "/api/drafts", 401, {}),
+    step("DELETE", room, "/api/rooms/general/draft", 200),
+    step("DELETE", room, "/api/rooms/nowhere/draft", 404),
+    step("DELETE", peer, "/api/private/root/draft", 200),
+    step("DELETE", peer, "/api/private/root/draft", 403, {}),
   ];
 }
 

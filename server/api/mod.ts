@@ -14,6 +14,7 @@ import { VERSION } from "../version.ts";
 import { accountRoutes } from "./account_routes.ts";
 import { botHookRoutes } from "./bot_hook_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
+import { draftRoutes } from "./draft_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { ignoreRoutes } from "./ignore_routes.ts";
@@ -47,6 +48,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   messageChangeRoutes(api, node, limits);
   roomMemberRoutes(api, node, limits);
   ignoreRoutes(api, node, limits);
+  draftRoutes(api, node, limits);
   searchRoutes(api, node);
   peopleRoutes(api, node, limits);
   conversationRoutes(api, node);
