@@ -10,7 +10,7 @@
  * from one store to the other is tested in tests/transfer_test.ts.
  */
 import assert from "node:assert/strict";
-import type { Store } from "../server/store/mod.ts";
+import { conversationKey, type Store } from "../server/store/mod.ts";
 import { exportStore } from "../server/transfer/export.ts";
 import { type Row, TABLES, type TableSpec } from "../server/transfer/format.ts";
 import { importStore } from "../server/transfer/import.ts";
@@ -451,6 +451,38 @@ export function transferContract(
       assert.equal(entry.id, Math.max(...audit.map((a) => a.id)) + 1);
     },
   );
+
+  test(
+    "after an import, each account's drafts are there as they were, and the cap counts them",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      const drafts = {
+        alice: await store.listDrafts("alice"),
+        bob: await store.listDrafts("bob"),
+      };
+      assert.deepEqual(drafts.alice.map((d) => d.with), ["Bob"]);
+      assert.deepEqual(drafts.bob.map((d) => d.stream), ["team"]);
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual({
+        alice: await imported.listDrafts("alice"),
+        bob: await imported.listDrafts("bob"),
+      }, drafts);
+      // One draft held: a cap of one refuses a second, not a change.
+      const one = { text: "x", updatedAt: Date.now() };
+      assert.equal(
+        await imported.setDraft("bob", { ...one, stream: "general" }, 1),
+        false,
+      );
+      assert.equal(
+        await imported.setDraft("bob", { ...one, stream: "team" }, 1),
+        true,
+      );
+    },
+  );
 }
 
 function spec(table: string): TableSpec {
@@ -620,6 +652,17 @@ async function populate(store: Store): Promise<void> {
   });
   await store.addMember("bob", "team", 0, "alice");
   await store.ignore("bob", { key: "mallory", name: "Mallory", max: 10 });
+  await store.setDraft(
+    "bob",
+    { stream: "team", text: "see you at ", updatedAt: now },
+    200,
+  );
+  await store.setDraft("alice", {
+    stream: conversationKey("alice", "bob"),
+    with: "Bob",
+    text: "psst, about",
+    updatedAt: now + 1,
+  }, 200);
   await store.createInvite({
     code: "invite-code",
     roomKey: "team",

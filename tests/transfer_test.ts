@@ -49,6 +49,8 @@ interface Before {
   general: Message[];
   team: Message[];
   conversation: Message[];
+  /** Bob's drafts, as list_drafts answered. */
+  drafts: unknown[];
   fileUrl: string;
   dir: string;
 }
@@ -56,7 +58,7 @@ interface Before {
 /**
  * A server used for a while: accounts, a private room with an invite, edits,
  * a deletion, a mention, private messages (one still waiting for its
- * recipient), a shared image, a ban, a ban for an hour, a password reset
+ * recipient), drafts in a room and a conversation, a shared image, a ban, a ban for an hour, a password reset
  * link and so the audit log, a bot with a token and a webhook that posted.
  * Stopped before it returns.
  */
@@ -104,6 +106,8 @@ async function populated(): Promise<Before> {
     await bob.client.ok("private_message", { to: "alice", text: "hi alice" });
     await a.ok("private_message", { to: "carol", text: "for later" });
     await bob.client.ok("ignore_user", { user: "carol" });
+    await bob.client.ok("set_draft", { room: "team", text: "see you at " });
+    await bob.client.ok("set_draft", { with: "Alice", text: "thanks" });
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
     await guest.close();
@@ -161,6 +165,7 @@ async function populated(): Promise<Before> {
       team: await historyOf<Message>(a, "team"),
       conversation: (await a.ok("history", { with: "bob", limit: 200 }))
         .messages as Message[],
+      drafts: (await bob.client.ok("list_drafts")).drafts as unknown[],
       fileUrl: file.url,
       dir: server.dir,
     };
@@ -323,6 +328,9 @@ Deno.test({
           (await alice.ok("history", { with: "bob", limit: 200 })).messages,
           before.conversation,
         );
+        // Bob's unsent text waits for him on the new server too.
+        assert.equal(before.drafts.length, 2);
+        assert.deepEqual((await bob.ok("list_drafts")).drafts, before.drafts);
         // New messages take the next seqs, and a client that saw the old
         // server's last message catches up with exactly what it missed.
         const last = before.general.at(-1)!.seq;
@@ -405,6 +413,7 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "membership",
         "ignore",
         "read_position",
+        "draft",
         "invite",
         "ban",
         "file",
@@ -548,6 +557,8 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
     const fileLine = JSON.parse(lines[file]);
     const membership = find("membership", "user_key", "bob");
     const membershipLine = JSON.parse(lines[membership]);
+    const draft = find("draft", "user_key", "bob");
+    const draftLine = JSON.parse(lines[draft]);
     const cases: [string, string[], RegExp][] = [
       [
         "a broken line",
@@ -639,6 +650,19 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
           JSON.stringify({ ...membershipLine, user_key: "ghost" }),
         ),
         /^line \d+: a membership of "ghost", which has no account line/,
+      ],
+      [
+        "a draft of no account",
+        lines.with(draft, JSON.stringify({ ...draftLine, user_key: "ghost" })),
+        /^line \d+: a draft of "ghost", which has no account line/,
+      ],
+      [
+        "a draft longer than a message",
+        lines.with(
+          draft,
+          JSON.stringify({ ...draftLine, text: "x".repeat(4001) }),
+        ),
+        /^line \d+: bad draft: text: at most 4000 characters/,
       ],
       ["a cut-short file", lines.slice(0, -1), /cut short/],
       [

@@ -33,8 +33,8 @@ export const EXPORT_HELP =
        deno task export --db chat.db > chat.jsonl
 
 Writes the whole store as JSON Lines on stdout: rooms, accounts,
-memberships, read positions, bans, files (as references), room and private
-messages with their edits, mentions. One consistent snapshot, while servers
+memberships, read positions, drafts, bans, files (as references), room and
+private messages with their edits, mentions. One consistent snapshot, while servers
 keep serving; memory stays small whatever the size. Progress on stderr.
 
 Options:

@@ -278,6 +278,21 @@ export const TABLES: readonly TableSpec[] = [
     key: ["user_key", "stream"],
   },
   {
+    // An account's unsent text (set_draft): its data, as its messages
+    // are, so it moves with it; not a secret, as those are not.
+    table: "drafts",
+    kind: "draft",
+    columns: [
+      text("user_key"),
+      text("stream"),
+      text("with_name", { nullable: true }),
+      // As set_draft bounds it.
+      text("text", { max: MAX_MESSAGE_LENGTH }),
+      int("updated_at"),
+    ],
+    key: ["user_key", "stream"],
+  },
+  {
     table: "invites",
     kind: "invite",
     secret: true,

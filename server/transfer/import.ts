@@ -339,8 +339,9 @@ function fileError(number: number, error: unknown): never {
  * membership or an owner names exists. An owner that is no account is
  * given the owner no account can be, as the store's own migration does
  * (a dump made before it holds such rooms): kept, whoever registered the
- * name later managed the room. A membership of no account is refused: the
- * name's next account would have been a member of a private room.
+ * name later managed the room. A membership or a draft of no account is
+ * refused: the name's next account would have been a member of a private
+ * room, or read another's unsent text.
  */
 function checkNames(
   spec: TableSpec,
@@ -369,10 +370,13 @@ function checkNames(
   ) {
     row.owner = DELETED_OWNER;
   }
-  if (spec.table === "memberships" && !accounts.has(String(row.user_key))) {
+  if (
+    (spec.table === "memberships" || spec.table === "drafts") &&
+    !accounts.has(String(row.user_key))
+  ) {
     throw new ImportError(
       number,
-      `a membership of "${row.user_key}", which has no account line`,
+      `a ${spec.kind} of "${row.user_key}", which has no account line`,
     );
   }
 }

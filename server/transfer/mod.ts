@@ -57,6 +57,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "memberships",
   "ignores",
   "read_positions",
+  "drafts",
   "invites",
   "bans",
   "uploads",
