@@ -3,7 +3,7 @@
  * contexts (two devices) of one account, a real server. Needs
  * /usr/bin/chromium.
  */
-import type { Page } from "playwright-core";
+import type { Page, WebSocketRoute } from "playwright-core";
 import {
   browserTest,
   confirmedFrom,
@@ -12,6 +12,7 @@ import {
   register,
   send,
   signIn,
+  STEP_TIMEOUT,
 } from "./browser_support.ts";
 
 /** Waits until the composer holds exactly this text. */
@@ -22,6 +23,46 @@ async function draftIs(page: Page, text: string): Promise<void> {
         ?.value === wanted,
     text,
   );
+}
+
+/**
+ * The page's sockets to the server, through a switch: `off()` drops the
+ * open one and fails every new one (and tells the page it is offline),
+ * `on()` lets them through again (and tells it it is back online).
+ */
+async function networkSwitch(page: Page) {
+  let offline = false;
+  const open = new Set<WebSocketRoute>();
+  await page.routeWebSocket((url) => url.pathname === "/ws", (ws) => {
+    if (offline) return ws.close();
+    open.add(ws);
+    ws.connectToServer();
+  });
+  return {
+    async off(): Promise<void> {
+      offline = true;
+      await page.context().setOffline(true);
+      for (const ws of open) await ws.close();
+      open.clear();
+      await page.getByTestId("connection-banner").waitFor();
+    },
+    async on(): Promise<void> {
+      offline = false;
+      await page.context().setOffline(false);
+    },
+  };
+}
+
+/**
+ * Waits until `check` holds, asking again every 50 ms, for as long as a
+ * page's step may take.
+ */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + STEP_TIMEOUT;
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error("never held");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The sidebar row of a room. */
@@ -59,5 +100,46 @@ browserTest(
     await currentRoom(laptop, "design");
     await confirmedFrom(laptop, "alice", "half a thought, done").waitFor();
     await draftIs(laptop, "");
+  },
+);
+
+browserTest(
+  "web client: a draft typed while offline is kept and sent once back, unless the account's other device set a newer one meanwhile",
+  async (browser, server) => {
+    const laptop = await openPage(browser, server);
+    const network = await networkSwitch(laptop);
+    await register(laptop, "alice");
+    await send(laptop, "/create design");
+    await currentRoom(laptop, "design");
+    const phone = await openPage(browser, server);
+    await signIn(phone, "alice");
+    const box = laptop.getByTestId("composer");
+
+    // Offline, the laptop writes in #design and leaves the box.
+    await network.off();
+    await box.fill("written on the train");
+    await box.blur();
+    // Back online: it was typed after the last draft synced, so it stays
+    // and goes to the phone.
+    await network.on();
+    await roomRow(phone, "design").getByTestId("draft-mark").waitFor();
+    await roomRow(phone, "design").click();
+    await currentRoom(phone, "design");
+    await draftIs(phone, "written on the train");
+    await draftIs(laptop, "written on the train");
+
+    // Offline again, the laptop changes it; then the phone does, later.
+    await network.off();
+    await box.fill("old plan");
+    await box.blur();
+    await phone.getByTestId("composer").fill("new plan");
+    await roomRow(phone, "general").click();
+    await currentRoom(phone, "general");
+    await until(async () =>
+      (await server.node.store.listDrafts("alice"))[0]?.text === "new plan"
+    );
+    // Back online: the server's is the newer, and replaces the laptop's.
+    await network.on();
+    await draftIs(laptop, "new plan");
   },
 );

@@ -3,7 +3,9 @@
  * `list_drafts`, `draft` events): the text goes to the server when typing
  * stops for {@linkcode DRAFT_SEND_MS}, at once when the box loses focus or
  * the view changes, and as "" when the message is sent. Guests keep their
- * drafts in the browser only (main.tsx).
+ * drafts in the browser only (main.tsx). Text typed while the socket is
+ * down or logging in again waits for the next `list_drafts`: there the
+ * newer of it and the server's wins (see {@linkcode DraftSync.list}).
  */
 
 import type { DraftEvent } from "../../server/protocol/types.ts";
@@ -35,12 +37,20 @@ export class DraftSync {
   #state: AppState;
   #options: DraftSyncOptions;
   /** Texts typed and not yet sent, by log key, with their place. */
-  #waiting = new Map<
-    string,
-    { place: DraftPlace; text: string; timer: TimerId }
-  >();
-  /** Log keys the server holds a draft for, as far as this page knows. */
-  #held = new Set<string>();
+  #waiting = new Map<string, Typed & { timer: TimerId }>();
+  /**
+   * Texts typed while the session was not ready (offline, logging in
+   * again), by log key: kept for the next list, which sends the ones that
+   * win. Each with the `updated_at` of the server's draft this page knew
+   * when it was typed (`base`), so that a server draft nobody changed
+   * since never beats it whatever the clocks say.
+   */
+  #unsent = new Map<string, Typed & { base: number | undefined }>();
+  /**
+   * The server's drafts as far as this page knows: when each was set
+   * (ms), by log key.
+   */
+  #held = new Map<string, number>();
 
   constructor(state: AppState, options: DraftSyncOptions) {
     this.#state = state;
@@ -56,7 +66,8 @@ export class DraftSync {
       DRAFT_SEND_MS,
       () => this.#send(key),
     );
-    this.#waiting.set(key, { place, text, timer });
+    const at = this.#options.clock.now();
+    this.#waiting.set(key, { place, text, at, timer });
   }
 
   /** The box lost focus or the view changed: what waits goes now. */
@@ -69,27 +80,52 @@ export class DraftSync {
     const was = this.#waiting.get(key);
     if (was) this.#options.clock.cancel(was.timer);
     this.#waiting.delete(key);
+    this.#unsent.delete(key);
     if (!this.#state.account.value || !this.#held.has(key)) return;
-    this.#held.delete(key);
-    void this.#options.requests.request("set_draft", { ...place, text: "" });
+    this.#post(key, place, "");
   }
 
   /**
    * After a login or a resume: the server's drafts replace the browser's
    * (another device may have sent or changed them meanwhile), except in
-   * the box being written in.
+   * the box being written in, and except a text typed here since this
+   * page last heard of that draft (offline, or while logging in again):
+   * that one wins and is sent, unless the server's changed since and is
+   * newer than it. Only then do two clocks meet (this browser's typing
+   * time, the server's `updated_at`): a skew of a few seconds can pick
+   * the older of two texts typed that close together on two devices.
    */
   async list(): Promise<void> {
     if (!this.#state.account.value) return;
+    // Typed within the pause before this list: judged with it, not sent
+    // after it over whatever it brings.
+    for (const [key, { timer, ...typed }] of this.#waiting) {
+      this.#options.clock.cancel(timer);
+      this.#keep(key, typed);
+    }
+    this.#waiting.clear();
     const listed = await this.#options.requests.request("list_drafts");
     if (!listed.ok || !this.#state.account.value) return;
     const drafts: Record<string, string> = {};
     this.#held.clear();
     for (const draft of listed.data.drafts) {
       const key = keyOf(draft);
-      this.#held.add(key);
       // Newest first: an older one of the same key (a room renamed) loses.
-      if (entry(drafts, key) === undefined) put(drafts, key, draft.text);
+      if (entry(drafts, key) !== undefined) continue;
+      put(drafts, key, draft.text);
+      this.#held.set(key, Date.parse(draft.updated_at));
+    }
+    for (const [key, mine] of this.#unsent) {
+      this.#unsent.delete(key);
+      const theirs = this.#held.get(key);
+      if (theirs !== mine.base && theirs !== undefined && theirs > mine.at) {
+        continue;
+      }
+      if (mine.text === "") delete drafts[key];
+      else put(drafts, key, mine.text);
+      if (mine.text !== "" || theirs !== undefined) {
+        this.#post(key, mine.place, mine.text);
+      }
     }
     const composing = this.#state.composing.value;
     const mine = composing === null
@@ -112,8 +148,14 @@ export class DraftSync {
   /** A `draft` event: another device of the account set it. */
   received(draft: DraftEvent): void {
     const key = keyOf(draft);
+    const at = Date.parse(draft.updated_at);
     if (draft.text === "") this.#held.delete(key);
-    else this.#held.add(key);
+    else this.#held.set(key, at);
+    // Typed here since and not sent yet: the next list judges it, unless
+    // this one is newer.
+    const mine = this.#unsent.get(key);
+    if (mine !== undefined && !(at > mine.at)) return;
+    this.#unsent.delete(key);
     // The box being written in keeps its text: the person here wins.
     if (this.#state.composing.value === key) return;
     actions.draftChanged(this.#state, { key, text: draft.text });
@@ -125,23 +167,50 @@ export class DraftSync {
       this.#options.clock.cancel(timer);
     }
     this.#waiting.clear();
+    this.#unsent.clear();
     this.#held.clear();
   }
 
   #send(key: string): void {
     const waiting = this.#waiting.get(key);
     if (!waiting) return;
-    this.#options.clock.cancel(waiting.timer);
+    const { timer, ...typed } = waiting;
+    this.#options.clock.cancel(timer);
     this.#waiting.delete(key);
-    if (!this.#state.account.value || !this.#options.ready()) return;
-    if (waiting.text === "" && !this.#held.has(key)) return;
-    if (waiting.text === "") this.#held.delete(key);
-    else this.#held.add(key);
-    void this.#options.requests.request("set_draft", {
-      ...waiting.place,
-      text: waiting.text,
-    });
+    if (!this.#state.account.value) return;
+    if (!this.#options.ready()) {
+      this.#keep(key, typed);
+      return;
+    }
+    this.#unsent.delete(key);
+    if (typed.text === "" && !this.#held.has(key)) return;
+    this.#post(key, typed.place, typed.text);
   }
+
+  /** Keeps a text typed while not ready for the next list. */
+  #keep(key: string, typed: Typed): void {
+    const base = this.#unsent.get(key)?.base ?? this.#held.get(key);
+    this.#unsent.set(key, { ...typed, base });
+  }
+
+  /** Sends a draft, and notes when the server set it. */
+  #post(key: string, place: DraftPlace, text: string): void {
+    if (text === "") this.#held.delete(key);
+    else this.#held.set(key, this.#options.clock.now());
+    void this.#options.requests.request("set_draft", { ...place, text })
+      .then((result) => {
+        if (result.ok && text !== "") {
+          this.#held.set(key, Date.parse(result.data.updated_at));
+        }
+      });
+  }
+}
+
+/** A text typed in a place, and when (ms, this browser's clock). */
+interface Typed {
+  place: DraftPlace;
+  text: string;
+  at: number;
 }
 
 /** The log key of a draft's place. */
