@@ -1933,3 +1933,62 @@ test("connection sends a draft once typing stops, applies another device's, but 
   const cleared = await server.next("set_draft");
   assert.deepEqual(cleared.data, { room: "general", text: "" });
 });
+
+test("connection keeps a draft typed while offline and sends it once back, unless the server's changed since and is newer", async (r) => {
+  const { server, state, connection, clock } = r;
+  await loginAsAccount(r, "ida");
+  server.scriptsDrafts = true;
+  const offlineType = (text: string) => {
+    server.socket.drop();
+    actions.draftChanged(state, { key: "general", text });
+    connection.draftTyped(text);
+    connection.draftLeft();
+    assert.deepEqual(server.waiting, [], "nothing goes out while offline");
+  };
+  const resume = async () => {
+    await backOnline(r);
+    await resumeInGeneral(r);
+    server.reply(await server.next("list_users"), { users: ["ida"] });
+    return await server.next("list_drafts");
+  };
+
+  // The server has none: the text typed offline stays and goes.
+  offlineType("on the train");
+  server.reply(await resume(), { drafts: [] });
+  const sent = await server.next("set_draft");
+  assert.deepEqual(sent.data, { room: "general", text: "on the train" });
+  // The server's clock is a minute ahead of this browser's.
+  const storedAt = new Date(clock.now() + 60_000).toISOString();
+  server.reply(sent, {
+    room: "general",
+    text: "on the train",
+    updated_at: storedAt,
+  });
+  // The page notes when the server set it.
+  await settle();
+  assert.equal(state.drafts.value.general, "on the train");
+
+  // Typed offline again; the server still has the one this page sent,
+  // "later" by its clock: this page's text wins, whatever the clocks say.
+  offlineType("on the bus");
+  server.reply(await resume(), {
+    drafts: [{ room: "general", text: "on the train", updated_at: storedAt }],
+  });
+  const again = await server.next("set_draft");
+  assert.deepEqual(again.data, { room: "general", text: "on the bus" });
+  server.reply(again, {
+    room: "general",
+    text: "on the bus",
+    updated_at: storedAt,
+  });
+
+  // Typed offline, then another device set a newer one: the server's wins.
+  offlineType("old plan");
+  const newer = new Date(clock.now() + 120_000).toISOString();
+  server.reply(await resume(), {
+    drafts: [{ room: "general", text: "new plan", updated_at: newer }],
+  });
+  await settle();
+  assert.equal(state.drafts.value.general, "new plan");
+  assert.deepEqual(server.waiting, [], "the older text is not sent");
+});
