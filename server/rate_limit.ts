@@ -205,10 +205,11 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // loopback, behind a proxy or from many addresses. A person switches
     // rooms a few times a second at most, a reconnect joins one.
     membership: { burst: 100, perSecond: 10 },
-    // Each find_people walks the accounts whose name starts with the
-    // prefix until 100 visible ones: at 100,000 accounts on SQLite 0.7 ms
-    // for one letter, 17 ms when none of its 3,800 are visible (machine
-    // at load 18). A person's tabs together type no faster than this.
+    // Each find_people probes the accounts online with the prefix, then
+    // walks those whose name starts with it until `limit` more visible
+    // ones: at 100,000 accounts on SQLite 0.6 ms for one letter (machine
+    // at load 25; docs/performance.md, "The user directory"), more when
+    // few of them are visible. A person's tabs together type no faster.
     people: { burst: 60, perSecond: 10 },
   },
   perAddress: {

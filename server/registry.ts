@@ -417,6 +417,14 @@ export class RoomRegistry {
   }
 
   /**
+   * Keys of the users online here whose key starts with `prefix`: a walk
+   * of every online user, as many as this node holds connections for.
+   */
+  onlineStartingWith(prefix: string): string[] {
+    return [...this.#users.keys()].filter((key) => key.startsWith(prefix));
+  }
+
+  /**
    * Removes a room that no connection looks at any more, ending every
    * membership of it here; false when one still does or it does not exist.
    */

@@ -155,3 +155,51 @@ Deno.test("GET /api/people: the same directory over HTTP with the account's toke
       assert.equal(anonymous.status, 401);
     })
   ));
+
+Deno.test("find_people: someone online comes first however many accounts share the prefix before them in name order", () =>
+  withServer((server) =>
+    withPool(server, async (pool) => {
+      const alice = await pool.register("alice");
+      // 150 offline accounts whose names sort before "bz", written to the
+      // store as registration would (each in general from its creation).
+      for (let i = 0; i < 150; i++) {
+        const key = `b${String(i).padStart(3, "0")}`;
+        await server.node.store.createAccount({
+          key,
+          username: key,
+          passwordHash: "never logs in",
+          role: "user",
+        });
+      }
+      await pool.register("bz");
+      assert.deepEqual(await found(alice, { query: "b", limit: 3 }), [
+        ["bz", true],
+        ["b000", false],
+        ["b001", false],
+      ]);
+    })
+  ));
+
+Deno.test("find_people: an account banned from the server is not listed while the ban lasts; a room ban keeps it", () =>
+  withServer((server) =>
+    withPool(server, async (pool) => {
+      const root = await pool.register("root");
+      await pool.register("bob");
+      await accountWithToken(server, "bobby");
+      await root.ok("create_room", { room: "dev" });
+      await root.ok("ban", { user: "bobby", reason: "spam" });
+      await root.ok("ban", { user: "bob", room: "dev" });
+      assert.deepEqual(await found(root, { query: "bo" }), [["bob", true]]);
+      const asked = await call(server, "GET", "/api/people?q=bo", {
+        token: root.token,
+      });
+      assert.deepEqual(asked.body, {
+        people: [{ username: "bob", online: true }],
+      });
+      await root.ok("unban", { user: "bobby" });
+      assert.deepEqual(await found(root, { query: "bo" }), [
+        ["bob", true],
+        ["bobby", false],
+      ]);
+    })
+  ));

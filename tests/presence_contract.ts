@@ -216,6 +216,23 @@ export function presenceContract(
     assert.equal(await node.presence.onlineName("bob"), undefined);
   });
 
+  test("the users online whose key starts with a prefix are found, each once, glob characters matching themselves", async (open) => {
+    const node = await open();
+    const bob = (await node.join("Bob", { guest: false }))!;
+    await node.join("Bob", { guest: false });
+    await node.join("Bobby");
+    await node.join("Carol", { guest: false });
+    await node.join("b*x", { guest: false });
+    const found = async (prefix: string) =>
+      (await node.presence.onlineStartingWith(prefix)).sort();
+    assert.deepEqual(await found("bo"), ["bob", "bobby"]);
+    assert.deepEqual(await found("b*"), ["b*x"]);
+    assert.deepEqual(await found("b?"), []);
+    assert.deepEqual(await found("z"), []);
+    node.leave(bob);
+    assert.deepEqual(await found("bob"), ["bob", "bobby"], "one left");
+  });
+
   test("a move changes the room counts and member lists", async (open) => {
     const node = await open();
     const alice = (await node.join("Alice"))!;
@@ -413,6 +430,22 @@ export function presenceContract(
       assert.equal(await b.join("Gus", { guest: false }), undefined);
       assert.equal(await b.presence.isGuestOnline("gus"), true);
       assert.deepEqual(await b.presence.usersIn("general"), ["Gus"]);
+    },
+    { nodes: true },
+  );
+
+  test(
+    "the users online whose key starts with a prefix are found on every node",
+    async (open) => {
+      const [a, b] = [await open(), await open()];
+      await a.join("Ann", { guest: false });
+      await b.join("Ann", { guest: false });
+      await b.join("Andy");
+      await b.join("Bob", { guest: false });
+      assert.deepEqual((await a.presence.onlineStartingWith("an")).sort(), [
+        "andy",
+        "ann",
+      ]);
     },
     { nodes: true },
   );

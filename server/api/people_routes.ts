@@ -36,7 +36,7 @@ export function peopleRoutes(
       path: "/api/people",
       summary: "Find accounts by the start of their name",
       description:
-        "As the WebSocket `find_people`: accounts whose name starts with `q` (compared as names are, a leading `@` ignored) that share a room with the caller or belong to a public room, the caller left out; online ones first, then by name; at most `limit` (default and most 20). Limited with the user's WebSocket `find_people`.",
+        "As the WebSocket `find_people`: accounts whose name starts with `q` (compared as names are, a leading `@` ignored) that share a room with the caller or belong to a public room, the caller and accounts banned from the server left out; online ones first (among all the matches), then by name; at most `limit` (default and most 20). Limited with the user's WebSocket `find_people`.",
       security: BEARER,
       request: { query: peopleQuery },
       responses: {

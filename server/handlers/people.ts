@@ -16,12 +16,6 @@ import { type MemberContext, parseData } from "./context.ts";
 /** People in an answer when `limit` is not given, and the most it may ask. */
 export const PEOPLE_LIMIT = 20;
 
-// Matches read in name order before the online ones are put first: all of
-// them for a prefix of two or three letters on most servers, so the
-// people online are found first, not only those early in the alphabet.
-// The cost: one presence look-up each (memory, or one Redis reply).
-const CANDIDATES = 100;
-
 /** `find_people {"query","limit"?}`: accounts by the start of their name. */
 export async function findPeople(
   ctx: MemberContext,
@@ -62,19 +56,25 @@ export async function peopleFor(
       `A name is at most ${MAX_NAME_LENGTH} characters.`,
     );
   }
-  const accounts = await node.store.findPeople({
-    prefix: nameKey(typed),
+  const prefix = nameKey(typed);
+  const limit = data.limit ?? PEOPLE_LIMIT;
+  // Online first over all the matches: those online among them (as many
+  // as hold the prefix, each a key probe), then the rest in name order,
+  // read up to `limit` past the online ones found, who come again there.
+  // Never more than twice `limit` accounts whatever their number.
+  const among = await node.presence.onlineStartingWith(prefix);
+  const online = among.length === 0
+    ? []
+    : await node.store.findPeople({ prefix, viewerKey, among, limit });
+  const seen = new Set(online.map((a) => a.key));
+  const rest = online.length === limit ? [] : (await node.store.findPeople({
+    prefix,
     viewerKey,
-    limit: CANDIDATES,
-  });
-  const online = await Promise.all(
-    accounts.map(async (a) => (await node.onlineName(a.key)) !== undefined),
-  );
-  const people: Person[] = accounts.map((a, i) => ({
-    username: a.username,
-    online: online[i],
-  }));
-  // Stable: each part stays in name order.
-  people.sort((a, b) => Number(b.online) - Number(a.online));
-  return succeed({ people: people.slice(0, data.limit ?? PEOPLE_LIMIT) });
+    limit: limit + online.length,
+  })).filter((a) => !seen.has(a.key)).slice(0, limit - online.length);
+  const people: Person[] = [
+    ...online.map((a) => ({ username: a.username, online: true })),
+    ...rest.map((a) => ({ username: a.username, online: false })),
+  ];
+  return succeed({ people });
 }

@@ -62,6 +62,10 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.onlineName(userKey));
   }
 
+  onlineStartingWith(prefix: string): Promise<string[]> {
+    return Promise.resolve(this.#registry.onlineStartingWith(prefix));
+  }
+
   isGuestOnline(userKey: string): Promise<boolean> {
     return Promise.resolve(this.#registry.isGuestOnline(userKey));
   }

@@ -54,6 +54,12 @@ export interface PresenceManager {
   guestAddresses(userKey: string): Promise<string[]>;
   /** The display name of a user online anywhere, or undefined. */
   onlineName(userKey: string): Promise<string | undefined>;
+  /**
+   * Keys of the users online anywhere whose key starts with `prefix`, each
+   * once, in no order: the user directory's online ones among all its
+   * matches, however many the accounts (`find_people`).
+   */
+  onlineStartingWith(prefix: string): Promise<string[]>;
   /** True when a guest holds this name anywhere. */
   isGuestOnline(userKey: string): Promise<boolean>;
   /**

@@ -347,6 +347,36 @@ export class RedisPresence implements PresenceManager {
     return held[0]?.slice(2);
   }
 
+  async onlineStartingWith(prefix: string): Promise<string[]> {
+    // HSCAN's MATCH walks each live node's names hash inside Redis and
+    // sends back only the matches: the cost grows with the users online,
+    // never with the accounts. Glob characters in a name match themselves.
+    const pattern = prefix.replace(/[\\*?[\]]/g, "\\$&") + "*";
+    try {
+      const found = new Set<string>();
+      for (const node of await this.#liveNow()) {
+        let cursor = "0";
+        do {
+          const [next, pairs] = await this.#redis.hscan(
+            names(node),
+            cursor,
+            "MATCH",
+            pattern,
+            "COUNT",
+            1000,
+          );
+          for (let i = 0; i < pairs.length; i += 2) found.add(pairs[i]);
+          cursor = next;
+        } while (cursor !== "0");
+      }
+      this.#answering = true;
+      return [...found];
+    } catch (error) {
+      this.#lost(error);
+      return await this.#fallback.onlineStartingWith(prefix);
+    }
+  }
+
   async isGuestOnline(userKey: string): Promise<boolean> {
     const held = await this.#held(userKey);
     if (held === undefined) return await this.#fallback.isGuestOnline(userKey);

@@ -370,6 +370,13 @@ export interface PeopleQuery {
   prefix: string;
   /** Whose directory: the account asking, never in the answer. */
   viewerKey: string;
+  /**
+   * Only these keys (those online), when given: each one a probe of the
+   * accounts' key, whatever the number of accounts.
+   */
+  among?: string[];
+  /** Bans in force at this time (ms) leave the banned out; default now. */
+  now?: number;
   /** At most this many. */
   limit: number;
 }
@@ -1206,8 +1213,9 @@ export interface AccountStore {
   /**
    * The user directory: accounts whose name key starts with the prefix
    * and who share a room with the viewer or belong to a public room, in
-   * name-key order (code points), the viewer left out. A range of the
-   * accounts' key index, each checked by its memberships' keys.
+   * name-key order (code points), the viewer and accounts banned from the
+   * server left out. A range of the accounts' key index (or a probe of
+   * each key `among`), each checked by its bans' and memberships' keys.
    */
   findPeople(query: PeopleQuery): Promise<Account[]>;
   /**

@@ -235,15 +235,24 @@ export class PostgresAccounts implements AccountStore {
 
   findPeople(query: PeopleQuery): Promise<Account[]> {
     // A range of accounts_key_bytes (keys in byte order, whatever the
-    // database's collation), each account kept by its memberships
-    // (primary key, user first) in a public room or one of the viewer's.
+    // database's collation), or a probe of each key `among`; each account
+    // kept unless a server ban in force holds its key (the bans' primary
+    // key, user first), and by its memberships (primary key, user first)
+    // in a public room or one of the viewer's.
+    const now = query.now ?? Date.now();
     return this.#context.run(async (sql) =>
       (await sql<AccountRow[]>`
         SELECT a.key, a.username, a.password_hash, a.role, a.created_at, a.bot
         FROM accounts a
         WHERE a.key COLLATE "C" >= ${query.prefix}
         AND a.key COLLATE "C" < ${prefixEnd(query.prefix)}
-        AND a.key <> ${query.viewerKey}
+        AND a.key <> ${query.viewerKey} ${
+        query.among === undefined ? sql`` : sql`AND a.key = ANY(ARRAY(
+              SELECT jsonb_array_elements_text(${sql.json(query.among)})))`
+      }
+        AND NOT EXISTS (SELECT 1 FROM bans b
+          WHERE b.user_key = a.key AND b.room_key = ''
+          AND (b.expires_at IS NULL OR b.expires_at > ${now}))
         AND EXISTS (SELECT 1 FROM memberships m
           JOIN rooms r ON r.key = m.room_key
           WHERE m.user_key = a.key AND (NOT r.private OR EXISTS (

@@ -270,14 +270,22 @@ export class SqliteAccounts implements AccountStore {
   }
 
   findPeople(query: PeopleQuery): Promise<Account[]> {
-    // The key range walks the accounts' primary key; each one is kept by
-    // its first membership (primary key, user first) in a public room or
-    // in one of the viewer's (primary key again). A prefix most accounts
-    // share costs a walk until `limit` are found.
+    // The key range walks the accounts' primary key (or `among`, a probe
+    // each); each one is kept unless a server ban in force holds its key
+    // (the bans' primary key, user first), and by its first membership
+    // (primary key, user first) in a public room or in one of the
+    // viewer's (primary key again). A prefix most accounts share costs a
+    // walk until `limit` are found.
+    const among = query.among === undefined
+      ? ""
+      : "AND a.key IN (SELECT value FROM json_each(?))";
     return this.#run(() =>
       (this.#q(
         `SELECT a.* FROM accounts a
-         WHERE a.key >= ? AND a.key < ? AND a.key <> ?
+         WHERE a.key >= ? AND a.key < ? AND a.key <> ? ${among}
+         AND NOT EXISTS (SELECT 1 FROM bans b
+           WHERE b.user_key = a.key AND b.room_key = ''
+           AND (b.expires_at IS NULL OR b.expires_at > ?))
          AND EXISTS (SELECT 1 FROM memberships m
            JOIN rooms r ON r.key = m.room_key
            WHERE m.user_key = a.key AND (r.private = 0 OR EXISTS (
@@ -288,6 +296,8 @@ export class SqliteAccounts implements AccountStore {
         query.prefix,
         prefixEnd(query.prefix),
         query.viewerKey,
+        ...query.among === undefined ? [] : [JSON.stringify(query.among)],
+        query.now ?? Date.now(),
         query.viewerKey,
         query.limit,
       ) as unknown as AccountRow[]).map(toAccount)

@@ -170,6 +170,34 @@ export function administration(test: StoreTest): void {
     assert.deepEqual(await found("am"), ["amy"]);
   });
 
+  test("findPeople looks among the keys given, in name order, and leaves out accounts banned from the server while the ban lasts", async (store) => {
+    for (const key of ["alice", "ann", "anna", "anne", "andy", "anz"]) {
+      await store.createAccount(account(key));
+    }
+    await store.addBan({ userKey: "anne", ...BAN }); // the whole server
+    await store.createRoom("dev", "dev");
+    await store.addBan({ userKey: "andy", roomKey: "dev", ...BAN });
+    await store.addBan({ userKey: "anz", expiresAt: 2_000, ...BAN });
+    const found = async (query: { among?: string[]; now?: number }) =>
+      (await store.findPeople({
+        prefix: "an",
+        viewerKey: "alice",
+        limit: 20,
+        ...query,
+      })).map((a) => a.key);
+    // A room ban keeps andy in the directory; anz's ban is over at 2,000.
+    assert.deepEqual(await found({}), ["andy", "ann", "anna", "anz"]);
+    assert.deepEqual(await found({ now: 1_000 }), ["andy", "ann", "anna"]);
+    assert.deepEqual(
+      await found({ among: ["anz", "anne", "anna", "alice", "bob", "a"] }),
+      ["anna", "anz"],
+      "among the keys: the prefix, the viewer and bans still apply",
+    );
+    assert.deepEqual(await found({ among: [] }), []);
+    await store.removeBans("anne");
+    assert.deepEqual(await found({ among: ["anne"] }), ["anne"]);
+  });
+
   test("deleteAccount keeps or anonymises the messages and forgets the rest", async (store) => {
     for (const key of ["ann", "ben"]) {
       await store.createAccount({
