@@ -200,6 +200,59 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: general's member list reads only its prefix's keys from the index, even with a plan made before the prefix is known",
+    async () => {
+      const db = await migratedDatabase(pg);
+      try {
+        // 20,000 accounts before "zz": a plan that cannot bound the range
+        // by the prefix walks them all. A generic plan (the one a prepared
+        // statement settles on) is made without the parameter's value.
+        await inspect(db.url, async (sql) => {
+          await sql.unsafe(`
+            INSERT INTO accounts (key, username, password_hash, role, created_at)
+            SELECT k, k, 'x', 'user', 1 FROM (
+              SELECT 'a' || lpad(i::text, 5, '0') AS k
+                FROM generate_series(1, 20000) i
+              UNION ALL SELECT 'zz' || i FROM generate_series(1, 30) i) keys;
+            ANALYZE accounts;
+            ALTER DATABASE ${db.name} SET plan_cache_mode = force_generic_plan`);
+        });
+        const store = await PostgresStore.open(db.url, OPTIONS);
+        try {
+          const read = () =>
+            inspect(db.url, async (sql) => {
+              const [row] = await sql<{ scans: string; read: string }[]>`
+                SELECT idx_scan AS scans, idx_tup_read AS read
+                FROM pg_stat_user_indexes
+                WHERE indexrelname = 'accounts_key_bytes'`;
+              return { scans: Number(row.scans), read: Number(row.read) };
+            });
+          const before = await read();
+          const names = await store.roomMembers("general", "zz", 20);
+          assert.equal(names.length, 20);
+          assert.ok(names.every((name) => name.startsWith("zz")));
+          // The store's connection reports its counts within seconds;
+          // the scan and the entries it read come in the same report. The
+          // read itself is 20 entries; planning may peek at a few more.
+          const after = await eventually(async () => {
+            const now = await read();
+            assert.ok(now.scans > before.scans, "no scan reported yet");
+            return now;
+          }, { intervalMs: 200 });
+          assert.ok(
+            after.read - before.read <= 100,
+            `${after.read - before.read} index entries read for 20 names`,
+          );
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
+  Deno.test(
     "PostgresStore: a burst of appends through two stores in one turn has no gap",
     withStores(2, async ([a, b]) => {
       const results = await Promise.all(

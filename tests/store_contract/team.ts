@@ -90,6 +90,11 @@ export function teamChat(test: StoreTest): void {
       "BONNIE",
       "BOXER",
     ]);
+    assert.deepEqual(await store.roomMembers("general", "", 2), [
+      "BOB",
+      "BONNIE",
+    ]);
+    assert.deepEqual(await store.roomMembers("general", "b_", 20), []);
     await store.removeMember("carol", "dev");
     assert.deepEqual(await store.roomMembers("dev", "c", 20), []);
     assert.deepEqual(await store.roomMembers("nowhere", "", 20), []);
