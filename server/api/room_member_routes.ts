@@ -103,7 +103,7 @@ export function roomMemberRoutes(
     (c) => {
       const { room } = c.req.valid("param");
       const { prefix } = c.req.valid("query");
-      return answer(c, "request", (ctx) => listMembers(ctx, { room, prefix }));
+      return answer(c, "people", (ctx) => listMembers(ctx, { room, prefix }));
     },
   );
 

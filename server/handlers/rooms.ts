@@ -353,6 +353,27 @@ export async function listUsers(
   );
 }
 
+// A guest's socket and name cost nothing, and each new one starts with
+// full buckets: guests walking general's accounts are held per address
+// (loopback aside: a proxy on this host forwards the real one), as one
+// account is by its own bucket.
+function guestDirectoryPace(ctx: MemberContext): Failure | undefined {
+  const { member } = ctx.client;
+  if (!member.guest || isLoopback(member.address)) return undefined;
+  const wait = ctx.node.addressLimits.take(
+    addressKey(member.address),
+    "people",
+  );
+  if (wait === 0) return undefined;
+  return fail(
+    "rate_limited",
+    `Guests at your address looked up many names: try again in ${
+      Math.ceil(wait / 1000)
+    } s, or log in with an account.`,
+    { retry_after_ms: Math.ceil(wait) },
+  );
+}
+
 /**
  * `list_members`: the accounts that belong to a room, online or not, whose
  * names start with `prefix` (compared as names are), by name key: for a
@@ -365,6 +386,8 @@ export async function listMembers(
 ): Promise<Outcome> {
   const data = parseData(listMembersData, raw);
   if (isFailure(data)) return data;
+  const paced = guestDirectoryPace(ctx);
+  if (paced) return paced;
   const key = await namedOrCurrentRoom(ctx, data.room);
   if (isFailure(key)) return key;
   const members = await ctx.node.store.roomMembers(
