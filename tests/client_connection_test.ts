@@ -1408,6 +1408,35 @@ test("connection counts nothing of an ignored account's messages, its mentions i
   assert.equal(state.mentions.value.dev, 1);
 });
 
+test("connection shows no typing from an ignored account in a room, and shows it again once unignored", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida", [membership("general", { last_seq: 5 })]);
+  server.socket.push({
+    action: "ignored",
+    data: { user: "Mallory", ignored: true },
+  });
+  await until(() => state.ignored.value.mallory === "Mallory", "ignored");
+  server.socket.push({
+    action: "typing",
+    data: { room: "general", user: "mallory" },
+  });
+  server.socket.push({
+    action: "typing",
+    data: { room: "general", user: "bob" },
+  });
+  await until(() => (state.typing.value.general ?? []).length > 0, "bob");
+  assert.deepEqual(state.typing.value.general.map((t) => t.name), ["bob"]);
+  server.socket.push({
+    action: "ignored",
+    data: { user: "Mallory", ignored: false },
+  });
+  server.socket.push({
+    action: "typing",
+    data: { room: "general", user: "mallory" },
+  });
+  await until(() => state.typing.value.general.length === 2, "mallory");
+});
+
 test("connection keeps of a busy room not on screen no more than twice what entering it keeps", async (r) => {
   const { server, state } = r;
   await loginAsAccount(r, "ida", [

@@ -322,6 +322,9 @@ export class ServerEvents {
     if (typeof user !== "string") return;
     const me = this.#options.me();
     if (me !== null && roomKey(user) === roomKey(me)) return;
+    // The server tells nobody of an ignored account's typing to the
+    // account, but a room's goes to everyone in it.
+    if (entry(this.#state.ignored.value, nameKey(user)) !== undefined) return;
     if (typeof data.room === "string") {
       this.#options.typing.heard(roomKey(data.room), user);
     } else if (typeof data.to === "string") {
