@@ -2,17 +2,26 @@
  * Ignoring (Matrix's "ignore", Discord's "block"): an account stops
  * another from reaching it. The ignored account's private messages to it
  * and its invites of it are refused with `not_accepted` (private.ts,
- * invites.ts), its mentions push nothing (push.ts), and the web client
+ * invites.ts), and so are its edits, reactions and pins in their old
+ * conversation (`ignoredThere`); its typing there is told to nobody
+ * (typing.ts), its mentions push nothing (push.ts), and the web client
  * hides its messages. Ignoring also leaves the rooms it added the ignorer
  * to. Accounts only, on both sides: a guest's name passes to the next
  * guest, who would inherit the ignore, and a guest has no place to keep
  * its own.
  */
-import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
 import { MAX_IGNORED } from "../protocol/limits.ts";
 import { nameKey } from "../protocol/names.ts";
 import { emptyData, userData } from "../protocol/schemas.ts";
 import type { IgnoredUser } from "../protocol/types.ts";
+import { conversationUsers } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 const GUESTS = "Log in with an account to ignore people.";
@@ -122,4 +131,29 @@ export async function listIgnored(
     ignored_at: new Date(entry.at).toISOString(),
   }));
   return succeed({ users });
+}
+
+/**
+ * `not_accepted` when `stream` is a private conversation whose other side
+ * ignores the caller: an edit, a reaction or a pin there reaches that side
+ * as a new message would (an edit a second rewrote an old message live).
+ * Answered as `private_message` is, saying no more. Costs one key probe,
+ * in conversations only.
+ */
+export async function ignoredThere(
+  ctx: MemberContext,
+  stream: string,
+): Promise<Failure | undefined> {
+  const users = conversationUsers(stream);
+  if (users === undefined) return undefined;
+  const me = ctx.client.member.userKey;
+  const other = users[0] === me ? users[1] : users[0];
+  if (other === me || !await ctx.node.store.isIgnoring(other, me)) {
+    return undefined;
+  }
+  const name = (await ctx.node.accounts.find(other))?.username ?? other;
+  return fail(
+    "not_accepted",
+    `${name} does not accept private messages from you.`,
+  );
 }

@@ -11,6 +11,7 @@ import { deleteMessageData, editMessageData } from "../protocol/schemas.ts";
 import type { ChatMessage, MessageBase } from "../protocol/types.ts";
 import { conversationUsers, type MessageRecord } from "../store/mod.ts";
 import { auditOf } from "./audit.ts";
+import { ignoredThere } from "./ignores.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
 import { refuseRank } from "./roles.ts";
@@ -28,6 +29,8 @@ export async function editMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, false);
   if (isFailure(record)) return record;
+  const ignored = await ignoredThere(ctx, record.stream);
+  if (ignored) return ignored;
   // An author shut out of the room (removed from a private one, banned
   // from it or the server) edits nothing there: the reply, the message as
   // it now is, showed the reactions and pin that came after, and the room

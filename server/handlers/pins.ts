@@ -12,6 +12,7 @@ import { nameKey } from "../protocol/names.ts";
 import { listPinsData, pinData } from "../protocol/schemas.ts";
 import { conversationKey, conversationUsers } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { ignoredThere } from "./ignores.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
 
@@ -37,6 +38,8 @@ export async function pin(
       "Only a moderator or the room's owner may pin messages in a room.",
     );
   }
+  const ignored = await ignoredThere(ctx, record.stream);
+  if (ignored) return ignored;
   const on = data.on ?? true;
   const result = await node.store.pin(data.id, on);
   if (result.status === "not_found") return messageNotFound(data.id);

@@ -5,6 +5,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_REACTIONS_PER_MESSAGE } from "../protocol/limits.ts";
 import { reactData } from "../protocol/schemas.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { ignoredThere } from "./ignores.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
 
@@ -31,6 +32,8 @@ export async function react(
   const member = ctx.client.member;
   const record = await findReadable(node, readerOf(member), data.id);
   if (!record) return messageNotFound(data.id);
+  const ignored = await ignoredThere(ctx, record.stream);
+  if (ignored) return ignored;
   const result = await node.store.react({
     id: data.id,
     userKey: member.userKey,

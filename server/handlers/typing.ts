@@ -37,6 +37,12 @@ export async function typing(
   }
   lastTyping.set(member, now);
   if (toKey !== undefined) {
+    // An ignorer hears nothing of the ignored account; the answer is the
+    // same as when it is told, so that it learns nothing either. One key
+    // probe per notice sent (at most one per 2 s per connection).
+    if (await node.store.isIgnoring(toKey, member.userKey)) {
+      return succeed({});
+    }
     return succeed(
       {},
       () =>
