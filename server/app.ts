@@ -9,6 +9,7 @@ import { proxyCheck } from "./http/proxy_check.ts";
 import { httpError, httpFailure } from "./http/errors.ts";
 import { jsonOnly } from "./http/json_only.ts";
 import { loggablePath } from "./http/loggable_path.ts";
+import { shallowJson } from "./http/shallow_json.ts";
 import { setupPace } from "./http/setup_pace.ts";
 import { sameOriginOnly } from "./http/same_origin.ts";
 import { refuseWrongBearer } from "./http/wrong_bearer.ts";
@@ -247,10 +248,12 @@ export function createApp(parts: AppParts): Hono {
         status: 413,
       }),
   );
-  // Uploads have their own, larger limit (routes/files.ts).
+  // Uploads have their own, larger limit (routes/files.ts). A JSON body is
+  // then checked for depth, before any route (or throttle) parses it.
   app.use(
     "/api/*",
     (c, next) => c.req.path === "/api/files" ? next() : smallBodies(c, next),
+    (c, next) => c.req.path === "/api/files" ? next() : shallowJson(c, next),
   );
 
   // The routes a token is optional on, outside the REST API (which checks

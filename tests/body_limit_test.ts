@@ -1,10 +1,19 @@
 /**
  * Request body limits (server/routes/body_limit.ts): a body over 64 KiB
- * gets 413 whether its length is declared or it is streamed; a body cut
- * off mid-way is the client's doing, not a crash.
+ * gets 413 whether its length is declared or it is streamed; a JSON body
+ * nesting over 32 deep gets 400 before it is parsed
+ * (server/http/shallow_json.ts); a body cut off mid-way is the client's
+ * doing, not a crash.
  */
 import assert from "node:assert/strict";
-import { eventually, spawnServer, withClients } from "./harness.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
+import {
+  eventually,
+  spawnServer,
+  TEST_PASSWORD,
+  withClients,
+  withServer,
+} from "./harness.ts";
 
 /** A login body of 70 KiB. */
 function bigLogin(): string {
@@ -86,6 +95,58 @@ Deno.test("http: POST /api/login streamed over 64 KiB without Content-Length get
     // that the unread rest of the body is let go of.
     const status = await chunkedPost(server.url, "/api/login", bigLogin());
     assert.equal(status, 413);
+  }));
+
+/** `fields` as JSON, `depth` deep: its `x` nests arrays in each other. */
+function nested(fields: Record<string, unknown>, depth: number): string {
+  const deep = "[".repeat(depth - 1) + "]".repeat(depth - 1);
+  return `${JSON.stringify(fields).slice(0, -1)},"x":${deep}}`;
+}
+
+Deno.test("http: a JSON body nesting over 32 deep gets 400 invalid_message unparsed, at login and in the REST API, and 32 deep is served as before", () =>
+  withServer(async (server) => {
+    const bob = await accountWithToken(server, "bob");
+    const credentials = { username: "bob", password: TEST_PASSWORD };
+    const origin = { origin: server.url };
+    // 64,036 bytes, under the 64 KiB limit: its parse took 53 ms at a
+    // load of 20, before the login's throttles.
+    const login = await call(server, "POST", "/api/login", {
+      headers: origin,
+      body: nested(credentials, 32_000),
+    });
+    assert.equal(login.status, 400);
+    assert.equal(login.body.error, "invalid_message");
+    assert.equal(
+      login.body.message,
+      "The body nests arrays and objects more than 32 deep.",
+    );
+    const tooDeep = await call(server, "POST", "/api/rooms/general/messages", {
+      token: bob.token,
+      body: nested({ text: "deep" }, 33),
+    });
+    assert.equal(tooDeep.status, 400);
+    assert.match(tooDeep.body.message, /more than 32 deep/);
+    // A charset or a `+json` type is JSON all the same.
+    const typed = await call(server, "POST", "/api/rooms/general/messages", {
+      token: bob.token,
+      body: nested({ text: "deep" }, 33),
+      headers: { "content-type": "application/vnd.api+json; charset=utf-8" },
+    });
+    assert.equal(typed.status, 400);
+    assert.match(typed.body.message, /more than 32 deep/);
+    // 32 deep: read by each route as before (the REST API, its own app,
+    // from the same body).
+    const loggedIn = await call(server, "POST", "/api/login", {
+      headers: origin,
+      body: nested(credentials, 32),
+    });
+    assert.equal(loggedIn.status, 200);
+    const sent = await call(server, "POST", "/api/rooms/general/messages", {
+      token: bob.token,
+      body: nested({ text: "as deep as allowed" }, 32),
+    });
+    assert.equal(sent.status, 201);
+    assert.equal(sent.body.message.text, "as deep as allowed");
   }));
 
 /**
