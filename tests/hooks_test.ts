@@ -272,6 +272,53 @@ Deno.test("a webhook refuses bad payloads with the message rules' codes", () =>
     assert.deepEqual([unknown.status, unknown.body.error], [404, "not_found"]);
   }));
 
+/** A hook payload `depth` deep: its `x` nests arrays in each other. */
+function nestedPayload(text: string, depth: number): string {
+  const deep = "[".repeat(depth - 1) + "]".repeat(depth - 1);
+  return `{"text":${JSON.stringify(text)},"x":${deep}}`;
+}
+
+Deno.test("a webhook refuses a payload nesting over 32 deep, as JSON or in Slack's form, before parsing it, and posts nothing; 32 deep posts", () =>
+  withServer(async (server) => {
+    const { path } = await alertsHook(server);
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    // 60 KB once encoded, under the 64 KiB limit.
+    const inForm = await call(server, "POST", path, {
+      body: `payload=${encodeURIComponent(nestedPayload("deep", 10_000))}`,
+      headers: form,
+    });
+    assert.deepEqual([inForm.status, inForm.body.error], [
+      400,
+      "invalid_message",
+    ]);
+    assert.equal(
+      inForm.body.message,
+      "The form's 'payload' nests arrays and objects more than 32 deep.",
+    );
+    const asJson = await call(server, "POST", path, {
+      body: nestedPayload("deep", 33),
+    });
+    assert.deepEqual([asJson.status, asJson.body.error], [
+      400,
+      "invalid_message",
+    ]);
+    assert.match(asJson.body.message, /more than 32 deep/);
+    for (
+      const [body, headers] of [[nestedPayload("json", 32), {}], [
+        `payload=${encodeURIComponent(nestedPayload("form", 32))}`,
+        form,
+      ]] as const
+    ) {
+      const posted = await call(server, "POST", path, { body, headers });
+      assert.equal(posted.status, 200);
+    }
+    const history = await call(server, "GET", "/api/rooms/general/messages");
+    assert.deepEqual(
+      history.body.messages.map((m: { text: string }) => m.text),
+      ["json", "form"],
+    );
+  }));
+
 Deno.test("a webhook refuses a NUL or a lone surrogate anywhere, as a sent message does: nothing is stored changed", () =>
   withServer(async (server) => {
     const { root, path } = await alertsHook(server);

@@ -17,6 +17,7 @@ import { jsonOrForm } from "../http/json_only.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { describeIssue, lookup } from "../protocol/schemas.ts";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../protocol/json_depth.ts";
 import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
@@ -353,6 +354,14 @@ function hookPayload(c: Context): z.infer<typeof hookPostBody> | Failure {
     | undefined;
   let raw: unknown = (c.req.valid as (t: string) => unknown)("json");
   if (form?.payload !== undefined) {
+    // The JSON body's rule (http/shallow_json.ts), for the JSON a form
+    // carries: before the parse, which is what a deep one costs.
+    if (nestedDeeperThan(form.payload, MAX_JSON_DEPTH)) {
+      return fail(
+        "invalid_message",
+        `The form's 'payload' nests arrays and objects more than ${MAX_JSON_DEPTH} deep.`,
+      );
+    }
     try {
       raw = JSON.parse(form.payload);
     } catch {
