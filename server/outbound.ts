@@ -31,9 +31,10 @@ export type OutboundVerdict =
 export type OutboundUse = "webhook" | "push";
 
 /**
- * How a guard resolves names (node:dns by default, as fetch does). The
- * signal aborts when the caller gives up; a resolver that cannot stop
- * (node:dns) may ignore it: the guard stops waiting all the same.
+ * How a guard resolves names (by default node:dns's lookup: the system
+ * resolver, /etc/hosts included). The signal aborts when the caller gives
+ * up; a resolver that cannot stop (node:dns) may ignore it: the guard stops
+ * waiting all the same.
  */
 export type Resolver = (
   host: string,
@@ -48,6 +49,13 @@ export interface CheckOptions {
    * never answers. Default: none (the resolver's own time-outs).
    */
   signal?: AbortSignal;
+  /**
+   * At most this long for the look-up, said in the refusal: for a check a
+   * client waits on (a webhook or push subscription registered), which
+   * had no deadline, so a name whose server never answers held the
+   * request for the system resolver's time-outs. Default: none.
+   */
+  timeoutMs?: number;
 }
 
 // A host name as a URL's hostname shows it (letters lower-cased, an
@@ -123,15 +131,25 @@ export class OutboundGuard {
       );
     }
     let addresses: Address[];
+    const deadline = options.timeoutMs === undefined
+      ? undefined
+      : AbortSignal.timeout(options.timeoutMs);
+    const signal = deadline && options.signal
+      ? AbortSignal.any([deadline, options.signal])
+      : deadline ?? options.signal;
     try {
       if (literal) addresses = [literal];
       else {
-        const found = await resolveWithin(this.#resolve, host, options.signal);
+        const found = await resolveWithin(this.#resolve, host, signal);
         addresses = found.map((a) => normal(ipaddr.parse(a)));
       }
     } catch {
       return refuse(
-        options.signal?.aborted
+        deadline?.aborted
+          ? `${host} did not resolve within ${
+            options.timeoutMs! / 1000
+          } s: its name server did not answer; try again later.`
+          : signal?.aborted
           ? `${host} did not resolve in time.`
           : `${host} does not resolve.`,
       );

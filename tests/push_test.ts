@@ -548,6 +548,42 @@ Deno.test("web push: subscriptions need an account, real keys and an allowed end
   }
 });
 
+Deno.test("web push: subscribing an endpoint whose name server never answers gets url_not_allowed at the timeout and saves nothing", async () => {
+  // The look-up at registration had no deadline: the request waited for
+  // the system resolver's time-outs (here, for ever).
+  const names = silentNames("127.0.0.1");
+  const server = await startTestServer({}, { resolve: names.resolve });
+  const pool = new ClientPool(server.wsUrl);
+  // Short only while no subscription may succeed: the name never answers.
+  server.node.push.timing.timeoutMs = 1000;
+  try {
+    const alice = await pool.register("alice");
+    names.silence();
+    const refused = await api(server, "/api/push/subscriptions", {
+      method: "POST",
+      token: alice.token!,
+      body: {
+        endpoint: "https://push.silent.example/push/alice",
+        keys: browserKeys().keys,
+      },
+    });
+    assert.deepEqual([refused.status, refused.body.error], [
+      400,
+      "url_not_allowed",
+    ]);
+    assert.equal(
+      refused.body.message,
+      "push.silent.example did not resolve within 1 s: its name server did not answer; try again later.",
+    );
+    assert.equal(names.ended(), 1);
+    assert.deepEqual(await server.node.store.pushSubscriptions("alice"), []);
+  } finally {
+    names.release();
+    await pool.closeAll();
+    await server.close();
+  }
+});
+
 Deno.test("web push: one account saving subscriptions in a loop is refused rate_limited past 30 at once, its outgoing webhooks sharing the pace, while another account's is saved", async () => {
   const t = await setUp();
   try {

@@ -660,6 +660,55 @@ Deno.test("outgoing webhooks: a receiver whose name stops resolving fails at the
   }
 });
 
+Deno.test("outgoing webhooks: registering one whose name server never answers gets url_not_allowed at the timeout, for a room's hook and a bot's, and saves none", async () => {
+  // The look-up at registration had no deadline: the request waited for
+  // the system resolver's time-outs (here, for ever).
+  const names = silentNames("127.0.0.1");
+  const { server, admin, bob, close } = await setUp(["silent.example"], {
+    resolve: names.resolve,
+  });
+  // Short only while no registration may succeed: the name never answers.
+  server.node.webhooks.timing.timeoutMs = 1000;
+  try {
+    names.silence();
+    const url = "http://silent.example/hook";
+    const roomHook = await api(server, "/api/rooms/team/outgoing-hooks", {
+      method: "POST",
+      token: bob.token,
+      body: { url },
+    });
+    const bot = await api(server, "/api/bots", {
+      method: "POST",
+      token: admin.token,
+      body: { name: "echo" },
+    });
+    assert.equal(bot.status, 201);
+    const botHook = await api(server, "/api/bots/echo/outgoing-hooks", {
+      method: "POST",
+      token: admin.token,
+      body: { url },
+    });
+    for (const refused of [roomHook, botHook]) {
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error, "url_not_allowed");
+      assert.equal(
+        refused.body.message,
+        "silent.example did not resolve within 1 s: its name server did not answer; try again later.",
+      );
+    }
+    assert.equal(names.ended(), 2);
+    for (const path of ["rooms/team", "bots/echo"]) {
+      const listed = await api(server, `/api/${path}/outgoing-hooks`, {
+        token: path === "rooms/team" ? bob.token : admin.token,
+      });
+      assert.deepEqual(listed.body.hooks, []);
+    }
+  } finally {
+    names.release();
+    await close();
+  }
+});
+
 Deno.test("outgoing webhooks: at most a few deliveries are in flight at once, one per hook", async () => {
   let inFlight = 0;
   let most = 0;

@@ -83,7 +83,10 @@ export function botHookRoutes(
       const slow = await pace(who.account.key);
       if (slow) return refuse(c, slow);
       const { url } = c.req.valid("json");
-      const verdict = await node.webhooks.guard.check(url, "webhook");
+      const verdict = await node.webhooks.guard.check(url, "webhook", {
+        timeoutMs: node.webhooks.timing.timeoutMs,
+        signal: c.req.raw.signal,
+      });
       if (!verdict.ok) {
         return refuse(c, fail("url_not_allowed", verdict.reason));
       }

@@ -93,7 +93,10 @@ export function outgoingHookRoutes(
     if (!body.success) {
       return httpError(c, "invalid_message", 'Send {"url"} as JSON.');
     }
-    const verdict = await node.webhooks.guard.check(body.data.url, "webhook");
+    const verdict = await node.webhooks.guard.check(body.data.url, "webhook", {
+      timeoutMs: node.webhooks.timing.timeoutMs,
+      signal: c.req.raw.signal,
+    });
     if (!verdict.ok) return httpError(c, "url_not_allowed", verdict.reason);
     const existing = await node.store.listWebhooks(owner.roomKey);
     if (existing.length >= MAX_HOOKS_PER_ROOM) {

@@ -74,7 +74,10 @@ export function pushRoutes(
         "keys.p256dh must be a P-256 public key and keys.auth 16 bytes, in base64url.",
       );
     }
-    const verdict = await node.push.guard.check(endpoint, "push");
+    const verdict = await node.push.guard.check(endpoint, "push", {
+      timeoutMs: node.push.timing.timeoutMs,
+      signal: c.req.raw.signal,
+    });
     if (!verdict.ok) return httpError(c, "url_not_allowed", verdict.reason);
     const saved = await node.store.savePushSubscription({
       endpoint,
