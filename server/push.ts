@@ -5,7 +5,9 @@
  * account subscribed, through that browser's own push service. The VAPID
  * key pair is made on first start and kept in the store, the same for
  * every node. Encryption and the VAPID JWT are web-push's; the request
- * goes out with fetch, after the same address checks as webhooks.
+ * goes out through outbound_post.ts (node:http, to the addresses the check
+ * found, never to the name resolved again), after the same address checks
+ * as webhooks, the look-up and the call under one deadline.
  */
 import { Buffer } from "node:buffer";
 import { createECDH, createHash } from "node:crypto";
