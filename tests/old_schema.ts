@@ -8,7 +8,7 @@
  * time of PostgreSQL's file contents; the marks of uploads to read again;
  * the ignores' table and the memberships' inviters; the bots' private-message
  * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
- * table).
+ * table; the rooms' topics).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`) or only
  * insert what is missing (the rows in general of accounts that never
@@ -29,6 +29,7 @@ import {
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
+  TOPICS_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
@@ -80,6 +81,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, TOPICS_MIGRATION)) {
+    await sql`ALTER TABLE rooms DROP COLUMN topic`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, DRAFTS_MIGRATION)) {
     await sql`DROP TABLE drafts`;
   }
@@ -129,6 +134,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, TOPICS_MIGRATION)) {
+    db.exec("ALTER TABLE rooms DROP COLUMN topic");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, DRAFTS_MIGRATION)) {
     db.exec("DROP TABLE drafts");
   }

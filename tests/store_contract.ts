@@ -274,6 +274,7 @@ function lifecycle(test: StoreTest): void {
       ["claimFileDeletion", () => store.claimFileDeletion("ab".repeat(32))],
       ["secret", () => store.secret("files")],
       ["updateRoom", () => store.updateRoom("general", { owner: null })],
+      ["setRoomTopic", () => store.setRoomTopic("general", "t")],
       ["listBans", () => store.listBans(Date.now(), 10)],
       ["listAccounts", () => store.listAccounts({ limit: 10 })],
       [

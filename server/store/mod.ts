@@ -28,6 +28,8 @@ export interface StoredRoom {
    * server's `--retention-days` applies.
    */
   retentionDays?: number;
+  /** Its topic: one line of plain text, set by `set_topic`; absent: none. */
+  topic?: string;
 }
 
 /** How a room is created: public by default. */
@@ -592,6 +594,16 @@ export interface RoomStore {
   updateRoom(
     key: string,
     change: RoomChange,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined>;
+  /**
+   * Sets a room's topic (null: none); returns the room as it now is,
+   * undefined when absent. `audit` is written in the same commit, unless
+   * the room is absent. A rename carries the topic with the room.
+   */
+  setRoomTopic(
+    key: string,
+    topic: string | null,
     audit?: NewAuditEntry,
   ): Promise<StoredRoom | undefined>;
   /**

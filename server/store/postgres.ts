@@ -289,7 +289,7 @@ export class PostgresStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#context.run(async (sql) => {
       const rows = await sql<RoomRow[]>`
-        SELECT key, name, created_at, private, owner, retention_days FROM rooms
+        SELECT key, name, created_at, private, owner, retention_days, topic FROM rooms
         ORDER BY created_at, position`;
       return rows.map(toRoom);
     });
@@ -341,7 +341,7 @@ export class PostgresStore implements Store {
       if (outcome === "not_found") return undefined;
       if (outcome === "taken") return "taken";
       const [row] = await sql<RoomRow[]>`
-        SELECT key, name, created_at, private, owner, retention_days
+        SELECT key, name, created_at, private, owner, retention_days, topic
         FROM rooms WHERE key = ${newKey}`;
       return row ? toRoom(row) : undefined;
     });
@@ -376,7 +376,24 @@ export class PostgresStore implements Store {
         change.retentionDays !== undefined
       } THEN ${change.retentionDays ?? null}::integer ELSE retention_days END
         WHERE key = ${key}
-        RETURNING key, name, created_at, private, owner, retention_days
+        RETURNING key, name, created_at, private, owner, retention_days, topic
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
+        SELECT * FROM updated`;
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  setRoomTopic(
+    key: string,
+    topic: string | null,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
+    return this.#context.run(async (sql) => {
+      // One statement, the audit entry with it (see the class comment).
+      const [row] = await sql<RoomRow[]>`
+        WITH updated AS (
+          UPDATE rooms SET topic = ${topic}::text WHERE key = ${key}
+          RETURNING key, name, created_at, private, owner, retention_days, topic
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
         SELECT * FROM updated`;
       return row ? toRoom(row) : undefined;
@@ -933,12 +950,12 @@ async function insertRoom(
         ${options.owner ?? null}
       FROM clock
       ON CONFLICT (key) DO NOTHING
-      RETURNING key, name, created_at, private, owner, retention_days
+      RETURNING key, name, created_at, private, owner, retention_days, topic
     ), stream AS (
       INSERT INTO streams (key) SELECT key FROM room
       ON CONFLICT (key) DO UPDATE SET last_seq = 0
     )
-    SELECT key, name, created_at, private, owner, retention_days FROM room`;
+    SELECT key, name, created_at, private, owner, retention_days, topic FROM room`;
   return row ? toRoom(row) : null;
 }
 

@@ -295,6 +295,7 @@ export interface RoomRow {
   private: boolean | number;
   owner: string | null;
   retention_days: number | null;
+  topic: string | null;
 }
 
 /** A room from its row. */
@@ -309,6 +310,7 @@ export function toRoom(row: RoomRow): StoredRoom {
   if (row.retention_days !== null) {
     room.retentionDays = Number(row.retention_days);
   }
+  if (row.topic !== null) room.topic = row.topic;
   return room;
 }
 

@@ -587,7 +587,7 @@ export class SqliteStore implements Store {
         `INSERT INTO rooms (key, name, created_at, private, owner)
          SELECT ?, ?, max(last + 1, ?), ?, ? FROM room_clock WHERE true
          ON CONFLICT (key) DO NOTHING
-         RETURNING key, name, created_at, private, owner, retention_days`,
+         RETURNING key, name, created_at, private, owner, retention_days, topic`,
       ).get(
         key,
         name,
@@ -610,7 +610,7 @@ export class SqliteStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(() =>
       (this.#q(
-        `SELECT key, name, created_at, private, owner, retention_days FROM rooms
+        `SELECT key, name, created_at, private, owner, retention_days, topic FROM rooms
          ORDER BY created_at, rowid`,
       ).all() as unknown as RoomRow[]).map(toRoom)
     );
@@ -660,8 +660,8 @@ export class SqliteStore implements Store {
           // old row goes last.
           const copied = this.#q(
             `INSERT INTO rooms (key, name, created_at, private, owner,
-               retention_days)
-             SELECT ?, name, created_at, private, owner, retention_days
+               retention_days, topic)
+             SELECT ?, name, created_at, private, owner, retention_days, topic
              FROM rooms WHERE key = ?
              ON CONFLICT (key) DO NOTHING`,
           ).run(newKey, key);
@@ -697,7 +697,7 @@ export class SqliteStore implements Store {
         );
         let row = this.#q(
           `UPDATE rooms SET name = ? WHERE key = ?
-           RETURNING key, name, created_at, private, owner, retention_days`,
+           RETURNING key, name, created_at, private, owner, retention_days, topic`,
         ).get(newName, newKey) as RoomRow | undefined;
         if (row && change) row = this.#changeRoom(newKey, change);
         for (const k of [key, newKey]) {
@@ -724,6 +724,23 @@ export class SqliteStore implements Store {
     );
   }
 
+  setRoomTopic(
+    key: string,
+    topic: string | null,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const row = this.#q(
+          `UPDATE rooms SET topic = ? WHERE key = ?
+           RETURNING key, name, created_at, private, owner, retention_days, topic`,
+        ).get(topic, key) as RoomRow | undefined;
+        this.#audited(row !== undefined, audit);
+        return row ? toRoom(row) : undefined;
+      })
+    );
+  }
+
   // updateRoom's change, inside the caller's transaction (renameRoom makes
   // it too, so a rename with settings is one commit).
   #changeRoom(key: string, change: RoomChange): RoomRow | undefined {
@@ -735,7 +752,7 @@ export class SqliteStore implements Store {
          owner = CASE WHEN ? THEN ? ELSE owner END,
          retention_days = CASE WHEN ? THEN ? ELSE retention_days END
        WHERE key = ?
-       RETURNING key, name, created_at, private, owner, retention_days`,
+       RETURNING key, name, created_at, private, owner, retention_days, topic`,
     ).get(
       change.private === undefined ? null : change.private ? 1 : 0,
       change.owner === undefined ? 0 : 1,

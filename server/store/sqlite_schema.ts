@@ -617,4 +617,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, stream)
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  -- A room's topic (set_topic): one line of plain text, NULL for none. A
+  -- column of rooms, so a rename's copy of the row carries it.
+  ALTER TABLE rooms ADD COLUMN topic TEXT;
+  `,
 ];

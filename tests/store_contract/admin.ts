@@ -365,10 +365,29 @@ export function administration(test: StoreTest): void {
     );
   });
 
+  test("setRoomTopic sets and clears a room's topic, which listRooms gives; an unknown room is undefined", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const set = await store.setRoomTopic("dev", "Release on Friday");
+    assert.equal(set?.topic, "Release on Friday");
+    assert.deepEqual((await store.listRooms()).at(-1), set);
+    assert.equal(
+      (await store.listRooms()).find((r) => r.key === "general")?.topic,
+      undefined,
+    );
+    const cleared = await store.setRoomTopic("dev", null);
+    assert.equal(cleared !== undefined && "topic" in cleared, false);
+    assert.equal(await store.setRoomTopic("nothing", "x"), undefined);
+    // A room deleted and made again starts without one.
+    await store.setRoomTopic("dev", "old");
+    await store.deleteRoom("dev");
+    assert.equal((await store.createRoom("Dev", "dev"))?.topic, undefined);
+  });
+
   test("renameRoom moves a room, its messages, members, read state, invites and bans to the new key in one go; the old key is free", async (store) => {
     await store.createAccount(account("bob"), {});
     await store.createRoom("Dev", "dev", { private: true, owner: "bob" });
     await store.updateRoom("dev", { retentionDays: 30 });
+    await store.setRoomTopic("dev", "ship it");
     await store.addMember("bob", "dev");
     const before = await append(store, "dev", ["one", "two @bob"]);
     await store.markRead("bob", "dev", 1);

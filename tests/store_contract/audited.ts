@@ -159,7 +159,7 @@ export function auditedWrites(test: StoreTest): void {
     assert.deepEqual(await logged(store), ["reset_password"]);
   });
 
-  test("deleteRoom, renameRoom and updateRoom write their audit entry with the change, none when the room is unknown or the name taken", async (store) => {
+  test("deleteRoom, renameRoom, updateRoom and setRoomTopic write their audit entry with the change, none when the room is unknown or the name taken", async (store) => {
     for (const name of ["dev", "ops", "gone"]) {
       await store.createRoom(name, name);
     }
@@ -170,6 +170,14 @@ export function auditedWrites(test: StoreTest): void {
     );
     assert.equal(
       await store.updateRoom("nothing", { private: true }, entry("update_x")),
+      undefined,
+    );
+    assert.equal(
+      (await store.setRoomTopic("dev", "t", entry("set_topic")))?.topic,
+      "t",
+    );
+    assert.equal(
+      await store.setRoomTopic("nothing", "t", entry("set_topic_x")),
       undefined,
     );
     assert.equal(
@@ -197,6 +205,7 @@ export function auditedWrites(test: StoreTest): void {
     );
     assert.deepEqual(await logged(store), [
       "update_room",
+      "set_topic",
       "rename",
       "delete_room",
     ]);

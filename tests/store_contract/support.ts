@@ -255,6 +255,9 @@ export const GENERAL_ROWS_MIGRATION = "Accounts that never logged in";
 export const DRAFTS_MIGRATION =
   "Each account's unsent text per room or conversation";
 
+/** Text of the migration that gives rooms their topic. */
+export const TOPICS_MIGRATION = "A room's topic (set_topic)";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
