@@ -96,6 +96,12 @@ export class ControlEvents {
       case "room_changed":
         this.#roomChanged(event);
         return;
+      case "room_topic":
+        // The room lists carry it: every connection that sees the room.
+        if (this.#node.registry.setTopic(event.key, event.topic)) {
+          this.#node.roomLists.schedule();
+        }
+        return;
       case "room_renamed":
         this.#roomRenamed(event);
         return;

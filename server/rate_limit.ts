@@ -293,6 +293,8 @@ export function categoryOf(action: string): RateCategory {
     case "create_room":
     case "create_invite":
     case "invite":
+    // A commit, a notice to the room and a room list to everyone.
+    case "set_topic":
       return "room";
     case "login":
     case "register":

@@ -85,6 +85,8 @@ export interface RoomInfo {
   private: boolean;
   /** Name key of the account that created it, if one did. */
   owner?: string;
+  /** Its topic (`set_topic`); absent: none. */
+  topic?: string;
   /**
    * Which incarnation of the name this is: a room deleted and created
    * again has another (see room_history.ts).
@@ -169,7 +171,12 @@ export class RoomRegistry {
   addRoom(
     key: string,
     name: string,
-    options: { private?: boolean; owner?: string; createdAt?: number } = {},
+    options: {
+      private?: boolean;
+      owner?: string;
+      createdAt?: number;
+      topic?: string;
+    } = {},
   ): boolean {
     if (this.#rooms.has(key)) return false;
     const room: RoomEntry = {
@@ -182,6 +189,7 @@ export class RoomRegistry {
       users: new Map(),
     };
     if (options.owner !== undefined) room.owner = options.owner;
+    if (options.topic) room.topic = options.topic;
     this.#rooms.set(key, room);
     const skeleton = nameSkeleton(name);
     if (!this.#roomSkeletons.has(skeleton)) {
@@ -200,6 +208,15 @@ export class RoomRegistry {
     room.private = change.private;
     if (change.owner === undefined) delete room.owner;
     else room.owner = change.owner;
+    return true;
+  }
+
+  /** Sets a room's topic (none: undefined or ""); false when absent. */
+  setTopic(key: string, topic: string | undefined): boolean {
+    const room = this.#rooms.get(key);
+    if (!room) return false;
+    if (topic) room.topic = topic;
+    else delete room.topic;
     return true;
   }
 
@@ -265,6 +282,7 @@ export class RoomRegistry {
       epoch: room.epoch,
     };
     if (room.owner !== undefined) info.owner = room.owner;
+    if (room.topic !== undefined) info.topic = room.topic;
     return info;
   }
 

@@ -180,6 +180,7 @@ export class RoomLists {
         users: counts.get(room.key) ?? 0,
       };
       if (room.private) summary.private = true;
+      if (room.topic !== undefined) summary.topic = room.topic;
       summaries.push(summary);
     }
     return summaries;

@@ -47,6 +47,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   list_ignored: {},
   set_draft: { room: "general", text: "half a thought" },
   list_drafts: {},
+  set_topic: { room: "general", topic: "walked" },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

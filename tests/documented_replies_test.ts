@@ -225,6 +225,8 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "set_draft", { room: "dev", text: "half" });
     await ok(boss, "set_draft", { with: "bob", text: "hi" });
     await ok(boss, "list_drafts", {});
+    await ok(boss, "set_topic", { room: "dev", topic: "plans" });
+    await ok(boss, "join_room", { room: "dev" });
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });

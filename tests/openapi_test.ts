@@ -490,6 +490,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...pushSteps(user),
     ...await messageChangeSteps(server, admin, user),
     ...roomMemberSteps(user),
+    ...roomTopicSteps(admin, user),
     ...ignoreSteps(user),
     ...draftSteps(user),
   ];
@@ -863,6 +864,41 @@ function roomMemberSteps(user: CallOptions): Step[] {
       route: unread,
       path: "/api/rooms/nowhere/unread",
       options: { ...user, body: { seq: 1 } },
+      status: 404,
+    },
+  ];
+}
+
+// An admin sets general's topic; a plain user may not there.
+function roomTopicSteps(admin: CallOptions, user: CallOptions): Step[] {
+  const topic = "/api/rooms/{room}/topic";
+  return [
+    {
+      method: "PUT",
+      route: topic,
+      path: "/api/rooms/general/topic",
+      options: { ...admin, body: { topic: "Welcome" } },
+      status: 200,
+    },
+    {
+      method: "PUT",
+      route: topic,
+      path: "/api/rooms/general/topic",
+      options: { ...user, body: { topic: "mine" } },
+      status: 403,
+    },
+    {
+      method: "PUT",
+      route: topic,
+      path: "/api/rooms/general/topic",
+      options: { ...admin, body: { topic: "two\nlines" } },
+      status: 400,
+    },
+    {
+      method: "PUT",
+      route: topic,
+      path: "/api/rooms/nowhere/topic",
+      options: { ...admin, body: { topic: "x" } },
       status: 404,
     },
   ];

@@ -21,6 +21,7 @@ import { ignoreRoutes } from "./ignore_routes.ts";
 import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { roomMemberRoutes } from "./room_member_routes.ts";
+import { roomTopicRoutes } from "./room_topic_routes.ts";
 import { peopleRoutes } from "./people_routes.ts";
 import { documentPlainRoutes } from "./plain_routes.ts";
 import { searchRoutes } from "./search_routes.ts";
@@ -47,6 +48,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   messageRoutes(api, node, limits);
   messageChangeRoutes(api, node, limits);
   roomMemberRoutes(api, node, limits);
+  roomTopicRoutes(api, node, limits);
   ignoreRoutes(api, node, limits);
   draftRoutes(api, node, limits);
   searchRoutes(api, node);

@@ -81,6 +81,12 @@ export type ControlEvent =
     by: string;
   }
   | {
+    /** A room's topic changed (`set_topic`); absent: none. */
+    kind: "room_topic";
+    key: string;
+    topic?: string;
+  }
+  | {
     /** An admin made a room private or public, or gave it an owner. */
     kind: "room_changed";
     key: string;

@@ -28,6 +28,7 @@ import {
 } from "./invites.ts";
 import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
+import { setTopic } from "./topics.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { auditLog } from "./audit.ts";
@@ -72,6 +73,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   mark_unread: markUnread,
   set_draft: setDraft,
   list_drafts: listDrafts,
+  set_topic: setTopic,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -312,7 +312,11 @@ async function enter(
     return fail("room_not_found", `No room named '${room}'.`);
   }
   const epoch = node.registry.epochOf(key);
-  return succeed({ room, epoch, history }, () => {
+  const topic = node.registry.roomInfo(key)?.topic;
+  const reply = topic === undefined
+    ? { room, epoch, history }
+    : { room, epoch, history, topic };
+  return succeed(reply, () => {
     joined?.();
     announce();
   });

@@ -8,11 +8,12 @@
  * Labels (token, hook and webhook names) are refused with one; file names
  * lose them, as a browser's upload cannot be asked again.
  */
-const CLASS =
+/** Them as a character class, for a pattern that refuses them. */
+export const DISGUISING_CLASS =
   "[\\u061C\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060\\u2066-\\u2069\\uFEFF]";
 
 /** Whether a string holds one. */
-export const DISGUISING = new RegExp(CLASS);
+export const DISGUISING = new RegExp(DISGUISING_CLASS);
 
 /** Every one in a string, for `replace`. */
-export const EVERY_DISGUISING = new RegExp(CLASS, "g");
+export const EVERY_DISGUISING = new RegExp(DISGUISING_CLASS, "g");

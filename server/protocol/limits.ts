@@ -75,3 +75,6 @@ export const SEARCH_MAX_WORDS = 32;
  * rows to list at each login; past it, `forbidden` until one is unignored.
  */
 export const MAX_IGNORED = 1000;
+
+/** Longest room topic, in characters (code points), after trimming. */
+export const MAX_TOPIC_LENGTH = 250;

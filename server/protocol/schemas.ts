@@ -233,6 +233,15 @@ export const reactData = z.object({
 /** `pin` data: `on` defaults to true. */
 export const pinData = z.object({ id: messageId, on: z.boolean().optional() });
 
+/**
+ * `set_topic` data: a room (default: the current one) and its topic, ""
+ * for none; the rule (topics.ts) is checked after trimming.
+ */
+export const setTopicData = z.object({
+  room: name.optional(),
+  topic: noNul(4096),
+});
+
 /** `list_pins` data: a room, a private conversation, or the current room. */
 export const listPinsData = z.object({
   room: name.optional(),

@@ -120,6 +120,8 @@ export interface RoomSummary {
   users: number;
   /** True for an invite-only room; only its members see it listed. */
   private?: boolean;
+  /** Its topic (`set_topic`); absent: none. */
+  topic?: string;
 }
 
 /** An account's read state in one room or private conversation. */
@@ -262,7 +264,8 @@ export type SystemKind =
   | "info"
   | "pinned"
   | "unpinned"
-  | "renamed";
+  | "renamed"
+  | "topic";
 
 /** Data of a `system` event. */
 export interface SystemEvent {
@@ -274,6 +277,8 @@ export interface SystemEvent {
   id?: string;
   /** `renamed`: the room's name before. */
   from?: string;
+  /** `topic`: the room's new topic; absent: it was cleared. */
+  topic?: string;
   /**
    * `info`, `deleted`, `kicked`, `banned`, `invited`, `removed`: who did it
    * (the admin, moderator, owner or member); absent when the server did.

@@ -8,8 +8,13 @@
  * operators how to use it.
  */
 import { z } from "zod";
-import { MAX_ATTACHMENTS, MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
+import {
+  MAX_ATTACHMENTS,
+  MAX_MESSAGE_LENGTH,
+  MAX_TOPIC_LENGTH,
+} from "../protocol/limits.ts";
 import { noNul } from "../protocol/schemas.ts";
+import { TOPIC_CHARACTERS } from "../protocol/topics.ts";
 
 /** What the header line says; an import refuses another `format`. */
 export const FORMAT = "chat-server-export";
@@ -219,6 +224,11 @@ export const TABLES: readonly TableSpec[] = [
       bool("private"),
       text("owner", { nullable: true }),
       int("retention_days", { nullable: true }),
+      text("topic", {
+        nullable: true,
+        max: MAX_TOPIC_LENGTH,
+        pattern: TOPIC_CHARACTERS,
+      }),
     ],
     key: ["key"],
     order: { sqlite: "rowid", postgres: "position" },

@@ -1,0 +1,38 @@
+/**
+ * A room's topic: one line of plain text, trimmed, at most
+ * MAX_TOPIC_LENGTH code points. Control characters (line breaks among
+ * them) and the characters that disguise names (direction overrides,
+ * invisible spaces: disguises.ts) are refused, as in names: a topic shows
+ * under the room's name in every member's header.
+ */
+import { DISGUISING_CLASS } from "./disguises.ts";
+import { MAX_TOPIC_LENGTH } from "./limits.ts";
+
+/** What a topic may be, as the refusal says. */
+export const TOPIC_RULE =
+  `A topic is one line of at most ${MAX_TOPIC_LENGTH} ` +
+  "characters, without control or text-direction characters.";
+
+/**
+ * What a topic may hold: neither kind of refused character. Imports
+ * check their `room` lines' topics with it too.
+ */
+export const TOPIC_CHARACTERS = new RegExp(
+  `^(?:(?!${DISGUISING_CLASS})\\P{Cc})*$`,
+  "u",
+);
+
+/**
+ * The topic as it is stored (NFC, trimmed; "" means none), or null when
+ * it breaks the rule.
+ */
+export function cleanTopic(raw: string): string | null {
+  const topic = raw.normalize("NFC").trim();
+  if (!TOPIC_CHARACTERS.test(topic)) return null;
+  if (
+    topic.length > MAX_TOPIC_LENGTH && [...topic].length > MAX_TOPIC_LENGTH
+  ) {
+    return null;
+  }
+  return topic;
+}
