@@ -403,6 +403,12 @@ export function isPrivateRoom(state: AppState, room: string): boolean {
     );
 }
 
+/** A room's topic as the room list gives it; undefined: none (or unknown). */
+export function roomTopic(state: AppState, room: string): string | undefined {
+  const key = roomKey(room);
+  return state.rooms.value.find((r) => roomKey(r.name) === key)?.topic;
+}
+
 /**
  * How the interface's words name a room: "#design", or a private room's
  * bare name, as its header and the sidebar show it (a lock where a public

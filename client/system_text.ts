@@ -62,6 +62,11 @@ function said(
       return user === undefined || event.from === undefined
         ? undefined
         : t("system.renamed", { user, from: event.from, room });
+    case "topic":
+      if (user === undefined) return undefined;
+      return event.topic === undefined
+        ? t("system.topicCleared", { user })
+        : t("system.topicSet", { user, topic: event.topic });
     case "pinned":
     case "unpinned":
       return user === undefined ? undefined : pin(event, user, context);

@@ -261,7 +261,8 @@ export function isSystemEvent(value: unknown): value is SystemEvent {
     (value.from === undefined || typeof value.from === "string") &&
     (value.by === undefined || typeof value.by === "string") &&
     (value.reason === undefined || typeof value.reason === "string") &&
-    (value.role === undefined || isRole(value.role));
+    (value.role === undefined || isRole(value.role)) &&
+    (value.topic === undefined || typeof value.topic === "string");
 }
 
 /**

@@ -10,10 +10,18 @@ import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
-import { entry, isPrivateRoom, roomKey, roomTitle } from "../state.ts";
+import {
+  entry,
+  isPrivateRoom,
+  roomKey,
+  roomTitle,
+  roomTopic,
+} from "../state.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
+import { RoomTopic } from "./RoomTopic.tsx";
+import { TopicDialog } from "./TopicDialog.tsx";
 import {
   BellIcon,
   BellOffIcon,
@@ -24,6 +32,7 @@ import {
   LockIcon,
   MenuIcon,
   MoreIcon,
+  PencilIcon,
   UsersIcon,
 } from "./Icons.tsx";
 
@@ -36,6 +45,7 @@ export function RoomHeader(): JSX.Element {
   const muted = entry(state.muted.value, key) === true;
   const count = state.members.value.length;
   const isPrivate = isPrivateRoom(state, room);
+  const topic = roomTopic(state, room);
   const unreadElsewhere = state.totalUnread.value -
     (entry(state.unread.value, key) ?? 0);
   const toggle = (
@@ -103,21 +113,24 @@ export function RoomHeader(): JSX.Element {
   return (
     <header class="room-header">
       {toggle}
-      <h1 class="room-title">
-        {isPrivate
-          ? (
-            <span
-              class="room-hash lock"
-              data-testid="header-lock"
-              title={t("header.private")}
-            >
-              <LockIcon />
-              <span class="sr-only">{t("header.private")}:</span>
-            </span>
-          )
-          : <span class="room-hash" aria-hidden="true">#</span>}
-        <span data-testid="current-room">{room}</span>
-      </h1>
+      <div class="room-heading">
+        <h1 class="room-title">
+          {isPrivate
+            ? (
+              <span
+                class="room-hash lock"
+                data-testid="header-lock"
+                title={t("header.private")}
+              >
+                <LockIcon />
+                <span class="sr-only">{t("header.private")}:</span>
+              </span>
+            )
+            : <span class="room-hash" aria-hidden="true">#</span>}
+          <span data-testid="current-room">{room}</span>
+        </h1>
+        {topic !== undefined && <RoomTopic topic={topic} />}
+      </div>
       {mutedMark}
       <span
         class="room-members header-end wide-only"
@@ -149,6 +162,12 @@ export function RoomHeader(): JSX.Element {
         hooks={state.account.value &&
           (state.role.value === "admin" ||
             entry(state.manages.value, key) === true)}
+        // The server's rule (server/handlers/topics.ts): a public room's
+        // members, a private one's owner, staff; general: staff only.
+        topic={state.account.value &&
+          (entry(state.manages.value, key) === true ||
+            (!isPrivate && roomKey(room) !== GENERAL_ROOM))}
+        room={room}
       />
     </header>
   );
@@ -165,6 +184,10 @@ function HeaderMenu(
     invite?: boolean;
     /** Room owners and admins manage webhooks (moderators are told no). */
     hooks?: boolean;
+    /** Whoever may set the room's topic gets "Set the topic". */
+    topic?: boolean;
+    /** The room, for the topic dialog. */
+    room?: string;
     dm?: string;
   },
 ): JSX.Element {
@@ -172,6 +195,8 @@ function HeaderMenu(
   const open = useSignal(false);
   /** Leaving a private room was chosen once: the menu asks to confirm. */
   const confirming = useSignal(false);
+  /** The topic dialog is open (it outlives the menu it came from). */
+  const editingTopic = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
   const muted = entry(state.muted.value, props.muteKey) === true;
@@ -239,6 +264,22 @@ function HeaderMenu(
             >
               <InviteIcon />
               {t("header.invite")}
+            </button>
+          )}
+          {props.topic && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item with-icon"
+              data-testid="topic-open"
+              onClick={() => {
+                open.value = false;
+                root.current?.querySelector<HTMLElement>("button")?.focus();
+                editingTopic.value = true;
+              }}
+            >
+              <PencilIcon />
+              {t("header.editTopic")}
             </button>
           )}
           {props.hooks && (
@@ -314,6 +355,12 @@ function HeaderMenu(
             </button>
           )}
         </div>
+      )}
+      {editingTopic.value && props.room !== undefined && (
+        <TopicDialog
+          room={props.room}
+          onClose={() => editingTopic.value = false}
+        />
       )}
     </div>
   );

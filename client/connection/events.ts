@@ -431,7 +431,11 @@ export class ServerEvents {
       kind: "system",
       ...this.#line(event),
     });
-    if (event.kind !== "info" && event.kind !== "created") {
+    // A topic changes nobody's place in the room: the room list shows it.
+    if (
+      event.kind !== "info" && event.kind !== "created" &&
+      event.kind !== "topic"
+    ) {
       void this.#options.members.refresh();
     }
   }

@@ -355,6 +355,15 @@ export class Connection {
     return this.#readMarks.unread(seq);
   }
 
+  /**
+   * Sets a room's topic ("" clears it); the room list that follows shows
+   * it. Resolves to the error, or null.
+   */
+  async setTopic(room: string, topic: string): Promise<RequestError | null> {
+    const result = await this.request("set_topic", { room, topic });
+    return result.ok ? null : result.error;
+  }
+
   /** Adds an account to a room; resolves to the error, or null. */
   async invite(room: string, user: string): Promise<RequestError | null> {
     const result = await this.request("invite", { room, user });

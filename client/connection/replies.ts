@@ -64,6 +64,7 @@ export interface Replies {
   set_draft: DraftEvent;
   list_drafts: { drafts: DraftEvent[] };
   invite: { room: string; user: string };
+  set_topic: { room: string; topic?: string };
   remove_member: { room: string; user: string };
   create_invite: InviteInfo;
   list_invites: { room: string; invites: InviteInfo[] };
@@ -129,6 +130,9 @@ export const REPLY_CHECKS: {
   set_draft: isDraftEvent,
   list_drafts: (d) => Array.isArray(d.drafts) && d.drafts.every(isDraftEvent),
   invite: isRoomUser,
+  set_topic: (d) =>
+    typeof d.room === "string" &&
+    (d.topic === undefined || typeof d.topic === "string"),
   remove_member: isRoomUser,
   create_invite: isInvite,
   list_invites: (d) =>
