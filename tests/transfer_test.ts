@@ -644,6 +644,19 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
         /^line \d+: the room "Ops" has the key "team", not its name's \("ops"\)/,
       ],
       [
+        "a room whose topic is two lines",
+        lines.with(room, JSON.stringify({ ...roomLine, topic: "a\nb" })),
+        /^line \d+: bad room: topic: does not match/,
+      ],
+      [
+        "a room whose topic is over 250 characters",
+        lines.with(
+          room,
+          JSON.stringify({ ...roomLine, topic: "x".repeat(251) }),
+        ),
+        /^line \d+: bad room: topic: at most 250 characters/,
+      ],
+      [
         "a membership of no account",
         lines.with(
           membership,
