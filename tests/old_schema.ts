@@ -8,7 +8,7 @@
  * time of PostgreSQL's file contents; the marks of uploads to read again;
  * the ignores' table and the memberships' inviters; the bots' private-message
  * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
- * table; the rooms' topics).
+ * table; the rooms' topics; the notification levels' table).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`) or only
  * insert what is missing (the rows in general of accounts that never
@@ -28,6 +28,7 @@ import {
   FILE_TIMES_MIGRATION,
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
+  NOTIFY_LEVELS_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   TOPICS_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
@@ -81,6 +82,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, NOTIFY_LEVELS_MIGRATION)) {
+    await sql`DROP TABLE notification_levels`;
+  }
   // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
   if (before <= versionBefore(POSTGRES_MIGRATIONS, TOPICS_MIGRATION)) {
     await sql`ALTER TABLE rooms DROP COLUMN topic`;
@@ -134,6 +138,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, NOTIFY_LEVELS_MIGRATION)) {
+    db.exec("DROP TABLE notification_levels");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, TOPICS_MIGRATION)) {
     db.exec("ALTER TABLE rooms DROP COLUMN topic");
   }

@@ -21,6 +21,7 @@ import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
+import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
 import { integrations } from "./store_contract/integrations.ts";
@@ -82,6 +83,7 @@ export function storeContract(
   messageRecords(test);
   privateMessages(test);
   drafts(test);
+  notifyLevels(test);
   accounts(test);
   sessions(test);
   bans(test);

@@ -1232,8 +1232,8 @@ export interface AccountStore {
   findPeople(query: PeopleQuery): Promise<Account[]>;
   /**
    * Deletes an account with its sessions, memberships, read positions,
-   * password resets, waiting private messages and ignores (its own and
-   * others' of it). Its messages stay, under
+   * password resets, waiting private messages, ignores (its own and
+   * others' of it), drafts and notification levels. Its messages stay, under
    * its name (`keep`) or under {@link ANONYMOUS_NAME}. False when absent.
    * `audit` is written in the same commit, only when it was there.
    */
@@ -1311,6 +1311,51 @@ export interface IntegrationStore {
 }
 
 /**
+ * How much a room or conversation may claim an account's attention:
+ * `all` (every message alerts its web clients), `mentions` (the default:
+ * mentions and private messages alert and push) or `none` (nothing alerts
+ * or pushes; unread is still counted).
+ */
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** The level every room and conversation has until the account sets one. */
+export const DEFAULT_NOTIFY_LEVEL: NotifyLevel = "mentions";
+
+/** An account's notification level in one place, as the store keeps it. */
+export interface StoredNotifyLevel {
+  /** The room key, or the conversation's key (`conversationKey`). */
+  stream: string;
+  /** For a conversation: the other side's name as the account wrote it. */
+  with?: string;
+  level: NotifyLevel;
+  /** When it was set (ms since the epoch). */
+  updatedAt: number;
+}
+
+/**
+ * Each account's notification level per room and conversation, kept on the
+ * server so that every device and Web Push honour the same choice (as
+ * Slack's, Zulip's and Mattermost's): one row per account and stream whose
+ * level is not {@link DEFAULT_NOTIFY_LEVEL}.
+ */
+export interface NotificationStore {
+  /**
+   * Sets an account's level in a stream; the default deletes the row.
+   * False, and nothing written, when the account has `max` rows already
+   * and none in this stream: levels of conversations name anyone, so a cap.
+   */
+  setNotifyLevel(
+    userKey: string,
+    setting: StoredNotifyLevel,
+    max: number,
+  ): Promise<boolean>;
+  /** An account's levels other than the default, by stream. */
+  listNotifyLevels(userKey: string): Promise<StoredNotifyLevel[]>;
+  /** An account's level in one stream: one key probe. */
+  notifyLevel(userKey: string, stream: string): Promise<NotifyLevel>;
+}
+
+/**
  * Durable state. A promise it resolves means the data is on disk (or in the
  * database) and survives a crash. Implementations throw
  * `StoreUnavailableError` when they cannot reach their storage.
@@ -1346,7 +1391,8 @@ export interface Store
     AuditStore,
     IntegrationStore,
     IgnoreStore,
-    DraftStore {
+    DraftStore,
+    NotificationStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

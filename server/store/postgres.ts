@@ -32,6 +32,7 @@ import {
   type MessageDraft,
   type MessageRecord,
   type NewAuditEntry,
+  type NotificationStore,
   type OutboundStore,
   pageLimit,
   type PrivateDraft,
@@ -67,6 +68,7 @@ import { PostgresMemberships } from "./postgres_memberships.ts";
 import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
 import { PostgresDrafts } from "./postgres_drafts.ts";
+import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -169,6 +171,7 @@ export interface PostgresStore
     AccountStore,
     IgnoreStore,
     DraftStore,
+    NotificationStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -199,6 +202,7 @@ export class PostgresStore implements Store {
   #memberships: PostgresMemberships;
   #accounts: PostgresAccounts;
   #drafts: PostgresDrafts;
+  #notifyLevels: PostgresNotifyLevels;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -220,6 +224,7 @@ export class PostgresStore implements Store {
     this.#memberships = new PostgresMemberships(this.#context);
     this.#accounts = new PostgresAccounts(this.#context);
     this.#drafts = new PostgresDrafts(this.#context);
+    this.#notifyLevels = new PostgresNotifyLevels(this.#context);
   }
 
   static {
@@ -240,6 +245,11 @@ export class PostgresStore implements Store {
     delegate(PostgresStore, PostgresMemberships, (store) => store.#memberships);
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
     delegate(PostgresStore, PostgresDrafts, (store) => store.#drafts);
+    delegate(
+      PostgresStore,
+      PostgresNotifyLevels,
+      (store) => store.#notifyLevels,
+    );
   }
 
   /**

@@ -296,6 +296,9 @@ export class PostgresAccounts implements AccountStore {
         ), drafted AS (
           DELETE FROM drafts
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
+        ), unleveled AS (
+          DELETE FROM notification_levels
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ), listed AS (
           -- Its own list of conversations.
           DELETE FROM conversations

@@ -2326,4 +2326,20 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Each account's notification level per room or conversation (stream: a
+  -- room key or a conversation's key; with_name: the other side's name as
+  -- the account wrote it; level: 'all' or 'none', the default 'mentions'
+  -- has no row), so that every device and Web Push honour one choice. The
+  -- primary key is the one index: a login lists an account's rows, a push
+  -- probes one.
+  CREATE TABLE notification_levels (
+    user_key TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    with_name TEXT,
+    level TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  );
+  `,
 ];

@@ -21,6 +21,7 @@ import type {
   StoredDraft,
   StoredHook,
   StoredInvite,
+  StoredNotifyLevel,
   StoredRoom,
   StoredUpload,
 } from "./mod.ts";
@@ -394,6 +395,24 @@ export function toDraft(row: DraftRow): StoredDraft {
     stream: row.stream,
     ...(row.with_name === null ? {} : { with: row.with_name }),
     text: row.text,
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** A row of `notification_levels` as both stores return it. */
+export interface NotifyLevelRow {
+  stream: string;
+  with_name: string | null;
+  level: string;
+  updated_at: number;
+}
+
+/** A row as the store's callers see it. */
+export function toNotifyLevel(row: NotifyLevelRow): StoredNotifyLevel {
+  return {
+    stream: row.stream,
+    ...(row.with_name === null ? {} : { with: row.with_name }),
+    level: row.level as StoredNotifyLevel["level"],
     updatedAt: Number(row.updated_at),
   };
 }

@@ -39,6 +39,7 @@ import {
   type MessageDraft,
   type MessageRecord,
   type NewAuditEntry,
+  type NotificationStore,
   type OutboundStore,
   pageLimit,
   type PrivateDraft,
@@ -81,6 +82,7 @@ import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import { SqliteDrafts } from "./sqlite_drafts.ts";
+import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
@@ -177,6 +179,7 @@ export interface SqliteStore
     AccountStore,
     IgnoreStore,
     DraftStore,
+    NotificationStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -220,6 +223,7 @@ export class SqliteStore implements Store {
   #conversations = new SqliteConversations(this.#context);
   #ignores = new SqliteIgnores(this.#context);
   #drafts = new SqliteDrafts(this.#context);
+  #notifyLevels = new SqliteNotifyLevels(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -265,6 +269,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
     delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
+    delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
   }
 
   get appendCommits(): number {

@@ -622,4 +622,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- column of rooms, so a rename's copy of the row carries it.
   ALTER TABLE rooms ADD COLUMN topic TEXT;
   `,
+  `
+  -- Each account's notification level per room or conversation (stream: a
+  -- room key or a conversation's key; with_name: the other side's name as
+  -- the account wrote it; level: 'all' or 'none', the default 'mentions'
+  -- has no row), so that every device and Web Push honour one choice. The
+  -- primary key is the one index: a login lists an account's rows, a push
+  -- probes one.
+  CREATE TABLE notification_levels (
+    user_key TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    with_name TEXT,
+    level TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

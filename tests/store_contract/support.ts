@@ -254,6 +254,9 @@ export const GENERAL_ROWS_MIGRATION = "Accounts that never logged in";
 /** Text of the migration that keeps each account's drafts. */
 export const DRAFTS_MIGRATION =
   "Each account's unsent text per room or conversation";
+/** Text of the migration that keeps each account's notification levels. */
+export const NOTIFY_LEVELS_MIGRATION =
+  "Each account's notification level per room or conversation";
 
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";

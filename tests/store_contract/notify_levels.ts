@@ -1,0 +1,104 @@
+/**
+ * The store contract for notification levels: setNotifyLevel,
+ * listNotifyLevels and notifyLevel, one row per account and stream not at
+ * the default, capped per account, gone with the account.
+ */
+import assert from "node:assert/strict";
+import {
+  conversationKey,
+  type NotifyLevel,
+  type StoredNotifyLevel,
+} from "../../server/store/mod.ts";
+import { account, type StoreTest } from "./support.ts";
+
+function level(stream: string, level: NotifyLevel, updatedAt = 1_000) {
+  return { stream, level, updatedAt };
+}
+
+/** The contract of the notification levels. */
+export function notifyLevels(test: StoreTest): void {
+  test(
+    "setNotifyLevel keeps the last level per account and stream; notifyLevel reads it, 'mentions' where none was set, across a reopen",
+    async (store, reopen) => {
+      const withBen = conversationKey("ann", "ben");
+      assert.equal(await store.notifyLevel("ann", "general"), "mentions");
+      assert.equal(
+        await store.setNotifyLevel("ann", level("general", "none"), 10),
+        true,
+      );
+      await store.setNotifyLevel(
+        "ann",
+        { stream: withBen, with: "Ben", level: "all", updatedAt: 2_000 },
+        10,
+      );
+      await store.setNotifyLevel("ann", level("dev", "none"), 10);
+      await store.setNotifyLevel("ann", level("dev", "all", 3_000), 10);
+      await store.setNotifyLevel("cat", level("general", "all"), 10);
+      const expected: StoredNotifyLevel[] = [
+        { stream: withBen, with: "Ben", level: "all", updatedAt: 2_000 },
+        { stream: "dev", level: "all", updatedAt: 3_000 },
+        { stream: "general", level: "none", updatedAt: 1_000 },
+      ].sort((a, b) => a.stream < b.stream ? -1 : 1) as StoredNotifyLevel[];
+      assert.deepEqual(await store.listNotifyLevels("ann"), expected);
+      const again = await reopen();
+      assert.deepEqual(await again.listNotifyLevels("ann"), expected);
+      assert.equal(await again.notifyLevel("ann", "general"), "none");
+      assert.equal(await again.notifyLevel("ann", withBen), "all");
+      assert.equal(await again.notifyLevel("cat", "general"), "all");
+      assert.equal(await again.notifyLevel("ben", "general"), "mentions");
+      assert.deepEqual(await again.listNotifyLevels("nobody"), []);
+    },
+  );
+
+  test("setNotifyLevel back to 'mentions' deletes the row, and one that was never there is no error", async (store) => {
+    await store.setNotifyLevel("ann", level("general", "none"), 10);
+    assert.equal(
+      await store.setNotifyLevel("ann", level("general", "mentions"), 10),
+      true,
+    );
+    assert.equal(
+      await store.setNotifyLevel("ann", level("dev", "mentions"), 10),
+      true,
+    );
+    assert.deepEqual(await store.listNotifyLevels("ann"), []);
+    assert.equal(await store.notifyLevel("ann", "general"), "mentions");
+  });
+
+  test("setNotifyLevel refuses a new stream past max rows, and still changes or clears the ones kept", async (store) => {
+    for (const stream of ["a", "b", "c"]) {
+      assert.equal(
+        await store.setNotifyLevel("ann", level(stream, "none"), 3),
+        true,
+      );
+    }
+    assert.equal(
+      await store.setNotifyLevel("ann", level("d", "none"), 3),
+      false,
+    );
+    assert.equal(
+      await store.setNotifyLevel("ann", level("a", "all"), 3),
+      true,
+    );
+    assert.equal(
+      await store.setNotifyLevel("ben", level("d", "none"), 3),
+      true,
+    );
+    await store.setNotifyLevel("ann", level("b", "mentions"), 3);
+    assert.equal(
+      await store.setNotifyLevel("ann", level("d", "all"), 3),
+      true,
+    );
+    assert.deepEqual(
+      (await store.listNotifyLevels("ann")).map((l) => [l.stream, l.level]),
+      [["a", "all"], ["c", "none"], ["d", "all"]],
+    );
+  });
+
+  test("deleteAccount forgets the account's notification levels", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.setNotifyLevel("ann", level("general", "none"), 10);
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    assert.deepEqual(await store.listNotifyLevels("ann"), []);
+    assert.equal(await store.notifyLevel("ann", "general"), "mentions");
+  });
+}
