@@ -21,7 +21,11 @@ import type {
   MessageBadge,
   PrivateMessage,
 } from "./protocol/types.ts";
-import type { Store, StoredPushSubscription } from "./store/mod.ts";
+import {
+  conversationKey,
+  type Store,
+  type StoredPushSubscription,
+} from "./store/mod.ts";
 
 const logger = log("push");
 
@@ -79,6 +83,7 @@ export type PushStore = Pick<
   | "deletePushSubscription"
   | "isMember"
   | "isIgnoring"
+  | "notifyLevel"
   | "findBan"
 >;
 
@@ -160,10 +165,12 @@ export class PushNotifier {
     };
     for (const key of keys) {
       this.#track(this.#notify(key, payload, room.key, async () =>
-        // Only members: a mention must not be a way to page anyone; and
-        // not by an account the member ignores.
+        // Only members: a mention must not be a way to page anyone; not
+        // by an account the member ignores; not in a room it set to
+        // `none` (set_notify_level), a key probe each.
         await this.#store.isMember(key, room.key) &&
-        !await this.#store.isIgnoring(key, authorKey)));
+        !await this.#store.isIgnoring(key, authorKey) &&
+        await this.#store.notifyLevel(key, room.key) !== "none"));
     }
   }
 
@@ -176,7 +183,18 @@ export class PushNotifier {
       text: shorten(message),
       tag: `dm:${fromKey}`,
     };
-    this.#track(this.#notify(toKey, payload, `@${fromKey}`));
+    // Not in a conversation the recipient set to `none`: one key probe.
+    this.#track(this.#notify(
+      toKey,
+      payload,
+      `@${fromKey}`,
+      async () =>
+        await this.#store.notifyLevel(
+          toKey,
+          conversationKey(toKey, fromKey),
+        ) !==
+          "none",
+    ));
   }
 
   async #notify(

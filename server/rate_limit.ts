@@ -310,6 +310,8 @@ export function categoryOf(action: string): RateCategory {
       return "search";
     case "mark_read":
     case "mark_unread":
+    // A commit and an event to the account's other sockets, as mark_read.
+    case "set_notify_level":
       return "read";
     case "join_room":
     case "leave_room":

@@ -48,6 +48,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_draft: { room: "general", text: "half a thought" },
   list_drafts: {},
   set_topic: { room: "general", topic: "walked" },
+  set_notify_level: { room: "general", level: "none" },
+  list_notify_levels: {},
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

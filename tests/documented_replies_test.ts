@@ -227,6 +227,9 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "list_drafts", {});
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });
     await ok(boss, "join_room", { room: "dev" });
+    await ok(boss, "set_notify_level", { room: "dev", level: "none" });
+    await ok(boss, "set_notify_level", { with: "bob", level: "all" });
+    await ok(boss, "list_notify_levels", {});
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });

@@ -340,6 +340,39 @@ Deno.test("web push: a mention by an account the member ignores pushes nothing; 
   }
 });
 
+Deno.test("web push: a room or conversation set to 'none' pushes nothing, on every device of the account; 'mentions' pushes again", async () => {
+  const t = await setUp();
+  try {
+    const carol = await t.pool.register("carol");
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await t.bob.ok("set_notify_level", { room: "ops", level: "none" });
+    await t.bob.ok("set_notify_level", { with: "Carol", level: "none" });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    // Sent before the marker: their pushes would come first.
+    await t.alice.ok("send_message", { text: "@bob the disk is full" });
+    await carol.ok("private_message", { to: "bob", text: "psst" });
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.equal(t.service.pushed[0].payload?.text, "marker");
+
+    // Back to the default, set over HTTP as a phone might: pushes again.
+    const back = await api(t.server, "/api/notify-levels", {
+      method: "PUT",
+      token: t.token,
+      body: { room: "ops", level: "mentions" },
+    });
+    assert.equal(back.status, 200);
+    assert.deepEqual(back.body, { room: "ops", level: "mentions" });
+    await t.alice.ok("send_message", { text: "@bob still full" });
+    await eventually(() => assert.equal(t.service.pushed.length, 2));
+    assert.equal(t.service.pushed[1].payload?.text, "@bob still full");
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an account whose every tab says it is hidden gets pushes, as if offline", async () => {
   const t = await setUp();
   try {

@@ -1960,6 +1960,37 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: set_notify_level on one node reaches the account's devices on the others, and a login on a third lists it",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const set = await phone.ok("set_notify_level", {
+        room: "general",
+        level: "none",
+      });
+      assert.deepEqual(set, {
+        request: "set_notify_level",
+        room: "general",
+        level: "none",
+      });
+      for (const device of [ann, laptop]) {
+        await device.event(
+          "notify_level",
+          (d) => d.room === "general" && d.level === "none",
+        );
+      }
+      const tablet = await pools[2].login({ token: ann.token });
+      const reply = tablet.received.find((f) => f.data.request === "login")!;
+      assert.deepEqual(reply.data.notify_levels, [
+        { room: "general", level: "none" },
+      ]);
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",

@@ -29,6 +29,7 @@ import {
 import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
 import { setTopic } from "./topics.ts";
+import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { auditLog } from "./audit.ts";
@@ -74,6 +75,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_draft: setDraft,
   list_drafts: listDrafts,
   set_topic: setTopic,
+  set_notify_level: setNotifyLevel,
+  list_notify_levels: listNotifyLevels,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -39,6 +39,7 @@ import {
 } from "./context.ts";
 import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 import type { ChatNode } from "../node.ts";
+import { notifyLevelsOf } from "./notify_levels.ts";
 
 const logger = log("session");
 
@@ -356,6 +357,9 @@ async function enterServer(
     };
     if (identity.token !== undefined) reply.token = identity.token;
     if (memberships) reply.memberships = memberships;
+    if (!identity.guest) {
+      reply.notify_levels = await notifyLevelsOf(node, userKey);
+    }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {
       // The socket died while this login was made. Its close saw no member

@@ -136,6 +136,19 @@ export const setDraftData = z.object({
   "give one of 'room' or 'with'",
 );
 
+/**
+ * `set_notify_level` data: a room or a private conversation, and how much
+ * it may claim the account's attention.
+ */
+export const setNotifyLevelData = z.object({
+  room: name.optional(),
+  with: name.optional(),
+  level: z.enum(["all", "mentions", "none"]),
+}).refine(
+  (d) => (d.room === undefined) !== (d.with === undefined),
+  "give one of 'room' or 'with'",
+);
+
 /** `invite` and `remove_member` data. */
 export const roomUserData = z.object({ room: name, user: name });
 

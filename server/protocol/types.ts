@@ -203,6 +203,17 @@ export interface DraftEvent {
   updated_at: string;
 }
 
+/**
+ * An account's notification level in a room or a conversation (one of
+ * `room` or `with`): a `notify_level` event, each entry of
+ * `list_notify_levels` and of the login's `notify_levels`.
+ */
+export interface NotifyLevelEvent {
+  room?: string;
+  with?: string;
+  level: "all" | "mentions" | "none";
+}
+
 /** Data of a `membership` event: the account joined or left a room. */
 export interface MembershipEvent {
   room: string;
@@ -352,6 +363,11 @@ export interface LoginSuccess {
   token?: string;
   /** An account's rooms with their read state; absent for guests. */
   memberships?: Membership[];
+  /**
+   * An account's notification levels other than the default `mentions`;
+   * absent for guests (set_notify_level).
+   */
+  notify_levels?: NotifyLevelEvent[];
   /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then

@@ -1,0 +1,115 @@
+/**
+ * Notification levels (Slack's, Zulip's and Mattermost's per-channel
+ * preferences): how much a room or a private conversation may claim an
+ * account's attention, kept on the server so that every device of the
+ * account and Web Push (push.ts) honour one choice. `all`: every message
+ * alerts the web client; `mentions` (the default): mentions and private
+ * messages alert and push; `none`: nothing alerts or pushes, unread is
+ * still counted.
+ */
+import type { ChatNode } from "../node.ts";
+import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
+import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import { setNotifyLevelData } from "../protocol/schemas.ts";
+import type { NotifyLevelEvent } from "../protocol/types.ts";
+import { conversationKey, type StoredNotifyLevel } from "../store/mod.ts";
+import { type MemberContext, parseData } from "./context.ts";
+
+/**
+ * Rows an account may keep (levels other than `mentions`): a person has a
+ * few dozen; levels of conversations with any name would be rows without
+ * end.
+ */
+export const MAX_NOTIFY_LEVELS = 1000;
+
+const GUESTS =
+  "Guests keep their notification choices in the browser: log in with an account.";
+
+/**
+ * `set_notify_level`: the account's level in a room it belongs to or a
+ * private conversation. Its other connections, on every node, get
+ * `notify_level`.
+ */
+export async function setNotifyLevel(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(setNotifyLevelData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  if (member.guest) return fail("forbidden", GUESTS);
+  const where: { room?: string; with?: string } = {};
+  let stream: string;
+  if (data.room !== undefined) {
+    const key = await findReadableRoom(node, readerOf(member), data.room);
+    if (key === undefined || !await belongsTo(node, member.userKey, key)) {
+      return fail("room_not_found", `No room named '${data.room}'.`);
+    }
+    stream = key;
+    where.room = node.registry.roomName(key);
+  } else {
+    stream = conversationKey(member.userKey, nameKey(data.with!));
+    where.with = data.with;
+  }
+  const setting: StoredNotifyLevel = {
+    stream,
+    ...(where.with === undefined ? {} : { with: where.with }),
+    level: data.level,
+    updatedAt: Date.now(),
+  };
+  const kept = await node.store.setNotifyLevel(
+    member.userKey,
+    setting,
+    MAX_NOTIFY_LEVELS,
+  );
+  if (!kept) {
+    return fail(
+      "forbidden",
+      `An account keeps at most ${MAX_NOTIFY_LEVELS} notification levels other than 'mentions': set one back first.`,
+    );
+  }
+  const event: NotifyLevelEvent = { ...where, level: data.level };
+  return succeed(
+    { ...event },
+    () =>
+      node.publish(
+        { kind: "user", key: member.userKey },
+        "notify_level",
+        event,
+        {
+          exceptConnection: member.id,
+        },
+      ),
+  );
+}
+
+/**
+ * `list_notify_levels`: the account's levels other than `mentions`; those
+ * of rooms that no longer exist are left out.
+ */
+export async function listNotifyLevels(ctx: MemberContext): Promise<Outcome> {
+  const member = ctx.client.member;
+  if (member.guest) return fail("forbidden", GUESTS);
+  return succeed({
+    levels: await notifyLevelsOf(ctx.node, member.userKey),
+  });
+}
+
+/** An account's levels as the protocol says them (login, list). */
+export async function notifyLevelsOf(
+  node: ChatNode,
+  userKey: string,
+): Promise<NotifyLevelEvent[]> {
+  const levels: NotifyLevelEvent[] = [];
+  for (const row of await node.store.listNotifyLevels(userKey)) {
+    if (row.with !== undefined) {
+      levels.push({ with: row.with, level: row.level });
+      continue;
+    }
+    const room = node.registry.roomName(row.stream);
+    if (room !== undefined) levels.push({ room, level: row.level });
+  }
+  return levels;
+}
