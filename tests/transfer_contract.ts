@@ -664,6 +664,11 @@ async function populate(store: Store): Promise<void> {
     text: "psst, about",
     updatedAt: now + 1,
   }, 200);
+  await store.setNotifyLevel(
+    "bob",
+    { stream: "team", level: "none", updatedAt: now },
+    10,
+  );
   await store.createInvite({
     code: "invite-code",
     roomKey: "team",

@@ -108,6 +108,7 @@ async function populated(): Promise<Before> {
     await bob.client.ok("ignore_user", { user: "carol" });
     await bob.client.ok("set_draft", { room: "team", text: "see you at " });
     await bob.client.ok("set_draft", { with: "Alice", text: "thanks" });
+    await bob.client.ok("set_notify_level", { with: "carol", level: "none" });
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
     await guest.close();
@@ -412,6 +413,7 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "stream",
         "membership",
         "ignore",
+        "notify_level",
         "read_position",
         "draft",
         "invite",

@@ -278,6 +278,18 @@ export const TABLES: readonly TableSpec[] = [
     key: ["user_key", "ignored_key"],
   },
   {
+    table: "notification_levels",
+    kind: "notify_level",
+    columns: [
+      text("user_key"),
+      text("stream"),
+      text("with_name", { nullable: true }),
+      text("level", { pattern: /^(all|none)$/ }),
+      int("updated_at"),
+    ],
+    key: ["user_key", "stream"],
+  },
+  {
     table: "read_positions",
     kind: "read_position",
     columns: [

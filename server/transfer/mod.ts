@@ -56,6 +56,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "password_resets",
   "memberships",
   "ignores",
+  "notification_levels",
   "read_positions",
   "drafts",
   "invites",
