@@ -5,13 +5,15 @@
  * Everything the client keeps in the browser, by kind:
  * - the account's, under its name: the private conversations of the
  *   sidebar (`dms.<name>`: shown at a reload before the server's
- *   `list_conversations` answers), the muted rooms and conversations
- *   (`muted.<name>`) and the unsent text of each (`drafts.<name>`: a
+ *   `list_conversations` answers), the muted rooms and conversations of
+ *   older clients (`muted.<name>`: sent once to the server as `none`
+ *   notification levels, then forgotten) and the unsent text of each
+ *   (`drafts.<name>`: a
  *   half-written message outlives a reload, as in Slack). They name the
  *   people it talks to and its private rooms, and hold what it wrote, so
  *   they go at logout and whenever the client learns the session ended
- *   elsewhere (a logout in another tab, a password change, expiry); a
- *   mute is then set again after the next sign-in.
+ *   elsewhere (a logout in another tab, a password change, expiry).
+ *   Notification levels live on the server.
  * - the device's, kept for whoever comes next: the language (`lang`) and
  *   the dismissed notification banner (`notify-banner`).
  * - the service worker's cache holds the app shell only, the same for

@@ -44,6 +44,7 @@ import {
   entry,
   memberMatchKey,
   type Membership,
+  type NotifyLevel,
   type NotifyPermission,
   put,
   type ReadMark,
@@ -172,7 +173,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.mentions.value = {};
     state.firstUnread.value = {};
     state.readHeld.value = null;
-    state.muted.value = {};
+    state.notifyLevels.value = {};
     state.typing.value = {};
     state.uploads.value = {};
     state.drafts.value = {};
@@ -685,7 +686,7 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
     move(state.manages);
     move(state.unread);
     move(state.mentions);
-    move(state.muted);
+    move(state.notifyLevels);
     move(state.drafts);
     move(state.uploads);
     move(state.team.replyTo);
@@ -982,21 +983,34 @@ export function typingStopped(
   });
 }
 
-/** Mutes a room or conversation (no sound, no notification), or unmutes it. */
-export function muteToggled(state: AppState, key: string): void {
+/**
+ * A room's or conversation's notification level changed (here, on another
+ * device, or as the server listed it): `mentions`, the default, is kept as
+ * no entry.
+ */
+export function notifyLevelSet(
+  state: AppState,
+  key: string,
+  level: NotifyLevel,
+): void {
   batch(() => {
-    const muted = { ...state.muted.value };
-    if (entry(muted, key)) delete muted[key];
-    else put(muted, key, true);
-    state.muted.value = muted;
+    const levels = { ...state.notifyLevels.value };
+    if (level === "mentions") delete levels[key];
+    else put(levels, key, level);
+    state.notifyLevels.value = levels;
   });
 }
 
-/** Sets the muted logs remembered from an earlier visit. */
-export function mutedLoaded(state: AppState, keys: string[]): void {
-  batch(() => {
-    state.muted.value = Object.fromEntries(keys.map((k) => [k, true]));
-  });
+/** The account's levels as the server listed them, replacing what was known. */
+export function notifyLevelsListed(
+  state: AppState,
+  levels: { key: string; level: NotifyLevel }[],
+): void {
+  const record: Record<string, NotifyLevel> = {};
+  for (const { key, level } of levels) {
+    if (level !== "mentions") put(record, key, level);
+  }
+  state.notifyLevels.value = record;
 }
 
 /** Adds a file to a log's composer. */

@@ -16,7 +16,7 @@ import { Connection } from "./connection/mod.ts";
 import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
 import { Notifier } from "./notifier.ts";
-import { readList, readPref, writeList, writePref } from "./prefs.ts";
+import { forgetPrefs, readList, readPref, writePref } from "./prefs.ts";
 import {
   registerServiceWorker,
   subscribePush,
@@ -31,6 +31,16 @@ export function startClient(root: HTMLElement): AppServices {
   const connection = new Connection(state, {
     onIncoming: (incoming) => notifier.alert(incoming),
     onSessionOver: forgetAccounts,
+    oldMutes: {
+      read: () => {
+        const me = state.username.value;
+        return me === null ? [] : readList(mutedPref(me));
+      },
+      forget: () => {
+        const me = state.username.value;
+        if (me !== null) forgetPrefs((name) => name === mutedPref(me));
+      },
+    },
   });
   const services: AppServices = { state, connection, notifier };
   remember(state);
@@ -87,15 +97,14 @@ function remember(state: AppState): void {
     actions.notifyBannerDismissed(state);
   }
   // The server lists an account's conversations after each login
-  // (list_conversations); the browser keeps the list too (and the mutes,
-  // which only it knows), so a reload shows them before that answer, until
+  // (list_conversations); the browser keeps the list too, so a reload
+  // shows them before that answer, until
   // the session is over (client/account_storage.ts). Guests' names do not
   // last.
   let restored: string | null = null;
   effect(() => {
     const me = state.username.value;
     const conversations = state.conversations.value;
-    const muted = state.muted.value;
     if (me === null || !state.account.value) {
       restored = null;
       return;
@@ -104,7 +113,6 @@ function remember(state: AppState): void {
       restored = me;
       untracked(() => {
         actions.conversationsRestored(state, readSaved(conversationsPref(me)));
-        actions.mutedLoaded(state, readList(mutedPref(me)));
       });
       return;
     }
@@ -112,7 +120,6 @@ function remember(state: AppState): void {
       conversationsPref(me),
       JSON.stringify(Object.values(conversations)),
     );
-    writeList(mutedPref(me), Object.keys(muted));
   });
   // The unsent text, apart: a keystroke writes the drafts alone, not a
   // sidebar of conversations with them (a few hundred bytes, not 200 kB).

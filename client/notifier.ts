@@ -7,7 +7,7 @@
 
 import * as actions from "./actions.ts";
 import { t } from "./i18n.ts";
-import { type AppState, entry, roomKey } from "./state.ts";
+import { type AppState, notifyLevelOf, roomKey } from "./state.ts";
 
 /** A new message from someone else, as the notifier needs it. */
 export interface Incoming {
@@ -37,8 +37,9 @@ const SOUND_GAP_MS = 1500;
 const BODY_MAX = 140;
 
 /**
- * Whether a message deserves a sound: it is not muted, not on screen, and
- * it is private, mentions the user, or belongs to the current room while a
+ * Whether a message deserves a sound: its room or conversation is not at
+ * the `none` level, it is not on screen, and its level is `all`, or it is
+ * private, mentions the user, or belongs to the current room while a
  * conversation is open. A plain message in the open room while the tab is
  * hidden, or in another room, only counts as unread.
  */
@@ -47,9 +48,11 @@ export function shouldAlert(
   incoming: Pick<Incoming, "key" | "dm" | "mention">,
 ): boolean {
   const { key, dm, mention } = incoming;
-  if (entry(state.muted.value, key)) return false;
+  const level = notifyLevelOf(state, key);
+  if (level === "none") return false;
   const open = state.viewKey.value === key;
   if (open && state.visible.value) return false;
+  if (level === "all") return true;
   // An account hears all its rooms: the other rooms' plain messages only
   // count, as in Slack; the room it sits in (behind a conversation) blips.
   const current = key === roomKey(state.currentRoom.value);

@@ -12,6 +12,7 @@ import {
   type Conversation,
   dmKey,
   entry,
+  notifyLevelOf,
   roomKey,
 } from "./state.ts";
 
@@ -79,7 +80,6 @@ export function nextStop(
     return stops[next] ?? null;
   }
   const unread = state.unread.value;
-  const muted = state.muted.value;
   const n = stops.length;
   // Round the list from where the view is (from either end if nowhere).
   const from = at >= 0 ? at : options.step > 0 ? -1 : n;
@@ -87,7 +87,7 @@ export function nextStop(
     const stop = stops[(((from + i * options.step) % n) + n) % n];
     if (
       stop.key !== here && (entry(unread, stop.key) ?? 0) > 0 &&
-      entry(muted, stop.key) !== true
+      notifyLevelOf(state, stop.key) !== "none"
     ) {
       return stop;
     }

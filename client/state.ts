@@ -263,8 +263,13 @@ export interface AppState {
    * another device): not marked read again until the view moves on.
    */
   readHeld: Signal<string | null>;
-  /** Log keys (rooms and `@name`) that make no sound and no notification. */
-  muted: Signal<Record<string, true>>;
+  /**
+   * The account's notification levels other than `mentions`, by log key
+   * (rooms and `@name`), as the server keeps them (set_notify_level):
+   * `none` makes no sound, no notification and no push; `all` alerts for
+   * every message.
+   */
+  notifyLevels: Signal<Record<string, NotifyLevel>>;
   /** Who is typing, by log key. */
   typing: Signal<Record<string, Typist[]>>;
   /**
@@ -390,6 +395,15 @@ export function writtenBy(
 }
 
 /** The log key of a private conversation; "@" cannot start a room name. */
+/** The account's level in a room or conversation (log key); `mentions` unless set. */
+export function notifyLevelOf(state: AppState, key: string): NotifyLevel {
+  return entry(state.notifyLevels.value, key) ?? "mentions";
+}
+
+/** How much a room or conversation may claim the user's attention. */
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** The log key of the private conversation with `name`. */
 export function dmKey(name: string): string {
   return `@${nameKey(name)}`;
 }
@@ -508,7 +522,7 @@ export function createAppState(): AppState {
     mentions: signal({}),
     firstUnread,
     readHeld: signal(null),
-    muted: signal({}),
+    notifyLevels: signal({}),
     typing: signal({}),
     emojiNames: signal(null),
     memberMatches: signal({}),

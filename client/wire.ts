@@ -13,6 +13,7 @@ import type {
   InviteInfo,
   Membership,
   MembershipEvent,
+  NotifyLevelEvent,
   PrivateMessage,
   ReadStateEvent,
   Role,
@@ -230,6 +231,14 @@ export function isReadStateEvent(value: unknown): value is ReadStateEvent {
 export function isDraftEvent(value: unknown): value is DraftEvent {
   return isFields(value) && typeof value.text === "string" &&
     typeof value.updated_at === "string" &&
+    (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is a `notify_level` event or a `list_notify_levels` entry. */
+export function isNotifyLevelEvent(value: unknown): value is NotifyLevelEvent {
+  return isFields(value) &&
+    (value.level === "all" || value.level === "mentions" ||
+      value.level === "none") &&
     (typeof value.room === "string") !== (typeof value.with === "string");
 }
 

@@ -91,10 +91,10 @@ async function auditScreens(
   }
 
   await page.getByTestId("room-menu").click();
-  await page.getByTestId("mute-toggle").waitFor();
+  await page.getByTestId("notify-all").waitFor();
   await audit.check(page, `${options.label} room menu`);
   await page.keyboard.press("Escape");
-  await page.getByTestId("mute-toggle").waitFor({ state: "detached" });
+  await page.getByTestId("notify-all").waitFor({ state: "detached" });
 
   if (phone) {
     await page.getByTestId("members-toggle").click();
@@ -276,10 +276,10 @@ browserTest(
     // focus back to its button.
     await tabTo(page, "room-menu");
     await page.keyboard.press("Enter");
-    await page.getByTestId("mute-toggle").waitFor();
-    assert.ok(await focusedIs(page, "mute-toggle"));
+    await page.getByTestId("notify-all").waitFor();
+    assert.ok(await focusedIs(page, "notify-all"));
     await page.keyboard.press("Escape");
-    await page.getByTestId("mute-toggle").waitFor({ state: "detached" });
+    await page.getByTestId("notify-all").waitFor({ state: "detached" });
     assert.ok(await focusedIs(page, "room-menu"));
 
     // The invite dialog keeps the focus inside until Escape.

@@ -304,7 +304,7 @@ browserTest(
     await erin.locator('[data-testid="dm-item"][data-user="finn"]').click();
     await currentConversation(erin, "finn");
     await erin.getByTestId("room-menu").click();
-    await erin.getByTestId("mute-toggle").click();
+    await erin.getByTestId("notify-none").click();
     await erin.getByTestId("muted-mark").waitFor();
     await erin.locator('[data-testid="room-item"][data-room="general"]')
       .click();

@@ -237,10 +237,10 @@ browserTest(
     // A menu takes focus when it opens; Escape closes it and gives focus
     // back to its button; so does a click anywhere outside it.
     const roomMenu = rosa.getByTestId("room-menu");
-    const mute = rosa.getByTestId("mute-toggle");
+    const mute = rosa.getByTestId("notify-all");
     await roomMenu.click();
     await rosa.waitForFunction(() =>
-      document.activeElement?.getAttribute("data-testid") === "mute-toggle"
+      document.activeElement?.getAttribute("data-testid") === "notify-all"
     );
     await rosa.keyboard.press("Escape");
     await mute.waitFor({ state: "detached" });

@@ -194,7 +194,7 @@ browserTest(
     await alice.getByTestId("lang-en").click();
     await talkPrivately(alice, "bob", "the secret plans");
     await alice.getByTestId("room-menu").click();
-    await alice.getByTestId("mute-toggle").click();
+    await alice.getByTestId("notify-none").click();
     await alice.getByTestId("muted-mark").waitFor();
 
     // A reload keeps the sidebar's conversation and its mute.

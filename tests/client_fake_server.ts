@@ -175,6 +175,14 @@ export class ScriptedServer {
       });
       return;
     }
+    // The notification levels an account's client reads after each login
+    // and resume: none, answered at once.
+    if (request.action === "list_notify_levels") {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { levels: [] });
+      });
+      return;
+    }
     // The drafts an account's client asks for after each login and resume:
     // none, unless a test is about them.
     if (request.action === "list_drafts" && !this.scriptsDrafts) {

@@ -108,7 +108,7 @@ for (const room of ["constructor"]) {
           "the room is renamed",
         );
         assert.equal(state.drafts.value.lounge, undefined);
-        assert.equal(state.muted.value.lounge, undefined);
+        assert.equal(state.notifyLevels.value.lounge, undefined);
       } finally {
         connection.stop();
       }

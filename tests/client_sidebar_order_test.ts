@@ -54,7 +54,7 @@ Deno.test("Alt+Shift+Down goes round to the nearest unread room or conversation,
   const state = account();
   state.currentRoom.value = "design";
   state.unread.value = { general: 2, "@carol": 1, ops: 4 };
-  state.muted.value = { ops: true };
+  state.notifyLevels.value = { ops: "none" };
   assert.equal(go(state, 1, true), "@carol");
   assert.equal(go(state, -1, true), "#general");
   state.view.value = { kind: "dm", with: "carol" };

@@ -1,6 +1,7 @@
 /**
  * The bar above the messages: drawer toggle, room (or conversation) name,
- * mute state, members, and a menu with mute, invite, webhooks, leave or close.
+ * muted mark (level `none`), members, and a menu with the notification
+ * level, invite, webhooks, leave or close.
  */
 
 import { useSignal } from "@preact/signals";
@@ -9,21 +10,23 @@ import { useLayoutEffect, useRef } from "preact/hooks";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { t } from "../i18n.ts";
+import { type MessageKey, t } from "../i18n.ts";
 import {
   entry,
   isPrivateRoom,
+  type NotifyLevel,
+  notifyLevelOf,
   roomKey,
   roomTitle,
   roomTopic,
 } from "../state.ts";
+import type { LevelPlace } from "../connection/notify_levels.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { RoomTopic } from "./RoomTopic.tsx";
 import { TopicDialog } from "./TopicDialog.tsx";
 import {
-  BellIcon,
   BellOffIcon,
   CloseIcon,
   ExitIcon,
@@ -42,7 +45,7 @@ export function RoomHeader(): JSX.Element {
   const room = state.currentRoom.value;
   const shown = state.view.value;
   const key = state.viewKey.value;
-  const muted = entry(state.muted.value, key) === true;
+  const muted = notifyLevelOf(state, key) === "none";
   const count = state.members.value.length;
   const isPrivate = isPrivateRoom(state, room);
   const topic = roomTopic(state, room);
@@ -173,7 +176,17 @@ export function RoomHeader(): JSX.Element {
   );
 }
 
-/** The "⋯" menu: mute or unmute, leave the room or close the conversation. */
+/** The notification levels the menu offers, most to least. */
+const NOTIFY_CHOICES: { level: NotifyLevel; label: MessageKey }[] = [
+  { level: "all", label: "header.notifyAll" },
+  { level: "mentions", label: "header.notifyMentions" },
+  { level: "none", label: "header.notifyNone" },
+];
+
+/**
+ * The "⋯" menu: the notification level, leave the room or close the
+ * conversation.
+ */
 function HeaderMenu(
   props: {
     name: string;
@@ -199,7 +212,10 @@ function HeaderMenu(
   const editingTopic = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
-  const muted = entry(state.muted.value, props.muteKey) === true;
+  const level = notifyLevelOf(state, props.muteKey);
+  const place: LevelPlace = props.dm !== undefined
+    ? { with: props.dm }
+    : { room: state.currentRoom.value };
 
   function close(): void {
     open.value = false;
@@ -207,7 +223,7 @@ function HeaderMenu(
   }
 
   useDismiss(open.value, root, close, {
-    focusFirst: '[role="menuitem"]',
+    focusFirst: '[role^="menuitem"]',
     refocus: true,
   });
   // The item that was clicked is gone: the safe answer takes the focus.
@@ -236,19 +252,27 @@ function HeaderMenu(
       </button>
       {open.value && (
         <div class="menu" role="menu" aria-label={props.name}>
-          <button
-            type="button"
-            role="menuitem"
-            class="menu-item with-icon"
-            data-testid="mute-toggle"
-            onClick={() => {
-              actions.muteToggled(state, props.muteKey);
-              open.value = false;
-            }}
-          >
-            {muted ? <BellIcon /> : <BellOffIcon />}
-            {muted ? t("header.unmute") : t("header.mute")}
-          </button>
+          <p class="menu-heading">{t("header.notifyHeading")}</p>
+          {NOTIFY_CHOICES.map((choice) => (
+            <button
+              key={choice.level}
+              type="button"
+              role="menuitemradio"
+              aria-checked={level === choice.level}
+              class="menu-item check"
+              data-testid={`notify-${choice.level}`}
+              onClick={async () => {
+                open.value = false;
+                actions.errorShown(
+                  state,
+                  await connection.setNotifyLevel(place, choice.level),
+                );
+              }}
+            >
+              {t(choice.label)}
+            </button>
+          ))}
+          <div class="menu-separator" role="separator" />
           {props.invite && (
             <button
               type="button"

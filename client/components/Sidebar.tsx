@@ -7,7 +7,7 @@ import type { RoomSummary } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
-import { dmKey, entry, roomKey } from "../state.ts";
+import { dmKey, entry, notifyLevelOf, roomKey } from "../state.ts";
 import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { WINDOW_FROM } from "../list_window.ts";
@@ -160,7 +160,7 @@ function RoomList(
         const active = key === current;
         const unread = active ? 0 : entry(state.unread.value, key) ?? 0;
         const mentions = active ? 0 : entry(state.mentions.value, key) ?? 0;
-        const muted = entry(state.muted.value, key) === true;
+        const muted = notifyLevelOf(state, key) === "none";
         return (
           <li key={key} {...position}>
             <button
@@ -194,14 +194,15 @@ function RoomList(
               {unread > 0
                 ? (
                   <>
+                    {/* A muted room's unread is marked, quietly: no count. */}
                     <span
                       class={`unread-badge inline${
-                        mentions > 0 ? " at-me" : ""
+                        muted ? " quiet" : mentions > 0 ? " at-me" : ""
                       }`}
                       data-testid="room-unread"
                     >
-                      {mentions > 0 ? "@" : ""}
-                      {unread > 999 ? "999+" : unread}
+                      {muted ? "" : mentions > 0 ? "@" : ""}
+                      {muted ? "" : unread > 999 ? "999+" : unread}
                     </span>
                     <span class="sr-only">
                       {tn("sidebar.unreadCount", unread)}
@@ -309,7 +310,7 @@ function DirectMessages(): JSX.Element {
           const active = roomKey(c.name) === open;
           const count = active ? 0 : entry(state.unread.value, key) ?? 0;
           const unread = count > 0;
-          const muted = entry(state.muted.value, key) === true;
+          const muted = notifyLevelOf(state, key) === "none";
           return (
             <li key={roomKey(c.name)} {...position} class="dm-row">
               <button
@@ -340,8 +341,11 @@ function DirectMessages(): JSX.Element {
                 {!active && drafted.has(key) && <DraftMark />}
                 {unread && (
                   <>
-                    <span class="unread-badge" data-testid="dm-unread">
-                      {count > 99 ? "99+" : count}
+                    <span
+                      class={`unread-badge${muted ? " quiet" : ""}`}
+                      data-testid="dm-unread"
+                    >
+                      {muted ? "" : count > 99 ? "99+" : count}
                     </span>
                     <span class="sr-only">
                       {tn("sidebar.unreadCount", count)}

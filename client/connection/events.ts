@@ -9,6 +9,7 @@ import type {
   DraftEvent,
   Envelope,
   MembershipEvent,
+  NotifyLevelEvent,
   PrivateMessage,
   Role,
   SystemEvent,
@@ -37,6 +38,7 @@ import {
   isChatMessage,
   isDraftEvent,
   isMembershipEvent,
+  isNotifyLevelEvent,
   isPrivateMessage,
   isReadStateEvent,
   isRole,
@@ -59,6 +61,8 @@ export interface ServerEventsOptions {
   members: Members;
   /** Another device of the account set a draft. */
   draft(event: DraftEvent): void;
+  /** Another device of the account set a notification level. */
+  notifyLevel(event: NotifyLevelEvent): void;
   /** Reads the moderators and admins again (this user's role changed). */
   staff: Staff;
   /**
@@ -146,6 +150,9 @@ export class ServerEvents {
         break;
       case "draft":
         if (isDraftEvent(data)) this.#options.draft(data);
+        break;
+      case "notify_level":
+        if (isNotifyLevelEvent(data)) this.#options.notifyLevel(data);
         break;
       case "read_state":
         if (isReadStateEvent(data)) {

@@ -30,7 +30,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Incoming } from "../notifier.ts";
 import type { PendingMessage } from "../room_log.ts";
 import { t } from "../i18n.ts";
-import { type AppState, roomKey } from "../state.ts";
+import { type AppState, type NotifyLevel, roomKey } from "../state.ts";
 import { Throttle, TYPING_SEND_MS, TypingTracker } from "../typing.ts";
 import type { Fields } from "../wire.ts";
 import { errorWords, type RequestError, type Result } from "./errors.ts";
@@ -41,6 +41,11 @@ import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
 import { type DraftPlace, DraftSync } from "./drafts.ts";
+import {
+  type LevelPlace,
+  NotifyLevels,
+  type OldMutes,
+} from "./notify_levels.ts";
 import type { Replies } from "./replies.ts";
 import { Requests } from "./requests.ts";
 import { type AuthApi, Session } from "./session.ts";
@@ -88,6 +93,8 @@ export interface ConnectionOptions {
    * forgets what it kept for the account (client/account_storage.ts).
    */
   onSessionOver?: () => void;
+  /** The mutes an older client kept in the browser. Default: none. */
+  oldMutes?: OldMutes;
 }
 
 /** The default socket URL: the page's own host, path `/ws`. */
@@ -110,6 +117,7 @@ export class Connection {
   #ignores: Ignores;
   #readMarks: ReadMarks;
   #drafts: DraftSync;
+  #notifyLevels: NotifyLevels;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
 
@@ -153,6 +161,11 @@ export class Connection {
     this.#members = new Members(state, this.#requests);
     this.#staff = new Staff(state, this.#requests);
     this.#ignores = new Ignores(state, this.#requests);
+    this.#notifyLevels = new NotifyLevels(
+      state,
+      this.#requests,
+      options.oldMutes ?? { read: () => [], forget: () => {} },
+    );
     const ready = () => this.#session.ready();
     this.#drafts = new DraftSync(state, {
       requests: this.#requests,
@@ -175,6 +188,7 @@ export class Connection {
       sync: this.#sync,
       members: this.#members,
       draft: (event) => this.#drafts.received(event),
+      notifyLevel: (event) => this.#notifyLevels.received(event),
       staff: this.#staff,
       checkManages: () => this.#checkManages(state.currentRoom.value),
       typing: this.#typing,
@@ -209,8 +223,12 @@ export class Connection {
         this.#sync.catchUpConversation();
         void this.#sync.listConversations();
         void this.#drafts.list();
+        void this.#notifyLevels.refresh();
       },
-      entered: () => void this.#drafts.list(),
+      entered: () => {
+        void this.#drafts.list();
+        void this.#notifyLevels.refresh();
+      },
     });
   }
 
@@ -483,6 +501,17 @@ export class Connection {
    */
   draftTyped(text: string): void {
     this.#drafts.typed(this.#state.viewKey.value, this.#place(), text);
+  }
+
+  /**
+   * Sets how much a room or conversation may claim this account's
+   * attention, on every device and for Web Push; resolves to the error.
+   */
+  setNotifyLevel(
+    place: LevelPlace,
+    level: NotifyLevel,
+  ): Promise<RequestError | null> {
+    return this.#notifyLevels.set(place, level);
   }
 
   /** The box lost focus or the view changes: the draft goes now. */

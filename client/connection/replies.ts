@@ -12,6 +12,7 @@ import type {
   IgnoredUser,
   InviteInfo,
   LoginSuccess,
+  NotifyLevelEvent,
   Person,
   PrivateMessage,
   ReadStateEvent,
@@ -28,6 +29,7 @@ import {
   isInvite,
   isMembershipList,
   isMessageList,
+  isNotifyLevelEvent,
   isPrivateList,
   isPrivateMessage,
   isReadStateEvent,
@@ -63,6 +65,8 @@ export interface Replies {
   mark_unread: ReadStateEvent;
   set_draft: DraftEvent;
   list_drafts: { drafts: DraftEvent[] };
+  set_notify_level: NotifyLevelEvent;
+  list_notify_levels: { levels: NotifyLevelEvent[] };
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
   remove_member: { room: string; user: string };
@@ -129,6 +133,9 @@ export const REPLY_CHECKS: {
   mark_unread: isReadStateEvent,
   set_draft: isDraftEvent,
   list_drafts: (d) => Array.isArray(d.drafts) && d.drafts.every(isDraftEvent),
+  set_notify_level: isNotifyLevelEvent,
+  list_notify_levels: (d) =>
+    Array.isArray(d.levels) && d.levels.every(isNotifyLevelEvent),
   invite: isRoomUser,
   set_topic: (d) =>
     typeof d.room === "string" &&
