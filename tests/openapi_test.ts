@@ -493,6 +493,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...roomTopicSteps(admin, user),
     ...ignoreSteps(user),
     ...draftSteps(user),
+    ...notifyLevelSteps(user),
   ];
 }
 
@@ -981,6 +982,28 @@ function draftSteps(user: CallOptions): Step[] {
     step("DELETE", room, "/api/rooms/nowhere/draft", 404),
     step("DELETE", peer, "/api/private/root/draft", 200),
     step("DELETE", peer, "/api/private/root/draft", 403, {}),
+  ];
+}
+
+// The user mutes general, lists, and sets it back; the refusals.
+function notifyLevelSteps(user: CallOptions): Step[] {
+  const route = "/api/notify-levels";
+  const set = (body: unknown, status: number): Step => ({
+    method: "PUT",
+    route,
+    path: route,
+    options: { ...user, body },
+    status,
+  });
+  return [
+    set({ room: "general", level: "none" }, 200),
+    { method: "GET", route, path: route, options: user, status: 200 },
+    { method: "GET", route, path: route, status: 401 },
+    set({ room: "general", level: "mentions" }, 200),
+    set({ with: "bob", level: "all" }, 200),
+    set({ room: "nowhere", level: "none" }, 404),
+    set({ room: "general", level: "loud" }, 400),
+    set({ level: "none" }, 400),
   ];
 }
 
