@@ -7,10 +7,11 @@
  *   sidebar (`dms.<name>`: shown at a reload before the server's
  *   `list_conversations` answers), the muted rooms and conversations of
  *   older clients (`muted.<name>`: sent once to the server as `none`
- *   notification levels, then forgotten) and the unsent text of each
- *   (`drafts.<name>`: a
- *   half-written message outlives a reload, as in Slack). They name the
- *   people it talks to and its private rooms, and hold what it wrote, so
+ *   notification levels, then forgotten), the unsent text of each
+ *   (`drafts.<name>`: a half-written message outlives a reload, as in
+ *   Slack) and when each was last on screen (`visits.<name>`: the quick
+ *   switcher's "recent"). They name the people it talks to and its private
+ *   rooms, and hold what it wrote, so
  *   they go at logout and whenever the client learns the session ended
  *   elsewhere (a logout in another tab, a password change, expiry).
  *   Notification levels live on the server.
@@ -41,6 +42,11 @@ export function draftsPref(me: string): string {
   return `drafts.${nameKey(me)}`;
 }
 
+/** Where an account's last visit of each room and conversation is remembered. */
+export function visitsPref(me: string): string {
+  return `visits.${nameKey(me)}`;
+}
+
 /**
  * Forgets every account's remembered data in this browser, not only the
  * last one's: one left by a session that ended while no page was open
@@ -49,7 +55,8 @@ export function draftsPref(me: string): string {
 export function forgetAccounts(): void {
   forgetPrefs((name) =>
     name.startsWith("dms.") || name.startsWith("muted.") ||
-    name.startsWith("drafts.") || name === "muted"
+    name.startsWith("drafts.") || name.startsWith("visits.") ||
+    name === "muted"
   );
   void closeNotifications();
 }

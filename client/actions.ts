@@ -174,6 +174,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.firstUnread.value = {};
     state.readHeld.value = null;
     state.notifyLevels.value = {};
+    state.visited.value = {};
     state.typing.value = {};
     state.uploads.value = {};
     state.drafts.value = {};
@@ -1011,6 +1012,34 @@ export function notifyLevelsListed(
     if (level !== "mentions") put(record, key, level);
   }
   state.notifyLevels.value = record;
+}
+
+/** How many visited places are remembered: the switcher ranks a few dozen. */
+export const VISITS_KEPT = 50;
+
+/**
+ * Notes that a room or conversation (its log key) was on screen at `ts`;
+ * only the {@linkcode VISITS_KEPT} latest are kept, so the record stays
+ * small in storage however many rooms one passes through.
+ */
+export function placeVisited(state: AppState, key: string, ts: string): void {
+  batch(() => {
+    const visits = Object.entries(state.visited.value)
+      .filter(([k]) => k !== key)
+      .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))
+      .slice(0, VISITS_KEPT - 1);
+    state.visited.value = Object.fromEntries([[key, ts], ...visits]);
+  });
+}
+
+/** Restores the visits remembered in the browser; those of this page win. */
+export function visitsRestored(
+  state: AppState,
+  saved: Record<string, string>,
+): void {
+  batch(() => {
+    state.visited.value = { ...saved, ...state.visited.value };
+  });
 }
 
 /** Adds a file to a log's composer. */

@@ -8,6 +8,7 @@ import {
   draftsPref,
   forgetAccounts,
   mutedPref,
+  visitsPref,
 } from "./account_storage.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
@@ -134,7 +135,7 @@ function remember(state: AppState): void {
     if (draftsOf !== me) {
       draftsOf = me;
       untracked(() =>
-        actions.draftsRestored(state, readDrafts(draftsPref(me)))
+        actions.draftsRestored(state, readStrings(draftsPref(me)))
       );
       return;
     }
@@ -142,6 +143,30 @@ function remember(state: AppState): void {
       draftsPref(me),
       Object.keys(drafts).length === 0 ? null : JSON.stringify(drafts),
     );
+  });
+  // Each place on screen is a visit, the quick switcher's "recent"; an
+  // account's visits are kept in the browser (a few kB at most).
+  effect(() => {
+    const key = state.viewKey.value;
+    if (state.username.value === null) return;
+    untracked(() => actions.placeVisited(state, key, new Date().toISOString()));
+  });
+  let visitsOf: string | null = null;
+  effect(() => {
+    const me = state.username.value;
+    const visited = state.visited.value;
+    if (me === null || !state.account.value) {
+      visitsOf = null;
+      return;
+    }
+    if (visitsOf !== me) {
+      visitsOf = me;
+      untracked(() =>
+        actions.visitsRestored(state, readStrings(visitsPref(me)))
+      );
+      return;
+    }
+    writePref(visitsPref(me), JSON.stringify(visited));
   });
   effect(() => {
     if (state.notifyDismissed.value) writePref("notify-banner", "dismissed");
@@ -211,8 +236,8 @@ function readSaved(key: string): Conversation[] {
   }
 }
 
-/** The remembered drafts under `key`: text by log key; anything else reads as none. */
-function readDrafts(key: string): Record<string, string> {
+/** The remembered record of strings under `key` (drafts, visits: by log key); anything else reads as none. */
+function readStrings(key: string): Record<string, string> {
   try {
     const value: unknown = JSON.parse(readPref(key) ?? "{}");
     if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -3,7 +3,9 @@
  * offers for what is typed: the rooms and conversations one has, then
  * the public rooms one may join and the people one may write to, each
  * ranked by how well its name matches (whole, start, start of a word,
- * inside, letters in order), then unread first, then the most recent.
+ * inside, letters in order), then unread first, then the most recently
+ * visited (as Slack's "recent"), then, among places never visited, the
+ * one with the newest message.
  * Names compare as the server compares them (NFKC, case-folded). Pure:
  * it reads the state and writes nothing.
  */
@@ -72,6 +74,8 @@ export interface SwitchPlace extends SwitchChoice {
   fold: string;
   /** When something last happened there, ISO-8601 ("" when unknown). */
   ts: string;
+  /** When one last had it on screen, ISO-8601 ("" when never). */
+  visited: string;
 }
 
 /**
@@ -86,6 +90,7 @@ export function switchPlaces(state: AppState): SwitchPlace[] {
   const unread = state.unread.value;
   const logs = state.logs.value;
   const talks = state.conversations.value;
+  const visited = state.visited.value;
   const me = state.username.value === null
     ? null
     : nameKey(state.username.value);
@@ -107,6 +112,7 @@ export function switchPlaces(state: AppState): SwitchPlace[] {
       fold,
       unread: entry(unread, key) ?? 0,
       ts: ts ?? entry(logs, key)?.messages.at(-1)?.ts ?? "",
+      visited: entry(visited, key) ?? "",
     });
   }
   const rooms = listedRooms(state);
@@ -161,6 +167,7 @@ export function withPeople(
       private: false,
       unread: 0,
       ts: "",
+      visited: "",
     });
   }
   return added.length === 0 ? places : [...places, ...added];
@@ -202,19 +209,26 @@ export function rankPlaces(
   }
   // Names that hold the words before letters merely in order; among
   // them one's own places before the others (joined rooms before rooms to
-  // join), then the better match, then unread, then the most recent; the
-  // order offered breaks ties (the sidebar's, which is stable).
+  // join), then the better match, then unread, then the latest visited,
+  // then the newest message; the order offered breaks ties (the
+  // sidebar's, which is stable).
   ranked.sort((a, b) =>
     Number(a.rank === FUZZY) - Number(b.rank === FUZZY) ||
     Number(b.place.mine) - Number(a.place.mine) ||
     a.rank - b.rank ||
     Number(b.place.unread > 0) - Number(a.place.unread > 0) ||
-    (a.place.ts === b.place.ts ? 0 : a.place.ts < b.place.ts ? 1 : -1)
+    newestFirst(a.place.visited, b.place.visited) ||
+    newestFirst(a.place.ts, b.place.ts)
   );
   return ranked.slice(0, options.limit ?? SWITCH_LIMIT).map((r) => {
-    const { fold: _fold, ts: _ts, ...choice } = r.place;
+    const { fold: _fold, ts: _ts, visited: _visited, ...choice } = r.place;
     return choice;
   });
+}
+
+/** Orders two ISO-8601 times newest first, "" (never) last. */
+function newestFirst(a: string, b: string): number {
+  return a === b ? 0 : a < b ? 1 : -1;
 }
 
 /** The choices for `query`, best first: {@linkcode rankPlaces} of {@linkcode switchPlaces}. */

@@ -270,6 +270,12 @@ export interface AppState {
    * every message.
    */
   notifyLevels: Signal<Record<string, NotifyLevel>>;
+  /**
+   * When each room and conversation was last on screen, ISO-8601 by log
+   * key: the quick switcher's "recent", as Slack's, means visited, not
+   * where the newest message is. Kept in the browser per account.
+   */
+  visited: Signal<Record<string, string>>;
   /** Who is typing, by log key. */
   typing: Signal<Record<string, Typist[]>>;
   /**
@@ -523,6 +529,7 @@ export function createAppState(): AppState {
     firstUnread,
     readHeld: signal(null),
     notifyLevels: signal({}),
+    visited: signal({}),
     typing: signal({}),
     emojiNames: signal(null),
     memberMatches: signal({}),

@@ -580,3 +580,32 @@ browserTest(
     await alice.getByTestId("quick-switcher").waitFor({ state: "detached" });
   },
 );
+
+browserTest(
+  "web client's Ctrl+K puts the place visited last first, not the one with the newest message, and remembers the visits through a reload",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await send(alice, "/create proj-alpha");
+    await currentRoom(alice, "proj-alpha");
+    await send(alice, "/create proj-beta");
+    await currentRoom(alice, "proj-beta");
+    // #proj-beta holds the newest message; #proj-alpha was visited after it.
+    await send(alice, "the newest message");
+    await confirmedFrom(alice, "alice", "the newest message").waitFor();
+    await openRoom(alice, "proj-alpha");
+    await openRoom(alice, "general");
+
+    const box = alice.getByTestId("switch-input");
+    await alice.keyboard.press("Control+k");
+    await box.pressSequentially("proj");
+    await offersJumps(alice, ["proj-alpha", "proj-beta"]);
+    await alice.keyboard.press("Escape");
+
+    await alice.reload();
+    await alice.getByTestId("composer").waitFor();
+    await alice.keyboard.press("Control+k");
+    await box.pressSequentially("proj");
+    await offersJumps(alice, ["proj-alpha", "proj-beta"]);
+  },
+);
