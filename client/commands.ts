@@ -266,6 +266,7 @@ export function helpText(role: Role): string {
     t("cmd.keyJump"),
     t("cmd.keyComplete"),
     t("cmd.keySearch"),
+    t("cmd.keyMarkUnread"),
   ];
   return [t("cmd.list"), ...lines, t("cmd.slash"), ...keys].join("\n");
 }

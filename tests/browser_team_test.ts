@@ -211,6 +211,77 @@ browserTest(
   },
 );
 
+/** The seq of the message right below the "new" line, or null without one. */
+async function belowUnreadLine(page: Page): Promise<string | null> {
+  return await page.evaluate(() =>
+    (document.querySelector('[data-testid="unread-line"]')
+      ?.nextElementSibling as HTMLElement | null)?.dataset.seq ?? null
+  );
+}
+
+browserTest(
+  "web client marks unread from a message with Alt+click, or U on the message chosen with the arrows, as in Slack; /help says so",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    // Another connection of alice's: sees each read_state the server sends.
+    const watcher = await TestClient.loginWith(server.wsUrl, {
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    try {
+      const seqs: number[] = [];
+      for (const text of ["first note", "second note", "third note"]) {
+        const sent = await bob.ok("send_message", { text });
+        seqs.push((sent.message as { seq: number }).seq);
+      }
+      await confirmedFrom(alice, "bob", "third note").waitFor();
+      await watcher.event(
+        "read_state",
+        (d) => d.room === "general" && d.last_read_seq === seqs[2],
+      );
+
+      // Up from the list reaches the newest message: U marks it.
+      await alice.getByTestId("message-list").focus();
+      await alice.keyboard.press("ArrowUp");
+      assert.equal(
+        await alice.evaluate(() =>
+          (document.activeElement as HTMLElement | null)?.dataset.seq
+        ),
+        String(seqs[2]),
+      );
+      await alice.keyboard.press("u");
+      await watcher.event(
+        "read_state",
+        (d) => d.last_read_seq === seqs[1] && d.marked_unread === true,
+      );
+      await eventually(async () =>
+        assert.equal(await belowUnreadLine(alice), String(seqs[2]))
+      );
+
+      // Alt+click on the text of an earlier message, not on a button.
+      await confirmedFrom(alice, "bob", "first note")
+        .getByTestId("message-text").click({ modifiers: ["Alt"] });
+      await watcher.event(
+        "read_state",
+        (d) => d.last_read_seq === seqs[0] - 1 && d.marked_unread === true,
+      );
+      await eventually(async () =>
+        assert.equal(await belowUnreadLine(alice), String(seqs[0]))
+      );
+
+      await send(alice, "/help");
+      await alice.getByText(
+        "Alt+click, or U on a message chosen with ↑ ↓ — Mark unread from it.",
+      ).waitFor();
+    } finally {
+      await watcher.close();
+      await bob.close();
+    }
+  },
+);
+
 browserTest(
   "web client entering a room with more new messages than a screen: once scrolled past them, a bar says how many and jumps back to the first",
   async (browser, server) => {

@@ -75,7 +75,7 @@ function IgnoredRow({ message }: { message: ChatMessage }): JSX.Element {
 
 /** A message row. */
 export function MessageRow(props: MessageRowProps): JSX.Element {
-  const { state } = useApp();
+  const { state, connection } = useApp();
   const { message, pending, own, grouped } = props;
   const selected = useSignal(false);
   const confirming = useSignal(false);
@@ -118,12 +118,32 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   if (pinned) classes.push("pinned");
   if (flashed) classes.push("flash");
 
+  // "Mark unread" from the mouse or the keyboard, as in Slack: Alt+click
+  // on the message, or U on the message focused (Up and Down walk them).
+  const marksUnread = live && keepsReadState(state);
+  async function markUnread(): Promise<void> {
+    actions.errorShown(state, await connection.markUnread(message!.seq));
+  }
+
   function onClick(event: MouseEvent): void {
+    const target = event.target as HTMLElement;
+    if (target.closest("a, button, textarea, img, input")) return;
+    if (event.altKey && marksUnread) {
+      event.preventDefault();
+      void markUnread();
+      return;
+    }
     // Touch screens have no hover: a tap on the row shows its actions.
     if (!matchMedia("(hover: none)").matches) return;
-    const target = event.target as HTMLElement;
-    if (target.closest("a, button, textarea, img")) return;
     selected.value = !selected.value;
+  }
+
+  function onKeyDown(event: KeyboardEvent): void {
+    if (event.target !== event.currentTarget || !marksUnread) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key !== "u" && event.key !== "U") return;
+    event.preventDefault();
+    void markUnread();
   }
 
   return (
@@ -139,6 +159,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       data-edited={message?.edited_at ? "true" : undefined}
       tabIndex={-1}
       onClick={onClick}
+      onKeyDown={onKeyDown}
     >
       <div class="msg-gutter">
         {grouped
@@ -239,9 +260,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                   </button>
                 )}
                 {/* After edit: the keyboard order of the others stays. */}
-                {keepsReadState(state) && (
-                  <MarkUnreadButton seq={message!.seq} />
-                )}
+                {marksUnread && <MarkUnreadButton seq={message!.seq} />}
                 {canDelete && (
                   <button
                     type="button"
