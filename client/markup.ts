@@ -35,21 +35,41 @@ const CODE_BLOCK = /```(?:[\w+#.-]{1,20}\n|\n)?([\s\S]*?)```/g;
  * emphasis. A room is "#" and a name in the server's alphabet
  * (server/protocol/names.ts) where a word may start, as the composer
  * completes it (client/completion.ts): `a#b`, `C#` and `##x` are text, and
- * a "#" inside a URL or a code span goes with them. A dot ends the name
- * when nothing follows it, for the sentence's full stop ("see #dev.").
- * Whether the name is a room the reader knows is the renderer's question.
+ * a "#" inside a URL or a code span goes with them. Dots that end it stay
+ * in the token: a name may end with one ("#v2."), or the sentence does
+ * ("see #dev."); {@linkcode roomWritten} tells which, by the rooms the
+ * reader knows, as only the renderer can.
  */
 const INLINE = new RegExp(
   [
     "`([^`\\n]+)`",
     '(https?:\\/\\/[^\\s<>"]+)',
     "(?<![\\p{L}\\p{N}_.@-])@([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
-    "(?<![\\p{L}\\p{N}_.#&/-])#([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
+    "(?<![\\p{L}\\p{N}_.#&/-])#([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*\\.*)",
     "(?<![\\p{L}\\p{N}*])\\*\\*(?=\\S)([\\s\\S]*?\\S)\\*\\*(?![\\p{L}\\p{N}])",
     "(?<![\\p{L}\\p{N}*])\\*(?=[^\\s*])([^*\\n]*?[^\\s*])\\*(?![\\p{L}\\p{N}*])",
   ].join("|"),
   "gu",
 );
+
+/**
+ * Which room a `#name` token names, and the text after it: the whole name
+ * when `known` has it, else the name without its trailing dots, one at a
+ * time ("#dev." is #dev and a full stop, "#v2." the room `v2.` when there
+ * is one); null when no room of either name is known.
+ */
+export function roomWritten<T>(
+  name: string,
+  known: (name: string) => T | undefined,
+): { room: T; written: string; rest: string } | null {
+  for (let written = name;; written = written.slice(0, -1)) {
+    const room = known(written);
+    if (room !== undefined) {
+      return { room, written, rest: name.slice(written.length) };
+    }
+    if (!written.endsWith(".") || written.length === 1) return null;
+  }
+}
 
 /** Parsed texts kept for re-renders; the oldest go first past the limit. */
 const cache = new Map<string, Block[]>();

@@ -621,6 +621,41 @@ browserTest(
 );
 
 browserTest(
+  "web client links #room at the end of a sentence without its full stop, and a room whose name ends with a dot with it",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bob.ok("create_room", { room: "v2." });
+      await bob.ok("join_room", { room: "general" });
+      const ann = await openPage(browser, server);
+      await guest(ann, "ann");
+      await ann.locator("#sidebar").getByText("v2.").waitFor();
+
+      await bob.ok("send_message", {
+        text: "see #general. Then #v2. and #v2.. too",
+      });
+      const row = confirmedFrom(ann, "bob", "see");
+      await row.waitFor();
+      const links = row.getByTestId("room-link");
+      await links.first().waitFor();
+      assert.deepEqual(await links.allInnerTexts(), [
+        "#general",
+        "#v2.",
+        "#v2.",
+      ]);
+      assert.equal(
+        await row.getByTestId("message-text").innerText(),
+        "see #general. Then #v2. and #v2.. too",
+      );
+      await links.nth(1).click();
+      await currentRoom(ann, "v2.");
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
   "web client shows a link's URL as written, left to right, whatever direction controls the message holds",
   async (browser, server) => {
     const kim = await openPage(browser, server);

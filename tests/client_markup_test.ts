@@ -12,6 +12,7 @@ import {
   parseInline,
   parseMarkup,
   plainText,
+  roomWritten,
   safeHref,
 } from "../client/markup.ts";
 import { highlight } from "../client/team/highlight.ts";
@@ -132,9 +133,27 @@ Deno.test("markup reads #room where a word may start, not inside words, URLs or 
     { kind: "text", text: ", " },
     { kind: "room", name: "Café_2" },
     { kind: "text", text: " and " },
-    { kind: "room", name: "ops.eu" },
-    { kind: "text", text: "." },
+    { kind: "room", name: "ops.eu." },
   ]);
+  // The dots that end it: the name's, or the sentence's, by the rooms known.
+  const known = (name: string) =>
+    ["dev", "v2.", "ops.eu"].includes(name) ? name : undefined;
+  assert.deepEqual(roomWritten("dev.", known), {
+    room: "dev",
+    written: "dev",
+    rest: ".",
+  });
+  assert.deepEqual(roomWritten("v2.", known), {
+    room: "v2.",
+    written: "v2.",
+    rest: "",
+  });
+  assert.deepEqual(roomWritten("ops.eu...", known), {
+    room: "ops.eu",
+    written: "ops.eu",
+    rest: "...",
+  });
+  assert.equal(roomWritten("ops.", known), null);
   assert.deepEqual(runs("**#constructor**"), [
     { kind: "bold", children: [{ kind: "room", name: "constructor" }] },
   ]);

@@ -6,7 +6,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { nameKey } from "../../server/protocol/names.ts";
-import { type Inline, parseMarkup } from "../markup.ts";
+import { type Inline, parseMarkup, roomWritten } from "../markup.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 
 /** Props of {@linkcode RichText}. */
@@ -100,24 +100,31 @@ function renderInline(
  * name, else plain text, so a private room's name tells an outsider
  * nothing, not even that it exists.
  */
-function RoomReference({ name }: { name: string }): JSX.Element | string {
+function RoomReference(
+  { name }: { name: string },
+): JSX.Element | string {
   const { state, connection } = useApp();
-  const room = entry(state.knownRooms.value, roomKey(name));
-  if (room === undefined) return `#${name}`;
+  const known = state.knownRooms.value;
+  const found = roomWritten(name, (n) => entry(known, roomKey(n)));
+  if (found === null) return `#${name}`;
+  const { room, written, rest } = found;
   async function open(event: MouseEvent): Promise<void> {
     // The hash is the invite links' (client/invite_link.ts): left alone.
     event.preventDefault();
-    actions.errorShown(state, await connection.joinRoom(room!));
+    actions.errorShown(state, await connection.joinRoom(room));
   }
   return (
-    <a
-      class="md-room"
-      href="#"
-      data-testid="room-link"
-      title={t("msg.roomLink", { room: roomTitle(state, room) })}
-      onClick={open}
-    >
-      #{name}
-    </a>
+    <>
+      <a
+        class="md-room"
+        href="#"
+        data-testid="room-link"
+        title={t("msg.roomLink", { room: roomTitle(state, room) })}
+        onClick={open}
+      >
+        #{written}
+      </a>
+      {rest}
+    </>
   );
 }
