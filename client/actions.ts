@@ -172,6 +172,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.unread.value = {};
     state.mentions.value = {};
     state.firstUnread.value = {};
+    state.lineCounts.value = {};
     state.readHeld.value = null;
     state.notifyLevels.value = {};
     state.visited.value = {};
@@ -757,6 +758,9 @@ export function readStateApplied(
       const { [key]: _line, ...firstUnread } = state.firstUnread.value;
       if (read.unread > 0) put(firstUnread, key, read.last_read_seq + 1);
       state.firstUnread.value = firstUnread;
+      if (read.unread > 0) {
+        lineCounted(state, key, read.last_read_seq + 1, read.unread);
+      }
       if (state.viewKey.value === key) state.readHeld.value = key;
       return;
     }
@@ -870,6 +874,11 @@ export function messageCounted(
       if (seq <= mark.lastSeq) return;
       setMark(state, key, { ...mark, lastSeq: seq });
     }
+    // The "new" line's count takes it, watched or not.
+    const line = entry(state.lineCounts.value, key);
+    if (line && line.from === entry(state.firstUnread.value, key)) {
+      lineCounted(state, key, line.from, line.count + 1);
+    }
     // Watched, it is read, unless marked unread here: then it counts too.
     if (
       state.visible.value && state.viewKey.value === key &&
@@ -887,6 +896,7 @@ export function messageCounted(
     }
     if (entry(state.firstUnread.value, key) === undefined) {
       state.firstUnread.value = { ...state.firstUnread.value, [key]: seq };
+      lineCounted(state, key, seq, 1);
     }
   });
 }
@@ -1283,10 +1293,25 @@ function viewChanged(state: AppState, before: string): void {
  */
 function placeUnreadLine(state: AppState, key: string): void {
   const mark = entry(state.readMarks.value, key);
-  if (!mark || (entry(state.unread.value, key) ?? 0) === 0) return;
+  const unread = entry(state.unread.value, key) ?? 0;
+  if (!mark || unread === 0) return;
   state.firstUnread.value = {
     ...state.firstUnread.value,
     [key]: mark.lastRead + 1,
+  };
+  lineCounted(state, key, mark.lastRead + 1, unread);
+}
+
+/** Sets how many messages by others are unread from the "new" line at `from`. */
+function lineCounted(
+  state: AppState,
+  key: string,
+  from: number,
+  count: number,
+): void {
+  state.lineCounts.value = {
+    ...state.lineCounts.value,
+    [key]: { from, count },
   };
 }
 

@@ -259,6 +259,13 @@ export interface AppState {
   /** The seq of the first message that came while a log was not watched: the "new" line goes above it. */
   firstUnread: Signal<Record<string, number>>;
   /**
+   * How many messages by others are unread from a log's "new" line on, by
+   * log key: the server's count when the line was placed (`from`, its seq)
+   * and those that came since. The bar says it when the first unread
+   * message is not loaded; an entry whose `from` is not the line's is old.
+   */
+  lineCounts: Signal<Record<string, { from: number; count: number }>>;
+  /**
    * The log on screen that was marked unread ("Mark unread" here or on
    * another device): not marked read again until the view moves on.
    */
@@ -529,6 +536,7 @@ export function createAppState(): AppState {
     firstUnread,
     readHeld: signal(null),
     notifyLevels: signal({}),
+    lineCounts: signal({}),
     visited: signal({}),
     typing: signal({}),
     emojiNames: signal(null),

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import type { Page } from "playwright-core";
 import {
   AFTER_PASSWORD,
@@ -280,6 +281,61 @@ browserTest(
       await bob.close();
     }
   },
+);
+
+browserTest(
+  "web client's new-messages bar gives the server's exact count when the first unread message is not loaded: deleted ones are not counted",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      await bot.ok("create_room", { room: "dev" });
+      const first = await openPage(browser, server);
+      await register(first, "alice");
+      await first.getByTestId("more-rooms").click();
+      await roomItem(first, "dev").click();
+      await currentRoom(first, "dev");
+      await first.context().close();
+      // While alice is away: 300 new messages, the 20 oldest deleted, so
+      // 280 unread, more than the newest page the client loads.
+      const ids: string[] = [];
+      for (let i = 1; i <= 300; i++) {
+        const text = `note ${String(i).padStart(3, "0")}`;
+        const sent = await bot.ok("send_message", { text });
+        ids.push((sent.message as { id: string }).id);
+      }
+      for (const id of ids.slice(0, 20)) {
+        await bot.ok("delete_message", { id });
+      }
+
+      const page = await openPage(browser, server);
+      await signIn(page, "alice");
+      await roomItem(page, "dev").getByTestId("room-unread").filter({
+        hasText: /^280$/,
+      }).waitFor();
+      await roomItem(page, "dev").click();
+      await currentRoom(page, "dev");
+      await confirmedFrom(page, "bob", "note 300").waitFor({
+        state: "attached",
+      });
+      await page.getByTestId("message-list").evaluate((list) => {
+        list.scrollTop = list.scrollHeight;
+      });
+      const bar = page.getByTestId("unread-bar");
+      await bar.waitFor();
+      assert.equal(
+        await bar.getByTestId("unread-bar-jump").evaluate((b) =>
+          b.firstChild?.textContent
+        ),
+        "280 new messages",
+      );
+      // One more while it is on screen: counted too.
+      await bot.ok("send_message", { text: "note 301" });
+      await bar.filter({ hasText: "281 new messages" }).waitFor();
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
 );
 
 browserTest(

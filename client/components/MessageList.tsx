@@ -200,10 +200,17 @@ export function MessageList(): JSX.Element {
 
   const unreadFrom = entry(state.firstUnread.value, key);
   const me = state.username.value;
+  // The messages held count them exactly from the first unread one on;
+  // before it is loaded, the server's count does (counted at the line).
+  const log = state.currentLog.value;
+  const counted = entry(state.lineCounts.value, key);
   const unreadCount = unreadFrom === undefined || !lineAbove.value
     ? 0
+    : (log?.messages[0]?.seq ?? Infinity) > unreadFrom &&
+        counted?.from === unreadFrom
+    ? counted.count
     : newSince(
-      state.currentLog.value,
+      log,
       unreadFrom,
       (m) => writtenBy(m, me === null ? undefined : nameKey(me)),
     );

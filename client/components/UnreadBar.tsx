@@ -53,7 +53,8 @@ export function UnreadBar(props: UnreadBarProps): JSX.Element {
 /**
  * How many messages from `seq` on are someone else's: those held and not
  * deleted, plus every seq between `seq` and the first one held (not loaded
- * yet, so counted as others': the bar says "about").
+ * yet, so counted as others'): the bar uses it once the first unread one
+ * is loaded, the server's count (state.lineCounts) before.
  */
 export function newSince(
   log: RoomLog | undefined,
