@@ -1,5 +1,6 @@
 // The chat's service worker: it keeps the app shell so the page opens at
-// once (and offline, where the app says it is offline), shows Web Push
+// once (and offline, where the app says it is offline) with the emoji names
+// it fetched, shows Web Push
 // notifications, and never caches the API, the socket or shared files.
 const CACHE = "chat-shell-v1";
 const SHELL = [
@@ -55,7 +56,12 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     caches.match(request).then((cached) => {
       const fresh = fetch(request).then((response) => {
-        if (response.ok && SHELL.includes(url.pathname)) {
+        // The emoji names too, once fetched (the first ":" typed): the
+        // composer completes shortcodes offline (50-60 kB a language).
+        if (
+          response.ok &&
+          (SHELL.includes(url.pathname) || url.pathname.startsWith("/emoji/"))
+        ) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(request, copy));
         }

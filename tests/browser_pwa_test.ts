@@ -13,6 +13,37 @@ import { browserTest, openPage, register } from "./browser_support.ts";
 import { ClientPool, eventually, wentOffline } from "./harness.ts";
 
 browserTest(
+  "installable app keeps the emoji names it fetched, so completion works offline too",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await page.goto("/");
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller);
+    // The first ":" fetches them (client/emoji_names.ts): the worker keeps them.
+    assert.equal(
+      await page.evaluate(async () => (await fetch("/emoji/en.json")).status),
+      200,
+    );
+    await eventually(async () =>
+      assert.ok(
+        await page.evaluate(async () =>
+          (await caches.match("/emoji/en.json")) !== undefined
+        ),
+      )
+    );
+    await server.shutdown();
+    const names = await page.evaluate(async () => {
+      const response = await fetch("/emoji/en.json");
+      return response.ok ? (await response.json()).length : -1;
+    });
+    assert.ok(names > 100, `emoji names offline: ${names}`);
+  },
+);
+
+browserTest(
   "installable app Chromium reads the manifest, finds it installable, and the shell opens offline",
   async (browser, server) => {
     const page = await openPage(browser, server);
