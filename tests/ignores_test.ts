@@ -93,6 +93,38 @@ Deno.test("ignore_user: the ignored account's invites are refused with not_accep
     await mallory.ok("invite", { room: "trap3", user: "alice" });
   }));
 
+Deno.test("ignore_user: the unread and mention counts of a login leave out the ignored account's messages; unignored, they count again", () =>
+  withClients(async (pool) => {
+    const alice = await pool.register("alice");
+    const mallory = await pool.register("mallory");
+    const bob = await pool.register("bob");
+    const token = alice.token!;
+    await alice.ok("ignore_user", { user: "mallory" });
+    await alice.close();
+    await mallory.ok("send_message", { text: "@alice look" });
+    await mallory.ok("send_message", { text: "spam" });
+    await bob.ok("send_message", { text: "hi @alice" });
+    const general = async () => {
+      const client = await pool.login({ token });
+      const reply = client.received.find((f) =>
+        f.action === "success" && f.data.request === "login"
+      )!;
+      const memberships = reply.data.memberships as {
+        room: string;
+        unread: number;
+        mentions: number;
+      }[];
+      return [client, memberships.find((m) => m.room === "general")] as const;
+    };
+    const [again, counted] = await general();
+    assert.equal(counted?.unread, 1);
+    assert.equal(counted?.mentions, 1);
+    await again.ok("unignore_user", { user: "mallory" });
+    const [, recounted] = await general();
+    assert.equal(recounted?.unread, 3);
+    assert.equal(recounted?.mentions, 2);
+  }));
+
 Deno.test("ignore_user: list_ignored lists by name, unignore_user forgets, and every connection of the ignorer hears ignored", () =>
   withClients(async (pool) => {
     const alice = await pool.register("alice");

@@ -51,9 +51,12 @@ export interface RoomChange {
 export interface StreamReadState {
   /** The newest seq read (0: nothing yet). */
   lastReadSeq: number;
-  /** Messages after it by others, not deleted, counted up to MAX_UNREAD. */
+  /**
+   * Messages after it by others, not deleted, counted up to MAX_UNREAD;
+   * those of accounts it ignores are not counted.
+   */
   unread: number;
-  /** How many of those mention the account. */
+  /** How many of those mention the account (ignored authors' neither). */
   mentions: number;
   /** The stream's newest seq. */
   lastSeq: number;

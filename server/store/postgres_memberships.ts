@@ -312,7 +312,13 @@ interface ReadRow {
 
 // The read state of one stream from a read position (NULL: nothing read):
 // two index ranges, the unread messages (capped) and the account's
-// mentions after the position, to use in a LATERAL join.
+// mentions after the position, to use in a LATERAL join. Neither counts
+// the messages of accounts it ignores. For the unread, their keys are read
+// once a statement (an uncorrelated ARRAY, an InitPlan), then compared
+// with each author that the index-only scan of messages_unread gives. For
+// the mentions, an anti-join: that comparison there made the planner scan
+// every unread message and probe the mentions with each (at 100 rooms of
+// 1000 unread, 440 ms instead of 81; the anti-join 85).
 function countsFrom(
   sql: Sql,
   userKey: string,
@@ -325,12 +331,16 @@ function countsFrom(
         SELECT 1 FROM messages x
         WHERE x.stream = ${stream} AND x.seq > coalesce(${lastRead}, 0)
           AND x.user_key <> ${userKey} AND NOT x.deleted
+          AND x.user_key <> ALL (ARRAY(SELECT i.ignored_key FROM ignores i
+            WHERE i.user_key = ${userKey}))
         LIMIT ${MAX_UNREAD}) u) AS unread,
       (SELECT count(*)::int FROM (
         SELECT 1 FROM mentions n
         JOIN messages x ON x.stream = n.stream AND x.seq = n.seq
         WHERE n.user_key = ${userKey} AND n.stream = ${stream}
           AND n.seq > coalesce(${lastRead}, 0) AND NOT x.deleted
+          AND NOT EXISTS (SELECT 1 FROM ignores i
+            WHERE i.user_key = ${userKey} AND i.ignored_key = x.user_key)
         LIMIT ${MAX_UNREAD}) c) AS mentions,
       coalesce((SELECT s.last_seq FROM streams s WHERE s.key = ${stream}), 0)
         AS last_seq`;

@@ -218,10 +218,11 @@ export class SqliteMemberships implements MembershipStore {
   ): Promise<StreamReadState[]> {
     return this.#run(() => {
       const states: StreamReadState[] = [];
+      const ignoring = this.#ignoresAnyone(userKey);
       let rows = 0;
       for (const stream of streams) {
         if (states.length > 0 && rows >= rowBudget) break;
-        const state = this.#readStateOf(userKey, stream);
+        const state = this.#readStateOf(userKey, stream, ignoring);
         states.push(state);
         rows += 1 + state.unread + state.mentions;
       }
@@ -229,37 +230,65 @@ export class SqliteMemberships implements MembershipStore {
     });
   }
 
-  #readStateOf(userKey: string, stream: string): StreamReadState {
+  #readStateOf(
+    userKey: string,
+    stream: string,
+    ignoring = this.#ignoresAnyone(userKey),
+  ): StreamReadState {
     const row = this.#q(
       `SELECT last_read_seq FROM read_positions
        WHERE user_key = ? AND stream = ?`,
     ).get(userKey, stream) as { last_read_seq: number } | undefined;
-    return this.#countFrom(userKey, stream, row?.last_read_seq ?? 0);
+    return this.#countFrom(userKey, stream, row?.last_read_seq ?? 0, ignoring);
+  }
+
+  // Whether an account ignores anyone: one probe of the ignores' primary
+  // key. Most ignore nobody, and their counts then skip the ignores'
+  // check, which costs about 30 % more even when it finds none (277 ms
+  // instead of 212 for 100 rooms of 1000 unread; medians, a loaded
+  // machine).
+  #ignoresAnyone(userKey: string): boolean {
+    return this.#q("SELECT 1 FROM ignores WHERE user_key = ? LIMIT 1")
+      .get(userKey) !== undefined;
   }
 
   // Two index ranges: the unread messages of a stream (capped), and the
-  // account's mentions after its read position.
+  // account's mentions after its read position. With `ignoring`, neither
+  // counts the messages of accounts it ignores: their list is read once a
+  // statement (SQLite makes an ephemeral index of an uncorrelated IN), and
+  // each message of the range is one probe of it; the covering index
+  // messages_unread holds the author, so no row is read for it. At 100
+  // rooms of 1000 unread each, a login's counts took 417 ms instead of
+  // 228 (medians, a loaded machine).
   #countFrom(
     userKey: string,
     stream: string,
     lastReadSeq: number,
+    ignoring: boolean,
   ): StreamReadState {
     const lastSeq = this.#lastSeqOf(stream);
     if (lastReadSeq >= lastSeq) {
       return { lastReadSeq, unread: 0, mentions: 0, lastSeq };
     }
+    const notIgnored = (author: string) =>
+      ignoring
+        ? `AND ${author} NOT IN (
+             SELECT i.ignored_key FROM ignores i WHERE i.user_key = ?1)`
+        : "";
     const { unread } = this.#q(
       `SELECT count(*) AS unread FROM (
          SELECT 1 FROM messages
-         WHERE stream = ? AND seq > ? AND user_key <> ? AND deleted = 0
-         LIMIT ?)`,
-    ).get(stream, lastReadSeq, userKey, MAX_UNREAD) as { unread: number };
+         WHERE stream = ?2 AND seq > ?3 AND user_key <> ?1 AND deleted = 0
+           ${notIgnored("user_key")}
+         LIMIT ?4)`,
+    ).get(userKey, stream, lastReadSeq, MAX_UNREAD) as { unread: number };
     const { mentions } = this.#q(
       `SELECT count(*) AS mentions FROM (
          SELECT 1 FROM mentions n
          JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
-         WHERE n.user_key = ? AND n.stream = ? AND n.seq > ? AND m.deleted = 0
-         LIMIT ?)`,
+         WHERE n.user_key = ?1 AND n.stream = ?2 AND n.seq > ?3
+           AND m.deleted = 0 ${notIgnored("m.user_key")}
+         LIMIT ?4)`,
     ).get(userKey, stream, lastReadSeq, MAX_UNREAD) as { mentions: number };
     return { lastReadSeq, unread, mentions, lastSeq };
   }

@@ -4,7 +4,8 @@
  * (addMember's invitedBy, roomsInvitedBy).
  */
 import assert from "node:assert/strict";
-import { account, type StoreTest } from "./support.ts";
+import { conversationKey } from "../../server/store/mod.ts";
+import { account, dm, draft, type StoreTest } from "./support.ts";
 
 /** The contract of whom each account ignores. */
 export function ignores(test: StoreTest): void {
@@ -109,6 +110,49 @@ export function ignores(test: StoreTest): void {
     assert.deepEqual(
       await store.roomsInvitedBy("alice", { key: "mallory", since: 0 }),
       ["d"],
+    );
+  });
+
+  test("read states count no message nor mention of an account the reader ignores, however they are read; unignored, they count again", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "dev");
+    const by = (who: string) => ({ userKey: who, user: who });
+    for (
+      const [who, text] of [
+        ["alice", "hi @bob"],
+        ["mallory", "@bob look"],
+        ["mallory", "spam"],
+        ["alice", "plain"],
+      ]
+    ) {
+      await store.appendMessage(draft("dev", text, by(who)));
+    }
+    await store.appendPrivate(dm("mallory", "bob", "psst @bob"));
+    const withMallory = conversationKey("bob", "mallory");
+    await store.ignore("bob", { key: "mallory", name: "mallory", max: 5 });
+    const state = { lastReadSeq: 0, unread: 2, mentions: 1, lastSeq: 4 };
+    assert.deepEqual(await store.readState("bob", "dev"), state);
+    assert.deepEqual(await store.readStates("bob", ["dev", withMallory]), [
+      state,
+      { lastReadSeq: 0, unread: 0, mentions: 0, lastSeq: 1 },
+    ]);
+    assert.deepEqual(
+      (await store.markRead("bob", "dev", 1)).state,
+      { lastReadSeq: 1, unread: 1, mentions: 0, lastSeq: 4 },
+    );
+    assert.deepEqual(
+      (await store.markUnread("bob", "dev", 1)).state,
+      state,
+    );
+    // Another reader's counts are its own.
+    assert.deepEqual(
+      await store.readState("carol", "dev"),
+      { lastReadSeq: 0, unread: 4, mentions: 0, lastSeq: 4 },
+    );
+    await store.unignore("bob", "mallory");
+    assert.deepEqual(
+      await store.readState("bob", "dev"),
+      { lastReadSeq: 0, unread: 4, mentions: 2, lastSeq: 4 },
     );
   });
 }
