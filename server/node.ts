@@ -631,17 +631,31 @@ export class ChatNode {
    * account's connections; the room hears "joined"), undefined when the
    * account was a member already, or "full" when it belongs to `max` rooms
    * (`--max-memberships` unless told). `invitedBy`: the name key of the
-   * account that added it (`invite`), kept for `ignore_user`.
+   * account that added it (`invite`), kept for `ignore_user`; "ignored"
+   * when the account ignores it (checked in the store's step).
    */
+  addMembership(
+    user: { key: string; name: string },
+    roomKey: string,
+    notice?: SystemEvent,
+    max?: number,
+  ): Promise<(() => void) | undefined | "full">;
+  addMembership(
+    user: { key: string; name: string },
+    roomKey: string,
+    notice: SystemEvent | undefined,
+    max: number,
+    invitedBy: string,
+  ): Promise<(() => void) | undefined | "full" | "ignored">;
   async addMembership(
     user: { key: string; name: string },
     roomKey: string,
     notice?: SystemEvent,
     max: number = this.maxMemberships,
     invitedBy?: string,
-  ): Promise<(() => void) | undefined | "full"> {
+  ): Promise<(() => void) | undefined | "full" | "ignored"> {
     const added = await this.store.addMember(user.key, roomKey, max, invitedBy);
-    if (added === "full") return "full";
+    if (added === "full" || added === "ignored") return added;
     if (!added) return undefined;
     const state = await this.store.readState(user.key, roomKey);
     this.registry.joinRooms(user.key, [roomKey]);

@@ -16,7 +16,9 @@ import {
   type TestServer,
 } from "./harness.ts";
 import { migratedDatabase } from "./migrated_database.ts";
+import { rewindServerDatabase } from "./old_schema.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
+import { LEFT_DRAFTS_MIGRATION } from "./store_contract/support.ts";
 
 const pg = postgresSkipReason() ? null : await startPostgres();
 
@@ -115,6 +117,28 @@ draftTest(
     );
     await roundTrip(ben);
     assert.deepEqual(ben.events("draft"), []);
+  },
+);
+
+draftTest(
+  "leaving a room takes the account's draft there along: back in the room, leave_room's and remove_member's leave none",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "den" });
+    await ben.ok("join_room", { room: "den" });
+    await ben.ok("set_draft", { room: "general", text: "kept" });
+    const rooms = async () =>
+      ((await ben.ok("list_drafts")).drafts as { room?: string }[])
+        .map((d) => d.room);
+    await ben.ok("set_draft", { room: "den", text: "before leaving" });
+    await ben.ok("leave_room", { room: "den" });
+    await ben.ok("join_room", { room: "den" });
+    assert.deepEqual(await rooms(), ["general"]);
+    await ben.ok("set_draft", { room: "den", text: "before removal" });
+    await ann.ok("remove_member", { room: "den", user: "ben" });
+    await ben.ok("join_room", { room: "den" });
+    assert.deepEqual(await rooms(), ["general"]);
   },
 );
 
@@ -330,3 +354,43 @@ draftTest(
     },
   },
 );
+
+for (const backend of BACKENDS) {
+  Deno.test(`upgrading: the drafts a server of before kept of rooms their account had left are gone at the first start (${backend.name})`, async () => {
+    const store = await backend.fresh();
+    const old = await startTestServer(store.options);
+    const dbPath = `${old.dir}/chat.db`;
+    let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+    try {
+      const pool = new ClientPool(old.wsUrl);
+      try {
+        const ann = await pool.register("ann");
+        await ann.ok("create_room", { room: "den" });
+        await ann.ok("set_draft", { room: "general", text: "kept" });
+        await ann.ok("set_draft", { room: "den", text: "kept too" });
+        await pool.register("ben");
+      } finally {
+        await pool.closeAll();
+        await old.shutdown();
+      }
+      // What a server of before left: Ben's draft of den, which he left.
+      const left = `INSERT INTO drafts (user_key, stream, text, updated_at)
+         VALUES ('ben', 'den', 'left behind', 1)`;
+      await rewindServerDatabase(store.options, dbPath, {
+        marker: LEFT_DRAFTS_MIGRATION,
+        postgres: async (sql) => void await sql.unsafe(left),
+        sqlite: (db) => db.exec(left),
+      });
+      server = await startTestServer({ ...store.options, db: dbPath });
+      assert.deepEqual(await server.node.store.listDrafts("ben"), []);
+      assert.deepEqual(
+        (await server.node.store.listDrafts("ann")).map((d) => d.text).sort(),
+        ["kept", "kept too"],
+      );
+    } finally {
+      await server?.close();
+      await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+      await store.drop();
+    }
+  });
+}

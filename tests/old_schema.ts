@@ -10,9 +10,11 @@
  * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
  * table; the rooms' topics; the notification levels' table).
  * Those that only delete rows (the
- * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`) or only
- * insert what is missing (the rows in general of accounts that never
- * logged in: `GENERAL_ROWS_MIGRATION`) run again as they are. The
+ * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
+ * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
+ * `LEFT_DRAFTS_MIGRATION`) or only insert what is missing (the rows in
+ * general of accounts that never logged in: `GENERAL_ROWS_MIGRATION`) run
+ * again as they are. The
  * start-up after it then runs that migration and every later one, as an
  * upgrade does.
  */

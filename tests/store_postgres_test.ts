@@ -636,6 +636,63 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: two stores setting an account's new drafts at once never pass its cap",
+    withStores(2, async ([a, b], url) => {
+      const at = (stream: string) => ({ stream, text: stream, updatedAt: 1 });
+      await a.setDraft("ann", at("one"), 2);
+      // A write of "two" held uncommitted here: store a's draft of "two"
+      // counts one draft, then waits for it; store b's of "three" comes
+      // meanwhile. Without the account's lock, b would count one too and
+      // commit, then a as well once this rolls back: three drafts.
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const sets: Promise<boolean>[] = [];
+        await blocker.begin(async (sql) => {
+          await sql`
+            INSERT INTO drafts (user_key, stream, text, updated_at)
+            VALUES ('ann', 'two', 'held', 1)`;
+          sets.push(a.setDraft("ann", at("two"), 2));
+          await lockWaits(url, "chat_set_draft", 1);
+          sets.push(b.setDraft("ann", at("three"), 2));
+          await lockWaits(url, "chat_set_draft", 2);
+          throw new Error("rolled back");
+        }).catch((error) => assert.equal(error.message, "rolled back"));
+        assert.deepEqual(await Promise.all(sets), [true, false]);
+        assert.deepEqual(
+          (await b.listDrafts("ann")).map((d) => d.stream).sort(),
+          ["one", "two"],
+        );
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: an invite waiting behind an ignore of its inviter is refused once the ignore commits",
+    withStores(1, async ([store], url) => {
+      await store.createRoom("den", "den", { private: true });
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        // The ignore's statement, in a transaction held open here: the
+        // invite comes while the ignore is not yet committed.
+        const { invited } = await blocker.begin(async (sql) => {
+          await sql`
+            SELECT chat_ignore('alice', 'mallory', 'Mallory', ${Date.now()},
+              5)`;
+          const invited = store.addMember("alice", "den", 10, "mallory");
+          await lockWaits(url, "chat_invite_member", 1);
+          return { invited };
+        });
+        assert.equal(await invited, "ignored");
+        assert.equal(await store.isMember("alice", "den"), false);
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: an append waiting behind a ban of its sender commits nothing once the ban commits",
     withStores(1, async ([store], url) => {
       await store.createRoom("dev", "dev");

@@ -68,12 +68,13 @@ export async function invite(
   if (!account) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
-  if (await node.store.isIgnoring(account.key, member.userKey)) {
-    return fail(
-      "not_accepted",
-      `${account.username} does not accept invitations from you.`,
-    );
-  }
+  const refused = fail(
+    "not_accepted",
+    `${account.username} does not accept invitations from you.`,
+  );
+  // Before the ban's answer, which an ignored inviter need not learn; the
+  // store checks again with its write (an ignore may commit meanwhile).
+  if (await node.store.isIgnoring(account.key, member.userKey)) return refused;
   const ban = await node.store.findBan({ userKey: account.key }, room.key);
   if (ban) {
     return fail(
@@ -95,6 +96,7 @@ export async function invite(
     share,
     member.userKey,
   );
+  if (joined === "ignored") return refused;
   if (joined === "full") {
     return fail(
       "too_many_rooms",

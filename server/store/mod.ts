@@ -1067,14 +1067,18 @@ export interface MembershipStore {
    * rooms already. The count and the insert are one step here, so joins
    * racing on several nodes cannot pass the cap together. `invitedBy`:
    * the name key of the account that added it (`invite`), recorded with
-   * the membership for `roomsInvitedBy`.
+   * the membership for `roomsInvitedBy`; "ignored", and nothing written,
+   * when the account ignores it. That check and the insert are one step
+   * with `ignore`'s: an ignore committed first refuses the invite, else the
+   * membership commits before the ignore, where `roomsInvitedBy` after it
+   * finds it.
    */
   addMember(
     userKey: string,
     roomKey: string,
     max?: number,
     invitedBy?: string,
-  ): Promise<boolean | "full">;
+  ): Promise<boolean | "full" | "ignored">;
   /** Ends a membership and forgets its read position; false when absent. */
   removeMember(userKey: string, roomKey: string): Promise<boolean>;
   isMember(userKey: string, roomKey: string): Promise<boolean>;

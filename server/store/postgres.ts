@@ -319,7 +319,13 @@ export class PostgresStore implements Store {
     return this.#context.run(async (sql) => {
       // The function is volatile: run once, read twice.
       const [{ gone }] = await sql<{ gone: boolean }[]>`
-        WITH deleted AS (SELECT chat_delete_room(${key}) AS gone)
+        WITH deleted AS (SELECT chat_delete_room(${key}) AS gone),
+        -- Its members' drafts, as in sqlite.ts: the statement's snapshot
+        -- still holds the memberships the room's deletion takes along.
+        undrafted AS (
+          DELETE FROM drafts WHERE stream = ${key} AND user_key IN (
+            SELECT user_key FROM memberships WHERE room_key = ${key})
+        )
         ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;
       return gone;

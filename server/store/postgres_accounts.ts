@@ -170,6 +170,10 @@ export class PostgresAccounts implements AccountStore {
           DELETE FROM read_positions
           WHERE ${roomKey} <> '' AND user_key = ${ban.userKey}
             AND stream = ${roomKey}
+        ), undrafted AS (
+          DELETE FROM drafts
+          WHERE ${roomKey} <> '' AND user_key = ${ban.userKey}
+            AND stream = ${roomKey}
         ) ${auditStep(sql, options.audit, sql`true`)}
         SELECT count(*) FROM banned`;
     });

@@ -20,22 +20,13 @@ export class PostgresDrafts implements DraftStore {
           WHERE user_key = ${userKey} AND stream = ${draft.stream}`;
         return true;
       }
-      // One statement: a new row only while the account holds fewer than
-      // max. Two nodes adding an account's last drafts together may pass
-      // the cap by one each: it bounds a flood, not a count to the row.
-      const written = await sql`
-        INSERT INTO drafts (user_key, stream, with_name, text, updated_at)
-        SELECT ${userKey}, ${draft.stream}, ${
+      // Counted and written under a lock on the account's name
+      // (chat_set_draft): the cap is exact across nodes.
+      const [row] = await sql<{ written: boolean }[]>`
+        SELECT chat_set_draft(${userKey}, ${draft.stream}, ${
         draft.with ?? null
-      }, ${draft.text},
-          ${draft.updatedAt}
-        WHERE EXISTS (SELECT 1 FROM drafts
-            WHERE user_key = ${userKey} AND stream = ${draft.stream})
-          OR (SELECT count(*) FROM drafts WHERE user_key = ${userKey}) < ${max}
-        ON CONFLICT (user_key, stream) DO UPDATE SET
-          with_name = excluded.with_name, text = excluded.text,
-          updated_at = excluded.updated_at`;
-      return written.count > 0;
+      }, ${draft.text}, ${draft.updatedAt}, ${max}) AS written`;
+      return row.written;
     });
   }
 

@@ -18,25 +18,12 @@ export class PostgresIgnores implements IgnoreStore {
     target: { key: string; name: string; max: number },
   ): Promise<boolean | "full"> {
     return this.#context.run(async (sql) => {
-      // One statement: the count and the insert see one snapshot, so two
-      // ignores racing on two nodes may pass the cap by one each; the cap
-      // bounds rows, it is no quota anyone counts on.
+      // Under the lock an invite of this account takes (chat_ignore): an
+      // invite by the target checked before it commits first. The cap is
+      // exact too.
       const [row] = await sql<{ outcome: string }[]>`
-        WITH mine AS (
-          SELECT count(*) AS n,
-            coalesce(bool_or(ignored_key = ${target.key}), false) AS ignored
-          FROM ignores WHERE user_key = ${userKey}
-        ), added AS (
-          INSERT INTO ignores (user_key, ignored_key, ignored_name, at)
-          SELECT ${userKey}, ${target.key}, ${target.name}, ${Date.now()}
-          FROM mine WHERE NOT ignored AND n < ${target.max}
-          ON CONFLICT DO NOTHING
-          RETURNING 1
-        )
-        SELECT CASE WHEN EXISTS (SELECT 1 FROM added) THEN 'added'
-          -- Under the cap and not added: a racing ignore of it won.
-          WHEN (SELECT ignored OR n < ${target.max} FROM mine) THEN 'ignored'
-          ELSE 'full' END AS outcome`;
+        SELECT chat_ignore(${userKey}, ${target.key}, ${target.name},
+          ${Date.now()}, ${target.max}) AS outcome`;
       return row.outcome === "full" ? "full" : row.outcome === "added";
     });
   }

@@ -29,16 +29,19 @@ export class PostgresMemberships implements MembershipStore {
     roomKey: string,
     max = 0,
     invitedBy?: string,
-  ): Promise<boolean | "full"> {
+  ): Promise<boolean | "full" | "ignored"> {
+    // An invite checks the ignores under the lock chat_ignore takes: see
+    // chat_invite_member.
     return this.#context.run(async (sql) => {
       const [row] = await sql<{ added: string }[]>`${
         invitedBy === undefined
           ? sql`SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
               ${max}) AS added`
-          : sql`SELECT chat_add_invited_member(${userKey}, ${roomKey},
+          : sql`SELECT chat_invite_member(${userKey}, ${roomKey},
               ${Date.now()}, ${max}, ${invitedBy}) AS added`
       }`;
-      return row.added === "full" ? "full" : row.added === "added";
+      if (row.added === "full" || row.added === "ignored") return row.added;
+      return row.added === "added";
     });
   }
 
@@ -51,6 +54,10 @@ export class PostgresMemberships implements MembershipStore {
           RETURNING room_key
         ), forgotten AS (
           DELETE FROM read_positions
+          WHERE user_key = ${userKey} AND stream = ${roomKey}
+        ), undrafted AS (
+          -- As in sqlite_memberships.ts: nothing shows it any more.
+          DELETE FROM drafts
           WHERE user_key = ${userKey} AND stream = ${roomKey}
         )
         SELECT room_key FROM gone`;

@@ -2342,4 +2342,80 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, stream)
   );
   `,
+  `
+  -- Drafts of rooms their account left: a leave, a removal, a room ban
+  -- and a room's deletion delete them now (they stayed, unseen, and came
+  -- back to a room made again under the name). Deletes only: it may run
+  -- again.
+  DELETE FROM drafts d
+  WHERE NOT starts_with(d.stream, '@') AND NOT EXISTS (
+    SELECT 1 FROM memberships m
+    WHERE m.user_key = d.user_key AND m.room_key = d.stream);
+  -- An account's drafts up to a cap, the count and the write ordered by a
+  -- lock on its name: in one statement, two nodes each counted before the
+  -- other's insert committed and both passed the cap. Each statement
+  -- after the lock sees what the writes before it committed. Returns
+  -- whether it wrote.
+  CREATE OR REPLACE FUNCTION chat_set_draft(
+    d_user text, d_stream text, d_with text, d_text text, d_at bigint,
+    max_drafts integer
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1685217638, hashtext(d_user));  -- "draf"
+    IF NOT EXISTS (SELECT 1 FROM drafts
+                   WHERE user_key = d_user AND stream = d_stream)
+       AND (SELECT count(*) FROM drafts WHERE user_key = d_user)
+         >= max_drafts THEN
+      RETURN false;
+    END IF;
+    INSERT INTO drafts (user_key, stream, with_name, text, updated_at)
+    VALUES (d_user, d_stream, d_with, d_text, d_at)
+    ON CONFLICT (user_key, stream) DO UPDATE SET
+      with_name = excluded.with_name, text = excluded.text,
+      updated_at = excluded.updated_at;
+    RETURN true;
+  END
+  $$;
+  -- An ignore and an invite of the ignorer by the ignored are ordered by
+  -- the lock chat_add_member takes on the invited account's name: an
+  -- ignore committed first refuses the invite ('ignored'), else the
+  -- membership commits before the ignore, and ignore_user, reading the
+  -- rooms to leave after it, finds it. Read past the ignore's check, an
+  -- invite used to add its target for good. The same lock makes the
+  -- ignores' cap exact. chat_ignore returns 'added', 'ignored' (already)
+  -- or 'full'.
+  CREATE OR REPLACE FUNCTION chat_ignore(
+    i_user text, i_target text, i_name text, i_at bigint, max_ignored integer
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1835363698, hashtext(i_user));
+    IF EXISTS (SELECT 1 FROM ignores
+               WHERE user_key = i_user AND ignored_key = i_target) THEN
+      RETURN 'ignored';
+    END IF;
+    IF (SELECT count(*) FROM ignores WHERE user_key = i_user)
+       >= max_ignored THEN
+      RETURN 'full';
+    END IF;
+    INSERT INTO ignores (user_key, ignored_key, ignored_name, at)
+    VALUES (i_user, i_target, i_name, i_at);
+    RETURN 'added';
+  END
+  $$;
+  CREATE OR REPLACE FUNCTION chat_invite_member(
+    m_user text, m_room text, m_at bigint, max_rooms integer, m_by text
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1835363698, hashtext(m_user));
+    IF EXISTS (SELECT 1 FROM ignores
+               WHERE user_key = m_user AND ignored_key = m_by) THEN
+      RETURN 'ignored';
+    END IF;
+    RETURN chat_add_invited_member(m_user, m_room, m_at, max_rooms, m_by);
+  END
+  $$;
+  `,
 ];

@@ -632,6 +632,12 @@ export class SqliteStore implements Store {
   deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean> {
     return this.#run(() =>
       this.#transaction(() => {
+        // Its members' drafts, found through the memberships' index before
+        // the memberships go with the room (a draft needs a membership).
+        this.#q(
+          `DELETE FROM drafts WHERE stream = ? AND user_key IN (
+             SELECT user_key FROM memberships WHERE room_key = ?)`,
+        ).run(key, key);
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         this.#q(
           `DELETE FROM messages_fts

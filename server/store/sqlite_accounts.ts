@@ -216,6 +216,8 @@ export class SqliteAccounts implements AccountStore {
           this.#q(
             "DELETE FROM read_positions WHERE user_key = ? AND stream = ?",
           ).run(ban.userKey, ban.roomKey);
+          this.#q("DELETE FROM drafts WHERE user_key = ? AND stream = ?")
+            .run(ban.userKey, ban.roomKey);
         }
         this.#audited(true, options.audit);
       })

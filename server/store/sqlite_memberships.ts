@@ -40,10 +40,17 @@ export class SqliteMemberships implements MembershipStore {
     roomKey: string,
     max = 0,
     invitedBy?: string,
-  ): Promise<boolean | "full"> {
+  ): Promise<boolean | "full" | "ignored"> {
     return this.#run(() =>
-      this.#transaction((): boolean | "full" => {
-        // One writer at a time: the count cannot change before the insert.
+      this.#transaction((): boolean | "full" | "ignored" => {
+        // One writer at a time: an ignore cannot commit between this check
+        // and the insert, nor the count change before it.
+        if (
+          invitedBy !== undefined &&
+          this.#q(
+              "SELECT 1 FROM ignores WHERE user_key = ? AND ignored_key = ?",
+            ).get(userKey, invitedBy) !== undefined
+        ) return "ignored";
         // The primary key's prefix makes it a range of at most `max` rows.
         if (max > 0) {
           const { n, member } = this.#q(
@@ -80,6 +87,10 @@ export class SqliteMemberships implements MembershipStore {
           "DELETE FROM memberships WHERE user_key = ? AND room_key = ?",
         ).run(userKey, roomKey);
         this.#q("DELETE FROM read_positions WHERE user_key = ? AND stream = ?")
+          .run(userKey, roomKey);
+        // Its draft there too: nothing shows it any more, and a room made
+        // again under the name would show it to its new member.
+        this.#q("DELETE FROM drafts WHERE user_key = ? AND stream = ?")
           .run(userKey, roomKey);
         return Number(gone.changes) > 0;
       })

@@ -638,4 +638,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, stream)
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  -- Drafts of rooms their account left: a leave, a removal, a room ban
+  -- and a room's deletion delete them now (they stayed, unseen, and came
+  -- back to a room made again under the name). Deletes only: it may run
+  -- again.
+  DELETE FROM drafts
+  WHERE substr(stream, 1, 1) <> '@' AND NOT EXISTS (
+    SELECT 1 FROM memberships m
+    WHERE m.user_key = drafts.user_key AND m.room_key = drafts.stream);
+  `,
 ];

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { conversationKey, type StoredDraft } from "../../server/store/mod.ts";
-import { account, type StoreTest } from "./support.ts";
+import { account, BAN, type StoreTest } from "./support.ts";
 
 function roomDraft(stream: string, text: string, updatedAt: number) {
   return { stream, text, updatedAt };
@@ -98,5 +98,40 @@ export function drafts(test: StoreTest): void {
     await store.setDraft("ann", roomDraft("general", "bye", 1_000), 10);
     assert.equal(await store.deleteAccount("ann", "keep"), true);
     assert.deepEqual(await store.listDrafts("ann"), []);
+  });
+
+  test("leaving a room deletes the account's draft there: removeMember, a room ban, the room's deletion; its other drafts stay", async (store) => {
+    const withBen = conversationKey("ann", "ben");
+    for (const room of ["dev", "ops", "den"]) {
+      await store.createRoom(room, room);
+      for (const who of ["ann", "ben"]) await store.addMember(who, room);
+    }
+    for (const stream of ["general", "dev", "ops", "den"]) {
+      await store.setDraft(
+        "ann",
+        roomDraft(stream, `ann ${stream}`, 1_000),
+        10,
+      );
+      await store.setDraft(
+        "ben",
+        roomDraft(stream, `ben ${stream}`, 1_000),
+        10,
+      );
+    }
+    await store.setDraft(
+      "ann",
+      { stream: withBen, with: "ben", text: "psst", updatedAt: 1_000 },
+      10,
+    );
+    const streams = async (who: string) =>
+      (await store.listDrafts(who)).map((d) => d.stream).sort();
+    assert.equal(await store.removeMember("ann", "dev"), true);
+    assert.deepEqual(await streams("ann"), [withBen, "den", "general", "ops"]);
+    await store.addBan({ userKey: "ann", roomKey: "ops", ...BAN });
+    assert.deepEqual(await streams("ann"), [withBen, "den", "general"]);
+    assert.equal(await store.deleteRoom("den"), true);
+    assert.deepEqual(await streams("ann"), [withBen, "general"]);
+    // Ben left nothing: only the deleted room's draft of his is gone.
+    assert.deepEqual(await streams("ben"), ["dev", "general", "ops"]);
   });
 }

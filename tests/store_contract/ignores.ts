@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { conversationKey } from "../../server/store/mod.ts";
-import { account, dm, draft, type StoreTest } from "./support.ts";
+import { account, dm, draft, range, type StoreTest } from "./support.ts";
 
 /** The contract of whom each account ignores. */
 export function ignores(test: StoreTest): void {
@@ -154,5 +154,47 @@ export function ignores(test: StoreTest): void {
       await store.readState("bob", "dev"),
       { lastReadSeq: 0, unread: 4, mentions: 2, lastSeq: 4 },
     );
+  });
+
+  test("addMember with an inviter refuses, writing nothing, an account that ignores that inviter: ignored", async (store) => {
+    await store.createRoom("den", "den", { private: true });
+    await store.ignore("alice", { key: "mallory", name: "Mallory", max: 5 });
+    assert.equal(
+      await store.addMember("alice", "den", 10, "mallory"),
+      "ignored",
+    );
+    assert.equal(
+      await store.addMember("alice", "den", 0, "mallory"),
+      "ignored",
+    );
+    assert.equal(await store.isMember("alice", "den"), false);
+    // Another inviter, or a join of its own, passes.
+    assert.equal(await store.addMember("alice", "den", 10, "bob"), true);
+    await store.removeMember("alice", "den");
+    assert.equal(await store.addMember("alice", "den"), true);
+  });
+
+  test("an invite racing an ignore of its inviter is refused, or committed before the ignore so that roomsInvitedBy after it finds the room", async (store) => {
+    const rooms = range(1, 40).map((n) => `r${n}`);
+    for (const room of rooms) {
+      await store.createRoom(room, room, { private: true });
+    }
+    // As ignore_user does: the ignore, then the rooms to leave.
+    let found: string[] = [];
+    const ignoring = async () => {
+      await store.ignore("alice", { key: "mallory", name: "Mallory", max: 5 });
+      found = await store.roomsInvitedBy("alice", { key: "mallory", since: 0 });
+    };
+    const invites = rooms.map((room, n) =>
+      n === rooms.length / 2
+        ? ignoring()
+        : store.addMember("alice", room, 100, "mallory")
+    );
+    await Promise.all(invites);
+    for (const room of rooms) {
+      if (await store.isMember("alice", room)) {
+        assert.ok(found.includes(room), `${room} stays, unseen by the ignore`);
+      }
+    }
   });
 }

@@ -251,6 +251,13 @@ export const PRIVATE_WEBHOOKS_MIGRATION =
  * in general (inserts only: it runs again as it is).
  */
 export const GENERAL_ROWS_MIGRATION = "Accounts that never logged in";
+/**
+ * Text of the migration that deletes the drafts of rooms their account
+ * left (deletes only, and functions made or replaced: it runs again as it
+ * is).
+ */
+export const LEFT_DRAFTS_MIGRATION = "Drafts of rooms their account left";
+
 /** Text of the migration that keeps each account's drafts. */
 export const DRAFTS_MIGRATION =
   "Each account's unsent text per room or conversation";
