@@ -1,11 +1,10 @@
-import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
-import { nameKey } from "../protocol/names.ts";
 import { setDraftData } from "../protocol/schemas.ts";
 import type { DraftEvent } from "../protocol/types.ts";
-import { conversationKey, type StoredDraft } from "../store/mod.ts";
+import { type StoredDraft } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { ownPlace } from "./own_place.ts";
 
 /**
  * Drafts an account may keep at once. A person has a few; without a cap,
@@ -42,19 +41,9 @@ export async function setDraft(
       `A draft is at most ${MAX_MESSAGE_LENGTH} characters, as a message.`,
     );
   }
-  const where: { room?: string; with?: string } = {};
-  let stream: string;
-  if (data.room !== undefined) {
-    const key = await findReadableRoom(node, readerOf(member), data.room);
-    if (key === undefined || !await belongsTo(node, member.userKey, key)) {
-      return fail("room_not_found", `No room named '${data.room}'.`);
-    }
-    stream = key;
-    where.room = node.registry.roomName(key);
-  } else {
-    stream = conversationKey(member.userKey, nameKey(data.with!));
-    where.with = data.with;
-  }
+  const place = await ownPlace(ctx, data);
+  if (isFailure(place)) return place;
+  const { stream, where } = place;
   const draft: StoredDraft = {
     stream,
     ...(where.with === undefined ? {} : { with: where.with }),

@@ -8,13 +8,12 @@
  * still counted.
  */
 import type { ChatNode } from "../node.ts";
-import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
-import { nameKey } from "../protocol/names.ts";
 import { setNotifyLevelData } from "../protocol/schemas.ts";
 import type { NotifyLevelEvent } from "../protocol/types.ts";
-import { conversationKey, type StoredNotifyLevel } from "../store/mod.ts";
+import { type StoredNotifyLevel } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { ownPlace } from "./own_place.ts";
 
 /**
  * Rows an account may keep (levels other than `mentions`): a person has a
@@ -40,19 +39,9 @@ export async function setNotifyLevel(
   const { node } = ctx;
   const member = ctx.client.member;
   if (member.guest) return fail("forbidden", GUESTS);
-  const where: { room?: string; with?: string } = {};
-  let stream: string;
-  if (data.room !== undefined) {
-    const key = await findReadableRoom(node, readerOf(member), data.room);
-    if (key === undefined || !await belongsTo(node, member.userKey, key)) {
-      return fail("room_not_found", `No room named '${data.room}'.`);
-    }
-    stream = key;
-    where.room = node.registry.roomName(key);
-  } else {
-    stream = conversationKey(member.userKey, nameKey(data.with!));
-    where.with = data.with;
-  }
+  const place = await ownPlace(ctx, data);
+  if (isFailure(place)) return place;
+  const { stream, where } = place;
   const setting: StoredNotifyLevel = {
     stream,
     ...(where.with === undefined ? {} : { with: where.with }),

@@ -1,11 +1,10 @@
-import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
-import { nameKey } from "../protocol/names.ts";
 import { markReadData, markUnreadData } from "../protocol/schemas.ts";
 import type { ReadStateEvent } from "../protocol/types.ts";
 import { toReadState } from "../node.ts";
-import { conversationKey, type MarkedRead } from "../store/mod.ts";
+import { type MarkedRead } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { ownPlace } from "./own_place.ts";
 
 /**
  * `mark_read`: an account has read a room or a private conversation up to
@@ -69,23 +68,9 @@ async function moveReadPosition(
       "Guests keep no read state: log in with an account.",
     );
   }
-  let stream: string;
-  const where: { room?: string; with?: string } = {};
-  if (data.room !== undefined) {
-    const key = await findReadableRoom(node, readerOf(member), data.room);
-    // A REST request's account may have no socket here: belongsTo asks
-    // the store then (one read), as the registry knows only online ones.
-    if (
-      key === undefined || !await belongsTo(node, member.userKey, key)
-    ) {
-      return fail("room_not_found", `No room named '${data.room}'.`);
-    }
-    stream = key;
-    where.room = node.registry.roomName(key);
-  } else {
-    stream = conversationKey(member.userKey, nameKey(data.with!));
-    where.with = data.with;
-  }
+  const place = await ownPlace(ctx, data);
+  if (isFailure(place)) return place;
+  const { stream, where } = place;
   // A position that does not move writes nothing (the store says so) and
   // tells nobody: each such request was a commit, and a read_state to
   // every other connection of the account, so its connections, each within

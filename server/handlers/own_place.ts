@@ -1,0 +1,42 @@
+import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
+import { fail, type Failure } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import { conversationKey } from "../store/mod.ts";
+import type { MemberContext } from "./context.ts";
+
+/**
+ * A place an account keeps something of its own about (its read position,
+ * a draft, a notification level): its stream, and how replies and events
+ * name it (`room`, or `with` as the account wrote the other side's name).
+ */
+export interface OwnPlace {
+  stream: string;
+  where: { room?: string; with?: string };
+}
+
+/**
+ * The place of `{"room"}` (a room the account belongs to: else
+ * `room_not_found`, which tells a private room one is not in from no room
+ * at all no more than elsewhere) or of `{"with"}` (its private
+ * conversation with that name, which need not be anyone's yet).
+ */
+export async function ownPlace(
+  ctx: MemberContext,
+  data: { room?: string; with?: string },
+): Promise<OwnPlace | Failure> {
+  const { node } = ctx;
+  const member = ctx.client.member;
+  if (data.room === undefined) {
+    return {
+      stream: conversationKey(member.userKey, nameKey(data.with!)),
+      where: { with: data.with },
+    };
+  }
+  const key = await findReadableRoom(node, readerOf(member), data.room);
+  // A REST request's account may have no socket here: belongsTo asks the
+  // store then (one read), as the registry knows only online ones.
+  if (key === undefined || !await belongsTo(node, member.userKey, key)) {
+    return fail("room_not_found", `No room named '${data.room}'.`);
+  }
+  return { stream: key, where: { room: node.registry.roomName(key) } };
+}
