@@ -79,7 +79,7 @@ browserTest(
     await send(alice, "/join general");
     await currentRoom(alice, "general");
     await alice.getByTestId("room-menu").click();
-    await alice.getByTestId("mute-toggle").waitFor();
+    await alice.getByTestId("notify-none").waitFor();
     assert.equal(await alice.getByTestId("topic-open").count(), 0);
   },
   // Named, so that the first account (alice) is a plain user.
