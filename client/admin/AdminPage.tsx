@@ -18,6 +18,7 @@ import type {
   Figures as FiguresRead,
   RoomRow,
 } from "./api.ts";
+import { ConfirmButton } from "./ConfirmButton.tsx";
 import type { AdminService } from "./service.ts";
 import type { AdminState, AdminTab } from "./state.ts";
 import { entry } from "../state.ts";
@@ -392,36 +393,6 @@ function FieldAction(
         {action}
       </button>
     </span>
-  );
-}
-
-// A destructive button asks twice in the page itself: dialogs are easy
-// to click through and block the page.
-function ConfirmButton(
-  { label, testId, onConfirm }: {
-    label: string;
-    testId: string;
-    onConfirm: () => void;
-  },
-): JSX.Element {
-  const asking = useSignal(false);
-  return (
-    <button
-      type="button"
-      class="danger"
-      data-testid={testId}
-      onClick={() => {
-        if (!asking.value) {
-          asking.value = true;
-          return;
-        }
-        asking.value = false;
-        onConfirm();
-      }}
-      onBlur={() => asking.value = false}
-    >
-      {asking.value ? t("admin.confirm", { action: label }) : label}
-    </button>
   );
 }
 
