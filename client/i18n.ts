@@ -492,6 +492,30 @@ const EN = {
   "admin.resetTitle": "Choose a new password",
   "admin.resetNoToken": "This link is incomplete: ask an admin for a new one.",
   "admin.resetSave": "Save and sign in",
+  "admin.bots": "Bots",
+  "admin.botsIntro":
+    "A bot is an account without a password: programs use it with the tokens made here.",
+  "admin.botName": "Bot name",
+  "admin.createBot": "Make bot",
+  "admin.noBots": "No bots yet.",
+  "admin.created": "created {date}",
+  "admin.botOf": "Bot {bot}",
+  "admin.botTokens": "Tokens",
+  "admin.botHooks": "Private messages to the bot",
+  "admin.botHooksIntro":
+    "Each private message someone sends the bot is POSTed to these URLs, signed.",
+  "admin.botTokenSecret":
+    "The token of {bot}: copy it now, you will not see it again.",
+  "admin.botHookSecret":
+    "The signing secret of this URL: copy it now, you will not see it again.",
+  "admin.tokenSecret": "Token",
+  "admin.hookSecret": "Signing secret",
+  "admin.secretDone": "I have copied it",
+  "admin.copyFailed":
+    "Copying was refused: the text is selected, copy it yourself.",
+  "admin.done.createBot": "Bot {bot} made",
+  "admin.done.revokeBotToken": "Token {name} of {bot} revoked",
+  "admin.done.removeBotHook": "{url} removed from {bot}",
 
   "search.open": "Search messages",
   "search.openHint": "Search messages (Ctrl+Shift+F)",
@@ -1071,6 +1095,30 @@ const FR: Record<MessageKey, string> = {
   "admin.resetNoToken":
     "Ce lien est incomplet : demandez-en un nouveau à un administrateur.",
   "admin.resetSave": "Enregistrer et se connecter",
+  "admin.bots": "Bots",
+  "admin.botsIntro":
+    "Un bot est un compte sans mot de passe : les programmes l’utilisent avec les jetons créés ici.",
+  "admin.botName": "Nom du bot",
+  "admin.createBot": "Créer le bot",
+  "admin.noBots": "Aucun bot pour l’instant.",
+  "admin.created": "créé le {date}",
+  "admin.botOf": "Bot {bot}",
+  "admin.botTokens": "Jetons",
+  "admin.botHooks": "Messages privés au bot",
+  "admin.botHooksIntro":
+    "Chaque message privé envoyé au bot est envoyé (POST), signé, à ces URL.",
+  "admin.botTokenSecret":
+    "Le jeton de {bot} : copiez-le maintenant, vous ne le reverrez plus.",
+  "admin.botHookSecret":
+    "Le secret de signature de cette URL : copiez-le maintenant, vous ne le reverrez plus.",
+  "admin.tokenSecret": "Jeton",
+  "admin.hookSecret": "Secret de signature",
+  "admin.secretDone": "Je l’ai copié",
+  "admin.copyFailed":
+    "La copie a été refusée : le texte est sélectionné, copiez-le vous-même.",
+  "admin.done.createBot": "Bot {bot} créé",
+  "admin.done.revokeBotToken": "Jeton {name} de {bot} révoqué",
+  "admin.done.removeBotHook": "{url} retirée de {bot}",
 
   "search.open": "Rechercher des messages",
   "search.openHint": "Rechercher des messages (Ctrl+Maj+F)",

@@ -1,7 +1,7 @@
 /**
- * `/admin`: accounts, rooms, bans, the audit log and live figures. Admins
- * see everything; moderators the sections and buttons they may use; anyone
- * else is sent to sign in. User text is rendered as text.
+ * `/admin`: accounts, rooms, bans, bots, the audit log and live figures.
+ * Admins see everything; moderators the sections and buttons they may use;
+ * anyone else is sent to sign in. User text is rendered as text.
  */
 
 import { useSignal } from "@preact/signals";
@@ -18,6 +18,7 @@ import type {
   Figures as FiguresRead,
   RoomRow,
 } from "./api.ts";
+import { Bots } from "./Bots.tsx";
 import { ConfirmButton } from "./ConfirmButton.tsx";
 import type { AdminService } from "./service.ts";
 import type { AdminState, AdminTab } from "./state.ts";
@@ -33,6 +34,7 @@ const TABS: { tab: AdminTab; label: MessageKey; adminOnly: boolean }[] = [
   { tab: "accounts", label: "admin.accounts", adminOnly: false },
   { tab: "rooms", label: "admin.rooms", adminOnly: false },
   { tab: "bans", label: "admin.bans", adminOnly: false },
+  { tab: "bots", label: "admin.bots", adminOnly: true },
   { tab: "audit", label: "admin.audit", adminOnly: true },
 ];
 
@@ -100,6 +102,7 @@ export function AdminPage({ state, service }: PageProps): JSX.Element {
       )}
       {state.tab.value === "rooms" && <Rooms state={state} service={service} />}
       {state.tab.value === "bans" && <Bans state={state} service={service} />}
+      {state.tab.value === "bots" && <Bots state={state} service={service} />}
       {state.tab.value === "audit" && <Audit state={state} service={service} />}
     </main>
   );

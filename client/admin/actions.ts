@@ -4,7 +4,13 @@ import { batch } from "@preact/signals";
 import { nameKey } from "../../server/protocol/names.ts";
 import type { Role } from "../../server/protocol/types.ts";
 import type { AccountRow, AuditRow, BanRow, Figures, RoomRow } from "./api.ts";
-import type { AdminNotice, AdminState, AdminTab } from "./state.ts";
+import type { BotHookRow, BotRow, BotTokenRow } from "./bots_api.ts";
+import type {
+  AdminNotice,
+  AdminState,
+  AdminTab,
+  ShownSecret,
+} from "./state.ts";
 
 /** The session was looked up: an account, or none. */
 export function sessionFound(
@@ -19,6 +25,8 @@ export function tabChosen(state: AdminState, tab: AdminTab): void {
   batch(() => {
     state.tab.value = tab;
     state.notice.value = null;
+    // A secret shown once is not shown again on coming back.
+    state.botSecret.value = null;
   });
 }
 
@@ -85,5 +93,47 @@ export function resetLinkMade(
   batch(() => {
     state.resetLink.value = link;
     state.notice.value = null;
+  });
+}
+
+/** The bots arrived. */
+export function botsLoaded(state: AdminState, bots: BotRow[]): void {
+  state.bots.value = bots;
+}
+
+/** The admin chose a bot (or none): its lists come next, no secret shows. */
+export function botChosen(state: AdminState, bot: string | null): void {
+  batch(() => {
+    if (state.bot.value !== bot) {
+      state.botTokens.value = [];
+      state.botHooks.value = [];
+    }
+    state.bot.value = bot;
+    state.botSecret.value = null;
+  });
+}
+
+/** A bot's tokens and hooks arrived; dropped if another bot was chosen since. */
+export function botDetailsLoaded(
+  state: AdminState,
+  bot: string,
+  tokens: BotTokenRow[],
+  hooks: BotHookRow[],
+): void {
+  if (state.bot.value !== bot) return;
+  batch(() => {
+    state.botTokens.value = tokens;
+    state.botHooks.value = hooks;
+  });
+}
+
+/** The server showed a secret this once (null: the admin is done with it). */
+export function botSecretShown(
+  state: AdminState,
+  secret: ShownSecret | null,
+): void {
+  batch(() => {
+    state.botSecret.value = secret;
+    if (secret) state.notice.value = null;
   });
 }

@@ -68,6 +68,22 @@ export function adminPost<T>(
   });
 }
 
+/**
+ * Calls one of the REST API's routes with the session cookie (the bots'
+ * routes live under `/api/bots`, not `/api/admin`); 204 gives `{}`.
+ */
+export function adminRest<T>(
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  data?: Record<string, unknown>,
+): Promise<AdminResult<T>> {
+  return call<T>(path, {
+    method,
+    headers: data ? { "content-type": "application/json" } : undefined,
+    body: data ? JSON.stringify(data) : undefined,
+  });
+}
+
 /** Reads `/metrics` and `/healthz` once. */
 export async function fetchFigures(): Promise<Figures | null> {
   try {

@@ -19,6 +19,7 @@ import {
   fetchFigures,
   type RoomRow,
 } from "./api.ts";
+import * as bots from "./bots_api.ts";
 import type { AdminState, AdminTab } from "./state.ts";
 
 // Figures are read this often while the page is open: cheap for the server
@@ -55,6 +56,7 @@ export class AdminService {
     if (tab === "accounts") await this.searchAccounts();
     if (tab === "rooms") await this.#loadRooms();
     if (tab === "bans") await this.#loadBans();
+    if (tab === "bots") await this.#loadBots();
     if (tab === "audit") await this.loadAudit(false);
   }
 
@@ -158,6 +160,103 @@ export class AdminService {
       data.retention_days = change.retentionDays;
     }
     return this.#act("update_room", data, () => this.#loadRooms());
+  }
+
+  /** Makes a bot and shows it; true when made. */
+  async createBot(name: string): Promise<boolean> {
+    const made = await bots.createBot(name);
+    if (this.#failed(made)) return false;
+    await this.#loadBots();
+    await this.chooseBot(made.data.username);
+    this.#done(t("admin.done.createBot", { bot: made.data.username }));
+    return true;
+  }
+
+  /** Shows a bot's tokens and hooks. */
+  async chooseBot(bot: string): Promise<void> {
+    actions.botChosen(this.#state, bot);
+    await this.#loadBot(bot);
+  }
+
+  /** Makes a token for the chosen bot and shows its secret, this once. */
+  async createBotToken(name: string): Promise<boolean> {
+    const bot = this.#state.bot.value;
+    if (bot === null) return false;
+    const made = await bots.createBotToken(bot, name);
+    if (this.#failed(made)) return false;
+    actions.botSecretShown(this.#state, {
+      kind: "token",
+      bot,
+      value: made.data.token,
+    });
+    await this.#loadBot(bot);
+    return true;
+  }
+
+  /** Revokes one of the chosen bot's tokens. */
+  async revokeBotToken(id: string, name: string): Promise<boolean> {
+    const bot = this.#state.bot.value;
+    if (bot === null) return false;
+    const gone = await bots.revokeBotToken(bot, id);
+    if (this.#failed(gone)) return false;
+    await this.#loadBot(bot);
+    this.#done(t("admin.done.revokeBotToken", { bot, name }));
+    return true;
+  }
+
+  /** Registers a receiver URL for the chosen bot; its secret shows once. */
+  async addBotHook(url: string): Promise<boolean> {
+    const bot = this.#state.bot.value;
+    if (bot === null) return false;
+    const made = await bots.createBotHook(bot, url);
+    if (this.#failed(made)) return false;
+    actions.botSecretShown(this.#state, {
+      kind: "hook",
+      bot,
+      value: made.data.secret,
+    });
+    await this.#loadBot(bot);
+    return true;
+  }
+
+  /** Removes one of the chosen bot's hooks. */
+  async removeBotHook(id: string, url: string): Promise<boolean> {
+    const bot = this.#state.bot.value;
+    if (bot === null) return false;
+    const gone = await bots.deleteBotHook(bot, id);
+    if (this.#failed(gone)) return false;
+    await this.#loadBot(bot);
+    this.#done(t("admin.done.removeBotHook", { bot, url }));
+    return true;
+  }
+
+  /** The admin is done with the secret shown once. */
+  dismissSecret(): void {
+    actions.botSecretShown(this.#state, null);
+  }
+
+  async #loadBots(): Promise<void> {
+    const result = await bots.listBots();
+    if (this.#failed(result)) return;
+    actions.botsLoaded(this.#state, result.data.bots);
+  }
+
+  async #loadBot(bot: string): Promise<void> {
+    const [tokens, hooks] = await Promise.all([
+      bots.listBotTokens(bot),
+      bots.listBotHooks(bot),
+    ]);
+    if (this.#failed(tokens) || this.#failed(hooks)) return;
+    actions.botDetailsLoaded(
+      this.#state,
+      bot,
+      tokens.data.tokens,
+      hooks.data.hooks,
+    );
+  }
+
+  #done(text: string): void {
+    actions.noticeShown(this.#state, { kind: "ok", text });
   }
 
   // With the rooms, their owners' ranks: a moderator sees no Delete on a

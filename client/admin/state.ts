@@ -8,9 +8,21 @@ import {
 } from "@preact/signals";
 import type { Role } from "../../server/protocol/types.ts";
 import type { AccountRow, AuditRow, BanRow, Figures, RoomRow } from "./api.ts";
+import type { BotHookRow, BotRow, BotTokenRow } from "./bots_api.ts";
 
 /** The page's sections. */
-export type AdminTab = "accounts" | "rooms" | "bans" | "audit";
+export type AdminTab = "accounts" | "rooms" | "bans" | "bots" | "audit";
+
+/**
+ * A secret the server shows once: a bot token's, or the signing secret of
+ * a bot's hook. Kept until the admin dismisses it, chooses another bot or
+ * section: the server never gives it again.
+ */
+export interface ShownSecret {
+  kind: "token" | "hook";
+  bot: string;
+  value: string;
+}
 
 /** The outcome of the last thing the user did, shown above the sections. */
 export interface AdminNotice {
@@ -37,6 +49,12 @@ export interface AdminState {
   notice: Signal<AdminNotice | null>;
   /** The latest password reset link made, as a full URL. */
   resetLink: Signal<{ user: string; url: string } | null>;
+  bots: Signal<BotRow[]>;
+  /** The bot whose tokens and hooks are shown; null for none. */
+  bot: Signal<string | null>;
+  botTokens: Signal<BotTokenRow[]>;
+  botHooks: Signal<BotHookRow[]>;
+  botSecret: Signal<ShownSecret | null>;
   /** Admins see everything; moderators what they may do. */
   isAdmin: ReadonlySignal<boolean>;
   /** Messages stored per minute between the two latest readings. */
@@ -62,6 +80,11 @@ export function createAdminState(): AdminState {
     figures,
     notice: signal<AdminNotice | null>(null),
     resetLink: signal<{ user: string; url: string } | null>(null),
+    bots: signal<BotRow[]>([]),
+    bot: signal<string | null>(null),
+    botTokens: signal<BotTokenRow[]>([]),
+    botHooks: signal<BotHookRow[]>([]),
+    botSecret: signal<ShownSecret | null>(null),
     isAdmin: computed(() => session.value?.role === "admin"),
     messagesPerMinute: computed(() => {
       const [a, b] = figures.value;

@@ -1,0 +1,188 @@
+/**
+ * The admin page's bot screen in a real browser against a real server: a
+ * bot made (a bad name refused in the reader's language), a token whose
+ * secret is shown once and works until revoked, and a private-message hook
+ * refused for a URL the server will not call, then added, delivered to and
+ * removed; the screen at phone size. Needs /usr/bin/chromium.
+ */
+
+import assert from "node:assert/strict";
+import { call } from "./api_helpers.ts";
+import {
+  artifact,
+  browserTest,
+  openPage,
+  register,
+  signIn,
+  STEP_TIMEOUT,
+} from "./browser_support.ts";
+import { eventually, TestClient } from "./harness.ts";
+
+// Every wait below is for the server's answer on a busy machine: wide.
+const WIDE = { timeout: 3 * STEP_TIMEOUT };
+
+browserTest(
+  "admin page: an admin makes a bot, a token shown once that works until revoked, and a private-message hook added and removed",
+  async (browser, server) => {
+    // The bot's receiver: every delivery it gets, by path.
+    const received: string[] = [];
+    const receiver = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (request) => {
+        received.push(await request.text());
+        return new Response(null, { status: 204 });
+      },
+    );
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "root");
+      await page.goto("/admin");
+      await page.getByTestId("admin-tab-bots").click();
+      await page.getByTestId("admin-no-bots").waitFor(WIDE);
+
+      // The name rules of register, in the server's words (English).
+      await page.getByTestId("admin-bot-name").fill("two words");
+      await page.getByTestId("admin-bot-create").click();
+      await page.getByTestId("admin-notice-error").filter({
+        hasText: /letters|digits|characters/i,
+      }).waitFor(WIDE);
+
+      await page.getByTestId("admin-bot-name").fill("ci");
+      await page.getByTestId("admin-bot-create").click();
+      const row = page.locator('[data-testid="admin-bot"][data-bot="ci"]');
+      await row.filter({ hasText: "created" }).waitFor(WIDE);
+      const panel = page.getByTestId("admin-bot-panel");
+      await panel.waitFor(WIDE);
+      // Focus goes to the bot's heading, so a screen reader says which.
+      await eventually(async () =>
+        assert.equal(
+          await page.evaluate(() => document.activeElement?.textContent),
+          "ci",
+        )
+      );
+      assert.equal(await page.getByTestId("admin-bot-name").inputValue(), "");
+
+      // A token: its secret shown once, focused, with the warning.
+      await panel.getByTestId("admin-bot-token-name").fill("<b>deploy</b>");
+      await panel.getByTestId("admin-bot-token-create").click();
+      const secretBox = panel.getByTestId("admin-bot-secret");
+      await secretBox.filter({ hasText: "you will not see it again" })
+        .waitFor(WIDE);
+      const value = panel.getByTestId("admin-bot-secret-value");
+      const secret = await value.inputValue();
+      assert.match(secret, /^chat_/);
+      await eventually(async () =>
+        assert.equal(
+          await page.evaluate(() =>
+            document.activeElement?.getAttribute("data-testid")
+          ),
+          "admin-bot-secret-value",
+        )
+      );
+      // The name is text, not markup.
+      const token = panel.getByTestId("admin-bot-token");
+      await token.filter({ hasText: "<b>deploy</b>" }).waitFor(WIDE);
+      await page.screenshot({ path: artifact("admin_bots.png") });
+
+      const me = await call(server, "GET", "/api/me", { token: secret });
+      assert.equal(me.status, 200);
+      assert.equal(me.body.username, "ci");
+      assert.equal(me.body.bot, true);
+
+      // Done with it: gone, focus back on the field that made it, and not
+      // drawn again when the bot is opened anew.
+      await panel.getByTestId("admin-bot-secret-done").click();
+      await secretBox.waitFor({ ...WIDE, state: "detached" });
+      assert.equal(
+        await page.evaluate(() =>
+          document.activeElement?.getAttribute("data-testid")
+        ),
+        "admin-bot-token-name",
+      );
+      await page.getByTestId("admin-tab-rooms").click();
+      await page.getByTestId("admin-tab-bots").click();
+      await row.click();
+      await token.waitFor(WIDE);
+      assert.equal(await secretBox.count(), 0);
+      assert.ok(!(await page.content()).includes(secret));
+
+      // Revoking asks twice; then the token opens nothing.
+      const revoke = token.getByTestId("admin-bot-token-revoke");
+      await revoke.click();
+      await revoke.filter({ hasText: /^Really\?/ }).waitFor(WIDE);
+      assert.equal(await token.count(), 1);
+      await revoke.click();
+      await token.waitFor({ ...WIDE, state: "detached" });
+      await page.getByTestId("admin-notice-ok").filter({
+        hasText: "revoked",
+      }).waitFor(WIDE);
+      const after = await call(server, "GET", "/api/me", { token: secret });
+      assert.equal(after.status, 401);
+
+      // A URL the server will not call (only 127.0.0.1 is allowed here).
+      const hookUrl = panel.getByTestId("admin-bot-hook-url");
+      await hookUrl.fill("http://127.0.0.2:9/refused");
+      await panel.getByTestId("admin-bot-hook-add").click();
+      await page.getByTestId("admin-notice-error").waitFor(WIDE);
+      assert.equal(await panel.getByTestId("admin-bot-hook").count(), 0);
+
+      const url = `http://127.0.0.1:${receiver.addr.port}/ci`;
+      await hookUrl.fill(url);
+      await panel.getByTestId("admin-bot-hook-add").click();
+      await secretBox.filter({ hasText: "signing secret" }).waitFor(WIDE);
+      const hook = panel.locator(
+        `[data-testid="admin-bot-hook"][data-url="${url}"]`,
+      );
+      await hook.waitFor(WIDE);
+      await bob.ok("private_message", { to: "ci", text: "deploy please" });
+      await eventually(() => assert.equal(received.length, 1));
+      assert.equal(JSON.parse(received[0]).message.text, "deploy please");
+
+      const remove = hook.getByTestId("admin-bot-hook-remove");
+      await remove.click();
+      await remove.click();
+      await hook.waitFor({ ...WIDE, state: "detached" });
+      const listed = await page.evaluate(() =>
+        fetch("/api/bots/ci/outgoing-hooks").then((r) => r.json())
+      );
+      assert.deepEqual(listed.hooks, []);
+
+      // At phone size the screen fits.
+      const phone = await openPage(browser, server, {
+        viewport: { width: 390, height: 844 },
+      });
+      await signIn(phone, "root");
+      await phone.goto("/admin");
+      await phone.getByTestId("admin-tab-bots").click();
+      await phone.locator('[data-testid="admin-bot"][data-bot="ci"]').click();
+      await phone.getByTestId("admin-bot-panel").waitFor(WIDE);
+      const overflow = await phone.evaluate(() =>
+        document.documentElement.scrollWidth - innerWidth
+      );
+      assert.ok(overflow <= 0, `the page is ${overflow}px too wide`);
+      await phone.screenshot({ path: artifact("admin_bots_phone.png") });
+    } finally {
+      await bob.close();
+      await receiver.shutdown();
+    }
+  },
+  { webhookAllow: ["127.0.0.1"] },
+);
+
+browserTest(
+  "admin page: a bot name the server refuses is explained in French to a French reader",
+  async (browser, server) => {
+    const page = await openPage(browser, server, { locale: "fr-FR" });
+    await register(page, "root");
+    await page.goto("/admin");
+    await page.getByTestId("admin-tab-bots").click();
+    await page.getByTestId("admin-no-bots").filter({ hasText: "Aucun bot" })
+      .waitFor(WIDE);
+    await page.getByTestId("admin-bot-name").fill("two words");
+    await page.getByTestId("admin-bot-create").click();
+    await page.getByTestId("admin-notice-error").filter({
+      hasText: "Un nom compte de 1 à",
+    }).waitFor(WIDE);
+  },
+);
