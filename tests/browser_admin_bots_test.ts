@@ -81,8 +81,10 @@ browserTest(
         )
       );
       // The name is text, not markup.
-      const token = panel.getByTestId("admin-bot-token");
-      await token.filter({ hasText: "<b>deploy</b>" }).waitFor(WIDE);
+      const token = panel.getByTestId("admin-bot-token").filter({
+        hasText: "<b>deploy</b>",
+      });
+      await token.waitFor(WIDE);
       await page.screenshot({ path: artifact("admin_bots.png") });
 
       const me = await call(server, "GET", "/api/me", { token: secret });
@@ -91,7 +93,8 @@ browserTest(
       assert.equal(me.body.bot, true);
 
       // Done with it: gone, focus back on the field that made it, and not
-      // drawn again when the bot is opened anew.
+      // drawn again on coming back to the section, which shows the bot's
+      // tokens as they are now (one made meanwhile by a script).
       await panel.getByTestId("admin-bot-secret-done").click();
       await secretBox.waitFor({ ...WIDE, state: "detached" });
       assert.equal(
@@ -101,8 +104,19 @@ browserTest(
         "admin-bot-token-name",
       );
       await page.getByTestId("admin-tab-rooms").click();
+      await page.getByTestId("admin-room").first().waitFor(WIDE);
+      const scripted = await page.evaluate(() =>
+        fetch("/api/bots/ci/tokens", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "from a script" }),
+        }).then((r) => r.status)
+      );
+      assert.equal(scripted, 201);
       await page.getByTestId("admin-tab-bots").click();
-      await row.click();
+      await panel.getByTestId("admin-bot-token").filter({
+        hasText: "from a script",
+      }).waitFor(WIDE);
       await token.waitFor(WIDE);
       assert.equal(await secretBox.count(), 0);
       assert.ok(!(await page.content()).includes(secret));

@@ -96,9 +96,18 @@ export function resetLinkMade(
   });
 }
 
-/** The bots arrived. */
+/** The bots arrived; a chosen bot no longer among them is let go. */
 export function botsLoaded(state: AdminState, bots: BotRow[]): void {
-  state.bots.value = bots;
+  batch(() => {
+    state.bots.value = bots;
+    const chosen = state.bot.value;
+    if (chosen !== null && !bots.some((bot) => bot.username === chosen)) {
+      state.bot.value = null;
+      state.botTokens.value = [];
+      state.botHooks.value = [];
+      state.botSecret.value = null;
+    }
+  });
 }
 
 /** The admin chose a bot (or none): its lists come next, no secret shows. */

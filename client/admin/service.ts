@@ -56,7 +56,7 @@ export class AdminService {
     if (tab === "accounts") await this.searchAccounts();
     if (tab === "rooms") await this.#loadRooms();
     if (tab === "bans") await this.#loadBans();
-    if (tab === "bots") await this.#loadBots();
+    if (tab === "bots") await this.#loadBots(true);
     if (tab === "audit") await this.loadAudit(false);
   }
 
@@ -235,10 +235,14 @@ export class AdminService {
     actions.botSecretShown(this.#state, null);
   }
 
-  async #loadBots(): Promise<void> {
+  // On coming back to the section, the bot still chosen shows its lists
+  // as they are now (another admin, or a script, may have changed them).
+  async #loadBots(withChosen = false): Promise<void> {
     const result = await bots.listBots();
     if (this.#failed(result)) return;
     actions.botsLoaded(this.#state, result.data.bots);
+    const chosen = this.#state.bot.value;
+    if (withChosen && chosen !== null) await this.#loadBot(chosen);
   }
 
   async #loadBot(bot: string): Promise<void> {
