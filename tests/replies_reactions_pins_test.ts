@@ -359,6 +359,45 @@ stores.clients(
 );
 
 stores.clients(
+  "react: a toned emoji is one key of its own, counted once per person; a skin tone not right after an emoji that takes one is invalid_message",
+  async (pool) => {
+    const alice = await pool.guest("alice");
+    const bob = await pool.guest("bob");
+    const message = await say(alice, "new laptops are in");
+    const coder = "\u{1f9d1}\u{1f3ff}\u200d\u{1f4bb}"; // 🧑🏿‍💻
+    await alice.ok("react", { id: message.id, emoji: "\u{1f44d}\u{1f3fd}" });
+    await bob.ok("react", { id: message.id, emoji: "👍🏽" });
+    await bob.ok("react", { id: message.id, emoji: "👍" });
+    const last = (await alice.ok("react", { id: message.id, emoji: coder }))
+      .message as Message;
+    assert.deepEqual(last.reactions, [
+      { emoji: "👍🏽", count: 2, users: ["alice", "bob"] },
+      { emoji: "👍", count: 1, users: ["bob"] },
+      { emoji: coder, count: 1, users: ["alice"] },
+    ]);
+    assert.deepEqual((await historyOf(bob))[0].reactions, last.reactions);
+    for (
+      const emoji of [
+        "🏽", // a tone alone
+        "🏽🏽",
+        "👍🏽🏽", // two tones in a row
+        "👍🏽🏿",
+        "✌️🏿", // a tone after the variation selector, not after ✌
+        "\u200d🏿",
+      ]
+    ) {
+      await expectError(
+        alice,
+        "react",
+        { id: message.id, emoji },
+        "invalid_message",
+      );
+    }
+    assert.equal((await latest(bob, message.id)).reactions?.length, 3);
+  },
+);
+
+stores.clients(
   "react: a flood of 1,000 reactions is rate limited",
   async (pool) => {
     const alice = await pool.guest("alice");

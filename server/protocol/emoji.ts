@@ -61,13 +61,19 @@ let rgiEmoji: RegExp | undefined;
 const FUTURE_EMOJI =
   /^\p{Extended_Pictographic}[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u{e0020}-\u{e007f}]*$/u;
 const BARE_PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+// A skin tone belongs right after an emoji that takes one (UTS #51's
+// modifier sequence): alone (🏽, which Unicode also lists as an emoji of its
+// own, a swatch), after another tone (👍🏽🏿) or after a variation selector
+// (✌️🏿) it is not a toned emoji but one more key that looks like one.
+const STRAY_TONE = /(?<!\p{Emoji_Modifier_Base})\p{Emoji_Modifier}/u;
 const NAMED = /^:([a-z0-9_+-]{1,32}):$/;
 
 /**
  * The emoji a reaction stands for, or null when `raw` is not one emoji
  * (one grapheme cluster) nor a known `:name:`. A pictograph written
  * without its emoji variation selector (❤ for ❤️) gets it, so both
- * spellings are one reaction.
+ * spellings are one reaction. A skin tone counts only right after an
+ * emoji that takes one (👍🏽, 🧑🏿‍💻), so each toned emoji is one key.
  */
 export function reactionEmoji(raw: string): string | null {
   const named = NAMED.exec(raw);
@@ -79,7 +85,7 @@ export function reactionEmoji(raw: string): string | null {
   if (raw.length === 0 || raw.length > 64) return null;
   graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" });
   const first = graphemes.segment(raw)[Symbol.iterator]().next().value;
-  if (!first || first.segment !== raw) return null;
+  if (!first || first.segment !== raw || STRAY_TONE.test(raw)) return null;
   rgiEmoji ??= /^\p{RGI_Emoji}$/v;
   if (BARE_PICTOGRAPH.test(raw) && rgiEmoji.test(`${raw}\ufe0f`)) {
     return `${raw}\ufe0f`;
