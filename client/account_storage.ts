@@ -10,8 +10,9 @@
  *   notification levels, then forgotten), the unsent text of each
  *   (`drafts.<name>`: a half-written message outlives a reload, as in
  *   Slack) and when each was last on screen (`visits.<name>`: the quick
- *   switcher's "recent"). They name the people it talks to and its private
- *   rooms, and hold what it wrote, so
+ *   switcher's "recent"), and the skin tone chosen for emoji (`tone.<name>`).
+ *   They name the people it talks to and its private rooms, hold what it
+ *   wrote and, for the tone, something of how a person sees themself, so
  *   they go at logout and whenever the client learns the session ended
  *   elsewhere (a logout in another tab, a password change, expiry).
  *   Notification levels live on the server.
@@ -48,6 +49,11 @@ export function visitsPref(me: string): string {
   return `visits.${nameKey(me)}`;
 }
 
+/** Where an account's skin tone for emoji is remembered. */
+export function tonePref(me: string): string {
+  return `tone.${nameKey(me)}`;
+}
+
 /**
  * Forgets every account's remembered data in this browser, not only the
  * last one's: one left by a session that ended while no page was open
@@ -57,7 +63,7 @@ export function forgetAccounts(): void {
   forgetPrefs((name) =>
     name.startsWith("dms.") || name.startsWith("muted.") ||
     name.startsWith("drafts.") || name.startsWith("visits.") ||
-    name === "muted"
+    name.startsWith("tone.") || name === "muted"
   );
   void closeNotifications();
 }

@@ -5,6 +5,7 @@
 
 import { batch } from "@preact/signals";
 import type { EmojiNames } from "./emoji_names.ts";
+import type { EmojiTones, SkinTone } from "./emoji_tones.ts";
 import type { Lang } from "./i18n.ts";
 import type {
   Attachment,
@@ -176,6 +177,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.readHeld.value = null;
     state.notifyLevels.value = {};
     state.visited.value = {};
+    state.skinTone.value = 0;
     state.typing.value = {};
     state.uploads.value = {};
     state.drafts.value = {};
@@ -1120,6 +1122,20 @@ export function emojiNamesLoaded(
 ): void {
   batch(() => {
     state.emojiNames.value = loaded;
+  });
+}
+
+/** The skin tone chosen (in the picker or the menu) or remembered for the account. */
+export function skinToneChosen(state: AppState, tone: SkinTone): void {
+  batch(() => {
+    state.skinTone.value = tone;
+  });
+}
+
+/** The toned forms of emoji, fetched once a tone is chosen. */
+export function emojiTonesLoaded(state: AppState, tones: EmojiTones): void {
+  batch(() => {
+    state.emojiTones.value = tones;
   });
 }
 

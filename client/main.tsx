@@ -8,12 +8,14 @@ import {
   draftsPref,
   forgetAccounts,
   mutedPref,
+  tonePref,
   visitsPref,
 } from "./account_storage.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
 import { startAdmin, startReset } from "./admin/mod.tsx";
 import { Connection } from "./connection/mod.ts";
+import { loadEmojiTones, parseTone } from "./emoji_tones.ts";
 import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
 import { Notifier } from "./notifier.ts";
@@ -167,6 +169,33 @@ function remember(state: AppState): void {
       return;
     }
     writePref(visitsPref(me), JSON.stringify(visited));
+  });
+  // The skin tone, remembered per account; its toned forms are fetched
+  // once one is chosen (a failed fetch leaves emoji untoned until the
+  // next choice).
+  let toneOf: string | null = null;
+  effect(() => {
+    const me = state.username.value;
+    const tone = state.skinTone.value;
+    if (me === null || !state.account.value) {
+      toneOf = null;
+      return;
+    }
+    if (toneOf !== me) {
+      toneOf = me;
+      untracked(() =>
+        actions.skinToneChosen(state, parseTone(readPref(tonePref(me))))
+      );
+      return;
+    }
+    writePref(tonePref(me), tone === 0 ? null : String(tone));
+  });
+  effect(() => {
+    if (state.skinTone.value === 0 || state.emojiTones.value !== null) return;
+    loadEmojiTones().then(
+      (tones) => actions.emojiTonesLoaded(state, tones),
+      () => {/* Untoned until the next choice. */},
+    );
   });
   effect(() => {
     if (state.notifyDismissed.value) writePref("notify-banner", "dismissed");

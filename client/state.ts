@@ -20,6 +20,7 @@ import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { nameKey } from "../server/protocol/names.ts";
 import type { Notice, PendingMessage, RoomLog, Words } from "./room_log.ts";
 import type { EmojiNames } from "./emoji_names.ts";
+import type { EmojiTones, SkinTone } from "./emoji_tones.ts";
 import type { Lang } from "./i18n.ts";
 import { createTeamState, type TeamState } from "./team/state.ts";
 
@@ -291,6 +292,13 @@ export interface AppState {
    */
   emojiNames: Signal<{ lang: Lang; names: EmojiNames } | null>;
   /**
+   * The skin tone chosen for emoji that take one (0: none), kept in the
+   * browser per account; a guest's lasts as long as the page.
+   */
+  skinTone: Signal<SkinTone>;
+  /** The toned forms of the emoji that take a tone; null until a tone is chosen. */
+  emojiTones: Signal<EmojiTones | null>;
+  /**
    * Accounts of a room, online or not, whose names start with a prefix
    * (`list_members`), by {@linkcode memberMatchKey}: what "@" offers after
    * the people online.
@@ -540,6 +548,8 @@ export function createAppState(): AppState {
     visited: signal({}),
     typing: signal({}),
     emojiNames: signal(null),
+    skinTone: signal(0),
+    emojiTones: signal(null),
     memberMatches: signal({}),
     uploads: signal({}),
     drafts,

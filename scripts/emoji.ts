@@ -7,7 +7,9 @@
  * client fetches the one it needs at the first ":" typed, so the bundle
  * and the first page do not grow. tests/client_completion_test.ts fails
  * when a file differs from what this writes, so an emojibase update cannot
- * leave them behind.
+ * leave them behind. It also writes static/emoji/tones.json, the toned
+ * forms of the emoji that take a skin tone (`[👍, 👍🏻, …, 👍🏿]`), which
+ * the client fetches only once a person has chosen a tone.
  */
 import compact from "emojibase-data/en/compact.json" with { type: "json" };
 import github from "emojibase-data/en/shortcodes/github.json" with {
@@ -30,6 +32,7 @@ interface CompactEmoji {
   hexcode: string;
   unicode: string;
   order?: number;
+  skins?: CompactEmoji[];
 }
 
 /**
@@ -62,16 +65,49 @@ export function emojiRows(language: string): EmojiRow[] {
   return rows;
 }
 
+/** The five skin tones, light to dark (Fitzpatrick 1-2 to 6), as hex. */
+const TONES = ["1F3FB", "1F3FC", "1F3FD", "1F3FE", "1F3FF"];
+
+/**
+ * Every emoji that takes a skin tone, each as `[emoji, light, medium-light,
+ * medium, medium-dark, dark]`, from emojibase's `skins`: the form the
+ * composer inserts (as `character` makes it), then its toned forms. An
+ * emoji of two people (🧑‍🤝‍🧑) takes the tone for both; its mixed pairs
+ * are not offered, as Slack offers one tone too.
+ */
+export function toneRows(): EmojiRow[] {
+  const rows: EmojiRow[] = [];
+  const all = (compact as CompactEmoji[]).toSorted((a, b) =>
+    (a.order ?? Infinity) - (b.order ?? Infinity)
+  );
+  for (const emoji of all) {
+    if (emoji.skins === undefined) continue;
+    const toned = TONES.map((tone) =>
+      emoji.skins!.find((skin) =>
+        skin.hexcode.split("-").every((hex) =>
+          !TONES.includes(hex) || hex === tone
+        )
+      )?.unicode
+    );
+    if (toned.some((form) => form === undefined)) continue;
+    rows.push([character(emoji), ...toned as string[]]);
+  }
+  return rows;
+}
+
 /** A file's text: one row a line, so a diff shows what an update changed. */
 export function emojiFile(rows: EmojiRow[]): string {
   return `[\n${rows.map((row) => JSON.stringify(row)).join(",\n")}\n]\n`;
 }
 
 if (import.meta.main) {
+  const files: Record<string, EmojiRow[]> = { tones: toneRows() };
   for (const language of Object.keys(SOURCES)) {
-    const target = new URL(`../static/emoji/${language}.json`, import.meta.url);
+    files[language] = emojiRows(language);
+  }
+  for (const [name, rows] of Object.entries(files)) {
+    const target = new URL(`../static/emoji/${name}.json`, import.meta.url);
     await Deno.mkdir(new URL(".", target), { recursive: true });
-    const rows = emojiRows(language);
     await Deno.writeTextFile(target, emojiFile(rows));
     console.log(`wrote ${target.pathname} (${rows.length} emoji)`);
   }

@@ -1,8 +1,9 @@
 /**
  * The composer's "#room" and ":emoji" completion (client/completion.ts,
  * client/emoji_names.ts) without a browser: what is being typed, what it
- * offers, the text once one is picked, and the emoji files as
- * `deno task emoji` writes them.
+ * offers, the text once one is picked, the emoji in a skin tone
+ * (client/emoji_tones.ts), and the emoji files as `deno task emoji` writes
+ * them.
  */
 
 import assert from "node:assert/strict";
@@ -12,7 +13,9 @@ import {
   emojiNames,
   type EmojiRow,
 } from "../client/emoji_names.ts";
-import { emojiFile, emojiRows } from "../scripts/emoji.ts";
+import { emojiTones, toned, type ToneRow } from "../client/emoji_tones.ts";
+import { emojiFile, emojiRows, toneRows } from "../scripts/emoji.ts";
+import { reactionEmoji } from "../server/protocol/emoji.ts";
 
 Deno.test("completion finds a room after # and an emoji after : and two letters, at the start of a word", () => {
   assert.deepEqual(completionAt("see #de", 7), {
@@ -133,4 +136,46 @@ Deno.test("emoji files hold emojibase's shortcodes as deno task emoji writes the
   });
   // One that needs it to show as an emoji keeps it.
   assert.equal(emojiCandidates(english, "heart")[0].emoji, "❤️");
+});
+
+Deno.test("skin tones: tones.json holds emojibase's toned forms as deno task emoji writes it, keyed as completion inserts each emoji", async () => {
+  const written = await Deno.readTextFile(
+    new URL("../static/emoji/tones.json", import.meta.url),
+  );
+  assert.equal(
+    written,
+    emojiFile(toneRows()),
+    "static/emoji/tones.json is stale: run `deno task emoji`",
+  );
+  const tones = emojiTones(JSON.parse(written) as ToneRow[]);
+  const english = emojiNames(emojiRows("en"));
+  const emojiOf = (query: string) => emojiCandidates(english, query)[0].emoji;
+  assert.equal(toned(tones, emojiOf("thumbsup"), 3), "\u{1f44d}\u{1f3fd}");
+  assert.equal(toned(tones, emojiOf("thumbsup"), 0), "👍");
+  // A joined sequence takes the tone on its person, not at its end.
+  assert.equal(
+    toned(tones, emojiOf("technologist"), 5),
+    "\u{1f9d1}\u{1f3ff}\u200d\u{1f4bb}",
+  );
+  // Its variation selector gives way to the tone (✌️ → ✌🏿).
+  assert.equal(toned(tones, emojiOf("v"), 5), "\u270c\u{1f3ff}");
+  // Two people take one tone for both.
+  assert.equal(
+    toned(tones, emojiOf("people_holding_hands"), 1),
+    "🧑🏻‍🤝‍🧑🏻",
+  );
+  // An emoji without skin, and any emoji before the table is here, as is.
+  assert.equal(toned(tones, emojiOf("tada"), 4), "🎉");
+  assert.equal(toned(null, "👍", 4), "👍");
+  // Every emoji a shortcode inserts that takes a tone is found by it.
+  const inserted = new Set(Object.values(english.emoji));
+  assert.ok(
+    [...tones.keys()].filter((emoji) => inserted.has(emoji)).length > 300,
+  );
+});
+
+Deno.test("skin tones: every toned form offered is a reaction the server takes as it is", () => {
+  for (const [, ...forms] of toneRows()) {
+    for (const form of forms) assert.equal(reactionEmoji(form), form);
+  }
 });

@@ -27,6 +27,7 @@ import {
   SIGNS,
 } from "../completion.ts";
 import { emojiCandidates, loadEmojiNames } from "../emoji_names.ts";
+import { toned } from "../emoji_tones.ts";
 import { mentionCandidates, mentionChoices } from "../mention_query.ts";
 import {
   type AppState,
@@ -156,7 +157,15 @@ export function Composer(): JSX.Element {
     if (completion.kind === "emoji") {
       // Until the names for this language arrive, those of the last one.
       const loaded = state.emojiNames.value;
-      return loaded ? emojiCandidates(loaded.names, completion.query) : [];
+      if (!loaded) return [];
+      // In the person's skin tone (👍🏽 for `:thumbsup:`) once its toned
+      // forms are here.
+      const tone = state.skinTone.value;
+      const tones = state.emojiTones.value;
+      return emojiCandidates(loaded.names, completion.query).map((choice) => ({
+        ...choice,
+        emoji: toned(tones, choice.emoji, tone),
+      }));
     }
     if (completion.kind === "room") {
       const rooms = state.rooms.value.map((room) => room.name);

@@ -10,6 +10,7 @@ import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
 import { dmKey, entry, notifyLevelOf, roomKey } from "../state.ts";
 import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss } from "../use_dismiss.ts";
+import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
 import { Avatar } from "./Avatar.tsx";
@@ -408,7 +409,7 @@ function MyCard(): JSX.Element {
 }
 
 /**
- * The user menu: language, desktop notifications and, for moderators and
+ * The user menu: language, skin tone, desktop notifications and, for moderators and
  * admins, the admin page.
  */
 function SettingsMenu(): JSX.Element {
@@ -465,6 +466,28 @@ function SettingsMenu(): JSX.Element {
               {option.name}
             </button>
           ))}
+          <div class="menu-separator" role="separator" />
+          <p class="menu-heading">{t("tone.heading")}</p>
+          <div class="menu-tones" role="group" aria-label={t("tone.group")}>
+            {SKIN_TONES.map((tone) => (
+              <button
+                key={tone}
+                type="button"
+                role="menuitemradio"
+                aria-checked={state.skinTone.value === tone}
+                class="menu-item tone-option"
+                data-testid={`menu-tone-${tone}`}
+                aria-label={t(`tone.${tone}`)}
+                title={t(`tone.${tone}`)}
+                onClick={() => {
+                  actions.skinToneChosen(state, tone);
+                  open.value = false;
+                }}
+              >
+                {toneSwatch(tone)}
+              </button>
+            ))}
+          </div>
           <div class="menu-separator" role="separator" />
           <p class="menu-heading">{t("me.notifications")}</p>
           <button

@@ -3,7 +3,8 @@
  * when this user reacted (a click takes it back or adds it). Who reacted
  * shows on hover (title), on keyboard focus and on a long press (a small
  * bubble), and to screen readers in the chip's name. The picker offers the
- * built-in set the server also accepts by `:name:`.
+ * built-in set the server also accepts by `:name:`, in the person's skin
+ * tone, chosen in a row of swatches under it (or in the user menu).
  */
 
 import { useSignal } from "@preact/signals";
@@ -17,6 +18,12 @@ import { useApp } from "../app_context.ts";
 import { t, tn } from "../i18n.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { SmileIcon } from "./icons.tsx";
+import {
+  SKIN_TONES,
+  type SkinTone,
+  toned,
+  toneSwatch,
+} from "../emoji_tones.ts";
 
 /** How long a touch must rest on a chip to show who reacted, in ms. */
 const LONG_PRESS_MS = 500;
@@ -163,6 +170,8 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
   const place = useSignal<{ top: number; left: number } | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const tone = state.skinTone.value;
+  const tones = state.emojiTones.value;
   useDismiss(open.value, root, () => open.value = false, {
     focusFirst: ".emoji-option",
     refocus: true,
@@ -186,7 +195,8 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
     // never clips it.
     const rect = button.current!.getBoundingClientRect();
     const width = Math.min(COLUMNS * 36 + 16, innerWidth - 16);
-    const height = Math.ceil(PICKER.length / COLUMNS) * 36 + 16;
+    // The emoji's rows, and the swatches' row under them.
+    const height = (Math.ceil(PICKER.length / COLUMNS) + 1) * 36 + 16;
     const below = rect.bottom + 4 + height <= innerHeight;
     place.value = {
       top: below ? rect.bottom + 4 : Math.max(8, rect.top - 4 - height),
@@ -247,22 +257,58 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
           style={{ top: `${place.value.top}px`, left: `${place.value.left}px` }}
           onKeyDown={onKeyDown}
         >
-          {PICKER.map(({ emoji, name }) => (
-            <button
-              key={emoji}
-              type="button"
-              class="emoji-option"
-              data-testid="emoji-option"
-              data-emoji={emoji}
-              aria-label={`:${name}:`}
-              title={`:${name}:`}
-              onClick={() => void pick(emoji)}
-            >
-              {emoji}
-            </button>
-          ))}
+          {PICKER.map(({ emoji, name }) => {
+            const shown = toned(tones, emoji, tone);
+            return (
+              <button
+                key={emoji}
+                type="button"
+                class="emoji-option"
+                data-testid="emoji-option"
+                data-emoji={shown}
+                aria-label={`:${name}:`}
+                title={`:${name}:`}
+                onClick={() => void pick(shown)}
+              >
+                {shown}
+              </button>
+            );
+          })}
+          <ToneSwatches />
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * The skin tones under the picker, the chosen one pressed: a choice is
+ * remembered for the account and tones the picker and the composer.
+ */
+function ToneSwatches(): JSX.Element {
+  const { state } = useApp();
+  const chosen = state.skinTone.value;
+  return (
+    <div
+      class="tone-swatches"
+      role="group"
+      aria-label={t("tone.group")}
+      data-testid="tone-swatches"
+    >
+      {SKIN_TONES.map((tone: SkinTone) => (
+        <button
+          key={tone}
+          type="button"
+          class="tone-option"
+          data-testid={`tone-${tone}`}
+          aria-pressed={chosen === tone}
+          aria-label={t(`tone.${tone}`)}
+          title={t(`tone.${tone}`)}
+          onClick={() => actions.skinToneChosen(state, tone)}
+        >
+          {toneSwatch(tone)}
+        </button>
+      ))}
     </div>
   );
 }
