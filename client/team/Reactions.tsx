@@ -170,8 +170,6 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
   const place = useSignal<{ top: number; left: number } | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
-  const tone = state.skinTone.value;
-  const tones = state.emojiTones.value;
   useDismiss(open.value, root, () => open.value = false, {
     focusFirst: ".emoji-option",
     refocus: true,
@@ -258,7 +256,13 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
           onKeyDown={onKeyDown}
         >
           {PICKER.map(({ emoji, name }) => {
-            const shown = toned(tones, emoji, tone);
+            // Read while open only: a closed picker (one per message on
+            // screen) does not follow the tone.
+            const shown = toned(
+              state.emojiTones.value,
+              emoji,
+              state.skinTone.value,
+            );
             return (
               <button
                 key={emoji}
