@@ -18,8 +18,9 @@
  *   Notification levels live on the server.
  * - the device's, kept for whoever comes next: the language (`lang`) and
  *   the dismissed notification banner (`notify-banner`).
- * - the service worker's cache holds the app shell and the emoji names
- *   fetched, the same for everyone (static/sw.js never caches `/api`,
+ * - the service worker's cache holds the app shell and the emoji files
+ *   fetched (names, and skin tones' forms: which tone was chosen is not in
+ *   them), the same for everyone (static/sw.js never caches `/api`,
  *   `/ws` or `/files`); its notifications already shown are closed with
  *   the account's data.
  * Read positions and history live in memory only. Guests keep
