@@ -196,3 +196,28 @@ levelTest(
   },
   { rateLimits: NO_RATE_LIMITS },
 );
+
+levelTest(
+  "list_notify_levels and the login name no private room the account was removed from, nor one made again under its name by others",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "plans", private: true });
+    await ann.ok("invite", { room: "plans", user: "ben" });
+    await ben.ok("set_notify_level", { room: "plans", level: "none" });
+    assert.deepEqual((await ben.ok("list_notify_levels")).levels, [
+      { room: "plans", level: "none" },
+    ]);
+    await ann.ok("remove_member", { room: "plans", user: "ben" });
+    // Removed, ben is told no more of plans than of any private room he
+    // is not in: not that it still exists.
+    assert.deepEqual((await ben.ok("list_notify_levels")).levels, []);
+    assert.deepEqual(loginLevels(await pool.login({ token: ben.token })), []);
+    // Nor of a private room someone else makes under the name.
+    await ann.ok("delete_room", { room: "plans" });
+    const cat = await pool.register("cat");
+    await cat.ok("create_room", { room: "plans", private: true });
+    assert.deepEqual((await ben.ok("list_notify_levels")).levels, []);
+    assert.deepEqual(loginLevels(await pool.login({ token: ben.token })), []);
+  },
+);

@@ -76,7 +76,7 @@ export async function setNotifyLevel(
 
 /**
  * `list_notify_levels`: the account's levels other than `mentions`; those
- * of rooms that no longer exist are left out.
+ * of rooms it does not belong to (left, removed, deleted) are left out.
  */
 export async function listNotifyLevels(ctx: MemberContext): Promise<Outcome> {
   const member = ctx.client.member;
@@ -86,19 +86,33 @@ export async function listNotifyLevels(ctx: MemberContext): Promise<Outcome> {
   });
 }
 
-/** An account's levels as the protocol says them (login, list). */
+/**
+ * An account's levels as the protocol says them (login, list). A room's
+ * row outlives the account's membership (leaving keeps it, so a rejoin
+ * finds the level again), but is named only while the account belongs:
+ * named after a removal, it told a former member that a private room
+ * still existed (under its key, also one made again by others), which
+ * `room_not_found` tells nobody. Costs one read of the account's rooms.
+ */
 export async function notifyLevelsOf(
   node: ChatNode,
   userKey: string,
 ): Promise<NotifyLevelEvent[]> {
+  const [rows, rooms] = await Promise.all([
+    node.store.listNotifyLevels(userKey),
+    node.store.memberRooms(userKey),
+  ]);
+  const member = new Set(rooms);
   const levels: NotifyLevelEvent[] = [];
-  for (const row of await node.store.listNotifyLevels(userKey)) {
+  for (const row of rows) {
     if (row.with !== undefined) {
       levels.push({ with: row.with, level: row.level });
       continue;
     }
     const room = node.registry.roomName(row.stream);
-    if (room !== undefined) levels.push({ room, level: row.level });
+    if (room !== undefined && member.has(row.stream)) {
+      levels.push({ room, level: row.level });
+    }
   }
   return levels;
 }
