@@ -95,6 +95,7 @@ export type RateCategory =
   | "read"
   | "conversations"
   | "draft"
+  | "drafts"
   | "membership"
   | "people"
   | "request";
@@ -161,6 +162,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     read: { burst: 100, perSecond: 10 },
     conversations: { burst: 20, perSecond: 1 },
     draft: { burst: 30, perSecond: 2 },
+    drafts: { burst: 20, perSecond: 1 },
     membership: { burst: 100, perSecond: 10 },
     // The user directory as a person types a name (the web client waits
     // for a pause in the typing): a few a second; a script walking every
@@ -197,6 +199,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // box loses focus: a person in several tabs stays far inside; a script
     // is held to two commits a second.
     draft: { burst: 60, perSecond: 2 },
+    // list_drafts answers every draft the account keeps: up to 200 of a
+    // message's 4,000 characters, 3.2 MB of emoji, whose read and JSON
+    // took 300 to 600 ms of the thread that serves the sockets (a busy
+    // machine). At the 200/s of any request, one account's 8 sockets
+    // asking it 4 at a time took another's list_rooms from 0.9 ms to 13
+    // s. The web client asks once per login and resume, as it asks
+    // list_conversations: the same figures.
+    drafts: { burst: 20, perSecond: 1 / 3 },
     // A join_room or leave_room writes the membership (a commit: its fsync
     // holds the server's thread about 10 ms with SQLite on it) and tells
     // the room. At the 200/s of any request, one account toggling a room
@@ -263,6 +273,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     read: { burst: 0, perSecond: 0 },
     conversations: { burst: 0, perSecond: 0 },
     draft: { burst: 0, perSecond: 0 },
+    drafts: { burst: 0, perSecond: 0 },
     membership: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
@@ -304,6 +315,8 @@ export function categoryOf(action: string): RateCategory {
       return "conversations";
     case "set_draft":
       return "draft";
+    case "list_drafts":
+      return "drafts";
     case "react":
       return "reaction";
     case "search":

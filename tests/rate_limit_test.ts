@@ -250,6 +250,44 @@ Deno.test("rate limits: by default an account's join_room and leave_room are 100
   assert.equal(categoryOf("leave_room"), "membership");
 });
 
+Deno.test("rate limits: list_drafts and GET /api/drafts draw on a per-user bucket of their own: an account's connections and tokens together get rate_limited past it, while they still set drafts and another account still lists", () =>
+  withClients(async (pool, server) => {
+    const alice = await pool.register("alice");
+    const again = await pool.login({ token: alice.token });
+    const api = (token: string) =>
+      fetch(`${server.url}/api/drafts`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    await alice.ok("list_drafts");
+    await again.ok("list_drafts");
+    assert.equal((await (await api(alice.token!)).json()).drafts.length, 0);
+    await alice.ok("list_drafts");
+    await again.ok("list_drafts");
+    // Each connection alone is far under its own (unlimited) budget.
+    await expectError(again, "list_drafts", {}, "rate_limited");
+    await expectError(alice, "list_drafts", {}, "rate_limited");
+    const refused = await api(alice.token!);
+    assert.equal(refused.status, 429);
+    assert.equal((await refused.json()).error, "rate_limited");
+    await alice.ok("set_draft", { room: "general", text: "still typing" });
+    const bob = await pool.register("bob");
+    await bob.ok("list_drafts");
+  }, {
+    rateLimits: limits({ perUser: { drafts: FIVE_THEN_ONE_A_MINUTE } }),
+  }));
+
+Deno.test("rate limits: by default an account's list_drafts are 20 at once, then 1 every 3 s, whatever its connections, as its list_conversations", () => {
+  assert.deepEqual(DEFAULT_RATE_LIMITS.perUser.drafts, {
+    burst: 20,
+    perSecond: 1 / 3,
+  });
+  assert.deepEqual(
+    DEFAULT_RATE_LIMITS.perUser.drafts,
+    DEFAULT_RATE_LIMITS.perUser.conversations,
+  );
+  assert.equal(categoryOf("list_drafts"), "drafts");
+});
+
 Deno.test("rate limits: the tenth refusal within 10 s closes the connection with 1008, after its reply", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");

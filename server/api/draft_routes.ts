@@ -60,14 +60,14 @@ export function draftRoutes(
       path: "/api/drafts",
       summary: "The caller's drafts",
       description:
-        "As the WebSocket `list_drafts`: the newest first, each with `room` or `with`; those of rooms that no longer exist are left out.",
+        "As the WebSocket `list_drafts`: the newest first, each with `room` or `with`; those of rooms that no longer exist are left out. Limited with the account's `list_drafts`.",
       security: BEARER,
       responses: {
         200: json(draftsReply, "The drafts"),
         ...errors(401, 403, 429),
       },
     }),
-    (c) => answerAsCaller(c, node, limits, "request", (ctx) => listDrafts(ctx)),
+    (c) => answerAsCaller(c, node, limits, "drafts", (ctx) => listDrafts(ctx)),
   );
 
   const setting = (where: string) =>
