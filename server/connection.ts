@@ -6,6 +6,7 @@ import type {
 } from "./handlers/context.ts";
 import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "./handlers/mod.ts";
 import { log } from "./log.ts";
+import { pageTokensOver } from "./page_budget.ts";
 import { CLOSE_POLICY } from "./protocol/close_codes.ts";
 import type { ChatNode } from "./node.ts";
 import {
@@ -357,7 +358,9 @@ export class ClientConnection implements ClientState {
   #answer(request: Request, outcome: Outcome | undefined): void {
     if (outcome === undefined) return;
     if (outcome.ok) {
-      this.outbox.answer(encodeSuccess(request, outcome.data));
+      const text = encodeSuccess(request, outcome.data);
+      this.#pageCounted(request, text.length);
+      this.outbox.answer(text);
       outcome.after?.();
     } else {
       this.#node.metrics.countError(outcome.code);
@@ -370,6 +373,22 @@ export class ClientConnection implements ClientState {
       }
       this.outbox.answer(
         encodeError(request, outcome.code, outcome.message, outcome.details),
+      );
+    }
+  }
+
+  // A history page took one token of the address's budget (#limit); what
+  // its reply cost past it is spent now (server/page_budget.ts).
+  #pageCounted(request: Request, units: number): void {
+    const over = pageTokensOver(units);
+    if (
+      over > 0 && HISTORY_PAGES.has(request.action) &&
+      !isLoopback(this.remoteAddress)
+    ) {
+      this.#node.addressLimits.spend(
+        addressKey(this.remoteAddress),
+        "history",
+        over,
       );
     }
   }

@@ -49,6 +49,17 @@ export class TokenBucket {
     return Math.ceil((needed - this.#tokens) * 1000 / perSecond);
   }
 
+  /**
+   * Takes `tokens` more without asking (none for NaN or below 0): what a
+   * request was found to cost past what it took. The bucket may go below
+   * 0, a debt the refill pays, whole, before a take passes.
+   */
+  spend(tokens: number, now = performance.now()): void {
+    if (this.spec.perSecond <= 0 || !(tokens > 0)) return;
+    this.#refill(now);
+    this.#tokens -= tokens;
+  }
+
   /** Gives back tokens taken for more than was used, up to the burst. */
   give(tokens: number): void {
     const { burst } = this.spec;
@@ -357,6 +368,12 @@ export interface RateLimits<C extends string> {
   /** Gives back tokens taken for more than was used. */
   give(key: string, category: C, tokens: number): void;
   /**
+   * Takes `tokens` more without asking: what a request was found to cost
+   * past what it took (a page of history measured once read). The bucket
+   * may go below 0, a debt paid whole before a take passes.
+   */
+  spend(key: string, category: C, tokens: number, now?: number): void;
+  /**
    * Shares what was taken since the last sync with the other nodes and
    * lowers this node's buckets to what they all left (nothing to do on a
    * single node). Runs by itself; tests call it to know it happened.
@@ -406,6 +423,16 @@ export class KeyedRateLimits<C extends string> implements RateLimits<C> {
   /** Gives back tokens taken for more than was used (a bucket swept: none). */
   give(userKey: string, category: C, tokens: number): void {
     this.#buckets.get(`${category}:${userKey}`)?.give(tokens);
+  }
+
+  /** Takes `tokens` more without asking, into debt if need be. */
+  spend(
+    userKey: string,
+    category: C,
+    tokens: number,
+    now = performance.now(),
+  ): void {
+    this.#bucket(userKey, category, now)?.spend(tokens, now);
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * Scraping and amplification: history pages (WebSocket `history` and HTTP
  * `GET /api/rooms/:room/messages`, together) are a per-address budget, a
- * token bucket of 100 pages refilled at 10 a second. Clients act as other
- * machines through a trusted proxy's X-Forwarded-For.
+ * token bucket of 100 pages refilled at 10 a second, a page costing a
+ * token per 128 Ki characters of its reply (server/page_budget.ts). Clients
+ * act as other machines through a trusted proxy's X-Forwarded-For.
  */
 import assert from "node:assert/strict";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
@@ -103,4 +104,59 @@ Deno.test("history budget: join_room, leave_room and list_pins, whose replies ca
     }
     const other = await pool.login({ username: "mover" }, FROM("192.0.2.71"));
     await other.ok("join_room", { room: "general" });
+  }));
+
+Deno.test("history budget: a page costs a token per 128 Ki characters of its reply, so 41 pages of 200 long messages spend it over HTTP and WebSocket alike", () =>
+  viaProxy(async (pool, server) => {
+    // 200 messages of 4,000 emoji: a page of them is 1.6 million UTF-16
+    // units of JSON, 13 tokens; 41 of them cost 533, far past the burst of
+    // 100 and the 10 a second it refills however slow the machine, where
+    // 41 pages of a token each would all be served.
+    const poster = await pool.login({ username: "poster" }, FROM("192.0.2.89"));
+    const text = "\u{1F600}".repeat(4000);
+    await Promise.all(
+      Array.from(
+        { length: 200 },
+        () => poster.ok("send_message", { room: "general", text }),
+      ),
+    );
+    const big = async (address: string) => {
+      const response = await fetch(
+        `${server.url}/api/rooms/general/messages?limit=200`,
+        { headers: FROM(address).headers },
+      );
+      const body = await response.json();
+      return { status: response.status, body };
+    };
+    const served = await Promise.all(
+      Array.from({ length: 40 }, () => big("192.0.2.90")),
+    );
+    served.push(await big("192.0.2.90"));
+    assert.equal(served[0].status, 200);
+    assert.equal(served[0].body.messages.length, 200);
+    const refused = served.filter((p) => p.status !== 200);
+    assert.ok(refused.length > 0, "41 pages of 200 long messages all served");
+    for (const p of refused) {
+      assert.equal(p.status, 429);
+      assert.equal(p.body.error, "rate_limited");
+    }
+    // Another address is not touched.
+    assert.equal((await page(server, "192.0.2.91")).status, 200);
+
+    const scraper = await pool.login(
+      { username: "scraper" },
+      FROM("192.0.2.92"),
+    );
+    // One page at a time (a socket holds at most 8 MiB unsent): 20 cost
+    // 260 tokens, past the burst unless they took 16 s.
+    let limited;
+    for (let i = 0; i < 20 && !limited; i++) {
+      const reply = await scraper.request("history", {
+        room: "general",
+        limit: 200,
+      });
+      if (reply.action === "error") limited = reply;
+    }
+    assert.ok(limited, "20 pages of 200 long messages all served");
+    assert.equal(limited.data.code, "rate_limited");
   }));

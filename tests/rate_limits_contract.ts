@@ -6,7 +6,8 @@
  * nothing (`--rate-limits off`); a sync changes nothing for a key only one
  * node uses. Where several nodes share them (Redis), what one node took
  * counts on the others once both have synced, and what they granted past
- * the budget before they synced is a debt paid before more is granted.
+ * the budget before they synced is a debt paid before more is granted; a
+ * spend (what a request was found to cost past its take) is such a debt.
  * Each implementation's test file calls {@link rateLimitsContract}. Refills
  * are slow (a token a minute) so that no real time a busy machine takes
  * between two steps matters.
@@ -87,6 +88,26 @@ export function rateLimitsContract(
     await limits.sync();
     takeAll(limits, "ann", 5);
     assertWait(limits.take("ann", "message"), 1);
+  });
+
+  test("a spend takes more without asking, into a debt paid whole before a take passes", async (open) => {
+    const limits = await open();
+    takeAll(limits, "ann", 1);
+    // A page found to cost 7 more once read: 4 left, 7 spent, 3 owed.
+    limits.spend("ann", "message", 7);
+    assertWait(limits.take("ann", "message"), 4);
+    await limits.sync();
+    assertWait(limits.take("ann", "message"), 4);
+    // Nothing, or nothing sensible, spends nothing.
+    limits.spend("bob", "message", 0);
+    limits.spend("bob", "message", Number.NaN);
+    limits.spend("bob", "message", -3);
+    takeAll(limits, "bob", 5);
+    assertWait(limits.take("bob", "message"), 1);
+    // Another category counts apart.
+    limits.spend("ann", "search", 1);
+    takeAll(limits, "ann", 1, "search");
+    assertWait(limits.take("ann", "search"), 1);
   });
 
   test("a category without a spec, or with a rate of 0, limits nothing", async (open) => {

@@ -7,23 +7,18 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { findReadableRoom, roomRefusal } from "../access.ts";
-import { addressKey, isLoopback } from "../addresses.ts";
 import type { MemberContext } from "../handlers/context.ts";
 import { history, sendMessage } from "../handlers/messages.ts";
 import { privateMessage } from "../handlers/private.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import type { ChatNode } from "../node.ts";
-import {
-  fail,
-  isFailure,
-  type Outcome,
-  rateLimited,
-} from "../protocol/errors.ts";
+import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { lookup, sendMessageData } from "../protocol/schemas.ts";
 import { readRoomPage } from "../room_history.ts";
 import { requestReader } from "../routes/files.ts";
 import { type ApiCaller, type ApiLimits, sendAsCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import { pageBudget } from "./page_answer.ts";
 import {
   conversationHistoryQuery,
   conversationHistoryReply,
@@ -91,14 +86,11 @@ export function messageRoutes(
       },
     }),
     async (c) => {
-      // The same per-address budget as the WebSocket `history` action.
-      const address = remoteAddressOf(c);
-      const wait = isLoopback(address)
-        ? 0
-        : node.addressLimits.take(addressKey(address), "history");
-      if (wait > 0) {
-        return refuse(c, rateLimited(wait));
-      }
+      // The same per-address budget as the WebSocket `history` action,
+      // by the page's size (server/page_budget.ts).
+      const query = c.req.valid("query");
+      const budget = pageBudget(node, remoteAddressOf(c));
+      if (isFailure(budget)) return refuse(c, budget);
       const reader = await requestReader(c, node);
       if (isFailure(reader)) return refuse(c, reader);
       const { room } = c.req.valid("param");
@@ -109,7 +101,6 @@ export function messageRoutes(
       // Public, except to those banned from the room or the server.
       const banned = await roomRefusal(node.store, reader, key);
       if (banned) return refuse(c, banned);
-      const query = c.req.valid("query");
       const page = await readRoomPage(node, key, {
         beforeSeq: query.before_seq,
         afterSeq: query.after_seq,
@@ -117,7 +108,9 @@ export function messageRoutes(
         limit: query.limit,
         epoch: query.epoch,
       });
-      return isFailure(page) ? refuse(c, page) : c.json(page, 200);
+      if (isFailure(page)) return refuse(c, page);
+      // Written as text to be measured: tests/openapi_test.ts checks it.
+      return budget.answer(c, page) as never;
     },
   );
 
@@ -166,13 +159,11 @@ export function messageRoutes(
       },
     }),
     async (c) => {
-      // The same per-address budget as the WebSocket `history` action.
-      const address = remoteAddressOf(c);
-      const wait = isLoopback(address)
-        ? 0
-        : node.addressLimits.take(addressKey(address), "history");
-      if (wait > 0) return refuse(c, rateLimited(wait));
+      // The same per-address budget as the WebSocket `history` action,
+      // by the page's size (server/page_budget.ts).
       const query = c.req.valid("query");
+      const budget = pageBudget(node, remoteAddressOf(c));
+      if (isFailure(budget)) return refuse(c, budget);
       const data = { ...query, with: c.req.valid("param").user };
       // A read, run as a send is (sendAsCaller) to be the WebSocket's own
       // handler for the caller: its bucket is that of any request, and a
@@ -184,7 +175,7 @@ export function messageRoutes(
       });
       if (!outcome.ok) return refuse(c, outcome);
       // The handler's data is untyped: tests/openapi_test.ts checks it.
-      return c.json(outcome.data, 200) as never;
+      return budget.answer(c, outcome.data) as never;
     },
   );
 

@@ -117,6 +117,13 @@ export class RedisRateLimits<C extends string> implements RateLimits<C> {
     }
   }
 
+  spend(key: string, category: C, tokens: number, now = performance.now()) {
+    this.#local.spend(key, category, tokens, now);
+    if (limiting(this.#specs[category]) && tokens > 0) {
+      this.#note(key, category, tokens);
+    }
+  }
+
   async sync(): Promise<void> {
     // One call in flight at a time: a sync asked for meanwhile follows it.
     while (this.#syncing) await this.#syncing;
