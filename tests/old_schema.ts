@@ -12,7 +12,9 @@
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
- * `LEFT_DRAFTS_MIGRATION`) or only insert what is missing (the rows in
+ * `LEFT_DRAFTS_MIGRATION`; the drafts and notification levels of rooms
+ * no longer there, with PostgreSQL's chat_rename_room it replaces:
+ * `GONE_ROOMS_PLACES_MIGRATION`) or only insert what is missing (the rows in
  * general of accounts that never logged in: `GENERAL_ROWS_MIGRATION`) run
  * again as they are. The
  * start-up after it then runs that migration and every later one, as an

@@ -325,6 +325,11 @@ export class PostgresStore implements Store {
         undrafted AS (
           DELETE FROM drafts WHERE stream = ${key} AND user_key IN (
             SELECT user_key FROM memberships WHERE room_key = ${key})
+        ),
+        -- Every account's level there, members or not (a level outlives a
+        -- leave): a scan of the rows not at the default, as in sqlite.ts.
+        unleveled AS (
+          DELETE FROM notification_levels WHERE stream = ${key}
         )
         ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;

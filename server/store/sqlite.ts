@@ -638,6 +638,11 @@ export class SqliteStore implements Store {
           `DELETE FROM drafts WHERE stream = ? AND user_key IN (
              SELECT user_key FROM memberships WHERE room_key = ?)`,
         ).run(key, key);
+        // Every account's level there, members or not (a level outlives a
+        // leave), so a room made again under the name starts at the
+        // default. No index by stream: a scan of the rows not at the
+        // default (a few per account), once per deleted room.
+        this.#q("DELETE FROM notification_levels WHERE stream = ?").run(key);
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         this.#q(
           `DELETE FROM messages_fts
@@ -697,6 +702,14 @@ export class SqliteStore implements Store {
               .run(newKey, key);
           }
           for (const table of ["read_positions", "mentions", "file_refs"]) {
+            this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
+              .run(newKey, key);
+          }
+          // Drafts and notification levels follow (a muted room stays
+          // muted). Rows under the new key, which no room has, would
+          // collide on the primary key: they go first.
+          for (const table of ["drafts", "notification_levels"]) {
+            this.#q(`DELETE FROM ${table} WHERE stream = ?`).run(newKey);
             this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
               .run(newKey, key);
           }

@@ -648,4 +648,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     SELECT 1 FROM memberships m
     WHERE m.user_key = drafts.user_key AND m.room_key = drafts.stream);
   `,
+  `
+  -- Drafts and notification levels of rooms no longer there: a rename left
+  -- them under the old key and a deletion left the levels (a muted room
+  -- was back at 'mentions' after a rename, and muted again when a room of
+  -- the old name was made). A rename moves them now, a deletion takes
+  -- them; these deletes, which may run again, clear what was left.
+  DELETE FROM drafts
+  WHERE substr(stream, 1, 1) <> '@'
+    AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.key = drafts.stream);
+  DELETE FROM notification_levels
+  WHERE substr(stream, 1, 1) <> '@' AND NOT EXISTS (
+    SELECT 1 FROM rooms r WHERE r.key = notification_levels.stream);
+  `,
 ];

@@ -134,4 +134,28 @@ export function drafts(test: StoreTest): void {
     // Ben left nothing: only the deleted room's draft of his is gone.
     assert.deepEqual(await streams("ben"), ["dev", "general", "ops"]);
   });
+
+  test("renameRoom moves every account's drafts there to the new key; a room made again under the old name has none", async (store) => {
+    await store.createRoom("dev", "dev");
+    for (const who of ["ann", "ben"]) await store.addMember(who, "dev");
+    await store.setDraft("ann", roomDraft("dev", "ann's", 2_000), 10);
+    await store.setDraft("ben", roomDraft("dev", "ben's", 2_000), 10);
+    await store.setDraft("ann", roomDraft("general", "hello", 1_000), 10);
+    // A row under the new key that no room has (a server of before left
+    // them): the moved one takes its place.
+    await store.setDraft("ann", roomDraft("lab", "stale", 3_000), 10);
+    assert.ok(typeof await store.renameRoom("dev", "lab", "lab") === "object");
+    const texts = async (who: string) =>
+      (await store.listDrafts(who)).map((d) => [d.stream, d.text]);
+    assert.deepEqual(await texts("ann"), [
+      ["lab", "ann's"],
+      ["general", "hello"],
+    ]);
+    assert.deepEqual(await texts("ben"), [["lab", "ben's"]]);
+    await store.createRoom("dev", "dev");
+    assert.deepEqual(await texts("ann"), [
+      ["lab", "ann's"],
+      ["general", "hello"],
+    ]);
+  });
 }

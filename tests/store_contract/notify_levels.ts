@@ -101,4 +101,45 @@ export function notifyLevels(test: StoreTest): void {
     assert.deepEqual(await store.listNotifyLevels("ann"), []);
     assert.equal(await store.notifyLevel("ann", "general"), "mentions");
   });
+
+  test("renameRoom moves every account's levels there to the new key; a room made again under the old name starts at 'mentions'", async (store) => {
+    await store.createRoom("dev", "dev");
+    for (const who of ["ann", "ben"]) await store.addMember(who, "dev");
+    await store.setNotifyLevel("ann", level("dev", "none"), 10);
+    await store.setNotifyLevel("ben", level("dev", "all"), 10);
+    await store.setNotifyLevel("ann", level("general", "all"), 10);
+    // A row under the new key that no room has (a server of before left
+    // them): the moved one takes its place.
+    await store.setNotifyLevel("ann", level("lab", "all"), 10);
+    assert.ok(typeof await store.renameRoom("dev", "lab", "lab") === "object");
+    assert.deepEqual(
+      (await store.listNotifyLevels("ann")).map((l) => [l.stream, l.level]),
+      [["general", "all"], ["lab", "none"]],
+    );
+    assert.equal(await store.notifyLevel("ben", "lab"), "all");
+    assert.equal(await store.notifyLevel("ann", "dev"), "mentions");
+    await store.createRoom("dev", "dev");
+    await store.addMember("ann", "dev");
+    assert.equal(await store.notifyLevel("ann", "dev"), "mentions");
+    assert.equal(await store.notifyLevel("ben", "dev"), "mentions");
+  });
+
+  test("deleteRoom takes every account's level there, a member's and one who left; a room made again under the name starts at 'mentions'", async (store) => {
+    await store.createRoom("den", "den");
+    for (const who of ["ann", "ben"]) await store.addMember(who, "den");
+    await store.setNotifyLevel("ann", level("den", "none"), 10);
+    await store.setNotifyLevel("ben", level("den", "all"), 10);
+    await store.setNotifyLevel("ann", level("general", "all"), 10);
+    assert.equal(await store.removeMember("ben", "den"), true);
+    assert.equal(await store.deleteRoom("den"), true);
+    assert.deepEqual(
+      (await store.listNotifyLevels("ann")).map((l) => [l.stream, l.level]),
+      [["general", "all"]],
+    );
+    assert.deepEqual(await store.listNotifyLevels("ben"), []);
+    await store.createRoom("den", "den");
+    for (const who of ["ann", "ben"]) await store.addMember(who, "den");
+    assert.equal(await store.notifyLevel("ann", "den"), "mentions");
+    assert.equal(await store.notifyLevel("ben", "den"), "mentions");
+  });
 }

@@ -257,6 +257,14 @@ export const GENERAL_ROWS_MIGRATION = "Accounts that never logged in";
  * is).
  */
 export const LEFT_DRAFTS_MIGRATION = "Drafts of rooms their account left";
+/**
+ * Text of the migration that deletes the drafts and notification levels of
+ * rooms no longer there (a rename's old key, a deleted room's levels), and
+ * replaces PostgreSQL's chat_rename_room to move them (deletes only, and a
+ * function replaced: it runs again as it is).
+ */
+export const GONE_ROOMS_PLACES_MIGRATION =
+  "Drafts and notification levels of rooms no longer there";
 
 /** Text of the migration that keeps each account's drafts. */
 export const DRAFTS_MIGRATION =
