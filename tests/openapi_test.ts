@@ -976,6 +976,7 @@ function draftSteps(user: CallOptions): Step[] {
     step("PUT", room, "/api/rooms/general/draft", 400, { ...user, body: {} }),
     step("PUT", peer, "/api/private/root/draft", 200, text("hi")),
     step("PUT", peer, "/api/private/a%00b/draft", 400, text("x")),
+    step("PUT", peer, "/api/private/nobody/draft", 404, text("x")),
     step("GET", "/api/drafts", "/api/drafts", 200),
     step("GET", "/api/drafts", "/api/drafts", 401, {}),
     step("DELETE", room, "/api/rooms/general/draft", 200),

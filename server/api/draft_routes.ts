@@ -114,12 +114,14 @@ export function draftRoutes(
       method: "put",
       path: "/api/private/{user}/draft",
       summary: "Set the caller's draft in a private conversation",
-      description: setting("the caller's conversation with `user`"),
+      description: setting(
+        "the caller's conversation with `user` (404 `user_not_found` when nobody has the name)",
+      ),
       security: BEARER,
       request: { params: userParam, body: jsonBody(draftBody) },
       responses: {
         200: json(draft, "The draft as stored"),
-        ...errors(400, 401, 403, 413, 415, 429),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
       },
     }),
     (c) =>

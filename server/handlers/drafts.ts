@@ -1,5 +1,6 @@
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
+import { nameKey } from "../protocol/names.ts";
 import { setDraftData } from "../protocol/schemas.ts";
 import type { DraftEvent } from "../protocol/types.ts";
 import { type StoredDraft } from "../store/mod.ts";
@@ -8,7 +9,7 @@ import { ownPlace } from "./own_place.ts";
 
 /**
  * Drafts an account may keep at once. A person has a few; without a cap,
- * drafts to names that need not exist would be rows without end.
+ * drafts to every account's name would be rows without end.
  */
 export const MAX_DRAFTS = 200;
 
@@ -43,6 +44,16 @@ export async function setDraft(
   }
   const place = await ownPlace(ctx, data);
   if (isFailure(place)) return place;
+  // A draft to nobody would be a row no conversation shows; clearing one
+  // stays allowed (its account may have been deleted since). One account
+  // read, as private_message makes, when its owner is not online here.
+  if (
+    data.with !== undefined && data.text !== "" &&
+    await node.onlineName(nameKey(data.with)) === undefined &&
+    await node.accounts.find(data.with) === undefined
+  ) {
+    return fail("user_not_found", `Nobody is called '${data.with}'.`);
+  }
   const { stream, where } = place;
   const draft: StoredDraft = {
     stream,
