@@ -44,6 +44,16 @@ export interface BothStores {
     body: (pool: ClientPool, server: TestServer) => Promise<void>,
     options?: Partial<Config>,
   ): void;
+  /**
+   * Registers `<title> (SQLite)` and `<title> (PostgreSQL)` with no server
+   * started: the body gets its store's options (none on SQLite: each
+   * server makes its own file) and starts its own servers, e.g. a server
+   * of before and the one after it on one database.
+   */
+  database(
+    title: string,
+    body: (options: Partial<Config>) => Promise<void>,
+  ): void;
   /** Registers the last test of the file, which stops PostgreSQL. */
   finish(): void;
   /** The PostgreSQL server, or null when it is not installed. */
@@ -53,37 +63,48 @@ export interface BothStores {
 /** Starts PostgreSQL (when installed) for one test file. */
 export async function bothStores(): Promise<BothStores> {
   const pg = await startPostgres();
+  // Registers the body once per store, given the store's server options.
+  function onEach(
+    title: string,
+    body: (options: Partial<Config>, store: StoreUnderTest) => Promise<void>,
+  ): void {
+    Deno.test(`${title} (SQLite)`, () => body({}, { kind: "SQLite" }));
+    if (!pg) {
+      Deno.test({
+        name: `${title} (PostgreSQL): skipped, ${postgresSkipReason()}`,
+        ignore: true,
+        fn() {},
+      });
+      return;
+    }
+    Deno.test(`${title} (PostgreSQL)`, async () => {
+      const database = await migratedDatabase(pg);
+      const databaseUrl = database.url;
+      try {
+        await body({ databaseUrl }, {
+          kind: "PostgreSQL",
+          psql: (command) => pg.psql(command, { database: database.name }),
+          databaseUrl,
+        });
+      } finally {
+        await database.drop();
+      }
+    });
+  }
   const stores: BothStores = {
     postgres: pg,
     test(title, body, options = {}) {
-      Deno.test(`${title} (SQLite)`, () =>
-        withServer((server) => body(server, { kind: "SQLite" }), options));
-      if (!pg) {
-        Deno.test({
-          name: `${title} (PostgreSQL): skipped, ${postgresSkipReason()}`,
-          ignore: true,
-          fn() {},
-        });
-        return;
-      }
-      Deno.test(`${title} (PostgreSQL)`, async () => {
-        const database = await migratedDatabase(pg);
-        const databaseUrl = database.url;
-        try {
-          await withServer(
-            (server) =>
-              body(server, {
-                kind: "PostgreSQL",
-                psql: (command) =>
-                  pg.psql(command, { database: database.name }),
-                databaseUrl,
-              }),
-            { ...options, databaseUrl },
-          );
-        } finally {
-          await database.drop();
-        }
-      });
+      onEach(
+        title,
+        (store, under) =>
+          withServer((server) => body(server, under), {
+            ...options,
+            ...store,
+          }),
+      );
+    },
+    database(title, body) {
+      onEach(title, (options) => body(options));
     },
     clients(title, body, options = {}) {
       stores.test(title, (server) => withPool(server, body), options);

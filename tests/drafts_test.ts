@@ -4,73 +4,25 @@
  * PostgreSQL is installed, on a fresh PostgreSQL database of its own.
  */
 import assert from "node:assert/strict";
-import type { Config } from "../server/config.ts";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_DRAFTS } from "../server/handlers/drafts.ts";
+import { conversationKey } from "../server/store/mod.ts";
 import { call } from "./api_helpers.ts";
+import { bothStores } from "./both_stores.ts";
 import {
   ClientPool,
   expectError,
   roundTrip,
   startTestServer,
-  type TestServer,
 } from "./harness.ts";
-import { migratedDatabase } from "./migrated_database.ts";
 import { rewindServerDatabase } from "./old_schema.ts";
-import { postgresSkipReason, startPostgres } from "./services.ts";
 import { LEFT_DRAFTS_MIGRATION } from "./store_contract/support.ts";
 
-const pg = postgresSkipReason() ? null : await startPostgres();
-
-/** Options for a fresh store of each backend, and a way to drop it. */
-const BACKENDS: {
-  name: string;
-  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
-}[] = [{
-  name: "sqlite",
-  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
-}];
-if (pg) {
-  BACKENDS.push({
-    name: "postgres",
-    async fresh() {
-      const database = await migratedDatabase(pg);
-      return { options: { databaseUrl: database.url }, drop: database.drop };
-    },
-  });
-} else {
-  Deno.test({
-    name: `drafts: PostgreSQL runs skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-}
-
-/** One scenario on every backend, with a server and a client pool. */
-function draftTest(
-  name: string,
-  body: (pool: ClientPool, server: TestServer) => Promise<void>,
-  options: Partial<Config> = {},
-): void {
-  for (const backend of BACKENDS) {
-    Deno.test(`${name} (${backend.name})`, async () => {
-      const store = await backend.fresh();
-      const server = await startTestServer({ ...store.options, ...options });
-      const pool = new ClientPool(server.wsUrl);
-      try {
-        await body(pool, server);
-      } finally {
-        await pool.closeAll();
-        await server.close();
-        await store.drop();
-      }
-    });
-  }
-}
+const stores = await bothStores();
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-draftTest(
+stores.clients(
   "set_draft: the account's other devices get the draft, a later login lists it, and an empty text clears it everywhere",
   async (pool) => {
     const ann = await pool.register("ann");
@@ -120,7 +72,7 @@ draftTest(
   },
 );
 
-draftTest(
+stores.clients(
   "leaving a room takes the account's draft there along: back in the room, leave_room's and remove_member's leave none",
   async (pool) => {
     const ann = await pool.register("ann");
@@ -142,9 +94,9 @@ draftTest(
   },
 );
 
-draftTest(
+stores.clients(
   "set_draft is refused with a clear code to guests, outside the account's rooms, past a message's length and past the drafts an account keeps",
-  async (pool) => {
+  async (pool, server) => {
     const guest = await pool.guest("gus");
     await expectError(
       guest,
@@ -185,29 +137,62 @@ draftTest(
       "room_not_found",
     );
 
-    for (let i = 1; i < MAX_DRAFTS; i++) {
-      await ann.ok("set_draft", { with: `p${i}`, text: "x" });
+    // Drafts to people who need not exist: straight into the store (a
+    // draft to nobody is refused), so that the cap is reached without
+    // registering 200 accounts.
+    for (let i = 1; i < MAX_DRAFTS - 1; i++) {
+      const stream = conversationKey("ann", `p${i}`);
+      const draft = { stream, with: `p${i}`, text: "x", updatedAt: i };
+      assert.ok(await server.node.store.setDraft("ann", draft, MAX_DRAFTS));
     }
+    await ann.ok("set_draft", { with: "ben", text: "x" });
+    await pool.register("cat");
     await expectError(
       ann,
       "set_draft",
-      { with: "one_more", text: "x" },
+      { with: "cat", text: "x" },
       "too_many_drafts",
     );
     // The ones kept may still change or go.
-    await ann.ok("set_draft", { with: "p1", text: "y" });
+    await ann.ok("set_draft", { with: "ben", text: "y" });
     await ann.ok("set_draft", { with: "p2", text: "" });
-    await ann.ok("set_draft", { with: "one_more", text: "x" });
+    await ann.ok("set_draft", { with: "cat", text: "x" });
     const kept = (await ann.ok("list_drafts")).drafts as unknown[];
     assert.equal(kept.length, MAX_DRAFTS);
   },
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.clients(
+  "set_draft to a name nobody has is user_not_found and stores nothing; a draft to a guest online is kept, and clearing one to any name is allowed",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    await expectError(
+      ann,
+      "set_draft",
+      { with: "nobody", text: "hello?" },
+      "user_not_found",
+    );
+    await pool.guest("gus");
+    await ann.ok("set_draft", { with: "gus", text: "hi guest" });
+    await ann.ok("set_draft", { with: "nobody", text: "" });
+    assert.deepEqual(
+      ((await phone.ok("list_drafts")).drafts as { with: string }[]).map((
+        d,
+      ) => d.with),
+      ["gus"],
+    );
+    // Nothing was told about the refused one.
+    await phone.event("draft", (d) => d.with === "gus");
+    assert.ok(!phone.events("draft").some((d) => d.data.text === "hello?"));
+  },
+);
+
 // A bucket that refills once an hour: what is counted, not how fast.
 const SLOW = { burst: 3, perSecond: 1 / 3600 };
 
-draftTest(
+stores.clients(
   "set_draft has a rate limit of its own: past its bucket it is rate_limited, and other requests still pass",
   async (pool) => {
     const ann = await pool.register("ann");
@@ -232,10 +217,11 @@ draftTest(
   },
 );
 
-draftTest(
+stores.clients(
   "REST drafts: PUT sets a room's or a conversation's draft, GET /api/drafts lists them, DELETE clears one, and every socket of the account hears each",
   async (pool, server) => {
     const ann = await pool.register("ann");
+    await pool.register("ben");
     const token = ann.token!;
     const set = await call(server, "PUT", "/api/rooms/general/draft", {
       token,
@@ -281,8 +267,8 @@ draftTest(
   },
 );
 
-draftTest(
-  "REST drafts are refused with the WebSocket's codes: no token, a room the account is not in, past a message's length, no text",
+stores.clients(
+  "REST drafts are refused with the WebSocket's codes: no token, a room the account is not in, nobody of that name, past a message's length, no text",
   async (pool, server) => {
     const ann = await pool.register("ann");
     const ben = await pool.register("ben");
@@ -310,6 +296,7 @@ draftTest(
       ],
       [put("/api/rooms/general/draft", {}), 400, "invalid_message"],
       [put("/api/private/a%00b/draft", { text: "x" }), 400, "invalid_message"],
+      [put("/api/private/nobody/draft", { text: "x" }), 404, "user_not_found"],
     ];
     for (const [answer, status, code] of refusals) {
       const { status: got, body } = await answer;
@@ -319,7 +306,7 @@ draftTest(
   },
 );
 
-draftTest(
+stores.clients(
   "REST drafts draw on the account's set_draft bucket: past it, PUT gets 429 and the socket's set_draft rate_limited",
   async (pool, server) => {
     const ann = await pool.register("ann");
@@ -355,10 +342,10 @@ draftTest(
   },
 );
 
-for (const backend of BACKENDS) {
-  Deno.test(`upgrading: the drafts a server of before kept of rooms their account had left are gone at the first start (${backend.name})`, async () => {
-    const store = await backend.fresh();
-    const old = await startTestServer(store.options);
+stores.database(
+  "upgrading: the drafts a server of before kept of rooms their account had left are gone at the first start",
+  async (options) => {
+    const old = await startTestServer(options);
     const dbPath = `${old.dir}/chat.db`;
     let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
     try {
@@ -376,12 +363,12 @@ for (const backend of BACKENDS) {
       // What a server of before left: Ben's draft of den, which he left.
       const left = `INSERT INTO drafts (user_key, stream, text, updated_at)
          VALUES ('ben', 'den', 'left behind', 1)`;
-      await rewindServerDatabase(store.options, dbPath, {
+      await rewindServerDatabase(options, dbPath, {
         marker: LEFT_DRAFTS_MIGRATION,
         postgres: async (sql) => void await sql.unsafe(left),
         sqlite: (db) => db.exec(left),
       });
-      server = await startTestServer({ ...store.options, db: dbPath });
+      server = await startTestServer({ ...options, db: dbPath });
       assert.deepEqual(await server.node.store.listDrafts("ben"), []);
       assert.deepEqual(
         (await server.node.store.listDrafts("ann")).map((d) => d.text).sort(),
@@ -390,7 +377,8 @@ for (const backend of BACKENDS) {
     } finally {
       await server?.close();
       await Deno.remove(old.dir, { recursive: true }).catch(() => {});
-      await store.drop();
     }
-  });
-}
+  },
+);
+
+stores.finish();

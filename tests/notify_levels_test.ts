@@ -5,9 +5,9 @@
  * installed, on a fresh PostgreSQL database of its own.
  */
 import assert from "node:assert/strict";
-import type { Config } from "../server/config.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_NOTIFY_LEVELS } from "../server/handlers/notify_levels.ts";
+import { bothStores } from "./both_stores.ts";
 import {
   ClientPool,
   expectError,
@@ -15,56 +15,10 @@ import {
   startTestServer,
   type TestClient,
 } from "./harness.ts";
-import { migratedDatabase } from "./migrated_database.ts";
-import { postgresSkipReason, startPostgres } from "./services.ts";
+import { rewindServerDatabase } from "./old_schema.ts";
+import { GONE_ROOMS_PLACES_MIGRATION } from "./store_contract/support.ts";
 
-const pg = postgresSkipReason() ? null : await startPostgres();
-
-/** Options for a fresh store of each backend, and a way to drop it. */
-const BACKENDS: {
-  name: string;
-  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
-}[] = [{
-  name: "sqlite",
-  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
-}];
-if (pg) {
-  BACKENDS.push({
-    name: "postgres",
-    async fresh() {
-      const database = await migratedDatabase(pg);
-      return { options: { databaseUrl: database.url }, drop: database.drop };
-    },
-  });
-} else {
-  Deno.test({
-    name: `notify levels: PostgreSQL runs skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-}
-
-/** One scenario on every backend, with a server and a client pool. */
-function levelTest(
-  name: string,
-  body: (pool: ClientPool) => Promise<void>,
-  options: Partial<Config> = {},
-): void {
-  for (const backend of BACKENDS) {
-    Deno.test(`${name} (${backend.name})`, async () => {
-      const store = await backend.fresh();
-      const server = await startTestServer({ ...store.options, ...options });
-      const pool = new ClientPool(server.wsUrl);
-      try {
-        await body(pool);
-      } finally {
-        await pool.closeAll();
-        await server.close();
-        await store.drop();
-      }
-    });
-  }
-}
+const stores = await bothStores();
 
 /** The `notify_levels` of a client's login reply. */
 function loginLevels(client: TestClient): unknown {
@@ -74,7 +28,7 @@ function loginLevels(client: TestClient): unknown {
   return reply.data.notify_levels;
 }
 
-levelTest(
+stores.clients(
   "set_notify_level: the account's other devices get the level, a later login and list_notify_levels carry it, 'mentions' clears it everywhere",
   async (pool) => {
     const ann = await pool.register("ann");
@@ -132,7 +86,7 @@ levelTest(
   },
 );
 
-levelTest(
+stores.clients(
   "set_notify_level is refused with a clear code to guests, outside the account's rooms, for an unknown level and past the levels an account keeps",
   async (pool) => {
     const guest = await pool.guest("gus");
@@ -197,7 +151,7 @@ levelTest(
   { rateLimits: NO_RATE_LIMITS },
 );
 
-levelTest(
+stores.clients(
   "list_notify_levels and the login name no private room the account was removed from, nor one made again under its name by others",
   async (pool) => {
     const ann = await pool.register("ann");
@@ -221,3 +175,112 @@ levelTest(
     assert.deepEqual(loginLevels(await pool.login({ token: ben.token })), []);
   },
 );
+
+stores.clients(
+  "a room an admin renames keeps its members' levels and drafts under the new name, on every device; a room made again under the old name starts at 'mentions' with no draft",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    await ann.ok("set_notify_level", { room: "dev", level: "none" });
+    await ann.ok("set_draft", { room: "dev", text: "half a thought" });
+    await root.ok("update_room", { room: "dev", name: "Lab" });
+    // Each node learns the new name from the rename's announcement, which
+    // follows the reply: root's `renamed` says this node has it.
+    await root.event("system", (d) => d.kind === "renamed");
+    assert.deepEqual((await phone.ok("list_notify_levels")).levels, [
+      { room: "Lab", level: "none" },
+    ]);
+    const drafts = (await phone.ok("list_drafts")).drafts as {
+      room: string;
+      text: string;
+    }[];
+    assert.deepEqual(
+      drafts.map((d) => [d.room, d.text]),
+      [["Lab", "half a thought"]],
+    );
+    const later = await pool.login({ token: ann.token });
+    assert.deepEqual(loginLevels(later), [{ room: "Lab", level: "none" }]);
+
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    assert.deepEqual((await phone.ok("list_notify_levels")).levels, [
+      { room: "Lab", level: "none" },
+    ]);
+    assert.equal(
+      ((await phone.ok("list_drafts")).drafts as unknown[]).length,
+      1,
+    );
+  },
+);
+
+stores.clients(
+  "a deleted room takes every account's level there, a member's and one who left: a room made again under the name starts at 'mentions'",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await root.ok("create_room", { room: "den" });
+    for (const who of [ann, ben]) await who.ok("join_room", { room: "den" });
+    await ann.ok("set_notify_level", { room: "den", level: "none" });
+    await ben.ok("set_notify_level", { room: "den", level: "all" });
+    await ann.ok("set_notify_level", { room: "general", level: "all" });
+    await ben.ok("leave_room", { room: "den" });
+    await root.ok("delete_room", { room: "den" });
+    await root.ok("create_room", { room: "den" });
+    for (const who of [ann, ben]) await who.ok("join_room", { room: "den" });
+    assert.deepEqual((await ann.ok("list_notify_levels")).levels, [
+      { room: "general", level: "all" },
+    ]);
+    assert.deepEqual((await ben.ok("list_notify_levels")).levels, []);
+  },
+);
+
+stores.database(
+  "upgrading: the levels and drafts a server of before left under a renamed or deleted room's key are gone at the first start; those of rooms there stay",
+  async (options) => {
+    const old = await startTestServer(options);
+    const dbPath = `${old.dir}/chat.db`;
+    let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+    try {
+      const pool = new ClientPool(old.wsUrl);
+      try {
+        const ann = await pool.register("ann");
+        await ann.ok("set_notify_level", { room: "general", level: "none" });
+        await ann.ok("set_notify_level", { with: "ben", level: "all" });
+        await ann.ok("set_draft", { room: "general", text: "kept" });
+      } finally {
+        await pool.closeAll();
+        await old.shutdown();
+      }
+      // What a server of before left: rows of a room renamed away from.
+      const left = `
+        INSERT INTO notification_levels (user_key, stream, level, updated_at)
+          VALUES ('ann', 'dev', 'none', 1);
+        INSERT INTO drafts (user_key, stream, text, updated_at)
+          VALUES ('ann', 'dev', 'left behind', 1)`;
+      await rewindServerDatabase(options, dbPath, {
+        marker: GONE_ROOMS_PLACES_MIGRATION,
+        postgres: async (sql) => void await sql.unsafe(left),
+        sqlite: (db) => db.exec(left),
+      });
+      server = await startTestServer({ ...options, db: dbPath });
+      const { store } = server.node;
+      assert.deepEqual(
+        (await store.listNotifyLevels("ann")).map((l) => [l.stream, l.level]),
+        [["@ann:ben", "all"], ["general", "none"]],
+      );
+      assert.deepEqual(
+        (await store.listDrafts("ann")).map((d) => [d.stream, d.text]),
+        [["general", "kept"]],
+      );
+    } finally {
+      await server?.close();
+      await Deno.remove(old.dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+stores.finish();
