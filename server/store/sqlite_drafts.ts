@@ -2,6 +2,7 @@ import type { StatementSync } from "node:sqlite";
 import type { DraftStore, StoredDraft } from "./mod.ts";
 import { type DraftRow, toDraft } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { SqlitePlaceRows } from "./sqlite_place_rows.ts";
 
 /**
  * The SQLite store's drafts (DraftStore), over the store's connection: one
@@ -10,46 +11,24 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteDrafts implements DraftStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
-  #transaction: <T>(body: () => T) => T;
+  #rows: SqlitePlaceRows;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
-    this.#transaction = (body) => context.transaction(body);
+    this.#rows = new SqlitePlaceRows(context, {
+      name: "drafts",
+      value: "text",
+    });
   }
 
   setDraft(userKey: string, draft: StoredDraft, max: number): Promise<boolean> {
     return this.#run(() => {
       if (draft.text === "") {
-        this.#q("DELETE FROM drafts WHERE user_key = ? AND stream = ?").run(
-          userKey,
-          draft.stream,
-        );
+        this.#rows.delete(userKey, draft.stream);
         return true;
       }
-      // The count and the write are one transaction: two devices setting
-      // new drafts together cannot pass the cap.
-      return this.#transaction(() => {
-        const { held, here } = this.#q(
-          `SELECT count(*) AS held, count(*) FILTER (WHERE stream = ?) AS here
-           FROM drafts WHERE user_key = ?`,
-        ).get(draft.stream, userKey) as { held: number; here: number };
-        if (here === 0 && held >= max) return false;
-        this.#q(
-          `INSERT INTO drafts (user_key, stream, with_name, text, updated_at)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (user_key, stream) DO UPDATE SET
-             with_name = excluded.with_name, text = excluded.text,
-             updated_at = excluded.updated_at`,
-        ).run(
-          userKey,
-          draft.stream,
-          draft.with ?? null,
-          draft.text,
-          draft.updatedAt,
-        );
-        return true;
-      });
+      return this.#rows.put(userKey, { ...draft, value: draft.text }, max);
     });
   }
 

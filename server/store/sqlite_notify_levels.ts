@@ -7,6 +7,7 @@ import {
 } from "./mod.ts";
 import { type NotifyLevelRow, toNotifyLevel } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { SqlitePlaceRows } from "./sqlite_place_rows.ts";
 
 /**
  * The SQLite store's notification levels (NotificationStore), over the
@@ -15,12 +16,15 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteNotifyLevels implements NotificationStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
-  #transaction: <T>(body: () => T) => T;
+  #rows: SqlitePlaceRows;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
-    this.#transaction = (body) => context.transaction(body);
+    this.#rows = new SqlitePlaceRows(context, {
+      name: "notification_levels",
+      value: "level",
+    });
   }
 
   setNotifyLevel(
@@ -30,35 +34,10 @@ export class SqliteNotifyLevels implements NotificationStore {
   ): Promise<boolean> {
     return this.#run(() => {
       if (setting.level === DEFAULT_NOTIFY_LEVEL) {
-        this.#q(
-          "DELETE FROM notification_levels WHERE user_key = ? AND stream = ?",
-        ).run(userKey, setting.stream);
+        this.#rows.delete(userKey, setting.stream);
         return true;
       }
-      // The count and the write are one transaction: two devices setting
-      // new levels together cannot pass the cap.
-      return this.#transaction(() => {
-        const { held, here } = this.#q(
-          `SELECT count(*) AS held, count(*) FILTER (WHERE stream = ?) AS here
-           FROM notification_levels WHERE user_key = ?`,
-        ).get(setting.stream, userKey) as { held: number; here: number };
-        if (here === 0 && held >= max) return false;
-        this.#q(
-          `INSERT INTO notification_levels
-             (user_key, stream, with_name, level, updated_at)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (user_key, stream) DO UPDATE SET
-             with_name = excluded.with_name, level = excluded.level,
-             updated_at = excluded.updated_at`,
-        ).run(
-          userKey,
-          setting.stream,
-          setting.with ?? null,
-          setting.level,
-          setting.updatedAt,
-        );
-        return true;
-      });
+      return this.#rows.put(userKey, { ...setting, value: setting.level }, max);
     });
   }
 
