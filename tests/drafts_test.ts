@@ -9,14 +9,9 @@ import { MAX_DRAFTS } from "../server/handlers/drafts.ts";
 import { conversationKey } from "../server/store/mod.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
-import {
-  ClientPool,
-  expectError,
-  roundTrip,
-  startTestServer,
-} from "./harness.ts";
-import { rewindServerDatabase } from "./old_schema.ts";
+import { expectError, roundTrip } from "./harness.ts";
 import { LEFT_DRAFTS_MIGRATION } from "./store_contract/support.ts";
+import { leftBefore, withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -344,41 +339,29 @@ stores.clients(
 
 stores.database(
   "upgrading: the drafts a server of before kept of rooms their account had left are gone at the first start",
-  async (options) => {
-    const old = await startTestServer(options);
-    const dbPath = `${old.dir}/chat.db`;
-    let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
-    try {
-      const pool = new ClientPool(old.wsUrl);
-      try {
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
         const ann = await pool.register("ann");
         await ann.ok("create_room", { room: "den" });
         await ann.ok("set_draft", { room: "general", text: "kept" });
         await ann.ok("set_draft", { room: "den", text: "kept too" });
         await pool.register("ben");
-      } finally {
-        await pool.closeAll();
-        await old.shutdown();
-      }
+      },
       // What a server of before left: Ben's draft of den, which he left.
-      const left = `INSERT INTO drafts (user_key, stream, text, updated_at)
-         VALUES ('ben', 'den', 'left behind', 1)`;
-      await rewindServerDatabase(options, dbPath, {
-        marker: LEFT_DRAFTS_MIGRATION,
-        postgres: async (sql) => void await sql.unsafe(left),
-        sqlite: (db) => db.exec(left),
-      });
-      server = await startTestServer({ ...options, db: dbPath });
+      old: leftBefore(
+        LEFT_DRAFTS_MIGRATION,
+        `INSERT INTO drafts (user_key, stream, text, updated_at)
+           VALUES ('ben', 'den', 'left behind', 1)`,
+      ),
+    }, async (server) => {
       assert.deepEqual(await server.node.store.listDrafts("ben"), []);
       assert.deepEqual(
         (await server.node.store.listDrafts("ann")).map((d) => d.text).sort(),
         ["kept", "kept too"],
       );
-    } finally {
-      await server?.close();
-      await Deno.remove(old.dir, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 );
 
 stores.finish();

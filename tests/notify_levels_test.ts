@@ -8,15 +8,9 @@ import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_NOTIFY_LEVELS } from "../server/handlers/notify_levels.ts";
 import { bothStores } from "./both_stores.ts";
-import {
-  ClientPool,
-  expectError,
-  roundTrip,
-  startTestServer,
-  type TestClient,
-} from "./harness.ts";
-import { rewindServerDatabase } from "./old_schema.ts";
+import { expectError, roundTrip, type TestClient } from "./harness.ts";
 import { GONE_ROOMS_PLACES_MIGRATION } from "./store_contract/support.ts";
+import { leftBefore, withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -240,33 +234,24 @@ stores.clients(
 
 stores.database(
   "upgrading: the levels and drafts a server of before left under a renamed or deleted room's key are gone at the first start; those of rooms there stay",
-  async (options) => {
-    const old = await startTestServer(options);
-    const dbPath = `${old.dir}/chat.db`;
-    let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
-    try {
-      const pool = new ClientPool(old.wsUrl);
-      try {
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
         const ann = await pool.register("ann");
         await ann.ok("set_notify_level", { room: "general", level: "none" });
         await ann.ok("set_notify_level", { with: "ben", level: "all" });
         await ann.ok("set_draft", { room: "general", text: "kept" });
-      } finally {
-        await pool.closeAll();
-        await old.shutdown();
-      }
+      },
       // What a server of before left: rows of a room renamed away from.
-      const left = `
-        INSERT INTO notification_levels (user_key, stream, level, updated_at)
-          VALUES ('ann', 'dev', 'none', 1);
-        INSERT INTO drafts (user_key, stream, text, updated_at)
-          VALUES ('ann', 'dev', 'left behind', 1)`;
-      await rewindServerDatabase(options, dbPath, {
-        marker: GONE_ROOMS_PLACES_MIGRATION,
-        postgres: async (sql) => void await sql.unsafe(left),
-        sqlite: (db) => db.exec(left),
-      });
-      server = await startTestServer({ ...options, db: dbPath });
+      old: leftBefore(
+        GONE_ROOMS_PLACES_MIGRATION,
+        `INSERT INTO notification_levels (user_key, stream, level, updated_at)
+           VALUES ('ann', 'dev', 'none', 1);
+         INSERT INTO drafts (user_key, stream, text, updated_at)
+           VALUES ('ann', 'dev', 'left behind', 1)`,
+      ),
+    }, async (server) => {
       const { store } = server.node;
       assert.deepEqual(
         (await store.listNotifyLevels("ann")).map((l) => [l.stream, l.level]),
@@ -276,11 +261,7 @@ stores.database(
         (await store.listDrafts("ann")).map((d) => [d.stream, d.text]),
         [["general", "kept"]],
       );
-    } finally {
-      await server?.close();
-      await Deno.remove(old.dir, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 );
 
 stores.finish();
