@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_NOTIFY_LEVELS } from "../server/handlers/notify_levels.ts";
 import { bothStores } from "./both_stores.ts";
-import { expectError, roundTrip, type TestClient } from "./harness.ts";
+import { expectError, roomsOf, roundTrip, type TestClient } from "./harness.ts";
 import { GONE_ROOMS_PLACES_MIGRATION } from "./store_contract/support.ts";
 import { leftBefore, withUpgradedServer } from "./upgraded_server.ts";
 
@@ -230,6 +230,30 @@ stores.clients(
     ]);
     assert.deepEqual((await ben.ok("list_notify_levels")).levels, []);
   },
+);
+
+stores.clients(
+  "a guest's room that expires takes the levels accounts set there: made again under the name, it starts at 'mentions'",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const dave = await pool.guest("dave");
+    await dave.ok("create_room", { room: "passing" });
+    await ann.ok("join_room", { room: "passing" });
+    await ann.ok("set_notify_level", { room: "passing", level: "none" });
+    await ann.ok("leave_room", { room: "passing" });
+    const listed = ann.received.length;
+    await dave.ok("join_room", { room: "general" });
+    // The server deletes the empty room by itself and says so in the list.
+    await ann.event(
+      "room_list",
+      (d) => !roomsOf(d).some((r) => r.name === "passing"),
+      { from: listed, timeoutMs: 30_000 },
+    );
+    await dave.ok("create_room", { room: "passing" });
+    await ann.ok("join_room", { room: "passing" });
+    assert.deepEqual((await ann.ok("list_notify_levels")).levels, []);
+  },
+  { guestRoomTtlSeconds: 1 },
 );
 
 stores.database(
