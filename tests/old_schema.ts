@@ -8,7 +8,8 @@
  * time of PostgreSQL's file contents; the marks of uploads to read again;
  * the ignores' table and the memberships' inviters; the bots' private-message
  * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
- * table; the rooms' topics; the notification levels' table).
+ * table; the rooms' topics; the notification levels' table; PostgreSQL's
+ * index of each room's members in byte order, with the index it replaced).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -32,6 +33,7 @@ import {
   FILE_TIMES_MIGRATION,
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
+  MEMBER_PAGES_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   TOPICS_MIGRATION,
@@ -86,6 +88,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, MEMBER_PAGES_MIGRATION)) {
+    // The index of before, so that the upgrade makes the new one again.
+    await sql`DROP INDEX memberships_room_bytes`;
+    await sql`CREATE INDEX memberships_room ON memberships (room_key)`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, NOTIFY_LEVELS_MIGRATION)) {
     await sql`DROP TABLE notification_levels`;
   }

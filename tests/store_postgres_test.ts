@@ -36,6 +36,7 @@ import {
   CONVERSATIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   IGNORES_MIGRATION,
+  MEMBER_PAGES_MIGRATION,
   OLD_MEMBERSHIPS_SQL,
   OLD_OWNERS_SQL,
   OLD_UPLOADS_SQL,
@@ -534,6 +535,38 @@ function registerTests(pg: PostgresService): void {
         versionBefore(POSTGRES_MIGRATIONS, IGNORES_MIGRATION),
         OLD_MEMBERSHIPS_SQL,
         checkIgnoresFromNone,
+      ),
+  );
+
+  Deno.test(
+    "PostgresStore: a database from before the member pages' index gets it once it opens, its memberships_room gone, and lists a room's members as before",
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, MEMBER_PAGES_MIGRATION),
+        `${OLD_MEMBERSHIPS_SQL}
+        INSERT INTO accounts (key, username, password_hash, role, created_at)
+        VALUES ('alice', 'Alice', 'h', 'user', 1),
+               ('bob', 'Bob', 'h', 'user', 1);
+        INSERT INTO memberships (user_key, room_key, joined_at)
+        VALUES ('bob', 'dev', 1001);`,
+        async (store, url) => {
+          const indexes = await inspect(
+            url,
+            (sql) =>
+              sql<{ indexname: string }[]>`
+              SELECT indexname FROM pg_indexes
+              WHERE tablename = 'memberships' ORDER BY indexname`,
+          );
+          assert.deepEqual(indexes.map((row) => row.indexname), [
+            "memberships_pkey",
+            "memberships_room_bytes",
+          ]);
+          assert.deepEqual(await store.roomMembers("dev", "", 20), [
+            "Alice",
+            "Bob",
+          ]);
+          assert.deepEqual(await store.roomMembers("dev", "b", 20), ["Bob"]);
+        },
       ),
   );
 

@@ -151,6 +151,12 @@ export const OWNERS_MIGRATION = "A deleted account's rooms kept its name key";
 /** Text of PostgreSQL's migration that indexes account keys in byte order. */
 export const KEY_BYTES_MIGRATION = "The user directory (findPeople)";
 
+/**
+ * Text of PostgreSQL's migration that indexes each room's members in byte
+ * order (it replaces memberships_room; safe to run again).
+ */
+export const MEMBER_PAGES_MIGRATION = "A room's member list (list_members)";
+
 /** Text of the migration that gives each message a version. */
 export const VERSIONS_MIGRATION = "Each message's version";
 

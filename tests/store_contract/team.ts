@@ -100,6 +100,30 @@ export function teamChat(test: StoreTest): void {
     assert.deepEqual(await store.roomMembers("nowhere", "", 20), []);
   });
 
+  test("roomMembers of a room orders keys by code point and finds a prefix of any script, as in general", async (store) => {
+    await store.createRoom("dev", "dev");
+    const keys = ["zoe", "élodie", "émile", "eve", "日向", "e"];
+    for (const key of keys) {
+      await store.createAccount(account(key));
+      await store.addMember(key, "dev");
+    }
+    const byCodePoint = ["E", "EVE", "ZOE", "ÉLODIE", "ÉMILE", "日向"];
+    assert.deepEqual(await store.roomMembers("dev", "", 20), byCodePoint);
+    assert.deepEqual(
+      await store.roomMembers("general", "", 20),
+      byCodePoint,
+    );
+    for (const room of ["dev", "general"]) {
+      assert.deepEqual(await store.roomMembers(room, "é", 20), [
+        "ÉLODIE",
+        "ÉMILE",
+      ]);
+      assert.deepEqual(await store.roomMembers(room, "e", 20), ["E", "EVE"]);
+      assert.deepEqual(await store.roomMembers(room, "日", 20), ["日向"]);
+      assert.deepEqual(await store.roomMembers(room, "ém", 20), ["ÉMILE"]);
+    }
+  });
+
   test("addMember with a cap: full once the account belongs to that many rooms, a member already or a gone room false as without it; joins at once never pass it", async (store) => {
     for (const room of ["a", "b", "c", "d", "e"]) {
       await store.createRoom(room, room);
