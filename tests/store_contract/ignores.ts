@@ -197,4 +197,30 @@ export function ignores(test: StoreTest): void {
       }
     }
   });
+
+  test("read states: an ignored author's deleted message counts neither way, its mentions go with the ignore, and the reader's own messages never count", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "dev");
+    const by = (who: string) => ({ userKey: who, user: who });
+    const gone = await store.appendMessage(
+      draft("dev", "@bob gone", by("mallory")),
+    );
+    await store.appendMessage(draft("dev", "@bob here", by("mallory")));
+    await store.appendMessage(draft("dev", "mine @bob", by("bob")));
+    await store.appendMessage(draft("dev", "hi @bob", by("alice")));
+    await store.updateMessage(gone.message.id, { deleted: true });
+    assert.deepEqual(
+      await store.readState("bob", "dev"),
+      { lastReadSeq: 0, unread: 2, mentions: 2, lastSeq: 4 },
+    );
+    await store.ignore("bob", { key: "mallory", name: "mallory", max: 5 });
+    assert.deepEqual(
+      await store.readState("bob", "dev"),
+      { lastReadSeq: 0, unread: 1, mentions: 1, lastSeq: 4 },
+    );
+    assert.deepEqual(
+      (await store.markRead("bob", "dev", 3)).state,
+      { lastReadSeq: 3, unread: 1, mentions: 1, lastSeq: 4 },
+    );
+  });
 }
