@@ -9,7 +9,8 @@
  * the ignores' table and the memberships' inviters; the bots' private-message
  * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
  * table; the rooms' topics; the notification levels' table; PostgreSQL's
- * index of each room's members in byte order, with the index it replaced).
+ * index of each room's members in byte order, with the index it replaced;
+ * the accounts' "do not disturb" with the index of levels at `all`).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -28,6 +29,7 @@ import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   CONVERSATIONS_MIGRATION,
   DELETED_PARTNERS_MIGRATION,
+  DO_NOT_DISTURB_MIGRATION,
   DRAFTS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
@@ -88,6 +90,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, DO_NOT_DISTURB_MIGRATION)) {
+    await sql`DROP INDEX notification_levels_all`;
+    await sql`ALTER TABLE accounts DROP COLUMN do_not_disturb_until`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MEMBER_PAGES_MIGRATION)) {
     // The index of before, so that the upgrade makes the new one again.
     await sql`DROP INDEX memberships_room_bytes`;
@@ -149,6 +155,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, DO_NOT_DISTURB_MIGRATION)) {
+    db.exec("DROP INDEX notification_levels_all");
+    db.exec("ALTER TABLE accounts DROP COLUMN do_not_disturb_until");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, NOTIFY_LEVELS_MIGRATION)) {
     db.exec("DROP TABLE notification_levels");
   }

@@ -22,6 +22,7 @@ import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
+import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
 import { integrations } from "./store_contract/integrations.ts";
@@ -84,6 +85,7 @@ export function storeContract(
   privateMessages(test);
   drafts(test);
   notifyLevels(test);
+  doNotDisturb(test);
   accounts(test);
   sessions(test);
   bans(test);

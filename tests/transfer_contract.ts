@@ -349,6 +349,11 @@ export function transferContract(
       const again = await exportLines(await copy.source());
       // The header holds the time of the export.
       assert.deepEqual(again.slice(1), lines.slice(1));
+      // A column of accounts, not a table: said here, not by a kind.
+      assert.equal(
+        await (await copy.store()).doNotDisturb("bob"),
+        PAUSED_UNTIL,
+      );
     },
   );
 
@@ -616,6 +621,9 @@ async function* each(lines: string[]): AsyncGenerator<string> {
   yield* lines;
 }
 
+/** bob's do not disturb in {@link populate}. */
+const PAUSED_UNTIL = 1_700_000_000_000 + 3_600_000;
+
 /** Writes a row into every table an export holds, as a server does. */
 async function populate(store: Store): Promise<void> {
   const now = 1_700_000_000_000;
@@ -669,6 +677,7 @@ async function populate(store: Store): Promise<void> {
     { stream: "team", level: "none", updatedAt: now },
     10,
   );
+  await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.createInvite({
     code: "invite-code",
     roomKey: "team",

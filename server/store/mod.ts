@@ -1360,6 +1360,27 @@ export interface NotificationStore {
   listNotifyLevels(userKey: string): Promise<StoredNotifyLevel[]>;
   /** An account's level in one stream: one key probe. */
   notifyLevel(userKey: string, stream: string): Promise<NotifyLevel>;
+  /**
+   * The members of a room who set it to `all`, so that Web Push sends them
+   * its every message: one range of a partial index per message, however
+   * many members the room has.
+   */
+  membersAtAll(roomKey: string): Promise<string[]>;
+}
+
+/**
+ * Each account's "do not disturb" (set_do_not_disturb, as Slack's, Zulip's
+ * and Mattermost's): until when no push goes to it and its web clients
+ * raise no alert, on every device.
+ */
+export interface DoNotDisturbStore {
+  /**
+   * Sets until when (ms since the epoch) the account is not disturbed;
+   * null ends it. False, and nothing written, when there is no such account.
+   */
+  setDoNotDisturb(userKey: string, until: number | null): Promise<boolean>;
+  /** Until when the account is not disturbed, as set (maybe past); null for none. */
+  doNotDisturb(userKey: string): Promise<number | null>;
 }
 
 /**
@@ -1399,7 +1420,8 @@ export interface Store
     IntegrationStore,
     IgnoreStore,
     DraftStore,
-    NotificationStore {
+    NotificationStore,
+    DoNotDisturbStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

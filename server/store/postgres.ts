@@ -20,6 +20,7 @@ import {
   type AuditStore,
   conversationKey,
   DAY_MS,
+  type DoNotDisturbStore,
   type DraftStore,
   type FileStore,
   type HistoryQuery,
@@ -69,6 +70,7 @@ import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
 import { PostgresDrafts } from "./postgres_drafts.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
+import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -172,6 +174,7 @@ export interface PostgresStore
     IgnoreStore,
     DraftStore,
     NotificationStore,
+    DoNotDisturbStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -203,6 +206,7 @@ export class PostgresStore implements Store {
   #accounts: PostgresAccounts;
   #drafts: PostgresDrafts;
   #notifyLevels: PostgresNotifyLevels;
+  #doNotDisturb: PostgresDoNotDisturb;
   #nextId = monotonicFactory();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -225,6 +229,7 @@ export class PostgresStore implements Store {
     this.#accounts = new PostgresAccounts(this.#context);
     this.#drafts = new PostgresDrafts(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
+    this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
   }
 
   static {
@@ -249,6 +254,11 @@ export class PostgresStore implements Store {
       PostgresStore,
       PostgresNotifyLevels,
       (store) => store.#notifyLevels,
+    );
+    delegate(
+      PostgresStore,
+      PostgresDoNotDisturb,
+      (store) => store.#doNotDisturb,
     );
   }
 

@@ -66,4 +66,14 @@ export class PostgresNotifyLevels implements NotificationStore {
       return row?.level ?? DEFAULT_NOTIFY_LEVEL;
     });
   }
+
+  membersAtAll(roomKey: string): Promise<string[]> {
+    return this.#context.run(async (sql) => {
+      const rows = await sql<{ user_key: string }[]>`
+        SELECT n.user_key FROM notification_levels n
+        JOIN memberships m ON m.user_key = n.user_key AND m.room_key = n.stream
+        WHERE n.stream = ${roomKey} AND n.level = 'all'`;
+      return rows.map((row) => row.user_key);
+    });
+  }
 }

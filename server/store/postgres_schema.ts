@@ -2491,4 +2491,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     ON memberships (room_key, user_key COLLATE "C");
   DROP INDEX IF EXISTS memberships_room;
   `,
+  `
+  -- Do not disturb (set_do_not_disturb): until when, in ms since the
+  -- epoch, no push goes to the account and its web clients raise no alert;
+  -- NULL (or a time past) for none. A column of accounts: a push probes it
+  -- by the key it has, and export/import carry it with the account. The
+  -- partial index lists, per message of a room, the members who set it to
+  -- 'all' (Web Push sends them every message): a range of the few rows at
+  -- 'all', not a scan of every account's levels.
+  ALTER TABLE accounts ADD COLUMN do_not_disturb_until BIGINT;
+  CREATE INDEX notification_levels_all ON notification_levels (stream, user_key)
+    WHERE level = 'all';
+  `,
 ];

@@ -27,6 +27,7 @@ import {
   type Ban,
   conversationKey,
   DAY_MS,
+  type DoNotDisturbStore,
   type DraftStore,
   type FileStore,
   type HistoryQuery,
@@ -83,6 +84,7 @@ import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import { SqliteDrafts } from "./sqlite_drafts.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
+import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
@@ -180,6 +182,7 @@ export interface SqliteStore
     IgnoreStore,
     DraftStore,
     NotificationStore,
+    DoNotDisturbStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -224,6 +227,7 @@ export class SqliteStore implements Store {
   #ignores = new SqliteIgnores(this.#context);
   #drafts = new SqliteDrafts(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
+  #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -270,6 +274,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
     delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
+    delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
   }
 
   get appendCommits(): number {

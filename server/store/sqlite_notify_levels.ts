@@ -58,4 +58,14 @@ export class SqliteNotifyLevels implements NotificationStore {
       return row?.level ?? DEFAULT_NOTIFY_LEVEL;
     });
   }
+
+  membersAtAll(roomKey: string): Promise<string[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT n.user_key FROM notification_levels n
+         JOIN memberships m ON m.user_key = n.user_key AND m.room_key = n.stream
+         WHERE n.stream = ? AND n.level = 'all'`,
+      ).all(roomKey) as { user_key: string }[]).map((row) => row.user_key)
+    );
+  }
 }

@@ -661,4 +661,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   WHERE substr(stream, 1, 1) <> '@' AND NOT EXISTS (
     SELECT 1 FROM rooms r WHERE r.key = notification_levels.stream);
   `,
+  `
+  -- Do not disturb (set_do_not_disturb): until when, in ms since the
+  -- epoch, no push goes to the account and its web clients raise no alert;
+  -- NULL (or a time past) for none. A column of accounts: a push probes it
+  -- by the key it has, and export/import carry it with the account. The
+  -- partial index lists, per message of a room, the members who set it to
+  -- 'all' (Web Push sends them every message): a range of the few rows at
+  -- 'all', not a scan of every account's levels.
+  ALTER TABLE accounts ADD COLUMN do_not_disturb_until INTEGER;
+  CREATE INDEX notification_levels_all ON notification_levels (stream)
+    WHERE level = 'all';
+  `,
 ];

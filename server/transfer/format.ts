@@ -184,6 +184,9 @@ export const TABLES: readonly TableSpec[] = [
       int("created_at"),
       text("skeleton", { nullable: true }),
       bool("bot", { missing: false }),
+      // Until when it is not disturbed (set_do_not_disturb); absent from
+      // files exported before it was kept, and for none.
+      int("do_not_disturb_until", { nullable: true }),
     ],
     key: ["key"],
   },

@@ -279,6 +279,12 @@ export const DRAFTS_MIGRATION =
 export const NOTIFY_LEVELS_MIGRATION =
   "Each account's notification level per room or conversation";
 
+/**
+ * Text of the migration that keeps each account's "do not disturb" and
+ * indexes the rooms' `all` levels.
+ */
+export const DO_NOT_DISTURB_MIGRATION = "Do not disturb (set_do_not_disturb)";
+
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 
