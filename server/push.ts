@@ -1,5 +1,6 @@
 /**
- * Web Push (RFC 8030, 8291, 8292): a private message or a mention for an
+ * Web Push (RFC 8030, 8291, 8292): a private message, a mention, or a message
+ * of a room the account set to `all`, for an
  * account with no connection open, or whose every client said it is hidden
  * (`visibility`), goes, encrypted, to every browser that
  * account subscribed, through that browser's own push service. The VAPID
@@ -60,8 +61,12 @@ function vapidKeys(): { publicKey: string; privateKey: string } {
 
 /** What a push carries (the service worker shows it). */
 export interface PushPayload {
-  kind: "mention" | "private";
-  /** The room, for a mention. */
+  /**
+   * `mention`, `private`, or `room`: a message of a room the account set
+   * to `all`, which mentions nobody it pushes to.
+   */
+  kind: "mention" | "private" | "room";
+  /** The room, for a mention or a room's message. */
   room?: string;
   sender: string;
   /**
@@ -84,6 +89,8 @@ export type PushStore = Pick<
   | "isMember"
   | "isIgnoring"
   | "notifyLevel"
+  | "membersAtAll"
+  | "doNotDisturb"
   | "findBan"
 >;
 
@@ -147,24 +154,26 @@ export class PushNotifier {
     return this.#guard;
   }
 
-  /** A room message was stored: its mentioned members not watching get a push. */
+  /**
+   * A room message was stored: its mentioned members, and the members who
+   * set the room to `all`, not watching, get a push.
+   */
   roomMessage(
     room: { key: string; name: string },
     message: ChatMessage,
     authorKey: string,
   ): void {
     const keys = mentionKeys(message.text, authorKey);
-    if (keys.length === 0) return;
-    const payload: PushPayload = {
-      kind: "mention",
+    const payload = (kind: "mention" | "room"): PushPayload => ({
+      kind,
       room: room.name,
       sender: message.user,
       ...(message.badge ? { badge: message.badge } : {}),
       text: shorten(message),
       tag: `room:${room.key}`,
-    };
+    });
     for (const key of keys) {
-      this.#track(this.#notify(key, payload, room.key, async () =>
+      this.#track(this.#notify(key, payload("mention"), room.key, async () =>
         // Only members: a mention must not be a way to page anyone; not
         // by an account the member ignores; not in a room it set to
         // `none` (set_notify_level), a key probe each.
@@ -172,6 +181,22 @@ export class PushNotifier {
         !await this.#store.isIgnoring(key, authorKey) &&
         await this.#store.notifyLevel(key, room.key) !== "none"));
     }
+    // Every message of the room to the members at `all`: one read of a
+    // partial index per message, whatever the room's size (a room nobody
+    // set to `all` costs that read and nothing more); then, for each of
+    // them only, the probes of a mention's push. Mentioned ones got theirs.
+    this.#track((async () => {
+      const mentioned = new Set(keys);
+      for (const key of await this.#store.membersAtAll(room.key)) {
+        if (key === authorKey || mentioned.has(key)) continue;
+        this.#track(this.#notify(
+          key,
+          payload("room"),
+          room.key,
+          async () => !await this.#store.isIgnoring(key, authorKey),
+        ));
+      }
+    })());
   }
 
   /** A private message was stored: its recipient, unless watching, gets a push. */
@@ -213,6 +238,11 @@ export class PushNotifier {
     // message, and so no text pushed to its browsers either.
     if (await this.#store.findBan({ userKey })) return;
     if (allowed && !await allowed()) return;
+    // Paused (set_do_not_disturb): nothing, mentions and private messages
+    // included; one key probe, read now, so a pause set or ended a moment
+    // ago counts.
+    const until = await this.#store.doNotDisturb(userKey);
+    if (until !== null && until > Date.now()) return;
     const body = JSON.stringify(payload);
     // RFC 8030 Topic: at most 32 base64url characters, one per conversation.
     const topic = createHash("sha256").update(conversation).digest(

@@ -336,6 +336,7 @@ export function categoryOf(action: string): RateCategory {
     case "mark_unread":
     // A commit and an event to the account's other sockets, as mark_read.
     case "set_notify_level":
+    case "set_do_not_disturb":
       return "read";
     case "join_room":
     case "leave_room":

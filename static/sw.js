@@ -86,7 +86,7 @@ self.addEventListener("push", (event) => {
   const sender = data.badge === "hook" || data.badge === "bot"
     ? `${data.sender} (${data.badge.toUpperCase()})`
     : data.sender;
-  const title = data.kind === "mention"
+  const title = data.kind === "mention" || data.kind === "room"
     ? `${sender} in ${data.room}`
     : sender ?? "Chat";
   event.waitUntil(

@@ -50,6 +50,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_topic: { room: "general", topic: "walked" },
   set_notify_level: { room: "general", level: "none" },
   list_notify_levels: {},
+  set_do_not_disturb: { until: Date.now() + 3_600_000 },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

@@ -494,6 +494,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...ignoreSteps(user),
     ...draftSteps(user),
     ...notifyLevelSteps(user),
+    ...doNotDisturbSteps(user),
   ];
 }
 
@@ -1005,6 +1006,27 @@ function notifyLevelSteps(user: CallOptions): Step[] {
     set({ room: "nowhere", level: "none" }, 404),
     set({ room: "general", level: "loud" }, 400),
     set({ level: "none" }, 400),
+  ];
+}
+
+// The user pauses its notifications for an hour, reads it, and resumes;
+// the refusals.
+function doNotDisturbSteps(user: CallOptions): Step[] {
+  const route = "/api/do-not-disturb";
+  const set = (body: unknown, status: number): Step => ({
+    method: "PUT",
+    route,
+    path: route,
+    options: { ...user, body },
+    status,
+  });
+  return [
+    set({ until: Date.now() + 3_600_000 }, 200),
+    { method: "GET", route, path: route, options: user, status: 200 },
+    { method: "GET", route, path: route, status: 401 },
+    set({ until: null }, 200),
+    set({ until: Date.now() - 3_600_000 }, 400),
+    set({}, 400),
   ];
 }
 

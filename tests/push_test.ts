@@ -373,6 +373,117 @@ Deno.test("web push: a room or conversation set to 'none' pushes nothing, on eve
   }
 });
 
+/** Subscribes `token`'s account to the push service at `path`. */
+async function subscribe(
+  t: Awaited<ReturnType<typeof setUp>>,
+  token: string,
+  path: string,
+): Promise<void> {
+  const browser = browserKeys();
+  t.browsers.set(path, browser);
+  const subscribed = await api(t.server, "/api/push/subscriptions", {
+    method: "POST",
+    token,
+    body: { endpoint: `${t.service.base}${path}`, keys: browser.keys },
+  });
+  assert.equal(subscribed.status, 201);
+}
+
+/**
+ * carol, offline and subscribed, gets `text` privately, pushed: pushes
+ * decided before it were started before it (the store answers in order).
+ */
+async function markerToCarol(
+  t: Awaited<ReturnType<typeof setUp>>,
+  text: string,
+  count: number,
+): Promise<void> {
+  await t.alice.ok("private_message", { to: "carol", text });
+  await eventually(() => assert.equal(t.service.pushed.length, count));
+  assert.equal(t.service.pushed.at(-1)?.payload?.text, text);
+}
+
+Deno.test("web push: do not disturb pushes nothing to the account, mentions and private messages included, until it ends", async () => {
+  const t = await setUp();
+  try {
+    const carol = await t.pool.register("carol");
+    await subscribe(t, carol.token!, "/push/carol");
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await t.bob.ok("set_do_not_disturb", { until: Date.now() + 3_600_000 });
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    await t.alice.ok("send_message", { text: "@bob the disk is full" });
+    await t.alice.ok("private_message", { to: "bob", text: "psst" });
+    // Two markers, the second sent once the first arrived: bob's pushes,
+    // decided before them, would be among them.
+    await markerToCarol(t, "marker 1", 1);
+    await markerToCarol(t, "marker 2", 2);
+
+    // Resumed over HTTP, as a phone might: pushes again.
+    const back = await api(t.server, "/api/do-not-disturb", {
+      method: "PUT",
+      token: t.token,
+      body: { until: null },
+    });
+    assert.equal(back.status, 200);
+    assert.deepEqual(back.body, { until: null });
+    await t.alice.ok("private_message", { to: "bob", text: "after" });
+    await eventually(() => assert.equal(t.service.pushed.length, 3));
+    assert.equal(t.service.pushed[2].path, "/push/bob");
+    assert.equal(t.service.pushed[2].payload?.text, "after");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: a room set to 'all' pushes its every message to an offline member, once; other rooms push only mentions", async () => {
+  const t = await setUp();
+  try {
+    const carol = await t.pool.register("carol");
+    await subscribe(t, carol.token!, "/push/carol");
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await t.alice.ok("create_room", { room: "side" });
+    await t.bob.ok("join_room", { room: "side" });
+    await t.bob.ok("set_notify_level", { room: "ops", level: "all" });
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    await t.alice.ok("send_message", { text: "plain in side" });
+    await t.alice.ok("join_room", { room: "ops" });
+    await t.alice.ok("send_message", { text: "plain in ops" });
+    await t.alice.ok("send_message", { text: "@bob in ops" });
+    await eventually(() => assert.equal(t.service.pushed.length, 2));
+    await markerToCarol(t, "marker 1", 3);
+    await markerToCarol(t, "marker 2", 4);
+    const toBob = t.service.pushed.filter((p) => p.path === "/push/bob")
+      .map((p) => p.payload)
+      .sort((a, b) => String(a?.text).localeCompare(String(b?.text)));
+    assert.deepEqual(toBob, [
+      {
+        kind: "mention",
+        room: "ops",
+        sender: "alice",
+        text: "@bob in ops",
+        tag: "room:ops",
+      },
+      {
+        kind: "room",
+        room: "ops",
+        sender: "alice",
+        text: "plain in ops",
+        tag: "room:ops",
+      },
+    ]);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an account whose every tab says it is hidden gets pushes, as if offline", async () => {
   const t = await setUp();
   try {

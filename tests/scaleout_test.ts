@@ -1991,6 +1991,25 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: set_do_not_disturb on one node reaches the account's devices on the others, and a login on a third carries it",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const until = Date.now() + 3_600_000;
+      await phone.ok("set_do_not_disturb", { until });
+      for (const device of [ann, laptop]) {
+        await device.event("do_not_disturb", (d) => d.until === until);
+      }
+      const tablet = await pools[2].login({ token: ann.token });
+      const reply = tablet.received.find((f) => f.data.request === "login")!;
+      assert.equal(reply.data.do_not_disturb, until);
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",

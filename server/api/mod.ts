@@ -19,6 +19,7 @@ import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { ignoreRoutes } from "./ignore_routes.ts";
 import { notifyLevelRoutes } from "./notify_level_routes.ts";
+import { doNotDisturbRoutes } from "./do_not_disturb_routes.ts";
 import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { roomMemberRoutes } from "./room_member_routes.ts";
@@ -53,6 +54,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   ignoreRoutes(api, node, limits);
   draftRoutes(api, node, limits);
   notifyLevelRoutes(api, node, limits);
+  doNotDisturbRoutes(api, node, limits);
   searchRoutes(api, node);
   peopleRoutes(api, node, limits);
   conversationRoutes(api, node);

@@ -30,6 +30,7 @@ import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
 import { setTopic } from "./topics.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
+import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { auditLog } from "./audit.ts";
@@ -77,6 +78,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_topic: setTopic,
   set_notify_level: setNotifyLevel,
   list_notify_levels: listNotifyLevels,
+  set_do_not_disturb: setDoNotDisturb,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -40,6 +40,7 @@ import {
 import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 import type { ChatNode } from "../node.ts";
 import { notifyLevelsOf } from "./notify_levels.ts";
+import { doNotDisturbOf } from "./do_not_disturb.ts";
 
 const logger = log("session");
 
@@ -359,6 +360,7 @@ async function enterServer(
     if (memberships) reply.memberships = memberships;
     if (!identity.guest) {
       reply.notify_levels = await notifyLevelsOf(node, userKey);
+      reply.do_not_disturb = await doNotDisturbOf(node, userKey);
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {

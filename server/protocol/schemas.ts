@@ -149,6 +149,15 @@ export const setNotifyLevelData = z.object({
   "give one of 'room' or 'with'",
 );
 
+/**
+ * `set_do_not_disturb` data: until when (ms since the epoch) the account
+ * is not disturbed, or null to end it. Its range against the clock is the
+ * handler's (handlers/do_not_disturb.ts).
+ */
+export const setDoNotDisturbData = z.object({
+  until: z.number().int().nullable(),
+});
+
 /** `invite` and `remove_member` data. */
 export const roomUserData = z.object({ room: name, user: name });
 

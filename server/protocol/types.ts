@@ -214,6 +214,14 @@ export interface NotifyLevelEvent {
   level: "all" | "mentions" | "none";
 }
 
+/**
+ * Until when (ms since the epoch) an account is not disturbed, null for
+ * not: a `do_not_disturb` event and the `set_do_not_disturb` reply.
+ */
+export interface DoNotDisturbEvent {
+  until: number | null;
+}
+
 /** Data of a `membership` event: the account joined or left a room. */
 export interface MembershipEvent {
   room: string;
@@ -368,6 +376,12 @@ export interface LoginSuccess {
    * absent for guests (set_notify_level).
    */
   notify_levels?: NotifyLevelEvent[];
+  /**
+   * Until when (ms since the epoch) the account is not disturbed, null
+   * when it is not (a time past reads as null); absent for guests
+   * (set_do_not_disturb).
+   */
+  do_not_disturb?: number | null;
   /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then
