@@ -125,6 +125,7 @@ export function loggedIn(
     state.members.value = [];
     state.membersOwner.value = null;
     state.manages.value = {};
+    state.doNotDisturb.value = data.do_not_disturb ?? null;
     membershipsLoaded(state, data);
   });
 }
@@ -137,6 +138,8 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.rooms.value = data.rooms;
     // The operator may have changed it while this client was away.
     state.maxFileBytes.value = data.limits?.max_file_bytes ?? null;
+    // Set or ended on another device while this one was away.
+    state.doNotDisturb.value = data.do_not_disturb ?? null;
     membershipsLoaded(state, data);
   });
 }
@@ -176,6 +179,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.lineCounts.value = {};
     state.readHeld.value = null;
     state.notifyLevels.value = {};
+    state.doNotDisturb.value = null;
     state.visited.value = {};
     state.skinTone.value = 0;
     state.typing.value = {};
@@ -1012,6 +1016,14 @@ export function notifyLevelSet(
     else put(levels, key, level);
     state.notifyLevels.value = levels;
   });
+}
+
+/**
+ * Until when the account's notifications are paused (here, on another
+ * device, or as the login said), null for resumed.
+ */
+export function doNotDisturbSet(state: AppState, until: number | null): void {
+  state.doNotDisturb.value = until;
 }
 
 /** The account's levels as the server listed them, replacing what was known. */

@@ -257,6 +257,11 @@ const EN = {
   "me.notifyOff": "Off — turn on",
   "me.notifyBlocked": "Blocked in the browser's site settings",
   "me.notifyUnsupported": "Not available in this browser",
+  "me.pause": "Pause notifications",
+  "me.pauseHour": "For 1 hour",
+  "me.pauseTomorrow": "Until tomorrow 9:00",
+  "me.pausedUntil": "Paused until {time}",
+  "me.resume": "Resume notifications",
 
   "header.showRooms": "Show rooms",
   "header.dm": "Direct message",
@@ -864,6 +869,11 @@ const FR: Record<MessageKey, string> = {
   "me.notifyOff": "Désactivées — activer",
   "me.notifyBlocked": "Bloquées dans les réglages du navigateur",
   "me.notifyUnsupported": "Indisponibles dans ce navigateur",
+  "me.pause": "Suspendre les notifications",
+  "me.pauseHour": "Pendant 1 heure",
+  "me.pauseTomorrow": "Jusqu'à demain 9 h",
+  "me.pausedUntil": "Suspendues jusqu'à {time}",
+  "me.resume": "Reprendre les notifications",
 
   "header.showRooms": "Afficher les salons",
   "header.dm": "Message privé",

@@ -7,7 +7,7 @@
 
 import * as actions from "./actions.ts";
 import { t } from "./i18n.ts";
-import { type AppState, notifyLevelOf, roomKey } from "./state.ts";
+import { type AppState, isPaused, notifyLevelOf, roomKey } from "./state.ts";
 
 /** A new message from someone else, as the notifier needs it. */
 export interface Incoming {
@@ -48,6 +48,9 @@ export function shouldAlert(
   incoming: Pick<Incoming, "key" | "dm" | "mention">,
 ): boolean {
   const { key, dm, mention } = incoming;
+  // Paused on every device (do not disturb): unread counts and the
+  // title's count go on, nothing sounds or pops up.
+  if (isPaused(state, Date.now())) return false;
   const level = notifyLevelOf(state, key);
   if (level === "none") return false;
   const open = state.viewKey.value === key;

@@ -279,6 +279,12 @@ export interface AppState {
    */
   notifyLevels: Signal<Record<string, NotifyLevel>>;
   /**
+   * Until when (ms since the epoch) the account's notifications are paused
+   * on every device (set_do_not_disturb), null when they are not: no sound
+   * and no desktop notification meanwhile; unread counts go on.
+   */
+  doNotDisturb: Signal<number | null>;
+  /**
    * When each room and conversation was last on screen, ISO-8601 by log
    * key: the quick switcher's "recent", as Slack's, means visited, not
    * where the newest message is. Kept in the browser per account.
@@ -415,6 +421,12 @@ export function writtenBy(
   return !message.badge && nameKey(message.user) === me;
 }
 
+/** Whether the account's notifications are paused at `now` (do not disturb). */
+export function isPaused(state: AppState, now: number): boolean {
+  const until = state.doNotDisturb.value;
+  return until !== null && until > now;
+}
+
 /** The log key of a private conversation; "@" cannot start a room name. */
 /** The account's level in a room or conversation (log key); `mentions` unless set. */
 export function notifyLevelOf(state: AppState, key: string): NotifyLevel {
@@ -544,6 +556,7 @@ export function createAppState(): AppState {
     firstUnread,
     readHeld: signal(null),
     notifyLevels: signal({}),
+    doNotDisturb: signal(null),
     lineCounts: signal({}),
     visited: signal({}),
     typing: signal({}),

@@ -7,6 +7,7 @@ import type {
   Attachment,
   ChatMessage,
   ConversationSummary,
+  DoNotDisturbEvent,
   DraftEvent,
   Envelope,
   ErrorData,
@@ -232,6 +233,15 @@ export function isDraftEvent(value: unknown): value is DraftEvent {
   return isFields(value) && typeof value.text === "string" &&
     typeof value.updated_at === "string" &&
     (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is a `do_not_disturb` event or `set_do_not_disturb`'s reply. */
+export function isDoNotDisturbEvent(
+  value: unknown,
+): value is DoNotDisturbEvent {
+  return isFields(value) &&
+    (value.until === null ||
+      (typeof value.until === "number" && Number.isFinite(value.until)));
 }
 
 /** Whether a value is a `notify_level` event or a `list_notify_levels` entry. */

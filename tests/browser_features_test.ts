@@ -17,7 +17,9 @@ import {
   guest,
   messages,
   noteAppearance,
+  notifications,
   openPage,
+  recordNotifications,
   register,
   send,
   setHidden,
@@ -824,46 +826,6 @@ browserTest(
     assert.equal(shown.body, `@erin ${"a".repeat(132)}😀…`);
   },
 );
-
-/**
- * Replaces the page's Notification API with one that grants permission
- * when asked and records what it would show.
- */
-async function recordNotifications(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const w = globalThis as unknown as {
-      shown: { title: string; body: string }[];
-      Notification: unknown;
-    };
-    w.shown = [];
-    let permission = "default";
-    class FakeNotification {
-      static get permission(): string {
-        return permission;
-      }
-      static requestPermission(): Promise<string> {
-        permission = "granted";
-        return Promise.resolve(permission);
-      }
-      onclick: (() => void) | null = null;
-      constructor(title: string, options: { body?: string } = {}) {
-        w.shown.push({ title, body: options.body ?? "" });
-      }
-      close(): void {}
-    }
-    w.Notification = FakeNotification;
-  });
-}
-
-/** What the page showed as desktop notifications. */
-async function notifications(
-  page: Page,
-): Promise<{ title: string; body: string }[]> {
-  return await page.evaluate(() =>
-    (globalThis as unknown as { shown: { title: string; body: string }[] })
-      .shown
-  );
-}
 
 /** A small picture drawn in the page, as PNG bytes. */
 async function drawPicture(page: Page): Promise<Buffer> {

@@ -2,17 +2,24 @@
  * The web client's notification levels, kept on the server: two browser
  * contexts (two devices) of one account and a real server. The room
  * menu's choice shows on the other device, a muted room's unread is marked
- * without its count, and the mutes an older client kept in the browser go
- * to the server once. Needs /usr/bin/chromium.
+ * without its count, the mutes an older client kept in the browser go to
+ * the server once, and a pause of every notification (do not disturb)
+ * follows the account. Needs /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   browserTest,
+  currentConversation,
   currentRoom,
+  notifications,
   openPage,
+  recordNotifications,
   register,
   send,
+  setHidden,
   signIn,
+  waitForTitle,
 } from "./browser_support.ts";
 
 /** The sidebar row of a room. */
@@ -91,5 +98,62 @@ browserTest(
     const phone = await openPage(browser, server);
     await signIn(phone, "alice");
     await mutedRow(phone, "design");
+  },
+);
+
+browserTest(
+  "web client: 'Pause notifications' on one device shows on the other and silences its desktop notifications while unread still counts; 'Resume' brings them back",
+  async (browser, server) => {
+    const phone = await openPage(browser, server);
+    await recordNotifications(phone);
+    await register(phone, "alice");
+    await phone.getByTestId("notify-enable").click();
+    await phone.getByTestId("notify-banner").waitFor({ state: "detached" });
+    await setHidden(phone, true);
+    const laptop = await openPage(browser, server);
+    await signIn(laptop, "alice");
+    const bob = await openPage(browser, server);
+    await register(bob, "bob");
+    await bob.locator('[data-testid="member"][data-user="alice"]').click();
+    await currentConversation(bob, "alice");
+
+    // Before the pause, a private message notifies.
+    await send(bob, "before the pause");
+    await phone.waitForFunction(() =>
+      (globalThis as unknown as { shown: unknown[] }).shown.length === 1
+    );
+
+    await laptop.getByTestId("settings").click();
+    await laptop.getByTestId("pause-hour").click();
+    await laptop.getByTestId("paused-mark").waitFor();
+    await phone.getByTestId("paused-mark").waitFor();
+
+    // Paused: the message counts as unread, in the title too, and shows
+    // no notification (the notifier decides as the message arrives).
+    await send(bob, "during the pause");
+    const dm = phone.locator('[data-testid="dm-item"][data-user="bob"]');
+    await dm.getByTestId("dm-unread").filter({ hasText: /^2$/ }).waitFor();
+    await waitForTitle(phone, "(2) Chat");
+    assert.deepEqual(
+      (await notifications(phone)).map((n) => n.body),
+      ["before the pause"],
+    );
+
+    await setHidden(phone, false);
+    await phone.getByTestId("settings").click();
+    await phone.getByTestId("pause-state").filter({ hasText: /\d\d:\d\d/ })
+      .waitFor();
+    await phone.getByTestId("pause-resume").click();
+    await phone.getByTestId("paused-mark").waitFor({ state: "detached" });
+    await laptop.getByTestId("paused-mark").waitFor({ state: "detached" });
+    await setHidden(phone, true);
+    await send(bob, "after the pause");
+    await phone.waitForFunction(() =>
+      (globalThis as unknown as { shown: unknown[] }).shown.length === 2
+    );
+    assert.deepEqual(
+      (await notifications(phone)).map((n) => n.body),
+      ["before the pause", "after the pause"],
+    );
   },
 );

@@ -211,6 +211,46 @@ export function confirmedFrom(page: Page, user: string, text: string): Locator {
   ).filter({ hasText: text });
 }
 
+/**
+ * Replaces the page's Notification API with one that grants permission
+ * when asked and records what it would show.
+ */
+export async function recordNotifications(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = globalThis as unknown as {
+      shown: { title: string; body: string }[];
+      Notification: unknown;
+    };
+    w.shown = [];
+    let permission = "default";
+    class FakeNotification {
+      static get permission(): string {
+        return permission;
+      }
+      static requestPermission(): Promise<string> {
+        permission = "granted";
+        return Promise.resolve(permission);
+      }
+      onclick: (() => void) | null = null;
+      constructor(title: string, options: { body?: string } = {}) {
+        w.shown.push({ title, body: options.body ?? "" });
+      }
+      close(): void {}
+    }
+    w.Notification = FakeNotification;
+  });
+}
+
+/** What the page showed as desktop notifications. */
+export async function notifications(
+  page: Page,
+): Promise<{ title: string; body: string }[]> {
+  return await page.evaluate(() =>
+    (globalThis as unknown as { shown: { title: string; body: string }[] })
+      .shown
+  );
+}
+
 /** Pretends the tab went to the background (or came back): what switching tabs does. */
 export async function setHidden(page: Page, hidden: boolean): Promise<void> {
   await page.evaluate((hide) => {

@@ -7,7 +7,8 @@ import type { RoomSummary } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
-import { dmKey, entry, notifyLevelOf, roomKey } from "../state.ts";
+import { dmKey, entry, isPaused, notifyLevelOf, roomKey } from "../state.ts";
+import { inAnHour, pauseEnd, tomorrowAtNine } from "../do_not_disturb.ts";
 import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
@@ -413,13 +414,21 @@ function MyCard(): JSX.Element {
  * admins, the admin page.
  */
 function SettingsMenu(): JSX.Element {
-  const { state, notifier } = useApp();
+  const { state, notifier, connection } = useApp();
   const role = state.role.value;
   const staff = state.account.value &&
     (role === "moderator" || role === "admin");
   const open = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const permission = state.notifyPermission.value;
+  // Read at each render: the menu shows the pause as of its opening.
+  const now = Date.now();
+  const until = state.doNotDisturb.value;
+  const paused = isPaused(state, now);
+  const pause = async (end: number | null) => {
+    open.value = false;
+    actions.errorShown(state, await connection.setDoNotDisturb(end));
+  };
 
   useDismiss(open.value, root, () => open.value = false, {
     focusFirst: '[role="menuitemradio"]',
@@ -445,6 +454,14 @@ function SettingsMenu(): JSX.Element {
         onClick={() => open.value = !open.value}
       >
         <GearIcon />
+        {paused && (
+          <span class="paused-mark" data-testid="paused-mark">
+            <BellOffIcon />
+            <span class="sr-only">
+              {t("me.pausedUntil", { time: pauseEnd(until!, now) })}
+            </span>
+          </span>
+        )}
       </button>
       {open.value && (
         <div class="menu up" role="menu" aria-label={t("me.menu")}>
@@ -504,6 +521,50 @@ function SettingsMenu(): JSX.Element {
             {permission === "granted" ? <BellIcon /> : <BellOffIcon />}
             {notifyText}
           </button>
+          {state.account.value && (
+            <>
+              <div class="menu-separator" role="separator" />
+              <p class="menu-heading" data-testid="pause-state">
+                {paused
+                  ? t("me.pausedUntil", { time: pauseEnd(until!, now) })
+                  : t("me.pause")}
+              </p>
+              {paused
+                ? (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    class="menu-item"
+                    data-testid="pause-resume"
+                    onClick={() => void pause(null)}
+                  >
+                    {t("me.resume")}
+                  </button>
+                )
+                : (
+                  <>
+                    <button
+                      type="button"
+                      role="menuitem"
+                      class="menu-item"
+                      data-testid="pause-hour"
+                      onClick={() => void pause(inAnHour(Date.now()))}
+                    >
+                      {t("me.pauseHour")}
+                    </button>
+                    <button
+                      type="button"
+                      role="menuitem"
+                      class="menu-item"
+                      data-testid="pause-tomorrow"
+                      onClick={() => void pause(tomorrowAtNine(Date.now()))}
+                    >
+                      {t("me.pauseTomorrow")}
+                    </button>
+                  </>
+                )}
+            </>
+          )}
           {staff && (
             <>
               <div class="menu-separator" role="separator" />

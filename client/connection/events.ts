@@ -36,6 +36,7 @@ import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
   isChatMessage,
+  isDoNotDisturbEvent,
   isDraftEvent,
   isMembershipEvent,
   isNotifyLevelEvent,
@@ -153,6 +154,11 @@ export class ServerEvents {
         break;
       case "notify_level":
         if (isNotifyLevelEvent(data)) this.#options.notifyLevel(data);
+        break;
+      case "do_not_disturb":
+        if (isDoNotDisturbEvent(data)) {
+          actions.doNotDisturbSet(this.#state, data.until);
+        }
         break;
       case "read_state":
         if (isReadStateEvent(data)) {

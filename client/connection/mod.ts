@@ -514,6 +514,20 @@ export class Connection {
     return this.#notifyLevels.set(place, level);
   }
 
+  /**
+   * Pauses this account's notifications until `until` (ms since the
+   * epoch), on every device and for Web Push, or resumes them (null);
+   * resolves to the error, if any.
+   */
+  async setDoNotDisturb(until: number | null): Promise<RequestError | null> {
+    const result = await this.#requests.request("set_do_not_disturb", {
+      until,
+    });
+    if (!result.ok) return result.error;
+    actions.doNotDisturbSet(this.#state, result.data.until);
+    return null;
+  }
+
   /** The box lost focus or the view changes: the draft goes now. */
   draftLeft(): void {
     this.#drafts.flush();

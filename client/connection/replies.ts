@@ -7,6 +7,7 @@ import type { AccountSummary } from "../../server/protocol/admin_types.ts";
 import type {
   ChatMessage,
   ConversationList,
+  DoNotDisturbEvent,
   DraftEvent,
   HistoryPage,
   IgnoredUser,
@@ -25,6 +26,7 @@ import {
   type Fields,
   isChatMessage,
   isConversationSummary,
+  isDoNotDisturbEvent,
   isDraftEvent,
   isInvite,
   isMembershipList,
@@ -67,6 +69,7 @@ export interface Replies {
   list_drafts: { drafts: DraftEvent[] };
   set_notify_level: NotifyLevelEvent;
   list_notify_levels: { levels: NotifyLevelEvent[] };
+  set_do_not_disturb: DoNotDisturbEvent;
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
   remove_member: { room: string; user: string };
@@ -136,6 +139,7 @@ export const REPLY_CHECKS: {
   set_notify_level: isNotifyLevelEvent,
   list_notify_levels: (d) =>
     Array.isArray(d.levels) && d.levels.every(isNotifyLevelEvent),
+  set_do_not_disturb: isDoNotDisturbEvent,
   invite: isRoomUser,
   set_topic: (d) =>
     typeof d.room === "string" &&
