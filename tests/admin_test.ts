@@ -587,11 +587,12 @@ stores.test("update_room: an admin renames a room; its people stay in it under t
     );
   }));
 
-stores.test("list_all_rooms: the admin page sees every room with its owner, retention and people; a plain user is forbidden", (server) =>
+stores.test("list_all_rooms: the admin page sees every room with its owner, retention, topic and people; a plain user is forbidden", (server) =>
   withPool(server, async (pool) => {
     const root = await admin(pool);
     const carol = await pool.register("carol");
     await carol.ok("create_room", { room: "Secret", private: true });
+    await carol.ok("set_topic", { room: "Secret", topic: "Who knows" });
     await root.ok("create_room", { room: "dev" });
     await root.ok("update_room", { room: "dev", retention_days: 30 });
     await root.ok("update_room", { room: "dev", owner: "carol" });
@@ -605,7 +606,12 @@ stores.test("list_all_rooms: the admin page sees every room with its owner, rete
     assert.deepEqual(rooms.map(({ users: _, ...rest }) => rest), [
       { name: "dev", private: false, owner: "carol", retention_days: 30 },
       { name: "general", private: false },
-      { name: "Secret", private: true, owner: "carol" },
+      {
+        name: "Secret",
+        private: true,
+        owner: "carol",
+        topic: "Who knows",
+      },
     ]);
     const refused = await api(server, "/api/admin/list_all_rooms", {
       token: tokenOf(carol),

@@ -95,8 +95,8 @@ export async function listBans(
 }
 
 /**
- * `list_all_rooms`: every room, private ones too, with its owner and
- * retention, for the admin page (moderators and admins).
+ * `list_all_rooms`: every room, private ones too, with its owner,
+ * retention and topic, for the admin page (moderators and admins).
  */
 export async function listAllRooms(ctx: MemberContext): Promise<Outcome> {
   const denied = requireRole(ctx, "moderator");
@@ -116,6 +116,7 @@ export async function listAllRooms(ctx: MemberContext): Promise<Outcome> {
       if (room.retentionDays !== undefined) {
         shown.retention_days = room.retentionDays;
       }
+      if (room.topic !== undefined) shown.topic = room.topic;
       return shown;
     }),
   });

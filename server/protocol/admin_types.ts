@@ -24,6 +24,8 @@ export interface RoomDetails {
   owner?: string;
   /** Its own retention in days (0: forever); absent, `--retention-days`. */
   retention_days?: number;
+  /** Its topic (`set_topic`); absent: none. */
+  topic?: string;
 }
 
 /** A ban as `list_bans` shows it. */
