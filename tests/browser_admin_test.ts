@@ -115,6 +115,11 @@ browserTest(
     await signIn(chat, "root");
     await send(chat, "/create dev");
     await currentRoom(chat, "dev");
+    await chat.getByTestId("room-menu").click();
+    await chat.getByTestId("topic-open").click();
+    await chat.getByTestId("topic-input").fill("Release on Friday");
+    await chat.getByTestId("topic-save").click();
+    await chat.getByTestId("topic-dialog").waitFor({ state: "detached" });
     await send(chat, "before the rename");
     await messages(chat, "before the rename").waitFor(WIDE);
     // Half-way through an answer as the rename comes: it follows too.
@@ -138,6 +143,11 @@ browserTest(
     await ops.getByTestId("admin-room-retention").fill("30");
     await ops.getByTestId("admin-room-set-retention").click();
     await ops.filter({ hasText: "kept 30 days" }).waitFor(WIDE);
+    // Its topic too, moved with the name.
+    assert.equal(
+      await ops.getByTestId("admin-room-topic").textContent(),
+      "Release on Friday",
+    );
     await chat.getByTestId("current-room").filter({ hasText: /^ops$/ })
       .waitFor(WIDE);
     await messages(chat, "before the rename").waitFor(WIDE);

@@ -450,6 +450,11 @@ function RoomItem(
             : tn("admin.retentionFor", room.retention_days)
         }`}
       </span>
+      {room.topic !== undefined && (
+        <span class="admin-topic" data-testid="admin-room-topic">
+          {room.topic}
+        </span>
+      )}
       {admin && !general && (
         <>
           <button
