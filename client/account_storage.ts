@@ -9,10 +9,13 @@
  *   older clients (`muted.<name>`: sent once to the server as `none`
  *   notification levels, then forgotten), the unsent text of each
  *   (`drafts.<name>`: a half-written message outlives a reload, as in
- *   Slack) and when each was last on screen (`visits.<name>`: the quick
- *   switcher's "recent"), and the skin tone chosen for emoji (`tone.<name>`).
- *   They name the people it talks to and its private rooms, hold what it
- *   wrote and, for the tone, something of how a person sees themself, so
+ *   Slack), those typed offline until the server has them (`unsent.<name>`:
+ *   with when they were typed, so that the newer of them and the server's
+ *   wins once back), when each was last on screen (`visits.<name>`: the
+ *   quick switcher's "recent"), and the skin tone chosen for emoji
+ *   (`tone.<name>`). They name the people it talks to and its private rooms,
+ *   hold what it wrote and, for the tone, something of how a person sees
+ *   themself, so
  *   they go at logout and whenever the client learns the session ended
  *   elsewhere (a logout in another tab, a password change, expiry).
  *   Notification levels live on the server.
@@ -45,6 +48,14 @@ export function draftsPref(me: string): string {
   return `drafts.${nameKey(me)}`;
 }
 
+/**
+ * Where an account's drafts typed while offline wait until the server has
+ * them, by log key, with when they were typed.
+ */
+export function pendingDraftsPref(me: string): string {
+  return `unsent.${nameKey(me)}`;
+}
+
 /** Where an account's last visit of each room and conversation is remembered. */
 export function visitsPref(me: string): string {
   return `visits.${nameKey(me)}`;
@@ -63,8 +74,8 @@ export function tonePref(me: string): string {
 export function forgetAccounts(): void {
   forgetPrefs((name) =>
     name.startsWith("dms.") || name.startsWith("muted.") ||
-    name.startsWith("drafts.") || name.startsWith("visits.") ||
-    name.startsWith("tone.") || name === "muted"
+    name.startsWith("drafts.") || name.startsWith("unsent.") ||
+    name.startsWith("visits.") || name.startsWith("tone.") || name === "muted"
   );
   void closeNotifications();
 }

@@ -8,6 +8,7 @@ import {
   draftsPref,
   forgetAccounts,
   mutedPref,
+  pendingDraftsPref,
   tonePref,
   visitsPref,
 } from "./account_storage.ts";
@@ -34,6 +35,20 @@ export function startClient(root: HTMLElement): AppServices {
   const connection = new Connection(state, {
     onIncoming: (incoming) => notifier.alert(incoming),
     onSessionOver: forgetAccounts,
+    pendingDrafts: {
+      read: (me) => {
+        try {
+          return JSON.parse(readPref(pendingDraftsPref(me)) ?? "null");
+        } catch {
+          return null;
+        }
+      },
+      write: (me, pending) =>
+        writePref(
+          pendingDraftsPref(me),
+          pending === null ? null : JSON.stringify(pending),
+        ),
+    },
     oldMutes: {
       read: () => {
         const me = state.username.value;

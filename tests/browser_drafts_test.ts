@@ -50,6 +50,12 @@ async function networkSwitch(page: Page) {
       offline = false;
       await page.context().setOffline(false);
     },
+    /** Reloads the page with its sockets still refused (the page loads). */
+    async reload(): Promise<void> {
+      await page.context().setOffline(false);
+      await page.reload();
+      await page.getByTestId("connection-banner").waitFor();
+    },
   };
 }
 
@@ -141,5 +147,30 @@ browserTest(
     // Back online: the server's is the newer, and replaces the laptop's.
     await network.on();
     await draftIs(laptop, "new plan");
+  },
+);
+
+browserTest(
+  "web client: a draft typed while offline outlives a reload before the socket comes back, and reaches the server then",
+  async (browser, server) => {
+    const laptop = await openPage(browser, server);
+    const network = await networkSwitch(laptop);
+    await register(laptop, "alice");
+    await send(laptop, "/create design");
+    await currentRoom(laptop, "design");
+
+    // Offline, typed and never left: the page goes before the pause ends.
+    await network.off();
+    await laptop.getByTestId("composer").fill("written in the tunnel");
+    await network.reload();
+    await network.on();
+    await until(async () =>
+      (await server.node.store.listDrafts("alice")).some((draft) =>
+        draft.stream === "design" && draft.text === "written in the tunnel"
+      )
+    );
+    await roomRow(laptop, "design").click();
+    await currentRoom(laptop, "design");
+    await draftIs(laptop, "written in the tunnel");
   },
 );

@@ -21,7 +21,10 @@ import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
 import * as actions from "../client/actions.ts";
 import { lastSeq } from "../client/room_log.ts";
-import { DRAFT_SEND_MS } from "../client/connection/drafts.ts";
+import {
+  DRAFT_SEND_MS,
+  type PendingDrafts,
+} from "../client/connection/drafts.ts";
 
 /** A draft's time; the client keeps no clock of them. */
 const ISO_NOW = "2026-12-05T14:00:00.000Z";
@@ -2021,3 +2024,68 @@ test("connection keeps a draft typed while offline and sends it once back, unles
   assert.equal(state.drafts.value.general, "new plan");
   assert.deepEqual(server.waiting, [], "the older text is not sent");
 });
+
+/** A browser's storage of the drafts typed offline, as JSON, by account. */
+const pendingStorage = new Map<string, string>();
+const pendingDrafts: PendingDrafts = {
+  read: (me) => JSON.parse(pendingStorage.get(me) ?? "null"),
+  write: (me, pending) => {
+    if (pending === null) pendingStorage.delete(me);
+    else pendingStorage.set(me, JSON.stringify(pending));
+  },
+};
+
+/** The texts the browser's storage keeps for an account, by log key. */
+function pendingTexts(me: string): Record<string, string> {
+  const kept = JSON.parse(pendingStorage.get(me) ?? "{}");
+  return Object.fromEntries(
+    Object.entries(kept).map(([key, typed]) => [
+      key,
+      (typed as { text: string }).text,
+    ]),
+  );
+}
+
+test(
+  "connection keeps a draft typed while offline in the browser until the server has it, through a reload and a send lost with the socket",
+  async (r) => {
+    const { server, state, connection } = r;
+    await loginAsAccount(r, "ida");
+    // Typed offline, the box never left: kept at the keystroke.
+    server.socket.drop();
+    actions.draftChanged(state, { key: "general", text: "on the train" });
+    connection.draftTyped("on the train");
+    assert.deepEqual(pendingTexts("ida"), { general: "on the train" });
+
+    // The page reloads before the socket is back: the new page sends it.
+    const page = rig({ pendingDrafts });
+    try {
+      await loginAsAccount(page, "ida");
+      const sent = await page.server.next("set_draft");
+      assert.deepEqual(sent.data, { room: "general", text: "on the train" });
+      assert.deepEqual(pendingTexts("ida"), { general: "on the train" });
+      // The socket goes before the answer: still kept, sent at the next list.
+      page.server.socket.drop();
+      await settle();
+      assert.deepEqual(pendingTexts("ida"), { general: "on the train" });
+      await backOnline(page);
+      await resumeInGeneral(page);
+      page.server.reply(await page.server.next("list_users"), {
+        users: ["ida"],
+      });
+      const again = await page.server.next("set_draft");
+      assert.deepEqual(again.data, { room: "general", text: "on the train" });
+      page.server.reply(again, {
+        room: "general",
+        text: "on the train",
+        updated_at: ISO_NOW,
+      });
+      await settle();
+      assert.equal(pendingStorage.has("ida"), false, "forgotten once stored");
+      assert.equal(page.state.drafts.value.general, "on the train");
+    } finally {
+      await page.stop();
+    }
+  },
+  { pendingDrafts },
+);

@@ -40,7 +40,7 @@ import { Ignores } from "./ignores.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
-import { type DraftPlace, DraftSync } from "./drafts.ts";
+import { type DraftPlace, DraftSync, type PendingDrafts } from "./drafts.ts";
 import {
   type LevelPlace,
   NotifyLevels,
@@ -95,6 +95,11 @@ export interface ConnectionOptions {
   onSessionOver?: () => void;
   /** The mutes an older client kept in the browser. Default: none. */
   oldMutes?: OldMutes;
+  /**
+   * Where drafts typed while offline wait across a reload. Default:
+   * nowhere (they last as long as the page).
+   */
+  pendingDrafts?: PendingDrafts;
 }
 
 /** The default socket URL: the page's own host, path `/ws`. */
@@ -172,6 +177,7 @@ export class Connection {
       clock,
       ready,
       here: () => this.#place(),
+      pending: options.pendingDrafts,
     });
     this.#readMarks = new ReadMarks(state, {
       requests: this.#requests,
