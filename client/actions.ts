@@ -127,6 +127,9 @@ export function loggedIn(
     state.manages.value = {};
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     membershipsLoaded(state, data);
+    // The room landed in is opened as any other: its "new" line goes at
+    // the read position the login reply gives.
+    placeUnreadLine(state, roomKey(data.room));
   });
 }
 

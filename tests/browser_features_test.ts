@@ -23,6 +23,8 @@ import {
   register,
   send,
   setHidden,
+  signIn,
+  STEP_TIMEOUT,
   waitForTitle,
 } from "./browser_support.ts";
 import {
@@ -330,6 +332,47 @@ browserTest(
     await erin.reload();
     await erin.locator('[data-testid="dm-item"][data-user="finn"]').click();
     await erin.getByTestId("muted-mark").waitFor();
+  },
+);
+
+browserTest(
+  'web client: the room landed in at sign-in shows its "new messages" line above what came while away, as a room opened does',
+  async (browser, server) => {
+    const erin = await openPage(browser, server);
+    const finn = await openPage(browser, server);
+    await register(erin, "erin");
+    await register(finn, "finn");
+    await send(finn, "before you left");
+    await confirmedFrom(erin, "finn", "before you left").waitFor();
+    // Read on screen: the server has erin's position past it.
+    const seen = await server.node.store.readState("erin", "general");
+    const deadline = Date.now() + STEP_TIMEOUT;
+    while (
+      (await server.node.store.readState("erin", "general")).lastReadSeq <
+        seen.lastSeq
+    ) {
+      if (Date.now() > deadline) throw new Error("never marked read");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await erin.close();
+    await send(finn, "while you were away");
+    await send(finn, "and one more");
+    await confirmedFrom(finn, "finn", "and one more").waitFor();
+
+    const back = await openPage(browser, server);
+    await signIn(back, "erin");
+    await confirmedFrom(back, "finn", "and one more").waitFor();
+    const line = back.getByTestId("unread-line");
+    await line.waitFor();
+    // Right above the first message that came while away.
+    const next = await line.evaluate((el) =>
+      el.nextElementSibling?.textContent ?? ""
+    );
+    assert.match(next, /while you were away/);
+    const before = await line.evaluate((el) =>
+      el.previousElementSibling?.textContent ?? ""
+    );
+    assert.match(before, /before you left/);
   },
 );
 

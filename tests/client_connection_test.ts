@@ -1317,6 +1317,15 @@ test("connection moves a room's new-messages line below what another device read
   assert.equal(state.firstUnread.value.dev, undefined);
 });
 
+test("connection puts the new-messages line of the room a login lands in at its read position, as a room opened does", async (r) => {
+  const { state } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_read_seq: 4, unread: 2, last_seq: 6 }),
+  ]);
+  assert.equal(state.firstUnread.value.general, 5);
+  assert.deepEqual(state.lineCounts.value.general, { from: 5, count: 2 });
+});
+
 test("connection takes a deleted unread message off the badge, and moves its @ with an edit, asking the server nothing", async (r) => {
   const { server, state } = r;
   await loginAsAccount(r, "ida", [
