@@ -11,6 +11,7 @@ import type { EarlyStore } from "./early_store.ts";
 import { FileStorage } from "./files.ts";
 import type { Resolver } from "./outbound.ts";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
+import type { Passwords } from "./accounts/password.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
 import type { StaticFiles } from "./static_files.ts";
 import { createWebSocketEndpoint } from "./websocket.ts";
@@ -74,6 +75,13 @@ export interface StartParts {
    * long as they need, whatever the machine's speed.
    */
   throttles?: (options: ThrottleOptions) => Throttle;
+  /**
+   * How passwords are hashed and checked; default: scrypt at the cost
+   * password.ts gives. The door through which tests hash at a lower cost
+   * (hundreds of accounts, each a second's hash on a busy machine) or hold
+   * a check under way; no flag, setting or variable reaches it.
+   */
+  passwords?: Passwords;
 }
 
 /** Starts a server; every setting left out takes its default. */
@@ -109,6 +117,7 @@ export async function startServer(
     resolve: parts.resolve,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
     passwordWorkers: config.passwordWorkers,
+    passwords: parts.passwords,
     retentionDays: config.retentionDays,
   });
   await node.start();

@@ -1,5 +1,6 @@
 import { hookMakerMayRead, privateHookMayRead } from "./access.ts";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
+import type { Passwords } from "./accounts/password.ts";
 import { MemoryBuckets } from "./buckets/memory.ts";
 import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
 import { AccountService } from "./accounts/service.ts";
@@ -88,6 +89,8 @@ export interface NodeParts {
   guestRoomTtlMs: number;
   /** Password hashes computed at once (`--password-workers`). */
   passwordWorkers: number;
+  /** How passwords are hashed and checked; default: scrypt (tests go cheaper). */
+  passwords?: Passwords;
   /** Delete messages older than this many days (`--retention-days`); none: keep. */
   retentionDays?: number;
   /** Hosts and addresses webhooks and Web Push may call (`--webhook-allow`). */
@@ -199,6 +202,7 @@ export class ChatNode {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,
       passwordWorkers: parts.passwordWorkers,
+      passwords: parts.passwords,
       isGuestOnline: (key) => this.presence.isGuestOnline(key),
       throttles: parts.throttles,
       passwordBudget: {

@@ -3,10 +3,12 @@
  * token logins, the session cookie of the HTTP API, the throttle on failed
  * logins, who becomes admin, and one account on several connections.
  *
- * Every registration and password check costs one scrypt hash (~0.2 s), so
- * each scenario keeps them few and runs independent ones together.
+ * Every registration and password check costs one scrypt hash: a few ms
+ * at the tests' cost (tests/cheap_passwords.ts), 0.4 s at the server's,
+ * so scenarios that keep the server's keep them few.
  */
 import assert from "node:assert/strict";
+import { startServer } from "../server/mod.ts";
 import {
   ClientPool,
   expectError,
@@ -107,6 +109,33 @@ Deno.test("register: a new account is logged in with a session token", () =>
     const users = await client.ok("list_users");
     assert.deepEqual(users.users, ["alice"]);
   }));
+
+Deno.test("register: a server's own password hashes are scrypt at N=2^15, r=8, p=3, which logs in; tests' cheaper ones are the harness's only", async () => {
+  // startServer as main.ts calls it, without the harness's cheap passwords.
+  const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
+  const server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    db: `${dir}/chat.db`,
+  });
+  const pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
+  try {
+    await pool.register("alice");
+    const alice = await server.node.store.findAccount("alice");
+    assert.match(alice?.passwordHash ?? "", /^scrypt\$32768\$8\$3\$/);
+    const again = await pool.connect();
+    await again.ok("login", { username: "alice", password: TEST_PASSWORD });
+  } finally {
+    await pool.closeAll();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+  await withClients(async (pool, server) => {
+    await pool.register("bob");
+    const bob = await server.node.store.findAccount("bob");
+    assert.match(bob?.passwordHash ?? "", /^scrypt\$1024\$8\$1\$/);
+  });
+});
 
 Deno.test("register: the first account is admin, the next ones are users", () =>
   withClients(async (pool) => {

@@ -8,6 +8,7 @@ import {
   startServer,
 } from "../server/mod.ts";
 import type { Config } from "../server/config.ts";
+import { CHEAP_PASSWORDS } from "./cheap_passwords.ts";
 import {
   postgresSkipReason,
   redisSkipReason,
@@ -33,7 +34,11 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1, port 0, with a fresh database file. */
+/**
+ * Starts a server on 127.0.0.1, port 0, with a fresh database file. Its
+ * passwords cost little (tests/cheap_passwords.ts) unless `parts` says
+ * otherwise.
+ */
 export async function startTestServer(
   options: Partial<Config> = {},
   parts: StartParts = {},
@@ -44,7 +49,7 @@ export async function startTestServer(
     port: 0,
     db: `${dir}/chat.db`,
     ...options,
-  }, parts);
+  }, { passwords: CHEAP_PASSWORDS, ...parts });
   return {
     ...server,
     shutdown: server.shutdown,

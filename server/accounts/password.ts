@@ -5,14 +5,21 @@ import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
  * about 0.2 s on our machines). The parameters are stored in the hash, so
  * they can be raised later without breaking old accounts.
  */
-const PARAMS = { N: 2 ** 15, r: 8, p: 3 };
+const PARAMS: ScryptCost = { N: 2 ** 15, r: 8, p: 3 };
 const KEY_LENGTH = 32;
 const MAX_MEMORY = 256 * 1024 * 1024;
+
+/** scrypt's cost parameters, stored in each hash. */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
 
 function derive(
   password: string,
   salt: Buffer,
-  params: { N: number; r: number; p: number },
+  params: ScryptCost,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(
@@ -26,10 +33,13 @@ function derive(
 }
 
 /** Hashes a password as `scrypt$N$r$p$salt$key` (base64 parts). */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(
+  password: string,
+  cost: ScryptCost = PARAMS,
+): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMS);
-  const { N, r, p } = PARAMS;
+  const key = await derive(password, salt, cost);
+  const { N, r, p } = cost;
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${
     key.toString("base64")
   }`;
@@ -55,12 +65,37 @@ export async function verifyPassword(
 // name cost as much time as a wrong password: timing tells nothing. Its
 // key is random, not the hash of any password, so nothing matches it and
 // nothing is hashed to make it.
-const DECOY = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${
-  randomBytes(16).toString("base64")
-}$${randomBytes(KEY_LENGTH).toString("base64")}`;
+const DECOY = decoyHash(PARAMS);
+
+/** A hash at `cost` that no password matches (its key is random). */
+export function decoyHash(cost: ScryptCost): string {
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${
+    randomBytes(16).toString("base64")
+  }$${randomBytes(KEY_LENGTH).toString("base64")}`;
+}
 
 /** Spends the time of a verification, for names with no account. */
 export async function verifyNothing(password: string): Promise<false> {
   await verifyPassword(password, DECOY);
   return false;
 }
+
+/**
+ * What the accounts do with passwords: hash a new one, check one against
+ * its hash, spend a check's time on a name with no account. A door for
+ * tests (StartParts.passwords), as `throttles` and `resolve` are: the
+ * server's own is {@link SCRYPT_PASSWORDS}, and no flag, setting or
+ * variable reaches another.
+ */
+export interface Passwords {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+  verifyNothing(password: string): Promise<false>;
+}
+
+/** scrypt at the cost above: what every server runs. */
+export const SCRYPT_PASSWORDS: Passwords = {
+  hash: (password) => hashPassword(password),
+  verify: verifyPassword,
+  verifyNothing,
+};

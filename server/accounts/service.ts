@@ -21,7 +21,7 @@ import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from "../protocol/limits.ts";
-import { hashPassword, verifyNothing, verifyPassword } from "./password.ts";
+import { type Passwords, SCRYPT_PASSWORDS } from "./password.ts";
 import {
   type PasswordBuckets,
   PasswordBudget,
@@ -52,6 +52,8 @@ export interface AccountServiceOptions {
   throttles?: (options: ThrottleOptions) => Throttle;
   /** Password hashes computed at once (`--password-workers`). */
   passwordWorkers: number;
+  /** How passwords are hashed and checked; default: scrypt (password.ts). */
+  passwords?: Passwords;
   /**
    * Each account's budget of passwords proven right, per address and for
    * the account (password_budget.ts); left out, none is limited.
@@ -133,6 +135,7 @@ export class AccountService {
   #isGuestOnline: (userKey: string) => Promise<boolean>;
   #throttle: Throttle;
   #queue: PasswordQueue;
+  #passwords: Passwords;
   // Checks under way, so that close() can wait for them.
   #underway = new Set<Promise<unknown>>();
   // Slowed-down attempts waiting for their turn; close() ends them.
@@ -163,6 +166,7 @@ export class AccountService {
       windowMs: 3600 * 1000,
     });
     this.#queue = new PasswordQueue({ workers: options.passwordWorkers });
+    this.#passwords = options.passwords ?? SCRYPT_PASSWORDS;
     this.#budget = new PasswordBudget(
       options.passwordBudget ?? {
         perAddress: new MemoryBuckets({ name: "password_login_address" }),
@@ -270,7 +274,7 @@ export class AccountService {
     if (refused) return refused;
     const role = key === this.#adminKey ? "admin" : "user";
     const passwordHash = await this.#queue.run(
-      () => hashPassword(password),
+      () => this.#passwords.hash(password),
       from.signal,
     );
     if (isFailure(passwordHash)) return passwordHash;
@@ -299,7 +303,7 @@ export class AccountService {
     const account = await this.#store.createAccount({
       key: nameKey(username),
       username,
-      // Not a hash verifyPassword accepts: no password logs a bot in.
+      // Not a hash scrypt verification accepts: no password logs a bot in.
       passwordHash: "!bot",
       role: "user",
       bot: true,
@@ -452,7 +456,7 @@ export class AccountService {
     );
     if (isFailure(account)) return account;
     const newHash = await this.#queue.run(
-      () => hashPassword(change.newPassword),
+      () => this.#passwords.hash(change.newPassword),
       from.signal,
     );
     if (isFailure(newHash)) return newHash;
@@ -504,8 +508,8 @@ export class AccountService {
         }
         // A bot has no password: it costs the same time as a wrong name.
         return account && !account.bot
-          ? verifyPassword(password, account.passwordHash)
-          : verifyNothing(password);
+          ? this.#passwords.verify(password, account.passwordHash)
+          : this.#passwords.verifyNothing(password);
       }, from.signal);
       if (isFailure(ok)) return ok;
       checked = true;
@@ -657,7 +661,7 @@ export class AccountService {
       );
     }
     const newHash = await this.#queue.run(
-      () => hashPassword(password),
+      () => this.#passwords.hash(password),
       from.signal,
     );
     if (isFailure(newHash)) return newHash;
