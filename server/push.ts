@@ -102,6 +102,14 @@ const LANE_LIMITS = { inFlight: 8, perLane: 100, waiting: 2000 };
 const TIMEOUT_MS = 10_000;
 /** How long a push service keeps an undelivered notification: a day-old mention is still news. */
 const TTL_SECONDS = 24 * 3600;
+/**
+ * How long a room's members at `all` are read once for all its messages.
+ * Read per message, they cost every room message a store query (1,000 a
+ * second in the chat bench, where nobody chose `all`); read once a second
+ * a room, a level set on another node counts up to a second late (one set
+ * on this node counts at once: levelChanged).
+ */
+const AT_ALL_MS = 1000;
 /** VAPID's contact; push services want a mailto: or https: URL. */
 const SUBJECT = "mailto:postmaster@localhost";
 
@@ -120,6 +128,7 @@ export class PushNotifier {
   readonly timing = { timeoutMs: TIMEOUT_MS };
   #running = new Set<Promise<void>>();
   #stop = new AbortController();
+  #atAll = new Map<string, { at: number; keys: Promise<string[]> }>();
 
   constructor(
     store: PushStore,
@@ -187,7 +196,7 @@ export class PushNotifier {
     // them only, the probes of a mention's push. Mentioned ones got theirs.
     this.#track((async () => {
       const mentioned = new Set(keys);
-      for (const key of await this.#store.membersAtAll(room.key)) {
+      for (const key of await this.#membersAtAll(room.key)) {
         if (key === authorKey || mentioned.has(key)) continue;
         this.#track(this.#notify(
           key,
@@ -197,6 +206,26 @@ export class PushNotifier {
         ));
       }
     })());
+  }
+
+  /** A level was set on this node: the room's members at `all` are read again. */
+  levelChanged(stream: string): void {
+    this.#atAll.delete(stream);
+  }
+
+  // The room's members at `all`, read at most once each AT_ALL_MS.
+  #membersAtAll(roomKey: string): Promise<string[]> {
+    const now = performance.now();
+    const kept = this.#atAll.get(roomKey);
+    if (kept && now - kept.at < AT_ALL_MS) return kept.keys;
+    if (this.#atAll.size >= 10_000) {
+      for (const [key, { at }] of this.#atAll) {
+        if (now - at >= AT_ALL_MS) this.#atAll.delete(key);
+      }
+    }
+    const keys = this.#store.membersAtAll(roomKey);
+    this.#atAll.set(roomKey, { at: now, keys });
+    return keys;
   }
 
   /** A private message was stored: its recipient, unless watching, gets a push. */

@@ -484,6 +484,27 @@ Deno.test("web push: a room set to 'all' pushes its every message to an offline 
   }
 });
 
+Deno.test("web push: a room's members at 'all' are read once a second, not for every message", async () => {
+  const t = await setUp();
+  try {
+    const store = t.server.node.store;
+    const read = store.membersAtAll.bind(store);
+    let reads = 0;
+    store.membersAtAll = (roomKey: string) => {
+      reads++;
+      return read(roomKey);
+    };
+    // 20 messages one after another: read per message, 20 reads; once a
+    // second, one or two unless each took half a second.
+    for (let i = 0; i < 20; i++) {
+      await t.alice.ok("send_message", { text: `message ${i}` });
+    }
+    assert.ok(reads >= 1 && reads < 10, `${reads} reads for 20 messages`);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an account whose every tab says it is hidden gets pushes, as if offline", async () => {
   const t = await setUp();
   try {

@@ -59,6 +59,7 @@ export async function setNotifyLevel(
       `An account keeps at most ${MAX_NOTIFY_LEVELS} notification levels other than 'mentions': set one back first.`,
     );
   }
+  node.push.levelChanged(stream);
   const event: NotifyLevelEvent = { ...where, level: data.level };
   return succeed(
     { ...event },
