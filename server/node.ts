@@ -455,12 +455,18 @@ export class ChatNode {
    */
   async roomSummaries(viewer?: string): Promise<RoomSummary[]> {
     const counts = await this.presence.roomCounts();
-    let mine = viewer === undefined ? undefined : this.registry.roomsOf(viewer);
-    // An account not online here (an HTTP reader): its stored rooms.
-    if (viewer !== undefined && mine === undefined) {
-      mine = new Set(await this.store.memberRooms(viewer));
-    }
+    const mine = viewer === undefined ? undefined : await this.roomsOf(viewer);
     return this.#roomLists.summaries(counts, mine);
+  }
+
+  /**
+   * An account's rooms: this node's registry while it is online here (the
+   * rooms its sockets are told of, read at its login), else the store (an
+   * HTTP reader with no socket here).
+   */
+  async roomsOf(userKey: string): Promise<ReadonlySet<string>> {
+    return this.registry.roomsOf(userKey) ??
+      new Set(await this.store.memberRooms(userKey));
   }
 
   /** Names of the distinct users in a room across nodes. */

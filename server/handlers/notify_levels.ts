@@ -93,17 +93,18 @@ export async function listNotifyLevels(ctx: MemberContext): Promise<Outcome> {
  * finds the level again), but is named only while the account belongs:
  * named after a removal, it told a former member that a private room
  * still existed (under its key, also one made again by others), which
- * `room_not_found` tells nobody. Costs one read of the account's rooms.
+ * `room_not_found` tells nobody. The account's rooms come from the
+ * registry when it is online here (its login has just read them), else
+ * from the store.
  */
 export async function notifyLevelsOf(
   node: ChatNode,
   userKey: string,
 ): Promise<NotifyLevelEvent[]> {
-  const [rows, rooms] = await Promise.all([
+  const [rows, member] = await Promise.all([
     node.store.listNotifyLevels(userKey),
-    node.store.memberRooms(userKey),
+    node.roomsOf(userKey),
   ]);
-  const member = new Set(rooms);
   const levels: NotifyLevelEvent[] = [];
   for (const row of rows) {
     if (row.with !== undefined) {
