@@ -1,0 +1,116 @@
+/**
+ * What a stored message and a commit cost the SQLite store in CPU, apart
+ * from the server (docs/performance.md, "A stored message's CPU, in
+ * process"): appends through `SqliteStore.appendMessage` as the server
+ * calls it, with the checkpoint thread, search indexing and mentions, in
+ * commits of 1, 8 and 64 messages.
+ *
+ *   deno run -A bench/store_cpu.ts [messages=2048] [sizes=1,8,64] [rounds=1]
+ *
+ * For each commit size, `messages` appends after a warm-up of a quarter
+ * as many, in 20 rooms taken in turn; each commit is that many appends
+ * queued in one turn (no commit wait), awaited together, so the store
+ * commits them as one group (checked against `appendCommits`). A tenth
+ * of the messages mention someone; every text has nine words, as chat's.
+ * Prints the process's CPU (user and system, from `process.cpuUsage`:
+ * the checkpoint thread's included) per message and per commit. CPU, not
+ * wall time: the machine may be busy. `rounds` repeats the sizes.
+ *
+ * STORE_ROOT: the absolute path of a folder in the checkout (its import
+ * map applies there) holding another version's server/, e.g. after
+ * `mkdir .old && git archive HEAD server | tar -x -C .old`, to measure its
+ * store instead: alternate the two for A/B pairs.
+ */
+import process from "node:process";
+import type { Store } from "../server/store/mod.ts";
+
+const [messages = 2048, , rounds = 1] = Deno.args.map(Number);
+const sizes = (Deno.args[1] ?? "1,8,64").split(",").map(Number);
+const root = Deno.env.get("STORE_ROOT") ?? new URL("..", import.meta.url).href;
+const base = root.startsWith("file:") ? root : `file://${root}/`;
+const { SqliteStore } = await import(`${base}server/store/sqlite.ts`);
+const { BACKGROUND_CHECKPOINTS } = await import(
+  `${base}server/store/checkpoints.ts`
+);
+const ROOMS = Array.from({ length: 20 }, (_, i) => `room${i}`);
+const WORDS = [
+  "the",
+  "meeting",
+  "moved",
+  "to",
+  "thursday",
+  "afternoon",
+  "bring",
+  "your",
+  "notes",
+  "please",
+  "deploy",
+  "finished",
+  "without",
+  "errors",
+  "again",
+];
+
+let sent = 0;
+function text(): string {
+  const n = sent++;
+  const words = [];
+  for (let i = 0; i < 9; i++) words.push(WORDS[(n * 7 + i * 3) % WORDS.length]);
+  if (n % 10 === 0) words[4] = `@reader${n % 20}`;
+  return `${words.join(" ")} ${n}`;
+}
+
+async function append(store: Store, count: number, size: number) {
+  for (let done = 0; done < count; done += size) {
+    const batch = [];
+    for (let i = 0; i < size; i++) {
+      const room = ROOMS[(done + i) % ROOMS.length];
+      batch.push(store.appendMessage({
+        roomKey: room,
+        userKey: `writer${i % 20}`,
+        user: `Writer${i % 20}`,
+        text: text(),
+      }));
+    }
+    await Promise.all(batch);
+  }
+}
+
+const dir = await Deno.makeTempDir({ prefix: "store_cpu_" });
+try {
+  console.log(
+    `${base}, ${messages} messages a size, load ${
+      Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
+    }`,
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const size of sizes) {
+      const store = await SqliteStore.open(`${dir}/r${round}s${size}.db`, {
+        busyTimeoutMs: 5000,
+        commitWaitMs: 0,
+        backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
+      }) as Store & { appendCommits: number };
+      for (const key of ROOMS) await store.createRoom(key, key);
+      await append(store, Math.max(size, messages / 4), size);
+      const commits = store.appendCommits;
+      const before = process.cpuUsage();
+      await append(store, messages, size);
+      const used = process.cpuUsage(before);
+      const made = store.appendCommits - commits;
+      await store.close();
+      const stored = Math.ceil(messages / size) * size;
+      const per = (us: number, n: number) => (us / n).toFixed(1);
+      console.log(
+        `commits of ${size}: ${made} commits (${
+          (stored / made).toFixed(1)
+        } a commit); CPU µs a message user ${per(used.user, stored)} system ${
+          per(used.system, stored)
+        } total ${per(used.user + used.system, stored)}; a commit ${
+          per(used.user + used.system, made)
+        }`,
+      );
+    }
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
