@@ -1,6 +1,6 @@
 import postgres from "postgres";
+import { messageIds } from "./message_ids.ts";
 import { setImmediate } from "node:timers";
-import { monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
@@ -207,7 +207,7 @@ export class PostgresStore implements Store {
   #drafts: PostgresDrafts;
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
-  #nextId = monotonicFactory();
+  #nextId = messageIds();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
   #queued: QueuedAppend[] = [];

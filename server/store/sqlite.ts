@@ -3,8 +3,8 @@ import {
   type SQLOutputValue,
   type StatementSync,
 } from "node:sqlite";
+import { messageIds } from "./message_ids.ts";
 import { setImmediate } from "node:timers";
-import { monotonicFactory } from "ulid";
 import { accountCreatedAt } from "../accounts/identity.ts";
 import { addressKey } from "../addresses.ts";
 import { StoreUnavailableError } from "../protocol/errors.ts";
@@ -198,7 +198,7 @@ export class SqliteStore implements Store {
   #appendChanges = 0;
   #writes = 0;
   #db: DatabaseSync;
-  #nextId = monotonicFactory();
+  #nextId = messageIds();
   #closed = false;
   #closing?: Promise<void>;
   #sql: Record<string, StatementSync> = {};
