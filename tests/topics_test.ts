@@ -233,6 +233,50 @@ Deno.test("PUT /api/rooms/{room}/topic sets the topic as set_topic does, with it
   });
 });
 
+Deno.test("set_topic and PUT /api/rooms/{room}/topic: a letter under more than 4 combining marks is invalid_message; 4, and Vietnamese, fit", async () => {
+  await withServer(async (server) => {
+    const ann = await accountWithToken(server, "ann");
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const socket = await pool.login({ token: ann.token });
+      await socket.ok("create_room", { room: "dev" });
+      // One letter under 249 combining marks covered the room's header.
+      for (
+        const topic of ["a" + "\u0301".repeat(249), "x" + "\u0301".repeat(5)]
+      ) {
+        const refused = await expectError(
+          socket,
+          "set_topic",
+          { room: "dev", topic },
+          "invalid_message",
+        );
+        assert.match(String(refused.data.message), /at most 4 marks/);
+        const put = await call(server, "PUT", "/api/rooms/dev/topic", {
+          token: ann.token,
+          body: { topic },
+        });
+        assert.equal(put.status, 400);
+        assert.equal(put.body.error, "invalid_message");
+      }
+      // NFC leaves these uncomposed: four marks on one letter stay allowed.
+      const four = "x" + "\u0301\u0302\u0303\u0304";
+      assert.equal(
+        (await socket.ok("set_topic", { room: "dev", topic: four })).topic,
+        four,
+      );
+      const vietnamese = "Ti\u1EBFng Vi\u1EC7t";
+      const put = await call(server, "PUT", "/api/rooms/dev/topic", {
+        token: ann.token,
+        body: { topic: vietnamese },
+      });
+      assert.equal(put.status, 200);
+      assert.equal(put.body.topic, vietnamese);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});
+
 const clusterSkip = clusterSkipReason();
 
 Deno.test({

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { DISGUISING } from "../protocol/disguises.ts";
+import { MARKS_RULE, PILED_MARKS } from "../protocol/piled_marks.ts";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
 import { CONVERSATIONS_MAX_LIMIT } from "../protocol/limits.ts";
 import {
@@ -161,17 +162,14 @@ export const me = z.object({
 
 // Names of tokens and hooks are labels people read: no control characters,
 // and none of the characters that disguise a name (protocol/disguises.ts).
-// Nor a letter under a pile of combining marks ("Zalgo"): 63 of them on
-// one letter, as a hook's display name, were drawn in a column about 100
-// pixels tall over the messages around it. Four are more than any
-// language's letter needs (Vietnamese uses two; a keycap emoji two).
+// Nor a letter under a pile of combining marks (protocol/piled_marks.ts).
 const label = z.string().trim().min(1).max(64)
   .refine((s) => !/\p{Cc}/u.test(s), "no control characters")
   .refine(
     (s) => !DISGUISING.test(s),
     "no direction marks or invisible spaces",
   )
-  .refine((s) => !/\p{M}{5}/u.test(s), "at most 4 marks on one letter")
+  .refine((s) => !PILED_MARKS.test(s), MARKS_RULE)
   .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 
 /** `POST /api/tokens`, `POST /api/bots/:bot/tokens`, `POST /api/rooms/:room/hooks`. */

@@ -2,16 +2,19 @@
  * A room's topic: one line of plain text, trimmed, at most
  * MAX_TOPIC_LENGTH code points. Control characters (line breaks among
  * them) and the characters that disguise names (direction overrides,
- * invisible spaces: disguises.ts) are refused, as in names: a topic shows
- * under the room's name in every member's header.
+ * invisible spaces: disguises.ts) are refused, as in names, and so is a
+ * letter under more than 4 marks (piled_marks.ts): a topic shows under the
+ * room's name in every member's header.
  */
 import { DISGUISING_CLASS } from "./disguises.ts";
 import { MAX_TOPIC_LENGTH } from "./limits.ts";
+import { PILED_MARKS } from "./piled_marks.ts";
 
 /** What a topic may be, as the refusal says. */
 export const TOPIC_RULE =
   `A topic is one line of at most ${MAX_TOPIC_LENGTH} ` +
-  "characters, without control or text-direction characters.";
+  "characters, without control or text-direction characters, " +
+  "and at most 4 marks on one letter.";
 
 /**
  * What a topic may hold: neither kind of refused character. Imports
@@ -28,7 +31,7 @@ export const TOPIC_CHARACTERS = new RegExp(
  */
 export function cleanTopic(raw: string): string | null {
   const topic = raw.normalize("NFC").trim();
-  if (!TOPIC_CHARACTERS.test(topic)) return null;
+  if (!TOPIC_CHARACTERS.test(topic) || PILED_MARKS.test(topic)) return null;
   if (
     topic.length > MAX_TOPIC_LENGTH && [...topic].length > MAX_TOPIC_LENGTH
   ) {
