@@ -7,6 +7,10 @@
 import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_NOTIFY_LEVELS } from "../server/handlers/notify_levels.ts";
+import {
+  conversationKey,
+  type StoredNotifyLevel,
+} from "../server/store/mod.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, roomsOf, roundTrip, type TestClient } from "./harness.ts";
 import { GONE_ROOMS_PLACES_MIGRATION } from "./store_contract/support.ts";
@@ -82,7 +86,7 @@ stores.clients(
 
 stores.clients(
   "set_notify_level is refused with a clear code to guests, outside the account's rooms, for an unknown level and past the levels an account keeps",
-  async (pool) => {
+  async (pool, server) => {
     const guest = await pool.guest("gus");
     await expectError(
       guest,
@@ -126,23 +130,56 @@ stores.clients(
       "room_not_found",
     );
 
-    for (let i = 0; i < MAX_NOTIFY_LEVELS; i++) {
-      await ann.ok("set_notify_level", { with: `p${i}`, level: "none" });
+    // Levels with people who need not exist: straight into the store (a
+    // level with nobody is refused), so that the cap is reached without
+    // registering 1,000 accounts.
+    const annKey = (await server.node.accounts.find("ann"))!.key;
+    for (let i = 0; i < MAX_NOTIFY_LEVELS - 1; i++) {
+      const stream = conversationKey(annKey, `p${i}`);
+      const setting = { stream, with: `p${i}`, level: "none", updatedAt: i };
+      assert.ok(
+        await server.node.store.setNotifyLevel(
+          annKey,
+          setting as StoredNotifyLevel,
+          MAX_NOTIFY_LEVELS,
+        ),
+      );
     }
+    await ann.ok("set_notify_level", { with: "ben", level: "none" });
+    await pool.register("cat");
     await expectError(
       ann,
       "set_notify_level",
-      { with: "one_more", level: "none" },
+      { with: "cat", level: "none" },
       "forbidden",
     );
     // The ones kept may still change or go.
-    await ann.ok("set_notify_level", { with: "p1", level: "all" });
+    await ann.ok("set_notify_level", { with: "ben", level: "all" });
     await ann.ok("set_notify_level", { with: "p2", level: "mentions" });
-    await ann.ok("set_notify_level", { with: "one_more", level: "none" });
+    await ann.ok("set_notify_level", { with: "cat", level: "none" });
     const kept = (await ann.ok("list_notify_levels")).levels as unknown[];
     assert.equal(kept.length, MAX_NOTIFY_LEVELS);
   },
   { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "set_notify_level with a name nobody has is user_not_found and stores nothing; setting one back to 'mentions' with any name is allowed",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    await expectError(
+      ann,
+      "set_notify_level",
+      { with: "nobody", level: "all" },
+      "user_not_found",
+    );
+    await pool.guest("gus");
+    await ann.ok("set_notify_level", { with: "gus", level: "none" });
+    await ann.ok("set_notify_level", { with: "nobody", level: "mentions" });
+    assert.deepEqual((await ann.ok("list_notify_levels")).levels, [
+      { with: "gus", level: "none" },
+    ]);
+  },
 );
 
 stores.clients(
@@ -263,6 +300,7 @@ stores.database(
       options,
       async setUp(pool) {
         const ann = await pool.register("ann");
+        await pool.register("ben");
         await ann.ok("set_notify_level", { room: "general", level: "none" });
         await ann.ok("set_notify_level", { with: "ben", level: "all" });
         await ann.ok("set_draft", { room: "general", text: "kept" });

@@ -40,3 +40,19 @@ export async function ownPlace(
   }
   return { stream: key, where: { room: node.registry.roomName(key) } };
 }
+
+/**
+ * `user_not_found` when nobody is called `name`, else undefined: a draft
+ * or a level in a conversation with nobody would be a row no conversation
+ * shows. One account read, as private_message makes, when that account is
+ * not online here.
+ */
+export async function nobodyCalled(
+  ctx: MemberContext,
+  name: string,
+): Promise<Failure | undefined> {
+  const { node } = ctx;
+  if (await node.onlineName(nameKey(name)) !== undefined) return undefined;
+  if (await node.accounts.find(name) !== undefined) return undefined;
+  return fail("user_not_found", `Nobody is called '${name}'.`);
+}
