@@ -213,6 +213,43 @@ stores.clients(
 );
 
 stores.clients(
+  "list_drafts and GET /api/drafts name no room the account left or was removed from, even when a set_draft's write lands after the leave; a rejoin shows it again",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "plans", private: true });
+    await ann.ok("invite", { room: "plans", user: "ben" });
+    await ann.ok("create_room", { room: "dev" });
+    await ben.ok("join_room", { room: "dev" });
+    await ben.ok("set_draft", { room: "general", text: "stays" });
+    await ann.ok("remove_member", { room: "plans", user: "ben" });
+    await ben.ok("leave_room", { room: "dev" });
+    // What a set_draft whose membership check passed just before the
+    // removal and the leave writes after them: rows of rooms he left.
+    const { store } = server.node;
+    const benKey = (await server.node.accounts.find("ben"))!.key;
+    for (const room of ["plans", "dev"]) {
+      const stream = server.node.findRoom(room)!;
+      const draft = { stream, text: `late in ${room}`, updatedAt: Date.now() };
+      assert.ok(await store.setDraft(benKey, draft, MAX_DRAFTS));
+    }
+    const listed = (await ben.ok("list_drafts")).drafts as {
+      room?: string;
+    }[];
+    assert.deepEqual(listed.map((d) => d.room), ["general"]);
+    const rest = await call(server, "GET", "/api/drafts", {
+      token: ben.token!,
+    });
+    assert.equal(rest.status, 200);
+    assert.deepEqual(rest.body.drafts, listed);
+    // The row is kept: joined again, the room shows its draft back.
+    await ben.ok("join_room", { room: "dev" });
+    const back = (await ben.ok("list_drafts")).drafts as { room?: string }[];
+    assert.deepEqual(back.map((d) => d.room).sort(), ["dev", "general"]);
+  },
+);
+
+stores.clients(
   "REST drafts: PUT sets a room's or a conversation's draft, GET /api/drafts lists them, DELETE clears one, and every socket of the account hears each",
   async (pool, server) => {
     const ann = await pool.register("ann");

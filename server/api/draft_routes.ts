@@ -60,7 +60,7 @@ export function draftRoutes(
       path: "/api/drafts",
       summary: "The caller's drafts",
       description:
-        "As the WebSocket `list_drafts`: the newest first, each with `room` or `with`; those of rooms that no longer exist are left out. Limited with the account's `list_drafts`.",
+        "As the WebSocket `list_drafts`: the newest first, each with `room` or `with`; those of rooms the caller does not belong to (left, removed, deleted) are left out. Limited with the account's `list_drafts`.",
       security: BEARER,
       responses: {
         200: json(draftsReply, "The drafts"),
