@@ -109,6 +109,8 @@ const EN = {
   "code.not_accepted": "This person does not accept that from you.",
   "code.too_many_rooms": "You have reached the most rooms you may have.",
   "code.too_many_drafts": "You keep too many drafts: send or clear one first.",
+  "code.drafts_too_long":
+    "Your drafts hold too much text together: send or clear one first.",
   "code.stale_epoch": "This room changed on the server: reload it.",
   "code.internal": "The server failed to do that: try again.",
   "code.url_not_allowed": "The server will not call that address.",
@@ -719,6 +721,8 @@ const FR: Record<MessageKey, string> = {
   "code.too_many_rooms": "Vous avez atteint le nombre maximal de salons.",
   "code.too_many_drafts":
     "Vous gardez trop de brouillons : envoyez-en ou effacez-en un d'abord.",
+  "code.drafts_too_long":
+    "Vos brouillons contiennent trop de texte en tout : envoyez-en ou effacez-en un d'abord.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",
   "code.url_not_allowed": "Le serveur n'appellera pas cette adresse.",

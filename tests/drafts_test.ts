@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
-import { MAX_DRAFTS } from "../server/handlers/drafts.ts";
+import { MAX_DRAFT_CHARACTERS, MAX_DRAFTS } from "../server/handlers/drafts.ts";
 import { conversationKey } from "../server/store/mod.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
@@ -138,7 +138,10 @@ stores.clients(
     for (let i = 1; i < MAX_DRAFTS - 1; i++) {
       const stream = conversationKey("ann", `p${i}`);
       const draft = { stream, with: `p${i}`, text: "x", updatedAt: i };
-      assert.ok(await server.node.store.setDraft("ann", draft, MAX_DRAFTS));
+      assert.equal(
+        await server.node.store.setDraft("ann", draft, MAX_DRAFTS),
+        "written",
+      );
     }
     await ann.ok("set_draft", { with: "ben", text: "x" });
     await pool.register("cat");
@@ -154,6 +157,63 @@ stores.clients(
     await ann.ok("set_draft", { with: "cat", text: "x" });
     const kept = (await ann.ok("list_drafts")).drafts as unknown[];
     assert.equal(kept.length, MAX_DRAFTS);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "set_draft and PUT .../draft past the account's 200,000 characters of drafts are drafts_too_long, nothing stored nor told; a shorter one fits",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    await pool.register("ben");
+    // 49 drafts of a message's 4,000 emoji, straight into the store (49
+    // accounts to write to would be 49 password hashes): 196,000.
+    const annKey = (await server.node.accounts.find("ann"))!.key;
+    for (let i = 0; i < 49; i++) {
+      const stream = conversationKey(annKey, `p${i}`);
+      const draft = {
+        stream,
+        with: `p${i}`,
+        text: "😀".repeat(4000),
+        updatedAt: i,
+      };
+      assert.equal(
+        await server.node.store.setDraft(
+          annKey,
+          draft,
+          MAX_DRAFTS,
+          MAX_DRAFT_CHARACTERS,
+        ),
+        "written",
+      );
+    }
+    await ann.ok("set_draft", { room: "general", text: "x".repeat(3999) });
+    const refused = await expectError(
+      ann,
+      "set_draft",
+      { with: "ben", text: "hi" },
+      "drafts_too_long",
+    );
+    assert.match(String(refused.data.message), /200000 characters/);
+    const rest = await call(server, "PUT", "/api/private/ben/draft", {
+      token: ann.token!,
+      body: { text: "hi" },
+    });
+    assert.equal(rest.status, 403);
+    assert.equal(rest.body.error, "drafts_too_long");
+    // general's draft counted as its new text: 4,000 make exactly 200,000.
+    await ann.ok("set_draft", { room: "general", text: "x".repeat(4000) });
+    await ann.ok("set_draft", { room: "general", text: "" });
+    await ann.ok("set_draft", { with: "ben", text: "hi" });
+    await phone.event("draft", (d) => d.with === "ben" && d.text === "hi");
+    const listed = (await ann.ok("list_drafts")).drafts as { text: string }[];
+    assert.equal(listed.length, 50);
+    // Nothing was told about the refused ones before.
+    assert.equal(
+      phone.events("draft").filter((d) => d.data.with === "ben").length,
+      1,
+    );
   },
   { rateLimits: NO_RATE_LIMITS },
 );
@@ -231,7 +291,10 @@ stores.clients(
     for (const room of ["plans", "dev"]) {
       const stream = server.node.findRoom(room)!;
       const draft = { stream, text: `late in ${room}`, updatedAt: Date.now() };
-      assert.ok(await store.setDraft(benKey, draft, MAX_DRAFTS));
+      assert.equal(
+        await store.setDraft(benKey, draft, MAX_DRAFTS),
+        "written",
+      );
     }
     const listed = (await ben.ok("list_drafts")).drafts as {
       room?: string;

@@ -480,11 +480,11 @@ export function transferContract(
       const one = { text: "x", updatedAt: Date.now() };
       assert.equal(
         await imported.setDraft("bob", { ...one, stream: "general" }, 1),
-        false,
+        "too_many",
       );
       assert.equal(
         await imported.setDraft("bob", { ...one, stream: "team" }, 1),
-        true,
+        "written",
       );
     },
   );

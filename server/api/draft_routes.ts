@@ -71,7 +71,7 @@ export function draftRoutes(
   );
 
   const setting = (where: string) =>
-    `As the WebSocket \`set_draft\` in ${where}: replaces the draft there (an empty \`text\` deletes it), at most a message's 4000 characters (\`message_too_long\`), at most 200 drafts an account (403 \`too_many_drafts\`); every socket of the account gets \`draft\`. Limited with the account's \`set_draft\`.`;
+    `As the WebSocket \`set_draft\` in ${where}: replaces the draft there (an empty \`text\` deletes it), at most a message's 4000 characters (\`message_too_long\`), at most 200 drafts an account (403 \`too_many_drafts\`) of at most 200,000 characters together (403 \`drafts_too_long\`); every socket of the account gets \`draft\`. Limited with the account's \`set_draft\`.`;
   const deleting = (where: string) =>
     `As the WebSocket \`set_draft\` with an empty \`text\` in ${where}: the draft is gone (deleting none answers the same), and every socket of the account gets \`draft\` with an empty \`text\`.`;
 

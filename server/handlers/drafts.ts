@@ -13,6 +13,15 @@ import { nobodyCalled, ownPlace } from "./own_place.ts";
 export const MAX_DRAFTS = 200;
 
 /**
+ * Characters (code points) an account's drafts may hold together: 50
+ * messages of the longest kind, or all 200 drafts of 1,000 characters. A
+ * person keeps a few drafts of a line or two and now and then a long one;
+ * 200 drafts of 4,000 emoji were 3.2 MB that each `list_drafts` read and
+ * encoded on the thread that serves the sockets (a quarter of that now).
+ */
+export const MAX_DRAFT_CHARACTERS = 200_000;
+
+/**
  * `set_draft`: an account's unsent text in a room it belongs to or a
  * private conversation, stored so that its other devices show it; an empty
  * text deletes it. Its other connections, on every node, get `draft`.
@@ -55,10 +64,22 @@ export async function setDraft(
     text: data.text,
     updatedAt: Date.now(),
   };
-  if (!await node.store.setDraft(member.userKey, draft, MAX_DRAFTS)) {
+  const written = await node.store.setDraft(
+    member.userKey,
+    draft,
+    MAX_DRAFTS,
+    MAX_DRAFT_CHARACTERS,
+  );
+  if (written === "too_many") {
     return fail(
       "too_many_drafts",
       `An account keeps at most ${MAX_DRAFTS} drafts: send or clear one.`,
+    );
+  }
+  if (written === "too_long") {
+    return fail(
+      "drafts_too_long",
+      `An account's drafts hold at most ${MAX_DRAFT_CHARACTERS} characters together: send or clear one.`,
     );
   }
   const event: DraftEvent = { ...where, ...wireDraft(draft) };

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   "not_accepted",
   "too_many_rooms",
   "too_many_drafts",
+  "drafts_too_long",
   "stale_epoch",
   "internal",
   // HTTP only: a webhook or push URL the server will not call.

@@ -69,6 +69,9 @@ export interface MarkedRead {
   state: StreamReadState;
 }
 
+/** What `setDraft` did: wrote, or which of its caps refused the draft. */
+export type DraftWrite = "written" | "too_many" | "too_long";
+
 /** An account's unsent text in one place, as `listDrafts` reads it. */
 export interface StoredDraft {
   /** The room key, or the conversation's key (`conversationKey`). */
@@ -1395,15 +1398,19 @@ export interface DoNotDisturbStore {
 export interface DraftStore {
   /**
    * Sets an account's draft in a stream (`withName` for a conversation),
-   * or deletes it when `text` is empty. False, and nothing written, when
-   * the account has `max` drafts already and none in this stream: a cap
-   * so that an account cannot fill the disk with drafts to names.
+   * or deletes it when `text` is empty. Nothing is written, and the answer
+   * says which cap refused it, when the account has `max` drafts already
+   * and none in this stream (`too_many`: an account cannot fill the disk
+   * with drafts to names), or when its drafts' characters (code points),
+   * this stream's counted as the new text, would pass `maxCharacters`
+   * (`too_long`: all of them are read and sent at once by a list).
    */
   setDraft(
     userKey: string,
     draft: StoredDraft,
     max: number,
-  ): Promise<boolean>;
+    maxCharacters?: number,
+  ): Promise<DraftWrite>;
   /** An account's drafts, the newest first. */
   listDrafts(userKey: string): Promise<StoredDraft[]>;
 }

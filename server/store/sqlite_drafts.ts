@@ -1,5 +1,5 @@
 import type { StatementSync } from "node:sqlite";
-import type { DraftStore, StoredDraft } from "./mod.ts";
+import type { DraftStore, DraftWrite, StoredDraft } from "./mod.ts";
 import { type DraftRow, toDraft } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqlitePlaceRows } from "./sqlite_place_rows.ts";
@@ -22,13 +22,23 @@ export class SqliteDrafts implements DraftStore {
     });
   }
 
-  setDraft(userKey: string, draft: StoredDraft, max: number): Promise<boolean> {
+  setDraft(
+    userKey: string,
+    draft: StoredDraft,
+    max: number,
+    maxCharacters?: number,
+  ): Promise<DraftWrite> {
     return this.#run(() => {
       if (draft.text === "") {
         this.#rows.delete(userKey, draft.stream);
-        return true;
+        return "written";
       }
-      return this.#rows.put(userKey, { ...draft, value: draft.text }, max);
+      return this.#rows.put(
+        userKey,
+        { ...draft, value: draft.text },
+        max,
+        maxCharacters,
+      );
     });
   }
 

@@ -37,7 +37,11 @@ export class SqliteNotifyLevels implements NotificationStore {
         this.#rows.delete(userKey, setting.stream);
         return true;
       }
-      return this.#rows.put(userKey, { ...setting, value: setting.level }, max);
+      return this.#rows.put(
+        userKey,
+        { ...setting, value: setting.level },
+        max,
+      ) === "written";
     });
   }
 

@@ -45,19 +45,35 @@ export class SqlitePlaceRows {
   }
 
   /**
-   * Writes the account's row of `row.stream`; false, writing nothing, when
-   * that stream is new and the account holds `max` rows already.
+   * Writes the account's row of `row.stream`; writes nothing, and says
+   * which cap, when that stream is new and the account holds `max` rows
+   * already (`too_many`), or when the characters (code points) of its
+   * values, this stream's counted as the new one, would pass
+   * `maxCharacters` (`too_long`).
    */
-  put(userKey: string, row: PlaceRow, max: number): boolean {
+  put(
+    userKey: string,
+    row: PlaceRow,
+    max: number,
+    maxCharacters = Infinity,
+  ): "written" | "too_many" | "too_long" {
     const { name, value } = this.#table;
     // The count and the write are one transaction: two devices writing
-    // new rows together cannot pass the cap.
+    // new rows together cannot pass the caps. SQLite's length() counts a
+    // text's characters, as [...text].length does.
     return this.#transaction(() => {
-      const { held, here } = this.#q(
-        `SELECT count(*) AS held, count(*) FILTER (WHERE stream = ?) AS here
+      const { held, here, others } = this.#q(
+        `SELECT count(*) AS held, count(*) FILTER (WHERE stream = ?) AS here,
+           coalesce(sum(length(${value})) FILTER (WHERE stream <> ?), 0)
+             AS others
          FROM ${name} WHERE user_key = ?`,
-      ).get(row.stream, userKey) as { held: number; here: number };
-      if (here === 0 && held >= max) return false;
+      ).get(row.stream, row.stream, userKey) as {
+        held: number;
+        here: number;
+        others: number;
+      };
+      if (here === 0 && held >= max) return "too_many";
+      if (others + [...row.value].length > maxCharacters) return "too_long";
       this.#q(
         `INSERT INTO ${name} (user_key, stream, with_name, ${value}, updated_at)
          VALUES (?, ?, ?, ?, ?)
@@ -65,7 +81,7 @@ export class SqlitePlaceRows {
            with_name = excluded.with_name, ${value} = excluded.${value},
            updated_at = excluded.updated_at`,
       ).run(userKey, row.stream, row.with ?? null, row.value, row.updatedAt);
-      return true;
+      return "written";
     });
   }
 }

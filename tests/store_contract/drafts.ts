@@ -18,7 +18,7 @@ export function drafts(test: StoreTest): void {
       const withBen = conversationKey("ann", "ben");
       assert.equal(
         await store.setDraft("ann", roomDraft("general", "first", 1_000), 10),
-        true,
+        "written",
       );
       assert.equal(
         await store.setDraft(
@@ -31,11 +31,11 @@ export function drafts(test: StoreTest): void {
           },
           10,
         ),
-        true,
+        "written",
       );
       assert.equal(
         await store.setDraft("ann", roomDraft("general", "second", 3_000), 10),
-        true,
+        "written",
       );
       await store.setDraft("cat", roomDraft("general", "cat's", 4_000), 10);
       const expected: StoredDraft[] = [
@@ -53,11 +53,11 @@ export function drafts(test: StoreTest): void {
     await store.setDraft("ann", roomDraft("general", "hello", 1_000), 10);
     assert.equal(
       await store.setDraft("ann", roomDraft("general", "", 2_000), 10),
-      true,
+      "written",
     );
     assert.equal(
       await store.setDraft("ann", roomDraft("dev", "", 2_000), 10),
-      true,
+      "written",
     );
     assert.deepEqual(await store.listDrafts("ann"), []);
   });
@@ -66,30 +66,51 @@ export function drafts(test: StoreTest): void {
     for (const stream of ["a", "b", "c"]) {
       assert.equal(
         await store.setDraft("ann", roomDraft(stream, stream, 1_000), 3),
-        true,
+        "written",
       );
     }
     assert.equal(
       await store.setDraft("ann", roomDraft("d", "d", 2_000), 3),
-      false,
+      "too_many",
     );
     assert.equal(
       await store.setDraft("ann", roomDraft("a", "a2", 3_000), 3),
-      true,
+      "written",
     );
     // Another account's cap is its own.
     assert.equal(
       await store.setDraft("ben", roomDraft("d", "d", 2_000), 3),
-      true,
+      "written",
     );
     await store.setDraft("ann", roomDraft("b", "", 4_000), 3);
     assert.equal(
       await store.setDraft("ann", roomDraft("d", "d", 5_000), 3),
-      true,
+      "written",
     );
     assert.deepEqual(
       (await store.listDrafts("ann")).map((d) => [d.stream, d.text]),
       [["d", "d"], ["a", "a2"], ["c", "c"]],
+    );
+  });
+
+  test("setDraft refuses a text that would take the account's drafts past maxCharacters (code points, the stream's own draft counted as the new text), and still takes a shorter one", async (store) => {
+    const set = (who: string, stream: string, text: string) =>
+      store.setDraft(who, roomDraft(stream, text, 1_000), 10, 10);
+    // Six emoji are twelve UTF-16 units: characters are code points.
+    assert.equal(await set("ann", "a", "😀".repeat(6)), "written");
+    assert.equal(await set("ann", "b", "xxxxx"), "too_long");
+    assert.equal(await set("ann", "b", "xxxx"), "written");
+    // Replacing a's draft counts its new text, not the old one too.
+    assert.equal(await set("ann", "a", "y".repeat(7)), "too_long");
+    assert.equal(await set("ann", "a", "y".repeat(6)), "written");
+    assert.equal(await set("ann", "a", "y"), "written");
+    assert.equal(await set("ann", "c", "zzzzz"), "written");
+    // Another account's characters are its own; deleting is always taken.
+    assert.equal(await set("ben", "a", "y".repeat(10)), "written");
+    assert.equal(await set("ann", "b", ""), "written");
+    assert.deepEqual(
+      (await store.listDrafts("ann")).map((d) => [d.stream, d.text]).sort(),
+      [["a", "y"], ["c", "zzzzz"]],
     );
   });
 
