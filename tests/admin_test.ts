@@ -593,6 +593,7 @@ stores.test("list_all_rooms: the admin page sees every room with its owner, rete
     const carol = await pool.register("carol");
     await carol.ok("create_room", { room: "Secret", private: true });
     await carol.ok("set_topic", { room: "Secret", topic: "Who knows" });
+    await carol.ok("invite", { room: "Secret", user: "root" });
     await root.ok("create_room", { room: "dev" });
     await root.ok("update_room", { room: "dev", retention_days: 30 });
     await root.ok("update_room", { room: "dev", owner: "carol" });
@@ -617,6 +618,55 @@ stores.test("list_all_rooms: the admin page sees every room with its owner, rete
       token: tokenOf(carol),
     });
     assert.deepEqual([refused.status, refused.body.error], [403, "forbidden"]);
+  }));
+
+stores.test("list_all_rooms: a private room's topic is shown only to its members, as its messages are", (server) =>
+  withPool(server, async (pool) => {
+    const root = await admin(pool);
+    const mo = await pool.register("mo");
+    await root.ok("set_role", { user: "mo", role: "moderator" });
+    await mo.event("system", (d) => d.kind === "info");
+    const carol = await pool.register("carol");
+    await carol.ok("create_room", { room: "Secret", private: true });
+    await carol.ok("set_topic", { room: "Secret", topic: "Layoffs in May" });
+    await carol.ok("create_room", { room: "lobby" });
+    await carol.ok("set_topic", { room: "lobby", topic: "Say hello" });
+    const topics = async (client: TestClient) => {
+      const { rooms } = await client.ok("list_all_rooms", {});
+      return Object.fromEntries(
+        (rooms as { name: string; topic?: string }[])
+          .filter((r) => r.name !== "general")
+          .map((r) => [r.name, r.topic]),
+      );
+    };
+    // Outside the room: its name and owner, not what its members wrote.
+    assert.deepEqual(await topics(mo), {
+      lobby: "Say hello",
+      Secret: undefined,
+    });
+    // Over HTTP with a token, the account's socket closed: the store says.
+    const token = tokenOf(mo);
+    await mo.close();
+    await wentOffline(root, "mo");
+    const outside = await api(server, "/api/admin/list_all_rooms", { token });
+    assert.equal(outside.status, 200, JSON.stringify(outside.body));
+    const { users: _, ...secret } =
+      (outside.body.rooms as Record<string, unknown>[])
+        .find((r) => r.name === "Secret") ?? {};
+    assert.deepEqual(secret, { name: "Secret", private: true, owner: "carol" });
+    await carol.ok("invite", { room: "Secret", user: "mo" });
+    const inside = await api(server, "/api/admin/list_all_rooms", { token });
+    assert.equal(
+      (inside.body.rooms as { name: string; topic?: string }[])
+        .find((r) => r.name === "Secret")?.topic,
+      "Layoffs in May",
+    );
+    // A member online here is answered from this node's registry.
+    const again = await pool.login({ token });
+    assert.deepEqual(await topics(again), {
+      lobby: "Say hello",
+      Secret: "Layoffs in May",
+    });
   }));
 
 stores.finish();

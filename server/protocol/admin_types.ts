@@ -24,7 +24,7 @@ export interface RoomDetails {
   owner?: string;
   /** Its own retention in days (0: forever); absent, `--retention-days`. */
   retention_days?: number;
-  /** Its topic (`set_topic`); absent: none. */
+  /** Its topic (`set_topic`); absent: none, or a private room the caller is outside. */
   topic?: string;
 }
 
