@@ -122,6 +122,27 @@ Deno.test("kick: every connection of the user hears kicked, then closes with 400
     }
   }));
 
+Deno.test("kick and ban: a reason piling more than 4 combining marks on one letter is invalid_message, 4 pass", () =>
+  withClients(async (pool) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    const zalgo = "Z" + "\u0300\u0301\u0302\u0303\u0304".repeat(40);
+    for (const action of ["kick", "ban"]) {
+      const error = await expectError(
+        root,
+        action,
+        { user: "bob", reason: zalgo },
+        "invalid_message",
+      );
+      assert.equal(
+        error.data.message,
+        "Invalid field 'reason': at most 4 marks on one letter.",
+      );
+    }
+    await root.ok("kick", { user: "bob", reason: "Vie\u0323\u0302t spam" });
+    await bob.closed;
+  }));
+
 Deno.test("kick and ban: a reason past a close frame's 123 bytes (CJK, a name not ASCII) still closes the connection with 4003, the close reason cut on a character", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

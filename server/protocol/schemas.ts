@@ -288,7 +288,15 @@ export const searchData = z.object({
   limit: intIn(1, 50).optional(),
 });
 
-const reason = noNul(500).optional();
+/**
+ * A moderator's reason is shown to its target and in the room's log as a
+ * notice line: labels' rule on marks applies (server/api/schemas.ts), as a
+ * letter under 249 combining marks was drawn in a column far over the rows
+ * around the notice. Four are more than any language's letter needs.
+ */
+const reason = noNul(500)
+  .refine((s) => !/\p{M}{5}/u.test(s), "at most 4 marks on one letter")
+  .optional();
 
 /** `kick` data. */
 export const kickData = z.object({ user: name, reason });
