@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CONVERSATIONS_MAX_LIMIT } from "./limits.ts";
+import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
 
 /**
  * Shapes of every request's `data`. They check types and sizes only; the
@@ -290,12 +291,12 @@ export const searchData = z.object({
 
 /**
  * A moderator's reason is shown to its target and in the room's log as a
- * notice line: labels' rule on marks applies (server/api/schemas.ts), as a
+ * notice line: labels' rule on marks applies (piled_marks.ts), as a
  * letter under 249 combining marks was drawn in a column far over the rows
  * around the notice. Four are more than any language's letter needs.
  */
 const reason = noNul(500)
-  .refine((s) => !/\p{M}{5}/u.test(s), "at most 4 marks on one letter")
+  .refine((s) => !PILED_MARKS.test(s), MARKS_RULE)
   .optional();
 
 /** `kick` data. */
