@@ -1,5 +1,5 @@
 import { nameSkeleton } from "./protocol/skeleton.ts";
-import type { Role } from "./protocol/types.ts";
+import type { Role, RoomSummary } from "./protocol/types.ts";
 import type { RoomView } from "./room_changes.ts";
 
 /** Where a member's frames go; the registry never looks inside. */
@@ -17,6 +17,12 @@ export interface MemberSession {
   readonly tokenHash: string;
   /** When the session ends (ms since the epoch): the connection closes then. */
   readonly expiresAt: number;
+}
+
+/** The room list a login reply carried, and when (performance.now()). */
+export interface ListedInReply {
+  rooms?: RoomSummary[];
+  at?: number;
 }
 
 /** One logged-in connection as the registry sees it. */
@@ -67,6 +73,13 @@ export interface Member {
    * `room_list` it gets only what changed (room_changes.ts).
    */
   readonly roomView?: RoomView;
+  /**
+   * Set when the client logged in with `room_list_in_reply`: the list its
+   * login reply carries (`rooms` unset while the reply is being made, when
+   * the node's lists skip it), which the node's next list is compared
+   * with instead of being sent whole (room_lists.ts); unset after that.
+   */
+  listedInReply?: ListedInReply;
   /** Ends the connection (kick, ban): flushes what is queued, then closes. */
   disconnect(code: number, reason: string): void;
 }

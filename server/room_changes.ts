@@ -94,6 +94,36 @@ export class RoomListChanges {
     if (count >= this.#public.size + mine.size) return full();
     return encodeChanges({ rooms, removed });
   }
+
+  /**
+   * The frame for a connection whose login reply carried its list
+   * (`listed`, its private rooms among them), given the private rooms it
+   * may see now, and moves its view to this generation: what differs from
+   * that list as `room_changes`, the full list when that would be as
+   * long, or undefined when nothing does. O(rooms), once a login, as the
+   * reply was.
+   */
+  frameAfterReply(
+    view: RoomView,
+    listed: readonly RoomSummary[],
+    privateRooms: readonly RoomSummary[],
+    full: () => string,
+  ): string | undefined {
+    const mine = new Map(privateRooms.map((room) => [room.name, room]));
+    view.generation = this.#generation;
+    view.private = mine;
+    const had = new Map(listed.map((room) => [room.name, room]));
+    const rooms: RoomSummary[] = [];
+    for (const room of [...this.#public.values(), ...privateRooms]) {
+      if (!same(had.get(room.name), room)) rooms.push(room);
+      had.delete(room.name);
+    }
+    const removed = [...had.keys()];
+    const count = rooms.length + removed.length;
+    if (count === 0) return undefined;
+    if (count >= this.#public.size + mine.size) return full();
+    return encodeChanges({ rooms, removed });
+  }
 }
 
 function encodeChanges(data: RoomChangesEvent): string {

@@ -59,6 +59,14 @@ export class RoomListPace {
   }
 
   /**
+   * Records that `who` has the list of rooms `text` since `at` (a login
+   * reply that carried it), as if `take` had sent it then.
+   */
+  sent(who: object, text: string, at: number): void {
+    this.#sent.set(who, { text, at });
+  }
+
+  /**
    * When the earliest list held back since the last call may go out
    * (performance.now() time), or Infinity when none was; then forgets it.
    */

@@ -2,7 +2,7 @@ import { log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { PresenceManager } from "./presence/mod.ts";
 import type { RoomSummary } from "./protocol/types.ts";
-import type { Member, RoomRegistry } from "./registry.ts";
+import type { ListedInReply, Member, RoomRegistry } from "./registry.ts";
 import { RoomListChanges } from "./room_changes.ts";
 import { frameOf, type RoomList, RoomListPace } from "./room_list_pace.ts";
 
@@ -95,6 +95,9 @@ export class RoomLists {
     const own = new Map<string, RoomList>();
     let delivered = 0;
     registry.everyone().forEach((member) => {
+      // A login reply being made carries the list: nothing before it.
+      const listed = member.listedInReply;
+      if (listed && listed.rooms === undefined) return;
       const mine = anyPrivate && !member.guest &&
           registry.hasPrivateRooms(member.userKey)
         ? registry.roomsOf(member.userKey)
@@ -110,15 +113,29 @@ export class RoomLists {
       };
       const full = () => frameOf(list());
       const view = member.roomView;
-      const frame = view
-        ? this.#changes.frameFor(
-          view,
-          mine || view.private.size > 0
-            ? this.summaries(counts, mine, true)
-            : [],
-          full,
-        )
-        : this.#paced(member, list(), shared, now);
+      let frame: string | undefined;
+      if (listed?.rooms) {
+        // Its first list was its login reply's: what differs from that.
+        member.listedInReply = undefined;
+        frame = view
+          ? this.#changes.frameAfterReply(
+            view,
+            listed.rooms,
+            mine ? this.summaries(counts, mine, true) : [],
+            full,
+          )
+          : this.#paced(member, list(), shared, now, listed);
+      } else {
+        frame = view
+          ? this.#changes.frameFor(
+            view,
+            mine || view.private.size > 0
+              ? this.summaries(counts, mine, true)
+              : [],
+            full,
+          )
+          : this.#paced(member, list(), shared, now);
+      }
       if (frame === undefined) return;
       member.outbox.push(frame);
       delivered++;
@@ -137,6 +154,7 @@ export class RoomLists {
     list: RoomList,
     shared: RoomList,
     now: number,
+    listed?: ListedInReply,
   ): string | undefined {
     if (list === shared && shared.text === undefined) {
       const text = JSON.stringify(shared.rooms);
@@ -145,6 +163,10 @@ export class RoomLists {
         : this.#lastSharedList = text;
     }
     list.text ??= JSON.stringify(list.rooms);
+    // The login reply counts as the list it was last sent, and when.
+    if (listed?.rooms) {
+      this.#pace.sent(member, JSON.stringify(listed.rooms), listed.at ?? now);
+    }
     if (!this.#pace.take(member, list.text, now)) return undefined;
     return frameOf(list);
   }

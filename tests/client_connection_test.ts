@@ -157,7 +157,11 @@ test("connection resumes a guest by name, rejoins its room and fetches what it m
   await reconnect(r);
   assert.equal(state.resuming.value, true);
   const login = await server.next("login");
-  assert.deepEqual(login.data, { username: "ida", room_changes: true });
+  assert.deepEqual(login.data, {
+    username: "ida",
+    room_changes: true,
+    room_list_in_reply: true,
+  });
   server.reply(login, loginReply("ida"));
   const rejoin = await server.next("join_room");
   assert.deepEqual(rejoin.data, { room: "dev" });
@@ -507,7 +511,7 @@ test("connection logs in with the session cookie after a reload, and resumes wit
   const login = await server.next("login");
   assert.deepEqual(
     login.data,
-    { room_changes: true },
+    { room_changes: true, room_list_in_reply: true },
     "the cookie logs in, not a name",
   );
   server.reply(login, loginReply("Ida"));
@@ -524,7 +528,7 @@ test("connection logs in with the session cookie after a reload, and resumes wit
   const again = await server.next("login");
   assert.deepEqual(
     again.data,
-    { room_changes: true },
+    { room_changes: true, room_list_in_reply: true },
     "an account resumes with the cookie",
   );
 });
@@ -578,7 +582,10 @@ test("connection signs in over HTTP, then logs in on a fresh socket that carries
   assert.equal(server.sockets[0].closedByClient, true);
   (await server.socketCount(2)).accept();
   const login = await server.next("login");
-  assert.deepEqual(login.data, { room_changes: true });
+  assert.deepEqual(login.data, {
+    room_changes: true,
+    room_list_in_reply: true,
+  });
   server.reply(login, loginReply("ida"));
   server.reply(await server.next("history"), {
     room: "general",

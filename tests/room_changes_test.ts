@@ -4,6 +4,7 @@
  * other client gets whole lists as before.
  */
 import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import {
   type ClientPool,
   delay,
@@ -262,6 +263,155 @@ Deno.test("login: a room_changes that is not true or false is invalid_message", 
       client,
       "login",
       { username: "alice", room_changes: "yes" },
+      "invalid_message",
+    );
+  }));
+
+// Logs in with the reply's list as the first one: no room_list comes
+// before the first change.
+async function listedInReply(
+  pool: ClientPool,
+  data: Record<string, unknown>,
+): Promise<TestClient> {
+  const client = await pool.connect();
+  await client.ok("login", { ...data, room_list_in_reply: true });
+  return client;
+}
+
+Deno.test("login with room_list_in_reply: no room_list follows the reply, the next change comes as room_changes against the reply's list", () =>
+  withClients(async (pool) => {
+    await fillers(pool);
+    const watcher = await listedInReply(pool, {
+      username: "watcher",
+      room_changes: true,
+    });
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "filler1" });
+    // The login's own list, had it been sent, would come before this.
+    await watcher.event(
+      "room_changes",
+      (d) =>
+        (d.rooms as Room[]).some((r) => r.name === "filler1" && r.users === 1),
+    );
+    assert.deepEqual(watcher.events("room_list"), []);
+    await agrees(watcher);
+  }));
+
+Deno.test("login with room_list_in_reply: an account's private rooms are in the reply and not sent again", () =>
+  withClients(async (pool) => {
+    await fillers(pool);
+    const owner = await pool.register("owner");
+    await owner.ok("create_room", { room: "secret", private: true });
+    const again = await listedInReply(pool, {
+      username: "owner",
+      password: TEST_PASSWORD,
+      room_changes: true,
+    });
+    assert.ok(
+      (again.received[0].data.rooms as Room[]).some((r) =>
+        r.name === "secret" && r.private === true
+      ),
+    );
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "filler2" });
+    const changed = await again.event(
+      "room_changes",
+      (d) => (d.rooms as Room[]).some((r) => r.name === "filler2"),
+    );
+    assert.ok(
+      !(changed.data.rooms as Room[]).some((r) => r.name === "secret"),
+    );
+    assert.deepEqual(again.events("room_list"), []);
+    await agrees(again);
+  }));
+
+Deno.test("login with room_list_in_reply and no room_changes: the first room_list is the first change after the reply", () =>
+  withClients(async (pool) => {
+    await fillers(pool, 2);
+    const witness = await optedIn(pool, { username: "witness" });
+    const from = witness.received.length;
+    const plain = await listedInReply(pool, { username: "plain" });
+    const listed = sorted(plain.received[0].data.rooms as Room[]);
+    assert.deepEqual(
+      listed.find((r) => r.name === "general"),
+      { name: "general", users: 2 },
+    );
+    // The node's list for this login has gone out once the witness has
+    // its share: whatever the plain client was sent then came before what
+    // follows.
+    await witness.event(
+      "room_changes",
+      (d) =>
+        (d.rooms as Room[]).some((r) => r.name === "general" && r.users === 2),
+      { from },
+    );
+    const bob = await pool.guest("bob");
+    await bob.ok("join_room", { room: "filler1" });
+    const first = await plain.event("room_list");
+    assert.notDeepEqual(sorted(first.data.rooms as Room[]), listed);
+    const list = await plain.event(
+      "room_list",
+      (d) =>
+        (d.rooms as Room[]).some((r) => r.name === "filler1" && r.users === 1),
+    );
+    assert.deepEqual(sorted(list.data.rooms as Room[]), [
+      { name: "filler1", users: 1 },
+      { name: "filler2", users: 1 },
+      { name: "general", users: 2 },
+    ]);
+    assert.equal(plain.events("room_changes").length, 0);
+  }));
+
+Deno.test("login with room_list_in_reply: with 501 rooms of 250-character topics a login carries the list once", () =>
+  withClients(async (pool) => {
+    const maker = await pool.register("maker");
+    const topic = "t".repeat(250);
+    for (let from = 1; from <= 500; from += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const room = `room${String(from + i).padStart(3, "0")}`;
+          await maker.ok("create_room", { room });
+          await maker.ok("set_topic", { room, topic });
+        }),
+      );
+    }
+    // Every frame of a guest's login up to the room change another guest
+    // then makes: the login's own list (whole), if sent, comes first.
+    // (The maker, a member, counts in every room: the mover makes 2.)
+    const loginBytes = async (name: string, room: string, options: object) => {
+      const client = await pool.connect();
+      await client.ok("login", { username: name, ...options });
+      const mover = await pool.guest(`${name}_mover`);
+      await mover.ok("join_room", { room });
+      await client.waitFor((f) =>
+        f.id === undefined &&
+        (f.action === "room_changes" || f.action === "room_list") &&
+        (f.data.rooms as Room[]).some((r) => r.name === room && r.users === 2)
+      );
+      const bytes = client.rawFrames.reduce((n, raw) => n + raw.length, 0);
+      await mover.close();
+      await client.close();
+      return { bytes, lists: client.events("room_list").length };
+    };
+    const twice = await loginBytes("twice", "room001", { room_changes: true });
+    const once = await loginBytes("once", "room002", {
+      room_changes: true,
+      room_list_in_reply: true,
+    });
+    console.log(`login bytes: ${twice.bytes} without, ${once.bytes} with`);
+    assert.equal(twice.lists, 1);
+    assert.equal(once.lists, 0);
+    // The list is about 146 kB: it went once, not twice.
+    assert.ok(twice.bytes - once.bytes > 140_000);
+  }, { rateLimits: NO_RATE_LIMITS, maxRoomsPerUser: 0 }));
+
+Deno.test("login: a room_list_in_reply that is not true or false is invalid_message", () =>
+  withClients(async (pool) => {
+    const client = await pool.connect();
+    await expectError(
+      client,
+      "login",
+      { username: "alice", room_list_in_reply: 1 },
       "invalid_message",
     );
   }));

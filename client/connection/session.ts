@@ -67,10 +67,12 @@ export interface SessionOptions {
 }
 
 /**
- * Asked with every login: the room list comes whole once, then as
- * `room_changes` (what changed), not whole up to four times a second.
+ * Asked with every login: the room list comes whole once, in the login
+ * reply (not again as a `room_list` after it: 146 kB for 500 rooms with
+ * long topics), then as `room_changes` (what changed), not whole up to
+ * four times a second.
  */
-const LOGIN_OPTIONS = { room_changes: true } as const;
+const LOGIN_OPTIONS = { room_changes: true, room_list_in_reply: true } as const;
 
 /** Re-login errors that mean "try again later", not "this name cannot log in". */
 const RETRY_LOGIN = new Set<ClientErrorCode>([

@@ -262,7 +262,7 @@ async function enterServer(
   ctx: RequestContext,
   identity: Identity,
   request: "login" | "register",
-  options: { room_changes?: boolean },
+  options: { room_changes?: boolean; room_list_in_reply?: boolean },
 ): Promise<Outcome> {
   const { node, client } = ctx;
   const userKey = nameKey(identity.username);
@@ -300,6 +300,8 @@ async function enterServer(
     session: identity.session,
     apiToken: identity.apiToken,
     roomView: options.room_changes ? newRoomView() : undefined,
+    // The node's lists skip this connection until its reply's list is made.
+    listedInReply: options.room_list_in_reply ? {} : undefined,
     // Bound, not a closure: a closure here would keep this whole login's
     // scope alive as long as the connection (memory per idle connection).
     disconnect: client.disconnect.bind(client),
@@ -348,12 +350,15 @@ async function enterServer(
       ? undefined
       : await node.enterRooms(member);
     const announce = node.moveMember(member, GENERAL_ROOM);
+    // Read after the move, so the list already counts the new user.
+    const rooms = await node.roomSummaries(
+      identity.guest ? undefined : userKey,
+    );
     const reply: Omit<LoginSuccess, "request"> = {
       username: identity.username,
       role: identity.role,
       room: GENERAL_ROOM,
-      // Read after the move, so the list already counts the new user.
-      rooms: await node.roomSummaries(identity.guest ? undefined : userKey),
+      rooms,
       limits: node.serverLimits(),
     };
     if (identity.token !== undefined) reply.token = identity.token;
@@ -375,6 +380,11 @@ async function enterServer(
     }
     succeeded = true;
     return succeed(reply, () => {
+      // The reply is queued: from here the node's lists send this
+      // connection what differs from the reply's list.
+      if (member.listedInReply) {
+        member.listedInReply = { rooms, at: performance.now() };
+      }
       release?.();
       announce();
       pushPending(node, userKey, pending);

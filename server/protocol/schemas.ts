@@ -72,10 +72,12 @@ export const tokenLoginData = z.object({ token: z.string().min(1).max(256) });
 /**
  * What `login` and `register` may ask for, whichever way they prove who
  * the user is: `room_changes` asks for `room_changes` events after the
- * first `room_list` instead of whole lists.
+ * first `room_list` instead of whole lists; `room_list_in_reply` takes the
+ * reply's `rooms` as that first list, so that no whole list follows it.
  */
 export const loginOptionsData = z.object({
   room_changes: z.boolean().optional(),
+  room_list_in_reply: z.boolean().optional(),
 });
 
 /** `register` data. */
