@@ -21,6 +21,7 @@ import {
   signIn,
   waitForTitle,
 } from "./browser_support.ts";
+import { TEST_PASSWORD, TestClient } from "./harness.ts";
 
 /** The sidebar row of a room. */
 function roomRow(page: Page, room: string) {
@@ -155,5 +156,53 @@ browserTest(
       (await notifications(phone)).map((n) => n.body),
       ["before the pause", "after the pause"],
     );
+  },
+);
+
+browserTest(
+  "web client: a pause that ends drops from the open settings menu and the gear at its end, with nothing else to render them",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "alice");
+    // Another device of the account sets the pause; logged in first, so
+    // that its arrival in the room list renders nothing later.
+    const other = await TestClient.loginWith(server.wsUrl, {
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    try {
+      await page.getByTestId("settings").click();
+      await page.getByTestId("pause-hour").waitFor();
+      // The pause must be seen on before it ends: a few seconds ahead, and
+      // a minute if the machine was too busy to show it in time.
+      let seen = false;
+      for (const ahead of [8_000, 60_000]) {
+        const until = Date.now() + ahead;
+        await other.ok("set_do_not_disturb", { until });
+        try {
+          await page.getByTestId("pause-resume").waitFor({
+            timeout: Math.max(1, until - Date.now() - 1_000),
+          });
+          seen = true;
+          break;
+        } catch {
+          // Too late to see it on: try again, further ahead.
+        }
+      }
+      assert.ok(seen, "the pause showed in the menu before it ended");
+      // Its end, with a wide margin for a busy machine: the menu offers
+      // a pause again and the gear's mark goes, without a click.
+      await page.getByTestId("pause-hour").waitFor({ timeout: 120_000 });
+      await page.getByTestId("paused-mark").waitFor({
+        state: "detached",
+        timeout: 120_000,
+      });
+      assert.doesNotMatch(
+        await page.getByTestId("pause-state").innerText(),
+        /\d\d:\d\d/,
+      );
+    } finally {
+      await other.close();
+    }
   },
 );

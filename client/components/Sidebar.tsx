@@ -11,6 +11,7 @@ import { dmKey, entry, isPaused, notifyLevelOf, roomKey } from "../state.ts";
 import { inAnHour, pauseEnd, tomorrowAtNine } from "../do_not_disturb.ts";
 import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss } from "../use_dismiss.ts";
+import { usePauseEnd } from "../use_pause_end.ts";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
@@ -421,10 +422,11 @@ function SettingsMenu(): JSX.Element {
   const open = useSignal(false);
   const root = useRef<HTMLDivElement>(null);
   const permission = state.notifyPermission.value;
-  // Read at each render: the menu shows the pause as of its opening.
+  // Read at each render, and a render comes when the pause ends.
   const now = Date.now();
   const until = state.doNotDisturb.value;
   const paused = isPaused(state, now);
+  usePauseEnd(until, paused);
   const pause = async (end: number | null) => {
     open.value = false;
     actions.errorShown(state, await connection.setDoNotDisturb(end));
