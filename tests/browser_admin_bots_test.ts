@@ -125,6 +125,10 @@ browserTest(
       const revoke = token.getByTestId("admin-bot-token-revoke");
       await revoke.click();
       await revoke.filter({ hasText: /^Really\?/ }).waitFor(WIDE);
+      // Said in a live region too, which a screen reader announces.
+      const asked = token.getByTestId("admin-bot-token-revoke-question");
+      assert.equal(await asked.getAttribute("role"), "status");
+      assert.match(await asked.innerText(), /^Really\?/);
       assert.equal(await token.count(), 1);
       await revoke.click();
       await token.waitFor({ ...WIDE, state: "detached" });

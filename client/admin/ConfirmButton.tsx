@@ -7,7 +7,10 @@ import { t } from "../i18n.ts";
 /**
  * A destructive button that asks twice in the page itself: dialogs are
  * easy to click through and block the page. Leaving it (Tab, a click
- * elsewhere) takes the question back.
+ * elsewhere) takes the question back. The question is said again in a
+ * polite live region beside it (`<testId>-question`, present from the
+ * first render, as a region must be before what it announces): a screen
+ * reader does not always read a focused button's new name.
  */
 export function ConfirmButton(
   { label, testId, onConfirm }: {
@@ -17,22 +20,32 @@ export function ConfirmButton(
   },
 ): JSX.Element {
   const asking = useSignal(false);
+  const question = t("admin.confirm", { action: label });
   return (
-    <button
-      type="button"
-      class="danger"
-      data-testid={testId}
-      onClick={() => {
-        if (!asking.value) {
-          asking.value = true;
-          return;
-        }
-        asking.value = false;
-        onConfirm();
-      }}
-      onBlur={() => asking.value = false}
-    >
-      {asking.value ? t("admin.confirm", { action: label }) : label}
-    </button>
+    <>
+      <button
+        type="button"
+        class="danger"
+        data-testid={testId}
+        onClick={() => {
+          if (!asking.value) {
+            asking.value = true;
+            return;
+          }
+          asking.value = false;
+          onConfirm();
+        }}
+        onBlur={() => asking.value = false}
+      >
+        {asking.value ? question : label}
+      </button>
+      <span
+        class="sr-only"
+        role="status"
+        data-testid={`${testId}-question`}
+      >
+        {asking.value ? question : ""}
+      </span>
+    </>
   );
 }
