@@ -10,7 +10,8 @@
  * webhooks; PostgreSQL's index of account keys in byte order; the drafts'
  * table; the rooms' topics; the notification levels' table; PostgreSQL's
  * index of each room's members in byte order, with the index it replaced;
- * the accounts' "do not disturb" with the index of levels at `all`).
+ * the accounts' "do not disturb" with the index of levels at `all`; the
+ * saved messages' table, with PostgreSQL's chat_save_message).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -38,6 +39,7 @@ import {
   MEMBER_PAGES_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
+  SAVED_MESSAGES_MIGRATION,
   TOPICS_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
@@ -90,6 +92,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, SAVED_MESSAGES_MIGRATION)) {
+    await sql`DROP FUNCTION chat_save_message`;
+    await sql`DROP TABLE saved_messages`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, DO_NOT_DISTURB_MIGRATION)) {
     await sql`DROP INDEX notification_levels_all`;
     await sql`ALTER TABLE accounts DROP COLUMN do_not_disturb_until`;
@@ -155,6 +161,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, SAVED_MESSAGES_MIGRATION)) {
+    db.exec("DROP TABLE saved_messages");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, DO_NOT_DISTURB_MIGRATION)) {
     db.exec("DROP INDEX notification_levels_all");
     db.exec("ALTER TABLE accounts DROP COLUMN do_not_disturb_until");

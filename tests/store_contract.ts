@@ -21,6 +21,7 @@ import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
+import { savedMessages } from "./store_contract/saved.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
@@ -84,6 +85,7 @@ export function storeContract(
   messageRecords(test);
   privateMessages(test);
   drafts(test);
+  savedMessages(test);
   notifyLevels(test);
   doNotDisturb(test);
   accounts(test);

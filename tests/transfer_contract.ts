@@ -488,6 +488,24 @@ export function transferContract(
       );
     },
   );
+  test(
+    "after an import, each account's saved messages are there as they were, and the cap counts them",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      const saved = await store.listSaved("bob", { limit: 10 });
+      assert.equal(saved.length, 2);
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual(await imported.listSaved("bob", { limit: 10 }), saved);
+      assert.equal(
+        await imported.saveMessage("bob", "another", Date.now(), 2),
+        "full",
+      );
+    },
+  );
 }
 
 function spec(table: string): TableSpec {
@@ -730,6 +748,8 @@ async function populate(store: Store): Promise<void> {
     });
   }
   await store.pin(first.id, true);
+  await store.saveMessage("bob", first.id, now, 1000);
+  await store.saveMessage("bob", reply.id, now + 1, 1000);
   await store.appendMessage(draft("team", "team only"));
   await store.markRead("bob", "general", 2);
   await store.appendPrivate(dm("alice", "bob", "psst"));

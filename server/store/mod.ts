@@ -1415,6 +1415,48 @@ export interface DraftStore {
   listDrafts(userKey: string): Promise<StoredDraft[]>;
 }
 
+/** A message an account saved (`save_message`), as `listSaved` reads it. */
+export interface SavedRow {
+  /** The message's id. */
+  id: string;
+  /** When the account saved it (ms since the epoch). */
+  savedAt: number;
+}
+
+/** What `saveMessage` did. */
+export type SaveResult = "added" | "kept" | "full";
+
+/**
+ * The messages each account saved to come back to (Slack's "Later"), one
+ * row per account and message id; what the message is and whether its
+ * account may still read it is the handler's question, not the store's.
+ */
+export interface SavedStore {
+  /**
+   * Saves a message for an account at `at`: "added", or "kept" (saved
+   * already: its time stays), or "full" and nothing written when the
+   * account has `max` saved already; a cap so that saves cannot fill the
+   * disk.
+   */
+  saveMessage(
+    userKey: string,
+    id: string,
+    at: number,
+    max: number,
+  ): Promise<SaveResult>;
+  /** Forgets a saved message; false when it was not saved. */
+  unsaveMessage(userKey: string, id: string): Promise<boolean>;
+  /**
+   * Up to `limit` of an account's saved messages, the newest saved first
+   * (ties by id, descending), after the saved one `before` when given
+   * (none when `before` is not saved).
+   */
+  listSaved(
+    userKey: string,
+    page: { before?: string; limit: number },
+  ): Promise<SavedRow[]>;
+}
+
 export interface Store
   extends
     RoomStore,
@@ -1428,7 +1470,8 @@ export interface Store
     IgnoreStore,
     DraftStore,
     NotificationStore,
-    DoNotDisturbStore {
+    DoNotDisturbStore,
+    SavedStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

@@ -44,6 +44,7 @@ import {
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
+  type SavedStore,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -69,6 +70,7 @@ import { PostgresMemberships } from "./postgres_memberships.ts";
 import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
 import { PostgresDrafts } from "./postgres_drafts.ts";
+import { PostgresSaved } from "./postgres_saved.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresSearch } from "./postgres_search.ts";
@@ -175,6 +177,7 @@ export interface PostgresStore
     DraftStore,
     NotificationStore,
     DoNotDisturbStore,
+    SavedStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -205,6 +208,7 @@ export class PostgresStore implements Store {
   #memberships: PostgresMemberships;
   #accounts: PostgresAccounts;
   #drafts: PostgresDrafts;
+  #saved: PostgresSaved;
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
   #nextId = messageIds();
@@ -228,6 +232,7 @@ export class PostgresStore implements Store {
     this.#memberships = new PostgresMemberships(this.#context);
     this.#accounts = new PostgresAccounts(this.#context);
     this.#drafts = new PostgresDrafts(this.#context);
+    this.#saved = new PostgresSaved(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
   }
@@ -250,6 +255,7 @@ export class PostgresStore implements Store {
     delegate(PostgresStore, PostgresMemberships, (store) => store.#memberships);
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
     delegate(PostgresStore, PostgresDrafts, (store) => store.#drafts);
+    delegate(PostgresStore, PostgresSaved, (store) => store.#saved);
     delegate(
       PostgresStore,
       PostgresNotifyLevels,

@@ -300,6 +300,9 @@ export class PostgresAccounts implements AccountStore {
         ), drafted AS (
           DELETE FROM drafts
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
+        ), unsaved AS (
+          DELETE FROM saved_messages
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ), unleveled AS (
           DELETE FROM notification_levels
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)

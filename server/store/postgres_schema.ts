@@ -2503,4 +2503,41 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX notification_levels_all ON notification_levels (stream, user_key)
     WHERE level = 'all';
   `,
+  `
+  -- Saved messages (save_message): the messages each account keeps to
+  -- come back to, on every device. One row per account and message id; the
+  -- primary key serves a save's probe and its cap's count, the index the
+  -- list, newest saved first. Whether the account may still read the
+  -- message is asked when it is listed (a room left hides it, a room
+  -- joined again shows it); a deleted account's rows go with it.
+  -- chat_save_message counts and writes under a lock on the account's
+  -- name, so the cap is exact across nodes: 'added', 'kept' or 'full'.
+  CREATE TABLE saved_messages (
+    user_key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    saved_at BIGINT NOT NULL,
+    PRIMARY KEY (user_key, message_id)
+  );
+  CREATE INDEX saved_messages_newest
+    ON saved_messages (user_key, saved_at, message_id);
+  CREATE OR REPLACE FUNCTION chat_save_message(
+    s_user text, s_id text, s_at bigint, max_saved integer
+  ) RETURNS text
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1935767141, hashtext(s_user));  -- "save"
+    IF EXISTS (SELECT 1 FROM saved_messages
+               WHERE user_key = s_user AND message_id = s_id) THEN
+      RETURN 'kept';
+    END IF;
+    IF (SELECT count(*) FROM saved_messages WHERE user_key = s_user)
+       >= max_saved THEN
+      RETURN 'full';
+    END IF;
+    INSERT INTO saved_messages (user_key, message_id, saved_at)
+    VALUES (s_user, s_id, s_at);
+    RETURN 'added';
+  END
+  $$;
+  `,
 ];

@@ -51,6 +51,7 @@ import {
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
+  type SavedStore,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -83,6 +84,7 @@ import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import { SqliteDrafts } from "./sqlite_drafts.ts";
+import { SqliteSaved } from "./sqlite_saved.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
@@ -183,6 +185,7 @@ export interface SqliteStore
     DraftStore,
     NotificationStore,
     DoNotDisturbStore,
+    SavedStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -226,6 +229,7 @@ export class SqliteStore implements Store {
   #conversations = new SqliteConversations(this.#context);
   #ignores = new SqliteIgnores(this.#context);
   #drafts = new SqliteDrafts(this.#context);
+  #saved = new SqliteSaved(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #memberships = new SqliteMemberships(
@@ -273,6 +277,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteMemberships, (store) => store.#memberships);
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
     delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
+    delegate(SqliteStore, SqliteSaved, (store) => store.#saved);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
   }

@@ -673,4 +673,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX notification_levels_all ON notification_levels (stream)
     WHERE level = 'all';
   `,
+  `
+  -- Saved messages (save_message): the messages each account keeps to
+  -- come back to, on every device. One row per account and message id; the
+  -- primary key serves a save's probe and its cap's count, the index the
+  -- list, newest saved first. Whether the account may still read the
+  -- message is asked when it is listed (a room left hides it, a room
+  -- joined again shows it); a deleted account's rows go with it.
+  CREATE TABLE saved_messages (
+    user_key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    saved_at INTEGER NOT NULL,
+    PRIMARY KEY (user_key, message_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX saved_messages_newest
+    ON saved_messages (user_key, saved_at, message_id);
+  `,
 ];

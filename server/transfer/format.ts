@@ -318,6 +318,15 @@ export const TABLES: readonly TableSpec[] = [
     key: ["user_key", "stream"],
   },
   {
+    // The messages an account saved (save_message): its data, as its
+    // drafts are; only ids, so a saved message of a room not exported is
+    // kept and left out of list_saved, as one unreadable is.
+    table: "saved_messages",
+    kind: "saved_message",
+    columns: [text("user_key"), text("message_id"), int("saved_at")],
+    key: ["user_key", "message_id"],
+  },
+  {
     table: "invites",
     kind: "invite",
     secret: true,

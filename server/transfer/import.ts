@@ -339,9 +339,9 @@ function fileError(number: number, error: unknown): never {
  * membership or an owner names exists. An owner that is no account is
  * given the owner no account can be, as the store's own migration does
  * (a dump made before it holds such rooms): kept, whoever registered the
- * name later managed the room. A membership or a draft of no account is
- * refused: the name's next account would have been a member of a private
- * room, or read another's unsent text.
+ * name later managed the room. A membership, a draft or a saved message of
+ * no account is refused: the name's next account would have been a member
+ * of a private room, or read another's unsent text or list.
  */
 function checkNames(
   spec: TableSpec,
@@ -371,7 +371,8 @@ function checkNames(
     row.owner = DELETED_OWNER;
   }
   if (
-    (spec.table === "memberships" || spec.table === "drafts") &&
+    (spec.table === "memberships" || spec.table === "drafts" ||
+      spec.table === "saved_messages") &&
     !accounts.has(String(row.user_key))
   ) {
     throw new ImportError(

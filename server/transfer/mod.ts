@@ -59,6 +59,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "notification_levels",
   "read_positions",
   "drafts",
+  "saved_messages",
   "invites",
   "bans",
   "uploads",

@@ -285,6 +285,9 @@ export const NOTIFY_LEVELS_MIGRATION =
  */
 export const DO_NOT_DISTURB_MIGRATION = "Do not disturb (set_do_not_disturb)";
 
+/** Text of the migration that keeps each account's saved messages. */
+export const SAVED_MESSAGES_MIGRATION = "Saved messages (save_message)";
+
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 

@@ -1,0 +1,64 @@
+import type { SavedRow, SavedStore, SaveResult } from "./mod.ts";
+import type { PostgresContext } from "./postgres_context.ts";
+
+/**
+ * PostgresStore's saved messages (SavedStore; postgres.ts lends it to the
+ * store): one row per account and message, one statement per change.
+ */
+export class PostgresSaved implements SavedStore {
+  #context: PostgresContext;
+
+  constructor(context: PostgresContext) {
+    this.#context = context;
+  }
+
+  saveMessage(
+    userKey: string,
+    id: string,
+    at: number,
+    max: number,
+  ): Promise<SaveResult> {
+    return this.#context.run(async (sql) => {
+      // Counted and written under a lock on the account's name
+      // (chat_save_message): the cap is exact across nodes.
+      const [row] = await sql<{ result: SaveResult }[]>`
+        SELECT chat_save_message(${userKey}, ${id}, ${at}, ${max}) AS result`;
+      return row.result;
+    });
+  }
+
+  unsaveMessage(userKey: string, id: string): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const gone = await sql`DELETE FROM saved_messages
+        WHERE user_key = ${userKey} AND message_id = ${id}`;
+      return gone.count > 0;
+    });
+  }
+
+  listSaved(
+    userKey: string,
+    page: { before?: string; limit: number },
+  ): Promise<SavedRow[]> {
+    return this.#context.run(async (sql) => {
+      const rows = page.before === undefined
+        ? await sql<{ message_id: string; saved_at: string }[]>`
+          SELECT message_id, saved_at FROM saved_messages
+          WHERE user_key = ${userKey}
+          ORDER BY saved_at DESC, message_id COLLATE "C" DESC
+          LIMIT ${page.limit}`
+        : await sql<{ message_id: string; saved_at: string }[]>`
+          SELECT s.message_id, s.saved_at FROM saved_messages s
+          JOIN saved_messages b
+            ON b.user_key = s.user_key AND b.message_id = ${page.before}
+          WHERE s.user_key = ${userKey}
+            AND (s.saved_at < b.saved_at OR (s.saved_at = b.saved_at
+              AND s.message_id COLLATE "C" < b.message_id COLLATE "C"))
+          ORDER BY s.saved_at DESC, s.message_id COLLATE "C" DESC
+          LIMIT ${page.limit}`;
+      return rows.map((row) => ({
+        id: row.message_id,
+        savedAt: Number(row.saved_at),
+      }));
+    });
+  }
+}

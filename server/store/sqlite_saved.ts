@@ -1,0 +1,80 @@
+import type { StatementSync } from "node:sqlite";
+import type { SavedRow, SavedStore, SaveResult } from "./mod.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/**
+ * The SQLite store's saved messages (SavedStore), over the store's
+ * connection: one row per account and message, a commit per change.
+ */
+export class SqliteSaved implements SavedStore {
+  #q: (sql: string) => StatementSync;
+  #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
+
+  constructor(context: SqliteContext) {
+    this.#q = (sql) => context.q(sql);
+    this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
+  }
+
+  saveMessage(
+    userKey: string,
+    id: string,
+    at: number,
+    max: number,
+  ): Promise<SaveResult> {
+    return this.#run(() =>
+      this.#transaction((): SaveResult => {
+        const kept = this.#q(
+          "SELECT 1 FROM saved_messages WHERE user_key = ? AND message_id = ?",
+        ).get(userKey, id);
+        if (kept) return "kept";
+        // A count of the account's range of the primary key: at most max
+        // rows, read in the transaction that adds one, so the cap is exact.
+        const { n } = this.#q(
+          "SELECT count(*) AS n FROM saved_messages WHERE user_key = ?",
+        ).get(userKey) as { n: number };
+        if (n >= max) return "full";
+        this.#q(
+          `INSERT INTO saved_messages (user_key, message_id, saved_at)
+           VALUES (?, ?, ?)`,
+        ).run(userKey, id, at);
+        return "added";
+      })
+    );
+  }
+
+  unsaveMessage(userKey: string, id: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q(
+          "DELETE FROM saved_messages WHERE user_key = ? AND message_id = ?",
+        ).run(userKey, id).changes,
+      ) > 0
+    );
+  }
+
+  listSaved(
+    userKey: string,
+    page: { before?: string; limit: number },
+  ): Promise<SavedRow[]> {
+    return this.#run(() => {
+      const rows = page.before === undefined
+        ? this.#q(
+          `SELECT message_id, saved_at FROM saved_messages
+           WHERE user_key = ?
+           ORDER BY saved_at DESC, message_id DESC LIMIT ?`,
+        ).all(userKey, page.limit)
+        : this.#q(
+          `SELECT s.message_id, s.saved_at FROM saved_messages s
+           JOIN saved_messages b
+             ON b.user_key = s.user_key AND b.message_id = ?
+           WHERE s.user_key = ?
+             AND (s.saved_at, s.message_id) < (b.saved_at, b.message_id)
+           ORDER BY s.saved_at DESC, s.message_id DESC LIMIT ?`,
+        ).all(page.before, userKey, page.limit);
+      return (rows as unknown as { message_id: string; saved_at: number }[])
+        .map((row) => ({ id: row.message_id, savedAt: Number(row.saved_at) }));
+    });
+  }
+}

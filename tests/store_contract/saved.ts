@@ -1,0 +1,71 @@
+/**
+ * The store contract for saved messages: saveMessage, unsaveMessage and
+ * listSaved, one row per account and message, capped per account, gone
+ * with the account.
+ */
+import assert from "node:assert/strict";
+import { account, type StoreTest } from "./support.ts";
+
+/** The contract of saveMessage, unsaveMessage and listSaved. */
+export function savedMessages(test: StoreTest): void {
+  test(
+    "saveMessage keeps one row per account and message, its first time; listSaved reads them newest saved first, across a reopen",
+    async (store, reopen) => {
+      assert.equal(await store.saveMessage("ann", "m1", 1_000, 10), "added");
+      assert.equal(await store.saveMessage("ann", "m2", 3_000, 10), "added");
+      assert.equal(await store.saveMessage("ann", "m3", 2_000, 10), "added");
+      // Saved again: kept, at its first time.
+      assert.equal(await store.saveMessage("ann", "m1", 4_000, 10), "kept");
+      assert.equal(await store.saveMessage("ben", "m1", 5_000, 10), "added");
+      const expected = [
+        { id: "m2", savedAt: 3_000 },
+        { id: "m3", savedAt: 2_000 },
+        { id: "m1", savedAt: 1_000 },
+      ];
+      assert.deepEqual(await store.listSaved("ann", { limit: 10 }), expected);
+      const again = await reopen();
+      assert.deepEqual(await again.listSaved("ann", { limit: 10 }), expected);
+      assert.deepEqual(await again.listSaved("nobody", { limit: 10 }), []);
+    },
+  );
+
+  test("listSaved pages by the id of the last saved one read, ties in one millisecond by id, and answers none after an id not saved", async (store) => {
+    for (const id of ["a", "c", "b", "d"]) {
+      await store.saveMessage("ann", id, 1_000, 10);
+    }
+    await store.saveMessage("ann", "z", 500, 10);
+    const ids = async (page: { before?: string; limit: number }) =>
+      (await store.listSaved("ann", page)).map((row) => row.id);
+    assert.deepEqual(await ids({ limit: 2 }), ["d", "c"]);
+    assert.deepEqual(await ids({ before: "c", limit: 2 }), ["b", "a"]);
+    assert.deepEqual(await ids({ before: "a", limit: 2 }), ["z"]);
+    assert.deepEqual(await ids({ before: "z", limit: 2 }), []);
+    assert.deepEqual(await ids({ before: "nope", limit: 2 }), []);
+  });
+
+  test("saveMessage refuses a new message past max, still answers kept for one saved, and an unsave makes room", async (store) => {
+    for (const id of ["a", "b", "c"]) {
+      assert.equal(await store.saveMessage("ann", id, 1_000, 3), "added");
+    }
+    assert.equal(await store.saveMessage("ann", "d", 2_000, 3), "full");
+    assert.equal(await store.saveMessage("ann", "a", 2_000, 3), "kept");
+    // Another account's cap is its own.
+    assert.equal(await store.saveMessage("ben", "d", 2_000, 3), "added");
+    assert.equal(await store.unsaveMessage("ann", "b"), true);
+    assert.equal(await store.unsaveMessage("ann", "b"), false);
+    assert.equal(await store.saveMessage("ann", "d", 3_000, 3), "added");
+    assert.deepEqual(
+      (await store.listSaved("ann", { limit: 10 })).map((row) => row.id),
+      ["d", "c", "a"],
+    );
+  });
+
+  test("deleteAccount forgets the account's saved messages, not another's", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.saveMessage("ann", "m1", 1_000, 10);
+    await store.saveMessage("ben", "m1", 1_000, 10);
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    assert.deepEqual(await store.listSaved("ann", { limit: 10 }), []);
+    assert.equal((await store.listSaved("ben", { limit: 10 })).length, 1);
+  });
+}
