@@ -331,12 +331,17 @@ export function categoryOf(action: string): RateCategory {
     case "react":
       return "reaction";
     case "search":
+    // A page of up to 100 saved messages is a message read and a ban probe
+    // each, as a search page reads its messages: the same bucket.
+    case "list_saved":
       return "search";
     case "mark_read":
     case "mark_unread":
     // A commit and an event to the account's other sockets, as mark_read.
     case "set_notify_level":
     case "set_do_not_disturb":
+    case "save_message":
+    case "unsave_message":
       return "read";
     case "join_room":
     case "leave_room":

@@ -225,6 +225,9 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "set_draft", { room: "dev", text: "half" });
     await ok(boss, "set_draft", { with: "bob", text: "hi" });
     await ok(boss, "list_drafts", {});
+    await ok(boss, "save_message", { id });
+    await ok(boss, "list_saved", {});
+    await ok(boss, "unsave_message", { id });
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });
     await ok(boss, "join_room", { room: "dev" });
     await ok(boss, "set_notify_level", { room: "dev", level: "none" });

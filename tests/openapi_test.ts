@@ -493,6 +493,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...roomTopicSteps(admin, user),
     ...ignoreSteps(user),
     ...draftSteps(user),
+    ...await savedSteps(server, user),
     ...notifyLevelSteps(user),
     ...doNotDisturbSteps(user),
   ];
@@ -984,6 +985,36 @@ function draftSteps(user: CallOptions): Step[] {
     step("DELETE", room, "/api/rooms/nowhere/draft", 404),
     step("DELETE", peer, "/api/private/root/draft", 200),
     step("DELETE", peer, "/api/private/root/draft", 403, {}),
+  ];
+}
+
+// The user saves a message of general, lists, and unsaves it; the refusals.
+async function savedSteps(
+  server: TestServer,
+  user: CallOptions,
+): Promise<Step[]> {
+  const posted = await call(server, "POST", "/api/rooms/general/messages", {
+    ...user,
+    body: { text: "read later" },
+  });
+  const route = "/api/saved/{id}";
+  const path = `/api/saved/${posted.body.message.id}`;
+  const step = (
+    method: string,
+    route: string,
+    path: string,
+    status: number,
+    options: CallOptions = user,
+  ): Step => ({ method, route, path, options, status });
+  return [
+    step("PUT", route, path, 200),
+    step("PUT", route, "/api/saved/nope", 404),
+    step("PUT", route, path, 403, {}),
+    step("GET", "/api/saved", "/api/saved?limit=10", 200),
+    step("GET", "/api/saved", "/api/saved?limit=1000", 400),
+    step("GET", "/api/saved", "/api/saved", 401, {}),
+    step("DELETE", route, path, 200),
+    step("DELETE", route, path, 403, {}),
   ];
 }
 

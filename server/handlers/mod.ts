@@ -28,6 +28,7 @@ import {
 } from "./invites.ts";
 import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
+import { listSaved, saveMessage, unsaveMessage } from "./saved.ts";
 import { setTopic } from "./topics.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
@@ -91,6 +92,9 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   react,
   pin,
   list_pins: listPins,
+  save_message: saveMessage,
+  unsave_message: unsaveMessage,
+  list_saved: listSaved,
   search,
   find_people: findPeople,
   audit_log: auditLog,

@@ -37,6 +37,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   too_many_rooms: 403,
   too_many_drafts: 403,
   drafts_too_long: 403,
+  too_many_saved: 403,
   stale_epoch: 409,
   internal: 500,
   url_not_allowed: 400,

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   "too_many_rooms",
   "too_many_drafts",
   "drafts_too_long",
+  // save_message past the account's cap of saved messages.
+  "too_many_saved",
   "stale_epoch",
   "internal",
   // HTTP only: a webhook or push URL the server will not call.

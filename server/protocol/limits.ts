@@ -58,6 +58,18 @@ export const MAX_REACTION_USERS = 50;
 /** Pinned messages in one room or conversation. */
 export const MAX_PINS = 100;
 
+/**
+ * Messages an account may keep saved (`save_message`). Slack's "Later" and
+ * Mattermost's saved lists are read a page at a time and hold a person's
+ * to-dos, dozens at most; a cap keeps a script from writing a row for
+ * every message it can read. 1,000 rows are about 100 kB of the store.
+ */
+export const MAX_SAVED = 1000;
+
+/** Default and largest page sizes of `list_saved` (each saved one is a message read). */
+export const SAVED_DEFAULT_LIMIT = 50;
+export const SAVED_MAX_LIMIT = 100;
+
 /** Default and largest page sizes of `list_conversations`. */
 export const CONVERSATIONS_DEFAULT_LIMIT = 50;
 export const CONVERSATIONS_MAX_LIMIT = 100;

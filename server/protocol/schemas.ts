@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONVERSATIONS_MAX_LIMIT } from "./limits.ts";
+import { CONVERSATIONS_MAX_LIMIT, SAVED_MAX_LIMIT } from "./limits.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
 
 /**
@@ -271,6 +271,18 @@ export const setTopicData = z.object({
 export const listPinsData = z.object({
   room: name.optional(),
   with: name.optional(),
+});
+
+/** `save_message` and `unsave_message` data: the message's id. */
+export const savedMessageData = z.object({ id: messageId });
+
+/**
+ * `list_saved` data: a page of the saved messages, newest saved first,
+ * after the saved one with id `before`.
+ */
+export const listSavedData = z.object({
+  before: messageId.optional(),
+  limit: intIn(1, SAVED_MAX_LIMIT).optional(),
 });
 
 /** `list_conversations` data: a page, newest first. */

@@ -204,6 +204,15 @@ export interface DraftEvent {
 }
 
 /**
+ * A message saved or unsaved by the account (`save_message`,
+ * `unsave_message`): a `saved` event to its other connections.
+ */
+export interface SavedEvent {
+  id: string;
+  saved: boolean;
+}
+
+/**
  * An account's notification level in a room or a conversation (one of
  * `room` or `with`): a `notify_level` event, each entry of
  * `list_notify_levels` and of the login's `notify_levels`.

@@ -1,0 +1,134 @@
+/**
+ * Saved messages (Slack's "Later", Mattermost's "Saved", Zulip's
+ * "Starred"): an account keeps messages it may read to come back to, on
+ * every device. The store keeps ids only; what a saved message is, and
+ * whether the account may still read it, is asked when it is listed, so a
+ * room left or a ban hides it and a room joined again shows it.
+ */
+import { findReadable, readerOf } from "../access.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
+import { MAX_SAVED, SAVED_DEFAULT_LIMIT } from "../protocol/limits.ts";
+import { listSavedData, savedMessageData } from "../protocol/schemas.ts";
+import type { SavedEvent } from "../protocol/types.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { readable } from "./message_updates.ts";
+import { messageNotFound } from "./messages.ts";
+
+const GUESTS: Failure = fail(
+  "forbidden",
+  "Guests cannot save messages: log in with an account.",
+);
+
+/**
+ * `save_message`: saves a message the account may read (a room's, or of
+ * its own private conversations); `message_not_found` otherwise, as a
+ * reaction or a pin answers. Saving one saved already answers the same
+ * and changes nothing. Its other connections, on every node, get `saved`.
+ */
+export async function saveMessage(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(savedMessageData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  if (member.guest) return GUESTS;
+  const record = await findReadable(node, readerOf(member), data.id);
+  if (!record) return messageNotFound(data.id);
+  const result = await node.store.saveMessage(
+    member.userKey,
+    data.id,
+    Date.now(),
+    MAX_SAVED,
+  );
+  if (result === "full") {
+    return fail(
+      "too_many_saved",
+      `An account keeps at most ${MAX_SAVED} saved messages: remove one first.`,
+    );
+  }
+  return told(ctx, { id: data.id, saved: true }, result === "added");
+}
+
+/**
+ * `unsave_message`: forgets a saved message, readable or not any more (a
+ * room left, a message deleted); one not saved answers the same.
+ */
+export async function unsaveMessage(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(savedMessageData, raw);
+  if (isFailure(data)) return data;
+  const member = ctx.client.member;
+  if (member.guest) return GUESTS;
+  const gone = await ctx.node.store.unsaveMessage(member.userKey, data.id);
+  return told(ctx, { id: data.id, saved: false }, gone);
+}
+
+/** The reply, and when something changed, `saved` to the other sockets. */
+function told(ctx: MemberContext, event: SavedEvent, changed: boolean) {
+  const member = ctx.client.member;
+  if (!changed) return succeed({ ...event });
+  return succeed(
+    { ...event },
+    () =>
+      ctx.node.publish({ kind: "user", key: member.userKey }, "saved", event, {
+        exceptConnection: member.id,
+      }),
+  );
+}
+
+/**
+ * `list_saved`: a page of the account's saved messages, newest saved
+ * first, each as `history` gives it. Those the account may not read now
+ * are left out (their rows stay: a room joined again shows them); those
+ * deleted, or gone with their room, are forgotten as they are met. `next`,
+ * when the page was full, is the `before` of the next page: a page may
+ * hold fewer than `limit` when some were left out.
+ */
+export async function listSaved(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(listSavedData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  if (member.guest) return GUESTS;
+  const limit = data.limit ?? SAVED_DEFAULT_LIMIT;
+  const rows = await node.store.listSaved(member.userKey, {
+    ...(data.before === undefined ? {} : { before: data.before }),
+    limit,
+  });
+  const reader = readerOf(member);
+  const saved = [];
+  for (const row of rows) {
+    const record = await findReadable(node, reader, row.id);
+    if (record) {
+      saved.push({
+        id: row.id,
+        saved_at: new Date(row.savedAt).toISOString(),
+        message: readable(node, record.stream, record.message),
+      });
+      continue;
+    }
+    // Deleted (or gone with its room) is for good: its row would only
+    // count against the cap, unseen. Unreadable for now stays.
+    const found = await node.store.findMessage(row.id);
+    if (!found || found.message.deleted) {
+      await node.store.unsaveMessage(member.userKey, row.id);
+    }
+  }
+  return succeed({
+    saved,
+    next: rows.length === limit ? rows[rows.length - 1].id : null,
+  });
+}

@@ -1,0 +1,272 @@
+/**
+ * Saved messages that follow an account to its devices: `save_message`,
+ * `unsave_message`, `list_saved` and the `saved` event, through a real
+ * server, on SQLite and, when PostgreSQL is installed, on a fresh
+ * PostgreSQL database of its own.
+ */
+import assert from "node:assert/strict";
+import { MAX_SAVED } from "../server/protocol/limits.ts";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { call } from "./api_helpers.ts";
+import { bothStores } from "./both_stores.ts";
+import { expectError, roundTrip } from "./harness.ts";
+import { SAVED_MESSAGES_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
+
+const stores = await bothStores();
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+type Saved = { id: string; saved_at: string; message: { id: string } };
+
+stores.clients(
+  "save_message: the account's other devices get saved, list_saved answers each message as history gives it, newest saved first, and unsave_message takes it out everywhere",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    const first = (await ben.ok("send_message", { text: "read me later" }))
+      .message as { id: string };
+    const second = (await ben.ok("send_message", { text: "and me" }))
+      .message as { id: string };
+    const hello = (await ben.ok("private_message", { to: "ann", text: "hi" }))
+      .message as { id: string };
+
+    const saved = await ann.ok("save_message", { id: first.id });
+    assert.equal(saved.request, "save_message");
+    assert.equal(saved.id, first.id);
+    assert.equal(saved.saved, true);
+    const seen = await phone.event("saved", (d) => d.id === first.id);
+    assert.deepEqual(seen.data, { id: first.id, saved: true });
+    await phone.ok("save_message", { id: hello.id });
+    await ann.event("saved", (d) => d.id === hello.id);
+    await ann.ok("save_message", { id: second.id });
+    // Saved again: the same answer, no event, its place kept.
+    await ann.ok("save_message", { id: first.id });
+
+    const laptop = await pool.login({ token: ann.token });
+    const listed = (await laptop.ok("list_saved")).saved as Saved[];
+    assert.deepEqual(listed.map((s) => s.id), [second.id, hello.id, first.id]);
+    for (const entry of listed) assert.match(entry.saved_at, ISO);
+    const history = (await laptop.ok("history", { room: "general" }))
+      .messages as { id: string }[];
+    assert.deepEqual(
+      listed[2].message,
+      history.find((m) => m.id === first.id),
+    );
+    const conversation = (await laptop.ok("history", { with: "ben" }))
+      .messages as { id: string }[];
+    assert.deepEqual(listed[1].message, conversation.at(-1));
+
+    await laptop.ok("unsave_message", { id: second.id });
+    for (const device of [ann, phone]) {
+      await device.event("saved", (d) => d.id === second.id && !d.saved);
+    }
+    // One not saved answers the same and tells nobody.
+    const again = await laptop.ok("unsave_message", { id: second.id });
+    assert.equal(again.saved, false);
+    assert.deepEqual(
+      ((await phone.ok("list_saved")).saved as Saved[]).map((s) => s.id),
+      [hello.id, first.id],
+    );
+    await roundTrip(phone);
+    assert.equal(
+      phone.events("saved").filter((f) => f.data.id === second.id).length,
+      2,
+    );
+    // Other accounts hear nothing.
+    await roundTrip(ben);
+    assert.deepEqual(ben.events("saved"), []);
+  },
+);
+
+stores.clients(
+  "list_saved pages by the id in next, and a page's limit counts the rows read",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { message } = await ann.ok("send_message", { text: `m${i}` });
+      ids.push((message as { id: string }).id);
+      await ann.ok("save_message", { id: ids[i] });
+    }
+    const page1 = await ann.ok("list_saved", { limit: 2 });
+    const got = (page1.saved as Saved[]).map((s) => s.id);
+    assert.equal(got.length, 2);
+    assert.equal(page1.next, got[1]);
+    const page2 = await ann.ok("list_saved", { before: page1.next, limit: 3 });
+    const rest = (page2.saved as Saved[]).map((s) => s.id);
+    assert.equal(page2.next, rest[2]);
+    assert.deepEqual([...got, ...rest].sort(), [...ids].sort());
+    const page3 = await ann.ok("list_saved", { before: page2.next, limit: 3 });
+    assert.deepEqual(page3.saved, []);
+    assert.equal(page3.next, null);
+    await expectError(ann, "list_saved", { limit: 101 }, "invalid_message");
+  },
+);
+
+stores.clients(
+  "save_message is message_not_found for a message the account may not read, forbidden to guests, and too_many_saved past the cap",
+  async (pool, server) => {
+    const guest = await pool.guest("gus");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const cat = await pool.register("cat");
+    const open = (await ben.ok("send_message", { text: "hello" }))
+      .message as { id: string };
+    await expectError(guest, "save_message", { id: open.id }, "forbidden");
+    await expectError(guest, "list_saved", {}, "forbidden");
+    await expectError(ann, "save_message", { id: "nope" }, "message_not_found");
+    await expectError(ann, "save_message", {}, "invalid_message");
+    await ben.ok("create_room", { room: "secret", private: true });
+    const secret = (await ben.ok("send_message", { text: "members only" }))
+      .message as { id: string };
+    await expectError(
+      ann,
+      "save_message",
+      { id: secret.id },
+      "message_not_found",
+    );
+    const theirs = (await ben.ok("private_message", {
+      to: "cat",
+      text: "between us",
+    })).message as { id: string };
+    await expectError(
+      ann,
+      "save_message",
+      { id: theirs.id },
+      "message_not_found",
+    );
+    await cat.ok("save_message", { id: theirs.id });
+    // Messages go to the sender's current room: back to general.
+    await ben.ok("join_room", { room: "general" });
+    const gone = (await ben.ok("send_message", { text: "deleted soon" }))
+      .message as { id: string };
+    await ben.ok("delete_message", { id: gone.id });
+    await expectError(
+      ann,
+      "save_message",
+      { id: gone.id },
+      "message_not_found",
+    );
+
+    // Rows straight into the store (ids of no message: a save does not
+    // look), so that the cap is reached without a thousand messages.
+    for (let i = 1; i < MAX_SAVED; i++) {
+      await server.node.store.saveMessage("ann", `fake${i}`, i, MAX_SAVED);
+    }
+    await ann.ok("save_message", { id: open.id });
+    const other = (await ben.ok("send_message", { text: "one more" }))
+      .message as { id: string };
+    const refused = await expectError(
+      ann,
+      "save_message",
+      { id: other.id },
+      "too_many_saved",
+    );
+    assert.match(String(refused.data.message), /1000/);
+    // One saved already still answers; an unsave makes room.
+    await ann.ok("save_message", { id: open.id });
+    await ann.ok("unsave_message", { id: "fake1" });
+    await ann.ok("save_message", { id: other.id });
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "a saved message the account may no longer read is not listed, and is again once it may; a deleted one is forgotten",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "den", private: true });
+    await ann.ok("invite", { room: "den", user: "ben" });
+    // Messages go to the sender's current room: den, then general.
+    const inDen = (await ann.ok("send_message", { text: "plans" }))
+      .message as { id: string };
+    await ann.ok("join_room", { room: "general" });
+    const open = (await ann.ok("send_message", { text: "soon gone" }))
+      .message as { id: string };
+    await ben.ok("save_message", { id: inDen.id });
+    await ben.ok("save_message", { id: open.id });
+    const listed = async () =>
+      ((await ben.ok("list_saved")).saved as Saved[]).map((s) => s.id);
+    assert.deepEqual(await listed(), [open.id, inDen.id]);
+
+    await ben.ok("leave_room", { room: "den" });
+    assert.deepEqual(await listed(), [open.id]);
+    await ann.ok("invite", { room: "den", user: "ben" });
+    assert.deepEqual(await listed(), [open.id, inDen.id]);
+
+    await ann.ok("delete_message", { id: open.id });
+    assert.deepEqual(await listed(), [inDen.id]);
+    assert.deepEqual(
+      (await server.node.store.listSaved("ben", { limit: 10 })).map((r) =>
+        r.id
+      ),
+      [inDen.id],
+    );
+  },
+);
+
+stores.clients(
+  "REST saved messages: PUT /api/saved/:id saves, GET /api/saved lists as list_saved does, DELETE unsaves, and every socket of the account hears each",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const token = ann.token!;
+    const { message } = await ann.ok("send_message", { text: "later" });
+    const id = (message as { id: string }).id;
+    const saved = await call(server, "PUT", `/api/saved/${id}`, { token });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.deepEqual(saved.body, { id, saved: true });
+    // A request is no socket of hers: the one she has open hears it.
+    await ann.event("saved", (d) => d.id === id && d.saved === true);
+    const listed = await call(server, "GET", "/api/saved?limit=5", { token });
+    assert.equal(listed.status, 200);
+    const { request: _, ...overSocket } = await ann.ok("list_saved", {
+      limit: 5,
+    });
+    assert.deepEqual(listed.body, overSocket);
+    assert.deepEqual(
+      (listed.body.saved as Saved[]).map((s) => s.id),
+      [id],
+    );
+    const missing = await call(server, "PUT", "/api/saved/nope", { token });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error, "message_not_found");
+    const gone = await call(server, "DELETE", `/api/saved/${id}`, { token });
+    assert.deepEqual(gone.body, { id, saved: false });
+    await ann.event("saved", (d) => d.id === id && d.saved === false);
+    assert.deepEqual(
+      (await call(server, "GET", "/api/saved", { token })).body,
+      { saved: [], next: null },
+    );
+  },
+);
+
+stores.database(
+  "upgrading: a server of before, whose store has no saved messages, saves and lists them after its first start",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: SAVED_MESSAGES_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      // The rewind dropped the table: the migration made it again.
+      assert.equal(
+        await server.node.store.saveMessage("ann", "m1", 1, 10),
+        "added",
+      );
+      assert.deepEqual(
+        await server.node.store.listSaved("ann", { limit: 10 }),
+        [{ id: "m1", savedAt: 1 }],
+      );
+    }),
+);
+
+stores.finish();
