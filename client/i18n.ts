@@ -111,6 +111,8 @@ const EN = {
   "code.too_many_drafts": "You keep too many drafts: send or clear one first.",
   "code.drafts_too_long":
     "Your drafts hold too much text together: send or clear one first.",
+  "code.too_many_saved":
+    "You keep too many saved messages: remove one from saved first.",
   "code.stale_epoch": "This room changed on the server: reload it.",
   "code.internal": "The server failed to do that: try again.",
   "code.url_not_allowed": "The server will not call that address.",
@@ -582,6 +584,13 @@ const EN = {
   "pin.panel": "Pinned in {where}",
   "pin.loading": "Loading…",
   "pin.none": "Nothing is pinned here yet.",
+  "saved.action": "Save",
+  "saved.label": "Save this message",
+  "saved.undo": "Remove from saved",
+  "saved.undoLabel": "Remove this message from saved",
+  "saved.open": "Saved messages",
+  "saved.panel": "Saved messages",
+  "saved.none": "Nothing is saved yet: save a message from its actions.",
   "cmd.join": "Move to a room.",
   "cmd.create": "Create a room and move into it.",
   "cmd.leave": "Go back to #general.",
@@ -723,6 +732,8 @@ const FR: Record<MessageKey, string> = {
     "Vous gardez trop de brouillons : envoyez-en ou effacez-en un d'abord.",
   "code.drafts_too_long":
     "Vos brouillons contiennent trop de texte en tout : envoyez-en ou effacez-en un d'abord.",
+  "code.too_many_saved":
+    "Vous gardez trop de messages enregistrés : retirez-en un d'abord.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",
   "code.url_not_allowed": "Le serveur n'appellera pas cette adresse.",
@@ -1200,6 +1211,14 @@ const FR: Record<MessageKey, string> = {
   "pin.panel": "Épinglés dans {where}",
   "pin.loading": "Chargement…",
   "pin.none": "Rien n'est encore épinglé ici.",
+  "saved.action": "Enregistrer",
+  "saved.label": "Enregistrer ce message",
+  "saved.undo": "Retirer des enregistrés",
+  "saved.undoLabel": "Retirer ce message des enregistrés",
+  "saved.open": "Messages enregistrés",
+  "saved.panel": "Messages enregistrés",
+  "saved.none":
+    "Rien n'est encore enregistré : enregistrez un message depuis ses actions.",
   "cmd.join": "Aller dans un salon.",
   "cmd.create": "Créer un salon et y aller.",
   "cmd.leave": "Revenir dans #general.",

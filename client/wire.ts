@@ -22,6 +22,7 @@ import type {
   RoomChangesEvent,
   RoomOwnerEvent,
   RoomSummary,
+  SavedEvent,
   SearchResult,
   ServerLimits,
   SystemEvent,
@@ -233,6 +234,12 @@ export function isDraftEvent(value: unknown): value is DraftEvent {
   return isFields(value) && typeof value.text === "string" &&
     typeof value.updated_at === "string" &&
     (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is a `saved` event or `save_message`'s reply. */
+export function isSavedEvent(value: unknown): value is SavedEvent {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.saved === "boolean";
 }
 
 /** Whether a value is a `do_not_disturb` event or `set_do_not_disturb`'s reply. */

@@ -27,6 +27,7 @@ import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
 import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
 import { canPin, PinButton, PinnedMark } from "../team/TeamLayer.tsx";
+import { SaveButton } from "../team/Saved.tsx";
 
 /** Props of {@linkcode MessageRow}: a confirmed message, or a pending one. */
 export interface MessageRowProps {
@@ -261,6 +262,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 )}
                 {/* After edit: the keyboard order of the others stays. */}
                 {marksUnread && <MarkUnreadButton seq={message!.seq} />}
+                {state.account.value && <SaveButton message={message!} />}
                 {canDelete && (
                   <button
                     type="button"

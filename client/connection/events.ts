@@ -32,6 +32,7 @@ import {
   writtenBy,
 } from "../state.ts";
 import { noticeText } from "../system_text.ts";
+import { savedNoted } from "../team/actions.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
@@ -47,6 +48,7 @@ import {
   isRoomChanges,
   isRoomList,
   isRoomOwnerEvent,
+  isSavedEvent,
   isSystemEvent,
   toErrorData,
 } from "../wire.ts";
@@ -154,6 +156,11 @@ export class ServerEvents {
         break;
       case "notify_level":
         if (isNotifyLevelEvent(data)) this.#options.notifyLevel(data);
+        break;
+      case "saved":
+        if (isSavedEvent(data)) {
+          savedNoted(this.#state, { [data.id]: data.saved });
+        }
         break;
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {

@@ -20,6 +20,7 @@ import type {
   Role,
   RoomEntered,
   RoomListEvent,
+  SavedEvent,
   SearchResult,
 } from "../../server/protocol/types.ts";
 import {
@@ -37,6 +38,7 @@ import {
   isReadStateEvent,
   isRole,
   isRoomList,
+  isSavedEvent,
   isSearchResults,
   isServerLimits,
 } from "../wire.ts";
@@ -90,6 +92,16 @@ export interface Replies {
     messages: (ChatMessage | PrivateMessage)[];
   };
   list_accounts: { accounts: AccountSummary[] };
+  save_message: SavedEvent;
+  unsave_message: SavedEvent;
+  list_saved: { saved: SavedEntry[]; next: string | null };
+}
+
+/** One entry of `list_saved`. */
+export interface SavedEntry {
+  id: string;
+  saved_at: string;
+  message: ChatMessage | PrivateMessage;
 }
 
 /** A page of a private conversation (`history` with `with`). */
@@ -177,6 +189,14 @@ export const REPLY_CHECKS: {
   list_pins: (d) =>
     Array.isArray(d.messages) &&
     d.messages.every((m) => isChatMessage(m) || isPrivateMessage(m)),
+  save_message: isSavedEvent,
+  unsave_message: isSavedEvent,
+  list_saved: (d) =>
+    Array.isArray(d.saved) &&
+    d.saved.every((e: Fields) =>
+      typeof e.id === "string" && typeof e.saved_at === "string" &&
+      (isChatMessage(e.message) || isPrivateMessage(e.message))
+    ) && (d.next === null || typeof d.next === "string"),
 };
 
 function isRoomUser(data: Fields): boolean {

@@ -17,6 +17,7 @@ import { type AppState, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { PinIcon, SearchIcon } from "./icons.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
+import { SavedOpenButton, SavedPanel } from "./Saved.tsx";
 import { SearchDialog } from "./SearchDialog.tsx";
 
 /** How long a jumped-to message stays highlighted, in ms. */
@@ -42,10 +43,12 @@ export function TeamLayer(): JSX.Element | null {
       // Logged out: the next session starts with nothing open.
       teamActions.searchToggled(state, false);
       teamActions.pinsToggled(state, false);
+      teamActions.savedToggled(state, false);
     };
   }, []);
   if (state.team.searchOpen.value) return <SearchDialog />;
   if (state.team.pinsOpen.value) return <PinsPanel />;
+  if (state.team.savedOpen.value) return <SavedPanel />;
   return null;
 }
 
@@ -77,6 +80,7 @@ export function HeaderTools(): JSX.Element {
       >
         <PinIcon />
       </button>
+      {state.account.value && <SavedOpenButton />}
     </>
   );
 }

@@ -27,8 +27,27 @@ export function pinsToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.pinsOpen.value = open;
     if (open) state.team.searchOpen.value = false;
+    if (open) state.team.savedOpen.value = false;
     if (open) state.switcherOpen.value = false;
   });
+}
+
+/** Opens or closes the saved messages panel (closing the other panels). */
+export function savedToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.team.savedOpen.value = open;
+    if (open) state.team.searchOpen.value = false;
+    if (open) state.team.pinsOpen.value = false;
+    if (open) state.switcherOpen.value = false;
+  });
+}
+
+/** Notes messages saved (true) or not (false) by the account. */
+export function savedNoted(
+  state: AppState,
+  changes: Record<string, boolean>,
+): void {
+  state.team.saved.value = { ...state.team.saved.value, ...changes };
 }
 
 /** Makes the composer of log `key` answer `message`, or stop answering (null). */

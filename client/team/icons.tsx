@@ -22,6 +22,15 @@ export function PinIcon(): JSX.Element {
   );
 }
 
+/** A bookmark: saved messages. */
+export function BookmarkIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M7 4h10v16l-5-4-5 4z" />
+    </Svg>
+  );
+}
+
 /** A smiling face: add a reaction. */
 export function SmileIcon(): JSX.Element {
   return (

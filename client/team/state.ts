@@ -23,6 +23,13 @@ export interface TeamState {
   searchQuery: Signal<string>;
   /** Whether the pins panel of the log on screen is open. */
   pinsOpen: Signal<boolean>;
+  /** Whether the saved messages panel is open. */
+  savedOpen: Signal<boolean>;
+  /**
+   * Ids of the messages the account saved, as far as this page heard:
+   * replies, `saved` events and the saved panel's list.
+   */
+  saved: Signal<Record<string, boolean>>;
   /** The message each log's composer answers, by log key. */
   replyTo: Signal<Record<string, ChatMessage>>;
   /** A message to scroll to once its log shows it; cleared when shown. */
@@ -37,6 +44,8 @@ export function createTeamState(): TeamState {
     searchOpen: signal(false),
     searchQuery: signal(""),
     pinsOpen: signal(false),
+    savedOpen: signal(false),
+    saved: signal({}),
     replyTo: signal({}),
     jump: signal(null),
     flash: signal(null),

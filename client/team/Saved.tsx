@@ -1,0 +1,166 @@
+/**
+ * Saved messages (Slack's "Later"): the Save / Remove from saved action of
+ * a message, and the panel that lists the account's saved messages from
+ * the server (so those saved on another device are there); a click opens
+ * the room or conversation at the message.
+ */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
+import type {
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
+import * as actions from "../actions.ts";
+import { type AppServices, useApp } from "../app_context.ts";
+import { Dialog } from "../components/Dialog.tsx";
+import type { SavedEntry } from "../connection/replies.ts";
+import { formatDateTime, senderLabel } from "../format.ts";
+import { t, tn } from "../i18n.ts";
+import { plainText } from "../markup.ts";
+import { entry } from "../state.ts";
+import * as teamActions from "./actions.ts";
+import { jumpTo, type Place } from "./api.ts";
+import { BookmarkIcon } from "./icons.tsx";
+
+/** Saved messages listed by the panel: the server's largest page. */
+const PANEL_PAGE = 100;
+
+/** The Save or Remove from saved action of a message (accounts only). */
+export function SaveButton(
+  props: { message: ChatMessage | PrivateMessage },
+): JSX.Element {
+  const { state, connection } = useApp();
+  const { id } = props.message;
+  const saved = entry(state.team.saved.value, id) === true;
+  return (
+    <button
+      type="button"
+      class={`msg-action${saved ? " on" : ""}`}
+      data-testid="message-save"
+      aria-label={saved ? t("saved.undoLabel") : t("saved.label")}
+      title={saved ? t("saved.undo") : t("saved.action")}
+      aria-pressed={saved}
+      onClick={async () => {
+        const result = await connection.request(
+          saved ? "unsave_message" : "save_message",
+          { id },
+        );
+        if (result.ok) {
+          teamActions.savedNoted(state, { [id]: result.data.saved });
+        }
+        actions.errorShown(state, result.ok ? null : result.error);
+      }}
+    >
+      <BookmarkIcon />
+    </button>
+  );
+}
+
+/** The header's button that opens the saved messages panel. */
+export function SavedOpenButton(): JSX.Element {
+  const { state } = useApp();
+  return (
+    <button
+      type="button"
+      class="icon-button"
+      data-testid="saved-open"
+      aria-label={t("saved.open")}
+      title={t("saved.open")}
+      aria-haspopup="dialog"
+      onClick={() => teamActions.savedToggled(state, true)}
+    >
+      <BookmarkIcon />
+    </button>
+  );
+}
+
+/** Where a saved message is, for this account. */
+function placeOf(services: AppServices, message: SavedEntry["message"]): Place {
+  if ("room" in message && typeof message.room === "string") {
+    return { room: message.room };
+  }
+  const me = services.state.username.value;
+  const { user, to } = message as PrivateMessage;
+  return { with: user === me ? to : user };
+}
+
+/** The saved messages panel. */
+export function SavedPanel(): JSX.Element {
+  const services = useApp();
+  const { state } = services;
+  const list = useSignal<SavedEntry[] | null>(null);
+  const error = useSignal<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void services.connection.request("list_saved", { limit: PANEL_PAGE })
+      .then((result) => {
+        if (!live) return;
+        if (!result.ok) {
+          error.value = result.error.message;
+          return;
+        }
+        list.value = result.data.saved;
+        teamActions.savedNoted(
+          state,
+          Object.fromEntries(result.data.saved.map((s) => [s.id, true])),
+        );
+      });
+    return () => live = false;
+  }, []);
+  // One removed while the panel is open leaves it.
+  const shown = (list.value ?? []).filter((s) =>
+    entry(state.team.saved.value, s.id) !== false
+  );
+  return (
+    <Dialog
+      title={t("saved.panel")}
+      testId="saved-panel"
+      size="wide"
+      onClose={() => teamActions.savedToggled(state, false)}
+    >
+      {error.value
+        ? <p class="field-error" role="alert">{error.value}</p>
+        : list.value === null
+        ? <p class="search-status" role="status">{t("pin.loading")}</p>
+        : shown.length === 0
+        ? <p class="search-status" role="status">{t("saved.none")}</p>
+        : (
+          <ul class="search-results" data-testid="saved-list">
+            {shown.map(({ id, message }) => (
+              <li key={id}>
+                <button
+                  type="button"
+                  class="search-result"
+                  data-testid="saved-item"
+                  onClick={() => {
+                    teamActions.savedToggled(state, false);
+                    void jumpTo(
+                      services,
+                      placeOf(services, message),
+                      message.seq,
+                    );
+                  }}
+                >
+                  <span class="result-meta">
+                    <span class="result-user">
+                      {senderLabel(message.user, message.badge)}
+                    </span>
+                    <time dateTime={message.ts}>
+                      {formatDateTime(message.ts)}
+                    </time>
+                  </span>
+                  <span class="result-text">
+                    {message.text !== ""
+                      ? plainText(message.text)
+                      : tn("reply.files", message.attachments?.length ?? 0)}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+    </Dialog>
+  );
+}
