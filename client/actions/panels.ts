@@ -1,0 +1,84 @@
+/**
+ * Panels and dialogs opened over the chat: drawers, member panel, quick
+ * switcher, invite dialog, lightbox, webhooks and tokens pages.
+ */
+
+import { batch } from "@preact/signals";
+import type { Attachment } from "../../server/protocol/types.ts";
+import { type AppState } from "../state.ts";
+
+/** Opens or closes the current room's invite dialog. */
+export function inviteDialogToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.inviteOpen.value = open;
+    if (open) {
+      state.drawerOpen.value = false;
+      state.membersOpen.value = false;
+    }
+  });
+}
+
+/** Shows an image full size, or closes the view (null). */
+export function lightboxChanged(
+  state: AppState,
+  image: Attachment | null,
+): void {
+  batch(() => {
+    state.lightbox.value = image;
+  });
+}
+
+/** Opens the webhooks page of a room, or closes it (null). */
+export function hooksPageChanged(state: AppState, room: string | null): void {
+  batch(() => {
+    state.hooksOpen.value = room;
+  });
+}
+
+/** Opens or closes the access tokens page. */
+export function tokensPageChanged(state: AppState, open: boolean): void {
+  batch(() => {
+    state.tokensOpen.value = open;
+  });
+}
+
+/** Opens or closes the member panel on narrow screens. */
+export function membersToggled(
+  state: AppState,
+  open: boolean = !state.membersOpen.value,
+): void {
+  batch(() => {
+    state.membersOpen.value = open;
+    if (open) state.drawerOpen.value = false;
+  });
+}
+
+/**
+ * Opens or closes the quick switcher (Ctrl+K); opening it closes the
+ * search dialog and the pins panel, and the drawers it would sit over.
+ */
+export function switcherToggled(
+  state: AppState,
+  open: boolean = !state.switcherOpen.value,
+): void {
+  batch(() => {
+    state.switcherOpen.value = open;
+    if (!open) return;
+    state.team.searchOpen.value = false;
+    state.team.searchQuery.value = "";
+    state.team.pinsOpen.value = false;
+    state.drawerOpen.value = false;
+    state.membersOpen.value = false;
+  });
+}
+
+/** Opens or closes the room drawer on narrow screens. */
+export function drawerToggled(
+  state: AppState,
+  open: boolean = !state.drawerOpen.value,
+): void {
+  batch(() => {
+    state.drawerOpen.value = open;
+    if (open) state.membersOpen.value = false;
+  });
+}
