@@ -31,10 +31,12 @@ export const STEP_TIMEOUT = 30_000;
 /**
  * The wait for what follows a password sent from a page (registering,
  * signing in, a reset): the server checks it with scrypt in turn with its
- * other checks, 0.2 s alone and seconds each on a busy machine, and the
- * page then opens its socket and logs in. A sign-in ran past 30 s on a
- * 2-core machine at load 23 (registering took 8 s there): as long as the
- * harness waits for such a reply.
+ * other checks (a few ms here: these servers hash at N=2^10,
+ * tests/cheap_passwords.ts), then the page opens its socket and logs in,
+ * which on a busy 2-core machine can outlast a step's wait (a sign-in ran
+ * past 30 s at load 23, when hashes still cost 0.4 s each). As long as the
+ * harness waits for a password's reply: a waitFor ends as soon as what it
+ * waits for shows, so this costs a passing test nothing.
  */
 export const AFTER_PASSWORD = { timeout: PATIENT_WAIT_MS };
 /** Playwright's longest wait between two tries of a step. */

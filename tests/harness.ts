@@ -86,9 +86,13 @@ const DEFAULT_WAIT_MS = 60_000;
 
 /**
  * How long to wait for the answer to work whose time depends on the
- * machine: a password check waits its turn behind the others (each about
- * 0.2 s, and ten times that on a busy 2-core machine). Replies that hash a
- * password wait this long by default (see TestClient.request).
+ * machine: a password check waits its turn behind the others. At the
+ * server's cost (servers run as processes, spawnServer, and those given
+ * SCRYPT_PASSWORDS) each takes 0.4 s of a core alone and ten times that on
+ * a busy 2-core machine; startTestServer's servers hash at N=2^10
+ * (tests/cheap_passwords.ts), a few ms. Replies that hash a password wait
+ * this long by default either way (see TestClient.request): the wait ends
+ * with the answer, so it costs a test nothing when the hash is cheap.
  */
 export const PATIENT_WAIT_MS = 300_000;
 
@@ -240,9 +244,10 @@ export class TestClient {
   ): Promise<Frame> {
     const id = `r${this.#nextId++}`;
     this.send(data === undefined ? { action, id } : { action, data, id });
-    // A password costs one scrypt hash: 0.2 s alone, seconds when a busy
-    // machine hashes several at once, in turn with the others. Such a reply
-    // is waited for as long as it takes.
+    // A password costs one scrypt hash, in turn with the others: a few ms
+    // at the tests' cost, 0.4 s alone at the server's and seconds when a
+    // busy machine hashes several at once. Such a reply is waited for as
+    // long as it takes.
     const hashing = action === "register" || action === "change_password" ||
       (action === "login" && data?.password !== undefined);
     return await this.waitFor(
