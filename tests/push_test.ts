@@ -18,6 +18,7 @@ import {
   type TestServer,
   wentOffline,
 } from "./harness.ts";
+import type { StartParts } from "../server/mod.ts";
 import { startRebinding } from "./rebinding.ts";
 import {
   holdsExactly,
@@ -32,6 +33,9 @@ interface Pushed {
   payload?: Record<string, unknown>;
   error?: string;
 }
+
+/** The browsers subscribed at a push service stand-in, by endpoint path. */
+type Browsers = Map<string, ReturnType<typeof browserKeys>>;
 
 /** A browser's push subscription: its keys, kept to decrypt. */
 function browserKeys() {
@@ -51,7 +55,7 @@ function browserKeys() {
 /** The push service stand-in: verifies, decrypts, records; answers `status`. */
 function pushService(
   vapidKey: () => string,
-  browsers: Map<string, ReturnType<typeof browserKeys>>,
+  browsers: Browsers,
   status: () => number = () => 201,
 ) {
   const pushed: Pushed[] = [];
@@ -82,7 +86,7 @@ function pushService(
 /** The push service stand-in on 127.0.0.1. */
 function startPushService(
   vapidKey: () => string,
-  browsers: Map<string, ReturnType<typeof browserKeys>>,
+  browsers: Browsers,
   status?: () => number,
 ) {
   const service = pushService(vapidKey, browsers, status);
@@ -146,42 +150,72 @@ async function api(
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }
 
-async function setUp(status?: () => number) {
-  const server = await startTestServer({ webhookAllow: ["127.0.0.1"] });
+/**
+ * A server that may call push services on 127.0.0.1 (resolving names with
+ * `parts.resolve` if given), a push service stand-in there that checks the
+ * server's VAPID key and answers `status`, and a pool for its clients.
+ */
+async function startPushed(
+  parts: { status?: () => number; resolve?: StartParts["resolve"] } = {},
+) {
+  const server = await startTestServer(
+    { webhookAllow: ["127.0.0.1"] },
+    parts.resolve === undefined ? {} : { resolve: parts.resolve },
+  );
   const { body } = await api(server, "/api/push/vapid-public-key");
-  const browsers = new Map<string, ReturnType<typeof browserKeys>>();
-  const service = startPushService(() => body.key as string, browsers, status);
+  const vapidKey = body.key as string;
+  const browsers: Browsers = new Map();
+  const service = startPushService(() => vapidKey, browsers, parts.status);
   const pool = new ClientPool(server.wsUrl);
-  const alice = await pool.register("alice");
-  const bob = await pool.register("bob");
-  const token = bob.token!;
-  const browser = browserKeys();
-  browsers.set("/push/bob", browser);
-  const subscribed = await api(server, "/api/push/subscriptions", {
-    method: "POST",
-    token,
-    body: {
-      endpoint: `${service.base}/push/bob`,
-      expirationTime: null,
-      keys: browser.keys,
-    },
-  });
-  assert.equal(subscribed.status, 201);
   return {
     server,
     service,
     browsers,
     pool,
-    alice,
-    bob,
-    token,
-    vapidKey: body.key as string,
+    vapidKey,
     async close() {
       await pool.closeAll();
       await server.close();
       await service.close();
     },
   };
+}
+
+/**
+ * Saves a subscription of `token`'s account at `endpoint` (201), with a
+ * new browser's keys, sent as a browser's PushSubscription.toJSON() says
+ * them; the keys are kept in `browsers`, under the endpoint's path, for
+ * the push service to decrypt what it gets there.
+ */
+async function subscribe(
+  server: TestServer,
+  token: string,
+  endpoint: string,
+  browsers?: Browsers,
+): Promise<void> {
+  const browser = browserKeys();
+  browsers?.set(new URL(endpoint).pathname, browser);
+  const subscribed = await api(server, "/api/push/subscriptions", {
+    method: "POST",
+    token,
+    body: { endpoint, expirationTime: null, keys: browser.keys },
+  });
+  assert.equal(subscribed.status, 201);
+}
+
+/** alice and bob registered on {@linkcode startPushed}'s server, bob subscribed at /push/bob. */
+async function setUp(status?: () => number) {
+  const pushed = await startPushed({ status });
+  const alice = await pushed.pool.register("alice");
+  const bob = await pushed.pool.register("bob");
+  const token = bob.token!;
+  await subscribe(
+    pushed.server,
+    token,
+    `${pushed.service.base}/push/bob`,
+    pushed.browsers,
+  );
+  return { ...pushed, alice, bob, token };
 }
 
 /**
@@ -207,12 +241,7 @@ function muteAccounts(
   return silentLanes(silent, n, async (endpoint, i) => {
     const name = `mute${i}`;
     const client = await t.pool.register(name);
-    const subscribed = await api(t.server, "/api/push/subscriptions", {
-      method: "POST",
-      token: client.token!,
-      body: { endpoint, keys: browserKeys().keys },
-    });
-    assert.equal(subscribed.status, 201);
+    await subscribe(t.server, client.token!, endpoint);
     await client.close();
     await wentOffline(t.alice, name);
     return name;
@@ -373,22 +402,6 @@ Deno.test("web push: a room or conversation set to 'none' pushes nothing, on eve
   }
 });
 
-/** Subscribes `token`'s account to the push service at `path`. */
-async function subscribe(
-  t: Awaited<ReturnType<typeof setUp>>,
-  token: string,
-  path: string,
-): Promise<void> {
-  const browser = browserKeys();
-  t.browsers.set(path, browser);
-  const subscribed = await api(t.server, "/api/push/subscriptions", {
-    method: "POST",
-    token,
-    body: { endpoint: `${t.service.base}${path}`, keys: browser.keys },
-  });
-  assert.equal(subscribed.status, 201);
-}
-
 /**
  * carol, offline and subscribed, gets `text` privately, pushed: pushes
  * decided before it were started before it (the store answers in order).
@@ -407,7 +420,12 @@ Deno.test("web push: do not disturb pushes nothing to the account, mentions and 
   const t = await setUp();
   try {
     const carol = await t.pool.register("carol");
-    await subscribe(t, carol.token!, "/push/carol");
+    await subscribe(
+      t.server,
+      carol.token!,
+      `${t.service.base}/push/carol`,
+      t.browsers,
+    );
     await t.alice.ok("create_room", { room: "ops" });
     await t.bob.ok("join_room", { room: "ops" });
     await t.bob.ok("set_do_not_disturb", { until: Date.now() + 3_600_000 });
@@ -443,7 +461,12 @@ Deno.test("web push: a room set to 'all' pushes its every message to an offline 
   const t = await setUp();
   try {
     const carol = await t.pool.register("carol");
-    await subscribe(t, carol.token!, "/push/carol");
+    await subscribe(
+      t.server,
+      carol.token!,
+      `${t.service.base}/push/carol`,
+      t.browsers,
+    );
     await t.alice.ok("create_room", { room: "ops" });
     await t.bob.ok("join_room", { room: "ops" });
     await t.alice.ok("create_room", { room: "side" });
@@ -546,7 +569,7 @@ Deno.test("web push: an account whose every tab says it is hidden gets pushes, a
 
 Deno.test("web push: an endpoint whose name resolves elsewhere after the check is still called at the checked address (DNS rebinding)", async () => {
   let vapidKey = "";
-  const browsers = new Map<string, ReturnType<typeof browserKeys>>();
+  const browsers: Browsers = new Map();
   const service = pushService(() => vapidKey, browsers);
   const dns = await startRebinding(service.handle);
   // 127.0.0.2 is allowed by address; 127.0.0.1 and ::1, what the name
@@ -560,17 +583,12 @@ Deno.test("web push: an endpoint whose name resolves elsewhere after the check i
       .key as string;
     const alice = await pool.register("alice");
     const bob = await pool.register("bob");
-    const browser = browserKeys();
-    browsers.set("/push/bob", browser);
-    const subscribed = await api(server, "/api/push/subscriptions", {
-      method: "POST",
-      token: bob.token,
-      body: {
-        endpoint: `http://localhost:${dns.port}/push/bob`,
-        keys: browser.keys,
-      },
-    });
-    assert.equal(subscribed.status, 201);
+    await subscribe(
+      server,
+      bob.token!,
+      `http://localhost:${dns.port}/push/bob`,
+      browsers,
+    );
     await bob.close();
     await wentOffline(alice, "bob");
     dns.rebind();
@@ -816,14 +834,12 @@ Deno.test("web push: a subscription ends with the session that made it: a passwo
       old_password: TEST_PASSWORD,
       new_password: "a brand new password",
     });
-    const browser = browserKeys();
-    t.browsers.set("/push/bob-new", browser);
-    const subscribed = await api(t.server, "/api/push/subscriptions", {
-      method: "POST",
-      token: elsewhere.token,
-      body: { endpoint: `${t.service.base}/push/bob-new`, keys: browser.keys },
-    });
-    assert.equal(subscribed.status, 201);
+    await subscribe(
+      t.server,
+      elsewhere.token!,
+      `${t.service.base}/push/bob-new`,
+      t.browsers,
+    );
     await elsewhere.close();
     await wentOffline(t.alice, "bob");
     await t.alice.ok("private_message", { to: "bob", text: "the new code" });
@@ -852,14 +868,12 @@ Deno.test("web push: a subscription made with an access token ends when the toke
       body: { name: "leaked" },
     });
     assert.equal(made.status, 201);
-    const browser = browserKeys();
-    t.browsers.set("/push/leaked", browser);
-    const subscribed = await api(t.server, "/api/push/subscriptions", {
-      method: "POST",
-      token: made.body.token as string,
-      body: { endpoint: `${t.service.base}/push/leaked`, keys: browser.keys },
-    });
-    assert.equal(subscribed.status, 201);
+    await subscribe(
+      t.server,
+      made.body.token as string,
+      `${t.service.base}/push/leaked`,
+      t.browsers,
+    );
     const revoked = await api(t.server, `/api/tokens/${made.body.id}`, {
       method: "DELETE",
       token: t.token,
@@ -938,15 +952,7 @@ Deno.test("web push: an account's endpoints that never answer take one call at a
   const carol = await t.pool.register("carol");
   try {
     for (let i = 0; i < 20; i++) {
-      const subscribed = await api(t.server, "/api/push/subscriptions", {
-        method: "POST",
-        token: carol.token!,
-        body: {
-          endpoint: `${silent.url}/push/carol/${i}`,
-          keys: browserKeys().keys,
-        },
-      });
-      assert.equal(subscribed.status, 201);
+      await subscribe(t.server, carol.token!, `${silent.url}/push/carol/${i}`);
     }
     await carol.close();
     await t.bob.close();
@@ -1027,35 +1033,22 @@ Deno.test("web push: endpoints whose name server falls silent after they answere
   // system resolver waits out a silent name server. Without a deadline on
   // the look-up, they held all eight calls and bob's push waited.
   const names = silentNames("127.0.0.1");
-  const server = await startTestServer({ webhookAllow: ["127.0.0.1"] }, {
-    resolve: names.resolve,
-  });
-  const vapidKey = (await api(server, "/api/push/vapid-public-key")).body
-    .key as string;
-  const browsers = new Map<string, ReturnType<typeof browserKeys>>();
-  const service = startPushService(() => vapidKey, browsers);
-  const pool = new ClientPool(server.wsUrl);
+  const t = await startPushed({ resolve: names.resolve });
+  const { server, service, pool } = t;
   const timing = server.node.push.timing;
   try {
     const alice = await pool.register("alice");
     const port = new URL(service.base).port;
-    const subscribe = async (name: string, endpoint: string) => {
+    const offlineAt = async (name: string, endpoint: string) => {
       const client = await pool.register(name);
-      const browser = browserKeys();
-      browsers.set(new URL(endpoint).pathname, browser);
-      const subscribed = await api(server, "/api/push/subscriptions", {
-        method: "POST",
-        token: client.token!,
-        body: { endpoint, keys: browser.keys },
-      });
-      assert.equal(subscribed.status, 201);
+      await subscribe(server, client.token!, endpoint, t.browsers);
       await client.close();
       await wentOffline(alice, name);
     };
-    await subscribe("bob", `${service.base}/push/bob`);
+    await offlineAt("bob", `${service.base}/push/bob`);
     const mute = Array.from({ length: 8 }, (_, i) => `mute${i}`);
     for (const name of mute) {
-      await subscribe(name, `http://${name}.example:${port}/push/${name}`);
+      await offlineAt(name, `http://${name}.example:${port}/push/${name}`);
     }
     for (const name of ["bob", ...mute]) {
       await alice.ok("private_message", { to: name, text: "first" });
@@ -1084,8 +1077,6 @@ Deno.test("web push: endpoints whose name server falls silent after they answere
     assert.equal(service.pushed[9].payload?.text, "meanwhile");
   } finally {
     names.release();
-    await pool.closeAll();
-    await server.close();
-    await service.close();
+    await t.close();
   }
 });
