@@ -15,18 +15,15 @@
  * - members: `list_members` of `general` (`roomMembers`), 20 names.
  * On PostgreSQL also the plan of the member list's read.
  */
-import { DatabaseSync } from "node:sqlite";
-import postgres from "postgres";
 import { nameSkeleton } from "../server/protocol/skeleton.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import type { Store } from "../server/store/mod.ts";
-import { startPostgres } from "../tests/services.ts";
+import { load, timedMedian, withPostgres, withSqlite } from "./store_bench.ts";
 
 const [accounts = 100_000, runs = 21] = Deno.args.filter((a) => a !== "old")
   .map(Number);
 const old = Deno.args.includes("old");
-const GENERAL = { name: "general", key: "general" };
 const ONLINE = 500;
 
 // Deterministic names: the same accounts on both stores and every run.
@@ -51,22 +48,10 @@ const names = [...keys];
 const online = names.filter((_, i) => i % (accounts / ONLINE) === 0);
 const viewer = names[1];
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 async function timed(what: string, read: () => Promise<unknown>) {
-  await read(); // warm
-  const times: number[] = [];
-  let answer: unknown;
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    answer = await read();
-    times.push(performance.now() - start);
-  }
+  const { ms, answer } = await timedMedian(runs, read);
   const size = Array.isArray(answer) ? ` (${answer.length} found)` : "";
-  console.log(`  ${what}: ${median(times).toFixed(3)} ms${size}`);
+  console.log(`  ${what}: ${ms.toFixed(3)} ms${size}`);
 }
 
 async function people(store: Store, prefix: string): Promise<unknown[]> {
@@ -90,9 +75,9 @@ async function people(store: Store, prefix: string): Promise<unknown[]> {
 
 async function measure(label: string, store: Store): Promise<void> {
   console.log(
-    `${label}, ${accounts} accounts, ${runs} runs, load ${
-      Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
-    }${old ? ", old directory reads" : ""}`,
+    `${label}, ${accounts} accounts, ${runs} runs, load ${load()}${
+      old ? ", old directory reads" : ""
+    }`,
   );
   const long = names[accounts / 2].slice(0, 4);
   for (const prefix of ["m", "ma", long]) {
@@ -115,46 +100,24 @@ const rows = names.map((key) => ({
   skeleton: nameSkeleton(key),
 }));
 
-// SQLite: the schema from the store, the rows in one transaction.
-const dir = await Deno.makeTempDir({ prefix: "directory-bench-" });
-try {
-  const path = `${dir}/chat.db`;
-  const options = { permanentRooms: [GENERAL], busyTimeoutMs: 5000 };
-  await (await SqliteStore.open(path, options)).close();
-  const db = new DatabaseSync(path);
-  db.exec("BEGIN");
-  const account = db.prepare(
-    `INSERT INTO accounts (key, username, password_hash, role, created_at,
-       skeleton) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
-  const member = db.prepare(
-    "INSERT INTO memberships (user_key, room_key, joined_at) VALUES (?, ?, 1)",
-  );
-  for (const r of rows) {
-    account.run(r.key, r.username, r.password_hash, r.role, 1, r.skeleton);
-    member.run(r.key, "general");
-  }
-  db.exec("COMMIT");
-  db.exec("ANALYZE");
-  db.close();
-  const sqlite = await SqliteStore.open(path, options);
-  try {
-    await measure("SQLite", sqlite);
-  } finally {
-    await sqlite.close();
-  }
-} finally {
-  await Deno.remove(dir, { recursive: true });
-}
+await withSqlite(SqliteStore, {
+  fill(db) {
+    const account = db.prepare(
+      `INSERT INTO accounts (key, username, password_hash, role, created_at,
+         skeleton) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const member = db.prepare(
+      "INSERT INTO memberships (user_key, room_key, joined_at) VALUES (?, ?, 1)",
+    );
+    for (const r of rows) {
+      account.run(r.key, r.username, r.password_hash, r.role, 1, r.skeleton);
+      member.run(r.key, "general");
+    }
+  },
+  use: (store) => measure("SQLite", store),
+});
 
-const pg = await startPostgres();
-if (!pg) {
-  throw new Error("no PostgreSQL here: scripts/install-test-services.sh");
-}
-try {
-  const url = await pg.createDatabase("directory");
-  await (await PostgresStore.open(url, { permanentRooms: [GENERAL] })).close();
-  const sql = postgres(url, { onnotice: () => {} });
+await withPostgres(PostgresStore, "directory", async ({ sql, open }) => {
   for (let i = 0; i < rows.length; i += 5000) {
     const part = rows.slice(i, i + 5000);
     await sql`INSERT INTO accounts ${sql(part)}`;
@@ -222,13 +185,10 @@ try {
     );
     console.log(among.map((row) => row["QUERY PLAN"]).join("\n"));
   }
-  await sql.end();
-  const store = await PostgresStore.open(url, { permanentRooms: [GENERAL] });
+  const store = await open();
   try {
     await measure("PostgreSQL", store);
   } finally {
     await store.close();
   }
-} finally {
-  await pg.stop();
-}
+});

@@ -22,10 +22,14 @@
  * after `mkdir .old && git archive HEAD server client | tar -x -C .old`,
  * to measure its stores instead.
  */
-import { DatabaseSync } from "node:sqlite";
-import postgres from "postgres";
 import type { Store } from "../server/store/mod.ts";
-import { startPostgres } from "../tests/services.ts";
+import {
+  load,
+  median,
+  timedMedian,
+  withPostgres,
+  withSqlite,
+} from "./store_bench.ts";
 
 const [rooms = 100, unread = 1000, runs = 21, members = 1000] = Deno.args.map(
   Number,
@@ -34,7 +38,6 @@ const root = Deno.env.get("STORE_ROOT") ?? new URL("..", import.meta.url).href;
 const base = root.startsWith("file:") ? root : `file://${root}/`;
 const { SqliteStore } = await import(`${base}server/store/sqlite.ts`);
 const { PostgresStore } = await import(`${base}server/store/postgres.ts`);
-const GENERAL = { name: "general", key: "general" };
 const IGNORED = 21;
 const streams = Array.from({ length: rooms }, (_, i) => `r${i + 1}`);
 // A message's author: each eleventh by one of the ignored accounts.
@@ -53,16 +56,9 @@ function* membershipsOf(): Generator<[string, string]> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 async function measure(label: string, store: Store): Promise<void> {
   console.log(
-    `${label}, ${rooms} rooms of ${unread} unread, ${runs} runs, load ${
-      Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
-    }`,
+    `${label}, ${rooms} rooms of ${unread} unread, ${runs} runs, load ${load()}`,
   );
   const times: Record<string, number[]> = { plain: [], ignorer: [] };
   const answers: Record<string, unknown> = {};
@@ -87,103 +83,90 @@ async function measure(label: string, store: Store): Promise<void> {
 
 async function measureMembers(label: string, store: Store): Promise<void> {
   for (const prefix of ["", "m"]) {
-    const times: number[] = [];
-    await store.roomMembers("r2", prefix, 20);
-    for (let i = 0; i < runs; i++) {
-      const start = performance.now();
-      await store.roomMembers("r2", prefix, 20);
-      times.push(performance.now() - start);
-    }
-    console.log(
-      `  ${label} members of r2 "${prefix}": ${median(times).toFixed(2)} ms`,
+    const { ms } = await timedMedian(
+      runs,
+      () => store.roomMembers("r2", prefix, 20),
     );
+    console.log(`  ${label} members of r2 "${prefix}": ${ms.toFixed(2)} ms`);
   }
 }
 
-const dir = await Deno.makeTempDir({ prefix: "read-counts-" });
-try {
-  const path = `${dir}/chat.db`;
-  const options = { permanentRooms: [GENERAL], busyTimeoutMs: 5000 };
-  await (await SqliteStore.open(path, options)).close();
-  const db = new DatabaseSync(path);
-  db.exec("BEGIN");
-  const message = db.prepare(
-    `INSERT INTO messages (stream, seq, id, user_key, user, room, text, ts)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const mention = db.prepare(
-    "INSERT INTO mentions (user_key, stream, seq) VALUES (?, ?, ?)",
-  );
-  for (const stream of streams) {
-    db.prepare("INSERT INTO rooms (key, name, created_at) VALUES (?, ?, 1)")
-      .run(stream, stream);
-    db.prepare("INSERT INTO streams (key, last_seq) VALUES (?, ?)")
-      .run(stream, perRoom);
-    for (let seq = 1; seq <= perRoom; seq++) {
-      const who = author(seq);
-      message.run(stream, seq, `${stream}-${seq}`, who, who, stream, "hi", seq);
-      if (seq % 10 === 0) {
-        mention.run("plain", stream, seq);
-        mention.run("ignorer", stream, seq);
+await withSqlite(SqliteStore, {
+  fill(db) {
+    const message = db.prepare(
+      `INSERT INTO messages (stream, seq, id, user_key, user, room, text, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const mention = db.prepare(
+      "INSERT INTO mentions (user_key, stream, seq) VALUES (?, ?, ?)",
+    );
+    for (const stream of streams) {
+      db.prepare("INSERT INTO rooms (key, name, created_at) VALUES (?, ?, 1)")
+        .run(stream, stream);
+      db.prepare("INSERT INTO streams (key, last_seq) VALUES (?, ?)")
+        .run(stream, perRoom);
+      for (let seq = 1; seq <= perRoom; seq++) {
+        const who = author(seq);
+        message.run(
+          stream,
+          seq,
+          `${stream}-${seq}`,
+          who,
+          who,
+          stream,
+          "hi",
+          seq,
+        );
+        if (seq % 10 === 0) {
+          mention.run("plain", stream, seq);
+          mention.run("ignorer", stream, seq);
+        }
       }
     }
-  }
-  for (let i = 0; i < IGNORED; i++) {
-    db.prepare(
-      `INSERT INTO ignores (user_key, ignored_key, ignored_name, at)
-       VALUES ('ignorer', ?, ?, 1)`,
-    ).run(`ig${i}`, `ig${i}`);
-  }
-  const account = db.prepare(
-    `INSERT INTO accounts (key, username, password_hash, role, created_at,
-       skeleton) VALUES (?, ?, 'x', 'user', 1, ?)`,
-  );
-  const member = db.prepare(
-    "INSERT INTO memberships (user_key, room_key, joined_at) VALUES (?, ?, 1)",
-  );
-  for (let n = 0; n < members * 10; n++) {
-    account.run(memberKey(n), memberKey(n), memberKey(n));
-  }
-  for (const [key, stream] of membershipsOf()) member.run(key, stream);
-  db.exec("COMMIT");
-  db.exec("ANALYZE");
-  for (
-    const sql of [
-      `SELECT count(*) FROM (SELECT 1 FROM messages WHERE stream = ?2
-         AND seq > ?3 AND user_key <> ?1 AND deleted = 0
-         AND user_key NOT IN (SELECT i.ignored_key FROM ignores i
-           WHERE i.user_key = ?1) LIMIT ?4)`,
-      `SELECT a.username FROM memberships m
-         JOIN accounts a ON a.key = m.user_key
-         WHERE m.room_key = ? AND m.user_key >= ? AND m.user_key < ?
-         ORDER BY m.user_key LIMIT ?`,
-    ]
-  ) {
-    console.log(sql.replace(/\s+/g, " "));
-    for (const row of db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all()) {
-      console.log(`  ${row.detail}`);
+    for (let i = 0; i < IGNORED; i++) {
+      db.prepare(
+        `INSERT INTO ignores (user_key, ignored_key, ignored_name, at)
+         VALUES ('ignorer', ?, ?, 1)`,
+      ).run(`ig${i}`, `ig${i}`);
     }
-  }
-  db.close();
-  const sqlite = await SqliteStore.open(path, options);
-  try {
-    await measure("SQLite", sqlite);
-    await measureMembers("SQLite", sqlite);
-  } finally {
-    await sqlite.close();
-  }
-} finally {
-  await Deno.remove(dir, { recursive: true });
-}
+    const account = db.prepare(
+      `INSERT INTO accounts (key, username, password_hash, role, created_at,
+         skeleton) VALUES (?, ?, 'x', 'user', 1, ?)`,
+    );
+    const member = db.prepare(
+      "INSERT INTO memberships (user_key, room_key, joined_at) VALUES (?, ?, 1)",
+    );
+    for (let n = 0; n < members * 10; n++) {
+      account.run(memberKey(n), memberKey(n), memberKey(n));
+    }
+    for (const [key, stream] of membershipsOf()) member.run(key, stream);
+  },
+  analyzed(db) {
+    for (
+      const sql of [
+        `SELECT count(*) FROM (SELECT 1 FROM messages WHERE stream = ?2
+           AND seq > ?3 AND user_key <> ?1 AND deleted = 0
+           AND user_key NOT IN (SELECT i.ignored_key FROM ignores i
+             WHERE i.user_key = ?1) LIMIT ?4)`,
+        `SELECT a.username FROM memberships m
+           JOIN accounts a ON a.key = m.user_key
+           WHERE m.room_key = ? AND m.user_key >= ? AND m.user_key < ?
+           ORDER BY m.user_key LIMIT ?`,
+      ]
+    ) {
+      console.log(sql.replace(/\s+/g, " "));
+      for (const row of db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all()) {
+        console.log(`  ${row.detail}`);
+      }
+    }
+  },
+  async use(store) {
+    await measure("SQLite", store);
+    await measureMembers("SQLite", store);
+  },
+});
 
-const pg = await startPostgres();
-if (!pg) {
-  throw new Error("no PostgreSQL here: scripts/install-test-services.sh");
-}
-try {
-  const url = await pg.createDatabase("counts");
-  await (await PostgresStore.open(url, { permanentRooms: [GENERAL] })).close();
-  const sql = postgres(url, { onnotice: () => {} });
+await withPostgres(PostgresStore, "counts", async ({ sql, open }) => {
   await sql`
     INSERT INTO rooms (key, name, created_at)
     SELECT 'r' || r, 'r' || r, 1 FROM generate_series(1, ${rooms}::int) r`;
@@ -207,7 +190,7 @@ try {
     SELECT 'ignorer', 'ig' || i, 'ig' || i, 1
     FROM generate_series(0, ${IGNORED - 1}::int) i`;
   await sql`VACUUM ANALYZE`;
-  const store = await PostgresStore.open(url, { permanentRooms: [GENERAL] });
+  const store = await open();
   try {
     await measure("PostgreSQL", store);
   } finally {
@@ -240,9 +223,7 @@ try {
     }`;
   }
   await sql`VACUUM ANALYZE`;
-  const membersStore = await PostgresStore.open(url, {
-    permanentRooms: [GENERAL],
-  });
+  const membersStore = await open();
   try {
     await measureMembers("PostgreSQL", membersStore);
   } finally {
@@ -273,7 +254,4 @@ try {
       console.log(plan.map((row) => `  ${row["QUERY PLAN"]}`).join("\n"));
     }
   }
-  await sql.end();
-} finally {
-  await pg.stop();
-}
+});
