@@ -5,7 +5,7 @@
 
 import { batch } from "@preact/signals";
 import type { Attachment } from "../../server/protocol/types.ts";
-import { type AppState } from "../state.ts";
+import type { AppState } from "../state.ts";
 
 /** Opens or closes the current room's invite dialog. */
 export function inviteDialogToggled(state: AppState, open: boolean): void {

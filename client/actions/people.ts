@@ -5,7 +5,7 @@
 import { batch } from "@preact/signals";
 import type { Role, RoleChangedEvent } from "../../server/protocol/types.ts";
 import { nameKey } from "../../server/protocol/names.ts";
-import { type AppState } from "../state.ts";
+import type { AppState } from "../state.ts";
 
 /** Records whom this account ignores, as `list_ignored` listed them. */
 export function ignoredListed(state: AppState, users: string[]): void {

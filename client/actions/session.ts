@@ -10,7 +10,7 @@ import type {
   Role,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
-import { type Words } from "../room_log.ts";
+import type { Words } from "../room_log.ts";
 import {
   type AppState,
   type ConnectionStatus,
