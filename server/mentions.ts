@@ -5,13 +5,39 @@ import { nameKey } from "./protocol/names.ts";
 export const MAX_MENTIONS = 50;
 
 /**
+ * The mentions row that stands for every member of a room (`@room`): one
+ * row a message instead of one per member (a room of 5,000 would write
+ * 5,000), which the counts read as a second index range beside the
+ * account's own. No name key holds '@' (protocol/names.ts), so no account
+ * can be it.
+ */
+export const ROOM_MENTION_KEY = "@room";
+
+/** The word that mentions a whole room, as a name key. */
+const ROOM_WORD = "room";
+
+/**
  * The name keys a message @mentions, by the web client's own rule
  * (client/markup.ts: outside code, after a non-name character), folded
  * as names are, without the author and without repeats. The stores keep
  * them so unread mention counts need no text scan.
  */
-export function mentionKeys(text: string, authorKey: string): string[] {
-  return firstKeys(text, authorKey, MAX_MENTIONS);
+export function mentionKeys(
+  text: string,
+  authorKey: string,
+  roomWide = false,
+): string[] {
+  return roomMarker(firstKeys(text, authorKey, MAX_MENTIONS), roomWide);
+}
+
+/**
+ * With `roomWide` (the author may ping the room: server/room_mentions.ts),
+ * a message that says `@room` gets the one marker row and no other: it
+ * already counts for every member, so no one counts it twice. Without,
+ * `@room` is only the name of whoever holds it.
+ */
+function roomMarker(keys: string[], roomWide: boolean): string[] {
+  return roomWide && keys.includes(ROOM_WORD) ? [ROOM_MENTION_KEY] : keys;
 }
 
 /**
@@ -21,8 +47,8 @@ export function mentionKeys(text: string, authorKey: string): string[] {
  * of them are {@linkcode mentionKeys}: the author's name never takes a
  * place in the cap. One key more to send is what that costs.
  */
-export function mentionCandidates(text: string): string[] {
-  return firstKeys(text, undefined, MAX_MENTIONS + 1);
+export function mentionCandidates(text: string, roomWide = false): string[] {
+  return roomMarker(firstKeys(text, undefined, MAX_MENTIONS + 1), roomWide);
 }
 
 function firstKeys(

@@ -127,6 +127,11 @@ export interface MessageDraft {
    * members, a private room's included), as one for a room deleted.
    */
   roomCreatedAt?: number;
+  /**
+   * The author may mention the whole room (server/room_mentions.ts): an
+   * `@room` in the text then counts for every member (mentions.ts).
+   */
+  roomWide?: boolean;
 }
 
 /** A private message about to be stored. */
@@ -458,7 +463,10 @@ export interface MessageRecord {
 }
 
 /** What `updateMessage` changes. */
-export type MessageChange = { text: string } | { deleted: true };
+/** `roomWide`: as MessageDraft.roomWide, for the new text. */
+export type MessageChange =
+  | { text: string; roomWide?: boolean }
+  | { deleted: true };
 
 /** One user's reaction added or taken back. */
 export interface ReactionChange {

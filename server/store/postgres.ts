@@ -122,6 +122,8 @@ interface Append {
   replyTo?: string;
   /** MessageDraft.roomCreatedAt. */
   roomCreatedAt?: number;
+  /** MessageDraft.roomWide. */
+  roomWide?: boolean;
 }
 
 /** An append waiting for the next group commit. */
@@ -449,6 +451,7 @@ export class PostgresStore implements Store {
       attachments: draft.attachments,
       replyTo: draft.replyTo,
       roomCreatedAt: draft.roomCreatedAt,
+      roomWide: draft.roomWide,
     });
   }
 
@@ -576,7 +579,7 @@ export class PostgresStore implements Store {
         sender: a.sender,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
-        mentions: mentionKeys(a.text, a.userKey),
+        mentions: mentionKeys(a.text, a.userKey, a.roomWide),
         max_for_recipient: a.waitingLimits?.perRecipient ?? null,
         max_from_sender: a.waitingLimits?.perSender ?? null,
         reply_to: a.replyTo ?? null,
@@ -772,7 +775,7 @@ export class PostgresStore implements Store {
       // same statement. The author's key is known only from the row, so
       // the author's own name is dropped in SQL, before the cap: one name
       // more is sent, so that the author's never takes another's place.
-      const keys = mentionCandidates(change.text);
+      const keys = mentionCandidates(change.text, change.roomWide);
       const [row] = await sql<MessageRow[]>`
         WITH m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},

@@ -11,6 +11,7 @@ import type { PostgresContext } from "./postgres_context.ts";
 import type { Sql } from "./postgres_rows.ts";
 import { type InviteRow, toStoredInvite } from "./rows.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
+import { ROOM_MENTION_KEY } from "../mentions.ts";
 
 /**
  * PostgresStore's memberships: who belongs to which room, read positions
@@ -325,9 +326,10 @@ interface ReadRow {
 
 // The read state of one stream from a read position (NULL: nothing read):
 // two index ranges, the unread messages (capped) and the account's
-// mentions after the position, to use in a LATERAL join. Neither counts
-// the messages of accounts it ignores: an anti-join with the account's
-// ignores, which the planner makes a hash of its ignored keys, built once
+// mentions after the position (its own rows and the room's `@room` ones,
+// two ranges of the primary key; not the account's own `@room`), to use
+// in a LATERAL join. Neither counts the messages of accounts it ignores:
+// an anti-join with the account's ignores, which the planner makes a hash of its ignored keys, built once
 // a statement and probed once a message. Comparing each author with an
 // ARRAY of them instead cost one text comparison per ignored key per
 // message: at 100 rooms of 1000 unread, a login's counts took 449 ms for
@@ -354,8 +356,9 @@ function countsFrom(
       (SELECT count(*)::int FROM (
         SELECT 1 FROM mentions n
         JOIN messages x ON x.stream = n.stream AND x.seq = n.seq
-        WHERE n.user_key = ${userKey} AND n.stream = ${stream}
-          AND n.seq > coalesce(${lastRead}, 0) AND NOT x.deleted
+        WHERE n.user_key IN (${userKey}, ${ROOM_MENTION_KEY})
+          AND n.stream = ${stream} AND n.seq > coalesce(${lastRead}, 0)
+          AND x.user_key <> ${userKey} AND NOT x.deleted
           AND NOT EXISTS (SELECT 1 FROM ignores i
             WHERE i.user_key = ${userKey} AND i.ignored_key = x.user_key)
         LIMIT ${MAX_UNREAD}) c) AS mentions,

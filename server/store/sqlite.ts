@@ -832,6 +832,7 @@ export class SqliteStore implements Store {
         user: draft.user,
         room: name,
         text: draft.text,
+        roomWide: draft.roomWide,
         clientId: draft.clientId,
         sender: draft.sender ?? "",
         attachments: draft.attachments,
@@ -1116,6 +1117,7 @@ export class SqliteStore implements Store {
     replyTo?: string;
     pendingTo?: string;
     waitingLimits?: WaitingLimits;
+    roomWide?: boolean;
   }): Appended<M> | Refused {
     // Read here, inside the commit's transaction on the one connection that
     // writes: every addBan that resolved before this commit began is seen,
@@ -1198,7 +1200,7 @@ export class SqliteStore implements Store {
     });
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
-    const mentioned = mentionKeys(m.text, m.userKey);
+    const mentioned = mentionKeys(m.text, m.userKey, m.roomWide);
     if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
     const reply = m.replyTo === undefined ? undefined : this.#q(
       `SELECT seq AS reply_seq, user AS reply_user, text AS reply_text,
@@ -1409,7 +1411,7 @@ export class SqliteStore implements Store {
           this.#noteMentions(
             row.stream,
             row.seq,
-            mentionKeys(change.text, row.user_key),
+            mentionKeys(change.text, row.user_key, change.roomWide),
           );
         }
         return this.#record(id)?.message;

@@ -9,6 +9,7 @@ import {
 import { type InviteRow, toStoredInvite } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
+import { ROOM_MENTION_KEY } from "../mentions.ts";
 
 /**
  * The SQLite store's memberships (MembershipStore): who is in which room,
@@ -264,7 +265,9 @@ export class SqliteMemberships implements MembershipStore {
   }
 
   // Two index ranges: the unread messages of a stream (capped), and the
-  // account's mentions after its read position. With `ignoring`, neither
+  // account's mentions after its read position (two ranges of the
+  // primary key: its own rows and the room's `@room` ones, mentions.ts;
+  // the author's own `@room` is not its mention). With `ignoring`, neither
   // counts the messages of accounts it ignores: their list is read once a
   // statement (SQLite makes an ephemeral index of an uncorrelated IN), and
   // each message of the range is one probe of it; the covering index
@@ -304,7 +307,8 @@ export class SqliteMemberships implements MembershipStore {
       `SELECT count(*) AS mentions FROM (
          SELECT 1 FROM mentions n
          JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
-         WHERE n.user_key = ?1 AND n.stream = ?2 AND n.seq > ?3
+         WHERE n.user_key IN (?1, '${ROOM_MENTION_KEY}') AND n.stream = ?2
+           AND n.seq > ?3 AND m.user_key <> ?1
            AND m.deleted = 0 ${notIgnored("m.user_key")}
          LIMIT ?4)`,
     ).get(userKey, stream, lastReadSeq, MAX_UNREAD) as { mentions: number };

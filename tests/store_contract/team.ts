@@ -391,6 +391,25 @@ export function teamChat(test: StoreTest): void {
     assert.equal((await store.readState("alice", "general")).mentions, 0);
   });
 
+  test("a roomWide @room is one mention of every member but its author, once with a name beside it, as written and as edited; without roomWide only the name room's", async (store) => {
+    await store.addMember("bob", "general");
+    await store.addMember("room", "general");
+    await store.appendMessage(
+      draft("general", "@room and @bob", { roomWide: true }),
+    );
+    const [plain] = await append(store, "general", ["@room, plainly"]);
+    const mentions = async (userKey: string) =>
+      (await store.readState(userKey, "general")).mentions;
+    assert.equal(await mentions("bob"), 1);
+    assert.equal(await mentions("carol"), 1, "no row of carol's own");
+    assert.equal(await mentions("alice"), 0, "the author's own @room");
+    assert.equal(await mentions("room"), 2);
+    await store.updateMessage(plain.id, { text: "@room now", roomWide: true });
+    assert.equal(await mentions("bob"), 2);
+    await store.updateMessage(plain.id, { text: "@room again" });
+    assert.equal(await mentions("bob"), 1);
+  });
+
   test("a message mentions the first 50 other names it holds, as written and as edited: the author's own name takes no place", async (store) => {
     // The author's name first, then 51 others: the cap is 50 others.
     const text = ["@Alice", ...range(1, 51).map((i) => `@user${i}`)].join(" ");
