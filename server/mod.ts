@@ -112,6 +112,7 @@ export async function startServer(
     announceLimit: config.announceLimit,
     maxRoomsPerUser: config.maxRoomsPerUser,
     maxMemberships: config.maxMemberships,
+    roomMentionMembers: config.roomMentionMembers,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     webhookAllow: config.webhookAllow,
     resolve: parts.resolve,

@@ -85,6 +85,11 @@ export interface NodeParts {
   maxRoomsPerUser: number;
   /** Rooms one account may belong to at once; 0: no cap (`--max-memberships`). */
   maxMemberships: number;
+  /**
+   * Members above which only a room's owner, moderators and admins notify
+   * everyone with `@room` (`--room-mention-members`; default 50).
+   */
+  roomMentionMembers?: number;
   /** Guest-made rooms empty and silent this long are deleted; 0: never. */
   guestRoomTtlMs: number;
   /** Password hashes computed at once (`--password-workers`). */
@@ -162,6 +167,8 @@ export class ChatNode {
    * login's work.
    */
   readonly maxMemberships: number;
+  /** NodeParts.roomMentionMembers (room_mentions.ts). */
+  readonly roomMentionMembers: number;
   /** Outgoing webhooks of the messages this node stores. */
   readonly webhooks: WebhookDispatcher;
   /** Web Push to offline accounts. */
@@ -191,6 +198,7 @@ export class ChatNode {
     this.#announceLimit = parts.announceLimit;
     this.maxRoomsPerUser = parts.maxRoomsPerUser;
     this.maxMemberships = parts.maxMemberships;
+    this.roomMentionMembers = parts.roomMentionMembers ?? 50;
     this.#expiry = new RoomExpiry(this, parts.guestRoomTtlMs);
     const rateLimits: RateLimitsMaker = parts.rateLimits ??
       ((_name, specs) => new KeyedRateLimits(specs));

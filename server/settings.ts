@@ -125,6 +125,18 @@ export const SETTINGS = {
     help: "how long a login session (cookie or token) lasts",
   }),
   /**
+   * Members above which only a room's moderators, admins and owner may
+   * mention the whole room with `@room` (room_mentions.ts).
+   */
+  roomMentionMembers: setting({
+    flag: "room-mention-members",
+    placeholder: "N",
+    kind: integer({ min: 0 }),
+    default: 50,
+    help:
+      "in a room of more than N members, only its owner, moderators and admins notify everyone with `@room`",
+  }),
+  /**
    * Password hashes (scrypt, 32 MiB each) computed at once; more wait. One
    * core is left to the event loop, so a flood of logins never slows the
    * chat: on 2 cores one hash at a time kept a bystander's p99 at 165 ms

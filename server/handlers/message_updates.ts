@@ -1,3 +1,4 @@
+import { mayMentionRoom } from "../room_mentions.ts";
 import { canRead, mayReadRoom, readerOf } from "../access.ts";
 import {
   fail,
@@ -46,7 +47,16 @@ export async function editMessage(
     (record.message.attachments ?? []).length > 0,
   );
   if (isFailure(text)) return text;
-  const message = await ctx.node.store.updateMessage(data.id, { text });
+  const roomWide = await mayMentionRoom(
+    ctx.node,
+    ctx.client.member,
+    record.stream,
+    text,
+  );
+  const message = await ctx.node.store.updateMessage(data.id, {
+    text,
+    ...(roomWide ? { roomWide } : {}),
+  });
   if (!message) return noSuchMessage(data.id);
   return await changed(ctx, record.stream, message);
 }

@@ -5,6 +5,7 @@ import {
   SenderGoneError,
 } from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
+import { mayMentionRoom, saysRoom } from "../room_mentions.ts";
 import {
   fail,
   type Failure,
@@ -74,6 +75,12 @@ export async function sendMessage(
     roomCreatedAt: node.registry.createdAtOf(roomKey),
     ...content,
   };
+  if (
+    saysRoom(input.text) &&
+    await mayMentionRoom(node, member, roomKey, input.text)
+  ) {
+    input.roomWide = true;
+  }
   if (replyTo !== undefined) input.replyTo = replyTo;
   const appended = node.store.appendMessage(input);
   ctx.client.appendQueued();

@@ -1,0 +1,124 @@
+/**
+ * `@room`: a mention of every member of a room but its author, stored as
+ * one row (server/mentions.ts), allowed to anyone in a small room and to
+ * its owner, moderators and admins in a larger one
+ * (server/room_mentions.ts). Every scenario runs on SQLite and, when
+ * PostgreSQL is installed, on a fresh PostgreSQL database of its own.
+ */
+import assert from "node:assert/strict";
+import type { Config } from "../server/config.ts";
+import { ClientPool, startTestServer, type TestClient } from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
+import { postgresSkipReason, startPostgres } from "./services.ts";
+
+const pg = postgresSkipReason() ? null : await startPostgres();
+
+const BACKENDS: {
+  name: string;
+  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
+}[] = [{
+  name: "sqlite",
+  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
+}];
+if (pg) {
+  BACKENDS.push({
+    name: "postgres",
+    async fresh() {
+      const database = await migratedDatabase(pg);
+      return { options: { databaseUrl: database.url }, drop: database.drop };
+    },
+  });
+} else {
+  Deno.test({
+    name: `room mentions: PostgreSQL runs skipped, ${postgresSkipReason()}`,
+    ignore: true,
+    fn() {},
+  });
+}
+
+function roomTest(
+  name: string,
+  body: (pool: ClientPool) => Promise<void>,
+  options: Partial<Config> = {},
+): void {
+  for (const backend of BACKENDS) {
+    Deno.test(`${name} (${backend.name})`, async () => {
+      const store = await backend.fresh();
+      const server = await startTestServer({ ...store.options, ...options });
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        await body(pool);
+      } finally {
+        await pool.closeAll();
+        await server.close();
+        await store.drop();
+      }
+    });
+  }
+}
+
+/** The unread mentions in `general` a new login of the account is told. */
+async function generalMentions(
+  pool: ClientPool,
+  client: TestClient,
+): Promise<number> {
+  const again = await pool.login({ token: client.token });
+  const reply = again.received.find((f) => f.data.request === "login")!;
+  const memberships = reply.data.memberships as {
+    room: string;
+    mentions: number;
+  }[];
+  const general = memberships.find((m) => m.room === "general")!;
+  await again.close();
+  return general.mentions;
+}
+
+roomTest(
+  "@room counts once as a mention for every member but its author, with a name beside it too, and an edit without it takes it back",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const sent = await bob.ok("send_message", {
+      text: "@room deploy at five, @carol",
+    });
+    assert.equal(await generalMentions(pool, ada), 1);
+    assert.equal(await generalMentions(pool, carol), 1);
+    assert.equal(await generalMentions(pool, bob), 0);
+    const id = (sent.message as { id: string }).id;
+    await bob.ok("edit_message", { id, text: "deploy at five, @carol" });
+    assert.equal(await generalMentions(pool, ada), 0);
+    assert.equal(await generalMentions(pool, carol), 1);
+  },
+);
+
+roomTest(
+  "in a room of more than --room-mention-members members only moderators and admins notify with @room; the message is still sent",
+  async (pool) => {
+    // The first account is the admin.
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const sent = await bob.ok("send_message", { text: "@room lunch?" });
+    assert.equal((sent.message as { text: string }).text, "@room lunch?");
+    assert.equal(await generalMentions(pool, carol), 0);
+    assert.equal(await generalMentions(pool, ada), 0);
+    await ada.ok("send_message", { text: "@room the server restarts" });
+    assert.equal(await generalMentions(pool, carol), 1);
+    assert.equal(await generalMentions(pool, bob), 1);
+  },
+  { roomMentionMembers: 2 },
+);
+
+roomTest(
+  "an ignored author's @room is no mention for the ignorer, and one for the others",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await carol.ok("ignore_user", { user: "bob" });
+    await bob.ok("send_message", { text: "@room look" });
+    assert.equal(await generalMentions(pool, carol), 0);
+    assert.equal(await generalMentions(pool, ada), 1);
+  },
+);
