@@ -122,3 +122,42 @@ roomTest(
     assert.equal(await generalMentions(pool, ada), 1);
   },
 );
+
+roomTest(
+  "a message whose @room notified carries room_mention in its reply, history, edits and search; one whose @room could not, or an edit without it, does not",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    await pool.register("carol");
+    type Message = { id: string; room_mention?: boolean };
+    const loud = (await ada.ok("send_message", {
+      text: "@room lunch at noon",
+    })).message as Message;
+    assert.equal(loud.room_mention, true);
+    // bob is neither owner nor moderator, and the room is above the limit.
+    const quiet = (await bob.ok("send_message", {
+      text: "@room lunch at one",
+    })).message as Message;
+    assert.equal(quiet.room_mention, undefined);
+    const history = (await bob.ok("history", { room: "general" }))
+      .messages as Message[];
+    const byId = new Map(history.map((m) => [m.id, m]));
+    assert.equal(byId.get(loud.id)?.room_mention, true);
+    assert.equal(byId.get(quiet.id)?.room_mention, undefined);
+    const found = (await bob.ok("search", { query: "lunch" }))
+      .results as Message[];
+    const foundLoud = found.find((m) => m.id === loud.id);
+    assert.equal(foundLoud?.room_mention, true);
+    const edited = (await ada.ok("edit_message", {
+      id: loud.id,
+      text: "lunch at noon",
+    })).message as Message;
+    assert.equal(edited.room_mention, undefined);
+    const again = (await ada.ok("edit_message", {
+      id: loud.id,
+      text: "@room lunch at noon",
+    })).message as Message;
+    assert.equal(again.room_mention, true);
+  },
+  { roomMentionMembers: 2 },
+);

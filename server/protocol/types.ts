@@ -53,6 +53,12 @@ export interface MessageBase {
   /** True while pinned in its room or conversation. */
   pinned?: boolean;
   /**
+   * True when its `@room` notified every member but its author
+   * (server/room_mentions.ts); absent otherwise, as when its author could
+   * not ping the room.
+   */
+  room_mention?: boolean;
+  /**
    * Who sent it when not a person: `bot` for a bot account, `hook` for an
    * incoming webhook (whose `user` is the name the hook gave).
    */

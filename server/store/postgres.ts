@@ -53,7 +53,12 @@ import {
   type StoredRoom,
   type WaitingLimits,
 } from "./mod.ts";
-import { MAX_MENTIONS, mentionCandidates, mentionKeys } from "../mentions.ts";
+import {
+  MAX_MENTIONS,
+  mentionCandidates,
+  mentionKeys,
+  ROOM_MENTION_KEY,
+} from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { poolOptions, RenewingPool } from "./postgres_pool.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
@@ -665,6 +670,12 @@ export class PostgresStore implements Store {
         sender: job.append.sender,
         reply_sender: row.r_reply_sender,
         version: row.r_version ?? 0,
+        // As the append wrote its mentions (a retry: as the first did).
+        room_mention: mentionKeys(
+          job.append.text,
+          job.append.userKey,
+          job.append.roomWide,
+        )[0] === ROOM_MENTION_KEY,
       }),
       duplicate: row.r_duplicate,
     });
@@ -769,7 +780,9 @@ export class PostgresStore implements Store {
           SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
           sql.unsafe(REPLY_JOIN)
         }`;
-        return row ? toMessage(row) : undefined;
+        // Its marker goes with the text (this statement's snapshot still
+        // sees it).
+        return row ? toMessage({ ...row, room_mention: false }) : undefined;
       }
       // An edit may add or drop mentions: they follow the new text, in the
       // same statement. The author's key is known only from the row, so
@@ -796,7 +809,9 @@ export class PostgresStore implements Store {
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         ) ${audited}
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;
-      return row ? toMessage(row) : undefined;
+      // The snapshot sees the mentions before `noted`: the new text's own.
+      const roomMention = keys[0] === ROOM_MENTION_KEY;
+      return row ? toMessage({ ...row, room_mention: roomMention }) : undefined;
     });
   }
 

@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import type { Attachment, MessageBase, Reaction } from "../protocol/types.ts";
 import { toMessage as rowToMessage } from "./rows.ts";
+import { ROOM_MENTION_KEY } from "../mentions.ts";
 
 // PostgreSQL's rows of messages, as every read of them (the store, its
 // search) selects and maps them.
@@ -32,7 +33,18 @@ export interface MessageRow {
   sender: string;
   reply_sender: string | null;
   version: number;
+  /** Whether the message has the `@room` marker row (ROOM_MARKED). */
+  room_mention: boolean;
 }
+
+// Whether the message's @room notified its room: derived from the one
+// marker row (mentions.ts ROOM_MENTION_KEY) rather than stored twice. One
+// probe of the mentions primary key a message read (user_key, stream, seq).
+// A statement that writes the marker in a CTE does not see it here (one
+// snapshot): it says what it wrote itself (postgres.ts).
+const ROOM_MARKED = "EXISTS (SELECT 1 FROM mentions rm WHERE rm.user_key = " +
+  `'${ROOM_MENTION_KEY}' AND rm.stream = m.stream AND rm.seq = m.seq) ` +
+  "AS room_mention";
 
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted). chat_append returns
@@ -41,7 +53,8 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.text, m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
-  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version";
+  "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
+  ROOM_MARKED;
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -70,5 +83,6 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,
+    roomMention: row.room_mention,
   });
 }

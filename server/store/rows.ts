@@ -56,6 +56,8 @@ export interface MessageFields {
   sender: string;
   /** Changes committed to it (store schemas: messages_version). */
   version: number;
+  /** Its `@room` notified the room: it has the marker row (mentions.ts). */
+  roomMention: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
   const badge = badgeOf(row.sender);
   if (badge !== undefined) message.badge = badge;
   if (row.version > 0) message.version = row.version;
+  if (row.roomMention) message.room_mention = true;
   return message as M;
 }
 

@@ -78,7 +78,7 @@ import {
   toMessage,
 } from "./sqlite_rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
-import { mentionKeys } from "../mentions.ts";
+import { mentionKeys, ROOM_MENTION_KEY } from "../mentions.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
@@ -1230,6 +1230,7 @@ export class SqliteStore implements Store {
         sender: m.sender,
         reply_sender: reply?.reply_sender ?? null,
         version: 0,
+        room_mention: mentioned[0] === ROOM_MENTION_KEY ? 1 : 0,
       }),
       duplicate: false,
     };

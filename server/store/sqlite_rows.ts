@@ -1,6 +1,7 @@
 import type { SQLOutputValue } from "node:sqlite";
 import type { MessageBase } from "../protocol/types.ts";
 import { toMessage as rowToMessage } from "./rows.ts";
+import { ROOM_MENTION_KEY } from "../mentions.ts";
 
 // SQLite's rows of messages, as every read of them (the store, its
 // search) selects and maps them.
@@ -29,7 +30,16 @@ export interface MessageRow {
   sender: string;
   reply_sender: string | null;
   version: number;
+  /** 1 when the message has the `@room` marker row (ROOM_MARKED). */
+  room_mention: number;
 }
+
+// Whether the message's @room notified its room: derived from the one
+// marker row (mentions.ts ROOM_MENTION_KEY) rather than stored twice. One
+// probe of the mentions primary key a message read (user_key, stream, seq).
+const ROOM_MARKED = "EXISTS (SELECT 1 FROM mentions rm WHERE rm.user_key = " +
+  `'${ROOM_MENTION_KEY}' AND rm.stream = m.stream AND rm.seq = m.seq) ` +
+  "AS room_mention";
 
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted).
@@ -38,7 +48,7 @@ export const MESSAGE_COLUMNS =
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
-  "r.sender AS reply_sender, m.version";
+  "r.sender AS reply_sender, m.version, " + ROOM_MARKED;
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
@@ -68,6 +78,7 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     sender: v[18] as string,
     reply_sender: v[19] as string | null,
     version: v[20] as number,
+    room_mention: v[21] as number,
   };
 }
 
@@ -97,5 +108,6 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,
+    roomMention: row.room_mention === 1,
   });
 }
