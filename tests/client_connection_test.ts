@@ -1391,6 +1391,35 @@ test("connection takes a deleted unread message off the badge, and moves its @ w
   assert.deepEqual(server.waiting, []);
 });
 
+test("connection counts a message whose @room notified (room_mention) as a mention of the reader, and an edit that takes it out uncounts it", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida", [
+    membership("general", { last_seq: 5 }),
+    membership("dev", { last_read_seq: 7, unread: 0, last_seq: 7 }),
+  ]);
+  const dev = (seq: number, more: Partial<ChatMessage> = {}) =>
+    roomMessage(seq, { room: "dev", text: `dev ${seq}`, ...more });
+  // Said but not notified (its author could not ping the room): no @.
+  server.socket.push({
+    action: "receive_message",
+    data: dev(8, { text: "@room lunch?" }),
+  });
+  await until(() => state.unread.value.dev === 1, "one unread");
+  assert.equal(state.mentions.value.dev, undefined);
+  server.socket.push({
+    action: "receive_message",
+    data: dev(9, { text: "@room deploy at five", room_mention: true }),
+  });
+  await until(() => state.mentions.value.dev === 1, "@1");
+  assert.deepEqual(r.incoming.map((i) => i.mention), [false, true]);
+  server.socket.push({
+    action: "message_updated",
+    data: dev(9, { text: "deploy at five", edited_at: "2026-12-01T11:01:00Z" }),
+  });
+  await until(() => state.mentions.value.dev === undefined, "@ gone");
+  assert.equal(state.unread.value.dev, 2);
+});
+
 test("connection counts nothing of an ignored account's messages, its mentions included, and counts again once it is unignored", async (r) => {
   const { server, state } = r;
   const heard: string[] = [];

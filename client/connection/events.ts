@@ -20,7 +20,8 @@ import * as actions from "../actions.ts";
 import { errorText } from "../error_text.ts";
 import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
-import { mentions, plainText } from "../markup.ts";
+import { plainText } from "../markup.ts";
+import { mentionsReader } from "../room_mention.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq, type SaidNotice, type Words } from "../room_log.ts";
 import {
@@ -276,12 +277,12 @@ export class ServerEvents {
       m.seq === message.seq
     );
     if (held === undefined || held.deleted === true) return;
-    const before = mentions(held.text, me) ? 1 : 0;
+    const before = mentionsReader(held, me) ? 1 : 0;
     if (message.deleted) {
       actions.messageUncounted(state, { key, unread: 1, mentions: before });
       return;
     }
-    const after = mentions(message.text, me) ? 1 : 0;
+    const after = mentionsReader(message, me) ? 1 : 0;
     if (after !== before) {
       actions.messageUncounted(state, {
         key,
@@ -309,7 +310,7 @@ export class ServerEvents {
     if (entry(state.ignored.value, nameKey(message.user)) !== undefined) {
       return;
     }
-    const mention = mentions(message.text, me);
+    const mention = mentionsReader(message, me);
     // Read aloud and in a notification, '**now**' is 'now'.
     const words = plainText(message.text);
     actions.messageCounted(state, { key, seq: message.seq, mention });
