@@ -96,7 +96,9 @@ function isMessageBase(value: Fields): boolean {
     (value.reply_to === undefined || isReplyQuote(value.reply_to)) &&
     (value.reactions === undefined ||
       (Array.isArray(value.reactions) && value.reactions.every(isReaction))) &&
-    (value.pinned === undefined || typeof value.pinned === "boolean");
+    (value.pinned === undefined || typeof value.pinned === "boolean") &&
+    (value.room_mention === undefined ||
+      typeof value.room_mention === "boolean");
 }
 
 /** Whether a value is a reply's quote of the message it answers. */

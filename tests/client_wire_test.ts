@@ -115,13 +115,14 @@ Deno.test("wire fills in an error reply a broken server left incomplete", () => 
   });
 });
 
-Deno.test("wire takes quotes, their badges, reactions and pins of the right shape only", () => {
+Deno.test("wire takes quotes, their badges, reactions, pins and room mentions of the right shape only", () => {
   const quote = { id: "01H", seq: 1, user: "bo", text: "", deleted: true };
   const full = {
     ...MESSAGE,
     reply_to: { ...quote, badge: "hook" },
     reactions: [{ emoji: "👍", count: 2, users: ["bo", "ida"] }],
     pinned: true,
+    room_mention: true,
   };
   assert.equal(isChatMessage(full), true);
   assert.equal(isChatMessage({ ...full, reply_to: "01H" }), false);
@@ -138,6 +139,7 @@ Deno.test("wire takes quotes, their badges, reactions and pins of the right shap
     false,
   );
   assert.equal(isChatMessage({ ...full, pinned: "yes" }), false);
+  assert.equal(isChatMessage({ ...full, room_mention: 1 }), false);
   assert.equal(
     isSearchResults([full, {
       ...MESSAGE,
