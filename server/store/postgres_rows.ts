@@ -38,12 +38,16 @@ export interface MessageRow {
 }
 
 // Whether the message's @room notified its room: derived from the one
-// marker row (mentions.ts ROOM_MENTION_KEY) rather than stored twice. One
-// probe of the mentions primary key a message read (user_key, stream, seq).
+// marker row (mentions.ts ROOM_MENTION_KEY) rather than stored twice. Only
+// a text that says `@room` probes the mentions primary key (user_key,
+// stream, seq): the marker is written only for one that does (by
+// room_mentions.ts saysRoom, /@room/i; ILIKE folds at least as much), and
+// CASE keeps the order, so every other message costs a scan of its text.
 // A statement that writes the marker in a CTE does not see it here (one
 // snapshot): it says what it wrote itself (postgres.ts).
-const ROOM_MARKED = "EXISTS (SELECT 1 FROM mentions rm WHERE rm.user_key = " +
-  `'${ROOM_MENTION_KEY}' AND rm.stream = m.stream AND rm.seq = m.seq) ` +
+const ROOM_MARKED = "CASE WHEN m.text ILIKE '%@room%' THEN EXISTS (SELECT 1 " +
+  `FROM mentions rm WHERE rm.user_key = '${ROOM_MENTION_KEY}' ` +
+  "AND rm.stream = m.stream AND rm.seq = m.seq) ELSE false END " +
   "AS room_mention";
 
 // Every read of messages goes through this join: a reply quotes its
