@@ -28,6 +28,8 @@ export interface CompletionOption {
   emoji?: string;
   /** A member of the room who is not online now. */
   offline?: boolean;
+  /** What a word that is no one's name does (`@room`), shown beside it. */
+  about?: string;
 }
 
 /** Props of {@linkcode CompletionList}. */
@@ -82,6 +84,11 @@ export function CompletionList(props: CompletionListProps): JSX.Element {
             <span class="mention-name">
               {props.kind === "emoji" ? `:${option.name}:` : option.name}
             </span>
+            {option.about && (
+              <span class="mention-about" data-testid="mention-about">
+                {option.about}
+              </span>
+            )}
           </li>
         ))}
       </ul>
@@ -92,12 +99,12 @@ export function CompletionList(props: CompletionListProps): JSX.Element {
 function OptionIcon(
   props: { kind: CompletionKind; option: CompletionOption },
 ): JSX.Element {
-  if (props.kind === "mention") {
+  if (props.kind === "mention" && props.option.about === undefined) {
     return <Avatar name={props.option.name} size="tiny" />;
   }
   return (
     <span class="completion-icon" aria-hidden="true">
-      {props.kind === "room" ? "#" : props.option.emoji}
+      {props.kind === "room" ? "#" : props.option.emoji ?? "@"}
     </span>
   );
 }

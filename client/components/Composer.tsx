@@ -29,6 +29,7 @@ import {
 import { emojiCandidates, loadEmojiNames } from "../emoji_names.ts";
 import { toned } from "../emoji_tones.ts";
 import { mentionCandidates, mentionChoices } from "../mention_query.ts";
+import { offersRoomMention, ROOM_MENTION_WORD } from "../room_completion.ts";
 import {
   type AppState,
   entry,
@@ -188,12 +189,18 @@ export function Composer(): JSX.Element {
       state.currentRoom.value,
       completion.query,
     );
-    return mentionChoices(
+    const people: CompletionOption[] = mentionChoices(
       state.members.value,
       offline?.names ?? [],
       completion.query,
       { me },
     ).map(({ name, online }) => ({ name, offline: !online }));
+    return offersRoomMention(completion.query)
+      ? [
+        { name: ROOM_MENTION_WORD, about: t("completion.roomMention") },
+        ...people,
+      ]
+      : people;
   }
   const shown = offered(caret.value);
   const options = shown.options;

@@ -14,7 +14,7 @@ import { useApp } from "../app_context.ts";
 import { fit } from "../dom.ts";
 import { colourClass, formatDateTime, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
-import { mentions } from "../markup.ts";
+import { mentionsReader } from "../room_mention.ts";
 import { mayDeleteOthers } from "../ranks.ts";
 import { type AppState, entry } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
@@ -101,7 +101,8 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const canDelete = message !== undefined && !deleted &&
     (own ||
       (state.view.value.kind === "room" && mayDeleteOthers(state, message)));
-  const mentioned = !own && !deleted && mentions(text, me);
+  const mentioned = !own && !deleted &&
+    mentionsReader(message ?? { text }, me);
   const quote = deleted ? undefined : message?.reply_to ?? pending?.replyTo;
   const pinned = message?.pinned === true && !deleted;
   const flash = state.team.flash.value;
@@ -204,6 +205,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                   <RichText
                     text={text}
                     me={me}
+                    roomMention={message?.room_mention === true}
                     suffix={message?.edited_at
                       ? (
                         <span

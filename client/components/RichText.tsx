@@ -17,12 +17,21 @@ export interface RichTextProps {
   me: string | null;
   /** Shown at the end of the last paragraph, e.g. "(edited)". */
   suffix?: JSX.Element | null;
+  /**
+   * The server says the message's `@room` notified its room
+   * (`room_mention`): `@room` then stands out as a mention of this user.
+   */
+  roomMention?: boolean;
 }
 
 /** Paragraphs and code blocks of one message. */
-export function RichText({ text, me, suffix }: RichTextProps): JSX.Element {
+export function RichText(
+  { text, me, suffix, roomMention }: RichTextProps,
+): JSX.Element {
   const blocks = useMemo(() => parseMarkup(text), [text]);
   const mine = me === null ? undefined : nameKey(me);
+  const isMe = (key: string) =>
+    key === mine || (roomMention === true && key === ROOM_WORD);
   const last = blocks.length - 1;
   return (
     <>
@@ -35,7 +44,7 @@ export function RichText({ text, me, suffix }: RichTextProps): JSX.Element {
           )
           : (
             <p key={i} class="md-p">
-              {renderInline(block.children, mine)}
+              {renderInline(block.children, isMe)}
               {i === last && suffix}
             </p>
           )
@@ -45,9 +54,12 @@ export function RichText({ text, me, suffix }: RichTextProps): JSX.Element {
   );
 }
 
+// The name key `@room` parses to (server/mentions.ts ROOM_WORD).
+const ROOM_WORD = "room";
+
 function renderInline(
   nodes: Inline[],
-  me: string | undefined,
+  me: (key: string) => boolean,
 ): (JSX.Element | string)[] {
   return nodes.map((node, i) => {
     switch (node.kind) {
@@ -77,7 +89,7 @@ function renderInline(
           </a>
         );
       case "mention": {
-        const self = nameKey(node.name) === me;
+        const self = me(nameKey(node.name));
         return (
           <span
             key={i}

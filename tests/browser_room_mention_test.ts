@@ -1,0 +1,62 @@
+/**
+ * `@room` in the web client, in a real browser: another's `@room` in a
+ * small room counts as a mention of the reader (the sidebar's "@"), its
+ * row stands out as one and `@room` as the reader's own name does; the
+ * composer offers `@room` after "@" in a room, with what it does. Needs
+ * /usr/bin/chromium; without it the test is reported as ignored.
+ */
+
+import assert from "node:assert/strict";
+import {
+  artifact,
+  browserTest,
+  currentRoom,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+
+browserTest(
+  "web client counts another's @room in a small room as a mention of the reader, highlights it, and offers @room after @ in a room",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bob.ok("create_room", { room: "crew" });
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await send(page, "/join crew");
+      await currentRoom(page, "crew");
+      const roomItem = (name: string) =>
+        page.locator(`[data-testid="room-item"][data-room="${name}"]`);
+      await roomItem("general").click();
+      await currentRoom(page, "general");
+
+      // Not a name of hers: only room_mention makes it her mention.
+      await bob.ok("send_message", { room: "crew", text: "@room standup now" });
+      await roomItem("crew").locator(".unread-badge.at-me")
+        .filter({ hasText: "@1" }).waitFor();
+
+      await roomItem("crew").click();
+      await currentRoom(page, "crew");
+      const row = page.locator(
+        '[data-testid="message"][data-user="bob"].mentioned',
+      ).filter({ hasText: "standup now" });
+      await row.waitFor();
+      assert.equal(
+        await row.locator(".mention.mention-self").innerText(),
+        "@room",
+      );
+      await page.screenshot({ path: artifact("room_mention.png") });
+
+      // Offered first after "@", before the people whose names match.
+      await page.getByTestId("composer").pressSequentially("hey @ro");
+      const option = page.getByTestId("mention-option").first();
+      await option.filter({ hasText: "Notify everyone in this room" })
+        .waitFor();
+      assert.equal(await option.locator(".mention-name").innerText(), "room");
+    } finally {
+      await bob.close();
+    }
+  },
+);
