@@ -230,6 +230,27 @@ Deno.test("register: a name taken in any case gets username_taken", () =>
     await expectError(other, "list_rooms", {}, "not_logged_in");
   }));
 
+Deno.test("register, /api/register and a guest login refuse the names @room and @here use, in any case, with username_taken; a name that only starts so is free", () =>
+  withClients(async (pool, server) => {
+    const client = await pool.connect();
+    for (const username of ["room", "ROOM", "Here"]) {
+      await expectError(
+        client,
+        "register",
+        { username, password: TEST_PASSWORD },
+        "username_taken",
+      );
+      await expectError(client, "login", { username }, "username_taken");
+    }
+    const rest = await postJson(server, "/api/register", {
+      username: "here",
+      password: TEST_PASSWORD,
+    });
+    assert.deepEqual([rest.status, rest.body?.error], [409, "username_taken"]);
+    await pool.register("roomy");
+    await pool.guest("hereford");
+  }));
+
 Deno.test("register: a name held by an online guest gets username_taken", () =>
   withClients(async (pool) => {
     const guest = await pool.guest("bob");

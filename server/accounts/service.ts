@@ -28,6 +28,7 @@ import {
   type Reservation,
 } from "./password_budget.ts";
 import { PasswordQueue } from "./password_queue.ts";
+import { reservedName } from "./reserved_names.ts";
 import { createPasswordReset, type PasswordReset } from "./password_reset.ts";
 import {
   API_TOKEN_PREFIX,
@@ -317,9 +318,11 @@ export class AccountService {
     return this.#store.listBots();
   }
 
-  // Why a new account may not take this name: banned, in use by a guest,
-  // or looking like another account's.
+  // Why a new account may not take this name: reserved, banned, in use by
+  // a guest, or looking like another account's.
   async #nameRefused(username: string): Promise<Failure | undefined> {
+    const reserved = reservedName(username);
+    if (reserved) return reserved;
     const key = nameKey(username);
     const ban = await this.#store.findBan({ userKey: key });
     if (ban) {

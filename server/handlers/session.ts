@@ -6,6 +6,7 @@ import type {
 } from "../accounts/service.ts";
 import { memberBan } from "../access.ts";
 import { accountIdentity } from "../accounts/identity.ts";
+import { reservedName } from "../accounts/reserved_names.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { log } from "../log.ts";
 import {
@@ -231,6 +232,8 @@ async function guest(
       "A username is 1 to 32 letters, digits, '_', '-' or '.', without spaces.",
     );
   }
+  const reserved = reservedName(username);
+  if (reserved) return reserved;
   if (await ctx.node.accounts.find(username)) {
     return fail(
       "username_taken",
