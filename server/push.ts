@@ -15,6 +15,7 @@ import { createECDH, createHash } from "node:crypto";
 import { Lanes } from "./lanes.ts";
 import { log } from "./log.ts";
 import { mentionKeys } from "./mentions.ts";
+import { nameKey } from "./protocol/names.ts";
 import type { OutboundGuard } from "./outbound.ts";
 import { postOutbound } from "./outbound_post.ts";
 import type {
@@ -29,6 +30,13 @@ import {
 } from "./store/mod.ts";
 
 const logger = log("push");
+
+/**
+ * Most members an `@room` pushes to: one read of that many names. An
+ * `@room` of a larger room (its owner's, a moderator's, an admin's) pushes
+ * to the first of them by key only; paging the rest is left to do.
+ */
+const ROOM_PUSH_MEMBERS = 1_000;
 
 // web-push (with its JWT and ASN.1 dependencies) takes about 0.2 s to load:
 // it loads with the first push sent, not at every start.
@@ -90,6 +98,7 @@ export type PushStore = Pick<
   | "isIgnoring"
   | "notifyLevel"
   | "membersAtAll"
+  | "roomMembers"
   | "doNotDisturb"
   | "findBan"
 >;
@@ -194,6 +203,10 @@ export class PushNotifier {
         !await this.#store.isIgnoring(key, authorKey) &&
         await this.#store.notifyLevel(key, room.key) !== "none"));
     }
+    if (message.room_mention === true) {
+      this.#roomWide(room.key, authorKey, new Set(keys), payload("mention"));
+      return;
+    }
     // Most rooms have nobody at `all`: once this second's read said so,
     // the message makes no async step, Set or tracked promise (3 promises
     // a message; 1.3% of chat's busy samples went to this method).
@@ -216,6 +229,37 @@ export class PushNotifier {
           room.key,
           async () => !await this.#store.isIgnoring(key, authorKey),
         ));
+      }
+    })());
+  }
+
+  // An `@room` that notified the room (room_mentions.ts): a mention's
+  // push to every other member, those at `all` included, with a
+  // mention's probes; named ones got theirs.
+  #roomWide(
+    roomKey: string,
+    authorKey: string,
+    mentioned: Set<string>,
+    payload: PushPayload,
+  ): void {
+    this.#track((async () => {
+      const names = await this.#store.roomMembers(
+        roomKey,
+        "",
+        ROOM_PUSH_MEMBERS,
+      );
+      for (const key of names.map(nameKey)) {
+        if (key === authorKey || mentioned.has(key)) continue;
+        this.#track(
+          this.#notify(
+            key,
+            payload,
+            roomKey,
+            async () =>
+              !await this.#store.isIgnoring(key, authorKey) &&
+              await this.#store.notifyLevel(key, roomKey) !== "none",
+          ),
+        );
       }
     })());
   }

@@ -345,6 +345,56 @@ Deno.test("web push: a mention pushes to an offline member, not to one online no
   }
 });
 
+Deno.test("web push: an @room that notified its room pushes one mention to each offline member, at 'mentions' and at 'all'", async () => {
+  const t = await setUp();
+  try {
+    const carol = await t.pool.register("carol");
+    await subscribe(t, carol.token!, "/push/carol");
+    await t.alice.ok("create_room", { room: "ops" });
+    for (const member of [t.bob, carol]) {
+      await member.ok("join_room", { room: "ops" });
+    }
+    // bob at `all` gets it once, as a mention; carol at `mentions` too.
+    await t.bob.ok("set_notify_level", { room: "ops", level: "all" });
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    const sent = await t.alice.ok("send_message", { text: "@room standup" });
+    assert.equal(
+      (sent.message as { room_mention?: boolean }).room_mention,
+      true,
+    );
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    await t.alice.ok("private_message", { to: "carol", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 4));
+    const mention = {
+      kind: "mention",
+      room: "ops",
+      sender: "alice",
+      text: "@room standup",
+      tag: "room:ops",
+    };
+    const marker = {
+      kind: "private",
+      sender: "alice",
+      text: "marker",
+      tag: "dm:alice",
+    };
+    for (const path of ["/push/bob", "/push/carol"]) {
+      assert.deepEqual(
+        // Either first: the @room's reads its members before it pushes.
+        t.service.pushed.filter((p) => p.path === path).map((p) => p.payload)
+          .sort((a, b) => String(a?.kind).localeCompare(String(b?.kind))),
+        [mention, marker],
+        path,
+      );
+    }
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a mention by an account the member ignores pushes nothing; others' still do", async () => {
   const t = await setUp();
   try {
