@@ -349,7 +349,12 @@ Deno.test("web push: an @room that notified its room pushes one mention to each 
   const t = await setUp();
   try {
     const carol = await t.pool.register("carol");
-    await subscribe(t, carol.token!, "/push/carol");
+    await subscribe(
+      t.server,
+      carol.token!,
+      `${t.service.base}/push/carol`,
+      t.browsers,
+    );
     await t.alice.ok("create_room", { room: "ops" });
     for (const member of [t.bob, carol]) {
       await member.ok("join_room", { room: "ops" });
