@@ -18,7 +18,11 @@ const PROTOCOL = new URL("../docs/protocol.md", import.meta.url);
 const BASE: Record<string, Record<string, unknown>> = {
   // Passwords that hash (0.1 s or more each) only where a field's edge
   // makes them: a session token is looked up, a short password refused.
-  login: { token: "no such session", room_changes: true },
+  login: {
+    token: "no such session",
+    room_changes: true,
+    room_list_in_reply: true,
+  },
   register: { username: "walker", password: "short" },
   list_rooms: {},
   create_room: { room: "walkroom", private: false },
@@ -51,6 +55,9 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_notify_level: { room: "general", level: "none" },
   list_notify_levels: {},
   set_do_not_disturb: { until: Date.now() + 3_600_000 },
+  save_message: { id: "M" },
+  unsave_message: { id: "M" },
+  list_saved: { before: "M", limit: 5 },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },
