@@ -143,6 +143,44 @@ Deno.test("kick and ban: a reason piling more than 4 combining marks on one lett
     await bob.closed;
   }));
 
+Deno.test("kick, ban and the admin routes: a reason holding a direction override or an invisible space is invalid_message, as labels are", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    // "\u202Emaps" shows as "spam"; U+200B and U+2066 are invisible.
+    for (const reason of ["\u202Emaps", "sp\u200Bam", "\u2066spam\u2069"]) {
+      for (const action of ["kick", "ban"]) {
+        const error = await expectError(
+          root,
+          action,
+          { user: "bob", reason },
+          "invalid_message",
+        );
+        assert.equal(
+          error.data.message,
+          "Invalid field 'reason': no direction marks or invisible spaces.",
+        );
+      }
+    }
+    // The same schema answers over HTTP: an admin token's reset_password.
+    const op = await accountWithToken(server, "op");
+    await root.ok("set_role", { user: "op", role: "admin" });
+    const reset = await call(server, "POST", "/api/admin/reset_password", {
+      body: { user: "bob", reason: "\u202Emaps" },
+      token: op.token,
+    });
+    assert.deepEqual([reset.status, reset.body.error], [
+      400,
+      "invalid_message",
+    ]);
+    // Arabic and Hebrew reasons need none of them, and still pass.
+    await root.ok("kick", {
+      user: "bob",
+      reason: "\u05E1\u05E4\u05D0\u05DD spam",
+    });
+    await bob.closed;
+  }));
+
 Deno.test("kick and ban: a reason past a close frame's 123 bytes (CJK, a name not ASCII) still closes the connection with 4003, the close reason cut on a character", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

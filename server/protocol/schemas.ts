@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CONVERSATIONS_MAX_LIMIT, SAVED_MAX_LIMIT } from "./limits.ts";
+import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
 
 /**
@@ -308,9 +309,17 @@ export const searchData = z.object({
  * notice line: labels' rule on marks applies (piled_marks.ts), as a
  * letter under 249 combining marks was drawn in a column far over the rows
  * around the notice. Four are more than any language's letter needs.
+ * Nor the characters labels refuse (disguises.ts): a U+202E makes a
+ * reason show other words than it holds ("\u202Emaps" reads "spam"), and
+ * invisible spaces make one look like another. Costs one scan of at most
+ * 500 characters per moderator action.
  */
 const reason = noNul(500)
   .refine((s) => !PILED_MARKS.test(s), MARKS_RULE)
+  .refine(
+    (s) => !DISGUISING.test(s),
+    "no direction marks or invisible spaces",
+  )
   .optional();
 
 /** `kick` data. */
