@@ -5,7 +5,12 @@
  *
  * - a webhook's host must be named by an entry (a host name, `*` for any
  *   host, or an address or CIDR range holding its literal address);
- * - a push endpoint may be any host (browsers choose their push service);
+ * - a push endpoint may be any host (browsers choose their push service),
+ *   over HTTPS only unless an entry allows its host or covers every
+ *   address it resolves to (an operator's own service): every push service
+ *   speaks TLS (RFC 8030), so an `http:` endpoint is never a browser's,
+ *   and each push to it told anyone on the way when its account was
+ *   written to (the payload itself is encrypted, RFC 8291);
  * - either way, every address the host resolves to must be public unicast
  *   and none of this machine's own, unless an address or range entry
  *   covers it: naming a host is not enough to reach a private address.
@@ -155,6 +160,15 @@ export class OutboundGuard {
       );
     }
     if (addresses.length === 0) return refuse(`${host} does not resolve.`);
+    if (
+      use === "push" && parsed.protocol !== "https:" &&
+      !this.#hostAllowed(host, literal) &&
+      !addresses.every((address) => this.#inRanges(address))
+    ) {
+      return refuse(
+        "A push endpoint must be an https URL: push services speak only HTTPS.",
+      );
+    }
     for (const address of addresses) {
       if (this.#inRanges(address)) continue;
       if (address.range() !== "unicast") {

@@ -786,6 +786,41 @@ Deno.test("web push: subscriptions need an account, real keys and an allowed end
   }
 });
 
+Deno.test("web push: an http endpoint is url_not_allowed unless --webhook-allow covers its host; https to any public host is saved", async () => {
+  // It was saved, and every push to it went in the clear to a host the
+  // account chose: a push service speaks only HTTPS (RFC 8030).
+  const server = await startTestServer({ webhookAllow: ["9.9.9.9"] });
+  const pool = new ClientPool(server.wsUrl);
+  try {
+    const alice = await pool.register("alice");
+    const refused = await api(server, "/api/push/subscriptions", {
+      method: "POST",
+      token: alice.token!,
+      body: { endpoint: "http://8.8.8.8/push/alice", keys: browserKeys().keys },
+    });
+    assert.deepEqual(
+      [refused.status, refused.body.error, refused.body.message],
+      [
+        400,
+        "url_not_allowed",
+        "A push endpoint must be an https URL: push services speak only HTTPS.",
+      ],
+    );
+    assert.deepEqual(await server.node.store.pushSubscriptions("alice"), []);
+    // An operator's own push service on an allowed host, and any public
+    // https one, as before.
+    await subscribe(server, alice.token!, "http://9.9.9.9/push/alice");
+    await subscribe(server, alice.token!, "https://8.8.8.8/push/alice");
+    assert.equal(
+      (await server.node.store.pushSubscriptions("alice")).length,
+      2,
+    );
+  } finally {
+    await pool.closeAll();
+    await server.close();
+  }
+});
+
 Deno.test("web push: subscribing an endpoint whose name server never answers gets url_not_allowed at the timeout and saves nothing", async () => {
   // The look-up at registration had no deadline: the request waited for
   // the system resolver's time-outs (here, for ever).
