@@ -780,6 +780,78 @@ browserTest(
   },
 );
 
+browserTest(
+  "web client keeps a notice line's stacked accents within its own row, off the row above",
+  async (browser, server) => {
+    const kim = await openPage(browser, server);
+    await guest(kim, "kim");
+    await send(kim, "the release is at five");
+    await confirmedFrom(kim, "kim", "the release is at five").waitFor();
+
+    // An unknown command's error line says its name back: here a letter
+    // under 600 combining marks, drawn in a column nearly 200 pixels tall.
+    let marks = "";
+    for (let i = 0; i < 600; i++) {
+      marks += String.fromCodePoint(0x300 + i % 0x30);
+    }
+    await send(kim, `/z${marks}`);
+    const line = kim.getByTestId("error-line").filter({
+      hasText: "Unknown command /z",
+    });
+    await line.waitFor();
+    // The line's ink in a colour nothing else on the page has, so that
+    // its pixels can be counted wherever they fall (only the colour
+    // changes: the clipping under test is the stylesheet's).
+    const row = await line.evaluate((element) => {
+      const text = element.querySelector<HTMLElement>(".notice-text")!;
+      text.style.color = "rgb(0, 255, 0)";
+      const box = element.getBoundingClientRect();
+      return { x: box.left, y: box.top, width: box.width, height: box.height };
+    });
+    await kim.mouse.move(0, 0);
+    // Above the row's top edge and its 6 pixels of margin: the row above.
+    const top = Math.max(0, row.y - 90);
+    const above = await inkPixels(
+      kim,
+      await kim.screenshot({
+        clip: { x: row.x, y: top, width: row.width, height: row.y - 6 - top },
+        animations: "disabled",
+      }),
+    );
+    // The count sees the line's own ink, so a zero above is not blindness.
+    const own = await inkPixels(
+      kim,
+      await kim.screenshot({ clip: row, animations: "disabled" }),
+    );
+    assert.ok(own > 0, "the line's own letters are counted");
+    assert.equal(above, 0, `${above} pixels of the line's marks above it`);
+  },
+);
+
+/**
+ * How many pixels of a PNG are of the pure green a test gave some text:
+ * decoded by the page itself (its policy allows data: images).
+ */
+async function inkPixels(page: Page, png: Uint8Array): Promise<number> {
+  return await page.evaluate(async (base64) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext("2d")!;
+    context.drawImage(image, 0, 0);
+    const { data } = context.getImageData(0, 0, image.width, image.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      // Green well above red and blue: the ink, or its anti-aliased edge.
+      if (data[i + 1] > 150 && data[i] < 120 && data[i + 2] < 120) count++;
+    }
+    return count;
+  }, Buffer.from(png).toString("base64"));
+}
+
 /**
  * A link's text, and whether its characters are drawn in the order they
  * are written (each one's left edge right of the one before).
