@@ -3,7 +3,9 @@
  * bot made (a bad name refused in the reader's language), a token whose
  * secret is shown once and works until revoked, and a private-message hook
  * refused for a URL the server will not call, then added, delivered to and
- * removed; the screen at phone size. Needs /usr/bin/chromium.
+ * removed; the screen at phone size. Each secret is drawn beside the token
+ * or hook it belongs to, each refusal inside the form or item refused (the
+ * page's notice is off screen on a phone). Needs /usr/bin/chromium.
  */
 
 import assert from "node:assert/strict";
@@ -41,12 +43,18 @@ browserTest(
       await page.getByTestId("admin-tab-bots").click();
       await page.getByTestId("admin-no-bots").waitFor(WIDE);
 
-      // The name rules of register, in the server's words (English).
+      // The name rules of register, in the server's words (English),
+      // said inside the form, as an alert, and not again at the page's top.
       await page.getByTestId("admin-bot-name").fill("two words");
       await page.getByTestId("admin-bot-create").click();
-      await page.getByTestId("admin-notice-error").filter({
-        hasText: /letters|digits|characters/i,
-      }).waitFor(WIDE);
+      const createForm = page.locator("form", {
+        has: page.getByTestId("admin-bot-create"),
+      });
+      const nameRefused = createForm.getByTestId("admin-bot-error");
+      await nameRefused.filter({ hasText: /letters|digits|characters/i })
+        .waitFor(WIDE);
+      assert.equal(await nameRefused.getAttribute("role"), "alert");
+      assert.equal(await page.getByTestId("admin-notice-error").count(), 0);
 
       await page.getByTestId("admin-bot-name").fill("ci");
       await page.getByTestId("admin-bot-create").click();
@@ -62,14 +70,21 @@ browserTest(
         )
       );
       assert.equal(await page.getByTestId("admin-bot-name").inputValue(), "");
+      assert.equal(await nameRefused.count(), 0);
 
-      // A token: its secret shown once, focused, with the warning.
+      // A token: its secret shown once, beside it, focused, with the
+      // warning. The name is text, not markup.
       await panel.getByTestId("admin-bot-token-name").fill("<b>deploy</b>");
       await panel.getByTestId("admin-bot-token-create").click();
+      const token = panel.getByTestId("admin-bot-token").filter({
+        hasText: "<b>deploy</b>",
+      });
       const secretBox = panel.getByTestId("admin-bot-secret");
-      await secretBox.filter({ hasText: "you will not see it again" })
-        .waitFor(WIDE);
-      const value = panel.getByTestId("admin-bot-secret-value");
+      await token.getByTestId("admin-bot-secret").filter({
+        hasText: "you will not see it again",
+      }).waitFor(WIDE);
+      assert.equal(await secretBox.count(), 1);
+      const value = token.getByTestId("admin-bot-secret-value");
       const secret = await value.inputValue();
       assert.match(secret, /^chat_/);
       await eventually(async () =>
@@ -80,11 +95,6 @@ browserTest(
           "admin-bot-secret-value",
         )
       );
-      // The name is text, not markup.
-      const token = panel.getByTestId("admin-bot-token").filter({
-        hasText: "<b>deploy</b>",
-      });
-      await token.waitFor(WIDE);
       await page.screenshot({ path: artifact("admin_bots.png") });
 
       const me = await call(server, "GET", "/api/me", { token: secret });
@@ -110,16 +120,35 @@ browserTest(
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ name: "from a script" }),
-        }).then((r) => r.status)
+        }).then(async (r) => ({ status: r.status, id: (await r.json()).id }))
       );
-      assert.equal(scripted, 201);
+      assert.equal(scripted.status, 201);
       await page.getByTestId("admin-tab-bots").click();
-      await panel.getByTestId("admin-bot-token").filter({
+      const fromScript = panel.getByTestId("admin-bot-token").filter({
         hasText: "from a script",
-      }).waitFor(WIDE);
+      });
+      await fromScript.waitFor(WIDE);
       await token.waitFor(WIDE);
       assert.equal(await secretBox.count(), 0);
       assert.ok(!(await page.content()).includes(secret));
+
+      // Revoked meanwhile by the script: revoking it here is refused, and
+      // the refusal is said inside that token's row.
+      const revokedBehind = await page.evaluate(
+        (id) =>
+          fetch(`/api/bots/ci/tokens/${id}`, { method: "DELETE" })
+            .then((r) => r.status),
+        scripted.id,
+      );
+      assert.ok(revokedBehind < 300, `revoked: ${revokedBehind}`);
+      const revokeStale = fromScript.getByTestId("admin-bot-token-revoke");
+      await revokeStale.click();
+      await revokeStale.filter({ hasText: /^Really\?/ }).waitFor(WIDE);
+      await revokeStale.click();
+      const staleRefused = fromScript.getByTestId("admin-bot-error");
+      await staleRefused.filter({ hasText: "No such token" }).waitFor(WIDE);
+      assert.equal(await staleRefused.getAttribute("role"), "alert");
+      assert.equal(await token.getByTestId("admin-bot-error").count(), 0);
 
       // Revoking asks twice; then the token opens nothing.
       const revoke = token.getByTestId("admin-bot-token-revoke");
@@ -140,19 +169,50 @@ browserTest(
 
       // A URL the server will not call (only 127.0.0.1 is allowed here).
       const hookUrl = panel.getByTestId("admin-bot-hook-url");
+      // Refused inside the form's own box, where the admin is looking.
       await hookUrl.fill("http://127.0.0.2:9/refused");
       await panel.getByTestId("admin-bot-hook-add").click();
-      await page.getByTestId("admin-notice-error").waitFor(WIDE);
+      const hookForm = panel.locator("form", {
+        has: page.getByTestId("admin-bot-hook-url"),
+      });
+      const hookRefused = hookForm.getByTestId("admin-bot-error");
+      await hookRefused.waitFor(WIDE);
+      assert.equal(await hookRefused.getAttribute("role"), "alert");
+      const formBox = await hookForm.boundingBox();
+      const errorBox = await hookRefused.boundingBox();
+      assert.ok(formBox && errorBox);
+      assert.ok(
+        errorBox.x >= formBox.x && errorBox.y >= formBox.y &&
+          errorBox.x + errorBox.width <= formBox.x + formBox.width + 0.5 &&
+          errorBox.y + errorBox.height <= formBox.y + formBox.height + 0.5,
+        `the error ${JSON.stringify(errorBox)} is outside its form ${
+          JSON.stringify(formBox)
+        }`,
+      );
+      // The earlier refusal, of another action, is gone.
+      assert.equal(await staleRefused.count(), 0);
       assert.equal(await panel.getByTestId("admin-bot-hook").count(), 0);
 
       const url = `http://127.0.0.1:${receiver.addr.port}/ci`;
       await hookUrl.fill(url);
       await panel.getByTestId("admin-bot-hook-add").click();
-      await secretBox.filter({ hasText: "signing secret" }).waitFor(WIDE);
       const hook = panel.locator(
         `[data-testid="admin-bot-hook"][data-url="${url}"]`,
       );
-      await hook.waitFor(WIDE);
+      await hook.getByTestId("admin-bot-secret").filter({
+        hasText: "signing secret",
+      }).waitFor(WIDE);
+      assert.equal(await hookRefused.count(), 0);
+
+      // Another secret made: the hook's goes, the new token's is beside it.
+      await panel.getByTestId("admin-bot-token-name").fill("second");
+      await panel.getByTestId("admin-bot-token-create").click();
+      const second = panel.getByTestId("admin-bot-token").filter({
+        hasText: "second",
+      });
+      await second.getByTestId("admin-bot-secret").waitFor(WIDE);
+      assert.equal(await secretBox.count(), 1);
+      assert.equal(await hook.getByTestId("admin-bot-secret").count(), 0);
       await bob.ok("private_message", { to: "ci", text: "deploy please" });
       await eventually(() => assert.equal(received.length, 1));
       assert.equal(JSON.parse(received[0]).message.text, "deploy please");
@@ -199,8 +259,9 @@ browserTest(
       .waitFor(WIDE);
     await page.getByTestId("admin-bot-name").fill("two words");
     await page.getByTestId("admin-bot-create").click();
-    await page.getByTestId("admin-notice-error").filter({
-      hasText: "Un nom compte de 1 à",
-    }).waitFor(WIDE);
+    await page.locator("form", { has: page.getByTestId("admin-bot-create") })
+      .getByTestId("admin-bot-error").filter({
+        hasText: "Un nom compte de 1 à",
+      }).waitFor(WIDE);
   },
 );

@@ -2,9 +2,11 @@
  * The admin page's bot screen: the bots (made here, with the name rules
  * of `register`), and for the bot chosen its tokens (a secret shown once,
  * revoked after asking twice) and the URLs its private messages are
- * POSTed to. Names and URLs are rendered as text. Focus follows the work:
- * to the bot's heading when chosen, to a secret when shown, back to the
- * field that made it when done.
+ * POSTed to. Names and URLs are rendered as text. A secret is drawn beside
+ * the token or hook it belongs to, and a refusal inside the form or item
+ * that was refused: the page's notice is off screen on a phone. Focus
+ * follows the work: to the bot's heading when chosen, to a secret when
+ * shown, back to the field that made it when done.
  */
 
 import { useSignal } from "@preact/signals";
@@ -15,7 +17,7 @@ import { t } from "../i18n.ts";
 import type { BotHookRow } from "./bots_api.ts";
 import { ConfirmButton } from "./ConfirmButton.tsx";
 import type { AdminService } from "./service.ts";
-import type { AdminState, ShownSecret } from "./state.ts";
+import type { AdminState, BotErrorPlace, ShownSecret } from "./state.ts";
 
 /** What every part of the screen gets. */
 interface ScreenProps {
@@ -36,7 +38,7 @@ export function Bots({ state, service }: ScreenProps): JSX.Element {
     >
       <p class="admin-meta">{t("admin.botsIntro")}</p>
       <form
-        class="admin-search"
+        class="admin-search admin-wrap"
         onSubmit={async (e) => {
           e.preventDefault();
           const wanted = name.value.trim();
@@ -56,6 +58,7 @@ export function Bots({ state, service }: ScreenProps): JSX.Element {
         <button type="submit" data-testid="admin-bot-create">
           {t("admin.createBot")}
         </button>
+        <Refusal state={state} at="bot" />
       </form>
       {bots.length === 0
         ? (
@@ -104,6 +107,25 @@ function BotPanel(
   useEffect(() => heading.current?.focus(), []);
   const secret = state.botSecret.value;
   const shown = secret?.bot === bot ? secret : null;
+  const tokens = state.botTokens.value;
+  const hooks = state.botHooks.value;
+  // Beside its item; under the form that made it while the item is not
+  // listed (the list failed to load): never lost.
+  const besideItem = (kind: ShownSecret["kind"], id: string) =>
+    shown?.kind === kind && shown.id === id;
+  const unlisted = (kind: ShownSecret["kind"]) =>
+    shown?.kind === kind &&
+    !(kind === "token" ? tokens : hooks).some((row) => row.id === shown.id);
+  // Done with it: back to the field that made it.
+  const secretBox = shown && (
+    <Secret
+      secret={shown}
+      onDone={() => {
+        service.dismissSecret();
+        (shown.kind === "token" ? tokenField : hookField).current?.focus();
+      }}
+    />
+  );
   // Focus where the admin goes on from: the button that acted is gone.
   const then = (ok: boolean, field: RefObject<HTMLInputElement>) => {
     if (ok) field.current?.focus();
@@ -139,21 +161,14 @@ function BotPanel(
         <button type="submit" data-testid="admin-bot-token-create">
           {t("tokens.create")}
         </button>
+        <Refusal state={state} at="token" />
       </form>
-      {shown?.kind === "token" && (
-        <Secret
-          secret={shown}
-          onDone={() => {
-            service.dismissSecret();
-            tokenField.current?.focus();
-          }}
-        />
-      )}
-      {state.botTokens.value.length === 0
+      {unlisted("token") && secretBox}
+      {tokens.length === 0
         ? <p class="admin-empty">{t("tokens.none")}</p>
         : (
           <ul class="admin-list">
-            {state.botTokens.value.map((token) => (
+            {tokens.map((token) => (
               <li
                 key={token.id}
                 class="admin-bot-item"
@@ -175,6 +190,8 @@ function BotPanel(
                       tokenField,
                     )}
                 />
+                <Refusal state={state} at={`token:${token.id}`} />
+                {besideItem("token", token.id) && secretBox}
               </li>
             ))}
           </ul>
@@ -203,21 +220,14 @@ function BotPanel(
         <button type="submit" data-testid="admin-bot-hook-add">
           {t("hooks.register")}
         </button>
+        <Refusal state={state} at="hook" />
       </form>
-      {shown?.kind === "hook" && (
-        <Secret
-          secret={shown}
-          onDone={() => {
-            service.dismissSecret();
-            hookField.current?.focus();
-          }}
-        />
-      )}
-      {state.botHooks.value.length === 0
+      {unlisted("hook") && secretBox}
+      {hooks.length === 0
         ? <p class="admin-empty">{t("hooks.noOutgoing")}</p>
         : (
           <ul class="admin-list">
-            {state.botHooks.value.map((hook) => (
+            {hooks.map((hook) => (
               <li
                 key={hook.id}
                 class="admin-bot-item"
@@ -235,6 +245,8 @@ function BotPanel(
                       hookField,
                     )}
                 />
+                <Refusal state={state} at={`hook:${hook.id}`} />
+                {besideItem("hook", hook.id) && secretBox}
               </li>
             ))}
           </ul>
@@ -311,6 +323,22 @@ function Secret(
         <p class="admin-meta" role="status">{t("admin.copyFailed")}</p>
       )}
     </div>
+  );
+}
+
+/**
+ * Why the action at `at` was refused, in the server's words; an alert, so
+ * a screen reader says it where the admin is.
+ */
+function Refusal(
+  { state, at }: { state: AdminState; at: BotErrorPlace },
+): JSX.Element | null {
+  const error = state.botError.value;
+  if (error?.at !== at) return null;
+  return (
+    <p class="admin-field-error" role="alert" data-testid="admin-bot-error">
+      {error.text}
+    </p>
   );
 }
 

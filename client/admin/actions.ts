@@ -9,6 +9,7 @@ import type {
   AdminNotice,
   AdminState,
   AdminTab,
+  BotError,
   ShownSecret,
 } from "./state.ts";
 
@@ -27,6 +28,7 @@ export function tabChosen(state: AdminState, tab: AdminTab): void {
     state.notice.value = null;
     // A secret shown once is not shown again on coming back.
     state.botSecret.value = null;
+    state.botError.value = null;
   });
 }
 
@@ -106,6 +108,7 @@ export function botsLoaded(state: AdminState, bots: BotRow[]): void {
       state.botTokens.value = [];
       state.botHooks.value = [];
       state.botSecret.value = null;
+      state.botError.value = null;
     }
   });
 }
@@ -119,6 +122,7 @@ export function botChosen(state: AdminState, bot: string | null): void {
     }
     state.bot.value = bot;
     state.botSecret.value = null;
+    state.botError.value = null;
   });
 }
 
@@ -144,5 +148,17 @@ export function botSecretShown(
   batch(() => {
     state.botSecret.value = secret;
     if (secret) state.notice.value = null;
+  });
+}
+
+/**
+ * A bot screen action began (null) or was refused: the refusal replaces
+ * any older one and the page's notice, which would say the same thing
+ * twice, once out of sight.
+ */
+export function botErrorShown(state: AdminState, error: BotError | null): void {
+  batch(() => {
+    state.botError.value = error;
+    if (error) state.notice.value = null;
   });
 }

@@ -20,7 +20,7 @@ import {
   type RoomRow,
 } from "./api.ts";
 import * as bots from "./bots_api.ts";
-import type { AdminState, AdminTab } from "./state.ts";
+import type { AdminState, AdminTab, BotErrorPlace } from "./state.ts";
 
 // Figures are read this often while the page is open: cheap for the server
 // (two small GETs), quick enough to watch a rate move.
@@ -164,8 +164,9 @@ export class AdminService {
 
   /** Makes a bot and shows it; true when made. */
   async createBot(name: string): Promise<boolean> {
+    actions.botErrorShown(this.#state, null);
     const made = await bots.createBot(name);
-    if (this.#failed(made)) return false;
+    if (this.#refused(made, "bot")) return false;
     await this.#loadBots();
     await this.chooseBot(made.data.username);
     this.#done(t("admin.done.createBot", { bot: made.data.username }));
@@ -178,18 +179,23 @@ export class AdminService {
     await this.#loadBot(bot);
   }
 
-  /** Makes a token for the chosen bot and shows its secret, this once. */
+  /**
+   * Makes a token for the chosen bot and shows its secret, this once,
+   * beside the token once listed (under the form if the list failed).
+   */
   async createBotToken(name: string): Promise<boolean> {
     const bot = this.#state.bot.value;
     if (bot === null) return false;
+    actions.botErrorShown(this.#state, null);
     const made = await bots.createBotToken(bot, name);
-    if (this.#failed(made)) return false;
+    if (this.#refused(made, "token")) return false;
+    await this.#loadBot(bot);
     actions.botSecretShown(this.#state, {
       kind: "token",
       bot,
+      id: made.data.id,
       value: made.data.token,
     });
-    await this.#loadBot(bot);
     return true;
   }
 
@@ -197,8 +203,9 @@ export class AdminService {
   async revokeBotToken(id: string, name: string): Promise<boolean> {
     const bot = this.#state.bot.value;
     if (bot === null) return false;
+    actions.botErrorShown(this.#state, null);
     const gone = await bots.revokeBotToken(bot, id);
-    if (this.#failed(gone)) return false;
+    if (this.#refused(gone, `token:${id}`)) return false;
     await this.#loadBot(bot);
     this.#done(t("admin.done.revokeBotToken", { bot, name }));
     return true;
@@ -208,14 +215,16 @@ export class AdminService {
   async addBotHook(url: string): Promise<boolean> {
     const bot = this.#state.bot.value;
     if (bot === null) return false;
+    actions.botErrorShown(this.#state, null);
     const made = await bots.createBotHook(bot, url);
-    if (this.#failed(made)) return false;
+    if (this.#refused(made, "hook")) return false;
+    await this.#loadBot(bot);
     actions.botSecretShown(this.#state, {
       kind: "hook",
       bot,
+      id: made.data.id,
       value: made.data.secret,
     });
-    await this.#loadBot(bot);
     return true;
   }
 
@@ -223,8 +232,9 @@ export class AdminService {
   async removeBotHook(id: string, url: string): Promise<boolean> {
     const bot = this.#state.bot.value;
     if (bot === null) return false;
+    actions.botErrorShown(this.#state, null);
     const gone = await bots.deleteBotHook(bot, id);
-    if (this.#failed(gone)) return false;
+    if (this.#refused(gone, `hook:${id}`)) return false;
     await this.#loadBot(bot);
     this.#done(t("admin.done.removeBotHook", { bot, url }));
     return true;
@@ -310,6 +320,16 @@ export class AdminService {
           rows.some((r) => r.private && nameKey(r.name) === nameKey(room)),
       ),
     });
+  }
+
+  // A bot screen action's refusal, drawn beside what was refused.
+  #refused<T>(
+    result: AdminResult<T>,
+    at: BotErrorPlace,
+  ): result is Exclude<AdminResult<T>, { ok: true }> {
+    if (result.ok) return false;
+    actions.botErrorShown(this.#state, { at, text: result.message });
+    return true;
   }
 
   #failed<T>(

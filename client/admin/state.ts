@@ -21,7 +21,27 @@ export type AdminTab = "accounts" | "rooms" | "bans" | "bots" | "audit";
 export interface ShownSecret {
   kind: "token" | "hook";
   bot: string;
+  /** The token's or hook's id: the secret is drawn beside that item. */
+  id: string;
   value: string;
+}
+
+/**
+ * Where on the bot screen an action was refused, so its error is drawn
+ * beside what failed (the page's notice is off screen on a phone): a form
+ * ("bot", "token", "hook") or one listed item ("token:<id>", "hook:<id>").
+ */
+export type BotErrorPlace =
+  | "bot"
+  | "token"
+  | "hook"
+  | `token:${string}`
+  | `hook:${string}`;
+
+/** A bot screen action's refusal, in the server's words. */
+export interface BotError {
+  at: BotErrorPlace;
+  text: string;
 }
 
 /** The outcome of the last thing the user did, shown above the sections. */
@@ -55,6 +75,7 @@ export interface AdminState {
   botTokens: Signal<BotTokenRow[]>;
   botHooks: Signal<BotHookRow[]>;
   botSecret: Signal<ShownSecret | null>;
+  botError: Signal<BotError | null>;
   /** Admins see everything; moderators what they may do. */
   isAdmin: ReadonlySignal<boolean>;
   /** Messages stored per minute between the two latest readings. */
@@ -85,6 +106,7 @@ export function createAdminState(): AdminState {
     botTokens: signal<BotTokenRow[]>([]),
     botHooks: signal<BotHookRow[]>([]),
     botSecret: signal<ShownSecret | null>(null),
+    botError: signal<BotError | null>(null),
     isAdmin: computed(() => session.value?.role === "admin"),
     messagesPerMinute: computed(() => {
       const [a, b] = figures.value;
