@@ -5,6 +5,9 @@
  * installed, on a fresh PostgreSQL database of its own.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import postgres from "postgres";
+import type { Config } from "../server/config.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { MAX_NOTIFY_LEVELS } from "../server/handlers/notify_levels.ts";
 import {
@@ -13,7 +16,10 @@ import {
 } from "../server/store/mod.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, roomsOf, roundTrip, type TestClient } from "./harness.ts";
-import { GONE_ROOMS_PLACES_MIGRATION } from "./store_contract/support.ts";
+import {
+  GONE_ROOMS_PLACES_MIGRATION,
+  PLACES_BY_ROOM_MIGRATION,
+} from "./store_contract/support.ts";
 import { leftBefore, withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
@@ -323,6 +329,78 @@ stores.database(
         (await store.listDrafts("ann")).map((d) => [d.stream, d.text]),
         [["general", "kept"]],
       );
+    }),
+);
+
+/**
+ * The plans of the statements a room's deletion and rename run on the
+ * levels and drafts by room, one string each. PostgreSQL is told not to
+ * scan (its tables here are a few rows, which a scan reads fastest), so
+ * that it names an index whenever one fits.
+ */
+async function plansByRoom(
+  options: Partial<Config>,
+  dbPath: string,
+): Promise<string[]> {
+  const statements = [
+    "DELETE FROM notification_levels WHERE stream = 'dev'",
+    "UPDATE notification_levels SET stream = 'ops' WHERE stream = 'dev'",
+    "UPDATE drafts SET stream = 'ops' WHERE stream = 'dev'",
+  ];
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`SET enable_seqscan = off`;
+      const plans = [];
+      for (const statement of statements) {
+        const rows = await sql.unsafe(`EXPLAIN ${statement}`);
+        plans.push(rows.map((row) => row["QUERY PLAN"]).join("\n"));
+      }
+      return plans;
+    } finally {
+      await sql.end();
+    }
+  }
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    return statements.map((statement) =>
+      db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all()
+        .map((row) => row.detail).join("\n")
+    );
+  } finally {
+    db.close();
+  }
+}
+
+stores.database(
+  "upgrading: a server of before's levels and drafts get an index by room, which a room's deletion and rename read instead of every account's rows",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const ann = await pool.register("ann");
+        await ann.ok("create_room", { room: "dev" });
+        await ann.ok("set_notify_level", { room: "dev", level: "none" });
+        await ann.ok("set_draft", { room: "dev", text: "soon" });
+      },
+      old: {
+        marker: PLACES_BY_ROOM_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server, dbPath) => {
+      const [deleted, levelsMoved, draftsMoved] = await plansByRoom(
+        options,
+        dbPath,
+      );
+      assert.match(deleted, /notification_levels_stream/);
+      assert.match(levelsMoved, /notification_levels_stream/);
+      assert.match(draftsMoved, /drafts_stream/);
+      // The rows are the same: the deletion still takes the room's level.
+      const { store } = server.node;
+      assert.equal(await store.notifyLevel("ann", "dev"), "none");
+      assert.equal(await store.deleteRoom("dev"), true);
+      assert.equal(await store.notifyLevel("ann", "dev"), "mentions");
     }),
 );
 

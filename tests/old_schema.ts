@@ -11,7 +11,8 @@
  * table; the rooms' topics; the notification levels' table; PostgreSQL's
  * index of each room's members in byte order, with the index it replaced;
  * the accounts' "do not disturb" with the index of levels at `all`; the
- * saved messages' table, with PostgreSQL's chat_save_message).
+ * saved messages' table, with PostgreSQL's chat_save_message; the indexes
+ * of notification levels and drafts by room).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -38,6 +39,7 @@ import {
   KEY_BYTES_MIGRATION,
   MEMBER_PAGES_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
+  PLACES_BY_ROOM_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   TOPICS_MIGRATION,
@@ -92,6 +94,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, PLACES_BY_ROOM_MIGRATION)) {
+    await sql`DROP INDEX drafts_stream`;
+    await sql`DROP INDEX notification_levels_stream`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, SAVED_MESSAGES_MIGRATION)) {
     await sql`DROP FUNCTION chat_save_message`;
     await sql`DROP TABLE saved_messages`;
@@ -161,6 +167,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, PLACES_BY_ROOM_MIGRATION)) {
+    db.exec("DROP INDEX drafts_stream");
+    db.exec("DROP INDEX notification_levels_stream");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, SAVED_MESSAGES_MIGRATION)) {
     db.exec("DROP TABLE saved_messages");
   }

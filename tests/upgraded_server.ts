@@ -19,12 +19,13 @@ export interface Upgrade {
 }
 
 /**
- * Runs `upgrade`, then `check` on the upgraded server; closes both
- * servers and removes the SQLite file's folder, however it ends.
+ * Runs `upgrade`, then `check` on the upgraded server (with the path of
+ * its SQLite file, unused on PostgreSQL); closes both servers and removes
+ * the SQLite file's folder, however it ends.
  */
 export async function withUpgradedServer(
   upgrade: Upgrade,
-  check: (server: TestServer) => Promise<void>,
+  check: (server: TestServer, dbPath: string) => Promise<void>,
 ): Promise<void> {
   const { options } = upgrade;
   const old = await startTestServer(options);
@@ -40,7 +41,7 @@ export async function withUpgradedServer(
     const dbPath = `${old.dir}/chat.db`;
     await rewindServerDatabase(options, dbPath, upgrade.old);
     server = await startTestServer({ ...options, db: dbPath });
-    await check(server);
+    await check(server, dbPath);
   } finally {
     await server?.close();
     await Deno.remove(old.dir, { recursive: true }).catch(() => {});

@@ -350,7 +350,7 @@ export class PostgresStore implements Store {
             SELECT user_key FROM memberships WHERE room_key = ${key})
         ),
         -- Every account's level there, members or not (a level outlives a
-        -- leave): a scan of the rows not at the default, as in sqlite.ts.
+        -- leave): a range of notification_levels_stream, as in sqlite.ts.
         unleveled AS (
           DELETE FROM notification_levels WHERE stream = ${key}
         )

@@ -650,8 +650,7 @@ export class SqliteStore implements Store {
         ).run(key, key);
         // Every account's level there, members or not (a level outlives a
         // leave), so a room made again under the name starts at the
-        // default. No index by stream: a scan of the rows not at the
-        // default (a few per account), once per deleted room.
+        // default: a range of notification_levels_stream.
         this.#q("DELETE FROM notification_levels WHERE stream = ?").run(key);
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         this.#q(

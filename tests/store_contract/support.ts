@@ -288,6 +288,10 @@ export const DO_NOT_DISTURB_MIGRATION = "Do not disturb (set_do_not_disturb)";
 /** Text of the migration that keeps each account's saved messages. */
 export const SAVED_MESSAGES_MIGRATION = "Saved messages (save_message)";
 
+/** Text of the migration that indexes notification levels and drafts by room. */
+export const PLACES_BY_ROOM_MIGRATION =
+  "Notification levels and drafts by room (stream)";
+
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 
