@@ -10,6 +10,7 @@ import {
   HISTORY_MAX_LIMIT,
 } from "../protocol/limits.ts";
 import { decodeTime, encodeTime } from "ulid";
+import { Buffer } from "node:buffer";
 
 /** A room as the store keeps it. */
 export interface StoredRoom {
@@ -400,6 +401,32 @@ export interface PeopleQuery {
  */
 export function prefixEnd(prefix: string): string {
   return prefix + "\u{10FFFF}";
+}
+
+/** How {@link MembershipStore.roomMembers} pages. */
+export interface RoomMembersOptions {
+  /**
+   * A name key an earlier page ended on: only keys after it (default:
+   * from the first).
+   */
+  after?: string;
+}
+
+/**
+ * Where a page of the keys that start with `prefix` begins (the least key
+ * it may hold): just past `after`, the key an earlier page ended on, or
+ * `prefix` when there is none or it sorts below. In code-point (UTF-8
+ * byte) order, as both stores sort keys; the key just past `after` is
+ * `after` + U+0001, no name holding a control character (and PostgreSQL's
+ * text no U+0000).
+ */
+export function pageStart(prefix: string, after?: string): string {
+  if (after === undefined) return prefix;
+  const next = `${after}\u0001`;
+  const encoder = new TextEncoder();
+  return Buffer.compare(encoder.encode(next), encoder.encode(prefix)) > 0
+    ? next
+    : prefix;
 }
 
 /** What happens to a deleted account's messages. */
@@ -1100,12 +1127,14 @@ export interface MembershipStore {
    * with `prefix` (a name key, or ""), by key, at most `limit`: every
    * account for `general`, which all belong to from their registration
    * (the row is written at the first login). For the composer's mentions,
-   * which offer members who are offline too.
+   * which offer members who are offline too, and, page after page
+   * (`options.after`), for an `@room`'s pushes.
    */
   roomMembers(
     roomKey: string,
     prefix: string,
     limit: number,
+    options?: RoomMembersOptions,
   ): Promise<string[]>;
   /**
    * Moves an account's read position in a stream (room key or

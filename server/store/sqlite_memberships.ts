@@ -3,6 +3,8 @@ import {
   type MarkedRead,
   MAX_UNREAD,
   type MembershipStore,
+  pageStart,
+  type RoomMembersOptions,
   type StoredInvite,
   type StreamReadState,
 } from "./mod.ts";
@@ -119,22 +121,25 @@ export class SqliteMemberships implements MembershipStore {
     roomKey: string,
     prefix: string,
     limit: number,
+    options: RoomMembersOptions = {},
   ): Promise<string[]> {
     // A range of keys, not LIKE, whose "_" would match any character: a
-    // key that starts with the prefix sorts below prefix + U+10FFFF.
+    // key that starts with the prefix sorts below prefix + U+10FFFF. One
+    // lower bound, so that a later page starts where the last one ended.
+    const start = pageStart(prefix, options.after);
     const end = `${prefix}\u{10ffff}`;
     return this.#run(() => {
       const rows = roomKey === GENERAL_ROOM
         ? this.#q(
           `SELECT username FROM accounts WHERE key >= ? AND key < ?
            ORDER BY key LIMIT ?`,
-        ).all(prefix, end, limit)
+        ).all(start, end, limit)
         : this.#q(
           `SELECT a.username FROM memberships m
            JOIN accounts a ON a.key = m.user_key
            WHERE m.room_key = ? AND m.user_key >= ? AND m.user_key < ?
            ORDER BY m.user_key LIMIT ?`,
-        ).all(roomKey, prefix, end, limit);
+        ).all(roomKey, start, end, limit);
       return (rows as { username: string }[]).map((row) => row.username);
     });
   }

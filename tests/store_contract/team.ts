@@ -100,6 +100,47 @@ export function teamChat(test: StoreTest): void {
     assert.deepEqual(await store.roomMembers("nowhere", "", 20), []);
   });
 
+  test("roomMembers pages after a key: each page starts past the last one's, in a room and in general, a prefix kept", async (store) => {
+    await store.createRoom("dev", "dev");
+    for (const name of ["ann", "bob", "bonnie", "boxer", "carol"]) {
+      await store.createAccount(account(name));
+      await store.addMember(name, "dev");
+    }
+    for (const room of ["dev", "general"]) {
+      assert.deepEqual(
+        await store.roomMembers(room, "", 2, { after: "bob" }),
+        ["BONNIE", "BOXER"],
+        room,
+      );
+      assert.deepEqual(
+        await store.roomMembers(room, "", 2, { after: "boxer" }),
+        ["CAROL"],
+        room,
+      );
+      assert.deepEqual(
+        await store.roomMembers(room, "", 2, { after: "carol" }),
+        [],
+        room,
+      );
+      // After a key below the prefix: from the prefix; past it: nothing.
+      assert.deepEqual(
+        await store.roomMembers(room, "bo", 20, { after: "ann" }),
+        ["BOB", "BONNIE", "BOXER"],
+        room,
+      );
+      assert.deepEqual(
+        await store.roomMembers(room, "bo", 20, { after: "bonnie" }),
+        ["BOXER"],
+        room,
+      );
+      assert.deepEqual(
+        await store.roomMembers(room, "bo", 20, { after: "c" }),
+        [],
+        room,
+      );
+    }
+  });
+
   test("roomMembers of a room orders keys by code point and finds a prefix of any script, as in general", async (store) => {
     await store.createRoom("dev", "dev");
     const keys = ["zoe", "élodie", "émile", "eve", "日向", "e"];
