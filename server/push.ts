@@ -32,11 +32,12 @@ import {
 const logger = log("push");
 
 /**
- * Most members an `@room` pushes to: one read of that many names. An
- * `@room` of a larger room (its owner's, a moderator's, an admin's) pushes
- * to the first of them by key only; paging the rest is left to do.
+ * Members an `@room` reads at a time: a larger room (its owner's, a
+ * moderator's, an admin's) is read page after page, each page's probes
+ * done before the next read, so that one `@room` holds at most that many
+ * names and probes at once, whatever the room's size.
  */
-const ROOM_PUSH_MEMBERS = 1_000;
+const ROOM_PUSH_PAGE = 1_000;
 
 // web-push (with its JWT and ASN.1 dependencies) takes about 0.2 s to load:
 // it loads with the first push sent, not at every start.
@@ -135,6 +136,11 @@ export class PushNotifier {
   #lanes = new Lanes(LANE_LIMITS);
   /** How long a push service has to answer; tests shorten it. */
   readonly timing = { timeoutMs: TIMEOUT_MS };
+  /**
+   * How many members an `@room` reads at a time (ROOM_PUSH_PAGE); tests
+   * lower it to page through a room of a few members.
+   */
+  readonly paging = { roomMembers: ROOM_PUSH_PAGE };
   #running = new Set<Promise<void>>();
   #stop = new AbortController();
   // `known`: the keys once their read has answered.
@@ -235,7 +241,11 @@ export class PushNotifier {
 
   // An `@room` that notified the room (room_mentions.ts): a mention's
   // push to every other member, those at `all` included, with a
-  // mention's probes; named ones got theirs.
+  // mention's probes; named ones got theirs. Page after page of members
+  // by key; a page's probes are done before the next page is read (its
+  // pushes go on in their lanes): a room of 5,000 gets its 5,000 pushes
+  // (before, the first 1,000 by key only), one page of names and probes
+  // held at a time.
   #roomWide(
     roomKey: string,
     authorKey: string,
@@ -243,23 +253,40 @@ export class PushNotifier {
     payload: PushPayload,
   ): void {
     this.#track((async () => {
-      const names = await this.#store.roomMembers(
-        roomKey,
-        "",
-        ROOM_PUSH_MEMBERS,
-      );
-      for (const key of names.map(nameKey)) {
-        if (key === authorKey || mentioned.has(key)) continue;
-        this.#track(
-          this.#notify(
-            key,
-            payload,
-            roomKey,
-            async () =>
-              !await this.#store.isIgnoring(key, authorKey) &&
-              await this.#store.notifyLevel(key, roomKey) !== "none",
-          ),
+      const size = this.paging.roomMembers;
+      let after: string | undefined;
+      while (!this.#stop.signal.aborted) {
+        const names = await this.#store.roomMembers(
+          roomKey,
+          "",
+          size,
+          after === undefined ? {} : { after },
         );
+        const probed = names.map(nameKey)
+          .filter((key) => key !== authorKey && !mentioned.has(key))
+          .map((key) =>
+            this.#recipient(
+              key,
+              async () =>
+                !await this.#store.isIgnoring(key, authorKey) &&
+                await this.#store.notifyLevel(key, roomKey) !== "none",
+            ).then((subscriptions) => {
+              if (subscriptions) {
+                this.#track(
+                  this.#deliver(key, subscriptions, payload, roomKey),
+                );
+              }
+            })
+          );
+        // A member whose probes failed misses this push, said in the log;
+        // the others' go on.
+        for (const result of await Promise.allSettled(probed)) {
+          if (result.status === "rejected") {
+            logger.error("Push crash: {error}", { error: result.reason });
+          }
+        }
+        if (names.length < size) return;
+        after = nameKey(names.at(-1)!);
       }
     })());
   }
@@ -319,21 +346,43 @@ export class PushNotifier {
     conversation: string,
     allowed?: () => Promise<boolean>,
   ): Promise<void> {
+    const subscriptions = await this.#recipient(userKey, allowed);
+    if (subscriptions) {
+      await this.#deliver(userKey, subscriptions, payload, conversation);
+    }
+  }
+
+  // The account's subscriptions when it is to get a push now: not
+  // watching, subscribed, not banned, `allowed`, not paused; else null.
+  async #recipient(
+    userKey: string,
+    allowed?: () => Promise<boolean>,
+  ): Promise<StoredPushSubscription[] | null> {
     // Presence first, at once: it answers for the moment the message was
     // stored (a store read first, on its thread, could let the user leave
     // meanwhile), and most mentioned users are watching: no store read then.
-    if (await this.#isWatching(userKey)) return;
+    if (await this.#isWatching(userKey)) return null;
     const subscriptions = await this.#store.pushSubscriptions(userKey);
-    if (subscriptions.length === 0) return;
+    if (subscriptions.length === 0) return null;
     // A banned account reads nothing here: no history, no waiting private
     // message, and so no text pushed to its browsers either.
-    if (await this.#store.findBan({ userKey })) return;
-    if (allowed && !await allowed()) return;
+    if (await this.#store.findBan({ userKey })) return null;
+    if (allowed && !await allowed()) return null;
     // Paused (set_do_not_disturb): nothing, mentions and private messages
     // included; one key probe, read now, so a pause set or ended a moment
     // ago counts.
     const until = await this.#store.doNotDisturb(userKey);
-    if (until !== null && until > Date.now()) return;
+    if (until !== null && until > Date.now()) return null;
+    return subscriptions;
+  }
+
+  // Sends `payload` to each of the account's subscriptions, in its lane.
+  async #deliver(
+    userKey: string,
+    subscriptions: StoredPushSubscription[],
+    payload: PushPayload,
+    conversation: string,
+  ): Promise<void> {
     const body = JSON.stringify(payload);
     // RFC 8030 Topic: at most 32 base64url characters, one per conversation.
     const topic = createHash("sha256").update(conversation).digest(

@@ -400,6 +400,55 @@ Deno.test("web push: an @room that notified its room pushes one mention to each 
   }
 });
 
+Deno.test("web push: an @room in a room larger than one read of members pushes to every offline member, page after page, once each", async () => {
+  const t = await setUp();
+  try {
+    // Pages of 2 members: alice (the author), bob | carol, dave | erin,
+    // fay | nobody after; read one page only, the room stopped at bob.
+    t.server.node.push.paging.roomMembers = 2;
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    const others = ["carol", "dave", "erin", "fay"];
+    for (const name of others) {
+      const member = await t.pool.register(name);
+      await subscribe(
+        t.server,
+        member.token!,
+        `${t.service.base}/push/${name}`,
+        t.browsers,
+      );
+      await member.ok("join_room", { room: "ops" });
+      await member.close();
+      await wentOffline(t.alice, name);
+    }
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    const sent = await t.alice.ok("send_message", { text: "@room deploy" });
+    assert.equal(
+      (sent.message as { room_mention?: boolean }).room_mention,
+      true,
+    );
+    const members = ["bob", ...others];
+    for (const name of members) {
+      await t.alice.ok("private_message", { to: name, text: "marker" });
+    }
+    await eventually(() =>
+      assert.equal(t.service.pushed.length, 2 * members.length)
+    );
+    for (const name of members) {
+      assert.deepEqual(
+        // Either first: the @room's reads its members before it pushes.
+        t.service.pushed.filter((p) => p.path === `/push/${name}`)
+          .map((p) => p.payload?.kind).sort(),
+        ["mention", "private"],
+        name,
+      );
+    }
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a mention by an account the member ignores pushes nothing; others' still do", async () => {
   const t = await setUp();
   try {
