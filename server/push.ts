@@ -202,12 +202,9 @@ export class PushNotifier {
     });
     for (const key of keys) {
       this.#track(this.#notify(key, payload("mention"), room.key, async () =>
-        // Only members: a mention must not be a way to page anyone; not
-        // by an account the member ignores; not in a room it set to
-        // `none` (set_notify_level), a key probe each.
+        // Only members: a mention must not be a way to page anyone.
         await this.#store.isMember(key, room.key) &&
-        !await this.#store.isIgnoring(key, authorKey) &&
-        await this.#store.notifyLevel(key, room.key) !== "none"));
+        await this.#takesMention(key, authorKey, room.key)));
     }
     if (message.room_mention === true) {
       this.#roomWide(room.key, authorKey, new Set(keys), payload("mention"));
@@ -267,9 +264,7 @@ export class PushNotifier {
           .map((key) =>
             this.#recipient(
               key,
-              async () =>
-                !await this.#store.isIgnoring(key, authorKey) &&
-                await this.#store.notifyLevel(key, roomKey) !== "none",
+              () => this.#takesMention(key, authorKey, roomKey),
             ).then((subscriptions) => {
               if (subscriptions) {
                 this.#track(
@@ -289,6 +284,18 @@ export class PushNotifier {
         after = nameKey(names.at(-1)!);
       }
     })());
+  }
+
+  // Whether a member takes a mention from the author in the room: not by
+  // an account it ignores, not in a room it set to `none`
+  // (set_notify_level), a key probe each. Named mentions and `@room` alike.
+  async #takesMention(
+    key: string,
+    authorKey: string,
+    roomKey: string,
+  ): Promise<boolean> {
+    return !await this.#store.isIgnoring(key, authorKey) &&
+      await this.#store.notifyLevel(key, roomKey) !== "none";
   }
 
   /** A level was set on this node: the room's members at `all` are read again. */
