@@ -5,7 +5,8 @@ import { AddressCounts, type AddressRefusal } from "./address_share.ts";
 import { remoteAddressOf } from "./http/client_info.ts";
 import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
-import type { ServeInfo, UpgradeSocket } from "./http_server.ts";
+import type { ServeInfo } from "./http_server.ts";
+import type { UpgradeSocket } from "./http/upgrade_socket.ts";
 import { log } from "./log.ts";
 import {
   CLOSE_LOGIN_TIMEOUT,
