@@ -5,6 +5,7 @@
  * answers through actions.ts.
  */
 
+import type { OutgoingHook } from "../hooks_api.ts";
 import { adminRest, type AdminResult } from "./api.ts";
 
 /** A bot as listed. */
@@ -20,17 +21,11 @@ export interface BotTokenRow {
   created_at: string;
 }
 
-/** One of a bot's outgoing private-message hooks, with how deliveries went. */
-export interface BotHookRow {
-  id: string;
-  url: string;
-  created_at: string;
-  /** Failed attempts since the last success. */
-  failures: number;
-  last_error: string | null;
-  last_failure_at: string | null;
-  last_success_at: string | null;
-}
+/**
+ * One of a bot's outgoing private-message hooks, with how deliveries went:
+ * the server lists it as a room's outgoing hook (describeHook).
+ */
+export type BotHookRow = OutgoingHook;
 
 const bot = (name: string) => `/api/bots/${encodeURIComponent(name)}`;
 

@@ -17,6 +17,7 @@ import { adminsBot } from "./account_routes.ts";
 import { auditOfRequest } from "./audit.ts";
 import { type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import { outgoingHookFacts } from "./schemas.ts";
 
 /** Most outgoing webhooks one bot may have, as a room. */
 export const MAX_HOOKS_PER_BOT = 10;
@@ -28,14 +29,7 @@ const idParam = z.object({ id: lookup(0, 64) });
 const botHook = z.object({
   id: z.string(),
   bot: z.string(),
-  url: z.string(),
-  created_by: z.string(),
-  created_at: z.string(),
-  failures: z.number().int(),
-  last_error: z.string().nullable(),
-  last_status: z.number().int().nullable(),
-  last_failure_at: z.string().nullable(),
-  last_success_at: z.string().nullable(),
+  ...outgoingHookFacts,
 }).openapi("BotOutgoingHook");
 
 const newBotHook = botHook.extend({ secret: z.string() }).openapi(

@@ -14,7 +14,7 @@ import {
 import { hookBody } from "../routes/outgoing_hooks.ts";
 import { endpointBody, subscriptionBody } from "../routes/push.ts";
 import { BEARER, errors, json, jsonBody } from "./openapi.ts";
-import { attachment, errorBody } from "./schemas.ts";
+import { attachment, errorBody, outgoingHookFacts } from "./schemas.ts";
 
 const roomParam = z.object({ room: z.string() });
 const idParam = z.object({ id: z.string() });
@@ -23,14 +23,7 @@ const idParam = z.object({ id: z.string() });
 const outgoingHook = z.object({
   id: z.string(),
   room: z.string(),
-  url: z.string(),
-  created_by: z.string(),
-  created_at: z.string(),
-  failures: z.number().int(),
-  last_error: z.string().nullable(),
-  last_status: z.number().int().nullable(),
-  last_failure_at: z.string().nullable(),
-  last_success_at: z.string().nullable(),
+  ...outgoingHookFacts,
 }).openapi("OutgoingHook");
 
 const newOutgoingHook = outgoingHook.extend({ secret: z.string() }).openapi(

@@ -215,6 +215,22 @@ export const hookInfo = z.object({
 /** A webhook just made: its secret URL, shown this once. */
 export const newHook = hookInfo.extend({ url: z.string() }).openapi("NewHook");
 
+/**
+ * What the listing of an outgoing hook, a room's or a bot's, says after its
+ * id and owner (routes/outgoing_hooks.ts describeHook): spread into each
+ * one's object, so both list the same fields in the same order.
+ */
+export const outgoingHookFacts = {
+  url: z.string(),
+  created_by: z.string(),
+  created_at: z.string(),
+  failures: z.number().int(),
+  last_error: z.string().nullable(),
+  last_status: z.number().int().nullable(),
+  last_failure_at: z.string().nullable(),
+  last_success_at: z.string().nullable(),
+};
+
 /** `{"hooks"}`. */
 export const hooksReply = z.object({ hooks: z.array(hookInfo) })
   .openapi("Hooks");
