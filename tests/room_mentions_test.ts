@@ -7,54 +7,17 @@
  */
 import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
-import { ClientPool, startTestServer, type TestClient } from "./harness.ts";
-import { migratedDatabase } from "./migrated_database.ts";
-import { postgresSkipReason, startPostgres } from "./services.ts";
+import { bothStores } from "./both_stores.ts";
+import type { ClientPool, TestClient } from "./harness.ts";
 
-const pg = postgresSkipReason() ? null : await startPostgres();
-
-const BACKENDS: {
-  name: string;
-  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
-}[] = [{
-  name: "sqlite",
-  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
-}];
-if (pg) {
-  BACKENDS.push({
-    name: "postgres",
-    async fresh() {
-      const database = await migratedDatabase(pg);
-      return { options: { databaseUrl: database.url }, drop: database.drop };
-    },
-  });
-} else {
-  Deno.test({
-    name: `room mentions: PostgreSQL runs skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
-}
+const stores = await bothStores();
 
 function roomTest(
   name: string,
   body: (pool: ClientPool) => Promise<void>,
   options: Partial<Config> = {},
 ): void {
-  for (const backend of BACKENDS) {
-    Deno.test(`${name} (${backend.name})`, async () => {
-      const store = await backend.fresh();
-      const server = await startTestServer({ ...store.options, ...options });
-      const pool = new ClientPool(server.wsUrl);
-      try {
-        await body(pool);
-      } finally {
-        await pool.closeAll();
-        await server.close();
-        await store.drop();
-      }
-    });
-  }
+  stores.clients(name, (pool) => body(pool), options);
 }
 
 /** The unread mentions in `general` a new login of the account is told. */

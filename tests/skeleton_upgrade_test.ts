@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
+import { bothStores } from "./both_stores.ts";
 import {
   ClientPool,
   expectError,
@@ -13,35 +14,11 @@ import {
   type TestServer,
 } from "./harness.ts";
 import { rewindServerDatabase } from "./old_schema.ts";
-import { postgresSkipReason, startPostgres } from "./services.ts";
 
 /** Text of the migration that computes the skeletons again. */
 const SKELETONS_MIGRATION = "Account skeletons are computed another way";
 
-const pg = postgresSkipReason() ? null : await startPostgres();
-
-interface Backend {
-  name: string;
-  /** Options for a fresh store, and a way to drop it afterwards. */
-  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [{
-  name: "sqlite",
-  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
-}];
-if (pg) {
-  BACKENDS.push({
-    name: "postgres",
-    async fresh() {
-      const databaseUrl = await pg.createDatabase("skeleton_upgrade");
-      return {
-        options: { databaseUrl },
-        drop: () => pg.dropDatabase("skeleton_upgrade"),
-      };
-    },
-  });
-}
+const stores = await bothStores();
 
 /**
  * Gives the account the skeleton servers stored before (taken of the key
@@ -68,10 +45,10 @@ async function storeOldSkeleton(
   });
 }
 
-for (const backend of BACKENDS) {
-  Deno.test(`upgrading: an account registered as R00T before skeletons met capitals is looked like by root once the server starts: a guest or a new account called root gets username_taken (${backend.name})`, async () => {
-    const store = await backend.fresh();
-    const old = await startTestServer(store.options);
+stores.database(
+  `upgrading: an account registered as R00T before skeletons met capitals is looked like by root once the server starts: a guest or a new account called root gets username_taken`,
+  async (store) => {
+    const old = await startTestServer(store);
     const dbPath = `${old.dir}/chat.db`;
     let server: TestServer | undefined;
     try {
@@ -82,9 +59,9 @@ for (const backend of BACKENDS) {
         await before.closeAll();
         await old.shutdown();
       }
-      await storeOldSkeleton(store.options, dbPath, "r00t", "rOOt");
+      await storeOldSkeleton(store, dbPath, "r00t", "rOOt");
 
-      server = await startTestServer({ ...store.options, db: dbPath });
+      server = await startTestServer({ ...store, db: dbPath });
       const pool = new ClientPool(server.wsUrl);
       try {
         const other = await pool.connect();
@@ -107,7 +84,6 @@ for (const backend of BACKENDS) {
     } finally {
       await server?.close();
       await Deno.remove(old.dir, { recursive: true }).catch(() => {});
-      await store.drop();
     }
-  });
-}
+  },
+);

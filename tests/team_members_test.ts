@@ -23,38 +23,9 @@ import {
   type TestClient,
   type TestServer,
 } from "./harness.ts";
-import { migratedDatabase } from "./migrated_database.ts";
-import {
-  type PostgresService,
-  postgresSkipReason,
-  startPostgres,
-} from "./services.ts";
+import { bothStores } from "./both_stores.ts";
 
-const pg = postgresSkipReason() ? null : await startPostgres();
-
-interface Backend {
-  name: string;
-  /** Options for a fresh store, and a way to drop it afterwards. */
-  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [{
-  name: "sqlite",
-  fresh() {
-    return Promise.resolve({ options: {}, drop: () => Promise.resolve() });
-  },
-}];
-if (pg) BACKENDS.push(postgresBackend(pg));
-
-function postgresBackend(pg: PostgresService): Backend {
-  return {
-    name: "postgres",
-    async fresh() {
-      const database = await migratedDatabase(pg);
-      return { options: { databaseUrl: database.url }, drop: database.drop };
-    },
-  };
-}
+const stores = await bothStores();
 
 /** One scenario on every backend, with a server and a client pool. */
 function teamTest(
@@ -62,28 +33,7 @@ function teamTest(
   body: (pool: ClientPool, server: TestServer) => Promise<void>,
   options: Partial<Config> = {},
 ): void {
-  for (const backend of BACKENDS) {
-    Deno.test(`${name} (${backend.name})`, async () => {
-      const store = await backend.fresh();
-      const server = await startTestServer({ ...store.options, ...options });
-      const pool = new ClientPool(server.wsUrl);
-      try {
-        await body(pool, server);
-      } finally {
-        await pool.closeAll();
-        await server.close();
-        await store.drop();
-      }
-    });
-  }
-}
-
-if (!pg) {
-  Deno.test({
-    name: `team: PostgreSQL runs skipped, ${postgresSkipReason()}`,
-    ignore: true,
-    fn() {},
-  });
+  stores.clients(name, body, options);
 }
 
 interface Message {
@@ -330,15 +280,15 @@ teamTest(
   },
 );
 
-Deno.test("memberships: survive a restart and are there on a new device", async () => {
-  for (const backend of BACKENDS) {
-    const store = await backend.fresh();
+stores.database(
+  "memberships: survive a restart and are there on a new device",
+  async (store) => {
     const dir = await Deno.makeTempDir({ prefix: "chat-team-" });
     const options = {
       hostname: "127.0.0.1",
       port: 0,
       db: `${dir}/chat.db`,
-      ...store.options,
+      ...store,
     };
     try {
       let server = await startServer(options);
@@ -361,7 +311,6 @@ Deno.test("memberships: survive a restart and are there on a new device", async 
         assert.deepEqual(
           membershipsOf(again).map((m) => m.room),
           ["general", "secret"],
-          backend.name,
         );
         const rooms = await again.ok("list_rooms");
         assert.deepEqual(names(rooms), ["general", "dev", "secret"]);
@@ -371,10 +320,9 @@ Deno.test("memberships: survive a restart and are there on a new device", async 
       }
     } finally {
       await Deno.remove(dir, { recursive: true });
-      await store.drop();
     }
-  }
-});
+  },
+);
 
 teamTest(
   "memberships: room counts are online members; guests count where they look",
@@ -1479,10 +1427,10 @@ async function deleteAccountTheOldWay(
   });
 }
 
-for (const backend of BACKENDS) {
-  Deno.test(`upgrading: the rooms of an account deleted before the upgrade go to nobody at start-up: the next account registered under its name manages none of them; other accounts' and guests' rooms keep their owners (${backend.name})`, async () => {
-    const store = await backend.fresh();
-    const old = await startTestServer(store.options);
+stores.database(
+  `upgrading: the rooms of an account deleted before the upgrade go to nobody at start-up: the next account registered under its name manages none of them; other accounts' and guests' rooms keep their owners`,
+  async (store) => {
+    const old = await startTestServer(store);
     const dbPath = `${old.dir}/chat.db`;
     let server: TestServer | undefined;
     try {
@@ -1502,9 +1450,9 @@ for (const backend of BACKENDS) {
         await old.shutdown();
       }
       // Registered as Bob, owning under the name key bob: the heir's bob.
-      await deleteAccountTheOldWay(store.options, dbPath, "bob");
+      await deleteAccountTheOldWay(store, dbPath, "bob");
 
-      server = await startTestServer({ ...store.options, db: dbPath });
+      server = await startTestServer({ ...store, db: dbPath });
       const pool = new ClientPool(server.wsUrl);
       try {
         const root = await pool.login({
@@ -1548,7 +1496,6 @@ for (const backend of BACKENDS) {
     } finally {
       await server?.close();
       await Deno.remove(old.dir, { recursive: true }).catch(() => {});
-      await store.drop();
     }
-  });
-}
+  },
+);

@@ -20,38 +20,12 @@ import {
 } from "./file_helpers.ts";
 import { startTestServer, TestClient, type TestServer } from "./harness.ts";
 import { rewindServerDatabase } from "./old_schema.ts";
-import {
-  postgresSkipReason,
-  redisSkipReason,
-  startPostgres,
-  startRedis,
-} from "./services.ts";
+import { bothStores } from "./both_stores.ts";
+import { redisSkipReason, startRedis } from "./services.ts";
 import { UPLOAD_REREADS_MIGRATION } from "./store_contract/support.ts";
 
-const pg = postgresSkipReason() ? null : await startPostgres();
-
-interface Backend {
-  name: string;
-  /** Options for a fresh store, and a way to drop it afterwards. */
-  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [{
-  name: "SQLite, files in a folder",
-  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
-}];
-if (pg) {
-  BACKENDS.push({
-    name: "PostgreSQL, files in the database",
-    async fresh() {
-      const databaseUrl = await pg.createDatabase("upload_reread");
-      return {
-        options: { databaseUrl },
-        drop: () => pg.dropDatabase("upload_reread"),
-      };
-    },
-  });
-}
+const stores = await bothStores();
+const pg = stores.postgres;
 
 /**
  * Records the uploads with these ids at 1 x 1, in their rows and in the
@@ -113,10 +87,10 @@ async function shownSizes(client: TestClient): Promise<unknown[][]> {
     .map((a) => [a.name, a.type, a.width, a.height]);
 }
 
-for (const backend of BACKENDS) {
-  Deno.test(`upgrading: a GIF and a JPEG recorded 1 x 1 by the readers of before are read again after the start, download meanwhile, and a small GIF shows inline again (${backend.name})`, async () => {
-    const store = await backend.fresh();
-    const old = await startTestServer(store.options);
+stores.database(
+  `upgrading: a GIF and a JPEG recorded 1 x 1 by the readers of before are read again after the start, download meanwhile, and a small GIF shows inline again`,
+  async (store) => {
+    const old = await startTestServer(store);
     const dbPath = `${old.dir}/chat.db`;
     let server: TestServer | undefined;
     let client: TestClient | undefined;
@@ -147,9 +121,9 @@ for (const backend of BACKENDS) {
         await alice.client.close();
         await old.shutdown();
       }
-      await recordAsBefore(store.options, dbPath, sent.map(idOf));
+      await recordAsBefore(store, dbPath, sent.map(idOf));
 
-      server = await startTestServer({ ...store.options, db: dbPath });
+      server = await startTestServer({ ...store, db: dbPath });
       client = await TestClient.loginWith(server.wsUrl, {}, {
         headers: { cookie: alice.cookie },
       });
@@ -182,10 +156,9 @@ for (const backend of BACKENDS) {
       await client?.close();
       await server?.close();
       await Deno.remove(old.dir, { recursive: true }).catch(() => {});
-      await store.drop();
     }
-  });
-}
+  },
+);
 
 Deno.test("upgrading: a pass over the uploads to read again that is stopped after its first leaves the others marked, and the next pass reads only those", async () => {
   const old = await startTestServer();
