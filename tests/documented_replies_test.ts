@@ -227,6 +227,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "list_drafts", {});
     await ok(boss, "save_message", { id });
     await ok(boss, "list_saved", {});
+    await ok(boss, "list_saved", { ids: true });
     await ok(boss, "unsave_message", { id });
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });
     await ok(boss, "join_room", { room: "dev" });

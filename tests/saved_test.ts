@@ -106,6 +106,52 @@ stores.clients(
 );
 
 stores.clients(
+  "list_saved with ids answers every id the account saved, newest saved first, in one reply a device reads at login, saves of other devices included",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { message } = await ben.ok("send_message", { text: `m${i}` });
+      ids.push((message as { id: string }).id);
+      await ann.ok("save_message", { id: ids[i] });
+    }
+    await ann.ok("unsave_message", { id: ids[1] });
+    // A device that logs in after the saves learns them all at once.
+    const laptop = await pool.login({ token: ann.token });
+    const reply = await laptop.ok("list_saved", { ids: true });
+    assert.deepEqual(reply.ids, [ids[2], ids[0]]);
+    assert.equal(reply.saved, undefined);
+    // Past a page of list_saved (100): every one of the cap, in one reply.
+    for (let i = 2; i < MAX_SAVED; i++) {
+      await server.node.store.saveMessage("ann", `fake${i}`, i, MAX_SAVED);
+    }
+    const all = (await laptop.ok("list_saved", { ids: true })).ids as string[];
+    assert.equal(all.length, MAX_SAVED);
+    assert.deepEqual(new Set(all).size, MAX_SAVED);
+    assert.ok(all.includes(ids[0]) && all.includes(ids[2]));
+    // Ids are all of them: a cursor or a page size with them is refused.
+    for (
+      const data of [{ ids: true, limit: 5 }, { ids: true, before: ids[0] }]
+    ) {
+      const refused = await expectError(
+        laptop,
+        "list_saved",
+        data,
+        "invalid_message",
+      );
+      assert.match(String(refused.data.message), /ids/);
+    }
+    // Without ids, or with false, the page it always was.
+    const page = await laptop.ok("list_saved", { ids: false, limit: 1 });
+    assert.equal((page.saved as Saved[]).length, 1);
+    const guest = await pool.guest("gus");
+    await expectError(guest, "list_saved", { ids: true }, "forbidden");
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
   "save_message is message_not_found for a message the account may not read, forbidden to guests, and too_many_saved past the cap",
   async (pool, server) => {
     const guest = await pool.guest("gus");

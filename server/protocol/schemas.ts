@@ -279,11 +279,16 @@ export const savedMessageData = z.object({ id: messageId });
 
 /**
  * `list_saved` data: a page of the saved messages, newest saved first,
- * after the saved one with id `before`.
+ * after the saved one with id `before`; or, with `ids`, the ids of all of
+ * them (no page: a page's cursor and size would mean nothing there).
  */
 export const listSavedData = z.object({
   before: messageId.optional(),
   limit: intIn(1, SAVED_MAX_LIMIT).optional(),
+  ids: z.boolean().optional(),
+}).refine((d) => !d.ids || (d.before === undefined && d.limit === undefined), {
+  message: "ids lists every saved id: no before or limit with it",
+  path: ["ids"],
 });
 
 /** `list_conversations` data: a page, newest first. */
