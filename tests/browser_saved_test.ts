@@ -56,3 +56,40 @@ browserTest(
     ).waitFor();
   },
 );
+
+browserTest(
+  "web client: a message saved on one device before the other's page loaded shows Remove from saved there, and its removal there reaches the first",
+  async (browser, server) => {
+    const laptop = await openPage(browser, server);
+    await register(laptop, "alice");
+    await send(laptop, "saved before the phone came");
+    const onLaptop = confirmedFrom(
+      laptop,
+      "alice",
+      "saved before the phone came",
+    );
+    await onLaptop.hover();
+    await onLaptop.getByTestId("message-save").click();
+    await onLaptop.locator(
+      '[data-testid="message-save"][aria-pressed="true"]',
+    ).waitFor({ state: "attached" });
+
+    // The phone's page loads after the save: it never heard the event.
+    const phone = await openPage(browser, server);
+    await signIn(phone, "alice");
+    const onPhone = confirmedFrom(
+      phone,
+      "alice",
+      "saved before the phone came",
+    );
+    await onPhone.hover();
+    const remove = onPhone.locator(
+      '[data-testid="message-save"][aria-pressed="true"][title="Remove from saved"]',
+    );
+    await remove.waitFor({ state: "attached" });
+    await remove.click();
+    await onLaptop.locator(
+      '[data-testid="message-save"][aria-pressed="false"]',
+    ).waitFor({ state: "attached" });
+  },
+);

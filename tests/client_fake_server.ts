@@ -183,6 +183,14 @@ export class ScriptedServer {
       });
       return;
     }
+    // The saved ids an account's client reads after each login and resume:
+    // none, answered at once.
+    if (request.action === "list_saved" && request.data.ids === true) {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { ids: [] });
+      });
+      return;
+    }
     // The drafts an account's client asks for after each login and resume:
     // none, unless a test is about them.
     if (request.action === "list_drafts" && !this.scriptsDrafts) {

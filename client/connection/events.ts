@@ -12,6 +12,7 @@ import type {
   NotifyLevelEvent,
   PrivateMessage,
   Role,
+  SavedEvent,
   SystemEvent,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
@@ -33,7 +34,6 @@ import {
   writtenBy,
 } from "../state.ts";
 import { noticeText } from "../system_text.ts";
-import { savedNoted } from "../team/actions.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
@@ -67,6 +67,8 @@ export interface ServerEventsOptions {
   draft(event: DraftEvent): void;
   /** Another device of the account set a notification level. */
   notifyLevel(event: NotifyLevelEvent): void;
+  /** Another device of the account saved or unsaved a message. */
+  saved(event: SavedEvent): void;
   /** Reads the moderators and admins again (this user's role changed). */
   staff: Staff;
   /**
@@ -159,9 +161,7 @@ export class ServerEvents {
         if (isNotifyLevelEvent(data)) this.#options.notifyLevel(data);
         break;
       case "saved":
-        if (isSavedEvent(data)) {
-          savedNoted(this.#state, { [data.id]: data.saved });
-        }
+        if (isSavedEvent(data)) this.#options.saved(data);
         break;
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {

@@ -37,6 +37,7 @@ import { errorWords, type RequestError, type Result } from "./errors.ts";
 import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
 import { Ignores } from "./ignores.ts";
+import { SavedIds } from "./saved.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
@@ -123,6 +124,7 @@ export class Connection {
   #readMarks: ReadMarks;
   #drafts: DraftSync;
   #notifyLevels: NotifyLevels;
+  #saved: SavedIds;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
 
@@ -166,6 +168,7 @@ export class Connection {
     this.#members = new Members(state, this.#requests);
     this.#staff = new Staff(state, this.#requests);
     this.#ignores = new Ignores(state, this.#requests);
+    this.#saved = new SavedIds(state, this.#requests);
     this.#notifyLevels = new NotifyLevels(
       state,
       this.#requests,
@@ -195,6 +198,7 @@ export class Connection {
       members: this.#members,
       draft: (event) => this.#drafts.received(event),
       notifyLevel: (event) => this.#notifyLevels.received(event),
+      saved: (event) => this.#saved.received(event),
       staff: this.#staff,
       checkManages: () => this.#checkManages(state.currentRoom.value),
       typing: this.#typing,
@@ -230,10 +234,12 @@ export class Connection {
         void this.#sync.listConversations();
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
+        void this.#saved.refresh();
       },
       entered: () => {
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
+        void this.#saved.refresh();
       },
     });
   }
@@ -507,6 +513,14 @@ export class Connection {
    */
   draftTyped(text: string): void {
     this.#drafts.typed(this.#state.viewKey.value, this.#place(), text);
+  }
+
+  /**
+   * Saves a message (`on`) or forgets it, on every device of the account;
+   * resolves to the error.
+   */
+  setSaved(id: string, on: boolean): Promise<RequestError | null> {
+    return this.#saved.set(id, on);
   }
 
   /**

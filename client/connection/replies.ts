@@ -94,7 +94,8 @@ export interface Replies {
   list_accounts: { accounts: AccountSummary[] };
   save_message: SavedEvent;
   unsave_message: SavedEvent;
-  list_saved: { saved: SavedEntry[]; next: string | null };
+  /** A page of them, or with `ids` every saved id. */
+  list_saved: { saved: SavedEntry[]; next: string | null } | { ids: string[] };
 }
 
 /** One entry of `list_saved`. */
@@ -192,11 +193,13 @@ export const REPLY_CHECKS: {
   save_message: isSavedEvent,
   unsave_message: isSavedEvent,
   list_saved: (d) =>
-    Array.isArray(d.saved) &&
-    d.saved.every((e: Fields) =>
-      typeof e.id === "string" && typeof e.saved_at === "string" &&
-      (isChatMessage(e.message) || isPrivateMessage(e.message))
-    ) && (d.next === null || typeof d.next === "string"),
+    Array.isArray(d.ids)
+      ? d.ids.every((id: unknown) => typeof id === "string")
+      : Array.isArray(d.saved) &&
+        d.saved.every((e: Fields) =>
+          typeof e.id === "string" && typeof e.saved_at === "string" &&
+          (isChatMessage(e.message) || isPrivateMessage(e.message))
+        ) && (d.next === null || typeof d.next === "string"),
 };
 
 function isRoomUser(data: Fields): boolean {

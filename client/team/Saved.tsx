@@ -43,14 +43,7 @@ export function SaveButton(
       title={saved ? t("saved.undo") : t("saved.action")}
       aria-pressed={saved}
       onClick={async () => {
-        const result = await connection.request(
-          saved ? "unsave_message" : "save_message",
-          { id },
-        );
-        if (result.ok) {
-          teamActions.savedNoted(state, { [id]: result.data.saved });
-        }
-        actions.errorShown(state, result.ok ? null : result.error);
+        actions.errorShown(state, await connection.setSaved(id, !saved));
       }}
     >
       <BookmarkIcon />
@@ -101,6 +94,7 @@ export function SavedPanel(): JSX.Element {
           error.value = result.error.message;
           return;
         }
+        if (!("saved" in result.data)) return;
         list.value = result.data.saved;
         teamActions.savedNoted(
           state,

@@ -50,6 +50,21 @@ export function savedNoted(
   state.team.saved.value = { ...state.team.saved.value, ...changes };
 }
 
+/**
+ * Sets the messages the account saved to `ids` (all of them, as the server
+ * listed them), then `heard` over them: what this page heard while the
+ * list was on its way is newer than, or the same as, what it says.
+ */
+export function savedListed(
+  state: AppState,
+  ids: string[],
+  heard: Record<string, boolean>,
+): void {
+  const saved: Record<string, boolean> = {};
+  for (const id of ids) saved[id] = true;
+  state.team.saved.value = { ...saved, ...heard };
+}
+
 /** Makes the composer of log `key` answer `message`, or stop answering (null). */
 export function replyChosen(
   state: AppState,
