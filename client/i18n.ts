@@ -592,6 +592,7 @@ const EN = {
   "saved.open": "Saved messages",
   "saved.panel": "Saved messages",
   "saved.none": "Nothing is saved yet: save a message from its actions.",
+  "saved.more": "More saved messages",
   "cmd.join": "Move to a room.",
   "cmd.create": "Create a room and move into it.",
   "cmd.leave": "Go back to #general.",
@@ -1221,6 +1222,7 @@ const FR: Record<MessageKey, string> = {
   "saved.panel": "Messages enregistrés",
   "saved.none":
     "Rien n'est encore enregistré : enregistrez un message depuis ses actions.",
+  "saved.more": "Plus de messages enregistrés",
   "cmd.join": "Aller dans un salon.",
   "cmd.create": "Créer un salon et y aller.",
   "cmd.leave": "Revenir dans #general.",

@@ -2,6 +2,8 @@
  * The web client's saved messages on an account's two devices: two
  * browser contexts of one account, a real server. Needs /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
   browserTest,
   confirmedFrom,
@@ -11,6 +13,7 @@ import {
   send,
   signIn,
 } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
 
 browserTest(
   "web client: a message saved on one device is in the other's Saved panel, which opens its room at it; removed there, the first device's button is off again",
@@ -92,4 +95,38 @@ browserTest(
       '[data-testid="message-save"][aria-pressed="false"]',
     ).waitFor({ state: "attached" });
   },
+);
+
+browserTest(
+  "web client: the Saved panel lists the newest 100 saved messages, and 'More saved messages' the ones before them",
+  async (browser, server) => {
+    const MORE = 5;
+    const writer = await TestClient.register(server.wsUrl, "alice");
+    for (let i = 0; i < 100 + MORE; i++) {
+      const { message } = await writer.ok("send_message", {
+        text: `note number ${i}`,
+      });
+      await writer.ok("save_message", { id: (message as { id: string }).id });
+    }
+    await writer.close();
+    const page = await openPage(browser, server);
+    await signIn(page, "alice");
+    await page.getByTestId("saved-open").click();
+    const panel = page.getByTestId("saved-panel");
+    const items = panel.getByTestId("saved-item");
+    // Newest saved first: the first page ends above the oldest MORE.
+    await items.filter({ hasText: /note number 104$/ }).waitFor();
+    await items.nth(99).waitFor();
+    assert.equal(await items.count(), 100);
+    assert.equal(
+      await items.filter({ hasText: /note number 4$/ }).count(),
+      0,
+    );
+    await panel.getByTestId("saved-more").click();
+    await items.filter({ hasText: /note number 0$/ }).waitFor();
+    assert.equal(await items.count(), 100 + MORE);
+    // The last page read: nothing more to ask.
+    await panel.getByTestId("saved-more").waitFor({ state: "detached" });
+  },
+  { rateLimits: NO_RATE_LIMITS },
 );

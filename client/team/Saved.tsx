@@ -7,7 +7,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type {
   ChatMessage,
   PrivateMessage,
@@ -24,7 +24,7 @@ import * as teamActions from "./actions.ts";
 import { jumpTo, type Place } from "./api.ts";
 import { BookmarkIcon } from "./icons.tsx";
 
-/** Saved messages listed by the panel: the server's largest page. */
+/** Saved messages the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
 
 /** The Save or Remove from saved action of a message (accounts only). */
@@ -84,24 +84,33 @@ export function SavedPanel(): JSX.Element {
   const services = useApp();
   const { state } = services;
   const list = useSignal<SavedEntry[] | null>(null);
+  // The `before` of the next page; null after the last.
+  const next = useSignal<string | null>(null);
+  const busy = useSignal(false);
   const error = useSignal<string | null>(null);
+  const live = useRef(true);
+  const load = async (before: string | null) => {
+    busy.value = true;
+    const result = await services.connection.request("list_saved", {
+      limit: PANEL_PAGE,
+      ...(before === null ? {} : { before }),
+    });
+    if (!live.current) return;
+    busy.value = false;
+    error.value = result.ok ? null : result.error.message;
+    if (!result.ok) return;
+    if (!("saved" in result.data)) return;
+    const { saved } = result.data;
+    list.value = [...(list.value ?? []), ...saved];
+    next.value = result.data.next;
+    teamActions.savedNoted(
+      state,
+      Object.fromEntries(saved.map((s) => [s.id, true])),
+    );
+  };
   useEffect(() => {
-    let live = true;
-    void services.connection.request("list_saved", { limit: PANEL_PAGE })
-      .then((result) => {
-        if (!live) return;
-        if (!result.ok) {
-          error.value = result.error.message;
-          return;
-        }
-        if (!("saved" in result.data)) return;
-        list.value = result.data.saved;
-        teamActions.savedNoted(
-          state,
-          Object.fromEntries(result.data.saved.map((s) => [s.id, true])),
-        );
-      });
-    return () => live = false;
+    void load(null);
+    return () => live.current = false;
   }, []);
   // One removed while the panel is open leaves it.
   const shown = (list.value ?? []).filter((s) =>
@@ -114,11 +123,11 @@ export function SavedPanel(): JSX.Element {
       size="wide"
       onClose={() => teamActions.savedToggled(state, false)}
     >
-      {error.value
-        ? <p class="field-error" role="alert">{error.value}</p>
-        : list.value === null
-        ? <p class="search-status" role="status">{t("pin.loading")}</p>
-        : shown.length === 0
+      {error.value && <p class="field-error" role="alert">{error.value}</p>}
+      {list.value === null
+        ? !error.value &&
+          <p class="search-status" role="status">{t("pin.loading")}</p>
+        : shown.length === 0 && next.value === null
         ? <p class="search-status" role="status">{t("saved.none")}</p>
         : (
           <ul class="search-results" data-testid="saved-list">
@@ -155,6 +164,17 @@ export function SavedPanel(): JSX.Element {
             ))}
           </ul>
         )}
+      {next.value !== null && (
+        <button
+          type="button"
+          class="button ghost search-more"
+          data-testid="saved-more"
+          disabled={busy.value}
+          onClick={() => void load(next.value)}
+        >
+          {t("saved.more")}
+        </button>
+      )}
     </Dialog>
   );
 }
