@@ -2070,6 +2070,40 @@ test("connection keeps a draft typed while offline and sends it once back, unles
   assert.deepEqual(server.waiting, [], "the older text is not sent");
 });
 
+test("connection reads every saved id after each login and resume, over what it heard before, keeping what it hears while the read is on its way", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida");
+  server.scriptsSaved = true;
+  const saved = (event: { id: string; saved: boolean }) =>
+    server.socket.push({ action: "saved", data: event });
+  saved({ id: "m5", saved: true });
+  await settle();
+  assert.equal(state.team.saved.value.m5, true);
+
+  // Offline, another device unsaved m5 and saved m1 and m2.
+  server.socket.drop();
+  await backOnline(r);
+  await resumeInGeneral(r);
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  const read = await server.next("list_saved");
+  assert.deepEqual(read.data, { ids: true });
+  // While the read is on its way: m1 unsaved, m9 saved (the read may
+  // have been made before either).
+  saved({ id: "m1", saved: false });
+  saved({ id: "m9", saved: true });
+  await settle();
+  server.reply(read, { ids: ["m2", "m1"] });
+  await settle();
+  const savedNow = () =>
+    Object.entries(state.team.saved.value).filter(([, on]) => on)
+      .map(([id]) => id).sort();
+  assert.deepEqual(savedNow(), ["m2", "m9"]);
+  // After it, events apply as they come.
+  saved({ id: "m2", saved: false });
+  await settle();
+  assert.deepEqual(savedNow(), ["m9"]);
+});
+
 /** A browser's storage of the drafts typed offline, as JSON, by account. */
 const pendingStorage = new Map<string, string>();
 const pendingDrafts: PendingDrafts = {

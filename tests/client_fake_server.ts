@@ -156,6 +156,9 @@ export class ScriptedServer {
   /** Whether the test answers `list_drafts` itself (by default: none, at once). */
   scriptsDrafts = false;
 
+  /** Whether the test answers `list_saved` `{"ids":true}` itself (by default: none, at once). */
+  scriptsSaved = false;
+
   /** Called by a socket with what the client sent. */
   received(request: Received): void {
     if (
@@ -185,7 +188,10 @@ export class ScriptedServer {
     }
     // The saved ids an account's client reads after each login and resume:
     // none, answered at once.
-    if (request.action === "list_saved" && request.data.ids === true) {
+    if (
+      request.action === "list_saved" && request.data.ids === true &&
+      !this.scriptsSaved
+    ) {
       queueMicrotask(() => {
         if (request.socket.open) this.reply(request, { ids: [] });
       });
