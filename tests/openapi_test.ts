@@ -1011,6 +1011,8 @@ async function savedSteps(
     step("PUT", route, "/api/saved/nope", 404),
     step("PUT", route, path, 403, {}),
     step("GET", "/api/saved", "/api/saved?limit=10", 200),
+    step("GET", "/api/saved", "/api/saved?ids=true", 200),
+    step("GET", "/api/saved", "/api/saved?ids=true&limit=5", 400),
     step("GET", "/api/saved", "/api/saved?limit=1000", 400),
     step("GET", "/api/saved", "/api/saved", 401, {}),
     step("DELETE", route, path, 200),

@@ -255,7 +255,7 @@ stores.clients(
 );
 
 stores.clients(
-  "REST saved messages: PUT /api/saved/:id saves, GET /api/saved lists as list_saved does, DELETE unsaves, and every socket of the account hears each",
+  "REST saved messages: PUT /api/saved/:id saves, GET /api/saved lists as list_saved does (every id with ids=true), DELETE unsaves, and every socket of the account hears each",
   async (pool, server) => {
     const ann = await pool.register("ann");
     const token = ann.token!;
@@ -276,6 +276,12 @@ stores.clients(
       (listed.body.saved as Saved[]).map((s) => s.id),
       [id],
     );
+    const ids = await call(server, "GET", "/api/saved?ids=true", { token });
+    assert.deepEqual(ids.body, { ids: [id] });
+    const { request: __, ...idsOverSocket } = await ann.ok("list_saved", {
+      ids: true,
+    });
+    assert.deepEqual(ids.body, idsOverSocket);
     const missing = await call(server, "PUT", "/api/saved/nope", { token });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error, "message_not_found");

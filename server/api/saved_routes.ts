@@ -22,6 +22,8 @@ const idParam = z.object({ id: lookup(0, 4096) });
 const savedQuery = z.object({
   before: listSavedData.shape.before,
   limit: z.coerce.number().min(1).max(SAVED_MAX_LIMIT).int().optional(),
+  /** `true`: every saved id, as `list_saved` `{"ids":true}`. */
+  ids: z.enum(["true", "false"]).optional(),
 });
 
 const savedState = z.object({
@@ -40,6 +42,11 @@ const savedReply = z.object({
   next: z.string().nullable(),
 }).openapi("SavedMessages");
 
+const savedIdsReply = z.object({
+  /** Every id the caller saved, the newest saved first. */
+  ids: z.array(z.string()),
+}).openapi("SavedIds");
+
 /** Registers the routes of an account's saved messages on the API. */
 export function savedRoutes(
   api: OpenAPIHono,
@@ -52,11 +59,14 @@ export function savedRoutes(
       path: "/api/saved",
       summary: "The caller's saved messages",
       description:
-        "As the WebSocket `list_saved`: the newest saved first, at most `limit` (1 to 100, default 50), each with the message as `history` gives it; those the caller may not read now are left out, so a page may hold fewer while `next` (the `before` of the next page) is not null. Limited with the account's `search`.",
+        'As the WebSocket `list_saved`: the newest saved first, at most `limit` (1 to 100, default 50), each with the message as `history` gives it; those the caller may not read now are left out, so a page may hold fewer while `next` (the `before` of the next page) is not null. With `ids=true` (and no `before` or `limit`), `{"ids"}`: the id of every message saved, none read. Limited with the account\'s `search`.',
       security: BEARER,
       request: { query: savedQuery },
       responses: {
-        200: json(savedReply, "The saved messages"),
+        200: json(
+          z.union([savedReply, savedIdsReply]),
+          "The saved messages, or their ids",
+        ),
         ...errors(400, 401, 403, 429),
       },
     }),
@@ -66,7 +76,13 @@ export function savedRoutes(
         node,
         limits,
         "search",
-        (ctx) => listSaved(ctx, c.req.valid("query")),
+        (ctx) => {
+          const { ids, ...page } = c.req.valid("query");
+          return listSaved(
+            ctx,
+            ids === undefined ? page : { ...page, ids: ids === "true" },
+          );
+        },
       ),
   );
 
