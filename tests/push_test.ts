@@ -449,6 +449,124 @@ Deno.test("web push: an @room in a room larger than one read of members pushes t
   }
 });
 
+/**
+ * Counts the calls of `methods` on the server's store from now on, each
+ * under its method's name and, for the one-account probes, the account
+ * (their first argument, or its `userKey`).
+ */
+function countStoreCalls(
+  server: TestServer,
+  methods: string[],
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  const store = server.node.store as unknown as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
+  for (const method of methods) {
+    const real = store[method].bind(store);
+    const counted = (...args: unknown[]) => {
+      const [first] = args;
+      const who = typeof first === "string"
+        ? first
+        : (first as { userKey?: string } | undefined)?.userKey;
+      for (const key of [method, `${method} ${who}`]) {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return real(...args);
+    };
+    store[method] = counted;
+    // A store whose methods cannot be replaced would count nothing.
+    assert.equal(store[method], counted, method);
+  }
+  return counts;
+}
+
+Deno.test("web push: an @room skips members who ignore its author, set the room to 'none', are paused or banned, page after page, with one store read of theirs a page", async () => {
+  const t = await setUp();
+  try {
+    // Pages of 2 members: bob, carol (the author) | dave, erin | fay, gus
+    // | hank.
+    t.server.node.push.paging.roomMembers = 2;
+    const carol = await t.pool.register("carol");
+    await carol.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    const others = ["dave", "erin", "fay", "gus", "hank"];
+    for (const name of others) {
+      const member = await t.pool.register(name);
+      await subscribe(
+        t.server,
+        member.token!,
+        `${t.service.base}/push/${name}`,
+        t.browsers,
+      );
+      await member.ok("join_room", { room: "ops" });
+      if (name === "dave") await member.ok("ignore_user", { user: "carol" });
+      if (name === "erin") {
+        await member.ok("set_notify_level", { room: "ops", level: "none" });
+      }
+      if (name === "fay") {
+        await member.ok("set_do_not_disturb", {
+          until: Date.now() + 3_600_000,
+        });
+      }
+      await member.close();
+      await wentOffline(t.alice, name);
+    }
+    // alice registered first: she is the admin.
+    await t.alice.ok("ban", { user: "gus", reason: "spam" });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+
+    const members = ["bob", ...others];
+    const probes = [
+      "pushSubscriptions",
+      "findBan",
+      "isIgnoring",
+      "notifyLevel",
+      "doNotDisturb",
+    ];
+    const calls = countStoreCalls(t.server, [
+      ...probes,
+      "mentionSubscriptions",
+    ]);
+    await carol.ok("send_message", { text: "@room deploy" });
+    // hank is on the last page: once his push is in, every page was read.
+    await eventually(() => assert.equal(t.service.pushed.length, 2));
+    const read = new Map(calls);
+    assert.deepEqual(
+      t.service.pushed.map((p) => `${p.path} ${p.payload?.text}`).sort(),
+      ["/push/bob @room deploy", "/push/hank @room deploy"],
+    );
+    // One read a page with someone offline in it, none a member.
+    assert.equal(read.get("mentionSubscriptions"), 4);
+    for (const probe of probes) {
+      for (const name of members) {
+        assert.equal(read.get(`${probe} ${name}`), undefined, probe);
+      }
+    }
+
+    // dave and erin take alice's private messages: a push of the @room
+    // decided for them would come before these (one lane an account).
+    for (const name of ["dave", "erin", "bob"]) {
+      await t.alice.ok("private_message", { to: name, text: "marker" });
+    }
+    await eventually(() => assert.equal(t.service.pushed.length, 5));
+    assert.deepEqual(
+      t.service.pushed.map((p) => `${p.path} ${p.payload?.text}`).sort(),
+      [
+        "/push/bob @room deploy",
+        "/push/bob marker",
+        "/push/dave marker",
+        "/push/erin marker",
+        "/push/hank @room deploy",
+      ],
+    );
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a mention by an account the member ignores pushes nothing; others' still do", async () => {
   const t = await setUp();
   try {

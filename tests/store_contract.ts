@@ -24,6 +24,7 @@ import { drafts } from "./store_contract/drafts.ts";
 import { savedMessages } from "./store_contract/saved.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
+import { mentionPushes } from "./store_contract/mention_pushes.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
 import { integrations } from "./store_contract/integrations.ts";
@@ -88,6 +89,7 @@ export function storeContract(
   savedMessages(test);
   notifyLevels(test);
   doNotDisturb(test);
+  mentionPushes(test);
   accounts(test);
   sessions(test);
   bans(test);

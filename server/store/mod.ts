@@ -975,6 +975,19 @@ export interface OutboundStore {
   savePushSubscription(subscription: StoredPushSubscription): Promise<boolean>;
   /** An account's subscriptions, oldest first. */
   pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]>;
+  /**
+   * The subscriptions of those of `userKeys` who take a mention from
+   * `mention.authorKey` in room `mention.roomKey` now: not banned from the
+   * server, not ignoring the author, not at `none` in the room, not paused
+   * (do not disturb); by account key, each account's oldest first. One
+   * query for a page of an `@room`'s members (push.ts), where the probes
+   * of `findBan`, `isIgnoring`, `notifyLevel`, `doNotDisturb` and
+   * `pushSubscriptions` cost up to five reads a member.
+   */
+  mentionSubscriptions(
+    userKeys: string[],
+    mention: { roomKey: string; authorKey: string },
+  ): Promise<StoredPushSubscription[]>;
   /** Forgets a subscription (only the account's, when `userKey` is given); false when absent. */
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean>;
 }

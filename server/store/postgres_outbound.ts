@@ -184,6 +184,34 @@ export class PostgresOutbound implements OutboundStore {
     );
   }
 
+  mentionSubscriptions(
+    userKeys: string[],
+    mention: { roomKey: string; authorKey: string },
+  ): Promise<StoredPushSubscription[]> {
+    // As SQLite's: the subscriptions' user index for the keys, then a
+    // primary-key probe of bans, ignores, levels and accounts for each
+    // subscribed one. A ban is findBan's for a key alone.
+    const now = Date.now();
+    return this.#context.run(async (sql) =>
+      (await sql<PushSubscriptionRow[]>`
+        SELECT s.* FROM push_subscriptions s
+        WHERE s.user_key = ANY(ARRAY(
+          SELECT jsonb_array_elements_text(${sql.json(userKeys)})))
+        AND NOT EXISTS (SELECT 1 FROM bans b
+          WHERE b.user_key = s.user_key AND b.address = '' AND b.room_key = ''
+          AND (b.expires_at IS NULL OR b.expires_at > ${now}))
+        AND NOT EXISTS (SELECT 1 FROM ignores i
+          WHERE i.user_key = s.user_key AND i.ignored_key = ${mention.authorKey})
+        AND NOT EXISTS (SELECT 1 FROM notification_levels n
+          WHERE n.user_key = s.user_key AND n.stream = ${mention.roomKey}
+          AND n.level = 'none')
+        AND NOT EXISTS (SELECT 1 FROM accounts a
+          WHERE a.key = s.user_key AND a.do_not_disturb_until > ${now})
+        ORDER BY s.user_key COLLATE "C", s.created_at, s.endpoint`)
+        .map(toPushSubscription)
+    );
+  }
+
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
     return this.#context.run(async (sql) => {
       const rows = userKey === undefined

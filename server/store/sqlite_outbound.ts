@@ -200,6 +200,40 @@ export class SqliteOutbound implements OutboundStore {
     );
   }
 
+  mentionSubscriptions(
+    userKeys: string[],
+    mention: { roomKey: string; authorKey: string },
+  ): Promise<StoredPushSubscription[]> {
+    // A probe of the subscriptions' user index per key (most members have
+    // none, and cost nothing more); each subscribed one then a primary-key
+    // probe of bans, ignores, levels and accounts, the four that push.ts
+    // made one by one. A ban is findBan's for a key alone: the name's own,
+    // server-wide, in force.
+    return this.#run(() => {
+      const now = Date.now();
+      return (this.#q(
+        `SELECT s.* FROM push_subscriptions s
+         WHERE s.user_key IN (SELECT value FROM json_each(?))
+         AND NOT EXISTS (SELECT 1 FROM bans b
+           WHERE b.user_key = s.user_key AND b.address = '' AND b.room_key = ''
+           AND (b.expires_at IS NULL OR b.expires_at > ?))
+         AND NOT EXISTS (SELECT 1 FROM ignores i
+           WHERE i.user_key = s.user_key AND i.ignored_key = ?)
+         AND NOT EXISTS (SELECT 1 FROM notification_levels n
+           WHERE n.user_key = s.user_key AND n.stream = ? AND n.level = 'none')
+         AND NOT EXISTS (SELECT 1 FROM accounts a
+           WHERE a.key = s.user_key AND a.do_not_disturb_until > ?)
+         ORDER BY s.user_key, s.created_at, s.endpoint`,
+      ).all(
+        JSON.stringify(userKeys),
+        now,
+        mention.authorKey,
+        mention.roomKey,
+        now,
+      ) as unknown as PushSubscriptionRow[]).map(toPushSubscription);
+    });
+  }
+
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
     return this.#run(() =>
       Number(
