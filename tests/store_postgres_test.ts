@@ -21,6 +21,7 @@ import {
   type Store,
 } from "../server/store/mod.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
+import { MESSAGE_COLUMNS, REPLY_JOIN } from "../server/store/postgres_rows.ts";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { searchWords } from "../server/store/search_text.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
@@ -940,6 +941,47 @@ function registerTests(pg: PostgresService): void {
           `${pages}`,
         );
       }
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: a page of @room messages probes each one's marker by key, never every marker of the server (EXPLAIN)",
+    withStores(1, async ([store], url) => {
+      // 1,000 @room messages in general, as many in another room: an
+      // EXISTS probe was planned as a hashed subplan over all 2,000
+      // markers, built for a page of 50 (docs/performance.md).
+      await store.createRoom("ops", "ops");
+      for (let n = 0; n < 2_000; n += 250) {
+        await Promise.all(
+          range(n, n + 249).map((i) =>
+            store.appendMessage(
+              draft(`@room deploy ${i}`, {
+                roomKey: i % 2 === 0 ? "general" : "ops",
+                roomWide: true,
+              }),
+            )
+          ),
+        );
+      }
+      const page = await store.history("general", { limit: 50 });
+      assert.equal(page.length, 50);
+      assert.ok(page.every((m) => m.room_mention === true));
+      const plan = await inspect(url, async (sql) => {
+        await sql`ANALYZE`;
+        // The newest page as postgres.ts page() reads it, its values sent
+        // as parameters as the store sends them.
+        const rows = await sql.unsafe(
+          `EXPLAIN SELECT * FROM (
+             SELECT ${MESSAGE_COLUMNS} FROM messages m ${REPLY_JOIN}
+             WHERE m.stream = $1 AND m.seq < $2 AND m.ts >= $3
+             ORDER BY m.seq DESC LIMIT $4
+           ) newest ORDER BY seq`,
+          ["general", Number.MAX_SAFE_INTEGER, 0, 50],
+        );
+        return rows.map((row) => String(row["QUERY PLAN"])).join("\n");
+      });
+      assert.doesNotMatch(plan, /Seq Scan on mentions/, plan);
+      assert.match(plan, /Index (Only )?Scan using \w+ on mentions/, plan);
     }),
   );
 
