@@ -16,6 +16,7 @@ import {
 import { auditEntry, OPERATOR_ACTOR } from "./handlers/audit.ts";
 import { isFailure } from "./protocol/errors.ts";
 import { nameKey } from "./protocol/names.ts";
+import { reasonText } from "./protocol/schemas.ts";
 import { SettingError } from "./setting_kinds.ts";
 import { SETTINGS } from "./settings.ts";
 import type { AccountStore } from "./store/mod.ts";
@@ -142,13 +143,22 @@ function parse(args: string[]): Parsed | "help" {
     throw new TypeError("name one account: chat-server reset-password NAME");
   }
   const given = values["db-busy-timeout"];
+  const reason = values.reason?.trim() || undefined;
+  // The admin's reset_password holds its reason to this rule: one line,
+  // read in the audit log beside theirs.
+  const checked = reason === undefined
+    ? undefined
+    : reasonText.safeParse(reason);
+  if (checked?.success === false) {
+    throw new TypeError(`--reason: ${checked.error.issues[0].message}`);
+  }
   return {
     name: positionals[0],
     db: values.db,
     databaseUrl: values["database-url"] || Deno.env.get("DATABASE_URL") ||
       undefined,
     origin: values.url === undefined ? undefined : originOf(values.url),
-    reason: values.reason?.trim() || undefined,
+    reason,
     busyTimeoutMs: given === undefined
       ? SETTINGS.dbBusyTimeoutMs.default
       : SETTINGS.dbBusyTimeoutMs.kind.parse(given, "db-busy-timeout"),

@@ -181,6 +181,54 @@ Deno.test("kick, ban and the admin routes: a reason holding a direction override
     await bob.closed;
   }));
 
+Deno.test("kick, ban and the admin routes: a reason of more than one line (a line break, a tab, any control character) is invalid_message, over the WebSocket and HTTP", () =>
+  withClients(async (pool, server) => {
+    const root = await admin(pool);
+    const bob = await pool.register("bob");
+    // The admin page's bans and audit tables, and the audit export, showed
+    // "spam\nadmin: root" as a second line under the first.
+    for (const reason of ["spam\nadmin: root", "spam\r\n", "a\tb", "\u0085x"]) {
+      for (const action of ["kick", "ban"]) {
+        const error = await expectError(
+          root,
+          action,
+          { user: "bob", reason },
+          "invalid_message",
+        );
+        assert.equal(
+          error.data.message,
+          "Invalid field 'reason': one line, without control characters.",
+        );
+      }
+    }
+    const op = await accountWithToken(server, "op");
+    await root.ok("set_role", { user: "op", role: "admin" });
+    for (
+      const [path, body] of [
+        ["/api/admin/reset_password", { user: "bob", reason: "a\nb" }],
+        ["/api/admin/ban", { user: "bob", reason: "a\nb" }],
+        ["/api/admin/delete_account", {
+          user: "bob",
+          messages: "keep",
+          reason: "a\nb",
+        }],
+      ] as const
+    ) {
+      const answer = await call(server, "POST", path, {
+        body,
+        token: op.token,
+      });
+      assert.deepEqual([answer.status, answer.body.error], [
+        400,
+        "invalid_message",
+      ], path);
+    }
+    // Nothing was done: bob is no more banned than before, and still here.
+    assert.deepEqual((await root.ok("list_bans")).bans, []);
+    await root.ok("kick", { user: "bob", reason: "spam, one line" });
+    await bob.closed;
+  }));
+
 Deno.test("kick and ban: a reason past a close frame's 123 bytes (CJK, a name not ASCII) still closes the connection with 4003, the close reason cut on a character", () =>
   withClients(async (pool) => {
     const root = await admin(pool);

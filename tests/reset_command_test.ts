@@ -252,6 +252,16 @@ Deno.test("reset-password: bad usage exits with code 2, a missing database with 
     const badUrl = await resetPassword(["root", "--url", "ftp://x.example"]);
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /must be an http or https address/);
+    // The admin's reset_password reasons' rule: one line.
+    const twoLines = await resetPassword([
+      "root",
+      "--db",
+      `${dir}/chat.db`,
+      "--reason",
+      "forgot\nadmin: root",
+    ]);
+    assert.equal(twoLines.code, 2);
+    assert.match(twoLines.stderr, /--reason: one line, without control/);
     const missing = await resetPassword(["root", "--db", `${dir}/chat.db`]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no database at /);

@@ -310,22 +310,29 @@ export const searchData = z.object({
 });
 
 /**
- * A moderator's reason is shown to its target and in the room's log as a
- * notice line: labels' rule on marks applies (piled_marks.ts), as a
- * letter under 249 combining marks was drawn in a column far over the rows
- * around the notice. Four are more than any language's letter needs.
- * Nor the characters labels refuse (disguises.ts): a U+202E makes a
- * reason show other words than it holds ("\u202Emaps" reads "spam"), and
- * invisible spaces make one look like another. Costs one scan of at most
- * 500 characters per moderator action.
+ * A moderator's or an admin's reason (`kick`, `ban`, `reset_password`,
+ * `delete_account`, `update_room`; the reset-password command's
+ * `--reason`), shown to its target, on a notice line in the room, on the
+ * admin page's bans and audit log and in the audit export. One line: a
+ * line break drew a reason over two rows of the admin page's tables and
+ * made an exported audit entry read as two, so control characters are
+ * refused, as in topics and labels. Labels' rule on marks applies
+ * (piled_marks.ts), as a letter under 249 combining marks was drawn in a
+ * column far over the rows around the notice. Four are more than any
+ * language's letter needs. Nor the characters labels refuse
+ * (disguises.ts): a U+202E makes a reason show other words than it holds
+ * ("\u202Emaps" reads "spam"), and invisible spaces make one look like
+ * another. Costs one scan of at most 500 characters per moderator action.
+ * Imports hold a dump's ban and audit reasons to it too.
  */
-const reason = noNul(500)
+export const reasonText = noNul(500)
+  .refine((s) => !/\p{Cc}/u.test(s), "one line, without control characters")
   .refine((s) => !PILED_MARKS.test(s), MARKS_RULE)
   .refine(
     (s) => !DISGUISING.test(s),
     "no direction marks or invisible spaces",
-  )
-  .optional();
+  );
+const reason = reasonText.optional();
 
 /** `kick` data. */
 export const kickData = z.object({ user: name, reason });
