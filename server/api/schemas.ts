@@ -6,8 +6,7 @@
  * tests/openapi_test.ts.
  */
 import { z } from "zod";
-import { DISGUISING } from "../protocol/disguises.ts";
-import { MARKS_RULE, PILED_MARKS } from "../protocol/piled_marks.ts";
+import { label } from "../protocol/labels.ts";
 import { ERROR_CODES } from "../protocol/error_codes.ts";
 import { CONVERSATIONS_MAX_LIMIT } from "../protocol/limits.ts";
 import {
@@ -159,18 +158,6 @@ export const me = z.object({
     description: "The server's limits, as the WebSocket login reply gives them",
   }),
 }).openapi("Me");
-
-// Names of tokens and hooks are labels people read: no control characters,
-// and none of the characters that disguise a name (protocol/disguises.ts).
-// Nor a letter under a pile of combining marks (protocol/piled_marks.ts).
-const label = z.string().trim().min(1).max(64)
-  .refine((s) => !/\p{Cc}/u.test(s), "no control characters")
-  .refine(
-    (s) => !DISGUISING.test(s),
-    "no direction marks or invisible spaces",
-  )
-  .refine((s) => !PILED_MARKS.test(s), MARKS_RULE)
-  .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 
 /** `POST /api/tokens`, `POST /api/bots/:bot/tokens`, `POST /api/rooms/:room/hooks`. */
 export const nameBody = z.object({ name: label });

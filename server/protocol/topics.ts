@@ -17,8 +17,8 @@ export const TOPIC_RULE =
   "and at most 4 marks on one letter.";
 
 /**
- * What a topic may hold: neither kind of refused character. Imports
- * check their `room` lines' topics with it too.
+ * What a topic may hold: neither kind of refused character. Imports check
+ * their `room` lines' topics with `cleanTopic` (transfer/format.ts).
  */
 export const TOPIC_CHARACTERS = new RegExp(
   `^(?:(?!${DISGUISING_CLASS})\\P{Cc})*$`,

@@ -13,8 +13,10 @@ import {
   MAX_MESSAGE_LENGTH,
   MAX_TOPIC_LENGTH,
 } from "../protocol/limits.ts";
-import { noNul } from "../protocol/schemas.ts";
-import { TOPIC_CHARACTERS } from "../protocol/topics.ts";
+import { label } from "../protocol/labels.ts";
+import { inNameAlphabet, NAME_ALPHABET_RULE } from "../protocol/names.ts";
+import { noNul, reasonText } from "../protocol/schemas.ts";
+import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
 
 /** What the header line says; an import refuses another `format`. */
 export const FORMAT = "chat-server-export";
@@ -69,7 +71,26 @@ export interface ColumnSpec {
   shape?: z.ZodType;
   /** What a text column's value must match. */
   pattern?: RegExp;
+  /**
+   * The rule the door a text column's value comes through holds it to:
+   * a value the schema changes (a label it trims) breaks it too.
+   */
+  rule?: z.ZodType<string>;
 }
+
+/*
+ * The rules of the live doors, so that a crafted dump restores nothing the
+ * server refuses: a topic, a ban's or an audit entry's reason, a token's
+ * or a hook's name of several lines, turned around by U+202E or under a
+ * pile of marks; an account or a room named outside the names' alphabet
+ * (`<b>`, `a b`, 200 letters). Each is refused with its line number, the
+ * kind of its line and the field.
+ */
+const storedName = z.string().refine(inNameAlphabet, NAME_ALPHABET_RULE);
+const storedTopic = z.string().refine(
+  (s) => cleanTopic(s) === s,
+  TOPIC_RULE.replace(/\.$/, ""),
+);
 
 /** A table as the export walks it. */
 export interface TableSpec {
@@ -178,7 +199,7 @@ export const TABLES: readonly TableSpec[] = [
     kind: "account",
     columns: [
       text("key"),
-      text("username"),
+      text("username", { rule: storedName }),
       text("password_hash", { secret: "" }),
       text("role"),
       int("created_at"),
@@ -211,7 +232,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("user_key"),
-      text("name"),
+      text("name", { rule: label }),
       text("token_hash"),
       int("created_at"),
     ],
@@ -222,7 +243,7 @@ export const TABLES: readonly TableSpec[] = [
     kind: "room",
     columns: [
       text("key"),
-      text("name"),
+      text("name", { rule: storedName }),
       int("created_at"),
       bool("private"),
       text("owner", { nullable: true }),
@@ -230,7 +251,7 @@ export const TABLES: readonly TableSpec[] = [
       text("topic", {
         nullable: true,
         max: MAX_TOPIC_LENGTH,
-        pattern: TOPIC_CHARACTERS,
+        rule: storedTopic,
       }),
     ],
     key: ["key"],
@@ -243,7 +264,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("room_key"),
-      text("name"),
+      text("name", { rule: label }),
       text("secret_hash"),
       text("created_by"),
       int("created_at"),
@@ -349,7 +370,7 @@ export const TABLES: readonly TableSpec[] = [
       text("user_key"),
       text("address"),
       text("room_key"),
-      text("reason"),
+      text("reason", { rule: reasonText }),
       text("by_user"),
       int("created_at"),
       int("expires_at", { nullable: true }),
@@ -481,7 +502,7 @@ export const TABLES: readonly TableSpec[] = [
       text("action"),
       text("target", { nullable: true }),
       text("room", { nullable: true }),
-      text("reason", { nullable: true }),
+      text("reason", { nullable: true, rule: reasonText }),
       text("address"),
       { name: "details", type: "json", nullable: true },
     ],
@@ -532,6 +553,7 @@ export const endLine = z.object({
 function columnSchema(column: ColumnSpec): z.ZodType {
   const most = column.max;
   const pattern = column.pattern;
+  const rule = column.rule;
   const base = column.type === "text"
     ? noNul(Number.MAX_SAFE_INTEGER).refine(
       (s) => most === undefined || s.length <= most || [...s].length <= most,
@@ -539,7 +561,21 @@ function columnSchema(column: ColumnSpec): z.ZodType {
     ).refine(
       (s) => pattern === undefined || pattern.test(s),
       `does not match ${pattern}`,
-    )
+    ).superRefine((s, context) => {
+      if (rule === undefined) return;
+      const checked = rule.safeParse(s);
+      if (!checked.success) {
+        context.addIssue({
+          code: "custom",
+          message: checked.error.issues[0].message,
+        });
+      } else if (checked.data !== s) {
+        context.addIssue({
+          code: "custom",
+          message: "not as the server keeps it (trimmed, NFC)",
+        });
+      }
+    })
     : column.type === "int"
     ? z.number().int().min(column.min ?? 0).max(most ?? MAX_INT)
     : column.type === "bool"
