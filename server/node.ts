@@ -15,6 +15,7 @@ import type {
 } from "./broker/mod.ts";
 import { publishCorrections } from "./handlers/message_updates.ts";
 import { log } from "./log.ts";
+import { dropHttpPushSubscriptions } from "./push_http_sweep.ts";
 import { Metrics } from "./metrics.ts";
 import { OutboundGuard, type Resolver } from "./outbound.ts";
 import { PushNotifier } from "./push.ts";
@@ -294,6 +295,7 @@ export class ChatNode {
     });
     this.#retention.start();
     await this.push.start();
+    await dropHttpPushSubscriptions(this.store, this.push.guard);
     await this.presence.start();
     this.#expiry.start();
     this.metrics.loopDelay.start();

@@ -183,6 +183,27 @@ export class OutboundGuard {
     return { ok: true, addresses: addresses.map(String) };
   }
 
+  /**
+   * False when `check` refuses `url` for a push whatever its host resolves
+   * to, for being plain `http:`: its host is not one `--webhook-allow`
+   * names, and it is an address outside the allowed ranges, or a name
+   * while no range is allowed (a name could resolve into one). No look-up:
+   * start-up drops such subscriptions with it (push_http_sweep.ts).
+   */
+  refusesHttpPush(url: string): boolean {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    if (parsed.protocol !== "http:") return false;
+    const host = bare(parsed.hostname.toLowerCase());
+    const literal = ipaddr.isValid(host) ? normal(ipaddr.parse(host)) : null;
+    if (this.#hostAllowed(host, literal)) return false;
+    return literal ? !this.#inRanges(literal) : this.#ranges.length === 0;
+  }
+
   #hostAllowed(host: string, literal: Address | null): boolean {
     if (literal) return this.#anyHost || this.#inRanges(literal);
     return this.#anyHost || this.#names.has(host);

@@ -12,6 +12,7 @@ import {
   ClientPool,
   eventually,
   expectError,
+  spawnServer,
   startSilentListener,
   startTestServer,
   TEST_PASSWORD,
@@ -985,6 +986,63 @@ Deno.test("web push: an http endpoint is url_not_allowed unless --webhook-allow 
   } finally {
     await pool.closeAll();
     await server.close();
+  }
+});
+
+Deno.test("web push: subscriptions at plain http endpoints kept from before https was required are dropped at start, and their count logged; those --webhook-allow covers, and https ones, stay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-push-http-" });
+  const db = `${dir}/chat.db`;
+  const allow = ["--webhook-allow", "push.internal"];
+  const endpoints = async (server: TestServer) =>
+    (await server.node.store.pushSubscriptions("alice"))
+      .map((s) => s.endpoint).sort();
+  try {
+    // As a server of before the rule stored them: every push to the first
+    // two was then refused at its call's check, for ever.
+    const before = await startTestServer({ db });
+    const pool = new ClientPool(before.wsUrl);
+    try {
+      await pool.register("alice");
+      for (
+        const endpoint of [
+          "http://8.8.8.8/push/alice",
+          "HTTP://push.example/alice",
+          "http://push.internal/alice",
+          "https://push.example/alice",
+        ]
+      ) {
+        await before.node.store.savePushSubscription({
+          endpoint,
+          userKey: "alice",
+          ...browserKeys().keys,
+          createdAt: Date.now(),
+        });
+      }
+    } finally {
+      await pool.closeAll();
+      await before.shutdown();
+    }
+    const server = await spawnServer(["--db", db, ...allow]);
+    const status = await server.stop();
+    assert.equal(status.code, 0, server.output());
+    assert.match(
+      server.output(),
+      /Dropped 2 push subscriptions at plain http endpoints/,
+    );
+    const after = await startTestServer({
+      db,
+      webhookAllow: ["push.internal"],
+    });
+    try {
+      assert.deepEqual(await endpoints(after), [
+        "http://push.internal/alice",
+        "https://push.example/alice",
+      ]);
+    } finally {
+      await after.shutdown();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -522,6 +522,39 @@ function lifecycle(test: StoreTest): void {
     assert.deepEqual(await store.pushSubscriptions("alice"), []);
   });
 
+  test("plainHttpPushEndpoints lists every account's plain http endpoints, in any case, and no https one", async (store) => {
+    for (const name of ["alice", "bob"]) {
+      await store.createAccount({
+        key: name,
+        username: name,
+        passwordHash: "x",
+        role: "user",
+      });
+    }
+    const endpoints = [
+      ["alice", "http://8.8.8.8/push/a"],
+      ["bob", "HTTP://push.example/b"],
+      ["bob", "https://push.example/c"],
+      ["alice", "https://http.example/d"],
+    ];
+    for (const [userKey, endpoint] of endpoints) {
+      await store.savePushSubscription({
+        endpoint,
+        userKey,
+        p256dh: "key",
+        auth: "auth",
+        createdAt: 1000,
+      });
+    }
+    assert.deepEqual(await store.plainHttpPushEndpoints(), [
+      "HTTP://push.example/b",
+      "http://8.8.8.8/push/a",
+    ]);
+    await store.deletePushSubscription("http://8.8.8.8/push/a");
+    await store.deletePushSubscription("HTTP://push.example/b");
+    assert.deepEqual(await store.plainHttpPushEndpoints(), []);
+  });
+
   test("a push subscription goes with the session or token that made it: logout, a password change, revocation", async (store) => {
     await store.createAccount({
       key: "alice",

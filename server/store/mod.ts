@@ -990,6 +990,12 @@ export interface OutboundStore {
   ): Promise<StoredPushSubscription[]>;
   /** Forgets a subscription (only the account's, when `userKey` is given); false when absent. */
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean>;
+  /**
+   * Every subscription's endpoint that is a plain `http:` URL (any case),
+   * of every account: read once at start, to drop those kept from before
+   * https was required (push_http_sweep.ts). Reads the whole table.
+   */
+  plainHttpPushEndpoints(): Promise<string[]>;
 }
 
 /** One private conversation of an account, as `listConversations` lists it. */

@@ -212,6 +212,15 @@ export class PostgresOutbound implements OutboundStore {
     );
   }
 
+  plainHttpPushEndpoints(): Promise<string[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ endpoint: string }[]>`
+        SELECT endpoint FROM push_subscriptions
+        WHERE lower(substr(endpoint, 1, 5)) = 'http:'
+        ORDER BY endpoint COLLATE "C"`).map((row) => row.endpoint)
+    );
+  }
+
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
     return this.#context.run(async (sql) => {
       const rows = userKey === undefined

@@ -234,6 +234,15 @@ export class SqliteOutbound implements OutboundStore {
     });
   }
 
+  plainHttpPushEndpoints(): Promise<string[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT endpoint FROM push_subscriptions
+         WHERE lower(substr(endpoint, 1, 5)) = 'http:' ORDER BY endpoint`,
+      ).all() as { endpoint: string }[]).map((row) => row.endpoint)
+    );
+  }
+
   deletePushSubscription(endpoint: string, userKey?: string): Promise<boolean> {
     return this.#run(() =>
       Number(
