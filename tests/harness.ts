@@ -48,6 +48,10 @@ export async function startTestServer(
     hostname: "127.0.0.1",
     port: 0,
     db: `${dir}/chat.db`,
+    // A test may open a socket, then do slow work (other accounts, a busy
+    // machine's turns) before it logs in: the default 10 s would race
+    // that. Tests of the login timeout set their own.
+    loginTimeoutSeconds: 600,
     ...options,
   }, { passwords: CHEAP_PASSWORDS, ...parts });
   return {
