@@ -12,7 +12,8 @@
  * index of each room's members in byte order, with the index it replaced;
  * the accounts' "do not disturb" with the index of levels at `all`; the
  * saved messages' table, with PostgreSQL's chat_save_message; the indexes
- * of notification levels and drafts by room).
+ * of notification levels and drafts by room; the replies' index by
+ * (reply_to, seq), with the index it replaced).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -42,6 +43,7 @@ import {
   PLACES_BY_ROOM_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
+  THREADS_MIGRATION,
   TOPICS_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
@@ -94,6 +96,12 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, THREADS_MIGRATION)) {
+    // The index of before, so that the upgrade makes the new one again.
+    await sql`DROP INDEX messages_reply_seq`;
+    await sql`CREATE INDEX messages_reply_to ON messages (reply_to)
+              WHERE reply_to IS NOT NULL`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, PLACES_BY_ROOM_MIGRATION)) {
     await sql`DROP INDEX drafts_stream`;
     await sql`DROP INDEX notification_levels_stream`;
@@ -167,6 +175,13 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, THREADS_MIGRATION)) {
+    db.exec("DROP INDEX messages_reply_seq");
+    db.exec(
+      "CREATE INDEX messages_reply_to ON messages (reply_to) " +
+        "WHERE reply_to IS NOT NULL",
+    );
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, PLACES_BY_ROOM_MIGRATION)) {
     db.exec("DROP INDEX drafts_stream");
     db.exec("DROP INDEX notification_levels_stream");

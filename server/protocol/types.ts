@@ -59,6 +59,14 @@ export interface MessageBase {
    */
   room_mention?: boolean;
   /**
+   * How many live replies answer it (`reply_to` its id), counted when it is
+   * read; absent while none. `replies_updated` tells the readers of a
+   * change (docs/protocol.md, "Threads").
+   */
+  reply_count?: number;
+  /** The seq of its newest live reply; present with `reply_count`. */
+  last_reply_seq?: number;
+  /**
    * Who sent it when not a person: `bot` for a bot account, `hook` for an
    * incoming webhook (whose `user` is the name the hook gave).
    */
@@ -216,6 +224,19 @@ export interface DraftEvent {
 export interface SavedEvent {
   id: string;
   saved: boolean;
+}
+
+/**
+ * A message's thread changed (a reply to it came or went): `replies_updated`
+ * to its readers, with `room` in a room. `last_reply_seq` is absent once it
+ * has no reply left.
+ */
+export interface RepliesUpdated {
+  room?: string;
+  id: string;
+  seq: number;
+  reply_count: number;
+  last_reply_seq?: number;
 }
 
 /**

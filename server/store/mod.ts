@@ -12,6 +12,13 @@ import {
 import { decodeTime, encodeTime } from "ulid";
 import { Buffer } from "node:buffer";
 
+/** A page of a thread (Store.listReplies): by seq, either way. */
+export interface RepliesQuery {
+  after?: number;
+  before?: number;
+  limit: number;
+}
+
 /** A room as the store keeps it. */
 export interface StoredRoom {
   /** Case-folded name: the identity of the room. */
@@ -705,6 +712,12 @@ export interface RoomStore {
   ): Promise<number>;
   /** The newest replies to a message, newest first, at most `limit`. */
   findReplies(id: string, limit: number): Promise<MessageBase[]>;
+  /**
+   * A page of a message's live replies (its thread), oldest first: the
+   * first `limit` after seq `query.after` (from the first when absent),
+   * or, with `query.before`, the last `limit` before that seq.
+   */
+  listReplies(id: string, query: RepliesQuery): Promise<MessageBase[]>;
   /**
    * Adds or takes back a reaction; at most MAX_REACTIONS_PER_MESSAGE
    * different emoji per message (`full` past them).

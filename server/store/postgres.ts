@@ -40,6 +40,7 @@ import {
   type PrivateStore,
   type ReactionChange,
   type ReactResult,
+  type RepliesQuery,
   type RetryKey,
   type RoomChange,
   RoomGoneError,
@@ -822,6 +823,26 @@ export class PostgresStore implements Store {
         FROM messages m ${sql.unsafe(REPLY_JOIN)}
         WHERE m.reply_to = ${id} ORDER BY m.seq DESC LIMIT ${limit}`;
       return rows.map((row) => toMessage(row));
+    });
+  }
+
+  listReplies(id: string, query: RepliesQuery): Promise<MessageBase[]> {
+    return this.#context.run(async (sql) => {
+      // Both pages run along messages_reply_seq (reply_to, seq).
+      if (query.before === undefined) {
+        const rows = await sql<MessageRow[]>`
+          SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
+          FROM messages m ${sql.unsafe(REPLY_JOIN)}
+          WHERE m.reply_to = ${id} AND m.seq > ${query.after ?? 0}
+          ORDER BY m.seq LIMIT ${query.limit}`;
+        return rows.map((row) => toMessage(row));
+      }
+      const rows = await sql<MessageRow[]>`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.reply_to = ${id} AND m.seq < ${query.before}
+        ORDER BY m.seq DESC LIMIT ${query.limit}`;
+      return rows.reverse().map((row) => toMessage(row));
     });
   }
 

@@ -35,6 +35,12 @@ export interface MessageRow {
   version: number;
   /** Whether the message has the `@room` marker row (ROOM_MARKED). */
   room_mention: boolean;
+  /**
+   * Its live replies and the newest one's seq (REPLIES_OF); absent from
+   * chat_append's rows, whose new message has none.
+   */
+  reply_count?: number;
+  last_reply_seq?: number | null;
 }
 
 // Whether the message's @room notified its room: derived from the one
@@ -57,6 +63,13 @@ const ROOM_MARKED = "CASE WHEN m.text ILIKE '%@room%' THEN coalesce((" +
   "AND rm.stream = m.stream AND rm.seq = m.seq LIMIT 1), false) " +
   "ELSE false END AS room_mention";
 
+// A message's thread, counted when read: two probes of messages_reply_seq
+// (reply_to, seq), as in SQLite's (sqlite_rows.ts REPLIES_OF).
+const REPLIES_OF =
+  ", (SELECT count(*) FROM messages c WHERE c.reply_to = m.id) AS reply_count" +
+  ", (SELECT max(c.seq) FROM messages c WHERE c.reply_to = m.id) " +
+  "AS last_reply_seq";
+
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted). chat_append returns
 // the same columns.
@@ -65,7 +78,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
-  ROOM_MARKED;
+  ROOM_MARKED + REPLIES_OF;
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -95,5 +108,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     sender: row.sender,
     version: row.version,
     roomMention: row.room_mention,
+    replyCount: row.reply_count ?? 0,
+    lastReplySeq: row.last_reply_seq ?? null,
   });
 }

@@ -58,6 +58,10 @@ export interface MessageFields {
   version: number;
   /** Its `@room` notified the room: it has the marker row (mentions.ts). */
   roomMention: boolean;
+  /** Its live replies, counted when read (sqlite_rows.ts REPLIES_OF). */
+  replyCount: number;
+  /** The seq of its newest live reply; null when it has none. */
+  lastReplySeq: number | null;
 }
 
 /**
@@ -118,6 +122,10 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
   if (badge !== undefined) message.badge = badge;
   if (row.version > 0) message.version = row.version;
   if (row.roomMention) message.room_mention = true;
+  if (row.replyCount > 0 && row.lastReplySeq !== null) {
+    message.reply_count = Number(row.replyCount);
+    message.last_reply_seq = Number(row.lastReplySeq);
+  }
   return message as M;
 }
 

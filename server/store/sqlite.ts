@@ -47,6 +47,7 @@ import {
   type PrivateStore,
   type ReactionChange,
   type ReactResult,
+  type RepliesQuery,
   type RetryKey,
   type RoomChange,
   RoomGoneError,
@@ -1230,6 +1231,8 @@ export class SqliteStore implements Store {
         reply_sender: reply?.reply_sender ?? null,
         version: 0,
         room_mention: mentioned[0] === ROOM_MENTION_KEY ? 1 : 0,
+        reply_count: 0,
+        last_reply_seq: null,
       }),
       duplicate: false,
     };
@@ -1426,6 +1429,22 @@ export class SqliteStore implements Store {
          WHERE m.reply_to = ? ORDER BY m.seq DESC LIMIT ?`,
       ).all(id, limit) as unknown as MessageRow[]).map((row) => toMessage(row))
     );
+  }
+
+  listReplies(id: string, query: RepliesQuery): Promise<MessageBase[]> {
+    return this.#run(() => {
+      // Both pages run along messages_reply_seq (reply_to, seq).
+      const rows = query.before === undefined
+        ? this.#q(
+          `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+           WHERE m.reply_to = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+        ).all(id, query.after ?? 0, query.limit)
+        : this.#q(
+          `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
+           WHERE m.reply_to = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+        ).all(id, query.before, query.limit).reverse();
+      return (rows as unknown as MessageRow[]).map((row) => toMessage(row));
+    });
   }
 
   /** Sums a message's reactions up again into messages.reactions. */

@@ -32,6 +32,9 @@ export interface MessageRow {
   version: number;
   /** 1 when the message has the `@room` marker row (ROOM_MARKED). */
   room_mention: number;
+  /** Its live replies (REPLIES_OF), and the newest one's seq (null: none). */
+  reply_count: number;
+  last_reply_seq: number | null;
 }
 
 // Whether the message's @room notified its room: derived from the one
@@ -44,6 +47,18 @@ const ROOM_MARKED = "CASE WHEN m.text LIKE '%@room%' THEN EXISTS (SELECT 1 " +
   `FROM mentions rm WHERE rm.user_key = '${ROOM_MENTION_KEY}' ` +
   "AND rm.stream = m.stream AND rm.seq = m.seq) ELSE 0 END AS room_mention";
 
+// A message's thread, counted when read rather than kept in a column: two
+// probes of messages_reply_seq (reply_to, seq), which the count and the
+// max read from the index alone. A delete clears its reply_to, so the
+// index holds only live replies. Against a counter updated with each
+// reply's insert (the append's hot path, and a root row rewritten per
+// reply), this costs a read of 50 messages 100 index probes, nearly all
+// of an empty range (docs/performance.md, "A message's thread").
+const REPLIES_OF =
+  ", (SELECT count(*) FROM messages c WHERE c.reply_to = m.id) AS reply_count" +
+  ", (SELECT max(c.seq) FROM messages c WHERE c.reply_to = m.id) " +
+  "AS last_reply_seq";
+
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted).
 export const MESSAGE_COLUMNS =
@@ -51,7 +66,7 @@ export const MESSAGE_COLUMNS =
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
-  "r.sender AS reply_sender, m.version, " + ROOM_MARKED;
+  "r.sender AS reply_sender, m.version, " + ROOM_MARKED + REPLIES_OF;
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
@@ -82,6 +97,8 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     reply_sender: v[19] as string | null,
     version: v[20] as number,
     room_mention: v[21] as number,
+    reply_count: v[22] as number,
+    last_reply_seq: v[23] as number | null,
   };
 }
 
@@ -112,5 +129,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     sender: row.sender,
     version: row.version,
     roomMention: row.room_mention === 1,
+    replyCount: row.reply_count ?? 0,
+    lastReplySeq: row.last_reply_seq ?? null,
   });
 }

@@ -112,7 +112,12 @@ export function messageRecords(test: StoreTest): void {
       dm("bob", "alice", "psst", { sender: "b1", clientId: "k1" }),
     );
     const key = { userKey: "bob", sender: "b1", clientId: "k1" };
-    assert.deepEqual(await store.findFirstSent("dev", key), first.message);
+    // As a read finds it now: with its thread of two replies.
+    assert.deepEqual(await store.findFirstSent("dev", key), {
+      ...first.message,
+      reply_count: 2,
+      last_reply_seq: reply.message.seq,
+    });
     assert.deepEqual(
       await store.findFirstSent("dev", { ...key, clientId: "k2" }),
       reply.message,

@@ -292,6 +292,13 @@ export const SAVED_MESSAGES_MIGRATION = "Saved messages (save_message)";
 export const PLACES_BY_ROOM_MIGRATION =
   "Notification levels and drafts by room (stream)";
 
+/**
+ * Text of the migration that indexes replies by (reply_to, seq) for
+ * threads, in place of (reply_to).
+ */
+export const THREADS_MIGRATION =
+  "A message's thread (list_replies, reply_count)";
+
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 

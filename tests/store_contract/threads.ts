@@ -125,6 +125,103 @@ export function threads(test: StoreTest): void {
     );
   });
 
+  test("a message counts its live replies and names the newest, wherever it is read", async (store) => {
+    const [root, other] = await append(store, "general", ["q", "r"]);
+    assert.equal("reply_count" in root, false);
+    const replies: ChatMessage[] = [];
+    for (const text of ["a", "b", "c"]) {
+      replies.push(
+        (await store.appendMessage(
+          draft("general", text, { replyTo: root.id }),
+        )).message,
+      );
+    }
+    await store.appendMessage(draft("general", "d", { replyTo: other.id }));
+    const thread = { reply_count: 3, last_reply_seq: replies[2].seq };
+    const counted = (m: MessageBase) => ({
+      reply_count: m.reply_count,
+      last_reply_seq: m.last_reply_seq,
+    });
+    assert.deepEqual(counted((await store.history("general", {}))[0]), thread);
+    assert.deepEqual(counted(await current(store, root.id)), thread);
+    assert.deepEqual(counted(await current(store, other.id)), {
+      reply_count: 1,
+      last_reply_seq: replies[2].seq + 1,
+    });
+    // A reply deleted is a reply no more: the count and the newest follow.
+    await store.updateMessage(replies[2].id, { deleted: true });
+    assert.deepEqual(counted(await current(store, root.id)), {
+      reply_count: 2,
+      last_reply_seq: replies[1].seq,
+    });
+    // The root's own delete keeps its thread.
+    await store.updateMessage(root.id, { deleted: true });
+    assert.deepEqual(counted(await current(store, root.id)), {
+      reply_count: 2,
+      last_reply_seq: replies[1].seq,
+    });
+    for (const id of [replies[0].id, replies[1].id]) {
+      await store.updateMessage(id, { deleted: true });
+    }
+    const gone = await current(store, root.id);
+    assert.equal("reply_count" in gone, false);
+    assert.equal("last_reply_seq" in gone, false);
+  });
+
+  test("listReplies pages a thread oldest first, after a seq or before one", async (store) => {
+    const [root] = await append(store, "general", ["q"]);
+    const texts = ["a", "b", "c", "d", "e"];
+    for (const text of texts) {
+      await store.appendMessage(draft("general", text, { replyTo: root.id }));
+      await append(store, "general", ["between"]);
+    }
+    const page = (query: { after?: number; before?: number; limit: number }) =>
+      store.listReplies(root.id, query).then((ms) => ms.map((m) => m.text));
+    assert.deepEqual(await page({ limit: 2 }), ["a", "b"]);
+    const first = await store.listReplies(root.id, { limit: 2 });
+    assert.deepEqual(await page({ after: first[1].seq, limit: 2 }), [
+      "c",
+      "d",
+    ]);
+    assert.deepEqual(await page({ after: first[1].seq, limit: 50 }), [
+      "c",
+      "d",
+      "e",
+    ]);
+    const all = await store.listReplies(root.id, { limit: 50 });
+    assert.deepEqual(all.map((m) => m.reply_to?.id), texts.map(() => root.id));
+    assert.deepEqual(await page({ before: all[4].seq, limit: 2 }), ["c", "d"]);
+    assert.deepEqual(await page({ before: all[1].seq, limit: 2 }), ["a"]);
+    assert.deepEqual(await page({ after: all[4].seq, limit: 2 }), []);
+    await store.updateMessage(all[2].id, { deleted: true });
+    assert.deepEqual(await page({ limit: 50 }), ["a", "b", "d", "e"]);
+    assert.deepEqual(
+      await store.listReplies("01NOSUCHMESSAGE0000000000", { limit: 5 }),
+      [],
+    );
+  });
+
+  test("a private message counts its replies as a room's does", async (store) => {
+    const { message: question } = await store.appendPrivate(
+      aliceToBob("lunch?"),
+    );
+    const { message: answer } = await store.appendPrivate({
+      ...aliceToBob("yes"),
+      fromKey: "bob",
+      from: "Bob",
+      toKey: "alice",
+      to: "Alice",
+      replyTo: question.id,
+    });
+    const root = await current(store, question.id);
+    assert.equal(root.reply_count, 1);
+    assert.equal(root.last_reply_seq, answer.seq);
+    assert.deepEqual(
+      (await store.listReplies(question.id, { limit: 5 })).map((m) => m.id),
+      [answer.id],
+    );
+  });
+
   test("a private reply quotes the conversation's message", async (store) => {
     const { message: question } = await store.appendPrivate(
       aliceToBob("lunch?"),
@@ -904,7 +1001,7 @@ export function threads(test: StoreTest): void {
     assert.deepEqual(records.map((r) => r.message), [
       secret,
       await current(store, reply.id),
-      original,
+      { ...original, reply_count: 1, last_reply_seq: reply.seq },
     ]);
     assert.equal((records[0].message as PrivateMessage).to, "Bob");
   });
