@@ -58,13 +58,15 @@ export interface LoginWatcher {
  * history budget: `join_room` and `leave_room` answer with the newest 50
  * messages too, `list_pins` with up to 100, and were not counted, so one
  * connection read 100 MB of the former and 192 MB of the latter in 5 s
- * past a budget that stopped `history` after its burst.
+ * past a budget that stopped `history` after its burst. `list_replies`
+ * answers a page of up to 200 replies, as `history` does.
  */
 const HISTORY_PAGES = new Set([
   "history",
   "join_room",
   "leave_room",
   "list_pins",
+  "list_replies",
 ]);
 
 const STRIKE_WINDOW_MS = 10_000;

@@ -58,6 +58,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   save_message: { id: "M" },
   unsave_message: { id: "M" },
   list_saved: { before: "M", limit: 5 },
+  list_replies: { id: "M", after_seq: 0, limit: 5 },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

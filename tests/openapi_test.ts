@@ -494,6 +494,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...ignoreSteps(user),
     ...draftSteps(user),
     ...await savedSteps(server, user),
+    ...await threadSteps(server, user),
     ...notifyLevelSteps(user),
     ...doNotDisturbSteps(user),
   ];
@@ -1017,6 +1018,37 @@ async function savedSteps(
     step("GET", "/api/saved", "/api/saved", 401, {}),
     step("DELETE", route, path, 200),
     step("DELETE", route, path, 403, {}),
+  ];
+}
+
+// The user answers a message of general and reads its thread; the refusals.
+async function threadSteps(
+  server: TestServer,
+  user: CallOptions,
+): Promise<Step[]> {
+  const root = await call(server, "POST", "/api/rooms/general/messages", {
+    ...user,
+    body: { text: "a question" },
+  });
+  const id = root.body.message.id;
+  await call(server, "POST", "/api/rooms/general/messages", {
+    ...user,
+    body: { text: "an answer", reply_to: id },
+  });
+  const route = "/api/messages/{id}/replies";
+  const path = `/api/messages/${id}/replies`;
+  const step = (path: string, status: number, options = user): Step => ({
+    method: "GET",
+    route,
+    path,
+    options,
+    status,
+  });
+  return [
+    step(`${path}?limit=5`, 200),
+    step("/api/messages/nope/replies", 404),
+    step(`${path}?limit=1000`, 400),
+    step(path, 401, {}),
   ];
 }
 

@@ -15,6 +15,7 @@ import { accountRoutes } from "./account_routes.ts";
 import { botHookRoutes } from "./bot_hook_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
 import { draftRoutes } from "./draft_routes.ts";
+import { threadRoutes } from "./thread_routes.ts";
 import { savedRoutes } from "./saved_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
@@ -55,6 +56,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   ignoreRoutes(api, node, limits);
   draftRoutes(api, node, limits);
   savedRoutes(api, node, limits);
+  threadRoutes(api, node, limits);
   notifyLevelRoutes(api, node, limits);
   doNotDisturbRoutes(api, node, limits);
   searchRoutes(api, node);

@@ -73,6 +73,12 @@ export const message = z.object({
   badge: badge.optional(),
   /** Changes committed to it; of two copies, the higher is the later. */
   version: z.number().int().optional(),
+  /** Its `@room` notified the room's members. */
+  room_mention: z.boolean().optional(),
+  /** Its live replies, when it has any (`GET /api/messages/{id}/replies`). */
+  reply_count: z.number().int().optional(),
+  /** The seq of its newest live reply, with `reply_count`. */
+  last_reply_seq: z.number().int().optional(),
 }).openapi("Message");
 
 /** `{"message"}`: what a send answers. */

@@ -13,6 +13,7 @@ import type { ChatMessage, MessageBase } from "../protocol/types.ts";
 import { conversationUsers, type MessageRecord } from "../store/mod.ts";
 import { auditOf } from "./audit.ts";
 import { ignoredThere } from "./ignores.ts";
+import { afterReply } from "./threads.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
 import { refuseRank } from "./roles.ts";
@@ -97,7 +98,14 @@ export async function deleteMessage(
   const outcome = await changed(ctx, record.stream, message);
   // Its files are no longer served; bytes nobody else shares go now.
   if (record.message.attachments?.length) void ctx.node.files.sweep();
-  return outcome;
+  // A reply deleted leaves its thread: the root's readers hear the count.
+  const root = record.message.reply_to?.id;
+  if (root === undefined || !outcome.ok) return outcome;
+  const { data: reply, after } = outcome;
+  return succeed(reply, () => {
+    after?.();
+    afterReply(ctx.node, record.stream, root);
+  });
 }
 
 // A moderator deletes the messages of those below it and of other

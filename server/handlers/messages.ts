@@ -23,6 +23,7 @@ import type {
   PrivateMessage,
 } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
+import { afterReply } from "./threads.ts";
 import {
   banRefusal,
   findReadable,
@@ -102,7 +103,10 @@ export async function sendMessage(
     return succeed({ message: await retried(ctx, roomKey, message) });
   }
   node.metrics.messagesStored++;
-  return succeed({ message }, () => node.publishMessage(roomKey, message));
+  return succeed({ message }, () => {
+    node.publishMessage(roomKey, message);
+    if (replyTo !== undefined) afterReply(node, roomKey, replyTo);
+  });
 }
 
 /**

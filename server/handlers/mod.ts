@@ -29,6 +29,7 @@ import {
 import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
 import { listSaved, saveMessage, unsaveMessage } from "./saved.ts";
+import { listReplies } from "./threads.ts";
 import { setTopic } from "./topics.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
@@ -95,6 +96,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   save_message: saveMessage,
   unsave_message: unsaveMessage,
   list_saved: listSaved,
+  list_replies: listReplies,
   search,
   find_people: findPeople,
   audit_log: auditLog,

@@ -7,6 +7,7 @@ import {
 } from "../protocol/limits.ts";
 import type { Reader } from "../access.ts";
 import { conversationKey } from "../store/mod.ts";
+import { afterReply } from "./threads.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import {
   messageContent,
@@ -115,6 +116,7 @@ export async function privateMessage(
         message,
       );
     }
+    if (replyTo !== undefined) afterReply(node, stream, replyTo);
   });
 }
 

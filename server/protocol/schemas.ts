@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { CONVERSATIONS_MAX_LIMIT, SAVED_MAX_LIMIT } from "./limits.ts";
+import {
+  CONVERSATIONS_MAX_LIMIT,
+  REPLIES_MAX_LIMIT,
+  SAVED_MAX_LIMIT,
+} from "./limits.ts";
 import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
 
@@ -290,6 +294,23 @@ export const listSavedData = z.object({
   message: "ids lists every saved id: no before or limit with it",
   path: ["ids"],
 });
+
+/**
+ * `list_replies` data: a message's replies, oldest first, after
+ * `after_seq` or before `before_seq` (not both).
+ */
+export const listRepliesData = z.object({
+  id: messageId,
+  after_seq: seq.optional(),
+  before_seq: seq.optional(),
+  limit: intIn(1, REPLIES_MAX_LIMIT).optional(),
+}).refine(
+  (page) => page.after_seq === undefined || page.before_seq === undefined,
+  {
+    message: "after_seq cannot be combined with before_seq",
+    path: ["after_seq"],
+  },
+);
 
 /** `list_conversations` data: a page, newest first. */
 export const listConversationsData = z.object({

@@ -1,0 +1,136 @@
+/**
+ * Threads, as Slack and Mattermost show them: a message's replies (those
+ * whose `reply_to` is its id) read in order with `list_replies`, and the
+ * message's `reply_count` and `last_reply_seq` kept live for its readers
+ * with one small `replies_updated` event when a reply comes or goes. The
+ * count is read, not kept (store/sqlite_rows.ts REPLIES_OF), so the event
+ * costs one message read per reply sent or deleted.
+ */
+import { canRead, type Reader, readerOf, roomRefusal } from "../access.ts";
+import { log } from "../log.ts";
+import type { ChatNode } from "../node.ts";
+import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { REPLIES_DEFAULT_LIMIT } from "../protocol/limits.ts";
+import { listRepliesData } from "../protocol/schemas.ts";
+import type { ChatMessage, RepliesUpdated } from "../protocol/types.ts";
+import { conversationUsers, type MessageRecord } from "../store/mod.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { readable } from "./message_updates.ts";
+import { messageNotFound } from "./messages.ts";
+
+const logger = log("threads");
+
+/**
+ * `list_replies`: the message `id` (the thread's root, as it now is) and
+ * a page of its replies, oldest first: the first `limit` after
+ * `after_seq` (from the first reply when absent), or the last `limit`
+ * before `before_seq`; `more` says whether the thread goes on past the
+ * page that way. The root is read as `history` reads it: anyone in a
+ * public room, a private room's members, the two sides of a conversation
+ * (its holders since it was sent), nobody banned from the room; else
+ * `message_not_found`. A deleted root still lists its replies (a delete
+ * takes only its own `reply_to`). Replies by someone the reader ignores
+ * are served, as `history` serves them (the client hides them).
+ */
+export async function listReplies(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(listRepliesData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const record = await node.store.findMessage(data.id);
+  if (
+    record === undefined ||
+    !await mayReadThread(node, readerOf(ctx.client.member), record)
+  ) {
+    return messageNotFound(data.id);
+  }
+  const limit = data.limit ?? REPLIES_DEFAULT_LIMIT;
+  // One more than asked says whether the thread goes on.
+  const page = await node.store.listReplies(data.id, {
+    ...(data.after_seq === undefined ? {} : { after: data.after_seq }),
+    ...(data.before_seq === undefined ? {} : { before: data.before_seq }),
+    limit: limit + 1,
+  });
+  const more = page.length > limit;
+  const replies = !more
+    ? page
+    : data.before_seq === undefined
+    ? page.slice(0, limit)
+    : page.slice(page.length - limit);
+  return succeed({
+    root: readable(node, record.stream, record.message),
+    replies: replies.map((reply) => readable(node, record.stream, reply)),
+    more,
+  });
+}
+
+// The root's readers: as findReadable (access.ts), a deleted root too.
+async function mayReadThread(
+  node: ChatNode,
+  reader: Reader,
+  record: MessageRecord,
+): Promise<boolean> {
+  const ts = Date.parse(record.message.ts);
+  if (!await canRead(node, reader, record.stream, ts)) return false;
+  if (conversationUsers(record.stream) !== undefined) return true;
+  return await roomRefusal(node.store, reader, record.stream) === undefined;
+}
+
+/**
+ * Tells the readers of the message `rootId` its thread as it now is, after
+ * a reply to it was stored or deleted: `replies_updated` to the room's
+ * connections, or to both sides of a conversation (those who held the
+ * names when the root was sent, as message_updates.ts publishUpdate). One
+ * message read; a root gone meanwhile tells nobody. Called after the
+ * reply's own event, so a reader gets the reply first; of two replies at
+ * once, each read follows its own commit, so the later event carries both.
+ */
+export async function publishThread(
+  node: ChatNode,
+  stream: string,
+  rootId: string,
+): Promise<void> {
+  const record = await node.store.findMessage(rootId);
+  if (record === undefined || record.stream !== stream) return;
+  const root = record.message;
+  const update: RepliesUpdated = {
+    id: root.id,
+    seq: root.seq,
+    reply_count: root.reply_count ?? 0,
+  };
+  if (root.last_reply_seq !== undefined) {
+    update.last_reply_seq = root.last_reply_seq;
+  }
+  const users = conversationUsers(stream);
+  if (users === undefined) {
+    node.publish({ kind: "room", key: stream }, "replies_updated", {
+      room: (root as ChatMessage).room,
+      ...update,
+    });
+    return;
+  }
+  const sentAt = Date.parse(root.ts);
+  for (const key of new Set(users)) {
+    node.publish({ kind: "user", key }, "replies_updated", update, { sentAt });
+  }
+}
+
+/**
+ * `publishThread` once the reply is out, its failure (the store, a read
+ * after the commit) only logged: the reply was stored and acknowledged,
+ * and the next read of its root counts it.
+ */
+export function afterReply(
+  node: ChatNode,
+  stream: string,
+  rootId: string,
+): void {
+  publishThread(node, stream, rootId).catch((error) =>
+    logger.warn("Cannot tell the thread of {id}: {error}", {
+      id: rootId,
+      error: String(error),
+    })
+  );
+}
