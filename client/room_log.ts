@@ -205,6 +205,34 @@ export function replaceMessage(log: RoomLog, message: ChatMessage): RoomLog {
   return { ...log, messages };
 }
 
+/**
+ * The message `id` held at `seq` with its thread as `replies_updated` told
+ * it (`reply_count` 0: none left); the log as it was when not held.
+ */
+export function threadCounted(
+  log: RoomLog,
+  thread: {
+    id: string;
+    seq: number;
+    reply_count: number;
+    last_reply_seq?: number;
+  },
+): RoomLog {
+  const index = log.messages.findIndex((m) => m.seq === thread.seq);
+  if (index < 0 || log.messages[index].id !== thread.id) return log;
+  const { reply_count: _c, last_reply_seq: _l, ...held } = log.messages[index];
+  const messages = [...log.messages];
+  messages[index] =
+    thread.reply_count > 0 && thread.last_reply_seq !== undefined
+      ? {
+        ...held,
+        reply_count: thread.reply_count,
+        last_reply_seq: thread.last_reply_seq,
+      }
+      : held;
+  return { ...log, messages };
+}
+
 /** The seq of the oldest message held, or 0 when there is none. */
 export function firstSeq(log: RoomLog | undefined): number {
   return log?.messages[0]?.seq ?? 0;

@@ -4,7 +4,10 @@
  */
 
 import { batch } from "@preact/signals";
-import type { ChatMessage } from "../../server/protocol/types.ts";
+import type {
+  ChatMessage,
+  RepliesUpdated,
+} from "../../server/protocol/types.ts";
 import {
   addNotice,
   emptyLog,
@@ -14,9 +17,10 @@ import {
   type Notice,
   type PendingMessage,
   replaceMessage,
+  threadCounted,
   type Words,
 } from "../room_log.ts";
-import { type AppState, roomKey } from "../state.ts";
+import { type AppState, entry, roomKey } from "../state.ts";
 import { keptAside, readingBack, updateLog } from "./log_update.ts";
 
 let noticeCounter = 0;
@@ -168,6 +172,22 @@ export function messageUpdated(state: AppState, message: ChatMessage): void {
       state.announcement.value = "";
       state.announcedId.value = null;
     }
+  });
+}
+
+/**
+ * A message's thread changed (`replies_updated`): its count and newest
+ * reply, in the log `key` that holds it.
+ */
+export function threadUpdated(
+  state: AppState,
+  key: string,
+  thread: RepliesUpdated,
+): void {
+  // A log not held has nothing to change (and gets no empty entry).
+  if (entry(state.logs.value, roomKey(key)) === undefined) return;
+  batch(() => {
+    updateLog(state, key, (log) => threadCounted(log, thread));
   });
 }
 

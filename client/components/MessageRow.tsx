@@ -28,6 +28,7 @@ import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
 import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
 import { canPin, PinButton, PinnedMark } from "../team/TeamLayer.tsx";
 import { SaveButton } from "../team/Saved.tsx";
+import { ThreadLink } from "../team/Thread.tsx";
 
 /** Props of {@linkcode MessageRow}: a confirmed message, or a pending one. */
 export interface MessageRowProps {
@@ -226,6 +227,9 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 <Attachments files={source.attachments} />
               )}
               {message && <ReactionBar message={message} />}
+              {message && (
+                <ThreadLink message={message} logKey={state.viewKey.value} />
+              )}
             </>
           )}
         {pending && failed && (

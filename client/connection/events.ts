@@ -107,6 +107,9 @@ export class ServerEvents {
       case "receive_message":
         if (isChatMessage(data)) this.message(data, true);
         break;
+      case "replies_updated":
+        this.#thread(data);
+        break;
       case "message_updated":
         if (isChatMessage(data) || isPrivateMessage(data)) {
           this.updated(data);
@@ -250,6 +253,38 @@ export class ServerEvents {
     this.#recount(key, message, me);
     const { to: _to, ...rest } = message;
     actions.messageUpdated(state, { ...rest, room: key });
+  }
+
+  /**
+   * A message's thread changed: its count goes on the copy held, in the
+   * room named, or in whichever conversation holds the message (the event
+   * names none: its two sides would need two events).
+   */
+  #thread(data: Fields): void {
+    const { id, seq, reply_count, last_reply_seq, room } = data;
+    if (
+      typeof id !== "string" || typeof seq !== "number" ||
+      typeof reply_count !== "number" ||
+      (last_reply_seq !== undefined && typeof last_reply_seq !== "number")
+    ) {
+      return;
+    }
+    const thread = {
+      id,
+      seq,
+      reply_count,
+      ...(typeof last_reply_seq === "number" ? { last_reply_seq } : {}),
+    };
+    if (typeof room === "string") {
+      actions.threadUpdated(this.#state, room, thread);
+      return;
+    }
+    for (const [key, log] of Object.entries(this.#state.logs.value)) {
+      if (!key.startsWith("@")) continue;
+      if (log.messages.some((m) => m.id === id && m.seq === seq)) {
+        actions.threadUpdated(this.#state, key, thread);
+      }
+    }
   }
 
   /**

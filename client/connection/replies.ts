@@ -96,6 +96,11 @@ export interface Replies {
   unsave_message: SavedEvent;
   /** A page of them, or with `ids` every saved id. */
   list_saved: { saved: SavedEntry[]; next: string | null } | { ids: string[] };
+  list_replies: {
+    root: ChatMessage | PrivateMessage;
+    replies: (ChatMessage | PrivateMessage)[];
+    more: boolean;
+  };
 }
 
 /** One entry of `list_saved`. */
@@ -192,6 +197,11 @@ export const REPLY_CHECKS: {
     d.messages.every((m) => isChatMessage(m) || isPrivateMessage(m)),
   save_message: isSavedEvent,
   unsave_message: isSavedEvent,
+  list_replies: (d) =>
+    (isChatMessage(d.root) || isPrivateMessage(d.root)) &&
+    Array.isArray(d.replies) &&
+    d.replies.every((m) => isChatMessage(m) || isPrivateMessage(m)) &&
+    typeof d.more === "boolean",
   list_saved: (d) =>
     Array.isArray(d.ids)
       ? d.ids.every((id: unknown) => typeof id === "string")

@@ -19,6 +19,7 @@ import { PinIcon, SearchIcon } from "./icons.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
 import { SavedOpenButton, SavedPanel } from "./Saved.tsx";
 import { SearchDialog } from "./SearchDialog.tsx";
+import { ThreadPanel } from "./Thread.tsx";
 
 /** How long a jumped-to message stays highlighted, in ms. */
 const FLASH_MS = 2500;
@@ -44,11 +45,16 @@ export function TeamLayer(): JSX.Element | null {
       teamActions.searchToggled(state, false);
       teamActions.pinsToggled(state, false);
       teamActions.savedToggled(state, false);
+      teamActions.threadToggled(state, null);
     };
   }, []);
   if (state.team.searchOpen.value) return <SearchDialog />;
   if (state.team.pinsOpen.value) return <PinsPanel />;
   if (state.team.savedOpen.value) return <SavedPanel />;
+  const thread = state.team.thread.value;
+  if (thread) {
+    return <ThreadPanel key={thread.id} logKey={thread.key} id={thread.id} />;
+  }
   return null;
 }
 

@@ -3,7 +3,7 @@
 import { batch } from "@preact/signals";
 import type { ChatMessage } from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
-import type { JumpTarget } from "./state.ts";
+import type { JumpTarget, ThreadTarget } from "./state.ts";
 
 /**
  * Opens the search dialog, with `query` to search at once, or closes it;
@@ -18,6 +18,7 @@ export function searchToggled(
     state.team.searchOpen.value = open;
     state.team.searchQuery.value = open ? query : "";
     if (open) state.team.pinsOpen.value = false;
+    if (open) state.team.thread.value = null;
     if (open) state.switcherOpen.value = false;
   });
 }
@@ -26,6 +27,7 @@ export function searchToggled(
 export function pinsToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.pinsOpen.value = open;
+    if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.savedOpen.value = false;
     if (open) state.switcherOpen.value = false;
@@ -36,9 +38,24 @@ export function pinsToggled(state: AppState, open: boolean): void {
 export function savedToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.savedOpen.value = open;
+    if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.pinsOpen.value = false;
     if (open) state.switcherOpen.value = false;
+  });
+}
+
+/** Opens a message's thread panel (closing the other panels), or closes it (null). */
+export function threadToggled(
+  state: AppState,
+  target: ThreadTarget | null,
+): void {
+  batch(() => {
+    state.team.thread.value = target;
+    if (target) state.team.searchOpen.value = false;
+    if (target) state.team.pinsOpen.value = false;
+    if (target) state.team.savedOpen.value = false;
+    if (target) state.switcherOpen.value = false;
   });
 }
 

@@ -15,6 +15,14 @@ export interface JumpTarget {
   seq: number;
 }
 
+/** A thread to show: its root's id in a log. */
+export interface ThreadTarget {
+  /** The log key: a room's key, or `@name` of a conversation. */
+  key: string;
+  /** The root message's id. */
+  id: string;
+}
+
 /** All team-feature state, as signals. */
 export interface TeamState {
   /** Whether the search dialog is open. */
@@ -25,6 +33,8 @@ export interface TeamState {
   pinsOpen: Signal<boolean>;
   /** Whether the saved messages panel is open. */
   savedOpen: Signal<boolean>;
+  /** The message whose thread panel is open, by log key and id; null: none. */
+  thread: Signal<ThreadTarget | null>;
   /**
    * Ids of the messages the account saved, as far as this page heard:
    * replies, `saved` events and the saved panel's list.
@@ -45,6 +55,7 @@ export function createTeamState(): TeamState {
     searchQuery: signal(""),
     pinsOpen: signal(false),
     savedOpen: signal(false),
+    thread: signal(null),
     saved: signal({}),
     replyTo: signal({}),
     jump: signal(null),

@@ -1,0 +1,71 @@
+/**
+ * The web client's threads: "N replies" under a message opens the thread
+ * panel, whose composer answers the message; the count and the panel
+ * follow replies from another person live. Two browser pages, a real
+ * server. Needs /usr/bin/chromium.
+ */
+import {
+  browserTest,
+  confirmedFrom,
+  currentRoom,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+
+browserTest(
+  "web client: a reply shows 'N replies' under its message on both pages; the thread panel lists the replies, answers in the thread, and counts another's reply live",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await currentRoom(alice, "general");
+    const bob = await openPage(browser, server);
+    await register(bob, "bob");
+    await currentRoom(bob, "general");
+    await send(alice, "who wants lunch?");
+
+    // Bob answers with the message's Reply action and the main composer.
+    const root = confirmedFrom(bob, "alice", "who wants lunch?");
+    await root.hover();
+    await root.getByTestId("message-reply").click();
+    await send(bob, "me, at noon");
+    await confirmedFrom(bob, "bob", "me, at noon").waitFor();
+
+    // Alice sees the count come under her message, and opens the thread.
+    const onAlice = confirmedFrom(alice, "alice", "who wants lunch?");
+    const link = onAlice.getByTestId("thread-open");
+    await link.filter({ hasText: "1 reply" }).waitFor();
+    await link.click();
+    const panel = alice.getByTestId("thread-panel");
+    await panel.getByTestId("thread-root").filter({
+      hasText: "who wants lunch?",
+    }).waitFor();
+    await panel.getByTestId("thread-reply").filter({ hasText: "me, at noon" })
+      .waitFor();
+
+    // Alice answers in the thread: it is a reply to her message.
+    await panel.getByTestId("thread-input").fill("great, see you");
+    await panel.getByTestId("thread-send").click();
+    await panel.getByTestId("thread-reply").filter({
+      hasText: "great, see you",
+    }).waitFor();
+    const onBob = confirmedFrom(bob, "alice", "who wants lunch?");
+    await onBob.getByTestId("thread-open").filter({ hasText: "2 replies" })
+      .waitFor();
+    await confirmedFrom(bob, "alice", "great, see you").getByTestId(
+      "reply-quote",
+    ).filter({ hasText: "who wants lunch?" }).waitFor();
+
+    // Bob's next reply shows in Alice's open panel, and her count moves.
+    // The first of Alice's rows that say it: the next quotes it.
+    const again = confirmedFrom(bob, "alice", "who wants lunch?").first();
+    await again.hover();
+    await again.getByTestId("message-reply").click();
+    await send(bob, "count me in too");
+    await panel.getByTestId("thread-reply").filter({
+      hasText: "count me in too",
+    }).waitFor();
+    await onAlice.getByTestId("thread-open").filter({ hasText: "3 replies" })
+      .waitFor();
+  },
+);
