@@ -229,6 +229,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "list_saved", {});
     await ok(boss, "list_saved", { ids: true });
     await ok(boss, "unsave_message", { id });
+    await ok(boss, "list_replies", { id });
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });
     await ok(boss, "join_room", { room: "dev" });
     await ok(boss, "set_notify_level", { room: "dev", level: "none" });
