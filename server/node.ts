@@ -470,6 +470,14 @@ export class ChatNode {
   }
 
   /**
+   * A login reply carrying the member's first room list is queued: later
+   * lists are what differs from it (RoomLists.replied).
+   */
+  repliedWithRooms(member: Member, rooms: RoomSummary[]): void {
+    this.#roomLists.replied(member, rooms);
+  }
+
+  /**
    * An account's rooms: this node's registry while it is online here (the
    * rooms its sockets are told of, read at its login), else the store (an
    * HTTP reader with no socket here).

@@ -23,6 +23,12 @@ export interface MemberSession {
 export interface ListedInReply {
   rooms?: RoomSummary[];
   at?: number;
+  /**
+   * A pass of the node's lists skipped the connection while its reply was
+   * being made: it may carry a change the reply's list, read earlier,
+   * lacks (RoomLists.replied).
+   */
+  skipped?: boolean;
 }
 
 /** One logged-in connection as the registry sees it. */

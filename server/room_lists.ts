@@ -95,9 +95,13 @@ export class RoomLists {
     const own = new Map<string, RoomList>();
     let delivered = 0;
     registry.everyone().forEach((member) => {
-      // A login reply being made carries the list: nothing before it.
+      // A login reply being made carries the list: nothing before it,
+      // but what this pass carries comes after it (replied).
       const listed = member.listedInReply;
-      if (listed && listed.rooms === undefined) return;
+      if (listed && listed.rooms === undefined) {
+        listed.skipped = true;
+        return;
+      }
       const mine = anyPrivate && !member.guest &&
           registry.hasPrivateRooms(member.userKey)
         ? registry.roomsOf(member.userKey)
@@ -142,6 +146,23 @@ export class RoomLists {
     });
     metrics.eventsDelivered += delivered;
     this.#catchUpLists(now);
+  }
+
+  /**
+   * A login reply carrying `rooms` is queued: from here the connection's
+   * lists are measured against that list. A pass made while the reply was
+   * being built skipped the connection, and what it carried (a room
+   * created, a topic set, a count changed after the reply's list was read)
+   * would reach it only with the next pass, whenever something else
+   * changes: so one more pass comes now. It costs a pass of the node (one
+   * more list to each connection whose list differs), only for a login
+   * that overlapped one.
+   */
+  replied(member: Member, rooms: RoomSummary[]): void {
+    const listed = member.listedInReply;
+    if (!listed) return;
+    member.listedInReply = { rooms, at: performance.now() };
+    if (listed.skipped) this.schedule();
   }
 
   // A connection without room_changes gets a whole list only when it

@@ -4,21 +4,28 @@
  * other client gets whole lists as before.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { threadStoreSpec } from "../server/early_store.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
+import type { Store } from "../server/store/mod.ts";
+import { openWorkerStore } from "../server/store/worker_store.ts";
 import {
   type ClientPool,
   delay,
   eventually,
   expectError,
+  startTestServer,
   TEST_PASSWORD,
   type TestClient,
   withClients,
+  withPool,
 } from "./harness.ts";
 
 interface Room {
   name: string;
   users: number;
   private?: boolean;
+  topic?: string;
 }
 
 // The rooms a client knows from what it received: its login reply, then
@@ -404,6 +411,99 @@ Deno.test("login with room_list_in_reply: with 501 rooms of 250-character topics
     // The list is about 146 kB: it went once, not twice.
     assert.ok(twice.bytes - once.bytes > 140_000);
   }, { rateLimits: NO_RATE_LIMITS, maxRoomsPerUser: 0 }));
+
+// A server whose store holds `doNotDisturb` of `held` (read by a login
+// after its reply's room list) until the test lets it go: the store on
+// its thread, as an early store (server/early_store.ts) wrapped.
+async function withHeldLogin(
+  body: (pool: ClientPool, hold: (held: string) => HeldRead) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-held-" });
+  const config = { dbThread: true, db: `${dir}/chat.db` };
+  const spec = threadStoreSpec({ ...DEFAULT_CONFIG, ...config });
+  assert.ok(spec, "this build has store threads");
+  let holding: { key: string; read: HeldRead } | undefined;
+  // The thread's store defines its calls on itself, bound: an object over
+  // it with its own (and its close, a method of its class).
+  const store = openWorkerStore(spec).then((store): Store =>
+    Object.create(store, {
+      doNotDisturb: {
+        value: async (key: string) => {
+          const hold = holding;
+          if (hold?.key === key) {
+            holding = undefined;
+            hold.read.reached.resolve();
+            await hold.read.released.promise;
+          }
+          return await store.doNotDisturb(key);
+        },
+      },
+      close: { value: () => store.close() },
+    })
+  );
+  const server = await startTestServer(config, { store: { spec, store } });
+  try {
+    await withPool(server, (pool) =>
+      body(pool, (held) => {
+        const read = {
+          reached: Promise.withResolvers<void>(),
+          released: Promise.withResolvers<void>(),
+        };
+        holding = { key: held, read };
+        return read;
+      }));
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+interface HeldRead {
+  reached: PromiseWithResolvers<void>;
+  released: PromiseWithResolvers<void>;
+}
+
+Deno.test("login with room_list_in_reply: a topic set after the reply's list was read reaches the client without any later change", () =>
+  withHeldLogin(async (pool, hold) => {
+    const setter = await pool.register("setter");
+    await setter.ok("create_room", { room: "news" });
+    await (await pool.register("watcher")).close();
+    const witness = await optedIn(pool, { username: "witness" });
+    // The watcher's reply has read its list and waits for a read after it.
+    const read = hold("watcher");
+    const watcher = await pool.connect();
+    const login = watcher.request("login", {
+      username: "watcher",
+      password: TEST_PASSWORD,
+      room_changes: true,
+      room_list_in_reply: true,
+    });
+    await read.reached.promise;
+    const from = witness.received.length;
+    await setter.ok("set_topic", { room: "news", topic: "later" });
+    // The node's pass for the topic has gone (the witness has it): it
+    // skipped the watcher, whose reply was being made.
+    await witness.waitFor(
+      (f) =>
+        f.id === undefined &&
+        (f.action === "room_changes" || f.action === "room_list") &&
+        (f.data.rooms as Room[]).some((r) => r.topic === "later"),
+      "the topic in the witness's list",
+      { from },
+    );
+    read.released.resolve();
+    const reply = await login;
+    assert.equal(reply.action, "success");
+    const listed = (reply.data.rooms as Room[]).find((r) => r.name === "news");
+    assert.equal(listed?.topic, undefined);
+    // Nothing changes after the topic: the watcher has it all the same.
+    await eventually(() =>
+      assert.equal(
+        mirror(watcher).find((r) => r.name === "news")?.topic,
+        "later",
+      )
+    );
+  }));
 
 Deno.test("login: a room_list_in_reply that is not true or false is invalid_message", () =>
   withClients(async (pool) => {

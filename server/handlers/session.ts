@@ -385,9 +385,7 @@ async function enterServer(
     return succeed(reply, () => {
       // The reply is queued: from here the node's lists send this
       // connection what differs from the reply's list.
-      if (member.listedInReply) {
-        member.listedInReply = { rooms, at: performance.now() };
-      }
+      node.repliedWithRooms(member, rooms);
       release?.();
       announce();
       pushPending(node, userKey, pending);
