@@ -251,6 +251,30 @@ Deno.test("register, /api/register and a guest login refuse the names @room and 
     await pool.guest("hereford");
   }));
 
+Deno.test("register, /api/register and a guest login refuse look-alikes of room and here (all-Cyrillic letters, zeros, rn for m) as the names themselves", () =>
+  withClients(async (pool, server) => {
+    const client = await pool.connect();
+    // Cyrillic һ, е, г, е (one script: a name mixing scripts is invalid
+    // anyway); zeros; "rn" for "m".
+    const cyrillicHere = "\u04bb\u0435\u0433\u0435";
+    for (const username of [cyrillicHere, "R00M", "r00m", "roorn"]) {
+      await expectError(
+        client,
+        "register",
+        { username, password: TEST_PASSWORD },
+        "username_taken",
+      );
+      await expectError(client, "login", { username }, "username_taken");
+    }
+    const rest = await postJson(server, "/api/register", {
+      username: "HERE",
+      password: TEST_PASSWORD,
+    });
+    assert.deepEqual([rest.status, rest.body?.error], [409, "username_taken"]);
+    await pool.register("r00ms");
+    await pool.guest("h3re");
+  }));
+
 Deno.test("register: a name held by an online guest gets username_taken", () =>
   withClients(async (pool) => {
     const guest = await pool.guest("bob");
