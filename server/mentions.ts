@@ -13,8 +13,25 @@ export const MAX_MENTIONS = 50;
  */
 export const ROOM_MENTION_KEY = "@room";
 
+/**
+ * The marker row of a message whose `@here` notified the members online
+ * when it was sent (room_mentions.ts hereMembers): it says so on every
+ * copy (`here_mention`) and counts for nobody. Those members each get a
+ * row of their own, as if named: a member offline then never counts it.
+ */
+export const HERE_MENTION_KEY = "@here";
+
 /** The word that mentions a whole room, as a name key. */
 const ROOM_WORD = "room";
+
+/** The word that mentions the room's members online now, as a name key. */
+const HERE_WORD = "here";
+
+/** Which wide mentions a message's rows hold: 1 for `@room`, 2 for `@here`. */
+export function wideMentions(keys: readonly string[]): number {
+  return (keys.includes(ROOM_MENTION_KEY) ? 1 : 0) |
+    (keys.includes(HERE_MENTION_KEY) ? 2 : 0);
+}
 
 /**
  * The name keys a message @mentions, by the web client's own rule
@@ -26,18 +43,58 @@ export function mentionKeys(
   text: string,
   authorKey: string,
   roomWide = false,
+  here?: readonly string[],
 ): string[] {
-  return roomMarker(firstKeys(text, authorKey, MAX_MENTIONS), roomWide);
+  const { names, heard } = hereFirst(
+    firstKeys(text, authorKey, MAX_MENTIONS + 1),
+    here,
+    MAX_MENTIONS,
+  );
+  const keys = roomMarker(names, roomWide, heard);
+  if (!heard || keys[0] === ROOM_MENTION_KEY) return keys;
+  const all = new Set(keys);
+  for (const key of here!) if (key !== authorKey) all.add(key);
+  return [...all];
+}
+
+/**
+ * With `here` (the members online when it was sent, its author may ping
+ * the room: room_mentions.ts), a message that says `@here` gets the
+ * marker row first and one row for each of them, beside those it names
+ * (each once: a named member online counts it once), and the word takes
+ * no name's place. Not capped as names are: as many rows as members
+ * online, in a room of more than `--room-mention-members` only from its
+ * owner, moderators and admins. `heard` says whether it applies.
+ */
+function hereFirst(
+  keys: string[],
+  here: readonly string[] | undefined,
+  max: number,
+): { names: string[]; heard: boolean } {
+  const heard = here !== undefined && keys.includes(HERE_WORD);
+  const names = heard ? keys.filter((key) => key !== HERE_WORD) : keys;
+  return {
+    names: heard
+      ? [HERE_MENTION_KEY, ...names.slice(0, max)]
+      : names.slice(0, max),
+    heard,
+  };
 }
 
 /**
  * With `roomWide` (the author may ping the room: server/room_mentions.ts),
- * a message that says `@room` gets the one marker row and no other: it
- * already counts for every member, so no one counts it twice. Without,
- * `@room` is only the name of whoever holds it.
+ * a message that says `@room` gets the one marker row and no other (but
+ * the `@here` marker, which counts for nobody): it already counts for
+ * every member, so no one counts it twice. Without, `@room` is only the
+ * name of whoever holds it.
  */
-function roomMarker(keys: string[], roomWide: boolean): string[] {
-  return roomWide && keys.includes(ROOM_WORD) ? [ROOM_MENTION_KEY] : keys;
+function roomMarker(
+  keys: string[],
+  roomWide: boolean,
+  heard: boolean,
+): string[] {
+  if (!roomWide || !keys.includes(ROOM_WORD)) return keys;
+  return heard ? [ROOM_MENTION_KEY, HERE_MENTION_KEY] : [ROOM_MENTION_KEY];
 }
 
 /**
@@ -45,10 +102,21 @@ function roomMarker(keys: string[], roomWide: boolean): string[] {
  * on PostgreSQL): the first MAX_MENTIONS + 1 different keys in order, the
  * author's maybe among them. Without the author's, the first MAX_MENTIONS
  * of them are {@linkcode mentionKeys}: the author's name never takes a
- * place in the cap. One key more to send is what that costs.
+ * place in the cap. One key more to send is what that costs. With
+ * `here`, the `@here` marker first (the caller adds the members online,
+ * and caps the names after the marker).
  */
-export function mentionCandidates(text: string, roomWide = false): string[] {
-  return roomMarker(firstKeys(text, undefined, MAX_MENTIONS + 1), roomWide);
+export function mentionCandidates(
+  text: string,
+  roomWide = false,
+  here?: readonly string[],
+): string[] {
+  const { names, heard } = hereFirst(
+    firstKeys(text, undefined, MAX_MENTIONS + 2),
+    here,
+    MAX_MENTIONS + 1,
+  );
+  return roomMarker(names, roomWide, heard);
 }
 
 function firstKeys(

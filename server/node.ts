@@ -384,10 +384,14 @@ export class ChatNode {
    * everywhere, and hands it to the room's webhooks and to Web Push for
    * offline members it mentions (here only: the storing node does it once).
    */
-  publishMessage(roomKey: string, message: ChatMessage): void {
+  publishMessage(
+    roomKey: string,
+    message: ChatMessage,
+    here?: readonly string[],
+  ): void {
     const room = { key: roomKey, name: message.room };
     this.webhooks.messageStored(room, message);
-    this.push.roomMessage(room, message, nameKey(message.user));
+    this.push.roomMessage(room, message, nameKey(message.user), here);
     this.broker.publish({
       type: "event",
       topic: { kind: "room", key: roomKey },

@@ -14,7 +14,7 @@ import { Buffer } from "node:buffer";
 import { createECDH, createHash } from "node:crypto";
 import { Lanes } from "./lanes.ts";
 import { log } from "./log.ts";
-import { mentionKeys } from "./mentions.ts";
+import { HERE_MENTION_KEY, mentionKeys } from "./mentions.ts";
 import { nameKey } from "./protocol/names.ts";
 import type { OutboundGuard } from "./outbound.ts";
 import { postOutbound } from "./outbound_post.ts";
@@ -185,14 +185,21 @@ export class PushNotifier {
 
   /**
    * A room message was stored: its mentioned members, and the members who
-   * set the room to `all`, not watching, get a push.
+   * set the room to `all`, not watching, get a push. `here`: the members
+   * online its `@here` notified (room_mentions.ts hereMembers), as if
+   * named: online, most are watching; one whose every page is hidden (a
+   * phone in a pocket) is pushed, as for a name.
    */
   roomMessage(
     room: { key: string; name: string },
     message: ChatMessage,
     authorKey: string,
+    here?: readonly string[],
   ): void {
-    const keys = mentionKeys(message.text, authorKey);
+    const keys = here !== undefined && message.here_mention === true
+      ? mentionKeys(message.text, authorKey, false, here)
+        .filter((key) => key !== HERE_MENTION_KEY)
+      : mentionKeys(message.text, authorKey);
     const payload = (kind: "mention" | "room"): PushPayload => ({
       kind,
       room: room.name,

@@ -1,6 +1,7 @@
 import type { ChatNode } from "./node.ts";
 import type { Member } from "./registry.ts";
 import { conversationUsers } from "./store/mod.ts";
+import { nameKey } from "./protocol/names.ts";
 
 /**
  * Whether a member's `@room` in a room notifies its members (mentions.ts
@@ -19,7 +20,41 @@ export async function mayMentionRoom(
   stream: string,
   text: string,
 ): Promise<boolean> {
-  if (!saysRoom(text)) return false;
+  return saysRoom(text) && await mayPingRoom(node, member, stream);
+}
+
+/**
+ * The members of a room online now whom a member's `@here` notifies
+ * (mentions.ts HERE_MENTION_KEY), without the author; undefined when the
+ * text does not say `@here` or its author may not ping the room (the rule
+ * of `@room`, mayMentionRoom). Online: a logged-in connection on any node
+ * counting in the room, hidden or not, as presence says at this moment
+ * (the send's, or an edit's: an edit decides again): one presence read
+ * (on Redis, of every node's entries), only for a text that says `@here`.
+ * A guest in the room is online in it too: its row counts for nobody (a
+ * guest keeps no counts; an account that takes the name later starts
+ * reading after it).
+ */
+export async function hereMembers(
+  node: ChatNode,
+  member: Member,
+  stream: string,
+  text: string,
+): Promise<string[] | undefined> {
+  if (!saysHere(text) || !await mayPingRoom(node, member, stream)) {
+    return undefined;
+  }
+  const online = await node.presence.usersIn(stream);
+  return online.map(nameKey).filter((key) => key !== member.userKey);
+}
+
+// Whether a member may ping a room's members at once: anyone in a small
+// room; in a large one its owner, the moderators and the admins.
+async function mayPingRoom(
+  node: ChatNode,
+  member: Member,
+  stream: string,
+): Promise<boolean> {
   if (conversationUsers(stream) !== undefined || member.guest) return false;
   if (member.role === "moderator" || member.role === "admin") return true;
   if (node.registry.roomInfo(stream)?.owner === member.userKey) return true;
@@ -37,4 +72,10 @@ export function saysRoom(text: string): boolean {
   return ROOM_WORD.test(text);
 }
 
+/** As {@linkcode saysRoom}, for `@here`. */
+export function saysHere(text: string): boolean {
+  return HERE_WORD.test(text);
+}
+
 const ROOM_WORD = /@room/i;
+const HERE_WORD = /@here/i;

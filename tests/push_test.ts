@@ -401,6 +401,45 @@ Deno.test("web push: an @room that notified its room pushes one mention to each 
   }
 });
 
+Deno.test("web push: an @here pushes to a member online with every page hidden, and to no one offline when it was sent", async () => {
+  const t = await setUp();
+  try {
+    const carol = await t.pool.register("carol");
+    await subscribe(
+      t.server,
+      carol.token!,
+      `${t.service.base}/push/carol`,
+      t.browsers,
+    );
+    await t.alice.ok("create_room", { room: "ops" });
+    for (const member of [t.bob, carol]) {
+      await member.ok("join_room", { room: "ops" });
+    }
+    // bob is online on a phone whose page is hidden; carol is offline.
+    await t.bob.ok("visibility", { hidden: true });
+    await carol.close();
+    await wentOffline(t.alice, "carol");
+    const sent = await t.alice.ok("send_message", { text: "@here standup" });
+    assert.equal(
+      (sent.message as { here_mention?: boolean }).here_mention,
+      true,
+    );
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    await t.alice.ok("private_message", { to: "carol", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 3));
+    const texts = (path: string) =>
+      t.service.pushed.filter((p) => p.path === path)
+        .map((p) => `${p.payload?.kind}: ${p.payload?.text}`).sort();
+    assert.deepEqual(texts("/push/bob"), [
+      "mention: @here standup",
+      "private: marker",
+    ]);
+    assert.deepEqual(texts("/push/carol"), ["private: marker"]);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an @room in a room larger than one read of members pushes to every offline member, page after page, once each", async () => {
   const t = await setUp();
   try {

@@ -1,4 +1,4 @@
-import { mayMentionRoom } from "../room_mentions.ts";
+import { hereMembers, mayMentionRoom } from "../room_mentions.ts";
 import { canRead, mayReadRoom, readerOf } from "../access.ts";
 import {
   fail,
@@ -54,9 +54,16 @@ export async function editMessage(
     record.stream,
     text,
   );
+  const here = await hereMembers(
+    ctx.node,
+    ctx.client.member,
+    record.stream,
+    text,
+  );
   const message = await ctx.node.store.updateMessage(data.id, {
     text,
     ...(roomWide ? { roomWide } : {}),
+    ...(here ? { here } : {}),
   });
   if (!message) return noSuchMessage(data.id);
   return await changed(ctx, record.stream, message);

@@ -5,7 +5,12 @@ import {
   SenderGoneError,
 } from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
-import { mayMentionRoom, saysRoom } from "../room_mentions.ts";
+import {
+  hereMembers,
+  mayMentionRoom,
+  saysHere,
+  saysRoom,
+} from "../room_mentions.ts";
 import {
   fail,
   type Failure,
@@ -82,6 +87,10 @@ export async function sendMessage(
   ) {
     input.roomWide = true;
   }
+  if (saysHere(input.text)) {
+    const here = await hereMembers(node, member, roomKey, input.text);
+    if (here !== undefined) input.here = here;
+  }
   if (replyTo !== undefined) input.replyTo = replyTo;
   const appended = node.store.appendMessage(input);
   ctx.client.appendQueued();
@@ -104,7 +113,7 @@ export async function sendMessage(
   }
   node.metrics.messagesStored++;
   return succeed({ message }, () => {
-    node.publishMessage(roomKey, message);
+    node.publishMessage(roomKey, message, input.here);
     if (replyTo !== undefined) afterReply(node, roomKey, replyTo);
   });
 }

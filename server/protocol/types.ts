@@ -67,6 +67,11 @@ export interface MessageBase {
   /** The seq of its newest live reply; present with `reply_count`. */
   last_reply_seq?: number;
   /**
+   * True when its `@here` notified the room's members online when it was
+   * sent (server/room_mentions.ts hereMembers): a mention for them only.
+   */
+  here_mention?: boolean;
+  /**
    * Who sent it when not a person: `bot` for a bot account, `hook` for an
    * incoming webhook (whose `user` is the name the hook gave).
    */

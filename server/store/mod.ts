@@ -140,6 +140,12 @@ export interface MessageDraft {
    * `@room` in the text then counts for every member (mentions.ts).
    */
   roomWide?: boolean;
+  /**
+   * The members online whom its `@here` notifies (room_mentions.ts
+   * hereMembers), when its author may ping the room: each counts it as a
+   * mention, and it carries `here_mention` (mentions.ts).
+   */
+  here?: string[];
 }
 
 /** A private message about to be stored. */
@@ -497,9 +503,9 @@ export interface MessageRecord {
 }
 
 /** What `updateMessage` changes. */
-/** `roomWide`: as MessageDraft.roomWide, for the new text. */
+/** `roomWide`, `here`: as MessageDraft's, for the new text. */
 export type MessageChange =
-  | { text: string; roomWide?: boolean }
+  | { text: string; roomWide?: boolean; here?: string[] }
   | { deleted: true };
 
 /** One user's reaction added or taken back. */

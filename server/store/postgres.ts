@@ -55,10 +55,11 @@ import {
   type WaitingLimits,
 } from "./mod.ts";
 import {
+  HERE_MENTION_KEY,
   MAX_MENTIONS,
   mentionCandidates,
   mentionKeys,
-  ROOM_MENTION_KEY,
+  wideMentions,
 } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
 import { poolOptions, RenewingPool } from "./postgres_pool.ts";
@@ -130,6 +131,8 @@ interface Append {
   roomCreatedAt?: number;
   /** MessageDraft.roomWide. */
   roomWide?: boolean;
+  /** MessageDraft.here. */
+  here?: string[];
 }
 
 /** An append waiting for the next group commit. */
@@ -458,6 +461,7 @@ export class PostgresStore implements Store {
       replyTo: draft.replyTo,
       roomCreatedAt: draft.roomCreatedAt,
       roomWide: draft.roomWide,
+      here: draft.here,
     });
   }
 
@@ -585,7 +589,7 @@ export class PostgresStore implements Store {
         sender: a.sender,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
-        mentions: mentionKeys(a.text, a.userKey, a.roomWide),
+        mentions: mentionKeys(a.text, a.userKey, a.roomWide, a.here),
         max_for_recipient: a.waitingLimits?.perRecipient ?? null,
         max_from_sender: a.waitingLimits?.perSender ?? null,
         reply_to: a.replyTo ?? null,
@@ -672,11 +676,12 @@ export class PostgresStore implements Store {
         reply_sender: row.r_reply_sender,
         version: row.r_version ?? 0,
         // As the append wrote its mentions (a retry: as the first did).
-        room_mention: mentionKeys(
+        wide_mentions: wideMentions(mentionKeys(
           job.append.text,
           job.append.userKey,
           job.append.roomWide,
-        )[0] === ROOM_MENTION_KEY,
+          job.append.here,
+        )),
       }),
       duplicate: row.r_duplicate,
     });
@@ -783,13 +788,17 @@ export class PostgresStore implements Store {
         }`;
         // Its marker goes with the text (this statement's snapshot still
         // sees it).
-        return row ? toMessage({ ...row, room_mention: false }) : undefined;
+        return row ? toMessage({ ...row, wide_mentions: 0 }) : undefined;
       }
       // An edit may add or drop mentions: they follow the new text, in the
       // same statement. The author's key is known only from the row, so
       // the author's own name is dropped in SQL, before the cap: one name
       // more is sent, so that the author's never takes another's place.
-      const keys = mentionCandidates(change.text, change.roomWide);
+      // The members an @here notifies (no author among them) are added to
+      // the names, uncapped.
+      const keys = mentionCandidates(change.text, change.roomWide, change.here);
+      const marked = keys[0] === HERE_MENTION_KEY;
+      const here = marked ? change.here ?? [] : [];
       const [row] = await sql<MessageRow[]>`
         WITH m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
@@ -801,18 +810,22 @@ export class PostgresStore implements Store {
           WHERE n.stream = m.stream AND n.seq = m.seq
         ), noted AS (
           INSERT INTO mentions (user_key, stream, seq)
-          SELECT x.key, m.stream, m.seq
-          FROM m
-          CROSS JOIN jsonb_array_elements_text(${sql.json(keys)})
-            WITH ORDINALITY AS x(key, ord)
-          WHERE x.key <> m.user_key
-          ORDER BY x.ord LIMIT ${MAX_MENTIONS}
+          SELECT k.key, m.stream, m.seq
+          FROM m CROSS JOIN ((
+            SELECT x.key
+            FROM m
+            CROSS JOIN jsonb_array_elements_text(${sql.json(keys)})
+              WITH ORDINALITY AS x(key, ord)
+            WHERE x.key <> m.user_key
+            -- The @here marker takes no name's place.
+            ORDER BY x.ord LIMIT ${MAX_MENTIONS + (marked ? 1 : 0)}
+          ) UNION SELECT jsonb_array_elements_text(${sql.json(here)})) AS k(key)
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         ) ${audited}
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;
       // The snapshot sees the mentions before `noted`: the new text's own.
-      const roomMention = keys[0] === ROOM_MENTION_KEY;
-      return row ? toMessage({ ...row, room_mention: roomMention }) : undefined;
+      const wide = wideMentions(keys);
+      return row ? toMessage({ ...row, wide_mentions: wide }) : undefined;
     });
   }
 

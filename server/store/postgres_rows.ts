@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { Attachment, MessageBase, Reaction } from "../protocol/types.ts";
 import { toMessage as rowToMessage } from "./rows.ts";
-import { ROOM_MENTION_KEY } from "../mentions.ts";
+import { HERE_MENTION_KEY, ROOM_MENTION_KEY } from "../mentions.ts";
 
 // PostgreSQL's rows of messages, as every read of them (the store, its
 // search) selects and maps them.
@@ -33,8 +33,8 @@ export interface MessageRow {
   sender: string;
   reply_sender: string | null;
   version: number;
-  /** Whether the message has the `@room` marker row (ROOM_MARKED). */
-  room_mention: boolean;
+  /** Its marker rows (WIDE_MARKED): 1 for `@room`, 2 for `@here`. */
+  wide_mentions: number;
   /**
    * Its live replies and the newest one's seq (REPLIES_OF); absent from
    * chat_append's rows, whose new message has none.
@@ -43,25 +43,30 @@ export interface MessageRow {
   last_reply_seq?: number | null;
 }
 
-// Whether the message's @room notified its room: derived from the one
-// marker row (mentions.ts ROOM_MENTION_KEY) rather than stored twice. Only
-// a text that says `@room` probes the mentions primary key (user_key,
-// stream, seq): the marker is written only for one that does (by
-// room_mentions.ts saysRoom, /@room/i; ILIKE folds at least as much), and
-// CASE keeps the order, so every other message costs a scan of its text.
+// Whether the message's @room notified its room, and its @here the
+// members online: derived from the marker rows (mentions.ts
+// ROOM_MENTION_KEY, HERE_MENTION_KEY) rather than stored twice. Only a
+// text that says `@room` or `@here` probes the mentions primary key
+// (user_key, stream, seq): a marker is written only for one that does (by
+// room_mentions.ts saysRoom and saysHere; ILIKE folds at least as much),
+// and CASE keeps the order, so every other message costs two scans of its
+// text.
 // A statement that writes the marker in a CTE does not see it here (one
 // snapshot): it says what it wrote itself (postgres.ts).
-// A scalar subquery with LIMIT, not EXISTS: the planner may turn an EXISTS
-// into a hashed subplan over every `@room` marker of the server, built
-// once a statement, which it costs for the thousands of rows the page's
-// range holds before its LIMIT. It did: a page of 50 `@room`s read all
-// 25,000 markers (47 ms under EXPLAIN ANALYZE, against 0.1 for 50 probes
-// of the primary key; docs/performance.md "An @room's marker on
-// PostgreSQL"). A scalar subquery is never hashed: a probe a row.
-const ROOM_MARKED = "CASE WHEN m.text ILIKE '%@room%' THEN coalesce((" +
-  `SELECT true FROM mentions rm WHERE rm.user_key = '${ROOM_MENTION_KEY}' ` +
-  "AND rm.stream = m.stream AND rm.seq = m.seq LIMIT 1), false) " +
-  "ELSE false END AS room_mention";
+// A scalar subquery, not EXISTS: the planner may turn an EXISTS into a
+// hashed subplan over every marker of the server, built once a
+// statement, which it costs for the thousands of rows the page's range
+// holds before its LIMIT. It did: a page of 50 `@room`s read all 25,000
+// markers (47 ms under EXPLAIN ANALYZE, against 0.1 for 50 probes of
+// the primary key; docs/performance.md "An @room's marker on
+// PostgreSQL"). A scalar subquery is never hashed: probes a row.
+const WIDE_MARKED =
+  "CASE WHEN m.text ILIKE '%@room%' OR m.text ILIKE '%@here%' THEN (SELECT " +
+  `coalesce(sum(CASE rm.user_key WHEN '${ROOM_MENTION_KEY}' THEN 1 ` +
+  "ELSE 2 END), 0)::int FROM mentions rm WHERE rm.user_key IN " +
+  `('${ROOM_MENTION_KEY}', '${HERE_MENTION_KEY}') ` +
+  "AND rm.stream = m.stream AND rm.seq = m.seq) ELSE 0 END " +
+  "AS wide_mentions";
 
 // A message's thread, counted when read: two probes of messages_reply_seq
 // (reply_to, seq), as in SQLite's (sqlite_rows.ts REPLIES_OF).
@@ -78,7 +83,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
-  ROOM_MARKED + REPLIES_OF;
+  WIDE_MARKED + REPLIES_OF;
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -107,7 +112,8 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,
-    roomMention: row.room_mention,
+    roomMention: (row.wide_mentions & 1) !== 0,
+    hereMention: (row.wide_mentions & 2) !== 0,
     replyCount: row.reply_count ?? 0,
     lastReplySeq: row.last_reply_seq ?? null,
   });

@@ -62,6 +62,8 @@ export interface MessageFields {
   replyCount: number;
   /** The seq of its newest live reply; null when it has none. */
   lastReplySeq: number | null;
+  /** Its `@here` notified the members online: it has that marker row. */
+  hereMention: boolean;
 }
 
 /**
@@ -126,6 +128,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
     message.reply_count = Number(row.replyCount);
     message.last_reply_seq = Number(row.lastReplySeq);
   }
+  if (row.hereMention) message.here_mention = true;
   return message as M;
 }
 

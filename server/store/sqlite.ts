@@ -79,7 +79,7 @@ import {
   toMessage,
 } from "./sqlite_rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
-import { mentionKeys, ROOM_MENTION_KEY } from "../mentions.ts";
+import { mentionKeys, wideMentions } from "../mentions.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
 import { storageProblem } from "../disk_errors.ts";
@@ -833,6 +833,7 @@ export class SqliteStore implements Store {
         room: name,
         text: draft.text,
         roomWide: draft.roomWide,
+        here: draft.here,
         clientId: draft.clientId,
         sender: draft.sender ?? "",
         attachments: draft.attachments,
@@ -1118,6 +1119,7 @@ export class SqliteStore implements Store {
     pendingTo?: string;
     waitingLimits?: WaitingLimits;
     roomWide?: boolean;
+    here?: string[];
   }): Appended<M> | Refused {
     // Read here, inside the commit's transaction on the one connection that
     // writes: every addBan that resolved before this commit began is seen,
@@ -1200,7 +1202,7 @@ export class SqliteStore implements Store {
     });
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
-    const mentioned = mentionKeys(m.text, m.userKey, m.roomWide);
+    const mentioned = mentionKeys(m.text, m.userKey, m.roomWide, m.here);
     if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
     const reply = m.replyTo === undefined ? undefined : this.#q(
       `SELECT seq AS reply_seq, user AS reply_user, text AS reply_text,
@@ -1230,7 +1232,7 @@ export class SqliteStore implements Store {
         sender: m.sender,
         reply_sender: reply?.reply_sender ?? null,
         version: 0,
-        room_mention: mentioned[0] === ROOM_MENTION_KEY ? 1 : 0,
+        wide_mentions: wideMentions(mentioned),
         reply_count: 0,
         last_reply_seq: null,
       }),
@@ -1414,7 +1416,12 @@ export class SqliteStore implements Store {
           this.#noteMentions(
             row.stream,
             row.seq,
-            mentionKeys(change.text, row.user_key, change.roomWide),
+            mentionKeys(
+              change.text,
+              row.user_key,
+              change.roomWide,
+              change.here,
+            ),
           );
         }
         return this.#record(id)?.message;

@@ -1,7 +1,7 @@
 import type { SQLOutputValue } from "node:sqlite";
 import type { MessageBase } from "../protocol/types.ts";
 import { toMessage as rowToMessage } from "./rows.ts";
-import { ROOM_MENTION_KEY } from "../mentions.ts";
+import { HERE_MENTION_KEY, ROOM_MENTION_KEY } from "../mentions.ts";
 
 // SQLite's rows of messages, as every read of them (the store, its
 // search) selects and maps them.
@@ -30,22 +30,27 @@ export interface MessageRow {
   sender: string;
   reply_sender: string | null;
   version: number;
-  /** 1 when the message has the `@room` marker row (ROOM_MARKED). */
-  room_mention: number;
+  /** Its marker rows (WIDE_MARKED): 1 for `@room`, 2 for `@here`. */
+  wide_mentions: number;
   /** Its live replies (REPLIES_OF), and the newest one's seq (null: none). */
   reply_count: number;
   last_reply_seq: number | null;
 }
 
-// Whether the message's @room notified its room: derived from the one
-// marker row (mentions.ts ROOM_MENTION_KEY) rather than stored twice. Only
-// a text that says `@room` probes the mentions primary key (user_key,
-// stream, seq): the marker is written only for one that does (by
-// room_mentions.ts saysRoom, /@room/i, ASCII case-insensitive as LIKE
-// is), so every other message costs a scan of its text and no look-up.
-const ROOM_MARKED = "CASE WHEN m.text LIKE '%@room%' THEN EXISTS (SELECT 1 " +
-  `FROM mentions rm WHERE rm.user_key = '${ROOM_MENTION_KEY}' ` +
-  "AND rm.stream = m.stream AND rm.seq = m.seq) ELSE 0 END AS room_mention";
+// Whether the message's @room notified its room, and its @here the
+// members online: derived from the marker rows (mentions.ts
+// ROOM_MENTION_KEY, HERE_MENTION_KEY) rather than stored twice. Only a
+// text that says `@room` or `@here` probes the mentions primary key
+// (user_key, stream, seq), twice: a marker is written only for one that
+// does (by room_mentions.ts saysRoom and saysHere, ASCII case-insensitive
+// as LIKE is), so every other message costs two scans of its text and no
+// look-up.
+const WIDE_MARKED =
+  "CASE WHEN m.text LIKE '%@room%' OR m.text LIKE '%@here%' THEN (SELECT " +
+  `coalesce(sum(CASE rm.user_key WHEN '${ROOM_MENTION_KEY}' THEN 1 ` +
+  "ELSE 2 END), 0) FROM mentions rm WHERE rm.user_key IN " +
+  `('${ROOM_MENTION_KEY}', '${HERE_MENTION_KEY}') ` +
+  "AND rm.stream = m.stream AND rm.seq = m.seq) ELSE 0 END AS wide_mentions";
 
 // A message's thread, counted when read rather than kept in a column: two
 // probes of messages_reply_seq (reply_to, seq), which the count and the
@@ -66,7 +71,7 @@ export const MESSAGE_COLUMNS =
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
-  "r.sender AS reply_sender, m.version, " + ROOM_MARKED + REPLIES_OF;
+  "r.sender AS reply_sender, m.version, " + WIDE_MARKED + REPLIES_OF;
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
@@ -96,7 +101,7 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     sender: v[18] as string,
     reply_sender: v[19] as string | null,
     version: v[20] as number,
-    room_mention: v[21] as number,
+    wide_mentions: v[21] as number,
     reply_count: v[22] as number,
     last_reply_seq: v[23] as number | null,
   };
@@ -128,7 +133,8 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,
-    roomMention: row.room_mention === 1,
+    roomMention: (row.wide_mentions & 1) !== 0,
+    hereMention: (row.wide_mentions & 2) !== 0,
     replyCount: row.reply_count ?? 0,
     lastReplySeq: row.last_reply_seq ?? null,
   });

@@ -451,6 +451,53 @@ export function teamChat(test: StoreTest): void {
     assert.equal(await mentions("bob"), 1);
   });
 
+  test("an @here with its members online is one mention of each of them only, once with a name beside it, says here_mention as written, read and edited; without here only the name here's", async (store) => {
+    for (const key of ["bob", "carol", "dan", "here"]) {
+      await store.addMember(key, "general");
+    }
+    const sent = (await store.appendMessage(
+      draft("general", "@here and @bob", { here: ["bob", "carol", "alice"] }),
+    )).message;
+    assert.equal(sent.here_mention, true);
+    const mentions = async (userKey: string) =>
+      (await store.readState(userKey, "general")).mentions;
+    assert.equal(await mentions("bob"), 1);
+    assert.equal(await mentions("carol"), 1);
+    assert.equal(await mentions("dan"), 0, "offline when it was sent");
+    assert.equal(await mentions("alice"), 0, "the author's own @here");
+    assert.equal(await mentions("here"), 0);
+    const [read] = await store.history("general", { limit: 1 });
+    assert.equal(read.here_mention, true);
+    const edited = await store.updateMessage(sent.id, {
+      text: "@here again",
+      here: ["dan"],
+    });
+    assert.equal(edited?.here_mention, true);
+    assert.deepEqual(
+      [await mentions("bob"), await mentions("carol"), await mentions("dan")],
+      [0, 0, 1],
+    );
+    const plain = await store.updateMessage(sent.id, { text: "@here plain" });
+    assert.equal(plain?.here_mention, undefined);
+    assert.equal(await mentions("dan"), 0);
+    assert.equal(await mentions("here"), 1, "only the name here's");
+  });
+
+  test("an @here's members take no place of the 50 names a message mentions, as written and as edited", async (store) => {
+    const text = ["@here", ...range(1, 51).map((i) => `@user${i}`)].join(" ");
+    const here = ["zed"];
+    const sent = (await store.appendMessage(draft("general", text, { here })))
+      .message;
+    const [plain] = await append(store, "general", ["nobody yet"]);
+    await store.updateMessage(plain.id, { text, here });
+    const mentions = async (userKey: string) =>
+      (await store.readState(userKey, "general")).mentions;
+    assert.equal(sent.here_mention, true);
+    assert.equal(await mentions("zed"), 2);
+    assert.equal(await mentions("user50"), 2, "the 50th name, twice");
+    assert.equal(await mentions("user51"), 0, "past the cap");
+  });
+
   test("a message mentions the first 50 other names it holds, as written and as edited: the author's own name takes no place", async (store) => {
     // The author's name first, then 51 others: the cap is 50 others.
     const text = ["@Alice", ...range(1, 51).map((i) => `@user${i}`)].join(" ");

@@ -1,0 +1,227 @@
+/**
+ * `@here`: a mention of the members of a room online when it is sent
+ * (server/room_mentions.ts hereMembers), one row each (server/mentions.ts),
+ * with `@room`'s permission rule. Every single-node scenario runs on SQLite
+ * and, when PostgreSQL is installed, on a fresh PostgreSQL database of its
+ * own; the cross-node one on two nodes sharing PostgreSQL and Redis.
+ */
+import assert from "node:assert/strict";
+import type { Config } from "../server/config.ts";
+import {
+  ClientPool,
+  clusterSkipReason,
+  eventually,
+  type Frame,
+  startTestServer,
+  type TestClient,
+  wentOffline,
+  withCluster,
+} from "./harness.ts";
+import { migratedDatabase } from "./migrated_database.ts";
+import { postgresSkipReason, startPostgres } from "./services.ts";
+
+const pg = postgresSkipReason() ? null : await startPostgres();
+
+const BACKENDS: {
+  name: string;
+  fresh(): Promise<{ options: Partial<Config>; drop(): Promise<void> }>;
+}[] = [{
+  name: "sqlite",
+  fresh: () => Promise.resolve({ options: {}, drop: () => Promise.resolve() }),
+}];
+if (pg) {
+  BACKENDS.push({
+    name: "postgres",
+    async fresh() {
+      const database = await migratedDatabase(pg);
+      return { options: { databaseUrl: database.url }, drop: database.drop };
+    },
+  });
+} else {
+  Deno.test({
+    name: `here mentions: PostgreSQL runs skipped, ${postgresSkipReason()}`,
+    ignore: true,
+    fn() {},
+  });
+}
+
+function hereTest(
+  name: string,
+  body: (pool: ClientPool) => Promise<void>,
+  options: Partial<Config> = {},
+): void {
+  for (const backend of BACKENDS) {
+    Deno.test(`${name} (${backend.name})`, async () => {
+      const store = await backend.fresh();
+      const server = await startTestServer({ ...store.options, ...options });
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        await body(pool);
+      } finally {
+        await pool.closeAll();
+        await server.close();
+        await store.drop();
+      }
+    });
+  }
+}
+
+type Message = { id: string; text: string; here_mention?: boolean };
+
+/** The unread mentions in `general` a new login of the account is told. */
+async function generalMentions(
+  pool: ClientPool,
+  client: TestClient,
+): Promise<number> {
+  const again = await pool.login({ token: client.token });
+  const reply = again.received.find((f) => f.data.request === "login")!;
+  const memberships = reply.data.memberships as {
+    room: string;
+    mentions: number;
+  }[];
+  const general = memberships.find((m) => m.room === "general")!;
+  await again.close();
+  return general.mentions;
+}
+
+/** The first `receive_message` event a client got for message `id`. */
+function received(client: TestClient, id: string): Promise<Message> {
+  return eventually(() => {
+    const event = client.received.find((f: Frame) =>
+      f.action === "receive_message" && (f.data as Message).id === id
+    );
+    assert.ok(event, `no receive_message for ${id}`);
+    return event.data as Message;
+  });
+}
+
+hereTest(
+  "@here is a mention for the members online when it is sent and not for one offline then, who reads it later",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await carol.close();
+    await wentOffline(ada, "carol");
+    const sent = (await bob.ok("send_message", {
+      text: "@here standup in five, @ada",
+    })).message as Message;
+    assert.equal(sent.here_mention, true);
+    assert.equal((await received(ada, sent.id)).here_mention, true);
+    // Named and online: one mention, not two.
+    assert.equal(await generalMentions(pool, ada), 1);
+    assert.equal(await generalMentions(pool, bob), 0);
+    assert.equal(await generalMentions(pool, carol), 0);
+    // carol reads it later: it still says it notified (those online).
+    const again = await pool.login({ token: carol.token });
+    const history = (await again.ok("history", { room: "general" }))
+      .messages as Message[];
+    assert.equal(history.find((m) => m.id === sent.id)?.here_mention, true);
+  },
+);
+
+hereTest(
+  "in a room of more than --room-mention-members members only moderators and admins notify with @here; the message is still sent",
+  async (pool) => {
+    // The first account is the admin.
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const quiet = (await bob.ok("send_message", { text: "@here lunch?" }))
+      .message as Message;
+    assert.equal(quiet.text, "@here lunch?");
+    assert.equal(quiet.here_mention, undefined);
+    assert.equal(await generalMentions(pool, carol), 0);
+    const loud = (await ada.ok("send_message", {
+      text: "@here the server restarts",
+    })).message as Message;
+    assert.equal(loud.here_mention, true);
+    assert.equal(await generalMentions(pool, carol), 1);
+    assert.equal(await generalMentions(pool, bob), 1);
+  },
+  { roomMentionMembers: 2 },
+);
+
+hereTest(
+  "an ignored author's @here is no mention for the ignorer online, and one for the others",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await carol.ok("ignore_user", { user: "bob" });
+    await bob.ok("send_message", { text: "@here look" });
+    assert.equal(await generalMentions(pool, carol), 0);
+    assert.equal(await generalMentions(pool, ada), 1);
+  },
+);
+
+hereTest(
+  "an edit decides @here again: without it no one counts it and here_mention goes, with it again those online then count it",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const sent = (await bob.ok("send_message", { text: "@here deploy" }))
+      .message as Message;
+    assert.equal(await generalMentions(pool, ada), 1);
+    const plain = (await bob.ok("edit_message", {
+      id: sent.id,
+      text: "deploy",
+    })).message as Message;
+    assert.equal(plain.here_mention, undefined);
+    assert.equal(await generalMentions(pool, ada), 0);
+    const loud = (await bob.ok("edit_message", {
+      id: sent.id,
+      text: "@HERE deploy",
+    })).message as Message;
+    assert.equal(loud.here_mention, true);
+    assert.equal(await generalMentions(pool, ada), 1);
+    const found = (await ada.ok("search", { query: "deploy" }))
+      .results as Message[];
+    assert.equal(found.find((m) => m.id === sent.id)?.here_mention, true);
+  },
+);
+
+hereTest(
+  "@here in a private conversation notifies nothing and carries no here_mention",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    await pool.register("bob");
+    const sent = await ada.ok("private_message", {
+      to: "bob",
+      text: "@here are you there",
+    });
+    assert.equal((sent.message as Message).here_mention, undefined);
+  },
+);
+
+const clusterSkip = clusterSkipReason();
+Deno.test({
+  name:
+    "@here on two nodes is a mention for a member online on the other node, not for one offline",
+  ignore: clusterSkip !== undefined,
+  fn: () =>
+    withCluster(2, async (_cluster, pools) => {
+      const ada = await pools[0].register("ada");
+      const bob = await pools[1].register("bob");
+      const carol = await pools[1].register("carol");
+      await carol.close();
+      // Both nodes see bob online and carol gone before the @here.
+      await eventually(async () => {
+        const { users } = await ada.ok("list_users", { room: "general" });
+        assert.deepEqual(users, ["ada", "bob"]);
+      });
+      const sent = (await ada.ok("send_message", { text: "@here ship it" }))
+        .message as Message;
+      assert.equal(sent.here_mention, true);
+      assert.equal((await received(bob, sent.id)).here_mention, true);
+      assert.equal(await generalMentions(pools[0], bob), 1);
+      assert.equal(await generalMentions(pools[1], carol), 0);
+    }),
+});
+if (clusterSkip !== undefined) {
+  Deno.test({
+    name: `here mentions across nodes: skipped, ${clusterSkip}`,
+    ignore: true,
+    fn() {},
+  });
+}
