@@ -98,7 +98,9 @@ function isMessageBase(value: Fields): boolean {
       (Array.isArray(value.reactions) && value.reactions.every(isReaction))) &&
     (value.pinned === undefined || typeof value.pinned === "boolean") &&
     (value.room_mention === undefined ||
-      typeof value.room_mention === "boolean");
+      typeof value.room_mention === "boolean") &&
+    (value.here_mention === undefined ||
+      typeof value.here_mention === "boolean");
 }
 
 /** Whether a value is a reply's quote of the message it answers. */

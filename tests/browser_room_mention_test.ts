@@ -2,7 +2,8 @@
  * `@room` in the web client, in a real browser: another's `@room` in a
  * small room counts as a mention of the reader (the sidebar's "@"), its
  * row stands out as one and `@room` as the reader's own name does; the
- * composer offers `@room` after "@" in a room, with what it does. Needs
+ * composer offers `@room` after "@" in a room, with what it does. `@here`
+ * likewise for a reader online when it is sent, offered after `@room`. Needs
  * /usr/bin/chromium; without it the test is reported as ignored.
  */
 
@@ -55,6 +56,64 @@ browserTest(
       await option.filter({ hasText: "Notify everyone in this room" })
         .waitFor();
       assert.equal(await option.locator(".mention-name").innerText(), "room");
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client counts another's @here as a mention of the reader online, highlights @here, and offers @here after @room",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bob.ok("create_room", { room: "crew" });
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await send(page, "/join crew");
+      await currentRoom(page, "crew");
+      const roomItem = (name: string) =>
+        page.locator(`[data-testid="room-item"][data-room="${name}"]`);
+      await roomItem("general").click();
+      await currentRoom(page, "general");
+
+      // alice is online in crew: bob's @here is her mention.
+      const sent = await bob.ok("send_message", {
+        room: "crew",
+        text: "@here standup now",
+      });
+      assert.equal(
+        (sent.message as { here_mention?: boolean }).here_mention,
+        true,
+      );
+      await roomItem("crew").locator(".unread-badge.at-me")
+        .filter({ hasText: "@1" }).waitFor();
+
+      await roomItem("crew").click();
+      await currentRoom(page, "crew");
+      const row = page.locator(
+        '[data-testid="message"][data-user="bob"].mentioned',
+      ).filter({ hasText: "standup now" });
+      await row.waitFor();
+      assert.equal(
+        await row.locator(".mention.mention-self").innerText(),
+        "@here",
+      );
+      await page.screenshot({ path: artifact("here_mention.png") });
+
+      // Offered after "@", after @room, before the people.
+      await page.getByTestId("composer").pressSequentially("hey @");
+      const options = page.getByTestId("mention-option");
+      await options.nth(1).filter({
+        hasText: "Notify everyone online in this room",
+      }).waitFor();
+      assert.deepEqual(
+        [
+          await options.nth(0).locator(".mention-name").innerText(),
+          await options.nth(1).locator(".mention-name").innerText(),
+        ],
+        ["room", "here"],
+      );
     } finally {
       await bob.close();
     }

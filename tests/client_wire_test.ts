@@ -115,7 +115,7 @@ Deno.test("wire fills in an error reply a broken server left incomplete", () => 
   });
 });
 
-Deno.test("wire takes quotes, their badges, reactions, pins and room mentions of the right shape only", () => {
+Deno.test("wire takes quotes, their badges, reactions, pins, room and here mentions of the right shape only", () => {
   const quote = { id: "01H", seq: 1, user: "bo", text: "", deleted: true };
   const full = {
     ...MESSAGE,
@@ -123,6 +123,7 @@ Deno.test("wire takes quotes, their badges, reactions, pins and room mentions of
     reactions: [{ emoji: "👍", count: 2, users: ["bo", "ida"] }],
     pinned: true,
     room_mention: true,
+    here_mention: true,
   };
   assert.equal(isChatMessage(full), true);
   assert.equal(isChatMessage({ ...full, reply_to: "01H" }), false);
@@ -140,6 +141,7 @@ Deno.test("wire takes quotes, their badges, reactions, pins and room mentions of
   );
   assert.equal(isChatMessage({ ...full, pinned: "yes" }), false);
   assert.equal(isChatMessage({ ...full, room_mention: 1 }), false);
+  assert.equal(isChatMessage({ ...full, here_mention: "yes" }), false);
   assert.equal(
     isSearchResults([full, {
       ...MESSAGE,

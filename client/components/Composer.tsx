@@ -29,7 +29,12 @@ import {
 import { emojiCandidates, loadEmojiNames } from "../emoji_names.ts";
 import { toned } from "../emoji_tones.ts";
 import { mentionCandidates, mentionChoices } from "../mention_query.ts";
-import { offersRoomMention, ROOM_MENTION_WORD } from "../room_completion.ts";
+import {
+  HERE_MENTION_WORD,
+  offersHereMention,
+  offersRoomMention,
+  ROOM_MENTION_WORD,
+} from "../room_completion.ts";
 import {
   type AppState,
   entry,
@@ -195,12 +200,22 @@ export function Composer(): JSX.Element {
       completion.query,
       { me },
     ).map(({ name, online }) => ({ name, offline: !online }));
-    return offersRoomMention(completion.query)
-      ? [
-        { name: ROOM_MENTION_WORD, about: t("completion.roomMention") },
-        ...people,
-      ]
-      : people;
+    // The words that ping many first (`@room`, then `@here`), as Slack
+    // offers `@channel` and `@here`.
+    const wide: CompletionOption[] = [];
+    if (offersRoomMention(completion.query)) {
+      wide.push({
+        name: ROOM_MENTION_WORD,
+        about: t("completion.roomMention"),
+      });
+    }
+    if (offersHereMention(completion.query)) {
+      wide.push({
+        name: HERE_MENTION_WORD,
+        about: t("completion.hereMention"),
+      });
+    }
+    return wide.length === 0 ? people : [...wide, ...people];
   }
   const shown = offered(caret.value);
   const options = shown.options;

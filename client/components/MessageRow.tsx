@@ -207,6 +207,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                     text={text}
                     me={me}
                     roomMention={message?.room_mention === true}
+                    hereMention={message?.here_mention === true}
                     suffix={message?.edited_at
                       ? (
                         <span

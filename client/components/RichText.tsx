@@ -22,16 +22,19 @@ export interface RichTextProps {
    * (`room_mention`): `@room` then stands out as a mention of this user.
    */
   roomMention?: boolean;
+  /** The same for `@here` (`here_mention`). */
+  hereMention?: boolean;
 }
 
 /** Paragraphs and code blocks of one message. */
 export function RichText(
-  { text, me, suffix, roomMention }: RichTextProps,
+  { text, me, suffix, roomMention, hereMention }: RichTextProps,
 ): JSX.Element {
   const blocks = useMemo(() => parseMarkup(text), [text]);
   const mine = me === null ? undefined : nameKey(me);
   const isMe = (key: string) =>
-    key === mine || (roomMention === true && key === ROOM_WORD);
+    key === mine || (roomMention === true && key === ROOM_WORD) ||
+    (hereMention === true && key === HERE_WORD);
   const last = blocks.length - 1;
   return (
     <>
@@ -56,6 +59,8 @@ export function RichText(
 
 // The name key `@room` parses to (server/mentions.ts ROOM_WORD).
 const ROOM_WORD = "room";
+// And `@here` (server/mentions.ts HERE_WORD).
+const HERE_WORD = "here";
 
 function renderInline(
   nodes: Inline[],
