@@ -126,7 +126,8 @@ export const SETTINGS = {
   }),
   /**
    * Members above which only a room's moderators, admins and owner may
-   * mention the whole room with `@room` (room_mentions.ts).
+   * mention the whole room with `@room`, or its members online with
+   * `@here` (room_mentions.ts).
    */
   roomMentionMembers: setting({
     flag: "room-mention-members",
@@ -134,7 +135,7 @@ export const SETTINGS = {
     kind: integer({ min: 0 }),
     default: 50,
     help:
-      "in a room of more than N members, only its owner, moderators and admins notify everyone with `@room`",
+      "in a room of more than N members, only its owner, moderators and admins notify everyone with `@room` or `@here`",
   }),
   /**
    * Password hashes (scrypt, 32 MiB each) computed at once; more wait. One
