@@ -401,22 +401,28 @@ Deno.test("web push: an @room that notified its room pushes one mention to each 
   }
 });
 
-Deno.test("web push: an @here pushes to a member online with every page hidden, and to no one offline when it was sent", async () => {
+Deno.test("web push: an @here pushes to a member online with every page hidden, not at level none, and to no one offline when it was sent", async () => {
   const t = await setUp();
   try {
     const carol = await t.pool.register("carol");
-    await subscribe(
-      t.server,
-      carol.token!,
-      `${t.service.base}/push/carol`,
-      t.browsers,
-    );
+    const erin = await t.pool.register("erin");
+    for (const [member, name] of [[carol, "carol"], [erin, "erin"]] as const) {
+      await subscribe(
+        t.server,
+        member.token!,
+        `${t.service.base}/push/${name}`,
+        t.browsers,
+      );
+    }
     await t.alice.ok("create_room", { room: "ops" });
-    for (const member of [t.bob, carol]) {
+    for (const member of [t.bob, carol, erin]) {
       await member.ok("join_room", { room: "ops" });
     }
-    // bob is online on a phone whose page is hidden; carol is offline.
+    // bob is online on a phone whose page is hidden, erin too but she set
+    // ops to none; carol is offline.
     await t.bob.ok("visibility", { hidden: true });
+    await erin.ok("set_notify_level", { room: "ops", level: "none" });
+    await erin.ok("visibility", { hidden: true });
     await carol.close();
     await wentOffline(t.alice, "carol");
     const sent = await t.alice.ok("send_message", { text: "@here standup" });
@@ -426,7 +432,8 @@ Deno.test("web push: an @here pushes to a member online with every page hidden, 
     );
     await t.alice.ok("private_message", { to: "bob", text: "marker" });
     await t.alice.ok("private_message", { to: "carol", text: "marker" });
-    await eventually(() => assert.equal(t.service.pushed.length, 3));
+    await t.alice.ok("private_message", { to: "erin", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 4));
     const texts = (path: string) =>
       t.service.pushed.filter((p) => p.path === path)
         .map((p) => `${p.payload?.kind}: ${p.payload?.text}`).sort();
@@ -435,6 +442,7 @@ Deno.test("web push: an @here pushes to a member online with every page hidden, 
       "private: marker",
     ]);
     assert.deepEqual(texts("/push/carol"), ["private: marker"]);
+    assert.deepEqual(texts("/push/erin"), ["private: marker"]);
   } finally {
     await t.close();
   }
