@@ -16,6 +16,13 @@
  * the checkpoint thread's included) per message and per commit. CPU, not
  * wall time: the machine may be busy. `rounds` repeats the sizes.
  *
+ * Then, for the same size, the WAL bytes a message, which no load
+ * changes: the store opened again without the checkpoint thread, 64
+ * commits (256 for commits of 1) appended, and the -wal file's growth
+ * divided by the messages, in 4 KiB frames too (a frame is a page and
+ * its 24-byte header). Fewer than the store's automatic checkpoint's
+ * 10,000 frames, so the WAL only grows meanwhile.
+ *
  * STORE_ROOT: the absolute path of a folder in the checkout (its import
  * map applies there) holding another version's server/, e.g. after
  * `mkdir .old && git archive HEAD server | tar -x -C .old`, to measure its
@@ -76,6 +83,27 @@ async function append(store: Store, count: number, size: number) {
   }
 }
 
+// A WAL frame: a 4 KiB page (SQLite's default, which the store keeps) and
+// its header.
+const FRAME = 4096 + 24;
+
+/** The WAL's growth a message over commits of `size` in `path`'s store. */
+async function walBytes(path: string, size: number): Promise<number> {
+  const store = await SqliteStore.open(path, {
+    busyTimeoutMs: 5000,
+    commitWaitMs: 0,
+  }) as Store;
+  try {
+    const count = size * (size === 1 ? 256 : 64);
+    const walSize = async () => (await Deno.stat(`${path}-wal`)).size;
+    const before = await walSize();
+    await append(store, count, size);
+    return (await walSize() - before) / count;
+  } finally {
+    await store.close();
+  }
+}
+
 const dir = await Deno.makeTempDir({ prefix: "store_cpu_" });
 try {
   console.log(
@@ -98,6 +126,7 @@ try {
       const used = process.cpuUsage(before);
       const made = store.appendCommits - commits;
       await store.close();
+      const wal = await walBytes(`${dir}/r${round}s${size}.db`, size);
       const stored = Math.ceil(messages / size) * size;
       const per = (us: number, n: number) => (us / n).toFixed(1);
       console.log(
@@ -107,7 +136,9 @@ try {
           per(used.system, stored)
         } total ${per(used.user + used.system, stored)}; a commit ${
           per(used.user + used.system, made)
-        }`,
+        }; WAL bytes a message ${wal.toFixed(0)} (${
+          (wal * size / FRAME).toFixed(1)
+        } frames a commit)`,
       );
     }
   }
