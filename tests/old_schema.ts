@@ -13,7 +13,8 @@
  * the accounts' "do not disturb" with the index of levels at `all`; the
  * saved messages' table, with PostgreSQL's chat_save_message; the indexes
  * of notification levels and drafts by room; the replies' index by
- * (reply_to, seq), with the index it replaced).
+ * (reply_to, seq), with the index it replaced; SQLite's one index of a
+ * room's messages, with the two it replaced).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -40,11 +41,13 @@ import {
   KEY_BYTES_MIGRATION,
   MEMBER_PAGES_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
+  ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   THREADS_MIGRATION,
   TOPICS_MIGRATION,
+  UNREAD_INDEX_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
   VERSIONS_MIGRATION,
@@ -175,6 +178,21 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (
+    before <= versionBefore(SQLITE_MIGRATIONS, ONE_MESSAGE_INDEX_MIGRATION)
+  ) {
+    // The indexes of before, so that the upgrade replaces them again.
+    db.exec("DROP TRIGGER messages_seq_unique");
+    db.exec("DROP TRIGGER messages_seq_unique_update");
+    db.exec("DROP INDEX messages_stream_seq_author");
+    db.exec(
+      "CREATE UNIQUE INDEX messages_stream_seq ON messages (stream, seq)",
+    );
+    if (before > versionBefore(SQLITE_MIGRATIONS, UNREAD_INDEX_MIGRATION)) {
+      db.exec(`CREATE INDEX messages_unread ON messages (stream, seq, user_key)
+        WHERE deleted = 0`);
+    }
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, THREADS_MIGRATION)) {
     db.exec("DROP INDEX messages_reply_seq");
     db.exec(

@@ -24,6 +24,7 @@ import {
   OLD_UPLOADS_SQL,
   oldMessagesSql,
   oldPrivateSql,
+  ONE_MESSAGE_INDEX_MIGRATION,
   OWNERS_MIGRATION,
   QUOTA_MIGRATION,
   STALE_CONVERSATIONS_MIGRATION,
@@ -330,7 +331,7 @@ Deno.test("store: /healthz answers 503 while the database is locked and 200 once
 async function withOldDatabase(
   version: number,
   rows: string,
-  body: (store: SqliteStore) => Promise<void>,
+  body: (store: SqliteStore, path: string) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;
@@ -347,7 +348,7 @@ async function withOldDatabase(
     }
     const store = new SqliteStore(path, OPTIONS);
     try {
-      await body(store);
+      await body(store, path);
     } finally {
       await store.close();
     }
@@ -430,6 +431,104 @@ Deno.test("SqliteStore: messages stored before versions read with none, and thei
     versionBefore(SQLITE_MIGRATIONS, VERSIONS_MIGRATION),
     oldMessagesSql("user"),
     checkVersionsFromZero,
+  ));
+
+// Seq 1 again in general, and dev's seq 1 moved into general: both
+// refused, as a UNIQUE index on (stream, seq) refused them. A connection
+// of its own, beside the store: the store never writes a seq it has.
+function checkSeqOnceAStream(path: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    const refused = /UNIQUE constraint failed: messages\.stream, messages\.seq/;
+    assert.throws(
+      () =>
+        db.exec(`INSERT INTO messages (stream, seq, id, user_key, user, room,
+          text, ts) VALUES ('general', 1, 'again', 'bob', 'bob', 'general',
+          'a seq twice', 1)`),
+      refused,
+    );
+    assert.throws(
+      () =>
+        db.exec("UPDATE messages SET stream = 'general' WHERE stream = 'dev'"),
+      refused,
+    );
+    // A rename moves a stream whole into a key with no messages.
+    db.exec("UPDATE messages SET stream = 'lounge' WHERE stream = 'dev'");
+    const seqs = db.prepare(
+      "SELECT seq FROM messages WHERE stream = 'lounge' ORDER BY seq",
+    ).all().map((row) => row.seq);
+    assert.deepEqual(seqs, [1]);
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("SqliteStore: a stream never holds two messages of one seq, whether inserted or moved from another stream", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  try {
+    const store = await SqliteStore.open(path, OPTIONS);
+    try {
+      await store.appendMessage(inGeneral("first"));
+      await store.createRoom("dev", "dev");
+      await store.appendMessage({ ...inGeneral("in dev"), roomKey: "dev" });
+    } finally {
+      await store.close();
+    }
+    checkSeqOnceAStream(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: messages stored under the two indexes of before count unread and mentions as they did once it opens, in one index", () =>
+  withOldDatabase(
+    versionBefore(SQLITE_MIGRATIONS, ONE_MESSAGE_INDEX_MIGRATION),
+    `
+    INSERT INTO rooms (key, name, created_at)
+    VALUES ('general', 'general', 1), ('dev', 'dev', 2);
+    INSERT INTO streams (key, last_seq) VALUES ('general', 4), ('dev', 1);
+    INSERT INTO messages (stream, seq, id, user_key, user, room, text, ts, deleted)
+    VALUES ('general', 1, '01A', 'bob', 'bob', 'general', 'hello', 1, 0),
+           ('general', 2, '01B', 'alice', 'alice', 'general', 'mine', 2, 0),
+           ('general', 3, '01C', 'bob', 'bob', 'general', '', 3, 1),
+           ('general', 4, '01D', 'bob', 'bob', 'general', '@alice look', 4, 0),
+           ('dev', 1, '01E', 'bob', 'bob', 'dev', 'in dev', 5, 0);
+    INSERT INTO mentions (user_key, stream, seq)
+    VALUES ('alice', 'general', 3), ('alice', 'general', 4);
+    `,
+    async (store, path) => {
+      // Not her own (2), not the deleted one (3), nor its mention.
+      assert.deepEqual(await store.readState("alice", "general"), {
+        lastReadSeq: 0,
+        unread: 2,
+        mentions: 1,
+        lastSeq: 4,
+      });
+      const { message } = await store.appendMessage({
+        ...inGeneral("after the upgrade"),
+        userKey: "bob",
+        user: "bob",
+      });
+      assert.equal(message.seq, 5);
+      assert.deepEqual(
+        (await store.history("general", { beforeSeq: 6 })).map((m) => m.seq),
+        [1, 2, 3, 4, 5],
+      );
+      assert.equal((await store.readState("alice", "general")).unread, 3);
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        const indexes = db.prepare(
+          `SELECT name FROM sqlite_schema
+           WHERE type = 'index' AND tbl_name = 'messages'
+             AND (name LIKE 'messages_stream%' OR name = 'messages_unread')`,
+        ).all().map((row) => row.name);
+        assert.deepEqual(indexes, ["messages_stream_seq_author"]);
+      } finally {
+        db.close();
+      }
+      checkSeqOnceAStream(path);
+    },
   ));
 
 // Words are indexed a moment after the append, many messages at once

@@ -713,4 +713,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE reply_to IS NOT NULL;
   DROP INDEX IF EXISTS messages_reply_to;
   `,
+  `
+  -- One index of a room's messages instead of two: every message wrote its
+  -- room's leaf of messages_stream_seq (stream, seq) and of messages_unread
+  -- (stream, seq, user_key, for the unread counts), two pages a room in
+  -- each commit's WAL. This one serves both, and the deleted messages the
+  -- counts skip are read from it, never from the rows. It cannot be
+  -- UNIQUE on (stream, seq) alone (SQLite has no INCLUDE), so the trigger
+  -- keeps a seq once a stream: a probe of the leaf the insert writes next.
+  CREATE INDEX messages_stream_seq_author
+    ON messages (stream, seq, user_key, deleted);
+  DROP INDEX messages_unread;
+  DROP INDEX messages_stream_seq;
+  CREATE TRIGGER messages_seq_unique BEFORE INSERT ON messages
+  WHEN EXISTS (SELECT 1 FROM messages
+    WHERE stream = new.stream AND seq = new.seq)
+  BEGIN
+    SELECT RAISE(ABORT, 'UNIQUE constraint failed: messages.stream, messages.seq');
+  END;
+  CREATE TRIGGER messages_seq_unique_update
+  BEFORE UPDATE OF stream, seq ON messages
+  WHEN EXISTS (SELECT 1 FROM messages
+    WHERE stream = new.stream AND seq = new.seq AND rowid <> new.rowid)
+  BEGIN
+    SELECT RAISE(ABORT, 'UNIQUE constraint failed: messages.stream, messages.seq');
+  END;
+  `,
 ];

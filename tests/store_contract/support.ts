@@ -299,6 +299,18 @@ export const PLACES_BY_ROOM_MIGRATION =
 export const THREADS_MIGRATION =
   "A message's thread (list_replies, reply_count)";
 
+/**
+ * Text of SQLite's migration that indexes a room's messages once, by
+ * (stream, seq, user_key, deleted), in place of messages_stream_seq and
+ * messages_unread, with a trigger that keeps each seq once a stream.
+ */
+export const ONE_MESSAGE_INDEX_MIGRATION =
+  "One index of a room's messages instead of two";
+
+/** Text of the migration that indexed unread counts (SQLite's replaced since). */
+export const UNREAD_INDEX_MIGRATION =
+  "Unread counts (a login counts every room";
+
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 
