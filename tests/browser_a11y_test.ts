@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import {
-  AFTER_PASSWORD,
   axeAudit,
   type AxeFinding,
   browserTest,
@@ -18,6 +17,7 @@ import {
   type PageOptions,
   register,
   send,
+  submitPassword,
   transitionsDone,
 } from "./browser_support.ts";
 import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
@@ -251,8 +251,8 @@ browserTest(
     await page.keyboard.type("keys");
     await page.keyboard.press("Tab");
     await page.keyboard.type(TEST_PASSWORD);
-    await page.keyboard.press("Enter");
-    await currentRoom(page, "general", AFTER_PASSWORD);
+    await submitPassword(page, () => page.keyboard.press("Enter"));
+    await currentRoom(page, "general");
 
     // The composer has the focus: type and send.
     assert.ok(await focusedIs(page, "composer"));

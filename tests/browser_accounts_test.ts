@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
-  AFTER_PASSWORD,
   artifact,
   browserTest,
   confirmedFrom,
@@ -21,6 +20,7 @@ import {
   send,
   signIn,
   STEP_TIMEOUT,
+  submitPassword,
 } from "./browser_support.ts";
 import { ClientPool, TEST_PASSWORD, type TestServer } from "./harness.ts";
 
@@ -47,8 +47,11 @@ browserTest(
       .waitFor();
     await carol.getByTestId("login-password").fill(TEST_PASSWORD);
     await carol.screenshot({ path: artifact("accounts_register.png") });
-    await carol.getByTestId("login-submit").click();
-    await currentRoom(carol, "general", AFTER_PASSWORD);
+    await submitPassword(
+      carol,
+      () => carol.getByTestId("login-submit").click(),
+    );
+    await currentRoom(carol, "general");
     await carol.getByTestId("role-badge").filter({ hasText: /^admin$/ })
       .waitFor();
 
@@ -102,14 +105,20 @@ browserTest(
     await carol.getByTestId("login-tab-signin").click();
     await carol.getByTestId("login-username").fill("carol");
     await carol.getByTestId("login-password").fill("wrong password");
-    await carol.getByTestId("login-submit").click();
+    await submitPassword(
+      carol,
+      () => carol.getByTestId("login-submit").click(),
+    );
     await carol.getByTestId("login-error").filter({
       hasText: "Wrong username or password",
-    }).waitFor(AFTER_PASSWORD);
+    }).waitFor();
     await carol.screenshot({ path: artifact("accounts_bad_password.png") });
     await carol.getByTestId("login-password").fill(TEST_PASSWORD);
-    await carol.getByTestId("login-submit").click();
-    await currentRoom(carol, "general", AFTER_PASSWORD);
+    await submitPassword(
+      carol,
+      () => carol.getByTestId("login-submit").click(),
+    );
+    await currentRoom(carol, "general");
   },
 );
 

@@ -9,7 +9,6 @@
 
 import assert from "node:assert/strict";
 import {
-  AFTER_PASSWORD,
   artifact,
   browserTest,
   currentRoom,
@@ -19,6 +18,7 @@ import {
   send,
   signIn,
   STEP_TIMEOUT,
+  submitPassword,
 } from "./browser_support.ts";
 import {
   postAsPage,
@@ -107,8 +107,8 @@ browserTest(
     const owner = await openPage(browser, server);
     await owner.goto(url);
     await owner.locator('input[type="password"]').fill("a brand new secret");
-    await owner.getByRole("button").click();
-    await currentRoom(owner, "general", AFTER_PASSWORD);
+    await submitPassword(owner, () => owner.getByRole("button").click());
+    await currentRoom(owner, "general");
 
     // A room renamed on the page: whoever is in it follows to the new name.
     const chat = await openPage(browser, server);

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
 import {
-  AFTER_PASSWORD,
   artifact,
   browserTest,
   confirmedFrom,
@@ -19,6 +18,7 @@ import {
   openPage,
   register,
   send,
+  submitPassword,
   transitionsDone,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
@@ -200,8 +200,8 @@ browserTest(
     await rosa.getByTestId("login-tab-register").click();
     await rosa.getByTestId("login-username").fill("rosa");
     await rosa.getByTestId("login-password").fill("correct horse battery");
-    await rosa.getByTestId("login-submit").click();
-    await currentRoom(rosa, "general", AFTER_PASSWORD);
+    await submitPassword(rosa, () => rosa.getByTestId("login-submit").click());
+    await currentRoom(rosa, "general");
     await rosa.getByPlaceholder("Écrire dans #general").waitFor();
 
     await send(paul, "Bonjour Rosa! the *slides* are ready: `deck-v3.pdf`");

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import {
-  AFTER_PASSWORD,
   browserTest,
   confirmedFrom,
   currentConversation,
@@ -18,6 +17,7 @@ import {
   send,
   signIn,
   STEP_TIMEOUT,
+  submitPassword,
 } from "./browser_support.ts";
 import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
 import { DEFAULT_RATE_LIMITS } from "../server/mod.ts";
@@ -47,9 +47,12 @@ browserTest(
     await second.getByTestId("login-tab-signin").click();
     await second.getByTestId("login-username").fill("carol");
     await second.getByTestId("login-password").fill(TEST_PASSWORD);
-    await second.getByTestId("login-submit").click();
+    await submitPassword(
+      second,
+      () => second.getByTestId("login-submit").click(),
+    );
     await second.getByTestId("me-name").filter({ hasText: /^carol$/ })
-      .waitFor(AFTER_PASSWORD);
+      .waitFor();
   },
 );
 
@@ -78,10 +81,13 @@ browserTest(
     await second.getByTestId("login-tab-signin").click();
     await second.getByTestId("login-username").fill("gus");
     await second.getByTestId("login-password").fill("not the password");
-    await second.getByTestId("login-submit").click();
+    await submitPassword(
+      second,
+      () => second.getByTestId("login-submit").click(),
+    );
     await error.filter({
       hasText: "Nom d'utilisateur ou mot de passe incorrect.",
-    }).waitFor(AFTER_PASSWORD);
+    }).waitFor();
     await second.getByRole("button", { name: "English" }).click();
     await error.filter({ hasText: "Wrong username or password." }).waitFor();
 
@@ -292,8 +298,11 @@ browserTest(
     await alice.getByTestId("login-tab-signin").click();
     await alice.getByTestId("login-username").fill("alice");
     await alice.getByTestId("login-password").fill("another long password");
-    await alice.getByTestId("login-submit").click();
-    await currentRoom(alice, "general", AFTER_PASSWORD);
+    await submitPassword(
+      alice,
+      () => alice.getByTestId("login-submit").click(),
+    );
+    await currentRoom(alice, "general");
     await talkPrivately(alice, "bob", "more secret plans");
     await alice.reload();
     await alice.locator('[data-testid="dm-item"][data-user="bob"]').waitFor();

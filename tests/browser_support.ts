@@ -10,6 +10,8 @@ import {
   chromium,
   type Locator,
   type Page,
+  type Response,
+  type WebSocket,
 } from "playwright-core";
 import axe from "axe-core";
 import {
@@ -17,6 +19,7 @@ import {
   startTestServer,
   TEST_PASSWORD,
   type TestServer,
+  within,
 } from "./harness.ts";
 import type { Config } from "../server/config.ts";
 
@@ -29,16 +32,14 @@ const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
  */
 export const STEP_TIMEOUT = 30_000;
 /**
- * The wait for what follows a password sent from a page (registering,
- * signing in, a reset): the server checks it with scrypt in turn with its
- * other checks (a few ms here: these servers hash at N=2^10,
- * tests/cheap_passwords.ts), then the page opens its socket and logs in,
- * which on a busy 2-core machine can outlast a step's wait (a sign-in ran
- * past 30 s at load 23, when hashes still cost 0.4 s each). As long as the
- * harness waits for a password's reply: a waitFor ends as soon as what it
- * waits for shows, so this costs a passing test nothing.
+ * Where a page sends a password: the server answers each after an scrypt
+ * check, in turn with its other checks.
  */
-export const AFTER_PASSWORD = { timeout: PATIENT_WAIT_MS };
+const PASSWORD_PATHS = new Set([
+  "/api/login",
+  "/api/register",
+  "/api/reset-password",
+]);
 /** Playwright's longest wait between two tries of a step. */
 const PLAYWRIGHT_BACKOFF_MS = 1_100;
 /** Flags that work as root on the build machines (NOTES.md); the last ones keep Chromium off the internet. */
@@ -152,8 +153,8 @@ export async function register(page: Page, name: string): Promise<void> {
   await page.getByTestId("login-tab-register").click();
   await page.getByTestId("login-username").fill(name);
   await page.getByTestId("login-password").fill(TEST_PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general", AFTER_PASSWORD);
+  await submitPassword(page, () => page.getByTestId("login-submit").click());
+  await currentRoom(page, "general");
 }
 
 /** Signs in to an existing account and lands in #general. */
@@ -162,8 +163,69 @@ export async function signIn(page: Page, name: string): Promise<void> {
   await page.getByTestId("login-tab-signin").click();
   await page.getByTestId("login-username").fill(name);
   await page.getByTestId("login-password").fill(TEST_PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await currentRoom(page, "general", AFTER_PASSWORD);
+  await submitPassword(page, () => page.getByTestId("login-submit").click());
+  await currentRoom(page, "general");
+}
+
+/**
+ * Does `submit` (the click or key that sends a password from the page) and
+ * waits for the answers it brings, not for a time: the server's reply to
+ * the password, then, when that let the page in, the reply to the login of
+ * the socket the page opens with its new cookie. True when the page got in.
+ *
+ * A password's reply can take long on a busy machine (scrypt, in turn with
+ * the server's other checks), and the socket's login follows it: no step's
+ * wait can say how long both take. Each answer is waited for as the harness
+ * waits for one that hashes (PATIENT_WAIT_MS, a bound that only a server
+ * that never answers reaches); what the page shows after them is its own
+ * quick work, for a step's wait.
+ */
+export async function submitPassword(
+  page: Page,
+  submit: () => Promise<void>,
+): Promise<boolean> {
+  let answered = (_ok: boolean) => {};
+  let loggedIn = () => {};
+  const answer = new Promise<boolean>((resolve) => answered = resolve);
+  const login = new Promise<void>((resolve) => loggedIn = resolve);
+  const onResponse = (response: Response) => {
+    const { pathname } = new URL(response.url());
+    if (
+      PASSWORD_PATHS.has(pathname) && response.request().method() === "POST"
+    ) answered(response.ok());
+  };
+  // Every socket the page opens from now: a refused socket login (rate
+  // limited, say) is tried again on a new one.
+  const onSocket = (socket: WebSocket) => {
+    socket.on("framereceived", ({ payload }) => {
+      if (typeof payload === "string" && isLoginSuccess(payload)) loggedIn();
+    });
+  };
+  page.on("response", onResponse);
+  page.on("websocket", onSocket);
+  try {
+    await submit();
+    const ok = await within(PATIENT_WAIT_MS, answer, "the password's reply");
+    if (ok) await within(PATIENT_WAIT_MS, login, "the socket's login reply");
+    return ok;
+  } finally {
+    page.off("response", onResponse);
+    page.off("websocket", onSocket);
+  }
+}
+
+/** Whether a WebSocket frame (objects joined by "\n") holds a login's success reply. */
+function isLoginSuccess(payload: string): boolean {
+  // History pages are large: read only frames that can hold the reply.
+  if (!payload.includes('"request":"login"')) return false;
+  return payload.split("\n").some((line) => {
+    try {
+      const frame = JSON.parse(line);
+      return frame.action === "success" && frame.data?.request === "login";
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Joins as a guest and lands in #general. */

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import type { Page } from "playwright-core";
 import {
-  AFTER_PASSWORD,
   artifact,
   axeAudit,
   browserTest,
@@ -18,6 +17,7 @@ import {
   register,
   send,
   signIn,
+  submitPassword,
   transitionsDone,
   waitForTitle,
 } from "./browser_support.ts";
@@ -462,8 +462,8 @@ browserTest(
     await bob.getByTestId("login-tab-signin").click();
     await bob.getByTestId("login-username").fill("bob");
     await bob.getByTestId("login-password").fill(TEST_PASSWORD);
-    await bob.getByTestId("login-submit").click();
-    await currentRoom(bob, "secret", AFTER_PASSWORD);
+    await submitPassword(bob, () => bob.getByTestId("login-submit").click());
+    await currentRoom(bob, "secret");
     await bob.getByTestId("header-lock").waitFor();
     await bob.getByTestId("intro-lock").waitFor();
     await alice.locator('[data-testid="member"][data-user="bob"]').waitFor();
