@@ -5,7 +5,8 @@
  * machine). The suite registers hundreds of accounts in servers of its
  * own (tests/harness.ts startTestServer uses this unless told otherwise);
  * the server's cost is asserted by the tests that pass SCRYPT_PASSWORDS,
- * and servers started as processes (spawnServer) always run it.
+ * and single servers started as processes (spawnServer) always run it
+ * (the nodes of clusters run tests/cheap_main.ts).
  */
 import {
   decoyHash,

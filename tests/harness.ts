@@ -91,10 +91,11 @@ const DEFAULT_WAIT_MS = 60_000;
 /**
  * How long to wait for the answer to work whose time depends on the
  * machine: a password check waits its turn behind the others. At the
- * server's cost (servers run as processes, spawnServer, and those given
- * SCRYPT_PASSWORDS) each takes 0.4 s of a core alone and ten times that on
- * a busy 2-core machine; startTestServer's servers hash at N=2^10
- * (tests/cheap_passwords.ts), a few ms. Replies that hash a password wait
+ * server's cost (single servers run as processes, spawnServer, and those
+ * given SCRYPT_PASSWORDS) each takes 0.4 s of a core alone and ten times
+ * that on a busy 2-core machine; startTestServer's servers and the nodes of
+ * clusters (tests/cheap_main.ts) hash at N=2^10 (tests/cheap_passwords.ts),
+ * a few ms. Replies that hash a password wait
  * this long by default either way (see TestClient.request): the wait ends
  * with the answer, so it costs a test nothing when the hash is cheap.
  */
@@ -571,6 +572,8 @@ export interface ServerProcess {
 
 /** The server's main module, which test processes run. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** `main.ts` at the tests' password cost, for the nodes of clusters (tests/cheap_main.ts). */
+export const CHEAP_MAIN = new URL("./cheap_main.ts", import.meta.url).pathname;
 
 /** The URL a server's output says it listens on, once it says so. */
 export function listeningUrl(output: string): string | undefined {
@@ -586,6 +589,8 @@ export async function spawnServer(
   args: string[],
   options: {
     executable?: string;
+    /** The script it runs under this Deno, without `executable`; default: MAIN. */
+    main?: string;
     /** The folder it runs in; default: this one. */
     cwd?: string;
     /** Runs it under `ulimit -n` of this many open files. */
@@ -596,7 +601,7 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   const server = options.executable
     ? [options.executable]
-    : [Deno.execPath(), "run", "--allow-all", MAIN];
+    : [Deno.execPath(), "run", "--allow-all", options.main ?? MAIN];
   let [command, ...prefix] = [...(options.wrapper ?? []), ...server];
   if (options.limitOpenFiles !== undefined) {
     prefix = [
@@ -967,7 +972,7 @@ export async function startCluster(
       "--node-id",
       id,
       ...(options.args ?? []),
-    ])
+    ], { main: CHEAP_MAIN })
   ));
   const nodes = started.flatMap((r) =>
     r.status === "fulfilled" ? [r.value] : []

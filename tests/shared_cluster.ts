@@ -11,10 +11,10 @@
  * a node's output is read from its file, and its end is seen by polling.
  */
 import {
+  CHEAP_MAIN,
   ClientPool,
   delay,
   listeningUrl,
-  MAIN,
   TEST_PASSWORD,
 } from "./harness.ts";
 import { isRunning } from "./processes.ts";
@@ -146,8 +146,9 @@ async function registerFirst(
 }
 
 /**
- * Starts `main.ts` under this Deno on a free port, detached, its output in
- * a temporary file, and waits until it listens.
+ * Starts `main.ts` at the tests' password cost (tests/cheap_main.ts) under
+ * this Deno on a free port, detached, its output in a temporary file, and
+ * waits until it listens.
  */
 export async function spawnDetachedServer(
   args: string[],
@@ -162,7 +163,7 @@ export async function spawnDetachedServer(
       Deno.execPath(),
       "run",
       "--allow-all",
-      MAIN,
+      CHEAP_MAIN,
       "--host",
       "127.0.0.1",
       "--port",
