@@ -66,7 +66,8 @@ browserTest(
       await members.waitFor({ state: "visible" });
       await members.locator('[data-testid="member"][data-user="noah"]')
         .waitFor();
-      await page.waitForTimeout(250);
+      // The panel slides in: shot once it is in, however slow the machine.
+      await transitionsDone(page);
       await page.screenshot({ path: artifact("mobile_members.png") });
       await page.keyboard.press("Escape");
       await members.waitFor({ state: "hidden" });
@@ -334,12 +335,12 @@ async function scrollToOldest(page: Page, list: Locator): Promise<void> {
   }
 }
 
-/** Lets images load and the list settle before a screenshot. */
+/** Lets images load and the list's transitions end before a screenshot. */
 async function settle(page: Page): Promise<void> {
   await page.waitForFunction(() =>
     [...document.images].every((img) => img.complete)
   );
-  await page.waitForTimeout(150);
+  await transitionsDone(page);
 }
 
 /** A small chart drawn in the page, as PNG bytes. */
