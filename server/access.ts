@@ -232,11 +232,24 @@ export async function findReadable(
 ): Promise<MessageRecord | undefined> {
   const record = await node.store.findMessage(id);
   if (!record || record.message.deleted) return undefined;
+  return await mayReadRecord(node, reader, record) ? record : undefined;
+}
+
+/**
+ * Whether the reader may read a stored message, deleted or not: it is the
+ * reader's to read (canRead, at the time it was sent) and, in a room, the
+ * reader is not banned from it. {@linkcode findReadable}'s rule, also a
+ * thread's root (handlers/threads.ts), which a delete does not hide.
+ */
+export async function mayReadRecord(
+  node: ChatNode,
+  reader: Reader,
+  record: MessageRecord,
+): Promise<boolean> {
   const ts = Date.parse(record.message.ts);
-  if (!await canRead(node, reader, record.stream, ts)) return undefined;
-  if (conversationUsers(record.stream) !== undefined) return record;
-  const banned = await roomRefusal(node.store, reader, record.stream);
-  return banned ? undefined : record;
+  if (!await canRead(node, reader, record.stream, ts)) return false;
+  if (conversationUsers(record.stream) !== undefined) return true;
+  return await roomRefusal(node.store, reader, record.stream) === undefined;
 }
 
 /**

@@ -6,14 +6,14 @@
  * count is read, not kept (store/sqlite_rows.ts REPLIES_OF), so the event
  * costs one message read per reply sent or deleted.
  */
-import { canRead, type Reader, readerOf, roomRefusal } from "../access.ts";
+import { mayReadRecord, readerOf } from "../access.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { REPLIES_DEFAULT_LIMIT } from "../protocol/limits.ts";
 import { listRepliesData } from "../protocol/schemas.ts";
 import type { ChatMessage, RepliesUpdated } from "../protocol/types.ts";
-import { conversationUsers, type MessageRecord } from "../store/mod.ts";
+import { conversationUsers } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
@@ -42,7 +42,7 @@ export async function listReplies(
   const record = await node.store.findMessage(data.id);
   if (
     record === undefined ||
-    !await mayReadThread(node, readerOf(ctx.client.member), record)
+    !await mayReadRecord(node, readerOf(ctx.client.member), record)
   ) {
     return messageNotFound(data.id);
   }
@@ -64,18 +64,6 @@ export async function listReplies(
     replies: replies.map((reply) => readable(node, record.stream, reply)),
     more,
   });
-}
-
-// The root's readers: as findReadable (access.ts), a deleted root too.
-async function mayReadThread(
-  node: ChatNode,
-  reader: Reader,
-  record: MessageRecord,
-): Promise<boolean> {
-  const ts = Date.parse(record.message.ts);
-  if (!await canRead(node, reader, record.stream, ts)) return false;
-  if (conversationUsers(record.stream) !== undefined) return true;
-  return await roomRefusal(node.store, reader, record.stream) === undefined;
 }
 
 /**
