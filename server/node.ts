@@ -247,7 +247,7 @@ export class ChatNode {
     this.push = new PushNotifier(
       parts.store,
       guard,
-      (key) => this.presence.isWatching(key),
+      (keys) => this.presence.watchingAmong(keys),
     );
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)

@@ -128,7 +128,7 @@ const SUBJECT = "mailto:postmaster@localhost";
 export class PushNotifier {
   #store: PushStore;
   #guard: OutboundGuard;
-  #isWatching: (userKey: string) => Promise<boolean>;
+  #watching: (userKeys: readonly string[]) => Promise<Set<string>>;
   #keys?: { publicKey: string; privateKey: string };
   // One lane per account: endpoints that never answer hold one slot of
   // eight, whatever they are sent, and keep at most 100 pushes waiting;
@@ -153,11 +153,11 @@ export class PushNotifier {
   constructor(
     store: PushStore,
     guard: OutboundGuard,
-    isWatching: (userKey: string) => Promise<boolean>,
+    watching: (userKeys: readonly string[]) => Promise<Set<string>>,
   ) {
     this.#store = store;
     this.#guard = guard;
-    this.#isWatching = isWatching;
+    this.#watching = watching;
   }
 
   /** Reads the VAPID key pair, making and storing it on the first start. */
@@ -208,11 +208,17 @@ export class PushNotifier {
       text: shorten(message),
       tag: `room:${room.key}`,
     });
-    for (const key of keys) {
-      this.#track(this.#notify(key, payload("mention"), room.key, async () =>
-        // Only members: a mention must not be a way to page anyone.
-        await this.#store.isMember(key, room.key) &&
-        await this.#takesMention(key, authorKey, room.key)));
+    // Most messages name nobody: no promise for them.
+    if (keys.length > 0) {
+      this.#track(this.#notifyEach(
+        keys,
+        payload("mention"),
+        room.key,
+        async (key) =>
+          // Only members: a mention must not be a way to page anyone.
+          await this.#store.isMember(key, room.key) &&
+          await this.#takesMention(key, authorKey, room.key),
+      ));
     }
     if (message.room_mention === true) {
       this.#roomWide(room.key, authorKey, new Set(keys), payload("mention"));
@@ -232,15 +238,13 @@ export class PushNotifier {
     // them only, the probes of a mention's push. Mentioned ones got theirs.
     this.#track((async () => {
       const mentioned = new Set(keys);
-      for (const key of await this.#membersAtAll(room.key)) {
-        if (key === authorKey || mentioned.has(key)) continue;
-        this.#track(this.#notify(
-          key,
-          payload("room"),
-          room.key,
-          async () => !await this.#store.isIgnoring(key, authorKey),
-        ));
-      }
+      await this.#notifyEach(
+        (await this.#membersAtAll(room.key))
+          .filter((key) => key !== authorKey && !mentioned.has(key)),
+        payload("room"),
+        room.key,
+        async (key) => !await this.#store.isIgnoring(key, authorKey),
+      );
     })());
   }
 
@@ -250,9 +254,11 @@ export class PushNotifier {
   // by key; a page's probes are done before the next page is read (its
   // pushes go on in their lanes): a room of 5,000 gets its 5,000 pushes,
   // one page of names and probes held at a time. A page costs two store
-  // reads, its names and mentionSubscriptions, whatever its size (probed
-  // one by one as #recipient does, up to five a member: 10,001 reads for
-  // 2,000 subscribed members, docs/performance.md "An @room's pushes").
+  // reads, its names and mentionSubscriptions, and one presence read,
+  // whatever its size (probed one by one as #recipient does, up to five
+  // store reads a member: 10,001 reads for 2,000 subscribed members; and
+  // presence asked a member at a time, two Redis round trips each:
+  // docs/performance.md "An @room's pushes").
   #roomWide(
     roomKey: string,
     authorKey: string,
@@ -288,18 +294,17 @@ export class PushNotifier {
   }
 
   // One page of an @room's members: those not watching (presence first,
-  // as #recipient: it answers for the moment the message was stored),
-  // then one read for the subscriptions of those of them who take the
-  // mention, each account's pushed in its lane.
+  // as #notifyEach: it answers for the moment the message was stored), one
+  // read for them all, then one read for the subscriptions of those of
+  // them who take the mention, each account's pushed in its lane.
   async #pushPage(
     keys: string[],
     mention: { roomKey: string; authorKey: string },
     payload: PushPayload,
   ): Promise<void> {
-    const watching = await Promise.all(
-      keys.map((key) => this.#isWatching(key)),
-    );
-    const away = keys.filter((_, i) => !watching[i]);
+    if (keys.length === 0) return;
+    const watching = await this.#watching(keys);
+    const away = keys.filter((key) => !watching.has(key));
     if (away.length === 0) return;
     const byAccount = Map.groupBy(
       await this.#store.mentionSubscriptions(away, mention),
@@ -358,8 +363,8 @@ export class PushNotifier {
       tag: `dm:${fromKey}`,
     };
     // Not in a conversation the recipient set to `none`: one key probe.
-    this.#track(this.#notify(
-      toKey,
+    this.#track(this.#notifyEach(
+      [toKey],
       payload,
       `@${fromKey}`,
       async () =>
@@ -371,34 +376,43 @@ export class PushNotifier {
     ));
   }
 
-  async #notify(
-    userKey: string,
+  // Pushes `payload` to each of the accounts not watching that is to get
+  // it (#recipient), each in its lane. Presence first, at once, one read
+  // for them all (an `@here` names every member online): it answers for
+  // the moment the message was stored (a store read first, on its thread,
+  // could let a user leave meanwhile), and most mentioned users are
+  // watching: no store read for them.
+  async #notifyEach(
+    keys: readonly string[],
     payload: PushPayload,
     conversation: string,
-    allowed?: () => Promise<boolean>,
+    allowed: (key: string) => Promise<boolean>,
   ): Promise<void> {
-    const subscriptions = await this.#recipient(userKey, allowed);
-    if (subscriptions) {
-      await this.#deliver(userKey, subscriptions, payload, conversation);
+    if (keys.length === 0) return;
+    const watching = await this.#watching(keys);
+    for (const key of keys) {
+      if (watching.has(key)) continue;
+      this.#track((async () => {
+        const subscriptions = await this.#recipient(key, () => allowed(key));
+        if (subscriptions) {
+          await this.#deliver(key, subscriptions, payload, conversation);
+        }
+      })());
     }
   }
 
-  // The account's subscriptions when it is to get a push now: not
-  // watching, subscribed, not banned, `allowed`, not paused; else null.
+  // The subscriptions of an account not watching when it is to get a push
+  // now: subscribed, not banned, `allowed`, not paused; else null.
   async #recipient(
     userKey: string,
-    allowed?: () => Promise<boolean>,
+    allowed: () => Promise<boolean>,
   ): Promise<StoredPushSubscription[] | null> {
-    // Presence first, at once: it answers for the moment the message was
-    // stored (a store read first, on its thread, could let the user leave
-    // meanwhile), and most mentioned users are watching: no store read then.
-    if (await this.#isWatching(userKey)) return null;
     const subscriptions = await this.#store.pushSubscriptions(userKey);
     if (subscriptions.length === 0) return null;
     // A banned account reads nothing here: no history, no waiting private
     // message, and so no text pushed to its browsers either.
     if (await this.#store.findBan({ userKey })) return null;
-    if (allowed && !await allowed()) return null;
+    if (!await allowed()) return null;
     // Paused (set_do_not_disturb): nothing, mentions and private messages
     // included; one key probe, read now, so a pause set or ended a moment
     // ago counts.

@@ -147,6 +147,11 @@ async function counts(node: PresenceNode): Promise<Record<string, number>> {
   );
 }
 
+/** Whether presence says the user is watching, asked for alone. */
+async function watching(node: PresenceNode, userKey: string): Promise<boolean> {
+  return (await node.presence.watchingAmong([userKey])).has(userKey);
+}
+
 /** Registers the presence contract tests for one implementation. */
 export function presenceContract(
   name: string,
@@ -324,40 +329,84 @@ export function presenceContract(
     assert.deepEqual(await node.presence.guestAddresses("nobody"), []);
   });
 
-  test("isWatching is true while a connection is shown, false once every one is hidden or gone", async (open) => {
+  test("a user is watching while a connection is shown, false once every one is hidden or gone", async (open) => {
     const node = await open();
     const first = (await node.join("Bob", { guest: false }))!;
     const second = (await node.join("Bob", { guest: false }))!;
-    assert.equal(await node.presence.isWatching("bob"), true);
+    assert.equal(await watching(node, "bob"), true);
     node.hide(first, true);
     await eventually(async () =>
-      assert.equal(await node.presence.isWatching("bob"), true)
+      assert.equal(await watching(node, "bob"), true)
     );
     node.hide(second, true);
     await eventually(async () =>
-      assert.equal(await node.presence.isWatching("bob"), false)
+      assert.equal(await watching(node, "bob"), false)
     );
     // Still online: hidden is not gone.
     assert.equal(await node.presence.onlineName("bob"), "Bob");
     node.hide(first, false);
     await eventually(async () =>
-      assert.equal(await node.presence.isWatching("bob"), true)
+      assert.equal(await watching(node, "bob"), true)
     );
     node.hide(first, true);
     const third = (await node.join("Bob", { guest: false }))!;
     await eventually(async () =>
-      assert.equal(await node.presence.isWatching("bob"), true)
+      assert.equal(await watching(node, "bob"), true)
     );
     node.leave(third);
     await eventually(async () =>
-      assert.equal(await node.presence.isWatching("bob"), false)
+      assert.equal(await watching(node, "bob"), false)
     );
     node.leave(first);
     node.leave(second);
     await eventually(async () =>
-      assert.equal(await node.presence.isWatching("bob"), false)
+      assert.equal(await watching(node, "bob"), false)
     );
-    assert.equal(await node.presence.isWatching("nobody"), false);
+    assert.equal(await watching(node, "nobody"), false);
+  });
+
+  test("watchingAmong answers for many users at once: those shown, each once, not those hidden, offline or unknown", async (open) => {
+    const node = await open();
+    await node.join("Ann", { guest: false });
+    const bob = (await node.join("Bob", { guest: false }))!;
+    await node.join("Bob", { guest: false });
+    const cy = (await node.join("Cy"))!;
+    const dee = (await node.join("Dee", { guest: false }))!;
+    node.hide(bob, true);
+    node.hide(cy, true);
+    node.leave(dee);
+    await eventually(async () =>
+      assert.deepEqual(
+        [
+          ...await node.presence.watchingAmong([
+            "ann",
+            "bob",
+            "cy",
+            "dee",
+            "nobody",
+            "ann",
+          ]),
+        ].sort(),
+        ["ann", "bob"],
+      )
+    );
+    assert.deepEqual(await node.presence.watchingAmong([]), new Set());
+  });
+
+  test("watchingAmong answers for a room's worth of users, thousands at once, wherever they stand in the list", async (open) => {
+    const node = await open();
+    const keys = Array.from({ length: 2_500 }, (_, i) => `u${i}`);
+    // Either side of each thousand, and the last.
+    const shown = [0, 999, 1_000, 1_001, 2_000, 2_499];
+    for (const i of shown) await node.join(`U${i}`);
+    const hidden = (await node.join("U1500"))!;
+    node.hide(hidden, true);
+    await eventually(async () =>
+      assert.deepEqual(
+        [...await node.presence.watchingAmong(keys)].sort(),
+        shown.map((i) => `u${i}`).sort(),
+      )
+    );
   });
 
   test("roomCountsNow, when it answers, agrees with roomCounts", async (open) => {
@@ -473,20 +522,46 @@ export function presenceContract(
       one.hide(here, true);
       for (const node of [one, two]) {
         await eventually(async () =>
-          assert.equal(await node.presence.isWatching("dana"), true)
+          assert.equal(await watching(node, "dana"), true)
         );
       }
       two.hide(there, true);
       for (const node of [one, two]) {
         await eventually(async () =>
-          assert.equal(await node.presence.isWatching("dana"), false)
+          assert.equal(await watching(node, "dana"), false)
         );
       }
       two.leave(there);
       one.hide(here, false);
       for (const node of [one, two]) {
         await eventually(async () =>
-          assert.equal(await node.presence.isWatching("dana"), true)
+          assert.equal(await watching(node, "dana"), true)
+        );
+      }
+    },
+    { nodes: true },
+  );
+
+  test(
+    "watchingAmong finds the users watching on every node in one answer",
+    async (open) => {
+      const [a, b] = [await open(), await open()];
+      await a.join("Ann", { guest: false });
+      const bob = (await b.join("Bob", { guest: false }))!;
+      await b.join("Cy");
+      const hiddenHere = (await a.join("Dee", { guest: false }))!;
+      await b.join("Dee", { guest: false });
+      const gone = (await a.join("Eve"))!;
+      b.hide(bob, true);
+      a.hide(hiddenHere, true);
+      a.leave(gone);
+      const keys = ["ann", "bob", "cy", "dee", "eve"];
+      for (const node of [a, b]) {
+        await eventually(async () =>
+          assert.deepEqual(
+            [...await node.presence.watchingAmong(keys)].sort(),
+            ["ann", "cy", "dee"],
+          )
         );
       }
     },

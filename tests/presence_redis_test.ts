@@ -108,6 +108,82 @@ function registerTests(redis: RedisService): void {
     }
   });
 
+  Deno.test("RedisPresence: watchingAmong of 2,500 users on two nodes is one write to Redis and one answer, with no read a user; with Redis away, this node's own connections answer", async () => {
+    const admin = redisClient(redis.url);
+    await admin.flushall();
+    const connections = [redisClient(redis.url), redisClient(redis.url)];
+    const registry = new RoomRegistry();
+    // A TTL no step of the test comes near: no heartbeat in the count.
+    const [a, b] = connections.map((connection, i) =>
+      new RedisPresence(connection, {
+        nodeId: `n${i + 1}`,
+        fallback: new MemoryPresence(i === 0 ? registry : new RoomRegistry()),
+        ttlMs: 600_000,
+      })
+    );
+    try {
+      await a.start();
+      await b.start();
+      const entry = (id: string, userKey: string) => ({
+        id,
+        userKey,
+        username: userKey,
+        roomKey: "general",
+        guest: false,
+        since: 0,
+        address: "127.0.0.1",
+      });
+      assert.ok(await a.add(entry("n1:1", "u10")));
+      assert.ok(await b.add(entry("n2:1", "u2400")));
+      const keys = Array.from({ length: 2_500 }, (_, i) => `u${i}`);
+      await admin.config("RESETSTAT");
+      const stream = (connections[0] as unknown as {
+        stream: { write: (...args: unknown[]) => boolean };
+      }).stream;
+      const write = stream.write;
+      let writes = 0;
+      stream.write = (...args) => {
+        writes++;
+        return write.apply(stream, args);
+      };
+      let found;
+      try {
+        found = await a.watchingAmong(keys);
+      } finally {
+        stream.write = write;
+      }
+      assert.deepEqual([...found].sort(), ["u10", "u2400"]);
+      assert.equal(writes, 1);
+      const stats = await admin.info("commandstats");
+      assert.match(stats, /cmdstat_eval:calls=3,/);
+      assert.doesNotMatch(stats, /cmdstat_hget:/);
+      // Redis away: what this node's registry knows (u10 logged in here).
+      registry.claim({
+        id: 1,
+        outbox: { push() {} },
+        username: "u10",
+        userKey: "u10",
+        address: "127.0.0.1",
+        roomKey: "",
+        role: "user",
+        guest: false,
+        since: 0,
+        identity: "a:u10",
+        disconnect() {},
+      });
+      connections[0].disconnect();
+      assert.deepEqual([...await a.watchingAmong(keys)], ["u10"]);
+      assert.equal(a.healthy(), false);
+    } finally {
+      await a.close();
+      await b.close();
+      for (const client of [...connections, admin]) {
+        if (client.status === "end") continue;
+        await client.quit().catch(() => client.disconnect());
+      }
+    }
+  });
+
   Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers, its guests' logins too", async () => {
     const admin = redisClient(redis.url);
     await admin.flushall();

@@ -425,6 +425,7 @@ Deno.test("web push: an @here pushes to a member online with every page hidden, 
     await erin.ok("visibility", { hidden: true });
     await carol.close();
     await wentOffline(t.alice, "carol");
+    const watching = presenceReads(t.server);
     const sent = await t.alice.ok("send_message", { text: "@here standup" });
     assert.equal(
       (sent.message as { here_mention?: boolean }).here_mention,
@@ -443,6 +444,13 @@ Deno.test("web push: an @here pushes to a member online with every page hidden, 
     ]);
     assert.deepEqual(texts("/push/carol"), ["private: marker"]);
     assert.deepEqual(texts("/push/erin"), ["private: marker"]);
+    // Presence is read once for the members the @here named, then once
+    // for each private message.
+    assert.deepEqual(
+      watching.filter((keys) => keys.length > 1),
+      [["bob", "erin"]],
+    );
+    assert.equal(watching.length, 4);
   } finally {
     await t.close();
   }
@@ -530,6 +538,21 @@ function countStoreCalls(
   return counts;
 }
 
+/**
+ * The users of each presence read of who is watching on the server from
+ * now on, a list a read, each sorted.
+ */
+function presenceReads(server: TestServer): string[][] {
+  const reads: string[][] = [];
+  const presence = server.node.presence;
+  const real = presence.watchingAmong.bind(presence);
+  presence.watchingAmong = (keys) => {
+    reads.push([...keys].sort());
+    return real(keys);
+  };
+  return reads;
+}
+
 Deno.test("web push: an @room skips members who ignore its author, set the room to 'none', are paused or banned, page after page, with one store read of theirs a page", async () => {
   const t = await setUp();
   try {
@@ -578,6 +601,7 @@ Deno.test("web push: an @room skips members who ignore its author, set the room 
       ...probes,
       "mentionSubscriptions",
     ]);
+    const watching = presenceReads(t.server);
     await carol.ok("send_message", { text: "@room deploy" });
     // hank is on the last page: once his push is in, every page was read.
     await eventually(() => assert.equal(t.service.pushed.length, 2));
@@ -586,8 +610,14 @@ Deno.test("web push: an @room skips members who ignore its author, set the room 
       t.service.pushed.map((p) => `${p.path} ${p.payload?.text}`).sort(),
       ["/push/bob @room deploy", "/push/hank @room deploy"],
     );
-    // One read a page with someone offline in it, none a member.
+    // One read a page with someone offline in it, none a member; presence
+    // likewise, one read a page (the word `room` is asked alone, taken as
+    // a name: no such account).
     assert.equal(read.get("mentionSubscriptions"), 4);
+    assert.deepEqual(
+      watching.filter((keys) => keys.some((key) => members.includes(key))),
+      [["bob"], ["dave", "erin"], ["fay", "gus"], ["hank"]],
+    );
     for (const probe of probes) {
       for (const name of members) {
         assert.equal(read.get(`${probe} ${name}`), undefined, probe);

@@ -81,11 +81,17 @@ export class MemoryPresence implements PresenceManager {
   // The node sets Member.hidden itself: the registry answers.
   setHidden(_id: string, _hidden: boolean): void {}
 
-  isWatching(userKey: string): Promise<boolean> {
-    for (const member of this.#registry.connectionsOf(userKey)) {
-      if (!member.hidden) return Promise.resolve(true);
+  watchingAmong(userKeys: readonly string[]): Promise<Set<string>> {
+    const watching = new Set<string>();
+    for (const userKey of userKeys) {
+      for (const member of this.#registry.connectionsOf(userKey)) {
+        if (!member.hidden) {
+          watching.add(userKey);
+          break;
+        }
+      }
     }
-    return Promise.resolve(false);
+    return Promise.resolve(watching);
   }
 
   onChange(_handler: () => void): void {}

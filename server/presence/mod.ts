@@ -71,10 +71,13 @@ export interface PresenceManager {
   /** Records that a connection's client is hidden, or shown again (`visibility`). */
   setHidden(id: string, hidden: boolean): void;
   /**
-   * True when the user has a connection open, on any node, whose client is
-   * not hidden: someone may be looking, so no push is needed.
+   * Those of `userKeys` who have a connection open, on any node, whose
+   * client is not hidden: someone may be looking, so no push is needed.
+   * One read for them all, whatever their number: an `@room` asks for a
+   * page of a room's members at once (push.ts), where a read each cost a
+   * Redis round trip or two a member.
    */
-  isWatching(userKey: string): Promise<boolean>;
+  watchingAmong(userKeys: readonly string[]): Promise<Set<string>>;
   /**
    * True while presence may lack the users of a live node: the shared
    * store came back empty (a Redis restart) and some node that was live
