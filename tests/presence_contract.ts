@@ -409,6 +409,24 @@ export function presenceContract(
     );
   });
 
+  test("questions asked together, as a room's members moved at once ask them, each get their own answer", async (open) => {
+    const node = await open();
+    await node.join("Ann", { guest: false, room: "dev" });
+    await node.join("Ann", { guest: false, room: "dev" });
+    await node.join("Gus", { address: "192.0.2.7", room: "ops" });
+    assert.deepEqual(
+      await Promise.all([
+        node.presence.connectionsIn("ann", "dev"),
+        node.presence.connectionsIn("gus", "ops"),
+        node.presence.connectionsIn("gus", "dev"),
+        node.presence.guestAddresses("gus"),
+        node.presence.usersIn("ops"),
+        node.presence.connectionsIn("nobody", "dev"),
+      ]),
+      [2, 1, 0, ["192.0.2.7"], ["Gus"], 0],
+    );
+  });
+
   test("roomCountsNow, when it answers, agrees with roomCounts", async (open) => {
     const node = await open();
     await node.join("Alice", { room: "dev" });

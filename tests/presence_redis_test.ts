@@ -137,21 +137,10 @@ function registerTests(redis: RedisService): void {
       assert.ok(await b.add(entry("n2:1", "u2400")));
       const keys = Array.from({ length: 2_500 }, (_, i) => `u${i}`);
       await admin.config("RESETSTAT");
-      const stream = (connections[0] as unknown as {
-        stream: { write: (...args: unknown[]) => boolean };
-      }).stream;
-      const write = stream.write;
-      let writes = 0;
-      stream.write = (...args) => {
-        writes++;
-        return write.apply(stream, args);
-      };
-      let found;
-      try {
-        found = await a.watchingAmong(keys);
-      } finally {
-        stream.write = write;
-      }
+      const { result: found, writes } = await writesOf(
+        connections[0],
+        () => a.watchingAmong(keys),
+      );
       assert.deepEqual([...found].sort(), ["u10", "u2400"]);
       assert.equal(writes, 1);
       const stats = await admin.info("commandstats");
@@ -179,6 +168,64 @@ function registerTests(redis: RedisService): void {
       await b.close();
       for (const client of [...connections, admin]) {
         if (client.status === "end") continue;
+        await client.quit().catch(() => client.disconnect());
+      }
+    }
+  });
+
+  Deno.test("RedisPresence: connectionsIn asked for a thousand users in one turn (a room deleted moves each) is one read of everyone, each answered alone", async () => {
+    const admin = redisClient(redis.url);
+    await admin.flushall();
+    const connections = [redisClient(redis.url), redisClient(redis.url)];
+    const [a, b] = connections.map((connection, i) =>
+      new RedisPresence(connection, {
+        nodeId: `n${i + 1}`,
+        fallback: new MemoryPresence(new RoomRegistry()),
+        ttlMs: 600_000,
+      })
+    );
+    try {
+      await a.start();
+      await b.start();
+      const users = Array.from({ length: 1_000 }, (_, i) => `u${i}`);
+      for (const [i, user] of users.entries()) {
+        // Odd ones on both nodes, even ones in dev on n2 only.
+        const entry = (id: string, roomKey: string) => ({
+          id,
+          userKey: user,
+          username: user,
+          roomKey,
+          guest: false,
+          since: 0,
+          address: "127.0.0.1",
+        });
+        if (i % 2 === 1) assert.ok(await a.add(entry(`n1:${i}`, "general")));
+        assert.ok(
+          await b.add(entry(`n2:${i}`, i % 2 === 1 ? "general" : "dev")),
+        );
+      }
+      await eventually(async () =>
+        assert.equal(await a.connectionsIn("u1", "general"), 2)
+      );
+      const { result: counts, writes } = await writesOf(
+        connections[0],
+        () =>
+          Promise.all(users.map((user) => a.connectionsIn(user, "general"))),
+      );
+      assert.deepEqual(counts, users.map((_, i) => i % 2 === 1 ? 2 : 0));
+      // The live nodes, then their entries: one pipeline.
+      assert.equal(writes, 2);
+      // A read asked for once the shared one was sent is a read of its own.
+      const { result: later, writes: again } = await writesOf(
+        connections[0],
+        () => a.connectionsIn("u0", "dev"),
+      );
+      assert.equal(later, 1);
+      assert.equal(again, 2);
+    } finally {
+      await a.close();
+      await b.close();
+      for (const client of [...connections, admin]) {
         await client.quit().catch(() => client.disconnect());
       }
     }
@@ -240,4 +287,28 @@ function registerTests(redis: RedisService): void {
       }
     }
   });
+}
+
+/**
+ * What `work` answers, and how many writes it made to the socket of
+ * `connection`: a command alone, or a whole pipeline, each a round trip.
+ */
+async function writesOf<T>(
+  connection: Redis,
+  work: () => Promise<T>,
+): Promise<{ result: T; writes: number }> {
+  const stream = (connection as unknown as {
+    stream: { write: (...args: unknown[]) => boolean };
+  }).stream;
+  const write = stream.write;
+  let writes = 0;
+  stream.write = (...args) => {
+    writes++;
+    return write.apply(stream, args);
+  };
+  try {
+    return { result: await work(), writes };
+  } finally {
+    stream.write = write;
+  }
 }
