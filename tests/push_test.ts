@@ -807,6 +807,42 @@ Deno.test("web push: a room set to 'all' pushes its every message to an offline 
   }
 });
 
+Deno.test("web push: a room's message asks presence once for all its members at 'all', and pushes each offline one", async () => {
+  const t = await setUp();
+  try {
+    await t.alice.ok("create_room", { room: "ops" });
+    const members = [t.bob];
+    for (const name of ["carol", "dave"]) {
+      const member = await t.pool.register(name);
+      await subscribe(
+        t.server,
+        member.token!,
+        `${t.service.base}/push/${name}`,
+        t.browsers,
+      );
+      members.push(member);
+    }
+    for (const member of members) {
+      await member.ok("join_room", { room: "ops" });
+      await member.ok("set_notify_level", { room: "ops", level: "all" });
+      await member.close();
+    }
+    for (const name of ["bob", "carol", "dave"]) {
+      await wentOffline(t.alice, name);
+    }
+    const watching = presenceReads(t.server);
+    await t.alice.ok("send_message", { text: "plain in ops" });
+    await eventually(() => assert.equal(t.service.pushed.length, 3));
+    assert.deepEqual(
+      t.service.pushed.map((p) => `${p.path} ${p.payload?.kind}`).sort(),
+      ["/push/bob room", "/push/carol room", "/push/dave room"],
+    );
+    assert.deepEqual(watching, [["bob", "carol", "dave"]]);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a room's members at 'all' are read once a second, not for every message", async () => {
   const t = await setUp();
   try {
