@@ -374,6 +374,58 @@ function registerTests(pg: PostgresService): void {
   );
 
   sharedTest(
+    "scale-out: a reply stored on one node counts in its root's thread for a reader on another, as replies come and go",
+    async ({ pools, name }) => {
+      const [ann, ben, cat] = await Promise.all([
+        pools[0].guest(name("ann")),
+        pools[1].guest(name("ben")),
+        pools[2].guest(name("cat")),
+      ]);
+      const hall = name("hall");
+      await ann.ok("create_room", { room: hall });
+      await ben.ok("join_room", { room: hall });
+      await cat.ok("join_room", { room: hall });
+      const root = await send(ann, "lunch at noon?");
+      const first = (await ben.ok("send_message", {
+        text: "yes",
+        reply_to: root.id,
+      })).message as Message;
+      const counted = await ann.event(
+        "replies_updated",
+        (d) => d.id === root.id && d.reply_count === 1,
+      );
+      assert.deepEqual(counted.data, {
+        room: hall,
+        id: root.id,
+        seq: root.seq,
+        reply_count: 1,
+        last_reply_seq: first.seq,
+      });
+      const second = (await cat.ok("send_message", {
+        text: "me too",
+        reply_to: root.id,
+      })).message as Message;
+      for (const reader of [ann, ben]) {
+        await reader.event(
+          "replies_updated",
+          (d) =>
+            d.id === root.id && d.reply_count === 2 &&
+            d.last_reply_seq === second.seq,
+        );
+      }
+      const from = ann.received.length;
+      await ben.ok("delete_message", { id: first.id });
+      const dropped = await ann.event(
+        "replies_updated",
+        (d) => d.id === root.id,
+        { from },
+      );
+      assert.equal(dropped.data.reply_count, 1);
+      assert.equal(dropped.data.last_reply_seq, second.seq);
+    },
+  );
+
+  sharedTest(
     "scale-out: a room created on one node is joinable on another at once",
     async ({ pools, name }) => {
       const [ann, ben, cat] = await Promise.all([
