@@ -10,6 +10,12 @@ import type {
   ReplyQuote,
   SystemEvent,
 } from "../server/protocol/types.ts";
+import {
+  isLaterThread,
+  type ThreadEvent,
+  threadOf,
+  withLaterThread,
+} from "./thread_count.ts";
 
 /**
  * Messages kept in memory per room. Live messages trim a log back to this
@@ -199,37 +205,28 @@ export function replaceMessage(log: RoomLog, message: ChatMessage): RoomLog {
   const index = log.messages.findIndex((m) => m.seq === message.seq);
   if (index < 0) return log;
   const held = log.messages[index];
-  if (later(message, held) !== message) return log;
+  const kept = later(message, held);
+  if (kept === held) return log;
   const messages = [...log.messages];
-  messages[index] = message;
+  messages[index] = kept;
   return { ...log, messages };
 }
 
 /**
  * The message `id` held at `seq` with its thread as `replies_updated` told
- * it (`reply_count` 0: none left); the log as it was when not held.
+ * it (`reply_count` 0: none left), unless the copy held has a later state
+ * of the thread (thread_count.ts); the log as it was when not held.
  */
 export function threadCounted(
   log: RoomLog,
-  thread: {
-    id: string;
-    seq: number;
-    reply_count: number;
-    last_reply_seq?: number;
-  },
+  thread: ThreadEvent,
 ): RoomLog {
   const index = log.messages.findIndex((m) => m.seq === thread.seq);
   if (index < 0 || log.messages[index].id !== thread.id) return log;
-  const { reply_count: _c, last_reply_seq: _l, ...held } = log.messages[index];
+  const held = log.messages[index];
+  if (!isLaterThread(held, thread)) return log;
   const messages = [...log.messages];
-  messages[index] =
-    thread.reply_count > 0 && thread.last_reply_seq !== undefined
-      ? {
-        ...held,
-        reply_count: thread.reply_count,
-        last_reply_seq: thread.last_reply_seq,
-      }
-      : held;
+  messages[index] = threadOf(held, thread);
   return { ...log, messages };
 }
 
@@ -318,9 +315,16 @@ function dedupe(sorted: ChatMessage[]): ChatMessage[] {
  * arrive after its event, two nodes' updates may reach one in either
  * order), so arrival order alone would bring an old text back. Without
  * versions (a server before them) edits' times decide, which a reaction
- * read before an edit, or two nodes' clocks, can get wrong.
+ * read before an edit, or two nodes' clocks, can get wrong. The thread's
+ * count is ordered apart (replies do not change the message's version):
+ * the copy kept takes the other's when that one is later.
  */
 function later(first: ChatMessage, second: ChatMessage): ChatMessage {
+  const kept = laterCopy(first, second);
+  return withLaterThread(kept, kept === first ? second : first);
+}
+
+function laterCopy(first: ChatMessage, second: ChatMessage): ChatMessage {
   if (!first.deleted !== !second.deleted) return first.deleted ? first : second;
   const versions = (first.version ?? 0) - (second.version ?? 0);
   if (versions !== 0) return versions > 0 ? first : second;

@@ -14,7 +14,8 @@
  * saved messages' table, with PostgreSQL's chat_save_message; the indexes
  * of notification levels and drafts by room; the replies' index by
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
- * room's messages, with the two it replaced).
+ * room's messages, with the two it replaced; the count of replies that
+ * left each thread, with its triggers).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -44,6 +45,7 @@ import {
   ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
+  REPLIES_GONE_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   THREADS_MIGRATION,
   TOPICS_MIGRATION,
@@ -99,6 +101,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, REPLIES_GONE_MIGRATION)) {
+    await sql`DROP TRIGGER messages_reply_left ON messages`;
+    await sql`DROP FUNCTION chat_reply_left()`;
+    await sql`ALTER TABLE messages DROP COLUMN replies_gone`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, THREADS_MIGRATION)) {
     // The index of before, so that the upgrade makes the new one again.
     await sql`DROP INDEX messages_reply_seq`;
@@ -178,6 +185,11 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, REPLIES_GONE_MIGRATION)) {
+    db.exec("DROP TRIGGER messages_reply_left");
+    db.exec("DROP TRIGGER messages_reply_gone");
+    db.exec("ALTER TABLE messages DROP COLUMN replies_gone");
+  }
   if (
     before <= versionBefore(SQLITE_MIGRATIONS, ONE_MESSAGE_INDEX_MIGRATION)
   ) {

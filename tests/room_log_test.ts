@@ -16,6 +16,7 @@ import {
   mergePage,
   replaceMessage,
   type RoomLog,
+  threadCounted,
   trim,
 } from "../client/room_log.ts";
 import type { ChatMessage } from "../server/protocol/types.ts";
@@ -124,6 +125,80 @@ Deno.test("an edit's stale event does not take away the reaction that came after
     message(1, { text: "edited", edited_at: EDIT_1, version: 1 }),
   );
   assert.deepEqual(log.messages[0].reactions, reactions);
+});
+
+/** A log's message 1 as its thread shows: [reply_count, last_reply_seq]. */
+function threadOfFirst(log: RoomLog): [number?, number?] {
+  return [log.messages[0].reply_count, log.messages[0].last_reply_seq];
+}
+
+Deno.test("two replies_updated that cross keep the later count: the higher thread_version wins, whichever comes last", () => {
+  let log = mergePage(emptyLog(), [message(1)]);
+  // Two replies at once, read and published by two nodes: 2 arrives first.
+  const second = { id: "id1", seq: 1, reply_count: 2, last_reply_seq: 3 };
+  const first = { id: "id1", seq: 1, reply_count: 1, last_reply_seq: 2 };
+  log = threadCounted(log, { ...second, thread_version: 2 });
+  log = threadCounted(log, { ...first, thread_version: 1 });
+  assert.deepEqual(threadOfFirst(log), [2, 3]);
+  assert.equal(log.messages[0].thread_version, 2);
+  // A delete lowers the count and last_reply_seq; its version still wins.
+  log = threadCounted(log, {
+    id: "id1",
+    seq: 1,
+    reply_count: 1,
+    last_reply_seq: 2,
+    thread_version: 3,
+  });
+  assert.deepEqual(threadOfFirst(log), [1, 2]);
+  // The last reply deleted: no count shown, and an older event that
+  // arrives after it does not bring one back.
+  log = threadCounted(log, {
+    id: "id1",
+    seq: 1,
+    reply_count: 0,
+    thread_version: 4,
+  });
+  log = threadCounted(log, { ...second, thread_version: 2 });
+  assert.deepEqual(threadOfFirst(log), [undefined, undefined]);
+  assert.equal(log.messages[0].thread_version, 4);
+});
+
+Deno.test("a message's copy that wins for its text keeps the later thread count a replies_updated brought", () => {
+  let log = mergePage(emptyLog(), [message(1)]);
+  log = threadCounted(log, {
+    id: "id1",
+    seq: 1,
+    reply_count: 2,
+    last_reply_seq: 3,
+    thread_version: 2,
+  });
+  // An edit read before the second reply: a higher version, an older thread.
+  log = replaceMessage(
+    log,
+    message(1, {
+      text: "edited",
+      edited_at: EDIT_1,
+      version: 1,
+      reply_count: 1,
+      last_reply_seq: 2,
+      thread_version: 1,
+    }),
+  );
+  assert.deepEqual(texts(log), ["1:edited"]);
+  assert.deepEqual(threadOfFirst(log), [2, 3]);
+  // A page read before the edit and after a third reply: the held text, the
+  // page's thread.
+  log = mergePage(log, [
+    message(1, { reply_count: 3, last_reply_seq: 4, thread_version: 3 }),
+  ]);
+  assert.deepEqual(texts(log), ["1:edited"]);
+  assert.deepEqual(threadOfFirst(log), [3, 4]);
+  // A copy from a server before thread_version changes nothing held.
+  log = replaceMessage(
+    log,
+    message(1, { text: "edited", edited_at: EDIT_1, version: 1 }),
+  );
+  assert.deepEqual(threadOfFirst(log), [3, 4]);
 });
 
 Deno.test("a page after a gap replaces what is held", () => {

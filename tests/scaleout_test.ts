@@ -400,6 +400,7 @@ function registerTests(pg: PostgresService): void {
         seq: root.seq,
         reply_count: 1,
         last_reply_seq: first.seq,
+        thread_version: 1,
       });
       const second = (await cat.ok("send_message", {
         text: "me too",
@@ -410,7 +411,7 @@ function registerTests(pg: PostgresService): void {
           "replies_updated",
           (d) =>
             d.id === root.id && d.reply_count === 2 &&
-            d.last_reply_seq === second.seq,
+            d.last_reply_seq === second.seq && d.thread_version === 2,
         );
       }
       const from = ann.received.length;
@@ -422,6 +423,24 @@ function registerTests(pg: PostgresService): void {
       );
       assert.equal(dropped.data.reply_count, 1);
       assert.equal(dropped.data.last_reply_seq, second.seq);
+      assert.equal(dropped.data.thread_version, 3);
+      // Two replies at once on two nodes: their events may reach ann in
+      // either order; the one with the higher thread_version (5: four
+      // replies stored, one deleted) counts both, whichever came last.
+      const before = ann.received.length;
+      const [third, fourth] = await Promise.all([
+        ben.ok("send_message", { text: "on my way", reply_to: root.id }),
+        cat.ok("send_message", { text: "me as well", reply_to: root.id }),
+      ]).then((sent) => sent.map((d) => d.message as Message));
+      const newest = await ann.event(
+        "replies_updated",
+        (d) => d.id === root.id && d.thread_version === 5,
+        { from: before },
+      );
+      assert.deepEqual(
+        [newest.data.reply_count, newest.data.last_reply_seq],
+        [3, Math.max(third.seq, fourth.seq)],
+      );
     },
   );
 

@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError } from "./harness.ts";
-import { THREADS_MIGRATION } from "./store_contract/support.ts";
+import {
+  REPLIES_GONE_MIGRATION,
+  THREADS_MIGRATION,
+} from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
@@ -19,6 +22,7 @@ type Message = {
   text: string;
   reply_count?: number;
   last_reply_seq?: number;
+  thread_version?: number;
   reply_to?: { id: string };
 };
 
@@ -44,6 +48,7 @@ stores.clients(
       seq: root.seq,
       reply_count: 1,
       last_reply_seq: first.seq,
+      thread_version: 1,
     });
     await ann.ok("send_message", { text: "something else" });
     const second = (await cat.ok("send_message", {
@@ -88,6 +93,57 @@ stores.clients(
     const emptied = await ben.ok("list_replies", { id: root.id });
     assert.deepEqual(emptied.replies, []);
     assert.equal("reply_count" in (emptied.root as Message), false);
+  },
+);
+
+stores.clients(
+  "replies_updated numbers the thread's states: thread_version grows with every reply stored and deleted, also when a delete lowers the count and last_reply_seq",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const root = (await ann.ok("send_message", { text: "who's in?" }))
+      .message as Message;
+    const heard: Record<string, unknown>[] = [];
+    const next = async () => {
+      const from = ben.received.length;
+      return (await ben.event("replies_updated", (d) => d.id === root.id, {
+        from,
+      })).data;
+    };
+    const reply = async (text: string) => {
+      const waiting = next();
+      const sent = (await ann.ok("send_message", { text, reply_to: root.id }))
+        .message as Message;
+      heard.push(await waiting);
+      return sent;
+    };
+    const remove = async (id: string) => {
+      const waiting = next();
+      await ann.ok("delete_message", { id });
+      heard.push(await waiting);
+    };
+    const a = await reply("me");
+    const b = await reply("me too");
+    await remove(b.id);
+    await remove(a.id);
+    const c = await reply("count me in");
+    assert.deepEqual(
+      heard.map((d) => [d.reply_count, d.last_reply_seq, d.thread_version]),
+      [
+        [1, a.seq, 1],
+        [2, b.seq, 2],
+        [1, a.seq, 3],
+        [0, undefined, 4],
+        [1, c.seq, 5],
+      ],
+    );
+    // The root as served carries the same state.
+    const listed = (await ben.ok("list_replies", { id: root.id }))
+      .root as Message;
+    assert.deepEqual(
+      [listed.reply_count, listed.last_reply_seq, listed.thread_version],
+      [1, c.seq, 5],
+    );
   },
 );
 
@@ -201,6 +257,7 @@ stores.clients(
         seq: hello.seq,
         reply_count: 1,
         last_reply_seq: answer.seq,
+        thread_version: 1,
       });
     }
     const thread = await ann.ok("list_replies", { id: hello.id });
@@ -276,6 +333,45 @@ stores.database(
         ),
         ["a", "b"],
       );
+    });
+  },
+);
+
+stores.database(
+  "upgrading: a server of before thread_version serves its threads with one counted from the upgrade on, and it grows with the next delete",
+  (options) => {
+    let rootId = "";
+    let replyId = "";
+    return withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const ann = await pool.register("ann");
+        const root = (await ann.ok("send_message", { text: "q" }))
+          .message as Message;
+        rootId = root.id;
+        for (const text of ["a", "b", "c"]) {
+          replyId = ((await ann.ok("send_message", {
+            text,
+            reply_to: root.id,
+          })).message as Message).id;
+        }
+        await ann.ok("delete_message", { id: replyId });
+      },
+      old: {
+        marker: REPLIES_GONE_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      const version = async () =>
+        (await server.node.store.findMessage(rootId))?.message.thread_version;
+      // The reply deleted before the upgrade was not counted then.
+      assert.equal(await version(), 2);
+      const [first] = await server.node.store.listReplies(rootId, {
+        limit: 1,
+      });
+      await server.node.store.updateMessage(first.id, { deleted: true });
+      assert.equal(await version(), 3);
     });
   },
 );

@@ -4,10 +4,7 @@
  */
 
 import { batch } from "@preact/signals";
-import type {
-  ChatMessage,
-  RepliesUpdated,
-} from "../../server/protocol/types.ts";
+import type { ChatMessage } from "../../server/protocol/types.ts";
 import {
   addNotice,
   emptyLog,
@@ -21,6 +18,7 @@ import {
   type Words,
 } from "../room_log.ts";
 import { type AppState, entry, roomKey } from "../state.ts";
+import type { ThreadEvent } from "../thread_count.ts";
 import { keptAside, readingBack, updateLog } from "./log_update.ts";
 
 let noticeCounter = 0;
@@ -182,7 +180,7 @@ export function messageUpdated(state: AppState, message: ChatMessage): void {
 export function threadUpdated(
   state: AppState,
   key: string,
-  thread: RepliesUpdated,
+  thread: ThreadEvent,
 ): void {
   // A log not held has nothing to change (and gets no empty entry).
   if (entry(state.logs.value, roomKey(key)) === undefined) return;

@@ -261,11 +261,12 @@ export class ServerEvents {
    * names none: its two sides would need two events).
    */
   #thread(data: Fields): void {
-    const { id, seq, reply_count, last_reply_seq, room } = data;
+    const { id, seq, reply_count, last_reply_seq, thread_version, room } = data;
     if (
       typeof id !== "string" || typeof seq !== "number" ||
       typeof reply_count !== "number" ||
-      (last_reply_seq !== undefined && typeof last_reply_seq !== "number")
+      (last_reply_seq !== undefined && typeof last_reply_seq !== "number") ||
+      (thread_version !== undefined && typeof thread_version !== "number")
     ) {
       return;
     }
@@ -274,6 +275,7 @@ export class ServerEvents {
       seq,
       reply_count,
       ...(typeof last_reply_seq === "number" ? { last_reply_seq } : {}),
+      ...(typeof thread_version === "number" ? { thread_version } : {}),
     };
     if (typeof room === "string") {
       actions.threadUpdated(this.#state, room, thread);

@@ -79,6 +79,11 @@ export const message = z.object({
   reply_count: z.number().int().optional(),
   /** The seq of its newest live reply, with `reply_count`. */
   last_reply_seq: z.number().int().optional(),
+  /**
+   * Changes its thread has had (a reply stored, a reply deleted); of two
+   * copies, the higher holds the later count.
+   */
+  thread_version: z.number().int().optional(),
 }).openapi("Message");
 
 /** `{"message"}`: what a send answers. */

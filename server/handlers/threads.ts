@@ -72,8 +72,11 @@ export async function listReplies(
  * connections, or to both sides of a conversation (those who held the
  * names when the root was sent, as message_updates.ts publishUpdate). One
  * message read; a root gone meanwhile tells nobody. Called after the
- * reply's own event, so a reader gets the reply first; of two replies at
- * once, each read follows its own commit, so the later event carries both.
+ * reply's own event, so a reader gets the reply first. Of two replies at
+ * once, each read follows its own commit, so one of the reads sees both;
+ * the events may still reach a reader in either order (two nodes publish
+ * at once), so each carries the thread's `thread_version`, read with the
+ * count, and the reader keeps the higher.
  */
 export async function publishThread(
   node: ChatNode,
@@ -87,10 +90,13 @@ export async function publishThread(
     id: root.id,
     seq: root.seq,
     reply_count: root.reply_count ?? 0,
+    ...(root.last_reply_seq === undefined
+      ? {}
+      : { last_reply_seq: root.last_reply_seq }),
+    // Read with the count, in one statement: two nodes' events may cross
+    // on the way, and a reader keeps the one with the higher version.
+    thread_version: root.thread_version ?? 0,
   };
-  if (root.last_reply_seq !== undefined) {
-    update.last_reply_seq = root.last_reply_seq;
-  }
   const users = conversationUsers(stream);
   if (users === undefined) {
     node.publish({ kind: "room", key: stream }, "replies_updated", {

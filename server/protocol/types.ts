@@ -67,6 +67,14 @@ export interface MessageBase {
   /** The seq of its newest live reply; present with `reply_count`. */
   last_reply_seq?: number;
   /**
+   * How many changes its thread has had, absent while none: one per reply
+   * stored, one per reply deleted. Of two states of one thread (this
+   * message as served, a `replies_updated`), the one with the higher
+   * `thread_version` is the later; its `reply_count` and `last_reply_seq`
+   * are the ones to show.
+   */
+  thread_version?: number;
+  /**
    * True when its `@here` notified the room's members online when it was
    * sent (server/room_mentions.ts hereMembers): a mention for them only.
    */
@@ -242,6 +250,8 @@ export interface RepliesUpdated {
   seq: number;
   reply_count: number;
   last_reply_seq?: number;
+  /** The thread's state as `MessageBase.thread_version` counts it. */
+  thread_version: number;
 }
 
 /**

@@ -41,6 +41,11 @@ export interface MessageRow {
    */
   reply_count?: number;
   last_reply_seq?: number | null;
+  /**
+   * Replies that left its thread (the schema's chat_reply_left); absent
+   * from chat_append's rows, as the count is.
+   */
+  replies_gone?: number;
 }
 
 // Whether the message's @room notified its room, and its @here the
@@ -73,7 +78,7 @@ const WIDE_MARKED =
 const REPLIES_OF =
   ", (SELECT count(*) FROM messages c WHERE c.reply_to = m.id) AS reply_count" +
   ", (SELECT max(c.seq) FROM messages c WHERE c.reply_to = m.id) " +
-  "AS last_reply_seq";
+  "AS last_reply_seq, m.replies_gone";
 
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted). chat_append returns
@@ -116,5 +121,6 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     hereMention: (row.wide_mentions & 2) !== 0,
     replyCount: row.reply_count ?? 0,
     lastReplySeq: row.last_reply_seq ?? null,
+    repliesGone: row.replies_gone ?? 0,
   });
 }

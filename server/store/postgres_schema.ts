@@ -2564,4 +2564,30 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     WHERE reply_to IS NOT NULL;
   DROP INDEX IF EXISTS messages_reply_to;
   `,
+  `
+  -- How many replies left a message's thread (deleted, which clears
+  -- their reply_to, or gone), as in SQLite's: its thread_version, served
+  -- with its count, is its live replies plus twice this, which only grows,
+  -- so that a reader keeps the later of two replies_updated that nodes
+  -- published at once (docs/protocol.md, "Threads"). The trigger's update
+  -- waits for the root's row lock, so every reply that left is counted
+  -- once whichever node deleted it; a reply sent writes nothing more. The
+  -- column's constant default rewrites no rows. Cost: one row write on
+  -- the root per reply deleted.
+  ALTER TABLE messages ADD COLUMN replies_gone BIGINT NOT NULL DEFAULT 0;
+  CREATE FUNCTION chat_reply_left() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF old.reply_to IS NOT NULL AND (TG_OP = 'DELETE'
+        OR new.reply_to IS DISTINCT FROM old.reply_to) THEN
+      UPDATE messages SET replies_gone = replies_gone + 1
+      WHERE id = old.reply_to;
+    END IF;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER messages_reply_left
+  AFTER UPDATE OF reply_to OR DELETE ON messages
+  FOR EACH ROW EXECUTE FUNCTION chat_reply_left();
+  `,
 ];

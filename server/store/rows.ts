@@ -62,6 +62,8 @@ export interface MessageFields {
   replyCount: number;
   /** The seq of its newest live reply; null when it has none. */
   lastReplySeq: number | null;
+  /** Replies that left its thread, deleted or gone (the schemas' counts). */
+  repliesGone: number;
   /** Its `@here` notified the members online: it has that marker row. */
   hereMention: boolean;
 }
@@ -128,6 +130,10 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
     message.reply_count = Number(row.replyCount);
     message.last_reply_seq = Number(row.lastReplySeq);
   }
+  // One per reply stored and one per reply that left: the thread's states
+  // in the order they were committed (docs/protocol.md, "Threads").
+  const threadVersion = Number(row.replyCount) + 2 * Number(row.repliesGone);
+  if (threadVersion > 0) message.thread_version = threadVersion;
   if (row.hereMention) message.here_mention = true;
   return message as M;
 }

@@ -1235,6 +1235,7 @@ export class SqliteStore implements Store {
         wide_mentions: wideMentions(mentioned),
         reply_count: 0,
         last_reply_seq: null,
+        replies_gone: 0,
       }),
       duplicate: false,
     };

@@ -35,6 +35,8 @@ export interface MessageRow {
   /** Its live replies (REPLIES_OF), and the newest one's seq (null: none). */
   reply_count: number;
   last_reply_seq: number | null;
+  /** Replies that left its thread (the schema's messages_reply_left). */
+  replies_gone: number;
 }
 
 // Whether the message's @room notified its room, and its @here the
@@ -62,7 +64,7 @@ const WIDE_MARKED =
 const REPLIES_OF =
   ", (SELECT count(*) FROM messages c WHERE c.reply_to = m.id) AS reply_count" +
   ", (SELECT max(c.seq) FROM messages c WHERE c.reply_to = m.id) " +
-  "AS last_reply_seq";
+  "AS last_reply_seq, m.replies_gone";
 
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted).
@@ -104,6 +106,7 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     wide_mentions: v[21] as number,
     reply_count: v[22] as number,
     last_reply_seq: v[23] as number | null,
+    replies_gone: v[24] as number,
   };
 }
 
@@ -137,5 +140,6 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     hereMention: (row.wide_mentions & 2) !== 0,
     replyCount: row.reply_count ?? 0,
     lastReplySeq: row.last_reply_seq ?? null,
+    repliesGone: row.replies_gone,
   });
 }

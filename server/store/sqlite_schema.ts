@@ -739,4 +739,29 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     SELECT RAISE(ABORT, 'UNIQUE constraint failed: messages.stream, messages.seq');
   END;
   `,
+  `
+  -- How many replies left a message's thread (deleted, which clears
+  -- their reply_to, or gone), so that a thread's states are ordered: its
+  -- thread_version, served with its count, is its live replies plus twice
+  -- this (one per reply stored, one per reply that left), which only
+  -- grows. Two replies_updated of one thread may reach a reader in either
+  -- order (nodes read and publish at once); the reader keeps the higher
+  -- (docs/protocol.md, "Threads"). Counted on the root by triggers, so
+  -- every way a reply leaves counts; a reply sent writes nothing more.
+  -- Cost: one row write on the root per reply deleted.
+  ALTER TABLE messages ADD COLUMN replies_gone INTEGER NOT NULL DEFAULT 0;
+  CREATE TRIGGER messages_reply_left
+  AFTER UPDATE OF reply_to ON messages
+  WHEN old.reply_to IS NOT NULL AND old.reply_to IS NOT new.reply_to
+  BEGIN
+    UPDATE messages SET replies_gone = replies_gone + 1
+    WHERE id = old.reply_to;
+  END;
+  CREATE TRIGGER messages_reply_gone AFTER DELETE ON messages
+  WHEN old.reply_to IS NOT NULL
+  BEGIN
+    UPDATE messages SET replies_gone = replies_gone + 1
+    WHERE id = old.reply_to;
+  END;
+  `,
 ];

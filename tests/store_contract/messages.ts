@@ -117,6 +117,7 @@ export function messageRecords(test: StoreTest): void {
       ...first.message,
       reply_count: 2,
       last_reply_seq: reply.message.seq,
+      thread_version: 2,
     });
     assert.deepEqual(
       await store.findFirstSent("dev", { ...key, clientId: "k2" }),

@@ -300,6 +300,13 @@ export const THREADS_MIGRATION =
   "A message's thread (list_replies, reply_count)";
 
 /**
+ * Text of the migration that counts the replies that left each message's
+ * thread (its `thread_version`), in both schemas.
+ */
+export const REPLIES_GONE_MIGRATION =
+  "How many replies left a message's thread";
+
+/**
  * Text of SQLite's migration that indexes a room's messages once, by
  * (stream, seq, user_key, deleted), in place of messages_stream_seq and
  * messages_unread, with a trigger that keeps each seq once a stream.

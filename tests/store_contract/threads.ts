@@ -168,6 +168,52 @@ export function threads(test: StoreTest): void {
     assert.equal("last_reply_seq" in gone, false);
   });
 
+  test("a message's thread_version counts each reply stored and each reply deleted, so a later state of its thread always has a higher one", async (store) => {
+    const [root, other] = await append(store, "general", ["q", "r"]);
+    assert.equal("thread_version" in root, false);
+    const version = async () => (await current(store, root.id)).thread_version;
+    const reply = async (text: string, to = root.id) =>
+      (await store.appendMessage(draft("general", text, { replyTo: to })))
+        .message;
+    const a = await reply("a");
+    const b = await reply("b");
+    assert.equal(await version(), 2);
+    // Another message's replies, an edit of a reply, a reaction: not this
+    // thread's changes.
+    await reply("elsewhere", other.id);
+    await store.updateMessage(a.id, { text: "a, edited" });
+    await react(store, a.id, "bob", "👍");
+    assert.equal(await version(), 2);
+    // Deleting the newest reply lowers both the count and last_reply_seq;
+    // the version still grows.
+    await store.updateMessage(b.id, { deleted: true });
+    const afterDelete = await current(store, root.id);
+    assert.deepEqual(
+      [
+        afterDelete.reply_count,
+        afterDelete.last_reply_seq,
+        afterDelete.thread_version,
+      ],
+      [1, a.seq, 3],
+    );
+    // Deleting a deleted reply again changes nothing.
+    await store.updateMessage(b.id, { deleted: true });
+    assert.equal(await version(), 3);
+    await reply("c");
+    assert.equal(await version(), 4);
+    // The root's own delete keeps its thread and its version.
+    await store.updateMessage(root.id, { deleted: true });
+    assert.equal(await version(), 4);
+    await store.updateMessage(a.id, { deleted: true });
+    const emptied = await current(store, root.id);
+    assert.equal(emptied.reply_count, 1);
+    assert.equal(emptied.thread_version, 5);
+    // As every read serves it: history, a page of replies' root.
+    const page = await store.history("general", {});
+    assert.equal(page.find((m) => m.id === root.id)?.thread_version, 5);
+    assert.equal(page.find((m) => m.id === other.id)?.thread_version, 1);
+  });
+
   test("listReplies pages a thread oldest first, after a seq or before one", async (store) => {
     const [root] = await append(store, "general", ["q"]);
     const texts = ["a", "b", "c", "d", "e"];
@@ -1001,7 +1047,12 @@ export function threads(test: StoreTest): void {
     assert.deepEqual(records.map((r) => r.message), [
       secret,
       await current(store, reply.id),
-      { ...original, reply_count: 1, last_reply_seq: reply.seq },
+      {
+        ...original,
+        reply_count: 1,
+        last_reply_seq: reply.seq,
+        thread_version: 1,
+      },
     ]);
     assert.equal((records[0].message as PrivateMessage).to, "Bob");
   });
