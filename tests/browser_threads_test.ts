@@ -4,6 +4,8 @@
  * follow replies from another person live. Two browser pages, a real
  * server. Needs /usr/bin/chromium.
  */
+import { MAX_MESSAGES_PER_ROOM } from "../client/room_log.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import {
   browserTest,
   confirmedFrom,
@@ -12,6 +14,7 @@ import {
   register,
   send,
 } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
 
 browserTest(
   "web client: a reply shows 'N replies' under its message on both pages; the thread panel lists the replies, answers in the thread, and counts another's reply live",
@@ -68,4 +71,49 @@ browserTest(
     await onAlice.getByTestId("thread-open").filter({ hasText: "3 replies" })
       .waitFor();
   },
+);
+
+browserTest(
+  "web client: the open thread panel shows a new reply live after its message left the loaded ones",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await currentRoom(alice, "general");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const root = (await bob.ok("send_message", { text: "walk at five?" }))
+        .message as { id: string };
+      await bob.ok("send_message", { text: "sure", reply_to: root.id });
+      const onAlice = confirmedFrom(alice, "bob", "walk at five?");
+      await onAlice.getByTestId("thread-open").filter({ hasText: "1 reply" })
+        .click();
+      const panel = alice.getByTestId("thread-panel");
+      await panel.getByTestId("thread-reply").filter({ hasText: "sure" })
+        .waitFor();
+
+      // A busy room: live messages past twice what a log keeps trim it back,
+      // and the root is no longer among the loaded messages.
+      const filler = 2 * MAX_MESSAGES_PER_ROOM;
+      for (let from = 1; from <= filler; from += 50) {
+        await Promise.all(
+          Array.from(
+            { length: 50 },
+            (_, i) => bob.ok("send_message", { text: `filler ${from + i}` }),
+          ),
+        );
+      }
+      await confirmedFrom(alice, "bob", `filler ${filler}`).waitFor();
+
+      await bob.ok("send_message", {
+        text: "count me in",
+        reply_to: root.id,
+      });
+      await panel.getByTestId("thread-reply").filter({
+        hasText: "count me in",
+      }).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
 );

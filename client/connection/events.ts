@@ -34,6 +34,7 @@ import {
   writtenBy,
 } from "../state.ts";
 import { noticeText } from "../system_text.ts";
+import * as teamActions from "../team/actions.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
@@ -277,6 +278,8 @@ export class ServerEvents {
       ...(typeof last_reply_seq === "number" ? { last_reply_seq } : {}),
       ...(typeof thread_version === "number" ? { thread_version } : {}),
     };
+    // The open panel follows its thread even when no log holds the root.
+    teamActions.threadHeard(this.#state, thread);
     if (typeof room === "string") {
       actions.threadUpdated(this.#state, room, thread);
       return;

@@ -4,7 +4,8 @@
  * from the server (`list_replies`, a page at a time) and has a composer
  * that answers the message. The count under the message follows the
  * server's `replies_updated`; the panel reads its page again when it
- * changes, so a reply from anyone shows there live.
+ * changes, so a reply from anyone shows there live, whether or not the
+ * message is among the loaded ones.
  */
 
 import { useSignal } from "@preact/signals";
@@ -20,6 +21,7 @@ import { formatDateTime, senderLabel } from "../format.ts";
 import { t, tn } from "../i18n.ts";
 import { plainText } from "../markup.ts";
 import { entry } from "../state.ts";
+import { isLaterThread } from "../thread_count.ts";
 import * as teamActions from "./actions.ts";
 import { shownPlace } from "./api.ts";
 
@@ -89,12 +91,21 @@ export function ThreadPanel(
   const more = useSignal(false);
   const error = useSignal<string | null>(null);
   const draft = useSignal("");
-  // The copy the log holds, whose count replies_updated keeps live.
+  // The copy the log holds, whose count replies_updated keeps live, and
+  // the count replies_updated told the panel itself: the root may be held
+  // by no log (scrolled out of the loaded messages), and the panel follows
+  // its thread all the same. The later of the two is shown.
   const held = entry(state.logs.value, props.logKey)?.messages.find((m) =>
     m.id === props.id
   );
-  const count = held?.reply_count ?? 0;
-  const newest = held?.last_reply_seq ?? 0;
+  const heard = state.team.threadCount.value;
+  const thread =
+    heard !== null && (held === undefined || isLaterThread(held, heard))
+      ? heard
+      : held;
+  const count = thread?.reply_count ?? 0;
+  const newest = thread?.last_reply_seq ?? 0;
+  const version = thread?.thread_version ?? 0;
 
   async function load(after?: number): Promise<void> {
     const result = await connection.request("list_replies", {
@@ -118,7 +129,7 @@ export function ThreadPanel(
   // went); a page loaded further keeps its place once more is asked.
   useEffect(() => {
     void load();
-  }, [props.id, count, newest]);
+  }, [props.id, count, newest, version]);
 
   function send(event: Event): void {
     event.preventDefault();

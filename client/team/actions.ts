@@ -3,6 +3,7 @@
 import { batch } from "@preact/signals";
 import type { ChatMessage } from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
+import { isLaterThread, type ThreadEvent } from "../thread_count.ts";
 import type { JumpTarget, ThreadTarget } from "./state.ts";
 
 /**
@@ -51,12 +52,31 @@ export function threadToggled(
   target: ThreadTarget | null,
 ): void {
   batch(() => {
+    if (state.team.thread.value?.id !== target?.id) {
+      state.team.threadCount.value = null;
+    }
     state.team.thread.value = target;
     if (target) state.team.searchOpen.value = false;
     if (target) state.team.pinsOpen.value = false;
     if (target) state.team.savedOpen.value = false;
     if (target) state.switcherOpen.value = false;
   });
+}
+
+/**
+ * A thread's count changed (`replies_updated`): kept for the open panel
+ * when it is that thread's and later than the one kept.
+ */
+export function threadHeard(
+  state: AppState,
+  thread: ThreadEvent,
+): void {
+  if (state.team.thread.value?.id !== thread.id) return;
+  const { id: _id, seq: _seq, ...count } = thread;
+  const held = state.team.threadCount.value;
+  if (held === null || isLaterThread(held, count)) {
+    state.team.threadCount.value = count;
+  }
 }
 
 /** Notes messages saved (true) or not (false) by the account. */

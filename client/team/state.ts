@@ -6,6 +6,7 @@
 
 import { type Signal, signal } from "@preact/signals";
 import type { ChatMessage } from "../../server/protocol/types.ts";
+import type { ThreadCount } from "../thread_count.ts";
 
 /** A message to bring into view, by its log key and seq. */
 export interface JumpTarget {
@@ -36,6 +37,12 @@ export interface TeamState {
   /** The message whose thread panel is open, by log key and id; null: none. */
   thread: Signal<ThreadTarget | null>;
   /**
+   * The open thread's count as `replies_updated` last told it (the later
+   * state, thread_count.ts); null until one came. The panel follows it
+   * whether or not a log holds the root (scrolled out, never loaded).
+   */
+  threadCount: Signal<ThreadCount | null>;
+  /**
    * Ids of the messages the account saved, as far as this page heard:
    * replies, `saved` events and the saved panel's list.
    */
@@ -56,6 +63,7 @@ export function createTeamState(): TeamState {
     pinsOpen: signal(false),
     savedOpen: signal(false),
     thread: signal(null),
+    threadCount: signal(null),
     saved: signal({}),
     replyTo: signal({}),
     jump: signal(null),
