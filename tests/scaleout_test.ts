@@ -258,6 +258,26 @@ async function send(
   return data.message as Message;
 }
 
+/**
+ * Guests ann, ben and cat, one on each of the first three nodes, in a room
+ * of the test's own (`hall`; general is the shared cluster's).
+ */
+async function hallOnEveryNode(
+  pools: ClientPool[],
+  name: (base: string) => string,
+): Promise<{ hall: string; clients: TestClient[] }> {
+  const clients = await Promise.all([
+    pools[0].guest(name("ann")),
+    pools[1].guest(name("ben")),
+    pools[2].guest(name("cat")),
+  ]);
+  const hall = name("hall");
+  await clients[0].ok("create_room", { room: hall });
+  await clients[1].ok("join_room", { room: hall });
+  await clients[2].ok("join_room", { room: hall });
+  return { hall, clients };
+}
+
 /** Waits until a client has the `receive_message` of this message id. */
 async function received(client: TestClient, message: Message): Promise<void> {
   const event = await client.event(
@@ -356,16 +376,10 @@ function registerTests(pg: PostgresService): void {
   sharedTest(
     "scale-out: a message sent on one node reaches members on every node",
     async ({ pools, name }) => {
-      const [ann, ben, cat] = await Promise.all([
-        pools[0].guest(name("ann")),
-        pools[1].guest(name("ben")),
-        pools[2].guest(name("cat")),
-      ]);
-      // A room of the test's own: general is the shared cluster's.
-      const hall = name("hall");
-      await ann.ok("create_room", { room: hall });
-      await ben.ok("join_room", { room: hall });
-      await cat.ok("join_room", { room: hall });
+      const { hall, clients: [ann, ben, cat] } = await hallOnEveryNode(
+        pools,
+        name,
+      );
       const message = await send(ben, "hello from node two");
       assert.equal(message.seq, 1);
       assert.equal(message.room, hall);
@@ -376,15 +390,10 @@ function registerTests(pg: PostgresService): void {
   sharedTest(
     "scale-out: a reply stored on one node counts in its root's thread for a reader on another, as replies come and go",
     async ({ pools, name }) => {
-      const [ann, ben, cat] = await Promise.all([
-        pools[0].guest(name("ann")),
-        pools[1].guest(name("ben")),
-        pools[2].guest(name("cat")),
-      ]);
-      const hall = name("hall");
-      await ann.ok("create_room", { room: hall });
-      await ben.ok("join_room", { room: hall });
-      await cat.ok("join_room", { room: hall });
+      const { hall, clients: [ann, ben, cat] } = await hallOnEveryNode(
+        pools,
+        name,
+      );
       const root = await send(ann, "lunch at noon?");
       const first = (await ben.ok("send_message", {
         text: "yes",

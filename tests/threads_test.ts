@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
-import { expectError } from "./harness.ts";
+import { expectError, type TestServer } from "./harness.ts";
 import {
   REPLIES_GONE_MIGRATION,
   THREADS_MIGRATION,
@@ -304,76 +304,82 @@ stores.clients(
   },
 );
 
+/**
+ * A server of before the migration with `marker`, in which ann's "q" got
+ * the replies `texts` (the last one deleted when `deleteLast`), upgraded;
+ * `check` runs on the upgraded server with the root's id.
+ */
+function upgradedThread(
+  options: Parameters<typeof withUpgradedServer>[0]["options"],
+  before: { marker: string; texts: string[]; deleteLast?: boolean },
+  check: (server: TestServer, rootId: string) => Promise<void>,
+): Promise<void> {
+  let rootId = "";
+  return withUpgradedServer({
+    options,
+    async setUp(pool) {
+      const ann = await pool.register("ann");
+      const root = (await ann.ok("send_message", { text: "q" }))
+        .message as Message;
+      rootId = root.id;
+      let last = "";
+      for (const text of before.texts) {
+        last = ((await ann.ok("send_message", { text, reply_to: root.id }))
+          .message as Message).id;
+      }
+      if (before.deleteLast) await ann.ok("delete_message", { id: last });
+    },
+    // Nothing to change in the rows: only the schema goes back.
+    old: {
+      marker: before.marker,
+      postgres: () => Promise.resolve(),
+      sqlite: () => {},
+    },
+  }, (server) => check(server, rootId));
+}
+
 stores.database(
   "upgrading: a server of before, whose replies were indexed by reply_to alone, counts and lists them after its first start",
-  (options) => {
-    let rootId = "";
-    return withUpgradedServer({
+  (options) =>
+    upgradedThread(
       options,
-      async setUp(pool) {
-        const ann = await pool.register("ann");
-        const root = (await ann.ok("send_message", { text: "q" }))
-          .message as Message;
-        rootId = root.id;
-        for (const text of ["a", "b"]) {
-          await ann.ok("send_message", { text, reply_to: root.id });
-        }
+      { marker: THREADS_MIGRATION, texts: ["a", "b"] },
+      async (server, rootId) => {
+        const root = await server.node.store.findMessage(rootId);
+        assert.equal(root?.message.reply_count, 2);
+        assert.deepEqual(
+          (await server.node.store.listReplies(rootId, { limit: 5 })).map((
+            m,
+          ) => m.text),
+          ["a", "b"],
+        );
       },
-      old: {
-        marker: THREADS_MIGRATION,
-        postgres: () => Promise.resolve(),
-        sqlite: () => {},
-      },
-    }, async (server) => {
-      const root = await server.node.store.findMessage(rootId);
-      assert.equal(root?.message.reply_count, 2);
-      assert.deepEqual(
-        (await server.node.store.listReplies(rootId, { limit: 5 })).map((m) =>
-          m.text
-        ),
-        ["a", "b"],
-      );
-    });
-  },
+    ),
 );
 
 stores.database(
   "upgrading: a server of before thread_version serves its threads with one counted from the upgrade on, and it grows with the next delete",
-  (options) => {
-    let rootId = "";
-    let replyId = "";
-    return withUpgradedServer({
+  (options) =>
+    upgradedThread(
       options,
-      async setUp(pool) {
-        const ann = await pool.register("ann");
-        const root = (await ann.ok("send_message", { text: "q" }))
-          .message as Message;
-        rootId = root.id;
-        for (const text of ["a", "b", "c"]) {
-          replyId = ((await ann.ok("send_message", {
-            text,
-            reply_to: root.id,
-          })).message as Message).id;
-        }
-        await ann.ok("delete_message", { id: replyId });
-      },
-      old: {
+      {
         marker: REPLIES_GONE_MIGRATION,
-        postgres: () => Promise.resolve(),
-        sqlite: () => {},
+        texts: ["a", "b", "c"],
+        deleteLast: true,
       },
-    }, async (server) => {
-      const version = async () =>
-        (await server.node.store.findMessage(rootId))?.message.thread_version;
-      // The reply deleted before the upgrade was not counted then.
-      assert.equal(await version(), 2);
-      const [first] = await server.node.store.listReplies(rootId, {
-        limit: 1,
-      });
-      await server.node.store.updateMessage(first.id, { deleted: true });
-      assert.equal(await version(), 3);
-    });
-  },
+      async (server, rootId) => {
+        const version = async () =>
+          (await server.node.store.findMessage(rootId))?.message
+            .thread_version;
+        // The reply deleted before the upgrade was not counted then.
+        assert.equal(await version(), 2);
+        const [first] = await server.node.store.listReplies(rootId, {
+          limit: 1,
+        });
+        await server.node.store.updateMessage(first.id, { deleted: true });
+        assert.equal(await version(), 3);
+      },
+    ),
 );
 
 stores.finish();
