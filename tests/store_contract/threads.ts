@@ -196,6 +196,8 @@ export function threads(test: StoreTest): void {
       ],
       [1, a.seq, 3],
     );
+    // The root's own version counts changes to it, not to its replies.
+    assert.equal(afterDelete.version, undefined);
     // Deleting a deleted reply again changes nothing.
     await store.updateMessage(b.id, { deleted: true });
     assert.equal(await version(), 3);
