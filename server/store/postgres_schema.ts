@@ -2573,7 +2573,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- waits for the root's row lock, so every reply that left is counted
   -- once whichever node deleted it; a reply sent writes nothing more. The
   -- column's constant default rewrites no rows. Cost: one row write on
-  -- the root per reply deleted.
+  -- the root per reply deleted. A reply's delete locks the reply, then its
+  -- root: a statement that deletes rows in bulk (retention, a room's
+  -- deletion) and locked the root before the reply may meet it in a
+  -- deadlock, which PostgreSQL ends by failing one of the two (both retry
+  -- well: the next retention pass, the user's delete again).
   ALTER TABLE messages ADD COLUMN replies_gone BIGINT NOT NULL DEFAULT 0;
   CREATE FUNCTION chat_reply_left() RETURNS trigger
   LANGUAGE plpgsql AS $$
