@@ -739,29 +739,65 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
   }
 });
 
-Deno.test("import: a crafted dump's ban and audit reasons, topics, account and room names, token and hook names are held to the live server's rules, each refused at its line naming the field, nothing imported", async () => {
+/**
+ * Runs `body` with the lines of a populated server's export, secrets in,
+ * and a folder to work in; removes both after it.
+ */
+async function withDump(
+  body: (lines: string[], work: string) => Promise<void>,
+): Promise<void> {
   const before = await populated();
   const work = await Deno.makeTempDir({ prefix: "chat-rules-" });
   try {
-    const lines = await exportLines(`${before.dir}/chat.db`, {
-      includeSecrets: true,
-    });
-    // The first line of `kind` whose `field` is `value`, changed.
+    await body(
+      await exportLines(`${before.dir}/chat.db`, { includeSecrets: true }),
+      work,
+    );
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(before.dir, { recursive: true });
+  }
+}
+
+/** Each case's lines imported into a new file: refused so, nothing imported. */
+async function assertRefused(
+  work: string,
+  cases: [string, string[], RegExp][],
+): Promise<void> {
+  for (const [what, input, expected] of cases) {
+    const path = `${work}/${what.replaceAll(" ", "-")}.db`;
+    const error = await importInto(path, input);
+    assert.ok(error, `${what}: refused`);
+    assert.match(error.message, expected, what);
+    assert.equal(await messageCount(path), 0, `${what}: nothing imported`);
+  }
+}
+
+/** The lines with the first line of `kind` whose `field` is `value` changed. */
+function changedLine(
+  lines: string[],
+  kind: string,
+  [field, value]: [string, string],
+  change: Record<string, unknown>,
+): string[] {
+  const at = lines.findIndex((l) => {
+    const row = JSON.parse(l);
+    return row.kind === kind && row[field] === value;
+  });
+  assert.ok(at >= 0, `a ${kind} line with ${field} ${value}`);
+  return lines.with(
+    at,
+    JSON.stringify({ ...JSON.parse(lines[at]), ...change }),
+  );
+}
+
+Deno.test("import: a crafted dump's ban and audit reasons, topics, account and room names, token and hook names are held to the live server's rules, each refused at its line naming the field, nothing imported", async () => {
+  await withDump(async (lines, work) => {
     const changed = (
       kind: string,
-      [field, value]: [string, string],
+      found: [string, string],
       change: Record<string, unknown>,
-    ) => {
-      const at = lines.findIndex((l) => {
-        const row = JSON.parse(l);
-        return row.kind === kind && row[field] === value;
-      });
-      assert.ok(at >= 0, `a ${kind} line with ${field} ${value}`);
-      return lines.with(
-        at,
-        JSON.stringify({ ...JSON.parse(lines[at]), ...change }),
-      );
-    };
+    ) => changedLine(lines, kind, found, change);
     const zalgo = "Z" + "\u0300\u0301\u0302\u0303\u0304".repeat(20);
     const cases: [string, string[], RegExp][] = [
       [
@@ -831,13 +867,7 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
         /^line \d+: bad incoming_hook: name: not as the server keeps it/,
       ],
     ];
-    for (const [what, input, expected] of cases) {
-      const path = `${work}/${what.replaceAll(" ", "-")}.db`;
-      const error = await importInto(path, input);
-      assert.ok(error, `${what}: refused`);
-      assert.match(error.message, expected, what);
-      assert.equal(await messageCount(path), 0, `${what}: nothing imported`);
-    }
+    await assertRefused(work, cases);
     // An account named before the rule on mixed scripts (Latin with a
     // Cyrillic o), which the server keeps, is still imported.
     const oldName = "r\u043E\u043Et";
@@ -853,10 +883,134 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
     } finally {
       await store.close();
     }
-  } finally {
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(before.dir, { recursive: true });
-  }
+  });
+});
+
+Deno.test("import: a crafted dump's display names and actors (a message's author and recipient, a hook post's username, who reacted, banned, acted in the audit log, made an invite or a hook, is ignored) are held to their doors' rules, each refused at its line naming the field, nothing imported", async () => {
+  await withDump(async (lines, work) => {
+    const changed = (
+      kind: string,
+      found: [string, string],
+      change: Record<string, unknown>,
+    ) => changedLine(lines, kind, found, change);
+    const zalgo = "Z" + "\u0300\u0301\u0302\u0303\u0304".repeat(20);
+    const hookPost = (user: string) =>
+      changed("message", ["text", "build passed"], { user });
+    const cases: [string, string[], RegExp][] = [
+      [
+        "a message under a name outside the alphabet",
+        changed("message", ["text", "general 1"], { user: "<b>alice</b>" }),
+        /^line \d+: bad message: user: 1 to 32 letters/,
+      ],
+      [
+        "an account's message under a label only a hook may show",
+        changed("message", ["text", "general 1"], { user: "CI bot" }),
+        /^line \d+: bad message: user: 1 to 32 letters/,
+      ],
+      [
+        "a hook's post under a name turned around",
+        hookPost("\u202EIC"),
+        /^line \d+: bad message: user: no direction marks/,
+      ],
+      [
+        "a hook's post under a name of two lines",
+        hookPost("CI\nadmin: root"),
+        /^line \d+: bad message: user: no control characters/,
+      ],
+      [
+        "a hook's post under a pile of marks",
+        hookPost("CI" + "\u0300\u0301\u0302\u0303\u0304"),
+        /^line \d+: bad message: user: at most 4 marks on one letter/,
+      ],
+      [
+        "a hook's post under a name the server would have trimmed",
+        hookPost(" CI"),
+        /^line \d+: bad message: user: not as the server keeps it/,
+      ],
+      [
+        "a private message from a name under a pile of marks",
+        changed("private_message", ["text", "psst bob"], { user: zalgo }),
+        /^line \d+: bad private_message: user: 1 to 32 letters/,
+      ],
+      [
+        "a private message to a name with a space",
+        changed("private_message", ["text", "psst bob"], { to_user: "b ob" }),
+        /^line \d+: bad private_message: to_user: 1 to 32 letters/,
+      ],
+      [
+        "a reaction by a name with a space",
+        changed("reaction", ["user", "bob"], { user: "b ob" }),
+        /^line \d+: bad reaction: user: 1 to 32 letters/,
+      ],
+      [
+        "a ban by a name outside the alphabet",
+        changed("ban", ["reason", "spam"], { by_user: "<script>" }),
+        /^line \d+: bad ban: by_user: 1 to 32 letters/,
+      ],
+      [
+        "an audit entry by a name turned around",
+        changed("audit", ["reason", "spam"], { by_user: "\u202Eecila" }),
+        /^line \d+: bad audit: by_user: 1 to 32 letters.*or "the server" or "the operator"/,
+      ],
+      [
+        "an ignore of a name with an invisible letter",
+        changed("ignore", ["ignored_key", "carol"], {
+          ignored_name: "car\u115Fol",
+        }),
+        /^line \d+: bad ignore: ignored_name: 1 to 32 letters/,
+      ],
+      [
+        "an invite made by a name of two lines",
+        changed("invite", ["room_key", "team"], { created_by: "alice\nroot" }),
+        /^line \d+: bad invite: created_by: 1 to 32 letters/,
+      ],
+      [
+        "a hook made by a name with a space",
+        changed("incoming_hook", ["name", "CI"], { created_by: "ali ce" }),
+        /^line \d+: bad incoming_hook: created_by: 1 to 32 letters/,
+      ],
+    ];
+    await assertRefused(work, cases);
+    // What the doors do let in still imports: a hook's post under a
+    // label of several words (a Slack payload's `username`), an audit
+    // entry by the operator's command.
+    const kept = `${work}/kept.db`;
+    const allowed = changedLine(
+      hookPost("Build Bot 2"),
+      "audit",
+      ["reason", "spam"],
+      { by_user: "the operator" },
+    );
+    assert.equal(await importInto(kept, allowed), undefined);
+    const store = new SqliteStore(kept, OPTIONS);
+    try {
+      const users = (await store.history("general", { limit: 200 }))
+        .map((m) => m.user);
+      assert.ok(users.includes("Build Bot 2"), users.join());
+    } finally {
+      await store.close();
+    }
+    // The command says the same, exits 1 and leaves no database.
+    const bad = `${work}/bad.jsonl`;
+    const input = hookPost("\u202EIC");
+    await Deno.writeTextFile(bad, input.join("\n") + "\n");
+    const badAt = input.findIndex((l) => JSON.parse(l).user === "\u202EIC");
+    const cli = `${work}/cli`;
+    await Deno.mkdir(cli);
+    const run = await task("import", ["--db", `${cli}/chat.db`], {
+      stdin: bad,
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `error: line ${
+          badAt + 1
+        }: bad message: user: no direction marks.*nothing was imported`,
+      ),
+    );
+    assert.deepEqual([...Deno.readDirSync(cli)], [], "no database left");
+  });
 });
 
 Deno.test("import: --help says what --include-files checks of the bytes and what happens without it", async () => {

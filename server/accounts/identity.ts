@@ -31,6 +31,19 @@ export function hookIdentity(hookId: string): string {
   return `h:${hookId}`;
 }
 
+/**
+ * The key an incoming webhook's messages are stored under: no account's
+ * (a name has no `:`), so its posts are told apart from any holder's.
+ */
+export function hookUserKey(hookId: string): string {
+  return `hook:${hookId}`;
+}
+
+/** Whether a message's user key is an incoming webhook's (hookUserKey). */
+export function isHookUserKey(userKey: string): boolean {
+  return userKey.startsWith("hook:");
+}
+
 /** The badge a message's sender identity calls for, if any. */
 export function badgeOf(sender: string): MessageBadge | undefined {
   if (sender.startsWith("b:")) return "bot";

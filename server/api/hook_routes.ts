@@ -9,7 +9,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { findReadableRoom, hookMakerMayRead, roomRefusal } from "../access.ts";
-import { hookIdentity } from "../accounts/identity.ts";
+import { hookIdentity, hookUserKey } from "../accounts/identity.ts";
 import { hashToken, newPublicId, newSessionToken } from "../accounts/tokens.ts";
 import { cleanText } from "../handlers/messages.ts";
 import { isHttps } from "../http/client_info.ts";
@@ -325,7 +325,7 @@ export function hookRoutes(
       try {
         appended = await node.store.appendMessage({
           roomKey: hook.roomKey,
-          userKey: `hook:${hook.id}`,
+          userKey: hookUserKey(hook.id),
           user: payload.username ?? hook.name,
           text,
           sender: hookIdentity(hook.id),

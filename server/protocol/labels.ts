@@ -3,7 +3,7 @@
  * labels people read: no control characters, and none of the characters
  * that disguise a name (disguises.ts), nor a letter under a pile of
  * combining marks (piled_marks.ts). Imports hold a dump's token and hook
- * names to it too.
+ * names, and the display names of hooks' posts, to it too.
  */
 import { z } from "zod";
 import { DISGUISING } from "./disguises.ts";

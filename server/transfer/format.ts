@@ -13,6 +13,8 @@ import {
   MAX_MESSAGE_LENGTH,
   MAX_TOPIC_LENGTH,
 } from "../protocol/limits.ts";
+import { isHookUserKey } from "../accounts/identity.ts";
+import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
 import { label } from "../protocol/labels.ts";
 import { inNameAlphabet, NAME_ALPHABET_RULE } from "../protocol/names.ts";
 import { noNul, reasonText } from "../protocol/schemas.ts";
@@ -73,24 +75,45 @@ export interface ColumnSpec {
   pattern?: RegExp;
   /**
    * The rule the door a text column's value comes through holds it to:
-   * a value the schema changes (a label it trims) breaks it too.
+   * a value the schema changes (a label it trims) breaks it too. A
+   * function picks the rule from the rest of the line, when which door
+   * it came through depends on it (a message's `user`: see `author`).
    */
-  rule?: z.ZodType<string>;
+  rule?: z.ZodType<string> | ((line: Row) => z.ZodType<string>);
 }
 
 /*
  * The rules of the live doors, so that a crafted dump restores nothing the
  * server refuses: a topic, a ban's or an audit entry's reason, a token's
- * or a hook's name of several lines, turned around by U+202E or under a
- * pile of marks; an account or a room named outside the names' alphabet
- * (`<b>`, `a b`, 200 letters). Each is refused with its line number, the
- * kind of its line and the field.
+ * or a hook's name, a hook's post's display name of several lines,
+ * turned around by U+202E or under a pile of marks; an account, a room,
+ * a message's author or recipient, a reaction's, a ban's or an audit
+ * entry's actor named outside the names' alphabet (`<b>`, `a b`, 200
+ * letters). Each is refused with its line number, the kind of its line
+ * and the field.
  */
 const storedName = z.string().refine(inNameAlphabet, NAME_ALPHABET_RULE);
 const storedTopic = z.string().refine(
   (s) => cleanTopic(s) === s,
   TOPIC_RULE.replace(/\.$/, ""),
 );
+/**
+ * Who an audit entry says acted: an account (through the WebSocket or the
+ * REST API), or the server by itself or its operator by a command.
+ */
+const actor = z.string().refine(
+  (s) => s === SERVER_ACTOR || s === OPERATOR_ACTOR || inNameAlphabet(s),
+  `${NAME_ALPHABET_RULE}, or "${SERVER_ACTOR}" or "${OPERATOR_ACTOR}"`,
+);
+/**
+ * The rule of a message's `user`, as its door set it: an incoming hook's
+ * post shows the `username` it gave or the hook's name (labels both),
+ * everyone else's their name. A label such as `CI bot` is a hook's only:
+ * an account's message under it would read as no name the server has.
+ */
+function author(line: Row): z.ZodType<string> {
+  return isHookUserKey(String(line.user_key)) ? label : storedName;
+}
 
 /** A table as the export walks it. */
 export interface TableSpec {
@@ -266,7 +289,7 @@ export const TABLES: readonly TableSpec[] = [
       text("room_key"),
       text("name", { rule: label }),
       text("secret_hash"),
-      text("created_by"),
+      text("created_by", { rule: storedName }),
       int("created_at"),
     ],
     key: ["id"],
@@ -296,7 +319,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("user_key"),
       text("ignored_key"),
-      text("ignored_name"),
+      text("ignored_name", { rule: storedName }),
       int("at"),
     ],
     key: ["user_key", "ignored_key"],
@@ -354,7 +377,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("code"),
       text("room_key"),
-      text("created_by"),
+      text("created_by", { rule: storedName }),
       int("created_at"),
       int("expires_at", { nullable: true }),
       int("max_uses", { nullable: true }),
@@ -371,7 +394,7 @@ export const TABLES: readonly TableSpec[] = [
       text("address"),
       text("room_key"),
       text("reason", { rule: reasonText }),
-      text("by_user"),
+      text("by_user", { rule: storedName }),
       int("created_at"),
       int("expires_at", { nullable: true }),
     ],
@@ -404,9 +427,9 @@ export const TABLES: readonly TableSpec[] = [
       int("seq", { min: 1, max: MAX_SEQ }),
       text("id"),
       text("user_key"),
-      text("user", { postgres: "user_name" }),
+      text("user", { postgres: "user_name", rule: author }),
       text("room", { nullable: true }),
-      text("to_user", { nullable: true }),
+      text("to_user", { nullable: true, rule: storedName }),
       // As sends and edits have always bounded it: a longer one made every
       // history page that held it that much longer.
       text("text", { max: MAX_MESSAGE_LENGTH }),
@@ -434,7 +457,7 @@ export const TABLES: readonly TableSpec[] = [
       text("message_id"),
       text("emoji"),
       text("user_key"),
-      text("user", { postgres: "user_name" }),
+      text("user", { postgres: "user_name", rule: storedName }),
     ],
     key: ["message_id", "emoji", "user_key"],
     // The order they came in, which orders a message's `users`.
@@ -498,7 +521,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       int("id"),
       int("at"),
-      text("by_user"),
+      text("by_user", { rule: actor }),
       text("action"),
       text("target", { nullable: true }),
       text("room", { nullable: true }),
@@ -553,7 +576,6 @@ export const endLine = z.object({
 function columnSchema(column: ColumnSpec): z.ZodType {
   const most = column.max;
   const pattern = column.pattern;
-  const rule = column.rule;
   const base = column.type === "text"
     ? noNul(Number.MAX_SAFE_INTEGER).refine(
       (s) => most === undefined || s.length <= most || [...s].length <= most,
@@ -561,21 +583,7 @@ function columnSchema(column: ColumnSpec): z.ZodType {
     ).refine(
       (s) => pattern === undefined || pattern.test(s),
       `does not match ${pattern}`,
-    ).superRefine((s, context) => {
-      if (rule === undefined) return;
-      const checked = rule.safeParse(s);
-      if (!checked.success) {
-        context.addIssue({
-          code: "custom",
-          message: checked.error.issues[0].message,
-        });
-      } else if (checked.data !== s) {
-        context.addIssue({
-          code: "custom",
-          message: "not as the server keeps it (trimmed, NFC)",
-        });
-      }
-    })
+    )
     : column.type === "int"
     ? z.number().int().min(column.min ?? 0).max(most ?? MAX_INT)
     : column.type === "bool"
@@ -591,11 +599,33 @@ function columnSchema(column: ColumnSpec): z.ZodType {
 
 function rowSchema(spec: TableSpec, kind: string, withSecrets: boolean) {
   const shape: Record<string, z.ZodType> = { kind: z.literal(kind) };
+  const ruled: { name: string; rule: NonNullable<ColumnSpec["rule"]> }[] = [];
   for (const column of spec.columns) {
     if (column.secret !== undefined && !withSecrets) continue;
     shape[column.name] = columnSchema(column);
+    if (column.rule) ruled.push({ name: column.name, rule: column.rule });
   }
-  return z.object(shape).strict();
+  // The rules on the whole line, as one may depend on another field; after
+  // the columns' own checks, whose issue comes first (zod runs this even
+  // when one failed: a value that is no text is left to that issue).
+  return z.object(shape).strict().superRefine((line, context) => {
+    for (const column of ruled) {
+      const value = line[column.name];
+      if (typeof value !== "string") continue;
+      const rule = typeof column.rule === "function"
+        ? column.rule(line as Row)
+        : column.rule;
+      const checked = rule.safeParse(value);
+      const message = !checked.success
+        ? checked.error.issues[0].message
+        : checked.data !== value
+        ? "not as the server keeps it (trimmed, NFC)"
+        : undefined;
+      if (message !== undefined) {
+        context.addIssue({ code: "custom", message, path: [column.name] });
+      }
+    }
+  });
 }
 
 /** Where each kind of line goes, and how it is checked. */
