@@ -598,6 +598,7 @@ const EN = {
   "saved.label": "Save this message",
   "saved.undo": "Remove from saved",
   "saved.undoLabel": "Remove this message from saved",
+  "saved.waiting": "Checking your saved messages…",
   "saved.open": "Saved messages",
   "saved.panel": "Saved messages",
   "saved.none": "Nothing is saved yet: save a message from its actions.",
@@ -1236,6 +1237,7 @@ const FR: Record<MessageKey, string> = {
   "saved.label": "Enregistrer ce message",
   "saved.undo": "Retirer des enregistrés",
   "saved.undoLabel": "Retirer ce message des enregistrés",
+  "saved.waiting": "Vérification de vos messages enregistrés…",
   "saved.open": "Messages enregistrés",
   "saved.panel": "Messages enregistrés",
   "saved.none":

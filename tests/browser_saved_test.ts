@@ -3,6 +3,7 @@
  * browser contexts of one account, a real server. Needs /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
+import type { WebSocketRoute } from "playwright-core";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
   browserTest,
@@ -93,6 +94,58 @@ browserTest(
     await remove.click();
     await onLaptop.locator(
       '[data-testid="message-save"][aria-pressed="false"]',
+    ).waitFor({ state: "attached" });
+  },
+);
+
+browserTest(
+  "web client: right after a login, until the saved ids arrive, a saved message's action waits instead of offering Save; then it reads Remove from saved",
+  async (browser, server) => {
+    const writer = await TestClient.register(server.wsUrl, "alice");
+    const { message } = await writer.ok("send_message", {
+      text: "saved on another device",
+    });
+    await writer.ok("save_message", { id: (message as { id: string }).id });
+    await writer.close();
+
+    // The reply of the page's read of every saved id is held back.
+    const page = await openPage(browser, server);
+    let toPage: WebSocketRoute | undefined;
+    const held: string[] = [];
+    const readHeld = Promise.withResolvers<void>();
+    await page.routeWebSocket(/\/ws$/, (socket) => {
+      toPage = socket;
+      const upstream = socket.connectToServer();
+      upstream.onMessage((frame) => {
+        const lines = String(frame).split("\n").filter((line) => {
+          const { action, data } = JSON.parse(line);
+          const ids = action === "success" && data?.request === "list_saved" &&
+            Array.isArray(data.ids);
+          if (ids) {
+            held.push(line);
+            readHeld.resolve();
+          }
+          return !ids;
+        });
+        if (lines.length > 0) socket.send(lines.join("\n"));
+      });
+    });
+    await signIn(page, "alice");
+    await readHeld.promise;
+    const row = confirmedFrom(page, "alice", "saved on another device");
+    await row.hover();
+    const save = row.getByTestId("message-save");
+    // Before, it read Save (pressed off): a press saved it again.
+    assert.equal(await save.isDisabled(), true, "the action waits");
+    assert.equal(await save.getAttribute("aria-pressed"), null);
+    assert.equal(
+      await save.getAttribute("title"),
+      "Checking your saved messages…",
+    );
+
+    toPage!.send(held.join("\n"));
+    await row.locator(
+      '[data-testid="message-save"][aria-pressed="true"][title="Remove from saved"]:not([disabled])',
     ).waitFor({ state: "attached" });
   },
 );

@@ -2078,7 +2078,7 @@ test("connection reads every saved id after each login and resume, over what it 
     server.socket.push({ action: "saved", data: event });
   saved({ id: "m5", saved: true });
   await settle();
-  assert.equal(state.team.saved.value.m5, true);
+  assert.equal(state.team.saved.value?.m5, true);
 
   // Offline, another device unsaved m5 and saved m1 and m2.
   server.socket.drop();
@@ -2094,14 +2094,59 @@ test("connection reads every saved id after each login and resume, over what it 
   await settle();
   server.reply(read, { ids: ["m2", "m1"] });
   await settle();
-  const savedNow = () =>
-    Object.entries(state.team.saved.value).filter(([, on]) => on)
-      .map(([id]) => id).sort();
-  assert.deepEqual(savedNow(), ["m2", "m9"]);
+  assert.deepEqual(savedNow(state), ["m2", "m9"]);
   // After it, events apply as they come.
   saved({ id: "m2", saved: false });
   await settle();
-  assert.deepEqual(savedNow(), ["m9"]);
+  assert.deepEqual(savedNow(state), ["m9"]);
+});
+
+/** The ids the page holds saved, sorted; null while none is known. */
+function savedNow(state: Rig["state"]): string[] | null {
+  const saved = state.team.saved.value;
+  if (saved === null) return null;
+  return Object.entries(saved).filter(([, on]) => on).map(([id]) => id).sort();
+}
+
+test("connection knows no message's saved state from a login until its read of the saved ids answers, takes what it heard meanwhile, and forgets the account's at logout", async (r) => {
+  const { server, state } = r;
+  r.server.scriptsSaved = true;
+  await loginAsAccount(r, "ida");
+  const read = await server.next("list_saved");
+  // Before the answer, m1 (saved on another device before this page came)
+  // would have shown Save; the Save action waits instead.
+  assert.equal(savedNow(state), null);
+  server.socket.push({ action: "saved", data: { id: "m9", saved: true } });
+  await settle();
+  assert.equal(savedNow(state), null, "an event does not make the rest known");
+  server.reply(read, { ids: ["m1"] });
+  await settle();
+  assert.deepEqual(savedNow(state), ["m1", "m9"]);
+
+  // A logout in another tab: the next account on this page starts unknown.
+  server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
+  assert.equal(savedNow(state), null);
+});
+
+test("connection whose read of the saved ids is refused takes what it heard for all there is, and one whose socket dropped waits for the next login's read", async (r) => {
+  const { server, state } = r;
+  r.server.scriptsSaved = true;
+  await loginAsAccount(r, "ida");
+  const dropped = await server.next("list_saved");
+  assert.deepEqual(dropped.data, { ids: true });
+  server.socket.drop();
+  await settle();
+  assert.equal(savedNow(state), null, "offline: still unknown");
+  await backOnline(r);
+  await resumeInGeneral(r);
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  const refused = await server.next("list_saved");
+  server.socket.push({ action: "saved", data: { id: "m9", saved: true } });
+  await settle();
+  server.refuse(refused, "rate_limited", "Slow down.");
+  await settle();
+  // No read comes before the next login: the action works with what was heard.
+  assert.deepEqual(savedNow(state), ["m9"]);
 });
 
 /** A browser's storage of the drafts typed offline, as JSON, by account. */

@@ -89,6 +89,8 @@ export function loggedIn(
     state.membersOwner.value = null;
     state.manages.value = {};
     state.doNotDisturb.value = data.do_not_disturb ?? null;
+    // This account's, read once it is in (connection/saved.ts).
+    state.team.saved.value = null;
     membershipsLoaded(state, data);
     // The room landed in is opened as any other: its "new" line goes at
     // the read position the login reply gives.
@@ -146,6 +148,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.readHeld.value = null;
     state.notifyLevels.value = {};
     state.doNotDisturb.value = null;
+    state.team.saved.value = null;
     state.visited.value = {};
     state.skinTone.value = 0;
     state.typing.value = {};

@@ -4,8 +4,9 @@
  * login and resume (`list_saved` `{"ids":true}`: a device offline missed
  * the `saved` events of that time, and one saved elsewhere before this page
  * loaded was never heard of), then kept in step by this page's own saves
- * and the `saved` events of the account's other connections. Guests save
- * nothing.
+ * and the `saved` events of the account's other connections. Until the
+ * first read of a login answers, none is known (`state.team.saved` null):
+ * a message's Save action waits rather than guess. Guests save nothing.
  */
 
 import type { SavedEvent } from "../../server/protocol/types.ts";
@@ -37,9 +38,20 @@ export class SavedIds {
     this.#heard.add(heard);
     const result = await this.#requests.request("list_saved", { ids: true });
     this.#heard.delete(heard);
-    // Unanswered (an older server), what the page heard stays.
-    if (!result.ok || !("ids" in result.data)) return;
-    savedListed(this.#state, result.data.ids, heard);
+    if (result.ok && "ids" in result.data) {
+      savedListed(this.#state, result.data.ids, heard);
+    } else if (
+      this.#state.team.saved.value === null &&
+      (result.ok || result.error.code !== "offline")
+    ) {
+      // Refused or unanswered (a server of before `ids`, a timeout): no
+      // read comes before the next login, and the Save action waiting
+      // until then would never work. What the page heard is taken for
+      // all there is; a Save shown for a message saved elsewhere saves it
+      // again, which changes nothing. Offline, the next socket's login
+      // reads them.
+      savedListed(this.#state, [], heard);
+    }
   }
 
   /** Saves (`on`) or forgets a message; resolves to the error, if any. */

@@ -27,21 +27,31 @@ import { BookmarkIcon } from "./icons.tsx";
 /** Saved messages the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
 
-/** The Save or Remove from saved action of a message (accounts only). */
+/**
+ * The Save or Remove from saved action of a message (accounts only);
+ * disabled until the login's read of the saved ids tells which it is.
+ */
 export function SaveButton(
   props: { message: ChatMessage | PrivateMessage },
 ): JSX.Element {
   const { state, connection } = useApp();
   const { id } = props.message;
-  const saved = entry(state.team.saved.value, id) === true;
+  const known = state.team.saved.value;
+  const saved = known !== null && entry(known, id) === true;
+  const [label, title] = known === null
+    ? [t("saved.waiting"), t("saved.waiting")]
+    : saved
+    ? [t("saved.undoLabel"), t("saved.undo")]
+    : [t("saved.label"), t("saved.action")];
   return (
     <button
       type="button"
       class={`msg-action${saved ? " on" : ""}`}
       data-testid="message-save"
-      aria-label={saved ? t("saved.undoLabel") : t("saved.label")}
-      title={saved ? t("saved.undo") : t("saved.action")}
-      aria-pressed={saved}
+      aria-label={label}
+      title={title}
+      aria-pressed={known === null ? undefined : saved}
+      disabled={known === null}
       onClick={async () => {
         actions.errorShown(state, await connection.setSaved(id, !saved));
       }}
@@ -113,8 +123,9 @@ export function SavedPanel(): JSX.Element {
     return () => live.current = false;
   }, []);
   // One removed while the panel is open leaves it.
+  const known = state.team.saved.value;
   const shown = (list.value ?? []).filter((s) =>
-    entry(state.team.saved.value, s.id) !== false
+    known === null || entry(known, s.id) !== false
   );
   return (
     <Dialog

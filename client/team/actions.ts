@@ -84,7 +84,11 @@ export function savedNoted(
   state: AppState,
   changes: Record<string, boolean>,
 ): void {
-  state.team.saved.value = { ...state.team.saved.value, ...changes };
+  const saved = state.team.saved.value;
+  // Not known yet: the login's read of every id, under way or to come,
+  // says these (connection/saved.ts keeps what it hears meanwhile).
+  if (saved === null) return;
+  state.team.saved.value = { ...saved, ...changes };
 }
 
 /**

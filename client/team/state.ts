@@ -44,9 +44,12 @@ export interface TeamState {
   threadCount: Signal<ThreadCount | null>;
   /**
    * Ids of the messages the account saved, as far as this page heard:
-   * replies, `saved` events and the saved panel's list.
+   * replies, `saved` events and the saved panel's list. Null from a login
+   * until its read of every saved id (connection/saved.ts) answers: which
+   * messages are saved is not known, and a message's Save action waits
+   * (a Save shown meanwhile could have been a saved message's).
    */
-  saved: Signal<Record<string, boolean>>;
+  saved: Signal<Record<string, boolean> | null>;
   /** The message each log's composer answers, by log key. */
   replyTo: Signal<Record<string, ChatMessage>>;
   /** A message to scroll to once its log shows it; cleared when shown. */
@@ -64,7 +67,7 @@ export function createTeamState(): TeamState {
     savedOpen: signal(false),
     thread: signal(null),
     threadCount: signal(null),
-    saved: signal({}),
+    saved: signal(null),
     replyTo: signal({}),
     jump: signal(null),
     flash: signal(null),
