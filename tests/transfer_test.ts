@@ -58,7 +58,8 @@ interface Before {
 /**
  * A server used for a while: accounts, a private room with an invite, edits,
  * a deletion, a mention, private messages (one still waiting for its
- * recipient), drafts in a room and a conversation, a shared image, a ban, a ban for an hour, a password reset
+ * recipient), drafts in a room and a conversation, a shared image, an account
+ * deleted with its messages anonymised, a ban, a ban for an hour, a password reset
  * link and so the audit log, a bot with a token and a webhook that posted.
  * Stopped before it returns.
  */
@@ -97,6 +98,13 @@ async function populated(): Promise<Before> {
     const replyId = (reply.message as Message).id;
     await bob.client.ok("react", { id: replyId, emoji: "👍" });
     await a.ok("react", { id: replyId, emoji: "👍" });
+    // An account deleted with its messages anonymised: its message and its
+    // reaction stay under "deleted user", a name no account can have.
+    const dave = await member(server, "dave");
+    await dave.client.ok("send_message", { text: "a word from dave" });
+    await dave.client.ok("react", { id: replyId, emoji: "👍" });
+    await dave.client.close();
+    await a.ok("delete_account", { user: "dave", messages: "anonymise" });
     await a.ok("pin", { id: typo });
     await a.ok("create_room", { room: "team", private: true });
     await a.ok("invite", { room: "team", user: "bob" });
@@ -311,7 +319,7 @@ Deno.test({
         const nice = before.general.find((m) => m.text === "nice fix");
         assert.deepEqual(
           (nice as unknown as { reactions: unknown }).reactions,
-          [{ emoji: "👍", count: 2, users: ["bob", "alice"] }],
+          [{ emoji: "👍", count: 3, users: ["bob", "alice", "deleted user"] }],
         );
         assert.deepEqual(
           ((await alice.ok("list_pins", { room: "general" }))
@@ -369,6 +377,7 @@ Deno.test({
           "create_bot",
           "create_bot_token",
           "create_webhook",
+          "delete_account",
           "reset_password",
         ]);
         const login = await fetch(`${node.url}/api/login`, {
@@ -886,7 +895,7 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
   });
 });
 
-Deno.test("import: a crafted dump's display names and actors (a message's author and recipient, a hook post's username, who reacted, banned, acted in the audit log, made an invite or a hook, is ignored) are held to their doors' rules, each refused at its line naming the field, nothing imported", async () => {
+Deno.test("import: a crafted dump's display names and actors (a message's author and recipient, a hook post's username, who reacted, in a reaction line or a message's summary, banned, acted in the audit log, made an invite or a hook, is ignored) are held to their doors' rules, each refused at its line naming the field, nothing imported", async () => {
   await withDump(async (lines, work) => {
     const changed = (
       kind: string,
@@ -936,6 +945,18 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
         "a private message to a name with a space",
         changed("private_message", ["text", "psst bob"], { to_user: "b ob" }),
         /^line \d+: bad private_message: to_user: 1 to 32 letters/,
+      ],
+      [
+        "a message's reactions that are no reactions",
+        changed("message", ["text", "nice fix"], { reactions: [null] }),
+        /^line \d+: bad message: reactions\.0: /,
+      ],
+      [
+        "a message's reactions naming someone outside the alphabet",
+        changed("message", ["text", "nice fix"], {
+          reactions: [{ emoji: "👍", count: 1, users: ["<b>bob</b>"] }],
+        }),
+        /^line \d+: bad message: reactions\.0\.users\.0: 1 to 32 letters/,
       ],
       [
         "a reaction by a name with a space",

@@ -11,6 +11,8 @@ import { z } from "zod";
 import {
   MAX_ATTACHMENTS,
   MAX_MESSAGE_LENGTH,
+  MAX_REACTION_USERS,
+  MAX_REACTIONS_PER_MESSAGE,
   MAX_TOPIC_LENGTH,
 } from "../protocol/limits.ts";
 import { isHookUserKey } from "../accounts/identity.ts";
@@ -19,6 +21,7 @@ import { label } from "../protocol/labels.ts";
 import { inNameAlphabet, NAME_ALPHABET_RULE } from "../protocol/names.ts";
 import { noNul, reasonText } from "../protocol/schemas.ts";
 import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
+import { ANONYMOUS_NAME } from "../store/mod.ts";
 
 /** What the header line says; an import refuses another `format`. */
 export const FORMAT = "chat-server-export";
@@ -106,13 +109,21 @@ const actor = z.string().refine(
   `${NAME_ALPHABET_RULE}, or "${SERVER_ACTOR}" or "${OPERATOR_ACTOR}"`,
 );
 /**
+ * Who wrote a message or reacted, as the store keeps it: a name, or the
+ * one that stands for an account deleted with its messages anonymised.
+ */
+const shownName = z.string().refine(
+  (s) => s === ANONYMOUS_NAME || inNameAlphabet(s),
+  `${NAME_ALPHABET_RULE}, or "${ANONYMOUS_NAME}"`,
+);
+/**
  * The rule of a message's `user`, as its door set it: an incoming hook's
  * post shows the `username` it gave or the hook's name (labels both),
  * everyone else's their name. A label such as `CI bot` is a hook's only:
  * an account's message under it would read as no name the server has.
  */
 function author(line: Row): z.ZodType<string> {
-  return isHookUserKey(String(line.user_key)) ? label : storedName;
+  return isHookUserKey(String(line.user_key)) ? label : shownName;
 }
 
 /** A table as the export walks it. */
@@ -186,6 +197,20 @@ const ATTACHMENTS = z.array(z.object({
   height: z.number().int().min(0).optional(),
   frames: z.number().int().min(0).optional(),
 })).max(MAX_ATTACHMENTS);
+
+/**
+ * A message's reactions as the store sums up its reaction lines (each
+ * emoji, how many, the first names), served to readers as they are: a
+ * `[null]` made every read of the message's room throw, and a name outside
+ * the alphabet reached every client that showed it.
+ */
+const REACTIONS = z.array(
+  z.object({
+    emoji: z.string().min(1),
+    count: z.number().int().min(1),
+    users: z.array(shownName).max(MAX_REACTION_USERS),
+  }).strict(),
+).max(MAX_REACTIONS_PER_MESSAGE);
 
 /**
  * The marks of uploads whose files a server reads at its start
@@ -442,7 +467,7 @@ export const TABLES: readonly TableSpec[] = [
       bool("deleted"),
       text("reply_to", { nullable: true }),
       // The summary of the reactions lines, as reads serve it.
-      { name: "reactions", type: "json", nullable: true },
+      { name: "reactions", type: "json", nullable: true, shape: REACTIONS },
       int("pinned_at", { nullable: true }),
       // Kept, so that a client's copy from before a move never reads as
       // later than the moved message's next change.
@@ -457,7 +482,7 @@ export const TABLES: readonly TableSpec[] = [
       text("message_id"),
       text("emoji"),
       text("user_key"),
-      text("user", { postgres: "user_name", rule: storedName }),
+      text("user", { postgres: "user_name", rule: shownName }),
     ],
     key: ["message_id", "emoji", "user_key"],
     // The order they came in, which orders a message's `users`.
