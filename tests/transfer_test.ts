@@ -895,7 +895,7 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
   });
 });
 
-Deno.test("import: a crafted dump's display names and actors (a message's author and recipient, a hook post's username, who reacted, in a reaction line or a message's summary, banned, acted in the audit log, made an invite or a hook, is ignored) are held to their doors' rules, each refused at its line naming the field, nothing imported", async () => {
+Deno.test("import: a crafted dump's display names and actors (a message's author and recipient, a hook post's username, who reacted and with what, in a reaction line or a message's summary, banned, acted in the audit log, made an invite or a hook, is ignored) are held to their doors' rules, each refused at its line naming the field, nothing imported", async () => {
   await withDump(async (lines, work) => {
     const changed = (
       kind: string,
@@ -959,6 +959,18 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
         /^line \d+: bad message: reactions\.0\.users\.0: 1 to 32 letters/,
       ],
       [
+        "a message's reactions under words for an emoji",
+        changed("message", ["text", "nice fix"], {
+          reactions: [{ emoji: "yes", count: 1, users: ["bob"] }],
+        }),
+        /^line \d+: bad message: reactions\.0\.emoji: one emoji/,
+      ],
+      [
+        "a reaction whose emoji is markup",
+        changed("reaction", ["user", "bob"], { emoji: "<b>" }),
+        /^line \d+: bad reaction: emoji: one emoji/,
+      ],
+      [
         "a reaction by a name with a space",
         changed("reaction", ["user", "bob"], { user: "b ob" }),
         /^line \d+: bad reaction: user: 1 to 32 letters/,
@@ -994,13 +1006,19 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
     await assertRefused(work, cases);
     // What the doors do let in still imports: a hook's post under a
     // label of several words (a Slack payload's `username`), an audit
-    // entry by the operator's command.
+    // entry by the operator's command, a reaction with a stray skin tone
+    // (stored before the rule on them).
     const kept = `${work}/kept.db`;
     const allowed = changedLine(
-      hookPost("Build Bot 2"),
-      "audit",
-      ["reason", "spam"],
-      { by_user: "the operator" },
+      changedLine(
+        hookPost("Build Bot 2"),
+        "audit",
+        ["reason", "spam"],
+        { by_user: "the operator" },
+      ),
+      "reaction",
+      ["user", "bob"],
+      { emoji: "👍🏽🏿" },
     );
     assert.equal(await importInto(kept, allowed), undefined);
     const store = new SqliteStore(kept, OPTIONS);

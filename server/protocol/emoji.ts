@@ -76,6 +76,24 @@ const NAMED = /^:([a-z0-9_+-]{1,32}):$/;
  * emoji that takes one (👍🏽, 🧑🏿‍💻), so each toned emoji is one key.
  */
 export function reactionEmoji(raw: string): string | null {
+  return emojiOf(raw, { strayTones: false });
+}
+
+/**
+ * Whether a reaction's emoji as stored keeps what every version let one
+ * be: one emoji (one grapheme cluster), as `reactionEmoji` stores it.
+ * Imports check reactions with it; the rule on stray skin tones came
+ * later, and reactions stored before it (👍🏽🏿) are kept by the server
+ * and by imports alike.
+ */
+export function keptReactionEmoji(emoji: string): boolean {
+  return emojiOf(emoji, { strayTones: true }) === emoji;
+}
+
+function emojiOf(
+  raw: string,
+  options: { strayTones: boolean },
+): string | null {
   const named = NAMED.exec(raw);
   if (named) {
     return Object.hasOwn(REACTION_NAMES, named[1])
@@ -85,7 +103,8 @@ export function reactionEmoji(raw: string): string | null {
   if (raw.length === 0 || raw.length > 64) return null;
   graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" });
   const first = graphemes.segment(raw)[Symbol.iterator]().next().value;
-  if (!first || first.segment !== raw || STRAY_TONE.test(raw)) return null;
+  if (!first || first.segment !== raw) return null;
+  if (!options.strayTones && STRAY_TONE.test(raw)) return null;
   rgiEmoji ??= /^\p{RGI_Emoji}$/v;
   if (BARE_PICTOGRAPH.test(raw) && rgiEmoji.test(`${raw}\ufe0f`)) {
     return `${raw}\ufe0f`;

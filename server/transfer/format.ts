@@ -17,6 +17,7 @@ import {
 } from "../protocol/limits.ts";
 import { isHookUserKey } from "../accounts/identity.ts";
 import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
+import { keptReactionEmoji } from "../protocol/emoji.ts";
 import { label } from "../protocol/labels.ts";
 import { inNameAlphabet, NAME_ALPHABET_RULE } from "../protocol/names.ts";
 import { noNul, reasonText } from "../protocol/schemas.ts";
@@ -107,6 +108,11 @@ const storedTopic = z.string().refine(
 const actor = z.string().refine(
   (s) => s === SERVER_ACTOR || s === OPERATOR_ACTOR || inNameAlphabet(s),
   `${NAME_ALPHABET_RULE}, or "${SERVER_ACTOR}" or "${OPERATOR_ACTOR}"`,
+);
+/** A reaction's emoji as the store keeps it (one emoji, not `<b>`). */
+const storedEmoji = z.string().refine(
+  keptReactionEmoji,
+  "one emoji, as reactions store it",
 );
 /**
  * Who wrote a message or reacted, as the store keeps it: a name, or the
@@ -206,7 +212,7 @@ const ATTACHMENTS = z.array(z.object({
  */
 const REACTIONS = z.array(
   z.object({
-    emoji: z.string().min(1),
+    emoji: storedEmoji,
     count: z.number().int().min(1),
     users: z.array(shownName).max(MAX_REACTION_USERS),
   }).strict(),
@@ -480,7 +486,7 @@ export const TABLES: readonly TableSpec[] = [
     kind: "reaction",
     columns: [
       text("message_id"),
-      text("emoji"),
+      text("emoji", { rule: storedEmoji }),
       text("user_key"),
       text("user", { postgres: "user_name", rule: shownName }),
     ],
