@@ -442,6 +442,18 @@ export function pageStart(prefix: string, after?: string): string {
     : prefix;
 }
 
+/**
+ * The seqs of a range's `rows` that were asked for (`seqs`), in the rows'
+ * order: mentionedAt reads one range and keeps those.
+ */
+export function askedSeqs(
+  rows: readonly { seq: number }[],
+  seqs: readonly number[],
+): number[] {
+  const asked = new Set(seqs);
+  return rows.map((row) => row.seq).filter((seq) => asked.has(seq));
+}
+
 /** What happens to a deleted account's messages. */
 export type DeletedMessages = "keep" | "anonymise";
 
@@ -1220,6 +1232,18 @@ export interface MembershipStore {
     streams: readonly string[],
     rowBudget?: number,
   ): Promise<StreamReadState[]>;
+  /**
+   * Those of `seqs` (ascending) at which a stream holds a mention row of
+   * the account: of a page's `here_mention` messages, those whose `@here`
+   * reached it (room_mentions.ts hereMentioned). One range of the
+   * mentions' primary key (user_key, stream, seq), from the first of
+   * `seqs` to the last: at most a page's worth of the account's rows.
+   */
+  mentionedAt(
+    userKey: string,
+    stream: string,
+    seqs: readonly number[],
+  ): Promise<number[]>;
   /** Records an invite link (uses 0, not revoked). */
   createInvite(
     invite: Omit<StoredInvite, "uses" | "revoked">,

@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import {
+  askedSeqs,
   type MarkedRead,
   MAX_UNREAD,
   type MembershipStore,
@@ -118,6 +119,23 @@ export class PostgresMemberships implements MembershipStore {
           ORDER BY m.user_key COLLATE "C" LIMIT ${limit}`;
       return rows.map((row) => row.username);
     });
+  }
+
+  mentionedAt(
+    userKey: string,
+    stream: string,
+    seqs: readonly number[],
+  ): Promise<number[]> {
+    if (seqs.length === 0) return Promise.resolve([]);
+    return this.#context.run(async (sql) =>
+      askedSeqs(
+        await sql<{ seq: number }[]>`
+          SELECT seq FROM mentions
+          WHERE user_key = ${userKey} AND stream = ${stream}
+          AND seq BETWEEN ${seqs[0]} AND ${seqs.at(-1)!}`,
+        seqs,
+      )
+    );
   }
 
   markRead(

@@ -1,5 +1,6 @@
 import type { StatementSync } from "node:sqlite";
 import {
+  askedSeqs,
   type MarkedRead,
   MAX_UNREAD,
   type MembershipStore,
@@ -244,6 +245,21 @@ export class SqliteMemberships implements MembershipStore {
         rows += 1 + state.unread + state.mentions;
       }
       return states;
+    });
+  }
+
+  mentionedAt(
+    userKey: string,
+    stream: string,
+    seqs: readonly number[],
+  ): Promise<number[]> {
+    return this.#run(() => {
+      if (seqs.length === 0) return [];
+      const rows = this.#q(
+        `SELECT seq FROM mentions
+         WHERE user_key = ? AND stream = ? AND seq BETWEEN ? AND ?`,
+      ).all(userKey, stream, seqs[0], seqs.at(-1)!) as { seq: number }[];
+      return askedSeqs(rows, seqs);
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * The store contract for team chat: private rooms, memberships and read
  * state (addMember, removeMember, isMember, memberRooms, roomMembers, markRead,
- * readState, readStates) and invites (createInvite, findInvite, useInvite,
+ * readState, readStates, mentionedAt) and invites (createInvite, findInvite, useInvite,
  * returnInvite, revokeInvite, listInvites, deleteDeadInvites).
  */
 import assert from "node:assert/strict";
@@ -481,6 +481,44 @@ export function teamChat(test: StoreTest): void {
     assert.equal(plain?.here_mention, undefined);
     assert.equal(await mentions("dan"), 0);
     assert.equal(await mentions("here"), 1, "only the name here's");
+  });
+
+  test("mentionedAt answers those of the seqs asked at which the account has a mention row: its @here's and its name's, not another's nor another stream's", async (store) => {
+    for (const key of ["bob", "carol"]) await store.addMember(key, "general");
+    await store.createRoom("dev", "dev");
+    const [first] = await append(store, "general", ["before"]);
+    const here = (await store.appendMessage(
+      draft("general", "@here look", { here: ["bob"] }),
+    )).message;
+    const [named, plain] = await append(store, "general", [
+      "@carol and @bob",
+      "nobody",
+    ]);
+    const elsewhere = (await store.appendMessage(
+      draft("dev", "@here there", { here: ["bob"] }),
+    )).message;
+    const asked = [first.seq, here.seq, named.seq, plain.seq];
+    assert.deepEqual(await store.mentionedAt("bob", "general", asked), [
+      here.seq,
+      named.seq,
+    ]);
+    assert.deepEqual(
+      await store.mentionedAt("bob", "general", [here.seq]),
+      [here.seq],
+    );
+    assert.deepEqual(
+      await store.mentionedAt("bob", "general", [first.seq, plain.seq]),
+      [],
+      "a row between the seqs asked is not one of them",
+    );
+    assert.deepEqual(await store.mentionedAt("carol", "general", asked), [
+      named.seq,
+    ]);
+    assert.deepEqual(await store.mentionedAt("bob", "general", []), []);
+    assert.deepEqual(
+      await store.mentionedAt("bob", "dev", [elsewhere.seq]),
+      [elsewhere.seq],
+    );
   });
 
   test("an @here's members take no place of the 50 names a message mentions, as written and as edited", async (store) => {
