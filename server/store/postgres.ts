@@ -799,19 +799,18 @@ export class PostgresStore implements Store {
       const keys = mentionCandidates(change.text, change.roomWide, change.here);
       const marked = keys[0] === HERE_MENTION_KEY;
       const here = marked ? change.here ?? [] : [];
+      // The rows the old text had and the new one keeps are left alone:
+      // a delete and an insert of one key in the same statement both see
+      // the row as it was, so the insert found it there (ON CONFLICT DO
+      // NOTHING) and the delete took it away, and an edit that kept a
+      // mention lost it.
       const [row] = await sql<MessageRow[]>`
         WITH m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
             search = array_to_tsvector(
               string_to_array(${wordsOf(change.text)}::text, ' '))
           WHERE id = ${id} AND NOT deleted RETURNING *
-        ), dropped AS (
-          DELETE FROM mentions n USING m
-          WHERE n.stream = m.stream AND n.seq = m.seq
-        ), noted AS (
-          INSERT INTO mentions (user_key, stream, seq)
-          SELECT k.key, m.stream, m.seq
-          FROM m CROSS JOIN ((
+        ), k AS ((
             SELECT x.key
             FROM m
             CROSS JOIN jsonb_array_elements_text(${sql.json(keys)})
@@ -819,7 +818,14 @@ export class PostgresStore implements Store {
             WHERE x.key <> m.user_key
             -- The @here marker takes no name's place.
             ORDER BY x.ord LIMIT ${MAX_MENTIONS + (marked ? 1 : 0)}
-          ) UNION SELECT jsonb_array_elements_text(${sql.json(here)})) AS k(key)
+          ) UNION SELECT jsonb_array_elements_text(${sql.json(here)})
+        ), dropped AS (
+          DELETE FROM mentions n USING m
+          WHERE n.stream = m.stream AND n.seq = m.seq
+            AND n.user_key NOT IN (SELECT k.key FROM k)
+        ), noted AS (
+          INSERT INTO mentions (user_key, stream, seq)
+          SELECT k.key, m.stream, m.seq FROM m CROSS JOIN k
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         ) ${audited}
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;

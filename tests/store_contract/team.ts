@@ -421,6 +421,21 @@ export function teamChat(test: StoreTest): void {
     );
   });
 
+  test("an edit that keeps a mention keeps it: a name's, and an @here's with here_mention as read", async (store) => {
+    await store.addMember("bob", "general");
+    await store.addMember("carol", "general");
+    const [message] = await append(store, "general", ["hi @bob"]);
+    await store.updateMessage(message.id, { text: "hi @bob!" });
+    assert.equal((await store.readState("bob", "general")).mentions, 1);
+    const sent = (await store.appendMessage(
+      draft("general", "@here x", { here: ["carol"] }),
+    )).message;
+    await store.updateMessage(sent.id, { text: "@here y", here: ["carol"] });
+    assert.equal((await store.readState("carol", "general")).mentions, 1);
+    const [read] = await store.history("general", { limit: 1 });
+    assert.equal(read.here_mention, true);
+  });
+
   test("an edit's mentions follow its new text", async (store) => {
     await store.addMember("bob", "general");
     await store.addMember("carol", "general");
