@@ -1,5 +1,6 @@
 import type { ChatNode } from "./node.ts";
 import type { Member } from "./registry.ts";
+import type { ChatMessage } from "./protocol/types.ts";
 import { conversationUsers } from "./store/mod.ts";
 import { nameKey } from "./protocol/names.ts";
 
@@ -46,6 +47,37 @@ export async function hereMembers(
   }
   const online = await node.presence.usersIn(stream);
   return online.map(nameKey).filter((key) => key !== member.userKey);
+}
+
+/**
+ * Of a page of a room's messages, read by `member`, the seqs of those
+ * whose `@here` mentioned it (`here_mentioned` in the page's reply):
+ * `here_mention` says a message pinged the members online then, the same
+ * for every reader, since a message is encoded once for its whole room;
+ * whether this reader was one of them is the reply's to say, and a reply
+ * is read by one connection anyway. From the reader's own mention rows
+ * (mentions.ts), so it agrees with the counts; messages stored before the
+ * name was the reader's (`since`) were a former holder's (a guest's).
+ * Undefined, costing no read, when the page holds no `here_mention`
+ * message; else one range of the mentions' primary key.
+ */
+export async function hereMentioned(
+  node: ChatNode,
+  member: Member,
+  stream: string,
+  messages: readonly ChatMessage[],
+): Promise<number[] | undefined> {
+  let any = false;
+  const seqs: number[] = [];
+  for (const message of messages) {
+    if (message.here_mention !== true) continue;
+    any = true;
+    if (Date.parse(message.ts) >= member.since) seqs.push(message.seq);
+  }
+  if (!any) return undefined;
+  return seqs.length === 0
+    ? []
+    : await node.store.mentionedAt(member.userKey, stream, seqs);
 }
 
 // Whether a member may ping a room's members at once: anyone in a small

@@ -84,6 +84,18 @@ async function generalMentions(
   return general.mentions;
 }
 
+/** Sends texts one after the other; the messages as stored. */
+async function sendAll(
+  client: TestClient,
+  texts: string[],
+): Promise<(Message & { seq: number })[]> {
+  const sent = [];
+  for (const text of texts) {
+    sent.push((await client.ok("send_message", { text })).message);
+  }
+  return sent as (Message & { seq: number })[];
+}
+
 /** The first `receive_message` event a client got for message `id`. */
 function received(client: TestClient, id: string): Promise<Message> {
   return eventually(() => {
@@ -117,6 +129,44 @@ hereTest(
     const history = (await again.ok("history", { room: "general" }))
       .messages as Message[];
     assert.equal(history.find((m) => m.id === sent.id)?.here_mention, true);
+  },
+);
+
+hereTest(
+  "history, join_room and leave_room tell each reader which @here of their page mentioned it: one online when it was sent, not one offline then",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await carol.close();
+    await wentOffline(ada, "carol");
+    const [before] = await sendAll(bob, ["before it"]);
+    const [here] = await sendAll(bob, ["@here standup in five"]);
+    const mentioned = async (client: TestClient) =>
+      (await client.ok("history", { room: "general" })).here_mentioned;
+    assert.deepEqual(await mentioned(ada), [here.seq]);
+    assert.deepEqual(await mentioned(bob), [], "its author's own @here");
+    const later = await pool.login({ token: carol.token });
+    assert.deepEqual(await mentioned(later), []);
+    assert.equal(
+      (await later.ok("history", { room: "general", before_seq: here.seq }))
+        .here_mentioned,
+      undefined,
+      "a page without a here_mention message",
+    );
+    assert.ok(before.seq < here.seq);
+    const joined = async (client: TestClient) =>
+      (await client.ok("join_room", { room: "general" })).here_mentioned;
+    assert.deepEqual(await joined(ada), [here.seq]);
+    assert.deepEqual(await joined(later), []);
+    await ada.ok("create_room", { room: "crew" });
+    const left = await ada.ok("leave_room", { room: "crew" });
+    assert.equal(left.room, "general");
+    assert.deepEqual(left.here_mentioned, [here.seq]);
+    // An edit decides again: carol is online now, ada too.
+    await bob.ok("edit_message", { id: here.id, text: "@here standup now" });
+    assert.deepEqual(await mentioned(later), [here.seq]);
+    assert.deepEqual(await mentioned(ada), [here.seq]);
   },
 );
 

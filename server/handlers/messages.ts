@@ -7,6 +7,7 @@ import {
 import { readRoomPage } from "../room_history.ts";
 import {
   hereMembers,
+  hereMentioned,
   mayMentionRoom,
   saysHere,
   saysRoom,
@@ -359,7 +360,17 @@ export async function history(
     readRoomPage(node, key, { ...query, epoch: data.epoch }),
   ]);
   if (banned) return banned;
-  return isFailure(page) ? page : succeed({ ...page });
+  if (isFailure(page)) return page;
+  // Undefined (no `@here` that pinged) leaves the field out of the JSON.
+  return succeed({
+    ...page,
+    here_mentioned: await hereMentioned(
+      node,
+      ctx.client.member,
+      key,
+      page.messages,
+    ),
+  });
 }
 
 function codePoints(text: string): number {

@@ -18,6 +18,7 @@ import {
 } from "../protocol/schemas.ts";
 import { LIST_MEMBERS_LIMIT } from "../protocol/limits.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
+import { hereMentioned } from "../room_mentions.ts";
 import { type Ban, shownOwner } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { takeInvite } from "./invites.ts";
@@ -257,10 +258,19 @@ export async function leaveRoom(
   // The room entered's epoch, as `enter` gives it: without it a client
   // resuming from this history had no epoch to send.
   const epoch = node.registry.epochOf(member.roomKey);
-  return succeed({ room: current, epoch, history, left: room }, () => {
-    left();
-    announce();
-  });
+  const here_mentioned = await hereMentioned(
+    node,
+    member,
+    member.roomKey,
+    history,
+  );
+  return succeed(
+    { room: current, epoch, history, here_mentioned, left: room },
+    () => {
+      left();
+      announce();
+    },
+  );
 }
 
 // The move happens before the history read, so no message can fall between
@@ -313,9 +323,11 @@ async function enter(
   }
   const epoch = node.registry.epochOf(key);
   const topic = node.registry.roomInfo(key)?.topic;
+  // Undefined (no `@here` that pinged) leaves the field out of the JSON.
+  const here_mentioned = await hereMentioned(node, member, key, history);
   const reply = topic === undefined
-    ? { room, epoch, history }
-    : { room, epoch, history, topic };
+    ? { room, epoch, history, here_mentioned }
+    : { room, epoch, history, here_mentioned, topic };
   return succeed(reply, () => {
     joined?.();
     announce();

@@ -448,6 +448,12 @@ export interface RoomEntered {
   /** Which incarnation of the room (server/room_history.ts). */
   epoch?: string;
   history: ChatMessage[];
+  /**
+   * The seqs of the page's `here_mention` messages whose `@here` mentioned
+   * the reader (server/room_mentions.ts hereMentioned); present only when
+   * the page holds a `here_mention` message.
+   */
+  here_mentioned?: number[];
 }
 
 /** Success data of `history`. */
@@ -457,6 +463,12 @@ export interface HistoryPage {
   /** Which incarnation of the room (server/room_history.ts). */
   epoch?: string;
   messages: ChatMessage[];
+  /**
+   * The seqs of the page's `here_mention` messages whose `@here` mentioned
+   * the reader (server/room_mentions.ts hereMentioned); present only when
+   * the page holds a `here_mention` message.
+   */
+  here_mentioned?: number[];
 }
 
 /** The name of the room that always exists. */
