@@ -503,6 +503,57 @@ test("connection keeps an edit that came behind the gap-filling page read before
   ]);
 });
 
+test("connection holds a page's @here as the reader's mention only where its here_mentioned lists it, through a reaction too; an edit or a message heard live is one", async (r) => {
+  const { connection, server, state } = r;
+  connection.start();
+  (await server.socketCount(1)).accept();
+  const done = connection.login("ida");
+  server.reply(await server.next("login"), loginReply("ida"));
+  const here = { here_mention: true };
+  server.reply(await server.next("history"), {
+    room: "general",
+    messages: [
+      roomMessage(1, { text: "@here one", ...here }),
+      roomMessage(2, { text: "@here two", ...here }),
+      roomMessage(3),
+    ],
+    here_mentioned: [2],
+  });
+  server.reply(await server.next("list_users"), { users: ["ida"] });
+  await done;
+  await settle();
+  const heard = () =>
+    state.logs.value.general.messages.filter((m) => m.here_mention === true)
+      .map((m) => m.seq);
+  assert.deepEqual(heard(), [2], "ida was offline when the first was sent");
+  const reactions = [{ emoji: "👍", count: 1, users: ["bob"] }];
+  server.socket.push({
+    action: "message_updated",
+    data: roomMessage(1, { text: "@here one", ...here, version: 1, reactions }),
+  });
+  await until(
+    () => state.logs.value.general.messages[0].reactions !== undefined,
+    "the reaction shows",
+  );
+  assert.deepEqual(heard(), [2], "a reaction pings nobody");
+  server.socket.push({
+    action: "message_updated",
+    data: roomMessage(1, {
+      text: "@here one, again",
+      ...here,
+      version: 2,
+      edited_at: "2026-12-01T12:00:00.000Z",
+    }),
+  });
+  await until(() => heard().includes(1), "the edit pinged those online");
+  server.socket.push({
+    action: "receive_message",
+    data: roomMessage(4, { text: "@here four", ...here }),
+  });
+  await until(() => heard().includes(4), "heard live");
+  assert.deepEqual(heard(), [1, 2, 4]);
+});
+
 test("connection logs in with the session cookie after a reload, and resumes with it", async (r) => {
   const { server, state, auth } = r;
   auth.session = { username: "Ida", role: "user" };

@@ -22,7 +22,7 @@ import { errorText } from "../error_text.ts";
 import { senderLabel } from "../format.ts";
 import { t } from "../i18n.ts";
 import { plainText } from "../markup.ts";
-import { mentionsReader } from "../room_mention.ts";
+import { mentionsReader, updateHeard } from "../room_mention.ts";
 import type { Incoming } from "../notifier.ts";
 import { lastSeq, type SaidNotice, type Words } from "../room_log.ts";
 import {
@@ -242,8 +242,16 @@ export class ServerEvents {
     const state = this.#state;
     const me = this.#options.me();
     if ("room" in message && typeof message.room === "string") {
-      this.#recount(roomKey(message.room), message, me);
-      actions.messageUpdated(state, message as ChatMessage);
+      const key = roomKey(message.room);
+      // An @here that did not mention this reader stays none (room_mention.ts).
+      const update = updateHeard(
+        entry(state.logs.value, key)?.messages.find((m) =>
+          m.seq === message.seq
+        ),
+        message as ChatMessage,
+      );
+      this.#recount(key, update, me);
+      actions.messageUpdated(state, update);
       return;
     }
     if (me === null || !("to" in message)) return;

@@ -42,6 +42,7 @@ import {
   isSearchResults,
   isServerLimits,
 } from "../wire.ts";
+import { hereHeard } from "../room_mention.ts";
 
 /** Success data by request action, as the protocol defines it. */
 export interface Replies {
@@ -137,7 +138,9 @@ export const REPLY_CHECKS: {
     d.members.every((m) => typeof m === "string"),
   list_accounts: (d) =>
     Array.isArray(d.accounts) && d.accounts.every(isAccount),
-  history: (d) => typeof d.room === "string" && isMessageList(d.messages),
+  history: (d) =>
+    typeof d.room === "string" && isMessageList(d.messages) &&
+    isSeqList(d.here_mentioned),
   send_message: (d) => isChatMessage(d.message),
   private_message: (d) => isPrivateMessage(d.message),
   kick: (d) => typeof d.user === "string",
@@ -222,7 +225,32 @@ export function isConversationPage(data: Fields): boolean {
 }
 
 function isRoomEntered(data: Fields): boolean {
-  return typeof data.room === "string" && isMessageList(data.history);
+  return typeof data.room === "string" && isMessageList(data.history) &&
+    isSeqList(data.here_mentioned);
+}
+
+// `here_mentioned`: absent, or seqs.
+function isSeqList(value: unknown): boolean {
+  return value === undefined ||
+    (Array.isArray(value) && value.every((seq) => typeof seq === "number"));
+}
+
+/**
+ * What the client takes of a checked reply, where that is not the reply
+ * as it came: a page's messages as it holds them, each `here_mention` only
+ * where the page's `here_mentioned` says it mentioned this reader
+ * (room_mention.ts hereHeard).
+ */
+export const REPLY_READS: {
+  [A in keyof Replies]?: (data: Replies[A]) => Replies[A];
+} = {
+  history: (d) => ({ ...d, messages: hereHeard(d.messages, d.here_mentioned) }),
+  join_room: heardEntered,
+  leave_room: heardEntered,
+};
+
+function heardEntered(data: RoomEntered): RoomEntered {
+  return { ...data, history: hereHeard(data.history, data.here_mentioned) };
 }
 
 function isPerson(value: unknown): value is Person {

@@ -15,7 +15,7 @@ import { t } from "../i18n.ts";
 import { errorText } from "../error_text.ts";
 import { type Fields, toErrorData } from "../wire.ts";
 import { failure, type Result } from "./errors.ts";
-import { type Replies, REPLY_CHECKS } from "./replies.ts";
+import { type Replies, REPLY_CHECKS, REPLY_READS } from "./replies.ts";
 
 /** Options of {@linkcode Requests}. */
 export interface RequestsOptions {
@@ -40,6 +40,8 @@ export interface RequestsOptions {
 interface Waiter {
   action: string;
   check: (data: Fields) => boolean;
+  /** What the requester takes of the reply once checked; the reply when none. */
+  read?: (data: Fields) => Fields;
   timer: TimerId;
   resolve: (result: Result<unknown>) => void;
 }
@@ -68,14 +70,21 @@ export class Requests {
     action: A,
     data: Fields = {},
   ): Promise<Result<Replies[A]>> {
-    return this.ask<Replies[A]>(action, data, REPLY_CHECKS[action]);
+    const read = REPLY_READS[action] as
+      | ((data: Fields) => Fields)
+      | undefined;
+    return this.ask<Replies[A]>(action, data, REPLY_CHECKS[action], read);
   }
 
-  /** Sends a request whose success data must pass `check`; never rejects. */
+  /**
+   * Sends a request whose success data must pass `check`, then is given
+   * as `read` takes it (as it came without one); never rejects.
+   */
   ask<T>(
     action: string,
     data: Fields,
     check: (data: Fields) => boolean,
+    read?: (data: Fields) => Fields,
   ): Promise<Result<T>> {
     if (!this.#options.isOpen()) {
       return Promise.resolve(failure("offline", () => t("error.notConnected")));
@@ -90,6 +99,7 @@ export class Requests {
       this.#waiters.set(id, {
         action,
         check,
+        read,
         timer,
         resolve: (r) => resolve(r as Result<T>),
       });
@@ -194,8 +204,9 @@ export class Requests {
       const error = toErrorData(data, t("error.unexplained"));
       waiter.resolve(failure(error.code, () => errorText(error.code, data)));
     } else if (waiter.check(data)) {
-      this.#options.answered(waiter.action, data);
-      waiter.resolve({ ok: true, data });
+      const taken = waiter.read?.(data) ?? data;
+      this.#options.answered(waiter.action, taken);
+      waiter.resolve({ ok: true, data: taken });
     } else {
       waiter.resolve(failure("invalid_message", () => t("error.unreadable")));
     }
