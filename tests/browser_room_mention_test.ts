@@ -3,11 +3,13 @@
  * small room counts as a mention of the reader (the sidebar's "@"), its
  * row stands out as one and `@room` as the reader's own name does; the
  * composer offers `@room` after "@" in a room, with what it does. `@here`
- * likewise for a reader online when it is sent, offered after `@room`. Needs
+ * likewise for a reader online when it is sent, offered after `@room`; in
+ * a page of history, only for a reader online then (`here_mentioned`). Needs
  * /usr/bin/chromium; without it the test is reported as ignored.
  */
 
 import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
 import {
   artifact,
   browserTest,
@@ -15,8 +17,9 @@ import {
   openPage,
   register,
   send,
+  signIn,
 } from "./browser_support.ts";
-import { TestClient } from "./harness.ts";
+import { eventually, TestClient, wentOffline } from "./harness.ts";
 
 browserTest(
   "web client counts another's @room in a small room as a mention of the reader, highlights it, and offers @room after @ in a room",
@@ -114,6 +117,50 @@ browserTest(
         ],
         ["room", "here"],
       );
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client shows an @here in history as a mention only to a reader online when it was sent, after a reload too, and not to one offline then",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const carol = await TestClient.register(server.wsUrl, "carol");
+      await carol.close();
+      await wentOffline(bob, "carol");
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await eventually(async () => {
+        const { users } = await bob.ok("list_users", { room: "general" });
+        assert.ok((users as string[]).includes("alice"), "alice is online");
+      });
+      await bob.ok("send_message", { text: "@here standup now" });
+      const row = (p: Page) =>
+        p.locator('[data-testid="message"][data-user="bob"]')
+          .filter({ hasText: "standup now" });
+      const mentioned = async (p: Page) =>
+        await row(p).evaluate((el) => el.classList.contains("mentioned"));
+      await row(page).and(page.locator(".mentioned")).waitFor();
+
+      // Read again from the server's history, as a reload does.
+      await page.reload();
+      await currentRoom(page, "general");
+      await row(page).waitFor();
+      assert.equal(await mentioned(page), true, "alice was online");
+      assert.equal(
+        await row(page).locator(".mention.mention-self").innerText(),
+        "@here",
+      );
+
+      const late = await openPage(browser, server);
+      await signIn(late, "carol");
+      await row(late).waitFor();
+      assert.equal(await mentioned(late), false, "carol was offline");
+      assert.equal(await row(late).locator(".mention-self").count(), 0);
+      await late.screenshot({ path: artifact("here_mention_offline.png") });
     } finally {
       await bob.close();
     }
