@@ -50,7 +50,7 @@ export async function hereMembers(
 }
 
 /**
- * Of a page of a room's messages, read by `member`, the seqs of those
+ * Of a page of a room's messages, read by `reader`, the seqs of those
  * whose `@here` mentioned it (`here_mentioned` in the page's reply):
  * `here_mention` says a message pinged the members online then, the same
  * for every reader, since a message is encoded once for its whole room;
@@ -63,7 +63,7 @@ export async function hereMembers(
  */
 export async function hereMentioned(
   node: ChatNode,
-  member: Member,
+  reader: PageReader,
   stream: string,
   messages: readonly ChatMessage[],
 ): Promise<number[] | undefined> {
@@ -72,12 +72,23 @@ export async function hereMentioned(
   for (const message of messages) {
     if (message.here_mention !== true) continue;
     any = true;
-    if (Date.parse(message.ts) >= member.since) seqs.push(message.seq);
+    if (Date.parse(message.ts) >= (reader.since ?? 0)) seqs.push(message.seq);
   }
   if (!any) return undefined;
-  return seqs.length === 0
+  return seqs.length === 0 || reader.userKey === undefined
     ? []
-    : await node.store.mentionedAt(member.userKey, stream, seqs);
+    : await node.store.mentionedAt(reader.userKey, stream, seqs);
+}
+
+/**
+ * Who reads a page, for {@linkcode hereMentioned}: a connection's member
+ * (a guest's name key too: one online gets a row), or an HTTP request's
+ * reader (access.ts; none without an account, whom no `@here` mentioned).
+ */
+export interface PageReader {
+  userKey?: string;
+  /** When the name became the reader's (ms); 0 when absent. */
+  since?: number;
 }
 
 // Whether a member may ping a room's members at once: anyone in a small

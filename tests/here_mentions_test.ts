@@ -13,10 +13,12 @@ import {
   eventually,
   type Frame,
   startTestServer,
-  type TestClient,
+  TestClient,
   wentOffline,
   withCluster,
+  withServer,
 } from "./harness.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
 import { migratedDatabase } from "./migrated_database.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
 
@@ -169,6 +171,29 @@ hereTest(
     assert.deepEqual(await mentioned(ada), [here.seq]);
   },
 );
+
+Deno.test("GET /api/rooms/:room/messages says which @here of its page mentioned the token's account: none for one offline then, nor without a token", () =>
+  withServer(async (server) => {
+    const ada = await accountWithToken(server, "ada");
+    const carol = await accountWithToken(server, "carol");
+    const online = await TestClient.loginWith(server.wsUrl, {
+      token: ada.token,
+    });
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const sent = (await bob.ok("send_message", { text: "@here look" }))
+        .message as Message & { seq: number };
+      const page = async (token?: string) =>
+        (await call(server, "GET", "/api/rooms/general/messages", { token }))
+          .body.here_mentioned;
+      assert.deepEqual(await page(ada.token), [sent.seq]);
+      assert.deepEqual(await page(carol.token), []);
+      assert.deepEqual(await page(), []);
+    } finally {
+      await online.close();
+      await bob.close();
+    }
+  }));
 
 hereTest(
   "in a room of more than --room-mention-members members only moderators and admins notify with @here; the message is still sent",

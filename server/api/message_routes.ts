@@ -15,6 +15,7 @@ import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { lookup, sendMessageData } from "../protocol/schemas.ts";
 import { readRoomPage } from "../room_history.ts";
+import { hereMentioned } from "../room_mentions.ts";
 import { requestReader } from "../routes/files.ts";
 import { type ApiCaller, type ApiLimits, sendAsCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
@@ -109,8 +110,15 @@ export function messageRoutes(
         epoch: query.epoch,
       });
       if (isFailure(page)) return refuse(c, page);
+      // Undefined (no `@here` that pinged) leaves the field out of the JSON.
+      const here_mentioned = await hereMentioned(
+        node,
+        reader,
+        key,
+        page.messages,
+      );
       // Written as text to be measured: tests/openapi_test.ts checks it.
-      return budget.answer(c, page) as never;
+      return budget.answer(c, { ...page, here_mentioned }) as never;
     },
   );
 

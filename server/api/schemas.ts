@@ -95,6 +95,11 @@ export const historyReply = z.object({
   /** The room's incarnation (server/room_history.ts). */
   epoch: z.string(),
   messages: z.array(message),
+  /**
+   * The seqs of the page's `here_mention` messages whose `@here`
+   * mentioned the caller; only when the page holds one.
+   */
+  here_mentioned: z.array(z.number().int()).optional(),
 }).openapi("History");
 
 /** History paging, as the WebSocket `history` action takes it. */
