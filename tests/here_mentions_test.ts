@@ -98,6 +98,18 @@ async function sendAll(
   return sent as (Message & { seq: number })[];
 }
 
+/** Three accounts: ada and bob online, carol gone offline, as seen by ada. */
+async function carolOffline(
+  pool: ClientPool,
+): Promise<{ ada: TestClient; bob: TestClient; carol: TestClient }> {
+  const ada = await pool.register("ada");
+  const bob = await pool.register("bob");
+  const carol = await pool.register("carol");
+  await carol.close();
+  await wentOffline(ada, "carol");
+  return { ada, bob, carol };
+}
+
 /** The first `receive_message` event a client got for message `id`. */
 function received(client: TestClient, id: string): Promise<Message> {
   return eventually(() => {
@@ -112,11 +124,7 @@ function received(client: TestClient, id: string): Promise<Message> {
 hereTest(
   "@here is a mention for the members online when it is sent and not for one offline then, who reads it later",
   async (pool) => {
-    const ada = await pool.register("ada");
-    const bob = await pool.register("bob");
-    const carol = await pool.register("carol");
-    await carol.close();
-    await wentOffline(ada, "carol");
+    const { ada, bob, carol } = await carolOffline(pool);
     const sent = (await bob.ok("send_message", {
       text: "@here standup in five, @ada",
     })).message as Message;
@@ -137,11 +145,7 @@ hereTest(
 hereTest(
   "history, join_room and leave_room tell each reader which @here of their page mentioned it: one online when it was sent, not one offline then",
   async (pool) => {
-    const ada = await pool.register("ada");
-    const bob = await pool.register("bob");
-    const carol = await pool.register("carol");
-    await carol.close();
-    await wentOffline(ada, "carol");
+    const { ada, bob, carol } = await carolOffline(pool);
     const [before] = await sendAll(bob, ["before it"]);
     const [here] = await sendAll(bob, ["@here standup in five"]);
     const mentioned = async (client: TestClient) =>
