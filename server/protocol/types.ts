@@ -76,7 +76,8 @@ export interface MessageBase {
   thread_version?: number;
   /**
    * True when its `@here` notified the room's members online when it was
-   * sent (server/room_mentions.ts hereMembers): a mention for them only.
+   * sent (server/room_mentions.ts hereMembers): a mention for them only,
+   * which a page's `here_mentioned` tells each reader (hereMentioned).
    */
   here_mention?: boolean;
   /**
