@@ -358,3 +358,37 @@ browserTest(
     );
   },
 );
+browserTest(
+  "web client keeps the focus in the field after the server refuses a new room's name or an invite, so Escape and typing still work",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "rosa");
+    await page.getByTestId("create-room").click();
+    const name = page.getByTestId("create-room-input");
+    await name.fill("general");
+    await page.getByTestId("create-room-submit").click();
+    await page.getByTestId("create-room-error").waitFor();
+    // Before, the field and the button were disabled while the server
+    // answered, and the focus fell to the page's body: typing went nowhere
+    // and Escape no longer closed the form.
+    await page.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") ===
+        "create-room-input"
+    );
+    await page.keyboard.press("Escape");
+    await name.waitFor({ state: "detached" });
+
+    await page.getByTestId("create-room").click();
+    await name.fill("atelier");
+    await name.press("Enter");
+    await currentRoom(page, "atelier");
+    await page.getByTestId("room-menu").click();
+    await page.getByTestId("invite-open").click();
+    const user = page.getByTestId("invite-user");
+    await user.fill("nobody");
+    await page.getByTestId("invite-add").click();
+    await page.getByTestId("invite-status").filter({ hasText: "nobody" })
+      .waitFor();
+    assert.ok(await focusedIs(page, "invite-user"), "focus left the field");
+  },
+);

@@ -33,13 +33,17 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
       error.value = t("error.enterRoom");
       return;
     }
+    if (busy.value) return;
     busy.value = true;
     const failure = await connection.createRoom(name.value, {
       private: secret.value,
     });
     busy.value = false;
-    if (failure) error.value = failure.message;
-    else onDone();
+    if (!failure) return onDone();
+    error.value = failure.message;
+    // Back to the field the refusal describes: the button clicked lost the
+    // focus as it was disabled, and with it Escape and the typing.
+    input.current?.focus();
   }
   return (
     <form
@@ -62,7 +66,9 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
           aria-describedby={error.value ? "create-room-error" : undefined}
           placeholder="new-room"
           maxLength={MAX_NAME_LENGTH}
-          disabled={busy.value}
+          // Read-only, not disabled, while the server answers: a disabled
+          // field drops the focus (to the page's body), and Escape with it.
+          readOnly={busy.value}
           value={name.value}
           onInput={(e) => {
             name.value = e.currentTarget.value;

@@ -6,7 +6,7 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { InviteInfo } from "../../server/protocol/types.ts";
 import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
@@ -53,13 +53,17 @@ function AddByName(props: { room: string }): JSX.Element {
   const name = useSignal("");
   const busy = useSignal(false);
   const outcome = useSignal<{ ok: boolean; text: string } | null>(null);
+  const field = useRef<HTMLInputElement>(null);
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
     const user = name.value.trim().replace(/^@/, "");
-    if (user === "") return;
+    if (user === "" || busy.value) return;
     busy.value = true;
     const error = await connection.invite(props.room, user);
     busy.value = false;
+    // Back in the field for the next name, or to fix this one: the button
+    // clicked lost the focus as it was disabled.
+    field.current?.focus();
     outcome.value = error ? { ok: false, text: error.message } : {
       ok: true,
       text: t("invite.added", {
@@ -75,6 +79,7 @@ function AddByName(props: { room: string }): JSX.Element {
       <div class="dialog-row">
         <input
           id="invite-user"
+          ref={field}
           class="field small"
           data-testid="invite-user"
           data-autofocus
@@ -84,7 +89,9 @@ function AddByName(props: { room: string }): JSX.Element {
           maxLength={MAX_NAME_LENGTH + 1}
           placeholder={t("invite.name")}
           value={name.value}
-          disabled={busy.value}
+          // Read-only, not disabled, while the server answers: a disabled
+          // field drops the focus to the page's body.
+          readOnly={busy.value}
           onInput={(e) => {
             name.value = e.currentTarget.value;
             outcome.value = null;
