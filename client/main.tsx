@@ -114,6 +114,11 @@ function remember(state: AppState): void {
   if (readPref("notify-banner") === "dismissed") {
     actions.notifyBannerDismissed(state);
   }
+  actions.wayInRemembered(state, readPref("way-in"));
+  effect(() => {
+    const way = state.wayIn.value;
+    if (way !== null) writePref("way-in", way);
+  });
   // The server lists an account's conversations after each login
   // (list_conversations); the browser keeps the list too, so a reload
   // shows them before that answer, until

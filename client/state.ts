@@ -164,6 +164,13 @@ export interface AppState {
   shownIgnored: Signal<Record<string, true>>;
   /** Whether the session is an account's (cookie) rather than a guest's. */
   account: Signal<boolean>;
+  /**
+   * How this browser last got in, kept by it: the login screen opens on
+   * that tab, so an account's owner logged out (or whose session ended)
+   * is not offered to join as a guest first. Never a name: a logout
+   * leaves nothing of the account in the browser.
+   */
+  wayIn: Signal<"guest" | "account" | null>;
   /** True while the page looks for a saved session, before showing the login form. */
   sessionCheck: Signal<boolean>;
   /**
@@ -525,6 +532,7 @@ export function createAppState(): AppState {
     ignored: signal({}),
     shownIgnored: signal({}),
     account: signal(false),
+    wayIn: signal(null),
     sessionCheck: signal(true),
     removal: signal<Words | null>(null),
     loginError: signal<Words | null>(null),

@@ -26,6 +26,38 @@ import { DEFAULT_RATE_LIMITS } from "../server/mod.ts";
 const LOGIN_REFILL_S = 30;
 
 browserTest(
+  "web client: after an account's logout the login screen opens on Sign in, there again after a reload; after a guest's, on Guest",
+  async (browser, server) => {
+    const lena = await openPage(browser, server);
+    await register(lena, "lena");
+    await lena.getByTestId("logout").click();
+    // Before, it always opened on Guest: an account's owner coming back
+    // was offered a guest's name first, and "Your session has ended. Sign
+    // in again." showed above a form that did not sign in.
+    const signinTab = lena.locator(
+      '[data-testid="login-tab-signin"][aria-selected="true"]',
+    );
+    await signinTab.waitFor();
+    await lena.reload();
+    await signinTab.waitFor();
+    // No tab to pick: the name and the password sign in.
+    await lena.getByTestId("login-username").fill("lena");
+    await lena.getByTestId("login-password").fill(TEST_PASSWORD);
+    await submitPassword(lena, () => lena.getByTestId("login-submit").click());
+    await currentRoom(lena, "general");
+
+    const gil = await openPage(browser, server);
+    await gil.goto("/");
+    await gil.getByTestId("login-username").fill("gil");
+    await gil.getByTestId("login-submit").click();
+    await currentRoom(gil, "general");
+    await gil.getByTestId("logout").click();
+    await gil.locator('[data-testid="login-tab-guest"][aria-selected="true"]')
+      .waitFor();
+  },
+);
+
+browserTest(
   "web client: a logout in one tab sends the other tab of that session back to the login screen",
   async (browser, server) => {
     const first = await openPage(browser, server);

@@ -81,6 +81,7 @@ export function loggedIn(
     state.role.value = data.role;
     state.staff.value = null;
     state.account.value = account;
+    state.wayIn.value = account ? "account" : "guest";
     state.currentRoom.value = data.room;
     state.view.value = { kind: "room" };
     state.rooms.value = data.rooms;
@@ -109,6 +110,13 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     // Set or ended on another device while this one was away.
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     membershipsLoaded(state, data);
+  });
+}
+
+/** The way in this browser used last, as it kept it (anything else reads as none). */
+export function wayInRemembered(state: AppState, kept: string | null): void {
+  batch(() => {
+    state.wayIn.value = kept === "account" || kept === "guest" ? kept : null;
   });
 }
 

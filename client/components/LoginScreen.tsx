@@ -23,7 +23,11 @@ const TABS: { mode: Mode; label: MessageKey }[] = [
 /** Asks for a name (and a password for accounts) and logs in. */
 export function LoginScreen(): JSX.Element {
   const { state, connection } = useApp();
-  const mode = useSignal<Mode>("guest");
+  // The tab this browser got in with last: an account's owner back at the
+  // login screen (a logout, an ended session, an expired cookie) signs in.
+  const mode = useSignal<Mode>(
+    state.wayIn.value === "account" ? "signin" : "guest",
+  );
   const name = useSignal("");
   const password = useSignal("");
   const status = state.status.value.kind;
