@@ -343,6 +343,12 @@ export interface AppState {
   maxFileBytes: Signal<number | null>;
   /** The id of the message being edited, if any. */
   editing: Signal<string | null>;
+  /**
+   * The message row a tap chose on a touch screen (a message's id, or
+   * `p` and a pending one's client id), whose actions show: one row at a
+   * time, as a hover shows one.
+   */
+  tapped: Signal<string | null>;
   /** The image shown full size, if any. */
   lightbox: Signal<Attachment | null>;
   /** Whether the access tokens page (Settings) is open. */
@@ -578,6 +584,7 @@ export function createAppState(): AppState {
     composing: signal(null),
     maxFileBytes: signal(null),
     editing: signal(null),
+    tapped: signal(null),
     lightbox: signal(null),
     tokensOpen: signal(false),
     hooksOpen: signal(null),

@@ -78,6 +78,42 @@ browserTest(
 );
 
 browserTest(
+  "web client on a phone shows one message's actions at a time: a tap on another message moves them there, a room change hides them",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "mia");
+    try {
+      await bot.ok("send_message", { text: "first of two" });
+      await bot.ok("send_message", { text: "second of two" });
+      await bot.ok("create_room", { room: "design" });
+      const page = await openPage(browser, server, { viewport: PHONE });
+      await guest(page, "noah");
+      const first = confirmedFrom(page, "mia", "first of two");
+      const second = confirmedFrom(page, "mia", "second of two");
+      const shown = page.locator(".msg-actions:visible");
+      await first.getByTestId("message-text").tap();
+      await first.getByTestId("message-react").waitFor({ state: "visible" });
+      // Before, each row kept its own tap: the first message's bar stayed
+      // over its name and time, a second bar opened on the next message.
+      await second.getByTestId("message-text").tap();
+      await second.getByTestId("message-react").waitFor({ state: "visible" });
+      await first.getByTestId("message-react").waitFor({ state: "hidden" });
+      assert.equal(await shown.count(), 1, "one message's actions at a time");
+      await page.screenshot({ path: artifact("mobile_tapped.png") });
+
+      // A room left and come back to shows none.
+      await send(page, "/join design");
+      await currentRoom(page, "design");
+      await send(page, "/join general");
+      await currentRoom(page, "general");
+      await second.waitFor();
+      assert.equal(await shown.count(), 0, "actions shown after a room change");
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
   "web client loads older messages when scrolled to the top, keeping its place",
   async (browser, server) => {
     const bot = await TestClient.login(server.wsUrl, "archivist");

@@ -184,6 +184,13 @@ export function draftsRestored(
   });
 }
 
+/** Shows a message row's actions on a touch screen (its key), or none (null). */
+export function rowTapped(state: AppState, key: string | null): void {
+  batch(() => {
+    state.tapped.value = key;
+  });
+}
+
 /** Starts editing a message in place (its id), or stops (null). */
 export function editingChanged(state: AppState, id: string | null): void {
   batch(() => {

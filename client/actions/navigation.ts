@@ -80,6 +80,7 @@ function viewChanged(state: AppState, before: string): void {
   state.firstUnread.value = firstUnread;
   state.readHeld.value = null;
   state.editing.value = null;
+  state.tapped.value = null;
   state.membersOpen.value = false;
   state.inviteOpen.value = false;
   placeUnreadLine(state, now);

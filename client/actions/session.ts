@@ -164,6 +164,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.drafts.value = {};
     state.composing.value = null;
     state.editing.value = null;
+    state.tapped.value = null;
     state.lightbox.value = null;
     state.tokensOpen.value = false;
     state.hooksOpen.value = null;

@@ -4,7 +4,7 @@
  * change. Hover (or tap, on touch screens) shows edit and delete.
  */
 
-import { useSignal } from "@preact/signals";
+import { useComputed, useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatMessage } from "../../server/protocol/types.ts";
@@ -79,10 +79,12 @@ function IgnoredRow({ message }: { message: ChatMessage }): JSX.Element {
 export function MessageRow(props: MessageRowProps): JSX.Element {
   const { state, connection } = useApp();
   const { message, pending, own, grouped } = props;
-  const selected = useSignal(false);
   const confirming = useSignal(false);
   const source = message ?? pending!;
   const { user, text, ts } = source;
+  const rowKey = message ? message.id : `p${pending!.clientId}`;
+  // Through a computed: a tap re-renders the rows it changes, not them all.
+  const selected = useComputed(() => state.tapped.value === rowKey).value;
   // An ignored account's room message: one line and a button, until shown.
   if (
     message !== undefined && !own && state.view.value.kind === "room" &&
@@ -116,7 +118,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   if (grouped) classes.push("grouped");
   if (pending) classes.push(failed ? "failed" : "pending");
   if (mentioned) classes.push("mentioned");
-  if (selected.value) classes.push("selected");
+  if (selected) classes.push("selected");
   if (editing) classes.push("editing");
   if (pinned) classes.push("pinned");
   if (flashed) classes.push("flash");
@@ -136,9 +138,10 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       void markUnread();
       return;
     }
-    // Touch screens have no hover: a tap on the row shows its actions.
+    // Touch screens have no hover: a tap on the row shows its actions,
+    // and hides those of the row tapped before, as a hover moving on does.
     if (!matchMedia("(hover: none)").matches) return;
-    selected.value = !selected.value;
+    actions.rowTapped(state, selected ? null : rowKey);
   }
 
   function onKeyDown(event: KeyboardEvent): void {
