@@ -213,9 +213,19 @@ browserTest(
       hasText: "Too large: files are at most 4 KB here.",
     }).waitFor();
     await bruno.getByTestId("file-input").setInputFiles(video);
-    await bruno.locator('[data-testid="upload"][data-status="failed"]')
-      .filter({ hasText: "Trop gros : les fichiers font au plus 4 Ko ici." })
-      .waitFor();
+    const refusedFr = bruno.locator(
+      '[data-testid="upload"][data-status="failed"]',
+    ).filter({ hasText: "Trop gros : les fichiers font au plus 4 Ko ici." });
+    await refusedFr.waitFor();
+    // The reason shows whole, on two lines if need be: before, the chip
+    // cut it to one ("Trop gros : les fichiers fon…"), the limit unseen.
+    for (const chip of [refused, refusedFr]) {
+      const reason = chip.locator(".upload-meta");
+      assert.ok(
+        await reason.evaluate((el) => el.scrollWidth <= el.clientWidth),
+        `the reason is cut: ${await reason.textContent()}`,
+      );
+    }
 
     // A file at the limit still goes; it is the barrier: had the video
     // been sent, its request would have come first.
