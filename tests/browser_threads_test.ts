@@ -4,6 +4,7 @@
  * follow replies from another person live. Two browser pages, a real
  * server. Needs /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
 import { MAX_MESSAGES_PER_ROOM } from "../client/room_log.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import {
@@ -46,9 +47,24 @@ browserTest(
     await panel.getByTestId("thread-reply").filter({ hasText: "me, at noon" })
       .waitFor();
 
+    // Its composer looks like the app's: a field, and the accent's button
+    // (before, the browser's own grey button and white-edged box).
+    const send_ = panel.getByTestId("thread-send");
+    assert.equal(
+      await send_.evaluate((el) => getComputedStyle(el).backgroundColor),
+      await alice.evaluate(() => {
+        const probe = document.createElement("span");
+        probe.style.color = "var(--accent)";
+        document.body.append(probe);
+        const accent = getComputedStyle(probe).color;
+        probe.remove();
+        return accent;
+      }),
+    );
+
     // Alice answers in the thread: it is a reply to her message.
     await panel.getByTestId("thread-input").fill("great, see you");
-    await panel.getByTestId("thread-send").click();
+    await send_.click();
     await panel.getByTestId("thread-reply").filter({
       hasText: "great, see you",
     }).waitFor();

@@ -178,6 +178,7 @@ export function ThreadPanel(
       )}
       <form class="thread-composer" onSubmit={send}>
         <textarea
+          class="field"
           data-testid="thread-input"
           aria-label={t("thread.placeholder")}
           placeholder={t("thread.placeholder")}
@@ -188,7 +189,11 @@ export function ThreadPanel(
             if (e.key === "Enter" && !e.shiftKey) send(e);
           }}
         />
-        <button type="submit" data-testid="thread-send">
+        <button
+          type="submit"
+          class="button primary small"
+          data-testid="thread-send"
+        >
           {t("thread.send")}
         </button>
       </form>
