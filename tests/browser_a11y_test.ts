@@ -392,3 +392,44 @@ browserTest(
     assert.ok(await focusedIs(page, "invite-user"), "focus left the field");
   },
 );
+
+browserTest(
+  "web client gives the focus back to the message's row when its delete is cancelled or done, so Up and Down walk on",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "ines");
+    for (const text of ["first line", "second line"]) {
+      await send(page, text);
+      await confirmedFrom(page, "ines", text).waitFor();
+    }
+    const second = confirmedFrom(page, "ines", "second line");
+    const key = await second.getAttribute("data-key");
+    const rowFocused = () =>
+      page.waitForFunction(
+        (k) => document.activeElement?.getAttribute("data-key") === k,
+        key,
+      );
+    await second.focus();
+    await tabTo(page, "message-delete");
+    await page.keyboard.press("Enter");
+    // Escape gives up: the bar went, its Cancel with it. Before, the focus
+    // fell to the page's body, and the arrows walked nothing.
+    await page.keyboard.press("Escape");
+    await rowFocused();
+
+    await tabTo(page, "message-delete");
+    await page.keyboard.press("Enter");
+    await tabTo(page, "message-delete-confirm");
+    await page.keyboard.press("Enter");
+    await page.locator(`[data-key="${key}"]`).getByTestId("message-deleted")
+      .waitFor();
+    await rowFocused();
+    await page.keyboard.press("ArrowUp");
+    const first = await confirmedFrom(page, "ines", "first line")
+      .getAttribute("data-key");
+    await page.waitForFunction(
+      (k) => document.activeElement?.getAttribute("data-key") === k,
+      first,
+    );
+  },
+);

@@ -329,23 +329,38 @@ function ConfirmDelete(
   const { state, connection } = useApp();
   const busy = useSignal(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => cancelRef.current?.focus(), []);
+  // The bar's buttons go with it: a focus that was in it goes back to the
+  // message's row, where Up and Down walk on, not to the page's body.
+  // Asked before the request: the Delete button, disabled while it runs,
+  // has dropped the focus by its answer.
+  function leaving(): () => void {
+    const row = box.current?.closest<HTMLElement>('[data-testid="message"]');
+    const had = box.current?.contains(document.activeElement) ?? false;
+    return () => {
+      props.onDone();
+      if (had) row?.focus();
+    };
+  }
   async function remove(): Promise<void> {
+    const done = leaving();
     busy.value = true;
     const error = await connection.deleteMessage(props.id);
     busy.value = false;
-    props.onDone();
+    done();
     actions.errorShown(state, error);
   }
   return (
     <div
+      ref={box}
       class="msg-confirm"
       role="alertdialog"
       aria-label={t("msg.deleteConfirm")}
       onKeyDown={(e) => {
         if (e.key === "Escape") {
           e.stopPropagation();
-          props.onDone();
+          leaving()();
         }
       }}
     >
@@ -354,7 +369,7 @@ function ConfirmDelete(
         ref={cancelRef}
         type="button"
         class="button ghost"
-        onClick={props.onDone}
+        onClick={() => leaving()()}
       >
         {t("msg.cancel")}
       </button>
