@@ -170,3 +170,62 @@ Deno.test("history budget: a page costs a token per 128 Ki characters of its rep
     assert.ok(limited, `${pages} pages of 200 long messages all served`);
     assert.equal(limited.data.code, "rate_limited");
   }));
+
+Deno.test("history budget: a thread's pages over HTTP (GET /api/messages/:id/replies) draw on it as list_replies does, by their size", () =>
+  viaProxy(async (pool, server) => {
+    // A thread of 200 replies of 4,000 emoji: a page of it costs 13
+    // tokens, as a history page of them does.
+    const poster = await pool.register("poster");
+    const root = (await poster.ok("send_message", { text: "a thread" }))
+      .message as { id: string };
+    const text = "\u{1F600}".repeat(4000);
+    await Promise.all(
+      Array.from(
+        { length: 200 },
+        () => poster.ok("send_message", { text, reply_to: root.id }),
+      ),
+    );
+    const thread = (address: string) =>
+      fetch(`${server.url}/api/messages/${root.id}/replies?limit=200`, {
+        headers: {
+          authorization: `Bearer ${poster.token}`,
+          ...FROM(address).headers,
+        },
+      });
+
+    // Twenty pages of the thread (the token's search bucket holds 20)
+    // spend 260 tokens, paid back at 10 a second: the address's next
+    // history page waits, however slow the machine is up to 16 s.
+    const pages = await Promise.all(
+      Array.from({ length: 20 }, () => thread("192.0.2.100")),
+    );
+    for (const response of pages) {
+      assert.equal(response.status, 200);
+      assert.equal((await response.json()).replies.length, 200);
+    }
+    const after = await page(server, "192.0.2.100");
+    assert.equal(after.status, 429, "thread pages spent nothing");
+    assert.equal(after.body.error, "rate_limited");
+
+    // An address whose budget history pages spent (40 of 13 tokens, paid
+    // back at 10 a second) gets no thread page either.
+    const spent = await Promise.all(
+      Array.from(
+        { length: 40 },
+        () =>
+          fetch(`${server.url}/api/rooms/general/messages?limit=200`, {
+            headers: FROM("192.0.2.101").headers,
+          }).then((r) => r.body?.cancel()),
+      ),
+    );
+    assert.equal(spent.length, 40);
+    const refused = await thread("192.0.2.101");
+    const body = await refused.json();
+    assert.equal(refused.status, 429, JSON.stringify(body).slice(0, 200));
+    assert.equal(body.error, "rate_limited");
+    assert.ok(body.retry_after_ms > 0);
+    // Another address still reads the thread.
+    const other = await thread("192.0.2.102");
+    assert.equal(other.status, 200);
+    await other.body?.cancel();
+  }));

@@ -26,6 +26,7 @@ import {
 } from "../rate_limit.ts";
 import type { Member } from "../registry.ts";
 import type { Account } from "../store/mod.ts";
+import type { PageAnswer } from "./page_answer.ts";
 
 /** An API request whose token or session proved an account. */
 export interface ApiCaller {
@@ -241,7 +242,9 @@ export async function sendAsCaller(
  * caller (200 and its data, or the refusal's status and code), drawing on
  * its `category` bucket as the WebSocket action does (rate_limit.ts
  * categoryOf). No room is checked first: each handler finds what it acts
- * on and checks who may.
+ * on and checks who may. With `options.page` (a page of messages, taken
+ * from the address's history budget: page_answer.ts), the answer is
+ * written through it, so that its size is charged.
  */
 export async function answerAsCaller(
   c: Context,
@@ -249,6 +252,7 @@ export async function answerAsCaller(
   limits: ApiLimits,
   category: RateCategory,
   handler: (ctx: MemberContext) => Promise<Outcome>,
+  options: { page?: PageAnswer } = {},
 ): Promise<never> {
   const outcome = await sendAsCaller(
     c,
@@ -261,5 +265,6 @@ export async function answerAsCaller(
   if (!outcome.ok) return httpFailure(c, outcome) as never;
   outcome.after?.();
   // The handlers' data is untyped: tests/openapi_test.ts checks it.
+  if (options.page) return options.page.answer(c, outcome.data) as never;
   return c.json(outcome.data, 200) as never;
 }

@@ -6,11 +6,15 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { listReplies } from "../handlers/threads.ts";
+import { remoteAddressOf } from "../http/client_info.ts";
+import { httpFailure } from "../http/errors.ts";
 import type { ChatNode } from "../node.ts";
+import { isFailure } from "../protocol/errors.ts";
 import { REPLIES_MAX_LIMIT } from "../protocol/limits.ts";
 import { lookup } from "../protocol/schemas.ts";
 import { answerAsCaller, type ApiLimits } from "./caller.ts";
 import { BEARER, errors, json } from "./openapi.ts";
+import { pageBudget } from "./page_answer.ts";
 import { message } from "./schemas.ts";
 
 // Checked by the handler, which answers a wrong id as over the WebSocket.
@@ -45,7 +49,7 @@ export function threadRoutes(
       path: "/api/messages/{id}/replies",
       summary: "A message and a page of its replies, oldest first",
       description:
-        "As the WebSocket `list_replies`: the first `limit` replies (1 to 200, default 50) after `after_seq` (from the first when absent), or the last `limit` before `before_seq` (not both: 400 `invalid_message`); `more` tells whether the thread goes on that way. 404 `message_not_found` for a message the caller may not read (a private room it is not in, a room it is banned from, another's conversation). Limited with the account's `search`.",
+        "As the WebSocket `list_replies`: the first `limit` replies (1 to 200, default 50) after `after_seq` (from the first when absent), or the last `limit` before `before_seq` (not both: 400 `invalid_message`); `more` tells whether the thread goes on that way. 404 `message_not_found` for a message the caller may not read (a private room it is not in, a room it is banned from, another's conversation). Limited with the account's `search`, and per address with the history pages (by size, as `list_replies`).",
       security: BEARER,
       request: { params: idParam, query: repliesQuery },
       responses: {
@@ -54,6 +58,13 @@ export function threadRoutes(
       },
     }),
     (c) => {
+      // A page of up to 200 messages: the address's history budget, by
+      // its size, as `list_replies` and the history routes take it. It
+      // drew on the token's `search` bucket alone, so one address read
+      // thread pages of 3.2 MB at 4 a second per account, where a history
+      // page of them comes every 1.3 s.
+      const page = pageBudget(node, remoteAddressOf(c));
+      if (isFailure(page)) return httpFailure(c, page) as never;
       const { id } = c.req.valid("param");
       const query = c.req.valid("query");
       return answerAsCaller(
@@ -62,6 +73,7 @@ export function threadRoutes(
         limits,
         "search",
         (ctx) => listReplies(ctx, { ...query, id }),
+        { page },
       );
     },
   );
