@@ -255,6 +255,38 @@ stores.clients(
 );
 
 stores.clients(
+  "a saved message deleted after its saver was removed from the room stays among the saver's ids until it may read the room again: list_saved tells nothing of what happened there since",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "den", private: true });
+    await ann.ok("invite", { room: "den", user: "ben" });
+    const kept = (await ann.ok("send_message", { room: "den", text: "one" }))
+      .message as { id: string };
+    const erased = (await ann.ok("send_message", { room: "den", text: "two" }))
+      .message as { id: string };
+    await ben.ok("save_message", { id: kept.id });
+    await ben.ok("save_message", { id: erased.id });
+    await ann.ok("remove_member", { room: "den", user: "ben" });
+    const ids = async () => (await ben.ok("list_saved", { ids: true })).ids;
+    assert.deepEqual(await ids(), [erased.id, kept.id]);
+
+    // Deleted while ben is out: neither the page nor the ids say so.
+    await ann.ok("delete_message", { id: erased.id });
+    assert.deepEqual((await ben.ok("list_saved")).saved, []);
+    assert.deepEqual(await ids(), [erased.id, kept.id]);
+
+    // Back in the room, ben sees it gone, and it is forgotten.
+    await ann.ok("invite", { room: "den", user: "ben" });
+    assert.deepEqual(
+      ((await ben.ok("list_saved")).saved as Saved[]).map((s) => s.id),
+      [kept.id],
+    );
+    assert.deepEqual(await ids(), [kept.id]);
+  },
+);
+
+stores.clients(
   "REST saved messages: PUT /api/saved/:id saves, GET /api/saved lists as list_saved does (every id with ids=true), DELETE unsaves, and every socket of the account hears each",
   async (pool, server) => {
     const ann = await pool.register("ann");

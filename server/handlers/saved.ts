@@ -5,7 +5,7 @@
  * whether the account may still read it, is asked when it is listed, so a
  * room left or a ban hides it and a room joined again shows it.
  */
-import { findReadable, readerOf } from "../access.ts";
+import { findReadable, mayReadRecord, readerOf } from "../access.ts";
 import {
   fail,
   type Failure,
@@ -105,7 +105,8 @@ async function savedIds(ctx: MemberContext): Promise<string[]> {
  * `list_saved`: a page of the account's saved messages, newest saved
  * first, each as `history` gives it. Those the account may not read now
  * are left out (their rows stay: a room joined again shows them); those
- * deleted, or gone with their room, are forgotten as they are met. `next`,
+ * gone with their room, and those deleted that it may read, are forgotten
+ * as they are met. `next`,
  * when the page was full, is the `before` of the next page: a page may
  * hold fewer than `limit` when some were left out. With `ids`, `{"ids"}`:
  * every id saved (savedIds).
@@ -128,21 +129,26 @@ export async function listSaved(
   const reader = readerOf(member);
   const saved = [];
   for (const row of rows) {
-    const record = await findReadable(node, reader, row.id);
-    if (record) {
-      saved.push({
-        id: row.id,
-        saved_at: new Date(row.savedAt).toISOString(),
-        message: readable(node, record.stream, record.message),
-      });
+    const record = await node.store.findMessage(row.id);
+    // Deleted (or gone with its room) is for good: its row would only
+    // count against the cap, unseen. Unreadable for now stays, deleted or
+    // not: forgetting a message deleted in a room the account lost told
+    // it, by its ids, that someone deleted it after it left. A room gone
+    // takes its rows: which rooms exist is no secret (create_room says).
+    if (!record) {
+      await node.store.unsaveMessage(member.userKey, row.id);
       continue;
     }
-    // Deleted (or gone with its room) is for good: its row would only
-    // count against the cap, unseen. Unreadable for now stays.
-    const found = await node.store.findMessage(row.id);
-    if (!found || found.message.deleted) {
+    if (!await mayReadRecord(node, reader, record)) continue;
+    if (record.message.deleted) {
       await node.store.unsaveMessage(member.userKey, row.id);
+      continue;
     }
+    saved.push({
+      id: row.id,
+      saved_at: new Date(row.savedAt).toISOString(),
+      message: readable(node, record.stream, record.message),
+    });
   }
   return succeed({
     saved,
