@@ -557,6 +557,15 @@ export class RoomRegistry {
     return this.#members;
   }
 
+  /** Name keys of the accounts (no guest) in a room, each once, in no order. */
+  accountsIn(roomKey: string): string[] {
+    const room = this.#rooms.get(roomKey);
+    if (!room) return [];
+    return [...room.users.keys()].filter((key) =>
+      this.#users.get(key)?.guest === false
+    );
+  }
+
   /** Names of the distinct users in a room, sorted case-insensitively. */
   usersIn(roomKey: string): string[] | undefined {
     const room = this.#rooms.get(roomKey);

@@ -2,7 +2,6 @@ import type { ChatNode } from "./node.ts";
 import type { Member } from "./registry.ts";
 import type { ChatMessage } from "./protocol/types.ts";
 import { conversationUsers } from "./store/mod.ts";
-import { nameKey } from "./protocol/names.ts";
 
 /**
  * Whether a member's `@room` in a room notifies its members (mentions.ts
@@ -32,9 +31,10 @@ export async function mayMentionRoom(
  * counting in the room, hidden or not, as presence says at this moment
  * (the send's, or an edit's: an edit decides again): one presence read
  * (on Redis, of every node's entries), only for a text that says `@here`.
- * A guest in the room is online in it too: its row counts for nobody (a
- * guest keeps no counts; an account that takes the name later starts
- * reading after it).
+ * Accounts only: a guest keeps no counts, so its row counted for nobody,
+ * and guests cost nothing to bring: a room's owner with 250 of its own in
+ * the room wrote 251 rows a message (18 to 25 MiB of database per 1,000,
+ * against 0.2 to 0.9 for plain ones).
  */
 export async function hereMembers(
   node: ChatNode,
@@ -45,8 +45,8 @@ export async function hereMembers(
   if (!saysHere(text) || !await mayPingRoom(node, member, stream)) {
     return undefined;
   }
-  const online = await node.presence.usersIn(stream);
-  return online.map(nameKey).filter((key) => key !== member.userKey);
+  const online = await node.presence.accountsIn(stream);
+  return online.filter((key) => key !== member.userKey);
 }
 
 /**

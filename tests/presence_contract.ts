@@ -269,6 +269,23 @@ export function presenceContract(
     assert.equal(await node.presence.connectionsIn("bob", "general"), 0);
   });
 
+  test("accountsIn lists the name keys of the accounts that count in a room, each once, and no guest", async (open) => {
+    const node = await open();
+    const phone = (await node.join("Bob", { guest: false }))!;
+    await node.join("Bob", { guest: false });
+    await node.join("Ann", { guest: false, room: "dev" });
+    const gus = (await node.join("Gus"))!;
+    const accounts = async (room: string) =>
+      (await node.presence.accountsIn(room)).sort();
+    assert.deepEqual(await accounts("general"), ["bob"]);
+    assert.deepEqual(await accounts("dev"), ["ann"]);
+    node.move(gus, "dev");
+    node.move(phone, "dev");
+    assert.deepEqual(await accounts("dev"), ["ann", "bob"]);
+    assert.deepEqual(await accounts("general"), ["bob"], "entered, it counts");
+    assert.deepEqual(await accounts("ops"), []);
+  });
+
   test("usersIn lists distinct names as written, sorted whatever their case", async (open) => {
     const node = await open();
     for (const username of ["carol", "Bob", "émile", "alice", "Dave"]) {

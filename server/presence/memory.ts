@@ -42,6 +42,10 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.usersIn(roomKey) ?? []);
   }
 
+  accountsIn(roomKey: string): Promise<string[]> {
+    return Promise.resolve(this.#registry.accountsIn(roomKey));
+  }
+
   connectionsIn(userKey: string, roomKey: string): Promise<number> {
     let count = 0;
     for (const member of this.#registry.connectionsOf(userKey)) {

@@ -48,6 +48,11 @@ export interface PresenceManager {
   roomCountsNow(): Map<string, number> | undefined;
   /** Names of the distinct users in a room, sorted. */
   usersIn(roomKey: string): Promise<string[]>;
+  /**
+   * Name keys of the accounts (no guest) that count in a room, on every
+   * node, each once, in no order: whom an `@here` there notifies.
+   */
+  accountsIn(roomKey: string): Promise<string[]>;
   /** How many connections of a user are in a room, on every node. */
   connectionsIn(userKey: string, roomKey: string): Promise<number>;
   /** Addresses a guest is online from, on every node. */

@@ -396,6 +396,18 @@ export class RedisPresence implements PresenceManager {
     return sortNames(byKey.values());
   }
 
+  async accountsIn(roomKey: string): Promise<string[]> {
+    const all = await this.#everyone();
+    if (!all) return await this.#fallback.accountsIn(roomKey);
+    const keys = new Set<string>();
+    for (const entry of all) {
+      if (!entry.guest && (entry.rooms ?? [entry.roomKey]).includes(roomKey)) {
+        keys.add(entry.userKey);
+      }
+    }
+    return [...keys];
+  }
+
   async connectionsIn(userKey: string, roomKey: string): Promise<number> {
     const all = await this.#everyone();
     if (!all) return await this.#fallback.connectionsIn(userKey, roomKey);
