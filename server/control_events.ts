@@ -79,6 +79,9 @@ export class ControlEvents {
     if (refuses(event)) this.#accessChanges++;
     switch (event.kind) {
       case "presence_changed":
+        // Counts and lists read after this see the change (presence/redis.ts
+        // keeps a read of the other nodes a quarter second otherwise).
+        this.#node.presence.othersChanged();
         this.#node.roomLists.schedule();
         return;
       case "room_created":

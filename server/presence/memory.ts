@@ -42,6 +42,10 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.usersIn(roomKey) ?? []);
   }
 
+  othersChanged(): void {
+    // One node: nothing read of others to drop.
+  }
+
   accountsIn(roomKey: string): Promise<string[]> {
     return Promise.resolve(this.#registry.accountsIn(roomKey));
   }

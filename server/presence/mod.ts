@@ -53,6 +53,11 @@ export interface PresenceManager {
    * node, each once, in no order: whom an `@here` there notifies.
    */
   accountsIn(roomKey: string): Promise<string[]>;
+  /**
+   * Another node's users changed rooms or came or went (a `presence_changed`
+   * event): counts and lists read the other nodes again from now on.
+   */
+  othersChanged(): void;
   /** How many connections of a user are in a room, on every node. */
   connectionsIn(userKey: string, roomKey: string): Promise<number>;
   /** Addresses a guest is online from, on every node. */
