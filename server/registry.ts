@@ -1,3 +1,4 @@
+import { compareNames } from "./protocol/names.ts";
 import { nameSkeleton } from "./protocol/skeleton.ts";
 import type { Role, RoomSummary } from "./protocol/types.ts";
 import type { RoomView } from "./room_changes.ts";
@@ -589,8 +590,4 @@ export class RoomRegistry {
   rooms(): RoomInfo[] {
     return [...this.#rooms.keys()].map((key) => this.roomInfo(key)!);
   }
-}
-
-function compareNames(a: string, b: string): number {
-  return a.localeCompare(b, undefined, { sensitivity: "base" });
 }

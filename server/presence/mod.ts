@@ -1,3 +1,5 @@
+import { compareNames } from "../protocol/names.ts";
+
 /** One logged-in connection as presence records it. */
 export interface PresenceEntry {
   /** Unique across nodes: `<node id>:<connection id>`. */
@@ -114,7 +116,5 @@ export interface PresenceManager {
 
 /** Sorts names the way member lists show them. */
 export function sortNames(names: Iterable<string>): string[] {
-  return [...names].sort((a, b) =>
-    a.localeCompare(b, undefined, { sensitivity: "base" })
-  );
+  return [...names].sort(compareNames);
 }
