@@ -9,7 +9,7 @@ import { MAX_SAVED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
-import { expectError, roundTrip } from "./harness.ts";
+import { delay, expectError, roundTrip } from "./harness.ts";
 import { SAVED_MESSAGES_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
@@ -38,8 +38,12 @@ stores.clients(
     assert.equal(saved.saved, true);
     const seen = await phone.event("saved", (d) => d.id === first.id);
     assert.deepEqual(seen.data, { id: first.id, saved: true });
+    // Saves are ordered by their millisecond (then by message id): each
+    // save here starts in a later one, so that the order is the saves'.
+    await nextMillisecond();
     await phone.ok("save_message", { id: hello.id });
     await ann.event("saved", (d) => d.id === hello.id);
+    await nextMillisecond();
     await ann.ok("save_message", { id: second.id });
     // Saved again: the same answer, no event, its place kept.
     await ann.ok("save_message", { id: first.id });
@@ -354,3 +358,9 @@ stores.database(
 );
 
 stores.finish();
+
+/** Waits until the clock has passed the millisecond it reads now. */
+async function nextMillisecond(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() <= now) await delay(1);
+}
