@@ -185,7 +185,10 @@ async function walStartsOver(pauseEvery: number): Promise<void> {
   const store = new SqliteStore(path, {
     ...OPTIONS,
     permanentRooms: [GENERAL, ...rooms.map((key) => ({ name: key, key }))],
-    backgroundCheckpoints: { intervalMs: 10, resetFrames: 100 },
+    // Appends wait for the pass that lets the WAL start over however long
+    // a busy machine takes to run it: the server gives up after 50 ms (a
+    // slow disk), which let the WAL grow to 10 MB here at load 15.
+    backgroundCheckpoints: { intervalMs: 10, resetFrames: 100, holdMs: 60_000 },
   });
   const walHeader = new Uint8Array(32);
   // The WAL header's salts change each time it starts over.

@@ -128,6 +128,12 @@ export interface SqliteStoreOptions {
     intervalMs: number;
     /** Past this many frames the writer lets a pass empty the WAL. */
     resetFrames: number;
+    /**
+     * The longest appends wait for that pass (default HOLD_FOR_RESET_MS);
+     * tests give a patient one, so that what they check does not hang on
+     * how soon a busy machine runs the pass.
+     */
+    holdMs?: number;
     /** The thread's module (default: checkpoint_worker.ts); for tests. */
     workerUrl?: string;
     /** A thread the main thread started ({@link startCheckpointThread}). */
@@ -253,6 +259,7 @@ export class SqliteStore implements Store {
   // Appends wait (queued) while a pass empties the WAL, for so long.
   #held = false;
   #holdTimer?: ReturnType<typeof setTimeout>;
+  #holdMs = HOLD_FOR_RESET_MS;
   #commitWaitMs: number;
   #indexDelayMs: number;
   // When the last commit of appends began (performance.now()).
@@ -394,6 +401,7 @@ export class SqliteStore implements Store {
     options: {
       intervalMs: number;
       resetFrames: number;
+      holdMs?: number;
       busyTimeoutMs: number;
       workerUrl?: string;
       port?: MessagePort;
@@ -409,6 +417,7 @@ export class SqliteStore implements Store {
       `PRAGMA journal_size_limit = ${options.resetFrames * page_size}`,
     );
     this.#resetFrames = options.resetFrames;
+    this.#holdMs = options.holdMs ?? HOLD_FOR_RESET_MS;
     this.#checkpoints = new BackgroundCheckpoints(path, {
       workerUrl: options.workerUrl,
       port: options.port,
@@ -440,7 +449,7 @@ export class SqliteStore implements Store {
       this.#release();
       if (!this.#closed) this.#commitQueued();
     };
-    this.#holdTimer = setTimeout(release, HOLD_FOR_RESET_MS);
+    this.#holdTimer = setTimeout(release, this.#holdMs);
     this.#checkpoints.passNow().then(release);
   }
 
