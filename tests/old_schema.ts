@@ -15,7 +15,7 @@
  * of notification levels and drafts by room; the replies' index by
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
  * room's messages, with the two it replaced; the count of replies that
- * left each thread, with its triggers).
+ * left each thread, with its triggers; the accounts' custom status).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -47,6 +47,7 @@ import {
   PRIVATE_WEBHOOKS_MIGRATION,
   REPLIES_GONE_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
+  STATUS_MIGRATION,
   THREADS_MIGRATION,
   TOPICS_MIGRATION,
   UNREAD_INDEX_MIGRATION,
@@ -101,6 +102,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, STATUS_MIGRATION)) {
+    await sql`ALTER TABLE accounts DROP COLUMN status_text,
+      DROP COLUMN status_emoji, DROP COLUMN status_until`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, REPLIES_GONE_MIGRATION)) {
     await sql`DROP TRIGGER messages_reply_left ON messages`;
     await sql`DROP FUNCTION chat_reply_left()`;
@@ -185,6 +190,11 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, STATUS_MIGRATION)) {
+    db.exec("ALTER TABLE accounts DROP COLUMN status_text");
+    db.exec("ALTER TABLE accounts DROP COLUMN status_emoji");
+    db.exec("ALTER TABLE accounts DROP COLUMN status_until");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, REPLIES_GONE_MIGRATION)) {
     db.exec("DROP TRIGGER messages_reply_left");
     db.exec("DROP TRIGGER messages_reply_gone");

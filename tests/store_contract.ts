@@ -24,6 +24,7 @@ import { drafts } from "./store_contract/drafts.ts";
 import { savedMessages } from "./store_contract/saved.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
+import { statuses } from "./store_contract/status.ts";
 import { mentionPushes } from "./store_contract/mention_pushes.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
@@ -89,6 +90,7 @@ export function storeContract(
   savedMessages(test);
   notifyLevels(test);
   doNotDisturb(test);
+  statuses(test);
   mentionPushes(test);
   accounts(test);
   sessions(test);

@@ -354,6 +354,9 @@ export function transferContract(
         await (await copy.store()).doNotDisturb("bob"),
         PAUSED_UNTIL,
       );
+      assert.deepEqual(await (await copy.store()).statuses(["bob"]), [
+        { userKey: "bob", ...BOB_STATUS },
+      ]);
     },
   );
 
@@ -642,6 +645,13 @@ async function* each(lines: string[]): AsyncGenerator<string> {
 /** bob's do not disturb in {@link populate}. */
 const PAUSED_UNTIL = 1_700_000_000_000 + 3_600_000;
 
+/** bob's custom status in {@link populate}. */
+const BOB_STATUS = {
+  text: "On holiday",
+  emoji: "🌴",
+  until: PAUSED_UNTIL,
+};
+
 /** Writes a row into every table an export holds, as a server does. */
 async function populate(store: Store): Promise<void> {
   const now = 1_700_000_000_000;
@@ -696,6 +706,7 @@ async function populate(store: Store): Promise<void> {
     10,
   );
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
+  await store.setStatus("bob", BOB_STATUS);
   await store.createInvite({
     code: "invite-code",
     roomKey: "team",

@@ -1486,6 +1486,40 @@ export interface DoNotDisturbStore {
 }
 
 /**
+ * An account's custom status as kept (set_status): a short text, maybe
+ * empty when an emoji says it all, the emoji, and when it ends.
+ */
+export interface StoredStatus {
+  /** The account's name key. */
+  userKey: string;
+  text: string;
+  /** One emoji, or null. */
+  emoji: string | null;
+  /** When it ends (ms since the epoch, maybe past); null for never. */
+  until: number | null;
+}
+
+/**
+ * Each account's custom status (set_status, as Slack's, Zulip's and
+ * Mattermost's): what others see beside its name.
+ */
+export interface StatusStore {
+  /**
+   * Sets an account's status, or clears it with null. False, and nothing
+   * written, when there is no such account.
+   */
+  setStatus(
+    userKey: string,
+    status: Omit<StoredStatus, "userKey"> | null,
+  ): Promise<boolean>;
+  /**
+   * The statuses of those of `userKeys` who have one, as set (an ended one
+   * too: the caller holds the clock), in key order: one key probe each.
+   */
+  statuses(userKeys: readonly string[]): Promise<StoredStatus[]>;
+}
+
+/**
  * Durable state. A promise it resolves means the data is on disk (or in the
  * database) and survives a crash. Implementations throw
  * `StoreUnavailableError` when they cannot reach their storage.
@@ -1570,6 +1604,7 @@ export interface Store
     DraftStore,
     NotificationStore,
     DoNotDisturbStore,
+    StatusStore,
     SavedStore {
   /**
    * Group commits of appends so far: messages stored divided by this is

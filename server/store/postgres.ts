@@ -50,6 +50,7 @@ import {
   type SearchQuery,
   SenderBannedError,
   SenderGoneError,
+  type StatusStore,
   type Store,
   type StoredRoom,
   type WaitingLimits,
@@ -80,6 +81,7 @@ import { PostgresDrafts } from "./postgres_drafts.ts";
 import { PostgresSaved } from "./postgres_saved.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
+import { PostgresStatus } from "./postgres_status.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -188,6 +190,7 @@ export interface PostgresStore
     DraftStore,
     NotificationStore,
     DoNotDisturbStore,
+    StatusStore,
     SavedStore,
     Pick<PrivateStore, "listConversations"> {}
 
@@ -222,6 +225,7 @@ export class PostgresStore implements Store {
   #saved: PostgresSaved;
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
+  #status: PostgresStatus;
   #nextId = messageIds();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -246,6 +250,7 @@ export class PostgresStore implements Store {
     this.#saved = new PostgresSaved(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
+    this.#status = new PostgresStatus(this.#context);
   }
 
   static {
@@ -277,6 +282,7 @@ export class PostgresStore implements Store {
       PostgresDoNotDisturb,
       (store) => store.#doNotDisturb,
     );
+    delegate(PostgresStore, PostgresStatus, (store) => store.#status);
   }
 
   /**

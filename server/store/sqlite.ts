@@ -57,6 +57,7 @@ import {
   type SearchQuery,
   SenderBannedError,
   SenderGoneError,
+  type StatusStore,
   type Store,
   type StoredRoom,
   type WaitingLimits,
@@ -88,6 +89,7 @@ import { SqliteDrafts } from "./sqlite_drafts.ts";
 import { SqliteSaved } from "./sqlite_saved.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
+import { SqliteStatus } from "./sqlite_status.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
@@ -192,6 +194,7 @@ export interface SqliteStore
     DraftStore,
     NotificationStore,
     DoNotDisturbStore,
+    StatusStore,
     SavedStore,
     Pick<PrivateStore, "listConversations"> {}
 
@@ -239,6 +242,7 @@ export class SqliteStore implements Store {
   #saved = new SqliteSaved(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
+  #status = new SqliteStatus(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -288,6 +292,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteSaved, (store) => store.#saved);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
+    delegate(SqliteStore, SqliteStatus, (store) => store.#status);
   }
 
   get appendCommits(): number {

@@ -764,4 +764,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE id = old.reply_to;
   END;
   `,
+  `
+  -- A custom status (set_status): a short text, an emoji and until when
+  -- (ms since the epoch), as Slack's, Zulip's and Mattermost's; NULL text
+  -- for none. Columns of accounts: get_status reads them by the keys it
+  -- has, a deleted account takes its status with it, and export/import
+  -- carry them with the account. An expired one stays until it is set
+  -- again; reads leave it out.
+  ALTER TABLE accounts ADD COLUMN status_text TEXT;
+  ALTER TABLE accounts ADD COLUMN status_emoji TEXT;
+  ALTER TABLE accounts ADD COLUMN status_until INTEGER;
+  `,
 ];

@@ -262,6 +262,11 @@ export const TABLES: readonly TableSpec[] = [
       // Until when it is not disturbed (set_do_not_disturb); absent from
       // files exported before it was kept, and for none.
       int("do_not_disturb_until", { nullable: true }),
+      // Its custom status (set_status); absent from files exported before
+      // it was kept, and for none.
+      text("status_text", { nullable: true, max: 100 }),
+      text("status_emoji", { nullable: true, max: 64 }),
+      int("status_until", { nullable: true }),
     ],
     key: ["key"],
   },

@@ -314,6 +314,9 @@ export const REPLIES_GONE_MIGRATION =
 export const ONE_MESSAGE_INDEX_MIGRATION =
   "One index of a room's messages instead of two";
 
+/** Text of the migration that keeps each account's custom status. */
+export const STATUS_MIGRATION = "A custom status (set_status)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
