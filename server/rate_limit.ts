@@ -109,6 +109,7 @@ export type RateCategory =
   | "drafts"
   | "membership"
   | "people"
+  | "status"
   | "request";
 
 /** What is limited per client address, whoever asks. */
@@ -179,6 +180,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // for a pause in the typing): a few a second; a script walking every
     // prefix to list the accounts goes at this pace.
     people: { burst: 30, perSecond: 5 },
+    // The account's bucket below is the one that binds.
+    status: { burst: 10, perSecond: 1 },
     request: { burst: 1000, perSecond: 200 },
   },
   perUser: {
@@ -233,6 +236,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // at load 25; docs/performance.md, "The user directory"), more when
     // few of them are visible. A person's tabs together type no faster.
     people: { burst: 60, perSecond: 10 },
+    // Each set_status reaches every logged-in connection: ten at once
+    // (a person trying presets), then one every 6 s, whatever the tabs.
+    status: { burst: 10, perSecond: 1 / 6 },
   },
   perAddress: {
     // A reconnect catching up on 20 rooms takes 20 pages: well inside.
@@ -287,6 +293,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     drafts: { burst: 0, perSecond: 0 },
     membership: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
+    status: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
@@ -353,7 +360,15 @@ export function categoryOf(action: string): RateCategory {
     // find_people does.
     case "find_people":
     case "list_members":
+    // A page of members' statuses, one key probe each: the member list's
+    // companion, as list_members is.
+    case "get_status":
       return "people";
+    // A commit, then an event to every logged-in connection (every one
+    // shares general with the account): a status is set a few times a
+    // day, a script toggling it would flood every screen.
+    case "set_status":
+      return "status";
     default:
       return "request";
   }

@@ -55,6 +55,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_notify_level: { room: "general", level: "none" },
   list_notify_levels: {},
   set_do_not_disturb: { until: Date.now() + 3_600_000 },
+  set_status: { text: "In a meeting", emoji: "📅" },
+  get_status: { users: ["victim", "nobody"] },
   save_message: { id: "M" },
   unsave_message: { id: "M" },
   list_saved: { before: "M", limit: 5 },

@@ -236,6 +236,12 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "set_notify_level", { with: "bob", level: "all" });
     await ok(boss, "list_notify_levels", {});
     await ok(boss, "set_do_not_disturb", { until: Date.now() + 3_600_000 });
+    await ok(boss, "set_status", {
+      text: "In a meeting",
+      emoji: "📅",
+      until: Date.now() + 3_600_000,
+    });
+    await ok(visitor, "get_status", { users: ["boss", "bob"] });
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });

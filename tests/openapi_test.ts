@@ -497,6 +497,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...await threadSteps(server, user),
     ...notifyLevelSteps(user),
     ...doNotDisturbSteps(user),
+    ...statusSteps(user),
   ];
 }
 
@@ -1092,6 +1093,28 @@ function doNotDisturbSteps(user: CallOptions): Step[] {
     set({ until: null }, 200),
     set({ until: Date.now() - 3_600_000 }, 400),
     set({}, 400),
+  ];
+}
+
+// The user sets a status, reads it and clears it; the refusals.
+function statusSteps(user: CallOptions): Step[] {
+  const route = "/api/me/status";
+  const set = (body: unknown, status: number): Step => ({
+    method: "PUT",
+    route,
+    path: route,
+    options: { ...user, body },
+    status,
+  });
+  return [
+    set(
+      { text: "In a meeting", emoji: "📅", until: Date.now() + 3_600_000 },
+      200,
+    ),
+    { method: "GET", route, path: route, options: user, status: 200 },
+    { method: "GET", route, path: route, status: 401 },
+    set({}, 200),
+    set({ text: "two\nlines" }, 400),
   ];
 }
 

@@ -2090,6 +2090,25 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: set_status on one node reaches the other accounts and guests on every node, and get_status on a third reads it",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const ben = await pools[1].register(name("ben"));
+      const gus = await pools[2].guest(name("gus"));
+      const status = { text: "Out sick", emoji: "🤒", until: null };
+      await ann.ok("set_status", { text: "Out sick", emoji: "🤒" });
+      for (const other of [ben, gus]) {
+        const seen = await other.event("status", (d) => d.user === name("ann"));
+        assert.deepEqual(seen.data.status, status);
+      }
+      assert.deepEqual(
+        (await gus.ok("get_status", { users: [name("ann")] })).statuses,
+        [{ user: name("ann"), status }],
+      );
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",

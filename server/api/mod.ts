@@ -22,6 +22,7 @@ import { hookRoutes } from "./hook_routes.ts";
 import { ignoreRoutes } from "./ignore_routes.ts";
 import { notifyLevelRoutes } from "./notify_level_routes.ts";
 import { doNotDisturbRoutes } from "./do_not_disturb_routes.ts";
+import { statusRoutes } from "./status_routes.ts";
 import { messageChangeRoutes } from "./message_change_routes.ts";
 import { messageRoutes } from "./message_routes.ts";
 import { roomMemberRoutes } from "./room_member_routes.ts";
@@ -59,6 +60,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   threadRoutes(api, node, limits);
   notifyLevelRoutes(api, node, limits);
   doNotDisturbRoutes(api, node, limits);
+  statusRoutes(api, node, limits);
   searchRoutes(api, node);
   peopleRoutes(api, node, limits);
   conversationRoutes(api, node);

@@ -5,7 +5,13 @@
  * the account's row, so that every node and device read one choice.
  */
 import type { ChatNode } from "../node.ts";
-import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
 import { setDoNotDisturbData } from "../protocol/schemas.ts";
 import type { DoNotDisturbEvent } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -34,19 +40,10 @@ export async function setDoNotDisturb(
   const member = ctx.client.member;
   if (member.guest) return fail("forbidden", GUESTS);
   const { until } = data;
-  const now = Date.now();
-  if (until !== null && until <= now) {
-    return fail(
-      "invalid_message",
-      "'until' must be in the future (ms since the epoch), or null to end do not disturb.",
-    );
-  }
-  if (until !== null && until > now + MAX_DO_NOT_DISTURB_MS) {
-    return fail(
-      "invalid_message",
-      "'until' may be at most 7 days ahead.",
-    );
-  }
+  const late = until === null
+    ? undefined
+    : untilProblem(until, Date.now(), "end do not disturb");
+  if (late) return late;
   // A deleted account's sockets are closed with it: no row is no error
   // worth a code of its own, the value is what was asked.
   await node.store.setDoNotDisturb(member.userKey, until);
@@ -61,6 +58,28 @@ export async function setDoNotDisturb(
         { exceptConnection: member.id },
       ),
   );
+}
+
+/**
+ * Why `until` cannot end a pause or a status (set_status): not in the
+ * future, or more than {@link MAX_DO_NOT_DISTURB_MS} ahead; undefined when
+ * it can. `nullDoes` says what null would do instead.
+ */
+export function untilProblem(
+  until: number,
+  now: number,
+  nullDoes: string,
+): Failure | undefined {
+  if (until <= now) {
+    return fail(
+      "invalid_message",
+      `'until' must be in the future (ms since the epoch), or null to ${nullDoes}.`,
+    );
+  }
+  if (until > now + MAX_DO_NOT_DISTURB_MS) {
+    return fail("invalid_message", "'until' may be at most 7 days ahead.");
+  }
+  return undefined;
 }
 
 /** `GET /api/do-not-disturb`: until when the caller is not disturbed. */

@@ -33,6 +33,7 @@ import { listReplies } from "./threads.ts";
 import { setTopic } from "./topics.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
+import { getStatus, setStatus } from "./status.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { auditLog } from "./audit.ts";
@@ -81,6 +82,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_notify_level: setNotifyLevel,
   list_notify_levels: listNotifyLevels,
   set_do_not_disturb: setDoNotDisturb,
+  set_status: setStatus,
+  get_status: getStatus,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -42,6 +42,7 @@ import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 import type { ChatNode } from "../node.ts";
 import { notifyLevelsOf } from "./notify_levels.ts";
 import { doNotDisturbOf } from "./do_not_disturb.ts";
+import { statusOf } from "./status.ts";
 
 const logger = log("session");
 
@@ -369,6 +370,7 @@ async function enterServer(
     if (!identity.guest) {
       reply.notify_levels = await notifyLevelsOf(node, userKey);
       reply.do_not_disturb = await doNotDisturbOf(node, userKey);
+      reply.status = await statusOf(node, userKey);
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {

@@ -6,6 +6,7 @@ import {
 } from "./limits.ts";
 import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
+import { statusText } from "./labels.ts";
 
 /**
  * Shapes of every request's `data`. They check types and sizes only; the
@@ -164,6 +165,26 @@ export const setNotifyLevelData = z.object({
  */
 export const setDoNotDisturbData = z.object({
   until: z.number().int().nullable(),
+});
+
+/**
+ * `set_status` data: a text (labels' rules, up to 100 characters) and an
+ * optional emoji (a reaction's rule, handlers/status.ts), until when (ms
+ * since the epoch, the handler's range against the clock). No text and no
+ * emoji clear it.
+ */
+export const setStatusData = z.object({
+  text: statusText.optional(),
+  emoji: z.string().max(64).nullable().optional(),
+  until: z.number().int().nullable().optional(),
+});
+
+/** The most accounts one `get_status` asks about: a page of members. */
+export const MAX_STATUS_USERS = 100;
+
+/** `get_status` data: the names whose statuses the caller shows. */
+export const getStatusData = z.object({
+  users: z.array(name).min(1).max(MAX_STATUS_USERS),
 });
 
 /** `invite` and `remove_member` data. */

@@ -274,6 +274,26 @@ export interface DoNotDisturbEvent {
   until: number | null;
 }
 
+/**
+ * An account's custom status as the protocol shows it (set_status): its
+ * text ("" when the emoji says it all), emoji and end, null for none.
+ */
+export interface Status {
+  text: string;
+  emoji: string | null;
+  /** When it ends (ms since the epoch); null for when it is cleared. */
+  until: number | null;
+}
+
+/**
+ * Data of a `status` event, and each entry of `get_status`: an account's
+ * status, null when it has none (cleared, or ended).
+ */
+export interface StatusEvent {
+  user: string;
+  status: Status | null;
+}
+
 /** Data of a `membership` event: the account joined or left a room. */
 export interface MembershipEvent {
   room: string;
@@ -434,6 +454,11 @@ export interface LoginSuccess {
    * (set_do_not_disturb).
    */
   do_not_disturb?: number | null;
+  /**
+   * The account's custom status, null for none (an ended one reads as
+   * none); absent for guests (set_status).
+   */
+  status?: Status | null;
   /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then
