@@ -15,6 +15,7 @@ import type {
   MessageBadge,
   Role,
   RoomSummary,
+  Status,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import { nameKey } from "../server/protocol/names.ts";
@@ -291,6 +292,14 @@ export interface AppState {
    * and no desktop notification meanwhile; unread counts go on.
    */
   doNotDisturb: Signal<number | null>;
+  /** The account's custom status (set_status), null for none. */
+  myStatus: Signal<Status | null>;
+  /**
+   * Others' custom statuses by name key, null for none: each name the
+   * member list asked `get_status` about, and each a `status` event named.
+   * A name absent has not been asked about yet.
+   */
+  statuses: Signal<Record<string, Status | null>>;
   /**
    * When each room and conversation was last on screen, ISO-8601 by log
    * key: the quick switcher's "recent", as Slack's, means visited, not
@@ -571,6 +580,8 @@ export function createAppState(): AppState {
     readHeld: signal(null),
     notifyLevels: signal({}),
     doNotDisturb: signal(null),
+    myStatus: signal(null),
+    statuses: signal({}),
     lineCounts: signal({}),
     visited: signal({}),
     typing: signal({}),

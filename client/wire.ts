@@ -25,6 +25,8 @@ import type {
   SavedEvent,
   SearchResult,
   ServerLimits,
+  Status,
+  StatusEvent,
   SystemEvent,
 } from "../server/protocol/types.ts";
 
@@ -253,6 +255,21 @@ export function isDoNotDisturbEvent(
   return isFields(value) &&
     (value.until === null ||
       (typeof value.until === "number" && Number.isFinite(value.until)));
+}
+
+/** Whether a value is a custom status (set_status), null for none. */
+export function isStatus(value: unknown): value is Status | null {
+  return value === null || (isFields(value) &&
+    typeof value.text === "string" &&
+    (value.emoji === null || typeof value.emoji === "string") &&
+    (value.until === null ||
+      (typeof value.until === "number" && Number.isFinite(value.until))));
+}
+
+/** Whether a value is a `status` event or a `get_status` entry. */
+export function isStatusEvent(value: unknown): value is StatusEvent {
+  return isFields(value) && typeof value.user === "string" &&
+    isStatus(value.status);
 }
 
 /** Whether a value is a `notify_level` event or a `list_notify_levels` entry. */

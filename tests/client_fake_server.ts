@@ -197,6 +197,14 @@ export class ScriptedServer {
       });
       return;
     }
+    // The statuses the member list asks for after each list_users: none,
+    // answered at once.
+    if (request.action === "get_status") {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { statuses: [] });
+      });
+      return;
+    }
     // The drafts an account's client asks for after each login and resume:
     // none, unless a test is about them.
     if (request.action === "list_drafts" && !this.scriptsDrafts) {

@@ -92,6 +92,8 @@ export function loggedIn(
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     // This account's, read once it is in (connection/saved.ts).
     state.team.saved.value = null;
+    state.myStatus.value = data.status ?? null;
+    state.statuses.value = {};
     membershipsLoaded(state, data);
     // The room landed in is opened as any other: its "new" line goes at
     // the read position the login reply gives.
@@ -109,6 +111,9 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.maxFileBytes.value = data.limits?.max_file_bytes ?? null;
     // Set or ended on another device while this one was away.
     state.doNotDisturb.value = data.do_not_disturb ?? null;
+    state.myStatus.value = data.status ?? null;
+    // Statuses set or cleared while away came as no event: asked again.
+    state.statuses.value = {};
     membershipsLoaded(state, data);
   });
 }
@@ -157,6 +162,8 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.notifyLevels.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;
+    state.myStatus.value = null;
+    state.statuses.value = {};
     state.visited.value = {};
     state.skinTone.value = 0;
     state.typing.value = {};

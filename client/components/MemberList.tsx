@@ -11,10 +11,13 @@ import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
 import { mayModerate, mayRemoveMember } from "../ranks.ts";
 import { entry, roomKey } from "../state.ts";
+import { nextStatusEnd, statusShown } from "../status.ts";
+import { usePauseEnd } from "../use_pause_end.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
 import { ListFind } from "./ListFind.tsx";
 import { MemberMenu } from "./MemberMenu.tsx";
+import { StatusMark } from "./StatusMark.tsx";
 import { WindowedList } from "./WindowedList.tsx";
 
 /**
@@ -37,6 +40,14 @@ export function MemberList(): JSX.Element {
   const manages =
     entry(state.manages.value, roomKey(state.currentRoom.value)) === true;
   const open = state.membersOpen.value;
+  // Read at each render, and a render comes when the first status ends.
+  const statuses = state.statuses.value;
+  const now = Date.now();
+  const nextEnd = nextStatusEnd(
+    members.map((name) => entry(statuses, nameKey(name))),
+    now,
+  );
+  usePauseEnd(nextEnd, nextEnd !== null);
   return (
     <aside
       id="member-list"
@@ -69,6 +80,7 @@ export function MemberList(): JSX.Element {
         keyOf={nameKey}
         row={(name, position) => {
           const self = nameKey(name) === me;
+          const status = statusShown(entry(statuses, nameKey(name)), now);
           return (
             <li
               key={nameKey(name)}
@@ -83,6 +95,7 @@ export function MemberList(): JSX.Element {
                     <Online name={name} known={known} />
                     <span class="member-name">{name}</span>
                     <span class="member-you">{t("members.you")}</span>
+                    {status && <StatusMark status={status} />}
                   </span>
                 )
                 : (
@@ -95,6 +108,7 @@ export function MemberList(): JSX.Element {
                     <Online name={name} known={known} />
                     <span class="sr-only">{t("members.messagePrefix")}</span>
                     <span class="member-name">{name}</span>
+                    {status && <StatusMark status={status} />}
                   </button>
                 )}
               {(moderator || manages || state.account.value) && !self && (

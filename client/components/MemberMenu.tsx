@@ -16,6 +16,8 @@ import { t } from "../i18n.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { useDismiss } from "../use_dismiss.ts";
+import { pauseEnd } from "../do_not_disturb.ts";
+import { statusLine, statusShown } from "../status.ts";
 
 /** Props of {@linkcode MemberMenu}. */
 export interface MemberMenuProps {
@@ -59,6 +61,8 @@ export function MemberMenu(
   }
 
   const ignored = entry(state.ignored.value, nameKey(name)) !== undefined;
+  const now = Date.now();
+  const status = statusShown(entry(state.statuses.value, nameKey(name)), now);
 
   async function toggleIgnore(): Promise<void> {
     close();
@@ -134,6 +138,15 @@ export function MemberMenu(
           role="menu"
           aria-label={t("menu.actionsFor", { name })}
         >
+          {status && (
+            <p class="menu-heading member-status" data-testid="member-status">
+              {t("status.of", { name, status: statusLine(status) })}
+              {status.until !== null &&
+                ` (${
+                  t("status.until", { time: pauseEnd(status.until, now) })
+                })`}
+            </p>
+          )}
           <button
             type="button"
             role="menuitem"

@@ -12,11 +12,13 @@ import { inAnHour, pauseEnd, tomorrowAtNine } from "../do_not_disturb.ts";
 import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
+import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CreateRoomForm } from "./CreateRoomForm.tsx";
+import { StatusMark } from "./StatusMark.tsx";
 import {
   BellIcon,
   BellOffIcon,
@@ -382,6 +384,10 @@ function MyCard(): JSX.Element {
   const account = state.account.value;
   let status = t("me.reconnecting");
   if (online) status = account ? t("me.online") : t("me.onlineGuest");
+  // Read at each render, and a render comes when it ends.
+  const mine = state.myStatus.value;
+  const shown = statusShown(mine, Date.now());
+  usePauseEnd(mine?.until ?? null, shown !== null);
   return (
     <div class="me" data-testid="me">
       <span class="presence-wrap">
@@ -393,7 +399,9 @@ function MyCard(): JSX.Element {
           <span class="me-name" data-testid="me-name">{username}</span>
           <RoleBadge role={state.role.value} />
         </span>
-        <span class="me-status">{status}</span>
+        <span class="me-status">
+          {online && shown ? <StatusMark status={shown} /> : status}
+        </span>
       </div>
       <SettingsMenu />
       <button
@@ -430,6 +438,13 @@ function SettingsMenu(): JSX.Element {
   const pause = async (end: number | null) => {
     open.value = false;
     actions.errorShown(state, await connection.setDoNotDisturb(end));
+  };
+  const mine = statusShown(state.myStatus.value, now);
+  const setStatus = async (
+    status: { text: string; emoji?: string; until?: number | null },
+  ) => {
+    open.value = false;
+    actions.errorShown(state, await connection.setStatus(status));
   };
 
   useDismiss(open.value, root, () => open.value = false, {
@@ -565,6 +580,44 @@ function SettingsMenu(): JSX.Element {
                     </button>
                   </>
                 )}
+            </>
+          )}
+          {state.account.value && (
+            <>
+              <div class="menu-separator" role="separator" />
+              <p class="menu-heading" data-testid="status-state">
+                {mine
+                  ? t("status.mine", { status: statusLine(mine) })
+                  : t("status.heading")}
+              </p>
+              {STATUS_PRESETS.map((preset) => (
+                <button
+                  key={preset.id}
+                  type="button"
+                  role="menuitem"
+                  class="menu-item"
+                  data-testid={`status-${preset.id}`}
+                  onClick={() =>
+                    void setStatus({
+                      text: t(preset.words),
+                      emoji: preset.emoji,
+                      until: preset.until(Date.now()),
+                    })}
+                >
+                  {preset.emoji} {t(preset.words)}
+                </button>
+              ))}
+              {mine && (
+                <button
+                  type="button"
+                  role="menuitem"
+                  class="menu-item"
+                  data-testid="status-clear"
+                  onClick={() => void setStatus({ text: "" })}
+                >
+                  {t("status.clear")}
+                </button>
+              )}
             </>
           )}
           {staff && (

@@ -51,6 +51,7 @@ import {
   isRoomList,
   isRoomOwnerEvent,
   isSavedEvent,
+  isStatusEvent,
   isSystemEvent,
   toErrorData,
 } from "../wire.ts";
@@ -170,6 +171,11 @@ export class ServerEvents {
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {
           actions.doNotDisturbSet(this.#state, data.until);
+        }
+        break;
+      case "status":
+        if (isStatusEvent(data)) {
+          actions.statusSeen(this.#state, data.user, data.status);
         }
         break;
       case "read_state":

@@ -548,6 +548,19 @@ export class Connection {
     return null;
   }
 
+  /**
+   * Sets this account's custom status (no text and no emoji: clears it),
+   * seen beside its name by everyone; resolves to the error, if any.
+   */
+  async setStatus(
+    status: { text: string; emoji?: string; until?: number | null },
+  ): Promise<RequestError | null> {
+    const result = await this.#requests.request("set_status", status);
+    if (!result.ok) return result.error;
+    actions.ownStatusSet(this.#state, result.data.status);
+    return null;
+  }
+
   /** The box lost focus or the view changes: the draft goes now. */
   draftLeft(): void {
     this.#drafts.flush();

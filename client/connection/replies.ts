@@ -22,6 +22,8 @@ import type {
   RoomListEvent,
   SavedEvent,
   SearchResult,
+  Status,
+  StatusEvent,
 } from "../../server/protocol/types.ts";
 import {
   type Fields,
@@ -41,6 +43,8 @@ import {
   isSavedEvent,
   isSearchResults,
   isServerLimits,
+  isStatus,
+  isStatusEvent,
 } from "../wire.ts";
 import { hereHeard } from "../room_mention.ts";
 
@@ -73,6 +77,8 @@ export interface Replies {
   set_notify_level: NotifyLevelEvent;
   list_notify_levels: { levels: NotifyLevelEvent[] };
   set_do_not_disturb: DoNotDisturbEvent;
+  set_status: { status: Status | null };
+  get_status: { statuses: StatusEvent[] };
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
   remove_member: { room: string; user: string };
@@ -161,6 +167,9 @@ export const REPLY_CHECKS: {
   list_notify_levels: (d) =>
     Array.isArray(d.levels) && d.levels.every(isNotifyLevelEvent),
   set_do_not_disturb: isDoNotDisturbEvent,
+  set_status: (d) => isStatus(d.status),
+  get_status: (d) =>
+    Array.isArray(d.statuses) && d.statuses.every(isStatusEvent),
   invite: isRoomUser,
   set_topic: (d) =>
     typeof d.room === "string" &&
