@@ -10,6 +10,8 @@ import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, roundTrip, type TestClient } from "./harness.ts";
+import { STATUS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -206,6 +208,31 @@ stores.clients(
       perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, status: SLOW },
     },
   },
+);
+
+stores.database(
+  "upgrading: an account of a server of before has no status after the first start, and may set one",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: STATUS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      // The rewind dropped the columns: the migration made them again.
+      const store = server.node.store;
+      assert.deepEqual(await store.statuses(["ann"]), []);
+      const status = { text: "Back", emoji: null, until: null };
+      assert.equal(await store.setStatus("ann", status), true);
+      assert.deepEqual(await store.statuses(["ann"]), [
+        { userKey: "ann", ...status },
+      ]);
+    }),
 );
 
 stores.finish();
