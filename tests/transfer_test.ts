@@ -800,7 +800,7 @@ function changedLine(
   );
 }
 
-Deno.test("import: a crafted dump's ban and audit reasons, topics, account and room names, token and hook names are held to the live server's rules, each refused at its line naming the field, nothing imported", async () => {
+Deno.test("import: a crafted dump's ban and audit reasons, topics, account and room names, statuses, token and hook names are held to the live server's rules, each refused at its line naming the field, nothing imported", async () => {
   await withDump(async (lines, work) => {
     const changed = (
       kind: string,
@@ -854,6 +854,16 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
           key: "er\u115Fin",
         }),
         /^line \d+: bad account: username: 1 to 32 letters/,
+      ],
+      [
+        "a status turned around",
+        changed("account", ["key", "erin"], { status_text: "\u202Eyadilo" }),
+        /^line \d+: bad account: status_text: no direction marks/,
+      ],
+      [
+        "a status emoji that is words",
+        changed("account", ["key", "erin"], { status_emoji: "admin" }),
+        /^line \d+: bad account: status_emoji: one emoji/,
       ],
       [
         "a room named with a space",

@@ -17,8 +17,8 @@ import {
 } from "../protocol/limits.ts";
 import { isHookUserKey } from "../accounts/identity.ts";
 import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
-import { keptReactionEmoji } from "../protocol/emoji.ts";
-import { label } from "../protocol/labels.ts";
+import { keptReactionEmoji, reactionEmoji } from "../protocol/emoji.ts";
+import { label, statusText } from "../protocol/labels.ts";
 import { inNameAlphabet, NAME_ALPHABET_RULE } from "../protocol/names.ts";
 import { noNul, reasonText } from "../protocol/schemas.ts";
 import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
@@ -231,6 +231,12 @@ export const REREADS: TableSpec = {
   key: ["id"],
 };
 
+// A status's emoji as set_status keeps it: one emoji, spelled as stored.
+const STATUS_EMOJI = z.string().refine(
+  (s) => reactionEmoji(s) === s,
+  "one emoji, as set_status keeps it",
+);
+
 /**
  * Every table an export holds, in the order it writes them: what a line
  * refers to comes before it (a session after its account, a membership
@@ -263,9 +269,9 @@ export const TABLES: readonly TableSpec[] = [
       // files exported before it was kept, and for none.
       int("do_not_disturb_until", { nullable: true }),
       // Its custom status (set_status); absent from files exported before
-      // it was kept, and for none.
-      text("status_text", { nullable: true, max: 100 }),
-      text("status_emoji", { nullable: true, max: 64 }),
+      // it was kept, and for none. The text keeps set_status's rule.
+      text("status_text", { nullable: true, rule: statusText }),
+      text("status_emoji", { nullable: true, rule: STATUS_EMOJI }),
       int("status_until", { nullable: true }),
     ],
     key: ["key"],
