@@ -274,6 +274,9 @@ const EN = {
   "status.until": "until {time}",
   "status.of": "{name}'s status: {status}",
   "status.mine": "Status: {status}",
+  "status.type": "Type a status…",
+  "status.custom": "Your status",
+  "status.save": "Set status",
 
   "header.showRooms": "Show rooms",
   "header.dm": "Direct message",
@@ -917,6 +920,9 @@ const FR: Record<MessageKey, string> = {
   "status.until": "jusqu'à {time}",
   "status.of": "Statut de {name} : {status}",
   "status.mine": "Statut : {status}",
+  "status.type": "Écrire un statut…",
+  "status.custom": "Votre statut",
+  "status.save": "Définir le statut",
 
   "header.showRooms": "Afficher les salons",
   "header.dm": "Message privé",

@@ -14,7 +14,7 @@ function memberRow(page: Page, name: string) {
 }
 
 browserTest(
-  "web client: a status preset from the account menu, in French, shows beside the name in another's member list and on its menu, and on the account's other device; 'Clear status' takes it away everywhere",
+  "web client: a status preset from the account menu, in French, shows beside the name in another's member list and on its menu, and on the account's other device; 'Clear status' takes it away everywhere; one's own words typed in the menu show too",
   async (browser, server) => {
     const lea = await openPage(browser, server, { locale: "fr-FR" });
     await register(lea, "lea");
@@ -47,6 +47,14 @@ browserTest(
       .waitFor({ state: "detached" });
     await lea.getByTestId("me").getByTestId("status-mark")
       .waitFor({ state: "detached" });
+
+    // A status of one's own words, typed in the menu.
+    await bob.getByTestId("settings").click();
+    await bob.getByTestId("status-type").click();
+    await bob.getByTestId("status-custom").fill("Deploying v2");
+    await bob.getByTestId("status-custom").press("Enter");
+    await memberRow(lea, "bob").getByTestId("status-mark")
+      .filter({ hasText: "Deploying v2" }).waitFor();
   },
 );
 

@@ -440,10 +440,15 @@ function SettingsMenu(): JSX.Element {
     actions.errorShown(state, await connection.setDoNotDisturb(end));
   };
   const mine = statusShown(state.myStatus.value, now);
+  const custom = useSignal("");
+  // The menu gives way to a small form for a status in one's own words,
+  // as the member menu does for a reason (a text box is no menu item).
+  const typing = useSignal(false);
   const setStatus = async (
     status: { text: string; emoji?: string; until?: number | null },
   ) => {
     open.value = false;
+    typing.value = false;
     actions.errorShown(state, await connection.setStatus(status));
   };
 
@@ -468,7 +473,10 @@ function SettingsMenu(): JSX.Element {
         title={t("me.menu")}
         aria-haspopup="menu"
         aria-expanded={open.value}
-        onClick={() => open.value = !open.value}
+        onClick={() => {
+          typing.value = false;
+          open.value = !open.value;
+        }}
       >
         <GearIcon />
         {paused && (
@@ -480,7 +488,44 @@ function SettingsMenu(): JSX.Element {
           </span>
         )}
       </button>
-      {open.value && (
+      {open.value && typing.value && (
+        <form
+          class="menu up menu-form"
+          aria-label={t("status.type")}
+          onSubmit={(event) => {
+            event.preventDefault();
+            const text = custom.value.trim();
+            custom.value = "";
+            // Kept until cleared, as Slack's "Don't clear".
+            void setStatus({ text });
+          }}
+        >
+          <label class="field-label" for="status-custom">
+            {t("status.custom")}
+          </label>
+          <input
+            id="status-custom"
+            class="field small"
+            data-testid="status-custom"
+            autoFocus
+            value={custom.value}
+            onInput={(e) => custom.value = e.currentTarget.value}
+          />
+          <div class="menu-actions">
+            <button
+              type="button"
+              class="button ghost"
+              onClick={() => typing.value = false}
+            >
+              {t("menu.back")}
+            </button>
+            <button type="submit" class="button" data-testid="status-save">
+              {t("status.save")}
+            </button>
+          </div>
+        </form>
+      )}
+      {open.value && !typing.value && (
         <div class="menu up" role="menu" aria-label={t("me.menu")}>
           <p class="menu-heading">{t("me.language")}</p>
           {LANGS.map((option) => (
@@ -574,7 +619,8 @@ function SettingsMenu(): JSX.Element {
                       role="menuitem"
                       class="menu-item"
                       data-testid="pause-tomorrow"
-                      onClick={() => void pause(tomorrowAtNine(Date.now()))}
+                      onClick={() =>
+                        void pause(tomorrowAtNine(Date.now()))}
                     >
                       {t("me.pauseTomorrow")}
                     </button>
@@ -607,6 +653,15 @@ function SettingsMenu(): JSX.Element {
                   {preset.emoji} {t(preset.words)}
                 </button>
               ))}
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="status-type"
+                onClick={() => typing.value = true}
+              >
+                {t("status.type")}
+              </button>
               {mine && (
                 <button
                   type="button"
