@@ -16,7 +16,7 @@ import type { Connection, RequestError, Result } from "./connection/mod.ts";
 import { errorWords } from "./connection/errors.ts";
 import type { Words } from "./room_log.ts";
 import { type MessageKey, roleName, t } from "./i18n.ts";
-import { type AppState, roomKey, roomTitle } from "./state.ts";
+import { type AppState, entry, roomKey, roomTitle } from "./state.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
 export interface CommandContext {
@@ -117,9 +117,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         return Promise.resolve();
       }
       const [, user, text] = match;
-      void ctx.connection.openConversation(user);
-      ctx.connection.sendPrivate(user, text.trim());
-      return Promise.resolve();
+      return sendFirst(ctx, user, text.trim(), `/msg ${arg}`);
     },
   },
   kick: {
@@ -200,6 +198,30 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
 };
+
+/**
+ * /msg: opens the conversation and sends. A name nobody has (the server
+ * answers `user_not_found`) must not leave a conversation with nobody in
+ * the sidebar: a conversation this started goes away again, the user is
+ * back where they typed with `input` in the composer, and a line there
+ * says why. A conversation the sidebar had keeps its failed message.
+ */
+async function sendFirst(
+  ctx: CommandContext,
+  user: string,
+  text: string,
+  input: string,
+): Promise<void> {
+  const { state, connection } = ctx;
+  const back = state.view.value;
+  const started = !entry(state.conversations.value, roomKey(user));
+  const opened = connection.openConversation(user);
+  const error = await connection.sendPrivate(user, text);
+  await opened;
+  if (error?.code !== "user_not_found" || !started) return;
+  actions.conversationRefused(state, { name: user, back, input });
+  say(ctx, "error", () => t("cmd.msg.nobody", { user }));
+}
 
 /** Reads composer text: a message, a command, or nothing. "//x" sends "/x" as a message. */
 export function parseInput(input: string): ParsedInput {

@@ -620,6 +620,8 @@ const EN = {
   "cmd.rooms": "List the rooms and how many people are in each.",
   "cmd.search": "Search the messages you may read (also Ctrl+Shift+F).",
   "cmd.msg": "Send a private message.",
+  "cmd.msg.nobody":
+    "No one here is called {user}: the message was not sent. Check the name and send again.",
   "cmd.kick": "Disconnect a user (they may come back).",
   "cmd.ban": "Ban a user from the server, or from one room.",
   "cmd.unban": "Lift a server or room ban.",
@@ -1272,6 +1274,8 @@ const FR: Record<MessageKey, string> = {
   "cmd.search":
     "Chercher dans les messages que vous pouvez lire (aussi Ctrl+Maj+F).",
   "cmd.msg": "Envoyer un message privé.",
+  "cmd.msg.nobody":
+    "Personne ne s'appelle {user} ici : le message n'a pas été envoyé. Vérifiez le nom et renvoyez-le.",
   "cmd.kick": "Déconnecter quelqu'un (qui peut revenir).",
   "cmd.ban": "Bannir quelqu'un du serveur, ou d'un salon.",
   "cmd.unban": "Lever un bannissement du serveur ou d'un salon.",

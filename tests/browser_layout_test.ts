@@ -535,23 +535,53 @@ browserTest(
 );
 
 browserTest(
+  "web client: /msg to a name nobody has leaves no conversation in the sidebar and gives the words back, in English and French",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "bob");
+    await send(page, "/msg nobody hello?");
+    const errors = page.getByTestId("error-line");
+    await errors.filter({
+      hasText: "No one here is called nobody: the message was not sent.",
+    }).waitFor();
+    // Back in the room it was typed in, with the words to correct.
+    await currentRoom(page, "general");
+    const composer = page.getByTestId("composer");
+    assert.equal(await composer.inputValue(), "/msg nobody hello?");
+    // Before, "nobody" stayed in the sidebar, open on a failed message.
+    assert.equal(await page.getByTestId("dm-item").count(), 0);
+    assert.equal(await page.getByTestId("message-error").count(), 0);
+
+    await page.getByTestId("settings").click();
+    await page.getByTestId("lang-fr").click();
+    await errors.filter({
+      hasText: "Personne ne s'appelle nobody ici : le message n'a pas été",
+    }).waitFor();
+    await page.screenshot({ path: artifact("msg_to_nobody_in_french.png") });
+  },
+);
+
+browserTest(
   "web client: a failed message's label and the login screen's removal text change language with the interface too",
   async (browser, server) => {
     const bob = await openPage(browser, server);
     const gina = await openPage(browser, server);
     await register(bob, "bob");
     await guest(gina, "gina");
-
-    // A private message to nobody: the server refuses it, in English.
-    await send(bob, "/msg nobody hello?");
-    const failed = bob.getByTestId("message-error");
-    await failed.filter({ hasText: "Not sent:" }).waitFor();
+    await send(bob, "/msg gina hi");
+    await confirmedFrom(bob, "bob", "hi").waitFor();
 
     // bob, the first account, is the admin: gina lands on the login screen.
     await send(bob, "/kick gina spam");
     const removed = gina.getByTestId("removed-notice");
     await removed.filter({ hasText: "gina was kicked by bob: spam" })
       .waitFor();
+
+    // A guest kicked is nobody now: the server refuses, in English, and
+    // the conversation bob had keeps the failed message.
+    await send(bob, "hello?");
+    const failed = bob.getByTestId("message-error");
+    await failed.filter({ hasText: "Not sent:" }).waitFor();
 
     await bob.getByTestId("settings").click();
     await bob.getByTestId("lang-fr").click();

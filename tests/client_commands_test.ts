@@ -257,7 +257,7 @@ Deno.test("commands send //text as a message and /msg as a private message", asy
     await runInput({ state, connection }, "//shrug");
     const send = await server.next("send_message");
     assert.equal(send.data.text, "/shrug");
-    await runInput({ state, connection }, "/msg @bob see you\nat 4");
+    const ran = runInput({ state, connection }, "/msg @bob see you\nat 4");
     const page = await server.next("history");
     assert.deepEqual(page.data, { with: "bob", limit: 50 });
     const sent = await server.next("private_message");
@@ -266,9 +266,40 @@ Deno.test("commands send //text as a message and /msg as a private message", asy
       { to: "bob", text: "see you\nat 4" },
     );
     assert.deepEqual(state.view.value, { kind: "dm", with: "bob" });
+    // A refusal other than "nobody is called that" keeps the conversation.
+    server.reply(page, { with: "bob", messages: [] });
+    server.refuse(sent, "mailbox_full", "bob's mailbox is full.");
+    await ran;
+    assert.deepEqual(state.view.value, { kind: "dm", with: "bob" });
     // In a conversation, plain text goes to it.
     await runInput({ state, connection }, "still there?");
     assert.equal((await server.next("private_message")).data.to, "bob");
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("commands: /msg to a name nobody has leaves no conversation and gives the words back where they were typed", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const ran = runInput({ state, connection }, "/msg nobody hi there");
+    server.reply(await server.next("history"), {
+      with: "nobody",
+      messages: [],
+    });
+    const sent = await server.next("private_message");
+    assert.deepEqual(state.view.value, { kind: "dm", with: "nobody" });
+    server.refuse(sent, "user_not_found", "Nobody is called 'nobody'.");
+    await ran;
+    assert.deepEqual(state.view.value, { kind: "room" });
+    assert.equal(state.conversations.value["nobody"], undefined);
+    assert.equal(state.logs.value["@nobody"], undefined);
+    assert.equal(state.drafts.value["general"], "/msg nobody hi there");
+    assert.deepEqual(notices(state, "general"), [
+      "error: No one here is called nobody: the message was not sent. Check the name and send again.",
+    ]);
   } finally {
     await r.stop();
   }

@@ -16,6 +16,7 @@ import {
   dmKey,
   entry,
   roomKey,
+  type View,
 } from "../state.ts";
 import { forget, setCounts, setMark } from "./counts.ts";
 import { keptAside, readingBack, updateLog } from "./log_update.ts";
@@ -139,6 +140,31 @@ export function conversationClosed(state: AppState, name: string): void {
     const shown = state.view.value;
     if (shown.kind === "dm" && roomKey(shown.with) === key) {
       state.view.value = { kind: "room" };
+    }
+  });
+}
+
+/**
+ * A conversation `/msg` started with a name nobody has: it leaves the
+ * sidebar (no marker: nothing to come back with), and the user is back
+ * where they typed, with their words in the composer to correct. Only if
+ * the conversation is still on screen; a user who moved on stays there.
+ */
+export function conversationRefused(
+  state: AppState,
+  refused: { name: string; back: View; input: string },
+): void {
+  batch(() => {
+    const key = roomKey(refused.name);
+    const { [key]: _gone, ...conversations } = state.conversations.value;
+    state.conversations.value = conversations;
+    forgetConversation(state, refused.name);
+    const shown = state.view.value;
+    if (shown.kind !== "dm" || roomKey(shown.with) !== key) return;
+    state.view.value = refused.back;
+    const draft = state.viewKey.value;
+    if (!entry(state.drafts.value, draft)) {
+      state.drafts.value = { ...state.drafts.value, [draft]: refused.input };
     }
   });
 }

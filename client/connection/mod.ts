@@ -483,9 +483,16 @@ export class Connection {
     this.#outbox.sendMessage(text, attachments);
   }
 
-  /** Sends a private message, shown at once in its conversation as pending. */
-  sendPrivate(to: string, text: string, attachments: Attachment[] = []): void {
-    this.#outbox.sendPrivate(to, text, attachments);
+  /**
+   * Sends a private message, shown at once in its conversation as pending;
+   * resolves to the server's refusal, or null (sent, or waiting offline).
+   */
+  sendPrivate(
+    to: string,
+    text: string,
+    attachments: Attachment[] = [],
+  ): Promise<RequestError | null> {
+    return this.#outbox.sendPrivate(to, text, attachments);
   }
 
   /** Sends a failed message again with the same client_id, so it cannot be posted twice. */

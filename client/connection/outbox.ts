@@ -52,7 +52,7 @@ export class Outbox {
     if (user === null) return;
     const key = roomKey(state.currentRoom.value);
     this.#options.sending(key);
-    this.#queue({
+    void this.#queue({
       clientId: newClientId(),
       room: state.currentRoom.value,
       user,
@@ -64,13 +64,20 @@ export class Outbox {
     });
   }
 
-  /** Sends a private message, shown at once in its conversation as pending. */
-  sendPrivate(to: string, text: string, attachments: Attachment[] = []): void {
+  /**
+   * Sends a private message, shown at once in its conversation as pending.
+   * Resolves to the server's refusal, or null (sent, or waiting offline).
+   */
+  sendPrivate(
+    to: string,
+    text: string,
+    attachments: Attachment[] = [],
+  ): Promise<RequestError | null> {
     const user = this.#state.username.value;
     const name = to.trim().replace(/^@/, "");
-    if (user === null || name === "") return;
+    if (user === null || name === "") return Promise.resolve(null);
     this.#options.sending(dmKey(name));
-    this.#queue({
+    return this.#queue({
       clientId: newClientId(),
       room: dmKey(name),
       to: name,
@@ -127,14 +134,16 @@ export class Outbox {
     return badge ? { id, seq, user, text, badge } : { id, seq, user, text };
   }
 
-  /** Shows a message as pending and sends it when the session is ready. */
-  #queue(pending: PendingMessage): void {
+  /** Shows a message as pending and sends it when the session is ready; resolves to the refusal. */
+  #queue(pending: PendingMessage): Promise<RequestError | null> {
     actions.pendingAdded(this.#state, pending);
     // Offline, it waits in the log and goes out after the session resumes.
-    if (this.#options.ready()) void this.#deliver(pending);
+    return this.#options.ready()
+      ? this.#deliver(pending)
+      : Promise.resolve(null);
   }
 
-  async #deliver(pending: PendingMessage): Promise<void> {
+  async #deliver(pending: PendingMessage): Promise<RequestError | null> {
     const { requests } = this.#options;
     let error: RequestError | null = null;
     const files: Fields = pending.attachments
@@ -167,7 +176,9 @@ export class Outbox {
         status: "failed",
         error: errorWords(error),
       });
+      return error;
     }
+    return null;
   }
 }
 
