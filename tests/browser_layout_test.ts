@@ -535,6 +535,83 @@ browserTest(
 );
 
 browserTest(
+  "web client: the number beside a room reads as people online, a person and no pill, not as an unread count, in English and French",
+  async (browser, server) => {
+    const mia = await TestClient.login(server.wsUrl, "mia");
+    try {
+      await mia.ok("create_room", { room: "design" });
+      await mia.ok("join_room", { room: "general" });
+      for (
+        const [viewport, colorScheme] of [
+          [{ width: 375, height: 740 }, "light"],
+          [{ width: 1280, height: 800 }, "dark"],
+        ] as const
+      ) {
+        const page = await openPage(browser, server, { viewport, colorScheme });
+        const sidebar = page.locator("#sidebar");
+        // On a phone the rooms are in the drawer.
+        const rooms = async () => {
+          // A drawer closing is still visible: wait until it is shut.
+          await transitionsDone(page);
+          if (await sidebar.isVisible()) return;
+          await page.getByTestId("drawer-toggle").click();
+          await sidebar.waitFor({ state: "visible" });
+          await transitionsDone(page);
+        };
+        // An account, a member of both rooms: an unread count beside it.
+        await register(page, `ann${viewport.width}`);
+        await send(page, "/join design");
+        await currentRoom(page, "design");
+        await rooms();
+        await page.locator('[data-testid="room-item"][data-room="general"]')
+          .click();
+        await currentRoom(page, "general");
+        await mia.ok("join_room", { room: "design" });
+        await mia.ok("send_message", { text: "mockups v3" });
+        await mia.ok("join_room", { room: "general" });
+        await rooms();
+        const design = page.locator(
+          '[data-testid="room-item"][data-room="design"]',
+        );
+        await design.getByTestId("room-unread").waitFor();
+        const count = page.locator(
+          '[data-testid="room-item"][data-room="general"] [data-testid="room-count"]',
+        );
+        await count.filter({ hasText: /^2$/ }).waitFor();
+        // Before, a grey pill with no title: an unread count to a newcomer.
+        assert.equal(await count.getAttribute("title"), "2 online");
+        assert.equal(await count.locator("svg").count(), 1);
+        const look = await count.evaluate((el) => {
+          const style = getComputedStyle(el);
+          return {
+            background: style.backgroundColor,
+            radius: style.borderRadius,
+          };
+        });
+        assert.deepEqual(look, {
+          background: "rgba(0, 0, 0, 0)",
+          radius: "0px",
+        });
+        await page.screenshot({
+          path: artifact(`room_online_${viewport.width}_${colorScheme}.png`),
+        });
+
+        await page.getByTestId("settings").click();
+        await page.getByTestId("lang-fr").click();
+        await rooms();
+        await count.and(page.locator('[title="2 en ligne"]')).waitFor();
+        await page.screenshot({
+          path: artifact(`room_online_${viewport.width}_${colorScheme}_fr.png`),
+        });
+        await page.context().close();
+      }
+    } finally {
+      await mia.close();
+    }
+  },
+);
+
+browserTest(
   "web client: /msg to a name nobody has leaves no conversation in the sidebar and gives the words back, in English and French",
   async (browser, server) => {
     const page = await openPage(browser, server);

@@ -63,6 +63,16 @@ export function ExitIcon(): JSX.Element {
   );
 }
 
+/** One person: how many are online in a room (the sidebar), unlike an unread pill. */
+export function PersonIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M19 21v-2a4 4 0 0 0-4-4H9a4 4 0 0 0-4 4v2" />
+      <circle cx="12" cy="7" r="4" />
+    </Svg>
+  );
+}
+
 /** Two people: the member count. */
 export function UsersIcon(): JSX.Element {
   return (

@@ -29,6 +29,7 @@ import {
   LockIcon,
   LogoIcon,
   PencilIcon,
+  PersonIcon,
   PlusIcon,
 } from "./Icons.tsx";
 import { ListFind } from "./ListFind.tsx";
@@ -218,7 +219,13 @@ function RoomList(
                 )
                 : (
                   <>
-                    <span class="room-count" data-testid="room-count">
+                    {/* A person and no pill: a pill is an unread count. */}
+                    <span
+                      class="room-count"
+                      data-testid="room-count"
+                      title={t("sidebar.onlineCount", { n: room.users })}
+                    >
+                      <PersonIcon />
                       {room.users}
                     </span>
                     <span class="sr-only">{t("sidebar.online")}</span>
