@@ -132,6 +132,27 @@ export function lastSeq(log: RoomLog | undefined): number {
 }
 
 /**
+ * Whether someone else's message may follow `seq`: "Mark unread" from
+ * one's own message does something only then, as one's own messages are
+ * never unread. True when newer messages are not held (they may be
+ * others'). Reads back from the newest: a few steps for the rows near it.
+ * `isMe` tells the reader's name (however the server spelled it).
+ */
+export function othersAfter(
+  log: RoomLog | undefined,
+  seq: number,
+  isMe: (user: string) => boolean,
+): boolean {
+  if (!log || log.unloaded !== undefined) return true;
+  for (let i = log.messages.length - 1; i >= 0; i--) {
+    const message = log.messages[i];
+    if (message.seq <= seq) return false;
+    if (!isMe(message.user)) return true;
+  }
+  return false;
+}
+
+/**
  * Merges a page of history (oldest first). A page that leaves a gap after
  * what we hold replaces it: showing old and new side by side would hide the
  * missing messages in between. `end`: the page reached the newest message

@@ -122,6 +122,42 @@ browserTest(
 );
 
 browserTest(
+  "web client offers Mark unread on one's own message only when someone else wrote after it: one's own messages are never unread",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "alice");
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      await bot.ok("join_room", { room: "general" });
+      await send(page, "my note");
+      await confirmedFrom(page, "alice", "my note").waitFor();
+      await bot.ok("send_message", { text: "seen it" });
+      await send(page, "my reply");
+      const reply = confirmedFrom(page, "alice", "my reply");
+      await reply.waitFor();
+      // Before, it was offered there and did nothing: nothing after it is
+      // someone else's, so nothing would be unread.
+      await reply.hover();
+      await reply.getByTestId("message-edit").waitFor();
+      assert.equal(await reply.getByTestId("message-mark-unread").count(), 0);
+      const note = confirmedFrom(page, "alice", "my note");
+      await note.hover();
+      await note.getByTestId("message-mark-unread").waitFor();
+      const theirs = confirmedFrom(page, "bob", "seen it");
+      await theirs.hover();
+      await theirs.getByTestId("message-mark-unread").waitFor();
+      // Someone else writes after it: now it would mark that unread.
+      await bot.ok("send_message", { text: "ok" });
+      await confirmedFrom(page, "bob", "ok").waitFor();
+      await reply.hover();
+      await reply.getByTestId("message-mark-unread").waitFor();
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
   "web client Mark unread on a message: the new line goes above it, the room stays unread while on screen, and the account's other device shows it unread until it is opened again",
   async (browser, server) => {
     await createAccount(server, "root");

@@ -14,6 +14,7 @@ import {
   MAX_MESSAGES_PER_ROOM,
   MAX_SCROLLED_BACK,
   mergePage,
+  othersAfter,
   replaceMessage,
   type RoomLog,
   threadCounted,
@@ -351,4 +352,22 @@ Deno.test("notices sit after the newest message held, and follow it when history
   assert.deepEqual(trim(trimmed, 1), trimmed);
   const shorter = trim(mergePage(log, [message(3), message(4)]), 1);
   assert.deepEqual(shorter.notices, []);
+});
+
+Deno.test("room log: someone else's message may follow one's own only if one is held after it, or newer ones are not held", () => {
+  const isIda = (user: string) => user.toLowerCase() === "ida";
+  const log: RoomLog = {
+    ...emptyLog(),
+    messages: [
+      message(1),
+      message(2, { user: "bob" }),
+      message(3, { user: "IDA" }),
+    ],
+  };
+  assert.equal(othersAfter(log, 1, isIda), true);
+  assert.equal(othersAfter(log, 3, isIda), false);
+  assert.equal(othersAfter(log, 2, isIda), false);
+  // Read back with the newest unloaded: they may be anyone's.
+  assert.equal(othersAfter({ ...log, unloaded: 0 }, 3, isIda), true);
+  assert.equal(othersAfter(undefined, 3, isIda), true);
 });

@@ -18,7 +18,7 @@ import { mentionsReader } from "../room_mention.ts";
 import { mayDeleteOthers } from "../ranks.ts";
 import { type AppState, entry } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
-import type { PendingMessage } from "../room_log.ts";
+import { othersAfter, type PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { MarkUnreadIcon, PencilIcon, TrashIcon } from "./Icons.tsx";
@@ -85,6 +85,17 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const rowKey = message ? message.id : `p${pending!.clientId}`;
   // Through a computed: a tap re-renders the rows it changes, not them all.
   const selected = useComputed(() => state.tapped.value === rowKey).value;
+  // One's own messages are never unread: from one of them, "Mark unread"
+  // does something only if someone else wrote after it.
+  const othersLater = useComputed(() => {
+    const me = state.username.value;
+    return !own || message === undefined ||
+      othersAfter(
+        state.currentLog.value,
+        message.seq,
+        (name) => me !== null && nameKey(name) === nameKey(me),
+      );
+  }).value;
   // An ignored account's room message: one line and a button, until shown.
   if (
     message !== undefined && !own && state.view.value.kind === "room" &&
@@ -125,7 +136,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
 
   // "Mark unread" from the mouse or the keyboard, as in Slack: Alt+click
   // on the message, or U on the message focused (Up and Down walk them).
-  const marksUnread = live && keepsReadState(state);
+  const marksUnread = live && othersLater && keepsReadState(state);
   async function markUnread(): Promise<void> {
     actions.errorShown(state, await connection.markUnread(message!.seq));
   }
