@@ -1440,6 +1440,45 @@ Deno.test("import: a read position in a private conversation and a file sent in 
   }
 });
 
+Deno.test("import: a thread's version comes back with its root: a reply deleted before the export still counts, so a client's copy from before is not later than the thread's next change", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-copy-" });
+  try {
+    const alice = await member(server, "alice");
+    const a = alice.client;
+    const root = (await a.ok("send_message", { text: "root" }))
+      .message as Message;
+    await a.ok("send_message", { text: "first", reply_to: root.id });
+    const gone = await a.ok("send_message", {
+      text: "oops",
+      reply_to: root.id,
+    });
+    await a.ok("delete_message", { id: (gone.message as Message).id });
+    const versionOf = (messages: { id: string; thread_version?: number }[]) =>
+      messages.find((m) => m.id === root.id)?.thread_version;
+    // One reply live, one gone: 1 + 2 x 1.
+    const before = versionOf(
+      await historyOf<Message & { thread_version?: number }>(a, "general"),
+    );
+    assert.equal(before, 3);
+    await a.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`);
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    const store = new SqliteStore(copy, OPTIONS);
+    try {
+      const after = versionOf(await store.history("general", { limit: 200 }));
+      assert.equal(after, before);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
 Deno.test("import: an account's look-alike skeleton is computed from its name, not read from the dump: R00T exported by an older server (skeleton rOOt) keeps root taken", async () => {
   const old = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-skeleton-" });

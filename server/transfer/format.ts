@@ -489,6 +489,10 @@ export const TABLES: readonly TableSpec[] = [
       // Kept, so that a client's copy from before a move never reads as
       // later than the moved message's next change.
       int("version", { missing: 0 }),
+      // Kept for the same reason: a thread's version counts the replies
+      // that left it (handlers/threads.ts), and a root imported without
+      // them read as older than a client's copy, whose count then stayed.
+      int("replies_gone", { missing: 0 }),
     ],
     key: ["stream", "seq"],
   },
