@@ -74,6 +74,27 @@ stores.clients(
 );
 
 stores.clients(
+  "an account deleted takes its status with it: every connection hears it cleared, so the name's next holder (a guest) is not shown it",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("set_status", { text: "On holiday", emoji: "🌴" });
+    await ben.event("status", (d) => d.user === "ann" && d.status !== null);
+    await root.ok("delete_account", { user: "ann", messages: "keep" });
+    for (const other of [root, ben]) {
+      await other.event("status", (d) => d.user === "ann" && d.status === null);
+    }
+    const guest = await pool.guest("ann");
+    assert.deepEqual(
+      (await ben.ok("get_status", { users: ["ann"] })).statuses,
+      [],
+    );
+    await guest.close();
+  },
+);
+
+stores.clients(
   "set_status takes an emoji alone, a :name: of the built-in set, and no until for a status kept until cleared",
   async (pool) => {
     const ann = await pool.register("ann");

@@ -24,6 +24,7 @@ import { resetLinkPath } from "../accounts/password_reset.ts";
 import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
+import { publishStatusGone } from "./status.ts";
 import { requireRole } from "./roles.ts";
 import { renameRoom } from "./room_rename.ts";
 
@@ -255,6 +256,7 @@ export async function deleteAccount(
         by,
         accountDeleted: true,
       });
+      publishStatusGone(node, account.username);
       for (const room of owned) {
         node.control({
           kind: "room_changed",

@@ -65,6 +65,20 @@ export async function setStatus(
 }
 
 /**
+ * An account deleted took its status with it (a column of its row): every
+ * connection, on every node, hears it cleared, as if it had cleared it.
+ * Clients keep the statuses they heard by name, so without it a deleted
+ * account's status stayed beside the name on their screens, and beside
+ * its next holder's (a guest's, an account's). One frame to every
+ * connection per deletion, which is an admin's rare act; sent whether or
+ * not it had one (a read to know would race a set_status).
+ */
+export function publishStatusGone(node: ChatNode, username: string): void {
+  const event: StatusEvent = { user: username, status: null };
+  node.publish({ kind: "everyone" }, "status", event);
+}
+
+/**
  * `get_status {"users":[…]}`: the statuses of up to 100 accounts by name,
  * as `[{"user","status"}]`, only those who have one now. Guests may ask:
  * they see the names in the rooms they are in.
