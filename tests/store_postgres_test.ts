@@ -1159,6 +1159,51 @@ function registerTests(pg: PostgresService): void {
   }
 
   Deno.test(
+    "PostgresStore: a reply's delete that loses a deadlock with a bulk delete runs again and counts once",
+    withStores(1, async ([store], url) => {
+      const { message: root } = await store.appendMessage(draft("root"));
+      const { message: reply } = await store.appendMessage(
+        draft("reply", { replyTo: root.id }),
+      );
+      // As a bulk delete that reached the root before the reply: a second
+      // connection locks the root, then (once the store's delete holds
+      // the reply and waits for the root in chat_reply_left) the reply.
+      // Its own deadlock check comes long after the store's (1 s), so
+      // the store's statement is the one PostgreSQL fails with 40P01.
+      const bulk = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const rootHeld = Promise.withResolvers<void>();
+        const replyAsked = Promise.withResolvers<void>();
+        const done = bulk.begin(async (sql) => {
+          await sql`SET LOCAL deadlock_timeout = '60s'`;
+          await sql`SELECT 1 FROM messages WHERE id = ${root.id} FOR UPDATE`;
+          rootHeld.resolve();
+          await replyAsked.promise;
+          await sql`SELECT 1 FROM messages WHERE id = ${reply.id} FOR UPDATE`;
+        });
+        await rootHeld.promise;
+        const deleting = store.updateMessage(reply.id, { deleted: true });
+        await lockWaits(url, "SET deleted = true", 1);
+        replyAsked.resolve();
+        const [deleted] = await Promise.all([deleting, done]);
+        assert.equal(deleted?.deleted, true);
+      } finally {
+        await bulk.end();
+      }
+      const found = await store.findMessage(root.id);
+      assert.equal(found?.message.reply_count ?? 0, 0);
+      assert.equal(found?.message.thread_version, 2, "one reply left, once");
+      const [{ gone }] = await inspect(
+        url,
+        (sql) =>
+          sql<{ gone: number }[]>`
+          SELECT replies_gone::int AS gone FROM messages WHERE id = ${root.id}`,
+      );
+      assert.equal(gone, 1);
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: replies, reactions, pins and search give what SqliteStore gives",
     sameAsSqlite(teamScenario),
   );

@@ -349,7 +349,7 @@ export class PostgresStore implements Store {
   }
 
   deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean> {
-    return this.#context.run(async (sql) => {
+    return this.#context.runRetryingConflicts(async (sql) => {
       // The function is volatile: run once, read twice.
       const [{ gone }] = await sql<{ gone: boolean }[]>`
         WITH deleted AS (SELECT chat_delete_room(${key}) AS gone),
@@ -717,7 +717,7 @@ export class PostgresStore implements Store {
     limit: number,
     now = Date.now(),
   ): Promise<number> {
-    return this.#context.run(async (sql) => {
+    return this.#context.runRetryingConflicts(async (sql) => {
       // As SQLite's: each stream's oldest messages up to its first one
       // stored at or after its cutoff (a room's own retention_days gives
       // its own), in one statement.
@@ -776,8 +776,10 @@ export class PostgresStore implements Store {
     audit?: NewAuditEntry,
   ): Promise<MessageBase | undefined> {
     // One statement each; the join reads the answered message, which the
-    // update does not touch, so the statement's snapshot serves.
-    return this.#context.run(async (sql) => {
+    // update does not touch, so the statement's snapshot serves. A delete
+    // that loses a deadlock (its reply's root, postgres_schema.ts's
+    // chat_reply_left) runs again.
+    return this.#context.runRetryingConflicts(async (sql) => {
       const audited = auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM m)`);
       if ("deleted" in change) {
         const [row] = await sql<MessageRow[]>`

@@ -271,7 +271,7 @@ export class PostgresAccounts implements AccountStore {
     messages: DeletedMessages,
     audit?: NewAuditEntry,
   ): Promise<boolean> {
-    return this.#context.run(async (sql) => {
+    return this.#context.runRetryingConflicts(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
       // One statement: the function (volatile, so run once) and the rooms
       // it leaves without their owner, only when the account was there.

@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from "../protocol/errors.ts";
+import { setTimeout as delay } from "node:timers/promises";
 import type { RenewingPool } from "./postgres_pool.ts";
 import type { Sql } from "./postgres_rows.ts";
 
@@ -33,10 +34,53 @@ export class PostgresContext {
     }
   }
 
+  /**
+   * As run, for a step that PostgreSQL may fail as the loser of a deadlock
+   * (40P01) or of a serialization conflict (40001): it runs again, up to
+   * CONFLICT_ATTEMPTS times in all, after a short jittered pause. Why: a
+   * reply's delete locks the reply, then its root (trigger
+   * chat_reply_left); a bulk delete (retention, a room's or an account's
+   * deletion) that locked the root first deadlocks with it, and the user's
+   * delete_message answered \`internal\` for nothing. Only for a step that
+   * is one statement (or one transaction): a failed one left nothing, so
+   * running it again is as running it once. Cost: a conflicted step waits
+   * a few ms more per attempt; the winner holds its locks meanwhile.
+   */
+  async runRetryingConflicts<T>(step: (sql: Sql) => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      if (this.closed) {
+        throw new StoreUnavailableError("The store is closed.");
+      }
+      try {
+        return await this.pool.run(step);
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !conflicted(error)) {
+          throw this.unavailable(error);
+        }
+      }
+      // Jittered, so that two losers do not meet again in step.
+      await delay(CONFLICT_PAUSE_MS * attempt * (0.5 + Math.random()));
+    }
+  }
+
   /** A driver error as StoreUnavailableError naming this database. */
   unavailable(error: unknown): StoreUnavailableError {
     return databaseFailed(this.where, error);
   }
+}
+
+/** How many times runRetryingConflicts runs a step at most. */
+export const CONFLICT_ATTEMPTS = 4;
+/** The pause before the second attempt (ms); longer before each next. */
+const CONFLICT_PAUSE_MS = 10;
+
+/** SQLSTATEs whose statement failed only to end a conflict: try again. */
+const CONFLICT_CODES = new Set(["40P01", "40001"]);
+
+/** Whether a driver error is a deadlock's or a serialization's loser. */
+export function conflicted(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CONFLICT_CODES.has(code);
 }
 
 /** A driver error as the error every store caller catches, naming the database. */

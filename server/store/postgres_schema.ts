@@ -2576,8 +2576,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- the root per reply deleted. A reply's delete locks the reply, then its
   -- root: a statement that deletes rows in bulk (retention, a room's
   -- deletion) and locked the root before the reply may meet it in a
-  -- deadlock, which PostgreSQL ends by failing one of the two (both retry
-  -- well: the next retention pass, the user's delete again).
+  -- deadlock, which PostgreSQL ends by failing one of the two: the store
+  -- runs the loser's statement again, a few times after a short jittered
+  -- pause (runRetryingConflicts, postgres_context.ts), so the user's
+  -- delete succeeds; a retention batch that still fails is tried again at
+  -- the next pass.
   ALTER TABLE messages ADD COLUMN replies_gone BIGINT NOT NULL DEFAULT 0;
   CREATE FUNCTION chat_reply_left() RETURNS trigger
   LANGUAGE plpgsql AS $$
