@@ -1204,6 +1204,44 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: a room's deletion that loses a deadlock runs again and deletes the room",
+    withStores(1, async ([store], url) => {
+      await store.createRoom("dev", "dev");
+      const dev = { roomKey: "dev" };
+      const { message: root } = await store.appendMessage(draft("root", dev));
+      const { message: reply } = await store.appendMessage(
+        draft("reply", { ...dev, replyTo: root.id }),
+      );
+      // A reply's delete under way holds the reply (as the one above
+      // holds it before its root); the room's deletion locks the room's
+      // stream, then waits for it; then the other asks for the stream.
+      const other = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const replyHeld = Promise.withResolvers<void>();
+        const streamAsked = Promise.withResolvers<void>();
+        const done = other.begin(async (sql) => {
+          await sql`SET LOCAL deadlock_timeout = '60s'`;
+          await sql`SELECT 1 FROM messages WHERE id = ${reply.id} FOR UPDATE`;
+          replyHeld.resolve();
+          await streamAsked.promise;
+          await sql`SELECT 1 FROM streams WHERE key = 'dev' FOR UPDATE`;
+        });
+        await replyHeld.promise;
+        const deleting = store.deleteRoom("dev");
+        await lockWaits(url, "chat_delete_room", 1);
+        streamAsked.resolve();
+        const [gone] = await Promise.all([deleting, done]);
+        assert.equal(gone, true);
+      } finally {
+        await other.end();
+      }
+      assert.equal(await store.findMessage(root.id), undefined);
+      assert.equal(await store.findMessage(reply.id), undefined);
+      assert.equal(await store.deleteRoom("dev"), false);
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: replies, reactions, pins and search give what SqliteStore gives",
     sameAsSqlite(teamScenario),
   );
