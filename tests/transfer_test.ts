@@ -1062,6 +1062,101 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
   });
 });
 
+Deno.test("import: a crafted dump's message shows its own author and room (an account's message under another's name, a room message under another room's name or its room's in another spelling, a private message in a room), and an upload's uploader, an outgoing webhook's maker and an audit entry's target keep their forms (a key, a name), each refused at its line naming the field, nothing imported", async () => {
+  await withDump(async (lines, work) => {
+    const changed = (
+      kind: string,
+      found: [string, string],
+      change: Record<string, unknown>,
+    ) => changedLine(lines, kind, found, change);
+    const general = (change: Record<string, unknown>) =>
+      changed("message", ["text", "general 1"], change);
+    const cases: [string, string[], RegExp][] = [
+      [
+        "an account's message under another account's name",
+        general({ user: "bob" }),
+        /^line \d+: bad message: user: the name of its user_key \("alice"\)/,
+      ],
+      [
+        "a room message under another room's name",
+        general({ room: "team" }),
+        /^line \d+: bad message: room: the name of its stream's room \("general"\)/,
+      ],
+      [
+        "a room message under its room's name spelled otherwise",
+        general({ room: "GENERAL" }),
+        /^line \d+: bad message: room: "GENERAL" is not the name of its room line \("general"\)/,
+      ],
+      [
+        "a room message without its room's name",
+        general({ room: null }),
+        /^line \d+: bad message: room: null is not the name of its room line/,
+      ],
+      [
+        "a private message in a room",
+        changed("private_message", ["text", "psst bob"], { room: "general" }),
+        /^line \d+: bad private_message: room: a private message is in no room/,
+      ],
+      [
+        "a file uploaded under a name, not a key",
+        changed("file", ["uploader", "alice"], { uploader: "Alice" }),
+        /^line \d+: bad file: uploader: a name's key/,
+      ],
+      [
+        "a file uploaded under markup",
+        changed("file", ["uploader", "alice"], { uploader: "<b>" }),
+        /^line \d+: bad file: uploader: a name's key/,
+      ],
+      [
+        "an outgoing webhook made by a name spelled otherwise than its key",
+        changed("webhook", ["id", "hook-1"], { created_by: "ALICE" }),
+        /^line \d+: bad webhook: created_by: a name's key/,
+      ],
+      [
+        "an audit entry about a name outside the alphabet",
+        changed("audit", ["reason", "spam"], { target: "<b>mallory</b>" }),
+        /^line \d+: bad audit: target: 1 to 32 letters/,
+      ],
+      [
+        "an unban typed with a control character",
+        changed("audit", ["reason", "spam"], {
+          action: "unban",
+          target: "mal\u0007lory",
+        }),
+        /^line \d+: bad audit: target: a name, as unban was given it/,
+      ],
+      [
+        "a deleted message's author in the audit log turned around",
+        changed("audit", ["reason", "spam"], {
+          action: "delete_message",
+          target: "\u202EIC",
+        }),
+        /^line \d+: bad audit: target: /,
+      ],
+    ];
+    await assertRefused(work, cases);
+    // What the doors write still imports: a hook's post deleted (its
+    // label in the entry), an unban typed in capitals, a key NFKC spelled
+    // with a space (the key of the name "ﷺ"), a deleted user's message.
+    const kept = `${work}/kept.db`;
+    const allowed = changedLine(
+      changedLine(
+        changed("audit", ["reason", "spam"], {
+          action: "delete_message",
+          target: "Build Bot 2",
+        }),
+        "audit",
+        ["reason", "cool off"],
+        { action: "unban", target: "ERIN" },
+      ),
+      "file",
+      ["uploader", "alice"],
+      { uploader: "\u0635\u0644\u0649 \u0627\u0644\u0644\u0647" },
+    );
+    assert.equal(await importInto(kept, allowed), undefined);
+  });
+});
+
 Deno.test("import: --help says what --include-files checks of the bytes and what happens without it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-help-" });
   try {

@@ -19,7 +19,11 @@ import { isHookUserKey } from "../accounts/identity.ts";
 import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
 import { keptReactionEmoji, reactionEmoji } from "../protocol/emoji.ts";
 import { label, statusText } from "../protocol/labels.ts";
-import { inNameAlphabet, NAME_ALPHABET_RULE } from "../protocol/names.ts";
+import {
+  inNameAlphabet,
+  NAME_ALPHABET_RULE,
+  nameKey,
+} from "../protocol/names.ts";
 import { noNul, reasonText } from "../protocol/schemas.ts";
 import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
 import { ANONYMOUS_NAME } from "../store/mod.ts";
@@ -123,13 +127,66 @@ const shownName = z.string().refine(
   `${NAME_ALPHABET_RULE}, or "${ANONYMOUS_NAME}"`,
 );
 /**
+ * An account's key as the store files things under it (an upload's
+ * `uploader`, who made an outgoing webhook): a name's key form
+ * (`nameKey`), so `Alice` or `<b>` is no key. Not the names' alphabet:
+ * a key may be longer than its name ("ß" is "ss") and hold what NFKC
+ * spells some of its letters with (`ﷺ` words and spaces, `⑴` brackets,
+ * `¼` a fraction slash, `Ŀ` a middle dot, `🄁` a comma: the only such
+ * characters, found by keying every letter and digit a name may hold).
+ */
+const KEY_LETTERS = /^[\p{L}\p{M}\p{N}_.\-\u2044\u00B7(), ]+$/u;
+const storedKey = z.string().refine(
+  (s) => KEY_LETTERS.test(s) && nameKey(s) === s,
+  "a name's key (NFKC, lower case), as accounts are stored under",
+);
+/**
  * The rule of a message's `user`, as its door set it: an incoming hook's
  * post shows the `username` it gave or the hook's name (labels both),
  * everyone else's their name. A label such as `CI bot` is a hook's only:
- * an account's message under it would read as no name the server has.
+ * an account's message under it would read as no name the server has; a
+ * name not its `user_key`'s (alice's message showing `bob`) as bob's, whom
+ * every reader took for its author.
  */
 function author(line: Row): z.ZodType<string> {
-  return isHookUserKey(String(line.user_key)) ? label : shownName;
+  const key = String(line.user_key);
+  if (isHookUserKey(key)) return label;
+  return shownName.refine(
+    (s) => key === "" || s === ANONYMOUS_NAME || nameKey(s) === key,
+    `the name of its user_key ("${key}")`,
+  );
+}
+/**
+ * The rule of a message's `room`, the room's name as readers are served
+ * it: a room message's is its room's (the key of its name is the
+ * stream's; import.ts holds it to the room line's name), a private
+ * message has none. A message of `team` under `general` was filed by
+ * every client under the room it named.
+ */
+function roomOf(line: Row): z.ZodType<string> {
+  const stream = String(line.stream);
+  return stream.startsWith("@")
+    ? z.string().refine(() => false, "a private message is in no room")
+    : z.string().refine(
+      (s) => nameKey(s) === stream,
+      `the name of its stream's room ("${stream}")`,
+    );
+}
+/**
+ * Whom an audit entry names, as each door wrote it: an account's or a
+ * guest's name, the author of a message deleted (a hook's label, or the
+ * deleted user's), the name an `unban` was typed with (any spelling of
+ * its key: `ALICE`).
+ */
+function auditTarget(line: Row): z.ZodType<string> {
+  if (line.action === "delete_message") return z.union([shownName, label]);
+  if (line.action === "unban") {
+    return z.string().refine(
+      (s) => storedKey.safeParse(nameKey(s)).success,
+      "a name, as unban was given it",
+    );
+  }
+  return storedName;
 }
 
 /** A table as the export walks it. */
@@ -180,7 +237,8 @@ const outgoingHookColumns = (owner: "room_key" | "user_key"): ColumnSpec[] => [
   text(owner),
   text("url"),
   text("secret"),
-  text("created_by"),
+  // Made by an account: its key (routes/outgoing_hooks.ts).
+  text("created_by", { rule: storedKey }),
   int("created_at"),
   int("failures"),
   text("last_error", { nullable: true }),
@@ -453,7 +511,8 @@ export const TABLES: readonly TableSpec[] = [
       text("name"),
       text("type"),
       int("size"),
-      text("uploader"),
+      // An account's key (routes/files.ts): its quota counts the file.
+      text("uploader", { rule: storedKey }),
       int("width", { nullable: true }),
       int("height", { nullable: true }),
       int("frames", { nullable: true }),
@@ -470,7 +529,7 @@ export const TABLES: readonly TableSpec[] = [
       text("id"),
       text("user_key"),
       text("user", { postgres: "user_name", rule: author }),
-      text("room", { nullable: true }),
+      text("room", { nullable: true, rule: roomOf }),
       text("to_user", { nullable: true, rule: storedName }),
       // As sends and edits have always bounded it: a longer one made every
       // history page that held it that much longer.
@@ -569,7 +628,7 @@ export const TABLES: readonly TableSpec[] = [
       int("at"),
       text("by_user", { rule: actor }),
       text("action"),
-      text("target", { nullable: true }),
+      text("target", { nullable: true, rule: auditTarget }),
       text("room", { nullable: true }),
       text("reason", { nullable: true, rule: reasonText }),
       text("address"),

@@ -170,6 +170,8 @@ async function readLines(
   // The accounts read so far (they come before every line that names
   // one): one short string each.
   const accounts = new Set<string>();
+  // Each room line's name by its key, for its messages' `room`.
+  const rooms = new Map<string, string>();
   const checks = new FileChecks();
   const flush = async () => {
     if (!batch || batch.rows.length === 0) return;
@@ -266,6 +268,9 @@ async function readLines(
       row.skeleton = nameSkeleton(String(row.username));
       accounts.add(String(row.key));
     }
+    if (found.spec.table === "rooms") {
+      rooms.set(String(row.key), String(row.name));
+    }
     // Messages only: read positions and file references are in rooms and
     // conversations alike (checked on all rows, a private conversation's
     // read position or file refused every export that held one).
@@ -279,6 +284,7 @@ async function readLines(
           "conversations ('@a:b'), room messages in rooms",
       );
     }
+    if (kind === "message") checkRoomName(row, rooms, number);
     if (found.spec.table === "uploads" && header.files) {
       const hash = String(row.hash);
       await placeBytes(hash, number, options, placed, list, checks);
@@ -378,6 +384,27 @@ function checkNames(
     throw new ImportError(
       number,
       `a ${spec.kind} of "${row.user_key}", which has no account line`,
+    );
+  }
+}
+
+/**
+ * A room message's `room` is its room line's name, as the store writes it
+ * (and a rename rewrites it): readers are served it as it is, and a
+ * message of `team` showing `general` was filed under the room it named.
+ * A room without a line (none of a dump's) is left to the key's rule.
+ */
+function checkRoomName(
+  row: Row,
+  rooms: Map<string, string>,
+  number: number,
+): void {
+  const name = rooms.get(String(row.stream));
+  if (name !== undefined && row.room !== name) {
+    throw new ImportError(
+      number,
+      `bad message: room: ${JSON.stringify(row.room)} is not the name of ` +
+        `its room line (${JSON.stringify(name)})`,
     );
   }
 }
