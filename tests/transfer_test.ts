@@ -1078,6 +1078,16 @@ Deno.test("import: a crafted dump's message shows its own author and room (an ac
         /^line \d+: bad message: user: the name of its user_key \("alice"\)/,
       ],
       [
+        "an account's message under the name of one deleted",
+        general({ user: "deleted user" }),
+        /^line \d+: bad message: user: the name of its user_key \("alice"\)/,
+      ],
+      [
+        "an anonymised message under an account's name",
+        changed("message", ["user", "deleted user"], { user: "bob" }),
+        /^line \d+: bad message: user: "deleted user", as its empty user_key/,
+      ],
+      [
         "a room message under another room's name",
         general({ room: "team" }),
         /^line \d+: bad message: room: the name of its stream's room \("general"\)/,

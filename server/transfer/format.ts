@@ -151,8 +151,16 @@ const storedKey = z.string().refine(
 function author(line: Row): z.ZodType<string> {
   const key = String(line.user_key);
   if (isHookUserKey(key)) return label;
+  // An account deleted with its messages anonymised leaves both: the
+  // key goes with the name (server/store/*_accounts.ts).
+  if (key === "") {
+    return shownName.refine(
+      (s) => s === ANONYMOUS_NAME,
+      `"${ANONYMOUS_NAME}", as its empty user_key (an anonymised account's)`,
+    );
+  }
   return shownName.refine(
-    (s) => key === "" || s === ANONYMOUS_NAME || nameKey(s) === key,
+    (s) => nameKey(s) === key,
     `the name of its user_key ("${key}")`,
   );
 }
