@@ -14,6 +14,9 @@ import {
   type WebSocket,
 } from "playwright-core";
 import axe from "axe-core";
+import diagnostics from "node:diagnostics_channel";
+import { once } from "node:events";
+import type { Socket } from "node:net";
 import {
   PATIENT_WAIT_MS,
   startTestServer,
@@ -55,11 +58,24 @@ const CHROMIUM_FLAGS = [
 ];
 
 const hasChromium = isFile(CHROMIUM);
+/**
+ * The file's Chromium, in a process of its own (tests/browser_launcher.ts),
+ * started as the file loads: its process and pipes then exist before any
+ * test starts and outlive none, so no test's sanitizers count them, and
+ * each test connects (0.1-0.5 s) instead of launching (4 s at load 24).
+ */
+const launcher = hasChromium ? startLauncher() : undefined;
+/** The launcher's endpoint, read by the first test that needs it. */
+let endpoint: Promise<string> | undefined;
 let built = false;
 /** Script errors and dialogs the pages of the running test met. */
 const problems: string[] = [];
 
-/** A browser test with a fresh server and browser, both closed at the end; ignored without Chromium. */
+/**
+ * A browser test with a fresh server and a fresh connection to the file's
+ * Chromium, both closed at the end (the connection's contexts with it);
+ * ignored without Chromium.
+ */
 export function browserTest(
   name: string,
   fn: (browser: Browser, server: TestServer) => Promise<void>,
@@ -78,14 +94,10 @@ export function browserTest(
       await Deno.mkdir(ARTIFACTS, { recursive: true });
       const server = await startTestServer(config);
       problems.length = 0;
-      let browser: Browser | undefined;
+      let connection: Connection | undefined;
       try {
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: CHROMIUM_FLAGS,
-          headless: true,
-        });
-        await fn(browser, server);
+        connection = await connect();
+        await fn(connection.browser, server);
         assert.deepEqual(problems, [], "the pages met errors or dialogs");
       } catch (error) {
         // A step that timed out leaves Playwright's retry back-off timer
@@ -94,7 +106,7 @@ export function browserTest(
         await new Promise((done) => setTimeout(done, PLAYWRIGHT_BACKOFF_MS));
         throw error;
       } finally {
-        await browser?.close();
+        await connection?.close();
         await server.close();
       }
     },
@@ -475,6 +487,101 @@ export async function axeAudit(page: Page): Promise<AxeFinding[]> {
 /** Where a screenshot goes. */
 export function artifact(name: string): string {
   return new URL(name, ARTIFACTS).pathname;
+}
+
+/** A test's connection to the file's Chromium. */
+interface Connection {
+  browser: Browser;
+  /** Closes the contexts the test made and waits until the connection's socket has closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the file's Chromium (launched on the first call's behalf).
+ *
+ * Closing a connected browser resolves once Playwright has sent its close
+ * frame, not once the WebSocket's socket has closed: until then the `ws`
+ * library keeps a 30 s timer that would kill a socket whose peer never
+ * answers. A test that ended there (one that closed its server itself,
+ * leaving nothing to do after) failed Deno's timer-leak check, on a busy
+ * machine. So the sockets opened while connecting are noted through
+ * Node's `net.client.socket` channel, and closing waits for their 'close'
+ * (`ws` clears the timer in its own listener, registered before ours).
+ */
+async function connect(): Promise<Connection> {
+  const wsEndpoint = await (endpoint ??= readEndpoint());
+  const sockets: Socket[] = [];
+  const note = (message: unknown) =>
+    sockets.push((message as { socket: Socket }).socket);
+  diagnostics.subscribe("net.client.socket", note);
+  let browser: Browser;
+  try {
+    browser = await chromium.connect(wsEndpoint);
+  } finally {
+    diagnostics.unsubscribe("net.client.socket", note);
+  }
+  // Without a socket to wait for, the close would race the timer again.
+  assert.ok(sockets.length > 0, "no socket seen while connecting to Chromium");
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      await Promise.all(
+        sockets.map((socket) =>
+          socket.closed ? undefined : once(socket, "close")
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * Starts the file's Chromium launcher. Its stdin is never written: closing
+ * it (when the file ends, or the system's doing when this process dies)
+ * is what tells it to close Chromium and end.
+ */
+function startLauncher(): Deno.ChildProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL("browser_launcher.ts", import.meta.url).pathname,
+      CHROMIUM,
+      ...CHROMIUM_FLAGS,
+    ],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const stdin = child.stdin.getWriter();
+  addEventListener("unload", () => void stdin.close().catch(() => {}));
+  return child;
+}
+
+/**
+ * The launcher's first line, its browser server's endpoint. Read with
+ * no read left pending: a read started in one test and done in another
+ * fails the first's sanitizers.
+ */
+async function readEndpoint(): Promise<string> {
+  const reader = launcher!.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { done, value } = await reader.read();
+      if (done) {
+        throw new Error(
+          "Chromium's launcher ended without an endpoint: its errors are above",
+        );
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text.slice(0, text.indexOf("\n"));
 }
 
 /** Bundles the client so the test sees the current source, not an old app.js. */

@@ -1,0 +1,42 @@
+/**
+ * One Chromium for one browser test file, in a process of its own
+ * (started by tests/browser_support.ts): it launches Chromium behind
+ * Playwright's browser server, writes the server's WebSocket endpoint as
+ * one line on stdout, and closes Chromium and exits when its stdin ends.
+ * The test file holds the other end of stdin: it closes it when the file
+ * ends, and the system closes it when the test process dies (even killed
+ * with -9), so Chromium never outlives the tests that use it.
+ *
+ * Why a process and not the test file's own: a Chromium and a connection
+ * kept from one test to the next would be an open child process, socket
+ * and timers at the end of the first, which Deno's per-test sanitizers
+ * rightly fail. Here each test connects (a fraction of a second) instead
+ * of launching (seconds on a busy machine), and Chromium's pipes and
+ * timers live in this process.
+ *
+ * Usage: deno run --allow-all tests/browser_launcher.ts CHROMIUM [FLAG...]
+ */
+
+import { chromium } from "playwright-core";
+
+const [executablePath, ...args] = Deno.args;
+const server = await chromium.launchServer({
+  executablePath,
+  args,
+  headless: true,
+  host: "127.0.0.1",
+  port: 0,
+});
+// Chromium gone on its own (a crash): the tests' connects fail at once
+// with Playwright's error instead of waiting for a browser.
+const crashed = () => Deno.exit(1);
+server.on("close", crashed);
+console.log(server.wsEndpoint());
+
+// Nothing is ever written to stdin: reading it only waits for its end.
+for await (const _ of Deno.stdin.readable) {
+  // The test file writes nothing; a stray byte changes nothing.
+}
+server.off("close", crashed);
+await server.close();
+Deno.exit(0);
