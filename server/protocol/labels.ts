@@ -3,7 +3,8 @@
  * labels people read: no control characters, and none of the characters
  * that disguise a name (disguises.ts), nor a letter under a pile of
  * combining marks (piled_marks.ts). Imports hold a dump's token and hook
- * names, and the display names of hooks' posts, to it too.
+ * names, and the display names of hooks' posts, to it but for the marks,
+ * which came later (`keptLabel`).
  */
 import { z } from "zod";
 import { DISGUISING } from "./disguises.ts";
@@ -14,18 +15,42 @@ import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
  * beside a name (an account's custom status, set_status).
  */
 export function labelRules(text: z.ZodString): z.ZodString {
-  return text
+  return rules(text, { allowPiledMarks: false });
+}
+
+function rules(
+  text: z.ZodString,
+  options: { allowPiledMarks: boolean },
+): z.ZodString {
+  const oneLine = text
     .refine((s) => !/\p{Cc}/u.test(s), "no control characters")
     .refine(
       (s) => !DISGUISING.test(s),
       "no direction marks or invisible spaces",
-    )
-    .refine((s) => !PILED_MARKS.test(s), MARKS_RULE)
+    );
+  return (options.allowPiledMarks
+    ? oneLine
+    : oneLine.refine((s) => !PILED_MARKS.test(s), MARKS_RULE))
     .refine((s) => s.isWellFormed(), "not well-formed Unicode");
 }
 
 /** A label: trimmed, 1 to 64 characters, each of the rules above. */
 export const label = labelRules(z.string().trim().min(1).max(64));
+
+/**
+ * A label as the store may keep it: a label's rules as they stood before
+ * the marks rule (12-04), so a token's or a hook's name, or a hook's
+ * post's display name, stored before it imports as the server keeps it
+ * (as reactions' stray skin tones, `keptReactionEmoji`). Every version
+ * held labels to one line (no control characters), trimmed, 1 to 64
+ * characters; none stored a lone surrogate (the stores keep UTF-8).
+ * Direction marks and invisible spaces stay refused, though labels took
+ * them from 12-01 to 12-03: they turn a name around (U+202E) where the
+ * marks only stack it, so a label made in those days is edited first.
+ */
+export const keptLabel = rules(z.string().trim().min(1).max(64), {
+  allowPiledMarks: true,
+});
 
 /**
  * The most characters (code points) of a custom status's text: Slack's

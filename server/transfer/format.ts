@@ -18,7 +18,7 @@ import {
 import { isHookUserKey } from "../accounts/identity.ts";
 import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
 import { keptReactionEmoji, reactionEmoji } from "../protocol/emoji.ts";
-import { label, statusText } from "../protocol/labels.ts";
+import { keptLabel, statusText } from "../protocol/labels.ts";
 import {
   inNameAlphabet,
   NAME_ALPHABET_RULE,
@@ -94,11 +94,12 @@ export interface ColumnSpec {
  * The rules of the live doors, so that a crafted dump restores nothing the
  * server refuses: a topic, a ban's or an audit entry's reason, a token's
  * or a hook's name, a hook's post's display name of several lines,
- * turned around by U+202E or under a pile of marks; an account, a room,
- * a message's author or recipient, a reaction's, a ban's or an audit
- * entry's actor named outside the names' alphabet (`<b>`, `a b`, 200
- * letters). Each is refused with its line number, the kind of its line
- * and the field.
+ * turned around by U+202E or (but for the labels, which the server kept
+ * from before the marks rule: `keptLabel`) under a pile of marks; an
+ * account, a room, a message's author or recipient, a reaction's, a
+ * ban's or an audit entry's actor named outside the names' alphabet
+ * (`<b>`, `a b`, 200 letters). Each is refused with its line number, the
+ * kind of its line and the field.
  */
 const storedName = z.string().refine(inNameAlphabet, NAME_ALPHABET_RULE);
 const storedTopic = z.string().refine(
@@ -150,7 +151,7 @@ const storedKey = z.string().refine(
  */
 function author(line: Row): z.ZodType<string> {
   const key = String(line.user_key);
-  if (isHookUserKey(key)) return label;
+  if (isHookUserKey(key)) return keptLabel;
   // An account deleted with its messages anonymised leaves both: the
   // key goes with the name (server/store/*_accounts.ts).
   if (key === "") {
@@ -187,7 +188,7 @@ function roomOf(line: Row): z.ZodType<string> {
  * its key: `ALICE`).
  */
 function auditTarget(line: Row): z.ZodType<string> {
-  if (line.action === "delete_message") return z.union([shownName, label]);
+  if (line.action === "delete_message") return z.union([shownName, keptLabel]);
   if (line.action === "unban") {
     return z.string().refine(
       (s) => storedKey.safeParse(nameKey(s)).success,
@@ -363,7 +364,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("user_key"),
-      text("name", { rule: label }),
+      text("name", { rule: keptLabel }),
       text("token_hash"),
       int("created_at"),
     ],
@@ -395,7 +396,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("room_key"),
-      text("name", { rule: label }),
+      text("name", { rule: keptLabel }),
       text("secret_hash"),
       text("created_by", { rule: storedName }),
       int("created_at"),
