@@ -78,7 +78,8 @@ export function createWebSocketEndpoint(
   options: WebSocketOptions,
 ): WebSocketEndpoint {
   const open = new Map<ConnectionWriter, ClientConnection>();
-  let draining = false;
+  // closeAll's code and reason, for sockets that open after it began.
+  let goodbye: { code: number; reason: string } | undefined;
   const perAddress = new AddressCounts({
     perAddressMax: options.maxConnectionsPerAddress,
     max: options.maxConnections,
@@ -159,7 +160,10 @@ export function createWebSocketEndpoint(
     forgetLogin,
     tooBig,
     get draining() {
-      return draining;
+      return goodbye !== undefined;
+    },
+    get goodbye() {
+      return goodbye;
     },
   };
   function refusalMessage(refusal: AddressRefusal): string {
@@ -250,7 +254,7 @@ export function createWebSocketEndpoint(
   return {
     handler,
     async closeAll(code, reason, graceMs = 2000) {
-      draining = true;
+      goodbye = { code, reason };
       clearInterval(sweeper);
       sweeper = undefined;
       loginDeadlines.clear();
@@ -332,6 +336,8 @@ interface Endpoint {
   forgetLogin(connection: ClientConnection): void;
   tooBig(data: string | ArrayBuffer | Blob): boolean;
   readonly draining: boolean;
+  /** Set once closeAll began: how a socket opening then is closed. */
+  readonly goodbye?: { code: number; reason: string };
 }
 
 /** How a socket came in. */
@@ -403,7 +409,13 @@ class SocketSession implements FrameSink, LoginWatcher {
     this.#writer = writer;
     this.#connection = connection;
     open.set(writer, connection);
-    this.#endpoint.awaitLogin(connection, this.#reserved);
+    // Upgraded while the server shuts down (the listener stops only after
+    // closeAll): closed at once, or it would wait for a login that has no
+    // server left, and start again the login sweeper closeAll stopped, an
+    // interval nothing would clear.
+    const goodbye = this.#endpoint.goodbye;
+    if (goodbye) connection.disconnect(goodbye.code, goodbye.reason);
+    else this.#endpoint.awaitLogin(connection, this.#reserved);
   }
 
   /** The socket's events. */

@@ -9,12 +9,15 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import v8 from "node:v8";
 import {
+  ClientPool,
   delay,
   eventually,
   expectError,
   RawSocket,
   replyTo,
   roomsOf,
+  startTestServer,
+  TEST_PASSWORD,
   TestClient,
   usersIn,
   withClients,
@@ -22,6 +25,8 @@ import {
   withServer,
 } from "./harness.ts";
 import { accountWithToken } from "./api_helpers.ts";
+import { CHEAP_PASSWORDS } from "./cheap_passwords.ts";
+import type { Passwords } from "../server/accounts/password.ts";
 
 // Loopback addresses are never capped (a local proxy, the operator's
 // tools): these tests reach the server "from" 192.0.2.7 through a trusted
@@ -562,3 +567,49 @@ Deno.test("upgrade: without --trust-proxy, X-Forwarded-For is ignored", () =>
       await pool.connect({ headers: { "x-forwarded-for": "192.0.2.1" } });
     }
   }, { maxConnectionsPerAddress: 1 }));
+
+Deno.test("shutdown: a socket that opens while the server drains is closed at once with 1001, not left waiting for a login", async () => {
+  // A password check held at a gate keeps the shutdown in it (it waits
+  // for checks under way) after every socket open then was closed, while
+  // the listener still accepts: a socket opened then waited for a login
+  // that no server would answer, and restarted the login sweeper
+  // shutdown had stopped, an interval that outlived the server.
+  const checking = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<void>();
+  const passwords: Passwords = {
+    ...CHEAP_PASSWORDS,
+    async verify(password, stored) {
+      checking.resolve();
+      await gate.promise;
+      return await CHEAP_PASSWORDS.verify(password, stored);
+    },
+  };
+  const server = await startTestServer({}, { passwords });
+  const pool = new ClientPool(server.wsUrl);
+  try {
+    await (await pool.register("xena")).close();
+    const held = await pool.connect();
+    held.send({
+      action: "login",
+      data: { username: "xena", password: TEST_PASSWORD },
+      id: "in",
+    });
+    await checking.promise;
+    const stopping = server.shutdown();
+    // Closed by the shutdown once its grace ran out; the check still holds it.
+    assert.equal((await held.closed).code, 1001);
+    const late = await pool.connect();
+    late.send({ action: "list_rooms", id: "late" });
+    // Waiting for a reply fails once the socket closes.
+    const outcome = await late.waitFor((f) => f.id === "late", "late reply")
+      .then(() => "answered", () => "closed");
+    assert.equal(outcome, "closed");
+    assert.equal((await late.closed).code, 1001);
+    gate.resolve();
+    await stopping;
+  } finally {
+    gate.resolve();
+    await pool.closeAll();
+    await server.close();
+  }
+});
