@@ -59,7 +59,8 @@ export async function hereMembers(
  * (mentions.ts), so it agrees with the counts; messages stored before the
  * name was the reader's (`since`) were a former holder's (a guest's).
  * Undefined, costing no read, when the page holds no `here_mention`
- * message; else one range of the mentions' primary key.
+ * message; `[]`, costing none either, for a guest; else one range of the
+ * mentions' primary key.
  */
 export async function hereMentioned(
   node: ChatNode,
@@ -75,18 +76,25 @@ export async function hereMentioned(
     if (Date.parse(message.ts) >= (reader.since ?? 0)) seqs.push(message.seq);
   }
   if (!any) return undefined;
-  return seqs.length === 0 || reader.userKey === undefined
+  // A guest gets no mention row (hereMembers: accounts only): its
+  // answer is known without the read.
+  return seqs.length === 0 || reader.userKey === undefined || !!reader.guest
     ? []
     : await node.store.mentionedAt(reader.userKey, stream, seqs);
 }
 
 /**
- * Who reads a page, for {@linkcode hereMentioned}: a connection's member
- * (a guest's name key too: one online gets a row), or an HTTP request's
- * reader (access.ts; none without an account, whom no `@here` mentioned).
+ * Who reads a page, for {@linkcode hereMentioned}: a connection's member,
+ * or an HTTP request's reader (access.ts; none without an account). No
+ * `@here` mentions a guest: only accounts online get a row.
  */
 export interface PageReader {
   userKey?: string;
+  /**
+   * Set for a guest (a Member's flag, a Reader's name key), whom no `@here`
+   * mentioned: its answer costs no read.
+   */
+  guest?: boolean | string;
   /** When the name became the reader's (ms); 0 when absent. */
   since?: number;
 }

@@ -281,7 +281,7 @@ hereTest(
   },
 );
 
-Deno.test("@here writes a mention row for each account online in the room and none for its guests, who keep no counts", async () => {
+Deno.test("@here writes a mention row for each account online in the room and none for its guests, who keep no counts, and a guest's page says none mentioned it without reading the mentions", async () => {
   // Guests cost nothing to bring (256 sockets an address): a room's owner
   // with 250 of its own guests in the room wrote 251 rows a message, the
   // database growing 18 to 25 MiB per 1,000 where plain ones took 0.2.
@@ -293,8 +293,11 @@ Deno.test("@here writes a mention row for each account online in the room and no
     await owner.ok("create_room", { room: "hall" });
     const ada = await pool.register("ada");
     await ada.ok("join_room", { room: "hall" });
+    const guests = [];
     for (const name of ["gus", "gwen", "gil"]) {
-      await (await pool.guest(name)).ok("join_room", { room: "hall" });
+      const guest = await pool.guest(name);
+      await guest.ok("join_room", { room: "hall" });
+      guests.push(guest);
     }
     const { users } = await owner.ok("list_users", { room: "hall" });
     assert.equal((users as string[]).length, 5, "all five are in the room");
@@ -307,6 +310,23 @@ Deno.test("@here writes a mention row for each account online in the room and no
       "SELECT user_key FROM mentions WHERE stream = 'hall' AND seq = ?",
     ).all(sent.seq).map((row) => row.user_key).sort();
     assert.deepEqual(rows, ["@here", "ada"]);
+    // Counted from here on: a guest's answer is known without the read.
+    const store = server.node.store as unknown as Record<
+      string,
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    const read = store.mentionedAt.bind(store);
+    let reads = 0;
+    store.mentionedAt = (...args) => {
+      reads++;
+      return read(...args);
+    };
+    const page = await guests[0].ok("history", { room: "hall" });
+    assert.deepEqual(page.here_mentioned, []);
+    assert.equal(reads, 0, "a guest's page read no mention rows");
+    const adas = await ada.ok("history", { room: "hall" });
+    assert.deepEqual(adas.here_mentioned, [sent.seq]);
+    assert.equal(reads, 1, "an account's page reads its rows once");
   } finally {
     db.close();
     await pool.closeAll();
