@@ -127,5 +127,10 @@ function pin(
   if (author === undefined) {
     return t(pinned ? "system.pinned" : "system.unpinned", { user });
   }
+  // The server's words too (handlers/pins.ts): "ana pinned a message by
+  // ana" read as two people.
+  if (roomKey(author) === roomKey(user)) {
+    return t(pinned ? "system.pinnedOwn" : "system.unpinnedOwn", { user });
+  }
   return t(pinned ? "system.pinnedBy" : "system.unpinnedBy", { user, author });
 }

@@ -485,7 +485,7 @@ browserTest(
       await confirmedFrom(page, "mia", "the plan").waitFor();
       await mia.ok("pin", { id: pinned.message.id });
       const lines = page.getByTestId("system-line");
-      await lines.filter({ hasText: "mia pinned a message by mia" })
+      await lines.filter({ hasText: "mia pinned their own message" })
         .waitFor();
 
       await page.getByTestId("settings").click();
@@ -493,7 +493,7 @@ browserTest(
       await page.getByPlaceholder("Écrire dans #general").waitFor();
       // Before, the lines kept the words of their arrival: a French
       // interface with English notices until the page was reloaded.
-      await lines.filter({ hasText: "mia a épinglé un message de mia" })
+      await lines.filter({ hasText: "mia a épinglé son propre message" })
         .waitFor();
       assert.equal(await lines.filter({ hasText: "pinned" }).count(), 0);
       // So does the hint for starting a conversation ("/msg name text").

@@ -1003,7 +1003,7 @@ test("connection reads a message's words, not its markdown, aloud and in its not
   ]);
 });
 
-test("connection says a room's joins, leaves, pins and renames in the chosen language", async (r) => {
+test("connection says a room's joins, leaves, pins (one's own as such) and renames in the chosen language", async (r) => {
   await loginAsGuest(r, "ida", [
     roomMessage(1, { user: "mme_martin", text: "Règles" }),
   ]);
@@ -1030,6 +1030,13 @@ test("connection says a room's joins, leaves, pins and renames in the chosen lan
   });
   system(r, {
     room: "general",
+    kind: "pinned",
+    user: "mme_martin",
+    id: "m1",
+    text: "mme_martin pinned their own message",
+  });
+  system(r, {
+    room: "general",
     kind: "left",
     user: "lea",
     text: "lea left general",
@@ -1048,11 +1055,12 @@ test("connection says a room's joins, leaves, pins and renames in the chosen lan
     user: "tom",
     text: "tom was kicked by bob",
   });
-  await until(() => notices(r).length === 6, "six notices");
+  await until(() => notices(r).length === 7, "seven notices");
   assert.deepEqual(notices(r), [
     "lea a rejoint general",
     "bob a épinglé un message de mme_martin",
     "bob a désépinglé un message",
+    "mme_martin a épinglé son propre message",
     "lea a quitté general",
     "mme_martin a renommé cm1 en cm2",
     "tom was kicked by bob",

@@ -467,6 +467,21 @@ stores.clients(
 );
 
 stores.clients(
+  "pin: the notice of one's own message says 'their own message', not 'a message by' oneself",
+  async (pool) => {
+    const admin = await pool.register("boss");
+    const alice = await pool.guest("alice");
+    const own = await say(admin, "rules: be nice");
+    await admin.ok("pin", { id: own.id });
+    const on = await alice.event("system", (d) => d.kind === "pinned");
+    assert.equal(on.data.text, "boss pinned their own message");
+    await admin.ok("pin", { id: own.id, on: false });
+    const off = await alice.event("system", (d) => d.kind === "unpinned");
+    assert.equal(off.data.text, "boss unpinned their own message");
+  },
+);
+
+stores.clients(
   "pin: a moderator pins and unpins; the room hears it; list_pins lists the latest first",
   async (pool) => {
     const admin = await pool.register("boss");

@@ -56,11 +56,16 @@ export async function pin(
     publishUpdate(node, record.stream, message);
     if (conversationUsers(record.stream) !== undefined) return;
     const kind = on ? "pinned" : "unpinned";
+    // "ana pinned a message by ana" read as two people. A hook's message
+    // under the pinner's name is not the pinner's own.
+    const own = message.badge !== "hook" &&
+      nameKey(message.user) === member.userKey;
+    const whose = own ? "their own message" : `a message by ${message.user}`;
     node.publish({ kind: "room", key: record.stream }, "system", {
       room: node.registry.roomName(record.stream) ?? record.stream,
       kind,
       user: member.username,
-      text: `${member.username} ${kind} a message by ${message.user}`,
+      text: `${member.username} ${kind} ${whose}`,
       id: message.id,
     });
   });
