@@ -18,6 +18,20 @@
  */
 
 import { chromium } from "playwright-core";
+import { SCRATCH_PREFIX } from "./browser_scratch.ts";
+
+// Chromium's profile and Playwright's artifacts go in a folder of this
+// launcher's (node:os's tmpdir reads TMPDIR), named with its pid: each
+// test file left a profile of 1.4 MB or more in /tmp, because the test
+// process kills its children as it exits (this launcher included, before
+// Playwright or this code removes anything). The next file's start
+// removes the folders of launchers gone (browser_support.ts), so a run
+// leaves at most its last one.
+const scratch = Deno.makeTempDirSync({
+  prefix: `${SCRATCH_PREFIX}${Deno.pid}-`,
+});
+Deno.env.set("TMPDIR", scratch);
+const removeScratch = () => Deno.removeSync(scratch, { recursive: true });
 
 const [executablePath, ...args] = Deno.args;
 const server = await chromium.launchServer({
@@ -29,7 +43,10 @@ const server = await chromium.launchServer({
 });
 // Chromium gone on its own (a crash): the tests' connects fail at once
 // with Playwright's error instead of waiting for a browser.
-const crashed = () => Deno.exit(1);
+const crashed = () => {
+  removeScratch();
+  Deno.exit(1);
+};
 server.on("close", crashed);
 console.log(server.wsEndpoint());
 
@@ -39,4 +56,5 @@ for await (const _ of Deno.stdin.readable) {
 }
 server.off("close", crashed);
 await server.close();
+removeScratch();
 Deno.exit(0);

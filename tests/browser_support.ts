@@ -14,6 +14,7 @@ import {
   type WebSocket,
 } from "playwright-core";
 import axe from "axe-core";
+import { removeGoneScratch } from "./browser_scratch.ts";
 import diagnostics from "node:diagnostics_channel";
 import { once } from "node:events";
 import type { Socket } from "node:net";
@@ -546,6 +547,7 @@ async function connect(): Promise<Connection> {
  * is what tells it to close Chromium and end.
  */
 function startLauncher(): Deno.ChildProcess {
+  removeGoneScratch();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
