@@ -40,6 +40,8 @@ const STABLE_KEY = /^[mpn]/;
 interface Anchor {
   key: string;
   top: number;
+  /** The scroller's scrollTop when it was measured. */
+  scrollTop: number;
 }
 
 /** The message list of the current room or conversation. */
@@ -76,7 +78,15 @@ export function MessageList(): JSX.Element {
     const held = anchor.current;
     const row = held && findRow(el, held.key);
     if (held && row) {
-      el.scrollTop += offsetIn(el, row) - held.top;
+      // A scroll since the anchor was measured, whose event is not handled
+      // yet (a jump by scrollIntoView, Home or End, then a message before
+      // the next frame), moved the row with it: the row stays where that
+      // scroll put it, or the view jumped back to where it was before it
+      // (1,374 px in browser_heavy_test, on a busy machine). The list has
+      // no native scroll anchoring (overflow-anchor: none), so nothing else
+      // moves scrollTop but the browser's clamp.
+      const moved = el.scrollTop - held.scrollTop;
+      el.scrollTop += offsetIn(el, row) - (held.top - moved);
     }
   }
 
@@ -409,5 +419,6 @@ function topRow(
   return {
     key: found.dataset.key,
     top: found.getBoundingClientRect().top - top,
+    scrollTop: scroller.scrollTop,
   };
 }
