@@ -1,6 +1,7 @@
 /**
  * The light markdown of chat messages, as data: ```code blocks```, `code`,
- * **bold**, *italic*, http(s) links, @mentions and #room references. The tokenizer returns
+ * **bold**, *italic*, ~~struck~~ (or Slack's ~struck~), lines quoted with
+ * `>`, http(s) links, @mentions and #room references. The tokenizer returns
  * nodes that `RichText` turns into Preact elements; no user text ever goes
  * through innerHTML, and links are only ever http or https.
  */
@@ -14,14 +15,16 @@ export type Inline =
   | { kind: "text"; text: string }
   | { kind: "bold"; children: Inline[] }
   | { kind: "italic"; children: Inline[] }
+  | { kind: "strike"; children: Inline[] }
   | { kind: "code"; text: string }
   | { kind: "link"; href: string; text: string }
   | { kind: "mention"; name: string }
   | { kind: "room"; name: string };
 
-/** A paragraph of inline runs, or a code block. */
+/** A paragraph of inline runs, lines quoted with `>`, or a code block. */
 export type Block =
   | { kind: "paragraph"; children: Inline[] }
+  | { kind: "quote"; children: Inline[] }
   | { kind: "codeblock"; text: string };
 
 /** Longest run of nested bold and italic; deeper stars stay text. */
@@ -31,8 +34,10 @@ const CODE_BLOCK = /```(?:[\w+#.-]{1,20}\n|\n)?([\s\S]*?)```/g;
 
 /**
  * One inline token, first match wins: a code span, a link, a mention, a
- * room, bold, italic. Stars next to letters (`2*3*4`, `snake*case`) are not
- * emphasis. A room is "#" and a name in the server's alphabet
+ * room, bold, italic, struck. Stars next to letters (`2*3*4`, `snake*case`)
+ * are not emphasis, nor are tildes (`~/bin`, `a~b~c`, "~5 to ~10 min": a
+ * tilde that opens is followed by a non-space, one that closes follows one,
+ * as Slack and Markdown have it). A room is "#" and a name in the server's alphabet
  * (server/protocol/names.ts) where a word may start, as the composer
  * completes it (client/completion.ts): `a#b`, `C#` and `##x` are text, and
  * a "#" inside a URL or a code span goes with them. Dots that end it stay
@@ -48,6 +53,8 @@ const INLINE = new RegExp(
     "(?<![\\p{L}\\p{N}_.#&/-])#([\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*\\.*)",
     "(?<![\\p{L}\\p{N}*])\\*\\*(?=\\S)([\\s\\S]*?\\S)\\*\\*(?![\\p{L}\\p{N}])",
     "(?<![\\p{L}\\p{N}*])\\*(?=[^\\s*])([^*\\n]*?[^\\s*])\\*(?![\\p{L}\\p{N}*])",
+    "(?<![\\p{L}\\p{N}~])~~(?=[^\\s~])([^~\\n]*?[^\\s~])~~(?![\\p{L}\\p{N}~])",
+    "(?<![\\p{L}\\p{N}~/])~(?=[^\\s~/])([^~\\n]*?[^\\s~])~(?![\\p{L}\\p{N}~])",
   ].join("|"),
   "gu",
 );
@@ -94,7 +101,7 @@ function parseBlocks(text: string): Block[] {
   for (const match of text.matchAll(CODE_BLOCK)) {
     const before = text.slice(last, match.index);
     if (before.trim() !== "") {
-      blocks.push(paragraph(before.replace(/^\n|\n$/g, "")));
+      blocks.push(...textBlocks(before.replace(/^\n|\n$/g, "")));
     }
     const code = match[1].replace(/\n$/, "");
     if (code !== "") blocks.push({ kind: "codeblock", text: code });
@@ -102,7 +109,7 @@ function parseBlocks(text: string): Block[] {
   }
   const rest = text.slice(last);
   if (rest.trim() !== "" || blocks.length === 0) {
-    blocks.push(paragraph(last > 0 ? rest.replace(/^\n/, "") : rest));
+    blocks.push(...textBlocks(last > 0 ? rest.replace(/^\n/, "") : rest));
   }
   return blocks;
 }
@@ -114,7 +121,8 @@ export function parseInline(text: string, depth = 0): Inline[] {
   let last = 0;
   let match: RegExpExecArray | null;
   while ((match = pattern.exec(text)) !== null) {
-    const [whole, code, url, mention, room, bold, italic] = match;
+    const [whole, code, url, mention, room, bold, italic, struck, tilde] =
+      match;
     let token: Inline | null = null;
     let end = match.index + whole.length;
     if (code !== undefined) {
@@ -142,6 +150,11 @@ export function parseInline(text: string, depth = 0): Inline[] {
       token = { kind: "bold", children: parseInline(bold, depth + 1) };
     } else if (depth < MAX_DEPTH && italic !== undefined) {
       token = { kind: "italic", children: parseInline(italic, depth + 1) };
+    } else if (depth < MAX_DEPTH && (struck ?? tilde) !== undefined) {
+      token = {
+        kind: "strike",
+        children: parseInline(struck ?? tilde, depth + 1),
+      };
     }
     if (token === null) {
       // Not a token after all (a bad URL, too deep): keep it as text.
@@ -163,13 +176,11 @@ export function mentionedNames(text: string): string[] {
   function walk(nodes: Inline[]): void {
     for (const node of nodes) {
       if (node.kind === "mention") names.push(node.name);
-      else if (node.kind === "bold" || node.kind === "italic") {
-        walk(node.children);
-      }
+      else if ("children" in node) walk(node.children);
     }
   }
   for (const block of parseMarkup(text)) {
-    if (block.kind === "paragraph") walk(block.children);
+    if (block.kind !== "codeblock") walk(block.children);
   }
   return names;
 }
@@ -186,6 +197,7 @@ export function plainText(text: string): string {
       switch (node.kind) {
         case "bold":
         case "italic":
+        case "strike":
           return flat(node.children);
         case "mention":
           return `@${node.name}`;
@@ -228,6 +240,54 @@ export function safeHref(raw: string): string | null {
 
 function paragraph(text: string): Block {
   return { kind: "paragraph", children: parseInline(text) };
+}
+
+// A quoted line: ">" at its start, then a space or nothing (">_<" is text).
+const QUOTED = /^>(?:[ \t]|$)/;
+
+/**
+ * Text outside code blocks as paragraphs and quotes: each run of lines that
+ * start with "> " is one quote (Slack's and Markdown's), without the marks;
+ * a run that quotes nothing but spaces stays as written. A message with no
+ * quoted line is one paragraph, as before quotes were read.
+ */
+function textBlocks(text: string): Block[] {
+  const lines = text.split("\n");
+  const quoted = lines.map((line) => QUOTED.test(line));
+  // A run of quoted lines with no words in it is text after all.
+  for (let start = 0; start < lines.length;) {
+    let end = start;
+    while (end < lines.length && quoted[end] === quoted[start]) end++;
+    const blank = lines.slice(start, end)
+      .every((line) => line.replace(QUOTED, "").trim() === "");
+    if (quoted[start] && blank) quoted.fill(false, start, end);
+    start = end;
+  }
+  const blocks: Block[] = [];
+  for (let start = 0; start < lines.length;) {
+    let end = start;
+    while (end < lines.length && quoted[end] === quoted[start]) end++;
+    const run = lines.slice(start, end);
+    const words = run.join("\n").trim() !== "";
+    // Blank lines between quotes part them, as in Markdown; they are no
+    // paragraph of their own.
+    if (!words && !(start === 0 && end === lines.length)) {
+      start = end;
+      continue;
+    }
+    blocks.push(
+      quoted[start]
+        ? {
+          kind: "quote",
+          children: parseInline(
+            run.map((line) => line.replace(QUOTED, "")).join("\n"),
+          ),
+        }
+        : paragraph(run.join("\n")),
+    );
+    start = end;
+  }
+  return blocks;
 }
 
 function pushText(out: Inline[], text: string): void {

@@ -635,6 +635,20 @@ browserTest(
       hasText: "const a = '<b>not bold</b>';",
     }).waitFor();
     assert.equal(await code.locator("b").count(), 0);
+
+    // Slack's quotes and strikes: "> " lines and ~words~ (or ~~words~~).
+    await send(kim, "> the plan was **friday**\n~~friday~~ ~monday~ tuesday");
+    const quoted = confirmedFrom(lea, "kim", "the plan was");
+    await quoted.locator("blockquote strong").filter({ hasText: /^friday$/ })
+      .waitFor();
+    assert.equal(
+      await quoted.locator("blockquote").innerText(),
+      "the plan was friday",
+    );
+    assert.deepEqual(await quoted.locator("s").allInnerTexts(), [
+      "friday",
+      "monday",
+    ]);
     await lea.screenshot({ path: artifact("features_markdown.png") });
   },
 );

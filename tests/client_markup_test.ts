@@ -193,6 +193,73 @@ Deno.test("markup splits ```code blocks``` from paragraphs, dropping a language 
   assert.equal(parseMarkup("same"), parseMarkup("same"));
 });
 
+Deno.test("markup strikes ~~words~~ and Slack's ~words~, not tildes in paths, ranges or words", () => {
+  const struck = (text: string) => ({
+    kind: "strike",
+    children: [{ kind: "text", text }],
+  });
+  assert.deepEqual(runs("~~old~~ and ~gone too~"), [
+    struck("old"),
+    { kind: "text", text: " and " },
+    struck("gone too"),
+  ]);
+  assert.deepEqual(runs("**~~both~~**"), [{
+    kind: "bold",
+    children: [struck("both")],
+  }]);
+  for (
+    const text of [
+      "cd ~/bin and ~/src",
+      "a~b~c",
+      "~5 min to ~10 min",
+      "it costs ~ 3 ~ 4",
+      "~~ ~~",
+      "see https://ex.example/~ana/~x~",
+    ]
+  ) {
+    assert.ok(
+      runs(text).every((run) => (run as Inline).kind !== "strike"),
+      text,
+    );
+  }
+  assert.equal(plainText("~~old~~ new"), "old new");
+  // A mention struck through is still a mention, as it was before.
+  assert.deepEqual(mentionedNames("~@ida~ ~~@bob~~"), ["ida", "bob"]);
+});
+
+Deno.test("markup reads lines quoted with > as one quote a run, and keeps >_< and a lone > as text", () => {
+  assert.deepEqual(parseMarkup("> first\n>second\n> third @ida\nmy answer"), [
+    { kind: "quote", children: [{ kind: "text", text: "first" }] },
+    // ">" and a word with no space between stay text: ">.<", ">:(".
+    { kind: "paragraph", children: [{ kind: "text", text: ">second" }] },
+    {
+      kind: "quote",
+      children: [
+        { kind: "text", text: "third " },
+        { kind: "mention", name: "ida" },
+      ],
+    },
+    { kind: "paragraph", children: [{ kind: "text", text: "my answer" }] },
+  ]);
+  assert.deepEqual(parseMarkup("> a\n> b\n\n> c"), [
+    { kind: "quote", children: [{ kind: "text", text: "a\nb" }] },
+    { kind: "quote", children: [{ kind: "text", text: "c" }] },
+  ]);
+  for (const text of [">_<", ">", "> ", "a > b", "3 >2", ">\n>"]) {
+    assert.ok(
+      parseMarkup(text).every((block) => block.kind === "paragraph"),
+      text,
+    );
+    assert.equal(plainText(text), text);
+  }
+  // A quote inside a code block is code.
+  assert.deepEqual(parseMarkup("```\n> not a quote\n```"), [
+    { kind: "codeblock", text: "> not a quote" },
+  ]);
+  assert.equal(plainText("> quoted\nanswer"), "quoted answer");
+  assert.deepEqual(mentionedNames("> @ida said\n@bob"), ["ida", "bob"]);
+});
+
 Deno.test("markup mentions a user whatever the case, outside code only", () => {
   assert.equal(mentions("hey @IDA", "ida"), true);
   assert.equal(mentions("hey `@ida`", "ida"), false);

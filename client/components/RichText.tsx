@@ -26,7 +26,7 @@ export interface RichTextProps {
   hereMention?: boolean;
 }
 
-/** Paragraphs and code blocks of one message. */
+/** Paragraphs, quotes and code blocks of one message. */
 export function RichText(
   { text, me, suffix, roomMention, hereMention }: RichTextProps,
 ): JSX.Element {
@@ -38,21 +38,30 @@ export function RichText(
   const last = blocks.length - 1;
   return (
     <>
-      {blocks.map((block, i) =>
-        block.kind === "codeblock"
-          ? (
-            <pre key={i} class="md-pre">
-              <code>{block.text}</code>
-            </pre>
-          )
-          : (
-            <p key={i} class="md-p">
-              {renderInline(block.children, isMe)}
-              {i === last && suffix}
-            </p>
-          )
-      )}
-      {blocks[last]?.kind === "codeblock" && suffix}
+      {blocks.map((block, i) => {
+        switch (block.kind) {
+          case "codeblock":
+            return (
+              <pre key={i} class="md-pre">
+                <code>{block.text}</code>
+              </pre>
+            );
+          case "quote":
+            return (
+              <blockquote key={i} class="md-quote">
+                {renderInline(block.children, isMe)}
+              </blockquote>
+            );
+          case "paragraph":
+            return (
+              <p key={i} class="md-p">
+                {renderInline(block.children, isMe)}
+                {i === last && suffix}
+              </p>
+            );
+        }
+      })}
+      {blocks[last]?.kind !== "paragraph" && suffix}
     </>
   );
 }
@@ -74,6 +83,8 @@ function renderInline(
         return <strong key={i}>{renderInline(node.children, me)}</strong>;
       case "italic":
         return <em key={i}>{renderInline(node.children, me)}</em>;
+      case "strike":
+        return <s key={i}>{renderInline(node.children, me)}</s>;
       case "code":
         return <code key={i} class="md-code">{node.text}</code>;
       case "link":
