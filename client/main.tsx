@@ -19,6 +19,8 @@ import { Connection } from "./connection/mod.ts";
 import { loadEmojiTones, parseTone } from "./emoji_tones.ts";
 import { lang, t } from "./i18n.ts";
 import { parseInviteHash } from "./invite_link.ts";
+import { parseMessageHash, routePlace } from "./message_link.ts";
+import { jumpTo } from "./team/api.ts";
 import { Notifier } from "./notifier.ts";
 import { forgetPrefs, readList, readPref, writePref } from "./prefs.ts";
 import {
@@ -64,6 +66,7 @@ export function startClient(root: HTMLElement): AppServices {
   remember(state);
   followPage(state, notifier);
   followInvites(state, connection);
+  followMessageLinks(services);
   render(
     <AppContext.Provider value={services}>
       <App />
@@ -267,6 +270,44 @@ function followInvites(state: AppState, connection: Connection): void {
   }
   addEventListener("hashchange", () => {
     waiting = parseInviteHash(location.hash) ?? waiting;
+    open();
+  });
+  effect(open);
+}
+
+/**
+ * Opens message links (`/#/room/<room>/<seq>`, `/#/dm/<a>/<b>/<seq>`: client/
+ * message_link.ts) as a search result opens its message: at once when
+ * logged in, else once the login has shown its room (a jump before would
+ * be covered by the login's page of latest messages). The address is left without the
+ * link once followed, so that a reload does not jump again and the same
+ * link clicked again in a message is a change the page hears.
+ */
+function followMessageLinks(services: AppServices): void {
+  const { state } = services;
+  let waiting = parseMessageHash(location.hash);
+  function open(): void {
+    const me = state.username.value;
+    if (
+      waiting === null || me === null || !state.entered.value ||
+      state.status.value.kind !== "online" || state.resuming.value
+    ) {
+      return;
+    }
+    const route = waiting;
+    waiting = null;
+    history.replaceState(null, "", location.pathname + location.search);
+    const place = routePlace(route, me);
+    untracked(() => {
+      if (place === null) {
+        actions.errorShown(state, { message: t("link.notYours") });
+      } else {
+        void jumpTo(services, place, route.seq);
+      }
+    });
+  }
+  addEventListener("hashchange", () => {
+    waiting = parseMessageHash(location.hash) ?? waiting;
     open();
   });
   effect(open);

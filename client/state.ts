@@ -144,6 +144,12 @@ export interface AppState {
   status: Signal<ConnectionStatus>;
   /** True while the socket is back but the session is not yet resumed. */
   resuming: Signal<boolean>;
+  /**
+   * True once a login has shown its room's latest messages (false before,
+   * and after a logout): a message link waits for it, or the login's page
+   * would land on top of the link's.
+   */
+  entered: Signal<boolean>;
   /** The logged-in user's name as the server spelled it; null before login. */
   username: Signal<string | null>;
   /** The logged-in user's role. */
@@ -541,6 +547,7 @@ export function createAppState(): AppState {
   return {
     status,
     resuming: signal(false),
+    entered: signal(false),
     username,
     role: signal(null),
     staff: signal(null),

@@ -17,6 +17,7 @@ import {
   openPage,
   register,
   send,
+  STEP_TIMEOUT,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { member, PNG, uploaded } from "./file_helpers.ts";
@@ -456,4 +457,107 @@ browserTest(
     }
   },
   { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "web client copies a link to a message, and the link opens the room at that message for another reader, however far back",
+  async (browser, server) => {
+    const bot = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const original = await bot.ok("send_message", {
+        text: "the plan, to link to",
+      }) as { message: { seq: number } };
+      const page = await openPage(browser, server);
+      await page.context().grantPermissions(
+        ["clipboard-read", "clipboard-write"],
+        { origin: server.url },
+      );
+      await register(page, "alice");
+      const row = confirmedFrom(page, "bob", "the plan, to link to");
+      await row.hover();
+      const copy = row.getByTestId("message-copy-link");
+      const link = `${server.url}/#/room/general/${original.message.seq}`;
+      assert.equal(await copy.getAttribute("href"), link);
+      await copy.click();
+      await row.locator(
+        '[data-testid="message-copy-link"]' +
+          '[aria-label="Link copied"]',
+      ).waitFor();
+      assert.equal(
+        await page.evaluate(() => navigator.clipboard.readText()),
+        link,
+      );
+
+      // Far back for a reader who opens the link: loaded, shown, lit.
+      await fill(bot, FILLER);
+      const reader = await openPage(browser, server);
+      await register(reader, "carol");
+      await confirmedFrom(reader, "bob", `filler ${FILLER}`).waitFor();
+      assert.equal(
+        await reader.locator(
+          `[data-testid="message"][data-seq="${original.message.seq}"]`,
+        ).count(),
+        0,
+      );
+      // Opened in a new tab: the page logs in with its session first.
+      const tab = await reader.context().newPage();
+      tab.setDefaultTimeout(STEP_TIMEOUT);
+      await tab.goto(link);
+      await tab.waitForFunction(
+        (seq) => document.activeElement?.getAttribute("data-seq") === seq,
+        String(original.message.seq),
+      );
+      assert.ok(await onScreen(tab, original.message.seq));
+      assert.equal(new URL(tab.url()).hash, "", "followed once");
+      await tab.close();
+
+      // A link in a message opens its message in the same tab.
+      await bot.ok("send_message", { text: `see ${link}` });
+      const cited = confirmedFrom(reader, "bob", "see ");
+      const anchor = cited.getByTestId("message-text").locator("a");
+      assert.equal(await anchor.getAttribute("target"), null);
+      const again = await noteFlash(reader, original.message.seq);
+      await anchor.click();
+      await again.waitFor();
+      assert.equal(reader.context().pages().length, 1);
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "web client's link to a conversation's message opens it for either party, and says so to anyone else",
+  async (browser, server) => {
+    const bot = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const alice = await openPage(browser, server);
+      await register(alice, "alice");
+      const sent = await bot.ok("private_message", {
+        to: "alice",
+        text: "just between us",
+      }) as { message: { seq: number } };
+      const link = `${server.url}/#/dm/bob/alice/${sent.message.seq}`;
+      const flash = await noteFlash(alice, sent.message.seq, "just between us");
+      await alice.goto(link);
+      await currentConversation(alice, "bob");
+      await flash.waitFor();
+      const row = confirmedFrom(alice, "bob", "just between us");
+      await row.hover();
+      assert.equal(
+        await row.getByTestId("message-copy-link").getAttribute("href"),
+        link,
+      );
+
+      const carol = await openPage(browser, server);
+      await register(carol, "carol");
+      await carol.goto(link);
+      await carol.getByTestId("error-line").filter({
+        hasText: "This link is to a conversation between two other people.",
+      }).waitFor();
+    } finally {
+      await bot.close();
+    }
+  },
 );

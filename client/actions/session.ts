@@ -35,6 +35,11 @@ export function connectionChanged(
   });
 }
 
+/** The login's room shows its latest messages. */
+export function chatEntered(state: AppState): void {
+  state.entered.value = true;
+}
+
 /** Marks a login request as in flight. */
 export function loginStarted(state: AppState): void {
   batch(() => {
@@ -129,6 +134,7 @@ export function wayInRemembered(state: AppState, kept: string | null): void {
 export function loggedOut(state: AppState, reason: Words | null = null): void {
   batch(() => {
     state.username.value = null;
+    state.entered.value = false;
     state.role.value = null;
     state.staff.value = null;
     state.ignored.value = {};

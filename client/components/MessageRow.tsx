@@ -23,6 +23,7 @@ import { Attachments } from "./Attachments.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { MarkUnreadIcon, PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
+import { CopyLinkButton } from "../team/CopyLinkButton.tsx";
 import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
 import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
@@ -284,6 +285,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 {/* After edit: the keyboard order of the others stays. */}
                 {marksUnread && <MarkUnreadButton seq={message!.seq} />}
                 {state.account.value && <SaveButton message={message!} />}
+                <CopyLinkButton message={message!} />
                 {canDelete && (
                   <button
                     type="button"

@@ -7,6 +7,7 @@ import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { type Inline, parseMarkup, roomWritten } from "../markup.ts";
+import { isMessageLink } from "../message_link.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 
 /** Props of {@linkcode RichText}. */
@@ -98,8 +99,13 @@ function renderInline(
             // `https://evil.example/moc.elgoog//:sptth` read as
             // `https://google.com/elpmaxe.live//:sptth`.
             dir="ltr"
-            target="_blank"
-            rel="noopener noreferrer"
+            {
+              // A link to a message of this server opens it here, in this
+              // tab (main.tsx hears the address change), as Slack does.
+              ...(isMessageLink(node.href, globalThis.location?.origin)
+                ? {}
+                : { target: "_blank", rel: "noopener noreferrer" })
+            }
           >
             {node.text}
           </a>

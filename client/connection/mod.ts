@@ -237,6 +237,7 @@ export class Connection {
         void this.#saved.refresh();
       },
       entered: () => {
+        actions.chatEntered(this.#state);
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
         void this.#saved.refresh();

@@ -22,6 +22,16 @@ export function PinIcon(): JSX.Element {
   );
 }
 
+/** Two chain links: a link to a message. */
+export function LinkIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1.2 1.2" />
+      <path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1.2-1.2" />
+    </Svg>
+  );
+}
+
 /** A bookmark: saved messages. */
 export function BookmarkIcon(): JSX.Element {
   return (
