@@ -17,6 +17,7 @@ import { errorWords } from "./connection/errors.ts";
 import type { Words } from "./room_log.ts";
 import { type MessageKey, roleName, t } from "./i18n.ts";
 import { type AppState, entry, roomKey, roomTitle } from "./state.ts";
+import { pauseEnd } from "./do_not_disturb.ts";
 
 /** What a command may use: the state to print into and the connection to act through. */
 export interface CommandContext {
@@ -120,6 +121,84 @@ export const COMMANDS: Record<string, CommandSpec> = {
       return sendFirst(ctx, user, text.trim(), `/msg ${arg}`);
     },
   },
+  topic: {
+    usage: "/topic <text>",
+    summary: "cmd.topic",
+    run: (ctx, arg) =>
+      inRoom(ctx, "/topic <text>", arg, (room) =>
+        // The room's notice says it, as when the topic dialog sets it.
+        ctx.connection.setTopic(room, arg)),
+  },
+  invite: {
+    usage: "/invite <user>",
+    summary: "cmd.invite",
+    run: (ctx, arg) => {
+      const user = arg.replace(/^@/, "");
+      return inRoom(
+        ctx,
+        "/invite <user>",
+        /\s/.test(user) ? "" : user,
+        async (room) => {
+          const error = await ctx.connection.invite(room, user);
+          if (!error) {
+            say(
+              ctx,
+              "info",
+              () =>
+                t("invite.added", { user, room: roomTitle(ctx.state, room) }),
+            );
+          }
+          return error;
+        },
+      );
+    },
+  },
+  status: {
+    usage: "/status [text]",
+    summary: "cmd.status",
+    run: async (ctx, arg) => {
+      const error = await ctx.connection.setStatus({ text: arg });
+      if (error) return report(ctx, error);
+      say(
+        ctx,
+        "info",
+        () =>
+          arg === ""
+            ? t("cmd.statusCleared")
+            : t("status.mine", { status: arg }),
+      );
+    },
+  },
+  dnd: {
+    usage: "/dnd <minutes|off>",
+    summary: "cmd.dnd",
+    run: async (ctx, arg) => {
+      const minutes = pauseMinutes(arg);
+      if (minutes === undefined) return usage(ctx, "/dnd <minutes|off>");
+      const until = minutes === null ? null : Date.now() + minutes * 60_000;
+      const error = await ctx.connection.setDoNotDisturb(until);
+      if (error) return report(ctx, error);
+      say(
+        ctx,
+        "info",
+        () =>
+          until === null
+            ? t("cmd.dndOff")
+            : t("me.pausedUntil", { time: pauseEnd(until, Date.now()) }),
+      );
+    },
+  },
+  shrug: {
+    usage: "/shrug [text]",
+    summary: "cmd.shrug",
+    run: (ctx, arg) => {
+      const text = arg === "" ? SHRUG : `${arg} ${SHRUG}`;
+      const shown = ctx.state.view.value;
+      if (shown.kind === "dm") ctx.connection.sendPrivate(shown.with, text);
+      else ctx.connection.sendMessage(text);
+      return Promise.resolve();
+    },
+  },
   kick: {
     usage: "/kick <user> [reason]",
     summary: "cmd.kick",
@@ -221,6 +300,46 @@ async function sendFirst(
   if (error?.code !== "user_not_found" || !started) return;
   actions.conversationRefused(state, { name: user, back, input });
   say(ctx, "error", () => t("cmd.msg.nobody", { user }));
+}
+
+/** What /shrug adds: its backslash is text (only stars are markup here). */
+const SHRUG = "¯\\_(ツ)_/¯";
+
+/** The longest pause /dnd takes, in minutes: a week, as the menu's own choices stay within. */
+const MAX_PAUSE_MINUTES = 7 * 24 * 60;
+
+/**
+ * /dnd's argument: minutes (`30`, `30m`, `2h`), null for `off`, undefined
+ * when it is neither (or zero, or more than a week).
+ */
+export function pauseMinutes(arg: string): number | null | undefined {
+  const text = arg.trim().toLowerCase();
+  if (text === "off") return null;
+  const match = /^(\d{1,6})\s*(m|min|h)?$/.exec(text);
+  if (!match) return undefined;
+  const minutes = Number(match[1]) * (match[2] === "h" ? 60 : 1);
+  return minutes >= 1 && minutes <= MAX_PAUSE_MINUTES ? minutes : undefined;
+}
+
+/**
+ * Runs `act` on the room on screen with a non-empty `arg`; in a
+ * conversation, or without `arg`, says how the command is used.
+ */
+async function inRoom(
+  context: CommandContext,
+  usage: string,
+  arg: string,
+  act: (room: string) => Promise<RequestError | null>,
+): Promise<void> {
+  if (arg === "") {
+    say(context, "error", () => t("cmd.usage", { usage: said(usage) }));
+    return;
+  }
+  if (context.state.view.value.kind === "dm") {
+    say(context, "error", () => t("cmd.roomOnly"));
+    return;
+  }
+  report(context, await act(context.state.currentRoom.value));
 }
 
 /** Reads composer text: a message, a command, or nothing. "//x" sends "/x" as a message. */

@@ -636,6 +636,15 @@ const EN = {
     "Delete a room (default: this one); its members move to #general.",
   "cmd.role": "Change an account's role.",
   "cmd.help": "Show this list.",
+  "cmd.topic": "Set this room's topic.",
+  "cmd.invite": "Add an account to this room (a private room's members may).",
+  "cmd.status": "Set your status beside your name; without text, clear it.",
+  "cmd.statusCleared": "Your status is cleared.",
+  "cmd.dnd":
+    "Pause notifications for some minutes (30, 2h), or turn them back on (off).",
+  "cmd.dndOff": "Notifications are on again.",
+  "cmd.shrug": "Send a message ending with ¯\\_(ツ)_/¯.",
+  "cmd.roomOnly": "This command works in a room, not in a conversation.",
   "cmd.usage": "Usage: {usage}",
   "cmd.arg.room": "room",
   "cmd.arg.user": "user",
@@ -1298,6 +1307,18 @@ const FR: Record<MessageKey, string> = {
     "Supprimer un salon (par défaut : celui-ci) ; ses membres vont dans #general.",
   "cmd.role": "Changer le rôle d'un compte.",
   "cmd.help": "Afficher cette liste.",
+  "cmd.topic": "Définir le sujet de ce salon.",
+  "cmd.invite":
+    "Ajouter un compte à ce salon (les membres d'un salon privé le peuvent).",
+  "cmd.status":
+    "Définir votre statut à côté de votre nom ; sans texte, l'effacer.",
+  "cmd.statusCleared": "Votre statut est effacé.",
+  "cmd.dnd":
+    "Suspendre les notifications quelques minutes (30, 2h), ou les rétablir (off).",
+  "cmd.dndOff": "Les notifications sont rétablies.",
+  "cmd.shrug": "Envoyer un message qui finit par ¯\\_(ツ)_/¯.",
+  "cmd.roomOnly":
+    "Cette commande marche dans un salon, pas dans une conversation.",
   "cmd.usage": "Syntaxe : {usage}",
   "cmd.arg.room": "salon",
   "cmd.arg.user": "nom",

@@ -9,6 +9,7 @@ import {
   canModerate,
   helpText,
   parseInput,
+  pauseMinutes,
   runInput,
 } from "../client/commands.ts";
 import { lang } from "../client/i18n.ts";
@@ -303,4 +304,103 @@ Deno.test("commands: /msg to a name nobody has leaves no conversation and gives 
   } finally {
     await r.stop();
   }
+});
+
+Deno.test("commands set the room's topic, invite, set one's status and pause notifications, as Slack's do", async () => {
+  const r = rig();
+  const { state, connection, server } = r;
+  try {
+    await loginAsGuest(r, "ida");
+    const run = (text: string) => runInput({ state, connection }, text);
+    const topic = run("/topic ship on **friday**");
+    const set = await server.next("set_topic");
+    assert.deepEqual(set.data, {
+      room: "general",
+      topic: "ship on **friday**",
+    });
+    server.reply(set, { room: "general", topic: "ship on **friday**" });
+    await topic;
+
+    const invite = run("/invite @bob");
+    const asked = await server.next("invite");
+    assert.deepEqual(asked.data, { room: "general", user: "bob" });
+    server.reply(asked, { room: "general", user: "bob" });
+    await invite;
+
+    const status = run("/status in the lab");
+    const statusSet = await server.next("set_status");
+    assert.deepEqual(statusSet.data, { text: "in the lab" });
+    server.reply(statusSet, {
+      status: { text: "in the lab", emoji: null, until: null },
+    });
+    await status;
+    const cleared = run("/status");
+    const clear = await server.next("set_status");
+    assert.deepEqual(clear.data, { text: "" });
+    server.reply(clear, { status: null });
+    await cleared;
+
+    const before = Date.now();
+    const pause = run("/dnd 2h");
+    const paused = await server.next("set_do_not_disturb");
+    const until = paused.data.until as number;
+    assert.ok(
+      until >= before + 120 * 60_000 && until <= Date.now() + 120 * 60_000,
+    );
+    server.reply(paused, { until });
+    await pause;
+    const resume = run("/dnd off");
+    const resumed = await server.next("set_do_not_disturb");
+    assert.deepEqual(resumed.data, { until: null });
+    server.reply(resumed, { until: null });
+    await resume;
+
+    await run("/shrug fine");
+    assert.equal(
+      (await server.next("send_message")).data.text,
+      "fine ¯\\_(ツ)_/¯",
+    );
+
+    // Wrong usage asks nothing.
+    await run("/topic");
+    await run("/invite bob carol");
+    await run("/dnd soon");
+    const lines = notices(state, "general");
+    assert.deepEqual(lines.slice(0, 4), [
+      "info: bob was added to #general.",
+      "info: Status: in the lab",
+      "info: Your status is cleared.",
+      lines[3], // "Paused until <time>", said in the local time zone.
+    ]);
+    assert.match(lines[3], /^info: Paused until /);
+    assert.deepEqual(lines.slice(4), [
+      "info: Notifications are on again.",
+      "error: Usage: /topic <text>",
+      "error: Usage: /invite <user>",
+      "error: Usage: /dnd <minutes|off>",
+    ]);
+
+    // In a conversation, the room's commands say they are for rooms.
+    const opened = connection.openConversation("bob");
+    server.reply(await server.next("history"), { with: "bob", messages: [] });
+    await opened;
+    await run("/topic hello");
+    assert.deepEqual(notices(state, "@bob"), [
+      "error: This command works in a room, not in a conversation.",
+    ]);
+  } finally {
+    await r.stop();
+  }
+});
+
+Deno.test("commands read /dnd's pause as minutes or hours, within a week", () => {
+  assert.equal(pauseMinutes("30"), 30);
+  assert.equal(pauseMinutes("45m"), 45);
+  assert.equal(pauseMinutes("45 min"), 45);
+  assert.equal(pauseMinutes("2h"), 120);
+  assert.equal(pauseMinutes("OFF"), null);
+  for (const arg of ["", "0", "soon", "1d", "-5", "1.5h", "10081", "169h"]) {
+    assert.equal(pauseMinutes(arg), undefined, arg);
+  }
+  assert.equal(pauseMinutes("168h"), 7 * 24 * 60);
 });
