@@ -408,6 +408,7 @@ export function helpText(role: Role): string {
     t("cmd.keyComplete"),
     t("cmd.keySearch"),
     t("cmd.keyMarkUnread"),
+    t("cmd.keyReadAll"),
   ];
   return [t("cmd.list"), ...lines, t("cmd.slash"), ...keys].join("\n");
 }

@@ -666,6 +666,9 @@ const EN = {
   "cmd.keySearch": "Ctrl+Shift+F — Search messages.",
   "cmd.keyMarkUnread":
     "Alt+click, or U on a message chosen with ↑ ↓ — Mark unread from it.",
+  "cmd.keyReadAll": "Shift+Esc — Mark everything as read.",
+  "sidebar.markAllRead": "Mark all as read",
+  "sidebar.markAllReadHint": "Mark all as read (Shift+Esc)",
   "cmd.kicked": "{user} was kicked{because}",
   "cmd.bannedRoom": "{user} was banned from {room}{because}",
   "cmd.banned": "{user} was banned from the server{because}",
@@ -1342,6 +1345,9 @@ const FR: Record<MessageKey, string> = {
   "cmd.keySearch": "Ctrl+Maj+F — Rechercher des messages.",
   "cmd.keyMarkUnread":
     "Alt+clic, ou U sur un message choisi avec ↑ ↓ — Le marquer comme non lu, et la suite.",
+  "cmd.keyReadAll": "Maj+Échap — Tout marquer comme lu.",
+  "sidebar.markAllRead": "Tout marquer comme lu",
+  "sidebar.markAllReadHint": "Tout marquer comme lu (Maj+Échap)",
   "cmd.kicked": "{user} a été expulsé{because}",
   "cmd.bannedRoom": "{user} a été banni de {room}{because}",
   "cmd.banned": "{user} a été banni du serveur{because}",

@@ -655,3 +655,62 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client marks every room and conversation read at once with Shift+Esc or the sidebar's button, on every device of the account",
+  async (browser, server) => {
+    const bot = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bot.ok("create_room", { room: "dev" });
+      await bot.ok("create_room", { room: "ops" });
+      const laptop = await openPage(browser, server);
+      await register(laptop, "alice");
+      for (const room of ["dev", "ops"]) {
+        await laptop.getByTestId("composer").fill(`/join ${room}`);
+        await laptop.getByTestId("composer").press("Enter");
+        await currentRoom(laptop, room);
+      }
+      await roomItem(laptop, "general").click();
+      await currentRoom(laptop, "general");
+      const desk = await openPage(browser, server);
+      await signIn(desk, "alice");
+
+      await bot.ok("join_room", { room: "dev" });
+      await bot.ok("send_message", { text: "deploy is done" });
+      await bot.ok("join_room", { room: "ops" });
+      await bot.ok("send_message", { text: "@alice disk is full" });
+      await bot.ok("private_message", { to: "alice", text: "lunch?" });
+      const dm = (page: Page) =>
+        page.locator('[data-testid="dm-item"]').filter({ hasText: "bob" });
+      for (const page of [laptop, desk]) {
+        await roomItem(page, "dev").getByTestId("room-unread").waitFor();
+        await roomItem(page, "ops").getByTestId("room-unread").waitFor();
+        await dm(page).getByTestId("dm-unread").waitFor();
+      }
+
+      // From the composer, as in Slack.
+      await laptop.getByTestId("composer").focus();
+      await laptop.keyboard.press("Shift+Escape");
+      for (const page of [laptop, desk]) {
+        await page.getByTestId("room-unread").waitFor({ state: "detached" });
+        await page.getByTestId("dm-unread").waitFor({ state: "detached" });
+        await waitForTitle(page, "Chat");
+        await page.getByTestId("mark-all-read").waitFor({ state: "detached" });
+      }
+
+      // The sidebar's button, shown while anything is unread.
+      await bot.ok("send_message", { text: "and the backup too" });
+      await roomItem(desk, "ops").getByTestId("room-unread").waitFor();
+      await desk.getByTestId("mark-all-read").click();
+      for (const page of [laptop, desk]) {
+        await page.getByTestId("room-unread").waitFor({ state: "detached" });
+      }
+      // Read means read: opening the room shows no "new" line.
+      await roomItem(laptop, "ops").click();
+      await confirmedFrom(laptop, "bob", "and the backup too").waitFor();
+      assert.equal(await laptop.getByTestId("unread-line").count(), 0);
+    } finally {
+      await bot.close();
+    }
+  },
+);

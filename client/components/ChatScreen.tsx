@@ -32,6 +32,7 @@ import { TeamLayer } from "../team/TeamLayer.tsx";
 export function ChatScreen(): JSX.Element {
   const { state } = useApp();
   useSwitchKeys();
+  useReadAllKey();
   useJumpKey();
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
@@ -134,6 +135,29 @@ function useSwitchKeys(): void {
       } else if (stop) {
         await connection.openConversation(stop.name);
       }
+    }
+    function listener(event: KeyboardEvent): void {
+      void onKey(event);
+    }
+    addEventListener("keydown", listener);
+    return () => removeEventListener("keydown", listener);
+  }, []);
+}
+
+/**
+ * Shift+Esc marks every room and conversation read, as in Slack: anywhere,
+ * the composer too, but not under a dialog (whose Escape closes it).
+ */
+function useReadAllKey(): void {
+  const { state, connection } = useApp();
+  useEffect(() => {
+    async function onKey(event: KeyboardEvent): Promise<void> {
+      if (event.key !== "Escape" || !event.shiftKey) return;
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.defaultPrevented || event.isComposing) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      event.preventDefault();
+      actions.errorShown(state, await connection.markAllRead());
     }
     function listener(event: KeyboardEvent): void {
       void onKey(event);

@@ -236,3 +236,12 @@ export function ChevronIcon(): JSX.Element {
     </Svg>
   );
 }
+
+/** Two check marks: everything read. */
+export function CheckAllIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="m2 12 5 5L18 6M13 16l1 1L22 8" />
+    </Svg>
+  );
+}

@@ -22,6 +22,7 @@ import { StatusMark } from "./StatusMark.tsx";
 import {
   BellIcon,
   BellOffIcon,
+  CheckAllIcon,
   ChevronIcon,
   CloseIcon,
   ExitIcon,
@@ -81,17 +82,22 @@ export function Sidebar(): JSX.Element {
       <div class="sidebar-scroll">
         <div class="sidebar-section">
           <h2 class="section-title">{t("sidebar.rooms")}</h2>
-          <button
-            type="button"
-            class="icon-button"
-            data-testid="create-room"
-            aria-label={t("sidebar.createRoom")}
-            title={t("sidebar.createRoom")}
-            aria-expanded={creating.value}
-            onClick={() => creating.value = !creating.value}
-          >
-            <PlusIcon />
-          </button>
+          <span class="section-actions">
+            {state.account.value && state.totalUnread.value > 0 && (
+              <MarkAllReadButton />
+            )}
+            <button
+              type="button"
+              class="icon-button"
+              data-testid="create-room"
+              aria-label={t("sidebar.createRoom")}
+              title={t("sidebar.createRoom")}
+              aria-expanded={creating.value}
+              onClick={() => creating.value = !creating.value}
+            >
+              <PlusIcon />
+            </button>
+          </span>
         </div>
         {creating.value && (
           <CreateRoomForm onDone={() => creating.value = false} />
@@ -737,5 +743,28 @@ function DraftMark(): JSX.Element {
       <PencilIcon />
       <span class="sr-only">({t("sidebar.draft")})</span>
     </span>
+  );
+}
+
+/**
+ * "Mark all as read" (Slack's Shift+Esc, which ChatScreen hears): shown
+ * while anything is unread, for accounts (guests keep no read state).
+ */
+function MarkAllReadButton(): JSX.Element {
+  const { state, connection } = useApp();
+  return (
+    <button
+      type="button"
+      class="icon-button"
+      data-testid="mark-all-read"
+      aria-label={t("sidebar.markAllRead")}
+      title={t("sidebar.markAllReadHint")}
+      aria-keyshortcuts="Shift+Escape"
+      onClick={async () => {
+        actions.errorShown(state, await connection.markAllRead());
+      }}
+    >
+      <CheckAllIcon />
+    </button>
   );
 }

@@ -386,6 +386,11 @@ export class Connection {
     return this.#readMarks.unread(seq);
   }
 
+  /** Every room and conversation read, on every device; resolves to the first error, or null. */
+  markAllRead(): Promise<RequestError | null> {
+    return this.#readMarks.markAll();
+  }
+
   /**
    * Sets a room's topic ("" clears it); the room list that follows shows
    * it. Resolves to the error, or null.

@@ -99,6 +99,46 @@ export class ReadMarks {
     return null;
   }
 
+  /**
+   * "Mark all as read" (Slack's Shift+Esc): each room and conversation with
+   * unread messages is marked read up to the newest seq this client knows
+   * there, one `mark_read` each, all at once (the server's `read` bucket
+   * takes 100 at once, more than the rooms of most accounts; past it the
+   * rest answer `rate_limited` and stay unread). Resolves to the first
+   * error, or null.
+   */
+  async markAll(): Promise<RequestError | null> {
+    const state = this.#state;
+    if (!state.account.value || !this.#options.ready()) return null;
+    const marks: Promise<RequestError | null>[] = [];
+    for (const [key, count] of Object.entries(state.unread.value)) {
+      // A conversation that began after the login has no mark yet, only
+      // the messages its log filed.
+      const seq = Math.max(
+        entry(state.readMarks.value, key)?.lastSeq ?? 0,
+        lastSeq(entry(state.logs.value, key)),
+      );
+      const target = key.startsWith("@")
+        // A conversation's log key is "@" and its name key, the sidebar's
+        // own key the name key alone.
+        ? withOf(entry(state.conversations.value, key.slice(1))?.name)
+        : roomOf(entry(state.memberships.value, key)?.room);
+      if (count <= 0 || seq === 0 || target === null) continue;
+      this.#asked.set(key, Math.max(seq, this.#asked.get(key) ?? 0));
+      marks.push(
+        this.#options.requests.request("mark_read", { ...target, seq }).then(
+          (result) => {
+            if (this.#asked.get(key) === seq) this.#asked.delete(key);
+            if (!result.ok) return result.error;
+            actions.readStateApplied(state, { ...result.data, key });
+            return null;
+          },
+        ),
+      );
+    }
+    return (await Promise.all(marks)).find((error) => error !== null) ?? null;
+  }
+
   /** Forgets what was asked (a new session starts from the server's numbers). */
   reset(): void {
     for (const timer of this.#waiting.values()) {
@@ -158,4 +198,12 @@ export class ReadMarks {
       },
     );
   }
+}
+
+function withOf(name: string | undefined): { with: string } | null {
+  return name === undefined ? null : { with: name };
+}
+
+function roomOf(name: string | undefined): { room: string } | null {
+  return name === undefined ? null : { room: name };
 }
