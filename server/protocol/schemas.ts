@@ -365,7 +365,7 @@ export const searchData = z.object({
  * (disguises.ts): a U+202E makes a reason show other words than it holds
  * ("\u202Emaps" reads "spam"), and invisible spaces make one look like
  * another. Costs one scan of at most 500 characters per moderator action.
- * Imports hold a dump's ban and audit reasons to it too.
+ * Imports hold a dump's ban and audit reasons to `keptReason`.
  */
 export const reasonText = noNul(500)
   .refine((s) => !/\p{Cc}/u.test(s), "one line, without control characters")
@@ -374,6 +374,18 @@ export const reasonText = noNul(500)
     (s) => !DISGUISING.test(s),
     "no direction marks or invisible spaces",
   );
+/**
+ * A reason as the store may keep it (a dump's ban or audit entry): what
+ * the doors took before each of `reasonText`'s rules, at most 500
+ * characters (UTF-16 units, as zod counts) without NUL or a lone
+ * surrogate. Every other rule came after reasons had been stored for days
+ * under none: the marks rule (12-05), direction marks and invisible spaces
+ * (12-06), then one line (12-06). The server keeps such reasons and shows
+ * them as text, so an import keeps them too, as labels' marks
+ * (`keptLabel`): the dump of a server older than the rules imports as it
+ * was, not edited by hand. What no door took (over 500, a NUL) is refused.
+ */
+export const keptReason = noNul(500);
 const reason = reasonText.optional();
 
 /** `kick` data. */

@@ -24,8 +24,8 @@ import {
   NAME_ALPHABET_RULE,
   nameKey,
 } from "../protocol/names.ts";
-import { noNul, reasonText } from "../protocol/schemas.ts";
-import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
+import { keptReason, noNul } from "../protocol/schemas.ts";
+import { KEPT_TOPIC_RULE, keptTopic } from "../protocol/topics.ts";
 import { ANONYMOUS_NAME } from "../store/mod.ts";
 
 /** What the header line says; an import refuses another `format`. */
@@ -91,11 +91,13 @@ export interface ColumnSpec {
 }
 
 /*
- * The rules of the live doors, so that a crafted dump restores nothing the
- * server refuses: a topic, a ban's or an audit entry's reason, a token's
- * or a hook's name, a hook's post's display name of several lines,
- * turned around by U+202E or (but for the labels, which the server kept
- * from before the marks rule: `keptLabel`) under a pile of marks; an
+ * The rules of the doors, as every version held them, so that a crafted
+ * dump restores nothing the server never let in, and the dump of an older
+ * server what it kept: a topic, a token's or a hook's name, a hook's
+ * post's display name of several lines or turned around by U+202E (the
+ * marks rule came after some were stored: `keptTopic`, `keptLabel`); a
+ * ban's or an audit entry's reason over 500 characters (the doors took
+ * any other until the rules of 12-05 and 12-06: `keptReason`); an
  * account, a room, a message's author or recipient, a reaction's, a
  * ban's or an audit entry's actor named outside the names' alphabet
  * (`<b>`, `a b`, 200 letters). Each is refused with its line number, the
@@ -103,9 +105,18 @@ export interface ColumnSpec {
  */
 const storedName = z.string().refine(inNameAlphabet, NAME_ALPHABET_RULE);
 const storedTopic = z.string().refine(
-  (s) => cleanTopic(s) === s,
-  TOPIC_RULE.replace(/\.$/, ""),
+  (s) => keptTopic(s) === s,
+  KEPT_TOPIC_RULE,
 );
+/**
+ * The rule of an audit entry's `reason`, as its door set it: the
+ * operator's `reset-password --reason` was trimmed but took any length
+ * until it took reasons' rule (12-06), every other door at most 500
+ * characters (`keptReason`).
+ */
+function auditReason(line: Row): z.ZodType<string> {
+  return line.by_user === OPERATOR_ACTOR ? z.string().trim() : keptReason;
+}
 /**
  * Who an audit entry says acted: an account (through the WebSocket or the
  * REST API), or the server by itself or its operator by a command.
@@ -502,7 +513,7 @@ export const TABLES: readonly TableSpec[] = [
       text("user_key"),
       text("address"),
       text("room_key"),
-      text("reason", { rule: reasonText }),
+      text("reason", { rule: keptReason }),
       text("by_user", { rule: storedName }),
       int("created_at"),
       int("expires_at", { nullable: true }),
@@ -639,7 +650,7 @@ export const TABLES: readonly TableSpec[] = [
       text("action"),
       text("target", { nullable: true, rule: auditTarget }),
       text("room", { nullable: true }),
-      text("reason", { nullable: true, rule: reasonText }),
+      text("reason", { nullable: true, rule: auditReason }),
       text("address"),
       { name: "details", type: "json", nullable: true },
     ],
