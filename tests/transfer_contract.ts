@@ -461,6 +461,138 @@ export function transferContract(
   );
 
   test(
+    "an import sums each message's reactions up from its reaction lines, as the store does: a summary saying otherwise is made again, one without lines cleared (each message's version one more), a deleted message's reactions dropped, an honest message kept as it was",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      const sent: Record<string, string> = {};
+      for (const text of ["told", "honest", "plain", "gone"]) {
+        sent[text] = (await store.appendMessage(draft("general", text)))
+          .message.id;
+      }
+      const reactions = [
+        ["told", "zed", "👍"],
+        ["told", "amy", "👍"],
+        ["told", "kim", "🎉"],
+        ["honest", "amy", "👍"],
+        ["gone", "amy", "👍"],
+      ];
+      for (const [text, user, emoji] of reactions) {
+        await store.react({
+          id: sent[text],
+          userKey: user,
+          user,
+          emoji,
+          on: true,
+        });
+      }
+      await store.updateMessage(sent.gone, { deleted: true });
+      const lines = await exportLines(await storage.source());
+      const line = (all: string[], text: string) =>
+        all.map((l) => JSON.parse(l)).find((row) =>
+          row.kind === "message" && row.id === sent[text]
+        );
+      const before = Object.fromEntries(
+        Object.keys(sent).map((text) => [text, line(lines, text)]),
+      );
+      const told = [
+        { count: 2, emoji: "👍", users: ["zed", "amy"] },
+        { count: 1, emoji: "🎉", users: ["kim"] },
+      ];
+      assert.deepEqual(before.told.reactions, told, "the export agrees");
+      // A summary that names who never reacted, one on a message with no
+      // reaction lines, and a reaction line on a deleted message.
+      const crafted = lines.map((l) => {
+        const row = JSON.parse(l);
+        if (row.id === sent.told) {
+          row.reactions = [{ count: 9, emoji: "👍", users: ["mallory"] }];
+        } else if (row.id === sent.plain) {
+          row.reactions = [{ count: 1, emoji: "🎉", users: ["amy"] }];
+        } else if (row.kind === "end") {
+          row.counts.reaction++;
+        } else return l;
+        return JSON.stringify(row);
+      });
+      const last = crafted.findLastIndex((l) =>
+        JSON.parse(l).kind === "reaction"
+      );
+      crafted.splice(
+        last + 1,
+        0,
+        JSON.stringify({
+          kind: "reaction",
+          message_id: sent.gone,
+          emoji: "👍",
+          user_key: "mallory",
+          user: "mallory",
+        }),
+      );
+      const copy = await fresh();
+      const said: string[] = [];
+      await importStore(each(crafted), await copy.target(), {
+        progress: (text) => said.push(text),
+      });
+      assert.ok(
+        said.some((text) =>
+          text.startsWith("warning: 2 messages' reactions said other")
+        ),
+        said.join("\n"),
+      );
+      const again = await exportLines(await copy.source());
+      const after = (text: string) => line(again, text);
+      assert.deepEqual(after("told"), {
+        ...before.told,
+        version: before.told.version + 1,
+      });
+      assert.deepEqual(after("plain"), {
+        ...before.plain,
+        version: before.plain.version + 1,
+      });
+      assert.deepEqual(after("honest"), before.honest);
+      assert.deepEqual(after("gone"), before.gone);
+      assert.ok(
+        !again.some((l) => JSON.parse(l).message_id === sent.gone),
+        "no reaction of the deleted message",
+      );
+      const imported = await copy.store();
+      const shown = (await imported.history("general", { limit: 10 }))
+        .find((m) => m.id === sent.told);
+      assert.deepEqual(shown?.reactions, [
+        { emoji: "👍", count: 2, users: ["zed", "amy"] },
+        { emoji: "🎉", count: 1, users: ["kim"] },
+      ]);
+      // More different emoji on one message than react ever let in.
+      const many = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗"].map((
+        emoji,
+      ) =>
+        JSON.stringify({
+          kind: "reaction",
+          message_id: sent.honest,
+          emoji,
+          user_key: "amy",
+          user: "amy",
+        })
+      );
+      const tooMany = lines.flatMap((l) => {
+        const row = JSON.parse(l);
+        if (row.kind === "end") {
+          row.counts.reaction += many.length;
+          return [JSON.stringify(row)];
+        }
+        return row.kind === "reaction" && row.message_id === sent.honest
+          ? [l, ...many]
+          : [l];
+      });
+      await assert.rejects(
+        importStore(each(tooMany), await (await fresh()).target()),
+        new RegExp(
+          `^ImportError: inconsistent export: message ${sent.honest} has 21 ` +
+            "different reactions, where every version took at most 20$",
+        ),
+      );
+    },
+  );
+
+  test(
     "after an import, each account's drafts are there as they were, and the cap counts them",
     async (storage, fresh) => {
       const store = await storage.store();

@@ -1772,9 +1772,12 @@ export class SqliteStore implements Store {
   }
 }
 
-// One entry per emoji, in the order each was first used, from the rows in
-// the order they came in.
-function summarizeReactions(
+/**
+ * A message's reactions summed up as messages.reactions keeps them: one
+ * entry per emoji, in the order each was first used, from the rows in the
+ * order they came in (an import sums a dump's up so too: transfer/sqlite.ts).
+ */
+export function summarizeReactions(
   rows: { emoji: string; user: string }[],
 ): Reaction[] {
   const byEmoji = new Map<string, Reaction>();

@@ -562,7 +562,9 @@ export const TABLES: readonly TableSpec[] = [
       int("edited_at", { nullable: true }),
       bool("deleted"),
       text("reply_to", { nullable: true }),
-      // The summary of the reactions lines, as reads serve it.
+      // The summary of the reactions lines, as reads serve it: held to its
+      // shape here, then summed up again from the lines once they are all
+      // in (TableWriter.sumReactions), whatever it said.
       { name: "reactions", type: "json", nullable: true, shape: REACTIONS },
       int("pinned_at", { nullable: true }),
       // Kept, so that a client's copy from before a move never reads as

@@ -173,6 +173,7 @@ async function readLines(
   // Each room line's name by its key, for its messages' `room`.
   const rooms = new Map<string, string>();
   const checks = new FileChecks();
+  let summariesCorrected = 0;
   const flush = async () => {
     if (!batch || batch.rows.length === 0) return;
     try {
@@ -220,6 +221,11 @@ async function readLines(
     if (kind === "end") {
       await flush();
       checkEnd(value, counts, number);
+      // A message line's summary of its reactions is what readers are
+      // served, its reaction lines what a reaction changes: summed up from
+      // the lines, as the store sums them, whatever the summary said (the
+      // export writes both from one snapshot: an honest dump's agree).
+      summariesCorrected = await writer.sumReactions();
       // After every file line: read by the server at its start.
       if (checks.unread.length > 0) {
         await writer.insert(REREADS, checks.unread.map((id) => ({ id })));
@@ -324,6 +330,12 @@ async function readLines(
     options.progress?.(
       `warning: ${checks.attachmentsCorrected} attachments of messages said ` +
         "other than their file's bytes: imported as the bytes read",
+    );
+  }
+  if (summariesCorrected > 0) {
+    options.progress?.(
+      `warning: ${summariesCorrected} messages' reactions said other than ` +
+        "their reaction lines: imported as the lines say",
     );
   }
   progress.done(counts);

@@ -83,6 +83,14 @@ export interface TableWriter {
   /** Inserts rows as they are; a refused row throws RowError. */
   insert(spec: TableSpec, rows: Row[]): Promise<void>;
   /**
+   * Once every row is in: sums each message's reactions up again from its
+   * reaction rows, as the store does at each reaction (`react`), and drops
+   * those of deleted messages, as a deletion does. Returns how many
+   * messages' summaries it changed; each such change counts as a change of
+   * the message (its version one more, by the stores' trigger).
+   */
+  sumReactions(): Promise<number>;
+  /**
    * What is inconsistent after the last insert (a message beyond its
    * stream's last seq, a stream without a room), or undefined.
    */

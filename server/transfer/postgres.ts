@@ -6,6 +6,7 @@
  * the row.
  */
 import postgres from "postgres";
+import { MAX_REACTION_USERS } from "../protocol/limits.ts";
 import { describeUrl, PostgresStore, TYPES } from "../store/postgres.ts";
 import { type ColumnSpec, type Row, type TableSpec } from "./format.ts";
 import { rowFrom } from "./format.ts";
@@ -224,6 +225,35 @@ function writer(tx: Transaction): TableWriter {
              (SELECT max(${column}) FROM ${spec.table}))`,
         );
       }
+    },
+    async sumReactions() {
+      await tx.unsafe(
+        `DELETE FROM reactions x USING messages m
+         WHERE m.id = x.message_id AND m.deleted`,
+      );
+      // chat_sum_reactions' sum, for every message at once; written only
+      // where it differs (jsonb compares as values, not as text), so an
+      // honest dump's messages keep their versions.
+      const summed = await tx.unsafe(
+        `UPDATE messages m SET reactions = s.summary
+         FROM (
+           SELECT g.message_id,
+             jsonb_agg(jsonb_build_object('emoji', g.emoji, 'count', g.n,
+               'users', to_jsonb(g.users[1:${MAX_REACTION_USERS}]))
+               ORDER BY g.first) AS summary
+           FROM (
+             SELECT x.message_id, x.emoji, count(*) AS n, min(x.ord) AS first,
+               array_agg(x.user_name ORDER BY x.ord) AS users
+             FROM reactions x GROUP BY x.message_id, x.emoji
+           ) g GROUP BY g.message_id
+         ) s
+         WHERE m.id = s.message_id AND m.reactions IS DISTINCT FROM s.summary`,
+      );
+      const cleared = await tx.unsafe(
+        `UPDATE messages m SET reactions = NULL WHERE m.reactions IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM reactions x WHERE x.message_id = m.id)`,
+      );
+      return summed.count + cleared.count;
     },
     async check() {
       const [row] = await tx.unsafe<{ problem: string }[]>(CHECK);

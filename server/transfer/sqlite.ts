@@ -4,7 +4,9 @@
  * with a statement per row, so a refused row is known exactly.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { SqliteStore } from "../store/sqlite.ts";
+import { MAX_REACTIONS_PER_MESSAGE } from "../protocol/limits.ts";
+import type { Reaction } from "../protocol/types.ts";
+import { SqliteStore, summarizeReactions } from "../store/sqlite.ts";
 import { bringUpToDate } from "../store/sqlite_side.ts";
 import { type Row, rowFrom, type TableSpec } from "./format.ts";
 import {
@@ -216,6 +218,9 @@ export class SqliteTarget implements ImportTarget {
         }
         return Promise.resolve();
       },
+      sumReactions() {
+        return Promise.resolve(sumReactions(db));
+      },
       check() {
         const row = db.prepare(CHECK).get() as
           | { problem: string }
@@ -231,6 +236,61 @@ export class SqliteTarget implements ImportTarget {
   }
 }
 
+/**
+ * The summaries of every message's reactions made again from the rows
+ * (TableWriter.sumReactions): a walk of the reactions by message, and a
+ * write only where the summary differs, so an honest dump's messages keep
+ * their versions. Then a summary with no rows left (a deleted message's,
+ * or one a dump made up) is cleared: a scan of the messages, as the import's
+ * check makes.
+ */
+function sumReactions(db: DatabaseSync): number {
+  db.exec(
+    `DELETE FROM reactions WHERE EXISTS (SELECT 1 FROM messages m
+       WHERE m.id = reactions.message_id AND m.deleted)`,
+  );
+  const read = db.prepare("SELECT reactions FROM messages WHERE id = ?");
+  const write = db.prepare("UPDATE messages SET reactions = ? WHERE id = ?");
+  let changed = 0;
+  const settle = (id: string, rows: { emoji: string; user: string }[]) => {
+    const summary = JSON.stringify(summarizeReactions(rows));
+    const { reactions } = read.get(id) as { reactions: string | null };
+    // Read in the store's order of keys: an imported summary keeps its
+    // line's (sorted), and a text compare would change every one.
+    const kept = reactions === null ? null : JSON.stringify(
+      (JSON.parse(reactions) as Reaction[]).map((r) => ({
+        emoji: r.emoji,
+        count: r.count,
+        users: r.users,
+      })),
+    );
+    if (kept !== summary) {
+      write.run(summary, id);
+      changed++;
+    }
+  };
+  let id: string | undefined;
+  let rows: { emoji: string; user: string }[] = [];
+  const walk = db.prepare(
+    `SELECT message_id, emoji, user FROM reactions
+     ORDER BY message_id, rowid`,
+  ).iterate() as Iterable<{ message_id: string; emoji: string; user: string }>;
+  for (const row of walk) {
+    if (row.message_id !== id) {
+      if (id !== undefined) settle(id, rows);
+      id = row.message_id;
+      rows = [];
+    }
+    rows.push(row);
+  }
+  if (id !== undefined) settle(id, rows);
+  const { changes } = db.prepare(
+    `UPDATE messages SET reactions = NULL WHERE reactions IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM reactions r WHERE r.message_id = messages.id)`,
+  ).run();
+  return changed + Number(changes);
+}
+
 function toSqlite(spec: TableSpec, row: Row): (string | number | null)[] {
   return spec.columns.map((column) => {
     const value = row[column.name];
@@ -243,7 +303,9 @@ function toSqlite(spec: TableSpec, row: Row): (string | number | null)[] {
 
 /**
  * The first inconsistency an import would leave: the same query on both
- * stores (postgres.ts runs it too).
+ * stores (postgres.ts runs it too). A message with more different
+ * reactions than `react` ever let in would be served a summary longer
+ * than any reader was (the import sums it up from the lines).
  */
 export const CHECK = `
   SELECT 'message ' || m.id || ' has seq ' || m.seq || ' beyond its stream '
@@ -255,4 +317,10 @@ export const CHECK = `
   SELECT 'room ' || r.key || ' has no stream line' AS problem
   FROM rooms r LEFT JOIN streams s ON s.key = r.key
   WHERE s.key IS NULL
+  UNION ALL
+  SELECT 'message ' || x.message_id || ' has ' || count(DISTINCT x.emoji)
+    || ' different reactions, where every version took at most '
+    || ${MAX_REACTIONS_PER_MESSAGE} AS problem
+  FROM reactions x GROUP BY x.message_id
+  HAVING count(DISTINCT x.emoji) > ${MAX_REACTIONS_PER_MESSAGE}
   LIMIT 1`;
