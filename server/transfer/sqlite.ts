@@ -238,23 +238,25 @@ export class SqliteTarget implements ImportTarget {
 
 /**
  * The summaries of every message's reactions made again from the rows
- * (TableWriter.sumReactions): a walk of the reactions by message, and a
- * write only where the summary differs, so an honest dump's messages keep
- * their versions. Then a summary with no rows left (a deleted message's,
- * or one a dump made up) is cleared: a scan of the messages, as the import's
- * check makes.
+ * (TableWriter.sumReactions): one walk of the reactions by message, each
+ * with its message's summary, and a write only where the summary differs,
+ * so an honest dump's messages keep their versions. Then a summary with no
+ * rows left (a deleted message's, or one a dump made up) is cleared: a
+ * scan of the messages, as the import's check makes.
  */
 function sumReactions(db: DatabaseSync): number {
   db.exec(
     `DELETE FROM reactions WHERE EXISTS (SELECT 1 FROM messages m
        WHERE m.id = reactions.message_id AND m.deleted)`,
   );
-  const read = db.prepare("SELECT reactions FROM messages WHERE id = ?");
   const write = db.prepare("UPDATE messages SET reactions = ? WHERE id = ?");
   let changed = 0;
-  const settle = (id: string, rows: { emoji: string; user: string }[]) => {
+  const settle = (
+    id: string,
+    reactions: string | null,
+    rows: { emoji: string; user: string }[],
+  ) => {
     const summary = JSON.stringify(summarizeReactions(rows));
-    const { reactions } = read.get(id) as { reactions: string | null };
     // Read in the store's order of keys: an imported summary keeps its
     // line's (sorted), and a text compare would change every one.
     const kept = reactions === null ? null : JSON.stringify(
@@ -270,20 +272,30 @@ function sumReactions(db: DatabaseSync): number {
     }
   };
   let id: string | undefined;
+  let summary: string | null = null;
   let rows: { emoji: string; user: string }[] = [];
   const walk = db.prepare(
-    `SELECT message_id, emoji, user FROM reactions
-     ORDER BY message_id, rowid`,
-  ).iterate() as Iterable<{ message_id: string; emoji: string; user: string }>;
+    `SELECT r.message_id, r.emoji, r.user, m.reactions
+     FROM reactions r JOIN messages m ON m.id = r.message_id
+     ORDER BY r.message_id, r.rowid`,
+  ).iterate() as Iterable<
+    {
+      message_id: string;
+      emoji: string;
+      user: string;
+      reactions: string | null;
+    }
+  >;
   for (const row of walk) {
     if (row.message_id !== id) {
-      if (id !== undefined) settle(id, rows);
+      if (id !== undefined) settle(id, summary, rows);
       id = row.message_id;
+      summary = row.reactions;
       rows = [];
     }
     rows.push(row);
   }
-  if (id !== undefined) settle(id, rows);
+  if (id !== undefined) settle(id, summary, rows);
   const { changes } = db.prepare(
     `UPDATE messages SET reactions = NULL WHERE reactions IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM reactions r WHERE r.message_id = messages.id)`,
