@@ -814,6 +814,16 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
         /^line \d+: bad ban: reason: Too big/,
       ],
       [
+        "a ban reason the server would have trimmed",
+        changed("ban", ["reason", "spam"], { reason: "spam " }),
+        /^line \d+: bad ban: reason: not as the server keeps it/,
+      ],
+      [
+        "an empty ban reason, where the server stores one for none",
+        changed("ban", ["reason", "spam"], { reason: "" }),
+        /^line \d+: bad ban: reason: Too small/,
+      ],
+      [
         "an audit reason over 500 characters",
         changed("audit", ["reason", "spam"], { reason: "x".repeat(501) }),
         /^line \d+: bad audit: reason: Too big/,

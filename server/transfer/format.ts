@@ -109,6 +109,11 @@ const storedTopic = z.string().refine(
   KEPT_TOPIC_RULE,
 );
 /**
+ * A ban's reason as `ban` has stored it from the first: trimmed, and
+ * "no reason given" for none, so never empty (else `keptReason`).
+ */
+const banReason = keptReason.trim().min(1);
+/**
  * The rule of an audit entry's `reason`, as its door set it: the
  * operator's `reset-password --reason` was trimmed but took any length
  * until it took reasons' rule (12-06), every other door at most 500
@@ -513,7 +518,7 @@ export const TABLES: readonly TableSpec[] = [
       text("user_key"),
       text("address"),
       text("room_key"),
-      text("reason", { rule: keptReason }),
+      text("reason", { rule: banReason }),
       text("by_user", { rule: storedName }),
       int("created_at"),
       int("expires_at", { nullable: true }),
