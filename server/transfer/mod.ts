@@ -92,7 +92,8 @@ export interface TableWriter {
   sumReactions(): Promise<number>;
   /**
    * What is inconsistent after the last insert (a message beyond its
-   * stream's last seq, a stream without a room), or undefined.
+   * stream's last seq, a stream without a room, a message with more
+   * different reactions than `react` takes), or undefined.
    */
   check(): Promise<string | undefined>;
 }
