@@ -967,13 +967,12 @@ Deno.test("import: a dump of an older server keeps the token names, hook names a
   });
 });
 
-Deno.test("import: a dump of an older server keeps the topics it stored under piled marks (before the marks rule), the ban and audit reasons it stored on two lines, turned around or under piled marks (before reasons' rules) and the operator's long reason, but not a topic turned around nor an operator's reason with spaces around it, which no version stored", async () => {
+Deno.test("import: a dump of an older server keeps the topics it stored under piled marks (before the marks rule), the ban and audit reasons it stored on two lines or under piled marks (before reasons' rules) and the operator's long reason, but not a topic turned around nor an operator's reason with spaces around it, which no version stored, nor a reason turned around", async () => {
   await withDump(async (lines, work) => {
     const piled = "\u0300\u0301\u0302\u0303\u0304".repeat(8);
     const old = [
       ["room", ["key", "team"], { topic: `ops${piled}` }],
       ["ban", ["reason", "spam"], { reason: "spam\nadmin: root" }],
-      ["ban", ["reason", "cool off"], { reason: "\u202Emaps" }],
       ["audit", ["reason", "spam"], { reason: `spam${piled}` }],
       ["audit", ["reason", "cool off"], {
         by_user: "the operator",
@@ -1004,6 +1003,13 @@ Deno.test("import: a dump of an older server keeps the topics it stored under pi
           topic: `\u202Eops${piled}`,
         }),
         /^line \d+: bad room: topic: A topic is one line/,
+      ],
+      [
+        "a ban's reason turned around (reasons took it until 12-06, as labels did until 12-03: refused alike)",
+        changedLine(lines, "ban", ["reason", "cool off"], {
+          reason: "\u202Emaps",
+        }),
+        /^line \d+: bad ban: reason: no direction marks/,
       ],
       [
         "an operator's reason the command would have trimmed",

@@ -378,14 +378,21 @@ export const reasonText = noNul(500)
  * A reason as the store may keep it (a dump's ban or audit entry): what
  * the doors took before each of `reasonText`'s rules, at most 500
  * characters (UTF-16 units, as zod counts) without NUL or a lone
- * surrogate. Every other rule came after reasons had been stored for days
- * under none: the marks rule (12-05), direction marks and invisible spaces
- * (12-06), then one line (12-06). The server keeps such reasons and shows
- * them as text, so an import keeps them too, as labels' marks
- * (`keptLabel`): the dump of a server older than the rules imports as it
- * was, not edited by hand. What no door took (over 500, a NUL) is refused.
+ * surrogate. The marks rule (12-05) and one line (12-06) came after
+ * reasons had been stored for days under neither; the server keeps such
+ * reasons and shows them as text, so an import keeps them too, as labels'
+ * marks (`keptLabel`): the dump of a server older than the rules imports
+ * as it was. Direction marks and invisible spaces are refused, as
+ * `keptLabel` refuses them, though reasons took them until 12-06: such a
+ * reason turns the words around it (a ban's "spam" read backwards in the
+ * admin page's list), and an import is where a crafted one would come
+ * in, so that line is edited by hand. What no door took (over 500, a
+ * NUL) is refused.
  */
-export const keptReason = noNul(500);
+export const keptReason = noNul(500).refine(
+  (s) => !DISGUISING.test(s),
+  "no direction marks or invisible spaces",
+);
 const reason = reasonText.optional();
 
 /** `kick` data. */
