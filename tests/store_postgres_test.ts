@@ -13,6 +13,8 @@ import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import type { MessageBase, Role } from "../server/protocol/types.ts";
 import {
+  ANONYMOUS_NAME,
+  DELETED_OWNER,
   type DraftWrite,
   type MessageDraft,
   RoomGoneError,
@@ -29,6 +31,7 @@ import { eventually } from "./harness.ts";
 import { migratedDatabase } from "./migrated_database.ts";
 import { storeContract } from "./store_contract.ts";
 import {
+  after,
   checkConversationsBackfilled,
   checkIgnoresFromNone,
   checkOrphanedOwnersCleared,
@@ -1238,6 +1241,101 @@ function registerTests(pg: PostgresService): void {
       assert.equal(await store.findMessage(root.id), undefined);
       assert.equal(await store.findMessage(reply.id), undefined);
       assert.equal(await store.deleteRoom("dev"), false);
+    }),
+  );
+
+  /**
+   * Makes the first DELETE on `table`, whatever statement does it, fail
+   * as a deadlock's loser (40P01), and the later ones go on; returns how
+   * many DELETE statements reached it so far. Deterministic, where a real
+   * deadlock hangs on the lock order of a plan: a sequence remembers the
+   * first time, as a row written by the failed statement would be rolled
+   * back with it.
+   */
+  async function deadlockOnce(
+    url: string,
+    table: string,
+  ): Promise<() => Promise<number>> {
+    await inspect(url, async (sql) => {
+      await sql`CREATE SEQUENCE test_deadlock_once`;
+      await sql`
+        CREATE FUNCTION test_deadlock_once() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF nextval('test_deadlock_once') = 1 THEN
+            RAISE EXCEPTION 'deadlock detected (made by the test)'
+              USING ERRCODE = '40P01';
+          END IF;
+          RETURN NULL;
+        END
+        $$`;
+      await sql`
+        CREATE TRIGGER test_deadlock_once BEFORE DELETE ON ${sql(table)}
+        FOR EACH STATEMENT EXECUTE FUNCTION test_deadlock_once()`;
+    });
+    return () =>
+      inspect(url, async (sql) => {
+        const [{ n }] = await sql<{ n: number }[]>`
+          SELECT CASE WHEN is_called THEN last_value ELSE 0 END::int AS n
+          FROM test_deadlock_once`;
+        return n;
+      });
+  }
+
+  Deno.test(
+    "PostgresStore: a retention batch that loses a deadlock runs again and deletes its whole batch, once",
+    withStores(1, async ([store], url) => {
+      for (const text of ["old 1", "old 2 @bob", "old 3"]) {
+        await store.appendMessage(draft(text));
+      }
+      const cutoff = Date.now() + 1;
+      await after(cutoff);
+      await store.appendMessage(draft("new 4"));
+      const deletes = await deadlockOnce(url, "messages");
+      assert.equal(await store.expireMessages(cutoff, 100), 3);
+      assert.equal(await deletes(), 2, "refused once, then done");
+      assert.deepEqual(
+        (await store.history("general", {})).map((m) => [m.seq, m.text]),
+        [[4, "new 4"]],
+      );
+      assert.equal((await store.readState("bob", "general")).mentions, 0);
+      assert.equal(await store.expireMessages(cutoff, 100), 0);
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: an account's deletion that loses a deadlock runs again and deletes the whole account",
+    withStores(1, async ([store], url) => {
+      await store.createAccount({
+        key: "dave",
+        username: "Dave",
+        passwordHash: "h",
+        role: "user",
+      });
+      await store.createSession("t-dave", {
+        userKey: "dave",
+        expiresAt: Date.now() + 60_000,
+      });
+      await store.createRoom("dev", "dev", { owner: "dave" });
+      await store.addMember("dave", "dev");
+      await store.appendMessage(
+        draft("hi from dave", { userKey: "dave", user: "Dave" }),
+      );
+      const deletes = await deadlockOnce(url, "accounts");
+      assert.equal(await store.deleteAccount("dave", "anonymise"), true);
+      assert.equal(await deletes(), 2, "refused once, then done");
+      assert.equal(await store.findAccount("dave"), undefined);
+      assert.equal(await store.findSession("t-dave"), undefined);
+      assert.equal(await store.isMember("dave", "dev"), false);
+      assert.deepEqual(
+        (await store.history("general", {})).map((m) => m.user),
+        [ANONYMOUS_NAME],
+      );
+      assert.equal(
+        (await store.listRooms()).find((r) => r.key === "dev")?.owner,
+        DELETED_OWNER,
+      );
+      assert.equal(await store.deleteAccount("dave", "anonymise"), false);
     }),
   );
 
