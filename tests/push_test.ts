@@ -1133,7 +1133,8 @@ Deno.test("web push: subscriptions at plain http endpoints kept from before http
       }
     } finally {
       await pool.closeAll();
-      await before.shutdown();
+      // Its own (empty) folder goes too: its database is in `dir`.
+      await before.close();
     }
     const server = await spawnServer(["--db", db, ...allow]);
     const status = await server.stop();
@@ -1152,7 +1153,7 @@ Deno.test("web push: subscriptions at plain http endpoints kept from before http
         "https://push.example/alice",
       ]);
     } finally {
-      await after.shutdown();
+      await after.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
