@@ -51,12 +51,13 @@ export interface Backends {
  * throttles, the upload and webhook limits and the per-user and
  * per-address request limits with `redisUrl`. Nothing else knows which it got. `early` is
  * the store the entry began to open (early_store.ts), taken when it is the
- * one chosen.
+ * one chosen; `tempDir`, where uploads to the database stage
+ * (openFileContents).
  */
 export async function openBackends(
   config: Config,
   nodeId: string,
-  early?: EarlyStore,
+  { early, tempDir }: { early?: EarlyStore; tempDir?: string } = {},
 ): Promise<Backends> {
   // The PostgreSQL and Redis modules load only when chosen: ioredis,
   // postgres and their dependencies take 0.2-0.3 s each to load, a large
@@ -67,7 +68,7 @@ export async function openBackends(
       { permanentRooms: PERMANENT_ROOMS },
     )
     : await openSqlite(config, early);
-  const contents = await openFileContents(config);
+  const contents = await openFileContents(config, { tempDir });
   if (contents instanceof DiskFileContents) {
     await contents.ready().catch(async (error) => {
       await store.close();
@@ -168,13 +169,17 @@ async function openSqlite(
  * Where the bytes of shared files are: the database with `databaseUrl`
  * (unless `filesDir` names a folder), else a folder (`filesDir`, or
  * `files` beside the SQLite file). Export and import choose as a node does.
+ * Uploads to the database stage in a folder in `tempDir` (default: the
+ * system's temporary folder).
  */
 export async function openFileContents(
   config: Pick<Config, "databaseUrl" | "filesDir" | "db">,
+  { tempDir }: { tempDir?: string } = {},
 ): Promise<FileContents> {
   return config.databaseUrl && filesInDatabase(config)
     ? new (await import("./file_contents/postgres.ts")).PostgresFileContents(
       config.databaseUrl,
+      { tempDir },
     )
     : config.filesDir === undefined && config.db === ":memory:"
     ? new DiskFileContents(

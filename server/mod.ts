@@ -82,6 +82,14 @@ export interface StartParts {
    * a check under way; no flag, setting or variable reaches it.
    */
   passwords?: Passwords;
+  /**
+   * The folder in which a node on PostgreSQL stages uploads (its
+   * `chat-uploads-UID`, file_contents/postgres.ts); default: the system's
+   * temporary folder. The door through which tests keep it in a folder of
+   * their own, removed with it: in the system's, it outlives the node by
+   * design.
+   */
+  tempDir?: string;
 }
 
 /** Starts a server; every setting left out takes its default. */
@@ -91,7 +99,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options };
   const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
-  const backends = await openBackends(config, nodeId, parts.store);
+  const backends = await openBackends(config, nodeId, {
+    early: parts.store,
+    tempDir: parts.tempDir,
+  });
   const node = new ChatNode({
     nodeId,
     files: new FileStorage({

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { PostgresFileContents } from "../server/file_contents/postgres.ts";
 import { fileContentsContract, stage } from "./file_contents_contract.ts";
+import { startTestServer } from "./harness.ts";
 import { migratedDatabase } from "./migrated_database.ts";
 import { POSTGRES, type PostgresService, testsOnService } from "./services.ts";
 
@@ -208,6 +209,25 @@ function registerPostgresTests(pg: PostgresService): void {
         });
       });
     }),
+  );
+
+  Deno.test(
+    "a test server on PostgreSQL stages uploads in its own folder, gone when it closes, not in the shared one of /tmp that outlives it",
+    async () => {
+      const database = await migratedDatabase(pg);
+      try {
+        const server = await startTestServer({ databaseUrl: database.url });
+        const staging = join(server.dir, `chat-uploads-${Deno.uid()}`);
+        try {
+          assert.ok((await Deno.stat(staging)).isDirectory);
+        } finally {
+          await server.close();
+        }
+        await assert.rejects(Deno.stat(server.dir), Deno.errors.NotFound);
+      } finally {
+        await database.drop();
+      }
+    },
   );
 
   Deno.test(

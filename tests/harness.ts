@@ -53,7 +53,13 @@ export async function startTestServer(
     // that. Tests of the login timeout set their own.
     loginTimeoutSeconds: 600,
     ...options,
-  }, { passwords: CHEAP_PASSWORDS, ...parts });
+  }, {
+    passwords: CHEAP_PASSWORDS,
+    // On PostgreSQL, uploads stage in its folder, not in /tmp's
+    // chat-uploads-UID, which outlives a node by design.
+    tempDir: dir,
+    ...parts,
+  });
   return {
     ...server,
     shutdown: server.shutdown,
@@ -612,13 +618,25 @@ export async function spawnServer(
     ];
     command = "bash";
   }
-  const process = new Deno.Command(command, {
-    args: [...prefix, "--host", "127.0.0.1", "--port", "0", ...args],
-    cwd: options.cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  // Its TMPDIR, removed when it stops: on PostgreSQL a node stages
+  // uploads in a chat-uploads-UID there, which in /tmp outlives it by
+  // design (the nodes of a machine share it).
+  const tempDir = await Deno.makeTempDir({ prefix: "chat-spawned-" });
+  const removeTempDir = () =>
+    Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  let process: Deno.ChildProcess;
+  try {
+    process = new Deno.Command(command, {
+      args: [...prefix, "--host", "127.0.0.1", "--port", "0", ...args],
+      cwd: options.cwd,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", TMPDIR: tempDir },
+    }).spawn();
+  } catch (error) {
+    await removeTempDir();
+    throw error;
+  }
   let text = "";
   const decoder = new TextDecoder();
   const { promise: listening, resolve, reject } = Promise.withResolvers<
@@ -656,6 +674,7 @@ export async function spawnServer(
         }
         const result = await status;
         await pumps;
+        await removeTempDir();
         return result;
       },
     };
@@ -667,6 +686,7 @@ export async function spawnServer(
     }
     await status;
     await pumps;
+    await removeTempDir();
     throw error;
   } finally {
     clearTimeout(timer);

@@ -58,15 +58,17 @@ export interface SharedClusterOptions {
 
 // A run that never reaches a file's stop test (filtered, or failed in a
 // way that skips it) must not leave nodes behind: killed at unload.
-// Their log files go too.
-const running = new Map<number, string>();
+// Their log files and temporary folders go too.
+const running = new Map<number, { log: string; tempDir: string }>();
 globalThis.addEventListener("unload", () => {
-  for (const [pid, log] of running) {
+  for (const [pid, { log, tempDir }] of running) {
     kill(pid, "SIGKILL");
-    try {
-      Deno.removeSync(log);
-    } catch {
-      // Already gone.
+    for (const path of [log, tempDir]) {
+      try {
+        Deno.removeSync(path, { recursive: true });
+      } catch {
+        // Already gone.
+      }
     }
   }
 });
@@ -154,6 +156,9 @@ export async function spawnDetachedServer(
   args: string[],
 ): Promise<DetachedNode> {
   const log = await Deno.makeTempFile({ prefix: "chat-node-", suffix: ".log" });
+  // Its TMPDIR, removed when it stops: a node stages uploads in a
+  // chat-uploads-UID there, which in /tmp outlives it by design.
+  const tempDir = await Deno.makeTempDir({ prefix: "chat-node-" });
   const launched = await new Deno.Command("bash", {
     args: [
       "-c",
@@ -170,15 +175,17 @@ export async function spawnDetachedServer(
       "0",
       ...args,
     ],
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", TMPDIR: tempDir },
   }).output();
   const pid = Number(new TextDecoder().decode(launched.stdout).trim());
   if (!launched.success || !Number.isInteger(pid) || pid <= 0) {
+    await Deno.remove(log).catch(() => {});
+    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
     throw new Error(
       `could not start a node: ${new TextDecoder().decode(launched.stderr)}`,
     );
   }
-  running.set(pid, log);
+  running.set(pid, { log, tempDir });
   const output = () => {
     try {
       return Deno.readTextFileSync(log);
@@ -197,6 +204,7 @@ export async function spawnDetachedServer(
       }
       running.delete(pid);
       await Deno.remove(log).catch(() => {});
+      await Deno.remove(tempDir, { recursive: true }).catch(() => {});
     })();
   // Starting Deno and loading the server takes seconds on a busy machine.
   const deadline = Date.now() + 120_000;

@@ -291,7 +291,8 @@ stores.database(
       ...store,
     };
     try {
-      let server = await startServer(options);
+      // Its uploads on PostgreSQL stage in `dir`, removed below.
+      let server = await startServer(options, { tempDir: dir });
       let pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
       let token: string | undefined;
       try {
@@ -304,7 +305,7 @@ stores.database(
         await pool.closeAll();
         await server.shutdown();
       }
-      server = await startServer(options);
+      server = await startServer(options, { tempDir: dir });
       pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
       try {
         const again = await pool.login({ token });

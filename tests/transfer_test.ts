@@ -192,13 +192,29 @@ async function task(
   args: string[],
   io: { stdin?: string; stdout?: string } = {},
 ): Promise<{ code: number; stderr: string }> {
+  // Its TMPDIR: on PostgreSQL, files stage in a chat-uploads-UID there,
+  // which in /tmp outlives the command by design.
+  const tempDir = await Deno.makeTempDir({ prefix: "chat-task-" });
+  try {
+    return await runTask(name, args, io, tempDir);
+  } finally {
+    await Deno.remove(tempDir, { recursive: true });
+  }
+}
+
+async function runTask(
+  name: string,
+  args: string[],
+  io: { stdin?: string; stdout?: string },
+  tempDir: string,
+): Promise<{ code: number; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", name, ...args],
     cwd: ROOT,
     stdin: io.stdin ? "piped" : "null",
     stdout: io.stdout ? "piped" : "null",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", TMPDIR: tempDir },
   }).spawn();
   const writing = io.stdin
     ? (await Deno.open(io.stdin)).readable.pipeTo(child.stdin)
