@@ -173,7 +173,6 @@ export async function startPostgres(
   const dir = await Deno.makeTempDir({ prefix: "chat-pg-" });
   // initdb refuses to run as root: the cluster belongs to `postgres`.
   const asOwner = isRoot() ? ["runuser", "-u", "postgres", "--"] : [];
-  if (isRoot()) await run(["chown", "postgres:postgres", dir]);
   const data = `${dir}/data`;
   const port = freePort();
   const ctl = (...args: string[]) =>
@@ -220,6 +219,9 @@ export async function startPostgres(
   };
   globalThis.addEventListener("unload", stopSync);
   try {
+    // In the try: a chown that fails (a fork refused on a busy machine)
+    // left the folder, empty, behind.
+    if (isRoot()) await run(["chown", "postgres:postgres", dir]);
     await run([
       ...asOwner,
       `${bin}/initdb`,
