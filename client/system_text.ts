@@ -120,17 +120,18 @@ function pin(
   user: string,
   context: SystemTextContext,
 ): string {
+  const pinned = event.kind === "pinned";
+  // The server says whose it is (`own`, by the author's account): the
+  // names compared here took a hook's post under the pinner's name for
+  // the pinner's own. "ana pinned a message by ana" read as two people.
+  if (event.own === true) {
+    return t(pinned ? "system.pinnedOwn" : "system.unpinnedOwn", { user });
+  }
   const author = event.id === undefined
     ? undefined
     : context.authorOf(event.id);
-  const pinned = event.kind === "pinned";
   if (author === undefined) {
     return t(pinned ? "system.pinned" : "system.unpinned", { user });
-  }
-  // The server's words too (handlers/pins.ts): "ana pinned a message by
-  // ana" read as two people.
-  if (roomKey(author) === roomKey(user)) {
-    return t(pinned ? "system.pinnedOwn" : "system.unpinnedOwn", { user });
   }
   return t(pinned ? "system.pinnedBy" : "system.unpinnedBy", { user, author });
 }

@@ -21,6 +21,7 @@ import {
   submitPassword,
   transitionsDone,
 } from "./browser_support.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
 import { TestClient } from "./harness.ts";
 
 const PHONE = { width: 390, height: 844 };
@@ -502,6 +503,43 @@ browserTest(
       await page.screenshot({ path: artifact("notices_in_french.png") });
     } finally {
       await mia.close();
+    }
+  },
+);
+
+browserTest(
+  "web client in French: a hook's post under the pinner's name, pinned, reads as a message by them, not as their own",
+  async (browser, server) => {
+    // The first account is the admin: mia may make a hook and pin.
+    const mia = await accountWithToken(server, "mia");
+    const hook = await call(server, "POST", "/api/rooms/general/hooks", {
+      token: mia.token,
+      body: { name: "alerts" },
+    });
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: mia.token,
+    });
+    try {
+      const page = await openPage(browser, server, { locale: "fr-FR" });
+      await register(page, "bob");
+      const posted = await call(
+        server,
+        "POST",
+        new URL(hook.body.url).pathname,
+        {
+          body: { username: "mia", text: "déploiement à midi" },
+        },
+      );
+      await confirmedFrom(page, "mia", "déploiement à midi").waitFor();
+      await admin.ok("pin", { id: posted.body.message.id });
+      // Before, the client compared the names and said "son propre
+      // message"; the server's notice (no `own`) says whose it is.
+      const lines = page.getByTestId("system-line");
+      await lines.filter({ hasText: "mia a épinglé un message de mia" })
+        .waitFor();
+      assert.equal(await lines.filter({ hasText: "son propre" }).count(), 0);
+    } finally {
+      await admin.close();
     }
   },
 );

@@ -1003,7 +1003,7 @@ test("connection reads a message's words, not its markdown, aloud and in its not
   ]);
 });
 
-test("connection says a room's joins, leaves, pins (one's own as such) and renames in the chosen language", async (r) => {
+test("connection says a room's joins, leaves, pins (one's own as such, as the server says) and renames in the chosen language", async (r) => {
   await loginAsGuest(r, "ida", [
     roomMessage(1, { user: "mme_martin", text: "Règles" }),
   ]);
@@ -1034,6 +1034,16 @@ test("connection says a room's joins, leaves, pins (one's own as such) and renam
     user: "mme_martin",
     id: "m1",
     text: "mme_martin pinned their own message",
+    own: true,
+  });
+  // A hook's post under mme_martin's name: not her own, the server says
+  // (no `own`), though the names match.
+  system(r, {
+    room: "general",
+    kind: "unpinned",
+    user: "mme_martin",
+    id: "m1",
+    text: "mme_martin unpinned a message by mme_martin",
   });
   system(r, {
     room: "general",
@@ -1055,12 +1065,13 @@ test("connection says a room's joins, leaves, pins (one's own as such) and renam
     user: "tom",
     text: "tom was kicked by bob",
   });
-  await until(() => notices(r).length === 7, "seven notices");
+  await until(() => notices(r).length === 8, "eight notices");
   assert.deepEqual(notices(r), [
     "lea a rejoint general",
     "bob a épinglé un message de mme_martin",
     "bob a désépinglé un message",
     "mme_martin a épinglé son propre message",
+    "mme_martin a désépinglé un message de mme_martin",
     "lea a quitté general",
     "mme_martin a renommé cm1 en cm2",
     "tom was kicked by bob",

@@ -196,6 +196,35 @@ Deno.test("a reply to a hook's message posted under a person's name quotes it wi
     }
   }));
 
+Deno.test("a hook's post under its maker's name, pinned by the maker, is not the maker's own: the notice has no `own`; the maker's own message's has", () =>
+  withServer(async (server) => {
+    const { root, path } = await alertsHook(server);
+    const admin = await TestClient.loginWith(server.wsUrl, {
+      token: root.token,
+    });
+    try {
+      const posted = await call(server, "POST", path, {
+        body: { username: "root", text: "deploy at noon" },
+      });
+      assert.equal(posted.status, 200);
+      await admin.ok("pin", { id: posted.body.message.id });
+      const hook = await admin.event("system", (d) => d.kind === "pinned");
+      assert.equal(hook.data.text, "root pinned a message by root");
+      assert.equal(hook.data.own, undefined);
+      const sent = await admin.ok("send_message", { text: "my own plan" });
+      const own = (sent.message as ChatMessage).id;
+      await admin.ok("pin", { id: own });
+      const mine = await admin.event(
+        "system",
+        (d) => d.kind === "pinned" && d.id === own,
+      );
+      assert.equal(mine.data.text, "root pinned their own message");
+      assert.equal(mine.data.own, true);
+    } finally {
+      await admin.close();
+    }
+  }));
+
 Deno.test("webhooks are managed by admins and room owners only, and a removed one's URL is gone", () =>
   withServer(async (server) => {
     const root = await accountWithToken(server, "root");

@@ -67,6 +67,9 @@ export async function pin(
       user: member.username,
       text: `${member.username} ${kind} ${whose}`,
       id: message.id,
+      // Said so, not left to the clients' comparing of names, which took
+      // a hook's post under the pinner's name for the pinner's own.
+      ...(own ? { own: true as const } : {}),
     });
   });
 }

@@ -385,6 +385,11 @@ export interface SystemEvent {
   private?: true;
   /** `kicked`: an admin deleted the account (`by`), not a moderator's kick. */
   account_deleted?: true;
+  /**
+   * `pinned`, `unpinned`: the message is the pinner's own (by its account:
+   * not a hook's post under the pinner's name).
+   */
+  own?: true;
   /** `kicked`, `banned`, to the user only: the whole server, or one room. */
   scope?: "server" | "room";
 }
