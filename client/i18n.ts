@@ -182,6 +182,10 @@ const EN = {
   "header.invite": "Invite people",
   "header.private": "Private room",
 
+  "mention.notMember": "{user} is not in {room} and was not notified.",
+  "mention.notMembers": "{users} are not in {room} and were not notified.",
+  "mention.invite": "Invite",
+  "mention.inviteLabel": "Invite {users} to {room}",
   "invite.title": "Invite people to {room}",
   "invite.byName": "Add someone by name",
   "invite.name": "Username",
@@ -847,6 +851,11 @@ const FR: Record<MessageKey, string> = {
   "header.invite": "Inviter des personnes",
   "header.private": "Salon privé",
 
+  "mention.notMember": "{user} n'est pas dans {room} et n'a pas été notifié.",
+  "mention.notMembers":
+    "{users} ne sont pas dans {room} et n'ont pas été notifiés.",
+  "mention.invite": "Inviter",
+  "mention.inviteLabel": "Inviter {users} dans {room}",
   "invite.title": "Inviter dans {room}",
   "invite.byName": "Ajouter quelqu'un par son nom",
   "invite.name": "Nom d'utilisateur",

@@ -61,10 +61,23 @@ export interface Notice {
   system?: SaidNotice;
   /** For a line the client wrote: what says it again (`text` is it then). */
   words?: Words;
+  /**
+   * For the line about a sent message's mentions of accounts not in its
+   * room: whom an "Invite" button adds there, until used.
+   */
+  invite?: InviteOffer;
   /** When it happened, ISO-8601. */
   ts: string;
   /** Shown after the message with this seq (0 = before every message). */
   afterSeq: number;
+}
+
+/** Accounts a line offers to add to a room (`invite`). */
+export interface InviteOffer {
+  /** The room's name. */
+  room: string;
+  /** The accounts' names. */
+  users: string[];
 }
 
 /** A server event a notice says, with the facts its sentence needs beyond it. */

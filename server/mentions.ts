@@ -58,6 +58,18 @@ export function mentionKeys(
 }
 
 /**
+ * The name keys a message @mentions as names (the first MAX_MENTIONS,
+ * without the author's): not `room` and `here`, words for the whole room
+ * to whoever reads them, which no new account may take
+ * (accounts/reserved_names.ts).
+ */
+export function namedKeys(text: string, authorKey: string): string[] {
+  return firstKeys(text, authorKey, MAX_MENTIONS).filter((key) =>
+    key !== ROOM_WORD && key !== HERE_WORD
+  );
+}
+
+/**
  * With `here` (the members online when it was sent, its author may ping
  * the room: room_mentions.ts), a message that says `@here` gets the
  * marker row first and one row for each of them, beside those it names

@@ -166,3 +166,65 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: a message in a private room that @mentions accounts not in it says they were not notified, in English and French, and its Invite adds them",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const carol = await TestClient.register(server.wsUrl, "carol");
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await page.getByTestId("create-room").click();
+      await page.getByTestId("create-room-input").fill("secret");
+      await page.getByTestId("create-room-private").check();
+      await page.getByTestId("create-room-submit").click();
+      await currentRoom(page, "secret");
+
+      await send(page, "@bob @carol can you look?");
+      const line = page.getByTestId("system-line").filter({
+        hasText: "bob, carol are not in secret and were not notified.",
+      });
+      await line.waitFor();
+      const invite = line.getByTestId("mention-invite");
+      assert.equal(
+        await invite.getAttribute("aria-label"),
+        "Invite bob, carol to secret",
+      );
+
+      await page.getByTestId("settings").click();
+      await page.getByTestId("lang-fr").click();
+      await page.getByPlaceholder("Écrire dans secret").waitFor();
+      await page.keyboard.press("Escape");
+      const ligne = page.getByTestId("system-line").filter({
+        hasText:
+          "bob, carol ne sont pas dans secret et n'ont pas été notifiés.",
+      });
+      const inviter = ligne.getByTestId("mention-invite").filter({
+        hasText: "Inviter",
+      });
+      await inviter.waitFor();
+      await page.screenshot({ path: artifact("mention_not_members.png") });
+      await inviter.click();
+      // Both are members now: the room hears them join, the button goes.
+      await bob.event("membership", (d) => d.room === "secret");
+      await carol.event("membership", (d) => d.room === "secret");
+      await ligne.getByTestId("mention-invite").waitFor({ state: "detached" });
+
+      // Members now: a mention of them says nothing more.
+      await send(page, "@bob merci");
+      await page.locator(
+        '[data-testid="message"][data-user="alice"][data-seq]:not([data-pending])',
+      ).filter({ hasText: "merci" }).waitFor();
+      assert.equal(
+        await page.getByTestId("system-line").filter({
+          hasText: "notifié",
+        }).count(),
+        1,
+      );
+    } finally {
+      await bob.close();
+      await carol.close();
+    }
+  },
+);

@@ -125,6 +125,7 @@ export function noticeAdded(
     kind: Notice["kind"];
     text: string | Words;
     system?: Notice["system"];
+    invite?: Notice["invite"];
     ts?: string;
   },
 ): void {
@@ -136,9 +137,26 @@ export function noticeAdded(
     text: words?.() ?? notice.text as string,
     system: notice.system,
     words,
+    invite: notice.invite,
     ts: notice.ts ?? new Date().toISOString(),
   };
   batch(() => updateLog(state, notice.room, (log) => addNotice(log, line)));
+}
+
+/** The "Invite" of line `key` in log `room` was used: the line stays, its button goes. */
+export function inviteOfferUsed(
+  state: AppState,
+  room: string,
+  key: string,
+): void {
+  batch(() =>
+    updateLog(state, room, (log) => ({
+      ...log,
+      notices: log.notices.map((notice) =>
+        notice.key === key ? { ...notice, invite: undefined } : notice
+      ),
+    }))
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import type { JSX } from "preact";
 import { formatDateTime, formatTime } from "../format.ts";
 import type { Notice } from "../room_log.ts";
 import { noticeText } from "../system_text.ts";
+import { InviteOffer } from "./InviteOffer.tsx";
 
 /** Props of {@linkcode NoticeLine}. */
 export interface NoticeLineProps {
@@ -28,7 +29,12 @@ export function NoticeLine({ notice }: NoticeLineProps): JSX.Element {
       >
         {formatTime(notice.ts)}
       </time>
-      <span class="notice-text">{noticeText(notice)}</span>
+      <span class="notice-text">
+        {noticeText(notice)}
+        {notice.invite && (
+          <InviteOffer offer={notice.invite} noticeKey={notice.key} />
+        )}
+      </span>
     </div>
   );
 }

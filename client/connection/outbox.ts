@@ -143,6 +143,25 @@ export class Outbox {
       : Promise.resolve(null);
   }
 
+  /**
+   * Says under a sent message that the accounts it @mentions outside its
+   * room were not notified, and offers to invite them (the line's button,
+   * for accounts: the `invite` action's rule), as Slack does.
+   */
+  #notMembers(pending: PendingMessage, users: string[]): void {
+    const state = this.#state;
+    const room = roomTitle(state, pending.room);
+    actions.noticeAdded(state, {
+      room: pending.room,
+      kind: "info",
+      text: () =>
+        users.length === 1
+          ? t("mention.notMember", { user: users[0], room })
+          : t("mention.notMembers", { users: users.join(", "), room }),
+      invite: { room: pending.room, users },
+    });
+  }
+
   async #deliver(pending: PendingMessage): Promise<RequestError | null> {
     const { requests } = this.#options;
     let error: RequestError | null = null;
@@ -156,8 +175,11 @@ export class Outbox {
         client_id: pending.clientId,
         ...files,
       });
-      if (result.ok) this.#options.confirmed(result.data.message);
-      else error = result.error;
+      if (result.ok) {
+        this.#options.confirmed(result.data.message);
+        const outside = result.data.not_members;
+        if (outside && outside.length > 0) this.#notMembers(pending, outside);
+      } else error = result.error;
     } else {
       const result = await requests.request("private_message", {
         to: pending.to,

@@ -59,7 +59,8 @@ export interface Replies {
   list_users: { users: string[]; owner?: string };
   list_members: { room: string; members: string[] };
   history: HistoryPage;
-  send_message: { message: ChatMessage };
+  /** `not_members`: accounts it @mentions that are not in the room (not notified). */
+  send_message: { message: ChatMessage; not_members?: string[] };
   private_message: { message: PrivateMessage };
   kick: { user: string };
   ban: { user: string; room?: string };
@@ -147,7 +148,11 @@ export const REPLY_CHECKS: {
   history: (d) =>
     typeof d.room === "string" && isMessageList(d.messages) &&
     isSeqList(d.here_mentioned),
-  send_message: (d) => isChatMessage(d.message),
+  send_message: (d) =>
+    isChatMessage(d.message) &&
+    (d.not_members === undefined ||
+      Array.isArray(d.not_members) &&
+        d.not_members.every((name) => typeof name === "string")),
   private_message: (d) => isPrivateMessage(d.message),
   kick: (d) => typeof d.user === "string",
   ban: (d) => typeof d.user === "string",

@@ -30,6 +30,7 @@ import type {
 } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { afterReply } from "./threads.ts";
+import { notMembers } from "../outside_mentions.ts";
 import {
   banRefusal,
   findReadable,
@@ -109,14 +110,36 @@ export async function sendMessage(
   }
   const { message, duplicate } = result;
   node.metrics.storeLatency.observe(performance.now() - started);
+  const outside = namedOutside(ctx, roomKey, message);
+  const named = outside === undefined ? {} : await outside;
   if (duplicate) {
-    return succeed({ message: await retried(ctx, roomKey, message) });
+    return succeed({
+      message: await retried(ctx, roomKey, message),
+      ...named,
+    });
   }
   node.metrics.messagesStored++;
-  return succeed({ message }, () => {
+  return succeed({ message, ...named }, () => {
     node.publishMessage(roomKey, message, input.here);
     if (replyTo !== undefined) afterReply(node, roomKey, replyTo);
   });
+}
+
+/**
+ * The reply's `not_members`, when the message @mentions accounts that are
+ * not members of the room (not notified: outside_mentions.ts); a retry's
+ * too, since the first reply may have been lost. Undefined for most
+ * messages, which name nobody: the handler awaits nothing for them.
+ */
+function namedOutside(
+  ctx: MemberContext,
+  roomKey: string,
+  message: ChatMessage,
+): Promise<{ not_members?: string[] }> | undefined {
+  return notMembers(ctx.node, roomKey, {
+    text: message.text,
+    authorKey: ctx.client.member.userKey,
+  })?.then((names) => names.length > 0 ? { not_members: names } : {});
 }
 
 /**
