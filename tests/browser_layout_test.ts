@@ -115,6 +115,39 @@ browserTest(
 );
 
 browserTest(
+  "web client on a 375 px phone: a tapped message's actions do not cover its time",
+  async (browser, server) => {
+    const page = await openPage(browser, server, {
+      viewport: { width: 375, height: 740 },
+    });
+    // The first account is the admin: its own message has every action
+    // (react, reply, pin, edit, save, delete), the widest bar.
+    await register(page, "isabella");
+    await send(page, "the bar must leave my time readable");
+    const row = confirmedFrom(page, "isabella", "leave my time readable");
+    await row.getByTestId("message-text").tap();
+    const bar = row.locator(".msg-actions");
+    await bar.getByTestId("message-delete").waitFor({ state: "visible" });
+    await transitionsDone(page);
+    const time = await row.locator(".msg-time").boundingBox();
+    const actions = await bar.boundingBox();
+    assert.ok(time && actions, "the time and the bar have boxes");
+    await page.screenshot({ path: artifact("phone_tapped_time.png") });
+    // Before, the bar sat over the top of the row, its name and time.
+    const apart = time.x + time.width <= actions.x ||
+      actions.x + actions.width <= time.x ||
+      time.y + time.height <= actions.y ||
+      actions.y + actions.height <= time.y;
+    assert.ok(
+      apart,
+      `the bar ${JSON.stringify(actions)} covers the time ${
+        JSON.stringify(time)
+      }`,
+    );
+  },
+);
+
+browserTest(
   "web client loads older messages when scrolled to the top, keeping its place",
   async (browser, server) => {
     const bot = await TestClient.login(server.wsUrl, "archivist");
