@@ -148,6 +148,103 @@ browserTest(
 );
 
 browserTest(
+  "web client scrolled back: a message handled between a scroll and its scroll event leaves the view where the scroll put it",
+  async (browser, server) => {
+    const bot = await TestClient.login(server.wsUrl, "archivist");
+    try {
+      // Four lines each: the first page is well over 1,000 px.
+      for (let i = 1; i <= 60; i++) {
+        await bot.ok("send_message", {
+          text: `history line ${i}\nsecond\nthird\nfourth`,
+        });
+      }
+      const page = await openPage(browser, server, {
+        viewport: { width: 1280, height: 600 },
+      });
+      // Frames the page receives can be held, then handled at once at a
+      // chosen point of a script: the socket's message handler runs
+      // through this wrapper.
+      await page.addInitScript(() => {
+        const held: (() => void)[] = [];
+        const hold = globalThis as unknown as {
+          holdFrames: boolean;
+          heldFrames(): number;
+          releaseFrames(): void;
+        };
+        hold.holdFrames = false;
+        hold.heldFrames = () => held.length;
+        hold.releaseFrames = () => {
+          hold.holdFrames = false;
+          for (const handle of held.splice(0)) handle();
+        };
+        const own = Object.getOwnPropertyDescriptor(
+          WebSocket.prototype,
+          "onmessage",
+        )!;
+        Object.defineProperty(WebSocket.prototype, "onmessage", {
+          configurable: true,
+          get() {
+            return own.get!.call(this);
+          },
+          set(handler: ((event: MessageEvent) => void) | null) {
+            own.set!.call(
+              this,
+              handler && ((event: MessageEvent) => {
+                if (hold.holdFrames) held.push(() => handler.call(this, event));
+                else handler.call(this, event);
+              }),
+            );
+          },
+        });
+      });
+      await guest(page, "olga");
+      const list = page.getByTestId("message-list");
+      await seq(page, 60).waitFor();
+      const frames = () =>
+        page.evaluate(() =>
+          new Promise((done) =>
+            requestAnimationFrame(() => requestAnimationFrame(done))
+          )
+        );
+      // Scrolled back 600 px from the bottom, its scroll event handled
+      // (the list measured its anchor row there).
+      const at = await list.evaluate((el) =>
+        el.scrollTop = el.scrollHeight - el.clientHeight - 600
+      );
+      await frames();
+      assert.ok(at > 1000, `room to scroll up (${at})`);
+
+      await page.evaluate(() =>
+        (globalThis as unknown as { holdFrames: boolean }).holdFrames = true
+      );
+      await bot.ok("send_message", { text: "news while reading back" });
+      await page.waitForFunction(() =>
+        (globalThis as unknown as { heldFrames(): number }).heldFrames() > 0
+      );
+      // A jump up, then the message handled (and rendered, in the same
+      // task's microtasks) before the jump's scroll event.
+      await list.evaluate((el, to) => {
+        el.scrollTop = to;
+        (globalThis as unknown as { releaseFrames(): void }).releaseFrames();
+      }, at - 300);
+      await page.getByTestId("message").filter({
+        hasText: "news while reading back",
+      }).waitFor({ state: "attached" });
+      await frames();
+      // Before fad99fc, the row measured before the jump went back where
+      // it was: the view jumped back down the 300 px.
+      const now = await list.evaluate((el) => el.scrollTop);
+      assert.ok(
+        Math.abs(now - (at - 300)) <= 2,
+        `the view is at ${now}, not where the scroll put it (${at - 300})`,
+      );
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
   "web client loads older messages when scrolled to the top, keeping its place",
   async (browser, server) => {
     const bot = await TestClient.login(server.wsUrl, "archivist");
