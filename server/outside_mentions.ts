@@ -8,9 +8,12 @@
  */
 
 import { belongsTo } from "./access.ts";
+import { log } from "./log.ts";
 import { namedKeys } from "./mentions.ts";
 import type { ChatNode } from "./node.ts";
 import { GENERAL_ROOM } from "./protocol/types.ts";
+
+const logger = log("mentions");
 
 /** What {@linkcode notMembers} needs of the message. */
 export interface MentionsOf {
@@ -44,9 +47,19 @@ async function outside(
   roomKey: string,
   keys: string[],
 ): Promise<string[]> {
-  const names = await Promise.all(keys.map(async (key) => {
-    if (await belongsTo(node, key, roomKey)) return undefined;
-    return (await node.store.findAccount(key))?.username;
-  }));
-  return names.filter((name) => name !== undefined);
+  try {
+    const names = await Promise.all(keys.map(async (key) => {
+      if (await belongsTo(node, key, roomKey)) return undefined;
+      return (await node.store.findAccount(key))?.username;
+    }));
+    return names.filter((name) => name !== undefined);
+  } catch (error) {
+    // A hint, read after the message was stored: a failed read must not
+    // turn the stored message's reply into an error.
+    logger.warn("Cannot tell who a message names outside {room}: {error}", {
+      room: roomKey,
+      error,
+    });
+    return [];
+  }
 }
