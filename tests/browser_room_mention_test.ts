@@ -13,6 +13,7 @@ import type { Page } from "playwright-core";
 import {
   artifact,
   browserTest,
+  createPrivateRoom,
   currentRoom,
   openPage,
   register,
@@ -175,11 +176,7 @@ browserTest(
     try {
       const page = await openPage(browser, server);
       await register(page, "alice");
-      await page.getByTestId("create-room").click();
-      await page.getByTestId("create-room-input").fill("secret");
-      await page.getByTestId("create-room-private").check();
-      await page.getByTestId("create-room-submit").click();
-      await currentRoom(page, "secret");
+      await createPrivateRoom(page, "secret");
 
       await send(page, "@bob @carol can you look?");
       const line = page.getByTestId("system-line").filter({

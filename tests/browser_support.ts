@@ -249,6 +249,18 @@ export async function guest(page: Page, name: string): Promise<void> {
   await currentRoom(page, "general");
 }
 
+/** Makes a private room with the sidebar's form and lands in it. */
+export async function createPrivateRoom(
+  page: Page,
+  room: string,
+): Promise<void> {
+  await page.getByTestId("create-room").click();
+  await page.getByTestId("create-room-input").fill(room);
+  await page.getByTestId("create-room-private").check();
+  await page.getByTestId("create-room-submit").click();
+  await currentRoom(page, room);
+}
+
 /** Types a message (or command) and presses Enter. */
 export async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId("composer").fill(text);

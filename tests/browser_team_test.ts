@@ -12,6 +12,7 @@ import {
   axeAudit,
   browserTest,
   confirmedFrom,
+  createPrivateRoom,
   currentRoom,
   openPage,
   register,
@@ -448,11 +449,7 @@ browserTest(
     await createAccount(server, "root");
     const alice = await openPage(browser, server);
     await register(alice, "alice");
-    await alice.getByTestId("create-room").click();
-    await alice.getByTestId("create-room-input").fill("secret");
-    await alice.getByTestId("create-room-private").check();
-    await alice.getByTestId("create-room-submit").click();
-    await currentRoom(alice, "secret");
+    await createPrivateRoom(alice, "secret");
     await alice.getByTestId("header-lock").waitFor();
     // Its welcome and composer name it as its header does: a lock, no "#".
     await alice.locator(".room-intro h2").filter({
@@ -590,11 +587,7 @@ browserTest(
     try {
       const alice = await openPage(browser, server);
       await register(alice, "alice");
-      await alice.getByTestId("create-room").click();
-      await alice.getByTestId("create-room-input").fill("secret");
-      await alice.getByTestId("create-room-private").check();
-      await alice.getByTestId("create-room-submit").click();
-      await currentRoom(alice, "secret");
+      await createPrivateRoom(alice, "secret");
       await alice.getByTestId("header-lock").waitFor();
       const exactly = (text: string) => ({ hasText: new RegExp(`^${text}$`) });
 
