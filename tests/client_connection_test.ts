@@ -19,6 +19,7 @@ import type { ConnectionOptions, Result } from "../client/connection/mod.ts";
 import type { Fields } from "../client/wire.ts";
 import { systemClock } from "../client/clock.ts";
 import { lang } from "../client/i18n.ts";
+import { noticeText } from "../client/system_text.ts";
 import * as actions from "../client/actions.ts";
 import { lastSeq } from "../client/room_log.ts";
 import {
@@ -339,6 +340,44 @@ test("connection sends a message typed offline once the session is back, by its 
   ]);
   assert.deepEqual(state.logs.value.general.pending, []);
   assert.deepEqual(server.waiting, [], "sent once");
+});
+
+test("connection says under a sent message the accounts it mentions outside the room (the reply's not_members), with them to invite, in the chosen language", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "ida", [roomMessage(1)]);
+  for (
+    const [text, outside] of [["@bob @carol look", ["bob", "carol"]], [
+      "@dan too",
+      ["dan"],
+    ], ["nobody named", undefined]] as const
+  ) {
+    r.connection.sendMessage(text);
+    const send = await server.next("send_message");
+    const stored = roomMessage(state.logs.value.general.messages.length + 1, {
+      user: "ida",
+      text,
+      client_id: send.data.client_id as string,
+    });
+    server.reply(
+      send,
+      outside ? { message: stored, not_members: outside } : { message: stored },
+    );
+    await settle();
+  }
+  const lines = state.logs.value.general.notices;
+  assert.deepEqual(lines.map((line) => [line.afterSeq, line.invite]), [
+    [2, { room: "general", users: ["bob", "carol"] }],
+    [3, { room: "general", users: ["dan"] }],
+  ]);
+  assert.deepEqual(lines.map(noticeText), [
+    "bob, carol are not in #general and were not notified.",
+    "dan is not in #general and was not notified.",
+  ]);
+  lang.value = "fr";
+  assert.deepEqual(lines.map(noticeText), [
+    "bob, carol ne sont pas dans #general et n'ont pas été notifiés.",
+    "dan n'est pas dans #general et n'a pas été notifié.",
+  ]);
 });
 
 test("connection does not post a message twice when the catch-up shows the server stored it", async (r) => {
