@@ -4,7 +4,9 @@
  * row stands out as one and `@room` as the reader's own name does; the
  * composer offers `@room` after "@" in a room, with what it does. `@here`
  * likewise for a reader online when it is sent, offered after `@room`; in
- * a page of history, only for a reader online then (`here_mentioned`). Needs
+ * a page of history, only for a reader online then (`here_mentioned`). A
+ * sent message that mentions accounts not in its room (not notified) says
+ * so under it, with an "Invite" button for an account. Needs
  * /usr/bin/chromium; without it the test is reported as ignored.
  */
 
@@ -15,6 +17,7 @@ import {
   browserTest,
   createPrivateRoom,
   currentRoom,
+  guest,
   openPage,
   register,
   send,
@@ -222,6 +225,40 @@ browserTest(
     } finally {
       await bob.close();
       await carol.close();
+    }
+  },
+);
+
+browserTest(
+  "web client in a public room: a mention of an account not in it says so too, with Invite for an account and without it for a guest, who may not invite",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const ada = await TestClient.register(server.wsUrl, "ada");
+    try {
+      await ada.ok("create_room", { room: "dev" });
+      const guestPage = await openPage(browser, server);
+      await guest(guestPage, "gus");
+      await send(guestPage, "/join dev");
+      await currentRoom(guestPage, "dev");
+      await send(guestPage, "@bob is the build green?");
+      const line = guestPage.getByTestId("system-line").filter({
+        hasText: "bob is not in #dev and was not notified.",
+      });
+      await line.waitFor();
+      assert.equal(await line.getByTestId("mention-invite").count(), 0);
+
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await send(page, "/join dev");
+      await currentRoom(page, "dev");
+      await send(page, "@bob it is");
+      await page.getByTestId("system-line").filter({
+        hasText: "bob is not in #dev and was not notified.",
+      }).getByTestId("mention-invite").click();
+      await bob.event("membership", (d) => d.room === "dev");
+    } finally {
+      await bob.close();
+      await ada.close();
     }
   },
 );
