@@ -614,7 +614,8 @@ browserTest(
     await rich.locator("strong").filter({ hasText: /^ship$/ }).waitFor();
     await rich.locator("em").filter({ hasText: /^today$/ }).waitFor();
     await rich.locator("code").filter({ hasText: /^make deploy$/ }).waitFor();
-    const link = rich.locator("a");
+    // The words' own links: the row's actions hold a "Copy link" anchor too.
+    const link = rich.getByTestId("message-text").locator("a");
     assert.equal(await link.count(), 1, "only the http link is a link");
     assert.equal(
       await link.getAttribute("href"),
@@ -742,7 +743,8 @@ browserTest(
     // One inside the URL turned its path around the same way.
     await send(kim, "or here https://evil.example/\u202E/moc.elgoog//:sptth");
 
-    const before = confirmedFrom(lea, "kim", "sign in again").locator("a");
+    const before = confirmedFrom(lea, "kim", "sign in again")
+      .getByTestId("message-text").locator("a");
     await before.waitFor();
     assert.equal(
       await before.getAttribute("href"),
@@ -753,7 +755,8 @@ browserTest(
       leftToRight: true,
     });
 
-    const inside = confirmedFrom(lea, "kim", "or here").locator("a");
+    const inside = confirmedFrom(lea, "kim", "or here")
+      .getByTestId("message-text").locator("a");
     await inside.waitFor();
     assert.equal(
       await inside.getAttribute("href"),
