@@ -105,6 +105,12 @@ export class ControlEvents {
           this.#node.roomLists.schedule();
         }
         return;
+      case "room_archived":
+        // The room lists carry it, and the registry's flag refuses sends.
+        if (this.#node.registry.setArchived(event.key, event.archived)) {
+          this.#node.roomLists.schedule();
+        }
+        return;
       case "room_renamed":
         this.#roomRenamed(event);
         return;
@@ -396,6 +402,8 @@ function refuses(event: ControlEvent): boolean {
       return true;
     case "room_changed":
       return event.private === true;
+    case "room_archived":
+      return event.archived;
     case "membership_changed":
       return !event.event.member;
     default:

@@ -324,6 +324,8 @@ export function categoryOf(action: string): RateCategory {
     case "invite":
     // A commit, a notice to the room and a room list to everyone.
     case "set_topic":
+    case "archive_room":
+    case "unarchive_room":
       return "room";
     case "login":
     case "register":

@@ -107,6 +107,8 @@ export interface RoomInfo {
   owner?: string;
   /** Its topic (`set_topic`); absent: none. */
   topic?: string;
+  /** Archived (`archive_room`): readable, takes nothing new. */
+  archived?: true;
   /**
    * Which incarnation of the name this is: a room deleted and created
    * again has another (see room_history.ts).
@@ -196,6 +198,7 @@ export class RoomRegistry {
       owner?: string;
       createdAt?: number;
       topic?: string;
+      archived?: boolean;
     } = {},
   ): boolean {
     if (this.#rooms.has(key)) return false;
@@ -210,6 +213,7 @@ export class RoomRegistry {
     };
     if (options.owner !== undefined) room.owner = options.owner;
     if (options.topic) room.topic = options.topic;
+    if (options.archived) room.archived = true;
     this.#rooms.set(key, room);
     const skeleton = nameSkeleton(name);
     if (!this.#roomSkeletons.has(skeleton)) {
@@ -238,6 +242,20 @@ export class RoomRegistry {
     if (topic) room.topic = topic;
     else delete room.topic;
     return true;
+  }
+
+  /** Archives a room or brings it back; false when absent. */
+  setArchived(key: string, archived: boolean): boolean {
+    const room = this.#rooms.get(key);
+    if (!room) return false;
+    if (archived) room.archived = true;
+    else delete room.archived;
+    return true;
+  }
+
+  /** Whether a room is archived (false for no such room). */
+  isArchived(key: string): boolean {
+    return this.#rooms.get(key)?.archived === true;
   }
 
   /**
@@ -303,6 +321,7 @@ export class RoomRegistry {
     };
     if (room.owner !== undefined) info.owner = room.owner;
     if (room.topic !== undefined) info.topic = room.topic;
+    if (room.archived) info.archived = true;
     return info;
   }
 

@@ -132,5 +132,6 @@ function encodeChanges(data: RoomChangesEvent): string {
 
 function same(a: RoomSummary | undefined, b: RoomSummary): boolean {
   return a !== undefined && a.users === b.users &&
-    (a.private ?? false) === (b.private ?? false) && a.topic === b.topic;
+    (a.private ?? false) === (b.private ?? false) && a.topic === b.topic &&
+    a.archived === b.archived;
 }

@@ -224,6 +224,7 @@ export class RoomLists {
       };
       if (room.private) summary.private = true;
       if (room.topic !== undefined) summary.topic = room.topic;
+      if (room.archived) summary.archived = true;
       summaries.push(summary);
     }
     return summaries;

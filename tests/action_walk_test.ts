@@ -52,6 +52,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_draft: { room: "general", text: "half a thought" },
   list_drafts: {},
   set_topic: { room: "general", topic: "walked" },
+  archive_room: { room: "nowhere" },
+  unarchive_room: { room: "nowhere" },
   set_notify_level: { room: "general", level: "none" },
   list_notify_levels: {},
   set_do_not_disturb: { until: Date.now() + 3_600_000 },

@@ -285,6 +285,7 @@ function lifecycle(test: StoreTest): void {
       ["secret", () => store.secret("files")],
       ["updateRoom", () => store.updateRoom("general", { owner: null })],
       ["setRoomTopic", () => store.setRoomTopic("general", "t")],
+      ["setRoomArchived", () => store.setRoomArchived("general", false)],
       ["listBans", () => store.listBans(Date.now(), 10)],
       ["listAccounts", () => store.listAccounts({ limit: 10 })],
       [

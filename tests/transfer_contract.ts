@@ -811,6 +811,7 @@ async function populate(store: Store): Promise<void> {
   await store.createRoom("Team", "team", { private: true, owner: "alice" });
   await store.updateRoom("team", { retentionDays: 30 });
   await store.setRoomTopic("team", "Plans, the week's");
+  await store.setRoomArchived("team", true);
   await store.createHook({
     id: "hook-1",
     roomKey: "team",

@@ -676,6 +676,22 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
         /^line \d+: bad room: topic: A topic is one line/,
       ],
       [
+        "a room whose archived flag is no boolean",
+        lines.with(room, JSON.stringify({ ...roomLine, archived: 1 })),
+        /^line \d+: bad room: archived: /,
+      ],
+      [
+        "an archived general",
+        lines.with(
+          find("room", "key", "general"),
+          JSON.stringify({
+            ...JSON.parse(lines[find("room", "key", "general")]),
+            archived: true,
+          }),
+        ),
+        /^line \d+: the room general cannot be archived/,
+      ],
+      [
         "a room whose topic is over 250 characters",
         lines.with(
           room,

@@ -26,6 +26,7 @@ import { setupPace } from "../http/setup_pace.ts";
 import { auditOfRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
+import { archivedRefusal } from "../handlers/archive.ts";
 import {
   hookPostBody,
   hookPostForm,
@@ -304,6 +305,8 @@ export function hookRoutes(
           ),
         );
       }
+      const archived = archivedRefusal(node, hook.roomKey);
+      if (archived) return refuse(c, archived);
       const wait = await admitPost(hook);
       if (wait > 0) {
         return refuse(

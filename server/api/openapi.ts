@@ -31,7 +31,8 @@ const ERROR_MEANINGS: Record<number, string> = {
     "Invalid input: `invalid_json`, `invalid_message`, or the rule's own code",
   401:
     "No, a wrong, an expired or a revoked token: `not_logged_in`, `bad_credentials`",
-  403: "`forbidden` (not allowed, or a cookie from another site), `banned`",
+  403:
+    "`forbidden` (not allowed, or a cookie from another site), `banned`, `room_archived`",
   404: "`room_not_found`, `user_not_found`, `not_found`",
   409: "`username_taken`, `stale_epoch` (with the room's `epoch`)",
   413: "The body is over 64 KiB",

@@ -135,6 +135,9 @@ export const roomsReply = z.object({
     name: z.string(),
     users: z.number().int(),
     private: z.boolean().optional(),
+    archived: z.boolean().optional().openapi({
+      description: "True for an archived room (read only); absent otherwise",
+    }),
   })),
 }).openapi("Rooms");
 

@@ -87,6 +87,12 @@ export type ControlEvent =
     topic?: string;
   }
   | {
+    /** A room was archived or brought back (`archive_room`). */
+    kind: "room_archived";
+    key: string;
+    archived: boolean;
+  }
+  | {
     /** An admin made a room private or public, or gave it an owner. */
     kind: "room_changed";
     key: string;

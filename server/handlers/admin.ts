@@ -125,6 +125,7 @@ export async function listAllRooms(ctx: MemberContext): Promise<Outcome> {
       if (room.topic !== undefined && (!room.private || mine.has(room.key))) {
         shown.topic = room.topic;
       }
+      if (room.archived) shown.archived = true;
       return shown;
     }),
   });

@@ -19,6 +19,7 @@ import type { RoomInfo } from "../registry.ts";
 import type { StoredInvite } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { RANK, refuseRank } from "./roles.ts";
+import { archivedRefusal } from "./archive.ts";
 
 const logger = log("invites");
 
@@ -64,6 +65,8 @@ export async function invite(
   const { node } = ctx;
   const room = await memberRoom(ctx, data.room);
   if (isFailure(room)) return room;
+  const archived = archivedRefusal(node, room.key);
+  if (archived) return archived;
   const account = await node.accounts.find(data.user);
   if (!account) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
@@ -179,6 +182,8 @@ export async function createInvite(
   if (isFailure(data)) return data;
   const room = await managedRoom(ctx, data.room);
   if (isFailure(room)) return room;
+  const archived = archivedRefusal(ctx.node, room.key);
+  if (archived) return archived;
   const now = Date.now();
   // Invites are rows made at the request rate: the dead ones go, and the
   // usable ones are bounded, or they would grow the database and every
@@ -280,9 +285,11 @@ async function memberRoom(
   return node.registry.roomInfo(key)!;
 }
 
-// A room the user may manage: its owner, or a moderator or admin who may
-// see it; `room_not_found` when it may not see it, else `forbidden`.
-async function managedRoom(
+/**
+ * A room the user may manage: its owner, or a moderator or admin who may
+ * see it; `room_not_found` when it may not see it, else `forbidden`.
+ */
+export async function managedRoom(
   ctx: MemberContext,
   name: string,
 ): Promise<RoomInfo | Failure> {

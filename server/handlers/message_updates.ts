@@ -16,7 +16,8 @@ import { ignoredThere } from "./ignores.ts";
 import { afterReply } from "./threads.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
-import { refuseRank } from "./roles.ts";
+import { RANK, refuseRank } from "./roles.ts";
+import { archivedRefusal } from "./archive.ts";
 
 // Replies whose quote is brought up to date live after an edit or delete
 // of their original; older ones show it the next time they are read.
@@ -31,6 +32,8 @@ export async function editMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, false);
   if (isFailure(record)) return record;
+  const archived = archivedRefusal(ctx.node, record.stream);
+  if (archived) return archived;
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
   // An author shut out of the room (removed from a private one, banned
@@ -81,6 +84,12 @@ export async function deleteMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, true);
   if (isFailure(record)) return record;
+  // Moderators and admins still take down what should not stay readable;
+  // authors' own deletes would rewrite the record the archive keeps.
+  if (RANK[ctx.client.member.role] < RANK.moderator) {
+    const archived = archivedRefusal(ctx.node, record.stream);
+    if (archived) return archived;
+  }
   const outranked = record.userKey === ctx.client.member.userKey
     ? undefined
     : await refuseAuthor(ctx, record);

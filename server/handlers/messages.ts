@@ -31,6 +31,7 @@ import type {
 import { type MemberContext, parseData } from "./context.ts";
 import { afterReply } from "./threads.ts";
 import { notMembers } from "../outside_mentions.ts";
+import { archivedRefusal } from "./archive.ts";
 import {
   banRefusal,
   findReadable,
@@ -73,6 +74,10 @@ export async function sendMessage(
     return isFailure(answer) ? answer : succeed({ message: ownPart(answer) });
   }
   if (isFailure(replyTo)) return replyTo;
+  const archived = archivedRefusal(node, roomKey);
+  if (archived) {
+    return await archivedRetry(ctx, roomKey, data.client_id) ?? archived;
+  }
   const started = performance.now();
   const input: MessageDraft = {
     roomKey,
@@ -157,6 +162,28 @@ async function retried<M extends MessageBase>(
 ): Promise<M> {
   const ban = await memberBan(ctx.node.store, ctx.client.member, roomKey);
   return ban ? ownPart(message) : message;
+}
+
+/**
+ * The answer to a retry (same `client_id`) of a message stored before its
+ * room was archived: that first copy, as any retry gets, so a send whose
+ * answer was lost is not refused after it was kept. Undefined for a new
+ * message, which the archive refuses. One read, for refused sends only.
+ */
+async function archivedRetry(
+  ctx: MemberContext,
+  roomKey: string,
+  clientId: string | undefined,
+): Promise<Outcome | undefined> {
+  if (clientId === undefined) return undefined;
+  const member = ctx.client.member;
+  const first = await ctx.node.store.findFirstSent(roomKey, {
+    userKey: member.userKey,
+    sender: member.identity,
+    clientId,
+  });
+  if (first === undefined) return undefined;
+  return succeed({ message: await retried(ctx, roomKey, first) });
 }
 
 /**

@@ -31,6 +31,7 @@ import { listDrafts, setDraft } from "./drafts.ts";
 import { listSaved, saveMessage, unsaveMessage } from "./saved.ts";
 import { listReplies } from "./threads.ts";
 import { setTopic } from "./topics.ts";
+import { archiveRoom, unarchiveRoom } from "./archive.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
@@ -79,6 +80,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_draft: setDraft,
   list_drafts: listDrafts,
   set_topic: setTopic,
+  archive_room: archiveRoom,
+  unarchive_room: unarchiveRoom,
   set_notify_level: setNotifyLevel,
   list_notify_levels: listNotifyLevels,
   set_do_not_disturb: setDoNotDisturb,

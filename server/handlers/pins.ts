@@ -15,6 +15,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { ignoredThere } from "./ignores.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
+import { archivedRefusal } from "./archive.ts";
 
 /**
  * `pin`: pins (`on`, the default) or unpins a message. In a room,
@@ -38,6 +39,8 @@ export async function pin(
       "Only a moderator or the room's owner may pin messages in a room.",
     );
   }
+  const archived = archivedRefusal(node, record.stream);
+  if (archived) return archived;
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
   const on = data.on ?? true;

@@ -8,6 +8,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { ignoredThere } from "./ignores.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
+import { archivedRefusal } from "./archive.ts";
 
 /**
  * `react`: adds (`on`, the default) or takes back the user's reaction to a
@@ -32,6 +33,8 @@ export async function react(
   const member = ctx.client.member;
   const record = await findReadable(node, readerOf(member), data.id);
   if (!record) return messageNotFound(data.id);
+  const archived = archivedRefusal(node, record.stream);
+  if (archived) return archived;
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
   const result = await node.store.react({

@@ -17,6 +17,7 @@ import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
 import type { SystemEvent } from "../protocol/types.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { auditOf } from "./audit.ts";
+import { archivedRefusal } from "./archive.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 /**
@@ -47,6 +48,8 @@ export async function setTopic(
   if (key === undefined) return notFound;
   const room = node.registry.roomInfo(key);
   if (!room) return notFound;
+  const archived = archivedRefusal(node, key);
+  if (archived) return archived;
   if (!await belongsTo(node, member.userKey, key)) {
     return fail("forbidden", `Join ${room.name} to set its topic.`);
   }

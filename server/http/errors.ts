@@ -39,6 +39,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   drafts_too_long: 403,
   too_many_saved: 403,
   stale_epoch: 409,
+  room_archived: 403,
   internal: 500,
   url_not_allowed: 400,
   not_found: 404,

@@ -26,6 +26,8 @@ export interface RoomDetails {
   retention_days?: number;
   /** Its topic (`set_topic`); absent: none, or a private room the caller is outside. */
   topic?: string;
+  /** True for an archived room (`archive_room`); absent otherwise. */
+  archived?: true;
 }
 
 /** A ban as `list_bans` shows it. */

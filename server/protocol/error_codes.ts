@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   // save_message past the account's cap of saved messages.
   "too_many_saved",
   "stale_epoch",
+  // A write to an archived room (archive_room): it is read only.
+  "room_archived",
   "internal",
   // HTTP only: a webhook or push URL the server will not call.
   "url_not_allowed",

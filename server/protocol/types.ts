@@ -150,6 +150,8 @@ export interface RoomSummary {
   private?: boolean;
   /** Its topic (`set_topic`); absent: none. */
   topic?: string;
+  /** True for an archived room (`archive_room`); absent otherwise. */
+  archived?: true;
 }
 
 /** An account's read state in one room or private conversation. */
@@ -356,7 +358,9 @@ export type SystemKind =
   | "pinned"
   | "unpinned"
   | "renamed"
-  | "topic";
+  | "topic"
+  | "archived"
+  | "unarchived";
 
 /** Data of a `system` event. */
 export interface SystemEvent {

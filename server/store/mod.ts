@@ -38,6 +38,8 @@ export interface StoredRoom {
   retentionDays?: number;
   /** Its topic: one line of plain text, set by `set_topic`; absent: none. */
   topic?: string;
+  /** Archived (`archive_room`): readable, takes nothing new; absent: not. */
+  archived?: true;
 }
 
 /** How a room is created: public by default. */
@@ -660,6 +662,16 @@ export interface RoomStore {
   updateRoom(
     key: string,
     change: RoomChange,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined>;
+  /**
+   * Archives a room (`archived`) or brings it back; returns the room as it
+   * now is, undefined when absent. `audit` is written in the same commit,
+   * unless the room is absent. A rename carries the flag with the room.
+   */
+  setRoomArchived(
+    key: string,
+    archived: boolean,
     audit?: NewAuditEntry,
   ): Promise<StoredRoom | undefined>;
   /**

@@ -332,7 +332,7 @@ export class PostgresStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#context.run(async (sql) => {
       const rows = await sql<RoomRow[]>`
-        SELECT key, name, created_at, private, owner, retention_days, topic FROM rooms
+        SELECT key, name, created_at, private, owner, retention_days, topic, archived FROM rooms
         ORDER BY created_at, position`;
       return rows.map(toRoom);
     });
@@ -395,7 +395,8 @@ export class PostgresStore implements Store {
       if (outcome === "not_found") return undefined;
       if (outcome === "taken") return "taken";
       const [row] = await sql<RoomRow[]>`
-        SELECT key, name, created_at, private, owner, retention_days, topic
+        SELECT key, name, created_at, private, owner, retention_days, topic,
+          archived
         FROM rooms WHERE key = ${newKey}`;
       return row ? toRoom(row) : undefined;
     });
@@ -430,7 +431,26 @@ export class PostgresStore implements Store {
         change.retentionDays !== undefined
       } THEN ${change.retentionDays ?? null}::integer ELSE retention_days END
         WHERE key = ${key}
-        RETURNING key, name, created_at, private, owner, retention_days, topic
+        RETURNING key, name, created_at, private, owner, retention_days, topic,
+          archived
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
+        SELECT * FROM updated`;
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  setRoomArchived(
+    key: string,
+    archived: boolean,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
+    return this.#context.run(async (sql) => {
+      // One statement, the audit entry with it (see the class comment).
+      const [row] = await sql<RoomRow[]>`
+        WITH updated AS (
+          UPDATE rooms SET archived = ${archived} WHERE key = ${key}
+          RETURNING key, name, created_at, private, owner, retention_days, topic,
+          archived
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
         SELECT * FROM updated`;
       return row ? toRoom(row) : undefined;
@@ -447,7 +467,8 @@ export class PostgresStore implements Store {
       const [row] = await sql<RoomRow[]>`
         WITH updated AS (
           UPDATE rooms SET topic = ${topic}::text WHERE key = ${key}
-          RETURNING key, name, created_at, private, owner, retention_days, topic
+          RETURNING key, name, created_at, private, owner, retention_days, topic,
+          archived
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
         SELECT * FROM updated`;
       return row ? toRoom(row) : undefined;
@@ -1053,12 +1074,13 @@ async function insertRoom(
         ${options.owner ?? null}
       FROM clock
       ON CONFLICT (key) DO NOTHING
-      RETURNING key, name, created_at, private, owner, retention_days, topic
+      RETURNING key, name, created_at, private, owner, retention_days, topic,
+          archived
     ), stream AS (
       INSERT INTO streams (key) SELECT key FROM room
       ON CONFLICT (key) DO UPDATE SET last_seq = 0
     )
-    SELECT key, name, created_at, private, owner, retention_days, topic FROM room`;
+    SELECT key, name, created_at, private, owner, retention_days, topic, archived FROM room`;
   return row ? toRoom(row) : null;
 }
 

@@ -317,6 +317,7 @@ export interface RoomRow {
   owner: string | null;
   retention_days: number | null;
   topic: string | null;
+  archived: boolean | number;
 }
 
 /** A room from its row. */
@@ -332,6 +333,7 @@ export function toRoom(row: RoomRow): StoredRoom {
     room.retentionDays = Number(row.retention_days);
   }
   if (row.topic !== null) room.topic = row.topic;
+  if (row.archived === true || row.archived === 1) room.archived = true;
   return room;
 }
 

@@ -617,7 +617,8 @@ export class SqliteStore implements Store {
         `INSERT INTO rooms (key, name, created_at, private, owner)
          SELECT ?, ?, max(last + 1, ?), ?, ? FROM room_clock WHERE true
          ON CONFLICT (key) DO NOTHING
-         RETURNING key, name, created_at, private, owner, retention_days, topic`,
+         RETURNING key, name, created_at, private, owner, retention_days, topic,
+           archived`,
       ).get(
         key,
         name,
@@ -640,7 +641,7 @@ export class SqliteStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(() =>
       (this.#q(
-        `SELECT key, name, created_at, private, owner, retention_days, topic FROM rooms
+        `SELECT key, name, created_at, private, owner, retention_days, topic, archived FROM rooms
          ORDER BY created_at, rowid`,
       ).all() as unknown as RoomRow[]).map(toRoom)
     );
@@ -700,8 +701,9 @@ export class SqliteStore implements Store {
           // old row goes last.
           const copied = this.#q(
             `INSERT INTO rooms (key, name, created_at, private, owner,
-               retention_days, topic)
-             SELECT ?, name, created_at, private, owner, retention_days, topic
+               retention_days, topic, archived)
+             SELECT ?, name, created_at, private, owner, retention_days, topic,
+               archived
              FROM rooms WHERE key = ?
              ON CONFLICT (key) DO NOTHING`,
           ).run(newKey, key);
@@ -745,7 +747,8 @@ export class SqliteStore implements Store {
         );
         let row = this.#q(
           `UPDATE rooms SET name = ? WHERE key = ?
-           RETURNING key, name, created_at, private, owner, retention_days, topic`,
+           RETURNING key, name, created_at, private, owner, retention_days, topic,
+           archived`,
         ).get(newName, newKey) as RoomRow | undefined;
         if (row && change) row = this.#changeRoom(newKey, change);
         for (const k of [key, newKey]) {
@@ -772,6 +775,24 @@ export class SqliteStore implements Store {
     );
   }
 
+  setRoomArchived(
+    key: string,
+    archived: boolean,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const row = this.#q(
+          `UPDATE rooms SET archived = ? WHERE key = ?
+           RETURNING key, name, created_at, private, owner, retention_days, topic,
+           archived`,
+        ).get(archived ? 1 : 0, key) as RoomRow | undefined;
+        this.#audited(row !== undefined, audit);
+        return row ? toRoom(row) : undefined;
+      })
+    );
+  }
+
   setRoomTopic(
     key: string,
     topic: string | null,
@@ -781,7 +802,8 @@ export class SqliteStore implements Store {
       this.#transaction(() => {
         const row = this.#q(
           `UPDATE rooms SET topic = ? WHERE key = ?
-           RETURNING key, name, created_at, private, owner, retention_days, topic`,
+           RETURNING key, name, created_at, private, owner, retention_days, topic,
+           archived`,
         ).get(topic, key) as RoomRow | undefined;
         this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
@@ -800,7 +822,8 @@ export class SqliteStore implements Store {
          owner = CASE WHEN ? THEN ? ELSE owner END,
          retention_days = CASE WHEN ? THEN ? ELSE retention_days END
        WHERE key = ?
-       RETURNING key, name, created_at, private, owner, retention_days, topic`,
+       RETURNING key, name, created_at, private, owner, retention_days, topic,
+           archived`,
     ).get(
       change.private === undefined ? null : change.private ? 1 : 0,
       change.owner === undefined ? 0 : 1,

@@ -775,4 +775,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN status_emoji TEXT;
   ALTER TABLE accounts ADD COLUMN status_until INTEGER;
   `,
+  `
+  -- An archived room (archive_room): it takes no new messages, edits,
+  -- reactions, pins, topic or invites, and stays readable and searchable
+  -- until unarchive_room. 0 or 1; a column of rooms, so a rename's copy of
+  -- the row carries it and export/import carry it with the room.
+  ALTER TABLE rooms ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -394,6 +394,8 @@ export const TABLES: readonly TableSpec[] = [
       text("name", { rule: storedName }),
       int("created_at"),
       bool("private"),
+      // Absent from files exported before rooms could be archived.
+      bool("archived", { missing: false }),
       text("owner", { nullable: true }),
       int("retention_days", { nullable: true }),
       text("topic", {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type FileContents, PLACED_LIST } from "../file_contents/mod.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
+import { GENERAL_ROOM } from "../protocol/types.ts";
 import { DELETED_OWNER } from "../store/mod.ts";
 import {
   endLine,
@@ -275,6 +276,11 @@ async function readLines(
       accounts.add(String(row.key));
     }
     if (found.spec.table === "rooms") {
+      // The rule archive_room keeps: general, every account's room,
+      // always takes messages.
+      if (row.key === GENERAL_ROOM && row.archived === true) {
+        throw new ImportError(number, "the room general cannot be archived");
+      }
       rooms.set(String(row.key), String(row.name));
     }
     // Messages only: read positions and file references are in rooms and

@@ -383,11 +383,29 @@ export function administration(test: StoreTest): void {
     assert.equal((await store.createRoom("Dev", "dev"))?.topic, undefined);
   });
 
+  test("setRoomArchived archives a room and brings it back, which listRooms gives; an unknown room is undefined; a room made again is not archived", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const archived = await store.setRoomArchived("dev", true);
+    assert.equal(archived?.archived, true);
+    assert.deepEqual((await store.listRooms()).at(-1), archived);
+    assert.equal(
+      (await store.listRooms()).find((r) => r.key === "general")?.archived,
+      undefined,
+    );
+    const back = await store.setRoomArchived("dev", false);
+    assert.equal(back !== undefined && "archived" in back, false);
+    assert.equal(await store.setRoomArchived("nothing", true), undefined);
+    await store.setRoomArchived("dev", true);
+    await store.deleteRoom("dev");
+    assert.equal((await store.createRoom("Dev", "dev"))?.archived, undefined);
+  });
+
   test("renameRoom moves a room, its messages, members, read state, invites and bans to the new key in one go; the old key is free", async (store) => {
     await store.createAccount(account("bob"), {});
     await store.createRoom("Dev", "dev", { private: true, owner: "bob" });
     await store.updateRoom("dev", { retentionDays: 30 });
     await store.setRoomTopic("dev", "ship it");
+    await store.setRoomArchived("dev", true);
     await store.addMember("bob", "dev");
     const before = await append(store, "dev", ["one", "two @bob"]);
     await store.markRead("bob", "dev", 1);

@@ -159,7 +159,7 @@ export function auditedWrites(test: StoreTest): void {
     assert.deepEqual(await logged(store), ["reset_password"]);
   });
 
-  test("deleteRoom, renameRoom, updateRoom and setRoomTopic write their audit entry with the change, none when the room is unknown or the name taken", async (store) => {
+  test("deleteRoom, renameRoom, updateRoom, setRoomTopic and setRoomArchived write their audit entry with the change, none when the room is unknown or the name taken", async (store) => {
     for (const name of ["dev", "ops", "gone"]) {
       await store.createRoom(name, name);
     }
@@ -178,6 +178,15 @@ export function auditedWrites(test: StoreTest): void {
     );
     assert.equal(
       await store.setRoomTopic("nothing", "t", entry("set_topic_x")),
+      undefined,
+    );
+    assert.equal(
+      (await store.setRoomArchived("ops", true, entry("archive_room")))
+        ?.archived,
+      true,
+    );
+    assert.equal(
+      await store.setRoomArchived("nothing", true, entry("archive_x")),
       undefined,
     );
     assert.equal(
@@ -206,6 +215,7 @@ export function auditedWrites(test: StoreTest): void {
     assert.deepEqual(await logged(store), [
       "update_room",
       "set_topic",
+      "archive_room",
       "rename",
       "delete_room",
     ]);

@@ -1,0 +1,97 @@
+/**
+ * `archive_room` and `unarchive_room`: a finished project's room stops
+ * taking messages but keeps its history readable and searchable, and can
+ * be brought back (Slack's, Mattermost's and Zulip's archived channels).
+ *
+ * Who: those who manage the room (its owner, moderators and admins who may
+ * see it, as for invite links); never `general`, every account's room.
+ * Staff acting on a room that is not theirs leave an audit entry, as their
+ * topic changes do. While archived, the writes of a room answer
+ * `room_archived` ({@linkcode archivedRefusal}); reads, joins and leaves
+ * go on. The flag is the registry's on every node (the `room_archived`
+ * control event), so a refusal is a map look-up, never a store read.
+ */
+import type { ChatNode } from "../node.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
+import { roomData } from "../protocol/schemas.ts";
+import { GENERAL_ROOM, type SystemEvent } from "../protocol/types.ts";
+import { auditOf } from "./audit.ts";
+import { type MemberContext, parseData } from "./context.ts";
+import { managedRoom } from "./invites.ts";
+
+/** `archive_room {"room"}`: the room becomes read only. */
+export function archiveRoom(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  return setArchived(ctx, raw, true);
+}
+
+/** `unarchive_room {"room"}`: the room takes messages again. */
+export function unarchiveRoom(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  return setArchived(ctx, raw, false);
+}
+
+/**
+ * The refusal of a write (a message, an edit, a reaction, a pin, a topic,
+ * an invitation) to `stream` while it is an archived room; undefined for
+ * any other room or a conversation.
+ */
+export function archivedRefusal(
+  node: Pick<ChatNode, "registry">,
+  stream: string,
+): Failure | undefined {
+  if (!node.registry.isArchived(stream)) return undefined;
+  const name = node.registry.roomName(stream) ?? stream;
+  return fail(
+    "room_archived",
+    `${name} is archived: it can be read, not written to.`,
+  );
+}
+
+async function setArchived(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+  archived: boolean,
+): Promise<Outcome> {
+  const data = parseData(roomData, raw);
+  if (isFailure(data)) return data;
+  const room = await managedRoom(ctx, data.room);
+  if (isFailure(room)) return room;
+  if (room.key === GENERAL_ROOM) {
+    return fail("forbidden", `${room.name} cannot be archived.`);
+  }
+  const { node } = ctx;
+  const member = ctx.client.member;
+  const action = archived ? "archive_room" : "unarchive_room";
+  // Asked twice (two clicks, two moderators): done, nothing written again
+  // and no second notice.
+  if ((room.archived ?? false) === archived) {
+    return succeed({ room: room.name, archived });
+  }
+  const audit = room.owner === member.userKey
+    ? undefined
+    : auditOf(ctx, { action, room: room.name });
+  const stored = await node.store.setRoomArchived(room.key, archived, audit);
+  if (!stored) return fail("room_not_found", `No room named '${data.room}'.`);
+  const kind = archived ? "archived" : "unarchived";
+  const notice: SystemEvent = {
+    room: stored.name,
+    kind,
+    user: member.username,
+    text: `${member.username} ${kind} the room`,
+  };
+  return succeed({ room: stored.name, archived }, () => {
+    node.control({ kind: "room_archived", key: room.key, archived });
+    node.publish({ kind: "room", key: room.key }, "system", notice);
+  });
+}

@@ -1,0 +1,280 @@
+/**
+ * Archived rooms: `archive_room` and `unarchive_room`, who may, the flag
+ * in room lists and `GET /api/rooms`, the `system` notices, the writes an
+ * archived room refuses with `room_archived` (WebSocket, REST, incoming
+ * webhooks) and the reads it keeps, through a real server on SQLite.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "../server/mod.ts";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
+import {
+  ClientPool,
+  clusterSkipReason,
+  expectError,
+  type Frame,
+  roomsOf,
+  withClients,
+  withCluster,
+  withServer,
+} from "./harness.ts";
+
+const flagOf = (data: Frame["data"], room: string) =>
+  (roomsOf(data).find((r) => r.name === room) as
+    | { archived?: boolean }
+    | undefined)?.archived;
+
+Deno.test("archive_room: the owner archives a private room; its members hear a notice, every list says archived, and unarchive_room brings it back", async () => {
+  await withClients(async (pool) => {
+    await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "club", private: true });
+    await ann.ok("invite", { room: "club", user: "ben" });
+
+    const done = await ann.ok("archive_room", { room: "club" });
+    assert.deepEqual([done.room, done.archived], ["club", true]);
+    const notice = await ben.event(
+      "system",
+      (d) => d.kind === "archived" && d.room === "club",
+    );
+    assert.deepEqual(notice.data, {
+      room: "club",
+      kind: "archived",
+      user: "ann",
+      text: "ann archived the room",
+    });
+    await ben.event("room_list", (d) => flagOf(d, "club") === true);
+    const listed = await ben.ok("list_rooms");
+    assert.equal(flagOf(listed, "club"), true);
+    assert.equal(flagOf(listed, "general"), undefined);
+    // Asked again: done, and no second notice.
+    assert.equal(
+      (await ann.ok("archive_room", { room: "club" })).archived,
+      true,
+    );
+
+    const back = await ann.ok("unarchive_room", { room: "club" });
+    assert.deepEqual([back.room, back.archived], ["club", false]);
+    const again = await ben.event("system", (d) => d.kind === "unarchived");
+    assert.equal(again.data.text, "ann unarchived the room");
+    assert.equal(flagOf(await ben.ok("list_rooms"), "club"), undefined);
+    const notices = ben.received.filter((f) =>
+      f.action === "system" && f.data.kind === "archived"
+    );
+    assert.equal(notices.length, 1);
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
+Deno.test("archive_room: members who do not own the room (its creator), guests, general and rooms one cannot see are refused; moderators may, and the audit log says so", async () => {
+  await withClients(async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const mo = await pool.register("mo");
+    await root.ok("set_role", { user: "mo", role: "moderator" });
+    const gus = await pool.guest("gus");
+    await ann.ok("create_room", { room: "dev" });
+    await ann.ok("create_room", { room: "club", private: true });
+    await ann.ok("invite", { room: "club", user: "ben" });
+
+    await expectError(ben, "archive_room", { room: "dev" }, "forbidden");
+    await expectError(ben, "archive_room", { room: "club" }, "forbidden");
+    await expectError(gus, "archive_room", { room: "dev" }, "forbidden");
+    await expectError(ben, "unarchive_room", { room: "club" }, "forbidden");
+    await expectError(root, "archive_room", { room: "general" }, "forbidden");
+    await expectError(mo, "archive_room", { room: "club" }, "room_not_found");
+    await expectError(
+      mo,
+      "archive_room",
+      { room: "nowhere" },
+      "room_not_found",
+    );
+    await expectError(mo, "archive_room", {}, "invalid_message");
+
+    await mo.ok("archive_room", { room: "dev" });
+    await root.ok("unarchive_room", { room: "dev" });
+    await ann.ok("archive_room", { room: "club" });
+    await ann.ok("unarchive_room", { room: "dev" });
+    const log = await root.ok("audit_log");
+    const entries = (log.entries as Record<string, unknown>[])
+      .filter((e) => String(e.action).endsWith("archive_room"))
+      .map((e) => [e.action, e.by, e.room]);
+    // The owner's own archive is no moderation: no entry.
+    assert.deepEqual(entries, [
+      ["unarchive_room", "root", "dev"],
+      ["archive_room", "mo", "dev"],
+    ]);
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
+Deno.test("an archived room refuses messages, replies, edits, authors' deletes, reactions, pins, topics and invitations with room_archived, and keeps history, search, joins, leaves and a retry's first copy", async () => {
+  await withClients(async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    const sent = await ann.ok("send_message", {
+      text: "kept for the record",
+      client_id: "c1",
+    });
+    const id = (sent.message as { id: string }).id;
+    await root.ok("archive_room", { room: "dev" });
+
+    const refused = await expectError(
+      ann,
+      "send_message",
+      { text: "one more" },
+      "room_archived",
+    );
+    assert.match(String(refused.data.message), /dev is archived/);
+    await expectError(
+      ann,
+      "send_message",
+      { text: "a reply", reply_to: id },
+      "room_archived",
+    );
+    await expectError(
+      ann,
+      "edit_message",
+      { id, text: "changed" },
+      "room_archived",
+    );
+    await expectError(ann, "delete_message", { id }, "room_archived");
+    await expectError(ann, "react", { id, emoji: "👍" }, "room_archived");
+    await expectError(root, "pin", { id }, "room_archived");
+    await expectError(
+      root,
+      "set_topic",
+      { room: "dev", topic: "done" },
+      "room_archived",
+    );
+    await expectError(
+      ann,
+      "invite",
+      { room: "dev", user: "ben" },
+      "room_archived",
+    );
+    await expectError(root, "create_invite", { room: "dev" }, "room_archived");
+
+    // A retry of what was stored before the archive gets its first copy.
+    const retry = await ann.ok("send_message", {
+      text: "kept for the record",
+      client_id: "c1",
+    });
+    assert.equal((retry.message as { id: string }).id, id);
+
+    // Reads go on; anyone may come in to read and leave again.
+    const page = await ann.ok("history", { room: "dev" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["kept for the record"],
+    );
+    const found = await ann.ok("search", { query: "record", room: "dev" });
+    assert.equal((found.results as unknown[]).length, 1);
+    const joined = await ben.ok("join_room", { room: "dev" });
+    assert.equal((joined.history as unknown[]).length, 1);
+    await ben.ok("leave_room", { room: "dev" });
+
+    // A moderator or an admin still takes down what should not stay.
+    await root.ok("delete_message", { id });
+    await root.ok("unarchive_room", { room: "dev" });
+    await ann.ok("send_message", { text: "back to work" });
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
+Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messages and an incoming webhook into an archived room answer 403 room_archived", async () => {
+  await withServer(async (server) => {
+    const root = await accountWithToken(server, "root");
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const socket = await pool.login({ token: root.token });
+      await socket.ok("create_room", { room: "dev" });
+      const made = await call(server, "POST", "/api/rooms/dev/hooks", {
+        body: { name: "CI" },
+        token: root.token,
+      });
+      assert.equal(made.status, 201);
+      await socket.ok("archive_room", { room: "dev" });
+
+      const rooms = await call(server, "GET", "/api/rooms", {
+        token: root.token,
+      });
+      assert.equal(flagOf(rooms.body, "dev"), true);
+      assert.equal(flagOf(rooms.body, "general"), undefined);
+      const posted = await call(server, "POST", "/api/rooms/dev/messages", {
+        token: root.token,
+        body: { text: "hello" },
+      });
+      assert.equal(posted.status, 403);
+      assert.equal(posted.body.error, "room_archived");
+      const hooked = await call(
+        server,
+        "POST",
+        new URL(made.body.url).pathname,
+        { body: { text: "build 12 passed" } },
+      );
+      assert.equal(hooked.status, 403);
+      assert.equal(hooked.body.error, "room_archived");
+
+      await socket.ok("unarchive_room", { room: "dev" });
+      const after = await call(server, "POST", "/api/rooms/dev/messages", {
+        token: root.token,
+        body: { text: "hello" },
+      });
+      assert.equal(after.status, 201);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});
+
+Deno.test("archive_room: the flag is stored, survives a restart and follows its room through a rename", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-archive-" });
+  const options = { hostname: "127.0.0.1", port: 0, db: `${dir}/chat.db` };
+  try {
+    let server = await startServer(options);
+    let pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
+    const root = await pool.register("root");
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("archive_room", { room: "dev" });
+    await root.ok("update_room", { room: "dev", name: "devs" });
+    await pool.closeAll();
+    await server.shutdown();
+
+    server = await startServer(options);
+    pool = new ClientPool(`${server.url.replace("http", "ws")}/ws`);
+    const ann = await pool.register("ann");
+    assert.equal(flagOf(await ann.ok("list_rooms"), "devs"), true);
+    await ann.ok("join_room", { room: "devs" });
+    await expectError(ann, "send_message", { text: "hi" }, "room_archived");
+    await pool.closeAll();
+    await server.shutdown();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const clusterSkip = clusterSkipReason();
+
+Deno.test({
+  name:
+    "scale-out: a room archived on one node refuses sends on the other, whose room lists and readers hear it",
+  ignore: clusterSkip !== undefined,
+  fn: () =>
+    withCluster(2, async (_cluster, [one, two]) => {
+      const root = await one.register("root");
+      await root.ok("create_room", { room: "dev" });
+      const ben = await two.register("ben");
+      await ben.ok("join_room", { room: "dev" });
+
+      await root.ok("archive_room", { room: "dev" });
+      await ben.event("system", (d) => d.kind === "archived");
+      await ben.event("room_list", (d) => flagOf(d, "dev") === true);
+      await expectError(ben, "send_message", { text: "hi" }, "room_archived");
+      await root.ok("unarchive_room", { room: "dev" });
+      await ben.event("system", (d) => d.kind === "unarchived");
+      await ben.ok("send_message", { text: "hi" });
+    }),
+});
