@@ -114,6 +114,8 @@ const EN = {
   "code.too_many_saved":
     "You keep too many saved messages: remove one from saved first.",
   "code.stale_epoch": "This room changed on the server: reload it.",
+  "code.room_archived":
+    "This room is archived: it can be read, not written to.",
   "code.internal": "The server failed to do that: try again.",
   "code.url_not_allowed": "The server will not call that address.",
   "code.not_found": "Not found.",
@@ -126,6 +128,8 @@ const EN = {
   "system.renamed": "{user} renamed {from} to {room}",
   "system.topicSet": "{user} set the topic: {topic}",
   "system.topicCleared": "{user} cleared the topic",
+  "system.archived": "{user} archived the room",
+  "system.unarchived": "{user} unarchived the room",
   "system.pinned": "{user} pinned a message",
   "system.pinnedBy": "{user} pinned a message by {author}",
   "system.pinnedOwn": "{user} pinned their own message",
@@ -170,6 +174,7 @@ const EN = {
 
   "sidebar.moreRooms": "More rooms",
   "sidebar.private": "private",
+  "sidebar.archived": "archived",
   "sidebar.online": "online",
   "sidebar.onlineCount": "{n} online",
   "sidebar.unreadCount": "unread",
@@ -302,6 +307,10 @@ const EN = {
   "header.closeDm": "Close conversation",
   "header.topic": "Topic",
   "header.editTopic": "Set the topic",
+  "header.archive": "Archive room",
+  "header.unarchive": "Unarchive room",
+  "archived.bar": "This room is archived",
+  "archived.unarchive": "Unarchive",
   "header.topicTitle": "Topic of {room}",
   "header.topicHint": "One line, at most {n} characters; empty clears it.",
   "header.topicSave": "Save",
@@ -783,6 +792,7 @@ const FR: Record<MessageKey, string> = {
   "code.too_many_saved":
     "Vous gardez trop de messages enregistrés : retirez-en un d'abord.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
+  "code.room_archived": "Ce salon est archivé : on peut le lire, pas y écrire.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",
   "code.url_not_allowed": "Le serveur n'appellera pas cette adresse.",
   "code.not_found": "Introuvable.",
@@ -795,6 +805,8 @@ const FR: Record<MessageKey, string> = {
   "system.renamed": "{user} a renommé {from} en {room}",
   "system.topicSet": "{user} a changé le sujet : {topic}",
   "system.topicCleared": "{user} a effacé le sujet",
+  "system.archived": "{user} a archivé le salon",
+  "system.unarchived": "{user} a désarchivé le salon",
   "system.pinned": "{user} a épinglé un message",
   "system.pinnedBy": "{user} a épinglé un message de {author}",
   "system.pinnedOwn": "{user} a épinglé son propre message",
@@ -839,6 +851,7 @@ const FR: Record<MessageKey, string> = {
 
   "sidebar.moreRooms": "Autres salons",
   "sidebar.private": "privé",
+  "sidebar.archived": "archivé",
   "sidebar.online": "en ligne",
   "sidebar.onlineCount": "{n} en ligne",
   "sidebar.unreadCount": "non lus",
@@ -975,6 +988,10 @@ const FR: Record<MessageKey, string> = {
   "header.closeDm": "Fermer la conversation",
   "header.topic": "Sujet",
   "header.editTopic": "Changer le sujet",
+  "header.archive": "Archiver le salon",
+  "header.unarchive": "Désarchiver le salon",
+  "archived.bar": "Ce salon est archivé",
+  "archived.unarchive": "Désarchiver",
   "header.topicTitle": "Sujet de {room}",
   "header.topicHint":
     "Une ligne, {n} caractères au plus ; vide, il est effacé.",

@@ -45,6 +45,7 @@ export function listedRooms(
         name: m.room,
         users: byKey.get(key)?.users ?? 0,
         private: m.private || byKey.get(key)?.private === true,
+        ...(byKey.get(key)?.archived ? { archived: true as const } : {}),
       })),
     ),
     others: sortRooms(all.filter((r) => !entry(memberships, roomKey(r.name)))),
@@ -101,7 +102,10 @@ export function sortRooms(rooms: RoomSummary[]): RoomSummary[] {
   const general = rooms.find((r) => roomKey(r.name) === GENERAL_ROOM);
   const rest = rooms.filter((r) => r !== general)
     .sort((a, b) => BY_NAME.compare(a.name, b.name));
-  return general ? [general, ...rest] : rest;
+  // Archived rooms last, apart: finished work below the live rooms.
+  const live = rest.filter((r) => !r.archived);
+  const archived = rest.filter((r) => r.archived);
+  return general ? [general, ...live, ...archived] : [...live, ...archived];
 }
 
 /** What `localeCompare` does, without making a collator per comparison. */

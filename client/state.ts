@@ -484,6 +484,14 @@ export function roomTopic(state: AppState, room: string): string | undefined {
   return state.rooms.value.find((r) => roomKey(r.name) === key)?.topic;
 }
 
+/** Whether the room list says a room is archived (read only). */
+export function isArchivedRoom(state: AppState, room: string): boolean {
+  const key = roomKey(room);
+  return state.rooms.value.some((r) =>
+    r.archived === true && roomKey(r.name) === key
+  );
+}
+
 /**
  * How the interface's words name a room: "#design", or a private room's
  * bare name, as its header and the sidebar show it (a lock where a public

@@ -67,6 +67,10 @@ function said(
       return event.topic === undefined
         ? t("system.topicCleared", { user })
         : t("system.topicSet", { user, topic: event.topic });
+    case "archived":
+      return user === undefined ? undefined : t("system.archived", { user });
+    case "unarchived":
+      return user === undefined ? undefined : t("system.unarchived", { user });
     case "pinned":
     case "unpinned":
       return user === undefined ? undefined : pin(event, user, context);

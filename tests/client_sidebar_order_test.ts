@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { nextStop } from "../client/sidebar_order.ts";
+import { listedRooms, nextStop } from "../client/sidebar_order.ts";
 import { type AppState, createAppState } from "../client/state.ts";
 
 /** An account in general, design and ops, talking with bob (newest) and carol. */
@@ -48,6 +48,25 @@ Deno.test("Alt+Down walks general first, the rooms by name, then the newest conv
   state.view.value = { kind: "room" };
   state.currentRoom.value = "general";
   assert.equal(go(state, -1), null);
+});
+
+Deno.test("an archived room is listed after the live ones, marked, and Alt+Down reaches it last", () => {
+  const state = account();
+  state.rooms.value = [
+    { name: "design", users: 1, private: true, archived: true },
+    { name: "ops", users: 2 },
+    { name: "attic", users: 0, archived: true },
+  ];
+  const { mine, others } = listedRooms(state);
+  assert.deepEqual(
+    mine.map((r) => [r.name, r.archived ?? false]),
+    [["general", false], ["ops", false], ["design", true]],
+  );
+  assert.deepEqual(others.map((r) => r.name), ["attic"]);
+  state.currentRoom.value = "general";
+  assert.equal(go(state, 1), "#ops");
+  state.currentRoom.value = "ops";
+  assert.equal(go(state, 1), "#design");
 });
 
 Deno.test("Alt+Shift+Down goes round to the nearest unread room or conversation, past muted ones", () => {

@@ -11,9 +11,10 @@ import { useApp } from "../app_context.ts";
 import { carriesFiles } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { nextStop } from "../sidebar_order.ts";
-import { viewTitle } from "../state.ts";
+import { isArchivedRoom, viewTitle } from "../state.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
+import { ArchivedBar } from "./ArchivedBar.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
@@ -37,6 +38,8 @@ export function ChatScreen(): JSX.Element {
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
+  // An archived room takes no messages: a bar says so instead.
+  const archived = room && isArchivedRoom(state, state.currentRoom.value);
   // A drawer that opens takes the focus; closed, it gives it back. The
   // focus may have gone with what the drawer held (the new-room form is
   // gone once the room is made): then it fell to the body.
@@ -95,7 +98,9 @@ export function ChatScreen(): JSX.Element {
             <NotifyBanner />
             <MessageList />
             <TypingIndicator />
-            <Composer />
+            {archived
+              ? <ArchivedBar room={state.currentRoom.value} />
+              : <Composer />}
           </DropZone>
           {room && <MemberList />}
         </div>

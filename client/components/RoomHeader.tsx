@@ -13,6 +13,7 @@ import { useApp } from "../app_context.ts";
 import { type MessageKey, t } from "../i18n.ts";
 import {
   entry,
+  isArchivedRoom,
   isPrivateRoom,
   type NotifyLevel,
   notifyLevelOf,
@@ -168,8 +169,15 @@ export function RoomHeader(): JSX.Element {
         // The server's rule (server/handlers/topics.ts): a public room's
         // members, a private one's owner, staff; general: staff only.
         topic={state.account.value &&
+          !isArchivedRoom(state, room) &&
           (entry(state.manages.value, key) === true ||
             (!isPrivate && roomKey(room) !== GENERAL_ROOM))}
+        // server/handlers/archive.ts: those who manage it, never general.
+        archive={state.account.value &&
+            entry(state.manages.value, key) === true &&
+            roomKey(room) !== GENERAL_ROOM
+          ? (isArchivedRoom(state, room) ? "unarchive" : "archive")
+          : undefined}
         room={room}
       />
     </header>
@@ -199,6 +207,8 @@ function HeaderMenu(
     hooks?: boolean;
     /** Whoever may set the room's topic gets "Set the topic". */
     topic?: boolean;
+    /** Who manages the room gets "Archive room" or "Unarchive room". */
+    archive?: "archive" | "unarchive";
     /** The room, for the topic dialog. */
     room?: string;
     dm?: string;
@@ -304,6 +314,26 @@ function HeaderMenu(
             >
               <PencilIcon />
               {t("header.editTopic")}
+            </button>
+          )}
+          {props.archive !== undefined && props.room !== undefined && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid={`${props.archive}-room`}
+              onClick={async () => {
+                open.value = false;
+                actions.errorShown(
+                  state,
+                  await connection.archiveRoom(
+                    props.room!,
+                    props.archive === "archive",
+                  ),
+                );
+              }}
+            >
+              {t(`header.${props.archive}`)}
             </button>
           )}
           {props.hooks && (

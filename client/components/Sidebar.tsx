@@ -179,10 +179,11 @@ function RoomList(
               type="button"
               class={`room-item${active ? " active" : ""}${
                 unread > 0 ? " unread" : ""
-              }${muted ? " muted" : ""}`}
+              }${muted ? " muted" : ""}${room.archived ? " archived" : ""}`}
               data-testid="room-item"
               data-room={room.name}
               data-private={room.private ? "true" : undefined}
+              data-archived={room.archived ? "true" : undefined}
               aria-current={active ? "page" : undefined}
               onClick={() => void join(room.name)}
             >
@@ -196,6 +197,9 @@ function RoomList(
               <span class="room-name">{room.name}</span>
               {room.private && (
                 <span class="sr-only">({t("sidebar.private")})</span>
+              )}
+              {room.archived && (
+                <span class="sr-only">({t("sidebar.archived")})</span>
               )}
               {muted && (
                 <span class="muted-icon" aria-hidden="true">

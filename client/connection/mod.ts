@@ -400,6 +400,19 @@ export class Connection {
     return result.ok ? null : result.error;
   }
 
+  /**
+   * Archives a room (`archived`) or brings it back; the room lists and the
+   * room's notice say so. Resolves to the error, or null.
+   */
+  async archiveRoom(
+    room: string,
+    archived: boolean,
+  ): Promise<RequestError | null> {
+    const action = archived ? "archive_room" : "unarchive_room";
+    const result = await this.request(action, { room });
+    return result.ok ? null : result.error;
+  }
+
   /** Adds an account to a room; resolves to the error, or null. */
   async invite(room: string, user: string): Promise<RequestError | null> {
     const result = await this.request("invite", { room, user });

@@ -82,6 +82,8 @@ export interface Replies {
   get_status: { statuses: StatusEvent[] };
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
+  archive_room: { room: string; archived: boolean };
+  unarchive_room: { room: string; archived: boolean };
   remove_member: { room: string; user: string };
   create_invite: InviteInfo;
   list_invites: { room: string; invites: InviteInfo[] };
@@ -179,6 +181,8 @@ export const REPLY_CHECKS: {
   set_topic: (d) =>
     typeof d.room === "string" &&
     (d.topic === undefined || typeof d.topic === "string"),
+  archive_room: isArchiveReply,
+  unarchive_room: isArchiveReply,
   remove_member: isRoomUser,
   create_invite: isInvite,
   list_invites: (d) =>
@@ -231,6 +235,10 @@ export const REPLY_CHECKS: {
 
 function isRoomUser(data: Fields): boolean {
   return typeof data.room === "string" && typeof data.user === "string";
+}
+
+function isArchiveReply(data: Fields): boolean {
+  return typeof data.room === "string" && typeof data.archived === "boolean";
 }
 
 /** Whether a reply is a page of a private conversation. */
