@@ -1,7 +1,8 @@
 /**
  * Rooms made by guests go away once nobody uses them: a room nobody
- * created with an account (it has no owner) is deleted, with its history,
- * after it has been empty and silent for the time `--guest-room-ttl` says.
+ * created with an account (it has no owner) and nobody archived is
+ * deleted, with its history, after it has been empty and silent for the
+ * time `--guest-room-ttl` says.
  * Guests' names cost nothing, so without this a script could fill every
  * room list for good; an account that wants a lasting room creates it
  * itself.
@@ -59,7 +60,11 @@ export class RoomExpiry {
     const known = new Set<string>();
     for (const room of node.registry.rooms()) {
       known.add(room.key);
-      if (room.owner !== undefined || room.key === GENERAL_ROOM) {
+      // An archived room is kept for its history: whoever archived a
+      // guest's room chose to keep it.
+      if (
+        room.owner !== undefined || room.key === GENERAL_ROOM || room.archived
+      ) {
         continue;
       }
       if ((counts.get(room.key) ?? 0) > 0) {

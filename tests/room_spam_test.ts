@@ -60,7 +60,7 @@ Deno.test("create_room: an account that owns --max-rooms-per-user rooms gets too
     await alice.ok("join_room", { room: "bobs" });
   }, { maxRoomsPerUser: 2 }));
 
-Deno.test("guest rooms: one nobody is in nor writes in is deleted after --guest-room-ttl; an account's room and an occupied one stay", () =>
+Deno.test("guest rooms: one nobody is in nor writes in is deleted after --guest-room-ttl; an account's room, an occupied one and an archived one stay", () =>
   withClients(async (pool) => {
     const watcher = await pool.register("watcher");
     const owner = await pool.register("owner");
@@ -72,6 +72,10 @@ Deno.test("guest rooms: one nobody is in nor writes in is deleted after --guest-
     const erin = await pool.guest("erin");
     await erin.ok("create_room", { room: "busy" });
     const dave = await pool.guest("dave");
+    // Archived by an admin: kept for its history, empty or not.
+    await dave.ok("create_room", { room: "kept" });
+    await dave.ok("send_message", { text: "for the record" });
+    await watcher.ok("archive_room", { room: "kept" });
     await dave.ok("create_room", { room: "passing" });
     await dave.ok("send_message", { text: "anyone?" });
     await dave.ok("join_room", { room: "general" });
@@ -86,7 +90,7 @@ Deno.test("guest rooms: one nobody is in nor writes in is deleted after --guest-
       { from: watcher.received.indexOf(listed) + 1, timeoutMs: 30_000 },
     );
     const names = roomsOf(list.data).map((r) => r.name).sort();
-    assert.deepEqual(names, ["busy", "general", "lasting"]);
+    assert.deepEqual(names, ["busy", "general", "kept", "lasting"]);
     // The admin (watcher, the first account) reads who deleted it.
     const [entry] = (await watcher.ok("audit_log", { limit: 1 }))
       .entries as Record<string, unknown>[];
