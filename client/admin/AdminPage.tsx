@@ -441,6 +441,7 @@ function RoomItem(
       <span class="admin-meta">
         {t("admin.users", { n: room.users })}
         {room.private ? ` · ${t("admin.private")}` : ""}
+        {room.archived ? ` · ${t("admin.archived")}` : ""}
         {room.owner ? ` · ${t("admin.ownedBy", { user: room.owner })}` : ""}
         {` · ${
           room.retention_days === undefined
