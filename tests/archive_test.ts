@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { startServer } from "../server/mod.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { accountWithToken, call } from "./api_helpers.ts";
+import { bothStores } from "./both_stores.ts";
+import { ARCHIVED_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 import {
   ClientPool,
   clusterSkipReason,
@@ -256,6 +259,33 @@ Deno.test("archive_room: the flag is stored, survives a restart and follows its 
   }
 });
 
+const stores = await bothStores();
+
+stores.database(
+  "upgrading: the rooms of a server of before are not archived after the first start, and may be archived and renamed",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const root = await pool.register("root");
+        await root.ok("create_room", { room: "dev" });
+      },
+      old: {
+        marker: ARCHIVED_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      // The rewind dropped the column: the migration made it again.
+      const store = server.node.store;
+      const dev = (await store.listRooms()).find((r) => r.key === "dev");
+      assert.equal(dev?.archived, undefined);
+      assert.equal((await store.setRoomArchived("dev", true))?.archived, true);
+      const renamed = await store.renameRoom("dev", "ops", "ops");
+      assert.equal(typeof renamed === "object" && renamed.archived, true);
+    }),
+);
+
 const clusterSkip = clusterSkipReason();
 
 Deno.test({
@@ -278,3 +308,5 @@ Deno.test({
       await ben.ok("send_message", { text: "hi" });
     }),
 });
+
+stores.finish();

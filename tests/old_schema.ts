@@ -15,7 +15,8 @@
  * of notification levels and drafts by room; the replies' index by
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
  * room's messages, with the two it replaced; the count of replies that
- * left each thread, with its triggers; the accounts' custom status).
+ * left each thread, with its triggers; the accounts' custom status; the
+ * rooms' archived flag).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -32,6 +33,7 @@ import postgres from "postgres";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
+  ARCHIVED_MIGRATION,
   CONVERSATIONS_MIGRATION,
   DELETED_PARTNERS_MIGRATION,
   DO_NOT_DISTURB_MIGRATION,
@@ -102,6 +104,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, ARCHIVED_MIGRATION)) {
+    await sql`ALTER TABLE rooms DROP COLUMN archived`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, STATUS_MIGRATION)) {
     await sql`ALTER TABLE accounts DROP COLUMN status_text,
       DROP COLUMN status_emoji, DROP COLUMN status_until`;
@@ -190,6 +196,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, ARCHIVED_MIGRATION)) {
+    db.exec("ALTER TABLE rooms DROP COLUMN archived");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, STATUS_MIGRATION)) {
     db.exec("ALTER TABLE accounts DROP COLUMN status_text");
     db.exec("ALTER TABLE accounts DROP COLUMN status_emoji");

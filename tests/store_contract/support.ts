@@ -321,6 +321,9 @@ export const STATUS_MIGRATION = "A custom status (set_status)";
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
 
+/** Text of the migration that marks archived rooms. */
+export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
+
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 
