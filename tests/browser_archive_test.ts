@@ -73,6 +73,9 @@ browserTest(
     await alice.getByTestId("room-menu").click();
     assert.equal(await alice.getByTestId("archive-room").count(), 0);
     await alice.getByTestId("unarchive-room").waitFor();
+    // Nor the topic nor invitations, which the room refuses.
+    assert.equal(await alice.getByTestId("topic-open").count(), 0);
+    assert.equal(await alice.getByTestId("invite-open").count(), 0);
     await alice.keyboard.press("Escape");
     await alice.getByTestId("archived-unarchive").click();
     for (const page of [alice, bob]) {

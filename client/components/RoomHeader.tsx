@@ -162,7 +162,9 @@ export function RoomHeader(): JSX.Element {
         muteKey={key}
         leave={roomKey(room) !== GENERAL_ROOM}
         private={isPrivate}
-        invite={state.account.value && roomKey(room) !== GENERAL_ROOM}
+        // An archived room takes no invitations nor a topic (room_archived).
+        invite={state.account.value && roomKey(room) !== GENERAL_ROOM &&
+          !isArchivedRoom(state, room)}
         hooks={state.account.value &&
           (state.role.value === "admin" ||
             entry(state.manages.value, key) === true)}
