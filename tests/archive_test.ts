@@ -111,7 +111,7 @@ Deno.test("archive_room: members who do not own the room (its creator), guests, 
   }, { rateLimits: NO_RATE_LIMITS });
 });
 
-Deno.test("an archived room refuses messages, replies, edits, authors' deletes, reactions, pins, topics and invitations with room_archived, and keeps history, search, joins, leaves and a retry's first copy", async () => {
+Deno.test("an archived room refuses messages, replies, edits, authors' deletes, reactions, pins, topics and invitations with room_archived, and keeps history, search, joins, leaves, pins, saved messages and a retry's first copy", async () => {
   await withClients(async (pool) => {
     const root = await pool.register("root");
     const ann = await pool.register("ann");
@@ -123,6 +123,7 @@ Deno.test("an archived room refuses messages, replies, edits, authors' deletes, 
       client_id: "c1",
     });
     const id = (sent.message as { id: string }).id;
+    await root.ok("pin", { id });
     await root.ok("archive_room", { room: "dev" });
 
     const refused = await expectError(
@@ -146,7 +147,7 @@ Deno.test("an archived room refuses messages, replies, edits, authors' deletes, 
     );
     await expectError(ann, "delete_message", { id }, "room_archived");
     await expectError(ann, "react", { id, emoji: "👍" }, "room_archived");
-    await expectError(root, "pin", { id }, "room_archived");
+    await expectError(root, "pin", { id, on: false }, "room_archived");
     await expectError(
       root,
       "set_topic",
@@ -179,6 +180,12 @@ Deno.test("an archived room refuses messages, replies, edits, authors' deletes, 
     const joined = await ben.ok("join_room", { room: "dev" });
     assert.equal((joined.history as unknown[]).length, 1);
     await ben.ok("leave_room", { room: "dev" });
+    const pins = await ann.ok("list_pins", { room: "dev" });
+    assert.deepEqual((pins.messages as { id: string }[]).map((m) => m.id), [
+      id,
+    ]);
+    await ann.ok("save_message", { id });
+    assert.deepEqual((await ann.ok("list_saved", { ids: true })).ids, [id]);
 
     // A moderator or an admin still takes down what should not stay.
     await root.ok("delete_message", { id });
