@@ -75,7 +75,7 @@ export async function openBackends(
       throw error;
     });
   }
-  if (filesInDatabase(config)) warnOfOldFilesDir(config.db);
+  if (filesInDatabase(config)) await warnOfOldFilesDir(config.db, contents);
   const describe = `${
     config.databaseUrl
       ? `PostgreSQL at ${hostOf(config.databaseUrl)}`
@@ -205,20 +205,44 @@ export function defaultFilesDir(db: string): string {
   return join(dirname(db), "files");
 }
 
-// Earlier releases kept files beside the SQLite path even with PostgreSQL:
-// say how to keep serving them.
-function warnOfOldFilesDir(db: string): void {
+/** How many files of an old folder a start compares with the database. */
+const OLD_FILES_LOOKED_AT = 1000;
+
+// Earlier releases kept files beside the SQLite path even with PostgreSQL,
+// and a server moved to PostgreSQL (README, "Move to PostgreSQL") leaves
+// its folder where it ran: say how to keep serving the files of that
+// folder the database lacks. Those an import put in the database are no
+// cause to warn: the warning fired for them too, and its advice
+// (--files-dir) would have served them from the folder again, on this node
+// alone. Compares the first OLD_FILES_LOOKED_AT files only (a look at each
+// and one query), so a start beside a large folder stays quick.
+async function warnOfOldFilesDir(
+  db: string,
+  contents: FileContents,
+): Promise<void> {
   if (db === ":memory:") return;
   const dir = defaultFilesDir(db);
+  const hashes: string[] = [];
   try {
-    if (!Deno.statSync(dir).isDirectory) return;
-  } catch {
-    return;
+    for await (const file of new DiskFileContents(dir).list()) {
+      hashes.push(file.hash);
+      if (hashes.length === OLD_FILES_LOOKED_AT) break;
+    }
+    if (hashes.length === 0) return;
+    const absent = await contents.absent(hashes);
+    if (absent.length === 0) return;
+    logger.warn(
+      "{absent} of {looked} files looked at in {dir} are not in the database, where shared files now go: they are not served. Start with --files-dir {dir} to keep using that folder, or move them in with export and import --include-files (README, Move to PostgreSQL)",
+      { absent: absent.length, looked: hashes.length, dir },
+    );
+  } catch (error) {
+    // A folder that cannot be read, or a database that failed meanwhile
+    // (the start fails on it next): a warning is no reason to stop.
+    logger.debug("Could not compare {dir} with the database: {error}", {
+      dir,
+      error,
+    });
   }
-  logger.warn(
-    "Shared files now go in the database; the files in {dir} are not served. Start with --files-dir {dir} to keep using that folder.",
-    { dir },
-  );
 }
 
 /** How long a Redis command may take before the node treats Redis as away. */
