@@ -7,16 +7,30 @@
  *   deno task bench:backup [--messages N] [--runs N]
  */
 import { parseArgs } from "node:util";
+import { commandLine } from "./command_line.ts";
 import { spawnServer, TestClient } from "../tests/harness.ts";
 import { fillHistory } from "../tests/history_fixture.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    messages: { type: "string", default: "200000" },
-    runs: { type: "string", default: "3" },
-  },
-  strict: true,
+const { values } = commandLine(() =>
+  parseArgs({
+    args: Deno.args,
+    options: {
+      messages: { type: "string", default: "200000" },
+      runs: { type: "string", default: "3" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  }), {
+  text: `deno task bench:backup [--messages N] [--runs N]
+
+What an online backup costs the people chatting: a server on a store of N
+messages, one client sending without pause, and deno task backup run
+meanwhile; prints the send latencies before and during each backup.
+
+  --messages N   messages in the store (default 200000)
+  --runs N       backups taken, one after the other (default 3)
+  -h, --help     this text`,
+  task: "bench:backup",
 });
 const MESSAGES = Number(values.messages);
 const RUNS = Number(values.runs);

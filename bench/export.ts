@@ -8,15 +8,30 @@
  *   deno task bench:export [--messages N] [--database-url URL]
  */
 import { parseArgs } from "node:util";
+import { commandLine } from "./command_line.ts";
 import { fillHistory } from "../tests/history_fixture.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    messages: { type: "string", default: "1000000" },
-    "database-url": { type: "string" },
-  },
-  strict: true,
+const { values } = commandLine(() =>
+  parseArgs({
+    args: Deno.args,
+    options: {
+      messages: { type: "string", default: "1000000" },
+      "database-url": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  }), {
+  text: `deno task bench:export [--messages N] [--database-url URL]
+
+What an export and an import of a large store cost: deno task export of a
+SQLite store of N messages to a file, and deno task import of that file into
+a new SQLite file (and into PostgreSQL with --database-url), each with its
+peak memory and wall time.
+
+  --messages N        messages in the store (default 1000000)
+  --database-url URL  also import into this PostgreSQL database
+  -h, --help          this text`,
+  task: "bench:export",
 });
 const MESSAGES = Number(values.messages);
 const ROOT = new URL("../", import.meta.url).pathname;

@@ -19,6 +19,7 @@
  * BENCH_SERVER_ARGS (more server flags).
  */
 import { parseArgs } from "node:util";
+import { commandLine } from "./command_line.ts";
 import { seedMessages } from "./seed.ts";
 import { cpuSeconds, eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
 import { CHILD_ENV, HOST, ROOT, serverArgs } from "./targets.ts";
@@ -26,21 +27,20 @@ import { stopChild } from "./children.ts";
 import { Prober } from "./prober.ts";
 import { msQuantiles } from "./stats.ts";
 
-const { values: opts } = parseArgs({
-  args: Deno.args,
-  options: {
-    messages: { type: "string", default: "0,10000,100000,1000000" },
-    requests: { type: "string", default: "500" },
-    rooms: { type: "string", default: "10" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-if (opts.help) {
-  console.log(
+const { values: opts } = commandLine(() =>
+  parseArgs({
+    args: Deno.args,
+    options: {
+      messages: { type: "string", default: "0,10000,100000,1000000" },
+      requests: { type: "string", default: "500" },
+      rooms: { type: "string", default: "10" },
+      help: { type: "boolean", short: "h" },
+    },
+  }), {
+  text:
     "deno task growth [--messages 0,10000,100000,1000000] [--requests 500] [--rooms 10]",
-  );
-  Deno.exit(0);
-}
+  task: "growth",
+});
 const SIZES = opts.messages.split(",").map(Number);
 const REQUESTS = Number(opts.requests);
 const ROOMS = Number(opts.rooms);

@@ -2,6 +2,7 @@
  * The bench's command line: its flags, their help text and their checks.
  */
 import { parseArgs } from "node:util";
+import { commandLine } from "./command_line.ts";
 
 /** Every scenario `--scenario` takes, in the order they run. */
 export const SCENARIOS = [
@@ -93,30 +94,27 @@ export interface BenchOptions {
  * what is wrong and exits with code 2.
  */
 export function parseOptions(args: string[], root: string): BenchOptions {
-  const { values: opts } = parseArgs({
-    args,
-    options: {
-      scenario: { type: "string", default: SCENARIOS.join(",") },
-      duration: { type: "string", default: "10" },
-      runs: { type: "string", default: "1" },
-      connections: { type: "string", default: "5000,10000" },
-      "fanout-clients": { type: "string", default: "500" },
-      "chat-rate": { type: "string", default: "1" },
-      baselines: { type: "string", default: "deno,bun" },
-      "search-messages": { type: "string", default: "100000" },
-      "database-url": { type: "string" },
-      limits: { type: "string", default: "off" },
-      "server-dir": { type: "string" },
-      gc: { type: "boolean", default: false },
-      "heap-profile": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  });
-  if (opts.help) {
-    console.log(HELP);
-    Deno.exit(0);
-  }
+  const { values: opts } = commandLine(() =>
+    parseArgs({
+      args,
+      options: {
+        scenario: { type: "string", default: SCENARIOS.join(",") },
+        duration: { type: "string", default: "10" },
+        runs: { type: "string", default: "1" },
+        connections: { type: "string", default: "5000,10000" },
+        "fanout-clients": { type: "string", default: "500" },
+        "chat-rate": { type: "string", default: "1" },
+        baselines: { type: "string", default: "deno,bun" },
+        "search-messages": { type: "string", default: "100000" },
+        "database-url": { type: "string" },
+        limits: { type: "string", default: "off" },
+        "server-dir": { type: "string" },
+        gc: { type: "boolean", default: false },
+        "heap-profile": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }), { text: HELP, task: "bench" });
   const scenarios = opts.scenario.split(",").map((s) => s.trim()).filter(
     Boolean,
   );

@@ -12,6 +12,7 @@
  * 10 µs of CPU a message, far below the server's own path.
  */
 import { parseArgs } from "node:util";
+import { commandLine } from "./command_line.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { nameKey } from "../server/protocol/names.ts";
 
@@ -129,20 +130,17 @@ function wholeNumber(raw: string | undefined, name: string, min: number) {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      messages: { type: "string" },
-      db: { type: "string", default: "chat.db" },
-      rooms: { type: "string", default: "10" },
-      users: { type: "string", default: "100" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    Deno.exit(0);
-  }
+  const { values } = commandLine(() =>
+    parseArgs({
+      args: Deno.args,
+      options: {
+        messages: { type: "string" },
+        db: { type: "string", default: "chat.db" },
+        rooms: { type: "string", default: "10" },
+        users: { type: "string", default: "100" },
+        help: { type: "boolean", short: "h" },
+      },
+    }), { text: HELP, task: "seed" });
   const report = await seedMessages(values.db, {
     messages: wholeNumber(values.messages, "messages", 1),
     rooms: wholeNumber(values.rooms, "rooms", 1),

@@ -17,6 +17,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { usageError } from "../server/usage_error.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const STATIC = new URL("static/", ROOT);
@@ -197,16 +198,51 @@ async function compile(output: string): Promise<void> {
   ]);
 }
 
+/** The text of `deno task dist --help` (and `deno task compile --help`). */
+export const RELEASE_HELP =
+  `Usage: deno task dist [--output PATH]      (default dist/chat-server)
+       deno task compile [--output PATH]   (default chat-server)
+
+dist writes the server, every library it uses and the web client in one text
+file, run by Deno 2.9.6 from its first line: copy it to any machine that has
+Deno and run it where the data should be (README, "Install with one file").
+compile writes the same program with the Deno runtime inside, for machines
+without Deno: it downloads the runtime (denort) from dl.deno.land, or takes
+the file DENORT_BIN names. Both build the web client first.
+
+Options:
+  -o, --output PATH   where to write it
+  -h, --help          print this help`;
+
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { output: { type: "string", short: "o" } },
-    allowPositionals: true,
-  });
-  const kind = positionals[0];
-  if (kind !== "dist" && kind !== "compile") {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        output: { type: "string", short: "o" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+  } catch (error) {
     console.error(
-      "usage: deno run -A scripts/release.ts dist|compile [--output PATH]",
+      usageError((error as Error).message, "deno task dist --help"),
+    );
+    Deno.exit(2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(RELEASE_HELP);
+    Deno.exit(0);
+  }
+  const kind = positionals[0];
+  if ((kind !== "dist" && kind !== "compile") || positionals.length > 1) {
+    console.error(
+      usageError(
+        "usage: deno run -A scripts/release.ts dist|compile [--output PATH]",
+        "deno task dist --help",
+      ),
     );
     Deno.exit(2);
   }
