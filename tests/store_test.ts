@@ -114,6 +114,29 @@ Deno.test("SqliteStore: a server going back to an older version refuses the data
   }
 });
 
+Deno.test("SqliteStore: a server whose --db is in a folder that is not there stops at start naming the folder (SQLite says only 'unable to open database file') and makes none", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  try {
+    const path = `${dir}/not-made/chat.db`;
+    await assert.rejects(
+      spawnServer(["--db", path]),
+      (error: Error) => {
+        assert.match(error.message, /Server exited \(1\) before listening/);
+        assert.ok(
+          error.message.includes(
+            `Cannot open database '${path}': no folder '${dir}/not-made'`,
+          ),
+          error.message,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: open fails with StoreUnavailableError when its checkpoint thread cannot start, rather than later", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   try {

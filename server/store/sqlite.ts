@@ -4,6 +4,7 @@ import {
   type StatementSync,
 } from "node:sqlite";
 import { messageIds } from "./message_ids.ts";
+import { dirname } from "node:path";
 import { setImmediate } from "node:timers";
 import { accountCreatedAt } from "../accounts/identity.ts";
 import { addressKey } from "../addresses.ts";
@@ -395,7 +396,9 @@ export class SqliteStore implements Store {
         // Already closed, or never opened.
       }
       throw new StoreUnavailableError(
-        `Cannot open database '${path}': ${(error as Error).message}`,
+        `Cannot open database '${path}': ${
+          opened ? (error as Error).message : whyNotOpened(path, error)
+        }`,
         { cause: error },
       );
     }
@@ -1827,4 +1830,21 @@ function settle(job: QueuedAppend, result: Appended<MessageBase> | Refused) {
 
 function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError((error as Error).message, { cause: error });
+}
+
+// SQLite says only "unable to open database file" when the file's folder
+// is not there (`--db /var/lib/chat/chat.db` before the folder is made):
+// name the folder, as a backup does for its target. The folder is not
+// made here: a mistyped folder would hold a new, empty chat.
+function whyNotOpened(path: string, error: unknown): string {
+  const message = (error as Error).message;
+  if (path === ":memory:") return message;
+  try {
+    Deno.statSync(dirname(path));
+  } catch (missing) {
+    if (missing instanceof Deno.errors.NotFound) {
+      return `no folder '${dirname(path)}'`;
+    }
+  }
+  return message;
 }
