@@ -64,6 +64,8 @@ export interface AppParts {
   allowOrigins: string[];
   /** The names this server answers to (`--allowed-host`); none: any. */
   allowedHosts: readonly string[];
+  /** Fan-out and presence go through Redis (`--redis-url`): /metrics says whether it is up. */
+  redis: boolean;
 }
 
 // The JSON body, checked against its schema; `shape` says what to send.
@@ -225,6 +227,9 @@ export function createApp(parts: AppParts): Hono {
       appendCommits: node.store.appendCommits,
       passwordChecks: node.accounts.passwordChecks,
       filesMissing: node.files.missingFiles,
+      redisUp: parts.redis
+        ? node.broker.healthy() && node.presence.healthy()
+        : undefined,
     });
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

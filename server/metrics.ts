@@ -73,6 +73,8 @@ export class Metrics {
       store: StoreHealth;
       /** Uploads whose bytes were gone at the last daily walk. */
       filesMissing: number;
+      /** Whether Redis carries fan-out and presence, as /healthz judges it; undefined without Redis. */
+      redisUp?: boolean;
     },
   ): string {
     const { store } = readings;
@@ -82,6 +84,15 @@ export class Metrics {
         "1 when the store answered and wrote within 10 s (as /healthz asks), else 0.",
         store.up ? 1 : 0,
       ),
+      // Only with --redis-url: an absent series is "not used", which an
+      // alert on == 0 does not mistake for "down".
+      ...(readings.redisUp === undefined ? [] : [
+        gauge(
+          "chat_redis_up",
+          "1 when Redis carries this node's fan-out and presence (/healthz is not degraded), else 0.",
+          readings.redisUp ? 1 : 0,
+        ),
+      ]),
       gauge(
         "chat_disk_full",
         "1 when the store cannot write because its disk is full, else 0.",

@@ -153,6 +153,7 @@ export async function startServer(
     allowOrigins: config.allowOrigins,
     allowedHosts: config.allowedHosts,
     sessionSeconds: config.sessionDays * 24 * 3600,
+    redis: config.redisUrl !== undefined,
   });
 
   try {

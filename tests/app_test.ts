@@ -6,12 +6,16 @@
 import assert from "node:assert/strict";
 import {
   eventually,
+  httpGet,
   type Message,
   metric,
+  PATIENT_WAIT_MS,
   range,
   sendMany,
+  startTestServer,
   withClients,
 } from "./harness.ts";
+import { redisSkipReason, startRedis, startRedisOnPort } from "./services.ts";
 
 Deno.test("http: /healthz answers 200 {status: ok}", () =>
   withClients(async (_pool, server) => {
@@ -70,6 +74,51 @@ Deno.test("http: /metrics has the store's health as /healthz sees it: chat_store
     assert.equal(health.status, 503);
     await health.body?.cancel();
   }));
+
+const redisSkip = redisSkipReason();
+
+Deno.test({
+  name: redisSkip
+    ? `http: skipped chat_redis_up, ${redisSkip}`
+    : "http: /metrics has Redis's health as /healthz sees it: chat_redis_up 1 while it carries fan-out and presence, 0 once it is gone, and no such series without --redis-url",
+  ignore: redisSkip !== undefined,
+  async fn() {
+    let redis = (await startRedis())!;
+    const server = await startTestServer({ redisUrl: redis.url });
+    try {
+      await eventually(async () =>
+        assert.equal(await metric(server.url, "chat_redis_up"), 1)
+      );
+      await redis.stop();
+      await eventually(async () =>
+        assert.equal(await metric(server.url, "chat_redis_up"), 0)
+      );
+      const health = await fetch(`${server.url}/healthz`);
+      assert.deepEqual(await health.json(), {
+        status: "degraded",
+        store: "ok",
+        redis: "down",
+      });
+      // Back on its port: the node reconnects (and its retry timers end).
+      redis = (await startRedisOnPort(redis.port))!;
+      await eventually(
+        async () => assert.equal(await metric(server.url, "chat_redis_up"), 1),
+        { timeoutMs: PATIENT_WAIT_MS },
+      );
+    } finally {
+      await server.close();
+      await redis.stop();
+    }
+    const alone = await startTestServer();
+    try {
+      const { text } = await httpGet(`${alone.url}/metrics`);
+      assert.match(text, /^chat_store_up 1$/m);
+      assert.doesNotMatch(text, /chat_redis_up/);
+    } finally {
+      await alone.close();
+    }
+  },
+});
 
 Deno.test("http: /api/rooms lists rooms with their user counts", () =>
   withClients(async (pool, server) => {

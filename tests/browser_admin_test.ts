@@ -26,6 +26,7 @@ import {
   TEST_PASSWORD,
   TestClient,
 } from "./harness.ts";
+import { redisSkipReason, startRedis } from "./services.ts";
 import { fill, mountSkipReason, withTmpfs } from "./tmpfs.ts";
 
 // Every wait below is for the server's answer on a busy machine: wide.
@@ -205,6 +206,42 @@ browserTest(
     await dev.getByTestId("admin-room-rename").click();
     await notice.filter({ hasText: /^Room dev renamed to ops$/ })
       .waitFor(WIDE);
+  },
+);
+
+const redisSkip = redisSkipReason();
+
+browserTest(
+  `admin page: the live figures say Redis is "ok" on a node that uses it, where they showed "—" as for a node without it${
+    redisSkip ? ` (skipped: ${redisSkip})` : ""
+  }`,
+  async (browser, alone) => {
+    const page = await openPage(browser, alone);
+    await register(page, "root");
+    await page.goto("/admin");
+    await page.getByTestId("admin-page").waitFor(WIDE);
+    const redisFigure = page.locator('[data-figure="redis"] dd');
+    await page.locator('[data-figure="store"] dd').filter({ hasText: /^ok$/ })
+      .waitFor(WIDE);
+    assert.equal(await redisFigure.innerText(), "—");
+    if (redisSkip) return;
+
+    const redis = (await startRedis())!;
+    try {
+      const server = await startTestServer({ redisUrl: redis.url });
+      try {
+        const root = await openPage(browser, server);
+        await register(root, "root");
+        await root.goto("/admin");
+        await root.getByTestId("admin-page").waitFor(WIDE);
+        await root.locator('[data-figure="redis"] dd')
+          .filter({ hasText: /^ok$/ }).waitFor(WIDE);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await redis.stop();
+    }
   },
 );
 

@@ -101,14 +101,19 @@ export async function fetchFigures(): Promise<Figures | null> {
       health: health.status ?? "unknown",
       store: health.store ?? (health.status === "ok" ? "ok" : "unknown"),
       storage: health.storage,
-      // /healthz names Redis only when it is down; "—" otherwise (up, or
-      // not used: the page cannot tell those apart).
-      redis: health.redis ?? "—",
+      // /metrics has chat_redis_up only when Redis is used; "—": not used.
+      redis: redisState(metrics),
       at: Date.now(),
     };
   } catch {
     return null;
   }
+}
+
+/** Redis's health from /metrics: "ok", "down", or "—" when not used. */
+export function redisState(metrics: string): string {
+  if (!/^chat_redis_up /m.test(metrics)) return "—";
+  return metricValue(metrics, "chat_redis_up") === 1 ? "ok" : "down";
 }
 
 /** A sample's value in Prometheus text; 0 when absent. */
