@@ -536,9 +536,12 @@ export class FileStorage {
         },
       );
     } else {
-      logger.info("Every upload's file is kept ({looked} uploads)", {
-        looked,
-      });
+      logger.info(
+        "Every upload's file is kept ({looked} uploads over an hour old)",
+        {
+          looked,
+        },
+      );
     }
     return missing;
   }

@@ -312,7 +312,10 @@ stores.test(
     assert.deepEqual(found.result, { count: 0, ids: [] });
     assert.equal(await metric(server.url, "chat_files_missing"), 0);
     assert.deepEqual(found.lines, [
-      { level: "info", text: "Every upload's file is kept (3 uploads)" },
+      {
+        level: "info",
+        text: "Every upload's file is kept (3 uploads over an hour old)",
+      },
     ]);
     await alice.client.close();
   },
