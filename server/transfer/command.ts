@@ -32,15 +32,21 @@ export const EXPORT_HELP =
   `Usage: chat-server export [--db PATH | --database-url URL] [options] > chat.jsonl
        deno task export --db chat.db > chat.jsonl
 
-Writes the whole store as JSON Lines on stdout: rooms, accounts,
-memberships, read positions, drafts, bans, files (as references), room and
-private messages with their edits, mentions. One consistent snapshot, while servers
-keep serving; memory stays small whatever the size. Progress on stderr.
+Writes the whole store as JSON Lines on stdout: accounts, rooms,
+memberships, read positions, drafts, invites, bans, files (as references),
+room and private messages with their edits, reactions and mentions, and the
+audit log. One consistent snapshot, while servers keep serving; memory stays
+small whatever the size. Progress on stderr. Exit code 1 when it fails, 2
+for a wrong command line.
 
 Options:
 ${WHERE}
-  --include-secrets       password hashes, sessions, invite codes and the
-                          server's secrets too (keep the file safe)
+  --include-secrets       also password hashes, sessions, reset and invite
+                          links, access and bot tokens, incoming and
+                          outgoing webhooks, push subscriptions and the
+                          server's keys (keep the file as safe as the
+                          database); without them people log in again and
+                          tokens and webhooks are made again
   --include-files DIR     copy the bytes of every file into DIR (a file
                           whose bytes are gone is left out, with a warning)
   -h, --help              print this help`;
