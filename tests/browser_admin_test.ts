@@ -209,6 +209,28 @@ browserTest(
   },
 );
 
+browserTest(
+  "admin page: the selected tab keeps its colours under the pointer (its white label sat on the hover's light grey, unreadable, in the light theme)",
+  async (browser, server) => {
+    const root = await openPage(browser, server, { colorScheme: "light" });
+    await register(root, "root");
+    await root.goto("/admin");
+    await root.getByTestId("admin-page").waitFor(WIDE);
+    const tab = root.getByTestId("admin-tab-audit");
+    await tab.click();
+    await root.mouse.move(0, 0);
+    const colours = () =>
+      tab.evaluate((element) => {
+        const style = getComputedStyle(element);
+        return [style.backgroundColor, style.color];
+      });
+    const away = await colours();
+    assert.notEqual(away[0], away[1]);
+    await tab.hover();
+    assert.deepEqual(await colours(), away);
+  },
+);
+
 const redisSkip = redisSkipReason();
 
 browserTest(
