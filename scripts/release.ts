@@ -79,7 +79,8 @@ export const SHEBANG = `#!/usr/bin/env -S deno run ${
 // Text types are embedded as they are, anything else in base64.
 const TEXT = /\.(html|css|js|mjs|json|svg|txt|webmanifest|map)$/i;
 
-async function deno(args: string[]): Promise<void> {
+/** Runs deno; on failure prints the command (and `hint`) and exits with 1. */
+async function deno(args: string[], hint?: string): Promise<void> {
   const { success } = await new Deno.Command(Deno.execPath(), {
     args,
     cwd: ROOT,
@@ -88,9 +89,18 @@ async function deno(args: string[]): Promise<void> {
   }).output();
   if (!success) {
     console.error(`error: deno ${args.join(" ")} failed`);
+    if (hint) console.error(hint);
     Deno.exit(1);
   }
 }
+
+// Deno's own error names only the URL it could not fetch: an operator on a
+// machine that cannot reach it learns here what to do instead.
+const DENORT_HINT =
+  "deno compile downloads Deno's runtime (denort) from dl.deno.land unless " +
+  "DENORT_BIN names a denort binary of the same Deno version: where that " +
+  "host cannot be reached, set DENORT_BIN, or use deno task dist (README, " +
+  '"Install with one file").';
 
 async function* walk(dir: URL, prefix = "/"): AsyncGenerator<[string, URL]> {
   const entries = await Array.fromAsync(Deno.readDir(dir));
@@ -195,7 +205,7 @@ async function compile(output: string): Promise<void> {
     "-o",
     output,
     ENTRY.pathname,
-  ]);
+  ], DENORT_HINT);
 }
 
 /** The text of `deno task dist --help` (and `deno task compile --help`). */

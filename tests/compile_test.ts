@@ -31,6 +31,17 @@ if (cannotDownload) await Deno.remove(outDir, { recursive: true });
 
 Deno.test({
   name: cannotDownload
+    ? "compile: where the Deno runtime cannot be downloaded, the failure says to set DENORT_BIN or use deno task dist"
+    : "compile: skipped the failure without dl.deno.land: the Deno runtime was downloaded here",
+  ignore: !cannotDownload,
+  fn() {
+    assert.match(stderr, /DENORT_BIN names a denort binary/);
+    assert.match(stderr, /use deno task dist/);
+  },
+});
+
+Deno.test({
+  name: cannotDownload
     ? "compile: skipped: the Deno runtime (denort) cannot be downloaded from dl.deno.land here; set DENORT_BIN to a denort binary to test"
     : "compile: the chat-server executable serves the client and the API",
   ignore: cannotDownload,
