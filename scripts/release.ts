@@ -250,7 +250,7 @@ if (import.meta.main) {
   if ((kind !== "dist" && kind !== "compile") || positionals.length > 1) {
     console.error(
       usageError(
-        "usage: deno run -A scripts/release.ts dist|compile [--output PATH]",
+        "name one build, dist or compile: deno run -A scripts/release.ts dist|compile [--output PATH]",
         "deno task dist --help",
       ),
     );

@@ -431,18 +431,10 @@ Deno.test({
     const work = await Deno.makeTempDir({ prefix: "chat-move-files-" });
     const pg = (await startPostgres())!;
     try {
-      const alice = await member(sqlite, "alice");
-      const file = await uploaded(
+      await sharedAndStopped(
         sqlite,
-        alice.cookie,
         new File([PNG], "dot.png", { type: "image/png" }),
       );
-      await alice.client.ok("send_message", {
-        text: "a dot",
-        attachments: [{ url: file.url }],
-      });
-      await alice.client.close();
-      await sqlite.shutdown();
       const out = `${work}/chat.jsonl`;
       const exported = await task("export", [
         "--db",
@@ -1571,21 +1563,32 @@ async function exportedBomb(
   server: TestServer,
   options: Parameters<typeof exportStore>[2] = {},
 ): Promise<{ bomb: Uint8Array; file: Attachment; lines: string[] }> {
-  const alice = await member(server, "alice");
   const bomb = gifOfFrames(1, 10_000, 10_000, { screen: [1, 1] });
-  const file = await uploaded(
+  const file = await sharedAndStopped(
     server,
-    alice.cookie,
     new File([bomb], "bomb.gif", { type: "image/gif" }),
   );
+  const lines = await exportLines(`${server.dir}/chat.db`, options);
+  return { bomb, file, lines };
+}
+
+/**
+ * Alice shares `shared` in general (a message with nothing but the file),
+ * then the server stops, its folder kept: the file as sent.
+ */
+async function sharedAndStopped(
+  server: TestServer,
+  shared: File,
+): Promise<Attachment> {
+  const alice = await member(server, "alice");
+  const file = await uploaded(server, alice.cookie, shared);
   await alice.client.ok("send_message", {
     text: "",
     attachments: [{ url: file.url }],
   });
   await alice.client.close();
   await server.shutdown();
-  const lines = await exportLines(`${server.dir}/chat.db`, options);
-  return { bomb, file, lines };
+  return file;
 }
 
 Deno.test("import: with --include-files a file line is held to its bytes: a GIF claimed 1 x 1 comes in at its first frame's 10,000 x 10,000, its message too, and bytes or a size not the file's stop the import at its line", async () => {
