@@ -236,6 +236,39 @@ async function runTask(
   return { code: status.code, stderr: text };
 }
 
+/**
+ * README's "Move to PostgreSQL", steps 1 and 2, through the tasks: the
+ * SQLite file `db` exported (with `exportArgs`) to `work`/chat.jsonl, its
+ * files' bytes to `work`/files, and imported into PostgreSQL at `url`.
+ * Returns the export's path.
+ */
+async function movedToPostgres(
+  db: string,
+  url: string,
+  work: string,
+  exportArgs: string[] = [],
+): Promise<string> {
+  const out = `${work}/chat.jsonl`;
+  const files = `${work}/files`;
+  const exported = await task("export", [
+    "--db",
+    db,
+    ...exportArgs,
+    "--include-files",
+    files,
+  ], { stdout: out });
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stderr, /Exported .*messages/);
+  const imported = await task("import", [
+    "--database-url",
+    url,
+    "--include-files",
+    files,
+  ], { stdin: out });
+  assert.equal(imported.code, 0, imported.stderr);
+  return out;
+}
+
 /** Lines of an export file without its header (which holds the time). */
 async function body(path: string): Promise<string[]> {
   const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
@@ -285,24 +318,9 @@ Deno.test({
     const pg = (await startPostgres())!;
     const work = await Deno.makeTempDir({ prefix: "chat-move-" });
     try {
-      const db = `${before.dir}/chat.db`;
-      const out = `${work}/chat.jsonl`;
-      const exported = await task("export", [
-        "--db",
-        db,
+      const out = await movedToPostgres(`${before.dir}/chat.db`, pg.url, work, [
         "--include-secrets",
-        "--include-files",
-        `${work}/files`,
-      ], { stdout: out });
-      assert.equal(exported.code, 0, exported.stderr);
-      assert.match(exported.stderr, /Exported .*messages/);
-      const imported = await task("import", [
-        "--database-url",
-        pg.url,
-        "--include-files",
-        `${work}/files`,
-      ], { stdin: out });
-      assert.equal(imported.code, 0, imported.stderr);
+      ]);
 
       // PostgreSQL gives back the same lines SQLite wrote (orders of text
       // keys may differ between the two: compared as sets).
@@ -435,21 +453,7 @@ Deno.test({
         sqlite,
         new File([PNG], "dot.png", { type: "image/png" }),
       );
-      const out = `${work}/chat.jsonl`;
-      const exported = await task("export", [
-        "--db",
-        `${sqlite.dir}/chat.db`,
-        "--include-files",
-        `${work}/files`,
-      ], { stdout: out });
-      assert.equal(exported.code, 0, exported.stderr);
-      const imported = await task("import", [
-        "--database-url",
-        pg.url,
-        "--include-files",
-        `${work}/files`,
-      ], { stdin: out });
-      assert.equal(imported.code, 0, imported.stderr);
+      await movedToPostgres(`${sqlite.dir}/chat.db`, pg.url, work);
 
       // README's step 3, in the folder the SQLite server ran in: its
       // files/ is still there, and every file of it is in the database.
