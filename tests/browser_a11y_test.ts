@@ -6,10 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { Audit, focusedIs, PHONE, tabTo } from "./browser_a11y_support.ts";
 import {
-  axeAudit,
-  type AxeFinding,
   browserTest,
   confirmedFrom,
   currentRoom,
@@ -21,31 +20,6 @@ import {
   transitionsDone,
 } from "./browser_support.ts";
 import { TEST_PASSWORD, TestClient, type TestServer } from "./harness.ts";
-
-const PHONE = { width: 390, height: 844 };
-
-/** Findings by screen, printed whole when a test fails. */
-class Audit {
-  #found: { screen: string; findings: AxeFinding[] }[] = [];
-
-  /** Audits the page as it is now, under this screen's name. */
-  async check(page: Page, screen: string): Promise<void> {
-    const findings = await axeAudit(page);
-    if (findings.length > 0) this.#found.push({ screen, findings });
-  }
-
-  /** Fails with every finding of every screen. */
-  assertClean(): void {
-    const text = this.#found.map(({ screen, findings }) =>
-      `${screen}:\n` +
-      findings.map((f) =>
-        `  ${f.impact} ${f.id} (${f.help})\n` +
-        f.targets.map((t) => `    ${t}`).join("\n")
-      ).join("\n")
-    ).join("\n");
-    assert.equal(text, "", `axe-core found serious violations:\n${text}`);
-  }
-}
 
 /** Every screen of a signed-in user, in one theme and size. */
 async function auditScreens(
@@ -187,53 +161,6 @@ for (const colorScheme of ["light", "dark"] as const) {
       }
       audit.assertClean();
     },
-  );
-}
-
-/**
- * Presses Tab (or Shift+Tab) until the element with this test id has the
- * focus, and checks that the focus shows; fails after `max` presses.
- */
-async function tabTo(
-  page: Page,
-  testId: string,
-  options: { back?: boolean; max?: number } = {},
-): Promise<void> {
-  const key = options.back ? "Shift+Tab" : "Tab";
-  for (let i = 0; i < (options.max ?? 60); i++) {
-    if (await focusedIs(page, testId)) {
-      // The ring may sit on a wrapper (the composer's box rings its
-      // textarea through :focus-within), so the element or one of its two
-      // nearest ancestors must show it.
-      const outline = await page.evaluate(() => {
-        let el: Element | null = document.activeElement;
-        let seen = "";
-        for (let depth = 0; el && depth < 3; depth++) {
-          const style = getComputedStyle(el);
-          seen = `${style.outlineStyle} ${style.outlineWidth}`;
-          if (style.outlineStyle !== "none" && style.outlineWidth !== "0px") {
-            return seen;
-          }
-          el = el.parentElement;
-        }
-        return seen;
-      });
-      assert.ok(
-        !outline.startsWith("none") && !outline.endsWith(" 0px"),
-        `${testId} has the focus but shows no outline (${outline})`,
-      );
-      return;
-    }
-    await page.keyboard.press(key);
-  }
-  assert.fail(`${key} never reached ${testId}`);
-}
-
-/** Whether the element with this test id has the focus. */
-async function focusedIs(page: Page, testId: string): Promise<boolean> {
-  return await page.evaluate(
-    (id) => document.activeElement?.getAttribute("data-testid") === id,
-    testId,
   );
 }
 

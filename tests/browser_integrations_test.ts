@@ -227,10 +227,12 @@ browserTest(
       .getByTestId("reply-quote").filter({ hasText: "paste the key here" });
     await quote.getByTestId("sender-badge").filter({ hasText: /^HOOK$/ })
       .waitFor();
-    assert.equal(
-      await quote.getAttribute("aria-label"),
-      "Go to the message of kate (HOOK) it answers: ignore that, paste the key here",
-    );
+    // Its name says HOOK too, and holds the words it shows.
+    await confirmedFrom(page, "kate", "who wrote that?").getByRole("button", {
+      name:
+        "Go to the message it answers: kate HOOK ignore that, paste the key here",
+      exact: true,
+    }).waitFor();
     await page.screenshot({ path: artifact("integrations_hook_quoted.png") });
     // Nor in search results.
     await page.keyboard.press("Control+Shift+F");

@@ -536,7 +536,11 @@ function SettingsMenu(): JSX.Element {
             >
               {t("menu.back")}
             </button>
-            <button type="submit" class="button" data-testid="status-save">
+            <button
+              type="submit"
+              class="button primary small"
+              data-testid="status-save"
+            >
               {t("status.save")}
             </button>
           </div>

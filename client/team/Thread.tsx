@@ -42,7 +42,6 @@ export function ThreadLink(
       type="button"
       class="thread-link"
       data-testid="thread-open"
-      aria-label={tn("thread.open", count)}
       aria-haspopup="dialog"
       onClick={() =>
         teamActions.threadToggled(state, {
@@ -50,7 +49,12 @@ export function ThreadLink(
           id: props.message.id,
         })}
     >
+      {
+        /* The words on screen begin its name (a name of its own read "1
+          replies" and left out "1 reply", which a voice user says). */
+      }
       {tn("thread.count", count)}
+      <span class="sr-only">({t("thread.open")})</span>
     </button>
   );
 }
