@@ -161,8 +161,12 @@ function Notice({ state }: { state: AdminState }): JSX.Element | null {
       )}
       {link && (
         <p class="admin-notice ok" role="status">
-          {t("admin.resetFor", { user: link.user })}{" "}
+          {/* Its sentence names the field, for a screen reader too. */}
+          <label for="admin-reset-link">
+            {t("admin.resetFor", { user: link.user })}
+          </label>{" "}
           <input
+            id="admin-reset-link"
             data-testid="admin-reset-link"
             class="admin-reset-link"
             readOnly
