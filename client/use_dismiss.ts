@@ -7,7 +7,10 @@ import { useLayoutEffect } from "preact/hooks";
 export interface DismissOptions {
   /** On opening, focus the first element inside that matches this selector. */
   focusFirst?: string;
-  /** On Escape, give focus back to the first button inside (the trigger). */
+  /**
+   * On Escape, or when it closes with the focus gone (an item chosen went
+   * with it), give focus back to the first button inside (the trigger).
+   */
   refocus?: boolean;
   /**
    * Take Escape before anything else and keep it: closing this does not
@@ -30,6 +33,7 @@ export function useDismiss(
   useLayoutEffect(() => {
     if (!open) return;
     const { focusFirst, refocus = false, ownEscape = false } = options;
+    const trigger = root.current?.querySelector<HTMLElement>("button");
     if (focusFirst) {
       root.current?.querySelector<HTMLElement>(focusFirst)?.focus();
     }
@@ -40,13 +44,22 @@ export function useDismiss(
       if (event.key !== "Escape") return;
       if (ownEscape) event.stopPropagation();
       close();
-      if (refocus) root.current?.querySelector<HTMLElement>("button")?.focus();
+      if (refocus) trigger?.focus();
     }
     addEventListener("mousedown", onPointer);
     addEventListener("keydown", onKey, ownEscape);
     return () => {
       removeEventListener("mousedown", onPointer);
       removeEventListener("keydown", onKey, ownEscape);
+      // Closed by its own item (a status set, a level chosen): the item
+      // went with the menu and the focus fell to the page's body, where
+      // the next Tab starts over from the top and a screen reader reads
+      // nothing. Run after the menu left the page; a focus that went
+      // elsewhere (a dialog the item opened, a click outside) stays.
+      const at = document.activeElement;
+      if (refocus && trigger?.isConnected && (!at || at === document.body)) {
+        trigger.focus({ preventScroll: true });
+      }
     };
   }, [open]);
 }

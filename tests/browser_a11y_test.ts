@@ -7,7 +7,14 @@
 
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
-import { Audit, focusedIs, PHONE, tabTo } from "./browser_a11y_support.ts";
+import {
+  assertFocusShows,
+  Audit,
+  focusComesTo,
+  focusedIs,
+  PHONE,
+  tabTo,
+} from "./browser_a11y_support.ts";
 import {
   browserTest,
   confirmedFrom,
@@ -358,5 +365,131 @@ browserTest(
       (k) => document.activeElement?.getAttribute("data-key") === k,
       first,
     );
+  },
+);
+
+browserTest(
+  "web client works from the keyboard alone: a thread answered, a message saved and found, a status set and cleared",
+  async (browser, server) => {
+    const guide = await TestClient.login(server.wsUrl, "guide");
+    try {
+      const { message } = await guide.ok("send_message", {
+        text: "welcome, ask anything",
+      }) as { message: { id: string } };
+      await guide.ok("send_message", {
+        text: "ask here",
+        reply_to: message.id,
+      });
+      const page = await openPage(browser, server);
+      await register(page, "keys");
+      // The first: the reply under it quotes its words.
+      const welcome = confirmedFrom(page, "guide", "welcome, ask anything")
+        .first();
+      await welcome.getByTestId("thread-open").waitFor();
+      const key = await welcome.getAttribute("data-key");
+      const rowFocused = () =>
+        page.waitForFunction(
+          (k) => document.activeElement?.getAttribute("data-key") === k,
+          key,
+        );
+
+      // From the composer to the messages, up to the one with a thread,
+      // and into its thread: the panel takes the focus.
+      assert.ok(await focusedIs(page, "composer"));
+      await tabTo(page, "message-list", { back: true });
+      await page.keyboard.press("ArrowUp");
+      await page.keyboard.press("ArrowUp");
+      await rowFocused();
+      await tabTo(page, "thread-open", { max: 3 });
+      await page.keyboard.press("Enter");
+      const thread = page.getByTestId("thread-panel");
+      await thread.getByTestId("thread-reply").waitFor();
+      assert.ok(
+        await page.evaluate(() =>
+          document.activeElement?.closest('[data-testid="thread-panel"]') !==
+            null
+        ),
+        "the thread panel did not take the focus",
+      );
+      await tabTo(page, "thread-input");
+      await page.keyboard.type("typed in the thread");
+      await page.keyboard.press("Enter");
+      await thread.getByTestId("thread-reply").filter({
+        hasText: "typed in the thread",
+      }).waitFor();
+      assert.ok(await focusedIs(page, "thread-input"));
+      await page.keyboard.press("Escape");
+      await thread.waitFor({ state: "detached" });
+      await focusComesTo(page, "thread-open");
+      await assertFocusShows(page, "thread-open");
+
+      // Saved from the message's actions, then found in the saved panel.
+      await tabTo(page, "message-save");
+      await page.keyboard.press("Enter");
+      await welcome.locator('[data-testid="message-save"][aria-pressed="true"]')
+        .waitFor({ state: "attached" });
+      await tabTo(page, "saved-open", { back: true });
+      await page.keyboard.press("Enter");
+      const saved = page.getByTestId("saved-panel");
+      await saved.getByTestId("saved-item").waitFor();
+      await tabTo(page, "saved-item");
+      await page.keyboard.press("Escape");
+      await saved.waitFor({ state: "detached" });
+      assert.ok(await focusedIs(page, "saved-open"));
+      // Chosen, it brings the focus to the message.
+      await page.keyboard.press("Enter");
+      await saved.getByTestId("saved-item").waitFor();
+      await tabTo(page, "saved-item");
+      await page.keyboard.press("Enter");
+      await saved.waitFor({ state: "detached" });
+      await rowFocused();
+
+      // A status in one's own words, from the settings menu; Escape leaves
+      // its form for the menu's button, and so does saving it.
+      await tabTo(page, "settings");
+      await page.keyboard.press("Enter");
+      await tabTo(page, "status-type");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "status-custom");
+      await page.keyboard.press("Escape");
+      await page.getByTestId("status-custom").waitFor({ state: "detached" });
+      assert.ok(await focusedIs(page, "settings"));
+      await page.keyboard.press("Enter");
+      await tabTo(page, "status-type");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "status-custom");
+      await page.keyboard.type("at lunch");
+      await page.keyboard.press("Enter");
+      await page.getByTestId("me").getByTestId("status-mark").waitFor();
+      await focusComesTo(page, "settings");
+      await assertFocusShows(page, "settings");
+      // Cleared from the same menu: the focus stays on its button.
+      await page.keyboard.press("Enter");
+      await tabTo(page, "status-clear");
+      await page.keyboard.press("Enter");
+      await page.getByTestId("me").getByTestId("status-mark").waitFor({
+        state: "detached",
+      });
+      await focusComesTo(page, "settings");
+
+      // A member's menu opens on its first item, and its kick asks for a
+      // reason in a field that has the focus; Escape gives it back to the
+      // menu's button.
+      await tabTo(page, "member-actions");
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() =>
+        document.activeElement?.getAttribute("role") === "menuitem"
+      );
+      await tabTo(page, "menu-kick");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "moderation-reason");
+      await page.keyboard.press("Escape");
+      await page.getByTestId("moderation-reason").waitFor({
+        state: "detached",
+      });
+      assert.ok(await focusedIs(page, "member-actions"));
+    } finally {
+      await guide.close();
+    }
   },
 );

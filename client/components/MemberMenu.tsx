@@ -7,6 +7,7 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useRef } from "preact/hooks";
+import { focusOnMount } from "../dom.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
@@ -94,7 +95,15 @@ export function MemberMenu(
     reason.value = "";
   }
 
-  useDismiss(open.value, root, close);
+  // As the other menus: the keyboard lands on its first item, and comes
+  // back to its button (before, the focus stayed on the button and Escape
+  // dropped it to the page's body). Its own Escape: on a phone, the member
+  // list it sits in stays open.
+  useDismiss(open.value, root, close, {
+    focusFirst: '[role="menuitem"]',
+    refocus: true,
+    ownEscape: true,
+  });
 
   async function confirm(event: Event): Promise<void> {
     event.preventDefault();
@@ -235,7 +244,7 @@ export function MemberMenu(
             data-testid="moderation-reason"
             maxLength={500}
             placeholder={t("menu.reasonPlaceholder")}
-            autoFocus
+            ref={focusOnMount}
             disabled={busy.value}
             value={reason.value}
             onInput={(e) => reason.value = e.currentTarget.value}

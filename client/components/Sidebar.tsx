@@ -3,6 +3,7 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useMemo, useRef } from "preact/hooks";
+import { focusOnMount } from "../dom.ts";
 import type { RoomSummary } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
@@ -524,7 +525,7 @@ function SettingsMenu(): JSX.Element {
             id="status-custom"
             class="field small"
             data-testid="status-custom"
-            autoFocus
+            ref={focusOnMount}
             value={custom.value}
             onInput={(e) => custom.value = e.currentTarget.value}
           />
