@@ -7,8 +7,16 @@
  * without it the tests are reported as ignored.
  */
 
+import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { Audit, SMALL_PHONE } from "./browser_a11y_support.ts";
+import {
+  assertFocusShows,
+  Audit,
+  focusComesTo,
+  focusedIs,
+  SMALL_PHONE,
+  tabTo,
+} from "./browser_a11y_support.ts";
 import {
   browserTest,
   openPage,
@@ -112,3 +120,73 @@ for (const colorScheme of ["light", "dark"] as const) {
     },
   );
 }
+
+browserTest(
+  "admin page works from the keyboard alone: one stop for its tabs, the arrows move between them, each focus shows",
+  async (browser, server) => {
+    for (const name of ["root", "bob"]) {
+      await (await TestClient.register(server.wsUrl, name)).close();
+    }
+    const page = await openPage(browser, server);
+    await signIn(page, "root");
+    await page.goto("/admin");
+    await page.getByTestId("admin-page").waitFor(WIDE);
+    await tabTo(page, "admin-tab-accounts");
+
+    // The arrows open the next tab, and the one after the last is the first.
+    for (
+      const [tab, shows] of [
+        ["rooms", "admin-room"],
+        ["bans", "admin-no-bans"],
+        ["bots", "admin-bots"],
+        ["audit", "admin-audit"],
+        ["accounts", "admin-account"],
+      ]
+    ) {
+      await page.keyboard.press("ArrowRight");
+      await focusComesTo(page, `admin-tab-${tab}`);
+      await assertFocusShows(page, `admin-tab-${tab}`);
+      await page.locator(
+        `[data-testid="admin-tab-${tab}"][aria-selected="true"]`,
+      ).waitFor();
+      await page.getByTestId(shows).first().waitFor(WIDE);
+    }
+    await page.keyboard.press("ArrowLeft");
+    await focusComesTo(page, "admin-tab-audit");
+    await page.keyboard.press("Home");
+    await focusComesTo(page, "admin-tab-accounts");
+    await page.keyboard.press("End");
+    await focusComesTo(page, "admin-tab-audit");
+    await page.getByTestId("admin-audit").waitFor(WIDE);
+    await page.keyboard.press("Home");
+    await focusComesTo(page, "admin-tab-accounts");
+    await page.getByTestId("admin-account").first().waitFor(WIDE);
+
+    // Tab leaves the tabs for the panel; Shift+Tab comes back to the chosen one.
+    await page.keyboard.press("Tab");
+    await focusComesTo(page, "admin-search");
+    await assertFocusShows(page, "admin-search");
+    await page.keyboard.press("Shift+Tab");
+    await focusComesTo(page, "admin-tab-accounts");
+
+    // A delete that asks first: Escape takes the question back, and the
+    // focus stays on the button.
+    await page.getByTestId("admin-search").fill("bob");
+    await page.keyboard.press("Enter");
+    await page.locator('[data-testid="admin-account"][data-user="bob"]')
+      .focus();
+    await page.keyboard.press("Enter");
+    await tabTo(page, "admin-delete-account");
+    await page.keyboard.press("Enter");
+    const question = page.getByTestId("admin-delete-account-question");
+    await question.filter({ hasText: /./ }).waitFor();
+    await page.keyboard.press("Escape");
+    await question.filter({ hasText: /^$/ }).waitFor({ state: "attached" });
+    assert.ok(await focusedIs(page, "admin-delete-account"));
+    assert.equal(
+      await page.locator('[data-testid="admin-account"][data-user="bob"]')
+        .count(),
+      1,
+    );
+  },
+);

@@ -80,31 +80,86 @@ export function AdminPage({ state, service }: PageProps): JSX.Element {
         <a href="/">{t("admin.back")}</a>
       </header>
       <Figures state={state} />
-      <nav class="admin-tabs" role="tablist">
-        {TABS.filter((tab) => state.isAdmin.value || !tab.adminOnly).map((
-          { tab, label },
-        ) => (
+      <Tabs state={state} service={service} />
+      <Notice state={state} />
+      <div
+        role="tabpanel"
+        id="admin-tabpanel"
+        aria-labelledby={`admin-tab-${state.tab.value}`}
+      >
+        {state.tab.value === "accounts" && (
+          <Accounts state={state} service={service} />
+        )}
+        {state.tab.value === "rooms" && (
+          <Rooms state={state} service={service} />
+        )}
+        {state.tab.value === "bans" && <Bans state={state} service={service} />}
+        {state.tab.value === "bots" && <Bots state={state} service={service} />}
+        {state.tab.value === "audit" && (
+          <Audit state={state} service={service} />
+        )}
+      </div>
+    </main>
+  );
+}
+
+/** The keys that move between tabs, as a step or an end. */
+const TAB_KEYS: Record<string, number | "first" | "last"> = {
+  ArrowRight: 1,
+  ArrowLeft: -1,
+  Home: "first",
+  End: "last",
+};
+
+/**
+ * The tabs, as WAI-ARIA's tabs pattern has them: one stop for Tab (the
+ * chosen tab; the next Tab goes into its panel), the arrows, Home and End
+ * move between them and open the one reached. Before, each tab was a stop
+ * of its own and the arrows did nothing, where a screen reader's user,
+ * told "tab 1 of 5", presses them.
+ */
+function Tabs({ state, service }: PageProps): JSX.Element {
+  const tabs = TABS.filter((tab) => state.isAdmin.value || !tab.adminOnly);
+  function onKeyDown(event: KeyboardEvent): void {
+    const move = TAB_KEYS[event.key];
+    if (move === undefined) return;
+    event.preventDefault();
+    const at = tabs.findIndex(({ tab }) => tab === state.tab.value);
+    const to = move === "first"
+      ? 0
+      : move === "last"
+      ? tabs.length - 1
+      : (at + move + tabs.length) % tabs.length;
+    const { tab } = tabs[to];
+    document.getElementById(`admin-tab-${tab}`)?.focus();
+    void service.open(tab);
+  }
+  return (
+    <div
+      class="admin-tabs"
+      role="tablist"
+      aria-label={t("admin.title")}
+      onKeyDown={onKeyDown}
+    >
+      {tabs.map(({ tab, label }) => {
+        const chosen = state.tab.value === tab;
+        return (
           <button
             type="button"
             role="tab"
             key={tab}
+            id={`admin-tab-${tab}`}
             data-testid={`admin-tab-${tab}`}
-            aria-selected={state.tab.value === tab}
+            aria-selected={chosen}
+            aria-controls="admin-tabpanel"
+            tabIndex={chosen ? 0 : -1}
             onClick={() => void service.open(tab)}
           >
             {t(label)}
           </button>
-        ))}
-      </nav>
-      <Notice state={state} />
-      {state.tab.value === "accounts" && (
-        <Accounts state={state} service={service} />
-      )}
-      {state.tab.value === "rooms" && <Rooms state={state} service={service} />}
-      {state.tab.value === "bans" && <Bans state={state} service={service} />}
-      {state.tab.value === "bots" && <Bots state={state} service={service} />}
-      {state.tab.value === "audit" && <Audit state={state} service={service} />}
-    </main>
+        );
+      })}
+    </div>
   );
 }
 

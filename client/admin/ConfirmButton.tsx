@@ -7,7 +7,7 @@ import { t } from "../i18n.ts";
 /**
  * A destructive button that asks twice in the page itself: dialogs are
  * easy to click through and block the page. Leaving it (Tab, a click
- * elsewhere) takes the question back. The question is said again in a
+ * elsewhere) or Escape takes the question back. The question is said again in a
  * polite live region beside it (`<testId>-question`, present from the
  * first render, as a region must be before what it announces): a screen
  * reader does not always read a focused button's new name.
@@ -36,6 +36,13 @@ export function ConfirmButton(
           onConfirm();
         }}
         onBlur={() => asking.value = false}
+        onKeyDown={(e) => {
+          // As a dialog's Escape would: the focus stays, the question goes.
+          if (e.key === "Escape" && asking.value) {
+            e.preventDefault();
+            asking.value = false;
+          }
+        }}
       >
         {asking.value ? question : label}
       </button>
