@@ -4,7 +4,7 @@
  * both themes, on a desktop and on the narrowest common phone: a message's
  * thread, saved messages, the custom status and its presets, do not
  * disturb, a muted room, invites (made, listed, revoked) and a message
- * marked unread. No serious or critical finding anywhere. Needs
+ * marked unread, and a message of someone ignored. No serious or critical finding anywhere. Needs
  * /usr/bin/chromium; without it the tests are reported as ignored.
  */
 
@@ -43,10 +43,28 @@ async function auditScreens(
   audit: Audit,
   options: PageOptions & { name: string; label: string; guide: TestClient },
 ): Promise<void> {
-  const phone = (options.viewport?.width ?? 1280) < 700;
-  const label = options.label;
   const page = await openPage(browser, server, options);
   await register(page, options.name);
+  // Someone to ignore at the end, online in the member list (made after
+  // the page's account: the first account, the desktop's, is the admin).
+  const pest = await TestClient.register(server.wsUrl, `pest${options.name}`);
+  try {
+    await pest.ok("send_message", { text: "buy my stuff" });
+    await auditSteps(page, audit, options);
+  } finally {
+    await pest.close();
+    await page.context().close();
+  }
+}
+
+/** The screens, one after another, on a signed-in page. */
+async function auditSteps(
+  page: Page,
+  audit: Audit,
+  options: PageOptions & { name: string; label: string; guide: TestClient },
+): Promise<void> {
+  const phone = (options.viewport?.width ?? 1280) < 700;
+  const label = options.label;
 
   // A thread: "1 reply" under the guide's message, then its panel.
   const welcome = page.getByTestId("message").filter({ hasText: "welcome" })
@@ -150,7 +168,25 @@ async function auditScreens(
   await page.getByTestId("pause-resume").waitFor();
   await audit.check(page, `${label} settings menu, paused`);
   await page.keyboard.press("Escape");
-  await page.context().close();
+
+  // Someone ignored: their message hidden, with a way to show it.
+  await page.locator('[data-testid="room-item"][data-room="general"]').click();
+  await currentRoom(page, "general");
+  if (phone) {
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    await page.getByTestId("members-toggle").click();
+    await page.getByTestId("member-list").waitFor({ state: "visible" });
+  }
+  await page.getByRole("button", { name: `Actions for pest${options.name}` })
+    .click();
+  await page.getByTestId("menu-ignore").click();
+  if (phone) {
+    await page.keyboard.press("Escape");
+    await page.getByTestId("member-list").waitFor({ state: "hidden" });
+  }
+  await page.locator('[data-ignored="true"]').getByTestId("show-ignored")
+    .waitFor();
+  await audit.check(page, `${label} a message of someone ignored`);
 }
 
 for (const colorScheme of ["light", "dark"] as const) {

@@ -493,3 +493,92 @@ browserTest(
     }
   },
 );
+
+/**
+ * The contrast of a colour on a background, both read through a probe
+ * element (so `var(--x)` and translucent layers are resolved the way the
+ * page draws them), each layer composited over the one before.
+ */
+function contrastOnPage(
+  fore: string,
+  layers: string[],
+): number {
+  const probe = document.createElement("span");
+  document.body.append(probe);
+  const read = (css: string, property: "color" | "backgroundColor") => {
+    probe.style[property] = css;
+    const [r, g, b, a = 1] = getComputedStyle(probe)[property]
+      .match(/[\d.]+/g)!.map(Number);
+    return { rgb: [r, g, b], a };
+  };
+  let under = [255, 255, 255];
+  for (const layer of layers) {
+    const { rgb, a } = read(layer, "backgroundColor");
+    under = rgb.map((c, i) => a * c + (1 - a) * under[i]);
+  }
+  const { rgb, a } = read(fore, "color");
+  const color = rgb.map((c, i) => a * c + (1 - a) * under[i]);
+  probe.remove();
+  const luminance = (c: number[]) => {
+    const [r, g, b] = c.map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [luminance(color), luminance(under)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+browserTest(
+  "web client draws every name's colour at 4.5:1 on a message's backgrounds, and its focus ring at 3:1 on every panel, in both themes",
+  async (browser, server) => {
+    const short: string[] = [];
+    for (const colorScheme of ["light", "dark"] as const) {
+      const page = await openPage(browser, server, { colorScheme });
+      await page.goto("/");
+      await page.getByTestId("login-username").waitFor();
+      // A name's colour is one of twelve hues, by its hash: axe sees the
+      // few names a test happens to use, this sees them all.
+      const names = await page.evaluate((contrast) => {
+        const measure = new Function(`return (${contrast})`)();
+        const found: string[] = [];
+        const row = document.createElement("span");
+        document.body.append(row);
+        for (let hue = 0; hue < 12; hue++) {
+          row.className = `msg-user c${hue}`;
+          const color = getComputedStyle(row).color;
+          for (
+            const layers of [
+              ["var(--bg-main)"],
+              ["var(--bg-main)", "var(--bg-hover)"],
+              ["var(--bg-main)", "var(--own-tint)"],
+              ["var(--bg-main)", "var(--mention-bg)"],
+            ]
+          ) {
+            const ratio = measure(color, layers);
+            if (ratio < 4.5) {
+              found.push(`c${hue} ${color} on ${layers.join(" + ")}: ${ratio}`);
+            }
+          }
+        }
+        row.remove();
+        for (
+          const panel of [
+            "var(--bg)",
+            "var(--bg-sidebar)",
+            "var(--bg-main)",
+            "var(--bg-elev)",
+          ]
+        ) {
+          const ratio = measure("var(--focus)", [panel]);
+          if (ratio < 3) found.push(`focus ring on ${panel}: ${ratio}`);
+        }
+        return found;
+      }, contrastOnPage.toString());
+      short.push(...names.map((line) => `${colorScheme}: ${line}`));
+      await page.context().close();
+    }
+    assert.deepEqual(short, []);
+  },
+);
