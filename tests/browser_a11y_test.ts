@@ -369,7 +369,7 @@ browserTest(
 );
 
 browserTest(
-  "web client works from the keyboard alone: a thread answered, a message saved and found, a status set and cleared",
+  "web client works from the keyboard alone: a thread answered, a message saved and found, a status set and cleared, notifications paused, a member's menu",
   async (browser, server) => {
     const guide = await TestClient.login(server.wsUrl, "guide");
     try {
@@ -471,6 +471,18 @@ browserTest(
         state: "detached",
       });
       await focusComesTo(page, "settings");
+      // So does pausing notifications, and a room's level from its menu.
+      await page.keyboard.press("Enter");
+      await tabTo(page, "pause-hour");
+      await page.keyboard.press("Enter");
+      await page.getByTestId("paused-mark").waitFor();
+      await focusComesTo(page, "settings");
+      await tabTo(page, "room-menu");
+      await page.keyboard.press("Enter");
+      await tabTo(page, "notify-mentions");
+      await page.keyboard.press("Enter");
+      await page.getByTestId("notify-mentions").waitFor({ state: "detached" });
+      await focusComesTo(page, "room-menu");
 
       // A member's menu opens on its first item, and its kick asks for a
       // reason in a field that has the focus; Escape gives it back to the
