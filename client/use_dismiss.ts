@@ -1,7 +1,7 @@
 /** How menus and popups close: a click outside them, or Escape. */
 
 import type { RefObject } from "preact";
-import { useLayoutEffect } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 
 /** Options of {@linkcode useDismiss}. */
 export interface DismissOptions {
@@ -62,4 +62,23 @@ export function useDismiss(
       }
     };
   }, [open]);
+}
+
+/**
+ * Focuses the element of `root` that matches a selector once the next
+ * render has drawn it. A menu's form (a status in one's own words, a
+ * kick's reason) going back to the menu takes its Back button away, and
+ * the focus fell to the page's body; the item that opened the form takes
+ * it instead.
+ */
+export function useFocusAfterRender(
+  root: RefObject<HTMLElement>,
+): (selector: string) => void {
+  const wanted = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    if (wanted.current === null) return;
+    root.current?.querySelector<HTMLElement>(wanted.current)?.focus();
+    wanted.current = null;
+  });
+  return (selector) => wanted.current = selector;
 }

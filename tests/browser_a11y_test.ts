@@ -458,6 +458,13 @@ browserTest(
       await tabTo(page, "status-type");
       await page.keyboard.press("Enter");
       await focusComesTo(page, "status-custom");
+      // Its Back goes to the item that opened it.
+      await tabTo(page, "status-back");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "status-type");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "status-custom");
+      await assertFocusShows(page, "status-custom");
       await page.keyboard.type("at lunch");
       await page.keyboard.press("Enter");
       await page.getByTestId("me").getByTestId("status-mark").waitFor();
@@ -493,6 +500,11 @@ browserTest(
         document.activeElement?.getAttribute("role") === "menuitem"
       );
       await tabTo(page, "menu-kick");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "moderation-reason");
+      await tabTo(page, "moderation-back");
+      await page.keyboard.press("Enter");
+      await focusComesTo(page, "menu-kick");
       await page.keyboard.press("Enter");
       await focusComesTo(page, "moderation-reason");
       await page.keyboard.press("Escape");

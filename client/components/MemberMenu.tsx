@@ -16,7 +16,7 @@ import { errorWords } from "../connection/errors.ts";
 import { t } from "../i18n.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
-import { useDismiss } from "../use_dismiss.ts";
+import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { pauseEnd } from "../do_not_disturb.ts";
 import { statusLine, statusShown } from "../status.ts";
 
@@ -99,6 +99,7 @@ export function MemberMenu(
   // back to its button (before, the focus stayed on the button and Escape
   // dropped it to the page's body). Its own Escape: on a phone, the member
   // list it sits in stays open.
+  const focusAfter = useFocusAfterRender(root);
   useDismiss(open.value, root, close, {
     focusFirst: '[role="menuitem"]',
     refocus: true,
@@ -253,7 +254,11 @@ export function MemberMenu(
             <button
               type="button"
               class="button ghost"
-              onClick={() => step.value = null}
+              data-testid="moderation-back"
+              onClick={() => {
+                focusAfter(`[data-testid="menu-${step.value}"]`);
+                step.value = null;
+              }}
             >
               {t("menu.back")}
             </button>

@@ -11,7 +11,7 @@ import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
 import { dmKey, entry, isPaused, notifyLevelOf, roomKey } from "../state.ts";
 import { inAnHour, pauseEnd, tomorrowAtNine } from "../do_not_disturb.ts";
 import { listedRooms, sortConversations } from "../sidebar_order.ts";
-import { useDismiss } from "../use_dismiss.ts";
+import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
@@ -470,6 +470,7 @@ function SettingsMenu(): JSX.Element {
     actions.errorShown(state, await connection.setStatus(status));
   };
 
+  const focusAfter = useFocusAfterRender(root);
   useDismiss(open.value, root, () => open.value = false, {
     focusFirst: '[role="menuitemradio"]',
     refocus: true,
@@ -533,7 +534,11 @@ function SettingsMenu(): JSX.Element {
             <button
               type="button"
               class="button ghost"
-              onClick={() => typing.value = false}
+              data-testid="status-back"
+              onClick={() => {
+                focusAfter('[data-testid="status-type"]');
+                typing.value = false;
+              }}
             >
               {t("menu.back")}
             </button>
