@@ -16,7 +16,7 @@
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
  * room's messages, with the two it replaced; the count of replies that
  * left each thread, with its triggers; the accounts' custom status; the
- * rooms' archived flag).
+ * rooms' archived flag; user groups).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -40,6 +40,7 @@ import {
   DRAFTS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
+  GROUPS_MIGRATION,
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
   MEMBER_PAGES_MIGRATION,
@@ -104,6 +105,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, GROUPS_MIGRATION)) {
+    await sql`DROP TABLE group_members, user_groups`;
+  }
   // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
   if (before <= versionBefore(POSTGRES_MIGRATIONS, ARCHIVED_MIGRATION)) {
     await sql`ALTER TABLE rooms DROP COLUMN archived`;
@@ -196,6 +200,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, GROUPS_MIGRATION)) {
+    db.exec("DROP TABLE group_members");
+    db.exec("DROP TABLE user_groups");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, ARCHIVED_MIGRATION)) {
     db.exec("ALTER TABLE rooms DROP COLUMN archived");
   }

@@ -25,6 +25,7 @@ import { savedMessages } from "./store_contract/saved.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
+import { groups } from "./store_contract/groups.ts";
 import { mentionPushes } from "./store_contract/mention_pushes.ts";
 import { roomDeletion, roomsAndMessages } from "./store_contract/rooms.ts";
 import { teamChat } from "./store_contract/team.ts";
@@ -91,6 +92,7 @@ export function storeContract(
   notifyLevels(test);
   doNotDisturb(test);
   statuses(test);
+  groups(test);
   mentionPushes(test);
   accounts(test);
   sessions(test);

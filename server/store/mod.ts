@@ -1532,6 +1532,83 @@ export interface StatusStore {
 }
 
 /**
+ * A user group as kept (create_group): a name that mentions its members
+ * at once (`@design`), in the accounts' namespace, with a description.
+ */
+export interface StoredGroup {
+  /** Its name key (protocol/names.ts), which no account holds. */
+  key: string;
+  /** Its name as created. */
+  name: string;
+  description: string;
+  /** Who created it; null once that account is deleted. */
+  creatorKey: string | null;
+  createdAt: number;
+  /** Its members' names, in key order. */
+  members: string[];
+}
+
+/** Why a group was not written: the name taken, a cap, names of nobody. */
+export type GroupRefusal =
+  | { taken: true }
+  | { full: "groups" | "members" }
+  | { unknown: string[] };
+
+/**
+ * User groups (Slack's user groups, Zulip's groups, Mattermost's custom
+ * groups): named sets of accounts that one `@name` mentions. A deleted
+ * account leaves every group it was in; the groups it created stay.
+ */
+export interface GroupStore {
+  /**
+   * Creates a group with its members (keys of accounts). Refused when an
+   * account or a group holds the key, when `maxGroups` exist, when more
+   * than `maxMembers` are asked, or when a key is no account's (all of
+   * those, in key order).
+   */
+  createGroup(
+    group: {
+      key: string;
+      name: string;
+      description: string;
+      creatorKey: string;
+      members: readonly string[];
+    },
+    caps: { maxGroups: number; maxMembers: number },
+  ): Promise<StoredGroup | GroupRefusal>;
+  /**
+   * Changes a group's description, adds and removes members (keys; a
+   * removal wins over an add of the same key); undefined when there is no
+   * such group. Refused past `maxMembers`, or when an added key is no
+   * account's; nothing is written then.
+   */
+  updateGroup(
+    key: string,
+    change: {
+      description?: string;
+      add: readonly string[];
+      remove: readonly string[];
+    },
+    maxMembers: number,
+  ): Promise<StoredGroup | GroupRefusal | undefined>;
+  /** Deletes a group; false when there is none. */
+  deleteGroup(key: string): Promise<boolean>;
+  /** One group, or undefined. */
+  group(key: string): Promise<StoredGroup | undefined>;
+  /** Every group, in key order. */
+  listGroups(): Promise<StoredGroup[]>;
+  /**
+   * The keys of the members of the groups `groupKeys` (those that exist),
+   * each once, in key order, at most `limit`; with `roomKey`, only the
+   * members of that room. One query, for a message's `@group` mentions.
+   */
+  groupMemberKeys(
+    groupKeys: readonly string[],
+    options: { roomKey?: string; limit: number },
+  ): Promise<string[]>;
+}
+
+/**
  * Durable state. A promise it resolves means the data is on disk (or in the
  * database) and survives a crash. Implementations throw
  * `StoreUnavailableError` when they cannot reach their storage.
@@ -1617,6 +1694,7 @@ export interface Store
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    GroupStore,
     SavedStore {
   /**
    * Group commits of appends so far: messages stored divided by this is

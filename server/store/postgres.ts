@@ -23,6 +23,7 @@ import {
   type DoNotDisturbStore,
   type DraftStore,
   type FileStore,
+  type GroupStore,
   type HistoryQuery,
   type IgnoreStore,
   type IntegrationStore,
@@ -82,6 +83,7 @@ import { PostgresSaved } from "./postgres_saved.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
+import { PostgresGroups } from "./postgres_groups.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
   MESSAGE_COLUMNS,
@@ -191,6 +193,7 @@ export interface PostgresStore
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    GroupStore,
     SavedStore,
     Pick<PrivateStore, "listConversations"> {}
 
@@ -226,6 +229,7 @@ export class PostgresStore implements Store {
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
+  #groups: PostgresGroups;
   #nextId = messageIds();
   #search = new PostgresSearch();
   #closing: Promise<void> | undefined;
@@ -251,6 +255,7 @@ export class PostgresStore implements Store {
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
+    this.#groups = new PostgresGroups(this.#context);
   }
 
   static {
@@ -283,6 +288,7 @@ export class PostgresStore implements Store {
       (store) => store.#doNotDisturb,
     );
     delegate(PostgresStore, PostgresStatus, (store) => store.#status);
+    delegate(PostgresStore, PostgresGroups, (store) => store.#groups);
   }
 
   /**

@@ -31,6 +31,7 @@ import {
   type DoNotDisturbStore,
   type DraftStore,
   type FileStore,
+  type GroupStore,
   type HistoryQuery,
   type IgnoreStore,
   type IntegrationStore,
@@ -91,6 +92,7 @@ import { SqliteSaved } from "./sqlite_saved.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
+import { SqliteGroups } from "./sqlite_groups.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
@@ -196,6 +198,7 @@ export interface SqliteStore
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    GroupStore,
     SavedStore,
     Pick<PrivateStore, "listConversations"> {}
 
@@ -244,6 +247,7 @@ export class SqliteStore implements Store {
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
+  #groups = new SqliteGroups(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
     (stream) => this.#lastSeqOf(stream),
@@ -294,6 +298,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
+    delegate(SqliteStore, SqliteGroups, (store) => store.#groups);
   }
 
   get appendCommits(): number {

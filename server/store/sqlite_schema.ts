@@ -782,4 +782,25 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- the row carries it and export/import carry it with the room.
   ALTER TABLE rooms ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- User groups (create_group), as Slack's user groups, Zulip's groups
+  -- and Mattermost's custom groups: one @name mentions every member. The
+  -- name key shares the accounts' namespace (neither may take the
+  -- other's). A deleted account leaves its groups (its member rows go
+  -- with it) and the groups it created stay, without a creator.
+  CREATE TABLE user_groups (
+    key         TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    creator_key TEXT REFERENCES accounts(key) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE group_members (
+    group_key TEXT NOT NULL REFERENCES user_groups(key) ON DELETE CASCADE,
+    user_key  TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    PRIMARY KEY (group_key, user_key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX group_members_user ON group_members (user_key);
+  CREATE INDEX user_groups_creator ON user_groups (creator_key);
+  `,
 ];

@@ -1,0 +1,198 @@
+import type { StatementSync } from "node:sqlite";
+import type { GroupRefusal, GroupStore, StoredGroup } from "./mod.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/** A group as its row holds it, with its members' names as JSON. */
+interface GroupRow {
+  key: string;
+  name: string;
+  description: string;
+  creator_key: string | null;
+  created_at: number;
+  members: string;
+}
+
+// A group's row and its members' names (in key order), one query.
+const GROUP_SELECT = `SELECT g.key, g.name, g.description, g.creator_key,
+    g.created_at,
+    (SELECT coalesce(json_group_array(username), '[]') FROM (
+       SELECT a.username FROM group_members m
+       JOIN accounts a ON a.key = m.user_key
+       WHERE m.group_key = g.key ORDER BY m.user_key)) AS members
+  FROM user_groups g`;
+
+/**
+ * The SQLite store's user groups (GroupStore): a row per group and one per
+ * member, over the store's connection. Every write is one transaction on
+ * the one writer, so the caps and the accounts' namespace are exact.
+ */
+export class SqliteGroups implements GroupStore {
+  #q: (sql: string) => StatementSync;
+  #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
+
+  constructor(context: SqliteContext) {
+    this.#q = (sql) => context.q(sql);
+    this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
+  }
+
+  createGroup(
+    group: {
+      key: string;
+      name: string;
+      description: string;
+      creatorKey: string;
+      members: readonly string[];
+    },
+    caps: { maxGroups: number; maxMembers: number },
+  ): Promise<StoredGroup | GroupRefusal> {
+    return this.#run(() =>
+      this.#transaction((): StoredGroup | GroupRefusal => {
+        const taken = this.#q(
+          `SELECT 1 FROM accounts WHERE key = ?1
+           UNION ALL SELECT 1 FROM user_groups WHERE key = ?1`,
+        ).get(group.key);
+        if (taken) return { taken: true };
+        const { n } = this.#q("SELECT count(*) AS n FROM user_groups")
+          .get() as { n: number };
+        if (n >= caps.maxGroups) return { full: "groups" };
+        const members = [...new Set(group.members)];
+        if (members.length > caps.maxMembers) return { full: "members" };
+        const unknown = this.#unknown(members);
+        if (unknown.length > 0) return { unknown };
+        this.#q(
+          `INSERT INTO user_groups
+             (key, name, description, creator_key, created_at)
+           VALUES (?, ?, ?, ?, ?)`,
+        ).run(
+          group.key,
+          group.name,
+          group.description,
+          group.creatorKey,
+          Date.now(),
+        );
+        this.#add(group.key, members);
+        return this.#group(group.key)!;
+      })
+    );
+  }
+
+  updateGroup(
+    key: string,
+    change: {
+      description?: string;
+      add: readonly string[];
+      remove: readonly string[];
+    },
+    maxMembers: number,
+  ): Promise<StoredGroup | GroupRefusal | undefined> {
+    return this.#run(() =>
+      this.#transaction((): StoredGroup | GroupRefusal | undefined => {
+        if (!this.#q("SELECT 1 FROM user_groups WHERE key = ?").get(key)) {
+          return undefined;
+        }
+        const removed = new Set(change.remove);
+        const add = [...new Set(change.add)].filter((k) => !removed.has(k));
+        const unknown = this.#unknown(add);
+        if (unknown.length > 0) return { unknown };
+        // The members it would have, counted before anything is written.
+        const { n } = this.#q(
+          `SELECT count(*) AS n FROM (
+             SELECT user_key FROM group_members WHERE group_key = ?
+               AND user_key NOT IN (SELECT value FROM json_each(?))
+             UNION SELECT value FROM json_each(?))`,
+        ).get(key, JSON.stringify([...removed]), JSON.stringify(add)) as {
+          n: number;
+        };
+        if (n > maxMembers) return { full: "members" };
+        const remove = this.#q(
+          "DELETE FROM group_members WHERE group_key = ? AND user_key = ?",
+        );
+        for (const userKey of removed) remove.run(key, userKey);
+        this.#add(key, add);
+        if (change.description !== undefined) {
+          this.#q("UPDATE user_groups SET description = ? WHERE key = ?")
+            .run(change.description, key);
+        }
+        return this.#group(key);
+      })
+    );
+  }
+
+  deleteGroup(key: string): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM user_groups WHERE key = ?").run(key).changes,
+      ) > 0
+    );
+  }
+
+  group(key: string): Promise<StoredGroup | undefined> {
+    return this.#run(() => this.#group(key));
+  }
+
+  listGroups(): Promise<StoredGroup[]> {
+    return this.#run(() =>
+      (this.#q(`${GROUP_SELECT} ORDER BY g.key`).all() as unknown as GroupRow[])
+        .map(toGroup)
+    );
+  }
+
+  groupMemberKeys(
+    groupKeys: readonly string[],
+    options: { roomKey?: string; limit: number },
+  ): Promise<string[]> {
+    if (groupKeys.length === 0) return Promise.resolve([]);
+    return this.#run(() =>
+      (this.#q(
+        `SELECT DISTINCT m.user_key FROM group_members m
+         WHERE m.group_key IN (SELECT value FROM json_each(?1))
+         AND (?2 IS NULL OR EXISTS (SELECT 1 FROM memberships s
+           WHERE s.user_key = m.user_key AND s.room_key = ?2))
+         ORDER BY m.user_key LIMIT ?3`,
+      ).all(
+        JSON.stringify(groupKeys),
+        options.roomKey ?? null,
+        options.limit,
+      ) as { user_key: string }[]).map((row) => row.user_key)
+    );
+  }
+
+  #group(key: string): StoredGroup | undefined {
+    const row = this.#q(`${GROUP_SELECT} WHERE g.key = ?`).get(key) as
+      | GroupRow
+      | undefined;
+    return row ? toGroup(row) : undefined;
+  }
+
+  // Of `keys`, those no account holds, in key order.
+  #unknown(keys: readonly string[]): string[] {
+    if (keys.length === 0) return [];
+    return (this.#q(
+      `SELECT value FROM json_each(?) WHERE value NOT IN
+         (SELECT key FROM accounts) ORDER BY value`,
+    ).all(JSON.stringify(keys)) as { value: string }[]).map((row) => row.value);
+  }
+
+  #add(groupKey: string, userKeys: readonly string[]): void {
+    if (userKeys.length === 0) return;
+    this.#q(
+      `INSERT INTO group_members (group_key, user_key)
+       SELECT ?, value FROM json_each(?) WHERE true
+       ON CONFLICT DO NOTHING`,
+    ).run(groupKey, JSON.stringify(userKeys));
+  }
+}
+
+/** A row as the store answers it. */
+function toGroup(row: GroupRow): StoredGroup {
+  return {
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    creatorKey: row.creator_key,
+    createdAt: row.created_at,
+    members: JSON.parse(row.members),
+  };
+}

@@ -1,0 +1,169 @@
+/** The store contract for user groups (createGroup ... groupMemberKeys). */
+import assert from "node:assert/strict";
+import { account, type StoreTest } from "./support.ts";
+
+const CAPS = { maxGroups: 3, maxMembers: 3 };
+
+/** The contract of user groups. */
+export function groups(test: StoreTest): void {
+  test(
+    "createGroup keeps a group and its members across a reopen; updateGroup changes them; deleteGroup removes it",
+    async (store, reopen) => {
+      for (const who of ["ann", "ben", "cat"]) {
+        await store.createAccount(account(who));
+      }
+      const made = await store.createGroup({
+        key: "design",
+        name: "Design",
+        description: "The designers",
+        creatorKey: "ann",
+        members: ["cat", "ben", "ben"],
+      }, CAPS);
+      assert.ok("members" in made);
+      assert.deepEqual(made.members, ["BEN", "CAT"]);
+      assert.equal(made.creatorKey, "ann");
+      const again = await reopen();
+      assert.deepEqual(await again.group("design"), made);
+      const changed = await again.updateGroup("design", {
+        description: "Who draws",
+        add: ["ann"],
+        remove: ["ben", "nobody"],
+      }, CAPS.maxMembers);
+      assert.ok(changed && "members" in changed);
+      assert.deepEqual(changed.members, ["ANN", "CAT"]);
+      assert.equal(changed.description, "Who draws");
+      assert.deepEqual(await again.listGroups(), [changed]);
+      assert.equal(
+        await again.updateGroup("nogroup", { add: [], remove: [] }, 3),
+        undefined,
+      );
+      assert.equal(await again.deleteGroup("design"), true);
+      assert.equal(await again.deleteGroup("design"), false);
+      assert.deepEqual(await again.listGroups(), []);
+    },
+  );
+
+  test(
+    "createGroup is refused for an account's or a group's name, past the caps, and for names of nobody; nothing is written",
+    async (store) => {
+      for (const who of ["ann", "ben", "cat", "dan"]) {
+        await store.createAccount(account(who));
+      }
+      const group = (key: string, members: string[] = []) => ({
+        key,
+        name: key,
+        description: "",
+        creatorKey: "ann",
+        members,
+      });
+      assert.deepEqual(await store.createGroup(group("ben"), CAPS), {
+        taken: true,
+      });
+      assert.deepEqual(
+        await store.createGroup(
+          group("g1", ["ann", "ben", "cat", "dan"]),
+          CAPS,
+        ),
+        { full: "members" },
+      );
+      assert.deepEqual(
+        await store.createGroup(group("g1", ["zed", "ann", "bob"]), CAPS),
+        { unknown: ["bob", "zed"] },
+      );
+      assert.deepEqual(await store.listGroups(), []);
+      for (const key of ["g1", "g2", "g3"]) {
+        assert.ok("members" in await store.createGroup(group(key), CAPS));
+      }
+      assert.deepEqual(await store.createGroup(group("g1"), CAPS), {
+        taken: true,
+      });
+      assert.deepEqual(await store.createGroup(group("g4"), CAPS), {
+        full: "groups",
+      });
+      await store.updateGroup("g1", { add: ["ann", "ben"], remove: [] }, 3);
+      assert.deepEqual(
+        await store.updateGroup("g1", {
+          description: "x",
+          add: ["cat", "dan"],
+          remove: [],
+        }, 3),
+        { full: "members" },
+      );
+      assert.deepEqual(
+        await store.updateGroup("g1", { add: ["eve"], remove: ["ann"] }, 3),
+        { unknown: ["eve"] },
+      );
+      const g1 = await store.group("g1");
+      assert.deepEqual(g1?.members, ["ANN", "BEN"]);
+      assert.equal(g1?.description, "");
+      // A removal makes room for an add in the same change.
+      const swapped = await store.updateGroup("g1", {
+        add: ["cat", "dan"],
+        remove: ["ann"],
+      }, 3);
+      assert.ok(swapped && "members" in swapped);
+      assert.deepEqual(swapped.members, ["BEN", "CAT", "DAN"]);
+    },
+  );
+
+  test(
+    "groupMemberKeys answers the members of the groups named, each once, in a room only its members, at most limit",
+    async (store) => {
+      for (const who of ["ann", "ben", "cat", "dan"]) {
+        await store.createAccount(account(who));
+      }
+      await store.createRoom("team", "team", { private: true });
+      await store.addMember("ann", "team");
+      await store.addMember("cat", "team");
+      const caps = { maxGroups: 10, maxMembers: 10 };
+      const group = (key: string, members: string[]) => ({
+        key,
+        name: key,
+        description: "",
+        creatorKey: "ann",
+        members,
+      });
+      await store.createGroup(group("g1", ["ann", "ben"]), caps);
+      await store.createGroup(group("g2", ["ben", "cat", "dan"]), caps);
+      assert.deepEqual(
+        await store.groupMemberKeys(["g1", "g2", "nogroup"], { limit: 10 }),
+        ["ann", "ben", "cat", "dan"],
+      );
+      assert.deepEqual(
+        await store.groupMemberKeys(["g1", "g2"], { limit: 2 }),
+        ["ann", "ben"],
+      );
+      assert.deepEqual(
+        await store.groupMemberKeys(["g2", "g1"], {
+          roomKey: "team",
+          limit: 10,
+        }),
+        ["ann", "cat"],
+      );
+      assert.deepEqual(await store.groupMemberKeys([], { limit: 10 }), []);
+    },
+  );
+
+  test(
+    "a deleted account leaves its groups; the groups it created stay, without a creator",
+    async (store) => {
+      for (const who of ["ann", "ben"]) {
+        await store.createAccount(account(who));
+      }
+      await store.createGroup({
+        key: "ops",
+        name: "ops",
+        description: "",
+        creatorKey: "ann",
+        members: ["ann", "ben"],
+      }, CAPS);
+      assert.equal(await store.deleteAccount("ann", "keep"), true);
+      const ops = await store.group("ops");
+      assert.deepEqual(ops?.members, ["BEN"]);
+      assert.equal(ops?.creatorKey, null);
+      assert.deepEqual(await store.groupMemberKeys(["ops"], { limit: 10 }), [
+        "ben",
+      ]);
+    },
+  );
+}
