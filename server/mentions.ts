@@ -44,6 +44,7 @@ export function mentionKeys(
   authorKey: string,
   roomWide = false,
   here?: readonly string[],
+  groups?: readonly string[],
 ): string[] {
   const { names, heard } = hereFirst(
     firstKeys(text, authorKey, MAX_MENTIONS + 1),
@@ -51,9 +52,24 @@ export function mentionKeys(
     MAX_MENTIONS,
   );
   const keys = roomMarker(names, roomWide, heard);
-  if (!heard || keys[0] === ROOM_MENTION_KEY) return keys;
+  if (keys[0] === ROOM_MENTION_KEY) return keys;
+  return withGroups(heard ? [...keys, ...here!] : keys, authorKey, groups);
+}
+
+/**
+ * With `groups` (the members its `@group`s notify: group_mentions.ts), a
+ * message gets a row for each of them too, as if named, each once and not
+ * the author's; not capped as names are (group_mentions.ts bounds them).
+ * Not beside the `@room` marker, which counts for every member already.
+ */
+export function withGroups(
+  keys: readonly string[],
+  authorKey: string | undefined,
+  groups?: readonly string[],
+): string[] {
   const all = new Set(keys);
-  for (const key of here!) if (key !== authorKey) all.add(key);
+  for (const key of groups ?? []) if (key !== authorKey) all.add(key);
+  if (authorKey !== undefined) all.delete(authorKey);
   return [...all];
 }
 

@@ -388,10 +388,14 @@ export class ChatNode {
     roomKey: string,
     message: ChatMessage,
     here?: readonly string[],
+    groups?: readonly string[],
   ): void {
     const room = { key: roomKey, name: message.room };
     this.webhooks.messageStored(room, message);
-    this.push.roomMessage(room, message, nameKey(message.user), here);
+    this.push.roomMessage(room, message, nameKey(message.user), {
+      here,
+      groups,
+    });
     this.broker.publish({
       type: "event",
       topic: { kind: "room", key: roomKey },

@@ -188,18 +188,20 @@ export class PushNotifier {
    * set the room to `all`, not watching, get a push. `here`: the members
    * online its `@here` notified (room_mentions.ts hereMembers), as if
    * named: online, most are watching; one whose every page is hidden (a
-   * phone in a pocket) is pushed, as for a name.
+   * phone in a pocket) is pushed, as for a name. `groups`: the members
+   * its `@group`s notified (group_mentions.ts), as if named too.
    */
   roomMessage(
     room: { key: string; name: string },
     message: ChatMessage,
     authorKey: string,
-    here?: readonly string[],
+    notified: { here?: readonly string[]; groups?: readonly string[] } = {},
   ): void {
+    const { here, groups } = notified;
     const keys = here !== undefined && message.here_mention === true
-      ? mentionKeys(message.text, authorKey, false, here)
+      ? mentionKeys(message.text, authorKey, false, here, groups)
         .filter((key) => key !== HERE_MENTION_KEY)
-      : mentionKeys(message.text, authorKey);
+      : mentionKeys(message.text, authorKey, false, undefined, groups);
     const payload = (kind: "mention" | "room"): PushPayload => ({
       kind,
       room: room.name,

@@ -110,6 +110,7 @@ export type RateCategory =
   | "membership"
   | "people"
   | "status"
+  | "group"
   | "request";
 
 /** What is limited per client address, whoever asks. */
@@ -182,6 +183,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     people: { burst: 30, perSecond: 5 },
     // The account's bucket below is the one that binds.
     status: { burst: 10, perSecond: 1 },
+    // The account's bucket below is the one that binds.
+    group: { burst: 20, perSecond: 2 },
     request: { burst: 1000, perSecond: 200 },
   },
   perUser: {
@@ -239,6 +242,11 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // Each set_status reaches every logged-in connection: ten at once
     // (a person trying presets), then one every 6 s, whatever the tabs.
     status: { burst: 10, perSecond: 1 / 6 },
+    // A group's change reaches every logged-in connection with its
+    // members (up to 1,000 names), and list_groups answers every group:
+    // a person setting up a team's groups fits in twenty, then one every
+    // 3 s; a script rewriting groups is held to that pace.
+    group: { burst: 20, perSecond: 1 / 3 },
   },
   perAddress: {
     // A reconnect catching up on 20 rooms takes 20 pages: well inside.
@@ -294,6 +302,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     membership: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
     status: { burst: 0, perSecond: 0 },
+    group: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
@@ -371,6 +380,13 @@ export function categoryOf(action: string): RateCategory {
     // day, a script toggling it would flood every screen.
     case "set_status":
       return "status";
+    // A commit and an event to every logged-in connection, or every group
+    // with its members (list_groups): the groups' own bucket.
+    case "create_group":
+    case "update_group":
+    case "delete_group":
+    case "list_groups":
+      return "group";
     default:
       return "request";
   }

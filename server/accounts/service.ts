@@ -8,6 +8,7 @@ import { cleanName, nameKey } from "../protocol/names.ts";
 import type {
   Account,
   AccountStore,
+  GroupStore,
   IntegrationStore,
   NewAuditEntry,
   StoredApiToken,
@@ -129,7 +130,7 @@ export const MAX_TOKENS_PER_ACCOUNT = 100;
  * both the WebSocket handlers and the HTTP routes.
  */
 export class AccountService {
-  #store: AccountStore & IntegrationStore;
+  #store: AccountStore & IntegrationStore & Pick<GroupStore, "group">;
   #admin?: string;
   #adminKey?: string;
   #ttl: number;
@@ -145,7 +146,7 @@ export class AccountService {
   #budget: PasswordBudget;
 
   constructor(
-    store: AccountStore & IntegrationStore,
+    store: AccountStore & IntegrationStore & Pick<GroupStore, "group">,
     options: AccountServiceOptions,
   ) {
     this.#store = store;
@@ -333,6 +334,15 @@ export class AccountService {
     }
     if (await this.#isGuestOnline(key)) {
       return fail("username_taken", `The name '${username}' is in use.`);
+    }
+    // A group's name mentions the group (handlers/groups.ts): an account
+    // of that name would read as it. Checked here, not in createAccount's
+    // statement: a group made in the moment between is the one race left.
+    if (await this.#store.group(key)) {
+      return fail(
+        "username_taken",
+        `The name '${username}' is a group's: choose another.`,
+      );
     }
     const lookalike = await this.#store.findAccountLookingLike(username);
     if (lookalike && lookalike.key !== key) {

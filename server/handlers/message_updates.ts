@@ -1,3 +1,4 @@
+import { groupMembers } from "../group_mentions.ts";
 import { hereMembers, mayMentionRoom } from "../room_mentions.ts";
 import { canRead, mayReadRoom, readerOf } from "../access.ts";
 import {
@@ -63,10 +64,17 @@ export async function editMessage(
     record.stream,
     text,
   );
+  const groups = await groupMembers(
+    ctx.node,
+    ctx.client.member,
+    record.stream,
+    text,
+  );
   const message = await ctx.node.store.updateMessage(data.id, {
     text,
     ...(roomWide ? { roomWide } : {}),
     ...(here ? { here } : {}),
+    ...(groups ? { groups } : {}),
   });
   if (!message) return noSuchMessage(data.id);
   return await changed(ctx, record.stream, message);

@@ -5,6 +5,7 @@ import {
   SenderGoneError,
 } from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
+import { groupMembers } from "../group_mentions.ts";
 import {
   hereMembers,
   hereMentioned,
@@ -98,6 +99,8 @@ export async function sendMessage(
     const here = await hereMembers(node, member, roomKey, input.text);
     if (here !== undefined) input.here = here;
   }
+  const groups = await groupMembers(node, member, roomKey, input.text);
+  if (groups !== undefined) input.groups = groups;
   if (replyTo !== undefined) input.replyTo = replyTo;
   const appended = node.store.appendMessage(input);
   ctx.client.appendQueued();
@@ -125,7 +128,7 @@ export async function sendMessage(
   }
   node.metrics.messagesStored++;
   return succeed({ message, ...named }, () => {
-    node.publishMessage(roomKey, message, input.here);
+    node.publishMessage(roomKey, message, input.here, input.groups);
     if (replyTo !== undefined) afterReply(node, roomKey, replyTo);
   });
 }

@@ -37,6 +37,7 @@ import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
+import { createGroup, deleteGroup, listGroups, updateGroup } from "./groups.ts";
 import { auditLog } from "./audit.ts";
 import {
   deleteAccount,
@@ -91,6 +92,10 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,
   list_ignored: listIgnored,
+  create_group: createGroup,
+  update_group: updateGroup,
+  delete_group: deleteGroup,
+  list_groups: listGroups,
   invite,
   remove_member: removeMember,
   create_invite: createInvite,

@@ -32,6 +32,12 @@ export const ERROR_CODES = [
   "drafts_too_long",
   // save_message past the account's cap of saved messages.
   "too_many_saved",
+  // update_group or delete_group of a group that does not exist.
+  "group_not_found",
+  // create_group past the server's cap of groups.
+  "too_many_groups",
+  // create_group or update_group past a group's cap of members.
+  "group_full",
   "stale_epoch",
   // A write to an archived room (archive_room): it is read only.
   "room_archived",

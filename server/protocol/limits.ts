@@ -92,5 +92,18 @@ export const SEARCH_MAX_WORDS = 32;
  */
 export const MAX_IGNORED = 1000;
 
+/**
+ * Most members of one user group (`create_group`, `update_group`): an
+ * `@group` writes a mention row for each (those who may read the room),
+ * and every group's change sends its member names to every connection.
+ */
+export const MAX_GROUP_MEMBERS = 1000;
+
+/** Most user groups on a server: `list_groups` answers them all. */
+export const MAX_GROUPS = 1000;
+
+/** Most characters of a group's description. */
+export const MAX_GROUP_DESCRIPTION = 200;
+
 /** Longest room topic, in characters (code points), after trimming. */
 export const MAX_TOPIC_LENGTH = 250;

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import {
   CONVERSATIONS_MAX_LIMIT,
+  MAX_GROUP_DESCRIPTION,
+  MAX_GROUP_MEMBERS,
   REPLIES_MAX_LIMIT,
   SAVED_MAX_LIMIT,
 } from "./limits.ts";
 import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
-import { statusText } from "./labels.ts";
+import { labelRules, statusText } from "./labels.ts";
 
 /**
  * Shapes of every request's `data`. They check types and sizes only; the
@@ -186,6 +188,36 @@ export const MAX_STATUS_USERS = 100;
 export const getStatusData = z.object({
   users: z.array(name).min(1).max(MAX_STATUS_USERS),
 });
+
+/**
+ * A group's description: trimmed, a label's rules (one line, nothing
+ * that disguises), up to {@link MAX_GROUP_DESCRIPTION} code points.
+ */
+const groupDescription = labelRules(z.string().trim()).refine(
+  (s) => [...s].length <= MAX_GROUP_DESCRIPTION,
+  `at most ${MAX_GROUP_DESCRIPTION} characters`,
+);
+
+/** Names of accounts, as many as a group may hold. */
+const groupNames = z.array(name).max(MAX_GROUP_MEMBERS);
+
+/** `create_group` data: its name is checked as an account's is. */
+export const createGroupData = z.object({
+  name: newName,
+  description: groupDescription.optional(),
+  members: groupNames.optional(),
+});
+
+/** `update_group` data: what changes, each optional. */
+export const updateGroupData = z.object({
+  group: name,
+  description: groupDescription.optional(),
+  add: groupNames.optional(),
+  remove: groupNames.optional(),
+});
+
+/** `delete_group` data. */
+export const deleteGroupData = z.object({ group: name });
 
 /** `invite` and `remove_member` data. */
 export const roomUserData = z.object({ room: name, user: name });

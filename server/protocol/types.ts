@@ -296,6 +296,28 @@ export interface StatusEvent {
   status: Status | null;
 }
 
+/**
+ * A user group as the protocol shows it (`list_groups`, `group_updated`,
+ * the replies of `create_group` and `update_group`).
+ */
+export interface Group {
+  name: string;
+  description: string;
+  /** Who created it; null once that account was deleted. */
+  creator: string | null;
+  /** Its members' names, in the order of their name keys. */
+  members: string[];
+}
+
+/**
+ * Data of a `group_updated` event: a group created or changed, or null
+ * with its name when it was deleted.
+ */
+export interface GroupUpdatedEvent {
+  group: Group | null;
+  name: string;
+}
+
 /** Data of a `membership` event: the account joined or left a room. */
 export interface MembershipEvent {
   room: string;

@@ -148,6 +148,11 @@ export interface MessageDraft {
    * mention, and it carries `here_mention` (mentions.ts).
    */
   here?: string[];
+  /**
+   * The members its `@group`s notify (group_mentions.ts), not the
+   * author: each counts it as a mention, as if named.
+   */
+  groups?: string[];
 }
 
 /** A private message about to be stored. */
@@ -517,9 +522,9 @@ export interface MessageRecord {
 }
 
 /** What `updateMessage` changes. */
-/** `roomWide`, `here`: as MessageDraft's, for the new text. */
+/** `roomWide`, `here`, `groups`: as MessageDraft's, for the new text. */
 export type MessageChange =
-  | { text: string; roomWide?: boolean; here?: string[] }
+  | { text: string; roomWide?: boolean; here?: string[]; groups?: string[] }
   | { deleted: true };
 
 /** One user's reaction added or taken back. */
@@ -1541,8 +1546,9 @@ export interface StoredGroup {
   /** Its name as created. */
   name: string;
   description: string;
-  /** Who created it; null once that account is deleted. */
+  /** Who created it (key, name); null once that account is deleted. */
   creatorKey: string | null;
+  creator: string | null;
   createdAt: number;
   /** Its members' names, in key order. */
   members: string[];

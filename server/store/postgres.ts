@@ -61,6 +61,7 @@ import {
   MAX_MENTIONS,
   mentionCandidates,
   mentionKeys,
+  ROOM_MENTION_KEY,
   wideMentions,
 } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
@@ -137,6 +138,8 @@ interface Append {
   roomWide?: boolean;
   /** MessageDraft.here. */
   here?: string[];
+  /** MessageDraft.groups. */
+  groups?: string[];
 }
 
 /** An append waiting for the next group commit. */
@@ -495,6 +498,7 @@ export class PostgresStore implements Store {
       roomCreatedAt: draft.roomCreatedAt,
       roomWide: draft.roomWide,
       here: draft.here,
+      groups: draft.groups,
     });
   }
 
@@ -622,7 +626,13 @@ export class PostgresStore implements Store {
         sender: a.sender,
         attachments: a.attachments?.length ? a.attachments : null,
         pending_to: a.pendingTo ?? null,
-        mentions: mentionKeys(a.text, a.userKey, a.roomWide, a.here),
+        mentions: mentionKeys(
+          a.text,
+          a.userKey,
+          a.roomWide,
+          a.here,
+          a.groups,
+        ),
         max_for_recipient: a.waitingLimits?.perRecipient ?? null,
         max_from_sender: a.waitingLimits?.perSender ?? null,
         reply_to: a.replyTo ?? null,
@@ -833,7 +843,11 @@ export class PostgresStore implements Store {
       // the names, uncapped.
       const keys = mentionCandidates(change.text, change.roomWide, change.here);
       const marked = keys[0] === HERE_MENTION_KEY;
-      const here = marked ? change.here ?? [] : [];
+      // The members its @groups notify too, unless @room counts for all.
+      const here = [
+        ...marked ? change.here ?? [] : [],
+        ...keys[0] === ROOM_MENTION_KEY ? [] : change.groups ?? [],
+      ];
       // The rows the old text had and the new one keeps are left alone:
       // a delete and an insert of one key in the same statement both see
       // the row as it was, so the insert found it there (ON CONFLICT DO

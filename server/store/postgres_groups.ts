@@ -12,6 +12,7 @@ interface GroupRow {
   name: string;
   description: string;
   creator_key: string | null;
+  creator: string | null;
   created_at: string | number;
   members: string[];
 }
@@ -179,7 +180,9 @@ async function addMembers(
 // order: one query.
 async function readGroups(sql: Query, key?: string): Promise<StoredGroup[]> {
   const rows = await sql<GroupRow[]>`
-    SELECT g.key, g.name, g.description, g.creator_key, g.created_at,
+    SELECT g.key, g.name, g.description, g.creator_key,
+      (SELECT c.username FROM accounts c WHERE c.key = g.creator_key)
+        AS creator, g.created_at,
       coalesce((SELECT json_agg(a.username ORDER BY m.user_key COLLATE "C")
         FROM group_members m JOIN accounts a ON a.key = m.user_key
         WHERE m.group_key = g.key), '[]') AS members
@@ -191,6 +194,7 @@ async function readGroups(sql: Query, key?: string): Promise<StoredGroup[]> {
     name: row.name,
     description: row.description,
     creatorKey: row.creator_key,
+    creator: row.creator,
     createdAt: Number(row.created_at),
     members: row.members,
   }));

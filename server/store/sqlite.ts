@@ -879,6 +879,7 @@ export class SqliteStore implements Store {
         text: draft.text,
         roomWide: draft.roomWide,
         here: draft.here,
+        groups: draft.groups,
         clientId: draft.clientId,
         sender: draft.sender ?? "",
         attachments: draft.attachments,
@@ -1165,6 +1166,7 @@ export class SqliteStore implements Store {
     waitingLimits?: WaitingLimits;
     roomWide?: boolean;
     here?: string[];
+    groups?: string[];
   }): Appended<M> | Refused {
     // Read here, inside the commit's transaction on the one connection that
     // writes: every addBan that resolved before this commit began is seen,
@@ -1247,7 +1249,13 @@ export class SqliteStore implements Store {
     });
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
-    const mentioned = mentionKeys(m.text, m.userKey, m.roomWide, m.here);
+    const mentioned = mentionKeys(
+      m.text,
+      m.userKey,
+      m.roomWide,
+      m.here,
+      m.groups,
+    );
     if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
     const reply = m.replyTo === undefined ? undefined : this.#q(
       `SELECT seq AS reply_seq, user AS reply_user, text AS reply_text,
@@ -1467,6 +1475,7 @@ export class SqliteStore implements Store {
               row.user_key,
               change.roomWide,
               change.here,
+              change.groups,
             ),
           );
         }

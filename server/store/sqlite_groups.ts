@@ -8,13 +8,15 @@ interface GroupRow {
   name: string;
   description: string;
   creator_key: string | null;
+  creator: string | null;
   created_at: number;
   members: string;
 }
 
 // A group's row and its members' names (in key order), one query.
 const GROUP_SELECT = `SELECT g.key, g.name, g.description, g.creator_key,
-    g.created_at,
+    (SELECT c.username FROM accounts c WHERE c.key = g.creator_key)
+      AS creator, g.created_at,
     (SELECT coalesce(json_group_array(username), '[]') FROM (
        SELECT a.username FROM group_members m
        JOIN accounts a ON a.key = m.user_key
@@ -192,6 +194,7 @@ function toGroup(row: GroupRow): StoredGroup {
     name: row.name,
     description: row.description,
     creatorKey: row.creator_key,
+    creator: row.creator,
     createdAt: row.created_at,
     members: JSON.parse(row.members),
   };

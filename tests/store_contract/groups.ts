@@ -22,6 +22,7 @@ export function groups(test: StoreTest): void {
       assert.ok("members" in made);
       assert.deepEqual(made.members, ["BEN", "CAT"]);
       assert.equal(made.creatorKey, "ann");
+      assert.equal(made.creator, "ANN");
       const again = await reopen();
       assert.deepEqual(await again.group("design"), made);
       const changed = await again.updateGroup("design", {
@@ -161,6 +162,7 @@ export function groups(test: StoreTest): void {
       const ops = await store.group("ops");
       assert.deepEqual(ops?.members, ["BEN"]);
       assert.equal(ops?.creatorKey, null);
+      assert.equal(ops?.creator, null);
       assert.deepEqual(await store.groupMemberKeys(["ops"], { limit: 10 }), [
         "ben",
       ]);

@@ -1,0 +1,52 @@
+import { mentionedNames } from "../client/markup.ts";
+import { MAX_MENTIONS } from "./mentions.ts";
+import type { ChatNode } from "./node.ts";
+import { MAX_GROUP_MEMBERS } from "./protocol/limits.ts";
+import { nameKey } from "./protocol/names.ts";
+import type { Member } from "./registry.ts";
+import { conversationUsers } from "./store/mod.ts";
+
+/**
+ * The accounts a member's `@group` mentions in a room notify
+ * (handlers/groups.ts), without the author: each member of the groups the
+ * text names who is a member of the room (who may read a private one, and
+ * whose counts a public one keeps), each once. Undefined when there are
+ * none, or when the text names no one.
+ *
+ * Bounded as `@room` is (room_mentions.ts): more than
+ * `--room-mention-members` of them notify only when the author is the
+ * room's owner, a moderator or an admin (the message is still sent, its
+ * groups then notifying nobody, as an `@room` that may not); never more
+ * than {@link MAX_GROUP_MEMBERS}, the first by key. Never in a private
+ * conversation (a group is not expanded there), nor from a guest.
+ *
+ * Cost: one store read (a primary-key range of the group members for each
+ * name, a membership probe for each member found) for a text that names
+ * someone; none for one that does not.
+ */
+export async function groupMembers(
+  node: ChatNode,
+  member: Member,
+  stream: string,
+  text: string,
+): Promise<string[] | undefined> {
+  if (!text.includes("@") || member.guest) return undefined;
+  if (conversationUsers(stream) !== undefined) return undefined;
+  const named = new Set<string>();
+  for (const name of mentionedNames(text)) {
+    named.add(nameKey(name));
+    if (named.size >= MAX_MENTIONS) break;
+  }
+  named.delete(member.userKey);
+  if (named.size === 0) return undefined;
+  const privileged = member.role === "moderator" || member.role === "admin" ||
+    node.registry.roomInfo(stream)?.owner === member.userKey;
+  const cap = privileged ? MAX_GROUP_MEMBERS : node.roomMentionMembers;
+  // One more than the cap, to know it was passed; the author too.
+  const keys = (await node.store.groupMemberKeys([...named], {
+    roomKey: stream,
+    limit: cap + 2,
+  })).filter((key) => key !== member.userKey);
+  if (keys.length > cap && !privileged) return undefined;
+  return keys.length === 0 ? undefined : keys.slice(0, cap);
+}

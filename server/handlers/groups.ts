@@ -1,0 +1,212 @@
+/**
+ * User groups (Slack's user groups, Zulip's groups, Mattermost's custom
+ * groups): a name that mentions a team at once (`@design`). Any account
+ * makes one; its creator, the moderators and the admins change or delete
+ * it. A group's name is in the accounts' namespace (an account's name,
+ * `here` and `room` are refused, and `register` of a group's name is), so
+ * `@name` is one or the other. Every logged-in connection, on every node,
+ * hears each change (`group_updated`): the web client offers the groups
+ * as it completes `@`. What a mention of a group does is
+ * group_mentions.ts's.
+ */
+import type { ChatNode } from "../node.ts";
+import {
+  fail,
+  type Failure,
+  isFailure,
+  type Outcome,
+  succeed,
+} from "../protocol/errors.ts";
+import { MAX_GROUP_MEMBERS, MAX_GROUPS } from "../protocol/limits.ts";
+import { cleanName, NAME_ALPHABET_RULE, nameKey } from "../protocol/names.ts";
+import {
+  createGroupData,
+  deleteGroupData,
+  emptyData,
+  updateGroupData,
+} from "../protocol/schemas.ts";
+import type { Group, GroupUpdatedEvent } from "../protocol/types.ts";
+import { reservedName } from "../accounts/reserved_names.ts";
+import type { GroupRefusal, StoredGroup } from "../store/mod.ts";
+import type { Member } from "../registry.ts";
+import { type MemberContext, parseData } from "./context.ts";
+
+const GUESTS = "Log in with an account to use groups.";
+
+/**
+ * `create_group {"name","description"?,"members"?}`: a new group, its
+ * creator the caller. Every logged-in connection gets `group_updated`.
+ */
+export async function createGroup(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(createGroupData, raw);
+  if (isFailure(data)) return data;
+  const member = ctx.client.member;
+  if (member.guest) return fail("forbidden", GUESTS);
+  const name = cleanName(data.name);
+  if (name === null) {
+    return fail(
+      "username_invalid",
+      `A group's name is as an account's: ${NAME_ALPHABET_RULE}.`,
+    );
+  }
+  const reserved = reservedName(name);
+  if (reserved) return reserved;
+  const names = byKey(data.members ?? []);
+  const stored = await ctx.node.store.createGroup({
+    key: nameKey(name),
+    name,
+    description: data.description ?? "",
+    creatorKey: member.userKey,
+    members: [...names.keys()],
+  }, { maxGroups: MAX_GROUPS, maxMembers: MAX_GROUP_MEMBERS });
+  if ("taken" in stored) {
+    return fail(
+      "username_taken",
+      `The name '${name}' is an account's or a group's already.`,
+    );
+  }
+  return written(ctx.node, stored, names);
+}
+
+/**
+ * `update_group {"group","description"?,"add"?,"remove"?}`: changes a
+ * group, for its creator, the moderators and the admins.
+ */
+export async function updateGroup(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(updateGroupData, raw);
+  if (isFailure(data)) return data;
+  const group = await ownGroup(ctx, data.group);
+  if (isFailure(group)) return group;
+  const names = byKey([...data.add ?? [], ...data.remove ?? []]);
+  const stored = await ctx.node.store.updateGroup(group.key, {
+    ...(data.description !== undefined
+      ? { description: data.description }
+      : {}),
+    add: (data.add ?? []).map(nameKey),
+    remove: (data.remove ?? []).map(nameKey),
+  }, MAX_GROUP_MEMBERS);
+  if (stored === undefined) return noSuchGroup(data.group);
+  return written(ctx.node, stored, names);
+}
+
+/**
+ * `delete_group {"group"}`: deletes a group, for its creator, the
+ * moderators and the admins. Every logged-in connection gets
+ * `group_updated` with `group` null.
+ */
+export async function deleteGroup(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(deleteGroupData, raw);
+  if (isFailure(data)) return data;
+  const group = await ownGroup(ctx, data.group);
+  if (isFailure(group)) return group;
+  if (!await ctx.node.store.deleteGroup(group.key)) {
+    return noSuchGroup(data.group);
+  }
+  const event: GroupUpdatedEvent = { group: null, name: group.name };
+  return succeed(
+    { name: group.name },
+    () => ctx.node.publish({ kind: "everyone" }, "group_updated", event),
+  );
+}
+
+/** `list_groups {}`: every group, with its description and members. */
+export async function listGroups(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(emptyData, raw);
+  if (isFailure(data)) return data;
+  if (ctx.client.member.guest) return fail("forbidden", GUESTS);
+  const groups = await ctx.node.store.listGroups();
+  return succeed({ groups: groups.map(shown) });
+}
+
+/** A group as the protocol shows it. */
+export function shown(stored: StoredGroup): Group {
+  return {
+    name: stored.name,
+    description: stored.description,
+    creator: stored.creator,
+    members: stored.members,
+  };
+}
+
+// The group `name` when the caller may change it: its creator, a
+// moderator or an admin.
+async function ownGroup(
+  ctx: MemberContext,
+  name: string,
+): Promise<StoredGroup | Failure> {
+  const member = ctx.client.member;
+  if (member.guest) return fail("forbidden", GUESTS);
+  const group = await ctx.node.store.group(nameKey(name));
+  if (!group) return noSuchGroup(name);
+  if (!mayChange(member, group)) {
+    return fail(
+      "forbidden",
+      `Only the group's creator, moderators and admins may change '${group.name}'.`,
+    );
+  }
+  return group;
+}
+
+function mayChange(member: Member, group: StoredGroup): boolean {
+  return member.role === "admin" || member.role === "moderator" ||
+    group.creatorKey === member.userKey;
+}
+
+// The reply and `group_updated` of a group written, or the refusal's
+// error; `names` says the names asked for, by key, for an error to quote.
+function written(
+  node: ChatNode,
+  stored: StoredGroup | GroupRefusal,
+  names: Map<string, string>,
+): Outcome {
+  if ("unknown" in stored) {
+    const who = stored.unknown.map((key) => `'${names.get(key) ?? key}'`);
+    return fail("user_not_found", `No account is called ${who.join(", ")}.`);
+  }
+  if ("full" in stored) {
+    return stored.full === "groups"
+      ? fail(
+        "too_many_groups",
+        `This server has ${MAX_GROUPS} groups already: delete one first.`,
+      )
+      : fail(
+        "group_full",
+        `A group has at most ${MAX_GROUP_MEMBERS} members.`,
+      );
+  }
+  if ("taken" in stored) {
+    return fail("username_taken", "The name is an account's or a group's.");
+  }
+  const group = shown(stored);
+  const event: GroupUpdatedEvent = { group, name: group.name };
+  return succeed(
+    { group },
+    () => node.publish({ kind: "everyone" }, "group_updated", event),
+  );
+}
+
+// Names by their keys, the first spelling of each.
+function byKey(names: readonly string[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const name of names) {
+    const key = nameKey(name);
+    if (!keys.has(key)) keys.set(key, name);
+  }
+  return keys;
+}
+
+function noSuchGroup(name: string): Failure {
+  return fail("group_not_found", `No group is called '${name}'.`);
+}

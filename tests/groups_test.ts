@@ -1,0 +1,273 @@
+/**
+ * User groups: `create_group`, `update_group`, `delete_group`,
+ * `list_groups`, the `group_updated` event, and what `@group` in a message
+ * does (a mention for each member who is in the room), through a real
+ * server on SQLite and, when PostgreSQL is installed, on a database of its
+ * own.
+ */
+import assert from "node:assert/strict";
+import type { Config } from "../server/config.ts";
+import { bothStores } from "./both_stores.ts";
+import {
+  type ClientPool,
+  expectError,
+  roundTrip,
+  type TestClient,
+} from "./harness.ts";
+
+const stores = await bothStores();
+
+/** The unread mentions in `room` a new login of the account is told. */
+async function mentionsIn(
+  pool: ClientPool,
+  client: TestClient,
+  room = "general",
+): Promise<number> {
+  const again = await pool.login({ token: client.token });
+  const reply = again.received.find((f) => f.data.request === "login")!;
+  const memberships = reply.data.memberships as {
+    room: string;
+    mentions: number;
+  }[];
+  const found = memberships.find((m) => m.room === room)!;
+  await again.close();
+  return found.mentions;
+}
+
+stores.clients(
+  "create_group, update_group and delete_group reach every logged-in connection as group_updated; list_groups answers every group with its members",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const cat = await pool.register("cat");
+    const gus = await pool.guest("gus");
+    const design = {
+      name: "Design",
+      description: "The designers",
+      creator: "ann",
+      members: ["ben", "cat"],
+    };
+    assert.deepEqual(
+      await ann.ok("create_group", {
+        name: "Design",
+        description: " The designers ",
+        members: ["CAT", "ben", "cat"],
+      }),
+      { request: "create_group", group: design },
+    );
+    for (const other of [ann, ben, gus]) {
+      const seen = await other.event(
+        "group_updated",
+        (d) => d.name === "Design",
+      );
+      assert.deepEqual(seen.data, { group: design, name: "Design" });
+    }
+    assert.deepEqual(await cat.ok("list_groups", {}), {
+      request: "list_groups",
+      groups: [design],
+    });
+    const changed = {
+      ...design,
+      description: "Who draws",
+      members: ["ann", "cat"],
+    };
+    assert.deepEqual(
+      await ann.ok("update_group", {
+        group: "design",
+        description: "Who draws",
+        add: ["ann"],
+        remove: ["ben"],
+      }),
+      { request: "update_group", group: changed },
+    );
+    await ben.event(
+      "group_updated",
+      (d) =>
+        (d.group as { description?: string } | null)?.description ===
+          "Who draws",
+    );
+    assert.deepEqual(await ann.ok("delete_group", { group: "DESIGN" }), {
+      request: "delete_group",
+      name: "Design",
+    });
+    for (const other of [ann, ben, gus]) {
+      await other.event(
+        "group_updated",
+        (d) => d.name === "Design" && d.group === null,
+      );
+    }
+    assert.deepEqual((await ben.ok("list_groups", {})).groups, []);
+    await gus.close();
+  },
+);
+
+stores.clients(
+  "groups are for accounts; only the creator, moderators and admins change or delete one; a group's name is no account's, nor here or room, and register of it is refused",
+  async (pool) => {
+    // The first account is the admin.
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const gus = await pool.guest("gus");
+    for (
+      const [action, data] of [
+        ["create_group", { name: "team" }],
+        ["list_groups", {}],
+        ["delete_group", { group: "team" }],
+      ] as const
+    ) {
+      await expectError(gus, action, data, "forbidden");
+    }
+    await ann.ok("create_group", { name: "team", members: ["ben"] });
+    await expectError(
+      ben,
+      "update_group",
+      { group: "team", add: ["root"] },
+      "forbidden",
+    );
+    await expectError(ben, "delete_group", { group: "team" }, "forbidden");
+    await root.ok("update_group", { group: "team", add: ["root"] });
+    await root.ok("set_role", { user: "ben", role: "moderator" });
+    const moderator = await pool.login({ token: ben.token });
+    await moderator.ok("update_group", { group: "team", remove: ["root"] });
+    await expectError(
+      ann,
+      "update_group",
+      { group: "nothing", add: ["ben"] },
+      "group_not_found",
+    );
+    await expectError(
+      ann,
+      "delete_group",
+      { group: "nothing" },
+      "group_not_found",
+    );
+    for (const name of ["BEN", "team", "here", "Room"]) {
+      await expectError(ann, "create_group", { name }, "username_taken");
+    }
+    await expectError(
+      ann,
+      "create_group",
+      { name: "two words" },
+      "username_invalid",
+    );
+    const refused = await expectError(
+      ann,
+      "create_group",
+      { name: "ops", members: ["ben", "nobody"] },
+      "user_not_found",
+    );
+    assert.match(refused.data.message as string, /'nobody'/);
+    await expectError(
+      ann,
+      "update_group",
+      { group: "team", add: ["nobody"] },
+      "user_not_found",
+    );
+    await expectError(
+      ann,
+      "create_group",
+      { name: "ops", description: "a\nb" },
+      "invalid_message",
+    );
+    const register = await pool.connect();
+    await expectError(
+      register,
+      "register",
+      { username: "Team", password: "a long password 1" },
+      "username_taken",
+    );
+    await moderator.ok("delete_group", { group: "team" });
+    await gus.close();
+  },
+);
+
+stores.clients(
+  "@group mentions each member of the group in the room but the author, as a name does; an edit without it takes the mentions back",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const cat = await pool.register("cat");
+    const dan = await pool.register("dan");
+    await ann.ok("create_group", {
+      name: "design",
+      members: ["ann", "ben", "cat"],
+    });
+    const sent = await ann.ok("send_message", {
+      text: "@design review at five, @cat",
+    });
+    assert.equal(await mentionsIn(pool, ben), 1);
+    assert.equal(await mentionsIn(pool, cat), 1);
+    assert.equal(await mentionsIn(pool, ann), 0);
+    assert.equal(await mentionsIn(pool, dan), 0);
+    const id = (sent.message as { id: string }).id;
+    await ann.ok("edit_message", { id, text: "review at five, @cat" });
+    assert.equal(await mentionsIn(pool, ben), 0);
+    assert.equal(await mentionsIn(pool, cat), 1);
+    await ann.ok("edit_message", { id, text: "review at five, @Design" });
+    assert.equal(await mentionsIn(pool, ben), 1);
+    assert.equal(await mentionsIn(pool, cat), 1);
+  },
+);
+
+stores.clients(
+  "@group in a private room counts only the group's members who belong to it, against --room-mention-members too",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await pool.register("cat");
+    const dan = await pool.register("dan");
+    await ann.ok("create_room", { room: "den", private: true });
+    await ann.ok("invite", { room: "den", user: "ben" });
+    await ann.ok("invite", { room: "den", user: "dan" });
+    await ann.ok("create_group", { name: "ops", members: ["ben", "cat"] });
+    // dan is not the room's owner: a group of more than one member in the
+    // room would notify nobody; cat, outside it, does not count.
+    await dan.ok("join_room", { room: "den" });
+    await dan.ok("send_message", { text: "@ops deploy" });
+    assert.equal(await mentionsIn(pool, ben, "den"), 1);
+  },
+  { roomMentionMembers: 1 },
+);
+
+stores.clients(
+  "a group of more than --room-mention-members members in the room notifies only from the room's owner, moderators and admins; the message is still sent",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const cat = await pool.register("cat");
+    await ann.ok("create_group", {
+      name: "all",
+      members: ["root", "ben", "cat"],
+    });
+    const sent = await ann.ok("send_message", { text: "@all lunch?" });
+    assert.equal((sent.message as { text: string }).text, "@all lunch?");
+    assert.equal(await mentionsIn(pool, ben), 0);
+    await root.ok("send_message", { text: "@all the server restarts" });
+    assert.equal(await mentionsIn(pool, ben), 1);
+    assert.equal(await mentionsIn(pool, cat), 1);
+    assert.equal(await mentionsIn(pool, root), 0);
+  },
+  { roomMentionMembers: 1 } satisfies Partial<Config>,
+);
+
+stores.clients(
+  "a deleted account leaves its groups; the groups it created stay, for moderators and admins to change",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await pool.register("ben");
+    await ann.ok("create_group", { name: "ops", members: ["ann", "ben"] });
+    await root.ok("delete_account", { user: "ann", messages: "keep" });
+    assert.deepEqual((await root.ok("list_groups", {})).groups, [{
+      name: "ops",
+      description: "",
+      creator: null,
+      members: ["ben"],
+    }]);
+    // Only moderators and admins may change it now.
+    await root.ok("update_group", { group: "ops", description: "on call" });
+    await roundTrip(root);
+  },
+);
