@@ -113,6 +113,9 @@ const EN = {
     "Your drafts hold too much text together: send or clear one first.",
   "code.too_many_saved":
     "You keep too many saved messages: remove one from saved first.",
+  "code.group_not_found": "There is no such group.",
+  "code.too_many_groups": "This server has too many groups: delete one first.",
+  "code.group_full": "A group cannot have that many members.",
   "code.stale_epoch": "This room changed on the server: reload it.",
   "code.room_archived":
     "This room is archived: it can be read, not written to.",
@@ -792,6 +795,10 @@ const FR: Record<MessageKey, string> = {
     "Vos brouillons contiennent trop de texte en tout : envoyez-en ou effacez-en un d'abord.",
   "code.too_many_saved":
     "Vous gardez trop de messages enregistrés : retirez-en un d'abord.",
+  "code.group_not_found": "Ce groupe n'existe pas.",
+  "code.too_many_groups":
+    "Ce serveur a trop de groupes : supprimez-en un d'abord.",
+  "code.group_full": "Un groupe ne peut pas avoir autant de membres.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
   "code.room_archived": "Ce salon est archivé : on peut le lire, pas y écrire.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",

@@ -244,6 +244,14 @@ Deno.test("documented replies: every action's success reply, administration's to
       until: Date.now() + 3_600_000,
     });
     await ok(visitor, "get_status", { users: ["boss", "bob"] });
+    await ok(boss, "create_group", {
+      name: "design",
+      description: "The designers",
+      members: ["bob"],
+    });
+    await ok(boss, "update_group", { group: "design", add: ["boss"] });
+    await ok(boss, "list_groups", {});
+    await ok(boss, "delete_group", { group: "design" });
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });
