@@ -840,6 +840,13 @@ async function populate(store: Store): Promise<void> {
   );
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
+  await store.createGroup({
+    key: "design",
+    name: "Design",
+    description: "The designers",
+    creatorKey: "alice",
+    members: ["alice", "bob"],
+  }, { maxGroups: 10, maxMembers: 10 });
   await store.createInvite({
     code: "invite-code",
     roomKey: "team",

@@ -119,6 +119,7 @@ async function populated(): Promise<Before> {
     await bob.client.ok("set_draft", { room: "team", text: "see you at " });
     await bob.client.ok("set_draft", { with: "Alice", text: "thanks" });
     await bob.client.ok("set_notify_level", { with: "carol", level: "none" });
+    await a.ok("create_group", { name: "design", members: ["bob", "carol"] });
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
     await guest.close();
@@ -655,6 +656,10 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
     const membershipLine = JSON.parse(lines[membership]);
     const draft = find("draft", "user_key", "bob");
     const draftLine = JSON.parse(lines[draft]);
+    const group = find("group", "key", "design");
+    const groupLine = JSON.parse(lines[group]);
+    const groupMember = find("group_member", "user_key", "bob");
+    const groupMemberLine = JSON.parse(lines[groupMember]);
     const cases: [string, string[], RegExp][] = [
       [
         "a broken line",
@@ -775,6 +780,51 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
           JSON.stringify({ ...membershipLine, user_key: "ghost" }),
         ),
         /^line \d+: a membership of "ghost", which has no account line/,
+      ],
+      [
+        "a group with an account's name",
+        lines.with(
+          group,
+          JSON.stringify({ ...groupLine, key: "bob", name: "Bob" }),
+        ),
+        /^line \d+: the group "Bob" has an account's or a reserved name/,
+      ],
+      [
+        "a group named room",
+        lines.with(
+          group,
+          JSON.stringify({ ...groupLine, key: "room", name: "room" }),
+        ),
+        /^line \d+: the group "room" has an account's or a reserved name/,
+      ],
+      [
+        "a group whose key is not its name's",
+        lines.with(group, JSON.stringify({ ...groupLine, name: "ops" })),
+        /^line \d+: the group "ops" has the key "design", not its name's/,
+      ],
+      [
+        "a group whose description is two lines",
+        lines.with(
+          group,
+          JSON.stringify({ ...groupLine, description: "a\nb" }),
+        ),
+        /^line \d+: bad group: description/,
+      ],
+      [
+        "a group member of no account",
+        lines.with(
+          groupMember,
+          JSON.stringify({ ...groupMemberLine, user_key: "ghost" }),
+        ),
+        /^line \d+: a group_member of "ghost", which has no account line/,
+      ],
+      [
+        "a group member of no group",
+        lines.with(
+          groupMember,
+          JSON.stringify({ ...groupMemberLine, group_key: "ghost" }),
+        ),
+        /^line \d+: a group_member of "ghost", which has no group line/,
       ],
       [
         "a draft of no account",

@@ -193,7 +193,7 @@ export const getStatusData = z.object({
  * A group's description: trimmed, a label's rules (one line, nothing
  * that disguises), up to {@link MAX_GROUP_DESCRIPTION} code points.
  */
-const groupDescription = labelRules(z.string().trim()).refine(
+export const groupDescription = labelRules(z.string().trim()).refine(
   (s) => [...s].length <= MAX_GROUP_DESCRIPTION,
   `at most ${MAX_GROUP_DESCRIPTION} characters`,
 );

@@ -24,7 +24,7 @@ import {
   NAME_ALPHABET_RULE,
   nameKey,
 } from "../protocol/names.ts";
-import { keptReason, noNul } from "../protocol/schemas.ts";
+import { groupDescription, keptReason, noNul } from "../protocol/schemas.ts";
 import { KEPT_TOPIC_RULE, keptTopic } from "../protocol/topics.ts";
 import { ANONYMOUS_NAME } from "../store/mod.ts";
 
@@ -358,6 +358,30 @@ export const TABLES: readonly TableSpec[] = [
       int("status_until", { nullable: true }),
     ],
     key: ["key"],
+  },
+  {
+    // User groups (create_group): a name in the accounts' namespace
+    // (import.ts holds it to its key and to no account's), the
+    // description create_group's rule holds, its creator an account's key
+    // or none (import.ts: none for no account line). Absent from files
+    // exported before they were kept.
+    table: "user_groups",
+    kind: "group",
+    columns: [
+      text("key"),
+      text("name", { rule: storedName }),
+      text("description", { rule: groupDescription }),
+      text("creator_key", { nullable: true, rule: storedKey }),
+      int("created_at"),
+    ],
+    key: ["key"],
+  },
+  {
+    // A group's member: an account line's key, a group line's (import.ts).
+    table: "group_members",
+    kind: "group_member",
+    columns: [text("group_key"), text("user_key")],
+    key: ["group_key", "user_key"],
   },
   {
     table: "sessions",

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { type FileContents, PLACED_LIST } from "../file_contents/mod.ts";
+import { reservedName } from "../accounts/reserved_names.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
@@ -171,6 +172,7 @@ async function readLines(
   // The accounts read so far (they come before every line that names
   // one): one short string each.
   const accounts = new Set<string>();
+  const groups = new Set<string>();
   // Each room line's name by its key, for its messages' `room`.
   const rooms = new Map<string, string>();
   const checks = new FileChecks();
@@ -267,7 +269,8 @@ async function readLines(
       progress.table(found.spec.table);
     }
     const row = completed(found.spec, parsed.data);
-    checkNames(found.spec, row, accounts, number);
+    checkNames(found.spec, row, { accounts, groups }, number);
+    if (found.spec.table === "user_groups") groups.add(String(row.key));
     // A skeleton is this server's reading of the name (protocol/skeleton.ts),
     // never the dump's: an older server's (R00T stored as rOOt) or a forged
     // one would leave the account's look-alikes free.
@@ -370,12 +373,13 @@ function fileError(number: number, error: unknown): never {
 function checkNames(
   spec: TableSpec,
   row: Row,
-  accounts: Set<string>,
+  known: { accounts: Set<string>; groups: Set<string> },
   number: number,
 ): void {
+  const { accounts } = known;
   const name = spec.table === "accounts"
     ? String(row.username)
-    : spec.table === "rooms"
+    : spec.table === "rooms" || spec.table === "user_groups"
     ? String(row.name)
     : undefined;
   if (name !== undefined && nameKey(name) !== row.key) {
@@ -394,15 +398,49 @@ function checkNames(
   ) {
     row.owner = DELETED_OWNER;
   }
+  if (spec.table === "user_groups") checkGroup(row, known, number);
+  if (
+    spec.table === "group_members" && !known.groups.has(String(row.group_key))
+  ) {
+    throw new ImportError(
+      number,
+      `a group_member of "${row.group_key}", which has no group line`,
+    );
+  }
   if (
     (spec.table === "memberships" || spec.table === "drafts" ||
-      spec.table === "saved_messages") &&
+      spec.table === "saved_messages" || spec.table === "group_members") &&
     !accounts.has(String(row.user_key))
   ) {
     throw new ImportError(
       number,
       `a ${spec.kind} of "${row.user_key}", which has no account line`,
     );
+  }
+}
+
+/**
+ * A group line as create_group makes one: its name no account's (the
+ * accounts' namespace: `@name` would be both) nor a reserved word's, its
+ * creator an account line's or none (deleted since, as the store keeps
+ * it); and a member line of a group line.
+ */
+function checkGroup(
+  row: Row,
+  known: { accounts: Set<string>; groups: Set<string> },
+  number: number,
+): void {
+  const key = String(row.key);
+  if (known.accounts.has(key) || reservedName(String(row.name))) {
+    throw new ImportError(
+      number,
+      `the group "${row.name}" has an account's or a reserved name`,
+    );
+  }
+  if (
+    typeof row.creator_key === "string" && !known.accounts.has(row.creator_key)
+  ) {
+    row.creator_key = null;
   }
 }
 
