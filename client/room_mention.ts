@@ -1,8 +1,10 @@
 import type { ChatMessage } from "../server/protocol/types.ts";
-import { mentions } from "./markup.ts";
+import { nameKey } from "../server/protocol/names.ts";
+import { mentionedNames, mentions } from "./markup.ts";
 
 /**
- * Whether a message mentions the reader: by name, by an `@room` the
+ * Whether a message mentions the reader: by name, by one of its groups
+ * (`groups`, their name keys), by an `@room` the
  * server says notified the room (`room_mention`, server/room_mentions.ts),
  * or by an `@here` that notified the reader (`here_mention` as the
  * client holds it: {@linkcode hereHeard}, {@linkcode updateHeard}).
@@ -12,12 +14,36 @@ import { mentions } from "./markup.ts";
  * account's messages are left out by the caller, as for any mention.
  */
 export function mentionsReader(
-  message: { text: string; room_mention?: boolean; here_mention?: boolean },
+  message: {
+    text: string;
+    room?: string;
+    room_mention?: boolean;
+    here_mention?: boolean;
+  },
   me: string | null,
+  groups: readonly string[] = [],
 ): boolean {
   if (me === null) return false;
   return message.room_mention === true || message.here_mention === true ||
-    mentions(message.text, me);
+    mentions(message.text, me) || namesGroup(message, groups);
+}
+
+/**
+ * Whether a room message names one of the reader's groups (`@design`,
+ * server/group_mentions.ts): a mention of each member in the room. Not in
+ * a conversation, where the server expands no group. The server may have
+ * notified no one (an author who may not ping that many): the client
+ * cannot tell, and shows it as a mention, as for a name.
+ */
+function namesGroup(
+  message: { text: string; room?: string },
+  groups: readonly string[],
+): boolean {
+  if (groups.length === 0 || message.room === undefined) return false;
+  if (!message.text.includes("@")) return false;
+  return mentionedNames(message.text).some((name) =>
+    groups.includes(nameKey(name))
+  );
 }
 
 /**

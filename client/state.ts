@@ -12,6 +12,7 @@ import {
 import type {
   Attachment,
   ChatMessage,
+  Group,
   MessageBadge,
   Role,
   RoomSummary,
@@ -169,6 +170,12 @@ export interface AppState {
   ignored: Signal<Record<string, string>>;
   /** The ids of ignored accounts' messages this user asked to see. */
   shownIgnored: Signal<Record<string, true>>;
+  /**
+   * The server's user groups (`list_groups`, `group_updated` events), by
+   * name key: offered after people when completing "@", and managed in
+   * the Groups dialog. Empty for a guest.
+   */
+  groups: Signal<Record<string, Group>>;
   /** Whether the session is an account's (cookie) rather than a guest's. */
   account: Signal<boolean>;
   /**
@@ -384,6 +391,11 @@ export interface AppState {
   notifyDismissed: Signal<boolean>;
   /** Unread messages everywhere, for the tab title. */
   totalUnread: ReadonlySignal<number>;
+  /**
+   * The name keys of the groups this account is a member of: a room
+   * message that names one mentions it (room_mention.ts).
+   */
+  myGroups: ReadonlySignal<readonly string[]>;
   /** The key of the log on screen: the current room's or the open conversation's. */
   viewKey: ReadonlySignal<string>;
   /** The log on screen. */
@@ -552,6 +564,15 @@ export function createAppState(): AppState {
   const totalUnread = computed(() =>
     Object.values(unread.value).reduce((sum, n) => sum + n, 0)
   );
+  const groups = signal<Record<string, Group>>({});
+  const myGroups = computed(() => {
+    const me = username.value;
+    if (me === null) return [];
+    const mine = nameKey(me);
+    return Object.entries(groups.value)
+      .filter(([, group]) => group.members.some((m) => nameKey(m) === mine))
+      .map(([key]) => key);
+  });
   return {
     status,
     resuming: signal(false),
@@ -561,6 +582,8 @@ export function createAppState(): AppState {
     staff: signal(null),
     ignored: signal({}),
     shownIgnored: signal({}),
+    groups,
+    myGroups,
     account: signal(false),
     wayIn: signal(null),
     sessionCheck: signal(true),

@@ -11,6 +11,8 @@ import type {
   DraftEvent,
   Envelope,
   ErrorData,
+  Group,
+  GroupUpdatedEvent,
   InviteInfo,
   Membership,
   MembershipEvent,
@@ -270,6 +272,23 @@ export function isStatus(value: unknown): value is Status | null {
 export function isStatusEvent(value: unknown): value is StatusEvent {
   return isFields(value) && typeof value.user === "string" &&
     isStatus(value.status);
+}
+
+/** Whether a value is a user group (`list_groups`, `group_updated`). */
+export function isGroup(value: unknown): value is Group {
+  return isFields(value) && typeof value.name === "string" &&
+    typeof value.description === "string" &&
+    (value.creator === null || typeof value.creator === "string") &&
+    Array.isArray(value.members) &&
+    value.members.every((name) => typeof name === "string");
+}
+
+/** Whether a value is a `group_updated` event. */
+export function isGroupUpdatedEvent(
+  value: unknown,
+): value is GroupUpdatedEvent {
+  return isFields(value) && typeof value.name === "string" &&
+    (value.group === null || isGroup(value.group));
 }
 
 /** Whether a value is a `notify_level` event or a `list_notify_levels` entry. */

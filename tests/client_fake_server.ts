@@ -178,6 +178,14 @@ export class ScriptedServer {
       });
       return;
     }
+    // The user groups an account's client reads after each login and
+    // resume: none, answered at once.
+    if (request.action === "list_groups") {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { groups: [] });
+      });
+      return;
+    }
     // The notification levels an account's client reads after each login
     // and resume: none, answered at once.
     if (request.action === "list_notify_levels") {

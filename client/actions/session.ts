@@ -139,6 +139,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.staff.value = null;
     state.ignored.value = {};
     state.shownIgnored.value = {};
+    state.groups.value = {};
     state.account.value = false;
     state.loginBusy.value = false;
     state.loginError.value = reason;

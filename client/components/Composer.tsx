@@ -215,7 +215,20 @@ export function Composer(): JSX.Element {
         about: t("completion.hereMention"),
       });
     }
-    return wide.length === 0 ? people : [...wide, ...people];
+    // The groups after the people (Slack's order), each with what it is.
+    const groups = state.groups.value;
+    const teams: CompletionOption[] = mentionCandidates(
+      Object.values(groups).map((group) => group.name),
+      completion.query,
+    ).map((name) => {
+      const group = groups[nameKey(name)];
+      return {
+        name,
+        about: group?.description ||
+          t("completion.group", { n: group?.members.length ?? 0 }),
+      };
+    });
+    return [...wide, ...people, ...teams];
   }
   const shown = offered(caret.value);
   const options = shown.options;

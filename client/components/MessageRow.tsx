@@ -117,7 +117,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
     (own ||
       (state.view.value.kind === "room" && mayDeleteOthers(state, message)));
   const mentioned = !own && !deleted &&
-    mentionsReader(message ?? { text }, me);
+    mentionsReader(message ?? { text }, me, state.myGroups.value);
   const quote = deleted ? undefined : message?.reply_to ?? pending?.replyTo;
   const pinned = message?.pinned === true && !deleted;
   const flash = state.team.flash.value;

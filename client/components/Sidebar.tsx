@@ -14,6 +14,7 @@ import { listedRooms, sortConversations } from "../sidebar_order.ts";
 import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
+import { GroupsDialog } from "./GroupsDialog.tsx";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
@@ -462,6 +463,8 @@ function SettingsMenu(): JSX.Element {
   // The menu gives way to a small form for a status in one's own words,
   // as the member menu does for a reason (a text box is no menu item).
   const typing = useSignal(false);
+  // The Groups dialog, opened from the menu (it outlives the menu).
+  const grouping = useSignal(false);
   const setStatus = async (
     status: { text: string; emoji?: string; until?: number | null },
   ) => {
@@ -484,6 +487,11 @@ function SettingsMenu(): JSX.Element {
 
   return (
     <div class="settings" ref={root}>
+      {grouping.value && (
+        <GroupsDialog
+          onClose={() => grouping.value = false}
+        />
+      )}
       <button
         type="button"
         class="icon-button"
@@ -719,6 +727,18 @@ function SettingsMenu(): JSX.Element {
           {state.account.value && (
             <>
               <div class="menu-separator" role="separator" />
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="groups-setting"
+                onClick={() => {
+                  open.value = false;
+                  grouping.value = true;
+                }}
+              >
+                {t("groups.open")}
+              </button>
               <button
                 type="button"
                 role="menuitem"

@@ -41,6 +41,7 @@ import {
   isChatMessage,
   isDoNotDisturbEvent,
   isDraftEvent,
+  isGroupUpdatedEvent,
   isMembershipEvent,
   isNotifyLevelEvent,
   isPrivateMessage,
@@ -146,6 +147,9 @@ export class ServerEvents {
             ignored: data.ignored,
           });
         }
+        break;
+      case "group_updated":
+        if (isGroupUpdatedEvent(data)) actions.groupUpdated(this.#state, data);
         break;
       case "role_changed":
         if (isRoleChangedEvent(data)) actions.staffChanged(this.#state, data);
@@ -331,12 +335,13 @@ export class ServerEvents {
       m.seq === message.seq
     );
     if (held === undefined || held.deleted === true) return;
-    const before = mentionsReader(held, me) ? 1 : 0;
+    const groups = state.myGroups.value;
+    const before = mentionsReader(held, me, groups) ? 1 : 0;
     if (message.deleted) {
       actions.messageUncounted(state, { key, unread: 1, mentions: before });
       return;
     }
-    const after = mentionsReader(message, me) ? 1 : 0;
+    const after = mentionsReader(message, me, groups) ? 1 : 0;
     if (after !== before) {
       actions.messageUncounted(state, {
         key,
@@ -364,7 +369,7 @@ export class ServerEvents {
     if (entry(state.ignored.value, nameKey(message.user)) !== undefined) {
       return;
     }
-    const mention = mentionsReader(message, me);
+    const mention = mentionsReader(message, me, state.myGroups.value);
     // Read aloud and in a notification, '**now**' is 'now'.
     const words = plainText(message.text);
     actions.messageCounted(state, { key, seq: message.seq, mention });

@@ -37,6 +37,7 @@ import { errorWords, type RequestError, type Result } from "./errors.ts";
 import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
 import { Ignores } from "./ignores.ts";
+import { type GroupChange, Groups } from "./groups.ts";
 import { SavedIds } from "./saved.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
@@ -121,6 +122,7 @@ export class Connection {
   #members: Members;
   #staff: Staff;
   #ignores: Ignores;
+  #groups: Groups;
   #readMarks: ReadMarks;
   #drafts: DraftSync;
   #notifyLevels: NotifyLevels;
@@ -168,6 +170,7 @@ export class Connection {
     this.#members = new Members(state, this.#requests);
     this.#staff = new Staff(state, this.#requests);
     this.#ignores = new Ignores(state, this.#requests);
+    this.#groups = new Groups(state, this.#requests);
     this.#saved = new SavedIds(state, this.#requests);
     this.#notifyLevels = new NotifyLevels(
       state,
@@ -230,6 +233,7 @@ export class Connection {
         void this.#members.refresh();
         void this.#staff.refresh();
         void this.#ignores.refresh();
+        void this.#groups.refresh();
         this.#sync.catchUpConversation();
         void this.#sync.listConversations();
         void this.#drafts.list();
@@ -238,6 +242,7 @@ export class Connection {
       },
       entered: () => {
         actions.chatEntered(this.#state);
+        void this.#groups.refresh();
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
         void this.#saved.refresh();
@@ -428,6 +433,27 @@ export class Connection {
     on: boolean,
   ): Promise<{ error: RequestError } | { left: string[] }> {
     return this.#ignores.set(user, on);
+  }
+
+  /** Creates a user group; resolves to the refusal, or null. */
+  createGroup(
+    name: string,
+    change: { description: string; members: string[] },
+  ): Promise<RequestError | null> {
+    return this.#groups.create(name, change);
+  }
+
+  /** Changes a user group; resolves to the refusal, or null. */
+  updateGroup(
+    group: string,
+    change: GroupChange,
+  ): Promise<RequestError | null> {
+    return this.#groups.update(group, change);
+  }
+
+  /** Deletes a user group; resolves to the refusal, or null. */
+  deleteGroup(group: string): Promise<RequestError | null> {
+    return this.#groups.remove(group);
   }
 
   /** Ends someone's membership of a room (owner, moderators); resolves to the error, or null. */

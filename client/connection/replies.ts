@@ -9,6 +9,7 @@ import type {
   ConversationList,
   DoNotDisturbEvent,
   DraftEvent,
+  Group,
   HistoryPage,
   IgnoredUser,
   InviteInfo,
@@ -31,6 +32,7 @@ import {
   isConversationSummary,
   isDoNotDisturbEvent,
   isDraftEvent,
+  isGroup,
   isInvite,
   isMembershipList,
   isMessageList,
@@ -92,6 +94,10 @@ export interface Replies {
   ignore_user: { user: string; left: string[] };
   unignore_user: { user: string };
   list_ignored: { users: IgnoredUser[] };
+  create_group: { group: Group };
+  update_group: { group: Group };
+  delete_group: { name: string };
+  list_groups: { groups: Group[] };
   search: { results: SearchResult[]; next?: string };
   find_people: { people: Person[] };
   react: { message: ChatMessage | PrivateMessage };
@@ -205,6 +211,10 @@ export const REPLY_CHECKS: {
       typeof (u as Fields).user === "string" &&
       typeof (u as Fields).ignored_at === "string"
     ),
+  create_group: (d) => isGroup(d.group),
+  update_group: (d) => isGroup(d.group),
+  delete_group: (d) => typeof d.name === "string",
+  list_groups: (d) => Array.isArray(d.groups) && d.groups.every(isGroup),
   search: (d) =>
     isSearchResults(d.results) &&
     (d.next === undefined || typeof d.next === "string"),
