@@ -7,6 +7,15 @@ import type { Member } from "./registry.ts";
 import { conversationUsers } from "./store/mod.ts";
 
 /**
+ * A cheap first look, without a promise: a text with no "@" names no one
+ * and awaits nothing for its groups (the send path's awaits,
+ * docs/performance.md).
+ */
+export function namesSomeone(text: string): boolean {
+  return text.includes("@");
+}
+
+/**
  * The accounts a member's `@group` mentions in a room notify
  * (handlers/groups.ts), without the author: each member of the groups the
  * text names who is a member of the room (who may read a private one, and
@@ -30,7 +39,7 @@ export async function groupMembers(
   stream: string,
   text: string,
 ): Promise<string[] | undefined> {
-  if (!text.includes("@") || member.guest) return undefined;
+  if (!namesSomeone(text) || member.guest) return undefined;
   if (conversationUsers(stream) !== undefined) return undefined;
   const named = new Set<string>();
   for (const name of mentionedNames(text)) {

@@ -2109,6 +2109,34 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: a group made on one node reaches the connections of every node, its @mention from another counts for its members there, and list_groups on a third reads it",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const ben = await pools[1].register(name("ben"));
+      const gus = await pools[2].guest(name("gus"));
+      const group = name("crew");
+      await ann.ok("create_group", { name: group, members: [name("ben")] });
+      for (const other of [ben, gus]) {
+        await other.event("group_updated", (d) => d.name === group);
+      }
+      const cat = await pools[2].register(name("cat"));
+      assert.ok(
+        ((await cat.ok("list_groups", {})).groups as { name: string }[])
+          .some((g) => g.name === group),
+      );
+      await cat.ok("send_message", { text: `@${group} standup` });
+      const again = await pools[1].login({ token: ben.token });
+      const reply = again.received.find((f) => f.data.request === "login")!;
+      const general = (reply.data.memberships as {
+        room: string;
+        mentions: number;
+      }[]).find((m) => m.room === "general")!;
+      assert.equal(general.mentions, 1);
+      await ann.ok("delete_group", { group });
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: a private room stays hidden on every node; an invite made on one node opens it on another",

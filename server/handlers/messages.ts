@@ -5,7 +5,7 @@ import {
   SenderGoneError,
 } from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
-import { groupMembers } from "../group_mentions.ts";
+import { groupMembers, namesSomeone } from "../group_mentions.ts";
 import {
   hereMembers,
   hereMentioned,
@@ -99,8 +99,10 @@ export async function sendMessage(
     const here = await hereMembers(node, member, roomKey, input.text);
     if (here !== undefined) input.here = here;
   }
-  const groups = await groupMembers(node, member, roomKey, input.text);
-  if (groups !== undefined) input.groups = groups;
+  if (namesSomeone(input.text)) {
+    const groups = await groupMembers(node, member, roomKey, input.text);
+    if (groups !== undefined) input.groups = groups;
+  }
   if (replyTo !== undefined) input.replyTo = replyTo;
   const appended = node.store.appendMessage(input);
   ctx.client.appendQueued();
