@@ -346,6 +346,28 @@ Deno.test("web push: a mention pushes to an offline member, not to one online no
   }
 });
 
+Deno.test("web push: an @group pushes a mention to its offline member in the room, as a name does", async () => {
+  const t = await setUp();
+  try {
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await t.alice.ok("create_group", { name: "oncall", members: ["bob"] });
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await t.alice.ok("send_message", { text: "@oncall the disk is full" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.deepEqual(t.service.pushed[0].payload, {
+      kind: "mention",
+      room: "ops",
+      sender: "alice",
+      text: "@oncall the disk is full",
+      tag: "room:ops",
+    });
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an @room that notified its room pushes one mention to each offline member, at 'mentions' and at 'all'", async () => {
   const t = await setUp();
   try {
