@@ -142,7 +142,9 @@ stores.clients(
       { group: "nothing" },
       "group_not_found",
     );
-    for (const name of ["BEN", "team", "here", "Room"]) {
+    // The last: "ace" in Cyrillic letters, a look-alike of an account's.
+    await pool.register("ace");
+    for (const name of ["BEN", "team", "here", "Room", "\u0430\u0441\u0435"]) {
       await expectError(ann, "create_group", { name }, "username_taken");
     }
     await expectError(

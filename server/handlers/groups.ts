@@ -54,6 +54,15 @@ export async function createGroup(
   }
   const reserved = reservedName(name);
   if (reserved) return reserved;
+  // A look-alike of an account's name (Cyrillic `bоb`) would read as its
+  // mention: refused as `register` refuses one. One skeleton probe.
+  const lookalike = await ctx.node.store.findAccountLookingLike(name);
+  if (lookalike) {
+    return fail(
+      "username_taken",
+      `The name '${name}' looks like '${lookalike.username}', an account's.`,
+    );
+  }
   const names = byKey(data.members ?? []);
   const stored = await ctx.node.store.createGroup({
     key: nameKey(name),
