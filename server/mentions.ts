@@ -37,7 +37,9 @@ export function wideMentions(keys: readonly string[]): number {
  * The name keys a message @mentions, by the web client's own rule
  * (client/markup.ts: outside code, after a non-name character), folded
  * as names are, without the author and without repeats. The stores keep
- * them so unread mention counts need no text scan.
+ * them so unread mention counts need no text scan. `here` and `groups`:
+ * the members its `@here` and its `@group`s notify (room_mentions.ts,
+ * group_mentions.ts), added.
  */
 export function mentionKeys(
   text: string,
@@ -62,14 +64,13 @@ export function mentionKeys(
  * the author's; not capped as names are (group_mentions.ts bounds them).
  * Not beside the `@room` marker, which counts for every member already.
  */
-export function withGroups(
+function withGroups(
   keys: readonly string[],
-  authorKey: string | undefined,
+  authorKey: string,
   groups?: readonly string[],
 ): string[] {
-  const all = new Set(keys);
-  for (const key of groups ?? []) if (key !== authorKey) all.add(key);
-  if (authorKey !== undefined) all.delete(authorKey);
+  const all = new Set([...keys, ...groups ?? []]);
+  all.delete(authorKey);
   return [...all];
 }
 
