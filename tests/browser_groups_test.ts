@@ -3,10 +3,11 @@
  * the account menu creates, edits and deletes a group (in French), every
  * other page's dialog follows at once; "@" offers the group after the
  * people; another's `@group` counts as a mention of its members and
- * highlights their row. Needs /usr/bin/chromium; without it the test is
+ * highlights their row and the `@group` in it. Needs /usr/bin/chromium; without it the test is
  * reported as ignored.
  */
 
+import assert from "node:assert/strict";
 import { browserTest, openPage, register, send } from "./browser_support.ts";
 
 browserTest(
@@ -52,8 +53,15 @@ browserTest(
       .filter({ hasText: "Les designers" }).waitFor();
     await lea.getByTestId("composer").fill("");
     await send(lea, "@design review at five");
-    await bob.locator('[data-testid="message"][data-user="lea"].mentioned')
-      .filter({ hasText: "review at five" }).waitFor();
+    const row = bob.locator(
+      '[data-testid="message"][data-user="lea"].mentioned',
+    )
+      .filter({ hasText: "review at five" });
+    await row.waitFor();
+    assert.equal(
+      await row.locator(".mention.mention-self").innerText(),
+      "@design",
+    );
 
     // An edit and the deletion reach bob's open dialog.
     await bob.getByTestId("settings").click();

@@ -223,6 +223,9 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                     me={me}
                     roomMention={message?.room_mention === true}
                     hereMention={message?.here_mention === true}
+                    groups={message?.room !== undefined
+                      ? state.myGroups.value
+                      : undefined}
                     suffix={message?.edited_at
                       ? (
                         <span

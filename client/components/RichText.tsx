@@ -25,17 +25,23 @@ export interface RichTextProps {
   roomMention?: boolean;
   /** The same for `@here` (`here_mention`). */
   hereMention?: boolean;
+  /**
+   * The name keys of this user's groups, in a room's message: their
+   * `@group` stands out as a mention of this user (room_mention.ts).
+   */
+  groups?: readonly string[];
 }
 
 /** Paragraphs, quotes and code blocks of one message. */
 export function RichText(
-  { text, me, suffix, roomMention, hereMention }: RichTextProps,
+  { text, me, suffix, roomMention, hereMention, groups }: RichTextProps,
 ): JSX.Element {
   const blocks = useMemo(() => parseMarkup(text), [text]);
   const mine = me === null ? undefined : nameKey(me);
   const isMe = (key: string) =>
     key === mine || (roomMention === true && key === ROOM_WORD) ||
-    (hereMention === true && key === HERE_WORD);
+    (hereMention === true && key === HERE_WORD) ||
+    (groups?.includes(key) ?? false);
   const last = blocks.length - 1;
   return (
     <>
