@@ -1554,6 +1554,22 @@ export interface StoredGroup {
   members: string[];
 }
 
+/** A group to create: its members are keys of accounts. */
+export interface NewGroup {
+  key: string;
+  name: string;
+  description: string;
+  creatorKey: string;
+  members: readonly string[];
+}
+
+/** A change of a group: its description, members (keys) added and removed. */
+export interface GroupChange {
+  description?: string;
+  add: readonly string[];
+  remove: readonly string[];
+}
+
 /** Why a group was not written: the name taken, a cap, names of nobody. */
 export type GroupRefusal =
   | { taken: true }
@@ -1573,13 +1589,7 @@ export interface GroupStore {
    * those, in key order).
    */
   createGroup(
-    group: {
-      key: string;
-      name: string;
-      description: string;
-      creatorKey: string;
-      members: readonly string[];
-    },
+    group: NewGroup,
     caps: { maxGroups: number; maxMembers: number },
   ): Promise<StoredGroup | GroupRefusal>;
   /**
@@ -1590,11 +1600,7 @@ export interface GroupStore {
    */
   updateGroup(
     key: string,
-    change: {
-      description?: string;
-      add: readonly string[];
-      remove: readonly string[];
-    },
+    change: GroupChange,
     maxMembers: number,
   ): Promise<StoredGroup | GroupRefusal | undefined>;
   /** Deletes a group; false when there is none. */

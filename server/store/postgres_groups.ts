@@ -1,4 +1,10 @@
-import type { GroupRefusal, GroupStore, StoredGroup } from "./mod.ts";
+import type {
+  GroupChange,
+  GroupRefusal,
+  GroupStore,
+  NewGroup,
+  StoredGroup,
+} from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import type { Sql } from "./postgres_rows.ts";
 import type { TransactionSql } from "postgres";
@@ -35,13 +41,7 @@ export class PostgresGroups implements GroupStore {
   }
 
   createGroup(
-    group: {
-      key: string;
-      name: string;
-      description: string;
-      creatorKey: string;
-      members: readonly string[];
-    },
+    group: NewGroup,
     caps: { maxGroups: number; maxMembers: number },
   ): Promise<StoredGroup | GroupRefusal> {
     return this.#context.run((sql) =>
@@ -71,11 +71,7 @@ export class PostgresGroups implements GroupStore {
 
   updateGroup(
     key: string,
-    change: {
-      description?: string;
-      add: readonly string[];
-      remove: readonly string[];
-    },
+    change: GroupChange,
     maxMembers: number,
   ): Promise<StoredGroup | GroupRefusal | undefined> {
     return this.#context.run((sql) =>

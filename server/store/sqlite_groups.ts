@@ -1,5 +1,11 @@
 import type { StatementSync } from "node:sqlite";
-import type { GroupRefusal, GroupStore, StoredGroup } from "./mod.ts";
+import type {
+  GroupChange,
+  GroupRefusal,
+  GroupStore,
+  NewGroup,
+  StoredGroup,
+} from "./mod.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /** A group as its row holds it, with its members' names as JSON. */
@@ -40,13 +46,7 @@ export class SqliteGroups implements GroupStore {
   }
 
   createGroup(
-    group: {
-      key: string;
-      name: string;
-      description: string;
-      creatorKey: string;
-      members: readonly string[];
-    },
+    group: NewGroup,
     caps: { maxGroups: number; maxMembers: number },
   ): Promise<StoredGroup | GroupRefusal> {
     return this.#run(() =>
@@ -82,11 +82,7 @@ export class SqliteGroups implements GroupStore {
 
   updateGroup(
     key: string,
-    change: {
-      description?: string;
-      add: readonly string[];
-      remove: readonly string[];
-    },
+    change: GroupChange,
     maxMembers: number,
   ): Promise<StoredGroup | GroupRefusal | undefined> {
     return this.#run(() =>
