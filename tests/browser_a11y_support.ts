@@ -101,3 +101,13 @@ export async function focusComesTo(page: Page, testId: string): Promise<void> {
     testId,
   );
 }
+
+/** Shows a message's actions: a hover with a mouse, a tap on a phone. */
+export async function showActions(page: Page, text: string, phone: boolean) {
+  const row = page.getByTestId("message").filter({ hasText: text }).first();
+  // A tap on a row already tapped hides its actions again.
+  const tapped = () => row.evaluate((el) => el.classList.contains("selected"));
+  if (phone && !await tapped()) await row.click();
+  else if (!phone) await row.hover();
+  return row;
+}

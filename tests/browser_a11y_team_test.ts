@@ -9,7 +9,7 @@
  */
 
 import type { Browser, Page } from "playwright-core";
-import { Audit, SMALL_PHONE } from "./browser_a11y_support.ts";
+import { Audit, showActions, SMALL_PHONE } from "./browser_a11y_support.ts";
 import {
   browserTest,
   currentRoom,
@@ -19,14 +19,6 @@ import {
   transitionsDone,
 } from "./browser_support.ts";
 import { TestClient, type TestServer } from "./harness.ts";
-
-/** Shows a message's actions: a hover with a mouse, a tap on a phone. */
-async function showActions(page: Page, text: string, phone: boolean) {
-  const row = page.getByTestId("message").filter({ hasText: text }).first();
-  if (phone) await row.click();
-  else await row.hover();
-  return row;
-}
 
 /** Opens the phone's drawer, where the sidebar and one's own card are. */
 async function openDrawer(page: Page, phone: boolean): Promise<void> {

@@ -13,6 +13,7 @@ import {
   focusComesTo,
   focusedIs,
   PHONE,
+  showActions,
   tabTo,
 } from "./browser_a11y_support.ts";
 import {
@@ -120,15 +121,13 @@ async function auditScreens(
 
   // The emoji picker, then a reaction and a reply quote on screen.
   const welcome = page.getByTestId("message").filter({ hasText: "welcome" });
-  if (phone) await welcome.click();
-  else await welcome.hover();
+  await showActions(page, "welcome", phone);
   await welcome.getByTestId("message-react").click();
   await page.getByTestId("emoji-picker").waitFor();
   await audit.check(page, `${options.label} emoji picker`);
   await page.getByTestId("emoji-option").first().click();
   await welcome.getByTestId("reaction").waitFor();
-  if (phone) await welcome.click();
-  else await welcome.hover();
+  await showActions(page, "welcome", phone);
   await welcome.getByTestId("message-reply").click();
   await page.getByTestId("reply-bar").waitFor();
   await audit.check(page, `${options.label} replying`);
