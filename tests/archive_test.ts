@@ -194,6 +194,38 @@ Deno.test("an archived room refuses messages, replies, edits, authors' deletes, 
   }, { rateLimits: NO_RATE_LIMITS });
 });
 
+Deno.test("an author removed from a private room does not learn through edit_message or delete_message that it was archived, nor its new name", async () => {
+  await withClients(async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "club", private: true });
+    await ann.ok("invite", { room: "club", user: "ben" });
+    await ben.ok("join_room", { room: "club" });
+    const ids: string[] = [];
+    for (const text of ["one", "two"]) {
+      const sent = await ben.ok("send_message", { text });
+      ids.push((sent.message as { id: string }).id);
+    }
+    await ben.ok("join_room", { room: "general" });
+    await ann.ok("remove_member", { room: "club", user: "ben" });
+    await root.ok("update_room", { room: "club", name: "vault" });
+    await ann.ok("archive_room", { room: "vault" });
+
+    // What the author got before the archive: an edit is refused as for
+    // any room it was shut out of, and its own delete goes on.
+    const edit = await expectError(
+      ben,
+      "edit_message",
+      { id: ids[0], text: "changed" },
+      "forbidden",
+    );
+    assert.doesNotMatch(JSON.stringify(edit.data), /vault|archived/);
+    const deleted = await ben.ok("delete_message", { id: ids[1] });
+    assert.equal((deleted.message as { deleted?: boolean }).deleted, true);
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
 Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messages and an incoming webhook into an archived room answer 403 room_archived", async () => {
   await withServer(async (server) => {
     const root = await accountWithToken(server, "root");

@@ -33,8 +33,6 @@ export async function editMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, false);
   if (isFailure(record)) return record;
-  const archived = archivedRefusal(ctx.node, record.stream);
-  if (archived) return archived;
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
   // An author shut out of the room (removed from a private one, banned
@@ -47,6 +45,10 @@ export async function editMessage(
   ) {
     return fail("forbidden", "You can no longer write in this room.");
   }
+  // After the check above: the refusal names the room as it is now, which
+  // an author removed from a private one must not learn (nor its archive).
+  const archived = archivedRefusal(ctx.node, record.stream);
+  if (archived) return archived;
   const text = cleanText(
     data.text,
     (record.message.attachments ?? []).length > 0,
@@ -93,10 +95,16 @@ export async function deleteMessage(
   const record = await findOwn(ctx, data.id, true);
   if (isFailure(record)) return record;
   // Moderators and admins still take down what should not stay readable;
-  // authors' own deletes would rewrite the record the archive keeps.
+  // authors' own deletes would rewrite the record the archive keeps. An
+  // author shut out of the room deletes as before the archive: the
+  // refusal would tell one removed from a private room that it was
+  // archived, and its name now. One read more, for archived rooms only.
   if (RANK[ctx.client.member.role] < RANK.moderator) {
     const archived = archivedRefusal(ctx.node, record.stream);
-    if (archived) return archived;
+    if (
+      archived &&
+      await mayReadRoom(ctx.node, readerOf(ctx.client.member), record.stream)
+    ) return archived;
   }
   const outranked = record.userKey === ctx.client.member.userKey
     ? undefined
