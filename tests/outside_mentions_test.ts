@@ -7,7 +7,9 @@
  * fresh PostgreSQL database of its own.
  */
 import assert from "node:assert/strict";
+import { accountWithToken, call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
+import { ClientPool, withServer } from "./harness.ts";
 
 const stores = await bothStores();
 
@@ -60,3 +62,29 @@ stores.clients(
     assert.equal(joined.not_members, undefined);
   },
 );
+
+Deno.test("an HTTP API post that mentions an account not in the room answers the message alone, as documented: no not_members", async () => {
+  await withServer(async (server) => {
+    const ada = await accountWithToken(server, "ada");
+    await accountWithToken(server, "bob");
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const socket = await pool.login({ token: ada.token });
+      await socket.ok("create_room", { room: "dev" });
+      const posted = await call(server, "POST", "/api/rooms/dev/messages", {
+        token: ada.token,
+        body: { text: "@bob look", client_id: "k1" },
+      });
+      assert.equal(posted.status, 201);
+      assert.deepEqual(Object.keys(posted.body), ["message"]);
+      const retried = await call(server, "POST", "/api/rooms/dev/messages", {
+        token: ada.token,
+        body: { text: "@bob look", client_id: "k1" },
+      });
+      assert.equal(retried.status, 200);
+      assert.deepEqual(Object.keys(retried.body), ["message"]);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});
