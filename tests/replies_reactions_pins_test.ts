@@ -482,6 +482,24 @@ stores.clients(
 );
 
 stores.clients(
+  "pin: a guest's message under a name an account took after it is no one's own: the notice names its author and has no `own`",
+  async (pool) => {
+    const admin = await pool.register("boss");
+    const guest = await pool.guest("vera");
+    const theirs = await say(guest, "rules: be nice");
+    await guest.close();
+    // The name is free again; the guest's message is not this account's
+    // (it may not edit it: findOwn), nor its pin notice's own.
+    const vera = await pool.register("vera");
+    await admin.ok("set_role", { user: "vera", role: "moderator" });
+    await vera.ok("pin", { id: theirs.id });
+    const on = await admin.event("system", (d) => d.kind === "pinned");
+    assert.equal(on.data.text, "vera pinned a message by vera");
+    assert.equal(on.data.own, undefined);
+  },
+);
+
+stores.clients(
   "pin: a moderator pins and unpins; the room hears it; list_pins lists the latest first",
   async (pool) => {
     const admin = await pool.register("boss");

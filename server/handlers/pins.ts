@@ -60,9 +60,11 @@ export async function pin(
     if (conversationUsers(record.stream) !== undefined) return;
     const kind = on ? "pinned" : "unpinned";
     // "ana pinned a message by ana" read as two people. A hook's message
-    // under the pinner's name is not the pinner's own.
+    // under the pinner's name is not the pinner's own, nor one sent under
+    // the name before its account was made (a guest's: findOwn's rule).
     const own = message.badge !== "hook" &&
-      nameKey(message.user) === member.userKey;
+      record.userKey === member.userKey &&
+      Date.parse(record.message.ts) >= member.since;
     const whose = own ? "their own message" : `a message by ${message.user}`;
     node.publish({ kind: "room", key: record.stream }, "system", {
       room: node.registry.roomName(record.stream) ?? record.stream,
