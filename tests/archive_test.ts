@@ -226,6 +226,36 @@ Deno.test("an author removed from a private room does not learn through edit_mes
   }, { rateLimits: NO_RATE_LIMITS });
 });
 
+Deno.test("archive_room and unarchive_room asked on a node that has not heard another's change yet still make it: a stale flag is not taken for 'already so'", async () => {
+  await withClients(async (pool, server) => {
+    const ann = await pool.register("ann");
+    await ann.ok("create_room", { room: "dev" });
+    const store = server.node.store;
+    const stored = async () =>
+      (await store.listRooms()).find((r) => r.key === "dev")?.archived ??
+        false;
+    // As another node does: the store changed, this node's flag not yet
+    // (its `room_archived` control event is on its way).
+    await store.setRoomArchived("dev", true);
+    const back = await ann.ok("unarchive_room", { room: "dev" });
+    assert.equal(back.archived, false);
+    assert.equal(await stored(), false);
+    await ann.event("system", (d) => d.kind === "unarchived");
+
+    // The other way: archived by the other node already, this one's ask
+    // is done without a second notice (the other node's was the one).
+    await store.setRoomArchived("dev", true);
+    const done = await ann.ok("archive_room", { room: "dev" });
+    assert.equal(done.archived, true);
+    assert.equal(await stored(), true);
+    await ann.ok("list_rooms");
+    const notices = ann.received.filter((f) =>
+      f.action === "system" && f.data.kind === "archived"
+    );
+    assert.equal(notices.length, 0);
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
 Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messages and an incoming webhook into an archived room answer 403 room_archived", async () => {
   await withServer(async (server) => {
     const root = await accountWithToken(server, "root");

@@ -73,16 +73,21 @@ async function setArchived(
   const { node } = ctx;
   const member = ctx.client.member;
   const action = archived ? "archive_room" : "unarchive_room";
-  // Asked twice (two clicks, two moderators): done, nothing written again
-  // and no second notice.
-  if ((room.archived ?? false) === archived) {
-    return succeed({ room: room.name, archived });
-  }
   const audit = room.owner === member.userKey
     ? undefined
     : auditOf(ctx, { action, room: room.name });
+  // The store, not this node's flag, says whether it is so already: the
+  // flag may not have heard of another node's change yet, and taking it
+  // for the truth answered "done" to a change never made.
   const stored = await node.store.setRoomArchived(room.key, archived, audit);
-  if (!stored) return fail("room_not_found", `No room named '${data.room}'.`);
+  if (!stored) {
+    if (!node.registry.roomInfo(room.key)) {
+      return fail("room_not_found", `No room named '${data.room}'.`);
+    }
+    // Asked twice (two clicks, two moderators, two nodes): done, nothing
+    // written again and no second notice.
+    return succeed({ room: room.name, archived });
+  }
   const kind = archived ? "archived" : "unarchived";
   const notice: SystemEvent = {
     room: stored.name,

@@ -671,8 +671,10 @@ export interface RoomStore {
   ): Promise<StoredRoom | undefined>;
   /**
    * Archives a room (`archived`) or brings it back; returns the room as it
-   * now is, undefined when absent. `audit` is written in the same commit,
-   * unless the room is absent. A rename carries the flag with the room.
+   * now is when this call changed it, undefined when absent or already so
+   * (another node's call did it: a node's own flag may not have heard of
+   * it yet). `audit` is written in the same commit, only with a change. A
+   * rename carries the flag with the room.
    */
   setRoomArchived(
     key: string,

@@ -457,7 +457,8 @@ export class PostgresStore implements Store {
       // One statement, the audit entry with it (see the class comment).
       const [row] = await sql<RoomRow[]>`
         WITH updated AS (
-          UPDATE rooms SET archived = ${archived} WHERE key = ${key}
+          UPDATE rooms SET archived = ${archived}
+          WHERE key = ${key} AND archived <> ${archived}
           RETURNING key, name, created_at, private, owner, retention_days, topic,
           archived
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}

@@ -791,10 +791,10 @@ export class SqliteStore implements Store {
     return this.#run(() =>
       this.#transaction(() => {
         const row = this.#q(
-          `UPDATE rooms SET archived = ? WHERE key = ?
+          `UPDATE rooms SET archived = ? WHERE key = ? AND archived <> ?
            RETURNING key, name, created_at, private, owner, retention_days, topic,
            archived`,
-        ).get(archived ? 1 : 0, key) as RoomRow | undefined;
+        ).get(archived ? 1 : 0, key, archived ? 1 : 0) as RoomRow | undefined;
         this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
       })

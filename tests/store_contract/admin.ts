@@ -383,10 +383,13 @@ export function administration(test: StoreTest): void {
     assert.equal((await store.createRoom("Dev", "dev"))?.topic, undefined);
   });
 
-  test("setRoomArchived archives a room and brings it back, which listRooms gives; an unknown room is undefined; a room made again is not archived", async (store) => {
+  test("setRoomArchived archives a room and brings it back, which listRooms gives; an unknown room, or one already so, is undefined; a room made again is not archived", async (store) => {
     await store.createRoom("Dev", "dev");
+    assert.equal(await store.setRoomArchived("dev", false), undefined);
     const archived = await store.setRoomArchived("dev", true);
     assert.equal(archived?.archived, true);
+    assert.deepEqual((await store.listRooms()).at(-1), archived);
+    assert.equal(await store.setRoomArchived("dev", true), undefined);
     assert.deepEqual((await store.listRooms()).at(-1), archived);
     assert.equal(
       (await store.listRooms()).find((r) => r.key === "general")?.archived,

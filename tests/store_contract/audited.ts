@@ -190,6 +190,10 @@ export function auditedWrites(test: StoreTest): void {
       undefined,
     );
     assert.equal(
+      await store.setRoomArchived("ops", true, entry("archive_again")),
+      undefined,
+    );
+    assert.equal(
       await store.renameRoom("dev", "ops", "ops", entry("rename_taken")),
       "taken",
     );
