@@ -413,7 +413,8 @@ export interface SystemEvent {
   account_deleted?: true;
   /**
    * `pinned`, `unpinned`: the message is the pinner's own (by its account:
-   * not a hook's post under the pinner's name).
+   * not a hook's post under the pinner's name, nor a guest's from before
+   * the account).
    */
   own?: true;
   /** `kicked`, `banned`, to the user only: the whole server, or one room. */
