@@ -66,6 +66,7 @@ export async function editMessage(
     record.stream,
     text,
   );
+  if (isFailure(here)) return here;
   const groups = await groupMembers(
     ctx.node,
     ctx.client.member,

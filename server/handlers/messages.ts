@@ -97,6 +97,7 @@ export async function sendMessage(
   }
   if (saysHere(input.text)) {
     const here = await hereMembers(node, member, roomKey, input.text);
+    if (isFailure(here)) return here;
     if (here !== undefined) input.here = here;
   }
   if (namesSomeone(input.text)) {
