@@ -4,7 +4,8 @@
  * bounded number of rows in the DOM, show the right rows wherever they are
  * scrolled, and every row stays reachable by keyboard and by the find box;
  * an account's 520 conversations come 100 at a time, the older ones at a
- * click on "show more".
+ * click on "show more"; notices in the room ask for the member list once a
+ * pause, not once each.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 
@@ -466,4 +467,51 @@ browserTest(
     await currentConversation(page, "zz-oldest");
   },
   { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
+  "web client: joined and left notices in its room ask for the member list once a pause, not once each: a guest going out of and into general eleven times costs the page no list while its clock stands still, and the list is right once the pause is over",
+  async (browser, server) => {
+    // Each page asked for the whole list at every notice: one guest going
+    // in and out of a room of 450 web clients made the server answer
+    // 10,162 lists in 10 s (client/connection/members.ts).
+    const page = await openPage(browser, server);
+    let asked = 0;
+    page.on("websocket", (socket) =>
+      socket.on("framesent", (frame) => {
+        if (String(frame.payload).includes('"list_users"')) asked++;
+      }));
+    await page.clock.install();
+    await guest(page, "reader");
+    const member = (name: string) =>
+      page.locator(`[data-testid="member"][data-user="${name}"]`);
+    await member("reader").waitFor();
+    const mover = await TestClient.login(server.wsUrl, "mover");
+    try {
+      await mover.ok("create_room", { room: "side" });
+      await mover.ok("join_room", { room: "general" });
+      // Joined, left, joined: three lines in the page's log.
+      const lines = page.getByTestId("system-line").filter({
+        hasText: /mover (joined|left) general/,
+      });
+      await lines.nth(2).waitFor();
+      await member("mover").waitFor();
+      // From here no timer of the page fires: a list that waits for its
+      // pause is never asked.
+      const now = await page.evaluate(() => Date.now());
+      await page.clock.pauseAt(now + 10);
+      const before = asked;
+      for (let i = 0; i < 11; i++) {
+        await mover.ok("join_room", { room: i % 2 === 0 ? "side" : "general" });
+        await lines.nth(3 + i).waitFor();
+      }
+      // The last move was to side: mover left general.
+      assert.equal(asked - before, 0, "no list asked during the pause");
+      await page.clock.resume();
+      await member("mover").waitFor({ state: "detached" });
+      assert.equal(asked - before, 1, "one list once the pause was over");
+    } finally {
+      await mover.close();
+    }
+  },
 );

@@ -516,7 +516,7 @@ export class ServerEvents {
       event.kind !== "info" && event.kind !== "created" &&
       event.kind !== "topic"
     ) {
-      void this.#options.members.refresh();
+      void this.#options.members.refresh({ paced: true });
     }
   }
 
@@ -564,7 +564,7 @@ export class ServerEvents {
       roomKey(r.name) === roomKey(state.currentRoom.value)
     );
     if (here && here.users !== state.members.value.length) {
-      void this.#options.members.refresh();
+      void this.#options.members.refresh({ paced: true });
     }
   }
 }

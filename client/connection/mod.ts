@@ -167,7 +167,7 @@ export class Connection {
       event: (envelope) => this.#events.dispatch(envelope),
       answered: (action, data) => this.#session.answered(action, data),
     });
-    this.#members = new Members(state, this.#requests);
+    this.#members = new Members(state, this.#requests, clock);
     this.#staff = new Staff(state, this.#requests);
     this.#ignores = new Ignores(state, this.#requests);
     this.#groups = new Groups(state, this.#requests);
