@@ -4,7 +4,9 @@
  * whether a status is still on (one whose `until` has come is dropped
  * without waiting for the server).
  */
+import { nameKey } from "../server/protocol/names.ts";
 import type { Status } from "../server/protocol/types.ts";
+import { type AppState, entry } from "./state.ts";
 import type { MessageKey } from "./i18n.ts";
 import { inAnHour } from "./do_not_disturb.ts";
 
@@ -38,6 +40,23 @@ export function statusShown(
 ): Status | null {
   if (!status) return null;
   return status.until !== null && status.until <= now ? null : status;
+}
+
+/**
+ * The status shown beside a name at `now`: none for an account the user
+ * ignores, whose words reach it nowhere else (its messages hidden, its
+ * typing not shown); a `status` event still brings it, and a harasser's
+ * status ("@you …") stood beside its name in every member list the ignorer
+ * looked at, changed as often as it liked.
+ */
+export function statusOfName(
+  state: Pick<AppState, "statuses" | "ignored">,
+  name: string,
+  now: number,
+): Status | null {
+  const key = nameKey(name);
+  if (entry(state.ignored.value, key) !== undefined) return null;
+  return statusShown(entry(state.statuses.value, key), now);
 }
 
 /** The earliest end of those statuses still on at `now`, null for none. */

@@ -4,6 +4,7 @@
  * the name's menu and on the account's own card, cleared everywhere, and
  * dropped at its end. Needs /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest, openPage, register, signIn } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
@@ -76,6 +77,43 @@ browserTest(
       await mark.filter({ hasText: /🌴\s*On holiday/ }).waitFor();
       await bob.clock.fastForward("01:00:05");
       await mark.waitFor({ state: "detached" });
+    } finally {
+      await carol.close();
+    }
+  },
+);
+
+browserTest(
+  "web client: an account one ignores shows no status beside its name, in the member list or on its menu, however often it changes it; unignored, its status shows again",
+  async (browser, server) => {
+    // Its messages are hidden and its typing not shown; its status stood
+    // beside its name in every member list the ignorer looked at.
+    const carol = await TestClient.register(server.wsUrl, "carol");
+    try {
+      const bob = await openPage(browser, server);
+      await register(bob, "bob");
+      await carol.ok("set_status", { text: "bob, I know where you live" });
+      const mark = memberRow(bob, "carol").getByTestId("status-mark");
+      await mark.filter({ hasText: "I know where you live" }).waitFor();
+      await memberRow(bob, "carol").getByTestId("member-actions").click();
+      await bob.getByTestId("menu-ignore").click();
+      await mark.waitFor({ state: "detached" });
+      await carol.ok("set_status", { text: "bob, answer me" });
+      // A status of another, set after carol's, shows: the page heard both.
+      await memberRow(bob, "bob").waitFor();
+      const dan = await TestClient.register(server.wsUrl, "dan");
+      try {
+        await dan.ok("set_status", { text: "Lunch" });
+        await memberRow(bob, "dan").getByTestId("status-mark")
+          .filter({ hasText: "Lunch" }).waitFor();
+      } finally {
+        await dan.close();
+      }
+      assert.equal(await mark.count(), 0, "carol's new status is not shown");
+      await memberRow(bob, "carol").getByTestId("member-actions").click();
+      assert.equal(await bob.getByTestId("member-status").count(), 0);
+      await bob.getByTestId("menu-unignore").click();
+      await mark.filter({ hasText: "bob, answer me" }).waitFor();
     } finally {
       await carol.close();
     }

@@ -11,7 +11,7 @@ import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
 import { mayModerate, mayRemoveMember } from "../ranks.ts";
 import { entry, roomKey } from "../state.ts";
-import { nextStatusEnd, statusShown } from "../status.ts";
+import { nextStatusEnd, statusOfName } from "../status.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { Avatar } from "./Avatar.tsx";
 import { CloseIcon } from "./Icons.tsx";
@@ -80,7 +80,7 @@ export function MemberList(): JSX.Element {
         keyOf={nameKey}
         row={(name, position) => {
           const self = nameKey(name) === me;
-          const status = statusShown(entry(statuses, nameKey(name)), now);
+          const status = statusOfName(state, name, now);
           return (
             <li
               key={nameKey(name)}

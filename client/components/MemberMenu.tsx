@@ -18,7 +18,7 @@ import { entry, roomKey, roomTitle } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { pauseEnd } from "../do_not_disturb.ts";
-import { statusLine, statusShown } from "../status.ts";
+import { statusLine, statusOfName } from "../status.ts";
 
 /** Props of {@linkcode MemberMenu}. */
 export interface MemberMenuProps {
@@ -63,7 +63,7 @@ export function MemberMenu(
 
   const ignored = entry(state.ignored.value, nameKey(name)) !== undefined;
   const now = Date.now();
-  const status = statusShown(entry(state.statuses.value, nameKey(name)), now);
+  const status = statusOfName(state, name, now);
 
   async function toggleIgnore(): Promise<void> {
     close();
