@@ -3,6 +3,7 @@
  * join_room, leave_room, list_rooms, list_users and the room_list event.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
   expectError,
   ISO_MS,
@@ -332,6 +333,36 @@ Deno.test("list_users: a room's names are sorted with one collator, not one made
     assert.deepEqual(users.slice(0, 3), ["guest0", "guest1", "guest10"]);
     assert.equal(calls, 0, "a collator made per comparison");
   }));
+
+Deno.test("list_users: a long list costs its socket's request bucket a token per KiB past the first, a short one one token, so a socket asks a room of thousands no more often than its length allows", () => {
+  // One socket at the request bucket's 200 a second got 2,915 lists of
+  // 2,002 names (15 KB each) in 10 s; another client's list_rooms went
+  // from 0.3 to 4.3 ms (p50).
+  const request = { burst: 10, perSecond: 0.001 };
+  return withClients(async (pool) => {
+    // 60 names of 32 letters: a list of about 2.1 KiB, two tokens more.
+    for (let i = 0; i < 60; i++) {
+      await pool.guest(`g${String(i).padStart(31, "0")}`);
+    }
+    const asker = await pool.guest("asker");
+    const length = JSON.stringify(await asker.ok("list_users")).length;
+    assert.ok(length >= 2048 && length < 3072, `${length} bytes`);
+    // 10 tokens: 3 a list, so the first three lists and a fourth pass.
+    for (let i = 0; i < 3; i++) await asker.ok("list_users");
+    await expectError(asker, "list_users", {}, "rate_limited");
+    // A short list costs one token, as before: a room of two names.
+    const ann = await pool.guest("ann");
+    await ann.ok("create_room", { room: "nook" });
+    const bo = await pool.guest("bo");
+    await bo.ok("join_room", { room: "nook" });
+    for (let i = 0; i < 8; i++) await bo.ok("list_users");
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, request },
+    },
+  });
+});
 
 Deno.test("room_list: counts go up and down as users move and leave", () =>
   withClients(async (pool) => {
