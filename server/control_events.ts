@@ -80,8 +80,9 @@ export class ControlEvents {
     switch (event.kind) {
       case "presence_changed":
         // Counts and lists read after this see the change (presence/redis.ts
-        // keeps a read of the other nodes a quarter second otherwise).
-        this.#node.presence.othersChanged();
+        // keeps a read of the other nodes a quarter second otherwise); this
+        // node's own moves are in its memory, no reason to read the others.
+        if (event.node !== this.#node.id) this.#node.presence.othersChanged();
         this.#node.roomLists.schedule();
         return;
       case "room_created":

@@ -463,7 +463,7 @@ export class ChatNode {
    * busy one.
    */
   presenceChanged(): void {
-    this.control({ kind: "presence_changed" });
+    this.control({ kind: "presence_changed", node: this.id });
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   ClientPool,
   type Cluster,
   clusterSkipReason,
+  delay,
   eventually,
   type Frame,
   startCluster,
@@ -483,6 +484,84 @@ Deno.test({
       assert.ok(
         read <= 2 * (quarters + 1),
         `${read} presence reads in ${quarters} quarters of a second`,
+      );
+    } finally {
+      await admin.quit();
+      await Promise.all(pools.map((pool) => pool.closeAll()));
+      await cluster?.stop();
+      await redis.stop();
+      await pg.stop();
+    }
+  },
+});
+Deno.test({
+  name:
+    "on several nodes, guests coming and going on one node do not make every list_users on the other read its presence again: at most one read a tenth of a second",
+  ignore: clusterSkip !== undefined,
+  fn: async () => {
+    // Each guest's login and logout sends presence_changed, which dropped
+    // the other node's quarter-second read: a list_users after each was a
+    // read of every connection of the node (12 to 16 ms at 2,000 accounts).
+    const pg = (await startPostgres())!;
+    const redis = (await startRedis())!;
+    const admin = redisClient(redis.url);
+    let cluster: Cluster | undefined;
+    let pools: ClientPool[] = [];
+    try {
+      cluster = await startCluster(pg.url, redis.url, { nodes: 2 });
+      pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+      const gus = await pools[0].guest("gus");
+      await pools[1].guest("ida");
+      await eventually(async () => {
+        const { users } = await gus.ok("list_users", { room: "general" });
+        assert.deepEqual(users, ["gus", "ida"]);
+      });
+      const reads = async () =>
+        Number(
+          /cmdstat_hvals:calls=(\d+)/.exec(
+            await admin.info("commandstats"),
+          )?.[1] ?? 0,
+        );
+      // Sixty guests log in and out on node 1, once alone, once while gus
+      // asks list_users on node 0 again and again: the logins' own reads
+      // (who else holds the name, which rooms hear them) are the same both
+      // times; what the lists add is what is bounded.
+      const flap = async (from: number) => {
+        for (let i = from; i < from + 60; i++) {
+          const guest = await TestClient.login(
+            cluster!.nodes[1].wsUrl,
+            `g${i}`,
+          );
+          await guest.close();
+        }
+      };
+      await admin.config("RESETSTAT");
+      await flap(0);
+      const alone = await reads();
+      await admin.config("RESETSTAT");
+      const started = performance.now();
+      let done = false;
+      const asking = (async () => {
+        // At most the 200 a second of its request bucket.
+        while (!done) {
+          await gus.ok("list_users", { room: "general" });
+          await delay(5);
+        }
+      })();
+      try {
+        await flap(60);
+      } finally {
+        done = true;
+        await asking;
+      }
+      const tenths = Math.ceil((performance.now() - started) / 100);
+      const added = await reads() - alone;
+      // Node 0 reads node 1 at most once a tenth of a second, and once
+      // more for the read under way at the start; as many again for the
+      // logins' own reads, which differ a little from one run to the next.
+      assert.ok(
+        added <= 2 * (tenths + 1),
+        `list_users added ${added} presence reads in ${tenths} tenths of a second (${alone} without)`,
       );
     } finally {
       await admin.quit();

@@ -144,7 +144,14 @@ export type ControlEvent =
     /** The close reason the sockets get. */
     reason: string;
   }
-  | { kind: "presence_changed" };
+  | {
+    kind: "presence_changed";
+    /**
+     * The node whose users moved: it reads its own from memory (absent
+     * from nodes of before: read again).
+     */
+    node?: string;
+  };
 
 /** A control event for every node, this one included. */
 export interface ControlPublication {

@@ -57,7 +57,9 @@ export interface PresenceManager {
   accountsIn(roomKey: string): Promise<string[]>;
   /**
    * Another node's users changed rooms or came or went (a `presence_changed`
-   * event): counts and lists read the other nodes again from now on.
+   * event): counts and lists read the other nodes again from now on (on
+   * Redis, those asked within a tenth of a second of the last read wait
+   * for one read then).
    */
   othersChanged(): void;
   /** How many connections of a user are in a room, on every node. */

@@ -127,12 +127,24 @@ const SETTLE_POLL_MS = 100;
  * ms for 5,000 in 50 (load 10), and one guest's socket may send 200
  * `list_users` a second, an account 100 messages saying `@here` in a room of
  * its own: each was a read. Now they share one a quarter second, the pace
- * of room lists, read again at once when a `presence_changed` event says
- * another node's users moved (othersChanged). The cost: a change another
- * node wrote shows up to that much later here if its event has not come
- * yet (this node's own, never).
+ * of room lists, read again (within OTHERS_REREAD_MS of the last) when a
+ * `presence_changed` event says another node's users moved (othersChanged).
+ * The cost: a change another node wrote shows up to that much later here
+ * if its event has not come yet (this node's own, never).
  */
 const OTHERS_READ_MS = 250;
+
+/**
+ * How soon after the last read began a `presence_changed` brings the next
+ * (ms): the askers wait for it, all for one read. Each guest's login, move
+ * and logout on another node sends one, and when it started a read at
+ * once, 60 guests logging in and out on one node added 28 to 106 reads in
+ * 0.2 to 0.5 s to a socket asking list_users on another (12 to 16 ms each
+ * at 2,000 accounts): the quarter second's cache was gone. Now reads come
+ * at most ten a second whatever the churn; a count or list read after the
+ * event still sees it, at most that much later.
+ */
+const OTHERS_REREAD_MS = 100;
 
 /**
  * Presence shared through Redis. Each node keeps its connections in its own
@@ -179,10 +191,14 @@ export class RedisPresence implements PresenceManager {
   /** The last read of the other nodes' entries, and when it started (#recent). */
   #others?: {
     at: number;
+    /** A `presence_changed` came after it began (othersChanged). */
+    stale?: boolean;
     asked: Set<string>;
     nodes: Promise<Map<string, PresenceEntry[]>>;
   };
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The wait of a read due OTHERS_REREAD_MS after the last (#recent). */
+  #reread?: { timer: ReturnType<typeof setTimeout>; done: () => void };
   #closed = false;
 
   constructor(redis: Redis, options: RedisPresenceOptions) {
@@ -405,15 +421,26 @@ export class RedisPresence implements PresenceManager {
     try {
       const live = (await this.#liveNow()).filter((n) => n !== this.#node);
       let others = this.#others;
+      const now = performance.now();
       if (
         others === undefined ||
-        performance.now() - others.at >= OTHERS_READ_MS ||
+        now - others.at >= OTHERS_READ_MS ||
+        (others.stale && now - others.at >= OTHERS_REREAD_MS) ||
         live.some((node) => !others!.asked.has(node))
       ) {
         others = {
-          at: performance.now(),
+          at: now,
           asked: new Set(live),
           nodes: this.#entriesOf(live).then((read) => new Map(read)),
+        };
+        this.#others = others;
+      } else if (others.stale) {
+        const at = others.at + OTHERS_REREAD_MS;
+        others = {
+          at,
+          asked: new Set(live),
+          nodes: this.#waitFor(at - now).then(() => this.#entriesOf(live))
+            .then((read) => new Map(read)),
         };
         this.#others = others;
       }
@@ -463,7 +490,23 @@ export class RedisPresence implements PresenceManager {
   }
 
   othersChanged(): void {
-    this.#others = undefined;
+    // A read that has not begun yet (its wait, #waitFor) will see it.
+    const others = this.#others;
+    if (others && others.at <= performance.now()) others.stale = true;
+  }
+
+  // Resolves after `ms`, or at once when presence closes.
+  #waitFor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#reread?.done === done) this.#reread = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#reread?.done();
+      this.#reread = { timer, done };
+    });
   }
 
   async accountsIn(roomKey: string): Promise<string[]> {
@@ -752,6 +795,7 @@ export class RedisPresence implements PresenceManager {
     this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#rejoinTimer);
+    this.#reread?.done();
     try {
       await this.#redis.pipeline()
         .zrem(NODES, this.#node)
