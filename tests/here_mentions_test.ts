@@ -410,6 +410,47 @@ Deno.test("an @here pays its author's message budget one message for each 50 acc
   }
 });
 
+/**
+ * Two nodes on a PostgreSQL and a Redis of their own: `reads` counts the
+ * reads of a node's presence entries since `resetReads` (Redis's HVALS
+ * calls), by whichever node.
+ */
+async function withPresenceReads(
+  body: (parts: {
+    cluster: Cluster;
+    pools: ClientPool[];
+    reads(): Promise<number>;
+    resetReads(): Promise<unknown>;
+  }) => Promise<void>,
+): Promise<void> {
+  const pg = (await startPostgres())!;
+  const redis = (await startRedis())!;
+  const admin = redisClient(redis.url);
+  let cluster: Cluster | undefined;
+  let pools: ClientPool[] = [];
+  try {
+    cluster = await startCluster(pg.url, redis.url, { nodes: 2 });
+    pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+    await body({
+      cluster,
+      pools,
+      reads: async () =>
+        Number(
+          /cmdstat_hvals:calls=(\d+)/.exec(
+            await admin.info("commandstats"),
+          )?.[1] ?? 0,
+        ),
+      resetReads: () => admin.config("RESETSTAT"),
+    });
+  } finally {
+    await admin.quit();
+    await Promise.all(pools.map((pool) => pool.closeAll()));
+    await cluster?.stop();
+    await redis.stop();
+    await pg.stop();
+  }
+}
+
 const clusterSkip = clusterSkipReason();
 Deno.test({
   name:
@@ -443,14 +484,7 @@ Deno.test({
     // 2,000 accounts in 20 rooms, 100 ms for 5,000 in 50 (load 10). One
     // guest's socket may send 200 list_users a second, an account 100
     // messages saying @here in a room of its own.
-    const pg = (await startPostgres())!;
-    const redis = (await startRedis())!;
-    const admin = redisClient(redis.url);
-    let cluster: Cluster | undefined;
-    let pools: ClientPool[] = [];
-    try {
-      cluster = await startCluster(pg.url, redis.url, { nodes: 2 });
-      pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+    await withPresenceReads(async ({ pools, reads, resetReads }) => {
       const ada = await pools[0].register("ada");
       await ada.ok("create_room", { room: "attic" });
       await pools[1].register("bob");
@@ -459,14 +493,8 @@ Deno.test({
         const { users } = await gus.ok("list_users", { room: "general" });
         assert.deepEqual(users, ["ada", "bob", "gus"]);
       });
-      const reads = async () =>
-        Number(
-          /cmdstat_hvals:calls=(\d+)/.exec(
-            await admin.info("commandstats"),
-          )?.[1] ?? 0,
-        );
       const started = performance.now();
-      await admin.config("RESETSTAT");
+      await resetReads();
       await Promise.all([
         ...Array.from(
           { length: 40 },
@@ -485,13 +513,7 @@ Deno.test({
         read <= 2 * (quarters + 1),
         `${read} presence reads in ${quarters} quarters of a second`,
       );
-    } finally {
-      await admin.quit();
-      await Promise.all(pools.map((pool) => pool.closeAll()));
-      await cluster?.stop();
-      await redis.stop();
-      await pg.stop();
-    }
+    });
   },
 });
 Deno.test({
@@ -502,26 +524,13 @@ Deno.test({
     // Each guest's login and logout sends presence_changed, which dropped
     // the other node's quarter-second read: a list_users after each was a
     // read of every connection of the node (12 to 16 ms at 2,000 accounts).
-    const pg = (await startPostgres())!;
-    const redis = (await startRedis())!;
-    const admin = redisClient(redis.url);
-    let cluster: Cluster | undefined;
-    let pools: ClientPool[] = [];
-    try {
-      cluster = await startCluster(pg.url, redis.url, { nodes: 2 });
-      pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
+    await withPresenceReads(async ({ cluster, pools, reads, resetReads }) => {
       const gus = await pools[0].guest("gus");
       await pools[1].guest("ida");
       await eventually(async () => {
         const { users } = await gus.ok("list_users", { room: "general" });
         assert.deepEqual(users, ["gus", "ida"]);
       });
-      const reads = async () =>
-        Number(
-          /cmdstat_hvals:calls=(\d+)/.exec(
-            await admin.info("commandstats"),
-          )?.[1] ?? 0,
-        );
       // Sixty guests log in and out on node 1, once alone, once while gus
       // asks list_users on node 0 again and again: the logins' own reads
       // (who else holds the name, which rooms hear them) are the same both
@@ -529,16 +538,16 @@ Deno.test({
       const flap = async (from: number) => {
         for (let i = from; i < from + 60; i++) {
           const guest = await TestClient.login(
-            cluster!.nodes[1].wsUrl,
+            cluster.nodes[1].wsUrl,
             `g${i}`,
           );
           await guest.close();
         }
       };
-      await admin.config("RESETSTAT");
+      await resetReads();
       await flap(0);
       const alone = await reads();
-      await admin.config("RESETSTAT");
+      await resetReads();
       const started = performance.now();
       let done = false;
       const asking = (async () => {
@@ -563,13 +572,7 @@ Deno.test({
         added <= 2 * (tenths + 1),
         `list_users added ${added} presence reads in ${tenths} tenths of a second (${alone} without)`,
       );
-    } finally {
-      await admin.quit();
-      await Promise.all(pools.map((pool) => pool.closeAll()));
-      await cluster?.stop();
-      await redis.stop();
-      await pg.stop();
-    }
+    });
   },
 });
 if (clusterSkip !== undefined) {
