@@ -5,6 +5,8 @@ import { MAX_GROUP_MEMBERS } from "./protocol/limits.ts";
 import { nameKey } from "./protocol/names.ts";
 import type { Member } from "./registry.ts";
 import { conversationUsers } from "./store/mod.ts";
+import { type Failure } from "./protocol/errors.ts";
+import { payWideMentions } from "./room_mentions.ts";
 
 /**
  * A cheap first look, without a promise: a text with no "@" names no one
@@ -29,6 +31,11 @@ export function namesSomeone(text: string): boolean {
  * than {@link MAX_GROUP_MEMBERS}, the first by key. Never in a private
  * conversation (a group is not expanded there), nor from a guest.
  *
+ * Its rows are paid from the author's message budget as an `@here`'s are
+ * (room_mentions.ts, `hereCost`): `rate_limited` when they are more than
+ * it pays for. Without it, an owner who added 1,000 accounts to a private
+ * room (invite asks no one) wrote 1,000 rows a message with one `@group`.
+ *
  * Cost: one store read (a primary-key range of the group members for each
  * name, a membership probe for each member found) for a text that names
  * someone; none for one that does not.
@@ -38,7 +45,7 @@ export async function groupMembers(
   member: Member,
   stream: string,
   text: string,
-): Promise<string[] | undefined> {
+): Promise<string[] | Failure | undefined> {
   if (!namesSomeone(text) || member.guest) return undefined;
   if (conversationUsers(stream) !== undefined) return undefined;
   const named = new Set<string>();
@@ -57,5 +64,7 @@ export async function groupMembers(
     limit: cap + 2,
   })).filter((key) => key !== member.userKey);
   if (keys.length > cap && !privileged) return undefined;
-  return keys.length === 0 ? undefined : keys.slice(0, cap);
+  if (keys.length === 0) return undefined;
+  const notified = keys.slice(0, cap);
+  return payWideMentions(node, member, notified);
 }

@@ -53,11 +53,24 @@ export async function hereMembers(
   }
   const online = await node.presence.accountsIn(stream);
   const here = online.filter((key) => key !== member.userKey);
-  const cost = hereCost(here.length);
+  return payWideMentions(node, member, here);
+}
+
+/**
+ * Takes what mentioning `accounts` at once costs (`hereCost`) from the
+ * author's message budget: `accounts` when it pays, else `rate_limited`
+ * with the wait. For `@here` and `@group` (group_mentions.ts) alike.
+ */
+export function payWideMentions(
+  node: ChatNode,
+  member: Member,
+  accounts: string[],
+): string[] | Failure {
+  const cost = hereCost(accounts.length);
   const wait = cost === 0
     ? 0
     : node.userLimits.take(member.userKey, "message", performance.now(), cost);
-  return wait === 0 ? here : rateLimited(wait);
+  return wait === 0 ? accounts : rateLimited(wait);
 }
 
 /**

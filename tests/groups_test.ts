@@ -7,11 +7,14 @@
  */
 import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import type { ChatMessage as Message } from "../server/protocol/types.ts";
 import { bothStores } from "./both_stores.ts";
 import {
-  type ClientPool,
+  ClientPool,
   expectError,
   roundTrip,
+  startTestServer,
   type TestClient,
 } from "./harness.ts";
 
@@ -253,6 +256,56 @@ stores.clients(
   },
   { roomMentionMembers: 1 } satisfies Partial<Config>,
 );
+
+Deno.test("an @group pays its author's message budget as an @here does: one message for each 50 members it notifies past the first 50, so a room's owner cannot write a group's rows at the rate of messages", async () => {
+  // The owner of a private room may add anyone to it (invite asks no
+  // one), then make a group of them: 1,000 rows a message at the 100
+  // messages a second of its budget, where names write 50 a message.
+  const message = { burst: 5, perSecond: 0.001 };
+  const server = await startTestServer({
+    trustProxy: true,
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUser: { ...DEFAULT_RATE_LIMITS.perUser, message },
+    },
+  });
+  // Accounts come 20 an hour from an address: 52 need three.
+  const pools = [0, 1, 2, 3].map((i) =>
+    new ClientPool(server.wsUrl, {
+      headers: { "x-forwarded-for": `198.51.100.${i + 1}` },
+    })
+  );
+  try {
+    const owner = await pools[0].register("owner");
+    const names: string[] = [];
+    for (let i = 0; i < 51; i++) {
+      await pools[1 + Math.floor(i / 19)].register(`m${i}`);
+      names.push(`m${i}`);
+    }
+    await owner.ok("create_group", { name: "crew", members: names });
+    // Everyone belongs to general: 51 notified, two messages' worth each.
+    for (const text of ["@crew doors open", "@crew doors close"]) {
+      const sent = await owner.ok("send_message", { text });
+      assert.equal((sent.message as Message).text, text);
+    }
+    const refused = await owner.request("send_message", {
+      text: "@crew one more",
+    });
+    assert.equal(refused.data.code, "rate_limited");
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    const page = await owner.ok("history", { room: "general" });
+    assert.deepEqual(
+      (page.messages as Message[]).map((m) => m.text).filter((t) =>
+        t.startsWith("@crew")
+      ),
+      ["@crew doors open", "@crew doors close"],
+      "the refused send is not stored",
+    );
+  } finally {
+    for (const pool of pools) await pool.closeAll();
+    await server.close();
+  }
+});
 
 stores.clients(
   "a deleted account leaves its groups; the groups it created stay, for moderators and admins to change",

@@ -73,6 +73,7 @@ export async function editMessage(
     record.stream,
     text,
   );
+  if (isFailure(groups)) return groups;
   const message = await ctx.node.store.updateMessage(data.id, {
     text,
     ...(roomWide ? { roomWide } : {}),

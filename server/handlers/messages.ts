@@ -102,6 +102,7 @@ export async function sendMessage(
   }
   if (namesSomeone(input.text)) {
     const groups = await groupMembers(node, member, roomKey, input.text);
+    if (isFailure(groups)) return groups;
     if (groups !== undefined) input.groups = groups;
   }
   if (replyTo !== undefined) input.replyTo = replyTo;
