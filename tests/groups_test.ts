@@ -188,6 +188,25 @@ stores.clients(
 );
 
 stores.clients(
+  "a guest may not log in under a group's name, nor a group take the name of a guest online, as with an account's name",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    await ann.ok("create_group", { name: "ops" });
+    const door = await pool.connect();
+    const refused = await expectError(
+      door,
+      "login",
+      { username: "OPS" },
+      "username_taken",
+    );
+    assert.match(refused.data.message as string, /group/);
+    const gus = await pool.guest("gus");
+    await expectError(ann, "create_group", { name: "Gus" }, "username_taken");
+    await gus.close();
+  },
+);
+
+stores.clients(
   "@group mentions each member of the group in the room but the author, as a name does; an edit without it takes the mentions back",
   async (pool) => {
     const ann = await pool.register("ann");

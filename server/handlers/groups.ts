@@ -63,6 +63,11 @@ export async function createGroup(
       `The name '${name}' looks like '${lookalike.username}', an account's.`,
     );
   }
+  // An online guest's name is taken, as `register` holds it: the guest
+  // would go on posting under the group's name.
+  if (await ctx.node.presence.isGuestOnline(nameKey(name))) {
+    return fail("username_taken", `The name '${name}' is in use.`);
+  }
   const names = byKey(data.members ?? []);
   const stored = await ctx.node.store.createGroup({
     key: nameKey(name),
