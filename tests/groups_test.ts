@@ -207,6 +207,50 @@ stores.clients(
 );
 
 stores.clients(
+  "an account's deletion takes it out of its groups and off their creator, and every logged-in connection hears it as group_updated",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await pool.register("ben");
+    await ann.ok("create_group", { name: "ops", members: ["ann", "ben"] });
+    await ann.ok("create_group", { name: "design", members: ["ben"] });
+    await root.ok("create_group", { name: "crew", members: ["root"] });
+    await root.ok("delete_account", { user: "ann", messages: "keep" });
+    await root.ok("delete_account", { user: "ben", messages: "keep" });
+    const opsGone = await root.event(
+      "group_updated",
+      (d) =>
+        d.name === "ops" &&
+        (d.group as { members: string[] }).members.length === 0,
+    );
+    assert.deepEqual(opsGone.data.group, {
+      name: "ops",
+      description: "",
+      creator: null,
+      members: [],
+    });
+    await root.event(
+      "group_updated",
+      (d) =>
+        d.name === "design" &&
+        (d.group as { members: string[] }).members.length === 0,
+    );
+    assert.deepEqual((await root.ok("list_groups", {})).groups, [
+      { name: "crew", description: "", creator: "root", members: ["root"] },
+      { name: "design", description: "", creator: null, members: [] },
+      opsGone.data.group,
+    ]);
+    // A group the deleted accounts had no part in is not told again.
+    assert.equal(
+      root.received.filter((f) =>
+        f.action === "group_updated" && f.data.name === "crew"
+      ).length,
+      1,
+    );
+  },
+);
+
+stores.clients(
   "@group mentions each member of the group in the room but the author, as a name does; an edit without it takes the mentions back",
   async (pool) => {
     const ann = await pool.register("ann");

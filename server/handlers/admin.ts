@@ -25,6 +25,7 @@ import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
 import { publishStatusGone } from "./status.ts";
+import { groupsChanged, groupsOfAccount } from "./groups.ts";
 import { requireRole } from "./roles.ts";
 import { renameRoom } from "./room_rename.ts";
 
@@ -227,6 +228,8 @@ export async function deleteAccount(
   const owned = node.registry.rooms().filter((room) =>
     room.owner === account.key
   );
+  // Its groups lose it as a member or their creator: every page is told.
+  const groups = await groupsOfAccount(node, account.key);
   // The entry is written in the deletion's commit, only if it deleted.
   const deleted = await node.store.deleteAccount(
     account.key,
@@ -241,6 +244,7 @@ export async function deleteAccount(
   if (!deleted) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
+  const groupsTold = await groupsChanged(node, groups);
   const text = `${account.username}'s account was deleted by ${by}`;
   logger.warn("{text} ({messages} messages)", {
     text,
@@ -258,6 +262,7 @@ export async function deleteAccount(
         accountDeleted: true,
       });
       publishStatusGone(node, account.username);
+      groupsTold?.();
       for (const room of owned) {
         node.control({
           kind: "room_changed",

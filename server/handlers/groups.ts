@@ -144,6 +144,50 @@ export async function listGroups(
   return succeed({ groups: groups.map(shown) });
 }
 
+/**
+ * The keys of the groups an account is a member or the creator of, read
+ * before its deletion takes it out of them (handlers/admin.ts), so that
+ * {@link groupsChanged} can tell every connection after. One read of
+ * every group: deletions are an admin's, and rare.
+ */
+export async function groupsOfAccount(
+  node: ChatNode,
+  userKey: string,
+): Promise<Set<string>> {
+  const groups = await node.store.listGroups();
+  return new Set(
+    groups.filter((group) =>
+      group.creatorKey === userKey ||
+      group.members.some((name) => nameKey(name) === userKey)
+    ).map((group) => group.key),
+  );
+}
+
+/**
+ * The `group_updated` events of groups changed by something else than a
+ * group action (an account's deletion: groupsOfAccount), each as the
+ * store now holds it; without them every page kept showing the deleted
+ * name among the members (and a new account of that name as one) until
+ * its next login. Undefined when none changed; one read of every group
+ * else.
+ */
+export async function groupsChanged(
+  node: ChatNode,
+  keys: ReadonlySet<string>,
+): Promise<(() => void) | undefined> {
+  if (keys.size === 0) return undefined;
+  const now = (await node.store.listGroups()).filter((group) =>
+    keys.has(group.key)
+  );
+  return () => {
+    for (const stored of now) {
+      const group = shown(stored);
+      const event: GroupUpdatedEvent = { group, name: group.name };
+      node.publish({ kind: "everyone" }, "group_updated", event);
+    }
+  };
+}
+
 /** A group as the protocol shows it. */
 export function shown(stored: StoredGroup): Group {
   return {
