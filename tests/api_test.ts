@@ -802,6 +802,48 @@ Deno.test("a bot lists a room's users over REST, as list_users answers, and a pr
     }
   }));
 
+Deno.test("GET /api/rooms/{room}/members costs its token's request bucket a token per KiB past the first, as list_users does on a socket", async () => {
+  // One token at the request bucket's 200 a second could read a list of
+  // 2,000 names (15 KB) 200 times a second, what list_users' cost per KiB
+  // stopped on the WebSocket.
+  const request = { burst: 10, perSecond: 0.001 };
+  await withServer(async (server) => {
+    const alice = await accountWithToken(server, "alice");
+    const guests: TestClient[] = [];
+    try {
+      // 60 names of 32 letters: a list of about 2.1 KiB, two tokens more.
+      for (let i = 0; i < 60; i++) {
+        guests.push(
+          await TestClient.login(
+            server.wsUrl,
+            `g${String(i).padStart(31, "0")}`,
+          ),
+        );
+      }
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const list = await call(server, "GET", "/api/rooms/general/members", {
+          token: alice.token,
+        });
+        if (i === 0) {
+          const length = JSON.stringify(list.body).length;
+          assert.ok(length >= 2048 && length < 3072, `${length} bytes`);
+        }
+        statuses.push(list.status);
+      }
+      // 10 tokens: 3 a list, so the first three lists and a fourth pass.
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+    } finally {
+      for (const guest of guests) await guest.close();
+    }
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, request },
+    },
+  });
+});
+
 Deno.test("a bot lists a room's accounts over REST, online or not, by prefix, as list_members answers", () =>
   withServer(async (server) => {
     const alice = await accountWithToken(server, "alice");

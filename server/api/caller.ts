@@ -95,6 +95,19 @@ export class ApiLimits {
     if (wait === 0) return undefined;
     return rateLimited(wait);
   }
+
+  /**
+   * Takes `tokens` more of this category from the caller's token (or
+   * session), into debt if need be: what an answer was found to cost once
+   * written (answerAsCaller's `perKiB`).
+   */
+  spend(
+    caller: Pick<ApiCaller, "credential">,
+    category: RateCategory,
+    tokens: number,
+  ): void {
+    this.#perCredential.spend(caller.credential, category, tokens);
+  }
 }
 
 // One per node: the REST API (loaded later, api/lazy.ts) and /api/admin
@@ -244,7 +257,9 @@ export async function sendAsCaller(
  * categoryOf). No room is checked first: each handler finds what it acts
  * on and checks who may. With `options.page` (a page of messages, taken
  * from the address's history budget: page_answer.ts), the answer is
- * written through it, so that its size is charged.
+ * written through it, so that its size is charged; with `options.perKiB`
+ * (a list as long as a room's crowd), each KiB of the answer past the first
+ * takes one more token of `category` from the caller's token.
  */
 export async function answerAsCaller(
   c: Context,
@@ -252,13 +267,17 @@ export async function answerAsCaller(
   limits: ApiLimits,
   category: RateCategory,
   handler: (ctx: MemberContext) => Promise<Outcome>,
-  options: { page?: PageAnswer } = {},
+  options: { page?: PageAnswer; perKiB?: boolean } = {},
 ): Promise<never> {
+  let caller: ApiCaller | undefined;
   const outcome = await sendAsCaller(
     c,
     node,
     limits,
-    () => Promise.resolve(""),
+    (who) => {
+      caller = who;
+      return Promise.resolve("");
+    },
     handler,
     { category },
   );
@@ -266,5 +285,15 @@ export async function answerAsCaller(
   outcome.after?.();
   // The handlers' data is untyped: tests/openapi_test.ts checks it.
   if (options.page) return options.page.answer(c, outcome.data) as never;
+  if (options.perKiB && caller !== undefined) {
+    // Each KiB of the answer past the first takes one more token, as a
+    // socket's list_users does (connection.ts #listCounted).
+    const text = JSON.stringify(outcome.data);
+    const over = Math.floor(text.length / 1024);
+    if (over > 0) limits.spend(caller, category, over);
+    return c.body(text, 200, {
+      "Content-Type": "application/json",
+    }) as never;
+  }
   return c.json(outcome.data, 200) as never;
 }

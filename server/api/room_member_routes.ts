@@ -81,7 +81,16 @@ export function roomMemberRoutes(
     }),
     (c) => {
       const { room } = c.req.valid("param");
-      return answer(c, "request", (ctx) => listUsers(ctx, { room }));
+      // A token per KiB past the first, as list_users on a socket: a list
+      // of 2,000 names is 15 KB.
+      return answerAsCaller(
+        c,
+        node,
+        limits,
+        "request",
+        (ctx) => listUsers(ctx, { room }),
+        { perKiB: true },
+      );
     },
   );
 
