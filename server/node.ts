@@ -356,6 +356,8 @@ export class ChatNode {
       exceptConnection?: number;
       /** Only connections looking at the room (typing). */
       viewersOnly?: boolean;
+      /** Only accounts' connections, no guest's (EventPublication). */
+      accountsOnly?: boolean;
       /** Only connections whose name was theirs then (ms). */
       sentAt?: number;
       /** A `message_updated`'s message (EventPublication.updated). */
@@ -374,6 +376,7 @@ export class ChatNode {
       publication.exceptConnection = `${this.id}:${options.exceptConnection}`;
     }
     if (options.viewersOnly) publication.viewersOnly = true;
+    if (options.accountsOnly) publication.accountsOnly = true;
     if (options.sentAt !== undefined) publication.sentAt = options.sentAt;
     if (options.updated !== undefined) publication.updated = options.updated;
     this.broker.publish(publication);
@@ -897,7 +900,13 @@ export class ChatNode {
     // loop that V8 inlines `deliver` into; everyone's as the registry's
     // Set, with forEach, not for...of: iterating a Set made an object per
     // member (850 bytes per message to a room of 20, docs/performance.md).
-    if (Array.isArray(members)) {
+    if (publication.accountsOnly) {
+      // Rare (a group's change): its own walk, so the loops below, every
+      // other publication's, stay as they were.
+      members.forEach((member: Member) => {
+        if (!member.guest) deliver(member);
+      });
+    } else if (Array.isArray(members)) {
       for (let i = 0; i < members.length; i++) deliver(members[i]);
     } else {
       members.forEach(deliver);

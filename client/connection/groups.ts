@@ -1,7 +1,7 @@
 /**
  * The server's user groups: read at each login and resume, changed from
  * the Groups dialog, and kept in step by the `group_updated` events every
- * logged-in connection gets (events.ts). Guests see no groups.
+ * account's connection gets (events.ts). Guests see no groups.
  */
 
 import * as actions from "../actions.ts";

@@ -22,6 +22,11 @@ export interface EventPublication {
   /** Only connections looking at the room get it (typing). */
   viewersOnly?: boolean;
   /**
+   * Only accounts' connections get it, no guest's (`group_updated`: groups
+   * are for accounts). A node from before it delivers to guests too.
+   */
+  accountsOnly?: boolean;
+  /**
    * For the update of a private message: when it was sent (ms). A
    * connection whose name became its own later (a new guest under a freed
    * name, an account registered again) does not get it: the message was

@@ -4,7 +4,7 @@
  * makes one; its creator, the moderators and the admins change or delete
  * it. A group's name is in the accounts' namespace (an account's name,
  * `here` and `room` are refused, and `register` of a group's name is), so
- * `@name` is one or the other. Every logged-in connection, on every node,
+ * `@name` is one or the other. Every account's connection (no guest's), on every node,
  * hears each change (`group_updated`): the web client offers the groups
  * as it completes `@`. What a mention of a group does is
  * group_mentions.ts's.
@@ -35,7 +35,7 @@ const GUESTS = "Log in with an account to use groups.";
 
 /**
  * `create_group {"name","description"?,"members"?}`: a new group, its
- * creator the caller. Every logged-in connection gets `group_updated`.
+ * creator the caller. Every account's connection gets `group_updated`.
  */
 export async function createGroup(
   ctx: MemberContext,
@@ -111,7 +111,7 @@ export async function updateGroup(
 
 /**
  * `delete_group {"group"}`: deletes a group, for its creator, the
- * moderators and the admins. Every logged-in connection gets
+ * moderators and the admins. Every account's connection gets
  * `group_updated` with `group` null.
  */
 export async function deleteGroup(
@@ -128,7 +128,7 @@ export async function deleteGroup(
   const event: GroupUpdatedEvent = { group: null, name: group.name };
   return succeed(
     { name: group.name },
-    () => ctx.node.publish({ kind: "everyone" }, "group_updated", event),
+    () => published(ctx.node, event),
   );
 }
 
@@ -183,7 +183,7 @@ export async function groupsChanged(
     for (const stored of now) {
       const group = shown(stored);
       const event: GroupUpdatedEvent = { group, name: group.name };
-      node.publish({ kind: "everyone" }, "group_updated", event);
+      published(node, event);
     }
   };
 }
@@ -251,8 +251,17 @@ function written(
   const event: GroupUpdatedEvent = { group, name: group.name };
   return succeed(
     { group },
-    () => node.publish({ kind: "everyone" }, "group_updated", event),
+    () => published(node, event),
   );
+}
+
+// Every account's connection, on every node, hears of a group's change;
+// no guest's: groups are for accounts (list_groups refuses guests), and
+// each event named the group's members to whoever sat in a guest's tab.
+function published(node: ChatNode, event: GroupUpdatedEvent): void {
+  node.publish({ kind: "everyone" }, "group_updated", event, {
+    accountsOnly: true,
+  });
 }
 
 // Names by their keys, the first spelling of each.
