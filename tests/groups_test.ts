@@ -214,7 +214,7 @@ stores.clients(
 );
 
 stores.clients(
-  "an account's deletion takes it out of its groups and off their creator, and every logged-in connection hears it as group_updated",
+  "an account's deletion takes it out of its groups and off their creator, and every account's connection hears it as group_updated",
   async (pool) => {
     const root = await pool.register("root");
     const ann = await pool.register("ann");
