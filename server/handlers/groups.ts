@@ -17,7 +17,11 @@ import {
   type Outcome,
   succeed,
 } from "../protocol/errors.ts";
-import { MAX_GROUP_MEMBERS, MAX_GROUPS } from "../protocol/limits.ts";
+import {
+  MAX_GROUP_MEMBERS,
+  MAX_GROUP_MEMBERSHIPS,
+  MAX_GROUPS,
+} from "../protocol/limits.ts";
 import { cleanName, NAME_ALPHABET_RULE, nameKey } from "../protocol/names.ts";
 import {
   createGroupData,
@@ -32,6 +36,12 @@ import type { Member } from "../registry.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 const GUESTS = "Log in with an account to use groups.";
+
+// The caps of a group's write (store/mod.ts GroupCaps).
+const GROUP_CAPS = {
+  maxMembers: MAX_GROUP_MEMBERS,
+  maxMemberships: MAX_GROUP_MEMBERSHIPS,
+};
 
 /**
  * `create_group {"name","description"?,"members"?}`: a new group, its
@@ -75,7 +85,7 @@ export async function createGroup(
     description: data.description ?? "",
     creatorKey: member.userKey,
     members: [...names.keys()],
-  }, { maxGroups: MAX_GROUPS, maxMembers: MAX_GROUP_MEMBERS });
+  }, { maxGroups: MAX_GROUPS, ...GROUP_CAPS });
   if ("taken" in stored) {
     return fail(
       "username_taken",
@@ -104,7 +114,7 @@ export async function updateGroup(
       : {}),
     add: (data.add ?? []).map(nameKey),
     remove: (data.remove ?? []).map(nameKey),
-  }, MAX_GROUP_MEMBERS);
+  }, GROUP_CAPS);
   if (stored === undefined) return noSuchGroup(data.group);
   return written(ctx.node, stored, names);
 }
@@ -238,6 +248,11 @@ function written(
       ? fail(
         "too_many_groups",
         `This server has ${MAX_GROUPS} groups already: delete one first.`,
+      )
+      : stored.full === "memberships"
+      ? fail(
+        "group_full",
+        `This server's groups have at most ${MAX_GROUP_MEMBERSHIPS} members in all: remove some first.`,
       )
       : fail(
         "group_full",

@@ -1575,8 +1575,17 @@ export interface GroupChange {
 /** Why a group was not written: the name taken, a cap, names of nobody. */
 export type GroupRefusal =
   | { taken: true }
-  | { full: "groups" | "members" }
+  | { full: "groups" | "members" | "memberships" }
   | { unknown: string[] };
+
+/**
+ * The caps of a group's write: members of one group, and (when given)
+ * members of all groups together, a member of two counting twice.
+ */
+export interface GroupCaps {
+  maxMembers: number;
+  maxMemberships?: number;
+}
 
 /**
  * User groups (Slack's user groups, Zulip's groups, Mattermost's custom
@@ -1587,23 +1596,25 @@ export interface GroupStore {
   /**
    * Creates a group with its members (keys of accounts). Refused when an
    * account or a group holds the key, when `maxGroups` exist, when more
-   * than `maxMembers` are asked, or when a key is no account's (all of
-   * those, in key order).
+   * than `maxMembers` are asked or the groups would hold more than
+   * `maxMemberships` in all, or when a key is no account's (all of those,
+   * in key order).
    */
   createGroup(
     group: NewGroup,
-    caps: { maxGroups: number; maxMembers: number },
+    caps: GroupCaps & { maxGroups: number },
   ): Promise<StoredGroup | GroupRefusal>;
   /**
    * Changes a group's description, adds and removes members (keys; a
    * removal wins over an add of the same key); undefined when there is no
-   * such group. Refused past `maxMembers`, or when an added key is no
-   * account's; nothing is written then.
+   * such group. Refused past `maxMembers`, when it grows the groups past
+   * `maxMemberships` in all, or when an added key is no account's;
+   * nothing is written then.
    */
   updateGroup(
     key: string,
     change: GroupChange,
-    maxMembers: number,
+    caps: GroupCaps,
   ): Promise<StoredGroup | GroupRefusal | undefined>;
   /** Deletes a group; false when there is none. */
   deleteGroup(key: string): Promise<boolean>;

@@ -1,4 +1,5 @@
 import type {
+  GroupCaps,
   GroupChange,
   GroupRefusal,
   GroupStore,
@@ -42,7 +43,7 @@ export class PostgresGroups implements GroupStore {
 
   createGroup(
     group: NewGroup,
-    caps: { maxGroups: number; maxMembers: number },
+    caps: GroupCaps & { maxGroups: number },
   ): Promise<StoredGroup | GroupRefusal> {
     return this.#context.run((sql) =>
       sql.begin(async (tx): Promise<StoredGroup | GroupRefusal> => {
@@ -56,6 +57,9 @@ export class PostgresGroups implements GroupStore {
         if (Number(n) >= caps.maxGroups) return { full: "groups" };
         const members = [...new Set(group.members)];
         if (members.length > caps.maxMembers) return { full: "members" };
+        if (await pastMemberships(tx, caps, 0, members.length)) {
+          return { full: "memberships" };
+        }
         const unknown = await unknownKeys(tx, members);
         if (unknown.length > 0) return { unknown };
         await tx`
@@ -72,7 +76,7 @@ export class PostgresGroups implements GroupStore {
   updateGroup(
     key: string,
     change: GroupChange,
-    maxMembers: number,
+    caps: GroupCaps,
   ): Promise<StoredGroup | GroupRefusal | undefined> {
     return this.#context.run((sql) =>
       sql.begin(
@@ -95,7 +99,13 @@ export class PostgresGroups implements GroupStore {
             tx.json(removed)
           })))
               UNION SELECT jsonb_array_elements_text(${tx.json(add)})) AS kept`;
-          if (Number(n) > maxMembers) return { full: "members" };
+          if (Number(n) > caps.maxMembers) return { full: "members" };
+          const [{ held }] = await tx<{ held: string }[]>`
+            SELECT count(*) AS held FROM group_members
+            WHERE group_key = ${key}`;
+          if (await pastMemberships(tx, caps, Number(held), Number(n))) {
+            return { full: "memberships" };
+          }
           await tx`
             DELETE FROM group_members
             WHERE group_key = ${key} AND user_key = ANY(ARRAY(SELECT jsonb_array_elements_text(${
@@ -146,6 +156,22 @@ export class PostgresGroups implements GroupStore {
         .map((row) => row.user_key)
     );
   }
+}
+
+// Whether a group of `held` members having `members` would take the
+// groups past `caps.maxMemberships` in all; a change that does not grow
+// them never is (one over the cap may still shrink). Under GROUPS_LOCK:
+// only an account's deletion, which shrinks them, writes beside it.
+async function pastMemberships(
+  sql: Query,
+  caps: GroupCaps,
+  held: number,
+  members: number,
+): Promise<boolean> {
+  if (caps.maxMemberships === undefined || members <= held) return false;
+  const [{ total }] = await sql<{ total: string }[]>`
+    SELECT count(*) AS total FROM group_members`;
+  return Number(total) - held + members > caps.maxMemberships;
 }
 
 // Of `keys`, those no account holds, in key order.

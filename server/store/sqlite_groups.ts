@@ -1,5 +1,6 @@
 import type { StatementSync } from "node:sqlite";
 import type {
+  GroupCaps,
   GroupChange,
   GroupRefusal,
   GroupStore,
@@ -47,7 +48,7 @@ export class SqliteGroups implements GroupStore {
 
   createGroup(
     group: NewGroup,
-    caps: { maxGroups: number; maxMembers: number },
+    caps: GroupCaps & { maxGroups: number },
   ): Promise<StoredGroup | GroupRefusal> {
     return this.#run(() =>
       this.#transaction((): StoredGroup | GroupRefusal => {
@@ -61,6 +62,9 @@ export class SqliteGroups implements GroupStore {
         if (n >= caps.maxGroups) return { full: "groups" };
         const members = [...new Set(group.members)];
         if (members.length > caps.maxMembers) return { full: "members" };
+        if (this.#pastMemberships(caps, 0, members.length)) {
+          return { full: "memberships" };
+        }
         const unknown = this.#unknown(members);
         if (unknown.length > 0) return { unknown };
         this.#q(
@@ -83,7 +87,7 @@ export class SqliteGroups implements GroupStore {
   updateGroup(
     key: string,
     change: GroupChange,
-    maxMembers: number,
+    caps: GroupCaps,
   ): Promise<StoredGroup | GroupRefusal | undefined> {
     return this.#run(() =>
       this.#transaction((): StoredGroup | GroupRefusal | undefined => {
@@ -103,7 +107,13 @@ export class SqliteGroups implements GroupStore {
         ).get(key, JSON.stringify([...removed]), JSON.stringify(add)) as {
           n: number;
         };
-        if (n > maxMembers) return { full: "members" };
+        if (n > caps.maxMembers) return { full: "members" };
+        const { held } = this.#q(
+          "SELECT count(*) AS held FROM group_members WHERE group_key = ?",
+        ).get(key) as { held: number };
+        if (this.#pastMemberships(caps, held, n)) {
+          return { full: "memberships" };
+        }
         const remove = this.#q(
           "DELETE FROM group_members WHERE group_key = ? AND user_key = ?",
         );
@@ -155,6 +165,16 @@ export class SqliteGroups implements GroupStore {
         options.limit,
       ) as { user_key: string }[]).map((row) => row.user_key)
     );
+  }
+
+  // Whether a group of `held` members having `members` would take the
+  // groups past `caps.maxMemberships` in all; a change that does not grow
+  // them never is (one over the cap may still shrink).
+  #pastMemberships(caps: GroupCaps, held: number, members: number): boolean {
+    if (caps.maxMemberships === undefined || members <= held) return false;
+    const { total } = this.#q("SELECT count(*) AS total FROM group_members")
+      .get() as { total: number };
+    return total - held + members > caps.maxMemberships;
   }
 
   #group(key: string): StoredGroup | undefined {

@@ -29,13 +29,13 @@ export function groups(test: StoreTest): void {
         description: "Who draws",
         add: ["ann"],
         remove: ["ben", "nobody"],
-      }, CAPS.maxMembers);
+      }, CAPS);
       assert.ok(changed && "members" in changed);
       assert.deepEqual(changed.members, ["ANN", "CAT"]);
       assert.equal(changed.description, "Who draws");
       assert.deepEqual(await again.listGroups(), [changed]);
       assert.equal(
-        await again.updateGroup("nogroup", { add: [], remove: [] }, 3),
+        await again.updateGroup("nogroup", { add: [], remove: [] }, CAPS),
         undefined,
       );
       assert.equal(await again.deleteGroup("design"), true);
@@ -81,17 +81,17 @@ export function groups(test: StoreTest): void {
       assert.deepEqual(await store.createGroup(group("g4"), CAPS), {
         full: "groups",
       });
-      await store.updateGroup("g1", { add: ["ann", "ben"], remove: [] }, 3);
+      await store.updateGroup("g1", { add: ["ann", "ben"], remove: [] }, CAPS);
       assert.deepEqual(
         await store.updateGroup("g1", {
           description: "x",
           add: ["cat", "dan"],
           remove: [],
-        }, 3),
+        }, CAPS),
         { full: "members" },
       );
       assert.deepEqual(
-        await store.updateGroup("g1", { add: ["eve"], remove: ["ann"] }, 3),
+        await store.updateGroup("g1", { add: ["eve"], remove: ["ann"] }, CAPS),
         { unknown: ["eve"] },
       );
       const g1 = await store.group("g1");
@@ -101,9 +101,59 @@ export function groups(test: StoreTest): void {
       const swapped = await store.updateGroup("g1", {
         add: ["cat", "dan"],
         remove: ["ann"],
-      }, 3);
+      }, CAPS);
       assert.ok(swapped && "members" in swapped);
       assert.deepEqual(swapped.members, ["BEN", "CAT", "DAN"]);
+    },
+  );
+
+  test(
+    "createGroup and updateGroup are refused past maxMemberships, the members of all groups together (one in two groups counts twice); a change that does not grow them passes",
+    async (store) => {
+      for (const who of ["ann", "ben", "cat", "dan"]) {
+        await store.createAccount(account(who));
+      }
+      const caps = { maxGroups: 10, maxMembers: 3, maxMemberships: 4 };
+      const group = (key: string, members: string[]) => ({
+        key,
+        name: key,
+        description: "",
+        creatorKey: "ann",
+        members,
+      });
+      assert.ok(
+        "members" in await store.createGroup(group("g1", ["ann", "ben"]), caps),
+      );
+      assert.ok(
+        "members" in await store.createGroup(group("g2", ["ann", "cat"]), caps),
+      );
+      assert.deepEqual(
+        await store.createGroup(group("g3", ["dan"]), caps),
+        { full: "memberships" },
+      );
+      assert.equal(await store.group("g3"), undefined);
+      assert.deepEqual(
+        await store.updateGroup("g1", { add: ["cat"], remove: [] }, caps),
+        { full: "memberships" },
+      );
+      assert.deepEqual((await store.group("g1"))?.members, ["ANN", "BEN"]);
+      // A swap keeps the count: it passes at the cap.
+      const swapped = await store.updateGroup("g1", {
+        add: ["dan"],
+        remove: ["ben"],
+      }, caps);
+      assert.ok(swapped && "members" in swapped);
+      assert.deepEqual(swapped.members, ["ANN", "DAN"]);
+      // Over the cap (a lower one now), a change that shrinks still passes.
+      const lower = { ...caps, maxMemberships: 2 };
+      const shrunk = await store.updateGroup("g2", {
+        add: [],
+        remove: ["cat"],
+      }, lower);
+      assert.ok(shrunk && "members" in shrunk);
+      assert.ok(
+        "members" in await store.createGroup(group("g4", []), lower),
+      );
     },
   );
 
