@@ -4,6 +4,11 @@ import { account, type StoreTest } from "./support.ts";
 
 const CAPS = { maxGroups: 3, maxMembers: 3 };
 
+/** A group `key` of `members` (keys), made by ann. */
+function group(key: string, members: string[] = []) {
+  return { key, name: key, description: "", creatorKey: "ann", members };
+}
+
 /** The contract of user groups. */
 export function groups(test: StoreTest): void {
   test(
@@ -50,13 +55,6 @@ export function groups(test: StoreTest): void {
       for (const who of ["ann", "ben", "cat", "dan"]) {
         await store.createAccount(account(who));
       }
-      const group = (key: string, members: string[] = []) => ({
-        key,
-        name: key,
-        description: "",
-        creatorKey: "ann",
-        members,
-      });
       assert.deepEqual(await store.createGroup(group("ben"), CAPS), {
         taken: true,
       });
@@ -114,13 +112,6 @@ export function groups(test: StoreTest): void {
         await store.createAccount(account(who));
       }
       const caps = { maxGroups: 10, maxMembers: 3, maxMemberships: 4 };
-      const group = (key: string, members: string[]) => ({
-        key,
-        name: key,
-        description: "",
-        creatorKey: "ann",
-        members,
-      });
       assert.ok(
         "members" in await store.createGroup(group("g1", ["ann", "ben"]), caps),
       );
@@ -167,13 +158,6 @@ export function groups(test: StoreTest): void {
       await store.addMember("ann", "team");
       await store.addMember("cat", "team");
       const caps = { maxGroups: 10, maxMembers: 10 };
-      const group = (key: string, members: string[]) => ({
-        key,
-        name: key,
-        description: "",
-        creatorKey: "ann",
-        members,
-      });
       await store.createGroup(group("g1", ["ann", "ben"]), caps);
       await store.createGroup(group("g2", ["ben", "cat", "dan"]), caps);
       assert.deepEqual(
