@@ -256,7 +256,35 @@ Deno.test("archive_room and unarchive_room asked on a node that has not heard an
   }, { rateLimits: NO_RATE_LIMITS });
 });
 
-Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messages and an incoming webhook into an archived room answer 403 room_archived", async () => {
+Deno.test("a send to a room archived by another node before this one heard of it answers room_archived and is not stored; a retry of a message stored before gets its first copy", async () => {
+  await withClients(async (pool, server) => {
+    const ann = await pool.register("ann");
+    await ann.ok("create_room", { room: "dev" });
+    const kept = await ann.ok("send_message", { text: "one", client_id: "c1" });
+    // As another node does: the store archived it, this node's flag not
+    // yet (its `room_archived` control event is on its way).
+    await server.node.store.setRoomArchived("dev", true);
+    const refused = await expectError(
+      ann,
+      "send_message",
+      { text: "too late" },
+      "room_archived",
+    );
+    assert.match(String(refused.data.message), /^dev is archived/);
+    const retry = await ann.ok("send_message", {
+      text: "one",
+      client_id: "c1",
+    });
+    assert.deepEqual(retry.message, kept.message);
+    const page = await ann.ok("history", { room: "dev" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["one"],
+    );
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
+Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messages and an incoming webhook into an archived room answer 403 room_archived, archived on another node too", async () => {
   await withServer(async (server) => {
     const root = await accountWithToken(server, "root");
     const pool = new ClientPool(server.wsUrl);
@@ -296,6 +324,18 @@ Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messag
         body: { text: "hello" },
       });
       assert.equal(after.status, 201);
+
+      // Archived by another node, which this one has not heard of yet: the
+      // store refuses the post as the flag would have.
+      await server.node.store.setRoomArchived("dev", true);
+      const raced = await call(
+        server,
+        "POST",
+        new URL(made.body.url).pathname,
+        { body: { text: "build 13 passed" } },
+      );
+      assert.equal(raced.status, 403);
+      assert.equal(raced.body.error, "room_archived");
     } finally {
       await pool.closeAll();
     }

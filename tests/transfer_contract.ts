@@ -811,7 +811,6 @@ async function populate(store: Store): Promise<void> {
   await store.createRoom("Team", "team", { private: true, owner: "alice" });
   await store.updateRoom("team", { retentionDays: 30 });
   await store.setRoomTopic("team", "Plans, the week's");
-  await store.setRoomArchived("team", true);
   await store.createHook({
     id: "hook-1",
     roomKey: "team",
@@ -902,6 +901,8 @@ async function populate(store: Store): Promise<void> {
   await store.saveMessage("bob", first.id, now, 1000);
   await store.saveMessage("bob", reply.id, now + 1, 1000);
   await store.appendMessage(draft("team", "team only"));
+  // Archived once its message is in: an archived room takes none.
+  await store.setRoomArchived("team", true);
   await store.markRead("bob", "general", 2);
   await store.appendPrivate(dm("alice", "bob", "psst"));
   await store.appendPrivate(

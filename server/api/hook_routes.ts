@@ -21,12 +21,16 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from "../protocol/json_depth.ts";
 import { nameKey } from "../protocol/names.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import type { BucketSpec } from "../rate_limit.ts";
-import { RoomGoneError, type StoredHook } from "../store/mod.ts";
+import {
+  RoomArchivedError,
+  RoomGoneError,
+  type StoredHook,
+} from "../store/mod.ts";
 import { setupPace } from "../http/setup_pace.ts";
 import { auditOfRequest } from "./audit.ts";
 import { type ApiCaller, type ApiLimits, limitedCaller } from "./caller.ts";
 import { BEARER, errors, json, jsonBody, refuse } from "./openapi.ts";
-import { archivedRefusal } from "../handlers/archive.ts";
+import { archivedRefusal, roomArchived } from "../handlers/archive.ts";
 import {
   hookPostBody,
   hookPostForm,
@@ -337,6 +341,11 @@ export function hookRoutes(
           roomCreatedAt: hook.roomCreatedAt,
         });
       } catch (error) {
+        // Archived (on another node) while the post was under way: as a
+        // post after the archive is answered.
+        if (error instanceof RoomArchivedError) {
+          return refuse(c, roomArchived(node, hook.roomKey));
+        }
         // Its room deleted (perhaps made again) while the post was under
         // way: the hook went with it, as a post after the deletion finds.
         if (!(error instanceof RoomGoneError)) throw error;

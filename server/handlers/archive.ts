@@ -20,6 +20,7 @@ import {
   succeed,
 } from "../protocol/errors.ts";
 import { roomData } from "../protocol/schemas.ts";
+import type { NewAuditEntry } from "../store/mod.ts";
 import { GENERAL_ROOM, type SystemEvent } from "../protocol/types.ts";
 import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -50,7 +51,21 @@ export function archivedRefusal(
   node: Pick<ChatNode, "registry">,
   stream: string,
 ): Failure | undefined {
-  if (!node.registry.isArchived(stream)) return undefined;
+  return node.registry.isArchived(stream)
+    ? roomArchived(node, stream)
+    : undefined;
+}
+
+/**
+ * `room_archived` for a write to the room `stream`: the refusal
+ * {@link archivedRefusal} gives, and the answer to a send the store refused
+ * with `RoomArchivedError` (archived on another node before its commit,
+ * when this node's flag had not heard of it yet).
+ */
+export function roomArchived(
+  node: Pick<ChatNode, "registry">,
+  stream: string,
+): Failure {
   const name = node.registry.roomName(stream) ?? stream;
   return fail(
     "room_archived",
@@ -67,36 +82,55 @@ async function setArchived(
   if (isFailure(data)) return data;
   const room = await managedRoom(ctx, data.room);
   if (isFailure(room)) return room;
-  if (room.key === GENERAL_ROOM) {
-    return fail("forbidden", `${room.name} cannot be archived.`);
-  }
-  const { node } = ctx;
-  const member = ctx.client.member;
   const action = archived ? "archive_room" : "unarchive_room";
-  const audit = room.owner === member.userKey
+  const audit = room.owner === ctx.client.member.userKey
     ? undefined
     : auditOf(ctx, { action, room: room.name });
+  return await changeArchived(ctx, room.key, archived, audit);
+}
+
+/**
+ * Archives the room `key` (`archived`) or brings it back, as someone
+ * allowed to has asked (`archive_room`, an admin's `update_room`), with
+ * `audit` written in the same commit when it changes something: answers
+ * `{"room","archived"}`, and once sent, tells every node (its flag, its
+ * room lists) and the room's readers (`system` `archived` or
+ * `unarchived`). `general` cannot be archived (`forbidden`).
+ */
+export async function changeArchived(
+  ctx: MemberContext,
+  key: string,
+  archived: boolean,
+  audit?: NewAuditEntry,
+): Promise<Outcome> {
+  const { node } = ctx;
+  if (key === GENERAL_ROOM) {
+    const name = node.registry.roomName(key) ?? key;
+    return fail("forbidden", `${name} cannot be archived.`);
+  }
   // The store, not this node's flag, says whether it is so already: the
   // flag may not have heard of another node's change yet, and taking it
   // for the truth answered "done" to a change never made.
-  const stored = await node.store.setRoomArchived(room.key, archived, audit);
+  const stored = await node.store.setRoomArchived(key, archived, audit);
   if (!stored) {
-    if (!node.registry.roomInfo(room.key)) {
-      return fail("room_not_found", `No room named '${data.room}'.`);
+    const name = node.registry.roomName(key);
+    if (name === undefined) {
+      return fail("room_not_found", "The room was deleted meanwhile.");
     }
     // Asked twice (two clicks, two moderators, two nodes): done, nothing
     // written again and no second notice.
-    return succeed({ room: room.name, archived });
+    return succeed({ room: name, archived });
   }
+  const { username } = ctx.client.member;
   const kind = archived ? "archived" : "unarchived";
   const notice: SystemEvent = {
     room: stored.name,
     kind,
-    user: member.username,
-    text: `${member.username} ${kind} the room`,
+    user: username,
+    text: `${username} ${kind} the room`,
   };
   return succeed({ room: stored.name, archived }, () => {
-    node.control({ kind: "room_archived", key: room.key, archived });
-    node.publish({ kind: "room", key: room.key }, "system", notice);
+    node.control({ kind: "room_archived", key, archived });
+    node.publish({ kind: "room", key }, "system", notice);
   });
 }

@@ -1,5 +1,6 @@
 import {
   type MessageDraft,
+  RoomArchivedError,
   RoomGoneError,
   SenderBannedError,
   SenderGoneError,
@@ -32,7 +33,7 @@ import type {
 import { type MemberContext, parseData } from "./context.ts";
 import { afterReply } from "./threads.ts";
 import { notMembers } from "../outside_mentions.ts";
-import { archivedRefusal } from "./archive.ts";
+import { archivedRefusal, roomArchived } from "./archive.ts";
 import {
   banRefusal,
   findReadable,
@@ -118,6 +119,9 @@ export async function sendMessage(
     if (node.registry.createdAtOf(roomKey) !== input.roomCreatedAt) {
       return roomChanged();
     }
+    // Archived on another node before its commit: the store refused it,
+    // which this node's flag may not have heard of yet.
+    if (error instanceof RoomArchivedError) return roomArchived(node, roomKey);
     return refusedAppend(error);
   }
   const { message, duplicate } = result;

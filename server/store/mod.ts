@@ -238,6 +238,25 @@ export class RoomGoneError extends Error {
   }
 }
 
+/**
+ * An append to a room archived before its commit (an `archive_room` on
+ * another node, or on this one, raced the send past the handler's check):
+ * nothing was stored. Thrown like RoomGoneError; handlers answer it with
+ * `room_archived`, as they answer a send that arrives after the archive.
+ * A retry of a message stored before the archive is no new message: it
+ * gets its first copy, not this.
+ */
+export class RoomArchivedError extends Error {
+  override name = "RoomArchivedError";
+  /** The key of the archived room. */
+  readonly roomKey: string;
+
+  constructor(roomKey: string) {
+    super(`The room with key '${roomKey}' is archived`);
+    this.roomKey = roomKey;
+  }
+}
+
 /** What makes a send a retry of an earlier one (`appendMessage`). */
 export interface RetryKey {
   /** Name key of the sender. */
@@ -674,7 +693,8 @@ export interface RoomStore {
    * now is when this call changed it, undefined when absent or already so
    * (another node's call did it: a node's own flag may not have heard of
    * it yet). `audit` is written in the same commit, only with a change. A
-   * rename carries the flag with the room.
+   * rename carries the flag with the room. Once it resolves with the room
+   * archived, no new message of the room commits (`appendMessage`).
    */
   setRoomArchived(
     key: string,
@@ -700,7 +720,10 @@ export interface RoomStore {
    * after the append was made but before its commit refuses it, and once
    * `addBan` resolves no append of that name commits after it. Likewise
    * {@link SenderGoneError} when the draft's `sender` is an account
-   * identity whose account no longer exists (`deleteAccount`).
+   * identity whose account no longer exists (`deleteAccount`), and
+   * {@link RoomArchivedError} when the room is archived as it inserts:
+   * once `setRoomArchived` resolves, no new message of the room commits
+   * after it (a retry still gets its first copy).
    */
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   /**

@@ -43,6 +43,7 @@ import {
   type ReactResult,
   type RepliesQuery,
   type RetryKey,
+  RoomArchivedError,
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
@@ -180,6 +181,8 @@ interface AppendRow {
   r_ban: BanRow | null;
   /** The sender's account was deleted before the append: nothing stored. */
   r_gone: boolean;
+  /** The room was archived before the append: nothing stored. */
+  r_archived: boolean;
 }
 
 /** The slices PostgresStore's parts lend it (parts.ts). */
@@ -455,14 +458,21 @@ export class PostgresStore implements Store {
   ): Promise<StoredRoom | undefined> {
     return this.#context.run(async (sql) => {
       // One statement, the audit entry with it (see the class comment).
+      // A change takes the room's stream row lock too, after the room's
+      // (chat_rename_room's order), until it commits: an append to the
+      // room holding it commits first, and one waiting for it reads the
+      // flag once it is granted (chat_append). Its join makes it run.
       const [row] = await sql<RoomRow[]>`
         WITH updated AS (
           UPDATE rooms SET archived = ${archived}
           WHERE key = ${key} AND archived <> ${archived}
           RETURNING key, name, created_at, private, owner, retention_days, topic,
           archived
+        ), locked AS (
+          SELECT s.key FROM streams s JOIN updated u ON u.key = s.key
+          FOR UPDATE OF s
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
-        SELECT * FROM updated`;
+        SELECT u.* FROM updated u LEFT JOIN locked l ON l.key = u.key`;
       return row ? toRoom(row) : undefined;
     });
   }
@@ -679,6 +689,10 @@ export class PostgresStore implements Store {
   }
 
   #settle(job: QueuedAppend, row: AppendRow): void {
+    if (row.r_archived) {
+      job.reject(new RoomArchivedError(job.append.stream));
+      return;
+    }
     if (row.r_ban !== null) {
       job.reject(new SenderBannedError(toBan(row.r_ban)));
       return;

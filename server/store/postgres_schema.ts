@@ -2684,4 +2684,202 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX group_members_user ON group_members (user_key);
   CREATE INDEX user_groups_creator ON user_groups (creator_key);
   `,
+  `
+  -- An archived room refuses new messages in the store too, as it commits:
+  -- a send that passed a node's check of the flag just before another
+  -- node archived the room was stored after the archive was acknowledged.
+  -- chat_append, as in the version before, reads the flag after the
+  -- stream's row lock and answers r_archived (nothing stored, the seq given
+  -- back); a retry of a message stored before the archive still gets its
+  -- first copy. The archive takes the stream's row lock in its commit
+  -- (setRoomArchived), so an append either commits before it or reads it.
+  -- Costs a primary-key probe of rooms per room message, in the statement
+  -- that reads the bans.
+  DROP FUNCTION chat_append(jsonb);
+  CREATE FUNCTION chat_append(appends jsonb)
+  RETURNS TABLE (
+    r_ord integer, r_seq bigint, r_id text, r_user text, r_room text,
+    r_to text, r_text text, r_ts bigint, r_client_id text,
+    r_attachments jsonb, r_edited_at bigint, r_deleted boolean,
+    r_duplicate boolean, r_full text, r_reply_to text, r_reactions jsonb,
+    r_pinned_at bigint, r_reply_seq bigint, r_reply_user text,
+    r_reply_text text, r_reply_deleted boolean, r_reply_sender text,
+    r_ban jsonb, r_gone boolean, r_archived boolean
+  )
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    app record;
+    next_seq bigint;
+    room_name text;
+    sender_lock integer;
+  BEGIN
+    -- Every sender's lock first, in one order for every process, before
+    -- any stream's row: a ban waiting for one of them then never stands
+    -- between two appends that wait for each other's rows.
+    FOR sender_lock IN
+      SELECT DISTINCT hashtext(a.user_key)
+      FROM jsonb_to_recordset(appends) AS a(user_key text) ORDER BY 1
+    LOOP
+      PERFORM pg_advisory_xact_lock_shared(1667785076, sender_lock);
+    END LOOP;
+    FOR app IN
+      SELECT * FROM jsonb_to_recordset(appends) AS a(
+        ord integer, stream text, in_room boolean, id text, user_key text,
+        user_name text, to_user text, body text, ts bigint, client_id text,
+        sender text, attachments jsonb, pending_to text,
+        max_for_recipient integer, max_from_sender integer, reply_to text,
+        words text, room_created_at bigint)
+      ORDER BY a.ord
+    LOOP
+      r_ord := app.ord;
+      r_duplicate := false;
+      r_full := NULL;
+      room_name := NULL;
+      r_reply_seq := NULL;
+      r_reply_user := NULL;
+      r_reply_text := NULL;
+      r_reply_deleted := NULL;
+      r_reply_sender := NULL;
+      r_ban := NULL;
+      r_gone := false;
+      r_archived := false;
+      IF app.in_room THEN
+        -- Not into another incarnation of the name (deleted and made
+        -- again since the sender saw it): refused as for a room gone.
+        UPDATE streams s SET last_seq = s.last_seq + 1
+        FROM rooms r WHERE s.key = app.stream AND r.key = s.key
+          AND (app.room_created_at IS NULL
+               OR r.created_at = app.room_created_at)
+        RETURNING s.last_seq, r.name INTO next_seq, room_name;
+        IF NOT FOUND THEN
+          r_seq := NULL;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      ELSE
+        INSERT INTO streams AS s (key, last_seq) VALUES (app.stream, 1)
+        ON CONFLICT (key) DO UPDATE SET last_seq = s.last_seq + 1
+        RETURNING s.last_seq INTO next_seq;
+      END IF;
+      IF app.client_id IS NOT NULL THEN
+        SELECT m.seq, m.id, m.user_name, m.room, m.to_user, m.text, m.ts,
+               m.client_id, m.attachments, m.edited_at, m.deleted,
+               m.reply_to, m.reactions, m.pinned_at
+        INTO r_seq, r_id, r_user, r_room, r_to, r_text, r_ts, r_client_id,
+             r_attachments, r_edited_at, r_deleted, r_reply_to, r_reactions,
+             r_pinned_at
+        FROM messages m
+        WHERE m.stream = app.stream AND m.user_key = app.user_key
+          AND m.sender = app.sender AND m.client_id = app.client_id;
+        IF FOUND THEN
+          -- Give the seq back: the row lock is still ours, nobody took one since.
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          r_duplicate := true;
+          SELECT o.seq, o.user_name, o.text, o.deleted, o.sender
+          INTO r_reply_seq, r_reply_user, r_reply_text, r_reply_deleted,
+               r_reply_sender
+          FROM messages o WHERE o.id = r_reply_to;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      -- A statement after the sender's lock, so its snapshot holds every
+      -- ban committed before the lock was granted (see chat_add_ban); and
+      -- after the stream's row lock, so it holds every archive committed
+      -- before it was granted (an archive takes that lock too). One
+      -- statement for both: a statement is most of what each costs.
+      SELECT (SELECT to_jsonb(b) FROM (
+          SELECT x.user_key, x.address, x.room_key, x.reason, x.by_user,
+                 x.created_at, x.expires_at
+          FROM bans x
+          WHERE x.user_key = app.user_key AND x.address = ''
+            AND x.room_key IN ('', CASE WHEN app.in_room THEN app.stream
+                                        ELSE '' END)
+            AND (x.expires_at IS NULL OR x.expires_at > app.ts)
+          ORDER BY x.room_key LIMIT 1) b),
+        app.in_room AND EXISTS (SELECT 1 FROM rooms r
+                                WHERE r.key = app.stream AND r.archived)
+      INTO r_ban, r_archived;
+      IF r_archived THEN
+        UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+        r_seq := NULL;
+        r_ban := NULL;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      IF r_ban IS NOT NULL THEN
+        UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+        r_seq := NULL;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      -- An account identity ('a:' or 'b:' and its creation time) whose
+      -- account is gone: deleted before this append took its sender lock.
+      IF app.sender ~ '^[ab]:[0-9]+$' AND NOT EXISTS (
+        SELECT 1 FROM accounts a
+        WHERE a.key = app.user_key
+          AND a.created_at = substr(app.sender, 3)::bigint) THEN
+        UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+        r_seq := NULL;
+        r_gone := true;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      IF app.pending_to IS NOT NULL AND app.max_for_recipient IS NOT NULL THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.pending_to = app.pending_to
+              LIMIT app.max_for_recipient) w) >= app.max_for_recipient THEN
+          r_full := 'recipient';
+        ELSIF (SELECT count(*) FROM (SELECT 1 FROM messages m
+              WHERE m.user_key = app.user_key AND m.pending_to IS NOT NULL
+              LIMIT app.max_from_sender) w) >= app.max_from_sender THEN
+          r_full := 'sender';
+        END IF;
+        IF r_full IS NOT NULL THEN
+          UPDATE streams s SET last_seq = s.last_seq - 1 WHERE s.key = app.stream;
+          RETURN NEXT;
+          CONTINUE;
+        END IF;
+      END IF;
+      INSERT INTO messages (stream, seq, id, user_key, user_name, room,
+        to_user, text, ts, client_id, sender, attachments, pending_to,
+        reply_to, search)
+      VALUES (app.stream, next_seq, app.id, app.user_key, app.user_name,
+        room_name, app.to_user, app.body, app.ts, app.client_id, app.sender,
+        app.attachments, app.pending_to, app.reply_to,
+        array_to_tsvector(string_to_array(app.words, ' ')));
+      IF app.attachments IS NOT NULL THEN
+        INSERT INTO file_refs (upload_id, message_id, stream)
+        SELECT DISTINCT
+          substring(a->>'url' from '^/files/([0-9a-f]{32}(?:[0-9a-f]{32})?)/'),
+          app.id, app.stream
+        FROM jsonb_array_elements(app.attachments) a
+        WHERE a->>'url' ~ '^/files/[0-9a-f]{32}([0-9a-f]{32})?/'
+        ON CONFLICT DO NOTHING;
+      END IF;
+      r_seq := next_seq;
+      r_id := app.id;
+      r_user := app.user_name;
+      r_room := room_name;
+      r_to := app.to_user;
+      r_text := app.body;
+      r_ts := app.ts;
+      r_client_id := app.client_id;
+      r_attachments := app.attachments;
+      r_edited_at := NULL;
+      r_deleted := false;
+      r_reply_to := app.reply_to;
+      r_reactions := NULL;
+      r_pinned_at := NULL;
+      IF app.reply_to IS NOT NULL THEN
+        SELECT o.seq, o.user_name, o.text, o.deleted, o.sender
+        INTO r_reply_seq, r_reply_user, r_reply_text, r_reply_deleted,
+             r_reply_sender
+        FROM messages o WHERE o.id = app.reply_to;
+      END IF;
+      RETURN NEXT;
+    END LOOP;
+  END
+  $$;
+  `,
 ];

@@ -51,6 +51,7 @@ import {
   type ReactResult,
   type RepliesQuery,
   type RetryKey,
+  RoomArchivedError,
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
@@ -160,13 +161,25 @@ interface QueuedAppend {
 /** What one append did. */
 type Appended<M extends MessageBase> = AppendResult<M> | MailboxFull;
 
+/** What an append needs of its room, kept once read (#roomNames). */
+interface CachedRoom {
+  name: string;
+  createdAt: number;
+  archived: boolean;
+}
+
 /**
  * An append refused for its own reason, settled on its own without failing
  * the batch it shares a transaction with: a ban of its sender (rejected
  * with SenderBannedError), its sender's account deleted (SenderGoneError),
- * or its room deleted meanwhile, perhaps made again (RoomGoneError).
+ * its room deleted meanwhile, perhaps made again (RoomGoneError), or
+ * archived meanwhile (RoomArchivedError).
  */
-type Refused = { banned: Ban } | { gone: true } | { roomGone: string };
+type Refused =
+  | { banned: Ban }
+  | { gone: true }
+  | { roomGone: string }
+  | { roomArchived: string };
 
 // Words are indexed for search a moment after their message is stored, many
 // messages in one transaction: FTS5 writes a segment per commit, and with
@@ -221,11 +234,12 @@ export class SqliteStore implements Store {
   #sql: Record<string, StatementSync> = {};
   #queued: QueuedAppend[] = [];
   // This process owns the file, so it keeps each stream's last seq and each
-  // room's name and creation time once read: an append is then one INSERT,
-  // and a stream's counter is written once per group commit (#touched), not
-  // per message.
+  // room's name, creation time and archived flag once read: an append is
+  // then one INSERT, and a stream's counter is written once per group
+  // commit (#touched), not per message. What changes a room's row drops its
+  // entry, to be read again by the next append.
   #lastSeq = new Map<string, number>();
-  #roomNames = new Map<string, { name: string; createdAt: number }>();
+  #roomNames = new Map<string, CachedRoom>();
   #touched = new Set<string>();
   // What the parts and search use of this connection.
   #context: SqliteContext = {
@@ -795,6 +809,9 @@ export class SqliteStore implements Store {
            RETURNING key, name, created_at, private, owner, retention_days, topic,
            archived`,
         ).get(archived ? 1 : 0, key, archived ? 1 : 0) as RoomRow | undefined;
+        // Read again by the next append, in its commit: an append queued
+        // before this one that commits after it is refused.
+        this.#roomNames.delete(key);
         this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
       })
@@ -854,12 +871,17 @@ export class SqliteStore implements Store {
     return this.#enqueue(() => {
       let room = this.#roomNames.get(draft.roomKey);
       if (room === undefined) {
-        const row = this.#q("SELECT name, created_at FROM rooms WHERE key = ?")
-          .get(draft.roomKey) as
-            | { name: string; created_at: number }
-            | undefined;
+        const row = this.#q(
+          "SELECT name, created_at, archived FROM rooms WHERE key = ?",
+        ).get(draft.roomKey) as
+          | { name: string; created_at: number; archived: number }
+          | undefined;
         if (!row) return { roomGone: draft.roomKey };
-        room = { name: row.name, createdAt: row.created_at };
+        room = {
+          name: row.name,
+          createdAt: row.created_at,
+          archived: row.archived === 1,
+        };
         this.#roomNames.set(draft.roomKey, room);
       }
       // Another incarnation of the name: the sender's room was deleted
@@ -869,6 +891,17 @@ export class SqliteStore implements Store {
         draft.roomCreatedAt !== room.createdAt
       ) {
         return { roomGone: draft.roomKey };
+      }
+      // Read in this commit, on the one connection that writes: an archive
+      // that resolved before the commit began is seen, one made later
+      // commits after it. A retry of a message stored before the archive
+      // is no new message: it gets its first copy, as any retry does.
+      if (room.archived) {
+        return this.#firstCopy<ChatMessage>(draft.roomKey, {
+          userKey: draft.userKey,
+          sender: draft.sender ?? "",
+          clientId: draft.clientId,
+        }) ?? { roomArchived: draft.roomKey };
       }
       const name = room.name;
       // Without waitingLimits no mailbox is ever full (a ban still refuses).
@@ -1181,11 +1214,7 @@ export class SqliteStore implements Store {
       // A ban refuses new messages only: the retry of one stored before it
       // gets that first copy, as any retry does. Looked for only once a ban
       // is found, so an unbanned sender's append costs no extra probe.
-      const first = m.clientId === undefined
-        ? undefined
-        : this.#first(stream, m.userKey, m.sender, m.clientId);
-      if (first) return { message: toMessage<M>(first), duplicate: true };
-      return { banned: ban };
+      return this.#firstCopy<M>(stream, m) ?? { banned: ban };
     }
     // The account deleted before this commit: its deletion anonymised (or
     // kept) what had committed, and this would stay under its name and key.
@@ -1197,10 +1226,8 @@ export class SqliteStore implements Store {
     }
     if (m.pendingTo !== undefined && m.waitingLimits !== undefined) {
       // A retry is answered first: it takes no room in the mailbox.
-      const first = m.clientId === undefined
-        ? undefined
-        : this.#first(stream, m.userKey, m.sender, m.clientId);
-      if (first) return { message: toMessage<M>(first), duplicate: true };
+      const first = this.#firstCopy<M>(stream, m);
+      if (first) return first;
       const full = this.#mailboxFull(m.pendingTo, m.userKey, m.waitingLimits);
       if (full) return full;
     }
@@ -1303,6 +1330,18 @@ export class SqliteStore implements Store {
   }
 
   // The message a (stream, user, sender, clientId) was first stored as.
+  // The answer to a retry the append refuses otherwise (a ban, an archive,
+  // a full mailbox): the first message sent under its retry key, as the
+  // insert's conflict would give it; undefined for a new message.
+  #firstCopy<M extends MessageBase>(
+    stream: string,
+    key: { userKey: string; sender: string; clientId?: string },
+  ): AppendResult<M> | undefined {
+    if (key.clientId === undefined) return undefined;
+    const first = this.#first(stream, key.userKey, key.sender, key.clientId);
+    return first && { message: toMessage<M>(first), duplicate: true };
+  }
+
   #first(
     stream: string,
     userKey: string,
@@ -1834,12 +1873,14 @@ export function summarizeReactions(
 }
 
 // Resolves an append's promise with what it did, or rejects it when a ban
-// (or its sender's account deleted) refused it.
+// (or its sender's account deleted, its room gone or archived) refused it.
 function settle(job: QueuedAppend, result: Appended<MessageBase> | Refused) {
   if ("banned" in result) job.reject(new SenderBannedError(result.banned));
   else if ("gone" in result) job.reject(new SenderGoneError());
   else if ("roomGone" in result) job.reject(new RoomGoneError(result.roomGone));
-  else job.resolve(result);
+  else if ("roomArchived" in result) {
+    job.reject(new RoomArchivedError(result.roomArchived));
+  } else job.resolve(result);
 }
 
 function unavailable(error: unknown): StoreUnavailableError {

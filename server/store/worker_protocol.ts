@@ -5,7 +5,12 @@
  * each way, so a thousand appends cost two messages, not two thousand.
  * Everything in them is structured-cloned: plain data only.
  */
-import { type Ban, RoomGoneError, SenderBannedError } from "./mod.ts";
+import {
+  type Ban,
+  RoomArchivedError,
+  RoomGoneError,
+  SenderBannedError,
+} from "./mod.ts";
 import type { SqliteStoreOptions } from "./sqlite.ts";
 
 /** Which store the worker opens, and with what. */
@@ -27,7 +32,7 @@ export interface ErrorShape {
   code?: string;
   /** A SenderBannedError's ban. */
   ban?: Ban;
-  /** A RoomGoneError's room. */
+  /** A RoomGoneError's or a RoomArchivedError's room. */
   roomKey?: string;
 }
 
@@ -79,7 +84,7 @@ export function errorShape(error: unknown): ErrorShape {
   if (error instanceof SenderBannedError) {
     return { name: error.name, message: error.message, ban: error.ban };
   }
-  if (error instanceof RoomGoneError) {
+  if (error instanceof RoomGoneError || error instanceof RoomArchivedError) {
     return { name: error.name, message: error.message, roomKey: error.roomKey };
   }
   if (error instanceof Error) {

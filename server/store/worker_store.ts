@@ -12,8 +12,8 @@
  * promise resolves when the worker's store resolved it, so an append is
  * committed before it is acknowledged. Errors cross as name and message:
  * `StoreUnavailableError` stays one, `SenderBannedError` too (with its
- * ban), `SenderGoneError` by its name, `RoomGoneError` (with its room),
- * and a worker that dies fails every call with it.
+ * ban), `SenderGoneError` by its name, `RoomGoneError` and
+ * `RoomArchivedError` (with their room), and a worker that dies fails every call with it.
  *
  * Costs a structured clone each way per call (about 2 µs in batches) and
  * a thread wake-up per batch; pages of messages cross as JSON text instead
@@ -25,6 +25,7 @@ import { startCheckpointThread } from "./checkpoints.ts";
 import {
   type HistoryQuery,
   type MessageDraft,
+  RoomArchivedError,
   RoomGoneError,
   SenderBannedError,
   SenderGoneError,
@@ -80,7 +81,11 @@ function toError(shape: ErrorShape): Error {
   }
   if (shape.ban !== undefined) return new SenderBannedError(shape.ban);
   if (shape.name === "SenderGoneError") return new SenderGoneError();
-  if (shape.roomKey !== undefined) return new RoomGoneError(shape.roomKey);
+  if (shape.roomKey !== undefined) {
+    return shape.name === "RoomArchivedError"
+      ? new RoomArchivedError(shape.roomKey)
+      : new RoomGoneError(shape.roomKey);
+  }
   const error = new Error(shape.message);
   error.name = shape.name;
   if (shape.code !== undefined) {

@@ -4,7 +4,7 @@
  * rooms made private or public with an owner.
  */
 import assert from "node:assert/strict";
-import { ANONYMOUS_NAME } from "../../server/store/mod.ts";
+import { ANONYMOUS_NAME, RoomArchivedError } from "../../server/store/mod.ts";
 import { account, append, BAN, draft, type StoreTest } from "./support.ts";
 
 /** Registers the administration scenarios. */
@@ -403,14 +403,45 @@ export function administration(test: StoreTest): void {
     assert.equal((await store.createRoom("Dev", "dev"))?.archived, undefined);
   });
 
+  // The node that took a send may not have heard of another node's archive
+  // yet: the store is the last word, as it is for bans.
+  test("appendMessage to an archived room fails with RoomArchivedError naming it and stores nothing; a retry of a message stored before gets its first copy; brought back, the room takes messages again", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const kept = await store.appendMessage(
+      draft("dev", "before", { clientId: "c1" }),
+    );
+    await store.setRoomArchived("dev", true);
+    await assert.rejects(
+      store.appendMessage(draft("dev", "after")),
+      (error) => error instanceof RoomArchivedError && error.roomKey === "dev",
+    );
+    await assert.rejects(
+      store.appendMessage(draft("dev", "new", { clientId: "c2" })),
+      RoomArchivedError,
+    );
+    const retry = await store.appendMessage(
+      draft("dev", "before", { clientId: "c1" }),
+    );
+    assert.deepEqual(retry, { message: kept.message, duplicate: true });
+    // Other rooms, and the seqs the refusals did not take.
+    await store.appendMessage(draft("general", "elsewhere"));
+    assert.deepEqual(
+      (await store.history("dev", {})).map((m) => [m.seq, m.text]),
+      [[1, "before"]],
+    );
+    await store.setRoomArchived("dev", false);
+    const { message } = await store.appendMessage(draft("dev", "back"));
+    assert.equal(message.seq, 2);
+  });
+
   test("renameRoom moves a room, its messages, members, read state, invites and bans to the new key in one go; the old key is free", async (store) => {
     await store.createAccount(account("bob"), {});
     await store.createRoom("Dev", "dev", { private: true, owner: "bob" });
     await store.updateRoom("dev", { retentionDays: 30 });
     await store.setRoomTopic("dev", "ship it");
-    await store.setRoomArchived("dev", true);
     await store.addMember("bob", "dev");
     const before = await append(store, "dev", ["one", "two @bob"]);
+    await store.setRoomArchived("dev", true);
     await store.markRead("bob", "dev", 1);
     await store.createInvite({
       code: "inv",
@@ -446,7 +477,13 @@ export function administration(test: StoreTest): void {
       "devops",
     );
     assert.equal(await store.findBan({ userKey: "eve" }, "dev"), undefined);
-    // Seqs go on; the old name makes a new, empty room.
+    // The archive went with it; brought back, its seqs go on. The old name
+    // makes a new, empty room.
+    await assert.rejects(
+      store.appendMessage(draft("devops", "three")),
+      RoomArchivedError,
+    );
+    await store.setRoomArchived("devops", false);
     const { message } = await store.appendMessage(draft("devops", "three"));
     assert.equal(message.seq, 3);
     assert.equal(message.room, "DevOps");
