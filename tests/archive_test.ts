@@ -111,6 +111,68 @@ Deno.test("archive_room: members who do not own the room (its creator), guests, 
   }, { rateLimits: NO_RATE_LIMITS });
 });
 
+Deno.test("update_room archived: an admin archives any room, a private one it is not in too, and brings it back; members hear it, the audit log says update_room; alone, never general, admins only", async () => {
+  await withClients(async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const mo = await pool.register("mo");
+    await root.ok("set_role", { user: "mo", role: "moderator" });
+    await ann.ok("create_room", { room: "club", private: true });
+    // archive_room keeps its rule: a private room one is not in is not found.
+    await expectError(root, "archive_room", { room: "club" }, "room_not_found");
+
+    const done = await root.ok("update_room", {
+      room: "club",
+      archived: true,
+      reason: "project over",
+    });
+    assert.deepEqual([done.room, done.archived], ["club", true]);
+    await ann.event(
+      "system",
+      (d) => d.kind === "archived" && d.user === "root",
+    );
+    await ann.event("room_list", (d) => flagOf(d, "club") === true);
+    await expectError(ann, "send_message", { text: "hi" }, "room_archived");
+    // Asked again: done, no second entry.
+    await root.ok("update_room", { room: "club", archived: true });
+
+    await expectError(
+      root,
+      "update_room",
+      { room: "club", archived: false, private: false },
+      "invalid_message",
+    );
+    await expectError(
+      root,
+      "update_room",
+      { room: "general", archived: true },
+      "forbidden",
+    );
+    await expectError(
+      mo,
+      "update_room",
+      { room: "club", archived: false },
+      "forbidden",
+    );
+    const back = await root.ok("update_room", {
+      room: "club",
+      archived: false,
+    });
+    assert.equal(back.archived, false);
+    await ann.event("system", (d) => d.kind === "unarchived");
+    await ann.ok("send_message", { text: "back" });
+
+    const log = await root.ok("audit_log");
+    const entries = (log.entries as Record<string, unknown>[])
+      .filter((e) => e.action === "update_room")
+      .map((e) => [e.by, e.room, e.details, e.reason]);
+    assert.deepEqual(entries, [
+      ["root", "club", { archived: false }, undefined],
+      ["root", "club", { archived: true }, "project over"],
+    ]);
+  }, { rateLimits: NO_RATE_LIMITS });
+});
+
 Deno.test("an archived room refuses messages, replies, edits, authors' deletes, reactions, pins, topics and invitations with room_archived, and keeps history, search, joins, leaves, pins, saved messages and a retry's first copy", async () => {
   await withClients(async (pool) => {
     const root = await pool.register("root");

@@ -21,6 +21,8 @@ import {
   submitPassword,
 } from "./browser_support.ts";
 import {
+  ClientPool,
+  expectError,
   postAsPage,
   startTestServer,
   TEST_PASSWORD,
@@ -206,6 +208,46 @@ browserTest(
     await dev.getByTestId("admin-room-rename").click();
     await notice.filter({ hasText: /^Room dev renamed to ops$/ })
       .waitFor(WIDE);
+  },
+);
+
+browserTest(
+  "admin page: an admin archives a private room it is not in and brings it back; its member hears it, the audit log says so",
+  async (browser, server) => {
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const root = await openPage(browser, server);
+      await register(root, "root");
+      const ann = await pool.register("ann");
+      await ann.ok("create_room", { room: "club", private: true });
+      await root.goto("/admin");
+      await root.getByTestId("admin-page").waitFor(WIDE);
+      await root.getByTestId("admin-tab-rooms").click();
+      const club = root.locator('[data-testid="admin-room"][data-room="club"]');
+      const archive = club.getByTestId("admin-room-archive");
+      await archive.filter({ hasText: /^Archive$/ }).click(WIDE);
+      const notice = root.getByTestId("admin-notice-ok");
+      await notice.filter({ hasText: /^Room club archived$/ }).waitFor(WIDE);
+      await club.locator(".admin-meta").filter({ hasText: "archived" })
+        .waitFor(WIDE);
+      await ann.event("system", (d) => d.kind === "archived");
+      await expectError(ann, "send_message", { text: "hi" }, "room_archived");
+
+      await archive.filter({ hasText: /^Unarchive$/ }).click(WIDE);
+      await notice.filter({ hasText: /^Room club unarchived$/ })
+        .waitFor(WIDE);
+      await ann.event("system", (d) => d.kind === "unarchived");
+      await ann.ok("send_message", { text: "back" });
+      await root.getByTestId("admin-tab-audit").click();
+      const entries = root.locator(
+        '[data-testid="admin-audit-entry"][data-action="update_room"]',
+      );
+      await entries.nth(1).waitFor(WIDE);
+      assert.match(await entries.nth(0).innerText(), /archived.*false/);
+      assert.match(await entries.nth(1).innerText(), /archived.*true/);
+    } finally {
+      await pool.closeAll();
+    }
   },
 );
 

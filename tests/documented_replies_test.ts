@@ -287,6 +287,8 @@ Deno.test("documented replies: every action's success reply, administration's to
       owner: null,
       retention_days: null,
     });
+    await ok(boss, "update_room", { room: "Club", archived: true });
+    await ok(boss, "update_room", { room: "Club", archived: false });
     await ok(boss, "reset_password", { user: "bob", reason: "forgot it" });
     await pool.register("carol");
     await pool.register("dave");

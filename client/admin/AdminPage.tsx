@@ -525,6 +525,16 @@ function RoomItem(
           >
             {room.private ? t("admin.makePublic") : t("admin.makePrivate")}
           </button>
+          <button
+            type="button"
+            data-testid="admin-room-archive"
+            onClick={() =>
+              void service.updateRoom(room.name, {
+                archived: !room.archived,
+              })}
+          >
+            {room.archived ? t("admin.unarchive") : t("admin.archive")}
+          </button>
           <FieldAction
             field="admin-room-owner"
             label={t("admin.owner")}

@@ -141,7 +141,8 @@ export class AdminService {
 
   /**
    * Renames a room, makes it private or public, gives it an owner ("" for
-   * none) or its own retention in days (null: the server's).
+   * none) or its own retention in days (null: the server's), or archives it
+   * or brings it back (`archived`, which the server takes on its own).
    */
   updateRoom(
     room: string,
@@ -150,9 +151,11 @@ export class AdminService {
       owner?: string;
       name?: string;
       retentionDays?: number | null;
+      archived?: boolean;
     },
   ): Promise<void> {
     const data: Record<string, unknown> = { room };
+    if (change.archived !== undefined) data.archived = change.archived;
     if (change.private !== undefined) data.private = change.private;
     if (change.owner !== undefined) data.owner = change.owner || null;
     if (change.name !== undefined) data.name = change.name;
@@ -371,6 +374,12 @@ export function actionDone(
     case "delete_room":
       return t("admin.done.deleteRoom", { room });
     case "update_room":
+      if (typeof data.archived === "boolean") {
+        return t(
+          data.archived ? "admin.done.archiveRoom" : "admin.done.unarchiveRoom",
+          { room },
+        );
+      }
       // A rename names the room by its new name too.
       return typeof data.name === "string"
         ? t("admin.done.renameRoom", {

@@ -493,6 +493,8 @@ export const updateRoomData = z.object({
   owner: name.nullable().optional(),
   /** Its own retention in days, 0 for forever; null: the server's. */
   retention_days: intIn(0, 36500).nullable().optional(),
+  /** Archived or brought back (`archive_room`'s change), on its own. */
+  archived: z.boolean().optional(),
   reason,
 });
 
