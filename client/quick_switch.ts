@@ -29,6 +29,11 @@ export interface SwitchChoice {
   mine: boolean;
   /** Whether the room is invite-only (rooms only). */
   private: boolean;
+  /**
+   * An archived room (rooms only): read only, so offered after the live
+   * places that match as well, and marked.
+   */
+  archived?: true;
   /** Its unread messages. */
   unread: number;
 }
@@ -117,7 +122,13 @@ export function switchPlaces(state: AppState): SwitchPlace[] {
   }
   const rooms = listedRooms(state);
   for (const r of rooms.mine) {
-    offer({ kind: "room", name: r.name, mine: true, private: !!r.private });
+    offer({
+      kind: "room",
+      name: r.name,
+      mine: true,
+      private: !!r.private,
+      ...(r.archived ? { archived: true } : {}),
+    });
   }
   for (const c of sortConversations(talks)) {
     if (c.deleted) continue;
@@ -125,7 +136,13 @@ export function switchPlaces(state: AppState): SwitchPlace[] {
   }
   for (const r of rooms.others) {
     if (r.private) continue;
-    offer({ kind: "room", name: r.name, mine: false, private: false });
+    offer({
+      kind: "room",
+      name: r.name,
+      mine: false,
+      private: false,
+      ...(r.archived ? { archived: true } : {}),
+    });
   }
   const people = [...state.members.value];
   for (const [key, log] of Object.entries(logs)) {
@@ -209,13 +226,15 @@ export function rankPlaces(
   }
   // Names that hold the words before letters merely in order; among
   // them one's own places before the others (joined rooms before rooms to
-  // join), then the better match, then unread, then the latest visited,
-  // then the newest message; the order offered breaks ties (the
+  // join), then the better match, then live before archived (read only,
+  // as the sidebar lists them last), then unread, then the latest
+  // visited, then the newest message; the order offered breaks ties (the
   // sidebar's, which is stable).
   ranked.sort((a, b) =>
     Number(a.rank === FUZZY) - Number(b.rank === FUZZY) ||
     Number(b.place.mine) - Number(a.place.mine) ||
     a.rank - b.rank ||
+    Number(!!a.place.archived) - Number(!!b.place.archived) ||
     Number(b.place.unread > 0) - Number(a.place.unread > 0) ||
     newestFirst(a.place.visited, b.place.visited) ||
     newestFirst(a.place.ts, b.place.ts)

@@ -1,8 +1,8 @@
 /**
  * The web client's archived rooms: archived from the room's menu, a bar in
  * place of the composer (with "Unarchive" for who manages the room), the
- * room listed last and dimmed in the sidebar, the notices, in English and
- * in French. Two browser contexts (two people), a real server. Needs
+ * room listed last and dimmed in the sidebar and marked in Ctrl+K, the
+ * notices, in English and in French. Two browser contexts (two people), a real server. Needs
  * /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
@@ -69,6 +69,17 @@ browserTest(
       ["ops", ""],
       ["design", "true"],
     ]);
+    // Ctrl+K says so too, where it offers it.
+    await bob.keyboard.press("Control+k");
+    await bob.getByTestId("switch-input").pressSequentially("design");
+    const offered = bob.locator(
+      '[data-testid="switch-option"][data-name="design"]',
+    );
+    await offered.getByTestId("switch-archived").filter({
+      hasText: /^archivé$/,
+    }).waitFor();
+    await bob.keyboard.press("Escape");
+    await bob.getByTestId("quick-switcher").waitFor({ state: "detached" });
 
     await alice.getByTestId("room-menu").click();
     assert.equal(await alice.getByTestId("archive-room").count(), 0);

@@ -105,6 +105,38 @@ Deno.test("quick switcher puts unread places first among equal matches, then the
   ]);
 });
 
+Deno.test("quick switcher offers an archived room, one's own or one to join, after the live places that match as well, and marks it", () => {
+  const state = account();
+  state.rooms.value = [
+    ...state.rooms.value,
+    { name: "dev-ops", users: 2, archived: true },
+    { name: "devs", users: 1, archived: true },
+  ];
+  // One's own first, archived or not; among the others, live ones first.
+  assert.deepEqual(offered(state, "dev"), [
+    "#dev-ops",
+    "+#devices",
+    "+@Devon",
+    "+#devs",
+  ]);
+  // A live room that matches as well goes first, one's own or not.
+  state.rooms.value = [
+    ...state.rooms.value,
+    { name: "dev-old", users: 0 },
+  ];
+  state.memberships.value = {
+    ...state.memberships.value,
+    "dev-old": { room: "dev-old", private: false },
+  };
+  assert.deepEqual(offered(state, "dev").slice(0, 2), ["#dev-old", "#dev-ops"]);
+  const archived = switchChoices(state, "dev")
+    .filter((c) => c.archived)
+    .map((c) => c.name);
+  assert.deepEqual(archived, ["dev-ops", "devs"]);
+  // The whole name still wins over a live room that only starts so.
+  assert.deepEqual(offered(state, "devs").slice(0, 1), ["+#devs"]);
+});
+
 Deno.test("quick switcher offers who wrote in the rooms held as people to write to, not a hook posting under a name", () => {
   const state = account();
   state.logs.value = {};

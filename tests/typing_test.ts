@@ -59,3 +59,18 @@ Deno.test("typing: to oneself is heard by none of one's connections", () =>
     assert.equal(phone.events("typing").length, 0);
     assert.equal(bob.events("typing").length, 0);
   }));
+
+Deno.test("typing: in an archived room nobody hears it, and the typist is answered as usual", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    await root.ok("archive_room", { room: "dev" });
+    await ann.event("system", (d) => d.kind === "archived");
+    assert.deepEqual((await ann.ok("typing")).request, "typing");
+    // Barrier: a typing event would have come to root before this notice.
+    await root.ok("unarchive_room", { room: "dev" });
+    await root.event("system", (d) => d.kind === "unarchived");
+    assert.equal(root.events("typing").length, 0);
+  }));

@@ -151,7 +151,7 @@ export function QuickSwitcher(): JSX.Element {
             id={optionId(index)}
             class={`switch-option${index === at ? " active" : ""}${
               choice.unread > 0 ? " unread" : ""
-            }`}
+            }${choice.archived ? " archived" : ""}`}
             role="option"
             aria-selected={index === at}
             data-testid="switch-option"
@@ -163,6 +163,11 @@ export function QuickSwitcher(): JSX.Element {
           >
             <ChoiceMark choice={choice} />
             <span class="switch-name">{choice.name}</span>
+            {choice.archived && (
+              <span class="switch-action" data-testid="switch-archived">
+                {t("sidebar.archived")}
+              </span>
+            )}
             {!choice.mine && (
               <span class="switch-action">
                 {choice.kind === "room"

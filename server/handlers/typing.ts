@@ -10,7 +10,8 @@ const lastTyping = new WeakMap<object, number>();
 
 /**
  * `typing` (extension): tells the others in the room, or the other side of
- * a private conversation, that this user is typing. Throttled on the wire.
+ * a private conversation, that this user is typing; nobody in an archived
+ * room. Throttled on the wire.
  */
 export async function typing(
   ctx: MemberContext,
@@ -52,6 +53,9 @@ export async function typing(
         }),
     );
   }
+  // An archived room takes no message, so nobody there is writing one: its
+  // readers would see "is typing" for nothing. Answered the same.
+  if (node.registry.isArchived(member.roomKey)) return succeed({});
   const room = node.registry.roomName(member.roomKey);
   return succeed(
     {},
