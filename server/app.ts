@@ -34,6 +34,7 @@ import {
   passwordResetBody,
 } from "./protocol/schemas.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { avatarRoutes } from "./routes/avatars.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
@@ -148,7 +149,8 @@ export function createApp(parts: AppParts): Hono {
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: false,
   });
-  // Shared files carry a stricter policy of their own (routes/files.ts).
+  // Shared files and profile pictures carry a stricter policy of their
+  // own (routes/files.ts, routes/avatars.ts).
   const fileHeaders = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
@@ -162,7 +164,7 @@ export function createApp(parts: AppParts): Hono {
     strictTransportSecurity: false,
   });
   app.use((c, next) =>
-    c.req.path.startsWith("/files/")
+    c.req.path.startsWith("/files/") || c.req.path.startsWith("/avatars/")
       ? fileHeaders(c, next)
       : pageHeaders(c, next)
   );
@@ -253,12 +255,15 @@ export function createApp(parts: AppParts): Hono {
         status: 413,
       }),
   );
-  // Uploads have their own, larger limit (routes/files.ts). A JSON body is
-  // then checked for depth, before any route (or throttle) parses it.
+  // Uploads and profile pictures have their own, larger limits
+  // (routes/files.ts, routes/avatars.ts). A JSON body is then checked for
+  // depth, before any route (or throttle) parses it.
+  const ownLimit = (path: string) =>
+    path === "/api/files" || path === "/api/me/avatar";
   app.use(
     "/api/*",
-    (c, next) => c.req.path === "/api/files" ? next() : smallBodies(c, next),
-    (c, next) => c.req.path === "/api/files" ? next() : shallowJson(c, next),
+    (c, next) => ownLimit(c.req.path) ? next() : smallBodies(c, next),
+    (c, next) => ownLimit(c.req.path) ? next() : shallowJson(c, next),
   );
 
   // The routes a token is optional on, outside the REST API (which checks
@@ -268,6 +273,7 @@ export function createApp(parts: AppParts): Hono {
   app.get("/api/push/vapid-public-key", wrongBearer);
 
   app.route("/", fileRoutes(node));
+  app.route("/", avatarRoutes(node));
   // Integrations share one pace per account, the REST API's too.
   app.route("/", outgoingHookRoutes(node, setupPace(node)));
   app.route("/", pushRoutes(node, setupPace(node)));

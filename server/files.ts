@@ -8,7 +8,7 @@ import { EVERY_DISGUISING } from "./protocol/disguises.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { Attachment, MessageBase } from "./protocol/types.ts";
 import type { ReceivedFile } from "./routes/receive_upload.ts";
-import type { FileStore, StoredUpload } from "./store/mod.ts";
+import type { FileStore, StoredUpload, UploadFacts } from "./store/mod.ts";
 import { UPLOAD_URL } from "./store/rows.ts";
 import { attachmentOf, readUploadFacts } from "./upload_facts.ts";
 import { rereadUploads } from "./upload_rereads.ts";
@@ -286,6 +286,64 @@ export class FileStorage {
       size: upload.size,
     });
     return toAttachment(upload);
+  }
+
+  /**
+   * Keeps a received image as its owner's profile picture (an account's
+   * name key), replacing the one it had, and moves its bytes into place;
+   * undefined (the staged file removed, nothing kept) when the account is
+   * gone. Not held to the quota: one picture an account, of at most
+   * 1 MiB, replacing its last. The bytes of the picture replaced go with
+   * the sweep this starts.
+   */
+  async saveAvatar(
+    file: ReceivedFile,
+    facts: UploadFacts,
+    owner: string,
+  ): Promise<StoredUpload | undefined> {
+    const upload: StoredUpload = {
+      id: randomBytes(16).toString("hex"),
+      hash: file.hash,
+      name: "avatar",
+      ...facts,
+      size: file.size,
+      uploader: owner,
+      createdAt: Date.now(),
+    };
+    const saved = await this.#withHash(file.hash, async () => {
+      // The record first, as an upload's: a sweep then sees the hash in use.
+      if (!await this.#store.setAvatar(owner, upload)) return false;
+      try {
+        await this.#contents.put(file.hash, file.path);
+      } catch (error) {
+        await this.#store.removeAvatar(owner)
+          .then(() => this.#deleteRecorded(file.hash))
+          .catch(() => {});
+        throw error;
+      }
+      return true;
+    });
+    if (!saved) {
+      await Deno.remove(file.path).catch(() => {});
+      return undefined;
+    }
+    void this.sweep();
+    return upload;
+  }
+
+  /**
+   * Removes an account's profile picture (its bytes go with the sweep this
+   * starts); false when it had none.
+   */
+  async removeAvatar(owner: string): Promise<boolean> {
+    const removed = await this.#store.removeAvatar(owner);
+    if (removed) void this.sweep();
+    return removed;
+  }
+
+  /** The upload of an account's profile picture, or undefined. */
+  avatar(owner: string): Promise<StoredUpload | undefined> {
+    return this.#store.findAvatar(owner);
   }
 
   /**

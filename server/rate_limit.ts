@@ -138,6 +138,11 @@ export interface RateLimitConfig {
    */
   perUploader?: BucketSpec;
   /**
+   * Profile pictures one account sets or removes (PUT and DELETE
+   * /api/me/avatar); left out, none are limited.
+   */
+  perAvatarChange?: BucketSpec;
+  /**
    * Integrations one account sets up or removes: access tokens, incoming
    * and outgoing webhooks, push subscriptions (http/setup_pace.ts); left
    * out, none are limited.
@@ -268,6 +273,10 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // that pace. 30 full-size files at once (an album), then one a minute:
   // at most 14 GiB a day per account at the default 10 MiB.
   perUploader: { burst: 30, perSecond: 1 / 60 },
+  // Each a commit, a file of up to 1 MiB and an `avatar_updated` to every
+  // connection on every node: a person trying pictures on gets ten at
+  // once, then one a minute.
+  perAvatarChange: { burst: 10, perSecond: 1 / 60 },
   // Each a commit of its own (an fsync); a browser subscribes to pushes
   // once per page it loads, so 30 at once covers one restoring its tabs.
   perIntegrationSetup: { burst: 30, perSecond: 1 / 10 },

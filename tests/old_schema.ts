@@ -16,7 +16,7 @@
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
  * room's messages, with the two it replaced; the count of replies that
  * left each thread, with its triggers; the accounts' custom status; the
- * rooms' archived flag; user groups).
+ * rooms' archived flag; user groups; profile pictures).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -34,6 +34,7 @@ import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   ARCHIVED_MIGRATION,
+  AVATARS_MIGRATION,
   CONVERSATIONS_MIGRATION,
   DELETED_PARTNERS_MIGRATION,
   DO_NOT_DISTURB_MIGRATION,
@@ -105,6 +106,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, AVATARS_MIGRATION)) {
+    await sql`DROP TABLE avatars`;
+    await sql`DROP FUNCTION chat_avatar_gone()`;
+  }
   // The archived rooms' refusal of appends ("An archived room refuses new
   // messages in the store too") drops chat_append and makes it again: it
   // runs again as is.
@@ -203,6 +208,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, AVATARS_MIGRATION)) {
+    // Its triggers go with it.
+    db.exec("DROP TABLE avatars");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, GROUPS_MIGRATION)) {
     db.exec("DROP TABLE group_members");
     db.exec("DROP TABLE user_groups");

@@ -375,7 +375,11 @@ export function transferContract(
         alice: await store.uploadedBytes("alice"),
         bob: await store.uploadedBytes("bob"),
       };
-      assert.deepEqual(before, { alice: 2 * UPLOAD.size, bob: UPLOAD.size });
+      // Bob's profile picture (populate's) counts as an upload.
+      assert.deepEqual(before, {
+        alice: 2 * UPLOAD.size,
+        bob: 2 * UPLOAD.size,
+      });
       const lines = await exportLines(await storage.source());
       const copy = await fresh();
       await importStore(each(lines), await copy.target());
@@ -862,6 +866,14 @@ async function populate(store: Store): Promise<void> {
   });
   const upload = { ...UPLOAD, createdAt: now };
   await store.saveUpload(upload);
+  // Bob's profile picture: an upload of its own, named by its row.
+  await store.setAvatar("bob", {
+    ...UPLOAD,
+    id: "ab".repeat(16),
+    name: "avatar",
+    uploader: "bob",
+    createdAt: now,
+  });
   const { message: first } = await store.appendMessage(
     draft("general", "a picture for @bob", {
       clientId: "c1",

@@ -27,6 +27,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { resolve } from "./moderation.ts";
 import { publishStatusGone } from "./status.ts";
 import { groupsChanged, groupsOfAccount } from "./groups.ts";
+import { publishAvatar } from "../avatars.ts";
 import { requireRole } from "./roles.ts";
 import { renameRoom } from "./room_rename.ts";
 import { changeArchived } from "./archive.ts";
@@ -265,6 +266,10 @@ export async function deleteAccount(
       });
       publishStatusGone(node, account.username);
       groupsTold?.();
+      // Its picture went with it (the store's cascade), its bytes with
+      // the sweep.
+      publishAvatar(node, account.username, null);
+      void node.files.sweep();
       for (const room of owned) {
         node.control({
           kind: "room_changed",

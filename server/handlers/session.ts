@@ -43,6 +43,7 @@ import type { ChatNode } from "../node.ts";
 import { notifyLevelsOf } from "./notify_levels.ts";
 import { doNotDisturbOf } from "./do_not_disturb.ts";
 import { statusOf } from "./status.ts";
+import { avatarOf } from "../avatars.ts";
 
 const logger = log("session");
 
@@ -387,6 +388,7 @@ async function enterServer(
       reply.notify_levels = await notifyLevelsOf(node, userKey);
       reply.do_not_disturb = await doNotDisturbOf(node, userKey);
       reply.status = await statusOf(node, userKey);
+      reply.avatar = await avatarOf(node, userKey);
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {

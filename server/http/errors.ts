@@ -48,6 +48,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   not_found: 404,
   quota_exceeded: 413,
   insufficient_storage: 507,
+  not_an_image: 415,
 };
 
 /** Options of {@link httpError}. */

@@ -50,6 +50,8 @@ export const ERROR_CODES = [
   "quota_exceeded",
   // HTTP only: an upload that would eat into the --disk-reserve.
   "insufficient_storage",
+  // HTTP only: a profile picture whose bytes are no PNG, JPEG, WebP or GIF.
+  "not_an_image",
 ] as const;
 
 /** An error code; `code` is for programs, the message for people. */

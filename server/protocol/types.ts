@@ -288,6 +288,15 @@ export interface Status {
 }
 
 /**
+ * Data of an `avatar_updated` event: an account's profile picture is now
+ * `version` (load `/avatars/:name?v=version`), null when it has none.
+ */
+export interface AvatarEvent {
+  user: string;
+  version: string | null;
+}
+
+/**
  * Data of a `status` event, and each entry of `get_status`: an account's
  * status, null when it has none (cleared, or ended).
  */
@@ -491,6 +500,11 @@ export interface LoginSuccess {
    * none); absent for guests (set_status).
    */
   status?: Status | null;
+  /**
+   * The version of the account's profile picture, null for none; absent
+   * for guests (PUT /api/me/avatar).
+   */
+  avatar?: string | null;
   /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then

@@ -860,6 +860,20 @@ export interface FileStore {
   /** Whether an upload still uses these bytes. */
   hashInUse(hash: string): Promise<boolean>;
   /**
+   * Records `upload` (no quota check) as the account's profile picture, in
+   * the commit that forgets the upload of the picture it replaces (whose
+   * hash is then recorded for deletion if no upload uses it); false,
+   * recording nothing, when the account is gone.
+   */
+  setAvatar(userKey: string, upload: StoredUpload): Promise<boolean>;
+  /**
+   * Removes the account's profile picture and forgets its upload, as a
+   * replacement does; false when it had none.
+   */
+  removeAvatar(userKey: string): Promise<boolean>;
+  /** The upload of the account's profile picture, or undefined. */
+  findAvatar(userKey: string): Promise<StoredUpload | undefined>;
+  /**
    * Uploads recorded, in order of id, each after `after` ("" for the
    * first), at most `limit`: for the daily walk that finds those whose
    * bytes are gone (FileStorage.findMissing).

@@ -114,6 +114,7 @@ export class PostgresFiles implements FileStore {
               WHERE f.upload_id = u.id AND NOT m.deleted)
             AND (u.created_at < ${unattachedBefore}
               OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+            AND NOT EXISTS (SELECT 1 FROM avatars a WHERE a.upload_id = u.id)
           RETURNING u.id, u.hash
         ), refs AS (
           DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id
@@ -211,6 +212,46 @@ export class PostgresFiles implements FileStore {
     } catch (error) {
       throw this.#context.unavailable(error);
     }
+  }
+
+  setAvatar(userKey: string, upload: StoredUpload): Promise<boolean> {
+    // chat_save_upload takes the hash's deletion lock (no quota: 0); the
+    // upload replaced goes with its row (the trigger avatars_gone). The
+    // account's row is locked against its deletion until the commit.
+    return this.#context.runRetryingConflicts((sql) =>
+      sql.begin(async (tx) => {
+        const [account] = await tx`
+          SELECT 1 FROM accounts WHERE key = ${userKey} FOR KEY SHARE`;
+        if (!account) return false;
+        await tx`
+          SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
+            ${upload.type}, ${upload.size}, ${upload.uploader},
+            ${upload.width ?? null}, ${upload.height ?? null},
+            ${upload.frames ?? null}, ${upload.createdAt}, 0)`;
+        await tx`
+          INSERT INTO avatars (user_key, upload_id) VALUES (${userKey}, ${upload.id})
+          ON CONFLICT (user_key) DO UPDATE SET upload_id = excluded.upload_id`;
+        return true;
+      }) as Promise<boolean>
+    );
+  }
+
+  removeAvatar(userKey: string): Promise<boolean> {
+    // Its upload goes with the row (the trigger avatars_gone).
+    return this.#context.run(async (sql) =>
+      (await sql`DELETE FROM avatars WHERE user_key = ${userKey}`).count === 1
+    );
+  }
+
+  findAvatar(userKey: string): Promise<StoredUpload | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<UploadRow[]>`
+        SELECT u.id, u.hash, u.name, u.type, u.size, u.uploader, u.width,
+          u.height, u.frames, u.created_at
+        FROM avatars a JOIN uploads u ON u.id = a.upload_id
+        WHERE a.user_key = ${userKey}`;
+      return row ? toStoredUpload(row) : undefined;
+    });
   }
 
   hashInUse(hash: string): Promise<boolean> {

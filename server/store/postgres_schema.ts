@@ -2882,4 +2882,33 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Profile pictures (PUT /api/me/avatar): an account's current picture is
+  -- an upload (its bytes kept by hash as shared files are, counted in its
+  -- uploader's usage) named here. The sweep leaves an upload named here
+  -- alone; a picture replaced or removed, or its account deleted (the
+  -- cascade), takes its upload with it at once, and its bytes' hash is
+  -- recorded for deletion when no other upload uses them, as deleteUpload
+  -- does. One row per account; its upload_id is unique (the sweep's probe).
+  CREATE TABLE avatars (
+    user_key  TEXT PRIMARY KEY REFERENCES accounts(key) ON DELETE CASCADE,
+    upload_id TEXT NOT NULL UNIQUE
+  );
+  CREATE FUNCTION chat_avatar_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'UPDATE' AND old.upload_id = new.upload_id THEN
+      RETURN NULL;
+    END IF;
+    INSERT INTO file_deletions (hash)
+      SELECT u.hash FROM uploads u WHERE u.id = old.upload_id
+        AND NOT EXISTS (SELECT 1 FROM uploads o
+          WHERE o.hash = u.hash AND o.id <> u.id)
+      ON CONFLICT DO NOTHING;
+    DELETE FROM uploads WHERE id = old.upload_id;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER avatars_gone AFTER DELETE OR UPDATE OF upload_id ON avatars
+    FOR EACH ROW EXECUTE FUNCTION chat_avatar_gone();
+  `,
 ];

@@ -118,6 +118,7 @@ export class SqliteFiles implements FileStore {
                WHERE f.upload_id = u.id AND m.deleted = 0)
              AND (u.created_at < ?
                OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
+             AND NOT EXISTS (SELECT 1 FROM avatars a WHERE a.upload_id = u.id)
            RETURNING hash`,
         ).all(unattachedBefore) as { hash: string }[];
         if (gone.length === 0) return [];
@@ -188,6 +189,57 @@ export class SqliteFiles implements FileStore {
       if (deleted) {
         this.#q("DELETE FROM file_deletions WHERE hash = ?").run(hash);
       }
+    });
+  }
+
+  setAvatar(userKey: string, upload: StoredUpload): Promise<boolean> {
+    // The upload replaced goes with its row (the trigger avatars_replaced).
+    return this.#run(() =>
+      this.#transaction(() => {
+        if (!this.#q("SELECT 1 FROM accounts WHERE key = ?").get(userKey)) {
+          return false;
+        }
+        this.#q(
+          `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+             height, frames, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          upload.id,
+          upload.hash,
+          upload.name,
+          upload.type,
+          upload.size,
+          upload.uploader,
+          upload.width ?? null,
+          upload.height ?? null,
+          upload.frames ?? null,
+          upload.createdAt,
+        );
+        this.#q(
+          `INSERT INTO avatars (user_key, upload_id) VALUES (?, ?)
+           ON CONFLICT (user_key) DO UPDATE SET upload_id = excluded.upload_id`,
+        ).run(userKey, upload.id);
+        return true;
+      })
+    );
+  }
+
+  removeAvatar(userKey: string): Promise<boolean> {
+    // Its upload goes with the row (the trigger avatars_gone).
+    return this.#run(() =>
+      Number(
+        this.#q("DELETE FROM avatars WHERE user_key = ?").run(userKey).changes,
+      ) === 1
+    );
+  }
+
+  findAvatar(userKey: string): Promise<StoredUpload | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `SELECT u.* FROM avatars a JOIN uploads u ON u.id = a.upload_id
+         WHERE a.user_key = ?`,
+      ).get(userKey) as UploadRow | undefined;
+      return row ? toStoredUpload(row) : undefined;
     });
   }
 

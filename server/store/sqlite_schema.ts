@@ -803,4 +803,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX group_members_user ON group_members (user_key);
   CREATE INDEX user_groups_creator ON user_groups (creator_key);
   `,
+  `
+  -- Profile pictures (PUT /api/me/avatar): an account's current picture is
+  -- an upload (its bytes kept by hash as shared files are, counted in its
+  -- uploader's usage) named here. The sweep leaves an upload named here
+  -- alone; a picture replaced or removed, or its account deleted (the
+  -- cascade), takes its upload with it at once, and its bytes' hash is
+  -- recorded for deletion when no other upload uses them, as deleteUpload
+  -- does. One row per account; its upload_id is unique (the sweep's probe).
+  CREATE TABLE avatars (
+    user_key  TEXT PRIMARY KEY REFERENCES accounts(key) ON DELETE CASCADE,
+    upload_id TEXT NOT NULL UNIQUE
+  ) STRICT, WITHOUT ROWID;
+  CREATE TRIGGER avatars_gone AFTER DELETE ON avatars BEGIN
+    INSERT INTO file_deletions (hash)
+      SELECT u.hash FROM uploads u WHERE u.id = old.upload_id
+        AND NOT EXISTS (SELECT 1 FROM uploads o
+          WHERE o.hash = u.hash AND o.id <> u.id)
+      ON CONFLICT DO NOTHING;
+    DELETE FROM uploads WHERE id = old.upload_id;
+  END;
+  CREATE TRIGGER avatars_replaced AFTER UPDATE OF upload_id ON avatars
+  WHEN old.upload_id <> new.upload_id BEGIN
+    INSERT INTO file_deletions (hash)
+      SELECT u.hash FROM uploads u WHERE u.id = old.upload_id
+        AND NOT EXISTS (SELECT 1 FROM uploads o
+          WHERE o.hash = u.hash AND o.id <> u.id)
+      ON CONFLICT DO NOTHING;
+    DELETE FROM uploads WHERE id = old.upload_id;
+  END;
+  `,
 ];

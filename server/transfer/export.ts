@@ -85,7 +85,8 @@ export async function exportStore(
             continue;
           }
           if (
-            spec.table === "file_refs" && leftOut.has(String(row.upload_id))
+            (spec.table === "file_refs" || spec.table === "avatars") &&
+            leftOut.has(String(row.upload_id))
           ) continue;
           const kind = kindOf(spec, row);
           counts[kind] = (counts[kind] ?? 0) + 1;

@@ -572,6 +572,14 @@ export const TABLES: readonly TableSpec[] = [
     key: ["id"],
   },
   {
+    // Profile pictures, carried with their accounts: each names an upload
+    // above (an export leaves out both when the bytes are missing).
+    table: "avatars",
+    kind: "avatar",
+    columns: [text("user_key", { rule: storedKey }), text("upload_id")],
+    key: ["user_key"],
+  },
+  {
     table: "messages",
     kind: "message",
     columns: [

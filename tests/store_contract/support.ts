@@ -320,6 +320,9 @@ export const STATUS_MIGRATION = "A custom status (set_status)";
 /** Text of the migration that keeps user groups. */
 export const GROUPS_MIGRATION = "User groups (create_group)";
 
+/** Text of the migration that keeps profile pictures. */
+export const AVATARS_MIGRATION = "Profile pictures (PUT /api/me/avatar)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";

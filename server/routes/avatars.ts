@@ -1,0 +1,177 @@
+import { type Context, Hono } from "hono";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import {
+  AVATAR_TYPES,
+  avatarVersion,
+  MAX_AVATAR_BYTES,
+  MAX_AVATAR_SIDE,
+  publishAvatar,
+} from "../avatars.ts";
+import { httpError, httpFailure } from "../http/errors.ts";
+import { inspectImage } from "../image_info.ts";
+import { log } from "../log.ts";
+import type { ChatNode } from "../node.ts";
+import { isFailure, rateLimited } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
+import type { Account } from "../store/mod.ts";
+import { uploadFacts } from "../upload_facts.ts";
+import { limitBody } from "./body_limit.ts";
+import { sessionAccount } from "./files.ts";
+import { outOfSpace } from "./receive_upload.ts";
+
+const logger = log("files");
+
+const NOT_AN_IMAGE =
+  "A profile picture is a PNG, JPEG, WebP or GIF image, sent as the body " +
+  "with its Content-Type (SVG is not taken: it can run scripts).";
+
+/**
+ * `PUT /api/me/avatar` (the image as the body) and `DELETE
+ * /api/me/avatar`, by an account's session or token, each change paced
+ * per account; `GET /avatars/:name`, the current picture of an account,
+ * to anyone (names are seen by guests too). A picture is read by its
+ * bytes as uploads are (image_info.ts), served as files are (a sandboxing
+ * CSP, nosniff), and every connection hears of a change (`avatar_updated`).
+ */
+export function avatarRoutes(node: ChatNode): Hono {
+  const routes = new Hono();
+  const perAccount = node.buckets({
+    name: "avatar",
+    spec: node.limits.perAvatarChange,
+  });
+  const tooLarge = (c: Context) =>
+    httpError(
+      c,
+      "invalid_message",
+      `A profile picture is at most ${MAX_AVATAR_BYTES} bytes.`,
+      { status: 413 },
+    );
+
+  // The account changing its picture, or the answer refusing it (its body
+  // left unread).
+  async function changer(c: Context): Promise<Account | Response> {
+    const account = await sessionAccount(c, node);
+    if (!account) {
+      return httpError(
+        c,
+        "bad_credentials",
+        "Sign in with an account to change its profile picture.",
+      );
+    }
+    if (isFailure(account)) return httpFailure(c, account);
+    return account;
+  }
+
+  async function paced(c: Context, account: Account) {
+    const wait = await perAccount.take(account.key);
+    return wait > 0 ? httpFailure(c, rateLimited(wait)) : undefined;
+  }
+
+  routes.put(
+    "/api/me/avatar",
+    limitBody(MAX_AVATAR_BYTES, tooLarge),
+    async (c) => {
+      const account = await changer(c);
+      const declared = (c.req.header("content-type") ?? "").split(";")[0]
+        .trim().toLowerCase();
+      const refusal = account instanceof Response
+        ? account
+        : !AVATAR_TYPES.has(declared)
+        ? httpError(c, "not_an_image", NOT_AN_IMAGE)
+        : await paced(c, account);
+      if (refusal) {
+        await c.req.raw.body?.cancel().catch(() => {});
+        return refusal;
+      }
+      const owner = account as Account;
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const path = join(
+        node.files.stagingDir,
+        `${crypto.randomUUID()}.part`,
+      );
+      try {
+        await Deno.mkdir(node.files.stagingDir, { recursive: true });
+        await Deno.writeFile(path, bytes);
+        const image = await inspectImage(path);
+        if (!image || !AVATAR_TYPES.has(image.type)) {
+          await Deno.remove(path).catch(() => {});
+          return httpError(c, "not_an_image", NOT_AN_IMAGE);
+        }
+        if (image.width > MAX_AVATAR_SIDE || image.height > MAX_AVATAR_SIDE) {
+          await Deno.remove(path).catch(() => {});
+          return httpError(
+            c,
+            "invalid_message",
+            `A profile picture is at most ${MAX_AVATAR_SIDE}×${MAX_AVATAR_SIDE} ` +
+              `pixels; this one is ${image.width}×${image.height}.`,
+          );
+        }
+        const saved = await node.files.saveAvatar(
+          {
+            path,
+            hash: createHash("sha256").update(bytes).digest("hex"),
+            size: bytes.byteLength,
+            name: "avatar",
+            type: image.type,
+          },
+          uploadFacts(image, image.type),
+          owner.key,
+        );
+        if (!saved) {
+          return httpError(c, "bad_credentials", "The account is gone.");
+        }
+        const version = avatarVersion(saved);
+        publishAvatar(node, owner.username, version);
+        return c.json({ avatar: version });
+      } catch (error) {
+        await Deno.remove(path).catch(() => {});
+        const full = outOfSpace(error);
+        if (!full) throw error;
+        logger.error("Cannot store a profile picture: {error}", { error });
+        return httpError(c, full.error, full.message, { status: full.status });
+      }
+    },
+  );
+
+  routes.delete("/api/me/avatar", async (c) => {
+    const account = await changer(c);
+    if (account instanceof Response) return account;
+    const refusal = await paced(c, account);
+    if (refusal) return refusal;
+    if (await node.files.removeAvatar(account.key)) {
+      publishAvatar(node, account.username, null);
+    }
+    return c.body(null, 204);
+  });
+
+  routes.get("/avatars/:name", async (c) => {
+    const upload = await node.files.avatar(nameKey(c.req.param("name")));
+    if (!upload) return noPicture(c);
+    // The version is new at every change: a client that has this one
+    // keeps it (304), and one told of a change asks with the new `?v=`.
+    const etag = `"${avatarVersion(upload)}"`;
+    const headers = {
+      "cache-control": "public, max-age=60",
+      etag,
+      "content-security-policy": "default-src 'none'; sandbox",
+      "x-content-type-options": "nosniff",
+    };
+    if (c.req.header("if-none-match") === etag) {
+      return c.body(null, 304, headers);
+    }
+    const body = await node.files.open(upload);
+    if (!body) return noPicture(c);
+    return c.body(body, 200, {
+      ...headers,
+      "content-type": upload.type,
+      "content-length": String(upload.size),
+    });
+  });
+
+  return routes;
+}
+
+function noPicture(c: Context): Response {
+  return httpError(c, "not_found", "This account has no profile picture.");
+}

@@ -1,0 +1,226 @@
+/**
+ * Profile pictures: `PUT` and `DELETE /api/me/avatar`, `GET
+ * /avatars/:name`, the `avatar_updated` event and the login's `avatar`,
+ * through a real server, on SQLite and, when PostgreSQL is installed, on a
+ * database of its own.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { bothStores } from "./both_stores.ts";
+import { member, PNG, pngOfSize, type ServerAddress } from "./file_helpers.ts";
+import { TestClient } from "./harness.ts";
+
+const stores = await bothStores();
+
+/** PUTs `bytes` as a profile picture; the status and the JSON body. */
+async function putAvatar(
+  server: ServerAddress,
+  bytes: Uint8Array<ArrayBuffer>,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}/api/me/avatar`, {
+    method: "PUT",
+    headers: { origin: server.url, "content-type": "image/png", ...headers },
+    body: bytes,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** GETs an account's picture: the status, headers and bytes. */
+async function getAvatar(
+  server: ServerAddress,
+  name: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {
+  const res = await fetch(`${server.url}/avatars/${name}`, { headers });
+  return {
+    status: res.status,
+    headers: res.headers,
+    bytes: new Uint8Array(await res.arrayBuffer()),
+  };
+}
+
+/** The `avatar` of a client's login reply. */
+function loginAvatar(client: TestClient): unknown {
+  return client.received.find((f) => f.data.request === "login")!.data.avatar;
+}
+
+const sha256 = (bytes: Uint8Array) =>
+  createHash("sha256").update(bytes).digest("hex");
+
+stores.test(
+  "a profile picture is set, served to anyone with a validator, replaced and removed; every other connection hears each change and a later login carries it",
+  async (server) => {
+    const ann = await member(server, "ann");
+    const ben = await member(server, "ben");
+    try {
+      assert.equal(loginAvatar(ann.client), null);
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+
+      const set = await putAvatar(server, PNG, { cookie: ann.cookie });
+      assert.equal(set.status, 200);
+      const version = set.body.avatar as string;
+      assert.match(version, /^[0-9a-f]{16}$/);
+      const heard = await ben.client.event(
+        "avatar_updated",
+        (d) => d.user === "ann",
+      );
+      assert.deepEqual(heard.data, { user: "ann", version });
+
+      // Anyone, no session needed, by any spelling of the name.
+      const got = await getAvatar(server, "ANN");
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.bytes, PNG);
+      assert.equal(got.headers.get("content-type"), "image/png");
+      assert.equal(got.headers.get("x-content-type-options"), "nosniff");
+      assert.match(got.headers.get("content-security-policy")!, /sandbox/);
+      assert.match(got.headers.get("cache-control")!, /max-age=60/);
+      const etag = got.headers.get("etag")!;
+      assert.equal(etag, `"${version}"`);
+      const again = await getAvatar(server, "ann", { "if-none-match": etag });
+      assert.equal(again.status, 304);
+
+      // No message carries it, and it stays however old.
+      await server.node.store.sweepUploads(Date.now() + 86_400_000);
+      await server.node.files.sweep();
+      assert.deepEqual((await getAvatar(server, "ann")).bytes, PNG);
+
+      const later = await TestClient.loginWith(server.wsUrl, {}, {
+        headers: { cookie: ann.cookie },
+      });
+      assert.equal(loginAvatar(later), version);
+      await later.close();
+
+      // Replaced: the new bytes, a new version, the old bytes forgotten.
+      const wide = pngOfSize(64, 32);
+      const replaced = await putAvatar(server, wide, { cookie: ann.cookie });
+      assert.equal(replaced.status, 200);
+      assert.notEqual(replaced.body.avatar, version);
+      await ben.client.event(
+        "avatar_updated",
+        (d) => d.version === replaced.body.avatar,
+      );
+      assert.deepEqual((await getAvatar(server, "ann")).bytes, wide);
+      await server.node.files.sweep();
+      assert.equal(await server.node.store.hashInUse(sha256(PNG)), false);
+
+      const removed = await fetch(`${server.url}/api/me/avatar`, {
+        method: "DELETE",
+        headers: { origin: server.url, cookie: ann.cookie },
+      });
+      assert.equal(removed.status, 204);
+      await ben.client.event(
+        "avatar_updated",
+        (d) => d.user === "ann" && d.version === null,
+      );
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+      await server.node.files.sweep();
+      assert.equal(await server.node.store.hashInUse(sha256(wide)), false);
+    } finally {
+      await ann.client.close();
+      await ben.client.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.test(
+  "a profile picture is refused when it is SVG, no image, over 1 MiB or over 1024 px, without a session, from another site, or changed too often; nothing changes",
+  async (server) => {
+    const ann = await member(server, "ann");
+    try {
+      const svg = new TextEncoder().encode(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+      );
+      const cases: [
+        Uint8Array<ArrayBuffer>,
+        Record<string, string>,
+        number,
+        string,
+      ][] = [
+        [svg, { "content-type": "image/svg+xml" }, 415, "not_an_image"],
+        [svg, {}, 415, "not_an_image"],
+        [new TextEncoder().encode("<html>hi</html>"), {}, 415, "not_an_image"],
+        [PNG, { "content-type": "text/html" }, 415, "not_an_image"],
+        [new Uint8Array(0), {}, 415, "not_an_image"],
+        [new Uint8Array(1024 * 1024 + 1), {}, 413, "invalid_message"],
+        [pngOfSize(1025, 10), {}, 400, "invalid_message"],
+      ];
+      for (const [bytes, headers, status, error] of cases) {
+        const refused = await putAvatar(server, bytes, {
+          cookie: ann.cookie,
+          ...headers,
+        });
+        assert.deepEqual([refused.status, refused.body.error], [status, error]);
+      }
+      // No session (a guest has none), and a page of another site.
+      const anonymous = await putAvatar(server, PNG, {});
+      assert.deepEqual([anonymous.status, anonymous.body.error], [
+        401,
+        "bad_credentials",
+      ]);
+      const forged = await putAvatar(server, PNG, {
+        cookie: ann.cookie,
+        origin: "https://evil.example",
+      });
+      assert.equal(forged.status, 403);
+      const forgedDelete = await fetch(`${server.url}/api/me/avatar`, {
+        method: "DELETE",
+        headers: { origin: "https://evil.example", cookie: ann.cookie },
+      });
+      await forgedDelete.body?.cancel();
+      assert.equal(forgedDelete.status, 403);
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+
+      // Ten changes at once, then one a minute: the four refused after
+      // the pace was taken (their bytes read) spent theirs.
+      const statuses: number[] = [];
+      for (let i = 1; i <= 8; i++) {
+        const put = await putAvatar(server, pngOfSize(i, 1), {
+          cookie: ann.cookie,
+        });
+        statuses.push(put.status);
+        if (put.status === 429) assert.equal(put.body.error, "rate_limited");
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
+      assert.deepEqual(
+        (await getAvatar(server, "ann")).bytes,
+        pngOfSize(6, 1),
+      );
+    } finally {
+      await ann.client.close();
+    }
+  },
+  { rateLimits: DEFAULT_RATE_LIMITS },
+);
+
+stores.test(
+  "an account deleted takes its profile picture with it: it is no longer served, every connection hears it removed, and its bytes go",
+  async (server) => {
+    const root = await member(server, "root");
+    const ann = await member(server, "ann");
+    try {
+      const bytes = pngOfSize(7, 7);
+      assert.equal(
+        (await putAvatar(server, bytes, { cookie: ann.cookie })).status,
+        200,
+      );
+      await root.client.event("avatar_updated", (d) => d.user === "ann");
+      await root.client.ok("delete_account", { user: "ann", messages: "keep" });
+      await root.client.event(
+        "avatar_updated",
+        (d) => d.user === "ann" && d.version === null,
+      );
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+      await server.node.files.sweep();
+      assert.equal(await server.node.store.hashInUse(sha256(bytes)), false);
+    } finally {
+      await root.client.close();
+      await ann.client.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.finish();
