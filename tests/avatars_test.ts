@@ -68,6 +68,11 @@ stores.test(
       );
       assert.deepEqual(heard.data, { user: "ann", version });
 
+      const own = await fetch(`${server.url}/api/me/avatar`, {
+        headers: { cookie: ann.cookie },
+      });
+      assert.deepEqual(await own.json(), { avatar: version });
+
       // Anyone, no session needed, by any spelling of the name.
       const got = await getAvatar(server, "ANN");
       assert.equal(got.status, 200);
@@ -75,6 +80,10 @@ stores.test(
       assert.equal(got.headers.get("content-type"), "image/png");
       assert.equal(got.headers.get("x-content-type-options"), "nosniff");
       assert.match(got.headers.get("content-security-policy")!, /sandbox/);
+      assert.equal(
+        got.headers.get("cross-origin-resource-policy"),
+        "same-origin",
+      );
       assert.match(got.headers.get("cache-control")!, /max-age=60/);
       const etag = got.headers.get("etag")!;
       assert.equal(etag, `"${version}"`);

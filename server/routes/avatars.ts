@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   AVATAR_TYPES,
+  avatarOf,
   avatarVersion,
   MAX_AVATAR_BYTES,
   MAX_AVATAR_SIDE,
@@ -29,7 +30,7 @@ const NOT_AN_IMAGE =
 /**
  * `PUT /api/me/avatar` (the image as the body) and `DELETE
  * /api/me/avatar`, by an account's session or token, each change paced
- * per account; `GET /avatars/:name`, the current picture of an account,
+ * per account, and `GET /api/me/avatar`, its version; `GET /avatars/:name`, the current picture of an account,
  * to anyone (names are seen by guests too). A picture is read by its
  * bytes as uploads are (image_info.ts), served as files are (a sandboxing
  * CSP, nosniff), and every connection hears of a change (`avatar_updated`).
@@ -133,6 +134,12 @@ export function avatarRoutes(node: ChatNode): Hono {
       }
     },
   );
+
+  routes.get("/api/me/avatar", async (c) => {
+    const account = await changer(c);
+    if (account instanceof Response) return account;
+    return c.json({ avatar: await avatarOf(node, account.key) });
+  });
 
   routes.delete("/api/me/avatar", async (c) => {
     const account = await changer(c);
