@@ -14,5 +14,6 @@ export * from "./actions/rooms.ts";
 export * from "./actions/unread.ts";
 export * from "./actions/notify.ts";
 export * from "./actions/status.ts";
+export * from "./actions/avatars.ts";
 export * from "./actions/composer.ts";
 export * from "./actions/panels.ts";

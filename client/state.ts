@@ -314,6 +314,18 @@ export interface AppState {
    */
   statuses: Signal<Record<string, Status | null>>;
   /**
+   * Profile pictures' versions by name key, null for none: the account's
+   * own from its login, others' from `avatar_updated`. A name absent is
+   * not known: its picture is asked for without a version, once.
+   */
+  avatars: Signal<Record<string, string | null>>;
+  /**
+   * The picture URL that failed to load, by name key (none, or gone): the
+   * initials are shown, and that URL is not asked for again until the
+   * name's version changes.
+   */
+  avatarsMissing: Signal<Record<string, string>>;
+  /**
    * When each room and conversation was last on screen, ISO-8601 by log
    * key: the quick switcher's "recent", as Slack's, means visited, not
    * where the newest message is. Kept in the browser per account.
@@ -620,6 +632,8 @@ export function createAppState(): AppState {
     doNotDisturb: signal(null),
     myStatus: signal(null),
     statuses: signal({}),
+    avatars: signal({}),
+    avatarsMissing: signal({}),
     lineCounts: signal({}),
     visited: signal({}),
     typing: signal({}),

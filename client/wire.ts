@@ -5,6 +5,7 @@
 
 import type {
   Attachment,
+  AvatarEvent,
   ChatMessage,
   ConversationSummary,
   DoNotDisturbEvent,
@@ -272,6 +273,12 @@ export function isStatus(value: unknown): value is Status | null {
 export function isStatusEvent(value: unknown): value is StatusEvent {
   return isFields(value) && typeof value.user === "string" &&
     isStatus(value.status);
+}
+
+/** Whether a value is an `avatar_updated` event's data. */
+export function isAvatarEvent(value: unknown): value is AvatarEvent {
+  return isFields(value) && typeof value.user === "string" &&
+    (value.version === null || typeof value.version === "string");
 }
 
 /** Whether a value is a user group (`list_groups`, `group_updated`). */

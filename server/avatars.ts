@@ -7,6 +7,7 @@
 import type { ChatNode } from "./node.ts";
 import type { AvatarEvent } from "./protocol/types.ts";
 import type { StoredUpload } from "./store/mod.ts";
+export { MAX_AVATAR_BYTES, MAX_AVATAR_SIDE } from "./protocol/limits.ts";
 
 /** The types a profile picture may be, read from its bytes. */
 export const AVATAR_TYPES: ReadonlySet<string> = new Set([
@@ -15,12 +16,6 @@ export const AVATAR_TYPES: ReadonlySet<string> = new Set([
   "image/webp",
   "image/gif",
 ]);
-
-/** Largest profile picture, in bytes (1 MiB). */
-export const MAX_AVATAR_BYTES = 1024 * 1024;
-
-/** Widest and tallest profile picture, in pixels. */
-export const MAX_AVATAR_SIDE = 1024;
 
 /**
  * A picture's version: the first half of its upload's random id, new at

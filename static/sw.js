@@ -38,7 +38,10 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (/^\/(api|ws|files|healthz|metrics)(\/|$)/.test(url.pathname)) return;
+  // Profile pictures too: each change is a new URL, the HTTP cache's.
+  if (/^\/(api|ws|files|avatars|healthz|metrics)(\/|$)/.test(url.pathname)) {
+    return;
+  }
   if (request.mode === "navigate") {
     // The newest page when online; the kept one, or "offline", when not.
     event.respondWith(

@@ -21,6 +21,7 @@ import {
   roomKey,
 } from "../state.ts";
 import { placeUnreadLine, setCounts } from "./counts.ts";
+import { avatarsReset } from "./avatars.ts";
 
 /** Records the socket's new state. */
 export function connectionChanged(
@@ -99,6 +100,7 @@ export function loggedIn(
     state.team.saved.value = null;
     state.myStatus.value = data.status ?? null;
     state.statuses.value = {};
+    avatarsReset(state, data.username, data.avatar);
     membershipsLoaded(state, data);
     // The room landed in is opened as any other: its "new" line goes at
     // the read position the login reply gives.
@@ -119,6 +121,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.myStatus.value = data.status ?? null;
     // Statuses set or cleared while away came as no event: asked again.
     state.statuses.value = {};
+    avatarsReset(state, data.username, data.avatar);
     membershipsLoaded(state, data);
   });
 }

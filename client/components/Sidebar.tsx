@@ -15,6 +15,7 @@ import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
 import { GroupsDialog } from "./GroupsDialog.tsx";
+import { AvatarDialog } from "./AvatarDialog.tsx";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
@@ -465,6 +466,8 @@ function SettingsMenu(): JSX.Element {
   const typing = useSignal(false);
   // The Groups dialog, opened from the menu (it outlives the menu).
   const grouping = useSignal(false);
+  // The Profile picture dialog, likewise.
+  const picturing = useSignal(false);
   const setStatus = async (
     status: { text: string; emoji?: string; until?: number | null },
   ) => {
@@ -491,6 +494,9 @@ function SettingsMenu(): JSX.Element {
         <GroupsDialog
           onClose={() => grouping.value = false}
         />
+      )}
+      {picturing.value && (
+        <AvatarDialog onClose={() => picturing.value = false} />
       )}
       <button
         type="button"
@@ -727,6 +733,18 @@ function SettingsMenu(): JSX.Element {
           {state.account.value && (
             <>
               <div class="menu-separator" role="separator" />
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="avatar-setting"
+                onClick={() => {
+                  open.value = false;
+                  picturing.value = true;
+                }}
+              >
+                {t("avatar.open")}
+              </button>
               <button
                 type="button"
                 role="menuitem"

@@ -38,6 +38,7 @@ import * as teamActions from "../team/actions.ts";
 import type { TypingTracker } from "../typing.ts";
 import {
   type Fields,
+  isAvatarEvent,
   isChatMessage,
   isDoNotDisturbEvent,
   isDraftEvent,
@@ -180,6 +181,11 @@ export class ServerEvents {
       case "status":
         if (isStatusEvent(data)) {
           actions.statusSeen(this.#state, data.user, data.status);
+        }
+        break;
+      case "avatar_updated":
+        if (isAvatarEvent(data)) {
+          actions.avatarSeen(this.#state, data.user, data.version);
         }
         break;
       case "read_state":

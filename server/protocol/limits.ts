@@ -117,3 +117,9 @@ export const MAX_GROUP_DESCRIPTION = 200;
 
 /** Longest room topic, in characters (code points), after trimming. */
 export const MAX_TOPIC_LENGTH = 250;
+
+/** Largest profile picture, in bytes (1 MiB): PUT /api/me/avatar. */
+export const MAX_AVATAR_BYTES = 1024 * 1024;
+
+/** Widest and tallest profile picture, in pixels. */
+export const MAX_AVATAR_SIDE = 1024;

@@ -1,0 +1,71 @@
+/**
+ * The web client's profile pictures: chosen in the account menu's
+ * "Profile picture…" dialog (in French), previewed, saved, shown at once
+ * beside the name in another's member list and message rows and on the
+ * account's own card, and removed (the initials again). Needs
+ * /usr/bin/chromium.
+ */
+import { Buffer } from "node:buffer";
+import type { Locator, Page } from "playwright-core";
+import { browserTest, openPage, register, send } from "./browser_support.ts";
+import { PNG } from "./file_helpers.ts";
+
+/** The member list's row of a name. */
+function memberRow(page: Page, name: string): Locator {
+  return page.locator(`[data-testid="member"][data-user="${name}"]`);
+}
+
+/** Waits until a picture inside `where` has loaded (its pixels decoded). */
+async function pictureShown(where: Locator): Promise<void> {
+  const picture = where.getByTestId("avatar-picture").first();
+  await picture.waitFor();
+  await picture.page().waitForFunction(
+    (img) => (img as HTMLImageElement).naturalWidth > 0,
+    await picture.elementHandle(),
+  );
+}
+
+browserTest(
+  "web client: a profile picture chosen from the account menu (in French) is previewed, then shows beside the name in another's member list and messages and on the account's card; removed, the initials come back",
+  async (browser, server) => {
+    const lea = await openPage(browser, server, { locale: "fr-FR" });
+    await register(lea, "lea");
+    const bob = await openPage(browser, server);
+    await register(bob, "bob");
+    await send(lea, "bonjour");
+    const leaMessage = bob.locator('[data-testid="message"]')
+      .filter({ hasText: "bonjour" });
+    await leaMessage.waitFor();
+    await memberRow(bob, "lea").waitFor();
+
+    await lea.getByTestId("settings").click();
+    await lea.getByTestId("avatar-setting")
+      .filter({ hasText: "Photo de profil…" }).click();
+    const dialog = lea.getByTestId("avatar-dialog");
+    await dialog.waitFor();
+    await lea.getByTestId("avatar-file").setInputFiles({
+      name: "moi.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(PNG),
+    });
+    await lea.getByTestId("avatar-preview").waitFor();
+    await lea.getByTestId("avatar-save").click();
+    await dialog.waitFor({ state: "detached" });
+
+    await pictureShown(memberRow(bob, "lea"));
+    await pictureShown(leaMessage);
+    await pictureShown(lea.getByTestId("me"));
+    // No picture for bob: his initials, no image asked for again.
+    await memberRow(lea, "bob").locator(".avatar").waitFor();
+
+    await lea.getByTestId("settings").click();
+    await lea.getByTestId("avatar-setting").click();
+    await lea.getByTestId("avatar-remove")
+      .filter({ hasText: "Retirer la photo" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await memberRow(bob, "lea").getByTestId("avatar-picture")
+      .waitFor({ state: "detached" });
+    await leaMessage.getByTestId("avatar-picture")
+      .waitFor({ state: "detached" });
+  },
+);
