@@ -4,11 +4,19 @@
  * uploadCarried, sweepUploads, hashInUse, listUploads, the journal of file deletions
  * (recordFileDeletions, pendingFileDeletions, claimFileDeletion,
  * finishFileDeletion), reading uploads again (uploadsToReread,
- * finishReread), and secret.
+ * finishReread), profile pictures (setAvatar, removeAvatar, findAvatar),
+ * and secret.
  */
 import assert from "node:assert/strict";
 import type { StoredUpload } from "../../server/store/mod.ts";
-import { dm, draft, range, type StoreTest, UPLOAD } from "./support.ts";
+import {
+  account,
+  dm,
+  draft,
+  range,
+  type StoreTest,
+  UPLOAD,
+} from "./support.ts";
 
 /** The contract of the upload records. */
 export function files(test: StoreTest): void {
@@ -406,6 +414,46 @@ export function files(test: StoreTest): void {
       sorted.slice(3).map(row),
     );
     assert.deepEqual(await store.listUploads(sorted[3], 3), []);
+  });
+
+  test("setAvatar names an upload as an account's picture; a new one and removeAvatar forget the upload before, recording its hash for deletion only when no other upload uses it", async (store) => {
+    await store.createAccount(account("alice"));
+    assert.equal(await store.findAvatar("alice"), undefined);
+    const first = { ...UPLOAD, id: "a1".repeat(16), name: "avatar" };
+    assert.equal(await store.setAvatar("alice", first), true);
+    assert.deepEqual(await store.findAvatar("alice"), first);
+    assert.deepEqual(await store.findUpload(first.id), first);
+    // The same bytes in a shared file: they stay when the picture goes.
+    await store.saveUpload(UPLOAD);
+    const second = {
+      ...first,
+      id: "a2".repeat(16),
+      hash: "cd".repeat(32),
+    };
+    assert.equal(await store.setAvatar("alice", second), true);
+    assert.deepEqual(await store.findAvatar("alice"), second);
+    assert.equal(await store.findUpload(first.id), undefined);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), []);
+    assert.equal(await store.removeAvatar("alice"), true);
+    assert.equal(await store.findAvatar("alice"), undefined);
+    assert.equal(await store.findUpload(second.id), undefined);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), [second.hash]);
+    assert.equal(await store.removeAvatar("alice"), false);
+  });
+
+  test("a picture's upload is never swept however old, none is set for an account that is not there, and a deleted account's goes with it", async (store) => {
+    await store.createAccount(account("alice"));
+    const picture = { ...UPLOAD, id: "a1".repeat(16), name: "avatar" };
+    assert.equal(await store.setAvatar("alice", picture), true);
+    assert.deepEqual(await store.sweepUploads(Date.now() + 86_400_000), []);
+    assert.deepEqual(await store.findAvatar("alice"), picture);
+    const lost = { ...picture, id: "b1".repeat(16), uploader: "nobody" };
+    assert.equal(await store.setAvatar("nobody", lost), false);
+    assert.equal(await store.findUpload(lost.id), undefined);
+    assert.equal(await store.deleteAccount("alice", "keep"), true);
+    assert.equal(await store.findAvatar("alice"), undefined);
+    assert.equal(await store.findUpload(picture.id), undefined);
+    assert.deepEqual(await store.pendingFileDeletions("", 10), [picture.hash]);
   });
 
   test("secret is stable per name", async (store) => {
