@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { bothStores } from "./both_stores.ts";
 import { member, PNG, pngOfSize, type ServerAddress } from "./file_helpers.ts";
-import { TestClient } from "./harness.ts";
+import { TestClient, withServer } from "./harness.ts";
 
 const stores = await bothStores();
 
@@ -231,5 +231,22 @@ stores.test(
   },
   { rateLimits: NO_RATE_LIMITS },
 );
+
+Deno.test("a profile picture that would eat into the disk reserve gets 507 insufficient_storage, and nothing changes", async () => {
+  await withServer(async (server) => {
+    const ann = await member(server, "ann");
+    try {
+      const refused = await putAvatar(server, PNG, { cookie: ann.cookie });
+      assert.deepEqual([refused.status, refused.body.error], [
+        507,
+        "insufficient_storage",
+      ]);
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+      assert.equal(await server.node.store.uploadedBytes("ann"), 0);
+    } finally {
+      await ann.client.close();
+    }
+  }, { diskReserveBytes: 2 ** 52 });
+});
 
 stores.finish();

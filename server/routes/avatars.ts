@@ -87,6 +87,11 @@ export function avatarRoutes(node: ChatNode): Hono {
       }
       const owner = account as Account;
       const bytes = new Uint8Array(await c.req.arrayBuffer());
+      // Against the --disk-reserve as an upload's bytes, released once
+      // they are kept (the disk's free space then shows them) or dropped.
+      const claim = await node.files.claimSpace(bytes.byteLength);
+      if (isFailure(claim)) return httpFailure(c, claim);
+      using _space = claim;
       const path = join(
         node.files.stagingDir,
         `${crypto.randomUUID()}.part`,
