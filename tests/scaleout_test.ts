@@ -53,6 +53,7 @@ import {
   startSharedCluster,
 } from "./shared_cluster.ts";
 import { LoopDelayMonitor } from "../server/loop_delay.ts";
+import { PNG } from "./file_helpers.ts";
 
 /** The close code of a connection ended by a moderator. */
 const CLOSE_REMOVED = 4003;
@@ -1072,6 +1073,32 @@ function registerTests(pg: PostgresService): void {
         `${nodes[1].url}/files/${"0".repeat(64)}/nothing.bin`,
       );
       assert.equal(missing.status, 404);
+    },
+  );
+
+  sharedTest(
+    "scale-out: a profile picture set through one node is served by the others, and their connections hear avatar_updated",
+    async ({ nodes, pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const ben = await pools[2].guest(name("ben"));
+      const res = await fetch(`${nodes[0].url}/api/me/avatar`, {
+        method: "PUT",
+        body: PNG,
+        headers: {
+          authorization: `Bearer ${ann.token}`,
+          "content-type": "image/png",
+        },
+      });
+      assert.equal(res.status, 200);
+      const { avatar } = await res.json() as { avatar: string };
+      const heard = await ben.event(
+        "avatar_updated",
+        (d) => d.user === name("ann"),
+      );
+      assert.equal(heard.data.version, avatar);
+      const got = await fetch(`${nodes[1].url}/avatars/${name("ann")}`);
+      assert.equal(got.status, 200);
+      assert.deepEqual(new Uint8Array(await got.arrayBuffer()), PNG);
     },
   );
 
