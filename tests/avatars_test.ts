@@ -10,6 +10,8 @@ import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { bothStores } from "./both_stores.ts";
 import { member, PNG, pngOfSize, type ServerAddress } from "./file_helpers.ts";
 import { TestClient, withServer } from "./harness.ts";
+import { AVATARS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -248,5 +250,38 @@ Deno.test("a profile picture that would eat into the disk reserve gets 507 insuf
     }
   }, { diskReserveBytes: 2 ** 52 });
 });
+
+stores.database(
+  "upgrading: an account of a server of before has no profile picture after the first start, and may set one",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: AVATARS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      // The rewind dropped the table: the migration made it again.
+      const store = server.node.store;
+      assert.equal(await store.findAvatar("ann"), undefined);
+      const picture = {
+        id: "a1".repeat(16),
+        hash: sha256(PNG),
+        name: "avatar",
+        type: "image/png",
+        size: PNG.length,
+        uploader: "ann",
+        width: 1,
+        height: 1,
+        createdAt: Date.now(),
+      };
+      assert.equal(await store.setAvatar("ann", picture), true);
+      assert.deepEqual(await store.findAvatar("ann"), picture);
+    }),
+);
 
 stores.finish();
