@@ -29,11 +29,13 @@ const NOT_AN_IMAGE =
 
 /**
  * `PUT /api/me/avatar` (the image as the body) and `DELETE
- * /api/me/avatar`, by an account's session or token, each change paced
- * per account, and `GET /api/me/avatar`, its version; `GET /avatars/:name`, the current picture of an account,
- * to anyone (names are seen by guests too). A picture is read by its
- * bytes as uploads are (image_info.ts), served as files are (a sandboxing
- * CSP, nosniff), and every connection hears of a change (`avatar_updated`).
+ * /api/me/avatar`, by an account's session or token, each change paced per
+ * account, and `GET /api/me/avatar`, its version; `GET /avatars/:name`,
+ * the current picture of an account, to anyone (names are seen by guests
+ * too). A picture is read by its bytes as uploads are (image_info.ts),
+ * served as files are (a sandboxing CSP, nosniff), and every connection
+ * hears of a change (`avatar_updated`). The body, at most 1 MiB, is read
+ * whole into memory: one picture per account at a time, by its pace.
  */
 export function avatarRoutes(node: ChatNode): Hono {
   const routes = new Hono();
@@ -49,8 +51,7 @@ export function avatarRoutes(node: ChatNode): Hono {
       { status: 413 },
     );
 
-  // The account changing its picture, or the answer refusing it (its body
-  // left unread).
+  // The account asking, or the answer refusing it (no session: 401).
   async function changer(c: Context): Promise<Account | Response> {
     const account = await sessionAccount(c, node);
     if (!account) {
