@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { bothStores } from "./both_stores.ts";
-import { member, PNG, pngOfSize, type ServerAddress } from "./file_helpers.ts";
+import {
+  gifOfFrames,
+  jpegBehindFill,
+  member,
+  PNG,
+  pngOfSize,
+  type ServerAddress,
+  webpOfFrames,
+} from "./file_helpers.ts";
 import { TestClient, withServer } from "./harness.ts";
 import { AVATARS_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
@@ -228,6 +236,34 @@ stores.test(
       assert.equal(await server.node.store.hashInUse(sha256(bytes)), false);
     } finally {
       await root.client.close();
+      await ann.client.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.test(
+  "a GIF, WebP or JPEG is taken as a PNG is, and served as the type its bytes say whatever the Content-Type claimed",
+  async (server) => {
+    const ann = await member(server, "ann");
+    try {
+      const cases: [Uint8Array<ArrayBuffer>, string, string][] = [
+        [gifOfFrames(2, 8, 8), "image/gif", "image/gif"],
+        [webpOfFrames(2, 8, 8), "image/webp", "image/webp"],
+        [jpegBehindFill(8, 8), "image/jpeg", "image/jpeg"],
+        [PNG, "image/jpeg", "image/png"],
+      ];
+      for (const [bytes, claimed, served] of cases) {
+        const put = await putAvatar(server, bytes, {
+          cookie: ann.cookie,
+          "content-type": claimed,
+        });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        const got = await getAvatar(server, "ann");
+        assert.equal(got.headers.get("content-type"), served);
+        assert.deepEqual(got.bytes, bytes);
+      }
+    } finally {
       await ann.client.close();
     }
   },
