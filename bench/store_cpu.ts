@@ -23,6 +23,10 @@
  * its 24-byte header). Fewer than the store's automatic checkpoint's
  * 10,000 frames, so the WAL only grows meanwhile.
  *
+ * STORE_CPU_TEXT=history: the history scenario's text instead (its
+ * sender's room, a number seen once and 80 `x`s: three words, no
+ * mention), as its commits of 160 hold it (`... 160`: 8 a room).
+ *
  * STORE_ROOT: the absolute path of a folder in the checkout (its import
  * map applies there) holding another version's server/, e.g. after
  * `mkdir .old && git archive HEAD server | tar -x -C .old`, to measure its
@@ -59,8 +63,12 @@ const WORDS = [
 ];
 
 let sent = 0;
-function text(): string {
+const HISTORY_TEXT = Deno.env.get("STORE_CPU_TEXT") === "history";
+const FILLER = "x".repeat(80);
+function text(room: number): string {
   const n = sent++;
+  // As bench/load_worker.ts's history senders write them.
+  if (HISTORY_TEXT) return `h${room}-${n} ${FILLER}`;
   const words = [];
   for (let i = 0; i < 9; i++) words.push(WORDS[(n * 7 + i * 3) % WORDS.length]);
   if (n % 10 === 0) words[4] = `@reader${n % 20}`;
@@ -71,12 +79,12 @@ async function append(store: Store, count: number, size: number) {
   for (let done = 0; done < count; done += size) {
     const batch = [];
     for (let i = 0; i < size; i++) {
-      const room = ROOMS[(done + i) % ROOMS.length];
+      const room = (done + i) % ROOMS.length;
       batch.push(store.appendMessage({
-        roomKey: room,
+        roomKey: ROOMS[room],
         userKey: `writer${i % 20}`,
         user: `Writer${i % 20}`,
-        text: text(),
+        text: text(room),
       }));
     }
     await Promise.all(batch);
@@ -107,9 +115,9 @@ async function walBytes(path: string, size: number): Promise<number> {
 const dir = await Deno.makeTempDir({ prefix: "store_cpu_" });
 try {
   console.log(
-    `${base}, ${messages} messages a size, load ${
-      Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
-    }`,
+    `${base}, ${messages} messages a size${
+      HISTORY_TEXT ? ", the history scenario's text" : ""
+    }, load ${Deno.loadavg().map((n) => n.toFixed(1)).join(" ")}`,
   );
   for (let round = 0; round < rounds; round++) {
     for (const size of sizes) {

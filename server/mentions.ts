@@ -50,7 +50,7 @@ export function mentionKeys(
 ): string[] {
   // Most messages mention nobody, and each stored one passes here twice
   // (its store's rows, its push): without an "@" nor groups there is
-  // nothing to build. 40 against 220 ns a call (docs/performance.md,
+  // nothing to build. 50 against 245 ns a call (docs/performance.md,
   // "Stored messages a second, measured apart").
   if (!text.includes("@") && !groups?.length) return [];
   const { names, heard } = hereFirst(
