@@ -438,8 +438,9 @@ Deno.test({
         );
       });
       // Buffered whole, 20 x 10 MiB went up by 400+ MiB; streamed, by a
-      // few chunks each. The margin is wide for a busy machine.
-      assert.ok(grew < 150, `RSS grew by ${grew.toFixed(0)} MiB`);
+      // few chunks each, though a busy machine's late collections took it
+      // to 153 MiB once (load 10): the bound sits between the two.
+      assert.ok(grew < 250, `RSS grew by ${grew.toFixed(0)} MiB`);
       const files = await filesUnder(`${dir}/files`);
       assert.equal(files.length, 20, files.join(", "));
       assert.ok(
