@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import type { ChatMessage as Message } from "../server/protocol/types.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import {
   ClientPool,
@@ -16,14 +17,17 @@ import {
   roundTrip,
   startTestServer,
   type TestClient,
+  withServer,
 } from "./harness.ts";
+import { GROUP_SKELETONS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
 /** The unread mentions in `room` a new login of the account is told. */
 async function mentionsIn(
   pool: ClientPool,
-  client: TestClient,
+  client: Pick<TestClient, "token">,
   room = "general",
 ): Promise<number> {
   const again = await pool.login({ token: client.token });
@@ -396,3 +400,93 @@ stores.clients(
     await roundTrip(root);
   },
 );
+
+stores.clients(
+  "register of a look-alike of a group's name is refused with username_taken, as one of an account's is; so is create_group of a look-alike of another group's",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    await ann.ok("create_group", { name: "ace" });
+    const stranger = await pool.connect();
+    // "ace" in Cyrillic letters.
+    const refused = await expectError(
+      stranger,
+      "register",
+      { username: "\u0430\u0441\u0435", password: "a long password 1" },
+      "username_taken",
+    );
+    assert.match(refused.data.message as string, /'ace', a group's/);
+    await expectError(
+      ann,
+      "create_group",
+      { name: "\u0430\u0441\u0435" },
+      "username_taken",
+    );
+    await ann.ok("delete_group", { group: "ace" });
+    await pool.register("\u0430\u0441\u0435");
+  },
+);
+
+stores.database(
+  "upgrading: a group made before groups kept their skeletons gets one at the first start, and register of its look-alike is refused",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const root = await pool.register("root");
+        await root.ok("create_group", { name: "ace" });
+      },
+      old: {
+        marker: GROUP_SKELETONS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        const stranger = await pool.connect();
+        // "ace" in Cyrillic letters.
+        await expectError(
+          stranger,
+          "register",
+          { username: "\u0430\u0441\u0435", password: "a long password 1" },
+          "username_taken",
+        );
+      } finally {
+        await pool.closeAll();
+      }
+    }),
+);
+
+Deno.test("an HTTP API post's @group, @room and @here mention as a WebSocket send's do (the same handler): a group's member in the room, every member, those online", async () => {
+  await withServer(async (server) => {
+    const ann = await accountWithToken(server, "ann");
+    const ben = await accountWithToken(server, "ben");
+    const cat = await accountWithToken(server, "cat");
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const socket = await pool.login({ token: ann.token });
+      await socket.ok("create_group", { name: "crew", members: ["ben"] });
+      // ben is online for @here; cat is not, and not in the group.
+      const online = await pool.login({ token: ben.token });
+      const counts = async () => [
+        await mentionsIn(pool, online),
+        await mentionsIn(pool, cat),
+      ];
+      const expected = [[1, 0], [2, 1], [3, 1]];
+      for (
+        const [i, text] of ["@crew look", "@room look", "@here look"].entries()
+      ) {
+        const posted = await call(
+          server,
+          "POST",
+          "/api/rooms/general/messages",
+          { token: ann.token, body: { text } },
+        );
+        assert.equal(posted.status, 201, JSON.stringify(posted.body));
+        assert.deepEqual(await counts(), expected[i], text);
+      }
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});

@@ -16,7 +16,7 @@
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
  * room's messages, with the two it replaced; the count of replies that
  * left each thread, with its triggers; the accounts' custom status; the
- * rooms' archived flag; user groups; profile pictures).
+ * rooms' archived flag; user groups; profile pictures; groups' skeletons).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -41,6 +41,7 @@ import {
   DRAFTS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
+  GROUP_SKELETONS_MIGRATION,
   GROUPS_MIGRATION,
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
@@ -106,6 +107,13 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  // Its chat_create_account_unconfused is CREATE OR REPLACE: it runs
+  // again as is.
+  if (
+    before <= versionBefore(POSTGRES_MIGRATIONS, GROUP_SKELETONS_MIGRATION)
+  ) {
+    await sql`ALTER TABLE user_groups DROP COLUMN skeleton`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, AVATARS_MIGRATION)) {
     await sql`DROP TABLE avatars`;
     await sql`DROP FUNCTION chat_avatar_gone()`;
@@ -208,6 +216,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, GROUP_SKELETONS_MIGRATION)) {
+    db.exec("DROP INDEX user_groups_skeleton");
+    db.exec("ALTER TABLE user_groups DROP COLUMN skeleton");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, AVATARS_MIGRATION)) {
     // Its triggers go with it.
     db.exec("DROP TABLE avatars");

@@ -130,7 +130,10 @@ export const MAX_TOKENS_PER_ACCOUNT = 100;
  * both the WebSocket handlers and the HTTP routes.
  */
 export class AccountService {
-  #store: AccountStore & IntegrationStore & Pick<GroupStore, "group">;
+  #store:
+    & AccountStore
+    & IntegrationStore
+    & Pick<GroupStore, "groupLookingLike">;
   #admin?: string;
   #adminKey?: string;
   #ttl: number;
@@ -146,7 +149,10 @@ export class AccountService {
   #budget: PasswordBudget;
 
   constructor(
-    store: AccountStore & IntegrationStore & Pick<GroupStore, "group">,
+    store:
+      & AccountStore
+      & IntegrationStore
+      & Pick<GroupStore, "groupLookingLike">,
     options: AccountServiceOptions,
   ) {
     this.#store = store;
@@ -336,12 +342,16 @@ export class AccountService {
       return fail("username_taken", `The name '${username}' is in use.`);
     }
     // A group's name mentions the group (handlers/groups.ts): an account
-    // of that name would read as it. Checked here, not in createAccount's
-    // statement: a group made in the moment between is the one race left.
-    if (await this.#store.group(key)) {
+    // of that name, or of a look-alike, would read as it. Asked before the
+    // password's hash for its message; createAccount checks again as it
+    // writes, for a group made in the moment between.
+    const group = await this.#store.groupLookingLike(username);
+    if (group) {
       return fail(
         "username_taken",
-        `The name '${username}' is a group's: choose another.`,
+        group.key === key
+          ? `The name '${username}' is a group's: choose another.`
+          : `The name '${username}' looks like '${group.name}', a group's.`,
       );
     }
     const lookalike = await this.#store.findAccountLookingLike(username);

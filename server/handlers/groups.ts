@@ -31,7 +31,7 @@ import {
 } from "../protocol/schemas.ts";
 import type { Group, GroupUpdatedEvent } from "../protocol/types.ts";
 import { reservedName } from "../accounts/reserved_names.ts";
-import type { GroupRefusal, StoredGroup } from "../store/mod.ts";
+import type { MembersRefusal, StoredGroup } from "../store/mod.ts";
 import type { Member } from "../registry.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
@@ -64,23 +64,19 @@ export async function createGroup(
   }
   const reserved = reservedName(name);
   if (reserved) return reserved;
-  // A look-alike of an account's name (Cyrillic `bоb`) would read as its
-  // mention: refused as `register` refuses one. One skeleton probe.
-  const lookalike = await ctx.node.store.findAccountLookingLike(name);
-  if (lookalike) {
-    return fail(
-      "username_taken",
-      `The name '${name}' looks like '${lookalike.username}', an account's.`,
-    );
-  }
   // An online guest's name is taken, as `register` holds it: the guest
   // would go on posting under the group's name.
   if (await ctx.node.presence.isGuestOnline(nameKey(name))) {
     return fail("username_taken", `The name '${name}' is in use.`);
   }
   const names = byKey(data.members ?? []);
+  // The store refuses an account's or a group's name, and a look-alike
+  // of one (Cyrillic `bоb` would read as `@bob`), as `register` does, in
+  // the step that writes it: a register of the name at the same moment
+  // makes the account or the group, never both.
+  const key = nameKey(name);
   const stored = await ctx.node.store.createGroup({
-    key: nameKey(name),
+    key,
     name,
     description: data.description ?? "",
     creatorKey: member.userKey,
@@ -89,7 +85,9 @@ export async function createGroup(
   if ("taken" in stored) {
     return fail(
       "username_taken",
-      `The name '${name}' is an account's or a group's already.`,
+      nameKey(stored.taken) === key
+        ? `The name '${name}' is an account's or a group's already.`
+        : `The name '${name}' looks like '${stored.taken}', an account's or a group's.`,
     );
   }
   return written(ctx.node, stored, names);
@@ -236,7 +234,7 @@ function mayChange(member: Member, group: StoredGroup): boolean {
 // error; `names` says the names asked for, by key, for an error to quote.
 function written(
   node: ChatNode,
-  stored: StoredGroup | GroupRefusal,
+  stored: StoredGroup | MembersRefusal,
   names: Map<string, string>,
 ): Outcome {
   if ("unknown" in stored) {
@@ -258,9 +256,6 @@ function written(
         "group_full",
         `A group has at most ${MAX_GROUP_MEMBERS} members.`,
       );
-  }
-  if ("taken" in stored) {
-    return fail("username_taken", "The name is an account's or a group's.");
   }
   const group = shown(stored);
   const event: GroupUpdatedEvent = { group, name: group.name };

@@ -1333,7 +1333,9 @@ export interface MembershipStore {
 export interface AccountStore {
   /**
    * Creates an account; null when the name is taken, or another account's
-   * name looks like it (same UTS #39 skeleton, `nameSkeleton`). The first
+   * name looks like it (same UTS #39 skeleton, `nameSkeleton`), or a
+   * group holds its key or looks like it (GroupStore: checked in the same
+   * step as the write, which createGroup's is one with). The first
    * account gets `firstRole` (the operator's admin when none was named).
    * The account is a member of `general` from then on, read to its end (a
    * bot that only uses the REST API never logs in to be made one).
@@ -1609,11 +1611,17 @@ export interface GroupChange {
   remove: readonly string[];
 }
 
-/** Why a group was not written: the name taken, a cap, names of nobody. */
-export type GroupRefusal =
-  | { taken: true }
+/** Why a group's members were not written: a cap, names of nobody. */
+export type MembersRefusal =
   | { full: "groups" | "members" | "memberships" }
   | { unknown: string[] };
+
+/**
+ * Why a group was not made: its name taken (`taken` the name of the
+ * account or group that holds its key or looks like it), or its members'
+ * refusal.
+ */
+export type GroupRefusal = { taken: string } | MembersRefusal;
 
 /**
  * The caps of a group's write: members of one group, and (when given)
@@ -1632,10 +1640,13 @@ export interface GroupCaps {
 export interface GroupStore {
   /**
    * Creates a group with its members (keys of accounts). Refused when an
-   * account or a group holds the key, when `maxGroups` exist, when more
+   * account or a group holds the key or has a name that looks like it
+   * (same skeleton, `nameSkeleton`), when `maxGroups` exist, when more
    * than `maxMembers` are asked or the groups would hold more than
    * `maxMemberships` in all, or when a key is no account's (all of those,
-   * in key order).
+   * in key order). The name's check and the write are one step with
+   * createAccount's: of a group and an account of one name (or of
+   * look-alikes) made at once, only one is.
    */
   createGroup(
     group: NewGroup,
@@ -1652,11 +1663,19 @@ export interface GroupStore {
     key: string,
     change: GroupChange,
     caps: GroupCaps,
-  ): Promise<StoredGroup | GroupRefusal | undefined>;
+  ): Promise<StoredGroup | MembersRefusal | undefined>;
   /** Deletes a group; false when there is none. */
   deleteGroup(key: string): Promise<boolean>;
   /** One group, or undefined. */
   group(key: string): Promise<StoredGroup | undefined>;
+  /**
+   * A group whose key is `name`'s or whose name looks like it (same
+   * skeleton), if any: what a new account's name may not be. One probe
+   * of each index.
+   */
+  groupLookingLike(
+    name: string,
+  ): Promise<Pick<StoredGroup, "key" | "name"> | undefined>;
   /** Every group, in key order. */
   listGroups(): Promise<StoredGroup[]>;
   /**

@@ -1029,23 +1029,28 @@ export class PostgresStore implements Store {
 }
 
 /**
- * Gives accounts from before skeletons were stored theirs. Idempotent, so
- * nodes starting together may both run it.
+ * Gives accounts and groups from before skeletons were stored theirs.
+ * Idempotent, so nodes starting together may both run it.
  */
 async function fillSkeletons(sql: Sql): Promise<void> {
-  const rows = await sql<{ key: string; username: string }[]>`
-    SELECT key, username FROM accounts WHERE skeleton IS NULL`;
-  // A thousand a statement: a migration has every account's computed
-  // again, and one round trip each made a large server's start wait.
-  for (let at = 0; at < rows.length; at += 1000) {
-    const batch = rows.slice(at, at + 1000).map((row) => ({
-      key: row.key,
-      skeleton: nameSkeleton(row.username),
-    }));
-    await sql`UPDATE accounts a SET skeleton = v.skeleton
-      FROM jsonb_to_recordset(${sql.json(batch)})
-        AS v(key TEXT, skeleton TEXT)
-      WHERE a.key = v.key`;
+  for (
+    const [table, name] of [["accounts", "username"], ["user_groups", "name"]]
+  ) {
+    const rows = await sql<{ key: string; name: string }[]>`
+      SELECT key, ${sql(name)} AS name FROM ${sql(table)}
+      WHERE skeleton IS NULL`;
+    // A thousand a statement: a migration has every account's computed
+    // again, and one round trip each made a large server's start wait.
+    for (let at = 0; at < rows.length; at += 1000) {
+      const batch = rows.slice(at, at + 1000).map((row) => ({
+        key: row.key,
+        skeleton: nameSkeleton(row.name),
+      }));
+      await sql`UPDATE ${sql(table)} t SET skeleton = v.skeleton
+        FROM jsonb_to_recordset(${sql.json(batch)})
+          AS v(key TEXT, skeleton TEXT)
+        WHERE t.key = v.key`;
+    }
   }
 }
 

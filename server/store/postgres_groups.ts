@@ -3,9 +3,12 @@ import type {
   GroupChange,
   GroupRefusal,
   GroupStore,
+  MembersRefusal,
   NewGroup,
   StoredGroup,
 } from "./mod.ts";
+import { nameKey } from "../protocol/names.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import type { Sql } from "./postgres_rows.ts";
 import type { TransactionSql } from "postgres";
@@ -26,13 +29,22 @@ interface GroupRow {
 
 // The advisory lock every group write takes (its first number spells
 // "grou"): groups are written rarely, so one lock for all of them makes
-// the caps and the accounts' namespace exact across nodes at no cost.
+// the caps exact across nodes at no cost.
 const GROUPS_LOCK = 1735554933;
+
+// Account creation's lock (chat_create_account_unconfused, the schema),
+// which checks the groups under it: createGroup takes it too, after
+// GROUPS_LOCK (nothing takes them the other way round), so a group and an
+// account of one name, or of look-alikes, are never both made. A group's
+// creation waits for the registers under way, which are one statement
+// each.
+const ACCOUNTS_LOCK = 426610361346;
 
 /**
  * PostgresStore's user groups (GroupStore; postgres.ts lends it to the
  * store): a row per group and one per member. Each write is one
- * transaction under {@link GROUPS_LOCK}.
+ * transaction under {@link GROUPS_LOCK}; a creation under
+ * {@link ACCOUNTS_LOCK} too.
  */
 export class PostgresGroups implements GroupStore {
   #context: PostgresContext;
@@ -48,10 +60,15 @@ export class PostgresGroups implements GroupStore {
     return this.#context.run((sql) =>
       sql.begin(async (tx): Promise<StoredGroup | GroupRefusal> => {
         await tx`SELECT pg_advisory_xact_lock(${GROUPS_LOCK})`;
-        const [taken] = await tx`
-          SELECT 1 FROM accounts WHERE key = ${group.key}
-          UNION ALL SELECT 1 FROM user_groups WHERE key = ${group.key}`;
-        if (taken) return { taken: true };
+        await tx`SELECT pg_advisory_xact_lock(${ACCOUNTS_LOCK})`;
+        const skeleton = nameSkeleton(group.name);
+        const [taken] = await tx<{ name: string }[]>`
+          (SELECT username AS name FROM accounts
+            WHERE key = ${group.key} OR skeleton = ${skeleton} LIMIT 1)
+          UNION ALL (SELECT name FROM user_groups
+            WHERE key = ${group.key} OR skeleton = ${skeleton} LIMIT 1)
+          LIMIT 1`;
+        if (taken) return { taken: taken.name };
         const [{ n }] = await tx<{ n: string }[]>`
           SELECT count(*) AS n FROM user_groups`;
         if (Number(n) >= caps.maxGroups) return { full: "groups" };
@@ -64,9 +81,9 @@ export class PostgresGroups implements GroupStore {
         if (unknown.length > 0) return { unknown };
         await tx`
           INSERT INTO user_groups (key, name, description, creator_key,
-            created_at)
+            created_at, skeleton)
           VALUES (${group.key}, ${group.name}, ${group.description},
-            ${group.creatorKey}, ${Date.now()})`;
+            ${group.creatorKey}, ${Date.now()}, ${skeleton})`;
         await addMembers(tx, group.key, members);
         return (await readGroups(tx, group.key))[0];
       }) as Promise<StoredGroup | GroupRefusal>
@@ -77,10 +94,10 @@ export class PostgresGroups implements GroupStore {
     key: string,
     change: GroupChange,
     caps: GroupCaps,
-  ): Promise<StoredGroup | GroupRefusal | undefined> {
+  ): Promise<StoredGroup | MembersRefusal | undefined> {
     return this.#context.run((sql) =>
       sql.begin(
-        async (tx): Promise<StoredGroup | GroupRefusal | undefined> => {
+        async (tx): Promise<StoredGroup | MembersRefusal | undefined> => {
           await tx`SELECT pg_advisory_xact_lock(${GROUPS_LOCK})`;
           const [there] =
             await tx`SELECT 1 FROM user_groups WHERE key = ${key}`;
@@ -118,7 +135,7 @@ export class PostgresGroups implements GroupStore {
           }
           return (await readGroups(tx, key))[0];
         },
-      ) as Promise<StoredGroup | GroupRefusal | undefined>
+      ) as Promise<StoredGroup | MembersRefusal | undefined>
     );
   }
 
@@ -131,6 +148,17 @@ export class PostgresGroups implements GroupStore {
 
   group(key: string): Promise<StoredGroup | undefined> {
     return this.#context.run(async (sql) => (await readGroups(sql, key))[0]);
+  }
+
+  groupLookingLike(
+    name: string,
+  ): Promise<Pick<StoredGroup, "key" | "name"> | undefined> {
+    return this.#context.run(async (sql) =>
+      (await sql<Pick<StoredGroup, "key" | "name">[]>`
+        SELECT key, name FROM user_groups
+        WHERE key = ${nameKey(name)} OR skeleton = ${nameSkeleton(name)}
+        LIMIT 1`)[0]
+    );
   }
 
   listGroups(): Promise<StoredGroup[]> {

@@ -2911,4 +2911,39 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER avatars_gone AFTER DELETE OR UPDATE OF upload_id ON avatars
     FOR EACH ROW EXECUTE FUNCTION chat_avatar_gone();
   `,
+  `
+  -- Confusable skeletons (UTS #39) of group names, as accounts keep theirs,
+  -- filled in at start-up for groups from before (fillSkeletons). An
+  -- account is not made of a group's name nor of a look-alike of one: the
+  -- check is under account creation's lock, which createGroup takes too
+  -- (postgres_groups.ts), so a register and a create_group of one name at
+  -- once make one of them, never both.
+  ALTER TABLE user_groups ADD COLUMN skeleton TEXT;
+  CREATE INDEX user_groups_skeleton ON user_groups (skeleton);
+  CREATE OR REPLACE FUNCTION chat_create_account_unconfused(
+    new_key text, new_username text, new_hash text, new_role text,
+    first_role text, now_ms bigint, new_skeleton text
+  ) RETURNS SETOF accounts
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(426610361346);  -- as chat_create_account
+    IF EXISTS (SELECT 1 FROM accounts
+               WHERE skeleton = new_skeleton AND key <> new_key)
+       OR EXISTS (SELECT 1 FROM user_groups
+                  WHERE key = new_key OR skeleton = new_skeleton) THEN
+      RETURN;
+    END IF;
+    RETURN QUERY
+      INSERT INTO accounts AS a
+        (key, username, password_hash, role, created_at, skeleton)
+      SELECT new_key, new_username, new_hash,
+        CASE WHEN first_role IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM accounts)
+             THEN first_role ELSE new_role END,
+        now_ms, new_skeleton
+      ON CONFLICT (key) DO NOTHING
+      RETURNING a.*;
+  END
+  $$;
+  `,
 ];

@@ -506,18 +506,23 @@ export class SqliteStore implements Store {
     }
   }
 
-  // Accounts from before skeletons were stored get theirs (once).
+  // Accounts and groups from before skeletons were stored get theirs
+  // (once).
   #fillSkeletons(): void {
-    const rows = this.#db.prepare(
-      "SELECT key, username FROM accounts WHERE skeleton IS NULL",
-    ).all() as { key: string; username: string }[];
-    if (rows.length === 0) return;
-    const update = this.#db.prepare(
-      "UPDATE accounts SET skeleton = ? WHERE key = ?",
-    );
-    this.#transaction(() => {
-      for (const row of rows) update.run(nameSkeleton(row.username), row.key);
-    });
+    for (
+      const [table, name] of [["accounts", "username"], ["user_groups", "name"]]
+    ) {
+      const rows = this.#db.prepare(
+        `SELECT key, ${name} AS name FROM ${table} WHERE skeleton IS NULL`,
+      ).all() as { key: string; name: string }[];
+      if (rows.length === 0) continue;
+      const update = this.#db.prepare(
+        `UPDATE ${table} SET skeleton = ? WHERE key = ?`,
+      );
+      this.#transaction(() => {
+        for (const row of rows) update.run(nameSkeleton(row.name), row.key);
+      });
+    }
   }
 
   // Messages stored before search existed get their

@@ -64,8 +64,12 @@ export class SqliteAccounts implements AccountStore {
           this.#q("SELECT 1 FROM accounts LIMIT 1").get() === undefined;
         const role = none ? options.firstRole! : account.role;
         const skeleton = nameSkeleton(account.username);
+        // Another account's look-alike, or a group's name or look-alike
+        // (sqlite_groups.ts checks accounts so in its transaction).
         const lookalike = this.#q(
-          "SELECT 1 FROM accounts WHERE skeleton = ? AND key <> ?",
+          `SELECT 1 FROM accounts WHERE skeleton = ?1 AND key <> ?2
+           UNION ALL SELECT 1 FROM user_groups
+             WHERE key = ?2 OR skeleton = ?1`,
         ).get(skeleton, account.key);
         if (lookalike) return null;
         const row = this.#q(

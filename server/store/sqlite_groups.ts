@@ -1,9 +1,12 @@
 import type { StatementSync } from "node:sqlite";
+import { nameKey } from "../protocol/names.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
 import type {
   GroupCaps,
   GroupChange,
   GroupRefusal,
   GroupStore,
+  MembersRefusal,
   NewGroup,
   StoredGroup,
 } from "./mod.ts";
@@ -33,7 +36,8 @@ const GROUP_SELECT = `SELECT g.key, g.name, g.description, g.creator_key,
 /**
  * The SQLite store's user groups (GroupStore): a row per group and one per
  * member, over the store's connection. Every write is one transaction on
- * the one writer, so the caps and the accounts' namespace are exact.
+ * the one writer, so the caps and the accounts' namespace (which
+ * createAccount checks in its own) are exact.
  */
 export class SqliteGroups implements GroupStore {
   #q: (sql: string) => StatementSync;
@@ -52,11 +56,17 @@ export class SqliteGroups implements GroupStore {
   ): Promise<StoredGroup | GroupRefusal> {
     return this.#run(() =>
       this.#transaction((): StoredGroup | GroupRefusal => {
+        const skeleton = nameSkeleton(group.name);
+        // An account's name or look-alike, or a group's: in the one
+        // writer's transaction, so no register comes between.
         const taken = this.#q(
-          `SELECT 1 FROM accounts WHERE key = ?1
-           UNION ALL SELECT 1 FROM user_groups WHERE key = ?1`,
-        ).get(group.key);
-        if (taken) return { taken: true };
+          `SELECT username AS name FROM accounts
+             WHERE key = ?1 OR skeleton = ?2
+           UNION ALL SELECT name FROM user_groups
+             WHERE key = ?1 OR skeleton = ?2
+           LIMIT 1`,
+        ).get(group.key, skeleton) as { name: string } | undefined;
+        if (taken) return { taken: taken.name };
         const { n } = this.#q("SELECT count(*) AS n FROM user_groups")
           .get() as { n: number };
         if (n >= caps.maxGroups) return { full: "groups" };
@@ -69,14 +79,15 @@ export class SqliteGroups implements GroupStore {
         if (unknown.length > 0) return { unknown };
         this.#q(
           `INSERT INTO user_groups
-             (key, name, description, creator_key, created_at)
-           VALUES (?, ?, ?, ?, ?)`,
+             (key, name, description, creator_key, created_at, skeleton)
+           VALUES (?, ?, ?, ?, ?, ?)`,
         ).run(
           group.key,
           group.name,
           group.description,
           group.creatorKey,
           Date.now(),
+          skeleton,
         );
         this.#add(group.key, members);
         return this.#group(group.key)!;
@@ -88,9 +99,9 @@ export class SqliteGroups implements GroupStore {
     key: string,
     change: GroupChange,
     caps: GroupCaps,
-  ): Promise<StoredGroup | GroupRefusal | undefined> {
+  ): Promise<StoredGroup | MembersRefusal | undefined> {
     return this.#run(() =>
-      this.#transaction((): StoredGroup | GroupRefusal | undefined => {
+      this.#transaction((): StoredGroup | MembersRefusal | undefined => {
         if (!this.#q("SELECT 1 FROM user_groups WHERE key = ?").get(key)) {
           return undefined;
         }
@@ -138,6 +149,20 @@ export class SqliteGroups implements GroupStore {
 
   group(key: string): Promise<StoredGroup | undefined> {
     return this.#run(() => this.#group(key));
+  }
+
+  groupLookingLike(
+    name: string,
+  ): Promise<Pick<StoredGroup, "key" | "name"> | undefined> {
+    return this.#run(() => {
+      const row = this.#q(
+        `SELECT key, name FROM user_groups WHERE key = ? OR skeleton = ?
+         LIMIT 1`,
+      ).get(nameKey(name), nameSkeleton(name)) as
+        | { key: string; name: string }
+        | undefined;
+      return row && { key: row.key, name: row.name };
+    });
   }
 
   listGroups(): Promise<StoredGroup[]> {

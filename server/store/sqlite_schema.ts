@@ -833,4 +833,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     DELETE FROM uploads WHERE id = old.upload_id;
   END;
   `,
+  `
+  -- Confusable skeletons (UTS #39) of group names, as accounts keep theirs:
+  -- a register of a look-alike of a group's name is refused as one of an
+  -- account's is, and a group of an account's look-alike in the same
+  -- transaction that writes it. Groups from before get theirs at start-up
+  -- (fillSkeletons). Costs one skeleton per group, once.
+  ALTER TABLE user_groups ADD COLUMN skeleton TEXT;
+  CREATE INDEX user_groups_skeleton ON user_groups (skeleton);
+  `,
 ];

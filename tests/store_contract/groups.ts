@@ -1,5 +1,6 @@
 /** The store contract for user groups (createGroup ... groupMemberKeys). */
 import assert from "node:assert/strict";
+import { nameKey } from "../../server/protocol/names.ts";
 import { account, type StoreTest } from "./support.ts";
 
 const CAPS = { maxGroups: 3, maxMembers: 3 };
@@ -56,7 +57,7 @@ export function groups(test: StoreTest): void {
         await store.createAccount(account(who));
       }
       assert.deepEqual(await store.createGroup(group("ben"), CAPS), {
-        taken: true,
+        taken: "BEN",
       });
       assert.deepEqual(
         await store.createGroup(
@@ -74,7 +75,7 @@ export function groups(test: StoreTest): void {
         assert.ok("members" in await store.createGroup(group(key), CAPS));
       }
       assert.deepEqual(await store.createGroup(group("g1"), CAPS), {
-        taken: true,
+        taken: "g1",
       });
       assert.deepEqual(await store.createGroup(group("g4"), CAPS), {
         full: "groups",
@@ -145,6 +146,85 @@ export function groups(test: StoreTest): void {
       assert.ok(
         "members" in await store.createGroup(group("g4", []), lower),
       );
+    },
+  );
+
+  test(
+    "a group and an account share one namespace with their look-alikes: createGroup refuses an account's look-alike and a group's, createAccount a group's name and its look-alike, and groupLookingLike finds the group",
+    async (store, reopen) => {
+      await store.createAccount(account("bob"));
+      const group = (name: string) => ({
+        key: nameKey(name),
+        name,
+        description: "",
+        creatorKey: "bob",
+        members: [],
+      });
+      // Cyrillic о in bоb; zeros in R00T; Cyrillic е in dеsign.
+      assert.deepEqual(await store.createGroup(group("b\u043eb"), CAPS), {
+        taken: "BOB",
+      });
+      assert.ok("members" in await store.createGroup(group("design"), CAPS));
+      assert.deepEqual(
+        await store.createGroup(group("d\u0435sign"), CAPS),
+        { taken: "design" },
+      );
+      assert.equal(await store.createAccount(account("design")), null);
+      const lookalike = (name: string) => ({
+        ...account(nameKey(name)),
+        username: name,
+      });
+      assert.equal(await store.createAccount(lookalike("d\u0435sign")), null);
+      const again = await reopen();
+      // Cyrillic і.
+      assert.equal(
+        await again.createAccount(lookalike("des\u0456gn")),
+        null,
+        "the skeleton is kept across a reopen",
+      );
+      for (const name of ["design", "DESIGN", "d\u0435sign", "des\u0456gn"]) {
+        assert.deepEqual(await again.groupLookingLike(name), {
+          key: "design",
+          name: "design",
+        });
+      }
+      assert.equal(await again.groupLookingLike("bob"), undefined);
+      assert.equal(await again.findAccount("design"), undefined);
+      assert.equal(await again.deleteGroup("design"), true);
+      assert.ok(await again.createAccount(account("design")));
+    },
+  );
+
+  test(
+    "a createGroup and a createAccount of one name at the same moment make one of them, never both",
+    async (store) => {
+      await store.createAccount(account("ann"));
+      const caps = { maxGroups: 100, maxMembers: 10 };
+      for (let i = 0; i < 20; i++) {
+        const key = `name${i}`;
+        const [made, account_] = await Promise.all([
+          store.createGroup({
+            key,
+            name: key,
+            description: "",
+            creatorKey: "ann",
+            members: [],
+          }, caps),
+          store.createAccount(account(key)),
+        ]);
+        const groupMade = "members" in made;
+        assert.notEqual(groupMade, account_ !== null, key);
+        assert.equal(
+          (await store.group(key)) !== undefined,
+          groupMade,
+          `${key}: the group is there only when it was made`,
+        );
+        assert.equal(
+          (await store.findAccount(key)) !== undefined,
+          account_ !== null,
+          `${key}: the account is there only when it was made`,
+        );
+      }
     },
   );
 

@@ -323,6 +323,10 @@ export const GROUPS_MIGRATION = "User groups (create_group)";
 /** Text of the migration that keeps profile pictures. */
 export const AVATARS_MIGRATION = "Profile pictures (PUT /api/me/avatar)";
 
+/** Text of the migration that keeps each group's skeleton. */
+export const GROUP_SKELETONS_MIGRATION =
+  "Confusable skeletons (UTS #39) of group names";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
