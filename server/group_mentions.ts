@@ -11,7 +11,8 @@ import { payWideMentions } from "./room_mentions.ts";
 /**
  * A cheap first look, without a promise: a text with no "@" names no one
  * and awaits nothing for its groups (the send path's awaits,
- * docs/performance.md).
+ * docs/performance.md). The send path's to ask, before it calls
+ * {@linkcode groupMembers}, which finds no name in such a text anyway.
  */
 export function namesSomeone(text: string): boolean {
   return text.includes("@");
@@ -46,7 +47,7 @@ export async function groupMembers(
   stream: string,
   text: string,
 ): Promise<string[] | Failure | undefined> {
-  if (!namesSomeone(text) || member.guest) return undefined;
+  if (member.guest) return undefined;
   if (conversationUsers(stream) !== undefined) return undefined;
   const named = new Set<string>();
   for (const name of mentionedNames(text)) {
