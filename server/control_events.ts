@@ -39,6 +39,8 @@ export interface ControlTarget {
   moveMember(member: Member, roomKey: string): () => void;
   /** ChatNode.presenceChanged. */
   presenceChanged(): void;
+  /** A group was created or deleted: the node forgets their keys. */
+  groupsChanged(): void;
   /** Tells presence where a member is and which rooms it belongs to. */
   updatePresence(member: Member): void;
   /** Ends a membership on this node: those looking at it go to `general`. */
@@ -84,6 +86,9 @@ export class ControlEvents {
         // node's own moves are in its memory, no reason to read the others.
         if (event.node !== this.#node.id) this.#node.presence.othersChanged();
         this.#node.roomLists.schedule();
+        return;
+      case "groups_changed":
+        this.#node.groupsChanged();
         return;
       case "room_created":
         if (this.#node.registry.addRoom(event.key, event.name, event)) {

@@ -37,9 +37,11 @@ export function namesSomeone(text: string): boolean {
  * it pays for. Without it, an owner who added 1,000 accounts to a private
  * room (invite asks no one) wrote 1,000 rows a message with one `@group`.
  *
- * Cost: one store read (a primary-key range of the group members for each
- * name, a membership probe for each member found) for a text that names
- * someone; none for one that does not.
+ * Cost: for a text that names a group, one store read (a primary-key
+ * range of the group members for each group named, a membership probe
+ * for each member found); none for one that names only people or no
+ * one, the node knowing the groups' keys (group_names.ts: one read of
+ * them after each creation or deletion of a group).
  */
 export async function groupMembers(
   node: ChatNode,
@@ -54,13 +56,17 @@ export async function groupMembers(
     named.add(nameKey(name));
     if (named.size >= MAX_MENTIONS) break;
   }
-  named.delete(member.userKey);
-  if (named.size === 0) return undefined;
+  // Most texts with an "@" name people, not groups: the node's keys of
+  // the groups tell so without a read.
+  const known = node.groupNames.keys();
+  const groups = known instanceof Promise ? await known : known;
+  const groupKeys = [...named].filter((key) => groups.has(key));
+  if (groupKeys.length === 0) return undefined;
   const privileged = member.role === "moderator" || member.role === "admin" ||
     node.registry.roomInfo(stream)?.owner === member.userKey;
   const cap = privileged ? MAX_GROUP_MEMBERS : node.roomMentionMembers;
   // One more than the cap, to know it was passed; the author too.
-  const keys = (await node.store.groupMemberKeys([...named], {
+  const keys = (await node.store.groupMemberKeys(groupKeys, {
     roomKey: stream,
     limit: cap + 2,
   })).filter((key) => key !== member.userKey);

@@ -42,6 +42,7 @@ import {
 } from "./rate_limit.ts";
 import { type Member, RoomRegistry } from "./registry.ts";
 import { RoomLists } from "./room_lists.ts";
+import { GroupNames } from "./group_names.ts";
 import { ControlEvents } from "./control_events.ts";
 import { RoomExpiry } from "./room_expiry.ts";
 import { recheckStanding } from "./standing.ts";
@@ -146,6 +147,8 @@ export class ChatNode {
   readonly broker: Broker;
   readonly presence: PresenceManager;
   readonly accounts: AccountService;
+  /** The user groups' keys, for a message's `@group` (group_names.ts). */
+  readonly groupNames: GroupNames;
   readonly files: FileStorage;
   readonly limits: RateLimitConfig;
   /** Per-user buckets, shared by HTTP and WebSocket (and by the nodes, with Redis). */
@@ -207,6 +210,7 @@ export class ChatNode {
     this.addressLimits = rateLimits("address", this.limits.perAddress ?? {});
     this.buckets = parts.buckets ??
       ((options) => new MemoryBuckets(options));
+    this.groupNames = new GroupNames(parts.store);
     this.accounts = new AccountService(parts.store, {
       admin: parts.admin,
       sessionTtlMs: parts.sessionTtlMs,
@@ -263,19 +267,22 @@ export class ChatNode {
         this.notifyRoom(roomKey, event, exceptUser),
       moveMember: (member, roomKey) => this.moveMember(member, roomKey),
       presenceChanged: () => this.presenceChanged(),
+      groupsChanged: () => this.groupNames.forget(),
       updatePresence: (member) => this.#updatePresence(member),
       leaveHere: (userKey, roomKey) => this.#leaveHere(userKey, roomKey),
       announceUnlessElsewhere: (roomKey, member, kind, expected) =>
         this.#announceUnlessElsewhere(roomKey, member, kind, expected),
     });
     this.broker.onDelivery((publication) => this.#receive(publication));
-    this.broker.onReturn(() =>
+    this.broker.onReturn(() => {
+      // A group created or deleted during the outage may have gone unheard.
+      this.groupNames.forget();
       void recheckStanding(
         this.registry.everyone(),
         this.store,
         (event) => this.#control.apply(event),
-      )
-    );
+      );
+    });
     this.presence.onChange(() => this.#roomLists.schedule());
   }
 

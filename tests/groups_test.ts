@@ -490,3 +490,33 @@ Deno.test("an HTTP API post's @group, @room and @here mention as a WebSocket sen
     }
   });
 });
+
+stores.test(
+  "a message that names people but no group reads nothing for groups; a group created or deleted a moment before is known at once on its node",
+  async (server) => {
+    const store = server.node.store;
+    const real = store.groupMemberKeys.bind(store);
+    let reads = 0;
+    store.groupMemberKeys = (keys, options) => {
+      reads++;
+      return real(keys, options);
+    };
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const ann = await pool.register("ann");
+      const ben = await pool.register("ben");
+      await ann.ok("send_message", { text: "@ben hi" });
+      assert.equal(reads, 0, "a person named, no group");
+      await ann.ok("create_group", { name: "crew", members: ["ben"] });
+      await ann.ok("send_message", { text: "@ben and @crew hi" });
+      assert.equal(reads, 1, "the group made a moment before");
+      assert.equal(await mentionsIn(pool, ben), 2);
+      await ann.ok("delete_group", { group: "crew" });
+      await ann.ok("send_message", { text: "@crew hi" });
+      assert.equal(reads, 1, "the group deleted a moment before");
+    } finally {
+      store.groupMemberKeys = real;
+      await pool.closeAll();
+    }
+  },
+);

@@ -150,6 +150,14 @@ export type ControlEvent =
     reason: string;
   }
   | {
+    /**
+     * A user group was created or deleted: every node reads the groups'
+     * keys again when next needed (group_names.ts). A node of before
+     * ignores it, as any kind it does not know.
+     */
+    kind: "groups_changed";
+  }
+  | {
     kind: "presence_changed";
     /**
      * The node whose users moved: it reads its own from memory (absent

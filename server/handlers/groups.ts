@@ -90,6 +90,7 @@ export async function createGroup(
         : `The name '${name}' looks like '${stored.taken}', an account's or a group's.`,
     );
   }
+  if ("key" in stored) keysChanged(ctx.node);
   return written(ctx.node, stored, names);
 }
 
@@ -133,6 +134,7 @@ export async function deleteGroup(
   if (!await ctx.node.store.deleteGroup(group.key)) {
     return noSuchGroup(data.group);
   }
+  keysChanged(ctx.node);
   const event: GroupUpdatedEvent = { group: null, name: group.name };
   return succeed(
     { name: group.name },
@@ -272,6 +274,15 @@ function published(node: ChatNode, event: GroupUpdatedEvent): void {
   node.publish({ kind: "everyone" }, "group_updated", event, {
     accountsOnly: true,
   });
+}
+
+// A group was created or deleted: every node reads the groups' keys
+// again (group_names.ts), this one before it answers, so that the
+// creator's next message names the group; the others before they hear
+// group_updated, published after this.
+function keysChanged(node: ChatNode): void {
+  node.groupNames.forget();
+  node.control({ kind: "groups_changed" });
 }
 
 // Names by their keys, the first spelling of each.

@@ -1679,6 +1679,11 @@ export interface GroupStore {
   /** Every group, in key order. */
   listGroups(): Promise<StoredGroup[]>;
   /**
+   * The keys of every group, in key order, without their members: what a
+   * node keeps to know a message that names no group (group_names.ts).
+   */
+  groupKeys(): Promise<string[]>;
+  /**
    * The keys of the members of the groups `groupKeys` (those that exist),
    * each once, in key order, at most `limit`; with `roomKey`, only the
    * members of that room. One query, for a message's `@group` mentions.

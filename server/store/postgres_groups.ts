@@ -165,6 +165,14 @@ export class PostgresGroups implements GroupStore {
     return this.#context.run((sql) => readGroups(sql));
   }
 
+  groupKeys(): Promise<string[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ key: string }[]>`
+        SELECT key FROM user_groups ORDER BY key COLLATE "C"`)
+        .map((row) => row.key)
+    );
+  }
+
   groupMemberKeys(
     groupKeys: readonly string[],
     options: { roomKey?: string; limit: number },

@@ -172,6 +172,14 @@ export class SqliteGroups implements GroupStore {
     );
   }
 
+  groupKeys(): Promise<string[]> {
+    return this.#run(() =>
+      (this.#q("SELECT key FROM user_groups ORDER BY key").all() as {
+        key: string;
+      }[]).map((row) => row.key)
+    );
+  }
+
   groupMemberKeys(
     groupKeys: readonly string[],
     options: { roomKey?: string; limit: number },

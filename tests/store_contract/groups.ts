@@ -13,7 +13,7 @@ function group(key: string, members: string[] = []) {
 /** The contract of user groups. */
 export function groups(test: StoreTest): void {
   test(
-    "createGroup keeps a group and its members across a reopen; updateGroup changes them; deleteGroup removes it",
+    "createGroup keeps a group and its members across a reopen; groupKeys lists the groups' keys; updateGroup changes them; deleteGroup removes it",
     async (store, reopen) => {
       for (const who of ["ann", "ben", "cat"]) {
         await store.createAccount(account(who));
@@ -31,6 +31,17 @@ export function groups(test: StoreTest): void {
       assert.equal(made.creator, "ANN");
       const again = await reopen();
       assert.deepEqual(await again.group("design"), made);
+      assert.ok(
+        "members" in await again.createGroup({
+          key: "art",
+          name: "art",
+          description: "",
+          creatorKey: "ann",
+          members: [],
+        }, CAPS),
+      );
+      assert.deepEqual(await again.groupKeys(), ["art", "design"]);
+      assert.equal(await again.deleteGroup("art"), true);
       const changed = await again.updateGroup("design", {
         description: "Who draws",
         add: ["ann"],
@@ -47,6 +58,7 @@ export function groups(test: StoreTest): void {
       assert.equal(await again.deleteGroup("design"), true);
       assert.equal(await again.deleteGroup("design"), false);
       assert.deepEqual(await again.listGroups(), []);
+      assert.deepEqual(await again.groupKeys(), []);
     },
   );
 
