@@ -520,3 +520,18 @@ stores.test(
     }
   },
 );
+
+stores.clients(
+  "a guest may not log in under a group's name nor a look-alike of it, and create_group of an online guest's name is refused: both would read as the other's @mention",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    await ann.ok("create_group", { name: "ace" });
+    const stranger = await pool.connect();
+    for (const username of ["ACE", "\u0430\u0441\u0435"]) {
+      await expectError(stranger, "login", { username }, "username_taken");
+    }
+    const gus = await pool.guest("gus");
+    await expectError(ann, "create_group", { name: "Gus" }, "username_taken");
+    await gus.close();
+  },
+);

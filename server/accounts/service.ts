@@ -320,6 +320,22 @@ export class AccountService {
       fail("username_taken", `The name '${username}' is taken.`);
   }
 
+  /**
+   * `username_taken` when a user group's name is `username` or looks like
+   * it: `@name` mentions the group (handlers/groups.ts), so an account or
+   * a guest of that name would read as it. One probe of each index.
+   */
+  async groupRefusal(username: string): Promise<Failure | undefined> {
+    const group = await this.#store.groupLookingLike(username);
+    if (!group) return undefined;
+    return fail(
+      "username_taken",
+      group.key === nameKey(username)
+        ? `The name '${username}' is a group's: choose another.`
+        : `The name '${username}' looks like '${group.name}', a group's.`,
+    );
+  }
+
   /** Bot accounts, oldest first. */
   listBots(): Promise<Account[]> {
     return this.#store.listBots();
@@ -341,19 +357,10 @@ export class AccountService {
     if (await this.#isGuestOnline(key)) {
       return fail("username_taken", `The name '${username}' is in use.`);
     }
-    // A group's name mentions the group (handlers/groups.ts): an account
-    // of that name, or of a look-alike, would read as it. Asked before the
-    // password's hash for its message; createAccount checks again as it
-    // writes, for a group made in the moment between.
-    const group = await this.#store.groupLookingLike(username);
-    if (group) {
-      return fail(
-        "username_taken",
-        group.key === key
-          ? `The name '${username}' is a group's: choose another.`
-          : `The name '${username}' looks like '${group.name}', a group's.`,
-      );
-    }
+    // Asked before the password's hash for its message; createAccount
+    // checks again as it writes, for a group made in the moment between.
+    const group = await this.groupRefusal(username);
+    if (group) return group;
     const lookalike = await this.#store.findAccountLookingLike(username);
     if (lookalike && lookalike.key !== key) {
       return fail(

@@ -64,9 +64,10 @@ export async function createGroup(
   }
   const reserved = reservedName(name);
   if (reserved) return reserved;
-  // An online guest's name is taken, as `register` holds it: the guest
-  // would go on posting under the group's name.
-  if (await ctx.node.presence.isGuestOnline(nameKey(name))) {
+  const key = nameKey(name);
+  // A guest online under the name would read as the group, as it would as
+  // an account (register refuses its name too). One presence read.
+  if (await ctx.node.presence.isGuestOnline(key)) {
     return fail("username_taken", `The name '${name}' is in use.`);
   }
   const names = byKey(data.members ?? []);
@@ -74,7 +75,6 @@ export async function createGroup(
   // of one (Cyrillic `bоb` would read as `@bob`), as `register` does, in
   // the step that writes it: a register of the name at the same moment
   // makes the account or the group, never both.
-  const key = nameKey(name);
   const stored = await ctx.node.store.createGroup({
     key,
     name,

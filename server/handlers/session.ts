@@ -249,16 +249,8 @@ async function guest(
       `The name '${username}' looks like the account '${lookalike.username}'.`,
     );
   }
-  // A group's name is in the accounts' namespace (handlers/groups.ts): a
-  // guest under it posed as the group, and read its `@name` as its own
-  // mention. One primary-key probe; the members are read only for a name
-  // that is a group's, which is refused.
-  if (await ctx.node.store.group(nameKey(username))) {
-    return fail(
-      "username_taken",
-      `The name '${username}' is a group's: choose another.`,
-    );
-  }
+  const group = await ctx.node.accounts.groupRefusal(username);
+  if (group) return group;
   // 128 random bits unless the guest comes back with the key it was given.
   const guestKey = givenKey ?? randomBytes(16).toString("base64url");
   return {
