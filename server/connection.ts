@@ -396,19 +396,22 @@ export class ClientConnection implements ClientState {
     }
   }
 
-  // A `list_users` took one token of the connection's request bucket
-  // (#limit), whatever its length: one socket got 2,915 lists of 2,002
-  // names (15 KB, 0.68 ms each) in 10 s at that bucket's 200 a second,
-  // and another client's list_rooms went from 0.3 to 4.3 ms (p50). Now
-  // each KiB of the reply past the first takes one more: a list under a
-  // KiB (a hundred short names) costs what it did, one of 2,000 names 14
-  // more (13 lists a second), about the same work a second whatever the
+  // A `list_users` took one token of its buckets (#limit), whatever its
+  // length: one socket got 2,915 lists of 2,002 names (15 KB, 0.68 ms
+  // each) in 10 s at the 200 a second it then drew on, and another
+  // client's list_rooms went from 0.3 to 4.3 ms (p50). Now each KiB of
+  // the reply past the first takes one more, from the connection's and
+  // the account's: a list under a KiB (a hundred short names) costs one,
+  // one of 2,000 names 15, about the same work a second whatever the
   // room's size. The web client asks once a pause of 10 ms a name
   // (members.ts), far inside.
   #listCounted(request: Request, bytes: number): void {
     const over = Math.floor(bytes / 1024);
     if (over > 0 && request.action === "list_users") {
-      this.#buckets?.request?.spend(over);
+      this.#buckets?.users?.spend(over);
+      if (this.member) {
+        this.#node.userLimits.spend(this.member.userKey, "users", over);
+      }
     }
   }
 

@@ -109,6 +109,7 @@ export type RateCategory =
   | "drafts"
   | "membership"
   | "people"
+  | "users"
   | "status"
   | "group"
   | "request";
@@ -186,6 +187,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // for a pause in the typing): a few a second; a script walking every
     // prefix to list the accounts goes at this pace.
     people: { burst: 30, perSecond: 5 },
+    // list_users, with a token more per KiB of its reply past the first
+    // (connection.ts): 200 short lists at once, then 20 a second, is
+    // what a harness polling every 50 ms asks, and a room of 2,000
+    // online (15 tokens a list) once a second. The web client asks at
+    // each room it goes into, at most one a second after each (a pause
+    // of 10 ms a name, client/connection/members.ts), and join_room's
+    // own bucket refills at 10 a second.
+    users: { burst: 200, perSecond: 20 },
     // The account's bucket below is the one that binds.
     status: { burst: 10, perSecond: 1 },
     // The account's bucket below is the one that binds.
@@ -244,6 +253,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // at load 25; docs/performance.md, "The user directory"), more when
     // few of them are visible. A person's tabs together type no faster.
     people: { burst: 60, perSecond: 10 },
+    // Each list_users reads the room's presence (every node's, through
+    // Redis, once a quarter second), sorts its names (0.68 ms for
+    // 2,002, a reply of 15 KB) and pays per KiB as above. At the 200/s of
+    // any request, one account's sockets each listed at that pace; now
+    // all of them together list at two sockets' pace: a person's tabs
+    // ask far less (each only when it goes into a room or the room's
+    // people move), a script walking rooms is held to it.
+    users: { burst: 400, perSecond: 40 },
     // Each set_status reaches every logged-in connection: ten at once
     // (a person trying presets), then one every 6 s, whatever the tabs.
     status: { burst: 10, perSecond: 1 / 6 },
@@ -310,6 +327,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     drafts: { burst: 0, perSecond: 0 },
     membership: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
+    users: { burst: 0, perSecond: 0 },
     status: { burst: 0, perSecond: 0 },
     group: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
@@ -384,6 +402,12 @@ export function categoryOf(action: string): RateCategory {
     // companion, as list_members is.
     case "get_status":
       return "people";
+    // Who is online in a room: its own bucket, which its long replies
+    // pay into per KiB, so that neither a busy room's lists spend the
+    // bucket every other request shares nor that one's 200 a second
+    // pays for them.
+    case "list_users":
+      return "users";
     // A commit, then an event to every logged-in connection (every one
     // shares general with the account): a status is set a few times a
     // day, a script toggling it would flood every screen.

@@ -288,6 +288,62 @@ Deno.test("rate limits: by default an account's list_drafts are 20 at once, then
   assert.equal(categoryOf("list_drafts"), "drafts");
 });
 
+Deno.test("rate limits: list_users draws on a socket's bucket of its own, not the one every other request shares: past it the lists get rate_limited while list_rooms still passes", () =>
+  withClients(async (pool) => {
+    const alice = await pool.guest("alice");
+    for (let i = 0; i < 5; i++) await alice.ok("list_users");
+    const refused = await expectError(alice, "list_users", {}, "rate_limited");
+    assert.ok((refused.data.retry_after_ms as number) > 0);
+    for (let i = 0; i < 5; i++) await alice.ok("list_rooms");
+  }, {
+    rateLimits: limits({
+      perConnection: {
+        users: FIVE_THEN_ONE_A_MINUTE,
+        request: FIVE_THEN_ONE_A_MINUTE,
+      },
+    }),
+  }));
+
+Deno.test("rate limits: list_users and GET /api/rooms/:room/members draw on a per-user bucket of their own: an account's connections and tokens together get rate_limited past it, while they still list rooms and another account still lists", () =>
+  withClients(async (pool, server) => {
+    const alice = await pool.register("alice");
+    const again = await pool.login({ token: alice.token });
+    const api = (token: string) =>
+      fetch(`${server.url}/api/rooms/general/members`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    await alice.ok("list_users");
+    await again.ok("list_users");
+    assert.deepEqual((await (await api(alice.token!)).json()).users, [
+      "alice",
+    ]);
+    await alice.ok("list_users");
+    await again.ok("list_users");
+    // Each connection alone is far under its own (unlimited) budget.
+    await expectError(again, "list_users", {}, "rate_limited");
+    await expectError(alice, "list_users", {}, "rate_limited");
+    const refused = await api(alice.token!);
+    assert.equal(refused.status, 429);
+    assert.equal((await refused.json()).error, "rate_limited");
+    await alice.ok("list_rooms");
+    const bob = await pool.register("bob");
+    await bob.ok("list_users");
+  }, {
+    rateLimits: limits({ perUser: { users: FIVE_THEN_ONE_A_MINUTE } }),
+  }));
+
+Deno.test("rate limits: by default a socket's list_users are 200 at once, then 20 a second (a poll every 50 ms never waits), an account's 400, then 40", () => {
+  assert.deepEqual(DEFAULT_RATE_LIMITS.perConnection.users, {
+    burst: 200,
+    perSecond: 20,
+  });
+  assert.deepEqual(DEFAULT_RATE_LIMITS.perUser.users, {
+    burst: 400,
+    perSecond: 40,
+  });
+  assert.equal(categoryOf("list_users"), "users");
+});
+
 Deno.test("rate limits: the tenth refusal within 10 s closes the connection with 1008, after its reply", () =>
   withClients(async (pool) => {
     const alice = await pool.guest("alice");

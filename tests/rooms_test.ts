@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
+  type ClientPool,
   expectError,
   ISO_MS,
   type Message,
@@ -334,16 +335,13 @@ Deno.test("list_users: a room's names are sorted with one collator, not one made
     assert.equal(calls, 0, "a collator made per comparison");
   }));
 
-Deno.test("list_users: a long list costs its socket's request bucket a token per KiB past the first, a short one one token, so a socket asks a room of thousands no more often than its length allows", () => {
+Deno.test("list_users: a long list costs its socket's list bucket a token per KiB past the first, a short one one token, so a socket asks a room of thousands no more often than its length allows", () => {
   // One socket at the request bucket's 200 a second got 2,915 lists of
   // 2,002 names (15 KB each) in 10 s; another client's list_rooms went
   // from 0.3 to 4.3 ms (p50).
-  const request = { burst: 10, perSecond: 0.001 };
+  const users = { burst: 10, perSecond: 0.001 };
   return withClients(async (pool) => {
-    // 60 names of 32 letters: a list of about 2.1 KiB, two tokens more.
-    for (let i = 0; i < 60; i++) {
-      await pool.guest(`g${String(i).padStart(31, "0")}`);
-    }
+    await longNames(pool);
     const asker = await pool.guest("asker");
     const length = JSON.stringify(await asker.ok("list_users")).length;
     assert.ok(length >= 2048 && length < 3072, `${length} bytes`);
@@ -359,10 +357,39 @@ Deno.test("list_users: a long list costs its socket's request bucket a token per
   }, {
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
-      perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, request },
+      perConnection: { ...DEFAULT_RATE_LIMITS.perConnection, users },
     },
   });
 });
+
+Deno.test("list_users: a long list costs the account's list bucket a token per KiB past the first too, whichever of its sockets asks", () => {
+  const users = { burst: 10, perSecond: 0.001 };
+  return withClients(async (pool) => {
+    await longNames(pool);
+    const asker = await pool.register("asker");
+    const again = await pool.login({ token: asker.token });
+    // The account's 10 tokens: 3 a list, so four lists pass, from either.
+    await asker.ok("list_users");
+    await again.ok("list_users");
+    await asker.ok("list_users");
+    await again.ok("list_users");
+    await expectError(asker, "list_users", {}, "rate_limited");
+    await expectError(again, "list_users", {}, "rate_limited");
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUser: { ...DEFAULT_RATE_LIMITS.perUser, users },
+    },
+  });
+});
+
+// 60 guests of 32 letters online in general: a list of about 2.1 KiB, two
+// tokens more than a short one.
+async function longNames(pool: ClientPool): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await pool.guest(`g${String(i).padStart(31, "0")}`);
+  }
+}
 
 Deno.test("room_list: counts go up and down as users move and leave", () =>
   withClients(async (pool) => {

@@ -71,7 +71,7 @@ export function roomMemberRoutes(
       path: "/api/rooms/{room}/members",
       summary: "The distinct users online in a room, and its owner",
       description:
-        "As the WebSocket `list_users`: `users` sorted, `owner` when the room has one. A private room the caller does not belong to is 404 `room_not_found`, as one that does not exist.",
+        "As the WebSocket `list_users`: `users` sorted, `owner` when the room has one. A private room the caller does not belong to is 404 `room_not_found`, as one that does not exist. Limited with the account's `list_users`.",
       security: BEARER,
       request: { params: roomParam },
       responses: {
@@ -87,7 +87,7 @@ export function roomMemberRoutes(
         c,
         node,
         limits,
-        "request",
+        "users",
         (ctx) => listUsers(ctx, { room }),
         { perKiB: true },
       );
