@@ -3,7 +3,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Coalesced } from "./coalesced.ts";
 import { DiskReserve, type SpaceClaim } from "./disk_reserve.ts";
 import { type FileContents, PLACED_LIST } from "./file_contents/mod.ts";
-import { log } from "./log.ts";
+import { counted, log } from "./log.ts";
 import { EVERY_DISGUISING } from "./protocol/disguises.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { Attachment, MessageBase } from "./protocol/types.ts";
@@ -280,10 +280,11 @@ export class FileStorage {
       await Deno.remove(file.path).catch(() => {});
       return this.#overQuota(await this.#store.uploadedBytes(uploader));
     }
-    logger.info("{user} shared {name} ({size} bytes)", {
+    logger.info("{user} shared {name} ({bytes})", {
       user: uploader,
       name: upload.name,
       size: upload.size,
+      bytes: counted(upload.size, "byte"),
     });
     return toAttachment(upload);
   }
@@ -449,7 +450,10 @@ export class FileStorage {
         after = hashes[hashes.length - 1];
       }
       if (count > 0) {
-        logger.info("Deleted {count} files nobody refers to", { count });
+        logger.info("Deleted {files} nobody refers to", {
+          count,
+          files: counted(count, "file"),
+        });
       }
     } catch (error) {
       logger.error("Sweeping files failed: {error}", { error });
@@ -503,10 +507,11 @@ export class FileStorage {
         removed.files++;
         removed.bytes += kept.size;
         logger.info(
-          "Removed {hash} ({size} bytes, written {writtenAt}): no upload names it",
+          "Removed {hash} ({bytes}, written {writtenAt}): no upload names it",
           {
             hash: kept.hash,
             size: kept.size,
+            bytes: counted(kept.size, "byte"),
             writtenAt: new Date(kept.writtenAt).toISOString(),
           },
         );
@@ -517,10 +522,11 @@ export class FileStorage {
       });
     }
     if (removed.files > 0) {
-      logger.warn(
-        "Removed {files} files ({bytes} bytes) that no upload names",
-        removed,
-      );
+      logger.warn("Removed {howMany} ({howBig}) that no upload names", {
+        ...removed,
+        howMany: counted(removed.files, "file"),
+        howBig: counted(removed.bytes, "byte"),
+      });
     }
     return removed;
   }
@@ -584,21 +590,21 @@ export class FileStorage {
     this.#missing = missing.count;
     if (missing.count > 0) {
       logger.warn(
-        "{count} of {looked} uploads name a file that is gone from {where} " +
+        "{count} of {uploads} {verb} a file that is gone from {where} " +
           "(their downloads answer 404), among them {ids}",
         {
           count: missing.count,
           looked,
+          uploads: counted(looked, "upload"),
+          verb: missing.count === 1 ? "names" : "name",
           where: this.#contents.describe,
           ids: missing.ids.join(", "),
         },
       );
     } else {
       logger.info(
-        "Every upload's file is kept ({looked} uploads over an hour old)",
-        {
-          looked,
-        },
+        "Every upload's file is kept ({uploads} over an hour old)",
+        { looked, uploads: counted(looked, "upload") },
       );
     }
     return missing;

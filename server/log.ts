@@ -61,3 +61,19 @@ function pretty(values: {
 export function log(...category: string[]): Logger {
   return getLogger(["chat", ...category]);
 }
+
+// Log lines are in English whatever the server's locale; one set of rules
+// for the process (making one costs more than the line).
+const englishPlurals = new Intl.PluralRules("en");
+
+/**
+ * `n` with its noun as English says it, for log lines: "1 day", "2 days",
+ * "0 files". The record keeps the bare number too, for JSON logs.
+ */
+export function counted(
+  n: number,
+  singular: string,
+  plural = `${singular}s`,
+): string {
+  return `${n} ${englishPlurals.select(n) === "one" ? singular : plural}`;
+}

@@ -8,7 +8,7 @@
  */
 import { Coalesced } from "./coalesced.ts";
 import type { FileStorage } from "./files.ts";
-import { log } from "./log.ts";
+import { counted, log } from "./log.ts";
 import { DAY_MS, type Store } from "./store/mod.ts";
 
 const logger = log("retention");
@@ -73,10 +73,12 @@ export class Retention {
       }
       if (total > 0 && !this.#closed) {
         await files.sweep();
-        logger.info(
-          "Deleted {count} messages past their retention ({days} days)",
-          { count: total, days: days ?? "rooms' own" },
-        );
+        logger.info("Deleted {messages} past their retention ({period})", {
+          count: total,
+          days: days ?? "rooms' own",
+          messages: counted(total, "message"),
+          period: days === undefined ? "each room's own" : counted(days, "day"),
+        });
       }
     } catch (error) {
       logger.error("Retention stopped, to retry at the next pass: {error}", {

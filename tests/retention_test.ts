@@ -8,9 +8,11 @@ import { DatabaseSync } from "node:sqlite";
 import type { Config } from "../server/config.ts";
 import { fetchFile, member, PNG, uploaded } from "./file_helpers.ts";
 import { eventually, historyOf, startTestServer } from "./harness.ts";
+import { logLines } from "./log_lines.ts";
 import { postgresSkipReason, startPostgres } from "./services.ts";
 
-const DAYS_AGO_10 = 10 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+const DAYS_AGO_10 = 10 * DAY_MS;
 
 interface Message {
   seq: number;
@@ -194,4 +196,47 @@ Deno.test({
       await pg.stop();
     }
   },
+});
+
+Deno.test("retention: its log line and the files sweep's say one message, one day and one file in the singular", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-retention-log-" });
+  try {
+    const db = `${dir}/chat.db`;
+    const server = await startTestServer({ db, retentionDays: 1 });
+    try {
+      const alice = await member(server, "alice");
+      const file = await uploaded(
+        server,
+        alice.cookie,
+        new File([PNG], "old.png", { type: "image/png" }),
+      );
+      await alice.client.ok("send_message", {
+        text: "old with a picture",
+        attachments: [{ url: file.url, name: "old.png", size: PNG.length }],
+      });
+      await alice.client.close();
+      const sqlite = new DatabaseSync(db);
+      sqlite.exec("PRAGMA busy_timeout = 10000");
+      sqlite.prepare("UPDATE messages SET ts = ts - ?").run(2 * DAY_MS);
+      sqlite.close();
+      const { result, lines } = await logLines(
+        ["chat"],
+        () => server.node.expireOldMessages(),
+      );
+      assert.equal(result, 1);
+      assert.deepEqual(
+        lines.map((line) => line.text).filter((text) =>
+          text.startsWith("Deleted")
+        ),
+        [
+          "Deleted 1 file nobody refers to",
+          "Deleted 1 message past their retention (1 day)",
+        ],
+      );
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

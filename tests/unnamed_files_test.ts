@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { bothStores, type StoreUnderTest } from "./both_stores.ts";
 import {
   fetchFile,
@@ -29,6 +28,7 @@ import {
   type TestServer,
   withServer,
 } from "./harness.ts";
+import { logLines } from "./log_lines.ts";
 
 const TWO_HOURS_AGO = new Date(Date.now() - 2 * 3600 * 1000);
 
@@ -206,32 +206,6 @@ function uploadText(
   );
 }
 
-/** The lines the files' logger writes while `body` runs. */
-async function filesLog<T>(
-  body: () => Promise<T>,
-): Promise<{ result: T; lines: { level: string; text: string }[] }> {
-  const lines: { level: string; text: string }[] = [];
-  await configure({
-    reset: true,
-    sinks: {
-      memory: (record: LogRecord) =>
-        lines.push({
-          level: record.level,
-          text: record.message.map(String).join(""),
-        }),
-    },
-    loggers: [
-      { category: ["chat", "files"], lowestLevel: "info", sinks: ["memory"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
-    ],
-  });
-  try {
-    return { result: await body(), lines };
-  } finally {
-    await reset();
-  }
-}
-
 const stores = await bothStores();
 
 stores.test(
@@ -290,7 +264,10 @@ stores.test(
     }
     assert.equal(await metric(server.url, "chat_files_missing"), 0);
 
-    const missing = await filesLog(() => server.node.files.findMissing());
+    const missing = await logLines(
+      ["chat", "files"],
+      () => server.node.files.findMissing(),
+    );
     const ids = [idOf(lost), idOf(lostDraft)].sort();
     assert.deepEqual(
       { ...missing.result, ids: missing.result.ids.sort() },
@@ -308,7 +285,10 @@ stores.test(
     for (const text of ["the budget", "a draft"]) {
       await uploadText(server, alice, text);
     }
-    const found = await filesLog(() => server.node.files.findMissing());
+    const found = await logLines(
+      ["chat", "files"],
+      () => server.node.files.findMissing(),
+    );
     assert.deepEqual(found.result, { count: 0, ids: [] });
     assert.equal(await metric(server.url, "chat_files_missing"), 0);
     assert.deepEqual(found.lines, [
