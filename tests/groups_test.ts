@@ -15,8 +15,8 @@ import {
   ClientPool,
   expectError,
   roundTrip,
-  startTestServer,
   type TestClient,
+  withAccountsAcrossAddresses,
   withServer,
 } from "./harness.ts";
 import { GROUP_SKELETONS_MIGRATION } from "./store_contract/support.ts";
@@ -336,24 +336,11 @@ Deno.test("an @group pays its author's message budget as an @here does: one mess
   // one), then make a group of them: 1,000 rows a message at the 100
   // messages a second of its budget, where names write 50 a message.
   const message = { burst: 5, perSecond: 0.001 };
-  const server = await startTestServer({
-    trustProxy: true,
-    rateLimits: {
-      ...DEFAULT_RATE_LIMITS,
-      perUser: { ...DEFAULT_RATE_LIMITS.perUser, message },
-    },
-  });
-  // Accounts come 20 an hour from an address: 52 need three.
-  const pools = [0, 1, 2, 3].map((i) =>
-    new ClientPool(server.wsUrl, {
-      headers: { "x-forwarded-for": `198.51.100.${i + 1}` },
-    })
-  );
-  try {
-    const owner = await pools[0].register("owner");
+  await withAccountsAcrossAddresses(async ({ pool, register }) => {
+    const owner = await pool.register("owner");
     const names: string[] = [];
     for (let i = 0; i < 51; i++) {
-      await pools[1 + Math.floor(i / 19)].register(`m${i}`);
+      await register(`m${i}`);
       names.push(`m${i}`);
     }
     await owner.ok("create_group", { name: "crew", members: names });
@@ -375,10 +362,12 @@ Deno.test("an @group pays its author's message budget as an @here does: one mess
       ["@crew doors open", "@crew doors close"],
       "the refused send is not stored",
     );
-  } finally {
-    for (const pool of pools) await pool.closeAll();
-    await server.close();
-  }
+  }, {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perUser: { ...DEFAULT_RATE_LIMITS.perUser, message },
+    },
+  });
 });
 
 stores.clients(

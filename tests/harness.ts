@@ -512,6 +512,53 @@ export async function withPool(
   }
 }
 
+// One under the 20 accounts an hour one address may register
+// (accounts/service.ts), as the tests that needed more counted.
+const ACCOUNTS_PER_ADDRESS = 19;
+
+/** What {@link withAccountsAcrossAddresses} gives its body. */
+export interface AccountsAcrossAddresses {
+  server: TestServer;
+  /** The clients of one address (198.51.100.1), for the test's own few. */
+  pool: ClientPool;
+  /**
+   * Registers `username` from another address (198.51.100.2 and on),
+   * the next one once this one has registered its share.
+   */
+  register(username: string): Promise<TestClient>;
+}
+
+/**
+ * Runs a test body with a fresh server that trusts X-Forwarded-For
+ * (`options` on top), whose clients come from as many addresses as their
+ * accounts need: more than one address may register in an hour (a
+ * group, or a room, of 51); closes every client and the server.
+ */
+export async function withAccountsAcrossAddresses(
+  body: (accounts: AccountsAcrossAddresses) => Promise<void>,
+  options: Partial<Config> = {},
+): Promise<void> {
+  const server = await startTestServer({ ...options, trustProxy: true });
+  const pools: ClientPool[] = [];
+  const poolAt = (i: number) =>
+    pools[i] ??= new ClientPool(server.wsUrl, {
+      headers: { "x-forwarded-for": `198.51.100.${i + 1}` },
+    });
+  let registered = 0;
+  try {
+    await body({
+      server,
+      pool: poolAt(0),
+      register: (username) =>
+        poolAt(1 + Math.floor(registered++ / ACCOUNTS_PER_ADDRESS))
+          .register(username),
+    });
+  } finally {
+    for (const pool of pools) await pool.closeAll();
+    await server.close();
+  }
+}
+
 /**
  * A receiver on 127.0.0.1 that takes connections and never answers (a
  * push service or webhook receiver gone silent), counting how many the

@@ -20,6 +20,7 @@ import {
   startTestServer,
   TestClient,
   wentOffline,
+  withAccountsAcrossAddresses,
   withCluster,
   withServer,
 } from "./harness.ts";
@@ -342,72 +343,66 @@ Deno.test("an @here pays its author's message budget one message for each 50 acc
   // WAL), where its budget of messages naming 50 each writes 100,000; its
   // edits of one @here rewrote 251 rows each at the 200/s of any request.
   const message = { burst: 5, perSecond: 0.001 };
-  const server = await startTestServer({
-    trustProxy: true,
+  await withAccountsAcrossAddresses(async ({ server, pool, register }) => {
+    const db = new DatabaseSync(`${server.dir}/chat.db`);
+    try {
+      const owner = await pool.register("owner");
+      await owner.ok("create_room", { room: "hall" });
+      for (let i = 0; i < 51; i++) {
+        const member = await register(`m${i}`);
+        await member.ok("join_room", { room: "hall" });
+      }
+      // Messages go to the room a socket looks at: the last it made or
+      // joined.
+      await owner.ok("create_room", { room: "nook" });
+      const ada = await pool.register("ada");
+      await ada.ok("join_room", { room: "nook" });
+      const rows = (stream: string, seq: number) =>
+        db.prepare(
+          "SELECT count(*) AS n FROM mentions WHERE stream = ? AND seq = ?",
+        ).get(stream, seq)!.n;
+      // In a room of one other online, an @here costs what any message
+      // does.
+      for (const text of ["@here tea", "@here cake"]) {
+        const sent = (await owner.ok("send_message", { room: "nook", text }))
+          .message as Message & { seq: number };
+        assert.equal(rows("nook", sent.seq), 2, "the marker and ada's row");
+      }
+      // In the hall, 51 online: two messages' worth. Three of the five
+      // are spent; this one takes the last two.
+      await owner.ok("join_room", { room: "hall" });
+      const first = (await owner.ok("send_message", {
+        room: "hall",
+        text: "@here doors open",
+      })).message as Message & { seq: number };
+      assert.equal(first.here_mention, true);
+      assert.equal(rows("hall", first.seq), 52);
+      const refused = await owner.request("send_message", {
+        room: "hall",
+        text: "@here doors close",
+      });
+      assert.equal(refused.data.code, "rate_limited");
+      assert.ok((refused.data.retry_after_ms as number) > 0);
+      const edit = await owner.request("edit_message", {
+        id: first.id,
+        text: "@here doors open at six",
+      });
+      assert.equal(edit.data.code, "rate_limited");
+      const page = await owner.ok("history", { room: "hall" });
+      assert.deepEqual(
+        (page.messages as Message[]).map((m) => m.text),
+        ["@here doors open"],
+        "neither the refused send nor the refused edit is stored",
+      );
+    } finally {
+      db.close();
+    }
+  }, {
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       perUser: { ...DEFAULT_RATE_LIMITS.perUser, message },
     },
   });
-  // Accounts come 20 an hour from an address: 51 need three.
-  const pools = [0, 1, 2, 3].map((i) =>
-    new ClientPool(server.wsUrl, {
-      headers: { "x-forwarded-for": `198.51.100.${i + 1}` },
-    })
-  );
-  const db = new DatabaseSync(`${server.dir}/chat.db`);
-  try {
-    const owner = await pools[0].register("owner");
-    await owner.ok("create_room", { room: "hall" });
-    for (let i = 0; i < 51; i++) {
-      const member = await pools[1 + Math.floor(i / 19)].register(`m${i}`);
-      await member.ok("join_room", { room: "hall" });
-    }
-    // Messages go to the room a socket looks at: the last it made or joined.
-    await owner.ok("create_room", { room: "nook" });
-    const ada = await pools[0].register("ada");
-    await ada.ok("join_room", { room: "nook" });
-    const rows = (stream: string, seq: number) =>
-      db.prepare(
-        "SELECT count(*) AS n FROM mentions WHERE stream = ? AND seq = ?",
-      ).get(stream, seq)!.n;
-    // In a room of one other online, an @here costs what any message does.
-    for (const text of ["@here tea", "@here cake"]) {
-      const sent = (await owner.ok("send_message", { room: "nook", text }))
-        .message as Message & { seq: number };
-      assert.equal(rows("nook", sent.seq), 2, "the marker and ada's row");
-    }
-    // In the hall, 51 online: two messages' worth. Three of the five are
-    // spent; this one takes the last two.
-    await owner.ok("join_room", { room: "hall" });
-    const first = (await owner.ok("send_message", {
-      room: "hall",
-      text: "@here doors open",
-    })).message as Message & { seq: number };
-    assert.equal(first.here_mention, true);
-    assert.equal(rows("hall", first.seq), 52);
-    const refused = await owner.request("send_message", {
-      room: "hall",
-      text: "@here doors close",
-    });
-    assert.equal(refused.data.code, "rate_limited");
-    assert.ok((refused.data.retry_after_ms as number) > 0);
-    const edit = await owner.request("edit_message", {
-      id: first.id,
-      text: "@here doors open at six",
-    });
-    assert.equal(edit.data.code, "rate_limited");
-    const page = await owner.ok("history", { room: "hall" });
-    assert.deepEqual(
-      (page.messages as Message[]).map((m) => m.text),
-      ["@here doors open"],
-      "neither the refused send nor the refused edit is stored",
-    );
-  } finally {
-    db.close();
-    for (const pool of pools) await pool.closeAll();
-    await server.close();
-  }
 });
 
 /**
