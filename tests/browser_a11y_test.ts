@@ -393,7 +393,7 @@ browserTest(
         );
 
       // From the composer to the messages, up to the one with a thread,
-      // and into its thread: the panel takes the focus.
+      // and into its thread: the panel's reply box takes the focus.
       assert.ok(await focusedIs(page, "composer"));
       await tabTo(page, "message-list", { back: true });
       await page.keyboard.press("ArrowUp");
@@ -403,14 +403,13 @@ browserTest(
       await page.keyboard.press("Enter");
       const thread = page.getByTestId("thread-panel");
       await thread.getByTestId("thread-reply").waitFor();
+      // It opens on its reply box, where the reader acts, as in Slack (it
+      // opened on its close button before).
       assert.ok(
-        await page.evaluate(() =>
-          document.activeElement?.closest('[data-testid="thread-panel"]') !==
-            null
-        ),
-        "the thread panel did not take the focus",
+        await focusedIs(page, "thread-input"),
+        "the thread panel's reply box did not take the focus",
       );
-      await tabTo(page, "thread-input");
+      await assertFocusShows(page, "thread-input");
       await page.keyboard.type("typed in the thread");
       await page.keyboard.press("Enter");
       await thread.getByTestId("thread-reply").filter({

@@ -184,6 +184,11 @@ export function ThreadPanel(
         <textarea
           class="field"
           data-testid="thread-input"
+          // The reader opened the thread to answer it: the focus starts in
+          // the reply box, as in Slack, where there is a mouse (a phone
+          // would open its keyboard over the replies; there the dialog's
+          // first control, its close button, takes it).
+          data-autofocus={matchMedia("(hover: hover)").matches || undefined}
           aria-label={t("thread.placeholder")}
           placeholder={t("thread.placeholder")}
           rows={2}
