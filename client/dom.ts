@@ -25,3 +25,30 @@ export function focusOnMount(el: HTMLElement | null): void {
 export function carriesFiles(event: DragEvent): boolean {
   return [...(event.dataTransfer?.types ?? [])].includes("Files");
 }
+
+/** What Tab may stop at. */
+export const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Keeps Tab and Shift+Tab inside `box`, something drawn over the page (a
+ * modal dialog, a drawer): past its last control back to its first and
+ * the other way, and from outside it into it. Call it on keydown.
+ */
+export function keepTabInside(box: HTMLElement, event: KeyboardEvent): void {
+  if (event.key !== "Tab") return;
+  const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  if (items.length === 0) return;
+  const focused = document.activeElement as HTMLElement | null;
+  const at = focused ? items.indexOf(focused) : -1;
+  if (!box.contains(focused)) {
+    event.preventDefault();
+    (event.shiftKey ? items[items.length - 1] : items[0]).focus();
+  } else if (event.shiftKey && at <= 0) {
+    event.preventDefault();
+    items[items.length - 1].focus();
+  } else if (!event.shiftKey && at === items.length - 1) {
+    event.preventDefault();
+    items[0].focus();
+  }
+}

@@ -8,7 +8,7 @@ import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { carriesFiles } from "../dom.ts";
+import { carriesFiles, keepTabInside } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { nextStop } from "../sidebar_order.ts";
 import { isArchivedRoom, viewTitle } from "../state.ts";
@@ -70,6 +70,10 @@ export function ChatScreen(): JSX.Element {
   useLayoutEffect(() => {
     if (!drawer && !members) return;
     function onKey(event: KeyboardEvent): void {
+      if (event.key === "Tab") {
+        keepTabInDrawer(drawer ? "#sidebar" : "#member-list", event);
+        return;
+      }
       if (event.key !== "Escape") return;
       actions.drawerToggled(state, false);
       actions.membersToggled(state, false);
@@ -113,6 +117,22 @@ export function ChatScreen(): JSX.Element {
       {state.switcherOpen.value && <QuickSwitcher />}
     </div>
   );
+}
+
+/**
+ * An open drawer covers the room behind its scrim: Tab walked on from its
+ * last control into the room's header, messages and composer, out of
+ * sight under it, and a reader lost the focus there. It stays in the
+ * drawer while the drawer is drawn over the room (narrow screens; a column
+ * beside it leaves Tab alone), and while no dialog holds the page.
+ */
+function keepTabInDrawer(selector: string, event: KeyboardEvent): void {
+  if (event.defaultPrevented) return;
+  if (document.querySelector('[aria-modal="true"]')) return;
+  const drawer = document.querySelector<HTMLElement>(selector);
+  if (drawer && getComputedStyle(drawer).position === "fixed") {
+    keepTabInside(drawer, event);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import type { ComponentChildren, JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
+import { FOCUSABLE, keepTabInside } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { CloseIcon } from "./Icons.tsx";
 
@@ -22,9 +23,6 @@ export interface DialogProps {
   /** The dialog's content. */
   children: ComponentChildren;
 }
-
-const FOCUSABLE =
-  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /** A modal dialog with its own focus. */
 export function Dialog(props: DialogProps): JSX.Element {
@@ -43,17 +41,7 @@ export function Dialog(props: DialogProps): JSX.Element {
         close.current();
         return;
       }
-      if (event.key !== "Tab" || !box) return;
-      const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)];
-      if (items.length === 0) return;
-      const at = items.indexOf(document.activeElement as HTMLElement);
-      if (event.shiftKey && at <= 0) {
-        event.preventDefault();
-        items[items.length - 1].focus();
-      } else if (!event.shiftKey && at === items.length - 1) {
-        event.preventDefault();
-        items[0].focus();
-      }
+      if (box) keepTabInside(box, event);
     }
     addEventListener("keydown", onKey, true);
     return () => {

@@ -62,6 +62,7 @@ export function MemberList(): JSX.Element {
         <button
           type="button"
           class="icon-button members-close"
+          data-testid="members-close"
           aria-label={t("members.close")}
           onClick={() => actions.membersToggled(state, false)}
         >

@@ -81,6 +81,13 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const { state, connection } = useApp();
   const { message, pending, own, grouped } = props;
   const confirming = useSignal(false);
+  // The keyboard brought the focus into the row (Tab from the row to its
+  // thread link, on to its actions): a touch screen shows the actions
+  // then too (styles.css, .keyed). Kept until the focus leaves the row: a
+  // rule on :focus-visible hid the bar while the focus left the link for
+  // the bar's first button, which went with it (the focus fell to the
+  // page).
+  const keyed = useSignal(false);
   const source = message ?? pending!;
   const { user, text, ts } = source;
   const rowKey = message ? message.id : `p${pending!.clientId}`;
@@ -134,6 +141,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   if (editing) classes.push("editing");
   if (pinned) classes.push("pinned");
   if (flashed) classes.push("flash");
+  if (keyed.value) classes.push("keyed");
 
   // "Mark unread" from the mouse or the keyboard, as in Slack: Alt+click
   // on the message, or U on the message focused (Up and Down walk them).
@@ -178,6 +186,16 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       tabIndex={-1}
       onClick={onClick}
       onKeyDown={onKeyDown}
+      onFocusIn={(e) => {
+        // A tap focuses a chip or link with no :focus-visible: no bar.
+        if ((e.target as Element).matches(":focus-visible")) {
+          keyed.value = true;
+        }
+      }}
+      onFocusOut={(e) => {
+        const row = e.currentTarget as HTMLElement;
+        if (!row.contains(e.relatedTarget as Node | null)) keyed.value = false;
+      }}
     >
       <div class="msg-gutter">
         {grouped

@@ -64,6 +64,7 @@ export function Sidebar(): JSX.Element {
         <button
           type="button"
           class="icon-button drawer-close"
+          data-testid="drawer-close"
           aria-label={t("sidebar.close")}
           onClick={() => actions.drawerToggled(state, false)}
         >
