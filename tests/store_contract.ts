@@ -21,6 +21,7 @@ import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
+import { mentionLists } from "./store_contract/mentions.ts";
 import { savedMessages } from "./store_contract/saved.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
@@ -89,6 +90,7 @@ export function storeContract(
   privateMessages(test);
   drafts(test);
   savedMessages(test);
+  mentionLists(test);
   notifyLevels(test);
   doNotDisturb(test);
   statuses(test);

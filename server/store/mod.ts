@@ -1765,6 +1765,25 @@ export interface SavedStore {
   ): Promise<SavedRow[]>;
 }
 
+/**
+ * The messages that mention each account (`list_mentions`: Slack's
+ * Activity, Mattermost's Recent mentions), read off the mention rows the
+ * appends and edits write (mentions.ts): its own rows, and the `@room`
+ * marker rows of the rooms it is a member of.
+ */
+export interface MentionStore {
+  /**
+   * The ids of up to `limit` messages that mention the account, newest
+   * (greatest id) first, those before the id `before` when given: not its
+   * own, not deleted, not of an author it ignores. Whether it may still
+   * read each (a private room left, a ban) is the handler's question.
+   */
+  listMentions(
+    userKey: string,
+    page: { before?: string; limit: number },
+  ): Promise<string[]>;
+}
+
 export interface Store
   extends
     RoomStore,
@@ -1781,7 +1800,8 @@ export interface Store
     DoNotDisturbStore,
     StatusStore,
     GroupStore,
-    SavedStore {
+    SavedStore,
+    MentionStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

@@ -30,6 +30,7 @@ import {
   type MailboxFull,
   type MarkResult,
   type MembershipStore,
+  type MentionStore,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
@@ -82,6 +83,7 @@ import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
 import { PostgresDrafts } from "./postgres_drafts.ts";
 import { PostgresSaved } from "./postgres_saved.ts";
+import { PostgresMentions } from "./postgres_mentions.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
@@ -201,6 +203,7 @@ export interface PostgresStore
     StatusStore,
     GroupStore,
     SavedStore,
+    MentionStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -232,6 +235,7 @@ export class PostgresStore implements Store {
   #accounts: PostgresAccounts;
   #drafts: PostgresDrafts;
   #saved: PostgresSaved;
+  #mentions: PostgresMentions;
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
@@ -258,6 +262,7 @@ export class PostgresStore implements Store {
     this.#accounts = new PostgresAccounts(this.#context);
     this.#drafts = new PostgresDrafts(this.#context);
     this.#saved = new PostgresSaved(this.#context);
+    this.#mentions = new PostgresMentions(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
@@ -283,6 +288,7 @@ export class PostgresStore implements Store {
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
     delegate(PostgresStore, PostgresDrafts, (store) => store.#drafts);
     delegate(PostgresStore, PostgresSaved, (store) => store.#saved);
+    delegate(PostgresStore, PostgresMentions, (store) => store.#mentions);
     delegate(
       PostgresStore,
       PostgresNotifyLevels,

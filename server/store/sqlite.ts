@@ -38,6 +38,7 @@ import {
   type MailboxFull,
   type MarkResult,
   type MembershipStore,
+  type MentionStore,
   type MessageChange,
   type MessageDraft,
   type MessageRecord,
@@ -90,6 +91,7 @@ import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import { SqliteDrafts } from "./sqlite_drafts.ts";
 import { SqliteSaved } from "./sqlite_saved.ts";
+import { SqliteMentions } from "./sqlite_mentions.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
@@ -213,6 +215,7 @@ export interface SqliteStore
     StatusStore,
     GroupStore,
     SavedStore,
+    MentionStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -258,6 +261,7 @@ export class SqliteStore implements Store {
   #ignores = new SqliteIgnores(this.#context);
   #drafts = new SqliteDrafts(this.#context);
   #saved = new SqliteSaved(this.#context);
+  #mentions = new SqliteMentions(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
@@ -309,6 +313,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
     delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
     delegate(SqliteStore, SqliteSaved, (store) => store.#saved);
+    delegate(SqliteStore, SqliteMentions, (store) => store.#mentions);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);

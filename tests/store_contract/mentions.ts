@@ -1,0 +1,95 @@
+/**
+ * The store contract for the list of an account's mentions
+ * (listMentions): its own mention rows and its rooms' `@room` markers,
+ * newest first, paged by id.
+ */
+import assert from "node:assert/strict";
+import { append, dm, draft, type StoreTest } from "./support.ts";
+
+/** The contract of listMentions. */
+export function mentionLists(test: StoreTest): void {
+  test(
+    "listMentions reads the messages that name the account, in every room and conversation, newest first, across a reopen",
+    async (store, reopen) => {
+      await store.createRoom("dev", "dev");
+      const [first] = await append(store, "general", ["hi @bob", "plain"]);
+      const [second] = await append(store, "dev", ["`@bob` in code", "@BOB?"])
+        .then((m) => m.slice(1));
+      const third = (await store.appendPrivate(dm("carol", "bob", "@bob, see")))
+        .message;
+      await append(store, "general", ["@carol only"]);
+      const expected = [third.id, second.id, first.id];
+      assert.deepEqual(
+        await store.listMentions("bob", { limit: 10 }),
+        expected,
+      );
+      const again = await reopen();
+      assert.deepEqual(
+        await again.listMentions("bob", { limit: 10 }),
+        expected,
+      );
+      assert.deepEqual(await again.listMentions("nobody", { limit: 10 }), []);
+    },
+  );
+
+  test("listMentions pages by the id of the last one read, and a page may end anywhere", async (store) => {
+    const sent = await append(store, "general", ["@bob 1", "@bob 2", "@bob 3"]);
+    const [a, b, c] = sent.map((m) => m.id);
+    const page = (before?: string) =>
+      store.listMentions("bob", {
+        ...(before === undefined ? {} : { before }),
+        limit: 2,
+      });
+    assert.deepEqual(await page(), [c, b]);
+    assert.deepEqual(await page(b), [a]);
+    assert.deepEqual(await page(a), []);
+  });
+
+  test("listMentions counts a roomWide @room for the members of its room only, not for its author", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "general");
+    await store.addMember("alice", "general");
+    const { message } = await store.appendMessage(
+      draft("general", "@room look", { roomWide: true }),
+    );
+    await store.appendMessage(draft("dev", "@room here", { roomWide: true }));
+    assert.deepEqual(await store.listMentions("bob", { limit: 10 }), [
+      message.id,
+    ]);
+    assert.deepEqual(await store.listMentions("alice", { limit: 10 }), []);
+    assert.deepEqual(await store.listMentions("carol", { limit: 10 }), []);
+    await store.removeMember("bob", "general");
+    assert.deepEqual(await store.listMentions("bob", { limit: 10 }), []);
+  });
+
+  test("listMentions leaves out deleted messages, those of authors the account ignores, and a deleted room's", async (store) => {
+    await store.createRoom("dev", "dev");
+    const [gone, kept] = await append(store, "general", ["@bob a", "@bob b"]);
+    await store.appendMessage(
+      draft("general", "@bob c", { userKey: "mallory", user: "Mallory" }),
+    );
+    const [inDev] = await append(store, "dev", ["@bob d"]);
+    await store.updateMessage(gone.id, { deleted: true });
+    assert.equal(
+      await store.ignore("bob", { key: "mallory", name: "Mallory", max: 10 }),
+      true,
+    );
+    assert.deepEqual(await store.listMentions("bob", { limit: 10 }), [
+      inDev.id,
+      kept.id,
+    ]);
+    assert.equal(await store.deleteRoom("dev"), true);
+    assert.deepEqual(await store.listMentions("bob", { limit: 10 }), [
+      kept.id,
+    ]);
+  });
+
+  test("listMentions follows an edit: a name added is listed, a name taken out is not", async (store) => {
+    const [message] = await append(store, "general", ["hi @bob"]);
+    await store.updateMessage(message.id, { text: "hi @carol" });
+    assert.deepEqual(await store.listMentions("bob", { limit: 10 }), []);
+    assert.deepEqual(await store.listMentions("carol", { limit: 10 }), [
+      message.id,
+    ]);
+  });
+}
