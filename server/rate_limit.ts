@@ -379,6 +379,8 @@ export function categoryOf(action: string): RateCategory {
     // A page of up to 100 saved messages is a message read and a ban probe
     // each, as a search page reads its messages: the same bucket.
     case "list_saved":
+    // A page of mentions likewise: up to 100 messages read and checked.
+    case "list_mentions":
       return "search";
     case "mark_read":
     case "mark_unread":

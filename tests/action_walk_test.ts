@@ -71,6 +71,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   save_message: { id: "M" },
   unsave_message: { id: "M" },
   list_saved: { before: "M", limit: 5 },
+  list_mentions: { before: "M", limit: 5 },
   list_replies: { id: "M", after_seq: 0, limit: 5 },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },

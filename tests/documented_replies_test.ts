@@ -228,6 +228,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "save_message", { id });
     await ok(boss, "list_saved", {});
     await ok(boss, "list_saved", { ids: true });
+    await ok(boss, "list_mentions", {});
     await ok(boss, "unsave_message", { id });
     await ok(boss, "list_replies", { id });
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });

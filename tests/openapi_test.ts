@@ -990,7 +990,8 @@ function draftSteps(user: CallOptions): Step[] {
   ];
 }
 
-// The user saves a message of general, lists, and unsaves it; the refusals.
+// The user saves a message of general, lists, and unsaves it; lists its
+// mentions; the refusals.
 async function savedSteps(
   server: TestServer,
   user: CallOptions,
@@ -1017,6 +1018,9 @@ async function savedSteps(
     step("GET", "/api/saved", "/api/saved?ids=true&limit=5", 400),
     step("GET", "/api/saved", "/api/saved?limit=1000", 400),
     step("GET", "/api/saved", "/api/saved", 401, {}),
+    step("GET", "/api/mentions", "/api/mentions?limit=10", 200),
+    step("GET", "/api/mentions", "/api/mentions?limit=1000", 400),
+    step("GET", "/api/mentions", "/api/mentions", 401, {}),
     step("DELETE", route, path, 200),
     step("DELETE", route, path, 403, {}),
   ];

@@ -17,6 +17,7 @@ import { conversationRoutes } from "./conversation_routes.ts";
 import { draftRoutes } from "./draft_routes.ts";
 import { threadRoutes } from "./thread_routes.ts";
 import { savedRoutes } from "./saved_routes.ts";
+import { mentionRoutes } from "./mention_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { ignoreRoutes } from "./ignore_routes.ts";
@@ -57,6 +58,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   ignoreRoutes(api, node, limits);
   draftRoutes(api, node, limits);
   savedRoutes(api, node, limits);
+  mentionRoutes(api, node, limits);
   threadRoutes(api, node, limits);
   notifyLevelRoutes(api, node, limits);
   doNotDisturbRoutes(api, node, limits);

@@ -29,6 +29,7 @@ import {
 import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
 import { listSaved, saveMessage, unsaveMessage } from "./saved.ts";
+import { listMentions } from "./mentions.ts";
 import { listReplies } from "./threads.ts";
 import { setTopic } from "./topics.ts";
 import { archiveRoom, unarchiveRoom } from "./archive.ts";
@@ -107,6 +108,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   save_message: saveMessage,
   unsave_message: unsaveMessage,
   list_saved: listSaved,
+  list_mentions: listMentions,
   list_replies: listReplies,
   search,
   find_people: findPeople,

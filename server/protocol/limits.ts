@@ -70,6 +70,10 @@ export const MAX_SAVED = 1000;
 export const SAVED_DEFAULT_LIMIT = 50;
 export const SAVED_MAX_LIMIT = 100;
 
+/** Default and largest page sizes of `list_mentions` (each one is a message read). */
+export const MENTIONS_DEFAULT_LIMIT = 50;
+export const MENTIONS_MAX_LIMIT = 100;
+
 /** Default and largest page sizes of `list_replies` (a thread's page). */
 export const REPLIES_DEFAULT_LIMIT = 50;
 export const REPLIES_MAX_LIMIT = 200;

@@ -3,6 +3,7 @@ import {
   CONVERSATIONS_MAX_LIMIT,
   MAX_GROUP_DESCRIPTION,
   MAX_GROUP_MEMBERS,
+  MENTIONS_MAX_LIMIT,
   REPLIES_MAX_LIMIT,
   SAVED_MAX_LIMIT,
 } from "./limits.ts";
@@ -346,6 +347,15 @@ export const listSavedData = z.object({
 }).refine((d) => !d.ids || (d.before === undefined && d.limit === undefined), {
   message: "ids lists every saved id: no before or limit with it",
   path: ["ids"],
+});
+
+/**
+ * `list_mentions` data: a page of the messages that mention the account,
+ * newest first, before the message with id `before`.
+ */
+export const listMentionsData = z.object({
+  before: messageId.optional(),
+  limit: intIn(1, MENTIONS_MAX_LIMIT).optional(),
 });
 
 /**

@@ -1,0 +1,189 @@
+/**
+ * Recent mentions (`list_mentions`, `GET /api/mentions`): the messages that
+ * mention an account, across its rooms and conversations, newest first,
+ * and the read rules that leave some out, through a real server on SQLite
+ * and, when PostgreSQL is installed, on a fresh PostgreSQL database.
+ */
+import assert from "node:assert/strict";
+import { call } from "./api_helpers.ts";
+import { bothStores } from "./both_stores.ts";
+import { expectError, type TestClient } from "./harness.ts";
+
+const stores = await bothStores();
+
+type Listed = { mentions: { id: string }[]; next: string | null };
+
+/** Sends `text` to `room` (a message goes to the sender's current room). */
+async function say(
+  client: TestClient,
+  room: string,
+  text: string,
+): Promise<{ id: string; room_mention?: boolean }> {
+  await client.ok("join_room", { room });
+  return (await client.ok("send_message", { text })).message as {
+    id: string;
+    room_mention?: boolean;
+  };
+}
+
+stores.clients(
+  "list_mentions lists the messages that mention the account in every room and conversation, newest first, each as history gives it, and pages with next",
+  async (pool) => {
+    // The first account is the admin: ann may @room any room.
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ben.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    const named = (await say(ann, "general", "hi @ben")) as { id: string };
+    await say(ann, "general", "no one");
+    const everyone = (await say(ann, "dev", "@room deploy")) as {
+      id: string;
+      room_mention?: boolean;
+    };
+    assert.equal(everyone.room_mention, true);
+    const direct = (await ann.ok("private_message", {
+      to: "ben",
+      text: "@ben see this",
+    })).message as { id: string };
+    // His own @room is no mention of him.
+    await say(ben, "dev", "@room me too");
+
+    const page = (await ben.ok("list_mentions")) as unknown as Listed;
+    assert.deepEqual(page.mentions.map((m) => m.id), [
+      direct.id,
+      everyone.id,
+      named.id,
+    ]);
+    assert.equal(page.next, null);
+    const general = (await ben.ok("history", { room: "general" }))
+      .messages as { id: string }[];
+    assert.deepEqual(page.mentions[2], general.find((m) => m.id === named.id));
+    const conversation = (await ben.ok("history", { with: "ann" }))
+      .messages as { id: string }[];
+    assert.deepEqual(page.mentions[0], conversation.at(-1));
+
+    const first =
+      (await ben.ok("list_mentions", { limit: 2 })) as unknown as Listed;
+    assert.deepEqual(first.mentions.map((m) => m.id), [direct.id, everyone.id]);
+    assert.equal(first.next, everyone.id);
+    const second = (await ben.ok("list_mentions", {
+      before: first.next,
+      limit: 2,
+    })) as unknown as Listed;
+    assert.deepEqual(second.mentions.map((m) => m.id), [named.id]);
+    assert.equal(second.next, null);
+  },
+);
+
+stores.clients(
+  "list_mentions leaves out a private room's mentions once the account left it, and shows them again once it is back",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "den", private: true });
+    await ann.ok("invite", { room: "den", user: "ben" });
+    const inDen = (await say(ann, "den", "@ben plans")) as { id: string };
+    const listed = async () =>
+      ((await ben.ok("list_mentions")) as unknown as Listed).mentions.map((
+        m,
+      ) => m.id);
+    assert.deepEqual(await listed(), [inDen.id]);
+    await ben.ok("leave_room", { room: "den" });
+    assert.deepEqual(await listed(), []);
+    await ann.ok("invite", { room: "den", user: "ben" });
+    assert.deepEqual(await listed(), [inDen.id]);
+  },
+);
+
+stores.clients(
+  "list_mentions leaves out a room's mentions while the account is banned from it",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "dev" });
+    await ben.ok("join_room", { room: "dev" });
+    const there = (await say(ann, "dev", "@ben look")) as { id: string };
+    const elsewhere = (await say(ann, "general", "@ben and here")) as {
+      id: string;
+    };
+    const listed = async () =>
+      ((await ben.ok("list_mentions")) as unknown as Listed).mentions.map((
+        m,
+      ) => m.id);
+    assert.deepEqual(await listed(), [elsewhere.id, there.id]);
+    await ann.ok("ban", { user: "ben", room: "dev", reason: "spam" });
+    assert.deepEqual(await listed(), [elsewhere.id]);
+  },
+);
+
+stores.clients(
+  "list_mentions leaves out a deleted message, a deleted room's, and those of an author the account ignores",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const mallory = await pool.register("mallory");
+    await ann.ok("create_room", { room: "dev" });
+    const kept = (await say(ann, "general", "@ben stays")) as { id: string };
+    const erased = (await say(ann, "general", "@ben goes")) as { id: string };
+    const inDev = (await say(ann, "dev", "@ben in dev")) as { id: string };
+    const noisy = (await say(mallory, "general", "@ben buy now")) as {
+      id: string;
+    };
+    const listed = async () =>
+      ((await ben.ok("list_mentions")) as unknown as Listed).mentions.map((
+        m,
+      ) => m.id);
+    assert.deepEqual(await listed(), [noisy.id, inDev.id, erased.id, kept.id]);
+    await ann.ok("delete_message", { id: erased.id });
+    await ann.ok("delete_room", { room: "dev" });
+    await ben.ok("ignore_user", { user: "mallory" });
+    assert.deepEqual(await listed(), [kept.id]);
+  },
+);
+
+stores.clients(
+  "list_mentions is forbidden to guests and invalid_message for a bad before or limit",
+  async (pool) => {
+    const ben = await pool.register("ben");
+    const guest = await pool.guest("gus");
+    await expectError(guest, "list_mentions", {}, "forbidden");
+    await expectError(ben, "list_mentions", { limit: 0 }, "invalid_message");
+    await expectError(ben, "list_mentions", { limit: 101 }, "invalid_message");
+    await expectError(ben, "list_mentions", { before: 7 }, "invalid_message");
+  },
+);
+
+stores.clients(
+  "REST GET /api/mentions answers as list_mentions does, with before and limit",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    for (const text of ["@ben one", "@ben two", "@ben three"]) {
+      await say(ann, "general", text);
+    }
+    const token = ben.token!;
+    const listed = await call(server, "GET", "/api/mentions?limit=2", {
+      token,
+    });
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const { request: _, ...overSocket } = await ben.ok("list_mentions", {
+      limit: 2,
+    });
+    assert.deepEqual(listed.body, overSocket);
+    const rest = await call(
+      server,
+      "GET",
+      `/api/mentions?before=${listed.body.next}&limit=2`,
+      { token },
+    );
+    assert.deepEqual(
+      (rest.body as Listed).mentions.map((m) => (m as { text?: string }).text),
+      ["@ben one"],
+    );
+    const bad = await call(server, "GET", "/api/mentions?limit=0", { token });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, "invalid_message");
+  },
+);
+
+stores.finish();
