@@ -84,6 +84,14 @@ async function auditSteps(
   await page.keyboard.press("Escape");
   await saved.waitFor({ state: "detached" });
 
+  // Recent mentions: the panel, empty here.
+  await page.getByTestId("mentions-open").click();
+  const mentions = page.getByTestId("mentions-panel");
+  await mentions.getByText("No one has mentioned you yet.").waitFor();
+  await audit.check(page, `${label} mentions panel`);
+  await page.keyboard.press("Escape");
+  await mentions.waitFor({ state: "detached" });
+
   // Marked unread: the line above it, and the bar that jumps to it.
   await (await showActions(page, "welcome", phone)).getByTestId(
     "message-mark-unread",

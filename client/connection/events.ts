@@ -379,6 +379,7 @@ export class ServerEvents {
     // Read aloud and in a notification, '**now**' is 'now'.
     const words = plainText(message.text);
     actions.messageCounted(state, { key, seq: message.seq, mention });
+    if (mention) teamActions.mentionHeard(state, message);
     if (state.viewKey.value === key) {
       actions.announced(state, {
         id: message.id,

@@ -112,6 +112,10 @@ export interface Replies {
   unsave_message: SavedEvent;
   /** A page of them, or with `ids` every saved id. */
   list_saved: { saved: SavedEntry[]; next: string | null } | { ids: string[] };
+  list_mentions: {
+    mentions: (ChatMessage | PrivateMessage)[];
+    next: string | null;
+  };
   list_replies: {
     root: ChatMessage | PrivateMessage;
     replies: (ChatMessage | PrivateMessage)[];
@@ -233,6 +237,10 @@ export const REPLY_CHECKS: {
     Array.isArray(d.replies) &&
     d.replies.every((m) => isChatMessage(m) || isPrivateMessage(m)) &&
     typeof d.more === "boolean",
+  list_mentions: (d) =>
+    Array.isArray(d.mentions) &&
+    d.mentions.every((m) => isChatMessage(m) || isPrivateMessage(m)) &&
+    (d.next === null || typeof d.next === "string"),
   list_saved: (d) =>
     Array.isArray(d.ids)
       ? d.ids.every((id: unknown) => typeof id === "string")

@@ -5,24 +5,21 @@
  * the room or conversation at the message.
  */
 
-import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
 import type {
   ChatMessage,
   PrivateMessage,
 } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
-import { type AppServices, useApp } from "../app_context.ts";
+import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import type { SavedEntry } from "../connection/replies.ts";
-import { formatDateTime, senderLabel } from "../format.ts";
-import { t, tn } from "../i18n.ts";
-import { plainText } from "../markup.ts";
+import { t } from "../i18n.ts";
 import { entry } from "../state.ts";
 import * as teamActions from "./actions.ts";
-import { jumpTo, type Place } from "./api.ts";
+import { jumpTo } from "./api.ts";
 import { BookmarkIcon } from "./icons.tsx";
+import { ListedMessage, placeOf, usePagedList } from "./listed_messages.tsx";
 
 /** Saved messages the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
@@ -79,49 +76,26 @@ export function SavedOpenButton(): JSX.Element {
   );
 }
 
-/** Where a saved message is, for this account. */
-function placeOf(services: AppServices, message: SavedEntry["message"]): Place {
-  if ("room" in message && typeof message.room === "string") {
-    return { room: message.room };
-  }
-  const me = services.state.username.value;
-  const { user, to } = message as PrivateMessage;
-  return { with: user === me ? to : user };
-}
-
 /** The saved messages panel. */
 export function SavedPanel(): JSX.Element {
   const services = useApp();
   const { state } = services;
-  const list = useSignal<SavedEntry[] | null>(null);
-  // The `before` of the next page; null after the last.
-  const next = useSignal<string | null>(null);
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  const live = useRef(true);
-  const load = async (before: string | null) => {
-    busy.value = true;
-    const result = await services.connection.request("list_saved", {
-      limit: PANEL_PAGE,
-      ...(before === null ? {} : { before }),
-    });
-    if (!live.current) return;
-    busy.value = false;
-    error.value = result.ok ? null : result.error.message;
-    if (!result.ok) return;
-    if (!("saved" in result.data)) return;
-    const { saved } = result.data;
-    list.value = [...(list.value ?? []), ...saved];
-    next.value = result.data.next;
-    teamActions.savedNoted(
-      state,
-      Object.fromEntries(saved.map((s) => [s.id, true])),
-    );
-  };
-  useEffect(() => {
-    void load(null);
-    return () => live.current = false;
-  }, []);
+  const { list, next, busy, error, more } = usePagedList<SavedEntry>(
+    async (before) => {
+      const result = await services.connection.request("list_saved", {
+        limit: PANEL_PAGE,
+        ...(before === null ? {} : { before }),
+      });
+      if (!result.ok) return result;
+      const saved = "saved" in result.data ? result.data.saved : [];
+      teamActions.savedNoted(
+        state,
+        Object.fromEntries(saved.map((s) => [s.id, true])),
+      );
+      const after = "saved" in result.data ? result.data.next : null;
+      return { ok: true, data: { items: saved, next: after } };
+    },
+  );
   // One removed while the panel is open leaves it.
   const known = state.team.saved.value;
   const shown = (list.value ?? []).filter((s) =>
@@ -157,19 +131,7 @@ export function SavedPanel(): JSX.Element {
                     );
                   }}
                 >
-                  <span class="result-meta">
-                    <span class="result-user">
-                      {senderLabel(message.user, message.badge)}
-                    </span>
-                    <time dateTime={message.ts}>
-                      {formatDateTime(message.ts)}
-                    </time>
-                  </span>
-                  <span class="result-text">
-                    {message.text !== ""
-                      ? plainText(message.text)
-                      : tn("reply.files", message.attachments?.length ?? 0)}
-                  </span>
+                  <ListedMessage message={message} />
                 </button>
               </li>
             ))}
@@ -181,7 +143,7 @@ export function SavedPanel(): JSX.Element {
           class="button ghost search-more"
           data-testid="saved-more"
           disabled={busy.value}
-          onClick={() => void load(next.value)}
+          onClick={more}
         >
           {t("saved.more")}
         </button>

@@ -17,6 +17,7 @@ import { type AppState, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { PinIcon, SearchIcon } from "./icons.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
+import { MentionsOpenButton, MentionsPanel } from "./Mentions.tsx";
 import { SavedOpenButton, SavedPanel } from "./Saved.tsx";
 import { SearchDialog } from "./SearchDialog.tsx";
 import { ThreadPanel } from "./Thread.tsx";
@@ -45,12 +46,14 @@ export function TeamLayer(): JSX.Element | null {
       teamActions.searchToggled(state, false);
       teamActions.pinsToggled(state, false);
       teamActions.savedToggled(state, false);
+      teamActions.mentionsToggled(state, false);
       teamActions.threadToggled(state, null);
     };
   }, []);
   if (state.team.searchOpen.value) return <SearchDialog />;
   if (state.team.pinsOpen.value) return <PinsPanel />;
   if (state.team.savedOpen.value) return <SavedPanel />;
+  if (state.team.mentionsOpen.value) return <MentionsPanel />;
   const thread = state.team.thread.value;
   if (thread) {
     return <ThreadPanel key={thread.id} logKey={thread.key} id={thread.id} />;
@@ -87,6 +90,7 @@ export function HeaderTools(): JSX.Element {
         <PinIcon />
       </button>
       {state.account.value && <SavedOpenButton />}
+      {state.account.value && <MentionsOpenButton />}
     </>
   );
 }

@@ -1,7 +1,10 @@
 /** The only writers of the team features' state (see `state.ts` here). */
 
 import { batch } from "@preact/signals";
-import type { ChatMessage } from "../../server/protocol/types.ts";
+import type {
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
 import { isLaterThread, type ThreadEvent } from "../thread_count.ts";
 import type { JumpTarget, ThreadTarget } from "./state.ts";
@@ -31,6 +34,7 @@ export function pinsToggled(state: AppState, open: boolean): void {
     if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.savedOpen.value = false;
+    if (open) state.team.mentionsOpen.value = false;
     if (open) state.switcherOpen.value = false;
   });
 }
@@ -39,11 +43,43 @@ export function pinsToggled(state: AppState, open: boolean): void {
 export function savedToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.savedOpen.value = open;
+    if (open) state.team.mentionsOpen.value = false;
     if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.pinsOpen.value = false;
     if (open) state.switcherOpen.value = false;
   });
+}
+
+/**
+ * Opens or closes the recent mentions panel (closing the other panels);
+ * either way it starts again with no message heard.
+ */
+export function mentionsToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.team.mentionsOpen.value = open;
+    state.team.mentionsHeard.value = [];
+    if (open) state.team.thread.value = null;
+    if (open) state.team.searchOpen.value = false;
+    if (open) state.team.pinsOpen.value = false;
+    if (open) state.team.savedOpen.value = false;
+    if (open) state.switcherOpen.value = false;
+  });
+}
+
+/**
+ * A new message mentioned the account: put at the top of the mentions
+ * panel when it is open (when it is not, the panel's next opening asks
+ * the server, which has it).
+ */
+export function mentionHeard(
+  state: AppState,
+  message: ChatMessage | PrivateMessage,
+): void {
+  if (!state.team.mentionsOpen.value) return;
+  const heard = state.team.mentionsHeard.value;
+  if (heard.some((m) => m.id === message.id)) return;
+  state.team.mentionsHeard.value = [message, ...heard];
 }
 
 /** Opens a message's thread panel (closing the other panels), or closes it (null). */
@@ -59,6 +95,7 @@ export function threadToggled(
     if (target) state.team.searchOpen.value = false;
     if (target) state.team.pinsOpen.value = false;
     if (target) state.team.savedOpen.value = false;
+    if (target) state.team.mentionsOpen.value = false;
     if (target) state.switcherOpen.value = false;
   });
 }

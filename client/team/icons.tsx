@@ -41,6 +41,16 @@ export function BookmarkIcon(): JSX.Element {
   );
 }
 
+/** An at sign: the messages that mention you. */
+export function AtIcon(): JSX.Element {
+  return (
+    <Svg>
+      <circle cx="12" cy="12" r="4" />
+      <path d="M16 8v5a3 3 0 0 0 6 0v-1a10 10 0 1 0-4 8" />
+    </Svg>
+  );
+}
+
 /** A smiling face: add a reaction. */
 export function SmileIcon(): JSX.Element {
   return (

@@ -5,7 +5,10 @@
  */
 
 import { type Signal, signal } from "@preact/signals";
-import type { ChatMessage } from "../../server/protocol/types.ts";
+import type {
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
 import type { ThreadCount } from "../thread_count.ts";
 
 /** A message to bring into view, by its log key and seq. */
@@ -34,6 +37,13 @@ export interface TeamState {
   pinsOpen: Signal<boolean>;
   /** Whether the saved messages panel is open. */
   savedOpen: Signal<boolean>;
+  /** Whether the recent mentions panel is open. */
+  mentionsOpen: Signal<boolean>;
+  /**
+   * Messages that mentioned the account since the mentions panel opened,
+   * the newest first: the panel shows them above the page it asked for.
+   */
+  mentionsHeard: Signal<(ChatMessage | PrivateMessage)[]>;
   /** The message whose thread panel is open, by log key and id; null: none. */
   thread: Signal<ThreadTarget | null>;
   /**
@@ -65,6 +75,8 @@ export function createTeamState(): TeamState {
     searchQuery: signal(""),
     pinsOpen: signal(false),
     savedOpen: signal(false),
+    mentionsOpen: signal(false),
+    mentionsHeard: signal([]),
     thread: signal(null),
     threadCount: signal(null),
     saved: signal(null),

@@ -1,0 +1,104 @@
+/**
+ * What the panels that list messages from all over (saved messages,
+ * recent mentions) share: their pages asked of the server one after the
+ * other, where a listed message is, and how one reads in the list.
+ */
+
+import { type Signal, useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import type {
+  ChatMessage,
+  PrivateMessage,
+} from "../../server/protocol/types.ts";
+import type { AppServices } from "../app_context.ts";
+import type { Result } from "../connection/errors.ts";
+import { formatDateTime, senderLabel } from "../format.ts";
+import { tn } from "../i18n.ts";
+import { plainText } from "../markup.ts";
+import type { Place } from "./api.ts";
+
+/** A page of a list: its items and the `before` of the next (null: none). */
+export interface ListPage<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** A list's pages so far, as a panel shows them. */
+export interface PagedList<T> {
+  /** Every item of the pages read; null until the first answers. */
+  list: Signal<T[] | null>;
+  /** The `before` of the next page; null after the last. */
+  next: Signal<string | null>;
+  /** A page is being asked for. */
+  busy: Signal<boolean>;
+  /** The last page's error, or null. */
+  error: Signal<string | null>;
+  /** Asks for the page after those read. */
+  more: () => void;
+}
+
+/**
+ * Reads a list's first page when the panel opens, then the next each time
+ * `more` is called, each page added after the others; an answer that
+ * comes after the panel closed is dropped.
+ */
+export function usePagedList<T>(
+  page: (before: string | null) => Promise<Result<ListPage<T>>>,
+): PagedList<T> {
+  const list = useSignal<T[] | null>(null);
+  const next = useSignal<string | null>(null);
+  const busy = useSignal(false);
+  const error = useSignal<string | null>(null);
+  const live = useRef(true);
+  const load = async (before: string | null) => {
+    busy.value = true;
+    const result = await page(before);
+    if (!live.current) return;
+    busy.value = false;
+    error.value = result.ok ? null : result.error.message;
+    if (!result.ok) return;
+    list.value = [...(list.value ?? []), ...result.data.items];
+    next.value = result.data.next;
+  };
+  useEffect(() => {
+    void load(null);
+    return () => live.current = false;
+  }, []);
+  return { list, next, busy, error, more: () => void load(next.value) };
+}
+
+/** Where a listed message is, for this account: its room or conversation. */
+export function placeOf(
+  services: AppServices,
+  message: ChatMessage | PrivateMessage,
+): Place {
+  if ("room" in message && typeof message.room === "string") {
+    return { room: message.room };
+  }
+  const me = services.state.username.value;
+  const { user, to } = message as PrivateMessage;
+  return { with: user === me ? to : user };
+}
+
+/** A listed message's author, time and text, inside its button. */
+export function ListedMessage(
+  props: { message: ChatMessage | PrivateMessage },
+): JSX.Element {
+  const { message } = props;
+  return (
+    <>
+      <span class="result-meta">
+        <span class="result-user">
+          {senderLabel(message.user, message.badge)}
+        </span>
+        <time dateTime={message.ts}>{formatDateTime(message.ts)}</time>
+      </span>
+      <span class="result-text">
+        {message.text !== ""
+          ? plainText(message.text)
+          : tn("reply.files", message.attachments?.length ?? 0)}
+      </span>
+    </>
+  );
+}
