@@ -3,6 +3,27 @@ import type { MentionStore } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 
 /**
+ * A page of an account's mentions: $1 its key, $2 the id they come before
+ * (null: the newest), $3 how many. Never both rows for one message: a
+ * message with the `@room` marker has no row of a name beside it
+ * (mentions.ts roomMarker). Exported for bench/mentions_list.ts's plan.
+ */
+export const MENTIONS_PAGE = `SELECT m.id FROM (
+     SELECT stream, seq FROM mentions WHERE user_key = $1
+     UNION ALL
+     SELECT n.stream, n.seq FROM memberships b
+     JOIN mentions n
+       ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
+     WHERE b.user_key = $1
+   ) n
+   JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
+   WHERE m.user_key <> $1 AND NOT m.deleted
+     AND ($2::text IS NULL OR m.id COLLATE "C" < $2 COLLATE "C")
+     AND NOT EXISTS (SELECT 1 FROM ignores i
+       WHERE i.user_key = $1 AND i.ignored_key = m.user_key)
+   ORDER BY m.id COLLATE "C" DESC LIMIT $3`;
+
+/**
  * PostgresStore's list of the messages that mention an account
  * (MentionStore; postgres.ts lends it to the store). As SQLite's
  * (sqlite_mentions.ts): the account's range of the mentions' primary key
@@ -23,26 +44,11 @@ export class PostgresMentions implements MentionStore {
     page: { before?: string; limit: number },
   ): Promise<string[]> {
     return this.#context.run(async (sql) => {
-      const before = page.before === undefined
-        ? sql``
-        : sql`AND m.id COLLATE "C" < ${page.before} COLLATE "C"`;
-      // Never both rows for one message: a message with the `@room`
-      // marker has no row of a name beside it (mentions.ts roomMarker).
-      const rows = await sql<{ id: string }[]>`
-        SELECT m.id FROM (
-          SELECT stream, seq FROM mentions WHERE user_key = ${userKey}
-          UNION ALL
-          SELECT n.stream, n.seq FROM memberships b
-          JOIN mentions n
-            ON n.user_key = ${ROOM_MENTION_KEY} AND n.stream = b.room_key
-          WHERE b.user_key = ${userKey}
-        ) n
-        JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
-        WHERE m.user_key <> ${userKey} AND NOT m.deleted ${before}
-          AND NOT EXISTS (SELECT 1 FROM ignores i
-            WHERE i.user_key = ${userKey} AND i.ignored_key = m.user_key)
-        ORDER BY m.id COLLATE "C" DESC
-        LIMIT ${page.limit}`;
+      const rows = await sql.unsafe<{ id: string }[]>(MENTIONS_PAGE, [
+        userKey,
+        page.before ?? null,
+        page.limit,
+      ]);
       return rows.map((row) => row.id);
     });
   }

@@ -4,6 +4,27 @@ import type { MentionStore } from "./mod.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
+ * A page of an account's mentions: ?1 its key, ?2 the id they come
+ * before (null: the newest), ?3 how many. Never both rows for one
+ * message: a message with the `@room` marker has no row of a name beside
+ * it (mentions.ts roomMarker). Exported for bench/mentions_list.ts's plan.
+ */
+export const MENTIONS_PAGE = `SELECT m.id FROM (
+     SELECT stream, seq FROM mentions WHERE user_key = ?1
+     UNION ALL
+     SELECT n.stream, n.seq FROM memberships b
+     JOIN mentions n
+       ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
+     WHERE b.user_key = ?1
+   ) n
+   JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
+   WHERE m.user_key <> ?1 AND m.deleted = 0
+     AND (?2 IS NULL OR m.id < ?2)
+     AND m.user_key NOT IN (
+       SELECT i.ignored_key FROM ignores i WHERE i.user_key = ?1)
+   ORDER BY m.id DESC LIMIT ?3`;
+
+/**
  * The SQLite store's list of the messages that mention an account
  * (MentionStore), over the store's connection.
  *
@@ -32,24 +53,11 @@ export class SqliteMentions implements MentionStore {
     page: { before?: string; limit: number },
   ): Promise<string[]> {
     return this.#run(() => {
-      // Never both rows for one message: a message with the `@room`
-      // marker has no row of a name beside it (mentions.ts roomMarker).
-      const rows = this.#q(
-        `SELECT m.id FROM (
-           SELECT stream, seq FROM mentions WHERE user_key = ?1
-           UNION ALL
-           SELECT n.stream, n.seq FROM memberships b
-           JOIN mentions n
-             ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
-           WHERE b.user_key = ?1
-         ) n
-         JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
-         WHERE m.user_key <> ?1 AND m.deleted = 0
-           AND (?2 IS NULL OR m.id < ?2)
-           AND m.user_key NOT IN (
-             SELECT i.ignored_key FROM ignores i WHERE i.user_key = ?1)
-         ORDER BY m.id DESC LIMIT ?3`,
-      ).all(userKey, page.before ?? null, page.limit) as { id: string }[];
+      const rows = this.#q(MENTIONS_PAGE).all(
+        userKey,
+        page.before ?? null,
+        page.limit,
+      ) as { id: string }[];
       return rows.map((row) => row.id);
     });
   }
