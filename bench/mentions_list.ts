@@ -12,10 +12,10 @@
  * (100,000 rows), and one in 2,000 is an `@room` (500 markers); `bob` and
  * `busy` are members of the first 20 rooms. Prints the median of `runs`
  * reads of a page of 50 for each, the newest and one from the middle,
- * then each store's plan of the statement.
+ * then each store's plan of the statement of the account's own rows.
  */
-import { MENTIONS_PAGE as PG_PAGE } from "../server/store/postgres_mentions.ts";
-import { MENTIONS_PAGE as SQLITE_PAGE } from "../server/store/sqlite_mentions.ts";
+import { OWN_MENTIONS as PG_PAGE } from "../server/store/postgres_mentions.ts";
+import { OWN_MENTIONS as SQLITE_PAGE } from "../server/store/sqlite_mentions.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import type { Store } from "../server/store/mod.ts";
@@ -89,12 +89,13 @@ await withSqlite(SqliteStore, {
        VALUES (?, ?, ?, ?, ?, ?, 'hi', ?)`,
     );
     const mention = db.prepare(
-      "INSERT INTO mentions (user_key, stream, seq) VALUES (?, ?, ?)",
+      `INSERT INTO mentions (user_key, stream, seq, message_id)
+       VALUES (?, ?, ?, ?)`,
     );
     for (let n = 0; n < total; n++) {
       const m = nth(n);
       message.run(m.room, m.seq, m.id, m.author, m.author, m.room, n);
-      for (const key of mentioned(n)) mention.run(key, m.room, m.seq);
+      for (const key of mentioned(n)) mention.run(key, m.room, m.seq, m.id);
     }
     const member = db.prepare(
       "INSERT INTO memberships (user_key, room_key, joined_at) VALUES (?, ?, 1)",
@@ -131,8 +132,9 @@ await withPostgres(PostgresStore, "mentions", async ({ sql, open }) => {
       'r' || (n % ${rooms}::int), 'hi', n
     FROM generate_series(0, ${total - 1}::int) n`;
   await sql`
-    INSERT INTO mentions (user_key, stream, seq)
-    SELECT k, 'r' || (n % ${rooms}::int), n / ${rooms}::int + 1
+    INSERT INTO mentions (user_key, stream, seq, message_id)
+    SELECT k, 'r' || (n % ${rooms}::int), n / ${rooms}::int + 1,
+      'm' || lpad(n::text, 9, '0')
     FROM generate_series(0, ${total - 1}::int) n,
       LATERAL unnest(ARRAY[
         CASE WHEN n % 500 = 7 THEN 'bob' END,

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, type TestClient } from "./harness.ts";
+import { MENTION_IDS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -184,6 +186,32 @@ stores.clients(
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, "invalid_message");
   },
+);
+
+stores.database(
+  "upgrading: the mentions a server of before stored, whose rows held no message id, are listed after its first start, newest first",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const ann = await pool.register("ann");
+        await pool.register("ben");
+        await ann.ok("send_message", { text: "@ben first" });
+        await ann.ok("send_message", { text: "@ben second" });
+      },
+      old: {
+        marker: MENTION_IDS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      const ids = await server.node.store.listMentions("ben", { limit: 10 });
+      const texts = [];
+      for (const id of ids) {
+        texts.push((await server.node.store.findMessage(id))?.message.text);
+      }
+      assert.deepEqual(texts, ["@ben second", "@ben first"]);
+    }),
 );
 
 stores.finish();

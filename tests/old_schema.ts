@@ -46,6 +46,7 @@ import {
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
   MEMBER_PAGES_MIGRATION,
+  MENTION_IDS_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
   ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
@@ -107,6 +108,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, MENTION_IDS_MIGRATION)) {
+    await sql`DROP TRIGGER mentions_message_id ON mentions`;
+    await sql`DROP FUNCTION chat_mention_message_id()`;
+    await sql`ALTER TABLE mentions DROP COLUMN message_id`;
+  }
   // Its chat_create_account_unconfused is CREATE OR REPLACE: it runs
   // again as is.
   if (
@@ -216,6 +222,11 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, MENTION_IDS_MIGRATION)) {
+    db.exec("DROP TRIGGER mentions_message_id");
+    db.exec("DROP INDEX mentions_newest");
+    db.exec("ALTER TABLE mentions DROP COLUMN message_id");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, GROUP_SKELETONS_MIGRATION)) {
     db.exec("DROP INDEX user_groups_skeleton");
     db.exec("ALTER TABLE user_groups DROP COLUMN skeleton");

@@ -645,6 +645,23 @@ export function transferContract(
       );
     },
   );
+  test(
+    "after an import, an account's mentions are listed as they were: each mention row finds its message's id again",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      const mentions = await store.listMentions("bob", { limit: 10 });
+      assert.equal(mentions.length, 1);
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual(
+        await imported.listMentions("bob", { limit: 10 }),
+        mentions,
+      );
+    },
+  );
 }
 
 function spec(table: string): TableSpec {

@@ -664,8 +664,8 @@ export class PostgresStore implements Store {
       return sql<AppendRow[]>`
       WITH appended AS (SELECT * FROM chat_append(${payload})),
       noted AS (
-        INSERT INTO mentions (user_key, stream, seq)
-        SELECT DISTINCT x.key, a.stream, ap.r_seq
+        INSERT INTO mentions (user_key, stream, seq, message_id)
+        SELECT DISTINCT x.key, a.stream, ap.r_seq, ap.r_id
         FROM appended ap
         JOIN jsonb_to_recordset(${payload}) AS a(ord integer, stream text,
           mentions text[]) ON a.ord = ap.r_ord
@@ -894,8 +894,8 @@ export class PostgresStore implements Store {
           WHERE n.stream = m.stream AND n.seq = m.seq
             AND n.user_key NOT IN (SELECT k.key FROM k)
         ), noted AS (
-          INSERT INTO mentions (user_key, stream, seq)
-          SELECT k.key, m.stream, m.seq FROM m CROSS JOIN k
+          INSERT INTO mentions (user_key, stream, seq, message_id)
+          SELECT k.key, m.stream, m.seq, m.id FROM m CROSS JOIN k
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         ) ${audited}
         SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;

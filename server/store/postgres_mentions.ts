@@ -1,36 +1,39 @@
 import { ROOM_MENTION_KEY } from "../mentions.ts";
+import { newestOf } from "./mention_pages.ts";
 import type { MentionStore } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 
-/**
- * A page of an account's mentions: $1 its key, $2 the id they come before
- * (null: the newest), $3 how many. Never both rows for one message: a
- * message with the `@room` marker has no row of a name beside it
- * (mentions.ts roomMarker). Exported for bench/mentions_list.ts's plan.
- */
-export const MENTIONS_PAGE = `SELECT m.id FROM (
-     SELECT stream, seq FROM mentions WHERE user_key = $1
-     UNION ALL
-     SELECT n.stream, n.seq FROM memberships b
-     JOIN mentions n
-       ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
-     WHERE b.user_key = $1
-   ) n
-   JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
+// What a listed mention's message must be: not the account's ($1), not
+// deleted, before the id $2 (null: any), not by an account it ignores.
+// message_id is in byte order (COLLATE "C"), the ids' own.
+const LISTED = `JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
    WHERE m.user_key <> $1 AND NOT m.deleted
-     AND ($2::text IS NULL OR m.id COLLATE "C" < $2 COLLATE "C")
+     AND ($2::text IS NULL OR n.message_id < $2)
      AND NOT EXISTS (SELECT 1 FROM ignores i
-       WHERE i.user_key = $1 AND i.ignored_key = m.user_key)
-   ORDER BY m.id COLLATE "C" DESC LIMIT $3`;
+       WHERE i.user_key = $1 AND i.ignored_key = m.user_key)`;
+
+/**
+ * A page of an account's own mention rows: $1 its key, $2 the id they
+ * come before (null: the newest), $3 how many. Exported for
+ * bench/mentions_list.ts's plan.
+ */
+export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
+   ${LISTED} AND n.user_key = $1
+   ORDER BY n.message_id DESC LIMIT $3`;
+
+/** The same of the `@room` markers of the rooms the account is a member of. */
+export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM mentions n
+   ${LISTED} AND n.user_key = '${ROOM_MENTION_KEY}'
+     AND n.stream IN (SELECT b.room_key FROM memberships b
+       WHERE b.user_key = $1)
+   ORDER BY n.message_id DESC LIMIT $3`;
 
 /**
  * PostgresStore's list of the messages that mention an account
- * (MentionStore; postgres.ts lends it to the store). As SQLite's
- * (sqlite_mentions.ts): the account's range of the mentions' primary key
- * and its rooms' `@room` ranges, each row's message by its primary key,
- * sorted by id; what a page costs is the account's mentions, not the
- * store's messages. Ids compare byte by byte (COLLATE "C"), as the ids'
- * own order is.
+ * (MentionStore; postgres.ts lends it to the store), as SQLite's
+ * (sqlite_mentions.ts): the account's range of (user_key, message_id)
+ * walked newest first and stopped once the page is full, its rooms'
+ * `@room` markers likewise, the two pages merged.
  */
 export class PostgresMentions implements MentionStore {
   #context: PostgresContext;
@@ -44,12 +47,14 @@ export class PostgresMentions implements MentionStore {
     page: { before?: string; limit: number },
   ): Promise<string[]> {
     return this.#context.run(async (sql) => {
-      const rows = await sql.unsafe<{ id: string }[]>(MENTIONS_PAGE, [
-        userKey,
-        page.before ?? null,
+      const args = [userKey, page.before ?? null, page.limit];
+      const ids = async (text: string) =>
+        (await sql.unsafe<{ id: string }[]>(text, args)).map((row) => row.id);
+      return newestOf(
+        await ids(OWN_MENTIONS),
+        await ids(ROOM_MENTIONS),
         page.limit,
-      ]);
-      return rows.map((row) => row.id);
+      );
     });
   }
 }

@@ -2946,4 +2946,27 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Recent mentions (list_mentions): each mention row holds its message's
+  -- id, so that an account's mentions are one range of (user_key,
+  -- message_id) walked newest first, a page read in order and stopped
+  -- when full, with no sort of them all. Byte order (COLLATE "C"), the
+  -- ids' own. A row written without it (an import) gets it from its
+  -- message.
+  ALTER TABLE mentions ADD COLUMN message_id TEXT COLLATE "C";
+  UPDATE mentions n SET message_id = m.id
+  FROM messages m WHERE m.stream = n.stream AND m.seq = n.seq;
+  CREATE INDEX mentions_newest ON mentions (user_key, message_id);
+  CREATE FUNCTION chat_mention_message_id() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    SELECT m.id INTO NEW.message_id FROM messages m
+    WHERE m.stream = NEW.stream AND m.seq = NEW.seq;
+    RETURN NEW;
+  END
+  $$;
+  CREATE TRIGGER mentions_message_id BEFORE INSERT ON mentions
+  FOR EACH ROW WHEN (NEW.message_id IS NULL)
+  EXECUTE FUNCTION chat_mention_message_id();
+  `,
 ];

@@ -1293,7 +1293,9 @@ export class SqliteStore implements Store {
       m.here,
       m.groups,
     );
-    if (mentioned.length > 0) this.#noteMentions(stream, seq, mentioned);
+    if (mentioned.length > 0) {
+      this.#noteMentions(stream, seq, id, mentioned);
+    }
     const reply = m.replyTo === undefined ? undefined : this.#q(
       `SELECT seq AS reply_seq, user AS reply_user, text AS reply_text,
            deleted AS reply_deleted, sender AS reply_sender
@@ -1331,12 +1333,17 @@ export class SqliteStore implements Store {
     };
   }
 
-  #noteMentions(stream: string, seq: number, keys: string[]): void {
+  #noteMentions(
+    stream: string,
+    seq: number,
+    id: string,
+    keys: string[],
+  ): void {
     const insert = this.#q(
-      `INSERT INTO mentions (user_key, stream, seq) VALUES (?, ?, ?)
-       ON CONFLICT DO NOTHING`,
+      `INSERT INTO mentions (user_key, stream, seq, message_id)
+       VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    for (const key of keys) insert.run(key, stream, seq);
+    for (const key of keys) insert.run(key, stream, seq, id);
   }
 
   // The message a (stream, user, sender, clientId) was first stored as.
@@ -1519,6 +1526,7 @@ export class SqliteStore implements Store {
           this.#noteMentions(
             row.stream,
             row.seq,
+            id,
             mentionKeys(
               change.text,
               row.user_key,

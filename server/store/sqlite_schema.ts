@@ -842,4 +842,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE user_groups ADD COLUMN skeleton TEXT;
   CREATE INDEX user_groups_skeleton ON user_groups (skeleton);
   `,
+  `
+  -- Recent mentions (list_mentions): each mention row holds its message's
+  -- id, so that an account's mentions are one range of (user_key,
+  -- message_id) walked newest first, a page read in order and stopped
+  -- when full, with no sort of them all. A row written without it (an
+  -- import) gets it from its message.
+  ALTER TABLE mentions ADD COLUMN message_id TEXT;
+  UPDATE mentions SET message_id = (
+    SELECT m.id FROM messages m
+    WHERE m.stream = mentions.stream AND m.seq = mentions.seq);
+  CREATE INDEX mentions_newest ON mentions (user_key, message_id);
+  CREATE TRIGGER mentions_message_id AFTER INSERT ON mentions
+  WHEN new.message_id IS NULL
+  BEGIN
+    UPDATE mentions SET message_id = (
+      SELECT m.id FROM messages m
+      WHERE m.stream = new.stream AND m.seq = new.seq)
+    WHERE user_key = new.user_key AND stream = new.stream AND seq = new.seq;
+  END;
+  `,
 ];

@@ -327,6 +327,9 @@ export const AVATARS_MIGRATION = "Profile pictures (PUT /api/me/avatar)";
 export const GROUP_SKELETONS_MIGRATION =
   "Confusable skeletons (UTS #39) of group names";
 
+/** Text of the migration that gave each mention row its message's id. */
+export const MENTION_IDS_MIGRATION = "Recent mentions (list_mentions)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";

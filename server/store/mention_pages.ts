@@ -1,0 +1,21 @@
+/**
+ * What both stores' lists of mentions (sqlite_mentions.ts,
+ * postgres_mentions.ts) do with their two pages: an account's own rows
+ * and its rooms' `@room` markers, each read newest first.
+ */
+
+/**
+ * The newest `limit` ids of two lists each sorted newest first (ids
+ * compared as strings, byte by byte: the order of message ids).
+ */
+export function newestOf(
+  a: readonly string[],
+  b: readonly string[],
+  limit: number,
+): string[] {
+  if (b.length === 0) return a.slice(0, limit);
+  return [...a, ...b].sort((x, y) => x < y ? 1 : x > y ? -1 : 0).slice(
+    0,
+    limit,
+  );
+}
