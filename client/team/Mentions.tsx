@@ -12,12 +12,10 @@ import type {
   PrivateMessage,
 } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
-import { Dialog } from "../components/Dialog.tsx";
 import { t } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
-import { jumpTo } from "./api.ts";
 import { AtIcon } from "./icons.tsx";
-import { ListedMessage, placeOf, usePagedList } from "./listed_messages.tsx";
+import { ListedMessagesPanel, usePagedList } from "./listed_messages.tsx";
 
 /** Mentions the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
@@ -44,9 +42,7 @@ export function MentionsOpenButton(): JSX.Element {
 export function MentionsPanel(): JSX.Element {
   const services = useApp();
   const { state } = services;
-  const { list, next, busy, error, more } = usePagedList<
-    ChatMessage | PrivateMessage
-  >(async (before) => {
+  const paged = usePagedList<ChatMessage | PrivateMessage>(async (before) => {
     const result = await services.connection.request("list_mentions", {
       limit: PANEL_PAGE,
       ...(before === null ? {} : { before }),
@@ -57,59 +53,19 @@ export function MentionsPanel(): JSX.Element {
   });
   // Those heard since it opened, above the pages (the first page may
   // hold some of them too: each once).
-  const heard = state.team.mentionsHeard.value;
-  const listed = list.value ?? [];
-  const shown = [
-    ...heard.filter((m) => !listed.some((l) => l.id === m.id)),
-    ...listed,
-  ];
+  const listed = paged.list.value ?? [];
+  const heard = state.team.mentionsHeard.value.filter((m) =>
+    !listed.some((l) => l.id === m.id)
+  );
   return (
-    <Dialog
+    <ListedMessagesPanel
+      name="mentions"
       title={t("mentions.panel")}
-      testId="mentions-panel"
-      size="wide"
+      paged={paged}
+      messages={[...heard, ...listed]}
+      none={t("mentions.none")}
+      more={t("mentions.more")}
       onClose={() => teamActions.mentionsToggled(state, false)}
-    >
-      {error.value && <p class="field-error" role="alert">{error.value}</p>}
-      {list.value === null && heard.length === 0
-        ? !error.value &&
-          <p class="search-status" role="status">{t("pin.loading")}</p>
-        : shown.length === 0 && next.value === null
-        ? <p class="search-status" role="status">{t("mentions.none")}</p>
-        : (
-          <ul class="search-results" data-testid="mentions-list">
-            {shown.map((message) => (
-              <li key={message.id}>
-                <button
-                  type="button"
-                  class="search-result"
-                  data-testid="mentions-item"
-                  onClick={() => {
-                    teamActions.mentionsToggled(state, false);
-                    void jumpTo(
-                      services,
-                      placeOf(services, message),
-                      message.seq,
-                    );
-                  }}
-                >
-                  <ListedMessage message={message} />
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      {next.value !== null && (
-        <button
-          type="button"
-          class="button ghost search-more"
-          data-testid="mentions-more"
-          disabled={busy.value}
-          onClick={more}
-        >
-          {t("mentions.more")}
-        </button>
-      )}
-    </Dialog>
+    />
   );
 }

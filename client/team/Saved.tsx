@@ -12,14 +12,12 @@ import type {
 } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { Dialog } from "../components/Dialog.tsx";
 import type { SavedEntry } from "../connection/replies.ts";
 import { t } from "../i18n.ts";
 import { entry } from "../state.ts";
 import * as teamActions from "./actions.ts";
-import { jumpTo } from "./api.ts";
 import { BookmarkIcon } from "./icons.tsx";
-import { ListedMessage, placeOf, usePagedList } from "./listed_messages.tsx";
+import { ListedMessagesPanel, usePagedList } from "./listed_messages.tsx";
 
 /** Saved messages the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
@@ -80,74 +78,34 @@ export function SavedOpenButton(): JSX.Element {
 export function SavedPanel(): JSX.Element {
   const services = useApp();
   const { state } = services;
-  const { list, next, busy, error, more } = usePagedList<SavedEntry>(
-    async (before) => {
-      const result = await services.connection.request("list_saved", {
-        limit: PANEL_PAGE,
-        ...(before === null ? {} : { before }),
-      });
-      if (!result.ok) return result;
-      const saved = "saved" in result.data ? result.data.saved : [];
-      teamActions.savedNoted(
-        state,
-        Object.fromEntries(saved.map((s) => [s.id, true])),
-      );
-      const after = "saved" in result.data ? result.data.next : null;
-      return { ok: true, data: { items: saved, next: after } };
-    },
-  );
+  const paged = usePagedList<SavedEntry>(async (before) => {
+    const result = await services.connection.request("list_saved", {
+      limit: PANEL_PAGE,
+      ...(before === null ? {} : { before }),
+    });
+    if (!result.ok) return result;
+    const saved = "saved" in result.data ? result.data.saved : [];
+    teamActions.savedNoted(
+      state,
+      Object.fromEntries(saved.map((s) => [s.id, true])),
+    );
+    const after = "saved" in result.data ? result.data.next : null;
+    return { ok: true, data: { items: saved, next: after } };
+  });
   // One removed while the panel is open leaves it.
   const known = state.team.saved.value;
-  const shown = (list.value ?? []).filter((s) =>
+  const shown = (paged.list.value ?? []).filter((s) =>
     known === null || entry(known, s.id) !== false
   );
   return (
-    <Dialog
+    <ListedMessagesPanel
+      name="saved"
       title={t("saved.panel")}
-      testId="saved-panel"
-      size="wide"
+      paged={paged}
+      messages={shown.map((s) => s.message)}
+      none={t("saved.none")}
+      more={t("saved.more")}
       onClose={() => teamActions.savedToggled(state, false)}
-    >
-      {error.value && <p class="field-error" role="alert">{error.value}</p>}
-      {list.value === null
-        ? !error.value &&
-          <p class="search-status" role="status">{t("pin.loading")}</p>
-        : shown.length === 0 && next.value === null
-        ? <p class="search-status" role="status">{t("saved.none")}</p>
-        : (
-          <ul class="search-results" data-testid="saved-list">
-            {shown.map(({ id, message }) => (
-              <li key={id}>
-                <button
-                  type="button"
-                  class="search-result"
-                  data-testid="saved-item"
-                  onClick={() => {
-                    teamActions.savedToggled(state, false);
-                    void jumpTo(
-                      services,
-                      placeOf(services, message),
-                      message.seq,
-                    );
-                  }}
-                >
-                  <ListedMessage message={message} />
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      {next.value !== null && (
-        <button
-          type="button"
-          class="button ghost search-more"
-          data-testid="saved-more"
-          disabled={busy.value}
-          onClick={more}
-        >
-          {t("saved.more")}
-        </button>
-      )}
-    </Dialog>
+    />
   );
 }

@@ -11,12 +11,13 @@ import type {
   ChatMessage,
   PrivateMessage,
 } from "../../server/protocol/types.ts";
-import type { AppServices } from "../app_context.ts";
+import { type AppServices, useApp } from "../app_context.ts";
+import { Dialog } from "../components/Dialog.tsx";
 import type { Result } from "../connection/errors.ts";
 import { formatDateTime, senderLabel } from "../format.ts";
-import { tn } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import { plainText } from "../markup.ts";
-import type { Place } from "./api.ts";
+import { jumpTo, type Place } from "./api.ts";
 
 /** A page of a list: its items and the `before` of the next (null: none). */
 export interface ListPage<T> {
@@ -81,8 +82,79 @@ export function placeOf(
   return { with: user === me ? to : user };
 }
 
+/**
+ * A panel of listed messages: its error, its loading or empty line, the
+ * messages (a click closes the panel and opens the message's room or
+ * conversation at it) and the button of the next page. `name` makes its
+ * test ids (`<name>-panel`, `-list`, `-item`, `-more`).
+ */
+export function ListedMessagesPanel(props: {
+  name: string;
+  title: string;
+  paged: PagedList<unknown>;
+  messages: (ChatMessage | PrivateMessage)[];
+  /** The line shown when there are none. */
+  none: string;
+  /** The next page's button. */
+  more: string;
+  onClose: () => void;
+}): JSX.Element {
+  const services = useApp();
+  const { name, paged, messages } = props;
+  const { error, next } = paged;
+  return (
+    <Dialog
+      title={props.title}
+      testId={`${name}-panel`}
+      size="wide"
+      onClose={props.onClose}
+    >
+      {error.value && <p class="field-error" role="alert">{error.value}</p>}
+      {paged.list.value === null && messages.length === 0
+        ? !error.value &&
+          <p class="search-status" role="status">{t("pin.loading")}</p>
+        : messages.length === 0 && next.value === null
+        ? <p class="search-status" role="status">{props.none}</p>
+        : (
+          <ul class="search-results" data-testid={`${name}-list`}>
+            {messages.map((message) => (
+              <li key={message.id}>
+                <button
+                  type="button"
+                  class="search-result"
+                  data-testid={`${name}-item`}
+                  onClick={() => {
+                    props.onClose();
+                    void jumpTo(
+                      services,
+                      placeOf(services, message),
+                      message.seq,
+                    );
+                  }}
+                >
+                  <ListedMessage message={message} />
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      {next.value !== null && (
+        <button
+          type="button"
+          class="button ghost search-more"
+          data-testid={`${name}-more`}
+          disabled={paged.busy.value}
+          onClick={paged.more}
+        >
+          {props.more}
+        </button>
+      )}
+    </Dialog>
+  );
+}
+
 /** A listed message's author, time and text, inside its button. */
-export function ListedMessage(
+function ListedMessage(
   props: { message: ChatMessage | PrivateMessage },
 ): JSX.Element {
   const { message } = props;
