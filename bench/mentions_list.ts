@@ -12,7 +12,8 @@
  * (100,000 rows), and one in 2,000 is an `@room` (500 markers); `bob` and
  * `busy` are members of the first 20 rooms. Prints the median of `runs`
  * reads of a page of 50 for each, the newest and one from the middle,
- * then each store's plan of the statement of the account's own rows.
+ * then each store's plan of the statement of the account's own rows (for
+ * the page from the middle).
  */
 import { OWN_MENTIONS as PG_PAGE } from "../server/store/postgres_mentions.ts";
 import { OWN_MENTIONS as SQLITE_PAGE } from "../server/store/sqlite_mentions.ts";
@@ -109,7 +110,7 @@ await withSqlite(SqliteStore, {
     console.log("SQLite's plan:");
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${SQLITE_PAGE}`).all(
       "busy",
-      null,
+      nth(Math.floor(total / 2)).id,
       PAGE,
     ) as { detail: string }[];
     for (const row of plan) console.log(`  ${row.detail}`);
@@ -156,7 +157,7 @@ await withPostgres(PostgresStore, "mentions", async ({ sql, open }) => {
   console.log("PostgreSQL's plan:");
   const plan = await sql.unsafe(
     `EXPLAIN (ANALYZE, BUFFERS) ${PG_PAGE}`,
-    ["busy", null, PAGE],
+    ["busy", nth(Math.floor(total / 2)).id, PAGE],
   );
   for (const row of plan) console.log(`  ${row["QUERY PLAN"]}`);
 });

@@ -1,20 +1,20 @@
 import { ROOM_MENTION_KEY } from "../mentions.ts";
-import { newestOf } from "./mention_pages.ts";
+import { AFTER_EVERY_ID, newestOf } from "./mention_pages.ts";
 import type { MentionStore } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 
 // What a listed mention's message must be: not the account's ($1), not
-// deleted, before the id $2 (null: any), not by an account it ignores.
+// deleted, before the id $2, not by an account it ignores.
 // message_id is in byte order (COLLATE "C"), the ids' own.
 const LISTED = `JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
    WHERE m.user_key <> $1 AND NOT m.deleted
-     AND ($2::text IS NULL OR n.message_id < $2)
+     AND n.message_id < $2
      AND NOT EXISTS (SELECT 1 FROM ignores i
        WHERE i.user_key = $1 AND i.ignored_key = m.user_key)`;
 
 /**
  * A page of an account's own mention rows: $1 its key, $2 the id they
- * come before (null: the newest), $3 how many. Exported for
+ * come before (AFTER_EVERY_ID: the newest), $3 how many. Exported for
  * bench/mentions_list.ts's plan.
  */
 export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
@@ -47,7 +47,7 @@ export class PostgresMentions implements MentionStore {
     page: { before?: string; limit: number },
   ): Promise<string[]> {
     return this.#context.run(async (sql) => {
-      const args = [userKey, page.before ?? null, page.limit];
+      const args = [userKey, page.before ?? AFTER_EVERY_ID, page.limit];
       const ids = async (text: string) =>
         (await sql.unsafe<{ id: string }[]>(text, args)).map((row) => row.id);
       return newestOf(

@@ -1,20 +1,20 @@
 import type { StatementSync } from "node:sqlite";
 import { ROOM_MENTION_KEY } from "../mentions.ts";
-import { newestOf } from "./mention_pages.ts";
+import { AFTER_EVERY_ID, newestOf } from "./mention_pages.ts";
 import type { MentionStore } from "./mod.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 // What a listed mention's message must be: not the account's (?1), not
-// deleted, before the id ?2 (null: any), not by an account it ignores.
+// deleted, before the id ?2, not by an account it ignores.
 const LISTED = `JOIN messages m ON m.stream = n.stream AND m.seq = n.seq
    WHERE m.user_key <> ?1 AND m.deleted = 0
-     AND (?2 IS NULL OR n.message_id < ?2)
+     AND n.message_id < ?2
      AND m.user_key NOT IN (
        SELECT i.ignored_key FROM ignores i WHERE i.user_key = ?1)`;
 
 /**
  * A page of an account's own mention rows: ?1 its key, ?2 the id they
- * come before (null: the newest), ?3 how many. Exported for
+ * come before (AFTER_EVERY_ID: the newest), ?3 how many. Exported for
  * bench/mentions_list.ts's plan.
  */
 export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
@@ -56,7 +56,11 @@ export class SqliteMentions implements MentionStore {
     page: { before?: string; limit: number },
   ): Promise<string[]> {
     return this.#run(() => {
-      const args = [userKey, page.before ?? null, page.limit] as const;
+      const args = [
+        userKey,
+        page.before ?? AFTER_EVERY_ID,
+        page.limit,
+      ] as const;
       const ids = (sql: string) =>
         (this.#q(sql).all(...args) as { id: string }[]).map((row) => row.id);
       return newestOf(ids(OWN_MENTIONS), ids(ROOM_MENTIONS), page.limit);
