@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
-import { expectError, type TestClient } from "./harness.ts";
+import { expectError, type TestClient, wentOffline } from "./harness.ts";
 import { MENTION_IDS_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
@@ -74,6 +74,36 @@ stores.clients(
     })) as unknown as Listed;
     assert.deepEqual(second.mentions.map((m) => m.id), [named.id]);
     assert.equal(second.next, null);
+  },
+);
+
+stores.clients(
+  "list_mentions lists a message that names a group of the account's, and an @here that reached it, not one that reached another",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const cat = await pool.register("cat");
+    await ann.ok("create_group", {
+      name: "design",
+      description: "the designers",
+      members: ["ben"],
+    });
+    const group = await say(ann, "general", "@design review");
+    // All three are online in general: the @here reaches each.
+    const here = await say(ann, "general", "@here standup");
+    const ids = async (client: TestClient) =>
+      ((await client.ok("list_mentions")) as unknown as Listed).mentions.map((
+        m,
+      ) => m.id);
+    assert.deepEqual(await ids(ben), [here.id, group.id]);
+    assert.deepEqual(await ids(cat), [here.id]);
+    await cat.close();
+    await wentOffline(ann, "cat");
+    const later = await say(ann, "general", "@here again");
+    assert.deepEqual(await ids(ben), [later.id, here.id, group.id]);
+    // Offline when it was sent: not a mention of hers.
+    const back = await pool.login({ token: cat.token });
+    assert.deepEqual(await ids(back), [here.id]);
   },
 );
 
