@@ -80,6 +80,12 @@ Deno.test("markup links http and https URLs, without the sentence's punctuation"
     { kind: "link", href: wiki, text: wiki },
     { kind: "text", text: ")" },
   ]);
+  // Only the parentheses it did not open go, punctuation between them too.
+  assert.deepEqual(runs(`((${wiki}).)),`), [
+    { kind: "text", text: "((" },
+    { kind: "link", href: wiki, text: wiki },
+    { kind: "text", text: ").))," },
+  ]);
 });
 
 Deno.test("markup never makes a link of another scheme", () => {
