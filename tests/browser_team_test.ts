@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { NO_RATE_LIMITS } from "../server/mod.ts";
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/mod.ts";
 import type { Page } from "playwright-core";
 import {
   artifact,
@@ -712,5 +712,74 @@ browserTest(
     } finally {
       await bot.close();
     }
+  },
+);
+
+// Rooms, joins and messages come fast here; the `read` bucket is the
+// server's own (100 at once, then 10 a second).
+const NONE = { burst: 0, perSecond: 0 };
+
+// 15 s of marks at the server's pace, far more on a busy machine; a page
+// that stops marking leaves rooms unread for good.
+const MARK_ALL_WAIT_MS = 120_000;
+
+browserTest(
+  "web client marks 250 unread rooms read with the sidebar's button, paced by the server's read limit, without being disconnected for it",
+  async (browser, server) => {
+    const rooms = Array.from({ length: 250 }, (_, i) => `r${i}`);
+    const bot = await TestClient.register(server.wsUrl, "bob");
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    try {
+      for (const room of rooms) {
+        await bot.ok("create_room", { room });
+        await alice.ok("join_room", { room });
+        await bot.ok("send_message", { text: `news of ${room}` });
+      }
+      const page = await openPage(browser, server);
+      await signIn(page, "alice");
+      await roomItem(page, "r249").getByTestId("room-unread").waitFor();
+      // A socket opened from now on is a reconnect.
+      let sockets = 0;
+      page.on("websocket", () => sockets++);
+      await page.getByTestId("mark-all-read").click();
+      // Sent all at once, 100 were marked, 100 refused, and the socket
+      // closed (1008) for being over its limits again and again: the other
+      // 150 rooms stayed unread. Now the last 150 go at 10 a second.
+      await page.getByTestId("room-unread").first().waitFor({
+        state: "detached",
+        timeout: MARK_ALL_WAIT_MS,
+      });
+      await page.getByTestId("mark-all-read").waitFor({ state: "detached" });
+      const again = await TestClient.loginWith(server.wsUrl, {
+        token: alice.token,
+      });
+      const login = again.received.find((f) => f.data.request === "login")!;
+      const unread = (login.data.memberships as { unread: number }[])
+        .filter((m) => m.unread > 0);
+      assert.deepEqual(unread, []);
+      await again.close();
+      assert.equal(sockets, 0, `the page kept its socket (${sockets} more)`);
+    } finally {
+      await alice.close();
+      await bot.close();
+    }
+  },
+  {
+    maxRoomsPerUser: 0,
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: {
+        ...DEFAULT_RATE_LIMITS.perConnection,
+        room: NONE,
+        membership: NONE,
+        message: NONE,
+      },
+      perUser: {
+        ...DEFAULT_RATE_LIMITS.perUser,
+        room: NONE,
+        membership: NONE,
+        message: NONE,
+      },
+    },
   },
 );

@@ -18,6 +18,25 @@ import { entry } from "../state.ts";
 /** Least time between two `mark_read` requests for one log, in ms. */
 export const MARK_READ_MS = 1000;
 
+/** `mark_read` requests "Mark all as read" has in flight at once. */
+export const MARK_ALL_AT_ONCE = 8;
+
+/**
+ * Time between two of its requests once the server refused one (ms): the
+ * `read` bucket's pace, 10 a second.
+ */
+export const MARK_ALL_PACE_MS = 100;
+
+/** The farthest apart it goes after refusals, in ms. */
+export const MARK_ALL_MAX_PACE_MS = 5000;
+
+/** One log "Mark all as read" marks: where, and up to which seq. */
+interface AllMark {
+  key: string;
+  target: { room: string } | { with: string };
+  seq: number;
+}
+
 /** What {@linkcode ReadMarks} works with. */
 export interface ReadMarksOptions {
   /** Sends requests. */
@@ -40,6 +59,10 @@ export class ReadMarks {
   #seenUpTo = new Map<string, number>();
   /** Logs waiting for their throttle window to end. */
   #waiting = new Map<string, TimerId>();
+  /** The "Mark all as read" under way, if any. */
+  #markingAll: Promise<RequestError | null> | null = null;
+  /** Counts the sessions (reset): a paced run ends with its own. */
+  #session = 0;
 
   constructor(state: AppState, options: ReadMarksOptions) {
     this.#state = state;
@@ -102,15 +125,21 @@ export class ReadMarks {
   /**
    * "Mark all as read" (Slack's Shift+Esc): each room and conversation with
    * unread messages is marked read up to the newest seq this client knows
-   * there, one `mark_read` each, all at once (the server's `read` bucket
-   * takes 100 at once, more than the rooms of most accounts; past it the
-   * rest answer `rate_limited` and stay unread). Resolves to the first
-   * error, or null.
+   * there, one `mark_read` each, {@linkcode MARK_ALL_AT_ONCE} at a time
+   * until the server's `read` bucket (100 at once, then 10 a second) says
+   * `rate_limited`, then one at a time, paced (see `#markEach`). Sent all
+   * at once, an account in 250 unread rooms had 100 marked, 100 refused,
+   * and its socket closed (1008) for being over its limits again and
+   * again; the rest stayed unread. A run under way is the answer to
+   * another press. Resolves to the first error, or null.
    */
-  async markAll(): Promise<RequestError | null> {
+  markAll(): Promise<RequestError | null> {
     const state = this.#state;
-    if (!state.account.value || !this.#options.ready()) return null;
-    const marks: Promise<RequestError | null>[] = [];
+    if (!state.account.value || !this.#options.ready()) {
+      return Promise.resolve(null);
+    }
+    if (this.#markingAll) return this.#markingAll;
+    const marks: AllMark[] = [];
     for (const [key, count] of Object.entries(state.unread.value)) {
       // A conversation that began after the login has no mark yet, only
       // the messages its log filed.
@@ -125,22 +154,78 @@ export class ReadMarks {
         : roomOf(entry(state.memberships.value, key)?.room);
       if (count <= 0 || seq === 0 || target === null) continue;
       this.#asked.set(key, Math.max(seq, this.#asked.get(key) ?? 0));
-      marks.push(
-        this.#options.requests.request("mark_read", { ...target, seq }).then(
-          (result) => {
-            if (this.#asked.get(key) === seq) this.#asked.delete(key);
-            if (!result.ok) return result.error;
-            actions.readStateApplied(state, { ...result.data, key });
-            return null;
-          },
-        ),
-      );
+      marks.push({ key, target, seq });
     }
-    return (await Promise.all(marks)).find((error) => error !== null) ?? null;
+    const run = this.#markEach(marks).finally(() => {
+      this.#markingAll = null;
+    });
+    this.#markingAll = run;
+    return run;
+  }
+
+  /**
+   * Sends the marks of "Mark all as read": {@linkcode MARK_ALL_AT_ONCE} at
+   * a time; once one is refused `rate_limited`, the others in flight end
+   * and one goes at a time, {@linkcode MARK_ALL_PACE_MS} apart, twice as
+   * far apart after each refusal, the refused one sent again. So a
+   * refusal, which counts toward the server's disconnect of a connection
+   * over its limits again and again (100 in 10 s), comes a few times in
+   * all. Ends with the session (reset) or when it goes offline; what was
+   * not sent stays unread.
+   */
+  async #markEach(marks: AllMark[]): Promise<RequestError | null> {
+    const session = this.#session;
+    const going = () => session === this.#session && this.#options.ready();
+    const queue = [...marks];
+    let paceMs = 0;
+    let failed: RequestError | null = null;
+    // One mark sent; false when the server refused it for the pace (it
+    // goes back in the queue).
+    const send = async (mark: AllMark): Promise<boolean> => {
+      const { key, target, seq } = mark;
+      const result = await this.#options.requests.request("mark_read", {
+        ...target,
+        seq,
+      });
+      if (!result.ok && result.error.code === "rate_limited") {
+        queue.unshift(mark);
+        return false;
+      }
+      if (this.#asked.get(key) === seq) this.#asked.delete(key);
+      if (result.ok) {
+        actions.readStateApplied(this.#state, { ...result.data, key });
+      } else {
+        failed ??= result.error;
+      }
+      return true;
+    };
+    const worker = async (): Promise<void> => {
+      while (paceMs === 0 && queue.length > 0 && going()) {
+        if (!await send(queue.shift()!)) paceMs = MARK_ALL_PACE_MS;
+      }
+    };
+    await Promise.all(Array.from({ length: MARK_ALL_AT_ONCE }, worker));
+    while (queue.length > 0 && going()) {
+      await this.#sleep(paceMs);
+      if (queue.length === 0 || !going()) break;
+      if (!await send(queue.shift()!)) {
+        paceMs = Math.min(paceMs * 2, MARK_ALL_MAX_PACE_MS);
+      }
+    }
+    for (const { key, seq } of queue) {
+      if (this.#asked.get(key) === seq) this.#asked.delete(key);
+    }
+    return failed;
+  }
+
+  // Resolves after `ms` on the options' clock.
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#options.clock.after(ms, resolve));
   }
 
   /** Forgets what was asked (a new session starts from the server's numbers). */
   reset(): void {
+    this.#session++;
     for (const timer of this.#waiting.values()) {
       this.#options.clock.cancel(timer);
     }
