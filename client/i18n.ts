@@ -115,7 +115,8 @@ const EN = {
     "You keep too many saved messages: remove one from saved first.",
   "code.group_not_found": "There is no such group.",
   "code.too_many_groups": "This server has too many groups: delete one first.",
-  "code.group_full": "A group cannot have that many members.",
+  "code.group_full":
+    "Too many members: a group holds at most 1,000, and the groups together (and each account's) have a cap too. Remove some first.",
   "code.stale_epoch": "This room changed on the server: reload it.",
   "code.room_archived":
     "This room is archived: it can be read, not written to.",
@@ -832,7 +833,8 @@ const FR: Record<MessageKey, string> = {
   "code.group_not_found": "Ce groupe n'existe pas.",
   "code.too_many_groups":
     "Ce serveur a trop de groupes : supprimez-en un d'abord.",
-  "code.group_full": "Un groupe ne peut pas avoir autant de membres.",
+  "code.group_full":
+    "Trop de membres : un groupe en compte au plus 1 000, et les groupes ensemble (et ceux de chaque compte) ont aussi un plafond. Retirez-en d'abord.",
   "code.stale_epoch": "Ce salon a changé sur le serveur : rechargez-le.",
   "code.room_archived": "Ce salon est archivé : on peut le lire, pas y écrire.",
   "code.internal": "Le serveur n'a pas pu le faire : réessayez.",

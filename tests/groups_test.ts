@@ -371,6 +371,47 @@ Deno.test("an @group pays its author's message budget as an @here does: one mess
 });
 
 stores.clients(
+  "the groups one account made hold at most 2,000 members together, so that it cannot take the server's 10,000 from the others; a moderator's or an admin's writes have no such cap",
+  async (pool, server) => {
+    // The first account is the admin.
+    const root = await pool.register("root");
+    const mallory = await pool.register("mallory");
+    // 1,000 accounts with names of the longest kind, written to the store
+    // as registration would (a group of 1,000 is the most one group holds).
+    const names: string[] = [];
+    for (let batch = 0; batch < 1000; batch += 50) {
+      const made = [];
+      for (let i = batch; i < batch + 50; i++) {
+        const name = `m${String(i).padStart(4, "0")}${"x".repeat(27)}`;
+        names.push(name);
+        made.push(server.node.store.createAccount({
+          key: name,
+          username: name,
+          passwordHash: "never logs in",
+          role: "user",
+        }));
+      }
+      await Promise.all(made);
+    }
+    await mallory.ok("create_group", { name: "crew0", members: names });
+    await mallory.ok("create_group", { name: "crew1", members: names });
+    const more = await expectError(mallory, "create_group", {
+      name: "crew2",
+      members: [names[0]],
+    }, "group_full");
+    assert.match(String(more.data.message), /one account/);
+    await mallory.ok("create_group", { name: "crew2" });
+    await expectError(mallory, "update_group", {
+      group: "crew2",
+      add: [names[0]],
+    }, "group_full");
+    // Staff make groups for the team, and may fill mallory's.
+    await root.ok("create_group", { name: "all0", members: names });
+    await root.ok("update_group", { group: "crew2", add: [names[0]] });
+  },
+);
+
+stores.clients(
   "a deleted account leaves its groups; the groups it created stay, for moderators and admins to change",
   async (pool) => {
     const root = await pool.register("root");

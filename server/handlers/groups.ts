@@ -21,6 +21,7 @@ import {
   MAX_GROUP_MEMBERS,
   MAX_GROUP_MEMBERSHIPS,
   MAX_GROUPS,
+  MAX_OWN_GROUP_MEMBERSHIPS,
 } from "../protocol/limits.ts";
 import { cleanName, NAME_ALPHABET_RULE, nameKey } from "../protocol/names.ts";
 import {
@@ -31,17 +32,27 @@ import {
 } from "../protocol/schemas.ts";
 import type { Group, GroupUpdatedEvent } from "../protocol/types.ts";
 import { reservedName } from "../accounts/reserved_names.ts";
-import type { MembersRefusal, StoredGroup } from "../store/mod.ts";
+import type { GroupCaps, MembersRefusal, StoredGroup } from "../store/mod.ts";
 import type { Member } from "../registry.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 const GUESTS = "Log in with an account to use groups.";
 
-// The caps of a group's write (store/mod.ts GroupCaps).
-const GROUP_CAPS = {
-  maxMembers: MAX_GROUP_MEMBERS,
-  maxMemberships: MAX_GROUP_MEMBERSHIPS,
-};
+// The caps of a group's write (store/mod.ts GroupCaps) by `member`: a
+// moderator's or an admin's write (groups made for the team, or a change
+// to an account's group) is held to the server's caps only; an account's
+// groups together to MAX_OWN_GROUP_MEMBERSHIPS, so that one account cannot
+// take all of MAX_GROUP_MEMBERSHIPS (ten create_groups of 1,000 did,
+// within the bucket's burst) and leave the others none.
+function groupCaps(member: Member): GroupCaps {
+  const caps = {
+    maxMembers: MAX_GROUP_MEMBERS,
+    maxMemberships: MAX_GROUP_MEMBERSHIPS,
+  };
+  return isStaff(member)
+    ? caps
+    : { ...caps, maxOwnMemberships: MAX_OWN_GROUP_MEMBERSHIPS };
+}
 
 /**
  * `create_group {"name","description"?,"members"?}`: a new group, its
@@ -81,7 +92,7 @@ export async function createGroup(
     description: data.description ?? "",
     creatorKey: member.userKey,
     members: [...names.keys()],
-  }, { maxGroups: MAX_GROUPS, ...GROUP_CAPS });
+  }, { maxGroups: MAX_GROUPS, ...groupCaps(member) });
   if ("taken" in stored) {
     return fail(
       "username_taken",
@@ -113,7 +124,7 @@ export async function updateGroup(
       : {}),
     add: (data.add ?? []).map(nameKey),
     remove: (data.remove ?? []).map(nameKey),
-  }, GROUP_CAPS);
+  }, groupCaps(ctx.client.member));
   if (stored === undefined) return noSuchGroup(data.group);
   return written(ctx.node, stored, names);
 }
@@ -228,8 +239,11 @@ async function ownGroup(
 }
 
 function mayChange(member: Member, group: StoredGroup): boolean {
-  return member.role === "admin" || member.role === "moderator" ||
-    group.creatorKey === member.userKey;
+  return isStaff(member) || group.creatorKey === member.userKey;
+}
+
+function isStaff(member: Member): boolean {
+  return member.role === "admin" || member.role === "moderator";
 }
 
 // The reply and `group_updated` of a group written, or the refusal's
@@ -253,6 +267,11 @@ function written(
       ? fail(
         "group_full",
         `This server's groups have at most ${MAX_GROUP_MEMBERSHIPS} members in all: remove some first.`,
+      )
+      : stored.full === "own"
+      ? fail(
+        "group_full",
+        `The groups one account made have at most ${MAX_OWN_GROUP_MEMBERSHIPS} members in all: remove some first.`,
       )
       : fail(
         "group_full",

@@ -116,6 +116,14 @@ export const MAX_GROUPS = 1000;
  */
 export const MAX_GROUP_MEMBERSHIPS = 10_000;
 
+/**
+ * Most members of the groups one account made, all together, unless it is
+ * a moderator or an admin: a fifth of {@link MAX_GROUP_MEMBERSHIPS}, so that
+ * one account cannot take them all (ten `create_group`s of 1,000 did,
+ * within the bucket's burst) and leave the others none.
+ */
+export const MAX_OWN_GROUP_MEMBERSHIPS = 2_000;
+
 /** Most characters of a group's description. */
 export const MAX_GROUP_DESCRIPTION = 200;
 

@@ -1613,7 +1613,7 @@ export interface GroupChange {
 
 /** Why a group's members were not written: a cap, names of nobody. */
 export type MembersRefusal =
-  | { full: "groups" | "members" | "memberships" }
+  | { full: "groups" | "members" | "memberships" | "own" }
   | { unknown: string[] };
 
 /**
@@ -1625,11 +1625,13 @@ export type GroupRefusal = { taken: string } | MembersRefusal;
 
 /**
  * The caps of a group's write: members of one group, and (when given)
- * members of all groups together, a member of two counting twice.
+ * members of all groups together, a member of two counting twice, and
+ * members of all the groups of the group's creator together (`own`).
  */
 export interface GroupCaps {
   maxMembers: number;
   maxMemberships?: number;
+  maxOwnMemberships?: number;
 }
 
 /**

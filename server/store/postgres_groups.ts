@@ -77,6 +77,9 @@ export class PostgresGroups implements GroupStore {
         if (await pastMemberships(tx, caps, 0, members.length)) {
           return { full: "memberships" };
         }
+        if (await pastOwn(tx, caps, group.creatorKey, 0, members.length)) {
+          return { full: "own" };
+        }
         const unknown = await unknownKeys(tx, members);
         if (unknown.length > 0) return { unknown };
         await tx`
@@ -122,6 +125,12 @@ export class PostgresGroups implements GroupStore {
             WHERE group_key = ${key}`;
           if (await pastMemberships(tx, caps, Number(held), Number(n))) {
             return { full: "memberships" };
+          }
+          const [{ creator_key }] = await tx<
+            { creator_key: string | null }[]
+          >`SELECT creator_key FROM user_groups WHERE key = ${key}`;
+          if (await pastOwn(tx, caps, creator_key, Number(held), Number(n))) {
+            return { full: "own" };
           }
           await tx`
             DELETE FROM group_members
@@ -256,4 +265,26 @@ async function readGroups(sql: Query, key?: string): Promise<StoredGroup[]> {
     createdAt: Number(row.created_at),
     members: row.members,
   }));
+}
+
+// Whether a group of `creatorKey`'s, of `held` members, having `members`
+// would take that account's groups past `caps.maxOwnMemberships` in all;
+// as pastMemberships, a change that does not grow them never is. A group
+// whose creator was deleted counts for no one. Under GROUPS_LOCK.
+async function pastOwn(
+  sql: Query,
+  caps: GroupCaps,
+  creatorKey: string | null,
+  held: number,
+  members: number,
+): Promise<boolean> {
+  if (
+    caps.maxOwnMemberships === undefined || creatorKey === null ||
+    members <= held
+  ) return false;
+  const [{ total }] = await sql<{ total: string }[]>`
+    SELECT count(*) AS total FROM group_members m
+    JOIN user_groups g ON g.key = m.group_key
+    WHERE g.creator_key = ${creatorKey}`;
+  return Number(total) - held + members > caps.maxOwnMemberships;
 }

@@ -75,6 +75,9 @@ export class SqliteGroups implements GroupStore {
         if (this.#pastMemberships(caps, 0, members.length)) {
           return { full: "memberships" };
         }
+        if (this.#pastOwn(caps, group.creatorKey, 0, members.length)) {
+          return { full: "own" };
+        }
         const unknown = this.#unknown(members);
         if (unknown.length > 0) return { unknown };
         this.#q(
@@ -125,6 +128,10 @@ export class SqliteGroups implements GroupStore {
         if (this.#pastMemberships(caps, held, n)) {
           return { full: "memberships" };
         }
+        const { creator_key } = this.#q(
+          "SELECT creator_key FROM user_groups WHERE key = ?",
+        ).get(key) as { creator_key: string | null };
+        if (this.#pastOwn(caps, creator_key, held, n)) return { full: "own" };
         const remove = this.#q(
           "DELETE FROM group_members WHERE group_key = ? AND user_key = ?",
         );
@@ -208,6 +215,27 @@ export class SqliteGroups implements GroupStore {
     const { total } = this.#q("SELECT count(*) AS total FROM group_members")
       .get() as { total: number };
     return total - held + members > caps.maxMemberships;
+  }
+
+  // Whether a group of `creatorKey`'s, of `held` members, having `members`
+  // would take that account's groups past `caps.maxOwnMemberships` in all;
+  // as #pastMemberships, a change that does not grow them never is. A
+  // group whose creator was deleted counts for no one.
+  #pastOwn(
+    caps: GroupCaps,
+    creatorKey: string | null,
+    held: number,
+    members: number,
+  ): boolean {
+    if (
+      caps.maxOwnMemberships === undefined || creatorKey === null ||
+      members <= held
+    ) return false;
+    const { total } = this.#q(
+      `SELECT count(*) AS total FROM group_members m
+       JOIN user_groups g ON g.key = m.group_key WHERE g.creator_key = ?`,
+    ).get(creatorKey) as { total: number };
+    return total - held + members > caps.maxOwnMemberships;
   }
 
   #group(key: string): StoredGroup | undefined {

@@ -162,6 +162,45 @@ export function groups(test: StoreTest): void {
   );
 
   test(
+    "createGroup and updateGroup are refused past maxOwnMemberships, the members of all the groups of the group's creator together; another's groups and a change that does not grow them pass",
+    async (store) => {
+      for (const who of ["ann", "ben", "cat", "dan"]) {
+        await store.createAccount(account(who));
+      }
+      const caps = { maxGroups: 10, maxMembers: 3, maxOwnMemberships: 3 };
+      assert.ok(
+        "members" in await store.createGroup(group("g1", ["ann", "ben"]), caps),
+      );
+      assert.deepEqual(
+        await store.createGroup(group("g2", ["cat", "dan"]), caps),
+        { full: "own" },
+      );
+      assert.equal(await store.group("g2"), undefined);
+      assert.ok(
+        "members" in await store.createGroup(group("g2", ["cat"]), caps),
+      );
+      assert.deepEqual(
+        await store.updateGroup("g1", { add: ["dan"], remove: [] }, caps),
+        { full: "own" },
+      );
+      assert.deepEqual((await store.group("g1"))?.members, ["ANN", "BEN"]);
+      // A swap keeps the count: it passes at the cap.
+      const swapped = await store.updateGroup("g1", {
+        add: ["dan"],
+        remove: ["ben"],
+      }, caps);
+      assert.ok(swapped && "members" in swapped);
+      // Ben's groups are his own count.
+      assert.ok(
+        "members" in await store.createGroup(
+          { ...group("g3", ["ann", "cat"]), creatorKey: "ben" },
+          caps,
+        ),
+      );
+    },
+  );
+
+  test(
     "a group and an account share one namespace with their look-alikes: createGroup refuses an account's look-alike and a group's, createAccount a group's name and its look-alike, and groupLookingLike finds the group",
     async (store, reopen) => {
       await store.createAccount(account("bob"));
