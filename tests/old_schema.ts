@@ -16,7 +16,9 @@
  * (reply_to, seq), with the index it replaced; SQLite's one index of a
  * room's messages, with the two it replaced; the count of replies that
  * left each thread, with its triggers; the accounts' custom status; the
- * rooms' archived flag; user groups; profile pictures; groups' skeletons).
+ * rooms' archived flag; user groups; profile pictures; groups' skeletons;
+ * the mentions' message ids, with their index and trigger; the saved
+ * messages' reminders, with their index).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -51,6 +53,7 @@ import {
   ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
+  REMINDERS_MIGRATION,
   REPLIES_GONE_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   STATUS_MIGRATION,
@@ -108,6 +111,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, REMINDERS_MIGRATION)) {
+    await sql`DROP INDEX saved_messages_due`;
+    await sql`ALTER TABLE saved_messages DROP COLUMN remind_at`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MENTION_IDS_MIGRATION)) {
     await sql`DROP TRIGGER mentions_message_id ON mentions`;
     await sql`DROP FUNCTION chat_mention_message_id()`;
@@ -222,6 +229,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, REMINDERS_MIGRATION)) {
+    db.exec("DROP INDEX saved_messages_due");
+    db.exec("ALTER TABLE saved_messages DROP COLUMN remind_at");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, MENTION_IDS_MIGRATION)) {
     db.exec("DROP TRIGGER mentions_message_id");
     db.exec("DROP INDEX mentions_newest");

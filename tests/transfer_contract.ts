@@ -628,12 +628,13 @@ export function transferContract(
     },
   );
   test(
-    "after an import, each account's saved messages are there as they were, and the cap counts them",
+    "after an import, each account's saved messages are there as they were, their reminders too, and the cap counts them",
     async (storage, fresh) => {
       const store = await storage.store();
       await populate(store);
       const saved = await store.listSaved("bob", { limit: 10 });
       assert.equal(saved.length, 2);
+      assert.equal(saved.filter((row) => row.remindAt).length, 1);
       const lines = await exportLines(await storage.source());
       const copy = await fresh();
       await importStore(each(lines), await copy.target());
@@ -929,6 +930,7 @@ async function populate(store: Store): Promise<void> {
   await store.pin(first.id, true);
   await store.saveMessage("bob", first.id, now, 1000);
   await store.saveMessage("bob", reply.id, now + 1, 1000);
+  await store.setReminder("bob", reply.id, now + 3_600_000);
   await store.appendMessage(draft("team", "team only"));
   // Archived once its message is in: an archived room takes none.
   await store.setRoomArchived("team", true);

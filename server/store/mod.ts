@@ -1731,6 +1731,18 @@ export interface SavedRow {
   id: string;
   /** When the account saved it (ms since the epoch). */
   savedAt: number;
+  /** When the account is to be reminded of it (ms), while one is set. */
+  remindAt?: number;
+}
+
+/** A reminder the sweep claimed (`claimDueReminders`): cleared already. */
+export interface DueReminder {
+  userKey: string;
+  /** The saved message's id. */
+  id: string;
+  savedAt: number;
+  /** When it was due (ms). */
+  remindAt: number;
 }
 
 /** What `saveMessage` did. */
@@ -1765,6 +1777,21 @@ export interface SavedStore {
     userKey: string,
     page: { before?: string; limit: number },
   ): Promise<SavedRow[]>;
+  /**
+   * Sets (ms) or clears (null) the reminder of a saved message: true when
+   * it was saved and its reminder changed. Unsaving forgets it with the row.
+   */
+  setReminder(
+    userKey: string,
+    id: string,
+    remindAt: number | null,
+  ): Promise<boolean>;
+  /**
+   * Claims up to `limit` reminders due at `now`, the earliest first:
+   * clears them and answers them, in one atomic step, so that of several
+   * claimers at once (nodes sharing the store) each reminder goes to one.
+   */
+  claimDueReminders(now: number, limit: number): Promise<DueReminder[]>;
 }
 
 /**

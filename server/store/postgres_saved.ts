@@ -1,5 +1,12 @@
-import type { SavedRow, SavedStore, SaveResult } from "./mod.ts";
+import type { DueReminder, SavedRow, SavedStore, SaveResult } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
+import { savedRow } from "./sqlite_saved.ts";
+
+type SavedSqlRow = {
+  message_id: string;
+  saved_at: string;
+  remind_at: string | null;
+};
 
 /**
  * PostgresStore's saved messages (SavedStore; postgres.ts lends it to the
@@ -41,13 +48,13 @@ export class PostgresSaved implements SavedStore {
   ): Promise<SavedRow[]> {
     return this.#context.run(async (sql) => {
       const rows = page.before === undefined
-        ? await sql<{ message_id: string; saved_at: string }[]>`
-          SELECT message_id, saved_at FROM saved_messages
+        ? await sql<SavedSqlRow[]>`
+          SELECT message_id, saved_at, remind_at FROM saved_messages
           WHERE user_key = ${userKey}
           ORDER BY saved_at DESC, message_id COLLATE "C" DESC
           LIMIT ${page.limit}`
-        : await sql<{ message_id: string; saved_at: string }[]>`
-          SELECT s.message_id, s.saved_at FROM saved_messages s
+        : await sql<SavedSqlRow[]>`
+          SELECT s.message_id, s.saved_at, s.remind_at FROM saved_messages s
           JOIN saved_messages b
             ON b.user_key = s.user_key AND b.message_id = ${page.before}
           WHERE s.user_key = ${userKey}
@@ -55,9 +62,45 @@ export class PostgresSaved implements SavedStore {
               AND s.message_id COLLATE "C" < b.message_id COLLATE "C"))
           ORDER BY s.saved_at DESC, s.message_id COLLATE "C" DESC
           LIMIT ${page.limit}`;
+      return rows.map(savedRow);
+    });
+  }
+
+  setReminder(
+    userKey: string,
+    id: string,
+    remindAt: number | null,
+  ): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const changed =
+        await sql`UPDATE saved_messages SET remind_at = ${remindAt}
+        WHERE user_key = ${userKey} AND message_id = ${id}
+          AND remind_at IS DISTINCT FROM ${remindAt}::bigint`;
+      return changed.count > 0;
+    });
+  }
+
+  claimDueReminders(now: number, limit: number): Promise<DueReminder[]> {
+    // One statement: the rows read are locked, the ones another node holds
+    // skipped (it fires them), and each is cleared as it is answered, so
+    // nodes claiming at once never fire one twice.
+    return this.#context.run(async (sql) => {
+      const rows = await sql<
+        (SavedSqlRow & { user_key: string; remind_at: string })[]
+      >`
+        WITH due AS (
+          SELECT user_key, message_id, remind_at FROM saved_messages
+          WHERE remind_at IS NOT NULL AND remind_at <= ${now}
+          ORDER BY remind_at LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        UPDATE saved_messages s SET remind_at = NULL FROM due
+        WHERE s.user_key = due.user_key AND s.message_id = due.message_id
+        RETURNING s.user_key, s.message_id, s.saved_at, due.remind_at`;
       return rows.map((row) => ({
+        userKey: row.user_key,
         id: row.message_id,
         savedAt: Number(row.saved_at),
+        remindAt: Number(row.remind_at),
       }));
     });
   }

@@ -1,5 +1,5 @@
 import type { StatementSync } from "node:sqlite";
-import type { SavedRow, SavedStore, SaveResult } from "./mod.ts";
+import type { DueReminder, SavedRow, SavedStore, SaveResult } from "./mod.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
@@ -61,20 +61,83 @@ export class SqliteSaved implements SavedStore {
     return this.#run(() => {
       const rows = page.before === undefined
         ? this.#q(
-          `SELECT message_id, saved_at FROM saved_messages
+          `SELECT message_id, saved_at, remind_at FROM saved_messages
            WHERE user_key = ?
            ORDER BY saved_at DESC, message_id DESC LIMIT ?`,
         ).all(userKey, page.limit)
         : this.#q(
-          `SELECT s.message_id, s.saved_at FROM saved_messages s
+          `SELECT s.message_id, s.saved_at, s.remind_at FROM saved_messages s
            JOIN saved_messages b
              ON b.user_key = s.user_key AND b.message_id = ?
            WHERE s.user_key = ?
              AND (s.saved_at, s.message_id) < (b.saved_at, b.message_id)
            ORDER BY s.saved_at DESC, s.message_id DESC LIMIT ?`,
         ).all(page.before, userKey, page.limit);
-      return (rows as unknown as { message_id: string; saved_at: number }[])
-        .map((row) => ({ id: row.message_id, savedAt: Number(row.saved_at) }));
+      return (rows as unknown as SavedSqlRow[]).map(savedRow);
     });
   }
+
+  setReminder(
+    userKey: string,
+    id: string,
+    remindAt: number | null,
+  ): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q(
+          `UPDATE saved_messages SET remind_at = ?
+           WHERE user_key = ? AND message_id = ? AND remind_at IS NOT ?`,
+        ).run(remindAt, userKey, id, remindAt).changes,
+      ) > 0
+    );
+  }
+
+  claimDueReminders(now: number, limit: number): Promise<DueReminder[]> {
+    // Read and cleared in one transaction of the one writer: a second
+    // claimer finds them cleared.
+    return this.#run(() =>
+      this.#transaction(() => {
+        const due = this.#q(
+          `SELECT user_key, message_id, saved_at, remind_at
+           FROM saved_messages
+           WHERE remind_at IS NOT NULL AND remind_at <= ?
+           ORDER BY remind_at LIMIT ?`,
+        ).all(now, limit) as unknown as (SavedSqlRow & { user_key: string })[];
+        const clear = this.#q(
+          `UPDATE saved_messages SET remind_at = NULL
+           WHERE user_key = ? AND message_id = ?`,
+        );
+        return due.map((row) => {
+          clear.run(row.user_key, row.message_id);
+          return {
+            userKey: row.user_key,
+            id: row.message_id,
+            savedAt: Number(row.saved_at),
+            remindAt: Number(row.remind_at),
+          };
+        });
+      })
+    );
+  }
+}
+
+interface SavedSqlRow {
+  message_id: string;
+  saved_at: number;
+  remind_at: number | null;
+}
+
+/** A row as SavedRow: `remindAt` only while one is set. */
+export function savedRow(
+  row: {
+    message_id: string;
+    saved_at: number | string;
+    remind_at: number | string | null;
+  },
+): SavedRow {
+  return {
+    id: row.message_id,
+    savedAt: Number(row.saved_at),
+    ...(row.remind_at === null ? {} : { remindAt: Number(row.remind_at) }),
+  };
 }

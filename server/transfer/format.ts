@@ -518,7 +518,15 @@ export const TABLES: readonly TableSpec[] = [
     // kept and left out of list_saved, as one unreadable is.
     table: "saved_messages",
     kind: "saved_message",
-    columns: [text("user_key"), text("message_id"), int("saved_at")],
+    columns: [
+      text("user_key"),
+      text("message_id"),
+      int("saved_at"),
+      // When the account is to be reminded of it (save_message's
+      // remind_at); absent from files exported before it was kept, and
+      // for none. One due while the server was down fires at its start.
+      int("remind_at", { nullable: true }),
+    ],
     key: ["user_key", "message_id"],
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The store contract for saved messages: saveMessage, unsaveMessage and
  * listSaved, one row per account and message, capped per account, gone
- * with the account.
+ * with the account; and their reminders (setReminder, claimDueReminders),
+ * each claimed once.
  */
 import assert from "node:assert/strict";
 import { account, type StoreTest } from "./support.ts";
@@ -67,5 +68,88 @@ export function savedMessages(test: StoreTest): void {
     assert.equal(await store.deleteAccount("ann", "keep"), true);
     assert.deepEqual(await store.listSaved("ann", { limit: 10 }), []);
     assert.equal((await store.listSaved("ben", { limit: 10 })).length, 1);
+  });
+
+  test(
+    "setReminder sets, changes and clears a saved message's reminder, answers whether it changed, and listSaved carries it while set, across a reopen",
+    async (store, reopen) => {
+      await store.saveMessage("ann", "m1", 1_000, 10);
+      await store.saveMessage("ann", "m2", 2_000, 10);
+      assert.equal(await store.setReminder("ann", "m1", 50_000), true);
+      assert.equal(await store.setReminder("ann", "m1", 50_000), false);
+      assert.equal(await store.setReminder("ann", "m1", 60_000), true);
+      // Not saved (by this account): nothing to remind of.
+      assert.equal(await store.setReminder("ann", "nope", 60_000), false);
+      assert.equal(await store.setReminder("ben", "m1", 60_000), false);
+      const again = await reopen();
+      assert.deepEqual(await again.listSaved("ann", { limit: 10 }), [
+        { id: "m2", savedAt: 2_000 },
+        { id: "m1", savedAt: 1_000, remindAt: 60_000 },
+      ]);
+      assert.equal(await again.setReminder("ann", "m1", null), true);
+      assert.equal(await again.setReminder("ann", "m1", null), false);
+      assert.deepEqual(await again.listSaved("ann", { limit: 10 }), [
+        { id: "m2", savedAt: 2_000 },
+        { id: "m1", savedAt: 1_000 },
+      ]);
+    },
+  );
+
+  test("claimDueReminders answers the reminders due, the earliest first, up to its limit, clears them so that they are claimed once, and keeps their messages saved", async (store) => {
+    await store.saveMessage("ann", "m1", 1_000, 10);
+    await store.saveMessage("ann", "m2", 2_000, 10);
+    await store.saveMessage("ben", "m1", 3_000, 10);
+    await store.saveMessage("ben", "m3", 4_000, 10);
+    await store.setReminder("ann", "m1", 30_000);
+    await store.setReminder("ann", "m2", 10_000);
+    await store.setReminder("ben", "m1", 20_000);
+    await store.setReminder("ben", "m3", 90_000);
+    assert.deepEqual(await store.claimDueReminders(5_000, 10), []);
+    assert.deepEqual(await store.claimDueReminders(40_000, 2), [
+      { userKey: "ann", id: "m2", savedAt: 2_000, remindAt: 10_000 },
+      { userKey: "ben", id: "m1", savedAt: 3_000, remindAt: 20_000 },
+    ]);
+    assert.deepEqual(await store.claimDueReminders(40_000, 10), [
+      { userKey: "ann", id: "m1", savedAt: 1_000, remindAt: 30_000 },
+    ]);
+    assert.deepEqual(await store.claimDueReminders(40_000, 10), []);
+    assert.deepEqual(await store.listSaved("ann", { limit: 10 }), [
+      { id: "m2", savedAt: 2_000 },
+      { id: "m1", savedAt: 1_000 },
+    ]);
+    assert.deepEqual(
+      (await store.listSaved("ben", { limit: 10 })).map((row) => row.remindAt),
+      [90_000, undefined],
+    );
+  });
+
+  test("two claimers at once claim each due reminder once between them", async (store) => {
+    const ids = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    for (const id of ids) {
+      await store.saveMessage("ann", id, 1_000, 100);
+      await store.setReminder("ann", id, 2_000);
+    }
+    const claims = await Promise.all(
+      Array.from({ length: 4 }, () => store.claimDueReminders(3_000, 15)),
+    );
+    const more = await store.claimDueReminders(3_000, 100);
+    const claimed = [...claims.flat(), ...more].map((due) => due.id);
+    assert.deepEqual(claimed.toSorted(), ids.toSorted());
+  });
+
+  test("unsaveMessage and deleteAccount take a reminder with its saved message", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.saveMessage("ann", "m1", 1_000, 10);
+    await store.saveMessage("ann", "m2", 1_000, 10);
+    await store.saveMessage("ben", "m3", 1_000, 10);
+    await store.setReminder("ann", "m1", 2_000);
+    await store.setReminder("ann", "m2", 2_000);
+    await store.setReminder("ben", "m3", 2_000);
+    await store.unsaveMessage("ann", "m1");
+    await store.deleteAccount("ann", "keep");
+    assert.deepEqual(
+      (await store.claimDueReminders(3_000, 10)).map((due) => due.id),
+      ["m3"],
+    );
   });
 }

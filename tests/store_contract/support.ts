@@ -330,6 +330,9 @@ export const GROUP_SKELETONS_MIGRATION =
 /** Text of the migration that gave each mention row its message's id. */
 export const MENTION_IDS_MIGRATION = "Recent mentions (list_mentions)";
 
+/** Text of the migration that keeps reminders on saved messages. */
+export const REMINDERS_MIGRATION = "Reminders on saved messages";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
