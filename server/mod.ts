@@ -131,6 +131,7 @@ export async function startServer(
     passwordWorkers: config.passwordWorkers,
     passwords: parts.passwords,
     retentionDays: config.retentionDays,
+    reminderSweepMs: config.reminderSweepMs,
   });
   await node.start();
   const maxConnections = config.maxConnections || connectionBudget();

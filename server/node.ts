@@ -48,6 +48,7 @@ import { RoomExpiry } from "./room_expiry.ts";
 import { recheckStanding } from "./standing.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
+import { fireReminder, ReminderSweep } from "./reminders.ts";
 import { Retention } from "./retention.ts";
 import type { NewAuditEntry, Store, StreamReadState } from "./store/mod.ts";
 import { TurnQueue } from "./turns.ts";
@@ -100,6 +101,8 @@ export interface NodeParts {
   passwords?: Passwords;
   /** Delete messages older than this many days (`--retention-days`); none: keep. */
   retentionDays?: number;
+  /** How often saved messages' due reminders are fired (`--reminder-sweep`; default 5 s). */
+  reminderSweepMs?: number;
   /** Hosts and addresses webhooks and Web Push may call (`--webhook-allow`). */
   webhookAllow?: readonly string[];
   /** How outgoing calls' host names are resolved; default: the system's (tests play DNS). */
@@ -179,6 +182,7 @@ export class ChatNode {
   readonly push: PushNotifier;
   #sequencer: RoomSequencer;
   #retention: Retention;
+  #reminders: ReminderSweep;
   #nextConnectionId = 1;
   #roomLists: RoomLists;
   #expiry: RoomExpiry;
@@ -234,6 +238,11 @@ export class ChatNode {
       store: parts.store,
       files: parts.files,
       days: parts.retentionDays,
+    });
+    this.#reminders = new ReminderSweep({
+      store: parts.store,
+      everyMs: parts.reminderSweepMs ?? 5000,
+      fire: (due) => fireReminder(this, due),
     });
     const guard = new OutboundGuard(parts.webhookAllow ?? [], parts.resolve);
     this.webhooks = new WebhookDispatcher(
@@ -305,6 +314,8 @@ export class ChatNode {
     await dropHttpPushSubscriptions(this.store, this.push.guard);
     await this.presence.start();
     this.#expiry.start();
+    // After push and presence: the first pass fires those due while down.
+    this.#reminders.start();
     this.metrics.loopDelay.start();
   }
 
@@ -959,6 +970,8 @@ export class ChatNode {
     this.#closed = true;
     this.metrics.loopDelay.stop();
     this.#roomLists.close();
+    // It publishes and pushes: it ends before the broker and push close.
+    await this.#reminders.close();
     await this.#expiry.close();
     this.#sessionExpiry.close();
     this.#sequencer.close();

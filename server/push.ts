@@ -71,11 +71,12 @@ function vapidKeys(): { publicKey: string; privateKey: string } {
 /** What a push carries (the service worker shows it). */
 export interface PushPayload {
   /**
-   * `mention`, `private`, or `room`: a message of a room the account set
-   * to `all`, which mentions nobody it pushes to.
+   * `mention`, `private`, `room`: a message of a room the account set
+   * to `all`, which mentions nobody it pushes to, or `reminder`: a saved
+   * message's reminder came due (reminders.ts).
    */
-  kind: "mention" | "private" | "room";
-  /** The room, for a mention or a room's message. */
+  kind: "mention" | "private" | "room" | "reminder";
+  /** The room, for a mention, a room's message or a reminder of one. */
   room?: string;
   sender: string;
   /**
@@ -376,6 +377,34 @@ export class PushNotifier {
         ) !==
           "none",
     ));
+  }
+
+  /**
+   * A saved message's reminder came due: the account, unless watching,
+   * gets a push as for a mention (subscribed, not banned, not paused).
+   * Its read rules were the caller's (fireReminder).
+   */
+  reminder(
+    userKey: string,
+    id: string,
+    message:
+      & { user: string; text: string; room?: string }
+      & Pick<
+        PrivateMessage,
+        "badge" | "attachments"
+      >,
+  ): void {
+    const payload: PushPayload = {
+      kind: "reminder",
+      ...(message.room === undefined ? {} : { room: message.room }),
+      sender: message.user,
+      ...(message.badge ? { badge: message.badge } : {}),
+      text: shorten(message),
+      tag: `reminder:${id}`,
+    };
+    this.#track(
+      this.#notifyEach([userKey], payload, `reminder:${id}`, async () => true),
+    );
   }
 
   // Pushes `payload` to each of the accounts not watching that is to get

@@ -418,6 +418,18 @@ export const SETTINGS = {
     help:
       "a room made by a guest is deleted, with its history, once nobody has been in it nor written in it for this long; 0 = never",
   }),
+  /**
+   * How often each node looks for saved messages' reminders now due
+   * (reminders.ts): a reminder fires up to this late.
+   */
+  reminderSweepMs: setting({
+    flag: "reminder-sweep",
+    placeholder: "MS",
+    kind: integer({ min: 50 }),
+    default: 5000,
+    help:
+      "how often each node fires the saved messages' reminders now due (one read of an index's few due rows); a reminder comes up to this late",
+  }),
   /** How long SQLite waits for a lock held by another process, in ms. */
   dbBusyTimeoutMs: setting({
     flag: "db-busy-timeout",

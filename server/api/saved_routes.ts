@@ -36,6 +36,8 @@ const savedReply = z.object({
   saved: z.array(z.object({
     id: z.string(),
     saved_at: z.string(),
+    /** When the caller is to be reminded of it (ISO 8601), while set. */
+    remind_at: z.string().optional(),
     message,
   })),
   /** The `before` of the next page; null after the last. */

@@ -13,8 +13,16 @@ import {
   type Outcome,
   succeed,
 } from "../protocol/errors.ts";
-import { MAX_SAVED, SAVED_DEFAULT_LIMIT } from "../protocol/limits.ts";
-import { listSavedData, savedMessageData } from "../protocol/schemas.ts";
+import {
+  MAX_REMIND_AHEAD_MS,
+  MAX_SAVED,
+  SAVED_DEFAULT_LIMIT,
+} from "../protocol/limits.ts";
+import {
+  listSavedData,
+  savedMessageData,
+  saveMessageData,
+} from "../protocol/schemas.ts";
 import type { SavedEvent } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { readable } from "./message_updates.ts";
@@ -29,17 +37,26 @@ const GUESTS: Failure = fail(
  * `save_message`: saves a message the account may read (a room's, or of
  * its own private conversations); `message_not_found` otherwise, as a
  * reaction or a pin answers. Saving one saved already answers the same
- * and changes nothing. Its other connections, on every node, get `saved`.
+ * and changes nothing. With `remind_at`, sets (a time ahead, at most a
+ * year) or clears (null) its reminder (reminders.ts fires it). Its other
+ * connections, on every node, get `saved` when something changed.
  */
 export async function saveMessage(
   ctx: MemberContext,
   raw: Record<string, unknown>,
 ): Promise<Outcome> {
-  const data = parseData(savedMessageData, raw);
+  const data = parseData(saveMessageData, raw);
   if (isFailure(data)) return data;
   const { node } = ctx;
   const member = ctx.client.member;
   if (member.guest) return GUESTS;
+  const remindAt = data.remind_at === undefined || data.remind_at === null
+    ? data.remind_at
+    : Date.parse(data.remind_at);
+  if (typeof remindAt === "number") {
+    const late = remindProblem(remindAt, Date.now());
+    if (late) return late;
+  }
   const record = await findReadable(node, readerOf(member), data.id);
   if (!record) return messageNotFound(data.id);
   const result = await node.store.saveMessage(
@@ -54,7 +71,42 @@ export async function saveMessage(
       `An account keeps at most ${MAX_SAVED} saved messages: remove one first.`,
     );
   }
-  return told(ctx, { id: data.id, saved: true }, result === "added");
+  if (remindAt === undefined) {
+    return told(ctx, { id: data.id, saved: true }, result === "added");
+  }
+  // A second step: an unsave between the two leaves it unsaved, as if the
+  // unsave came after.
+  const changed = await node.store.setReminder(
+    member.userKey,
+    data.id,
+    remindAt,
+  );
+  return told(
+    ctx,
+    {
+      id: data.id,
+      saved: true,
+      remind_at: remindAt === null ? null : new Date(remindAt).toISOString(),
+    },
+    result === "added" || changed,
+  );
+}
+
+/**
+ * Why a reminder cannot be at `at`: not ahead of `now`, or more than
+ * {@link MAX_REMIND_AHEAD_MS} ahead; undefined when it can.
+ */
+function remindProblem(at: number, now: number): Failure | undefined {
+  if (at <= now) {
+    return fail(
+      "invalid_message",
+      "'remind_at' must be in the future (ISO 8601), or null to clear the reminder.",
+    );
+  }
+  if (at > now + MAX_REMIND_AHEAD_MS) {
+    return fail("invalid_message", "'remind_at' may be at most a year ahead.");
+  }
+  return undefined;
 }
 
 /**
@@ -147,6 +199,9 @@ export async function listSaved(
     saved.push({
       id: row.id,
       saved_at: new Date(row.savedAt).toISOString(),
+      ...(row.remindAt === undefined
+        ? {}
+        : { remind_at: new Date(row.remindAt).toISOString() }),
       message: readable(node, record.stream, record.message),
     });
   }

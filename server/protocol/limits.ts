@@ -66,6 +66,13 @@ export const MAX_PINS = 100;
  */
 export const MAX_SAVED = 1000;
 
+/**
+ * How far ahead a saved message's reminder may be (`remind_at`): a year,
+ * as Slack's and Zulip's pickers go. Reminders are saved messages' rows,
+ * so an account holds at most {@link MAX_SAVED} of them.
+ */
+export const MAX_REMIND_AHEAD_MS = 365 * 24 * 3600_000;
+
 /** Default and largest page sizes of `list_saved` (each saved one is a message read). */
 export const SAVED_DEFAULT_LIMIT = 50;
 export const SAVED_MAX_LIMIT = 100;

@@ -336,6 +336,15 @@ export const listPinsData = z.object({
 export const savedMessageData = z.object({ id: messageId });
 
 /**
+ * `save_message` data: the message's id, and maybe when to be reminded of
+ * it (ISO 8601 with its offset or Z; null clears it; absent keeps it).
+ * Its range against the clock is the handler's (handlers/saved.ts).
+ */
+export const saveMessageData = savedMessageData.extend({
+  remind_at: z.iso.datetime({ offset: true }).nullable().optional(),
+});
+
+/**
  * `list_saved` data: a page of the saved messages, newest saved first,
  * after the saved one with id `before`; or, with `ids`, the ids of all of
  * them (no page: a page's cursor and size would mean nothing there).

@@ -240,6 +240,23 @@ export interface DraftEvent {
 export interface SavedEvent {
   id: string;
   saved: boolean;
+  /**
+   * Its reminder (ISO 8601), or null for none, when the `save_message`
+   * set or cleared one.
+   */
+  remind_at?: string | null;
+}
+
+/**
+ * A saved message's reminder came due (save_message's `remind_at`):
+ * `reminder` to every connection of the account, shaped as `list_saved`'s
+ * item, with the time it was due. Its reminder is cleared by then.
+ */
+export interface ReminderEvent {
+  id: string;
+  saved_at: string;
+  remind_at: string;
+  message: ChatMessage | PrivateMessage;
 }
 
 /**

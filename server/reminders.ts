@@ -1,0 +1,123 @@
+/**
+ * Reminders on saved messages (save_message's `remind_at`, Slack's "Remind
+ * me about this"): every node sweeps the store every `--reminder-sweep` ms
+ * (and once at start, for the reminders due while it was down), claims
+ * the due ones (the store clears each in the step that answers it, so of
+ * several nodes sweeping at once one fires it), and fires each: the
+ * account's connections on every node get `reminder` through the broker,
+ * and its browsers a Web Push as for a mention. A claimed reminder is
+ * gone: a node that dies between the claim and the publish loses it (at
+ * most once, as a push is), never fires it twice.
+ */
+import { mayReadRecord } from "./access.ts";
+import { Coalesced } from "./coalesced.ts";
+import { readable } from "./handlers/message_updates.ts";
+import { log } from "./log.ts";
+import type { ChatNode } from "./node.ts";
+import type { ReminderEvent } from "./protocol/types.ts";
+import type { DueReminder, Store } from "./store/mod.ts";
+
+const logger = log("reminders");
+
+/** Reminders claimed at once: a short transaction, then their firing. */
+const BATCH = 100;
+
+/** What {@link ReminderSweep} works on. */
+export interface ReminderSweepOptions {
+  store: Pick<Store, "claimDueReminders">;
+  /** How often a pass runs (ms). */
+  everyMs: number;
+  /** Fires one claimed reminder (fireReminder). */
+  fire: (due: DueReminder) => Promise<void>;
+}
+
+/** Claims and fires due reminders now and then; `close` waits for a pass. */
+export class ReminderSweep {
+  #options: ReminderSweepOptions;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #passes = new Coalesced(() => this.#pass());
+  #closed = false;
+
+  constructor(options: ReminderSweepOptions) {
+    this.#options = options;
+  }
+
+  /** Runs a first pass in the background and schedules the others. */
+  start(): void {
+    void this.pass();
+    this.#timer = setInterval(() => void this.pass(), this.#options.everyMs);
+    // A pending sweep never keeps a process alive: close() stops it.
+    Deno.unrefTimer(this.#timer);
+  }
+
+  /** One pass: claims and fires batch after batch until one is not full. */
+  pass(): Promise<number> {
+    return this.#passes.run();
+  }
+
+  async #pass(): Promise<number> {
+    let fired = 0;
+    try {
+      while (!this.#closed) {
+        const due = await this.#options.store.claimDueReminders(
+          Date.now(),
+          BATCH,
+        );
+        for (const reminder of due) {
+          try {
+            await this.#options.fire(reminder);
+            fired++;
+          } catch (error) {
+            // Claimed, so gone: one that fails to fire is not retried
+            // (at most once), and the others of the batch still fire.
+            logger.error("A reminder failed to fire: {error}", {
+              error: (error as Error).message,
+            });
+          }
+        }
+        if (due.length < BATCH) break;
+      }
+    } catch (error) {
+      logger.error("Reminders stopped, to retry at the next pass: {error}", {
+        error: (error as Error).message,
+      });
+    }
+    return fired;
+  }
+
+  /** Stops the schedule and waits for a running pass to end. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#passes.idle();
+  }
+}
+
+/**
+ * Fires a claimed reminder, by the read rules of now: nothing when the
+ * account is gone or banned from the server, or the message deleted, gone
+ * or no longer the account's to read (a private room left); the reminder
+ * is cleared all the same, the message stays saved. Else `reminder` to
+ * the account's connections on every node, and a push to its browsers if
+ * none is watching (do-not-disturb holds the push, not the event).
+ */
+export async function fireReminder(
+  node: ChatNode,
+  due: DueReminder,
+): Promise<void> {
+  const account = await node.store.findAccount(due.userKey);
+  if (!account || await node.store.findBan({ userKey: account.key })) return;
+  const record = await node.store.findMessage(due.id);
+  if (!record || record.message.deleted) return;
+  const reader = { userKey: account.key, since: account.createdAt };
+  if (!await mayReadRecord(node, reader, record)) return;
+  const message = readable(node, record.stream, record.message);
+  const event: ReminderEvent = {
+    id: due.id,
+    saved_at: new Date(due.savedAt).toISOString(),
+    remind_at: new Date(due.remindAt).toISOString(),
+    message,
+  };
+  node.publish({ kind: "user", key: account.key }, "reminder", event);
+  node.push.reminder(account.key, due.id, message);
+}

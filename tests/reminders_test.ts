@@ -1,0 +1,322 @@
+/**
+ * Reminders on saved messages: `save_message`'s `remind_at`, `list_saved`
+ * carrying it, and the `reminder` event each node's sweep fires once when
+ * it is due (reminders.ts), through a real server on SQLite and, when
+ * PostgreSQL is installed, on a database of its own; two nodes firing each
+ * once; a restart firing one due while the server was down.
+ */
+import assert from "node:assert/strict";
+import { bothStores } from "./both_stores.ts";
+import {
+  ClientPool,
+  clusterSkipReason,
+  delay,
+  eventually,
+  expectError,
+  PATIENT_WAIT_MS,
+  roundTrip,
+  startCluster,
+  startTestServer,
+  type TestClient,
+  withPool,
+} from "./harness.ts";
+import { startPostgres, startRedis } from "./services.ts";
+
+const stores = await bothStores();
+
+/** A sweep every 100 ms: a reminder comes soon after it is due. */
+const SWEEP = { reminderSweepMs: 100 };
+
+/**
+ * How far ahead a reminder set through the protocol is: far enough that
+ * the request reaches the server before it (else `invalid_message`), on a
+ * busy machine too; the event is then waited for, never the clock.
+ */
+const AHEAD_MS = 2000;
+
+type Saved = {
+  id: string;
+  saved_at: string;
+  remind_at?: string;
+  message: { id: string };
+};
+
+function ahead(ms = AHEAD_MS): string {
+  return new Date(Date.now() + ms).toISOString();
+}
+
+async function sent(client: TestClient, text: string): Promise<string> {
+  const { message } = await client.ok("send_message", { text });
+  return (message as { id: string }).id;
+}
+
+async function listed(client: TestClient): Promise<Saved[]> {
+  return (await client.ok("list_saved")).saved as Saved[];
+}
+
+stores.clients(
+  "save_message with remind_at sets a reminder every device hears of and list_saved carries; when due, every connection of the account gets reminder, shaped as a saved item, once, and the message stays saved without it",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    const id = await sent(ben, "call the plumber");
+    const when = ahead();
+    const reply = await ann.ok("save_message", { id, remind_at: when });
+    assert.equal(reply.saved, true);
+    assert.equal(reply.remind_at, when);
+    const told = await phone.event("saved", (d) => d.id === id);
+    assert.deepEqual(told.data, { id, saved: true, remind_at: when });
+    const [item] = await listed(phone);
+    assert.equal(item.remind_at, when);
+
+    const [fired, also] = await Promise.all(
+      [ann, phone].map((device) =>
+        device.event("reminder", (d) => d.id === id, {
+          timeoutMs: PATIENT_WAIT_MS,
+        })
+      ),
+    );
+    assert.deepEqual(fired.data, also.data);
+    assert.equal(fired.data.remind_at, when);
+    assert.equal(fired.data.saved_at, item.saved_at);
+    assert.deepEqual(fired.data.message, item.message);
+    const [after] = await listed(ann);
+    assert.equal(after.id, id);
+    assert.equal(after.remind_at, undefined);
+    // Once: more sweeps pass (one a 100 ms) and nothing more comes.
+    await ann.ok("save_message", {
+      id: await sent(ben, "x"),
+      remind_at: ahead(),
+    });
+    await ann.event("reminder", (d) => d.id !== id, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    await roundTrip(phone);
+    assert.equal(
+      phone.events("reminder").filter((f) => f.data.id === id).length,
+      1,
+    );
+    await roundTrip(ben);
+    assert.deepEqual(ben.events("reminder"), []);
+  },
+  SWEEP,
+);
+
+stores.clients(
+  "remind_at must be a time ahead, at most a year, in ISO 8601; null clears it, a cleared reminder never fires, and guests save nothing",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    const gus = await pool.guest("gus");
+    const id = await sent(ben, "later");
+    for (
+      const remind_at of [
+        new Date(Date.now() - 60_000).toISOString(),
+        new Date(Date.now() + 400 * 24 * 3600_000).toISOString(),
+        "tomorrow",
+        "2030-13-01T09:00:00Z",
+        Date.now() + 60_000,
+      ]
+    ) {
+      const refused = await expectError(
+        ann,
+        "save_message",
+        { id, remind_at },
+        "invalid_message",
+      );
+      assert.match(String(refused.data.message), /remind_at/);
+    }
+    // Refused before anything was written: not saved.
+    assert.deepEqual(await listed(ann), []);
+    await expectError(
+      gus,
+      "save_message",
+      { id, remind_at: ahead() },
+      "forbidden",
+    );
+
+    // An offset is taken, and answered in UTC.
+    const local = new Date(Date.now() + 3600_000);
+    const offset = local.toISOString().replace("Z", "+00:00");
+    const set = await ann.ok("save_message", { id, remind_at: offset });
+    assert.equal(set.remind_at, local.toISOString());
+    const cleared = await ann.ok("save_message", { id, remind_at: null });
+    assert.equal(cleared.remind_at, null);
+    await phone.event("saved", (d) => d.id === id && d.remind_at === null);
+    assert.equal((await listed(ann))[0].remind_at, undefined);
+    // Cleared again: no change, nobody told (counted at the end).
+    await ann.ok("save_message", { id, remind_at: null });
+
+    // One set soon, then cleared, never fires; one set later does, after.
+    const dropped = await sent(ben, "never mind");
+    await ann.ok("save_message", { id: dropped, remind_at: ahead() });
+    await ann.ok("save_message", { id: dropped, remind_at: null });
+    const kept = await sent(ben, "do it");
+    await ann.ok("save_message", {
+      id: kept,
+      remind_at: ahead(AHEAD_MS + 500),
+    });
+    await ann.event("reminder", (d) => d.id === kept, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    assert.deepEqual(
+      ann.events("reminder").map((f) => f.data.id),
+      [kept],
+    );
+    // Unsaved, its reminder goes with it.
+    await ann.ok("save_message", { id, remind_at: ahead(3600_000) });
+    await ann.ok("unsave_message", { id });
+    await ann.ok("save_message", { id });
+    assert.equal((await listed(ann))[0].remind_at, undefined);
+    await roundTrip(phone);
+    assert.equal(
+      phone.events("saved").filter((f) =>
+        f.data.id === id && f.data.remind_at === null
+      ).length,
+      1,
+    );
+  },
+  SWEEP,
+);
+
+stores.clients(
+  "a reminder of a message the account can no longer read, or deleted, fires nothing and goes; the message stays saved",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "den", private: true });
+    await ann.ok("invite", { room: "den", user: "ben" });
+    const inDen = await sent(ann, "plans");
+    await ann.ok("join_room", { room: "general" });
+    const deleted = await sent(ann, "soon gone");
+    const readable = await sent(ann, "still here");
+    for (const id of [inDen, deleted, readable]) {
+      await ben.ok("save_message", { id, remind_at: ahead(3600_000) });
+    }
+    await ben.ok("leave_room", { room: "den" });
+    await ann.ok("delete_message", { id: deleted });
+    // Due now, straight in the store: the sweep fires them in due order,
+    // the readable one last.
+    const now = Date.now();
+    await server.node.store.setReminder("ben", inDen, now - 3);
+    await server.node.store.setReminder("ben", deleted, now - 2);
+    await server.node.store.setReminder("ben", readable, now - 1);
+    await ben.event("reminder", (d) => d.id === readable, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    assert.deepEqual(ben.events("reminder").map((f) => f.data.id), [readable]);
+    const rows = await server.node.store.listSaved("ben", { limit: 10 });
+    assert.deepEqual(
+      rows.map((row) => [row.id, row.remindAt]).toSorted(),
+      [[inDen, undefined], [deleted, undefined], [readable, undefined]]
+        .toSorted(),
+    );
+  },
+  SWEEP,
+);
+
+stores.database(
+  "a reminder due while the server was down fires at its start",
+  async (options) => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-reminders-" });
+    // One sweep, the start's: a pass later would hide a start without one.
+    const config = {
+      ...options,
+      db: `${dir}/chat.db`,
+      reminderSweepMs: 3600_000,
+    };
+    try {
+      let token = "";
+      let id = "";
+      let due = 0;
+      const before = await startTestServer(config);
+      try {
+        await withPool(before, async (pool) => {
+          const ann = await pool.register("ann");
+          token = ann.token!;
+          id = await sent(ann, "while you were out");
+          const when = ahead();
+          due = Date.parse(when);
+          await ann.ok("save_message", { id, remind_at: when });
+        });
+      } finally {
+        await before.shutdown();
+      }
+      // The server is down past the reminder's time.
+      await delay(Math.max(0, due - Date.now() + 50));
+      const after = await startTestServer(config);
+      try {
+        await withPool(after, async (pool) => {
+          const ann = await pool.login({ token });
+          const item = await eventually(async () => {
+            const [saved] = await listed(ann);
+            assert.equal(saved.remind_at, undefined);
+            return saved;
+          }, { timeoutMs: PATIENT_WAIT_MS });
+          assert.equal(item.id, id);
+        });
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+const clusterSkip = clusterSkipReason();
+Deno.test({
+  name:
+    "two nodes sweeping one store fire each reminder once, to the account's connections on both",
+  ignore: clusterSkip !== undefined,
+  async fn() {
+    const pg = (await startPostgres())!;
+    const redis = (await startRedis())!;
+    const pools: ClientPool[] = [];
+    try {
+      const cluster = await startCluster(pg.url, redis.url, {
+        nodes: 2,
+        args: ["--reminder-sweep", "50"],
+      });
+      try {
+        pools.push(...cluster.nodes.map((node) => new ClientPool(node.wsUrl)));
+        const ann = await pools[0].register("ann");
+        const other = await pools[1].login({ token: ann.token });
+        const ben = await pools[1].register("ben");
+        const ids: string[] = [];
+        const when = ahead(AHEAD_MS + 1000);
+        for (let i = 0; i < 20; i++) {
+          const id = await sent(ben, `m${i}`);
+          ids.push(id);
+          await ann.ok("save_message", { id, remind_at: when });
+        }
+        for (const device of [ann, other]) {
+          for (const id of ids) {
+            await device.event("reminder", (d) => d.id === id, {
+              timeoutMs: PATIENT_WAIT_MS,
+            });
+          }
+        }
+        // Both nodes sweep every 50 ms: a second firing would come within
+        // a few sweeps. This wait cannot fail a sound server, only let a
+        // late duplicate through unseen.
+        await delay(300);
+        for (const device of [ann, other]) {
+          await roundTrip(device);
+          const got = device.events("reminder").map((f) => f.data.id as string);
+          assert.deepEqual(got.toSorted(), ids.toSorted(), cluster.output());
+        }
+      } finally {
+        await Promise.all(pools.map((pool) => pool.closeAll()));
+        await cluster.stop();
+      }
+    } finally {
+      await redis.stop();
+      await pg.stop();
+    }
+  },
+});
+
+stores.finish();
