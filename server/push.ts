@@ -403,7 +403,12 @@ export class PushNotifier {
       tag: `reminder:${id}`,
     };
     this.#track(
-      this.#notifyEach([userKey], payload, `reminder:${id}`, async () => true),
+      this.#notifyEach(
+        [userKey],
+        payload,
+        `reminder:${id}`,
+        () => Promise.resolve(true),
+      ),
     );
   }
 
