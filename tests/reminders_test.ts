@@ -21,6 +21,8 @@ import {
   withPool,
 } from "./harness.ts";
 import { startPostgres, startRedis } from "./services.ts";
+import { REMINDERS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -318,5 +320,37 @@ Deno.test({
     }
   },
 });
+
+stores.database(
+  "upgrading: a server of before reminders keeps its saved messages, without reminders, and sets and fires them after its first start",
+  (options) => {
+    let id = "";
+    return withUpgradedServer({
+      options: { ...options, ...SWEEP },
+      async setUp(pool) {
+        const ann = await pool.register("ann");
+        id = await sent(ann, "kept");
+        await ann.ok("save_message", { id });
+      },
+      old: {
+        marker: REMINDERS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      const { store } = server.node;
+      const [row] = await store.listSaved("ann", { limit: 10 });
+      assert.equal(row.id, id);
+      assert.equal(row.remindAt, undefined);
+      // The column and its index are back: set, then claimed once.
+      assert.equal(await store.setReminder("ann", id, 1), true);
+      await eventually(async () =>
+        assert.equal(
+          (await store.listSaved("ann", { limit: 10 }))[0].remindAt,
+          undefined,
+        ), { timeoutMs: PATIENT_WAIT_MS });
+    });
+  },
+);
 
 stores.finish();
