@@ -20,6 +20,7 @@ import type {
   NotifyLevelEvent,
   PrivateMessage,
   ReadStateEvent,
+  ReminderEvent,
   Role,
   RoleChangedEvent,
   RoomChangesEvent,
@@ -249,6 +250,14 @@ export function isDraftEvent(value: unknown): value is DraftEvent {
 export function isSavedEvent(value: unknown): value is SavedEvent {
   return isFields(value) && typeof value.id === "string" &&
     typeof value.saved === "boolean";
+}
+
+/** Whether a value is a `reminder` event: a saved message's reminder came due. */
+export function isReminderEvent(value: unknown): value is ReminderEvent {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.remind_at === "string" && isFields(value.message) &&
+    typeof value.message.user === "string" &&
+    typeof value.message.text === "string";
 }
 
 /** Whether a value is a `do_not_disturb` event or `set_do_not_disturb`'s reply. */

@@ -89,7 +89,11 @@ self.addEventListener("push", (event) => {
   const sender = data.badge === "hook" || data.badge === "bot"
     ? `${data.sender} (${data.badge.toUpperCase()})`
     : data.sender;
-  const title = data.kind === "mention" || data.kind === "room"
+  // A saved message's reminder (server/reminders.ts) says so first.
+  const where = data.room ? `${sender} in ${data.room}` : sender;
+  const title = data.kind === "reminder"
+    ? `Reminder: ${where}`
+    : data.kind === "mention" || data.kind === "room"
     ? `${sender} in ${data.room}`
     : sender ?? "Chat";
   event.waitUntil(

@@ -28,6 +28,7 @@ import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
 import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
 import { canPin, PinButton, PinnedMark } from "../team/TeamLayer.tsx";
+import { RemindButton } from "../team/Remind.tsx";
 import { SaveButton } from "../team/Saved.tsx";
 import { ThreadLink } from "../team/Thread.tsx";
 
@@ -306,6 +307,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 {/* After edit: the keyboard order of the others stays. */}
                 {marksUnread && <MarkUnreadButton seq={message!.seq} />}
                 {state.account.value && <SaveButton message={message!} />}
+                {state.account.value && <RemindButton id={message!.id} />}
                 <CopyLinkButton message={message!} />
                 {canDelete && (
                   <button

@@ -11,6 +11,7 @@ import type {
   MembershipEvent,
   NotifyLevelEvent,
   PrivateMessage,
+  ReminderEvent,
   Role,
   SavedEvent,
   SystemEvent,
@@ -47,6 +48,7 @@ import {
   isNotifyLevelEvent,
   isPrivateMessage,
   isReadStateEvent,
+  isReminderEvent,
   isRole,
   isRoleChangedEvent,
   isRoomChanges,
@@ -172,6 +174,9 @@ export class ServerEvents {
         break;
       case "saved":
         if (isSavedEvent(data)) this.#options.saved(data);
+        break;
+      case "reminder":
+        if (isReminderEvent(data)) this.#reminder(data);
         break;
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {
@@ -355,6 +360,39 @@ export class ServerEvents {
         mentions: before - after,
       });
     }
+  }
+
+  /**
+   * A saved message's reminder came due: a line atop the saved panel, its
+   * Remind me shown unset, and a sound and notification as a mention's
+   * (the page's settings and do not disturb hold them as they do those).
+   */
+  #reminder(event: ReminderEvent): void {
+    const state = this.#state;
+    teamActions.reminderHeard(state, event);
+    this.#options.saved({ id: event.id, saved: true, remind_at: null });
+    const { message } = event;
+    const room = "room" in message && typeof message.room === "string"
+      ? message.room
+      : undefined;
+    const me = this.#options.me();
+    const other = room === undefined
+      ? (message.user === me ? (message as PrivateMessage).to : message.user)
+      : undefined;
+    this.#options.onIncoming({
+      key: room !== undefined ? roomKey(room) : dmKey(other!),
+      dm: room === undefined,
+      mention: true,
+      user: senderLabel(message.user, message.badge),
+      ...(room === undefined ? {} : { room: roomTitle(state, room) }),
+      body: t("reminder.body", { text: plainText(message.text) }),
+      // Now: the message may be old, the reminder is not.
+      ts: new Date().toISOString(),
+      open: () =>
+        room !== undefined
+          ? this.#options.openRoom(room)
+          : void this.#options.sync.openConversation(other!),
+    });
   }
 
   /** Counts a new message from someone else as unread and lets the notifier know. */

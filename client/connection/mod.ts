@@ -575,6 +575,14 @@ export class Connection {
     return this.#saved.set(id, on);
   }
 
+  /** Saves a message with a reminder (ISO 8601), or clears it (null). */
+  setReminder(
+    id: string,
+    remindAt: string | null,
+  ): Promise<{ remindAt: string | null } | RequestError> {
+    return this.#saved.remind(id, remindAt);
+  }
+
   /**
    * Sets how much a room or conversation may claim this account's
    * attention, on every device and for Web Push; resolves to the error.

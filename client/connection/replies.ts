@@ -127,6 +127,8 @@ export interface Replies {
 export interface SavedEntry {
   id: string;
   saved_at: string;
+  /** When the account is to be reminded of it, while one is set. */
+  remind_at?: string;
   message: ChatMessage | PrivateMessage;
 }
 

@@ -65,6 +65,23 @@ export class SavedIds {
     return null;
   }
 
+  /**
+   * Saves a message with a reminder at `remindAt` (ISO 8601), or clears
+   * its reminder (null); resolves to the reminder now set, or the error.
+   */
+  async remind(
+    id: string,
+    remindAt: string | null,
+  ): Promise<{ remindAt: string | null } | RequestError> {
+    const result = await this.#requests.request("save_message", {
+      id,
+      remind_at: remindAt,
+    });
+    if (!result.ok) return result.error;
+    this.received(result.data);
+    return { remindAt: result.data.remind_at ?? null };
+  }
+
   /** This page or another device of the account saved or unsaved one. */
   received(event: SavedEvent): void {
     for (const heard of this.#heard) heard[event.id] = event.saved;

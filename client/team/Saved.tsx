@@ -11,13 +11,22 @@ import type {
   PrivateMessage,
 } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
+import { useEffect } from "preact/hooks";
 import { useApp } from "../app_context.ts";
 import type { SavedEntry } from "../connection/replies.ts";
-import { t } from "../i18n.ts";
+import { formatDateTime, senderLabel } from "../format.ts";
+import { t, tn } from "../i18n.ts";
+import { plainText } from "../markup.ts";
 import { entry } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { BookmarkIcon } from "./icons.tsx";
-import { ListedMessagesPanel, usePagedList } from "./listed_messages.tsx";
+import { jumpTo } from "./api.ts";
+import {
+  ListedMessagesPanel,
+  placeOf,
+  usePagedList,
+} from "./listed_messages.tsx";
+import { RemindButton } from "./Remind.tsx";
 
 /** Saved messages the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
@@ -74,6 +83,57 @@ export function SavedOpenButton(): JSX.Element {
   );
 }
 
+/**
+ * The reminders that came due while the page was open, atop the panel: a
+ * line each, which opens its message, and a button to dismiss it.
+ */
+function ReminderLines(): JSX.Element | null {
+  const services = useApp();
+  const { state } = services;
+  const reminders = state.team.reminders.value;
+  if (reminders.length === 0) return null;
+  return (
+    <ul class="reminder-lines" data-testid="reminder-lines">
+      {reminders.map(({ id, message }) => (
+        <li key={id} class="reminder-line" data-testid="reminder-line">
+          <button
+            type="button"
+            class="search-result"
+            onClick={() => {
+              teamActions.reminderDismissed(state, id);
+              teamActions.savedToggled(state, false);
+              void jumpTo(services, placeOf(services, message), message.seq);
+            }}
+          >
+            {t("reminder.line", {
+              user: senderLabel(message.user, message.badge),
+              text: message.text !== ""
+                ? plainText(message.text)
+                : tn("reply.files", message.attachments?.length ?? 0),
+            })}
+          </button>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label={t("reminder.dismiss")}
+            title={t("reminder.dismiss")}
+            onClick={() =>
+              teamActions.reminderDismissed(state, id)}
+          >
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A saved entry without its reminder. */
+function unreminded(saved: SavedEntry): SavedEntry {
+  const { remind_at: _was, ...rest } = saved;
+  return rest;
+}
+
 /** The saved messages panel. */
 export function SavedPanel(): JSX.Element {
   const services = useApp();
@@ -97,6 +157,13 @@ export function SavedPanel(): JSX.Element {
   const shown = (paged.list.value ?? []).filter((s) =>
     known === null || entry(known, s.id) !== false
   );
+  // One whose reminder comes due while the panel is open shows none.
+  const newest = state.team.reminders.value[0];
+  useEffect(() => {
+    const list = paged.list.value;
+    if (newest === undefined || list === null) return;
+    paged.list.value = list.map((s) => s.id === newest.id ? unreminded(s) : s);
+  }, [newest]);
   return (
     <ListedMessagesPanel
       name="saved"
@@ -106,6 +173,33 @@ export function SavedPanel(): JSX.Element {
       none={t("saved.none")}
       more={t("saved.more")}
       onClose={() => teamActions.savedToggled(state, false)}
+      header={<ReminderLines />}
+      extra={(index) => {
+        const { id, remind_at } = shown[index];
+        return (
+          <span class="saved-remind">
+            {remind_at !== undefined &&
+              (
+                <time dateTime={remind_at} data-testid="saved-remind-at">
+                  {t("remind.due", { when: formatDateTime(remind_at) })}
+                </time>
+              )}
+            <RemindButton
+              id={id}
+              clearable={remind_at !== undefined}
+              set={(at) => {
+                paged.list.value = (paged.list.value ?? []).map((s) =>
+                  s.id !== id
+                    ? s
+                    : at === null
+                    ? unreminded(s)
+                    : { ...s, remind_at: at }
+                );
+              }}
+            />
+          </span>
+        );
+      }}
     />
   );
 }

@@ -4,6 +4,7 @@ import { batch } from "@preact/signals";
 import type {
   ChatMessage,
   PrivateMessage,
+  ReminderEvent,
 } from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
 import { isLaterThread, type ThreadEvent } from "../thread_count.ts";
@@ -126,6 +127,22 @@ export function savedNoted(
   // says these (connection/saved.ts keeps what it hears meanwhile).
   if (saved === null) return;
   state.team.saved.value = { ...saved, ...changes };
+}
+
+/** Most reminders kept atop the saved panel: the newest. */
+const REMINDERS_KEPT = 20;
+
+/** A saved message's reminder came due: a line atop the saved panel. */
+export function reminderHeard(state: AppState, event: ReminderEvent): void {
+  const kept = state.team.reminders.value.filter((r) => r.id !== event.id);
+  state.team.reminders.value = [event, ...kept].slice(0, REMINDERS_KEPT);
+}
+
+/** The line of a reminder (or, without an id, every line) is dismissed. */
+export function reminderDismissed(state: AppState, id?: string): void {
+  state.team.reminders.value = id === undefined
+    ? []
+    : state.team.reminders.value.filter((r) => r.id !== id);
 }
 
 /**

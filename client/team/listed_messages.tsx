@@ -98,6 +98,10 @@ export function ListedMessagesPanel(props: {
   /** The next page's button. */
   more: string;
   onClose: () => void;
+  /** Lines atop the list (the saved panel's reminders come due). */
+  header?: JSX.Element;
+  /** What follows the `index`th message's button in its item, if any. */
+  extra?: (index: number) => JSX.Element | null;
 }): JSX.Element {
   const services = useApp();
   const { name, paged, messages } = props;
@@ -109,6 +113,7 @@ export function ListedMessagesPanel(props: {
       size="wide"
       onClose={props.onClose}
     >
+      {props.header}
       {error.value && <p class="field-error" role="alert">{error.value}</p>}
       {paged.list.value === null && messages.length === 0
         ? !error.value &&
@@ -117,8 +122,11 @@ export function ListedMessagesPanel(props: {
         ? <p class="search-status" role="status">{props.none}</p>
         : (
           <ul class="search-results" data-testid={`${name}-list`}>
-            {messages.map((message) => (
-              <li key={message.id}>
+            {messages.map((message, index) => (
+              <li
+                key={message.id}
+                class={props.extra ? `${name}-entry` : undefined}
+              >
                 <button
                   type="button"
                   class="search-result"
@@ -134,6 +142,7 @@ export function ListedMessagesPanel(props: {
                 >
                   <ListedMessage message={message} />
                 </button>
+                {props.extra?.(index)}
               </li>
             ))}
           </ul>

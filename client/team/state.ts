@@ -8,6 +8,7 @@ import { type Signal, signal } from "@preact/signals";
 import type {
   ChatMessage,
   PrivateMessage,
+  ReminderEvent,
 } from "../../server/protocol/types.ts";
 import type { ThreadCount } from "../thread_count.ts";
 
@@ -60,6 +61,12 @@ export interface TeamState {
    * (a Save shown meanwhile could have been a saved message's).
    */
   saved: Signal<Record<string, boolean> | null>;
+  /**
+   * The reminders that came due while this page was open (`reminder`
+   * events), newest first, until dismissed: a line each atop the saved
+   * messages panel.
+   */
+  reminders: Signal<ReminderEvent[]>;
   /** The message each log's composer answers, by log key. */
   replyTo: Signal<Record<string, ChatMessage>>;
   /** A message to scroll to once its log shows it; cleared when shown. */
@@ -80,6 +87,7 @@ export function createTeamState(): TeamState {
     thread: signal(null),
     threadCount: signal(null),
     saved: signal(null),
+    reminders: signal([]),
     replyTo: signal({}),
     jump: signal(null),
     flash: signal(null),
