@@ -13,6 +13,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { type MessageKey, t } from "../i18n.ts";
 import { useDismiss } from "../use_dismiss.ts";
+import { ClockIcon } from "./icons.tsx";
 
 /** The menu's choices: when each is, from now (local time). */
 const CHOICES: {
@@ -42,26 +43,6 @@ const CHOICES: {
       new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 9, 0),
   },
 ];
-
-/** A small clock: remind me. */
-function ClockIcon(): JSX.Element {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      width="16"
-      height="16"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-    >
-      <circle cx="12" cy="12" r="8" />
-      <path d="M12 8v4l3 2" />
-    </svg>
-  );
-}
 
 /** A `datetime-local` input's value for a time (local, to the minute). */
 function localInput(date: Date): string {

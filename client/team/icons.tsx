@@ -51,6 +51,16 @@ export function AtIcon(): JSX.Element {
   );
 }
 
+/** A clock: remind me about a message. */
+export function ClockIcon(): JSX.Element {
+  return (
+    <Svg>
+      <circle cx="12" cy="12" r="8" />
+      <path d="M12 8v4l3 2" />
+    </Svg>
+  );
+}
+
 /** A smiling face: add a reaction. */
 export function SmileIcon(): JSX.Element {
   return (

@@ -2970,13 +2970,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   EXECUTE FUNCTION chat_mention_message_id();
   `,
   `
-  -- Reminders on saved messages (save_message's remind_at), as Slack's
-  -- "Remind me about this": when, in ms since the epoch, the account is
-  -- to be reminded of a message it saved; NULL for none. The partial index
-  -- holds only the rows with a reminder: each node's sweep (reminders.ts)
-  -- reads the due ones from its start, a range of the few set, never a
-  -- scan of every saved row. Cost: one more index write per reminder set
-  -- or fired; none for a save without one.
+  -- Reminders on saved messages (save_message's remind_at), as in
+  -- SQLite's: ms since the epoch, NULL for none, and a partial index of
+  -- the rows with one, which the nodes' sweeps claim from (FOR UPDATE SKIP
+  -- LOCKED, postgres_saved.ts) so that each fires once.
   ALTER TABLE saved_messages ADD COLUMN remind_at BIGINT;
   CREATE INDEX saved_messages_due ON saved_messages (remind_at)
     WHERE remind_at IS NOT NULL;
