@@ -160,7 +160,8 @@ async function startPushed(
   parts: { status?: () => number; resolve?: StartParts["resolve"] } = {},
 ) {
   const server = await startTestServer(
-    { webhookAllow: ["127.0.0.1"] },
+    // Reminders due are fired within 100 ms (reminders.ts).
+    { webhookAllow: ["127.0.0.1"], reminderSweepMs: 100 },
     parts.resolve === undefined ? {} : { resolve: parts.resolve },
   );
   const { body } = await api(server, "/api/push/vapid-public-key");
@@ -774,6 +775,60 @@ Deno.test("web push: do not disturb pushes nothing to the account, mentions and 
     await eventually(() => assert.equal(t.service.pushed.length, 3));
     assert.equal(t.service.pushed[2].path, "/push/bob");
     assert.equal(t.service.pushed[2].payload?.text, "after");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push: a saved message's reminder pushes to its offline account as a mention does, and nothing while it is paused", async () => {
+  const t = await setUp();
+  try {
+    const carol = await t.pool.register("carol");
+    await subscribe(
+      t.server,
+      carol.token!,
+      `${t.service.base}/push/carol`,
+      t.browsers,
+    );
+    const first = (await t.alice.ok("send_message", {
+      text: "water the plants",
+    })).message as { id: string };
+    const second = (await t.alice.ok("send_message", { text: "and the cat" }))
+      .message as { id: string };
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    for (const { id } of [first, second]) {
+      await t.bob.ok("save_message", { id, remind_at: later });
+    }
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    const { store } = t.server.node;
+    await store.setReminder("bob", first.id, Date.now() - 1);
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    const [push] = t.service.pushed;
+    assert.equal(push.path, "/push/bob");
+    assert.deepEqual(push.payload, {
+      kind: "reminder",
+      room: "general",
+      sender: "alice",
+      text: "water the plants",
+      tag: `reminder:${first.id}`,
+    });
+
+    // Paused: the reminder is claimed, and pushes nothing.
+    await store.setDoNotDisturb("bob", Date.now() + 3_600_000);
+    await store.setReminder("bob", second.id, Date.now() - 1);
+    await eventually(async () => {
+      const rows = await store.listSaved("bob", { limit: 10 });
+      assert.ok(rows.every((row) => row.remindAt === undefined));
+    });
+    await markerToCarol(t, "marker 1", 2);
+    await markerToCarol(t, "marker 2", 3);
+    assert.deepEqual(
+      t.service.pushed.map((p) => p.path),
+      ["/push/bob", "/push/carol", "/push/carol"],
+    );
   } finally {
     await t.close();
   }
