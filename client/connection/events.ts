@@ -377,7 +377,10 @@ export class ServerEvents {
       : undefined;
     const me = this.#options.me();
     const other = room === undefined
-      ? (message.user === me ? (message as PrivateMessage).to : message.user)
+      // Names compare by key, as privateMessage's do.
+      ? (me !== null && roomKey(message.user) === roomKey(me)
+        ? (message as PrivateMessage).to
+        : message.user)
       : undefined;
     this.#options.onIncoming({
       key: room !== undefined ? roomKey(room) : dmKey(other!),
