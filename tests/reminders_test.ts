@@ -220,6 +220,30 @@ stores.clients(
   SWEEP,
 );
 
+stores.clients(
+  "a reminder of a private message fires to its account with the message as the conversation's history gives it",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const { message } = await ben.ok("private_message", {
+      to: "ann",
+      text: "lunch on friday?",
+    });
+    const { id } = message as { id: string };
+    await ann.ok("save_message", { id, remind_at: ahead(3600_000) });
+    await server.node.store.setReminder("ann", id, Date.now() - 1);
+    const fired = await ann.event("reminder", (d) => d.id === id, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    const history = (await ann.ok("history", { with: "ben" }))
+      .messages as { id: string }[];
+    assert.deepEqual(fired.data.message, history.find((m) => m.id === id));
+    await roundTrip(ben);
+    assert.deepEqual(ben.events("reminder"), []);
+  },
+  SWEEP,
+);
+
 stores.database(
   "a reminder due while the server was down fires at its start",
   async (options) => {
