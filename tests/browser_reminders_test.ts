@@ -11,6 +11,7 @@ import {
   openPage,
   register,
   send,
+  signIn,
 } from "./browser_support.ts";
 
 browserTest(
@@ -52,7 +53,7 @@ browserTest(
 );
 
 browserTest(
-  "web client: a reminder changed to a chosen time in the Saved panel, then cleared there, leaves the message saved without one",
+  "web client: a reminder changed to a chosen time in the Saved panel, then cleared there, leaves the message saved without one; the other device's open panel follows",
   async (browser, server) => {
     const page = await openPage(browser, server);
     await register(page, "alice");
@@ -67,6 +68,12 @@ browserTest(
     const nine = new Date(first.remindAt!);
     assert.equal(nine.getHours(), 9);
     assert.equal(nine.getMinutes(), 0);
+
+    const phone = await openPage(browser, server);
+    await signIn(phone, "alice");
+    await phone.getByTestId("saved-open").click();
+    const phonePanel = phone.getByTestId("saved-panel");
+    await phonePanel.getByTestId("saved-remind-at").waitFor();
 
     await page.getByTestId("saved-open").click();
     const panel = page.getByTestId("saved-panel");
@@ -87,12 +94,17 @@ browserTest(
     await panel.getByTestId("remind-custom").click();
     await panel.getByTestId("remind-at").fill(local);
     await panel.getByTestId("remind-set").click();
-    await panel.locator(
-      `[data-testid="saved-remind-at"][datetime="${within.toISOString()}"]`,
-    ).waitFor();
+    for (const shown of [panel, phonePanel]) {
+      await shown.locator(
+        `[data-testid="saved-remind-at"][datetime="${within.toISOString()}"]`,
+      ).waitFor();
+    }
     await panel.getByTestId("message-remind").click();
     await panel.getByTestId("remind-clear").click();
     await panel.getByTestId("saved-remind-at").waitFor({ state: "detached" });
+    await phonePanel.getByTestId("saved-remind-at").waitFor({
+      state: "detached",
+    });
     const [last] = await server.node.store.listSaved("alice", { limit: 1 });
     assert.equal(last.id, first.id);
     assert.equal(last.remindAt, undefined);

@@ -11,7 +11,7 @@
 
 import type { SavedEvent } from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
-import { savedListed, savedNoted } from "../team/actions.ts";
+import { reminderChanged, savedListed, savedNoted } from "../team/actions.ts";
 import type { RequestError } from "./errors.ts";
 import type { Requests } from "./requests.ts";
 
@@ -86,5 +86,8 @@ export class SavedIds {
   received(event: SavedEvent): void {
     for (const heard of this.#heard) heard[event.id] = event.saved;
     savedNoted(this.#state, { [event.id]: event.saved });
+    if (event.remind_at !== undefined) {
+      reminderChanged(this.#state, event.id, event.remind_at);
+    }
   }
 }

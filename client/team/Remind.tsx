@@ -53,13 +53,12 @@ function localInput(date: Date): string {
 }
 
 /**
- * The "Remind me…" button and its menu. `set` is told the reminder now
- * set (ISO 8601), or null once cleared; `clearable` offers Clear.
+ * The "Remind me…" button and its menu; `clearable` offers Clear. What it
+ * sets reaches the saved panel as every device's does (reminderChange).
  */
 export function RemindButton(props: {
   id: string;
   clearable?: boolean;
-  set?: (remindAt: string | null) => void;
 }): JSX.Element {
   const { state, connection } = useApp();
   const open = useSignal(false);
@@ -80,8 +79,7 @@ export function RemindButton(props: {
       props.id,
       at === null ? null : at.toISOString(),
     );
-    if ("remindAt" in result) props.set?.(result.remindAt);
-    else actions.errorShown(state, result);
+    if (!("remindAt" in result)) actions.errorShown(state, result);
   }
   return (
     <div class="header-menu" ref={root}>

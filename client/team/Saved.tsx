@@ -157,13 +157,21 @@ export function SavedPanel(): JSX.Element {
   const shown = (paged.list.value ?? []).filter((s) =>
     known === null || entry(known, s.id) !== false
   );
-  // One whose reminder comes due while the panel is open shows none.
-  const newest = state.team.reminders.value[0];
+  // A reminder set, cleared or fired while the panel is open, on this
+  // device or another, shows at once.
+  const change = state.team.reminderChange.value;
   useEffect(() => {
     const list = paged.list.value;
-    if (newest === undefined || list === null) return;
-    paged.list.value = list.map((s) => s.id === newest.id ? unreminded(s) : s);
-  }, [newest]);
+    if (change === null || list === null) return;
+    const { id, remindAt } = change;
+    paged.list.value = list.map((s) =>
+      s.id !== id
+        ? s
+        : remindAt === null
+        ? unreminded(s)
+        : { ...s, remind_at: remindAt }
+    );
+  }, [change]);
   return (
     <ListedMessagesPanel
       name="saved"
@@ -187,15 +195,6 @@ export function SavedPanel(): JSX.Element {
             <RemindButton
               id={id}
               clearable={remind_at !== undefined}
-              set={(at) => {
-                paged.list.value = (paged.list.value ?? []).map((s) =>
-                  s.id !== id
-                    ? s
-                    : at === null
-                    ? unreminded(s)
-                    : { ...s, remind_at: at }
-                );
-              }}
             />
           </span>
         );

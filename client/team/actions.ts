@@ -138,6 +138,15 @@ export function reminderHeard(state: AppState, event: ReminderEvent): void {
   state.team.reminders.value = [event, ...kept].slice(0, REMINDERS_KEPT);
 }
 
+/** A saved message's reminder was set (ISO 8601) or cleared (null). */
+export function reminderChanged(
+  state: AppState,
+  id: string,
+  remindAt: string | null,
+): void {
+  state.team.reminderChange.value = { id, remindAt };
+}
+
 /** The line of a reminder (or, without an id, every line) is dismissed. */
 export function reminderDismissed(state: AppState, id?: string): void {
   state.team.reminders.value = id === undefined

@@ -67,6 +67,12 @@ export interface TeamState {
    * messages panel.
    */
   reminders: Signal<ReminderEvent[]>;
+  /**
+   * The last reminder this page heard set or cleared (by its own
+   * save_message, another device's `saved`, or `reminder` as it fired):
+   * the open saved panel follows it.
+   */
+  reminderChange: Signal<{ id: string; remindAt: string | null } | null>;
   /** The message each log's composer answers, by log key. */
   replyTo: Signal<Record<string, ChatMessage>>;
   /** A message to scroll to once its log shows it; cleared when shown. */
@@ -88,6 +94,7 @@ export function createTeamState(): TeamState {
     threadCount: signal(null),
     saved: signal(null),
     reminders: signal([]),
+    reminderChange: signal(null),
     replyTo: signal({}),
     jump: signal(null),
     flash: signal(null),
