@@ -372,13 +372,7 @@ Deno.test("web push: an @group pushes a mention to its offline member in the roo
 Deno.test("web push: an @room that notified its room pushes one mention to each offline member, at 'mentions' and at 'all'", async () => {
   const t = await setUp();
   try {
-    const carol = await t.pool.register("carol");
-    await subscribe(
-      t.server,
-      carol.token!,
-      `${t.service.base}/push/carol`,
-      t.browsers,
-    );
+    const carol = await subscribedCarol(t);
     await t.alice.ok("create_room", { room: "ops" });
     for (const member of [t.bob, carol]) {
       await member.ok("join_room", { room: "ops" });
@@ -729,6 +723,18 @@ Deno.test("web push: a room or conversation set to 'none' pushes nothing, on eve
  * carol, offline and subscribed, gets `text` privately, pushed: pushes
  * decided before it were started before it (the store answers in order).
  */
+/** carol, registered and subscribed at the push service's /push/carol. */
+async function subscribedCarol(t: Awaited<ReturnType<typeof setUp>>) {
+  const carol = await t.pool.register("carol");
+  await subscribe(
+    t.server,
+    carol.token!,
+    `${t.service.base}/push/carol`,
+    t.browsers,
+  );
+  return carol;
+}
+
 async function markerToCarol(
   t: Awaited<ReturnType<typeof setUp>>,
   text: string,
@@ -742,13 +748,7 @@ async function markerToCarol(
 Deno.test("web push: do not disturb pushes nothing to the account, mentions and private messages included, until it ends", async () => {
   const t = await setUp();
   try {
-    const carol = await t.pool.register("carol");
-    await subscribe(
-      t.server,
-      carol.token!,
-      `${t.service.base}/push/carol`,
-      t.browsers,
-    );
+    const carol = await subscribedCarol(t);
     await t.alice.ok("create_room", { room: "ops" });
     await t.bob.ok("join_room", { room: "ops" });
     await t.bob.ok("set_do_not_disturb", { until: Date.now() + 3_600_000 });
@@ -783,13 +783,7 @@ Deno.test("web push: do not disturb pushes nothing to the account, mentions and 
 Deno.test("web push: a saved message's reminder pushes to its offline account as a mention does, and nothing while it is paused", async () => {
   const t = await setUp();
   try {
-    const carol = await t.pool.register("carol");
-    await subscribe(
-      t.server,
-      carol.token!,
-      `${t.service.base}/push/carol`,
-      t.browsers,
-    );
+    const carol = await subscribedCarol(t);
     const first = (await t.alice.ok("send_message", {
       text: "water the plants",
     })).message as { id: string };
@@ -837,13 +831,7 @@ Deno.test("web push: a saved message's reminder pushes to its offline account as
 Deno.test("web push: a room set to 'all' pushes its every message to an offline member, once; other rooms push only mentions", async () => {
   const t = await setUp();
   try {
-    const carol = await t.pool.register("carol");
-    await subscribe(
-      t.server,
-      carol.token!,
-      `${t.service.base}/push/carol`,
-      t.browsers,
-    );
+    const carol = await subscribedCarol(t);
     await t.alice.ok("create_room", { room: "ops" });
     await t.bob.ok("join_room", { room: "ops" });
     await t.alice.ok("create_room", { room: "side" });
