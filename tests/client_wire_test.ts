@@ -11,6 +11,7 @@ import {
   isChatMessage,
   isLocalPath,
   isPrivateMessage,
+  isReminderEvent,
   isRoomList,
   isSearchResults,
   isSystemEvent,
@@ -155,4 +156,26 @@ Deno.test("wire takes quotes, their badges, reactions, pins, room and here menti
     isSearchResults([{ ...MESSAGE, room: undefined, to: "bo" }]),
     false,
   );
+});
+
+Deno.test("wire takes a reminder with its id, due time and message, and nothing less", () => {
+  const reminder = {
+    id: "01J",
+    saved_at: "2026-12-06T10:00:00.000Z",
+    remind_at: "2026-12-06T11:00:00.000Z",
+    message: { id: "01J", seq: 1, user: "bob", text: "hi", ts: "…" },
+  };
+  assert.equal(isReminderEvent(reminder), true);
+  for (
+    const broken of [
+      { ...reminder, id: 1 },
+      { ...reminder, remind_at: null },
+      { ...reminder, message: null },
+      { ...reminder, message: { ...reminder.message, text: 5 } },
+      null,
+      "reminder",
+    ]
+  ) {
+    assert.equal(isReminderEvent(broken), false, JSON.stringify(broken));
+  }
 });
