@@ -18,7 +18,8 @@
  * left each thread, with its triggers; the accounts' custom status; the
  * rooms' archived flag; user groups; profile pictures; groups' skeletons;
  * the mentions' message ids, with their index and trigger; the saved
- * messages' reminders, with their index).
+ * messages' reminders, with their index; the threads each account takes
+ * part in).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -57,6 +58,7 @@ import {
   REPLIES_GONE_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   STATUS_MIGRATION,
+  THREAD_FOLLOWS_MIGRATION,
   THREADS_MIGRATION,
   TOPICS_MIGRATION,
   UNREAD_INDEX_MIGRATION,
@@ -111,6 +113,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, THREAD_FOLLOWS_MIGRATION)) {
+    await sql`DROP TABLE thread_follows`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, REMINDERS_MIGRATION)) {
     await sql`DROP INDEX saved_messages_due`;
     await sql`ALTER TABLE saved_messages DROP COLUMN remind_at`;
@@ -229,6 +234,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, THREAD_FOLLOWS_MIGRATION)) {
+    db.exec("DROP TABLE thread_follows");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, REMINDERS_MIGRATION)) {
     db.exec("DROP INDEX saved_messages_due");
     db.exec("ALTER TABLE saved_messages DROP COLUMN remind_at");

@@ -1813,6 +1813,65 @@ export interface MentionStore {
   ): Promise<string[]>;
 }
 
+/** A thread an account takes part in, as `listThreads` reads it. */
+export interface ThreadRow {
+  /** The id of the thread's root message. */
+  id: string;
+  /** When its newest reply came (ms since the epoch). */
+  lastAt: number;
+  /** The seq of the newest reply the account read (0: none). */
+  lastReadSeq: number;
+}
+
+/** A reply stored, as `followThread` takes it. */
+export interface ThreadReply {
+  /** The id of the message it answers. */
+  rootId: string;
+  /** Who takes part from now on: the root's author, those it @names. */
+  followers: readonly string[];
+  /** The reply's author, who has read its thread up to the reply. */
+  authorKey: string;
+  /** The reply's seq in its stream. */
+  seq: number;
+  /** When it was sent (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * The threads each account takes part in (Slack's "Threads"): one row per
+ * account and root, with the thread's newest activity and how far the
+ * account read it; whether it may still read the root is the handler's
+ * question, not the store's.
+ */
+export interface ThreadStore {
+  /**
+   * Notes a reply: its author and `followers` take part in the thread
+   * (a row each, kept when there), every row of the thread moves to `at`
+   * (when later), and the author's reads up to the reply's seq.
+   */
+  followThread(reply: ThreadReply): Promise<void>;
+  /**
+   * Marks the account's thread read up to `seq` (never back); false when
+   * it takes no part in it or had read that far.
+   */
+  markThreadRead(
+    userKey: string,
+    rootId: string,
+    seq: number,
+  ): Promise<boolean>;
+  /** Forgets a thread for an account (its root gone); false when none. */
+  unfollowThread(userKey: string, rootId: string): Promise<boolean>;
+  /**
+   * Up to `limit` of an account's threads, the newest activity first (ties
+   * by root id, descending), after the thread `before` when given (none
+   * when the account takes no part in `before`).
+   */
+  listThreads(
+    userKey: string,
+    page: { before?: string; limit: number },
+  ): Promise<ThreadRow[]>;
+}
+
 export interface Store
   extends
     RoomStore,
@@ -1830,7 +1889,8 @@ export interface Store
     StatusStore,
     GroupStore,
     SavedStore,
-    MentionStore {
+    MentionStore,
+    ThreadStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

@@ -56,6 +56,7 @@ import {
   type StatusStore,
   type Store,
   type StoredRoom,
+  type ThreadStore,
   type WaitingLimits,
 } from "./mod.ts";
 import {
@@ -84,6 +85,7 @@ import { delegate } from "./parts.ts";
 import { PostgresDrafts } from "./postgres_drafts.ts";
 import { PostgresSaved } from "./postgres_saved.ts";
 import { PostgresMentions } from "./postgres_mentions.ts";
+import { PostgresThreads } from "./postgres_threads.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
@@ -204,6 +206,7 @@ export interface PostgresStore
     GroupStore,
     SavedStore,
     MentionStore,
+    ThreadStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -236,6 +239,7 @@ export class PostgresStore implements Store {
   #drafts: PostgresDrafts;
   #saved: PostgresSaved;
   #mentions: PostgresMentions;
+  #threads: PostgresThreads;
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
@@ -263,6 +267,7 @@ export class PostgresStore implements Store {
     this.#drafts = new PostgresDrafts(this.#context);
     this.#saved = new PostgresSaved(this.#context);
     this.#mentions = new PostgresMentions(this.#context);
+    this.#threads = new PostgresThreads(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
@@ -289,6 +294,7 @@ export class PostgresStore implements Store {
     delegate(PostgresStore, PostgresDrafts, (store) => store.#drafts);
     delegate(PostgresStore, PostgresSaved, (store) => store.#saved);
     delegate(PostgresStore, PostgresMentions, (store) => store.#mentions);
+    delegate(PostgresStore, PostgresThreads, (store) => store.#threads);
     delegate(
       PostgresStore,
       PostgresNotifyLevels,

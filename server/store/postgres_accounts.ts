@@ -303,6 +303,9 @@ export class PostgresAccounts implements AccountStore {
         ), unsaved AS (
           DELETE FROM saved_messages
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
+        ), unfollowed AS (
+          DELETE FROM thread_follows
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ), unleveled AS (
           DELETE FROM notification_levels
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)

@@ -2978,4 +2978,25 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX saved_messages_due ON saved_messages (remind_at)
     WHERE remind_at IS NOT NULL;
   `,
+  `
+  -- Threads the account takes part in (list_threads), as Slack's Threads:
+  -- one row per account and thread root, written after each reply for its
+  -- author, the root's author and those the reply @names (the reply's
+  -- last_at and, for its author, last_read_seq). The index by (user_key,
+  -- last_at, root_id) serves the list, newest activity first; the one by
+  -- root_id moves every follower's last_at on a reply. Whether the account
+  -- may still read the root is asked when it is listed; a deleted
+  -- account's rows go with it. Cost: a reply writes a row or two per
+  -- follower of its thread.
+  CREATE TABLE thread_follows (
+    user_key      TEXT NOT NULL,
+    root_id       TEXT NOT NULL,
+    last_at       BIGINT NOT NULL,
+    last_read_seq BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_key, root_id)
+  );
+  CREATE INDEX thread_follows_newest
+    ON thread_follows (user_key, last_at, root_id);
+  CREATE INDEX thread_follows_root ON thread_follows (root_id);
+  `,
 ];

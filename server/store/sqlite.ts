@@ -64,6 +64,7 @@ import {
   type StatusStore,
   type Store,
   type StoredRoom,
+  type ThreadStore,
   type WaitingLimits,
 } from "./mod.ts";
 import {
@@ -92,6 +93,7 @@ import { delegate } from "./parts.ts";
 import { SqliteDrafts } from "./sqlite_drafts.ts";
 import { SqliteSaved } from "./sqlite_saved.ts";
 import { SqliteMentions } from "./sqlite_mentions.ts";
+import { SqliteThreads } from "./sqlite_threads.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
@@ -216,6 +218,7 @@ export interface SqliteStore
     GroupStore,
     SavedStore,
     MentionStore,
+    ThreadStore,
     Pick<PrivateStore, "listConversations"> {}
 
 /**
@@ -262,6 +265,7 @@ export class SqliteStore implements Store {
   #drafts = new SqliteDrafts(this.#context);
   #saved = new SqliteSaved(this.#context);
   #mentions = new SqliteMentions(this.#context);
+  #threads = new SqliteThreads(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
@@ -314,6 +318,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
     delegate(SqliteStore, SqliteSaved, (store) => store.#saved);
     delegate(SqliteStore, SqliteMentions, (store) => store.#mentions);
+    delegate(SqliteStore, SqliteThreads, (store) => store.#threads);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
