@@ -381,6 +381,8 @@ export function categoryOf(action: string): RateCategory {
     case "list_saved":
     // A page of mentions likewise: up to 100 messages read and checked.
     case "list_mentions":
+    // A page of threads: a message read and a ban probe each, as list_saved.
+    case "list_threads":
       return "search";
     case "mark_read":
     case "mark_unread":
@@ -389,6 +391,7 @@ export function categoryOf(action: string): RateCategory {
     case "set_do_not_disturb":
     case "save_message":
     case "unsave_message":
+    case "mark_thread_read":
       return "read";
     case "join_room":
     case "leave_room":

@@ -137,7 +137,14 @@ export async function sendMessage(
   node.metrics.messagesStored++;
   return succeed({ message, ...named }, () => {
     node.publishMessage(roomKey, message, input.here, input.groups);
-    if (replyTo !== undefined) afterReply(node, roomKey, replyTo);
+    if (replyTo !== undefined) {
+      afterReply(node, roomKey, replyTo, {
+        authorKey: member.userKey,
+        seq: message.seq,
+        ts: message.ts,
+        text: message.text,
+      });
+    }
   });
 }
 

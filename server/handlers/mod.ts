@@ -31,6 +31,7 @@ import { listDrafts, setDraft } from "./drafts.ts";
 import { listSaved, saveMessage, unsaveMessage } from "./saved.ts";
 import { listMentions } from "./mentions.ts";
 import { listReplies } from "./threads.ts";
+import { listThreads, markThreadRead } from "./thread_list.ts";
 import { setTopic } from "./topics.ts";
 import { archiveRoom, unarchiveRoom } from "./archive.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
@@ -110,6 +111,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   list_saved: listSaved,
   list_mentions: listMentions,
   list_replies: listReplies,
+  list_threads: listThreads,
+  mark_thread_read: markThreadRead,
   search,
   find_people: findPeople,
   audit_log: auditLog,

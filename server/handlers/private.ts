@@ -116,7 +116,14 @@ export async function privateMessage(
         message,
       );
     }
-    if (replyTo !== undefined) afterReply(node, stream, replyTo);
+    if (replyTo !== undefined) {
+      afterReply(node, stream, replyTo, {
+        authorKey: member.userKey,
+        seq: message.seq,
+        ts: message.ts,
+        text: message.text,
+      });
+    }
   });
 }
 

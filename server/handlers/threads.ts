@@ -8,6 +8,7 @@
  */
 import { mayReadRecord, readerOf } from "../access.ts";
 import { log } from "../log.ts";
+import { namedKeys } from "../mentions.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { REPLIES_DEFAULT_LIMIT } from "../protocol/limits.ts";
@@ -67,6 +68,35 @@ export async function listReplies(
 }
 
 /**
+ * Notes in the store (list_threads, thread_list.ts) that the reply's
+ * author, the root's author and, in a room, those the reply @names (by
+ * name: not `@room`, `@here` or a group, which would follow every member
+ * into every thread) take part in the thread of `rootId`, which moves to
+ * the reply's time; the author has read it up to the reply. One message
+ * read and one commit per reply. A name that is nobody's, or someone who
+ * may not read the room, gets a row that list_threads leaves out.
+ */
+async function noteReply(
+  node: ChatNode,
+  stream: string,
+  rootId: string,
+  reply: SentReply,
+): Promise<void> {
+  const record = await node.store.findMessage(rootId);
+  if (record === undefined || record.stream !== stream) return;
+  const named = conversationUsers(stream) === undefined
+    ? namedKeys(reply.text, reply.authorKey)
+    : [];
+  await node.store.followThread({
+    rootId,
+    followers: [record.userKey, ...named],
+    authorKey: reply.authorKey,
+    seq: reply.seq,
+    at: Date.parse(reply.ts),
+  });
+}
+
+/**
  * Tells the readers of the message `rootId` its thread as it now is, after
  * a reply to it was stored or deleted: `replies_updated` to the room's
  * connections, or to both sides of a conversation (those who held the
@@ -111,17 +141,33 @@ export async function publishThread(
   }
 }
 
+/** A reply just stored, as `afterReply` notes it in its thread. */
+export interface SentReply {
+  /** Name key of its author. */
+  authorKey: string;
+  seq: number;
+  /** When it was sent, ISO 8601. */
+  ts: string;
+  text: string;
+}
+
 /**
  * `publishThread` once the reply is out, its failure (the store, a read
  * after the commit) only logged: the reply was stored and acknowledged,
- * and the next read of its root counts it.
+ * and the next read of its root counts it. With `reply` (one sent, not
+ * one deleted), first notes who takes part in the thread (noteReply), so
+ * that a device which lists its threads on `replies_updated` finds it.
  */
 export function afterReply(
   node: ChatNode,
   stream: string,
   rootId: string,
+  reply?: SentReply,
 ): void {
-  publishThread(node, stream, rootId).catch((error) =>
+  const noted = reply === undefined
+    ? Promise.resolve()
+    : noteReply(node, stream, rootId, reply);
+  noted.then(() => publishThread(node, stream, rootId)).catch((error) =>
     logger.warn("Cannot tell the thread of {id}: {error}", {
       id: rootId,
       error: String(error),

@@ -81,6 +81,13 @@ export const SAVED_MAX_LIMIT = 100;
 export const MENTIONS_DEFAULT_LIMIT = 50;
 export const MENTIONS_MAX_LIMIT = 100;
 
+/**
+ * Default and largest page sizes of `list_threads` (each thread is a
+ * message read, as a saved one is).
+ */
+export const THREADS_DEFAULT_LIMIT = 30;
+export const THREADS_MAX_LIMIT = 100;
+
 /** Default and largest page sizes of `list_replies` (a thread's page). */
 export const REPLIES_DEFAULT_LIMIT = 50;
 export const REPLIES_MAX_LIMIT = 200;

@@ -6,6 +6,7 @@ import {
   MENTIONS_MAX_LIMIT,
   REPLIES_MAX_LIMIT,
   SAVED_MAX_LIMIT,
+  THREADS_MAX_LIMIT,
 } from "./limits.ts";
 import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
@@ -366,6 +367,18 @@ export const listMentionsData = z.object({
   before: messageId.optional(),
   limit: intIn(1, MENTIONS_MAX_LIMIT).optional(),
 });
+
+/**
+ * `list_threads` data: a page of the threads the account takes part in,
+ * newest activity first, after the thread whose root has id `before`.
+ */
+export const listThreadsData = z.object({
+  before: messageId.optional(),
+  limit: intIn(1, THREADS_MAX_LIMIT).optional(),
+});
+
+/** `mark_thread_read` data: the id of the thread's root. */
+export const markThreadReadData = z.object({ id: messageId });
 
 /**
  * `list_replies` data: a message's replies, oldest first, after

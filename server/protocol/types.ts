@@ -260,6 +260,15 @@ export interface ReminderEvent {
 }
 
 /**
+ * A thread the account takes part in read up to `last_reply_seq`
+ * (`mark_thread_read`): a `thread_read` event to its other connections.
+ */
+export interface ThreadRead {
+  id: string;
+  last_read_seq: number;
+}
+
+/**
  * A message's thread changed (a reply to it came or went): `replies_updated`
  * to its readers, with `room` in a room. `last_reply_seq` is absent once it
  * has no reply left.
