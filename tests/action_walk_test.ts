@@ -73,6 +73,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   list_saved: { before: "M", limit: 5 },
   list_mentions: { before: "M", limit: 5 },
   list_replies: { id: "M", after_seq: 0, limit: 5 },
+  list_threads: { before: "M", limit: 5 },
+  mark_thread_read: { id: "M" },
   invite: { room: "club", user: "victim" },
   remove_member: { room: "club", user: "nobody" },
   create_invite: { room: "club", max_uses: 1, expires_in_s: 60 },

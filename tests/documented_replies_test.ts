@@ -231,6 +231,8 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "list_mentions", {});
     await ok(boss, "unsave_message", { id });
     await ok(boss, "list_replies", { id });
+    await ok(boss, "list_threads", {});
+    await ok(boss, "mark_thread_read", { id });
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });
     await ok(boss, "archive_room", { room: "dev" });
     await ok(boss, "unarchive_room", { room: "dev" });
