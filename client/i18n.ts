@@ -631,6 +631,12 @@ const EN = {
   "thread.placeholder": "Reply in the thread",
   "thread.send": "Reply",
   "thread.more": "Load more replies",
+  "threads.open": "Threads",
+  "threads.panel": "Threads",
+  "threads.none":
+    "No threads yet: the threads you start, answer or are mentioned in show here.",
+  "threads.more": "More threads",
+  "threads.unread": "new replies",
 
   "react.action": "Add a reaction",
   "react.picker": "Pick a reaction",
@@ -1370,6 +1376,12 @@ const FR: Record<MessageKey, string> = {
   "thread.placeholder": "Répondre dans le fil",
   "thread.send": "Répondre",
   "thread.more": "Afficher plus de réponses",
+  "threads.open": "Fils de discussion",
+  "threads.panel": "Fils de discussion",
+  "threads.none":
+    "Aucun fil pour l'instant : les fils que vous lancez, auxquels vous répondez ou où l'on vous mentionne s'affichent ici.",
+  "threads.more": "Plus de fils",
+  "threads.unread": "nouvelles réponses",
 
   "react.action": "Ajouter une réaction",
   "react.picker": "Choisir une réaction",

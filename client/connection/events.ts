@@ -116,6 +116,10 @@ export class ServerEvents {
       case "replies_updated":
         this.#thread(data);
         break;
+      // Another device read a thread: the threads panel reads its list.
+      case "thread_read":
+        teamActions.threadsChanged(this.#state);
+        break;
       case "message_updated":
         if (isChatMessage(data) || isPrivateMessage(data)) {
           this.updated(data);

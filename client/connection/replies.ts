@@ -121,6 +121,16 @@ export interface Replies {
     replies: (ChatMessage | PrivateMessage)[];
     more: boolean;
   };
+  list_threads: { threads: ThreadEntry[]; next: string | null };
+  mark_thread_read: { id: string; last_read_seq: number };
+}
+
+/** One entry of `list_threads`: a thread the account takes part in. */
+export interface ThreadEntry {
+  root: ChatMessage | PrivateMessage;
+  replies: number;
+  last_reply_ts: string;
+  unread: boolean;
 }
 
 /** One entry of `list_saved`. */
@@ -243,6 +253,15 @@ export const REPLY_CHECKS: {
     Array.isArray(d.mentions) &&
     d.mentions.every((m) => isChatMessage(m) || isPrivateMessage(m)) &&
     (d.next === null || typeof d.next === "string"),
+  list_threads: (d) =>
+    Array.isArray(d.threads) &&
+    d.threads.every((e: Fields) =>
+      (isChatMessage(e.root) || isPrivateMessage(e.root)) &&
+      typeof e.replies === "number" && typeof e.last_reply_ts === "string" &&
+      typeof e.unread === "boolean"
+    ) && (d.next === null || typeof d.next === "string"),
+  mark_thread_read: (d) =>
+    typeof d.id === "string" && typeof d.last_read_seq === "number",
   list_saved: (d) =>
     Array.isArray(d.ids)
       ? d.ids.every((id: unknown) => typeof id === "string")

@@ -21,6 +21,7 @@ import { MentionsOpenButton, MentionsPanel } from "./Mentions.tsx";
 import { SavedOpenButton, SavedPanel } from "./Saved.tsx";
 import { SearchDialog } from "./SearchDialog.tsx";
 import { ThreadPanel } from "./Thread.tsx";
+import { ThreadsOpenButton, ThreadsPanel } from "./Threads.tsx";
 
 /** How long a jumped-to message stays highlighted, in ms. */
 const FLASH_MS = 2500;
@@ -47,6 +48,7 @@ export function TeamLayer(): JSX.Element | null {
       teamActions.pinsToggled(state, false);
       teamActions.savedToggled(state, false);
       teamActions.mentionsToggled(state, false);
+      teamActions.threadsToggled(state, false);
       teamActions.threadToggled(state, null);
     };
   }, []);
@@ -54,6 +56,7 @@ export function TeamLayer(): JSX.Element | null {
   if (state.team.pinsOpen.value) return <PinsPanel />;
   if (state.team.savedOpen.value) return <SavedPanel />;
   if (state.team.mentionsOpen.value) return <MentionsPanel />;
+  if (state.team.threadsOpen.value) return <ThreadsPanel />;
   const thread = state.team.thread.value;
   if (thread) {
     return <ThreadPanel key={thread.id} logKey={thread.key} id={thread.id} />;
@@ -89,6 +92,7 @@ export function HeaderTools(): JSX.Element {
       >
         <PinIcon />
       </button>
+      {state.account.value && <ThreadsOpenButton />}
       {state.account.value && <SavedOpenButton />}
       {state.account.value && <MentionsOpenButton />}
     </>

@@ -123,6 +123,11 @@ export function ThreadPanel(
     }
     error.value = null;
     root.value = result.data.root;
+    // Shown: read up to its newest reply, on every device of the account
+    // (its threads panel stops marking it). Nothing to mark for a guest.
+    if (after === undefined && state.account.value) {
+      void connection.request("mark_thread_read", { id: props.id });
+    }
     replies.value = after === undefined
       ? result.data.replies
       : [...replies.value, ...result.data.replies];

@@ -36,6 +36,7 @@ export function pinsToggled(state: AppState, open: boolean): void {
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.savedOpen.value = false;
     if (open) state.team.mentionsOpen.value = false;
+    if (open) state.team.threadsOpen.value = false;
     if (open) state.switcherOpen.value = false;
   });
 }
@@ -45,6 +46,7 @@ export function savedToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.savedOpen.value = open;
     if (open) state.team.mentionsOpen.value = false;
+    if (open) state.team.threadsOpen.value = false;
     if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.pinsOpen.value = false;
@@ -60,6 +62,20 @@ export function mentionsToggled(state: AppState, open: boolean): void {
   batch(() => {
     state.team.mentionsOpen.value = open;
     state.team.mentionsHeard.value = [];
+    if (open) state.team.thread.value = null;
+    if (open) state.team.searchOpen.value = false;
+    if (open) state.team.pinsOpen.value = false;
+    if (open) state.team.savedOpen.value = false;
+    if (open) state.team.threadsOpen.value = false;
+    if (open) state.switcherOpen.value = false;
+  });
+}
+
+/** Opens or closes the threads panel (closing the other panels). */
+export function threadsToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.team.threadsOpen.value = open;
+    if (open) state.team.mentionsOpen.value = false;
     if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.pinsOpen.value = false;
@@ -83,6 +99,11 @@ export function mentionHeard(
   state.team.mentionsHeard.value = [message, ...heard];
 }
 
+/** Something may have changed the account's threads (see threadsHeard). */
+export function threadsChanged(state: AppState): void {
+  state.team.threadsHeard.value++;
+}
+
 /** Opens a message's thread panel (closing the other panels), or closes it (null). */
 export function threadToggled(
   state: AppState,
@@ -97,6 +118,7 @@ export function threadToggled(
     if (target) state.team.pinsOpen.value = false;
     if (target) state.team.savedOpen.value = false;
     if (target) state.team.mentionsOpen.value = false;
+    if (target) state.team.threadsOpen.value = false;
     if (target) state.switcherOpen.value = false;
   });
 }
@@ -109,6 +131,7 @@ export function threadHeard(
   state: AppState,
   thread: ThreadEvent,
 ): void {
+  threadsChanged(state);
   if (state.team.thread.value?.id !== thread.id) return;
   const { id: _id, seq: _seq, ...count } = thread;
   const held = state.team.threadCount.value;

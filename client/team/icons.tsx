@@ -61,6 +61,16 @@ export function ClockIcon(): JSX.Element {
   );
 }
 
+/** Two speech bubbles: the threads the account takes part in. */
+export function ThreadsIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M4 5h11v8H9l-3 3v-3H4z" />
+      <path d="M15 9h5v8h-2v3l-3-3h-5v-2" />
+    </Svg>
+  );
+}
+
 /** A smiling face: add a reaction. */
 export function SmileIcon(): JSX.Element {
   return (

@@ -45,6 +45,14 @@ export interface TeamState {
    * the newest first: the panel shows them above the page it asked for.
    */
   mentionsHeard: Signal<(ChatMessage | PrivateMessage)[]>;
+  /** Whether the panel of the threads the account takes part in is open. */
+  threadsOpen: Signal<boolean>;
+  /**
+   * Counts what may have changed the account's threads (`replies_updated`,
+   * `thread_read`): the open threads panel reads its list again when it
+   * moves.
+   */
+  threadsHeard: Signal<number>;
   /** The message whose thread panel is open, by log key and id; null: none. */
   thread: Signal<ThreadTarget | null>;
   /**
@@ -90,6 +98,8 @@ export function createTeamState(): TeamState {
     savedOpen: signal(false),
     mentionsOpen: signal(false),
     mentionsHeard: signal([]),
+    threadsOpen: signal(false),
+    threadsHeard: signal(0),
     thread: signal(null),
     threadCount: signal(null),
     saved: signal(null),

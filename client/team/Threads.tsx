@@ -1,0 +1,179 @@
+/**
+ * The threads the account takes part in (Slack's Threads, Mattermost's
+ * collapsed threads): the header's button and the panel that lists them
+ * from the server (`list_threads`: those whose root it wrote, where it
+ * replied or was named, across its rooms and conversations), newest
+ * activity first, those with replies it has not read marked. A click
+ * opens the thread's room or conversation and its thread panel, which
+ * marks it read (Thread.tsx). The list is read again when a thread may
+ * have changed (`replies_updated`, `thread_read`: threadsHeard).
+ */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import type { PrivateMessage } from "../../server/protocol/types.ts";
+import { type AppServices, useApp } from "../app_context.ts";
+import { Dialog } from "../components/Dialog.tsx";
+import type { ThreadEntry } from "../connection/replies.ts";
+import { formatDateTime, senderLabel } from "../format.ts";
+import { t, tn } from "../i18n.ts";
+import { plainText } from "../markup.ts";
+import * as teamActions from "./actions.ts";
+import { jumpTo, type Place, placeKey } from "./api.ts";
+import { ThreadsIcon } from "./icons.tsx";
+
+/** Threads the panel lists a click: the server's largest page. */
+const PANEL_PAGE = 100;
+
+/** The header's button that opens the threads panel. */
+export function ThreadsOpenButton(): JSX.Element {
+  const { state } = useApp();
+  return (
+    <button
+      type="button"
+      class="icon-button"
+      data-testid="threads-open"
+      aria-label={t("threads.open")}
+      title={t("threads.open")}
+      aria-haspopup="dialog"
+      onClick={() => teamActions.threadsToggled(state, true)}
+    >
+      <ThreadsIcon />
+    </button>
+  );
+}
+
+/** Where a thread's root is, for this account. */
+function placeOf(services: AppServices, root: ThreadEntry["root"]): Place {
+  if ("room" in root && typeof root.room === "string") {
+    return { room: root.room };
+  }
+  const me = services.state.username.value;
+  const { user, to } = root as PrivateMessage;
+  return { with: user === me ? to : user };
+}
+
+/** The room's name, or the other side's of a conversation. */
+function placeName(place: Place): string {
+  return "room" in place ? place.room : place.with;
+}
+
+/** Opens the thread's place at its root, then its thread panel. */
+async function openThread(
+  services: AppServices,
+  root: ThreadEntry["root"],
+): Promise<void> {
+  const { state } = services;
+  teamActions.threadsToggled(state, false);
+  const place = placeOf(services, root);
+  // The panel's composer answers in the place on screen: that place first.
+  const error = await jumpTo(services, place, root.seq);
+  if (error) return;
+  teamActions.threadToggled(state, { key: placeKey(place), id: root.id });
+}
+
+/** The threads panel. */
+export function ThreadsPanel(): JSX.Element {
+  const services = useApp();
+  const { state } = services;
+  const list = useSignal<ThreadEntry[] | null>(null);
+  // The `before` of the next page; null after the last.
+  const next = useSignal<string | null>(null);
+  const busy = useSignal(false);
+  const error = useSignal<string | null>(null);
+  const live = useRef(true);
+  const load = async (before: string | null) => {
+    busy.value = true;
+    const result = await services.connection.request("list_threads", {
+      limit: PANEL_PAGE,
+      ...(before === null ? {} : { before }),
+    });
+    if (!live.current) return;
+    busy.value = false;
+    error.value = result.ok ? null : result.error.message;
+    if (!result.ok) return;
+    const { threads } = result.data;
+    list.value = before === null
+      ? threads
+      : [...(list.value ?? []), ...threads];
+    next.value = result.data.next;
+  };
+  const heard = state.team.threadsHeard.value;
+  // The first page, and again when a thread may have changed.
+  useEffect(() => {
+    void load(null);
+  }, [heard]);
+  useEffect(() => () => live.current = false, []);
+  const shown = list.value ?? [];
+  return (
+    <Dialog
+      title={t("threads.panel")}
+      testId="threads-panel"
+      size="wide"
+      onClose={() => teamActions.threadsToggled(state, false)}
+    >
+      {error.value && <p class="field-error" role="alert">{error.value}</p>}
+      {list.value === null
+        ? !error.value &&
+          <p class="search-status" role="status">{t("pin.loading")}</p>
+        : shown.length === 0 && next.value === null
+        ? <p class="search-status" role="status">{t("threads.none")}</p>
+        : (
+          <ul class="search-results" data-testid="threads-list">
+            {shown.map(({ root, replies, last_reply_ts, unread }) => (
+              <li key={root.id}>
+                <button
+                  type="button"
+                  class={`search-result${unread ? " unread" : ""}`}
+                  data-testid="threads-item"
+                  data-unread={unread ? "true" : "false"}
+                  onClick={() =>
+                    void openThread(services, root)}
+                >
+                  <span class="result-meta">
+                    <span class="result-user">
+                      {senderLabel(root.user, root.badge)}
+                    </span>
+                    <span class="result-where">
+                      {placeName(placeOf(services, root))}
+                    </span>
+                    <time dateTime={last_reply_ts}>
+                      {formatDateTime(last_reply_ts)}
+                    </time>
+                  </span>
+                  <span class="result-text">
+                    {root.deleted
+                      ? t("reply.deleted")
+                      : root.text !== ""
+                      ? plainText(root.text)
+                      : tn("reply.files", root.attachments?.length ?? 0)}
+                  </span>
+                  <span class="threads-count" data-testid="threads-count">
+                    {tn("thread.count", replies)}
+                    {unread && (
+                      <strong class="threads-unread">
+                        {" · "}
+                        {t("threads.unread")}
+                      </strong>
+                    )}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      {next.value !== null && (
+        <button
+          type="button"
+          class="button ghost search-more"
+          data-testid="threads-more"
+          disabled={busy.value}
+          onClick={() => void load(next.value)}
+        >
+          {t("threads.more")}
+        </button>
+      )}
+    </Dialog>
+  );
+}
