@@ -1,0 +1,70 @@
+/**
+ * The web client's Threads panel: the threads the account takes part in,
+ * unread ones marked, opening one at its room; a real server, a browser
+ * page and a WebSocket client. Needs /usr/bin/chromium.
+ */
+import {
+  browserTest,
+  currentRoom,
+  openPage,
+  register,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+
+browserTest(
+  "web client: a thread that names the account is in its Threads panel marked unread; opening it opens its room and thread panel and reads it; a new reply marks it unread again live",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await currentRoom(alice, "general");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bob.ok("create_room", { room: "design" });
+      const root = (await bob.ok("send_message", { text: "plans for friday?" }))
+        .message as { id: string };
+      const reply = async (text: string) => {
+        const { message } = await bob.ok("send_message", {
+          text,
+          reply_to: root.id,
+        });
+        const seq = (message as { seq: number }).seq;
+        // Published once the server noted who takes part in the thread.
+        await bob.event(
+          "replies_updated",
+          (d) => d.id === root.id && d.last_reply_seq === seq,
+        );
+      };
+      await reply("@alice what do you think?");
+
+      await alice.getByTestId("threads-open").click();
+      const panel = alice.getByTestId("threads-panel");
+      const item = panel.getByTestId("threads-item").filter({
+        hasText: "plans for friday?",
+      });
+      await item.and(alice.locator('[data-unread="true"]')).waitFor();
+      await item.getByTestId("threads-count").filter({ hasText: "1 reply" })
+        .waitFor();
+
+      // Opened: its room, then its thread panel, which reads it.
+      await item.click();
+      await currentRoom(alice, "design");
+      const thread = alice.getByTestId("thread-panel");
+      await thread.getByTestId("thread-reply").filter({
+        hasText: "what do you think?",
+      }).waitFor();
+      await alice.keyboard.press("Escape");
+      await thread.waitFor({ state: "detached" });
+      await alice.getByTestId("threads-open").click();
+      await item.and(alice.locator('[data-unread="false"]')).waitFor();
+
+      // Another reply: the open panel reads its list again.
+      await reply("and saturday?");
+      await item.and(alice.locator('[data-unread="true"]')).waitFor();
+      await item.getByTestId("threads-count").filter({
+        hasText: "2 replies",
+      }).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
