@@ -663,6 +663,30 @@ export function transferContract(
       );
     },
   );
+  test(
+    "after an import, each account's threads are there as they were, read as far",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      const threads = {
+        alice: await store.listThreads("alice", { limit: 10 }),
+        bob: await store.listThreads("bob", { limit: 10 }),
+      };
+      assert.equal(threads.bob.length, 1);
+      assert.ok(threads.bob[0].lastReadSeq > 0);
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual(
+        {
+          alice: await imported.listThreads("alice", { limit: 10 }),
+          bob: await imported.listThreads("bob", { limit: 10 }),
+        },
+        threads,
+      );
+    },
+  );
 }
 
 function spec(table: string): TableSpec {
@@ -931,6 +955,13 @@ async function populate(store: Store): Promise<void> {
   await store.saveMessage("bob", first.id, now, 1000);
   await store.saveMessage("bob", reply.id, now + 1, 1000);
   await store.setReminder("bob", reply.id, now + 3_600_000);
+  await store.followThread({
+    rootId: first.id,
+    followers: ["alice"],
+    authorKey: "bob",
+    seq: reply.seq,
+    at: now,
+  });
   await store.appendMessage(draft("team", "team only"));
   // Archived once its message is in: an archived room takes none.
   await store.setRoomArchived("team", true);

@@ -530,6 +530,21 @@ export const TABLES: readonly TableSpec[] = [
     key: ["user_key", "message_id"],
   },
   {
+    // The threads an account takes part in (list_threads): its data, as
+    // its saved messages are; a root of a room not exported is forgotten
+    // by the first list that meets it. An export of before has none: the
+    // list fills again with the next replies.
+    table: "thread_follows",
+    kind: "thread_follow",
+    columns: [
+      text("user_key"),
+      text("root_id"),
+      int("last_at"),
+      int("last_read_seq", { max: MAX_SEQ }),
+    ],
+    key: ["user_key", "root_id"],
+  },
+  {
     table: "invites",
     kind: "invite",
     secret: true,

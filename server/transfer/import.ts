@@ -409,7 +409,8 @@ function checkNames(
   }
   if (
     (spec.table === "memberships" || spec.table === "drafts" ||
-      spec.table === "saved_messages" || spec.table === "group_members") &&
+      spec.table === "saved_messages" || spec.table === "thread_follows" ||
+      spec.table === "group_members") &&
     !accounts.has(String(row.user_key))
   ) {
     throw new ImportError(
