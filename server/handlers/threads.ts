@@ -14,7 +14,7 @@ import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { REPLIES_DEFAULT_LIMIT } from "../protocol/limits.ts";
 import { listRepliesData } from "../protocol/schemas.ts";
 import type { ChatMessage, RepliesUpdated } from "../protocol/types.ts";
-import { conversationUsers } from "../store/mod.ts";
+import { conversationUsers, type MessageRecord } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
@@ -72,24 +72,23 @@ export async function listReplies(
  * author, the root's author and, in a room, those the reply @names (by
  * name: not `@room`, `@here` or a group, which would follow every member
  * into every thread) take part in the thread of `rootId`, which moves to
- * the reply's time; the author has read it up to the reply. One message
- * read and one commit per reply. A name that is nobody's, or someone who
- * may not read the room, gets a row that list_threads leaves out.
+ * the reply's time; the author has read it up to the reply. One commit
+ * per reply (the root is publishThread's read). A name that is nobody's,
+ * or someone who may not read the room, gets a row that list_threads
+ * leaves out. Its failure is only logged: the reply is stored, and only
+ * the list misses it.
  */
 async function noteReply(
   node: ChatNode,
-  stream: string,
-  rootId: string,
+  root: MessageRecord,
   reply: SentReply,
 ): Promise<void> {
-  const record = await node.store.findMessage(rootId);
-  if (record === undefined || record.stream !== stream) return;
-  const named = conversationUsers(stream) === undefined
+  const named = conversationUsers(root.stream) === undefined
     ? namedKeys(reply.text, reply.authorKey)
     : [];
   await node.store.followThread({
-    rootId,
-    followers: [record.userKey, ...named],
+    rootId: root.message.id,
+    followers: [root.userKey, ...named],
     authorKey: reply.authorKey,
     seq: reply.seq,
     at: Date.parse(reply.ts),
@@ -106,15 +105,26 @@ async function noteReply(
  * once, each read follows its own commit, so one of the reads sees both;
  * the events may still reach a reader in either order (two nodes publish
  * at once), so each carries the thread's `thread_version`, read with the
- * count, and the reader keeps the higher.
+ * count, and the reader keeps the higher. With `reply` (one sent, not
+ * one deleted), first notes who takes part in the thread (noteReply), so
+ * that a device which lists its threads on `replies_updated` finds it.
  */
-export async function publishThread(
+async function publishThread(
   node: ChatNode,
   stream: string,
   rootId: string,
+  reply?: SentReply,
 ): Promise<void> {
   const record = await node.store.findMessage(rootId);
   if (record === undefined || record.stream !== stream) return;
+  if (reply !== undefined) {
+    await noteReply(node, record, reply).catch((error) =>
+      logger.warn("Cannot note who takes part in {id}: {error}", {
+        id: rootId,
+        error: String(error),
+      })
+    );
+  }
   const root = record.message;
   const update: RepliesUpdated = {
     id: root.id,
@@ -154,9 +164,7 @@ export interface SentReply {
 /**
  * `publishThread` once the reply is out, its failure (the store, a read
  * after the commit) only logged: the reply was stored and acknowledged,
- * and the next read of its root counts it. With `reply` (one sent, not
- * one deleted), first notes who takes part in the thread (noteReply), so
- * that a device which lists its threads on `replies_updated` finds it.
+ * and the next read of its root counts it.
  */
 export function afterReply(
   node: ChatNode,
@@ -164,10 +172,7 @@ export function afterReply(
   rootId: string,
   reply?: SentReply,
 ): void {
-  const noted = reply === undefined
-    ? Promise.resolve()
-    : noteReply(node, stream, rootId, reply);
-  noted.then(() => publishThread(node, stream, rootId)).catch((error) =>
+  publishThread(node, stream, rootId, reply).catch((error) =>
     logger.warn("Cannot tell the thread of {id}: {error}", {
       id: rootId,
       error: String(error),
