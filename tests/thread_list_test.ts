@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { bothStores } from "./both_stores.ts";
 import { expectError, roundTrip, type TestClient } from "./harness.ts";
+import { THREAD_FOLLOWS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -241,3 +243,34 @@ stores.clients(
     );
   },
 );
+
+stores.database(
+  "upgrading: a server of before, whose store has no list of threads, notes and lists them after its first start",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: THREAD_FOLLOWS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      // The rewind dropped the table: the migration made it again.
+      await server.node.store.followThread({
+        rootId: "r1",
+        followers: [],
+        authorKey: "ann",
+        seq: 2,
+        at: 1,
+      });
+      assert.deepEqual(
+        await server.node.store.listThreads("ann", { limit: 10 }),
+        [{ id: "r1", lastAt: 1, lastReadSeq: 2 }],
+      );
+    }),
+);
+
+stores.finish();
