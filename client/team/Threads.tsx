@@ -12,7 +12,6 @@
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import type { PrivateMessage } from "../../server/protocol/types.ts";
 import { type AppServices, useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import type { ThreadEntry } from "../connection/replies.ts";
@@ -20,7 +19,7 @@ import { formatDateTime, senderLabel } from "../format.ts";
 import { t, tn } from "../i18n.ts";
 import { plainText } from "../markup.ts";
 import * as teamActions from "./actions.ts";
-import { jumpTo, type Place, placeKey } from "./api.ts";
+import { jumpTo, messagePlace, type Place, placeKey } from "./api.ts";
 import { ThreadsIcon } from "./icons.tsx";
 
 /** Threads the panel lists a click: the server's largest page. */
@@ -44,16 +43,6 @@ export function ThreadsOpenButton(): JSX.Element {
   );
 }
 
-/** Where a thread's root is, for this account. */
-function placeOf(services: AppServices, root: ThreadEntry["root"]): Place {
-  if ("room" in root && typeof root.room === "string") {
-    return { room: root.room };
-  }
-  const me = services.state.username.value;
-  const { user, to } = root as PrivateMessage;
-  return { with: user === me ? to : user };
-}
-
 /** The room's name, or the other side's of a conversation. */
 function placeName(place: Place): string {
   return "room" in place ? place.room : place.with;
@@ -66,7 +55,7 @@ async function openThread(
 ): Promise<void> {
   const { state } = services;
   teamActions.threadsToggled(state, false);
-  const place = placeOf(services, root);
+  const place = messagePlace(root, state.username.value);
   // The panel's composer answers in the place on screen: that place first.
   const error = await jumpTo(services, place, root.seq);
   if (error) return;
@@ -136,7 +125,7 @@ export function ThreadsPanel(): JSX.Element {
                       {senderLabel(root.user, root.badge)}
                     </span>
                     <span class="result-where">
-                      {placeName(placeOf(services, root))}
+                      {placeName(messagePlace(root, state.username.value))}
                     </span>
                     <time dateTime={last_reply_ts}>
                       {formatDateTime(last_reply_ts)}

@@ -44,6 +44,18 @@ export function shownPlace(state: AppState): Place {
     : { room: state.currentRoom.value };
 }
 
+/** Where a message served is, for the account `me`: its room, or the other side. */
+export function messagePlace(
+  message: ChatMessage | PrivateMessage,
+  me: string | null,
+): Place {
+  if ("room" in message && typeof message.room === "string") {
+    return { room: message.room };
+  }
+  const { user, to } = message as PrivateMessage;
+  return { with: user === me ? to : user };
+}
+
 /** The place of a search result. */
 export function resultPlace(result: SearchResult): Place {
   return "with" in result ? { with: result.with } : { room: result.room };

@@ -17,7 +17,7 @@ import type { Result } from "../connection/errors.ts";
 import { formatDateTime, senderLabel } from "../format.ts";
 import { t, tn } from "../i18n.ts";
 import { plainText } from "../markup.ts";
-import { jumpTo, type Place } from "./api.ts";
+import { jumpTo, messagePlace, type Place } from "./api.ts";
 
 /** A page of a list: its items and the `before` of the next (null: none). */
 export interface ListPage<T> {
@@ -74,12 +74,7 @@ export function placeOf(
   services: AppServices,
   message: ChatMessage | PrivateMessage,
 ): Place {
-  if ("room" in message && typeof message.room === "string") {
-    return { room: message.room };
-  }
-  const me = services.state.username.value;
-  const { user, to } = message as PrivateMessage;
-  return { with: user === me ? to : user };
+  return messagePlace(message, services.state.username.value);
 }
 
 /**
