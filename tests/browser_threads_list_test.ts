@@ -1,8 +1,10 @@
 /**
  * The web client's Threads panel: the threads the account takes part in,
- * unread ones marked, opening one at its room; a real server, a browser
- * page and a WebSocket client. Needs /usr/bin/chromium.
+ * unread ones marked (and axe-core's WCAG 2.1 AA rules passed), opening
+ * one at its room; a real server, a browser page and a WebSocket client.
+ * Needs /usr/bin/chromium.
  */
+import { Audit } from "./browser_a11y_support.ts";
 import {
   browserTest,
   currentRoom,
@@ -44,6 +46,10 @@ browserTest(
       await item.and(alice.locator('[data-unread="true"]')).waitFor();
       await item.getByTestId("threads-count").filter({ hasText: "1 reply" })
         .waitFor();
+      // The panel and its unread mark pass axe-core's WCAG 2.1 AA rules.
+      const audit = new Audit();
+      await audit.check(alice, "threads panel, one thread unread");
+      audit.assertClean();
 
       // Opened: its room, then its thread panel, which reads it.
       await item.click();
