@@ -1026,7 +1026,8 @@ async function savedSteps(
   ];
 }
 
-// The user answers a message of general and reads its thread; the refusals.
+// The user answers a message of general, reads its thread, lists its
+// threads and marks that one read; the refusals.
 async function threadSteps(
   server: TestServer,
   user: CallOptions,
@@ -1049,11 +1050,33 @@ async function threadSteps(
     options,
     status,
   });
+  // The user's threads (the one it wrote and answered), and reading it.
+  const read = "/api/threads/{id}/read";
+  const put = (path: string, status: number, options = user): Step => ({
+    method: "PUT",
+    route: read,
+    path,
+    options,
+    status,
+  });
+  const threads = (path: string, status: number, options = user): Step => ({
+    method: "GET",
+    route: "/api/threads",
+    path,
+    options,
+    status,
+  });
   return [
     step(`${path}?limit=5`, 200),
     step("/api/messages/nope/replies", 404),
     step(`${path}?limit=1000`, 400),
     step(path, 401, {}),
+    threads("/api/threads?limit=5", 200),
+    threads("/api/threads?limit=1000", 400),
+    threads("/api/threads", 401, {}),
+    put(`/api/threads/${id}/read`, 200),
+    put("/api/threads/nope/read", 404),
+    put(`/api/threads/${id}/read`, 403, {}),
   ];
 }
 

@@ -5,6 +5,7 @@
  * database of its own.
  */
 import assert from "node:assert/strict";
+import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, roundTrip, type TestClient } from "./harness.ts";
 import { THREAD_FOLLOWS_MIGRATION } from "./store_contract/support.ts";
@@ -241,6 +242,39 @@ stores.clients(
       { id: roots[0].id },
       "forbidden",
     );
+  },
+);
+
+stores.clients(
+  "over HTTP, GET /api/threads lists the account's threads and PUT /api/threads/:id/read reads one, which every socket of the account hears",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const root = (await ann.ok("send_message", { text: "lunch?" }))
+      .message as Message;
+    const answer = await reply(ben, root, "yes");
+    const token = ann.token!;
+    const listed = await call(server, "GET", "/api/threads?limit=5", {
+      token,
+    });
+    assert.equal(listed.status, 200);
+    const body = listed.body as { threads: Thread[]; next: string | null };
+    assert.deepEqual(
+      body.threads.map((t) => [t.root.id, t.replies, t.unread]),
+      [[root.id, 1, true]],
+    );
+    assert.equal(body.next, null);
+    const read = await call(server, "PUT", `/api/threads/${root.id}/read`, {
+      token,
+    });
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body, { id: root.id, last_read_seq: answer.seq });
+    await ann.event("thread_read", (d) => d.id === root.id);
+    const hidden = await call(server, "PUT", "/api/threads/nope/read", {
+      token,
+    });
+    assert.equal(hidden.status, 404);
+    assert.equal(hidden.body.error, "message_not_found");
   },
 );
 

@@ -18,6 +18,7 @@ import { draftRoutes } from "./draft_routes.ts";
 import { threadRoutes } from "./thread_routes.ts";
 import { savedRoutes } from "./saved_routes.ts";
 import { mentionRoutes } from "./mention_routes.ts";
+import { threadListRoutes } from "./thread_list_routes.ts";
 import { apiLimitsOf } from "./caller.ts";
 import { hookRoutes } from "./hook_routes.ts";
 import { ignoreRoutes } from "./ignore_routes.ts";
@@ -59,6 +60,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   draftRoutes(api, node, limits);
   savedRoutes(api, node, limits);
   mentionRoutes(api, node, limits);
+  threadListRoutes(api, node, limits);
   threadRoutes(api, node, limits);
   notifyLevelRoutes(api, node, limits);
   doNotDisturbRoutes(api, node, limits);
