@@ -7,6 +7,7 @@
 import { Audit } from "./browser_a11y_support.ts";
 import {
   browserTest,
+  currentConversation,
   currentRoom,
   openPage,
   register,
@@ -69,6 +70,43 @@ browserTest(
       await item.getByTestId("threads-count").filter({
         hasText: "2 replies",
       }).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client: a private conversation's thread in the Threads panel opens the conversation and its thread panel",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await currentRoom(alice, "general");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const { message } = await bob.ok("private_message", {
+        to: "alice",
+        text: "a secret plan",
+      });
+      const root = message as { id: string };
+      const { message: sent } = await bob.ok("private_message", {
+        to: "alice",
+        text: "step one: coffee",
+        reply_to: root.id,
+      });
+      const seq = (sent as { seq: number }).seq;
+      await bob.event(
+        "replies_updated",
+        (d) => d.id === root.id && d.last_reply_seq === seq,
+      );
+      await alice.getByTestId("threads-open").click();
+      const item = alice.getByTestId("threads-panel").getByTestId(
+        "threads-item",
+      ).filter({ hasText: "a secret plan" });
+      await item.and(alice.locator('[data-unread="true"]')).click();
+      await currentConversation(alice, "bob");
+      await alice.getByTestId("thread-panel").getByTestId("thread-reply")
+        .filter({ hasText: "step one: coffee" }).waitFor();
     } finally {
       await bob.close();
     }

@@ -179,7 +179,7 @@ stores.clients(
 );
 
 stores.clients(
-  "a private conversation's thread is in both sides' lists, not in a third party's",
+  "a private conversation's thread is in both sides' lists, whoever wrote its root and replies, and not in a third party's",
   async (pool) => {
     const ann = await pool.register("ann");
     const ben = await pool.register("ben");
@@ -198,6 +198,12 @@ stores.clients(
     );
     await ann.ok("mark_thread_read", { id: hello.id });
     assert.deepEqual(await threads(ann), [["hi", 1, false]]);
+    // Ben's root, ben's reply: ann, the other side, takes part all the same.
+    const plan = (await ben.ok("private_message", { to: "ann", text: "plan" }))
+      .message as Message;
+    await reply(ben, plan, "step one", { to: "ann" });
+    assert.deepEqual(await threads(ann), [["plan", 1, true], ["hi", 1, false]]);
+    assert.deepEqual(await threads(cat), []);
   },
 );
 

@@ -1,7 +1,8 @@
 /**
  * The threads an account takes part in, as Slack's Threads, Mattermost's
  * collapsed threads and Zulip's: the threads whose root it wrote, where it
- * replied, or where a reply @named it, across its rooms and conversations,
+ * replied, or where a reply @named it (a conversation's: both sides),
+ * across its rooms and conversations,
  * newest activity first, each with whether it has replies the account has
  * not read. The store keeps a row per account and root (written after
  * each reply: threads.ts noteReply); what the root is, and whether the

@@ -71,8 +71,9 @@ export async function listReplies(
  * Notes in the store (list_threads, thread_list.ts) that the reply's
  * author, the root's author and, in a room, those the reply @names (by
  * name: not `@room`, `@here` or a group, which would follow every member
- * into every thread) take part in the thread of `rootId`, which moves to
- * the reply's time; the author has read it up to the reply. One commit
+ * into every thread), in a conversation both sides, take part in the
+ * thread of `rootId`, which moves to the reply's time; the author has
+ * read it up to the reply. One commit
  * per reply (the root is publishThread's read). A name that is nobody's,
  * or someone who may not read the room, gets a row that list_threads
  * leaves out. Its failure is only logged: the reply is stored, and only
@@ -83,9 +84,10 @@ async function noteReply(
   root: MessageRecord,
   reply: SentReply,
 ): Promise<void> {
-  const named = conversationUsers(root.stream) === undefined
-    ? namedKeys(reply.text, reply.authorKey)
-    : [];
+  // A conversation's thread is both sides': every reply is addressed to
+  // them (as Slack's direct messages), and nobody else may read it.
+  const named = conversationUsers(root.stream) ??
+    namedKeys(reply.text, reply.authorKey);
   await node.store.followThread({
     rootId: root.message.id,
     followers: [root.userKey, ...named],
