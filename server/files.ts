@@ -291,9 +291,10 @@ export class FileStorage {
 
   /**
    * Keeps a received image as its owner's profile picture (an account's
-   * name key), replacing the one it had, and moves its bytes into place;
-   * undefined (the staged file removed, nothing kept) when the account is
-   * gone. Not held to the quota: one picture an account, of at most
+   * name key, created at `ownerCreatedAt`), replacing the one it had, and
+   * moves its bytes into place; undefined (the staged file removed,
+   * nothing kept) when that account is gone, its name perhaps registered
+   * again since the body began. Not held to the quota: one picture an account, of at most
    * 1 MiB, replacing its last. The bytes of the picture replaced go with
    * the sweep this starts.
    */
@@ -301,6 +302,7 @@ export class FileStorage {
     file: ReceivedFile,
     facts: UploadFacts,
     owner: string,
+    ownerCreatedAt: number,
   ): Promise<StoredUpload | undefined> {
     const upload: StoredUpload = {
       id: randomBytes(16).toString("hex"),
@@ -313,7 +315,9 @@ export class FileStorage {
     };
     const saved = await this.#withHash(file.hash, async () => {
       // The record first, as an upload's: a sweep then sees the hash in use.
-      if (!await this.#store.setAvatar(owner, upload)) return false;
+      if (!await this.#store.setAvatar(owner, upload, ownerCreatedAt)) {
+        return false;
+      }
       try {
         await this.#contents.put(file.hash, file.path);
       } catch (error) {

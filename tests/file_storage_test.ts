@@ -29,7 +29,8 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
     uploadStreams: (id) => store.uploadStreams(id),
     uploadCarried: (id) => store.uploadCarried(id),
     hashInUse: (hash) => store.hashInUse(hash),
-    setAvatar: (userKey, upload) => store.setAvatar(userKey, upload),
+    setAvatar: (userKey, upload, createdAt) =>
+      store.setAvatar(userKey, upload, createdAt),
     removeAvatar: (userKey) => store.removeAvatar(userKey),
     findAvatar: (userKey) => store.findAvatar(userKey),
     listUploads: (after, limit) => store.listUploads(after, limit),

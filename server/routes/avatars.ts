@@ -124,6 +124,7 @@ export function avatarRoutes(node: ChatNode): Hono {
           },
           uploadFacts(image, image.type),
           owner.key,
+          owner.createdAt,
         );
         if (!saved) {
           return httpError(c, "bad_credentials", "The account is gone.");

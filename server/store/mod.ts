@@ -863,9 +863,16 @@ export interface FileStore {
    * Records `upload` (no quota check) as the account's profile picture, in
    * the commit that forgets the upload of the picture it replaces (whose
    * hash is then recorded for deletion if no upload uses it); false,
-   * recording nothing, when the account is gone.
+   * recording nothing, when the account is gone, or, given
+   * `accountCreatedAt` (when the account asking was created), when the
+   * name's account is another one: a picture sent by an account that was
+   * deleted while its body arrived never lands on the name's next holder.
    */
-  setAvatar(userKey: string, upload: StoredUpload): Promise<boolean>;
+  setAvatar(
+    userKey: string,
+    upload: StoredUpload,
+    accountCreatedAt?: number,
+  ): Promise<boolean>;
   /**
    * Removes the account's profile picture and forgets its upload, as a
    * replacement does; false when it had none.

@@ -214,15 +214,24 @@ export class PostgresFiles implements FileStore {
     }
   }
 
-  setAvatar(userKey: string, upload: StoredUpload): Promise<boolean> {
+  setAvatar(
+    userKey: string,
+    upload: StoredUpload,
+    accountCreatedAt?: number,
+  ): Promise<boolean> {
     // chat_save_upload takes the hash's deletion lock (no quota: 0); the
     // upload replaced goes with its row (the trigger avatars_gone). The
     // account's row is locked against its deletion until the commit.
     return this.#context.runRetryingConflicts((sql) =>
       sql.begin(async (tx) => {
-        const [account] = await tx`
-          SELECT 1 FROM accounts WHERE key = ${userKey} FOR KEY SHARE`;
-        if (!account) return false;
+        const [account] = await tx<{ created_at: string }[]>`
+          SELECT created_at FROM accounts WHERE key = ${userKey}
+          FOR KEY SHARE`;
+        if (
+          !account ||
+          (accountCreatedAt !== undefined &&
+            Number(account.created_at) !== accountCreatedAt)
+        ) return false;
         await tx`
           SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
             ${upload.type}, ${upload.size}, ${upload.uploader},

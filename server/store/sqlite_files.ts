@@ -192,13 +192,22 @@ export class SqliteFiles implements FileStore {
     });
   }
 
-  setAvatar(userKey: string, upload: StoredUpload): Promise<boolean> {
+  setAvatar(
+    userKey: string,
+    upload: StoredUpload,
+    accountCreatedAt?: number,
+  ): Promise<boolean> {
     // The upload replaced goes with its row (the trigger avatars_replaced).
     return this.#run(() =>
       this.#transaction(() => {
-        if (!this.#q("SELECT 1 FROM accounts WHERE key = ?").get(userKey)) {
-          return false;
-        }
+        const account = this.#q(
+          "SELECT created_at FROM accounts WHERE key = ?",
+        ).get(userKey) as { created_at: number } | undefined;
+        if (
+          !account ||
+          (accountCreatedAt !== undefined &&
+            Number(account.created_at) !== accountCreatedAt)
+        ) return false;
         this.#q(
           `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
              height, frames, created_at)

@@ -456,6 +456,22 @@ export function files(test: StoreTest): void {
     assert.deepEqual(await store.pendingFileDeletions("", 10), [picture.hash]);
   });
 
+  test("setAvatar for an account deleted since (its accountCreatedAt) sets nothing on the name's next holder; the holder's own time sets it", async (store) => {
+    const old = await store.createAccount(account("alice"));
+    assert.ok(old);
+    assert.equal(await store.deleteAccount("alice", "keep"), true);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const again = await store.createAccount(account("alice"));
+    assert.ok(again && again.createdAt !== old.createdAt);
+    const stale = { ...UPLOAD, id: "c1".repeat(16), name: "avatar" };
+    assert.equal(await store.setAvatar("alice", stale, old.createdAt), false);
+    assert.equal(await store.findAvatar("alice"), undefined);
+    assert.equal(await store.findUpload(stale.id), undefined);
+    const own = { ...stale, id: "d1".repeat(16) };
+    assert.equal(await store.setAvatar("alice", own, again.createdAt), true);
+    assert.deepEqual(await store.findAvatar("alice"), own);
+  });
+
   test("secret is stable per name", async (store) => {
     assert.equal(await store.secret("files"), await store.secret("files"));
     assert.notEqual(await store.secret("files"), await store.secret("other"));
