@@ -270,6 +270,61 @@ stores.test(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.test(
+  "a picture whose account is deleted while its body arrives is refused, and the name's next holder has none",
+  async (server) => {
+    const root = await member(server, "root");
+    const ann = await member(server, "ann");
+    let next: Awaited<ReturnType<typeof member>> | undefined;
+    // Told when the PUT's session has been read: the account it names is
+    // then the one deleted below, whatever the body does after.
+    const accounts = server.node.accounts;
+    const resumed = Promise.withResolvers<void>();
+    const resume = accounts.resume.bind(accounts);
+    accounts.resume = async (token) => {
+      const found = await resume(token);
+      resumed.resolve();
+      return found;
+    };
+    // By hand, with its length: fetch would send a stream chunked, and a
+    // chunked body is read whole before the route reads the session.
+    const { hostname, port } = new URL(server.url);
+    const socket = await Deno.connect({ hostname, port: Number(port) });
+    const encoder = new TextEncoder();
+    try {
+      await socket.write(encoder.encode(
+        `PUT /api/me/avatar HTTP/1.1\r\nhost: ${hostname}:${port}\r\n` +
+          `origin: ${server.url}\r\ncookie: ${ann.cookie}\r\n` +
+          `content-type: image/png\r\ncontent-length: ${PNG.length}\r\n` +
+          `connection: close\r\n\r\n`,
+      ));
+      await socket.write(PNG.subarray(0, 8));
+      await resumed.promise;
+      await root.client.ok("delete_account", { user: "ann", messages: "keep" });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      next = await member(server, "ann");
+      await socket.write(PNG.subarray(8));
+      const answer = new TextDecoder().decode(
+        await new Response(socket.readable).arrayBuffer(),
+      );
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      assert.match(answer, /"error":"bad_credentials"/);
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+      assert.equal(await server.node.store.findAvatar("ann"), undefined);
+    } finally {
+      try {
+        socket.close();
+      } catch {
+        // Closed with its readable, once the answer was read.
+      }
+      await root.client.close();
+      await ann.client.close();
+      await next?.client.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
 Deno.test("a profile picture that would eat into the disk reserve gets 507 insufficient_storage, and nothing changes", async () => {
   await withServer(async (server) => {
     const ann = await member(server, "ann");
