@@ -17,7 +17,7 @@ import {
   type ServerAddress,
   webpOfFrames,
 } from "./file_helpers.ts";
-import { TestClient, withServer } from "./harness.ts";
+import { PATIENT_WAIT_MS, TestClient, withServer } from "./harness.ts";
 import { AVATARS_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
@@ -324,6 +324,48 @@ stores.test(
   },
   { rateLimits: NO_RATE_LIMITS },
 );
+
+Deno.test("a chunked profile picture without a session is answered 401 before its body ends: none is read for nobody", async () => {
+  await withServer(async (server) => {
+    const { hostname, port } = new URL(server.url);
+    const socket = await Deno.connect({ hostname, port: Number(port) });
+    try {
+      await socket.write(new TextEncoder().encode(
+        `PUT /api/me/avatar HTTP/1.1\r\nhost: ${hostname}:${port}\r\n` +
+          `origin: ${server.url}\r\ncontent-type: image/png\r\n` +
+          `transfer-encoding: chunked\r\n\r\n8\r\n`,
+      ));
+      await socket.write(PNG.subarray(0, 8));
+      await socket.write(new TextEncoder().encode("\r\n"));
+      // The body never ends: only an answer that does not wait for it
+      // comes (the deadline, generous, only bounds a failure).
+      let answer = "";
+      const chunk = new Uint8Array(4096);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), PATIENT_WAIT_MS);
+      });
+      try {
+        while (!answer.includes("\r\n\r\n")) {
+          const read = await Promise.race([socket.read(chunk), late]);
+          if (read === null) break;
+          answer += new TextDecoder().decode(chunk.subarray(0, read));
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      // The server, having answered, drains what is left of the body for
+      // at most 500 ms (@hono/node-server), then closes the connection:
+      // waited for, so that its timer is done when the test ends.
+      while (await socket.read(chunk) !== null) {
+        // Nothing more comes.
+      }
+    } finally {
+      socket.close();
+    }
+  });
+});
 
 Deno.test("a profile picture that would eat into the disk reserve gets 507 insufficient_storage, and nothing changes", async () => {
   await withServer(async (server) => {

@@ -70,10 +70,18 @@ export function avatarRoutes(node: ChatNode): Hono {
     return wait > 0 ? httpFailure(c, rateLimited(wait)) : undefined;
   }
 
+  // The account of each PUT let through to its body.
+  const owners = new WeakMap<Context, Account>();
   routes.put(
     "/api/me/avatar",
-    limitBody(MAX_AVATAR_BYTES, tooLarge),
-    async (c) => {
+    // Before the body is read: a chunked one is read whole by limitBody,
+    // and was, up to 1 MiB, for a caller with no session or out of pace.
+    async (c, next) => {
+      // A length said to be too large is refused first, taking no pace.
+      if (Number(c.req.header("content-length")) > MAX_AVATAR_BYTES) {
+        await c.req.raw.body?.cancel().catch(() => {});
+        return tooLarge(c);
+      }
       const account = await changer(c);
       const declared = (c.req.header("content-type") ?? "").split(";")[0]
         .trim().toLowerCase();
@@ -86,7 +94,12 @@ export function avatarRoutes(node: ChatNode): Hono {
         await c.req.raw.body?.cancel().catch(() => {});
         return refusal;
       }
-      const owner = account as Account;
+      owners.set(c, account as Account);
+      await next();
+    },
+    limitBody(MAX_AVATAR_BYTES, tooLarge),
+    async (c) => {
+      const owner = owners.get(c)!;
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       // Against the --disk-reserve as an upload's bytes, released once
       // they are kept (the disk's free space then shows them) or dropped.
