@@ -286,8 +286,8 @@ stores.test(
       resumed.resolve();
       return found;
     };
-    // By hand, with its length: fetch would send a stream chunked, and a
-    // chunked body is read whole before the route reads the session.
+    // By hand, with its length as a browser sends it (fetch would send a
+    // stream chunked), its body held back after its first bytes.
     const { hostname, port } = new URL(server.url);
     const socket = await Deno.connect({ hostname, port: Number(port) });
     const encoder = new TextEncoder();
