@@ -174,6 +174,36 @@ stores.clients(
 );
 
 stores.clients(
+  "list_mentions follows a room through a rename (listed under its new name, @room too) and keeps a conversation's mention once its author's account is deleted",
+  async (pool) => {
+    const ann = await pool.register("ann"); // the first: an admin
+    const ben = await pool.register("ben");
+    const cat = await pool.register("cat");
+    await ann.ok("create_room", { room: "dev" });
+    await ben.ok("join_room", { room: "dev" });
+    const named = await say(ann, "dev", "@ben look");
+    const everyone = await say(ann, "dev", "@room deploy");
+    const direct = (await cat.ok("private_message", {
+      to: "ben",
+      text: "@ben psst",
+    })).message as { id: string };
+    await ann.ok("update_room", { room: "dev", name: "ops" });
+    await ann.ok("delete_account", { user: "cat", messages: "keep" });
+    const listed = (await ben.ok("list_mentions")) as unknown as {
+      mentions: { id: string; room?: string; user: string }[];
+    };
+    assert.deepEqual(
+      listed.mentions.map((m) => [m.id, m.room ?? null, m.user]),
+      [
+        [direct.id, null, "cat"],
+        [everyone.id, "ops", "ann"],
+        [named.id, "ops", "ann"],
+      ],
+    );
+  },
+);
+
+stores.clients(
   "list_mentions is forbidden to guests and invalid_message for a bad before or limit",
   async (pool) => {
     const ben = await pool.register("ben");
