@@ -52,6 +52,13 @@ browserTest(
       await bob.ok("send_message", { text: "@alice one more" });
       await items.first().filter({ hasText: "@alice one more" }).waitFor();
       assert.equal(await items.count(), 4);
+
+      // Ctrl+K over it: the quick switcher takes its place. Both open, two
+      // modal dialogs each pulled Tab back into itself (the switcher's
+      // list out of reach) and Escape closed both.
+      await page.keyboard.press("Control+K");
+      await page.getByTestId("switch-input").waitFor();
+      await panel.waitFor({ state: "detached" });
     } finally {
       await bob.close();
     }

@@ -67,6 +67,13 @@ export function switcherToggled(
     state.team.searchOpen.value = false;
     state.team.searchQuery.value = "";
     state.team.pinsOpen.value = false;
+    // The team's other dialogs too: two modal dialogs at once each pulled
+    // Tab back into itself (the switcher's list out of reach) and Escape
+    // closed both.
+    state.team.savedOpen.value = false;
+    state.team.mentionsOpen.value = false;
+    state.team.mentionsHeard.value = [];
+    state.team.thread.value = null;
     state.drawerOpen.value = false;
     state.membersOpen.value = false;
   });
