@@ -54,8 +54,8 @@ browserTest(
       assert.equal(await items.count(), 4);
 
       // Ctrl+K over it: the quick switcher takes its place. Both open, two
-      // modal dialogs each pulled Tab back into itself (the switcher's
-      // list out of reach) and Escape closed both.
+      // modal dialogs each pulled Tab back into itself and Escape closed
+      // both.
       await page.keyboard.press("Control+K");
       await page.getByTestId("switch-input").waitFor();
       await panel.waitFor({ state: "detached" });

@@ -68,8 +68,7 @@ export function switcherToggled(
     state.team.searchQuery.value = "";
     state.team.pinsOpen.value = false;
     // The team's other dialogs too: two modal dialogs at once each pulled
-    // Tab back into itself (the switcher's list out of reach) and Escape
-    // closed both.
+    // Tab back into itself (dom.ts keepTabInside) and Escape closed both.
     state.team.savedOpen.value = false;
     state.team.mentionsOpen.value = false;
     state.team.mentionsHeard.value = [];
