@@ -59,6 +59,19 @@ browserTest(
       await page.keyboard.press("Control+K");
       await page.getByTestId("switch-input").waitFor();
       await panel.waitFor({ state: "detached" });
+
+      // Search (Ctrl+Shift+F) from it closes it too: hidden behind the
+      // search dialog, it came back when the search closed.
+      await page.keyboard.press("Escape");
+      await page.getByTestId("quick-switcher").waitFor({ state: "detached" });
+      await page.getByTestId("mentions-open").click();
+      await items.first().waitFor();
+      await page.keyboard.press("Control+Shift+F");
+      const search = page.getByTestId("search-dialog");
+      await search.waitFor();
+      await page.keyboard.press("Escape");
+      await search.waitFor({ state: "detached" });
+      assert.equal(await panel.count(), 0);
     } finally {
       await bob.close();
     }

@@ -23,6 +23,9 @@ export function searchToggled(
     state.team.searchOpen.value = open;
     state.team.searchQuery.value = open ? query : "";
     if (open) state.team.pinsOpen.value = false;
+    // Hidden behind the search dialog, they came back as it closed.
+    if (open) state.team.savedOpen.value = false;
+    if (open) state.team.mentionsOpen.value = false;
     if (open) state.team.thread.value = null;
     if (open) state.switcherOpen.value = false;
   });
