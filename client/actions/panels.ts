@@ -72,6 +72,7 @@ export function switcherToggled(
     state.team.savedOpen.value = false;
     state.team.mentionsOpen.value = false;
     state.team.mentionsHeard.value = [];
+    state.team.threadsOpen.value = false;
     state.team.thread.value = null;
     state.drawerOpen.value = false;
     state.membersOpen.value = false;

@@ -26,6 +26,7 @@ export function searchToggled(
     // Hidden behind the search dialog, they came back as it closed.
     if (open) state.team.savedOpen.value = false;
     if (open) state.team.mentionsOpen.value = false;
+    if (open) state.team.threadsOpen.value = false;
     if (open) state.team.thread.value = null;
     if (open) state.switcherOpen.value = false;
   });
