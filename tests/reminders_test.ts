@@ -269,7 +269,9 @@ stores.database(
           await ann.ok("save_message", { id, remind_at: when });
         });
       } finally {
-        await before.shutdown();
+        // close, not shutdown: the harness's own folder (where uploads
+        // stage) goes with it; the database is in `dir`.
+        await before.close();
       }
       // The server is down past the reminder's time.
       await delay(Math.max(0, due - Date.now() + 50));
