@@ -284,6 +284,26 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "a reply that names made-up accounts notes no thread for them, only for the accounts it names",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await pool.register("cat");
+    const root = (await ann.ok("send_message", { text: "root" }))
+      .message as Message;
+    const ghosts = Array.from({ length: 49 }, (_, i) => `@ghost${i}`);
+    await reply(ben, root, `${ghosts.join(" ")} @cat`);
+    const store = server.node.store;
+    assert.deepEqual(await store.listThreads("ghost0", { limit: 10 }), []);
+    assert.deepEqual(await store.listThreads("ghost48", { limit: 10 }), []);
+    assert.deepEqual(
+      (await store.listThreads("cat", { limit: 10 })).map((t) => t.id),
+      [root.id],
+    );
+  },
+);
+
 stores.database(
   "upgrading: a server of before, whose store has no list of threads, notes and lists them after its first start",
   (options) =>

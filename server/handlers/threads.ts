@@ -74,10 +74,10 @@ export async function listReplies(
  * into every thread), in a conversation both sides, take part in the
  * thread of `rootId`, which moves to the reply's time; the author has
  * read it up to the reply. One commit
- * per reply (the root is publishThread's read). A name that is nobody's,
- * or someone who may not read the room, gets a row that list_threads
- * leaves out. Its failure is only logged: the reply is stored, and only
- * the list misses it.
+ * per reply (the root is publishThread's read). A name that is nobody's
+ * gets no row (accountsOf); someone who may not read the room gets one
+ * that list_threads leaves out. Its failure is only logged: the reply is
+ * stored, and only the list misses it.
  */
 async function noteReply(
   node: ChatNode,
@@ -87,7 +87,7 @@ async function noteReply(
   // A conversation's thread is both sides': every reply is addressed to
   // them (as Slack's direct messages), and nobody else may read it.
   const named = conversationUsers(root.stream) ??
-    namedKeys(reply.text, reply.authorKey);
+    await accountsOf(node, namedKeys(reply.text, reply.authorKey));
   await node.store.followThread({
     rootId: root.message.id,
     followers: [root.userKey, ...named],
@@ -95,6 +95,21 @@ async function noteReply(
     seq: reply.seq,
     at: Date.parse(reply.ts),
   });
+}
+
+/**
+ * Of the keys a reply @names, those of accounts, in order: one account
+ * read each (at most 50, MAX_MENTIONS), paid only by replies that name
+ * someone. A name that is nobody's got a row before (attack round 11):
+ * no account's deletion ever took it away, and every later reply to the
+ * thread moved its `last_at`, so 100 replies each naming 50 made-up names
+ * left 5,000 rows for each further reply to rewrite.
+ */
+async function accountsOf(node: ChatNode, keys: string[]): Promise<string[]> {
+  const found = await Promise.all(
+    keys.map((key) => node.store.findAccount(key)),
+  );
+  return keys.filter((_, i) => found[i] !== undefined);
 }
 
 /**
