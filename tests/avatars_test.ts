@@ -215,6 +215,35 @@ stores.test(
 );
 
 stores.test(
+  "an animated profile picture past the preview cap on all frames (100 megapixels) is refused, as GIF or WebP; one at the cap is taken",
+  async (server) => {
+    const ann = await member(server, "ann");
+    try {
+      for (
+        const past of [
+          gifOfFrames(101, 1000, 1000),
+          webpOfFrames(101, 1000, 1000),
+        ]
+      ) {
+        const refused = await putAvatar(server, past, { cookie: ann.cookie });
+        assert.deepEqual([refused.status, refused.body.error], [
+          400,
+          "invalid_message",
+        ]);
+      }
+      assert.equal((await getAvatar(server, "ann")).status, 404);
+      const taken = await putAvatar(server, gifOfFrames(100, 1000, 1000), {
+        cookie: ann.cookie,
+      });
+      assert.equal(taken.status, 200);
+      assert.equal((await getAvatar(server, "ann")).status, 200);
+    } finally {
+      await ann.client.close();
+    }
+  },
+);
+
+stores.test(
   "an account deleted takes its profile picture with it: it is no longer served, every connection hears it removed, and its bytes go",
   async (server) => {
     const root = await member(server, "root");

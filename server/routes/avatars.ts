@@ -14,6 +14,8 @@ import { inspectImage } from "../image_info.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure, rateLimited } from "../protocol/errors.ts";
+import { PREVIEW_MAX_ANIMATION_PIXELS } from "../protocol/limits.ts";
+import { isPreviewable } from "../protocol/previews.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { Account } from "../store/mod.ts";
 import { uploadFacts } from "../upload_facts.ts";
@@ -125,6 +127,21 @@ export function avatarRoutes(node: ChatNode): Hono {
             "invalid_message",
             `A profile picture is at most ${MAX_AVATAR_SIDE}×${MAX_AVATAR_SIDE} ` +
               `pixels; this one is ${image.width}×${image.height}.`,
+          );
+        }
+        // Shown beside every message of its account, to every reader,
+        // without a click: an animation past the cap on all frames that
+        // a shared file past it downloads (100 megapixels) was taken
+        // before (attack round 11: 1,000 frames of 1024 x 1024 in a
+        // 15 KiB GIF, a gigapixel for each reader's browser to draw).
+        if (!isPreviewable(image)) {
+          await Deno.remove(path).catch(() => {});
+          return httpError(
+            c,
+            "invalid_message",
+            `A profile picture's frames together are at most ` +
+              `${PREVIEW_MAX_ANIMATION_PIXELS} pixels; this one has ` +
+              `${image.frames} of ${image.width}×${image.height}.`,
           );
         }
         const saved = await node.files.saveAvatar(
