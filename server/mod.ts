@@ -90,6 +90,13 @@ export interface StartParts {
    * design.
    */
   tempDir?: string;
+  /**
+   * How long a node's claim holds a due reminder before any node may
+   * claim it again (reminders.ts); default: a minute. The door through
+   * which tests see a reminder whose firing failed fire again without
+   * waiting that long; no flag, setting or variable reaches it.
+   */
+  reminderLeaseMs?: number;
 }
 
 /** Starts a server; every setting left out takes its default. */
@@ -132,6 +139,7 @@ export async function startServer(
     passwords: parts.passwords,
     retentionDays: config.retentionDays,
     reminderSweepMs: config.reminderSweepMs,
+    reminderLeaseMs: parts.reminderLeaseMs,
   });
   await node.start();
   const maxConnections = config.maxConnections || connectionBudget();

@@ -103,6 +103,8 @@ export interface NodeParts {
   retentionDays?: number;
   /** How often saved messages' due reminders are fired (`--reminder-sweep`; default 5 s). */
   reminderSweepMs?: number;
+  /** How long a claim holds a due reminder (ms); default: a minute (reminders.ts). */
+  reminderLeaseMs?: number;
   /** Hosts and addresses webhooks and Web Push may call (`--webhook-allow`). */
   webhookAllow?: readonly string[];
   /** How outgoing calls' host names are resolved; default: the system's (tests play DNS). */
@@ -242,6 +244,7 @@ export class ChatNode {
     this.#reminders = new ReminderSweep({
       store: parts.store,
       everyMs: parts.reminderSweepMs ?? 5000,
+      leaseMs: parts.reminderLeaseMs,
       fire: (due) => fireReminder(this, due),
     });
     const guard = new OutboundGuard(parts.webhookAllow ?? [], parts.resolve);

@@ -5,9 +5,12 @@
  * the due ones (the store clears each in the step that answers it, so of
  * several nodes sweeping at once one fires it), and fires each: the
  * account's connections on every node get `reminder` through the broker,
- * and its browsers a Web Push as for a mention. A claimed reminder is
- * gone: a node that dies between the claim and the publish loses it (at
- * most once, as a push is), never fires it twice.
+ * and its browsers a Web Push as for a mention. A claim is a lease of
+ * `leaseMs`: the row is cleared only once the reminder fired, and one
+ * whose node died or failed to fire it is claimed again when its lease
+ * runs out, by any node (at least once: nothing acknowledged is lost).
+ * It fires twice only when a node fires it and dies before it confirms,
+ * or takes longer than the lease to; the client shows one line per id.
  */
 import { mayReadRecord } from "./access.ts";
 import { Coalesced } from "./coalesced.ts";
@@ -22,11 +25,19 @@ const logger = log("reminders");
 /** Reminders claimed at once: a short transaction, then their firing. */
 const BATCH = 100;
 
+/** How long a claim holds its reminders unless told (ms). */
+const LEASE_MS = 60_000;
+
 /** What {@link ReminderSweep} works on. */
 export interface ReminderSweepOptions {
-  store: Pick<Store, "claimDueReminders">;
+  store: Pick<Store, "claimDueReminders" | "confirmReminder">;
   /** How often a pass runs (ms). */
   everyMs: number;
+  /**
+   * How long a claim holds a reminder before another pass may claim it
+   * again (ms; a minute unless told): longer than a batch takes to fire.
+   */
+  leaseMs?: number;
   /** Fires one claimed reminder (fireReminder). */
   fire: (due: DueReminder) => Promise<void>;
 }
@@ -59,21 +70,26 @@ export class ReminderSweep {
     let fired = 0;
     try {
       while (!this.#closed) {
-        const due = await this.#options.store.claimDueReminders(
-          Date.now(),
-          BATCH,
-        );
+        const now = Date.now();
+        const { store, leaseMs = LEASE_MS } = this.#options;
+        const due = await store.claimDueReminders(now, BATCH, now + leaseMs);
         for (const reminder of due) {
           try {
             await this.#options.fire(reminder);
-            fired++;
           } catch (error) {
-            // Claimed, so gone: one that fails to fire is not retried
-            // (at most once), and the others of the batch still fire.
-            logger.error("A reminder failed to fire: {error}", {
+            // Not confirmed, so claimed again once its lease runs out; the
+            // others of the batch still fire.
+            logger.error("A reminder failed to fire, to retry: {error}", {
               error: (error as Error).message,
             });
+            continue;
           }
+          fired++;
+          await store.confirmReminder(
+            reminder.userKey,
+            reminder.id,
+            reminder.remindAt,
+          );
         }
         if (due.length < BATCH) break;
       }

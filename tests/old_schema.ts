@@ -18,7 +18,7 @@
  * left each thread, with its triggers; the accounts' custom status; the
  * rooms' archived flag; user groups; profile pictures; groups' skeletons;
  * the mentions' message ids, with their index and trigger; the saved
- * messages' reminders, with their index; the threads each account takes
+ * messages' reminders, with their index and leases; the threads each account takes
  * part in).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
@@ -119,6 +119,7 @@ async function rewindPostgres(
   if (before <= versionBefore(POSTGRES_MIGRATIONS, REMINDERS_MIGRATION)) {
     await sql`DROP INDEX saved_messages_due`;
     await sql`ALTER TABLE saved_messages DROP COLUMN remind_at`;
+    await sql`ALTER TABLE saved_messages DROP COLUMN remind_lease`;
   }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MENTION_IDS_MIGRATION)) {
     await sql`DROP TRIGGER mentions_message_id ON mentions`;
@@ -240,6 +241,7 @@ function rewindSqlite(db: DatabaseSync, marker: string): void {
   if (before <= versionBefore(SQLITE_MIGRATIONS, REMINDERS_MIGRATION)) {
     db.exec("DROP INDEX saved_messages_due");
     db.exec("ALTER TABLE saved_messages DROP COLUMN remind_at");
+    db.exec("ALTER TABLE saved_messages DROP COLUMN remind_lease");
   }
   if (before <= versionBefore(SQLITE_MIGRATIONS, MENTION_IDS_MIGRATION)) {
     db.exec("DROP TRIGGER mentions_message_id");

@@ -3,7 +3,8 @@
  * carrying it, and the `reminder` event each node's sweep fires once when
  * it is due (reminders.ts), through a real server on SQLite and, when
  * PostgreSQL is installed, on a database of its own; two nodes firing each
- * once; a restart firing one due while the server was down.
+ * once; a restart firing one due while the server was down; one whose
+ * publish failed firing once its claim's lease ran out.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -292,6 +293,54 @@ stores.database(
       }
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+stores.database(
+  "a reminder whose publish fails is not lost: its claim is not confirmed, and once its lease runs out a sweep fires it and clears it",
+  async (options) => {
+    // A short lease (the part tests get; a minute by default) so that the
+    // claim of the failed firing runs out soon; the test waits for the
+    // event and the confirmation, never the clock.
+    const server = await startTestServer({ ...options, ...SWEEP }, {
+      reminderLeaseMs: 300,
+    });
+    try {
+      await withPool(server, async (pool) => {
+        const ann = await pool.register("ann");
+        const id = await sent(ann, "renew the passport");
+        await ann.ok("save_message", { id, remind_at: ahead(3600_000) });
+        // The first publish of the reminder fails, as a broker gone for a
+        // moment or a node dying between the claim and the publish would.
+        const { node } = server;
+        const publish = node.publish.bind(node);
+        let attempts = 0;
+        node.publish = (topic, action, data, more) => {
+          if (action === "reminder" && ++attempts === 1) {
+            throw new Error("the broker is gone");
+          }
+          return publish(topic, action, data, more);
+        };
+        const confirm = node.store.confirmReminder.bind(node.store);
+        const confirmed = Promise.withResolvers<boolean>();
+        node.store.confirmReminder = async (...args) => {
+          const done = await confirm(...args);
+          confirmed.resolve(done);
+          return done;
+        };
+        await node.store.setReminder("ann", id, Date.now() - 1);
+        const fired = await ann.event("reminder", (d) => d.id === id, {
+          timeoutMs: PATIENT_WAIT_MS,
+        });
+        assert.equal((fired.data.message as { id: string }).id, id);
+        assert.equal(await confirmed.promise, true);
+        assert.ok(attempts >= 2, `${attempts} publishes`);
+        const [row] = await node.store.listSaved("ann", { limit: 10 });
+        assert.deepEqual(row, { id, savedAt: row.savedAt });
+      });
+    } finally {
+      await server.close();
     }
   },
 );

@@ -1738,11 +1738,17 @@ export interface SavedRow {
   id: string;
   /** When the account saved it (ms since the epoch). */
   savedAt: number;
-  /** When the account is to be reminded of it (ms), while one is set. */
+  /**
+   * When the account is to be reminded of it (ms), while one is set and
+   * not claimed: one being fired is as good as fired.
+   */
   remindAt?: number;
 }
 
-/** A reminder the sweep claimed (`claimDueReminders`): cleared already. */
+/**
+ * A reminder the sweep claimed (`claimDueReminders`): held until its lease
+ * runs out, cleared by `confirmReminder` once fired.
+ */
 export interface DueReminder {
   userKey: string;
   /** The saved message's id. */
@@ -1794,11 +1800,27 @@ export interface SavedStore {
     remindAt: number | null,
   ): Promise<boolean>;
   /**
-   * Claims up to `limit` reminders due at `now`, the earliest first:
-   * clears them and answers them, in one atomic step, so that of several
-   * claimers at once (nodes sharing the store) each reminder goes to one.
+   * Claims up to `limit` reminders due at `now` and not held by a lease
+   * still running, the earliest first: leases them until `until` (ms) and
+   * answers them, in one atomic step, so that of several claimers at once
+   * (nodes sharing the store) each reminder goes to one. A claim not
+   * confirmed (`confirmReminder`) before its lease runs out is claimed
+   * again: delivery at least once, when a node dies between the two.
    */
-  claimDueReminders(now: number, limit: number): Promise<DueReminder[]>;
+  claimDueReminders(
+    now: number,
+    limit: number,
+    until: number,
+  ): Promise<DueReminder[]>;
+  /**
+   * Clears a claimed reminder once fired: true when it was still the one
+   * due at `remindAt` (one set again meanwhile stays, to fire at its time).
+   */
+  confirmReminder(
+    userKey: string,
+    id: string,
+    remindAt: number,
+  ): Promise<boolean>;
 }
 
 /**

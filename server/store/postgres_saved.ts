@@ -49,12 +49,16 @@ export class PostgresSaved implements SavedStore {
     return this.#context.run(async (sql) => {
       const rows = page.before === undefined
         ? await sql<SavedSqlRow[]>`
-          SELECT message_id, saved_at, remind_at FROM saved_messages
+          SELECT message_id, saved_at,
+            CASE WHEN remind_lease IS NULL THEN remind_at END AS remind_at
+          FROM saved_messages
           WHERE user_key = ${userKey}
           ORDER BY saved_at DESC, message_id COLLATE "C" DESC
           LIMIT ${page.limit}`
         : await sql<SavedSqlRow[]>`
-          SELECT s.message_id, s.saved_at, s.remind_at FROM saved_messages s
+          SELECT s.message_id, s.saved_at,
+            CASE WHEN s.remind_lease IS NULL THEN s.remind_at END AS remind_at
+          FROM saved_messages s
           JOIN saved_messages b
             ON b.user_key = s.user_key AND b.message_id = ${page.before}
           WHERE s.user_key = ${userKey}
@@ -72,36 +76,55 @@ export class PostgresSaved implements SavedStore {
     remindAt: number | null,
   ): Promise<boolean> {
     return this.#context.run(async (sql) => {
-      const changed =
-        await sql`UPDATE saved_messages SET remind_at = ${remindAt}
+      const changed = await sql`UPDATE saved_messages
+        SET remind_at = ${remindAt}, remind_lease = NULL
         WHERE user_key = ${userKey} AND message_id = ${id}
           AND remind_at IS DISTINCT FROM ${remindAt}::bigint`;
       return changed.count > 0;
     });
   }
 
-  claimDueReminders(now: number, limit: number): Promise<DueReminder[]> {
+  claimDueReminders(
+    now: number,
+    limit: number,
+    until: number,
+  ): Promise<DueReminder[]> {
     // One statement: the rows read are locked, the ones another node holds
-    // skipped (it fires them), and each is cleared as it is answered, so
-    // nodes claiming at once never fire one twice.
+    // skipped (it leases them), and each is leased as it is answered, so
+    // nodes claiming at once never claim one twice in a lease.
     return this.#context.run(async (sql) => {
       const rows = await sql<
         (SavedSqlRow & { user_key: string; remind_at: string })[]
       >`
         WITH due AS (
-          SELECT user_key, message_id, remind_at FROM saved_messages
+          SELECT user_key, message_id FROM saved_messages
           WHERE remind_at IS NOT NULL AND remind_at <= ${now}
+            AND (remind_lease IS NULL OR remind_lease <= ${now})
           ORDER BY remind_at LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
-        UPDATE saved_messages s SET remind_at = NULL FROM due
+        UPDATE saved_messages s SET remind_lease = ${until} FROM due
         WHERE s.user_key = due.user_key AND s.message_id = due.message_id
-        RETURNING s.user_key, s.message_id, s.saved_at, due.remind_at`;
+        RETURNING s.user_key, s.message_id, s.saved_at, s.remind_at`;
       return rows.map((row) => ({
         userKey: row.user_key,
         id: row.message_id,
         savedAt: Number(row.saved_at),
         remindAt: Number(row.remind_at),
       }));
+    });
+  }
+
+  confirmReminder(
+    userKey: string,
+    id: string,
+    remindAt: number,
+  ): Promise<boolean> {
+    return this.#context.run(async (sql) => {
+      const changed = await sql`UPDATE saved_messages
+        SET remind_at = NULL, remind_lease = NULL
+        WHERE user_key = ${userKey} AND message_id = ${id}
+          AND remind_at = ${remindAt}`;
+      return changed.count > 0;
     });
   }
 }

@@ -2973,8 +2973,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- Reminders on saved messages (save_message's remind_at), as in
   -- SQLite's: ms since the epoch, NULL for none, and a partial index of
   -- the rows with one, which the nodes' sweeps claim from (FOR UPDATE SKIP
-  -- LOCKED, postgres_saved.ts) so that each fires once.
+  -- LOCKED, postgres_saved.ts) so that each is claimed once per lease;
+  -- remind_lease (ms) as SQLite's: cleared with remind_at once published,
+  -- claimed again once run out.
   ALTER TABLE saved_messages ADD COLUMN remind_at BIGINT;
+  ALTER TABLE saved_messages ADD COLUMN remind_lease BIGINT;
   CREATE INDEX saved_messages_due ON saved_messages (remind_at)
     WHERE remind_at IS NOT NULL;
   `,

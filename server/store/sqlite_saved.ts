@@ -61,12 +61,16 @@ export class SqliteSaved implements SavedStore {
     return this.#run(() => {
       const rows = page.before === undefined
         ? this.#q(
-          `SELECT message_id, saved_at, remind_at FROM saved_messages
+          `SELECT message_id, saved_at,
+             CASE WHEN remind_lease IS NULL THEN remind_at END AS remind_at
+           FROM saved_messages
            WHERE user_key = ?
            ORDER BY saved_at DESC, message_id DESC LIMIT ?`,
         ).all(userKey, page.limit)
         : this.#q(
-          `SELECT s.message_id, s.saved_at, s.remind_at FROM saved_messages s
+          `SELECT s.message_id, s.saved_at,
+             CASE WHEN s.remind_lease IS NULL THEN s.remind_at END AS remind_at
+           FROM saved_messages s
            JOIN saved_messages b
              ON b.user_key = s.user_key AND b.message_id = ?
            WHERE s.user_key = ?
@@ -85,30 +89,37 @@ export class SqliteSaved implements SavedStore {
     return this.#run(() =>
       Number(
         this.#q(
-          `UPDATE saved_messages SET remind_at = ?
+          `UPDATE saved_messages SET remind_at = ?, remind_lease = NULL
            WHERE user_key = ? AND message_id = ? AND remind_at IS NOT ?`,
         ).run(remindAt, userKey, id, remindAt).changes,
       ) > 0
     );
   }
 
-  claimDueReminders(now: number, limit: number): Promise<DueReminder[]> {
-    // Read and cleared in one transaction of the one writer: a second
-    // claimer finds them cleared.
+  claimDueReminders(
+    now: number,
+    limit: number,
+    until: number,
+  ): Promise<DueReminder[]> {
+    // Read and leased in one transaction of the one writer: a second
+    // claimer finds them held until the lease runs out.
     return this.#run(() =>
       this.#transaction(() => {
         const due = this.#q(
           `SELECT user_key, message_id, saved_at, remind_at
            FROM saved_messages
            WHERE remind_at IS NOT NULL AND remind_at <= ?
+             AND (remind_lease IS NULL OR remind_lease <= ?)
            ORDER BY remind_at LIMIT ?`,
-        ).all(now, limit) as unknown as (SavedSqlRow & { user_key: string })[];
-        const clear = this.#q(
-          `UPDATE saved_messages SET remind_at = NULL
+        ).all(now, now, limit) as unknown as (SavedSqlRow & {
+          user_key: string;
+        })[];
+        const lease = this.#q(
+          `UPDATE saved_messages SET remind_lease = ?
            WHERE user_key = ? AND message_id = ?`,
         );
         return due.map((row) => {
-          clear.run(row.user_key, row.message_id);
+          lease.run(until, row.user_key, row.message_id);
           return {
             userKey: row.user_key,
             id: row.message_id,
@@ -117,6 +128,21 @@ export class SqliteSaved implements SavedStore {
           };
         });
       })
+    );
+  }
+
+  confirmReminder(
+    userKey: string,
+    id: string,
+    remindAt: number,
+  ): Promise<boolean> {
+    return this.#run(() =>
+      Number(
+        this.#q(
+          `UPDATE saved_messages SET remind_at = NULL, remind_lease = NULL
+           WHERE user_key = ? AND message_id = ? AND remind_at = ?`,
+        ).run(userKey, id, remindAt).changes,
+      ) > 0
     );
   }
 }

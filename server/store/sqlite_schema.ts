@@ -869,8 +869,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- holds only the rows with a reminder: each node's sweep (reminders.ts)
   -- reads the due ones from its start, a range of the few set, never a
   -- scan of every saved row. Cost: one more index write per reminder set
-  -- or fired; none for a save without one.
+  -- or fired; none for a save without one. remind_lease is until when (ms)
+  -- the node that claimed a due reminder holds it: the row is cleared only
+  -- once that node published it, and a lease run out (the node died or
+  -- failed to publish) lets any node claim it again: at least once.
   ALTER TABLE saved_messages ADD COLUMN remind_at INTEGER;
+  ALTER TABLE saved_messages ADD COLUMN remind_lease INTEGER;
   CREATE INDEX saved_messages_due ON saved_messages (remind_at)
     WHERE remind_at IS NOT NULL;
   `,

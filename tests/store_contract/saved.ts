@@ -1,8 +1,8 @@
 /**
  * The store contract for saved messages: saveMessage, unsaveMessage and
  * listSaved, one row per account and message, capped per account, gone
- * with the account; and their reminders (setReminder, claimDueReminders),
- * each claimed once.
+ * with the account; and their reminders (setReminder, claimDueReminders,
+ * confirmReminder), each claimed once per lease until confirmed.
  */
 import assert from "node:assert/strict";
 import { account, type StoreTest } from "./support.ts";
@@ -95,7 +95,7 @@ export function savedMessages(test: StoreTest): void {
     },
   );
 
-  test("claimDueReminders answers the reminders due, the earliest first, up to its limit, clears them so that they are claimed once, and keeps their messages saved", async (store) => {
+  test("claimDueReminders answers the reminders due, the earliest first, up to its limit, leases them so that they are claimed once in their lease, and confirmReminder clears them, keeping their messages saved", async (store) => {
     await store.saveMessage("ann", "m1", 1_000, 10);
     await store.saveMessage("ann", "m2", 2_000, 10);
     await store.saveMessage("ben", "m1", 3_000, 10);
@@ -104,15 +104,18 @@ export function savedMessages(test: StoreTest): void {
     await store.setReminder("ann", "m2", 10_000);
     await store.setReminder("ben", "m1", 20_000);
     await store.setReminder("ben", "m3", 90_000);
-    assert.deepEqual(await store.claimDueReminders(5_000, 10), []);
-    assert.deepEqual(await store.claimDueReminders(40_000, 2), [
+    assert.deepEqual(await store.claimDueReminders(5_000, 10, 65_000), []);
+    assert.deepEqual(await store.claimDueReminders(40_000, 2, 100_000), [
       { userKey: "ann", id: "m2", savedAt: 2_000, remindAt: 10_000 },
       { userKey: "ben", id: "m1", savedAt: 3_000, remindAt: 20_000 },
     ]);
-    assert.deepEqual(await store.claimDueReminders(40_000, 10), [
+    assert.deepEqual(await store.claimDueReminders(40_000, 10, 100_000), [
       { userKey: "ann", id: "m1", savedAt: 1_000, remindAt: 30_000 },
     ]);
-    assert.deepEqual(await store.claimDueReminders(40_000, 10), []);
+    assert.deepEqual(await store.claimDueReminders(40_000, 10, 100_000), []);
+    assert.equal(await store.confirmReminder("ann", "m2", 10_000), true);
+    assert.equal(await store.confirmReminder("ann", "m1", 30_000), true);
+    assert.equal(await store.confirmReminder("ann", "m1", 30_000), false);
     assert.deepEqual(await store.listSaved("ann", { limit: 10 }), [
       { id: "m2", savedAt: 2_000 },
       { id: "m1", savedAt: 1_000 },
@@ -123,6 +126,38 @@ export function savedMessages(test: StoreTest): void {
     );
   });
 
+  test("a claimed reminder not confirmed is claimed again once its lease runs out, and a confirmed one never", async (store) => {
+    await store.saveMessage("ann", "m1", 1_000, 10);
+    await store.saveMessage("ann", "m2", 1_000, 10);
+    await store.setReminder("ann", "m1", 2_000);
+    await store.setReminder("ann", "m2", 2_000);
+    const ids = async (now: number) =>
+      (await store.claimDueReminders(now, 10, now + 60_000))
+        .map((due) => due.id).toSorted();
+    assert.deepEqual(await ids(3_000), ["m1", "m2"]);
+    assert.equal(await store.confirmReminder("ann", "m1", 2_000), true);
+    assert.deepEqual(await ids(62_999), []);
+    assert.deepEqual(await ids(63_000), ["m2"]);
+    assert.deepEqual(await ids(100_000), []);
+    assert.equal(await store.confirmReminder("ann", "m2", 2_000), true);
+    assert.deepEqual(await ids(1_000_000), []);
+  });
+
+  test("a reminder set again while claimed keeps its new time: the claim's confirmReminder leaves it, and it is due then", async (store) => {
+    await store.saveMessage("ann", "m1", 1_000, 10);
+    await store.setReminder("ann", "m1", 2_000);
+    assert.equal(
+      (await store.claimDueReminders(3_000, 10, 63_000)).length,
+      1,
+    );
+    assert.equal(await store.setReminder("ann", "m1", 10_000), true);
+    assert.equal(await store.confirmReminder("ann", "m1", 2_000), false);
+    assert.deepEqual(await store.claimDueReminders(9_000, 10, 69_000), []);
+    assert.deepEqual(await store.claimDueReminders(10_000, 10, 70_000), [
+      { userKey: "ann", id: "m1", savedAt: 1_000, remindAt: 10_000 },
+    ]);
+  });
+
   test("two claimers at once claim each due reminder once between them", async (store) => {
     const ids = Array.from({ length: 40 }, (_, i) => `m${i}`);
     for (const id of ids) {
@@ -130,9 +165,12 @@ export function savedMessages(test: StoreTest): void {
       await store.setReminder("ann", id, 2_000);
     }
     const claims = await Promise.all(
-      Array.from({ length: 4 }, () => store.claimDueReminders(3_000, 15)),
+      Array.from(
+        { length: 4 },
+        () => store.claimDueReminders(3_000, 15, 63_000),
+      ),
     );
-    const more = await store.claimDueReminders(3_000, 100);
+    const more = await store.claimDueReminders(3_000, 100, 63_000);
     const claimed = [...claims.flat(), ...more].map((due) => due.id);
     assert.deepEqual(claimed.toSorted(), ids.toSorted());
   });
@@ -148,7 +186,7 @@ export function savedMessages(test: StoreTest): void {
     await store.unsaveMessage("ann", "m1");
     await store.deleteAccount("ann", "keep");
     assert.deepEqual(
-      (await store.claimDueReminders(3_000, 10)).map((due) => due.id),
+      (await store.claimDueReminders(3_000, 10, 63_000)).map((due) => due.id),
       ["m3"],
     );
   });
