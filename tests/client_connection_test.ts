@@ -2179,6 +2179,37 @@ test("connection keeps a draft typed while offline and sends it once back, unles
   assert.deepEqual(server.waiting, [], "the older text is not sent");
 });
 
+test("connection shows a reminder once however often the server fires it, and again when it comes due at another time", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida");
+  const reminder = (remindAt: string) =>
+    server.socket.push({
+      action: "reminder",
+      data: {
+        id: "m1",
+        saved_at: "2026-12-06T10:00:00.000Z",
+        remind_at: remindAt,
+        message: roomMessage(1),
+      },
+    });
+  // At least once: a node that stopped before clearing it fires it again.
+  reminder("2026-12-06T11:00:00.000Z");
+  reminder("2026-12-06T11:00:00.000Z");
+  await until(() => r.incoming.length === 1, "the first reminder rang");
+  await settle();
+  assert.deepEqual(r.incoming.map((i) => i.body), [
+    "Reminder: message 1",
+  ]);
+  assert.equal(state.team.reminders.value.length, 1);
+  // Set again after it fired: the new time rings.
+  reminder("2026-12-07T09:00:00.000Z");
+  await until(() => r.incoming.length === 2, "the reminder set again rang");
+  assert.deepEqual(
+    state.team.reminders.value.map((line) => line.remind_at),
+    ["2026-12-07T09:00:00.000Z"],
+  );
+});
+
 test("connection reads every saved id after each login and resume, over what it heard before, keeping what it hears while the read is on its way", async (r) => {
   const { server, state } = r;
   await loginAsAccount(r, "ida");

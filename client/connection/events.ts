@@ -100,6 +100,13 @@ export interface ServerEventsOptions {
 export class ServerEvents {
   #state: AppState;
   #options: ServerEventsOptions;
+  /**
+   * The reminders this page has shown, by id and due time: the server
+   * fires one at least once, so a second `reminder` for the same (its
+   * node stopped between the event and clearing it) rings nothing. A few
+   * bytes a reminder, for the page's life.
+   */
+  #remindersShown = new Set<string>();
 
   constructor(state: AppState, options: ServerEventsOptions) {
     this.#state = state;
@@ -369,9 +376,13 @@ export class ServerEvents {
   /**
    * A saved message's reminder came due: a line atop the saved panel, its
    * Remind me shown unset, and a sound and notification as a mention's
-   * (the page's settings and do not disturb hold them as they do those).
+   * (the page's settings and do not disturb hold them as they do those);
+   * once for each id and due time.
    */
   #reminder(event: ReminderEvent): void {
+    const shown = `${event.id} ${event.remind_at}`;
+    if (this.#remindersShown.has(shown)) return;
+    this.#remindersShown.add(shown);
     const state = this.#state;
     teamActions.reminderHeard(state, event);
     this.#options.saved({ id: event.id, saved: true, remind_at: null });
