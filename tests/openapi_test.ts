@@ -1002,6 +1002,8 @@ async function savedSteps(
   });
   const route = "/api/saved/{id}";
   const path = `/api/saved/${posted.body.message.id}`;
+  // A reminder a day ahead: far from the request's time on a busy machine.
+  const ahead = new Date(Date.now() + 24 * 3600_000).toISOString();
   const step = (
     method: string,
     route: string,
@@ -1011,6 +1013,17 @@ async function savedSteps(
   ): Step => ({ method, route, path, options, status });
   return [
     step("PUT", route, path, 200),
+    step("PUT", route, path, 200, { ...user, body: { remind_at: ahead } }),
+    step("PUT", route, path, 200, { ...user, body: { remind_at: null } }),
+    step("PUT", route, path, 400, {
+      ...user,
+      body: { remind_at: "2000-01-01T00:00:00Z" },
+    }),
+    step("PUT", route, path, 415, {
+      ...user,
+      body: "{}",
+      headers: { "content-type": "text/plain" },
+    }),
     step("PUT", route, "/api/saved/nope", 404),
     step("PUT", route, path, 403, {}),
     step("GET", "/api/saved", "/api/saved?limit=10", 200),

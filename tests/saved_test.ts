@@ -331,6 +331,55 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "REST PUT /api/saved/:id takes remind_at as save_message does: sets it, answers and tells it, clears it with null, keeps it when left out, and refuses a time past or a body not JSON",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const token = ann.token!;
+    const { message } = await ann.ok("send_message", { text: "later" });
+    const id = (message as { id: string }).id;
+    const put = (
+      options: { body?: unknown; headers?: Record<string, string> },
+    ) => call(server, "PUT", `/api/saved/${id}`, { token, ...options });
+    // An hour ahead: far from any clock race.
+    const when = new Date(Date.now() + 3600_000).toISOString();
+    const set = await put({ body: { remind_at: when } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual(set.body, { id, saved: true, remind_at: when });
+    const told = await ann.event("saved", (d) => d.id === id);
+    assert.deepEqual(told.data, { id, saved: true, remind_at: when });
+    // Read from the store: list_saved's bucket (search's) is a few a second.
+    const remindAt = async () => {
+      const [row] = await server.node.store.listSaved("ann", { limit: 1 });
+      return row.remindAt === undefined
+        ? undefined
+        : new Date(row.remindAt).toISOString();
+    };
+    assert.equal(await remindAt(), when);
+    // Without a body, or with one without remind_at, the reminder stays.
+    assert.deepEqual((await put({})).body, { id, saved: true });
+    assert.deepEqual((await put({ body: {} })).body, { id, saved: true });
+    assert.equal(await remindAt(), when);
+    const past = await put({
+      body: { remind_at: new Date(Date.now() - 60_000).toISOString() },
+    });
+    assert.equal(past.status, 400);
+    assert.equal(past.body.error, "invalid_message");
+    const notIso = await put({ body: { remind_at: "tomorrow" } });
+    assert.equal(notIso.status, 400);
+    assert.equal(notIso.body.error, "invalid_message");
+    const text = await put({
+      body: JSON.stringify({ remind_at: null }),
+      headers: { "content-type": "text/plain" },
+    });
+    assert.equal(text.status, 415);
+    assert.equal(await remindAt(), when, "a refused body changes nothing");
+    const cleared = await put({ body: { remind_at: null } });
+    assert.deepEqual(cleared.body, { id, saved: true, remind_at: null });
+    assert.equal(await remindAt(), undefined);
+  },
+);
+
 stores.database(
   "upgrading: a server of before, whose store has no saved messages, saves and lists them after its first start",
   (options) =>

@@ -11,7 +11,8 @@ import { z } from "zod";
 import { listSaved, saveMessage, unsaveMessage } from "../handlers/saved.ts";
 import type { ChatNode } from "../node.ts";
 import { SAVED_MAX_LIMIT } from "../protocol/limits.ts";
-import { listSavedData, lookup } from "../protocol/schemas.ts";
+import { listSavedData, lookup, saveMessageData } from "../protocol/schemas.ts";
+import { jsonIfAny } from "../http/json_only.ts";
 import { answerAsCaller, type ApiLimits } from "./caller.ts";
 import { BEARER, errors, json } from "./openapi.ts";
 import { message } from "./schemas.ts";
@@ -30,7 +31,19 @@ const savedState = z.object({
   id: z.string(),
   /** True when it is saved now. */
   saved: z.boolean(),
+  /** The reminder set (ISO 8601, UTC) or cleared (null), when asked to. */
+  remind_at: z.string().nullable().optional(),
 }).openapi("SavedState");
+
+/** PUT's body, which may be left out: a save without a reminder change. */
+const saveBody = z.object({
+  /**
+   * A time ahead, at most a year (ISO 8601 with its offset), to be
+   * reminded of the message then; null clears its reminder; left out, the
+   * reminder stays as it is.
+   */
+  remind_at: saveMessageData.shape.remind_at,
+}).openapi("SaveMessage");
 
 const savedReply = z.object({
   saved: z.array(z.object({
@@ -94,12 +107,19 @@ export function savedRoutes(
       path: "/api/saved/{id}",
       summary: "Save a message",
       description:
-        "As the WebSocket `save_message`: a message the caller may read (otherwise 404 `message_not_found`), at most 1000 an account (403 `too_many_saved`); saving one saved already answers the same. Every socket of the account gets `saved`. Limited with the account's `mark_read`.",
+        'As the WebSocket `save_message`: a message the caller may read (otherwise 404 `message_not_found`), at most 1000 an account (403 `too_many_saved`); saving one saved already answers the same. The body may be left out; `{"remind_at"}` sets its reminder (a time ahead, at most a year; otherwise 400 `invalid_message`) or clears it (null), and the answer carries it. Every socket of the account gets `saved` when something changed. Limited with the account\'s `mark_read`.',
       security: BEARER,
-      request: { params: idParam },
+      middleware: [jsonIfAny],
+      request: {
+        params: idParam,
+        body: {
+          content: { "application/json": { schema: saveBody } },
+          required: false,
+        },
+      },
       responses: {
         200: json(savedState, "Saved"),
-        ...errors(400, 401, 403, 404, 413, 429),
+        ...errors(400, 401, 403, 404, 413, 415, 429),
       },
     }),
     (c) =>
@@ -108,7 +128,11 @@ export function savedRoutes(
         node,
         limits,
         "read",
-        (ctx) => saveMessage(ctx, c.req.valid("param")),
+        (ctx) =>
+          saveMessage(ctx, {
+            ...c.req.valid("json"),
+            ...c.req.valid("param"),
+          }),
       ),
   );
 

@@ -29,6 +29,22 @@ export function notJson(c: Context): Response | undefined {
 }
 
 /**
+ * {@link jsonOnly} for a route whose body may be left out: a request with
+ * no body (no Content-Type, no length) goes on, one with a body of another
+ * type than JSON is refused, rather than read as none (the route's
+ * validator takes a body of another type for an empty one).
+ */
+export async function jsonIfAny(
+  c: Context,
+  next: Next,
+): Promise<Response | void> {
+  const sent = c.req.header("content-type") !== undefined ||
+    Number(c.req.header("content-length") ?? 0) > 0 ||
+    c.req.header("transfer-encoding") !== undefined;
+  return (sent ? notJson(c) : undefined) ?? await next();
+}
+
+/**
  * Refuses (415) a webhook post that is neither JSON nor Slack's form
  * (`application/x-www-form-urlencoded`, its `payload=<json>`). The route's
  * form validator would read `multipart/form-data` too, which the API does
