@@ -9,14 +9,22 @@
  * The messages go to the rooms in turn, their ids in the order sent.
  * `bob` is named by one message in 500 (2,000 at the defaults), `busy` by
  * one in 50 (20,000), 1,000 other accounts by one in 10 between them
- * (100,000 rows), and one in 2,000 is an `@room` (500 markers); `bob` and
- * `busy` are members of the first 20 rooms. Prints the median of `runs`
+ * (100,000 rows), and one in 2,000 is an `@room` (500 markers, all in
+ * r11); one more in 40 is an `@room` in five rooms neither is in (r21,
+ * r61, ...: 25,000 markers a page of theirs must not walk past); `bob`
+ * and `busy` are members of the first 20 rooms. Prints the median of `runs`
  * reads of a page of 50 for each, the newest and one from the middle,
- * then each store's plan of the statement of the account's own rows (for
- * the page from the middle).
+ * then each store's plans of the statements of the account's own rows and
+ * of its rooms' `@room` markers (for the page from the middle).
  */
-import { OWN_MENTIONS as PG_PAGE } from "../server/store/postgres_mentions.ts";
-import { OWN_MENTIONS as SQLITE_PAGE } from "../server/store/sqlite_mentions.ts";
+import {
+  OWN_MENTIONS as PG_PAGE,
+  ROOM_MENTIONS as PG_ROOMS,
+} from "../server/store/postgres_mentions.ts";
+import {
+  OWN_MENTIONS as SQLITE_PAGE,
+  ROOM_MENTIONS as SQLITE_ROOMS,
+} from "../server/store/sqlite_mentions.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import type { Store } from "../server/store/mod.ts";
@@ -45,7 +53,7 @@ function mentioned(n: number): string[] {
   if (n % 500 === 7) keys.push("bob");
   if (n % 50 === 3) keys.push("busy");
   if (n % 10 === 1) keys.push(`o${n % 1000}`);
-  if (n % 2000 === 11) keys.push(ROOM_MENTION_KEY);
+  if (n % 2000 === 11 || n % 40 === 21) keys.push(ROOM_MENTION_KEY);
   return keys;
 }
 
@@ -107,13 +115,15 @@ await withSqlite(SqliteStore, {
     }
   },
   analyzed(db) {
-    console.log("SQLite's plan:");
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${SQLITE_PAGE}`).all(
-      "busy",
-      nth(Math.floor(total / 2)).id,
-      PAGE,
-    ) as { detail: string }[];
-    for (const row of plan) console.log(`  ${row.detail}`);
+    for (const statement of [SQLITE_PAGE, SQLITE_ROOMS]) {
+      console.log("SQLite's plan:");
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(
+        "busy",
+        nth(Math.floor(total / 2)).id,
+        PAGE,
+      ) as { detail: string }[];
+      for (const row of plan) console.log(`  ${row.detail}`);
+    }
   },
   use: (store) => measure("SQLite", store),
 });
@@ -141,7 +151,8 @@ await withPostgres(PostgresStore, "mentions", async ({ sql, open }) => {
         CASE WHEN n % 500 = 7 THEN 'bob' END,
         CASE WHEN n % 50 = 3 THEN 'busy' END,
         CASE WHEN n % 10 = 1 THEN 'o' || (n % 1000) END,
-        CASE WHEN n % 2000 = 11 THEN ${ROOM_MENTION_KEY} END]) k
+        CASE WHEN n % 2000 = 11 OR n % 40 = 21
+          THEN ${ROOM_MENTION_KEY} END]) k
     WHERE k IS NOT NULL`;
   await sql`
     INSERT INTO memberships (user_key, room_key, joined_at)
@@ -154,10 +165,12 @@ await withPostgres(PostgresStore, "mentions", async ({ sql, open }) => {
   } finally {
     await store.close();
   }
-  console.log("PostgreSQL's plan:");
-  const plan = await sql.unsafe(
-    `EXPLAIN (ANALYZE, BUFFERS) ${PG_PAGE}`,
-    ["busy", nth(Math.floor(total / 2)).id, PAGE],
-  );
-  for (const row of plan) console.log(`  ${row["QUERY PLAN"]}`);
+  for (const statement of [PG_PAGE, PG_ROOMS]) {
+    console.log("PostgreSQL's plan:");
+    const plan = await sql.unsafe(
+      `EXPLAIN (ANALYZE, BUFFERS) ${statement}`,
+      ["busy", nth(Math.floor(total / 2)).id, PAGE],
+    );
+    for (const row of plan) console.log(`  ${row["QUERY PLAN"]}`);
+  }
 });

@@ -21,12 +21,20 @@ export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
    ${LISTED} AND n.user_key = $1
    ORDER BY n.message_id DESC LIMIT $3`;
 
-/** The same of the `@room` markers of the rooms the account is a member of. */
-export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM mentions n
-   ${LISTED} AND n.user_key = '${ROOM_MENTION_KEY}'
-     AND n.stream IN (SELECT b.room_key FROM memberships b
-       WHERE b.user_key = $1)
-   ORDER BY n.message_id DESC LIMIT $3`;
+/**
+ * The same of the `@room` markers of the rooms the account is a member
+ * of: for each of its rooms, that room's markers walked newest first on
+ * the partial index mentions_room_markers (stream, message_id) and
+ * stopped at $3, the rooms' pages merged. Only its rooms' markers are
+ * read, at most $3 probes a room, not every marker of the server.
+ */
+export const ROOM_MENTIONS = `SELECT r.id FROM memberships b
+   CROSS JOIN LATERAL (SELECT n.message_id AS id FROM mentions n
+     ${LISTED} AND n.user_key = '${ROOM_MENTION_KEY}'
+       AND n.stream = b.room_key
+     ORDER BY n.message_id DESC LIMIT $3) r
+   WHERE b.user_key = $1
+   ORDER BY r.id DESC LIMIT $3`;
 
 /**
  * PostgresStore's list of the messages that mention an account

@@ -21,11 +21,16 @@ export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
    ${LISTED} AND n.user_key = ?1
    ORDER BY n.message_id DESC LIMIT ?3`;
 
-/** The same of the `@room` markers of the rooms the account is a member of. */
-export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM mentions n
-   ${LISTED} AND n.user_key = '${ROOM_MENTION_KEY}'
-     AND n.stream IN (SELECT b.room_key FROM memberships b
-       WHERE b.user_key = ?1)
+/**
+ * The same of the `@room` markers of the rooms the account is a member
+ * of: each of its rooms' markers read from the partial index
+ * mentions_room_markers (stream, message_id), so that only its rooms'
+ * markers are read, not every marker of the server.
+ */
+export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM memberships b
+   JOIN mentions n INDEXED BY mentions_room_markers
+     ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
+   ${LISTED} AND b.user_key = ?1
    ORDER BY n.message_id DESC LIMIT ?3`;
 
 /**

@@ -899,4 +899,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     ON thread_follows (user_key, last_at, root_id);
   CREATE INDEX thread_follows_root ON thread_follows (root_id);
   `,
+  `
+  -- The @room markers of an account's rooms (list_mentions): a
+  -- partial index of the markers alone by (stream, message_id), so that a
+  -- page reads the markers of the account's rooms only, each room's
+  -- newest first, not the server's markers newest first keeping those of
+  -- its rooms (which walked past every marker of the rooms it is not in).
+  -- Cost: one more index entry per @room message, none for others.
+  CREATE INDEX mentions_room_markers ON mentions (stream, message_id)
+    WHERE user_key = '@room';
+  `,
 ];

@@ -62,6 +62,49 @@ export function mentionLists(test: StoreTest): void {
     assert.deepEqual(await store.listMentions("bob", { limit: 10 }), []);
   });
 
+  test("listMentions merges the @room markers of each of the account's rooms newest first, with its own, pages them, and lists no marker of a room it is not in", async (store) => {
+    for (const room of ["dev", "ops", "ext"]) {
+      await store.createRoom(room, room);
+    }
+    for (const room of ["general", "dev", "ops"]) {
+      await store.addMember("bob", room);
+    }
+    const room = async (key: string, text = "@room look") =>
+      (await store.appendMessage(draft(key, text, { roomWide: true })))
+        .message.id;
+    const listed = [];
+    for (const key of ["general", "dev", "ext", "ops", "dev", "ext"]) {
+      const id = await room(key);
+      if (key !== "ext") listed.push(id);
+    }
+    const [own] = await append(store, "ext", ["@bob in a room not his"]);
+    const gone = await room("ops");
+    await store.updateMessage(gone, { deleted: true });
+    listed.push(own.id, await room("general"));
+    const newest = listed.reverse();
+    assert.deepEqual(
+      await store.listMentions("bob", { limit: 10 }),
+      newest,
+    );
+    const pages = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await store.listMentions("bob", {
+        ...(before === undefined ? {} : { before }),
+        limit: 2,
+      });
+      if (page.length === 0) break;
+      pages.push(page);
+      before = page.at(-1);
+    }
+    assert.deepEqual(pages, [
+      newest.slice(0, 2),
+      newest.slice(2, 4),
+      newest.slice(4, 6),
+    ]);
+    assert.deepEqual(await store.listMentions("carol", { limit: 10 }), []);
+  });
+
   test("listMentions leaves out deleted messages, those of authors the account ignores, and a deleted room's", async (store) => {
     await store.createRoom("dev", "dev");
     const [gone, kept] = await append(store, "general", ["@bob a", "@bob b"]);
