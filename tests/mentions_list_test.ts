@@ -5,10 +5,19 @@
  * and, when PostgreSQL is installed, on a fresh PostgreSQL database.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import postgres from "postgres";
+import type { Config } from "../server/config.ts";
+import { AFTER_EVERY_ID } from "../server/store/mention_pages.ts";
+import { ROOM_MENTIONS as POSTGRES_ROOM_MENTIONS } from "../server/store/postgres_mentions.ts";
+import { ROOM_MENTIONS as SQLITE_ROOM_MENTIONS } from "../server/store/sqlite_mentions.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, type TestClient, wentOffline } from "./harness.ts";
-import { MENTION_IDS_MIGRATION } from "./store_contract/support.ts";
+import {
+  MENTION_IDS_MIGRATION,
+  ROOM_MARKERS_MIGRATION,
+} from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
@@ -271,6 +280,68 @@ stores.database(
         texts.push((await server.node.store.findMessage(id))?.message.text);
       }
       assert.deepEqual(texts, ["@ben second", "@ben first"]);
+    }),
+);
+
+/**
+ * The plan of a page of an account's rooms' `@room` markers, one string.
+ * PostgreSQL is told not to scan (its tables here are a few rows, which a
+ * scan reads fastest), so that it names an index whenever one fits.
+ */
+async function roomMarkersPlan(
+  options: Partial<Config>,
+  dbPath: string,
+): Promise<string> {
+  const args = ["ben", AFTER_EVERY_ID, 50];
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`SET enable_seqscan = off`;
+      const rows = await sql.unsafe(`EXPLAIN ${POSTGRES_ROOM_MENTIONS}`, args);
+      return rows.map((row) => row["QUERY PLAN"]).join("\n");
+    } finally {
+      await sql.end();
+    }
+  }
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    return db.prepare(`EXPLAIN QUERY PLAN ${SQLITE_ROOM_MENTIONS}`)
+      .all(...args).map((row) => row.detail).join("\n");
+  } finally {
+    db.close();
+  }
+}
+
+stores.database(
+  "upgrading: a server of before's @room markers get an index by room, which a page of list_mentions reads from each of the account's rooms instead of every marker of the server",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const ann = await pool.register("ann");
+        const ben = await pool.register("ben");
+        await ann.ok("create_room", { room: "dev" });
+        await say(ann, "dev", "@room not for ben");
+        await say(ann, "general", "@room for ben");
+        await ben.ok("list_mentions");
+      },
+      old: {
+        marker: ROOM_MARKERS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server, dbPath) => {
+      const plan = await roomMarkersPlan(options, dbPath);
+      assert.match(plan, /mentions_room_markers/);
+      assert.doesNotMatch(plan, /mentions_newest/);
+      // The memberships are read first, then each room's markers.
+      assert.doesNotMatch(plan, /SCAN n/);
+      const ids = await server.node.store.listMentions("ben", { limit: 10 });
+      const texts = [];
+      for (const id of ids) {
+        texts.push((await server.node.store.findMessage(id))?.message.text);
+      }
+      assert.deepEqual(texts, ["@room for ben"]);
     }),
 );
 

@@ -18,8 +18,8 @@
  * left each thread, with its triggers; the accounts' custom status; the
  * rooms' archived flag; user groups; profile pictures; groups' skeletons;
  * the mentions' message ids, with their index and trigger; the saved
- * messages' reminders, with their index and leases; the threads each account takes
- * part in).
+ * messages' reminders, with their index and leases; the threads each
+ * account takes part in; the index of the @room markers by room).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -56,6 +56,7 @@ import {
   PRIVATE_WEBHOOKS_MIGRATION,
   REMINDERS_MIGRATION,
   REPLIES_GONE_MIGRATION,
+  ROOM_MARKERS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   STATUS_MIGRATION,
   THREAD_FOLLOWS_MIGRATION,
@@ -113,6 +114,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, ROOM_MARKERS_MIGRATION)) {
+    await sql`DROP INDEX mentions_room_markers`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, THREAD_FOLLOWS_MIGRATION)) {
     await sql`DROP TABLE thread_follows`;
   }
@@ -235,6 +239,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, ROOM_MARKERS_MIGRATION)) {
+    db.exec("DROP INDEX mentions_room_markers");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, THREAD_FOLLOWS_MIGRATION)) {
     db.exec("DROP TABLE thread_follows");
   }

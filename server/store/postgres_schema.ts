@@ -3003,7 +3003,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX thread_follows_root ON thread_follows (root_id);
   `,
   `
-  -- The @room markers of an account's rooms (list_mentions) (as SQLite's): a
+  -- The @room markers of an account's rooms (list_mentions), as SQLite's: a
   -- partial index of the markers alone by (stream, message_id), so that a
   -- page reads the markers of the account's rooms only, each room's
   -- newest first, not the server's markers newest first keeping those of

@@ -25,10 +25,13 @@ export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
  * The same of the `@room` markers of the rooms the account is a member
  * of: each of its rooms' markers read from the partial index
  * mentions_room_markers (stream, message_id), so that only its rooms'
- * markers are read, not every marker of the server.
+ * markers are read, not every marker of the server. CROSS JOIN keeps
+ * the memberships outside (SQLite's way to fix the order of a join):
+ * else the planner may scan every marker and probe each room's
+ * membership, as many rows as the walk it replaces.
  */
 export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM memberships b
-   JOIN mentions n INDEXED BY mentions_room_markers
+   CROSS JOIN mentions n INDEXED BY mentions_room_markers
      ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
    ${LISTED} AND b.user_key = ?1
    ORDER BY n.message_id DESC LIMIT ?3`;

@@ -337,6 +337,10 @@ export const REMINDERS_MIGRATION = "Reminders on saved messages";
 export const THREAD_FOLLOWS_MIGRATION =
   "Threads the account takes part in (list_threads)";
 
+/** Text of the migration that indexes the @room markers by room. */
+export const ROOM_MARKERS_MIGRATION =
+  "The @room markers of an account's rooms (list_mentions)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
