@@ -12,7 +12,9 @@
  * (100,000 rows), and one in 2,000 is an `@room` (500 markers, all in
  * r11); one more in 40 is an `@room` in five rooms neither is in (r21,
  * r61, ...: 25,000 markers a page of theirs must not walk past); `bob`
- * and `busy` are members of the first 20 rooms. Prints the median of `runs`
+ * and `busy` are members of the first 20 rooms; `aside`, named by one in
+ * 500 as `bob` is, is a member of 20 rooms with no marker (r160 to r179
+ * at the defaults): its page of markers reads none. Prints the median of `runs`
  * reads of a page of 50 for each, the newest and one from the middle,
  * then each store's plans of the statements of the account's own rows and
  * of its rooms' `@room` markers (for the page from the middle).
@@ -51,6 +53,7 @@ function nth(n: number) {
 function mentioned(n: number): string[] {
   const keys = [];
   if (n % 500 === 7) keys.push("bob");
+  if (n % 500 === 9) keys.push("aside");
   if (n % 50 === 3) keys.push("busy");
   if (n % 10 === 1) keys.push(`o${n % 1000}`);
   if (n % 2000 === 11 || n % 40 === 21) keys.push(ROOM_MENTION_KEY);
@@ -61,7 +64,7 @@ async function measure(label: string, store: Store): Promise<void> {
   console.log(
     `${label}: ${total} messages in ${rooms} rooms; load ${load()}`,
   );
-  for (const who of ["bob", "busy"]) {
+  for (const who of ["bob", "busy", "aside"]) {
     const newest = await timedMedian(
       runs,
       () => store.listMentions(who, { limit: PAGE }),
@@ -112,6 +115,7 @@ await withSqlite(SqliteStore, {
     for (let r = 0; r < MEMBER_ROOMS; r++) {
       member.run("bob", `r${r}`);
       member.run("busy", `r${r}`);
+      member.run("aside", `r${rooms - 40 + r}`);
     }
   },
   analyzed(db) {
@@ -150,6 +154,7 @@ await withPostgres(PostgresStore, "mentions", async ({ sql, open }) => {
       LATERAL unnest(ARRAY[
         CASE WHEN n % 500 = 7 THEN 'bob' END,
         CASE WHEN n % 50 = 3 THEN 'busy' END,
+        CASE WHEN n % 500 = 9 THEN 'aside' END,
         CASE WHEN n % 10 = 1 THEN 'o' || (n % 1000) END,
         CASE WHEN n % 2000 = 11 OR n % 40 = 21
           THEN ${ROOM_MENTION_KEY} END]) k
@@ -158,6 +163,10 @@ await withPostgres(PostgresStore, "mentions", async ({ sql, open }) => {
     INSERT INTO memberships (user_key, room_key, joined_at)
     SELECT u, 'r' || r, 1 FROM generate_series(0, ${MEMBER_ROOMS - 1}::int) r,
       unnest(ARRAY['bob', 'busy']) u`;
+  await sql`
+    INSERT INTO memberships (user_key, room_key, joined_at)
+    SELECT 'aside', 'r' || (${rooms - 40}::int + r), 1
+    FROM generate_series(0, ${MEMBER_ROOMS - 1}::int) r`;
   await sql`ANALYZE`;
   const store = await open();
   try {
