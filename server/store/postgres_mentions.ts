@@ -40,8 +40,8 @@ export const ROOM_MENTIONS = `SELECT r.id FROM memberships b
  * PostgresStore's list of the messages that mention an account
  * (MentionStore; postgres.ts lends it to the store), as SQLite's
  * (sqlite_mentions.ts): the account's range of (user_key, message_id)
- * walked newest first and stopped once the page is full, its rooms'
- * `@room` markers likewise, the two pages merged.
+ * walked newest first and stopped once the page is full, each of its
+ * rooms' `@room` markers likewise (ROOM_MENTIONS), the pages merged.
  */
 export class PostgresMentions implements MentionStore {
   #context: PostgresContext;

@@ -45,8 +45,9 @@ export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM memberships b
  * checked against its message (by the (stream, seq) index), and the walk
  * stops once the page is full, so a page costs about `limit` probes
  * however many mentions the account has. Its rooms' `@room` markers are
- * walked likewise (the server's markers newest first, those of its rooms
- * kept), and the two pages merged: the newest `limit` of both. A message
+ * read room by room (ROOM_MENTIONS: every marker of its rooms, sorted; a
+ * cost in its rooms' markers, never the server's), and the two pages
+ * merged: the newest `limit` of both. A message
  * never has both rows: one with the `@room` marker has no row of a name
  * beside it (mentions.ts roomMarker).
  */
