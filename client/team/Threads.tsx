@@ -9,9 +9,7 @@
  * have changed (`replies_updated`, `thread_read`: threadsHeard).
  */
 
-import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
 import { type AppServices, useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import type { ThreadEntry } from "../connection/replies.ts";
@@ -21,6 +19,7 @@ import { plainText } from "../markup.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, messagePlace, type Place, placeKey } from "./api.ts";
 import { ThreadsIcon } from "./icons.tsx";
+import { usePagedList } from "./listed_messages.tsx";
 
 /** Threads the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
@@ -66,34 +65,17 @@ async function openThread(
 export function ThreadsPanel(): JSX.Element {
   const services = useApp();
   const { state } = services;
-  const list = useSignal<ThreadEntry[] | null>(null);
-  // The `before` of the next page; null after the last.
-  const next = useSignal<string | null>(null);
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  const live = useRef(true);
-  const load = async (before: string | null) => {
-    busy.value = true;
+  // The first page, and again when a thread may have changed.
+  const paged = usePagedList<ThreadEntry>(async (before) => {
     const result = await services.connection.request("list_threads", {
       limit: PANEL_PAGE,
       ...(before === null ? {} : { before }),
     });
-    if (!live.current) return;
-    busy.value = false;
-    error.value = result.ok ? null : result.error.message;
-    if (!result.ok) return;
-    const { threads } = result.data;
-    list.value = before === null
-      ? threads
-      : [...(list.value ?? []), ...threads];
-    next.value = result.data.next;
-  };
-  const heard = state.team.threadsHeard.value;
-  // The first page, and again when a thread may have changed.
-  useEffect(() => {
-    void load(null);
-  }, [heard]);
-  useEffect(() => () => live.current = false, []);
+    if (!result.ok) return result;
+    const { threads, next } = result.data;
+    return { ok: true, data: { items: threads, next } };
+  }, state.team.threadsHeard.value);
+  const { list, next, error } = paged;
   const shown = list.value ?? [];
   return (
     <Dialog
@@ -157,8 +139,8 @@ export function ThreadsPanel(): JSX.Element {
           type="button"
           class="button ghost search-more"
           data-testid="threads-more"
-          disabled={busy.value}
-          onClick={() => void load(next.value)}
+          disabled={paged.busy.value}
+          onClick={paged.more}
         >
           {t("threads.more")}
         </button>

@@ -40,12 +40,14 @@ export interface PagedList<T> {
 }
 
 /**
- * Reads a list's first page when the panel opens, then the next each time
+ * Reads a list's first page when the panel opens (and again, in place of
+ * the pages read, each time `again` changes), then the next each time
  * `more` is called, each page added after the others; an answer that
  * comes after the panel closed is dropped.
  */
 export function usePagedList<T>(
   page: (before: string | null) => Promise<Result<ListPage<T>>>,
+  again?: unknown,
 ): PagedList<T> {
   const list = useSignal<T[] | null>(null);
   const next = useSignal<string | null>(null);
@@ -59,13 +61,15 @@ export function usePagedList<T>(
     busy.value = false;
     error.value = result.ok ? null : result.error.message;
     if (!result.ok) return;
-    list.value = [...(list.value ?? []), ...result.data.items];
+    list.value = before === null
+      ? result.data.items
+      : [...(list.value ?? []), ...result.data.items];
     next.value = result.data.next;
   };
   useEffect(() => {
     void load(null);
-    return () => live.current = false;
-  }, []);
+  }, [again]);
+  useEffect(() => () => live.current = false, []);
   return { list, next, busy, error, more: () => void load(next.value) };
 }
 
