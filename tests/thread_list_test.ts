@@ -304,6 +304,46 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "a thread whose root a deleted account wrote is not the thread of the name's next holder, whatever replies come after",
+  async (pool, server) => {
+    const ann = await pool.register("ann"); // the first: an admin
+    const ben = await pool.register("ben");
+    const root = (await ben.ok("send_message", { text: "ben's root" }))
+      .message as Message;
+    await ann.ok("delete_account", { user: "ben", messages: "keep" });
+    await reply(ann, root, "too late, ben");
+    // Nobody holds the name: no row waits for its next holder.
+    assert.deepEqual(
+      await server.node.store.listThreads("ben", { limit: 10 }),
+      [],
+    );
+    const newBen = await pool.register("ben");
+    await reply(ann, root, "still here?");
+    assert.deepEqual(await threads(newBen), []);
+    assert.deepEqual(await threads(ann), [["ben's root", 2, false]]);
+  },
+);
+
+stores.clients(
+  "a guest's reply notes no thread for its name, which an account of that name takes later; the root's author still hears of it",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const root = (await ann.ok("send_message", { text: "ann's root" }))
+      .message as Message;
+    const gus = await pool.guest("gus");
+    await reply(gus, root, "a guest answers");
+    assert.deepEqual(
+      await server.node.store.listThreads("gus", { limit: 10 }),
+      [],
+    );
+    assert.deepEqual(await threads(ann), [["ann's root", 1, true]]);
+    await gus.close();
+    const account = await pool.register("gus");
+    assert.deepEqual(await threads(account), []);
+  },
+);
+
 stores.database(
   "upgrading: a server of before, whose store has no list of threads, notes and lists them after its first start",
   (options) =>

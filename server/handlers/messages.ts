@@ -140,6 +140,7 @@ export async function sendMessage(
     if (replyTo !== undefined) {
       afterReply(node, roomKey, replyTo, {
         authorKey: member.userKey,
+        guest: member.guest,
         seq: message.seq,
         ts: message.ts,
         text: message.text,

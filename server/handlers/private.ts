@@ -119,6 +119,7 @@ export async function privateMessage(
     if (replyTo !== undefined) {
       afterReply(node, stream, replyTo, {
         authorKey: member.userKey,
+        guest: member.guest,
         seq: message.seq,
         ts: message.ts,
         text: message.text,

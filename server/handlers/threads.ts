@@ -75,8 +75,9 @@ export async function listReplies(
  * thread of `rootId`, which moves to the reply's time; the author has
  * read it up to the reply. One commit
  * per reply (the root is publishThread's read). A name that is nobody's
- * gets no row (accountsOf); someone who may not read the room gets one
- * that list_threads leaves out. Its failure is only logged: the reply is
+ * gets no row (accountsOf), nor a guest, nor a room root's author whose
+ * account is gone (rootAuthor); someone who may not read the room gets
+ * one that list_threads leaves out. Its failure is only logged: the reply is
  * stored, and only the list misses it.
  */
 async function noteReply(
@@ -86,15 +87,37 @@ async function noteReply(
 ): Promise<void> {
   // A conversation's thread is both sides': every reply is addressed to
   // them (as Slack's direct messages), and nobody else may read it.
-  const named = conversationUsers(root.stream) ??
-    await accountsOf(node, namedKeys(reply.text, reply.authorKey));
+  const followers = conversationUsers(root.stream) ?? [
+    ...await rootAuthor(node, root),
+    ...await accountsOf(node, namedKeys(reply.text, reply.authorKey)),
+  ];
   await node.store.followThread({
     rootId: root.message.id,
-    followers: [root.userKey, ...named],
-    authorKey: reply.authorKey,
+    followers,
+    // A guest keeps no list: a row under its name would be the thread of
+    // the account that takes the name later.
+    ...(reply.guest ? {} : { authorKey: reply.authorKey }),
     seq: reply.seq,
     at: Date.parse(reply.ts),
   });
+}
+
+/**
+ * The room root's author as a follower: its key when the account that
+ * holds the name now held it when the root was written; none for a
+ * guest's root, a hook's, an anonymised one or a deleted account's. Its
+ * name's next holder got the thread before, with every later reply. One
+ * account read a reply.
+ */
+async function rootAuthor(
+  node: ChatNode,
+  root: MessageRecord,
+): Promise<string[]> {
+  const account = await node.store.findAccount(root.userKey);
+  return account !== undefined &&
+      account.createdAt <= Date.parse(root.message.ts)
+    ? [root.userKey]
+    : [];
 }
 
 /**
@@ -172,6 +195,8 @@ async function publishThread(
 export interface SentReply {
   /** Name key of its author. */
   authorKey: string;
+  /** True when a guest sent it. */
+  guest: boolean;
   seq: number;
   /** When it was sent, ISO 8601. */
   ts: string;

@@ -1858,8 +1858,11 @@ export interface ThreadReply {
   rootId: string;
   /** Who takes part from now on: the root's author, those it @names. */
   followers: readonly string[];
-  /** The reply's author, who has read its thread up to the reply. */
-  authorKey: string;
+  /**
+   * The reply's author, who has read its thread up to the reply; none for
+   * a guest's reply (a guest keeps no list of threads).
+   */
+  authorKey?: string;
   /** The reply's seq in its stream. */
   seq: number;
   /** When it was sent (ms since the epoch). */

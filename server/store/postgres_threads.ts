@@ -1,6 +1,6 @@
 import type { ThreadReply, ThreadRow, ThreadStore } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
-import { threadRow } from "./sqlite_threads.ts";
+import { threadKeys, threadRow } from "./sqlite_threads.ts";
 
 /**
  * PostgresStore's threads an account takes part in (ThreadStore;
@@ -15,7 +15,7 @@ export class PostgresThreads implements ThreadStore {
   }
 
   followThread(reply: ThreadReply): Promise<void> {
-    const keys = [...new Set([reply.authorKey, ...reply.followers])];
+    const keys = threadKeys(reply);
     return this.#context.run(async (sql) => {
       // Two statements, each safe to run again: the new rows, then every
       // row of the thread moved to `at` and the author's read mark.
@@ -27,7 +27,7 @@ export class PostgresThreads implements ThreadStore {
       await sql`
         UPDATE thread_follows SET
           last_at = GREATEST(last_at, ${reply.at}),
-          last_read_seq = CASE WHEN user_key = ${reply.authorKey}
+          last_read_seq = CASE WHEN user_key = ${reply.authorKey ?? null}
             THEN GREATEST(last_read_seq, ${reply.seq}) ELSE last_read_seq END
         WHERE root_id = ${reply.rootId}`;
     });

@@ -25,13 +25,14 @@ export class SqliteThreads implements ThreadStore {
           `INSERT INTO thread_follows (user_key, root_id, last_at)
            VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
         );
-        for (const key of new Set([reply.authorKey, ...reply.followers])) {
+        for (const key of threadKeys(reply)) {
           add.run(key, reply.rootId, reply.at);
         }
         this.#q(
           `UPDATE thread_follows SET last_at = ?
            WHERE root_id = ? AND last_at < ?`,
         ).run(reply.at, reply.rootId, reply.at);
+        if (reply.authorKey === undefined) return;
         this.#q(
           `UPDATE thread_follows SET last_read_seq = ?
            WHERE user_key = ? AND root_id = ? AND last_read_seq < ?`,
@@ -86,6 +87,16 @@ export class SqliteThreads implements ThreadStore {
       return (rows as unknown as ThreadSqlRow[]).map(threadRow);
     });
   }
+}
+
+/** Whose rows a reply adds (both stores): its author's and its followers'. */
+export function threadKeys(reply: ThreadReply): string[] {
+  return [
+    ...new Set([
+      ...reply.authorKey === undefined ? [] : [reply.authorKey],
+      ...reply.followers,
+    ]),
+  ];
 }
 
 /** A row of thread_follows as read. */

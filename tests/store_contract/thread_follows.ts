@@ -65,6 +65,25 @@ export function threadFollows(test: StoreTest): void {
     assert.deepEqual(await ids({ before: "nope", limit: 2 }), []);
   });
 
+  test("followThread without an author (a guest's reply) adds the followers' rows and moves them, and reads for nobody", async (store) => {
+    await store.followThread(reply("r1", "ben", 2, 1_000, ["ann"]));
+    await store.followThread({
+      rootId: "r1",
+      followers: ["ann", "cid"],
+      seq: 3,
+      at: 2_000,
+    });
+    assert.deepEqual(await store.listThreads("ann", { limit: 10 }), [
+      { id: "r1", lastAt: 2_000, lastReadSeq: 0 },
+    ]);
+    assert.deepEqual(await store.listThreads("ben", { limit: 10 }), [
+      { id: "r1", lastAt: 2_000, lastReadSeq: 2 },
+    ]);
+    assert.deepEqual(await store.listThreads("cid", { limit: 10 }), [
+      { id: "r1", lastAt: 2_000, lastReadSeq: 0 },
+    ]);
+  });
+
   test("markThreadRead moves an account's read mark forward only, and only in a thread it follows; unfollowThread forgets one", async (store) => {
     await store.followThread(reply("r1", "ben", 2, 1_000, ["ann"]));
     assert.equal(await store.markThreadRead("ann", "r1", 2), true);
