@@ -213,6 +213,29 @@ stores.clients(
 );
 
 stores.clients(
+  "list_mentions leaves out what was written before the account held its name: a guest's mention under it, a deleted account's, an @room of then",
+  async (pool) => {
+    const ann = await pool.register("ann"); // the first: an admin
+    const gus = await pool.guest("gus");
+    await say(ann, "general", "@gus welcome");
+    await gus.close();
+    await pool.register("ben");
+    await ann.ok("delete_account", { user: "ben", messages: "keep" });
+    await say(ann, "general", "@ben where did you go?");
+    await say(ann, "general", "@room an old notice");
+    const newGus = await pool.register("gus");
+    const newBen = await pool.register("ben");
+    const listed = async (client: TestClient) =>
+      ((await client.ok("list_mentions")) as unknown as Listed).mentions;
+    assert.deepEqual(await listed(newGus), []);
+    assert.deepEqual(await listed(newBen), []);
+    const fresh = await say(ann, "general", "@room @ben @gus now");
+    assert.deepEqual((await listed(newBen)).map((m) => m.id), [fresh.id]);
+    assert.deepEqual((await listed(newGus)).map((m) => m.id), [fresh.id]);
+  },
+);
+
+stores.clients(
   "list_mentions is forbidden to guests and invalid_message for a bad before or limit",
   async (pool) => {
     const ben = await pool.register("ben");

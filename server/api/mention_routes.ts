@@ -37,7 +37,7 @@ export function mentionRoutes(
       path: "/api/mentions",
       summary: "The messages that mention the caller",
       description:
-        "As the WebSocket `list_mentions`: the messages that mention the caller (by name, by a group of its, by an `@here` that reached it, by an `@room` of a room it is a member of) in every room and conversation, newest first, at most `limit` (1 to 100, default 50), each as `history` gives it; not its own, deleted ones, those of accounts it ignores nor those it may not read now, so a page may hold fewer while `next` (the `before` of the next page) is not null. Limited with the account's `search`.",
+        "As the WebSocket `list_mentions`: the messages that mention the caller (by name, by a group of its, by an `@here` that reached it, by an `@room` of a room it is a member of) in every room and conversation, newest first, at most `limit` (1 to 100, default 50), each as `history` gives it; not its own, deleted ones, those of accounts it ignores, those written before the caller's account held its name nor those it may not read now, so a page may hold fewer while `next` (the `before` of the next page) is not null. Limited with the account's `search`.",
       security: BEARER,
       request: { query: mentionsQuery },
       responses: {

@@ -17,7 +17,8 @@ import { readable } from "./message_updates.ts";
  * gives it (a room's with its `room`, a conversation's with `user` and
  * `to`). The store leaves out the account's own, the deleted and those of
  * accounts it ignores; those it may not read now (a private room left, a
- * room it is banned from) are left out here, so a page may hold fewer
+ * room it is banned from) and those written before the account held its
+ * name are left out here, so a page may hold fewer
  * than `limit` while `next` (the `before` of the next page, the id of the
  * last one the page read) is not null.
  */
@@ -46,6 +47,10 @@ export async function listMentions(
     const record = await node.store.findMessage(id);
     // Gone or deleted since the store's read: as if it were never listed.
     if (!record || record.message.deleted) continue;
+    // Written before the account held its name: a mention of a guest or
+    // of a deleted account under it, or an @room of before it existed,
+    // was never this account's (conversations: mayReadRecord says so).
+    if (Date.parse(record.message.ts) < member.since) continue;
     if (!await mayReadRecord(node, reader, record)) continue;
     mentions.push(readable(node, record.stream, record.message));
   }
