@@ -420,12 +420,13 @@ export const SETTINGS = {
   }),
   /**
    * How often each node looks for saved messages' reminders now due
-   * (reminders.ts): a reminder fires up to this late.
+   * (reminders.ts): a reminder fires up to this late. At most what a timer
+   * holds: past 2^31 - 1 ms, setInterval runs every millisecond instead.
    */
   reminderSweepMs: setting({
     flag: "reminder-sweep",
     placeholder: "MS",
-    kind: integer({ min: 50 }),
+    kind: integer({ min: 50, max: 2_147_483_647 }),
     default: 5000,
     help:
       "how often each node fires the saved messages' reminders now due (one read of an index's few due rows); a reminder comes up to this late",

@@ -176,6 +176,17 @@ Deno.test("command line: a bad value is refused with the flag named", () => {
   assert.match(refusal(["stray"]), /positional/);
 });
 
+Deno.test("command line: a --reminder-sweep longer than a timer holds (2^31 - 1 ms) is refused, not run every millisecond", () => {
+  assert.equal(
+    refusal(["--reminder-sweep", "3000000000"]),
+    "--reminder-sweep must be at most 2147483647, not 3000000000",
+  );
+  assert.equal(
+    read(["--reminder-sweep", "2147483647"]).reminderSweepMs,
+    2147483647,
+  );
+});
+
 Deno.test("settings: every default passes its own flag's check", () => {
   for (const [key, setting] of Object.entries(TABLE)) {
     const value = setting.default;
