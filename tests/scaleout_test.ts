@@ -1102,6 +1102,46 @@ function registerTests(pg: PostgresService): void {
     },
   );
 
+  sharedTest(
+    "scale-out: a thread read on one node is read on the account's device on another (thread_read), and a reply through a third node makes it unread in the list read through any",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const phone = await pools[1].login({ token: ann.token });
+      const ben = await pools[2].register(name("ben"));
+      const root = (await ann.ok("send_message", { text: "lunch?" }))
+        .message as { id: string };
+      const first = (await ben.ok("send_message", {
+        text: "yes",
+        reply_to: root.id,
+      })).message as { seq: number };
+      // Noted once the thread is told (replies_updated), on ben's node.
+      await phone.event(
+        "replies_updated",
+        (d) => d.id === root.id && d.last_reply_seq === first.seq,
+      );
+      const unread = async (client: typeof ann) =>
+        ((await client.ok("list_threads")).threads as {
+          root: { id: string };
+          unread: boolean;
+        }[]).filter((t) => t.root.id === root.id).map((t) => t.unread);
+      assert.deepEqual(await unread(phone), [true]);
+      await ann.ok("mark_thread_read", { id: root.id });
+      const told = await phone.event("thread_read", (d) => d.id === root.id);
+      assert.equal(told.data.last_read_seq, first.seq);
+      assert.deepEqual(await unread(phone), [false]);
+      const second = (await ben.ok("send_message", {
+        text: "at noon",
+        reply_to: root.id,
+      })).message as { seq: number };
+      await ann.event(
+        "replies_updated",
+        (d) => d.id === root.id && d.last_reply_seq === second.seq,
+      );
+      assert.deepEqual(await unread(ann), [true]);
+      assert.deepEqual(await unread(phone), [true]);
+    },
+  );
+
   clusterTest(
     pg,
     "scale-out: an account's uploads spread over the nodes share one budget, so the thirty-first full-size file gets 429",
