@@ -4,6 +4,7 @@
  * one at its room; a real server, a browser page and a WebSocket client.
  * Needs /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
 import { Audit } from "./browser_a11y_support.ts";
 import {
   browserTest,
@@ -107,6 +108,53 @@ browserTest(
       await currentConversation(alice, "bob");
       await alice.getByTestId("thread-panel").getByTestId("thread-reply")
         .filter({ hasText: "step one: coffee" }).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client: an open Threads panel reads its list again at most once a second while replies pour in, and ends with the newest count and no refusal",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    let lists = 0;
+    alice.on("websocket", (socket) =>
+      socket.on("framesent", (frame) => {
+        if (String(frame.payload).includes('"list_threads"')) lists++;
+      }));
+    await register(alice, "alice");
+    await currentRoom(alice, "general");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const root = (await bob.ok("send_message", { text: "standup?" }))
+        .message as { id: string };
+      const reply = (text: string) =>
+        bob.ok("send_message", { text, reply_to: root.id });
+      await reply("@alice first");
+      await alice.getByTestId("threads-open").click();
+      const panel = alice.getByTestId("threads-panel");
+      const item = panel.getByTestId("threads-item").filter({
+        hasText: "standup?",
+      });
+      await item.getByTestId("threads-count").filter({ hasText: "1 reply" })
+        .waitFor();
+      // 40 replies as fast as one socket sends them: a replies_updated
+      // each to alice, whose panel was read once for each (the search
+      // bucket's 20, then 2 a second: refused, the refusal shown).
+      const began = Date.now();
+      const counted = lists;
+      for (let i = 0; i < 40; i++) await reply(`more ${i}`);
+      await item.getByTestId("threads-count").filter({
+        hasText: "41 replies",
+      }).waitFor();
+      const seconds = (Date.now() - began) / 1000;
+      const reads = lists - counted;
+      assert.ok(
+        reads <= Math.ceil(seconds) + 1,
+        `${reads} reads of the list in ${seconds} s`,
+      );
+      assert.equal(await panel.getByRole("alert").count(), 0);
     } finally {
       await bob.close();
     }

@@ -40,10 +40,22 @@ export interface PagedList<T> {
 }
 
 /**
+ * Least time between two reads of a first page (ms): `again` may change
+ * many times a second (the Threads panel's, at each reply in any room of
+ * the account), and each read draws on the `search` bucket (20, then 2 a
+ * second a connection). Read at each, an open panel was refused past 20,
+ * showed the refusal and a stale list until the next change, and each
+ * refusal counted toward the socket's disconnect (100 in 10 s). The
+ * changes within it are read once, at its end.
+ */
+export const AGAIN_MS = 1000;
+
+/**
  * Reads a list's first page when the panel opens (and again, in place of
- * the pages read, each time `again` changes), then the next each time
- * `more` is called, each page added after the others; an answer that
- * comes after the panel closed is dropped.
+ * the pages read, when `again` changes: at most once an
+ * {@linkcode AGAIN_MS}), then the next each time `more` is called, each
+ * page added after the others; an answer that comes after the panel
+ * closed is dropped.
  */
 export function usePagedList<T>(
   page: (before: string | null) => Promise<Result<ListPage<T>>>,
@@ -66,10 +78,24 @@ export function usePagedList<T>(
       : [...(list.value ?? []), ...result.data.items];
     next.value = result.data.next;
   };
+  const lastRead = useRef(0);
+  const waiting = useRef<ReturnType<typeof setTimeout> | undefined>(
+    undefined,
+  );
   useEffect(() => {
-    void load(null);
+    const read = () => {
+      waiting.current = undefined;
+      lastRead.current = Date.now();
+      void load(null);
+    };
+    const wait = lastRead.current + AGAIN_MS - Date.now();
+    if (wait <= 0) read();
+    else waiting.current ??= setTimeout(read, wait);
   }, [again]);
-  useEffect(() => () => live.current = false, []);
+  useEffect(() => () => {
+    live.current = false;
+    clearTimeout(waiting.current);
+  }, []);
   return { list, next, busy, error, more: () => void load(next.value) };
 }
 
