@@ -1110,15 +1110,20 @@ function registerTests(pg: PostgresService): void {
       const ben = await pools[2].register(name("ben"));
       const root = (await ann.ok("send_message", { text: "lunch?" }))
         .message as { id: string };
-      const first = (await ben.ok("send_message", {
-        text: "yes",
-        reply_to: root.id,
-      })).message as { seq: number };
-      // Noted once the thread is told (replies_updated), on ben's node.
-      await phone.event(
-        "replies_updated",
-        (d) => d.id === root.id && d.last_reply_seq === first.seq,
-      );
+      // Ben's reply, noted once the thread is told (replies_updated, which
+      // `hearer` waits for), on ben's node.
+      const reply = async (text: string, hearer: typeof ann) => {
+        const sent = (await ben.ok("send_message", {
+          text,
+          reply_to: root.id,
+        })).message as { seq: number };
+        await hearer.event(
+          "replies_updated",
+          (d) => d.id === root.id && d.last_reply_seq === sent.seq,
+        );
+        return sent;
+      };
+      const first = await reply("yes", phone);
       const unread = async (client: typeof ann) =>
         ((await client.ok("list_threads")).threads as {
           root: { id: string };
@@ -1129,14 +1134,7 @@ function registerTests(pg: PostgresService): void {
       const told = await phone.event("thread_read", (d) => d.id === root.id);
       assert.equal(told.data.last_read_seq, first.seq);
       assert.deepEqual(await unread(phone), [false]);
-      const second = (await ben.ok("send_message", {
-        text: "at noon",
-        reply_to: root.id,
-      })).message as { seq: number };
-      await ann.event(
-        "replies_updated",
-        (d) => d.id === root.id && d.last_reply_seq === second.seq,
-      );
+      await reply("at noon", ann);
       assert.deepEqual(await unread(ann), [true]);
       assert.deepEqual(await unread(phone), [true]);
     },
