@@ -380,6 +380,43 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "list_saved pages on past a page whose last saved message was deleted: its row, forgotten as it is met, does not end the list",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const sent: { id: string }[] = [];
+    for (const text of ["oldest", "middle", "newest"]) {
+      const message = (await ann.ok("send_message", { text })).message as {
+        id: string;
+      };
+      sent.push(message);
+      await ann.ok("save_message", { id: message.id });
+      // Saved in three milliseconds: saved_at orders the list.
+      await nextMillisecond();
+    }
+    await ann.ok("delete_message", { id: sent[1].id });
+    const first = await ann.ok("list_saved", { limit: 2 });
+    const ids = (page: Record<string, unknown>) =>
+      (page.saved as { id: string }[]).map((s) => s.id);
+    assert.deepEqual(ids(first), [sent[2].id]);
+    assert.equal(typeof first.next, "string");
+    const second = await ann.ok("list_saved", {
+      before: first.next,
+      limit: 2,
+    });
+    assert.deepEqual(ids(second), [sent[0].id]);
+    // Met again, not last: forgotten.
+    assert.deepEqual(ids(await ann.ok("list_saved", { limit: 5 })), [
+      sent[2].id,
+      sent[0].id,
+    ]);
+    assert.deepEqual(
+      ((await ann.ok("list_saved", { ids: true })).ids as string[]).sort(),
+      [sent[2].id, sent[0].id].sort(),
+    );
+  },
+);
+
 stores.database(
   "upgrading: a server of before, whose store has no saved messages, saves and lists them after its first start",
   (options) =>

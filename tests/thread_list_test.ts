@@ -344,6 +344,39 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "list_threads pages on past a page whose last thread's root went with its room: its row, forgotten as it is met, does not end the list",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const oldest = (await ann.ok("send_message", { text: "oldest" }))
+      .message as Message;
+    await reply(ann, oldest, "r1");
+    await ann.ok("create_room", { room: "tmp" });
+    const doomed = (await ann.ok("send_message", { text: "doomed" }))
+      .message as Message;
+    await reply(ann, doomed, "r2");
+    await ann.ok("join_room", { room: "general" });
+    const newest = (await ann.ok("send_message", { text: "newest" }))
+      .message as Message;
+    await reply(ann, newest, "r3");
+    await ann.ok("delete_room", { room: "tmp" });
+    const first = await ann.ok("list_threads", { limit: 2 });
+    const texts = (page: Record<string, unknown>) =>
+      (page.threads as Thread[]).map((t) => t.root.text);
+    assert.deepEqual(texts(first), ["newest"]);
+    assert.equal(first.next, doomed.id);
+    const second = await ann.ok("list_threads", {
+      before: first.next,
+      limit: 2,
+    });
+    assert.deepEqual(texts(second), ["oldest"]);
+    assert.deepEqual(await threads(ann), [
+      ["newest", 1, false],
+      ["oldest", 1, false],
+    ]);
+  },
+);
+
 stores.database(
   "upgrading: a server of before, whose store has no list of threads, notes and lists them after its first start",
   (options) =>

@@ -180,6 +180,13 @@ export async function listSaved(
   });
   const reader = readerOf(member);
   const saved = [];
+  // The next page is read after the row of `next`: that row stays even
+  // when its message is gone, else the next page came back empty and
+  // ended the list. It is forgotten when met elsewhere in a page.
+  const next = rows.length === limit ? rows[rows.length - 1].id : null;
+  const forget = async (id: string) => {
+    if (id !== next) await node.store.unsaveMessage(member.userKey, id);
+  };
   for (const row of rows) {
     const record = await node.store.findMessage(row.id);
     // Deleted (or gone with its room) is for good: its row would only
@@ -188,12 +195,12 @@ export async function listSaved(
     // it, by its ids, that someone deleted it after it left. A room gone
     // takes its rows: which rooms exist is no secret (create_room says).
     if (!record) {
-      await node.store.unsaveMessage(member.userKey, row.id);
+      await forget(row.id);
       continue;
     }
     if (!await mayReadRecord(node, reader, record)) continue;
     if (record.message.deleted) {
-      await node.store.unsaveMessage(member.userKey, row.id);
+      await forget(row.id);
       continue;
     }
     saved.push({
@@ -205,8 +212,5 @@ export async function listSaved(
       message: readable(node, record.stream, record.message),
     });
   }
-  return succeed({
-    saved,
-    next: rows.length === limit ? rows[rows.length - 1].id : null,
-  });
+  return succeed({ saved, next });
 }

@@ -56,10 +56,16 @@ export async function listThreads(
   });
   const reader = readerOf(member);
   const threads = [];
+  // The next page is read after the row of `next`: that row stays even
+  // when its root is gone, else the next page came back empty and ended
+  // the list. It is forgotten when met elsewhere in a page.
+  const next = rows.length === limit ? rows[rows.length - 1].id : null;
   for (const row of rows) {
     const record = await node.store.findMessage(row.id);
     if (!record) {
-      await node.store.unfollowThread(member.userKey, row.id);
+      if (row.id !== next) {
+        await node.store.unfollowThread(member.userKey, row.id);
+      }
       continue;
     }
     // A deleted root stays: its replies are still read (list_replies).
@@ -72,10 +78,7 @@ export async function listThreads(
       unread: (root.last_reply_seq ?? 0) > row.lastReadSeq,
     });
   }
-  return succeed({
-    threads,
-    next: rows.length === limit ? rows[rows.length - 1].id : null,
-  });
+  return succeed({ threads, next });
 }
 
 /**
