@@ -404,6 +404,73 @@ Deno.test("REST: GET /api/rooms says archived, and POST /api/rooms/{room}/messag
   });
 });
 
+Deno.test("REST: an archived room's owner cannot make an incoming or outgoing webhook for it (403 room_archived, nothing made), lists and removes the ones it has, and makes them again once unarchived", async () => {
+  await withServer(async (server) => {
+    const ann = await accountWithToken(server, "ann");
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const socket = await pool.login({ token: ann.token });
+      await socket.ok("create_room", { room: "dev" });
+      const owner = { token: ann.token };
+      const made = await call(server, "POST", "/api/rooms/dev/hooks", {
+        ...owner,
+        body: { name: "CI" },
+      });
+      assert.equal(made.status, 201);
+      const outgoing = { url: "http://127.0.0.1:9/hook" };
+      await socket.ok("archive_room", { room: "dev" });
+
+      const incoming = await call(server, "POST", "/api/rooms/dev/hooks", {
+        ...owner,
+        body: { name: "CD" },
+      });
+      assert.equal(incoming.status, 403);
+      assert.equal(incoming.body.error, "room_archived");
+      const out = await call(server, "POST", "/api/rooms/dev/outgoing-hooks", {
+        ...owner,
+        body: outgoing,
+      });
+      assert.equal(out.status, 403);
+      assert.equal(out.body.error, "room_archived");
+      const listed = await call(server, "GET", "/api/rooms/dev/hooks", owner);
+      assert.deepEqual(
+        (listed.body.hooks as { name: string }[]).map((h) => h.name),
+        ["CI"],
+      );
+      const outs = await call(
+        server,
+        "GET",
+        "/api/rooms/dev/outgoing-hooks",
+        owner,
+      );
+      assert.deepEqual(outs.body.hooks, []);
+      const removed = await call(
+        server,
+        "DELETE",
+        `/api/hooks/${made.body.id}`,
+        owner,
+      );
+      assert.equal(removed.status, 204);
+
+      await socket.ok("unarchive_room", { room: "dev" });
+      const again = await call(server, "POST", "/api/rooms/dev/hooks", {
+        ...owner,
+        body: { name: "CD" },
+      });
+      assert.equal(again.status, 201);
+      const outAgain = await call(
+        server,
+        "POST",
+        "/api/rooms/dev/outgoing-hooks",
+        { ...owner, body: outgoing },
+      );
+      assert.equal(outAgain.status, 201);
+    } finally {
+      await pool.closeAll();
+    }
+  }, { webhookAllow: ["127.0.0.1"] });
+});
+
 Deno.test("archive_room: the flag is stored, survives a restart and follows its room through a rename", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-archive-" });
   const options = { hostname: "127.0.0.1", port: 0, db: `${dir}/chat.db` };

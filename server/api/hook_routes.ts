@@ -154,6 +154,12 @@ export function hookRoutes(
       if (isFailure(who)) return refuse(c, who);
       const key = await managedRoom(who, c.req.valid("param").room);
       if (isFailure(key)) return refuse(c, key);
+      // A hook is made to post, which the archived room refuses: making
+      // one is refused as those posts would be (listing and removing go
+      // on). The node's flag is enough here: a hook made just as another
+      // node archives the room posts nothing, the store refuses its posts.
+      const archived = archivedRefusal(node, key);
+      if (archived) return refuse(c, archived);
       const slow = await pace(who.account.key);
       if (slow) return refuse(c, slow);
       // Each hook is a row kept until it is removed, and making them is

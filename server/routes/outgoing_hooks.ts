@@ -11,6 +11,7 @@ import { httpError, httpFailure } from "../http/errors.ts";
 import { notJson } from "../http/json_only.ts";
 import { canRead, roomRefusal } from "../access.ts";
 import { auditOfRequest } from "../api/audit.ts";
+import { archivedRefusal } from "../handlers/archive.ts";
 import { requestAccount } from "../http/request_account.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
@@ -78,6 +79,11 @@ export function outgoingHookRoutes(
   routes.post("/api/rooms/:room/outgoing-hooks", async (c) => {
     const owner = await roomOwner(c, node, c.req.param("room"));
     if (isFailure(owner)) return httpFailure(c, owner);
+    // An archived room takes no new messages, so a hook would hear none:
+    // refused as incoming hooks are (api/hook_routes.ts); listing and
+    // removing go on.
+    const archived = archivedRefusal(node, owner.roomKey);
+    if (archived) return httpFailure(c, archived);
     const refused = notJson(c);
     if (refused) return refused;
     // Before the URL's look-up and the commit.
