@@ -524,6 +524,53 @@ stores.database(
     }),
 );
 
+stores.clients(
+  "edits, authors' deletes, reactions, pins and topics in a room archived by another node before this one heard of it answer room_archived and change nothing; a moderator's delete goes on",
+  async (pool, server) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    const sent = await ann.ok("send_message", { text: "kept" });
+    const id = (sent.message as { id: string }).id;
+    await root.ok("set_topic", { room: "dev", topic: "ship it" });
+    // As another node does: the store archived it, this node's flag not
+    // yet (its `room_archived` control event is on its way).
+    await server.node.store.setRoomArchived("dev", true);
+
+    const refused = await expectError(
+      ann,
+      "edit_message",
+      { id, text: "changed" },
+      "room_archived",
+    );
+    assert.match(String(refused.data.message), /^dev is archived/);
+    await expectError(ann, "delete_message", { id }, "room_archived");
+    await expectError(ann, "react", { id, emoji: "👍" }, "room_archived");
+    await expectError(root, "pin", { id }, "room_archived");
+    await expectError(
+      root,
+      "set_topic",
+      { room: "dev", topic: "done" },
+      "room_archived",
+    );
+    const page = await ann.ok("history", { room: "dev" });
+    const [kept] = page.messages as Record<string, unknown>[];
+    assert.deepEqual(
+      [kept.text, kept.edited_at, kept.reactions, kept.pinned_at],
+      ["kept", undefined, undefined, undefined],
+    );
+    const rooms = await ann.ok("list_rooms");
+    const dev = roomsOf(rooms).find((r) => r.name === "dev") as
+      | { topic?: string }
+      | undefined;
+    assert.equal(dev?.topic, "ship it");
+    const deleted = await root.ok("delete_message", { id });
+    assert.equal((deleted.message as { deleted?: boolean }).deleted, true);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
 const clusterSkip = clusterSkipReason();
 
 Deno.test({

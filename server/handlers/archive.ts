@@ -9,7 +9,10 @@
  * topic changes do. While archived, the writes of a room answer
  * `room_archived` ({@linkcode archivedRefusal}); reads, joins and leaves
  * go on. The flag is the registry's on every node (the `room_archived`
- * control event), so a refusal is a map look-up, never a store read.
+ * control event), so a refusal is a map look-up, never a store read; the
+ * store refuses the same writes as it commits them (RoomArchivedError,
+ * {@linkcode storeRefusing}), for a node whose flag has not heard of an
+ * archive yet.
  */
 import type { ChatNode } from "../node.ts";
 import {
@@ -20,7 +23,7 @@ import {
   succeed,
 } from "../protocol/errors.ts";
 import { roomData } from "../protocol/schemas.ts";
-import type { NewAuditEntry } from "../store/mod.ts";
+import { type NewAuditEntry, RoomArchivedError } from "../store/mod.ts";
 import { GENERAL_ROOM, type SystemEvent } from "../protocol/types.ts";
 import { auditOf } from "./audit.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -71,6 +74,25 @@ export function roomArchived(
     "room_archived",
     `${name} is archived: it can be read, not written to.`,
   );
+}
+
+/**
+ * What the store write `write` to `stream` answered, or `room_archived`
+ * when the store refused it, the room archived as it committed
+ * (RoomArchivedError): by another node, before this node's flag heard of
+ * it, or just after the handler's check.
+ */
+export async function storeRefusing<T>(
+  node: Pick<ChatNode, "registry">,
+  stream: string,
+  write: () => Promise<T>,
+): Promise<T | Failure> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof RoomArchivedError) return roomArchived(node, stream);
+    throw error;
+  }
 }
 
 async function setArchived(

@@ -18,7 +18,7 @@ import { afterReply } from "./threads.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
 import { RANK, refuseRank } from "./roles.ts";
-import { archivedRefusal } from "./archive.ts";
+import { archivedRefusal, storeRefusing } from "./archive.ts";
 
 // Replies whose quote is brought up to date live after an edit or delete
 // of their original; older ones show it the next time they are read.
@@ -74,12 +74,18 @@ export async function editMessage(
     text,
   );
   if (isFailure(groups)) return groups;
-  const message = await ctx.node.store.updateMessage(data.id, {
-    text,
-    ...(roomWide ? { roomWide } : {}),
-    ...(here ? { here } : {}),
-    ...(groups ? { groups } : {}),
-  });
+  const message = await storeRefusing(
+    ctx.node,
+    record.stream,
+    () =>
+      ctx.node.store.updateMessage(data.id, {
+        text,
+        ...(roomWide ? { roomWide } : {}),
+        ...(here ? { here } : {}),
+        ...(groups ? { groups } : {}),
+      }),
+  );
+  if (isFailure(message)) return message;
   if (!message) return noSuchMessage(data.id);
   return await changed(ctx, record.stream, message);
 }
@@ -101,12 +107,14 @@ export async function deleteMessage(
   // author shut out of the room deletes as before the archive: the
   // refusal would tell one removed from a private room that it was
   // archived, and its name now. One read more, for archived rooms only.
-  if (RANK[ctx.client.member.role] < RANK.moderator) {
+  const byAuthor = RANK[ctx.client.member.role] < RANK.moderator;
+  const shutOut = () =>
+    mayReadRoom(ctx.node, readerOf(ctx.client.member), record.stream).then(
+      (may) => !may,
+    );
+  if (byAuthor) {
     const archived = archivedRefusal(ctx.node, record.stream);
-    if (
-      archived &&
-      await mayReadRoom(ctx.node, readerOf(ctx.client.member), record.stream)
-    ) return archived;
+    if (archived && !await shutOut()) return archived;
   }
   const outranked = record.userKey === ctx.client.member.userKey
     ? undefined
@@ -123,11 +131,24 @@ export async function deleteMessage(
       room: (record.message as ChatMessage).room,
       details: { id: data.id },
     });
-  const message = await ctx.node.store.updateMessage(
-    data.id,
-    { deleted: true },
-    entry,
+  // The store refuses an author's delete as it commits too, for a node
+  // whose flag has not heard of the archive yet; an author shut out of
+  // the room deletes then as above (the room's read again, rarely).
+  const remove = (refuseArchived: boolean) =>
+    ctx.node.store.updateMessage(
+      data.id,
+      { deleted: true, ...(refuseArchived ? { refuseArchived } : {}) },
+      entry,
+    );
+  let message = await storeRefusing(
+    ctx.node,
+    record.stream,
+    () => remove(byAuthor),
   );
+  if (isFailure(message)) {
+    if (!await shutOut()) return message;
+    message = await remove(false);
+  }
   if (!message) return noSuchMessage(data.id);
   const outcome = await changed(ctx, record.stream, message);
   // Its files are no longer served; bytes nobody else shares go now.

@@ -15,7 +15,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { ignoredThere } from "./ignores.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
-import { archivedRefusal } from "./archive.ts";
+import { archivedRefusal, storeRefusing } from "./archive.ts";
 
 /**
  * `pin`: pins (`on`, the default) or unpins a message. In a room,
@@ -44,7 +44,12 @@ export async function pin(
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
   const on = data.on ?? true;
-  const result = await node.store.pin(data.id, on);
+  const result = await storeRefusing(
+    node,
+    record.stream,
+    () => node.store.pin(data.id, on),
+  );
+  if (isFailure(result)) return result;
   if (result.status === "not_found") return messageNotFound(data.id);
   if (result.status === "full") {
     return fail(

@@ -8,7 +8,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { ignoredThere } from "./ignores.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
-import { archivedRefusal } from "./archive.ts";
+import { archivedRefusal, storeRefusing } from "./archive.ts";
 
 /**
  * `react`: adds (`on`, the default) or takes back the user's reaction to a
@@ -37,14 +37,20 @@ export async function react(
   if (archived) return archived;
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
-  const result = await node.store.react({
-    id: data.id,
-    userKey: member.userKey,
-    user: member.username,
-    emoji,
-    on: data.on ?? true,
-    accountCreatedAt: accountCreatedAt(member.identity),
-  });
+  const result = await storeRefusing(
+    node,
+    record.stream,
+    () =>
+      node.store.react({
+        id: data.id,
+        userKey: member.userKey,
+        user: member.username,
+        emoji,
+        on: data.on ?? true,
+        accountCreatedAt: accountCreatedAt(member.identity),
+      }),
+  );
+  if (isFailure(result)) return result;
   if (result.status === "not_found") return messageNotFound(data.id);
   if (result.status === "gone") {
     return fail("forbidden", "Your account was deleted.");

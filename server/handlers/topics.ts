@@ -17,7 +17,7 @@ import { cleanTopic, TOPIC_RULE } from "../protocol/topics.ts";
 import type { SystemEvent } from "../protocol/types.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { auditOf } from "./audit.ts";
-import { archivedRefusal } from "./archive.ts";
+import { archivedRefusal, storeRefusing } from "./archive.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 /**
@@ -70,7 +70,12 @@ export async function setTopic(
     room: room.name,
     details: { topic },
   });
-  const stored = await node.store.setRoomTopic(key, topic || null, audit);
+  const stored = await storeRefusing(
+    node,
+    key,
+    () => node.store.setRoomTopic(key, topic || null, audit),
+  );
+  if (isFailure(stored)) return stored;
   if (!stored) return notFound;
   const reply: { room: string; topic?: string } = { room: stored.name };
   if (stored.topic !== undefined) reply.topic = stored.topic;

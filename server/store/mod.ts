@@ -540,11 +540,16 @@ export interface MessageRecord {
   stream: string;
 }
 
-/** What `updateMessage` changes. */
-/** `roomWide`, `here`, `groups`: as MessageDraft's, for the new text. */
+/**
+ * What `updateMessage` changes. `roomWide`, `here`, `groups`: as
+ * MessageDraft's, for the new text. `refuseArchived` (a delete by its
+ * author): refused as an edit is while the room is archived; without it
+ * (a moderator's delete, or an author's shut out of the room) the delete
+ * goes on.
+ */
 export type MessageChange =
   | { text: string; roomWide?: boolean; here?: string[]; groups?: string[] }
-  | { deleted: true };
+  | { deleted: true; refuseArchived?: boolean };
 
 /** One user's reaction added or taken back. */
 export interface ReactionChange {
@@ -704,7 +709,9 @@ export interface RoomStore {
   /**
    * Sets a room's topic (null: none); returns the room as it now is,
    * undefined when absent. `audit` is written in the same commit, unless
-   * the room is absent. A rename carries the topic with the room.
+   * the room is absent. A rename carries the topic with the room. Rejects
+   * a change to a room archived as it commits with
+   * {@link RoomArchivedError}, changing and writing nothing.
    */
   setRoomTopic(
     key: string,
@@ -747,7 +754,10 @@ export interface RoomStore {
    * Edits or deletes a message; returns it as it now is. A delete also
    * drops its reactions, its pin and its own reply_to. `audit` (a
    * moderator's delete) is written in the same commit, unless there is no
-   * such message.
+   * such message. Rejects an edit, or a delete with `refuseArchived`, of a
+   * message whose room is archived as it commits with
+   * {@link RoomArchivedError}, changing nothing: once `setRoomArchived`
+   * resolves, none commits after it (as `appendMessage`).
    */
   updateMessage(
     id: string,
@@ -780,10 +790,16 @@ export interface RoomStore {
   listReplies(id: string, query: RepliesQuery): Promise<MessageBase[]>;
   /**
    * Adds or takes back a reaction; at most MAX_REACTIONS_PER_MESSAGE
-   * different emoji per message (`full` past them).
+   * different emoji per message (`full` past them). Rejects one in a room
+   * archived as it commits with {@link RoomArchivedError}, as
+   * `updateMessage` does.
    */
   react(change: ReactionChange): Promise<ReactResult>;
-  /** Pins or unpins a message; at most MAX_PINS pinned per stream. */
+  /**
+   * Pins or unpins a message; at most MAX_PINS pinned per stream. Rejects
+   * one in a room archived as it commits with {@link RoomArchivedError},
+   * as `updateMessage` does.
+   */
   pin(id: string, on: boolean): Promise<MarkResult>;
   /** The pinned messages of a room or conversation, latest pinned first. */
   listPins(stream: string): Promise<MessageBase[]>;

@@ -496,14 +496,25 @@ export class PostgresStore implements Store {
   ): Promise<StoredRoom | undefined> {
     return this.#context.run(async (sql) => {
       // One statement, the audit entry with it (see the class comment).
-      const [row] = await sql<RoomRow[]>`
-        WITH updated AS (
-          UPDATE rooms SET topic = ${topic}::text WHERE key = ${key}
+      // `ar` locks the room's row as the update would, first: it waits for
+      // an archive under way and reads the flag that committed, which the
+      // update's own re-check of `archived` reads too, so an archived room
+      // is told apart from an absent one (archivedLock's reasons).
+      const [row] = await sql<(RoomRow & { archived_room: string | null })[]>`
+        WITH ar AS MATERIALIZED (
+          SELECT key, archived FROM rooms WHERE key = ${key} FOR NO KEY UPDATE
+        ), updated AS (
+          UPDATE rooms SET topic = ${topic}::text
+          WHERE key = ${key} AND NOT archived
           RETURNING key, name, created_at, private, owner, retention_days, topic,
           archived
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
-        SELECT * FROM updated`;
-      return row ? toRoom(row) : undefined;
+        SELECT ${sql.unsafe(ARCHIVED_ROOM)}, u.*
+        FROM (SELECT 1) one LEFT JOIN updated u ON true`;
+      if (row.archived_room !== null) {
+        throw new RoomArchivedError(row.archived_room);
+      }
+      return row.key === null ? undefined : toRoom(row);
     });
   }
 
@@ -843,24 +854,27 @@ export class PostgresStore implements Store {
     // update does not touch, so the statement's snapshot serves. A delete
     // that loses a deadlock (its reply's root, postgres_schema.ts's
     // chat_reply_left) runs again.
+    const refuse = !("deleted" in change) || change.refuseArchived === true;
     return this.#context.runRetryingConflicts(async (sql) => {
       const audited = auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM m)`);
       if ("deleted" in change) {
-        const [row] = await sql<MessageRow[]>`
-          WITH gone AS (
+        const [row] = await sql<ArchivableRow[]>`
+          WITH ${archivedLock(sql, id, refuse)}, gone AS (
             DELETE FROM reactions WHERE message_id = ${id}
+              AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
           ), m AS (
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
               search = NULL
-            WHERE id = ${id} RETURNING *
+            WHERE id = ${id}
+              AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
+            RETURNING *
           ) ${audited}
-          SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
-          sql.unsafe(REPLY_JOIN)
-        }`;
+          SELECT ${sql.unsafe(ARCHIVED_ROOM)}, ${sql.unsafe(MESSAGE_COLUMNS)}
+          FROM (SELECT 1) one LEFT JOIN m ON true ${sql.unsafe(REPLY_JOIN)}`;
         // Its marker goes with the text (this statement's snapshot still
         // sees it).
-        return row ? toMessage({ ...row, wide_mentions: 0 }) : undefined;
+        return found(row) ? toMessage({ ...row, wide_mentions: 0 }) : undefined;
       }
       // An edit may add or drop mentions: they follow the new text, in the
       // same statement. The author's key is known only from the row, so
@@ -880,12 +894,14 @@ export class PostgresStore implements Store {
       // the row as it was, so the insert found it there (ON CONFLICT DO
       // NOTHING) and the delete took it away, and an edit that kept a
       // mention lost it.
-      const [row] = await sql<MessageRow[]>`
-        WITH m AS (
+      const [row] = await sql<ArchivableRow[]>`
+        WITH ${archivedLock(sql, id, refuse)}, m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
             search = array_to_tsvector(
               string_to_array(${wordsOf(change.text)}::text, ' '))
-          WHERE id = ${id} AND NOT deleted RETURNING *
+          WHERE id = ${id} AND NOT deleted
+            AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
+          RETURNING *
         ), k AS ((
             SELECT x.key
             FROM m
@@ -904,10 +920,13 @@ export class PostgresStore implements Store {
           SELECT k.key, m.stream, m.seq, m.id FROM m CROSS JOIN k
           ON CONFLICT (user_key, stream, seq) DO NOTHING
         ) ${audited}
-        SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${sql.unsafe(REPLY_JOIN)}`;
+        SELECT ${sql.unsafe(ARCHIVED_ROOM)}, ${sql.unsafe(MESSAGE_COLUMNS)}
+        FROM (SELECT 1) one LEFT JOIN m ON true ${sql.unsafe(REPLY_JOIN)}`;
       // The snapshot sees the mentions before `noted`: the new text's own.
       const wide = wideMentions(keys);
-      return row ? toMessage({ ...row, wide_mentions: wide }) : undefined;
+      return found(row)
+        ? toMessage({ ...row, wide_mentions: wide })
+        : undefined;
     });
   }
 
@@ -945,11 +964,15 @@ export class PostgresStore implements Store {
   // after them (a statement cannot read what a function it calls wrote).
   react(change: ReactionChange): Promise<ReactResult> {
     return this.#context.run(async (sql) => {
-      const [{ status }] = await sql<{ status: string }[]>`
-        SELECT chat_react_as(${change.accountCreatedAt ?? null}::bigint,
-          ${change.id}, ${change.userKey}, ${change.user}, ${change.emoji},
-          ${change.on}, ${MAX_REACTIONS_PER_MESSAGE}, ${MAX_REACTION_USERS})
-          AS status`;
+      const [{ status, archived_room }] = await sql<StatusRow[]>`
+        WITH ${archivedLock(sql, change.id, true)}
+        SELECT ${sql.unsafe(ARCHIVED_ROOM)},
+          CASE WHEN EXISTS (SELECT 1 FROM ar WHERE ar.archived) THEN NULL
+          ELSE chat_react_as(${change.accountCreatedAt ?? null}::bigint,
+            ${change.id}, ${change.userKey}, ${change.user}, ${change.emoji},
+            ${change.on}, ${MAX_REACTIONS_PER_MESSAGE}, ${MAX_REACTION_USERS})
+          END AS status`;
+      if (archived_room !== null) throw new RoomArchivedError(archived_room);
       if (status === "gone") return { status };
       return await marked(sql, change.id, status);
     });
@@ -957,8 +980,13 @@ export class PostgresStore implements Store {
 
   pin(id: string, on: boolean): Promise<MarkResult> {
     return this.#context.run(async (sql) => {
-      const [{ status }] = await sql<{ status: string }[]>`
-        SELECT chat_pin(${id}, ${on}, ${MAX_PINS}, ${Date.now()}) AS status`;
+      const [{ status, archived_room }] = await sql<StatusRow[]>`
+        WITH ${archivedLock(sql, id, true)}
+        SELECT ${sql.unsafe(ARCHIVED_ROOM)},
+          CASE WHEN EXISTS (SELECT 1 FROM ar WHERE ar.archived) THEN NULL
+          ELSE chat_pin(${id}, ${on}, ${MAX_PINS}, ${Date.now()}) END
+          AS status`;
+      if (archived_room !== null) throw new RoomArchivedError(archived_room);
       return await marked(sql, id, status);
     });
   }
@@ -1193,6 +1221,44 @@ async function findRecord(
 }
 
 // What chat_react or chat_pin said, with the message as it now is.
+// An archived room refuses edits, authors' deletes, reactions and pins as
+// they commit, as chat_append refuses sends: `ar` takes the message's room
+// row with FOR SHARE (when `refuse`), which the archive's update of that
+// row (setRoomArchived) waits for until this statement commits, and which
+// waits for an archive under way and then reads the flag it committed.
+// So a change either commits before the archive's reply or is refused.
+// The order of locks is the archive's and a room deletion's: the room
+// first, then the stream or the message (chat_pin takes the stream's row
+// after it). Cost: a primary-key probe of rooms per change and a share
+// lock on its row (a write to the row's header; none for a conversation).
+// MATERIALIZED: evaluated once, before the changes that read it.
+function archivedLock(sql: Sql, id: string, refuse: boolean) {
+  return sql`ar AS MATERIALIZED (
+    SELECT r.key, r.archived FROM messages x JOIN rooms r ON r.key = x.stream
+    WHERE x.id = ${id} AND ${refuse} FOR SHARE OF r
+  )`;
+}
+
+// The room `ar` found archived, or null: the first column of a statement
+// that has archivedLock.
+const ARCHIVED_ROOM =
+  "(SELECT ar.key FROM ar WHERE ar.archived) AS archived_room";
+
+/** A status of chat_react_as or chat_pin, null when refused so. */
+type StatusRow = { status: string; archived_room: string | null };
+
+/** A message as an update answers it, beside ARCHIVED_ROOM. */
+type ArchivableRow = MessageRow & { archived_room: string | null };
+
+// Whether an update found its message: throws for one `ar` refused; false
+// for no such message (the LEFT JOIN's row of nulls).
+function found(row: ArchivableRow): boolean {
+  if (row.archived_room !== null) {
+    throw new RoomArchivedError(row.archived_room);
+  }
+  return (row.id as string | null) !== null;
+}
+
 async function marked(
   sql: Sql,
   id: string,

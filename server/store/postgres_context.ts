@@ -2,6 +2,7 @@ import { StoreUnavailableError } from "../protocol/errors.ts";
 import { setTimeout as delay } from "node:timers/promises";
 import type { RenewingPool } from "./postgres_pool.ts";
 import type { Sql } from "./postgres_rows.ts";
+import { RoomArchivedError } from "./mod.ts";
 
 /**
  * What PostgresStore and each of its parts (postgres_files.ts...) need from
@@ -23,13 +24,16 @@ export class PostgresContext {
 
   /**
    * Runs database steps, turning every driver error into
-   * StoreUnavailableError so callers need one catch.
+   * StoreUnavailableError so callers need one catch. A RoomArchivedError
+   * a step throws is a refusal, not a failure: it goes on as it is, for
+   * handlers to answer (room_archived).
    */
   async run<T>(step: (sql: Sql) => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError("The store is closed.");
     try {
       return await this.pool.run(step);
     } catch (error) {
+      if (error instanceof RoomArchivedError) throw error;
       throw this.unavailable(error);
     }
   }
@@ -54,6 +58,7 @@ export class PostgresContext {
       try {
         return await this.pool.run(step);
       } catch (error) {
+        if (error instanceof RoomArchivedError) throw error;
         if (attempt >= CONFLICT_ATTEMPTS || !conflicted(error)) {
           throw this.unavailable(error);
         }

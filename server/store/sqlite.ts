@@ -840,6 +840,7 @@ export class SqliteStore implements Store {
   ): Promise<StoredRoom | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
+        this.#refuseArchived(key);
         const row = this.#q(
           `UPDATE rooms SET topic = ? WHERE key = ?
            RETURNING key, name, created_at, private, owner, retention_days, topic,
@@ -1505,6 +1506,9 @@ export class SqliteStore implements Store {
   ): Promise<MessageBase | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
+        if (!("deleted" in change) || change.refuseArchived) {
+          this.#refuseArchivedOf(id);
+        }
         const row = ("deleted" in change
           ? this.#q(
             `UPDATE messages SET deleted = 1, text = '', attachments = NULL,
@@ -1571,6 +1575,26 @@ export class SqliteStore implements Store {
     });
   }
 
+  // Throws RoomArchivedError when the room `key` is archived: read in the
+  // caller's transaction, on the one connection that writes, so an archive
+  // that resolved before it is seen and one made later commits after it.
+  // A primary-key probe per write refused so (none for a conversation).
+  #refuseArchived(key: string): void {
+    const row = this.#q("SELECT archived FROM rooms WHERE key = ?").get(key) as
+      | { archived: number }
+      | undefined;
+    if (row?.archived === 1) throw new RoomArchivedError(key);
+  }
+
+  // #refuseArchived for the room of the message `id`.
+  #refuseArchivedOf(id: string): void {
+    const row = this.#q(
+      `SELECT r.key FROM messages m JOIN rooms r ON r.key = m.stream
+       WHERE m.id = ? AND r.archived = 1`,
+    ).get(id) as { key: string } | undefined;
+    if (row) throw new RoomArchivedError(row.key);
+  }
+
   /** Sums a message's reactions up again into messages.reactions. */
   #sumReactions(id: string): void {
     const rows = this.#q(
@@ -1592,6 +1616,7 @@ export class SqliteStore implements Store {
         if (this.#accountGone(change.userKey, change.accountCreatedAt)) {
           return { status: "gone" };
         }
+        this.#refuseArchivedOf(change.id);
         const target = this.#q("SELECT deleted FROM messages WHERE id = ?")
           .get(change.id) as { deleted: number } | undefined;
         if (!target || target.deleted) return { status: "not_found" };
@@ -1630,6 +1655,7 @@ export class SqliteStore implements Store {
   pin(id: string, on: boolean): Promise<MarkResult> {
     return this.#run(() =>
       this.#transaction((): MarkResult => {
+        this.#refuseArchivedOf(id);
         const target = this.#q(
           "SELECT stream, deleted, pinned_at FROM messages WHERE id = ?",
         ).get(id) as
@@ -1867,6 +1893,8 @@ export class SqliteStore implements Store {
     try {
       return Promise.resolve(step());
     } catch (error) {
+      // A refusal, not a failure: handlers answer it (room_archived).
+      if (error instanceof RoomArchivedError) return Promise.reject(error);
       return Promise.reject(
         new StoreUnavailableError((error as Error).message, { cause: error }),
       );

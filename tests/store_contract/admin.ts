@@ -434,6 +434,63 @@ export function administration(test: StoreTest): void {
     assert.equal(message.seq, 2);
   });
 
+  // As a send: a node whose flag has not heard of the archive yet lets
+  // these through its handler, and the store refuses them.
+  test("an archived room's messages take no edit, author's delete, reaction nor pin, and the room no topic: RoomArchivedError naming it, nothing changed; a moderator's delete goes on; brought back, all are taken again", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const [one, two] = await append(store, "dev", ["one", "two"]);
+    await store.setRoomTopic("dev", "ship it");
+    await store.setRoomArchived("dev", true);
+    const refused = (error: unknown) =>
+      error instanceof RoomArchivedError && error.roomKey === "dev";
+    const reaction = {
+      id: one.id,
+      userKey: "ann",
+      user: "ann",
+      emoji: "👍",
+      on: true,
+    };
+    await assert.rejects(
+      store.updateMessage(one.id, { text: "changed" }),
+      refused,
+    );
+    await assert.rejects(
+      store.updateMessage(one.id, { deleted: true, refuseArchived: true }),
+      refused,
+    );
+    await assert.rejects(store.react(reaction), refused);
+    await assert.rejects(store.pin(one.id, true), refused);
+    await assert.rejects(
+      store.setRoomTopic("dev", "other", {
+        at: Date.now(),
+        by: "root",
+        action: "set_topic",
+        room: "Dev",
+        address: "127.0.0.1",
+      }),
+      refused,
+    );
+    assert.deepEqual(await store.history("dev", {}), [one, two]);
+    const room = async () =>
+      (await store.listRooms()).find((r) => r.key === "dev");
+    assert.equal((await room())?.topic, "ship it");
+    assert.deepEqual(await store.auditLog({ limit: 10 }), []);
+    const gone = await store.updateMessage(two.id, { deleted: true });
+    assert.equal(gone?.deleted, true);
+
+    await store.setRoomArchived("dev", false);
+    const edited = await store.updateMessage(one.id, { text: "changed" });
+    assert.equal(edited?.text, "changed");
+    assert.equal((await store.react(reaction)).status, "done");
+    assert.equal((await store.pin(one.id, true)).status, "done");
+    assert.equal((await store.setRoomTopic("dev", "other"))?.topic, "other");
+    const removed = await store.updateMessage(one.id, {
+      deleted: true,
+      refuseArchived: true,
+    });
+    assert.equal(removed?.deleted, true);
+  });
+
   test("renameRoom moves a room, its messages, members, read state, invites and bans to the new key in one go; the old key is free", async (store) => {
     await store.createAccount(account("bob"), {});
     await store.createRoom("Dev", "dev", { private: true, owner: "bob" });
