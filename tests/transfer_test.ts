@@ -933,6 +933,74 @@ async function assertRefused(
   }
 }
 
+Deno.test("import: a dump past the groups' caps (over 1,000 groups, 1,000 members in one, 10,000 in all) is refused at the line past the cap, nothing imported; one account's groups past its share (2,000) import, as an honest server holds them", async () => {
+  await withDump(async (lines, work) => {
+    const first = (kind: string) =>
+      lines.findIndex((l) => JSON.parse(l).kind === kind);
+    const [account, group, member] = ["account", "group", "group_member"]
+      .map((kind) => JSON.parse(lines[first(kind)]));
+    const names = Array.from({ length: 1001 }, (_, i) => `member${i}`);
+    const crews = (n: number) =>
+      Array.from({ length: n }, (_, i) => `crew${i}`);
+    // The dump with 1,001 more accounts, `groups` more groups made by
+    // bob, each with its first `per` of them; the end line counts them.
+    const dump = (groups: string[], per: number) => {
+      const added: Record<string, string[]> = {
+        account: names.map((name) =>
+          JSON.stringify({ ...account, key: name, username: name })
+        ),
+        group: groups.map((key) =>
+          JSON.stringify({ ...group, key, name: key, creator_key: "bob" })
+        ),
+        group_member: groups.flatMap((key) =>
+          names.slice(0, per).map((user) =>
+            JSON.stringify({ ...member, group_key: key, user_key: user })
+          )
+        ),
+      };
+      const out = lines.flatMap((line, i) =>
+        Object.entries(added).some(([kind]) => first(kind) === i)
+          ? [line, ...added[JSON.parse(line).kind]]
+          : [line]
+      );
+      const end = JSON.parse(out[out.length - 1]);
+      for (const [kind, more] of Object.entries(added)) {
+        end.counts[kind] = (end.counts[kind] ?? 0) + more.length;
+      }
+      return out.with(out.length - 1, JSON.stringify(end));
+    };
+    await assertRefused(work, [
+      [
+        "more than 1,000 groups",
+        dump(crews(1000), 0),
+        /^line \d+: more than 1000 groups, which a server holds at most/,
+      ],
+      [
+        "a group of 1,001 members",
+        dump(crews(1), 1001),
+        /^line \d+: the group "crew0" has more than 1000 members/,
+      ],
+      [
+        "more than 10,000 members in all",
+        dump(crews(10), 1000),
+        /^line \d+: the groups have more than 10000 members in all/,
+      ],
+    ]);
+    // Up to the caps, bob's groups past an account's share: imported.
+    const path = `${work}/share.db`;
+    assert.equal(await importInto(path, dump(crews(3), 1000)), undefined);
+    const store = new SqliteStore(path, OPTIONS);
+    try {
+      const crew = (await store.listGroups()).filter((g) =>
+        g.key.startsWith("crew")
+      );
+      assert.deepEqual(crew.map((g) => g.members.length), [1000, 1000, 1000]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 /** The lines with the first line of `kind` whose `field` is `value` changed. */
 function changedLine(
   lines: string[],

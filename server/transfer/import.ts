@@ -26,6 +26,7 @@ import {
   type TableSpec,
 } from "./format.ts";
 import { FileChecks, FileRefusal } from "./file_checks.ts";
+import { GroupCapCheck } from "./group_caps.ts";
 import { type ImportTarget, RowError, type TableWriter } from "./mod.ts";
 import { Progress } from "./progress.ts";
 
@@ -173,6 +174,7 @@ async function readLines(
   // one): one short string each.
   const accounts = new Set<string>();
   const groups = new Set<string>();
+  const groupCaps = new GroupCapCheck();
   // Each room line's name by its key, for its messages' `room`.
   const rooms = new Map<string, string>();
   const checks = new FileChecks();
@@ -271,6 +273,12 @@ async function readLines(
     const row = completed(found.spec, parsed.data);
     checkNames(found.spec, row, { accounts, groups }, number);
     if (found.spec.table === "user_groups") groups.add(String(row.key));
+    const pastCap = found.spec.table === "user_groups"
+      ? groupCaps.group()
+      : found.spec.table === "group_members"
+      ? groupCaps.member(String(row.group_key))
+      : undefined;
+    if (pastCap !== undefined) throw new ImportError(number, pastCap);
     // A skeleton is this server's reading of the name (protocol/skeleton.ts),
     // never the dump's: an older server's (R00T stored as rOOt) or a forged
     // one would leave the account's look-alikes free.
