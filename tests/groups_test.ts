@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Config } from "../server/config.ts";
-import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import type { ChatMessage as Message } from "../server/protocol/types.ts";
 import { accountWithToken, call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
@@ -215,6 +215,59 @@ stores.clients(
     await expectError(ann, "create_group", { name: "Gus" }, "username_taken");
     await gus.close();
   },
+);
+
+stores.clients(
+  "a guest's login and a create_group of the same name at the same moment: never both succeed (20 pairs at once)",
+  async (pool) => {
+    const root = await pool.register("root");
+    const doors = await Promise.all(
+      Array.from({ length: 20 }, () => pool.connect()),
+    );
+    // Half the pairs write the name in another case: one key.
+    const pairs = doors.map((door, i) => ({
+      door,
+      guest: `ops${i}`,
+      group: i % 2 === 0 ? `OPS${i}` : `ops${i}`,
+    }));
+    const outcomes = await Promise.all(pairs.map(async (pair) => {
+      const [login, made] = await Promise.all([
+        pair.door.request("login", { username: pair.guest }),
+        root.request("create_group", { name: pair.group }),
+      ]);
+      return { ...pair, login: login.action, made: made.action, why: made };
+    }));
+    for (const { guest, group, login, made, why } of outcomes) {
+      assert.notDeepEqual(
+        [login, made],
+        ["success", "success"],
+        `${guest} logged in and ${group} was made`,
+      );
+      // A refusal is the name's, not another's (a cap, a limit).
+      for (const [action, reply] of [[login, "login"], [made, "group"]]) {
+        if (action !== "success") {
+          assert.equal(
+            action,
+            "error",
+            `${reply} of ${guest}/${group}: ${JSON.stringify(why)}`,
+          );
+        }
+      }
+    }
+    const errors = [
+      ...doors.flatMap((door) =>
+        door.received.filter((f) => f.action === "error")
+      ),
+      ...root.received.filter((f) =>
+        f.action === "error" && f.data.request === "create_group"
+      ),
+    ];
+    assert.deepEqual(
+      [...new Set(errors.map((f) => f.data.code))],
+      errors.length === 0 ? [] : ["username_taken"],
+    );
+  },
+  { rateLimits: NO_RATE_LIMITS },
 );
 
 stores.clients(

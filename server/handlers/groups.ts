@@ -101,7 +101,17 @@ export async function createGroup(
         : `The name '${name}' looks like '${stored.taken}', an account's or a group's.`,
     );
   }
-  if ("key" in stored) keysChanged(ctx.node);
+  if ("key" in stored) {
+    // A guest that claimed the name while the group was written: read
+    // after the commit, as a guest's login reads the groups after its
+    // claim (handlers/session.ts), so that one of the two sees the other.
+    // The group is taken back before anyone is told of it.
+    if (await ctx.node.presence.isGuestOnline(key)) {
+      await ctx.node.store.deleteGroup(key);
+      return fail("username_taken", `The name '${name}' is in use.`);
+    }
+    keysChanged(ctx.node);
+  }
   return written(ctx.node, stored, names);
 }
 

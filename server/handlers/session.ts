@@ -320,6 +320,18 @@ async function enterServer(
     });
     return fail("username_taken", `The name '${identity.username}' is in use.`);
   }
+  // A guest's name: a create_group of it that committed while this login
+  // was checked is seen here, now that the name is claimed, and
+  // create_group reads the claim after its commit (handlers/groups.ts):
+  // of the two, one sees the other, never both succeed. One store read
+  // more per guest login.
+  const grouped = identity.guest
+    ? await node.accounts.groupRefusal(identity.username)
+    : undefined;
+  if (grouped) {
+    node.removeMember(member);
+    return grouped;
+  }
   // Registered now: what ends the credential from here on closes this
   // socket; what ended it while this login was checked is seen here.
   const ended = identity.guest ? undefined : await node.accounts.recheck(
