@@ -17,6 +17,7 @@ import {
   DELETED_OWNER,
   type DraftWrite,
   type MessageDraft,
+  RoomArchivedError,
   RoomGoneError,
   SEARCH_BUDGET,
   SenderBannedError,
@@ -637,6 +638,54 @@ function registerTests(pg: PostgresService): void {
         const saved = await Promise.all(saves);
         assert.deepEqual(saved.sort(), [false, true]);
         assert.equal(await b.uploadedBytes("alice"), 200);
+      } finally {
+        await blocker.end();
+      }
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: an edit, an author's delete, a reaction, a pin and a topic sent as another store archives the room wait for the archive's commit and are refused, changing nothing",
+    withStores(2, async ([a, b], url) => {
+      await a.createRoom("dev", "dev");
+      const sent = async (text: string) =>
+        (await a.appendMessage(draft(text, { roomKey: "dev" }))).message;
+      const [one, two, three] = [
+        await sent("one"),
+        await sent("two"),
+        await sent("three"),
+      ];
+      // The archive's commit held open here, as another process's
+      // setRoomArchived is between its update and its commit.
+      const blocker = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const { changes } = await blocker.begin(async (sql) => {
+          await sql`UPDATE rooms SET archived = true WHERE key = 'dev'`;
+          const changes = [
+            b.updateMessage(one.id, { text: "changed" }),
+            b.updateMessage(two.id, { deleted: true, refuseArchived: true }),
+            b.react({
+              id: three.id,
+              userKey: "bob",
+              user: "Bob",
+              emoji: "👍",
+              on: true,
+            }),
+            b.pin(three.id, true),
+            b.setRoomTopic("dev", "ship it"),
+          ].map((change) =>
+            change.then(
+              () => "done",
+              (error) => error instanceof RoomArchivedError ? "refused" : error,
+            )
+          );
+          await lockWaits(url, "ar AS MATERIALIZED", 5);
+          return { changes };
+        });
+        assert.deepEqual(await Promise.all(changes), Array(5).fill("refused"));
+        assert.deepEqual(await b.history("dev", {}), [one, two, three]);
+        const dev = (await b.listRooms()).find((r) => r.key === "dev");
+        assert.deepEqual([dev?.archived, dev?.topic], [true, undefined]);
       } finally {
         await blocker.end();
       }
