@@ -304,7 +304,20 @@ export function isGroupUpdatedEvent(
   value: unknown,
 ): value is GroupUpdatedEvent {
   return isFields(value) && typeof value.name === "string" &&
-    (value.group === null || isGroup(value.group));
+    (value.group === null || isGroup(value.group) ||
+      isGroupChange(value.changed));
+}
+
+// What changed in a group: each field, when there, of its type.
+function isGroupChange(value: unknown): boolean {
+  const names = (list: unknown) =>
+    list === undefined ||
+    (Array.isArray(list) && list.every((name) => typeof name === "string"));
+  return isFields(value) &&
+    (value.description === undefined ||
+      typeof value.description === "string") &&
+    (value.creator === undefined || value.creator === null) &&
+    names(value.added) && names(value.removed);
 }
 
 /** Whether a value is a `notify_level` event or a `list_notify_levels` entry. */

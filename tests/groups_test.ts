@@ -87,12 +87,12 @@ stores.clients(
       }),
       { request: "update_group", group: changed },
     );
-    await ben.event(
-      "group_updated",
-      (d) =>
-        (d.group as { description?: string } | null)?.description ===
-          "Who draws",
-    );
+    // Only what changed: never the whole list of members.
+    const told = await ben.event("group_updated", (d) => "changed" in d);
+    assert.deepEqual(told.data, {
+      changed: { description: "Who draws", added: ["ann"], removed: ["ben"] },
+      name: "Design",
+    });
     assert.deepEqual(await ann.ok("delete_group", { group: "DESIGN" }), {
       request: "delete_group",
       name: "Design",
@@ -281,28 +281,28 @@ stores.clients(
     await root.ok("create_group", { name: "crew", members: ["root"] });
     await root.ok("delete_account", { user: "ann", messages: "keep" });
     await root.ok("delete_account", { user: "ben", messages: "keep" });
-    const opsGone = await root.event(
-      "group_updated",
-      (d) =>
-        d.name === "ops" &&
-        (d.group as { members: string[] }).members.length === 0,
-    );
-    assert.deepEqual(opsGone.data.group, {
-      name: "ops",
-      description: "",
-      creator: null,
-      members: [],
-    });
+    // Each says what the group lost: the member, the creator; in the
+    // order of the groups' keys, the last one told last.
     await root.event(
       "group_updated",
       (d) =>
-        d.name === "design" &&
-        (d.group as { members: string[] }).members.length === 0,
+        d.name === "ops" &&
+        (d.changed as { removed?: string[] } | undefined)?.removed?.[0] ===
+          "ben",
     );
+    const told = root.received.filter((f) =>
+      f.action === "group_updated" && "changed" in f.data
+    ).map((f) => f.data);
+    assert.deepEqual(told, [
+      { changed: { creator: null }, name: "design" },
+      { changed: { creator: null, removed: ["ann"] }, name: "ops" },
+      { changed: { removed: ["ben"] }, name: "design" },
+      { changed: { removed: ["ben"] }, name: "ops" },
+    ]);
     assert.deepEqual((await root.ok("list_groups", {})).groups, [
       { name: "crew", description: "", creator: "root", members: ["root"] },
       { name: "design", description: "", creator: null, members: [] },
-      opsGone.data.group,
+      { name: "ops", description: "", creator: null, members: [] },
     ]);
     // A group the deleted accounts had no part in is not told again.
     assert.equal(

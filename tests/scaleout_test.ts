@@ -2200,6 +2200,15 @@ function registerTests(pg: PostgresService): void {
         ((await cat.ok("list_groups", {})).groups as { name: string }[])
           .some((g) => g.name === group),
       );
+      // A change reaches the other nodes as what changed, not the group.
+      await ann.ok("update_group", { group, add: [name("cat")] });
+      for (const other of [ben, cat]) {
+        const told = await other.event(
+          "group_updated",
+          (d) => d.name === group && "changed" in d,
+        );
+        assert.deepEqual(told.data.changed, { added: [name("cat")] });
+      }
       await cat.ok("send_message", { text: `@${group} standup` });
       const again = await pools[1].login({ token: ben.token });
       const reply = again.received.find((f) => f.data.request === "login")!;

@@ -247,7 +247,7 @@ export async function deleteAccount(
   if (!deleted) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
-  const groupsTold = await groupsChanged(node, groups);
+  const groupsTold = groupsChanged(node, groups, account.key);
   const text = `${account.username}'s account was deleted by ${by}`;
   logger.warn("{text} ({messages} messages)", {
     text,

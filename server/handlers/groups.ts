@@ -30,7 +30,11 @@ import {
   emptyData,
   updateGroupData,
 } from "../protocol/schemas.ts";
-import type { Group, GroupUpdatedEvent } from "../protocol/types.ts";
+import type {
+  Group,
+  GroupChange,
+  GroupUpdatedEvent,
+} from "../protocol/types.ts";
 import { reservedName } from "../accounts/reserved_names.ts";
 import type { GroupCaps, MembersRefusal, StoredGroup } from "../store/mod.ts";
 import type { Member } from "../registry.ts";
@@ -136,7 +140,26 @@ export async function updateGroup(
     remove: (data.remove ?? []).map(nameKey),
   }, groupCaps(ctx.client.member));
   if (stored === undefined) return noSuchGroup(data.group);
-  return written(ctx.node, stored, names);
+  if (!("key" in stored)) return written(ctx.node, stored, names);
+  // Only what the change did, as it asked it: an add or a remove is the
+  // same on a page whatever else changed meanwhile.
+  const now = new Set(stored.members.map(nameKey));
+  const added = stored.members.filter((name) =>
+    (data.add ?? []).some((asked) => nameKey(asked) === nameKey(name))
+  );
+  const removed = [...byKey(data.remove ?? []).entries()]
+    .filter(([key]) => !now.has(key))
+    .map(([key, asked]) =>
+      group.members.find((name) => nameKey(name) === key) ?? asked
+    );
+  const changed: GroupChange = {
+    ...(data.description !== undefined
+      ? { description: stored.description }
+      : {}),
+    ...(added.length > 0 ? { added } : {}),
+    ...(removed.length > 0 ? { removed } : {}),
+  };
+  return written(ctx.node, stored, names, changed);
 }
 
 /**
@@ -176,45 +199,43 @@ export async function listGroups(
 }
 
 /**
- * The keys of the groups an account is a member or the creator of, read
- * before its deletion takes it out of them (handlers/admin.ts), so that
+ * The groups an account is a member or the creator of, read before its
+ * deletion takes it out of them (handlers/admin.ts), so that
  * {@link groupsChanged} can tell every connection after. One read of
  * every group: deletions are an admin's, and rare.
  */
 export async function groupsOfAccount(
   node: ChatNode,
   userKey: string,
-): Promise<Set<string>> {
+): Promise<StoredGroup[]> {
   const groups = await node.store.listGroups();
-  return new Set(
-    groups.filter((group) =>
-      group.creatorKey === userKey ||
-      group.members.some((name) => nameKey(name) === userKey)
-    ).map((group) => group.key),
+  return groups.filter((group) =>
+    group.creatorKey === userKey ||
+    group.members.some((name) => nameKey(name) === userKey)
   );
 }
 
 /**
- * The `group_updated` events of groups changed by something else than a
- * group action (an account's deletion: groupsOfAccount), each as the
- * store now holds it; without them every page kept showing the deleted
- * name among the members (and a new account of that name as one) until
- * its next login. Undefined when none changed; one read of every group
- * else.
+ * The `group_updated` events of the groups `userKey`'s deletion changed
+ * (`before`: groupsOfAccount), each saying what it lost: the member, the
+ * creator; without them every page kept showing the deleted name among
+ * the members (and a new account of that name as one) until its next
+ * login. Undefined when none changed.
  */
-export async function groupsChanged(
+export function groupsChanged(
   node: ChatNode,
-  keys: ReadonlySet<string>,
-): Promise<(() => void) | undefined> {
-  if (keys.size === 0) return undefined;
-  const now = (await node.store.listGroups()).filter((group) =>
-    keys.has(group.key)
-  );
+  before: readonly StoredGroup[],
+  userKey: string,
+): (() => void) | undefined {
+  if (before.length === 0) return undefined;
   return () => {
-    for (const stored of now) {
-      const group = shown(stored);
-      const event: GroupUpdatedEvent = { group, name: group.name };
-      published(node, event);
+    for (const group of before) {
+      const member = group.members.find((name) => nameKey(name) === userKey);
+      const changed: GroupChange = {
+        ...(group.creatorKey === userKey ? { creator: null } : {}),
+        ...(member !== undefined ? { removed: [member] } : {}),
+      };
+      published(node, { changed, name: group.name });
     }
   };
 }
@@ -258,10 +279,12 @@ function isStaff(member: Member): boolean {
 
 // The reply and `group_updated` of a group written, or the refusal's
 // error; `names` says the names asked for, by key, for an error to quote.
+// The event is the whole group when it was made, else `changed`.
 function written(
   node: ChatNode,
   stored: StoredGroup | MembersRefusal,
   names: Map<string, string>,
+  changed?: GroupChange,
 ): Outcome {
   if ("unknown" in stored) {
     const who = stored.unknown.map((key) => `'${names.get(key) ?? key}'`);
@@ -289,7 +312,9 @@ function written(
       );
   }
   const group = shown(stored);
-  const event: GroupUpdatedEvent = { group, name: group.name };
+  const event: GroupUpdatedEvent = changed === undefined
+    ? { group, name: group.name }
+    : { changed, name: group.name };
   return succeed(
     { group },
     () => published(node, event),

@@ -345,13 +345,29 @@ export interface Group {
 }
 
 /**
- * Data of a `group_updated` event: a group created or changed, or null
- * with its name when it was deleted.
+ * What changed in a group (`group_updated` after `update_group` or an
+ * account's deletion): each field only when it changed, the members as
+ * names added and removed, never the whole list.
  */
-export interface GroupUpdatedEvent {
-  group: Group | null;
-  name: string;
+export interface GroupChange {
+  description?: string;
+  /** Null: its creator's account was deleted. */
+  creator?: null;
+  /** Names now members. */
+  added?: string[];
+  /** Names no longer members (any spelling of their keys). */
+  removed?: string[];
 }
+
+/**
+ * Data of a `group_updated` event: a group created (`group`, whole), or
+ * deleted (`group` null), with its name; or changed (`changed`, only what
+ * changed: a group of 1,000 members sent its whole list, 35 KB, to every
+ * account's connection at each change).
+ */
+export type GroupUpdatedEvent =
+  | { group: Group | null; name: string }
+  | { changed: GroupChange; name: string };
 
 /** Data of a `membership` event: the account joined or left a room. */
 export interface MembershipEvent {
