@@ -28,7 +28,14 @@ import {
   subscribePush,
   unsubscribePush,
 } from "./push.ts";
-import { type AppState, type Conversation, createAppState } from "./state.ts";
+import {
+  type AppState,
+  type Conversation,
+  createAppState,
+  entry,
+} from "./state.ts";
+import { nameKey } from "../server/protocol/names.ts";
+import type { RoomSummary } from "../server/protocol/types.ts";
 
 /** Starts the client in the given element; returns the services for debugging. */
 export function startClient(root: HTMLElement): AppServices {
@@ -301,6 +308,8 @@ function followMessageLinks(services: AppServices): void {
     untracked(() => {
       if (place === null) {
         actions.errorShown(state, { message: t("link.notYours") });
+      } else if ("room" in place && previewedRoom(state, place.room)) {
+        void preview(services, place.room, route.seq);
       } else {
         void jumpTo(services, place, route.seq);
       }
@@ -311,6 +320,45 @@ function followMessageLinks(services: AppServices): void {
     open();
   });
   effect(open);
+}
+
+/**
+ * The public room `room` as listed, when the account is not in it: a link
+ * there shows the room and the message first, with a Join button, as
+ * Slack's does, instead of joining at once. A guest's one room is where it
+ * is taken (it belongs to none); a private room is not listed to an
+ * outsider, whose link gets `join_room`'s refusal as before.
+ */
+function previewedRoom(state: AppState, room: string): RoomSummary | undefined {
+  if (!state.account.value) return undefined;
+  const key = nameKey(room);
+  if (entry(state.memberships.value, key) !== undefined) return undefined;
+  return state.rooms.value.find((r) =>
+    nameKey(r.name) === key && r.private !== true
+  );
+}
+
+/**
+ * Reads the link's message (a public room's history is anyone's to read,
+ * without joining) and opens the preview of its room.
+ */
+async function preview(
+  services: AppServices,
+  room: string,
+  seq: number,
+): Promise<void> {
+  const { state, connection } = services;
+  const listed = previewedRoom(state, room);
+  if (!listed) return;
+  const page = await connection.request("history", {
+    room: listed.name,
+    around_seq: seq,
+    limit: 1,
+  });
+  const message = page.ok
+    ? page.data.messages.find((m) => m.seq === seq) ?? null
+    : null;
+  actions.linkPreviewChanged(state, { room: listed, seq, message });
 }
 
 /** The conversations remembered under `key`; anything unreadable is left out. */

@@ -385,6 +385,11 @@ export interface AppState {
   tapped: Signal<string | null>;
   /** The image shown full size, if any. */
   lightbox: Signal<Attachment | null>;
+  /**
+   * A message link to a public room the account is not in, shown before
+   * it joins (components/LinkPreview.tsx); null when none is open.
+   */
+  linkPreview: Signal<LinkPreview | null>;
   /** Whether the access tokens page (Settings) is open. */
   tokensOpen: Signal<boolean>;
   /** The room whose webhooks page is open, if any. */
@@ -426,6 +431,15 @@ const GROUP_WINDOW_MS = 5 * 60 * 1000;
  * {@linkcode nameKey} (NFKC and full case folding), so "Straße" and
  * "STRASSE" are one name here too.
  */
+/** A public room's message a link points to, as the preview shows it. */
+export interface LinkPreview {
+  /** The room as listed: its name, topic and member count. */
+  room: RoomSummary;
+  seq: number;
+  /** The message, or null when it is gone (deleted, expired) or unread. */
+  message: ChatMessage | null;
+}
+
 /**
  * The entry of `key` in one of the state's records keyed by name, never a
  * member every object inherits: people choose names, and a room called
@@ -649,6 +663,7 @@ export function createAppState(): AppState {
     editing: signal(null),
     tapped: signal(null),
     lightbox: signal(null),
+    linkPreview: signal(null),
     tokensOpen: signal(false),
     hooksOpen: signal(null),
     loadingOlder: signal({}),

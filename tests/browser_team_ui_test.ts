@@ -460,6 +460,56 @@ browserTest(
 );
 
 browserTest(
+  "web client: a link to a message of a public room the reader is not in shows the room's name, topic, member count and the message with a Join button, and joins only when asked",
+  async (browser, server) => {
+    const bot = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bot.ok("create_room", { room: "plans" });
+      await bot.ok("set_topic", { room: "plans", topic: "Where we go" });
+      const sent = await bot.ok("send_message", {
+        room: "plans",
+        text: "the roadmap, for all",
+      }) as { message: { seq: number } };
+      const page = await openPage(browser, server);
+      await register(page, "carol");
+      await page.evaluate(
+        (seq) => location.hash = `#/room/plans/${seq}`,
+        sent.message.seq,
+      );
+      const dialog = page.getByTestId("link-preview");
+      await dialog.getByRole("heading", { name: "#plans" }).waitFor();
+      assert.equal(
+        await dialog.getByTestId("link-preview-topic").innerText(),
+        "Where we go",
+      );
+      assert.equal(
+        await dialog.getByTestId("link-preview-members").innerText(),
+        "1 member",
+      );
+      assert.equal(
+        await dialog.getByTestId("link-preview-message").innerText(),
+        "bob the roadmap, for all",
+      );
+      // Looked at, not joined: the room's members are as they were.
+      const members = async () =>
+        (await bot.ok("list_members", { room: "plans" })).members as string[];
+      assert.deepEqual(await members(), ["bob"]);
+
+      await dialog.getByTestId("link-preview-join").click();
+      await dialog.waitFor({ state: "detached" });
+      await page.waitForFunction(
+        (seq) => document.activeElement?.getAttribute("data-seq") === seq,
+        String(sent.message.seq),
+      );
+      assert.deepEqual((await members()).sort(), ["bob", "carol"]);
+    } finally {
+      await bot.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+browserTest(
   "web client copies a link to a message, and the link opens the room at that message for another reader, however far back",
   async (browser, server) => {
     const bot = await TestClient.register(server.wsUrl, "bob");

@@ -5,7 +5,7 @@
 
 import { batch } from "@preact/signals";
 import type { Attachment } from "../../server/protocol/types.ts";
-import type { AppState } from "../state.ts";
+import type { AppState, LinkPreview } from "../state.ts";
 
 /** Opens or closes the current room's invite dialog. */
 export function inviteDialogToggled(state: AppState, open: boolean): void {
@@ -15,6 +15,16 @@ export function inviteDialogToggled(state: AppState, open: boolean): void {
       state.drawerOpen.value = false;
       state.membersOpen.value = false;
     }
+  });
+}
+
+/** Shows a message link's room before joining it, or closes it (null). */
+export function linkPreviewChanged(
+  state: AppState,
+  preview: LinkPreview | null,
+): void {
+  batch(() => {
+    state.linkPreview.value = preview;
   });
 }
 

@@ -18,6 +18,7 @@ import { ArchivedBar } from "./ArchivedBar.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
+import { LinkPreview } from "./LinkPreview.tsx";
 import { QuickSwitcher } from "./QuickSwitcher.tsx";
 import { HooksPage } from "./HooksPage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
@@ -110,6 +111,7 @@ export function ChatScreen(): JSX.Element {
         </div>
       </main>
       <Lightbox />
+      <LinkPreview />
       {state.inviteOpen.value && room && <InviteDialog />}
       <TokensPage />
       <HooksPage />
