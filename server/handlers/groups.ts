@@ -109,9 +109,11 @@ export async function createGroup(
     // A guest that claimed the name while the group was written: read
     // after the commit, as a guest's login reads the groups after its
     // claim (handlers/session.ts), so that one of the two sees the other.
-    // The group is taken back before anyone is told of it.
+    // The group is taken back before anyone is told of it; a node that
+    // read the groups' keys meanwhile reads them again.
     if (await ctx.node.presence.isGuestOnline(key)) {
       await ctx.node.store.deleteGroup(key);
+      keysChanged(ctx.node);
       return fail("username_taken", `The name '${name}' is in use.`);
     }
     keysChanged(ctx.node);
