@@ -571,6 +571,27 @@ stores.clients(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.clients(
+  "an author removed from a private room that another node archived deletes its own message there as before the archive, and learns nothing of it",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "club", private: true });
+    await ann.ok("invite", { room: "club", user: "ben" });
+    await ben.ok("join_room", { room: "club" });
+    const sent = await ben.ok("send_message", { text: "mine" });
+    const id = (sent.message as { id: string }).id;
+    await ben.ok("join_room", { room: "general" });
+    await ann.ok("remove_member", { room: "club", user: "ben" });
+    // Archived by another node: this one's flag has not heard of it.
+    await server.node.store.setRoomArchived("club", true);
+    const deleted = await ben.ok("delete_message", { id });
+    assert.equal((deleted.message as { deleted?: boolean }).deleted, true);
+    assert.doesNotMatch(JSON.stringify(deleted), /archived/);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
 const clusterSkip = clusterSkipReason();
 
 Deno.test({
