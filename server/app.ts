@@ -45,7 +45,7 @@ import {
   type StaticFiles,
 } from "./static_files.ts";
 import type { Account } from "./store/mod.ts";
-import type { WebSocketEndpoint } from "./websocket.ts";
+import { WEBSOCKET_PATH, type WebSocketEndpoint } from "./websocket.ts";
 
 const logger = log("http");
 
@@ -409,7 +409,7 @@ export function createApp(parts: AppParts): Hono {
 
   app.route("/", adminRoutes(node));
 
-  app.get("/ws", websocket.handler);
+  app.get(WEBSOCKET_PATH, websocket.handler);
 
   // The client's own pages: the admin page and the password reset form are
   // the same index.html, which picks its page by path.

@@ -69,6 +69,11 @@ export interface HttpServerOptions {
   keepAliveTimeoutSeconds: number;
   /** Seconds a client has to send a whole request, body included (300). */
   requestTimeoutSeconds?: number;
+  /**
+   * The path of the WebSocket endpoint: only a WebSocket upgrade of it
+   * leaves node:http for the endpoint; left out, every upgrade does.
+   */
+  upgradePath?: string;
   /** Open connections in all, HTTP and WebSocket; 0 for no limit. */
   maxConnections: number;
   /**
@@ -117,9 +122,11 @@ export async function startHttpServer(
       if (UNSERVED_METHODS.has(request.method)) return unserved(request.method);
       active++;
       try {
-        return await options.fetch(standard(request), {
+        const response = await options.fetch(standard(request), {
           remoteAddr: peerOf(incoming.socket),
         });
+        sendTimeout(incoming.socket, options.headerTimeoutSeconds);
+        return response;
       } finally {
         active--;
       }
@@ -149,6 +156,15 @@ export async function startHttpServer(
       options.headerTimeoutSeconds,
     ) * 1000,
     keepAliveTimeout: options.keepAliveTimeoutSeconds * 1000,
+    // Any other request that asks for an upgrade (`h2c`, a WebSocket
+    // upgrade of a file or a page) is an ordinary one, answered by
+    // node:http with its timeouts and back-pressure. Written raw (upgrade
+    // below), its answer was read whole into memory and kept until the
+    // client took it, for good: 20 connections asking so for a 10 MiB
+    // file, and reading nothing, held 378 MB of the server.
+    shouldUpgradeCallback: (request) =>
+      options.upgradePath === undefined ||
+      isWebSocketUpgrade(request, options.upgradePath),
     // How often the header and request timeouts are checked.
     connectionsCheckingInterval: Math.min(
       1000,
@@ -362,4 +378,35 @@ function peerOf(socket: net.Socket): Deno.NetAddr {
     hostname: socket.remoteAddress ?? "unknown",
     port: socket.remotePort ?? 0,
   };
+}
+
+/**
+ * Whether a request asks for a WebSocket at `path`, or with a target that
+ * is no path (`*`, an absolute URL), which the upgrade path refuses
+ * (upgradeRefusal).
+ */
+function isWebSocketUpgrade(
+  request: http.IncomingMessage,
+  path: string,
+): boolean {
+  if (request.headers.upgrade?.toLowerCase() !== "websocket") return false;
+  const target = request.url ?? "";
+  return !target.startsWith("/") || target.split("?")[0] === path;
+}
+
+/**
+ * Arms the send timeout of a response about to be written: a client that
+ * takes nothing of it for `seconds` (no byte read from it, no write of it
+ * done) has its connection destroyed, as nginx's `send_timeout` does.
+ * Without it a client that stopped reading (a zero TCP window) held its
+ * connection, the response's buffers and, for a file, its descriptor for
+ * as long as it liked: node:http has no such deadline. node:http's own
+ * keep-alive timeout replaces this one once the response is written, and
+ * the next request on the connection clears it. The costs: a body the
+ * server itself stops producing for that long (files in a frozen
+ * PostgreSQL) is cut off too, and so is a request pipelined behind a
+ * response still being written whose own answer takes that long.
+ */
+function sendTimeout(socket: net.Socket, seconds: number): void {
+  socket.setTimeout(seconds * 1000);
 }

@@ -14,7 +14,7 @@ import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import type { Passwords } from "./accounts/password.ts";
 import { CLOSE_GOING_AWAY } from "./protocol/close_codes.ts";
 import type { StaticFiles } from "./static_files.ts";
-import { createWebSocketEndpoint } from "./websocket.ts";
+import { createWebSocketEndpoint, WEBSOCKET_PATH } from "./websocket.ts";
 import { type HttpServer, startHttpServer } from "./http_server.ts";
 import { connectionBudget } from "./file_limit.ts";
 
@@ -172,6 +172,7 @@ export async function startServer(
       fetch: (request, info) => app.fetch(request, info),
       headerTimeoutSeconds: config.headerTimeoutSeconds,
       keepAliveTimeoutSeconds: config.keepAliveTimeoutSeconds,
+      upgradePath: WEBSOCKET_PATH,
       maxConnections,
       // Behind a proxy every connection comes from the proxy: WebSockets
       // are capped and shared per forwarded address instead (websocket.ts).

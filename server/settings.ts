@@ -348,14 +348,15 @@ export const SETTINGS = {
   // Long enough for a saturated server: with 20 parallel 10 MiB uploads on
   // a loaded 2-core machine, the last connection's headers were read 11 s
   // after it opened. A slow sender still ties up one of its address's
-  // capped connections for this long, no more.
+  // capped connections for this long, no more. A slow reader likewise:
+  // one that takes nothing of an answer for this long is cut off.
   headerTimeoutSeconds: setting({
     flag: "header-timeout",
     placeholder: "S",
     kind: integer({ min: 1 }),
     default: 20,
     help:
-      "a connection that has not sent a request's headers by then gets 408 and is closed",
+      "a connection that has not sent a request's headers by then gets 408 and is closed; one that takes nothing of an answer for as long is cut off",
   }),
   /** Seconds an idle HTTP keep-alive connection stays open. */
   keepAliveTimeoutSeconds: setting({

@@ -20,6 +20,9 @@ import { ConnectionWriter, type FrameSink } from "./writer.ts";
 
 const logger = log("ws");
 
+/** The path of the WebSocket endpoint. */
+export const WEBSOCKET_PATH = "/ws";
+
 /** Options of {@link createWebSocketEndpoint}. */
 export interface WebSocketOptions {
   /** Largest accepted client frame, in bytes. */

@@ -116,9 +116,10 @@ export async function revokedToken(
 export async function sharedFile(
   server: TestServer,
   token: string,
+  contents: BlobPart = "hello",
 ): Promise<{ id: string; url: string }> {
   const form = new FormData();
-  form.append("file", new File(["hello"], "hello.txt"));
+  form.append("file", new File([contents], "hello.txt"));
   const file = await call(server, "POST", "/api/files", { token, body: form });
   assert.equal(file.status, 201);
   const sent = await call(server, "POST", "/api/rooms/general/messages", {

@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 import {
   delay,
   encodeFrame,
+  PATIENT_WAIT_MS,
   type ServerProcess,
   spawnServer,
   TestClient,
@@ -161,6 +162,67 @@ Deno.test("http: an idle keep-alive connection is closed after the keep-alive ti
     assert.match(client.received, /^HTTP\/1\.1 200/);
     assert.ok(ms >= 900, `closed after ${ms.toFixed(0)} ms`);
   }, { keepAliveTimeoutSeconds: 1, headerTimeoutSeconds: 30 }));
+
+/** The headers of a WebSocket upgrade request. */
+const UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+/**
+ * Asks `/healthz` from `localAddress` on a connection of its own until it
+ * is answered 200 (a refused one, 429, tried again), within `ms`.
+ */
+async function servedFrom(
+  server: { url: string },
+  localAddress: string,
+  ms: number,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const client = await RawClient.open(server, localAddress);
+    client.write(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    await client.closed;
+    if (client.received.startsWith("HTTP/1.1 200")) return;
+    if (Date.now() > deadline) {
+      throw new Error(`Never served from ${localAddress}: ${client.received}`);
+    }
+    await delay(200);
+  }
+}
+
+for (
+  const [what, headers] of [
+    ["a shared file", ""],
+    // Written raw by the upgrade path, the whole file was read into memory
+    // first and kept until the client took it.
+    ["a shared file asked for with a WebSocket upgrade", UPGRADE],
+  ]
+) {
+  Deno.test(`http: a client that stops reading ${what} is cut off once it took nothing for --header-timeout seconds, and its place comes back`, () =>
+    withServer(async (server) => {
+      const root = await accountWithToken(server, "root");
+      // Far more than the kernel's buffers on both sides take in.
+      const file = await sharedFile(server, root.token, new Uint8Array(10e6));
+      // The address's one place, held by a client that reads nothing of
+      // its answer (a zero TCP window) once it began: no account needed,
+      // the file is a public room's.
+      const reader = await RawClient.open(server, "127.0.0.2");
+      const began = new Promise((resolve) =>
+        reader.socket.once("data", resolve)
+      );
+      reader.write(`GET ${file.url} HTTP/1.1\r\nHost: x\r\n${headers}\r\n`);
+      await began;
+      reader.socket.pause();
+      try {
+        // node:http has no deadline on writing an answer: the connection,
+        // its buffers and the file's descriptor were held for good.
+        await servedFrom(server, "127.0.0.2", PATIENT_WAIT_MS);
+      } finally {
+        await reader.close();
+      }
+    }, { headerTimeoutSeconds: 1, maxConnectionsPerAddress: 1 }));
+}
 
 Deno.test("http: past the per-address cap a connection gets 429 rate_limited, other addresses and 127.0.0.1 do not", () =>
   withServer(async (server) => {
@@ -573,9 +635,6 @@ async function exchange(
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
   return { status, head, body: client.received.slice(end + 4) };
 }
-
-const UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
-  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
 Deno.test("http: an upgrade request's Host cannot change which page is served", () =>
   withServer(async (server) => {
