@@ -100,7 +100,8 @@ export interface ColumnSpec {
  * any other until the rules of 12-05 and 12-06: `keptReason`); an
  * account, a room, a message's author or recipient, a reaction's, a
  * ban's or an audit entry's actor named outside the names' alphabet
- * (`<b>`, `a b`, 200 letters). Each is refused with its line number, the
+ * (`<b>`, `a b`, 200 letters); a file's name turned around or holding a
+ * folder (`storedFileName`). Each is refused with its line number, the
  * kind of its line and the field.
  */
 const storedName = z.string().refine(inNameAlphabet, NAME_ALPHABET_RULE);
@@ -277,9 +278,29 @@ const outgoingHookColumns = (owner: "room_key" | "user_key"): ColumnSpec[] => [
  * readers as they are, so anything else reached every client that showed
  * the room (a `5` or `null` where a file was, a `javascript:` link).
  */
+/**
+ * A file's name as uploads have kept it from the first (files.ts
+ * `cleanFileName`): no folder, no control character and none of the
+ * direction embeddings, overrides and isolates that turn it around
+ * (`invoice\u202Egnp.exe` shown as "invoiceexe.png"), no space before it
+ * nor after it (but where the cut at 200 fell), 1 to 200 UTF-16 units, never
+ * `.` or `..`. Direction marks and invisible spaces were kept until 12-03
+ * (uploads lose them since), so a dump of then still imports. The file
+ * line's name is shown in downloads, an attachment's in the chat.
+ */
+const storedFileName = z.string().refine(
+  (name) =>
+    name.length <= 200 && !/^\s/.test(name) &&
+    (name.length === 200 || !/\s$/.test(name)) &&
+    !/[\\/\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(name) &&
+    !["", ".", ".."].includes(name),
+  "a file's name as uploads keep it: no folder, control character or " +
+    "direction override, no space around it, 1 to 200 UTF-16 units",
+);
+
 const ATTACHMENTS = z.array(z.object({
   url: z.string().startsWith("/files/"),
-  name: z.string(),
+  name: storedFileName,
   size: z.number().int().min(0),
   type: z.string(),
   width: z.number().int().min(0).optional(),
@@ -582,7 +603,7 @@ export const TABLES: readonly TableSpec[] = [
       // A file's name in the files folder: anything but a SHA-256 in hex
       // was a path there ("../../etc/passwd", served and deleted).
       text("hash", { pattern: /^[0-9a-f]{64}$/ }),
-      text("name"),
+      text("name", { rule: storedFileName }),
       text("type"),
       int("size"),
       // An account's key (routes/files.ts): its quota counts the file.
