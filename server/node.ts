@@ -48,7 +48,8 @@ import { RoomExpiry } from "./room_expiry.ts";
 import { recheckStanding } from "./standing.ts";
 import { RoomSequencer } from "./sequencer.ts";
 import { SessionExpiry } from "./session_expiry.ts";
-import { fireReminder, ReminderSweep } from "./reminders.ts";
+import { fireReminder, ReminderSweep, sweepJob } from "./reminders.ts";
+import { sendScheduled } from "./scheduled_sends.ts";
 import { Retention } from "./retention.ts";
 import type { NewAuditEntry, Store, StreamReadState } from "./store/mod.ts";
 import { TurnQueue } from "./turns.ts";
@@ -101,7 +102,7 @@ export interface NodeParts {
   passwords?: Passwords;
   /** Delete messages older than this many days (`--retention-days`); none: keep. */
   retentionDays?: number;
-  /** How often saved messages' due reminders are fired (`--reminder-sweep`; default 5 s). */
+  /** How often saved messages' due reminders and scheduled messages are fired (`--reminder-sweep`; default 5 s). */
   reminderSweepMs?: number;
   /** How long a claim holds a due reminder (ms); default: a minute (reminders.ts). */
   reminderLeaseMs?: number;
@@ -241,11 +242,28 @@ export class ChatNode {
       files: parts.files,
       days: parts.retentionDays,
     });
+    // One sweep for both: reminders, then scheduled messages' sends.
+    const store = parts.store;
     this.#reminders = new ReminderSweep({
-      store: parts.store,
       everyMs: parts.reminderSweepMs ?? 5000,
       leaseMs: parts.reminderLeaseMs,
-      fire: (due) => fireReminder(this, due),
+      jobs: [
+        sweepJob({
+          what: "reminder",
+          claim: (now, limit, until) =>
+            store.claimDueReminders(now, limit, until),
+          fire: (due) => fireReminder(this, due),
+          confirm: (due) =>
+            store.confirmReminder(due.userKey, due.id, due.remindAt),
+        }),
+        sweepJob({
+          what: "scheduled message",
+          claim: (now, limit, until) =>
+            store.claimDueScheduled(now, limit, until),
+          fire: (row) => sendScheduled(this, row),
+          confirm: (row) => store.confirmScheduled(row.userKey, row.id),
+        }),
+      ],
     });
     const guard = new OutboundGuard(parts.webhookAllow ?? [], parts.resolve);
     this.webhooks = new WebhookDispatcher(

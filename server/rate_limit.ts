@@ -354,6 +354,9 @@ export function categoryOf(action: string): RateCategory {
     case "edit_message":
     case "delete_message":
     case "pin":
+    // Each one a message sent later: written at a send's pace, so that a
+    // script cannot line up more sends for one time than it could make.
+    case "schedule_message":
       return "message";
     case "create_room":
     case "create_invite":
@@ -392,6 +395,8 @@ export function categoryOf(action: string): RateCategory {
     case "save_message":
     case "unsave_message":
     case "mark_thread_read":
+    case "update_scheduled":
+    case "cancel_scheduled":
       return "read";
     case "join_room":
     case "leave_room":

@@ -11,6 +11,8 @@
  * runs out, by any node (at least once: nothing acknowledged is lost).
  * It fires twice only when a node fires it and dies before it confirms,
  * or takes longer than the lease to; the client shows one line per id.
+ * The same sweep, one timer, claims scheduled messages' sends too
+ * (scheduled_sends.ts), under the same leases: a job each.
  */
 import { mayReadRecord } from "./access.ts";
 import { Coalesced } from "./coalesced.ts";
@@ -18,7 +20,7 @@ import { readable } from "./handlers/message_updates.ts";
 import { log } from "./log.ts";
 import type { ChatNode } from "./node.ts";
 import type { ReminderEvent } from "./protocol/types.ts";
-import type { DueReminder, Store } from "./store/mod.ts";
+import type { DueReminder } from "./store/mod.ts";
 
 const logger = log("reminders");
 
@@ -28,21 +30,43 @@ const BATCH = 100;
 /** How long a claim holds its reminders unless told (ms). */
 const LEASE_MS = 60_000;
 
+/**
+ * One kind of due work the sweep claims, fires and confirms: saved
+ * messages' reminders, scheduled messages' sends (scheduled_sends.ts).
+ */
+export interface SweepJob<T> {
+  /** What it fires, for the logs ("reminder"). */
+  what: string;
+  /** Claims up to `limit` due at `now`, leased until `until` (ms). */
+  claim(now: number, limit: number, until: number): Promise<T[]>;
+  /** Fires one; a throw leaves it claimed, to be claimed again. */
+  fire(item: T): Promise<void>;
+  /** Clears one fired. */
+  confirm(item: T): Promise<unknown>;
+}
+
+/** A job of any kind, as the sweep holds it. */
+export function sweepJob<T>(job: SweepJob<T>): SweepJob<unknown> {
+  return job as SweepJob<unknown>;
+}
+
 /** What {@link ReminderSweep} works on. */
 export interface ReminderSweepOptions {
-  store: Pick<Store, "claimDueReminders" | "confirmReminder">;
+  /** Its jobs, swept in turn in each pass. */
+  jobs: readonly SweepJob<unknown>[];
   /** How often a pass runs (ms). */
   everyMs: number;
   /**
-   * How long a claim holds a reminder before another pass may claim it
+   * How long a claim holds an item before another pass may claim it
    * again (ms; a minute unless told): longer than a batch takes to fire.
    */
   leaseMs?: number;
-  /** Fires one claimed reminder (fireReminder). */
-  fire: (due: DueReminder) => Promise<void>;
 }
 
-/** Claims and fires due reminders now and then; `close` waits for a pass. */
+/**
+ * Claims and fires due reminders and scheduled messages now and then, one
+ * timer for both; `close` waits for a pass.
+ */
 export class ReminderSweep {
   #options: ReminderSweepOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -61,42 +85,49 @@ export class ReminderSweep {
     Deno.unrefTimer(this.#timer);
   }
 
-  /** One pass: claims and fires batch after batch until one is not full. */
+  /** One pass: each job claims and fires batch after batch until one is not full. */
   pass(): Promise<number> {
     return this.#passes.run();
   }
 
   async #pass(): Promise<number> {
     let fired = 0;
+    for (const job of this.#options.jobs) fired += await this.#sweep(job);
+    return fired;
+  }
+
+  async #sweep(job: SweepJob<unknown>): Promise<number> {
+    let fired = 0;
     try {
       while (!this.#closed) {
         const now = Date.now();
-        const { store, leaseMs = LEASE_MS } = this.#options;
-        const due = await store.claimDueReminders(now, BATCH, now + leaseMs);
-        for (const reminder of due) {
+        const { leaseMs = LEASE_MS } = this.#options;
+        const due = await job.claim(now, BATCH, now + leaseMs);
+        for (const item of due) {
           try {
-            await this.#options.fire(reminder);
+            await job.fire(item);
           } catch (error) {
             // Not confirmed, so claimed again once its lease runs out; the
             // others of the batch still fire.
-            logger.error("A reminder failed to fire, to retry: {error}", {
+            logger.error("A {what} failed to fire, to retry: {error}", {
+              what: job.what,
               error: (error as Error).message,
             });
             continue;
           }
           fired++;
-          await store.confirmReminder(
-            reminder.userKey,
-            reminder.id,
-            reminder.remindAt,
-          );
+          await job.confirm(item);
         }
         if (due.length < BATCH) break;
       }
     } catch (error) {
-      logger.error("Reminders stopped, to retry at the next pass: {error}", {
-        error: (error as Error).message,
-      });
+      logger.error(
+        "The {what} sweep stopped, to retry at the next pass: {error}",
+        {
+          what: job.what,
+          error: (error as Error).message,
+        },
+      );
     }
     return fired;
   }

@@ -4,9 +4,9 @@
  * codes whichever way a message arrives.
  */
 import type { Context } from "hono";
-import { accountIdentity } from "../accounts/identity.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import type { Reader } from "../access.ts";
+import { accountContext } from "../handlers/account_context.ts";
 import type { MemberContext } from "../handlers/context.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { httpFailure } from "../http/errors.ts";
@@ -24,7 +24,6 @@ import {
   type RateCategory,
   type RateLimitConfig,
 } from "../rate_limit.ts";
-import type { Member } from "../registry.ts";
 import type { Account } from "../store/mod.ts";
 import type { PageAnswer } from "./page_answer.ts";
 
@@ -139,52 +138,18 @@ export async function limitedCaller(
   return limits.take(who, category) ?? who;
 }
 
-const NOBODY = { push(): void {} };
-
-/**
- * A handler context for one API request, as if from a connection looking
- * at `roomKey` that nobody reads (replies go in the HTTP answer; events
- * reach the account's sockets through the node as usual).
- */
+/** A handler context for one API request (accountContext). */
 function memberContext(
   node: ChatNode,
   caller: ApiCaller,
   roomKey: string,
   since: number,
 ): MemberContext {
-  const { account } = caller;
-  const address = caller.reader.address ?? "unknown";
-  const member: Member = {
-    id: 0,
-    outbox: NOBODY,
-    username: account.username,
-    userKey: account.key,
-    address,
-    roomKey,
-    role: account.role,
-    guest: false,
-    since: account.createdAt,
-    identity: accountIdentity(account),
-    disconnect() {},
-  };
-  return {
-    node,
-    client: {
-      id: 0,
-      remoteAddress: address,
-      outbox: NOBODY,
-      member,
-      signal: caller.signal,
-      // Closed, as a socket the change would have closed or moved, once an
-      // access change came after the checks (sendAsCaller). The request's
-      // signal is made for it already: reading it costs nothing.
-      get isClosed() {
-        return caller.signal.aborted || node.accessChanges !== since;
-      },
-      appendQueued() {},
-      disconnect() {},
-    },
-  };
+  return accountContext(node, caller.account, roomKey, {
+    address: caller.reader.address,
+    signal: caller.signal,
+    since,
+  });
 }
 
 /** Checks and sends again at most this many times in all (sendAsCaller). */

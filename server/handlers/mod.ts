@@ -29,6 +29,12 @@ import {
 import { markRead, markUnread } from "./read_state.ts";
 import { listDrafts, setDraft } from "./drafts.ts";
 import { listSaved, saveMessage, unsaveMessage } from "./saved.ts";
+import {
+  cancelScheduled,
+  listScheduled,
+  scheduleMessage,
+  updateScheduled,
+} from "./scheduled.ts";
 import { listMentions } from "./mentions.ts";
 import { listReplies } from "./threads.ts";
 import { listThreads, markThreadRead } from "./thread_list.ts";
@@ -109,6 +115,10 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   save_message: saveMessage,
   unsave_message: unsaveMessage,
   list_saved: listSaved,
+  schedule_message: scheduleMessage,
+  list_scheduled: listScheduled,
+  update_scheduled: updateScheduled,
+  cancel_scheduled: cancelScheduled,
   list_mentions: listMentions,
   list_replies: listReplies,
   list_threads: listThreads,

@@ -32,6 +32,10 @@ export const ERROR_CODES = [
   "drafts_too_long",
   // save_message past the account's cap of saved messages.
   "too_many_saved",
+  // schedule_message past the account's cap of scheduled messages.
+  "too_many_scheduled",
+  // update_scheduled or cancel_scheduled of none (or one being sent).
+  "scheduled_not_found",
   // update_group or delete_group of a group that does not exist.
   "group_not_found",
   // create_group past the server's cap of groups.

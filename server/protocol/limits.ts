@@ -77,6 +77,16 @@ export const MAX_REMIND_AHEAD_MS = 365 * 24 * 3600_000;
 export const SAVED_DEFAULT_LIMIT = 50;
 export const SAVED_MAX_LIMIT = 100;
 
+/**
+ * Messages an account may have scheduled (schedule_message) at once: a cap
+ * so that they cannot fill the store, nor one account's sends at one time
+ * the sweeps' batches.
+ */
+export const MAX_SCHEDULED = 100;
+
+/** How far ahead a message may be scheduled: a year, as a reminder. */
+export const MAX_SCHEDULE_AHEAD_MS = 365 * 24 * 3600_000;
+
 /** Default and largest page sizes of `list_mentions` (each one is a message read). */
 export const MENTIONS_DEFAULT_LIMIT = 50;
 export const MENTIONS_MAX_LIMIT = 100;

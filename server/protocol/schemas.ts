@@ -346,6 +346,33 @@ export const saveMessageData = savedMessageData.extend({
 });
 
 /**
+ * `schedule_message` data: a room's name or a person's (one of the two),
+ * what the send will say (send_message's fields but `client_id`, which the
+ * scheduled id makes) and when (ISO 8601 with its offset or Z); its range
+ * against the clock is the handler's (handlers/scheduled.ts).
+ */
+export const scheduleMessageData = z.object({
+  room: name.optional(),
+  to: name.optional(),
+  text: noNul(1_000_000),
+  attachments,
+  reply_to: messageId.optional(),
+  send_at: z.iso.datetime({ offset: true }),
+}).refine((d) => (d.room === undefined) !== (d.to === undefined), {
+  message: "give either 'room' or 'to'",
+  path: ["room"],
+});
+
+/** `cancel_scheduled` data: the scheduled message's id. */
+export const scheduledIdData = z.object({ id: messageId });
+
+/** `update_scheduled` data: its id, and a new text or time, or both. */
+export const updateScheduledData = scheduledIdData.extend({
+  text: noNul(1_000_000).optional(),
+  send_at: z.iso.datetime({ offset: true }).optional(),
+});
+
+/**
  * `list_saved` data: a page of the saved messages, newest saved first,
  * after the saved one with id `before`; or, with `ids`, the ids of all of
  * them (no page: a page's cursor and size would mean nothing there).

@@ -260,6 +260,23 @@ export interface ReminderEvent {
 }
 
 /**
+ * A scheduled message as `schedule_message`, `list_scheduled` and the
+ * `scheduled` event show it to its author: `room` or `to`, never both.
+ */
+export interface ScheduledMessage {
+  id: string;
+  room?: string;
+  to?: string;
+  text: string;
+  attachments?: { url: string }[];
+  reply_to?: string;
+  /** When it is to be sent (ISO 8601, UTC). */
+  send_at: string;
+  /** When it was written (ISO 8601, UTC). */
+  created_at: string;
+}
+
+/**
  * A thread the account takes part in read up to `last_reply_seq`
  * (`mark_thread_read`): a `thread_read` event to its other connections.
  */

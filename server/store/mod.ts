@@ -1840,6 +1840,85 @@ export interface SavedStore {
 }
 
 /**
+ * A message written now to be sent later (`schedule_message`, Slack's
+ * "Send later"), as the store keeps it: to a room (`room`, its name as
+ * written) or a person (`to`), with what the send will say.
+ */
+export interface ScheduledRow {
+  /** Its id (a ULID), the account's handle on it and its send's client_id. */
+  id: string;
+  /** Its author's account key. */
+  userKey: string;
+  /** The room's name it goes to, as written; absent for a private message. */
+  room?: string;
+  /** That room's key then: its deletion takes the row along. */
+  roomKey?: string;
+  /** The name of whom it goes to privately; absent for a room's. */
+  to?: string;
+  text: string;
+  /** The files it carries, as the send takes them (their URLs). */
+  attachments?: { url: string }[];
+  /** The id of the message it answers. */
+  replyTo?: string;
+  /** When it is to be sent (ms since the epoch). */
+  sendAt: number;
+  /** When it was written (ms). */
+  createdAt: number;
+}
+
+/** What `updateScheduled` may change of a scheduled message. */
+export interface ScheduledChange {
+  text?: string;
+  sendAt?: number;
+}
+
+/**
+ * The messages each account scheduled (`schedule_message`): one row each,
+ * capped per account, gone with the account and with the room they go to.
+ * A due one is claimed under a lease, as reminders are, sent, then
+ * removed (`confirmScheduled`); one claimed is being sent, so neither
+ * changed nor cancelled until its lease runs out.
+ */
+export interface ScheduledStore {
+  /**
+   * Keeps a scheduled message: "added", or "full" and nothing written
+   * when its account has `max` already (the cap counted in the step that
+   * writes, so it is exact).
+   */
+  addScheduled(row: ScheduledRow, max: number): Promise<"added" | "full">;
+  /** An account's scheduled messages, the soonest first (ties by id). */
+  listScheduled(userKey: string): Promise<ScheduledRow[]>;
+  /**
+   * Changes an account's scheduled message not claimed at `now`: the row
+   * as it is now, or undefined when there is none (or it is being sent).
+   */
+  updateScheduled(
+    userKey: string,
+    id: string,
+    change: ScheduledChange,
+    now: number,
+  ): Promise<ScheduledRow | undefined>;
+  /**
+   * Removes an account's scheduled message not claimed at `now`: false
+   * when there is none (or it is being sent).
+   */
+  cancelScheduled(userKey: string, id: string, now: number): Promise<boolean>;
+  /**
+   * Claims up to `limit` scheduled messages due at `now` and not held by
+   * a lease still running, the soonest first, leasing them until `until`
+   * in one atomic step (claimDueReminders' rule): each goes to one
+   * claimer per lease, and one not confirmed is claimed again after it.
+   */
+  claimDueScheduled(
+    now: number,
+    limit: number,
+    until: number,
+  ): Promise<ScheduledRow[]>;
+  /** Removes a claimed scheduled message once sent or refused. */
+  confirmScheduled(userKey: string, id: string): Promise<boolean>;
+}
+
+/**
  * The messages that mention each account (`list_mentions`: Slack's
  * Activity, Mattermost's Recent mentions), read off the mention rows the
  * appends and edits write (mentions.ts): its own rows, and the `@room`
@@ -1937,6 +2016,7 @@ export interface Store
     StatusStore,
     GroupStore,
     SavedStore,
+    ScheduledStore,
     MentionStore,
     ThreadStore {
   /**

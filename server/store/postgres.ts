@@ -49,6 +49,7 @@ import {
   RoomGoneError,
   type RoomOptions,
   type SavedStore,
+  type ScheduledStore,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -84,6 +85,7 @@ import { PostgresAccounts } from "./postgres_accounts.ts";
 import { delegate } from "./parts.ts";
 import { PostgresDrafts } from "./postgres_drafts.ts";
 import { PostgresSaved } from "./postgres_saved.ts";
+import { PostgresScheduled } from "./postgres_scheduled.ts";
 import { PostgresMentions } from "./postgres_mentions.ts";
 import { PostgresThreads } from "./postgres_threads.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
@@ -205,6 +207,7 @@ export interface PostgresStore
     StatusStore,
     GroupStore,
     SavedStore,
+    ScheduledStore,
     MentionStore,
     ThreadStore,
     Pick<PrivateStore, "listConversations"> {}
@@ -238,6 +241,7 @@ export class PostgresStore implements Store {
   #accounts: PostgresAccounts;
   #drafts: PostgresDrafts;
   #saved: PostgresSaved;
+  #scheduled: PostgresScheduled;
   #mentions: PostgresMentions;
   #threads: PostgresThreads;
   #notifyLevels: PostgresNotifyLevels;
@@ -266,6 +270,7 @@ export class PostgresStore implements Store {
     this.#accounts = new PostgresAccounts(this.#context);
     this.#drafts = new PostgresDrafts(this.#context);
     this.#saved = new PostgresSaved(this.#context);
+    this.#scheduled = new PostgresScheduled(this.#context);
     this.#mentions = new PostgresMentions(this.#context);
     this.#threads = new PostgresThreads(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
@@ -293,6 +298,7 @@ export class PostgresStore implements Store {
     delegate(PostgresStore, PostgresAccounts, (store) => store.#accounts);
     delegate(PostgresStore, PostgresDrafts, (store) => store.#drafts);
     delegate(PostgresStore, PostgresSaved, (store) => store.#saved);
+    delegate(PostgresStore, PostgresScheduled, (store) => store.#scheduled);
     delegate(PostgresStore, PostgresMentions, (store) => store.#mentions);
     delegate(PostgresStore, PostgresThreads, (store) => store.#threads);
     delegate(
@@ -387,6 +393,10 @@ export class PostgresStore implements Store {
         -- leave): a range of notification_levels_stream, as in sqlite.ts.
         unleveled AS (
           DELETE FROM notification_levels WHERE stream = ${key}
+        ),
+        -- The messages scheduled to it, as in sqlite.ts.
+        unscheduled AS (
+          DELETE FROM scheduled_messages WHERE room_key = ${key}
         )
         ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;

@@ -303,6 +303,9 @@ export class PostgresAccounts implements AccountStore {
         ), unsaved AS (
           DELETE FROM saved_messages
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
+        ), unscheduled AS (
+          DELETE FROM scheduled_messages
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ), unfollowed AS (
           DELETE FROM thread_follows
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)

@@ -3012,4 +3012,28 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX mentions_room_markers ON mentions (stream, message_id)
     WHERE user_key = '@room';
   `,
+  `
+  -- Scheduled messages (schedule_message), as SQLite's: one row per
+  -- message to be sent at send_at (ms), to a room (room, room_key) or a
+  -- person (to_name); the sweeps claim the due ones by send_at (FOR
+  -- UPDATE SKIP LOCKED, postgres_scheduled.ts) under a lease.
+  CREATE TABLE scheduled_messages (
+    id          TEXT PRIMARY KEY,
+    user_key    TEXT NOT NULL,
+    room        TEXT,
+    room_key    TEXT,
+    to_name     TEXT,
+    text        TEXT NOT NULL,
+    attachments JSONB,
+    reply_to    TEXT,
+    send_at     BIGINT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    lease       BIGINT
+  );
+  CREATE INDEX scheduled_messages_account
+    ON scheduled_messages (user_key, send_at, id COLLATE "C");
+  CREATE INDEX scheduled_messages_due ON scheduled_messages (send_at);
+  CREATE INDEX scheduled_messages_room ON scheduled_messages (room_key)
+    WHERE room_key IS NOT NULL;
+  `,
 ];

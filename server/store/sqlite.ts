@@ -57,6 +57,7 @@ import {
   RoomGoneError,
   type RoomOptions,
   type SavedStore,
+  type ScheduledStore,
   type SearchPage,
   type SearchQuery,
   SenderBannedError,
@@ -92,6 +93,7 @@ import { storageProblem } from "../disk_errors.ts";
 import { delegate } from "./parts.ts";
 import { SqliteDrafts } from "./sqlite_drafts.ts";
 import { SqliteSaved } from "./sqlite_saved.ts";
+import { SqliteScheduled } from "./sqlite_scheduled.ts";
 import { SqliteMentions } from "./sqlite_mentions.ts";
 import { SqliteThreads } from "./sqlite_threads.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
@@ -217,6 +219,7 @@ export interface SqliteStore
     StatusStore,
     GroupStore,
     SavedStore,
+    ScheduledStore,
     MentionStore,
     ThreadStore,
     Pick<PrivateStore, "listConversations"> {}
@@ -264,6 +267,7 @@ export class SqliteStore implements Store {
   #ignores = new SqliteIgnores(this.#context);
   #drafts = new SqliteDrafts(this.#context);
   #saved = new SqliteSaved(this.#context);
+  #scheduled = new SqliteScheduled(this.#context);
   #mentions = new SqliteMentions(this.#context);
   #threads = new SqliteThreads(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
@@ -317,6 +321,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteAccounts, (store) => store.#accounts);
     delegate(SqliteStore, SqliteDrafts, (store) => store.#drafts);
     delegate(SqliteStore, SqliteSaved, (store) => store.#saved);
+    delegate(SqliteStore, SqliteScheduled, (store) => store.#scheduled);
     delegate(SqliteStore, SqliteMentions, (store) => store.#mentions);
     delegate(SqliteStore, SqliteThreads, (store) => store.#threads);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
@@ -705,6 +710,8 @@ export class SqliteStore implements Store {
         // leave), so a room made again under the name starts at the
         // default: a range of notification_levels_stream.
         this.#q("DELETE FROM notification_levels WHERE stream = ?").run(key);
+        // The messages scheduled to it: a range of scheduled_messages_room.
+        this.#q("DELETE FROM scheduled_messages WHERE room_key = ?").run(key);
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         this.#q(
           `DELETE FROM messages_fts

@@ -909,4 +909,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX mentions_room_markers ON mentions (stream, message_id)
     WHERE user_key = '@room';
   `,
+  `
+  -- Scheduled messages (schedule_message), as Slack's "Send later": one
+  -- row per message an account wrote to be sent at send_at (ms since the
+  -- epoch), to a room (room, its name as written, and room_key, whose
+  -- deletion takes the row) or a person (to_name). attachments is the
+  -- send's JSON array of URLs. The index by (user_key, send_at, id) serves
+  -- list_scheduled and counts the cap of 100; the one by send_at is where
+  -- each node's sweep (reminders.ts) claims the due ones; lease is until
+  -- when (ms) the node that claimed one holds it, as saved_messages'
+  -- remind_lease. Cost: a row and three index entries per scheduled
+  -- message, written once, removed once sent.
+  CREATE TABLE scheduled_messages (
+    id          TEXT PRIMARY KEY,
+    user_key    TEXT NOT NULL,
+    room        TEXT,
+    room_key    TEXT,
+    to_name     TEXT,
+    text        TEXT NOT NULL,
+    attachments TEXT,
+    reply_to    TEXT,
+    send_at     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    lease       INTEGER
+  ) STRICT;
+  CREATE INDEX scheduled_messages_account
+    ON scheduled_messages (user_key, send_at, id);
+  CREATE INDEX scheduled_messages_due ON scheduled_messages (send_at);
+  CREATE INDEX scheduled_messages_room ON scheduled_messages (room_key)
+    WHERE room_key IS NOT NULL;
+  `,
 ];

@@ -1,0 +1,334 @@
+/**
+ * Scheduled messages ("Send later"): `schedule_message`, `list_scheduled`,
+ * `update_scheduled`, `cancel_scheduled` and their events; the send at its
+ * time by the nodes' sweep (scheduled_sends.ts), checked again as a live
+ * send, told with `scheduled_sent` or `scheduled_failed`; sent once even
+ * when a sweep sent and died before it confirmed, across a restart; through
+ * a real server on SQLite and, when PostgreSQL is installed, on a database
+ * of its own.
+ */
+import assert from "node:assert/strict";
+import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { bothStores } from "./both_stores.ts";
+import {
+  eventually,
+  expectError,
+  PATIENT_WAIT_MS,
+  roundTrip,
+  startTestServer,
+  type TestClient,
+  withPool,
+} from "./harness.ts";
+
+const stores = await bothStores();
+
+/** A sweep every 100 ms: a scheduled message goes soon after it is due. */
+const SWEEP = { reminderSweepMs: 100 };
+
+type Scheduled = {
+  id: string;
+  room?: string;
+  to?: string;
+  text: string;
+  send_at: string;
+  created_at: string;
+};
+
+type Message = { id: string; text: string; client_id?: string };
+
+function ahead(ms: number): string {
+  return new Date(Date.now() + ms).toISOString();
+}
+
+async function schedule(
+  client: TestClient,
+  data: Record<string, unknown>,
+): Promise<Scheduled> {
+  return (await client.ok("schedule_message", data)).scheduled as Scheduled;
+}
+
+async function scheduledOf(client: TestClient): Promise<Scheduled[]> {
+  return (await client.ok("list_scheduled")).scheduled as Scheduled[];
+}
+
+async function roomTexts(client: TestClient, room = "general") {
+  const { messages } = await client.ok("history", { room });
+  return (messages as Message[]).map((m) => m.text);
+}
+
+stores.clients(
+  "schedule_message keeps a message for later: list_scheduled answers the soonest first, update_scheduled and cancel_scheduled change it, and the account's other devices hear each",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    await pool.register("ben");
+    const later = await schedule(ann, {
+      room: "general",
+      text: "  standup in five  ",
+      send_at: ahead(7200_000),
+    });
+    assert.equal(later.room, "general");
+    assert.equal(later.text, "standup in five");
+    const sooner = await schedule(ann, {
+      to: "ben",
+      text: "lunch?",
+      send_at: ahead(3600_000),
+    });
+    assert.equal(sooner.to, "ben");
+    const heard = await phone.event("scheduled", (d) => d.id === sooner.id);
+    assert.deepEqual(heard.data, sooner);
+    assert.deepEqual(await scheduledOf(phone), [sooner, later]);
+
+    const moved = (await phone.ok("update_scheduled", {
+      id: later.id,
+      text: "standup now",
+      send_at: ahead(1800_000),
+    })).scheduled as Scheduled;
+    assert.equal(moved.text, "standup now");
+    await ann.event(
+      "scheduled",
+      (d) => d.id === later.id && d.text === moved.text,
+    );
+    assert.deepEqual(
+      (await scheduledOf(ann)).map((s) => s.id),
+      [later.id, sooner.id],
+    );
+
+    assert.deepEqual(
+      (await ann.ok("cancel_scheduled", { id: sooner.id })).request,
+      "cancel_scheduled",
+    );
+    await phone.event("scheduled_cancelled", (d) => d.id === sooner.id);
+    await expectError(
+      ann,
+      "cancel_scheduled",
+      { id: sooner.id },
+      "scheduled_not_found",
+    );
+    await expectError(
+      ann,
+      "update_scheduled",
+      { id: sooner.id, text: "x" },
+      "scheduled_not_found",
+    );
+    // Nothing was sent.
+    assert.deepEqual(await roomTexts(ann), []);
+  },
+);
+
+stores.clients(
+  "schedule_message refuses what a send would refuse, a time not ahead or more than a year ahead, both a room and a person, and past 100 an account",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const soon = ahead(3600_000);
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      text: "x",
+      send_at: ahead(-1000),
+    }, "invalid_message");
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      text: "x",
+      send_at: ahead(400 * 24 * 3600_000),
+    }, "invalid_message");
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      text: "x",
+      send_at: "tomorrow",
+    }, "invalid_message");
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      to: "ann",
+      text: "x",
+      send_at: soon,
+    }, "invalid_message");
+    await expectError(
+      ann,
+      "schedule_message",
+      { text: "x", send_at: soon },
+      "invalid_message",
+    );
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      text: "   ",
+      send_at: soon,
+    }, "empty_message");
+    await expectError(ann, "schedule_message", {
+      room: "nowhere",
+      text: "x",
+      send_at: soon,
+    }, "room_not_found");
+    await expectError(ann, "schedule_message", {
+      to: "nobody",
+      text: "x",
+      send_at: soon,
+    }, "user_not_found");
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      text: "x",
+      reply_to: "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+      send_at: soon,
+    }, "message_not_found");
+    // A private room the account is no member of is no room to it.
+    const ben = await pool.register("ben");
+    await ben.ok("create_room", { room: "secret", private: true });
+    await expectError(ann, "schedule_message", {
+      room: "secret",
+      text: "x",
+      send_at: soon,
+    }, "room_not_found");
+    for (let i = 0; i < MAX_SCHEDULED; i++) {
+      await schedule(ann, { room: "general", text: `m${i}`, send_at: soon });
+    }
+    await expectError(ann, "schedule_message", {
+      room: "general",
+      text: "one more",
+      send_at: soon,
+    }, "too_many_scheduled");
+    assert.equal((await scheduledOf(ann)).length, MAX_SCHEDULED);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "a scheduled message is sent at its time as its author's, to the room or the person, and every device of the author gets scheduled_sent once",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    const toRoom = await schedule(ann, {
+      room: "general",
+      text: "good morning",
+      send_at: ahead(1500),
+    });
+    const toBen = await schedule(ann, {
+      to: "ben",
+      text: "psst",
+      send_at: ahead(1500),
+    });
+    for (const device of [ann, phone]) {
+      for (const id of [toRoom.id, toBen.id]) {
+        await device.event("scheduled_sent", (d) => d.id === id, {
+          timeoutMs: PATIENT_WAIT_MS,
+        });
+      }
+    }
+    const sent = phone.events("scheduled_sent").find((f) =>
+      f.data.id === toRoom.id
+    )!;
+    const message = sent.data.message as Message & { user: string };
+    assert.equal(message.text, "good morning");
+    assert.equal(message.user, "ann");
+    assert.equal(message.client_id, `scheduled:${toRoom.id}`);
+    const { messages } = await ben.ok("history", { room: "general" });
+    assert.deepEqual((messages as Message[]).map((m) => m.id), [message.id]);
+    const conversation = (await ben.ok("history", { with: "ann" }))
+      .messages as Message[];
+    assert.deepEqual(conversation.map((m) => m.text), ["psst"]);
+    await ben.event("private_message", (d) => d.text === "psst");
+    // Confirmed (taken out) just after the event is published.
+    // Taken out (confirmed) just after the event is published.
+    await eventually(async () => assert.deepEqual(await scheduledOf(ann), []));
+    await roundTrip(phone);
+    assert.equal(phone.events("scheduled_sent").length, 2);
+  },
+  SWEEP,
+);
+
+stores.clients(
+  "at its time the author is checked again as a live send: one who left the room, or a recipient who ignores them, gets scheduled_failed and nothing is stored",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "plans" });
+    const left = await schedule(ann, {
+      room: "plans",
+      text: "gone by then",
+      send_at: ahead(3600_000),
+    });
+    const ignored = await schedule(ann, {
+      to: "ben",
+      text: "hello?",
+      send_at: ahead(3600_000),
+    });
+    await ann.ok("leave_room");
+    await ben.ok("ignore_user", { user: "ann" });
+    // Due now, straight in: the checks are those of the send's time.
+    await ann.ok("update_scheduled", { id: left.id, send_at: ahead(1000) });
+    await ann.ok("update_scheduled", { id: ignored.id, send_at: ahead(1000) });
+    const failed = await ann.event(
+      "scheduled_failed",
+      (d) => d.id === left.id,
+      { timeoutMs: PATIENT_WAIT_MS },
+    );
+    assert.deepEqual(failed.data, { id: left.id, code: "room_not_found" });
+    const refused = await ann.event(
+      "scheduled_failed",
+      (d) => d.id === ignored.id,
+      { timeoutMs: PATIENT_WAIT_MS },
+    );
+    assert.deepEqual(refused.data, { id: ignored.id, code: "not_accepted" });
+    // Confirmed (taken out) just after the event is published.
+    // Taken out (confirmed) just after the event is published.
+    await eventually(async () => assert.deepEqual(await scheduledOf(ann), []));
+    assert.deepEqual(await roomTexts(ben, "plans").catch(() => []), []);
+    assert.deepEqual((await ann.ok("history", { with: "ben" })).messages, []);
+  },
+  SWEEP,
+);
+
+stores.database(
+  "a sweep that sent a scheduled message and died before it confirmed does not send it twice: the server started again finds it sent by its client_id",
+  async (options) => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-scheduled-" });
+    const config = { ...options, db: `${dir}/chat.db`, ...SWEEP };
+    try {
+      let token = "";
+      let id = "";
+      let first = "";
+      // A short lease, so that the claim left behind runs out soon.
+      const before = await startTestServer(config, { reminderLeaseMs: 500 });
+      try {
+        await withPool(before, async (pool) => {
+          const ann = await pool.register("ann");
+          token = ann.token!;
+          // The node sends, then dies before it confirms: every confirm
+          // of this server fails, so the row stays claimed.
+          before.node.store.confirmScheduled = () =>
+            Promise.reject(new Error("the node died"));
+          id = (await schedule(ann, {
+            room: "general",
+            text: "once only",
+            send_at: ahead(1000),
+          })).id;
+          const sent = await ann.event("scheduled_sent", (d) => d.id === id, {
+            timeoutMs: PATIENT_WAIT_MS,
+          });
+          first = (sent.data.message as Message).id;
+        });
+      } finally {
+        await before.close();
+      }
+      const after = await startTestServer(config, { reminderLeaseMs: 500 });
+      try {
+        await withPool(after, async (pool) => {
+          const ann = await pool.login({ token });
+          // The claim runs out; the new server's sweep claims it again,
+          // finds it sent, and confirms it.
+          await eventually(async () => {
+            assert.deepEqual(await scheduledOf(ann), []);
+          }, { timeoutMs: PATIENT_WAIT_MS, intervalMs: 200 });
+          const { messages } = await ann.ok("history", { room: "general" });
+          assert.deepEqual((messages as Message[]).map((m) => m.id), [first]);
+        });
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+stores.finish();
