@@ -230,6 +230,21 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "list_saved", { ids: true });
     await ok(boss, "list_mentions", {});
     await ok(boss, "unsave_message", { id });
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const scheduled = await ok(boss, "schedule_message", {
+      room: "dev",
+      text: "later",
+      send_at: later,
+    });
+    const scheduledId = (scheduled.scheduled as { id: string }).id;
+    await ok(boss, "schedule_message", {
+      to: "bob",
+      text: "psst",
+      send_at: later,
+    });
+    await ok(boss, "list_scheduled", {});
+    await ok(boss, "update_scheduled", { id: scheduledId, text: "later on" });
+    await ok(boss, "cancel_scheduled", { id: scheduledId });
     await ok(boss, "list_replies", { id });
     await ok(boss, "list_threads", {});
     await ok(boss, "mark_thread_read", { id });

@@ -23,6 +23,7 @@ import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
 import { mentionLists } from "./store_contract/mentions.ts";
 import { savedMessages } from "./store_contract/saved.ts";
+import { scheduledMessages } from "./store_contract/scheduled.ts";
 import { threadFollows } from "./store_contract/thread_follows.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
@@ -93,6 +94,7 @@ export function storeContract(
   savedMessages(test);
   mentionLists(test);
   threadFollows(test);
+  scheduledMessages(test);
   notifyLevels(test);
   doNotDisturb(test);
   statuses(test);

@@ -1,0 +1,146 @@
+/**
+ * The store contract for scheduled messages: addScheduled (capped per
+ * account), listScheduled (the soonest first), updateScheduled and
+ * cancelScheduled (not of one claimed), claimDueScheduled (each claimed
+ * once per lease) and confirmScheduled; gone with the account and with
+ * the room they go to.
+ */
+import assert from "node:assert/strict";
+import type { ScheduledRow } from "../../server/store/mod.ts";
+import { account, type StoreTest } from "./support.ts";
+
+/** A scheduled message of `userKey` to general, due at `sendAt`. */
+function row(
+  id: string,
+  userKey: string,
+  sendAt: number,
+  more: Partial<ScheduledRow> = {},
+): ScheduledRow {
+  return {
+    id,
+    userKey,
+    room: "general",
+    roomKey: "general",
+    text: `text of ${id}`,
+    sendAt,
+    createdAt: 1_000,
+    ...more,
+  };
+}
+
+/** The contract of the scheduled messages' rows. */
+export function scheduledMessages(test: StoreTest): void {
+  test(
+    "addScheduled keeps every field, listScheduled reads an account's the soonest first (ties by id), across a reopen",
+    async (store, reopen) => {
+      const full = row("s2", "ann", 5_000, {
+        room: undefined,
+        roomKey: undefined,
+        to: "BEN",
+        attachments: [{ url: "/files/a/b.png" }],
+        replyTo: "m1",
+      });
+      delete full.room;
+      delete full.roomKey;
+      assert.equal(await store.addScheduled(full, 10), "added");
+      assert.equal(
+        await store.addScheduled(row("s3", "ann", 3_000), 10),
+        "added",
+      );
+      assert.equal(
+        await store.addScheduled(row("s1", "ann", 3_000), 10),
+        "added",
+      );
+      assert.equal(
+        await store.addScheduled(row("s4", "ben", 1_000), 10),
+        "added",
+      );
+      const expected = [
+        row("s1", "ann", 3_000),
+        row("s3", "ann", 3_000),
+        full,
+      ];
+      assert.deepEqual(await store.listScheduled("ann"), expected);
+      const again = await reopen();
+      assert.deepEqual(await again.listScheduled("ann"), expected);
+      assert.deepEqual(await again.listScheduled("nobody"), []);
+    },
+  );
+
+  test("addScheduled refuses one past max for its account only, and a cancel makes room", async (store) => {
+    for (const id of ["a", "b"]) {
+      assert.equal(await store.addScheduled(row(id, "ann", 1_000), 2), "added");
+    }
+    assert.equal(await store.addScheduled(row("c", "ann", 1_000), 2), "full");
+    assert.equal(await store.addScheduled(row("d", "ben", 1_000), 2), "added");
+    assert.equal(await store.cancelScheduled("ann", "a", 0), true);
+    assert.equal(await store.cancelScheduled("ann", "a", 0), false);
+    // Another account's id is not the caller's to cancel.
+    assert.equal(await store.cancelScheduled("ann", "d", 0), false);
+    assert.equal(await store.addScheduled(row("c", "ann", 1_000), 2), "added");
+  });
+
+  test("updateScheduled changes the text or the time or both, and answers the row as it is now; none for another account's or an unknown id", async (store) => {
+    await store.addScheduled(row("a", "ann", 5_000), 10);
+    assert.deepEqual(
+      await store.updateScheduled("ann", "a", { text: "new" }, 0),
+      row("a", "ann", 5_000, { text: "new" }),
+    );
+    assert.deepEqual(
+      await store.updateScheduled("ann", "a", { sendAt: 9_000 }, 0),
+      row("a", "ann", 9_000, { text: "new" }),
+    );
+    assert.equal(
+      await store.updateScheduled("ben", "a", { text: "x" }, 0),
+      undefined,
+    );
+    assert.equal(
+      await store.updateScheduled("ann", "zz", { text: "x" }, 0),
+      undefined,
+    );
+  });
+
+  test("claimDueScheduled claims the due ones once per lease, the soonest first; one claimed is neither changed nor cancelled until its lease runs out; confirmScheduled removes it", async (store) => {
+    await store.addScheduled(row("late", "ann", 9_000), 10);
+    await store.addScheduled(row("b", "ann", 2_000), 10);
+    await store.addScheduled(row("a", "ben", 1_000), 10);
+    const claimed = await store.claimDueScheduled(5_000, 10, 6_000);
+    assert.deepEqual(claimed.map((r) => r.id), ["a", "b"]);
+    // Held: a second claimer at once gets none of them.
+    assert.deepEqual(await store.claimDueScheduled(5_500, 10, 6_500), []);
+    assert.equal(
+      await store.updateScheduled("ann", "b", { text: "x" }, 5_500),
+      undefined,
+    );
+    assert.equal(await store.cancelScheduled("ann", "b", 5_500), false);
+    // The lease runs out unconfirmed: claimed again.
+    assert.deepEqual(
+      (await store.claimDueScheduled(6_000, 1, 7_000)).map((r) => r.id),
+      ["a"],
+    );
+    assert.equal(await store.confirmScheduled("ben", "a"), true);
+    assert.equal(await store.confirmScheduled("ben", "a"), false);
+    assert.deepEqual(
+      (await store.listScheduled("ann")).map((r) => r.id),
+      ["b", "late"],
+    );
+  });
+
+  test("deleteAccount takes the account's scheduled messages, and deleteRoom those to the room", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.createRoom("plans", "plans");
+    await store.addScheduled(row("a", "ann", 1_000), 10);
+    await store.addScheduled(row("b", "ben", 1_000), 10);
+    await store.addScheduled(
+      row("c", "ben", 1_000, { room: "plans", roomKey: "plans" }),
+      10,
+    );
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    assert.deepEqual(await store.listScheduled("ann"), []);
+    assert.equal(await store.deleteRoom("plans"), true);
+    assert.deepEqual(
+      (await store.listScheduled("ben")).map((r) => r.id),
+      ["b"],
+    );
+  });
+}
