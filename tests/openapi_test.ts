@@ -494,6 +494,7 @@ async function steps(server: TestServer): Promise<Step[]> {
     ...ignoreSteps(user),
     ...draftSteps(user),
     ...await savedSteps(server, user),
+    ...await scheduledSteps(server, user),
     ...await threadSteps(server, user),
     ...notifyLevelSteps(user),
     ...doNotDisturbSteps(user),
@@ -987,6 +988,52 @@ function draftSteps(user: CallOptions): Step[] {
     step("DELETE", room, "/api/rooms/nowhere/draft", 404),
     step("DELETE", peer, "/api/private/root/draft", 200),
     step("DELETE", peer, "/api/private/root/draft", 403, {}),
+  ];
+}
+
+// The user schedules a message to general (one made first, to change and
+// cancel), lists, changes and cancels it; the refusals.
+async function scheduledSteps(
+  server: TestServer,
+  user: CallOptions,
+): Promise<Step[]> {
+  // A day ahead: far from the request's time on a busy machine.
+  const ahead = new Date(Date.now() + 24 * 3600_000).toISOString();
+  const body = { room: "general", text: "later", send_at: ahead };
+  const made = await call(server, "POST", "/api/scheduled", {
+    ...user,
+    body,
+  });
+  const route = "/api/scheduled/{id}";
+  const path = `/api/scheduled/${made.body.scheduled.id}`;
+  const step = (
+    method: string,
+    route: string,
+    path: string,
+    status: number,
+    options: CallOptions = user,
+  ): Step => ({ method, route, path, options, status });
+  const list = "/api/scheduled";
+  return [
+    step("POST", list, list, 200, { ...user, body }),
+    step("POST", list, list, 400, {
+      ...user,
+      body: { ...body, send_at: "2000-01-01T00:00:00Z" },
+    }),
+    step("POST", list, list, 404, {
+      ...user,
+      body: { ...body, room: "nowhere" },
+    }),
+    step("POST", list, list, 403, { body }),
+    step("GET", list, list, 200),
+    step("GET", list, list, 401, {}),
+    step("PATCH", route, path, 200, { ...user, body: { text: "sooner" } }),
+    step("PATCH", route, "/api/scheduled/nope", 404, {
+      ...user,
+      body: { text: "x" },
+    }),
+    step("DELETE", route, path, 200),
+    step("DELETE", route, path, 404),
   ];
 }
 

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import {
   eventually,
@@ -328,6 +329,51 @@ stores.database(
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
+  },
+);
+
+stores.clients(
+  "REST scheduled messages: POST /api/scheduled schedules, GET lists as list_scheduled does, PATCH changes, DELETE cancels, and the account's socket hears each",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    const token = ann.token!;
+    const made = await call(server, "POST", "/api/scheduled", {
+      token,
+      body: {
+        room: "general",
+        text: "from a script",
+        send_at: ahead(3600_000),
+      },
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const { id } = made.body.scheduled as Scheduled;
+    // A request is no socket of hers: the one she has open hears it.
+    await ann.event("scheduled", (d) => d.id === id);
+    const listed = await call(server, "GET", "/api/scheduled", { token });
+    const { request: _, ...overSocket } = await ann.ok("list_scheduled");
+    assert.deepEqual(listed.body, overSocket);
+    const changed = await call(server, "PATCH", `/api/scheduled/${id}`, {
+      token,
+      body: { text: "changed" },
+    });
+    assert.equal((changed.body.scheduled as Scheduled).text, "changed");
+    await ann.event("scheduled", (d) => d.id === id && d.text === "changed");
+    const wrong = await call(server, "POST", "/api/scheduled", {
+      token,
+      body: { room: "general", text: "x", send_at: ahead(-1000) },
+    });
+    assert.equal(wrong.status, 400);
+    const gone = await call(server, "DELETE", `/api/scheduled/${id}`, {
+      token,
+    });
+    assert.equal(gone.status, 200);
+    assert.deepEqual(gone.body, {});
+    await ann.event("scheduled_cancelled", (d) => d.id === id);
+    const again = await call(server, "DELETE", `/api/scheduled/${id}`, {
+      token,
+    });
+    assert.equal(again.status, 404);
+    assert.equal(again.body.error, "scheduled_not_found");
   },
 );
 

@@ -16,6 +16,7 @@ import { botHookRoutes } from "./bot_hook_routes.ts";
 import { conversationRoutes } from "./conversation_routes.ts";
 import { draftRoutes } from "./draft_routes.ts";
 import { threadRoutes } from "./thread_routes.ts";
+import { scheduledRoutes } from "./scheduled_routes.ts";
 import { savedRoutes } from "./saved_routes.ts";
 import { mentionRoutes } from "./mention_routes.ts";
 import { threadListRoutes } from "./thread_list_routes.ts";
@@ -59,6 +60,7 @@ export function apiRoutes(node: ChatNode): OpenAPIHono {
   ignoreRoutes(api, node, limits);
   draftRoutes(api, node, limits);
   savedRoutes(api, node, limits);
+  scheduledRoutes(api, node, limits);
   mentionRoutes(api, node, limits);
   threadListRoutes(api, node, limits);
   threadRoutes(api, node, limits);
