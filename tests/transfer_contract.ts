@@ -647,6 +647,24 @@ export function transferContract(
     },
   );
   test(
+    "after an import, each account's scheduled messages are there as they were, and the cap counts them",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      await populate(store);
+      const scheduled = await store.listScheduled("bob");
+      assert.equal(scheduled.length, 2);
+      const lines = await exportLines(await storage.source());
+      const copy = await fresh();
+      await importStore(each(lines), await copy.target());
+      const imported = await copy.store();
+      assert.deepEqual(await imported.listScheduled("bob"), scheduled);
+      assert.equal(
+        await imported.addScheduled({ ...scheduled[0], id: "another" }, 2),
+        "full",
+      );
+    },
+  );
+  test(
     "after an import, an account's mentions are listed as they were: each mention row finds its message's id again",
     async (storage, fresh) => {
       const store = await storage.store();
@@ -955,6 +973,25 @@ async function populate(store: Store): Promise<void> {
   await store.saveMessage("bob", first.id, now, 1000);
   await store.saveMessage("bob", reply.id, now + 1, 1000);
   await store.setReminder("bob", reply.id, now + 3_600_000);
+  await store.addScheduled({
+    id: "01SCHEDULED0000000000000001",
+    userKey: "bob",
+    room: "general",
+    roomKey: "general",
+    text: "later",
+    attachments: [{ url: "/files/x/a.png" }],
+    replyTo: first.id,
+    sendAt: now + 3_600_000,
+    createdAt: now,
+  }, 100);
+  await store.addScheduled({
+    id: "01SCHEDULED0000000000000002",
+    userKey: "bob",
+    to: "Alice",
+    text: "psst",
+    sendAt: now + 7_200_000,
+    createdAt: now,
+  }, 100);
   await store.followThread({
     rootId: first.id,
     followers: ["alice"],

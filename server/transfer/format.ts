@@ -309,6 +309,14 @@ const ATTACHMENTS = z.array(z.object({
 })).max(MAX_ATTACHMENTS);
 
 /**
+ * A scheduled message's files, as the send will take them: the URLs only
+ * (the send reads what each is from the server's own records).
+ */
+const SCHEDULED_ATTACHMENTS = z.array(z.object({
+  url: z.string().max(2048),
+})).max(MAX_ATTACHMENTS);
+
+/**
  * A message's reactions as the store sums up its reaction lines (each
  * emoji, how many, the first names), served to readers as they are: a
  * `[null]` made every read of the message's room throw, and a name outside
@@ -549,6 +557,33 @@ export const TABLES: readonly TableSpec[] = [
       int("remind_at", { nullable: true }),
     ],
     key: ["user_key", "message_id"],
+  },
+  {
+    // The messages an account scheduled (schedule_message): its data, as
+    // its drafts are; one due while no server ran goes at the next start.
+    // A room not exported leaves its rows to fail at their time, as a
+    // room deleted would (room_not_found).
+    table: "scheduled_messages",
+    kind: "scheduled_message",
+    columns: [
+      text("id"),
+      text("user_key"),
+      text("room", { nullable: true }),
+      text("room_key", { nullable: true }),
+      text("to_name", { nullable: true }),
+      // As a send bounds it.
+      text("text", { max: MAX_MESSAGE_LENGTH }),
+      {
+        name: "attachments",
+        type: "json",
+        nullable: true,
+        shape: SCHEDULED_ATTACHMENTS,
+      },
+      text("reply_to", { nullable: true }),
+      int("send_at"),
+      int("created_at"),
+    ],
+    key: ["id"],
   },
   {
     // The threads an account takes part in (list_threads): its data, as

@@ -418,6 +418,7 @@ function checkNames(
   if (
     (spec.table === "memberships" || spec.table === "drafts" ||
       spec.table === "saved_messages" || spec.table === "thread_follows" ||
+      spec.table === "scheduled_messages" ||
       spec.table === "group_members") &&
     !accounts.has(String(row.user_key))
   ) {

@@ -60,6 +60,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "read_positions",
   "drafts",
   "saved_messages",
+  "scheduled_messages",
   "thread_follows",
   "invites",
   "bans",
