@@ -19,7 +19,8 @@
  * rooms' archived flag; user groups; profile pictures; groups' skeletons;
  * the mentions' message ids, with their index and trigger; the saved
  * messages' reminders, with their index and leases; the threads each
- * account takes part in; the index of the @room markers by room).
+ * account takes part in; the index of the @room markers by room; the
+ * scheduled messages' table).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -58,6 +59,7 @@ import {
   REPLIES_GONE_MIGRATION,
   ROOM_MARKERS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
+  SCHEDULED_MIGRATION,
   STATUS_MIGRATION,
   THREAD_FOLLOWS_MIGRATION,
   THREADS_MIGRATION,
@@ -114,6 +116,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, SCHEDULED_MIGRATION)) {
+    await sql`DROP TABLE scheduled_messages`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, ROOM_MARKERS_MIGRATION)) {
     await sql`DROP INDEX mentions_room_markers`;
   }
@@ -239,6 +244,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, SCHEDULED_MIGRATION)) {
+    db.exec("DROP TABLE scheduled_messages");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, ROOM_MARKERS_MIGRATION)) {
     db.exec("DROP INDEX mentions_room_markers");
   }

@@ -12,12 +12,15 @@ import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
+import { SCHEDULED_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 import {
   eventually,
   expectError,
   PATIENT_WAIT_MS,
   roundTrip,
   startTestServer,
+  TEST_PASSWORD,
   type TestClient,
   withPool,
 } from "./harness.ts";
@@ -375,6 +378,37 @@ stores.clients(
     assert.equal(again.status, 404);
     assert.equal(again.body.error, "scheduled_not_found");
   },
+);
+
+stores.database(
+  "an upgrade makes the table of scheduled messages: a server of before, upgraded, schedules one and sends it at its time",
+  (options) =>
+    withUpgradedServer({
+      options: { ...options, ...SWEEP },
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: SCHEDULED_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      await withPool(server, async (pool) => {
+        const ann = await pool.login({
+          username: "ann",
+          password: TEST_PASSWORD,
+        });
+        const { id } = await schedule(ann, {
+          room: "general",
+          text: "after the upgrade",
+          send_at: ahead(1000),
+        });
+        await ann.event("scheduled_sent", (d) => d.id === id, {
+          timeoutMs: PATIENT_WAIT_MS,
+        });
+      });
+    }),
 );
 
 stores.finish();

@@ -333,6 +333,9 @@ export const MENTION_IDS_MIGRATION = "Recent mentions (list_mentions)";
 /** Text of the migration that keeps reminders on saved messages. */
 export const REMINDERS_MIGRATION = "Reminders on saved messages";
 
+/** Text of the migration that keeps scheduled messages. */
+export const SCHEDULED_MIGRATION = "Scheduled messages (schedule_message)";
+
 /** Text of the migration that keeps the threads each account takes part in. */
 export const THREAD_FOLLOWS_MIGRATION =
   "Threads the account takes part in (list_threads)";
