@@ -850,6 +850,11 @@ export class ChatNode {
     return this.registry.roomName(key) === undefined ? undefined : key;
   }
 
+  /** Runs the sweep of due reminders and scheduled messages now. */
+  sweepDue(): void {
+    void this.#reminders.pass();
+  }
+
   /**
    * Like `findRoom`, but asks the store when this node does not know the
    * room: another node may have created it a moment ago.

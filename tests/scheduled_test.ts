@@ -241,6 +241,30 @@ stores.clients(
 );
 
 stores.clients(
+  "update_scheduled with send_now sends it at once, long before its time, and send_now with a send_at is refused",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    // An hour's sweep: only send_now's own pass can send it in time.
+    const { id } = await schedule(ann, {
+      room: "general",
+      text: "right now",
+      send_at: ahead(3600_000),
+    });
+    await expectError(ann, "update_scheduled", {
+      id,
+      send_now: true,
+      send_at: ahead(1000),
+    }, "invalid_message");
+    await ann.ok("update_scheduled", { id, send_now: true });
+    const sent = await ann.event("scheduled_sent", (d) => d.id === id, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    assert.equal((sent.data.message as Message).text, "right now");
+  },
+  { reminderSweepMs: 3600_000 },
+);
+
+stores.clients(
   "at its time the author is checked again as a live send: one who left the room, or a recipient who ignores them, gets scheduled_failed and nothing is stored",
   async (pool) => {
     const ann = await pool.register("ann");

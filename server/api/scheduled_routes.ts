@@ -55,6 +55,8 @@ const scheduleBody = z.object(scheduleMessageData.shape).openapi(
 const updateBody = z.object({
   text: updateScheduledData.shape.text,
   send_at: updateScheduledData.shape.send_at,
+  /** True: send it now (no `send_at` with it). */
+  send_now: updateScheduledData.shape.send_now,
 }).openapi("UpdateScheduled");
 
 /** Registers the routes of an account's scheduled messages on the API. */

@@ -144,7 +144,8 @@ export async function listScheduled(
 
 /**
  * `update_scheduled`: a new text (checked as a send's, its files kept) or
- * time (ahead, at most a year), or both; `scheduled_not_found` for none,
+ * time (ahead, at most a year; or now, `send_now`, which sends it at
+ * once), or both; `scheduled_not_found` for none,
  * or one being sent now. The author's other connections get `scheduled`.
  */
 export async function updateScheduled(
@@ -157,10 +158,12 @@ export async function updateScheduled(
   const member = ctx.client.member;
   if (member.guest) return GUESTS;
   const now = Date.now();
-  const sendAt = data.send_at === undefined
+  const sendAt = data.send_now
+    ? now
+    : data.send_at === undefined
     ? undefined
     : Date.parse(data.send_at);
-  if (sendAt !== undefined) {
+  if (sendAt !== undefined && !data.send_now) {
     const late = sendAtProblem(sendAt, now);
     if (late) return late;
   }
@@ -184,6 +187,8 @@ export async function updateScheduled(
     now,
   );
   if (row === undefined) return notFound(data.id);
+  // Due now: this node's sweep runs at once rather than at its next pass.
+  if (data.send_now) node.sweepDue();
   return told(ctx, "scheduled", { scheduled: scheduledView(row) });
 }
 

@@ -366,10 +366,17 @@ export const scheduleMessageData = z.object({
 /** `cancel_scheduled` data: the scheduled message's id. */
 export const scheduledIdData = z.object({ id: messageId });
 
-/** `update_scheduled` data: its id, and a new text or time, or both. */
+/**
+ * `update_scheduled` data: its id, and a new text or time, or both; or
+ * `send_now` (its time now, by the server's clock) in place of `send_at`.
+ */
 export const updateScheduledData = scheduledIdData.extend({
   text: noNul(1_000_000).optional(),
   send_at: z.iso.datetime({ offset: true }).optional(),
+  send_now: z.boolean().optional(),
+}).refine((d) => !d.send_now || d.send_at === undefined, {
+  message: "send_now is a time: no send_at with it",
+  path: ["send_now"],
 });
 
 /**
