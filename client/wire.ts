@@ -27,6 +27,7 @@ import type {
   RoomOwnerEvent,
   RoomSummary,
   SavedEvent,
+  ScheduledMessage,
   SearchResult,
   ServerLimits,
   Status,
@@ -250,6 +251,21 @@ export function isDraftEvent(value: unknown): value is DraftEvent {
 export function isSavedEvent(value: unknown): value is SavedEvent {
   return isFields(value) && typeof value.id === "string" &&
     typeof value.saved === "boolean";
+}
+
+/** Whether a value is a scheduled message (`schedule_message`, `scheduled`). */
+export function isScheduledMessage(value: unknown): value is ScheduledMessage {
+  return isFields(value) && typeof value.id === "string" &&
+    (typeof value.room === "string" || typeof value.to === "string") &&
+    typeof value.text === "string" && typeof value.send_at === "string";
+}
+
+/** Whether a value is a `scheduled_failed` event: its id and the send's code. */
+export function isScheduledFailed(
+  value: unknown,
+): value is { id: string; code: string } {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.code === "string";
 }
 
 /** Whether a value is a `reminder` event: a saved message's reminder came due. */

@@ -18,7 +18,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { parseInput, runInput } from "../commands.ts";
-import { formatSize } from "../format.ts";
+import { formatDateTime, formatSize } from "../format.ts";
 import { lang, t } from "../i18n.ts";
 import {
   completeWith,
@@ -53,6 +53,7 @@ import {
 import { fit } from "../dom.ts";
 import * as teamActions from "../team/actions.ts";
 import { ReplyBar } from "../team/Replies.tsx";
+import { SendLaterButton } from "../team/Scheduled.tsx";
 
 /**
  * Whether the choice is what was typed already, a name in full: Enter then
@@ -321,6 +322,44 @@ export function Composer(): JSX.Element {
     ref.current?.focus();
   }
 
+  /**
+   * Schedules what the box holds (its text, files and the message it
+   * answers) for `at`, to the room or person on screen; the box empties
+   * as a send's does. A command is not scheduled: it runs now or not.
+   */
+  async function later(at: Date): Promise<void> {
+    const { ready, canSend } = sendable();
+    const input = draft();
+    if (!canSend || parseInput(input).kind === "command") return;
+    const shown = state.view.value;
+    const reply = entry(state.team.replyTo.value, key);
+    const result = await connection.scheduleMessage({
+      ...(shown.kind === "dm"
+        ? { to: shown.with }
+        : { room: state.currentRoom.value }),
+      text: input,
+      send_at: at.toISOString(),
+      ...(ready.length > 0
+        ? { attachments: ready.map((file) => ({ url: file.url })) }
+        : {}),
+      ...(reply ? { reply_to: reply.id } : {}),
+    });
+    if (!("send_at" in result)) {
+      actions.errorShown(state, result);
+      return;
+    }
+    actions.draftChanged(state, { key, text: "" });
+    connection.draftSent();
+    discardUploads(state, { key });
+    teamActions.replyChosen(state, key, null);
+    actions.noticeAdded(state, {
+      room: key,
+      kind: "info",
+      text: t("scheduled.done", { when: formatDateTime(result.send_at) }),
+    });
+    ref.current?.focus();
+  }
+
   function editLast(): boolean {
     const username = state.username.value;
     const me = username === null ? undefined : nameKey(username);
@@ -481,6 +520,12 @@ export function Composer(): JSX.Element {
           >
             {MAX_MESSAGE_LENGTH - length}
           </span>
+        )}
+        {account && (
+          <SendLaterButton
+            disabled={!canSend}
+            onPick={(at) => void later(at)}
+          />
         )}
         <button
           type="submit"

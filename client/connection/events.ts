@@ -43,6 +43,7 @@ import {
   isChatMessage,
   isDoNotDisturbEvent,
   isDraftEvent,
+  isFields,
   isGroupUpdatedEvent,
   isMembershipEvent,
   isNotifyLevelEvent,
@@ -55,6 +56,8 @@ import {
   isRoomList,
   isRoomOwnerEvent,
   isSavedEvent,
+  isScheduledFailed,
+  isScheduledMessage,
   isStatusEvent,
   isSystemEvent,
   toErrorData,
@@ -188,6 +191,28 @@ export class ServerEvents {
         break;
       case "reminder":
         if (isReminderEvent(data)) this.#reminder(data);
+        break;
+      case "scheduled":
+        if (isScheduledMessage(data)) {
+          teamActions.scheduledHeard(this.#state, data);
+        }
+        break;
+      case "scheduled_cancelled":
+      case "scheduled_sent":
+        if (isFields(data) && typeof data.id === "string") {
+          teamActions.scheduledGone(this.#state, data.id);
+        }
+        break;
+      case "scheduled_failed":
+        if (isScheduledFailed(data)) {
+          teamActions.scheduledGone(this.#state, data.id);
+          // The author learns why, in the words of the send's refusal.
+          actions.errorShown(this.#state, {
+            message: t("scheduled.failed", {
+              reason: errorText(data.code),
+            }),
+          });
+        }
         break;
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {

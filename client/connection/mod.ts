@@ -21,9 +21,11 @@ import type {
   PrivateMessage,
   RoomEntered,
   RoomListEvent,
+  ScheduledMessage,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
+import * as teamActions from "../team/actions.ts";
 import { fetchSession, postCredentials, postLogout } from "../auth_api.ts";
 import type { CredentialMode } from "../auth_api.ts";
 import { type Clock, systemClock } from "../clock.ts";
@@ -618,6 +620,53 @@ export class Connection {
     const result = await this.#requests.request("set_status", status);
     if (!result.ok) return result.error;
     actions.ownStatusSet(this.#state, result.data.status);
+    return null;
+  }
+
+  /** Reads the account's scheduled messages into the state. */
+  async listScheduled(): Promise<RequestError | null> {
+    const result = await this.#requests.request("list_scheduled", {});
+    if (!result.ok) return result.error;
+    teamActions.scheduledListed(this.#state, result.data.scheduled);
+    return null;
+  }
+
+  /**
+   * Schedules a message (`schedule_message`: `room` or `to`, `text`,
+   * `send_at`, maybe `attachments` and `reply_to`); resolves to the
+   * scheduled message, or the error.
+   */
+  async scheduleMessage(
+    data: Record<string, unknown>,
+  ): Promise<ScheduledMessage | RequestError> {
+    const result = await this.#requests.request("schedule_message", data);
+    if (!result.ok) return result.error;
+    teamActions.scheduledHeard(this.#state, result.data.scheduled);
+    return result.data.scheduled;
+  }
+
+  /**
+   * Changes a scheduled message's text or time, or sends it now
+   * (`send_now`); resolves to the error, if any.
+   */
+  async updateScheduled(
+    id: string,
+    change: { text?: string; send_at?: string; send_now?: boolean },
+  ): Promise<RequestError | null> {
+    const result = await this.#requests.request("update_scheduled", {
+      id,
+      ...change,
+    });
+    if (!result.ok) return result.error;
+    teamActions.scheduledHeard(this.#state, result.data.scheduled);
+    return null;
+  }
+
+  /** Cancels a scheduled message; resolves to the error, if any. */
+  async cancelScheduled(id: string): Promise<RequestError | null> {
+    const result = await this.#requests.request("cancel_scheduled", { id });
+    if (!result.ok) return result.error;
+    teamActions.scheduledGone(this.#state, id);
     return null;
   }
 

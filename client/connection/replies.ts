@@ -22,6 +22,7 @@ import type {
   RoomEntered,
   RoomListEvent,
   SavedEvent,
+  ScheduledMessage,
   SearchResult,
   Status,
   StatusEvent,
@@ -43,6 +44,7 @@ import {
   isRole,
   isRoomList,
   isSavedEvent,
+  isScheduledMessage,
   isSearchResults,
   isServerLimits,
   isStatus,
@@ -110,6 +112,10 @@ export interface Replies {
   list_accounts: { accounts: AccountSummary[] };
   save_message: SavedEvent;
   unsave_message: SavedEvent;
+  schedule_message: { scheduled: ScheduledMessage };
+  list_scheduled: { scheduled: ScheduledMessage[] };
+  update_scheduled: { scheduled: ScheduledMessage };
+  cancel_scheduled: Record<string, never>;
   /** A page of them, or with `ids` every saved id. */
   list_saved: { saved: SavedEntry[]; next: string | null } | { ids: string[] };
   list_mentions: {
@@ -244,6 +250,11 @@ export const REPLY_CHECKS: {
     d.messages.every((m) => isChatMessage(m) || isPrivateMessage(m)),
   save_message: isSavedEvent,
   unsave_message: isSavedEvent,
+  schedule_message: (d) => isScheduledMessage(d.scheduled),
+  list_scheduled: (d) =>
+    Array.isArray(d.scheduled) && d.scheduled.every(isScheduledMessage),
+  update_scheduled: (d) => isScheduledMessage(d.scheduled),
+  cancel_scheduled: () => true,
   list_replies: (d) =>
     (isChatMessage(d.root) || isPrivateMessage(d.root)) &&
     Array.isArray(d.replies) &&

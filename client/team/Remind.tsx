@@ -45,7 +45,7 @@ const CHOICES: {
 ];
 
 /** A `datetime-local` input's value for a time (local, to the minute). */
-function localInput(date: Date): string {
+export function localInput(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${
     pad(date.getDate())

@@ -19,6 +19,7 @@ import { PinIcon, SearchIcon } from "./icons.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
 import { MentionsOpenButton, MentionsPanel } from "./Mentions.tsx";
 import { SavedOpenButton, SavedPanel } from "./Saved.tsx";
+import { ScheduledOpenButton, ScheduledPanel } from "./Scheduled.tsx";
 import { SearchDialog } from "./SearchDialog.tsx";
 import { ThreadPanel } from "./Thread.tsx";
 import { ThreadsOpenButton, ThreadsPanel } from "./Threads.tsx";
@@ -47,6 +48,7 @@ export function TeamLayer(): JSX.Element | null {
       teamActions.searchToggled(state, false);
       teamActions.pinsToggled(state, false);
       teamActions.savedToggled(state, false);
+      teamActions.scheduledToggled(state, false);
       teamActions.mentionsToggled(state, false);
       teamActions.threadsToggled(state, false);
       teamActions.threadToggled(state, null);
@@ -57,6 +59,7 @@ export function TeamLayer(): JSX.Element | null {
   if (state.team.savedOpen.value) return <SavedPanel />;
   if (state.team.mentionsOpen.value) return <MentionsPanel />;
   if (state.team.threadsOpen.value) return <ThreadsPanel />;
+  if (state.team.scheduledOpen.value) return <ScheduledPanel />;
   const thread = state.team.thread.value;
   if (thread) {
     return <ThreadPanel key={thread.id} logKey={thread.key} id={thread.id} />;
@@ -95,6 +98,7 @@ export function HeaderTools(): JSX.Element {
       {state.account.value && <ThreadsOpenButton />}
       {state.account.value && <SavedOpenButton />}
       {state.account.value && <MentionsOpenButton />}
+      {state.account.value && <ScheduledOpenButton />}
     </>
   );
 }

@@ -5,6 +5,7 @@ import type {
   ChatMessage,
   PrivateMessage,
   ReminderEvent,
+  ScheduledMessage,
 } from "../../server/protocol/types.ts";
 import type { AppState } from "../state.ts";
 import { isLaterThread, type ThreadEvent } from "../thread_count.ts";
@@ -54,8 +55,53 @@ export function savedToggled(state: AppState, open: boolean): void {
     if (open) state.team.thread.value = null;
     if (open) state.team.searchOpen.value = false;
     if (open) state.team.pinsOpen.value = false;
+    if (open) state.team.scheduledOpen.value = false;
     if (open) state.switcherOpen.value = false;
   });
+}
+
+/** Opens or closes the scheduled messages panel (closing the others). */
+export function scheduledToggled(state: AppState, open: boolean): void {
+  batch(() => {
+    state.team.scheduledOpen.value = open;
+    if (open) {
+      state.team.savedOpen.value = false;
+      state.team.mentionsOpen.value = false;
+      state.team.threadsOpen.value = false;
+      state.team.thread.value = null;
+      state.team.searchOpen.value = false;
+      state.team.pinsOpen.value = false;
+      state.switcherOpen.value = false;
+    }
+  });
+}
+
+/** The account's scheduled messages as the server listed them. */
+export function scheduledListed(
+  state: AppState,
+  list: ScheduledMessage[],
+): void {
+  state.team.scheduled.value = list;
+}
+
+/**
+ * One scheduled or changed (a reply, or a `scheduled` event): in the
+ * list at its time, once it was read.
+ */
+export function scheduledHeard(state: AppState, item: ScheduledMessage): void {
+  const list = state.team.scheduled.value;
+  if (list === null) return;
+  state.team.scheduled.value = [
+    ...list.filter((s) => s.id !== item.id),
+    item,
+  ].sort((a, b) => a.send_at < b.send_at ? -1 : a.send_at > b.send_at ? 1 : 0);
+}
+
+/** One cancelled, sent or refused at its time: out of the list. */
+export function scheduledGone(state: AppState, id: string): void {
+  const list = state.team.scheduled.value;
+  if (list === null) return;
+  state.team.scheduled.value = list.filter((s) => s.id !== id);
 }
 
 /**

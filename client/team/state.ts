@@ -9,6 +9,7 @@ import type {
   ChatMessage,
   PrivateMessage,
   ReminderEvent,
+  ScheduledMessage,
 } from "../../server/protocol/types.ts";
 import type { ThreadCount } from "../thread_count.ts";
 
@@ -81,6 +82,14 @@ export interface TeamState {
    * the open saved panel follows it.
    */
   reminderChange: Signal<{ id: string; remindAt: string | null } | null>;
+  /** Whether the panel of the account's scheduled messages is open. */
+  scheduledOpen: Signal<boolean>;
+  /**
+   * The account's scheduled messages, the soonest first: read when the
+   * panel opens, then kept by this page's requests and the `scheduled…`
+   * events of every device; null until read.
+   */
+  scheduled: Signal<ScheduledMessage[] | null>;
   /** The message each log's composer answers, by log key. */
   replyTo: Signal<Record<string, ChatMessage>>;
   /** A message to scroll to once its log shows it; cleared when shown. */
@@ -104,6 +113,8 @@ export function createTeamState(): TeamState {
     threadCount: signal(null),
     saved: signal(null),
     reminders: signal([]),
+    scheduledOpen: signal(false),
+    scheduled: signal(null),
     reminderChange: signal(null),
     replyTo: signal({}),
     jump: signal(null),
