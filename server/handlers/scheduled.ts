@@ -188,7 +188,7 @@ export async function updateScheduled(
   );
   if (row === undefined) return notFound(data.id);
   // Due now: this node's sweep runs at once rather than at its next pass.
-  // removed
+  if (data.send_now) node.sweepDue();
   return told(ctx, "scheduled", { scheduled: scheduledView(row) });
 }
 
