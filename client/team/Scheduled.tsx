@@ -9,39 +9,30 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import type { ScheduledMessage } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime } from "../format.ts";
-import { type MessageKey, t } from "../i18n.ts";
-import { useDismiss } from "../use_dismiss.ts";
+import { t } from "../i18n.ts";
 import * as teamActions from "./actions.ts";
 import { ClockIcon } from "./icons.tsx";
-import { localInput } from "./Remind.tsx";
+import {
+  inMinutes,
+  type TimeChoice,
+  TimeMenuButton,
+  tomorrowAtNine,
+} from "./TimeMenu.tsx";
 
-/** The menu's choices: when each is, from now (local time). */
-const CHOICES: {
-  label: MessageKey;
-  testId: string;
-  at: (now: Date) => Date;
-}[] = [
-  {
-    label: "scheduled.in20",
-    testId: "later-20m",
-    at: (now) => new Date(now.getTime() + 20 * 60_000),
-  },
-  {
-    label: "scheduled.in1h",
-    testId: "later-1h",
-    at: (now) => new Date(now.getTime() + 3600_000),
-  },
+/** The menu's choices. */
+const CHOICES: readonly TimeChoice[] = [
+  { label: "scheduled.in20", testId: "later-20m", at: inMinutes(20) },
+  { label: "scheduled.in1h", testId: "later-1h", at: inMinutes(60) },
   {
     label: "scheduled.tomorrow",
     testId: "later-tomorrow",
-    at: (now) =>
-      new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 9, 0),
+    at: tomorrowAtNine,
   },
 ];
 
@@ -55,111 +46,40 @@ export function SendLaterButton(props: {
   onPick: (at: Date) => void;
 }): JSX.Element {
   const { state } = useApp();
-  const open = useSignal(false);
-  const choosing = useSignal(false);
-  const chosen = useSignal("");
-  const root = useRef<HTMLDivElement>(null);
-  function close(): void {
-    open.value = false;
-    choosing.value = false;
-  }
-  useDismiss(open.value, root, close, {
-    focusFirst: '[role^="menuitem"]',
-    refocus: true,
-  });
-  function pick(at: Date): void {
-    close();
-    props.onPick(at);
-  }
   return (
-    <div class="header-menu send-later" ref={root}>
-      <button
-        type="button"
-        class="attach-button"
-        data-testid="send-later"
-        aria-label={t("scheduled.laterLabel")}
-        title={t("scheduled.later")}
-        aria-haspopup="menu"
-        aria-expanded={open.value}
-        onClick={() => open.value ? close() : open.value = true}
-      >
-        <ClockIcon />
-      </button>
-      {open.value && (
-        <div class="menu menu-up" role="menu" aria-label={t("scheduled.later")}>
-          <p class="menu-heading">{t("scheduled.later")}</p>
-          {CHOICES.map((choice) => (
-            <button
-              key={choice.testId}
-              type="button"
-              role="menuitem"
-              class="menu-item"
-              data-testid={choice.testId}
-              disabled={props.disabled}
-              onClick={() => pick(choice.at(new Date()))}
-            >
-              {t(choice.label)}
-            </button>
-          ))}
-          {choosing.value
-            ? (
-              <form
-                class="remind-custom"
-                onSubmit={(event) => {
-                  event.preventDefault();
-                  const at = new Date(chosen.value);
-                  if (!Number.isNaN(at.getTime())) pick(at);
-                }}
-              >
-                <input
-                  type="datetime-local"
-                  data-testid="later-at"
-                  aria-label={t("scheduled.custom")}
-                  min={localInput(new Date())}
-                  value={chosen.value}
-                  onInput={(event) =>
-                    chosen.value = (event.target as HTMLInputElement).value}
-                />
-                <button
-                  type="submit"
-                  class="menu-item"
-                  data-testid="later-set"
-                  disabled={props.disabled}
-                >
-                  {t("scheduled.set")}
-                </button>
-              </form>
-            )
-            : (
-              <button
-                type="button"
-                role="menuitem"
-                class="menu-item"
-                data-testid="later-custom"
-                disabled={props.disabled}
-                onClick={() => {
-                  chosen.value = localInput(new Date(Date.now() + 3600_000));
-                  choosing.value = true;
-                }}
-              >
-                {t("scheduled.custom")}
-              </button>
-            )}
-          <button
-            type="button"
-            role="menuitem"
-            class="menu-item"
-            data-testid="scheduled-open-composer"
-            onClick={() => {
-              close();
-              teamActions.scheduledToggled(state, true);
-            }}
-          >
-            {t("scheduled.open")}
-          </button>
-        </div>
+    <TimeMenuButton
+      button={{
+        class: "attach-button",
+        testId: "send-later",
+        label: t("scheduled.laterLabel"),
+        title: t("scheduled.later"),
+      }}
+      heading={t("scheduled.later")}
+      up
+      choices={CHOICES}
+      custom={{
+        label: t("scheduled.custom"),
+        set: t("scheduled.set"),
+        prefix: "later",
+        aheadMs: 3600_000,
+      }}
+      disabled={props.disabled}
+      onPick={props.onPick}
+      more={(close) => (
+        <button
+          type="button"
+          role="menuitem"
+          class="menu-item"
+          data-testid="scheduled-open-composer"
+          onClick={() => {
+            close();
+            teamActions.scheduledToggled(state, true);
+          }}
+        >
+          {t("scheduled.open")}
+        </button>
       )}
-    </div>
+    />
   );
 }
 

@@ -64,6 +64,28 @@ export type MemberHandler = (
   data: Record<string, unknown>,
 ) => Outcome | Promise<Outcome>;
 
+/**
+ * Why a time given in `field` cannot be `at`: not ahead of `now`, or more
+ * than `maxAheadMs` (a year) ahead; undefined when it can. A reminder's
+ * `remind_at` and a scheduled message's `send_at`.
+ */
+export function aheadProblem(
+  field: string,
+  at: number,
+  options: { now: number; maxAheadMs: number; clear?: string },
+): Failure | undefined {
+  if (at <= options.now) {
+    return fail(
+      "invalid_message",
+      `'${field}' must be in the future (ISO 8601)${options.clear ?? ""}.`,
+    );
+  }
+  if (at > options.now + options.maxAheadMs) {
+    return fail("invalid_message", `'${field}' may be at most a year ahead.`);
+  }
+  return undefined;
+}
+
 /** Checks `data` against a schema: the typed value, or `invalid_message`. */
 export function parseData<S extends z.ZodType>(
   schema: S,

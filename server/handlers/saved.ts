@@ -24,7 +24,7 @@ import {
   saveMessageData,
 } from "../protocol/schemas.ts";
 import type { SavedEvent } from "../protocol/types.ts";
-import { type MemberContext, parseData } from "./context.ts";
+import { aheadProblem, type MemberContext, parseData } from "./context.ts";
 import { readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
 
@@ -54,7 +54,11 @@ export async function saveMessage(
     ? data.remind_at
     : Date.parse(data.remind_at);
   if (typeof remindAt === "number") {
-    const late = remindProblem(remindAt, Date.now());
+    const late = aheadProblem("remind_at", remindAt, {
+      now: Date.now(),
+      maxAheadMs: MAX_REMIND_AHEAD_MS,
+      clear: ", or null to clear the reminder",
+    });
     if (late) return late;
   }
   const record = await findReadable(node, readerOf(member), data.id);
@@ -90,23 +94,6 @@ export async function saveMessage(
     },
     result === "added" || changed,
   );
-}
-
-/**
- * Why a reminder cannot be at `at`: not ahead of `now`, or more than
- * {@link MAX_REMIND_AHEAD_MS} ahead; undefined when it can.
- */
-function remindProblem(at: number, now: number): Failure | undefined {
-  if (at <= now) {
-    return fail(
-      "invalid_message",
-      "'remind_at' must be in the future (ISO 8601), or null to clear the reminder.",
-    );
-  }
-  if (at > now + MAX_REMIND_AHEAD_MS) {
-    return fail("invalid_message", "'remind_at' may be at most a year ahead.");
-  }
-  return undefined;
 }
 
 /**

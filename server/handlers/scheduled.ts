@@ -26,7 +26,7 @@ import {
 } from "../protocol/schemas.ts";
 import type { ScheduledMessage } from "../protocol/types.ts";
 import { conversationKey, type ScheduledRow } from "../store/mod.ts";
-import { type MemberContext, parseData } from "./context.ts";
+import { aheadProblem, type MemberContext, parseData } from "./context.ts";
 import { cleanText, messageContent, replyTarget } from "./messages.ts";
 
 const GUESTS: Failure = fail(
@@ -52,7 +52,10 @@ export async function scheduleMessage(
   if (member.guest) return GUESTS;
   const now = Date.now();
   const sendAt = Date.parse(data.send_at);
-  const late = sendAtProblem(sendAt, now);
+  const late = aheadProblem("send_at", sendAt, {
+    now,
+    maxAheadMs: MAX_SCHEDULE_AHEAD_MS,
+  });
   if (late) return late;
   const content = await messageContent(ctx, data);
   if (isFailure(content)) return content;
@@ -112,23 +115,6 @@ async function target(
   };
 }
 
-/**
- * Why a message cannot be sent at `at`: not ahead of `now`, or more than
- * a year ahead; undefined when it can.
- */
-function sendAtProblem(at: number, now: number): Failure | undefined {
-  if (at <= now) {
-    return fail(
-      "invalid_message",
-      "'send_at' must be in the future (ISO 8601).",
-    );
-  }
-  if (at > now + MAX_SCHEDULE_AHEAD_MS) {
-    return fail("invalid_message", "'send_at' may be at most a year ahead.");
-  }
-  return undefined;
-}
-
 /** `list_scheduled`: the account's scheduled messages, the soonest first. */
 export async function listScheduled(
   ctx: MemberContext,
@@ -164,7 +150,10 @@ export async function updateScheduled(
     ? undefined
     : Date.parse(data.send_at);
   if (sendAt !== undefined && !data.send_now) {
-    const late = sendAtProblem(sendAt, now);
+    const late = aheadProblem("send_at", sendAt, {
+      now,
+      maxAheadMs: MAX_SCHEDULE_AHEAD_MS,
+    });
     if (late) return late;
   }
   let text: string | undefined;
