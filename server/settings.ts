@@ -420,9 +420,9 @@ export const SETTINGS = {
       "a room made by a guest is deleted, with its history, once nobody has been in it nor written in it for this long; 0 = never",
   }),
   /**
-   * How often each node looks for saved messages' reminders now due
-   * (reminders.ts): a reminder fires up to this late. At most what a timer
-   * holds: past 2^31 - 1 ms, setInterval runs every millisecond instead.
+   * How often each node looks for saved messages' reminders and scheduled
+   * messages now due (reminders.ts): either goes up to this late. At most what
+   * a timer holds: past 2^31 - 1 ms, setInterval runs every millisecond instead.
    */
   reminderSweepMs: setting({
     flag: "reminder-sweep",
@@ -430,7 +430,7 @@ export const SETTINGS = {
     kind: integer({ min: 50, max: 2_147_483_647 }),
     default: 5000,
     help:
-      "how often each node fires the saved messages' reminders now due (one read of an index's few due rows); a reminder comes up to this late",
+      "how often each node fires the saved messages' reminders and sends the scheduled messages now due (one read of each index's few due rows); either comes up to this late",
   }),
   /** How long SQLite waits for a lock held by another process, in ms. */
   dbBusyTimeoutMs: setting({

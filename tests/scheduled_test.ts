@@ -8,17 +8,22 @@
  * of its own.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
+import { startPostgres, startRedis } from "./services.ts";
 import { SCHEDULED_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 import {
+  ClientPool,
+  clusterSkipReason,
   eventually,
   expectError,
   PATIENT_WAIT_MS,
   roundTrip,
+  startCluster,
   startTestServer,
   TEST_PASSWORD,
   type TestClient,
@@ -66,7 +71,7 @@ stores.clients(
   async (pool) => {
     const ann = await pool.register("ann");
     const phone = await pool.login({ token: ann.token });
-    await pool.register("ben");
+    const ben = await pool.register("ben");
     const later = await schedule(ann, {
       room: "general",
       text: "  standup in five  ",
@@ -116,6 +121,20 @@ stores.clients(
       { id: sooner.id, text: "x" },
       "scheduled_not_found",
     );
+    // Another account's id is none of its own: not listed, not changed.
+    await expectError(
+      ben,
+      "update_scheduled",
+      { id: later.id, text: "mine now" },
+      "scheduled_not_found",
+    );
+    await expectError(
+      ben,
+      "cancel_scheduled",
+      { id: later.id },
+      "scheduled_not_found",
+    );
+    assert.deepEqual(await scheduledOf(ben), []);
     // Nothing was sent.
     assert.deepEqual(await roomTexts(ann), []);
   },
@@ -434,5 +453,69 @@ stores.database(
       });
     }),
 );
+
+const clusterSkip = clusterSkipReason();
+Deno.test({
+  name:
+    "two nodes sweeping one store send each scheduled message once, and the author's connections on both hear scheduled_sent",
+  ignore: clusterSkip !== undefined,
+  async fn() {
+    const pg = (await startPostgres())!;
+    const redis = (await startRedis())!;
+    const pools: ClientPool[] = [];
+    try {
+      const cluster = await startCluster(pg.url, redis.url, {
+        nodes: 2,
+        args: ["--reminder-sweep", "50"],
+      });
+      try {
+        pools.push(...cluster.nodes.map((node) => new ClientPool(node.wsUrl)));
+        const ann = await pools[0].register("ann");
+        const other = await pools[1].login({ token: ann.token });
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          ids.push(
+            (await schedule(ann, {
+              room: "general",
+              text: `m${i}`,
+              send_at: ahead(3600_000),
+            })).id,
+          );
+        }
+        // All 20 come due at once, straight in the database, so that both
+        // nodes' sweeps meet them together.
+        const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+        try {
+          await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
+        } finally {
+          await sql.end();
+        }
+        for (const device of [ann, other]) {
+          for (const id of ids) {
+            await device.event("scheduled_sent", (d) => d.id === id, {
+              timeoutMs: PATIENT_WAIT_MS,
+            });
+          }
+        }
+        const { messages } = await ann.ok("history", {
+          room: "general",
+          limit: 100,
+        });
+        const texts = (messages as Message[]).map((m) => m.text).toSorted();
+        assert.deepEqual(
+          texts,
+          ids.map((_, i) => `m${i}`).toSorted(),
+          cluster.output(),
+        );
+      } finally {
+        await Promise.all(pools.map((pool) => pool.closeAll()));
+        await cluster.stop();
+      }
+    } finally {
+      await redis.stop();
+      await pg.stop();
+    }
+  },
+});
 
 stores.finish();
