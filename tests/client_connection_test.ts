@@ -2210,6 +2210,70 @@ test("connection shows a reminder once however often the server fires it, and ag
   );
 });
 
+test("connection follows the scheduled list from every device's events once it was read, and says why one was not sent", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida");
+  const item = (id: string, sendAt: string) => ({
+    id,
+    room: "general",
+    text: `text ${id}`,
+    send_at: sendAt,
+    created_at: "2026-12-06T10:00:00.000Z",
+  });
+  // Not read yet: events have no list to change.
+  server.socket.push({
+    action: "scheduled",
+    data: item("s0", "2026-12-06T12:00:00.000Z"),
+  });
+  await settle();
+  // Read through a function: an assertion of null narrows a plain read.
+  const ids = () => state.team.scheduled.value?.map((s) => s.id) ?? null;
+  assert.equal(ids(), null);
+  const listed = r.connection.listScheduled();
+  server.reply(await server.next("list_scheduled"), {
+    scheduled: [item("s1", "2026-12-06T12:00:00.000Z")],
+  });
+  assert.equal(await listed, null);
+  // Another device schedules one sooner, then cancels the first; a third
+  // is sent, and a fourth refused at its time.
+  server.socket.push({
+    action: "scheduled",
+    data: item("s2", "2026-12-06T11:00:00.000Z"),
+  });
+  server.socket.push({
+    action: "scheduled",
+    data: item("s3", "2026-12-06T13:00:00.000Z"),
+  });
+  server.socket.push({
+    action: "scheduled",
+    data: item("s4", "2026-12-06T14:00:00.000Z"),
+  });
+  await settle();
+  assert.deepEqual(ids(), [
+    "s2",
+    "s1",
+    "s3",
+    "s4",
+  ]);
+  server.socket.push({ action: "scheduled_cancelled", data: { id: "s1" } });
+  server.socket.push({
+    action: "scheduled_sent",
+    data: { id: "s3", message: roomMessage(3) },
+  });
+  server.socket.push({
+    action: "scheduled_failed",
+    data: { id: "s4", code: "room_archived" },
+  });
+  await settle();
+  assert.deepEqual(ids(), ["s2"]);
+  assert.ok(
+    notices(r).some((text) =>
+      text.startsWith("A scheduled message was not sent:")
+    ),
+    notices(r).join("\n"),
+  );
+});
+
 test("connection reads every saved id after each login and resume, over what it heard before, keeping what it hears while the read is on its way", async (r) => {
   const { server, state } = r;
   await loginAsAccount(r, "ida");
