@@ -34,9 +34,14 @@ import {
 /** Checks and sends again at most this many times (access changes). */
 const ATTEMPTS = 3;
 
-/** The `client_id` of a scheduled message's send: one per scheduled id. */
+/**
+ * The `client_id` of a scheduled message's send: one per scheduled id,
+ * its random part only. Every reader of the message sees its client_id;
+ * the id's first ten characters are when it was written, which the
+ * readers are not told.
+ */
 export function scheduledClientId(id: string): string {
-  return `scheduled:${id}`;
+  return `scheduled:${id.slice(10)}`;
 }
 
 /**
