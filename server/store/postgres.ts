@@ -428,6 +428,12 @@ export class PostgresStore implements Store {
         SELECT outcome FROM renamed`;
       if (outcome === "not_found") return undefined;
       if (outcome === "taken") return "taken";
+      // The messages scheduled to it follow, under its new name. A second
+      // statement (the rename is one function's): one that fails after the
+      // rename leaves them to fail at their time, as a room gone does.
+      await sql`UPDATE scheduled_messages
+        SET room = ${newName}, room_key = ${newKey}
+        WHERE room_key = ${key}`;
       const [row] = await sql<RoomRow[]>`
         SELECT key, name, created_at, private, owner, retention_days, topic,
           archived

@@ -785,6 +785,11 @@ export class SqliteStore implements Store {
           }
           this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         }
+        // The messages scheduled to it follow, under its new name: a range
+        // of scheduled_messages_room.
+        this.#q(
+          "UPDATE scheduled_messages SET room = ?, room_key = ? WHERE room_key = ?",
+        ).run(newName, newKey, key);
         this.#q("UPDATE messages SET room = ? WHERE stream = ?").run(
           newName,
           newKey,

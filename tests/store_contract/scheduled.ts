@@ -126,6 +126,20 @@ export function scheduledMessages(test: StoreTest): void {
     );
   });
 
+  test("renameRoom carries the messages scheduled to the room under its new key and name", async (store) => {
+    await store.createRoom("plans", "plans");
+    await store.addScheduled(
+      row("a", "ann", 1_000, { room: "plans", roomKey: "plans" }),
+      10,
+    );
+    await store.addScheduled(row("b", "ann", 2_000), 10);
+    assert.ok(await store.renameRoom("plans", "roadmap", "Roadmap"));
+    assert.deepEqual(await store.listScheduled("ann"), [
+      row("a", "ann", 1_000, { room: "Roadmap", roomKey: "roadmap" }),
+      row("b", "ann", 2_000),
+    ]);
+  });
+
   test("deleteAccount takes the account's scheduled messages, and deleteRoom those to the room", async (store) => {
     await store.createAccount(account("ann"));
     await store.createRoom("plans", "plans");
