@@ -1016,6 +1016,8 @@ export interface Cluster {
   stop(): Promise<void>;
   /** Every node's output so far, each under its id, for failure messages. */
   output(): string;
+  /** The database they share, to change rows straight in. */
+  readonly databaseUrl: string;
 }
 
 /**
@@ -1055,6 +1057,7 @@ export async function startCluster(
   return {
     nodes,
     stop,
+    databaseUrl,
     output: () =>
       nodes.map((node, i) => `--- ${ids[i]} (${node.url})\n${node.output()}`)
         .join("\n"),
@@ -1074,13 +1077,14 @@ export function clusterSkipReason(): string | undefined {
 export async function withCluster(
   nodes: number,
   body: (cluster: Cluster, pools: ClientPool[]) => Promise<void>,
+  options: Pick<ClusterOptions, "args"> = {},
 ): Promise<void> {
   const pg = (await startPostgres())!;
   const redis = (await startRedis())!;
   let cluster: Cluster | undefined;
   let pools: ClientPool[] = [];
   try {
-    cluster = await startCluster(pg.url, redis.url, { nodes });
+    cluster = await startCluster(pg.url, redis.url, { ...options, nodes });
     pools = cluster.nodes.map((node) => new ClientPool(node.wsUrl));
     await body(cluster, pools);
   } finally {

@@ -13,20 +13,18 @@ import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
-import { startPostgres, startRedis } from "./services.ts";
 import { SCHEDULED_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 import {
-  ClientPool,
   clusterSkipReason,
   eventually,
   expectError,
   PATIENT_WAIT_MS,
   roundTrip,
-  startCluster,
   startTestServer,
   TEST_PASSWORD,
   type TestClient,
+  withCluster,
   withPool,
 } from "./harness.ts";
 
@@ -460,63 +458,48 @@ Deno.test({
   name:
     "two nodes sweeping one store send each scheduled message once, and the author's connections on both hear scheduled_sent",
   ignore: clusterSkip !== undefined,
-  async fn() {
-    const pg = (await startPostgres())!;
-    const redis = (await startRedis())!;
-    const pools: ClientPool[] = [];
-    try {
-      const cluster = await startCluster(pg.url, redis.url, {
-        nodes: 2,
-        args: ["--reminder-sweep", "50"],
+  fn: () =>
+    withCluster(2, async (cluster, pools) => {
+      const ann = await pools[0].register("ann");
+      const other = await pools[1].login({ token: ann.token });
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push(
+          (await schedule(ann, {
+            room: "general",
+            text: `m${i}`,
+            send_at: ahead(3600_000),
+          })).id,
+        );
+      }
+      // All 20 come due at once, straight in the database, so that both
+      // nodes' sweeps meet them together.
+      const sql = postgres(cluster.databaseUrl, {
+        max: 1,
+        onnotice: () => {},
       });
       try {
-        pools.push(...cluster.nodes.map((node) => new ClientPool(node.wsUrl)));
-        const ann = await pools[0].register("ann");
-        const other = await pools[1].login({ token: ann.token });
-        const ids: string[] = [];
-        for (let i = 0; i < 20; i++) {
-          ids.push(
-            (await schedule(ann, {
-              room: "general",
-              text: `m${i}`,
-              send_at: ahead(3600_000),
-            })).id,
-          );
-        }
-        // All 20 come due at once, straight in the database, so that both
-        // nodes' sweeps meet them together.
-        const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
-        try {
-          await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
-        } finally {
-          await sql.end();
-        }
-        for (const device of [ann, other]) {
-          for (const id of ids) {
-            await device.event("scheduled_sent", (d) => d.id === id, {
-              timeoutMs: PATIENT_WAIT_MS,
-            });
-          }
-        }
-        const { messages } = await ann.ok("history", {
-          room: "general",
-          limit: 100,
-        });
-        const texts = (messages as Message[]).map((m) => m.text).toSorted();
-        assert.deepEqual(
-          texts,
-          ids.map((_, i) => `m${i}`).toSorted(),
-          cluster.output(),
-        );
+        await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
       } finally {
-        await Promise.all(pools.map((pool) => pool.closeAll()));
-        await cluster.stop();
+        await sql.end();
       }
-    } finally {
-      await redis.stop();
-      await pg.stop();
-    }
-  },
+      for (const device of [ann, other]) {
+        for (const id of ids) {
+          await device.event("scheduled_sent", (d) => d.id === id, {
+            timeoutMs: PATIENT_WAIT_MS,
+          });
+        }
+      }
+      const { messages } = await ann.ok("history", {
+        room: "general",
+        limit: 100,
+      });
+      assert.deepEqual(
+        (messages as Message[]).map((m) => m.text).toSorted(),
+        ids.map((_, i) => `m${i}`).toSorted(),
+        cluster.output(),
+      );
+    }, { args: ["--reminder-sweep", "50"] }),
 });
 
 stores.finish();
