@@ -20,7 +20,7 @@
  * the mentions' message ids, with their index and trigger; the saved
  * messages' reminders, with their index and leases; the threads each
  * account takes part in; the index of the @room markers by room; the
- * scheduled messages' table).
+ * scheduled messages' table; two-factor authentication's tables).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -64,6 +64,7 @@ import {
   THREAD_FOLLOWS_MIGRATION,
   THREADS_MIGRATION,
   TOPICS_MIGRATION,
+  TOTP_MIGRATION,
   UNREAD_INDEX_MIGRATION,
   UPLOAD_REREADS_MIGRATION,
   versionBefore,
@@ -116,6 +117,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, TOTP_MIGRATION)) {
+    await sql`DROP TABLE totp_recovery_codes, totp`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, SCHEDULED_MIGRATION)) {
     await sql`DROP TABLE scheduled_messages`;
   }
@@ -244,6 +248,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, TOTP_MIGRATION)) {
+    db.exec("DROP TABLE totp_recovery_codes");
+    db.exec("DROP TABLE totp");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, SCHEDULED_MIGRATION)) {
     db.exec("DROP TABLE scheduled_messages");
   }

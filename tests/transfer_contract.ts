@@ -357,6 +357,13 @@ export function transferContract(
       assert.deepEqual(await (await copy.store()).statuses(["bob"]), [
         { userKey: "bob", ...BOB_STATUS },
       ]);
+      // An imported account keeps its 2FA, and a code used stays used.
+      assert.deepEqual(await (await copy.store()).totpOf("alice"), {
+        secret: "ALICESECRET",
+        pendingSecret: null,
+        lastStep: 56_000_000,
+        recoveryCodes: 1,
+      });
     },
   );
 
@@ -903,6 +910,13 @@ async function populate(store: Store): Promise<void> {
   );
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
+  // alice's 2FA: her secret, the last step used, a recovery code's hash.
+  await store.setPendingTotp("alice", "ALICESECRET");
+  await store.enableTotp("alice", {
+    secret: "ALICESECRET",
+    step: 56_000_000,
+    recoveryHashes: ["recovery-hash"],
+  });
   await store.createGroup({
     key: "design",
     name: "Design",

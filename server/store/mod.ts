@@ -1999,6 +1999,57 @@ export interface ThreadStore {
   ): Promise<ThreadRow[]>;
 }
 
+/** An account's two-factor authentication as the store keeps it. */
+export interface StoredTotp {
+  /** The secret in use (base32), or null while a setup only waits. */
+  secret: string | null;
+  /** A setup's secret (totp_setup) that no code has confirmed yet. */
+  pendingSecret: string | null;
+  /** The last 30 s step whose code was accepted: a code is used once. */
+  lastStep: number;
+  /** How many of its recovery codes are left unused. */
+  recoveryCodes: number;
+}
+
+/**
+ * Two-factor authentication (TOTP, RFC 6238): each account's secret, in
+ * clear (the server must compute its codes), the last step used, and its
+ * recovery codes as hashes, each usable once. An account's rows go with it.
+ */
+export interface TotpStore {
+  /** The account's 2FA, if it has a secret in use or waiting. */
+  totpOf(userKey: string): Promise<StoredTotp | undefined>;
+  /**
+   * Keeps `secret` waiting for its first code, in place of one waiting;
+   * false (nothing written) when there is no such account or 2FA is on.
+   */
+  setPendingTotp(userKey: string, secret: string): Promise<boolean>;
+  /**
+   * Puts the waiting `secret` in use, `step` its first code's, with the
+   * recovery codes' hashes, in one commit; false when `secret` is not the
+   * one waiting (another setup replaced it) or 2FA is on already.
+   */
+  enableTotp(
+    userKey: string,
+    enabled: { secret: string; step: number; recoveryHashes: string[] },
+  ): Promise<boolean>;
+  /**
+   * Records `step` as the last used when it is later than the last:
+   * false for one at or before it (a replay, or a race between two nodes
+   * for the same code) or when 2FA is off. Atomic.
+   */
+  useTotpStep(userKey: string, step: number): Promise<boolean>;
+  /** Uses up the recovery code of this hash; false when it is not one left. Atomic. */
+  useRecoveryCode(userKey: string, codeHash: string): Promise<boolean>;
+  /** Replaces every recovery code of an account with 2FA on; false when it is off. */
+  replaceRecoveryCodes(userKey: string, codeHashes: string[]): Promise<boolean>;
+  /**
+   * Turns 2FA off (its secret, a setup waiting and its recovery codes
+   * gone); `audit` in the same commit, only when it was on. False when off.
+   */
+  disableTotp(userKey: string, audit?: NewAuditEntry): Promise<boolean>;
+}
+
 export interface Store
   extends
     RoomStore,
@@ -2018,7 +2069,8 @@ export interface Store
     SavedStore,
     ScheduledStore,
     MentionStore,
-    ThreadStore {
+    ThreadStore,
+    TotpStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

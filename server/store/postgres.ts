@@ -58,6 +58,7 @@ import {
   type Store,
   type StoredRoom,
   type ThreadStore,
+  type TotpStore,
   type WaitingLimits,
 } from "./mod.ts";
 import {
@@ -91,6 +92,7 @@ import { PostgresThreads } from "./postgres_threads.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
+import { PostgresTotp } from "./postgres_totp.ts";
 import { PostgresGroups } from "./postgres_groups.ts";
 import { PostgresSearch } from "./postgres_search.ts";
 import {
@@ -205,6 +207,7 @@ export interface PostgresStore
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    TotpStore,
     GroupStore,
     SavedStore,
     ScheduledStore,
@@ -247,6 +250,7 @@ export class PostgresStore implements Store {
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
+  #totp: PostgresTotp;
   #groups: PostgresGroups;
   #nextId = messageIds();
   #search = new PostgresSearch();
@@ -276,6 +280,7 @@ export class PostgresStore implements Store {
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
+    this.#totp = new PostgresTotp(this.#context);
     this.#groups = new PostgresGroups(this.#context);
   }
 
@@ -312,6 +317,7 @@ export class PostgresStore implements Store {
       (store) => store.#doNotDisturb,
     );
     delegate(PostgresStore, PostgresStatus, (store) => store.#status);
+    delegate(PostgresStore, PostgresTotp, (store) => store.#totp);
     delegate(PostgresStore, PostgresGroups, (store) => store.#groups);
   }
 

@@ -3036,4 +3036,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX scheduled_messages_room ON scheduled_messages (room_key)
     WHERE room_key IS NOT NULL;
   `,
+  `
+  -- Two-factor authentication (totp_setup, totp_enable): an account's
+  -- TOTP secret in clear (the server computes its codes, as Mattermost
+  -- keeps them by default), a setup's secret waiting for its first code,
+  -- and the last 30 s step whose code was accepted (a code works once).
+  -- Its recovery codes are SHA-256 hashes, a row each, deleted when used.
+  -- Both go with their account. Cost: a password login of an account
+  -- reads a row by its key.
+  CREATE TABLE totp (
+    user_key       TEXT PRIMARY KEY REFERENCES accounts(key) ON DELETE CASCADE,
+    secret         TEXT,
+    pending_secret TEXT,
+    last_step      BIGINT NOT NULL DEFAULT 0
+  );
+  CREATE TABLE totp_recovery_codes (
+    user_key  TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    PRIMARY KEY (user_key, code_hash)
+  );
+  `,
 ];

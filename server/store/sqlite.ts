@@ -66,6 +66,7 @@ import {
   type Store,
   type StoredRoom,
   type ThreadStore,
+  type TotpStore,
   type WaitingLimits,
 } from "./mod.ts";
 import {
@@ -99,6 +100,7 @@ import { SqliteThreads } from "./sqlite_threads.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
+import { SqliteTotp } from "./sqlite_totp.ts";
 import { SqliteGroups } from "./sqlite_groups.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
@@ -217,6 +219,7 @@ export interface SqliteStore
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    TotpStore,
     GroupStore,
     SavedStore,
     ScheduledStore,
@@ -273,6 +276,7 @@ export class SqliteStore implements Store {
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
+  #totp = new SqliteTotp(this.#context);
   #groups = new SqliteGroups(this.#context);
   #memberships = new SqliteMemberships(
     this.#context,
@@ -327,6 +331,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
+    delegate(SqliteStore, SqliteTotp, (store) => store.#totp);
     delegate(SqliteStore, SqliteGroups, (store) => store.#groups);
   }
 

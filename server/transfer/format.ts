@@ -353,7 +353,8 @@ const STATUS_EMOJI = z.string().refine(
  * Every table an export holds, in the order it writes them: what a line
  * refers to comes before it (a session after its account, a membership
  * after its room), which is the order an import inserts them in.
- * Sessions, password resets, secrets, invite codes, API tokens, incoming
+ * Sessions, password resets, two-factor secrets and recovery codes,
+ * secrets, invite codes, API tokens, incoming
  * and outgoing webhooks (a room's and a bot's) and push subscriptions are secrets: a file without
  * them can be handed on without letting anyone in (nor anyone post, call out
  * or push in the server's name).
@@ -425,6 +426,30 @@ export const TABLES: readonly TableSpec[] = [
     secret: true,
     columns: [text("token_hash"), text("user_key"), int("expires_at")],
     key: ["token_hash"],
+  },
+  {
+    // Two-factor authentication (totp_enable): the secret, in clear as
+    // the store keeps it, a setup waiting, the last step used; and the
+    // recovery codes' hashes. Secrets, as the password's hash is: an
+    // account imported with them keeps its 2FA. Absent from files
+    // exported before it was kept.
+    table: "totp",
+    kind: "totp",
+    secret: true,
+    columns: [
+      text("user_key"),
+      text("secret", { nullable: true }),
+      text("pending_secret", { nullable: true }),
+      int("last_step"),
+    ],
+    key: ["user_key"],
+  },
+  {
+    table: "totp_recovery_codes",
+    kind: "totp_recovery_code",
+    secret: true,
+    columns: [text("user_key"), text("code_hash")],
+    key: ["user_key", "code_hash"],
   },
   {
     table: "api_tokens",

@@ -419,7 +419,8 @@ function checkNames(
     (spec.table === "memberships" || spec.table === "drafts" ||
       spec.table === "saved_messages" || spec.table === "thread_follows" ||
       spec.table === "scheduled_messages" ||
-      spec.table === "group_members") &&
+      spec.table === "group_members" || spec.table === "totp" ||
+      spec.table === "totp_recovery_codes") &&
     !accounts.has(String(row.user_key))
   ) {
     throw new ImportError(

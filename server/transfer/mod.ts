@@ -54,6 +54,8 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "accounts",
   "sessions",
   "password_resets",
+  "totp",
+  "totp_recovery_codes",
   "memberships",
   "ignores",
   "notification_levels",

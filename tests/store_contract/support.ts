@@ -344,6 +344,10 @@ export const THREAD_FOLLOWS_MIGRATION =
 export const ROOM_MARKERS_MIGRATION =
   "The @room markers of an account's rooms (list_mentions)";
 
+/** Text of the migration that keeps two-factor authentication's secrets. */
+export const TOTP_MIGRATION =
+  "Two-factor authentication (totp_setup, totp_enable)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
