@@ -131,6 +131,10 @@ const EN = {
   "code.insufficient_storage":
     "The server is short of disk space: try again later.",
   "code.not_an_image": "A profile picture is a PNG, JPEG, WebP or GIF image.",
+  "code.totp_required": "Enter the code of your authenticator app.",
+  "code.totp_invalid": "This code is wrong or used already.",
+  "code.totp_not_enabled": "Two-factor authentication is off.",
+  "code.totp_already_enabled": "Two-factor authentication is on already.",
   "notice.moved": "You were moved to #general: {text}",
   "system.joined": "{user} joined {room}",
   "system.left": "{user} left {room}",
@@ -894,6 +898,11 @@ const FR: Record<MessageKey, string> = {
     "Le serveur manque d'espace disque : réessayez plus tard.",
   "code.not_an_image":
     "Une photo de profil est une image PNG, JPEG, WebP ou GIF.",
+  "code.totp_required":
+    "Saisissez le code de votre application d'authentification.",
+  "code.totp_invalid": "Ce code est faux ou déjà utilisé.",
+  "code.totp_not_enabled": "La double authentification est désactivée.",
+  "code.totp_already_enabled": "La double authentification est déjà activée.",
   "notice.moved": "Vous avez été déplacé dans #general : {text}",
   "system.joined": "{user} a rejoint {room}",
   "system.left": "{user} a quitté {room}",

@@ -295,7 +295,7 @@ export function createApp(parts: AppParts): Hono {
     const result = await node.accounts.authenticate(body, requester(c));
     if (isFailure(result)) return httpFailure(c, result);
     setSessionCookie(c, result.token, sessionSeconds);
-    return c.json(describe(result.account));
+    return c.json({ ...describe(result.account), totp: result.totp });
   });
 
   // The session ends, and so do the sockets that logged in with it, on
@@ -398,13 +398,18 @@ export function createApp(parts: AppParts): Hono {
       requester(c),
     );
     if (isFailure(result)) return httpFailure(c, result);
+    if ("secondFactor" in result) {
+      // 2FA stays on: the new password logs in with a code, as any.
+      node.endSessions(result.account.key, {}, "Password reset");
+      return c.json({ ...describe(result.account), totp: true });
+    }
     node.endSessions(
       result.account.key,
       { except: result.session.tokenHash },
       "Password reset",
     );
     setSessionCookie(c, result.token, sessionSeconds);
-    return c.json(describe(result.account));
+    return c.json({ ...describe(result.account), totp: false });
   });
 
   app.route("/", adminRoutes(node));

@@ -12,7 +12,9 @@ import type {
   IntegrationStore,
   NewAuditEntry,
   StoredApiToken,
+  TotpStore,
 } from "../store/mod.ts";
+import { TwoFactor } from "./two_factor.ts";
 import {
   LoginThrottle,
   type Throttle,
@@ -67,6 +69,8 @@ export interface AccountServiceOptions {
 export interface Credentials {
   username: string;
   password: string;
+  /** The second factor, for an account with 2FA: a code or a recovery code. */
+  totp?: string;
 }
 
 /** Where an attempt comes from. */
@@ -97,6 +101,14 @@ export interface Authenticated {
   account: Account;
   token: string;
   session: LiveSession;
+  /** Whether the account has two-factor authentication on. */
+  totp: boolean;
+}
+
+/** A password reset of an account with 2FA on: no session; log in with a code. */
+export interface SecondFactorNeeded {
+  account: Account;
+  secondFactor: true;
 }
 
 /** The account of a session token that is still live. */
@@ -133,6 +145,7 @@ export class AccountService {
   #store:
     & AccountStore
     & IntegrationStore
+    & TotpStore
     & Pick<GroupStore, "groupLookingLike">;
   #admin?: string;
   #adminKey?: string;
@@ -147,15 +160,19 @@ export class AccountService {
   #pauses = new Set<() => void>();
   #registrations: Throttle;
   #budget: PasswordBudget;
+  /** Two-factor authentication's secrets and codes. */
+  readonly twoFactor: TwoFactor;
 
   constructor(
     store:
       & AccountStore
       & IntegrationStore
+      & TotpStore
       & Pick<GroupStore, "groupLookingLike">,
     options: AccountServiceOptions,
   ) {
     this.#store = store;
+    this.twoFactor = new TwoFactor(store);
     this.#admin = options.admin;
     this.#adminKey = options.admin === undefined
       ? undefined
@@ -440,10 +457,11 @@ export class AccountService {
   }
 
   async #authenticate(
-    { username, password }: Credentials,
+    { username, password, totp }: Credentials,
     from: Requester,
   ): Promise<Authenticated | Failure> {
     const userKey = nameKey(username);
+    let twoFactor = false;
     // Draws on the account's budget of right passwords (password changes
     // do not: they draw on the login bucket before their check, and are
     // how the owner takes the account back from someone who holds the
@@ -452,9 +470,37 @@ export class AccountService {
       refused: "Too many failed logins",
       wrong: BAD_CREDENTIALS,
       budgeted: true,
+      // Asked only once the password is right: a wrong one never tells
+      // whether the account has 2FA.
+      second: async (account) => {
+        const checked = await this.twoFactor.check(account.key, totp);
+        if (isFailure(checked)) return checked;
+        twoFactor = checked;
+      },
     });
     if (isFailure(account)) return account;
-    return await this.#banned(account.key) ?? await this.#newSession(account);
+    return await this.#banned(account.key) ??
+      await this.#newSession(account, twoFactor);
+  }
+
+  /**
+   * Proves an account's password, and with `code` its second factor (a
+   * code or a recovery code, which is then used up; `totp_not_enabled`
+   * when it has 2FA off), as changing its 2FA needs: counted by the login
+   * throttle as a password change is, a wrong code as a wrong password.
+   */
+  proveOwner(
+    proof: { userKey: string; password: string; code?: string },
+    from: Requester,
+  ): Promise<Account | Failure> {
+    const { userKey, password, code } = proof;
+    return this.#track(this.#prove(userKey, password, from, {
+      refused: "Too many wrong passwords",
+      wrong: "The password is wrong.",
+      second: code === undefined
+        ? undefined
+        : (account) => this.twoFactor.checkEnabled(account.key, code),
+    }));
   }
 
   /**
@@ -507,7 +553,16 @@ export class AccountService {
     userKey: string,
     password: string,
     from: Requester,
-    options: { refused: string; wrong: string; budgeted?: boolean },
+    options: {
+      refused: string;
+      wrong: string;
+      budgeted?: boolean;
+      /**
+       * The second factor, asked once the password is right; its refusal
+       * counts as a failed attempt, as a wrong password does.
+       */
+      second?: (account: Account) => Promise<Failure | undefined | void>;
+    },
   ): Promise<Account | Failure> {
     const address = addressKey(from.address);
     const attempt = await this.#throttle.admit(userKey, address);
@@ -544,8 +599,11 @@ export class AccountService {
       if (isFailure(ok)) return ok;
       checked = true;
       if (!account || !ok) return fail("bad_credentials", options.wrong);
-      attempt.succeeded();
+      // The password was right: its budget is spent, whatever the code.
       proven = true;
+      const refused = await options.second?.(account);
+      if (refused) return refused;
+      attempt.succeeded();
       return account;
     } finally {
       if (!checked && !from.signal?.aborted) attempt.withdrawn();
@@ -657,13 +715,16 @@ export class AccountService {
   /**
    * Sets a new password with a reset token, which is then used up; every
    * earlier session ends (the caller closes their sockets) and a new one
-   * starts. `bad_credentials` for an unknown, used or expired token.
+   * starts, unless the account has 2FA on: the link does not turn it
+   * off, nor stand in for its code, so no session starts and the owner
+   * logs in with the new password and a code (`secondFactor`).
+   * `bad_credentials` for an unknown, used or expired token.
    */
   resetPassword(
     token: string,
     password: string,
     from: Requester,
-  ): Promise<Authenticated | Failure> {
+  ): Promise<Authenticated | SecondFactorNeeded | Failure> {
     return this.#track(this.#resetPassword(token, password, from));
   }
 
@@ -671,7 +732,7 @@ export class AccountService {
     token: string,
     password: string,
     from: Requester,
-  ): Promise<Authenticated | Failure> {
+  ): Promise<Authenticated | SecondFactorNeeded | Failure> {
     const weak = checkPassword(password);
     if (weak) return weak;
     // The token is taken before the hash, so a made-up one costs no
@@ -697,7 +758,12 @@ export class AccountService {
     if (isFailure(newHash)) return newHash;
     await this.#store.setPasswordHash(account.key, newHash);
     await this.#store.deleteSessionsOf(account.key);
-    return await this.#banned(account.key) ?? await this.#newSession(account);
+    const banned = await this.#banned(account.key);
+    if (banned) return banned;
+    if (await this.twoFactor.enabled(account.key)) {
+      return { account, secondFactor: true };
+    }
+    return await this.#newSession(account);
   }
 
   /**
@@ -740,7 +806,10 @@ export class AccountService {
     await this.#store.deleteSession(tokenHash);
   }
 
-  async #newSession(account: Account): Promise<Authenticated | Failure> {
+  async #newSession(
+    account: Account,
+    totp = false,
+  ): Promise<Authenticated | Failure> {
     const token = newSessionToken();
     const session = {
       tokenHash: hashToken(token),
@@ -760,7 +829,7 @@ export class AccountService {
       if (await this.#store.findAccount(account.key)) throw error;
       return fail("bad_credentials", BAD_CREDENTIALS);
     }
-    return { account, token, session };
+    return { account, token, session, totp };
   }
 }
 

@@ -12,6 +12,7 @@ import {
   listAccountsData,
   listBansData,
   resetPasswordData,
+  resetTotpData,
   updateRoomData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
@@ -206,6 +207,37 @@ export async function resetPassword(
     link: resetLinkPath(reset.token),
     expires_at: iso(reset.expiresAt),
   });
+}
+
+/**
+ * `reset_totp`: turns an account's two-factor authentication off, for an
+ * owner who lost its device and its recovery codes; admins only. Its
+ * sessions and tokens stay; its next login needs only the password.
+ */
+export async function resetTotp(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const denied = requireRole(ctx, "admin");
+  if (denied) return denied;
+  const data = parseData(resetTotpData, raw);
+  if (isFailure(data)) return data;
+  const account = await targetAccount(ctx, data.name);
+  if (isFailure(account)) return account;
+  const off = await ctx.node.accounts.twoFactor.disable(
+    account.key,
+    auditOf(ctx, {
+      action: "reset_totp",
+      target: account.username,
+      reason: data.reason,
+    }),
+  );
+  if (off) return off;
+  logger.warn("{by} turned off two-factor authentication of {user}", {
+    by: ctx.client.member.username,
+    user: account.username,
+  });
+  return succeed({ name: account.username });
 }
 
 /**

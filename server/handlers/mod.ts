@@ -53,8 +53,15 @@ import {
   listAllRooms,
   listBans,
   resetPassword,
+  resetTotp,
   updateRoom,
 } from "./admin.ts";
+import {
+  totpDisable,
+  totpEnable,
+  totpRecoveryCodes,
+  totpSetup,
+} from "./totp.ts";
 
 /** Actions a connection may send before it is logged in. */
 export const PUBLIC_HANDLERS: Readonly<Record<string, Handler>> = {
@@ -84,6 +91,10 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   delete_message: deleteMessage,
   logout,
   change_password: changePassword,
+  totp_setup: totpSetup,
+  totp_enable: totpEnable,
+  totp_disable: totpDisable,
+  totp_recovery_codes: totpRecoveryCodes,
   mark_read: markRead,
   mark_unread: markUnread,
   set_draft: setDraft,
@@ -130,6 +141,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   list_bans: listBans,
   list_all_rooms: listAllRooms,
   reset_password: resetPassword,
+  reset_totp: resetTotp,
   delete_account: deleteAccount,
   update_room: updateRoom,
 };
@@ -149,6 +161,7 @@ export const ADMIN_ACTIONS: Readonly<Record<string, "GET" | "POST">> = {
   list_bans: "GET",
   list_all_rooms: "GET",
   reset_password: "POST",
+  reset_totp: "POST",
   delete_account: "POST",
   update_room: "POST",
 };

@@ -63,6 +63,8 @@ interface Identity {
   identity: string;
   /** A guest's secret, given back in the reply. */
   guestKey?: string;
+  /** An account's 2FA, when its login knows it (a password's does). */
+  totp?: boolean;
 }
 
 /**
@@ -183,6 +185,7 @@ function toIdentity(result: Authenticated | Failure): Identity | Failure {
     session: sessionOf(result.session),
     since: result.account.createdAt,
     identity: accountIdentity(result.account),
+    totp: result.totp,
   };
 }
 
@@ -393,6 +396,9 @@ async function enterServer(
       reply.do_not_disturb = await doNotDisturbOf(node, userKey);
       reply.status = await statusOf(node, userKey);
       reply.avatar = await avatarOf(node, userKey);
+      // A token's login reads it (one read by key); a password's knows.
+      reply.totp = identity.totp ??
+        await node.accounts.twoFactor.enabled(userKey);
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {

@@ -51,6 +51,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   quota_exceeded: 413,
   insufficient_storage: 507,
   not_an_image: 415,
+  totp_required: 401,
+  totp_invalid: 401,
+  totp_not_enabled: 409,
+  totp_already_enabled: 409,
 };
 
 /** Options of {@link httpError}. */

@@ -56,6 +56,14 @@ export const ERROR_CODES = [
   "insufficient_storage",
   // HTTP only: a profile picture whose bytes are no PNG, JPEG, WebP or GIF.
   "not_an_image",
+  // A password login of an account with 2FA, right password, no code.
+  "totp_required",
+  // A wrong or used 2FA code or recovery code.
+  "totp_invalid",
+  // totp_disable, totp_recovery_codes, reset_totp of an account without 2FA.
+  "totp_not_enabled",
+  // totp_setup or totp_enable of an account with 2FA on.
+  "totp_already_enabled",
 ] as const;
 
 /** An error code; `code` is for programs, the message for people. */

@@ -74,6 +74,8 @@ export const guestLoginData = z.object({
 export const passwordLoginData = z.object({
   username: name,
   password: z.string().max(8192),
+  /** The second factor of an account with 2FA: a code or a recovery code. */
+  totp: z.string().max(64).optional(),
 });
 
 /** `login` data resuming a session. */
@@ -542,6 +544,24 @@ export const listBansData = z.object({ limit: pageLimit });
 
 /** `reset_password` data. */
 export const resetPasswordData = z.object({ user: name, reason });
+
+/** A 2FA code as sent: 6 digits, or a recovery code (`xxxxx-xxxxx`). */
+const totpCode = z.string().min(1).max(64);
+
+/** `totp_setup` data: the account's password. */
+export const totpSetupData = z.object({ password: z.string().max(8192) });
+
+/** `totp_enable` data: a code of the secret totp_setup gave. */
+export const totpEnableData = z.object({ code: totpCode });
+
+/** `totp_disable` and `totp_recovery_codes` data: password and a code. */
+export const totpProofData = z.object({
+  password: z.string().max(8192),
+  code: totpCode,
+});
+
+/** `reset_totp` data: whose 2FA an admin turns off. */
+export const resetTotpData = z.object({ name, reason });
 
 /** `delete_account` data: its messages stay under its name, or anonymised. */
 export const deleteAccountData = z.object({

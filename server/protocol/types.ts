@@ -565,6 +565,11 @@ export interface LoginSuccess {
    */
   avatar?: string | null;
   /**
+   * Whether the account has two-factor authentication on (totp_enable);
+   * absent for guests.
+   */
+  totp?: boolean;
+  /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then
    * return the first message).
