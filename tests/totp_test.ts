@@ -228,12 +228,14 @@ stores.clients(
 );
 
 stores.clients(
-  "totp: an admin's reset_totp turns an account's 2FA off, audited; others may not",
+  "totp: an admin's reset_totp turns an account's 2FA off, audited; a moderator may not",
   async (pool) => {
     const root = await pool.register("root");
     const ann = await pool.register("ann");
     const ben = await pool.register("ben");
     await enable(ann);
+    // A moderator outranks ann, and still may not: admins only.
+    await root.ok("set_role", { user: "ben", role: "moderator" });
     await expectError(ben, "reset_totp", { name: "ann" }, "forbidden");
     await expectError(root, "reset_totp", { name: "nobody" }, "user_not_found");
     const reset = await root.ok("reset_totp", {
