@@ -217,7 +217,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // that serves the sockets). 20 at once covers every tab and device of
     // a person reconnecting after a network drop (each tab is a socket of
     // its own); then one every 3 s bounds a reconnect loop to about 3 % of
-    // that thread per account. Also draws on: register, change_password.
+    // that thread per account. Also draws on: register, change_password,
+    // the totp_ actions.
     login: { burst: 20, perSecond: 1 / 3 },
     // list_conversations counts the unread messages of up to 100
     // conversations, as a login counts its rooms', and the web client asks
@@ -369,6 +370,11 @@ export function categoryOf(action: string): RateCategory {
     case "login":
     case "register":
     case "change_password":
+    // Each hashes a password (totp_enable guesses a code), as a login.
+    case "totp_setup":
+    case "totp_enable":
+    case "totp_disable":
+    case "totp_recovery_codes":
       return "login";
     case "list_conversations":
       return "conversations";

@@ -43,6 +43,10 @@ const BASE: Record<string, Record<string, unknown>> = {
   edit_message: { id: "M", text: "edited" },
   delete_message: { id: "nothing" },
   change_password: { old_password: "wrong one!", new_password: "short" },
+  totp_setup: { password: "wrong one!" },
+  totp_enable: { code: "123456" },
+  totp_disable: { password: "wrong one!", code: "123456" },
+  totp_recovery_codes: { password: "wrong one!", code: "123456" },
   mark_read: { room: "general", seq: 1 },
   mark_unread: { room: "general", seq: 1 },
   list_conversations: { before: "M", limit: 5 },
@@ -100,6 +104,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   list_bans: { limit: 5 },
   list_all_rooms: {},
   reset_password: { user: "nobody", reason: "r" },
+  reset_totp: { name: "nobody", reason: "r" },
   delete_account: { user: "nobody", messages: "keep", reason: "r" },
   update_room: { room: "nowhere", name: "zz", owner: null, retention_days: 1 },
 };

@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "../server/handlers/mod.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
+import { totpCode } from "../server/accounts/totp.ts";
 import { categoryOf, DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
 import {
   type Frame,
@@ -308,6 +309,25 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "update_room", { room: "Club", archived: true });
     await ok(boss, "update_room", { room: "Club", archived: false });
     await ok(boss, "reset_password", { user: "bob", reason: "forgot it" });
+    // bob is banned by now: another account turns its 2FA on and off.
+    const erin = await pool.register("erin");
+    const { secret } = await ok(erin, "totp_setup", {
+      password: TEST_PASSWORD,
+    });
+    const { recovery_codes: codes } = await ok(erin, "totp_enable", {
+      code: totpCode(secret as string),
+    });
+    const renewed = await ok(erin, "totp_recovery_codes", {
+      password: TEST_PASSWORD,
+      code: (codes as string[])[0],
+    });
+    await ok(erin, "totp_disable", {
+      password: TEST_PASSWORD,
+      code: (renewed.recovery_codes as string[])[0],
+    });
+    const again = await ok(erin, "totp_setup", { password: TEST_PASSWORD });
+    await ok(erin, "totp_enable", { code: totpCode(again.secret as string) });
+    await ok(boss, "reset_totp", { name: "erin", reason: "lost the phone" });
     await pool.register("carol");
     await pool.register("dave");
     await ok(boss, "delete_account", { user: "carol", messages: "keep" });
