@@ -50,7 +50,7 @@ export async function fetchSession(): Promise<AuthResult<SessionInfo | null>> {
 /** Signs in (or registers); on success the server has set the session cookie. */
 export async function postCredentials(
   mode: CredentialMode,
-  credentials: { username: string; password: string },
+  credentials: { username: string; password: string; totp?: string },
 ): Promise<AuthResult<SessionInfo>> {
   const path = mode === "register" ? "/api/register" : "/api/login";
   const response = await call("POST", path, credentials);

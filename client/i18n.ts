@@ -269,6 +269,36 @@ const EN = {
   "hooks.delivered": "Delivered, last on {date}",
   "hooks.never": "Nothing delivered yet",
   "tokens.open": "Access tokens…",
+  "totp.open": "Two-factor authentication…",
+  "totp.title": "Two-factor authentication",
+  "totp.about":
+    "Each sign-in with your password then asks for a code from an authenticator app on your phone (Aegis, Google Authenticator, 1Password…).",
+  "totp.isOn": "Two-factor authentication is on.",
+  "totp.isOff": "Two-factor authentication is off.",
+  "totp.password": "Your password",
+  "totp.start": "Set up",
+  "totp.scan":
+    "Scan this QR code with your authenticator app, or type in the key below; then enter the code it shows.",
+  "totp.qr": "QR code for your authenticator app",
+  "totp.secret": "Key",
+  "totp.code": "Code (6 digits)",
+  "totp.enable": "Turn on",
+  "totp.recoveryTitle": "Recovery codes",
+  "totp.recoveryNote":
+    "Keep these codes somewhere safe: each signs you in once in place of a code, if you lose your phone. They are shown only now.",
+  "totp.copy": "Copy the codes",
+  "totp.copied": "Copied",
+  "totp.done": "Done",
+  "totp.codeOrRecovery": "Code or recovery code",
+  "totp.disable": "Turn off",
+  "totp.newCodes": "New recovery codes",
+  "totp.manage":
+    "To turn it off or get new recovery codes, enter your password and a code.",
+  "login.totpLead":
+    "Enter the code your authenticator app shows, or a recovery code.",
+  "login.totp": "Code",
+  "login.verify": "Verify",
+  "login.totpBack": "Back",
   "tokens.title": "Access tokens",
   "tokens.intro":
     "A token lets a program act as you through the API (Authorization: Bearer). Revoke it when it is no longer used.",
@@ -1040,6 +1070,36 @@ const FR: Record<MessageKey, string> = {
   "hooks.delivered": "Livré, dernière fois le {date}",
   "hooks.never": "Rien de livré pour l'instant",
   "tokens.open": "Jetons d'accès…",
+  "totp.open": "Double authentification…",
+  "totp.title": "Double authentification",
+  "totp.about":
+    "Chaque connexion avec votre mot de passe demande alors un code d'une application d'authentification sur votre téléphone (Aegis, Google Authenticator, 1Password…).",
+  "totp.isOn": "La double authentification est activée.",
+  "totp.isOff": "La double authentification est désactivée.",
+  "totp.password": "Votre mot de passe",
+  "totp.start": "Configurer",
+  "totp.scan":
+    "Scannez ce QR code avec votre application d'authentification, ou saisissez la clé ci-dessous ; puis entrez le code qu'elle affiche.",
+  "totp.qr": "QR code pour votre application d'authentification",
+  "totp.secret": "Clé",
+  "totp.code": "Code (6 chiffres)",
+  "totp.enable": "Activer",
+  "totp.recoveryTitle": "Codes de secours",
+  "totp.recoveryNote":
+    "Gardez ces codes en lieu sûr : chacun vous connecte une fois à la place d'un code, si vous perdez votre téléphone. Ils ne sont affichés que maintenant.",
+  "totp.copy": "Copier les codes",
+  "totp.copied": "Copiés",
+  "totp.done": "Terminé",
+  "totp.codeOrRecovery": "Code ou code de secours",
+  "totp.disable": "Désactiver",
+  "totp.newCodes": "Nouveaux codes de secours",
+  "totp.manage":
+    "Pour la désactiver ou obtenir de nouveaux codes de secours, saisissez votre mot de passe et un code.",
+  "login.totpLead":
+    "Saisissez le code affiché par votre application d'authentification, ou un code de secours.",
+  "login.totp": "Code",
+  "login.verify": "Vérifier",
+  "login.totpBack": "Retour",
   "tokens.title": "Jetons d'accès",
   "tokens.intro":
     "Un jeton permet à un programme d'agir en votre nom par l'API (Authorization: Bearer). Révoquez-le quand il ne sert plus.",

@@ -200,6 +200,11 @@ export interface AppState {
   loginError: Signal<Words | null>;
   /** True while a login request is in flight. */
   loginBusy: Signal<boolean>;
+  /**
+   * True once a sign-in's password proved right and the account asks for
+   * its two-factor code (`totp_required`): the login form's second step.
+   */
+  loginTotp: Signal<boolean>;
   /** The room this connection is in. */
   currentRoom: Signal<string>;
   /** Every room with its user count, from `room_list`. */
@@ -307,6 +312,8 @@ export interface AppState {
   doNotDisturb: Signal<number | null>;
   /** The account's custom status (set_status), null for none. */
   myStatus: Signal<Status | null>;
+  /** Whether this account has two-factor authentication on (login's `totp`). */
+  totp: Signal<boolean>;
   /**
    * Others' custom statuses by name key, null for none: each name the
    * member list asked `get_status` about, and each a `status` event named.
@@ -616,6 +623,7 @@ export function createAppState(): AppState {
     removal: signal<Words | null>(null),
     loginError: signal<Words | null>(null),
     loginBusy: signal(false),
+    loginTotp: signal(false),
     currentRoom,
     rooms,
     knownRooms,
@@ -645,6 +653,7 @@ export function createAppState(): AppState {
     notifyLevels: signal({}),
     doNotDisturb: signal(null),
     myStatus: signal(null),
+    totp: signal(false),
     statuses: signal({}),
     avatars: signal({}),
     avatarsMissing: signal({}),

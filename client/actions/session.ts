@@ -58,10 +58,27 @@ export function loginFailed(state: AppState, words: Words): void {
   });
 }
 
-/** Forgets the last login error (the user changed how to log in). */
+/** Forgets the last login error (the user changed how to log in), and a code's step. */
 export function loginErrorCleared(state: AppState): void {
   batch(() => {
     state.loginError.value = null;
+    state.loginTotp.value = false;
+  });
+}
+
+/** The password was right and the account asks for its two-factor code. */
+export function totpAsked(state: AppState): void {
+  batch(() => {
+    state.loginBusy.value = false;
+    state.loginError.value = null;
+    state.loginTotp.value = true;
+  });
+}
+
+/** Two-factor authentication turned on or off from this page. */
+export function totpChanged(state: AppState, on: boolean): void {
+  batch(() => {
+    state.totp.value = on;
   });
 }
 
@@ -81,6 +98,7 @@ export function loggedIn(
   batch(() => {
     state.loginBusy.value = false;
     state.loginError.value = null;
+    state.loginTotp.value = false;
     state.sessionCheck.value = false;
     state.removal.value = null;
     state.username.value = data.username;
@@ -99,6 +117,7 @@ export function loggedIn(
     // This account's, read once it is in (connection/saved.ts).
     state.team.saved.value = null;
     state.myStatus.value = data.status ?? null;
+    state.totp.value = data.totp ?? false;
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
     membershipsLoaded(state, data);
@@ -119,6 +138,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     // Set or ended on another device while this one was away.
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     state.myStatus.value = data.status ?? null;
+    state.totp.value = data.totp ?? false;
     // Statuses set or cleared while away came as no event: asked again.
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
@@ -184,6 +204,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.tapped.value = null;
     state.lightbox.value = null;
     state.tokensOpen.value = false;
+    state.totp.value = false;
     state.hooksOpen.value = null;
     state.loadingOlder.value = {};
   });

@@ -30,6 +30,7 @@ export function LoginScreen(): JSX.Element {
   );
   const name = useSignal("");
   const password = useSignal("");
+  const code = useSignal("");
   const status = state.status.value.kind;
   const ready = status === "online" || status === "idle";
   const busy = state.loginBusy.value;
@@ -37,6 +38,8 @@ export function LoginScreen(): JSX.Element {
   const removal = state.removal.value;
   const current = mode.value;
   const account = current !== "guest";
+  // The second step of a sign-in whose password was right: its code.
+  const second = current === "signin" && state.loginTotp.value;
   const length = [...password.value].length;
 
   function submit(event: Event): void {
@@ -47,12 +50,15 @@ export function LoginScreen(): JSX.Element {
       void connection.signIn(current, {
         username: name.value,
         password: password.value,
+        totp: second ? code.value : undefined,
       });
     }
   }
 
   let label = current === "guest"
     ? t("login.joinGuest")
+    : second
+    ? t("login.verify")
     : current === "signin"
     ? t("login.signin")
     : t("login.register");
@@ -71,6 +77,8 @@ export function LoginScreen(): JSX.Element {
         <p class="login-lead">
           {current === "guest"
             ? t("login.leadGuest")
+            : second
+            ? t("login.totpLead")
             : current === "signin"
             ? t("login.leadSignin")
             : t("login.leadRegister")}
@@ -101,60 +109,83 @@ export function LoginScreen(): JSX.Element {
           ))}
         </div>
         <div id="login-panel" role="tabpanel" class="login-panel">
-          <label class="field-label" for="login-username">
-            {t("login.username")}
-          </label>
-          <input
-            id="login-username"
-            class={`field${error ? " invalid" : ""}`}
-            data-testid="login-username"
-            aria-invalid={error ? "true" : undefined}
-            aria-describedby={error ? "login-error" : undefined}
-            autocomplete="username"
-            autocapitalize="off"
-            spellcheck={false}
-            maxLength={MAX_NAME_LENGTH}
-            autoFocus
-            value={name.value}
-            onInput={(e) => name.value = e.currentTarget.value}
-          />
-          {account && (
+          {second && (
             <>
-              <label class="field-label spaced" for="login-password">
-                {t("login.password")}
+              <label class="field-label" for="login-totp">
+                {t("login.totp")}
               </label>
               <input
-                id="login-password"
-                type="password"
+                id="login-totp"
                 class={`field${error ? " invalid" : ""}`}
-                data-testid="login-password"
-                aria-describedby={current === "register"
-                  ? "password-hint"
-                  : undefined}
-                autocomplete={current === "register"
-                  ? "new-password"
-                  : "current-password"}
-                value={password.value}
-                onInput={(e) => password.value = e.currentTarget.value}
+                data-testid="login-totp"
+                aria-invalid={error ? "true" : undefined}
+                aria-describedby={error ? "login-error" : undefined}
+                autocomplete="one-time-code"
+                inputMode="numeric"
+                spellcheck={false}
+                maxLength={64}
+                autoFocus
+                value={code.value}
+                onInput={(e) => code.value = e.currentTarget.value}
               />
-              {current === "register" && (
-                <p
-                  id="password-hint"
-                  class={`field-hint${
-                    length >= PASSWORD_MIN_LENGTH ? " ok" : ""
-                  }`}
-                  data-testid="password-hint"
-                >
-                  {length >= PASSWORD_MIN_LENGTH
-                    ? t("login.longEnough")
-                    : t("login.passwordHint", {
-                      n: PASSWORD_MIN_LENGTH,
-                      len: length,
-                    })}
-                </p>
-              )}
             </>
           )}
+          <div class="login-fields" hidden={second}>
+            <label class="field-label" for="login-username">
+              {t("login.username")}
+            </label>
+            <input
+              id="login-username"
+              class={`field${error ? " invalid" : ""}`}
+              data-testid="login-username"
+              aria-invalid={error ? "true" : undefined}
+              aria-describedby={error ? "login-error" : undefined}
+              autocomplete="username"
+              autocapitalize="off"
+              spellcheck={false}
+              maxLength={MAX_NAME_LENGTH}
+              autoFocus
+              value={name.value}
+              onInput={(e) => name.value = e.currentTarget.value}
+            />
+            {account && (
+              <>
+                <label class="field-label spaced" for="login-password">
+                  {t("login.password")}
+                </label>
+                <input
+                  id="login-password"
+                  type="password"
+                  class={`field${error ? " invalid" : ""}`}
+                  data-testid="login-password"
+                  aria-describedby={current === "register"
+                    ? "password-hint"
+                    : undefined}
+                  autocomplete={current === "register"
+                    ? "new-password"
+                    : "current-password"}
+                  value={password.value}
+                  onInput={(e) => password.value = e.currentTarget.value}
+                />
+                {current === "register" && (
+                  <p
+                    id="password-hint"
+                    class={`field-hint${
+                      length >= PASSWORD_MIN_LENGTH ? " ok" : ""
+                    }`}
+                    data-testid="password-hint"
+                  >
+                    {length >= PASSWORD_MIN_LENGTH
+                      ? t("login.longEnough")
+                      : t("login.passwordHint", {
+                        n: PASSWORD_MIN_LENGTH,
+                        len: length,
+                      })}
+                  </p>
+                )}
+              </>
+            )}
+          </div>
           {error && (
             <p
               id="login-error"
@@ -173,6 +204,19 @@ export function LoginScreen(): JSX.Element {
           >
             {label}
           </button>
+          {second && (
+            <button
+              type="button"
+              class="button ghost"
+              data-testid="login-totp-back"
+              onClick={() => {
+                code.value = "";
+                actions.loginErrorCleared(state);
+              }}
+            >
+              {t("login.totpBack")}
+            </button>
+          )}
         </div>
         <p class="login-hint">
           {current === "guest"

@@ -15,6 +15,7 @@ import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
 import { GroupsDialog } from "./GroupsDialog.tsx";
+import { TotpDialog } from "./TotpDialog.tsx";
 import { AvatarDialog } from "./AvatarDialog.tsx";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
@@ -469,6 +470,8 @@ function SettingsMenu(): JSX.Element {
   const grouping = useSignal(false);
   // The Profile picture dialog, likewise.
   const picturing = useSignal(false);
+  // The Two-factor authentication dialog, likewise.
+  const securing = useSignal(false);
   const setStatus = async (
     status: { text: string; emoji?: string; until?: number | null },
   ) => {
@@ -499,6 +502,7 @@ function SettingsMenu(): JSX.Element {
       {picturing.value && (
         <AvatarDialog onClose={() => picturing.value = false} />
       )}
+      {securing.value && <TotpDialog onClose={() => securing.value = false} />}
       <button
         type="button"
         class="icon-button"
@@ -769,6 +773,18 @@ function SettingsMenu(): JSX.Element {
                 }}
               >
                 {t("tokens.open")}
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="totp-setting"
+                onClick={() => {
+                  open.value = false;
+                  securing.value = true;
+                }}
+              >
+                {t("totp.open")}
               </button>
             </>
           )}

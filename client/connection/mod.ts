@@ -297,7 +297,7 @@ export class Connection {
    */
   signIn(
     mode: CredentialMode,
-    credentials: { username: string; password: string },
+    credentials: { username: string; password: string; totp?: string },
   ): Promise<void> {
     return this.#session.signIn(mode, credentials);
   }

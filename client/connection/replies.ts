@@ -129,6 +129,12 @@ export interface Replies {
   };
   list_threads: { threads: ThreadEntry[]; next: string | null };
   mark_thread_read: { id: string; last_read_seq: number };
+  /** A secret waiting for its first code, and its `otpauth://` URI. */
+  totp_setup: { secret: string; uri: string };
+  /** The recovery codes, told only now. */
+  totp_enable: { recovery_codes: string[] };
+  totp_disable: Record<string, never>;
+  totp_recovery_codes: { recovery_codes: string[] };
 }
 
 /** One entry of `list_threads`: a thread the account takes part in. */
@@ -273,6 +279,10 @@ export const REPLY_CHECKS: {
     ) && (d.next === null || typeof d.next === "string"),
   mark_thread_read: (d) =>
     typeof d.id === "string" && typeof d.last_read_seq === "number",
+  totp_setup: (d) => typeof d.secret === "string" && typeof d.uri === "string",
+  totp_enable: (d) => isCodeList(d.recovery_codes),
+  totp_disable: () => true,
+  totp_recovery_codes: (d) => isCodeList(d.recovery_codes),
   list_saved: (d) =>
     Array.isArray(d.ids)
       ? d.ids.every((id: unknown) => typeof id === "string")
@@ -336,4 +346,9 @@ function isAccount(value: unknown): value is AccountSummary {
   return typeof a === "object" && a !== null &&
     typeof a.username === "string" && isRole(a.role) &&
     typeof a.created_at === "string";
+}
+
+/** Recovery codes as sent: strings. */
+function isCodeList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((c) => typeof c === "string");
 }

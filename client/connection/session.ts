@@ -36,7 +36,7 @@ export interface AuthApi {
   /** Signs in or registers; on success the server has set the session cookie. */
   postCredentials(
     mode: CredentialMode,
-    credentials: { username: string; password: string },
+    credentials: { username: string; password: string; totp?: string },
   ): Promise<AuthResult<SessionInfo>>;
   /** Ends the session and clears its cookie; true once the server said so. */
   postLogout(): Promise<boolean>;
@@ -214,7 +214,7 @@ export class Session {
    */
   async signIn(
     mode: CredentialMode,
-    credentials: { username: string; password: string },
+    credentials: { username: string; password: string; totp?: string },
   ): Promise<void> {
     const state = this.#state;
     const { transport, auth } = this.#options;
@@ -236,12 +236,16 @@ export class Session {
       return;
     }
     actions.loginStarted(state);
+    const totp = credentials.totp?.trim();
     const result = await auth.postCredentials(mode, {
       username: name,
       password,
+      ...(totp ? { totp } : {}),
     });
     if (!result.ok) {
-      actions.loginFailed(state, accountErrorText(name, result.error));
+      // The password was right: the form's second step asks for a code.
+      if (result.error.code === "totp_required") actions.totpAsked(state);
+      else actions.loginFailed(state, accountErrorText(name, result.error));
       return;
     }
     // The socket open now was upgraded before the cookie existed.
