@@ -3,7 +3,7 @@
  * account menu's dialog turns it on (the QR code and the key shown, a code
  * computed here from that key, ten recovery codes shown once), and after a
  * logout the login form asks for a code as its second step; a wrong code
- * keeps it there. Needs /usr/bin/chromium; without it the test is reported
+ * keeps it there; an admin turns it off on the admin page. Needs /usr/bin/chromium; without it the test is reported
  * as ignored.
  *
  * Codes are for the 30 s step of now or the next (the server takes one
@@ -22,8 +22,11 @@ import {
 import { TEST_PASSWORD } from "./harness.ts";
 
 browserTest(
-  "web client: two-factor authentication turned on in the account menu with a code of the key it shows; the next sign-in asks for a code in a second step",
+  "web client: two-factor authentication turned on in the account menu with a code of the key it shows; the next sign-in asks for a code in a second step; the admin page's button turns it off",
   async (browser, server) => {
+    // root, the first account, is the admin who turns ann's off at the end.
+    const root = await openPage(browser, server);
+    await register(root, "root");
     const page = await openPage(browser, server);
     await register(page, "ann");
 
@@ -87,6 +90,37 @@ browserTest(
       () => page.getByTestId("login-submit").click(),
     );
     assert.equal(entered, true);
+    await currentRoom(page, "general");
+
+    // The admin page turns it off (a button that asks twice), audited; the
+    // next sign-in needs only the password.
+    await root.goto("/admin");
+    await root.getByTestId("admin-search").fill("ann");
+    await root.getByTestId("admin-find").click();
+    await root.locator('[data-testid="admin-account"][data-user="ann"]')
+      .click();
+    const panel = root.getByTestId("admin-account-panel");
+    await panel.getByTestId("admin-reset-totp").click();
+    await panel.getByTestId("admin-reset-totp").click();
+    await root.getByTestId("admin-notice-ok")
+      .filter({ hasText: "Two-factor authentication of ann turned off" })
+      .waitFor();
+    await root.getByTestId("admin-tab-audit").click();
+    await root.locator(
+      '[data-testid="admin-audit-entry"][data-action="reset_totp"]',
+    ).waitFor();
+
+    await page.getByTestId("logout").click();
+    await page.getByTestId("login-tab-signin").click();
+    await page.getByTestId("login-username").fill("ann");
+    await page.getByTestId("login-password").fill(TEST_PASSWORD);
+    assert.equal(
+      await submitPassword(
+        page,
+        () => page.getByTestId("login-submit").click(),
+      ),
+      true,
+    );
     await currentRoom(page, "general");
   },
 );

@@ -398,6 +398,11 @@ function AccountPanel(
           >
             {t("admin.resetLink")}
           </button>
+          <ConfirmButton
+            label={t("admin.resetTotp")}
+            testId="admin-reset-totp"
+            onConfirm={() => void service.resetTotp(user)}
+          />
         </div>
       )}
       {admin && (

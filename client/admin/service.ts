@@ -125,6 +125,11 @@ export class AdminService {
     });
   }
 
+  /** Turns off an account's two-factor authentication (its owner lost the device). */
+  resetTotp(user: string): Promise<void> {
+    return this.#act("reset_totp", { name: user }, () => Promise.resolve());
+  }
+
   /** Deletes an account, keeping or anonymising its messages. */
   deleteAccount(user: string, messages: "keep" | "anonymise"): Promise<void> {
     return this.#act(
@@ -371,6 +376,8 @@ export function actionDone(
       return t("admin.done.unban", { user });
     case "delete_account":
       return t("admin.done.deleteAccount", { user });
+    case "reset_totp":
+      return t("admin.done.resetTotp", { user: String(data.name ?? "") });
     case "delete_room":
       return t("admin.done.deleteRoom", { room });
     case "update_room":
