@@ -540,7 +540,11 @@ Deno.test("http: POST /api/login answers 200 with a cookie, 401 bad_credentials 
       }),
     ]);
     assert.equal(good.status, 200);
-    assert.deepEqual(good.body, { username: "alice", role: "admin" });
+    assert.deepEqual(good.body, {
+      username: "alice",
+      role: "admin",
+      totp: false,
+    });
     assert.notEqual(sessionCookie(good), sessionCookie(created));
     assert.equal(bad.status, 401);
     assert.equal(bad.body?.error, "bad_credentials");

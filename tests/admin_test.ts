@@ -251,7 +251,11 @@ stores.test("reset_password: the link sets a new password once and ends the old 
       body: { token: resetToken, password: "a brand new secret" },
     });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    assert.deepEqual(done.body, { username: "carol", role: "user" });
+    assert.deepEqual(done.body, {
+      username: "carol",
+      role: "user",
+      totp: false,
+    });
     const again = await api(server, "/api/reset-password", {
       body: { token: resetToken, password: "another new secret" },
     });

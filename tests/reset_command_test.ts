@@ -111,7 +111,11 @@ stores.test(
 
       const done = await choosePassword(server, link[1], "a brand new secret");
       assert.equal(done.status, 200, JSON.stringify(done.body));
-      assert.deepEqual(done.body, { username: "root", role: "admin" });
+      assert.deepEqual(done.body, {
+        username: "root",
+        role: "admin",
+        totp: false,
+      });
       // The link works once; the old session ends with its socket.
       const again = await choosePassword(server, link[1], "another secret");
       assert.equal(again.body.error, "bad_credentials");
