@@ -5,16 +5,11 @@
  * recovery codes, `totp_disable`, `totp_recovery_codes`, an admin's
  * `reset_totp`, the login throttle, a password reset link; through a real
  * server on both stores.
- *
- * Codes are computed here from the secret the server gave, for the 30 s
- * step of now or the next one: the server takes a code one step either
- * side of its own, so a request that takes the machine up to 30 s still
- * finds its code good (never the step before now, which one step boundary
- * passed meanwhile would put out of reach).
+ * Codes are computed from the secret the server gave (totp_codes.ts).
  */
 import assert from "node:assert/strict";
-import { totpCode } from "../server/accounts/totp.ts";
 import { bothStores } from "./both_stores.ts";
+import { codeAt as code, wrongCode } from "./totp_codes.ts";
 import {
   type ClientPool,
   expectError,
@@ -24,22 +19,6 @@ import {
   type TestServer,
   withPool,
 } from "./harness.ts";
-
-const STEP_MS = 30_000;
-
-/** The code of `secret` for the step of now, or `steps` after it. */
-function code(secret: string, steps = 0): string {
-  return totpCode(secret, Date.now() + steps * STEP_MS);
-}
-
-/** A 6-digit code that is none of `secret`'s from the step before now to the one after the next. */
-function wrongCode(secret: string, n = 0): string {
-  const good = [-1, 0, 1, 2].map((steps) => code(secret, steps));
-  for (let i = n;; i++) {
-    const guess = String(i).padStart(6, "0");
-    if (!good.includes(guess)) return guess;
-  }
-}
 
 const patiently = { timeoutMs: PATIENT_WAIT_MS };
 

@@ -1,5 +1,6 @@
 import type { NewAuditEntry, StoredTotp, TotpStore } from "./mod.ts";
 import { auditStep } from "./postgres_audit.ts";
+import { toTotp, type TotpRow } from "./rows.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import type postgres from "postgres";
 
@@ -18,24 +19,12 @@ export class PostgresTotp implements TotpStore {
 
   totpOf(userKey: string): Promise<StoredTotp | undefined> {
     return this.#context.run(async (sql) => {
-      const [row] = await sql<
-        {
-          secret: string | null;
-          pending_secret: string | null;
-          last_step: string;
-          recovery_codes: string;
-        }[]
-      >`
+      const [row] = await sql<TotpRow[]>`
         SELECT secret, pending_secret, last_step,
           (SELECT count(*) FROM totp_recovery_codes c
            WHERE c.user_key = t.user_key) AS recovery_codes
         FROM totp t WHERE user_key = ${userKey}`;
-      return row && {
-        secret: row.secret,
-        pendingSecret: row.pending_secret,
-        lastStep: Number(row.last_step),
-        recoveryCodes: Number(row.recovery_codes),
-      };
+      return row && toTotp(row);
     });
   }
 

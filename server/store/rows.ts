@@ -23,6 +23,7 @@ import type {
   StoredInvite,
   StoredNotifyLevel,
   StoredRoom,
+  StoredTotp,
   StoredUpload,
 } from "./mod.ts";
 
@@ -164,6 +165,25 @@ export function toAccount(row: AccountRow): Account {
     role: row.role,
     createdAt: row.created_at,
     bot: row.bot === true || row.bot === 1,
+  };
+}
+
+/** An account's `totp` row, with the count of its recovery codes left. */
+export interface TotpRow {
+  secret: string | null;
+  pending_secret: string | null;
+  /** As each driver gives it (PostgreSQL's count is a bigint). */
+  last_step: number | string;
+  recovery_codes: number | string;
+}
+
+/** An account's two-factor authentication from its row. */
+export function toTotp(row: TotpRow): StoredTotp {
+  return {
+    secret: row.secret,
+    pendingSecret: row.pending_secret,
+    lastStep: Number(row.last_step),
+    recoveryCodes: Number(row.recovery_codes),
   };
 }
 

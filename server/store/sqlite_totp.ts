@@ -1,15 +1,8 @@
 import type { StatementSync } from "node:sqlite";
 import type { NewAuditEntry, StoredTotp, TotpStore } from "./mod.ts";
+import { toTotp, type TotpRow } from "./rows.ts";
 import { writeAuditEntry } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
-
-/** A row of `totp` with its count of recovery codes left. */
-interface TotpRow {
-  secret: string | null;
-  pending_secret: string | null;
-  last_step: number;
-  recovery_codes: number;
-}
 
 /**
  * The SQLite store's two-factor authentication (TotpStore): the `totp`
@@ -34,12 +27,7 @@ export class SqliteTotp implements TotpStore {
             WHERE c.user_key = t.user_key) AS recovery_codes
          FROM totp t WHERE user_key = ?`,
       ).get(userKey) as TotpRow | undefined;
-      return row && {
-        secret: row.secret,
-        pendingSecret: row.pending_secret,
-        lastStep: row.last_step,
-        recoveryCodes: row.recovery_codes,
-      };
+      return row && toTotp(row);
     });
   }
 
