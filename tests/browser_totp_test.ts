@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import {
+  artifact,
   browserTest,
   currentRoom,
   openPage,
@@ -39,10 +40,12 @@ browserTest(
     const secret = await dialog.getByTestId("totp-secret").innerText();
     assert.match(secret, /^[A-Z2-7]{32}$/);
     await dialog.getByTestId("totp-qr").waitFor();
+    await page.screenshot({ path: artifact("totp_setup.png") });
     await dialog.getByTestId("totp-code").fill(codeAt(secret));
     await dialog.getByTestId("totp-enable").click();
     const codes = dialog.getByTestId("totp-recovery").locator("li");
     await codes.nth(9).waitFor();
+    await page.screenshot({ path: artifact("totp_recovery.png") });
     assert.equal(await codes.count(), 10);
     assert.match(await codes.first().innerText(), /^[a-z2-9]{5}-[a-z2-9]{5}$/);
     await dialog.getByTestId("totp-done").click();
@@ -63,6 +66,7 @@ browserTest(
     );
     assert.equal(first, false);
     await page.getByTestId("login-totp").waitFor();
+    await page.screenshot({ path: artifact("totp_login.png") });
     assert.equal(await page.getByTestId("login-password").isVisible(), false);
     assert.equal(await page.getByTestId("login-error").count(), 0);
 

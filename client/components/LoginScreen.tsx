@@ -207,7 +207,7 @@ export function LoginScreen(): JSX.Element {
           {second && (
             <button
               type="button"
-              class="button ghost"
+              class="button ghost login-back"
               data-testid="login-totp-back"
               onClick={() => {
                 code.value = "";
@@ -218,7 +218,7 @@ export function LoginScreen(): JSX.Element {
             </button>
           )}
         </div>
-        <p class="login-hint">
+        <p class="login-hint" hidden={second}>
           {current === "guest"
             ? t("login.hintGuest", { n: MAX_NAME_LENGTH })
             : t("login.hint", { n: MAX_NAME_LENGTH })}

@@ -103,13 +103,13 @@ export function TotpDialog(props: { onClose: () => void }): JSX.Element {
       <>
         <h3 class="dialog-section">{t("totp.recoveryTitle")}</h3>
         <p class="dialog-note">{t("totp.recoveryNote")}</p>
-        <ol class="totp-recovery" data-testid="totp-recovery">
+        <ul class="totp-recovery" data-testid="totp-recovery">
           {codes.map((c) => (
             <li key={c}>
               <code>{c}</code>
             </li>
           ))}
-        </ol>
+        </ul>
         <div class="dialog-row">
           <button
             type="button"
