@@ -3,13 +3,15 @@
  * `totp_setup`, `totp_enable`, the code a password login of such an
  * account needs (WebSocket and `POST /api/login`), a code used once,
  * recovery codes, `totp_disable`, `totp_recovery_codes`, an admin's
- * `reset_totp`, the login throttle, a password reset link; through a real
- * server on both stores.
+ * `reset_totp`, the login throttle, a password reset link, an upgrade;
+ * through a real server on both stores.
  * Codes are computed from the secret the server gave (totp_codes.ts).
  */
 import assert from "node:assert/strict";
 import { bothStores } from "./both_stores.ts";
+import { TOTP_MIGRATION } from "./store_contract/support.ts";
 import { codeAt as code, wrongCode } from "./totp_codes.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 import {
   type ClientPool,
   expectError,
@@ -306,6 +308,37 @@ stores.test(
       assert.equal(again.body.error, "totp_required");
     });
   },
+);
+
+stores.database(
+  "totp: upgrading, an account of a server of before logs in with its password alone, and may turn 2FA on",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: TOTP_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, (server) =>
+      withPool(server, async (pool) => {
+        const entered = await login(pool, {});
+        assert.equal(entered.action, "success");
+        assert.equal(entered.data.totp, false);
+        const ann = await pool.login({
+          username: "ann",
+          password: TEST_PASSWORD,
+        });
+        const { secret } = await enable(ann);
+        assert.equal((await login(pool, {})).data.code, "totp_required");
+        assert.equal(
+          (await login(pool, { totp: code(secret, 1) })).action,
+          "success",
+        );
+      })),
 );
 
 stores.finish();

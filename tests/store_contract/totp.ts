@@ -76,6 +76,25 @@ export function totp(test: StoreTest): void {
     assert.equal((await store.totpOf("ann"))?.lastStep, 11);
   });
 
+  test("of eight uses of one step at once one is taken, and of eight of one recovery code likewise", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.setPendingTotp("ann", "S");
+    await store.enableTotp("ann", {
+      secret: "S",
+      step: 10,
+      recoveryHashes: ["a"],
+    });
+    // Two nodes checking the same code: only one login gets in.
+    const steps = await Promise.all(
+      Array.from({ length: 8 }, () => store.useTotpStep("ann", 11)),
+    );
+    assert.equal(steps.filter(Boolean).length, 1);
+    const codes = await Promise.all(
+      Array.from({ length: 8 }, () => store.useRecoveryCode("ann", "a")),
+    );
+    assert.equal(codes.filter(Boolean).length, 1);
+  });
+
   test("a recovery code is used once; new ones void the old", async (store) => {
     await store.createAccount(account("ann"));
     await store.createAccount(account("ben"));
