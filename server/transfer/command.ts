@@ -42,7 +42,8 @@ for a wrong command line.
 Options:
 ${WHERE}
   --include-secrets       also password hashes, sessions, reset and invite
-                          links, access and bot tokens, incoming and
+                          links, two-factor secrets and recovery codes,
+                          access and bot tokens, incoming and
                           outgoing webhooks, push subscriptions and the
                           server's keys (keep the file as safe as the
                           database); without them people log in again and
