@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import {
   artifact,
+  axeAudit,
   browserTest,
   currentRoom,
   openPage,
@@ -41,6 +42,8 @@ browserTest(
     assert.match(secret, /^[A-Z2-7]{32}$/);
     await dialog.getByTestId("totp-qr").waitFor();
     await page.screenshot({ path: artifact("totp_setup.png") });
+    // The QR code is named for screen readers; nothing serious for axe.
+    assert.deepEqual(await axeAudit(page), []);
     await dialog.getByTestId("totp-code").fill(codeAt(secret));
     await dialog.getByTestId("totp-enable").click();
     const codes = dialog.getByTestId("totp-recovery").locator("li");
@@ -67,6 +70,7 @@ browserTest(
     assert.equal(first, false);
     await page.getByTestId("login-totp").waitFor();
     await page.screenshot({ path: artifact("totp_login.png") });
+    assert.deepEqual(await axeAudit(page), []);
     assert.equal(await page.getByTestId("login-password").isVisible(), false);
     assert.equal(await page.getByTestId("login-error").count(), 0);
 
