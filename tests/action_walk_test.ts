@@ -104,7 +104,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   list_bans: { limit: 5 },
   list_all_rooms: {},
   reset_password: { user: "nobody", reason: "r" },
-  reset_totp: { name: "nobody", reason: "r" },
+  reset_totp: { user: "nobody", reason: "r" },
   delete_account: { user: "nobody", messages: "keep", reason: "r" },
   update_room: { room: "nowhere", name: "zz", owner: null, retention_days: 1 },
 };

@@ -327,7 +327,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     });
     const again = await ok(erin, "totp_setup", { password: TEST_PASSWORD });
     await ok(erin, "totp_enable", { code: totpCode(again.secret as string) });
-    await ok(boss, "reset_totp", { name: "erin", reason: "lost the phone" });
+    await ok(boss, "reset_totp", { user: "erin", reason: "lost the phone" });
     await pool.register("carol");
     await pool.register("dave");
     await ok(boss, "delete_account", { user: "carol", messages: "keep" });

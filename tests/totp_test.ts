@@ -217,14 +217,14 @@ stores.clients(
     await enable(ann);
     // A moderator outranks ann, and still may not: admins only.
     await root.ok("set_role", { user: "ben", role: "moderator" });
-    await expectError(ben, "reset_totp", { name: "ann" }, "forbidden");
-    await expectError(root, "reset_totp", { name: "nobody" }, "user_not_found");
+    await expectError(ben, "reset_totp", { user: "ann" }, "forbidden");
+    await expectError(root, "reset_totp", { user: "nobody" }, "user_not_found");
     const reset = await root.ok("reset_totp", {
-      name: "ann",
+      user: "ann",
       reason: "lost her phone",
     });
-    assert.equal(reset.name, "ann");
-    await expectError(root, "reset_totp", { name: "ann" }, "totp_not_enabled");
+    assert.equal(reset.user, "ann");
+    await expectError(root, "reset_totp", { user: "ann" }, "totp_not_enabled");
     const log = await root.ok("audit_log");
     const entry = (log.entries as Record<string, unknown>[])
       .find((e) => e.action === "reset_totp");

@@ -127,7 +127,7 @@ export class AdminService {
 
   /** Turns off an account's two-factor authentication (its owner lost the device). */
   resetTotp(user: string): Promise<void> {
-    return this.#act("reset_totp", { name: user }, () => Promise.resolve());
+    return this.#act("reset_totp", { user }, () => Promise.resolve());
   }
 
   /** Deletes an account, keeping or anonymising its messages. */

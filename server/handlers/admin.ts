@@ -222,7 +222,7 @@ export async function resetTotp(
   if (denied) return denied;
   const data = parseData(resetTotpData, raw);
   if (isFailure(data)) return data;
-  const account = await targetAccount(ctx, data.name);
+  const account = await targetAccount(ctx, data.user);
   if (isFailure(account)) return account;
   const off = await ctx.node.accounts.twoFactor.disable(
     account.key,
@@ -237,7 +237,7 @@ export async function resetTotp(
     by: ctx.client.member.username,
     user: account.username,
   });
-  return succeed({ name: account.username });
+  return succeed({ user: account.username });
 }
 
 /**

@@ -561,7 +561,7 @@ export const totpProofData = z.object({
 });
 
 /** `reset_totp` data: whose 2FA an admin turns off. */
-export const resetTotpData = z.object({ name, reason });
+export const resetTotpData = z.object({ user: name, reason });
 
 /** `delete_account` data: its messages stay under its name, or anonymised. */
 export const deleteAccountData = z.object({
