@@ -377,7 +377,7 @@ export function actionDone(
     case "delete_account":
       return t("admin.done.deleteAccount", { user });
     case "reset_totp":
-      return t("admin.done.resetTotp", { user: String(data.name ?? "") });
+      return t("admin.done.resetTotp", { user });
     case "delete_room":
       return t("admin.done.deleteRoom", { room });
     case "update_room":
