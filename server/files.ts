@@ -314,19 +314,27 @@ export class FileStorage {
       createdAt: Date.now(),
     };
     const saved = await this.#withHash(file.hash, async () => {
-      // The record first, as an upload's: a sweep then sees the hash in use.
-      if (!await this.#store.setAvatar(owner, upload, ownerCreatedAt)) {
-        return false;
-      }
+      // The upload's record first, as an upload's: a sweep then sees the
+      // hash in use. The account's picture is switched to it only once its
+      // bytes are in place: a write that fails (a full disk) leaves the
+      // picture it had, bytes and all, and nobody told of a change. The
+      // cost: a commit more than one that records and switches at once.
+      await this.#store.saveUpload(upload);
+      const forget = () =>
+        this.#store.deleteUpload(upload.id)
+          .then(() => this.#deleteRecorded(file.hash))
+          .catch(() => {});
       try {
         await this.#contents.put(file.hash, file.path);
       } catch (error) {
-        await this.#store.removeAvatar(owner)
-          .then(() => this.#deleteRecorded(file.hash))
-          .catch(() => {});
+        await forget();
         throw error;
       }
-      return true;
+      if (await this.#store.setAvatar(owner, upload, ownerCreatedAt)) {
+        return true;
+      }
+      await forget();
+      return false;
     });
     if (!saved) {
       await Deno.remove(file.path).catch(() => {});

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { bothStores } from "./both_stores.ts";
 import {
@@ -17,7 +18,12 @@ import {
   type ServerAddress,
   webpOfFrames,
 } from "./file_helpers.ts";
-import { PATIENT_WAIT_MS, TestClient, withServer } from "./harness.ts";
+import {
+  PATIENT_WAIT_MS,
+  roundTrip,
+  TestClient,
+  withServer,
+} from "./harness.ts";
 import { AVATARS_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
@@ -411,6 +417,50 @@ Deno.test("a profile picture that would eat into the disk reserve gets 507 insuf
       await ann.client.close();
     }
   }, { diskReserveBytes: 2 ** 52 });
+});
+
+Deno.test("a profile picture whose bytes cannot be written gets an error, and the picture it was to replace stays, served as before, with no avatar_updated", async () => {
+  const filesDir = await Deno.makeTempDir({ prefix: "chat-test-avatars-" });
+  try {
+    await withServer(async (server) => {
+      const ann = await member(server, "ann");
+      const ben = await member(server, "ben");
+      try {
+        const set = await putAvatar(server, PNG, { cookie: ann.cookie });
+        assert.equal(set.status, 200);
+        await ben.client.event(
+          "avatar_updated",
+          (d) => d.version === set.body.avatar,
+        );
+        // A file where the new bytes' folder goes: their write fails.
+        const wide = pngOfSize(64, 32);
+        const folder = sha256(wide).slice(0, 2);
+        assert.notEqual(folder, sha256(PNG).slice(0, 2));
+        await Deno.writeFile(join(filesDir, folder), new Uint8Array());
+        const failed = await putAvatar(server, wide, { cookie: ann.cookie });
+        assert.deepEqual([failed.status, failed.body.error], [500, "internal"]);
+
+        const kept = await getAvatar(server, "ann");
+        assert.equal(kept.status, 200);
+        assert.deepEqual(kept.bytes, PNG);
+        assert.equal(kept.headers.get("etag"), `"${set.body.avatar}"`);
+        await roundTrip(ben.client);
+        assert.deepEqual(
+          ben.client.events("avatar_updated").map((f) => f.data.version),
+          [set.body.avatar],
+        );
+        // Nothing of the failed one is kept.
+        await server.node.files.sweep();
+        assert.equal(await server.node.store.hashInUse(sha256(wide)), false);
+        assert.equal(await server.node.store.hashInUse(sha256(PNG)), true);
+      } finally {
+        await ann.client.close();
+        await ben.client.close();
+      }
+    }, { filesDir });
+  } finally {
+    await Deno.remove(filesDir, { recursive: true });
+  }
 });
 
 stores.database(

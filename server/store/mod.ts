@@ -876,9 +876,10 @@ export interface FileStore {
   /** Whether an upload still uses these bytes. */
   hashInUse(hash: string): Promise<boolean>;
   /**
-   * Records `upload` (no quota check) as the account's profile picture, in
-   * the commit that forgets the upload of the picture it replaces (whose
-   * hash is then recorded for deletion if no upload uses it); false,
+   * Records `upload` (no quota check; unless saveUpload recorded it
+   * already) as the account's profile picture, in the commit that forgets
+   * the upload of the picture it replaces (whose hash is then recorded
+   * for deletion if no upload uses it); false,
    * recording nothing, when the account is gone, or, given
    * `accountCreatedAt` (when the account asking was created), when the
    * name's account is another one: a picture sent by an account that was

@@ -219,9 +219,11 @@ export class PostgresFiles implements FileStore {
     upload: StoredUpload,
     accountCreatedAt?: number,
   ): Promise<boolean> {
-    // chat_save_upload takes the hash's deletion lock (no quota: 0); the
-    // upload replaced goes with its row (the trigger avatars_gone). The
-    // account's row is locked against its deletion until the commit.
+    // chat_save_upload takes the hash's deletion lock (no quota: 0), for
+    // an upload not recorded yet (FileStorage records it before its bytes
+    // are written); the upload replaced goes with its row (the trigger
+    // avatars_gone). The account's row is locked against its deletion
+    // until the commit.
     return this.#context.runRetryingConflicts((sql) =>
       sql.begin(async (tx) => {
         const [account] = await tx<{ created_at: string }[]>`
@@ -236,7 +238,8 @@ export class PostgresFiles implements FileStore {
           SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
             ${upload.type}, ${upload.size}, ${upload.uploader},
             ${upload.width ?? null}, ${upload.height ?? null},
-            ${upload.frames ?? null}, ${upload.createdAt}, 0)`;
+            ${upload.frames ?? null}, ${upload.createdAt}, 0)
+          WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE id = ${upload.id})`;
         await tx`
           INSERT INTO avatars (user_key, upload_id) VALUES (${userKey}, ${upload.id})
           ON CONFLICT (user_key) DO UPDATE SET upload_id = excluded.upload_id`;

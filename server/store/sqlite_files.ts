@@ -197,7 +197,9 @@ export class SqliteFiles implements FileStore {
     upload: StoredUpload,
     accountCreatedAt?: number,
   ): Promise<boolean> {
-    // The upload replaced goes with its row (the trigger avatars_replaced).
+    // The upload replaced goes with its row (the trigger avatars_replaced);
+    // the new one's row may be there already (FileStorage records it
+    // before its bytes are written).
     return this.#run(() =>
       this.#transaction(() => {
         const account = this.#q(
@@ -211,7 +213,8 @@ export class SqliteFiles implements FileStore {
         this.#q(
           `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
              height, frames, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO NOTHING`,
         ).run(
           upload.id,
           upload.hash,

@@ -441,6 +441,21 @@ export function files(test: StoreTest): void {
     assert.equal(await store.removeAvatar("alice"), false);
   });
 
+  test("setAvatar names an upload saveUpload recorded before (its bytes written meanwhile), keeping one record of it, counted once", async (store) => {
+    await store.createAccount(account("alice"));
+    const first = { ...UPLOAD, id: "a1".repeat(16), name: "avatar" };
+    assert.equal(await store.setAvatar("alice", first), true);
+    const second = { ...first, id: "a2".repeat(16), hash: "cd".repeat(32) };
+    assert.equal(await store.saveUpload(second), true);
+    // Recorded, not yet the picture: the one before stays.
+    assert.deepEqual(await store.findAvatar("alice"), first);
+    assert.equal(await store.setAvatar("alice", second), true);
+    assert.deepEqual(await store.findAvatar("alice"), second);
+    assert.deepEqual(await store.findUpload(second.id), second);
+    assert.equal(await store.findUpload(first.id), undefined);
+    assert.equal(await store.uploadedBytes(second.uploader), second.size);
+  });
+
   test("a picture's upload is never swept however old, none is set for an account that is not there, and a deleted account's goes with it", async (store) => {
     await store.createAccount(account("alice"));
     const picture = { ...UPLOAD, id: "a1".repeat(16), name: "avatar" };
