@@ -13,7 +13,7 @@ import { ROOM_MENTIONS as POSTGRES_ROOM_MENTIONS } from "../server/store/postgre
 import { ROOM_MENTIONS as SQLITE_ROOM_MENTIONS } from "../server/store/sqlite_mentions.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
-import { expectError, type TestClient, wentOffline } from "./harness.ts";
+import { delay, expectError, type TestClient, wentOffline } from "./harness.ts";
 import {
   MENTION_IDS_MIGRATION,
   ROOM_MARKERS_MIGRATION,
@@ -133,6 +133,29 @@ stores.clients(
     assert.deepEqual(await listed(), []);
     await ann.ok("invite", { room: "den", user: "ben" });
     assert.deepEqual(await listed(), [inDen.id]);
+  },
+);
+
+stores.clients(
+  "list_mentions leaves out an @room (an @room @here too) sent in a room before the account joined it, and lists those sent since",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "dev" });
+    await say(ann, "dev", "@room before ben");
+    const last = await say(ann, "dev", "@room @here also before") as {
+      ts?: string;
+    };
+    // A message of the join's very millisecond counts: let one pass.
+    const sent = Date.parse(last.ts!);
+    while (Date.now() <= sent) await delay(1);
+    await ben.ok("join_room", { room: "dev" });
+    const since = await say(ann, "dev", "@room since ben came");
+    const listed = async () =>
+      ((await ben.ok("list_mentions")) as unknown as Listed).mentions.map((
+        m,
+      ) => m.id);
+    assert.deepEqual(await listed(), [since.id]);
   },
 );
 

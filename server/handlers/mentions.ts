@@ -13,9 +13,9 @@ import { readable } from "./message_updates.ts";
 /**
  * `list_mentions`: a page of the messages that mention the account (by
  * name, by a group of its own, by an `@here` that reached it, by an
- * `@room` of a room it is a member of), newest first, each as `history`
- * gives it (a room's with its `room`, a conversation's with `user` and
- * `to`). The store leaves out the account's own, the deleted and those of
+ * `@room` of a room it is a member of, sent since it joined), newest
+ * first, each as `history` gives it (a room's with its `room`, a
+ * conversation's with `user` and `to`). The store leaves out the account's own, the deleted and those of
  * accounts it ignores; those it may not read now (a private room left, a
  * room it is banned from) and those written before the account held its
  * name are left out here, so a page may hold fewer

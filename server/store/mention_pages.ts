@@ -13,6 +13,42 @@
  */
 export const AFTER_EVERY_ID = "\u{10FFFF}";
 
+/** Crockford's base 32, the digits of a ULID. */
+const ULID_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * SQL (SQLite's and PostgreSQL's alike) of a ULID's first 10 characters,
+ * its time, from `ms`, an expression of a time in milliseconds: as
+ * ulid's encodeTime(ms, 10), which sorts before every id made in that
+ * millisecond or after it, and after every id made before.
+ */
+function ulidTimeSql(ms: string): string {
+  const digits = [];
+  for (let shift = 45; shift >= 0; shift -= 5) {
+    digits.push(
+      `substr('${ULID_DIGITS}', CAST(((${ms} >> ${shift}) & 31) AS INTEGER) + 1, 1)`,
+    );
+  }
+  return `(${digits.join(" || ")})`;
+}
+
+/**
+ * What an `@room` marker (n) must be to count for a member (its
+ * membership b): sent since the member joined, as Slack's `@channel` (one
+ * was not there). Message ids are ULIDs, which sort by time: the marker's
+ * id against the join's time as a ULID's first characters, a bound of the
+ * range each room's markers are read in (mentions_room_markers: stream,
+ * message_id), so the markers from before the join are not read at all:
+ * no statement more, no probe of a message. A member who left and came
+ * back counts from its return; a message of the join's very millisecond
+ * counts (joined_at is later only when the account joined several rooms
+ * in one millisecond: memberships list in their order, each a
+ * millisecond after the one before). A row of the account's own (a name,
+ * a group, an `@here` that reached it) is not bound so: it was written
+ * for the account.
+ */
+export const SINCE_JOINED = `n.message_id >= ${ulidTimeSql("b.joined_at")}`;
+
 /**
  * The newest `limit` ids of two lists each sorted newest first (ids
  * compared as strings, byte by byte: the order of message ids).

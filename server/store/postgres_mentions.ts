@@ -1,5 +1,5 @@
 import { ROOM_MENTION_KEY } from "../mentions.ts";
-import { AFTER_EVERY_ID, newestOf } from "./mention_pages.ts";
+import { AFTER_EVERY_ID, newestOf, SINCE_JOINED } from "./mention_pages.ts";
 import type { MentionStore } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 
@@ -23,15 +23,16 @@ export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
 
 /**
  * The same of the `@room` markers of the rooms the account is a member
- * of: for each of its rooms, that room's markers walked newest first on
- * the partial index mentions_room_markers (stream, message_id) and
+ * of, sent since it joined: for each of its rooms, that room's markers
+ * walked newest first on the partial index mentions_room_markers
+ * (stream, message_id), from $2 down to the join (SINCE_JOINED), and
  * stopped at $3, the rooms' pages merged. Only its rooms' markers are
  * read, at most $3 probes a room, not every marker of the server.
  */
 export const ROOM_MENTIONS = `SELECT r.id FROM memberships b
    CROSS JOIN LATERAL (SELECT n.message_id AS id FROM mentions n
      ${LISTED} AND n.user_key = '${ROOM_MENTION_KEY}'
-       AND n.stream = b.room_key
+       AND n.stream = b.room_key AND ${SINCE_JOINED}
      ORDER BY n.message_id DESC LIMIT $3) r
    WHERE b.user_key = $1
    ORDER BY r.id DESC LIMIT $3`;

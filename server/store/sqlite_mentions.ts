@@ -1,6 +1,6 @@
 import type { StatementSync } from "node:sqlite";
 import { ROOM_MENTION_KEY } from "../mentions.ts";
-import { AFTER_EVERY_ID, newestOf } from "./mention_pages.ts";
+import { AFTER_EVERY_ID, newestOf, SINCE_JOINED } from "./mention_pages.ts";
 import type { MentionStore } from "./mod.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
@@ -23,17 +23,18 @@ export const OWN_MENTIONS = `SELECT n.message_id AS id FROM mentions n
 
 /**
  * The same of the `@room` markers of the rooms the account is a member
- * of: each of its rooms' markers read from the partial index
- * mentions_room_markers (stream, message_id), so that only its rooms'
- * markers are read, not every marker of the server. CROSS JOIN keeps
- * the memberships outside (SQLite's way to fix the order of a join):
- * else the planner may scan every marker and probe each room's
- * membership, as many rows as the walk it replaces.
+ * of, sent since it joined: each of its rooms' markers read from the
+ * partial index mentions_room_markers (stream, message_id), between the
+ * join (SINCE_JOINED) and ?2, so that only its rooms' markers are read,
+ * not every marker of the server. CROSS JOIN keeps the memberships outside
+ * (SQLite's way to fix the order of a join): else the planner may scan
+ * every marker and probe each room's membership, as many rows as the
+ * walk it replaces.
  */
 export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM memberships b
    CROSS JOIN mentions n INDEXED BY mentions_room_markers
      ON n.user_key = '${ROOM_MENTION_KEY}' AND n.stream = b.room_key
-   ${LISTED} AND b.user_key = ?1
+   ${LISTED} AND b.user_key = ?1 AND ${SINCE_JOINED}
    ORDER BY n.message_id DESC LIMIT ?3`;
 
 /**
