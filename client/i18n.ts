@@ -672,6 +672,8 @@ const EN = {
   "thread.send": "Reply",
   "thread.more": "Load more replies",
   "threads.open": "Threads",
+  "threads.openUnread": "Threads, {n} with new replies",
+  "threads.openUnread.one": "Threads, 1 with new replies",
   "threads.panel": "Threads",
   "threads.none":
     "No threads yet: the threads you start, answer or are mentioned in show here.",
@@ -1480,6 +1482,8 @@ const FR: Record<MessageKey, string> = {
   "thread.send": "Répondre",
   "thread.more": "Afficher plus de réponses",
   "threads.open": "Fils de discussion",
+  "threads.openUnread": "Fils de discussion, {n} avec de nouvelles réponses",
+  "threads.openUnread.one": "Fils de discussion, 1 avec de nouvelles réponses",
   "threads.panel": "Fils de discussion",
   "threads.none":
     "Aucun fil pour l'instant : les fils que vous lancez, auxquels vous répondez ou où l'on vous mentionne s'affichent ici.",

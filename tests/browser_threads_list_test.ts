@@ -78,6 +78,43 @@ browserTest(
 );
 
 browserTest(
+  "web client: the Threads button counts the threads with replies the account has not read, and the count goes once it reads them",
+  async (browser, server) => {
+    const alice = await openPage(browser, server);
+    await register(alice, "alice");
+    await currentRoom(alice, "general");
+    const button = alice.getByTestId("threads-open");
+    const badge = button.getByTestId("threads-unread");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const root = (await bob.ok("send_message", { text: "lunch at noon?" }))
+        .message as { id: string };
+      await bob.ok("send_message", {
+        text: "@alice are you in?",
+        reply_to: root.id,
+      });
+      await badge.filter({ hasText: /^1$/ }).waitFor();
+      await alice.locator(
+        '[data-testid="threads-open"][aria-label="Threads, 1 with new replies"]',
+      ).waitFor();
+
+      // Read in its thread panel: no count left.
+      await button.click();
+      await alice.getByTestId("threads-panel").getByTestId("threads-item")
+        .filter({ hasText: "lunch at noon?" }).click();
+      await alice.getByTestId("thread-panel").getByTestId("thread-reply")
+        .filter({ hasText: "are you in?" }).waitFor();
+      await badge.waitFor({ state: "detached" });
+      await alice.locator(
+        '[data-testid="threads-open"][aria-label="Threads"]',
+      ).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
   "web client: a private conversation's thread in the Threads panel opens the conversation and its thread panel",
   async (browser, server) => {
     const alice = await openPage(browser, server);

@@ -126,7 +126,12 @@ export function ThreadPanel(
     // Shown: read up to its newest reply, on every device of the account
     // (its threads panel stops marking it). Nothing to mark for a guest.
     if (after === undefined && state.account.value) {
-      void connection.request("mark_thread_read", { id: props.id });
+      void connection.request("mark_thread_read", { id: props.id }).then(
+        // Its other devices hear `thread_read`; this one counts again.
+        (marked) => {
+          if (marked.ok) teamActions.threadsChanged(state);
+        },
+      );
     }
     replies.value = after === undefined
       ? result.data.replies

@@ -9,7 +9,9 @@
  * have changed (`replies_updated`, `thread_read`: threadsHeard).
  */
 
+import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { type AppServices, useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import type { ThreadEntry } from "../connection/replies.ts";
@@ -24,20 +26,80 @@ import { usePagedList } from "./listed_messages.tsx";
 /** Threads the panel lists a click: the server's largest page. */
 const PANEL_PAGE = 100;
 
-/** The header's button that opens the threads panel. */
+/** The threads the button's count looks at: the newest, as a panel would. */
+const BADGE_PAGE = 30;
+
+/**
+ * At most one read of the button's count this often: `list_threads` is in
+ * the `search` bucket (burst 20, then 2 a second), which a busy thread's
+ * replies must not drain; a change heard meanwhile is read at its end.
+ */
+const BADGE_EVERY_MS = 5_000;
+
+/**
+ * How many of the account's newest threads have replies it has not read
+ * (`list_threads`' `unread`; BADGE_PAGE at most), null until read: read
+ * at once, again after a session resumes, and when a thread may have
+ * changed (threadsHeard: a reply, a read on this device or another).
+ */
+function useUnreadThreads(): number | null {
+  const { state, connection } = useApp();
+  const unread = useSignal<number | null>(null);
+  const last = useRef(0);
+  const heard = state.team.threadsHeard.value;
+  const resuming = state.resuming.value;
+  useEffect(() => {
+    if (resuming) return;
+    let live = true;
+    const read = async () => {
+      last.current = Date.now();
+      const result = await connection.request("list_threads", {
+        limit: BADGE_PAGE,
+      });
+      if (live && result.ok) {
+        unread.value = result.data.threads.filter((x) => x.unread).length;
+      }
+    };
+    const wait = last.current + BADGE_EVERY_MS - Date.now();
+    const timer = setTimeout(() => void read(), Math.max(0, wait));
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [heard, resuming]);
+  return unread.value;
+}
+
+/**
+ * The header's button that opens the threads panel, with the count of the
+ * threads with replies the account has not read (Slack's Threads badge).
+ */
 export function ThreadsOpenButton(): JSX.Element {
   const { state } = useApp();
+  const unread = useUnreadThreads();
+  const label = unread ? tn("threads.openUnread", unread) : t("threads.open");
   return (
     <button
       type="button"
-      class="icon-button"
+      class="icon-button threads-open"
       data-testid="threads-open"
-      aria-label={t("threads.open")}
-      title={t("threads.open")}
+      aria-label={label}
+      title={label}
       aria-haspopup="dialog"
       onClick={() => teamActions.threadsToggled(state, true)}
     >
       <ThreadsIcon />
+      {unread
+        ? (
+          <span
+            class="unread-badge threads-badge"
+            data-testid="threads-unread"
+            aria-hidden="true"
+          >
+            {unread === BADGE_PAGE ? `${unread}+` : unread}
+          </span>
+        )
+        : null}
     </button>
   );
 }
