@@ -5,6 +5,7 @@
  * reply for their own, and from `avatar_updated` for everyone's.
  */
 import type { ChatNode } from "./node.ts";
+import { nameKey } from "./protocol/names.ts";
 import type { AvatarEvent } from "./protocol/types.ts";
 import type { StoredUpload } from "./store/mod.ts";
 export { MAX_AVATAR_BYTES, MAX_AVATAR_SIDE } from "./protocol/limits.ts";
@@ -22,8 +23,28 @@ export const AVATAR_TYPES: ReadonlySet<string> = new Set([
  * each change. Not the whole id, which would name the upload at
  * `/files/` to its owner (and let it be attached to a message).
  */
-export function avatarVersion(upload: StoredUpload): string {
+export function avatarVersion(upload: Pick<StoredUpload, "id">): string {
   return upload.id.slice(0, 16);
+}
+
+/**
+ * The pictures' versions of those of `names` (display names) that have
+ * one, by name: what a member list carries (`avatars`), so that a client
+ * asks `/avatars/` only for them. One store read for the list.
+ */
+export async function avatarsOf(
+  node: ChatNode,
+  names: readonly string[],
+): Promise<Record<string, string>> {
+  const byKey = new Map(names.map((name) => [nameKey(name), name]));
+  if (byKey.size === 0) return {};
+  const found = await node.store.avatarIds([...byKey.keys()]);
+  const versions: Record<string, string> = {};
+  for (const { userKey, uploadId } of found) {
+    const name = byKey.get(userKey);
+    if (name !== undefined) versions[name] = avatarVersion({ id: uploadId });
+  }
+  return versions;
 }
 
 /** An account's picture's version, null for none (the login reply). */

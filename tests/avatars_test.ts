@@ -360,6 +360,26 @@ stores.test(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.test(
+  "list_users carries the picture's version of each listed member that has one (avatars, by name), and no field for a list with none",
+  async (server) => {
+    const ann = await member(server, "ann");
+    const ben = await member(server, "ben");
+    try {
+      const bare = await ben.client.ok("list_users", { room: "general" });
+      assert.equal("avatars" in bare, false);
+      const set = await putAvatar(server, PNG, { cookie: ann.cookie });
+      assert.equal(set.status, 200);
+      const listed = await ben.client.ok("list_users", { room: "general" });
+      assert.deepEqual((listed.users as string[]).toSorted(), ["ann", "ben"]);
+      assert.deepEqual(listed.avatars, { ann: set.body.avatar });
+    } finally {
+      await ann.client.close();
+      await ben.client.close();
+    }
+  },
+);
+
 Deno.test("a chunked profile picture without a session is answered 401 before its body ends: none is read for nobody", async () => {
   await withServer(async (server) => {
     const { hostname, port } = new URL(server.url);

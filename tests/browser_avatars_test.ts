@@ -5,10 +5,11 @@
  * account's own card, and removed (the initials again). Needs
  * /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
 import { browserTest, openPage, register, send } from "./browser_support.ts";
-import { PNG } from "./file_helpers.ts";
+import { member, PNG } from "./file_helpers.ts";
 
 /** The member list's row of a name. */
 function memberRow(page: Page, name: string): Locator {
@@ -67,5 +68,39 @@ browserTest(
       .waitFor({ state: "detached" });
     await leaMessage.getByTestId("avatar-picture")
       .waitFor({ state: "detached" });
+  },
+);
+
+browserTest(
+  "web client: the member list asks for the pictures of the members who have one, and for no other's",
+  async (browser, server) => {
+    const ann = await member(server, "ann");
+    const ben = await member(server, "ben");
+    try {
+      const set = await fetch(`${server.url}/api/me/avatar`, {
+        method: "PUT",
+        headers: {
+          origin: server.url,
+          cookie: ann.cookie,
+          "content-type": "image/png",
+        },
+        body: PNG,
+      });
+      const { avatar } = await set.json() as { avatar: string };
+      const page = await openPage(browser, server);
+      const asked: string[] = [];
+      page.on("request", (request) => {
+        const { pathname, search } = new URL(request.url());
+        if (pathname.startsWith("/avatars/")) asked.push(pathname + search);
+      });
+      await register(page, "cat");
+      await memberRow(page, "ben").waitFor();
+      await pictureShown(memberRow(page, "ann"));
+      await memberRow(page, "cat").waitFor();
+      assert.deepEqual(asked, [`/avatars/ann?v=${avatar}`]);
+    } finally {
+      await ann.client.close();
+      await ben.client.close();
+    }
   },
 );

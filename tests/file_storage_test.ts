@@ -33,6 +33,7 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
       store.setAvatar(userKey, upload, createdAt),
     removeAvatar: (userKey) => store.removeAvatar(userKey),
     findAvatar: (userKey) => store.findAvatar(userKey),
+    avatarIds: (userKeys) => store.avatarIds(userKeys),
     listUploads: (after, limit) => store.listUploads(after, limit),
     recordFileDeletions: (hashes) => store.recordFileDeletions(hashes),
     pendingFileDeletions: (after, limit) =>

@@ -24,6 +24,28 @@ export function avatarSeen(
   });
 }
 
+/**
+ * A member list's pictures (`list_users`' `avatars`): each listed name's
+ * version, or null for one the list gave none (no request for it), so a
+ * room of 2,000 names asks `/avatars/` only for those with a picture.
+ */
+export function avatarsListed(
+  state: AppState,
+  users: readonly string[],
+  avatars: Readonly<Record<string, string>>,
+): void {
+  const versions = { ...state.avatars.value };
+  let changed = false;
+  for (const user of users) {
+    const key = nameKey(user);
+    const version = avatars[user] ?? null;
+    if (versions[key] === version) continue;
+    versions[key] = version;
+    changed = true;
+  }
+  if (changed) state.avatars.value = versions;
+}
+
 /** A picture's URL failed to load: the name's initials until it changes. */
 export function avatarMissing(
   state: AppState,

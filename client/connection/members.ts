@@ -72,13 +72,14 @@ export class Members {
       const room = this.#state.currentRoom.value;
       const result = await this.#requests.request("list_users", { room });
       if (result.ok) {
-        const { users, owner } = result.data;
+        const { users, owner, avatars } = result.data;
         this.#last = {
           key: roomKey(room),
           next: this.#clock.now() +
             Math.max(LEAST_PAUSE_MS, users.length * PAUSE_PER_NAME_MS),
         };
         actions.membersUpdated(this.#state, { room, users, owner });
+        actions.avatarsListed(this.#state, users, avatars ?? {});
         await this.#statuses(users);
       }
     } while (seen !== this.#asks);

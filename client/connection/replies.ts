@@ -59,8 +59,15 @@ export interface Replies {
   create_room: RoomEntered;
   join_room: RoomEntered;
   leave_room: RoomEntered;
-  /** `owner`: the room owner's name key, when it has one. */
-  list_users: { users: string[]; owner?: string };
+  /**
+   * `owner`: the room owner's name key, when it has one; `avatars`: the
+   * picture's version of each listed name that has one.
+   */
+  list_users: {
+    users: string[];
+    owner?: string;
+    avatars?: Record<string, string>;
+  };
   list_members: { room: string; members: string[] };
   history: HistoryPage;
   /** `not_members`: accounts it @mentions that are not in the room (not notified). */
@@ -175,7 +182,8 @@ export const REPLY_CHECKS: {
   leave_room: isRoomEntered,
   list_users: (d) =>
     Array.isArray(d.users) && d.users.every((u) => typeof u === "string") &&
-    (d.owner === undefined || typeof d.owner === "string"),
+    (d.owner === undefined || typeof d.owner === "string") &&
+    (d.avatars === undefined || isStringRecord(d.avatars)),
   list_members: (d) =>
     typeof d.room === "string" && Array.isArray(d.members) &&
     d.members.every((m) => typeof m === "string"),
@@ -309,6 +317,13 @@ export function isConversationPage(data: Fields): boolean {
 function isRoomEntered(data: Fields): boolean {
   return typeof data.room === "string" && isMessageList(data.history) &&
     isSeqList(data.here_mentioned);
+}
+
+// An object of strings only (`avatars`: a version by name).
+function isStringRecord(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === "string");
 }
 
 // `here_mentioned`: absent, or seqs.

@@ -38,6 +38,11 @@ const membersReply = z.object({
   users: z.array(z.string()),
   /** The room's owner (name key), when it has one. */
   owner: z.string().optional(),
+  /**
+   * The profile picture's version of each listed user that has one, by
+   * name (GET /avatars/{name}?v=); absent when none has.
+   */
+  avatars: z.record(z.string(), z.string()).optional(),
 }).openapi("RoomMembers");
 
 const accountsReply = z.object({
@@ -71,7 +76,7 @@ export function roomMemberRoutes(
       path: "/api/rooms/{room}/members",
       summary: "The distinct users online in a room, and its owner",
       description:
-        "As the WebSocket `list_users`: `users` sorted, `owner` when the room has one. A private room the caller does not belong to is 404 `room_not_found`, as one that does not exist. Limited with the account's `list_users`.",
+        "As the WebSocket `list_users`: `users` sorted, `owner` when the room has one, `avatars` the picture versions of those who have one. A private room the caller does not belong to is 404 `room_not_found`, as one that does not exist. Limited with the account's `list_users`.",
       security: BEARER,
       request: { params: roomParam },
       responses: {

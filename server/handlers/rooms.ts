@@ -1,4 +1,5 @@
 import { canRead, findReadableRoom, memberBan, readerOf } from "../access.ts";
+import { avatarsOf } from "../avatars.ts";
 import { log } from "../log.ts";
 import { addressKey, isLoopback } from "../addresses.ts";
 import {
@@ -364,9 +365,15 @@ export async function listUsers(
   // remove_member only where the server allows it (the owner cannot be
   // removed, and removes anyone).
   const owner = shownOwner(ctx.node.registry.roomInfo(key)?.owner);
-  return succeed(
-    owner === undefined ? { room, users } : { room, users, owner },
-  );
+  // Only those with a picture, by name: a client asks `/avatars/` for no
+  // other (a request a name shown, in a room of 2,000, before).
+  const avatars = await avatarsOf(ctx.node, users);
+  return succeed({
+    room,
+    users,
+    ...owner === undefined ? {} : { owner },
+    ...Object.keys(avatars).length === 0 ? {} : { avatars },
+  });
 }
 
 // A guest's socket and name cost nothing, and each new one starts with

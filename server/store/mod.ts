@@ -810,6 +810,12 @@ export interface RoomStore {
   search(query: SearchQuery): Promise<SearchPage>;
 }
 
+/** An account's profile picture's upload (FileStore.avatarIds). */
+export interface AvatarId {
+  userKey: string;
+  uploadId: string;
+}
+
 /** Options of {@link FileStore.saveUpload}. */
 export interface SaveUploadOptions {
   /** Most bytes the uploader's recorded uploads may add up to; 0: no limit. */
@@ -897,6 +903,12 @@ export interface FileStore {
   removeAvatar(userKey: string): Promise<boolean>;
   /** The upload of the account's profile picture, or undefined. */
   findAvatar(userKey: string): Promise<StoredUpload | undefined>;
+  /**
+   * The ids of the profile pictures' uploads of those of `userKeys` that
+   * have one, in one read (a member list's names: a probe of the
+   * avatars' primary key each).
+   */
+  avatarIds(userKeys: readonly string[]): Promise<AvatarId[]>;
   /**
    * Uploads recorded, in order of id, each after `after` ("" for the
    * first), at most `limit`: for the daily walk that finds those whose

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type {
+  AvatarId,
   FileStore,
   SaveUploadOptions,
   StoredUpload,
@@ -252,6 +253,19 @@ export class PostgresFiles implements FileStore {
     // Its upload goes with the row (the trigger avatars_gone).
     return this.#context.run(async (sql) =>
       (await sql`DELETE FROM avatars WHERE user_key = ${userKey}`).count === 1
+    );
+  }
+
+  avatarIds(userKeys: readonly string[]): Promise<AvatarId[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ user_key: string; upload_id: string }[]>`
+        SELECT user_key, upload_id FROM avatars
+        WHERE user_key = ANY(ARRAY(SELECT jsonb_array_elements_text(${
+        sql.json(userKeys as string[])
+      })))`).map((row) => ({
+        userKey: row.user_key,
+        uploadId: row.upload_id,
+      }))
     );
   }
 

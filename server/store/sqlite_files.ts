@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { StatementSync } from "node:sqlite";
 import type {
+  AvatarId,
   FileStore,
   SaveUploadOptions,
   StoredUpload,
@@ -253,6 +254,18 @@ export class SqliteFiles implements FileStore {
       ).get(userKey) as UploadRow | undefined;
       return row ? toStoredUpload(row) : undefined;
     });
+  }
+
+  avatarIds(userKeys: readonly string[]): Promise<AvatarId[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT a.user_key, a.upload_id FROM json_each(?) k
+         JOIN avatars a ON a.user_key = k.value`,
+      ).all(JSON.stringify(userKeys)) as {
+        user_key: string;
+        upload_id: string;
+      }[]).map((row) => ({ userKey: row.user_key, uploadId: row.upload_id }))
+    );
   }
 
   hashInUse(hash: string): Promise<boolean> {

@@ -456,6 +456,18 @@ export function files(test: StoreTest): void {
     assert.equal(await store.uploadedBytes(second.uploader), second.size);
   });
 
+  test("avatarIds gives the picture's upload of each key that has one, in one read, and nothing for the others", async (store) => {
+    await store.createAccount(account("alice"));
+    await store.createAccount(account("bob"));
+    assert.deepEqual(await store.avatarIds([]), []);
+    assert.deepEqual(await store.avatarIds(["alice", "bob", "nobody"]), []);
+    const picture = { ...UPLOAD, id: "a1".repeat(16), name: "avatar" };
+    assert.equal(await store.setAvatar("alice", picture), true);
+    assert.deepEqual(await store.avatarIds(["bob", "alice", "nobody"]), [
+      { userKey: "alice", uploadId: picture.id },
+    ]);
+  });
+
   test("a picture's upload is never swept however old, none is set for an account that is not there, and a deleted account's goes with it", async (store) => {
     await store.createAccount(account("alice"));
     const picture = { ...UPLOAD, id: "a1".repeat(16), name: "avatar" };
