@@ -380,6 +380,28 @@ stores.test(
   },
 );
 
+stores.test(
+  "find_people gives the picture's version of a person who has one (avatar), and none for another",
+  async (server) => {
+    const ann = await member(server, "anna");
+    const anne = await member(server, "anne");
+    const ben = await member(server, "ben");
+    try {
+      const set = await putAvatar(server, PNG, { cookie: ann.cookie });
+      assert.equal(set.status, 200);
+      const found = await ben.client.ok("find_people", { query: "ann" });
+      assert.deepEqual(found.people, [
+        { username: "anna", online: true, avatar: set.body.avatar },
+        { username: "anne", online: true },
+      ]);
+    } finally {
+      await ann.client.close();
+      await anne.client.close();
+      await ben.client.close();
+    }
+  },
+);
+
 Deno.test("a chunked profile picture without a session is answered 401 before its body ends: none is read for nobody", async () => {
   await withServer(async (server) => {
     const { hostname, port } = new URL(server.url);

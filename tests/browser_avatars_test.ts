@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
 import { browserTest, openPage, register, send } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
 import { member, PNG } from "./file_helpers.ts";
 
 /** The member list's row of a name. */
@@ -102,5 +103,54 @@ browserTest(
       await ann.client.close();
       await ben.client.close();
     }
+  },
+);
+
+browserTest(
+  "web client: the people Ctrl+K finds ask for the pictures of those who have one, and for no other's",
+  async (browser, server) => {
+    const anna = await member(server, "anna");
+    const anne = await member(server, "anne");
+    const watcher = await TestClient.register(server.wsUrl, "watcher");
+    let avatar: string;
+    try {
+      const set = await fetch(`${server.url}/api/me/avatar`, {
+        method: "PUT",
+        headers: {
+          origin: server.url,
+          cookie: anna.cookie,
+          "content-type": "image/png",
+        },
+        body: PNG,
+      });
+      avatar = (await set.json() as { avatar: string }).avatar;
+      // Both offline before the page opens: no member list names them.
+      await anna.client.close();
+      await anne.client.close();
+      for (;;) {
+        const { users } = await watcher.ok("list_users", { room: "general" });
+        if (!(users as string[]).some((u) => u.startsWith("ann"))) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    } finally {
+      await anna.client.close();
+      await anne.client.close();
+      await watcher.close();
+    }
+    const page = await openPage(browser, server);
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      const { pathname, search } = new URL(request.url());
+      if (pathname.startsWith("/avatars/")) asked.push(pathname + search);
+    });
+    await register(page, "cat");
+    await page.keyboard.press("Control+k");
+    const box = page.getByTestId("switch-input");
+    await box.waitFor();
+    await box.pressSequentially("ann");
+    const options = page.getByTestId("switch-option");
+    await options.filter({ hasText: "anne" }).waitFor();
+    await pictureShown(options.filter({ hasText: "anna" }));
+    assert.deepEqual(asked, [`/avatars/anna?v=${avatar}`]);
   },
 );

@@ -25,9 +25,10 @@ export function avatarSeen(
 }
 
 /**
- * A member list's pictures (`list_users`' `avatars`): each listed name's
- * version, or null for one the list gave none (no request for it), so a
- * room of 2,000 names asks `/avatars/` only for those with a picture.
+ * A list's pictures (`list_users`' `avatars`, `find_people`'s `avatar`
+ * each): each listed name's version, or null for one the list gave none
+ * (no request for it), so a room of 2,000 names asks `/avatars/` only for
+ * those with a picture.
  */
 export function avatarsListed(
   state: AppState,

@@ -515,7 +515,19 @@ export class Connection {
    */
   async findPeople(query: string): Promise<Result<Person[]>> {
     const result = await this.request("find_people", { query });
-    return result.ok ? { ok: true, data: result.data.people } : result;
+    if (!result.ok) return result;
+    const { people } = result.data;
+    // Their pictures: asked for only for those who have one.
+    const avatars: Record<string, string> = {};
+    for (const person of people) {
+      if (person.avatar !== undefined) avatars[person.username] = person.avatar;
+    }
+    actions.avatarsListed(
+      this.#state,
+      people.map((person) => person.username),
+      avatars,
+    );
+    return { ok: true, data: people };
   }
 
   /** Fetches the room list (and updates the sidebar with it). */

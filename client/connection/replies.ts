@@ -353,7 +353,8 @@ function heardEntered(data: RoomEntered): RoomEntered {
 function isPerson(value: unknown): value is Person {
   const p = value as Partial<Person> | null;
   return typeof p === "object" && p !== null &&
-    typeof p.username === "string" && typeof p.online === "boolean";
+    typeof p.username === "string" && typeof p.online === "boolean" &&
+    (p.avatar === undefined || typeof p.avatar === "string");
 }
 
 function isAccount(value: unknown): value is AccountSummary {

@@ -21,6 +21,8 @@ const peopleReply = z.object({
     username: z.string(),
     /** Connected now, on any node. */
     online: z.boolean(),
+    /** Its profile picture's version (GET /avatars/{name}?v=), when it has one. */
+    avatar: z.string().optional(),
   })),
 }).openapi("People");
 

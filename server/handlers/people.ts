@@ -5,6 +5,7 @@
  * room with the caller right now. Online ones first.
  */
 import type { z } from "zod";
+import { avatarsOf } from "../avatars.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_NAME_LENGTH } from "../protocol/limits.ts";
@@ -37,8 +38,8 @@ export async function findPeople(
 
 /**
  * The directory's answer for the account `viewerKey`, as `find_people` and
- * `GET /api/people` give it: `people` (`username`, `online`), online ones
- * first, each part in name order.
+ * `GET /api/people` give it: `people` (`username`, `online`, `avatar` when
+ * it has a picture), online ones first, each part in name order.
  */
 export async function peopleFor(
   node: ChatNode,
@@ -72,9 +73,16 @@ export async function peopleFor(
     viewerKey,
     limit: limit + online.length,
   })).filter((a) => !seen.has(a.key)).slice(0, limit - online.length);
-  const people: Person[] = [
+  const found = [
     ...online.map((a) => ({ username: a.username, online: true })),
     ...rest.map((a) => ({ username: a.username, online: false })),
   ];
+  // The picture's version of those who have one: a client asks
+  // `/avatars/` for them only. One store read for the page.
+  const avatars = await avatarsOf(node, found.map((p) => p.username));
+  const people: Person[] = found.map((person) => {
+    const avatar = avatars[person.username];
+    return avatar === undefined ? person : { ...person, avatar };
+  });
   return succeed({ people });
 }

@@ -615,4 +615,6 @@ export interface Person {
   username: string;
   /** Connected now, on any node. */
   online: boolean;
+  /** Its profile picture's version, when it has one. */
+  avatar?: string;
 }
