@@ -27,6 +27,29 @@ async function pictureShown(where: Locator): Promise<void> {
   );
 }
 
+/** Sets PNG as the picture of the account of `cookie`; its version. */
+async function putPicture(
+  server: { url: string },
+  cookie: string,
+): Promise<string> {
+  const set = await fetch(`${server.url}/api/me/avatar`, {
+    method: "PUT",
+    headers: { origin: server.url, cookie, "content-type": "image/png" },
+    body: PNG,
+  });
+  return (await set.json() as { avatar: string }).avatar;
+}
+
+/** The pictures a page asks for from now on (path and query), in order. */
+function picturesAsked(page: Page): string[] {
+  const asked: string[] = [];
+  page.on("request", (request) => {
+    const { pathname, search } = new URL(request.url());
+    if (pathname.startsWith("/avatars/")) asked.push(pathname + search);
+  });
+  return asked;
+}
+
 browserTest(
   "web client: a profile picture chosen from the account menu (in French) is previewed, then shows beside the name in another's member list and messages and on the account's card; removed, the initials come back",
   async (browser, server) => {
@@ -78,22 +101,9 @@ browserTest(
     const ann = await member(server, "ann");
     const ben = await member(server, "ben");
     try {
-      const set = await fetch(`${server.url}/api/me/avatar`, {
-        method: "PUT",
-        headers: {
-          origin: server.url,
-          cookie: ann.cookie,
-          "content-type": "image/png",
-        },
-        body: PNG,
-      });
-      const { avatar } = await set.json() as { avatar: string };
+      const avatar = await putPicture(server, ann.cookie);
       const page = await openPage(browser, server);
-      const asked: string[] = [];
-      page.on("request", (request) => {
-        const { pathname, search } = new URL(request.url());
-        if (pathname.startsWith("/avatars/")) asked.push(pathname + search);
-      });
+      const asked = picturesAsked(page);
       await register(page, "cat");
       await memberRow(page, "ben").waitFor();
       await pictureShown(memberRow(page, "ann"));
@@ -114,16 +124,7 @@ browserTest(
     const watcher = await TestClient.register(server.wsUrl, "watcher");
     let avatar: string;
     try {
-      const set = await fetch(`${server.url}/api/me/avatar`, {
-        method: "PUT",
-        headers: {
-          origin: server.url,
-          cookie: anna.cookie,
-          "content-type": "image/png",
-        },
-        body: PNG,
-      });
-      avatar = (await set.json() as { avatar: string }).avatar;
+      avatar = await putPicture(server, anna.cookie);
       // Both offline before the page opens: no member list names them.
       await anna.client.close();
       await anne.client.close();
@@ -138,11 +139,7 @@ browserTest(
       await watcher.close();
     }
     const page = await openPage(browser, server);
-    const asked: string[] = [];
-    page.on("request", (request) => {
-      const { pathname, search } = new URL(request.url());
-      if (pathname.startsWith("/avatars/")) asked.push(pathname + search);
-    });
+    const asked = picturesAsked(page);
     await register(page, "cat");
     await page.keyboard.press("Control+k");
     const box = page.getByTestId("switch-input");
