@@ -350,7 +350,8 @@ export function isConversationSummary(
 ): value is ConversationSummary {
   return isFields(value) && isReadState(value) &&
     typeof value.with === "string" && isCount(value.last_seq) &&
-    typeof value.last_id === "string" && typeof value.last_ts === "string";
+    typeof value.last_id === "string" && typeof value.last_ts === "string" &&
+    (value.avatar === undefined || typeof value.avatar === "string");
 }
 
 /** Whether a value is an invite link as `create_invite` and `list_invites` give it. */

@@ -402,6 +402,31 @@ stores.test(
   },
 );
 
+stores.test(
+  "list_conversations gives the other side's picture version (avatar) of a conversation with one who has one, and none for another",
+  async (server) => {
+    const ann = await member(server, "ann");
+    const ben = await member(server, "ben");
+    const cat = await member(server, "cat");
+    try {
+      const set = await putAvatar(server, PNG, { cookie: ann.cookie });
+      assert.equal(set.status, 200);
+      await ann.client.ok("private_message", { to: "cat", text: "hi" });
+      await ben.client.ok("private_message", { to: "cat", text: "yo" });
+      const listed = await cat.client.ok("list_conversations");
+      const pick = (c: Record<string, unknown>) => [c.with, c.avatar];
+      assert.deepEqual(
+        (listed.conversations as Record<string, unknown>[]).map(pick),
+        [["ben", undefined], ["ann", set.body.avatar]],
+      );
+    } finally {
+      await ann.client.close();
+      await ben.client.close();
+      await cat.client.close();
+    }
+  },
+);
+
 Deno.test("a chunked profile picture without a session is answered 401 before its body ends: none is read for nobody", async () => {
   await withServer(async (server) => {
     const { hostname, port } = new URL(server.url);

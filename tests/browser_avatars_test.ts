@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator, Page } from "playwright-core";
-import { browserTest, openPage, register, send } from "./browser_support.ts";
+import {
+  browserTest,
+  openPage,
+  register,
+  send,
+  signIn,
+} from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { member, PNG } from "./file_helpers.ts";
 
@@ -48,6 +54,28 @@ function picturesAsked(page: Page): string[] {
     if (pathname.startsWith("/avatars/")) asked.push(pathname + search);
   });
   return asked;
+}
+
+/**
+ * Closes the members' sockets (by name), then waits until no list of general's
+ * users names them: offline, so that no member list tells their pictures.
+ */
+async function offline(
+  server: { wsUrl: string },
+  members: Record<string, { client: TestClient }>,
+): Promise<void> {
+  const names = new Set(Object.keys(members));
+  for (const m of Object.values(members)) await m.client.close();
+  const watcher = await TestClient.register(server.wsUrl, "watcher");
+  try {
+    for (;;) {
+      const { users } = await watcher.ok("list_users", { room: "general" });
+      if (!(users as string[]).some((u) => names.has(u))) return;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  } finally {
+    await watcher.close();
+  }
 }
 
 browserTest(
@@ -121,22 +149,12 @@ browserTest(
   async (browser, server) => {
     const anna = await member(server, "anna");
     const anne = await member(server, "anne");
-    const watcher = await TestClient.register(server.wsUrl, "watcher");
     let avatar: string;
     try {
       avatar = await putPicture(server, anna.cookie);
-      // Both offline before the page opens: no member list names them.
-      await anna.client.close();
-      await anne.client.close();
-      for (;;) {
-        const { users } = await watcher.ok("list_users", { room: "general" });
-        if (!(users as string[]).some((u) => u.startsWith("ann"))) break;
-        await new Promise((done) => setTimeout(done, 50));
-      }
     } finally {
-      await anna.client.close();
-      await anne.client.close();
-      await watcher.close();
+      // Both offline before the page opens: no member list names them.
+      await offline(server, { anna, anne });
     }
     const page = await openPage(browser, server);
     const asked = picturesAsked(page);
@@ -148,6 +166,31 @@ browserTest(
     const options = page.getByTestId("switch-option");
     await options.filter({ hasText: "anne" }).waitFor();
     await pictureShown(options.filter({ hasText: "anna" }));
+    assert.deepEqual(asked, [`/avatars/anna?v=${avatar}`]);
+  },
+);
+
+browserTest(
+  "web client: the conversation list asks for the pictures of the other sides who have one, and for no other's",
+  async (browser, server) => {
+    const anna = await member(server, "anna");
+    const anne = await member(server, "anne");
+    const cat = await member(server, "cat");
+    let avatar: string;
+    try {
+      avatar = await putPicture(server, anna.cookie);
+      await anna.client.ok("private_message", { to: "cat", text: "hi" });
+      await anne.client.ok("private_message", { to: "cat", text: "yo" });
+    } finally {
+      // All offline before cat's page opens: no member list names them.
+      await offline(server, { anna, anne, cat });
+    }
+    const page = await openPage(browser, server);
+    const asked = picturesAsked(page);
+    await signIn(page, "cat");
+    const rows = page.getByTestId("dm-item");
+    await rows.filter({ hasText: "anne" }).waitFor();
+    await pictureShown(rows.filter({ hasText: "anna" }));
     assert.deepEqual(asked, [`/avatars/anna?v=${avatar}`]);
   },
 );

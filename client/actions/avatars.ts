@@ -25,8 +25,9 @@ export function avatarSeen(
 }
 
 /**
- * A list's pictures (`list_users`' `avatars`, `find_people`'s `avatar`
- * each): each listed name's version, or null for one the list gave none
+ * A list's pictures (`list_users`' `avatars`, `find_people`'s and
+ * `list_conversations`' `avatar` each): each listed name's version, or
+ * null for one the list gave none
  * (no request for it), so a room of 2,000 names asks `/avatars/` only for
  * those with a picture.
  */

@@ -346,6 +346,7 @@ export class Sync {
     );
     if (!listed.ok || !this.#state.account.value) return;
     actions.conversationsListed(this.#state, { ...listed.data, asked });
+    conversationAvatars(this.#state, listed.data.conversations);
   }
 
   /**
@@ -367,6 +368,7 @@ export class Sync {
       above,
       asked,
     });
+    conversationAvatars(this.#state, listed.data.conversations);
   }
 
   /** Fetches what the open conversation missed while offline (after a resume). */
@@ -446,4 +448,16 @@ function reachesEnd(params: Fields, count: number): boolean {
 /** A conversation's messages filed under its log key. */
 function asLog(key: string, messages: PrivateMessage[]): ChatMessage[] {
   return messages.map((m) => ({ ...m, room: key }));
+}
+
+/** The pictures of a page of conversations' other sides (`avatar` each). */
+function conversationAvatars(
+  state: AppState,
+  conversations: readonly { with: string; avatar?: string }[],
+): void {
+  const avatars: Record<string, string> = {};
+  for (const c of conversations) {
+    if (c.avatar !== undefined) avatars[c.with] = c.avatar;
+  }
+  actions.avatarsListed(state, conversations.map((c) => c.with), avatars);
 }

@@ -160,6 +160,8 @@ export const conversationsReply = z.object({
     mentions: z.number().int(),
     /** Present when the other side's account was deleted since. */
     deleted: z.literal(true).optional(),
+    /** The other side's profile picture's version, when it has one. */
+    avatar: z.string().optional(),
   })),
   next: z.string().optional(),
 }).openapi("Conversations");

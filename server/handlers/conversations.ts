@@ -1,3 +1,4 @@
+import { avatarsOf } from "../avatars.ts";
 import type { z } from "zod";
 import type { ChatNode } from "../node.ts";
 import { toReadState } from "../node.ts";
@@ -81,6 +82,8 @@ export async function conversationPage(
     );
     states[i] = marked.state;
   }
+  // The other sides' pictures: a client asks `/avatars/` for them only.
+  const avatars = await avatarsOf(node, page.map((entry) => entry.with));
   const conversations = page.map((entry, i): ConversationSummary => ({
     with: entry.with,
     last_seq: entry.lastSeq,
@@ -88,6 +91,9 @@ export async function conversationPage(
     last_ts: new Date(entry.lastAt).toISOString(),
     ...toReadState(states[i]),
     ...(entry.withDeleted ? { deleted: true as const } : {}),
+    ...(avatars[entry.with] === undefined
+      ? {}
+      : { avatar: avatars[entry.with] }),
   }));
   const list: ConversationList = entries.length > limit
     ? { conversations, next: page[page.length - 1].lastId }

@@ -186,6 +186,8 @@ export interface ConversationSummary extends ReadState {
   last_ts: string;
   /** Present when the other side's account was deleted since that message. */
   deleted?: true;
+  /** The other side's profile picture's version, when it has one. */
+  avatar?: string;
 }
 
 /** Data of a `list_conversations` reply: newest first. */
