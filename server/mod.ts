@@ -70,6 +70,12 @@ export interface StartParts {
    */
   resolve?: Resolver;
   /**
+   * Addresses or ranges link previews may fetch besides public ones
+   * (`--link-previews-private` allows every one): tests allow a page
+   * server's own address and no other. No flag reaches it.
+   */
+  linkPreviewAllow?: readonly string[];
+  /**
    * The login throttles; default: the settings' (Redis, else this
    * process). The door through which tests hold a login under way for as
    * long as they need, whatever the machine's speed.
@@ -133,6 +139,9 @@ export async function startServer(
     roomMentionMembers: config.roomMentionMembers,
     guestRoomTtlMs: config.guestRoomTtlSeconds * 1000,
     webhookAllow: config.webhookAllow,
+    linkPreviews: config.linkPreviews,
+    linkPreviewsPrivate: config.linkPreviewsPrivate,
+    linkPreviewAllow: parts.linkPreviewAllow,
     resolve: parts.resolve,
     sessionTtlMs: config.sessionDays * 24 * 3600 * 1000,
     passwordWorkers: config.passwordWorkers,

@@ -13,7 +13,11 @@ import type {
   Publication,
   Topic,
 } from "./broker/mod.ts";
-import { publishCorrections } from "./handlers/message_updates.ts";
+import {
+  publishCorrections,
+  publishUpdate,
+} from "./handlers/message_updates.ts";
+import { LinkPreviews } from "./link_previews/mod.ts";
 import { log } from "./log.ts";
 import { dropHttpPushSubscriptions } from "./push_http_sweep.ts";
 import { Metrics } from "./metrics.ts";
@@ -110,6 +114,12 @@ export interface NodeParts {
   webhookAllow?: readonly string[];
   /** How outgoing calls' host names are resolved; default: the system's (tests play DNS). */
   resolve?: Resolver;
+  /** Link previews (`--link-previews`); default on. */
+  linkPreviews?: boolean;
+  /** Link previews of private addresses too (`--link-previews-private`). */
+  linkPreviewsPrivate?: boolean;
+  /** StartParts.linkPreviewAllow: addresses previews may fetch (tests). */
+  linkPreviewAllow?: readonly string[];
 }
 
 /**
@@ -183,6 +193,8 @@ export class ChatNode {
   readonly webhooks: WebhookDispatcher;
   /** Web Push to offline accounts. */
   readonly push: PushNotifier;
+  /** The link previews of the messages this node stores; none when off. */
+  readonly linkPreviews?: LinkPreviews;
   #sequencer: RoomSequencer;
   #retention: Retention;
   #reminders: ReminderSweep;
@@ -283,6 +295,20 @@ export class ChatNode {
       guard,
       (keys) => this.presence.watchingAmong(keys),
     );
+    if (parts.linkPreviews ?? true) {
+      this.linkPreviews = new LinkPreviews({
+        // Any host; private addresses only when the operator allows them
+        // (every range allowed: the guard then skips its address rules).
+        guard: new OutboundGuard(
+          parts.linkPreviewsPrivate
+            ? ["*", "0.0.0.0/0", "::/0"]
+            : ["*", ...parts.linkPreviewAllow ?? []],
+          parts.resolve,
+        ),
+        store: parts.store,
+        stored: (stream, message) => publishUpdate(this, stream, message),
+      });
+    }
     this.#sequencer = new RoomSequencer((roomKey, afterSeq, beforeSeq) =>
       this.#missed(roomKey, afterSeq, beforeSeq)
     );
@@ -434,6 +460,7 @@ export class ChatNode {
   ): void {
     const room = { key: roomKey, name: message.room };
     this.webhooks.messageStored(room, message);
+    this.linkPreviews?.messageStored(roomKey, message);
     this.push.roomMessage(room, message, nameKey(message.user), {
       here,
       groups,
@@ -1004,6 +1031,7 @@ export class ChatNode {
     await this.accounts.close();
     await this.webhooks.close();
     await this.push.close();
+    await this.linkPreviews?.close();
     await this.userLimits.close();
     await this.addressLimits.close();
     await this.presence.close();

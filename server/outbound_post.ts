@@ -39,41 +39,24 @@ export function postOutbound(
   options: OutboundPostOptions,
 ): Promise<OutboundAnswer> {
   const target = new URL(url);
-  const request = target.protocol === "https:" ? https.request : http.request;
   const body = Buffer.from(options.body);
-  const found: LookupAddress[] = options.addresses.map((address) => ({
-    address,
-    family: address.includes(":") ? 6 : 4,
-  }));
-  const literal = isIP(target.hostname.replace(/^\[|\]$/g, "")) !== 0;
-  if (found.length === 0) {
-    return Promise.reject(
-      new Error(`${target.hostname} has no checked address`),
-    );
+  let pinned: PinnedRequest;
+  try {
+    pinned = pinnedRequest(target, options.addresses);
+  } catch (error) {
+    return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
     let status: number | undefined;
-    const call = request(target, {
-      // An address in the URL is connected to as the guard read it: the
-      // IPv4-compatible [::127.0.0.2] was checked as 127.0.0.2 and would
-      // otherwise go to the IPv6 address ::7f00:2, never checked. The Host
-      // header stays the URL's.
-      ...(literal ? { hostname: found[0].address } : {}),
+    const call = pinned.request(target, {
+      ...pinned.options,
       method: "POST",
       headers: {
         ...options.headers,
         host: target.host,
         "content-length": String(body.length),
       },
-      // A connection of its own: one kept alive could have been opened to
-      // another address under the same name.
-      agent: false,
       signal: options.signal,
-      // Called for names only.
-      lookup: (_host, lookupOptions, callback) => {
-        if (lookupOptions.all) callback(null, found);
-        else callback(null, found[0].address, found[0].family);
-      },
     }, (response) => {
       status = response.statusCode;
       response.destroy();
@@ -90,4 +73,49 @@ export function postOutbound(
     });
     call.end(body);
   });
+}
+
+/** A node:http(s) request function and the options that pin it to checked addresses. */
+export interface PinnedRequest {
+  request: typeof http.request;
+  options: http.RequestOptions;
+}
+
+/**
+ * How to call `target` at one of `addresses` (those the guard checked)
+ * and no other: an address in the URL is connected to as the guard read
+ * it, a name is "resolved" to the checked addresses. Throws when there are
+ * none.
+ */
+export function pinnedRequest(
+  target: URL,
+  addresses: readonly string[],
+): PinnedRequest {
+  const request = target.protocol === "https:" ? https.request : http.request;
+  const found: LookupAddress[] = addresses.map((address) => ({
+    address,
+    family: address.includes(":") ? 6 : 4,
+  }));
+  const literal = isIP(target.hostname.replace(/^\[|\]$/g, "")) !== 0;
+  if (found.length === 0) {
+    throw new Error(`${target.hostname} has no checked address`);
+  }
+  return {
+    request,
+    options: {
+      // An address in the URL is connected to as the guard read it: the
+      // IPv4-compatible [::127.0.0.2] was checked as 127.0.0.2 and would
+      // otherwise go to the IPv6 address ::7f00:2, never checked. The Host
+      // header stays the URL's.
+      ...(literal ? { hostname: found[0].address } : {}),
+      // A connection of its own: one kept alive could have been opened to
+      // another address under the same name.
+      agent: false,
+      // Called for names only.
+      lookup: (_host, lookupOptions, callback) => {
+        if (lookupOptions.all) callback(null, found);
+        else callback(null, found[0].address, found[0].family);
+      },
+    },
+  };
 }

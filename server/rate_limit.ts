@@ -354,6 +354,7 @@ export function categoryOf(action: string): RateCategory {
     // past the messages it may send there.
     case "edit_message":
     case "delete_message":
+    case "remove_link_previews":
     case "pin":
     // Each one a message sent later: written at a send's pace, so that a
     // script cannot line up more sends for one time than it could make.

@@ -201,6 +201,24 @@ export const SETTINGS = {
     help:
       "outgoing webhooks may call this host name, address or CIDR range (only those); private and own addresses only by address or range; repeatable; `*`: any public host",
   }),
+  /** Link previews: the server fetches the pages of messages' links. */
+  linkPreviews: setting({
+    flag: "link-previews",
+    placeholder: "on|off",
+    kind: onOff({ on: true, off: false }),
+    default: true,
+    shownDefault: "on",
+    help:
+      "`off`: no link previews; `on`: the server fetches the first 3 http(s) links of each message (public addresses only, 5 s, 512 KiB of text/html) and shows their title, description and site name",
+  }),
+  /** Link previews may fetch private, loopback and link-local addresses. */
+  linkPreviewsPrivate: setting({
+    flag: "link-previews-private",
+    kind: flagSwitch(),
+    default: false,
+    help:
+      "link previews may fetch private, loopback and link-local addresses too (an intranet's pages); never on a server open to strangers",
+  }),
   /** Log level: trace, debug, info, warning, error, fatal. */
   logLevel: setting({
     flag: "log-level",

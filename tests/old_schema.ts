@@ -20,7 +20,8 @@
  * the mentions' message ids, with their index and trigger; the saved
  * messages' reminders, with their index and leases; the threads each
  * account takes part in; the index of the @room markers by room; the
- * scheduled messages' table; two-factor authentication's tables).
+ * scheduled messages' table; two-factor authentication's tables; the
+ * messages' link previews, with the version's trigger as it was before).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -49,6 +50,7 @@ import {
   GROUPS_MIGRATION,
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
+  LINK_PREVIEWS_MIGRATION,
   MEMBER_PAGES_MIGRATION,
   MENTION_IDS_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
@@ -117,6 +119,28 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, LINK_PREVIEWS_MIGRATION)) {
+    // The trigger names the column: it goes with it, and comes back as the
+    // versions' migration made it.
+    await sql`ALTER TABLE messages DROP COLUMN previews CASCADE`;
+    await sql.unsafe(`
+      CREATE OR REPLACE FUNCTION chat_message_version() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF (new.text, new.deleted, new.attachments, new.reactions,
+            new.pinned_at, new.edited_at)
+           IS DISTINCT FROM (old.text, old.deleted, old.attachments,
+            old.reactions, old.pinned_at, old.edited_at) THEN
+          new.version := old.version + 1;
+        END IF;
+        RETURN new;
+      END
+      $$;
+      CREATE TRIGGER messages_version
+      BEFORE UPDATE OF text, deleted, attachments, reactions, pinned_at,
+        edited_at
+      ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();`);
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, TOTP_MIGRATION)) {
     await sql`DROP TABLE totp_recovery_codes, totp`;
   }
@@ -248,6 +272,22 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, LINK_PREVIEWS_MIGRATION)) {
+    db.exec(`DROP TRIGGER messages_version;
+      ALTER TABLE messages DROP COLUMN previews;
+      CREATE TRIGGER messages_version
+      AFTER UPDATE OF text, deleted, attachments, reactions, pinned_at,
+        edited_at
+      ON messages
+      WHEN old.text IS NOT new.text OR old.deleted IS NOT new.deleted
+        OR old.attachments IS NOT new.attachments
+        OR old.reactions IS NOT new.reactions
+        OR old.pinned_at IS NOT new.pinned_at
+        OR old.edited_at IS NOT new.edited_at
+      BEGIN
+        UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
+      END;`);
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, TOTP_MIGRATION)) {
     db.exec("DROP TABLE totp_recovery_codes");
     db.exec("DROP TABLE totp");

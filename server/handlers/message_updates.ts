@@ -87,7 +87,14 @@ export async function editMessage(
   );
   if (isFailure(message)) return message;
   if (!message) return noSuchMessage(data.id);
-  return await changed(ctx, record.stream, message);
+  const outcome = await changed(ctx, record.stream, message);
+  if (!outcome.ok) return outcome;
+  // The edit cleared its previews: those of its new links follow.
+  const { data: reply, after } = outcome;
+  return succeed(reply, () => {
+    after?.();
+    ctx.node.linkPreviews?.messageStored(record.stream, message);
+  });
 }
 
 /**
@@ -225,7 +232,11 @@ export function readable<M extends MessageBase>(
     : node.files.signed(message);
 }
 
-async function findOwn(
+/**
+ * The message `id` as its author, or (moderatorsToo, room messages) a
+ * moderator or admin, may change it; else the failure to answer.
+ */
+export async function findOwn(
   ctx: MemberContext,
   id: string,
   moderatorsToo: boolean,

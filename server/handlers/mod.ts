@@ -1,3 +1,4 @@
+import { removeLinkPreviews } from "./link_previews.ts";
 import type { Handler, MemberHandler } from "./context.ts";
 import { history, sendMessage } from "./messages.ts";
 import {
@@ -89,6 +90,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   visibility,
   edit_message: editMessage,
   delete_message: deleteMessage,
+  remove_link_previews: removeLinkPreviews,
   logout,
   change_password: changePassword,
   totp_setup: totpSetup,

@@ -108,6 +108,7 @@ export async function privateMessage(
       node.push.privateMessage(toKey, member.userKey, message);
       node.webhooks.privateMessageStored(toKey, message);
     }
+    node.linkPreviews?.messageStored(stream, message);
     node.publish({ kind: "user", key: toKey }, "private_message", message);
     if (toKey !== member.userKey) {
       node.publish(

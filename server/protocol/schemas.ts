@@ -310,6 +310,9 @@ export const editMessageData = z.object({
 /** `delete_message` data. */
 export const deleteMessageData = z.object({ id: messageId });
 
+/** `remove_link_previews` data. */
+export const removeLinkPreviewsData = z.object({ id: messageId });
+
 /** `react` data: `on` defaults to true. */
 export const reactData = z.object({
   id: messageId,

@@ -27,6 +27,15 @@ export interface Attachment {
 }
 
 /** What room and private messages have in common. */
+/** A link's preview: the title, description and site name its page gives. */
+export interface LinkPreview {
+  /** The link as the message wrote it. */
+  url: string;
+  title?: string;
+  description?: string;
+  site_name?: string;
+}
+
 export interface MessageBase {
   /** Server-assigned unique id (ULID: sortable by creation time). */
   id: string;
@@ -50,6 +59,12 @@ export interface MessageBase {
   reply_to?: ReplyQuote;
   /** Reactions, one entry per emoji, in the order each was first used. */
   reactions?: Reaction[];
+  /**
+   * What the pages its links lead to say of themselves (at most 3, in the
+   * order of the links), fetched by the server after it was sent
+   * (server/link_previews/): text only, no images.
+   */
+  previews?: LinkPreview[];
   /** True while pinned in its room or conversation. */
   pinned?: boolean;
   /**

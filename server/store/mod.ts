@@ -1,6 +1,7 @@
 import type {
   Attachment,
   ChatMessage,
+  LinkPreview,
   MessageBase,
   PrivateMessage,
   Role,
@@ -551,6 +552,16 @@ export type MessageChange =
   | { text: string; roomWide?: boolean; here?: string[]; groups?: string[] }
   | { deleted: true; refuseArchived?: boolean };
 
+/**
+ * A message's link previews changed: `previews` fetched for `text`, kept
+ * only while the message still has that text, is not deleted and has no
+ * previews yet (an edit made meanwhile, or a removal, wins); or `removed`
+ * (by its author or a moderator), which holds until the next edit.
+ */
+export type LinkPreviewChange =
+  | { previews: LinkPreview[]; text: string }
+  | { removed: true };
+
 /** One user's reaction added or taken back. */
 export interface ReactionChange {
   /** The message's id. */
@@ -763,6 +774,15 @@ export interface RoomStore {
     id: string,
     change: MessageChange,
     audit?: NewAuditEntry,
+  ): Promise<MessageBase | undefined>;
+  /**
+   * Stores or removes a message's link previews (an edit clears them, for
+   * the previews of its new text); returns the message as it now is, or
+   * undefined when nothing changed.
+   */
+  setLinkPreviews(
+    id: string,
+    change: LinkPreviewChange,
   ): Promise<MessageBase | undefined>;
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and

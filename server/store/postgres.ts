@@ -27,6 +27,7 @@ import {
   type HistoryQuery,
   type IgnoreStore,
   type IntegrationStore,
+  type LinkPreviewChange,
   type MailboxFull,
   type MarkResult,
   type MembershipStore,
@@ -867,6 +868,36 @@ export class PostgresStore implements Store {
     });
   }
 
+  setLinkPreviews(
+    id: string,
+    change: LinkPreviewChange,
+  ): Promise<MessageBase | undefined> {
+    return this.#context.run(async (sql) => {
+      const [row] = "removed" in change
+        ? await sql<MessageRow[]>`
+          WITH m AS (
+            UPDATE messages SET previews = '[]'::jsonb
+            WHERE id = ${id} AND NOT deleted
+              AND previews IS DISTINCT FROM '[]'::jsonb
+            RETURNING *
+          ) SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
+          sql.unsafe(REPLY_JOIN)
+        }`
+        : await sql<MessageRow[]>`
+          WITH m AS (
+            UPDATE messages SET previews = ${
+          sql.json(change.previews as unknown as postgres.JSONValue)
+        }
+            WHERE id = ${id} AND NOT deleted AND text = ${change.text}
+              AND previews IS NULL
+            RETURNING *
+          ) SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
+          sql.unsafe(REPLY_JOIN)
+        }`;
+      return row ? toMessage(row) : undefined;
+    });
+  }
+
   updateMessage(
     id: string,
     change: MessageChange,
@@ -887,7 +918,7 @@ export class PostgresStore implements Store {
           ), m AS (
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
-              search = NULL
+              search = NULL, previews = NULL
             WHERE id = ${id}
               AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
             RETURNING *
@@ -919,7 +950,7 @@ export class PostgresStore implements Store {
       const [row] = await sql<ArchivableRow[]>`
         WITH ${archivedLock(sql, id, refuse)}, m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
-            search = array_to_tsvector(
+            previews = NULL, search = array_to_tsvector(
               string_to_array(${wordsOf(change.text)}::text, ' '))
           WHERE id = ${id} AND NOT deleted
             AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)

@@ -1,5 +1,10 @@
 import type postgres from "postgres";
-import type { Attachment, MessageBase, Reaction } from "../protocol/types.ts";
+import type {
+  Attachment,
+  LinkPreview,
+  MessageBase,
+  Reaction,
+} from "../protocol/types.ts";
 import { toMessage as rowToMessage } from "./rows.ts";
 import { HERE_MENTION_KEY, ROOM_MENTION_KEY } from "../mentions.ts";
 
@@ -24,6 +29,8 @@ export interface MessageRow {
   deleted: boolean;
   reply_to: string | null;
   reactions: Reaction[] | null;
+  /** Absent from chat_append's rows: a new message has none. */
+  previews?: LinkPreview[] | null;
   pinned_at: number | null;
   // The answered message's columns (LEFT JOIN: null when there is none).
   reply_seq: number | null;
@@ -88,7 +95,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
-  WIDE_MARKED + REPLIES_OF;
+  WIDE_MARKED + REPLIES_OF + ", m.previews";
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -114,6 +121,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
       sender: row.reply_sender!,
     },
     reactions: row.reactions,
+    previews: row.previews ?? null,
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,

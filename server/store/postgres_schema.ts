@@ -3056,4 +3056,29 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, code_hash)
   );
   `,
+  `
+  -- Link previews (server/link_previews/), as SQLite's: a JSON array of
+  -- {url, title, description, site_name}; NULL while none was fetched (or
+  -- an edit cleared them), '[]' once removed. The version follows them:
+  -- the trigger's function and columns are made again with the column.
+  -- A column without a default rewrites no rows.
+  ALTER TABLE messages ADD COLUMN previews JSONB;
+  CREATE OR REPLACE FUNCTION chat_message_version() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF (new.text, new.deleted, new.attachments, new.reactions, new.pinned_at,
+        new.edited_at, new.previews)
+       IS DISTINCT FROM (old.text, old.deleted, old.attachments,
+        old.reactions, old.pinned_at, old.edited_at, old.previews) THEN
+      new.version := old.version + 1;
+    END IF;
+    RETURN new;
+  END
+  $$;
+  DROP TRIGGER messages_version ON messages;
+  CREATE TRIGGER messages_version
+  BEFORE UPDATE OF text, deleted, attachments, reactions, pinned_at,
+    edited_at, previews
+  ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();
+  `,
 ];

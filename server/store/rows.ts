@@ -7,6 +7,7 @@ import { REPLY_QUOTE_LENGTH } from "../protocol/limits.ts";
 import { badgeOf } from "../accounts/identity.ts";
 import type {
   Attachment,
+  LinkPreview,
   MessageBase,
   Reaction,
   Role,
@@ -52,6 +53,8 @@ export interface MessageFields {
     sender: string;
   } | null;
   reactions: Reaction[] | null;
+  /** Its link previews; null while none ('[]' once removed reads as none). */
+  previews: LinkPreview[] | null;
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
@@ -120,6 +123,14 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
       emoji: r.emoji,
       count: r.count,
       users: r.users,
+    }));
+  }
+  if (row.previews !== null && row.previews.length > 0) {
+    message.previews = row.previews.map((p) => ({
+      url: p.url,
+      ...(p.title !== undefined ? { title: p.title } : {}),
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.site_name !== undefined ? { site_name: p.site_name } : {}),
     }));
   }
   if (row.pinned) message.pinned = true;

@@ -35,6 +35,7 @@ import {
   type HistoryQuery,
   type IgnoreStore,
   type IntegrationStore,
+  type LinkPreviewChange,
   type MailboxFull,
   type MarkResult,
   type MembershipStore,
@@ -1529,11 +1530,12 @@ export class SqliteStore implements Store {
         const row = ("deleted" in change
           ? this.#q(
             `UPDATE messages SET deleted = 1, text = '', attachments = NULL,
-               reply_to = NULL, reactions = NULL, pinned_at = NULL
+               reply_to = NULL, reactions = NULL, pinned_at = NULL,
+               previews = NULL
              WHERE id = ? RETURNING rowid, stream, seq, user_key`,
           ).get(id)
           : this.#q(
-            `UPDATE messages SET text = ?, edited_at = ?
+            `UPDATE messages SET text = ?, edited_at = ?, previews = NULL
              WHERE id = ? AND deleted = 0
              RETURNING rowid, stream, seq, user_key`,
           ).get(change.text, Date.now(), id)) as
@@ -1563,6 +1565,26 @@ export class SqliteStore implements Store {
           );
         }
         return this.#record(id)?.message;
+      })
+    );
+  }
+
+  setLinkPreviews(
+    id: string,
+    change: LinkPreviewChange,
+  ): Promise<MessageBase | undefined> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const { changes } = "removed" in change
+          ? this.#q(
+            `UPDATE messages SET previews = '[]'
+             WHERE id = ? AND deleted = 0 AND previews IS NOT '[]'`,
+          ).run(id)
+          : this.#q(
+            `UPDATE messages SET previews = ?
+             WHERE id = ? AND deleted = 0 AND text = ? AND previews IS NULL`,
+          ).run(JSON.stringify(change.previews), id, change.text);
+        return Number(changes) > 0 ? this.#record(id)?.message : undefined;
       })
     );
   }

@@ -21,6 +21,8 @@ export interface MessageRow {
   deleted: number;
   reply_to: string | null;
   reactions: string | null;
+  /** JSON: LinkPreview[] (absent from rows read without it). */
+  previews?: string | null;
   pinned_at: number | null;
   // The answered message's columns (LEFT JOIN: null when there is none).
   reply_seq: number | null;
@@ -73,7 +75,8 @@ export const MESSAGE_COLUMNS =
   "m.ts, m.client_id, m.attachments, m.edited_at, m.deleted, m.reply_to, " +
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
-  "r.sender AS reply_sender, m.version, " + WIDE_MARKED + REPLIES_OF;
+  "r.sender AS reply_sender, m.version, " + WIDE_MARKED + REPLIES_OF +
+  ", m.previews";
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
@@ -107,6 +110,7 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     reply_count: v[22] as number,
     last_reply_seq: v[23] as number | null,
     replies_gone: v[24] as number,
+    previews: v[25] as string | null,
   };
 }
 
@@ -133,6 +137,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
       sender: row.reply_sender!,
     },
     reactions: row.reactions === null ? null : JSON.parse(row.reactions),
+    previews: row.previews == null ? null : JSON.parse(row.previews),
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,

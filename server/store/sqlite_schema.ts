@@ -959,4 +959,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, code_hash)
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  -- Link previews (server/link_previews/): a JSON array of {url, title,
+  -- description, site_name}, written after the message was sent; NULL
+  -- while none was fetched (or an edit cleared them), '[]' once removed.
+  -- The version follows them as it follows reactions, so a reader keeps
+  -- the copy that has them: the trigger is made again with the column.
+  -- Cost: the column is NULL (no bytes) on messages without links.
+  ALTER TABLE messages ADD COLUMN previews TEXT;
+  DROP TRIGGER messages_version;
+  CREATE TRIGGER messages_version
+  AFTER UPDATE OF text, deleted, attachments, reactions, pinned_at, edited_at,
+    previews
+  ON messages
+  WHEN old.text IS NOT new.text OR old.deleted IS NOT new.deleted
+    OR old.attachments IS NOT new.attachments
+    OR old.reactions IS NOT new.reactions
+    OR old.pinned_at IS NOT new.pinned_at
+    OR old.edited_at IS NOT new.edited_at
+    OR old.previews IS NOT new.previews
+  BEGIN
+    UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
+  END;
+  `,
 ];

@@ -1,7 +1,7 @@
 /**
  * The store contract for stored messages themselves: attachments,
- * findMessage, findFirstSent, updateMessage (edits and deletes) and expireMessages
- * (retention).
+ * findMessage, findFirstSent, updateMessage (edits and deletes),
+ * setLinkPreviews and expireMessages (retention).
  */
 import assert from "node:assert/strict";
 import type {
@@ -161,6 +161,67 @@ export function messageRecords(test: StoreTest): void {
     );
     assert.equal(retry.duplicate, true);
     assert.deepEqual(retry.message, edited);
+  });
+
+  test("setLinkPreviews keeps a message's previews for its text, one change to its version, until a removal, an edit or a delete", async (store) => {
+    const { message } = await store.appendMessage(
+      draft("general", "see https://example.com/a"),
+    );
+    const previews = [{
+      url: "https://example.com/a",
+      title: "A & B",
+      description: "Two letters",
+      site_name: "Example",
+    }];
+    // Fetched for a text the message no longer has: not kept.
+    assert.equal(
+      await store.setLinkPreviews(message.id, { previews, text: "other" }),
+      undefined,
+    );
+    const kept = await store.setLinkPreviews(message.id, {
+      previews,
+      text: message.text,
+    });
+    assert.deepEqual(kept?.previews, previews);
+    assert.equal(kept?.version, 1);
+    assert.deepEqual((await store.history("general", {}))[0], kept);
+    assert.deepEqual((await store.findMessage(message.id))?.message, kept);
+    // Kept once: a second fetch's answer does not replace them.
+    assert.equal(
+      await store.setLinkPreviews(message.id, {
+        previews: [{ url: "https://example.com/a", title: "later" }],
+        text: message.text,
+      }),
+      undefined,
+    );
+    const removed = await store.setLinkPreviews(message.id, { removed: true });
+    assert.equal(removed?.previews, undefined);
+    assert.equal(removed?.version, 2);
+    assert.equal(
+      await store.setLinkPreviews(message.id, { removed: true }),
+      undefined,
+    );
+    // Removed, they stay away: a fetch that finishes late keeps nothing.
+    assert.equal(
+      await store.setLinkPreviews(message.id, { previews, text: message.text }),
+      undefined,
+    );
+    // An edit clears the removal: its new text's previews are kept.
+    await store.updateMessage(message.id, { text: "now https://example.org" });
+    const again = await store.setLinkPreviews(message.id, {
+      previews: [{ url: "https://example.org", title: "Org" }],
+      text: "now https://example.org",
+    });
+    assert.deepEqual(again?.previews, [{
+      url: "https://example.org",
+      title: "Org",
+    }]);
+    const deleted = await store.updateMessage(message.id, { deleted: true });
+    assert.equal(deleted?.previews, undefined);
+    assert.equal(
+      await store.setLinkPreviews(message.id, { previews, text: "" }),
+      undefined,
+    );
   });
 
   test("updateMessage deletes: the text and attachments go, seq, id and author stay", async (store) => {

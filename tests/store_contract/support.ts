@@ -348,6 +348,9 @@ export const ROOM_MARKERS_MIGRATION =
 export const TOTP_MIGRATION =
   "Two-factor authentication (totp_setup, totp_enable)";
 
+/** Text of the migration that keeps messages' link previews. */
+export const LINK_PREVIEWS_MIGRATION = "Link previews (server/link_previews/)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";

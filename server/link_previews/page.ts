@@ -1,0 +1,80 @@
+/**
+ * What a web page says of itself, for a link preview: its Open Graph tags
+ * (`og:title`, `og:description`, `og:site_name`, as Slack, Zulip and
+ * Mattermost read them), else `<title>` and `<meta name="description">`.
+ * htmlparser2 reads the HTML (entities decoded, broken markup tolerated),
+ * streaming: the parse stops at `</head>`, where these tags end.
+ */
+import { Parser } from "htmlparser2";
+
+/** A page's title, description and site name, as shown under a message. */
+export interface PageFacts {
+  title?: string;
+  description?: string;
+  site_name?: string;
+}
+
+/** Characters kept of a title and a site name (code points). */
+export const MAX_TITLE = 200;
+/** Characters kept of a description (code points). */
+export const MAX_DESCRIPTION = 500;
+
+/** Reads a page's title, description and site name from its HTML. */
+export function readPage(html: string): PageFacts {
+  const og: Record<string, string> = {};
+  const named: Record<string, string> = {};
+  let title = "";
+  let inTitle = false;
+  let done = false;
+  const parser = new Parser({
+    onopentag(name, attributes) {
+      if (name === "title") inTitle = true;
+      if (name === "body") done = true;
+      if (name !== "meta" || attributes.content === undefined) return;
+      const property = (attributes.property ?? "").toLowerCase();
+      const metaName = (attributes.name ?? "").toLowerCase();
+      if (property.startsWith("og:")) og[property] ??= attributes.content;
+      if (metaName) named[metaName] ??= attributes.content;
+    },
+    ontext(text) {
+      if (inTitle) title += text;
+    },
+    onclosetag(name) {
+      if (name === "title") inTitle = false;
+      if (name === "head") done = true;
+    },
+  }, { decodeEntities: true });
+  // In slices, so that a page whose head ended early is not read further.
+  for (let at = 0; at < html.length && !done; at += 16_384) {
+    parser.write(html.slice(at, at + 16_384));
+  }
+  parser.end();
+  return tidy({
+    title: og["og:title"] ?? named["twitter:title"] ?? title,
+    description: og["og:description"] ?? named["twitter:description"] ??
+      named.description,
+    site_name: og["og:site_name"],
+  });
+}
+
+// Whitespace folded, control characters out, clipped; empty fields left out.
+function tidy(facts: PageFacts): PageFacts {
+  const out: PageFacts = {};
+  const title = clip(facts.title, MAX_TITLE);
+  const description = clip(facts.description, MAX_DESCRIPTION);
+  const site = clip(facts.site_name, MAX_TITLE);
+  if (title) out.title = title;
+  if (description) out.description = description;
+  if (site) out.site_name = site;
+  return out;
+}
+
+function clip(text: string | undefined, max: number): string {
+  if (text === undefined) return "";
+  // deno-lint-ignore no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f\s]+/g, " ").trim();
+  const points = [...clean];
+  return points.length <= max
+    ? clean
+    : points.slice(0, max - 1).join("").trimEnd() + "…";
+}
