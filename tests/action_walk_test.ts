@@ -42,6 +42,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   visibility: { hidden: false },
   edit_message: { id: "M", text: "edited" },
   delete_message: { id: "nothing" },
+  remove_link_previews: { id: "nothing" },
   change_password: { old_password: "wrong one!", new_password: "short" },
   totp_setup: { password: "wrong one!" },
   totp_enable: { code: "123456" },
