@@ -20,6 +20,7 @@ import { type AppState, entry } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { othersAfter, type PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
+import { LinkPreviews } from "./LinkPreviews.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { MarkUnreadIcon, PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
@@ -263,6 +264,13 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
               )}
               {source.attachments && source.attachments.length > 0 && (
                 <Attachments files={source.attachments} />
+              )}
+              {message?.previews && message.previews.length > 0 && (
+                <LinkPreviews
+                  id={message.id}
+                  previews={message.previews}
+                  removable={canEdit}
+                />
               )}
               {message && <ReactionBar message={message} />}
               {message && (

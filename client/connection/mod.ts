@@ -724,6 +724,14 @@ export class Connection {
     return null;
   }
 
+  /** Takes a message's link previews away (its author's, a moderator's); resolves to the error, or null. */
+  async removeLinkPreviews(id: string): Promise<RequestError | null> {
+    const result = await this.request("remove_link_previews", { id });
+    if (!result.ok) return result.error;
+    this.#events.updated(result.data.message);
+    return null;
+  }
+
   /** Adds this user's reaction to a message (`on`) or takes it back; resolves to the error, or null. */
   async react(
     id: string,

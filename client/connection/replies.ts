@@ -82,6 +82,7 @@ export interface Replies {
   visibility: Record<string, never>;
   edit_message: { message: ChatMessage | PrivateMessage };
   delete_message: { message: ChatMessage | PrivateMessage };
+  remove_link_previews: { message: ChatMessage | PrivateMessage };
   mark_read: ReadStateEvent;
   mark_unread: ReadStateEvent;
   set_draft: DraftEvent;
@@ -207,6 +208,8 @@ export const REPLY_CHECKS: {
   visibility: () => true,
   edit_message: (d) => isChatMessage(d.message) || isPrivateMessage(d.message),
   delete_message: (d) =>
+    isChatMessage(d.message) || isPrivateMessage(d.message),
+  remove_link_previews: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),
   mark_read: isReadStateEvent,
   mark_unread: isReadStateEvent,
