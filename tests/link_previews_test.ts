@@ -230,9 +230,10 @@ Deno.test(
     let servedHuge = 0;
     const pages = await startPageServer({
       ...PAGES,
+      // HTML in a text/plain answer: not read as a page.
       "/json": () =>
-        new Response(JSON.stringify({ title: "no" }), {
-          headers: { "content-type": "application/json" },
+        new Response("<title>Not a page</title>", {
+          headers: { "content-type": "text/plain" },
         }),
       // Its title comes after 600 KiB: never read.
       "/late": () =>
