@@ -62,7 +62,7 @@ export async function fetchPreview(
         continue;
       }
       if (page.body === undefined) return undefined;
-      const facts = readPage(new TextDecoder().decode(page.body));
+      const facts = await readPage(new TextDecoder().decode(page.body));
       if (facts.title === undefined && facts.description === undefined) {
         return undefined;
       }

@@ -4,7 +4,13 @@
  * Mattermost read them), else `<title>` and `<meta name="description">`.
  * htmlparser2 reads the HTML (entities decoded, broken markup tolerated),
  * streaming: the parse stops at `</head>`, where these tags end.
+ *
+ * A page is parsed a slice at a time, a turn of the event loop each: a
+ * hostile 512 KiB head of 20,000 `<meta>` tags took 8 to 26 ms of the
+ * thread in one piece (on a busy 2-core machine), about 0.3 to 1 ms a
+ * slice now; a page whose head comes first costs under a millisecond.
  */
+import { setImmediate } from "node:timers";
 import { Parser } from "htmlparser2";
 
 /** A page's title, description and site name, as shown under a message. */
@@ -19,8 +25,11 @@ export const MAX_TITLE = 200;
 /** Characters kept of a description (code points). */
 export const MAX_DESCRIPTION = 500;
 
+/** Characters of HTML parsed in one turn of the event loop. */
+const SLICE = 16_384;
+
 /** Reads a page's title, description and site name from its HTML. */
-export function readPage(html: string): PageFacts {
+export async function readPage(html: string): Promise<PageFacts> {
   const og: Record<string, string> = {};
   const named: Record<string, string> = {};
   let title = "";
@@ -44,9 +53,11 @@ export function readPage(html: string): PageFacts {
       if (name === "head") done = true;
     },
   }, { decodeEntities: true });
-  // In slices, so that a page whose head ended early is not read further.
-  for (let at = 0; at < html.length && !done; at += 16_384) {
-    parser.write(html.slice(at, at + 16_384));
+  // In slices, so that a page whose head ended early is not read further,
+  // and the other connections are served between two.
+  for (let at = 0; at < html.length && !done; at += SLICE) {
+    if (at > 0) await new Promise((next) => setImmediate(next));
+    parser.write(html.slice(at, at + SLICE));
   }
   parser.end();
   return tidy({
