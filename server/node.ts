@@ -304,6 +304,7 @@ export class ChatNode {
             ? ["*", "0.0.0.0/0", "::/0"]
             : ["*", ...parts.linkPreviewAllow ?? []],
           parts.resolve,
+          { privateHint: () => "--link-previews-private" },
         ),
         store: parts.store,
         stored: (stream, message) => publishUpdate(this, stream, message),

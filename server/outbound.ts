@@ -80,6 +80,15 @@ export function webhookAllowProblem(raw: string): string | undefined {
   return `takes a host name, an address, a CIDR range or *, not '${raw}'`;
 }
 
+/** Options of an {@link OutboundGuard}. */
+export interface GuardOptions {
+  /**
+   * How an operator lets a private address through, said in the refusal;
+   * default: `--webhook-allow <address>`.
+   */
+  privateHint?: (address: string) => string;
+}
+
 /** Checks outbound URLs against `--webhook-allow` and the address rules. */
 export class OutboundGuard {
   #names = new Set<string>();
@@ -87,8 +96,15 @@ export class OutboundGuard {
   #ranges: [Address, number][] = [];
   #own: Address[];
   #resolve: Resolver;
+  #privateHint: (address: string) => string;
 
-  constructor(allow: readonly string[], resolve: Resolver = resolveAll) {
+  constructor(
+    allow: readonly string[],
+    resolve: Resolver = resolveAll,
+    options: GuardOptions = {},
+  ) {
+    this.#privateHint = options.privateHint ??
+      ((address) => `--webhook-allow ${address}`);
     for (const raw of allow) {
       const entry = raw.trim().toLowerCase();
       if (entry === "*") this.#anyHost = true;
@@ -173,7 +189,9 @@ export class OutboundGuard {
       if (this.#inRanges(address)) continue;
       if (address.range() !== "unicast") {
         return refuse(
-          `${host} is a private or reserved address (${address}); the operator can allow it with --webhook-allow ${address}.`,
+          `${host} is a private or reserved address (${address}); the operator can allow it with ${
+            this.#privateHint(String(address))
+          }.`,
         );
       }
       if (this.#own.some((own) => sameAddress(own, address))) {

@@ -29,6 +29,8 @@ export interface OutboundPage {
   location?: string;
   /** The `Content-Type`, lower case, parameters left out; "" when none. */
   type: string;
+  /** The `Content-Type`'s `charset`, lower case, when it names one. */
+  charset?: string;
   /** The body's first `maxBytes`, read when its type was accepted. */
   body?: Uint8Array;
 }
@@ -56,12 +58,16 @@ export function getOutbound(
       signal: options.signal,
     }, (response) => {
       const status = response.statusCode ?? 0;
-      const type = String(response.headers["content-type"] ?? "")
-        .split(";")[0].trim().toLowerCase();
+      const [type, ...parameters] = String(
+        response.headers["content-type"] ?? "",
+      ).toLowerCase().split(";").map((part) => part.trim());
+      const charset = parameters.find((p) => p.startsWith("charset="))
+        ?.slice("charset=".length).replace(/^"|"$/g, "");
       const location = response.headers.location;
       const answer: OutboundPage = {
         status,
         type,
+        ...(charset ? { charset } : {}),
         ...(location ? { location } : {}),
       };
       if (status < 200 || status >= 300 || !options.accepts(type)) {

@@ -205,6 +205,42 @@ stores.test(
   { linkPreviewsPrivate: true },
 );
 
+Deno.test("link previews: with SQLite on its own thread, a room's newest page kept beside it is read again once previews come", async () => {
+  // The page answers only after the first read: that page is kept
+  // (store/recent_pages.ts) before the previews are stored.
+  const release = Promise.withResolvers<void>();
+  const pages = await startPageServer({
+    "/plain": async () => {
+      await release.promise;
+      return html("<title>Just a title</title>");
+    },
+  });
+  try {
+    await withPreviews(async (server) => {
+      const alice = await TestClient.login(server.wsUrl, "alice");
+      try {
+        const sent = await say(alice, `${pages.origin}/plain`);
+        const first = await alice.ok("history", { room: "general" });
+        assert.equal((first.messages as Message[])[0].previews, undefined);
+        await alice.ok("history", { room: "general" });
+        const store = server.node.store as { recentPageHits?: number };
+        assert.equal(store.recentPageHits, 1, "the kept page was served");
+        release.resolve();
+        await previewsOf(alice, sent.id);
+        const again = await alice.ok("history", { room: "general" });
+        assert.deepEqual((again.messages as Message[])[0].previews, [
+          { url: `${pages.origin}/plain`, title: "Just a title" },
+        ]);
+      } finally {
+        release.resolve();
+        await alice.close();
+      }
+    }, { config: { dbThread: true }, pages });
+  } finally {
+    await pages.close();
+  }
+});
+
 Deno.test("link previews: a link posted many times is fetched once", async () => {
   await withPreviews(async (server, pages) => {
     const alice = await TestClient.login(server.wsUrl, "alice");
@@ -225,7 +261,7 @@ Deno.test("link previews: a link posted many times is fetched once", async () =>
 });
 
 Deno.test(
-  "link previews: a plain <title> previews; a non-HTML answer, a head past 512 KiB and a fourth link give none; a huge page is read no further",
+  "link previews: a plain <title> previews, a Latin-1 page as its header says; a non-HTML answer, a head past 512 KiB and a fourth link give none; a huge page is read no further",
   async () => {
     let servedHuge = 0;
     const pages = await startPageServer({
@@ -235,6 +271,16 @@ Deno.test(
         new Response("<title>Not a page</title>", {
           headers: { "content-type": "text/plain" },
         }),
+      // Latin-1, as its header says.
+      "/latin1": () =>
+        new Response(
+          new Uint8Array([
+            ...new TextEncoder().encode("<title>Caf"),
+            0xe9,
+            ...new TextEncoder().encode("</title>"),
+          ]),
+          { headers: { "content-type": 'text/html; charset="iso-8859-1"' } },
+        ),
       // Its title comes after 600 KiB: never read.
       "/late": () =>
         html(`<!-- ${"x".repeat(600 * 1024)} --><title>Too late</title>`),
@@ -271,6 +317,10 @@ Deno.test(
           const heard = await previewsOf(alice, first.id);
           assert.deepEqual(heard.previews, [
             { url: `${o}/plain`, title: "Just a title" },
+          ]);
+          const latin = await say(alice, `${o}/latin1`);
+          assert.deepEqual((await previewsOf(alice, latin.id)).previews, [
+            { url: `${o}/latin1`, title: "Café" },
           ]);
           assert.ok(!pages.paths().includes("/other"), "a fourth link");
           const huge = await say(alice, `${o}/huge`);

@@ -62,7 +62,7 @@ export async function fetchPreview(
         continue;
       }
       if (page.body === undefined) return undefined;
-      const facts = await readPage(new TextDecoder().decode(page.body));
+      const facts = await readPage(decode(page.body, page.charset));
       if (facts.title === undefined && facts.description === undefined) {
         return undefined;
       }
@@ -79,4 +79,15 @@ export async function fetchPreview(
     });
   }
   return undefined;
+}
+
+// The page's text in the charset its answer names (windows-1252,
+// shift_jis...), else UTF-8. A `<meta charset>` alone is not read: most
+// pages are UTF-8 now, and the others mostly say so in the header.
+function decode(body: Uint8Array, charset: string | undefined): string {
+  try {
+    return new TextDecoder(charset ?? "utf-8").decode(body);
+  } catch {
+    return new TextDecoder().decode(body);
+  }
 }
