@@ -1972,6 +1972,49 @@ Deno.test("import: a thread's version comes back with its root: a reply deleted 
   }
 });
 
+Deno.test("import: a message's link previews come back with it, and a crafted dump's preview that is not an http(s) link is refused at its line", async () => {
+  const server = await startTestServer({ linkPreviews: false });
+  const work = await Deno.makeTempDir({ prefix: "chat-copy-" });
+  try {
+    const alice = await member(server, "alice");
+    const sent = (await alice.client.ok("send_message", {
+      text: "tea: https://tea.example/",
+    })).message as Message;
+    const previews = [{ url: "https://tea.example/", title: "Tea & cakes" }];
+    await server.node.store.setLinkPreviews(sent.id, {
+      previews,
+      text: sent.text,
+    });
+    await alice.client.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`);
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    const store = new SqliteStore(copy, OPTIONS);
+    try {
+      const [after] = await store.history("general", { limit: 200 });
+      assert.deepEqual(after.previews, previews);
+      assert.equal(after.version, 1);
+    } finally {
+      await store.close();
+    }
+    const crafted = lines.map((line) =>
+      line.includes('"https://tea.example/"') && line.includes('"previews"')
+        ? line.replace(
+          '"url":"https://tea.example/"',
+          '"url":"javascript:alert(1)"',
+        )
+        : line
+    );
+    assert.notDeepEqual(crafted, lines);
+    const error = await importInto(`${work}/crafted.db`, crafted);
+    assert.match(String(error), /previews/);
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
 Deno.test("import: an account's look-alike skeleton is computed from its name, not read from the dump: R00T exported by an older server (skeleton rOOt) keeps root taken", async () => {
   const old = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-skeleton-" });

@@ -1,7 +1,9 @@
 /** The http(s) links a message's text holds, as link previews take them. */
 
+import { MAX_PREVIEW_LINKS } from "../protocol/limits.ts";
+
 /** Links previewed per message, the first ones written. */
-export const MAX_LINKS = 3;
+export const MAX_LINKS = MAX_PREVIEW_LINKS;
 
 // A link runs to whitespace or a character that cannot be in a bare URL;
 // the client's linkifier reads text the same way.

@@ -12,6 +12,10 @@
  */
 import { setImmediate } from "node:timers";
 import { Parser } from "htmlparser2";
+import {
+  MAX_PREVIEW_DESCRIPTION as MAX_DESCRIPTION,
+  MAX_PREVIEW_TITLE as MAX_TITLE,
+} from "../protocol/limits.ts";
 
 /** A page's title, description and site name, as shown under a message. */
 export interface PageFacts {
@@ -19,11 +23,6 @@ export interface PageFacts {
   description?: string;
   site_name?: string;
 }
-
-/** Characters kept of a title and a site name (code points). */
-export const MAX_TITLE = 200;
-/** Characters kept of a description (code points). */
-export const MAX_DESCRIPTION = 500;
 
 /** Characters of HTML parsed in one turn of the event loop. */
 const SLICE = 16_384;

@@ -159,3 +159,10 @@ export const MAX_AVATAR_BYTES = 1024 * 1024;
 
 /** Widest and tallest profile picture, in pixels. */
 export const MAX_AVATAR_SIDE = 1024;
+
+/** Links of a message previewed, the first ones written (link_previews/). */
+export const MAX_PREVIEW_LINKS = 3;
+/** Characters (code points) kept of a link preview's title and site name. */
+export const MAX_PREVIEW_TITLE = 200;
+/** Characters (code points) kept of a link preview's description. */
+export const MAX_PREVIEW_DESCRIPTION = 500;

@@ -34,8 +34,8 @@ export const EXPORT_HELP =
 
 Writes the whole store as JSON Lines on stdout: accounts, rooms,
 memberships, read positions, drafts, invites, bans, files (as references),
-room and private messages with their edits, reactions and mentions, and the
-audit log. One consistent snapshot, while servers keep serving; memory stays
+room and private messages with their edits, reactions, link previews and
+mentions, and the audit log. One consistent snapshot, while servers keep serving; memory stays
 small whatever the size. Progress on stderr. Exit code 1 when it fails, 2
 for a wrong command line.
 

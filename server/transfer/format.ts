@@ -11,6 +11,9 @@ import { z } from "zod";
 import {
   MAX_ATTACHMENTS,
   MAX_MESSAGE_LENGTH,
+  MAX_PREVIEW_DESCRIPTION,
+  MAX_PREVIEW_LINKS,
+  MAX_PREVIEW_TITLE,
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
   MAX_TOPIC_LENGTH,
@@ -315,6 +318,23 @@ const ATTACHMENTS = z.array(z.object({
 const SCHEDULED_ATTACHMENTS = z.array(z.object({
   url: z.string().max(2048),
 })).max(MAX_ATTACHMENTS);
+
+/**
+ * A message's link previews as readers are served them (link_previews/):
+ * text the web client shows, under a link it makes, so held to what the
+ * server itself keeps: an http(s) URL, its three texts bounded.
+ */
+const PREVIEWS = z.array(
+  z.object({
+    url: noNul(4096).refine(
+      (s) => /^https?:\/\//i.test(s),
+      "an http or https URL",
+    ),
+    title: noNul(MAX_PREVIEW_TITLE * 2).optional(),
+    description: noNul(MAX_PREVIEW_DESCRIPTION * 2).optional(),
+    site_name: noNul(MAX_PREVIEW_TITLE * 2).optional(),
+  }).strict(),
+).max(MAX_PREVIEW_LINKS);
 
 /**
  * A message's reactions as the store sums up its reaction lines (each
@@ -710,6 +730,8 @@ export const TABLES: readonly TableSpec[] = [
       // in (TableWriter.sumReactions), whatever it said.
       { name: "reactions", type: "json", nullable: true, shape: REACTIONS },
       int("pinned_at", { nullable: true }),
+      // Absent from files exported before link previews: none.
+      { name: "previews", type: "json", nullable: true, shape: PREVIEWS },
       // Kept, so that a client's copy from before a move never reads as
       // later than the moved message's next change.
       int("version", { missing: 0 }),
