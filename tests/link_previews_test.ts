@@ -19,6 +19,7 @@ import {
   type TestServer,
   withPool,
 } from "./harness.ts";
+import { accountWithToken, call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { html, type PageServer, startPageServer } from "./page_server.ts";
 import { LINK_PREVIEWS_MIGRATION } from "./store_contract/support.ts";
@@ -124,6 +125,15 @@ stores.test(
         assert.deepEqual(kept?.previews, expected);
         const found = await bob.ok("search", { query: "tea time" });
         assert.deepEqual((found.results as Message[])[0].previews, expected);
+        const carol = await accountWithToken(server, "carol");
+        const rest = await call(server, "GET", "/api/rooms/general/messages", {
+          token: carol.token,
+        });
+        assert.deepEqual(
+          (rest.body.messages as Message[]).find((m) => m.id === sent.id)
+            ?.previews,
+          expected,
+        );
         // Asked once, naming the server, with no cookie.
         assert.deepEqual(pages.paths(), ["/og"]);
         assert.match(pages.requests[0].userAgent ?? "", /^chat-server\//);

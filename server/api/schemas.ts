@@ -69,6 +69,13 @@ export const message = z.object({
     count: z.number().int(),
     users: z.array(z.string()),
   })).optional(),
+  /** Its links' previews, once the server fetched them (docs/protocol.md). */
+  previews: z.array(z.object({
+    url: z.string(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    site_name: z.string().optional(),
+  })).optional(),
   pinned: z.boolean().optional(),
   badge: badge.optional(),
   /** Changes committed to it; of two copies, the higher is the later. */
