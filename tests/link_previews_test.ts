@@ -157,7 +157,7 @@ stores.test(
 );
 
 stores.test(
-  "link previews: the author removes them, another user cannot, and an edit brings those of its new links",
+  "link previews: the author (or a moderator) removes them, another user cannot, and an edit brings those of its new links",
   async (server) => {
     const pages = await startPageServer(PAGES);
     try {
@@ -207,12 +207,18 @@ stores.test(
           { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
           "invalid_message",
         );
+        // An admin (or moderator) removes a room message's previews too.
+        const boss = await pool.register("boss");
+        const other = await say(bob, `${pages.origin}/plain`);
+        await previewsOf(boss, other.id);
+        const taken = await boss.ok("remove_link_previews", { id: other.id });
+        assert.equal((taken.message as Message).previews, undefined);
       });
     } finally {
       await pages.close();
     }
   },
-  { linkPreviewsPrivate: true },
+  { linkPreviewsPrivate: true, admin: "boss" },
 );
 
 Deno.test("link previews: with SQLite on its own thread, a room's newest page kept beside it is read again once previews come", async () => {
