@@ -23,10 +23,11 @@ const IDLE_TIMER = "[[idleTimeoutTimeout]]";
 let timerKey: symbol | null | undefined;
 
 function idleTimerKey(socket: WebSocket): symbol | null {
-  timerKey ??=
-    Object.getOwnPropertySymbols(socket).find((key) =>
+  if (timerKey === undefined) {
+    timerKey = Object.getOwnPropertySymbols(socket).find((key) =>
       key.description === IDLE_TIMER
     ) ?? null;
+  }
   return timerKey;
 }
 
