@@ -7,7 +7,7 @@ import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
 import type { ServeInfo } from "./http_server.ts";
 import type { UpgradeSocket } from "./http/upgrade_socket.ts";
-import { clearIdleTimer, skipIdleTimerListener } from "./http/idle_timer.ts";
+import { clearIdleTimer, dropIdleTimerListener } from "./http/idle_timer.ts";
 import { log } from "./log.ts";
 import {
   CLOSE_LOGIN_TIMEOUT,
@@ -245,9 +245,6 @@ export function createWebSocketEndpoint(
         `Not a WebSocket upgrade: ${(error as Error).message}`,
       );
     }
-    // Deno's listener for the idle timer would keep the upgrade's scope
-    // (0.8 KB); SocketSession.onClose clears the timer instead.
-    if (options.idleTimeoutSeconds > 0) skipIdleTimerListener(upgraded.socket);
     // Counted once upgraded; the close gives it back.
     perAddress.add(address);
     new SocketSession(endpoint, address, raw, request, upgraded.socket, {
@@ -402,6 +399,11 @@ class SocketSession implements FrameSink, LoginWatcher {
     // "open", an error is always followed by a close, which is enough.
     this.#socket.removeEventListener("open", this);
     this.#socket.removeEventListener("error", this);
+    // Deno's listener for the idle timer would keep the upgrade's scopes
+    // (0.7 KB); onClose clears the timer instead.
+    if (this.#endpoint.options.idleTimeoutSeconds > 0) {
+      dropIdleTimerListener(this.#socket);
+    }
     const { node, options, open } = this.#endpoint;
     const writer = new ConnectionWriter(this, {
       maxBufferedBytes: options.maxBufferedBytes,

@@ -452,7 +452,7 @@ Deno.test("upgrade: an open WebSocket keeps no TCP handle of its upgrade", () =>
         clients.push(await TestClient.login(server.wsUrl, `user${i}`));
       }
       // Deno's idle-timer listener kept its upgrade's scope, the handle's
-      // wrapper among it, as long as the socket (0.8 KB an idle
+      // wrapper among it, as long as the socket (0.7 KB an idle
       // connection): ten would be left here. One may stay for a while
       // (see the test above); a count taken once could catch handles
       // still closing, so it is taken until it is down.
