@@ -606,6 +606,9 @@ const EN = {
   "admin.resetTitle": "Choose a new password",
   "admin.resetNoToken": "This link is incomplete: ask an admin for a new one.",
   "admin.resetSave": "Save and sign in",
+  "admin.resetTotpNeeded":
+    "Your new password is saved. This account has two-factor authentication: sign in with the new password and a code from your app (or a recovery code).",
+  "admin.resetSignIn": "Sign in",
   "admin.bots": "Bots",
   "admin.botsIntro":
     "A bot is an account without a password: programs use it with the tokens made here.",
@@ -1417,6 +1420,9 @@ const FR: Record<MessageKey, string> = {
   "admin.resetNoToken":
     "Ce lien est incomplet : demandez-en un nouveau à un administrateur.",
   "admin.resetSave": "Enregistrer et se connecter",
+  "admin.resetTotpNeeded":
+    "Votre nouveau mot de passe est enregistré. Ce compte a la double authentification : connectez-vous avec le nouveau mot de passe et un code de votre application (ou un code de secours).",
+  "admin.resetSignIn": "Se connecter",
   "admin.bots": "Bots",
   "admin.botsIntro":
     "Un bot est un compte sans mot de passe : les programmes l’utilisent avec les jetons créés ici.",

@@ -19,7 +19,7 @@ import {
   register,
   submitPassword,
 } from "./browser_support.ts";
-import { TEST_PASSWORD } from "./harness.ts";
+import { TEST_PASSWORD, TestClient } from "./harness.ts";
 import { codeAt, wrongCode } from "./totp_codes.ts";
 
 browserTest(
@@ -124,5 +124,57 @@ browserTest(
       true,
     );
     await currentRoom(page, "general");
+  },
+);
+
+browserTest(
+  "web client: a password reset link for an account with two-factor authentication saves the new password, says a code is needed and leads to the sign-in form, which asks for it",
+  async (browser, server) => {
+    const root = await TestClient.register(server.wsUrl, "root");
+    const ann = await TestClient.register(server.wsUrl, "ann");
+    try {
+      const { secret } = await ann.ok("totp_setup", {
+        password: TEST_PASSWORD,
+      }) as { secret: string };
+      await ann.ok("totp_enable", { code: codeAt(secret) });
+      const { link } = await root.ok("reset_password", { user: "ann" }) as {
+        link: string;
+      };
+
+      const page = await openPage(browser, server);
+      await page.goto(link);
+      const newPassword = "a new password for ann";
+      await page.locator('input[type="password"]').fill(newPassword);
+      await page.getByRole("button", { name: "Save and sign in" }).click();
+      await page.getByTestId("reset-totp-notice")
+        .filter({ hasText: "two-factor authentication" }).waitFor();
+      // The token is used up: the address keeps no trace of it.
+      assert.equal(new URL(page.url()).hash, "");
+      assert.deepEqual(await axeAudit(page), []);
+
+      await page.getByTestId("reset-sign-in").click();
+      await page.getByTestId("login-tab-signin").click();
+      await page.getByTestId("login-username").fill("ann");
+      await page.getByTestId("login-password").fill(newPassword);
+      assert.equal(
+        await submitPassword(
+          page,
+          () => page.getByTestId("login-submit").click(),
+        ),
+        false,
+      );
+      await page.getByTestId("login-totp").fill(codeAt(secret, 1));
+      assert.equal(
+        await submitPassword(
+          page,
+          () => page.getByTestId("login-submit").click(),
+        ),
+        true,
+      );
+      await currentRoom(page, "general");
+    } finally {
+      await ann.close();
+      await root.close();
+    }
   },
 );

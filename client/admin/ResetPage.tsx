@@ -1,6 +1,9 @@
 /**
  * `/reset#<token>`: the owner of a password reset link chooses a new
- * password, is signed in, and goes on to the chat.
+ * password, is signed in, and goes on to the chat. An account with
+ * two-factor authentication is not signed in by the link (the server
+ * starts no session for it): the page says a code is needed, and links to
+ * the sign-in form.
  */
 
 import { useSignal } from "@preact/signals";
@@ -14,6 +17,7 @@ export function ResetPage({ token }: { token: string }): JSX.Element {
   const password = useSignal("");
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
+  const needsCode = useSignal(false);
 
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
@@ -24,8 +28,28 @@ export function ResetPage({ token }: { token: string }): JSX.Element {
       error.value = result.message;
       return;
     }
+    if (result.data.totp) {
+      // No session was started: sending the owner to "/" would only show
+      // the sign-in form, without saying why. The fragment goes all the
+      // same: the token is used up.
+      history.replaceState(null, "", location.pathname);
+      needsCode.value = true;
+      return;
+    }
     // The fragment goes: the token is used up, and history should not keep it.
     location.replace("/");
+  }
+
+  if (needsCode.value) {
+    return (
+      <main class="admin-page admin-reset">
+        <h1>{t("admin.resetTitle")}</h1>
+        <p role="status" data-testid="reset-totp-notice">
+          {t("admin.resetTotpNeeded")}
+        </p>
+        <a href="/" data-testid="reset-sign-in">{t("admin.resetSignIn")}</a>
+      </main>
+    );
   }
 
   return (

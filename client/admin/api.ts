@@ -122,11 +122,15 @@ export function metricValue(text: string, name: string): number {
   return line ? Number(line[1]) : 0;
 }
 
-/** Sets a new password with a reset link's token; logs in on success. */
+/**
+ * Sets a new password with a reset link's token; logs in on success, unless
+ * the account has two-factor authentication (`totp`: its owner then signs
+ * in with the new password and a code).
+ */
 export function postPasswordReset(
   token: string,
   password: string,
-): Promise<AdminResult<{ username: string; role: Role }>> {
+): Promise<AdminResult<{ username: string; role: Role; totp?: boolean }>> {
   return call("/api/reset-password", {
     method: "POST",
     headers: { "content-type": "application/json" },
