@@ -4,7 +4,13 @@
  * target's CPU time, the generators', the whole machine's, the target's
  * event-loop delay and, when asked, its collections and allocations.
  */
-import { cpuSeconds, machineBusySeconds, sleep } from "./proc.ts";
+import {
+  cpuSeconds,
+  machineBusySeconds,
+  sleep,
+  type ThreadTime,
+  threadTimes,
+} from "./proc.ts";
 import type { Result } from "./report.ts";
 import {
   type DelayBuckets,
@@ -30,6 +36,51 @@ async function sleepUntilEpoch(t: number): Promise<void> {
   await sleep(t - nowEpoch());
 }
 
+/**
+ * The busiest thread of a process (or of several) over a window: the
+ * share of the window it ran, and the share it waited for a core. Run
+ * and wait together near 1 mean it never idled: that process bounds the
+ * figure (by its own work if `run` is near 1, by the machine's other
+ * processes if `wait` is most of it).
+ */
+export interface ThreadShare {
+  run: number;
+  wait: number;
+}
+
+/** Every thread of these processes, keyed by process and thread id. */
+async function threadsOf(pids: number[]): Promise<Map<string, ThreadTime>> {
+  const all = new Map<string, ThreadTime>();
+  for (const pid of pids) {
+    try {
+      for (const [tid, t] of await threadTimes(pid)) {
+        all.set(`${pid}/${tid}`, t);
+      }
+    } catch {
+      // The process ended.
+    }
+  }
+  return all;
+}
+
+function busiest(
+  before: Map<string, ThreadTime>,
+  after: Map<string, ThreadTime>,
+  seconds: number,
+): ThreadShare {
+  let top: ThreadShare = { run: 0, wait: 0 };
+  for (const [key, t] of after) {
+    const t0 = before.get(key);
+    if (!t0) continue;
+    const share = {
+      run: (t.run - t0.run) / 1e9 / seconds,
+      wait: (t.wait - t0.wait) / 1e9 / seconds,
+    };
+    if (share.run + share.wait > top.run + top.wait) top = share;
+  }
+  return top;
+}
+
 /** What one measured window gave. */
 export interface Measured {
   results: Message[];
@@ -38,6 +89,10 @@ export interface Measured {
   genCpu: number;
   /** CPU seconds used by everything else on the machine meanwhile. */
   otherCpu: number;
+  /** The target's busiest thread over the window. */
+  serverThread: ThreadShare;
+  /** The generators' busiest thread over the window. */
+  genThread: ThreadShare;
   /** The project's event-loop delay over the window (ms, "at most"). */
   loop?: { samples: number; p50: number; p99: number; max: number };
   /** The server's collections in the window, with --gc. */
@@ -68,6 +123,9 @@ export async function measure(
   const sampler = target.inspector && new HeapSampler(target.inspector.url);
   await sampler?.start(4096, !Deno.env.get("BENCH_HEAP_LIVE"));
   await sleepUntilEpoch(start);
+  const genPids = workers.map((w) => w.pid);
+  const server0 = await threadsOf([target.pid]);
+  const threads0 = await threadsOf(genPids);
   const cpu0 = await cpuSeconds(target.pid);
   const gen0 = await genCpu(workers);
   const all0 = await machineBusySeconds();
@@ -75,6 +133,8 @@ export async function measure(
   const cpu1 = await cpuSeconds(target.pid);
   const gen1 = await genCpu(workers);
   const all1 = await machineBusySeconds();
+  const server1 = await threadsOf([target.pid]);
+  const threads1 = await threadsOf(genPids);
   const profile = await sampler?.stop();
   const delay1 = await delays();
   const results = await Promise.all(
@@ -89,6 +149,8 @@ export async function measure(
     seconds,
     genCpu: gen,
     otherCpu: other,
+    serverThread: busiest(server0, server1, seconds),
+    genThread: busiest(threads0, threads1, seconds),
     loop: windowDelay(delay0, delay1),
     // The trace lines of the window have arrived by the time the results
     // have.
@@ -181,6 +243,14 @@ export function deliveryFields(
     gen_cpu_util: round(m.genCpu / m.seconds, 3),
     other_cpu_util: round(m.otherCpu / m.seconds, 3),
     cpu_us_per_delivery: round((m.cpu * 1e6) / deliveries, 3),
+    // The receiving side's cost, and what each side's busiest thread did:
+    // a generator thread that ran or waited the whole window bounds the
+    // rate, not the target.
+    gen_cpu_us_per_delivery: round((m.genCpu * 1e6) / deliveries, 3),
+    server_thread_run: round(m.serverThread.run, 3),
+    server_thread_wait: round(m.serverThread.wait, 3),
+    gen_thread_run: round(m.genThread.run, 3),
+    gen_thread_wait: round(m.genThread.wait, 3),
     ...loopFields(m),
     ...gcFields(m, messages, deliveries),
   };

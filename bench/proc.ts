@@ -33,6 +33,34 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return ticks / await clkTck();
 }
 
+/** Nanoseconds a thread ran, and waited on a run queue, so far. */
+export interface ThreadTime {
+  run: number;
+  wait: number;
+}
+
+/**
+ * Each thread's {@link ThreadTime} of a process
+ * (/proc/PID/task/TID/schedstat), by thread id; threads that end meanwhile
+ * are left out.
+ */
+export async function threadTimes(
+  pid: number,
+): Promise<Map<string, ThreadTime>> {
+  const times = new Map<string, ThreadTime>();
+  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+    try {
+      const [run, wait] = (await Deno.readTextFile(
+        `/proc/${pid}/task/${task.name}/schedstat`,
+      )).split(" ").map(Number);
+      times.set(task.name, { run, wait });
+    } catch {
+      // The thread ended.
+    }
+  }
+  return times;
+}
+
 /** Resident set size of a process in KiB (VmRSS of /proc/PID/status). */
 export async function rssKiB(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);

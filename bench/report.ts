@@ -72,6 +72,22 @@ const COLUMNS = [
 ] as const;
 type Column = typeof COLUMNS[number];
 
+/**
+ * What bounds a fan-out's rate: the generators' CPU per delivery, and each
+ * side's busiest thread as run + wait for a core (a thread near 100% never
+ * idled), e.g. "gen 1.1 µs/deliv; busiest thread srv 35+30%, gen 64+36%".
+ */
+function threads(r: Result): string {
+  if (typeof r.gen_thread_run !== "number") return "";
+  const share = (run: number, wait: number) =>
+    `${Math.round(run * 100)}+${Math.round(wait * 100)}%`;
+  return `gen ${
+    fmt(r.gen_cpu_us_per_delivery, 2)
+  } µs/deliv; busiest thread srv ${
+    share(r.server_thread_run, r.server_thread_wait)
+  }, gen ${share(r.gen_thread_run, r.gen_thread_wait)}`;
+}
+
 /** The table's rows for the results at hand. */
 function tableRows(input: ReportInput): string[][] {
   const { results, failures } = input;
@@ -111,7 +127,9 @@ function tableRows(input: ReportInput): string[][] {
       "CPU µs/op": `${fmt(r.cpu_us_per_delivery, 2)}/deliv`,
       notes: `${fmt(r.sent_per_s, 0)} msg/s sent, ${
         fmt(r.deliveries_per_frame, 1)
-      } msg/frame, ${r.receivers_open} open, ${r.errors} err, ${r.closes_during_run} drops`,
+      } msg/frame, ${r.receivers_open} open, ${r.errors} err, ${r.closes_during_run} drops; ${
+        threads(r)
+      }`,
     });
   }
   for (const key of ["chat", "chat_baseline", "chat_bun"]) {
@@ -488,4 +506,29 @@ export function printReport(input: ReportInput): void {
       }`,
     );
   }
+  for (const line of fanoutBounds(input.results)) console.log(line);
+}
+
+/**
+ * Under the targets, what the fan-out against the Bun relay measured
+ * (docs/performance.md, "Fan-out against the Bun relay: what bounds it"):
+ * the ratio of each side's CPU a delivery, and how busy each run's
+ * busiest generator thread was (near 100%: the generators, not the
+ * server, set that run's rate).
+ */
+function fanoutBounds(results: Record<string, Result>): string[] {
+  const p = results.fanout;
+  const b = results.fanout_bun;
+  if (typeof p?.gen_cpu_us_per_delivery !== "number" || !b) return [];
+  const both = (r: Result) => r.cpu_us_per_delivery + r.gen_cpu_us_per_delivery;
+  const busy = (r: Result) =>
+    `${Math.round(r.gen_thread_run * 100)}+${
+      Math.round(r.gen_thread_wait * 100)
+    }%`;
+  return [
+    `  fan-out vs bun relay, CPU a delivery: server ${
+      fmt(b.cpu_us_per_delivery / p.cpu_us_per_delivery, 2)
+    }x, server + generators ${fmt(both(b) / both(p), 2)}x; ` +
+    `busiest generator thread run+wait ${busy(p)} (project), ${busy(b)} (bun)`,
+  ];
 }
