@@ -54,6 +54,8 @@ export interface WorkerSpec {
    * bench stored before the server started) instead of as a guest.
    */
   tokenPrefix?: string;
+  /** With `tokenPrefix`: the number of this worker's first token. */
+  tokenBase?: number;
   /** fanout: the room the senders (and, with `allView`, everyone) look at. */
   viewRoom?: string;
   /** fanout: every client looks at `viewRoom`, not only the senders. */
@@ -260,7 +262,7 @@ async function connectAndLogin(c: Client): Promise<boolean> {
   if (!await connect(c, 20_000)) return false;
   const login = spec!.tokenPrefix === undefined
     ? `{"username":"${c.name}"}`
-    : `{"token":"${spec!.tokenPrefix}${c.index}"}`;
+    : `{"token":"${spec!.tokenPrefix}${(spec!.tokenBase ?? 0) + c.index}"}`;
   const reply = await request(
     c,
     `{"action":"login","data":${login},"id":"l"}`,

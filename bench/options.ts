@@ -24,6 +24,8 @@ export const HELP = `deno task bench [options]
                     per phase (default 10)
   --runs N          repeat every scenario N times and report medians (default 1)
   --fanout-clients N  clients in the fan-out room (default 500)
+  --fanout-workers N  load-generator processes the fan-out's clients are
+                    spread over, the senders in the first (default 1)
   --chat-rate R     messages per second each chat client sends (default 1;
                     lower keeps a loaded machine's server from falling behind)
   --connections N   idle clients of the connections scenario; a comma-separated
@@ -73,6 +75,8 @@ export interface BenchOptions {
   limits: string;
   /** Clients in the fan-out room. */
   fanoutClients: number;
+  /** Load-generator processes the fan-out's clients are spread over. */
+  fanoutWorkers: number;
   /** Messages per second each chat client sends. */
   chatRate: number;
   /** Messages stored before the search scenario searches them. */
@@ -103,6 +107,7 @@ export function parseOptions(args: string[], root: string): BenchOptions {
         runs: { type: "string", default: "1" },
         connections: { type: "string", default: "5000,10000" },
         "fanout-clients": { type: "string", default: "500" },
+        "fanout-workers": { type: "string", default: "1" },
         "chat-rate": { type: "string", default: "1" },
         baselines: { type: "string", default: "deno,bun" },
         "search-messages": { type: "string", default: "100000" },
@@ -142,6 +147,7 @@ export function parseOptions(args: string[], root: string): BenchOptions {
   }
   const limits = opts.limits;
   const fanoutClients = Number(opts["fanout-clients"]);
+  const fanoutWorkers = Number(opts["fanout-workers"]);
   const chatRate = Number(opts["chat-rate"]);
   if (
     !(chatRate > 0 && chatRate <= 100 &&
@@ -173,6 +179,13 @@ export function parseOptions(args: string[], root: string): BenchOptions {
     console.error("--fanout-clients takes a whole number from 10");
     Deno.exit(2);
   }
+  if (
+    !(Number.isInteger(fanoutWorkers) && fanoutWorkers >= 1 &&
+      fanoutWorkers <= 8)
+  ) {
+    console.error("--fanout-workers takes a whole number from 1 to 8");
+    Deno.exit(2);
+  }
   if (!connectionCounts.every((n) => Number.isInteger(n) && n >= 1)) {
     console.error("--connections takes whole numbers, comma-separated");
     Deno.exit(2);
@@ -189,6 +202,7 @@ export function parseOptions(args: string[], root: string): BenchOptions {
     baselines,
     limits,
     fanoutClients,
+    fanoutWorkers,
     chatRate,
     searchMessages,
     databaseUrl,

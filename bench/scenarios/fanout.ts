@@ -87,25 +87,35 @@ export async function fanout(
   let setup: Setup | undefined;
   try {
     const rss0 = await rssKiB(target.pid);
-    setup = await spawnWorkers([{
-      scenario: "fanout",
-      url: `ws://${HOST}:${target.port}/ws`,
-      worker: 0,
-      clients: o.fanoutClients,
-      batch: 100,
-      connectBudgetMs: 60_000,
-      settleMaxMs: 30_000,
-      senders: FANOUT_SENDERS,
-      inflight: FANOUT_INFLIGHT,
-      sampleEvery: 10,
-      ...(members
-        ? {
-          tokenPrefix: FANOUT_TOKEN,
-          viewRoom: FANOUT_ROOM,
-          allView: members === "looking",
-        }
-        : {}),
-    }], 120_000);
+    // The clients, spread over --fanout-workers generators; the senders
+    // are the first worker's first clients.
+    const workers = o.fanoutWorkers;
+    const share = (w: number) =>
+      Math.floor((o.fanoutClients * (w + 1)) / workers) -
+      Math.floor((o.fanoutClients * w) / workers);
+    setup = await spawnWorkers(
+      Array.from({ length: workers }, (_, w) => ({
+        scenario: "fanout" as const,
+        url: `ws://${HOST}:${target.port}/ws`,
+        worker: w,
+        clients: share(w),
+        batch: 100,
+        connectBudgetMs: 60_000,
+        settleMaxMs: 30_000,
+        senders: w === 0 ? FANOUT_SENDERS : 0,
+        inflight: FANOUT_INFLIGHT,
+        sampleEvery: 10,
+        ...(members
+          ? {
+            tokenPrefix: FANOUT_TOKEN,
+            tokenBase: Math.floor((o.fanoutClients * w) / workers),
+            viewRoom: FANOUT_ROOM,
+            allView: members === "looking",
+          }
+          : {}),
+      })),
+      120_000,
+    );
     const m = await measure(
       target,
       setup.workers,
