@@ -111,6 +111,12 @@ export class ControlEvents {
           this.#node.roomLists.schedule();
         }
         return;
+      case "room_posting":
+        // The room lists carry it, and the registry's flag refuses posts.
+        if (this.#node.registry.setPosting(event.key, event.posting)) {
+          this.#node.roomLists.schedule();
+        }
+        return;
       case "room_archived":
         // The room lists carry it, and the registry's flag refuses sends.
         if (this.#node.registry.setArchived(event.key, event.archived)) {
@@ -410,6 +416,8 @@ function refuses(event: ControlEvent): boolean {
       return event.private === true;
     case "room_archived":
       return event.archived;
+    case "room_posting":
+      return event.posting === "moderators";
     case "membership_changed":
       return !event.event.member;
     default:

@@ -367,6 +367,7 @@ export function categoryOf(action: string): RateCategory {
     case "set_topic":
     case "archive_room":
     case "unarchive_room":
+    case "set_room_posting":
       return "room";
     case "login":
     case "register":

@@ -71,6 +71,11 @@ export interface Member {
    */
   readonly apiToken?: string;
   /**
+   * True for a bot account (an admin's integration): it posts in
+   * announcement rooms too (handlers/posting.ts).
+   */
+  readonly bot?: true;
+  /**
    * True while the client says none of its views is shown (`visibility`):
    * pushes go out as if the connection were not there.
    */
@@ -109,6 +114,11 @@ export interface RoomInfo {
   topic?: string;
   /** Archived (`archive_room`): readable, takes nothing new. */
   archived?: true;
+  /**
+   * "moderators" for an announcement room (`set_room_posting`): only its
+   * owner, moderators and admins post; absent: everyone.
+   */
+  posting?: "moderators";
   /**
    * Which incarnation of the name this is: a room deleted and created
    * again has another (see room_history.ts).
@@ -199,6 +209,7 @@ export class RoomRegistry {
       createdAt?: number;
       topic?: string;
       archived?: boolean;
+      posting?: string;
     } = {},
   ): boolean {
     if (this.#rooms.has(key)) return false;
@@ -214,6 +225,7 @@ export class RoomRegistry {
     if (options.owner !== undefined) room.owner = options.owner;
     if (options.topic) room.topic = options.topic;
     if (options.archived) room.archived = true;
+    if (options.posting === "moderators") room.posting = "moderators";
     this.#rooms.set(key, room);
     const skeleton = nameSkeleton(name);
     if (!this.#roomSkeletons.has(skeleton)) {
@@ -251,6 +263,20 @@ export class RoomRegistry {
     if (archived) room.archived = true;
     else delete room.archived;
     return true;
+  }
+
+  /** Sets who posts in a room (`set_room_posting`); false when absent. */
+  setPosting(key: string, posting: "everyone" | "moderators"): boolean {
+    const room = this.#rooms.get(key);
+    if (!room) return false;
+    if (posting === "moderators") room.posting = posting;
+    else delete room.posting;
+    return true;
+  }
+
+  /** Whether only a room's owner, moderators and admins post in it. */
+  moderatorsPost(key: string): boolean {
+    return this.#rooms.get(key)?.posting === "moderators";
   }
 
   /** Whether a room is archived (false for no such room). */
@@ -322,6 +348,7 @@ export class RoomRegistry {
     if (room.owner !== undefined) info.owner = room.owner;
     if (room.topic !== undefined) info.topic = room.topic;
     if (room.archived) info.archived = true;
+    if (room.posting) info.posting = room.posting;
     return info;
   }
 

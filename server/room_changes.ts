@@ -133,5 +133,5 @@ function encodeChanges(data: RoomChangesEvent): string {
 function same(a: RoomSummary | undefined, b: RoomSummary): boolean {
   return a !== undefined && a.users === b.users &&
     (a.private ?? false) === (b.private ?? false) && a.topic === b.topic &&
-    a.archived === b.archived;
+    a.archived === b.archived && a.posting === b.posting;
 }

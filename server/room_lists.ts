@@ -225,6 +225,7 @@ export class RoomLists {
       if (room.private) summary.private = true;
       if (room.topic !== undefined) summary.topic = room.topic;
       if (room.archived) summary.archived = true;
+      if (room.posting) summary.posting = room.posting;
       summaries.push(summary);
     }
     return summaries;

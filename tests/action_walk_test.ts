@@ -59,6 +59,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_topic: { room: "general", topic: "walked" },
   archive_room: { room: "nowhere" },
   unarchive_room: { room: "nowhere" },
+  set_room_posting: { room: "nowhere", posting: "moderators" },
   set_notify_level: { room: "general", level: "none" },
   list_notify_levels: {},
   set_do_not_disturb: { until: Date.now() + 3_600_000 },

@@ -253,6 +253,8 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "set_topic", { room: "dev", topic: "plans" });
     await ok(boss, "archive_room", { room: "dev" });
     await ok(boss, "unarchive_room", { room: "dev" });
+    await ok(boss, "set_room_posting", { room: "dev", posting: "moderators" });
+    await ok(boss, "set_room_posting", { room: "dev", posting: "everyone" });
     await ok(boss, "join_room", { room: "dev" });
     await ok(boss, "set_notify_level", { room: "dev", level: "none" });
     await ok(boss, "set_notify_level", { with: "bob", level: "all" });

@@ -21,7 +21,8 @@
  * messages' reminders, with their index and leases; the threads each
  * account takes part in; the index of the @room markers by room; the
  * scheduled messages' table; two-factor authentication's tables; the
- * messages' link previews, with the version's trigger as it was before).
+ * messages' link previews, with the version's trigger as it was before;
+ * the rooms' posting rule).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -56,6 +57,7 @@ import {
   NOTIFY_LEVELS_MIGRATION,
   ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
+  POSTING_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   REMINDERS_MIGRATION,
   REPLIES_GONE_MIGRATION,
@@ -119,6 +121,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, POSTING_MIGRATION)) {
+    await sql`ALTER TABLE rooms DROP COLUMN posting`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, LINK_PREVIEWS_MIGRATION)) {
     // The trigger names the column: it goes with it, and comes back as the
     // versions' migration made it.
@@ -272,6 +278,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, POSTING_MIGRATION)) {
+    db.exec("ALTER TABLE rooms DROP COLUMN posting");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, LINK_PREVIEWS_MIGRATION)) {
     db.exec(`DROP TRIGGER messages_version;
       ALTER TABLE messages DROP COLUMN previews;

@@ -296,6 +296,7 @@ function lifecycle(test: StoreTest): void {
       ["updateRoom", () => store.updateRoom("general", { owner: null })],
       ["setRoomTopic", () => store.setRoomTopic("general", "t")],
       ["setRoomArchived", () => store.setRoomArchived("general", false)],
+      ["setRoomPosting", () => store.setRoomPosting("general", "everyone")],
       ["listBans", () => store.listBans(Date.now(), 10)],
       ["listAccounts", () => store.listAccounts({ limit: 10 })],
       [

@@ -1016,6 +1016,7 @@ async function populate(store: Store): Promise<void> {
   await store.appendMessage(draft("team", "team only"));
   // Archived once its message is in: an archived room takes none.
   await store.setRoomArchived("team", true);
+  await store.setRoomPosting("team", "moderators");
   await store.markRead("bob", "general", 2);
   await store.appendPrivate(dm("alice", "bob", "psst"));
   await store.appendPrivate(

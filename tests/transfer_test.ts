@@ -755,6 +755,11 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
         /^line \d+: bad room: archived: /,
       ],
       [
+        "a room whose posting is neither everyone nor moderators",
+        lines.with(room, JSON.stringify({ ...roomLine, posting: "owner" })),
+        /^line \d+: bad room: posting: does not match/,
+      ],
+      [
         "an archived general",
         lines.with(
           find("room", "key", "general"),

@@ -145,6 +145,10 @@ export const roomsReply = z.object({
     archived: z.boolean().optional().openapi({
       description: "True for an archived room (read only); absent otherwise",
     }),
+    posting: z.enum(["moderators"]).optional().openapi({
+      description:
+        "`moderators` for an announcement room (only its owner, moderators and admins post); absent: everyone",
+    }),
   })),
 }).openapi("Rooms");
 

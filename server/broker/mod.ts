@@ -92,6 +92,12 @@ export type ControlEvent =
     topic?: string;
   }
   | {
+    /** Who posts in a room changed (`set_room_posting`). */
+    kind: "room_posting";
+    key: string;
+    posting: "everyone" | "moderators";
+  }
+  | {
     /** A room was archived or brought back (`archive_room`). */
     kind: "room_archived";
     key: string;

@@ -46,6 +46,7 @@ export function accountContext(
     guest: false,
     since: account.createdAt,
     identity: accountIdentity(account),
+    bot: account.bot || undefined,
     disconnect() {},
   };
   return {

@@ -16,7 +16,12 @@ import {
   updateRoomData,
 } from "../protocol/schemas.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
-import { type Ban, DELETED_OWNER, shownOwner } from "../store/mod.ts";
+import {
+  type Ban,
+  DELETED_OWNER,
+  type RoomPosting,
+  shownOwner,
+} from "../store/mod.ts";
 import type {
   AccountSummary,
   BanSummary,
@@ -32,6 +37,7 @@ import { publishAvatar } from "../avatars.ts";
 import { requireRole } from "./roles.ts";
 import { renameRoom } from "./room_rename.ts";
 import { changeArchived } from "./archive.ts";
+import { changePosting } from "./posting.ts";
 
 const logger = log("admin");
 
@@ -131,6 +137,7 @@ export async function listAllRooms(ctx: MemberContext): Promise<Outcome> {
         shown.topic = room.topic;
       }
       if (room.archived) shown.archived = true;
+      if (room.posting) shown.posting = room.posting;
       return shown;
     }),
   });
@@ -335,6 +342,12 @@ export async function updateRoom(
   if (roomKey === GENERAL_ROOM && data.private) {
     return fail("forbidden", "'general' stays public.");
   }
+  if (data.posting !== undefined) {
+    return await postingByAdmin(ctx, roomKey, {
+      ...data,
+      posting: data.posting,
+    });
+  }
   if (data.archived !== undefined) {
     return await archiveByAdmin(ctx, roomKey, {
       ...data,
@@ -449,7 +462,7 @@ async function archiveByAdmin(
   const { archived, name, owner, reason } = data;
   if (
     name !== undefined || data.private !== undefined || owner !== undefined ||
-    data.retention_days !== undefined
+    data.retention_days !== undefined || data.posting !== undefined
   ) {
     return fail(
       "invalid_message",
@@ -464,4 +477,35 @@ async function archiveByAdmin(
     details: { archived },
   });
   return await changeArchived(ctx, roomKey, archived, entry);
+}
+
+/**
+ * `update_room` with `posting`: an admin makes any room an announcement
+ * room or opens it again, as the admin page's rooms do; the same change
+ * as `set_room_posting` (posting.ts), with the audit entry `update_room`
+ * `{"posting"}`. On its own, as `archived` is (see archiveByAdmin).
+ */
+async function postingByAdmin(
+  ctx: MemberContext,
+  roomKey: string,
+  data: z.infer<typeof updateRoomData> & { posting: RoomPosting },
+): Promise<Outcome> {
+  const { posting, name, owner, reason } = data;
+  if (
+    name !== undefined || data.private !== undefined || owner !== undefined ||
+    data.retention_days !== undefined || data.archived !== undefined
+  ) {
+    return fail(
+      "invalid_message",
+      "Send 'posting' on its own: the room's other changes go in another update_room.",
+    );
+  }
+  const room = ctx.node.registry.roomName(roomKey) ?? data.room;
+  const entry = auditOf(ctx, {
+    action: "update_room",
+    room,
+    reason,
+    details: { posting },
+  });
+  return await changePosting(ctx, roomKey, posting, entry);
 }

@@ -34,6 +34,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { afterReply } from "./threads.ts";
 import { notMembers } from "../outside_mentions.ts";
 import { archivedRefusal, roomArchived } from "./archive.ts";
+import { postingRefusal } from "./posting.ts";
 import {
   banRefusal,
   findReadable,
@@ -79,6 +80,10 @@ export async function sendMessage(
   const archived = archivedRefusal(node, roomKey);
   if (archived) {
     return await archivedRetry(ctx, roomKey, data.client_id) ?? archived;
+  }
+  const restricted = postingRefusal(node, member, roomKey);
+  if (restricted) {
+    return await archivedRetry(ctx, roomKey, data.client_id) ?? restricted;
   }
   const started = performance.now();
   const input: MessageDraft = {
@@ -185,9 +190,10 @@ async function retried<M extends MessageBase>(
 
 /**
  * The answer to a retry (same `client_id`) of a message stored before its
- * room was archived: that first copy, as any retry gets, so a send whose
- * answer was lost is not refused after it was kept. Undefined for a new
- * message, which the archive refuses. One read, for refused sends only.
+ * room was archived (or its posting limited to moderators): that first
+ * copy, as any retry gets, so a send whose answer was lost is not refused
+ * after it was kept. Undefined for a new message, which the archive (or
+ * the limit) refuses. One read, for refused sends only.
  */
 async function archivedRetry(
   ctx: MemberContext,

@@ -41,6 +41,7 @@ import { listReplies } from "./threads.ts";
 import { listThreads, markThreadRead } from "./thread_list.ts";
 import { setTopic } from "./topics.ts";
 import { archiveRoom, unarchiveRoom } from "./archive.ts";
+import { setRoomPosting } from "./posting.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
@@ -104,6 +105,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_topic: setTopic,
   archive_room: archiveRoom,
   unarchive_room: unarchiveRoom,
+  set_room_posting: setRoomPosting,
   set_notify_level: setNotifyLevel,
   list_notify_levels: listNotifyLevels,
   set_do_not_disturb: setDoNotDisturb,

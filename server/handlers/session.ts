@@ -57,6 +57,8 @@ interface Identity {
   session?: MemberSession;
   /** Or the personal access token's hash (Member.apiToken). */
   apiToken?: string;
+  /** A bot account's (Member.bot). */
+  bot?: true;
   /** Private messages to this name before this time are not theirs. */
   since: number;
   /** The holder beyond the name (Member.identity). */
@@ -208,6 +210,7 @@ async function resume(
     // A personal access token has no session: it lasts until revoked.
     session: session && sessionOf(session),
     apiToken,
+    bot: account.bot || undefined,
     since: account.createdAt,
     identity: accountIdentity(account),
   };
@@ -309,6 +312,7 @@ async function enterServer(
     identity: identity.identity,
     session: identity.session,
     apiToken: identity.apiToken,
+    bot: identity.bot,
     roomView: options.room_changes ? newRoomView() : undefined,
     // The node's lists skip this connection until its reply's list is made.
     listedInReply: options.room_list_in_reply ? {} : undefined,

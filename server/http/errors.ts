@@ -45,6 +45,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   group_full: 403,
   stale_epoch: 409,
   room_archived: 403,
+  posting_restricted: 403,
   internal: 500,
   url_not_allowed: 400,
   not_found: 404,

@@ -28,6 +28,8 @@ export interface RoomDetails {
   topic?: string;
   /** True for an archived room (`archive_room`); absent otherwise. */
   archived?: true;
+  /** "moderators" for an announcement room (`set_room_posting`); absent: everyone. */
+  posting?: "moderators";
 }
 
 /** A ban as `list_bans` shows it. */

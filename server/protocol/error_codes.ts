@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   "stale_epoch",
   // A write to an archived room (archive_room): it is read only.
   "room_archived",
+  // A post by a member to an announcement room (set_room_posting).
+  "posting_restricted",
   "internal",
   // HTTP only: a webhook or push URL the server will not call.
   "url_not_allowed",

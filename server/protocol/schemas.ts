@@ -107,6 +107,12 @@ export const changePasswordData = z.object({
 /** `create_room` and `join_room` data. */
 export const roomData = z.object({ room: name });
 
+/** `set_room_posting` data: who may post in the room. */
+export const roomPostingData = z.object({
+  room: name,
+  posting: z.enum(["everyone", "moderators"]),
+});
+
 /** `create_room` data: `private` makes an invite-only room. */
 export const createRoomData = z.object({
   room: newName,
@@ -584,6 +590,8 @@ export const updateRoomData = z.object({
   retention_days: intIn(0, 36500).nullable().optional(),
   /** Archived or brought back (`archive_room`'s change), on its own. */
   archived: z.boolean().optional(),
+  /** Who posts (`set_room_posting`'s change), on its own. */
+  posting: z.enum(["everyone", "moderators"]).optional(),
   reason,
 });
 

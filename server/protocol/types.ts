@@ -167,6 +167,11 @@ export interface RoomSummary {
   topic?: string;
   /** True for an archived room (`archive_room`); absent otherwise. */
   archived?: true;
+  /**
+   * "moderators" for an announcement room (`set_room_posting`): only its
+   * owner, moderators and admins post; absent: everyone.
+   */
+  posting?: "moderators";
 }
 
 /** An account's read state in one room or private conversation. */

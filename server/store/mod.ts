@@ -41,7 +41,15 @@ export interface StoredRoom {
   topic?: string;
   /** Archived (`archive_room`): readable, takes nothing new; absent: not. */
   archived?: true;
+  /**
+   * Who posts (`set_room_posting`): "moderators", only its owner,
+   * moderators and admins; absent: everyone.
+   */
+  posting?: "moderators";
 }
+
+/** Who may post in a room: everyone, or its owner, moderators and admins. */
+export type RoomPosting = "everyone" | "moderators";
 
 /** How a room is created: public by default. */
 export interface RoomOptions {
@@ -715,6 +723,17 @@ export interface RoomStore {
   setRoomArchived(
     key: string,
     archived: boolean,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined>;
+  /**
+   * Sets who posts in a room (`set_room_posting`); returns the room as it
+   * now is when this call changed it, undefined when absent or already so
+   * (as {@link setRoomArchived}, for the same reason). `audit` is written
+   * in the same commit, only with a change. A rename carries it.
+   */
+  setRoomPosting(
+    key: string,
+    posting: RoomPosting,
     audit?: NewAuditEntry,
   ): Promise<StoredRoom | undefined>;
   /**

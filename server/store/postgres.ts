@@ -49,6 +49,7 @@ import {
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
+  type RoomPosting,
   type SavedStore,
   type ScheduledStore,
   type SearchPage,
@@ -369,7 +370,7 @@ export class PostgresStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#context.run(async (sql) => {
       const rows = await sql<RoomRow[]>`
-        SELECT key, name, created_at, private, owner, retention_days, topic, archived FROM rooms
+        SELECT key, name, created_at, private, owner, retention_days, topic, archived, posting FROM rooms
         ORDER BY created_at, position`;
       return rows.map(toRoom);
     });
@@ -443,7 +444,7 @@ export class PostgresStore implements Store {
         WHERE room_key = ${key}`;
       const [row] = await sql<RoomRow[]>`
         SELECT key, name, created_at, private, owner, retention_days, topic,
-          archived
+          archived, posting
         FROM rooms WHERE key = ${newKey}`;
       return row ? toRoom(row) : undefined;
     });
@@ -479,7 +480,7 @@ export class PostgresStore implements Store {
       } THEN ${change.retentionDays ?? null}::integer ELSE retention_days END
         WHERE key = ${key}
         RETURNING key, name, created_at, private, owner, retention_days, topic,
-          archived
+          archived, posting
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
         SELECT * FROM updated`;
       return row ? toRoom(row) : undefined;
@@ -502,12 +503,31 @@ export class PostgresStore implements Store {
           UPDATE rooms SET archived = ${archived}
           WHERE key = ${key} AND archived <> ${archived}
           RETURNING key, name, created_at, private, owner, retention_days, topic,
-          archived
+          archived, posting
         ), locked AS (
           SELECT s.key FROM streams s JOIN updated u ON u.key = s.key
           FOR UPDATE OF s
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
         SELECT u.* FROM updated u LEFT JOIN locked l ON l.key = u.key`;
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  setRoomPosting(
+    key: string,
+    posting: RoomPosting,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
+    return this.#context.run(async (sql) => {
+      // One statement, the audit entry with it (see the class comment).
+      const [row] = await sql<RoomRow[]>`
+        WITH updated AS (
+          UPDATE rooms SET posting = ${posting}
+          WHERE key = ${key} AND posting <> ${posting}
+          RETURNING key, name, created_at, private, owner, retention_days, topic,
+          archived, posting
+        ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
+        SELECT * FROM updated`;
       return row ? toRoom(row) : undefined;
     });
   }
@@ -530,7 +550,7 @@ export class PostgresStore implements Store {
           UPDATE rooms SET topic = ${topic}::text
           WHERE key = ${key} AND NOT archived
           RETURNING key, name, created_at, private, owner, retention_days, topic,
-          archived
+          archived, posting
         ) ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM updated)`)}
         SELECT ${sql.unsafe(ARCHIVED_ROOM)}, u.*
         FROM (SELECT 1) one LEFT JOIN updated u ON true`;
@@ -1208,12 +1228,12 @@ async function insertRoom(
       FROM clock
       ON CONFLICT (key) DO NOTHING
       RETURNING key, name, created_at, private, owner, retention_days, topic,
-          archived
+          archived, posting
     ), stream AS (
       INSERT INTO streams (key) SELECT key FROM room
       ON CONFLICT (key) DO UPDATE SET last_seq = 0
     )
-    SELECT key, name, created_at, private, owner, retention_days, topic, archived FROM room`;
+    SELECT key, name, created_at, private, owner, retention_days, topic, archived, posting FROM room`;
   return row ? toRoom(row) : null;
 }
 

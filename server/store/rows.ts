@@ -349,6 +349,7 @@ export interface RoomRow {
   retention_days: number | null;
   topic: string | null;
   archived: boolean | number;
+  posting: string;
 }
 
 /** A room from its row. */
@@ -365,6 +366,7 @@ export function toRoom(row: RoomRow): StoredRoom {
   }
   if (row.topic !== null) room.topic = row.topic;
   if (row.archived === true || row.archived === 1) room.archived = true;
+  if (row.posting === "moderators") room.posting = "moderators";
   return room;
 }
 

@@ -57,6 +57,7 @@ import {
   type RoomChange,
   RoomGoneError,
   type RoomOptions,
+  type RoomPosting,
   type SavedStore,
   type ScheduledStore,
   type SearchPage,
@@ -666,7 +667,7 @@ export class SqliteStore implements Store {
          SELECT ?, ?, max(last + 1, ?), ?, ? FROM room_clock WHERE true
          ON CONFLICT (key) DO NOTHING
          RETURNING key, name, created_at, private, owner, retention_days, topic,
-           archived`,
+           archived, posting`,
       ).get(
         key,
         name,
@@ -689,7 +690,7 @@ export class SqliteStore implements Store {
   listRooms(): Promise<StoredRoom[]> {
     return this.#run(() =>
       (this.#q(
-        `SELECT key, name, created_at, private, owner, retention_days, topic, archived FROM rooms
+        `SELECT key, name, created_at, private, owner, retention_days, topic, archived, posting FROM rooms
          ORDER BY created_at, rowid`,
       ).all() as unknown as RoomRow[]).map(toRoom)
     );
@@ -751,9 +752,9 @@ export class SqliteStore implements Store {
           // old row goes last.
           const copied = this.#q(
             `INSERT INTO rooms (key, name, created_at, private, owner,
-               retention_days, topic, archived)
+               retention_days, topic, archived, posting)
              SELECT ?, name, created_at, private, owner, retention_days, topic,
-               archived
+               archived, posting
              FROM rooms WHERE key = ?
              ON CONFLICT (key) DO NOTHING`,
           ).run(newKey, key);
@@ -803,7 +804,7 @@ export class SqliteStore implements Store {
         let row = this.#q(
           `UPDATE rooms SET name = ? WHERE key = ?
            RETURNING key, name, created_at, private, owner, retention_days, topic,
-           archived`,
+           archived, posting`,
         ).get(newName, newKey) as RoomRow | undefined;
         if (row && change) row = this.#changeRoom(newKey, change);
         for (const k of [key, newKey]) {
@@ -840,11 +841,29 @@ export class SqliteStore implements Store {
         const row = this.#q(
           `UPDATE rooms SET archived = ? WHERE key = ? AND archived <> ?
            RETURNING key, name, created_at, private, owner, retention_days, topic,
-           archived`,
+           archived, posting`,
         ).get(archived ? 1 : 0, key, archived ? 1 : 0) as RoomRow | undefined;
         // Read again by the next append, in its commit: an append queued
         // before this one that commits after it is refused.
         this.#roomNames.delete(key);
+        this.#audited(row !== undefined, audit);
+        return row ? toRoom(row) : undefined;
+      })
+    );
+  }
+
+  setRoomPosting(
+    key: string,
+    posting: RoomPosting,
+    audit?: NewAuditEntry,
+  ): Promise<StoredRoom | undefined> {
+    return this.#run(() =>
+      this.#transaction(() => {
+        const row = this.#q(
+          `UPDATE rooms SET posting = ? WHERE key = ? AND posting <> ?
+           RETURNING key, name, created_at, private, owner, retention_days, topic,
+           archived, posting`,
+        ).get(posting, key, posting) as RoomRow | undefined;
         this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
       })
@@ -862,7 +881,7 @@ export class SqliteStore implements Store {
         const row = this.#q(
           `UPDATE rooms SET topic = ? WHERE key = ?
            RETURNING key, name, created_at, private, owner, retention_days, topic,
-           archived`,
+           archived, posting`,
         ).get(topic, key) as RoomRow | undefined;
         this.#audited(row !== undefined, audit);
         return row ? toRoom(row) : undefined;
@@ -882,7 +901,7 @@ export class SqliteStore implements Store {
          retention_days = CASE WHEN ? THEN ? ELSE retention_days END
        WHERE key = ?
        RETURNING key, name, created_at, private, owner, retention_days, topic,
-           archived`,
+           archived, posting`,
     ).get(
       change.private === undefined ? null : change.private ? 1 : 0,
       change.owner === undefined ? 0 : 1,

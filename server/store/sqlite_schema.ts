@@ -982,4 +982,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
   END;
   `,
+  `
+  -- Who posts in a room (set_room_posting): 'everyone', or 'moderators'
+  -- (an announcement room: its owner, moderators and admins). A column of
+  -- rooms, so a rename's copy of the row and export/import carry it.
+  ALTER TABLE rooms ADD COLUMN posting TEXT NOT NULL DEFAULT 'everyone';
+  `,
 ];

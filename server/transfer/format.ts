@@ -72,7 +72,7 @@ export interface ColumnSpec {
    * Stored when a line leaves the field out: a file exported before the
    * column existed still imports.
    */
-  missing?: boolean | number;
+  missing?: boolean | number | string;
   /** The least an int may be: 0 unless said (no count, time or seq is less). */
   min?: number;
   /**
@@ -494,6 +494,11 @@ export const TABLES: readonly TableSpec[] = [
       bool("private"),
       // Absent from files exported before rooms could be archived.
       bool("archived", { missing: false }),
+      // Absent from files exported before set_room_posting.
+      text("posting", {
+        missing: "everyone",
+        pattern: /^(everyone|moderators)$/,
+      }),
       text("owner", { nullable: true }),
       int("retention_days", { nullable: true }),
       text("topic", {

@@ -403,6 +403,33 @@ export function administration(test: StoreTest): void {
     assert.equal((await store.createRoom("Dev", "dev"))?.archived, undefined);
   });
 
+  test("setRoomPosting limits a room's posting to moderators and opens it again, which listRooms gives; an unknown room, or one already so, is undefined; a rename carries it; a room made again is open", async (store) => {
+    await store.createRoom("Dev", "dev");
+    assert.equal(await store.setRoomPosting("dev", "everyone"), undefined);
+    const limited = await store.setRoomPosting("dev", "moderators");
+    assert.equal(limited?.posting, "moderators");
+    assert.deepEqual((await store.listRooms()).at(-1), limited);
+    assert.equal(await store.setRoomPosting("dev", "moderators"), undefined);
+    assert.equal(
+      (await store.listRooms()).find((r) => r.key === "general")?.posting,
+      undefined,
+    );
+    const renamed = await store.renameRoom("dev", "news", "News");
+    assert.equal(
+      renamed !== undefined && renamed !== "taken" && renamed.posting,
+      "moderators",
+    );
+    const open = await store.setRoomPosting("news", "everyone");
+    assert.equal(open !== undefined && "posting" in open, false);
+    assert.equal(
+      await store.setRoomPosting("nothing", "moderators"),
+      undefined,
+    );
+    await store.setRoomPosting("news", "moderators");
+    await store.deleteRoom("news");
+    assert.equal((await store.createRoom("News", "news"))?.posting, undefined);
+  });
+
   // The node that took a send may not have heard of another node's archive
   // yet: the store is the last word, as it is for bans.
   test("appendMessage to an archived room fails with RoomArchivedError naming it and stores nothing; a retry of a message stored before gets its first copy; brought back, the room takes messages again", async (store) => {

@@ -355,6 +355,8 @@ export const LINK_PREVIEWS_MIGRATION = "Link previews (server/link_previews/)";
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";
 
+/** Text of the migration that says who posts in a room. */
+export const POSTING_MIGRATION = "Who posts in a room (set_room_posting)";
 /** Text of the migration that marks archived rooms. */
 export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
 
