@@ -529,6 +529,17 @@ export function roomTopic(state: AppState, room: string): string | undefined {
   return state.rooms.value.find((r) => roomKey(r.name) === key)?.topic;
 }
 
+/**
+ * Whether the room list says only a room's owner, moderators and admins
+ * post in it (`set_room_posting`).
+ */
+export function isAnnouncementRoom(state: AppState, room: string): boolean {
+  const key = roomKey(room);
+  return state.rooms.value.some((r) =>
+    r.posting === "moderators" && roomKey(r.name) === key
+  );
+}
+
 /** Whether the room list says a room is archived (read only). */
 export function isArchivedRoom(state: AppState, room: string): boolean {
   const key = roomKey(room);

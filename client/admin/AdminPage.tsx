@@ -506,6 +506,7 @@ function RoomItem(
         {t("admin.users", { n: room.users })}
         {room.private ? ` · ${t("admin.private")}` : ""}
         {room.archived ? ` · ${t("admin.archived")}` : ""}
+        {room.posting === "moderators" ? ` · ${t("admin.announcements")}` : ""}
         {room.owner ? ` · ${t("admin.ownedBy", { user: room.owner })}` : ""}
         {` · ${
           room.retention_days === undefined
@@ -519,6 +520,23 @@ function RoomItem(
         <span class="admin-topic" data-testid="admin-room-topic">
           {room.topic}
         </span>
+      )}
+      {admin && (
+        // general too: a server's announcements are often made there.
+        <button
+          type="button"
+          data-testid="admin-room-posting"
+          onClick={() =>
+            void service.updateRoom(room.name, {
+              posting: room.posting === "moderators"
+                ? "everyone"
+                : "moderators",
+            })}
+        >
+          {room.posting === "moderators"
+            ? t("admin.postingEveryone")
+            : t("admin.postingModerators")}
+        </button>
       )}
       {admin && !general && (
         <>

@@ -147,7 +147,8 @@ export class AdminService {
   /**
    * Renames a room, makes it private or public, gives it an owner ("" for
    * none) or its own retention in days (null: the server's), or archives it
-   * or brings it back (`archived`, which the server takes on its own).
+   * or brings it back (`archived`, which the server takes on its own), or
+   * sets who posts (`posting`, on its own too).
    */
   updateRoom(
     room: string,
@@ -157,10 +158,12 @@ export class AdminService {
       name?: string;
       retentionDays?: number | null;
       archived?: boolean;
+      posting?: "everyone" | "moderators";
     },
   ): Promise<void> {
     const data: Record<string, unknown> = { room };
     if (change.archived !== undefined) data.archived = change.archived;
+    if (change.posting !== undefined) data.posting = change.posting;
     if (change.private !== undefined) data.private = change.private;
     if (change.owner !== undefined) data.owner = change.owner || null;
     if (change.name !== undefined) data.name = change.name;
@@ -381,6 +384,14 @@ export function actionDone(
     case "delete_room":
       return t("admin.done.deleteRoom", { room });
     case "update_room":
+      if (data.posting === "moderators" || data.posting === "everyone") {
+        return t(
+          data.posting === "moderators"
+            ? "admin.done.postingModerators"
+            : "admin.done.postingEveryone",
+          { room },
+        );
+      }
       if (typeof data.archived === "boolean") {
         return t(
           data.archived ? "admin.done.archiveRoom" : "admin.done.unarchiveRoom",

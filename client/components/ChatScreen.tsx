@@ -11,10 +11,17 @@ import { useApp } from "../app_context.ts";
 import { carriesFiles, keepTabInside } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { nextStop } from "../sidebar_order.ts";
-import { isArchivedRoom, viewTitle } from "../state.ts";
+import {
+  entry,
+  isAnnouncementRoom,
+  isArchivedRoom,
+  roomKey,
+  viewTitle,
+} from "../state.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
 import { ArchivedBar } from "./ArchivedBar.tsx";
+import { PostingBar } from "./PostingBar.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
@@ -41,6 +48,11 @@ export function ChatScreen(): JSX.Element {
   const room = state.view.value.kind === "room";
   // An archived room takes no messages: a bar says so instead.
   const archived = room && isArchivedRoom(state, state.currentRoom.value);
+  // In an announcement room only its managers (owner, moderators, admins:
+  // state.manages, the rule of server/handlers/posting.ts) post.
+  const mute = room && !archived &&
+    isAnnouncementRoom(state, state.currentRoom.value) &&
+    entry(state.manages.value, roomKey(state.currentRoom.value)) !== true;
   // A drawer that opens takes the focus; closed, it gives it back. The
   // focus may have gone with what the drawer held (the new-room form is
   // gone once the room is made): then it fell to the body.
@@ -105,6 +117,8 @@ export function ChatScreen(): JSX.Element {
             <TypingIndicator />
             {archived
               ? <ArchivedBar room={state.currentRoom.value} />
+              : mute
+              ? <PostingBar />
               : <Composer />}
           </DropZone>
           {room && <MemberList />}

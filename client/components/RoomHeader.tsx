@@ -13,6 +13,7 @@ import { useApp } from "../app_context.ts";
 import { type MessageKey, t } from "../i18n.ts";
 import {
   entry,
+  isAnnouncementRoom,
   isArchivedRoom,
   isPrivateRoom,
   type NotifyLevel,
@@ -180,6 +181,12 @@ export function RoomHeader(): JSX.Element {
             roomKey(room) !== GENERAL_ROOM
           ? (isArchivedRoom(state, room) ? "unarchive" : "archive")
           : undefined}
+        // server/handlers/posting.ts: those who manage it; the item sets
+        // the other rule.
+        posting={state.account.value &&
+            entry(state.manages.value, key) === true
+          ? (isAnnouncementRoom(state, room) ? "everyone" : "moderators")
+          : undefined}
         room={room}
       />
     </header>
@@ -211,6 +218,8 @@ function HeaderMenu(
     topic?: boolean;
     /** Who manages the room gets "Archive room" or "Unarchive room". */
     archive?: "archive" | "unarchive";
+    /** Who manages the room gets "Only moderators post" or its undoing. */
+    posting?: "everyone" | "moderators";
     /** The room, for the topic dialog. */
     room?: string;
     dm?: string;
@@ -336,6 +345,27 @@ function HeaderMenu(
               }}
             >
               {t(`header.${props.archive}`)}
+            </button>
+          )}
+          {props.posting !== undefined && props.room !== undefined && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid={`posting-${props.posting}`}
+              onClick={async () => {
+                open.value = false;
+                actions.errorShown(
+                  state,
+                  await connection.setRoomPosting(props.room!, props.posting!),
+                );
+              }}
+            >
+              {t(
+                props.posting === "moderators"
+                  ? "header.postingModerators"
+                  : "header.postingEveryone",
+              )}
             </button>
           )}
           {props.hooks && (

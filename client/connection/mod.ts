@@ -420,6 +420,18 @@ export class Connection {
     return result.ok ? null : result.error;
   }
 
+  /**
+   * Sets who posts in a room (`set_room_posting`); the room lists say so.
+   * Resolves to the error, or null.
+   */
+  async setRoomPosting(
+    room: string,
+    posting: "everyone" | "moderators",
+  ): Promise<RequestError | null> {
+    const result = await this.request("set_room_posting", { room, posting });
+    return result.ok ? null : result.error;
+  }
+
   /** Adds an account to a room; resolves to the error, or null. */
   async invite(room: string, user: string): Promise<RequestError | null> {
     const result = await this.request("invite", { room, user });

@@ -96,6 +96,7 @@ export interface Replies {
   set_topic: { room: string; topic?: string };
   archive_room: { room: string; archived: boolean };
   unarchive_room: { room: string; archived: boolean };
+  set_room_posting: { room: string; posting: string };
   remove_member: { room: string; user: string };
   create_invite: InviteInfo;
   list_invites: { room: string; invites: InviteInfo[] };
@@ -228,6 +229,8 @@ export const REPLY_CHECKS: {
     (d.topic === undefined || typeof d.topic === "string"),
   archive_room: isArchiveReply,
   unarchive_room: isArchiveReply,
+  set_room_posting: (d) =>
+    typeof d.room === "string" && typeof d.posting === "string",
   remove_member: isRoomUser,
   create_invite: isInvite,
   list_invites: (d) =>
