@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readPage } from "../server/link_previews/page.ts";
 import { linksOf } from "../server/link_previews/links.ts";
+import { MAX_PREVIEW_URL } from "../server/protocol/limits.ts";
 
 Deno.test("link page: Open Graph tags come first, then twitter: tags, then <title> and the description meta; entities decoded, whitespace folded", async () => {
   assert.deepEqual(
@@ -56,4 +57,14 @@ Deno.test("link page: a message's first three distinct http(s) links, without th
     ],
   );
   assert.deepEqual(linksOf("no links here"), []);
+});
+
+Deno.test("link page: a link longer than an export keeps of a preview's URL is not previewed, so the server's own dump still imports", () => {
+  const long = `https://a.example/${"x".repeat(MAX_PREVIEW_URL)}`;
+  const most = `https://b.example/${"y".repeat(MAX_PREVIEW_URL - 18)}`;
+  assert.equal(most.length, MAX_PREVIEW_URL);
+  assert.deepEqual(linksOf(`${long} ${most} https://c.example`), [
+    most,
+    "https://c.example",
+  ]);
 });

@@ -1,6 +1,6 @@
 /** The http(s) links a message's text holds, as link previews take them. */
 
-import { MAX_PREVIEW_LINKS } from "../protocol/limits.ts";
+import { MAX_PREVIEW_LINKS, MAX_PREVIEW_URL } from "../protocol/limits.ts";
 
 /** Links previewed per message, the first ones written. */
 export const MAX_LINKS = MAX_PREVIEW_LINKS;
@@ -24,6 +24,9 @@ export function linksOf(text: string): string[] {
     } catch {
       continue;
     }
+    // Past what an export keeps of a preview's URL, its dump would not
+    // import (transfer/format.ts): such a link gets no preview.
+    if (link.length > MAX_PREVIEW_URL) continue;
     if (!url.hostname || found.includes(link)) continue;
     found.push(link);
     if (found.length === MAX_LINKS) break;

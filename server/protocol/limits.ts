@@ -162,6 +162,11 @@ export const MAX_AVATAR_SIDE = 1024;
 
 /** Links of a message previewed, the first ones written (link_previews/). */
 export const MAX_PREVIEW_LINKS = 3;
+/**
+ * UTF-16 units of a link previewed at most: an export holds a preview's
+ * URL to it (transfer/format.ts), so a longer link is not previewed.
+ */
+export const MAX_PREVIEW_URL = 4096;
 /** Characters (code points) kept of a link preview's title and site name. */
 export const MAX_PREVIEW_TITLE = 200;
 /** Characters (code points) kept of a link preview's description. */

@@ -14,6 +14,7 @@ import {
   MAX_PREVIEW_DESCRIPTION,
   MAX_PREVIEW_LINKS,
   MAX_PREVIEW_TITLE,
+  MAX_PREVIEW_URL,
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
   MAX_TOPIC_LENGTH,
@@ -326,7 +327,7 @@ const SCHEDULED_ATTACHMENTS = z.array(z.object({
  */
 const PREVIEWS = z.array(
   z.object({
-    url: noNul(4096).refine(
+    url: noNul(MAX_PREVIEW_URL).refine(
       (s) => /^https?:\/\//i.test(s),
       "an http or https URL",
     ),
