@@ -359,7 +359,7 @@ export function transferContract(
       ]);
       // An imported account keeps its 2FA, and a code used stays used.
       assert.deepEqual(await (await copy.store()).totpOf("alice"), {
-        secret: "ALICESECRET",
+        secret: "ALICESECRETALICESECRETALICESECRE",
         pendingSecret: null,
         lastStep: 56_000_000,
         recoveryCodes: 1,
@@ -911,9 +911,9 @@ async function populate(store: Store): Promise<void> {
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
   // alice's 2FA: her secret, the last step used, a recovery code's hash.
-  await store.setPendingTotp("alice", "ALICESECRET");
+  await store.setPendingTotp("alice", "ALICESECRETALICESECRETALICESECRE");
   await store.enableTotp("alice", {
-    secret: "ALICESECRET",
+    secret: "ALICESECRETALICESECRETALICESECRE",
     step: 56_000_000,
     recoveryHashes: ["recovery-hash"],
   });

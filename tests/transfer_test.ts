@@ -2020,6 +2020,48 @@ Deno.test("import: a message's link previews come back with it, and a crafted du
   }
 });
 
+Deno.test("import: a crafted dump's two-factor secret that is not base32 is refused at its line: the account's every login threw", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-totp-" });
+  try {
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    await alice.close();
+    const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    await server.node.store.setPendingTotp("alice", secret);
+    assert.ok(
+      await server.node.store.enableTotp("alice", {
+        secret,
+        step: 1,
+        recoveryHashes: [],
+      }),
+    );
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`, {
+      includeSecrets: true,
+    });
+    assert.equal(await importInto(`${work}/copy.db`, lines), undefined);
+    for (
+      const [column, value] of [["secret", "not base32!"], [
+        "pending_secret",
+        "x",
+      ]]
+    ) {
+      const crafted = lines.map((line) => {
+        const row = JSON.parse(line);
+        return row.kind === "totp"
+          ? JSON.stringify({ ...row, [column]: value })
+          : line;
+      });
+      assert.notDeepEqual(crafted, lines);
+      const error = await importInto(`${work}/${column}.db`, crafted);
+      assert.match(String(error), new RegExp(`totp.*${column}`));
+    }
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
 Deno.test("import: an account's look-alike skeleton is computed from its name, not read from the dump: R00T exported by an older server (skeleton rOOt) keeps root taken", async () => {
   const old = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-skeleton-" });

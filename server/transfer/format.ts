@@ -302,6 +302,9 @@ const storedFileName = z.string().refine(
     "direction override, no space around it, 1 to 200 UTF-16 units",
 );
 
+/** A two-factor secret as totp.ts makes it: base32, 160 bits or more. */
+const TOTP_SECRET = /^[A-Z2-7]{32,256}$/;
+
 const ATTACHMENTS = z.array(z.object({
   url: z.string().startsWith("/files/"),
   name: storedFileName,
@@ -459,8 +462,11 @@ export const TABLES: readonly TableSpec[] = [
     secret: true,
     columns: [
       text("user_key"),
-      text("secret", { nullable: true }),
-      text("pending_secret", { nullable: true }),
+      // Base32 of at least the 160 bits totp.ts makes: anything else
+      // threw at each login of the account (otpauth reads it then), and
+      // a short one would be a key anyone could guess.
+      text("secret", { nullable: true, pattern: TOTP_SECRET }),
+      text("pending_secret", { nullable: true, pattern: TOTP_SECRET }),
       int("last_step"),
     ],
     key: ["user_key"],
