@@ -110,6 +110,13 @@ async function attempt(
     const ban = await node.store.findBan({ userKey: account.key });
     if (ban) return banRefusal(ban);
     if (row.to !== undefined) {
+      // The person it was written to: a name freed (the account deleted)
+      // and taken since is a stranger's, who must not read it. One read
+      // by key more.
+      const recipient = await node.accounts.find(row.to);
+      if (recipient === undefined || recipient.createdAt > row.createdAt) {
+        return fail("user_not_found", `Nobody is called '${row.to}'.`);
+      }
       const ctx = accountContext(node, account, "", options);
       outcome = await privateMessage(ctx, { ...data, to: row.to });
     } else {

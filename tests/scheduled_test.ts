@@ -324,6 +324,42 @@ stores.clients(
   SWEEP,
 );
 
+stores.clients(
+  "a message scheduled to a person whose account was deleted is not sent to the next holder of the name: the author gets scheduled_failed user_not_found",
+  async (pool) => {
+    // The first account, so the admin that deletes ben's.
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const { id } = await schedule(ann, {
+      to: "ben",
+      text: "my new address, for you only",
+      send_at: ahead(3600_000),
+    });
+    await ben.close();
+    await root.ok("delete_account", { user: "ben", messages: "keep" });
+    const stranger = await pool.register("ben");
+    await ann.ok("update_scheduled", { id, send_at: ahead(1000) });
+    // Sent or failed, whichever it is.
+    const told = await ann.waitFor(
+      (f) =>
+        f.id === undefined && f.data.id === id &&
+        ["scheduled_sent", "scheduled_failed"].includes(f.action),
+      "scheduled_sent or scheduled_failed",
+      { timeoutMs: PATIENT_WAIT_MS },
+    );
+    assert.deepEqual([told.action, told.data], [
+      "scheduled_failed",
+      { id, code: "user_not_found" },
+    ]);
+    assert.deepEqual(
+      (await stranger.ok("history", { with: "ann" })).messages,
+      [],
+    );
+  },
+  SWEEP,
+);
+
 stores.database(
   "a sweep that sent a scheduled message and died before it confirmed does not send it twice: the server started again finds it sent by its client_id",
   async (options) => {
