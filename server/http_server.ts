@@ -405,7 +405,13 @@ function isWebSocketUpgrade(
  * the next request on the connection clears it. The costs: a body the
  * server itself stops producing for that long (files in a frozen
  * PostgreSQL) is cut off too, and so is a request pipelined behind a
- * response still being written whose own answer takes that long.
+ * response still being written whose own answer takes that long. And
+ * "takes nothing" is seen only as writes end: a write waiting on a full
+ * send buffer ends once the kernel frees a third of it (up to about
+ * 1.3 MB of a 4 MB buffer on a fast link), so a client that reads on,
+ * slower than that per `seconds`, is cut off too (measured on loopback:
+ * 64 KiB writes waited 1.0-1.6 s for a reader of 1.3 MB/s, cut after 7 to
+ * 10 MB of 10 at 1 s). node:net shows nothing finer of a write's progress.
  */
 function sendTimeout(socket: net.Socket, seconds: number): void {
   socket.setTimeout(seconds * 1000);
