@@ -9,7 +9,9 @@ export const MAX_MENTIONS = 50;
  * row a message instead of one per member (a room of 5,000 would write
  * 5,000), which the counts read as a second index range beside the
  * account's own. No name key holds '@' (protocol/names.ts), so no account
- * can be it.
+ * can be it. The rows of those the message names (by name or group) are
+ * written beside it: the marker counts for the room's members of now, and
+ * only since they joined, while a name is the account's for good.
  */
 export const ROOM_MENTION_KEY = "@room";
 
@@ -37,9 +39,10 @@ export function wideMentions(keys: readonly string[]): number {
  * The name keys a message @mentions, by the web client's own rule
  * (client/markup.ts: outside code, after a non-name character), folded
  * as names are, without the author and without repeats. The stores keep
- * them so unread mention counts need no text scan. `here` and `groups`:
- * the members its `@here` and its `@group`s notify (room_mentions.ts,
- * group_mentions.ts), added.
+ * them so unread mention counts need no text scan. `roomWide`: its
+ * `@room` notifies the room (room_mentions.ts), the marker first. `here`
+ * and `groups`: the members its `@here` and its `@group`s notify
+ * (room_mentions.ts, group_mentions.ts), added.
  */
 export function mentionKeys(
   text: string,
@@ -53,13 +56,11 @@ export function mentionKeys(
   // nothing to build. 50 against 245 ns a call (docs/performance.md,
   // "Stored messages a second, measured apart").
   if (!text.includes("@") && !groups?.length) return [];
-  const { names, heard } = hereFirst(
-    firstKeys(text, authorKey, MAX_MENTIONS + 1),
-    here,
+  const { keys, heard } = markersFirst(
+    firstKeys(text, authorKey, MAX_MENTIONS + 2),
+    { roomWide, here },
     MAX_MENTIONS,
   );
-  const keys = roomMarker(names, roomWide, heard);
-  if (keys[0] === ROOM_MENTION_KEY) return keys;
   return withGroups(heard ? [...keys, ...here!] : keys, authorKey, groups);
 }
 
@@ -67,7 +68,7 @@ export function mentionKeys(
  * With `groups` (the members its `@group`s notify: group_mentions.ts), a
  * message gets a row for each of them too, as if named, each once and not
  * the author's; not capped as names are (group_mentions.ts bounds them).
- * Not beside the `@room` marker, which counts for every member already.
+ * Beside the `@room` marker too, as names are.
  */
 function withGroups(
   keys: readonly string[],
@@ -91,66 +92,74 @@ export function namedKeys(text: string, authorKey: string): string[] {
   );
 }
 
+/** Whether a mention row's key is a marker (`@room`, `@here`), no name's. */
+export function isMarker(key: string): boolean {
+  // No name key holds '@' (protocol/names.ts).
+  return key.startsWith("@");
+}
+
 /**
+ * A message's markers first, then the first `max` names it holds: the
+ * words `room` and `here` take no name's place when they are markers.
+ *
+ * With `roomWide` (the author may ping the room: room_mentions.ts), a
+ * message that says `@room` gets the one `@room` marker, which counts for
+ * every member of the room since it joined, and the rows of the names it
+ * holds beside it: a named member who leaves the room (and comes back)
+ * keeps the mention, as without `@room`; a member named counts the
+ * message once (the counts and the list read the marker for it only
+ * where it has no row of its own). Without, `@room` is only the name of
+ * whoever holds it.
+ *
  * With `here` (the members online when it was sent, its author may ping
- * the room: room_mentions.ts), a message that says `@here` gets the
- * marker row first and one row for each of them, beside those it names
- * (each once: a named member online counts it once), and the word takes
- * no name's place. Not capped as names are: as many rows as members
- * online, in a room of more than `--room-mention-members` only from its
- * owner, moderators and admins. `heard` says whether it applies.
+ * the room), a message that says `@here` gets the `@here` marker, and
+ * `heard` says that the caller adds one row for each of them, beside
+ * those it names (each once: a named member online counts it once). Not
+ * capped as names are: as many rows as members online, in a room of more
+ * than `--room-mention-members` only from its owner, moderators and
+ * admins. Not beside `@room`, whose marker counts for each of them
+ * already: no row a member online.
  */
-function hereFirst(
+function markersFirst(
   keys: string[],
-  here: readonly string[] | undefined,
+  wide: { roomWide: boolean; here: readonly string[] | undefined },
   max: number,
-): { names: string[]; heard: boolean } {
-  const heard = here !== undefined && keys.includes(HERE_WORD);
-  const names = heard ? keys.filter((key) => key !== HERE_WORD) : keys;
+): { keys: string[]; heard: boolean } {
+  const room = wide.roomWide && keys.includes(ROOM_WORD);
+  const here = wide.here !== undefined && keys.includes(HERE_WORD);
+  const names = keys.filter((key) =>
+    !(room && key === ROOM_WORD) && !(here && key === HERE_WORD)
+  ).slice(0, max);
+  if (!room && !here) return { keys: names, heard: false };
   return {
-    names: heard
-      ? [HERE_MENTION_KEY, ...names.slice(0, max)]
-      : names.slice(0, max),
-    heard,
+    keys: [
+      ...room ? [ROOM_MENTION_KEY] : [],
+      ...here ? [HERE_MENTION_KEY] : [],
+      ...names,
+    ],
+    heard: here && !room,
   };
 }
 
 /**
- * With `roomWide` (the author may ping the room: server/room_mentions.ts),
- * a message that says `@room` gets the one marker row and no other (but
- * the `@here` marker, which counts for nobody): it already counts for
- * every member, so no one counts it twice. Without, `@room` is only the
- * name of whoever holds it.
- */
-function roomMarker(
-  keys: string[],
-  roomWide: boolean,
-  heard: boolean,
-): string[] {
-  if (!roomWide || !keys.includes(ROOM_WORD)) return keys;
-  return heard ? [ROOM_MENTION_KEY, HERE_MENTION_KEY] : [ROOM_MENTION_KEY];
-}
-
-/**
  * For a store that learns the author only inside its statement (an edit
- * on PostgreSQL): the first MAX_MENTIONS + 1 different keys in order, the
- * author's maybe among them. Without the author's, the first MAX_MENTIONS
- * of them are {@linkcode mentionKeys}: the author's name never takes a
- * place in the cap. One key more to send is what that costs. With
- * `here`, the `@here` marker first (the caller adds the members online,
- * and caps the names after the marker).
+ * on PostgreSQL): the markers ({@linkcode isMarker}), then the first
+ * MAX_MENTIONS + 1 different name keys in order, the author's maybe among
+ * them. Without the author's, the first MAX_MENTIONS names are
+ * {@linkcode mentionKeys}': the author's name never takes a place in the
+ * cap. One key more to send is what that costs. With `here` and the
+ * `@here` marker but no `@room` one, the caller adds the members online.
  */
 export function mentionCandidates(
   text: string,
   roomWide = false,
   here?: readonly string[],
 ): string[] {
-  const { names, heard } = hereFirst(
-    firstKeys(text, undefined, MAX_MENTIONS + 2),
-    here,
+  return markersFirst(
+    firstKeys(text, undefined, MAX_MENTIONS + 3),
+    { roomWide, here },
     MAX_MENTIONS + 1,
-  );
-  return roomMarker(names, roomWide, heard);
+  ).keys;
 }
 
 function firstKeys(

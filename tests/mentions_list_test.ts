@@ -160,6 +160,34 @@ stores.clients(
 );
 
 stores.clients(
+  "list_mentions keeps an @room that names the account once it left the public room and after it joined again, listed once, as a plain name's mention is; an @room alone stays out",
+  async (pool) => {
+    const ann = await pool.register("ann"); // the first: an admin
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "dev" });
+    await ben.ok("join_room", { room: "dev" });
+    const both = await say(ann, "dev", "@room hi @ben");
+    const named = await say(ann, "dev", "hi @ben");
+    const everyone = await say(ann, "dev", "@room hi") as {
+      id: string;
+      ts: string;
+    };
+    const listed = async () =>
+      ((await ben.ok("list_mentions")) as unknown as Listed).mentions.map((
+        m,
+      ) => m.id);
+    assert.equal(both.room_mention, true);
+    assert.deepEqual(await listed(), [everyone.id, named.id, both.id]);
+    await ben.ok("leave_room", { room: "dev" });
+    assert.deepEqual(await listed(), [named.id, both.id]);
+    // The join's very millisecond counts: let the last @room's pass.
+    while (Date.now() <= Date.parse(everyone.ts)) await delay(1);
+    await ben.ok("join_room", { room: "dev" });
+    assert.deepEqual(await listed(), [named.id, both.id]);
+  },
+);
+
+stores.clients(
   "list_mentions leaves out a room's mentions while the account is banned from it",
   async (pool) => {
     const ann = await pool.register("ann");

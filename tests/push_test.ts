@@ -418,6 +418,39 @@ Deno.test("web push: an @room that notified its room pushes one mention to each 
   }
 });
 
+Deno.test("web push: an @room that names a member too pushes it one mention, as the other members", async () => {
+  const t = await setUp();
+  try {
+    const carol = await subscribedCarol(t);
+    await t.alice.ok("create_room", { room: "ops" });
+    for (const member of [t.bob, carol]) {
+      await member.ok("join_room", { room: "ops" });
+    }
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    await t.alice.ok("send_message", { text: "@room standup, @carol" });
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    await eventually(() => assert.equal(t.service.pushed.length, 3));
+    // Once every push of the @room is out, a marker of carol's comes last.
+    await markerToCarol(t, "after", 4);
+    const texts = (path: string) =>
+      t.service.pushed.filter((p) => p.path === path)
+        .map((p) => `${p.payload?.kind}: ${p.payload?.text}`).sort();
+    assert.deepEqual(texts("/push/carol"), [
+      "mention: @room standup, @carol",
+      "private: after",
+    ]);
+    assert.deepEqual(texts("/push/bob"), [
+      "mention: @room standup, @carol",
+      "private: marker",
+    ]);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: an @here pushes to a member online with every page hidden, not at level none, and to no one offline when it was sent", async () => {
   const t = await setUp();
   try {

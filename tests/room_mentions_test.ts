@@ -56,6 +56,25 @@ roomTest(
 );
 
 roomTest(
+  "@room counts once for a member an edit names beside it, and once still when the next edit takes the name out or the @room",
+  async (pool) => {
+    const ada = await pool.register("ada");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const sent = await bob.ok("send_message", { text: "@room deploy" });
+    const id = (sent.message as { id: string }).id;
+    await bob.ok("edit_message", { id, text: "@room deploy, @carol" });
+    assert.equal(await generalMentions(pool, carol), 1);
+    assert.equal(await generalMentions(pool, ada), 1);
+    await bob.ok("edit_message", { id, text: "@room deploy" });
+    assert.equal(await generalMentions(pool, carol), 1);
+    await bob.ok("edit_message", { id, text: "deploy, @carol" });
+    assert.equal(await generalMentions(pool, carol), 1);
+    assert.equal(await generalMentions(pool, ada), 0);
+  },
+);
+
+roomTest(
   "in a room of more than --room-mention-members members only moderators and admins notify with @room; the message is still sent",
   async (pool) => {
     // The first account is the admin.

@@ -51,7 +51,10 @@ export const SINCE_JOINED = `n.message_id >= ${ulidTimeSql("b.joined_at")}`;
 
 /**
  * The newest `limit` ids of two lists each sorted newest first (ids
- * compared as strings, byte by byte: the order of message ids).
+ * compared as strings, byte by byte: the order of message ids), each
+ * once: a message that names the account beside its `@room` is in both
+ * (mentions.ts). The newest `limit` of each list hold the newest `limit`
+ * of both however many are in both.
  */
 export function newestOf(
   a: readonly string[],
@@ -59,8 +62,6 @@ export function newestOf(
   limit: number,
 ): string[] {
   if (b.length === 0) return a.slice(0, limit);
-  return [...a, ...b].sort((x, y) => x < y ? 1 : x > y ? -1 : 0).slice(
-    0,
-    limit,
-  );
+  return [...new Set([...a, ...b])].sort((x, y) => x < y ? 1 : x > y ? -1 : 0)
+    .slice(0, limit);
 }

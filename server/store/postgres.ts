@@ -65,10 +65,10 @@ import {
 } from "./mod.ts";
 import {
   HERE_MENTION_KEY,
+  isMarker,
   MAX_MENTIONS,
   mentionCandidates,
   mentionKeys,
-  ROOM_MENTION_KEY,
   wideMentions,
 } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
@@ -954,13 +954,15 @@ export class PostgresStore implements Store {
       // the author's own name is dropped in SQL, before the cap: one name
       // more is sent, so that the author's never takes another's place.
       // The members an @here notifies (no author among them) are added to
-      // the names, uncapped.
+      // the names, uncapped, unless @room counts for them all.
       const keys = mentionCandidates(change.text, change.roomWide, change.here);
-      const marked = keys[0] === HERE_MENTION_KEY;
-      // The members its @groups notify too, unless @room counts for all.
+      // The markers come first and take no name's place.
+      const markers = keys.filter(isMarker).length;
+      // The members its @groups notify too, beside @room as names are.
       const here = [
-        ...marked ? change.here ?? [] : [],
-        ...keys[0] === ROOM_MENTION_KEY ? [] : change.groups ?? [],
+        // The @here marker first: no @room marker before it.
+        ...keys[0] === HERE_MENTION_KEY ? change.here ?? [] : [],
+        ...change.groups ?? [],
       ];
       // The rows the old text had and the new one keeps are left alone:
       // a delete and an insert of one key in the same statement both see
@@ -981,8 +983,7 @@ export class PostgresStore implements Store {
             CROSS JOIN jsonb_array_elements_text(${sql.json(keys)})
               WITH ORDINALITY AS x(key, ord)
             WHERE x.key <> m.user_key
-            -- The @here marker takes no name's place.
-            ORDER BY x.ord LIMIT ${MAX_MENTIONS + (marked ? 1 : 0)}
+            ORDER BY x.ord LIMIT ${MAX_MENTIONS + markers}
           ) UNION SELECT jsonb_array_elements_text(${sql.json(here)})
         ), dropped AS (
           DELETE FROM mentions n USING m

@@ -350,7 +350,9 @@ interface ReadRow {
 // The read state of one stream from a read position (NULL: nothing read):
 // two index ranges, the unread messages (capped) and the account's
 // mentions after the position (its own rows and the room's `@room` ones,
-// two ranges of the primary key; not the account's own `@room`), to use
+// two ranges of the primary key; not the account's own `@room`; a marker
+// beside a row of its own, a name's, counted once: one probe of the key a
+// marker), to use
 // in a LATERAL join. Neither counts the messages of accounts it ignores:
 // an anti-join with the account's ignores, which the planner makes a hash of its ignored keys, built once
 // a statement and probed once a message. Comparing each author with an
@@ -381,6 +383,9 @@ function countsFrom(
         JOIN messages x ON x.stream = n.stream AND x.seq = n.seq
         WHERE n.user_key IN (${userKey}, ${ROOM_MENTION_KEY})
           AND n.stream = ${stream} AND n.seq > coalesce(${lastRead}, 0)
+          AND (n.user_key = ${userKey} OR NOT EXISTS (SELECT 1 FROM mentions o
+            WHERE o.user_key = ${userKey} AND o.stream = n.stream
+              AND o.seq = n.seq))
           AND x.user_key <> ${userKey} AND NOT x.deleted
           AND NOT EXISTS (SELECT 1 FROM ignores i
             WHERE i.user_key = ${userKey} AND i.ignored_key = x.user_key)

@@ -288,7 +288,9 @@ export class SqliteMemberships implements MembershipStore {
   // Two index ranges: the unread messages of a stream (capped), and the
   // account's mentions after its read position (two ranges of the
   // primary key: its own rows and the room's `@room` ones, mentions.ts;
-  // the author's own `@room` is not its mention). With `ignoring`, neither
+  // the author's own `@room` is not its mention; a marker beside a row of
+  // its own, a name's, counts once: one probe of the key a marker). With
+  // `ignoring`, neither
   // counts the messages of accounts it ignores: their list is read once a
   // statement (SQLite makes an ephemeral index of an uncorrelated IN), and
   // each message of the range is one probe of it; the covering index
@@ -332,6 +334,8 @@ export class SqliteMemberships implements MembershipStore {
          WHERE n.user_key IN (?1, '${ROOM_MENTION_KEY}') AND n.stream = ?2
            AND n.seq > ?3 AND m.user_key <> ?1
            AND m.deleted = 0 ${notIgnored("m.user_key")}
+           AND (n.user_key = ?1 OR NOT EXISTS (SELECT 1 FROM mentions o
+             WHERE o.user_key = ?1 AND o.stream = n.stream AND o.seq = n.seq))
          LIMIT ?4)`,
     ).get(userKey, stream, lastReadSeq, MAX_UNREAD) as { mentions: number };
     return { lastReadSeq, unread, mentions, lastSeq };

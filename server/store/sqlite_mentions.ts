@@ -48,9 +48,8 @@ export const ROOM_MENTIONS = `SELECT n.message_id AS id FROM memberships b
  * however many mentions the account has. Its rooms' `@room` markers are
  * read room by room (ROOM_MENTIONS: every marker of its rooms, sorted; a
  * cost in its rooms' markers, never the server's), and the two pages
- * merged: the newest `limit` of both. A message
- * never has both rows: one with the `@room` marker has no row of a name
- * beside it (mentions.ts roomMarker).
+ * merged: the newest `limit` of both, each once (a message may have both
+ * rows: an `@room` that names the account too, mentions.ts).
  */
 export class SqliteMentions implements MentionStore {
   #q: (sql: string) => StatementSync;

@@ -127,6 +127,36 @@ export function mentionLists(test: StoreTest): void {
     ]);
   });
 
+  test("listMentions lists an @room that also names the account once, and still after it left the room and joined again, while an edit keeps the name; the marker alone counts from the join", async (store) => {
+    await store.createRoom("dev", "dev");
+    await store.addMember("bob", "dev");
+    const room = async (text: string) =>
+      (await store.appendMessage(draft("dev", text, { roomWide: true })))
+        .message;
+    const named = await room("@room deploy, @bob");
+    const plain = await room("@room lunch");
+    const listed = () => store.listMentions("bob", { limit: 10 });
+    assert.deepEqual(await listed(), [plain.id, named.id]);
+    await store.removeMember("bob", "dev");
+    assert.deepEqual(await listed(), [named.id]);
+    // The join's very millisecond counts: let the last marker's pass.
+    while (Date.now() <= Date.parse(plain.ts)) {
+      await new Promise((done) => setTimeout(done, 1));
+    }
+    await store.addMember("bob", "dev");
+    assert.deepEqual(await listed(), [named.id]);
+    await store.updateMessage(named.id, {
+      text: "@room deploy",
+      roomWide: true,
+    });
+    assert.deepEqual(await listed(), [], "its marker is from before the join");
+    await store.updateMessage(plain.id, {
+      text: "@room lunch, @bob",
+      roomWide: true,
+    });
+    assert.deepEqual(await listed(), [plain.id]);
+  });
+
   test("listMentions follows an edit: a name added is listed, a name taken out is not", async (store) => {
     const [message] = await append(store, "general", ["hi @bob"]);
     await store.updateMessage(message.id, { text: "hi @carol" });

@@ -551,6 +551,27 @@ export function teamChat(test: StoreTest): void {
     assert.equal(await mentions("user51"), 0, "past the cap");
   });
 
+  test("an @room keeps the rows of the 50 names beside its marker, as written and as edited: neither its marker, its @here's nor the author's name takes one's place, and those online get none", async (store) => {
+    const names = range(1, 51).map((i) => `@user${i}`);
+    const text = ["@Alice", "@room", "@here", ...names].join(" ");
+    const wide = { roomWide: true, here: ["zed"] };
+    const sent = (await store.appendMessage(draft("general", text, wide)))
+      .message;
+    const [plain] = await append(store, "general", ["nobody yet"]);
+    const edited = await store.updateMessage(plain.id, { text, ...wide });
+    assert.deepEqual(
+      [sent.room_mention, sent.here_mention, edited?.room_mention],
+      [true, true, true],
+    );
+    const rows = (userKey: string) =>
+      store.mentionedAt(userKey, "general", [sent.seq, plain.seq]);
+    assert.deepEqual(await rows("user1"), [sent.seq, plain.seq]);
+    assert.deepEqual(await rows("user50"), [sent.seq, plain.seq]);
+    assert.deepEqual(await rows("user51"), [], "past the cap");
+    assert.deepEqual(await rows("zed"), [], "@room's marker counts for it");
+    assert.deepEqual(await rows("alice"), []);
+  });
+
   test("a message mentions the first 50 other names it holds, as written and as edited: the author's own name takes no place", async (store) => {
     // The author's name first, then 51 others: the cap is 50 others.
     const text = ["@Alice", ...range(1, 51).map((i) => `@user${i}`)].join(" ");
