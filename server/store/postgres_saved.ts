@@ -1,6 +1,12 @@
 import type { DueReminder, SavedRow, SavedStore, SaveResult } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
-import { savedRow } from "./sqlite_saved.ts";
+import { claimDue } from "./postgres_leases.ts";
+import {
+  dueReminder,
+  type DueSqlRow,
+  REMINDERS,
+  savedRow,
+} from "./sqlite_saved.ts";
 
 type SavedSqlRow = {
   message_id: string;
@@ -89,29 +95,12 @@ export class PostgresSaved implements SavedStore {
     limit: number,
     until: number,
   ): Promise<DueReminder[]> {
-    // One statement: the rows read are locked, the ones another node holds
-    // skipped (it leases them), and each is leased as it is answered, so
-    // nodes claiming at once never claim one twice in a lease.
-    return this.#context.run(async (sql) => {
-      const rows = await sql<
-        (SavedSqlRow & { user_key: string; remind_at: string })[]
-      >`
-        WITH due AS (
-          SELECT user_key, message_id FROM saved_messages
-          WHERE remind_at IS NOT NULL AND remind_at <= ${now}
-            AND (remind_lease IS NULL OR remind_lease <= ${now})
-          ORDER BY remind_at LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        UPDATE saved_messages s SET remind_lease = ${until} FROM due
-        WHERE s.user_key = due.user_key AND s.message_id = due.message_id
-        RETURNING s.user_key, s.message_id, s.saved_at, s.remind_at`;
-      return rows.map((row) => ({
-        userKey: row.user_key,
-        id: row.message_id,
-        savedAt: Number(row.saved_at),
-        remindAt: Number(row.remind_at),
-      }));
-    });
+    return claimDue<DueSqlRow>(this.#context, {
+      table: REMINDERS,
+      now,
+      limit,
+      until,
+    }).then((due) => due.map(dueReminder));
   }
 
   confirmReminder(

@@ -1,6 +1,11 @@
 import type { ScheduledChange, ScheduledRow, ScheduledStore } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
-import { scheduledRow, type ScheduledSqlRow } from "./sqlite_scheduled.ts";
+import { claimDue } from "./postgres_leases.ts";
+import {
+  SCHEDULED,
+  scheduledRow,
+  type ScheduledSqlRow,
+} from "./sqlite_scheduled.ts";
 
 /**
  * PostgresStore's scheduled messages (ScheduledStore; postgres.ts lends it
@@ -77,22 +82,17 @@ export class PostgresScheduled implements ScheduledStore {
     limit: number,
     until: number,
   ): Promise<ScheduledRow[]> {
-    // One statement, as claimDueReminders: the rows another node holds are
-    // skipped, each is leased as it is answered.
-    return this.#context.run(async (sql) => {
-      const rows = await sql<ScheduledSqlRow[]>`
-        WITH due AS (
-          SELECT id FROM scheduled_messages
-          WHERE send_at <= ${now} AND (lease IS NULL OR lease <= ${now})
-          ORDER BY send_at, id COLLATE "C" LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        UPDATE scheduled_messages s SET lease = ${until} FROM due
-        WHERE s.id = due.id
-        RETURNING s.*`;
-      return rows.map(scheduledRow).sort((a, b) =>
+    return claimDue<ScheduledSqlRow>(this.#context, {
+      // Ids in byte order, as SQLite's.
+      table: { ...SCHEDULED, order: 'send_at, id COLLATE "C"' },
+      now,
+      limit,
+      until,
+    }).then((due) =>
+      due.map(scheduledRow).sort((a, b) =>
         a.sendAt - b.sendAt || (a.id < b.id ? -1 : 1)
-      );
-    });
+      )
+    );
   }
 
   confirmScheduled(userKey: string, id: string): Promise<boolean> {

@@ -1,6 +1,18 @@
 import type { StatementSync } from "node:sqlite";
 import type { DueReminder, SavedRow, SavedStore, SaveResult } from "./mod.ts";
+import type { LeasedTable } from "./leases.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { claimDue } from "./sqlite_leases.ts";
+
+/** Saved messages' reminders, claimed under a lease (leases.ts). */
+export const REMINDERS: LeasedTable = {
+  name: "saved_messages",
+  columns: ["user_key", "message_id", "saved_at", "remind_at"],
+  keys: ["user_key", "message_id"],
+  due: "remind_at",
+  lease: "remind_lease",
+  order: "remind_at",
+};
 
 /**
  * The SQLite store's saved messages (SavedStore), over the store's
@@ -10,8 +22,10 @@ export class SqliteSaved implements SavedStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
   #transaction: <T>(body: () => T) => T;
+  #context: SqliteContext;
 
   constructor(context: SqliteContext) {
+    this.#context = context;
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
     this.#transaction = (body) => context.transaction(body);
@@ -101,34 +115,12 @@ export class SqliteSaved implements SavedStore {
     limit: number,
     until: number,
   ): Promise<DueReminder[]> {
-    // Read and leased in one transaction of the one writer: a second
-    // claimer finds them held until the lease runs out.
-    return this.#run(() =>
-      this.#transaction(() => {
-        const due = this.#q(
-          `SELECT user_key, message_id, saved_at, remind_at
-           FROM saved_messages
-           WHERE remind_at IS NOT NULL AND remind_at <= ?
-             AND (remind_lease IS NULL OR remind_lease <= ?)
-           ORDER BY remind_at LIMIT ?`,
-        ).all(now, now, limit) as unknown as (SavedSqlRow & {
-          user_key: string;
-        })[];
-        const lease = this.#q(
-          `UPDATE saved_messages SET remind_lease = ?
-           WHERE user_key = ? AND message_id = ?`,
-        );
-        return due.map((row) => {
-          lease.run(until, row.user_key, row.message_id);
-          return {
-            userKey: row.user_key,
-            id: row.message_id,
-            savedAt: Number(row.saved_at),
-            remindAt: Number(row.remind_at),
-          };
-        });
-      })
-    );
+    return claimDue<DueSqlRow>(this.#context, {
+      table: REMINDERS,
+      now,
+      limit,
+      until,
+    }).then((due) => due.map(dueReminder));
   }
 
   confirmReminder(
@@ -151,6 +143,24 @@ interface SavedSqlRow {
   message_id: string;
   saved_at: number;
   remind_at: number | null;
+}
+
+/** A claimed reminder's row, as both stores read it. */
+export interface DueSqlRow {
+  user_key: string;
+  message_id: string;
+  saved_at: number | string;
+  remind_at: number | string;
+}
+
+/** A claimed reminder's row as a DueReminder. */
+export function dueReminder(row: DueSqlRow): DueReminder {
+  return {
+    userKey: row.user_key,
+    id: row.message_id,
+    savedAt: Number(row.saved_at),
+    remindAt: Number(row.remind_at),
+  };
 }
 
 /** A row as SavedRow: `remindAt` only while one is set. */

@@ -1,6 +1,8 @@
 import type { StatementSync } from "node:sqlite";
 import type { ScheduledChange, ScheduledRow, ScheduledStore } from "./mod.ts";
+import type { LeasedTable } from "./leases.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
+import { claimDue } from "./sqlite_leases.ts";
 
 /** A scheduled_messages row as both stores read it. */
 export interface ScheduledSqlRow {
@@ -19,6 +21,16 @@ export interface ScheduledSqlRow {
 const COLUMNS =
   "id, user_key, room, room_key, to_name, text, attachments, reply_to, send_at, created_at";
 
+/** Scheduled messages, each claimed under a lease to be sent (leases.ts). */
+export const SCHEDULED: LeasedTable = {
+  name: "scheduled_messages",
+  columns: COLUMNS.split(", "),
+  keys: ["id"],
+  due: "send_at",
+  lease: "lease",
+  order: "send_at, id",
+};
+
 /**
  * The SQLite store's scheduled messages (ScheduledStore), over the store's
  * connection: one row per message, a commit per change.
@@ -27,8 +39,10 @@ export class SqliteScheduled implements ScheduledStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
   #transaction: <T>(body: () => T) => T;
+  #context: SqliteContext;
 
   constructor(context: SqliteContext) {
+    this.#context = context;
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
     this.#transaction = (body) => context.transaction(body);
@@ -113,22 +127,12 @@ export class SqliteScheduled implements ScheduledStore {
     limit: number,
     until: number,
   ): Promise<ScheduledRow[]> {
-    // Read and leased in one transaction of the one writer, as
-    // claimDueReminders: a second claimer finds them held.
-    return this.#run(() =>
-      this.#transaction(() => {
-        const due = this.#q(
-          `SELECT ${COLUMNS} FROM scheduled_messages
-           WHERE send_at <= ? AND (lease IS NULL OR lease <= ?)
-           ORDER BY send_at, id LIMIT ?`,
-        ).all(now, now, limit) as unknown as ScheduledSqlRow[];
-        const lease = this.#q(
-          "UPDATE scheduled_messages SET lease = ? WHERE id = ?",
-        );
-        for (const row of due) lease.run(until, row.id);
-        return due.map(scheduledRow);
-      })
-    );
+    return claimDue<ScheduledSqlRow>(this.#context, {
+      table: SCHEDULED,
+      now,
+      limit,
+      until,
+    }).then((due) => due.map(scheduledRow));
   }
 
   confirmScheduled(userKey: string, id: string): Promise<boolean> {

@@ -1,0 +1,34 @@
+import type { LeasedTable } from "./leases.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+
+/**
+ * The SQLite store's claim of due rows under a lease (leases.ts): up to
+ * `limit` rows of `table` due at `now` and not held, oldest due first,
+ * each leased until `until`. Read and leased in one transaction of the
+ * one writer: a second claimer finds them held until the lease runs out.
+ * The rows as read, before their lease.
+ */
+export function claimDue<T>(
+  context: SqliteContext,
+  claim: { table: LeasedTable; now: number; limit: number; until: number },
+): Promise<T[]> {
+  const { table, now, limit, until } = claim;
+  return context.run(() =>
+    context.transaction(() => {
+      const due = context.q(
+        `SELECT ${table.columns.join(", ")} FROM ${table.name}
+         WHERE ${table.due} IS NOT NULL AND ${table.due} <= ?
+           AND (${table.lease} IS NULL OR ${table.lease} <= ?)
+         ORDER BY ${table.order} LIMIT ?`,
+      ).all(now, now, limit) as Record<string, unknown>[];
+      const lease = context.q(
+        `UPDATE ${table.name} SET ${table.lease} = ?
+         WHERE ${table.keys.map((key) => `${key} = ?`).join(" AND ")}`,
+      );
+      for (const row of due) {
+        lease.run(until, ...table.keys.map((key) => row[key] as string));
+      }
+      return due as T[];
+    })
+  );
+}
