@@ -738,7 +738,9 @@ export class ChatNode {
    * account was a member already, or "full" when it belongs to `max` rooms
    * (`--max-memberships` unless told). `invitedBy`: the name key of the
    * account that added it (`invite`), kept for `ignore_user`; "ignored"
-   * when the account ignores it (checked in the store's step).
+   * when the account ignores it (checked in the store's step), and the
+   * store's RoomArchivedError when the room is archived (an invitation is
+   * a write to the room; a join is not).
    */
   addMembership(
     user: { key: string; name: string },

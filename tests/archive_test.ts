@@ -592,6 +592,29 @@ stores.clients(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.clients(
+  "invite and create_invite to a room that another node archived are refused by the store with room_archived, nothing written, before this node's flag heard of it",
+  async (pool, server) => {
+    const ann = await pool.register("ann");
+    await pool.register("ben");
+    await ann.ok("create_room", { room: "dev" });
+    // Archived by another node: this one's flag has not heard of it.
+    await server.node.store.setRoomArchived("dev", true);
+    await expectError(
+      ann,
+      "invite",
+      { room: "dev", user: "ben" },
+      "room_archived",
+    );
+    await expectError(ann, "create_invite", { room: "dev" }, "room_archived");
+    assert.equal(await server.node.store.isMember("ben", "dev"), false);
+    assert.deepEqual(
+      await server.node.store.listInvites("dev", Date.now()),
+      [],
+    );
+  },
+);
+
 const clusterSkip = clusterSkipReason();
 
 Deno.test({

@@ -19,7 +19,7 @@ import type { RoomInfo } from "../registry.ts";
 import type { StoredInvite } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { RANK, refuseRank } from "./roles.ts";
-import { archivedRefusal } from "./archive.ts";
+import { archivedRefusal, storeRefusing } from "./archive.ts";
 
 const logger = log("invites");
 
@@ -86,19 +86,27 @@ export async function invite(
     );
   }
   const share = inviteShare(node.maxMemberships);
-  const joined = share === "none" ? "full" : await node.addMembership(
-    { key: account.key, name: account.username },
+  // The store refuses it too when another node archived the room before
+  // this node's flag heard of it.
+  const joined = share === "none" ? "full" : await storeRefusing(
+    node,
     room.key,
-    {
-      room: room.name,
-      kind: "invited",
-      user: account.username,
-      text: `${member.username} added you to ${room.name}`,
-      by: member.username,
-    },
-    share,
-    member.userKey,
+    () =>
+      node.addMembership(
+        { key: account.key, name: account.username },
+        room.key,
+        {
+          room: room.name,
+          kind: "invited",
+          user: account.username,
+          text: `${member.username} added you to ${room.name}`,
+          by: member.username,
+        },
+        share,
+        member.userKey,
+      ),
   );
+  if (isFailure(joined)) return joined;
   if (joined === "ignored") return refused;
   if (joined === "full") {
     return fail(
@@ -210,7 +218,14 @@ export async function createInvite(
     stored.expiresAt = now + data.expires_in_s * 1000;
   }
   if (data.max_uses !== undefined) stored.maxUses = data.max_uses;
-  await ctx.node.store.createInvite(stored);
+  // The store refuses it too when another node archived the room before
+  // this node's flag heard of it.
+  const made = await storeRefusing(
+    ctx.node,
+    room.key,
+    () => ctx.node.store.createInvite(stored),
+  );
+  if (isFailure(made)) return made;
   logger.info("{by} made an invite to {room}", {
     by: ctx.client.member.username,
     room: room.name,

@@ -1290,7 +1290,9 @@ export interface MembershipStore {
    * when the account ignores it. That check and the insert are one step
    * with `ignore`'s: an ignore committed first refuses the invite, else the
    * membership commits before the ignore, where `roomsInvitedBy` after it
-   * finds it.
+   * finds it. An invitation to an archived room throws
+   * {@link RoomArchivedError}, writing nothing, read with its write as a
+   * send's is (a join is not refused).
    */
   addMember(
     userKey: string,
@@ -1375,7 +1377,11 @@ export interface MembershipStore {
     stream: string,
     seqs: readonly number[],
   ): Promise<number[]>;
-  /** Records an invite link (uses 0, not revoked). */
+  /**
+   * Records an invite link (uses 0, not revoked); for an archived room
+   * throws {@link RoomArchivedError}, writing nothing, read with its write
+   * as a send's is.
+   */
   createInvite(
     invite: Omit<StoredInvite, "uses" | "revoked">,
   ): Promise<void>;

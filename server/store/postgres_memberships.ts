@@ -6,6 +6,7 @@ import {
   type MembershipStore,
   pageStart,
   prefixEnd,
+  RoomArchivedError,
   type RoomMembersOptions,
   type StoredInvite,
   type StreamReadState,
@@ -35,15 +36,21 @@ export class PostgresMemberships implements MembershipStore {
     invitedBy?: string,
   ): Promise<boolean | "full" | "ignored"> {
     // An invite checks the ignores under the lock chat_ignore takes: see
-    // chat_invite_member.
+    // chat_invite_member. It is a write to its room, refused while the room
+    // is archived as sends are (archivedRoomLock); a join is not.
     return this.#context.run(async (sql) => {
-      const [row] = await sql<{ added: string }[]>`${
+      const [row] = await sql<{ added: string | null; archived: boolean }[]>`${
         invitedBy === undefined
           ? sql`SELECT chat_add_member(${userKey}, ${roomKey}, ${Date.now()},
-              ${max}) AS added`
-          : sql`SELECT chat_invite_member(${userKey}, ${roomKey},
-              ${Date.now()}, ${max}, ${invitedBy}) AS added`
+              ${max}) AS added, false AS archived`
+          : sql`WITH ${archivedRoomLock(sql, roomKey)}
+              SELECT CASE WHEN NOT ${
+            sql.unsafe(ARCHIVED)
+          } THEN chat_invite_member(
+                ${userKey}, ${roomKey}, ${Date.now()}, ${max}, ${invitedBy})
+              END AS added, ${sql.unsafe(ARCHIVED)} AS archived`
       }`;
+      if (row.archived) throw new RoomArchivedError(roomKey);
       if (row.added === "full" || row.added === "ignored") return row.added;
       return row.added === "added";
     });
@@ -273,12 +280,17 @@ export class PostgresMemberships implements MembershipStore {
 
   createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
     return this.#context.run(async (sql) => {
-      await sql`
-        INSERT INTO invites (code, room_key, created_by, created_at,
-          expires_at, max_uses)
-        VALUES (${invite.code}, ${invite.roomKey}, ${invite.createdBy},
-          ${invite.createdAt}, ${invite.expiresAt ?? null},
-          ${invite.maxUses ?? null})`;
+      const [row] = await sql<{ archived: boolean }[]>`
+        WITH ${archivedRoomLock(sql, invite.roomKey)}, made AS (
+          INSERT INTO invites (code, room_key, created_by, created_at,
+            expires_at, max_uses)
+          SELECT ${invite.code}, ${invite.roomKey}, ${invite.createdBy},
+            ${invite.createdAt}, ${invite.expiresAt ?? null},
+            ${invite.maxUses ?? null}
+          WHERE NOT ${sql.unsafe(ARCHIVED)}
+        )
+        SELECT ${sql.unsafe(ARCHIVED)} AS archived`;
+      if (row.archived) throw new RoomArchivedError(invite.roomKey);
     });
   }
 
@@ -338,6 +350,21 @@ export class PostgresMemberships implements MembershipStore {
     });
   }
 }
+
+// The room `key`'s row read with FOR SHARE, which an archive's update of
+// it (setRoomArchived) waits for until the statement commits, and which
+// waits for an archive under way, then reads the flag it committed: a
+// write to the room either commits before the archive's reply or is
+// refused (postgres.ts archivedLock, for a message's room). A primary-key
+// probe and a share lock on the row. MATERIALIZED: read once, first.
+function archivedRoomLock(sql: Sql, key: string) {
+  return sql`ar AS MATERIALIZED (
+    SELECT r.archived FROM rooms r WHERE r.key = ${key} FOR SHARE
+  )`;
+}
+
+// Whether the room archivedRoomLock read is archived (false when absent).
+const ARCHIVED = "coalesce((SELECT ar.archived FROM ar), false)";
 
 /** What `countsFrom` selects. */
 interface ReadRow {

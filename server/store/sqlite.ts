@@ -109,7 +109,7 @@ import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteAudit } from "./sqlite_audit.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
 import { SqliteIntegrations } from "./sqlite_integrations.ts";
-import { SqliteMemberships } from "./sqlite_memberships.ts";
+import { refuseArchived, SqliteMemberships } from "./sqlite_memberships.ts";
 import { SqliteConversations } from "./sqlite_conversations.ts";
 import { SqliteIgnores } from "./sqlite_ignores.ts";
 import { SqliteOutbound } from "./sqlite_outbound.ts";
@@ -877,7 +877,7 @@ export class SqliteStore implements Store {
   ): Promise<StoredRoom | undefined> {
     return this.#run(() =>
       this.#transaction(() => {
-        this.#refuseArchived(key);
+        refuseArchived((sql) => this.#q(sql), key);
         const row = this.#q(
           `UPDATE rooms SET topic = ? WHERE key = ?
            RETURNING key, name, created_at, private, owner, retention_days, topic,
@@ -1633,18 +1633,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  // Throws RoomArchivedError when the room `key` is archived: read in the
-  // caller's transaction, on the one connection that writes, so an archive
-  // that resolved before it is seen and one made later commits after it.
-  // A primary-key probe per write refused so (none for a conversation).
-  #refuseArchived(key: string): void {
-    const row = this.#q("SELECT archived FROM rooms WHERE key = ?").get(key) as
-      | { archived: number }
-      | undefined;
-    if (row?.archived === 1) throw new RoomArchivedError(key);
-  }
-
-  // #refuseArchived for the room of the message `id`.
+  // refuseArchived (sqlite_memberships.ts) for the room of the message `id`.
   #refuseArchivedOf(id: string): void {
     const row = this.#q(
       `SELECT r.key FROM messages m JOIN rooms r ON r.key = m.stream

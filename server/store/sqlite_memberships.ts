@@ -5,6 +5,7 @@ import {
   MAX_UNREAD,
   type MembershipStore,
   pageStart,
+  RoomArchivedError,
   type RoomMembersOptions,
   type StoredInvite,
   type StreamReadState,
@@ -47,6 +48,9 @@ export class SqliteMemberships implements MembershipStore {
   ): Promise<boolean | "full" | "ignored"> {
     return this.#run(() =>
       this.#transaction((): boolean | "full" | "ignored" => {
+        // An invitation is a write to its room, refused while archived as
+        // sends are; a join is not.
+        if (invitedBy !== undefined) refuseArchived(this.#q, roomKey);
         // One writer at a time: an ignore cannot commit between this check
         // and the insert, nor the count change before it.
         if (
@@ -343,6 +347,7 @@ export class SqliteMemberships implements MembershipStore {
 
   createInvite(invite: Omit<StoredInvite, "uses" | "revoked">): Promise<void> {
     return this.#run(() => {
+      refuseArchived(this.#q, invite.roomKey);
       this.#q(
         `INSERT INTO invites (code, room_key, created_by, created_at,
            expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -419,4 +424,21 @@ export class SqliteMemberships implements MembershipStore {
       ).all(roomKey, now) as unknown as InviteRow[]).map(toStoredInvite)
     );
   }
+}
+
+/**
+ * Throws RoomArchivedError when the room `key` is archived: read in the
+ * caller's step on the one connection that writes, so an archive that
+ * resolved before it is seen and one made later commits after it. A
+ * primary-key probe per write (none for a conversation). For the writes
+ * an archive refuses: sends (sqlite.ts), invitations and invite links.
+ */
+export function refuseArchived(
+  q: (sql: string) => StatementSync,
+  key: string,
+): void {
+  const row = q("SELECT archived FROM rooms WHERE key = ?").get(key) as
+    | { archived: number }
+    | undefined;
+  if (row?.archived === 1) throw new RoomArchivedError(key);
 }

@@ -518,6 +518,29 @@ export function administration(test: StoreTest): void {
     assert.equal(removed?.deleted, true);
   });
 
+  // As a send: a node whose flag has not heard of the archive yet lets
+  // them through its handler, and the store refuses them.
+  test("an archived room takes no invitation nor invite link: RoomArchivedError naming it, nothing written; a join goes on; brought back, both are taken again", async (store) => {
+    await store.createRoom("Dev", "dev");
+    await store.setRoomArchived("dev", true);
+    const link = { code: "c1", roomKey: "dev", createdBy: "ann", createdAt: 1 };
+    await assert.rejects(
+      store.addMember("bob", "dev", 0, "ann"),
+      (error) => error instanceof RoomArchivedError && error.roomKey === "dev",
+    );
+    await assert.rejects(
+      store.createInvite(link),
+      (error) => error instanceof RoomArchivedError && error.roomKey === "dev",
+    );
+    assert.equal(await store.isMember("bob", "dev"), false);
+    assert.equal(await store.findInvite("c1"), undefined);
+    assert.equal(await store.addMember("carol", "dev"), true, "a join");
+    await store.setRoomArchived("dev", false);
+    assert.equal(await store.addMember("bob", "dev", 0, "ann"), true);
+    await store.createInvite(link);
+    assert.equal((await store.findInvite("c1"))?.roomKey, "dev");
+  });
+
   test("renameRoom moves a room, its messages, members, read state, invites and bans to the new key in one go; the old key is free", async (store) => {
     await store.createAccount(account("bob"), {});
     await store.createRoom("Dev", "dev", { private: true, owner: "bob" });
@@ -525,14 +548,15 @@ export function administration(test: StoreTest): void {
     await store.setRoomTopic("dev", "ship it");
     await store.addMember("bob", "dev");
     const before = await append(store, "dev", ["one", "two @bob"]);
-    await store.setRoomArchived("dev", true);
     await store.markRead("bob", "dev", 1);
+    // Made before the archive, which refuses new ones.
     await store.createInvite({
       code: "inv",
       roomKey: "dev",
       createdBy: "BOB",
       createdAt: Date.now(),
     });
+    await store.setRoomArchived("dev", true);
     await store.addBan({ ...BAN, userKey: "eve", roomKey: "dev" });
     const [old] = (await store.listRooms()).filter((r) => r.key === "dev");
 
