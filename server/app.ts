@@ -232,6 +232,7 @@ export function createApp(parts: AppParts): Hono {
       redisUp: parts.redis
         ? node.broker.healthy() && node.presence.healthy()
         : undefined,
+      linkPreviews: node.linkPreviews?.results,
     });
     return c.text(body, 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

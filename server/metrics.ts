@@ -75,6 +75,8 @@ export class Metrics {
       filesMissing: number;
       /** Whether Redis carries fan-out and presence, as /healthz judges it; undefined without Redis. */
       redisUp?: boolean;
+      /** Link previews' pages asked for, by result; undefined when they are off. */
+      linkPreviews?: ReadonlyMap<string, number>;
     },
   ): string {
     const { store } = readings;
@@ -159,6 +161,13 @@ export class Metrics {
         "Events queued to connections.",
         this.eventsDelivered,
       ),
+      // Only with link previews on: absent is "off", not "none fetched".
+      ...(readings.linkPreviews === undefined ? [] : [
+        "# HELP chat_link_previews_total Pages link previews asked for, by result: ok (an HTML page read), refused (an address the rules forbid), not_html, timeout, error.\n# TYPE chat_link_previews_total counter",
+        ...[...readings.linkPreviews].map(([result, n]) =>
+          `chat_link_previews_total{result="${result}"} ${n}`
+        ),
+      ]),
       "# HELP chat_errors_total Error replies sent, by code.\n# TYPE chat_errors_total counter",
       ...[...this.errors].map(([code, n]) =>
         `chat_errors_total{code="${code}"} ${n}`

@@ -12,6 +12,7 @@ import type { StartParts } from "../server/mod.ts";
 import type { Config } from "../server/config.ts";
 import {
   expectError,
+  metric,
   PATIENT_WAIT_MS,
   startTestServer,
   TEST_PASSWORD,
@@ -356,6 +357,89 @@ Deno.test(
 );
 
 Deno.test(
+  "link previews: a page whose answer names no charset is read in the one its <meta charset> names, or its http-equiv form",
+  async () => {
+    const latin = (meta: string) => () =>
+      new Response(
+        new Uint8Array([
+          ...new TextEncoder().encode(`${meta}<title>Caf`),
+          0xe9,
+          ...new TextEncoder().encode("</title>"),
+        ]),
+        { headers: { "content-type": "text/html" } },
+      );
+    const pages = await startPageServer({
+      "/meta": latin('<meta charset="windows-1252">'),
+      "/equiv": latin(
+        '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">',
+      ),
+    });
+    try {
+      await withPreviews(async (server) => {
+        const alice = await TestClient.login(server.wsUrl, "alice");
+        try {
+          const o = pages.origin;
+          const sent = await say(alice, `${o}/meta ${o}/equiv`);
+          assert.deepEqual((await previewsOf(alice, sent.id)).previews, [
+            { url: `${o}/meta`, title: "Café" },
+            { url: `${o}/equiv`, title: "Café" },
+          ]);
+        } finally {
+          await alice.close();
+        }
+      }, { pages });
+    } finally {
+      await pages.close();
+    }
+  },
+);
+
+Deno.test(
+  "link previews: /metrics counts the pages asked for by result: ok, refused, not_html, error; a cached link once",
+  async () => {
+    const pages = await startPageServer({
+      ...PAGES,
+      "/json": () =>
+        new Response("{}", { headers: { "content-type": "application/json" } }),
+    });
+    try {
+      await withPreviews(async (server) => {
+        const alice = await TestClient.login(server.wsUrl, "alice");
+        const count = (result: string) =>
+          metric(server.url, `chat_link_previews_total{result="${result}"}`);
+        try {
+          assert.equal(await count("ok"), 0);
+          const o = pages.origin;
+          // ::1 is not among the addresses allowed; /gone answers 404.
+          const sent = await say(alice, `${o}/og http://[::1]:9/ ${o}/json`);
+          await previewsOf(alice, sent.id);
+          const again = await say(alice, `${o}/og ${o}/gone`);
+          await previewsOf(alice, again.id);
+          assert.deepEqual(
+            [
+              await count("ok"),
+              await count("refused"),
+              await count("not_html"),
+              await count("error"),
+              await count("timeout"),
+            ],
+            [1, 1, 1, 1, 0],
+          );
+        } finally {
+          await alice.close();
+        }
+      }, {
+        pages,
+        config: { linkPreviewsPrivate: false },
+        parts: { linkPreviewAllow: ["127.0.0.1"] },
+      });
+    } finally {
+      await pages.close();
+    }
+  },
+);
+
+Deno.test(
   "link previews: a page that never answers is given up on after 5 s, and the message's other links are previewed",
   async () => {
     const gaveUp = Promise.withResolvers<void>();
@@ -383,6 +467,13 @@ Deno.test(
             `${pages.origin}/og`,
           ]);
           await gaveUp.promise;
+          assert.equal(
+            await metric(
+              server.url,
+              'chat_link_previews_total{result="timeout"}',
+            ),
+            1,
+          );
         } finally {
           await alice.close();
         }

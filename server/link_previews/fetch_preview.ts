@@ -27,11 +27,35 @@ export interface FetchPreviewOptions {
   signal: AbortSignal;
 }
 
-/** The preview of `url`, or undefined when its page gives none or cannot be read. */
+/**
+ * What became of one link's fetch (`chat_link_previews_total{result}` in
+ * /metrics): `ok` an HTML page read (a preview or not), `refused` an
+ * address the rules forbid (the link's or a redirect's), `not_html` an
+ * answer of another type, `timeout` the deadline passed, `error` anything
+ * else (no answer, a status not 2xx, too many redirects).
+ */
+export type PreviewResult = "ok" | "refused" | "not_html" | "timeout" | "error";
+
+/** Every {@link PreviewResult}, in the order /metrics lists them. */
+export const PREVIEW_RESULTS: readonly PreviewResult[] = [
+  "ok",
+  "refused",
+  "not_html",
+  "timeout",
+  "error",
+];
+
+/** A link's preview (none when its page gives none) and its fetch's result. */
+export interface FetchedPreview {
+  preview?: LinkPreview;
+  result: PreviewResult;
+}
+
+/** The preview of `url`, with what became of its fetch. */
 export async function fetchPreview(
   url: string,
   options: FetchPreviewOptions,
-): Promise<LinkPreview | undefined> {
+): Promise<FetchedPreview> {
   let current = url;
   try {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -45,7 +69,7 @@ export async function fetchPreview(
           url: current,
           reason: verdict.reason,
         });
-        return undefined;
+        return { result: "refused" };
       }
       const page = await getOutbound(current, {
         addresses: verdict.addresses,
@@ -61,12 +85,17 @@ export async function fetchPreview(
         current = new URL(page.location, current).href;
         continue;
       }
-      if (page.body === undefined) return undefined;
+      if (page.body === undefined) {
+        // getOutbound reads no body of a status not 2xx, nor of a type
+        // not asked for.
+        const ok = page.status >= 200 && page.status < 300;
+        return { result: ok ? "not_html" : "error" };
+      }
       const facts = await readPage(decode(page.body, page.charset));
       if (facts.title === undefined && facts.description === undefined) {
-        return undefined;
+        return { result: "ok" };
       }
-      return { url, ...facts };
+      return { preview: { url, ...facts }, result: "ok" };
     }
     logger.debug("No preview of {url}: more than {max} redirects", {
       url,
@@ -77,17 +106,33 @@ export async function fetchPreview(
       url: current,
       error: (error as Error).message,
     });
+    const reason = options.signal.aborted ? options.signal.reason : undefined;
+    if ((reason as Error | undefined)?.name === "TimeoutError") {
+      return { result: "timeout" };
+    }
   }
-  return undefined;
+  return { result: "error" };
 }
 
 // The page's text in the charset its answer names (windows-1252,
-// shift_jis...), else UTF-8. A `<meta charset>` alone is not read: most
-// pages are UTF-8 now, and the others mostly say so in the header.
+// shift_jis...), else the one a `<meta charset>` (or its older
+// `http-equiv` form) names in the page's first 1024 bytes, where HTML
+// requires it, else UTF-8. A charset no decoder knows: UTF-8.
 function decode(body: Uint8Array, charset: string | undefined): string {
   try {
-    return new TextDecoder(charset ?? "utf-8").decode(body);
+    return new TextDecoder(charset ?? metaCharset(body) ?? "utf-8")
+      .decode(body);
   } catch {
     return new TextDecoder().decode(body);
   }
+}
+
+// The charset a `<meta>` in the first 1024 bytes names: `<meta
+// charset="...">` or `<meta http-equiv="Content-Type" content="text/html;
+// charset=...">`, both read as the HTML standard's prescan does, roughly
+// (those bytes read as Latin-1: every charset a page may name there is
+// ASCII-compatible).
+function metaCharset(body: Uint8Array): string | undefined {
+  const head = new TextDecoder("latin1").decode(body.subarray(0, 1024));
+  return /<meta\s[^>]*?charset\s*=\s*["']?\s*([\w:.-]+)/i.exec(head)?.[1];
 }

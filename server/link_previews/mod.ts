@@ -15,10 +15,15 @@ import type { LinkPreview, MessageBase } from "../protocol/types.ts";
 import type { Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
 import { log } from "../log.ts";
-import { fetchPreview } from "./fetch_preview.ts";
+import {
+  fetchPreview,
+  PREVIEW_RESULTS,
+  type PreviewResult,
+} from "./fetch_preview.ts";
 import { linksOf } from "./links.ts";
 
 export { linksOf, MAX_LINKS } from "./links.ts";
+export type { PreviewResult } from "./fetch_preview.ts";
 
 const logger = log("link_previews");
 
@@ -54,6 +59,9 @@ export class LinkPreviews {
   #stop = new AbortController();
   #running = new Set<Promise<void>>();
   #fetches = 0;
+  #results = new Map<PreviewResult, number>(
+    PREVIEW_RESULTS.map((result) => [result, 0]),
+  );
 
   constructor(options: LinkPreviewsOptions) {
     this.#options = options;
@@ -63,6 +71,11 @@ export class LinkPreviews {
   /** Pages asked for so far (a cached URL is asked once). */
   get fetches(): number {
     return this.#fetches;
+  }
+
+  /** The pages asked for so far by what became of them (/metrics). */
+  get results(): ReadonlyMap<PreviewResult, number> {
+    return this.#results;
   }
 
   /**
@@ -140,6 +153,9 @@ export class LinkPreviews {
         AbortSignal.timeout(this.#options.timeoutMs ?? 5000),
         this.#stop.signal,
       ]),
+    }).then(({ preview, result }) => {
+      this.#results.set(result, this.#results.get(result)! + 1);
+      return preview;
     });
   }
 }
