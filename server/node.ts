@@ -235,7 +235,7 @@ export class ChatNode {
       sessionTtlMs: parts.sessionTtlMs,
       passwordWorkers: parts.passwordWorkers,
       passwords: parts.passwords,
-      isGuestOnline: (key) => this.presence.isGuestOnline(key),
+      guestLookingLike: (name) => this.presence.guestLookingLike(name),
       throttles: parts.throttles,
       passwordBudget: {
         perAddress: this.buckets({

@@ -495,6 +495,17 @@ export class RoomRegistry {
     return this.#users.get(userKey)?.guest === true;
   }
 
+  /**
+   * The name of a guest on this node whose name looks like `name` (the
+   * same UTS #39 skeleton: the name itself too), if any: one look-up of
+   * the skeletons the node's names are claimed under.
+   */
+  guestLookingLike(name: string): string | undefined {
+    const key = this.#userSkeletons.get(nameSkeleton(name));
+    const user = key === undefined ? undefined : this.#users.get(key);
+    return user?.guest ? user.name : undefined;
+  }
+
   /** The display name of an online user. */
   onlineName(userKey: string): string | undefined {
     return this.#users.get(userKey)?.name;

@@ -16,6 +16,7 @@ import {
   expectError,
   roundTrip,
   type TestClient,
+  wentOffline,
   withAccountsAcrossAddresses,
   withServer,
 } from "./harness.ts";
@@ -601,6 +602,37 @@ stores.test(
       store.groupMemberKeys = real;
       await pool.closeAll();
     }
+  },
+);
+
+stores.clients(
+  "create_group and register of a look-alike of an online guest's name are refused with username_taken, naming the guest; once it left, both are taken",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    // "ace" in Cyrillic letters, a guest's name.
+    const guest = await pool.guest("\u0430\u0441\u0435");
+    const grouped = await expectError(
+      ann,
+      "create_group",
+      { name: "ace" },
+      "username_taken",
+    );
+    assert.match(
+      grouped.data.message as string,
+      /looks like '\u0430\u0441\u0435'/,
+    );
+    const stranger = await pool.connect();
+    await expectError(
+      stranger,
+      "register",
+      { username: "ACE", password: "a long password 1" },
+      "username_taken",
+    );
+    await guest.close();
+    await wentOffline(ann, "\u0430\u0441\u0435");
+    await ann.ok("create_group", { name: "ace" });
+    await ann.ok("delete_group", { group: "ace" });
+    await pool.register("ace");
   },
 );
 

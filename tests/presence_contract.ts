@@ -518,6 +518,45 @@ export function presenceContract(
     { nodes: true },
   );
 
+  test("guestLookingLike names the guest online whose name is, or looks like, the one asked, not an account, and nobody once it left", async (open) => {
+    const node = await open();
+    const gus = (await node.join("Gus"))!;
+    await node.join("Ann", { guest: false });
+    // Cyrillic "а" and "с": the skeleton of "Paca".
+    await node.join("P\u0430\u0441a");
+    assert.equal(await node.presence.guestLookingLike("gus"), "Gus");
+    assert.equal(await node.presence.guestLookingLike("GUS"), "Gus");
+    assert.equal(
+      await node.presence.guestLookingLike("Paca"),
+      "P\u0430\u0441a",
+    );
+    assert.equal(await node.presence.guestLookingLike("Ann"), undefined);
+    assert.equal(await node.presence.guestLookingLike("Bob"), undefined);
+    node.leave(gus);
+    await eventually(async () =>
+      assert.equal(await node.presence.guestLookingLike("Gus"), undefined)
+    );
+  });
+
+  test(
+    "guestLookingLike names a guest online on another node, and nobody once it left",
+    async (open) => {
+      const [a, b] = [await open(), await open()];
+      const gus = (await a.join("Gus"))!;
+      await a.join("P\u0430\u0441a");
+      assert.equal(await b.presence.guestLookingLike("gus"), "Gus");
+      assert.equal(
+        await b.presence.guestLookingLike("Paca"),
+        "P\u0430\u0441a",
+      );
+      a.leave(gus);
+      await eventually(async () =>
+        assert.equal(await b.presence.guestLookingLike("Gus"), undefined)
+      );
+    },
+    { nodes: true },
+  );
+
   test(
     "the users online whose key starts with a prefix are found on every node",
     async (open) => {

@@ -231,7 +231,7 @@ function registerTests(redis: RedisService): void {
     }
   });
 
-  Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers, its guests' logins too", async () => {
+  Deno.test("RedisPresence: a node whose entries expired while Redis was frozen past the TTL counts its users again once Redis answers, its guests' logins and their names' skeletons too", async () => {
     const admin = redisClient(redis.url);
     await admin.flushall();
     const info = await admin.info("server");
@@ -279,6 +279,7 @@ function registerTests(redis: RedisService): void {
       await eventually(async () => {
         assert.deepEqual([...await presence.roomCounts()], [["general", 2]]);
         assert.equal(await presence.guestSince("gus"), 1_700_000_000_123);
+        assert.equal(await presence.guestLookingLike("GUS"), "gus");
       }, { timeoutMs: 60_000 });
     } finally {
       await presence.close();

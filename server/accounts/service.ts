@@ -32,6 +32,7 @@ import {
 } from "./password_budget.ts";
 import { PasswordQueue } from "./password_queue.ts";
 import { reservedName } from "./reserved_names.ts";
+import { guestRefusal } from "./guest_names.ts";
 import { createPasswordReset, type PasswordReset } from "./password_reset.ts";
 import {
   API_TOKEN_PREFIX,
@@ -47,8 +48,11 @@ export interface AccountServiceOptions {
   admin?: string;
   /** How long a session lasts, in ms (`--session-days`). */
   sessionTtlMs: number;
-  /** True when a guest holds this name key right now, on any node. */
-  isGuestOnline: (userKey: string) => Promise<boolean>;
+  /**
+   * The name of a guest online right now, on any node, whose name is this
+   * one or looks like it (PresenceManager.guestLookingLike).
+   */
+  guestLookingLike: (name: string) => Promise<string | undefined>;
   /**
    * Makes the throttles of logins and of registrations: in this process by
    * default, in Redis for a cluster (backends.ts).
@@ -150,7 +154,7 @@ export class AccountService {
   #admin?: string;
   #adminKey?: string;
   #ttl: number;
-  #isGuestOnline: (userKey: string) => Promise<boolean>;
+  #guestLookingLike: (name: string) => Promise<string | undefined>;
   #throttle: Throttle;
   #queue: PasswordQueue;
   #passwords: Passwords;
@@ -178,7 +182,7 @@ export class AccountService {
       ? undefined
       : nameKey(options.admin);
     this.#ttl = options.sessionTtlMs;
-    this.#isGuestOnline = options.isGuestOnline;
+    this.#guestLookingLike = options.guestLookingLike;
     const throttle = options.throttles ??
       ((options: ThrottleOptions) => new LoginThrottle(options));
     this.#throttle = throttle({ name: "login" });
@@ -359,7 +363,8 @@ export class AccountService {
   }
 
   // Why a new account may not take this name: reserved, banned, in use by
-  // a guest, or looking like another account's.
+  // a guest or looking like a guest's online, or looking like another
+  // account's.
   async #nameRefused(username: string): Promise<Failure | undefined> {
     const reserved = reservedName(username);
     if (reserved) return reserved;
@@ -371,9 +376,8 @@ export class AccountService {
         `This name is banned from this server: ${ban.reason}`,
       );
     }
-    if (await this.#isGuestOnline(key)) {
-      return fail("username_taken", `The name '${username}' is in use.`);
-    }
+    const guest = await this.#guestLookingLike(username);
+    if (guest !== undefined) return guestRefusal(username, guest);
     // Asked before the password's hash for its message; createAccount
     // checks again as it writes, for a group made in the moment between.
     const group = await this.groupRefusal(username);

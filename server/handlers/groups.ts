@@ -36,6 +36,7 @@ import type {
   GroupUpdatedEvent,
 } from "../protocol/types.ts";
 import { reservedName } from "../accounts/reserved_names.ts";
+import { guestRefusal } from "../accounts/guest_names.ts";
 import type { GroupCaps, MembersRefusal, StoredGroup } from "../store/mod.ts";
 import type { Member } from "../registry.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -80,11 +81,11 @@ export async function createGroup(
   const reserved = reservedName(name);
   if (reserved) return reserved;
   const key = nameKey(name);
-  // A guest online under the name would read as the group, as it would as
-  // an account (register refuses its name too). One presence read.
-  if (await ctx.node.presence.isGuestOnline(key)) {
-    return fail("username_taken", `The name '${name}' is in use.`);
-  }
+  // A guest online under the name or a look-alike of it would read as the
+  // group, as it would as an account (register refuses them too). One
+  // presence read.
+  const guest = await ctx.node.presence.guestLookingLike(name);
+  if (guest !== undefined) return guestRefusal(name, guest);
   const names = byKey(data.members ?? []);
   // The store refuses an account's or a group's name, and a look-alike
   // of one (Cyrillic `bоb` would read as `@bob`), as `register` does, in
@@ -111,10 +112,11 @@ export async function createGroup(
     // claim (handlers/session.ts), so that one of the two sees the other.
     // The group is taken back before anyone is told of it; a node that
     // read the groups' keys meanwhile reads them again.
-    if (await ctx.node.presence.isGuestOnline(key)) {
+    const claimed = await ctx.node.presence.guestLookingLike(name);
+    if (claimed !== undefined) {
       await ctx.node.store.deleteGroup(key);
       keysChanged(ctx.node);
-      return fail("username_taken", `The name '${name}' is in use.`);
+      return guestRefusal(name, claimed);
     }
     keysChanged(ctx.node);
   }

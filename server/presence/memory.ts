@@ -78,6 +78,10 @@ export class MemoryPresence implements PresenceManager {
     return Promise.resolve(this.#registry.isGuestOnline(userKey));
   }
 
+  guestLookingLike(name: string): Promise<string | undefined> {
+    return Promise.resolve(this.#registry.guestLookingLike(name));
+  }
+
   guestSince(userKey: string): Promise<number | undefined> {
     let since: number | undefined;
     for (const member of this.#registry.connectionsOf(userKey)) {

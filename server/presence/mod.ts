@@ -77,6 +77,12 @@ export interface PresenceManager {
   /** True when a guest holds this name anywhere. */
   isGuestOnline(userKey: string): Promise<boolean>;
   /**
+   * The name of a guest online anywhere whose name looks like `name` (the
+   * same UTS #39 skeleton, protocol/skeleton.ts: the name itself too), if
+   * any: for the names a guest's would read as (an account's, a group's).
+   */
+  guestLookingLike(name: string): Promise<string | undefined>;
+  /**
    * When the guest holding this name, on any node, logged in (its
    * `since`); undefined when no guest holds it. A reply quotes to a guest
    * only what was sent since (handlers/private.ts).

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { log } from "../log.ts";
+import { nameSkeleton } from "../protocol/skeleton.ts";
 import type { MemoryPresence } from "./memory.ts";
 import { type PresenceEntry, type PresenceManager, sortNames } from "./mod.ts";
 
@@ -14,11 +15,14 @@ const hiddenUsers = (node: string) => `chat:v1:hidden:${node}`;
 // When each guest on the node logged in (ms): a reply on another node
 // quotes to it only what was sent since (presence/mod.ts, guestSince).
 const guestLogins = (node: string) => `chat:v1:guest_since:${node}`;
+// The skeletons (UTS #39) of the names of the node's guests, each to its
+// name: whether a name looks like a guest's online is one HGET a node.
+const guestLooks = (node: string) => `chat:v1:guest_looks:${node}`;
 
 // Atomically: refuse the name when another live node holds it as a guest,
 // or when a guest asks for a name another live node holds at all; else
-// record it for this node, with a guest's login time. Values are
-// "g:<name>" or "a:<name>".
+// record it for this node, with a guest's login time and its name's
+// skeleton. Values are "g:<name>" or "a:<name>".
 const CLAIM_SCRIPT = `
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], '+inf')
 for _, node in ipairs(live) do
@@ -34,6 +38,8 @@ redis.call('PEXPIRE', KEYS[2], ARGV[6])
 if ARGV[2] == 'g' then
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[7])
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('HSET', KEYS[4], ARGV[8], ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
 end
 return 1
 `;
@@ -226,10 +232,11 @@ export class RedisPresence implements PresenceManager {
       const now = Date.now();
       const granted = await this.#redis.eval(
         CLAIM_SCRIPT,
-        3,
+        4,
         NODES,
         names(this.#node),
         guestLogins(this.#node),
+        guestLooks(this.#node),
         entry.userKey,
         entry.guest ? "g" : "a",
         String(now),
@@ -237,6 +244,7 @@ export class RedisPresence implements PresenceManager {
         entry.username,
         String(this.#ttl),
         String(entry.since),
+        nameSkeleton(entry.username),
       );
       if (granted !== 1) return false;
     } catch (error) {
@@ -287,6 +295,9 @@ export class RedisPresence implements PresenceManager {
       pipeline.hdel(names(this.#node), entry.userKey)
         .hdel(hiddenUsers(this.#node), entry.userKey)
         .hdel(guestLogins(this.#node), entry.userKey);
+      if (user.guest) {
+        pipeline.hdel(guestLooks(this.#node), nameSkeleton(user.name));
+      }
     } else if (user && (user.hidden > 0 || entry.hidden)) {
       this.#hiddenChange(pipeline, entry.userKey, user);
     }
@@ -577,6 +588,23 @@ export class RedisPresence implements PresenceManager {
     return held.some((value) => value.startsWith("g:"));
   }
 
+  async guestLookingLike(name: string): Promise<string | undefined> {
+    const skeleton = nameSkeleton(name);
+    try {
+      const live = await this.#liveNow();
+      const pipeline = this.#redis.pipeline();
+      for (const node of live) pipeline.hget(guestLooks(node), skeleton);
+      for (const [error, value] of await this.#exec(pipeline)) {
+        if (error) throw error;
+        if (value !== null) return value as string;
+      }
+      return undefined;
+    } catch (error) {
+      this.#lost(error);
+      return await this.#fallback.guestLookingLike(name);
+    }
+  }
+
   async guestSince(userKey: string): Promise<number | undefined> {
     try {
       const live = await this.#liveNow();
@@ -699,6 +727,7 @@ export class RedisPresence implements PresenceManager {
           names(this.#node),
           hiddenUsers(this.#node),
           guestLogins(this.#node),
+          guestLooks(this.#node),
         );
         for (const entry of this.#entries.values()) {
           pipeline.hset(conns(this.#node), entry.id, JSON.stringify(entry));
@@ -713,15 +742,17 @@ export class RedisPresence implements PresenceManager {
             pipeline.hset(hiddenUsers(this.#node), key, "1");
           }
           if (user.guest) {
-            pipeline.hset(guestLogins(this.#node), key, String(user.since));
+            pipeline.hset(guestLogins(this.#node), key, String(user.since))
+              .hset(guestLooks(this.#node), nameSkeleton(user.name), user.name);
           }
         }
       }
       if (rewrite) pipeline.zadd(NODES, now + this.#ttl, this.#node);
-      // The guests' logins first: the check below reads the answer of
+      // The guests' looks and logins first: the check below reads the answer of
       // conns' PEXPIRE fourth from the end.
       pipeline
         .zremrangebyscore(NODES, "-inf", now - this.#ttl)
+        .pexpire(guestLooks(this.#node), this.#ttl)
         .pexpire(guestLogins(this.#node), this.#ttl)
         .pexpire(conns(this.#node), this.#ttl)
         .pexpire(names(this.#node), this.#ttl)
@@ -804,6 +835,7 @@ export class RedisPresence implements PresenceManager {
           names(this.#node),
           hiddenUsers(this.#node),
           guestLogins(this.#node),
+          guestLooks(this.#node),
         )
         .exec();
     } catch {
