@@ -247,6 +247,10 @@ export class ChatNode {
           spec: this.limits.perAccountPasswordLogin,
         }),
       },
+      totpGuesses: this.buckets({
+        name: "totp_guess",
+        spec: this.limits.perAccountTotpGuess,
+      }),
     });
     // Always on: a room may have its own retention without the flag.
     this.#retention = new Retention({

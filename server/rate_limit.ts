@@ -162,6 +162,12 @@ export interface RateLimitConfig {
    * addresses log in with its password; left out, none is.
    */
   perAccountPasswordLogin?: BucketSpec;
+  /**
+   * 6-digit two-factor codes tried for one account, from every address
+   * together, each taken before its check and given back when right
+   * (accounts/two_factor.ts); left out, none are limited.
+   */
+  perAccountTotpGuess?: BucketSpec;
 }
 
 /**
@@ -312,6 +318,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // flooding from five addresses or more (or /64s) at once keeps the
   // owner's password logins out again (docs/security.md).
   perAccountPasswordLogin: { burst: 100, perSecond: 1 / 2 },
+  // Whoever tries codes holds the password (wrong ones are refused before
+  // the code), so the login throttle's 5 per address and the cap above
+  // let one who has many addresses try 100, then one every 2 s: 43,200
+  // guesses a day at 3 good codes in a million, 2FA broken in about a
+  // week (round 13). 10 wrong codes, then one every 10 minutes (144 a
+  // day) makes it years. The cost: that thief keeps the owner's 6-digit
+  // codes out too; a recovery code, a session or a token still log in.
+  perAccountTotpGuess: { burst: 10, perSecond: 1 / 600 },
 };
 
 /** No limits at all (benchmarks). */

@@ -248,6 +248,41 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "totp: wrong codes from many addresses are counted for the account: past 10 even the right code waits, a recovery code still logs in",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const { secret, recovery } = await enable(ann);
+    // One guess an address, each far within its name-and-address limit
+    // (5): only a count for the account from everywhere stops them.
+    const from = async (address: number, data: Record<string, unknown>) => {
+      const client = await pool.connect({
+        headers: { "x-forwarded-for": `10.49.0.${address}` },
+      });
+      return await client.request(
+        "login",
+        { username: "ann", password: TEST_PASSWORD, ...data },
+        patiently,
+      );
+    };
+    const answers: (string | undefined)[] = [];
+    for (let i = 0; i < 12; i++) {
+      answers.push((await from(i, { totp: wrongCode(secret, i) })).data.code);
+    }
+    assert.deepEqual(answers, [
+      ...Array(10).fill("totp_invalid"),
+      "rate_limited",
+      "rate_limited",
+    ]);
+    const right = await from(100, { totp: code(secret, 1) });
+    assert.equal(right.data.code, "rate_limited");
+    assert.match(right.data.message as string, /codes/);
+    // The owner's way in stays: a recovery code is not a 6-digit guess.
+    assert.equal((await from(101, { totp: recovery[0] })).action, "success");
+  },
+  { trustProxy: true },
+);
+
 stores.test(
   "totp: POST /api/login takes the code as 'totp', and a password reset link leaves 2FA on",
   async (server) => {

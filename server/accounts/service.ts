@@ -3,6 +3,7 @@ import { banRefusal } from "../access.ts";
 import { auditEntry, OPERATOR_ACTOR } from "../handlers/audit.ts";
 import { log } from "../log.ts";
 import { MemoryBuckets } from "../buckets/memory.ts";
+import type { KeyedBuckets } from "../buckets/mod.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { cleanName, nameKey } from "../protocol/names.ts";
 import type {
@@ -67,6 +68,8 @@ export interface AccountServiceOptions {
    * the account (password_budget.ts); left out, none is limited.
    */
   passwordBudget?: PasswordBuckets;
+  /** An account's 6-digit codes from every address (TwoFactor); left out, not counted. */
+  totpGuesses?: KeyedBuckets;
 }
 
 /** A name and password to check. */
@@ -176,7 +179,7 @@ export class AccountService {
     options: AccountServiceOptions,
   ) {
     this.#store = store;
-    this.twoFactor = new TwoFactor(store);
+    this.twoFactor = new TwoFactor(store, options.totpGuesses);
     this.#admin = options.admin;
     this.#adminKey = options.admin === undefined
       ? undefined

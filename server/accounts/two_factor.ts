@@ -5,6 +5,7 @@
  * last used, kept in the store, so on every node); a recovery code works
  * once. The codes themselves are totp.ts's.
  */
+import type { KeyedBuckets } from "../buckets/mod.ts";
 import { fail, type Failure } from "../protocol/errors.ts";
 import type { NewAuditEntry, TotpStore } from "../store/mod.ts";
 import {
@@ -27,9 +28,18 @@ export interface TotpSetup {
 /** An account's two-factor authentication, over the store's TotpStore. */
 export class TwoFactor {
   #store: TotpStore;
+  #guesses?: KeyedBuckets;
 
-  constructor(store: TotpStore) {
+  /**
+   * `guesses` counts an account's 6-digit codes from every address
+   * (rate_limit.ts, perAccountTotpGuess): the login throttle counts them
+   * per address, and whoever holds the password and many addresses would
+   * otherwise try one every 2 s (the password budget's cap). Left out,
+   * none is counted.
+   */
+  constructor(store: TotpStore, guesses?: KeyedBuckets) {
     this.#store = store;
+    this.#guesses = guesses;
   }
 
   /** True when the account has 2FA on. One read by the account's key. */
@@ -117,12 +127,26 @@ export class TwoFactor {
       );
     }
     if (isTotpCode(code)) {
+      // Taken before the check, so that guesses sent at once cannot all
+      // pass it; given back when right. Recovery codes (50 bits) are not
+      // counted: they stay the owner's way in while a thief spends this.
+      const wait = await this.#guesses?.take(userKey) ?? 0;
+      if (wait > 0) {
+        return fail(
+          "rate_limited",
+          `Too many wrong codes for this account: try again in ${
+            Math.ceil(wait / 1000)
+          } s, or use a recovery code.`,
+          { retry_after_ms: wait },
+        );
+      }
       const step = totpStep(secret, code);
       // A step at or before the last used is a code seen already: a
       // replay, or the same code sent twice (refused on every node).
       if (step === undefined || !await this.#store.useTotpStep(userKey, step)) {
         return wrongCode();
       }
+      await this.#guesses?.give(userKey, 1);
       return undefined;
     }
     if (!await this.#store.useRecoveryCode(userKey, hashRecoveryCode(code))) {
