@@ -485,6 +485,64 @@ Deno.test(
 );
 
 Deno.test(
+  "link previews: one account's flood of links to a page that never answers waits behind another's link, and past 100 waiting its links get none",
+  async () => {
+    const release = Promise.withResolvers<void>();
+    const allHeld = Promise.withResolvers<void>();
+    let held = 0;
+    const pages = await startPageServer({
+      ...PAGES,
+      // Each holds one of the node's 4 places until the test lets go.
+      "/hold": async () => {
+        if (++held === 4) allHeld.resolve();
+        await release.promise;
+        return html("");
+      },
+    });
+    const holds = () => pages.paths().filter((p) => p === "/hold").length;
+    try {
+      await withPreviews(async (server) => {
+        const mallory = await TestClient.login(server.wsUrl, "mallory");
+        const alice = await TestClient.login(server.wsUrl, "alice");
+        try {
+          // 120 distinct links, 3 a message: every place, then 100 waiting.
+          for (let i = 0; i < 40; i++) {
+            const links = [0, 1, 2].map((j) =>
+              `${pages.origin}/hold?n=${i * 3 + j}`
+            );
+            await say(mallory, links.join(" "));
+          }
+          await allHeld.promise;
+          const sent = await say(alice, `${pages.origin}/og`);
+          release.resolve();
+          const heard = await previewsOf(alice, sent.id);
+          assert.equal(heard.previews?.[0].title, "Tea & cakes");
+          // Asked for as soon as a place came free, not after mallory's.
+          const paths = pages.paths();
+          assert.ok(paths.indexOf("/og") < 8, paths.join(" "));
+          // The 4 held and the 100 that waited, then none: the 16 others
+          // were refused when sent. Once they have been asked for,
+          // mallory's next link, queued behind them, tells they are done.
+          const deadline = Date.now() + PATIENT_WAIT_MS;
+          while (holds() < 104 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          const last = await say(mallory, `${pages.origin}/plain`);
+          await previewsOf(mallory, last.id);
+          assert.equal(holds(), 104);
+        } finally {
+          await alice.close();
+          await mallory.close();
+        }
+      }, { pages });
+    } finally {
+      release.resolve();
+      await pages.close();
+    }
+  },
+);
+
+Deno.test(
   "link previews: without --link-previews-private no private address is asked, directly, by name or by a redirect",
   async () => {
     // The inside: an IPv6 loopback server none of these may reach.

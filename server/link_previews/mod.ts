@@ -6,15 +6,18 @@
  * site name with the message, and its readers get the message again
  * (`message_updated`, its version one more). Each URL's preview is kept an
  * hour, so a link posted 100 times is fetched once; at most `inFlight`
- * fetches run at once on a node and at most {@link MAX_WAITING} wait, so
- * a flood of links costs bounded work (past that, no preview).
+ * fetches run at once on a node, each author's in turn (fair_queue.ts),
+ * and at most {@link MAX_WAITING} wait, {@link MAX_WAITING_PER_AUTHOR} of
+ * one author's, so a flood of links costs bounded work (past that, no
+ * preview) and one author's flood neither delays nor refuses the others'.
  */
-import pLimit from "p-limit";
 import type { OutboundGuard } from "../outbound.ts";
 import type { LinkPreview, MessageBase } from "../protocol/types.ts";
 import type { Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
 import { log } from "../log.ts";
+import { nameKey } from "../protocol/names.ts";
+import { FairQueue } from "./fair_queue.ts";
 import {
   fetchPreview,
   PREVIEW_RESULTS,
@@ -29,6 +32,13 @@ const logger = log("link_previews");
 
 /** Fetches waiting for their turn at most; past that a link gets no preview. */
 export const MAX_WAITING = 1000;
+/**
+ * An author's fetches waiting at most (34 messages' links): past that,
+ * their links get no preview. One author alone filled MAX_WAITING, and
+ * everyone else's links on the node got none (round 13); now it takes
+ * ten authors.
+ */
+export const MAX_WAITING_PER_AUTHOR = 100;
 /** URLs whose previews are kept at most (the oldest go first). */
 const MAX_CACHED = 10_000;
 /** How long a page that gave no preview (or failed) is not asked again. */
@@ -51,7 +61,7 @@ export interface LinkPreviewsOptions {
 /** The link previews of the messages this node stores. */
 export class LinkPreviews {
   #options: LinkPreviewsOptions;
-  #pace: ReturnType<typeof pLimit>;
+  #pace: FairQueue;
   #cache = new Map<
     string,
     { until: number; preview: Promise<LinkPreview | undefined> }
@@ -65,7 +75,7 @@ export class LinkPreviews {
 
   constructor(options: LinkPreviewsOptions) {
     this.#options = options;
-    this.#pace = pLimit(options.inFlight ?? 4);
+    this.#pace = new FairQueue(options.inFlight ?? 4);
   }
 
   /** Pages asked for so far (a cached URL is asked once). */
@@ -86,7 +96,8 @@ export class LinkPreviews {
     if (message.deleted || this.#stop.signal.aborted) return;
     const links = linksOf(message.text);
     if (links.length === 0) return;
-    const task = this.#preview(stream, message.id, message.text, links)
+    const author = nameKey(message.user);
+    const task = this.#preview(stream, message.id, message.text, links, author)
       .catch((error) =>
         logger.warn("Link previews of {id} failed: {error}", {
           id: message.id,
@@ -108,8 +119,11 @@ export class LinkPreviews {
     id: string,
     text: string,
     links: string[],
+    author: string,
   ): Promise<void> {
-    const found = await Promise.all(links.map((link) => this.#previewOf(link)));
+    const found = await Promise.all(
+      links.map((link) => this.#previewOf(link, author)),
+    );
     const previews = found.filter((p): p is LinkPreview => p !== undefined);
     if (previews.length === 0 || this.#stop.signal.aborted) return;
     const message = await this.#options.store.setLinkPreviews(id, {
@@ -119,18 +133,22 @@ export class LinkPreviews {
     if (message) this.#options.stored(stream, message);
   }
 
-  // A URL's preview, from the cache while it is fresh.
-  #previewOf(url: string): Promise<LinkPreview | undefined> {
+  // A URL's preview, from the cache while it is fresh; else fetched in
+  // its author's turn.
+  #previewOf(url: string, author: string): Promise<LinkPreview | undefined> {
     const now = Date.now();
     const cached = this.#cache.get(url);
     if (cached && cached.until > now) return cached.preview;
     this.#cache.delete(url);
-    if (this.#pace.pendingCount >= MAX_WAITING) {
+    if (
+      this.#pace.waiting >= MAX_WAITING ||
+      this.#pace.waitingOf(author) >= MAX_WAITING_PER_AUTHOR
+    ) {
       return Promise.resolve(undefined);
     }
     const entry = {
       until: now + (this.#options.cacheMs ?? 3_600_000),
-      preview: this.#pace(() => this.#fetch(url)),
+      preview: this.#pace.run(author, () => this.#fetch(url)),
     };
     this.#cache.set(url, entry);
     if (this.#cache.size > MAX_CACHED) {
