@@ -462,10 +462,11 @@ export class ChatNode {
     message: ChatMessage,
     here?: readonly string[],
     groups?: readonly string[],
+    previewAuthor?: string,
   ): void {
     const room = { key: roomKey, name: message.room };
     this.webhooks.messageStored(room, message);
-    this.linkPreviews?.messageStored(roomKey, message);
+    this.linkPreviews?.messageStored(roomKey, message, previewAuthor);
     this.push.roomMessage(room, message, nameKey(message.user), {
       here,
       groups,

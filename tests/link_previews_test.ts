@@ -485,7 +485,7 @@ Deno.test(
 );
 
 Deno.test(
-  "link previews: one account's flood of links to a page that never answers waits behind another's link, and past 100 waiting its links get none",
+  "link previews: a flood of links to a page that never answers waits behind another author's link, and past 100 waiting of one account's, or of one address's guests, they get none",
   async () => {
     const release = Promise.withResolvers<void>();
     const allHeld = Promise.withResolvers<void>();
@@ -502,15 +502,17 @@ Deno.test(
     const holds = () => pages.paths().filter((p) => p === "/hold").length;
     try {
       await withPreviews(async (server) => {
+        // Two guest names from one address: one author to the queue.
         const mallory = await TestClient.login(server.wsUrl, "mallory");
-        const alice = await TestClient.login(server.wsUrl, "alice");
+        const mal = await TestClient.login(server.wsUrl, "mal");
+        const alice = await TestClient.register(server.wsUrl, "alice");
         try {
           // 120 distinct links, 3 a message: every place, then 100 waiting.
           for (let i = 0; i < 40; i++) {
             const links = [0, 1, 2].map((j) =>
               `${pages.origin}/hold?n=${i * 3 + j}`
             );
-            await say(mallory, links.join(" "));
+            await say(i % 2 ? mal : mallory, links.join(" "));
           }
           await allHeld.promise;
           const sent = await say(alice, `${pages.origin}/og`);
@@ -532,6 +534,7 @@ Deno.test(
           assert.equal(holds(), 104);
         } finally {
           await alice.close();
+          await mal.close();
           await mallory.close();
         }
       }, { pages });

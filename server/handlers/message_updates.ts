@@ -19,6 +19,7 @@ import { type MemberContext, parseData } from "./context.ts";
 import { cleanText } from "./messages.ts";
 import { RANK, refuseRank } from "./roles.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
+import { previewAuthor } from "../link_previews/mod.ts";
 
 // Replies whose quote is brought up to date live after an edit or delete
 // of their original; older ones show it the next time they are read.
@@ -93,7 +94,11 @@ export async function editMessage(
   const { data: reply, after } = outcome;
   return succeed(reply, () => {
     after?.();
-    ctx.node.linkPreviews?.messageStored(record.stream, message);
+    ctx.node.linkPreviews?.messageStored(
+      record.stream,
+      message,
+      previewAuthor(ctx.client.member),
+    );
   });
 }
 

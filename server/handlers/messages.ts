@@ -45,6 +45,7 @@ import {
   readerOf,
   roomRefusal,
 } from "../access.ts";
+import { previewAuthor } from "../link_previews/mod.ts";
 
 /** `send_message`: store in the current room, then publish to its members. */
 export async function sendMessage(
@@ -141,7 +142,13 @@ export async function sendMessage(
   }
   node.metrics.messagesStored++;
   return succeed({ message, ...named }, () => {
-    node.publishMessage(roomKey, message, input.here, input.groups);
+    node.publishMessage(
+      roomKey,
+      message,
+      input.here,
+      input.groups,
+      previewAuthor(member),
+    );
     if (replyTo !== undefined) {
       afterReply(node, roomKey, replyTo, {
         authorKey: member.userKey,

@@ -15,6 +15,7 @@ import {
   refusedAppend,
   replyTarget,
 } from "./messages.ts";
+import { previewAuthor } from "../link_previews/mod.ts";
 
 const WAITING_LIMITS = {
   perRecipient: MAX_WAITING_PER_RECIPIENT,
@@ -108,7 +109,7 @@ export async function privateMessage(
       node.push.privateMessage(toKey, member.userKey, message);
       node.webhooks.privateMessageStored(toKey, message);
     }
-    node.linkPreviews?.messageStored(stream, message);
+    node.linkPreviews?.messageStored(stream, message, previewAuthor(member));
     node.publish({ kind: "user", key: toKey }, "private_message", message);
     if (toKey !== member.userKey) {
       node.publish(

@@ -16,6 +16,7 @@ import type { LinkPreview, MessageBase } from "../protocol/types.ts";
 import type { Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
 import { log } from "../log.ts";
+import { addressKey } from "../addresses.ts";
 import { nameKey } from "../protocol/names.ts";
 import { FairQueue } from "./fair_queue.ts";
 import {
@@ -36,13 +37,26 @@ export const MAX_WAITING = 1000;
  * An author's fetches waiting at most (34 messages' links): past that,
  * their links get no preview. One author alone filled MAX_WAITING, and
  * everyone else's links on the node got none (round 13); now it takes
- * ten authors.
+ * ten accounts (the guests of an address are one author: previewAuthor).
  */
 export const MAX_WAITING_PER_AUTHOR = 100;
 /** URLs whose previews are kept at most (the oldest go first). */
 const MAX_CACHED = 10_000;
 /** How long a page that gave no preview (or failed) is not asked again. */
 const MISS_MS = 5 * 60_000;
+
+/**
+ * Whose turn a message's links wait in (fair_queue.ts): an account's own,
+ * and one for all the guests of an address (an IPv4 address or an IPv6
+ * /64): a guest name costs nothing, and ten of them from one address
+ * filled {@link MAX_WAITING} as ten accounts would (round 13).
+ */
+export function previewAuthor(
+  member: { guest: boolean; userKey: string; address: string },
+): string {
+  // A space is in no account's key: the two kinds never meet.
+  return member.guest ? `guests ${addressKey(member.address)}` : member.userKey;
+}
 
 /** What {@link LinkPreviews} needs. */
 export interface LinkPreviewsOptions {
@@ -91,12 +105,17 @@ export class LinkPreviews {
   /**
    * Fetches the previews of a message just stored or edited, in the
    * background, then stores them and hands the message on to be sent.
+   * `author` is whose turn its links wait in ({@link previewAuthor}; a
+   * hook's message, its name's).
    */
-  messageStored(stream: string, message: MessageBase): void {
+  messageStored(
+    stream: string,
+    message: MessageBase,
+    author: string = nameKey(message.user),
+  ): void {
     if (message.deleted || this.#stop.signal.aborted) return;
     const links = linksOf(message.text);
     if (links.length === 0) return;
-    const author = nameKey(message.user);
     const task = this.#preview(stream, message.id, message.text, links, author)
       .catch((error) =>
         logger.warn("Link previews of {id} failed: {error}", {
