@@ -370,6 +370,8 @@ export function categoryOf(action: string): RateCategory {
     case "delete_message":
     case "remove_link_previews":
     case "pin":
+    // A poll is a message, sent then given its poll (two commits).
+    case "create_poll":
     // Each one a message sent later: written at a send's pace, so that a
     // script cannot line up more sends for one time than it could make.
     case "schedule_message":
@@ -399,6 +401,10 @@ export function categoryOf(action: string): RateCategory {
     case "list_drafts":
       return "drafts";
     case "react":
+    // A vote, as a reaction, sends the message again to every reader: the
+    // account's reaction bucket holds a script toggling votes.
+    case "vote":
+    case "close_poll":
       return "reaction";
     case "search":
     // A page of up to 100 saved messages is a message read and a ban probe

@@ -210,6 +210,14 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "typing", {});
     await ok(boss, "visibility", { hidden: false });
     await ok(boss, "react", { id, emoji: "👍" });
+    const poll = await ok(boss, "create_poll", {
+      room: "general",
+      question: "Lunch?",
+      options: ["Pizza", "Sushi"],
+    });
+    const pollId = (poll.message as { id: string }).id;
+    await ok(boss, "vote", { id: pollId, options: [1] });
+    await ok(boss, "close_poll", { id: pollId });
     await ok(boss, "pin", { id });
     await ok(boss, "list_pins", {});
     await ok(boss, "list_pins", { with: "bob" });

@@ -22,7 +22,8 @@
  * account takes part in; the index of the @room markers by room; the
  * scheduled messages' table; two-factor authentication's tables; the
  * messages' link previews, with the version's trigger as it was before;
- * the rooms' posting rule).
+ * the rooms' posting rule; the messages' polls, with the version's trigger
+ * again).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -57,6 +58,7 @@ import {
   NOTIFY_LEVELS_MIGRATION,
   ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
+  POLLS_MIGRATION,
   POSTING_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
   REMINDERS_MIGRATION,
@@ -121,6 +123,28 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, POLLS_MIGRATION)) {
+    // As the previews' below: the trigger goes with the column, and comes
+    // back as the previews' migration made it.
+    await sql`ALTER TABLE messages DROP COLUMN poll CASCADE`;
+    await sql.unsafe(`
+      CREATE OR REPLACE FUNCTION chat_message_version() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF (new.text, new.deleted, new.attachments, new.reactions,
+            new.pinned_at, new.edited_at, new.previews)
+           IS DISTINCT FROM (old.text, old.deleted, old.attachments,
+            old.reactions, old.pinned_at, old.edited_at, old.previews) THEN
+          new.version := old.version + 1;
+        END IF;
+        RETURN new;
+      END
+      $$;
+      CREATE TRIGGER messages_version
+      BEFORE UPDATE OF text, deleted, attachments, reactions, pinned_at,
+        edited_at, previews
+      ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();`);
+  }
   // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
   if (before <= versionBefore(POSTGRES_MIGRATIONS, POSTING_MIGRATION)) {
     await sql`ALTER TABLE rooms DROP COLUMN posting`;
@@ -278,6 +302,24 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, POLLS_MIGRATION)) {
+    db.exec(`DROP TRIGGER messages_version;
+      DROP INDEX messages_polls;
+      ALTER TABLE messages DROP COLUMN poll;
+      CREATE TRIGGER messages_version
+      AFTER UPDATE OF text, deleted, attachments, reactions, pinned_at,
+        edited_at, previews
+      ON messages
+      WHEN old.text IS NOT new.text OR old.deleted IS NOT new.deleted
+        OR old.attachments IS NOT new.attachments
+        OR old.reactions IS NOT new.reactions
+        OR old.pinned_at IS NOT new.pinned_at
+        OR old.edited_at IS NOT new.edited_at
+        OR old.previews IS NOT new.previews
+      BEGIN
+        UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
+      END;`);
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, POSTING_MIGRATION)) {
     db.exec("ALTER TABLE rooms DROP COLUMN posting");
   }

@@ -15,6 +15,7 @@ import { listPins, pin } from "./pins.ts";
 import { privateMessage } from "./private.ts";
 import { findPeople } from "./people.ts";
 import { react } from "./reactions.ts";
+import { closePoll, createPoll, vote } from "./polls.ts";
 import { search } from "./search.ts";
 import { login, logout, register } from "./session.ts";
 import { changePassword } from "./password.ts";
@@ -125,6 +126,9 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   list_invites: listInvites,
   revoke_invite: revokeInvite,
   react,
+  create_poll: createPoll,
+  vote,
+  close_poll: closePoll,
   pin,
   list_pins: listPins,
   save_message: saveMessage,

@@ -43,6 +43,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   group_not_found: 404,
   too_many_groups: 403,
   group_full: 403,
+  not_a_poll: 400,
+  poll_closed: 409,
   stale_epoch: 409,
   room_archived: 403,
   posting_restricted: 403,

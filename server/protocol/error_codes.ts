@@ -42,6 +42,10 @@ export const ERROR_CODES = [
   "too_many_groups",
   // create_group or update_group past a group's cap of members.
   "group_full",
+  // vote or close_poll on a message that carries no poll.
+  "not_a_poll",
+  // vote on a poll that close_poll closed.
+  "poll_closed",
   "stale_epoch",
   // A write to an archived room (archive_room): it is read only.
   "room_archived",

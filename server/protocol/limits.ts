@@ -55,6 +55,21 @@ export const MAX_REACTIONS_PER_MESSAGE = 20;
 /** Names listed per emoji in a message's `reactions` (the count is whole). */
 export const MAX_REACTION_USERS = 50;
 
+/** A poll's question, in characters (code points) once trimmed. */
+export const MAX_POLL_QUESTION = 300;
+
+/** A poll's options: at least this many... */
+export const MIN_POLL_OPTIONS = 2;
+
+/** ...and at most this many. */
+export const MAX_POLL_OPTIONS = 10;
+
+/** One option's text, in characters (code points) once trimmed. */
+export const MAX_POLL_OPTION = 100;
+
+/** Names listed per option in a poll's `voters` (`votes` is whole). */
+export const MAX_POLL_VOTERS = 100;
+
 /** Pinned messages in one room or conversation. */
 export const MAX_PINS = 100;
 

@@ -326,6 +326,27 @@ export const reactData = z.object({
   on: z.boolean().optional(),
 });
 
+/**
+ * `create_poll` data: the room (one the account belongs to), the
+ * question and its options, checked once trimmed (handlers/polls.ts);
+ * the bounds here only keep a request from carrying more than that.
+ */
+export const createPollData = z.object({
+  room: name,
+  question: noNul(4096),
+  options: z.array(noNul(1024)).max(64),
+  multiple: z.boolean().optional(),
+});
+
+/** `vote` data: the options chosen, by index; none takes the vote back. */
+export const voteData = z.object({
+  id: messageId,
+  options: z.array(z.number().int().min(0).max(63)).max(64),
+});
+
+/** `close_poll` data. */
+export const closePollData = z.object({ id: messageId });
+
 /** `pin` data: `on` defaults to true. */
 export const pinData = z.object({ id: messageId, on: z.boolean().optional() });
 

@@ -36,6 +36,26 @@ export interface LinkPreview {
   site_name?: string;
 }
 
+/** A poll as its readers see it (`create_poll`, `vote`, `close_poll`). */
+export interface Poll {
+  question: string;
+  /** In the order they were given; `vote` names them by index. */
+  options: PollOption[];
+  /** True when an account may choose several options. */
+  multiple: boolean;
+  /** True once closed (`close_poll`): no more votes. */
+  closed: boolean;
+}
+
+/** One option of a poll and who chose it. */
+export interface PollOption {
+  text: string;
+  /** How many accounts chose it. */
+  votes: number;
+  /** Their names, in the order they voted (the first MAX_POLL_VOTERS). */
+  voters: string[];
+}
+
 export interface MessageBase {
   /** Server-assigned unique id (ULID: sortable by creation time). */
   id: string;
@@ -65,6 +85,11 @@ export interface MessageBase {
    * (server/link_previews/): text only, no images.
    */
   previews?: LinkPreview[];
+  /**
+   * The poll it carries (`create_poll`): its `text` is the question. Every
+   * vote or its close sends the message again (`message_updated`).
+   */
+  poll?: Poll;
   /** True while pinned in its room or conversation. */
   pinned?: boolean;
   /**

@@ -11,6 +11,7 @@ import {
   HISTORY_MAX_LIMIT,
 } from "../protocol/limits.ts";
 import { decodeTime, encodeTime } from "ulid";
+import type { PollChange } from "../polls.ts";
 import { Buffer } from "node:buffer";
 
 /** A page of a thread (Store.listReplies): by seq, either way. */
@@ -603,6 +604,14 @@ export type MarkResult =
 /** What a reaction did: also `gone`, its account deleted (ReactionChange). */
 export type ReactResult = MarkResult | { status: "gone" };
 
+/**
+ * What `changePoll` did: the message as it now is, or why not
+ * (polls.ts PollChangeResult; `not_found` also for a deleted message).
+ */
+export type PollResult =
+  | { status: "done"; message: MessageBase; changed: boolean }
+  | { status: "not_found" | "not_a_poll" | "closed" | "bad_option" | "gone" };
+
 /** The messages a search may find. */
 export interface SearchScope {
   /** Rooms searched (their keys): every room the reader may read, or one. */
@@ -803,6 +812,13 @@ export interface RoomStore {
     id: string,
     change: LinkPreviewChange,
   ): Promise<MessageBase | undefined>;
+  /**
+   * Gives a message its poll, counts a vote on it or closes it
+   * (polls.ts applyPollChange), bumping its version when it changed. A
+   * deleted message's poll is gone with it; an account's deletion takes
+   * its votes away (`deleteAccount`).
+   */
+  changePoll(id: string, change: PollChange): Promise<PollResult>;
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and
    * conversations alike, with their mentions, reactions and search words;

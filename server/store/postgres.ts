@@ -14,6 +14,7 @@ import {
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
 } from "../protocol/limits.ts";
+import { applyPollChange, type PollChange, type StoredPoll } from "../polls.ts";
 import {
   type AccountStore,
   type AppendResult,
@@ -39,6 +40,7 @@ import {
   type NotificationStore,
   type OutboundStore,
   pageLimit,
+  type PollResult,
   type PrivateDraft,
   type PrivateStore,
   type ReactionChange,
@@ -938,7 +940,7 @@ export class PostgresStore implements Store {
           ), m AS (
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
-              search = NULL, previews = NULL
+              search = NULL, previews = NULL, poll = NULL
             WHERE id = ${id}
               AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
             RETURNING *
@@ -1001,6 +1003,65 @@ export class PostgresStore implements Store {
       return found(row)
         ? toMessage({ ...row, wide_mentions: wide })
         : undefined;
+    });
+  }
+
+  // Read, changed here (polls.ts), written back only while the message's
+  // version is still the one read: a change committed meanwhile (another
+  // vote, the delete, an account's votes taken away) bumped it, and the
+  // poll is read again. No transaction across round trips (see the class
+  // comment); the cost is a read more per vote, and one more round per
+  // vote that lost a race.
+  changePoll(id: string, change: PollChange): Promise<PollResult> {
+    const createdAt = change.kind === "vote"
+      ? change.accountCreatedAt ?? null
+      : null;
+    const userKey = change.kind === "vote" ? change.userKey : "";
+    return this.#context.run(async (sql) => {
+      for (let attempt = 1;; attempt++) {
+        const [row] = await sql<
+          {
+            deleted: boolean;
+            poll: StoredPoll | null;
+            version: number;
+            gone: boolean;
+          }[]
+        >`
+          SELECT deleted, poll, version,
+            ${createdAt}::bigint IS NOT NULL AND NOT EXISTS (
+              SELECT 1 FROM accounts
+              WHERE key = ${userKey} AND created_at = ${createdAt}::bigint
+            ) AS gone
+          FROM messages WHERE id = ${id}`;
+        // As a reaction (react): an account deleted since votes no more.
+        if (row?.gone) return { status: "gone" };
+        if (!row || row.deleted) return { status: "not_found" };
+        const result = applyPollChange(row.poll, change);
+        if (result.status !== "done") return result;
+        if (!result.changed) {
+          const record = await findRecord(sql, id);
+          if (!record || record.message.deleted) return { status: "not_found" };
+          return { status: "done", message: record.message, changed: false };
+        }
+        const [updated] = await sql<MessageRow[]>`
+          WITH m AS (
+            UPDATE messages SET poll = ${
+          sql.json(result.poll as unknown as postgres.JSONValue)
+        }
+            WHERE id = ${id} AND version = ${row.version} AND NOT deleted
+            RETURNING *
+          ) SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
+          sql.unsafe(REPLY_JOIN)
+        }`;
+        if (updated) {
+          return { status: "done", message: toMessage(updated), changed: true };
+        }
+        if (attempt >= POLL_ATTEMPTS) {
+          throw new StoreUnavailableError(
+            `Cannot count a vote on message '${id}': it kept changing.`,
+          );
+        }
+      }
     });
   }
 
@@ -1332,6 +1393,10 @@ function found(row: ArchivableRow): boolean {
   }
   return (row.id as string | null) !== null;
 }
+
+// Rounds of changePoll's read and conditional write before it gives up:
+// each lost round is another change committed to the message meanwhile.
+const POLL_ATTEMPTS = 50;
 
 async function marked(
   sql: Sql,

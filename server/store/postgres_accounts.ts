@@ -318,6 +318,25 @@ export class PostgresAccounts implements AccountStore {
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ) ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;
+      // Its votes go from every poll (polls.ts), in a statement of their
+      // own: the function above may rewrite the same messages (an
+      // anonymised author's poll), and two updates of one row in one
+      // statement keep only one. Run again when the deletion is retried,
+      // it finds nothing. Readers see the counts without it when they
+      // next read the message.
+      if (gone) {
+        await sql`
+          UPDATE messages SET poll = jsonb_set(poll, '{options}', (
+            SELECT jsonb_agg(jsonb_set(o, '{voters}', coalesce((
+              SELECT jsonb_agg(v ORDER BY i)
+              FROM jsonb_array_elements(o -> 'voters') WITH ORDINALITY x(v, i)
+              WHERE v ->> 'key' <> ${key}), '[]'::jsonb)) ORDER BY n)
+            FROM jsonb_array_elements(poll -> 'options') WITH ORDINALITY y(o, n)))
+          WHERE poll IS NOT NULL
+            AND jsonb_path_exists(poll,
+              '$.options[*].voters[*] ? (@.key == $k)',
+              jsonb_build_object('k', ${key}::text))`;
+      }
       return gone;
     });
   }

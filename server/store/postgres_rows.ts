@@ -6,6 +6,7 @@ import type {
   Reaction,
 } from "../protocol/types.ts";
 import { toMessage as rowToMessage } from "./rows.ts";
+import type { StoredPoll } from "../polls.ts";
 import { HERE_MENTION_KEY, ROOM_MENTION_KEY } from "../mentions.ts";
 
 // PostgreSQL's rows of messages, as every read of them (the store, its
@@ -31,6 +32,8 @@ export interface MessageRow {
   reactions: Reaction[] | null;
   /** Absent from chat_append's rows: a new message has none. */
   previews?: LinkPreview[] | null;
+  /** Absent from chat_append's rows: a new message has none. */
+  poll?: StoredPoll | null;
   pinned_at: number | null;
   // The answered message's columns (LEFT JOIN: null when there is none).
   reply_seq: number | null;
@@ -95,7 +98,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
-  WIDE_MARKED + REPLIES_OF + ", m.previews";
+  WIDE_MARKED + REPLIES_OF + ", m.previews, m.poll";
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -122,6 +125,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     },
     reactions: row.reactions,
     previews: row.previews ?? null,
+    poll: row.poll ?? null,
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,

@@ -3136,4 +3136,30 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Polls (create_poll, server/polls.ts), as SQLite's: the poll a message
+  -- carries and its votes; NULL on every other message. The version
+  -- follows it: the trigger's function and columns are made again.
+  ALTER TABLE messages ADD COLUMN poll JSONB;
+  CREATE OR REPLACE FUNCTION chat_message_version() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF (new.text, new.deleted, new.attachments, new.reactions, new.pinned_at,
+        new.edited_at, new.previews, new.poll)
+       IS DISTINCT FROM (old.text, old.deleted, old.attachments,
+        old.reactions, old.pinned_at, old.edited_at, old.previews,
+        old.poll) THEN
+      new.version := old.version + 1;
+    END IF;
+    RETURN new;
+  END
+  $$;
+  DROP TRIGGER messages_version ON messages;
+  CREATE TRIGGER messages_version
+  BEFORE UPDATE OF text, deleted, attachments, reactions, pinned_at,
+    edited_at, previews, poll
+  ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();
+  -- An account's deletion finds the polls it may have voted in here.
+  CREATE INDEX messages_polls ON messages (id) WHERE poll IS NOT NULL;
+  `,
 ];

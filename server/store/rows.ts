@@ -5,6 +5,7 @@
  */
 import { REPLY_QUOTE_LENGTH } from "../protocol/limits.ts";
 import { badgeOf } from "../accounts/identity.ts";
+import { pollOf, type StoredPoll } from "../polls.ts";
 import type {
   Attachment,
   LinkPreview,
@@ -55,6 +56,8 @@ export interface MessageFields {
   reactions: Reaction[] | null;
   /** Its link previews; null while none ('[]' once removed reads as none). */
   previews: LinkPreview[] | null;
+  /** The poll it carries (polls.ts); null for none. */
+  poll: StoredPoll | null;
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
@@ -133,6 +136,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
       ...(p.site_name !== undefined ? { site_name: p.site_name } : {}),
     }));
   }
+  if (row.poll !== null) message.poll = pollOf(row.poll);
   if (row.pinned) message.pinned = true;
   const badge = badgeOf(row.sender);
   if (badge !== undefined) message.badge = badge;

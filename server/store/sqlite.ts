@@ -21,6 +21,7 @@ import {
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
 } from "../protocol/limits.ts";
+import { applyPollChange, type PollChange } from "../polls.ts";
 import {
   type AccountStore,
   type AppendResult,
@@ -47,6 +48,7 @@ import {
   type NotificationStore,
   type OutboundStore,
   pageLimit,
+  type PollResult,
   type PrivateDraft,
   type PrivateStore,
   type ReactionChange,
@@ -1550,7 +1552,7 @@ export class SqliteStore implements Store {
           ? this.#q(
             `UPDATE messages SET deleted = 1, text = '', attachments = NULL,
                reply_to = NULL, reactions = NULL, pinned_at = NULL,
-               previews = NULL
+               previews = NULL, poll = NULL
              WHERE id = ? RETURNING rowid, stream, seq, user_key`,
           ).get(id)
           : this.#q(
@@ -1604,6 +1606,36 @@ export class SqliteStore implements Store {
              WHERE id = ? AND deleted = 0 AND text = ? AND previews IS NULL`,
           ).run(JSON.stringify(change.previews), id, change.text);
         return Number(changes) > 0 ? this.#record(id)?.message : undefined;
+      })
+    );
+  }
+
+  changePoll(id: string, change: PollChange): Promise<PollResult> {
+    return this.#run(() =>
+      this.#transaction((): PollResult => {
+        // As a reaction (react): an account deleted before this commit
+        // votes no more.
+        if (
+          change.kind === "vote" &&
+          this.#accountGone(change.userKey, change.accountCreatedAt)
+        ) return { status: "gone" };
+        const row = this.#q("SELECT deleted, poll FROM messages WHERE id = ?")
+          .get(id) as { deleted: number; poll: string | null } | undefined;
+        if (!row || row.deleted) return { status: "not_found" };
+        const result = applyPollChange(
+          row.poll === null ? null : JSON.parse(row.poll),
+          change,
+        );
+        if (result.status !== "done") return result;
+        if (result.changed) {
+          this.#q("UPDATE messages SET poll = ? WHERE id = ?")
+            .run(JSON.stringify(result.poll), id);
+        }
+        return {
+          status: "done",
+          message: this.#record(id)!.message,
+          changed: result.changed,
+        };
       })
     );
   }

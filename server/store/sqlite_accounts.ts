@@ -18,6 +18,7 @@ import {
 } from "./mod.ts";
 import { type AccountRow, type BanRow, toAccount, toBan } from "./rows.ts";
 import { writeAuditEntry } from "./sqlite_audit.ts";
+import { withoutVoter } from "../polls.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /** What the accounts need of the store's own state (sqlite.ts). */
@@ -310,6 +311,26 @@ export class SqliteAccounts implements AccountStore {
     );
   }
 
+  // The account's votes go from every poll, whatever becomes of its
+  // messages: a walk of the messages that carry a poll (messages_polls),
+  // reading only those whose JSON names the key. Readers see the counts
+  // without it when they next read the message.
+  #dropVotes(key: string): void {
+    const rows = this.#q(
+      `SELECT id, poll FROM messages INDEXED BY messages_polls
+       WHERE poll IS NOT NULL AND instr(poll, ?) > 0`,
+    ).all(JSON.stringify({ key }).slice(1, -1)) as {
+      id: string;
+      poll: string;
+    }[];
+    for (const row of rows) {
+      const poll = withoutVoter(JSON.parse(row.poll), key);
+      if (poll === undefined) continue;
+      this.#q("UPDATE messages SET poll = ? WHERE id = ?")
+        .run(JSON.stringify(poll), row.id);
+    }
+  }
+
   deleteAccount(
     key: string,
     messages: DeletedMessages,
@@ -328,6 +349,7 @@ export class SqliteAccounts implements AccountStore {
         this.#q("DELETE FROM thread_follows WHERE user_key = ?").run(key);
         this.#q("DELETE FROM notification_levels WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
+        this.#dropVotes(key);
         // Whom it ignores and who ignores it: a later holder of the name
         // is someone else.
         this.#q("DELETE FROM ignores WHERE user_key = ? OR ignored_key = ?")

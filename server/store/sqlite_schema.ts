@@ -988,4 +988,28 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- rooms, so a rename's copy of the row and export/import carry it.
   ALTER TABLE rooms ADD COLUMN posting TEXT NOT NULL DEFAULT 'everyone';
   `,
+  `
+  -- Polls (create_poll, server/polls.ts): the poll a message carries and
+  -- its votes, as JSON; NULL on every other message (no bytes). The
+  -- version follows it as it follows reactions, so a reader keeps the
+  -- latest count: the trigger is made again with the column.
+  ALTER TABLE messages ADD COLUMN poll TEXT;
+  DROP TRIGGER messages_version;
+  CREATE TRIGGER messages_version
+  AFTER UPDATE OF text, deleted, attachments, reactions, pinned_at, edited_at,
+    previews, poll
+  ON messages
+  WHEN old.text IS NOT new.text OR old.deleted IS NOT new.deleted
+    OR old.attachments IS NOT new.attachments
+    OR old.reactions IS NOT new.reactions
+    OR old.pinned_at IS NOT new.pinned_at
+    OR old.edited_at IS NOT new.edited_at
+    OR old.previews IS NOT new.previews
+    OR old.poll IS NOT new.poll
+  BEGIN
+    UPDATE messages SET version = old.version + 1 WHERE rowid = new.rowid;
+  END;
+  -- An account's deletion finds the polls it may have voted in here.
+  CREATE INDEX messages_polls ON messages (id) WHERE poll IS NOT NULL;
+  `,
 ];

@@ -348,6 +348,9 @@ export const ROOM_MARKERS_MIGRATION =
 export const TOTP_MIGRATION =
   "Two-factor authentication (totp_setup, totp_enable)";
 
+/** Text of the migration that keeps messages' polls. */
+export const POLLS_MIGRATION = "Polls (create_poll, server/polls.ts)";
+
 /** Text of the migration that keeps messages' link previews. */
 export const LINK_PREVIEWS_MIGRATION = "Link previews (server/link_previews/)";
 

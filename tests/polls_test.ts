@@ -1,0 +1,285 @@
+/**
+ * Polls (docs/protocol.md, Polls): `create_poll`, `vote` and `close_poll`
+ * through a real server, on SQLite and on PostgreSQL.
+ */
+import assert from "node:assert/strict";
+import type { Poll } from "../server/protocol/types.ts";
+import {
+  type ClientPool,
+  expectError,
+  roundTrip,
+  type TestClient,
+} from "./harness.ts";
+import { bothStores } from "./both_stores.ts";
+
+interface PollMessage {
+  id: string;
+  room: string;
+  user: string;
+  text: string;
+  version?: number;
+  poll?: Poll;
+}
+
+const stores = await bothStores();
+
+// The first account is the server's admin: a bystander, so that the
+// scenario's own accounts are plain users.
+async function people(pool: ClientPool): Promise<TestClient[]> {
+  await pool.register("root");
+  return [await pool.register("alice"), await pool.register("bob")];
+}
+
+async function createPoll(
+  client: TestClient,
+  more: Record<string, unknown> = {},
+): Promise<PollMessage> {
+  return (await client.ok("create_poll", {
+    room: "general",
+    question: "Lunch?",
+    options: ["Pizza", "Sushi", "Salad"],
+    ...more,
+  })).message as PollMessage;
+}
+
+/** The last `message_updated` of message `id` a client got. */
+async function latest(client: TestClient, id: string): Promise<PollMessage> {
+  await roundTrip(client);
+  const updates = client.events("message_updated")
+    .map((f) => f.data as unknown as PollMessage)
+    .filter((m) => m.id === id);
+  assert.ok(updates.length > 0, `no message_updated for ${id}`);
+  return updates[updates.length - 1];
+}
+
+function counts(poll: Poll | undefined): [number, string[]][] {
+  return (poll?.options ?? []).map((o) => [o.votes, o.voters]);
+}
+
+stores.clients(
+  "create_poll: the room gets a message whose text is the question and which carries the poll, kept in history and found by search",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const message = await createPoll(alice, { question: "  Lunch today? " });
+    assert.equal(message.text, "Lunch today?");
+    assert.deepEqual(message.poll, {
+      question: "Lunch today?",
+      options: [
+        { text: "Pizza", votes: 0, voters: [] },
+        { text: "Sushi", votes: 0, voters: [] },
+        { text: "Salad", votes: 0, voters: [] },
+      ],
+      multiple: false,
+      closed: false,
+    });
+    const delivered = await bob.event(
+      "receive_message",
+      (m) => m.id === message.id,
+    );
+    assert.deepEqual(delivered.data.poll, message.poll);
+    const page = (await bob.ok("history", {})).messages as PollMessage[];
+    assert.deepEqual(page.find((m) => m.id === message.id)?.poll, message.poll);
+    const found = (await bob.ok("search", { query: "lunch" }))
+      .results as PollMessage[];
+    assert.deepEqual(found.map((m) => m.id), [message.id]);
+  },
+);
+
+stores.clients(
+  "vote: each account's choice is counted once, replaced by its next one and taken back with none; every reader gets the counts in order",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const { id } = await createPoll(alice);
+    assert.deepEqual(await alice.ok("vote", { id, options: [0] }), {
+      request: "vote",
+    });
+    await bob.ok("vote", { id, options: [0] });
+    await alice.ok("vote", { id, options: [1] });
+    let seen = await latest(bob, id);
+    assert.deepEqual(counts(seen.poll), [[1, ["bob"]], [1, ["alice"]], [
+      0,
+      [],
+    ]]);
+    const before = seen.version ?? 0;
+    await bob.ok("vote", { id, options: [] });
+    seen = await latest(alice, id);
+    assert.deepEqual(counts(seen.poll), [[0, []], [1, ["alice"]], [0, []]]);
+    assert.ok((seen.version ?? 0) > before, "the version went up");
+    // The same choice again changes nothing and sends nothing.
+    const sent = alice.events("message_updated").length;
+    await alice.ok("vote", { id, options: [1] });
+    await roundTrip(alice);
+    assert.equal(alice.events("message_updated").length, sent);
+  },
+);
+
+stores.clients(
+  "vote: several options only in a poll that allows them, each a valid index once",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const single = await createPoll(alice);
+    await expectError(
+      bob,
+      "vote",
+      { id: single.id, options: [0, 1] },
+      "invalid_message",
+    );
+    await expectError(
+      bob,
+      "vote",
+      { id: single.id, options: [3] },
+      "invalid_message",
+    );
+    const multiple = await createPoll(alice, { multiple: true });
+    assert.equal(multiple.poll?.multiple, true);
+    await bob.ok("vote", { id: multiple.id, options: [0, 2] });
+    await expectError(
+      bob,
+      "vote",
+      { id: multiple.id, options: [1, 1] },
+      "invalid_message",
+    );
+    const seen = await latest(alice, multiple.id);
+    assert.deepEqual(counts(seen.poll), [[1, ["bob"]], [0, []], [1, [
+      "bob",
+    ]]]);
+  },
+);
+
+stores.clients(
+  "create_poll: a question and 2 to 10 different options within their lengths, or a clear error",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const refused: Record<string, unknown>[] = [
+      { question: " ", options: ["A", "B"] },
+      { question: "x".repeat(301), options: ["A", "B"] },
+      { question: "Q", options: ["A"] },
+      { question: "Q", options: Array.from({ length: 11 }, (_, i) => `${i}`) },
+      { question: "Q", options: ["A", " "] },
+      { question: "Q", options: ["A", "y".repeat(101)] },
+      { question: "Q", options: ["Yes", " yes "] },
+    ];
+    for (const data of refused) {
+      await expectError(
+        alice,
+        "create_poll",
+        { room: "general", ...data },
+        "invalid_message",
+      );
+    }
+    const most = await createPoll(alice, {
+      question: "é".repeat(300),
+      options: Array.from({ length: 10 }, (_, i) => `${i}`.repeat(100)),
+    });
+    assert.equal(most.poll?.options.length, 10);
+    await expectError(
+      alice,
+      "create_poll",
+      { room: "nowhere", question: "Q", options: ["A", "B"] },
+      "room_not_found",
+    );
+  },
+);
+
+stores.clients(
+  "polls: guests may neither create a poll nor vote",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const { id } = await createPoll(alice);
+    const guest = await pool.guest("visitor");
+    await expectError(
+      guest,
+      "create_poll",
+      { room: "general", question: "Q", options: ["A", "B"] },
+      "forbidden",
+    );
+    await expectError(guest, "vote", { id, options: [0] }, "forbidden");
+  },
+);
+
+stores.clients(
+  "vote: a message that is no poll is not_a_poll; an unknown one message_not_found",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const plain = (await alice.ok("send_message", { text: "hello" }))
+      .message as PollMessage;
+    await expectError(
+      alice,
+      "vote",
+      { id: plain.id, options: [0] },
+      "not_a_poll",
+    );
+    await expectError(alice, "close_poll", { id: plain.id }, "not_a_poll");
+    await expectError(
+      alice,
+      "vote",
+      { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV", options: [0] },
+      "message_not_found",
+    );
+  },
+);
+
+stores.clients(
+  "close_poll: by its author or a moderator, not by another user; no vote after it",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const first = await createPoll(alice);
+    await bob.ok("vote", { id: first.id, options: [2] });
+    await expectError(bob, "close_poll", { id: first.id }, "forbidden");
+    const closed = (await alice.ok("close_poll", { id: first.id }))
+      .message as PollMessage;
+    assert.equal(closed.poll?.closed, true);
+    assert.equal((await latest(bob, first.id)).poll?.closed, true);
+    await expectError(
+      bob,
+      "vote",
+      { id: first.id, options: [0] },
+      "poll_closed",
+    );
+    await expectError(
+      bob,
+      "vote",
+      { id: first.id, options: [] },
+      "poll_closed",
+    );
+    // The votes stay as they were when it closed.
+    assert.deepEqual(counts(closed.poll)[2], [1, ["bob"]]);
+    const second = await createPoll(alice);
+    const byAdmin = (await root.ok("close_poll", { id: second.id }))
+      .message as PollMessage;
+    assert.equal(byAdmin.poll?.closed, true);
+  },
+);
+
+stores.clients(
+  "polls: deleting the message deletes its poll",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const { id } = await createPoll(alice);
+    await bob.ok("vote", { id, options: [0] });
+    await alice.ok("delete_message", { id });
+    const seen = await latest(bob, id);
+    assert.equal(seen.poll, undefined);
+    await expectError(bob, "vote", { id, options: [1] }, "message_not_found");
+  },
+);
+
+stores.clients(
+  "polls: a deleted account's votes go from every poll",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const { id } = await createPoll(alice, { multiple: true });
+    await bob.ok("vote", { id, options: [0, 1] });
+    await alice.ok("vote", { id, options: [1] });
+    await root.ok("delete_account", { user: "bob", messages: "keep" });
+    const page = (await alice.ok("history", {})).messages as PollMessage[];
+    const poll = page.find((m) => m.id === id)?.poll;
+    assert.deepEqual(counts(poll), [[0, []], [1, ["alice"]], [0, []]]);
+  },
+);
+
+stores.finish();
