@@ -19,6 +19,7 @@ import { auditedWrites } from "./store_contract/audited.ts";
 import { files } from "./store_contract/files.ts";
 import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
+import { polls } from "./store_contract/polls.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
 import { mentionLists } from "./store_contract/mentions.ts";
@@ -90,6 +91,7 @@ export function storeContract(
   roomsAndMessages(test);
   roomDeletion(test);
   messageRecords(test);
+  polls(test);
   privateMessages(test);
   drafts(test);
   savedMessages(test);

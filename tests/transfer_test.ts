@@ -2062,6 +2062,53 @@ Deno.test("import: a crafted dump's two-factor secret that is not base32 is refu
   }
 });
 
+Deno.test("import: a poll comes back with its votes and its version, and a crafted dump's poll of one option is refused at its line", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-poll-" });
+  try {
+    const alice = await member(server, "alice");
+    const sent = (await alice.client.ok("create_poll", {
+      room: "general",
+      question: "Lunch?",
+      options: ["Pizza", "Sushi"],
+    })).message as Message;
+    await alice.client.ok("vote", { id: sent.id, options: [1] });
+    await alice.client.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`);
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    const store = new SqliteStore(copy, OPTIONS);
+    try {
+      const [after] = await store.history("general", { limit: 200 });
+      assert.deepEqual(after.poll, {
+        question: "Lunch?",
+        options: [
+          { text: "Pizza", votes: 0, voters: [] },
+          { text: "Sushi", votes: 1, voters: ["alice"] },
+        ],
+        multiple: false,
+        closed: false,
+      });
+      assert.equal(after.version, 2);
+    } finally {
+      await store.close();
+    }
+    // One option left: fewer than create_poll allows.
+    const cut = lines.map((line) =>
+      line.includes('"poll":{')
+        ? line.replace(/\{"text":"Pizza","voters":\[\]\},/, "")
+        : line
+    );
+    assert.notDeepEqual(cut, lines);
+    const error = await importInto(`${work}/crafted.db`, cut);
+    assert.match(String(error), /poll/);
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
 Deno.test("import: an account's look-alike skeleton is computed from its name, not read from the dump: R00T exported by an older server (skeleton rOOt) keeps root taken", async () => {
   const old = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-skeleton-" });

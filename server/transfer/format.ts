@@ -11,6 +11,9 @@ import { z } from "zod";
 import {
   MAX_ATTACHMENTS,
   MAX_MESSAGE_LENGTH,
+  MAX_POLL_OPTION,
+  MAX_POLL_OPTIONS,
+  MAX_POLL_QUESTION,
   MAX_PREVIEW_DESCRIPTION,
   MAX_PREVIEW_LINKS,
   MAX_PREVIEW_TITLE,
@@ -18,6 +21,7 @@ import {
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
   MAX_TOPIC_LENGTH,
+  MIN_POLL_OPTIONS,
 } from "../protocol/limits.ts";
 import { isHookUserKey } from "../accounts/identity.ts";
 import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
@@ -339,6 +343,25 @@ const PREVIEWS = z.array(
     site_name: noNul(MAX_PREVIEW_TITLE * 2).optional(),
   }).strict(),
 ).max(MAX_PREVIEW_LINKS);
+
+/**
+ * A message's poll as the stores keep it (server/polls.ts): served to
+ * readers as it is, so held to what create_poll allows and to voters
+ * named as reactions' users are (an account's key each, once an option).
+ */
+const POLL = z.object({
+  question: noNul(MAX_POLL_QUESTION * 2),
+  options: z.array(
+    z.object({
+      text: noNul(MAX_POLL_OPTION * 2),
+      voters: z.array(
+        z.object({ key: storedKey, name: shownName }).strict(),
+      ),
+    }).strict(),
+  ).min(MIN_POLL_OPTIONS).max(MAX_POLL_OPTIONS),
+  multiple: z.boolean(),
+  closed: z.boolean(),
+}).strict();
 
 /**
  * A message's reactions as the store sums up its reaction lines (each
@@ -744,6 +767,8 @@ export const TABLES: readonly TableSpec[] = [
       int("pinned_at", { nullable: true }),
       // Absent from files exported before link previews: none.
       { name: "previews", type: "json", nullable: true, shape: PREVIEWS },
+      // Absent from files exported before polls: none.
+      { name: "poll", type: "json", nullable: true, shape: POLL },
       // Kept, so that a client's copy from before a move never reads as
       // later than the moved message's next change.
       int("version", { missing: 0 }),

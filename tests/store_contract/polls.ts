@@ -1,0 +1,114 @@
+/**
+ * The store contract for polls (server/polls.ts): changePoll gives a
+ * message its poll, counts votes and closes it, one version each change;
+ * a delete takes the poll, an account's deletion its votes.
+ */
+import assert from "node:assert/strict";
+import { newPoll } from "../../server/polls.ts";
+import { account, draft, type StoreTest } from "./support.ts";
+
+/** The contract of changePoll. */
+export function polls(test: StoreTest): void {
+  test("changePoll gives a message its poll once, counts each account's vote in place of its last, and closes it; each change one more version", async (store) => {
+    const { message } = await store.appendMessage(draft("general", "Lunch?"));
+    const poll = newPoll("Lunch?", { texts: ["A", "B"], multiple: false });
+    const made = await store.changePoll(message.id, { kind: "create", poll });
+    assert.equal(made.status, "done");
+    if (made.status !== "done") return;
+    assert.equal(made.message.version, 1);
+    assert.deepEqual(made.message.poll, {
+      question: "Lunch?",
+      options: [
+        { text: "A", votes: 0, voters: [] },
+        { text: "B", votes: 0, voters: [] },
+      ],
+      multiple: false,
+      closed: false,
+    });
+    // A second poll does not replace the first.
+    const again = await store.changePoll(message.id, {
+      kind: "create",
+      poll: newPoll("Other?", { texts: ["C", "D"], multiple: true }),
+    });
+    assert.equal(again.status === "done" && again.changed, false);
+    const vote = (userKey: string, options: number[]) =>
+      store.changePoll(message.id, {
+        kind: "vote",
+        userKey,
+        user: userKey.toUpperCase(),
+        options,
+      });
+    await vote("ann", [0]);
+    await vote("ben", [0]);
+    const moved = await vote("ann", [1]);
+    assert.ok(moved.status === "done" && moved.changed);
+    assert.deepEqual(
+      moved.message.poll?.options.map((o) => [o.votes, o.voters]),
+      [[1, ["BEN"]], [1, ["ANN"]]],
+    );
+    assert.equal(moved.message.version, 4);
+    const same = await vote("ann", [1]);
+    assert.ok(same.status === "done" && !same.changed);
+    assert.equal(same.message.version, 4);
+    assert.deepEqual((await vote("ann", [0, 1])).status, "bad_option");
+    assert.deepEqual((await vote("ann", [2])).status, "bad_option");
+    const closed = await store.changePoll(message.id, { kind: "close" });
+    assert.ok(closed.status === "done" && closed.message.poll?.closed);
+    assert.equal(closed.message.version, 5);
+    assert.deepEqual((await vote("ann", [])).status, "closed");
+    assert.deepEqual(
+      (await store.findMessage(message.id))?.message,
+      closed.message,
+    );
+  });
+
+  test("changePoll: a message without a poll is not_a_poll, a deleted one not_found and its poll gone", async (store) => {
+    const { message } = await store.appendMessage(draft("general", "hello"));
+    assert.equal(
+      (await store.changePoll(message.id, { kind: "close" })).status,
+      "not_a_poll",
+    );
+    await store.changePoll(message.id, {
+      kind: "create",
+      poll: newPoll("hello", { texts: ["A", "B"], multiple: false }),
+    });
+    const deleted = await store.updateMessage(message.id, { deleted: true });
+    assert.equal(deleted?.poll, undefined);
+    assert.equal(
+      (await store.changePoll(message.id, { kind: "close" })).status,
+      "not_found",
+    );
+    assert.equal(
+      (await store.changePoll("01ARZ3NDEKTSV4RRFFQ69G5FAV", { kind: "close" }))
+        .status,
+      "not_found",
+    );
+  });
+
+  test("deleteAccount takes the account's votes away from every poll; a vote of an account deleted since is gone", async (store) => {
+    assert.ok(await store.createAccount(account("ann")));
+    const created = await store.findAccount("ann");
+    const { message } = await store.appendMessage(draft("general", "Q?"));
+    await store.changePoll(message.id, {
+      kind: "create",
+      poll: newPoll("Q?", { texts: ["A", "B"], multiple: true }),
+    });
+    const vote = (userKey: string, accountCreatedAt?: number) =>
+      store.changePoll(message.id, {
+        kind: "vote",
+        userKey,
+        user: userKey.toUpperCase(),
+        options: [0, 1],
+        accountCreatedAt,
+      });
+    await vote("ann", created?.createdAt);
+    await vote("ben");
+    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    const after = await store.findMessage(message.id);
+    assert.deepEqual(
+      after?.message.poll?.options.map((o) => o.voters),
+      [["BEN"], ["BEN"]],
+    );
+    assert.equal((await vote("ann", created?.createdAt)).status, "gone");
+  });
+}
