@@ -129,6 +129,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
         // The room's notice says it, as when the topic dialog sets it.
         ctx.connection.setTopic(room, arg)),
   },
+  poll: {
+    usage: '/poll "Question" "A" "B"',
+    summary: "cmd.poll",
+    run: (ctx, arg) => {
+      const parts = pollParts(arg);
+      return inRoom(
+        ctx,
+        '/poll "Question" "A" "B"',
+        parts.length >= 3 ? arg : "",
+        (room) =>
+          ctx.connection.createPoll(room, {
+            question: parts[0],
+            options: parts.slice(1),
+            multiple: false,
+          }),
+      );
+    },
+  },
   invite: {
     usage: "/invite <user>",
     summary: "cmd.invite",
@@ -325,6 +343,16 @@ export function pauseMinutes(arg: string): number | null | undefined {
  * Runs `act` on the room on screen with a non-empty `arg`; in a
  * conversation, or without `arg`, says how the command is used.
  */
+/**
+ * The question and options of `/poll`: each in straight or curly double
+ * quotes (a word without them stands alone), empty ones left out.
+ */
+export function pollParts(arg: string): string[] {
+  return [...arg.matchAll(/"([^"]*)"|“([^”]*)”|(\S+)/g)]
+    .map((m) => (m[1] ?? m[2] ?? m[3]).trim())
+    .filter((part) => part !== "");
+}
+
 async function inRoom(
   context: CommandContext,
   usage: string,

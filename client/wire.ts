@@ -104,6 +104,7 @@ function isMessageBase(value: Fields): boolean {
     (value.reactions === undefined ||
       (Array.isArray(value.reactions) && value.reactions.every(isReaction))) &&
     (value.pinned === undefined || typeof value.pinned === "boolean") &&
+    (value.poll === undefined || isPoll(value.poll)) &&
     (value.room_mention === undefined ||
       typeof value.room_mention === "boolean") &&
     (value.here_mention === undefined ||
@@ -130,6 +131,18 @@ function isReaction(value: unknown): boolean {
   return isFields(value) && typeof value.emoji === "string" &&
     typeof value.count === "number" && Array.isArray(value.users) &&
     value.users.every((u) => typeof u === "string");
+}
+
+/** Whether a value is a poll: its question, options with counts and names, flags. */
+function isPoll(value: unknown): boolean {
+  return isFields(value) && typeof value.question === "string" &&
+    typeof value.multiple === "boolean" && typeof value.closed === "boolean" &&
+    Array.isArray(value.options) &&
+    value.options.every((o) =>
+      isFields(o) && typeof o.text === "string" &&
+      typeof o.votes === "number" && Array.isArray(o.voters) &&
+      o.voters.every((v) => typeof v === "string")
+    );
 }
 
 /** Whether a value has the shape of a room message. */

@@ -10,6 +10,7 @@ import {
   helpText,
   parseInput,
   pauseMinutes,
+  pollParts,
   runInput,
 } from "../client/commands.ts";
 import { lang } from "../client/i18n.ts";
@@ -40,6 +41,20 @@ Deno.test("commands read the composer's text: a message, a command, or nothing",
     arg: "#dev",
   });
   assert.deepEqual(parseInput("/"), { kind: "command", name: "", arg: "" });
+});
+
+Deno.test("commands read /poll's question and options in straight or curly quotes, a bare word alone, empty ones left out", () => {
+  assert.deepEqual(pollParts('"Lunch today?" "Pizza" "Sushi"'), [
+    "Lunch today?",
+    "Pizza",
+    "Sushi",
+  ]);
+  assert.deepEqual(pollParts('“Déjeuner ?” “Pizza” salade ""'), [
+    "Déjeuner ?",
+    "Pizza",
+    "salade",
+  ]);
+  assert.deepEqual(pollParts(""), []);
 });
 
 Deno.test("commands list in /help only what the user's role may do", () => {

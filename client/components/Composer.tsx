@@ -43,7 +43,14 @@ import {
   viewTitle,
 } from "../state.ts";
 import { discardUploads, shareFiles } from "../uploads.ts";
-import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from "./Icons.tsx";
+import {
+  CloseIcon,
+  FileIcon,
+  PaperclipIcon,
+  PollIcon,
+  SendIcon,
+} from "./Icons.tsx";
+import { PollDialog } from "./PollDialog.tsx";
 import {
   COMPLETION_LIST_ID,
   CompletionList,
@@ -108,6 +115,8 @@ export function Composer(): JSX.Element {
   // it; and the "@", "#" or ":" whose list Esc closed (it stays closed).
   const caret = useSignal(0);
   const picked = useSignal(0);
+  // The poll form's room while it is open (accounts, in a room).
+  const pollRoom = useSignal<string | null>(null);
   const dismissed = useSignal<number | null>(null);
 
   useLayoutEffect(() => {
@@ -436,6 +445,12 @@ export function Composer(): JSX.Element {
       }}
     >
       <ReplyBar />
+      {pollRoom.value !== null && (
+        <PollDialog
+          room={pollRoom.value}
+          onClose={() => pollRoom.value = null}
+        />
+      )}
       {uploads.length > 0 && <UploadTray uploadKey={key} uploads={uploads} />}
       <div class="composer-box">
         {shown.completion && (
@@ -466,6 +481,18 @@ export function Composer(): JSX.Element {
         >
           <PaperclipIcon />
         </button>
+        {account && state.view.value.kind === "room" && (
+          <button
+            type="button"
+            class="attach-button"
+            data-testid="poll-button"
+            aria-label={t("poll.menu")}
+            title={t("poll.menu")}
+            onClick={() => pollRoom.value = state.currentRoom.value}
+          >
+            <PollIcon />
+          </button>
+        )}
         <input
           ref={fileInput}
           type="file"

@@ -102,6 +102,15 @@ export function PaperclipIcon(): JSX.Element {
   );
 }
 
+/** Three bars: a poll. */
+export function PollIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M4 20V10M12 20V4M20 20v-6" />
+    </Svg>
+  );
+}
+
 /** A pencil: edits a message. */
 export function PencilIcon(): JSX.Element {
   return (

@@ -21,6 +21,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import { othersAfter, type PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
 import { LinkPreviews } from "./LinkPreviews.tsx";
+import { PollCard } from "./PollCard.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { MarkUnreadIcon, PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
@@ -236,7 +237,10 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
           ? <EditBox message={message!} />
           : (
             <>
-              {text !== "" && (
+              {message?.poll && message.room !== undefined && (
+                <PollCard message={message} poll={message.poll} />
+              )}
+              {text !== "" && !message?.poll && (
                 <div class="msg-text" data-testid="message-text">
                   <RichText
                     text={text}

@@ -756,6 +756,36 @@ export class Connection {
     return null;
   }
 
+  /**
+   * Sends a poll to a room (docs/protocol.md, "Polls"): the message comes
+   * as any message does (`receive_message`). Resolves to the error, or null.
+   */
+  async createPoll(
+    room: string,
+    poll: { question: string; options: string[]; multiple: boolean },
+  ): Promise<RequestError | null> {
+    const result = await this.request("create_poll", { room, ...poll });
+    return result.ok ? null : result.error;
+  }
+
+  /**
+   * Sets this account's choice in a poll (the options' indices; none
+   * takes it back); the counts come as `message_updated`. Resolves to the
+   * error, or null.
+   */
+  async vote(id: string, options: number[]): Promise<RequestError | null> {
+    const result = await this.request("vote", { id, options });
+    return result.ok ? null : result.error;
+  }
+
+  /** Closes a poll (its author, the room's owner, a moderator); resolves to the error, or null. */
+  async closePoll(id: string): Promise<RequestError | null> {
+    const result = await this.request("close_poll", { id });
+    if (!result.ok) return result.error;
+    this.#events.updated(result.data.message);
+    return null;
+  }
+
   /** Pins a message (`on`) or unpins it; resolves to the error, or null. */
   async pin(id: string, on: boolean): Promise<RequestError | null> {
     const result = await this.request("pin", { id, on });

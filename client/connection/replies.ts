@@ -83,6 +83,9 @@ export interface Replies {
   edit_message: { message: ChatMessage | PrivateMessage };
   delete_message: { message: ChatMessage | PrivateMessage };
   remove_link_previews: { message: ChatMessage | PrivateMessage };
+  create_poll: { message: ChatMessage };
+  vote: Record<string, never>;
+  close_poll: { message: ChatMessage };
   mark_read: ReadStateEvent;
   mark_unread: ReadStateEvent;
   set_draft: DraftEvent;
@@ -212,6 +215,9 @@ export const REPLY_CHECKS: {
     isChatMessage(d.message) || isPrivateMessage(d.message),
   remove_link_previews: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),
+  create_poll: (d) => isChatMessage(d.message),
+  vote: () => true,
+  close_poll: (d) => isChatMessage(d.message),
   mark_read: isReadStateEvent,
   mark_unread: isReadStateEvent,
   set_draft: isDraftEvent,

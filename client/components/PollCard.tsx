@@ -1,0 +1,143 @@
+/**
+ * A poll under its message (docs/protocol.md, "Polls"): the question, an
+ * option a button each with a bar and its count, the account's own choice
+ * pressed, the voters' names shown on hover and focus. A click or Enter
+ * votes (again on one's choice takes it back; in a poll of several, each
+ * toggles); the author, the room's owner, moderators and admins get
+ * "Close poll". Text rendered as text.
+ */
+import type { JSX } from "preact";
+import type { ChatMessage, Poll } from "../../server/protocol/types.ts";
+import { nameKey } from "../../server/protocol/names.ts";
+import { RANK } from "../../server/protocol/ranks.ts";
+import * as actions from "../actions.ts";
+import { useApp } from "../app_context.ts";
+import { t, tn } from "../i18n.ts";
+
+/** Props of {@linkcode PollCard}. */
+export interface PollCardProps {
+  message: ChatMessage;
+  poll: Poll;
+}
+
+/** The options a reader chose: the indices whose voters name `me`. */
+export function chosenBy(poll: Poll, me: string | null): number[] {
+  if (me === null) return [];
+  const key = nameKey(me);
+  return poll.options.flatMap((o, i) =>
+    o.voters.some((v) => nameKey(v) === key) ? [i] : []
+  );
+}
+
+/** The choice after a click on option `i`, from the choice `now`. */
+export function nextChoice(poll: Poll, now: number[], i: number): number[] {
+  if (now.includes(i)) return now.filter((j) => j !== i);
+  return poll.multiple ? [...now, i].sort((a, b) => a - b) : [i];
+}
+
+/** A poll's card. */
+export function PollCard(props: PollCardProps): JSX.Element {
+  const { state, connection } = useApp();
+  const { message, poll } = props;
+  const me = state.username.value;
+  const account = state.account.value;
+  const chosen = chosenBy(poll, me);
+  const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
+  const role = state.role.value;
+  const mayClose = !poll.closed && account && me !== null && (
+    nameKey(message.user) === nameKey(me) ||
+    (role !== null && RANK[role] >= RANK.moderator) ||
+    state.membersOwner.value === nameKey(me)
+  );
+  const canVote = !poll.closed && account;
+  async function choose(i: number): Promise<void> {
+    if (!canVote) return;
+    const error = await connection.vote(
+      message.id,
+      nextChoice(poll, chosen, i),
+    );
+    actions.errorShown(state, error);
+  }
+  async function close(): Promise<void> {
+    actions.errorShown(state, await connection.closePoll(message.id));
+  }
+  const base = `poll-${message.id}`;
+  return (
+    <div
+      class={`poll${poll.closed ? " closed" : ""}`}
+      data-testid="poll"
+      role="group"
+      aria-label={t("poll.label", { question: poll.question })}
+    >
+      <div class="poll-question" data-testid="poll-question">
+        {poll.question}
+      </div>
+      <ul class="poll-options">
+        {poll.options.map((option, i) => {
+          const mine = chosen.includes(i);
+          const share = total === 0 ? 0 : option.votes / total;
+          const voters = option.voters.length === 0
+            ? t("poll.noVoters")
+            : option.voters.join(", ") +
+              (option.votes > option.voters.length
+                ? " " +
+                  tn("react.more", option.votes - option.voters.length)
+                : "");
+          return (
+            <li key={i} class="poll-item">
+              <button
+                type="button"
+                class={`poll-option${mine ? " mine" : ""}`}
+                data-testid="poll-option"
+                aria-pressed={mine ? "true" : "false"}
+                aria-disabled={canVote ? undefined : "true"}
+                aria-describedby={`${base}-${i}`}
+                onClick={() => void choose(i)}
+              >
+                <span
+                  class="poll-bar"
+                  style={{ width: `${Math.round(share * 100)}%` }}
+                  aria-hidden="true"
+                />
+                <span class="poll-mark" aria-hidden="true">
+                  {mine ? "✓" : ""}
+                </span>
+                <span class="poll-text">{option.text}</span>
+                <span class="poll-count" data-testid="poll-count">
+                  {tn("poll.votes", option.votes)}
+                </span>
+              </button>
+              <span
+                id={`${base}-${i}`}
+                class="poll-voters"
+                role="tooltip"
+                data-testid="poll-voters"
+              >
+                {voters}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      <div class="poll-foot">
+        <span class="poll-note" data-testid="poll-note">
+          {poll.closed
+            ? t("poll.closed")
+            : poll.multiple
+            ? t("poll.multiple")
+            : t("poll.single")}
+        </span>
+        {mayClose && (
+          <button
+            type="button"
+            class="button ghost small"
+            data-testid="poll-close"
+            onClick={() => void close()}
+          >
+            {t("poll.close")}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

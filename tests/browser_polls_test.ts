@@ -1,0 +1,148 @@
+/**
+ * Polls in the web client, in a real browser: the composer's "Poll" form
+ * and `/poll`, the card with its bars and counts, the account's own
+ * choice pressed, the voters on focus, voting from the keyboard, "Close
+ * poll" for its author; in English and in French.
+ * Needs /usr/bin/chromium; without it the tests are reported as ignored.
+ */
+import assert from "node:assert/strict";
+import { browserTest, openPage, register, send } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+
+browserTest(
+  "web client polls: the Poll form sends a poll whose card counts every vote, marks one's own choice, names the voters on focus, votes from the keyboard and closes",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await page.getByTestId("poll-button").click();
+      const form = page.getByTestId("poll-dialog");
+      await form.getByTestId("poll-question-input").fill("Lunch <b>today</b>?");
+      const fields = form.getByTestId("poll-option-input");
+      await fields.nth(0).fill("Pizza");
+      await fields.nth(1).fill("Sushi");
+      // A field more is offered once both are filled; left empty, it is
+      // not sent.
+      await fields.nth(2).waitFor();
+      await form.getByTestId("poll-send").click();
+      await form.waitFor({ state: "detached" });
+
+      const card = page.getByTestId("poll");
+      await card.waitFor();
+      // User text as text: no element made of it.
+      assert.equal(
+        await card.getByTestId("poll-question").textContent(),
+        "Lunch <b>today</b>?",
+      );
+      assert.equal(await card.locator("b").count(), 0);
+      const options = card.getByTestId("poll-option");
+      assert.equal(await options.count(), 2);
+      assert.equal(
+        await card.getByTestId("poll-note").textContent(),
+        "Choose one",
+      );
+
+      const sent = await bob.event(
+        "receive_message",
+        (m) => m.poll !== undefined,
+      );
+      await bob.ok("vote", { id: sent.data.id as string, options: [1] });
+      const sushi = options.nth(1);
+      await sushi.getByTestId("poll-count").filter({ hasText: /^1 vote$/ })
+        .waitFor();
+      // The voters show on keyboard focus, and name the option for readers.
+      await sushi.focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      const voters = card.getByTestId("poll-voters").nth(1);
+      await voters.waitFor({ state: "visible" });
+      assert.equal(await voters.textContent(), "bob");
+      assert.equal(
+        await sushi.getAttribute("aria-describedby"),
+        await voters.getAttribute("id"),
+      );
+
+      // One's own choice, pressed; Enter on it again takes it back.
+      const pizza = options.nth(0);
+      await pizza.click();
+      await card.locator('[data-testid="poll-option"][aria-pressed="true"]')
+        .filter({ hasText: "Pizza" }).waitFor();
+      await pizza.getByTestId("poll-count").filter({ hasText: /^1 vote$/ })
+        .waitFor();
+      await pizza.focus();
+      await page.keyboard.press("Enter");
+      await pizza.getByTestId("poll-count").filter({ hasText: /^0 votes$/ })
+        .waitFor();
+      assert.equal(await pizza.getAttribute("aria-pressed"), "false");
+
+      await card.getByTestId("poll-close").click();
+      await card.getByTestId("poll-note").filter({ hasText: "Poll closed" })
+        .waitFor();
+      assert.equal(await card.getByTestId("poll-close").count(), 0);
+      assert.equal(await pizza.getAttribute("aria-disabled"), "true");
+      await bob.event(
+        "message_updated",
+        (m) => (m.poll as { closed?: boolean } | undefined)?.closed === true,
+      );
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client polls in French: /poll sends a poll, its card says its counts and Close in French, and others' polls offer no Close",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server, { locale: "fr-FR" });
+      await register(page, "alice");
+      await send(page, '/poll "Déjeuner ?" "Pizza" "Sushi" "Salade"');
+      const mine = page.getByTestId("message").filter({
+        hasText: "Déjeuner ?",
+      });
+      const card = mine.getByTestId("poll");
+      await card.waitFor();
+      assert.equal(await card.getByTestId("poll-option").count(), 3);
+      assert.equal(
+        await card.getByTestId("poll-note").textContent(),
+        "Un seul choix",
+      );
+      assert.equal(
+        await card.getByTestId("poll-count").first().textContent(),
+        "0 vote",
+      );
+      assert.equal(
+        await card.getByTestId("poll-close").textContent(),
+        "Clore le sondage",
+      );
+      // Bob's poll: alice, a plain user, votes but may not close it.
+      await bob.ok("create_poll", {
+        room: "general",
+        question: "Café ?",
+        options: ["Oui", "Non"],
+        multiple: true,
+      });
+      const theirs = page.getByTestId("message").filter({ hasText: "Café ?" })
+        .getByTestId("poll");
+      await theirs.waitFor();
+      assert.equal(
+        await theirs.getByTestId("poll-note").textContent(),
+        "Un choix ou plusieurs",
+      );
+      assert.equal(await theirs.getByTestId("poll-close").count(), 0);
+      await theirs.getByTestId("poll-option").nth(0).click();
+      await theirs.getByTestId("poll-option").nth(1).click();
+      await theirs.getByTestId("poll-count").nth(1).filter({
+        hasText: /^1 vote$/,
+      }).waitFor();
+      assert.equal(
+        await theirs.locator('[aria-pressed="true"]').count(),
+        2,
+      );
+    } finally {
+      await bob.close();
+    }
+  },
+);
