@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import type { Poll } from "../server/protocol/types.ts";
 import {
   type ClientPool,
+  clusterSkipReason,
   expectError,
   roundTrip,
   type TestClient,
+  withCluster,
 } from "./harness.ts";
 import { bothStores } from "./both_stores.ts";
 
@@ -254,6 +256,22 @@ stores.clients(
 );
 
 stores.clients(
+  "edit_message: a poll's question is not edited under its voters",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const { id } = await createPoll(alice);
+    await expectError(
+      alice,
+      "edit_message",
+      { id, text: "Dinner?" },
+      "invalid_message",
+    );
+    const page = (await alice.ok("history", {})).messages as PollMessage[];
+    assert.equal(page.find((m) => m.id === id)?.text, "Lunch?");
+  },
+);
+
+stores.clients(
   "polls: deleting the message deletes its poll",
   async (pool) => {
     const [alice, bob] = await people(pool);
@@ -281,5 +299,29 @@ stores.clients(
     assert.deepEqual(counts(poll), [[0, []], [1, ["alice"]], [0, []]]);
   },
 );
+
+Deno.test({
+  name:
+    "polls on two nodes: a vote on one node reaches the poll's readers on the other, the last count last",
+  ignore: clusterSkipReason() !== undefined,
+  fn: () =>
+    withCluster(2, async (_cluster, pools) => {
+      await pools[0].register("root");
+      const alice = await pools[0].register("alice");
+      const bob = await pools[1].register("bob");
+      const { id } = await createPoll(alice, { multiple: true });
+      await bob.event("receive_message", (m) => m.id === id);
+      await alice.ok("vote", { id, options: [0] });
+      await alice.ok("vote", { id, options: [0, 2] });
+      const seen = await bob.event("message_updated", (m) =>
+        m.id === id &&
+        (m.poll as Poll).options[2].votes === 1);
+      assert.deepEqual(counts(seen.data.poll as Poll), [[1, ["alice"]], [
+        0,
+        [],
+      ], [1, ["alice"]]]);
+      await expectError(bob, "close_poll", { id }, "forbidden");
+    }),
+});
 
 stores.finish();

@@ -378,7 +378,8 @@ export function Composer(): JSX.Element {
     const messages = log?.messages ?? [];
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i];
-      if (nameKey(m.user) === me && !m.deleted) {
+      // A poll is not edited: the one before it is.
+      if (nameKey(m.user) === me && !m.deleted && m.poll === undefined) {
         actions.editingChanged(state, m.id);
         return true;
       }

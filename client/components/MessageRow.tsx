@@ -120,7 +120,9 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const failed = pending?.status === "failed";
   const editing = message !== undefined &&
     state.editing.value === message.id;
-  const canEdit = own && message !== undefined && !deleted;
+  // A poll is not edited (docs/protocol.md, "Polls").
+  const canEdit = own && message !== undefined && !deleted &&
+    message.poll === undefined;
   // Others' room messages: a moderator's or admin's, when the author
   // ranks no higher (the server refuses the rest).
   const canDelete = message !== undefined && !deleted &&

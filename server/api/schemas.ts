@@ -76,6 +76,17 @@ export const message = z.object({
     description: z.string().optional(),
     site_name: z.string().optional(),
   })).optional(),
+  /** The poll it carries (docs/protocol.md, "Polls"): counts and names. */
+  poll: z.object({
+    question: z.string(),
+    options: z.array(z.object({
+      text: z.string(),
+      votes: z.number().int(),
+      voters: z.array(z.string()),
+    })),
+    multiple: z.boolean(),
+    closed: z.boolean(),
+  }).optional(),
   pinned: z.boolean().optional(),
   badge: badge.optional(),
   /** Changes committed to it; of two copies, the higher is the later. */

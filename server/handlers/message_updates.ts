@@ -34,6 +34,14 @@ export async function editMessage(
   if (isFailure(data)) return data;
   const record = await findOwn(ctx, data.id, false);
   if (isFailure(record)) return record;
+  // A poll's text is its question, which its voters answered: an edit
+  // would change what they chose under them.
+  if (record.message.poll !== undefined) {
+    return fail(
+      "invalid_message",
+      "A poll cannot be edited: close it, or delete it and send another.",
+    );
+  }
   const ignored = await ignoredThere(ctx, record.stream);
   if (ignored) return ignored;
   // An author shut out of the room (removed from a private one, banned
