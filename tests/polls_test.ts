@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Poll } from "../server/protocol/types.ts";
+import { DEFAULT_RATE_LIMITS } from "../server/mod.ts";
 import {
   type ClientPool,
   clusterSkipReason,
@@ -268,6 +269,60 @@ stores.clients(
     );
     const page = (await alice.ok("history", {})).messages as PollMessage[];
     assert.equal(page.find((m) => m.id === id)?.text, "Lunch?");
+  },
+);
+
+stores.clients(
+  "vote: an account's votes draw on one bucket, whatever its connections; past it rate_limited",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const { id } = await createPoll(alice);
+    const other = await pool.login({ token: alice.token });
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (const socket of [alice, other]) {
+        const reply = await socket.request("vote", { id, options: [i % 3] });
+        codes.push(reply.action === "success" ? "ok" : String(reply.data.code));
+      }
+    }
+    assert.deepEqual(codes, [
+      ...Array(6).fill("ok"),
+      ...Array(4).fill("rate_limited"),
+    ]);
+  },
+  {
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      perConnection: {
+        ...DEFAULT_RATE_LIMITS.perConnection,
+        reaction: { burst: 1000, perSecond: 1000 },
+      },
+      perUser: {
+        ...DEFAULT_RATE_LIMITS.perUser,
+        reaction: { burst: 6, perSecond: 1 / 3600 },
+      },
+      strikesBeforeDisconnect: 0,
+    },
+  },
+);
+
+stores.clients(
+  "polls: an archived room's polls take no votes and it takes no new poll",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    await root.ok("create_room", { room: "dev" });
+    await alice.ok("join_room", { room: "dev" });
+    const { id } = await createPoll(alice, { room: "dev" });
+    await root.ok("archive_room", { room: "dev" });
+    await expectError(alice, "vote", { id, options: [0] }, "room_archived");
+    await expectError(alice, "close_poll", { id }, "room_archived");
+    await expectError(
+      alice,
+      "create_poll",
+      { room: "dev", question: "Q", options: ["A", "B"] },
+      "room_archived",
+    );
   },
 );
 
