@@ -1049,6 +1049,12 @@ export class PostgresStore implements Store {
           sql.json(result.poll as unknown as postgres.JSONValue)
         }
             WHERE id = ${id} AND version = ${row.version} AND NOT deleted
+              -- The account's deletion may have committed since the read:
+              -- its votes' removal ran then, so this one must not land.
+              AND (${createdAt}::bigint IS NULL OR EXISTS (
+                SELECT 1 FROM accounts
+                WHERE key = ${userKey} AND created_at = ${createdAt}::bigint
+              ))
             RETURNING *
           ) SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
           sql.unsafe(REPLY_JOIN)
