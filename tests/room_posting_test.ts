@@ -86,6 +86,28 @@ stores.clients(
 );
 
 stores.clients(
+  "set_room_posting moderators: a member's poll answers posting_restricted, the owner's is sent and the member votes in it",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "news" });
+    await ben.ok("join_room", { room: "news" });
+    await ann.ok("set_room_posting", { room: "news", posting: "moderators" });
+    const poll = { room: "news", question: "Lunch?", options: ["A", "B"] };
+    await expectError(ben, "create_poll", poll, "posting_restricted");
+    const sent = await ann.ok("create_poll", poll);
+    const id = (sent.message as { id: string }).id;
+    await ben.ok("vote", { id, options: [0] });
+    const page = await ben.ok("history", { room: "news" });
+    assert.deepEqual(
+      (page.messages as { text: string }[]).map((m) => m.text),
+      ["Lunch?"],
+    );
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
   "set_room_posting: a member who does not own the room and a guest are refused, a bad value is invalid; a moderator may, audited; an admin's update_room posting too, on its own",
   async (pool) => {
     const root = await pool.register("root");

@@ -36,6 +36,7 @@ import type { ChatMessage } from "../protocol/types.ts";
 import { newPoll, type PollChange } from "../polls.ts";
 import type { PollResult } from "../store/mod.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
+import { postingRefusal } from "./posting.ts";
 import { type MemberContext, parseData } from "./context.ts";
 import { messageNotFound, refusedAppend } from "./messages.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
@@ -69,6 +70,9 @@ export async function createPoll(
   if (!await belongsTo(node, member.userKey, key)) {
     return fail("forbidden", `Join ${data.room} to send a poll there.`);
   }
+  // A poll is a post: an announcement room takes it from who may post.
+  const restricted = postingRefusal(node, member, key);
+  if (restricted) return restricted;
   const roomCreatedAt = node.registry.createdAtOf(key);
   let appended;
   try {
