@@ -35,6 +35,7 @@ import {
 } from "./protocol/schemas.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { avatarRoutes } from "./routes/avatars.ts";
+import { emojiRoutes } from "./routes/emoji.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
@@ -103,7 +104,12 @@ function describe(account: Account): { username: string; role: string } {
   return { username: account.username, role: account.role };
 }
 
+// A custom emoji's picture (routes/emoji.ts), not the built-in names'
+// `/emoji/en.json`: served with the files' policy.
+const CUSTOM_EMOJI_PATH = /^\/emoji\/[a-z0-9_+-]{1,32}$/;
+
 /** The HTTP side, top to bottom: headers, health, metrics, API, WebSocket, client. */
+
 export function createApp(parts: AppParts): Hono {
   const { node, websocket, sessionSeconds } = parts;
   const app = new Hono();
@@ -150,7 +156,7 @@ export function createApp(parts: AppParts): Hono {
     strictTransportSecurity: false,
   });
   // Shared files and profile pictures carry a stricter policy of their
-  // own (routes/files.ts, routes/avatars.ts).
+  // own (routes/files.ts, routes/avatars.ts, routes/emoji.ts).
   const fileHeaders = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
@@ -164,7 +170,8 @@ export function createApp(parts: AppParts): Hono {
     strictTransportSecurity: false,
   });
   app.use((c, next) =>
-    c.req.path.startsWith("/files/") || c.req.path.startsWith("/avatars/")
+    c.req.path.startsWith("/files/") || c.req.path.startsWith("/avatars/") ||
+      CUSTOM_EMOJI_PATH.test(c.req.path)
       ? fileHeaders(c, next)
       : pageHeaders(c, next)
   );
@@ -260,7 +267,8 @@ export function createApp(parts: AppParts): Hono {
   // (routes/files.ts, routes/avatars.ts). A JSON body is then checked for
   // depth, before any route (or throttle) parses it.
   const ownLimit = (path: string) =>
-    path === "/api/files" || path === "/api/me/avatar";
+    path === "/api/files" || path === "/api/me/avatar" ||
+    path.startsWith("/api/emoji/");
   app.use(
     "/api/*",
     (c, next) => ownLimit(c.req.path) ? next() : smallBodies(c, next),
@@ -275,6 +283,7 @@ export function createApp(parts: AppParts): Hono {
 
   app.route("/", fileRoutes(node));
   app.route("/", avatarRoutes(node));
+  app.route("/", emojiRoutes(node));
   // Integrations share one pace per account, the REST API's too.
   app.route("/", outgoingHookRoutes(node, setupPace(node)));
   app.route("/", pushRoutes(node, setupPace(node)));

@@ -8,7 +8,12 @@ import { EVERY_DISGUISING } from "./protocol/disguises.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { Attachment, MessageBase } from "./protocol/types.ts";
 import type { ReceivedFile } from "./routes/receive_upload.ts";
-import type { FileStore, StoredUpload, UploadFacts } from "./store/mod.ts";
+import type {
+  EmojiStore,
+  FileStore,
+  StoredUpload,
+  UploadFacts,
+} from "./store/mod.ts";
 import { UPLOAD_URL } from "./store/rows.ts";
 import { attachmentOf, readUploadFacts } from "./upload_facts.ts";
 import { rereadUploads } from "./upload_rereads.ts";
@@ -57,7 +62,7 @@ export interface FileStorageOptions {
   /** Where the bytes are kept, by content hash. */
   contents: FileContents;
   /** Uploads and who refers to them. */
-  store: FileStore;
+  store: FileStore & EmojiStore;
   /** Largest file an upload may be, in bytes (`--max-file-bytes`). */
   maxFileBytes: number;
   /** How often forgotten uploads are swept (default hourly; 0: never). */
@@ -85,7 +90,7 @@ export class FileStorage {
   /** Largest file an upload may be, in bytes; clients learn it at login. */
   readonly maxFileBytes: number;
   #contents: FileContents;
-  #store: FileStore;
+  #store: FileStore & EmojiStore;
   #key: Uint8Array | undefined;
   #sweepEveryMs: number;
   #quotaBytes: number;
@@ -298,27 +303,80 @@ export class FileStorage {
    * 1 MiB, replacing its last. The bytes of the picture replaced go with
    * the sweep this starts.
    */
-  async saveAvatar(
+  saveAvatar(
     file: ReceivedFile,
     facts: UploadFacts,
     owner: string,
     ownerCreatedAt: number,
   ): Promise<StoredUpload | undefined> {
+    return this.#keepImage(
+      { file, facts, owner, name: "avatar" },
+      async (upload) =>
+        await this.#store.setAvatar(owner, upload, ownerCreatedAt)
+          ? upload
+          : undefined,
+    );
+  }
+
+  /**
+   * Keeps a received image as the custom emoji `name`, added by `author`
+   * (an account's name key, created at `authorCreatedAt`), its bytes moved
+   * into place first: what the store answered (`exists`, `too_many`,
+   * `gone`), or the upload once added. Not held to the quota: an emoji is
+   * at most 256 KiB and the server keeps at most so many.
+   */
+  saveEmoji(
+    file: ReceivedFile,
+    facts: UploadFacts,
+    emoji: { name: string; author: string; authorCreatedAt: number },
+    max: number,
+  ): Promise<StoredUpload | "exists" | "too_many" | "gone"> {
+    return this.#keepImage(
+      { file, facts, owner: emoji.author, name: emoji.name },
+      async (upload) => {
+        const added = await this.#store.addEmoji(
+          {
+            name: emoji.name,
+            upload,
+            authorKey: emoji.author,
+            createdAt: upload.createdAt,
+          },
+          { max, authorCreatedAt: emoji.authorCreatedAt },
+        );
+        return added === "added" ? upload : added;
+      },
+    );
+  }
+
+  // Records a received image as an upload of `owner`, moves its bytes into
+  // place, then lets `keep` name it (a profile picture, a custom emoji):
+  // what `keep` answered, or, when it kept nothing (anything but the
+  // upload), nothing stays (the staged file removed, the upload forgotten).
+  // The record comes first, as an upload's: a sweep then sees the hash in
+  // use. It is named only once its bytes are in place: a write that fails
+  // (a full disk) leaves what was there, and nobody told of a change. The
+  // cost: a commit more than one that records and names at once. The
+  // bytes of a picture replaced go with the sweep this starts.
+  async #keepImage<T>(
+    image: {
+      file: ReceivedFile;
+      facts: UploadFacts;
+      owner: string;
+      name: string;
+    },
+    keep: (upload: StoredUpload) => Promise<T>,
+  ): Promise<T> {
+    const { file } = image;
     const upload: StoredUpload = {
       id: randomBytes(16).toString("hex"),
       hash: file.hash,
-      name: "avatar",
-      ...facts,
+      name: image.name,
+      ...image.facts,
       size: file.size,
-      uploader: owner,
+      uploader: image.owner,
       createdAt: Date.now(),
     };
-    const saved = await this.#withHash(file.hash, async () => {
-      // The upload's record first, as an upload's: a sweep then sees the
-      // hash in use. The account's picture is switched to it only once its
-      // bytes are in place: a write that fails (a full disk) leaves the
-      // picture it had, bytes and all, and nobody told of a change. The
-      // cost: a commit more than one that records and switches at once.
+    const kept = await this.#withHash(file.hash, async () => {
       await this.#store.saveUpload(upload);
       const forget = () =>
         this.#store.deleteUpload(upload.id)
@@ -330,18 +388,26 @@ export class FileStorage {
         await forget();
         throw error;
       }
-      if (await this.#store.setAvatar(owner, upload, ownerCreatedAt)) {
-        return true;
-      }
-      await forget();
-      return false;
+      const answer = await keep(upload);
+      if (answer !== upload) await forget();
+      return answer;
     });
-    if (!saved) {
+    if (kept !== upload) {
       await Deno.remove(file.path).catch(() => {});
-      return undefined;
+      return kept;
     }
     void this.sweep();
-    return upload;
+    return kept;
+  }
+
+  /**
+   * Removes a custom emoji (its bytes go with the sweep this starts);
+   * false when there was none.
+   */
+  async removeEmoji(name: string): Promise<boolean> {
+    const removed = await this.#store.removeEmoji(name);
+    if (removed) void this.sweep();
+    return removed;
   }
 
   /**

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import { FileStorage } from "../server/files.ts";
-import type { FileStore } from "../server/store/mod.ts";
+import type { EmojiStore, FileStore } from "../server/store/mod.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
 import { draft, UPLOAD } from "./store_contract/support.ts";
 
@@ -21,7 +21,7 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
   const read = Promise.withResolvers<void>();
   const letGo = Promise.withResolvers<void>();
   let sweeps = 0;
-  const gated: FileStore = {
+  const gated: FileStore & EmojiStore = {
     saveUpload: (upload, options) => store.saveUpload(upload, options),
     uploadedBytes: (uploader) => store.uploadedBytes(uploader),
     findUpload: (id) => store.findUpload(id),
@@ -44,6 +44,10 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
     uploadsToReread: (after, limit) => store.uploadsToReread(after, limit),
     finishReread: (id, facts) => store.finishReread(id, facts),
     secret: (name, fresh) => store.secret(name, fresh),
+    addEmoji: (emoji, options) => store.addEmoji(emoji, options),
+    removeEmoji: (name) => store.removeEmoji(name),
+    listEmoji: () => store.listEmoji(),
+    findEmoji: (name) => store.findEmoji(name),
     async sweepUploads(before) {
       const hashes = await store.sweepUploads(before);
       if (++sweeps === 1) {

@@ -23,7 +23,7 @@
  * scheduled messages' table; two-factor authentication's tables; the
  * messages' link previews, with the version's trigger as it was before;
  * the rooms' posting rule; the messages' polls, with the version's trigger
- * again).
+ * again; the custom emoji, with PostgreSQL's function of their trigger).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -43,6 +43,7 @@ import {
   ARCHIVED_MIGRATION,
   AVATARS_MIGRATION,
   CONVERSATIONS_MIGRATION,
+  CUSTOM_EMOJI_MIGRATION,
   DELETED_PARTNERS_MIGRATION,
   DO_NOT_DISTURB_MIGRATION,
   DRAFTS_MIGRATION,
@@ -123,6 +124,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, CUSTOM_EMOJI_MIGRATION)) {
+    await sql`DROP TABLE custom_emoji`;
+    await sql`DROP FUNCTION chat_custom_emoji_gone()`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, POLLS_MIGRATION)) {
     // As the previews' below: the trigger goes with the column, and comes
     // back as the previews' migration made it.
@@ -302,6 +307,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, CUSTOM_EMOJI_MIGRATION)) {
+    // Its index and trigger go with it.
+    db.exec("DROP TABLE custom_emoji");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, POLLS_MIGRATION)) {
     db.exec(`DROP TRIGGER messages_version;
       DROP INDEX messages_polls;

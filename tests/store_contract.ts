@@ -29,6 +29,7 @@ import { threadFollows } from "./store_contract/thread_follows.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
+import { customEmoji } from "./store_contract/emoji.ts";
 import { totp } from "./store_contract/totp.ts";
 import { groups } from "./store_contract/groups.ts";
 import { mentionPushes } from "./store_contract/mention_pushes.ts";
@@ -101,6 +102,7 @@ export function storeContract(
   notifyLevels(test);
   doNotDisturb(test);
   statuses(test);
+  customEmoji(test);
   totp(test);
   groups(test);
   mentionPushes(test);

@@ -948,6 +948,20 @@ async function populate(store: Store): Promise<void> {
     uploader: "bob",
     createdAt: now,
   });
+  // A custom emoji (the bot's: the uploaders' bytes above stay as they
+  // are), its upload named by its row, and a reaction of it below.
+  await store.addEmoji({
+    name: "party_parrot",
+    upload: {
+      ...UPLOAD,
+      id: "cd".repeat(16),
+      name: "party_parrot",
+      uploader: "ci",
+      createdAt: now,
+    },
+    authorKey: "ci",
+    createdAt: now,
+  }, { max: 10 });
   const { message: first } = await store.appendMessage(
     draft("general", "a picture for @bob", {
       clientId: "c1",
@@ -983,6 +997,13 @@ async function populate(store: Store): Promise<void> {
       on: true,
     });
   }
+  await store.react({
+    id: reply.id,
+    userKey: "alice",
+    user: "ALICE",
+    emoji: ":party_parrot:",
+    on: true,
+  });
   await store.pin(first.id, true);
   await store.saveMessage("bob", first.id, now, 1000);
   await store.saveMessage("bob", reply.id, now + 1, 1000);

@@ -50,6 +50,7 @@ import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { createGroup, deleteGroup, listGroups, updateGroup } from "./groups.ts";
 import { auditLog } from "./audit.ts";
+import { listEmoji, removeEmoji } from "./emoji.ts";
 import {
   deleteAccount,
   listAccounts,
@@ -120,6 +121,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   update_group: updateGroup,
   delete_group: deleteGroup,
   list_groups: listGroups,
+  list_emoji: listEmoji,
+  remove_emoji: removeEmoji,
   invite,
   remove_member: removeMember,
   create_invite: createInvite,

@@ -1,6 +1,7 @@
 import { accountCreatedAt } from "../accounts/identity.ts";
 import { findReadable, readerOf } from "../access.ts";
-import { reactionEmoji } from "../protocol/emoji.ts";
+import { customReactionName, reactionEmoji } from "../protocol/emoji.ts";
+import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { MAX_REACTIONS_PER_MESSAGE } from "../protocol/limits.ts";
 import { reactData } from "../protocol/schemas.ts";
@@ -22,14 +23,16 @@ export async function react(
 ): Promise<Outcome> {
   const data = parseData(reactData, raw);
   if (isFailure(data)) return data;
-  const emoji = reactionEmoji(data.emoji);
+  const { node } = ctx;
+  const emoji = reactionEmoji(data.emoji) ??
+    await customReaction(node, data.emoji, data.on ?? true);
   if (emoji === null) {
     return fail(
       "invalid_message",
-      "A reaction is one emoji, or a :name: of the built-in set.",
+      "A reaction is one emoji, or a :name: of the built-in set or of a " +
+        "custom emoji.",
     );
   }
-  const { node } = ctx;
   const member = ctx.client.member;
   const record = await findReadable(node, readerOf(member), data.id);
   if (!record) return messageNotFound(data.id);
@@ -65,4 +68,17 @@ export async function react(
   const reply = { message: readable(node, record.stream, message) };
   if (!changed) return succeed(reply);
   return succeed(reply, () => publishUpdate(node, record.stream, message));
+}
+
+// A custom emoji's `:name:`, kept as written: one that exists, or, to take
+// a reaction back, one removed since (its reactions stay, shown as text).
+// One store read, for a `:name:` outside the built-in set only.
+async function customReaction(
+  node: ChatNode,
+  raw: string,
+  on: boolean,
+): Promise<string | null> {
+  const name = customReactionName(raw);
+  if (name === null) return null;
+  return !on || await node.store.findEmoji(name) ? raw : null;
 }

@@ -58,6 +58,9 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   totp_invalid: 401,
   totp_not_enabled: 409,
   totp_already_enabled: 409,
+  emoji_exists: 409,
+  too_many_emoji: 403,
+  emoji_not_found: 404,
 };
 
 /** Options of {@link httpError}. */

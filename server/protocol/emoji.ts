@@ -68,6 +68,20 @@ const BARE_PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
 const STRAY_TONE = /(?<!\p{Emoji_Modifier_Base})\p{Emoji_Modifier}/u;
 const NAMED = /^:([a-z0-9_+-]{1,32}):$/;
 
+/** What a custom emoji's name may be (PUT /api/emoji/:name). */
+export const CUSTOM_EMOJI_NAME = /^[a-z0-9_+-]{1,32}$/;
+
+/**
+ * The name of the custom emoji a reaction's `:name:` may stand for: a
+ * `:name:` outside the built-in set, else null. Whether such an emoji
+ * exists is the caller's to ask (handlers/reactions.ts); once stored, the
+ * reaction is kept as its `:name:`, even after the emoji is removed.
+ */
+export function customReactionName(raw: string): string | null {
+  const named = NAMED.exec(raw);
+  return named && !Object.hasOwn(REACTION_NAMES, named[1]) ? named[1] : null;
+}
+
 /**
  * The emoji a reaction stands for, or null when `raw` is not one emoji
  * (one grapheme cluster) nor a known `:name:`. A pictograph written
@@ -82,12 +96,14 @@ export function reactionEmoji(raw: string): string | null {
 /**
  * Whether a reaction's emoji as stored keeps what every version let one
  * be: one emoji (one grapheme cluster), as `reactionEmoji` stores it.
- * Imports check reactions with it; the rule on stray skin tones came
+ * Imports check reactions with it; a custom emoji's `:name:` is kept
+ * as written (customReactionName). The rule on stray skin tones came
  * later, and reactions stored before it (👍🏽🏿) are kept by the server
  * and by imports alike.
  */
 export function keptReactionEmoji(emoji: string): boolean {
-  return emojiOf(emoji, { strayTones: true }) === emoji;
+  return emojiOf(emoji, { strayTones: true }) === emoji ||
+    customReactionName(emoji) !== null;
 }
 
 function emojiOf(

@@ -70,6 +70,12 @@ export const ERROR_CODES = [
   "totp_not_enabled",
   // totp_setup or totp_enable of an account with 2FA on.
   "totp_already_enabled",
+  // PUT /api/emoji/:name of a name a custom emoji or a built-in shortcode has.
+  "emoji_exists",
+  // PUT /api/emoji/:name past the server's cap of custom emoji.
+  "too_many_emoji",
+  // remove_emoji (or DELETE /api/emoji/:name) of a name no custom emoji has.
+  "emoji_not_found",
 ] as const;
 
 /** An error code; `code` is for programs, the message for people. */

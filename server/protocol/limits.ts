@@ -175,6 +175,15 @@ export const MAX_AVATAR_BYTES = 1024 * 1024;
 /** Widest and tallest profile picture, in pixels. */
 export const MAX_AVATAR_SIDE = 1024;
 
+/** Largest custom emoji, in bytes (256 KiB): PUT /api/emoji/:name. */
+export const MAX_EMOJI_BYTES = 256 * 1024;
+
+/** Widest and tallest custom emoji, in pixels. */
+export const MAX_EMOJI_SIDE = 512;
+
+/** Custom emoji a server keeps at most (too_many_emoji past it). */
+export const MAX_CUSTOM_EMOJI = 1000;
+
 /** Links of a message previewed, the first ones written (link_previews/). */
 export const MAX_PREVIEW_LINKS = 3;
 /**

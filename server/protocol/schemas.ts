@@ -1,3 +1,4 @@
+import { CUSTOM_EMOJI_NAME } from "./emoji.ts";
 import { z } from "zod";
 import {
   CONVERSATIONS_MAX_LIMIT,
@@ -228,6 +229,11 @@ export const updateGroupData = z.object({
 
 /** `delete_group` data. */
 export const deleteGroupData = z.object({ group: name });
+
+/** `remove_emoji` data: a custom emoji's name. */
+export const removeEmojiData = z.object({
+  name: z.string().regex(CUSTOM_EMOJI_NAME, "1 to 32 of a-z, 0-9, _, + and -"),
+});
 
 /** `invite` and `remove_member` data. */
 export const roomUserData = z.object({ room: name, user: name });

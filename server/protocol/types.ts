@@ -387,6 +387,23 @@ export interface AvatarEvent {
 }
 
 /**
+ * A custom emoji as `list_emoji` and `emoji_updated` show it: its picture
+ * is `/emoji/:name?v=version`; `author` is null once its account is gone.
+ */
+export interface CustomEmoji {
+  name: string;
+  author: string | null;
+  created_at: number;
+  version: string;
+}
+
+/** Data of an `emoji_updated` event: a custom emoji added or removed. */
+export interface EmojiEvent {
+  added?: CustomEmoji;
+  removed?: string;
+}
+
+/**
  * Data of a `status` event, and each entry of `get_status`: an account's
  * status, null when it has none (cleared, or ended).
  */

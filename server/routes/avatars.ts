@@ -1,6 +1,4 @@
 import { type Context, Hono } from "hono";
-import { createHash } from "node:crypto";
-import { join } from "node:path";
 import {
   AVATAR_TYPES,
   avatarOf,
@@ -10,20 +8,13 @@ import {
   publishAvatar,
 } from "../avatars.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
-import { inspectImage } from "../image_info.ts";
-import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { isFailure, rateLimited } from "../protocol/errors.ts";
-import { PREVIEW_MAX_ANIMATION_PIXELS } from "../protocol/limits.ts";
-import { isPreviewable } from "../protocol/previews.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { Account } from "../store/mod.ts";
-import { uploadFacts } from "../upload_facts.ts";
 import { limitBody } from "./body_limit.ts";
 import { sessionAccount } from "./files.ts";
-import { outOfSpace } from "./receive_upload.ts";
-
-const logger = log("files");
+import { keepImage } from "./images.ts";
 
 const NOT_AN_IMAGE =
   "A profile picture is a PNG, JPEG, WebP or GIF image, sent as the body " +
@@ -100,59 +91,16 @@ export function avatarRoutes(node: ChatNode): Hono {
       await next();
     },
     limitBody(MAX_AVATAR_BYTES, tooLarge),
-    async (c) => {
+    (c) => {
       const owner = owners.get(c)!;
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      // Against the --disk-reserve as an upload's bytes, released once
-      // they are kept (the disk's free space then shows them) or dropped.
-      const claim = await node.files.claimSpace(bytes.byteLength);
-      if (isFailure(claim)) return httpFailure(c, claim);
-      using _space = claim;
-      const path = join(
-        node.files.stagingDir,
-        `${crypto.randomUUID()}.part`,
-      );
-      try {
-        await Deno.mkdir(node.files.stagingDir, { recursive: true });
-        await Deno.writeFile(path, bytes);
-        const image = await inspectImage(path);
-        if (!image || !AVATAR_TYPES.has(image.type)) {
-          await Deno.remove(path).catch(() => {});
-          return httpError(c, "not_an_image", NOT_AN_IMAGE);
-        }
-        if (image.width > MAX_AVATAR_SIDE || image.height > MAX_AVATAR_SIDE) {
-          await Deno.remove(path).catch(() => {});
-          return httpError(
-            c,
-            "invalid_message",
-            `A profile picture is at most ${MAX_AVATAR_SIDE}×${MAX_AVATAR_SIDE} ` +
-              `pixels; this one is ${image.width}×${image.height}.`,
-          );
-        }
-        // Shown beside every message of its account, to every reader,
-        // without a click: an animation past the cap on all frames that
-        // a shared file past it downloads (100 megapixels) was taken
-        // before (attack round 11: 1,000 frames of 1024 x 1024 in a
-        // 15 KiB GIF, a gigapixel for each reader's browser to draw).
-        if (!isPreviewable(image)) {
-          await Deno.remove(path).catch(() => {});
-          return httpError(
-            c,
-            "invalid_message",
-            `A profile picture's frames together are at most ` +
-              `${PREVIEW_MAX_ANIMATION_PIXELS} pixels; this one has ` +
-              `${image.frames} of ${image.width}×${image.height}.`,
-          );
-        }
+      return keepImage(c, node, {
+        maxSide: MAX_AVATAR_SIDE,
+        what: "A profile picture",
+        notAnImage: NOT_AN_IMAGE,
+      }, async (file, facts) => {
         const saved = await node.files.saveAvatar(
-          {
-            path,
-            hash: createHash("sha256").update(bytes).digest("hex"),
-            size: bytes.byteLength,
-            name: "avatar",
-            type: image.type,
-          },
-          uploadFacts(image, image.type),
+          { ...file, name: "avatar" },
+          facts,
           owner.key,
           owner.createdAt,
         );
@@ -162,13 +110,7 @@ export function avatarRoutes(node: ChatNode): Hono {
         const version = avatarVersion(saved);
         publishAvatar(node, owner.username, version);
         return c.json({ avatar: version });
-      } catch (error) {
-        await Deno.remove(path).catch(() => {});
-        const full = outOfSpace(error);
-        if (!full) throw error;
-        logger.error("Cannot store a profile picture: {error}", { error });
-        return httpError(c, full.error, full.message, { status: full.status });
-      }
+      });
     },
   );
 

@@ -1674,6 +1674,64 @@ export interface StatusStore {
   statuses(userKeys: readonly string[]): Promise<StoredStatus[]>;
 }
 
+/** A custom emoji as kept (PUT /api/emoji/:name). */
+export interface StoredEmoji {
+  name: string;
+  /** The upload of its picture (FileStorage keeps its bytes). */
+  uploadId: string;
+  /** Its author's name key and display name; null once the account is gone. */
+  authorKey: string | null;
+  author: string | null;
+  /** When it was added (ms since the epoch). */
+  createdAt: number;
+}
+
+/** A new custom emoji, for {@link EmojiStore.addEmoji}. */
+export interface NewEmoji {
+  name: string;
+  /** Its picture's upload, recorded with it unless it is already. */
+  upload: StoredUpload;
+  authorKey: string;
+  createdAt: number;
+}
+
+/** Options of {@link EmojiStore.addEmoji}. */
+export interface AddEmojiOptions {
+  /** Most custom emoji the server keeps: past it, `too_many`. */
+  max: number;
+  /**
+   * When the author's account was created: an account deleted while the
+   * body came, its name registered again since, adds nothing (`gone`).
+   */
+  authorCreatedAt?: number;
+}
+
+/**
+ * The server's custom emoji (as Slack's, Mattermost's and Zulip's): each a
+ * name and the upload of its picture, which goes when it is removed.
+ */
+export interface EmojiStore {
+  /**
+   * Adds a custom emoji, recording its upload in the same commit:
+   * `exists` when the name is taken, `too_many` when the server has
+   * `max` already, `gone` when its author's account is not there (or is
+   * another one), each recording nothing. The count and the insert are
+   * one step for all processes sharing the store.
+   */
+  addEmoji(
+    emoji: NewEmoji,
+    options: AddEmojiOptions,
+  ): Promise<"added" | "exists" | "too_many" | "gone">;
+  /** Removes a custom emoji and forgets its upload; false when none. */
+  removeEmoji(name: string): Promise<boolean>;
+  /** Every custom emoji, by name. */
+  listEmoji(): Promise<StoredEmoji[]>;
+  /** A custom emoji and its picture's upload, or undefined. */
+  findEmoji(
+    name: string,
+  ): Promise<(StoredEmoji & { upload: StoredUpload }) | undefined>;
+}
+
 /**
  * A user group as kept (create_group): a name that mentions its members
  * at once (`@design`), in the accounts' namespace, with a description.
@@ -2144,7 +2202,8 @@ export interface Store
     ScheduledStore,
     MentionStore,
     ThreadStore,
-    TotpStore {
+    TotpStore,
+    EmojiStore {
   /**
    * Group commits of appends so far: messages stored divided by this is
    * how many shared a commit (for /metrics).

@@ -23,6 +23,7 @@ import {
   DAY_MS,
   type DoNotDisturbStore,
   type DraftStore,
+  type EmojiStore,
   type FileStore,
   type GroupStore,
   type HistoryQuery,
@@ -96,6 +97,7 @@ import { PostgresThreads } from "./postgres_threads.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
+import { PostgresEmoji } from "./postgres_emoji.ts";
 import { PostgresTotp } from "./postgres_totp.ts";
 import { PostgresGroups } from "./postgres_groups.ts";
 import { PostgresSearch } from "./postgres_search.ts";
@@ -211,6 +213,7 @@ export interface PostgresStore
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    EmojiStore,
     TotpStore,
     GroupStore,
     SavedStore,
@@ -254,6 +257,7 @@ export class PostgresStore implements Store {
   #notifyLevels: PostgresNotifyLevels;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
+  #emoji: PostgresEmoji;
   #totp: PostgresTotp;
   #groups: PostgresGroups;
   #nextId = messageIds();
@@ -284,6 +288,7 @@ export class PostgresStore implements Store {
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
+    this.#emoji = new PostgresEmoji(this.#context);
     this.#totp = new PostgresTotp(this.#context);
     this.#groups = new PostgresGroups(this.#context);
   }
@@ -321,6 +326,7 @@ export class PostgresStore implements Store {
       (store) => store.#doNotDisturb,
     );
     delegate(PostgresStore, PostgresStatus, (store) => store.#status);
+    delegate(PostgresStore, PostgresEmoji, (store) => store.#emoji);
     delegate(PostgresStore, PostgresTotp, (store) => store.#totp);
     delegate(PostgresStore, PostgresGroups, (store) => store.#groups);
   }

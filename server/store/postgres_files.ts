@@ -7,6 +7,7 @@ import type {
   UploadBytes,
   UploadFacts,
 } from "./mod.ts";
+import type { TransactionSql } from "postgres";
 import type { PostgresContext } from "./postgres_context.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
 
@@ -116,6 +117,8 @@ export class PostgresFiles implements FileStore {
             AND (u.created_at < ${unattachedBefore}
               OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
             AND NOT EXISTS (SELECT 1 FROM avatars a WHERE a.upload_id = u.id)
+            AND NOT EXISTS (SELECT 1 FROM custom_emoji e
+              WHERE e.upload_id = u.id)
           RETURNING u.id, u.hash
         ), refs AS (
           DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id
@@ -235,12 +238,7 @@ export class PostgresFiles implements FileStore {
           (accountCreatedAt !== undefined &&
             Number(account.created_at) !== accountCreatedAt)
         ) return false;
-        await tx`
-          SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
-            ${upload.type}, ${upload.size}, ${upload.uploader},
-            ${upload.width ?? null}, ${upload.height ?? null},
-            ${upload.frames ?? null}, ${upload.createdAt}, 0)
-          WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE id = ${upload.id})`;
+        await recordUpload(tx, upload);
         await tx`
           INSERT INTO avatars (user_key, upload_id) VALUES (${userKey}, ${upload.id})
           ON CONFLICT (user_key) DO UPDATE SET upload_id = excluded.upload_id`;
@@ -369,4 +367,22 @@ export class PostgresFiles implements FileStore {
       return theirs.value;
     });
   }
+}
+
+/**
+ * Records an upload with no quota check (chat_save_upload with 0, which
+ * takes the hash's deletion lock), unless it is recorded already
+ * (FileStorage records it before its bytes are written): in the
+ * transaction of a profile picture or a custom emoji that names it.
+ */
+export async function recordUpload(
+  tx: TransactionSql<{ bigint: number }>,
+  upload: StoredUpload,
+): Promise<void> {
+  await tx`
+    SELECT chat_save_upload(${upload.id}, ${upload.hash}, ${upload.name},
+      ${upload.type}, ${upload.size}, ${upload.uploader},
+      ${upload.width ?? null}, ${upload.height ?? null},
+      ${upload.frames ?? null}, ${upload.createdAt}, 0)
+    WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE id = ${upload.id})`;
 }

@@ -3162,4 +3162,30 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- An account's deletion finds the polls it may have voted in here.
   CREATE INDEX messages_polls ON messages (id) WHERE poll IS NOT NULL;
   `,
+  `
+  -- Custom emoji (PUT /api/emoji/:name), as SQLite's: each names an
+  -- upload, which goes with it (and its hash, unused, to file_deletions);
+  -- the author's deletion leaves the emoji without an author.
+  CREATE TABLE custom_emoji (
+    name       TEXT PRIMARY KEY,
+    upload_id  TEXT NOT NULL UNIQUE,
+    author_key TEXT REFERENCES accounts(key) ON DELETE SET NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX custom_emoji_author ON custom_emoji (author_key);
+  CREATE FUNCTION chat_custom_emoji_gone() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO file_deletions (hash)
+      SELECT u.hash FROM uploads u WHERE u.id = old.upload_id
+        AND NOT EXISTS (SELECT 1 FROM uploads o
+          WHERE o.hash = u.hash AND o.id <> u.id)
+      ON CONFLICT DO NOTHING;
+    DELETE FROM uploads WHERE id = old.upload_id;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER custom_emoji_gone AFTER DELETE ON custom_emoji
+    FOR EACH ROW EXECUTE FUNCTION chat_custom_emoji_gone();
+  `,
 ];

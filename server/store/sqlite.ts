@@ -31,6 +31,7 @@ import {
   DAY_MS,
   type DoNotDisturbStore,
   type DraftStore,
+  type EmojiStore,
   type FileStore,
   type GroupStore,
   type HistoryQuery,
@@ -104,6 +105,7 @@ import { SqliteThreads } from "./sqlite_threads.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
+import { SqliteEmoji } from "./sqlite_emoji.ts";
 import { SqliteTotp } from "./sqlite_totp.ts";
 import { SqliteGroups } from "./sqlite_groups.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
@@ -223,6 +225,7 @@ export interface SqliteStore
     NotificationStore,
     DoNotDisturbStore,
     StatusStore,
+    EmojiStore,
     TotpStore,
     GroupStore,
     SavedStore,
@@ -280,6 +283,7 @@ export class SqliteStore implements Store {
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
+  #emoji = new SqliteEmoji(this.#context);
   #totp = new SqliteTotp(this.#context);
   #groups = new SqliteGroups(this.#context);
   #memberships = new SqliteMemberships(
@@ -335,6 +339,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
+    delegate(SqliteStore, SqliteEmoji, (store) => store.#emoji);
     delegate(SqliteStore, SqliteTotp, (store) => store.#totp);
     delegate(SqliteStore, SqliteGroups, (store) => store.#groups);
   }

@@ -120,6 +120,8 @@ export class SqliteFiles implements FileStore {
              AND (u.created_at < ?
                OR EXISTS (SELECT 1 FROM file_refs f WHERE f.upload_id = u.id))
              AND NOT EXISTS (SELECT 1 FROM avatars a WHERE a.upload_id = u.id)
+             AND NOT EXISTS (SELECT 1 FROM custom_emoji e
+               WHERE e.upload_id = u.id)
            RETURNING hash`,
         ).all(unattachedBefore) as { hash: string }[];
         if (gone.length === 0) return [];
@@ -211,23 +213,7 @@ export class SqliteFiles implements FileStore {
           (accountCreatedAt !== undefined &&
             Number(account.created_at) !== accountCreatedAt)
         ) return false;
-        this.#q(
-          `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
-             height, frames, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO NOTHING`,
-        ).run(
-          upload.id,
-          upload.hash,
-          upload.name,
-          upload.type,
-          upload.size,
-          upload.uploader,
-          upload.width ?? null,
-          upload.height ?? null,
-          upload.frames ?? null,
-          upload.createdAt,
-        );
+        recordUpload(this.#q, upload);
         this.#q(
           `INSERT INTO avatars (user_key, upload_id) VALUES (?, ?)
            ON CONFLICT (user_key) DO UPDATE SET upload_id = excluded.upload_id`,
@@ -357,4 +343,32 @@ function writeFacts(
        SELECT message_id FROM file_refs WHERE upload_id = ?1)
      RETURNING id`,
   ).all(id, patch).map((row) => String(row.id));
+}
+
+/**
+ * Records an upload with no quota check, unless it is recorded already
+ * (FileStorage records it before its bytes are written): in the commit of
+ * a profile picture or a custom emoji that names it.
+ */
+export function recordUpload(
+  q: (sql: string) => StatementSync,
+  upload: StoredUpload,
+): void {
+  q(
+    `INSERT INTO uploads (id, hash, name, type, size, uploader, width,
+       height, frames, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+  ).run(
+    upload.id,
+    upload.hash,
+    upload.name,
+    upload.type,
+    upload.size,
+    upload.uploader,
+    upload.width ?? null,
+    upload.height ?? null,
+    upload.frames ?? null,
+    upload.createdAt,
+  );
 }

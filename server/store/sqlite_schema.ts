@@ -1012,4 +1012,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- An account's deletion finds the polls it may have voted in here.
   CREATE INDEX messages_polls ON messages (id) WHERE poll IS NOT NULL;
   `,
+  `
+  -- Custom emoji (PUT /api/emoji/:name): a team's own pictures, each an
+  -- upload (its bytes kept by hash as profile pictures' are) named here.
+  -- The sweep leaves an upload named here alone; an emoji removed takes
+  -- its upload with it at once, and its bytes' hash is recorded for
+  -- deletion when no other upload uses them. The emoji is the team's: its
+  -- author's deletion leaves it, without an author, as a group's creator.
+  CREATE TABLE custom_emoji (
+    name       TEXT PRIMARY KEY,
+    upload_id  TEXT NOT NULL UNIQUE,
+    author_key TEXT REFERENCES accounts(key) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX custom_emoji_author ON custom_emoji (author_key);
+  CREATE TRIGGER custom_emoji_gone AFTER DELETE ON custom_emoji BEGIN
+    INSERT INTO file_deletions (hash)
+      SELECT u.hash FROM uploads u WHERE u.id = old.upload_id
+        AND NOT EXISTS (SELECT 1 FROM uploads o
+          WHERE o.hash = u.hash AND o.id <> u.id)
+      ON CONFLICT DO NOTHING;
+    DELETE FROM uploads WHERE id = old.upload_id;
+  END;
+  `,
 ];

@@ -85,7 +85,8 @@ export async function exportStore(
             continue;
           }
           if (
-            (spec.table === "file_refs" || spec.table === "avatars") &&
+            (spec.table === "file_refs" || spec.table === "avatars" ||
+              spec.table === "custom_emoji") &&
             leftOut.has(String(row.upload_id))
           ) continue;
           const kind = kindOf(spec, row);

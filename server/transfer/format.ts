@@ -25,7 +25,11 @@ import {
 } from "../protocol/limits.ts";
 import { isHookUserKey } from "../accounts/identity.ts";
 import { OPERATOR_ACTOR, SERVER_ACTOR } from "../handlers/audit.ts";
-import { keptReactionEmoji, reactionEmoji } from "../protocol/emoji.ts";
+import {
+  CUSTOM_EMOJI_NAME,
+  keptReactionEmoji,
+  reactionEmoji,
+} from "../protocol/emoji.ts";
 import { keptLabel, statusText } from "../protocol/labels.ts";
 import {
   inNameAlphabet,
@@ -737,6 +741,19 @@ export const TABLES: readonly TableSpec[] = [
     kind: "avatar",
     columns: [text("user_key", { rule: storedKey }), text("upload_id")],
     key: ["user_key"],
+  },
+  {
+    // Custom emoji, each naming an upload above (an export leaves out both
+    // when the bytes are missing); an author deleted leaves none.
+    table: "custom_emoji",
+    kind: "custom_emoji",
+    columns: [
+      text("name", { pattern: CUSTOM_EMOJI_NAME }),
+      text("upload_id"),
+      text("author_key", { nullable: true, rule: storedKey }),
+      int("created_at"),
+    ],
+    key: ["name"],
   },
   {
     table: "messages",

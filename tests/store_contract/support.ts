@@ -354,6 +354,9 @@ export const POLLS_MIGRATION = "Polls (create_poll, server/polls.ts)";
 /** Text of the migration that keeps messages' link previews. */
 export const LINK_PREVIEWS_MIGRATION = "Link previews (server/link_previews/)";
 
+/** Text of the migration that keeps custom emoji. */
+export const CUSTOM_EMOJI_MIGRATION = "Custom emoji (PUT /api/emoji/:name)";
+
 /** Text of the migration that indexed unread counts (SQLite's replaced since). */
 export const UNREAD_INDEX_MIGRATION =
   "Unread counts (a login counts every room";

@@ -1,0 +1,100 @@
+/**
+ * Custom emoji (as Slack's, Mattermost's and Zulip's): a team's own
+ * pictures, each an upload its store row names (FileStorage.saveEmoji),
+ * served at `/emoji/:name`, written `:name:` in messages (the client shows
+ * the picture; the text is stored as written) and used as reactions.
+ * Clients learn of them with `list_emoji` and of each change from
+ * `emoji_updated`, sent to every connection on every node.
+ */
+import builtInEn from "../static/emoji/en.json" with { type: "json" };
+import builtInFr from "../static/emoji/fr.json" with { type: "json" };
+import { avatarVersion } from "./avatars.ts";
+import type { AuditFacts } from "./handlers/audit.ts";
+import type { ChatNode } from "./node.ts";
+import { REACTION_NAMES } from "./protocol/emoji.ts";
+import { fail, type Failure } from "./protocol/errors.ts";
+import type { CustomEmoji, EmojiEvent, Role } from "./protocol/types.ts";
+import type { NewAuditEntry, StoredEmoji } from "./store/mod.ts";
+export {
+  MAX_CUSTOM_EMOJI,
+  MAX_EMOJI_BYTES,
+  MAX_EMOJI_SIDE,
+} from "./protocol/limits.ts";
+
+// Every shortcode of the built-in set, in both languages of the client's
+// `:` autocomplete, and the reactions' names: a custom emoji may take none
+// (emoji_exists), so that `:name:` always means one thing.
+let builtIn: Set<string> | undefined;
+
+/** Whether `name` is a built-in emoji's shortcode (English or French). */
+export function isBuiltInShortcode(name: string): boolean {
+  if (!builtIn) {
+    builtIn = new Set(Object.keys(REACTION_NAMES));
+    for (const entry of [...builtInEn, ...builtInFr] as string[][]) {
+      for (const code of entry.slice(1)) builtIn.add(code);
+    }
+  }
+  return builtIn.has(name);
+}
+
+/** A custom emoji as the protocol shows it (list_emoji, emoji_updated). */
+export function shownEmoji(emoji: StoredEmoji): CustomEmoji {
+  return {
+    name: emoji.name,
+    author: emoji.author,
+    created_at: emoji.createdAt,
+    // Half its upload's id, as a profile picture's: the whole one would
+    // name the upload at `/files/`.
+    version: avatarVersion({ id: emoji.uploadId }),
+  };
+}
+
+/** Tells every connection, on every node, of an emoji added or removed. */
+export function publishEmoji(node: ChatNode, event: EmojiEvent): void {
+  node.publish({ kind: "everyone" }, "emoji_updated", event);
+}
+
+/** Who asks to remove a custom emoji. */
+export interface EmojiRemover {
+  key: string;
+  username: string;
+  role: Role;
+}
+
+/**
+ * Removes the custom emoji `name` for `who`, its author or an admin (an
+ * admin's removal of another's emoji is audited with `audit`'s entry), and
+ * tells everyone; its reactions stay, shown as their `:name:`.
+ */
+export async function removeCustomEmoji(
+  node: ChatNode,
+  who: EmojiRemover,
+  name: string,
+  audit: (facts: AuditFacts) => NewAuditEntry,
+): Promise<true | Failure> {
+  const emoji = await node.store.findEmoji(name);
+  if (!emoji) return noSuchEmoji(name);
+  const own = emoji.authorKey === who.key;
+  if (!own && who.role !== "admin") {
+    return fail(
+      "forbidden",
+      `Only its author and admins may remove the emoji :${name}:.`,
+    );
+  }
+  if (!await node.files.removeEmoji(name)) return noSuchEmoji(name);
+  if (!own) {
+    const facts: AuditFacts = {
+      action: "remove_emoji",
+      details: { emoji: name },
+    };
+    if (emoji.author !== null) facts.target = emoji.author;
+    await node.store.addAuditEntry(audit(facts));
+  }
+  publishEmoji(node, { removed: name });
+  return true;
+}
+
+/** The refusal of a name no custom emoji has. */
+export function noSuchEmoji(name: string): Failure {
+  return fail("emoji_not_found", `No custom emoji is called '${name}'.`);
+}

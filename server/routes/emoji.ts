@@ -1,0 +1,198 @@
+import { type Context, Hono } from "hono";
+import { AVATAR_TYPES } from "../avatars.ts";
+import {
+  isBuiltInShortcode,
+  MAX_CUSTOM_EMOJI,
+  MAX_EMOJI_BYTES,
+  MAX_EMOJI_SIDE,
+  noSuchEmoji,
+  publishEmoji,
+  removeCustomEmoji,
+  shownEmoji,
+} from "../custom_emoji.ts";
+import { auditOfRequest } from "../api/audit.ts";
+import { httpError, httpFailure } from "../http/errors.ts";
+import type { ChatNode } from "../node.ts";
+import { CUSTOM_EMOJI_NAME } from "../protocol/emoji.ts";
+import { fail, isFailure, rateLimited } from "../protocol/errors.ts";
+import type { Account } from "../store/mod.ts";
+import { limitBody } from "./body_limit.ts";
+import { sessionAccount } from "./files.ts";
+import { keepImage } from "./images.ts";
+
+const NOT_AN_IMAGE =
+  "A custom emoji is a PNG, JPEG, WebP or GIF image, sent as the body " +
+  "with its Content-Type (SVG is not taken: it can run scripts).";
+
+const BAD_NAME =
+  "An emoji's name is 1 to 32 of a-z, 0-9, _, + and -, as in :party_parrot:.";
+
+/**
+ * `PUT /api/emoji/:name` (the image as the body, as `PUT /api/me/avatar`
+ * takes a picture, with its checks) by an account's session or token,
+ * each addition taking an upload's token of the account's pace (the
+ * bucket of `POST /api/files`); `DELETE /api/emoji/:name` by its author
+ * or an admin; `GET /emoji/:name`, its picture, to anyone (a guest sees
+ * messages too). The body, at most 256 KiB, is read whole into memory.
+ */
+export function emojiRoutes(node: ChatNode): Hono {
+  const routes = new Hono();
+  // The uploads' bucket (routes/files.ts): an emoji is an upload.
+  const perUploader = node.buckets({
+    name: "upload",
+    spec: node.limits.perUploader,
+  });
+  const tooLarge = (c: Context) =>
+    httpError(
+      c,
+      "invalid_message",
+      `A custom emoji is at most ${MAX_EMOJI_BYTES} bytes.`,
+      { status: 413 },
+    );
+
+  async function adder(c: Context): Promise<Account | Response> {
+    const account = await sessionAccount(c, node);
+    if (!account) {
+      return httpError(
+        c,
+        "bad_credentials",
+        "Sign in with an account to add or remove custom emoji.",
+      );
+    }
+    if (isFailure(account)) return httpFailure(c, account);
+    return account;
+  }
+
+  // The refusal of a name no emoji may take, before anything is read.
+  async function badName(c: Context, name: string) {
+    if (!CUSTOM_EMOJI_NAME.test(name)) {
+      return httpError(c, "invalid_message", BAD_NAME);
+    }
+    if (
+      isBuiltInShortcode(name) || await node.store.findEmoji(name)
+    ) {
+      return httpError(
+        c,
+        "emoji_exists",
+        `The emoji :${name}: exists already; choose another name.`,
+      );
+    }
+    return undefined;
+  }
+
+  const owners = new WeakMap<Context, Account>();
+  routes.put(
+    "/api/emoji/:name",
+    // Before the body is read, as the avatar's: a chunked one would be
+    // read whole by limitBody.
+    async (c, next) => {
+      if (Number(c.req.header("content-length")) > MAX_EMOJI_BYTES) {
+        await c.req.raw.body?.cancel().catch(() => {});
+        return tooLarge(c);
+      }
+      const account = await adder(c);
+      const declared = (c.req.header("content-type") ?? "").split(";")[0]
+        .trim().toLowerCase();
+      let refusal = account instanceof Response
+        ? account
+        : await badName(c, c.req.param("name")) ??
+          (!AVATAR_TYPES.has(declared)
+            ? httpError(c, "not_an_image", NOT_AN_IMAGE)
+            : undefined);
+      if (!refusal) {
+        const wait = await perUploader.take((account as Account).key);
+        if (wait > 0) refusal = httpFailure(c, rateLimited(wait));
+      }
+      if (refusal) {
+        await c.req.raw.body?.cancel().catch(() => {});
+        return refusal;
+      }
+      owners.set(c, account as Account);
+      await next();
+    },
+    limitBody(MAX_EMOJI_BYTES, tooLarge),
+    (c) => {
+      const owner = owners.get(c)!;
+      const name = c.req.param("name");
+      return keepImage(c, node, {
+        maxSide: MAX_EMOJI_SIDE,
+        what: "A custom emoji",
+        notAnImage: NOT_AN_IMAGE,
+      }, async (file, facts) => {
+        const saved = await node.files.saveEmoji(
+          file,
+          facts,
+          { name, author: owner.key, authorCreatedAt: owner.createdAt },
+          MAX_CUSTOM_EMOJI,
+        );
+        if (saved === "gone") {
+          return httpError(c, "bad_credentials", "The account is gone.");
+        }
+        if (saved === "exists") {
+          return httpError(
+            c,
+            "emoji_exists",
+            `The emoji :${name}: exists already; choose another name.`,
+          );
+        }
+        if (saved === "too_many") {
+          return httpFailure(
+            c,
+            fail(
+              "too_many_emoji",
+              `The server has ${MAX_CUSTOM_EMOJI} custom emoji, its most: ` +
+                "remove one first.",
+            ),
+          );
+        }
+        const added = shownEmoji({
+          name,
+          uploadId: saved.id,
+          authorKey: owner.key,
+          author: owner.username,
+          createdAt: saved.createdAt,
+        });
+        publishEmoji(node, { added });
+        return c.json({ emoji: added });
+      });
+    },
+  );
+
+  routes.delete("/api/emoji/:name", async (c) => {
+    const account = await adder(c);
+    if (account instanceof Response) return account;
+    const removed = await removeCustomEmoji(
+      node,
+      account,
+      c.req.param("name"),
+      (facts) => auditOfRequest(c, account.username, facts),
+    );
+    return isFailure(removed) ? httpFailure(c, removed) : c.body(null, 204);
+  });
+
+  // Only names an emoji may have: `/emoji/en.json`, the built-in names,
+  // falls through to the static files.
+  routes.get("/emoji/:name{[a-z0-9_+-]{1,32}}", async (c) => {
+    const name = c.req.param("name");
+    const emoji = await node.store.findEmoji(name);
+    const body = emoji && await node.files.open(emoji.upload);
+    if (!emoji || !body) return httpFailure(c, noSuchEmoji(name));
+    // The version is new with each emoji of this name: a client asks with
+    // `?v=version` and keeps it; a name removed then added again is
+    // another version, another URL.
+    const version = shownEmoji(emoji).version;
+    const cached = c.req.query("v") === version;
+    return c.body(body, 200, {
+      "cache-control": cached
+        ? "public, max-age=31536000, immutable"
+        : "public, max-age=60",
+      etag: `"${version}"`,
+      "content-security-policy": "default-src 'none'; sandbox",
+      "x-content-type-options": "nosniff",
+      "content-type": emoji.upload.type,
+      "content-length": String(emoji.upload.size),
+    });
+  });
+
+  return routes;
+}
