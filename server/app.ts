@@ -37,7 +37,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { avatarRoutes } from "./routes/avatars.ts";
 import { emojiRoutes } from "./routes/emoji.ts";
 import { limitBody } from "./routes/body_limit.ts";
-import { fileRoutes } from "./routes/files.ts";
+import { fileRoutes, uploadPace } from "./routes/files.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
 import {
@@ -281,9 +281,11 @@ export function createApp(parts: AppParts): Hono {
   app.get("/files/*", wrongBearer);
   app.get("/api/push/vapid-public-key", wrongBearer);
 
-  app.route("/", fileRoutes(node));
+  // A custom emoji is an upload: both take from one pace per account.
+  const uploads = uploadPace(node);
+  app.route("/", fileRoutes(node, uploads));
   app.route("/", avatarRoutes(node));
-  app.route("/", emojiRoutes(node));
+  app.route("/", emojiRoutes(node, uploads));
   // Integrations share one pace per account, the REST API's too.
   app.route("/", outgoingHookRoutes(node, setupPace(node)));
   app.route("/", pushRoutes(node, setupPace(node)));

@@ -11,6 +11,7 @@ import {
   shownEmoji,
 } from "../custom_emoji.ts";
 import { auditOfRequest } from "../api/audit.ts";
+import type { KeyedBuckets } from "../buckets/mod.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import type { ChatNode } from "../node.ts";
 import { CUSTOM_EMOJI_NAME } from "../protocol/emoji.ts";
@@ -30,18 +31,16 @@ const BAD_NAME =
 /**
  * `PUT /api/emoji/:name` (the image as the body, as `PUT /api/me/avatar`
  * takes a picture, with its checks) by an account's session or token,
- * each addition taking an upload's token of the account's pace (the
- * bucket of `POST /api/files`); `DELETE /api/emoji/:name` by its author
+ * each addition taking an upload's token of the account's pace
+ * (`perUploader`, the bucket of `POST /api/files`: an emoji is an upload); `DELETE /api/emoji/:name` by its author
  * or an admin; `GET /emoji/:name`, its picture, to anyone (a guest sees
  * messages too). The body, at most 256 KiB, is read whole into memory.
  */
-export function emojiRoutes(node: ChatNode): Hono {
+export function emojiRoutes(
+  node: ChatNode,
+  perUploader: KeyedBuckets,
+): Hono {
   const routes = new Hono();
-  // The uploads' bucket (routes/files.ts): an emoji is an upload.
-  const perUploader = node.buckets({
-    name: "upload",
-    spec: node.limits.perUploader,
-  });
   const tooLarge = (c: Context) =>
     httpError(
       c,

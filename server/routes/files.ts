@@ -5,6 +5,7 @@ import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { isPreviewable } from "../protocol/previews.ts";
 import { canRead, isParty, type Reader, roomRefusal } from "../access.ts";
 import type { Account, StoredUpload } from "../store/mod.ts";
+import type { KeyedBuckets } from "../buckets/mod.ts";
 import { storageProblem } from "../disk_errors.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
@@ -29,21 +30,24 @@ const logger = log("files");
 const LEAST_UPLOAD_COST = 1 / 100;
 
 /**
+ * Each account's uploads, in files of the largest size (rate_limit.ts),
+ * counted for every node sharing Redis (buckets/mod.ts): made once by the
+ * app for the shared files and the custom emoji (routes/emoji.ts).
+ */
+export function uploadPace(node: ChatNode): KeyedBuckets {
+  return node.buckets({ name: "upload", spec: node.limits.perUploader });
+}
+
+/**
  * `POST /api/files` (accounts only) and `GET /files/:id/:name`. An upload
  * streams to disk within the size limit and the account's quota. A file is served only while a
  * message carries it, to whoever may read that message (see access.ts and
  * docs/protocol.md), and so that it can never run as the chat's own page: a
  * sandboxing CSP, nosniff, and only images read as such inline.
  */
-export function fileRoutes(node: ChatNode): Hono {
+export function fileRoutes(node: ChatNode, perUploader: KeyedBuckets): Hono {
   const routes = new Hono();
   const { maxFileBytes } = node.files;
-  // Each account's uploads, in files of the largest size (rate_limit.ts),
-  // counted for every node sharing Redis (buckets/mod.ts).
-  const perUploader = node.buckets({
-    name: "upload",
-    spec: node.limits.perUploader,
-  });
   // Gives back what an upload that used `share` of a full-size file did not
   // cost, never under the least cost.
   const settle = (account: Account, share: number) =>
