@@ -63,8 +63,8 @@ export interface EmojiRemover {
 
 /**
  * Removes the custom emoji `name` for `who`, its author or an admin (an
- * admin's removal of another's emoji is audited with `audit`'s entry), and
- * tells everyone; its reactions stay, shown as their `:name:`.
+ * admin's removal of another's emoji is audited with `audit`'s entry, in
+ * the same commit), and tells everyone; its reactions stay, shown as their `:name:`.
  */
 export async function removeCustomEmoji(
   node: ChatNode,
@@ -81,15 +81,17 @@ export async function removeCustomEmoji(
       `Only its author and admins may remove the emoji :${name}:.`,
     );
   }
-  if (!await node.files.removeEmoji(name)) return noSuchEmoji(name);
+  // An admin's removal of another's emoji is in the log, in its commit.
+  let entry: NewAuditEntry | undefined;
   if (!own) {
     const facts: AuditFacts = {
       action: "remove_emoji",
       details: { emoji: name },
     };
     if (emoji.author !== null) facts.target = emoji.author;
-    await node.store.addAuditEntry(audit(facts));
+    entry = audit(facts);
   }
+  if (!await node.files.removeEmoji(name, entry)) return noSuchEmoji(name);
   publishEmoji(node, { removed: name });
   return true;
 }

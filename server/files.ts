@@ -11,6 +11,7 @@ import type { ReceivedFile } from "./routes/receive_upload.ts";
 import type {
   EmojiStore,
   FileStore,
+  NewAuditEntry,
   StoredUpload,
   UploadFacts,
 } from "./store/mod.ts";
@@ -401,11 +402,11 @@ export class FileStorage {
   }
 
   /**
-   * Removes a custom emoji (its bytes go with the sweep this starts);
-   * false when there was none.
+   * Removes a custom emoji (its bytes go with the sweep this starts), with
+   * `audit` in its commit; false when there was none.
    */
-  async removeEmoji(name: string): Promise<boolean> {
-    const removed = await this.#store.removeEmoji(name);
+  async removeEmoji(name: string, audit?: NewAuditEntry): Promise<boolean> {
+    const removed = await this.#store.removeEmoji(name, audit);
     if (removed) void this.sweep();
     return removed;
   }

@@ -452,11 +452,15 @@ export function categoryOf(action: string): RateCategory {
     case "set_status":
       return "status";
     // A commit and an event to every logged-in connection, or every group
-    // with its members (list_groups): the groups' own bucket.
+    // with its members (list_groups): the groups' own bucket. The custom
+    // emoji's likewise: a removal reaches every connection, and the list
+    // is up to 1,000 of them (about 100 KiB), asked once a login.
     case "create_group":
     case "update_group":
     case "delete_group":
     case "list_groups":
+    case "list_emoji":
+    case "remove_emoji":
       return "group";
     default:
       return "request";

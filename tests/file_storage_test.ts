@@ -45,7 +45,7 @@ Deno.test("file storage: a sweep asked for while one runs runs again after it, s
     finishReread: (id, facts) => store.finishReread(id, facts),
     secret: (name, fresh) => store.secret(name, fresh),
     addEmoji: (emoji, options) => store.addEmoji(emoji, options),
-    removeEmoji: (name) => store.removeEmoji(name),
+    removeEmoji: (name, audit) => store.removeEmoji(name, audit),
     listEmoji: () => store.listEmoji(),
     findEmoji: (name) => store.findEmoji(name),
     async sweepUploads(before) {

@@ -1722,8 +1722,11 @@ export interface EmojiStore {
     emoji: NewEmoji,
     options: AddEmojiOptions,
   ): Promise<"added" | "exists" | "too_many" | "gone">;
-  /** Removes a custom emoji and forgets its upload; false when none. */
-  removeEmoji(name: string): Promise<boolean>;
+  /**
+   * Removes a custom emoji and forgets its upload, with `audit` in the
+   * same commit when it was there; false when none.
+   */
+  removeEmoji(name: string, audit?: NewAuditEntry): Promise<boolean>;
   /** Every custom emoji, by name. */
   listEmoji(): Promise<StoredEmoji[]>;
   /** A custom emoji and its picture's upload, or undefined. */

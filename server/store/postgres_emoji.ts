@@ -1,10 +1,12 @@
 import type {
   AddEmojiOptions,
   EmojiStore,
+  NewAuditEntry,
   NewEmoji,
   StoredEmoji,
   StoredUpload,
 } from "./mod.ts";
+import { auditStep } from "./postgres_audit.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { recordUpload } from "./postgres_files.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
@@ -57,10 +59,14 @@ export class PostgresEmoji implements EmojiStore {
     );
   }
 
-  removeEmoji(name: string): Promise<boolean> {
+  removeEmoji(name: string, audit?: NewAuditEntry): Promise<boolean> {
     // Its upload goes with the row (the trigger custom_emoji_gone).
     return this.#context.run(async (sql) =>
-      (await sql`DELETE FROM custom_emoji WHERE name = ${name}`).count === 1
+      (await sql`
+        WITH gone AS (
+          DELETE FROM custom_emoji WHERE name = ${name} RETURNING 1)
+        ${auditStep(sql, audit, sql`EXISTS (SELECT 1 FROM gone)`)}
+        SELECT 1 FROM gone`).length > 0
     );
   }
 

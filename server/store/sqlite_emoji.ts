@@ -2,11 +2,13 @@ import type { StatementSync } from "node:sqlite";
 import type {
   AddEmojiOptions,
   EmojiStore,
+  NewAuditEntry,
   NewEmoji,
   StoredEmoji,
   StoredUpload,
 } from "./mod.ts";
 import { toStoredUpload, type UploadRow } from "./rows.ts";
+import { runAudited } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { recordUpload } from "./sqlite_files.ts";
 
@@ -27,8 +29,10 @@ export class SqliteEmoji implements EmojiStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
   #transaction: <T>(body: () => T) => T;
+  #context: SqliteContext;
 
   constructor(context: SqliteContext) {
+    this.#context = context;
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
     this.#transaction = (body) => context.transaction(body);
@@ -67,11 +71,15 @@ export class SqliteEmoji implements EmojiStore {
     );
   }
 
-  removeEmoji(name: string): Promise<boolean> {
-    return this.#run(() =>
-      Number(
-        this.#q("DELETE FROM custom_emoji WHERE name = ?").run(name).changes,
-      ) === 1
+  removeEmoji(name: string, audit?: NewAuditEntry): Promise<boolean> {
+    // Its upload goes with the row (the trigger custom_emoji_gone).
+    return runAudited(
+      this.#context,
+      () =>
+        Number(
+          this.#q("DELETE FROM custom_emoji WHERE name = ?").run(name).changes,
+        ) === 1,
+      audit,
     );
   }
 

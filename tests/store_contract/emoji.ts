@@ -106,6 +106,32 @@ export function customEmoji(test: StoreTest): void {
   );
 
   test(
+    "removeEmoji writes an admin's audit entry with the removal, none when there was no such emoji",
+    async (store) => {
+      await store.createAccount(account("alice"));
+      await store.addEmoji(emojiOf("party_parrot", 1), { max: 10 });
+      const entry = (details: Record<string, string>) => ({
+        at: 1_700_000_000_000,
+        by: "root",
+        action: "remove_emoji",
+        target: "ALICE",
+        address: "10.0.0.1",
+        details,
+      });
+      assert.equal(
+        await store.removeEmoji("party_parrot", entry({ emoji: "first" })),
+        true,
+      );
+      assert.equal(
+        await store.removeEmoji("party_parrot", entry({ emoji: "again" })),
+        false,
+      );
+      const log = await store.auditLog({ limit: 10 });
+      assert.deepEqual(log.map((e) => e.details), [{ emoji: "first" }]);
+    },
+  );
+
+  test(
     "the sweep leaves an emoji's upload, and a deleted author leaves the emoji without one",
     async (store) => {
       await store.createAccount(account("alice"));
