@@ -74,6 +74,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   },
   delete_group: { group: "nogroup" },
   list_groups: {},
+  list_emoji: {},
+  remove_emoji: { name: "no_such_emoji" },
   save_message: { id: "M" },
   unsave_message: { id: "M" },
   list_saved: { before: "M", limit: 5 },

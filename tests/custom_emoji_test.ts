@@ -90,6 +90,8 @@ stores.test(
         assert.deepEqual(heard.data, { added: emoji });
       }
       assert.deepEqual((await guest.ok("list_emoji")).emoji, [emoji]);
+      const one = await fetch(`${server.url}/api/emoji/party_parrot`);
+      assert.deepEqual(await one.json(), { emoji });
 
       // Anyone, no session needed; its own type, animated as sent.
       const got = await getEmoji(server, `party_parrot?v=${emoji.version}`);

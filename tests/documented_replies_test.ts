@@ -9,6 +9,7 @@
  * `epoch` the table promised, `limits` in every login reply but not in the
  * table, routes served but not listed, `invite` on `create_room`'s budget).
  */
+import { PNG } from "./file_helpers.ts";
 import assert from "node:assert/strict";
 import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "../server/handlers/mod.ts";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
@@ -161,7 +162,7 @@ function documentedShapes(doc: string): Map<string, Shape[]> {
 }
 
 Deno.test("documented replies: every action's success reply, administration's too, has exactly the keys (and its lists' items those) that the Actions and Administration tables of docs/protocol.md show", () =>
-  withClients(async (pool) => {
+  withClients(async (pool, server) => {
     const documented = documentedShapes(await Deno.readTextFile(PROTOCOL));
     const replies: [string, string, Frame["data"]][] = [];
     const ok = async (
@@ -282,6 +283,20 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "update_group", { group: "design", add: ["boss"] });
     await ok(boss, "list_groups", {});
     await ok(boss, "delete_group", { group: "design" });
+    // A custom emoji is added over HTTP (its bytes are no JSON).
+    const added = await fetch(`${server.url}/api/emoji/walk_emoji`, {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${boss.token}`,
+        "content-type": "image/png",
+        origin: server.url,
+      },
+      body: PNG,
+    });
+    await added.body?.cancel();
+    assert.equal(added.status, 200);
+    await ok(boss, "list_emoji", {});
+    await ok(boss, "remove_emoji", { name: "walk_emoji" });
     await ok(boss, "create_room", { room: "club", private: true });
     await ok(boss, "invite", { room: "club", user: "bob" });
     const { code } = await ok(boss, "create_invite", { room: "club" });

@@ -32,9 +32,10 @@ const BAD_NAME =
  * `PUT /api/emoji/:name` (the image as the body, as `PUT /api/me/avatar`
  * takes a picture, with its checks) by an account's session or token,
  * each addition taking an upload's token of the account's pace
- * (`perUploader`, the bucket of `POST /api/files`: an emoji is an upload); `DELETE /api/emoji/:name` by its author
- * or an admin; `GET /emoji/:name`, its picture, to anyone (a guest sees
- * messages too). The body, at most 256 KiB, is read whole into memory.
+ * (`perUploader`, the bucket of `POST /api/files`: an emoji is an
+ * upload); `DELETE /api/emoji/:name` by its author or an admin; `GET
+ * /api/emoji/:name`, one as `list_emoji` shows it, and `GET /emoji/:name`,
+ * its picture, to anyone (a guest sees messages too). The body, at most 256 KiB, is read whole into memory.
  */
 export function emojiRoutes(
   node: ChatNode,
@@ -156,6 +157,14 @@ export function emojiRoutes(
       });
     },
   );
+
+  // One emoji as list_emoji shows it, to anyone (as its picture is).
+  routes.get("/api/emoji/:name", async (c) => {
+    const name = c.req.param("name");
+    const emoji = await node.store.findEmoji(name);
+    if (!emoji) return httpFailure(c, noSuchEmoji(name));
+    return c.json({ emoji: shownEmoji(emoji) });
+  });
 
   routes.delete("/api/emoji/:name", async (c) => {
     const account = await adder(c);
