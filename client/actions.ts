@@ -7,6 +7,7 @@
 export * from "./actions/session.ts";
 export * from "./actions/people.ts";
 export * from "./actions/groups.ts";
+export * from "./actions/custom_emoji.ts";
 export * from "./actions/navigation.ts";
 export * from "./actions/conversations.ts";
 export * from "./actions/messages.ts";

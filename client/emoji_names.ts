@@ -81,6 +81,30 @@ export function emojiCandidates(
   return out;
 }
 
+/**
+ * The names of the server's custom emoji that `query` finds, ranked as
+ * the built-in ones are (the name itself, then those it starts, then
+ * those that hold it), at most `limit`.
+ */
+export function customEmojiCandidates(
+  names: readonly string[],
+  query: string,
+  limit = EMOJI_LIMIT,
+): string[] {
+  const wanted = query.toLowerCase();
+  const rank = (name: string) =>
+    name === wanted
+      ? 0
+      : name.startsWith(wanted)
+      ? 1
+      : name.includes(wanted)
+      ? 2
+      : 3;
+  return names.filter((name) => rank(name) < 3)
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, limit);
+}
+
 const loading = new Map<Lang, Promise<EmojiNames>>();
 
 /**

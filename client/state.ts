@@ -12,6 +12,7 @@ import {
 import type {
   Attachment,
   ChatMessage,
+  CustomEmoji,
   Group,
   MessageBadge,
   Role,
@@ -176,6 +177,12 @@ export interface AppState {
    * the Groups dialog. Empty for a guest.
    */
   groups: Signal<Record<string, Group>>;
+  /**
+   * The server's custom emoji (`list_emoji`, `emoji_updated` events), by
+   * name: shown for their `:name:` in messages and reactions, offered in
+   * the picker and by ":" completion.
+   */
+  customEmoji: Signal<Record<string, CustomEmoji>>;
   /** Whether the session is an account's (cookie) rather than a guest's. */
   account: Signal<boolean>;
   /**
@@ -628,6 +635,7 @@ export function createAppState(): AppState {
     shownIgnored: signal({}),
     groups,
     myGroups,
+    customEmoji: signal({}),
     account: signal(false),
     wayIn: signal(null),
     sessionCheck: signal(true),

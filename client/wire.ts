@@ -8,8 +8,10 @@ import type {
   AvatarEvent,
   ChatMessage,
   ConversationSummary,
+  CustomEmoji,
   DoNotDisturbEvent,
   DraftEvent,
+  EmojiEvent,
   Envelope,
   ErrorData,
   Group,
@@ -34,6 +36,8 @@ import type {
   StatusEvent,
   SystemEvent,
 } from "../server/protocol/types.ts";
+
+import { CUSTOM_EMOJI_NAME } from "../server/protocol/emoji.ts";
 
 /** An object whose fields are not yet checked. */
 export type Fields = Record<string, unknown>;
@@ -317,6 +321,24 @@ export function isStatusEvent(value: unknown): value is StatusEvent {
 export function isAvatarEvent(value: unknown): value is AvatarEvent {
   return isFields(value) && typeof value.user === "string" &&
     (value.version === null || typeof value.version === "string");
+}
+
+/** Whether a value is a custom emoji (`list_emoji`, `emoji_updated`). */
+export function isCustomEmoji(value: unknown): value is CustomEmoji {
+  return isFields(value) && typeof value.name === "string" &&
+    CUSTOM_EMOJI_NAME.test(value.name) &&
+    (value.author === null || typeof value.author === "string") &&
+    typeof value.created_at === "number" &&
+    typeof value.version === "string" && /^[0-9a-f]{1,64}$/.test(value.version);
+}
+
+/** Whether a value is an `emoji_updated` event's data. */
+export function isEmojiEvent(value: unknown): value is EmojiEvent {
+  return isFields(value) &&
+    (value.added === undefined || isCustomEmoji(value.added)) &&
+    (value.removed === undefined ||
+      (typeof value.removed === "string" &&
+        CUSTOM_EMOJI_NAME.test(value.removed)));
 }
 
 /** Whether a value is a user group (`list_groups`, `group_updated`). */

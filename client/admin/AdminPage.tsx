@@ -34,6 +34,7 @@ const TABS: { tab: AdminTab; label: MessageKey; adminOnly: boolean }[] = [
   { tab: "accounts", label: "admin.accounts", adminOnly: false },
   { tab: "rooms", label: "admin.rooms", adminOnly: false },
   { tab: "bans", label: "admin.bans", adminOnly: false },
+  { tab: "emoji", label: "emoji.adminTitle", adminOnly: true },
   { tab: "bots", label: "admin.bots", adminOnly: true },
   { tab: "audit", label: "admin.audit", adminOnly: true },
 ];
@@ -94,6 +95,9 @@ export function AdminPage({ state, service }: PageProps): JSX.Element {
           <Rooms state={state} service={service} />
         )}
         {state.tab.value === "bans" && <Bans state={state} service={service} />}
+        {state.tab.value === "emoji" && (
+          <EmojiList state={state} service={service} />
+        )}
         {state.tab.value === "bots" && <Bots state={state} service={service} />}
         {state.tab.value === "audit" && (
           <Audit state={state} service={service} />
@@ -629,6 +633,51 @@ function Bans({ state, service }: PageProps): JSX.Element {
                 {t("admin.unban")}
               </button>
             )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The custom emoji, each with its picture, author and a remove button. */
+function EmojiList({ state, service }: PageProps): JSX.Element {
+  const emoji = state.emoji.value;
+  if (emoji.length === 0) {
+    return (
+      <p class="admin-empty" data-testid="admin-no-emoji">{t("emoji.none")}</p>
+    );
+  }
+  return (
+    <section class="admin-section" aria-label={t("emoji.adminTitle")}>
+      <ul class="admin-list">
+        {emoji.map((one) => (
+          <li
+            key={one.name}
+            class="admin-emoji"
+            data-testid="admin-emoji-row"
+            data-name={one.name}
+          >
+            <img
+              class="custom-emoji"
+              src={`/emoji/${encodeURIComponent(one.name)}?v=${one.version}`}
+              alt={`:${one.name}:`}
+              title={`:${one.name}:`}
+            />
+            <span class="admin-name">:{one.name}:</span>
+            <span class="admin-meta">
+              {one.author !== null &&
+                `${t("emoji.by", { user: one.author })} · `}
+              {when(new Date(one.created_at).toISOString())}
+            </span>
+            <button
+              type="button"
+              data-testid="admin-emoji-remove"
+              aria-label={t("emoji.removeLabel", { name: one.name })}
+              onClick={() => void service.removeEmoji(one.name)}
+            >
+              {t("emoji.remove")}
+            </button>
           </li>
         ))}
       </ul>

@@ -1,5 +1,6 @@
 /** The only writers of the admin page's state, each inside batch(). */
 
+import type { CustomEmoji } from "../../server/protocol/types.ts";
 import { batch } from "@preact/signals";
 import { nameKey } from "../../server/protocol/names.ts";
 import type { Role } from "../../server/protocol/types.ts";
@@ -48,6 +49,11 @@ export function accountsLoaded(
 /** The bans in force arrived. */
 export function bansLoaded(state: AdminState, bans: BanRow[]): void {
   state.bans.value = bans;
+}
+
+/** The custom emoji arrived. */
+export function emojiLoaded(state: AdminState, emoji: CustomEmoji[]): void {
+  state.emoji.value = emoji;
 }
 
 /** The rooms arrived, with the moderators and admins who may own them. */

@@ -3,7 +3,7 @@
  * answer through actions.ts. Components call these and never fetch.
  */
 
-import type { Role } from "../../server/protocol/types.ts";
+import type { CustomEmoji, Role } from "../../server/protocol/types.ts";
 import { fetchSession } from "../auth_api.ts";
 import { roleName, t } from "../i18n.ts";
 import { nameKey } from "../../server/protocol/names.ts";
@@ -13,6 +13,7 @@ import {
   type AccountRow,
   adminGet,
   adminPost,
+  adminRest,
   type AdminResult,
   type AuditRow,
   type BanRow,
@@ -56,6 +57,7 @@ export class AdminService {
     if (tab === "accounts") await this.searchAccounts();
     if (tab === "rooms") await this.#loadRooms();
     if (tab === "bans") await this.#loadBans();
+    if (tab === "emoji") await this.#loadEmoji();
     if (tab === "bots") await this.#loadBots(true);
     if (tab === "audit") await this.loadAudit(false);
   }
@@ -304,6 +306,25 @@ export class AdminService {
     });
     if (this.#failed(result)) return;
     actions.bansLoaded(this.#state, result.data.bans);
+  }
+
+  async #loadEmoji(): Promise<void> {
+    const result = await adminRest<{ emoji: CustomEmoji[] }>(
+      "GET",
+      "/api/emoji",
+    );
+    if (this.#failed(result)) return;
+    actions.emojiLoaded(this.#state, result.data.emoji);
+  }
+
+  /** Removes a custom emoji (DELETE /api/emoji/:name), then lists them again. */
+  async removeEmoji(name: string): Promise<void> {
+    const result = await adminRest<Record<string, never>>(
+      "DELETE",
+      `/api/emoji/${encodeURIComponent(name)}`,
+    );
+    if (this.#failed(result)) return;
+    await this.#loadEmoji();
   }
 
   async #refreshPeople(): Promise<void> {

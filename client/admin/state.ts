@@ -1,5 +1,6 @@
 /** The admin page's state: signals and computed values only. */
 
+import type { CustomEmoji } from "../../server/protocol/types.ts";
 import {
   computed,
   type ReadonlySignal,
@@ -11,7 +12,13 @@ import type { AccountRow, AuditRow, BanRow, Figures, RoomRow } from "./api.ts";
 import type { BotHookRow, BotRow, BotTokenRow } from "./bots_api.ts";
 
 /** The page's sections. */
-export type AdminTab = "accounts" | "rooms" | "bans" | "bots" | "audit";
+export type AdminTab =
+  | "accounts"
+  | "rooms"
+  | "bans"
+  | "emoji"
+  | "bots"
+  | "audit";
 
 /**
  * A secret the server shows once: a bot token's, or the signing secret of
@@ -58,6 +65,8 @@ export interface AdminState {
   accountQuery: Signal<string>;
   accounts: Signal<AccountRow[]>;
   bans: Signal<BanRow[]>;
+  /** The server's custom emoji (`GET /api/emoji`), by name. */
+  emoji: Signal<CustomEmoji[]>;
   rooms: Signal<RoomRow[]>;
   /** Moderators' and admins' roles by name key (rooms' owners are keys). */
   staff: Signal<Record<string, Role>>;
@@ -94,6 +103,7 @@ export function createAdminState(): AdminState {
     accountQuery: signal(""),
     accounts: signal<AccountRow[]>([]),
     bans: signal<BanRow[]>([]),
+    emoji: signal<CustomEmoji[]>([]),
     rooms: signal<RoomRow[]>([]),
     staff: signal<Record<string, Role>>({}),
     audit: signal<AuditRow[]>([]),

@@ -7,6 +7,7 @@
  * every kind: tests outside this repository find it by them.
  */
 
+import { ReactionEmoji } from "./CustomEmoji.tsx";
 import type { JSX } from "preact";
 import type { CompletionKind } from "../completion.ts";
 import { t } from "../i18n.ts";
@@ -24,8 +25,10 @@ export function completionOptionId(index: number): string {
 export interface CompletionOption {
   /** The name shown (a shortcode without its colons). */
   name: string;
-  /** The emoji, for an emoji. */
+  /** The emoji, for an emoji (a custom one's `:name:`). */
   emoji?: string;
+  /** A custom emoji of the server's: shown as its picture. */
+  custom?: boolean;
   /** A member of the room who is not online now. */
   offline?: boolean;
   /** What a word that is no one's name does (`@room`), shown beside it. */
@@ -101,6 +104,13 @@ function OptionIcon(
 ): JSX.Element {
   if (props.kind === "mention" && props.option.about === undefined) {
     return <Avatar name={props.option.name} size="tiny" />;
+  }
+  if (props.option.custom) {
+    return (
+      <span class="completion-icon" aria-hidden="true">
+        <ReactionEmoji emoji={props.option.emoji ?? ""} />
+      </span>
+    );
   }
   return (
     <span class="completion-icon" aria-hidden="true">

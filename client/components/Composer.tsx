@@ -26,7 +26,12 @@ import {
   completionAt,
   SIGNS,
 } from "../completion.ts";
-import { emojiCandidates, loadEmojiNames } from "../emoji_names.ts";
+import {
+  customEmojiCandidates,
+  EMOJI_LIMIT,
+  emojiCandidates,
+  loadEmojiNames,
+} from "../emoji_names.ts";
 import { toned } from "../emoji_tones.ts";
 import { mentionCandidates, mentionChoices } from "../mention_query.ts";
 import {
@@ -178,10 +183,23 @@ export function Composer(): JSX.Element {
       // forms are here.
       const tone = state.skinTone.value;
       const tones = state.emojiTones.value;
-      return emojiCandidates(loaded.names, completion.query).map((choice) => ({
-        ...choice,
-        emoji: toned(tones, choice.emoji, tone),
+      // The server's custom emoji first (a name of theirs is no built-in
+      // one's), then the built-in set.
+      const custom = customEmojiCandidates(
+        Object.keys(state.customEmoji.value),
+        completion.query,
+      ).map((name): CompletionOption => ({
+        name,
+        emoji: `:${name}:`,
+        custom: true,
       }));
+      return [
+        ...custom,
+        ...emojiCandidates(loaded.names, completion.query).map((choice) => ({
+          ...choice,
+          emoji: toned(tones, choice.emoji, tone),
+        })),
+      ].slice(0, Math.max(custom.length, EMOJI_LIMIT));
     }
     if (completion.kind === "room") {
       const rooms = state.rooms.value.map((room) => room.name);

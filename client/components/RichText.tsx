@@ -9,6 +9,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import { type Inline, parseMarkup, roomWritten } from "../markup.ts";
 import { isMessageLink } from "../message_link.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
+import { EmojiText } from "./CustomEmoji.tsx";
 
 /** Props of {@linkcode RichText}. */
 export interface RichTextProps {
@@ -85,7 +86,7 @@ function renderInline(
   return nodes.map((node, i) => {
     switch (node.kind) {
       case "text":
-        return node.text;
+        return <EmojiText key={i} text={node.text} />;
       case "bold":
         return <strong key={i}>{renderInline(node.children, me)}</strong>;
       case "italic":

@@ -43,6 +43,7 @@ import {
   isChatMessage,
   isDoNotDisturbEvent,
   isDraftEvent,
+  isEmojiEvent,
   isFields,
   isGroupUpdatedEvent,
   isMembershipEvent,
@@ -223,6 +224,9 @@ export class ServerEvents {
         if (isStatusEvent(data)) {
           actions.statusSeen(this.#state, data.user, data.status);
         }
+        break;
+      case "emoji_updated":
+        if (isEmojiEvent(data)) actions.customEmojiUpdated(this.#state, data);
         break;
       case "avatar_updated":
         if (isAvatarEvent(data)) {

@@ -40,6 +40,7 @@ import { ServerEvents } from "./events.ts";
 import { Members } from "./members.ts";
 import { Ignores } from "./ignores.ts";
 import { type GroupChange, Groups } from "./groups.ts";
+import { CustomEmojiList } from "./custom_emoji.ts";
 import { SavedIds } from "./saved.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
@@ -125,6 +126,7 @@ export class Connection {
   #staff: Staff;
   #ignores: Ignores;
   #groups: Groups;
+  #emoji: CustomEmojiList;
   #readMarks: ReadMarks;
   #drafts: DraftSync;
   #notifyLevels: NotifyLevels;
@@ -173,6 +175,7 @@ export class Connection {
     this.#staff = new Staff(state, this.#requests);
     this.#ignores = new Ignores(state, this.#requests);
     this.#groups = new Groups(state, this.#requests);
+    this.#emoji = new CustomEmojiList(state, this.#requests);
     this.#saved = new SavedIds(state, this.#requests);
     this.#notifyLevels = new NotifyLevels(
       state,
@@ -236,6 +239,7 @@ export class Connection {
         void this.#staff.refresh();
         void this.#ignores.refresh();
         void this.#groups.refresh();
+        void this.#emoji.refresh();
         this.#sync.catchUpConversation();
         void this.#sync.listConversations();
         void this.#drafts.list();
@@ -245,6 +249,7 @@ export class Connection {
       entered: () => {
         actions.chatEntered(this.#state);
         void this.#groups.refresh();
+        void this.#emoji.refresh();
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
         void this.#saved.refresh();
@@ -463,6 +468,11 @@ export class Connection {
     change: GroupChange,
   ): Promise<RequestError | null> {
     return this.#groups.update(group, change);
+  }
+
+  /** Removes a custom emoji; resolves to the refusal, or null. */
+  removeEmoji(name: string): Promise<RequestError | null> {
+    return this.#emoji.remove(name);
   }
 
   /** Deletes a user group; resolves to the refusal, or null. */

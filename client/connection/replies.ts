@@ -7,6 +7,7 @@ import type { AccountSummary } from "../../server/protocol/admin_types.ts";
 import type {
   ChatMessage,
   ConversationList,
+  CustomEmoji,
   DoNotDisturbEvent,
   DraftEvent,
   Group,
@@ -31,6 +32,7 @@ import {
   type Fields,
   isChatMessage,
   isConversationSummary,
+  isCustomEmoji,
   isDoNotDisturbEvent,
   isDraftEvent,
   isGroup,
@@ -112,6 +114,8 @@ export interface Replies {
   update_group: { group: Group };
   delete_group: { name: string };
   list_groups: { groups: Group[] };
+  list_emoji: { emoji: CustomEmoji[] };
+  remove_emoji: { name: string };
   search: { results: SearchResult[]; next?: string };
   find_people: { people: Person[] };
   react: { message: ChatMessage | PrivateMessage };
@@ -263,6 +267,8 @@ export const REPLY_CHECKS: {
   update_group: (d) => isGroup(d.group),
   delete_group: (d) => typeof d.name === "string",
   list_groups: (d) => Array.isArray(d.groups) && d.groups.every(isGroup),
+  list_emoji: (d) => Array.isArray(d.emoji) && d.emoji.every(isCustomEmoji),
+  remove_emoji: (d) => typeof d.name === "string",
   search: (d) =>
     isSearchResults(d.results) &&
     (d.next === undefined || typeof d.next === "string"),

@@ -4,7 +4,9 @@
  * shows on hover (title), on keyboard focus and on a long press (a small
  * bubble), and to screen readers in the chip's name. The picker offers the
  * built-in set the server also accepts by `:name:`, in the person's skin
- * tone, chosen in a row of swatches under it (or in the user menu).
+ * tone, chosen in a row of swatches under it (or in the user menu), then
+ * the server's custom emoji ("Custom", each as its `:name:`) and the form
+ * that adds one ("Add emoji…").
  */
 
 import { useSignal } from "@preact/signals";
@@ -18,6 +20,11 @@ import { useApp } from "../app_context.ts";
 import { t, tn } from "../i18n.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { SmileIcon } from "./icons.tsx";
+import {
+  AddEmojiForm,
+  CustomEmojiImage,
+  ReactionEmoji,
+} from "../components/CustomEmoji.tsx";
 import {
   SKIN_TONES,
   type SkinTone,
@@ -153,7 +160,9 @@ function Chip(
           props.onToggle();
         }}
       >
-        <span class="chip-emoji" aria-hidden="true">{reaction.emoji}</span>
+        <span class="chip-emoji" aria-hidden="true">
+          <ReactionEmoji emoji={reaction.emoji} />
+        </span>
         <span class="chip-count" aria-hidden="true">{reaction.count}</span>
       </button>
       <span class="chip-who" aria-hidden="true" data-testid="reaction-who">
@@ -167,6 +176,7 @@ function Chip(
 export function ReactButton(props: { message: ChatMessage }): JSX.Element {
   const { state, connection } = useApp();
   const open = useSignal(false);
+  const adding = useSignal(false);
   const place = useSignal<{ top: number; left: number } | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -193,8 +203,12 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
     // never clips it.
     const rect = button.current!.getBoundingClientRect();
     const width = Math.min(COLUMNS * 36 + 16, innerWidth - 16);
-    // The emoji's rows, and the swatches' row under them.
-    const height = (Math.ceil(PICKER.length / COLUMNS) + 1) * 36 + 16;
+    // The emoji's rows, the swatches' row under them, then the custom
+    // emoji's rows and their heading's.
+    const custom = Object.keys(state.customEmoji.value).length;
+    const height = (Math.ceil(PICKER.length / COLUMNS) + 2 +
+          Math.ceil(custom / COLUMNS)) * 36 + 16;
+    adding.value = false;
     const below = rect.bottom + 4 + height <= innerHeight;
     place.value = {
       top: below ? rect.bottom + 4 : Math.max(8, rect.top - 4 - height),
@@ -279,6 +293,42 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
             );
           })}
           <ToneSwatches />
+          <div class="emoji-custom-head" data-testid="emoji-custom">
+            <span>{t("emoji.custom")}</span>
+            {state.account.value && (
+              <button
+                type="button"
+                class="button ghost small"
+                data-testid="emoji-add"
+                aria-expanded={adding.value}
+                onClick={() => adding.value = !adding.value}
+              >
+                {t("emoji.add")}
+              </button>
+            )}
+          </div>
+          {Object.values(state.customEmoji.value).map((emoji) => (
+            <button
+              key={emoji.name}
+              type="button"
+              class="emoji-option"
+              data-testid="emoji-option"
+              data-emoji={`:${emoji.name}:`}
+              aria-label={`:${emoji.name}:`}
+              title={`:${emoji.name}:`}
+              onClick={() => void pick(`:${emoji.name}:`)}
+            >
+              <CustomEmojiImage emoji={emoji} />
+            </button>
+          ))}
+          {adding.value && (
+            <AddEmojiForm
+              onDone={(name) => {
+                adding.value = false;
+                void pick(`:${name}:`);
+              }}
+            />
+          )}
         </div>
       )}
     </div>

@@ -34,7 +34,8 @@ const BAD_NAME =
  * each addition taking an upload's token of the account's pace
  * (`perUploader`, the bucket of `POST /api/files`: an emoji is an
  * upload); `DELETE /api/emoji/:name` by its author or an admin; `GET
- * /api/emoji/:name`, one as `list_emoji` shows it, and `GET /emoji/:name`,
+ * /api/emoji` and `GET /api/emoji/:name`, all or one as `list_emoji`
+ * shows them, and `GET /emoji/:name`,
  * its picture, to anyone (a guest sees messages too). The body, at most 256 KiB, is read whole into memory.
  */
 export function emojiRoutes(
@@ -158,7 +159,12 @@ export function emojiRoutes(
     },
   );
 
-  // One emoji as list_emoji shows it, to anyone (as its picture is).
+  // Every emoji, as list_emoji shows them (the admin page's list, which
+  // speaks HTTP), and one of them, to anyone (as their pictures are).
+  routes.get("/api/emoji", async (c) => {
+    const emoji = await node.store.listEmoji();
+    return c.json({ emoji: emoji.map(shownEmoji) });
+  });
   routes.get("/api/emoji/:name", async (c) => {
     const name = c.req.param("name");
     const emoji = await node.store.findEmoji(name);

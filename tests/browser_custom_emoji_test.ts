@@ -1,0 +1,109 @@
+/**
+ * The web client's custom emoji: added from the reaction picker's "Custom"
+ * part (in French: name, file, preview) and used as the reaction at once,
+ * shown as their picture at text size in reactions and messages on
+ * another's page (in English), offered by ":" completion, and removed
+ * from the admin page, after which their `:name:` shows as text. Needs
+ * /usr/bin/chromium.
+ */
+import { Buffer } from "node:buffer";
+import type { Locator } from "playwright-core";
+import {
+  browserTest,
+  confirmedFrom,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+import { gifOfFrames } from "./file_helpers.ts";
+
+/** Waits until the custom emoji picture inside `where` has loaded. */
+async function pictureShown(where: Locator, name: string): Promise<void> {
+  const picture = where.locator(
+    `[data-testid="custom-emoji"][alt=":${name}:"]`,
+  ).first();
+  await picture.waitFor();
+  await picture.page().waitForFunction(
+    (img) => (img as HTMLImageElement).naturalWidth > 0,
+    await picture.elementHandle(),
+  );
+}
+
+browserTest(
+  "web client: a custom emoji added from the picker (in French) is the reaction at once, shows as its picture on another's page (in English), is offered by ':' completion, and once removed on the admin page its :name: is text again",
+  async (browser, server) => {
+    // The first account is the admin.
+    const lea = await openPage(browser, server, { locale: "fr-FR" });
+    await register(lea, "lea");
+    const bob = await openPage(browser, server);
+    await register(bob, "bob");
+    await send(bob, "lunch?");
+    const onLea = confirmedFrom(lea, "bob", "lunch?");
+    await onLea.waitFor();
+
+    await onLea.hover();
+    await onLea.getByTestId("message-react").click();
+    const picker = lea.getByTestId("emoji-picker");
+    await picker.getByTestId("emoji-custom")
+      .filter({ hasText: "Personnalisés" }).waitFor();
+    await picker.getByTestId("emoji-add")
+      .filter({ hasText: "Ajouter un emoji…" }).click();
+    await picker.getByTestId("emoji-add-file").setInputFiles({
+      name: "parrot.gif",
+      mimeType: "image/gif",
+      buffer: Buffer.from(gifOfFrames(2, 16, 16)),
+    });
+    await picker.getByTestId("emoji-add-preview").waitFor();
+    await picker.getByTestId("emoji-add-name").fill("party_parrot");
+    await picker.getByTestId("emoji-add-save")
+      .filter({ hasText: "Ajouter" }).click();
+    await picker.waitFor({ state: "detached" });
+
+    // bob sees the reaction as the picture, with its name as alt text.
+    const onBob = confirmedFrom(bob, "bob", "lunch?");
+    const chip = onBob.locator(
+      '[data-testid="reaction"][data-emoji=":party_parrot:"]',
+    );
+    await chip.filter({ hasText: "1" }).waitFor();
+    await pictureShown(chip, "party_parrot");
+
+    // His picker lists it under "Custom"; ":" completion offers it.
+    await onBob.hover();
+    await onBob.getByTestId("message-react").click();
+    const bobPicker = bob.getByTestId("emoji-picker");
+    await bobPicker.getByTestId("emoji-custom").filter({ hasText: "Custom" })
+      .waitFor();
+    await pictureShown(
+      bobPicker.locator('[data-emoji=":party_parrot:"]'),
+      "party_parrot",
+    );
+    await bob.keyboard.press("Escape");
+    await bobPicker.waitFor({ state: "detached" });
+    const composer = bob.getByTestId("composer");
+    await composer.click();
+    await composer.pressSequentially("so :party_p");
+    const option = bob.getByTestId("mention-option")
+      .filter({ hasText: ":party_parrot:" });
+    await option.waitFor();
+    await composer.press("Enter");
+    await composer.press("Enter");
+    const sent = confirmedFrom(lea, "bob", "so");
+    await pictureShown(sent, "party_parrot");
+
+    // Removed on lea's admin page: bob's message and reaction show the
+    // text again.
+    await lea.goto("/admin");
+    await lea.getByTestId("admin-tab-emoji")
+      .filter({ hasText: "Emoji personnalisés" }).click();
+    const row = lea.locator(
+      '[data-testid="admin-emoji-row"][data-name="party_parrot"]',
+    );
+    await row.filter({ hasText: "par lea" }).waitFor();
+    await row.getByTestId("admin-emoji-remove").click();
+    await lea.getByTestId("admin-no-emoji").waitFor();
+    const mine = confirmedFrom(bob, "bob", "so");
+    await mine.getByTestId("custom-emoji").waitFor({ state: "detached" });
+    await mine.filter({ hasText: "so :party_parrot:" }).waitFor();
+    await chip.filter({ hasText: ":party_parrot:" }).waitFor();
+  },
+);
