@@ -16,7 +16,9 @@ import {
   type ServerAddress,
   upload,
 } from "./file_helpers.ts";
-import { expectError, TestClient } from "./harness.ts";
+import { expectError, TEST_PASSWORD, TestClient } from "./harness.ts";
+import { CUSTOM_EMOJI_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -326,3 +328,41 @@ stores.test(
   },
   { rateLimits: NO_RATE_LIMITS },
 );
+
+stores.database(
+  "upgrading: a server of before has no custom emoji after the first start, and takes one",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        await pool.register("ann");
+      },
+      old: {
+        marker: CUSTOM_EMOJI_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      // The rewind dropped the table: the migration made it again.
+      const ann = await TestClient.loginWith(server.wsUrl, {
+        username: "ann",
+        password: TEST_PASSWORD,
+      });
+      try {
+        assert.deepEqual((await ann.ok("list_emoji")).emoji, []);
+        const login = await fetch(`${server.url}/api/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: server.url },
+          body: JSON.stringify({ username: "ann", password: TEST_PASSWORD }),
+        });
+        await login.body?.cancel();
+        const cookie = login.headers.get("set-cookie")!.split(";")[0];
+        const put = await putEmoji(server, "after", PNG, { cookie });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+      } finally {
+        await ann.close();
+      }
+    }),
+);
+
+stores.finish();
