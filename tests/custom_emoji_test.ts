@@ -16,7 +16,13 @@ import {
   type ServerAddress,
   upload,
 } from "./file_helpers.ts";
-import { expectError, TEST_PASSWORD, TestClient } from "./harness.ts";
+import {
+  clusterSkipReason,
+  expectError,
+  TEST_PASSWORD,
+  TestClient,
+  withCluster,
+} from "./harness.ts";
 import { CUSTOM_EMOJI_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 
@@ -364,5 +370,37 @@ stores.database(
       }
     }),
 );
+
+Deno.test({
+  name:
+    "on two nodes, a custom emoji added on one is heard on the other and reacted with there; its removal too",
+  ignore: clusterSkipReason() !== undefined,
+  fn: () =>
+    withCluster(2, async (cluster, pools) => {
+      const ada = await pools[0].register("ada");
+      const bob = await pools[1].register("bob");
+      const { url } = cluster.nodes[0];
+      const put = await fetch(`${url}/api/emoji/blob`, {
+        method: "PUT",
+        headers: {
+          authorization: `Bearer ${ada.token}`,
+          "content-type": "image/png",
+          origin: url,
+        },
+        body: PNG,
+      });
+      await put.body?.cancel();
+      assert.equal(put.status, 200);
+      await bob.event(
+        "emoji_updated",
+        (d) => (d.added as { name?: string })?.name === "blob",
+      );
+      const sent = await bob.ok("send_message", { text: "hi" });
+      const id = (sent.message as { id: string }).id;
+      await bob.ok("react", { id, emoji: ":blob:" });
+      await ada.ok("remove_emoji", { name: "blob" });
+      await bob.event("emoji_updated", (d) => d.removed === "blob");
+    }),
+});
 
 stores.finish();
